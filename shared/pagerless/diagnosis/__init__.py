@@ -1,0 +1,1 @@
+"""Diagnosis: context collectors, deterministic analyzers, and the Claude investigator."""

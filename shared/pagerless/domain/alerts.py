@@ -1,0 +1,59 @@
+"""The normalized alert every source is turned into."""
+
+import hashlib
+import json
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerless.domain.severity import Severity
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class Alert(BaseModel):
+    """One alert from one source, in Pagerless's words.
+
+    The field names are the public contract of `pagerless normalize` and the API.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str
+    fingerprint: str
+    status: AlertStatus = AlertStatus.FIRING
+    severity: Severity = Severity.WARNING
+    title: str
+    description: str = ""
+    service: str | None = None
+    namespace: str | None = None
+    pod: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    url: str | None = None
+    acknowledged: bool = False
+
+
+def make_fingerprint(source: str, *parts: object) -> str:
+    """A stable dedup key from a source and the parts that identify the problem.
+
+    Dicts are key-sorted and strings stripped, so label order and whitespace do not change it.
+    """
+    canonical = json.dumps([source, *[_canonical(p) for p in parts]], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dict):
+        return {str(k).strip(): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value

@@ -1,0 +1,48 @@
+"""Domain errors. Adapters translate them to HTTP codes in one place (pagerless.api.errors)."""
+
+
+class PagerlessError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, *, details: list | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class ValidationError(PagerlessError):
+    code = "VALIDATION_ERROR"
+
+
+class NotFoundError(PagerlessError):
+    code = "NOT_FOUND"
+
+
+class ConflictError(PagerlessError):
+    code = "CONFLICT"
+
+
+class UnauthorizedError(PagerlessError):
+    code = "UNAUTHORIZED"
+
+
+class ForbiddenError(PagerlessError):
+    code = "FORBIDDEN"
+
+
+class PayloadTooLargeError(PagerlessError):
+    code = "PAYLOAD_TOO_LARGE"
+
+
+class RateLimitedError(PagerlessError):
+    code = "RATE_LIMITED"
+
+
+class ServiceUnavailableError(PagerlessError):
+    code = "SERVICE_UNAVAILABLE"
+
+
+class IllegalTransitionError(ConflictError):
+    """An incident status move that the transition table does not allow."""
