@@ -1,1 +1,1 @@
-
+"""Step Functions: the step registry the workflow Lambda dispatches on, and execution helpers."""

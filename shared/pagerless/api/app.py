@@ -1,0 +1,47 @@
+"""The app factory every HTTP function uses: one shape for docs, errors, limits and logs."""
+
+from fastapi import APIRouter, FastAPI
+
+from pagerless import __version__, settings
+from pagerless.api.errors import register_exception_handlers
+from pagerless.api.idempotency import IdempotencyMiddleware
+from pagerless.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+
+
+def create_app(title: str, routers: list[APIRouter], *, description: str = "") -> FastAPI:
+    """A FastAPI app with the shared error format, body limit, idempotency, request ids,
+    metrics and audit trail. The system function serves the combined `/openapi.json` and `/docs`
+    for all areas (pagerless.api.openapi), so areas do not serve their own."""
+    app = FastAPI(
+        title=f"Pagerless {title}",
+        version=__version__,
+        description=description,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    for router in routers:
+        app.include_router(router)
+    register_exception_handlers(app)
+    # Added last = outermost: the body limit runs before idempotency reads the body.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api().max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, audit_writer=write_audit)
+    return app
+
+
+def write_audit(principal, scope, route: str, status: int, request_id: str) -> None:
+    """Record who did what: one audit item per authenticated mutating call."""
+    from pagerless.store.audit import AuditRepository
+
+    path_params = scope.get("path_params") or {}
+    AuditRepository().write(
+        principal.workspace,
+        actor=principal.key_id,
+        role=principal.role.value,
+        action=f"{scope['method']} {route}",
+        target=",".join(f"{k}={v}" for k, v in sorted(path_params.items())),
+        status=status,
+        request_id=request_id,
+        details={"path": scope["path"]},
+    )

@@ -1,0 +1,77 @@
+"""The one mapping from errors to the HTTP error format of DESIGN.md section 6.
+
+``{"error": {"code": "NOT_FOUND", "message": "...", "details": [...]}}`` — never a stack trace
+or a dependency's exception text.
+"""
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from pagerless.domain.errors import PagerlessError
+from pagerless.observability import logger
+
+STATUS_FOR_CODE = {
+    "VALIDATION_ERROR": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "METHOD_NOT_ALLOWED": 405,
+    "CONFLICT": 409,
+    "PAYLOAD_TOO_LARGE": 413,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "RATE_LIMITED": 429,
+    "INTERNAL_ERROR": 500,
+    "SERVICE_UNAVAILABLE": 503,
+}
+
+_CODE_FOR_STATUS = {
+    400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR", 429: "RATE_LIMITED", 503: "SERVICE_UNAVAILABLE",
+}
+
+
+def error_body(code: str, message: str, details: list | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def error_response(status: int, code: str, message: str, details: list | None = None,
+                   headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(PagerlessError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
+    status = STATUS_FOR_CODE.get(exc.code, 500)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status, exc.code, exc.message, exc.details, headers)
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [
+        {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    return error_response(422, "VALIDATION_ERROR", "the request is not valid", details)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _CODE_FOR_STATUS.get(exc.status_code, "INTERNAL_ERROR" if exc.status_code >= 500 else "VALIDATION_ERROR")
+    message = {404: "no such resource or route", 405: "method not allowed on this route"}.get(
+        exc.status_code, exc.detail if isinstance(exc.detail, str) else "request failed"
+    )
+    return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger().exception("unhandled error", extra={"path": request.url.path})
+    return error_response(500, "INTERNAL_ERROR", "an internal error occurred; it has been logged",
+                          [{"request_id": getattr(request.state, "request_id", "")}])

@@ -1,0 +1,137 @@
+"""`Idempotency-Key` on mutating requests, stored with Powertools' DynamoDB persistence layer.
+
+The key is scoped to the caller's credential, method and path; the body's hash is validated,
+so the same key with another body is a 422. A completed request is replayed (status, body and
+a `Idempotent-Replayed: true` header); one still in progress is a 409. 5xx responses are not
+stored, so a retry runs again.
+"""
+
+import hashlib
+import json
+from functools import cache
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pagerless import settings
+from pagerless.api.errors import error_body
+
+_MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_MAX_STORED_BODY = 300 * 1024  # DynamoDB items stop at 400 KB
+_IN_PROGRESS_MS = 60_000
+
+
+@cache
+def persistence_layer():
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
+    layer.configure(
+        IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
+                          expires_after_seconds=settings.api().idempotency_ttl_seconds),
+        key_prefix="http",
+    )
+    return layer
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
+        key = headers.get(b"idempotency-key")
+        if scope["type"] != "http" or scope["method"] not in _MUTATING or not key:
+            await self.app(scope, receive, send)
+            return
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyItemAlreadyExistsError,
+            IdempotencyValidationError,
+        )
+
+        body, replay_receive = await _read_body(receive)
+        credential = headers.get(b"authorization") or headers.get(b"x-api-key") or scope.get("query_string", b"")
+        data = {
+            "key": hashlib.sha256(b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])).hexdigest(),
+            "body": hashlib.sha256(body).hexdigest(),
+        }
+        layer = persistence_layer()
+        try:
+            await anyio.to_thread.run_sync(lambda: layer.save_inprogress(data=data, remaining_time_in_millis=_IN_PROGRESS_MS))
+        except IdempotencyItemAlreadyExistsError:
+            await self._answer_existing(layer, data, send, IdempotencyValidationError)
+            return
+
+        captured: dict = {"status": 500, "headers": [], "body": b""}
+
+        async def capturing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] += message.get("body", b"")
+            await send(message)
+
+        try:
+            await self.app(scope, replay_receive, capturing_send)
+        except Exception as exc:
+            await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=exc))
+            raise
+        if captured["status"] >= 500 or len(captured["body"]) > _MAX_STORED_BODY:
+            await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=RuntimeError("not stored")))
+            return
+        result = {
+            "status": captured["status"],
+            "body": captured["body"].decode("utf-8", "replace"),
+            "content_type": dict(captured["headers"]).get(b"content-type", b"application/json").decode("latin-1"),
+        }
+        await anyio.to_thread.run_sync(lambda: layer.save_success(data=data, result=result))
+
+    async def _answer_existing(self, layer, data: dict, send: Send, validation_error: type) -> None:
+        try:
+            record = await anyio.to_thread.run_sync(lambda: layer.get_record(data=data))
+        except validation_error:
+            await _send_json(send, 422, error_body(
+                "VALIDATION_ERROR", "this Idempotency-Key was already used with a different request body"))
+            return
+        if record is None or record.status != "COMPLETED":
+            await _send_json(send, 409, error_body(
+                "CONFLICT", "a request with this Idempotency-Key is still in progress; retry later"))
+            return
+        stored = record.response_json_as_dict()
+        body = stored["body"].encode("utf-8")
+        await send({"type": "http.response.start", "status": stored["status"], "headers": [
+            (b"content-type", stored["content_type"].encode("latin-1")),
+            (b"content-length", str(len(body)).encode()),
+            (b"idempotent-replayed", b"true"),
+        ]})
+        await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    chunks = []
+    more = True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _send_json(send: Send, status: int, payload: dict) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,47 @@
+"""`pagerless keys create|list|revoke` against the configured store.
+
+Locally, run it while `pagerless dev` is up with AWS_ENDPOINT_URL=http://127.0.0.1:4566; on AWS,
+with credentials and PAGERLESS_TABLE_API_KEYS set to the stack's ApiKeysTableName output.
+"""
+
+import argparse
+import json
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="keys_command", required=True)
+    create = sub.add_parser("create", help="create a key and print its secret once")
+    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin", "ingest"])
+    create.add_argument("--workspace", default=None)
+    create.add_argument("--name", default="")
+    listing = sub.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--workspace", default=None)
+    revoke = sub.add_parser("revoke", help="revoke a key by id")
+    revoke.add_argument("key_id")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pagerless.auth.keys import ApiKeyService
+    from pagerless.domain.errors import PagerlessError
+    from pagerless.settings import api
+
+    service = ApiKeyService()
+    try:
+        if args.keys_command == "create":
+            created = service.create(workspace=args.workspace or api().default_workspace, role=args.role,
+                                     name=args.name, created_by="cli")
+            print(json.dumps({"id": created.record.key_id, "workspace": created.record.workspace,
+                              "role": created.record.role, "key": created.secret}, indent=2))
+            print("Store this key now: it is not shown again.")
+        elif args.keys_command == "list":
+            records = service.list_keys(args.workspace) if args.workspace else service.list_all()
+            for r in records:
+                print(f"{r.key_id}  {r.workspace:<12} {r.role:<9} {'revoked' if r.revoked else 'active ':<8} "
+                      f"{r.prefix}…  {r.name}")
+        else:
+            record = service.revoke_anywhere(args.key_id)
+            print(f"revoked {record.key_id} ({record.workspace}, {record.role})")
+    except PagerlessError as exc:
+        print(f"error: {exc.message}")
+        return 2
+    return 0

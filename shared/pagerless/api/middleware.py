@@ -1,0 +1,121 @@
+"""ASGI middleware every HTTP function shares.
+
+Pure ASGI (not BaseHTTPMiddleware) so the SSE stream passes through unbuffered.
+- RequestContextMiddleware: request id, structured access log, Prometheus metrics, audit record
+  for every authenticated mutating call.
+- BodyLimitMiddleware: 413 over the limit, with or without Content-Length.
+"""
+
+import json
+import time
+import uuid
+
+import anyio
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pagerless.api.errors import error_body
+from pagerless.api.metrics import REGISTRY
+from pagerless.observability import logger
+
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, audit_writer=None) -> None:
+        self.app = app
+        self.audit_writer = audit_writer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:64] or uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            status = status_holder["status"]
+            REGISTRY.observe_request(route, scope["method"], status, elapsed)
+            logger().info("request", extra={"request_id": request_id, "method": scope["method"],
+                                            "route": route, "status": status, "ms": round(elapsed * 1000, 1)})
+            if self.audit_writer is not None and scope["method"] in MUTATING and _audited(scope):
+                principal = scope.get("state", {}).get("principal")
+                if principal is not None:
+                    await anyio.to_thread.run_sync(
+                        lambda: self.audit_writer(principal, scope, route, status, request_id))
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        received = 0
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not response_started:
+                await _too_large(send, self.max_bytes)
+
+
+class _TooLarge(StarletteHTTPException):
+    """An HTTPException so FastAPI's body parsing re-raises it instead of turning it into a 400."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body is too large")
+
+
+async def _too_large(send: Send, max_bytes: int) -> None:
+    body = json.dumps(error_body("PAYLOAD_TOO_LARGE", f"request body is larger than {max_bytes} bytes")).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    return getattr(route, "path", None) or "unmatched"
+
+
+def _audited(scope: Scope) -> bool:
+    route = scope.get("route")
+    extra = getattr(route, "openapi_extra", None) or {}
+    return extra.get("x-audit", True)

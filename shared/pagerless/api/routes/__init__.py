@@ -1,0 +1,10 @@
+"""Routers, one module per API area, registered here explicitly.
+
+The system function serves one OpenAPI document built from all of them, since API Gateway
+exposes every area under one base URL.
+"""
+
+ROUTER_MODULES: tuple[str, ...] = (
+    "pagerless.api.routes.system",
+    "pagerless.api.routes.keys",
+)

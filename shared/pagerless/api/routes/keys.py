@@ -1,0 +1,86 @@
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
+
+from pagerless.api.pagination import CursorParam, LimitParam, Page
+from pagerless.api.security import AdminDep, key_service
+from pagerless.auth.keys import ApiKeyService
+from pagerless.auth.roles import Role
+from pagerless.store.audit import AuditRepository
+
+router = APIRouter(tags=["keys"])
+KeysDep = Annotated[ApiKeyService, Depends(key_service)]
+
+
+class ApiKeyCreate(BaseModel):
+    role: Role
+    name: str = Field(default="", max_length=100)
+
+
+class ApiKeyPublic(BaseModel):
+    id: str
+    workspace: str
+    role: Role
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked: bool
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    key: str = Field(description="the secret, shown only in this response")
+
+
+class AuditLogPublic(BaseModel):
+    at: str
+    actor: str
+    role: str
+    action: str
+    target: str
+    status: int
+    request_id: str
+    details: dict
+
+
+def _public(record) -> dict:
+    return {"id": record.key_id, "workspace": record.workspace, "role": record.role, "name": record.name,
+            "prefix": record.prefix, "created_at": record.created_at, "revoked": record.revoked}
+
+
+@router.get("/api/keys", response_model=Page[ApiKeyPublic])
+def list_keys(principal: AdminDep, keys: KeysDep) -> dict:
+    """API keys of the caller's workspace (never their secrets)."""
+    return {"items": [_public(r) for r in keys.list_keys(principal.workspace)], "next_cursor": None}
+
+
+@router.post("/api/keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+def create_key(body: ApiKeyCreate, principal: AdminDep, keys: KeysDep) -> dict:
+    """Create a key in the caller's workspace; the secret is returned once."""
+    created = keys.create(workspace=principal.workspace, role=body.role, name=body.name, created_by=principal.key_id)
+    return {**_public(created.record), "key": created.secret}
+
+
+@router.delete("/api/keys/{key_id}", response_model=ApiKeyPublic)
+def revoke_key(key_id: str, principal: AdminDep, keys: KeysDep) -> dict:
+    """Revoke a key of the caller's workspace."""
+    return _public(keys.revoke(principal.workspace, key_id))
+
+
+@router.get("/api/audit-logs", response_model=Page[AuditLogPublic])
+def audit_logs(
+    principal: AdminDep,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+    actor: Annotated[str | None, Query(description="key id")] = None,
+    action: Annotated[str | None, Query(description="prefix, e.g. 'POST /api/keys'")] = None,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> dict:
+    """Who did what, newest first, filtered by actor, action, target and time."""
+    items, next_cursor = AuditRepository().query(
+        principal.workspace, actor=actor, action=action, target=target, since=since, until=until,
+        limit=limit, cursor=cursor)
+    return {"items": [r.attribute_values for r in items], "next_cursor": next_cursor}

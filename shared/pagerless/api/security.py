@@ -1,0 +1,68 @@
+"""Authentication and role requirements for routes.
+
+Every /api route declares ``Depends(require(Role.X))``; tests walk every app's routes and fail
+on any /api route without a RoleRequirement (or a SignatureRequirement for vendor callbacks).
+"""
+
+from functools import cache
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from pagerless.auth.keys import ApiKeyService, Principal
+from pagerless.auth.roles import Role, role_satisfies
+from pagerless.domain.errors import ForbiddenError, UnauthorizedError
+
+
+@cache
+def key_service() -> ApiKeyService:
+    return ApiKeyService()
+
+
+def presented_key(request: Request) -> str | None:
+    """The API key from `Authorization: Bearer`, `X-API-Key`, or `?api_key=` (in that order)."""
+    authorization = request.headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return request.headers.get("x-api-key") or request.query_params.get("api_key") or None
+
+
+class RoleRequirement:
+    """A dependency that authenticates the caller and checks its role."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+
+    def __call__(self, request: Request) -> Principal:
+        secret = presented_key(request)
+        if not secret:
+            raise UnauthorizedError("an API key is required (Authorization: Bearer <key>)")
+        principal = key_service().authenticate(secret)
+        if principal is None:
+            raise UnauthorizedError("the API key is not valid or has been revoked")
+        request.state.principal = principal
+        if not role_satisfies(principal.role, self.role):
+            raise ForbiddenError(f"this action needs the {self.role.value} role; the key has {principal.role.value}")
+        return principal
+
+
+class SignatureRequirement:
+    """Marks a public vendor callback whose handler verifies the vendor's signature itself."""
+
+    def __init__(self, vendor: str) -> None:
+        self.vendor = vendor
+
+    def __call__(self) -> None:
+        return None
+
+
+@cache
+def require(role: Role) -> RoleRequirement:
+    return RoleRequirement(role)
+
+
+ViewerDep = Annotated[Principal, Depends(require(Role.VIEWER))]
+OperatorDep = Annotated[Principal, Depends(require(Role.OPERATOR))]
+AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
+IngestDep = Annotated[Principal, Depends(require(Role.INGEST))]

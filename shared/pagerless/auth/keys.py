@@ -1,0 +1,124 @@
+"""Creating, authenticating and revoking API keys.
+
+A key is ``pl_`` + 32 random bytes (URL-safe). Only its SHA-256 is stored; the secret is shown
+once, when it is created.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+
+from pagerless.auth.roles import Role
+from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.store.base import utcnow
+from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
+
+KEY_PREFIX = "pl_"
+_CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds on a warm instance
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key's id, workspace and role."""
+
+    key_id: str
+    workspace: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    record: ApiKeyRecord
+    secret: str  # shown once
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def key_id_for(key_hash: str) -> str:
+    return f"key_{key_hash[:12]}"
+
+
+class ApiKeyService:
+    def __init__(self, repository: ApiKeyRepository | None = None) -> None:
+        self.repository = repository or ApiKeyRepository()
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+
+    def create(self, *, workspace: str, role: Role | str, name: str = "", created_by: str = "") -> CreatedKey:
+        role = _parse_role(role)
+        _check_workspace(workspace)
+        secret = KEY_PREFIX + secrets.token_urlsafe(32)
+        return CreatedKey(self._store(secret, workspace=workspace, role=role, name=name, created_by=created_by), secret)
+
+    def ensure(self, secret: str, *, workspace: str, role: Role, name: str) -> ApiKeyRecord:
+        """Make ``secret`` a valid key (used for PAGERLESS_ADMIN_KEY); idempotent."""
+        if len(secret) < 16:
+            raise ValidationError("an API key must be at least 16 characters long")
+        existing = self.repository.get_by_hash(hash_secret(secret))
+        if existing and not existing.revoked:
+            return existing
+        return self._store(secret, workspace=workspace, role=role, name=name, created_by="bootstrap",
+                           replace=existing is not None)
+
+    def authenticate(self, secret: str) -> Principal | None:
+        """The principal for a presented secret, or None if it is unknown or revoked."""
+        key_hash = hash_secret(secret)
+        cached = self._cache.get(key_hash)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        record = self.repository.get_by_hash(key_hash)
+        principal = None
+        if record is not None and not record.revoked and hmac.compare_digest(record.key_hash, key_hash):
+            principal = Principal(record.key_id, record.workspace, Role(record.role))
+        self._cache[key_hash] = (time.monotonic() + _CACHE_SECONDS, principal)
+        return principal
+
+    def list_keys(self, workspace: str) -> list[ApiKeyRecord]:
+        return sorted(self.repository.list_for_workspace(workspace), key=lambda r: r.created_at)
+
+    def list_all(self) -> list[ApiKeyRecord]:
+        return sorted(self.repository.all(), key=lambda r: (r.workspace, r.created_at))
+
+    def revoke(self, workspace: str, key_id: str) -> ApiKeyRecord:
+        record = self.repository.find(workspace, key_id)
+        if record is None:
+            raise NotFoundError(f"API key {key_id} not found")
+        if not record.revoked:
+            self.repository.revoke(record)
+        self._cache.pop(record.key_hash, None)
+        return record
+
+    def revoke_anywhere(self, key_id: str) -> ApiKeyRecord:
+        for record in self.repository.all():
+            if record.key_id == key_id:
+                return self.revoke(record.workspace, key_id)
+        raise NotFoundError(f"API key {key_id} not found")
+
+    def _store(self, secret: str, *, workspace: str, role: Role, name: str, created_by: str,
+               replace: bool = False) -> ApiKeyRecord:
+        key_hash = hash_secret(secret)
+        record = ApiKeyRecord(
+            key_hash, key_id=key_id_for(key_hash), workspace=workspace, role=role.value, name=name,
+            prefix=secret[:7], created_by=created_by, created_at=utcnow(),
+        )
+        if replace:
+            record.save()
+        elif not self.repository.put_new(record):
+            raise ValidationError("that key already exists")
+        self._cache.pop(key_hash, None)
+        return record
+
+
+def _parse_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as exc:
+        raise ValidationError(f"unknown role {role!r}; expected one of viewer, operator, admin, ingest") from exc
+
+
+def _check_workspace(workspace: str) -> None:
+    if not workspace or len(workspace) > 64 or not all(c.isalnum() or c in "-_" for c in workspace):
+        raise ValidationError("workspace must be 1-64 letters, digits, '-' or '_'")

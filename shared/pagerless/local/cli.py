@@ -1,0 +1,121 @@
+"""`pagerless dev`: the whole system in one process on an embedded AWS."""
+
+import argparse
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+DEFAULT_TEMPLATE = Path("template.yaml")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=8080, help="HTTP API port (default 8080)")
+    parser.add_argument("--aws-port", type=int, default=4566, help="embedded AWS port (default 4566)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--state-dir", type=Path, default=Path(".pagerless"), help="where data survives restarts")
+    parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, help="the SAM template to run")
+    parser.add_argument("--retry-delay", type=int, default=None,
+                        help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)")
+    parser.add_argument("--sandbox", type=Path, default=None, metavar="SCENARIO.json",
+                        help="serve an in-memory SANDBOX Kubernetes cluster seeded from a scenario file")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from pagerless.local.runtime import LocalRuntime, RuntimeOptions
+
+    template = args.template.resolve()
+    if not template.exists():
+        print(f"error: {template} not found (run from the repository root or pass --template)", file=sys.stderr)
+        return 2
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    extra_env = {}
+    sandbox = None
+    if args.sandbox is not None:
+        sandbox, extra_env = _start_sandbox(args.sandbox, args.state_dir)
+    runtime = LocalRuntime(template, RuntimeOptions(
+        mode="server", aws_port=args.aws_port, state_dir=args.state_dir.resolve(),
+        retry_delay_seconds=args.retry_delay, extra_environment=extra_env,
+    ))
+    started = time.monotonic()
+    runtime.start()
+    admin_key, created = _admin_key(args.state_dir)
+    threading.Thread(target=_selfcheck, daemon=True, name="selfcheck").start()
+    base = f"http://{args.host}:{args.port}"
+    print(_banner(base, runtime.endpoint, admin_key, created, runtime.restored, time.monotonic() - started,
+                  args.state_dir, sandbox), flush=True)
+    server = uvicorn.Server(uvicorn.Config(runtime.gateway(), host=args.host, port=args.port, log_level="warning",
+                                           timeout_graceful_shutdown=2))
+    try:
+        server.run()
+    finally:
+        runtime.stop()
+        if sandbox is not None:
+            sandbox.stop()
+        print("Pagerless stopped; state saved to", args.state_dir, flush=True)
+    return 0
+
+
+def _admin_key(state_dir: Path) -> tuple[str, bool]:
+    """PAGERLESS_ADMIN_KEY if set, else the key this state dir was given on first start."""
+    from pagerless.api.security import key_service
+    from pagerless.auth.roles import Role
+    from pagerless.settings import api
+
+    workspace = api().default_workspace
+    secret = os.environ.get("PAGERLESS_ADMIN_KEY")
+    if secret:
+        key_service().ensure(secret, workspace=workspace, role=Role.ADMIN, name="PAGERLESS_ADMIN_KEY")
+        return secret, False
+    key_file = state_dir / "admin-key"
+    if key_file.exists():
+        secret = key_file.read_text("utf-8").strip()
+        key_service().ensure(secret, workspace=workspace, role=Role.ADMIN, name="local admin")
+        return secret, False
+    created = key_service().create(workspace=workspace, role="admin", name="local admin", created_by="pagerless dev")
+    key_file.write_text(created.secret + "\n", "utf-8")
+    key_file.chmod(0o600)
+    return created.secret, True
+
+
+def _selfcheck() -> None:
+    from pagerless.system import selfcheck
+
+    try:
+        check = selfcheck.start(timeout_seconds=120)
+        for _ in range(100):
+            if selfcheck.has_token(check["check_id"]):
+                selfcheck.confirm(check["check_id"])
+                return
+            time.sleep(0.1)
+        print("warning: the workflow self-check did not reach its wait state", file=sys.stderr, flush=True)
+    except Exception as exc:  # reported, not fatal: the API still serves
+        print(f"warning: workflow self-check failed: {type(exc).__name__}", file=sys.stderr, flush=True)
+
+
+def _start_sandbox(scenario: Path, state_dir: Path):
+    from pagerless.local.sandbox_cluster import SandboxCluster
+
+    cluster = SandboxCluster.from_scenario(scenario)
+    cluster.start()
+    kubeconfig = cluster.kubeconfig_path(state_dir / "sandbox-kubeconfig.yaml")
+    return cluster, {"PAGERLESS_KUBECONFIG": str(kubeconfig), "PAGERLESS_SANDBOX": "true"}
+
+
+def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, seconds: float,
+            state_dir: Path, sandbox) -> str:
+    lines = [
+        "",
+        f"Pagerless is running (started in {seconds:.1f}s)",
+        f"  API            {base}/api   (health: {base}/healthz, docs: {base}/docs)",
+        f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
+        f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
+        f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages)",
+    ]
+    if sandbox is not None:
+        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster)")
+    lines += [f"  Try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/status", "Press Ctrl-C to stop.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""SQS event sources, run the way Lambda runs them (moto's own mapping has no retries).
+
+Batch size from the event; a batch that raises leaves every message for redelivery; with
+ReportBatchItemFailures only the listed messages stay. A message that stays comes back after
+the queue's visibility timeout, and after maxReceiveCount receives the queue's redrive policy
+moves it to the DLQ. ``retry_delay_seconds`` lets tests and impatient developers shorten the wait
+(AWS itself always waits the full visibility timeout).
+"""
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+from pagerless.local.lambdas import FunctionError, InProcessLambdas
+from pagerless.observability import logger
+
+
+@dataclass
+class SqsSource:
+    function_logical_id: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int = 10
+    report_failures: bool = False
+
+
+class SqsPoller:
+    def __init__(self, lambdas: InProcessLambdas, sqs, sources: list[SqsSource], *,
+                 retry_delay_seconds: int | None = None, wait_seconds: int = 1) -> None:
+        self.lambdas = lambdas
+        self.sqs = sqs
+        self.sources = sources
+        self.retry_delay_seconds = retry_delay_seconds
+        self.wait_seconds = wait_seconds
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for source in self.sources:
+            thread = threading.Thread(target=self._loop, args=(source,), daemon=True,
+                                      name=f"sqs-{source.function_logical_id}")
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=self.wait_seconds + 5)
+
+    def _loop(self, source: SqsSource) -> None:
+        while not self._stop.is_set():
+            try:
+                if not self.poll_once(source, wait_seconds=self.wait_seconds):
+                    self._stop.wait(0.2)
+            except Exception:
+                logger().exception("SQS poller failed", extra={"queue": source.queue_url})
+                self._stop.wait(1.0)
+
+    def drain(self, max_rounds: int = 50) -> int:
+        """Deliver until every source's queue is empty of visible messages (for tests)."""
+        delivered = 0
+        for _ in range(max_rounds):
+            round_count = sum(self.poll_once(source, wait_seconds=0) for source in self.sources)
+            delivered += round_count
+            if round_count == 0:
+                break
+        return delivered
+
+    def poll_once(self, source: SqsSource, wait_seconds: int = 0) -> int:
+        """Receive one batch and invoke the function with it; returns how many were delivered."""
+        response = self.sqs.receive_message(
+            QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return 0
+        event = {"Records": [self._record(m, source) for m in messages]}
+        failed_ids = {m["MessageId"] for m in messages}
+        try:
+            result = self.lambdas.invoke(self.lambdas.by_logical_id[source.function_logical_id].name, event)
+            if source.report_failures and isinstance(result, dict):
+                failed_ids = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            else:
+                failed_ids = set()
+        except FunctionError as exc:
+            logger().warning("SQS batch failed", extra={"error_type": exc.error_type, "queue": source.queue_url})
+        for message in messages:
+            if message["MessageId"] in failed_ids:
+                if self.retry_delay_seconds is not None:
+                    self.sqs.change_message_visibility(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"],
+                                                       VisibilityTimeout=self.retry_delay_seconds)
+            else:
+                self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def _record(self, message: dict, source: SqsSource) -> dict:
+        return {
+            "messageId": message["MessageId"],
+            "receiptHandle": message["ReceiptHandle"],
+            "body": message["Body"],
+            "attributes": message.get("Attributes", {}),
+            "messageAttributes": {
+                name: {"stringValue": value.get("StringValue"), "dataType": value.get("DataType", "String")}
+                for name, value in message.get("MessageAttributes", {}).items()
+            },
+            "md5OfBody": message.get("MD5OfBody") or hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324
+            "eventSource": "aws:sqs",
+            "eventSourceARN": source.queue_arn,
+            "awsRegion": self.lambdas.template.region,
+        }

@@ -1,0 +1,163 @@
+"""The local runtime: one object that provisions template.yaml on the embedded AWS and runs it.
+
+Two modes share everything but the transport:
+- ``server``: moto's ThreadedMotoServer on 127.0.0.1 (what `pagerless dev` uses; handlers and
+  the `aws` CLI reach it through AWS_ENDPOINT_URL);
+- ``inprocess``: inside moto's ``mock_aws`` (functional tests; no ports). The caller opens
+  ``mock_aws(config=MOCK_CONFIG)`` around it.
+"""
+
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from pagerless import settings
+from pagerless.local import state
+from pagerless.local.gateway import Gateway
+from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
+from pagerless.local.pollers import SqsPoller, SqsSource
+from pagerless.local.provision import Provisioned, provision
+from pagerless.local.scheduler import ScheduledTarget, Scheduler
+from pagerless.local.template import ACCOUNT_ID, Template
+
+MOCK_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                     "AWS_SESSION_TOKEN": "testing", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@dataclass
+class RuntimeOptions:
+    mode: str = "server"  # or "inprocess"
+    aws_port: int = 4566
+    state_dir: Path | None = None
+    stack_name: str = "pagerless"
+    region: str = "us-east-1"
+    retry_delay_seconds: int | None = None  # shorten SQS redelivery (AWS waits the visibility timeout)
+    parameters: dict[str, str] = field(default_factory=dict)
+    extra_environment: dict[str, str] = field(default_factory=dict)
+    snapshot_interval_seconds: float = 30.0
+
+
+class LocalRuntime:
+    def __init__(self, template_path: Path, options: RuntimeOptions | None = None) -> None:
+        self.options = options or RuntimeOptions()
+        self.template = Template(template_path, stack_name=self.options.stack_name, region=self.options.region,
+                                 parameters=self.options.parameters)
+        self.lambdas = InProcessLambdas(self.template)
+        self.provisioned: Provisioned | None = None
+        self.server = None
+        self.endpoint: str | None = None
+        self.poller: SqsPoller | None = None
+        self.scheduler: Scheduler | None = None
+        self.restored: dict[str, int] = {"items": 0, "messages": 0}
+        self._snapshot_stop = threading.Event()
+        self._snapshot_thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, *, background: bool = True) -> "LocalRuntime":
+        """Provision everything and (with ``background``) start pollers, scheduler and snapshots."""
+        for key, value in LOCAL_CREDENTIALS.items():
+            os.environ.setdefault(key, value)
+        os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self.options.region
+        if self.options.mode == "server":
+            self._start_server()
+        install_moto_hook(self.lambdas)
+        self.provisioned = provision(self.template, session=self.session())
+        os.environ.update(self.provisioned.environment)
+        os.environ.update(self.options.extra_environment)
+        settings.reset()
+        if self.options.state_dir is not None:
+            self.restored = state.restore(self.options.state_dir, self.provisioned, self.client("dynamodb"),
+                                          self.client("sqs"))
+        self.poller = SqsPoller(self.lambdas, self.client("sqs"), self.sqs_sources(),
+                                retry_delay_seconds=self.options.retry_delay_seconds)
+        self.scheduler = Scheduler(self.lambdas, self.schedules(), region=self.options.region)
+        if background:
+            self.poller.start()
+            self.scheduler.start()
+            if self.options.state_dir is not None and self.options.mode == "server":
+                self._snapshot_thread = threading.Thread(target=self._snapshot_loop, daemon=True, name="snapshot")
+                self._snapshot_thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._snapshot_stop.set()
+        if self.poller:
+            self.poller.stop()
+        if self.scheduler:
+            self.scheduler.stop()
+        if self.options.state_dir is not None and self.provisioned is not None and self.options.mode == "server":
+            self.save_state()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def save_state(self) -> Path:
+        return state.save(self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region)
+
+    # ------------------------------------------------------------------ clients
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(region_name=self.options.region)
+
+    def client(self, service: str):
+        return self.session().client(service)
+
+    def gateway(self) -> Gateway:
+        return Gateway(self.lambdas)
+
+    # ------------------------------------------------------------------ event sources
+    def sqs_sources(self) -> list[SqsSource]:
+        sources = []
+        for spec in self.template.functions():
+            for event in spec.events:
+                if event.type != "SQS":
+                    continue
+                queue_arn = event.properties["Queue"]
+                queue_name = queue_arn.rsplit(":", 1)[-1]
+                url = next(u for u in self.provisioned.queues.values() if u.rstrip("/").endswith("/" + queue_name))
+                sources.append(SqsSource(
+                    function_logical_id=spec.logical_id, queue_url=url, queue_arn=queue_arn,
+                    batch_size=int(event.properties.get("BatchSize", 10)),
+                    report_failures="ReportBatchItemFailures" in event.properties.get("FunctionResponseTypes", []),
+                ))
+        return sources
+
+    def schedules(self) -> list[ScheduledTarget]:
+        targets = []
+        for spec in self.template.functions():
+            for event in spec.events:
+                if event.type in ("Schedule", "ScheduleV2"):
+                    props = event.properties
+                    targets.append(ScheduledTarget(
+                        name=f"{spec.logical_id}-{event.name}", function_logical_id=spec.logical_id,
+                        expression=props.get("Schedule") or props["ScheduleExpression"], input=props.get("Input"),
+                        enabled=props.get("Enabled", props.get("State", "ENABLED") != "DISABLED") is not False,
+                    ))
+        return targets
+
+    # ------------------------------------------------------------------ internals
+    def _start_server(self) -> None:
+        import requests
+        from moto.server import ThreadedMotoServer
+
+        self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.options.aws_port, verbose=False)
+        self.server.start()
+        host, port = self.server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        os.environ["MOTO_PORT"] = str(port)
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        requests.post(f"{self.endpoint}/moto-api/config", json=MOCK_CONFIG, timeout=10).raise_for_status()
+
+    def _snapshot_loop(self) -> None:
+        while not self._snapshot_stop.wait(self.options.snapshot_interval_seconds):
+            try:
+                self.save_state()
+            except Exception:  # a failed snapshot is retried on the next tick and at stop
+                pass
+
+
+def queue_arn(region: str, name: str) -> str:
+    return f"arn:aws:sqs:{region}:{ACCOUNT_ID}:{name}"

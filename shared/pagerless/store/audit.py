@@ -1,0 +1,66 @@
+"""The audit log: one item per mutating call, newest first per workspace."""
+
+import uuid
+from datetime import datetime
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.expressions.condition import Condition
+
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+
+
+class AuditRecord(BaseModel):
+    class Meta:
+        table_name = TableName("audit")
+        region = Region()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<iso time>#<uuid>" sorts by time
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()  # key id, or "system" / a chat user
+    role = UnicodeAttribute(default="")
+    action = UnicodeAttribute()  # e.g. "POST /api/keys"
+    target = UnicodeAttribute(default="")
+    status = NumberAttribute(default=0)
+    request_id = UnicodeAttribute(default="")
+    details = MapAttribute(default=dict)
+
+
+class AuditRepository:
+    def write(self, workspace: str, *, actor: str, role: str, action: str, target: str = "",
+              status: int = 0, request_id: str = "", details: dict | None = None) -> AuditRecord:
+        now = utcnow()
+        record = AuditRecord(
+            workspace, f"{now.isoformat()}#{uuid.uuid4().hex}", at=now.isoformat(), actor=actor,
+            role=role, action=action, target=target, status=status, request_id=request_id,
+            details=details or {},
+        )
+        record.save()
+        return record
+
+    def query(self, workspace: str, *, actor: str | None = None, action: str | None = None,
+              target: str | None = None, since: datetime | None = None, until: datetime | None = None,
+              limit: int = 50, cursor: str | None = None) -> tuple[list[AuditRecord], str | None]:
+        range_condition = None
+        if since and until:
+            range_condition = AuditRecord.sk.between(since.isoformat(), until.isoformat() + "~")
+        elif since:
+            range_condition = AuditRecord.sk >= since.isoformat()
+        elif until:
+            range_condition = AuditRecord.sk <= until.isoformat() + "~"
+        filters: list[Condition] = []
+        if actor:
+            filters.append(AuditRecord.actor == actor)
+        if action:
+            filters.append(AuditRecord.action.startswith(action))
+        if target:
+            filters.append(AuditRecord.target == target)
+        filter_condition = None
+        for condition in filters:
+            filter_condition = condition if filter_condition is None else filter_condition & condition
+        results = AuditRecord.query(
+            workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
+            last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25),
+        )
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)

@@ -1,0 +1,33 @@
+"""Small system records (heartbeats, singletons) keyed by pk/sk."""
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+
+
+class SystemRecord(BaseModel):
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = JSONAttribute(default=dict)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+
+class SystemRepository:
+    def put(self, pk: str, sk: str, data: dict) -> SystemRecord:
+        record = SystemRecord(pk, sk, data=data, updated_at=utcnow())
+        record.save()
+        return record
+
+    def get(self, pk: str, sk: str) -> SystemRecord | None:
+        try:
+            return SystemRecord.get(pk, sk, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def list(self, pk: str) -> list[SystemRecord]:
+        return list(SystemRecord.query(pk))

@@ -1,0 +1,1 @@
+"""System status, heartbeats and self-checks."""

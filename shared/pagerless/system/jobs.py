@@ -1,0 +1,17 @@
+"""Scheduled jobs, registered explicitly by name."""
+
+from collections.abc import Callable
+
+from pagerless.domain.errors import ValidationError
+from pagerless.system.status import record_heartbeat
+
+JOBS: dict[str, Callable[[dict], dict]] = {
+    "heartbeat": lambda event: record_heartbeat("scheduler", {"job": "heartbeat"}),
+}
+
+
+def run_job(name: str, event: dict) -> dict:
+    job = JOBS.get(name)
+    if job is None:
+        raise ValidationError(f"unknown scheduled job {name!r}")
+    return {"job": name, "result": job(event)}

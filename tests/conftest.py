@@ -1,0 +1,74 @@
+"""Shared fixtures: the embedded AWS in-process (moto's mock_aws with Step Functions execution on),
+provisioned from the real template.yaml, and clients for the real apps behind the local gateway."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch):
+    """Never let a test reach a real AWS endpoint or a developer's credentials."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PAGERLESS_ADMIN_KEY", "ANTHROPIC_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_REGION": "us-east-1",
+                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_DEV": "false",
+                        "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
+        monkeypatch.setenv(name, value)
+    yield
+
+
+def _reset_caches() -> None:
+    from pagerless import settings
+    from pagerless.api import idempotency, security
+
+    settings.reset()
+    security.key_service.cache_clear()
+    idempotency.persistence_layer.cache_clear()
+
+
+@pytest.fixture
+def runtime(monkeypatch):
+    """template.yaml provisioned on moto's in-process AWS; pollers and scheduler stepped by hand."""
+    from moto import mock_aws
+
+    from pagerless.local.runtime import MOCK_CONFIG, LocalRuntime, RuntimeOptions
+
+    saved = dict(os.environ)
+    with mock_aws(config=MOCK_CONFIG):
+        _reset_caches()
+        rt = LocalRuntime(TEMPLATE, RuntimeOptions(mode="inprocess", retry_delay_seconds=0))
+        rt.start(background=False)
+        try:
+            yield rt
+        finally:
+            rt.stop()
+            os.environ.clear()
+            os.environ.update(saved)
+            _reset_caches()
+
+
+@pytest.fixture
+def admin_key(runtime) -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace="default", role="admin", name="test admin").secret
+
+
+@pytest.fixture
+def api(runtime):
+    """An HTTP client for the whole API, through the local gateway and the real apps."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(runtime.gateway(), raise_server_exceptions=False) as client:
+        yield client
+
+
+def auth(key: str) -> dict:
+    return {"Authorization": f"Bearer {key}"}
