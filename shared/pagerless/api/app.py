@@ -1,6 +1,9 @@
 """The app factory every HTTP function uses: one shape for docs, errors, limits and logs."""
 
+from collections.abc import Iterator
+
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from pagerless import __version__, settings
 from pagerless.api.errors import register_exception_handlers
@@ -45,3 +48,12 @@ def write_audit(principal, scope, route: str, status: int, request_id: str) -> N
         request_id=request_id,
         details={"path": scope["path"]},
     )
+
+
+def iter_api_routes(app_or_router) -> Iterator[APIRoute]:
+    """Every APIRoute of an app, through included routers (FastAPI >= 0.16x nests them)."""
+    for route in app_or_router.routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from iter_api_routes(route.original_router)

@@ -19,6 +19,7 @@ from pagerless.api.errors import error_body
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAX_STORED_BODY = 300 * 1024  # DynamoDB items stop at 400 KB
 _IN_PROGRESS_MS = 60_000
+_BODY_MISMATCH = error_body("VALIDATION_ERROR", "this Idempotency-Key was already used with a different request body")
 
 
 @cache
@@ -58,6 +59,9 @@ class IdempotencyMiddleware:
         layer = persistence_layer()
         try:
             await anyio.to_thread.run_sync(lambda: layer.save_inprogress(data=data, remaining_time_in_millis=_IN_PROGRESS_MS))
+        except IdempotencyValidationError:
+            await _send_json(send, 422, _BODY_MISMATCH)
+            return
         except IdempotencyItemAlreadyExistsError:
             await self._answer_existing(layer, data, send, IdempotencyValidationError)
             return
@@ -91,8 +95,7 @@ class IdempotencyMiddleware:
         try:
             record = await anyio.to_thread.run_sync(lambda: layer.get_record(data=data))
         except validation_error:
-            await _send_json(send, 422, error_body(
-                "VALIDATION_ERROR", "this Idempotency-Key was already used with a different request body"))
+            await _send_json(send, 422, _BODY_MISMATCH)
             return
         if record is None or record.status != "COMPLETED":
             await _send_json(send, 409, error_body(

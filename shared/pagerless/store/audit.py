@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
@@ -23,7 +23,11 @@ class AuditRecord(BaseModel):
     target = UnicodeAttribute(default="")
     status = NumberAttribute(default=0)
     request_id = UnicodeAttribute(default="")
-    details = MapAttribute(default=dict)
+    details = JSONAttribute(default=dict)
+
+    def to_dict(self) -> dict:
+        return {"at": self.at, "actor": self.actor, "role": self.role, "action": self.action, "target": self.target,
+                "status": int(self.status), "request_id": self.request_id, "details": self.details or {}}
 
 
 class AuditRepository:

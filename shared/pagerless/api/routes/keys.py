@@ -83,4 +83,4 @@ def audit_logs(
     items, next_cursor = AuditRepository().query(
         principal.workspace, actor=actor, action=action, target=target, since=since, until=until,
         limit=limit, cursor=cursor)
-    return {"items": [r.attribute_values for r in items], "next_cursor": next_cursor}
+    return {"items": [r.to_dict() for r in items], "next_cursor": next_cursor}

@@ -1,0 +1,176 @@
+"""The API conventions every area shares: errors, auth, limits, idempotency, audit, metrics."""
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+PUBLIC_PATHS = {"/healthz", "/metrics", "/docs", "/openapi.json"}
+
+
+def _assert_error(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["code"] == code
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    assert isinstance(body["error"]["details"], list)
+    assert "Traceback" not in response.text
+    return body
+
+
+def test_errors_share_one_format(api, admin_key, runtime):
+    # 404: unknown route (gateway) and unknown resource (app)
+    _assert_error(api.get("/api/nope", headers=auth(admin_key)), 404, "NOT_FOUND")
+    _assert_error(api.delete("/api/keys/key_missing", headers=auth(admin_key)), 404, "NOT_FOUND")
+    # 405: known path, other method
+    _assert_error(api.put("/api/keys", headers=auth(admin_key)), 405, "METHOD_NOT_ALLOWED")
+    # 413: body over 1 MiB, with and without Content-Length
+    big = b"{" + b" " * (1024 * 1024 + 10) + b"}"
+    _assert_error(api.post("/api/keys", content=big, headers={**auth(admin_key), "content-type": "application/json"}),
+                  413, "PAYLOAD_TOO_LARGE")
+    chunks = (b" " * 65536 for _ in range(20))
+    _assert_error(api.post("/api/keys", content=chunks, headers={**auth(admin_key), "content-type": "application/json"}),
+                  413, "PAYLOAD_TOO_LARGE")
+    # 422: schema violation, with the field named
+    body = _assert_error(api.post("/api/keys", json={"role": "superuser"}, headers=auth(admin_key)), 422, "VALIDATION_ERROR")
+    assert any(d["field"].endswith("role") for d in body["error"]["details"])
+    _assert_error(api.post("/api/keys", content=b"{not json", headers={**auth(admin_key), "content-type": "application/json"}),
+                  422, "VALIDATION_ERROR")
+    # 500: an unexpected failure says nothing of its cause
+    from pagerless.api.security import key_service
+
+    admin_app = runtime.lambdas.module("AdminFunction").app
+
+    class Broken:
+        def list_keys(self, workspace):
+            raise RuntimeError("secret internal detail: db password hunter2")
+
+    admin_app.dependency_overrides[key_service] = Broken
+    try:
+        response = api.get("/api/keys", headers=auth(admin_key))
+    finally:
+        admin_app.dependency_overrides.clear()
+    _assert_error(response, 500, "INTERNAL_ERROR")
+    assert "hunter2" not in response.text and "RuntimeError" not in response.text
+
+
+def _api_routes(runtime):
+    from pagerless.api.app import iter_api_routes
+
+    for logical_id in {lid for _, _, lid in runtime.template.http_routes()}:
+        for route in iter_api_routes(runtime.lambdas.module(logical_id).app):
+            yield logical_id, route
+
+
+def _requirements(dependant):
+    from pagerless.api.security import RoleRequirement, SignatureRequirement
+
+    found = []
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, (RoleRequirement, SignatureRequirement)):
+            found.append(dep.call)
+        found += _requirements(dep)
+    return found
+
+
+def test_no_api_route_is_left_open_by_accident(runtime, api):
+    from pagerless.api.security import RoleRequirement
+
+    routes = list(_api_routes(runtime))
+    assert routes
+    for logical_id, route in routes:
+        requirements = _requirements(route.dependant)
+        if route.path in PUBLIC_PATHS:
+            continue
+        assert route.path.startswith("/api/") or route.path == "/webhook", route.path
+        assert requirements, f"{logical_id} {route.methods} {route.path} declares no role or signature requirement"
+        if any(isinstance(r, RoleRequirement) for r in requirements):
+            for method in route.methods:
+                path = route.path.replace("{", "").replace("}", "")
+                response = api.request(method, path)
+                _assert_error(response, 401, "UNAUTHORIZED")
+
+
+def test_template_routes_equal_app_routes(runtime):
+    template_routes = {(method, path) for method, path, _ in runtime.template.http_routes()}
+    app_routes = {(method, route.path) for _, route in _api_routes(runtime) for method in route.methods}
+    assert template_routes == app_routes
+    # and each route is owned by the function whose app serves it
+    owners = {(method, path): lid for method, path, lid in runtime.template.http_routes()}
+    for logical_id, route in _api_routes(runtime):
+        for method in route.methods:
+            assert owners[(method, route.path)] == logical_id
+
+
+def test_keys_lifecycle_roles_and_ways_to_present_a_key(api, admin_key):
+    # Given an admin creates a viewer key
+    created = api.post("/api/keys", json={"role": "viewer", "name": "dashboards"}, headers=auth(admin_key))
+    assert created.status_code == 201
+    viewer = created.json()
+    assert viewer["key"].startswith("pl_") and viewer["role"] == "viewer"
+    # Then the secret is never listed again
+    listed = api.get("/api/keys", headers=auth(admin_key)).json()
+    assert viewer["id"] in {k["id"] for k in listed["items"]}
+    assert viewer["key"] not in str(listed)
+    # And the viewer key works in all three places, but not for admin routes
+    assert api.get("/api/version", headers={"X-API-Key": viewer["key"]}).status_code == 200
+    assert api.get(f"/api/version?api_key={viewer['key']}").status_code == 200
+    _assert_error(api.get("/api/keys", headers=auth(viewer["key"])), 403, "FORBIDDEN")
+    # When it is revoked
+    assert api.delete(f"/api/keys/{viewer['id']}", headers=auth(admin_key)).json()["revoked"] is True
+    # Then it no longer authenticates
+    _assert_error(api.get("/api/version", headers=auth(viewer["key"])), 401, "UNAUTHORIZED")
+    _assert_error(api.get("/api/version", headers=auth("pl_made_up")), 401, "UNAUTHORIZED")
+
+
+def test_ingest_keys_cannot_read(api, admin_key):
+    ingest = api.post("/api/keys", json={"role": "ingest"}, headers=auth(admin_key)).json()["key"]
+    _assert_error(api.get("/api/status", headers=auth(ingest)), 403, "FORBIDDEN")
+
+
+def test_every_mutation_is_audited_and_filterable(api, admin_key):
+    # Given two mutations
+    key = api.post("/api/keys", json={"role": "operator"}, headers=auth(admin_key)).json()
+    api.delete(f"/api/keys/{key['id']}", headers=auth(admin_key))
+    # When the audit log is read, newest first
+    items = api.get("/api/audit-logs", headers=auth(admin_key)).json()["items"]
+    # Then both are there with who, what and the outcome
+    assert [i["action"] for i in items[:2]] == ["DELETE /api/keys/{key_id}", "POST /api/keys"]
+    assert items[0]["target"] == f"key_id={key['id']}" and items[0]["status"] == 200
+    # And filters narrow it
+    only_posts = api.get("/api/audit-logs", params={"action": "POST"}, headers=auth(admin_key)).json()["items"]
+    assert {i["action"] for i in only_posts} == {"POST /api/keys"}
+    page = api.get("/api/audit-logs", params={"limit": 1}, headers=auth(admin_key)).json()
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    rest = api.get("/api/audit-logs", params={"limit": 1, "cursor": page["next_cursor"]}, headers=auth(admin_key)).json()
+    assert rest["items"][0]["action"] == "POST /api/keys"
+    _assert_error(api.get("/api/audit-logs", params={"cursor": "garbage!"}, headers=auth(admin_key)), 400,
+                  "VALIDATION_ERROR")
+
+
+def test_idempotency_key_replays_the_first_response(api, admin_key):
+    headers = {**auth(admin_key), "Idempotency-Key": "create-ci-key-1"}
+    # Given the same request sent twice with one Idempotency-Key
+    first = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
+    second = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
+    # Then the second is the first's response, and only one key exists
+    assert first.status_code == second.status_code == 201
+    assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
+    names = [k["name"] for k in api.get("/api/keys", headers=auth(admin_key)).json()["items"]]
+    assert names.count("ci") == 1
+    # And the same key with another body is refused
+    other = api.post("/api/keys", json={"role": "viewer", "name": "ci"}, headers=headers)
+    _assert_error(other, 422, "VALIDATION_ERROR")
+
+
+def test_health_metrics_and_openapi_are_public(api, admin_key):
+    assert api.get("/healthz").json()["status"] == "ok"
+    api.get("/api/status", headers=auth(admin_key))
+    metrics = api.get("/metrics").text
+    assert 'pagerless_http_requests_total{route="/api/status",method="GET",status="200"}' in metrics
+    assert "pagerless_http_request_duration_seconds_bucket" in metrics
+    schema = api.get("/openapi.json").json()
+    assert "/api/keys" in schema["paths"] and "/api/status" in schema["paths"]
+    assert api.get("/docs").status_code == 200
