@@ -109,7 +109,8 @@ def is_valid_sns_certificate_url(url: Any) -> bool:
 def sns_string_to_sign(message: Mapping[str, Any]) -> bytes | None:
     """The canonical "Key\\nValue\\n" string SNS signs for this message type, or None if the
     type is unknown or a signed field is missing. An absent `Subject` is left out, as SNS does."""
-    fields = _SNS_SIGNED_FIELDS.get(message.get("Type"))  # type: ignore[arg-type]
+    message_type = message.get("Type")
+    fields = _SNS_SIGNED_FIELDS.get(message_type) if isinstance(message_type, str) else None
     if fields is None:
         return None
     lines = []

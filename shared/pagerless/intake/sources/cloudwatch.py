@@ -108,7 +108,7 @@ def sns_message_type(payload: Any) -> str | None:
     if not isinstance(body, Mapping):
         return None
     message_type = body.get("Type")
-    return message_type if message_type in SNS_MESSAGE_TYPES else None
+    return message_type if isinstance(message_type, str) and message_type in SNS_MESSAGE_TYPES else None
 
 
 def alarm_to_alert(alarm: Mapping[str, Any], *, topic_arn: str | None = None) -> Alert | None:
