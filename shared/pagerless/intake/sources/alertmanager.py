@@ -35,6 +35,9 @@ SERVICE_LABELS = ("service", "app_kubernetes_io_name", "app", "container", "job"
 NAMESPACE_LABELS = ("namespace", "kubernetes_namespace", "exported_namespace")
 POD_LABELS = ("pod", "kubernetes_pod_name", "pod_name")
 
+# Grafana's synthetic alert names for a rule whose query returned nothing or failed.
+NO_DATA_ALERTNAMES = frozenset({"DatasourceNoData", "DatasourceError"})
+
 
 def normalize(payload: dict | list | str) -> list[Alert]:
     """One Alert per entry of ``alerts[]`` in an Alertmanager webhook body."""
@@ -83,7 +86,7 @@ def _alert(
     status_word = (text(entry.get("status")) or group_status).lower()
     if status_word not in STATUS_MAP:
         raise ValidationError(f"{source} alert has unknown status {status_word!r}")
-    title = first_text(labels.get("alertname"), annotations.get("summary"), labels.get("rulename"))
+    title = _title(labels, annotations)
     if title is None:
         raise ValidationError(f"{source} alert has neither an 'alertname' label nor a summary")
     status = STATUS_MAP[status_word]
@@ -107,6 +110,14 @@ def _alert(
         ends_at=parse_time(entry.get("endsAt")) if status is AlertStatus.RESOLVED else None,
         url=url,
     )
+
+
+def _title(labels: Mapping[str, str], annotations: Mapping[str, str]) -> str | None:
+    alertname = labels.get("alertname")
+    if alertname in NO_DATA_ALERTNAMES and labels.get("rulename"):
+        # Grafana renames a rule's no-data/error alerts; the rule name is what people know.
+        return f"{labels['rulename']} ({alertname})"
+    return first_text(alertname, annotations.get("summary"), labels.get("rulename"))
 
 
 def _description(annotations: Mapping[str, str]) -> str:
