@@ -1,7 +1,17 @@
 """The alert sources Pagerless understands, registered explicitly (never by folder name).
 
 Each module exposes a pure ``normalize(payload) -> list[Alert]`` that never mutates its input
-and raises `ValidationError` for a payload it cannot make sense of.
+and raises `ValidationError` for a payload it cannot make sense of. ``payload`` may be the
+decoded JSON (dict or list) or the raw body text.
+
+Fingerprints are the vendor's own key where there is one (Alertmanager/Grafana fingerprint,
+PagerDuty incident id or dedup_key, Opsgenie alias, New Relic issue id, Sentry issue id, alarm
+ARN), otherwise `make_fingerprint(source, ...)` over stable parts. Dedup should therefore key on
+(source, fingerprint).
+
+To add a source: write ``sources/<vendor>.py`` with module-level status/severity maps and a
+``normalize``, add it to SOURCES below (and any ALIASES), and add its fixtures to
+tests/fixtures/alerts/<vendor>/ with expectations in tests/unit/intake/test_intake_fixtures.py.
 """
 
 from collections.abc import Callable
