@@ -1,1 +1,95 @@
+"""The alert sources Pagerless understands, registered explicitly (never by folder name).
 
+Each module exposes a pure ``normalize(payload) -> list[Alert]`` that never mutates its input
+and raises `ValidationError` for a payload it cannot make sense of. ``payload`` may be the
+decoded JSON (dict or list) or the raw body text.
+
+Fingerprints are the vendor's own key where there is one (Alertmanager/Grafana fingerprint,
+PagerDuty incident id or dedup_key, Opsgenie alias, New Relic issue id, Sentry issue id, alarm
+ARN), otherwise `make_fingerprint(source, ...)` over stable parts. Dedup should therefore key on
+(source, fingerprint).
+
+To add a source: write ``sources/<vendor>.py`` with module-level status/severity maps and a
+``normalize``, add it to SOURCES below (and any ALIASES), and add its fixtures to
+tests/fixtures/alerts/<vendor>/ with expectations in tests/unit/intake/test_intake_fixtures.py.
+"""
+
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+from pagerless.domain.alerts import Alert
+from pagerless.domain.errors import ValidationError
+from pagerless.intake.sources import (
+    alertmanager,
+    cloudwatch,
+    datadog,
+    eventbridge,
+    generic,
+    grafana,
+    newrelic,
+    opsgenie,
+    pagerduty,
+    sentry,
+    text,
+)
+
+Normalizer = Callable[[Any], list[Alert]]
+
+SOURCES: MappingProxyType[str, Normalizer] = MappingProxyType(
+    {
+        "alertmanager": alertmanager.normalize,
+        "grafana": grafana.normalize,
+        "pagerduty": pagerduty.normalize,
+        "opsgenie": opsgenie.normalize,
+        "datadog": datadog.normalize,
+        "newrelic": newrelic.normalize,
+        "sentry": sentry.normalize,
+        "cloudwatch": cloudwatch.normalize,
+        "eventbridge": eventbridge.normalize,
+        "generic": generic.normalize,
+        "text": text.normalize,
+    }
+)
+
+ALIASES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "prometheus": "alertmanager",
+        "am": "alertmanager",
+        "sns": "cloudwatch",
+        "cloudwatch_sns": "cloudwatch",
+        "aws": "cloudwatch",
+        "events": "eventbridge",
+        "new_relic": "newrelic",
+        "new-relic": "newrelic",
+        "json": "generic",
+        "webhook": "generic",
+        "chat": "text",
+        "plain": "text",
+    }
+)
+
+
+def resolve_source(name: str) -> str:
+    """The registered source a name or alias stands for; ValidationError if there is none."""
+    key = str(name).strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in SOURCES:
+        known = ", ".join(sorted(SOURCES))
+        raise ValidationError(f"unknown alert source {name!r}; known sources: {known}")
+    return key
+
+
+def normalize(source: str, payload: Any) -> list[Alert]:
+    """Normalize ``payload`` with the normalizer registered for ``source`` (or an alias).
+
+    A payload of an unexpected shape always ends in `ValidationError`: should a normalizer miss
+    a type check, the TypeError/KeyError it would raise is turned into one here.
+    """
+    name = resolve_source(source)
+    try:
+        return SOURCES[name](payload)
+    except ValidationError:
+        raise
+    except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
+        raise ValidationError(f"{name} payload could not be read: {type(exc).__name__}") from exc

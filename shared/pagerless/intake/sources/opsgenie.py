@@ -1,0 +1,96 @@
+"""Opsgenie webhook integration ("alert action data").
+
+The fingerprint is the alert's `alias` (Opsgenie's own dedup key), else its `alertId`, so
+Create → Acknowledge → Close land on one incident. Only Close/Delete resolve; every other
+action (AddNote, AddTags, Escalate…) reports an alert that is still open. `priority` is
+usually "P1".."P5" but an integer (3) has been seen.
+"""
+
+from typing import Any
+
+from pagerless.domain.alerts import Alert, AlertStatus
+from pagerless.domain.errors import ValidationError
+from pagerless.domain.severity import parse_severity
+from pagerless.intake.sources._common import (
+    first_text,
+    load_json,
+    optional_list,
+    parse_time,
+    require_dict,
+    string_map,
+    text,
+)
+
+SOURCE = "opsgenie"
+
+# `action` → status; actions not listed leave the alert firing.
+ACTION_STATUS_MAP: dict[str, AlertStatus] = {
+    "close": AlertStatus.RESOLVED,
+    "delete": AlertStatus.RESOLVED,
+}
+
+# `action` → acknowledged; actions not listed say nothing about acknowledgement.
+ACTION_ACK_MAP: dict[str, bool] = {"acknowledge": True, "unacknowledge": False}
+
+ALERT_URL = "https://app.opsgenie.com/alert/detail/{alert_id}/details"
+
+
+def normalize(payload: dict | list | str) -> list[Alert]:
+    """One Alert from an Opsgenie alert action webhook."""
+    body = require_dict(load_json(payload, SOURCE), f"{SOURCE} payload")
+    alert = require_dict(body.get("alert"), f"{SOURCE} 'alert'")
+    action = (text(body.get("action")) or "").lower()
+    fingerprint = first_text(alert.get("alias"), alert.get("alertId"))
+    if fingerprint is None:
+        raise ValidationError(f"{SOURCE} alert has neither 'alias' nor 'alertId'")
+    details = string_map(alert.get("details"), f"{SOURCE} 'alert.details'")
+    tags = _tag_labels(optional_list(alert.get("tags"), f"{SOURCE} 'alert.tags'"))
+    labels = {**tags, **details}
+    entity = text(alert.get("entity"))
+    if entity:
+        labels.setdefault("entity", entity)
+    status = ACTION_STATUS_MAP.get(action, AlertStatus.FIRING)
+    alert_id = text(alert.get("alertId"))
+    return [
+        Alert(
+            source=SOURCE,
+            fingerprint=fingerprint,
+            status=status,
+            severity=parse_severity(_priority(alert.get("priority"))),
+            title=text(alert.get("message")) or f"Opsgenie alert {fingerprint}",
+            description=text(alert.get("description")) or "",
+            service=labels.get("service"),
+            namespace=first_text(labels.get("namespace"), labels.get("kubernetes_namespace")),
+            pod=labels.get("pod"),
+            labels=labels,
+            annotations={k: v for k, v in {"action": action, "note": text(alert.get("note"))}.items() if v},
+            starts_at=parse_time(alert.get("createdAt")),
+            ends_at=parse_time(alert.get("updatedAt")) if status is AlertStatus.RESOLVED else None,
+            url=ALERT_URL.format(alert_id=alert_id) if alert_id else None,
+            acknowledged=ACTION_ACK_MAP.get(action, False),
+        )
+    ]
+
+
+def _priority(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"P{value}"
+    return text(value)
+
+
+def _tag_labels(tags: list[Any]) -> dict[str, str]:
+    """Tags like "service=x" or "service:x" become labels; bare tags become `tag:<name>`."""
+    labels: dict[str, str] = {}
+    for tag in tags:
+        word = text(tag)
+        if word is None:
+            continue
+        for separator in ("=", ":"):
+            key, found, value = word.partition(separator)
+            if found and key.strip() and value.strip():
+                labels[key.strip()] = value.strip()
+                break
+        else:
+            labels[f"tag:{word}"] = "true"
+    return labels
+
