@@ -1,6 +1,6 @@
 """Small system records (heartbeats, singletons) keyed by pk/sk."""
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from pagerless.store.base import BaseModel, Region, TableName, utcnow
@@ -31,3 +31,22 @@ class SystemRepository:
 
     def list(self, pk: str) -> list[SystemRecord]:
         return list(SystemRecord.query(pk))
+
+
+class CounterRecord(BaseModel):
+    """A named atomic counter on the system table (incident numbers, stream sequence numbers)."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    value = NumberAttribute(default=0)
+
+
+def increment(name: str, by: int = 1) -> int:
+    """Atomically add ``by`` to counter ``name`` and return the new value (one UpdateItem)."""
+    counter = CounterRecord("counter", name)
+    counter.update(actions=[CounterRecord.value.add(by)])
+    return int(counter.value)

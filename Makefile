@@ -1,0 +1,62 @@
+# Pagerless: `make dev` runs it locally, `make test` runs the whole suite.
+# Both install into .venv on first use (Python 3.11+ and pip are all they need).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+TOOLS := .tools
+PORT ?= 8080
+AWS_PORT ?= 4566
+STATE_DIR ?= .pagerless
+
+.PHONY: install dev test test-unit test-functional test-e2e bench validate build deploy clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(INSTALLED)
+
+dev: $(INSTALLED)  ## run Pagerless locally on an embedded AWS (no Docker, no account)
+	$(VENV)/bin/pagerless dev --port $(PORT) --aws-port $(AWS_PORT) --state-dir $(STATE_DIR) $(ARGS)
+
+test: $(INSTALLED)  ## the whole suite: unit, functional (embedded AWS in-process), e2e (real processes)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-functional: $(INSTALLED)
+	$(PY) -m pytest tests/functional $(PYTEST_ARGS)
+
+test-e2e: $(INSTALLED)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+bench: $(INSTALLED)  ## print cold-start, intake and diagnosis figures
+	$(PY) bench/run_all.py
+
+# ---------------------------------------------------------------- deployment tooling
+$(TOOLS)/sam/bin/sam:
+	$(PYTHON) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/pip install --quiet aws-sam-cli
+
+$(TOOLS)/node/node_modules/.bin/asl-validator:
+	mkdir -p $(TOOLS)/node
+	cd $(TOOLS)/node && npm install --silent --no-audit --no-fund asl-validator
+
+validate: $(TOOLS)/sam/bin/sam $(TOOLS)/node/node_modules/.bin/asl-validator  ## sam validate --lint + ASL validation
+	$(TOOLS)/sam/bin/sam validate --lint --template template.yaml --region us-east-1
+	for f in infra/statemachines/*.asl.json; do \
+		$(TOOLS)/node/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done
+
+build: $(TOOLS)/sam/bin/sam  ## sam build (offline)
+	$(TOOLS)/sam/bin/sam build --template template.yaml
+
+deploy: build  ## sam deploy --guided (needs AWS credentials)
+	$(TOOLS)/sam/bin/sam deploy --guided
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache
