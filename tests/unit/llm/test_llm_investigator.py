@@ -258,7 +258,7 @@ def test_malformed_response_body_falls_back(fake_api, settings, scenario, baseli
 
     # Then
     assert result.engine == "analyzers"
-    assert any("stands" in note for note in result.notes)
+    assert any("malformed response" in note and "stands" in note for note in result.notes)
 
 
 def test_invalid_submission_gets_one_corrective_turn(fake_api, settings, scenario, baseline):

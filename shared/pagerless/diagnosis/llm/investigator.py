@@ -128,7 +128,7 @@ class _Session:
                     logger.info("investigation finished", extra={"category": submission.category, "usage": meter.usage.model_dump()})
                     return to_diagnosis(submission, baseline, meter.usage)
             elif not tool_uses:
-                problem = f"You ended the turn (stop_reason={response.stop_reason}) without calling {SUBMIT_TOOL}. Call {SUBMIT_TOOL} now with your diagnosis."
+                problem = f"the turn ended (stop_reason={response.stop_reason}) without a call to {SUBMIT_TOOL}"
             if problem is not None:
                 if corrections >= settings.max_corrections:
                     return _fallback(baseline, f"investigator output invalid after {corrections} correction(s): {redact_text(problem)}; {STANDS}", meter.usage)
@@ -141,12 +141,13 @@ class _Session:
 
     def _answers(self, tool_uses: list[dict[str, Any]], problem: str | None) -> list[dict[str, Any]]:
         """A tool_result for every tool_use of the last turn (the API requires all of them)."""
+        correction = f"{problem}. Call {SUBMIT_TOOL} again with a corrected input." if problem else ""
         if not tool_uses:
-            return [{"type": "text", "text": redact_text(problem or "")}]
+            return [{"type": "text", "text": redact_text(correction)}]
         answers = []
         for use in tool_uses:
             if use.get("name") == SUBMIT_TOOL:
-                text, is_error = problem or "", True
+                text, is_error = correction, True
             else:
                 result = self._toolset.invoke(use.get("name", ""), use.get("input") or {})
                 text, is_error = self._toolset.render(result), result.status is ToolStatus.ERROR

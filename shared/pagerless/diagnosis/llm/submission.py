@@ -84,14 +84,14 @@ def submit_tool_definition() -> dict[str, Any]:
 
 
 def parse_submission(raw: object) -> tuple[SubmittedDiagnosis | None, str | None]:
-    """(submission, None) when valid, else (None, a message telling the model what to fix)."""
+    """(submission, None) when valid, else (None, what is wrong with it)."""
     try:
         return SubmittedDiagnosis.model_validate(raw), None
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}" for err in exc.errors()[:10]
         )
-        return None, f"submit_diagnosis input is invalid: {problems}. Call submit_diagnosis again with a corrected input."
+        return None, f"submit_diagnosis input is invalid: {problems}"
 
 
 def to_diagnosis(submission: SubmittedDiagnosis, baseline: Diagnosis, usage: LlmUsage) -> Diagnosis:

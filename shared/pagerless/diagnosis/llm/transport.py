@@ -6,6 +6,7 @@ the wait is capped, so a Lambda with a time limit knows the worst case:
 ``max_retries × retry_backoff_max_s`` plus the request timeouts.
 """
 
+import json
 import random
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,8 @@ def create_message(client: Any, request: dict[str, Any], settings: LlmSettings, 
             if attempt >= settings.max_retries:
                 raise LlmUnavailableError(_describe(exc, attempt)) from exc
             delay = backoff_delay(attempt, settings, None)
+        except (json.JSONDecodeError, anthropic.APIResponseValidationError) as exc:
+            raise LlmUnavailableError(f"malformed response from the Messages API ({type(exc).__name__})") from exc
         attempt += 1
         sleep(delay)
 
