@@ -33,7 +33,7 @@ _TOKEN_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}"), REDACTED),  # JWT
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]{8,}=*"), rf"\1 {REDACTED}"),
     # URL userinfo: keep the user, drop the password (postgres://app:s3cret@db:5432).
-    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@\"']+):[^/\s@\"']+@"), rf"\1:{REDACTED}@"),
+    (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^/\s:@\"']*):[^/\s@\"']+@"), rf"\1:{REDACTED}@"),
 ]
 
 # key=value, key: value, "key": "value", key='value' where the key names a secret.
