@@ -90,6 +90,24 @@ def test_tool_loop_calls_tools_then_returns_claude_diagnosis_with_summed_usage(f
     expected = (2.0 * (3900 + 2500 * 1.25 + 5400 * 0.05) + 10.0 * 440) / 1e6
     assert usage.cost_usd == pytest.approx(expected)
     assert usage.model == "claude-sonnet-5-5"
+    # and every quote was found verbatim in what the model was shown
+    assert result.notes == []
+
+
+def test_evidence_not_quoted_from_the_snapshot_is_flagged_in_notes(fake_api, settings, scenario, baseline):
+    # Given a submission quoting a log line that exists nowhere
+    invented = {**VALID_SUBMISSION, "evidence": [
+        {"source": "log payments/payments-api-7d9f-abc/api#previous", "detail": "FATAL: database payments does not exist"},
+        {"source": "event", "detail": "Back-off restarting failed container api in pod payments-api-7d9f-abc"},
+    ]}
+    fake_api.enqueue(message(tool_use_block("events", {"namespace": "payments"})), submit(invented))
+
+    # When
+    result = Investigator(settings).investigate(scenario, baseline)
+
+    # Then the diagnosis is kept, with a note for the reviewer
+    assert result.engine == "claude"
+    assert result.notes == ["1 of 2 evidence quotes not found verbatim in the context or tool output, e.g. 'FATAL: database payments does not exist'"]
 
 
 def test_request_carries_cache_markers_on_tools_and_system_blocks(fake_api, settings, scenario, baseline):
@@ -111,6 +129,7 @@ def test_request_carries_cache_markers_on_tools_and_system_blocks(fake_api, sett
     assert json.dumps(body).count('"cache_control"') <= 4
     assert body["model"] == "claude-sonnet-5-5"
     assert body["tool_choice"] == {"type": "auto"}
+    assert "temperature" not in body and "output_config" not in body  # current models reject sampling params
     assert sent_key(request) == TEST_KEY
     assert "anthropic-version" in request.headers
 

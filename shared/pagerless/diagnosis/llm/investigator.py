@@ -93,14 +93,17 @@ class _Session:
         self._toolset = toolset
         self._meter = meter
         self._sleep = sleep
+        self._seen: list[str] = []  # everything the model was shown, to check its quotes against
 
     def run(self, context: dict[str, Any], baseline: Diagnosis) -> Diagnosis:
         settings, meter = self._settings, self._meter
         tools = self._toolset.definitions() + [submit_tool_definition()]
         tools[-1] = {**tools[-1], "cache_control": EPHEMERAL}
+        incident = incident_context(context, baseline)
+        self._seen.append(incident)
         system = [
             {"type": "text", "text": system_prompt(), "cache_control": EPHEMERAL},
-            {"type": "text", "text": "<incident_context>\n" + incident_context(context, baseline) + "\n</incident_context>", "cache_control": EPHEMERAL},
+            {"type": "text", "text": f"<incident_context>\n{incident}\n</incident_context>", "cache_control": EPHEMERAL},
         ]
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": first_user_message()}]}]
         corrections = 0
@@ -114,6 +117,8 @@ class _Session:
                 "tool_choice": {"type": "auto"},
                 "messages": _with_cache_marker(messages),
             }
+            if settings.effort:
+                request["output_config"] = {"effort": settings.effort}
             response = create_message(self._client, request, settings, self._sleep)
             meter.record(response.usage)
             if response.stop_reason == "refusal":
@@ -126,7 +131,9 @@ class _Session:
                 submission, problem = parse_submission(submit.get("input"))
                 if submission is not None:
                     logger.info("investigation finished", extra={"category": submission.category, "usage": meter.usage.model_dump()})
-                    return to_diagnosis(submission, baseline, meter.usage)
+                    diagnosis = to_diagnosis(submission, baseline, meter.usage)
+                    diagnosis.notes += self._unverified_quotes([e.detail for e in submission.evidence])
+                    return diagnosis
             elif not tool_uses:
                 problem = f"the turn ended (stop_reason={response.stop_reason}) without a call to {SUBMIT_TOOL}"
             if problem is not None:
@@ -151,9 +158,24 @@ class _Session:
             else:
                 result = self._toolset.invoke(use.get("name", ""), use.get("input") or {})
                 text, is_error = self._toolset.render(result), result.status is ToolStatus.ERROR
+                self._seen.append(text)
                 logger.info("tool called", extra={"tool": use.get("name"), "status": result.status.value})
             answers.append({"type": "tool_result", "tool_use_id": use["id"], "content": redact_text(text), "is_error": is_error})
         return answers
+
+
+    def _unverified_quotes(self, quotes: list[str]) -> list[str]:
+        """A note when evidence is not quoted verbatim from what the model was shown (a hint of
+        paraphrase or invention for the reviewer; the diagnosis is kept)."""
+        shown = _normalize(" ".join(self._seen))
+        missing = [q for q in quotes if _normalize(q) not in shown]
+        if not missing:
+            return []
+        return [f"{len(missing)} of {len(quotes)} evidence quotes not found verbatim in the context or tool output, e.g. {missing[0][:120]!r}"]
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.replace('\\"', '"').lower().split())
 
 
 def _with_cache_marker(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ class LlmSettings(BaseSettings):
     model: str = DEFAULT_MODEL
     base_url: str | None = None  # None: the SDK default (api.anthropic.com)
     max_turns: int = Field(default=8, ge=1)
-    max_output_tokens: int = Field(default=4096, ge=256)
+    max_output_tokens: int = Field(default=8192, ge=256)  # adaptive thinking counts toward it
+    # output_config.effort ("low" | "medium" | "high"…) for models that accept it; None: not sent.
+    effort: str | None = None
     max_corrections: int = Field(default=1, ge=0)  # corrective turns after an invalid answer
     # Per-incident budget: the investigation stops and the analyzers' diagnosis stands when reached.
     max_tokens_per_incident: int = Field(default=250_000, ge=1)

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pagerless.diagnosis.llm.tools import input_schema
 from pagerless.diagnosis.models import Diagnosis, Evidence, LlmUsage, RankedCategory
 from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
 
@@ -68,11 +69,11 @@ def _check_category(value: str) -> str:
 
 def submit_tool_definition() -> dict[str, Any]:
     """The tool definition, with the taxonomy ids as enums so the model is steered to valid ids."""
-    schema = SubmittedDiagnosis.model_json_schema()
+    schema = input_schema(SubmittedDiagnosis)
     categories = sorted(category_ids())
     schema["properties"]["category"]["enum"] = categories
     schema["properties"]["remediations"]["items"]["enum"] = sorted(remediation_ids())
-    schema["$defs"]["SubmittedRanked"]["properties"]["category"]["enum"] = categories
+    schema["properties"]["ranked_categories"]["items"]["properties"]["category"]["enum"] = categories
     return {
         "name": SUBMIT_TOOL,
         "description": (

@@ -61,6 +61,23 @@ def truncate_tail(text: str, max_chars: int) -> str:
     return f"[truncated: the first {len(text) - max_chars} of {len(text)} characters are not shown]\n" + text[-max_chars:]
 
 
+def input_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema, self-contained (``$ref``s inlined) and without pydantic's titles."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
+        return {k: walk(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
+
+    return walk(schema)
+
+
 class _Params(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -74,11 +91,7 @@ class Tool(ABC):
 
     def definition(self) -> dict[str, Any]:
         """The Messages API tool definition."""
-        schema = self.Params.model_json_schema()
-        schema.pop("title", None)
-        for prop in schema.get("properties", {}).values():
-            prop.pop("title", None)
-        return {"name": self.name, "description": self.description, "input_schema": schema}
+        return {"name": self.name, "description": self.description, "input_schema": input_schema(self.Params)}
 
     def invoke(self, params: Mapping[str, Any]) -> ToolResult:
         """Validate ``params`` and run; never raises."""
