@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pagerless.diagnosis.llm import Investigator, LlmSettings
+from pagerless.diagnosis.llm import Investigator, LlmSettings, get_llm_settings
 from tests.fakes.anthropic_api import (
     FakeMessagesApi,
     malformed,
@@ -361,14 +361,32 @@ def test_key_from_environment_is_read_on_first_use(fake_api, scenario, baseline,
     monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake_api.base_url)
     monkeypatch.setenv("PAGERLESS_LLM_MODEL", "claude-haiku-4-5")
     fake_api.enqueue(submit())
+    get_llm_settings.cache_clear()
+    investigator = Investigator()  # nothing is read yet
 
     # When
-    result = Investigator(LlmSettings()).investigate(scenario, baseline)
+    try:
+        result = investigator.investigate(scenario, baseline)
+    finally:
+        get_llm_settings.cache_clear()
 
     # Then
     assert sent_key(fake_api.message_requests[0]) == TEST_KEY
     assert fake_api.message_requests[0].body["model"] == "claude-haiku-4-5"
     assert result.usage.model == "claude-haiku-4-5"
+
+
+def test_missing_sdk_falls_back(settings, scenario, baseline):
+    # Given an install without the llm extra
+    def no_sdk(_settings):
+        raise ModuleNotFoundError("No module named 'anthropic'", name="anthropic")
+
+    # When
+    result = Investigator(settings, client_factory=no_sdk).investigate(scenario, baseline)
+
+    # Then
+    assert result.engine == "analyzers"
+    assert result.notes == ["investigator unavailable: anthropic is not installed (pagerless[llm]); the analyzers' diagnosis stands"]
 
 
 def test_knowledge_and_similar_tools_are_offered_and_called_when_plugged(fake_api, settings, scenario, baseline):

@@ -10,7 +10,13 @@ from pagerless.diagnosis.llm.pricing import UsageMeter, price_for
 from pagerless.diagnosis.llm.prompts import first_user_message, incident_context, system_prompt
 from pagerless.diagnosis.llm.redact import redact_text
 from pagerless.diagnosis.llm.settings import LlmSettings, get_llm_settings
-from pagerless.diagnosis.llm.submission import SUBMIT_TOOL, parse_submission, submit_tool_definition, to_diagnosis
+from pagerless.diagnosis.llm.submission import (
+    SUBMIT_TOOL,
+    SubmittedDiagnosis,
+    parse_submission,
+    submit_tool_definition,
+    to_diagnosis,
+)
 from pagerless.diagnosis.llm.tools import KnowledgeSearchFn, SimilarIncidentsFn, Toolset, ToolStatus, build_toolset
 from pagerless.diagnosis.llm.transport import LlmUnavailableError, anthropic_client, create_message
 from pagerless.diagnosis.models import Diagnosis, LlmUsage
@@ -70,18 +76,23 @@ class Investigator:
             backend or SnapshotBackend(context), knowledge=knowledge, similar=similar, max_chars=settings.tool_output_max_chars
         )
         try:
-            if self._client is None:
-                self._client = self._client_factory(settings)
-            session = _Session(self._client, settings, toolset, meter, self._sleep)
-            return session.run(context, baseline)
+            client = self._get_client(settings)
+        except ImportError as exc:
+            return _fallback(baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None)
+        try:
+            return _Session(client, settings, toolset, meter, self._sleep).run(context, baseline)
         except LlmUnavailableError as exc:
             logger.warning("investigator unavailable", extra={"reason": exc.reason})
             return _fallback(baseline, f"investigator unavailable ({redact_text(exc.reason)}); {STANDS}", meter.usage)
-        except ImportError as exc:
-            return _fallback(baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None)
         except Exception as exc:  # a bug here must not cost the incident its diagnosis
             logger.exception("investigator failed")
             return _fallback(baseline, f"investigator failed ({type(exc).__name__}); {STANDS}", meter.usage)
+
+    def _get_client(self, settings: LlmSettings) -> Any:
+        # Built once per Investigator, so a warm Lambda reuses the connection pool.
+        if self._client is None:
+            self._client = self._client_factory(settings)
+        return self._client
 
 
 class _Session:
@@ -97,29 +108,12 @@ class _Session:
 
     def run(self, context: dict[str, Any], baseline: Diagnosis) -> Diagnosis:
         settings, meter = self._settings, self._meter
-        tools = self._toolset.definitions() + [submit_tool_definition()]
-        tools[-1] = {**tools[-1], "cache_control": EPHEMERAL}
         incident = incident_context(context, baseline)
         self._seen.append(incident)
-        system = [
-            {"type": "text", "text": system_prompt(), "cache_control": EPHEMERAL},
-            {"type": "text", "text": f"<incident_context>\n{incident}\n</incident_context>", "cache_control": EPHEMERAL},
-        ]
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": first_user_message()}]}]
         corrections = 0
-        for _turn in range(settings.max_turns):
-            request = {
-                "model": settings.model,
-                "max_tokens": settings.max_output_tokens,
-                "system": system,
-                "tools": tools,
-                # Forced tool choice is rejected by current models; a missing submit is corrected instead.
-                "tool_choice": {"type": "auto"},
-                "messages": _with_cache_marker(messages),
-            }
-            if settings.effort:
-                request["output_config"] = {"effort": settings.effort}
-            response = create_message(self._client, request, settings, self._sleep)
+        for turn in range(1, settings.max_turns + 1):
+            response = create_message(self._client, self._request(incident, messages), settings, self._sleep)
             meter.record(response.usage)
             if response.stop_reason == "refusal":
                 return _fallback(baseline, f"investigator stopped: the model refused; {STANDS}", meter.usage)
@@ -130,10 +124,7 @@ class _Session:
             if submit is not None:
                 submission, problem = parse_submission(submit.get("input"))
                 if submission is not None:
-                    logger.info("investigation finished", extra={"category": submission.category, "usage": meter.usage.model_dump()})
-                    diagnosis = to_diagnosis(submission, baseline, meter.usage)
-                    diagnosis.notes += self._unverified_quotes([e.detail for e in submission.evidence])
-                    return diagnosis
+                    return self._accept(submission, baseline)
             elif not tool_uses:
                 problem = f"the turn ended (stop_reason={response.stop_reason}) without a call to {SUBMIT_TOOL}"
             if problem is not None:
@@ -142,9 +133,39 @@ class _Session:
                 corrections += 1
             if meter.exhausted:
                 return _fallback(baseline, f"investigator stopped: per-incident budget reached ({meter.describe()}); {STANDS}", meter.usage)
+            if turn == settings.max_turns:
+                break
             messages.append({"role": "assistant", "content": content})
             messages.append({"role": "user", "content": self._answers(tool_uses, problem)})
         return _fallback(baseline, f"investigator stopped: turn limit ({settings.max_turns}) reached without a diagnosis; {STANDS}", meter.usage)
+
+    def _request(self, incident: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        """The Messages API request. Its prefix (tools, system prompt, incident context) is the same
+        on every turn and carries the cache breakpoints; the conversation carries a moving one."""
+        settings = self._settings
+        tools = self._toolset.definitions() + [submit_tool_definition()]
+        tools[-1] = {**tools[-1], "cache_control": EPHEMERAL}
+        request: dict[str, Any] = {
+            "model": settings.model,
+            "max_tokens": settings.max_output_tokens,
+            "system": [
+                {"type": "text", "text": system_prompt(), "cache_control": EPHEMERAL},
+                {"type": "text", "text": f"<incident_context>\n{incident}\n</incident_context>", "cache_control": EPHEMERAL},
+            ],
+            "tools": tools,
+            # Current models reject a forced tool choice; a missing submit gets a corrective turn instead.
+            "tool_choice": {"type": "auto"},
+            "messages": _with_cache_marker(messages),
+        }
+        if settings.effort:
+            request["output_config"] = {"effort": settings.effort}
+        return request
+
+    def _accept(self, submission: SubmittedDiagnosis, baseline: Diagnosis) -> Diagnosis:
+        logger.info("investigation finished", extra={"category": submission.category, "usage": self._meter.usage.model_dump()})
+        diagnosis = to_diagnosis(submission, baseline, self._meter.usage)
+        diagnosis.notes += self._unverified_quotes([e.detail for e in submission.evidence])
+        return diagnosis
 
     def _answers(self, tool_uses: list[dict[str, Any]], problem: str | None) -> list[dict[str, Any]]:
         """A tool_result for every tool_use of the last turn (the API requires all of them)."""
@@ -162,7 +183,6 @@ class _Session:
                 logger.info("tool called", extra={"tool": use.get("name"), "status": result.status.value})
             answers.append({"type": "tool_result", "tool_use_id": use["id"], "content": redact_text(text), "is_error": is_error})
         return answers
-
 
     def _unverified_quotes(self, quotes: list[str]) -> list[str]:
         """A note when evidence is not quoted verbatim from what the model was shown (a hint of
