@@ -21,6 +21,7 @@ def test_pod_logs_returns_the_previous_log(toolset):
     # Then
     assert result.status is ToolStatus.SUCCESS
     assert "panic: runtime error" in result.data
+    assert result.params == {"namespace": "payments", "pod": API_POD, "previous": True, "tail_lines": 200}
 
 
 def test_pod_logs_of_unknown_pod_is_no_data_listing_the_pods(toolset):

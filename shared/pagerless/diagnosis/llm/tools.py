@@ -35,6 +35,7 @@ class ToolResult(BaseModel):
     status: ToolStatus
     data: Any = None
     error: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)  # what the tool ran with, for audit logs
 
     def to_text(self, max_chars: int) -> str:
         """What the model reads: the data (or the error), cut to ``max_chars`` with a note."""
@@ -95,17 +96,19 @@ class Tool(ABC):
 
     def invoke(self, params: Mapping[str, Any]) -> ToolResult:
         """Validate ``params`` and run; never raises."""
+        raw = dict(params or {})
         try:
-            parsed = self.Params.model_validate(dict(params or {}))
+            parsed = self.Params.model_validate(raw)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}" for err in exc.errors()
             )
-            return ToolResult(status=ToolStatus.ERROR, error=f"invalid parameters for {self.name}: {problems}")
+            return ToolResult(status=ToolStatus.ERROR, error=f"invalid parameters for {self.name}: {problems}", params=raw)
         try:
-            return self._run(parsed)
+            result = self._run(parsed)
         except Exception as exc:  # the upstream failure is data for the model
-            return ToolResult(status=ToolStatus.ERROR, error=f"{self.name} failed: {type(exc).__name__}: {exc}")
+            result = ToolResult(status=ToolStatus.ERROR, error=f"{self.name} failed: {type(exc).__name__}: {exc}")
+        return result.model_copy(update={"params": parsed.model_dump(exclude_none=True)})
 
     @abstractmethod
     def _run(self, params: Any) -> ToolResult: ...
@@ -338,9 +341,11 @@ class Toolset:
         """Run tool ``name``; an unknown name is an ``ERROR`` result, never an exception."""
         tool = self._tools.get(name)
         if tool is None:
-            return ToolResult(status=ToolStatus.ERROR, error=f"unknown tool {name!r}; tools: {self.names}")
+            return ToolResult(status=ToolStatus.ERROR, error=f"unknown tool {name!r}; tools: {self.names}", params=dict(params or {}))
         result = tool.invoke(params)
-        return result.model_copy(update={"data": redact_obj(result.data), "error": redact_text(result.error or "") or None})
+        return result.model_copy(
+            update={"data": redact_obj(result.data), "error": redact_text(result.error or "") or None, "params": redact_obj(result.params)}
+        )
 
     def render(self, result: ToolResult) -> str:
         """The result as the model reads it: bounded and redacted."""
