@@ -33,6 +33,18 @@ def test_pod_logs_of_unknown_pod_is_no_data_listing_the_pods(toolset):
     assert "payments/payments-api-gone not found" in result.error and API_POD in result.error
 
 
+def test_pod_logs_of_a_deleted_pod_whose_log_was_recorded(scenario):
+    # Given a log recorded for a pod that no longer exists
+    scenario["cluster"]["logs"]["payments/payments-api-old-1/api"] = "shutting down"
+    toolset = build_toolset(SnapshotBackend(scenario))
+
+    # When
+    result = toolset.invoke("pod_logs", {"namespace": "payments", "pod": "payments-api-old-1", "container": "api"})
+
+    # Then
+    assert result.status is ToolStatus.SUCCESS and "shutting down" in result.data
+
+
 def test_pod_logs_points_to_the_previous_log_when_the_current_one_is_missing(toolset):
     # When
     result = toolset.invoke("pod_logs", {"namespace": "payments", "pod": API_POD})

@@ -145,6 +145,9 @@ class PodLogs(_BackendTool):
     def _run(self, p: Params) -> ToolResult:
         pod = self._backend.get_object("pods", p.namespace, p.pod)
         if pod is None:
+            # A deleted pod's log may still have been recorded; without the pod, the container must be named.
+            if p.container and (log := self._backend.pod_log(p.namespace, p.pod, p.container, p.previous)):
+                return self._log_result(p, p.container, log)
             pods = self._names("pods", p.namespace)
             return ToolResult(status=ToolStatus.NO_DATA, error=f"pod {p.namespace}/{p.pod} not found; pods in {p.namespace}: {pods}")
         spec = pod.get("spec") or {}
@@ -164,9 +167,13 @@ class PodLogs(_BackendTool):
                 hint = "; a previous-instance log exists, call again with previous=true"
             which = "previous " if p.previous else ""
             return ToolResult(status=ToolStatus.NO_DATA, error=f"no {which}log for {p.namespace}/{p.pod}/{container}{hint}")
+        return self._log_result(p, container, log)
+
+    def _log_result(self, p: Params, container: str, log: str) -> ToolResult:
         lines = log.splitlines()[-p.tail_lines :]
         header = f"# {p.namespace}/{p.pod}/{container}{' (previous)' if p.previous else ''}, last {len(lines)} lines\n"
-        return ToolResult(status=ToolStatus.SUCCESS, data=header + truncate_tail("\n".join(lines), self._max_chars - len(header) - 100))
+        room = max(self._max_chars - len(header) - 100, 200)  # leave room for the truncation note
+        return ToolResult(status=ToolStatus.SUCCESS, data=header + truncate_tail("\n".join(lines), room))
 
 
 class Events(_BackendTool):
