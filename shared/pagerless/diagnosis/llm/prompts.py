@@ -114,7 +114,8 @@ def _inventory(context: dict[str, Any], namespace: str | None) -> str:
         lines.append(f"node {n.get('metadata', {}).get('name')} {flagged}")
     for key in ("pvcs", "hpas", "replicasets"):
         if items := _items(context, key):
-            lines.append(f"{key}: " + ", ".join(f"{i['metadata'].get('namespace')}/{i['metadata'].get('name')}" for i in items[:20]))
+            names = (f"{i.get('metadata', {}).get('namespace')}/{i.get('metadata', {}).get('name')}" for i in items[:20])
+            lines.append(f"{key}: " + ", ".join(names))
     events = _items(context, "events")
     warnings: dict[str, int] = {}
     for e in events:
