@@ -5,6 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from pagerless.diagnosis.llm.pricing import DEFAULT_PRICING, ModelPrice, UsageMeter, price_for
+from pagerless.diagnosis.llm.settings import LlmSettings
 
 
 def usage(**fields):
@@ -45,3 +46,15 @@ def test_dated_model_ids_use_their_family_price_and_unknown_models_the_highest()
     assert price_for("claude-sonnet-5-5", DEFAULT_PRICING).cache_read_multiplier == 0.05
     most_expensive = max(p.output_per_mtok for p in DEFAULT_PRICING.values())
     assert price_for("claude-future-9", DEFAULT_PRICING).output_per_mtok == most_expensive
+
+
+def test_prices_from_the_environment_extend_the_defaults(monkeypatch):
+    # Given
+    monkeypatch.setenv("PAGERLESS_LLM_PRICING", '{"my-proxy-model": {"input_per_mtok": 1, "output_per_mtok": 2}}')
+
+    # When
+    pricing = LlmSettings().pricing
+
+    # Then
+    assert pricing["my-proxy-model"].output_per_mtok == 2
+    assert pricing["claude-sonnet-5-5"] == DEFAULT_PRICING["claude-sonnet-5-5"]

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pagerless.diagnosis.llm.pricing import DEFAULT_PRICING, ModelPrice
@@ -36,6 +36,12 @@ class LlmSettings(BaseSettings):
     retry_backoff_max_s: float = Field(default=16.0, ge=0)
     request_timeout_s: float = Field(default=60.0, gt=0)
     tool_output_max_chars: int = Field(default=8_000, ge=500)
+
+    @field_validator("pricing")
+    @classmethod
+    def _over_defaults(cls, pricing: dict[str, ModelPrice]) -> dict[str, ModelPrice]:
+        """Prices given in the environment add to or override the defaults, never drop them."""
+        return {**DEFAULT_PRICING, **pricing}
 
 
 @cache
