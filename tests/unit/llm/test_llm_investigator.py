@@ -51,6 +51,19 @@ def sent_key(request) -> str | None:
     return request.headers.get("x-api-key") or (bearer.removeprefix("Bearer ") if bearer else None)
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 class SleepRecorder(list):
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
@@ -239,6 +252,21 @@ def test_retry_after_is_capped_by_the_backoff_maximum(fake_api, settings, scenar
 
     # Then
     assert sleeps == [settings.retry_backoff_max_s]
+
+
+def test_time_limit_stops_retrying_and_falls_back(fake_api, settings, scenario, baseline):
+    # Given an overloaded API, generous retries and a 1.5 s time limit on a clock that sleeping advances
+    fake_api.respond_with(lambda request: overloaded())
+    hurried = settings.model_copy(update={"max_seconds": 1.5, "max_retries": 50, "retry_backoff_base_s": 1.0, "retry_backoff_max_s": 1.0})
+    clock = FakeClock()
+
+    # When
+    result = Investigator(hurried, sleep=clock.sleep, clock=clock).investigate(scenario, baseline)
+
+    # Then the wait was cut to the time left and no second attempt was made
+    assert len(fake_api.message_requests) == 1
+    assert clock.slept == [0.5]
+    assert any("time limit of 1.5s reached after 1 retries" in note for note in result.notes)
 
 
 def test_auth_error_is_not_retried_and_falls_back(fake_api, settings, scenario, baseline):

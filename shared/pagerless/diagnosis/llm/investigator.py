@@ -39,11 +39,13 @@ class Investigator:
         client_factory: ClientFactory | None = None,
         *,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
         self._client_factory = client_factory or anthropic_client
         self._client: Any = None
         self._sleep = sleep
+        self._clock = clock
 
     @property
     def settings(self) -> LlmSettings:
@@ -80,7 +82,7 @@ class Investigator:
         except ImportError as exc:
             return _fallback(baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None)
         try:
-            return _Session(client, settings, toolset, meter, self._sleep).run(context, baseline)
+            return _Session(client, settings, toolset, meter, sleep=self._sleep, clock=self._clock).run(context, baseline)
         except LlmUnavailableError as exc:
             logger.warning("investigator unavailable", extra={"reason": exc.reason})
             return _fallback(baseline, f"investigator unavailable ({redact_text(exc.reason)}); {STANDS}", meter.usage)
@@ -98,12 +100,22 @@ class Investigator:
 class _Session:
     """One investigation: the conversation, the budget and the correction count."""
 
-    def __init__(self, client: Any, settings: LlmSettings, toolset: Toolset, meter: UsageMeter, sleep: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        client: Any,
+        settings: LlmSettings,
+        toolset: Toolset,
+        meter: UsageMeter,
+        *,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
         self._client = client
         self._settings = settings
         self._toolset = toolset
         self._meter = meter
         self._sleep = sleep
+        self._clock = clock
         self._seen: list[str] = []  # everything the model was shown, to check its quotes against
 
     def run(self, context: dict[str, Any], baseline: Diagnosis) -> Diagnosis:
@@ -112,8 +124,10 @@ class _Session:
         self._seen.append(incident)
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": first_user_message()}]}]
         corrections = 0
+        deadline = self._clock() + settings.max_seconds
         for turn in range(1, settings.max_turns + 1):
-            response = create_message(self._client, self._request(incident, messages), settings, self._sleep)
+            request = self._request(incident, messages)
+            response = create_message(self._client, request, settings, deadline=deadline, sleep=self._sleep, clock=self._clock)
             meter.record(response.usage)
             if response.stop_reason == "refusal":
                 return _fallback(baseline, f"investigator stopped: the model refused; {STANDS}", meter.usage)

@@ -8,6 +8,7 @@ the wait is capped, so a Lambda with a time limit knows the worst case:
 
 import json
 import random
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,14 +37,26 @@ def anthropic_client(settings: LlmSettings) -> Any:
     )
 
 
-def create_message(client: Any, request: dict[str, Any], settings: LlmSettings, sleep: Callable[[float], None]) -> Any:
-    """``client.messages.create(**request)``, retrying 429/5xx/529 and connection errors with backoff."""
+def create_message(
+    client: Any,
+    request: dict[str, Any],
+    settings: LlmSettings,
+    *,
+    deadline: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Any:
+    """``client.messages.create(**request)``, retrying 429/5xx/529 and connection errors with
+    backoff, never past ``deadline`` (a ``clock()`` value)."""
     import anthropic  # noqa: PLC0415
 
     attempt = 0
     while True:
+        remaining = deadline - clock()
+        if remaining <= 1.0:
+            raise LlmUnavailableError(f"time limit of {settings.max_seconds:g}s reached" + (f" after {attempt} retries" if attempt else ""))
         try:
-            return client.messages.create(**request)
+            return client.messages.create(**request, timeout=min(settings.request_timeout_s, remaining))
         except anthropic.APIStatusError as exc:
             retryable = exc.status_code in _RETRYABLE_STATUS or exc.status_code >= 500
             if not retryable or attempt >= settings.max_retries:
@@ -56,7 +69,7 @@ def create_message(client: Any, request: dict[str, Any], settings: LlmSettings, 
         except (json.JSONDecodeError, anthropic.APIResponseValidationError) as exc:
             raise LlmUnavailableError(f"malformed response from the Messages API ({type(exc).__name__})") from exc
         attempt += 1
-        sleep(delay)
+        sleep(min(delay, max(deadline - clock() - 1.0, 0)))
 
 
 def backoff_delay(attempt: int, settings: LlmSettings, retry_after: float | None) -> float:
