@@ -1,9 +1,9 @@
 """One Messages API call with bounded retries; the SDK is imported here, on first use only.
 
 The SDK's own retries are turned off (``max_retries=0``): its backoff constants are not
-configurable and it honours any ``retry-after`` a server sends. Here the backoff is a setting and
-the wait is capped, so a Lambda with a time limit knows the worst case:
-``max_retries × retry_backoff_max_s`` plus the request timeouts.
+configurable and it honours any ``retry-after`` a server sends. Here the backoff is a setting, each
+wait is capped at ``retry_backoff_max_s``, and no request or wait runs past the investigation's
+deadline (``max_seconds``), so a Lambda with a time limit still returns the analyzers' diagnosis.
 """
 
 import json
