@@ -19,6 +19,7 @@ class TableSettings(BaseSettings):
     idempotency: str = "pagerless-idempotency"
     system: str = "pagerless-system"
     incidents: str = "pagerless-incidents"
+    timeline: str = "pagerless-timeline"
     alerts: str = "pagerless-alerts"
     events: str = "pagerless-events"
     dead_letters: str = "pagerless-dead-letters"
