@@ -25,6 +25,8 @@ class TableSettings(BaseSettings):
     dead_letters: str = "pagerless-dead-letters"
     deploys: str = "pagerless-deploys"
     knowledge: str = "pagerless-knowledge"
+    approvals: str = "pagerless-approvals"
+    contexts: str = "pagerless-contexts"
 
 
 class WorkflowSettings(BaseSettings):
@@ -34,6 +36,20 @@ class WorkflowSettings(BaseSettings):
     selfcheck_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None
+
+
+class WorkflowTimingSettings(BaseSettings):
+    """Overrides of the incident workflow's durations (the template's parameters are the defaults).
+
+    ``PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS``, ``_VERIFY_MAX_CHECKS`` and
+    ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_WORKFLOW_", extra="ignore")
+
+    verify_wait_seconds: int | None = Field(default=None, ge=0, le=3600)
+    verify_max_checks: int | None = Field(default=None, ge=1, le=20)
+    approval_timeout_seconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
 
 
 class ApiSettings(BaseSettings):
@@ -77,6 +93,11 @@ def workflow() -> WorkflowSettings:
 
 
 @cache
+def workflow_timing() -> WorkflowTimingSettings:
+    return WorkflowTimingSettings()
+
+
+@cache
 def api() -> ApiSettings:
     return ApiSettings()
 
@@ -93,5 +114,5 @@ def integrations() -> IntegrationSettings:
 
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, api, observability, integrations):
+    for factory in (tables, workflow, workflow_timing, api, observability, integrations):
         factory.cache_clear()

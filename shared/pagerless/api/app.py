@@ -34,7 +34,8 @@ def create_app(title: str, routers: list[APIRouter], *, description: str = "") -
 
 
 def write_audit(principal, scope, route: str, status: int, request_id: str) -> None:
-    """Record who did what: one audit item per authenticated mutating call."""
+    """Record who did what: one audit item per authenticated mutating call (a route may add
+    ``request.state.audit_details``, e.g. an approval's decision and comment)."""
     from pagerless.store.audit import AuditRepository
 
     path_params = scope.get("path_params") or {}
@@ -46,7 +47,7 @@ def write_audit(principal, scope, route: str, status: int, request_id: str) -> N
         target=",".join(f"{k}={v}" for k, v in sorted(path_params.items())),
         status=status,
         request_id=request_id,
-        details={"path": scope["path"]},
+        details={"path": scope["path"], **(scope.get("state", {}).get("audit_details") or {})},
     )
 
 

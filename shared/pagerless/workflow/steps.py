@@ -1,4 +1,8 @@
-"""The explicit registry of workflow steps: event["step"] -> function(event) -> dict."""
+"""The explicit registry of workflow steps: event["step"] -> function(event) -> dict.
+
+Each step is a one-line adapter; the logic lives in the modules it calls. An exception's class
+name becomes the ASL error name (Retry/Catch match on it).
+"""
 
 from collections.abc import Callable
 
@@ -16,9 +20,73 @@ def _selfcheck_wait(event: dict) -> dict:
     return {"waiting": True}
 
 
+def _gather_context(event: dict) -> dict:
+    from pagerless.workflow.context import gather_context
+
+    return gather_context(event["incident_id"], event["workspace"])
+
+
+def _diagnose(event: dict) -> dict:
+    from pagerless.workflow.diagnose import diagnose_incident
+
+    return diagnose_incident(event["incident_id"], event["workspace"])
+
+
+def _propose(event: dict) -> dict:
+    from pagerless.workflow.propose import propose
+
+    return propose(event["incident_id"], event["workspace"], _options(event))
+
+
+def _request_approval(event: dict) -> dict:
+    from pagerless.workflow.approvals import ApprovalService
+
+    return ApprovalService().request(event["incident_id"], event["workspace"], task_token=event["task_token"],
+                                     execution_arn=event.get("execution_arn", ""),
+                                     timeout_seconds=int(event["timeout_seconds"]))
+
+
+def _remediate(event: dict) -> dict:
+    from pagerless.workflow.remediate import remediate
+
+    return remediate(event["incident_id"], event["workspace"], _options(event), event.get("defaults"))
+
+
+def _verify(event: dict) -> dict:
+    from pagerless.workflow.verify import verify
+
+    return verify(event["incident_id"], event["workspace"], int(event.get("attempt", 0)), int(event["max_checks"]))
+
+
+def _outcome(name: str, *fields: str) -> Step:
+    def run(event: dict) -> dict:
+        from pagerless.workflow import outcomes
+
+        return getattr(outcomes, name)(event["incident_id"], event["workspace"], *(event.get(f) for f in fields))
+
+    return run
+
+
+def _options(event: dict) -> dict:
+    return (event.get("input") or {}).get("options") or {}
+
+
 STEPS: dict[str, Step] = {
     "selfcheck_start": _selfcheck_start,
     "selfcheck_wait": _selfcheck_wait,
+    "gather_context": _gather_context,
+    "diagnose": _diagnose,
+    "propose": _propose,
+    "notify": _outcome("notify"),
+    "request_approval": _request_approval,
+    "approval_rejected": _outcome("approval_rejected"),
+    "approval_timed_out": _outcome("approval_timed_out"),
+    "remediate": _remediate,
+    "verify": _verify,
+    "resolve": _outcome("resolve"),
+    "rollback": _outcome("rollback", "reason"),
+    "escalate": _outcome("escalate", "reason"),
+    "handle_failure": _outcome("handle_failure", "error"),
 }
 
 

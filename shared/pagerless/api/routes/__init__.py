@@ -7,4 +7,7 @@ exposes every area under one base URL.
 ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.system",
     "pagerless.api.routes.keys",
+    "pagerless.api.routes.approvals",
+    "pagerless.api.routes.policy",
+    "pagerless.api.routes.actions",
 )

@@ -1,0 +1,89 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from pagerless.api.pagination import CursorParam, LimitParam, Page
+from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.store.approvals import STATUSES
+from pagerless.workflow.approvals import ApprovalService
+
+router = APIRouter(tags=["approvals"])
+
+
+def approval_service() -> ApprovalService:
+    return ApprovalService()
+
+
+ApprovalsDep = Annotated[ApprovalService, Depends(approval_service)]
+
+
+class DecisionCreate(BaseModel):
+    comment: str = Field(default="", max_length=1000)
+
+
+class ApprovalPublic(BaseModel):
+    incident_id: str
+    approval_id: str
+    workspace: str
+    status: Literal["pending", "approved", "rejected", "expired"]
+    requested_at: str
+    expires_at: str
+    timeout_seconds: int
+    proposal: dict
+    decided_by: str | None = None
+    decided_role: str | None = None
+    decided_at: str | None = None
+    comment: str | None = None
+    note: str | None = None
+
+
+class DecisionPublic(BaseModel):
+    approval: ApprovalPublic
+    changed: bool = Field(description="false when an identical earlier decision stands (a repeated click)")
+
+
+def _decide(request: Request, service: ApprovalService, principal, incident_id: str, approve: bool,
+            body: DecisionCreate) -> dict:
+    request.state.audit_details = {"decision": "approve" if approve else "reject", "comment": body.comment}
+    decided = service.decide(incident_id, principal.workspace, approve=approve, actor=principal.key_id,
+                             role=principal.role.value, comment=body.comment)
+    request.state.audit_details["changed"] = decided.changed
+    request.state.audit_details["approval_id"] = decided.approval["approval_id"]
+    return {"approval": decided.approval, "changed": decided.changed}
+
+
+@router.post("/api/incidents/{incident_id}/approve", response_model=DecisionPublic)
+def approve(incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep,
+            service: ApprovalsDep) -> dict:
+    """Approve the pending proposal: the workflow runs the action (once, however often this is sent)."""
+    return _decide(request, service, principal, incident_id, True, body)
+
+
+@router.post("/api/incidents/{incident_id}/reject", response_model=DecisionPublic)
+def reject(incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep,
+           service: ApprovalsDep) -> dict:
+    """Reject the pending proposal: nothing runs and the incident goes back to diagnosed."""
+    return _decide(request, service, principal, incident_id, False, body)
+
+
+@router.get("/api/approvals", response_model=Page[ApprovalPublic])
+def list_approvals(
+    principal: ViewerDep,
+    service: ApprovalsDep,
+    status: Annotated[Literal[STATUSES], Query(description="pending | approved | rejected | expired")] = "pending",
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+) -> dict:
+    """Approval requests of the workspace by status, newest first (never their task tokens)."""
+    items, next_cursor = service.list(principal.workspace, status, limit=limit, cursor=cursor)
+    return {"items": items, "next_cursor": next_cursor}
+
+
+@router.get("/api/incidents/{incident_id}/workflow")
+def workflow(incident_id: str, principal: ViewerDep) -> dict:
+    """The incident's workflow execution: status and each step (when, how long, what failed)."""
+    from pagerless.store.incidents import IncidentRepository
+    from pagerless.workflow.trace import workflow_trace
+
+    return workflow_trace(IncidentRepository().get(incident_id, principal.workspace))

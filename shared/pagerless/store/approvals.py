@@ -1,0 +1,110 @@
+"""Approval requests of the incident workflow, each holding the Step Functions task token.
+
+The token is a credential: it lives only in this table, is never logged and never leaves
+through the API (``ApprovalRecord.to_public`` omits it). A decision is one conditional write
+(pending → approved / rejected / expired), so a token is returned to Step Functions at most once.
+"""
+
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+
+PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
+STATUSES = (PENDING, APPROVED, REJECTED, EXPIRED)
+
+
+class ByStatus(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_status"
+        projection = IncludeProjection(["incident_id", "approval_id", "workspace", "status", "requested_at", "expires_at",
+                                        "timeout_seconds", "proposal", "decided_by", "decided_role", "decided_at",
+                                        "comment", "note"])  # never the task token
+
+    status_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<status>"
+    requested_key = UnicodeAttribute(range_key=True)  # "<requested_at iso>#<incident id>"
+
+
+class ApprovalRecord(BaseModel):
+    class Meta:
+        table_name = TableName("approvals")
+        region = Region()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    approval_id = UnicodeAttribute(range_key=True)  # "<requested_at iso>#<short uuid>": newest last
+    workspace = UnicodeAttribute()
+    status = UnicodeAttribute(default=PENDING)
+    status_key = UnicodeAttribute()
+    requested_key = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = UTCDateTimeAttribute()
+    timeout_seconds = NumberAttribute()
+    execution_arn = UnicodeAttribute(default="")
+    task_token = UnicodeAttribute()  # never returned, never logged
+    proposal = JSONAttribute(default=dict)  # action, dry-run diff, policy decision
+    decided_by = UnicodeAttribute(null=True)
+    decided_role = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    comment = UnicodeAttribute(null=True)
+    note = UnicodeAttribute(null=True)  # e.g. why an approval ended up expired
+
+    by_status = ByStatus()
+
+    def to_public(self) -> dict:
+        """Everything but the task token."""
+        return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
+                "status": self.status, "requested_at": self.requested_at.isoformat(),
+                "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
+                "proposal": self.proposal or {}, "decided_by": self.decided_by, "decided_role": self.decided_role,
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
+                "note": self.note}
+
+
+class ApprovalRepository:
+    def create(self, record: ApprovalRecord) -> ApprovalRecord:
+        record.status_key = f"{record.workspace}#{record.status}"
+        record.requested_key = f"{record.requested_at.isoformat()}#{record.incident_id}"
+        record.save(condition=ApprovalRecord.approval_id.does_not_exist())
+        return record
+
+    def latest(self, incident_id: str) -> ApprovalRecord | None:
+        return next(iter(ApprovalRecord.query(incident_id, scan_index_forward=False, limit=1, consistent_read=True)),
+                    None)
+
+    def decide(self, record: ApprovalRecord, status: str, *, actor: str, role: str = "", comment: str = "",
+               note: str | None = None, expected: str = PENDING) -> bool:
+        """Move ``record`` from ``expected`` to ``status``; False if someone else decided first."""
+        now = utcnow()
+        actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{record.workspace}#{status}"),
+                   ApprovalRecord.decided_by.set(actor), ApprovalRecord.decided_role.set(role),
+                   ApprovalRecord.decided_at.set(now), ApprovalRecord.comment.set(comment)]
+        if note is not None:
+            actions.append(ApprovalRecord.note.set(note))
+        try:
+            record.update(actions=actions, condition=ApprovalRecord.status == expected)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                record.refresh(consistent_read=True)
+                return False
+            raise
+        return True
+
+    def mark_expired(self, record: ApprovalRecord, note: str) -> None:
+        """After Step Functions refused a decided token (it timed out first): say so, keep who tried."""
+        record.update(actions=[ApprovalRecord.status.set(EXPIRED),
+                               ApprovalRecord.status_key.set(f"{record.workspace}#{EXPIRED}"),
+                               ApprovalRecord.note.set(note)])
+
+    def list(self, workspace: str, status: str, *, limit: int = 50,
+             cursor: str | None = None) -> tuple[list[ApprovalRecord], str | None]:
+        results = ApprovalRecord.by_status.query(f"{workspace}#{status}", scan_index_forward=False, limit=limit,
+                                                 last_evaluated_key=decode_cursor(cursor), page_size=limit)
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)
+
+
+def approval_key(at: datetime, suffix: str) -> str:
+    return f"{at.isoformat()}#{suffix}"

@@ -1,0 +1,73 @@
+"""Incident context (the collected cluster snapshot) stored by reference, gzip-compressed.
+
+Step Functions state carries only the incident id; the Diagnose step reads the snapshot here.
+Items stay under DynamoDB's 400 KB: logs are shortened first, then the snapshot is refused.
+"""
+
+import gzip
+import json
+import time
+
+from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+
+MAX_COMPRESSED_BYTES = 350 * 1024
+RETENTION_SECONDS = 30 * 24 * 3600
+
+
+class ContextTooLargeError(Exception):
+    """The snapshot does not fit in one item even with its logs cut."""
+
+
+class ContextRecord(BaseModel):
+    class Meta:
+        table_name = TableName("contexts")
+        region = Region()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    workspace = UnicodeAttribute()
+    source = UnicodeAttribute()  # "live" (a cluster) or "alert" (no cluster configured)
+    collected_at = UTCDateTimeAttribute(default=utcnow)
+    body = BinaryAttribute(legacy_encoding=False)  # gzip(JSON scenario dict)
+    size_bytes = NumberAttribute(default=0)  # uncompressed
+    notes = JSONAttribute(default=list)
+    expires_at = NumberAttribute(null=True)
+
+    def scenario(self) -> dict:
+        return json.loads(gzip.decompress(self.body))
+
+
+class ContextRepository:
+    def put(self, incident_id: str, workspace: str, source: str, scenario: dict) -> ContextRecord:
+        """Store ``scenario`` (shortening its logs if needed); the stored record."""
+        raw, body = _compress(scenario)
+        notes = list((scenario.get("cluster") or {}).get("notes") or [])
+        if len(body) > MAX_COMPRESSED_BYTES:
+            scenario = _shorten_logs(scenario, 2000)
+            raw, body = _compress(scenario)
+            notes.append("logs shortened to their last 2000 characters to fit the context store")
+        if len(body) > MAX_COMPRESSED_BYTES:
+            raise ContextTooLargeError(f"context of {incident_id} is {len(body)} bytes compressed")
+        record = ContextRecord(incident_id, workspace=workspace, source=source, body=body, size_bytes=len(raw),
+                               notes=notes, collected_at=utcnow(), expires_at=int(time.time()) + RETENTION_SECONDS)
+        record.save()
+        return record
+
+    def get(self, incident_id: str) -> ContextRecord | None:
+        try:
+            return ContextRecord.get(incident_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+
+def _compress(scenario: dict) -> tuple[bytes, bytes]:
+    raw = json.dumps(scenario, separators=(",", ":"), default=str).encode("utf-8")
+    return raw, gzip.compress(raw, compresslevel=6)
+
+
+def _shorten_logs(scenario: dict, keep: int) -> dict:
+    cluster = dict(scenario.get("cluster") or {})
+    cluster["logs"] = {key: text[-keep:] for key, text in (cluster.get("logs") or {}).items()}
+    return {**scenario, "cluster": cluster}

@@ -1,0 +1,151 @@
+"""Human approval of a proposal: one service for the API and, later, chat buttons.
+
+The workflow's RequestApproval step stores the task token here; ``decide`` records the decision
+with a conditional write (pending → approved / rejected) BEFORE it calls Step Functions, so a
+token goes back exactly once: a second click gets the first decision, unchanged; approving after
+a reject, or after the approval timed out, is a ConflictError.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import timeline
+from pagerless.observability import logger
+from pagerless.store import approvals as store
+from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+from pagerless.store.base import utcnow
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow.incidents import ACTOR, advance, load
+
+REJECTED_ERROR = "ApprovalRejected"  # the ASL's Catch matches this error name
+
+
+@dataclass(frozen=True)
+class Decided:
+    approval: dict
+    changed: bool  # False: an earlier identical decision stands (a double click)
+
+
+@cache
+def _sfn():
+    import boto3
+
+    return boto3.client("stepfunctions")
+
+
+class ApprovalService:
+    def __init__(self, repository: ApprovalRepository | None = None, sfn=None) -> None:
+        self.repository = repository or ApprovalRepository()
+        self._sfn = sfn
+
+    @property
+    def sfn(self):
+        return self._sfn or _sfn()
+
+    def request(self, incident_id: str, workspace: str, *, task_token: str, execution_arn: str,
+                timeout_seconds: int) -> dict:
+        """Store the token with the proposal and move the incident to awaiting_approval."""
+        incident = load(incident_id, workspace)
+        now = utcnow()
+        proposal = incident.proposal or {}
+        record = self.repository.create(ApprovalRecord(
+            incident_id, store.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
+            expires_at=now + timedelta(seconds=int(timeout_seconds)), timeout_seconds=int(timeout_seconds),
+            execution_arn=execution_arn, task_token=task_token, proposal=_approver_view(proposal)))
+        advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
+                actions=[IncidentRecord.approval.set({**record.to_public(), "proposal": None})])
+        timeline.record(incident, "approval_requested",
+                        f"approval requested for {proposal.get('action')}; expires in {int(timeout_seconds)}s",
+                        actor=ACTOR, data={"approval_id": record.approval_id, "action": proposal.get("action"),
+                                           "diff": (proposal.get("dry_run") or {}).get("diff"),
+                                           "rule": (proposal.get("decision") or {}).get("rule"),
+                                           "expires_at": record.expires_at.isoformat()})
+        logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
+        return {"approval_id": record.approval_id}
+
+    def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
+               comment: str = "") -> Decided:
+        """Approve or reject the incident's pending approval (see the module docstring)."""
+        incident = load(incident_id, workspace)
+        record = self.repository.latest(incident_id)
+        if record is None or record.workspace != workspace:
+            raise NotFoundError(f"incident {incident_id} has no approval request")
+        wanted = store.APPROVED if approve else store.REJECTED
+        if record.status == store.PENDING and utcnow() >= record.expires_at:
+            self.repository.decide(record, store.EXPIRED, actor="system", note="the approval timed out")
+        won = record.status == store.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
+                                                                        comment=comment)
+        if not won:
+            return self._already_decided(record, wanted)
+        try:
+            self._send(record, approve, actor, comment)
+        except _TokenRefused as refused:
+            self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}")
+            timeline.record(incident, "approval_expired", f"{actor} tried to {'approve' if approve else 'reject'} "
+                            "after the approval had timed out", actor=actor,
+                            data={"approval_id": record.approval_id})
+            raise ConflictError(f"the approval of {incident_id} timed out before the decision; nothing ran",
+                                details=[{"status": store.EXPIRED}]) from refused
+        verb = "approved" if approve else "rejected"
+        timeline.record(incident, verb, f"{actor} {verb} {record.proposal.get('action')}"
+                        + (f": {comment}" if comment else ""), actor=actor,
+                        data={"approval_id": record.approval_id, "role": role, "comment": comment,
+                              "decided_at": record.decided_at.isoformat()})
+        # The incident is not written here: the workflow moves on at once and owns it from now on.
+        return Decided(record.to_public(), True)
+
+    def expire(self, incident_id: str, reason: str) -> ApprovalRecord | None:
+        """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
+        record = self.repository.latest(incident_id)
+        if record is not None and record.status == store.PENDING:
+            self.repository.decide(record, store.EXPIRED, actor="system", note=reason)
+        return record
+
+    def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
+        records, next_cursor = self.repository.list(workspace, status, limit=limit, cursor=cursor)
+        return [r.to_public() for r in records], next_cursor
+
+    def _already_decided(self, record: ApprovalRecord, wanted: str) -> Decided:
+        if record.status == wanted:
+            return Decided(record.to_public(), False)
+        if record.status == store.EXPIRED:
+            raise ConflictError(f"the approval of {record.incident_id} timed out; nothing ran",
+                                details=[{"status": store.EXPIRED, "note": record.note}])
+        raise ConflictError(f"the proposal for {record.incident_id} was already {record.status} by "
+                            f"{record.decided_by}; that decision stands",
+                            details=[{"status": record.status, "decided_by": record.decided_by,
+                                      "decided_at": record.decided_at.isoformat() if record.decided_at else None}])
+
+    def _send(self, record: ApprovalRecord, approve: bool, actor: str, comment: str) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            if approve:
+                self.sfn.send_task_success(taskToken=record.task_token, output=json.dumps(
+                    {"approval_id": record.approval_id, "approved_by": actor}))
+            else:
+                self.sfn.send_task_failure(taskToken=record.task_token, error=REJECTED_ERROR,
+                                           cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""))
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+                raise _TokenRefused(code) from exc
+            raise
+
+
+class _TokenRefused(Exception):
+    pass
+
+
+def _approver_view(proposal: dict) -> dict:
+    """What the approver needs: the action, why, the dry-run diff and the policy decision."""
+    keys = ("action", "description", "reason", "risk", "blast_radius", "reversible", "plan", "decision", "message")
+    dry_run = proposal.get("dry_run") or {}
+    return {**{k: proposal.get(k) for k in keys},
+            "dry_run": {"status": dry_run.get("status"), "message": dry_run.get("message"), "diff": dry_run.get("diff"),
+                        "changes": dry_run.get("changes", [])}}

@@ -1,0 +1,60 @@
+"""GatherContext: collect what the diagnosis needs and store it by reference (the contexts table).
+
+With a cluster configured the live collector reads the alert's namespace; without one the
+context is the alert alone, and the notes say so.
+"""
+
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import timeline
+from pagerless.store.contexts import ContextRepository
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import cluster
+from pagerless.workflow.incidents import ACTOR, advance, load
+
+NO_CLUSTER = "no cluster configured: the context is the alert alone"
+
+
+def alert_of(incident: IncidentRecord) -> dict:
+    """The incident's triggering alert in the scenario format's ``alert`` shape."""
+    labels = dict(incident.labels or {})
+    if incident.namespace:
+        labels.setdefault("namespace", incident.namespace)
+    if incident.service:
+        labels.setdefault("service", incident.service)
+    return {"title": incident.title, "description": incident.description or "", "severity": incident.severity,
+            "source": incident.source or "", "labels": labels, "starts_at": incident.first_seen.isoformat()}
+
+
+def gather_context(incident_id: str, workspace: str) -> dict:
+    """Collect and store the incident's context; returns ``{"source", "cluster"}`` (no documents)."""
+    incident = load(incident_id, workspace)
+    if incident.status != IncidentStatus.DIAGNOSING.value:
+        advance(incident, IncidentStatus.DIAGNOSING, "the workflow started: gathering context")
+    alert = alert_of(incident)
+    scenario, source = {"alert": alert, "cluster": {"notes": [NO_CLUSTER]}, "deploys": []}, "alert"
+    try:
+        kube = cluster.connect()
+    except cluster.ClusterNotConfiguredError:
+        kube = None
+    if kube is not None:
+        scenario["cluster"] = _collect(kube, alert["labels"])
+        source = "live"
+        kube.close()
+    stored = ContextRepository().put(incident_id, workspace, source, scenario)
+    counts = {kind: len((scenario["cluster"].get(kind) or {}).get("items", []))
+              for kind in ("pods", "events", "deployments") if isinstance(scenario["cluster"].get(kind), dict)}
+    timeline.record(incident, "context_gathered",
+                    f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
+                    actor=ACTOR, data={"source": source, "counts": counts, "bytes": int(stored.size_bytes),
+                                       "notes": list(stored.notes or [])[:10]})
+    return {"source": source, "cluster": source == "live"}
+
+
+def _collect(kube, labels: dict) -> dict:
+    from pagerless.diagnosis.context.live import collect_cluster
+
+    namespace = labels.get("namespace")
+    if not namespace:
+        return {"notes": ["the alert names no namespace: nothing was collected from the cluster"]}
+    return collect_cluster(namespace, kube=kube, deployment=labels.get("deployment") or None,
+                           pod=labels.get("pod") or None, service=labels.get("service") or None)

@@ -1,0 +1,49 @@
+"""Diagnose: the analyzers (and Claude, when a key is configured) on the stored context."""
+
+from pagerless import settings
+from pagerless.diagnosis.models import Diagnosis
+from pagerless.incidents import timeline
+from pagerless.store.contexts import ContextRepository
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, set_metric
+
+
+class ContextMissingError(Exception):
+    """GatherContext stored nothing for this incident (a deploy mismatch or a lost item)."""
+
+
+def diagnose_incident(incident_id: str, workspace: str) -> dict:
+    """Run the diagnosis on the stored context and store it on the incident; returns its category."""
+    from pagerless.diagnosis.engine import run_diagnosis
+
+    incident = load(incident_id, workspace)
+    stored = ContextRepository().get(incident_id)
+    if stored is None:
+        raise ContextMissingError(f"no context stored for {incident_id}")
+    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), investigator())
+    usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
+    incident.update(actions=[IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
+                             IncidentRecord.llm_usage.set(usage),
+                             *set_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident))])
+    timeline.record(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR,
+                    data={"category": diagnosis.category, "confidence": diagnosis.confidence,
+                          "engine": diagnosis.engine, "remediations": diagnosis.remediations,
+                          "target": diagnosis.target})
+    return {"category": diagnosis.category, "engine": diagnosis.engine}
+
+
+def investigator():
+    """The Claude investigator when a key is configured (env or SSM parameter), else None."""
+    from pagerless.diagnosis.llm import Investigator, get_llm_settings
+
+    llm = get_llm_settings()
+    if llm.api_key is not None and llm.api_key.get_secret_value():
+        return Investigator(llm)
+    parameter = settings.integrations().pagerless_anthropic_key_parameter
+    if parameter:
+        from aws_lambda_powertools.utilities.parameters import get_parameter
+        from pydantic import SecretStr
+
+        key = get_parameter(parameter, decrypt=True, max_age=300)
+        return Investigator(llm.model_copy(update={"api_key": SecretStr(key)}))
+    return None

@@ -1,0 +1,92 @@
+"""How a workflow run ends: resolved, rolled back, escalated, handed to humans (diagnosed) or failed."""
+
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import timeline
+from pagerless.remediation.policy import evaluate
+from pagerless.store.base import utcnow
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import cluster
+from pagerless.workflow.approvals import ApprovalService
+from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, set_metric
+from pagerless.workflow.policies import get_policy, note_action, policy_context
+from pagerless.workflow.verify import last_plan, rollback_plan
+
+
+def resolve(incident_id: str, workspace: str) -> dict:
+    incident = load(incident_id, workspace)
+    now = utcnow()
+    action = (incident.proposal or {}).get("action", "the action")
+    advance(incident, IncidentStatus.RESOLVED, f"resolved: {action} worked and the workload is healthy",
+            actions=[IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(ACTOR),
+                     IncidentRecord.resolution.set(f"{action} applied and verified by the workflow"),
+                     *set_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))])
+    return {"status": IncidentStatus.RESOLVED.value}
+
+
+def escalate(incident_id: str, workspace: str, reason: str) -> dict:
+    """Hand the incident to humans with the reason (a no-op move if it is already closed)."""
+    incident = load(incident_id, workspace)
+    if not can_move(incident, IncidentStatus.ESCALATED):
+        timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
+        return {"status": incident.status}
+    advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
+    timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
+    return {"status": IncidentStatus.ESCALATED.value}
+
+
+def notify(incident_id: str, workspace: str) -> dict:
+    """Nothing Pagerless may run: status diagnosed, the proposal says why; humans decide."""
+    incident = load(incident_id, workspace)
+    message = (incident.proposal or {}).get("message", "nothing to run")
+    if can_move(incident, IncidentStatus.DIAGNOSED):
+        advance(incident, IncidentStatus.DIAGNOSED, f"diagnosed; no automated action: {message}")
+    timeline.record(incident, "handed_to_humans", message, actor=ACTOR,
+                    data={"proposal_status": (incident.proposal or {}).get("status")})
+    return {"status": incident.status}
+
+
+def approval_rejected(incident_id: str, workspace: str) -> dict:
+    incident = load(incident_id, workspace)
+    advance(incident, IncidentStatus.DIAGNOSED, "the proposal was rejected: nothing ran")
+    return {"status": IncidentStatus.DIAGNOSED.value}
+
+
+def approval_timed_out(incident_id: str, workspace: str) -> dict:
+    incident = load(incident_id, workspace)
+    timeout = (incident.proposal or {}).get("approval_timeout_seconds")
+    reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
+    ApprovalService().expire(incident_id, reason)
+    timeline.record(incident, "approval_expired", reason, actor=ACTOR)
+    return escalate(incident_id, workspace, reason)
+
+
+def rollback(incident_id: str, workspace: str, reason: str) -> dict:
+    """Run the inverse of the failed fix (the policy decides again), then escalate with the reason."""
+    from pagerless.remediation.executor import execute
+
+    incident = load(incident_id, workspace)
+    inverse = rollback_plan(last_plan(incident))
+    decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
+    approved_by = (incident.approval or {}).get("decided_by")
+    # A human approved the action together with its stated inverse; rollback runs on that approval.
+    advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
+    kube = cluster.connect()
+    try:
+        outcome = execute(inverse, kube, decision, approved_by=approved_by)
+    finally:
+        kube.close()
+    record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
+              "source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")}
+    incident.update(actions=[IncidentRecord.actions.set([*(incident.actions or []), record])])
+    if outcome.status == "succeeded":
+        note_action(workspace, inverse.action.service, outcome.started_at)
+    timeline.record(incident, "rolled_back", outcome.message[:500], actor=ACTOR,
+                    data={"action": inverse.action.action, "status": outcome.status, "rule": decision.rule})
+    verb = "rolled back" if outcome.status == "succeeded" else f"rollback {outcome.status}"
+    return escalate(incident_id, workspace, f"the fix did not work ({reason}); {verb}")
+
+
+def handle_failure(incident_id: str, workspace: str, error: dict | None) -> dict:
+    error = error or {}
+    cause = str(error.get("Cause", ""))[:500]
+    return escalate(incident_id, workspace, f"workflow step failed: {error.get('Error', 'unknown error')}: {cause}")

@@ -1,0 +1,99 @@
+"""Propose: plan actions from the diagnosis, dry-run the chosen one on the server, ask the policy.
+
+The proposal (plan, dry-run diff, decision with its rule, alternatives) is stored on the
+incident; the state machine only gets the route: ``none`` (nothing Pagerless may run),
+``blocked`` (the policy denied every plan), ``auto`` or ``approval``.
+"""
+
+from pagerless import settings
+from pagerless.diagnosis.models import Diagnosis
+from pagerless.incidents import timeline
+from pagerless.remediation.actions import ActionPlan, NoAction
+from pagerless.remediation.policy import Decision, Policy, evaluate
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import cluster
+from pagerless.workflow.incidents import ACTOR, load
+from pagerless.workflow.policies import get_policy, policy_context
+
+NO_CLUSTER = "no cluster configured: nothing was planned against a cluster, nothing was dry-run and nothing ran"
+
+
+def propose(incident_id: str, workspace: str, options: dict | None = None) -> dict:
+    """Store the incident's proposal; returns ``{"route", "approval_timeout_seconds"}``."""
+    incident = load(incident_id, workspace)
+    diagnosis = Diagnosis.model_validate(incident.diagnosis)
+    policy = get_policy(workspace)
+    try:
+        kube = cluster.connect()
+    except cluster.ClusterNotConfiguredError:
+        proposal = {"status": "no_cluster", "route": "none", "message": NO_CLUSTER,
+                    "remediations": diagnosis.remediations}
+        return _store(incident, proposal, policy, options)
+    try:
+        proposal = _plan_and_check(diagnosis, kube, workspace, policy)
+    finally:
+        kube.close()
+    return _store(incident, proposal, policy, options)
+
+
+def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) -> dict:
+    from pagerless.remediation.executor import dry_run
+    from pagerless.remediation.planner import plan_diagnosis
+
+    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target))
+    plans = [p for p in planned if isinstance(p, ActionPlan)]
+    not_automated = [{"remediation": p.remediation, "reason": p.reason} for p in planned if isinstance(p, NoAction)]
+    if not plans:
+        return {"status": "no_action", "route": "none", "not_automated": not_automated,
+                "message": "no remediation of this diagnosis can be automated; a human takes it from here"}
+    context = policy_context(workspace)
+    judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
+    # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
+    plan, decision = next(((p, d) for p, d in judged if d.allowed), judged[0])
+    checked = dry_run(plan, kube)
+    proposal = {**describe(plan, decision), "dry_run": {**checked.model_dump(mode="json"), "diff": checked.diff},
+                "alternatives": [{**describe(p, d), "chosen": False} for p, d in judged if p.id != plan.id],
+                "not_automated": not_automated}
+    if not decision.allowed:
+        return {**proposal, "status": "blocked", "route": "blocked",
+                "message": f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran"}
+    if checked.status not in ("would_change", "no_change"):
+        return {**proposal, "status": "dry_run_failed", "route": "none",
+                "message": f"the server-side dry run failed ({checked.status}): {checked.message}; nothing ran"}
+    route = "approval" if decision.requires_approval else "auto"
+    return {**proposal, "status": "proposed", "route": route,
+            "message": f"{plan.action.action} proposed; policy {decision.rule}: {decision.reason}"}
+
+
+def describe(plan: ActionPlan, decision: Decision) -> dict:
+    return {"plan": plan.model_dump(mode="json"), "plan_id": plan.id, "action": plan.action.action,
+            "description": plan.action.description, "reason": plan.reason, "risk": plan.risk.value,
+            "blast_radius": plan.blast_radius.value, "reversible": plan.inverse is not None,
+            "decision": decision.model_dump(mode="json")}
+
+
+def _workload(kube, target: dict):
+    from pagerless.remediation.workloads import read_workload
+
+    workload = read_workload(kube, target)
+    if workload.deployment is None and target.get("workload") and not target.get("deployment"):
+        workload = read_workload(kube, {**target, "deployment": target["workload"]})
+    return workload
+
+
+def approval_timeout(policy: Policy, options: dict | None) -> int:
+    """The execution input's ``options.approval_timeout_seconds``, the env override, or the policy's."""
+    override = (options or {}).get("approval_timeout_seconds") or settings.workflow_timing().approval_timeout_seconds
+    return int(override or policy.approval_timeout_seconds)
+
+
+def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: dict | None) -> dict:
+    timeout = approval_timeout(policy, options)
+    proposal = {**proposal, "approval_timeout_seconds": timeout}
+    incident.update(actions=[IncidentRecord.proposal.set(proposal)])
+    decision = proposal.get("decision") or {}
+    timeline.record(incident, "proposal", proposal["message"], actor=ACTOR,
+                    data={"status": proposal["status"], "route": proposal["route"], "action": proposal.get("action"),
+                          "rule": decision.get("rule"), "allowed": decision.get("allowed"),
+                          "diff": (proposal.get("dry_run") or {}).get("diff")})
+    return {"route": proposal["route"], "approval_timeout_seconds": timeout}

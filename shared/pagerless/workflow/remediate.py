@@ -1,0 +1,72 @@
+"""Remediate: ask the policy again, then run the proposed action; the outcome goes on the incident.
+
+The policy is evaluated at run time too: a kill switch turned on while a human was approving
+stops the action. A policy that wants approval is satisfied only by a recorded approval.
+"""
+
+from pagerless import settings
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import timeline
+from pagerless.remediation.actions import ActionPlan
+from pagerless.remediation.policy import evaluate
+from pagerless.store.approvals import APPROVED, ApprovalRepository
+from pagerless.store.base import utcnow
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import cluster
+from pagerless.workflow.incidents import ACTOR, advance, load
+from pagerless.workflow.policies import get_policy, note_action, policy_context
+
+
+class NoProposalError(Exception):
+    """Remediate ran for an incident without a runnable proposal (a deploy mismatch)."""
+
+
+def timings(options: dict | None, defaults: dict | None) -> dict:
+    """Verification durations: execution input ``options``, then env overrides, then the template's."""
+    env = settings.workflow_timing()
+    options, defaults = options or {}, defaults or {}
+    wait = options.get("verify_wait_seconds", env.verify_wait_seconds)
+    checks = options.get("verify_max_checks", env.verify_max_checks)
+    return {"verify_wait_seconds": int(wait if wait is not None else defaults.get("verify_wait_seconds") or 60),
+            "verify_max_checks": int(checks if checks is not None else defaults.get("verify_max_checks") or 5)}
+
+
+def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
+    """Run the proposal's plan; ``next`` is ``verify`` or ``escalate`` (with the reason)."""
+    from pagerless.remediation.executor import execute
+
+    incident = load(incident_id, workspace)
+    proposal = incident.proposal or {}
+    if not proposal.get("plan"):
+        raise NoProposalError(f"incident {incident_id} has no plan to run")
+    plan = ActionPlan.model_validate(proposal["plan"])
+    decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
+    approval = ApprovalRepository().latest(incident_id)
+    approved_by = approval.decided_by if approval is not None and approval.status == APPROVED else None
+    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
+    if not decision.allowed:
+        result["reason"] = f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
+        timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
+        return result
+    approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
+    advance(incident, IncidentStatus.REMEDIATING, f"running {plan.action.action}",
+            actions=[IncidentRecord.approval.set(approval_view)] if approval_view else None)
+    kube = cluster.connect()
+    try:
+        outcome = execute(plan, kube, decision, approved_by=approved_by)
+    finally:
+        kube.close()
+    record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
+              "source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")}
+    incident.update(actions=[IncidentRecord.actions.set([*(incident.actions or []), record])])
+    timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
+                    data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
+                          "approved_by": approved_by, "attempts": outcome.attempts})
+    if outcome.status != "succeeded":
+        result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
+        return result
+    note_action(workspace, plan.action.service, outcome.started_at)
+    advance(incident, IncidentStatus.VERIFYING, "checking that the fix worked",
+            actions=[IncidentRecord.verification.set({"since": outcome.started_at.isoformat(), "checks": [],
+                                                      "target": plan.target, "started_at": utcnow().isoformat()})])
+    return {**result, "next": "verify"}

@@ -1,0 +1,109 @@
+"""The incident workflow's trace from Step Functions' execution history: what ran, when, for how
+long and what failed. Only names, times, errors and causes are read from the history — never
+inputs, outputs or parameters, which carry the task token."""
+
+from datetime import datetime
+from functools import cache
+
+from pagerless import settings
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.incidents import IncidentRecord
+
+_FAILURE_DETAILS = ("taskFailedEventDetails", "taskTimedOutEventDetails", "lambdaFunctionFailedEventDetails",
+                    "lambdaFunctionTimedOutEventDetails", "executionFailedEventDetails",
+                    "executionTimedOutEventDetails", "executionAbortedEventDetails", "taskSubmitFailedEventDetails",
+                    "taskStartFailedEventDetails")
+_MAX_CAUSE = 1000
+
+
+@cache
+def _sfn():
+    import boto3
+
+    return boto3.client("stepfunctions")
+
+
+def execution_arn(incident: IncidentRecord) -> str:
+    """The incident's execution: the stored ARN, or the state machine's execution named after the incident."""
+    if incident.execution_arn:
+        return incident.execution_arn
+    machine = settings.workflow().incident_state_machine_arn
+    if not machine:
+        raise NotFoundError(f"incident {incident.id} has no workflow execution")
+    return machine.replace(":stateMachine:", ":execution:") + f":{incident.id}"
+
+
+def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
+    """Execution status and its steps, oldest first."""
+    from botocore.exceptions import ClientError
+
+    sfn = sfn or _sfn()
+    arn = execution_arn(incident)
+    try:
+        described = sfn.describe_execution(executionArn=arn)
+        events = _history(sfn, arn)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("ExecutionDoesNotExist", "StateMachineDoesNotExist"):
+            raise NotFoundError(f"incident {incident.id} has no workflow execution") from exc
+        raise
+    steps, failure = steps_from_history(events)
+    return {"incident_id": incident.id, "execution_arn": arn, "status": described["status"],
+            "started_at": _iso(described.get("startDate")), "stopped_at": _iso(described.get("stopDate")),
+            "error": described.get("error") or (failure or {}).get("error"),
+            "cause": _clip(described.get("cause")) or (failure or {}).get("cause"), "steps": steps}
+
+
+def steps_from_history(events: list[dict]) -> tuple[list[dict], dict | None]:
+    """One entry per state entered (a loop gives one per pass), with its duration and failure."""
+    steps: list[dict] = []
+    open_steps: dict[str, dict] = {}
+    last_failure: dict | None = None
+    for event in events:
+        kind = event["type"]
+        if "stateEnteredEventDetails" in event:
+            name = event["stateEnteredEventDetails"]["name"]
+            step = {"name": name, "type": kind.removesuffix("StateEntered"), "entered_at": _iso(event["timestamp"]),
+                    "exited_at": None, "duration_ms": None, "status": "running", "error": None, "cause": None}
+            steps.append(step)
+            open_steps[name] = step
+            continue
+        if "stateExitedEventDetails" in event:
+            step = open_steps.pop(event["stateExitedEventDetails"]["name"], None)
+            if step is not None:
+                step["exited_at"] = _iso(event["timestamp"])
+                step["duration_ms"] = _ms(step["entered_at"], event["timestamp"])
+                step["status"] = "failed" if step["error"] else "succeeded"
+            continue
+        details = next((event[k] for k in _FAILURE_DETAILS if k in event), None)
+        if details is not None:
+            last_failure = {"error": details.get("error") or kind, "cause": _clip(details.get("cause"))}
+            current = steps[-1] if steps else None
+            if current is not None and current["exited_at"] is None:
+                current.update(last_failure)
+                current["status"] = "failed"
+                if kind.startswith("Execution"):
+                    current["exited_at"] = _iso(event["timestamp"])
+                    current["duration_ms"] = _ms(current["entered_at"], event["timestamp"])
+    return steps, last_failure
+
+
+def _history(sfn, arn: str) -> list[dict]:
+    events, token = [], None
+    while True:
+        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {}))
+        events += page["events"]
+        token = page.get("nextToken")
+        if not token:
+            return events
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _ms(entered_iso: str, exited: datetime) -> int:
+    return int((exited - datetime.fromisoformat(entered_iso)).total_seconds() * 1000)
+
+
+def _clip(text: str | None) -> str | None:
+    return text[:_MAX_CAUSE] if text else text
