@@ -9,6 +9,7 @@ TOOLS := .tools
 PORT ?= 8080
 AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
+export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install dev test test-unit test-functional test-e2e bench validate build deploy clean
 
