@@ -109,11 +109,24 @@ def status_of(incident_id: str) -> str:
     return IncidentRepository().get(incident_id).status
 
 
-def wait_for_status(incident_id: str, *statuses: str, timeout: float = 30.0) -> str:
+def wait_for_status(incident_id: str, *statuses: str, timeout: float = 30.0, settled: bool = False) -> str:
+    """Wait until the incident has one of ``statuses`` (and, with ``settled``, its execution has ended)."""
     try:
-        return wait_for(lambda: (s := status_of(incident_id)) in statuses and s, timeout)
+        status = wait_for(lambda: (s := status_of(incident_id)) in statuses and s, timeout)
+        if settled:
+            wait_for(lambda: _execution_ended(incident_id), timeout)
+        return status
     except AssertionError:
         raise AssertionError(f"{incident_id} is {status_of(incident_id)}, not {statuses}; {explain(incident_id)}") from None
+
+
+def _execution_ended(incident_id: str) -> bool:
+    import boto3
+
+    from pagerless.store.incidents import IncidentRepository
+
+    arn = IncidentRepository().get(incident_id).execution_arn
+    return boto3.client("stepfunctions").describe_execution(executionArn=arn)["status"] != "RUNNING"
 
 
 def explain(incident_id: str) -> str:
@@ -148,3 +161,30 @@ def timeline_types(incident_id: str) -> list[str]:
     from pagerless.incidents.timeline import timeline
 
     return [item.type for item in timeline(incident_id)]
+
+
+@pytest.fixture
+def operator_key(runtime) -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace="default", role="operator", name="on-call").secret
+
+
+@pytest.fixture
+def viewer_key(runtime) -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace="default", role="viewer", name="dashboards").secret
+
+
+def incident(incident_id: str):
+    from pagerless.store.incidents import IncidentRepository
+
+    return IncidentRepository().get(incident_id)
+
+
+def store_policy(**fields) -> None:
+    from pagerless.remediation.policy import Policy
+    from pagerless.workflow.policies import put_policy
+
+    put_policy("default", Policy(**fields), actor="test")

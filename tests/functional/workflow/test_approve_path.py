@@ -9,13 +9,6 @@ from tests.functional.workflow.conftest import (NS, DEPLOYMENT, memory_limit, op
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def operator_key(runtime) -> str:
-    from pagerless.api.security import key_service
-
-    return key_service().create(workspace="default", role="operator", name="on-call").secret
-
-
 def test_oom_incident_is_diagnosed_approved_fixed_verified_and_resolved(sandbox, scenario, api, operator_key, runtime):
     # Given the OOMKilled payments-api scenario running in the sandbox with a 256Mi limit
     assert memory_limit(sandbox) == "256Mi"

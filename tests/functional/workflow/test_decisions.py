@@ -1,0 +1,92 @@
+"""Reject, double approve, approving too late or after a reject, and the approval timeout."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import (incident, memory_limit, open_incident, timeline_types, wait_for,
+                                                wait_for_execution_end, wait_for_status)
+
+pytestmark = pytest.mark.functional
+
+
+def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario, api, operator_key, runtime):
+    # Given an OOM incident waiting for approval
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    # When an operator rejects it
+    response = api.post(f"/api/incidents/{opened.id}/reject", json={"comment": "not during the sale"},
+                        headers=auth(operator_key))
+    # Then nothing ran and the incident is diagnosed; approving afterwards is a conflict
+    assert response.status_code == 200, response.text
+    assert response.json()["approval"]["status"] == "rejected"
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    assert wait_for_execution_end(runtime, opened) == "SUCCEEDED"
+    assert memory_limit(sandbox) == "256Mi"
+    assert incident(opened.id).actions == []
+    late = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "changed my mind"}, headers=auth(operator_key))
+    assert late.status_code == 409
+    assert "already rejected" in late.json()["error"]["message"]
+    assert "rejected" in timeline_types(opened.id)
+    trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(operator_key)).json()
+    assert [s["name"] for s in trace["steps"]][-1] == "Rejected"
+
+
+def test_double_approve_answers_the_first_decision_and_runs_one_remediation(sandbox, scenario, api, operator_key,
+                                                                            runtime, admin_key):
+    # Given an OOM incident waiting for approval
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    # When the approve button is clicked twice (the second time by someone else)
+    first = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
+    second = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go!"}, headers=auth(admin_key))
+    # Then both are answered with the first decision, and exactly one remediation runs
+    assert first.status_code == second.status_code == 200
+    assert first.json()["changed"] is True and second.json()["changed"] is False
+    assert second.json()["approval"]["decided_by"] == first.json()["approval"]["decided_by"]
+    assert second.json()["approval"]["comment"] == "go"
+    wait_for_status(opened.id, "resolved", settled=True)
+    assert len(incident(opened.id).actions) == 1
+    assert timeline_types(opened.id).count("approved") == 1
+    # and the audit log names who decided, and why
+    audit = api.get("/api/audit-logs?action=POST /api/incidents", headers=auth(admin_key)).json()["items"]
+    decisions = [a["details"] for a in audit if a["details"].get("decision") == "approve"]
+    assert {d["changed"] for d in decisions} == {True, False}
+    assert {d["comment"] for d in decisions} == {"go", "go!"}
+
+
+def test_approval_timeout_escalates_and_a_late_approval_is_a_conflict(sandbox, scenario, api, operator_key, runtime):
+    # Given an approval that may wait one second (execution input option)
+    opened = open_incident(scenario, options={"approval_timeout_seconds": 1})
+    # When nobody decides in time
+    wait_for_status(opened.id, "escalated", settled=True)
+    # Then the approval expired, nothing ran, and approving now is a 409 saying so
+    assert memory_limit(sandbox) == "256Mi"
+    late = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "sorry, late"}, headers=auth(operator_key))
+    assert late.status_code == 409
+    assert "timed out" in late.json()["error"]["message"]
+    expired = api.get("/api/approvals?status=expired", headers=auth(operator_key)).json()["items"]
+    assert [a["incident_id"] for a in expired] == [opened.id]
+    types = timeline_types(opened.id)
+    assert "approval_expired" in types and "escalated" in types
+    trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(operator_key)).json()
+    request = next(s for s in trace["steps"] if s["name"] == "RequestApproval")
+    assert request["error"] == "States.Timeout" and request["status"] == "failed"
+    assert trace["steps"][-1]["name"] == "ApprovalTimedOut"
+
+
+def test_approving_an_incident_without_a_pending_approval_is_not_found(runtime, api, operator_key, scenario):
+    # Given an incident with no approval request (no cluster: nothing to approve)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    # When an operator approves it
+    response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(operator_key))
+    # Then 404: there is nothing to approve
+    assert response.status_code == 404
+
+
+def test_viewers_cannot_approve(sandbox, scenario, api, viewer_key):
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(viewer_key))
+    assert response.status_code == 403
+    assert wait_for(lambda: incident(opened.id).status == "awaiting_approval")
