@@ -1,0 +1,116 @@
+"""The policy API, the action catalog and manual actions, and the workflow trace of a failed step."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import (DEPLOYMENT, NS, incident, memory_limit, open_incident, store_policy,
+                                                timeline_types, wait_for_status)
+
+pytestmark = pytest.mark.functional
+
+PATCH = {"action": "patch_resources", "namespace": NS, "deployment": DEPLOYMENT, "container": "api",
+         "memory_limit": "512Mi"}
+
+
+def test_policy_get_put_is_admin_only_validated_stored_and_audited(api, admin_key, operator_key):
+    # Given the defaults
+    got = api.get("/api/policy", headers=auth(admin_key))
+    assert got.status_code == 200
+    assert got.json()["policy"]["autonomy"] == "approve" and got.json()["stored"] is False
+    # When an admin stores a policy
+    body = {**got.json()["policy"], "autonomy": "auto-safe", "denied_namespaces": ["kube-system", "payments"]}
+    put = api.put("/api/policy", json=body, headers=auth(admin_key))
+    # Then it is returned as stored, and read back
+    assert put.status_code == 200, put.text
+    assert put.json()["stored"] is True and put.json()["policy"]["autonomy"] == "auto-safe"
+    assert api.get("/api/policy", headers=auth(admin_key)).json()["policy"]["denied_namespaces"] == ["kube-system", "payments"]
+    # and an invalid policy is a 422, an operator is refused, and the change is audited with the policy
+    assert api.put("/api/policy", json={"autonomy": "yolo"}, headers=auth(admin_key)).status_code == 422
+    assert api.put("/api/policy", json={"allowed_namespaces": ["a"], "denied_namespaces": ["a"]},
+                   headers=auth(admin_key)).status_code == 422
+    assert api.get("/api/policy", headers=auth(operator_key)).status_code == 403
+    audit = api.get("/api/audit-logs?action=PUT /api/policy", headers=auth(admin_key)).json()["items"]
+    assert audit[-1]["details"]["policy"]["autonomy"] == "auto-safe"
+
+
+def test_action_catalog_lists_parameters_risk_and_blast_radius(api, viewer_key):
+    items = api.get("/api/actions", headers=auth(viewer_key)).json()["items"]
+    by_name = {item["name"]: item for item in items}
+    assert {"restart_pod", "patch_resources", "scale_deployment", "rollback_deployment"} <= set(by_name)
+    assert by_name["patch_resources"]["blast_radius"] == "deployment"
+    assert "memory_limit" in by_name["patch_resources"]["parameters"]
+    assert by_name["restart_pod"]["reversible"] is False
+
+
+def test_execute_is_a_dry_run_by_default(sandbox, api, operator_key):
+    # When an operator asks for an action without saying dry_run
+    response = api.post("/api/actions/execute", json={"action": PATCH}, headers=auth(operator_key))
+    # Then the server-side dry run shows the change and nothing changed
+    assert response.status_code == 200, response.text
+    assert response.json()["dry_run"] is True
+    assert "256Mi → 512Mi" in response.json()["result"]["diff"]
+    assert memory_limit(sandbox) == "256Mi"
+
+
+def test_execute_attached_to_an_incident_runs_and_is_recorded(sandbox, scenario, api, operator_key):
+    # Given an incident (handed to humans: the kill switch was on) and the kill switch off again
+    store_policy(kill_switch=True)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    store_policy()
+    # When an operator executes the fix for real on the incident
+    response = api.post("/api/actions/execute", json={"action": PATCH, "dry_run": False, "incident_id": opened.id},
+                        headers=auth(operator_key))
+    # Then it ran and the incident's actions and timeline say so
+    assert response.status_code == 200, response.text
+    assert response.json()["result"]["status"] == "succeeded"
+    assert response.json()["decision"]["rule"] == "autonomy:approve"
+    assert memory_limit(sandbox) == "512Mi"
+    assert incident(opened.id).actions[-1]["source"] == "api"
+    assert "action_executed" in timeline_types(opened.id)
+
+
+def test_execute_denied_by_policy_is_forbidden_with_the_rule(sandbox, api, operator_key):
+    store_policy(denied_namespaces=["payments"])
+    response = api.post("/api/actions/execute", json={"action": PATCH, "dry_run": False}, headers=auth(operator_key))
+    assert response.status_code == 403
+    assert response.json()["error"]["details"][0]["rule"] == "denied_namespace"
+    assert memory_limit(sandbox) == "256Mi"
+
+
+def test_execute_without_a_cluster_is_service_unavailable(runtime, api, operator_key, viewer_key):
+    response = api.post("/api/actions/execute", json={"action": PATCH}, headers=auth(operator_key))
+    assert response.status_code == 503
+    assert "no cluster configured" in response.json()["error"]["message"]
+    assert api.post("/api/actions/execute", json={"action": PATCH}, headers=auth(viewer_key)).status_code == 403
+    bad = api.post("/api/actions/execute", json={"action": {"action": "drop_database"}}, headers=auth(operator_key))
+    assert bad.status_code in (400, 422)
+
+
+class AnalyzerCrashedError(Exception):
+    pass
+
+
+def test_a_failing_step_escalates_and_the_trace_shows_the_error(sandbox, scenario, api, viewer_key, monkeypatch, runtime):
+    from pagerless.workflow import diagnose
+
+    # Given the diagnosis step crashes
+    def crash(incident_id, workspace):
+        raise AnalyzerCrashedError("the analyzers crashed on this snapshot")
+
+    monkeypatch.setattr(diagnose, "diagnose_incident", crash)
+    opened = open_incident(scenario)
+    # When the workflow runs
+    wait_for_status(opened.id, "escalated", settled=True)
+    # Then the incident is escalated with the error, and the trace shows which step failed and why
+    trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(viewer_key)).json()
+    assert trace["status"] == "FAILED" and trace["error"] == "IncidentWorkflowFailed"
+    failed = next(s for s in trace["steps"] if s["name"] == "Diagnose")
+    assert failed["status"] == "failed" and failed["error"] == "AnalyzerCrashedError"
+    assert "the analyzers crashed" in failed["cause"]
+    assert [s["name"] for s in trace["steps"]][-2:] == ["HandleFailure", "Failed"]
+    from pagerless.incidents.timeline import timeline
+
+    [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
+    assert "AnalyzerCrashedError" in escalation.message
+    assert api.get("/api/incidents/INC-20000101-0001/workflow", headers=auth(viewer_key)).status_code == 404
