@@ -44,6 +44,10 @@ class Workload:
         return sorted(int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)) for rs in self.replicasets)
 
     @property
+    def name(self) -> str | None:
+        return (self.deployment or {}).get("metadata", {}).get("name")
+
+    @property
     def current_revision(self) -> int | None:
         value = ((self.deployment or {}).get("metadata", {}).get("annotations") or {}).get(REVISION)
         return int(value) if value else None
@@ -63,6 +67,7 @@ def plan_remediation(remediation: str, target: dict[str, str], workload: Workloa
     """The action that carries out ``remediation`` on ``target``, or NoAction with the reason."""
     workload = workload or Workload()
     namespace, deployment, pod, node = target_names(target)
+    deployment = deployment or workload.name
     verify_target = {k: v for k, v in {"namespace": namespace, "deployment": deployment, "pod": pod}.items() if v}
     why = reason or f"diagnosis suggests {remediation}"
     if remediation == "remediate_node":
