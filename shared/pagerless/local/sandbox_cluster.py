@@ -83,7 +83,8 @@ class SandboxCluster:
         """Serve on 127.0.0.1 on a free port, in a daemon thread; returns the base URL."""
         if self._server is None:
             self._server = SandboxServer(("127.0.0.1", 0), self.state)
-            self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox-cluster", daemon=True)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="sandbox-cluster", daemon=True)
             self._thread.start()
         return self.base_url
 

@@ -54,8 +54,6 @@ def dispatch(server: SandboxServer, req: api.Request) -> tuple[int, object]:
         scope = f' in the namespace "{req.namespace}"' if req.namespace else " at the cluster scope"
         raise ApiStatusError(403, "Forbidden", f'{req.resource} is forbidden: User "system:serviceaccount:pagerless:pagerless" '
                              f'cannot {verb} resource "{req.resource}" in API group "{RESOURCES[req.resource].group}"{scope}')
-    if delay := server.delays.get(req.resource):
-        time.sleep(delay)
     if req.method == "GET":
         if req.name is None:
             return 200, api.list_objects(state, req)
@@ -99,6 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
                     req.body = json.loads(raw) if raw else None
                 except json.JSONDecodeError as exc:
                     raise bad_request(f"request body is not JSON: {exc.msg}") from exc
+                if delay := self.server.delays.get(req.resource):
+                    time.sleep(delay)  # outside the lock: a slow resource must not stall the others
                 with self.server.lock:
                     code, payload = dispatch(self.server, req)
                     data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
