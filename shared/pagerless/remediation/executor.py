@@ -144,16 +144,25 @@ def _timeout(kube: KubeClients) -> dict:
 def _restart_pod(action: a.RestartPod, kube: KubeClients, dry: str | None) -> list[Change]:
     from kubernetes import client
 
-    kube.core.read_namespaced_pod(action.pod, action.namespace, **_timeout(kube))
+    pod = kube.to_dict(kube.core.read_namespaced_pod(action.pod, action.namespace, **_timeout(kube)))
     body = client.V1Eviction(metadata=client.V1ObjectMeta(name=action.pod, namespace=action.namespace),
                              delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None)
     kube.core.create_namespaced_pod_eviction(action.pod, action.namespace, body, dry_run=dry, **_timeout(kube))
-    return [Change(field=f"pod {action.namespace}/{action.pod}", before="running", after="evicted, to be replaced")]
+    return [_pod_gone(pod, "evicted")]
 
 
 def _delete_pod(action: a.DeletePod, kube: KubeClients, dry: str | None) -> list[Change]:
+    pod = kube.to_dict(kube.core.read_namespaced_pod(action.pod, action.namespace, **_timeout(kube)))
     kube.core.delete_namespaced_pod(action.pod, action.namespace, dry_run=dry, **_timeout(kube))
-    return [Change(field=f"pod {action.namespace}/{action.pod}", before="running", after="deleted")]
+    return [_pod_gone(pod, "deleted")]
+
+
+def _pod_gone(pod: dict, how: str) -> Change:
+    meta = pod["metadata"]
+    owners = [f"{ref['kind']} {ref['name']}" for ref in meta.get("ownerReferences") or [] if ref.get("controller")]
+    after = f"{how}; {owners[0]} creates a replacement" if owners else f"{how}; no controller owns it: it will NOT come back"
+    return Change(field=f"pod {meta['namespace']}/{meta['name']}", before=pod.get("status", {}).get("phase", "present"),
+                  after=after)
 
 
 def _patch_deployment(kube: KubeClients, action, body: dict | Callable[[dict], dict | list],

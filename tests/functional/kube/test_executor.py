@@ -46,6 +46,17 @@ def test_eviction_recreates_the_pod_under_a_new_name(sandbox, kube):
     assert new["metadata"]["ownerReferences"][0]["name"] == "payments-api-7d9f8c6b5d"
     assert new["metadata"]["labels"]["pagerless.dev/sandbox"] == "true"
     assert ("POST", f"/api/v1/namespaces/{NS}/pods/{FIRST_POD}/eviction") in sandbox.requests()
+    assert "ReplicaSet payments-api-7d9f8c6b5d creates a replacement" in str(outcome.changes[0])
+
+
+def test_evicting_a_bare_pod_warns_in_the_dry_run_that_it_will_not_come_back(sandbox, kube):
+    # Given a pod no controller owns
+    plan = ActionPlan.of(RestartPod(namespace="kube-system", pod="coredns-5d78c9869d-8hx2v"), "restart_pod", "test")
+    # When dry-run
+    result = dry_run(plan, kube)
+    # Then the approver is told, and the pod is still there
+    assert "it will NOT come back" in result.diff
+    assert sandbox.pods("kube-system")
 
 
 def test_a_disruption_budget_blocks_eviction_and_is_reported_not_retried_forever(scenario):

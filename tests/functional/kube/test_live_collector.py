@@ -69,3 +69,22 @@ def test_max_pods_keeps_the_hinted_workload_first(sandbox, kube):
     # Then the hinted pod is kept and the cut is noted
     assert names(cluster["pods"]) == ["payments-api-7d9f8c6b5d-9tzmw"]
     assert any("kept 1" in note for note in cluster["notes"])
+
+
+def test_a_service_hint_finds_the_workload_through_its_selector(scenario):
+    # Given a Service whose selector picks the payments-api pods, and more pods than max_pods
+    from pagerless.local.sandbox_cluster import SandboxCluster
+    from pagerless.remediation.kube import from_kubeconfig
+
+    scenario["cluster"]["services"] = {"items": [{"apiVersion": "v1", "kind": "Service",
+                                                  "metadata": {"name": "payments", "namespace": NS},
+                                                  "spec": {"selector": {"app": DEPLOYMENT}}}]}
+    other = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "aaa-batch-1", "namespace": NS, "labels": {"app": "batch"}},
+             "spec": {"containers": [{"name": "job", "image": "batch:1"}]}, "status": {"phase": "Running"}}
+    scenario["cluster"]["pods"]["items"].insert(0, other)
+    with SandboxCluster.from_scenario(scenario) as sandbox:
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        # When collected with only the service named, keeping two pods
+        cluster = collect_cluster(NS, kube=kube, service="payments", max_pods=2)
+    # Then the two pods kept are the service's
+    assert names(cluster["pods"]) == ["payments-api-7d9f8c6b5d-9tzmw", "payments-api-7d9f8c6b5d-x2kqp"]

@@ -25,7 +25,8 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
     """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
 
     ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
-    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most).
+    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Each
+    call is bounded by ``timeout_seconds`` and the whole collection by six times that.
     """
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
@@ -56,8 +57,11 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
 
     core, apps = kube.core, kube.apps
     deployments = items("deployments", apps.list_namespaced_deployment, namespace)
-    workload_selector = _workload_selector(deployments, deployment, service)
-    pods = _pods(namespace, items, core, pod, workload_selector, max_pods, notes)
+    selector = _workload_selector(deployments, deployment)
+    if service and not selector:
+        found = fetch(f"service {service}", core.read_namespaced_service, service, namespace)
+        selector = ((found or {}).get("spec") or {}).get("selector") or {}
+    pods = _pods(namespace, fetch, core, pod, selector, max_pods, notes)
     cluster: dict[str, Any] = {
         "pods": pods,
         "events": items("events", core.list_namespaced_event, namespace),
@@ -78,23 +82,31 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
     return result
 
 
-def _workload_selector(deployments: list[dict], deployment: str | None, service: str | None) -> dict[str, str]:
-    wanted = {name for name in (deployment, service) if name}
+def _workload_selector(deployments: list[dict], deployment: str | None) -> dict[str, str]:
     for item in deployments:
-        if item["metadata"]["name"] in wanted:
+        if item["metadata"]["name"] == deployment:
             return (item.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
     return {}
 
 
-def _pods(namespace: str, items: Callable[..., list[dict]], core: Any, pod: str | None, selector: dict[str, str],
+def _pods(namespace: str, fetch: Callable[..., Any], core: Any, pod: str | None, selector: dict[str, str],
           max_pods: int, notes: list[str]) -> list[dict]:
-    everything = items("pods", core.list_namespaced_pod, namespace)
-    labels_match = lambda p: bool(selector) and all((p["metadata"].get("labels") or {}).get(k) == v  # noqa: E731
-                                                    for k, v in selector.items())
-    rank = lambda p: (p["metadata"]["name"] != pod, not labels_match(p), _healthy(p))  # noqa: E731
-    ordered = sorted(everything, key=rank)
-    if len(ordered) > max_pods:
-        notes.append(f"pods: {len(ordered)} in {namespace}, kept {max_pods} (the alert's workload and unhealthy ones first)")
+    """The hinted pod, then the workload's pods, then the namespace's first ``max_pods`` (unhealthy first)."""
+    found: list[dict] = []
+    if pod and (named := fetch(f"pod {pod}", core.read_namespaced_pod, pod, namespace)):
+        found.append(named)
+    if selector:
+        label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        found += (fetch("pods", core.list_namespaced_pod, namespace, label_selector=label_selector) or {}).get("items", [])
+    listed = fetch("pods", core.list_namespaced_pod, namespace, limit=max_pods) or {}
+    found += listed.get("items", [])
+    unique = list({p["metadata"]["name"]: p for p in reversed(found)}.values())[::-1]
+    in_workload = lambda p: bool(selector) and all((p["metadata"].get("labels") or {}).get(k) == v  # noqa: E731
+                                                   for k, v in selector.items())
+    ordered = sorted(unique, key=lambda p: (p["metadata"]["name"] != pod, not in_workload(p), _healthy(p)))
+    if len(ordered) > max_pods or (listed.get("metadata") or {}).get("continue"):
+        notes.append(f"pods: more than {max_pods} in {namespace}; kept {min(max_pods, len(ordered))} "
+                     "(the alert's workload and unhealthy pods first)")
     return ordered[:max_pods]
 
 

@@ -107,7 +107,8 @@ def sync_replicaset(state: ClusterState, replicaset: dict) -> None:
     """Create or delete pods until the ReplicaSet has ``spec.replicas`` of them."""
     pods = pods_of(state, replicaset)
     want = replicaset["spec"].get("replicas", 0)
-    surplus = sorted(pods, key=lambda p: (is_pod_ready(p), p["metadata"].get("creationTimestamp", "")), reverse=False)
+    newest_first = sorted(pods, key=lambda p: p["metadata"].get("creationTimestamp", ""), reverse=True)
+    surplus = sorted(newest_first, key=is_pod_ready)  # not Ready first, then newest, as the controller does
     for pod in surplus[: max(len(pods) - want, 0)]:
         state.remove("pods", pod["metadata"]["namespace"], pod["metadata"]["name"])
         emit_event(state, replicaset, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}")

@@ -104,6 +104,10 @@ def failing_status(pod: dict, failure: Failure, node: str | None) -> dict:
     if node is None:
         return _pending_status(now)
     status = copy.deepcopy(failure.sample_status) or {"phase": "Running", "containerStatuses": []}
+    if status.get("phase") == "Pending":  # stuck before running (scheduling, volumes, quota): stays so
+        for condition in status.get("conditions") or []:
+            condition["lastTransitionTime"] = now
+        return status
     status.update(startTime=now, hostIP="10.0.0.1", podIP="10.244.0.11")
     status["conditions"] = [_condition("Initialized", "True", now), _condition("Ready", "False", now, "ContainersNotReady"),
                             _condition("ContainersReady", "False", now, "ContainersNotReady"),

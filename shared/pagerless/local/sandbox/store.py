@@ -31,6 +31,7 @@ RESOURCES = {r.plural: r for r in [
     Resource("pods", "Pod", "v1", scenario_key="pods"),
     Resource("events", "Event", "v1", scenario_key="events"),
     Resource("nodes", "Node", "v1", namespaced=False, scenario_key="nodes"),
+    Resource("services", "Service", "v1", scenario_key="services"),
     Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", scenario_key="pvcs"),
     Resource("deployments", "Deployment", "apps/v1", scenario_key="deployments"),
     Resource("replicasets", "ReplicaSet", "apps/v1", scenario_key="replicasets"),
