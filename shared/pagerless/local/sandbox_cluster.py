@@ -142,7 +142,7 @@ class SandboxCluster:
 
     def node(self, name: str) -> dict | None:
         with self._lock():
-            return copy.deepcopy(self.state.find("nodes", name, name))
+            return copy.deepcopy(self.state.find("nodes", "", name))
 
     def events(self, namespace: str | None = None) -> list[dict]:
         with self._lock():

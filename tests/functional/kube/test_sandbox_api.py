@@ -117,3 +117,22 @@ def test_new_pods_avoid_cordoned_nodes(sandbox, kube):
     new = [p for p in sandbox.pods(NS) if p["metadata"]["labels"].get("pagerless.dev/sandbox") == "true"]
     assert [p["spec"]["nodeName"] for p in new] == ["ip-10-0-3-7.ec2.internal"]
     assert sandbox.pod(NS, POD)["spec"]["nodeName"] == "ip-10-0-1-23.ec2.internal"
+
+
+def test_patch_flavours_merge_lists_as_the_api_server_does(sandbox, kube):
+    # Given a deployment whose container has two env entries
+    env_patch = {"spec": {"template": {"spec": {"containers": [
+        {"name": "api", "env": [{"name": "SETTLEMENT_CACHE", "value": "disabled"}]}]}}}}
+    # When a strategic merge patch changes one entry by name
+    kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, env_patch)
+    env = sandbox.deployment(NS, DEPLOYMENT)["spec"]["template"]["spec"]["containers"][0]["env"]
+    # Then only that entry changed
+    assert env == [{"name": "JAVA_OPTS", "value": "-XX:MaxRAMPercentage=75"}, {"name": "SETTLEMENT_CACHE", "value": "disabled"}]
+    # When the same body is sent as a JSON merge patch
+    kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, env_patch, _content_type="application/merge-patch+json")
+    # Then the containers list is replaced whole, as RFC 7386 says
+    containers = sandbox.deployment(NS, DEPLOYMENT)["spec"]["template"]["spec"]["containers"]
+    assert containers == [{"name": "api", "env": [{"name": "SETTLEMENT_CACHE", "value": "disabled"}]}]
+    # And a JSON patch (a list body) addresses a path
+    kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, [{"op": "replace", "path": "/spec/replicas", "value": 1}])
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == 1

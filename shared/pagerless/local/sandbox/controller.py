@@ -34,9 +34,18 @@ def _owner_ref(obj: dict) -> dict:
 
 
 def _bare_template(template: dict) -> dict:
-    bare = copy.deepcopy(template)
+    """The template without its pod-template-hash label and null fields: what "equal templates" compares."""
+    bare = _without_nulls(copy.deepcopy(template))
     (bare.get("metadata", {}).get("labels") or {}).pop(HASH_LABEL, None)
     return bare
+
+
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
 
 
 def _revision(obj: dict) -> int:
