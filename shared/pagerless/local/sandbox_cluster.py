@@ -25,8 +25,10 @@ The rules that make actions take effect (instantly, no real time passes):
 3. An evicted or deleted pod owned by a ReplicaSet is replaced by a pod with a new name; a bare
    pod stays gone. Deletion is immediate (no grace period).
 4. A new pod is Ready with restartCount 0 unless rule 1's failure still holds for its template; a
-   failing pod copies a failing scenario pod's status and logs, with one restart just now.
+   failing pod copies a failing scenario pod's status and logs, with one restart just now (an
+   OOM pod: lastState OOMKilled, exit 137; a pod that was Pending stays Pending).
 5. Scaling changes ``spec.replicas`` and the pod count (not-Ready and newest pods go first).
+   HPAs are served as recorded and never act.
 6. Eviction honours PodDisruptionBudgets (scenario ``pdbs``, in ``cluster`` or at the top): a
    Ready pod goes only if ready pods minus the budget's desired healthy count is at least 1; a
    not-Ready pod only if the budget is met or ``unhealthyPodEvictionPolicy: AlwaysAllow``.

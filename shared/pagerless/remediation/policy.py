@@ -148,6 +148,7 @@ class Decision(BaseModel):
     rule: str
     reason: str
     plan_id: str = ""
+    approval_timeout_seconds: int | None = None  # how long to wait for a human, when one must approve
 
     @property
     def may_run_now(self) -> bool:
@@ -189,6 +190,7 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         safe = plan.risk is Risk.LOW and plan.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
         reason = ("low risk, small blast radius: runs without approval" if safe else
                   f"{plan.risk.value} risk / {plan.blast_radius.value} blast radius: needs approval")
-        return Decision(allowed=True, requires_approval=not safe, rule=rule, reason=reason, plan_id=plan.id)
+        return Decision(allowed=True, requires_approval=not safe, rule=rule, reason=reason, plan_id=plan.id,
+                        approval_timeout_seconds=None if safe else policy.approval_timeout_seconds)
     return Decision(allowed=True, requires_approval=True, rule=rule, reason="every action needs approval",
-                    plan_id=plan.id)
+                    plan_id=plan.id, approval_timeout_seconds=policy.approval_timeout_seconds)

@@ -29,6 +29,7 @@ def test_the_default_policy_requires_approval_for_everything():
     # Then it is allowed only with approval, and the rule says so
     assert (decision.allowed, decision.requires_approval, decision.rule) == (True, True, "autonomy:approve")
     assert decision.plan_id == RESTART.id
+    assert decision.approval_timeout_seconds == 1800
 
 
 def test_kill_switch_stops_everything_first():
