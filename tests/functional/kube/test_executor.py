@@ -233,3 +233,18 @@ def test_failures_are_outcomes_with_the_api_message(sandbox, kube):
     assert (first.status, second.status) == ("not_found", "not_found")
     assert 'pods "ghost" not found' in first.message
     assert first.finished_at >= first.started_at
+
+
+def test_a_fix_whose_pods_cannot_schedule_fails_verification(sandbox, kube):
+    # Given every node cordoned
+    for node in ("ip-10-0-1-23.ec2.internal", "ip-10-0-2-41.ec2.internal", "ip-10-0-3-7.ec2.internal"):
+        cordon = ActionPlan.of(CordonNode(node=node), "remediate_node", "test")
+        assert execute(cordon, kube, allow(cordon)).status == "succeeded"
+    plan = plan_remediation("increase_memory_limit", TARGET, read_workload(kube, TARGET))
+    since = datetime.now(UTC)
+    # When the right fix is applied
+    assert execute(plan, kube, allow(plan)).status == "succeeded"
+    # Then its pods stay Pending and verification says so
+    result = check_workload(kube, plan.target, since)
+    assert not result.healthy
+    assert any("not Ready (Pending)" in reason for reason in result.reasons)
