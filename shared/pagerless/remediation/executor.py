@@ -9,6 +9,7 @@ data: status, message, attempts, times and the field-level changes.
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime
 from typing import Callable, Literal
@@ -112,19 +113,20 @@ def _refusal(plan: ActionPlan, decision: Decision | None, approved_by: str | Non
 
 def _apply(action: a._Action, kube: KubeClients, *, dry: bool) -> list[Change]:
     from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
+    from urllib3.exceptions import HTTPError, NewConnectionError
 
     try:
         return _HANDLERS[type(action)](action, kube, "All" if dry else None)
     except ApiException as exc:
         raise _from_api_exception(exc) from exc
     except HTTPError as exc:
-        raise _Failed("failed", f"cluster unreachable: {type(exc).__name__}") from exc
+        if isinstance(getattr(exc, "reason", None), NewConnectionError):
+            raise _Failed("failed", "cluster unreachable (no connection): nothing was applied") from exc
+        raise _Failed("failed", f"cluster too slow or connection lost ({type(exc).__name__}): the change may or "
+                                "may not have been applied; verify before retrying") from exc
 
 
 def _from_api_exception(exc: Exception) -> _Failed:
-    import json
-
     code = getattr(exc, "status", None)
     try:
         message = json.loads(getattr(exc, "body", "") or "{}").get("message") or str(getattr(exc, "reason", ""))

@@ -248,3 +248,18 @@ def test_a_fix_whose_pods_cannot_schedule_fails_verification(sandbox, kube):
     result = check_workload(kube, plan.target, since)
     assert not result.healthy
     assert any("not Ready (Pending)" in reason for reason in result.reasons)
+
+
+def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
+    # Given clients for an API server that is not there
+    from pagerless.diagnosis.context.live import collect_cluster
+    from pagerless.remediation.kube import ClusterSettings, build_clients
+
+    kube = build_clients(ClusterSettings(api_server="http://127.0.0.1:9", bearer_token="t", request_timeout_seconds=0.5))
+    plan = ActionPlan.of(RestartPod(namespace=NS, pod=FIRST_POD), "restart_pod", "test")
+    # When the executor and the collector use them
+    outcome = execute(plan, kube, allow(plan), sleep=no_sleep)
+    cluster = collect_cluster(NS, kube=kube, timeout_seconds=0.5)
+    # Then both report it as data
+    assert outcome.status == "failed" and "nothing was applied" in outcome.message
+    assert "pods: unreachable (MaxRetryError)" in cluster["notes"] and cluster["pods"]["items"] == []
