@@ -139,23 +139,19 @@ def _from_api_exception(exc: Exception) -> _Failed:
     return _Failed(status, f"{code}: {message}", code)
 
 
-def _timeout(kube: KubeClients) -> dict:
-    return {"_request_timeout": kube.request_timeout_seconds}
-
-
 def _restart_pod(action: a.RestartPod, kube: KubeClients, dry: str | None) -> list[Change]:
     from kubernetes import client
 
-    pod = kube.to_dict(kube.core.read_namespaced_pod(action.pod, action.namespace, **_timeout(kube)))
+    pod = kube.call(kube.core.read_namespaced_pod, action.pod, action.namespace)
     body = client.V1Eviction(metadata=client.V1ObjectMeta(name=action.pod, namespace=action.namespace),
                              delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None)
-    kube.core.create_namespaced_pod_eviction(action.pod, action.namespace, body, dry_run=dry, **_timeout(kube))
+    kube.call(kube.core.create_namespaced_pod_eviction, action.pod, action.namespace, body, dry_run=dry)
     return [_pod_gone(pod, "evicted")]
 
 
 def _delete_pod(action: a.DeletePod, kube: KubeClients, dry: str | None) -> list[Change]:
-    pod = kube.to_dict(kube.core.read_namespaced_pod(action.pod, action.namespace, **_timeout(kube)))
-    kube.core.delete_namespaced_pod(action.pod, action.namespace, dry_run=dry, **_timeout(kube))
+    pod = kube.call(kube.core.read_namespaced_pod, action.pod, action.namespace)
+    kube.call(kube.core.delete_namespaced_pod, action.pod, action.namespace, dry_run=dry)
     return [_pod_gone(pod, "deleted")]
 
 
@@ -170,11 +166,10 @@ def _pod_gone(pod: dict, how: str) -> Change:
 def _patch_deployment(kube: KubeClients, action, body: dict | Callable[[dict], dict | list],
                       dry: str | None) -> list[Change]:
     """Patch the deployment (``body`` may be built from the current object); the spec's differences."""
-    before = kube.to_dict(kube.apps.read_namespaced_deployment(action.deployment, action.namespace, **_timeout(kube)))
+    before = kube.call(kube.apps.read_namespaced_deployment, action.deployment, action.namespace)
     if callable(body):
         body = body(before)
-    after = kube.to_dict(kube.apps.patch_namespaced_deployment(action.deployment, action.namespace, body,
-                                                               dry_run=dry, **_timeout(kube)))
+    after = kube.call(kube.apps.patch_namespaced_deployment, action.deployment, action.namespace, body, dry_run=dry)
     return diff(before.get("spec"), after.get("spec"), "spec")
 
 
@@ -224,16 +219,15 @@ def _rollback(action: a.RollbackDeployment, kube: KubeClients, dry: str | None) 
 
 
 def _scale(action: a.ScaleDeployment, kube: KubeClients, dry: str | None) -> list[Change]:
-    before = kube.to_dict(kube.apps.read_namespaced_deployment_scale(action.deployment, action.namespace, **_timeout(kube)))
-    after = kube.to_dict(kube.apps.patch_namespaced_deployment_scale(
-        action.deployment, action.namespace, {"spec": {"replicas": action.replicas}}, dry_run=dry, **_timeout(kube)))
+    before = kube.call(kube.apps.read_namespaced_deployment_scale, action.deployment, action.namespace)
+    after = kube.call(kube.apps.patch_namespaced_deployment_scale, action.deployment, action.namespace,
+                      {"spec": {"replicas": action.replicas}}, dry_run=dry)
     return diff(before.get("spec"), after.get("spec"), "spec")
 
 
 def _cordon(action: a.CordonNode, kube: KubeClients, dry: str | None) -> list[Change]:
-    before = kube.to_dict(kube.core.read_node(action.node, **_timeout(kube)))
-    after = kube.to_dict(kube.core.patch_node(action.node, {"spec": {"unschedulable": action.unschedulable}},
-                                              dry_run=dry, **_timeout(kube)))
+    before = kube.call(kube.core.read_node, action.node)
+    after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": action.unschedulable}}, dry_run=dry)
     return [Change(field=f"node {action.node} spec.unschedulable", before=bool(before["spec"].get("unschedulable")),
                    after=bool(after["spec"].get("unschedulable")))] if diff(before["spec"], after["spec"]) else []
 

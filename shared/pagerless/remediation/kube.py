@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
@@ -110,9 +111,20 @@ class KubeClients:
 
         return client.AutoscalingV2Api(self.api_client)
 
-    def to_dict(self, obj: Any) -> Any:
-        """A client model as the API's own JSON (camelCase keys, RFC 3339 times ending in Z)."""
-        return _zulu(self.api_client.sanitize_for_serialization(obj))
+    def call(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Call a client method and return the API's own answer: the JSON as sent (kubectl's shape,
+        unknown fields kept) or the text of a log. Failures raise the client's ApiException.
+
+        The typed models of kubernetes 37 are strict pydantic models: one object they do not
+        expect (a node without full nodeInfo, an image without names) fails a whole list. Reading
+        the raw answer avoids that, and building no models is faster too.
+        """
+        kwargs.setdefault("_request_timeout", self.request_timeout_seconds)
+        response = method(*args, _preload_content=False, **kwargs)
+        body = response.data
+        if "json" in (response.headers.get("Content-Type") or ""):
+            return json.loads(body)
+        return body.decode("utf-8", errors="replace")
 
     def close(self) -> None:
         self.api_client.close()
@@ -147,13 +159,3 @@ def build_clients(settings: ClusterSettings | None) -> KubeClients:
 def from_kubeconfig(path: str, context: str | None = None) -> KubeClients:
     """Clients for a kubeconfig file (e.g. the sandbox's ``kubeconfig_path()``)."""
     return build_clients(ClusterSettings(kubeconfig_path=path, context=context))
-
-
-def _zulu(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _zulu(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_zulu(v) for v in value]
-    if isinstance(value, str) and value.endswith("+00:00") and len(value) >= 25 and value[10] == "T":
-        return value[:-6] + "Z"
-    return value

@@ -34,10 +34,8 @@ def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -
     if not namespace or not deployment:
         return _check_bare_pod(kube, namespace, pod, since)
     try:
-        obj = kube.to_dict(kube.apps.read_namespaced_deployment(deployment, namespace,
-                                                                _request_timeout=kube.request_timeout_seconds))
-        pods = kube.to_dict(kube.core.list_namespaced_pod(namespace, label_selector=selector_string(obj) or None,
-                                                          _request_timeout=kube.request_timeout_seconds))["items"]
+        obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
+        pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
     except ApiException as exc:
         return VerificationResult(healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"])
     reasons = rollout_reasons(obj) + pod_reasons(pods, since)
@@ -92,7 +90,7 @@ def _check_bare_pod(kube: KubeClients, namespace: str | None, pod: str | None, s
     if not namespace or not pod:
         return VerificationResult(healthy=False, reasons=["the target names no deployment or pod to check"])
     try:
-        obj = kube.to_dict(kube.core.read_namespaced_pod(pod, namespace, _request_timeout=kube.request_timeout_seconds))
+        obj = kube.call(kube.core.read_namespaced_pod, pod, namespace)
     except ApiException as exc:
         return VerificationResult(healthy=False, reasons=[f"pod {namespace}/{pod} unreadable: {exc.status}"])
     reasons = pod_reasons([obj], since)

@@ -20,11 +20,11 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
     from kubernetes.client.exceptions import ApiException
 
     try:
-        pod_obj = kube.to_dict(kube.core.read_namespaced_pod(pod, namespace, _request_timeout=kube.request_timeout_seconds))
+        pod_obj = kube.call(kube.core.read_namespaced_pod, pod, namespace)
         rs_name = owner_name(pod_obj, "ReplicaSet")
         if not rs_name:
             return None
-        rs = kube.to_dict(kube.apps.read_namespaced_replica_set(rs_name, namespace, _request_timeout=kube.request_timeout_seconds))
+        rs = kube.call(kube.apps.read_namespaced_replica_set, rs_name, namespace)
     except ApiException as exc:
         if exc.status == 404:
             return None
@@ -34,9 +34,9 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
 
 def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:
     meta = deployment["metadata"]
-    listed = kube.apps.list_namespaced_replica_set(meta["namespace"], label_selector=selector_string(deployment) or None,
-                                                   _request_timeout=kube.request_timeout_seconds)
-    return [rs for rs in kube.to_dict(listed)["items"] if owner_name(rs, "Deployment") == meta["name"]]
+    listed = kube.call(kube.apps.list_namespaced_replica_set, meta["namespace"],
+                       label_selector=selector_string(deployment) or None)
+    return [rs for rs in listed["items"] if owner_name(rs, "Deployment") == meta["name"]]
 
 
 def read_workload(kube: KubeClients, target: dict[str, str]) -> Workload:
@@ -49,8 +49,7 @@ def read_workload(kube: KubeClients, target: dict[str, str]) -> Workload:
     if not namespace or not deployment:
         return Workload()
     try:
-        obj = kube.to_dict(kube.apps.read_namespaced_deployment(deployment, namespace,
-                                                                _request_timeout=kube.request_timeout_seconds))
+        obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
     except ApiException as exc:
         if exc.status == 404:
             return Workload()

@@ -88,3 +88,27 @@ def test_a_service_hint_finds_the_workload_through_its_selector(scenario):
         cluster = collect_cluster(NS, kube=kube, service="payments", max_pods=2)
     # Then the two pods kept are the service's
     assert names(cluster["pods"]) == ["payments-api-7d9f8c6b5d-9tzmw", "payments-api-7d9f8c6b5d-x2kqp"]
+
+
+def test_objects_the_typed_models_reject_are_still_collected(scenario):
+    # Given a node with a partial nodeInfo (kubernetes 37's strict models refuse it) and an init
+    # container that failed before the app container
+    from pagerless.local.sandbox_cluster import SandboxCluster
+    from pagerless.remediation.kube import from_kubeconfig
+
+    scenario["cluster"]["nodes"]["items"][0]["status"]["nodeInfo"] = {"kubeletVersion": "v1.30.4"}
+    pod = scenario["cluster"]["pods"]["items"][0]
+    pod["spec"]["initContainers"] = [{"name": "migrate", "image": "payments-migrate:v2.3.1"}]
+    pod["status"]["initContainerStatuses"] = [{"name": "migrate", "image": "payments-migrate:v2.3.1", "imageID": "",
+                                               "ready": True, "restartCount": 1, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]
+    key = f"{NS}/{pod['metadata']['name']}/migrate"
+    scenario["cluster"]["logs"].update({key: "migrations applied\n", f"{key}#previous": "lock timeout, retrying\n"})
+    with SandboxCluster.from_scenario(scenario) as sandbox:
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        # When collected
+        cluster = collect_cluster(NS, kube=kube, deployment=DEPLOYMENT)
+    # Then the node is there as sent, and the init container's logs too
+    node = next(n for n in cluster["nodes"]["items"] if n["metadata"]["name"] == "ip-10-0-1-23.ec2.internal")
+    assert node["status"]["nodeInfo"] == {"kubeletVersion": "v1.30.4"}
+    assert cluster["logs"][f"{key}#previous"] == "lock timeout, retrying\n"
+    assert cluster["notes"] == []

@@ -1,5 +1,8 @@
 """Collect a live cluster's context in the scenario ``cluster`` shape (kubectl ``-o json`` Lists).
 
+Objects are the API server's JSON as sent (``KubeClients.call``), not the client's typed models:
+those are strict and one unexpected object would fail a whole list.
+
 Collection degrades instead of failing: anything that cannot be read (403 from RBAC, a timeout,
 a pod whose container never started) is left out and named in ``notes``. Pods of the hinted
 workload come first; logs are tail-bounded, and a container that restarted also gets its
@@ -31,19 +34,19 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
+    core, apps = kube.core, kube.apps
     notes: list[str] = []
     deadline = time.monotonic() + timeout_seconds * 6  # the whole collection, not just one call
 
-    def fetch(what: str, call: Callable[..., Any], *args: Any, raw: bool = False, **kwargs: Any) -> Any:
+    def fetch(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if time.monotonic() > deadline:
             notes.append(f"{what}: skipped, collection time budget exhausted")
             return None
         try:
-            answer = call(*args, _request_timeout=timeout_seconds, **kwargs)
-            return answer if raw else kube.to_dict(answer)
+            return kube.call(call, *args, _request_timeout=timeout_seconds, **kwargs)
         except ApiException as exc:
-            if raw and exc.status == 400:  # a log of a container that is waiting or has no previous instance
-                return None
+            if exc.status == 400 and call == core.read_namespaced_pod_log:
+                return None  # the container is waiting to start or has no previous instance: no log
             reason = {403: "forbidden (403)", 404: "not found (404)", 401: "unauthorized (401)"}.get(exc.status, f"error {exc.status}")
             notes.append(f"{what}: {reason}")
         except HTTPError as exc:
@@ -55,7 +58,6 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
         listed = fetch(what, call, *args, **kwargs)
         return listed.get("items", []) if listed else []
 
-    core, apps = kube.core, kube.apps
     deployments = items("deployments", apps.list_namespaced_deployment, namespace)
     selector = _workload_selector(deployments, deployment)
     if service and not selector:
@@ -75,7 +77,7 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
         if node := fetch(f"node {node_name}", core.read_node, node_name):
             cluster["nodes"].append(node)
     logs = _logs(namespace, pods[:max_log_pods], tail=log_tail_lines,
-                 fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, raw=True, **kw))
+                 fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, **kw))
     result = {key: _as_list(key, value) for key, value in cluster.items()}
     result["logs"] = logs
     result["notes"] = notes
@@ -120,7 +122,8 @@ def _logs(namespace: str, pods: list[dict], *, fetch_log: Callable[..., str | No
     logs: dict[str, str] = {}
     for pod in pods:
         name = pod["metadata"]["name"]
-        for status in pod.get("status", {}).get("containerStatuses") or []:
+        status_of = pod.get("status", {})
+        for status in (status_of.get("initContainerStatuses") or []) + (status_of.get("containerStatuses") or []):
             key = f"{namespace}/{name}/{status['name']}"
             kwargs = {"name": name, "namespace": namespace, "container": status["name"], "tail_lines": tail}
             if status.get("state", {}).get("running") or status.get("state", {}).get("terminated") or status.get("restartCount"):
