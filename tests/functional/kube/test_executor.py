@@ -263,3 +263,23 @@ def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
     # Then both report it as data
     assert outcome.status == "failed" and "nothing was applied" in outcome.message
     assert "pods: unreachable (MaxRetryError)" in cluster["notes"] and cluster["pods"]["items"] == []
+
+
+def test_a_raise_that_is_not_enough_fails_verification_and_the_next_one_heals(scenario):
+    # Given a scenario saying the workload needs at least 600Mi
+    from pagerless.local.sandbox_cluster import SandboxCluster
+    from pagerless.remediation.kube import from_kubeconfig
+
+    scenario["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "600Mi"}}}
+    with SandboxCluster.from_scenario(scenario) as sandbox:
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        results = []
+        for _ in range(2):
+            # When the planner's doubling runs and is verified
+            plan = plan_remediation("increase_memory_limit", TARGET, read_workload(kube, TARGET))
+            since = datetime.now(UTC)
+            assert execute(plan, kube, allow(plan)).status == "succeeded"
+            results.append((plan.action.memory_limit, check_workload(kube, plan.target, since).healthy))
+        # Then 512Mi is not enough and 1Gi is
+        assert results == [("512Mi", False), ("1Gi", True)]
+        assert sandbox.deployment(NS, DEPLOYMENT)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"

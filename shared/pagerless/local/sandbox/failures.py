@@ -65,24 +65,32 @@ def _sample(state: ClusterState, pod: dict) -> dict:
 
 
 def detect_failure(state: ClusterState, deployment: dict, pods: list[dict], override: dict | None) -> Failure | None:
-    """The failure the scenario shows for one Deployment, ``None`` when its pods are healthy."""
+    """The failure the scenario shows for one Deployment (or the override says), ``None`` when healthy."""
     template = deployment.get("spec", {}).get("template", {})
     override = override or {}
-    if override.get("kind") == "none":
+    kind = override.get("kind")
+    if kind == "none":
         return None
+    oom_pod, oom_container = _first_oom(pods)
+    unhealthy = [p for p in pods if not is_pod_ready(p)]
+    if kind == "oom" or (kind is None and oom_pod is not None):
+        name = override.get("container") or oom_container or template.get("spec", {}).get("containers", [{}])[0].get("name", "")
+        observed = container_memory_limit(template, name) or 0
+        needed = memory_bytes(override["memory_needed"]) if override.get("memory_needed") else observed + 1
+        sample = oom_pod or (unhealthy[0] if unhealthy else None)
+        return Failure("oom", name, memory_needed_bytes=needed, **(_sample(state, sample) if sample else {}))
+    if kind == "crash" or unhealthy:
+        return Failure("crash", template_signature=template_signature(template),
+                       **(_sample(state, unhealthy[0]) if unhealthy else {}))
+    return None
+
+
+def _first_oom(pods: list[dict]) -> tuple[dict | None, str | None]:
     for pod in pods:
         for status in pod.get("status", {}).get("containerStatuses") or []:
-            reasons = {(status.get(k) or {}).get("terminated", {}).get("reason") for k in ("state", "lastState")}
-            if "OOMKilled" in reasons and override.get("kind") in (None, "oom"):
-                name = override.get("container") or status["name"]
-                observed = container_memory_limit(template, name) or 0
-                needed = memory_bytes(override["memory_needed"]) if override.get("memory_needed") else observed + 1
-                return Failure("oom", name, memory_needed_bytes=needed, **_sample(state, pod))
-    unhealthy = [p for p in pods if not is_pod_ready(p)]
-    if unhealthy or override.get("kind") == "crash":
-        sample = _sample(state, unhealthy[0]) if unhealthy else {}
-        return Failure("crash", template_signature=template_signature(template), **sample)
-    return None
+            if "OOMKilled" in {((status.get(k) or {}).get("terminated") or {}).get("reason") for k in ("state", "lastState")}:
+                return pod, status["name"]
+    return None, None
 
 
 def healthy_status(pod: dict, node: str | None) -> dict:

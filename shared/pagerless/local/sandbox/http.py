@@ -10,7 +10,7 @@ from pagerless.local.sandbox import api
 from pagerless.local.sandbox.errors import ApiStatusError, bad_request, not_found
 from pagerless.local.sandbox.store import RESOURCES, ClusterState
 
-# verb, resource, has name, subresource → handler
+# the (verb, resource, subresource) the sandbox can change; everything else is read-only
 MUTATIONS = {
     ("PATCH", "deployments", None), ("PATCH", "deployments", "scale"), ("PATCH", "nodes", None),
     ("DELETE", "pods", None), ("POST", "pods", "eviction"),
