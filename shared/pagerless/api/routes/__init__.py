@@ -7,4 +7,5 @@ exposes every area under one base URL.
 ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.system",
     "pagerless.api.routes.keys",
+    "pagerless.api.routes.knowledge",
 )
