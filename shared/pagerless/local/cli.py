@@ -51,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
                                            timeout_graceful_shutdown=2))
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled gracefully
+        pass
     finally:
         runtime.stop()
         if sandbox is not None:

@@ -117,3 +117,16 @@ def test_provisioning_follows_the_template(runtime):
     # Every state machine exists
     names = {m["name"] for m in runtime.client("stepfunctions").list_state_machines()["stateMachines"]}
     assert {runtime.template.physical_name(lid) for lid in runtime.provisioned.state_machines} <= names
+
+
+def test_serve_builds_the_same_api_over_an_existing_endpoint(runtime, admin_key):
+    from fastapi.testclient import TestClient
+
+    from pagerless.local.serve_cli import build_app
+    from tests.conftest import TEMPLATE
+
+    # Given the resources already exist (provisioned by someone else) and env points at them
+    with TestClient(build_app(TEMPLATE)) as client:
+        # Then the gateway serves every function's routes against them
+        assert client.get("/healthz").status_code == 200
+        assert client.get("/api/status", headers=auth(admin_key)).status_code == 200

@@ -10,4 +10,5 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.approvals",
     "pagerless.api.routes.policy",
     "pagerless.api.routes.actions",
+    "pagerless.api.routes.knowledge",
 )

@@ -1,0 +1,1 @@
+"""Context collectors: what the analyzers read, from a live cluster (``live``) or a recorded scenario."""

@@ -1,0 +1,145 @@
+"""Collect a live cluster's context in the scenario ``cluster`` shape (kubectl ``-o json`` Lists).
+
+Objects are the API server's JSON as sent (``KubeClients.call``), not the client's typed models:
+those are strict and one unexpected object would fail a whole list.
+
+Collection degrades instead of failing: anything that cannot be read (403 from RBAC, a timeout,
+a pod whose container never started) is left out and named in ``notes``. Pods of the hinted
+workload come first; logs are tail-bounded, and a container that restarted also gets its
+``#previous`` log, which is where a crash's last words are.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from pagerless.remediation.kube import KubeClients
+
+LIST_KINDS = {"pods": "Pod", "events": "Event", "deployments": "Deployment", "replicasets": "ReplicaSet",
+              "nodes": "Node", "pvcs": "PersistentVolumeClaim", "hpas": "HorizontalPodAutoscaler"}
+API_VERSIONS = {"Deployment": "apps/v1", "ReplicaSet": "apps/v1", "HorizontalPodAutoscaler": "autoscaling/v2"}
+
+
+def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None = None, pod: str | None = None,
+                    service: str | None = None, log_tail_lines: int = 200, timeout_seconds: float = 5,
+                    max_pods: int = 50, max_log_pods: int = 10) -> dict[str, Any]:
+    """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
+
+    ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
+    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Each
+    call is bounded by ``timeout_seconds`` and the whole collection by six times that.
+    """
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    core, apps = kube.core, kube.apps
+    notes: list[str] = []
+    deadline = time.monotonic() + timeout_seconds * 6  # the whole collection, not just one call
+
+    def fetch(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if time.monotonic() > deadline:
+            notes.append(f"{what}: skipped, collection time budget exhausted")
+            return None
+        try:
+            return kube.call(call, *args, _request_timeout=timeout_seconds, **kwargs)
+        except ApiException as exc:
+            if exc.status == 400 and call == core.read_namespaced_pod_log:
+                return None  # the container is waiting to start or has no previous instance: no log
+            reason = {403: "forbidden (403)", 404: "not found (404)", 401: "unauthorized (401)"}.get(exc.status, f"error {exc.status}")
+            notes.append(f"{what}: {reason}")
+        except HTTPError as exc:
+            timed_out = "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower()
+            notes.append(f"{what}: timed out after {timeout_seconds:g}s" if timed_out else f"{what}: unreachable ({type(exc).__name__})")
+        return None
+
+    def items(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict]:
+        listed = fetch(what, call, *args, **kwargs)
+        return listed.get("items", []) if listed else []
+
+    deployments = items("deployments", apps.list_namespaced_deployment, namespace)
+    selector = _workload_selector(deployments, deployment)
+    if service and not selector:
+        found = fetch(f"service {service}", core.read_namespaced_service, service, namespace)
+        selector = ((found or {}).get("spec") or {}).get("selector") or {}
+    pods = _pods(namespace, fetch, core, pod, selector, max_pods, notes)
+    cluster: dict[str, Any] = {
+        "pods": pods,
+        "events": items("events", core.list_namespaced_event, namespace),
+        "deployments": deployments,
+        "replicasets": items("replicasets", apps.list_namespaced_replica_set, namespace),
+        "nodes": [],
+        "pvcs": items("pvcs", core.list_namespaced_persistent_volume_claim, namespace),
+        "hpas": items("hpas", kube.autoscaling.list_namespaced_horizontal_pod_autoscaler, namespace),
+    }
+    for node_name in sorted({p.get("spec", {}).get("nodeName") for p in pods} - {None}):
+        if node := fetch(f"node {node_name}", core.read_node, node_name):
+            cluster["nodes"].append(node)
+    logs = _logs(namespace, pods[:max_log_pods], tail=log_tail_lines,
+                 fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, **kw))
+    result = {key: _as_list(key, value) for key, value in cluster.items()}
+    result["logs"] = logs
+    result["notes"] = notes
+    return result
+
+
+def _workload_selector(deployments: list[dict], deployment: str | None) -> dict[str, str]:
+    for item in deployments:
+        if item["metadata"]["name"] == deployment:
+            return (item.get("spec", {}).get("selector") or {}).get("matchLabels") or {}
+    return {}
+
+
+def _pods(namespace: str, fetch: Callable[..., Any], core: Any, pod: str | None, selector: dict[str, str],
+          max_pods: int, notes: list[str]) -> list[dict]:
+    """The hinted pod, then the workload's pods, then the namespace's first ``max_pods`` (unhealthy first)."""
+    found: list[dict] = []
+    if pod and (named := fetch(f"pod {pod}", core.read_namespaced_pod, pod, namespace)):
+        found.append(named)
+    if selector:
+        label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        found += (fetch("pods", core.list_namespaced_pod, namespace, label_selector=label_selector) or {}).get("items", [])
+    listed = fetch("pods", core.list_namespaced_pod, namespace, limit=max_pods) or {}
+    found += listed.get("items", [])
+    unique = list({p["metadata"]["name"]: p for p in reversed(found)}.values())[::-1]
+    in_workload = lambda p: bool(selector) and all((p["metadata"].get("labels") or {}).get(k) == v  # noqa: E731
+                                                   for k, v in selector.items())
+    ordered = sorted(unique, key=lambda p: (p["metadata"]["name"] != pod, not in_workload(p), _healthy(p)))
+    if len(ordered) > max_pods or (listed.get("metadata") or {}).get("continue"):
+        notes.append(f"pods: more than {max_pods} in {namespace}; kept {min(max_pods, len(ordered))} "
+                     "(the alert's workload and unhealthy pods first)")
+    return ordered[:max_pods]
+
+
+def _healthy(pod: dict) -> bool:
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or [])
+    restarts = sum(s.get("restartCount", 0) for s in pod.get("status", {}).get("containerStatuses") or [])
+    return ready and not restarts
+
+
+def _logs(namespace: str, pods: list[dict], *, fetch_log: Callable[..., str | None], tail: int) -> dict[str, str]:
+    logs: dict[str, str] = {}
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        status_of = pod.get("status", {})
+        for status in (status_of.get("initContainerStatuses") or []) + (status_of.get("containerStatuses") or []):
+            key = f"{namespace}/{name}/{status['name']}"
+            kwargs = {"name": name, "namespace": namespace, "container": status["name"], "tail_lines": tail}
+            if status.get("state", {}).get("running") or status.get("state", {}).get("terminated") or status.get("restartCount"):
+                text = fetch_log(f"log {key}", **kwargs)
+                if text:
+                    logs[key] = text
+            if status.get("restartCount"):
+                previous = fetch_log(f"log {key}#previous", previous=True, **kwargs)
+                if previous:
+                    logs[f"{key}#previous"] = previous
+    return logs
+
+
+def _as_list(key: str, items: list[dict]) -> dict[str, Any]:
+    kind = LIST_KINDS[key]
+    for item in items:  # list items come without kind/apiVersion; kubectl adds them, so do we
+        item.setdefault("apiVersion", API_VERSIONS.get(kind, "v1"))
+        item.setdefault("kind", kind)
+    return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}

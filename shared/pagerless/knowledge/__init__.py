@@ -1,0 +1,2 @@
+"""Knowledge base, environment context and similar past incidents: what the diagnosis reads
+besides the cluster."""

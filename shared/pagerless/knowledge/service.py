@@ -1,0 +1,111 @@
+"""Knowledge entries (CRUD + ranked search) and the workspace's environment context."""
+
+import uuid
+
+from pydantic import BaseModel, Field
+
+from pagerless.knowledge.ranking import Bm25, tokenize
+from pagerless.store.base import decode_cursor, encode_cursor, utcnow
+from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
+from pagerless.store.system import SystemRepository
+
+MAX_CONTENT = 64 * 1024
+
+
+class KnowledgeCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=300)
+    content: str = Field(min_length=1, max_length=MAX_CONTENT)
+    tags: list[str] = Field(default_factory=list, max_length=50)
+    service: str | None = Field(default=None, max_length=200)
+
+
+class KnowledgeUpdate(BaseModel):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    content: str | None = Field(default=None, min_length=1, max_length=MAX_CONTENT)
+    tags: list[str] | None = Field(default=None, max_length=50)
+    service: str | None = Field(default=None, max_length=200)
+
+
+class ServiceEntry(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    namespace: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    dependencies: list[str] = Field(default_factory=list)
+    runbooks: list[str] = Field(default_factory=list, description="runbook links")
+    tier: str | None = None
+    notes: str = ""
+
+
+class EnvironmentContext(BaseModel):
+    """Free text about the environment plus a structured service catalog."""
+
+    text: str = Field(default="", max_length=MAX_CONTENT)
+    services: list[ServiceEntry] = Field(default_factory=list, max_length=1000)
+
+
+class KnowledgeService:
+    def __init__(self, repository: KnowledgeRepository | None = None) -> None:
+        self.repository = repository or KnowledgeRepository()
+
+    def create(self, workspace: str, body: KnowledgeCreate, author: str) -> KnowledgeRecord:
+        now = utcnow()
+        record = KnowledgeRecord(workspace, f"kb_{uuid.uuid4().hex[:12]}", title=body.title, content=body.content,
+                                 tags=body.tags, service=body.service, author=author, created_at=now, updated_at=now)
+        record.save()
+        return record
+
+    def get(self, workspace: str, entry_id: str) -> KnowledgeRecord:
+        return self.repository.get(workspace, entry_id)
+
+    def list_entries(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
+        items, last_key = self.repository.page(workspace, limit, decode_cursor(cursor))
+        return items, encode_cursor(last_key)
+
+    def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:
+        record = self.repository.get(workspace, entry_id)
+        for field, value in body.model_dump(exclude_unset=True).items():
+            setattr(record, field, value)
+        record.updated_at = utcnow()
+        record.save()
+        return record
+
+    def delete(self, workspace: str, entry_id: str) -> None:
+        self.repository.get(workspace, entry_id).delete()
+
+    def search(self, workspace: str, query: str, limit: int = 10) -> list[dict]:
+        """Entries ranked by BM25 over title (weighted), tags, service and content."""
+        entries = self.repository.all(workspace)
+        documents = [tokenize(f"{e.title} {e.title} {' '.join(e.tags or [])} {e.service or ''} {e.content}")
+                     for e in entries]
+        ranked = Bm25(documents).rank(tokenize(query))[:limit]
+        return [{**entries[i].to_dict(), "score": round(score, 4)} for i, score in ranked]
+
+
+_ENV_PK = "environment"
+
+
+def get_environment(workspace: str) -> EnvironmentContext:
+    record = SystemRepository().get(_ENV_PK, workspace)
+    return EnvironmentContext.model_validate(record.data) if record else EnvironmentContext()
+
+
+def put_environment(workspace: str, context: EnvironmentContext) -> EnvironmentContext:
+    SystemRepository().put(_ENV_PK, workspace, context.model_dump())
+    return context
+
+
+def environment_prompt(context: EnvironmentContext) -> str:
+    """The environment context as compact text for the investigator's cached prompt prefix."""
+    lines = [context.text.strip()] if context.text.strip() else []
+    for s in context.services:
+        parts = [f"service {s.name}" + (f" (ns {s.namespace})" if s.namespace else "")]
+        if s.owners:
+            parts.append("owners " + ", ".join(s.owners))
+        if s.dependencies:
+            parts.append("depends on " + ", ".join(s.dependencies))
+        if s.runbooks:
+            parts.append("runbooks " + ", ".join(s.runbooks))
+        if s.tier:
+            parts.append(f"tier {s.tier}")
+        lines.append("; ".join(parts) + (f". {s.notes}" if s.notes else ""))
+    return "\n".join(lines)

@@ -1,0 +1,224 @@
+"""The action catalog: every remediation Pagerless can run, typed, with its risk and blast radius.
+
+Actions are frozen pydantic models (they travel between Lambdas as JSON, discriminated by
+``action``). An ``ActionPlan`` is one action plus why it was chosen and how to undo it; the
+policy engine judges plans, the executor runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pagerless.domain.errors import ValidationError
+from pagerless.remediation.quantity import parse_quantity
+
+DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+
+
+class Risk(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class BlastRadius(StrEnum):
+    """How much one action can break, ordered: single_pod < deployment < namespace < cluster."""
+
+    SINGLE_POD = "single_pod"
+    DEPLOYMENT = "deployment"
+    NAMESPACE = "namespace"
+    CLUSTER = "cluster"
+
+    @property
+    def rank(self) -> int:
+        return list(BlastRadius).index(self)
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    description: ClassVar[str]
+    risk: ClassVar[Risk]
+    blast_radius: ClassVar[BlastRadius]
+    reversible: ClassVar[bool]
+    inverse: ClassVar[str]  # how to undo it, in words; ActionPlan.inverse holds the concrete action
+
+    @property
+    def namespace_scope(self) -> str | None:
+        return getattr(self, "namespace", None)
+
+    @property
+    def service(self) -> str:
+        """The workload an action counts against for rate limits."""
+        return getattr(self, "deployment", None) or getattr(self, "pod", None) or getattr(self, "node", "")
+
+    def summary(self) -> str:
+        return self.description
+
+
+class RestartPod(_Action):
+    action: Literal["restart_pod"] = "restart_pod"
+    namespace: str = Field(pattern=DNS_NAME)
+    pod: str = Field(pattern=DNS_NAME)
+    deployment: str | None = None  # the owner, when known: what verification watches
+
+    description: ClassVar[str] = "Evict one pod through the Eviction API (PodDisruptionBudgets hold); its controller recreates it."
+    risk: ClassVar[Risk] = Risk.LOW
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.SINGLE_POD
+    reversible: ClassVar[bool] = False
+    inverse: ClassVar[str] = "none needed: the ReplicaSet replaces the pod"
+
+
+class DeletePod(_Action):
+    action: Literal["delete_pod"] = "delete_pod"
+    namespace: str = Field(pattern=DNS_NAME)
+    pod: str = Field(pattern=DNS_NAME)
+    deployment: str | None = None
+
+    description: ClassVar[str] = "Delete one pod directly (bypasses PodDisruptionBudgets); its controller recreates it."
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.SINGLE_POD
+    reversible: ClassVar[bool] = False
+    inverse: ClassVar[str] = "none: a bare pod without a controller is gone for good"
+
+
+class RolloutRestart(_Action):
+    action: Literal["rollout_restart"] = "rollout_restart"
+    namespace: str = Field(pattern=DNS_NAME)
+    deployment: str = Field(pattern=DNS_NAME)
+
+    description: ClassVar[str] = "Replace every pod of a Deployment with a rolling update (kubectl rollout restart)."
+    risk: ClassVar[Risk] = Risk.LOW
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.DEPLOYMENT
+    reversible: ClassVar[bool] = False
+    inverse: ClassVar[str] = "none needed: the pod template is unchanged apart from a restartedAt annotation"
+
+
+class ScaleDeployment(_Action):
+    action: Literal["scale_deployment"] = "scale_deployment"
+    namespace: str = Field(pattern=DNS_NAME)
+    deployment: str = Field(pattern=DNS_NAME)
+    replicas: int = Field(ge=0, le=1000)
+
+    description: ClassVar[str] = "Set a Deployment's replica count through its /scale subresource."
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.DEPLOYMENT
+    reversible: ClassVar[bool] = True
+    inverse: ClassVar[str] = "scale_deployment back to the previous replica count"
+
+
+class RollbackDeployment(_Action):
+    action: Literal["rollback_deployment"] = "rollback_deployment"
+    namespace: str = Field(pattern=DNS_NAME)
+    deployment: str = Field(pattern=DNS_NAME)
+    to_revision: int | None = Field(default=None, ge=1)  # None: the revision before the current one
+
+    description: ClassVar[str] = "Set a Deployment's pod template to an earlier ReplicaSet's (kubectl rollout undo)."
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.DEPLOYMENT
+    reversible: ClassVar[bool] = True
+    inverse: ClassVar[str] = "rollback_deployment to the revision that was current before"
+
+
+class PatchResources(_Action):
+    action: Literal["patch_resources"] = "patch_resources"
+    namespace: str = Field(pattern=DNS_NAME)
+    deployment: str = Field(pattern=DNS_NAME)
+    container: str = Field(pattern=DNS_NAME)
+    memory_limit: str | None = None
+    cpu_limit: str | None = None
+
+    description: ClassVar[str] = ("Raise a container's memory/CPU limit (and its request, if the request is above "
+                                  "the new limit); starts a rollout.")
+    risk: ClassVar[Risk] = Risk.MEDIUM
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.DEPLOYMENT
+    reversible: ClassVar[bool] = True
+    inverse: ClassVar[str] = "patch_resources back to the previous limits"
+
+    @field_validator("memory_limit", "cpu_limit")
+    @classmethod
+    def _quantity(cls, value: str | None) -> str | None:
+        try:
+            if value is not None and parse_quantity(value) <= 0:
+                raise ValueError("a limit must be above zero")
+        except ValidationError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> PatchResources:
+        if self.memory_limit is None and self.cpu_limit is None:
+            raise ValueError("patch_resources needs memory_limit or cpu_limit")
+        return self
+
+
+class CordonNode(_Action):
+    action: Literal["cordon_node"] = "cordon_node"
+    node: str = Field(pattern=DNS_NAME)
+    unschedulable: bool = True  # False uncordons
+
+    description: ClassVar[str] = "Mark a node unschedulable (kubectl cordon); running pods stay where they are."
+    risk: ClassVar[Risk] = Risk.HIGH
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.CLUSTER
+    reversible: ClassVar[bool] = True
+    inverse: ClassVar[str] = "cordon_node with unschedulable=false (uncordon)"
+
+
+Action = Annotated[Union[RestartPod, DeletePod, RolloutRestart, ScaleDeployment, RollbackDeployment,
+                         PatchResources, CordonNode], Field(discriminator="action")]
+ACTION_TYPES: tuple[type[_Action], ...] = (RestartPod, DeletePod, RolloutRestart, ScaleDeployment,
+                                          RollbackDeployment, PatchResources, CordonNode)
+
+
+class ActionPlan(BaseModel):
+    """One concrete action, why it was chosen, and how to undo it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    action: Action
+    remediation: str  # the taxonomy remediation id it implements
+    reason: str
+    risk: Risk
+    blast_radius: BlastRadius
+    inverse: Action | None = None
+    target: dict[str, str] = Field(default_factory=dict)  # what verification checks afterwards
+
+    @classmethod
+    def of(cls, action: _Action, remediation: str, reason: str, *, risk: Risk | None = None,
+           inverse: _Action | None = None, target: dict[str, str] | None = None) -> ActionPlan:
+        return cls(action=action, remediation=remediation, reason=reason, risk=risk or action.risk,
+                   blast_radius=action.blast_radius, inverse=inverse, target=target or {})
+
+    @property
+    def id(self) -> str:
+        """Stable for the same action and parameters: a policy decision names the plan it judged."""
+        digest = hashlib.sha256(json.dumps(self.action.model_dump(), sort_keys=True).encode()).hexdigest()
+        return f"{self.action.action}-{digest[:12]}"
+
+
+class NoAction(BaseModel):
+    """A remediation Pagerless will not run itself, and why: a human takes it from here."""
+
+    model_config = ConfigDict(frozen=True)
+
+    remediation: str
+    reason: str
+
+
+def catalog() -> list[dict]:
+    """The catalog as ``GET /api/actions`` lists it: name, description, risk, blast radius,
+    reversibility and the JSON schema of its parameters."""
+    entries = []
+    for action_type in ACTION_TYPES:
+        schema = action_type.model_json_schema()
+        parameters = {name: prop for name, prop in schema["properties"].items() if name != "action"}
+        entries.append({"name": action_type.model_fields["action"].default, "description": action_type.description,
+                        "risk": action_type.risk.value, "blast_radius": action_type.blast_radius.value,
+                        "reversible": action_type.reversible, "inverse": action_type.inverse,
+                        "parameters": parameters, "required": [p for p in schema.get("required", []) if p != "action"]})
+    return entries

@@ -1,0 +1,163 @@
+"""From a diagnosis's remediation ids and target to a concrete, checkable ActionPlan.
+
+The planner is pure: what it needs to know about the workload (its Deployment and ReplicaSets,
+as Kubernetes JSON) is handed in as a ``Workload``; ``executor.read_workload`` fetches one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from pagerless.diagnosis.models import Diagnosis
+from pagerless.remediation.actions import (ActionPlan, CordonNode, NoAction, PatchResources, RestartPod, Risk,
+                                           RollbackDeployment, RolloutRestart, ScaleDeployment)
+from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
+
+REVISION = "deployment.kubernetes.io/revision"
+
+
+@dataclass(frozen=True)
+class PlannerLimits:
+    """Ceilings the planner never proposes beyond, whatever the current values."""
+
+    max_memory_bytes: int = 8 * 1024 * MI
+    max_cpu_millis: int = 8000
+    max_replicas: int = 20
+
+
+@dataclass(frozen=True)
+class Workload:
+    """What the planner knows of the target: its Deployment and ReplicaSets (Kubernetes JSON)."""
+
+    deployment: dict | None = None
+    replicasets: list[dict] = field(default_factory=list)
+
+    def container(self, name: str | None) -> dict | None:
+        containers = ((self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {})
+                      .get("containers", []))
+        if name is None and len(containers) == 1:
+            return containers[0]
+        return next((c for c in containers if c.get("name") == name), None)
+
+    def revisions(self) -> list[int]:
+        return sorted(int((rs["metadata"].get("annotations") or {}).get(REVISION, 0)) for rs in self.replicasets)
+
+    @property
+    def name(self) -> str | None:
+        return (self.deployment or {}).get("metadata", {}).get("name")
+
+    @property
+    def current_revision(self) -> int | None:
+        value = ((self.deployment or {}).get("metadata", {}).get("annotations") or {}).get(REVISION)
+        return int(value) if value else None
+
+
+def target_names(target: dict[str, str]) -> tuple[str | None, str | None, str | None, str | None]:
+    """(namespace, deployment, pod, node) from a Finding target such as {"kind": "Pod", "name": ...}."""
+    kind = (target.get("kind") or "").lower()
+    deployment = target.get("deployment") or (target.get("name") if kind == "deployment" else None)
+    pod = target.get("pod") or (target.get("name") if kind == "pod" else None)
+    node = target.get("node") or (target.get("name") if kind == "node" else None)
+    return target.get("namespace"), deployment, pod, node
+
+
+def plan_remediation(remediation: str, target: dict[str, str], workload: Workload | None = None,
+                     *, reason: str = "", limits: PlannerLimits = PlannerLimits()) -> ActionPlan | NoAction:
+    """The action that carries out ``remediation`` on ``target``, or NoAction with the reason."""
+    workload = workload or Workload()
+    namespace, deployment, pod, node = target_names(target)
+    deployment = deployment or workload.name
+    verify_target = {k: v for k, v in {"namespace": namespace, "deployment": deployment, "pod": pod}.items() if v}
+    why = reason or f"diagnosis suggests {remediation}"
+    if remediation == "remediate_node":
+        if not node:
+            return NoAction(remediation=remediation, reason="the diagnosis names no node to cordon")
+        return ActionPlan.of(CordonNode(node=node), remediation, why, inverse=CordonNode(node=node, unschedulable=False),
+                             target={"node": node})
+    if not namespace:
+        return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")
+    if remediation == "restart_pod":
+        if pod:
+            return ActionPlan.of(RestartPod(namespace=namespace, pod=pod, deployment=deployment), remediation, why,
+                                 target=verify_target)
+        if deployment:
+            return ActionPlan.of(RolloutRestart(namespace=namespace, deployment=deployment), remediation, why,
+                                 target=verify_target)
+        return NoAction(remediation=remediation, reason="the diagnosis target names neither a pod nor a deployment")
+    if remediation in _DEPLOYMENT_PLANNERS:
+        if not deployment:
+            return NoAction(remediation=remediation, reason=f"{remediation} needs a deployment and the target names none")
+        if workload.deployment is None:
+            return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
+        return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
+    return NoAction(remediation=remediation, reason=f"{remediation} has no automated action; a human carries it out")
+
+
+def plan_diagnosis(diagnosis: Diagnosis, workload: Workload | None = None,
+                   *, limits: PlannerLimits = PlannerLimits()) -> list[ActionPlan | NoAction]:
+    """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order."""
+    reason = f"{diagnosis.category}: {diagnosis.summary}"
+    return [plan_remediation(remediation, diagnosis.target, workload, reason=reason, limits=limits)
+            for remediation in diagnosis.remediations]
+
+
+def _increase_memory(namespace, deployment, target, workload, why, limits, verify_target):
+    container = workload.container(target.get("container"))
+    if container is None:
+        return NoAction(remediation="increase_memory_limit", reason=f"container {target.get('container')!r} not found")
+    current = (container.get("resources") or {}).get("limits", {}).get("memory")
+    if not current:
+        return NoAction(remediation="increase_memory_limit", reason=f"container {container['name']} has no memory limit to raise")
+    new = min(math.ceil(memory_bytes(current) * 2 / MI) * MI, limits.max_memory_bytes)
+    if new <= memory_bytes(current):
+        return NoAction(remediation="increase_memory_limit",
+                        reason=f"memory limit {current} is already at the cap {format_memory(limits.max_memory_bytes)}")
+    action = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], memory_limit=format_memory(new))
+    inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], memory_limit=current)
+    return ActionPlan.of(action, "increase_memory_limit", f"{why}: memory limit {current} → {format_memory(new)}",
+                         inverse=inverse, target=verify_target)
+
+
+def _increase_cpu(namespace, deployment, target, workload, why, limits, verify_target):
+    container = workload.container(target.get("container"))
+    if container is None:
+        return NoAction(remediation="increase_cpu_limit", reason=f"container {target.get('container')!r} not found")
+    current = (container.get("resources") or {}).get("limits", {}).get("cpu")
+    if not current:
+        return NoAction(remediation="increase_cpu_limit", reason=f"container {container['name']} has no CPU limit to raise")
+    new = min(cpu_millis(current) * 2, limits.max_cpu_millis)
+    if new <= cpu_millis(current):
+        return NoAction(remediation="increase_cpu_limit", reason=f"CPU limit {current} is already at the cap")
+    action = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new))
+    inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=current)
+    return ActionPlan.of(action, "increase_cpu_limit", f"{why}: CPU limit {current} → {format_cpu(new)}",
+                         inverse=inverse, target=verify_target)
+
+
+def _rollback(namespace, deployment, target, workload, why, limits, verify_target):
+    current = workload.current_revision
+    earlier = [r for r in workload.revisions() if current is None or r < current]
+    if not earlier:
+        return NoAction(remediation="rollback_deployment", reason=f"deployment {deployment} has no earlier revision")
+    action = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=earlier[-1])
+    inverse = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=current) if current else None
+    return ActionPlan.of(action, "rollback_deployment", f"{why}: revision {current} → {earlier[-1]}",
+                         inverse=inverse, target=verify_target)
+
+
+def _scale(namespace, deployment, target, workload, why, limits, verify_target):
+    current = workload.deployment.get("spec", {}).get("replicas", 1)
+    wanted = int(target["replicas"]) if target.get("replicas") else max(current + 1, math.ceil(current * 1.5))
+    wanted = min(wanted, limits.max_replicas)
+    if wanted == current:
+        return NoAction(remediation="scale_deployment", reason=f"deployment {deployment} already has {current} replicas")
+    risk = Risk.LOW if wanted > current else Risk.HIGH if wanted == 0 else Risk.MEDIUM
+    action = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=wanted)
+    inverse = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=current)
+    return ActionPlan.of(action, "scale_deployment", f"{why}: replicas {current} → {wanted}", risk=risk,
+                         inverse=inverse, target=verify_target)
+
+
+_DEPLOYMENT_PLANNERS = {"increase_memory_limit": _increase_memory, "increase_cpu_limit": _increase_cpu,
+                        "rollback_deployment": _rollback, "scale_deployment": _scale}

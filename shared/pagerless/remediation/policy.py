@@ -1,0 +1,196 @@
+"""The policy engine: plain code, outside the LLM, that decides whether a plan may run.
+
+``evaluate(plan, policy, context)`` is pure. Rules run in this order and the first that decides
+names itself in ``Decision.rule``:
+
+1. ``kill_switch``           nothing runs while it is on
+2. ``autonomy:observe``       proposals only, nothing runs
+3. ``denied_namespace``       the namespace is denied
+4. ``namespace_not_allowed``  allowed_namespaces is set and the action is outside it
+                              (cluster-scoped actions are outside every namespace)
+5. ``max_blast_radius``       the action reaches further than the policy allows
+6. ``change_freeze``          now is inside a dated or weekly freeze window
+7. ``rate_limit``             the service already had max_actions within window_minutes
+8. ``autonomy:approve``       allowed, a human approves first
+   ``autonomy:auto-safe``     allowed; runs at once if low risk and single_pod/deployment, else approval
+   ``autonomy:auto``          allowed, runs at once
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from enum import StrEnum
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Autonomy(StrEnum):
+    OBSERVE = "observe"
+    APPROVE = "approve"
+    AUTO_SAFE = "auto-safe"
+    AUTO = "auto"
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("datetimes need a time zone (e.g. 2026-03-11T14:00:00Z)")
+    return value
+
+
+class FreezeWindow(BaseModel):
+    """A dated change freeze, e.g. a release week or a holiday."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: datetime
+    end: datetime
+    reason: str = ""
+
+    @field_validator("start", "end")
+    @classmethod
+    def _tz(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FreezeWindow:
+        if self.end <= self.start:
+            raise ValueError("a freeze window must end after it starts")
+        return self
+
+    def covers(self, now: datetime) -> bool:
+        return self.start <= now < self.end
+
+
+class WeeklyFreeze(BaseModel):
+    """A recurring freeze, e.g. Friday 16:00 to Monday 08:00 Europe/Paris: each listed day, from
+    ``start`` for ``hours`` (a window may run past midnight into the next days)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    days: list[Weekday] = Field(min_length=1)
+    start: time
+    hours: float = Field(gt=0, le=168)
+    timezone: str = "UTC"
+    reason: str = ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    def covers(self, now: datetime) -> bool:
+        local = now.astimezone(ZoneInfo(self.timezone))
+        for days_back in range(0, 8):
+            day = local.date() - timedelta(days=days_back)
+            if WEEKDAYS[day.weekday()] not in self.days:
+                continue
+            opens = datetime.combine(day, self.start, tzinfo=ZoneInfo(self.timezone))
+            if opens <= local < opens + timedelta(hours=self.hours):
+                return True
+        return False
+
+
+class RateLimit(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_actions: int = Field(default=3, ge=1)
+    window_minutes: int = Field(default=60, ge=1)
+
+
+class Policy(BaseModel):
+    """A workspace's remediation policy. The defaults are the cautious ones."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    autonomy: Autonomy = Autonomy.APPROVE
+    allowed_namespaces: list[str] = Field(default_factory=list)  # empty: every namespace
+    denied_namespaces: list[str] = Field(default_factory=lambda: ["kube-system"])
+    max_blast_radius: BlastRadius = BlastRadius.DEPLOYMENT
+    rate_limit: RateLimit = RateLimit()
+    freeze_windows: list[FreezeWindow] = Field(default_factory=list)
+    weekly_freezes: list[WeeklyFreeze] = Field(default_factory=list)
+    kill_switch: bool = False
+    approval_timeout_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        both = set(self.allowed_namespaces) & set(self.denied_namespaces)
+        if both:
+            raise ValueError(f"namespaces both allowed and denied: {sorted(both)}")
+        return self
+
+
+class PolicyContext(BaseModel):
+    """What the engine needs to know of the world: the time and what already ran."""
+
+    model_config = ConfigDict(frozen=True)
+    now: datetime
+    recent_actions: dict[str, list[datetime]] = Field(default_factory=dict)  # service → when actions ran
+
+    @field_validator("now")
+    @classmethod
+    def _tz(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    allowed: bool
+    requires_approval: bool
+    rule: str
+    reason: str
+    plan_id: str = ""
+    approval_timeout_seconds: int | None = None  # how long to wait for a human, when one must approve
+
+    @property
+    def may_run_now(self) -> bool:
+        return self.allowed and not self.requires_approval
+
+
+def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:
+    """Decide whether ``plan`` may run, and whether a human must approve it first."""
+
+    def deny(rule: str, reason: str) -> Decision:
+        return Decision(allowed=False, requires_approval=False, rule=rule, reason=reason, plan_id=plan.id)
+
+    action = plan.action
+    namespace = action.namespace_scope
+    if policy.kill_switch:
+        return deny("kill_switch", "the kill switch is on: no action runs")
+    if policy.autonomy is Autonomy.OBSERVE:
+        return deny("autonomy:observe", "autonomy is observe: Pagerless proposes, nothing runs")
+    if namespace in policy.denied_namespaces:
+        return deny("denied_namespace", f"namespace {namespace} is denied")
+    if policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
+        where = f"namespace {namespace}" if namespace else "a cluster-scoped action"
+        return deny("namespace_not_allowed", f"{where} is outside the allowed namespaces {policy.allowed_namespaces}")
+    if plan.blast_radius.rank > policy.max_blast_radius.rank:
+        return deny("max_blast_radius", f"blast radius {plan.blast_radius.value} exceeds the maximum "
+                                        f"{policy.max_blast_radius.value}")
+    for window in [*policy.freeze_windows, *policy.weekly_freezes]:
+        if window.covers(context.now):
+            return deny("change_freeze", f"change freeze in effect{': ' + window.reason if window.reason else ''}")
+    since = context.now - timedelta(minutes=policy.rate_limit.window_minutes)
+    recent = [t for t in context.recent_actions.get(action.service, []) if t > since]
+    if len(recent) >= policy.rate_limit.max_actions:
+        return deny("rate_limit", f"{action.service} already had {len(recent)} actions in the last "
+                                  f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})")
+    rule = f"autonomy:{policy.autonomy.value}"
+    if policy.autonomy is Autonomy.AUTO:
+        return Decision(allowed=True, requires_approval=False, rule=rule, reason="autonomy is auto", plan_id=plan.id)
+    if policy.autonomy is Autonomy.AUTO_SAFE:
+        safe = plan.risk is Risk.LOW and plan.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
+        reason = ("low risk, small blast radius: runs without approval" if safe else
+                  f"{plan.risk.value} risk / {plan.blast_radius.value} blast radius: needs approval")
+        return Decision(allowed=True, requires_approval=not safe, rule=rule, reason=reason, plan_id=plan.id,
+                        approval_timeout_seconds=None if safe else policy.approval_timeout_seconds)
+    return Decision(allowed=True, requires_approval=True, rule=rule, reason="every action needs approval",
+                    plan_id=plan.id, approval_timeout_seconds=policy.approval_timeout_seconds)

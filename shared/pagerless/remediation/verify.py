@@ -1,0 +1,115 @@
+"""Did the fix work? Checks of a workload after an action, read through the client.
+
+Healthy means: the rollout is complete (observedGeneration current, updatedReplicas ==
+replicas == availableReplicas == spec.replicas), every pod is Ready, and no container restarted
+since the action (a pod created since then with restarts, or a container whose last termination
+finished since then).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerless.remediation.kube import KubeClients
+from pagerless.remediation.planner import target_names
+from pagerless.remediation.workloads import deployment_of_pod, selector_string
+
+
+class VerificationResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    healthy: bool
+    reasons: list[str] = Field(default_factory=list)  # why not healthy (empty when healthy)
+    details: dict = Field(default_factory=dict)
+
+
+def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -> VerificationResult:
+    """Check the Deployment named by ``target`` (or owning its pod) and its pods, as of now."""
+    from kubernetes.client.exceptions import ApiException
+
+    namespace, deployment, pod, _ = target_names(target)
+    if namespace and not deployment and pod:
+        deployment = deployment_of_pod(kube, namespace, pod)
+    if not namespace or not deployment:
+        return _check_bare_pod(kube, namespace, pod, since)
+    try:
+        obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
+        pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
+    except ApiException as exc:
+        return VerificationResult(healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"])
+    reasons = rollout_reasons(obj) + pod_reasons(pods, since)
+    status = obj.get("status", {})
+    details = {"deployment": f"{namespace}/{deployment}", "replicas": obj["spec"].get("replicas", 1),
+               "ready_replicas": status.get("readyReplicas", 0), "updated_replicas": status.get("updatedReplicas", 0),
+               "available_replicas": status.get("availableReplicas", 0),
+               "pods": {p["metadata"]["name"]: pod_summary(p) for p in pods}}
+    return VerificationResult(healthy=not reasons, reasons=reasons, details=details)
+
+
+def rollout_reasons(deployment: dict) -> list[str]:
+    """Why the Deployment's rollout is not complete, if it is not."""
+    spec, status, meta = deployment.get("spec", {}), deployment.get("status", {}), deployment["metadata"]
+    wanted = spec.get("replicas", 1)
+    reasons = []
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        reasons.append(f"rollout not observed yet (generation {meta.get('generation')}, "
+                       f"observed {status.get('observedGeneration', 0)})")
+    counts = {k: status.get(k, 0) for k in ("replicas", "updatedReplicas", "availableReplicas")}
+    if any(count != wanted for count in counts.values()):
+        reasons.append("rollout incomplete: " + ", ".join(f"{k}={v}" for k, v in counts.items()) + f" of {wanted}")
+    return reasons
+
+
+def pod_reasons(pods: list[dict], since: datetime) -> list[str]:
+    """Pods not Ready, or restarted since ``since``."""
+    reasons = []
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        if not _ready(pod):
+            reasons.append(f"pod {name} not Ready ({pod_summary(pod)['state']})")
+        for status in pod.get("status", {}).get("containerStatuses") or []:
+            if _restarted_since(pod, status, since):
+                last = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "restart")
+                reasons.append(f"container {name}/{status['name']} restarted since the action ({last}, "
+                               f"restartCount {status.get('restartCount', 0)})")
+    return reasons
+
+
+def pod_summary(pod: dict) -> dict:
+    statuses = pod.get("status", {}).get("containerStatuses") or []
+    waiting = [s["state"]["waiting"].get("reason", "Waiting") for s in statuses if (s.get("state") or {}).get("waiting")]
+    return {"ready": _ready(pod), "phase": pod.get("status", {}).get("phase"),
+            "restarts": sum(s.get("restartCount", 0) for s in statuses),
+            "state": waiting[0] if waiting else pod.get("status", {}).get("phase", "Unknown")}
+
+
+def _check_bare_pod(kube: KubeClients, namespace: str | None, pod: str | None, since: datetime) -> VerificationResult:
+    from kubernetes.client.exceptions import ApiException
+
+    if not namespace or not pod:
+        return VerificationResult(healthy=False, reasons=["the target names no deployment or pod to check"])
+    try:
+        obj = kube.call(kube.core.read_namespaced_pod, pod, namespace)
+    except ApiException as exc:
+        return VerificationResult(healthy=False, reasons=[f"pod {namespace}/{pod} unreadable: {exc.status}"])
+    reasons = pod_reasons([obj], since)
+    return VerificationResult(healthy=not reasons, reasons=reasons, details={"pods": {pod: pod_summary(obj)}})
+
+
+def _ready(pod: dict) -> bool:
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or [])
+
+
+def _parse(stamp: str | None) -> datetime | None:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
+
+
+def _restarted_since(pod: dict, status: dict, since: datetime) -> bool:
+    # API timestamps have whole seconds: compare at that resolution, so "in the same second" counts
+    floor = since.replace(microsecond=0)
+    finished = _parse(((status.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+    if finished is not None and finished >= floor:
+        return True
+    created = _parse(pod["metadata"].get("creationTimestamp"))
+    return bool(status.get("restartCount", 0)) and created is not None and created >= floor

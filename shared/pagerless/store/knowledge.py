@@ -1,0 +1,43 @@
+"""Knowledge-base entries per workspace."""
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist
+
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+
+
+class KnowledgeRecord(BaseModel):
+    class Meta:
+        table_name = TableName("knowledge")
+        region = Region()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    id = UnicodeAttribute(range_key=True)
+    title = UnicodeAttribute()
+    content = UnicodeAttribute()
+    tags = JSONAttribute(default=list)
+    service = UnicodeAttribute(null=True)
+    author = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "content": self.content, "tags": list(self.tags or []),
+                "service": self.service, "author": self.author, "created_at": self.created_at,
+                "updated_at": self.updated_at}
+
+
+class KnowledgeRepository:
+    def get(self, workspace: str, entry_id: str) -> KnowledgeRecord:
+        try:
+            return KnowledgeRecord.get(workspace, entry_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"knowledge entry {entry_id} not found") from exc
+
+    def all(self, workspace: str) -> list[KnowledgeRecord]:
+        return list(KnowledgeRecord.query(workspace))
+
+    def page(self, workspace: str, limit: int, last_key: dict | None):
+        results = KnowledgeRecord.query(workspace, limit=limit, last_evaluated_key=last_key)
+        return list(results), results.last_evaluated_key

@@ -1,0 +1,149 @@
+"""Taxonomy remediation ids + a diagnosis target → concrete plans, from plain Kubernetes JSON."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from pagerless.diagnosis.models import Diagnosis
+from pagerless.diagnosis.taxonomy import remediation_ids
+from pagerless.remediation.actions import (ActionPlan, CordonNode, NoAction, PatchResources, RestartPod, Risk,
+                                           RollbackDeployment, RolloutRestart, ScaleDeployment)
+from pagerless.remediation.planner import PlannerLimits, Workload, plan_diagnosis, plan_remediation
+
+pytestmark = pytest.mark.unit
+SCENARIO = json.loads((Path(__file__).parents[2] / "fixtures/scenarios/oom_payments.json").read_text("utf-8"))
+TARGET = {"kind": "Deployment", "namespace": "payments", "name": "payments-api", "container": "api"}
+
+
+@pytest.fixture
+def workload() -> Workload:
+    cluster = SCENARIO["cluster"]
+    return Workload(deployment=copy.deepcopy(cluster["deployments"]["items"][0]),
+                    replicasets=copy.deepcopy(cluster["replicasets"]["items"]))
+
+
+def test_increase_memory_limit_doubles_the_limit(workload):
+    # Given a 256Mi container
+    # When the planner maps increase_memory_limit
+    plan = plan_remediation("increase_memory_limit", TARGET, workload)
+    # Then it patches the limit to 512Mi, with the inverse restoring 256Mi
+    assert plan.action == PatchResources(namespace="payments", deployment="payments-api", container="api", memory_limit="512Mi")
+    assert plan.inverse.memory_limit == "256Mi"
+    assert plan.target == {"namespace": "payments", "deployment": "payments-api"}
+    assert "256Mi → 512Mi" in plan.reason
+
+
+def test_memory_is_rounded_up_to_mi_and_capped(workload):
+    # Given an odd limit (300M) and, separately, a limit near the cap
+    container = workload.deployment["spec"]["template"]["spec"]["containers"][0]
+    container["resources"]["limits"]["memory"] = "300M"
+    odd = plan_remediation("increase_memory_limit", TARGET, workload)
+    container["resources"]["limits"]["memory"] = "5Gi"
+    capped = plan_remediation("increase_memory_limit", TARGET, workload, limits=PlannerLimits(max_memory_bytes=8 * 2**30))
+    container["resources"]["limits"]["memory"] = "8Gi"
+    at_cap = plan_remediation("increase_memory_limit", TARGET, workload)
+    # Then 600 MB rounds up to 573Mi, 10Gi is capped to 8Gi, and at the cap nothing is proposed
+    assert odd.action.memory_limit == "573Mi"
+    assert capped.action.memory_limit == "8Gi"
+    assert isinstance(at_cap, NoAction) and "cap" in at_cap.reason
+
+
+def test_no_memory_limit_means_nothing_to_raise(workload):
+    # Given a container without a memory limit
+    del workload.deployment["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"]
+    # Then the planner says so instead of inventing one
+    result = plan_remediation("increase_memory_limit", TARGET, workload)
+    assert isinstance(result, NoAction) and "no memory limit" in result.reason
+
+
+def test_increase_cpu_limit(workload):
+    # Given a 500m CPU limit
+    plan = plan_remediation("increase_cpu_limit", TARGET, workload)
+    # Then it becomes 1 core
+    assert plan.action.cpu_limit == "1" and plan.action.memory_limit is None
+
+
+def test_rollback_targets_the_previous_revision(workload):
+    # Given revisions 1 and 2, 2 current
+    plan = plan_remediation("rollback_deployment", TARGET, workload)
+    # Then the rollback goes to 1, and its inverse back to 2
+    assert plan.action == RollbackDeployment(namespace="payments", deployment="payments-api", to_revision=1)
+    assert plan.inverse.to_revision == 2
+
+
+def test_rollback_without_history_is_no_action(workload):
+    # Given only the current ReplicaSet
+    only_current = Workload(deployment=workload.deployment, replicasets=workload.replicasets[1:])
+    # Then there is nothing to roll back to
+    assert isinstance(plan_remediation("rollback_deployment", TARGET, only_current), NoAction)
+
+
+def test_restart_pod_evicts_the_pod_or_restarts_the_deployment():
+    # Given a pod target and a deployment-only target
+    pod_target = {"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f8c6b5d-x2kqp", "deployment": "payments-api"}
+    # Then a pod is evicted (low risk, single pod) and a deployment is rollout-restarted
+    pod_plan = plan_remediation("restart_pod", pod_target)
+    assert isinstance(pod_plan.action, RestartPod) and pod_plan.blast_radius == "single_pod" and pod_plan.risk == Risk.LOW
+    assert isinstance(plan_remediation("restart_pod", TARGET).action, RolloutRestart)
+
+
+def test_scale_up_by_half_and_restore_from_zero(workload):
+    # Given 2 replicas, then 0
+    up = plan_remediation("scale_deployment", TARGET, workload)
+    workload.deployment["spec"]["replicas"] = 0
+    restore = plan_remediation("scale_deployment", TARGET, workload)
+    # Then 2 → 3 (low risk) and 0 → 1
+    assert up.action == ScaleDeployment(namespace="payments", deployment="payments-api", replicas=3)
+    assert up.risk == Risk.LOW and up.inverse.replicas == 2
+    assert restore.action.replicas == 1
+
+
+def test_scale_down_to_zero_is_high_risk(workload):
+    # Given an explicit target of 0 replicas
+    plan = plan_remediation("scale_deployment", {**TARGET, "replicas": "0"}, workload)
+    # Then the plan is high risk
+    assert plan.risk == Risk.HIGH
+
+
+def test_remediate_node_cordons():
+    # Given a node target
+    plan = plan_remediation("remediate_node", {"kind": "Node", "name": "ip-10-0-1-23"})
+    # Then the node is cordoned, blast radius cluster
+    assert plan.action == CordonNode(node="ip-10-0-1-23") and plan.blast_radius == "cluster"
+
+
+def test_pod_targets_resolve_their_deployment_through_the_workload(workload):
+    # Given a pod-only target and the workload read for it
+    target = {"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f8c6b5d-x2kqp", "container": "api"}
+    # Then deployment-level remediations still find the deployment
+    assert plan_remediation("increase_memory_limit", target, workload).action.deployment == "payments-api"
+
+
+@pytest.mark.parametrize("remediation", sorted(remediation_ids() - {
+    "increase_memory_limit", "increase_cpu_limit", "rollback_deployment", "restart_pod", "scale_deployment",
+    "remediate_node"}))
+def test_other_remediations_have_no_executable_action(remediation, workload):
+    # Given a remediation without an automated action
+    # Then the planner returns NoAction with a reason
+    result = plan_remediation(remediation, TARGET, workload)
+    assert isinstance(result, NoAction) and result.reason
+
+
+def test_missing_deployment_or_namespace_is_no_action():
+    # Given targets the planner cannot act on
+    # Then it says why
+    assert "namespace" in plan_remediation("restart_pod", {"name": "x"}).reason
+    assert "could not be read" in plan_remediation("increase_memory_limit", TARGET, Workload()).reason
+
+
+def test_a_diagnosis_becomes_one_plan_per_remediation(workload):
+    # Given an OOM diagnosis suggesting two remediations
+    diagnosis = Diagnosis(category="oom_killed", confidence=0.9, summary="api OOMKilled at 256Mi",
+                          remediations=["increase_memory_limit", "fix_application_code"], target=TARGET)
+    # When planned
+    plans = plan_diagnosis(diagnosis, workload)
+    # Then the first is executable, the second is for a human
+    assert isinstance(plans[0], ActionPlan) and plans[0].reason.startswith("oom_killed: api OOMKilled")
+    assert isinstance(plans[1], NoAction)

@@ -1,0 +1,171 @@
+"""Every rule of the policy engine, without a cluster or AWS."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from pagerless.remediation.actions import (ActionPlan, CordonNode, PatchResources, RestartPod, RolloutRestart,
+                                           ScaleDeployment)
+from pagerless.remediation.policy import (Autonomy, FreezeWindow, Policy, PolicyContext, RateLimit, WeeklyFreeze,
+                                          evaluate)
+
+pytestmark = pytest.mark.unit
+NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)  # a Wednesday
+RESTART = ActionPlan.of(RestartPod(namespace="payments", pod="payments-api-1"), "restart_pod", "test")
+PATCH = ActionPlan.of(PatchResources(namespace="payments", deployment="payments-api", container="api",
+                                     memory_limit="512Mi"), "increase_memory_limit", "test")
+CORDON = ActionPlan.of(CordonNode(node="ip-10-0-1-23"), "remediate_node", "test")
+
+
+def decide(plan, now=NOW, recent=None, **policy):
+    return evaluate(plan, Policy(**policy), PolicyContext(now=now, recent_actions=recent or {}))
+
+
+def test_the_default_policy_requires_approval_for_everything():
+    # Given the default policy
+    # When a low-risk restart is evaluated
+    decision = decide(RESTART)
+    # Then it is allowed only with approval, and the rule says so
+    assert (decision.allowed, decision.requires_approval, decision.rule) == (True, True, "autonomy:approve")
+    assert decision.plan_id == RESTART.id
+    assert decision.approval_timeout_seconds == 1800
+
+
+def test_kill_switch_stops_everything_first():
+    # Given the kill switch on, in full autonomy
+    # When anything is evaluated
+    decision = decide(RESTART, kill_switch=True, autonomy="auto")
+    # Then nothing runs
+    assert (decision.allowed, decision.rule) == (False, "kill_switch")
+
+
+def test_observe_only_proposes():
+    # Given autonomy observe
+    decision = decide(RESTART, autonomy="observe")
+    # Then nothing runs and no approval is asked
+    assert (decision.allowed, decision.requires_approval, decision.rule) == (False, False, "autonomy:observe")
+
+
+def test_denied_namespaces_win_and_kube_system_is_denied_by_default():
+    # Given a plan in kube-system and a policy denying payments
+    in_kube_system = ActionPlan.of(RestartPod(namespace="kube-system", pod="coredns-1"), "restart_pod", "t")
+    # When evaluated
+    # Then both are denied by the denied_namespace rule
+    assert decide(in_kube_system, autonomy="auto").rule == "denied_namespace"
+    assert decide(RESTART, denied_namespaces=["payments"], autonomy="auto").rule == "denied_namespace"
+
+
+def test_allowed_namespaces_restrict_when_set():
+    # Given only checkout is allowed
+    # When payments and a cluster-scoped cordon are evaluated
+    payments = decide(RESTART, allowed_namespaces=["checkout"], autonomy="auto")
+    cordon = decide(CORDON, allowed_namespaces=["checkout"], autonomy="auto", max_blast_radius="cluster")
+    # Then both fall outside
+    assert (payments.allowed, payments.rule) == (False, "namespace_not_allowed")
+    assert "cluster-scoped" in cordon.reason
+    # And an empty list allows every namespace
+    assert decide(RESTART, allowed_namespaces=[], autonomy="auto").allowed
+
+
+def test_max_blast_radius():
+    # Given the default maximum (deployment)
+    # When a cluster-wide cordon and a deployment patch are evaluated
+    # Then the cordon is denied and the patch is not
+    assert decide(CORDON, autonomy="auto").rule == "max_blast_radius"
+    assert decide(PATCH, autonomy="auto").allowed
+    assert decide(PATCH, autonomy="auto", max_blast_radius="single_pod").rule == "max_blast_radius"
+
+
+def test_dated_change_freeze():
+    # Given a freeze covering now
+    freeze = FreezeWindow(start=NOW - timedelta(hours=1), end=NOW + timedelta(hours=1), reason="release week")
+    # When evaluated inside and after it
+    inside = decide(RESTART, freeze_windows=[freeze], autonomy="auto")
+    after = decide(RESTART, now=NOW + timedelta(hours=2), freeze_windows=[freeze], autonomy="auto")
+    # Then only inside is frozen, with the reason
+    assert (inside.allowed, inside.rule) == (False, "change_freeze") and "release week" in inside.reason
+    assert after.allowed
+
+
+def test_weekly_freeze_in_its_time_zone_across_midnight():
+    # Given a freeze every Friday from 18:00 Asia/Shanghai for 62 hours (to Monday 08:00)
+    weekend = WeeklyFreeze(days=["fri"], start="18:00", hours=62, timezone="Asia/Shanghai")
+    saturday_noon_utc = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+    monday_1am_utc = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: open again
+    friday_9_utc = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai: not yet
+    # When evaluated at those times
+    rules = [decide(RESTART, now=t, weekly_freezes=[weekend], autonomy="auto").rule
+             for t in (saturday_noon_utc, monday_1am_utc, friday_9_utc)]
+    # Then only the weekend is frozen
+    assert rules == ["change_freeze", "autonomy:auto", "autonomy:auto"]
+
+
+def test_rate_limit_per_service_within_the_window():
+    # Given 3 actions max per 60 minutes, and payments-api had 3 in the last hour (one older)
+    recent = {"payments-api": [NOW - timedelta(minutes=m) for m in (5, 20, 50)],
+              "checkout-web": [NOW - timedelta(minutes=5)]}
+    patch = decide(PATCH, recent=recent, rate_limit=RateLimit(max_actions=3, window_minutes=60), autonomy="auto")
+    # Then payments-api is limited; the same history outside the window is not
+    assert (patch.allowed, patch.rule) == (False, "rate_limit")
+    older = {"payments-api": [NOW - timedelta(minutes=m) for m in (61, 90, 120)]}
+    assert decide(PATCH, recent=older, autonomy="auto").allowed
+
+
+def test_auto_safe_runs_only_low_risk_small_actions_without_approval():
+    # Given autonomy auto-safe
+    rollout = ActionPlan.of(RolloutRestart(namespace="payments", deployment="payments-api"), "restart_pod", "t")
+    # When a low-risk restart, a low-risk rollout restart and a medium-risk patch are evaluated
+    restart, roll, patch = (decide(p, autonomy="auto-safe") for p in (RESTART, rollout, PATCH))
+    # Then the first two run at once, the patch waits for approval
+    assert restart.may_run_now and roll.may_run_now
+    assert (patch.allowed, patch.requires_approval, patch.rule) == (True, True, "autonomy:auto-safe")
+
+
+def test_auto_runs_everything_the_other_rules_allow():
+    # Given autonomy auto with a cluster blast radius
+    decision = decide(CORDON, autonomy=Autonomy.AUTO, max_blast_radius="cluster")
+    # Then even a high-risk cordon runs without approval
+    assert decision.may_run_now and decision.rule == "autonomy:auto"
+
+
+def test_scale_down_to_zero_is_high_risk_for_auto_safe():
+    # Given a scale plan whose risk the planner raised
+    plan = ActionPlan.of(ScaleDeployment(namespace="payments", deployment="payments-api", replicas=0),
+                         "scale_deployment", "t", risk="high")
+    # Then auto-safe asks for approval
+    assert decide(plan, autonomy="auto-safe").requires_approval
+
+
+@pytest.mark.parametrize("bad", [
+    {"autonomy": "yolo"},
+    {"allowed_namespaces": ["payments"], "denied_namespaces": ["payments"]},
+    {"max_blast_radius": "galaxy"},
+    {"approval_timeout_seconds": 5},
+    {"rate_limit": {"max_actions": 0}},
+    {"freeze_windows": [{"start": "2026-03-11T15:00:00Z", "end": "2026-03-11T14:00:00Z"}]},
+    {"freeze_windows": [{"start": "2026-03-11T14:00:00", "end": "2026-03-11T15:00:00"}]},
+    {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Mars/Olympus"}]},
+    {"weekly_freezes": [{"days": ["friday"], "start": "18:00", "hours": 4}]},
+])
+def test_invalid_policies_are_rejected(bad):
+    # Given an invalid policy document
+    # When it is loaded
+    # Then validation fails
+    with pytest.raises(ValidationError):
+        Policy.model_validate(bad)
+
+
+def test_policy_defaults():
+    # Given an empty policy document
+    policy = Policy.model_validate({})
+    # Then the defaults are the cautious ones
+    assert (policy.autonomy, policy.max_blast_radius, policy.kill_switch, policy.approval_timeout_seconds) == (
+        Autonomy.APPROVE, "deployment", False, 1800)
+
+
+def test_context_needs_an_aware_time():
+    # Given a naive datetime
+    # Then the context refuses it rather than guess a zone
+    with pytest.raises(ValidationError):
+        PolicyContext(now=datetime(2026, 3, 11, 14, 30))
