@@ -20,7 +20,8 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     stored = ContextRepository().get(incident_id)
     if stored is None:
         raise ContextMissingError(f"no context stored for {incident_id}")
-    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), investigator())
+    claude = investigator()
+    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident))
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
     incident.update(actions=[IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
                              IncidentRecord.llm_usage.set(usage),
@@ -30,6 +31,25 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
                           "engine": diagnosis.engine, "remediations": diagnosis.remediations,
                           "target": diagnosis.target})
     return {"category": diagnosis.category, "engine": diagnosis.engine}
+
+
+class WithKnowledge:
+    """The investigator with the workspace's knowledge base and similar past incidents as tools."""
+
+    def __init__(self, investigator, incident: IncidentRecord) -> None:
+        self.investigator, self.incident = investigator, incident
+
+    def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis:
+        from pagerless.knowledge.service import KnowledgeService
+        from pagerless.knowledge.similar import similar_to_incident, similar_to_text
+
+        workspace = self.incident.workspace
+
+        def similar(query: str | None, limit: int) -> list[dict]:
+            return similar_to_text(workspace, query, limit=limit) if query else similar_to_incident(self.incident, limit=limit)
+
+        return self.investigator.investigate(context, baseline, similar=similar,
+                                             knowledge=lambda query, limit: KnowledgeService().search(workspace, query, limit))
 
 
 def investigator():

@@ -1,0 +1,80 @@
+"""Pure parts of the workflow: the trace built from a history, durations, approval views."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 3, 11, 14, 22, tzinfo=UTC)
+TOKEN = "AQCEAAAA-secret-task-token"
+
+
+def _at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def test_trace_has_one_step_per_state_with_durations_and_failures_and_no_token():
+    from pagerless.workflow.trace import steps_from_history
+
+    # Given a history where the approval wait timed out (its parameters carry the task token)
+    history = [
+        {"type": "ExecutionStarted", "timestamp": _at(0), "executionStartedEventDetails": {"input": "{}"}},
+        {"type": "TaskStateEntered", "timestamp": _at(0), "stateEnteredEventDetails": {"name": "Propose", "input": "{}"}},
+        {"type": "TaskStateExited", "timestamp": _at(1.5), "stateExitedEventDetails": {"name": "Propose", "output": "{}"}},
+        {"type": "TaskStateEntered", "timestamp": _at(1.5), "stateEnteredEventDetails": {"name": "RequestApproval"}},
+        {"type": "TaskScheduled", "timestamp": _at(1.5),
+         "taskScheduledEventDetails": {"parameters": f'{{"task_token": "{TOKEN}"}}'}},
+        {"type": "TaskTimedOut", "timestamp": _at(61.5), "taskTimedOutEventDetails": {"error": "States.Timeout"}},
+        {"type": "TaskStateExited", "timestamp": _at(61.5), "stateExitedEventDetails": {"name": "RequestApproval"}},
+        {"type": "TaskStateEntered", "timestamp": _at(61.5), "stateEnteredEventDetails": {"name": "ApprovalTimedOut"}},
+    ]
+    # When the trace is built
+    steps, failure = steps_from_history(history)
+    # Then each state has its times, the timed-out wait is failed, the last one still runs
+    assert [s["name"] for s in steps] == ["Propose", "RequestApproval", "ApprovalTimedOut"]
+    assert steps[0]["duration_ms"] == 1500 and steps[0]["status"] == "succeeded"
+    assert steps[1]["status"] == "failed" and steps[1]["error"] == "States.Timeout" and steps[1]["duration_ms"] == 60000
+    assert steps[2]["status"] == "running"
+    assert failure["error"] == "States.Timeout"
+    assert TOKEN not in repr(steps) + repr(failure)
+
+
+def test_verification_durations_prefer_execution_input_then_env_then_template(monkeypatch):
+    from pagerless import settings
+    from pagerless.workflow.remediate import timings
+
+    settings.reset()
+    defaults = {"verify_wait_seconds": "60", "verify_max_checks": "5"}
+    assert timings(None, defaults) == {"verify_wait_seconds": 60, "verify_max_checks": 5}
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS", "2")
+    settings.reset()
+    assert timings(None, defaults) == {"verify_wait_seconds": 2, "verify_max_checks": 5}
+    assert timings({"verify_wait_seconds": 0, "verify_max_checks": 1}, defaults) == {"verify_wait_seconds": 0,
+                                                                                     "verify_max_checks": 1}
+    settings.reset()
+
+
+def test_approval_timeout_comes_from_the_policy_unless_overridden(monkeypatch):
+    from pagerless import settings
+    from pagerless.remediation.policy import Policy
+    from pagerless.workflow.propose import approval_timeout
+
+    settings.reset()
+    assert approval_timeout(Policy(), None) == 1800
+    assert approval_timeout(Policy(approval_timeout_seconds=600), None) == 600
+    assert approval_timeout(Policy(), {"approval_timeout_seconds": 5}) == 5
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "30")
+    settings.reset()
+    assert approval_timeout(Policy(), None) == 30
+    settings.reset()
+
+
+def test_public_view_of_an_approval_never_has_the_token():
+    from pagerless.store.approvals import ApprovalRecord
+
+    record = ApprovalRecord("INC-20260311-0001", "x#1", workspace="default", status_key="default#pending",
+                            requested_key="x", expires_at=_at(60), timeout_seconds=60, task_token=TOKEN,
+                            requested_at=T0)
+    assert TOKEN not in repr(record.to_public())
+    assert "task_token" not in record.to_public()
