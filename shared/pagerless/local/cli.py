@@ -103,7 +103,7 @@ def _start_sandbox(scenario: Path, state_dir: Path):
 
     cluster = SandboxCluster.from_scenario(scenario)
     cluster.start()
-    kubeconfig = cluster.kubeconfig_path(state_dir / "sandbox-kubeconfig.yaml")
+    kubeconfig = cluster.kubeconfig_path()  # a temporary file the sandbox removes when it stops
     return cluster, {"PAGERLESS_KUBECONFIG": str(kubeconfig), "PAGERLESS_SANDBOX": "true"}
 
 
