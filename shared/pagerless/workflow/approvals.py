@@ -76,6 +76,9 @@ class ApprovalService:
         if record is None or record.workspace != workspace:
             raise NotFoundError(f"incident {incident_id} has no approval request")
         wanted = store.APPROVED if approve else store.REJECTED
+        if record.status == store.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
+            raise ConflictError(f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
+                                details=[{"status": incident.status}])
         if record.status == store.PENDING and utcnow() >= record.expires_at:
             self.repository.decide(record, store.EXPIRED, actor="system", note="the approval timed out")
         won = record.status == store.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,

@@ -47,8 +47,17 @@ def notify(incident_id: str, workspace: str) -> dict:
 
 def approval_rejected(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace)
-    advance(incident, IncidentStatus.DIAGNOSED, "the proposal was rejected: nothing ran")
+    advance(incident, IncidentStatus.DIAGNOSED, "the proposal was rejected: nothing ran",
+            actions=_approval_view(incident_id))
     return {"status": IncidentStatus.DIAGNOSED.value}
+
+
+def _approval_view(incident_id: str) -> list:
+    """Copy the decided approval (never its token) onto the incident."""
+    from pagerless.store.approvals import ApprovalRepository
+
+    record = ApprovalRepository().latest(incident_id)
+    return [IncidentRecord.approval.set({**record.to_public(), "proposal": None})] if record else []
 
 
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
@@ -56,6 +65,7 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
     ApprovalService().expire(incident_id, reason)
+    incident.update(actions=_approval_view(incident_id) or [IncidentRecord.approval.set(None)])
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     return escalate(incident_id, workspace, reason)
 

@@ -33,7 +33,16 @@ def fast_workflow(runtime, monkeypatch):
                         "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60"}.items():
         monkeypatch.setenv(name, value)
     settings.reset()
-    return runtime
+    yield runtime
+    _stop_running_executions(runtime)
+
+
+def _stop_running_executions(runtime) -> None:
+    """A test may end while an execution still waits (for an approval): stop it with the test."""
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
+    for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario
     assert late.status_code == 409
     assert "already rejected" in late.json()["error"]["message"]
     assert "rejected" in timeline_types(opened.id)
+    assert incident(opened.id).approval["status"] == "rejected" and "task_token" not in incident(opened.id).approval
     trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(operator_key)).json()
     assert [s["name"] for s in trace["steps"]][-1] == "Rejected"
 
@@ -90,3 +91,19 @@ def test_viewers_cannot_approve(sandbox, scenario, api, viewer_key):
     response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(viewer_key))
     assert response.status_code == 403
     assert wait_for(lambda: incident(opened.id).status == "awaiting_approval")
+
+
+def test_approving_after_someone_resolved_the_incident_is_a_conflict(sandbox, scenario, api, operator_key):
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident waiting for approval that a person resolved by hand
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    IncidentRepository().set_status(incident(opened.id), IncidentStatus.RESOLVED)
+    # When someone approves the stale proposal
+    response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(operator_key))
+    # Then it is refused and nothing runs
+    assert response.status_code == 409
+    assert "nothing to decide" in response.json()["error"]["message"]
+    assert memory_limit(sandbox) == "256Mi"
