@@ -1,0 +1,133 @@
+"""Application logs: DB pool, dependencies, DNS, TLS, permissions, RBAC, config, NetworkPolicy, disk."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
+from pagerless.diagnosis.analyzers.dependencies import dependency_state
+from pagerless.diagnosis.analyzers.logscan import LogMatch, scan
+from pagerless.diagnosis.models import Evidence, Finding
+from pagerless.diagnosis.snapshot import Pod, Snapshot
+
+NAME = "logs"
+_BASE = {
+    "rbac_forbidden": 0.85, "certificate_expired": 0.85, "dns_resolution_failure": 0.8,
+    "db_connection_pool_exhausted": 0.8, "volume_full": 0.78, "permission_denied": 0.72,
+    "app_config_error": 0.6, "dependency_unavailable": 0.6,
+}
+_REMEDIATIONS = {
+    "rbac_forbidden": ["fix_rbac"], "certificate_expired": ["renew_certificate"], "dns_resolution_failure": ["fix_dns"],
+    "db_connection_pool_exhausted": ["tune_connection_pool"], "volume_full": ["expand_volume"],
+    "permission_denied": ["fix_security_context"], "app_config_error": ["fix_config"],
+    "dependency_unavailable": ["restore_dependency"], "network_policy_blocked": ["none_manual"],
+}
+_SUMMARIES = {
+    "rbac_forbidden": "{w}'s ServiceAccount is forbidden by RBAC",
+    "certificate_expired": "TLS handshakes from {w} fail: certificate expired or not yet valid",
+    "dns_resolution_failure": "{w} cannot resolve {h}",
+    "db_connection_pool_exhausted": "{w} waits for database connections: its connection pool is exhausted",
+    "volume_full": "{w} cannot write: no space left on device",
+    "permission_denied": "{w} is denied filesystem/socket access (permission denied)",
+    "app_config_error": "{w} rejects its configuration",
+    "dependency_unavailable": "{w} cannot reach its dependency {h}",
+    "network_policy_blocked": "{w}'s connections to {h} time out although {h} is healthy: a NetworkPolicy blocks them",
+}
+_STARTUP_FAMILIES = frozenset({"app_config_error", "permission_denied", "rbac_forbidden"})
+
+
+def analyze(snapshot: Snapshot) -> list[Finding]:
+    """One finding per workload and log family found in its containers' logs."""
+    by_workload: dict[tuple[str, str], list[tuple[Pod, str, bool, LogMatch, bool]]] = defaultdict(list)
+    for pod in snapshot.pods:
+        for container in (*pod.init_containers, *pod.containers):
+            crashing = container.restart_count > 0 and (
+                is_recent(snapshot, container.last_terminated.get("finishedAt"))
+                or container.waiting.get("reason") == "CrashLoopBackOff")
+            for previous in (False, True):
+                for match in scan(snapshot.log(pod, container.name, previous)):
+                    at_crash = previous or crashing or bool(container.terminated)
+                    by_workload[(pod.namespace, pod.workload)].append((pod, container.name, at_crash, match, previous))
+    findings = []
+    for (namespace, workload), hits in by_workload.items():
+        families = defaultdict(list)
+        for hit in hits:
+            families[hit[3].family].append(hit)
+        for family, family_hits in families.items():
+            finding = _finding(snapshot, namespace, workload, family, family_hits)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hits: list) -> Finding | None:
+    if family == "cpu_throttling":
+        return None  # the cpu analyzer weighs throttling lines together with the limits
+    pod, container = hits[0][0], hits[0][1]
+    host = Counter(h[3].host for h in hits if h[3].host).most_common(1)
+    host = host[0][0] if host else ""
+    count = len(hits)
+    proof = _quotes(hits)
+    category = family
+    if family in _BASE:
+        confidence = _BASE[family] + 0.05 * min(count - 1, 3)
+    else:
+        confidence = 0.0
+    if family in _STARTUP_FAMILIES and any(h[2] for h in hits):
+        confidence += 0.15  # the line sits in the log of a container that just died
+    if family in ("dependency_unavailable", "network_timeout"):
+        category, confidence = _dependency(snapshot, namespace, family, host, count, proof)
+        if category is None:
+            return None
+    if family == "volume_full":
+        claims = [v["persistentVolumeClaim"].get("claimName") for v in pod.spec.get("volumes") or []
+                  if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)]
+        if claims:
+            confidence += 0.1
+            proof.append(evidence(f"{pod.ref()}/spec.volumes", f"persistentVolumeClaim claimName={claims[0]}"))
+    target = pod.target(container)
+    if host:
+        target["dependency"] = host
+    summary = _SUMMARIES[category].format(w=workload, h=host or "its dependencies")
+    summary += f" ({count} log line{'s' if count > 1 else ''})"
+    remediations = list(_REMEDIATIONS[category])
+    if category == "dependency_unavailable" and any("spec.replicas" in e.source for e in proof):
+        remediations.append("scale_deployment")
+    return make_finding(NAME, category, min(confidence, 0.97), summary, proof, remediations, target)
+
+
+def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, count: int,
+                proof: list[Evidence]) -> tuple[str | None, float]:
+    state = dependency_state(snapshot, host, namespace)
+    proof.extend(state.evidence[:2])
+    if family == "dependency_unavailable":
+        if state.scaled_to_zero or (state.known and not state.healthy):
+            return "dependency_unavailable", 0.8 + 0.03 * min(count - 1, 3)
+        return "dependency_unavailable", (0.5 if state.healthy else 0.6) + 0.03 * min(count - 1, 3)
+    # Timeouts: to a healthy in-cluster service they point at a NetworkPolicy; otherwise at the service.
+    policies = [p for p in snapshot.network_policies
+                if (p.get("metadata") or {}).get("namespace") in (namespace, state.namespace)]
+    if state.known and state.healthy and policies:
+        for policy in policies[:2]:
+            meta = policy.get("metadata") or {}
+            proof.append(evidence(f"networkpolicy {meta.get('namespace')}/{meta.get('name')}/spec",
+                                  str(policy.get("spec", {}))))
+        return "network_policy_blocked", 0.8
+    if state.known and state.healthy:
+        return "network_policy_blocked", 0.45
+    if state.known:
+        return "dependency_unavailable", 0.65
+    return "dependency_unavailable", 0.4
+
+
+def _quotes(hits: list) -> list[Evidence]:
+    proof, seen = [], set()
+    for pod, container, _, match, previous in hits:
+        key = match.line[:120]
+        if key in seen:
+            continue
+        seen.add(key)
+        proof.append(evidence(f"log {pod.namespace}/{pod.name}/{container}" + ("#previous" if previous else ""), match.line))
+        if len(proof) == 3:
+            break
+    return proof

@@ -1,0 +1,141 @@
+"""Log line classification: compiled once, linear per line (no nested quantifiers)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+
+# Order matters: the first family whose pattern matches a line names it (more specific first).
+LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("rbac_forbidden", re.compile(
+        r'forbidden: User "?system:serviceaccount:|cannot (?:list|get|watch|create|update|patch|delete) '
+        r'resource "?[\w.]+"? in API group', _I)),
+    ("certificate_expired", re.compile(
+        r"certificate has expired|certificate is not yet valid|x509: certificate .{0,80}(?:expired|not yet valid)|"
+        r"CERT_HAS_EXPIRED|CertificateExpiredException|CertificateNotYetValidException|"
+        r"certificate expired|PKIX path validation failed.{0,120}(?:validity|expired)|"
+        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired", _I)),
+    ("dns_resolution_failure", re.compile(
+        r"no such host|EAI_AGAIN|Temporary failure in name resolution|Name or service not known|"
+        r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
+        r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
+        r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
+        r"Failed to resolve '", _I)),
+    ("db_connection_pool_exhausted", re.compile(
+        r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
+        r"Timeout)|QueuePool limit of size \d+ overflow -?\d+ reached|timeout waiting for (?:a )?(?:free |idle "
+        r"|available )?connection|failed to acquire (?:a )?(?:db |database )?connection|"
+        r"(?:connection )?pool (?:is )?exhausted|Timeout acquiring a connection|pool is probably full|"
+        r"Cannot get a connection, pool error|Timed out fetching a new connection from the connection pool|"
+        r"couldn't get a connection after|PoolTimeout|too many clients already|remaining connection slots "
+        r"are reserved|Too many connections|ConnectionAcquireTimeoutError|max_client_conn|"
+        r"acquire conn(?:ection)?\W.{0,60}(?:timeout|deadline exceeded)|SQLTransientConnectionException|"
+        r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
+        r"pool_timeout|max open connections reached", _I)),
+    ("volume_full", re.compile(
+        r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
+        r"Disk quota exceeded|out of disk space", _I)),
+    ("permission_denied", re.compile(
+        r"\bEACCES\b|permission denied(?! for (?:table|relation|schema|database|sequence|function))|"
+        r"Read-only file system|\bEROFS\b|PermissionError|AccessDeniedException|Operation not permitted|"
+        r"\bEPERM\b", _I)),
+    ("app_config_error", re.compile(
+        r"invalid (?:config(?:uration)?|value|setting|option|port|duration|log ?level|url|dsn)\b|"
+        r"(?:config(?:uration)?|settings?) (?:error|is invalid|invalid|validation failed)|"
+        r"failed to (?:load|parse|read|validate) (?:the )?(?:config|configuration|settings)|"
+        r"error (?:loading|parsing|reading|validating) (?:config|configuration|settings)|"
+        r"missing required (?:config|configuration|env|environment|setting|field|key|variable|property)|"
+        r"(?:env(?:ironment)? var(?:iable)?|setting) \S+ (?:is )?(?:not set|missing|required|empty)|"
+        r"ConfigurationException|ConfigException|Could not resolve placeholder|validation errors? for \w*Settings|"
+        r"unknown (?:config(?:uration)? )?(?:key|field|option|setting)s?\b|yaml: unmarshal errors|"
+        r"cannot unmarshal \w+ into Go struct field|InvalidConfig|is not a valid (?:value|duration|level)|"
+        r"must be (?:one of|a positive|a valid)", _I)),
+    ("dependency_unavailable", re.compile(
+        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
+        r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
+        r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
+        r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
+        r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b", _I)),
+    ("network_timeout", re.compile(
+        r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
+        r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
+        r"dial timeout|connection attempt timed out|Read timed out", _I)),
+    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
+)
+
+_ERROR_SCORES = (
+    (3, re.compile(r"panic:|Exception in thread|^\s*[\w.$]*(?:Error|Exception)\b[:(]|"
+                   r"\b[\w.$]+(?:Error|Exception): |fatal error:|Uncaught |Unhandled |SIGSEGV|"
+                   r"segmentation fault", _I)),
+    (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
+                   r"level=(?:fatal|panic)", _I)),
+    (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror:", _I)),
+)
+_HOST_PATTERNS = (
+    re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
+    re.compile(r"https?://([a-zA-Z][\w.-]*)"),
+    re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),
+    re.compile(r"(?:connect(?:ing)? to|connection to|upstream|host[=:] ?\"?|server at|calling|call to)"
+               r" ?\"?([a-zA-Z][\w.-]*)(?::\d+)?", _I),
+    re.compile(r"\b([a-z][a-z0-9-]+):(?:\d{2,5})\b"),
+)
+_NOT_HOSTS = frozenset({"localhost", "http", "https", "tcp", "udp", "error", "the", "a", "port", "host", "server",
+                        "127", "database", "upstream", "service", "at", "time", "ts", "level", "dial", "lookup"})
+
+
+@dataclass(frozen=True, slots=True)
+class LogMatch:
+    family: str
+    line: str
+    host: str  # the first DNS label of the host the line talks to, "" if none
+
+
+def classify(line: str) -> str | None:
+    """The first log family whose pattern matches the line, else None."""
+    for family, pattern in LOG_FAMILIES:
+        if pattern.search(line):
+            return family
+    return None
+
+
+def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
+    """Every line that belongs to a known family, with the host it talks to."""
+    matches = []
+    for line in lines:
+        family = classify(line)
+        if family:
+            matches.append(LogMatch(family, line.strip(), host_of(line)))
+    return matches
+
+
+def host_of(line: str) -> str:
+    """The first DNS label of the service a log line talks to ("inventory" for inventory.shop.svc:80)."""
+    for pattern in _HOST_PATTERNS:
+        for match in pattern.finditer(line):
+            label = match.group(1).split(".")[0].lower()
+            if label and label not in _NOT_HOSTS and not label.isdigit():
+                return label
+    return ""
+
+
+def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
+    """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
+    scored: list[tuple[int, int, str]] = []
+    for index, line in enumerate(lines[-200:]):
+        if "Traceback (most recent call last)" in line:
+            continue
+        for score, pattern in _ERROR_SCORES:
+            if pattern.search(line):
+                scored.append((score, index, line.strip()))
+                break
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    seen, result = set(), []
+    for _, _, line in scored:
+        if line not in seen:
+            seen.add(line)
+            result.append(line)
+        if len(result) == limit:
+            break
+    return result

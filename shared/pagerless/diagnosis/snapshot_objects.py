@@ -1,0 +1,379 @@
+"""Typed views over single Kubernetes objects as ``kubectl get -o json`` returns them.
+
+Each ``from_obj`` tolerates missing fields and returns None for objects without a name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "monitoring",
+                               "cert-manager", "ingress-nginx", "istio-system", "logging"})
+_FRACTION = re.compile(r"\.(\d+)")
+_QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
+_MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi": 1024**2,
+                 "Gi": 1024**3, "Ti": 1024**4}
+
+
+def parse_time(value: object) -> datetime | None:
+    """An RFC 3339 timestamp (Z or offset, any fraction) as an aware datetime; None if absent."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value.strip().replace("Z", "+00:00"))
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def cpu_millicores(value: object) -> float | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text[:-1]) if text.endswith("m") else float(text) * 1000
+    except ValueError:
+        return None
+
+
+def memory_bytes(value: object) -> float | None:
+    match = _QUANTITY.match(str(value or "").strip())
+    if not match or match.group(2) not in _MEMORY_UNITS:
+        return None
+    return float(match.group(1)) * _MEMORY_UNITS[match.group(2)]
+
+
+def _meta(obj: dict) -> dict:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    name: str
+    init: bool
+    image: str
+    ready: bool
+    restart_count: int
+    state: dict
+    last_state: dict
+    spec: dict
+
+    @property
+    def waiting(self) -> dict:
+        return _dict(self.state.get("waiting"))
+
+    @property
+    def terminated(self) -> dict:
+        return _dict(self.state.get("terminated"))
+
+    @property
+    def last_terminated(self) -> dict:
+        return _dict(self.last_state.get("terminated"))
+
+    @property
+    def running(self) -> bool:
+        return "running" in self.state
+
+    @property
+    def limits(self) -> dict:
+        return _dict(_dict(self.spec.get("resources")).get("limits"))
+
+
+@dataclass(frozen=True, slots=True)
+class Pod:
+    namespace: str
+    name: str
+    phase: str
+    reason: str
+    message: str
+    labels: dict
+    node_name: str
+    owner_kind: str
+    owner_name: str
+    workload: str
+    app: str
+    created: datetime | None
+    containers: tuple[Container, ...]
+    init_containers: tuple[Container, ...]
+    conditions: dict
+    spec: dict
+
+    @property
+    def system(self) -> bool:
+        return self.namespace in SYSTEM_NAMESPACES
+
+    @property
+    def template_hash(self) -> str:
+        return str(self.labels.get("pod-template-hash", ""))
+
+    def ref(self) -> str:
+        return f"pod {self.namespace}/{self.name}"
+
+    def target(self, container: str | None = None) -> dict[str, str]:
+        target = {"kind": "Pod", "namespace": self.namespace, "name": self.name, "workload": self.workload}
+        if container:
+            target["container"] = container
+        return target
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Pod | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        name = meta.get("name")
+        if not name:
+            return None
+        labels = _dict(meta.get("labels"))
+        owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
+        owner = next((o for o in owners if o.get("controller")), owners[0] if owners else {})
+        owner_kind, owner_name = str(owner.get("kind", "")), str(owner.get("name", ""))
+        app = str(labels.get("app.kubernetes.io/name") or labels.get("app") or labels.get("k8s-app") or "")
+        workload = owner_name
+        hash_ = str(labels.get("pod-template-hash", ""))
+        if owner_kind == "ReplicaSet":
+            workload = owner_name[: -len(hash_) - 1] if hash_ and owner_name.endswith("-" + hash_) else (
+                owner_name.rsplit("-", 1)[0])
+        elif owner_kind == "Job" and "-" in owner_name:
+            workload = owner_name
+        workload = workload or app or str(name)
+        specs = {c.get("name"): c for c in spec.get("containers") or [] if isinstance(c, dict)}
+        init_specs = {c.get("name"): c for c in spec.get("initContainers") or [] if isinstance(c, dict)}
+        return cls(
+            namespace=str(meta.get("namespace") or "default"), name=str(name),
+            phase=str(status.get("phase", "")), reason=str(status.get("reason", "")),
+            message=str(status.get("message", "")), labels=labels, node_name=str(spec.get("nodeName", "")),
+            owner_kind=owner_kind, owner_name=owner_name, workload=workload, app=app,
+            created=parse_time(meta.get("creationTimestamp")),
+            containers=_containers(status.get("containerStatuses"), specs, init=False),
+            init_containers=_containers(status.get("initContainerStatuses"), init_specs, init=True),
+            conditions={c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)},
+            spec=spec,
+        )
+
+
+def _containers(statuses: object, specs: dict, init: bool) -> tuple[Container, ...]:
+    result, seen = [], set()
+    for s in statuses if isinstance(statuses, list) else []:
+        if not isinstance(s, dict) or not s.get("name"):
+            continue
+        seen.add(s["name"])
+        result.append(Container(
+            name=str(s["name"]), init=init, image=str(s.get("image", "")), ready=bool(s.get("ready")),
+            restart_count=int(s.get("restartCount") or 0), state=_dict(s.get("state")),
+            last_state=_dict(s.get("lastState")), spec=_dict(specs.get(s["name"])),
+        ))
+    for name, spec in specs.items():  # a pod that never started has specs but no statuses
+        if name and name not in seen:
+            result.append(Container(str(name), init, str(spec.get("image", "")), False, 0, {}, {}, spec))
+    return tuple(result)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    namespace: str
+    kind: str
+    name: str
+    reason: str
+    message: str
+    type: str
+    count: int
+    first: datetime | None
+    last: datetime | None
+
+    @property
+    def source(self) -> str:
+        return f"event {self.namespace}/{self.kind}/{self.name}"
+
+    @property
+    def detail(self) -> str:
+        times = f" (x{self.count})" if self.count > 1 else ""
+        return f"{self.reason}: {self.message}{times}"
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Event | None:
+        involved, meta = _dict(obj.get("involvedObject") or obj.get("regarding")), _meta(obj)
+        if not involved.get("name") or not (obj.get("reason") or obj.get("message")):
+            return None
+        last = parse_time(obj.get("lastTimestamp")) or parse_time(obj.get("eventTime")) or parse_time(
+            _dict(obj.get("series")).get("lastObservedTime")) or parse_time(meta.get("creationTimestamp"))
+        first = parse_time(obj.get("firstTimestamp")) or last
+        return cls(
+            namespace=str(involved.get("namespace") or meta.get("namespace") or ""),
+            kind=str(involved.get("kind", "")), name=str(involved["name"]), reason=str(obj.get("reason", "")),
+            message=str(obj.get("message") or obj.get("note") or "").strip(), type=str(obj.get("type", "")),
+            count=int(obj.get("count") or _dict(obj.get("series")).get("count") or 1), first=first, last=last,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    namespace: str
+    name: str
+    replicas: int
+    ready: int
+    available: int
+    revision: str
+    conditions: list
+    containers: list
+    created: datetime | None
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Deployment | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        if not meta.get("name"):
+            return None
+        template_spec = _dict(_dict(spec.get("template")).get("spec"))
+        return cls(
+            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
+            replicas=int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1),
+            ready=int(status.get("readyReplicas") or 0), available=int(status.get("availableReplicas") or 0),
+            revision=str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "")),
+            conditions=[c for c in status.get("conditions") or [] if isinstance(c, dict)],
+            containers=[c for c in template_spec.get("containers") or [] if isinstance(c, dict)],
+            created=parse_time(meta.get("creationTimestamp")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSet:
+    namespace: str
+    name: str
+    deployment: str
+    revision: int
+    created: datetime | None
+    replicas: int
+    ready: int
+    template_hash: str
+    containers: list
+
+    @property
+    def images(self) -> tuple[str, ...]:
+        return tuple(str(c.get("image", "")) for c in self.containers)
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> ReplicaSet | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        if not meta.get("name"):
+            return None
+        owner = next((o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)), {})
+        revision = str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0"))
+        template = _dict(spec.get("template"))
+        return cls(
+            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
+            deployment=str(owner.get("name", "")), revision=int(revision) if revision.isdigit() else 0,
+            created=parse_time(meta.get("creationTimestamp")), replicas=int(spec.get("replicas") or 0),
+            ready=int(status.get("readyReplicas") or 0),
+            template_hash=str(_dict(meta.get("labels")).get("pod-template-hash", "")),
+            containers=[c for c in _dict(template.get("spec")).get("containers") or [] if isinstance(c, dict)],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    name: str
+    conditions: dict
+    taints: list
+    unschedulable: bool
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Node | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        if not meta.get("name"):
+            return None
+        return cls(
+            name=str(meta["name"]),
+            conditions={c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)},
+            taints=[t for t in spec.get("taints") or [] if isinstance(t, dict)],
+            unschedulable=bool(spec.get("unschedulable")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Pvc:
+    namespace: str
+    name: str
+    phase: str
+    storage_class: str
+    capacity: str
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Pvc | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        if not meta.get("name"):
+            return None
+        return cls(
+            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
+            phase=str(status.get("phase", "")), storage_class=str(spec.get("storageClassName") or ""),
+            capacity=str(_dict(status.get("capacity")).get("storage", "")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hpa:
+    namespace: str
+    name: str
+    target_kind: str
+    target_name: str
+    min_replicas: int
+    max_replicas: int
+    current_replicas: int
+    desired_replicas: int
+    metrics: list  # (metric name, current utilization %, target utilization %)
+    conditions: list
+
+    @classmethod
+    def from_obj(cls, obj: dict) -> Hpa | None:
+        meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
+        if not meta.get("name"):
+            return None
+        targets = {}
+        for m in spec.get("metrics") or []:
+            resource = _dict(_dict(m).get("resource"))
+            targets[resource.get("name")] = _dict(resource.get("target")).get("averageUtilization")
+        if spec.get("targetCPUUtilizationPercentage") is not None:  # autoscaling/v1
+            targets["cpu"] = spec["targetCPUUtilizationPercentage"]
+        metrics = []
+        for m in status.get("currentMetrics") or []:
+            resource = _dict(_dict(m).get("resource"))
+            current = _dict(resource.get("current")).get("averageUtilization")
+            metrics.append((resource.get("name"), current, targets.get(resource.get("name"))))
+        if status.get("currentCPUUtilizationPercentage") is not None:
+            metrics.append(("cpu", status["currentCPUUtilizationPercentage"], targets.get("cpu")))
+        ref = _dict(spec.get("scaleTargetRef"))
+        return cls(
+            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
+            target_kind=str(ref.get("kind", "")), target_name=str(ref.get("name", "")),
+            min_replicas=int(spec.get("minReplicas") or 1), max_replicas=int(spec.get("maxReplicas") or 0),
+            current_replicas=int(status.get("currentReplicas") or 0),
+            desired_replicas=int(status.get("desiredReplicas") or 0), metrics=metrics,
+            conditions=[c for c in status.get("conditions") or [] if isinstance(c, dict)],
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Deploy:
+    service: str
+    namespace: str
+    image: str
+    actor: str
+    commit_sha: str
+    timestamp: datetime | None
+    raw: dict
+
+    @classmethod
+    def from_obj(cls, obj: object) -> Deploy | None:
+        if not isinstance(obj, dict) or not obj.get("service"):
+            return None
+        return cls(
+            service=str(obj["service"]), namespace=str(obj.get("namespace") or ""),
+            image=str(obj.get("image") or ""), actor=str(obj.get("actor") or ""),
+            commit_sha=str(obj.get("commit_sha") or ""), timestamp=parse_time(obj.get("timestamp")), raw=obj,
+        )
