@@ -20,7 +20,11 @@ class Analyzer(Protocol):
 
 def clip(text: str, limit: int = MAX_DETAIL) -> str:
     text = text.strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    # Head and tail: runtimes put the cause at the end of long messages ("... 401 Unauthorized").
+    head = limit * 2 // 5
+    return text[:head] + " … " + text[-(limit - head - 3):]
 
 
 def evidence(source: str, detail: str) -> Evidence:
