@@ -39,17 +39,32 @@ def score_findings(snapshot: Snapshot, findings: list[Finding]) -> list[Scored]:
     for f in findings:
         relevance = _relevance(snapshot, f, focus, dependencies)
         scored.append(Scored(f, relevance, f.confidence * relevance))
-    for symptom in sorted(scored, key=lambda s: s.score, reverse=True):
+    base = {id(s): s.score for s in scored}
+    best_cause: dict[int, Scored] = {}
+    for symptom in scored:
         causes = [c for c in scored if c is not symptom and _explains(c.finding, symptom.finding)]
-        if not causes:
+        if causes:
+            best_cause[id(symptom)] = max(causes, key=lambda c: base[id(c)])
+    for symptom in scored:
+        if id(symptom) not in best_cause:
             continue
-        cause = max(causes, key=lambda c: c.finding.confidence)
-        cause.score = max(cause.score, min(1.0, symptom.score + CAUSE_MARGIN))
-        cause.explains.append(symptom.finding)
-        if symptom.explained_by is None:
-            symptom.explained_by = cause.finding
-            symptom.score *= SYMPTOM_DISCOUNT
+        root = _root(symptom, best_cause)
+        if root is symptom:
+            continue  # a cycle: leave both as they are
+        root.score = max(root.score, min(1.0, base[id(symptom)] + CAUSE_MARGIN))
+        root.explains.append(symptom.finding)
+        symptom.explained_by = root.finding
+        symptom.score = base[id(symptom)] * SYMPTOM_DISCOUNT
     return sorted(scored, key=lambda s: s.score, reverse=True)
+
+
+def _root(symptom: Scored, best_cause: dict[int, Scored]) -> Scored:
+    """Follow "explained by" to the finding nothing explains (the root cause)."""
+    seen, current = {id(symptom)}, best_cause[id(symptom)]
+    while id(current) in best_cause and id(best_cause[id(current)]) not in seen:
+        seen.add(id(current))
+        current = best_cause[id(current)]
+    return current
 
 
 def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str]) -> float:

@@ -73,6 +73,8 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
                 code == 128 and _EXEC_FAILURE.search(message)):
             proof = [evidence(container_path(pod, c, field), terminated_detail(term))]
             proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
+            log = snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name)
+            proof += [evidence(f"log {pod.namespace}/{pod.name}/{c.name}#previous", line) for line in log[-2:]]
             command = c.spec.get("command") or c.spec.get("args")
             if command:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].command", str(command)))

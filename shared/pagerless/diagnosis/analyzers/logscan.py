@@ -68,10 +68,10 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _ERROR_SCORES = (
     (3, re.compile(r"panic:|Exception in thread|^\s*[\w.$]*(?:Error|Exception)\b[:(]|"
                    r"\b[\w.$]+(?:Error|Exception): |fatal error:|Uncaught |Unhandled |SIGSEGV|"
-                   r"segmentation fault", _I)),
-    (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
-                   r"level=(?:fatal|panic)", _I)),
-    (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror:", _I)),
+                   r"segmentation fault")),
+    (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\bPANIC\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
+                   r"level=(?:fatal|panic)|\[emerg\]|\[crit\]")),
+    (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
 )
 _HOST_PATTERNS = (
     re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
