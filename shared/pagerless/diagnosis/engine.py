@@ -21,9 +21,12 @@ _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")
 
 
 class Investigator(Protocol):
-    """Takes the analyzers' diagnosis and the context further (the Claude investigator)."""
+    """Takes the analyzers' diagnosis further (``pagerless.diagnosis.llm.Investigator`` fits).
 
-    def investigate(self, snapshot: Snapshot, diagnosis: Diagnosis) -> Diagnosis: ...
+    ``context`` is the scenario dict (alert/cluster/deploys), ``baseline`` the analyzers' result.
+    """
+
+    def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis: ...
 
 
 def diagnose(scenario_or_snapshot: Snapshot | Mapping | str | Path) -> Diagnosis:
@@ -45,7 +48,7 @@ def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Inves
     if investigator is None:
         return diagnosis
     try:
-        return investigator.investigate(snapshot, diagnosis)
+        return investigator.investigate(dict(snapshot.scenario), diagnosis)
     except Exception as exc:  # noqa: BLE001 - the deterministic answer is the fallback
         return diagnosis.model_copy(update={"notes": [*diagnosis.notes,
                                                       f"investigator failed ({type(exc).__name__}); analyzers' result kept"]})
@@ -73,10 +76,11 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
     ranked = [RankedCategory(category=c, confidence=round(s, 3)) for c, s in ranking[:6]]
     findings = [s.finding for s in scored]
     if not ranking or ranking[0][1] < CONFIDENCE_THRESHOLD:
-        best = ranking[0][1] if ranking else 0.0
+        # Never certain that nothing is wrong: abstaining confidence stays below 0.9.
+        abstain = round(min(0.9, 1.0 - (ranking[0][1] if ranking else 0.0)), 3)
         return Diagnosis(
-            category=INSUFFICIENT, confidence=round(1.0 - best, 3) if ranking else 0.9,
-            ranked_categories=[RankedCategory(category=INSUFFICIENT, confidence=round(1.0 - best, 3)), *ranked],
+            category=INSUFFICIENT, confidence=abstain,
+            ranked_categories=[RankedCategory(category=INSUFFICIENT, confidence=abstain), *ranked],
             summary=_insufficient_summary(snapshot, scored), evidence=_weak_evidence(snapshot, scored),
             remediations=["gather_more_evidence", "none_manual"], engine=ENGINE, findings=findings,
             target=_alert_target(snapshot), notes=notes)

@@ -64,6 +64,7 @@ class Snapshot:
     logs: dict[str, tuple[str, ...]]
     deploys: list[Deploy]
     focus: Focus
+    scenario: Mapping = field(default_factory=dict)  # the raw scenario, for the investigator's tools
     _focus_pods: list[Pod] = field(default_factory=list)
 
     def pods_in(self, namespace: str) -> list[Pod]:
@@ -130,6 +131,7 @@ def snapshot_from_scenario(scenario: Mapping | str | Path) -> Snapshot:
         logs=_logs(cluster.get("logs")),
         deploys=[d for d in (Deploy.from_obj(o) for o in scenario.get("deploys") or []) if d],
         focus=focus,
+        scenario=scenario,
     )
     snapshot._focus_pods = _focus_pods(pods, focus)
     return snapshot

@@ -66,6 +66,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     pod, container = hits[0][0], hits[0][1]
     host = Counter(h[3].host for h in hits if h[3].host).most_common(1)
     host = host[0][0] if host else ""
+    full_host = next((h[3].full_host for h in hits if h[3].host == host), host) if host else ""
     count = len(hits)
     proof = _quotes(hits)
     category = family
@@ -88,7 +89,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     target = pod.target(container)
     if host:
         target["dependency"] = host
-    summary = _SUMMARIES[category].format(w=workload, h=host or "its dependencies")
+    summary = _SUMMARIES[category].format(w=workload, h=full_host or "its dependencies")
     summary += f" ({count} log line{'s' if count > 1 else ''})"
     remediations = list(_REMEDIATIONS[category])
     if category == "dependency_unavailable" and any("spec.replicas" in e.source for e in proof):

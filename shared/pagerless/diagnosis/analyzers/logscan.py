@@ -90,6 +90,7 @@ class LogMatch:
     family: str
     line: str
     host: str  # the first DNS label of the host the line talks to, "" if none
+    full_host: str = ""
 
 
 def classify(line: str) -> str | None:
@@ -106,17 +107,24 @@ def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
     for line in lines:
         family = classify(line)
         if family:
-            matches.append(LogMatch(family, line.strip(), host_of(line)))
+            full = full_host_of(line)
+            matches.append(LogMatch(family, line.strip(), full.split(".")[0], full))
     return matches
 
 
 def host_of(line: str) -> str:
     """The first DNS label of the service a log line talks to ("inventory" for inventory.shop.svc:80)."""
+    return full_host_of(line).split(".")[0]
+
+
+def full_host_of(line: str) -> str:
+    """The host name a log line talks to, lower-cased, "" if none is recognisable."""
     for pattern in _HOST_PATTERNS:
         for match in pattern.finditer(line):
-            label = match.group(1).split(".")[0].lower()
+            host = match.group(1).lower().rstrip(".")
+            label = host.split(".")[0]
             if label and label not in _NOT_HOSTS and not label.isdigit():
-                return label
+                return host
     return ""
 
 
