@@ -65,10 +65,36 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
 )
 
+# A family's regex runs only when one of its trigger substrings is in the lower-cased line: most
+# lines match nothing, and a substring test costs far less than a many-branch regex search.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "rbac_forbidden": ("forbidden", "resource"),
+    "certificate_expired": ("certif", "cert_has_expired", "pkix"),
+    "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
+                               "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
+                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve"),
+    "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
+                                     "pool", "too many clients", "connection slots", "too many connections",
+                                     "max_client_conn", "sqltransientconnection", "get a connection",
+                                     "max open connections"),
+    "volume_full": ("no space left", "enospc", "disk", "could not extend file"),
+    "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
+                          "operation not permitted", "eperm"),
+    "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
+                         "unmarshal", "is not a valid", "must be"),
+    "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
+                               "could not connect", "no route to host", "ehostunreach", "connecting to",
+                               "failed to connect"),
+    "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
+    "cpu_throttling": ("throttl",),
+}
+_HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
+                            "certificate_expired", "db_connection_pool_exhausted"})
+MAX_LINE = 2000  # a single enormous line (a dumped payload) must not cost more than a normal one
+
 _ERROR_SCORES = (
-    (3, re.compile(r"panic:|Exception in thread|^\s*[\w.$]*(?:Error|Exception)\b[:(]|"
-                   r"\b[\w.$]+(?:Error|Exception): |fatal error:|Uncaught |Unhandled |SIGSEGV|"
-                   r"segmentation fault")),
+    (3, re.compile(r"panic:|Exception in thread|(?:Error|Exception)[:(]|fatal error:|Uncaught |Unhandled |"
+                   r"SIGSEGV|segmentation fault")),
     (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\bPANIC\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
                    r"level=(?:fatal|panic)|\[emerg\]|\[crit\]")),
     (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
@@ -95,8 +121,10 @@ class LogMatch:
 
 def classify(line: str) -> str | None:
     """The first log family whose pattern matches the line, else None."""
+    line = line[:MAX_LINE]
+    lowered = line.lower()
     for family, pattern in LOG_FAMILIES:
-        if pattern.search(line):
+        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(line):
             return family
     return None
 
@@ -107,7 +135,7 @@ def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
     for line in lines:
         family = classify(line)
         if family:
-            full = full_host_of(line)
+            full = full_host_of(line) if family in _HOST_FAMILIES else ""
             matches.append(LogMatch(family, line.strip(), full.split(".")[0], full))
     return matches
 
@@ -128,11 +156,19 @@ def full_host_of(line: str) -> str:
     return ""
 
 
+def _maybe_error(line: str) -> bool:
+    lowered = line.lower()
+    return any(k in lowered for k in ("error", "exception", "panic", "fatal", "critical", "severe", "uncaught",
+                                      "unhandled", "sigsegv", "segmentation", "[emerg]", "[crit]")) or (
+        line[:1] == "E" and line[1:5].isdigit())
+
+
 def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
     """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
     scored: list[tuple[int, int, str]] = []
     for index, line in enumerate(lines[-200:]):
-        if "Traceback (most recent call last)" in line:
+        line = line[:MAX_LINE]
+        if "Traceback (most recent call last)" in line or not _maybe_error(line):
             continue
         for score, pattern in _ERROR_SCORES:
             if pattern.search(line):
