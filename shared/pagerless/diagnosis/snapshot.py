@@ -30,9 +30,10 @@ from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.severity import parse_severity
 
 MAX_LOG_LINES = 500  # per container log: the tail is where a crash explains itself
-EVENT_WINDOW = timedelta(hours=1)  # the API server's default event TTL
-_WORKLOAD_LABELS = ("deployment", "service", "app", "statefulset", "daemonset", "job", "workload",
-                    "app_kubernetes_io_name", "container")
+EVENT_WINDOW = timedelta(minutes=65)  # the API server's default event TTL (1 h), plus clock skew
+EVENT_AFTER = timedelta(minutes=30)  # a snapshot is taken at or shortly after the alert
+_WORKLOAD_LABELS = ("deployment", "service", "app", "statefulset", "daemonset", "workload", "app_kubernetes_io_name",
+                    "k8s_app", "service_name")
 
 __all__ = ["Container", "Deploy", "Deployment", "Event", "Focus", "Hpa", "Node", "Pod", "Pvc",
            "ReplicaSet", "Snapshot", "load_scenario", "snapshot_from_scenario", "parse_time"]
@@ -113,9 +114,10 @@ def snapshot_from_scenario(scenario: Mapping | str | Path) -> Snapshot:
     cluster = scenario.get("cluster") or {}
     pods = [Pod.from_obj(o) for o in _items(cluster, "pods")]
     pods = [p for p in pods if p is not None]
-    at = alert.starts_at or _latest_time(pods) or datetime.now(UTC)
     events = [e for e in (Event.from_obj(o) for o in _items(cluster, "events")) if e is not None]
-    events = [e for e in events if e.last is None or at - EVENT_WINDOW <= e.last <= at + timedelta(minutes=10)]
+    recorded = [t for t in (_latest_time(pods), *(e.last for e in events)) if t]
+    at = alert.starts_at or (max(recorded) if recorded else datetime.now(UTC))
+    events = [e for e in events if e.last is None or at - EVENT_WINDOW <= e.last <= at + EVENT_AFTER]
     focus = _focus(alert)
     snapshot = Snapshot(
         alert=alert,
@@ -203,5 +205,12 @@ def _focus_pods(pods: list[Pod], focus: Focus) -> list[Pod]:
 
 
 def _latest_time(pods: list[Pod]) -> datetime | None:
+    """Without an alert start, "now" is the latest moment the snapshot itself records."""
     times = [p.created for p in pods if p.created]
+    for pod in pods:
+        for c in (*pod.containers, *pod.init_containers):
+            for state in (c.state, c.last_state):
+                for body in state.values():
+                    if isinstance(body, dict):
+                        times += [t for t in (parse_time(body.get("startedAt")), parse_time(body.get("finishedAt"))) if t]
     return max(times) if times else None

@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "monitoring",
                                "cert-manager", "ingress-nginx", "istio-system", "logging"})
 _FRACTION = re.compile(r"\.(\d+)")
+# Without ownerReferences a pod's workload is read from its name: deploy-<rs hash>-<5>, sts-<ordinal>.
+_DEPLOYMENT_POD = re.compile(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$")
+_STATEFUL_POD = re.compile(r"^(.+)-\d+$")
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 _MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi": 1024**2,
                  "Gi": 1024**3, "Ti": 1024**4}
@@ -107,6 +110,7 @@ class Pod:
     init_containers: tuple[Container, ...]
     conditions: dict
     spec: dict
+    ip: str = ""
 
     @property
     def system(self) -> bool:
@@ -143,7 +147,9 @@ class Pod:
                 owner_name.rsplit("-", 1)[0])
         elif owner_kind == "Job" and "-" in owner_name:
             workload = owner_name
-        workload = workload or app or str(name)
+        if not workload:
+            match = _DEPLOYMENT_POD.match(str(name)) or _STATEFUL_POD.match(str(name))
+            workload = app or (match.group(1) if match else str(name))
         specs = {c.get("name"): c for c in spec.get("containers") or [] if isinstance(c, dict)}
         init_specs = {c.get("name"): c for c in spec.get("initContainers") or [] if isinstance(c, dict)}
         return cls(
@@ -155,7 +161,7 @@ class Pod:
             containers=_containers(status.get("containerStatuses"), specs, init=False),
             init_containers=_containers(status.get("initContainerStatuses"), init_specs, init=True),
             conditions={c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)},
-            spec=spec,
+            spec=spec, ip=str(status.get("podIP") or ""),
         )
 
 

@@ -41,13 +41,17 @@ def terminated_detail(terminated: dict) -> str:
     return " ".join(f"{k}={terminated[k]}" for k in keys if terminated.get(k) not in (None, ""))
 
 
-def is_recent(snapshot: Snapshot, when: datetime | str | None, minutes: float = RECENT_MINUTES) -> bool:
-    """True when ``when`` lies within ``minutes`` before the alert (or shortly after it)."""
+def is_recent(snapshot: Snapshot, when: datetime | str | None, minutes: float = RECENT_MINUTES,
+              unknown: bool = False) -> bool:
+    """True when ``when`` lies within ``minutes`` before the alert (or shortly after it).
+
+    ``unknown`` is the answer when there is no time at all (a status without finishedAt is current).
+    """
     when = parse_time(when)
     if when is None:
-        return False
+        return unknown
     before = snapshot.minutes_before_at(when)
-    return -15.0 <= before <= minutes
+    return -30.0 <= before <= minutes
 
 
 def make_finding(analyzer: str, category: str, confidence: float, summary: str, evidence_list: list[Evidence],

@@ -38,7 +38,7 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
     waiting_reason = str(c.waiting.get("reason", ""))
     waiting_message = str(c.waiting.get("message", ""))
     last, current = c.last_terminated, c.terminated
-    recent_last = last if is_recent(snapshot, last.get("finishedAt")) else {}
+    recent_last = last if is_recent(snapshot, last.get("finishedAt"), unknown=True) else {}
     terminations = [(t, f) for t, f in ((current, "state.terminated"), (recent_last, "lastState.terminated")) if t]
     target = pod.target(c.name)
 
@@ -121,7 +121,7 @@ def _crash(snapshot, pod, c, term, field, events, found) -> None:
 def _init_failure(snapshot, pod, c, events, found) -> None:
     waiting = str(c.waiting.get("reason", ""))
     failed = [(t, f) for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))
-              if t and _exit_code(t) not in (0, None) and (f == "state.terminated" or is_recent(snapshot, t.get("finishedAt")))]
+              if t and _exit_code(t) not in (0, None) and (f == "state.terminated" or is_recent(snapshot, t.get("finishedAt"), unknown=True))]
     if not failed and waiting not in ("CrashLoopBackOff", "RunContainerError"):
         return
     proof: list[Evidence] = [evidence(container_path(pod, c, f), terminated_detail(t)) for t, f in failed[:1]]

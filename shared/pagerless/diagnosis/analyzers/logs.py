@@ -42,7 +42,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     for pod in snapshot.pods:
         for container in (*pod.init_containers, *pod.containers):
             crashing = container.restart_count > 0 and (
-                is_recent(snapshot, container.last_terminated.get("finishedAt"))
+                is_recent(snapshot, container.last_terminated.get("finishedAt"), unknown=True)
                 or container.waiting.get("reason") == "CrashLoopBackOff")
             for previous in (False, True):
                 for match in scan(snapshot.log(pod, container.name, previous)):

@@ -45,7 +45,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
 def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, found: WorkloadFindings) -> bool:
     last = c.last_terminated
     killed = last and last.get("reason") != "OOMKilled" and str(last.get("exitCode")) in ("137", "143") and (
-        is_recent(snapshot, last.get("finishedAt")))
+        is_recent(snapshot, last.get("finishedAt"), unknown=True))
     probe = c.spec.get("livenessProbe") or {}
     if not killed or not probe or not (events or c.restart_count >= 2):
         return False
@@ -84,4 +84,4 @@ def _about(message: str, c: Container, pod: Pod) -> bool:
 
 
 def _restarting(snapshot: Snapshot, c: Container) -> bool:
-    return c.restart_count > 0 and is_recent(snapshot, c.last_terminated.get("finishedAt"))
+    return c.restart_count > 0 and is_recent(snapshot, c.last_terminated.get("finishedAt"), unknown=True)

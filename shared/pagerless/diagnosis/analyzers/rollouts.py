@@ -98,7 +98,7 @@ def _failing(snapshot: Snapshot, pod: Pod, use_logs: bool) -> bool:
     for c in pod.containers:
         if c.waiting.get("reason") in ("CrashLoopBackOff", "Error", "CreateContainerConfigError", "RunContainerError"):
             return True
-        if c.restart_count and is_recent(snapshot, c.last_terminated.get("finishedAt")):
+        if c.restart_count and is_recent(snapshot, c.last_terminated.get("finishedAt"), unknown=True):
             return True
         if c.running and not c.ready:
             return True
