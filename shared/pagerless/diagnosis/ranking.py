@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pagerless.diagnosis.analyzers.dependencies import same_service
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Snapshot
 
@@ -71,11 +72,13 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     target = f.target
     if target.get("kind") == "Node":
         pods = set(filter(None, target.get("pods", "").split(",")))
-        return 1.0 if any(p.name in pods for p in snapshot.focus_pods()) else 0.3
+        named_by_alert = target.get("name") in snapshot.alert.labels.values()
+        return 1.0 if named_by_alert or any(p.name in pods for p in snapshot.focus_pods()) else 0.3
     key = (target.get("namespace"), target.get("workload"))
     if key in focus or snapshot.is_focus(*key):
         return 1.0
-    if target.get("workload") in dependencies or target.get("name") in dependencies:
+    if any(same_service(d, target.get("workload", "")) or same_service(d, target.get("name", ""))
+           for d in dependencies):
         return 0.95
     if snapshot.focus.namespace is None and not snapshot.focus.workloads:
         return 0.35 if _system(target) else 0.85
@@ -95,7 +98,8 @@ def _explains(cause: Finding, symptom: Finding) -> bool:
         return False
     dependency = symptom.target.get("dependency")
     if dependency and symptom.category in ("dependency_unavailable", "network_policy_blocked") and (
-            dependency in (cause.target.get("workload"), cause.target.get("name"))):
+            same_service(dependency, cause.target.get("workload", ""))
+            or same_service(dependency, cause.target.get("name", ""))):
         return cause.category != "network_policy_blocked"
     if not _linked(cause, symptom):
         return False

@@ -62,6 +62,13 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
                   proof, ["fix_config"], target)
         return
 
+    if waiting_reason in ("RunContainerError", "CreateContainerError", "StartError") and _EXEC_FAILURE.search(
+            waiting_message + " " + " ".join(e.message for e in events if e.reason == "Failed")):
+        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
+        proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
+        found.add(pod, "wrong_command_or_entrypoint", 0.9, f"container {c.name} cannot start its command "
+                  f"({waiting_reason})", proof, ["fix_command"], target)
+        return
     for term, field in terminations:
         if term.get("reason") == "OOMKilled":
             _oom(snapshot, pod, c, term, field, events, found)

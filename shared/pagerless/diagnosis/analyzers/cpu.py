@@ -27,7 +27,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     for pod in snapshot.focus_pods():
         for c in pod.containers:
             limit = cpu_millicores(c.limits.get("cpu"))
-            if limit is None or limit > LOW_LIMIT_MILLICORES or (pod.workload, c.name) in seen:
+            if limit is None or (pod.workload, c.name) in seen:
                 continue
             seen.add((pod.workload, c.name))
             lines = [line for line in snapshot.log(pod, c.name) if _THROTTLE.search(line)]
@@ -37,7 +37,8 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             if alert_hint:
                 proof.append(evidence("alert", alert_text[max(0, alert_hint.start() - 80): alert_hint.end() + 120]))
             proof += [evidence(f"log {pod.namespace}/{pod.name}/{c.name}", line) for line in lines[:2]]
-            confidence = 0.55 + (0.15 if lines else 0.0) + (0.1 if alert_hint else 0.0) + (0.05 if latency else 0.0)
+            confidence = 0.5 + (0.15 if lines else 0.0) + (0.1 if alert_hint else 0.0) + (0.05 if latency else 0.0) + (
+                0.05 if limit <= LOW_LIMIT_MILLICORES else 0.0)
             findings.append(make_finding(
                 NAME, "cpu_throttling", confidence,
                 f"{c.name} in {pod.workload} is throttled by its {c.limits.get('cpu')} CPU limit", proof,

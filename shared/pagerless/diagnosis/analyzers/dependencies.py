@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.analyzers.base import evidence
 from pagerless.diagnosis.models import Evidence
 from pagerless.diagnosis.snapshot import Pod, Snapshot
+
+
+_SERVICE_SUFFIX = re.compile(r"-(?:svc|service|headless|primary|master|leader|rw|ro|lb|internal|\d+)$")
+
+
+def same_service(host: str, workload: str) -> bool:
+    """Whether a host name's first label names the workload ("orders-db-svc" and "orders-db", "pg-0" and "pg")."""
+    if not host or not workload:
+        return False
+    return host == workload or _SERVICE_SUFFIX.sub("", host) == _SERVICE_SUFFIX.sub("", workload)
 
 
 @dataclass
@@ -26,7 +37,8 @@ def dependency_state(snapshot: Snapshot, host: str, namespace: str) -> Dependenc
         return state
     pods = _pods_named(snapshot, host, namespace)
     deployment = snapshot.deployment(namespace, host) or next(
-        (d for d in snapshot.deployments if d.name == host), None)
+        (d for d in sorted(snapshot.deployments, key=lambda d: d.namespace != namespace)
+         if same_service(host, d.name)), None)
     if deployment is not None:
         state.known, state.namespace = True, deployment.namespace
         if deployment.replicas == 0:
@@ -50,8 +62,9 @@ def dependency_state(snapshot: Snapshot, host: str, namespace: str) -> Dependenc
 
 
 def _pods_named(snapshot: Snapshot, host: str, namespace: str) -> list[Pod]:
-    same_ns = [p for p in snapshot.pods if p.namespace == namespace and (p.workload == host or p.app == host)]
-    return same_ns or [p for p in snapshot.pods if p.workload == host or p.app == host]
+    named = [p for p in snapshot.pods if same_service(host, p.workload) or same_service(host, p.app)]
+    same_ns = [p for p in named if p.namespace == namespace]
+    return same_ns or named
 
 
 def _pod_healthy(pod: Pod) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 
 from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
@@ -34,6 +35,8 @@ _SUMMARIES = {
     "network_policy_blocked": "{w}'s connections to {h} time out although {h} is healthy: a NetworkPolicy blocks them",
 }
 _STARTUP_FAMILIES = frozenset({"app_config_error", "permission_denied", "rbac_forbidden"})
+_IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b")
+_DEPENDENCY_FAMILIES = frozenset({"dependency_unavailable", "network_timeout"})
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -66,6 +69,8 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     pod, container = hits[0][0], hits[0][1]
     host = Counter(h[3].host for h in hits if h[3].host).most_common(1)
     host = host[0][0] if host else ""
+    if not host and family in _DEPENDENCY_FAMILIES:
+        host = _workload_by_ip(snapshot, hits)
     full_host = next((h[3].full_host for h in hits if h[3].host == host), host) if host else ""
     count = len(hits)
     proof = _quotes(hits)
@@ -74,8 +79,11 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
         confidence = _BASE[family] + 0.05 * min(count - 1, 3)
     else:
         confidence = 0.0
-    if family in _STARTUP_FAMILIES and any(h[2] for h in hits):
+    at_crash = any(h[2] for h in hits)
+    if family in _STARTUP_FAMILIES and at_crash:
         confidence += 0.15  # the line sits in the log of a container that just died
+    if family == "app_config_error" and not at_crash:
+        confidence = 0.4  # a running service complaining about a value is a hint, not a conclusion
     if family in ("dependency_unavailable", "network_timeout"):
         category, confidence = _dependency(snapshot, namespace, family, host, count, proof)
         if category is None:
@@ -119,6 +127,16 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
     if state.known:
         return "dependency_unavailable", 0.65
     return "dependency_unavailable", 0.4
+
+
+def _workload_by_ip(snapshot: Snapshot, hits: list) -> str:
+    """A dependency named only by a pod IP ("dial tcp 10.244.1.7:8080") is the workload owning that IP."""
+    by_ip = {p.ip: p.workload for p in snapshot.pods if p.ip}
+    for hit in hits:
+        for ip in _IPV4.findall(hit[3].line):
+            if ip in by_ip:
+                return by_ip[ip]
+    return ""
 
 
 def _quotes(hits: list) -> list[Evidence]:

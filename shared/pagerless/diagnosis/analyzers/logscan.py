@@ -33,7 +33,9 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"are reserved|Too many connections|ConnectionAcquireTimeoutError|max_client_conn|"
         r"acquire conn(?:ection)?\W.{0,60}(?:timeout|deadline exceeded)|SQLTransientConnectionException|"
         r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
-        r"pool_timeout|max open connections reached", _I)),
+        r"pool_timeout|max open connections reached|Pool empty\. Unable to fetch a connection|"
+        r"TooManyConnectionsError|max pool size was reached|no more connections allowed|"
+        r"pool acquisition timed out|connection acquisition timed out|pool timed out", _I)),
     ("volume_full", re.compile(
         r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
         r"Disk quota exceeded|out of disk space", _I)),
@@ -51,13 +53,17 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"ConfigurationException|ConfigException|Could not resolve placeholder|validation errors? for \w*Settings|"
         r"unknown (?:config(?:uration)? )?(?:key|field|option|setting)s?\b|yaml: unmarshal errors|"
         r"cannot unmarshal \w+ into Go struct field|InvalidConfig|is not a valid (?:value|duration|level)|"
-        r"must be (?:one of|a positive|a valid)", _I)),
+        r"must be (?:one of|a positive|a valid)|(?:config|configuration) file\b.{0,80}(?:error|invalid|failed|"
+        r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
+        r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
+        r"invalid (?:boolean|integer|number|duration)\b", _I)),
     ("dependency_unavailable", re.compile(
         r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
         r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
         r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
-        r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b", _I)),
+        r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
+        r"ServiceUnavailable|Connection closed by upstream", _I)),
     ("network_timeout", re.compile(
         r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
         r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
@@ -76,12 +82,13 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
-                                     "max open connections"),
+                                     "max open connections", "toomanyconnections", "no more connections"),
     "volume_full": ("no space left", "enospc", "disk", "could not extend file"),
     "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
                           "operation not permitted", "eperm"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
-                         "unmarshal", "is not a valid", "must be"),
+                         "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
+                         "flag", "illegal"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "could not connect", "no route to host", "ehostunreach", "connecting to",
                                "failed to connect"),

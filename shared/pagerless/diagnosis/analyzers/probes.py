@@ -29,14 +29,16 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             readiness = [e for e in mine if "Readiness probe failed" in e.message]
             if _liveness_killed(snapshot, pod, container, liveness, found):
                 continue
-            if readiness and container.running and not container.ready and not _restarting(snapshot, container):
+            probe_spec = container.spec.get("readinessProbe")
+            if (readiness or probe_spec) and container.running and not container.ready and not _restarting(
+                    snapshot, container):
                 probe = container.spec.get("readinessProbe") or {}
-                proof = [evidence(readiness[0].source, readiness[0].detail),
-                         evidence(container_path(pod, container, "ready"), "false"),
+                proof = [evidence(e.source, e.detail) for e in readiness[:1]]
+                proof += [evidence(container_path(pod, container, "ready"), "false"),
                          evidence(container_path(pod, container, "restartCount"), str(container.restart_count))]
                 if probe:
                     proof.append(evidence(f"{pod.ref()}/spec.containers[{container.name}].readinessProbe", str(probe)))
-                found.add(pod, "readiness_probe_failure", 0.7,
+                found.add(pod, "readiness_probe_failure", 0.7 if readiness else 0.52,
                           f"container {container.name} runs but fails its readiness probe, so it gets no traffic",
                           proof, ["adjust_probe", "fix_application_code"], pod.target(container.name))
     return found.findings()
@@ -47,17 +49,18 @@ def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, f
     killed = last and last.get("reason") != "OOMKilled" and str(last.get("exitCode")) in ("137", "143") and (
         is_recent(snapshot, last.get("finishedAt"), unknown=True))
     probe = c.spec.get("livenessProbe") or {}
-    if not killed or not probe or not (events or c.restart_count >= 2):
+    if not killed or not (events or (probe and c.restart_count >= 2)):
         return False
     delay = int(probe.get("initialDelaySeconds") or 0)
     budget = delay + int(probe.get("periodSeconds") or 10) * int(probe.get("failureThreshold") or 3)
     no_startup = not c.spec.get("startupProbe")
     startup = _startup_seconds(snapshot, pod, c)
-    confidence = 0.6 + (0.15 if events else 0.0) + (0.1 if no_startup and delay <= 30 else 0.0)
+    confidence = 0.6 + (0.15 if events else 0.0) + (0.1 if no_startup and delay <= 30 and c.spec else 0.0)
     proof = [evidence(container_path(pod, c, "lastState.terminated"), terminated_detail(last))]
     proof += [evidence(e.source, e.detail) for e in events[:2]]
-    proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].livenessProbe", str(probe)))
-    if no_startup:
+    if probe:
+        proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].livenessProbe", str(probe)))
+    if no_startup and c.spec:
         proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].startupProbe", "absent"))
     if startup is not None and startup[0] > budget:
         confidence += 0.1

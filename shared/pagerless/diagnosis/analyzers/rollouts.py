@@ -37,8 +37,10 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
     if not failing:
         return None
     new_rs, old_rs = _revisions(snapshot, namespace, workload)
+    deployed_images = {d.image for d in snapshot.deploys if d.image and d.timestamp == deployed_at}
     new_pods = [p for p in failing if (new_rs and p.template_hash == new_rs.template_hash)
-                or (p.created and p.created >= deployed_at)]
+                or (p.created and p.created >= deployed_at)
+                or (not p.created and deployed_images & {c.image for c in p.containers})]
     if len(new_pods) < len(failing):
         return None  # pods that predate the rollout fail too: the rollout did not introduce this
     confidence = 0.62
@@ -63,7 +65,8 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
 
 
 def _latest_rollout(snapshot: Snapshot, namespace: str, workload: str) -> tuple[datetime | None, list[Evidence], bool]:
-    deploys = [d for d in snapshot.deploys if d.service == workload and d.namespace in ("", namespace)
+    apps = {p.app for p in snapshot.workload_pods(namespace, workload) if p.app}
+    deploys = [d for d in snapshot.deploys if _deploy_of(d, workload, apps) and d.namespace in ("", namespace)
                and d.timestamp and d.timestamp <= snapshot.at]
     new_rs, old_rs = _revisions(snapshot, namespace, workload)
     old_images = set(old_rs.images) if old_rs else set()
@@ -80,6 +83,13 @@ def _latest_rollout(snapshot: Snapshot, namespace: str, workload: str) -> tuple[
                                          f"revision {new_rs.revision} created {new_rs.created.isoformat()} "
                                          f"image={','.join(new_rs.images)}")], changed
     return None, [], False
+
+
+def _deploy_of(deploy, workload: str, apps: set[str]) -> bool:
+    if deploy.service == workload or deploy.service in apps:
+        return True
+    repository = deploy.image.rsplit("@", 1)[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    return bool(repository) and repository == workload
 
 
 def _same_image_as_before(snapshot: Snapshot, deploy) -> bool:
