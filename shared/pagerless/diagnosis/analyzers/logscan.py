@@ -110,8 +110,9 @@ _HOST_PATTERNS = (
     re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
     re.compile(r"https?://([a-zA-Z][\w.-]*)"),
     re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),
-    re.compile(r"(?:connect(?:ing)? to|connection to|upstream|host[=:] ?\"?|server at|calling|call to)"
-               r" ?\"?([a-zA-Z][\w.-]*)(?::\d+)?", _I),
+    # After "connecting to" & co. only what looks like a host: dotted, hyphenated, or followed by a port.
+    re.compile(r"(?:connect(?:ing)? to|connection to|upstream|host[=:] ?[\"']?|server at|calling|call to)"
+               r" ?[\"']?([a-zA-Z][\w-]*(?:\.[\w-]+)+|[a-zA-Z][\w-]*(?=:\d)|[a-zA-Z]\w*-[\w-]+)", _I),
     re.compile(r"\b([a-z][a-z0-9-]+):(?:\d{2,5})\b"),
 )
 _NOT_HOSTS = frozenset({"localhost", "http", "https", "tcp", "udp", "error", "the", "a", "port", "host", "server",
