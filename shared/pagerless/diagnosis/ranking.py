@@ -101,9 +101,17 @@ def _explains(cause: Finding, symptom: Finding) -> bool:
             same_service(dependency, cause.target.get("workload", ""))
             or same_service(dependency, cause.target.get("name", ""))):
         return cause.category != "network_policy_blocked"
+    if not dependency and symptom.category == "dependency_unavailable" and _neighbour(cause, symptom):
+        return True  # the caller does not name its dependency; a failing workload beside it is the best lead
     if not _linked(cause, symptom):
         return False
     return _TIER.get(cause.category, 2) > _TIER.get(symptom.category, 2)
+
+
+def _neighbour(cause: Finding, symptom: Finding) -> bool:
+    return (cause.target.get("namespace") == symptom.target.get("namespace")
+            and cause.target.get("workload") != symptom.target.get("workload")
+            and cause.category not in ("dependency_unavailable", "network_policy_blocked", "readiness_probe_failure"))
 
 
 def _linked(cause: Finding, symptom: Finding) -> bool:

@@ -14,18 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pagerless.diagnosis.snapshot_objects import (
-    Container,
-    Deploy,
-    Deployment,
-    Event,
-    Hpa,
-    Node,
-    Pod,
-    Pvc,
-    ReplicaSet,
-    parse_time,
-)
+from pagerless.diagnosis.snapshot_objects import Container, Event, Pod, parse_time
+from pagerless.diagnosis.snapshot_resources import Deploy, Deployment, Hpa, Node, Pvc, ReplicaSet
 from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.severity import parse_severity
 

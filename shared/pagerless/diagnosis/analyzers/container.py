@@ -19,6 +19,10 @@ _PULL_AUTH = re.compile(r"unauthorized|authentication required|denied|forbidden|
 _PULL_MISSING = re.compile(r"not found|manifest unknown|does not exist|invalid reference|InvalidImageName", re.I)
 _EXEC_FAILURE = re.compile(r"executable file not found|exec format error|no such file or directory|"
                            r"exec: \"|permission denied|not executable|command not found", re.I)
+# The shell or runtime saying the command itself is missing or cannot run, whatever the exit code.
+_EXEC_LOG = re.compile(r"exec format error|executable file not found|exec: \S+: not found|: command not found|"
+                       r"^(?:/bin/)?(?:ba)?sh: (?:\d+: )?\S+: (?:not found|Permission denied)|"
+                       r"exec /\S+: no such file or directory", re.I)
 _QUIET_EXIT_CODES = frozenset({137, 143})  # SIGKILL/SIGTERM: probes, evictions, rollouts, not app errors
 
 
@@ -73,9 +77,13 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
         if term.get("reason") == "OOMKilled":
             _oom(snapshot, pod, c, term, field, events, found)
             return
+    tail = (snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name))[-3:]
     for term, field in terminations:
         code = _exit_code(term)
         message = str(term.get("message", ""))
+        if code not in _QUIET_EXIT_CODES and code != 0 and any(_EXEC_LOG.search(line) for line in tail):
+            term = {**term, "message": message or tail[-1]}
+            code = code if code in (126, 127, 128) else 127
         if code in (126, 127) or term.get("reason") in ("StartError", "ContainerCannotRun") or (
                 code == 128 and _EXEC_FAILURE.search(message)):
             proof = [evidence(container_path(pod, c, field), terminated_detail(term))]
