@@ -1,6 +1,6 @@
 """Scenarios whose cause shows in container state: OOM, crashes, pulls, config refs, commands, init."""
 
-from k8s import event as _e, http_probe, running, spec, status, terminated, waiting  # noqa: F401
+from k8s import http_probe, running, spec, status, terminated, waiting
 from registry import scenario
 from world import World
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from pagerless.diagnosis.analyzers.base import (
-    container_path, evidence, is_recent, make_finding, terminated_detail,
+    container_path, evidence, is_recent, terminated_detail,
 )
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.analyzers.logscan import app_error_lines
