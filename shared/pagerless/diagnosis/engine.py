@@ -18,6 +18,7 @@ INSUFFICIENT = "insufficient_evidence"
 CONFIDENCE_THRESHOLD = 0.5  # below this nothing is conclusive: abstain rather than guess
 MAX_EVIDENCE = 8
 _TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")
+_STARTED = re.compile(r"(?:startedAt|created|lastTransitionTime)=\S+")  # when things began, not when they failed
 
 
 class Investigator(Protocol):
@@ -118,6 +119,10 @@ def _summary(snapshot: Snapshot, category: str, top: Scored, evidence: list[Evid
     since = _since(evidence)
     where = _where(top.finding.target)
     parts = [f"{category}: {top.finding.summary}.", f"Where: {where}."]
+    others = [f for f in top.explains if _workload(f.target) != _workload(top.finding.target)]
+    if others:
+        places = sorted({"/".join(_workload(f.target)) for f in others})
+        parts.append(f"Explains {', '.join(sorted({f.category for f in others}))} in {', '.join(places[:3])}.")
     parts.append(f"Since: {since}." if since else f"Alert started {snapshot.at:%Y-%m-%d %H:%M}Z.")
     if evidence:
         parts.append(f"Evidence: {evidence[0].detail[:160]}")
@@ -125,8 +130,12 @@ def _summary(snapshot: Snapshot, category: str, top: Scored, evidence: list[Evid
 
 
 def _since(evidence: list[Evidence]) -> str:
-    stamps = sorted(m.group(0) for e in evidence for m in _TIMESTAMP.finditer(e.detail))
+    stamps = sorted(m.group(0) for e in evidence for m in _TIMESTAMP.finditer(_STARTED.sub("", e.detail)))
     return stamps[0].replace("T", " ") + "Z" if stamps else ""
+
+
+def _workload(target: dict[str, str]) -> tuple[str, str]:
+    return target.get("namespace", ""), target.get("workload") or target.get("name", "")
 
 
 def _where(target: dict[str, str]) -> str:

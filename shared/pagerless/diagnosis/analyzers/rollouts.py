@@ -48,8 +48,9 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
                                                              or (old_rs and p.template_hash == old_rs.template_hash))]
     if healthy_old:
         confidence += 0.12
-        proof.append(evidence(f"{healthy_old[0].ref()}/status", f"previous revision pod Running, ready, restarts="
-                              f"{sum(c.restart_count for c in healthy_old[0].containers)}"))
+        old = healthy_old[0]
+        proof.append(evidence(f"{old.ref()}/status", f"phase={old.phase} " + " ".join(
+            f"{c.name}: ready={c.ready} restartCount={c.restart_count} image={c.image}" for c in old.containers)))
     elif old_rs is not None:
         confidence += 0.06
         proof.append(evidence(f"replicaset {namespace}/{old_rs.name}",
