@@ -37,6 +37,9 @@ P = "checkout-6d5f7c9b8-a1"
     ("ERROR: could not write to file \"base/16384/t3_1\": No space left on device", "volume_full"),
     ("level=fatal msg=\"invalid configuration: missing required setting DATABASE_URL\"", "app_config_error"),
     ("dial tcp 172.20.1.4:6379: i/o timeout", "network_timeout"),
+    ("2026-03-11 ERROR 获取数据库连接超时: 连接池已满 (active=20)", "db_connection_pool_exhausted"),
+    ("调用库存服务失败: 连接被拒绝", "dependency_unavailable"),
+    ("写入失败: 磁盘空间不足", "volume_full"),
 ])
 def test_log_lines_are_classified_by_family(line, family):
     # Given one log line in an application's own format

@@ -112,6 +112,16 @@ def test_evicted_pods_under_disk_pressure():
     assert any("DiskPressure" in e.source for e in findings[0].evidence)
 
 
+def test_an_evicted_pod_left_over_from_days_ago_is_not_a_cause():
+    # Given a Failed/Evicted pod whose eviction happened three days ago, and no Evicted event
+    msg = "The node was low on resource: memory."
+    stale = pod(P, phase="Failed", reason="Evicted", message=msg,
+                statuses=[cstatus(state=terminated("Error", 137, 60 * 72), ready=False)])
+    # When the nodes analyzer runs
+    # Then nothing is reported
+    assert nodes.analyze(snap(pods=[stale])) == []
+
+
 def test_hpa_pinned_at_max_with_hot_cpu():
     # Given an HPA at maxReplicas with CPU far above target
     hpa = {"metadata": {"name": "checkout", "namespace": "shop"},

@@ -16,13 +16,15 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"certificate has expired|certificate is not yet valid|x509: certificate .{0,80}(?:expired|not yet valid)|"
         r"CERT_HAS_EXPIRED|CertificateExpiredException|CertificateNotYetValidException|"
         r"certificate expired|PKIX path validation failed.{0,120}(?:validity|expired)|"
-        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired", _I)),
+        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired"
+        r"|证书已过期|证书过期", _I)),
     ("dns_resolution_failure", re.compile(
         r"no such host|EAI_AGAIN|Temporary failure in name resolution|Name or service not known|"
         r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
         r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
         r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
-        r"Failed to resolve '", _I)),
+        r"Failed to resolve '"
+        r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
         r"Timeout)|QueuePool limit of size \d+ overflow -?\d+ reached|timeout waiting for (?:a )?(?:free |idle "
@@ -35,14 +37,17 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
         r"pool_timeout|max open connections reached|Pool empty\. Unable to fetch a connection|"
         r"TooManyConnectionsError|max pool size was reached|no more connections allowed|"
-        r"pool acquisition timed out|connection acquisition timed out|pool timed out", _I)),
+        r"pool acquisition timed out|connection acquisition timed out|pool timed out"
+        r"|连接池(?:已满|耗尽|用尽)|获取(?:数据库)?连接超时", _I)),
     ("volume_full", re.compile(
         r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
-        r"Disk quota exceeded|out of disk space", _I)),
+        r"Disk quota exceeded|out of disk space"
+        r"|磁盘空间不足|磁盘已满", _I)),
     ("permission_denied", re.compile(
         r"\bEACCES\b|permission denied(?! for (?:table|relation|schema|database|sequence|function))|"
         r"Read-only file system|\bEROFS\b|PermissionError|AccessDeniedException|Operation not permitted|"
-        r"\bEPERM\b", _I)),
+        r"\bEPERM\b"
+        r"|权限不足|拒绝访问|只读文件系统", _I)),
     ("app_config_error", re.compile(
         r"invalid (?:config(?:uration)?|value|setting|option|port|duration|log ?level|url|dsn)\b|"
         r"(?:config(?:uration)?|settings?) (?:error|is invalid|invalid|validation failed)|"
@@ -56,14 +61,16 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"must be (?:one of|a positive|a valid)|(?:config|configuration) file\b.{0,80}(?:error|invalid|failed|"
         r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
         r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
-        r"invalid (?:boolean|integer|number|duration)\b", _I)),
+        r"invalid (?:boolean|integer|number|duration)\b"
+        r"|配置(?:错误|无效|非法)|无效的配置", _I)),
     ("dependency_unavailable", re.compile(
         r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
         r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
         r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
         r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
-        r"ServiceUnavailable|Connection closed by upstream", _I)),
+        r"ServiceUnavailable|Connection closed by upstream"
+        r"|连接被拒绝|服务不可用", _I)),
     ("network_timeout", re.compile(
         r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
         r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
@@ -75,23 +82,23 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # lines match nothing, and a substring test costs far less than a many-branch regex search.
 _TRIGGERS: dict[str, tuple[str, ...]] = {
     "rbac_forbidden": ("forbidden", "resource"),
-    "certificate_expired": ("certif", "cert_has_expired", "pkix"),
+    "certificate_expired": ("certif", "cert_has_expired", "pkix", "证书"),
     "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
-                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve"),
+                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve", "解析"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
-                                     "max open connections", "toomanyconnections", "no more connections"),
-    "volume_full": ("no space left", "enospc", "disk", "could not extend file"),
+                                     "max open connections", "toomanyconnections", "no more connections", "连接池", "获取"),
+    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "磁盘"),
     "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
-                          "operation not permitted", "eperm"),
+                          "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal"),
+                         "flag", "illegal", "配置"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "could not connect", "no route to host", "ehostunreach", "connecting to",
-                               "failed to connect"),
+                               "failed to connect", "连接被拒绝", "不可用"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
     "cpu_throttling": ("throttl",),
 }

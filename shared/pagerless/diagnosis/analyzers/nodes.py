@@ -54,8 +54,8 @@ def _evictions(snapshot: Snapshot) -> list[Finding]:
         if not evicted:
             continue
         message = pod.message or (events[0].message if events else "")
-        if not events and pod.created and not is_recent(snapshot, pod.created, minutes=24 * 60):
-            continue  # an old evicted pod nobody cleaned up
+        if not events and not is_recent(snapshot, _eviction_time(pod), minutes=2 * 60, unknown=True):
+            continue  # an old evicted pod nobody cleaned up: Failed pods linger for days
         resource = (_LOW_ON.search(message) or _LOW_ON.search(" ".join(e.message for e in events)))
         resource_name = resource.group(1) if resource else "resources"
         proof = [evidence(f"{pod.ref()}/status", f"reason=Evicted message={message}")] if pod.reason else []
@@ -78,6 +78,12 @@ def _evictions(snapshot: Snapshot) -> list[Finding]:
                   f"kubelet evicted {pod.name} from node {pod.node_name or '?'}: node low on {resource_name}",
                   proof, remediations, target)
     return found.findings()
+
+
+def _eviction_time(pod) -> str | None:
+    times = [str(c.get("lastTransitionTime")) for c in pod.conditions.values() if c.get("lastTransitionTime")]
+    times += [str(c.terminated.get("finishedAt")) for c in pod.containers if c.terminated.get("finishedAt")]
+    return max(times) if times else None
 
 
 def snapshot_node(snapshot: Snapshot, name: str):
