@@ -20,6 +20,9 @@ _MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi
                  "Gi": 1024**3, "Ti": 1024**4}
 
 
+_OWNER_KEYS = {"ReplicaSet": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job"}
+
+
 def parse_time(value: object) -> datetime | None:
     """An RFC 3339 timestamp (Z or offset, any fraction) as an aware datetime; None if absent."""
     if isinstance(value, datetime):
@@ -124,7 +127,14 @@ class Pod:
         return f"pod {self.namespace}/{self.name}"
 
     def target(self, container: str | None = None) -> dict[str, str]:
-        target = {"kind": "Pod", "namespace": self.namespace, "name": self.name, "workload": self.workload}
+        """What a finding about this pod is about, with the keys the remediation planner reads."""
+        target = {"kind": "Pod", "namespace": self.namespace, "name": self.name, "pod": self.name,
+                  "workload": self.workload}
+        owner_key = _OWNER_KEYS.get(self.owner_kind)
+        if owner_key:
+            target[owner_key] = self.workload
+        if self.node_name:
+            target["node"] = self.node_name
         if container:
             target["container"] = container
         return target

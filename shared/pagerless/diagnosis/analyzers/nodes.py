@@ -38,7 +38,7 @@ def _not_ready(snapshot: Snapshot) -> list[Finding]:
                 proof.append(evidence(event.source, event.detail))
                 break
         workloads = sorted({p.workload for p in stranded})
-        target = {"kind": "Node", "name": node.name, "pods": ",".join(p.name for p in stranded[:20])}
+        target = {"kind": "Node", "name": node.name, "node": node.name, "pods": ",".join(p.name for p in stranded[:20])}
         findings.append(make_finding(
             NAME, "node_not_ready", 0.88,
             f"node {node.name} is NotReady (Ready={ready.get('status')}) and strands pods of "
@@ -73,7 +73,6 @@ def _evictions(snapshot: Snapshot) -> list[Finding]:
         remediations = ["clean_node_disk", "set_ephemeral_storage_limits"] if disk else [
             "remediate_node", "increase_memory_limit"]
         target = pod.target()
-        target["node"] = pod.node_name
         found.add(pod, "node_pressure_eviction", 0.88,
                   f"kubelet evicted {pod.name} from node {pod.node_name or '?'}: node low on {resource_name}",
                   proof, remediations, target)

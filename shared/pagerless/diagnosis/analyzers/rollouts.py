@@ -61,7 +61,8 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
     kind = "image" if image_changed else "config-only (image unchanged)"
     summary = (f"{workload} started failing after its {kind} rollout {int(minutes)} min before the alert; "
                f"{len(failing)} pod(s) of the new revision fail")
-    target = {"kind": "Deployment", "namespace": namespace, "name": workload, "workload": workload}
+    target = {"kind": "Deployment", "namespace": namespace, "name": workload, "deployment": workload,
+              "workload": workload}
     return make_finding(NAME, "bad_deploy", confidence, summary, proof, ["rollback_deployment"], target)
 
 

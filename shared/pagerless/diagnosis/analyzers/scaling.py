@@ -41,16 +41,19 @@ def _hpas(snapshot: Snapshot) -> list[Finding]:
             f"HPA {hpa.name} is pinned at maxReplicas={hpa.max_replicas} ({usage})", proof,
             ["raise_hpa_max", "add_node_capacity"],
             {"kind": "HorizontalPodAutoscaler", "namespace": hpa.namespace, "name": hpa.name,
-             "workload": hpa.target_name}))
+             "workload": hpa.target_name,
+             **({"deployment": hpa.target_name} if hpa.target_kind == "Deployment" else {})}))
     return findings
 
 
 def _quotas(snapshot: Snapshot) -> list[Finding]:
     by_workload: dict[tuple[str, str], list] = {}
+    kinds: dict[tuple[str, str], str] = {}
     for event in snapshot.events:
         if event.reason in ("FailedCreate", "FailedCreatePod") and _QUOTA.search(event.message):
             workload = _workload_of(snapshot, event.kind, event.namespace, event.name)
             by_workload.setdefault((event.namespace, workload), []).append(event)
+            kinds[(event.namespace, workload)] = "Deployment" if event.kind == "ReplicaSet" else event.kind
     for deployment in snapshot.deployments:
         for condition in deployment.conditions:
             if condition.get("type") == "ReplicaFailure" and _QUOTA.search(str(condition.get("message", ""))):
@@ -68,11 +71,12 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
         if deployment is not None:
             proof.append(evidence(f"deployment {namespace}/{workload}/status",
                                   f"replicas={deployment.replicas} readyReplicas={deployment.ready}"))
+        kind = kinds.get((namespace, workload), "Deployment")
         findings.append(make_finding(
             NAME, "resource_quota_exceeded", 0.9,
             f"new pods of {workload} are rejected by a ResourceQuota in namespace {namespace}", proof,
             ["increase_quota", "reduce_resource_requests"],
-            {"kind": "Deployment", "namespace": namespace, "name": workload, "workload": workload}))
+            {"kind": kind, "namespace": namespace, "name": workload, kind.lower(): workload, "workload": workload}))
     return findings
 
 
