@@ -1,6 +1,6 @@
 """Snapshots with no conclusive signal: the honest answer is insufficient_evidence."""
 
-from k8s import running, spec, status, terminated
+from k8s import running, spec, status, terminated, waiting
 from registry import scenario
 from world import World
 
@@ -65,4 +65,31 @@ def generic_errors() -> dict:
         ]))
     return w.scenario({"title": "SignupErrorRateElevated", "description": "signup 5xx 1.2%", "severity": "warning",
                        "source": "sentry", "labels": {"namespace": "accounts", "service": "signup-api"}},
+                      {"category": "insufficient_evidence", "evidence_contains": []})
+
+
+@scenario("inconclusive_noisy_cluster_healthy_service.json")
+def noisy_cluster() -> dict:
+    w = World(AT)
+    w.noise()
+    clk = w.clk
+    w.healthy("inventory", "stock-api", "ghcr.io/acme/stock-api:4.0.2", replicas=3,
+              log=f"{clk.log_ts(3)} INFO GET /stock/sku-1182 200 41ms")
+    csi = "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.29.99"
+    w.deployment("kube-system", "ebs-csi-controller", [spec("ebs-plugin", csi, port=None)], revision=9, replicas=1,
+                 ready=0)
+    p = w.pod("kube-system", "ebs-csi-controller", 9, [spec("ebs-plugin", csi, port=None)], [status(
+        "ebs-plugin", csi, waiting("ImagePullBackOff", f'Back-off pulling image "{csi}"'), ready=False)],
+        created_min=20)
+    w.event("kube-system", "Pod", p, "Failed", f'Failed to pull image "{csi}": not found', count=9, first=20, last=1)
+    job_img = "ghcr.io/acme/nightly-export:1.0.0"
+    w.deployment("batch", "nightly-export", [spec("export", job_img, mem_lim="128Mi")], revision=2, replicas=1,
+                 ready=0)
+    w.pod("batch", "nightly-export", 2, [spec("export", job_img, mem_lim="128Mi")], [status(
+        "export", job_img, waiting("CrashLoopBackOff"), last=terminated("OOMKilled", 137, clk.ago(minutes=4),
+                                                                       clk.ago(minutes=3)), ready=False, restarts=12)],
+        created_min=60 * 3)
+    return w.scenario({"title": "库存接口错误率升高", "description": "stock-api 5xx 0.6%（阈值 0.5%），持续 5 分钟",
+                       "severity": "warning", "source": "prometheus",
+                       "labels": {"namespace": "inventory", "service": "stock-api"}},
                       {"category": "insufficient_evidence", "evidence_contains": []})

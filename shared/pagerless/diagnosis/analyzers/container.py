@@ -88,8 +88,9 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
                 code == 128 and _EXEC_FAILURE.search(message)):
             proof = [evidence(container_path(pod, c, field), terminated_detail(term))]
             proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
-            log = snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name)
-            proof += [evidence(f"log {pod.namespace}/{pod.name}/{c.name}#previous", line) for line in log[-2:]]
+            previous = bool(snapshot.log(pod, c.name, previous=True))
+            source = f"log {pod.namespace}/{pod.name}/{c.name}" + ("#previous" if previous else "")
+            proof += [evidence(source, line) for line in snapshot.log(pod, c.name, previous)[-2:]]
             command = c.spec.get("command") or c.spec.get("args")
             if command:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].command", str(command)))
@@ -120,11 +121,12 @@ def _oom(snapshot, pod, c, term, field, events, found) -> None:
 
 
 def _crash(snapshot, pod, c, term, field, events, found) -> None:
-    lines = app_error_lines(snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name))
+    previous = bool(snapshot.log(pod, c.name, previous=True))
+    lines = app_error_lines(snapshot.log(pod, c.name, previous))
     proof = [evidence(container_path(pod, c, field), terminated_detail(term))] if term else []
     if c.waiting.get("reason"):
         proof.insert(0, evidence(container_path(pod, c, "state.waiting"), f"reason={c.waiting.get('reason')}"))
-    log_source = f"log {pod.namespace}/{pod.name}/{c.name}#previous"
+    log_source = f"log {pod.namespace}/{pod.name}/{c.name}" + ("#previous" if previous else "")
     proof += [evidence(log_source, line) for line in lines[:2]]
     proof += [evidence(e.source, e.detail) for e in events if e.reason == "BackOff"][:1]
     confidence = 0.72 if lines else 0.55
