@@ -117,3 +117,35 @@ def test_replicas_with_the_same_fault_become_one_finding():
     findings = container.analyze(snap(pods=pods))
     # Then one finding says two pods are affected
     assert len(findings) == 1 and "2 pods" in findings[0].summary
+
+
+def test_an_init_container_that_cannot_pull_is_an_image_pull_error():
+    # Given a pod in Init:ImagePullBackOff
+    init = cstatus("wait-for-db", state=waiting("ImagePullBackOff", 'Back-off pulling image "busybox:1.366"'),
+                   ready=False)
+    app = cstatus(state=waiting("PodInitializing"), ready=False)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")])
+    # When the container analyzer runs
+    # Then the pull is the fault, not a generic init failure
+    assert categories(container.analyze(snapshot)) == ["image_pull_error"]
+
+
+def test_run_as_non_root_refusal_is_a_security_context_problem():
+    # Given a container the kubelet refuses to create because the image runs as root
+    message = 'container has runAsNonRoot and image will run as root (pod: "checkout-6d5f7c9b8-a1_shop", container: app)'
+    status = cstatus(state=waiting("CreateContainerConfigError", message), ready=False)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then it is permission_denied with fix_security_context, not a missing reference
+    assert categories(findings) == ["permission_denied"]
+    assert findings[0].remediations == ["fix_security_context"]
+
+
+def test_the_shells_last_words_reveal_a_missing_binary_whatever_the_exit_code():
+    # Given a container exiting 1 whose last log line says the entrypoint binary does not exist
+    status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=6)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+                    logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "exec /app/server: exec format error"})
+    # When the container analyzer runs
+    # Then it is wrong_command_or_entrypoint
+    assert categories(container.analyze(snapshot)) == ["wrong_command_or_entrypoint"]

@@ -23,6 +23,7 @@ _EXEC_FAILURE = re.compile(r"executable file not found|exec format error|no such
 _EXEC_LOG = re.compile(r"exec format error|executable file not found|exec: \S+: not found|: command not found|"
                        r"^(?:/bin/)?(?:ba)?sh: (?:\d+: )?\S+: (?:not found|Permission denied)|"
                        r"exec /\S+: no such file or directory", re.I)
+_SECURITY_CONTEXT = re.compile(r"runAsNonRoot|non-numeric user|will run as root", re.I)
 _QUIET_EXIT_CODES = frozenset({137, 143})  # SIGKILL/SIGTERM: probes, evictions, rollouts, not app errors
 
 
@@ -46,26 +47,8 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
     terminations = [(t, f) for t, f in ((current, "state.terminated"), (recent_last, "lastState.terminated")) if t]
     target = pod.target(c.name)
 
-    if waiting_reason in _PULL_REASONS:
-        pull_events = [e for e in events if e.reason in ("Failed", "ErrImagePull") and "pull" in e.message.lower()]
-        text = " ".join([waiting_message] + [e.message for e in pull_events])
-        remediations = ["fix_image_pull_secret"] if _PULL_AUTH.search(text) and not _PULL_MISSING.search(text) \
-            else ["fix_image_reference", "fix_image_pull_secret"] if not _PULL_MISSING.search(text) \
-            else ["fix_image_reference"]
-        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}"),
-                 evidence(f"{pod.ref()}/spec.containers[{c.name}].image", c.image or str(c.spec.get("image", "")))]
-        proof += [evidence(e.source, e.detail) for e in pull_events[:2]]
-        found.add(pod, "image_pull_error", 0.93, f"image {c.spec.get('image') or c.image} cannot be pulled "
-                  f"({waiting_reason})", proof, remediations, target)
+    if _waiting_fault(pod, c, events, found):
         return
-    if waiting_reason == "CreateContainerConfigError":
-        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
-        proof += [evidence(e.source, e.detail) for e in events if e.reason == "Failed"][:2]
-        found.add(pod, "missing_config_reference", 0.93,
-                  f"container {c.name} cannot be created: {waiting_message or 'a ConfigMap/Secret is missing'}",
-                  proof, ["fix_config"], target)
-        return
-
     if waiting_reason in ("RunContainerError", "CreateContainerError", "StartError") and _EXEC_FAILURE.search(
             waiting_message + " " + " ".join(e.message for e in events if e.reason == "Failed")):
         proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
@@ -107,6 +90,39 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
         _crash(snapshot, pod, c, last, "lastState.terminated", events, found)
 
 
+def _waiting_fault(pod: Pod, c: Container, events: list, found: WorkloadFindings) -> bool:
+    """Faults that keep a container (app or init) from being created at all."""
+    waiting_reason = str(c.waiting.get("reason", ""))
+    waiting_message = str(c.waiting.get("message", ""))
+    target = pod.target(c.name)
+    if waiting_reason in _PULL_REASONS:
+        pull_events = [e for e in events if e.reason in ("Failed", "ErrImagePull") and "pull" in e.message.lower()]
+        text = " ".join([waiting_message] + [e.message for e in pull_events])
+        remediations = ["fix_image_pull_secret"] if _PULL_AUTH.search(text) and not _PULL_MISSING.search(text) \
+            else ["fix_image_reference", "fix_image_pull_secret"] if not _PULL_MISSING.search(text) \
+            else ["fix_image_reference"]
+        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}"),
+                 evidence(f"{pod.ref()}/spec.containers[{c.name}].image", c.image or str(c.spec.get("image", "")))]
+        proof += [evidence(e.source, e.detail) for e in pull_events[:2]]
+        found.add(pod, "image_pull_error", 0.93, f"image {c.spec.get('image') or c.image} cannot be pulled "
+                  f"({waiting_reason})", proof, remediations, target)
+        return True
+    if waiting_reason == "CreateContainerConfigError" and _SECURITY_CONTEXT.search(waiting_message):
+        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
+        found.add(pod, "permission_denied", 0.88, f"container {c.name} is refused by its securityContext: "
+                  f"{waiting_message[:120]}", proof, ["fix_security_context"], target)
+        return True
+    if waiting_reason == "CreateContainerConfigError":
+        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
+        proof += [evidence(e.source, e.detail) for e in events if e.reason == "Failed"][:2]
+        found.add(pod, "missing_config_reference", 0.93,
+                  f"container {c.name} cannot be created: {waiting_message or 'a ConfigMap/Secret is missing'}",
+                  proof, ["fix_config"], target)
+        return True
+
+    return False
+
+
 def _oom(snapshot, pod, c, term, field, events, found) -> None:
     proof = [evidence(container_path(pod, c, field), terminated_detail(term))]
     limit = c.limits.get("memory")
@@ -136,6 +152,8 @@ def _crash(snapshot, pod, c, term, field, events, found) -> None:
 
 
 def _init_failure(snapshot, pod, c, events, found) -> None:
+    if _waiting_fault(pod, c, events, found):
+        return
     waiting = str(c.waiting.get("reason", ""))
     failed = [(t, f) for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))
               if t and _exit_code(t) not in (0, None) and (f == "state.terminated" or is_recent(snapshot, t.get("finishedAt"), unknown=True))]
