@@ -101,10 +101,9 @@ def snapshot_from_scenario(scenario: Mapping | str | Path) -> Snapshot:
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     alert = _alert(scenario.get("alert") or {})
-    cluster = scenario.get("cluster") or {}
-    pods = [Pod.from_obj(o) for o in _items(cluster, "pods")]
-    pods = [p for p in pods if p is not None]
-    events = [e for e in (Event.from_obj(o) for o in _items(cluster, "events")) if e is not None]
+    cluster = scenario.get("cluster") if isinstance(scenario.get("cluster"), Mapping) else {}
+    pods = _parse(Pod, _items(cluster, "pods"))
+    events = _parse(Event, _items(cluster, "events"))
     recorded = [t for t in (_latest_time(pods), *(e.last for e in events)) if t]
     at = alert.starts_at or (max(recorded) if recorded else datetime.now(UTC))
     events = [e for e in events if e.last is None or at - EVENT_WINDOW <= e.last <= at + EVENT_AFTER]
@@ -114,14 +113,14 @@ def snapshot_from_scenario(scenario: Mapping | str | Path) -> Snapshot:
         at=at,
         pods=pods,
         events=events,
-        deployments=[d for d in (Deployment.from_obj(o) for o in _items(cluster, "deployments")) if d],
-        replicasets=[r for r in (ReplicaSet.from_obj(o) for o in _items(cluster, "replicasets")) if r],
-        nodes=[n for n in (Node.from_obj(o) for o in _items(cluster, "nodes")) if n],
-        pvcs=[p for p in (Pvc.from_obj(o) for o in _items(cluster, "pvcs")) if p],
-        hpas=[h for h in (Hpa.from_obj(o) for o in _items(cluster, "hpas")) if h],
+        deployments=_parse(Deployment, _items(cluster, "deployments")),
+        replicasets=_parse(ReplicaSet, _items(cluster, "replicasets")),
+        nodes=_parse(Node, _items(cluster, "nodes")),
+        pvcs=_parse(Pvc, _items(cluster, "pvcs")),
+        hpas=_parse(Hpa, _items(cluster, "hpas")),
         network_policies=_items(cluster, "networkpolicies"),
         logs=_logs(cluster.get("logs")),
-        deploys=[d for d in (Deploy.from_obj(o) for o in scenario.get("deploys") or []) if d],
+        deploys=_parse(Deploy, _as_list(scenario.get("deploys"))),
         focus=focus,
         scenario=scenario,
     )
@@ -134,6 +133,23 @@ def _items(cluster: Mapping, key: str) -> list[dict]:
     if isinstance(value, Mapping):
         value = value.get("items")
     return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
+
+
+def _parse(kind, objects: list) -> list:
+    """Each object as ``kind``; one that cannot be read (junk where a field should be) is skipped."""
+    parsed = []
+    for obj in objects:
+        try:
+            item = kind.from_obj(obj)
+        except (TypeError, ValueError, AttributeError, KeyError):
+            continue
+        if item is not None:
+            parsed.append(item)
+    return parsed
+
+
+def _as_list(value: object) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _logs(raw: object) -> dict[str, tuple[str, ...]]:
@@ -151,7 +167,9 @@ def _logs(raw: object) -> dict[str, tuple[str, ...]]:
 
 
 def _alert(raw: Mapping) -> Alert:
-    labels = {str(k): str(v) for k, v in (raw.get("labels") or {}).items() if v is not None}
+    raw = raw if isinstance(raw, Mapping) else {}
+    raw_labels = raw.get("labels") if isinstance(raw.get("labels"), Mapping) else {}
+    labels = {str(k): str(v) for k, v in raw_labels.items() if v is not None}
     source = str(raw.get("source") or "scenario")
     title = str(raw.get("title") or labels.get("alertname") or "alert")
     return Alert(
@@ -164,7 +182,8 @@ def _alert(raw: Mapping) -> Alert:
         namespace=labels.get("namespace") or None,
         pod=labels.get("pod") or None,
         labels=labels,
-        annotations={str(k): str(v) for k, v in (raw.get("annotations") or {}).items()},
+        annotations={str(k): str(v) for k, v in raw.get("annotations").items()}
+        if isinstance(raw.get("annotations"), Mapping) else {},
         starts_at=parse_time(raw.get("starts_at")),
     )
 

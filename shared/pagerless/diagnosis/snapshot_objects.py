@@ -54,6 +54,23 @@ def memory_bytes(value: object) -> float | None:
     return float(match.group(1)) * _MEMORY_UNITS[match.group(2)]
 
 
+def to_int(value: object, default: int = 0) -> int:
+    """An integer field that may be missing, a string, or junk."""
+    try:
+        return int(value) if value is not None and value != "" else default
+    except (TypeError, ValueError):
+        return default
+
+
+def dicts(value: object) -> list[dict]:
+    """The dict items of a list field; anything else (missing, junk) is an empty list."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def by_key(value: object, key: str) -> dict[str, dict]:
+    return {str(d[key]): d for d in dicts(value) if d.get(key)}
+
+
 def _meta(obj: dict) -> dict:
     meta = obj.get("metadata")
     return meta if isinstance(meta, dict) else {}
@@ -145,8 +162,8 @@ class Pod:
         name = meta.get("name")
         if not name:
             return None
-        labels = _dict(meta.get("labels"))
-        owners = [o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)]
+        labels = {str(k): str(v) for k, v in _dict(meta.get("labels")).items()}
+        owners = dicts(meta.get("ownerReferences"))
         owner = next((o for o in owners if o.get("controller")), owners[0] if owners else {})
         owner_kind, owner_name = str(owner.get("kind", "")), str(owner.get("name", ""))
         app = str(labels.get("app.kubernetes.io/name") or labels.get("app") or labels.get("k8s-app") or "")
@@ -160,8 +177,8 @@ class Pod:
         if not workload:
             match = _DEPLOYMENT_POD.match(str(name)) or _STATEFUL_POD.match(str(name))
             workload = app or (match.group(1) if match else str(name))
-        specs = {c.get("name"): c for c in spec.get("containers") or [] if isinstance(c, dict)}
-        init_specs = {c.get("name"): c for c in spec.get("initContainers") or [] if isinstance(c, dict)}
+        specs = by_key(spec.get("containers"), "name")
+        init_specs = by_key(spec.get("initContainers"), "name")
         return cls(
             namespace=str(meta.get("namespace") or "default"), name=str(name),
             phase=str(status.get("phase", "")), reason=str(status.get("reason", "")),
@@ -170,7 +187,7 @@ class Pod:
             created=parse_time(meta.get("creationTimestamp")),
             containers=_containers(status.get("containerStatuses"), specs, init=False),
             init_containers=_containers(status.get("initContainerStatuses"), init_specs, init=True),
-            conditions={c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)},
+            conditions=by_key(status.get("conditions"), "type"),
             spec=spec, ip=str(status.get("podIP") or ""),
         )
 
@@ -183,7 +200,7 @@ def _containers(statuses: object, specs: dict, init: bool) -> tuple[Container, .
         seen.add(s["name"])
         result.append(Container(
             name=str(s["name"]), init=init, image=str(s.get("image", "")), ready=bool(s.get("ready")),
-            restart_count=int(s.get("restartCount") or 0), state=_dict(s.get("state")),
+            restart_count=to_int(s.get("restartCount")), state=_dict(s.get("state")),
             last_state=_dict(s.get("lastState")), spec=_dict(specs.get(s["name"])),
         ))
     for name, spec in specs.items():  # a pod that never started has specs but no statuses
@@ -225,5 +242,5 @@ class Event:
             namespace=str(involved.get("namespace") or meta.get("namespace") or ""),
             kind=str(involved.get("kind", "")), name=str(involved["name"]), reason=str(obj.get("reason", "")),
             message=str(obj.get("message") or obj.get("note") or "").strip(), type=str(obj.get("type", "")),
-            count=int(obj.get("count") or _dict(obj.get("series")).get("count") or 1), first=first, last=last,
+            count=to_int(obj.get("count") or _dict(obj.get("series")).get("count"), 1), first=first, last=last,
         )

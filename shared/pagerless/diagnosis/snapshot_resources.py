@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from pagerless.diagnosis.snapshot_objects import _dict, _meta, parse_time
+from pagerless.diagnosis.snapshot_objects import _dict, _meta, by_key, dicts, parse_time, to_int
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,11 +31,11 @@ class Deployment:
         template_spec = _dict(_dict(spec.get("template")).get("spec"))
         return cls(
             namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
-            replicas=int(spec.get("replicas", 1) if spec.get("replicas") is not None else 1),
-            ready=int(status.get("readyReplicas") or 0), available=int(status.get("availableReplicas") or 0),
+            replicas=to_int(spec.get("replicas"), 1),
+            ready=to_int(status.get("readyReplicas"), 0), available=to_int(status.get("availableReplicas"), 0),
             revision=str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "")),
-            conditions=[c for c in status.get("conditions") or [] if isinstance(c, dict)],
-            containers=[c for c in template_spec.get("containers") or [] if isinstance(c, dict)],
+            conditions=dicts(status.get("conditions")),
+            containers=dicts(template_spec.get("containers")),
             created=parse_time(meta.get("creationTimestamp")),
         )
 
@@ -61,16 +61,16 @@ class ReplicaSet:
         meta, spec, status = _meta(obj), _dict(obj.get("spec")), _dict(obj.get("status"))
         if not meta.get("name"):
             return None
-        owner = next((o for o in meta.get("ownerReferences") or [] if isinstance(o, dict)), {})
+        owner = next(iter(dicts(meta.get("ownerReferences"))), {})
         revision = str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0"))
         template = _dict(spec.get("template"))
         return cls(
             namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
             deployment=str(owner.get("name", "")), revision=int(revision) if revision.isdigit() else 0,
-            created=parse_time(meta.get("creationTimestamp")), replicas=int(spec.get("replicas") or 0),
-            ready=int(status.get("readyReplicas") or 0),
+            created=parse_time(meta.get("creationTimestamp")), replicas=to_int(spec.get("replicas"), 0),
+            ready=to_int(status.get("readyReplicas"), 0),
             template_hash=str(_dict(meta.get("labels")).get("pod-template-hash", "")),
-            containers=[c for c in _dict(template.get("spec")).get("containers") or [] if isinstance(c, dict)],
+            containers=dicts(_dict(template.get("spec")).get("containers")),
         )
 
 
@@ -88,8 +88,8 @@ class Node:
             return None
         return cls(
             name=str(meta["name"]),
-            conditions={c.get("type"): c for c in status.get("conditions") or [] if isinstance(c, dict)},
-            taints=[t for t in spec.get("taints") or [] if isinstance(t, dict)],
+            conditions=by_key(status.get("conditions"), "type"),
+            taints=dicts(spec.get("taints")),
             unschedulable=bool(spec.get("unschedulable")),
         )
 
@@ -133,13 +133,13 @@ class Hpa:
         if not meta.get("name"):
             return None
         targets = {}
-        for m in spec.get("metrics") or []:
+        for m in dicts(spec.get("metrics")):
             resource = _dict(_dict(m).get("resource"))
             targets[resource.get("name")] = _dict(resource.get("target")).get("averageUtilization")
         if spec.get("targetCPUUtilizationPercentage") is not None:  # autoscaling/v1
             targets["cpu"] = spec["targetCPUUtilizationPercentage"]
         metrics = []
-        for m in status.get("currentMetrics") or []:
+        for m in dicts(status.get("currentMetrics")):
             resource = _dict(_dict(m).get("resource"))
             current = _dict(resource.get("current")).get("averageUtilization")
             metrics.append((resource.get("name"), current, targets.get(resource.get("name"))))
@@ -149,10 +149,10 @@ class Hpa:
         return cls(
             namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
             target_kind=str(ref.get("kind", "")), target_name=str(ref.get("name", "")),
-            min_replicas=int(spec.get("minReplicas") or 1), max_replicas=int(spec.get("maxReplicas") or 0),
-            current_replicas=int(status.get("currentReplicas") or 0),
-            desired_replicas=int(status.get("desiredReplicas") or 0), metrics=metrics,
-            conditions=[c for c in status.get("conditions") or [] if isinstance(c, dict)],
+            min_replicas=to_int(spec.get("minReplicas"), 1), max_replicas=to_int(spec.get("maxReplicas"), 0),
+            current_replicas=to_int(status.get("currentReplicas"), 0),
+            desired_replicas=to_int(status.get("desiredReplicas"), 0), metrics=metrics,
+            conditions=dicts(status.get("conditions")),
         )
 
 

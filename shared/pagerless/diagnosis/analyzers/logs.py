@@ -10,6 +10,7 @@ from pagerless.diagnosis.analyzers.dependencies import dependency_state
 from pagerless.diagnosis.analyzers.logscan import LogMatch, scan
 from pagerless.diagnosis.models import Evidence, Finding
 from pagerless.diagnosis.snapshot import Pod, Snapshot
+from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "logs"
 _BASE = {
@@ -89,8 +90,8 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
         if category is None:
             return None
     if family == "volume_full":
-        claims = [v["persistentVolumeClaim"].get("claimName") for v in pod.spec.get("volumes") or []
-                  if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)]
+        claims = [v["persistentVolumeClaim"].get("claimName") for v in dicts(pod.spec.get("volumes"))
+                  if isinstance(v.get("persistentVolumeClaim"), dict)]
         if claims:
             confidence += 0.1
             proof.append(evidence(f"{pod.ref()}/spec.volumes", f"persistentVolumeClaim claimName={claims[0]}"))
@@ -115,7 +116,7 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
         return "dependency_unavailable", (0.5 if state.healthy else 0.6) + 0.03 * min(count - 1, 3)
     # Timeouts: to a healthy in-cluster service they point at a NetworkPolicy; otherwise at the service.
     policies = [p for p in snapshot.network_policies
-                if (p.get("metadata") or {}).get("namespace") in (namespace, state.namespace)]
+                if isinstance(p.get("metadata"), dict) and p["metadata"].get("namespace") in (namespace, state.namespace)]
     if state.known and state.healthy and policies:
         for policy in policies[:2]:
             meta = policy.get("metadata") or {}

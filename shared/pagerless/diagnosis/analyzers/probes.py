@@ -8,6 +8,7 @@ from pagerless.diagnosis.analyzers.base import container_path, evidence, is_rece
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Container, Pod, Snapshot
+from pagerless.diagnosis.snapshot_objects import to_int
 
 NAME = "probes"
 _STARTED_IN = re.compile(r"(?:Started \S+ in|started in|startup took|ready in|initiali[sz]ed in) "
@@ -48,11 +49,11 @@ def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, f
     last = c.last_terminated
     killed = last and last.get("reason") != "OOMKilled" and str(last.get("exitCode")) in ("137", "143") and (
         is_recent(snapshot, last.get("finishedAt"), unknown=True))
-    probe = c.spec.get("livenessProbe") or {}
+    probe = c.spec.get("livenessProbe") if isinstance(c.spec.get("livenessProbe"), dict) else {}
     if not killed or not (events or (probe and c.restart_count >= 2)):
         return False
-    delay = int(probe.get("initialDelaySeconds") or 0)
-    budget = delay + int(probe.get("periodSeconds") or 10) * int(probe.get("failureThreshold") or 3)
+    delay = to_int(probe.get("initialDelaySeconds"))
+    budget = delay + to_int(probe.get("periodSeconds"), 10) * to_int(probe.get("failureThreshold"), 3)
     no_startup = not c.spec.get("startupProbe")
     startup = _startup_seconds(snapshot, pod, c)
     confidence = 0.6 + (0.15 if events else 0.0) + (0.1 if no_startup and delay <= 30 and c.spec else 0.0)

@@ -24,7 +24,7 @@ def _hpas(snapshot: Snapshot) -> list[Finding]:
         if hpa.max_replicas <= 0 or hpa.current_replicas < hpa.max_replicas:
             continue
         hot = [(name, cur, tgt) for name, cur, tgt in hpa.metrics
-               if cur is not None and tgt and float(cur) >= float(tgt) * _OVER_TARGET]
+               if _number(cur) is not None and _number(tgt) and _number(cur) >= _number(tgt) * _OVER_TARGET]
         limited = [c for c in hpa.conditions if c.get("type") == "ScalingLimited" and c.get("status") == "True"]
         if not hot and not limited:
             continue
@@ -78,6 +78,13 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
             ["increase_quota", "reduce_resource_requests"],
             {"kind": kind, "namespace": namespace, "name": workload, kind.lower(): workload, "workload": workload}))
     return findings
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _workload_of(snapshot: Snapshot, kind: str, namespace: str, name: str) -> str:

@@ -8,6 +8,7 @@ from pagerless.diagnosis.analyzers.base import evidence
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Pod, Snapshot
+from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "scheduling"
 _INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w./-]+)|Too many pods)")
@@ -74,8 +75,9 @@ def _counts(message: str) -> tuple[int, int, set[str]]:
 
 def _requests(pod: Pod) -> str:
     parts = []
-    for container in pod.spec.get("containers") or []:
-        requests = ((container or {}).get("resources") or {}).get("requests") or {}
-        if requests:
+    for container in dicts(pod.spec.get("containers")):
+        resources = container.get("resources")
+        requests = resources.get("requests") if isinstance(resources, dict) else None
+        if isinstance(requests, dict) and requests:
             parts.append(f"{container.get('name')}: " + ", ".join(f"{k}={v}" for k, v in requests.items()))
     return "; ".join(parts)

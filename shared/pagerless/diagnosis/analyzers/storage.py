@@ -8,6 +8,7 @@ from pagerless.diagnosis.analyzers.base import evidence, make_finding
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Pod, Snapshot
+from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "storage"
 _UNBOUND = re.compile(r"unbound (?:immediate )?PersistentVolumeClaims|persistentvolumeclaim \"[^\"]+\" not found",
@@ -57,8 +58,8 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
 
 
 def _claims(pod: Pod) -> list[str]:
-    return [str(v["persistentVolumeClaim"].get("claimName")) for v in pod.spec.get("volumes") or []
-            if isinstance(v, dict) and isinstance(v.get("persistentVolumeClaim"), dict)]
+    return [str(v["persistentVolumeClaim"].get("claimName")) for v in dicts(pod.spec.get("volumes"))
+            if isinstance(v.get("persistentVolumeClaim"), dict)]
 
 
 def _claim_proof(snapshot: Snapshot, claim) -> list:
