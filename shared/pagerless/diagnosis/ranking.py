@@ -19,7 +19,7 @@ from pagerless.diagnosis.snapshot import Snapshot
 _TIER = {"crashloop_app_error": 0, "readiness_probe_failure": 0, "dependency_unavailable": 1, "app_config_error": 1}
 CAUSE_MARGIN = 0.05
 SYMPTOM_DISCOUNT = 0.7
-MIN_CAUSE_CONFIDENCE = 0.5
+MIN_CAUSE_CONFIDENCE = 0.55  # a weak lead does not overrule a clear symptom
 
 
 @dataclass

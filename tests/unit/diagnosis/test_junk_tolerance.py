@@ -39,7 +39,7 @@ def test_random_junk_in_any_field_never_breaks_the_engine(path):
     rng = random.Random(path.name)
     for _ in range(40):
         scenario = copy.deepcopy(base)
-        for field in rng.sample(sorted(fields, key=len, reverse=True), 3):  # deepest first
+        for field in rng.sample(fields, 3):
             try:
                 _set(scenario, field, rng.choice(JUNK))
             except (KeyError, IndexError, TypeError):

@@ -156,3 +156,16 @@ def test_quota_rejections_on_the_replicaset():
     # Then it is resource_quota_exceeded on the Deployment
     assert [f.category for f in findings] == ["resource_quota_exceeded"]
     assert findings[0].target["workload"] == "checkout"
+
+
+def test_evictions_of_pods_already_deleted_are_read_from_their_events():
+    # Given no pod objects left, but Evicted events for two pods of checkout and a node under MemoryPressure
+    msg = "The node was low on resource: memory. Threshold quantity: 100Mi, available: 91340Ki."
+    events = [event("shop", "Pod", f"checkout-6d5f7c9b8-{s}", "Evicted", msg) for s in ("x2k4p", "q9wz7")]
+    snapshot = snap(pods=[], events=events, nodes=[node("node-1", pressure=("MemoryPressure",))])
+    # When the nodes analyzer runs
+    findings = nodes.analyze(snapshot)
+    # Then one node_pressure_eviction finding names the workload and cites the node's condition
+    assert [f.category for f in findings] == ["node_pressure_eviction"]
+    assert findings[0].target["workload"] == "checkout"
+    assert any("MemoryPressure" in e.source for e in findings[0].evidence)

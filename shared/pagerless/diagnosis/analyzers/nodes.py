@@ -7,7 +7,7 @@ import re
 from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.models import Finding
-from pagerless.diagnosis.snapshot import Snapshot
+from pagerless.diagnosis.snapshot import Pod, Snapshot
 
 NAME = "nodes"
 _LOW_ON = re.compile(r"low on resource: ([\w-]+)", re.I)
@@ -48,7 +48,7 @@ def _not_ready(snapshot: Snapshot) -> list[Finding]:
 
 def _evictions(snapshot: Snapshot) -> list[Finding]:
     found = WorkloadFindings(NAME)
-    for pod in snapshot.pods:
+    for pod in [*snapshot.pods, *_deleted_evicted_pods(snapshot)]:
         events = [e for e in snapshot.events_for("Pod", pod.namespace, pod.name) if e.reason == "Evicted"]
         evicted = pod.reason == "Evicted" or bool(events)
         if not evicted:
@@ -60,8 +60,8 @@ def _evictions(snapshot: Snapshot) -> list[Finding]:
         resource_name = resource.group(1) if resource else "resources"
         proof = [evidence(f"{pod.ref()}/status", f"reason=Evicted message={message}")] if pod.reason else []
         proof += [evidence(e.source, e.detail) for e in events[:1]]
-        node = snapshot_node(snapshot, pod.node_name)
-        if node is not None:
+        candidates = [snapshot_node(snapshot, pod.node_name)] if pod.node_name else _pressured_nodes(snapshot)
+        for node in [n for n in candidates if n is not None][:2]:
             for kind in ("DiskPressure", "MemoryPressure", "PIDPressure"):
                 condition = node.conditions.get(kind) or {}
                 if condition.get("status") == "True":
@@ -77,6 +77,22 @@ def _evictions(snapshot: Snapshot) -> list[Finding]:
                   f"kubelet evicted {pod.name} from node {pod.node_name or '?'}: node low on {resource_name}",
                   proof, remediations, target)
     return found.findings()
+
+
+def _deleted_evicted_pods(snapshot: Snapshot) -> list[Pod]:
+    """Evicted pods are often gone from the snapshot; their Evicted events still name them."""
+    present = {(p.namespace, p.name) for p in snapshot.pods}
+    ghosts = {}
+    for event in snapshot.events:
+        if event.kind == "Pod" and event.reason == "Evicted" and (event.namespace, event.name) not in present:
+            ghosts[(event.namespace, event.name)] = Pod.from_obj(
+                {"metadata": {"name": event.name, "namespace": event.namespace}, "status": {"phase": "Failed"}})
+    return [p for p in ghosts.values() if p is not None]
+
+
+def _pressured_nodes(snapshot: Snapshot) -> list:
+    return [n for n in snapshot.nodes if any((n.conditions.get(k) or {}).get("status") == "True"
+                                             for k in ("DiskPressure", "MemoryPressure", "PIDPressure"))]
 
 
 def _eviction_time(pod) -> str | None:
