@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
 from pagerless.diagnosis.analyzers.dependencies import dependency_state
@@ -40,9 +41,22 @@ _IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b")
 _DEPENDENCY_FAMILIES = frozenset({"dependency_unavailable", "network_timeout"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    pod: Pod
+    container: str
+    at_crash: bool  # in the log of a container that just died
+    match: LogMatch
+    previous: bool
+
+    @property
+    def source(self) -> str:
+        return f"log {self.pod.namespace}/{self.pod.name}/{self.container}" + ("#previous" if self.previous else "")
+
+
 def analyze(snapshot: Snapshot) -> list[Finding]:
     """One finding per workload and log family found in its containers' logs."""
-    by_workload: dict[tuple[str, str], list[tuple[Pod, str, bool, LogMatch, bool]]] = defaultdict(list)
+    by_workload: dict[tuple[str, str], list[_Hit]] = defaultdict(list)
     for pod in snapshot.pods:
         for container in (*pod.init_containers, *pod.containers):
             crashing = container.restart_count > 0 and (
@@ -51,12 +65,13 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             for previous in (False, True):
                 for match in scan(snapshot.log(pod, container.name, previous)):
                     at_crash = previous or crashing or bool(container.terminated)
-                    by_workload[(pod.namespace, pod.workload)].append((pod, container.name, at_crash, match, previous))
+                    by_workload[(pod.namespace, pod.workload)].append(
+                        _Hit(pod, container.name, at_crash, match, previous))
     findings = []
     for (namespace, workload), hits in by_workload.items():
-        families = defaultdict(list)
+        families: dict[str, list[_Hit]] = defaultdict(list)
         for hit in hits:
-            families[hit[3].family].append(hit)
+            families[hit.match.family].append(hit)
         for family, family_hits in families.items():
             finding = _finding(snapshot, namespace, workload, family, family_hits)
             if finding is not None:
@@ -64,15 +79,15 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     return findings
 
 
-def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hits: list) -> Finding | None:
+def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hits: list[_Hit]) -> Finding | None:
     if family == "cpu_throttling":
         return None  # the cpu analyzer weighs throttling lines together with the limits
-    pod, container = hits[0][0], hits[0][1]
-    host = Counter(h[3].host for h in hits if h[3].host).most_common(1)
+    pod, container = hits[0].pod, hits[0].container
+    host = Counter(h.match.host for h in hits if h.match.host).most_common(1)
     host = host[0][0] if host else ""
     if not host and family in _DEPENDENCY_FAMILIES:
         host = _workload_by_ip(snapshot, hits)
-    full_host = next((h[3].full_host for h in hits if h[3].host == host), host) if host else ""
+    full_host = next((h.match.full_host for h in hits if h.match.host == host), host) if host else ""
     count = len(hits)
     proof = _quotes(hits)
     category = family
@@ -80,15 +95,13 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
         confidence = _BASE[family] + 0.05 * min(count - 1, 3)
     else:
         confidence = 0.0
-    at_crash = any(h[2] for h in hits)
+    at_crash = any(h.at_crash for h in hits)
     if family in _STARTUP_FAMILIES and at_crash:
         confidence += 0.15  # the line sits in the log of a container that just died
     if family == "app_config_error" and not at_crash:
         confidence = 0.4  # a running service complaining about a value is a hint, not a conclusion
-    if family in ("dependency_unavailable", "network_timeout"):
+    if family in _DEPENDENCY_FAMILIES:
         category, confidence = _dependency(snapshot, namespace, family, host, count, proof)
-        if category is None:
-            return None
     if family == "volume_full":
         claims = [v["persistentVolumeClaim"].get("claimName") for v in dicts(pod.spec.get("volumes"))
                   if isinstance(v.get("persistentVolumeClaim"), dict)]
@@ -107,7 +120,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
 
 
 def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, count: int,
-                proof: list[Evidence]) -> tuple[str | None, float]:
+                proof: list[Evidence]) -> tuple[str, float]:
     state = dependency_state(snapshot, host, namespace)
     proof.extend(state.evidence[:2])
     if family == "dependency_unavailable":
@@ -130,24 +143,24 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
     return "dependency_unavailable", 0.4
 
 
-def _workload_by_ip(snapshot: Snapshot, hits: list) -> str:
+def _workload_by_ip(snapshot: Snapshot, hits: list[_Hit]) -> str:
     """A dependency named only by a pod IP ("dial tcp 10.244.1.7:8080") is the workload owning that IP."""
     by_ip = {p.ip: p.workload for p in snapshot.pods if p.ip}
     for hit in hits:
-        for ip in _IPV4.findall(hit[3].line):
+        for ip in _IPV4.findall(hit.match.line):
             if ip in by_ip:
                 return by_ip[ip]
     return ""
 
 
-def _quotes(hits: list) -> list[Evidence]:
+def _quotes(hits: list[_Hit]) -> list[Evidence]:
     proof, seen = [], set()
-    for pod, container, _, match, previous in hits:
-        key = match.line[:120]
+    for hit in hits:
+        key = hit.match.line[:120]
         if key in seen:
             continue
         seen.add(key)
-        proof.append(evidence(f"log {pod.namespace}/{pod.name}/{container}" + ("#previous" if previous else ""), match.line))
+        proof.append(evidence(hit.source, hit.match.line))
         if len(proof) == 3:
             break
     return proof
