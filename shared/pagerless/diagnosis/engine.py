@@ -107,7 +107,9 @@ def _category_score(items: list[Scored]) -> float:
 
 def _evidence(winners: list[Scored], top: Scored) -> list[Evidence]:
     evidence: list[Evidence] = list(top.finding.evidence)
-    for symptom in top.explains[:2]:  # the symptom that led here, e.g. the caller's error line
+    # The symptoms that led here, other workloads first (the caller's error line names the dependency).
+    symptoms = sorted(top.explains, key=lambda f: _workload(f.target) == _workload(top.finding.target))
+    for symptom in symptoms[:2]:
         evidence.extend(symptom.evidence[:1])
     for other in winners[1:]:
         evidence.extend(other.finding.evidence[:1])
