@@ -1,7 +1,7 @@
 """Scoring findings: relevance to the alert's workload, and causes promoted over their symptoms.
 
 The rule: a finding's score is its confidence times its relevance (the alert's own workload 1.0,
-a dependency its logs point at 0.95, its namespace 0.55, elsewhere 0.3). A root cause that
+a dependency its logs point at 0.95, its namespace 0.5, elsewhere 0.3). A root cause that
 explains another finding takes that finding's score plus a margin, and the symptom is discounted.
 "C explains S" when they are linked (same workload; S's dependency is C's workload; C is the node
 S runs on) and either S is a failure of C's dependency, or C is more specific than S:
@@ -83,7 +83,7 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     if snapshot.focus.namespace is None and not snapshot.focus.workloads:
         return 0.35 if _system(target) else 0.85
     if target.get("namespace") == snapshot.focus.namespace:
-        return 0.55
+        return 0.5  # a broken neighbour alone stays below the threshold: it needs a link to the alert
     return 0.3
 
 

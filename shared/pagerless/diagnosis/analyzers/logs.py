@@ -126,7 +126,8 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
     if family == "dependency_unavailable":
         if state.scaled_to_zero or (state.known and not state.healthy):
             return "dependency_unavailable", 0.8 + 0.03 * min(count - 1, 3)
-        return "dependency_unavailable", (0.5 if state.healthy else 0.6) + 0.03 * min(count - 1, 3)
+        # Nothing to confirm it in the cluster: only repetition makes refused connections conclusive.
+        return "dependency_unavailable", (0.4 if state.healthy else 0.45) + 0.05 * min(count - 1, 4)
     # Timeouts: to a healthy in-cluster service they point at a NetworkPolicy; otherwise at the service.
     policies = [p for p in snapshot.network_policies
                 if isinstance(p.get("metadata"), dict) and p["metadata"].get("namespace") in (namespace, state.namespace)]
