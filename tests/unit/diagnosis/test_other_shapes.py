@@ -54,3 +54,24 @@ def test_other_shapes_are_diagnosed(name):
     # Then the category is the expected one and evidence is cited
     assert result.category == expected
     assert result.evidence
+
+
+abstain_cases: dict = {")[0])
+from pagerless.diagnosis.engine import diagnose
+cases = {
+ "I1": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6")], logs={"app/web-5d8f9c7b6-abcde/web": "WARN slow query took 2300ms\nERROR failed to send metric: dial udp statsd:8125: connect: connection refused\nINFO ok"}),
+ "I4": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6"), pod("batch-7c9d8f6b5-zzzzz", "app", [C("batch", W("CrashLoopBackOff"), T("Error", 1), rc=9)], owner="batch-7c9d8f6b5")], logs={"app/batch-7c9d8f6b5-zzzzz/batch#previous": "panic: boom"}),
+ "I4b_neighbour_oom": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6"), pod("batch-7c9d8f6b5-zzzzz", "app", [C("batch", W("CrashLoopBackOff"), T("OOMKilled", 137), rc=9)], owner="batch-7c9d8f6b5")]),
+ "I6": sc({}, [pod("coredns-6d4b75cb6d-xyz12", "kube-system", [C("coredns", R)], owner="coredns-6d4b75cb6d")]),
+ "I8_config_warn_running": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6")], logs={"app/web-5d8f9c7b6-abcde/web": "WARN invalid value for header X-Tenant, ignoring\n" * 5}),
+ "I9_not_ready_starting": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R, ready=False)], owner="web-5d8f9c7b6")]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(abstain_cases))
+def test_weak_or_unrelated_signals_make_the_engine_abstain(name):
+    # Given a healthy alerting workload with weak hints, or faults only in its neighbours
+    # When it is diagnosed
+    result = diagnose(abstain_cases[name])
+    # Then the engine does not guess
+    assert result.category == "insufficient_evidence"
