@@ -56,9 +56,8 @@ def test_other_shapes_are_diagnosed(name):
     assert result.evidence
 
 
-abstain_cases: dict = {")[0])
-from pagerless.diagnosis.engine import diagnose
-cases = {
+
+abstain_cases: dict = {
  "I1": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6")], logs={"app/web-5d8f9c7b6-abcde/web": "WARN slow query took 2300ms\nERROR failed to send metric: dial udp statsd:8125: connect: connection refused\nINFO ok"}),
  "I4": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6"), pod("batch-7c9d8f6b5-zzzzz", "app", [C("batch", W("CrashLoopBackOff"), T("Error", 1), rc=9)], owner="batch-7c9d8f6b5")], logs={"app/batch-7c9d8f6b5-zzzzz/batch#previous": "panic: boom"}),
  "I4b_neighbour_oom": sc(L, [pod("web-5d8f9c7b6-abcde", "app", [C("web", R)], owner="web-5d8f9c7b6"), pod("batch-7c9d8f6b5-zzzzz", "app", [C("batch", W("CrashLoopBackOff"), T("OOMKilled", 137), rc=9)], owner="batch-7c9d8f6b5")]),
