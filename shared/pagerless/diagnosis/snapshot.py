@@ -23,7 +23,11 @@ MAX_LOG_LINES = 500  # per container log: the tail is where a crash explains its
 EVENT_WINDOW = timedelta(minutes=65)  # the API server's default event TTL (1 h), plus clock skew
 EVENT_AFTER = timedelta(minutes=30)  # a snapshot is taken at or shortly after the alert
 _WORKLOAD_LABELS = ("deployment", "service", "app", "statefulset", "daemonset", "workload", "app_kubernetes_io_name",
-                    "k8s_app", "service_name")
+                    "k8s_app", "service_name", "kubernetes_deployment", "exported_service", "label_app")
+# Where monitoring tools put the namespace and pod (Prometheus relabelling, Datadog tags, ...).
+_NAMESPACE_LABELS = ("namespace", "kubernetes_namespace", "k8s_namespace", "exported_namespace", "namespace_name",
+                     "kube_namespace")
+_POD_LABELS = ("pod", "kubernetes_pod_name", "pod_name", "exported_pod", "k8s_pod_name", "kube_pod")
 
 __all__ = ["Container", "Deploy", "Deployment", "Event", "Focus", "Hpa", "Node", "Pod", "Pvc",
            "ReplicaSet", "Snapshot", "load_scenario", "snapshot_from_scenario", "parse_time"]
@@ -178,14 +182,22 @@ def _alert(raw: Mapping) -> Alert:
         severity=parse_severity(raw.get("severity")),
         title=title,
         description=str(raw.get("description") or ""),
-        service=labels.get("service") or None,
-        namespace=labels.get("namespace") or None,
-        pod=labels.get("pod") or None,
+        service=_first(raw, labels, ("service", "service_name")),
+        namespace=_first(raw, labels, _NAMESPACE_LABELS),
+        pod=_first(raw, labels, _POD_LABELS),
         labels=labels,
         annotations={str(k): str(v) for k, v in raw.get("annotations").items()}
         if isinstance(raw.get("annotations"), Mapping) else {},
-        starts_at=parse_time(raw.get("starts_at")),
+        starts_at=parse_time(raw.get("starts_at") or raw.get("startsAt") or raw.get("started_at")),
     )
+
+
+def _first(raw: Mapping, labels: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    """The alert's own field (a normalized Alert has namespace/pod/service), else the first label."""
+    value = raw.get(keys[0])
+    if isinstance(value, str) and value:
+        return value
+    return next((labels[k] for k in keys if labels.get(k)), None)
 
 
 def _focus(alert: Alert) -> Focus:

@@ -62,3 +62,15 @@ def test_load_scenario_rejects_what_is_not_a_scenario(tmp_path):
     # Then loading it fails with ValueError
     with pytest.raises(ValueError):
         load_scenario(path)
+
+
+def test_focus_is_read_from_relabelled_prometheus_labels_and_alert_fields():
+    # Given alerts that name the namespace and pod the way monitoring tools relabel them
+    pods = [pod("checkout-6d5f7c9b8-a1"), pod("cart-1-x", workload="cart")]
+    relabelled = snap(pods=pods, labels={"kubernetes_namespace": "shop", "kubernetes_pod_name": "checkout-6d5f7c9b8-a1"})
+    data = scenario(pods=pods, labels={})
+    data["alert"].update({"namespace": "shop", "service": "cart"})
+    normalized = snapshot_from_scenario(data)
+    # Then the focus is the pod's workload in both cases
+    assert {p.workload for p in relabelled.focus_pods()} == {"checkout"}
+    assert {p.workload for p in normalized.focus_pods()} == {"cart"}
