@@ -109,7 +109,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
             confidence += 0.1
             proof.append(evidence(f"{pod.ref()}/spec.volumes", f"persistentVolumeClaim claimName={claims[0]}"))
     target = pod.target(container)
-    if host:
+    if host and _in_cluster(snapshot, full_host or host):
         target["dependency"] = host
     summary = _SUMMARIES[category].format(w=workload, h=full_host or "its dependencies")
     summary += f" ({count} log line{'s' if count > 1 else ''})"
@@ -142,6 +142,13 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
     if state.known:
         return "dependency_unavailable", 0.65
     return "dependency_unavailable", 0.4
+
+
+def _in_cluster(snapshot: Snapshot, host: str) -> bool:
+    """Service names ("redis", "db.shop", "x.shop.svc.cluster.local"), not external FQDNs."""
+    parts = host.split(".")
+    namespaces = {p.namespace for p in snapshot.pods}
+    return len(parts) == 1 or "svc" in parts or parts[1] in namespaces
 
 
 def _workload_by_ip(snapshot: Snapshot, hits: list[_Hit]) -> str:

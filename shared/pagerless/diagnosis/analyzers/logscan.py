@@ -114,6 +114,8 @@ _ERROR_SCORES = (
     (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
 )
 _HOST_PATTERNS = (
+    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|lookup|UnknownHostException:|resolve host|translate host name|"
+               r"Failed to resolve) ['\"]?([a-zA-Z][\w-]*(?:\.[\w-]+)*)"),
     re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
     re.compile(r"https?://([a-zA-Z][\w.-]*)"),
     re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),

@@ -11,7 +11,7 @@ from pagerless.diagnosis.snapshot import Pod, Snapshot
 from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "scheduling"
-_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w./-]+)|Too many pods)")
+_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)")
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
 _MISMATCH = re.compile(r"(\d+) node\(s\) didn't (?:match|satisfy) (?:Pod's )?(?:node affinity|node selector|"
                        r"pod affinity|pod anti-affinity|existing pods anti-affinity)[\w /-]*")
