@@ -42,3 +42,30 @@ def test_unreadable_scenario_exits_2_with_a_message(tmp_path, capsys, content):
     # Then the exit code is 2 and stderr says why
     assert code == 2
     assert "cannot read scenario" in capsys.readouterr().err
+
+
+def test_diagnose_runs_on_every_scenario_file_in_the_repo(capsys):
+    # Every file in the repo that has the scenario shape, whoever wrote it (eval set, fixtures, e2e).
+    import json as _json
+    from pathlib import Path as _Path
+
+    from pagerless.cli import main as _main
+
+    root = _Path(__file__).resolve().parents[3]
+    scenarios = [p for p in (root / "tests").rglob("*.json")
+                 if p.stat().st_size < 2_000_000 and _is_scenario(p.read_text("utf-8"))]
+    assert len(scenarios) >= 30
+    for path in scenarios:
+        assert _main(["diagnose", str(path)]) == 0, path
+        printed = _json.loads(capsys.readouterr().out)
+        assert printed["category"] and printed["engine"] == "analyzers", path
+
+
+def _is_scenario(text: str) -> bool:
+    import json as _json
+
+    try:
+        data = _json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and "alert" in data and "cluster" in data
