@@ -480,3 +480,18 @@ def test_importing_the_package_does_not_import_anthropic():
 
     # Then
     assert out.stdout.strip() == "False"
+
+
+def test_environment_context_is_part_of_the_cached_prefix(fake_api, settings, scenario, baseline):
+    # Given a workspace environment context with a secret pasted into it by mistake
+    fake_api.enqueue(submit())
+    context = {**scenario, "environment": "payments-api depends on postgres (RDS); password=hunter2secret"}
+
+    # When
+    Investigator(settings).investigate(context, baseline)
+
+    # Then it sits in the first (cached) system block, redacted
+    system = fake_api.message_requests[0].body["system"]
+    assert "payments-api depends on postgres" in system[0]["text"]
+    assert system[0]["cache_control"] == {"type": "ephemeral"}
+    assert "hunter2secret" not in json.dumps(fake_api.message_requests[0].body)

@@ -7,7 +7,7 @@ from typing import Any
 
 from pagerless.diagnosis.llm.backend import SnapshotBackend, ToolBackend
 from pagerless.diagnosis.llm.pricing import UsageMeter, price_for
-from pagerless.diagnosis.llm.prompts import first_user_message, incident_context, system_prompt
+from pagerless.diagnosis.llm.prompts import first_user_message, incident_context, stable_prefix
 from pagerless.diagnosis.llm.redact import redact_text
 from pagerless.diagnosis.llm.settings import LlmSettings, get_llm_settings
 from pagerless.diagnosis.llm.submission import (
@@ -121,6 +121,7 @@ class _Session:
     def run(self, context: dict[str, Any], baseline: Diagnosis) -> Diagnosis:
         settings, meter = self._settings, self._meter
         incident = incident_context(context, baseline)
+        self._stable_prefix = stable_prefix(context)
         self._seen.append(incident)
         messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": first_user_message()}]}]
         corrections = 0
@@ -163,7 +164,7 @@ class _Session:
             "model": settings.model,
             "max_tokens": settings.max_output_tokens,
             "system": [
-                {"type": "text", "text": system_prompt(), "cache_control": EPHEMERAL},
+                {"type": "text", "text": self._stable_prefix, "cache_control": EPHEMERAL},
                 {"type": "text", "text": f"<incident_context>\n{incident}\n</incident_context>", "cache_control": EPHEMERAL},
             ],
             "tools": tools,

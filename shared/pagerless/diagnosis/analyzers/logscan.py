@@ -1,0 +1,202 @@
+"""Log line classification: compiled once, linear per line (no nested quantifiers)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_I = re.IGNORECASE
+
+# Order matters: the first family whose pattern matches a line names it (more specific first).
+LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("rbac_forbidden", re.compile(
+        r'forbidden: User "?system:serviceaccount:|cannot (?:list|get|watch|create|update|patch|delete) '
+        r'resource "?[\w.]+"? in API group', _I)),
+    ("certificate_expired", re.compile(
+        r"certificate has expired|certificate is not yet valid|x509: certificate .{0,80}(?:expired|not yet valid)|"
+        r"CERT_HAS_EXPIRED|CertificateExpiredException|CertificateNotYetValidException|"
+        r"certificate expired|PKIX path validation failed.{0,120}(?:validity|expired)|"
+        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired"
+        r"|证书已过期|证书过期", _I)),
+    ("dns_resolution_failure", re.compile(
+        r"no such host|EAI_AGAIN|Temporary failure in name resolution|Name or service not known|"
+        r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
+        r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
+        r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
+        r"Failed to resolve '"
+        r"|域名解析失败|无法解析(?:主机|域名)", _I)),
+    ("db_connection_pool_exhausted", re.compile(
+        r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
+        r"Timeout)|QueuePool limit of size \d+ overflow -?\d+ reached|timeout waiting for (?:a )?(?:free |idle "
+        r"|available )?connection|failed to acquire (?:a )?(?:db |database )?connection|"
+        r"(?:connection )?pool (?:is )?exhausted|Timeout acquiring a connection|pool is probably full|"
+        r"Cannot get a connection, pool error|Timed out fetching a new connection from the connection pool|"
+        r"couldn't get a connection after|PoolTimeout|too many clients already|remaining connection slots "
+        r"are reserved|Too many connections|ConnectionAcquireTimeoutError|max_client_conn|"
+        r"acquire conn(?:ection)?\W.{0,60}(?:timeout|deadline exceeded)|SQLTransientConnectionException|"
+        r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
+        r"pool_timeout|max open connections reached|Pool empty\. Unable to fetch a connection|"
+        r"TooManyConnectionsError|max pool size was reached|no more connections allowed|"
+        r"pool acquisition timed out|connection acquisition timed out|pool timed out"
+        r"|连接池(?:已满|耗尽|用尽)|获取(?:数据库)?连接超时", _I)),
+    ("volume_full", re.compile(
+        r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
+        r"Disk quota exceeded|out of disk space"
+        r"|磁盘空间不足|磁盘已满", _I)),
+    ("permission_denied", re.compile(
+        r"\bEACCES\b|permission denied(?! for (?:table|relation|schema|database|sequence|function))|"
+        r"Read-only file system|\bEROFS\b|PermissionError|AccessDeniedException|Operation not permitted|"
+        r"\bEPERM\b"
+        r"|权限不足|拒绝访问|只读文件系统", _I)),
+    ("app_config_error", re.compile(
+        r"invalid (?:config(?:uration)?|value|setting|option|port|duration|log ?level|url|dsn)\b|"
+        r"(?:config(?:uration)?|settings?) (?:error|is invalid|invalid|validation failed)|"
+        r"failed to (?:load|parse|read|validate) (?:the )?(?:config|configuration|settings)|"
+        r"error (?:loading|parsing|reading|validating) (?:config|configuration|settings)|"
+        r"missing required (?:config|configuration|env|environment|setting|field|key|variable|property)|"
+        r"(?:env(?:ironment)? var(?:iable)?|setting) \S+ (?:is )?(?:not set|missing|required|empty)|"
+        r"ConfigurationException|ConfigException|Could not resolve placeholder|validation errors? for \w*Settings|"
+        r"unknown (?:config(?:uration)? )?(?:key|field|option|setting)s?\b|yaml: unmarshal errors|"
+        r"cannot unmarshal \w+ into Go struct field|InvalidConfig|is not a valid (?:value|duration|level)|"
+        r"must be (?:one of|a positive|a valid)|(?:config|configuration) file\b.{0,80}(?:error|invalid|failed|"
+        r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
+        r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
+        r"invalid (?:boolean|integer|number|duration)\b"
+        r"|配置(?:错误|无效|非法)|无效的配置", _I)),
+    ("dependency_unavailable", re.compile(
+        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
+        r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
+        r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
+        r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
+        r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
+        r"ServiceUnavailable|Connection closed by upstream"
+        r"|连接被拒绝|服务不可用", _I)),
+    ("network_timeout", re.compile(
+        r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
+        r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
+        r"dial timeout|connection attempt timed out|Read timed out", _I)),
+    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
+)
+
+# A family's regex runs only when one of its trigger substrings is in the lower-cased line: most
+# lines match nothing, and a substring test costs far less than a many-branch regex search.
+_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "rbac_forbidden": ("forbidden", "resource"),
+    "certificate_expired": ("certif", "cert_has_expired", "pkix", "证书"),
+    "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
+                               "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
+                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve", "解析"),
+    "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
+                                     "pool", "too many clients", "connection slots", "too many connections",
+                                     "max_client_conn", "sqltransientconnection", "get a connection",
+                                     "max open connections", "toomanyconnections", "no more connections", "连接池", "获取"),
+    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "磁盘"),
+    "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
+                          "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
+    "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
+                         "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
+                         "flag", "illegal", "配置"),
+    "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
+                               "could not connect", "no route to host", "ehostunreach", "connecting to",
+                               "failed to connect", "连接被拒绝", "不可用"),
+    "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
+    "cpu_throttling": ("throttl",),
+}
+_HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
+                            "certificate_expired", "db_connection_pool_exhausted"})
+MAX_LINE = 2000  # a single enormous line (a dumped payload) must not cost more than a normal one
+
+_ERROR_SCORES = (
+    (3, re.compile(r"panic:|Exception in thread|(?:Error|Exception)[:(]|fatal error:|Uncaught |Unhandled |"
+                   r"SIGSEGV|segmentation fault")),
+    (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\bPANIC\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
+                   r"level=(?:fatal|panic)|\[emerg\]|\[crit\]")),
+    (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
+)
+_HOST_PATTERNS = (
+    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|lookup|UnknownHostException:|resolve host|translate host name|"
+               r"Failed to resolve) ['\"]?([a-zA-Z][\w-]*(?:\.[\w-]+)*)"),
+    re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
+    re.compile(r"https?://([a-zA-Z][\w.-]*)"),
+    re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),
+    # After "connecting to" & co. only what looks like a host: dotted, hyphenated, or followed by a port.
+    re.compile(r"(?:connect(?:ing)? to|connection to|upstream|host[=:] ?[\"']?|server at|calling|call to)"
+               r" ?[\"']?([a-zA-Z][\w-]*(?:\.[\w-]+)+|[a-zA-Z][\w-]*(?=:\d)|[a-zA-Z]\w*-[\w-]+)", _I),
+    re.compile(r"\b([a-z][a-z0-9-]+):(?:\d{2,5})\b"),
+)
+_NOT_HOSTS = frozenset({"localhost", "http", "https", "tcp", "udp", "error", "the", "a", "port", "host", "server",
+                        "127", "database", "upstream", "service", "at", "time", "ts", "level", "dial", "lookup"})
+
+
+@dataclass(frozen=True, slots=True)
+class LogMatch:
+    family: str
+    line: str
+    host: str  # the first DNS label of the host the line talks to, "" if none
+    full_host: str = ""
+
+
+def classify(line: str) -> str | None:
+    """The first log family whose pattern matches the line, else None."""
+    line = line[:MAX_LINE]
+    lowered = line.lower()
+    for family, pattern in LOG_FAMILIES:
+        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(line):
+            return family
+    return None
+
+
+def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
+    """Every line that belongs to a known family, with the host it talks to."""
+    matches = []
+    for line in lines:
+        family = classify(line)
+        if family:
+            full = full_host_of(line) if family in _HOST_FAMILIES else ""
+            matches.append(LogMatch(family, line.strip(), full.split(".")[0], full))
+    return matches
+
+
+def host_of(line: str) -> str:
+    """The first DNS label of the service a log line talks to ("inventory" for inventory.shop.svc:80)."""
+    return full_host_of(line).split(".")[0]
+
+
+def full_host_of(line: str) -> str:
+    """The host name a log line talks to, lower-cased, "" if none is recognisable."""
+    for pattern in _HOST_PATTERNS:
+        for match in pattern.finditer(line):
+            host = match.group(1).lower().rstrip(".")
+            label = host.split(".")[0]
+            if label and label not in _NOT_HOSTS and not label.isdigit():
+                return host
+    return ""
+
+
+def _maybe_error(line: str) -> bool:
+    lowered = line.lower()
+    return any(k in lowered for k in ("error", "exception", "panic", "fatal", "critical", "severe", "uncaught",
+                                      "unhandled", "sigsegv", "segmentation", "[emerg]", "[crit]")) or (
+        line[:1] == "E" and line[1:5].isdigit())
+
+
+def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
+    """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
+    scored: list[tuple[int, int, str]] = []
+    for index, line in enumerate(lines[-200:]):
+        line = line[:MAX_LINE]
+        if "Traceback (most recent call last)" in line or not _maybe_error(line):
+            continue
+        for score, pattern in _ERROR_SCORES:
+            if pattern.search(line):
+                scored.append((score, index, line.strip()))
+                break
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    seen, result = set(), []
+    for _, _, line in scored:
+        if line not in seen:
+            seen.add(line)
+            result.append(line)
+        if len(result) == limit:
+            break
+    return result

@@ -1,0 +1,133 @@
+"""Rollouts: a deploy of the failing workload shortly before the failure, previous revision healthy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
+from pagerless.diagnosis.analyzers.logscan import app_error_lines
+from pagerless.diagnosis.models import Evidence, Finding
+from pagerless.diagnosis.snapshot import Pod, ReplicaSet, Snapshot
+
+NAME = "rollouts"
+DEPLOY_WINDOW_MINUTES = 120.0  # a deploy older than this before the alert is not "just before"
+
+
+def analyze(snapshot: Snapshot) -> list[Finding]:
+    """A bad_deploy finding for each workload that started failing after its own recent rollout."""
+    findings = []
+    workloads = sorted({(p.namespace, p.workload) for p in snapshot.pods})
+    for namespace, workload in workloads:
+        finding = _workload(snapshot, namespace, workload)
+        if finding is not None:
+            findings.append(finding)
+    return findings
+
+
+def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | None:
+    deployed_at, proof, image_changed = _latest_rollout(snapshot, namespace, workload)
+    if deployed_at is None:
+        return None
+    minutes = snapshot.minutes_before_at(deployed_at)
+    if minutes is None or not 0 < minutes <= DEPLOY_WINDOW_MINUTES:
+        return None
+    pods = snapshot.workload_pods(namespace, workload)
+    # Error lines alone count only for pods of the rollout: old pods log errors too, now and then.
+    failing = [p for p in pods if _failing(snapshot, p, use_logs=bool(p.created and p.created >= deployed_at))]
+    if not failing:
+        return None
+    new_rs, old_rs = _revisions(snapshot, namespace, workload)
+    deployed_images = {d.image for d in snapshot.deploys if d.image and d.timestamp == deployed_at}
+    new_pods = [p for p in failing if (new_rs and p.template_hash == new_rs.template_hash)
+                or (p.created and p.created >= deployed_at)
+                or (not p.created and deployed_images & {c.image for c in p.containers})]
+    if len(new_pods) < len(failing):
+        return None  # pods that predate the rollout fail too: the rollout did not introduce this
+    confidence = 0.62
+    healthy_old = [p for p in pods if p not in failing and (p.created and p.created < deployed_at
+                                                             or (old_rs and p.template_hash == old_rs.template_hash))]
+    if healthy_old:
+        confidence += 0.12
+        old = healthy_old[0]
+        proof.append(evidence(f"{old.ref()}/status", f"phase={old.phase} " + " ".join(
+            f"{c.name}: ready={c.ready} restartCount={c.restart_count} image={c.image}" for c in old.containers)))
+    elif old_rs is not None:
+        confidence += 0.06
+        proof.append(evidence(f"replicaset {namespace}/{old_rs.name}",
+                              f"previous revision {old_rs.revision} image={','.join(old_rs.images)}"))
+    if image_changed:
+        confidence += 0.06
+    proof += _failure_proof(snapshot, failing[0])
+    kind = "image" if image_changed else "config-only (image unchanged)"
+    summary = (f"{workload} started failing after its {kind} rollout {int(minutes)} min before the alert; "
+               f"{len(failing)} pod(s) of the new revision fail")
+    target = {"kind": "Deployment", "namespace": namespace, "name": workload, "deployment": workload,
+              "workload": workload}
+    return make_finding(NAME, "bad_deploy", confidence, summary, proof, ["rollback_deployment"], target)
+
+
+def _latest_rollout(snapshot: Snapshot, namespace: str, workload: str) -> tuple[datetime | None, list[Evidence], bool]:
+    apps = {p.app for p in snapshot.workload_pods(namespace, workload) if p.app}
+    deploys = [d for d in snapshot.deploys if _deploy_of(d, workload, apps) and d.namespace in ("", namespace)
+               and d.timestamp and d.timestamp <= snapshot.at]
+    new_rs, old_rs = _revisions(snapshot, namespace, workload)
+    old_images = set(old_rs.images) if old_rs else set()
+    if deploys:
+        deploy = max(deploys, key=lambda d: d.timestamp)
+        detail = " ".join(f"{k}={deploy.raw[k]}" for k in ("service", "image", "actor", "commit_sha", "timestamp")
+                          if deploy.raw.get(k))
+        changed = bool(deploy.image) and (deploy.image not in old_images if old_images else
+                                          not _same_image_as_before(snapshot, deploy))
+        return deploy.timestamp, [evidence("deploys", detail)], changed
+    if new_rs is not None and old_rs is not None and new_rs.created:
+        changed = set(new_rs.images) != old_images
+        return new_rs.created, [evidence(f"replicaset {namespace}/{new_rs.name}",
+                                         f"revision {new_rs.revision} created {new_rs.created.isoformat()} "
+                                         f"image={','.join(new_rs.images)}")], changed
+    return None, [], False
+
+
+def _deploy_of(deploy, workload: str, apps: set[str]) -> bool:
+    if deploy.service == workload or deploy.service in apps:
+        return True
+    repository = deploy.image.rsplit("@", 1)[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
+    return bool(repository) and repository == workload
+
+
+def _same_image_as_before(snapshot: Snapshot, deploy) -> bool:
+    earlier = [d for d in snapshot.deploys if d.service == deploy.service and d.timestamp and deploy.timestamp
+               and d.timestamp < deploy.timestamp]
+    return bool(earlier) and max(earlier, key=lambda d: d.timestamp).image == deploy.image
+
+
+def _revisions(snapshot: Snapshot, namespace: str, workload: str) -> tuple[ReplicaSet | None, ReplicaSet | None]:
+    sets = sorted((r for r in snapshot.replicasets if r.namespace == namespace and r.deployment == workload),
+                  key=lambda r: r.revision, reverse=True)
+    return (sets[0] if sets else None), (sets[1] if len(sets) > 1 else None)
+
+
+def _failing(snapshot: Snapshot, pod: Pod, use_logs: bool) -> bool:
+    for c in pod.containers:
+        if c.waiting.get("reason") in ("CrashLoopBackOff", "Error", "CreateContainerConfigError", "RunContainerError"):
+            return True
+        if c.restart_count and is_recent(snapshot, c.last_terminated.get("finishedAt"), unknown=True):
+            return True
+        if c.running and not c.ready:
+            return True
+        if use_logs and app_error_lines(snapshot.log(pod, c.name)):
+            return True
+    return any(e.reason in ("Unhealthy", "BackOff") for e in snapshot.events_for("Pod", pod.namespace, pod.name))
+
+
+def _failure_proof(snapshot: Snapshot, pod: Pod) -> list[Evidence]:
+    proof = []
+    for c in pod.containers:
+        reason = c.waiting.get("reason") or ("not ready" if c.running and not c.ready else "")
+        if reason or c.restart_count:
+            proof.append(evidence(f"{pod.ref()}/status.containerStatuses[{c.name}]",
+                                  f"state={reason or 'running'} restartCount={c.restart_count} image={c.image}"))
+        previous = bool(snapshot.log(pod, c.name, previous=True))
+        lines = app_error_lines(snapshot.log(pod, c.name, previous=previous))
+        source = f"log {pod.namespace}/{pod.name}/{c.name}" + ("#previous" if previous else "")
+        proof += [evidence(source, line) for line in lines[:1]]
+    return proof[:3]

@@ -1,0 +1,83 @@
+"""Pending pods: not enough CPU/memory versus taints, nodeSelector or affinity nobody satisfies."""
+
+from __future__ import annotations
+
+import re
+
+from pagerless.diagnosis.analyzers.base import evidence
+from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
+from pagerless.diagnosis.models import Finding
+from pagerless.diagnosis.snapshot import Pod, Snapshot
+from pagerless.diagnosis.snapshot_objects import dicts
+
+NAME = "scheduling"
+_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)")
+_TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
+_MISMATCH = re.compile(r"(\d+) node\(s\) didn't (?:match|satisfy) (?:Pod's )?(?:node affinity|node selector|"
+                       r"pod affinity|pod anti-affinity|existing pods anti-affinity)[\w /-]*")
+_CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+_STORAGE = re.compile(r"PersistentVolumeClaim|volume node affinity|persistentvolumeclaim", re.I)
+
+
+def analyze(snapshot: Snapshot) -> list[Finding]:
+    """One finding per workload whose pods the scheduler cannot place."""
+    found = WorkloadFindings(NAME)
+    for pod in snapshot.pods:
+        if pod.phase not in ("Pending", ""):
+            continue
+        messages = _messages(snapshot, pod)
+        if not messages:
+            continue
+        source, message = messages[0]
+        if _STORAGE.search(message):
+            continue  # the storage analyzer owns unbound claims
+        short, constrained, resources = _counts(message)
+        proof = [evidence(source, message)]
+        if short >= constrained and short > 0:
+            requests = _requests(pod)
+            if requests:
+                proof.append(evidence(f"{pod.ref()}/spec.containers[*].resources.requests", requests))
+            found.add(pod, "unschedulable_insufficient_resources", 0.9,
+                      f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
+                      proof, ["add_node_capacity", "reduce_resource_requests"], pod.target())
+        elif constrained > 0:
+            for key in ("nodeSelector", "affinity", "tolerations"):
+                if pod.spec.get(key):
+                    proof.append(evidence(f"{pod.ref()}/spec.{key}", str(pod.spec[key])))
+            found.add(pod, "unschedulable_taint_affinity", 0.9,
+                      f"pod {pod.name} is Pending: no node satisfies its taints/nodeSelector/affinity",
+                      proof, ["fix_scheduling_constraints"], pod.target())
+    return found.findings()
+
+
+def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
+    messages = [(e.source, e.detail) for e in snapshot.events_for("Pod", pod.namespace, pod.name)
+                if e.reason == "FailedScheduling"]
+    condition = pod.conditions.get("PodScheduled") or {}
+    if condition.get("status") == "False" and condition.get("message"):
+        messages.append((f"{pod.ref()}/status.conditions[PodScheduled]",
+                         f"{condition.get('reason', '')}: {condition['message']}"))
+    return messages
+
+
+def _counts(message: str) -> tuple[int, int, set[str]]:
+    resources: set[str] = set()
+    short = 0
+    for match in _INSUFFICIENT.finditer(message):
+        short += int(match.group(1))
+        resources.add(match.group(2) or "pods")
+    constrained = sum(int(m.group(1)) for m in _MISMATCH.finditer(message))
+    for match in _TAINT.finditer(message):
+        if not match.group(2).strip().startswith(_CONTROL_PLANE):
+            constrained += int(match.group(1))
+    return short, constrained, resources
+
+
+def _requests(pod: Pod) -> str:
+    parts = []
+    for container in dicts(pod.spec.get("containers")):
+        resources = container.get("resources")
+        requests = resources.get("requests") if isinstance(resources, dict) else None
+        if isinstance(requests, dict) and requests:
+            parts.append(f"{container.get('name')}: " + ", ".join(f"{k}={v}" for k, v in requests.items()))
+    return "; ".join(parts)

@@ -1,0 +1,174 @@
+"""The analyzers' diagnosis: run every analyzer, rank, and name one category (or abstain)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from pagerless.diagnosis.analyzers import ANALYZERS
+from pagerless.diagnosis.models import Diagnosis, Evidence, Finding, RankedCategory
+from pagerless.diagnosis.ranking import Scored, score_findings
+from pagerless.diagnosis.snapshot import Snapshot, snapshot_from_scenario
+from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
+
+ENGINE = "analyzers"
+INSUFFICIENT = "insufficient_evidence"
+CONFIDENCE_THRESHOLD = 0.5  # below this nothing is conclusive: abstain rather than guess
+MAX_EVIDENCE = 8
+_TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d)?")
+_STARTED = re.compile(r"(?:startedAt|created|lastTransitionTime)=\S+")  # when things began, not when they failed
+
+
+class Investigator(Protocol):
+    """Takes the analyzers' diagnosis further (``pagerless.diagnosis.llm.Investigator`` fits).
+
+    ``context`` is the scenario dict (alert/cluster/deploys), ``baseline`` the analyzers' result.
+    """
+
+    def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis: ...
+
+
+def diagnose(scenario_or_snapshot: Snapshot | Mapping | str | Path) -> Diagnosis:
+    """Diagnose a scenario (dict or file path) or a Snapshot with the deterministic analyzers."""
+    snapshot = scenario_or_snapshot if isinstance(scenario_or_snapshot, Snapshot) else (
+        snapshot_from_scenario(scenario_or_snapshot))
+    findings, notes = run_analyzers(snapshot)
+    scored = score_findings(snapshot, findings)
+    return _decide(snapshot, scored, notes)
+
+
+def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Investigator | None = None) -> Diagnosis:
+    """The analyzers' diagnosis, handed to the investigator when one is configured.
+
+    If the investigator fails, the analyzers' diagnosis stands, with a note saying why.
+    """
+    snapshot = scenario if isinstance(scenario, Snapshot) else snapshot_from_scenario(scenario)
+    diagnosis = diagnose(snapshot)
+    if investigator is None:
+        return diagnosis
+    try:
+        return investigator.investigate(dict(snapshot.scenario), diagnosis)
+    except Exception as exc:  # noqa: BLE001 - the deterministic answer is the fallback
+        return diagnosis.model_copy(update={"notes": [*diagnosis.notes,
+                                                      f"investigator failed ({type(exc).__name__}); analyzers' result kept"]})
+
+
+def run_analyzers(snapshot: Snapshot) -> tuple[list[Finding], list[str]]:
+    """All analyzers' findings with a valid category; an analyzer that raises becomes a note."""
+    valid = category_ids()
+    findings, notes = [], []
+    for name, analyzer in ANALYZERS.items():
+        try:
+            produced = analyzer(snapshot)
+        except Exception as exc:  # noqa: BLE001 - one broken analyzer must not hide the others
+            notes.append(f"analyzer {name} failed: {type(exc).__name__}: {exc}")
+            continue
+        findings.extend(f for f in produced if f.category in valid)
+    return findings, notes
+
+
+def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagnosis:
+    by_category: dict[str, list[Scored]] = {}
+    for item in scored:
+        by_category.setdefault(item.finding.category, []).append(item)
+    ranking = sorted(((c, _category_score(items)) for c, items in by_category.items()), key=lambda x: -x[1])
+    ranked = [RankedCategory(category=c, confidence=round(s, 3)) for c, s in ranking[:6]]
+    findings = [s.finding for s in scored]
+    if not ranking or ranking[0][1] < CONFIDENCE_THRESHOLD:
+        # Never certain that nothing is wrong: abstaining confidence stays below 0.9.
+        abstain = round(min(0.9, 1.0 - (ranking[0][1] if ranking else 0.0)), 3)
+        return Diagnosis(
+            category=INSUFFICIENT, confidence=abstain,
+            ranked_categories=[RankedCategory(category=INSUFFICIENT, confidence=abstain), *ranked],
+            summary=_insufficient_summary(snapshot, scored), evidence=_weak_evidence(snapshot, scored),
+            remediations=["gather_more_evidence", "none_manual"], engine=ENGINE, findings=findings,
+            target=_alert_target(snapshot), notes=notes)
+    category, score = ranking[0]
+    winners = by_category[category]
+    top = winners[0]
+    evidence = _evidence(winners, top)
+    known = remediation_ids()
+    remediations = list(dict.fromkeys(r for w in winners for r in w.finding.remediations if r in known))
+    for explained in top.explains:
+        notes.append(f"{category} on {_where(top.finding.target)} explains {explained.category} "
+                     f"on {_where(explained.target)}")
+    return Diagnosis(
+        category=category, ranked_categories=ranked, confidence=round(score, 3),
+        summary=_summary(snapshot, category, top, evidence), evidence=evidence, remediations=remediations,
+        engine=ENGINE, findings=findings, target=top.finding.target, notes=notes)
+
+
+def _category_score(items: list[Scored]) -> float:
+    # A second independent finding of the same fault adds a little, never a lot.
+    return min(1.0, items[0].score + 0.02 * min(len(items) - 1, 3))
+
+
+def _evidence(winners: list[Scored], top: Scored) -> list[Evidence]:
+    evidence: list[Evidence] = list(top.finding.evidence)
+    # The symptoms that led here, other workloads first (the caller's error line names the dependency).
+    symptoms = sorted(top.explains, key=lambda f: _workload(f.target) == _workload(top.finding.target))
+    for symptom in symptoms[:2]:
+        evidence.extend(symptom.evidence[:1])
+    for other in winners[1:]:
+        evidence.extend(other.finding.evidence[:1])
+    unique = list(dict.fromkeys((e.source, e.detail) for e in evidence))
+    return [Evidence(source=s, detail=d) for s, d in unique[:MAX_EVIDENCE]]
+
+
+def _summary(snapshot: Snapshot, category: str, top: Scored, evidence: list[Evidence]) -> str:
+    since = _since(evidence)
+    where = _where(top.finding.target)
+    parts = [f"{category}: {top.finding.summary}.", f"Where: {where}."]
+    others = [f for f in top.explains if _workload(f.target) != _workload(top.finding.target)]
+    if others:
+        places = sorted({"/".join(_workload(f.target)) for f in others})
+        parts.append(f"Explains {', '.join(sorted({f.category for f in others}))} in {', '.join(places[:3])}.")
+    parts.append(f"Since: {since}." if since else f"Alert started {snapshot.at:%Y-%m-%d %H:%M}Z.")
+    if evidence:
+        parts.append(f"Evidence: {evidence[0].detail[:160]}")
+    return " ".join(parts)
+
+
+def _since(evidence: list[Evidence]) -> str:
+    stamps = sorted(m.group(0) for e in evidence for m in _TIMESTAMP.finditer(_STARTED.sub("", e.detail)))
+    return stamps[0].replace("T", " ") + "Z" if stamps else ""
+
+
+def _workload(target: dict[str, str]) -> tuple[str, str]:
+    return target.get("namespace", ""), target.get("workload") or target.get("name", "")
+
+
+def _where(target: dict[str, str]) -> str:
+    if target.get("kind") == "Node":
+        return f"node {target.get('name')}"
+    parts = [target.get("namespace", ""), target.get("workload") or target.get("name", "")]
+    where = "/".join(p for p in parts if p)
+    if target.get("container"):
+        where += f" (container {target['container']})"
+    return where or "cluster"
+
+
+def _insufficient_summary(snapshot: Snapshot, scored: list[Scored]) -> str:
+    lead = (f" The strongest hint, {scored[0].finding.category} ({scored[0].score:.2f}), is below the "
+            f"{CONFIDENCE_THRESHOLD} threshold: {scored[0].finding.summary}.") if scored else ""
+    return (f"insufficient_evidence: the snapshot for '{snapshot.alert.title}' shows no conclusive fault signal "
+            f"(no failing containers, scheduling, node, storage or error-log pattern tied to the alert).{lead} "
+            "Collect metrics, traces or longer logs before acting.")
+
+
+def _weak_evidence(snapshot: Snapshot, scored: list[Scored]) -> list[Evidence]:
+    # What was checked and found healthy is evidence too: it is why the engine abstains.
+    evidence = [e for s in scored[:2] for e in s.finding.evidence[:2]]
+    for pod in snapshot.focus_pods()[:3]:
+        states = " ".join(f"{c.name}: ready={c.ready} restarts={c.restart_count}" for c in pod.containers)
+        evidence.append(Evidence(source=f"{pod.ref()}/status", detail=f"phase={pod.phase} {states}".strip()))
+    return evidence[:MAX_EVIDENCE]
+
+
+def _alert_target(snapshot: Snapshot) -> dict[str, str]:
+    target = {"namespace": snapshot.focus.namespace or ""}
+    if snapshot.focus.workloads:
+        target["workload"] = sorted(snapshot.focus.workloads)[0]
+    return {k: v for k, v in target.items() if v}

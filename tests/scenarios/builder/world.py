@@ -1,0 +1,143 @@
+"""A scenario under construction: workloads with their ReplicaSets and pods, events, logs, noise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from k8s import (Clock, deployment, event, k8s_list, node, pod, replicaset, rs_hash, running, spec, status, suffix,
+                 terminated)
+
+NODES = ("ip-10-0-1-23.ec2.internal", "ip-10-0-2-117.ec2.internal", "ip-10-0-3-41.ec2.internal")
+
+
+class World:
+    def __init__(self, at: str, nodes: tuple[str, ...] = NODES, node_objects: list | None = None) -> None:
+        self.clk = Clock(at)
+        self.at = at
+        self.node_names = nodes
+        self.nodes = node_objects if node_objects is not None else [node(self.clk, n) for n in nodes]
+        self.pods, self.events, self.deployments, self.replicasets = [], [], [], []
+        self.pvcs, self.hpas, self.netpols, self.deploys = [], [], [], []
+        self.logs: dict[str, str] = {}
+
+    # workloads -------------------------------------------------------------------------------
+    def deployment(self, ns: str, name: str, specs: list, *, revision: int = 4, replicas: int = 2,
+                   ready: int | None = None, rs_created_min: float = 60 * 24 * 6, created_days: float = 90,
+                   prev_specs: list | None = None, prev_rs_created_min: float | None = None, prev_replicas: int = 0,
+                   prev_ready: int = 0, conditions: list | None = None, labels: dict | None = None,
+                   updated: int | None = None) -> str:
+        ready = replicas if ready is None else ready
+        self.deployments.append(deployment(self.clk, ns, name, specs=specs, replicas=replicas, ready=ready,
+                                           revision=revision, created=self.clk.ago(days=created_days),
+                                           conditions=conditions, labels=labels, updated=updated))
+        self.replicasets.append(replicaset(self.clk, ns, name, revision, specs=specs, replicas=replicas, ready=ready,
+                                           created=self.clk.ago(minutes=rs_created_min), labels=labels))
+        if prev_specs is not None:
+            self.replicasets.append(replicaset(
+                self.clk, ns, name, revision - 1, specs=prev_specs, replicas=prev_replicas, ready=prev_ready,
+                created=self.clk.ago(minutes=prev_rs_created_min or rs_created_min + 60 * 24 * 3), labels=labels))
+        return rs_hash(name + str(revision))
+
+    def pod(self, ns: str, deploy: str, revision: int, specs: list, statuses: list, *, index: int = 0,
+            created_min: float = 60 * 24 * 2, node_index: int | None = None, labels: dict | None = None,
+            **kwargs) -> str:
+        h = rs_hash(deploy + str(revision))
+        name = f"{deploy}-{h}-{suffix(deploy + h + str(index))}"
+        node_name = kwargs.pop("node", None)
+        if node_name is None and node_index is not None:
+            node_name = self.node_names[node_index % len(self.node_names)]
+        elif node_name is None and "no_node" not in kwargs:
+            node_name = self.node_names[index % len(self.node_names)]
+        kwargs.pop("no_node", None)
+        all_labels = {"app": deploy, "pod-template-hash": h, **(labels or {})}
+        self.pods.append(pod(self.clk, ns, name, specs=specs, statuses=statuses, created=self.clk.ago(minutes=created_min),
+                             node=node_name, owner=("ReplicaSet", f"{deploy}-{h}"), labels=all_labels, **kwargs))
+        return name
+
+    def healthy(self, ns: str, name: str, image: str, *, replicas: int = 2, revision: int = 4, port: int = 8080,
+                log: str | None = None, restarts: int = 0, **spec_kwargs) -> list[str]:
+        specs = [spec("app", image, port=port, **spec_kwargs)]
+        self.deployment(ns, name, specs, revision=revision, replicas=replicas)
+        names = []
+        for i in range(replicas):
+            started = self.clk.ago(days=2, minutes=i * 7)
+            p = self.pod(ns, name, revision, specs, [status("app", image, running(started), restarts=restarts)],
+                         index=i, created_min=60 * 48 + i * 7)
+            names.append(p)
+            if log:
+                self.log(ns, p, "app", log)
+        return names
+
+    def log(self, ns: str, pod_name: str, container: str, text: str, previous: bool = False) -> None:
+        self.logs[f"{ns}/{pod_name}/{container}" + ("#previous" if previous else "")] = text.strip("\n") + "\n"
+
+    def event(self, ns: str, kind: str, name: str, reason: str, message: str, **kwargs) -> None:
+        self.events.append(event(self.clk, ns, kind, name, reason, message, **kwargs))
+
+    # noise -------------------------------------------------------------------------------------
+    def noise(self) -> None:
+        """What every real snapshot carries: kube-system and monitoring pods, old and deleted-object events."""
+        clk = self.clk
+        for i in range(2):
+            image = "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.4"
+            specs = [spec("coredns", image, port=53, mem_lim="170Mi", mem_req="70Mi")]
+            name = f"coredns-{rs_hash('coredns')}-{suffix('coredns' + str(i))}"
+            self.pods.append(pod(clk, "kube-system", name, specs=specs, created=clk.ago(days=12),
+                                 statuses=[status("coredns", image, running(clk.ago(days=12)))],
+                                 node=self.node_names[i % len(self.node_names)],
+                                 owner=("ReplicaSet", f"coredns-{rs_hash('coredns')}"),
+                                 labels={"k8s-app": "kube-dns", "pod-template-hash": rs_hash("coredns")}))
+        for i, node_name in enumerate(self.node_names):
+            image = "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.29.0-minimal-eksbuild.1"
+            self.pods.append(pod(clk, "kube-system", f"kube-proxy-{suffix('kp' + node_name)}",
+                                 specs=[spec("kube-proxy", image, port=None, mem_lim=None)], created=clk.ago(days=12),
+                                 statuses=[status("kube-proxy", image, running(clk.ago(days=12)))], node=node_name,
+                                 owner=("DaemonSet", "kube-proxy"), labels={"k8s-app": "kube-proxy"}))
+        image = "registry.k8s.io/metrics-server/metrics-server:v0.7.0"
+        ms = f"metrics-server-{rs_hash('ms')}-{suffix('ms')}"
+        old_oom = terminated("OOMKilled", 137, clk.ago(days=3, hours=5), clk.ago(days=3))
+        self.pods.append(pod(clk, "kube-system", ms, specs=[spec("metrics-server", image, port=10250, mem_lim="200Mi")],
+                             statuses=[status("metrics-server", image, running(clk.ago(days=3)), last=old_oom,
+                                              restarts=3)], created=clk.ago(days=9), node=self.node_names[-1],
+                             owner=("ReplicaSet", f"metrics-server-{rs_hash('ms')}"),
+                             labels={"k8s-app": "metrics-server", "pod-template-hash": rs_hash("ms")}))
+        image = "quay.io/prometheus/prometheus:v2.51.2"
+        self.pods.append(pod(clk, "monitoring", "prometheus-k8s-0", specs=[spec("prometheus", image, port=9090,
+                                                                                mem_lim="4Gi")],
+                             statuses=[status("prometheus", image, running(clk.ago(days=5)))], created=clk.ago(days=5),
+                             node=self.node_names[0], owner=("StatefulSet", "prometheus-k8s"),
+                             labels={"app.kubernetes.io/name": "prometheus"}))
+        # Events: an old one past the window, one about a pod deleted long ago, routine Normal ones.
+        self.event("kube-system", "Pod", ms, "Unhealthy",
+                   "Readiness probe failed: HTTP probe failed with statuscode: 500", first=60 * 26, last=60 * 25,
+                   count=4, host=self.node_names[-1])
+        self.event("monitoring", "Pod", "alertmanager-main-1", "Killing", "Stopping container alertmanager",
+                   type_="Normal", first=40, last=40, host=self.node_names[1])
+        self.event("", "Node", self.node_names[1], "NodeHasSufficientMemory",
+                   f"Node {self.node_names[1]} status is now: NodeHasSufficientMemory", type_="Normal",
+                   first=60 * 30, last=50, component="kubelet", host=self.node_names[1])
+        self.event("monitoring", "Pod", "prometheus-k8s-0", "Pulled",
+                   'Container image "quay.io/prometheus-operator/prometheus-config-reloader:v0.73.2" already present '
+                   "on machine", type_="Normal", first=35, last=35, host=self.node_names[0])
+
+    # output -------------------------------------------------------------------------------------
+    def scenario(self, alert: dict, expected: dict) -> dict:
+        alert = {"starts_at": self.at, **alert}
+        cluster = {
+            "pods": k8s_list(self.pods), "events": k8s_list(self.events),
+            "deployments": k8s_list(self.deployments), "replicasets": k8s_list(self.replicasets),
+            "nodes": k8s_list(self.nodes),
+        }
+        if self.pvcs:
+            cluster["pvcs"] = k8s_list(self.pvcs)
+        if self.hpas:
+            cluster["hpas"] = k8s_list(self.hpas)
+        if self.netpols:
+            cluster["networkpolicies"] = k8s_list(self.netpols)
+        cluster["logs"] = self.logs
+        return {"alert": alert, "cluster": cluster, "deploys": self.deploys, "expected": expected}
+
+
+def write(path: Path, scenario: dict) -> None:
+    path.write_text(json.dumps(scenario, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,151 @@
+import pytest
+
+from pagerless.diagnosis.analyzers import container
+from tests.unit.diagnosis.kube import cspec, cstatus, event, pod, running, snap, terminated, waiting
+
+pytestmark = pytest.mark.unit
+
+
+def categories(findings):
+    return sorted(f.category for f in findings)
+
+
+def test_recent_oomkilled_is_found_with_the_memory_limit_as_evidence():
+    # Given a container OOMKilled three minutes ago with a 256Mi limit
+    status = cstatus("api", state=waiting("CrashLoopBackOff"), last=terminated("OOMKilled", 137, 3), restarts=4)
+    spec = cspec("api", resources={"limits": {"memory": "256Mi"}})
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status], specs=[spec])])
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it reports oom_killed citing the terminated state and the limit
+    assert categories(findings) == ["oom_killed"]
+    details = " ".join(e.detail for e in findings[0].evidence)
+    assert "reason=OOMKilled" in details and "256Mi" in details
+    assert findings[0].target["container"] == "api"
+
+
+def test_an_old_oomkill_is_history_not_a_cause():
+    # Given a container that was OOMKilled two days ago and has run fine since
+    status = cstatus(state=running(60 * 48), last=terminated("OOMKilled", 137, 60 * 48), restarts=1)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then nothing is reported
+    assert findings == []
+
+
+@pytest.mark.parametrize("reason", ["Error", "ContainerStatusUnknown"])
+def test_exit_137_without_oomkilled_is_not_an_oom_nor_an_app_crash(reason):
+    # Given a container killed with exit 137 (liveness kill or eviction), not OOMKilled
+    status = cstatus(state=running(1), last=terminated(reason, 137, 2), restarts=3)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then it reports neither oom_killed nor crashloop_app_error
+    assert findings == []
+
+
+def test_crashloop_quotes_the_exception_from_the_previous_log():
+    # Given a crash-looping container whose previous instance died on a Python exception
+    status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=7)
+    log = "INFO booting\nTraceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'DATABASE_URL'"
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+                    logs={"shop/checkout-6d5f7c9b8-a1/app#previous": log})
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it reports crashloop_app_error quoting the exception line
+    assert categories(findings) == ["crashloop_app_error"]
+    assert any("KeyError: 'DATABASE_URL'" in e.detail for e in findings[0].evidence)
+
+
+@pytest.mark.parametrize("code,reason,message", [
+    (127, "Error", ""), (126, "Error", ""),
+    (128, "StartError", 'exec: "/bin/serve": stat /bin/serve: no such file or directory: unknown'),
+])
+def test_command_not_found_or_not_executable_is_a_wrong_command(code, reason, message):
+    # Given a container whose command cannot be executed
+    status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated(reason, code, 1, message), restarts=5)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then it is wrong_command_or_entrypoint, never an app crash
+    assert categories(findings) == ["wrong_command_or_entrypoint"]
+
+
+@pytest.mark.parametrize("message,remediation", [
+    ("failed to resolve reference: not found", "fix_image_reference"),
+    ("failed to authorize: failed to fetch oauth token: 401 Unauthorized", "fix_image_pull_secret"),
+])
+def test_image_pull_failures_pick_the_fix_from_the_registry_answer(message, remediation):
+    # Given a pod stuck in ImagePullBackOff with the kubelet's pull error as an event
+    status = cstatus(state=waiting("ImagePullBackOff", "Back-off pulling image"), ready=False)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+                    events=[event("shop", "Pod", "checkout-6d5f7c9b8-a1", "Failed",
+                                  f'Failed to pull image "registry/app:1.0": {message}')])
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it is image_pull_error with the matching remediation
+    assert categories(findings) == ["image_pull_error"]
+    assert findings[0].remediations == [remediation]
+
+
+def test_create_container_config_error_is_a_missing_reference():
+    # Given a container that cannot be created because a Secret is missing
+    status = cstatus(state=waiting("CreateContainerConfigError", 'secret "smtp" not found'), ready=False)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then it is missing_config_reference quoting the message
+    assert categories(findings) == ["missing_config_reference"]
+    assert 'secret "smtp" not found' in findings[0].evidence[0].detail
+
+
+def test_failing_init_container_is_reported_as_such():
+    # Given a pod whose init container keeps failing
+    init = cstatus("migrate", state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=4)
+    app = cstatus(state=waiting("PodInitializing"), ready=False)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")],
+                    logs={"shop/checkout-6d5f7c9b8-a1/migrate#previous": "ERROR: relation \"x\" already exists"})
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it is init_container_failure on the init container
+    assert categories(findings) == ["init_container_failure"]
+    assert findings[0].target["container"] == "migrate"
+
+
+def test_replicas_with_the_same_fault_become_one_finding():
+    # Given two replicas of one workload, both OOMKilled
+    status = cstatus(state=running(1), last=terminated("OOMKilled", 137, 2), restarts=3)
+    pods = [pod(f"checkout-6d5f7c9b8-a{i}", statuses=[status]) for i in range(2)]
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=pods))
+    # Then one finding says two pods are affected
+    assert len(findings) == 1 and "2 pods" in findings[0].summary
+
+
+def test_an_init_container_that_cannot_pull_is_an_image_pull_error():
+    # Given a pod in Init:ImagePullBackOff
+    init = cstatus("wait-for-db", state=waiting("ImagePullBackOff", 'Back-off pulling image "busybox:1.366"'),
+                   ready=False)
+    app = cstatus(state=waiting("PodInitializing"), ready=False)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")])
+    # When the container analyzer runs
+    # Then the pull is the fault, not a generic init failure
+    assert categories(container.analyze(snapshot)) == ["image_pull_error"]
+
+
+def test_run_as_non_root_refusal_is_a_security_context_problem():
+    # Given a container the kubelet refuses to create because the image runs as root
+    message = 'container has runAsNonRoot and image will run as root (pod: "checkout-6d5f7c9b8-a1_shop", container: app)'
+    status = cstatus(state=waiting("CreateContainerConfigError", message), ready=False)
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
+    # Then it is permission_denied with fix_security_context, not a missing reference
+    assert categories(findings) == ["permission_denied"]
+    assert findings[0].remediations == ["fix_security_context"]
+
+
+def test_the_shells_last_words_reveal_a_missing_binary_whatever_the_exit_code():
+    # Given a container exiting 1 whose last log line says the entrypoint binary does not exist
+    status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=6)
+    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+                    logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "exec /app/server: exec format error"})
+    # When the container analyzer runs
+    # Then it is wrong_command_or_entrypoint
+    assert categories(container.analyze(snapshot)) == ["wrong_command_or_entrypoint"]
