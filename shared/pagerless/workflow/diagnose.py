@@ -34,16 +34,18 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
 
 
 class WithKnowledge:
-    """The investigator with the workspace's knowledge base and similar past incidents as tools."""
+    """The investigator with the workspace's environment context, and its knowledge base and similar
+    past incidents as tools."""
 
     def __init__(self, investigator, incident: IncidentRecord) -> None:
         self.investigator, self.incident = investigator, incident
 
     def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis:
-        from pagerless.knowledge.service import KnowledgeService
+        from pagerless.knowledge.service import KnowledgeService, environment_prompt, get_environment
         from pagerless.knowledge.similar import similar_to_incident, similar_to_text
 
         workspace = self.incident.workspace
+        context = {**context, "environment": environment_prompt(get_environment(workspace))}
 
         def similar(query: str | None, limit: int) -> list[dict]:
             return similar_to_text(workspace, query, limit=limit) if query else similar_to_incident(self.incident, limit=limit)
