@@ -1,0 +1,50 @@
+"""With an Anthropic key configured, Diagnose hands the analyzers' result to the Claude
+investigator (here the real client against a local fake of the Messages API)."""
+
+import pytest
+
+from tests.fakes.anthropic_api import FakeMessagesApi, message, tool_use_block
+from tests.functional.workflow.conftest import incident, open_incident, wait_for_status
+
+pytestmark = pytest.mark.functional
+
+OOM_SUBMISSION = {
+    "category": "oom_killed",
+    "confidence": 0.9,
+    "summary": "payments-api's api container is OOMKilled at its 256Mi limit.",
+    "evidence": [{"source": "pod status lastState", "detail": "OOMKilled"}],
+    "remediations": ["increase_memory_limit"],
+    "ranked_categories": [{"category": "oom_killed", "confidence": 0.9}],
+    "target": {"kind": "Deployment", "namespace": "payments", "name": "payments-api", "container": "api"},
+}
+
+
+@pytest.fixture
+def claude(monkeypatch):
+    from pagerless.diagnosis.llm import get_llm_settings
+
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("PAGERLESS_LLM_MAX_RETRIES", "0")
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()
+
+
+def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario, claude):
+    # Given Claude answers with an oom_killed diagnosis
+    claude.enqueue(message(tool_use_block("submit_diagnosis", OOM_SUBMISSION), input_tokens=1200, output_tokens=300))
+    # When the workflow diagnoses the OOM incident
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    # Then the stored diagnosis is Claude's, with its token usage, and the proposal follows from it
+    record = incident(opened.id)
+    assert record.diagnosis["engine"] == "claude", record.diagnosis.get("notes")
+    assert record.diagnosis["category"] == "oom_killed"
+    assert record.llm_usage["input_tokens"] == 1200 and record.llm_usage["output_tokens"] == 300
+    assert record.proposal["action"] == "patch_resources"
+    [request] = claude.message_requests
+    assert "PaymentsApiHighErrorRate" in str(request.body)
+    tools = {tool["name"] for tool in request.body["tools"]}
+    assert {"knowledge_search", "similar_incidents"} <= tools, tools
