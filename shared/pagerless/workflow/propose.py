@@ -57,7 +57,10 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     if not decision.allowed:
         return {**proposal, "status": "blocked", "route": "blocked",
                 "message": f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran"}
-    if checked.status not in ("would_change", "no_change"):
+    if checked.status == "no_change":
+        return {**proposal, "status": "no_change", "route": "none",
+                "message": f"{plan.action.action} would change nothing (server-side dry run); nothing ran"}
+    if checked.status != "would_change":
         return {**proposal, "status": "dry_run_failed", "route": "none",
                 "message": f"the server-side dry run failed ({checked.status}): {checked.message}; nothing ran"}
     route = "approval" if decision.requires_approval else "auto"
