@@ -1,19 +1,20 @@
 """Incident context (the collected cluster snapshot) stored by reference, gzip-compressed.
 
 Step Functions state carries only the incident id; the Diagnose step reads the snapshot here.
-Items stay under DynamoDB's 400 KB: logs are shortened first, then the snapshot is refused.
+Items stay under DynamoDB's 400 KB (and hold only text: the local runtime saves state as JSON): logs are shortened first, then the snapshot is refused.
 """
 
+import base64
 import gzip
 import json
 import time
 
-from pynamodb.attributes import BinaryAttribute, JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from pagerless.store.base import BaseModel, Region, TableName, utcnow
 
-MAX_COMPRESSED_BYTES = 350 * 1024
+MAX_COMPRESSED_BYTES = 350 * 1024  # of base64 text
 RETENTION_SECONDS = 30 * 24 * 3600
 
 
@@ -30,13 +31,13 @@ class ContextRecord(BaseModel):
     workspace = UnicodeAttribute()
     source = UnicodeAttribute()  # "live" (a cluster) or "alert" (no cluster configured)
     collected_at = UTCDateTimeAttribute(default=utcnow)
-    body = BinaryAttribute(legacy_encoding=False)  # gzip(JSON scenario dict)
+    body = UnicodeAttribute()  # base64(gzip(JSON scenario dict)): text, so every store and backup handles it
     size_bytes = NumberAttribute(default=0)  # uncompressed
     notes = JSONAttribute(default=list)
     expires_at = NumberAttribute(null=True)
 
     def scenario(self) -> dict:
-        return json.loads(gzip.decompress(self.body))
+        return json.loads(gzip.decompress(base64.b64decode(self.body)))
 
 
 class ContextRepository:
@@ -62,9 +63,9 @@ class ContextRepository:
             return None
 
 
-def _compress(scenario: dict) -> tuple[bytes, bytes]:
+def _compress(scenario: dict) -> tuple[bytes, str]:
     raw = json.dumps(scenario, separators=(",", ":"), default=str).encode("utf-8")
-    return raw, gzip.compress(raw, compresslevel=6)
+    return raw, base64.b64encode(gzip.compress(raw, compresslevel=6)).decode("ascii")
 
 
 def _shorten_logs(scenario: dict, keep: int) -> dict:
