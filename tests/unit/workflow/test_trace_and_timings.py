@@ -78,3 +78,19 @@ def test_public_view_of_an_approval_never_has_the_token():
                             requested_at=T0)
     assert TOKEN not in repr(record.to_public())
     assert "task_token" not in record.to_public()
+
+
+def test_context_snapshot_is_compressed_text_and_logs_are_cut_first():
+    import base64
+    import gzip
+    import json
+
+    from pagerless.store.contexts import _compress, _shorten_logs
+
+    scenario = {"alert": {"title": "x"}, "cluster": {"logs": {"ns/pod/c": "line\n" * 10_000}, "pods": {"items": []}}}
+    raw, body = _compress(scenario)
+    assert json.loads(gzip.decompress(base64.b64decode(body))) == scenario and len(body) < len(raw)
+    shortened = _shorten_logs(scenario, 2000)
+    assert len(shortened["cluster"]["logs"]["ns/pod/c"]) == 2000
+    assert shortened["cluster"]["pods"] == scenario["cluster"]["pods"]
+    assert len(scenario["cluster"]["logs"]["ns/pod/c"]) == 50_000, "the input is not changed"
