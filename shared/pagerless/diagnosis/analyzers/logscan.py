@@ -64,10 +64,10 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"invalid (?:boolean|integer|number|duration)\b"
         r"|配置(?:错误|无效|非法)|无效的配置", _I)),
     ("dependency_unavailable", re.compile(
-        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
+        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no[ _]healthy[ _]upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
-        r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
-        r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
+        r"\bUNAVAILABLE: |no route to host|EHOSTUNREACH|Connection to \S+ refused|Communications link failure|"
+        r"Error \d+ connecting to|Connection refused|server unavailable|"
         r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
         r"ServiceUnavailable|Connection closed by upstream"
         r"|连接被拒绝|服务不可用", _I)),
@@ -75,6 +75,8 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
         r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
         r"dial timeout|connection attempt timed out|Read timed out", _I)),
+    # Generic "could not connect" wording: a dependency problem, unless the line says it timed out (above).
+    ("dependency_unreachable", re.compile(r"could not connect to server|Failed to connect to", _I)),
     ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
 )
 
@@ -97,13 +99,19 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
                          "flag", "illegal", "配置"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
-                               "could not connect", "no route to host", "ehostunreach", "connecting to",
-                               "failed to connect", "连接被拒绝", "不可用"),
+                               "no route to host", "ehostunreach", "connecting to", "link failure",
+                               "连接被拒绝", "不可用"),
+    "dependency_unreachable": ("could not connect", "failed to connect"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
     "cpu_throttling": ("throttl",),
 }
 _HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
                             "certificate_expired", "db_connection_pool_exhausted"})
+_ALIASES = {"dependency_unreachable": "dependency_unavailable"}
+_ACCESS_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*")
+_STATUS_503 = re.compile(r"\b503\b")
+# Envoy response flags / upstream wording that make a 503 line an upstream failure seen by this service.
+_UPSTREAM_FAILURE = re.compile(r"upstream|outbound|\bU[HFOC]\b|\bURX\b|\bNR\b|\bUAEX\b|Service Unavailable", re.I)
 MAX_LINE = 2000  # a single enormous line (a dumped payload) must not cost more than a normal one
 
 _ERROR_SCORES = (
@@ -114,8 +122,9 @@ _ERROR_SCORES = (
     (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
 )
 _HOST_PATTERNS = (
-    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|lookup|UnknownHostException:|resolve host|translate host name|"
+    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|UnknownHostException:|resolve host|translate host name|"
                r"Failed to resolve) ['\"]?([a-zA-Z][\w-]*(?:\.[\w-]+)*)"),
+    re.compile(r"\blookup ([a-zA-Z][\w-]*(?:\.[\w-]+)*)(?: on |: )"),  # Go's resolver: "lookup db on 10.96.0.10:53"
     re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
     re.compile(r"https?://([a-zA-Z][\w.-]*)"),
     re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),
@@ -142,8 +151,15 @@ def classify(line: str) -> str | None:
     lowered = line.lower()
     for family, pattern in LOG_FAMILIES:
         if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(line):
-            return family
+            if family == "dependency_unavailable" and _serves_503(line):
+                continue  # the service's own access log answering 503 is a symptom, not a failing dependency
+            return _ALIASES.get(family, family)
     return None
+
+
+def _serves_503(line: str) -> bool:
+    """An access-log line of a request this service answered with 503, with no sign of an upstream failure."""
+    return bool(_ACCESS_LINE.search(line) and _STATUS_503.search(line) and not _UPSTREAM_FAILURE.search(line))
 
 
 def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
@@ -180,12 +196,22 @@ def _maybe_error(line: str) -> bool:
         line[:1] == "E" and line[1:5].isdigit())
 
 
+_FRAME = re.compile(r"^\s+(?:at |File \")|^\s*\^+\s*$")
+
+
+def _stack_frame(line: str, previous: str) -> bool:
+    """A stack frame or the quoted source line under a Python frame ("    raise ValueError(...)"), not the error."""
+    return bool(_FRAME.match(line)) or (line[:1].isspace() and previous.lstrip().startswith('File "'))
+
+
 def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
     """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
     scored: list[tuple[int, int, str]] = []
+    previous = ""
     for index, line in enumerate(lines[-200:]):
-        line = line[:MAX_LINE]
-        if "Traceback (most recent call last)" in line or not _maybe_error(line):
+        line, after = line[:MAX_LINE], previous
+        previous = line
+        if "Traceback (most recent call last)" in line or not _maybe_error(line) or _stack_frame(line, after):
             continue
         for score, pattern in _ERROR_SCORES:
             if pattern.search(line):

@@ -16,6 +16,9 @@ _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
 _MISMATCH = re.compile(r"(\d+) node\(s\) didn't (?:match|satisfy) (?:Pod's )?(?:node affinity|node selector|"
                        r"pod affinity|pod anti-affinity|existing pods anti-affinity)[\w /-]*")
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
+_CONDITION_PREFIXES = ("node.kubernetes.io/",)  # disk-pressure, memory-pressure, not-ready, unreachable, ...
+_CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
+                              r"not-ready|unreachable|network-unavailable)")
 _STORAGE = re.compile(r"PersistentVolumeClaim|volume node affinity|persistentvolumeclaim", re.I)
 
 
@@ -33,18 +36,21 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             continue  # the storage analyzer owns unbound claims
         short, constrained, resources = _counts(message)
         proof = [evidence(source, message)]
+        # Taints the node lifecycle puts on sick nodes (pressure, not-ready) mean the node, not the pod spec,
+        # is the problem: still a finding, but one a node finding about the same pods should outrank.
+        confidence = 0.8 if _CONDITION_TAINT.search(message) else 0.9
         if short >= constrained and short > 0:
             requests = _requests(pod)
             if requests:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[*].resources.requests", requests))
-            found.add(pod, "unschedulable_insufficient_resources", 0.9,
+            found.add(pod, "unschedulable_insufficient_resources", confidence,
                       f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
                       proof, ["add_node_capacity", "reduce_resource_requests"], pod.target())
         elif constrained > 0:
             for key in ("nodeSelector", "affinity", "tolerations"):
                 if pod.spec.get(key):
                     proof.append(evidence(f"{pod.ref()}/spec.{key}", str(pod.spec[key])))
-            found.add(pod, "unschedulable_taint_affinity", 0.9,
+            found.add(pod, "unschedulable_taint_affinity", confidence,
                       f"pod {pod.name} is Pending: no node satisfies its taints/nodeSelector/affinity",
                       proof, ["fix_scheduling_constraints"], pod.target())
     return found.findings()
@@ -67,10 +73,15 @@ def _counts(message: str) -> tuple[int, int, set[str]]:
         short += int(match.group(1))
         resources.add(match.group(2) or "pods")
     constrained = sum(int(m.group(1)) for m in _MISMATCH.finditer(message))
+    condition = 0
     for match in _TAINT.finditer(message):
-        if not match.group(2).strip().startswith(_CONTROL_PLANE):
+        key = match.group(2).strip()
+        if key.startswith(_CONDITION_PREFIXES):
+            condition += int(match.group(1))
+        elif not key.startswith(_CONTROL_PLANE):
             constrained += int(match.group(1))
-    return short, constrained, resources
+    # Sick-node taints count only when nothing else keeps the pod off the nodes.
+    return short, constrained or (condition if not short else 0), resources
 
 
 def _requests(pod: Pod) -> str:

@@ -1,0 +1,47 @@
+"""Log shapes met in the red-team set: stack frames, access logs, resolver wording, remote denials."""
+
+import pytest
+
+from pagerless.diagnosis.analyzers.logscan import app_error_lines, classify, host_of
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("line,family", [
+    ("org.postgresql.util.PSQLException: Connection to pg.db.svc.cluster.local:5432 refused. Check that the hostname "
+     "and port are correct", "dependency_unavailable"),
+    ("com.mysql.cj.jdbc.exceptions.CommunicationsException: Communications link failure", "dependency_unavailable"),
+    ('[2026-09-09T11:10:42.101Z] "POST /v1/stock HTTP/1.1" 503 UH no_healthy_upstream - "-" 0 19 0 - "-"',
+     "dependency_unavailable"),
+    ("failed to connect to `host=pg.db.svc user=app`: dial error (dial tcp 10.96.1.5:5432: connect: connection "
+     "timed out)", "network_timeout"),
+    ("psql: error: could not connect to server: No such file or directory", "dependency_unavailable"),
+])
+def test_connection_failures_are_told_apart(line, family):
+    assert classify(line) == family
+
+
+@pytest.mark.parametrize("line", [
+    'time=2026-04-22T08:09:42Z level=INFO msg="GET /ready" status=503 dur=0.2ms',
+    '10.42.0.7 - - [27/Nov/2026:20:04:58 +0000] "GET /v2/search HTTP/1.1" 503 0 "-" "kube-probe/1.29"',
+])
+def test_a_service_answering_503_is_not_a_failing_dependency(line):
+    assert classify(line) is None
+
+
+def test_an_outbound_503_is_still_a_dependency_failure():
+    assert classify('GET http://ratings:8080/v1 -> 503 Service Unavailable') == "dependency_unavailable"
+
+
+def test_lookup_is_a_host_only_in_resolver_wording():
+    assert host_of('{"msg":"eta lookup failed","error":"dial tcp 10.96.33.7:9090: connect: connection refused"}') == ""
+    assert host_of("dial tcp: lookup orders-db on 10.96.0.10:53: no such host") == "orders-db"
+
+
+def test_error_lines_skip_stack_frames_and_quoted_source():
+    lines = ["Traceback (most recent call last):",
+             '  File "/usr/lib/python3.12/logging/__init__.py", line 210, in _checkLevel',
+             '    raise ValueError("Unknown level: %r" % level)',
+             "ValueError: Unknown level: 'VERBOSE'",
+             "\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)"]
+    assert app_error_lines(lines) == ["ValueError: Unknown level: 'VERBOSE'"]
