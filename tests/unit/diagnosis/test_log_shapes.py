@@ -45,3 +45,21 @@ def test_error_lines_skip_stack_frames_and_quoted_source():
              "ValueError: Unknown level: 'VERBOSE'",
              "\tat com.zaxxer.hikari.pool.HikariPool.createTimeoutException(HikariPool.java:696)"]
     assert app_error_lines(lines) == ["ValueError: Unknown level: 'VERBOSE'"]
+
+
+@pytest.mark.parametrize("line,family", [
+    ('nginx: [emerg] unknown directive "proxy_passs" in /etc/nginx/conf.d/default.conf:14', "app_config_error"),
+    ('[emerg] host not found in upstream "backend:8080" in /etc/nginx/conf.d/default.conf:5', "dns_resolution_failure"),
+    ("Connection to node 0 (kafka-0.kafka-headless.streaming.svc.cluster.local/10.42.1.8:9092) could not be "
+     "established. Broker may not be available.", "dependency_unavailable"),
+    ("flood stage disk watermark [95%] exceeded on [es-data-1], all indices on this node will be marked read-only",
+     "volume_full"),
+])
+def test_more_real_world_wordings(line, family):
+    assert classify(line) == family
+
+
+def test_cronjob_runs_belong_to_their_cronjob():
+    from pagerless.diagnosis.snapshot_objects import cronjob_of
+    assert cronjob_of("nightly-report-29140865") == "nightly-report"
+    assert cronjob_of("db-migrate") == "db-migrate"

@@ -23,7 +23,7 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
         r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
         r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
-        r"Failed to resolve '"
+        r"Failed to resolve '|host not found in upstream"
         r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
@@ -41,7 +41,7 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"|连接池(?:已满|耗尽|用尽)|获取(?:数据库)?连接超时", _I)),
     ("volume_full", re.compile(
         r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
-        r"Disk quota exceeded|out of disk space"
+        r"Disk quota exceeded|out of disk space|flood[ -]stage (?:disk )?watermark|The table '\S+' is full"
         r"|磁盘空间不足|磁盘已满", _I)),
     ("permission_denied", re.compile(
         r"\bEACCES\b|permission denied(?! for (?:table|relation|schema|database|sequence|function))|"
@@ -61,13 +61,14 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"must be (?:one of|a positive|a valid)|(?:config|configuration) file\b.{0,80}(?:error|invalid|failed|"
         r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
         r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
-        r"invalid (?:boolean|integer|number|duration)\b"
+        r"invalid (?:boolean|integer|number|duration)\b|unknown directive|directive is not allowed here|"
+        r"invalid number of arguments in \"\w+\" directive"
         r"|配置(?:错误|无效|非法)|无效的配置", _I)),
     ("dependency_unavailable", re.compile(
         r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no[ _]healthy[ _]upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
         r"\bUNAVAILABLE: |no route to host|EHOSTUNREACH|Connection to \S+ refused|Communications link failure|"
-        r"Error \d+ connecting to|Connection refused|server unavailable|"
+        r"Error \d+ connecting to|Connection refused|server unavailable|Broker may not be available|"
         r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
         r"ServiceUnavailable|Connection closed by upstream"
         r"|连接被拒绝|服务不可用", _I)),
@@ -87,19 +88,20 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "certificate_expired": ("certif", "cert_has_expired", "pkix", "证书"),
     "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
-                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve", "解析"),
+                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve",
+                               "host not found", "解析"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
                                      "max open connections", "toomanyconnections", "no more connections", "连接池", "获取"),
-    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "磁盘"),
+    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "flood", "is full", "磁盘"),
     "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal", "配置"),
+                         "flag", "illegal", "directive", "配置"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
-                               "no route to host", "ehostunreach", "connecting to", "link failure",
+                               "no route to host", "ehostunreach", "connecting to", "link failure", "broker",
                                "连接被拒绝", "不可用"),
     "dependency_unreachable": ("could not connect", "failed to connect"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),

@@ -7,6 +7,7 @@ import re
 from pagerless.diagnosis.analyzers.base import evidence, make_finding
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Snapshot
+from pagerless.diagnosis.snapshot_objects import cronjob_of
 
 NAME = "scaling"
 _QUOTA = re.compile(r"exceeded quota|forbidden: exceeded quota|quota exceeded", re.I)
@@ -51,7 +52,7 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
     kinds: dict[tuple[str, str], str] = {}
     for event in snapshot.events:
         if event.reason in ("FailedCreate", "FailedCreatePod") and _QUOTA.search(event.message):
-            workload = _workload_of(snapshot, event.kind, event.namespace, event.name)
+            workload = workload_of(snapshot, event.kind, event.namespace, event.name)
             by_workload.setdefault((event.namespace, workload), []).append(event)
             kinds[(event.namespace, workload)] = "Deployment" if event.kind == "ReplicaSet" else event.kind
     for deployment in snapshot.deployments:
@@ -87,10 +88,10 @@ def _number(value: object) -> float | None:
         return None
 
 
-def _workload_of(snapshot: Snapshot, kind: str, namespace: str, name: str) -> str:
+def workload_of(snapshot: Snapshot, kind: str, namespace: str, name: str) -> str:
     if kind == "ReplicaSet":
         rs = next((r for r in snapshot.replicasets if r.namespace == namespace and r.name == name), None)
         if rs is not None and rs.deployment:
             return rs.deployment
         return name.rsplit("-", 1)[0]
-    return name
+    return cronjob_of(name) if kind == "Job" else name
