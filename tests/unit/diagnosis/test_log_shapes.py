@@ -63,3 +63,20 @@ def test_cronjob_runs_belong_to_their_cronjob():
     from pagerless.diagnosis.snapshot_objects import cronjob_of
     assert cronjob_of("nightly-report-29140865") == "nightly-report"
     assert cronjob_of("db-migrate") == "db-migrate"
+
+
+@pytest.mark.parametrize("line,family", [
+    ("socket.gaierror: [Errno -2] Name does not resolve", "dns_resolution_failure"),
+    ("javax.net.ssl.SSLHandshakeException: Received fatal alert: certificate_expired", "certificate_expired"),
+    ("Npgsql.NpgsqlException (0x80004005): The connection pool has been exhausted, either raise 'Max Pool Size'",
+     "db_connection_pool_exhausted"),
+    ("Error: timeout exceeded when trying to connect", "db_connection_pool_exhausted"),
+])
+def test_client_library_wordings(line, family):
+    assert classify(line) == family
+
+
+def test_a_python_exception_without_error_in_its_name_is_still_the_headline():
+    lines = ["Traceback (most recent call last):", '  File "/app/rates.py", line 41, in refresh',
+             "    rate = Decimal(payload['rates']['EUR'])", "decimal.InvalidOperation: [<class 'decimal.ConversionSyntax'>]"]
+    assert app_error_lines(lines)[0].startswith("decimal.InvalidOperation")

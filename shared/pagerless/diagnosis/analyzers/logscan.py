@@ -16,14 +16,15 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"certificate has expired|certificate is not yet valid|x509: certificate .{0,80}(?:expired|not yet valid)|"
         r"CERT_HAS_EXPIRED|CertificateExpiredException|CertificateNotYetValidException|"
         r"certificate expired|PKIX path validation failed.{0,120}(?:validity|expired)|"
-        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired"
+        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired|"
+        r"fatal alert: certificate_expired|\bcertificate_expired\b"
         r"|证书已过期|证书过期", _I)),
     ("dns_resolution_failure", re.compile(
         r"no such host|EAI_AGAIN|Temporary failure in name resolution|Name or service not known|"
         r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
         r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
         r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
-        r"Failed to resolve '|host not found in upstream"
+        r"Failed to resolve '|host not found in upstream|Name does not resolve|\bSERVFAIL\b"
         r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
@@ -37,7 +38,8 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
         r"pool_timeout|max open connections reached|Pool empty\. Unable to fetch a connection|"
         r"TooManyConnectionsError|max pool size was reached|no more connections allowed|"
-        r"pool acquisition timed out|connection acquisition timed out|pool timed out"
+        r"pool acquisition timed out|connection acquisition timed out|pool timed out|pool has been exhausted|"
+        r"timeout exceeded when trying to connect|checkout a Connection has timed out"
         r"|连接池(?:已满|耗尽|用尽)|获取(?:数据库)?连接超时", _I)),
     ("volume_full", re.compile(
         r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
@@ -89,11 +91,12 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
                                ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve",
-                               "host not found", "解析"),
+                               "host not found", "does not resolve", "servfail", "解析"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
-                                     "max open connections", "toomanyconnections", "no more connections", "连接池", "获取"),
+                                     "max open connections", "toomanyconnections", "no more connections",
+                                     "trying to connect", "checkout a connection", "连接池", "获取"),
     "volume_full": ("no space left", "enospc", "disk", "could not extend file", "flood", "is full", "磁盘"),
     "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
@@ -198,6 +201,7 @@ def _maybe_error(line: str) -> bool:
         line[:1] == "E" and line[1:5].isdigit())
 
 
+_PY_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?::|$)")
 _FRAME = re.compile(r"^\s+(?:at |File \")|^\s*\^+\s*$")
 
 
@@ -209,11 +213,19 @@ def _stack_frame(line: str, previous: str) -> bool:
 def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
     """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
     scored: list[tuple[int, int, str]] = []
-    previous = ""
+    previous, in_traceback = "", False
     for index, line in enumerate(lines[-200:]):
         line, after = line[:MAX_LINE], previous
         previous = line
-        if "Traceback (most recent call last)" in line or not _maybe_error(line) or _stack_frame(line, after):
+        if "Traceback (most recent call last)" in line:
+            in_traceback = True
+            continue
+        if in_traceback and line.strip() and not line[:1].isspace():
+            in_traceback = False
+            if _PY_EXCEPTION.match(line):  # "decimal.InvalidOperation: ...", "KeyError: 'id'"
+                scored.append((3, index, line.strip()))
+                continue
+        if not _maybe_error(line) or _stack_frame(line, after):
             continue
         for score, pattern in _ERROR_SCORES:
             if pattern.search(line):

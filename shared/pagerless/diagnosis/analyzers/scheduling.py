@@ -13,13 +13,14 @@ from pagerless.diagnosis.snapshot_objects import dicts
 NAME = "scheduling"
 _INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)")
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
-_MISMATCH = re.compile(r"(\d+) node\(s\) didn't (?:match|satisfy) (?:Pod's )?(?:node affinity|node selector|"
-                       r"pod affinity|pod anti-affinity|existing pods anti-affinity)[\w /-]*")
+_MISMATCH = re.compile(r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
+                       r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread)|"
+                       r"had volume node affinity conflict)[\w /-]*")
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
 _CONDITION_PREFIXES = ("node.kubernetes.io/",)  # disk-pressure, memory-pressure, not-ready, unreachable, ...
 _CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
                               r"not-ready|unreachable|network-unavailable)")
-_STORAGE = re.compile(r"PersistentVolumeClaim|volume node affinity|persistentvolumeclaim", re.I)
+_STORAGE = re.compile(r"PersistentVolumeClaim|persistentvolumeclaim", re.I)
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
