@@ -79,6 +79,9 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     key = (target.get("namespace"), target.get("workload"))
     if key in focus or snapshot.is_focus(*key):
         return 1.0
+    if snapshot.focus.namespace and not snapshot.focus.workloads and not snapshot.focus.pods and (
+            key[0] == snapshot.focus.namespace):
+        return 1.0  # the alert names only a namespace: every workload in it is in scope, with pods or not
     if any(same_service(d, target.get("workload", "")) or same_service(d, target.get("name", ""))
            for d in dependencies):
         return 0.95

@@ -55,10 +55,14 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
             workload = workload_of(snapshot, event.kind, event.namespace, event.name)
             by_workload.setdefault((event.namespace, workload), []).append(event)
             kinds[(event.namespace, workload)] = "Deployment" if event.kind == "ReplicaSet" else event.kind
-    for deployment in snapshot.deployments:
-        for condition in deployment.conditions:
+    owners = [(d.namespace, d.name, d.conditions) for d in snapshot.deployments]
+    owners += [(r.namespace, r.deployment or r.name, r.conditions) for r in snapshot.replicasets]
+    for namespace, name, conditions in owners:  # the FailedCreate events may have expired; the condition stays
+        for condition in conditions:
             if condition.get("type") == "ReplicaFailure" and _QUOTA.search(str(condition.get("message", ""))):
-                by_workload.setdefault((deployment.namespace, deployment.name), []).append(condition)
+                items = by_workload.setdefault((namespace, name), [])
+                if not any(isinstance(i, dict) for i in items):
+                    items.append(condition)
     findings = []
     for (namespace, workload), items in by_workload.items():
         proof = []
