@@ -28,6 +28,8 @@ def parse_time(value: object) -> datetime | None:
     """An RFC 3339 timestamp (Z or offset, any fraction) as an aware datetime; None if absent."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e9:  # epoch s or ms (CI tools)
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
     if not isinstance(value, str) or not value:
         return None
     text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value.strip().replace("Z", "+00:00"))

@@ -80,3 +80,18 @@ def test_a_python_exception_without_error_in_its_name_is_still_the_headline():
     lines = ["Traceback (most recent call last):", '  File "/app/rates.py", line 41, in refresh',
              "    rate = Decimal(payload['rates']['EUR'])", "decimal.InvalidOperation: [<class 'decimal.ConversionSyntax'>]"]
     assert app_error_lines(lines)[0].startswith("decimal.InvalidOperation")
+
+
+@pytest.mark.parametrize("line", [
+    "django.core.exceptions.ImproperlyConfigured: Set the SECRET_KEY environment variable",
+    "KeyError: 'DATABASE_URL'",
+    "Failed to configure a DataSource: 'url' attribute is not specified and no embedded datasource could be configured.",
+    "[ERROR] [MY-000067] [Server] unknown variable 'innodb_buffer_pool_sise=2G'.",
+    "System.InvalidOperationException: Section 'ConnectionStrings' not found in configuration.",
+])
+def test_config_rejections(line):
+    assert classify(line) == "app_config_error"
+
+
+def test_a_keyerror_on_data_is_not_a_config_error():
+    assert classify("KeyError: 'customer_id'") is None

@@ -64,7 +64,10 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
         r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
         r"invalid (?:boolean|integer|number|duration)\b|unknown directive|directive is not allowed here|"
-        r"invalid number of arguments in \"\w+\" directive"
+        r"invalid number of arguments in \"\w+\" directive|toml: line \d+|ImproperlyConfigured|"
+        r"Failed to configure a DataSource|error initializing configuration|unknown (?:variable|keyword) '|"
+        r"not found in configuration|OptionsValidationException|"
+        r"(?-i:KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\")"  # an ENV_VAR
         r"|配置(?:错误|无效|非法)|无效的配置", _I)),
     ("dependency_unavailable", re.compile(
         r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no[ _]healthy[ _]upstream|"
@@ -102,7 +105,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal", "directive", "配置"),
+                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "keyerror",
+                         "key not found", "options", "配置"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "no route to host", "ehostunreach", "connecting to", "link failure", "broker",
                                "连接被拒绝", "不可用"),

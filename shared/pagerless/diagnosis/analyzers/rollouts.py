@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
+from pagerless.diagnosis.analyzers.dependencies import same_service
 from pagerless.diagnosis.analyzers.logscan import app_error_lines
 from pagerless.diagnosis.models import Evidence, Finding
 from pagerless.diagnosis.snapshot import Pod, ReplicaSet, Snapshot
@@ -88,7 +89,7 @@ def _latest_rollout(snapshot: Snapshot, namespace: str, workload: str) -> tuple[
 
 
 def _deploy_of(deploy, workload: str, apps: set[str]) -> bool:
-    if deploy.service == workload or deploy.service in apps:
+    if deploy.service == workload or deploy.service in apps or same_service(deploy.service, workload):
         return True
     repository = deploy.image.rsplit("@", 1)[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
     return bool(repository) and repository == workload

@@ -1,0 +1,35 @@
+"""Entrypoints that do not exist, whatever the runtime: the crash is the command, not the application."""
+
+import pytest
+
+from pagerless.diagnosis.engine import diagnose
+from tests.unit.diagnosis.kube import cstatus, pod, snap, terminated, waiting
+
+pytestmark = pytest.mark.unit
+P = "api-6d5f7c9b8-a1"
+NODE_MISSING = """node:internal/modules/cjs/loader:1080
+  throw err;
+  ^
+
+Error: Cannot find module '/app/dist/server.js'
+    at Module._resolveFilename (node:internal/modules/cjs/loader:1077:15)
+    at node:internal/main/run_main_module:23:47 {
+  code: 'MODULE_NOT_FOUND',
+  requireStack: []
+}
+
+Node.js v18.17.0"""
+
+
+@pytest.mark.parametrize("log,quote", [
+    (NODE_MISSING, "Cannot find module '/app/dist/server.js'"),
+    ("python: can't open file '/app/main.py': [Errno 2] No such file or directory", "can't open file"),
+    ("Error: Could not find or load main class com.acme.Main", "Could not find or load main class"),
+    ("/usr/bin/env: 'python': No such file or directory", "/usr/bin/env"),
+])
+def test_missing_entrypoints_are_wrong_commands(log, quote):
+    crashed = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=5)
+    snapshot = snap(pods=[pod(P, statuses=[crashed])], logs={f"shop/{P}/app#previous": log})
+    result = diagnose(snapshot)
+    assert result.category == "wrong_command_or_entrypoint"
+    assert any(quote in e.detail for e in result.evidence)
