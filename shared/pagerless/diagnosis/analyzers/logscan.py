@@ -66,9 +66,10 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"invalid (?:boolean|integer|number|duration)\b|unknown directive|directive is not allowed here|"
         r"invalid number of arguments in \"\w+\" directive|toml: line \d+|ImproperlyConfigured|"
         r"Failed to configure a DataSource|error initializing configuration|unknown (?:variable|keyword) '|"
-        r"not found in configuration|OptionsValidationException|"
-        r"(?-i:KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\")"  # an ENV_VAR
+        r"not found in configuration|OptionsValidationException"
         r"|配置(?:错误|无效|非法)|无效的配置", _I)),
+    # A KeyError on an ENV_VAR-shaped key is a missing setting (case matters: KeyError: 'customer_id' is data).
+    ("app_config_env", re.compile(r"KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\"")),
     ("dependency_unavailable", re.compile(
         r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no[ _]healthy[ _]upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
@@ -105,8 +106,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "keyerror",
-                         "key not found", "options", "配置"),
+                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "options", "配置"),
+    "app_config_env": ("keyerror", "key not found"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "no route to host", "ehostunreach", "connecting to", "link failure", "broker",
                                "连接被拒绝", "不可用"),
@@ -116,7 +117,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
 }
 _HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
                             "certificate_expired", "db_connection_pool_exhausted"})
-_ALIASES = {"dependency_unreachable": "dependency_unavailable"}
+_ALIASES = {"dependency_unreachable": "dependency_unavailable", "app_config_env": "app_config_error"}
 _ACCESS_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*")
 _STATUS_503 = re.compile(r"\b503\b")
 # Envoy response flags / upstream wording that make a 503 line an upstream failure seen by this service.
@@ -154,12 +155,36 @@ class LogMatch:
     full_host: str = ""
 
 
+def _lowered_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern for lower-cased text, without IGNORECASE (3-4x faster on long alternations).
+
+    Only literal characters are lower-cased; escapes (\\S, \\W, \\D) keep their meaning.
+    """
+    if not pattern.flags & re.IGNORECASE:
+        return pattern
+    source, out, i = pattern.pattern, [], 0
+    while i < len(source):
+        if source[i] == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        out.append(source[i].lower())
+        i += 1
+    return re.compile("".join(out))
+
+
+# What classify runs: lower-cased patterns on the lower-cased line; case-sensitive ones on the line itself.
+_FAST: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
+    (family, _lowered_pattern(pattern), not pattern.flags & re.IGNORECASE) for family, pattern in LOG_FAMILIES)
+
+
 def classify(line: str) -> str | None:
     """The first log family whose pattern matches the line, else None."""
     line = line[:MAX_LINE]
     lowered = line.lower()
-    for family, pattern in LOG_FAMILIES:
-        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(line):
+    for family, pattern, case_sensitive in _FAST:
+        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(
+                line if case_sensitive else lowered):
             if family == "dependency_unavailable" and _serves_503(line):
                 continue  # the service's own access log answering 503 is a symptom, not a failing dependency
             return _ALIASES.get(family, family)
