@@ -33,3 +33,21 @@ def test_missing_entrypoints_are_wrong_commands(log, quote):
     result = diagnose(snapshot)
     assert result.category == "wrong_command_or_entrypoint"
     assert any(quote in e.detail for e in result.evidence)
+
+
+def test_a_process_that_dies_on_its_database_connection_points_at_the_dependency():
+    # Given a crash loop whose previous instance died refusing connections to an external database
+    log = "\n".join([
+        "Traceback (most recent call last):",
+        '  File "/app/main.py", line 9, in <module>',
+        "    engine.connect()",
+        'psycopg2.OperationalError: could not connect to server: Connection refused',
+        '\tIs the server running on host "orders-db.cxyz.eu-west-1.rds.amazonaws.com" and accepting TCP/IP connections '
+        "on port 5432?"])
+    crashed = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=6)
+    snapshot = snap(pods=[pod(P, statuses=[crashed])], logs={f"shop/{P}/app#previous": log})
+    # When it is diagnosed
+    result = diagnose(snapshot)
+    # Then the dependency is the cause, not the application
+    assert result.category == "dependency_unavailable"
+    assert any("Connection refused" in e.detail for e in result.evidence)

@@ -109,6 +109,8 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     if family in _DEPENDENCY_FAMILIES:
         connects = sum(bool(_CONNECT_TIMEOUT.search(h.match.line)) for h in hits)
         category, confidence = _dependency(snapshot, namespace, family, host, count, proof, connects)
+        if category == "dependency_unavailable" and any(h.previous for h in hits):
+            confidence += 0.1  # the process died on it: the last words of a crashed container
     if family == "volume_full":
         claims = [v["persistentVolumeClaim"].get("claimName") for v in dicts(pod.spec.get("volumes"))
                   if isinstance(v.get("persistentVolumeClaim"), dict)]
