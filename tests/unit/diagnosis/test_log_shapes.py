@@ -95,3 +95,16 @@ def test_config_rejections(line):
 
 def test_a_keyerror_on_data_is_not_a_config_error():
     assert classify("KeyError: 'customer_id'") is None
+
+
+@pytest.mark.parametrize("line", [
+    "thread 'main' panicked at src/main.rs:42:10:",
+    "/app/lib/worker.rb:12:in `process': undefined method `fetch' for nil:NilClass (NoMethodError)",
+    "** (RuntimeError) could not load schema",
+])
+def test_crash_lines_of_other_runtimes_are_headlines(line):
+    assert app_error_lines(["INFO starting", line]) == [line]
+
+
+def test_chinese_config_wording():
+    assert classify("2026-03-11 14:20:01 ERROR 启动失败: 配置项 server.port 无效") == "app_config_error"

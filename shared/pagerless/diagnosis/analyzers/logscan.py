@@ -67,7 +67,7 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"invalid number of arguments in \"\w+\" directive|toml: line \d+|ImproperlyConfigured|"
         r"Failed to configure a DataSource|error initializing configuration|unknown (?:variable|keyword) '|"
         r"not found in configuration|OptionsValidationException"
-        r"|配置(?:错误|无效|非法)|无效的配置", _I)),
+        r"|配置(?:错误|无效|非法)|无效的配置|配置项.{0,40}(?:无效|错误|缺失|不能为空|未设置)|缺少(?:必要的)?配置", _I)),
     # A KeyError on an ENV_VAR-shaped key is a missing setting (case matters: KeyError: 'customer_id' is data).
     ("app_config_env", re.compile(r"KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\"")),
     ("dependency_unavailable", re.compile(
@@ -126,7 +126,7 @@ MAX_LINE = 2000  # a single enormous line (a dumped payload) must not cost more 
 
 _ERROR_SCORES = (
     (3, re.compile(r"panic:|Exception in thread|(?:Error|Exception)[:(]|fatal error:|Uncaught |Unhandled |"
-                   r"SIGSEGV|segmentation fault")),
+                   r"SIGSEGV|segmentation fault|panicked at|\((?:\w+::)*\w*(?:Error|Exception)\)$|^\*\* \(\w+")),
     (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\bPANIC\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
                    r"level=(?:fatal|panic)|\[emerg\]|\[crit\]")),
     (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
@@ -227,7 +227,7 @@ def _maybe_error(line: str) -> bool:
     lowered = line.lower()
     return any(k in lowered for k in ("error", "exception", "panic", "fatal", "critical", "severe", "uncaught",
                                       "unhandled", "sigsegv", "segmentation", "[emerg]", "[crit]")) or (
-        line[:1] == "E" and line[1:5].isdigit())
+        line[:1] == "E" and line[1:5].isdigit()) or line.startswith("** (")
 
 
 _PY_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?::|$)")
