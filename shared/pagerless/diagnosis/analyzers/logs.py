@@ -42,6 +42,7 @@ _DEPENDENCY_FAMILIES = frozenset({"dependency_unavailable", "network_timeout"})
 _REMOTE_DENIAL = re.compile(r"\b403\b|PermissionDenied|Access Denied|^\W*\*\s*permission denied", re.I)
 _CONNECT_TIMEOUT = re.compile(r"connect: connection timed out|connect timed out|ConnectTimeout|timed out connecting|"
                               r"dial tcp [\w.:-]+: i/o timeout|connection attempt timed out|dial timeout", re.I)
+_RESET = re.compile(r"reset by peer|ECONNRESET|connection reset", re.I)
 _POLICY_CHANGE = re.compile(r"network-?polic|netpol|default-deny", re.I)
 
 
@@ -109,6 +110,8 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     if family in _DEPENDENCY_FAMILIES:
         connects = sum(bool(_CONNECT_TIMEOUT.search(h.match.line)) for h in hits)
         category, confidence = _dependency(snapshot, namespace, family, host, count, proof, connects)
+        if family == "dependency_unavailable" and confidence < 0.8 and all(_RESET.search(h.match.line) for h in hits):
+            confidence -= 0.1  # resets alone are as often clients hanging up as a dependency failing
         if category == "dependency_unavailable" and any(h.previous for h in hits):
             confidence += 0.1  # the process died on it: the last words of a crashed container
     if family == "volume_full":
