@@ -16,13 +16,14 @@ from _scenarios_e import SCENARIOS_E  # noqa: E402
 from _scenarios_f import SCENARIOS_F  # noqa: E402
 from _scenarios_g import SCENARIOS_G  # noqa: E402
 from _scenarios_h import SCENARIOS_H  # noqa: E402
+from _scenarios_i import SCENARIOS_I  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
     n = 0
-    for slug, build in SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCENARIOS_F + SCENARIOS_G + SCENARIOS_H:
+    for slug, build in SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCENARIOS_F + SCENARIOS_G + SCENARIOS_H + SCENARIOS_I:
         sc = build()
         with open(os.path.join(HERE, slug + ".json"), "w") as fh:
             json.dump(sc, fh, indent=1, ensure_ascii=False)
