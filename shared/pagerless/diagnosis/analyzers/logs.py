@@ -177,7 +177,7 @@ def _workload_by_ip(snapshot: Snapshot, hits: list[_Hit]) -> str:
     by_ip = {p.ip: p.workload for p in snapshot.pods if p.ip}
     for hit in hits:
         for ip in _IPV4.findall(hit.match.line):
-            if ip in by_ip:
+            if ip in by_ip and by_ip[ip] != hit.pod.workload:  # its own address ("write tcp <self>-><peer>") is not a dependency
                 return by_ip[ip]
     return ""
 
