@@ -40,3 +40,22 @@ def test_redteam_set_accuracy_and_coverage():
     assert labels <= category_ids()
     assert sum(r.expected == "insufficient_evidence" for r in results) >= 3
     assert sum(r.correct for r in results) / len(results) >= MIN_TOP1
+
+
+def test_committed_redteam_files_are_what_the_generator_writes(monkeypatch):
+    # Given the generator of the red-team set
+    import importlib
+    import json
+    import sys
+
+    directory = Path(__file__).resolve().parents[2] / "scenarios" / "redteam"
+    monkeypatch.syspath_prepend(str(directory))
+    generate = importlib.import_module("generate")
+    # When every scenario is built again
+    built = {slug + ".json": json.loads(json.dumps(sc, ensure_ascii=False)) for slug, sc in generate.build_all()}
+    # Then each committed file is exactly what the generator writes, and no file lacks a generator entry
+    committed = dict(SCENARIOS)
+    assert set(built) == set(committed)
+    for name, scenario in built.items():
+        assert scenario == committed[name], f"{name} differs from generate.py: regenerate it"
+    sys.modules.pop("generate", None)
