@@ -55,7 +55,15 @@ def hpa_at_max_not_hot():
                     expected_category="insufficient_evidence", evidence=[])
 
 
+def statefulset_rollout_without_deploy_record():
+    from _scenarios_f import statefulset_bad_rollout
+    sc = statefulset_bad_rollout()
+    sc["deploys"] = []  # nobody recorded the rollout: only the pods' controller-revision-hash tells
+    return sc
+
+
 SCENARIOS_I = [
+    ("b4_statefulset_rollout_no_deploy_record", statefulset_rollout_without_deploy_record),
     ("b4_inconclusive_client_resets_slow_queries", resets_and_slow_queries),
     ("b4_inconclusive_unrelated_neighbour_crashing", unrelated_neighbour_crashing),
     ("b4_inconclusive_hpa_at_max_not_hot", hpa_at_max_not_hot),
