@@ -51,3 +51,20 @@ def test_a_process_that_dies_on_its_database_connection_points_at_the_dependency
     # Then the dependency is the cause, not the application
     assert result.category == "dependency_unavailable"
     assert any("Connection refused" in e.detail for e in result.evidence)
+
+
+@pytest.mark.parametrize("message,category", [
+    ("0/1 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/disk-pressure: }. preemption: "
+     "0/1 nodes are available: 1 Preemption is not helpful for scheduling.", "node_pressure_eviction"),
+    ("0/2 nodes are available: 2 node(s) had untolerated taint {node.kubernetes.io/unreachable: }. preemption: "
+     "0/2 nodes are available: 2 Preemption is not helpful for scheduling.", "node_not_ready"),
+    ("0/3 nodes are available: 3 node(s) were unschedulable. preemption: 0/3 nodes are available: "
+     "3 Preemption is not helpful for scheduling.", "unschedulable_taint_affinity"),
+    ("0/3 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }, "
+     "2 Insufficient cpu.", "unschedulable_insufficient_resources"),
+])
+def test_pending_pods_blame_sick_nodes_not_their_tolerations(message, category):
+    from tests.unit.diagnosis.kube import event
+    pending = pod(P, phase="Pending", node=None, statuses=[])
+    snapshot = snap(pods=[pending], events=[event("shop", "Pod", P, "FailedScheduling", message, count=9)])
+    assert diagnose(snapshot).category == category

@@ -15,9 +15,11 @@ _INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too m
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
 _MISMATCH = re.compile(r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
                        r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread)|"
-                       r"had volume node affinity conflict)[\w /-]*")
+                       r"had volume node affinity conflict|were unschedulable)[\w /-]*")
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
-_CONDITION_PREFIXES = ("node.kubernetes.io/",)  # disk-pressure, memory-pressure, not-ready, unreachable, ...
+_CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the node lifecycle taints sick nodes with
+    "disk-pressure", "memory-pressure", "pid-pressure", "not-ready", "unreachable", "network-unavailable"))
+_PRESSURE_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk|memory|pid)-pressure")
 _CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
                               r"not-ready|unreachable|network-unavailable)")
 _STORAGE = re.compile(r"PersistentVolumeClaim|persistentvolumeclaim", re.I)
@@ -35,7 +37,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         source, message = messages[0]
         if _STORAGE.search(message):
             continue  # the storage analyzer owns unbound claims
-        short, constrained, resources = _counts(message)
+        short, constrained, sick, resources = _counts(message)
         proof = [evidence(source, message)]
         # Taints the node lifecycle puts on sick nodes (pressure, not-ready) mean the node, not the pod spec,
         # is the problem: still a finding, but one a node finding about the same pods should outrank.
@@ -47,6 +49,13 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             found.add(pod, "unschedulable_insufficient_resources", confidence,
                       f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
                       proof, ["add_node_capacity", "reduce_resource_requests"], pod.target())
+        elif sick and not constrained:
+            # Only taints of sick nodes keep the pod off: tolerating them would be the wrong fix.
+            pressure = _PRESSURE_TAINT.search(message)
+            category, remediations = (("node_pressure_eviction", ["clean_node_disk", "remediate_node"]) if pressure
+                                      else ("node_not_ready", ["remediate_node"]))
+            found.add(pod, category, 0.75, f"pod {pod.name} is Pending: the only nodes left are "
+                      f"{'under resource pressure' if pressure else 'not ready'}", proof, remediations, pod.target())
         elif constrained > 0:
             for key in ("nodeSelector", "affinity", "tolerations"):
                 if pod.spec.get(key):
@@ -67,7 +76,8 @@ def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
     return messages
 
 
-def _counts(message: str) -> tuple[int, int, set[str]]:
+def _counts(message: str) -> tuple[int, int, int, set[str]]:
+    """Nodes short of resources, nodes excluded by the pod's constraints, nodes excluded as sick; resources."""
     resources: set[str] = set()
     short = 0
     for match in _INSUFFICIENT.finditer(message):
@@ -81,8 +91,7 @@ def _counts(message: str) -> tuple[int, int, set[str]]:
             condition += int(match.group(1))
         elif not key.startswith(_CONTROL_PLANE):
             constrained += int(match.group(1))
-    # Sick-node taints count only when nothing else keeps the pod off the nodes.
-    return short, constrained or (condition if not short else 0), resources
+    return short, constrained, condition, resources
 
 
 def _requests(pod: Pod) -> str:
