@@ -68,3 +68,22 @@ def test_pending_pods_blame_sick_nodes_not_their_tolerations(message, category):
     pending = pod(P, phase="Pending", node=None, statuses=[])
     snapshot = snap(pods=[pending], events=[event("shop", "Pod", P, "FailedScheduling", message, count=9)])
     assert diagnose(snapshot).category == category
+
+
+@pytest.mark.parametrize("message,category", [
+    ('Error creating: pods "checkout-6d5f7c9b8-x" is forbidden: error looking up service account shop/checkout: '
+     'serviceaccount "checkout" not found', "missing_config_reference"),
+    ('Error creating: pods "checkout-6d5f7c9b8-x" is forbidden: violates PodSecurity "restricted:latest": '
+     'allowPrivilegeEscalation != false (container "app" must set securityContext.allowPrivilegeEscalation=false)',
+     "permission_denied"),
+    ('Error creating: Internal error occurred: failed calling webhook "validate.kyverno.svc-fail": failed to call '
+     'webhook: Post "https://kyverno-svc.kyverno.svc:443/validate/fail?timeout=10s": dial tcp 10.96.3.4:443: '
+     'connect: connection refused', "dependency_unavailable"),
+])
+def test_pods_refused_at_admission(message, category):
+    from tests.unit.diagnosis.kube import event
+    snapshot = snap(pods=[], events=[event("shop", "ReplicaSet", "checkout-6d5f7c9b8", "FailedCreate", message,
+                                           count=12)])
+    result = diagnose(snapshot)
+    assert result.category == category
+    assert any("FailedCreate" in e.detail for e in result.evidence)
