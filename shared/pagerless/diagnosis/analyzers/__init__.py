@@ -1,7 +1,7 @@
 """Deterministic analyzers, one module per family, registered explicitly in ``ANALYZERS``."""
 
 from pagerless.diagnosis.analyzers import (
-    admission, container, cpu, logs, nodes, probes, rollouts, scaling, scheduling, storage,
+    admission, alert_text, container, cpu, logs, nodes, probes, rollouts, scaling, scheduling, storage,
 )
 from pagerless.diagnosis.analyzers.base import Analyzer
 
@@ -16,6 +16,7 @@ ANALYZERS: dict[str, Analyzer] = {
     scaling.NAME: scaling.analyze,
     cpu.NAME: cpu.analyze,
     admission.NAME: admission.analyze,
+    alert_text.NAME: alert_text.analyze,
 }
 
 __all__ = ["ANALYZERS", "Analyzer"]
