@@ -17,10 +17,11 @@ from _scenarios_f import SCENARIOS_F  # noqa: E402
 from _scenarios_g import SCENARIOS_G  # noqa: E402
 from _scenarios_h import SCENARIOS_H  # noqa: E402
 from _scenarios_i import SCENARIOS_I  # noqa: E402
+from _scenarios_j import SCENARIOS_J  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ALL = (SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCENARIOS_F + SCENARIOS_G + SCENARIOS_H
-       + SCENARIOS_I)
+       + SCENARIOS_I + SCENARIOS_J)
 
 
 def build_all():
