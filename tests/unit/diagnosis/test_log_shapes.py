@@ -108,3 +108,8 @@ def test_crash_lines_of_other_runtimes_are_headlines(line):
 
 def test_chinese_config_wording():
     assert classify("2026-03-11 14:20:01 ERROR 启动失败: 配置项 server.port 无效") == "app_config_error"
+
+
+def test_redis_refusing_writes_is_a_failing_dependency():
+    assert classify("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+                    "disk.") == "dependency_unavailable"

@@ -75,6 +75,7 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
         r"\bUNAVAILABLE: |no route to host|EHOSTUNREACH|Connection to \S+ refused|Communications link failure|"
         r"Error \d+ connecting to|Connection refused|server unavailable|Broker may not be available|"
+        r"MISCONF Redis is configured to save RDB snapshots|READONLY You can't write against a read only replica|"
         r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
         r"ServiceUnavailable|Connection closed by upstream"
         r"|连接被拒绝|服务不可用", _I)),
@@ -110,6 +111,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "app_config_env": ("keyerror", "key not found"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "no route to host", "ehostunreach", "connecting to", "link failure", "broker",
+                               "misconf", "readonly",
                                "连接被拒绝", "不可用"),
     "dependency_unreachable": ("could not connect", "failed to connect"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
