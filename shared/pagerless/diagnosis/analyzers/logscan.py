@@ -85,7 +85,8 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"dial timeout|connection attempt timed out|Read timed out", _I)),
     # Generic "could not connect" wording: a dependency problem, unless the line says it timed out (above).
     ("dependency_unreachable", re.compile(r"could not connect to server|Failed to connect to", _I)),
-    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
+    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling|"
+                                  r"Thread starvation or clock leap detected", _I)),
 )
 
 # A family's regex runs only when one of its trigger substrings is in the lower-cased line: most
@@ -115,7 +116,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                                "连接被拒绝", "不可用"),
     "dependency_unreachable": ("could not connect", "failed to connect"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
-    "cpu_throttling": ("throttl",),
+    "cpu_throttling": ("throttl", "starvation"),
 }
 _HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
                             "certificate_expired", "db_connection_pool_exhausted"})
