@@ -7,4 +7,8 @@ exposes every area under one base URL.
 ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.system",
     "pagerless.api.routes.keys",
+    "pagerless.api.routes.ingest",
+    "pagerless.api.routes.webhook_admin",
+    "pagerless.api.routes.deploys",
+    "pagerless.api.routes.incidents",
 )
