@@ -86,7 +86,8 @@ def dead_letter(delivery: Delivery, *, error: str | None, reason: str) -> None:
 
 
 def _note_failure(delivery: Delivery, exc: Exception, attempts: int) -> None:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+    code = getattr(exc, "cause_response_code", None) or (
+        getattr(exc, "response", {}).get("Error", {}).get("Code") if isinstance(getattr(exc, "response", None), dict) else None)
     error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or code or 'processing failed'}"
     try:
         DeadLetterRepository().note_failure(delivery.dead_letter(), error=error[:500],
