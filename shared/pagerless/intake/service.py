@@ -10,6 +10,7 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
 Infrastructure failures propagate (the webhook queues the payload, the consumer retries).
 """
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -71,7 +72,6 @@ class IntakeService:
     def _fire(self, key: str, alert: Alert, workspace: str) -> IngestResult:
         config = settings.intake()
         deadline = time.monotonic() + config.claim_wait_seconds
-        pause = 0.02
         while True:
             now = self.clock()
             duplicate = self.alerts.touch_firing(key, now)
@@ -81,10 +81,22 @@ class IntakeService:
                                       now=now, stale_after=timedelta(seconds=config.claim_stale_seconds))
             if claim is not None:
                 return self._claimed(claim, alert, workspace, now)
-            if time.monotonic() >= deadline:
-                raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
-            self.sleep(pause)
-            pause = min(pause * 2, 0.25)
+            self._await_claim(key, deadline)
+
+    def _await_claim(self, key: str, deadline: float) -> None:
+        """Another delivery holds the claim: watch it with reads (a failed conditional write costs a
+        write unit) until it is settled or stale, then try again."""
+        stale_after = timedelta(seconds=settings.intake().claim_stale_seconds)
+        pause = 0.05
+        while time.monotonic() < deadline:
+            self.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 1.5, 0.5)
+            record = self.alerts.get(key)
+            if record is None or record.state != CLAIMING:
+                return
+            if record.claimed_at is None or record.claimed_at < self.clock() - stale_after:
+                return
+        raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
 
     def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult:
         incident = incident_updates.count_duplicate(record.incident_id, now)
