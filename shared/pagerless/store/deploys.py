@@ -40,6 +40,8 @@ class DeployRecord(BaseModel):
     recorded_by = UnicodeAttribute(default="")
     expires_at = NumberAttribute(null=True)
 
+    by_service = ByService()
+
     def to_dict(self) -> dict:
         return {"id": self.id, "service": self.service, "namespace": self.namespace, "environment": self.environment,
                 "image": self.image, "actor": self.actor, "commit_sha": self.commit_sha,
