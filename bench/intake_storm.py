@@ -113,22 +113,23 @@ def _event(body: str) -> dict:
     }
 
 
-def _alert(problem: int, status: str = "firing") -> str:
-    return json.dumps({"title": f"problem {problem}: p99 latency over SLO", "fingerprint": f"storm-{problem}",
-                       "service": f"svc-{problem}", "namespace": "bench", "severity": "high", "status": status})
+def _alert(problem: int, status: str = "firing") -> dict:
+    return {"title": f"problem {problem}: p99 latency over SLO", "fingerprint": f"storm-{problem}",
+            "service": f"svc-{problem}", "namespace": "bench", "severity": "high", "status": status}
 
 
-def workload(alerts: int, problems: int, flappers: int, cycles: int, seed: int = 7) -> tuple[list[list[tuple]], list[list[tuple]]]:
-    """(opening tasks, storm tasks); a task is a list of (kind, body) sent in order."""
+def workload(alerts: int, problems: int, flappers: int, cycles: int, batch: int,
+             seed: int = 7) -> tuple[list[list[tuple]], list[list[tuple]]]:
+    """(opening tasks, storm tasks); a task is a list of (kind, [alerts]) requests sent in order."""
     rng = random.Random(seed)
-    opening = [[("new", _alert(p))] for p in range(problems)]
-    flapping = [[(kind, _alert(p, status)) for _ in range(cycles)
+    opening = [[("new", [_alert(p)])] for p in range(problems)]
+    flapping = [[(kind, [_alert(p, status)]) for _ in range(cycles)
                  for kind, status in (("resolve", "resolved"), ("reopen", "firing"))] for p in range(flappers)]
     resolved = list(range(flappers, flappers + max(1, problems // 5)))
-    resolves = [[("resolve", _alert(p, "resolved"))] for p in resolved]
+    resolves = [[("resolve", [_alert(p, "resolved")])] for p in resolved]
     used = problems + sum(len(t) for t in flapping) + len(resolves)
-    duplicates = [[("duplicate", _alert(rng.randrange(flappers, problems)))] for _ in range(max(0, alerts - used))]
-    rng.shuffle(duplicates)
+    storm = [_alert(rng.randrange(flappers, problems)) for _ in range(max(0, alerts - used))]
+    duplicates = [[("duplicate", storm[i:i + batch])] for i in range(0, len(storm), batch)]
     storm = duplicates[: len(duplicates) * 4 // 5] + flapping + duplicates[len(duplicates) * 4 // 5:]
     return opening, storm + resolves
 
@@ -139,6 +140,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--flappers", type=int, default=3)
+    parser.add_argument("--max-seconds", type=float, default=170.0,
+                        help="stop sending the storm after this long (0: no limit); moto runs ~30 alerts/s per core")
+    parser.add_argument("--batch", type=int, default=5,
+                        help="alerts per webhook request for the duplicate storm (Alertmanager re-sends whole groups)")
     args = parser.parse_args()
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
@@ -169,40 +174,52 @@ def main() -> int:
         context = LambdaContext("pagerless-IngestFunction", 30, "us-east-1")
         latencies: dict[str, list[float]] = defaultdict(list)
         failures = Counter()
+        requests = Counter()
 
-        def run(task: list[tuple]) -> None:
+        skipped = Counter()
+
+        def run(task: list[tuple], bounded: bool = True) -> None:
+            if bounded and args.max_seconds and time.perf_counter() - clock["started"] > args.max_seconds:
+                skipped["alerts"] += sum(len(alerts) for _, alerts in task)
+                return
             if not getattr(meter.local, "loop", None):  # Mangum wants the thread's event loop, as in Lambda
                 meter.local.loop = asyncio.new_event_loop()
                 asyncio.set_event_loop(meter.local.loop)
-            for kind, body in task:
+            for kind, alerts in task:
                 meter.kind.set(kind)
-                started = time.perf_counter()
-                response = handler(_event(body), context)
-                latencies[kind].append(time.perf_counter() - started)
+                sent_at = time.perf_counter()
+                response = handler(_event(json.dumps(alerts)), context)
+                latencies[kind] += [(time.perf_counter() - sent_at) / len(alerts)] * len(alerts)
+                requests[kind] += 1
                 if response["statusCode"] != 200:
                     failures[response["statusCode"]] += 1
             meter.kind.set("other")
 
-        opening, storm = workload(args.alerts, args.problems, args.flappers, cycles=4)
-        total = sum(len(t) for t in opening + storm)
+        opening, storm = workload(args.alerts, args.problems, args.flappers, cycles=4, batch=args.batch)
+        total = sum(len(alerts) for task in opening + storm for _, alerts in task)
+        clock = {"started": time.perf_counter()}
         with ThreadPoolExecutor(args.workers) as pool:
             list(pool.map(lambda _: key_service().authenticate(KEY), range(args.workers * 4)))  # warm each thread
-            started = time.perf_counter()
-            list(pool.map(run, opening))
+            clock["started"] = time.perf_counter()
+            list(pool.map(lambda task: run(task, bounded=False), opening))  # every problem opens, always
             list(pool.map(run, storm))
-            elapsed = time.perf_counter() - started
+            elapsed = time.perf_counter() - clock["started"]
 
         from pagerless.store.incidents import IncidentRecord
 
+        total -= skipped["alerts"]
         incidents = list(IncidentRecord.scan())
         runtime.stop()
 
     every = sorted(v for values in latencies.values() for v in values)
-    print(f"alerts sent        {total} ({', '.join(f'{k} {len(v)}' for k, v in sorted(latencies.items()))}), "
-          f"{args.workers} threads, {os.cpu_count()} cpu")
+    print(f"alerts sent        {total} ({', '.join(f'{k} {len(v)}' for k, v in sorted(latencies.items()))}) in "
+          f"{sum(requests.values())} requests (storm batches of {args.batch}), {args.workers} threads, {os.cpu_count()} cpu")
+    if skipped:
+        print(f"time budget        stopped after {args.max_seconds:.0f} s: {skipped['alerts']} alerts not sent "
+              f"(--max-seconds 0 sends all)")
     print(f"throughput         {total / elapsed:,.0f} alerts/s ({elapsed:.1f} s)")
     print(f"latency per alert  p50 {statistics.median(every) * 1000:.1f} ms   "
-          f"p99 {every[int(len(every) * 0.99) - 1] * 1000:.1f} ms")
+          f"p99 {every[int(len(every) * 0.99) - 1] * 1000:.1f} ms   (request time / alerts in it)")
     for kind in ("new", "duplicate", "resolve", "reopen"):
         count = len(latencies.get(kind, []))
         if count:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pagerless import settings
-from pagerless.domain.errors import ForbiddenError, PagerlessError, ServiceUnavailableError, UnauthorizedError
+from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError, ValidationError
 from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import IngestEnvelope, enqueue
@@ -91,10 +91,8 @@ class WebhookIntake:
             verify_signature(source, request, config)
         try:
             results = self.service.ingest(source, payload, request.workspace, raw_body=request.body)
-        except PagerlessError as exc:
-            if not isinstance(exc, ServiceUnavailableError):
-                raise
-            return self._queue(request, source, received_at, exc)
+        except ValidationError:
+            raise  # the payload itself is wrong: nothing to retry
         except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
             return self._queue(request, source, received_at, exc)
         return WebhookOutcome(200, {"alerts": [r.to_dict() for r in results]})
