@@ -141,3 +141,12 @@ def test_metrics_count_alerts_incidents_and_duplicates(api, ingest_key):
     assert 'pagerless_alerts_received_total{source="generic",status="firing"}' in text
     assert 'pagerless_incidents_created_total{correlated="false",source="generic"}' in text
     assert 'pagerless_alerts_deduplicated_total{source="generic"}' in text
+
+
+def test_status_reaches_the_new_tables_queues_and_state_machine(api, admin_key):
+    # When the status is read on the provisioned template
+    status = api.get("/api/status", headers=auth(admin_key)).json()
+    # Then every intake resource is reachable
+    assert all(status["store"][t]["reachable"] for t in ("alerts", "dead_letters", "deploys", "incidents", "events"))
+    assert status["queues"]["alerts"]["reachable"] and status["queues"]["alerts_dlq"]["reachable"]
+    assert status["state_machines"]["incident_response"]["reachable"]
