@@ -32,7 +32,13 @@ class IncidentLifecycle:
 
     # ------------------------------------------------------------------ open
     def open(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord:
-        """A new incident for ``alert``: a child of an open incident of the same service, if any."""
+        """A new incident for ``alert`` (see `create` and `announce`)."""
+        incident = self.create(alert, workspace, now)
+        self.announce(incident, alert, now)
+        return incident
+
+    def create(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord:
+        """Store a new incident: a child of an open incident of the same service, if any."""
         parent = self.correlation_parent(alert, workspace, now)
         incident_id = allocate_incident_id(now)
         incident = IncidentRecord(
@@ -52,17 +58,21 @@ class IncidentLifecycle:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise ConflictError(f"incident id {incident_id} is already taken") from exc
             raise
+        return incident
+
+    def announce(self, incident: IncidentRecord, alert: Alert, now: datetime) -> None:
+        """The timeline and stream events of a new incident, and its parent's child count."""
         record(incident, "incident_created", alert.title, data={
             "source": alert.source, "fingerprint": alert.fingerprint, "severity": alert.severity.value,
             "service": alert.service, "namespace": alert.namespace, "parent_id": incident.parent_id})
-        if parent is not None:
-            incident_updates.add_child(parent.id, now)
-            record(parent, "child_correlated", incident.correlation_reason,
-                   data={"child_id": incident.id, "title": alert.title}, stream_type="incident_updated")
-            record(incident, "correlated", incident.correlation_reason, data={"parent_id": parent.id},
+        if incident.parent_id:
+            parent = incident_updates.add_child(incident.parent_id, now)
+            if parent is not None:
+                record(parent, "child_correlated", incident.correlation_reason,
+                       data={"child_id": incident.id, "title": alert.title}, stream_type="incident_updated")
+            record(incident, "correlated", incident.correlation_reason, data={"parent_id": incident.parent_id},
                    stream_type="incident_updated")
-        metrics.incident_created(alert.source, parent is not None)
-        return incident
+        metrics.incident_created(alert.source, bool(incident.parent_id))
 
     def correlation_parent(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord | None:
         """The newest open root incident of the same service and namespace seen within the window."""

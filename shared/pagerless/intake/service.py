@@ -109,23 +109,26 @@ class IntakeService:
 
     def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
         config = settings.intake()
+        flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
         try:
             previous = self._previous_incident(claim, now)
-            flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
             if previous is not None:
-                flapping = len(flaps) >= config.flap_cycles
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
-                incident = self.lifecycle.refire(previous, alert, now, flapping=flapping)
+                incident = self.lifecycle.refire(previous, alert, now, flapping=len(flaps) >= config.flap_cycles)
                 action = "reopened" if was_resolved else "refired"
                 restart = was_resolved and not incident.flapping and incident.parent_id is None
             else:
-                incident = self.lifecycle.open(alert, workspace, now)
+                incident = self.lifecycle.create(alert, workspace, now)
                 action = "correlated" if incident.parent_id else "created"
                 restart = incident.parent_id is None
             self.alerts.finalize(claim, incident.id, alert.model_dump(mode="json"), flaps)
         except Exception:
             self.alerts.release(claim)
             raise
+        # From here the alert belongs to the incident: a failure below is retried as a duplicate,
+        # never as a second incident.
+        if action in ("created", "correlated"):
+            self.lifecycle.announce(incident, alert, now)
         if restart:
             generation = int(claim.generation or 1)
             self.start_workflow(incident, name=incident.id if action == "created" else f"{incident.id}-r{generation}")

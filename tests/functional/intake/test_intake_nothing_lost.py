@@ -139,3 +139,28 @@ def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, oper
     payloads = [json.loads(i["payload"])["n"] for i in first["items"] + rest["items"]]
     assert payloads == [2, 1, 0]
     assert api.post("/api/webhooks/dead-letter/dl-missing/replay", headers=auth(operator_key)).status_code == 404
+
+
+def test_failure_after_the_incident_is_stored_never_opens_a_second_one(api, runtime, ingest_key, admin_key,
+                                                                       monkeypatch):
+    from pagerless.intake import lifecycle
+
+    real_record = lifecycle.record
+    failures = []
+
+    def flaky_record(incident, event_type, *args, **kwargs):
+        if event_type == "incident_created" and not failures:
+            failures.append(event_type)
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+        return real_record(incident, event_type, *args, **kwargs)
+
+    # Given the timeline write fails once, right after the incident was stored
+    monkeypatch.setattr(lifecycle, "record", flaky_record)
+    # When the alert is posted and the queue drained
+    assert post_alert(api, ingest_key, "generic", ALERT).status_code == 202
+    runtime.poller.drain()
+    # Then there is one incident, which the retry counted as a duplicate
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert incident["alert_count"] == 2 and incident_count() == 1
