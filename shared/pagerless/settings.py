@@ -49,7 +49,6 @@ class IntakeSettings(BaseSettings):
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
     settings_cache_seconds: float = Field(default=10.0, ge=0)
     dead_letter_retention_days: int = Field(default=14, ge=1)
-    max_receive_count: int = Field(default=5, ge=1)  # the AlertQueue's redrive maxReceiveCount
 
 
 class ApiSettings(BaseSettings):
