@@ -16,7 +16,14 @@ def _selfcheck_wait(event: dict) -> dict:
     return {"waiting": True}
 
 
+def _incident_opened(event: dict) -> dict:
+    from pagerless.incidents.workflow_events import record_workflow_started
+
+    return record_workflow_started(event["incident_id"])
+
+
 STEPS: dict[str, Step] = {
+    "incident_opened": _incident_opened,
     "selfcheck_start": _selfcheck_start,
     "selfcheck_wait": _selfcheck_wait,
 }

@@ -8,4 +8,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.system",
     "pagerless.api.routes.keys",
     "pagerless.api.routes.knowledge",
+    "pagerless.api.routes.ingest",
+    "pagerless.api.routes.webhook_admin",
+    "pagerless.api.routes.deploys",
+    "pagerless.api.routes.incidents",
 )
