@@ -141,7 +141,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--flappers", type=int, default=3)
-    parser.add_argument("--max-seconds", type=float, default=170.0,
+    parser.add_argument("--max-seconds", type=float, default=0.0,
                         help="stop sending the storm after this long (0: no limit); moto runs ~30 alerts/s per core")
     parser.add_argument("--batch", type=int, default=5,
                         help="alerts per webhook request for the duplicate storm (Alertmanager re-sends whole groups)")
