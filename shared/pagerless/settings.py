@@ -38,6 +38,21 @@ class WorkflowSettings(BaseSettings):
     alert_dlq_url: str | None = None
 
 
+class IntakeSettings(BaseSettings):
+    """Dedup, lifecycle and correlation windows of the intake service."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_INTAKE_", extra="ignore")
+
+    reopen_window_seconds: int = Field(default=30 * 60, ge=0)
+    flap_cycles: int = Field(default=3, ge=1)
+    flap_window_seconds: int = Field(default=30 * 60, ge=0)
+    correlation_window_seconds: int = Field(default=10 * 60, ge=0)
+    claim_wait_seconds: float = Field(default=5.0, ge=0)  # how long a losing delivery waits for the winner
+    claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
+    settings_cache_seconds: float = Field(default=10.0, ge=0)
+    dead_letter_retention_days: int = Field(default=14, ge=1)
+
+
 class WorkflowTimingSettings(BaseSettings):
     """Overrides of the incident workflow's durations (the template's parameters are the defaults).
 
@@ -93,6 +108,11 @@ def workflow() -> WorkflowSettings:
 
 
 @cache
+def intake() -> IntakeSettings:
+    return IntakeSettings()
+
+
+@cache
 def workflow_timing() -> WorkflowTimingSettings:
     return WorkflowTimingSettings()
 
@@ -114,5 +134,5 @@ def integrations() -> IntegrationSettings:
 
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, workflow_timing, api, observability, integrations):
+    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing):
         factory.cache_clear()

@@ -164,6 +164,10 @@ def _weak_evidence(snapshot: Snapshot, scored: list[Scored]) -> list[Evidence]:
     for pod in snapshot.focus_pods()[:3]:
         states = " ".join(f"{c.name}: ready={c.ready} restarts={c.restart_count}" for c in pod.containers)
         evidence.append(Evidence(source=f"{pod.ref()}/status", detail=f"phase={pod.phase} {states}".strip()))
+    if not snapshot.focus_pods():
+        where = snapshot.focus.namespace or "the cluster"
+        names = ", ".join(sorted(snapshot.focus.workloads)) or "the alert"
+        evidence.append(Evidence(source=f"pods {where}", detail=f"no pods found for {names} in {where}"))
     return evidence[:MAX_EVIDENCE]
 
 

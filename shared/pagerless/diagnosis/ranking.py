@@ -17,6 +17,8 @@ from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Snapshot
 
 _TIER = {"crashloop_app_error": 0, "readiness_probe_failure": 0, "dependency_unavailable": 1, "app_config_error": 1}
+_NODE_CAUSES = frozenset({"node_pressure_eviction", "node_not_ready"})
+_SCHEDULING = frozenset({"unschedulable_insufficient_resources", "unschedulable_taint_affinity"})
 CAUSE_MARGIN = 0.05
 SYMPTOM_DISCOUNT = 0.7
 MIN_CAUSE_CONFIDENCE = 0.55  # a weak lead does not overrule a clear symptom
@@ -77,6 +79,9 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     key = (target.get("namespace"), target.get("workload"))
     if key in focus or snapshot.is_focus(*key):
         return 1.0
+    if snapshot.focus.namespace and not snapshot.focus.workloads and not snapshot.focus.pods and (
+            key[0] == snapshot.focus.namespace):
+        return 1.0  # the alert names only a namespace: every workload in it is in scope, with pods or not
     if any(same_service(d, target.get("workload", "")) or same_service(d, target.get("name", ""))
            for d in dependencies):
         return 0.95
@@ -105,6 +110,8 @@ def _explains(cause: Finding, symptom: Finding) -> bool:
         return True  # the caller does not name its dependency; a failing workload beside it is the best lead
     if not _linked(cause, symptom):
         return False
+    if cause.category in _NODE_CAUSES and symptom.category in _SCHEDULING:
+        return True  # evicted from a pressured node, the replacement finds no room: the node is the cause
     return _TIER.get(cause.category, 2) > _TIER.get(symptom.category, 2)
 
 

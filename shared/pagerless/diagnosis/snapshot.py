@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pagerless.diagnosis.snapshot_objects import Container, Event, Pod, parse_time
+from pagerless.diagnosis.snapshot_objects import Container, Event, Pod, cronjob_of, parse_time
 from pagerless.diagnosis.snapshot_resources import Deploy, Deployment, Hpa, Node, Pvc, ReplicaSet
 from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.severity import parse_severity
@@ -23,7 +23,9 @@ MAX_LOG_LINES = 500  # per container log: the tail is where a crash explains its
 EVENT_WINDOW = timedelta(minutes=65)  # the API server's default event TTL (1 h), plus clock skew
 EVENT_AFTER = timedelta(minutes=30)  # a snapshot is taken at or shortly after the alert
 _WORKLOAD_LABELS = ("deployment", "service", "app", "statefulset", "daemonset", "workload", "app_kubernetes_io_name",
-                    "k8s_app", "service_name", "kubernetes_deployment", "exported_service", "label_app")
+                    "k8s_app", "service_name", "kubernetes_deployment", "exported_service", "label_app",
+                    "cronjob", "job_name", "kube_deployment", "kube_stateful_set", "kube_daemon_set", "kube_cronjob",
+                    "kube_job", "kube_service")
 # Where monitoring tools put the namespace and pod (Prometheus relabelling, Datadog tags, ...).
 _NAMESPACE_LABELS = ("namespace", "kubernetes_namespace", "k8s_namespace", "exported_namespace", "namespace_name",
                      "kube_namespace")
@@ -203,6 +205,7 @@ def _first(raw: Mapping, labels: dict[str, str], keys: tuple[str, ...]) -> str |
 def _focus(alert: Alert) -> Focus:
     labels = {k.replace(".", "_").replace("/", "_").replace("-", "_"): v for k, v in alert.labels.items()}
     names = {labels[k] for k in _WORKLOAD_LABELS if labels.get(k)}
+    names |= {cronjob_of(n) for n in names}
     if alert.service:
         names.add(alert.service)
     pods = {alert.pod} if alert.pod else set()

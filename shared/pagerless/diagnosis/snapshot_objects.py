@@ -15,6 +15,7 @@ _FRACTION = re.compile(r"\.(\d+)")
 # Without ownerReferences a pod's workload is read from its name: deploy-<rs hash>-<5>, sts-<ordinal>.
 _DEPLOYMENT_POD = re.compile(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$")
 _STATEFUL_POD = re.compile(r"^(.+)-\d+$")
+_CRONJOB_RUN = re.compile(r"^(.+)-\d{8,}$")  # a CronJob names its Jobs <cronjob>-<scheduled minute>
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
 _MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi": 1024**2,
                  "Gi": 1024**3, "Ti": 1024**4}
@@ -27,6 +28,8 @@ def parse_time(value: object) -> datetime | None:
     """An RFC 3339 timestamp (Z or offset, any fraction) as an aware datetime; None if absent."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e9:  # epoch s or ms (CI tools)
+        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
     if not isinstance(value, str) or not value:
         return None
     text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value.strip().replace("Z", "+00:00"))
@@ -60,6 +63,12 @@ def to_int(value: object, default: int = 0) -> int:
         return int(value) if value is not None and value != "" else default
     except (TypeError, ValueError):
         return default
+
+
+def cronjob_of(name: str) -> str:
+    """The CronJob a Job belongs to ("nightly-report" for "nightly-report-29140865"), else the Job's name."""
+    match = _CRONJOB_RUN.match(name)
+    return match.group(1) if match else name
 
 
 def dicts(value: object) -> list[dict]:
@@ -172,8 +181,8 @@ class Pod:
         if owner_kind == "ReplicaSet":
             workload = owner_name[: -len(hash_) - 1] if hash_ and owner_name.endswith("-" + hash_) else (
                 owner_name.rsplit("-", 1)[0])
-        elif owner_kind == "Job" and "-" in owner_name:
-            workload = owner_name
+        elif owner_kind == "Job":
+            workload = cronjob_of(owner_name)
         if not workload:
             match = _DEPLOYMENT_POD.match(str(name)) or _STATEFUL_POD.match(str(name))
             workload = app or (match.group(1) if match else str(name))

@@ -5,7 +5,7 @@ Each ``from_obj`` tolerates missing fields and returns None for objects without 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pagerless.diagnosis.snapshot_objects import _dict, _meta, by_key, dicts, parse_time, to_int
@@ -51,6 +51,7 @@ class ReplicaSet:
     ready: int
     template_hash: str
     containers: list
+    conditions: list = field(default_factory=list)
 
     @property
     def images(self) -> tuple[str, ...]:
@@ -71,6 +72,7 @@ class ReplicaSet:
             ready=to_int(status.get("readyReplicas"), 0),
             template_hash=str(_dict(meta.get("labels")).get("pod-template-hash", "")),
             containers=dicts(_dict(template.get("spec")).get("containers")),
+            conditions=dicts(status.get("conditions")),
         )
 
 

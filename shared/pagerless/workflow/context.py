@@ -4,6 +4,8 @@ With a cluster configured the live collector reads the alert's namespace; withou
 context is the alert alone, and the notes say so.
 """
 
+from datetime import datetime
+
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.store.contexts import ContextRepository
@@ -22,7 +24,27 @@ def alert_of(incident: IncidentRecord) -> dict:
     if incident.service:
         labels.setdefault("service", incident.service)
     return {"title": incident.title, "description": incident.description or "", "severity": incident.severity,
-            "source": incident.source or "", "labels": labels, "starts_at": incident.first_seen.isoformat()}
+            "source": incident.source or "", "labels": labels, "starts_at": alert_started(incident).isoformat()}
+
+
+def alert_started(incident: IncidentRecord) -> datetime:
+    """When the triggering alert says the problem started (its ``starts_at``), else when it arrived.
+
+    The diagnosis reads the cluster as of this moment: what happened just before it is the cause.
+    """
+    from pagerless.store.alerts import AlertRepository
+
+    started = [_parse(record.alert.get("starts_at")) for record in AlertRepository().for_incident(incident.id)
+               if record.alert]
+    started = [when for when in started if when is not None]
+    return min(started) if started else incident.first_seen
+
+
+def _parse(value) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
+    except ValueError:
+        return None
 
 
 def gather_context(incident_id: str, workspace: str) -> dict:

@@ -20,6 +20,12 @@ def _selfcheck_wait(event: dict) -> dict:
     return {"waiting": True}
 
 
+def _incident_opened(event: dict) -> dict:
+    from pagerless.incidents.workflow_events import record_workflow_started
+
+    return record_workflow_started(event["incident_id"])
+
+
 def _gather_context(event: dict) -> dict:
     from pagerless.workflow.context import gather_context
 
@@ -72,6 +78,7 @@ def _options(event: dict) -> dict:
 
 
 STEPS: dict[str, Step] = {
+    "incident_opened": _incident_opened,
     "selfcheck_start": _selfcheck_start,
     "selfcheck_wait": _selfcheck_wait,
     "gather_context": _gather_context,

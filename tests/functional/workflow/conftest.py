@@ -76,40 +76,47 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05):
     raise AssertionError("condition not met in time")
 
 
-def open_incident(scenario: dict, workspace: str = "default", options: dict | None = None):
-    """The incident the intake service opens for the scenario's alert, and its workflow execution
-    (named after the incident, input {"incident_id", "workspace"} as the intake starts it)."""
-    from datetime import datetime
+_SENDER: dict = {}
 
-    from pagerless.incidents.ids import allocate_incident_id
-    from pagerless.store.incidents import IncidentRecord
 
-    alert = scenario["alert"]
+@pytest.fixture(autouse=True)
+def _alert_sender(runtime):
+    """Alerts reach Pagerless as Alertmanager webhooks through the real intake API."""
+    from fastapi.testclient import TestClient
+
+    from pagerless.api.security import key_service
+
+    key = key_service().create(workspace="default", role="ingest", name="alertmanager").secret
+    with TestClient(runtime.gateway(), raise_server_exceptions=False) as client:
+        _SENDER.update(client=client, key=key)
+        yield
+    _SENDER.clear()
+
+
+def alertmanager_payload(alert: dict) -> dict:
+    """The scenario's alert as Alertmanager sends it (webhook version 4)."""
     labels = {k: v for k, v in alert["labels"].items() if v}
-    incident_id = allocate_incident_id()
-    incident = IncidentRecord(
-        incident_id, workspace=workspace, created_key=f"x#{incident_id}",
-        service_key=f"{workspace}#{labels.get('namespace')}#{labels.get('service')}", title=alert["title"],
-        description=alert.get("description", ""), severity=alert["severity"], service=labels.get("service"),
-        namespace=labels.get("namespace"), source=alert.get("source", ""), labels=labels,
-        first_seen=datetime.fromisoformat(alert["starts_at"].replace("Z", "+00:00")))
-    incident.save()
-    start_workflow(incident, options)
-    return incident
+    labels.setdefault("alertname", alert["title"])
+    labels["severity"] = alert["severity"]
+    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
+            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
+            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+            "alerts": [{"status": "firing", "labels": labels,
+                        "annotations": {"summary": alert["title"], "description": alert.get("description", "")},
+                        "startsAt": alert["starts_at"], "endsAt": "0001-01-01T00:00:00Z",
+                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}
 
 
-def start_workflow(incident, options: dict | None = None) -> str:
-    import boto3
+def open_incident(scenario: dict):
+    """Post the scenario's alert; the intake service opens the incident and starts its workflow."""
+    from pagerless.store.incidents import IncidentRepository
 
-    from pagerless import settings
-    from pagerless.store.incidents import IncidentRecord
-
-    payload = {"incident_id": incident.id, "workspace": incident.workspace, **({"options": options} if options else {})}
-    arn = boto3.client("stepfunctions").start_execution(
-        stateMachineArn=settings.workflow().incident_state_machine_arn, name=incident.id,
-        input=json.dumps(payload))["executionArn"]
-    incident.update(actions=[IncidentRecord.execution_arn.set(arn)])
-    return arn
+    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]),
+                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    assert response.status_code == 200, response.text
+    [result] = response.json()["alerts"]
+    assert result["incident_id"], result
+    return IncidentRepository().get(result["incident_id"])
 
 
 def status_of(incident_id: str) -> str:

@@ -47,6 +47,6 @@ def test_oom_incident_is_diagnosed_approved_fixed_verified_and_resolved(sandbox,
     trace = api.get(f"/api/incidents/{incident.id}/workflow", headers=auth(operator_key)).json()
     assert trace["status"] == "SUCCEEDED"
     names = [s["name"] for s in trace["steps"]]
-    assert names[:3] == ["GatherContext", "Diagnose", "Propose"]
+    assert names[:4] == ["IncidentOpened", "GatherContext", "Diagnose", "Propose"]
     assert {"RequestApproval", "Remediate", "WaitForRollout", "Verify", "Resolve"} <= set(names)
     assert all(s["duration_ms"] is not None for s in trace["steps"])

@@ -55,9 +55,14 @@ def test_double_approve_answers_the_first_decision_and_runs_one_remediation(sand
     assert {d["comment"] for d in decisions} == {"go", "go!"}
 
 
-def test_approval_timeout_escalates_and_a_late_approval_is_a_conflict(sandbox, scenario, api, operator_key, runtime):
-    # Given an approval that may wait one second (execution input option)
-    opened = open_incident(scenario, options={"approval_timeout_seconds": 1})
+def test_approval_timeout_escalates_and_a_late_approval_is_a_conflict(sandbox, scenario, api, operator_key, runtime,
+                                                                     monkeypatch):
+    from pagerless import settings
+
+    # Given an approval that may wait one second
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
     # When nobody decides in time
     wait_for_status(opened.id, "escalated", settled=True)
     # Then the approval expired, nothing ran, and approving now is a 409 saying so

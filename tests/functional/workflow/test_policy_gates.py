@@ -74,4 +74,5 @@ def test_no_cluster_configured_the_proposal_says_so_and_nothing_pretends_to_run(
     assert "dry_run" not in record.proposal and record.actions == []
     assert record.diagnosis is not None
     trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(admin_key)).json()
-    assert [s["name"] for s in trace["steps"]] == ["GatherContext", "Diagnose", "Propose", "RouteProposal", "Notify"]
+    assert [s["name"] for s in trace["steps"]] == ["IncidentOpened", "GatherContext", "Diagnose", "Propose",
+                                                     "RouteProposal", "Notify"]

@@ -1,6 +1,8 @@
 """Deterministic analyzers, one module per family, registered explicitly in ``ANALYZERS``."""
 
-from pagerless.diagnosis.analyzers import container, cpu, logs, nodes, probes, rollouts, scaling, scheduling, storage
+from pagerless.diagnosis.analyzers import (
+    admission, alert_text, container, cpu, logs, nodes, probes, rollouts, scaling, scheduling, storage,
+)
 from pagerless.diagnosis.analyzers.base import Analyzer
 
 ANALYZERS: dict[str, Analyzer] = {
@@ -13,6 +15,8 @@ ANALYZERS: dict[str, Analyzer] = {
     logs.NAME: logs.analyze,
     scaling.NAME: scaling.analyze,
     cpu.NAME: cpu.analyze,
+    admission.NAME: admission.analyze,
+    alert_text.NAME: alert_text.analyze,
 }
 
 __all__ = ["ANALYZERS", "Analyzer"]

@@ -21,6 +21,8 @@ _EXEC_FAILURE = re.compile(r"executable file not found|exec format error|no such
                            r"exec: \"|permission denied|not executable|command not found", re.I)
 # The shell or runtime saying the command itself is missing or cannot run, whatever the exit code.
 _EXEC_LOG = re.compile(r"exec format error|executable file not found|exec: \S+: not found|: command not found|"
+                       r"^/usr/bin/env: .{1,60}: No such file or directory|can't open file '/[^']+': \[Errno 2\]|"
+                       r"Could not find or load main class|Unable to access jarfile|Cannot find module '/[^']+'|"
                        r"^(?:/bin/)?(?:ba)?sh: (?:\d+: )?\S+: (?:not found|Permission denied)|"
                        r"exec /\S+: no such file or directory", re.I)
 _SECURITY_CONTEXT = re.compile(r"runAsNonRoot|non-numeric user|will run as root", re.I)
@@ -60,12 +62,13 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
         if term.get("reason") == "OOMKilled":
             _oom(snapshot, pod, c, term, field, events, found)
             return
-    tail = (snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name))[-3:]
+    tail = (snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name))[-15:]  # node prints a stack after
     for term, field in terminations:
         code = _exit_code(term)
         message = str(term.get("message", ""))
-        if code not in _QUIET_EXIT_CODES and code != 0 and any(_EXEC_LOG.search(line) for line in tail):
-            term = {**term, "message": message or tail[-1]}
+        exec_lines = [line for line in tail if _EXEC_LOG.search(line)]
+        if code not in _QUIET_EXIT_CODES and code != 0 and exec_lines:
+            term = {**term, "message": message or exec_lines[-1]}
             code = code if code in (126, 127, 128) else 127
         if code in (126, 127) or term.get("reason") in ("StartError", "ContainerCannotRun") or (
                 code == 128 and _EXEC_FAILURE.search(message)):
@@ -73,7 +76,8 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
             proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
             previous = bool(snapshot.log(pod, c.name, previous=True))
             source = f"log {pod.namespace}/{pod.name}/{c.name}" + ("#previous" if previous else "")
-            proof += [evidence(source, line) for line in snapshot.log(pod, c.name, previous)[-2:]]
+            quoted = [line for line in snapshot.log(pod, c.name, previous)[-15:] if _EXEC_LOG.search(line)][-1:]
+            proof += [evidence(source, line) for line in (quoted or snapshot.log(pod, c.name, previous)[-2:])]
             command = c.spec.get("command") or c.spec.get("args")
             if command:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].command", str(command)))

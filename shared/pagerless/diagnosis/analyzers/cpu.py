@@ -12,7 +12,7 @@ from pagerless.diagnosis.snapshot_objects import cpu_millicores
 
 NAME = "cpu"
 _THROTTLE = dict(LOG_FAMILIES)["cpu_throttling"]
-_ALERT_HINT = re.compile(r"throttl|cfs_throttled|cpu.{0,20}(?:saturat|limit)", re.I)
+_ALERT_HINT = re.compile(r"throttl|cfs_throttled|cpu.{0,20}(?:saturat|limit)|CPU.{0,12}(?:限流|节流)", re.I)
 _LATENCY = re.compile(r"latency|slow|p9\d|response time|duration|timeout|延迟|耗时|响应|慢", re.I)
 LOW_LIMIT_MILLICORES = 1000.0
 

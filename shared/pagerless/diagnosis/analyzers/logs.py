@@ -39,6 +39,11 @@ _SUMMARIES = {
 _STARTUP_FAMILIES = frozenset({"app_config_error", "permission_denied", "rbac_forbidden"})
 _IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b")
 _DEPENDENCY_FAMILIES = frozenset({"dependency_unavailable", "network_timeout"})
+_REMOTE_DENIAL = re.compile(r"\b403\b|PermissionDenied|Access Denied|^\W*\*\s*permission denied", re.I)
+_CONNECT_TIMEOUT = re.compile(r"connect: connection timed out|connect timed out|ConnectTimeout|timed out connecting|"
+                              r"dial tcp [\w.:-]+: i/o timeout|connection attempt timed out|dial timeout", re.I)
+_RESET = re.compile(r"reset by peer|ECONNRESET|connection reset", re.I)
+_POLICY_CHANGE = re.compile(r"network-?polic|netpol|default-deny", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,12 +101,19 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     else:
         confidence = 0.0
     at_crash = any(h.at_crash for h in hits)
+    if family == "permission_denied" and all(_REMOTE_DENIAL.search(h.match.line) for h in hits):
+        confidence, at_crash = 0.5, False  # an API (HTTP 403, gRPC, Vault) refusing a request, not a local EACCES
     if family in _STARTUP_FAMILIES and at_crash:
         confidence += 0.15  # the line sits in the log of a container that just died
     if family == "app_config_error" and not at_crash:
         confidence = 0.4  # a running service complaining about a value is a hint, not a conclusion
     if family in _DEPENDENCY_FAMILIES:
-        category, confidence = _dependency(snapshot, namespace, family, host, count, proof)
+        connects = sum(bool(_CONNECT_TIMEOUT.search(h.match.line)) for h in hits)
+        category, confidence = _dependency(snapshot, namespace, family, host, count, proof, connects)
+        if family == "dependency_unavailable" and confidence < 0.8 and all(_RESET.search(h.match.line) for h in hits):
+            confidence -= 0.1  # resets alone are as often clients hanging up as a dependency failing
+        if category == "dependency_unavailable" and any(h.previous for h in hits):
+            confidence += 0.1  # the process died on it: the last words of a crashed container
     if family == "volume_full":
         claims = [v["persistentVolumeClaim"].get("claimName") for v in dicts(pod.spec.get("volumes"))
                   if isinstance(v.get("persistentVolumeClaim"), dict)]
@@ -120,7 +132,7 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
 
 
 def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, count: int,
-                proof: list[Evidence]) -> tuple[str, float]:
+                proof: list[Evidence], connects: int = 0) -> tuple[str, float]:
     state = dependency_state(snapshot, host, namespace)
     proof.extend(state.evidence[:2])
     if family == "dependency_unavailable":
@@ -138,7 +150,16 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
                                   str(policy.get("spec", {}))))
         return "network_policy_blocked", 0.8
     if state.known and state.healthy:
-        return "network_policy_blocked", 0.45
+        # TCP connects that never complete (SYN dropped) to a Running/Ready service, again and again, are how a
+        # NetworkPolicy looks from the caller; a policy change rolled out just before makes it conclusive.
+        confidence = 0.45 + 0.05 * min(max(connects - 1, 0), 3)
+        changes = [d for d in snapshot.deploys if _POLICY_CHANGE.search(f"{d.service} {d.image}")
+                   and is_recent(snapshot, d.timestamp)]
+        if changes and connects:
+            confidence += 0.15
+            proof.append(evidence("deploys", f"service={changes[0].service} namespace={changes[0].namespace} "
+                                             f"image={changes[0].image} timestamp={changes[0].timestamp}"))
+        return "network_policy_blocked", confidence
     if state.known:
         return "dependency_unavailable", 0.65
     return "dependency_unavailable", 0.4
@@ -156,7 +177,7 @@ def _workload_by_ip(snapshot: Snapshot, hits: list[_Hit]) -> str:
     by_ip = {p.ip: p.workload for p in snapshot.pods if p.ip}
     for hit in hits:
         for ip in _IPV4.findall(hit.match.line):
-            if ip in by_ip:
+            if ip in by_ip and by_ip[ip] != hit.pod.workload:  # its own address ("write tcp <self>-><peer>") is not a dependency
                 return by_ip[ip]
     return ""
 

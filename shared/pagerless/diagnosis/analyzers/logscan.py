@@ -16,14 +16,15 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"certificate has expired|certificate is not yet valid|x509: certificate .{0,80}(?:expired|not yet valid)|"
         r"CERT_HAS_EXPIRED|CertificateExpiredException|CertificateNotYetValidException|"
         r"certificate expired|PKIX path validation failed.{0,120}(?:validity|expired)|"
-        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired"
+        r"SSLV3_ALERT_CERTIFICATE_EXPIRED|certificate verify failed: certificate has expired|"
+        r"fatal alert: certificate_expired|\bcertificate_expired\b"
         r"|证书已过期|证书过期", _I)),
     ("dns_resolution_failure", re.compile(
         r"no such host|EAI_AGAIN|Temporary failure in name resolution|Name or service not known|"
         r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
         r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
         r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
-        r"Failed to resolve '"
+        r"Failed to resolve '|host not found in upstream|Name does not resolve|\bSERVFAIL\b"
         r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
@@ -37,11 +38,12 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"all pooled connections were in use|connection pool timeout|waiting for connection from pool|"
         r"pool_timeout|max open connections reached|Pool empty\. Unable to fetch a connection|"
         r"TooManyConnectionsError|max pool size was reached|no more connections allowed|"
-        r"pool acquisition timed out|connection acquisition timed out|pool timed out"
+        r"pool acquisition timed out|connection acquisition timed out|pool timed out|pool has been exhausted|"
+        r"timeout exceeded when trying to connect|checkout a Connection has timed out"
         r"|连接池(?:已满|耗尽|用尽)|获取(?:数据库)?连接超时", _I)),
     ("volume_full", re.compile(
         r"No space left on device|\bENOSPC\b|disk (?:is )?full|could not extend file|database or disk is full|"
-        r"Disk quota exceeded|out of disk space"
+        r"Disk quota exceeded|out of disk space|flood[ -]stage (?:disk )?watermark|The table '\S+' is full"
         r"|磁盘空间不足|磁盘已满", _I)),
     ("permission_denied", re.compile(
         r"\bEACCES\b|permission denied(?! for (?:table|relation|schema|database|sequence|function))|"
@@ -61,13 +63,19 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"must be (?:one of|a positive|a valid)|(?:config|configuration) file\b.{0,80}(?:error|invalid|failed|"
         r"not found|cannot|missing)|yaml: line \d+:|Failed to bind properties|unrecognized (?:option|argument|"
         r"flag)|flag provided but not defined|unknown flag|illegal (?:value|argument) for|"
-        r"invalid (?:boolean|integer|number|duration)\b"
-        r"|配置(?:错误|无效|非法)|无效的配置", _I)),
+        r"invalid (?:boolean|integer|number|duration)\b|unknown directive|directive is not allowed here|"
+        r"invalid number of arguments in \"\w+\" directive|toml: line \d+|ImproperlyConfigured|"
+        r"Failed to configure a DataSource|error initializing configuration|unknown (?:variable|keyword) '|"
+        r"not found in configuration|OptionsValidationException"
+        r"|配置(?:错误|无效|非法)|无效的配置|配置项.{0,40}(?:无效|错误|缺失|不能为空|未设置)|缺少(?:必要的)?配置", _I)),
+    # A KeyError on an ENV_VAR-shaped key is a missing setting (case matters: KeyError: 'customer_id' is data).
+    ("app_config_env", re.compile(r"KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\"")),
     ("dependency_unavailable", re.compile(
-        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no healthy upstream|"
+        r"connection refused|ECONNREFUSED|connection reset by peer|ECONNRESET|no[ _]healthy[ _]upstream|"
         r"upstream connect error|no endpoints available|503 Service Unavailable|status(?: ?code)?[=: ]+503\b|"
-        r"\bUNAVAILABLE: |could not connect to server|no route to host|EHOSTUNREACH|"
-        r"Error \d+ connecting to|Connection refused|Failed to connect to|server unavailable|"
+        r"\bUNAVAILABLE: |no route to host|EHOSTUNREACH|Connection to \S+ refused|Communications link failure|"
+        r"Error \d+ connecting to|Connection refused|server unavailable|Broker may not be available|"
+        r"MISCONF Redis is configured to save RDB snapshots|READONLY You can't write against a read only replica|"
         r"upstream (?:service )?unavailable|returned 503|got 503|HTTP 503|\b503 from\b|code = Unavailable|"
         r"ServiceUnavailable|Connection closed by upstream"
         r"|连接被拒绝|服务不可用", _I)),
@@ -75,7 +83,10 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"i/o timeout|context deadline exceeded|ETIMEDOUT|connect timed out|Connection timed out|"
         r"SocketTimeoutException|ConnectTimeoutException|ConnectTimeoutError|timed out connecting|"
         r"dial timeout|connection attempt timed out|Read timed out", _I)),
-    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling", _I)),
+    # Generic "could not connect" wording: a dependency problem, unless the line says it timed out (above).
+    ("dependency_unreachable", re.compile(r"could not connect to server|Failed to connect to", _I)),
+    ("cpu_throttling", re.compile(r"cpu throttl|throttled (?:for|by|periods)|cfs_throttled|throttling|"
+                                  r"Thread starvation or clock leap detected", _I)),
 )
 
 # A family's regex runs only when one of its trigger substrings is in the lower-cased line: most
@@ -85,37 +96,48 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "certificate_expired": ("certif", "cert_has_expired", "pkix", "证书"),
     "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
-                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve", "解析"),
+                               ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve",
+                               "host not found", "does not resolve", "servfail", "解析"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
-                                     "max open connections", "toomanyconnections", "no more connections", "连接池", "获取"),
-    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "磁盘"),
+                                     "max open connections", "toomanyconnections", "no more connections",
+                                     "trying to connect", "checkout a connection", "连接池", "获取"),
+    "volume_full": ("no space left", "enospc", "disk", "could not extend file", "flood", "is full", "磁盘"),
     "permission_denied": ("eacces", "permission", "read-only file system", "erofs", "accessdenied",
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal", "配置"),
+                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "options", "配置"),
+    "app_config_env": ("keyerror", "key not found"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
-                               "could not connect", "no route to host", "ehostunreach", "connecting to",
-                               "failed to connect", "连接被拒绝", "不可用"),
+                               "no route to host", "ehostunreach", "connecting to", "link failure", "broker",
+                               "misconf", "readonly",
+                               "连接被拒绝", "不可用"),
+    "dependency_unreachable": ("could not connect", "failed to connect"),
     "network_timeout": ("timeout", "timed out", "deadline exceeded", "etimedout"),
-    "cpu_throttling": ("throttl",),
+    "cpu_throttling": ("throttl", "starvation"),
 }
 _HOST_FAMILIES = frozenset({"dependency_unavailable", "network_timeout", "dns_resolution_failure",
                             "certificate_expired", "db_connection_pool_exhausted"})
+_ALIASES = {"dependency_unreachable": "dependency_unavailable", "app_config_env": "app_config_error"}
+_ACCESS_LINE = re.compile(r"\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /\S*")
+_STATUS_503 = re.compile(r"\b503\b")
+# Envoy response flags / upstream wording that make a 503 line an upstream failure seen by this service.
+_UPSTREAM_FAILURE = re.compile(r"upstream|outbound|\bU[HFOC]\b|\bURX\b|\bNR\b|\bUAEX\b|Service Unavailable", re.I)
 MAX_LINE = 2000  # a single enormous line (a dumped payload) must not cost more than a normal one
 
 _ERROR_SCORES = (
     (3, re.compile(r"panic:|Exception in thread|(?:Error|Exception)[:(]|fatal error:|Uncaught |Unhandled |"
-                   r"SIGSEGV|segmentation fault")),
+                   r"SIGSEGV|segmentation fault|panicked at|\((?:\w+::)*\w*(?:Error|Exception)\)$|^\*\* \(\w+")),
     (2, re.compile(r"\bFATAL\b|\bCRITICAL\b|\bSEVERE\b|\bPANIC\b|\"level\": ?\"(?:fatal|critical|panic)\"|"
                    r"level=(?:fatal|panic)|\[emerg\]|\[crit\]")),
     (1, re.compile(r"\bERROR\b|\"level\": ?\"error\"|level=error|\berror: |\[error\]|\bE\d{4} \d\d:")),
 )
 _HOST_PATTERNS = (
-    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|lookup|UnknownHostException:|resolve host|translate host name|"
+    re.compile(r"(?:EAI_AGAIN|ENOTFOUND|UnknownHostException:|resolve host|translate host name|"
                r"Failed to resolve) ['\"]?([a-zA-Z][\w-]*(?:\.[\w-]+)*)"),
+    re.compile(r"\blookup ([a-zA-Z][\w-]*(?:\.[\w-]+)*)(?: on |: )"),  # Go's resolver: "lookup db on 10.96.0.10:53"
     re.compile(r"dial tcp ([a-zA-Z][\w.-]*):\d+"),
     re.compile(r"https?://([a-zA-Z][\w.-]*)"),
     re.compile(r"\b([a-z][a-z0-9-]*(?:\.[a-z0-9-]+)*\.svc(?:\.cluster\.local)?)\b"),
@@ -136,14 +158,45 @@ class LogMatch:
     full_host: str = ""
 
 
+def _lowered_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern for lower-cased text, without IGNORECASE (3-4x faster on long alternations).
+
+    Only literal characters are lower-cased; escapes (\\S, \\W, \\D) keep their meaning.
+    """
+    if not pattern.flags & re.IGNORECASE:
+        return pattern
+    source, out, i = pattern.pattern, [], 0
+    while i < len(source):
+        if source[i] == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        out.append(source[i].lower())
+        i += 1
+    return re.compile("".join(out))
+
+
+# What classify runs: lower-cased patterns on the lower-cased line; case-sensitive ones on the line itself.
+_FAST: tuple[tuple[str, re.Pattern[str], bool], ...] = tuple(
+    (family, _lowered_pattern(pattern), not pattern.flags & re.IGNORECASE) for family, pattern in LOG_FAMILIES)
+
+
 def classify(line: str) -> str | None:
     """The first log family whose pattern matches the line, else None."""
     line = line[:MAX_LINE]
     lowered = line.lower()
-    for family, pattern in LOG_FAMILIES:
-        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(line):
-            return family
+    for family, pattern, case_sensitive in _FAST:
+        if any(trigger in lowered for trigger in _TRIGGERS[family]) and pattern.search(
+                line if case_sensitive else lowered):
+            if family == "dependency_unavailable" and _serves_503(line):
+                continue  # the service's own access log answering 503 is a symptom, not a failing dependency
+            return _ALIASES.get(family, family)
     return None
+
+
+def _serves_503(line: str) -> bool:
+    """An access-log line of a request this service answered with 503, with no sign of an upstream failure."""
+    return bool(_ACCESS_LINE.search(line) and _STATUS_503.search(line) and not _UPSTREAM_FAILURE.search(line))
 
 
 def scan(lines: tuple[str, ...] | list[str]) -> list[LogMatch]:
@@ -177,15 +230,34 @@ def _maybe_error(line: str) -> bool:
     lowered = line.lower()
     return any(k in lowered for k in ("error", "exception", "panic", "fatal", "critical", "severe", "uncaught",
                                       "unhandled", "sigsegv", "segmentation", "[emerg]", "[crit]")) or (
-        line[:1] == "E" and line[1:5].isdigit())
+        line[:1] == "E" and line[1:5].isdigit()) or line.startswith("** (")
+
+
+_PY_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(?::|$)")
+_FRAME = re.compile(r"^\s+(?:at |File \")|^\s*\^+\s*$")
+
+
+def _stack_frame(line: str, previous: str) -> bool:
+    """A stack frame or the quoted source line under a Python frame ("    raise ValueError(...)"), not the error."""
+    return bool(_FRAME.match(line)) or (line[:1].isspace() and previous.lstrip().startswith('File "'))
 
 
 def app_error_lines(lines: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
     """The most telling error lines (exception/panic first, then FATAL, then ERROR), at most ``limit``."""
     scored: list[tuple[int, int, str]] = []
+    previous, in_traceback = "", False
     for index, line in enumerate(lines[-200:]):
-        line = line[:MAX_LINE]
-        if "Traceback (most recent call last)" in line or not _maybe_error(line):
+        line, after = line[:MAX_LINE], previous
+        previous = line
+        if "Traceback (most recent call last)" in line:
+            in_traceback = True
+            continue
+        if in_traceback and line.strip() and not line[:1].isspace():
+            in_traceback = False
+            if _PY_EXCEPTION.match(line):  # "decimal.InvalidOperation: ...", "KeyError: 'id'"
+                scored.append((3, index, line.strip()))
+                continue
+        if not _maybe_error(line) or _stack_frame(line, after):
             continue
         for score, pattern in _ERROR_SCORES:
             if pattern.search(line):

@@ -17,7 +17,7 @@ _PRESSURE_TAINTS = ("node.kubernetes.io/disk-pressure", "node.kubernetes.io/memo
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
     """NotReady nodes (with the pods they strand) and pressure evictions per workload."""
-    return _not_ready(snapshot) + _evictions(snapshot)
+    return _not_ready(snapshot) + _not_ready_from_events(snapshot) + _evictions(snapshot)
 
 
 def _not_ready(snapshot: Snapshot) -> list[Finding]:
@@ -43,6 +43,32 @@ def _not_ready(snapshot: Snapshot) -> list[Finding]:
             NAME, "node_not_ready", 0.88,
             f"node {node.name} is NotReady (Ready={ready.get('status')}) and strands pods of "
             f"{', '.join(workloads[:4]) or 'no workload'}", proof, ["remediate_node"], target))
+    return findings
+
+
+def _not_ready_from_events(snapshot: Snapshot) -> list[Finding]:
+    """Without the Node object, the node controller's recent NodeNotReady events on its pods still tell."""
+    known = {n.name for n in snapshot.nodes}
+    by_node: dict[str, list] = {}
+    for pod in snapshot.pods:
+        if not pod.node_name or pod.node_name in known or pod.system:
+            continue
+        events = [e for e in snapshot.events_for("Pod", pod.namespace, pod.name)
+                  if e.reason in _NODE_EVENTS and is_recent(snapshot, e.last or e.first, unknown=True)]
+        ready = pod.conditions.get("Ready") or {}
+        if events and ready.get("status") != "True":
+            by_node.setdefault(pod.node_name, []).append((pod, events[0], ready))
+    findings = []
+    for name, stranded in by_node.items():
+        proof = [evidence(event.source, event.detail) for _, event, _ in stranded[:2]]
+        pod, _, ready = stranded[0]
+        proof.append(evidence(f"{pod.ref()}/status.conditions[Ready]",
+                              f"status={ready.get('status', '?')} lastTransitionTime={ready.get('lastTransitionTime', '')}"))
+        proof.append(evidence(f"{pod.ref()}/spec.nodeName", name))
+        target = {"kind": "Node", "name": name, "node": name, "pods": ",".join(p.name for p, _, _ in stranded[:20])}
+        findings.append(make_finding(
+            NAME, "node_not_ready", 0.8, f"node {name} is not ready (node-controller events on its pods "
+            f"{', '.join(sorted({p.name for p, _, _ in stranded})[:3])})", proof, ["remediate_node"], target))
     return findings
 
 

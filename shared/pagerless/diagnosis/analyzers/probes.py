@@ -13,7 +13,7 @@ from pagerless.diagnosis.snapshot_objects import to_int
 NAME = "probes"
 _STARTED_IN = re.compile(r"(?:Started \S+ in|started in|startup took|ready in|initiali[sz]ed in) "
                          r"([\d.]+) ?(?:s|sec|seconds)\b", re.I)
-_LIVENESS_KILL = re.compile(r"failed liveness probe", re.I)
+_LIVENESS_KILL = re.compile(r"failed (?:liveness|startup) probe", re.I)
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -25,7 +25,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         kills = [e for e in events if e.reason == "Killing" and _LIVENESS_KILL.search(e.message)]
         for container in pod.containers:
             mine = [e for e in unhealthy if _about(e.message, container, pod)]
-            liveness = [e for e in mine if "Liveness probe failed" in e.message] + [
+            liveness = [e for e in mine if e.message.startswith(("Liveness probe failed", "Startup probe failed"))] + [
                 e for e in kills if container.name in e.message]
             readiness = [e for e in mine if "Readiness probe failed" in e.message]
             if _liveness_killed(snapshot, pod, container, liveness, found):
@@ -49,25 +49,28 @@ def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, f
     last = c.last_terminated
     killed = last and last.get("reason") != "OOMKilled" and str(last.get("exitCode")) in ("137", "143") and (
         is_recent(snapshot, last.get("finishedAt"), unknown=True))
-    probe = c.spec.get("livenessProbe") if isinstance(c.spec.get("livenessProbe"), dict) else {}
+    by_startup = any("startup probe" in e.message.lower() for e in events)
+    kind = "startupProbe" if by_startup else "livenessProbe"
+    probe = c.spec.get(kind) if isinstance(c.spec.get(kind), dict) else {}
     if not killed or not (events or (probe and c.restart_count >= 2)):
         return False
     delay = to_int(probe.get("initialDelaySeconds"))
     budget = delay + to_int(probe.get("periodSeconds"), 10) * to_int(probe.get("failureThreshold"), 3)
-    no_startup = not c.spec.get("startupProbe")
+    no_startup = not c.spec.get("startupProbe") and not by_startup
     startup = _startup_seconds(snapshot, pod, c)
     confidence = 0.6 + (0.15 if events else 0.0) + (0.1 if no_startup and delay <= 30 and c.spec else 0.0)
     proof = [evidence(container_path(pod, c, "lastState.terminated"), terminated_detail(last))]
     proof += [evidence(e.source, e.detail) for e in events[:2]]
     if probe:
-        proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].livenessProbe", str(probe)))
+        proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].{kind}", str(probe)))
     if no_startup and c.spec:
         proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].startupProbe", "absent"))
     if startup is not None and startup[0] > budget:
         confidence += 0.1
         proof.append(evidence(startup[1], startup[2]))
     found.add(pod, "liveness_probe_misconfigured", confidence,
-              f"liveness probe kills {c.name} before it has started (initialDelaySeconds={delay}, "
+              f"{'startup' if by_startup else 'liveness'} probe kills {c.name} before it has started "
+              f"(initialDelaySeconds={delay}, "
               f"{'no startupProbe' if no_startup else 'startupProbe set'}; exit {last.get('exitCode')}, not OOMKilled)",
               proof, ["adjust_probe"], pod.target(c.name))
     return True

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from pagerless.diagnosis.analyzers.base import evidence, is_recent, make_finding
+from pagerless.diagnosis.analyzers.dependencies import same_service
 from pagerless.diagnosis.analyzers.logscan import app_error_lines
 from pagerless.diagnosis.models import Evidence, Finding
 from pagerless.diagnosis.snapshot import Pod, ReplicaSet, Snapshot
 
 NAME = "rollouts"
-DEPLOY_WINDOW_MINUTES = 120.0  # a deploy older than this before the alert is not "just before"
+DEPLOY_WINDOW_MINUTES = 120.0
+_REVISION = "controller-revision-hash"  # a deploy older than this before the alert is not "just before"
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -84,11 +86,31 @@ def _latest_rollout(snapshot: Snapshot, namespace: str, workload: str) -> tuple[
         return new_rs.created, [evidence(f"replicaset {namespace}/{new_rs.name}",
                                          f"revision {new_rs.revision} created {new_rs.created.isoformat()} "
                                          f"image={','.join(new_rs.images)}")], changed
-    return None, [], False
+    return _controller_revision(snapshot, namespace, workload)
+
+
+def _controller_revision(snapshot: Snapshot, namespace: str, workload: str) -> tuple[datetime | None, list[Evidence], bool]:
+    """StatefulSets and DaemonSets roll pods to a new controller-revision-hash one by one: the newest hash,
+    when older pods still carry another one, is a rollout in progress that began with its first pod."""
+    pods = [p for p in snapshot.workload_pods(namespace, workload) if p.labels.get(_REVISION) and p.created]
+    if len({p.labels[_REVISION] for p in pods}) < 2:
+        return None, [], False
+    newest = max(pods, key=lambda p: p.created).labels[_REVISION]
+    new = [p for p in pods if p.labels[_REVISION] == newest]
+    old = [p for p in pods if p.labels[_REVISION] != newest]
+    started = min(p.created for p in new)
+    if any(p.created >= started for p in old):
+        return None, [], False  # the hashes do not split old from new: no rollout order to read
+    images = lambda group: {c.image for p in group for c in p.containers if c.image}  # noqa: E731
+    changed = bool(images(new)) and images(new) != images(old)
+    first = min(new, key=lambda p: p.created)
+    return started, [evidence(f"{first.ref()}/metadata.labels[{_REVISION}]",
+                              f"{newest} (older pods: {old[0].labels[_REVISION]}) created {started.isoformat()} "
+                              f"image={','.join(sorted(images(new)))}")], changed
 
 
 def _deploy_of(deploy, workload: str, apps: set[str]) -> bool:
-    if deploy.service == workload or deploy.service in apps:
+    if deploy.service == workload or deploy.service in apps or same_service(deploy.service, workload):
         return True
     repository = deploy.image.rsplit("@", 1)[0].rsplit(":", 1)[0].rsplit("/", 1)[-1]
     return bool(repository) and repository == workload

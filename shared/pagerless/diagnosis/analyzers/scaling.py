@@ -7,6 +7,7 @@ import re
 from pagerless.diagnosis.analyzers.base import evidence, make_finding
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Snapshot
+from pagerless.diagnosis.snapshot_objects import cronjob_of
 
 NAME = "scaling"
 _QUOTA = re.compile(r"exceeded quota|forbidden: exceeded quota|quota exceeded", re.I)
@@ -51,13 +52,17 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
     kinds: dict[tuple[str, str], str] = {}
     for event in snapshot.events:
         if event.reason in ("FailedCreate", "FailedCreatePod") and _QUOTA.search(event.message):
-            workload = _workload_of(snapshot, event.kind, event.namespace, event.name)
+            workload = workload_of(snapshot, event.kind, event.namespace, event.name)
             by_workload.setdefault((event.namespace, workload), []).append(event)
             kinds[(event.namespace, workload)] = "Deployment" if event.kind == "ReplicaSet" else event.kind
-    for deployment in snapshot.deployments:
-        for condition in deployment.conditions:
+    owners = [(d.namespace, d.name, d.conditions) for d in snapshot.deployments]
+    owners += [(r.namespace, r.deployment or r.name, r.conditions) for r in snapshot.replicasets]
+    for namespace, name, conditions in owners:  # the FailedCreate events may have expired; the condition stays
+        for condition in conditions:
             if condition.get("type") == "ReplicaFailure" and _QUOTA.search(str(condition.get("message", ""))):
-                by_workload.setdefault((deployment.namespace, deployment.name), []).append(condition)
+                items = by_workload.setdefault((namespace, name), [])
+                if not any(isinstance(i, dict) for i in items):
+                    items.append(condition)
     findings = []
     for (namespace, workload), items in by_workload.items():
         proof = []
@@ -87,10 +92,10 @@ def _number(value: object) -> float | None:
         return None
 
 
-def _workload_of(snapshot: Snapshot, kind: str, namespace: str, name: str) -> str:
+def workload_of(snapshot: Snapshot, kind: str, namespace: str, name: str) -> str:
     if kind == "ReplicaSet":
         rs = next((r for r in snapshot.replicasets if r.namespace == namespace and r.name == name), None)
         if rs is not None and rs.deployment:
             return rs.deployment
         return name.rsplit("-", 1)[0]
-    return name
+    return cronjob_of(name) if kind == "Job" else name

@@ -13,10 +13,16 @@ from pagerless.diagnosis.snapshot_objects import dicts
 NAME = "scheduling"
 _INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)")
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
-_MISMATCH = re.compile(r"(\d+) node\(s\) didn't (?:match|satisfy) (?:Pod's )?(?:node affinity|node selector|"
-                       r"pod affinity|pod anti-affinity|existing pods anti-affinity)[\w /-]*")
+_MISMATCH = re.compile(r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
+                       r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread)|"
+                       r"had volume node affinity conflict|were unschedulable)[\w /-]*")
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
-_STORAGE = re.compile(r"PersistentVolumeClaim|volume node affinity|persistentvolumeclaim", re.I)
+_CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the node lifecycle taints sick nodes with
+    "disk-pressure", "memory-pressure", "pid-pressure", "not-ready", "unreachable", "network-unavailable"))
+_PRESSURE_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk|memory|pid)-pressure")
+_CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
+                              r"not-ready|unreachable|network-unavailable)")
+_STORAGE = re.compile(r"PersistentVolumeClaim|persistentvolumeclaim", re.I)
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -31,20 +37,30 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         source, message = messages[0]
         if _STORAGE.search(message):
             continue  # the storage analyzer owns unbound claims
-        short, constrained, resources = _counts(message)
+        short, constrained, sick, resources = _counts(message)
         proof = [evidence(source, message)]
+        # Taints the node lifecycle puts on sick nodes (pressure, not-ready) mean the node, not the pod spec,
+        # is the problem: still a finding, but one a node finding about the same pods should outrank.
+        confidence = 0.8 if _CONDITION_TAINT.search(message) else 0.9
         if short >= constrained and short > 0:
             requests = _requests(pod)
             if requests:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[*].resources.requests", requests))
-            found.add(pod, "unschedulable_insufficient_resources", 0.9,
+            found.add(pod, "unschedulable_insufficient_resources", confidence,
                       f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
                       proof, ["add_node_capacity", "reduce_resource_requests"], pod.target())
+        elif sick and not constrained:
+            # Only taints of sick nodes keep the pod off: tolerating them would be the wrong fix.
+            pressure = _PRESSURE_TAINT.search(message)
+            category, remediations = (("node_pressure_eviction", ["clean_node_disk", "remediate_node"]) if pressure
+                                      else ("node_not_ready", ["remediate_node"]))
+            found.add(pod, category, 0.75, f"pod {pod.name} is Pending: the only nodes left are "
+                      f"{'under resource pressure' if pressure else 'not ready'}", proof, remediations, pod.target())
         elif constrained > 0:
             for key in ("nodeSelector", "affinity", "tolerations"):
                 if pod.spec.get(key):
                     proof.append(evidence(f"{pod.ref()}/spec.{key}", str(pod.spec[key])))
-            found.add(pod, "unschedulable_taint_affinity", 0.9,
+            found.add(pod, "unschedulable_taint_affinity", confidence,
                       f"pod {pod.name} is Pending: no node satisfies its taints/nodeSelector/affinity",
                       proof, ["fix_scheduling_constraints"], pod.target())
     return found.findings()
@@ -60,17 +76,22 @@ def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
     return messages
 
 
-def _counts(message: str) -> tuple[int, int, set[str]]:
+def _counts(message: str) -> tuple[int, int, int, set[str]]:
+    """Nodes short of resources, nodes excluded by the pod's constraints, nodes excluded as sick; resources."""
     resources: set[str] = set()
     short = 0
     for match in _INSUFFICIENT.finditer(message):
         short += int(match.group(1))
         resources.add(match.group(2) or "pods")
     constrained = sum(int(m.group(1)) for m in _MISMATCH.finditer(message))
+    condition = 0
     for match in _TAINT.finditer(message):
-        if not match.group(2).strip().startswith(_CONTROL_PLANE):
+        key = match.group(2).strip()
+        if key.startswith(_CONDITION_PREFIXES):
+            condition += int(match.group(1))
+        elif not key.startswith(_CONTROL_PLANE):
             constrained += int(match.group(1))
-    return short, constrained, resources
+    return short, constrained, condition, resources
 
 
 def _requests(pod: Pod) -> str:

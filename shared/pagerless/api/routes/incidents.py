@@ -1,0 +1,110 @@
+from datetime import datetime
+from functools import cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import StreamingResponse
+
+from pagerless.api.pagination import CursorParam, LimitParam, Page
+from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.domain.errors import ValidationError
+from pagerless.incidents import stream
+from pagerless.incidents.schemas import (
+    AlertPublic,
+    IncidentComment,
+    IncidentGroup,
+    IncidentPublic,
+    IncidentResolve,
+    TimelineEventPublic,
+    public,
+)
+from pagerless.incidents.service import IncidentService
+
+router = APIRouter(tags=["incidents"])
+
+
+@cache
+def incident_service() -> IncidentService:
+    return IncidentService()
+
+
+IncidentsDep = Annotated[IncidentService, Depends(incident_service)]
+
+
+@router.get("/api/incidents", response_model=Page[IncidentPublic])
+def list_incidents(
+    principal: ViewerDep,
+    incidents: IncidentsDep,
+    status: str | None = None,
+    severity: str | None = None,
+    service: str | None = None,
+    namespace: str | None = None,
+    since: Annotated[datetime | None, Query(description="created at or after")] = None,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+) -> dict:
+    """Incidents, newest first, filtered by status, severity, service, namespace and time."""
+    items, next_cursor = incidents.search(principal.workspace, status=status, severity=severity, service=service,
+                                        namespace=namespace, since=since, limit=limit, cursor=cursor)
+    return {"items": [public(i) for i in items], "next_cursor": next_cursor}
+
+
+@router.get("/api/incidents/{incident_id}", response_model=IncidentPublic)
+def get_incident(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
+    """One incident."""
+    return public(incidents.get(principal.workspace, incident_id))
+
+
+@router.get("/api/incidents/{incident_id}/alerts", response_model=Page[AlertPublic])
+def incident_alerts(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
+    """The alerts (fingerprints) folded into an incident, with their counts."""
+    return {"items": [a.to_dict() for a in incidents.alerts_of(principal.workspace, incident_id)], "next_cursor": None}
+
+
+@router.get("/api/incidents/{incident_id}/timeline", response_model=Page[TimelineEventPublic])
+def incident_timeline(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
+    """Everything that happened to an incident, oldest first."""
+    return {"items": [t.to_dict() for t in incidents.timeline_of(principal.workspace, incident_id)], "next_cursor": None}
+
+
+@router.get("/api/incidents/{incident_id}/group", response_model=IncidentGroup)
+def incident_group(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
+    """The correlation group: the parent incident and its children."""
+    parent, children = incidents.group(principal.workspace, incident_id)
+    return {"parent": public(parent), "children": [public(c) for c in children]}
+
+
+@router.post("/api/incidents/{incident_id}/acknowledge", response_model=IncidentPublic)
+def acknowledge_incident(incident_id: str, principal: OperatorDep, incidents: IncidentsDep) -> dict:
+    """Acknowledge an incident (409 if already acknowledged)."""
+    return public(incidents.acknowledge(principal.workspace, incident_id, principal))
+
+
+@router.post("/api/incidents/{incident_id}/resolve", response_model=IncidentPublic)
+def resolve_incident(incident_id: str, principal: OperatorDep, incidents: IncidentsDep,
+                     body: IncidentResolve | None = None) -> dict:
+    """Resolve an incident with a note (409 if already resolved)."""
+    return public(incidents.resolve(principal.workspace, incident_id, principal, body.note if body else ""))
+
+
+@router.post("/api/incidents/{incident_id}/comment", response_model=TimelineEventPublic, status_code=201)
+def comment_incident(incident_id: str, body: IncidentComment, principal: OperatorDep, incidents: IncidentsDep) -> dict:
+    """Add a comment to an incident's timeline."""
+    return incidents.comment(principal.workspace, incident_id, principal, body.text)
+
+
+@router.get("/api/events", response_class=StreamingResponse)
+def events(
+    principal: ViewerDep,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    last_event_id: Annotated[str | None, Query(description="resume after this event id (as Last-Event-ID)")] = None,
+    max_seconds: Annotated[float, Query(gt=0, le=28, description="close the stream after this long")] = 25,
+) -> StreamingResponse:
+    """Server-Sent Events of the workspace (incident_created, incident_updated, alert_resolved, ...); reconnect with Last-Event-ID."""
+    resume = last_event_id_header or last_event_id
+    if resume is not None and not resume.strip().isdigit():
+        raise ValidationError("Last-Event-ID must be a number from a previous event's id")
+    chunks = stream.stream_events(principal.workspace, int(resume) if resume is not None else None,
+                                  stream.StreamOptions(max_seconds=max_seconds))
+    return StreamingResponse(chunks, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

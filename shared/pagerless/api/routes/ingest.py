@@ -1,0 +1,67 @@
+"""Alert webhooks: one endpoint per source, a header-selected one, and a plain-text/generic one.
+
+Alert storms must not write an audit record per request: routes carry x-audit false.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from pagerless.api.security import IngestDep
+from pagerless.auth.keys import Principal
+from pagerless.intake.bootstrap import webhook_intake
+from pagerless.intake.webhooks import WebhookIntake, WebhookRequest
+
+router = APIRouter(tags=["ingest"])
+IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
+NO_AUDIT = {"x-audit": False}
+
+
+class AlertResult(BaseModel):
+    fingerprint: str
+    incident_id: str | None
+    deduplicated: bool
+    status: str
+    action: str
+
+
+class IngestResponse(BaseModel):
+    alerts: list[AlertResult]
+
+
+class QueuedResponse(BaseModel):
+    queued: bool
+
+
+_RESPONSES = {202: {"model": QueuedResponse, "description": "accepted; processed shortly from the alert queue"}}
+
+
+@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+async def webhook(source: str, request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
+    """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
+    return await _receive(source, request, principal, intake)
+
+
+@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+async def webhook_by_header(request: Request, principal: IngestDep, intake: IntakeDep,
+                            x_source: Annotated[str, Header()] = "generic") -> JSONResponse:
+    """Receive a webhook whose source is named by the X-Source header (default generic)."""
+    return await _receive(x_source, request, principal, intake)
+
+
+@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+async def alert(request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
+    """Send one alert as plain text (text/plain) or generic JSON."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return await _receive("text" if media == "text/plain" else "generic", request, principal, intake)
+
+
+async def _receive(source: str, request: Request, principal: Principal, intake: WebhookIntake) -> JSONResponse:
+    incoming = WebhookRequest(source=source, workspace=principal.workspace, body=await request.body(),
+                              headers={k.lower(): v for k, v in request.headers.items()},
+                              content_type=request.headers.get("content-type"))
+    outcome = await run_in_threadpool(intake.receive, incoming)
+    return JSONResponse(outcome.body, status_code=outcome.status_code)

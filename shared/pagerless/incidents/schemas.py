@@ -1,0 +1,81 @@
+"""The incidents API's public shapes."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class IncidentPublic(BaseModel):
+    id: str
+    workspace: str
+    title: str
+    description: str
+    severity: str
+    status: str
+    service: str | None
+    namespace: str | None
+    source: str
+    fingerprint: str
+    labels: dict
+    acknowledged: bool
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    alert_count: int
+    open_alerts: int
+    first_seen: datetime
+    last_seen: datetime
+    parent_id: str | None
+    correlation_reason: str | None
+    child_count: int
+    flapping: bool
+    execution_arn: str | None
+    metrics: dict
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IncidentResolve(BaseModel):
+    note: str = Field(default="", max_length=4000)
+
+
+class IncidentComment(BaseModel):
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class TimelineEventPublic(BaseModel):
+    at: str
+    type: str
+    actor: str
+    message: str
+    data: dict
+
+
+class AlertPublic(BaseModel):
+    source: str
+    fingerprint: str
+    state: str
+    incident_id: str | None
+    title: str
+    severity: str
+    fire_count: int
+    resolve_count: int
+    first_seen: str | None
+    last_seen: str | None
+    resolved_at: str | None
+    alert: dict
+
+
+class IncidentGroup(BaseModel):
+    parent: IncidentPublic
+    children: list[IncidentPublic]
+
+
+def public(record) -> dict:
+    """An IncidentRecord as IncidentPublic's fields."""
+    return {name: getattr(record, name) for name in IncidentPublic.model_fields} | {
+        "alert_count": int(record.alert_count or 0), "open_alerts": int(record.open_alerts or 0),
+        "child_count": int(record.child_count or 0), "labels": record.labels or {}, "metrics": record.metrics or {},
+        "flapping": bool(record.flapping), "acknowledged": bool(record.acknowledged)}

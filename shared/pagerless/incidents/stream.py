@@ -1,0 +1,67 @@
+"""The workspace event stream as Server-Sent Events.
+
+Every event carries `id: <seq>` (the per-workspace sequence number), so a client resumes with
+`Last-Event-ID`. Sequence numbers come from an atomic counter but the event writes can land out
+of order: when seq n+1 is missing while a later one is present, the stream holds back for up to
+`gap_hold_seconds` before skipping it. A connection lasts at most `max_seconds` (API Gateway and
+Lambda buffer the response), starts with a `retry:` hint and sends heartbeat comments.
+"""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from pagerless.store.incidents import StreamEventRecord
+
+RETRY_MS = 2000
+
+
+@dataclass
+class StreamOptions:
+    max_seconds: float = 25.0
+    poll_seconds: float = 0.5
+    heartbeat_seconds: float = 10.0
+    gap_hold_seconds: float = 2.0
+
+
+def latest_seq(workspace: str) -> int:
+    newest = next(iter(StreamEventRecord.query(workspace, scan_index_forward=False, limit=1)), None)
+    return int(newest.seq) if newest else 0
+
+
+def format_event(event: StreamEventRecord) -> str:
+    data = {"type": event.type, "incident_id": event.incident_id, "at": event.at.isoformat(), **(event.data or {})}
+    return f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def stream_events(workspace: str, last_event_id: int | None, options: StreamOptions | None = None, *,
+                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Iterator[str]:
+    """SSE text chunks for events after ``last_event_id`` (None: only events from now on)."""
+    options = options or StreamOptions()
+    started = clock()
+    last = latest_seq(workspace) if last_event_id is None else last_event_id
+    yield f"retry: {RETRY_MS}\n: connected, resuming after {last}\n\n"
+    last_sent = started
+    gap_since: float | None = None
+    while clock() - started < options.max_seconds:
+        emitted = False
+        for event in StreamEventRecord.query(workspace, StreamEventRecord.seq > last, consistent_read=True, limit=200):
+            seq = int(event.seq)
+            if seq != last + 1:
+                gap_since = gap_since if gap_since is not None else clock()
+                if clock() - gap_since < options.gap_hold_seconds:
+                    break  # the missing event may still be landing
+            gap_since = None
+            last = seq
+            emitted = True
+            yield format_event(event)
+        if emitted:
+            last_sent = clock()
+        elif clock() - last_sent >= options.heartbeat_seconds:
+            last_sent = clock()
+            yield ": heartbeat\n\n"
+        remaining = options.max_seconds - (clock() - started)
+        if remaining <= 0:
+            break
+        sleep(min(options.poll_seconds, remaining))

@@ -1,0 +1,12 @@
+"""Timeline events the workflow writes about an incident."""
+
+from pagerless.incidents.timeline import record
+from pagerless.store.incidents import IncidentRepository
+
+
+def record_workflow_started(incident_id: str) -> dict:
+    """The `workflow_started` timeline event of the incident-response execution."""
+    incident = IncidentRepository().get(incident_id)
+    record(incident, "workflow_started", "incident response workflow started", actor="workflow",
+           data={"execution_arn": incident.execution_arn})
+    return {"recorded": True, "incident_id": incident_id}

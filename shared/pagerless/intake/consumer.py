@@ -1,0 +1,96 @@
+"""The AlertQueue consumer's per-record logic, and the DLQ's.
+
+- A payload that cannot be normalized goes straight to the dead-letter store (retrying cannot
+  help) and the record succeeds.
+- Each alert is processed once per delivery: Powertools idempotency keyed on the alert itself
+  (workspace, source, fingerprint, status, delivery time) — not the SQS message id, which a
+  redriven or re-published message does not keep.
+- Any other failure notes the error on the dead-letter record (status `failing`, not listed)
+  and fails the record, so SQS redelivers it; after maxReceiveCount the queue moves it to the
+  DLQ, whose function marks the record `dead` (the API lists it).
+"""
+
+from functools import cache
+
+from pagerless import settings
+from pagerless.domain.alerts import Alert
+from pagerless.domain.errors import ValidationError
+from pagerless.intake import metrics
+from pagerless.intake.bootstrap import intake_service
+from pagerless.intake.deliveries import Delivery, parse_delivery
+from pagerless.intake.payloads import parse_payload
+from pagerless.intake.sources import normalize
+from pagerless.observability import logger
+from pagerless.store.base import utcnow
+from pagerless.store.dead_letters import DeadLetterRepository
+
+
+@cache
+def _idempotency():
+    from aws_lambda_powertools.utilities.idempotency import (
+        DynamoDBPersistenceLayer,
+        IdempotencyConfig,
+        idempotent_function,
+    )
+
+    config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600)
+    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
+
+    @idempotent_function(data_keyword_argument="delivery", persistence_store=layer, config=config)
+    def process_alert_once(delivery: dict) -> dict:
+        alert = Alert.model_validate(delivery["alert"])
+        return intake_service().process(alert, delivery["workspace"]).to_dict()
+
+    return process_alert_once, config
+
+
+def register_context(context) -> None:
+    """Let idempotency size its in-progress window from the Lambda's remaining time."""
+    _idempotency()[1].register_lambda_context(context)
+
+
+def handle_alert_record(body: str, message_attributes: dict | None, attributes: dict | None) -> list[dict]:
+    """Process one AlertQueue record; raises to have SQS redeliver it."""
+    attributes = attributes or {}
+    delivery = parse_delivery(body, message_attributes, attributes.get("SentTimestamp"))
+    try:
+        payload = parse_payload(delivery.raw_body(), source=delivery.source, content_type=delivery.content_type)
+        alerts = normalize(delivery.source, payload)
+    except ValidationError as exc:
+        dead_letter(delivery, error=f"not a valid {delivery.source} payload: {exc.message}", reason="invalid")
+        return []
+    process_once = _idempotency()[0]
+    try:
+        return [process_once(delivery={
+            "key": "|".join([delivery.workspace, alert.source, alert.fingerprint, alert.status.value,
+                             delivery.delivered_at.isoformat()]),
+            "workspace": delivery.workspace, "alert": alert.model_dump(mode="json"),
+        }) for alert in alerts]
+    except Exception as exc:
+        _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
+        raise
+
+
+def handle_dead_record(body: str, message_attributes: dict | None, attributes: dict | None) -> None:
+    """An AlertDLQ record: the queue gave up on it; keep it where the API can show and replay it."""
+    delivery = parse_delivery(body, message_attributes, (attributes or {}).get("SentTimestamp"))
+    dead_letter(delivery, error=None, reason="retries_exhausted")
+
+
+def dead_letter(delivery: Delivery, *, error: str | None, reason: str) -> None:
+    DeadLetterRepository().put_dead(delivery.dead_letter(), error=error, now=utcnow(),
+                                    retention_days=settings.intake().dead_letter_retention_days)
+    metrics.dead_lettered(reason)
+    logger().warning("alert payload dead-lettered", extra={"dead_letter_id": delivery.id, "reason": reason,
+                                                           "source": delivery.source})
+
+
+def _note_failure(delivery: Delivery, exc: Exception, attempts: int) -> None:
+    code = getattr(exc, "cause_response_code", None) or (
+        getattr(exc, "response", {}).get("Error", {}).get("Code") if isinstance(getattr(exc, "response", None), dict) else None)
+    error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or code or 'processing failed'}"
+    try:
+        DeadLetterRepository().note_failure(delivery.dead_letter(), error=error[:500],
+                                            attempts=attempts, retention_days=settings.intake().dead_letter_retention_days)
+    except Exception:  # the store may be what fails; the DLQ still keeps the message
+        logger().warning("could not note the failure", extra={"dead_letter_id": delivery.id})

@@ -1,0 +1,41 @@
+"""Reading and replaying the dead-letter store."""
+
+from pagerless.domain.errors import ConflictError, PagerlessError
+from pagerless.intake.payloads import parse_payload
+from pagerless.intake.service import IntakeService
+from pagerless.intake.sources import resolve_source
+from pagerless.store.base import utcnow
+from pagerless.store.dead_letters import REPLAYED, DeadLetterRecord, DeadLetterRepository
+
+
+class DeadLetterService:
+    def __init__(self, service: IntakeService, repository: DeadLetterRepository | None = None) -> None:
+        self.service = service
+        self.repository = repository or DeadLetterRepository()
+
+    def page(self, workspace: str, *, limit: int, cursor: str | None) -> tuple[list[DeadLetterRecord], str | None]:
+        return self.repository.page(workspace, limit=limit, cursor=cursor)
+
+    def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None) -> dict:
+        """Run the stored payload through ingestion again (optionally as another source)."""
+        record = self.repository.get(workspace, dead_letter_id)
+        if record.status == REPLAYED:
+            raise ConflictError(f"dead letter {dead_letter_id} was already replayed",
+                                details=[{"replayed_at": record.replayed_at.isoformat() if record.replayed_at else None}])
+        chosen = resolve_source(source or record.source)
+        try:
+            payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
+            results = self.service.ingest(chosen, payload, workspace)
+        except PagerlessError as exc:
+            self.repository.mark_replayed(record, ok=False, now=utcnow(),
+                                          result={"error": {"code": exc.code, "message": exc.message}})
+            raise
+        result = {"source": chosen, "alerts": [r.to_dict() for r in results]}
+        self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())
+        return {"id": record.id, "status": REPLAYED, **result}
+
+
+def _raw(record: DeadLetterRecord) -> bytes:
+    import base64
+
+    return base64.b64decode(record.body) if record.body_encoding == "base64" else record.body.encode("utf-8")

@@ -1,0 +1,65 @@
+"""Reading a webhook body: UTF-8, JSON (at most MAX_DEPTH levels deep) or plain text.
+
+Untrusted input: anything unreadable is a ValidationError (400), before anything is stored.
+"""
+
+import json
+from typing import Any
+
+from pagerless.domain.errors import ValidationError
+
+MAX_DEPTH = 64
+TEXT_SOURCES = frozenset({"text"})
+
+
+def decode_body(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("the body is not UTF-8 text") from exc
+
+
+def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
+    """The payload a normalizer takes: text for text sources and text/plain bodies, else JSON."""
+    text = decode_body(body)
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if source in TEXT_SOURCES or media == "text/plain":
+        if not text.strip():
+            raise ValidationError("the alert text is empty")
+        return text
+    return parse_json(text)
+
+
+def parse_json(text: str) -> Any:
+    """Decode JSON, refusing invalid documents and nesting deeper than MAX_DEPTH."""
+    if not text.strip():
+        raise ValidationError("the body is empty; expected a JSON document")
+    if text.count("[") + text.count("{") > MAX_DEPTH and _bracket_depth(text) > MAX_DEPTH:
+        raise ValidationError(f"the JSON document is nested deeper than {MAX_DEPTH} levels")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "too deeply nested"
+        raise ValidationError(f"the body is not valid JSON: {message}") from exc
+
+
+def _bracket_depth(text: str) -> int:
+    """Maximum nesting of [ and { outside strings; cheap enough to run before json.loads."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest

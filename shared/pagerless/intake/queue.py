@@ -1,0 +1,79 @@
+"""The "process later" envelope: a webhook payload the endpoint accepted but could not store.
+
+It carries what a signature-free replay needs (the signature was checked before queueing):
+source, workspace, the raw body, its content type and when it was received. It travels on the
+AlertQueue beside SNS notifications, told apart by the `pagerless_kind` message attribute (and
+the `kind` field, for tools that drop attributes).
+"""
+
+import base64
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from functools import cache
+
+from pagerless import settings
+from pagerless.domain.errors import ServiceUnavailableError
+
+KIND = "ingest"
+KIND_ATTRIBUTE = "pagerless_kind"
+MAX_MESSAGE_BYTES = 256 * 1024  # the SQS limit the local runtime and older queues enforce
+
+
+@dataclass(frozen=True)
+class IngestEnvelope:
+    source: str
+    workspace: str
+    body: str  # utf-8 text, or base64 when body_encoding is "base64"
+    received_at: str
+    content_type: str | None = None
+    body_encoding: str = "utf-8"
+    kind: str = KIND
+
+    @classmethod
+    def build(cls, *, source: str, workspace: str, body: bytes, content_type: str | None,
+              received_at: datetime) -> "IngestEnvelope":
+        try:
+            text, encoding = body.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(body).decode(), "base64"
+        return cls(source=source, workspace=workspace, body=text, received_at=received_at.isoformat(),
+                   content_type=content_type, body_encoding=encoding)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "IngestEnvelope":
+        fields = {k: data[k] for k in ("source", "workspace", "body", "received_at") if k in data}
+        if len(fields) != 4 or not all(isinstance(v, str) for v in fields.values()):
+            raise ValueError("not an ingest envelope")
+        return cls(**fields, content_type=data.get("content_type"), body_encoding=data.get("body_encoding", "utf-8"))
+
+    def raw_body(self) -> bytes:
+        return base64.b64decode(self.body) if self.body_encoding == "base64" else self.body.encode("utf-8")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+
+def is_envelope(data: object, attributes: dict | None = None) -> bool:
+    kind = ((attributes or {}).get(KIND_ATTRIBUTE) or {}).get("stringValue")
+    return kind == KIND or (isinstance(data, dict) and data.get("kind") == KIND and "body" in data)
+
+
+@cache
+def _sqs():
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def enqueue(envelope: IngestEnvelope) -> None:
+    """Put the envelope on the AlertQueue; ServiceUnavailableError if that is impossible too."""
+    url = settings.workflow().alert_queue_url
+    message = envelope.to_json()
+    if not url or len(message.encode("utf-8")) > MAX_MESSAGE_BYTES:
+        raise ServiceUnavailableError("the alert could not be stored or queued; retry later")
+    try:
+        _sqs().send_message(QueueUrl=url, MessageBody=message, MessageAttributes={
+            KIND_ATTRIBUTE: {"DataType": "String", "StringValue": KIND}})
+    except Exception as exc:
+        raise ServiceUnavailableError("the alert could not be stored or queued; retry later") from exc

@@ -1,0 +1,177 @@
+"""The intake service: normalized alerts in, deduplicated incidents out.
+
+Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
+- firing, fingerprint firing with an incident → a duplicate: +1 on the alert and the incident
+  (two UpdateItems, no timeline item);
+- firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
+  an incident (or reopens the last one within the reopen window); losers wait for the winner and
+  take the duplicate path. Incident numbers are allocated by the winner only;
+- resolved → the alert resolves; the incident resolves when its last alert does.
+Infrastructure failures propagate (the webhook queues the payload, the consumer retries).
+"""
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pagerless import settings
+from pagerless.domain.alerts import Alert, AlertStatus
+from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.intake import metrics
+from pagerless.intake.lifecycle import IncidentLifecycle, is_within
+from pagerless.intake.sources import normalize
+from pagerless.store import incident_updates
+from pagerless.store.alerts import CLAIMING, AlertRecord, AlertRepository, alert_key
+from pagerless.store.base import utcnow
+from pagerless.store.incidents import IncidentRecord, IncidentRepository
+from pagerless.workflow.executions import start_incident_workflow
+
+WorkflowStarter = Callable[..., str | None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    fingerprint: str
+    incident_id: str | None
+    deduplicated: bool
+    status: str  # the incident's status afterwards, or "ignored" (a resolve for an unknown alert)
+    action: str  # created | correlated | deduplicated | reopened | refired | resolved | ignored
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class IntakeService:
+    def __init__(self, alerts: AlertRepository | None = None, incidents: IncidentRepository | None = None,
+                 start_workflow: WorkflowStarter = start_incident_workflow,
+                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.alerts = alerts or AlertRepository()
+        self.incidents = incidents or IncidentRepository()
+        self.lifecycle = IncidentLifecycle(self.incidents)
+        self.start_workflow = start_workflow
+        self.clock = clock
+        self.sleep = sleep
+
+    def ingest(self, source: str, payload: Any, workspace: str, *, raw_body: bytes | None = None) -> list[IngestResult]:
+        """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any)."""
+        return [self.process(alert, workspace) for alert in normalize(source, payload)]
+
+    def process(self, alert: Alert, workspace: str) -> IngestResult:
+        """Apply one alert: dedup, open/reopen/correlate, or resolve."""
+        metrics.alert_received(alert.source, alert.status.value)
+        key = alert_key(workspace, alert.source, alert.fingerprint)
+        if alert.status is AlertStatus.FIRING:
+            return self._fire(key, alert, workspace)
+        return self._resolve(key, alert)
+
+    # ------------------------------------------------------------------ firing
+    def _fire(self, key: str, alert: Alert, workspace: str) -> IngestResult:
+        config = settings.intake()
+        deadline = time.monotonic() + config.claim_wait_seconds
+        while True:
+            now = self.clock()
+            duplicate = self.alerts.touch_firing(key, now)
+            if duplicate is not None:
+                return self._duplicate(duplicate, alert, now)
+            claim = self.alerts.claim(key, workspace=workspace, source=alert.source, fingerprint=alert.fingerprint,
+                                      now=now, stale_after=timedelta(seconds=config.claim_stale_seconds))
+            if claim is not None:
+                return self._claimed(claim, alert, workspace, now)
+            self._await_claim(key, deadline)
+
+    def _await_claim(self, key: str, deadline: float) -> None:
+        """Another delivery holds the claim: watch it with reads (a failed conditional write costs a
+        write unit) until it is settled or stale, then try again."""
+        stale_after = timedelta(seconds=settings.intake().claim_stale_seconds)
+        pause = 0.05
+        while time.monotonic() < deadline:
+            self.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 1.5, 0.5)
+            record = self.alerts.get(key)
+            if record is None or record.state != CLAIMING:
+                return
+            if record.claimed_at is None or record.claimed_at < self.clock() - stale_after:
+                return
+        raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
+
+    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult:
+        incident = incident_updates.count_duplicate(record.incident_id, now)
+        metrics.deduplicated(alert.source)
+        if incident is None:
+            return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
+        if self._needs_workflow(incident):  # a start that failed earlier is retried here
+            self.start_workflow(incident)
+        return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
+
+    def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
+        config = settings.intake()
+        flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
+        try:
+            previous = self._previous_incident(claim, now)
+            if previous is not None:
+                was_resolved = previous.status == IncidentStatus.RESOLVED.value
+                incident = self.lifecycle.refire(previous, alert, now, flapping=len(flaps) >= config.flap_cycles)
+                action = "reopened" if was_resolved else "refired"
+                restart = was_resolved and not incident.flapping and incident.parent_id is None
+            else:
+                incident = self.lifecycle.create(alert, workspace, now)
+                action = "correlated" if incident.parent_id else "created"
+                restart = incident.parent_id is None
+            self.alerts.finalize(claim, incident.id, alert.model_dump(mode="json"), flaps)
+        except Exception:
+            self.alerts.release(claim)
+            raise
+        # From here the alert belongs to the incident: a failure below is retried as a duplicate,
+        # never as a second incident.
+        if action in ("created", "correlated"):
+            self.lifecycle.announce(incident, alert, now)
+        if restart:
+            generation = int(claim.generation or 1)
+            self.start_workflow(incident, name=incident.id if action == "created" else f"{incident.id}-r{generation}")
+        return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
+
+    def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
+        """The incident a re-firing alert goes back to: still active, or resolved within the window."""
+        if not claim.incident_id:
+            return None
+        try:
+            incident = self.incidents.get(claim.incident_id)
+        except NotFoundError:
+            return None
+        if incident.status != IncidentStatus.RESOLVED.value:
+            return incident
+        return incident if is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds) else None
+
+    @staticmethod
+    def _needs_workflow(incident: IncidentRecord) -> bool:
+        return (incident.execution_arn is None and incident.parent_id is None and not incident.flapping
+                and incident.status == IncidentStatus.OPEN.value)
+
+    # ------------------------------------------------------------------ resolved
+    def _resolve(self, key: str, alert: Alert) -> IngestResult:
+        deadline = time.monotonic() + settings.intake().claim_wait_seconds
+        while True:
+            now = self.clock()
+            record = self.alerts.mark_resolved(key, now, alert.model_dump(mode="json"))
+            if record is not None:
+                break
+            existing = self.alerts.get(key)
+            if existing is None or existing.state != CLAIMING or time.monotonic() >= deadline:
+                status = "ignored"
+                if existing is not None and existing.incident_id:
+                    status = self._status_of(existing.incident_id)
+                return IngestResult(alert.fingerprint, existing.incident_id if existing else None, True, status, "ignored")
+            self.sleep(0.05)  # the firing delivery is still opening the incident
+        incident = self.lifecycle.alert_resolved(record.incident_id, alert, now)
+        status = incident.status if incident is not None else "unknown"
+        return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
+
+    def _status_of(self, incident_id: str) -> str:
+        try:
+            return self.incidents.get(incident_id).status
+        except Exception:  # a missing incident is reported as unknown, not as a failure
+            return "unknown"

@@ -1,0 +1,168 @@
+"""The webhook endpoint's logic: read, verify, ingest — or queue for later.
+
+Order matters: the body is read and the vendor signature checked before anything is stored;
+a payload that does not normalize is a 400 with nothing stored; if the store or the workflow
+start fails, the raw payload goes to the AlertQueue and the caller gets 202.
+"""
+
+import re
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from pagerless import settings
+from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError, ValidationError
+from pagerless.intake import metrics, signatures
+from pagerless.intake.payloads import parse_payload
+from pagerless.intake.queue import IngestEnvelope, enqueue
+from pagerless.intake.service import IntakeService
+from pagerless.intake.sources import resolve_source
+from pagerless.intake.sources.cloudwatch import sns_message_type
+from pagerless.observability import logger
+from pagerless.store.base import utcnow
+from pagerless.store.webhook_settings import WebhookSettings, WebhookSettingsRepository
+
+UrlFetcher = Callable[[str], int]  # GET a URL, return the HTTP status
+
+SIGNED_SOURCES = frozenset({"pagerduty", "grafana", "sentry"})  # sources whose webhooks carry a signature
+_SNS_HOST = re.compile(r"^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$")
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    source: str
+    workspace: str
+    body: bytes
+    headers: Mapping[str, str]  # lower-case names
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    status_code: int
+    body: dict
+
+
+def is_sns_subscribe_url(url: Any) -> bool:
+    """https://sns.<region>.amazonaws.com/?Action=ConfirmSubscription&... and nothing else."""
+    if not isinstance(url, str):
+        return False
+    parts = urlsplit(url)
+    return (parts.scheme == "https" and parts.netloc == parts.hostname and bool(_SNS_HOST.match(parts.hostname or ""))
+            and parse_qs(parts.query).get("Action") == ["ConfirmSubscription"] and not parts.fragment)
+
+
+def fetch_url(url: str) -> int:
+    """GET an SNS SubscribeURL (checked by the caller) and return the status."""
+    if not is_sns_subscribe_url(url):
+        raise ValueError("not an SNS subscription URL")
+    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https, host checked
+        return response.status
+
+
+class WebhookIntake:
+    def __init__(self, service: IntakeService | None = None, settings_repository: WebhookSettingsRepository | None = None,
+                 *, fetch_certificate: signatures.CertificateFetcher | None = None, fetch_url: UrlFetcher = fetch_url,
+                 queue: Callable[[IngestEnvelope], None] = enqueue) -> None:
+        self.service = service or IntakeService()
+        self.settings_repository = settings_repository or WebhookSettingsRepository()
+        self.fetch_certificate = fetch_certificate
+        self.fetch_url = fetch_url
+        self.queue = queue
+        self._settings_cache: dict[str, tuple[float, WebhookSettings]] = {}
+
+    def receive(self, request: WebhookRequest) -> WebhookOutcome:
+        """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued."""
+        received_at = utcnow()
+        source = resolve_source(request.source)
+        payload = parse_payload(request.body, source=source, content_type=request.content_type)
+        config = self.settings_for(request.workspace)
+        sns_type = sns_message_type(payload) if source == "cloudwatch" and isinstance(payload, dict) else None
+        if sns_type is not None:
+            self._verify_sns(payload, config)
+            if sns_type == "SubscriptionConfirmation":
+                return self._confirm_subscription(payload, config)
+            if sns_type == "UnsubscribeConfirmation":
+                return WebhookOutcome(200, {"alerts": [], "ignored": "UnsubscribeConfirmation"})
+        else:
+            verify_signature(source, request, config)
+        try:
+            results = self.service.ingest(source, payload, request.workspace, raw_body=request.body)
+        except ValidationError:
+            raise  # the payload itself is wrong: nothing to retry
+        except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
+            return self._queue(request, source, received_at, exc)
+        return WebhookOutcome(200, {"alerts": [r.to_dict() for r in results]})
+
+    def settings_for(self, workspace: str) -> WebhookSettings:
+        cached = self._settings_cache.get(workspace)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        try:
+            config = self.settings_repository.get(workspace)
+        except Exception as exc:  # cannot tell whether a signature is required: let the sender retry
+            raise ServiceUnavailableError("webhook settings are unavailable; retry later") from exc
+        self._settings_cache[workspace] = (time.monotonic() + settings.intake().settings_cache_seconds, config)
+        return config
+
+    def forget_settings(self, workspace: str) -> None:
+        self._settings_cache.pop(workspace, None)
+
+    def _queue(self, request: WebhookRequest, source: str, received_at, error: Exception) -> WebhookOutcome:
+        logger().warning("alert queued for later processing",
+                         extra={"source": source, "workspace": request.workspace, "error_type": type(error).__name__})
+        self.queue(IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
+                                        content_type=request.content_type, received_at=received_at))
+        metrics.queued(type(error).__name__)
+        return WebhookOutcome(202, {"queued": True})
+
+    def _verify_sns(self, message: dict, config: WebhookSettings) -> None:
+        """SNS messages are verified once the workspace has set up SNS (allowed topics)."""
+        if not config.sns_topics or not config.verify_sns:
+            return
+        try:
+            valid = signatures.verify_sns_message(message, fetch_certificate=self.fetch_certificate)
+        except Exception as exc:
+            raise ServiceUnavailableError("the SNS signing certificate could not be fetched; retry later") from exc
+        if not valid:
+            raise UnauthorizedError("the SNS message signature is not valid")
+
+    def _confirm_subscription(self, message: dict, config: WebhookSettings) -> WebhookOutcome:
+        topic = message.get("TopicArn")
+        if not isinstance(topic, str) or topic not in config.sns_topics:
+            raise ForbiddenError(f"SNS topic {topic!r} is not allowed for this workspace; "
+                                 "add it to sns_topics with PUT /api/webhooks/settings")
+        url = message.get("SubscribeURL")
+        if not is_sns_subscribe_url(url):
+            raise ForbiddenError("the SubscribeURL is not an https://sns.<region>.amazonaws.com confirmation URL")
+        try:
+            status = self.fetch_url(url)
+        except Exception as exc:
+            raise ServiceUnavailableError("the subscription could not be confirmed with SNS; retry later") from exc
+        if status >= 400:
+            raise ServiceUnavailableError(f"SNS refused the confirmation (HTTP {status})")
+        logger().info("SNS subscription confirmed", extra={"topic_arn": topic})
+        return WebhookOutcome(200, {"alerts": [], "confirmed": True, "topic_arn": topic})
+
+
+def verify_signature(source: str, request: WebhookRequest, config: WebhookSettings) -> None:
+    """Check the vendor signature when the workspace has a secret for ``source``; 401 if it fails."""
+    secret = config.secrets.get(source)
+    if not secret:
+        return
+    headers = request.headers
+    if source == "pagerduty":
+        valid = signatures.verify_pagerduty_signature(request.body, headers.get("x-pagerduty-signature"), secret)
+    elif source == "grafana":
+        valid = signatures.verify_grafana_signature(
+            request.body, headers.get("x-grafana-alerting-signature"), secret,
+            timestamp=headers.get("x-grafana-alerting-signature-timestamp"))
+    elif source == "sentry":
+        valid = signatures.verify_sentry_signature(request.body, headers.get("sentry-hook-signature"), secret)
+    else:
+        return  # the source does not sign its webhooks; the API key authenticates the sender
+    if not valid:
+        raise UnauthorizedError(f"the {source} webhook signature is missing or not valid")

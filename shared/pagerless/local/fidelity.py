@@ -1,0 +1,30 @@
+"""Make the embedded AWS keep the promises our code relies on.
+
+DynamoDB evaluates a condition expression and applies the write atomically, per item. moto
+checks and writes in the calling thread without a lock, so two threads can both pass the same
+condition. Serializing moto's DynamoDB writes restores the guarantee for concurrent tests and
+`pagerless dev` (moto's server is threaded too).
+"""
+
+import functools
+import threading
+
+_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_lock = threading.RLock()
+
+
+def serialize_dynamodb_writes() -> None:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_pagerless_serialized", False):
+        return
+    for name in _WRITES:
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def locked(self, *args, __original=original, **kwargs):
+            with _lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, locked)
+    DynamoDBBackend._pagerless_serialized = True

@@ -1,0 +1,46 @@
+"""Starting the incident-response workflow: one execution per incident, named after it."""
+
+import json
+from functools import cache
+
+from pagerless import settings
+from pagerless.observability import logger
+from pagerless.store.incident_updates import set_execution
+
+
+class WorkflowStartError(Exception):
+    """Step Functions could not start the execution (the caller retries later)."""
+
+
+@cache
+def _sfn():
+    import boto3
+
+    return boto3.client("stepfunctions")
+
+
+def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
+    """StartExecution named after the incident (a retry cannot start a second one: an existing
+    execution counts as started) and store its ARN on the incident. None if no state machine
+    is configured."""
+    machine = settings.workflow().incident_state_machine_arn
+    if not machine:
+        return None
+    execution_name = name or incident.id
+    try:
+        arn = _sfn().start_execution(
+            stateMachineArn=machine, name=execution_name,
+            input=json.dumps({"incident_id": incident.id, "workspace": incident.workspace}),
+        )["executionArn"]
+    except Exception as exc:
+        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if code != "ExecutionAlreadyExists":
+            raise WorkflowStartError(f"could not start the workflow of {incident.id}") from exc
+        arn = _execution_arn(machine, execution_name)
+    set_execution(incident.id, arn)
+    logger().info("workflow started", extra={"incident_id": incident.id, "execution": execution_name})
+    return arn
+
+
+def _execution_arn(machine_arn: str, name: str) -> str:
+    return machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"

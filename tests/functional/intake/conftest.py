@@ -1,0 +1,67 @@
+"""Intake test helpers: keys per role, fixtures by name, waiting for the embedded Step Functions."""
+
+import json
+import time
+
+import pytest
+
+from tests.conftest import FIXTURES, auth
+
+
+@pytest.fixture(autouse=True)
+def _fresh_intake_services():
+    """Services cache webhook settings for a few seconds: start every test without them."""
+    from pagerless.api.routes.incidents import incident_service
+    from pagerless.intake import bootstrap
+
+    bootstrap.reset()
+    incident_service.cache_clear()
+    yield
+    bootstrap.reset()
+    incident_service.cache_clear()
+
+
+def make_key(role: str, workspace: str = "default") -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace=workspace, role=role, name=f"test {role}").secret
+
+
+@pytest.fixture
+def ingest_key(runtime) -> str:
+    return make_key("ingest")
+
+
+@pytest.fixture
+def operator_key(runtime) -> str:
+    return make_key("operator")
+
+
+def fixture_bytes(relative: str) -> bytes:
+    return (FIXTURES / "alerts" / relative).read_bytes()
+
+
+def fixture_json(relative: str) -> dict:
+    return json.loads(fixture_bytes(relative))
+
+
+def post_alert(api, key: str, source: str, payload, **headers):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return api.post(f"/api/webhooks/{source}", content=body,
+                    headers={**auth(key), "content-type": "application/json", **headers})
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+def incident_count() -> int:
+    from pagerless.store.incidents import IncidentRecord
+
+    return sum(1 for _ in IncidentRecord.scan())

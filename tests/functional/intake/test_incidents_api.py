@@ -1,0 +1,152 @@
+"""The incidents API: list with filters and cursors, acknowledge, resolve, comment, the SSE stream,
+deploy events and the intake metrics."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import make_key, post_alert, wait_for
+
+pytestmark = pytest.mark.functional
+
+
+def _open(api, key, fingerprint, **fields):
+    body = {"title": f"alert {fingerprint}", "fingerprint": fingerprint, **fields}
+    return post_alert(api, key, "generic", body).json()["alerts"][0]["incident_id"]
+
+
+def test_list_is_newest_first_filtered_and_paged(api, ingest_key, admin_key):
+    # Given three incidents of different severity and service
+    first = _open(api, ingest_key, "l1", severity="critical", service="a", namespace="n1")
+    second = _open(api, ingest_key, "l2", severity="warning", service="b", namespace="n2")
+    third = _open(api, ingest_key, "l3", severity="critical", service="c", namespace="n2")
+    viewer = make_key("viewer")
+    # When listed
+    items = api.get("/api/incidents", headers=auth(viewer)).json()["items"]
+    # Then newest first, and filters narrow the list
+    assert [i["id"] for i in items] == [third, second, first]
+    critical = api.get("/api/incidents", params={"severity": "critical"}, headers=auth(viewer)).json()["items"]
+    assert [i["id"] for i in critical] == [third, first]
+    assert [i["id"] for i in api.get("/api/incidents", params={"namespace": "n2", "service": "b"},
+                                     headers=auth(viewer)).json()["items"]] == [second]
+    assert api.get("/api/incidents", params={"status": "resolved"}, headers=auth(viewer)).json()["items"] == []
+    assert api.get("/api/incidents", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(viewer)).json()["items"] == []
+    page = api.get("/api/incidents", params={"limit": 2}, headers=auth(viewer)).json()
+    rest = api.get("/api/incidents", params={"limit": 2, "cursor": page["next_cursor"]}, headers=auth(viewer)).json()
+    assert [i["id"] for i in page["items"] + rest["items"]] == [third, second, first]
+    # And other workspaces see nothing of it
+    stranger = make_key("admin", workspace="other")
+    assert api.get("/api/incidents", headers=auth(stranger)).json()["items"] == []
+    assert api.get(f"/api/incidents/{first}", headers=auth(stranger)).status_code == 404
+
+
+def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_key):
+    incident_id = _open(api, ingest_key, "act")
+    viewer = make_key("viewer")
+    # Given a viewer cannot act
+    assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(viewer)).status_code == 403
+    # When an operator acknowledges, comments and resolves with a note
+    ack = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(operator_key))
+    again = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(operator_key))
+    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "looking at the <db>"},
+                       headers=auth(operator_key))
+    resolved = api.post(f"/api/incidents/{incident_id}/resolve", json={"note": "rolled back"}, headers=auth(operator_key))
+    twice = api.post(f"/api/incidents/{incident_id}/resolve", json={"note": "again"}, headers=auth(operator_key))
+    # Then acknowledgement is a field with a time-to-acknowledge, not a status
+    assert ack.status_code == 200 and ack.json()["acknowledged"] is True and ack.json()["status"] == "open"
+    assert "time_to_acknowledge_seconds" in ack.json()["metrics"]
+    assert again.status_code == 409 and again.json()["error"]["code"] == "CONFLICT"
+    assert comment.status_code == 201 and comment.json()["message"] == "looking at the <db>"
+    # And the resolve went through the transition table, once
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    assert resolved.json()["resolution"] == "rolled back"
+    assert twice.status_code == 409
+    types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(viewer)).json()["items"]]
+    assert types[0] == "incident_created" and {"acknowledged", "comment", "incident_resolved"} <= set(types)
+    # And its alert is resolved too, so the next firing reopens it
+    [alert] = api.get(f"/api/incidents/{incident_id}/alerts", headers=auth(viewer)).json()["items"]
+    assert alert["state"] == "resolved" and alert["fire_count"] == 1
+    refire = post_alert(api, ingest_key, "generic", {"title": "alert act", "fingerprint": "act"}).json()["alerts"][0]
+    assert refire["action"] == "reopened" and refire["incident_id"] == incident_id
+    # And the acts were audited, the ingest calls were not
+    actions = [i["action"] for i in api.get("/api/audit-logs", headers=auth(admin_key)).json()["items"]]
+    assert "POST /api/incidents/{incident_id}/resolve" in actions
+    assert not any("webhooks" in a for a in actions)
+    assert api.get("/api/incidents/INC-20000101-0001", headers=auth(viewer)).status_code == 404
+
+
+def _events(text: str) -> list[tuple[int, str]]:
+    events = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line and not line.startswith(":"))
+        if "id" in fields:
+            events.append((int(fields["id"]), fields["event"]))
+    return events
+
+
+def test_sse_stream_resumes_after_last_event_id(api, ingest_key):
+    viewer = make_key("viewer")
+    from pagerless.incidents.stream import latest_seq
+
+    # Given some activity, including what the two workflows record
+    _open(api, ingest_key, "s1")
+    _open(api, ingest_key, "s2")
+    wait_for(lambda: latest_seq("default") == 4)
+    # When a client reads the stream from the start
+    first = api.get("/api/events", params={"last_event_id": 0, "max_seconds": 0.5}, headers=auth(viewer))
+    assert first.status_code == 200 and first.headers["content-type"].startswith("text/event-stream")
+    assert first.text.startswith("retry: ")
+    seen = _events(first.text)
+    assert sorted(e[1] for e in seen) == ["incident_created", "incident_created", "workflow_started", "workflow_started"]
+    assert [e[0] for e in seen] == [1, 2, 3, 4]
+    # And more happens while it is away
+    post_alert(api, ingest_key, "generic", {"title": "alert s1", "fingerprint": "s1", "status": "resolved"})
+    # When it reconnects with Last-Event-ID
+    resumed = api.get("/api/events", params={"max_seconds": 0.5},
+                      headers={**auth(viewer), "Last-Event-ID": str(seen[-1][0])})
+    # Then it gets exactly the later events
+    later = _events(resumed.text)
+    assert [e[0] for e in later] == list(range(seen[-1][0] + 1, seen[-1][0] + 1 + len(later)))
+    assert [e[1] for e in later] == ["alert_resolved", "incident_updated"]
+    # And a bad Last-Event-ID is a validation error
+    assert api.get("/api/events", headers={**auth(viewer), "Last-Event-ID": "abc"}).status_code == 400
+
+
+def test_deploys_are_recorded_and_read_back(api, ingest_key, operator_key):
+    from pagerless.store.deploys import recent_deploys
+
+    viewer = make_key("viewer")
+    # Given two deploys of checkout and one of search
+    for service, at in (("checkout", "2026-01-01T10:00:00Z"), ("search", "2026-01-01T11:00:00Z"),
+                        ("checkout", "2026-01-01T12:00:00Z")):
+        created = api.post("/api/deploys", json={"service": service, "namespace": "shop", "image": f"{service}:v2",
+                                                 "actor": "ci", "commit_sha": "abc123", "timestamp": at},
+                           headers=auth(ingest_key))
+        assert created.status_code == 201, created.text
+    assert api.post("/api/deploys", json={"service": "x"}, headers=auth(viewer)).status_code == 403
+    # When they are read by service and time
+    items = api.get("/api/deploys", params={"service": "checkout", "since": "2026-01-01T11:00:00Z"},
+                    headers=auth(viewer)).json()["items"]
+    # Then only the later checkout deploy comes back; the diagnosis sees the same
+    assert [(i["service"], i["timestamp"]) for i in items] == [("checkout", "2026-01-01T12:00:00Z")]
+    assert [d.service for d in recent_deploys("default", namespace="shop")] == ["checkout", "search", "checkout"]
+
+
+def test_metrics_count_alerts_incidents_and_duplicates(api, ingest_key):
+    # Given an alert sent twice
+    _open(api, ingest_key, "m1", service="metrics-demo")
+    _open(api, ingest_key, "m1", service="metrics-demo")
+    # When /metrics is scraped
+    text = api.get("/metrics").text
+    # Then the intake counters are there
+    assert 'pagerless_alerts_received_total{source="generic",status="firing"}' in text
+    assert 'pagerless_incidents_created_total{correlated="false",source="generic"}' in text
+    assert 'pagerless_alerts_deduplicated_total{source="generic"}' in text
+
+
+def test_status_reaches_the_new_tables_queues_and_state_machine(api, admin_key):
+    # When the status is read on the provisioned template
+    status = api.get("/api/status", headers=auth(admin_key)).json()
+    # Then every intake resource is reachable
+    assert all(status["store"][t]["reachable"] for t in ("alerts", "dead_letters", "deploys", "incidents", "events"))
+    assert status["queues"]["alerts"]["reachable"] and status["queues"]["alerts_dlq"]["reachable"]
+    assert status["state_machines"]["incident_response"]["reachable"]

@@ -1,0 +1,75 @@
+"""Every fire → resolve fixture pair, through the HTTP API: one incident, deduplicated, resolved by source."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import fixture_json, incident_count, post_alert, wait_for
+
+pytestmark = pytest.mark.functional
+
+# (source, firing fixture, index of the alert in it, resolving fixture, index), as in PROVENANCE.md.
+FIRE_RESOLVE_PAIRS = [
+    ("alertmanager", "alertmanager/zulip_firing_batch_2_alerts.json", 0, "alertmanager/zulip_resolved_single.json", 0),
+    ("alertmanager", "alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json", 0,
+     "alertmanager/authored_k8s_resolved_same_fingerprint.json", 0),
+    ("pagerduty", "pagerduty/zulip_v3_incident_triggered.json", 0, "pagerduty/authored_v3_incident_resolved_PFQZPSY.json", 0),
+    ("opsgenie", "opsgenie/authored_create_p1_with_details.json", 0, "opsgenie/zulip_close.json", 0),
+    ("datadog", "datadog/keep_log_alert_triggered.json", 0, "datadog/keep_log_alert_recovered.json", 0),
+    ("newrelic", "newrelic/zulip_workflow_base_activated.json", 0, "newrelic/zulip_workflow_base_closed.json", 0),
+    ("sentry", "sentry/authored_metric_alert_critical_same_rule.json", 0, "sentry/sentry_docs_metric_alert_resolved.json", 0),
+    ("cloudwatch", "cloudwatch_sns/alerta_sns_http_notification_alarm.json", 0,
+     "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json", 0),
+    ("eventbridge", "eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json", 0,
+     "eventbridge/authored_cloudwatch_alarm_state_change_ok_same_alarm.json", 0),
+    ("generic", "generic/grafana_oncall_docs_formatted_webhook_alerting.json", 0,
+     "generic/authored_grafana_oncall_formatted_webhook_ok.json", 0),
+    ("generic", "generic/authored_pagerduty_events_v2_trigger.json", 0, "generic/authored_pagerduty_events_v2_resolve.json", 0),
+]
+
+
+@pytest.mark.parametrize(("source", "firing", "fi", "resolving", "ri"), FIRE_RESOLVE_PAIRS,
+                         ids=[f"{p[0]}:{p[1].split('/')[1]}" for p in FIRE_RESOLVE_PAIRS])
+def test_fixture_pair_dedups_onto_one_incident_and_resolves_it(api, ingest_key, admin_key, source, firing, fi,
+                                                               resolving, ri):
+    # Given a firing delivery
+    first = post_alert(api, ingest_key, source, fixture_json(firing))
+    assert first.status_code == 200, first.text
+    fired = first.json()["alerts"][fi]
+    assert fired["action"] == "created" and fired["deduplicated"] is False and fired["status"] == "open"
+    # When it is delivered again
+    again = post_alert(api, ingest_key, source, fixture_json(firing)).json()["alerts"][fi]
+    # Then it is folded into the same incident
+    assert again["incident_id"] == fired["incident_id"] and again["deduplicated"] is True
+    incident = api.get(f"/api/incidents/{fired['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["alert_count"] == 2 and incident["status"] == "open"
+    # When the resolving delivery arrives
+    resolved = post_alert(api, ingest_key, source, fixture_json(resolving))
+    assert resolved.status_code == 200, resolved.text
+    result = resolved.json()["alerts"][ri]
+    # Then the incident is resolved by the source
+    assert result["incident_id"] == fired["incident_id"] and result["status"] == "resolved"
+    incident = api.get(f"/api/incidents/{fired['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["status"] == "resolved" and incident["resolved_by"] == "source"
+    assert incident["open_alerts"] == 0
+    types = [e["type"] for e in api.get(f"/api/incidents/{fired['incident_id']}/timeline",
+                                        headers=auth(admin_key)).json()["items"]]
+    assert types[0] == "incident_created" and "alert_resolved" in types and "incident_resolved" in types
+    assert incident_count() == len({a["incident_id"] for a in first.json()["alerts"] if a["incident_id"]})
+
+
+def test_new_incident_starts_its_workflow_once_and_the_asl_records_it(api, runtime, ingest_key, admin_key):
+    # Given a new alert
+    payload = {"title": "checkout 5xx", "service": "checkout", "severity": "critical"}
+    incident_id = post_alert(api, ingest_key, "generic", payload).json()["alerts"][0]["incident_id"]
+    # When the same alert arrives again
+    post_alert(api, ingest_key, "generic", payload)
+    # Then exactly one execution named after the incident ran the real ASL
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
+    executions = sfn.list_executions(stateMachineArn=machine)["executions"]
+    assert [e["name"] for e in executions] == [incident_id]
+    incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
+    assert incident["execution_arn"] == executions[0]["executionArn"]
+    wait_for(lambda: sfn.describe_execution(executionArn=incident["execution_arn"])["status"] == "SUCCEEDED")
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    assert "workflow_started" in [e["type"] for e in timeline]

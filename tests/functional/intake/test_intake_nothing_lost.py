@@ -1,0 +1,166 @@
+"""Nothing is lost: store or workflow failures queue the payload (202); the consumer retries;
+what cannot be processed lands in the dead-letter store, which the API lists and replays."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import incident_count, post_alert
+
+pytestmark = pytest.mark.functional
+
+ALERT = {"title": "orders queue backing up", "service": "orders", "namespace": "shop", "severity": "high"}
+
+
+@pytest.fixture
+def incidents_table_down(runtime):
+    """Deletes the incidents table (as an outage would make it unavailable); `restore()` brings it back."""
+    from pagerless.local.provision import Provisioned, _tables
+
+    dynamodb = runtime.client("dynamodb")
+    dynamodb.delete_table(TableName=runtime.provisioned.tables["IncidentsTable"])
+
+    class Outage:
+        @staticmethod
+        def restore():
+            _tables(runtime.template, dynamodb, Provisioned())
+
+    return Outage
+
+
+def _dead_letters(api, key):
+    return api.get("/api/webhooks/dead-letter", headers=auth(key)).json()["items"]
+
+
+def test_store_outage_queues_the_payload_and_the_consumer_processes_it_later(api, runtime, ingest_key, admin_key,
+                                                                            incidents_table_down):
+    # Given the incidents table is unavailable
+    # When an alert is posted
+    response = post_alert(api, ingest_key, "generic", ALERT)
+    # Then it is accepted for later
+    assert response.status_code == 202 and response.json() == {"queued": True}
+    # When the store is back and the queue is drained
+    incidents_table_down.restore()
+    runtime.poller.drain()
+    # Then the alert opened its incident, exactly once, and nothing is dead-lettered
+    items = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert [(i["title"], i["alert_count"]) for i in items] == [(ALERT["title"], 1)]
+    assert _dead_letters(api, admin_key) == []
+    # And the next delivery is a duplicate of it
+    again = post_alert(api, ingest_key, "generic", ALERT).json()["alerts"][0]
+    assert again["deduplicated"] is True and again["incident_id"] == items[0]["id"]
+
+
+def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ingest_key, admin_key, monkeypatch):
+    from pagerless.workflow import executions
+
+    # Given Step Functions refuses to start executions
+    real_client = executions._sfn()
+
+    class Refusing:
+        def start_execution(self, **kwargs):
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
+
+    monkeypatch.setattr(executions, "_sfn", lambda: Refusing())
+    # When an alert is posted
+    response = post_alert(api, ingest_key, "generic", ALERT)
+    assert response.status_code == 202
+    # And Step Functions is back when the consumer runs
+    monkeypatch.setattr(executions, "_sfn", lambda: real_client)
+    runtime.poller.drain()
+    # Then the one incident has its workflow
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert incident["execution_arn"] and incident["execution_arn"].endswith(f":{incident['id']}")
+
+
+def test_payload_failing_every_retry_is_dead_lettered_and_replays(api, runtime, ingest_key, operator_key,
+                                                                  incidents_table_down):
+    # Given the incidents table stays down through every retry
+    assert post_alert(api, ingest_key, "generic", ALERT).status_code == 202
+    runtime.poller.drain()
+    # Then the queue gave up and the dead-letter API shows the payload, its source and the error
+    [dead] = _dead_letters(api, operator_key)
+    assert dead["status"] == "dead" and dead["source"] == "generic" and dead["kind"] == "ingest"
+    assert json.loads(dead["payload"]) == ALERT
+    assert "ResourceNotFoundException" in dead["error"] and dead["attempts"] >= 4
+    sqs = runtime.client("sqs")
+    for queue in ("AlertQueue", "AlertDLQ"):
+        attrs = sqs.get_queue_attributes(QueueUrl=runtime.provisioned.queues[queue], AttributeNames=["All"])["Attributes"]
+        assert attrs["ApproximateNumberOfMessages"] == "0"
+    # When the store is back and an operator replays it
+    incidents_table_down.restore()
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key))
+    # Then the alert opens its incident and the dead letter is marked replayed with the result
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["alerts"][0]["action"] == "created"
+    [after] = _dead_letters(api, operator_key)
+    assert after["status"] == "replayed" and after["replay_result"]["alerts"][0]["incident_id"]
+    assert incident_count() == 1
+    # And a second replay is refused
+    assert api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key)).status_code == 409
+
+
+def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_another_source(api, runtime, operator_key):
+    sns = runtime.client("sns")
+    topic = runtime.provisioned.topics["AlertsTopic"]
+    # Given a JSON alert published with the wrong source attribute
+    sns.publish(TopicArn=topic, Message=json.dumps({"title": "disk full", "service": "db"}),
+                MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}})
+    # When the consumer runs
+    runtime.poller.drain()
+    # Then it is dead-lettered at once (no retries) with the normalizer's reason
+    [dead] = _dead_letters(api, operator_key)
+    assert dead["status"] == "dead" and dead["kind"] == "sns" and dead["attempts"] == 0
+    assert "alertmanager" in dead["error"]
+    # When it is replayed as a generic alert
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "generic"},
+                      headers=auth(operator_key))
+    # Then it opens an incident
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["alerts"][0]["action"] == "created" and incident_count() == 1
+
+
+def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, operator_key):
+    from pagerless.intake.consumer import handle_alert_record
+
+    # Given three unreadable payloads
+    for n in range(3):
+        handle_alert_record(json.dumps({"kind": "ingest", "source": "alertmanager", "workspace": "default",
+                                        "body": f'{{"n": {n}}}', "received_at": f"2026-01-01T00:00:0{n}+00:00"}),
+                            {}, {"ApproximateReceiveCount": "1"})
+    # Then an ingest key cannot read them, an operator pages through them newest first
+    assert api.get("/api/webhooks/dead-letter", headers=auth(ingest_key)).status_code == 403
+    first = api.get("/api/webhooks/dead-letter", params={"limit": 2}, headers=auth(operator_key)).json()
+    rest = api.get("/api/webhooks/dead-letter", params={"limit": 2, "cursor": first["next_cursor"]},
+                   headers=auth(operator_key)).json()
+    payloads = [json.loads(i["payload"])["n"] for i in first["items"] + rest["items"]]
+    assert payloads == [2, 1, 0]
+    assert api.post("/api/webhooks/dead-letter/dl-missing/replay", headers=auth(operator_key)).status_code == 404
+
+
+def test_failure_after_the_incident_is_stored_never_opens_a_second_one(api, runtime, ingest_key, admin_key,
+                                                                       monkeypatch):
+    from pagerless.intake import lifecycle
+
+    real_record = lifecycle.record
+    failures = []
+
+    def flaky_record(incident, event_type, *args, **kwargs):
+        if event_type == "incident_created" and not failures:
+            failures.append(event_type)
+            from botocore.exceptions import ClientError
+
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "PutItem")
+        return real_record(incident, event_type, *args, **kwargs)
+
+    # Given the timeline write fails once, right after the incident was stored
+    monkeypatch.setattr(lifecycle, "record", flaky_record)
+    # When the alert is posted and the queue drained
+    assert post_alert(api, ingest_key, "generic", ALERT).status_code == 202
+    runtime.poller.drain()
+    # Then there is one incident, which the retry counted as a duplicate
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert incident["alert_count"] == 2 and incident_count() == 1

@@ -1,0 +1,135 @@
+"""Pure parts of the intake pipeline: body reading, queue envelopes, SQS deliveries, SNS URLs, SSE gaps."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from pagerless.domain.errors import ValidationError
+from pagerless.incidents import stream
+from pagerless.intake.deliveries import parse_delivery
+from pagerless.intake.payloads import MAX_DEPTH, parse_payload
+from pagerless.intake.queue import IngestEnvelope, is_envelope
+from pagerless.intake.webhooks import is_sns_subscribe_url
+
+pytestmark = pytest.mark.unit
+
+
+def test_json_depth_limit_counts_brackets_outside_strings():
+    # Given documents at and over the limit, and brackets inside strings
+    at_limit = "[" * MAX_DEPTH + "]" * MAX_DEPTH
+    over = "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)
+    in_string = json.dumps({"title": "[" * 500})
+    # Then only the real nesting counts
+    assert parse_payload(at_limit.encode(), source="generic", content_type="application/json")
+    assert parse_payload(in_string.encode(), source="generic", content_type=None)["title"] == "[" * 500
+    with pytest.raises(ValidationError, match="nested deeper"):
+        parse_payload(over.encode(), source="generic", content_type="application/json")
+
+
+def test_text_bodies_stay_text_and_bad_bytes_are_refused():
+    assert parse_payload(b"disk full", source="generic", content_type="text/plain; charset=utf-8") == "disk full"
+    assert parse_payload(b'{"a": 1}', source="text", content_type="application/json") == '{"a": 1}'
+    for body in (b"\xff\xfe", b"   ", b"{nope"):
+        with pytest.raises(ValidationError):
+            parse_payload(body, source="generic", content_type="application/json")
+
+
+def test_envelope_round_trips_binary_bodies_and_is_recognised():
+    # Given a body that is not UTF-8
+    envelope = IngestEnvelope.build(source="generic", workspace="w", body=b"\xff\x00x", content_type=None,
+                                    received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    data = json.loads(envelope.to_json())
+    # Then it travels as base64 and comes back byte for byte
+    assert data["body_encoding"] == "base64" and IngestEnvelope.from_json(data).raw_body() == b"\xff\x00x"
+    assert is_envelope(data) and is_envelope({}, {"pagerless_kind": {"stringValue": "ingest"}})
+    assert not is_envelope({"Type": "Notification"})
+
+
+def test_deliveries_tell_envelopes_sns_and_junk_apart_with_stable_ids():
+    envelope = IngestEnvelope(source="grafana", workspace="team-a", body="{}", received_at="2026-01-01T00:00:00+00:00")
+    queued = parse_delivery(envelope.to_json())
+    assert (queued.kind, queued.source, queued.workspace) == ("ingest", "grafana", "team-a")
+    assert queued.id == parse_delivery(envelope.to_json(), sent_timestamp="1").id  # redelivery, same record
+    alarm = {"Type": "Notification", "Message": json.dumps({"AlarmName": "x", "NewStateValue": "ALARM"}),
+             "Timestamp": "2026-01-02T00:00:00Z",
+             "MessageAttributes": {"workspace": {"Type": "String", "Value": "team-b"}}}
+    sns = parse_delivery(json.dumps(alarm))
+    assert (sns.kind, sns.source, sns.workspace) == ("sns", "cloudwatch", "team-b")
+    event = {**alarm, "Message": json.dumps({"detail-type": "CloudWatch Alarm State Change"}), "MessageAttributes": {}}
+    assert parse_delivery(json.dumps(event)).source == "eventbridge"
+    assert parse_delivery(json.dumps({**alarm, "Message": "disk full"})).source == "text"
+    junk = parse_delivery("not json", sent_timestamp="1767225600000")
+    assert (junk.kind, junk.source) == ("raw", "unknown") and junk.id.startswith("dl-20260101T000000-")
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=a&Token=b", True),
+    ("https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription&Token=b", True),
+    ("http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
+    ("https://sns.eu-west-1.amazonaws.com.evil.com/?Action=ConfirmSubscription", False),
+    ("https://sns.eu-west-1.amazonaws.com:8443/?Action=ConfirmSubscription", False),
+    ("https://user@sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
+    ("https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe", False),
+    (None, False),
+])
+def test_only_sns_confirmation_urls_are_fetched(url, ok):
+    assert is_sns_subscribe_url(url) is ok
+
+
+class _FakeEvents:
+    """Stands in for StreamEventRecord: a list of (seq, type) visible so far."""
+
+    class _Seq:
+        def __gt__(self, other):
+            return other
+
+    seq = _Seq()
+
+    def __init__(self, visible):
+        self.visible = visible
+
+    def query(self, workspace, after=None, scan_index_forward=True, limit=200, consistent_read=False):
+        rows = [r for r in sorted(self.visible) if after is None or r[0] > after]
+        rows = rows if scan_index_forward else rows[::-1]
+        return [type("E", (), {"seq": s, "type": t, "incident_id": None, "at": datetime(2026, 1, 1, tzinfo=UTC),
+                               "data": {}})() for s, t in rows[:limit]]
+
+
+def _ids(chunks):
+    return [int(line[4:]) for chunk in chunks for line in chunk.splitlines() if line.startswith("id: ")]
+
+
+def test_stream_holds_back_at_a_gap_then_skips_it(monkeypatch):
+    # Given events 1, 2 and 4 are visible; 3 is still being written
+    fake = _FakeEvents([(1, "a"), (2, "b"), (4, "d")])
+    monkeypatch.setattr(stream, "StreamEventRecord", fake)
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+        if now[0] >= 1.0 and (3, "c") not in fake.visible:
+            fake.visible.append((3, "c"))  # it lands within the hold
+
+    # When a client streams from the start
+    chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=3, poll_seconds=0.5),
+                                       clock=lambda: now[0], sleep=sleep))
+    # Then it waited for 3 and delivered everything in order
+    assert chunks[0].startswith("retry: ")
+    assert _ids(chunks) == [1, 2, 3, 4]
+
+
+def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats(monkeypatch):
+    monkeypatch.setattr(stream, "StreamEventRecord", _FakeEvents([(1, "a"), (3, "c")]))
+    now = [0.0]
+
+    def sleep(seconds):
+        now[0] += seconds
+
+    chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=15, poll_seconds=0.5,
+                                                                    heartbeat_seconds=5, gap_hold_seconds=2),
+                                       clock=lambda: now[0], sleep=sleep))
+    assert _ids(chunks) == [1, 3]
+    assert any(chunk.startswith(": heartbeat") for chunk in chunks)
