@@ -71,7 +71,7 @@ class ApprovalService:
     def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
                comment: str = "") -> Decided:
         """Approve or reject the incident's pending approval (see the module docstring)."""
-        incident = load(incident_id, workspace)
+        incident = load(incident_id, workspace, closed_ok=True)
         record = self.repository.latest(incident_id)
         if record is None or record.workspace != workspace:
             raise NotFoundError(f"incident {incident_id} has no approval request")

@@ -5,7 +5,7 @@ from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, set_metric
+from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, set_metric, update
 
 
 class ContextMissingError(Exception):
@@ -23,7 +23,7 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     claude = investigator()
     diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident))
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
-    incident.update(actions=[IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
+    update(incident, [IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
                              IncidentRecord.llm_usage.set(usage),
                              *set_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident))])
     timeline.record(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR,

@@ -1,17 +1,37 @@
-"""What every workflow step does to an incident: load it, move its status, note it on the timeline."""
+"""What every workflow step does to an incident: load it, move its status, note it on the timeline.
+
+Field updates are version-neutral (``update``): an alert storm or an acknowledgement never makes a
+step fail. Status moves go through ``IncidentRepository.set_status`` (the transition table, a
+conditional write). An incident somebody resolved meanwhile stops the workflow
+(``IncidentClosedError``, which the ASL catches into a Succeed state).
+"""
 
 from datetime import datetime
 
+from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.store.base import utcnow
+from pagerless.store.incident_updates import update_incident
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
 ACTOR = "workflow"
 
 
-def load(incident_id: str, workspace: str) -> IncidentRecord:
-    return IncidentRepository().get(incident_id, workspace)
+class IncidentClosedError(Exception):
+    """The incident was resolved (by a person or its source) while the workflow ran: it stops here."""
+
+
+def load(incident_id: str, workspace: str, *, closed_ok: bool = False) -> IncidentRecord:
+    incident = IncidentRepository().get(incident_id, workspace)
+    if not closed_ok and incident.status == IncidentStatus.RESOLVED.value:
+        raise IncidentClosedError(f"incident {incident_id} was resolved meanwhile; the workflow stops")
+    return incident
+
+
+def update(incident: IncidentRecord, actions: list) -> IncidentRecord:
+    """Set fields of the incident without a version check; returns the fresh record."""
+    return update_incident(incident.id, actions) or incident
 
 
 def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "", *, actions: list | None = None,
@@ -19,10 +39,17 @@ def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "",
     """Move the incident to ``target`` (the transition table decides) and put the move on the timeline."""
     before = incident.status
     if before == target.value:
-        if actions:
-            incident.update(actions=actions)
-        return incident
-    IncidentRepository().set_status(incident, target, actions=actions)
+        return update(incident, actions) if actions else incident
+    try:
+        IncidentRepository().set_status(incident, target, actions=actions)
+    except ConflictError:
+        fresh = IncidentRepository().get(incident.id)  # only its version moved (e.g. acknowledged): retry once
+        if fresh.status == IncidentStatus.RESOLVED.value:
+            raise IncidentClosedError(f"incident {incident.id} was resolved meanwhile; the workflow stops") from None
+        if fresh.status != before:
+            raise
+        IncidentRepository().set_status(fresh, target, actions=actions)
+        incident = fresh
     timeline.record(incident, "status_changed", message or f"{before} → {target.value}", actor=actor,
                     data={"from": before, "to": target.value})
     return incident

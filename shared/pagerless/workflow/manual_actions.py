@@ -12,6 +12,7 @@ from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow import cluster
+from pagerless.workflow.incidents import update
 from pagerless.workflow.policies import get_policy, note_action, policy_context
 
 _ACTION = TypeAdapter(Action)
@@ -55,7 +56,7 @@ def run_action(workspace: str, actor: str, action: dict, *, dry_run: bool = True
 def _attach(incident: IncidentRecord, actor: str, response: dict) -> None:
     entry = {**response["result"], "source": "api", "requested_by": actor, "dry_run": response["dry_run"],
              "decision_rule": response["decision"]["rule"]}
-    incident.update(actions=[IncidentRecord.actions.set([*(incident.actions or []), entry])])
+    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), entry])])
     kind = "action_dry_run" if response["dry_run"] else "action_executed"
     timeline.record(incident, kind, f"{actor}: {response['result'].get('message', '')}"[:500], actor=actor,
                     data={"action": response["action"]["action"], "status": response["result"].get("status"),

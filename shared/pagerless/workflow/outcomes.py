@@ -7,7 +7,7 @@ from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
 from pagerless.workflow.approvals import ApprovalService
-from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, set_metric
+from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, set_metric, update
 from pagerless.workflow.policies import get_policy, note_action, policy_context
 from pagerless.workflow.verify import last_plan, rollback_plan
 
@@ -25,7 +25,7 @@ def resolve(incident_id: str, workspace: str) -> dict:
 
 def escalate(incident_id: str, workspace: str, reason: str) -> dict:
     """Hand the incident to humans with the reason (a no-op move if it is already closed)."""
-    incident = load(incident_id, workspace)
+    incident = load(incident_id, workspace, closed_ok=True)
     if not can_move(incident, IncidentStatus.ESCALATED):
         timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
         return {"status": incident.status}
@@ -61,11 +61,11 @@ def _approval_view(incident_id: str) -> list:
 
 
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
-    incident = load(incident_id, workspace)
+    incident = load(incident_id, workspace, closed_ok=True)
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
     ApprovalService().expire(incident_id, reason)
-    incident.update(actions=_approval_view(incident_id) or [IncidentRecord.approval.set(None)])
+    update(incident, _approval_view(incident_id) or [IncidentRecord.approval.set(None)])
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     return escalate(incident_id, workspace, reason)
 
@@ -87,7 +87,7 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
         kube.close()
     record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
               "source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")}
-    incident.update(actions=[IncidentRecord.actions.set([*(incident.actions or []), record])])
+    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), record])])
     if outcome.status == "succeeded":
         note_action(workspace, inverse.action.service, outcome.started_at)
     timeline.record(incident, "rolled_back", outcome.message[:500], actor=ACTOR,

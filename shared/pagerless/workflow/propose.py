@@ -12,7 +12,7 @@ from pagerless.remediation.actions import ActionPlan, NoAction
 from pagerless.remediation.policy import Decision, Policy, evaluate
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
-from pagerless.workflow.incidents import ACTOR, load
+from pagerless.workflow.incidents import ACTOR, load, update
 from pagerless.workflow.policies import get_policy, policy_context
 
 NO_CLUSTER = "no cluster configured: nothing was planned against a cluster, nothing was dry-run and nothing ran"
@@ -93,7 +93,7 @@ def approval_timeout(policy: Policy, options: dict | None) -> int:
 def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: dict | None) -> dict:
     timeout = approval_timeout(policy, options)
     proposal = {**proposal, "approval_timeout_seconds": timeout}
-    incident.update(actions=[IncidentRecord.proposal.set(proposal)])
+    update(incident, [IncidentRecord.proposal.set(proposal)])
     decision = proposal.get("decision") or {}
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR,
                     data={"status": proposal["status"], "route": proposal["route"], "action": proposal.get("action"),

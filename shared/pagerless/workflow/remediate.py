@@ -13,7 +13,7 @@ from pagerless.store.approvals import APPROVED, ApprovalRepository
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
-from pagerless.workflow.incidents import ACTOR, advance, load
+from pagerless.workflow.incidents import ACTOR, advance, load, update
 from pagerless.workflow.policies import get_policy, note_action, policy_context
 
 
@@ -58,7 +58,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         kube.close()
     record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
               "source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")}
-    incident.update(actions=[IncidentRecord.actions.set([*(incident.actions or []), record])])
+    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), record])])
     timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
                     data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
                           "approved_by": approved_by, "attempts": outcome.attempts})

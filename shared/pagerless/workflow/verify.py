@@ -13,7 +13,7 @@ from pagerless.remediation.policy import evaluate
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
-from pagerless.workflow.incidents import ACTOR, load
+from pagerless.workflow.incidents import ACTOR, load, update
 from pagerless.workflow.policies import get_policy, policy_context
 
 
@@ -44,7 +44,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         next_step, why = _after_failure(plan, workspace, (incident.approval or {}).get("decided_by"))
         reason = f"still unhealthy after {attempt} checks: {reason}; {why}"
     state["outcome"] = next_step
-    incident.update(actions=[IncidentRecord.verification.set(state)])
+    update(incident, [IncidentRecord.verification.set(state)])
     message = ("the workload is healthy" + ("" if not alerts_open else f"; {alerts_open} alert(s) not resolved yet")
                if result.healthy else f"check {attempt}/{max_checks}: {'; '.join(result.reasons)[:400]}")
     timeline.record(incident, "verification_check", message, actor=ACTOR,

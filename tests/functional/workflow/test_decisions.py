@@ -98,17 +98,21 @@ def test_viewers_cannot_approve(sandbox, scenario, api, viewer_key):
     assert wait_for(lambda: incident(opened.id).status == "awaiting_approval")
 
 
-def test_approving_after_someone_resolved_the_incident_is_a_conflict(sandbox, scenario, api, operator_key):
-    from pagerless.domain.incidents import IncidentStatus
-    from pagerless.store.incidents import IncidentRepository
+def test_a_person_resolving_the_incident_stops_the_workflow(sandbox, scenario, api, operator_key, runtime, monkeypatch):
+    from pagerless import settings
 
-    # Given an incident waiting for approval that a person resolved by hand
+    # Given an incident waiting (two seconds at most) for approval
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "2")
+    settings.reset()
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
-    IncidentRepository().set_status(incident(opened.id), IncidentStatus.RESOLVED)
-    # When someone approves the stale proposal
+    # When an operator resolves it by hand, then someone approves the stale proposal
+    resolved = api.post(f"/api/incidents/{opened.id}/resolve", json={"note": "fixed by hand"}, headers=auth(operator_key))
+    assert resolved.status_code == 200, resolved.text
     response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(operator_key))
-    # Then it is refused and nothing runs
+    # Then the approval is refused, nothing runs, and the workflow ends without touching the incident
     assert response.status_code == 409
     assert "nothing to decide" in response.json()["error"]["message"]
+    assert wait_for_execution_end(runtime, opened) == "SUCCEEDED"
+    assert incident(opened.id).status == "resolved"
     assert memory_limit(sandbox) == "256Mi"
