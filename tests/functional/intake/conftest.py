@@ -61,6 +61,15 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
     raise AssertionError("condition not met in time")
 
 
+def workflows_done(runtime, count: int) -> None:
+    """Wait until ``count`` incident workflows have run to their end (without a cluster they hand
+    the incident to humans: status diagnosed), so what a test does next does not race them."""
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
+    wait_for(lambda: len(runs := sfn.list_executions(stateMachineArn=machine)["executions"]) == count
+             and all(run["status"] != "RUNNING" for run in runs))
+
+
 def incident_count() -> int:
     from pagerless.store.incidents import IncidentRecord
 

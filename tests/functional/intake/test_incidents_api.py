@@ -4,7 +4,7 @@ deploy events and the intake metrics."""
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import make_key, post_alert, wait_for
+from tests.functional.intake.conftest import make_key, post_alert, wait_for, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -39,18 +39,9 @@ def test_list_is_newest_first_filtered_and_paged(api, ingest_key, admin_key):
     assert api.get(f"/api/incidents/{first}", headers=auth(stranger)).status_code == 404
 
 
-def _workflows_done(runtime, count: int) -> None:
-    """Wait until ``count`` incident workflows have run to their end (without a cluster they hand
-    the incident to humans), so what a test does next does not race them."""
-    sfn = runtime.client("stepfunctions")
-    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
-    wait_for(lambda: len(runs := sfn.list_executions(stateMachineArn=machine)["executions"]) == count
-             and all(run["status"] != "RUNNING" for run in runs))
-
-
 def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_key, runtime):
     incident_id = _open(api, ingest_key, "act")
-    _workflows_done(runtime, 1)
+    workflows_done(runtime, 1)
     viewer = make_key("viewer")
     # Given a viewer cannot act
     assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(viewer)).status_code == 403
@@ -100,7 +91,7 @@ def test_sse_stream_resumes_after_last_event_id(api, ingest_key, runtime):
     # Given some activity, including what the two workflows record
     _open(api, ingest_key, "s1")
     _open(api, ingest_key, "s2")
-    _workflows_done(runtime, 2)
+    workflows_done(runtime, 2)
     # When a client reads the stream from the start
     first = api.get("/api/events", params={"last_event_id": 0, "max_seconds": 0.5}, headers=auth(viewer))
     assert first.status_code == 200 and first.headers["content-type"].startswith("text/event-stream")

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import fixture_json, incident_count, post_alert, wait_for
+from tests.functional.intake.conftest import fixture_json, incident_count, post_alert, wait_for, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -30,18 +30,19 @@ FIRE_RESOLVE_PAIRS = [
 @pytest.mark.parametrize(("source", "firing", "fi", "resolving", "ri"), FIRE_RESOLVE_PAIRS,
                          ids=[f"{p[0]}:{p[1].split('/')[1]}" for p in FIRE_RESOLVE_PAIRS])
 def test_fixture_pair_dedups_onto_one_incident_and_resolves_it(api, ingest_key, admin_key, source, firing, fi,
-                                                               resolving, ri):
-    # Given a firing delivery
+                                                               resolving, ri, runtime):
+    # Given a firing delivery (whose workflows, without a cluster, hand the incidents to humans)
     first = post_alert(api, ingest_key, source, fixture_json(firing))
     assert first.status_code == 200, first.text
     fired = first.json()["alerts"][fi]
     assert fired["action"] == "created" and fired["deduplicated"] is False and fired["status"] == "open"
+    workflows_done(runtime, len({a["incident_id"] for a in first.json()["alerts"] if a["action"] == "created"}))
     # When it is delivered again
     again = post_alert(api, ingest_key, source, fixture_json(firing)).json()["alerts"][fi]
     # Then it is folded into the same incident
     assert again["incident_id"] == fired["incident_id"] and again["deduplicated"] is True
     incident = api.get(f"/api/incidents/{fired['incident_id']}", headers=auth(admin_key)).json()
-    assert incident["alert_count"] == 2 and incident["status"] == "open"
+    assert incident["alert_count"] == 2 and incident["status"] == "diagnosed"
     # When the resolving delivery arrives
     resolved = post_alert(api, ingest_key, source, fixture_json(resolving))
     assert resolved.status_code == 200, resolved.text
