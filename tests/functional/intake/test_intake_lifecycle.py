@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import incident_count, post_alert
+from tests.functional.intake.conftest import incident_count, post_alert, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -109,6 +109,7 @@ def test_flapping_alert_is_marked_and_does_not_restart_the_workflow(api, runtime
     for _ in range(3):
         incident_id = post_alert(api, ingest_key, "generic", _alert("f")).json()["alerts"][0]["incident_id"]
         post_alert(api, ingest_key, "generic", _alert("f", "resolved"))
+    workflows_done(runtime, 3)  # each run stops once its incident is resolved
     executions_before = _executions(runtime)
     # When it fires a fourth and fifth time
     fourth = post_alert(api, ingest_key, "generic", _alert("f")).json()["alerts"][0]

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import fixture_json, incident_count, post_alert
+from tests.functional.intake.conftest import fixture_json, incident_count, post_alert, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -118,8 +118,9 @@ def test_alarm_published_to_the_topic_reaches_an_incident_through_sqs(api, runti
     # When the queue is drained through the real consumer
     runtime.poller.drain()
     # Then the incident is there
+    workflows_done(runtime, 1)  # without a cluster the workflow hands the incident to humans
     [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
-    assert incident["source"] == "cloudwatch" and incident["status"] == "open" and incident["alert_count"] == 1
+    assert incident["source"] == "cloudwatch" and incident["status"] == "diagnosed" and incident["alert_count"] == 1
     # When the same SQS body is delivered again under a new message id (a redrive, a re-send)
     queue = runtime.provisioned.queues["AlertQueue"]
     sns.publish(TopicArn=topic, Message=envelope["Message"])  # a new publish is a new delivery: counted
