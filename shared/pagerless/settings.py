@@ -33,6 +33,7 @@ class WorkflowSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_", extra="ignore")
 
     incident_state_machine_arn: str | None = None
+    workflow_function_name: str | None = None
     selfcheck_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None

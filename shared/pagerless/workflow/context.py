@@ -52,6 +52,13 @@ def gather_context(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace)
     if incident.status != IncidentStatus.DIAGNOSING.value:
         advance(incident, IncidentStatus.DIAGNOSING, "the workflow started: gathering context")
+    return collect_and_store(incident)
+
+
+def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_gathered",
+                      actor: str = ACTOR) -> dict:
+    """Collect the incident's context (the live cluster when configured, else the alert alone),
+    store it by reference and note it on the timeline; the status is left as it is."""
     alert = alert_of(incident)
     scenario, source = {"alert": alert, "cluster": {"notes": [NO_CLUSTER]}, "deploys": []}, "alert"
     try:
@@ -62,12 +69,12 @@ def gather_context(incident_id: str, workspace: str) -> dict:
         scenario["cluster"] = _collect(kube, alert["labels"])
         source = "live"
         kube.close()
-    stored = ContextRepository().put(incident_id, workspace, source, scenario)
+    stored = ContextRepository().put(incident.id, incident.workspace, source, scenario)
     counts = {kind: len((scenario["cluster"].get(kind) or {}).get("items", []))
               for kind in ("pods", "events", "deployments") if isinstance(scenario["cluster"].get(kind), dict)}
-    timeline.record(incident, "context_gathered",
+    timeline.record(incident, event_type,
                     f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
-                    actor=ACTOR, data={"source": source, "counts": counts, "bytes": int(stored.size_bytes),
+                    actor=actor, data={"source": source, "counts": counts, "bytes": int(stored.size_bytes),
                                        "notes": list(stored.notes or [])[:10]})
     return {"source": source, "cluster": source == "live"}
 

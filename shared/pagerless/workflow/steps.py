@@ -32,6 +32,12 @@ def _gather_context(event: dict) -> dict:
     return gather_context(event["incident_id"], event["workspace"])
 
 
+def _rediagnose(event: dict) -> dict:
+    from pagerless.workflow.rediagnose import rediagnose
+
+    return rediagnose(event["incident_id"], event["workspace"], event.get("actor", "api"))
+
+
 def _diagnose(event: dict) -> dict:
     from pagerless.workflow.diagnose import diagnose_incident
 
@@ -83,6 +89,7 @@ STEPS: dict[str, Step] = {
     "selfcheck_wait": _selfcheck_wait,
     "gather_context": _gather_context,
     "diagnose": _diagnose,
+    "rediagnose": _rediagnose,
     "propose": _propose,
     "notify": _outcome("notify"),
     "request_approval": _request_approval,

@@ -11,6 +11,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.policy",
     "pagerless.api.routes.actions",
     "pagerless.api.routes.knowledge",
+    "pagerless.api.routes.diagnosis",
     "pagerless.api.routes.ingest",
     "pagerless.api.routes.webhook_admin",
     "pagerless.api.routes.deploys",
