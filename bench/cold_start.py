@@ -142,6 +142,9 @@ def main() -> None:
     print(f"Cold start per function, median of {args.runs} fresh processes")
     print(f"  {'function':<28} {'import (bare)':>14} {'import+event':>14}   (event run on the embedded AWS,"
           " after moto's own imports)")
+    print("  note: import+event includes what the event sets off in-process on the embedded AWS (an alert")
+    print("  that opens an incident also runs the first workflow steps there); the import column is the")
+    print("  function's own cold-start cost.")
     base_import = measure("hello", args.runs, "--child-import")
     base_event = measure("hello", args.runs)
     print(f"  {'FastAPI+Mangum hello world':<28} {base_import:11.1f} ms {base_event:11.1f} ms")
