@@ -4,7 +4,7 @@ With a cluster configured the live collector reads the alert's namespace; withou
 context is the alert alone, and the notes say so.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
@@ -12,6 +12,8 @@ from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, advance, load
+
+DEPLOY_LOOKBACK = timedelta(hours=6)
 
 NO_CLUSTER = "no cluster configured: the context is the alert alone"
 
@@ -69,14 +71,27 @@ def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_ga
         scenario["cluster"] = _collect(kube, alert["labels"])
         source = "live"
         kube.close()
+    scenario["deploys"] = deploys_before(incident)
     stored = ContextRepository().put(incident.id, incident.workspace, source, scenario)
     counts = {kind: len((scenario["cluster"].get(kind) or {}).get("items", []))
               for kind in ("pods", "events", "deployments") if isinstance(scenario["cluster"].get(kind), dict)}
+    counts["deploys"] = len(scenario["deploys"])
     timeline.record(incident, event_type,
                     f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
                     actor=actor, data={"source": source, "counts": counts, "bytes": int(stored.size_bytes),
                                        "notes": list(stored.notes or [])[:10]})
     return {"source": source, "cluster": source == "live"}
+
+
+def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBACK) -> list[dict]:
+    """Deploy events of the workspace recorded in the lookback window before the alert started
+    (`POST /api/deploys`), in the scenario's shape; other services' deploys are kept on purpose:
+    the cause may be a dependency's rollout, and the analyzers discount unrelated ones."""
+    from pagerless.store.deploys import recent_deploys
+
+    started = alert_started(incident)
+    return [d.to_dict() for d in recent_deploys(incident.workspace, since=started - lookback)
+            if d.deployed_at <= started + timedelta(minutes=5)]
 
 
 def _collect(kube, labels: dict) -> dict:
