@@ -16,7 +16,8 @@ def test_template_resolves_refs_subs_and_getatt():
     assert env["PAGERLESS_TABLE_API_KEYS"] == "demo-ApiKeysTable"
     assert env["PAGERLESS_SELFCHECK_STATE_MACHINE_ARN"] == (
         "arn:aws:states:eu-west-1:123456789012:stateMachine:demo-selfcheck")
-    assert template.resolve({"Fn::GetAtt": ["WorkflowFunction", "Arn"]}).endswith(":function:demo-WorkflowFunction")
+    assert template.resolve({"Fn::GetAtt": ["WorkflowFunction", "Arn"]}).endswith(":function:demo-workflow")
+    assert template.resolve({"Fn::GetAtt": ["SystemFunction", "Arn"]}).endswith(":function:demo-SystemFunction")
     assert template.resolve({"Fn::Sub": ["${A}-${AWS::Region}", {"A": "x"}]}) == "x-eu-west-1"
     assert template.resolve({"Fn::If": ["HasAnthropicKey", "yes", "no"]}) == "no"
 
