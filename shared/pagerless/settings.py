@@ -37,6 +37,8 @@ class WorkflowSettings(BaseSettings):
     selfcheck_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None
+    notify_queue_url: str | None = None
+    notify_dlq_url: str | None = None
 
 
 class IntakeSettings(BaseSettings):

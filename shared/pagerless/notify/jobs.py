@@ -1,0 +1,83 @@
+"""The notification job: what a workflow step, intake, escalation or a report puts on NotifyQueue.
+
+This is the one contract between the code that decides *that* people must hear of something
+and the notify function that decides *who*, *where* and *how* (routes, on-call targets,
+templates, channels, delivery with retry). Producers never call a vendor inline.
+
+A job is JSON on the queue::
+
+    {"kind": "notify", "workspace": "default", "event": "approval.requested",
+     "incident_id": "INC-20261202-0001", "generation": "<approval id>",
+     "targets": null, "data": {...}}
+
+``generation`` makes a delivery's deterministic id ``(incident_id, event, channel, generation)``:
+a Lambda retry of the same job notifies nobody twice, while a later occurrence of the same event
+(a new approval after a re-diagnosis, the next escalation step) carries a new generation.
+``targets`` is ``None`` for "whoever the routes say"; escalation and reports name theirs:
+``[{"kind": "person" | "schedule" | "channel", "id": "..."}]``.
+"""
+
+import json
+from dataclasses import asdict, dataclass, field
+from functools import cache
+
+from pagerless import settings
+
+KIND = "notify"
+
+# Every event a template and a route can name.
+EVENTS = (
+    "incident.opened",
+    "incident.diagnosed",
+    "approval.requested",
+    "approval.decided",
+    "incident.remediated",
+    "incident.resolved",
+    "incident.escalated",
+    "escalation.page",
+    "oncall.handoff",
+    "report.ready",
+    "test",
+)
+
+
+@dataclass(frozen=True)
+class NotifyJob:
+    workspace: str
+    event: str
+    incident_id: str | None = None
+    generation: str = "0"
+    targets: list[dict] | None = None
+    data: dict = field(default_factory=dict)
+    kind: str = KIND
+
+    def __post_init__(self) -> None:
+        if self.event not in EVENTS:
+            raise ValueError(f"unknown notification event {self.event!r}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> "NotifyJob":
+        data = json.loads(text)
+        if not isinstance(data, dict) or data.get("kind") != KIND:
+            raise ValueError("not a notification job")
+        return cls(workspace=data["workspace"], event=data["event"], incident_id=data.get("incident_id"),
+                   generation=str(data.get("generation", "0")), targets=data.get("targets"),
+                   data=data.get("data") or {})
+
+
+@cache
+def _sqs():
+    import boto3
+
+    return boto3.client("sqs")
+
+
+def enqueue(job: NotifyJob, *, sqs=None) -> None:
+    """Put the job on NotifyQueue; a no-op (logged by the caller's choice) when no queue is wired."""
+    url = settings.workflow().notify_queue_url
+    if not url:
+        return
+    (sqs or _sqs()).send_message(QueueUrl=url, MessageBody=job.to_json())
