@@ -1,9 +1,11 @@
-"""Administration: API keys and the audit log."""
+"""Administration: API keys, the audit log, people, chat identities and chat apps."""
 
 from mangum import Mangum
 
 from pagerless.api.app import create_app
 from pagerless.api.routes.keys import router
+from pagerless.api.routes.chat_identities import router as chat_identities_router
+from pagerless.api.routes.people import router as people_router
 
-app = create_app("admin", [router])
+app = create_app("admin", [router, people_router, chat_identities_router])
 handler = Mangum(app, lifespan="off")

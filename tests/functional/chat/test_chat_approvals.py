@@ -1,0 +1,140 @@
+"""Approving from Slack and Lark/Feishu on a real incident parked on RequestApproval by the real ASL:
+signatures first, then the bound person's role, then one decision through ApprovalService."""
+
+import time
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.chat.conftest import (button_value, lark_headers, lark_v2_body, slack_form, slack_headers)
+from tests.functional.workflow.conftest import timeline_types, wait_for_status
+
+pytestmark = pytest.mark.functional
+
+
+def _approval(incident_id: str):
+    from pagerless.store.approvals import ApprovalRepository
+
+    return ApprovalRepository().latest(incident_id)
+
+
+def test_a_signed_slack_click_approves_as_the_bound_person(awaiting, api, people, response_url, admin_key):
+    # Given Alice (operator) is bound to Slack user U0G9QF9C6 and the incident awaits approval
+    alice = people["alice"]
+    body = slack_form(button_value(awaiting, "approve"), response_url=response_url.base_url + "/actions/T0CAG1234/1/x")
+    # When she clicks Approve on the card
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # Then the answer is an ephemeral confirmation, also posted to the response_url
+    assert response.status_code == 200, response.text
+    assert response.json()["response_type"] == "ephemeral"
+    assert response.json()["text"].startswith("You approved patch_resources")
+    assert response_url.posts[-1]["body"] == response.json()
+    assert response_url.posts[-1]["path"] == "/actions/T0CAG1234/1/x"
+    # and the approval is hers, by name and id, with her role; the workflow runs the fix to resolution
+    approval = _approval(awaiting["incident_id"])
+    assert (approval.status, approval.decided_by, approval.decided_role) == ("approved", alice.label, "operator")
+    wait_for_status(awaiting["incident_id"], "resolved")
+    from pagerless.incidents.timeline import timeline
+
+    [approved] = [t for t in timeline(awaiting["incident_id"]) if t.type == "approved"]
+    assert approved.actor == f"Alice Chen ({alice.id})"
+    audit = api.get("/api/audit-logs", params={"action": "CHAT slack"}, headers=auth(admin_key)).json()["items"]
+    assert audit[0]["actor"] == alice.label and audit[0]["details"]["changed"] is True
+    assert audit[0]["details"]["approval_id"] == awaiting["approval_id"]
+
+
+def test_a_forged_signature_is_401_and_changes_nothing(awaiting, api):
+    body = slack_form(button_value(awaiting, "approve"))
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body, secret="not-the-secret"))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED"
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_replay_outside_the_five_minute_window_is_401(awaiting, api):
+    body = slack_form(button_value(awaiting, "approve"))
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body, at=int(time.time()) - 301))
+    assert response.status_code == 401 and "window" in response.json()["error"]["message"]
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_body_changed_after_signing_is_401(awaiting, api):
+    body = slack_form(button_value(awaiting, "reject"))
+    headers = slack_headers(body)
+    tampered = body.replace(b"reject", b"approve")
+    assert api.post("/slack/interactivity", content=tampered, headers=headers).status_code == 401
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_an_unbound_user_is_told_and_a_binding_request_waits_for_an_admin(awaiting, api, admin_key):
+    body = slack_form(button_value(awaiting, "approve"), user="U0STRANGER")
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert response.status_code == 200 and "not linked to a Pagerless person" in response.json()["text"]
+    assert _approval(awaiting["incident_id"]).status == "pending"
+    pending = api.get("/api/chat-identities", params={"status": "pending"}, headers=auth(admin_key)).json()["items"]
+    assert [(p["provider"], p["tenant"], p["user"]) for p in pending] == [("slack", "T0CAG1234", "U0STRANGER")]
+
+
+def test_a_viewer_cannot_approve_from_chat(awaiting, api):
+    body = slack_form(button_value(awaiting, "approve"), user="U0VIEWER1")
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert response.status_code == 200
+    assert "your Pagerless role is viewer" in response.json()["text"] and "Nothing changed" in response.json()["text"]
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_stale_card_from_a_superseded_approval_changes_nothing(awaiting, api):
+    from datetime import timedelta
+
+    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+    from pagerless.store.base import utcnow
+
+    # Given a card of an earlier approval of the same incident (before a re-diagnosis asked again)
+    earlier = utcnow() - timedelta(hours=1)
+    ApprovalRepository().create(ApprovalRecord(
+        awaiting["incident_id"], f"{earlier.isoformat()}#0ld0ld00", workspace="default", requested_at=earlier,
+        expires_at=earlier + timedelta(minutes=10), timeout_seconds=600, task_token="old-token", proposal={}))
+    stale = {**button_value(awaiting, "approve"), "approval_id": f"{earlier.isoformat()}#0ld0ld00"}
+    body = slack_form(stale)
+    # When Alice clicks Approve on the old card
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # Then she is told it was superseded, and the current approval is still pending
+    assert response.status_code == 200 and "superseded" in response.json()["text"]
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_double_click_across_lark_and_slack_is_one_decision(awaiting, api, people):
+    # Given Alice approves in Slack
+    body = slack_form(button_value(awaiting, "approve"))
+    first = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert first.json()["text"].startswith("You approved")
+    # When Bob clicks Approve on the Lark card of the same approval
+    lark_body = lark_v2_body(button_value(awaiting, "approve"), open_id="ou_bob")
+    second = api.post("/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+    # Then Bob is told Alice already approved, and there is one decision
+    assert second.status_code == 200, second.text
+    assert second.json()["toast"]["type"] == "info"
+    assert f"already approved by {people['alice'].label}" in second.json()["toast"]["content"]
+    approval = _approval(awaiting["incident_id"])
+    assert approval.decided_by == people["alice"].label
+    assert timeline_types(awaiting["incident_id"]).count("approved") == 1
+
+
+def test_a_rejection_from_a_lark_card_is_recorded_as_the_person(awaiting, api, people):
+    body = lark_v2_body(button_value(awaiting, "reject"))
+    response = api.post("/lark/card/action", content=body, headers=lark_headers(body))
+    assert response.status_code == 200 and response.json()["toast"]["type"] == "success"
+    assert response.json()["toast"]["content"].startswith("You rejected")
+    approval = _approval(awaiting["incident_id"])
+    assert (approval.status, approval.decided_by) == ("rejected", people["alice"].label)
+    # and a Lark retry of the same event (same event id) is answered but not run again
+    again = api.post("/lark/card/action", content=body, headers=lark_headers(body))
+    assert again.json()["toast"]["content"] == "Already handled."
+
+
+def test_a_forged_lark_click_is_401(awaiting, api):
+    body = lark_v2_body(button_value(awaiting, "approve"))
+    response = api.post("/lark/card/action", content=body, headers=lark_headers(body, key="wrong key"))
+    assert response.status_code == 401
+    unsigned = api.post("/lark/card/action", content=body, headers={"content-type": "application/json"})
+    assert unsigned.status_code == 401
+    assert _approval(awaiting["incident_id"]).status == "pending"

@@ -1,0 +1,147 @@
+"""The handbook's real Lark and Slack payloads, byte for byte, through the real chat function.
+
+Signed fixtures carry timestamps from 2024, so the exact fixture bytes are re-signed with the
+current time (the signature covers timestamp + body, so the body stays the fixture's own bytes).
+"""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.chat.conftest import FIXTURES, LARK_APP, lark_headers, slack_headers
+
+pytestmark = pytest.mark.functional
+
+FIXTURE_INCIDENT = "INC-20240514-0042"
+
+
+@pytest.fixture
+def fixture_incident(runtime):
+    """The incident the fixtures' buttons name, open and not yet acknowledged."""
+    from pagerless.store.incidents import IncidentRecord
+
+    record = IncidentRecord(FIXTURE_INCIDENT, workspace="default", created_key="x", service_key="x",
+                            title="KubePodCrashLooping", severity="critical", status="open")
+    record.save()
+    return record
+
+
+def test_lark_url_verification_plaintext_and_encrypted(chat_apps, api):
+    for path in ("/lark/event", "/lark/card/action", "/api/v1/feishu/event"):
+        for name in ("url_verification_plaintext.json", "url_verification_encrypted.json"):
+            body = (FIXTURES / "lark" / name).read_bytes()
+            response = api.post(path, content=body, headers={"content-type": "application/json"})
+            assert response.status_code == 200, (path, name, response.text)
+            assert response.json() == {"challenge": "ajls384kdjx98XX"}
+
+
+def test_lark_url_verification_with_another_apps_token_is_401(chat_apps, api, monkeypatch):
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps
+
+    monkeypatch.setenv("PAGERLESS_LARK_VERIFICATION_TOKEN", "another-token")
+    apps.reset()
+    chat_routes.chat_apps.cache_clear()
+    body = (FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes()
+    assert api.post("/lark/event", content=body, headers={"content-type": "application/json"}).status_code == 401
+
+
+def test_the_encrypted_v2_ack_fixture_acknowledges_as_the_bound_person(chat_apps, people, fixture_incident, api):
+    # Given the exact encrypted card.action.trigger bytes, signed now with the app's encrypt key
+    body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+    response = api.post("/lark/card/action", content=body, headers=lark_headers(body))
+    # Then Alice (bound to that open_id in that app) acknowledged the incident, named by name and id
+    assert response.status_code == 200, response.text
+    assert response.json()["toast"] == {"type": "success", "content": f"You acknowledged {FIXTURE_INCIDENT}."}
+    from pagerless.store.incidents import IncidentRepository
+
+    assert IncidentRepository().get(FIXTURE_INCIDENT).acknowledged_by == people["alice"].label
+    # and the same event id again (a Lark retry) is not run again
+    again = api.post("/lark/event", content=body, headers=lark_headers(body))
+    assert again.json()["toast"]["content"] == "Already handled."
+
+
+def test_the_legacy_v1_fixture_is_verified_and_its_resolve_button_declined(chat_apps, people, fixture_incident, api):
+    import time
+    import uuid
+
+    from pagerless.chat import lark
+
+    body = (FIXTURES / "lark" / "card_action_legacy_v1_resolve_button.json").read_bytes()
+    timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
+    headers = {"content-type": "application/json", "x-lark-request-timestamp": timestamp,
+               "x-lark-request-nonce": nonce,
+               "x-lark-signature": lark.legacy_card_signature(timestamp, nonce, LARK_APP.verification_token, body)}
+    response = api.post("/lark/card/action", content=body, headers=headers)
+    assert response.status_code == 200
+    assert "does not handle the 'resolve' button" in response.json()["toast"]["content"]
+    # The v1 scheme is not accepted on the event URL
+    assert api.post("/lark/event", content=body, headers=headers).status_code == 401
+
+
+def test_the_authored_slack_ack_fixture_acknowledges_and_a_second_click_says_who(chat_apps, people,
+                                                                              fixture_incident, api):
+    vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
+    body = vectors["block_actions_computed"]["raw_body"].encode()
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert response.status_code == 200 and response.json()["text"] == f"You acknowledged {FIXTURE_INCIDENT}."
+    again = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert f"by {people['alice'].label}" in again.json()["text"] and "nothing changed" in again.json()["text"]
+
+
+def test_the_bolt_fixture_is_a_button_pagerless_declines(chat_apps, api):
+    from urllib.parse import quote
+
+    payload = (FIXTURES / "slack" / "block_actions_button_bolt_python.json").read_text()
+    body = ("payload=" + quote(json.dumps(json.loads(payload), separators=(",", ":")), safe="")).encode()
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert response.status_code == 200 and "does not handle" in response.json()["text"]
+
+
+def test_slack_events_url_verification_is_signed_and_echoed(chat_apps, api):
+    body = (FIXTURES / "slack" / "url_verification.json").read_bytes()
+    headers = {**slack_headers(body), "content-type": "application/json"}
+    response = api.post("/slack/interactivity", content=body, headers=headers)
+    assert response.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+    unsigned = api.post("/slack/interactivity", content=body, headers={"content-type": "application/json"})
+    assert unsigned.status_code == 401
+
+
+def test_feishu_bind_lookup_pending_and_approve(chat_apps, people, api, admin_key):
+    alice = people["alice"]
+    # An admin binds an open_id (the app is implied when one Lark app is configured)
+    bound = api.post("/api/v1/feishu/bind", json={"open_id": "ou_new", "person_id": alice.id}, headers=auth(admin_key))
+    assert bound.status_code == 200 and bound.json()["tenant"] == LARK_APP.app_id
+    found = api.post("/api/v1/feishu/lookup", json={"open_id": "ou_new"}, headers=auth(admin_key)).json()
+    assert found["bound"] is True and found["person"]["id"] == alice.id
+    assert api.post("/api/v1/feishu/unbind", json={"open_id": "ou_new"}, headers=auth(admin_key)).status_code == 200
+    assert api.post("/api/v1/feishu/lookup", json={"open_id": "ou_new"}, headers=auth(admin_key)).json()["bound"] is False
+    # An unknown Lark user clicks: a pending binding appears, and an admin approves it to Bob
+    from pagerless.people.identities import ChatIdentityService
+
+    ChatIdentityService().request("default", "lark", LARK_APP.app_id, "ou_unknown")
+    pending = api.get("/api/v1/feishu/pending", headers=auth(admin_key)).json()["items"]
+    assert [p["user"] for p in pending] == ["ou_unknown"]
+    no_person = api.post("/api/v1/feishu/bind-pending", json={"open_id": "ou_unknown"}, headers=auth(admin_key))
+    assert no_person.status_code == 400 and no_person.json()["error"]["code"] == "VALIDATION_ERROR"
+    approved = api.post("/api/v1/feishu/bind-pending", json={"open_id": "ou_unknown", "person_id": people["bob"].id},
+                        headers=auth(admin_key))
+    assert approved.status_code == 200 and approved.json()["status"] == "bound"
+    status = api.get("/api/v1/feishu/status", headers=auth(admin_key)).json()
+    assert status["configured"] is True and status["pending_bindings"] == 0 and status["bound_users"] == 3
+
+
+def test_chat_apps_keep_their_secrets_in_ssm_and_never_show_them(runtime, api, admin_key):
+    created = api.post("/api/chat-apps", json={"provider": "slack", "app_id": "A0TEST", "signing_secret": "s3cr3t-value"},
+                       headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    listed = api.get("/api/chat-apps", headers=auth(admin_key))
+    assert "s3cr3t-value" not in listed.text and "s3cr3t-value" not in created.text
+    [app] = [a for a in listed.json()["items"] if a["app_id"] == "A0TEST"]
+    parameter = app["secrets"]["signing_secret"]
+    stored = runtime.client("ssm").get_parameter(Name=parameter, WithDecryption=True)["Parameter"]
+    assert stored["Type"] == "SecureString" and stored["Value"] == "s3cr3t-value"
+    missing = api.post("/api/chat-apps", json={"provider": "slack", "app_id": "A0NOPE"}, headers=auth(admin_key))
+    assert missing.status_code == 400 and missing.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert api.delete("/api/chat-apps/slack/A0TEST", headers=auth(admin_key)).status_code == 200
