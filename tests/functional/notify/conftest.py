@@ -51,12 +51,12 @@ def save_incident(incident_id="INC-20261202-0042", **extra):
 
     record = IncidentRecord(
         incident_id, workspace="default", created_key=f"2026-12-02T00:00:00+00:00#{incident_id}", service_key="x",
-        title="PaymentsApiHighErrorRate <!channel>", severity="critical", status="diagnosing", service="payments-api",
+        title="PaymentsApiHighErrorRate <!channel>", severity="critical", service="payments-api",
         namespace="payments", description="5xx ratio above 5% <at user_id=\"all\"></at>",
         diagnosis={"category": "oom_killed", "confidence": 0.92, "summary": "api container OOMKilled",
                    "evidence": [{"source": "pod payments/api-1 lastState", "detail": "OOMKilled exit 137"}]},
         proposal={"action": "patch_resources", "reason": "raise the memory limit",
                   "dry_run": {"diff": "memory: 256Mi -> 512Mi"}, "decision": {"rule": "approve.default"}},
-        **extra)
+        **{"status": "diagnosing", **extra})
     record.save()
     return record
