@@ -28,6 +28,8 @@ class TableSettings(BaseSettings):
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
     people: str = "pagerless-people"  # people, chat identities, chat app configs
+    notify: str = "pagerless-notify"
+    deliveries: str = "pagerless-deliveries"
 
 
 class WorkflowSettings(BaseSettings):
@@ -88,6 +90,22 @@ class ObservabilitySettings(BaseSettings):
     pagerless_metrics_namespace: str = "Pagerless"
 
 
+class NotifySettings(BaseSettings):
+    """Delivery of notifications (``PAGERLESS_NOTIFY_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_NOTIFY_", extra="ignore")
+
+    max_attempts: int = Field(default=3, ge=1, le=20)  # per delivery, across retries, before it is dead
+    backoff_base_seconds: float = Field(default=1.0, ge=0)  # 1, 2, 4 ... between attempts
+    max_wait_seconds: float = Field(default=10.0, ge=0)  # a longer wait (Retry-After) goes back to the queue
+    timeout_seconds: float = Field(default=5.0, gt=0)  # per vendor HTTP call
+    claim_stale_seconds: int = Field(default=300, ge=1)  # a "sending" claim older than this is taken over
+    log_retention_days: int = Field(default=90, ge=1)
+    secret_prefix: str = "/pagerless/notify"  # SSM SecureString parameters: <prefix>/<workspace>/channels/<id>
+    secret_cache_seconds: int = Field(default=60, ge=0)
+    public_url: str | None = None  # links in messages: <public_url>/api/incidents/<id>
+
+
 class IntegrationSettings(BaseSettings):
     """What is configured, for /api/status. Secrets are never defaulted."""
 
@@ -136,7 +154,12 @@ def integrations() -> IntegrationSettings:
     return IntegrationSettings()
 
 
+@cache
+def notify() -> NotifySettings:
+    return NotifySettings()
+
+
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing):
+    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify):
         factory.cache_clear()
