@@ -1,9 +1,10 @@
-"""Administration: API keys and the audit log."""
+"""Administration: API keys, the audit log and people."""
 
 from mangum import Mangum
 
 from pagerless.api.app import create_app
 from pagerless.api.routes.keys import router
+from pagerless.api.routes.people import router as people_router
 
-app = create_app("admin", [router])
+app = create_app("admin", [router, people_router])
 handler = Mangum(app, lifespan="off")

@@ -27,6 +27,7 @@ class TableSettings(BaseSettings):
     knowledge: str = "pagerless-knowledge"
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
+    people: str = "pagerless-people"  # people, chat identities, chat app configs
 
 
 class WorkflowSettings(BaseSettings):
