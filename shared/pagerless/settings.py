@@ -38,6 +38,7 @@ class WorkflowSettings(BaseSettings):
     incident_state_machine_arn: str | None = None
     workflow_function_name: str | None = None
     selfcheck_state_machine_arn: str | None = None
+    escalation_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None
     notify_queue_url: str | None = None

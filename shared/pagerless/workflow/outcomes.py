@@ -69,10 +69,15 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace, closed_ok=True)
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
-    ApprovalService().expire(incident_id, reason)
+    expired = ApprovalService().expire(incident_id, reason)
     update(incident, _approval_view(incident_id) or [IncidentRecord.approval.set(None)])
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
-    return escalate(incident_id, workspace, reason)
+    result = escalate(incident_id, workspace, reason)
+    if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
+        from pagerless.oncall.engine import start_for_approval_timeout
+
+        result["escalation"] = start_for_approval_timeout(incident_id, expired.approval_id)["escalation"]
+    return result
 
 
 def rollback(incident_id: str, workspace: str, reason: str) -> dict:
