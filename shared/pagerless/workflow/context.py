@@ -20,11 +20,17 @@ NO_CLUSTER = "no cluster configured: the context is the alert alone"
 
 def alert_of(incident: IncidentRecord) -> dict:
     """The incident's triggering alert in the scenario format's ``alert`` shape."""
+    from pagerless.intake.sources._targets import is_exporter, workload_of_pod
+
     labels = dict(incident.labels or {})
+    # The incident's namespace and service name the alert's target; an exporter's own labels
+    # (kube-state-metrics' service and pod) must not point the diagnosis at the exporter.
     if incident.namespace:
-        labels.setdefault("namespace", incident.namespace)
+        labels["namespace"] = incident.namespace
     if incident.service:
-        labels.setdefault("service", incident.service)
+        labels["service"] = incident.service
+    if labels.get("pod") and is_exporter(workload_of_pod(labels["pod"])):
+        labels.pop("pod")
     return {"title": incident.title, "description": incident.description or "", "severity": incident.severity,
             "source": incident.source or "", "labels": labels, "starts_at": alert_started(incident).isoformat()}
 

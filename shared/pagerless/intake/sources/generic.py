@@ -16,7 +16,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
 from pagerless.intake.sources import alertmanager, pagerduty
 from pagerless.intake.sources._common import (
     first_text,
@@ -94,7 +94,8 @@ def _generic(body: Mapping[str, Any]) -> Alert:
         source=source,
         fingerprint=fingerprint,
         status=status,
-        severity=parse_severity(body.get("severity")),
+        severity=severity_from({"severity": body.get("severity"), "priority": body.get("priority"), **labels},
+                               body.get("tags") if isinstance(body.get("tags"), list) else ()),
         title=title,
         description=first_text(body.get("description"), body.get("message")) or "",
         service=service or deployment,
@@ -118,7 +119,7 @@ def _grafana_oncall(body: Mapping[str, Any]) -> Alert:
         source=SOURCE,
         fingerprint=uid,
         status=ONCALL_STATE_MAP.get(state, AlertStatus.FIRING),
-        severity=parse_severity(body.get("severity")),
+        severity=severity_from({"severity": body.get("severity")}),
         title=text(body.get("title")) or f"Alert {uid}",
         description=text(body.get("message")) or "",
         labels={"oncall_state": state},

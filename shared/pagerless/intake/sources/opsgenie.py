@@ -10,7 +10,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -44,7 +44,8 @@ def normalize(payload: dict | list | str) -> list[Alert]:
     if fingerprint is None:
         raise ValidationError(f"{SOURCE} alert has neither 'alias' nor 'alertId'")
     details = string_map(alert.get("details"), f"{SOURCE} 'alert.details'")
-    tags = _tag_labels(optional_list(alert.get("tags"), f"{SOURCE} 'alert.tags'"))
+    raw_tags = optional_list(alert.get("tags"), f"{SOURCE} 'alert.tags'")
+    tags = _tag_labels(raw_tags)
     labels = {**tags, **details}
     entity = text(alert.get("entity"))
     if entity:
@@ -56,7 +57,9 @@ def normalize(payload: dict | list | str) -> list[Alert]:
             source=SOURCE,
             fingerprint=fingerprint,
             status=status,
-            severity=parse_severity(_priority(alert.get("priority"))),
+            # an explicit severity detail or tag wins over the priority, which Opsgenie defaults to P3
+            severity=severity_from({**details, **{k: v for k, v in tags.items() if not k.startswith("tag:")}},
+                                   raw_tags, default=None) or severity_from({"priority": _priority(alert.get("priority"))}),
             title=text(alert.get("message")) or f"Opsgenie alert {fingerprint}",
             description=text(alert.get("description")) or "",
             service=labels.get("service"),
