@@ -115,7 +115,9 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
 def _webhook_v3(event: Mapping[str, Any]) -> list[Alert]:
     data = optional_dict(event.get("data"), f"{SOURCE} 'event.data'")
     event_type = text(event.get("event_type")) or ""
-    if text(data.get("type")) != "incident" or not event_type.startswith("incident."):
+    # `data.type` says what the event is about; senders that copy PagerDuty's shape by hand (the
+    # seed API's "incident.triggered" example) leave it out: the event type then says it.
+    if text(data.get("type")) not in ("incident", None) or not event_type.startswith("incident."):
         return []
     incident_id = text(data.get("id"))
     if incident_id is None:

@@ -1,0 +1,74 @@
+"""Real payloads through the real API: the seeds' examples, exporters' alerts, bare resolves."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import fixture_json, post_alert
+
+pytestmark = pytest.mark.functional
+
+# Seed 002 (`POST /webhook`, X-Source: pagerduty), verbatim.
+SEED_002_PAGERDUTY = """{
+"event": {
+"event_type": "incident.triggered",
+"data": {
+"id": "PD12345",
+"title": "Database connection pool exhausted",
+"urgency": "high",
+"service": {"summary": "auth-service"}
+}
+}
+}"""
+
+# Seed 000 (`POST /api/alert`, JSON), verbatim.
+SEED_000_ALERT = """{
+"message": "[告警] Pod CrashLoopBackOff\\n服务: user-service\\n命名空间: production",
+"sender_id": "alert_bot"
+}"""
+
+
+def _incident(api, key, incident_id):
+    return api.get(f"/api/incidents/{incident_id}", headers=auth(key)).json()
+
+
+def test_seed_002_pagerduty_example_is_ingested_on_the_header_route(api, ingest_key, admin_key):
+    # Given the seed's PagerDuty example, sent as the seed says
+    sent = api.post("/webhook", content=SEED_002_PAGERDUTY.encode(),
+                    headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"})
+    # Then it opens an incident with the seed's title, service and urgency
+    assert sent.status_code == 200, sent.text
+    [result] = sent.json()["alerts"]
+    assert result["action"] == "created" and result["fingerprint"] == "PD12345"
+    incident = _incident(api, admin_key, result["incident_id"])
+    assert (incident["title"], incident["service"], incident["severity"]) == (
+        "Database connection pool exhausted", "auth-service", "high")
+
+
+def test_seed_000_json_message_is_accepted_on_api_alert(api, ingest_key, admin_key):
+    # Given the seed's JSON body: a chat bot's message and its sender
+    sent = api.post("/api/alert", content=SEED_000_ALERT.encode(),
+                    headers={**auth(ingest_key), "content-type": "application/json"})
+    # Then the message is read like the same text sent as text/plain
+    assert sent.status_code == 200, sent.text
+    [result] = sent.json()["alerts"]
+    incident = _incident(api, admin_key, result["incident_id"])
+    assert (incident["title"], incident["service"], incident["namespace"]) == (
+        "Pod CrashLoopBackOff", "user-service", "production")
+    assert incident["labels"]["sender_id"] == "alert_bot"
+
+
+def test_kube_state_metrics_alerts_about_two_deployments_are_two_incidents(api, ingest_key, admin_key):
+    # Given kube-prometheus-stack alerts about two deployments, both carrying the exporter's labels
+    payload = fixture_json("alertmanager/authored_kube_prometheus_stack_exporter_alerts.json")
+    payload = {**payload, "alerts": payload["alerts"][:2]}
+    # When Alertmanager sends them
+    sent = post_alert(api, ingest_key, "alertmanager", payload)
+    # Then each opens its own incident, named after its deployment, and neither is grouped under the other
+    assert sent.status_code == 200, sent.text
+    assert [r["action"] for r in sent.json()["alerts"]] == ["created", "created"]
+    incidents = [_incident(api, admin_key, r["incident_id"]) for r in sent.json()["alerts"]]
+    assert [i["service"] for i in incidents] == ["payments-api", "ledger-worker"]
+    assert all(i.get("parent_id") is None for i in incidents)
+    assert json.dumps(incidents).count("kube-state-metrics") >= 2  # the raw labels are still there
