@@ -72,3 +72,19 @@ def test_kube_state_metrics_alerts_about_two_deployments_are_two_incidents(api, 
     assert [i["service"] for i in incidents] == ["payments-api", "ledger-worker"]
     assert all(i.get("parent_id") is None for i in incidents)
     assert json.dumps(incidents).count("kube-state-metrics") >= 2  # the raw labels are still there
+
+
+def test_a_bare_events_v2_resolve_keeps_the_alerts_title_severity_and_service(api, ingest_key, admin_key):
+    # Given a PagerDuty Events v2 trigger, then the bare resolve PagerDuty senders send
+    fired = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_trigger.json"))
+    incident_id = fired.json()["alerts"][0]["incident_id"]
+    resolved = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_resolve.json"))
+    # Then the resolve is applied, and the alert still says what it was
+    assert resolved.json()["alerts"][0]["action"] == "resolved"
+    [alert] = api.get(f"/api/incidents/{incident_id}/alerts", headers=auth(admin_key)).json()["items"]
+    assert alert["state"] == "resolved"
+    assert (alert["alert"]["title"], alert["alert"]["severity"], alert["alert"]["service"]) == (
+        "MySQL replication lag 340s on srv01.prod.example.com", "critical", "orders-db")
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    [entry] = [e for e in timeline if e["type"] == "alert_resolved"]
+    assert entry["message"] == "MySQL replication lag 340s on srv01.prod.example.com"

@@ -144,3 +144,27 @@ def test_container_insights_keeps_its_kubernetes_context():
                                                                    "PodName": "cart"}))
     assert (alert.service, alert.namespace, alert.pod) == ("cart", "shop", "cart")
     assert json.dumps(alert.labels)  # labels stay plain strings
+
+
+# ----------------------------------------------------------------- bare resolves
+@pytest.mark.parametrize(("source", "firing", "resolving"), [
+    ("generic", "generic/authored_pagerduty_events_v2_trigger.json", "generic/authored_pagerduty_events_v2_resolve.json"),
+    ("opsgenie", "opsgenie/authored_create_p1_with_details.json", "opsgenie/zulip_close.json"),
+])
+def test_a_bare_resolve_inherits_what_it_does_not_carry_from_its_alert(source, firing, resolving):
+    # Given a firing alert and the bare resolve (or close) that ends it
+    [fired] = normalize(source, load_fixture(firing))
+    [resolve] = normalize(source, load_fixture(resolving))
+    assert resolve.defaulted and resolve.status.value == "resolved"
+    # When the resolve inherits from the alert
+    merged = resolve.inherit(fired)
+    # Then it says what resolved: the alert's severity and service, and its title when it had none
+    assert (merged.severity, merged.service, merged.status) == (fired.severity, fired.service, resolve.status)
+    assert merged.title == (fired.title if "title" in resolve.defaulted else resolve.title)
+    assert merged.fingerprint == resolve.fingerprint and merged.defaulted == ()
+
+
+def test_a_full_resolve_keeps_its_own_fields():
+    [fired] = normalize("alertmanager", load_fixture("alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json"))[:1]
+    [resolve] = normalize("alertmanager", load_fixture("alertmanager/authored_k8s_resolved_same_fingerprint.json"))
+    assert resolve.defaulted == () and resolve.inherit(fired).title == resolve.title

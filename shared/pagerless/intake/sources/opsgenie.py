@@ -52,6 +52,11 @@ def normalize(payload: dict | list | str) -> list[Alert]:
         labels.setdefault("entity", entity)
     status = ACTION_STATUS_MAP.get(action, AlertStatus.FIRING)
     alert_id = text(alert.get("alertId"))
+    defaulted = tuple(name for name, present in (
+        ("title", text(alert.get("message"))), ("severity", text(_priority(alert.get("priority")))),
+        ("service", labels.get("service")), ("namespace", first_text(labels.get("namespace"),
+                                                                     labels.get("kubernetes_namespace"))),
+        ("description", text(alert.get("description")))) if present is None)
     return [
         Alert(
             source=SOURCE,
@@ -71,6 +76,7 @@ def normalize(payload: dict | list | str) -> list[Alert]:
             ends_at=parse_time(alert.get("updatedAt")) if status is AlertStatus.RESOLVED else None,
             url=ALERT_URL.format(alert_id=alert_id) if alert_id else None,
             acknowledged=ACTION_ACK_MAP.get(action, False),
+            defaulted=defaulted,
         )
     ]
 
