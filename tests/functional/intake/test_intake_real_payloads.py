@@ -88,3 +88,27 @@ def test_a_bare_events_v2_resolve_keeps_the_alerts_title_severity_and_service(ap
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
     [entry] = [e for e in timeline if e["type"] == "alert_resolved"]
     assert entry["message"] == "MySQL replication lag 340s on srv01.prod.example.com"
+
+
+def test_incident_mutation_bodies_take_aliases_and_refuse_unknown_fields(api, ingest_key, operator_key, admin_key):
+    opened = post_alert(api, ingest_key, "generic", {"title": "disk full", "fingerprint": "mutation-bodies"})
+    incident_id = opened.json()["alerts"][0]["incident_id"]
+    # Given a body with a misspelt field: refused with the field named, and nothing changes
+    typo = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolutoin": "freed space"},
+                    headers=auth(operator_key))
+    assert typo.status_code == 422, typo.text
+    assert typo.json()["error"]["code"] == "VALIDATION_ERROR" and "resolutoin" in typo.text
+    assert _incident(api, admin_key, incident_id)["status"] != "resolved"
+    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"body": "hello"}, headers=auth(operator_key))
+    assert comment.status_code == 422
+    approve = api.post(f"/api/incidents/{incident_id}/approve", json={"comentt": "ok"}, headers=auth(operator_key))
+    assert approve.status_code == 422
+    # When the resolution is sent under its alias
+    resolved = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolution": "freed space on /var"},
+                        headers=auth(operator_key))
+    # Then it is stored as the incident's resolution
+    assert resolved.status_code == 200, resolved.text
+    assert _incident(api, admin_key, incident_id)["resolution"] == "freed space on /var"
+    commented = api.post(f"/api/incidents/{incident_id}/comment", json={"comment": "postmortem tomorrow"},
+                         headers=auth(operator_key))
+    assert commented.status_code == 201 and commented.json()["message"] == "postmortem tomorrow"
