@@ -112,3 +112,27 @@ def test_incident_mutation_bodies_take_aliases_and_refuse_unknown_fields(api, in
     commented = api.post(f"/api/incidents/{incident_id}/comment", json={"comment": "postmortem tomorrow"},
                          headers=auth(operator_key))
     assert commented.status_code == 201 and commented.json()["message"] == "postmortem tomorrow"
+
+
+def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key, runtime):
+    from datetime import UTC, datetime
+
+    from pagerless.store.contexts import ContextRepository
+    from tests.functional.intake.conftest import workflows_done
+
+    # Given one alert whose source says when it started, and one that says nothing
+    before = datetime.now(UTC)
+    dated = post_alert(api, ingest_key, "generic", {"title": "dated", "service": "a", "fingerprint": "as-of-1",
+                                                    "startsAt": "2026-11-30T08:14:07Z"}).json()["alerts"][0]
+    undated = post_alert(api, ingest_key, "generic", {"title": "undated", "service": "b",
+                                                      "fingerprint": "as-of-2"}).json()["alerts"][0]
+    # When their workflows have gathered the context
+    workflows_done(runtime, 2)
+    after = datetime.now(UTC)
+    # Then the first is diagnosed as of its start, the second as of when it was handled
+    def as_of(result):
+        value = ContextRepository().get(result["incident_id"]).scenario()["alert"]["starts_at"]
+        return datetime.fromisoformat(value)
+
+    assert as_of(dated) == datetime(2026, 11, 30, 8, 14, 7, tzinfo=UTC)
+    assert before <= as_of(undated) <= after
