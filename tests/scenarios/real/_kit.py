@@ -106,6 +106,11 @@ def wpod(clk, ns, name, *, image, cname=None, state, node=NODE, kind=None, owner
     p = pod(name, ns, created=created, containers=c, statuses=statuses or st, node=node, owner=owner_t,
             labels=_labels(name, own), phase=phase, scheduled=scheduled, conditions=conditions,
             init_containers=init_containers, init_statuses=init_statuses, volumes=volumes, status_extra=extra, **kw)
+    if kind_ == "evicted":
+        # The kubelet marks an evicted pod not ready when it evicts it, not when it was created.
+        for cond in p["status"]["conditions"]:
+            if cond["type"] in ("Ready", "ContainersReady"):
+                cond["lastTransitionTime"] = clk(-min(age, 10))
     if topology_spread:
         p["spec"]["topologySpreadConstraints"] = topology_spread
     if kind_ == "init_crashloop":
