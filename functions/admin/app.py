@@ -1,9 +1,10 @@
-"""Administration: API keys and the audit log."""
+"""Administration: API keys, the audit log, users, sessions and agent tokens."""
 
 from mangum import Mangum
 
 from pagerless.api.app import create_app
 from pagerless.api.routes.keys import router
+from pagerless.api.routes.users import router as users_router
 
-app = create_app("admin", [router])
+app = create_app("admin", [router, users_router])
 handler = Mangum(app, lifespan="off")
