@@ -30,6 +30,7 @@ class TableSettings(BaseSettings):
     people: str = "pagerless-people"  # people, chat identities, chat app configs
     notify: str = "pagerless-notify"
     deliveries: str = "pagerless-deliveries"
+    users: str = "pagerless-users"
 
 
 class WorkflowSettings(BaseSettings):
@@ -120,6 +121,29 @@ class IntegrationSettings(BaseSettings):
     pagerless_sandbox: bool = False
 
 
+class AuthSettings(BaseSettings):
+    """User sessions, login throttling and OIDC (pagerless.auth.users / tokens / oidc)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_", extra="ignore")
+
+    jwt_secret: str | None = None  # unset: a random secret is generated once and kept in the system table
+    access_token_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
+    refresh_token_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    oidc_issuer: str | None = None  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
+    oidc_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
+    oidc_client_id: str | None = None  # the audience of id tokens (Cognito app client id)
+    oidc_authorize_url: str | None = None  # the SSO link of the console (hosted UI authorize endpoint)
+    oidc_default_role: str = "viewer"  # role of a user created at first OIDC sign-in
+    open_registration: bool = False  # after the first (admin) user, may anyone register as a viewer?
+
+
+@cache
+def auth() -> AuthSettings:
+    return AuthSettings()
+
+
 @cache
 def tables() -> TableSettings:
     return TableSettings()
@@ -162,5 +186,5 @@ def notify() -> NotifySettings:
 
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify):
+    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify, auth):
         factory.cache_clear()
