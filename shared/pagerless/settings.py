@@ -27,6 +27,7 @@ class TableSettings(BaseSettings):
     knowledge: str = "pagerless-knowledge"
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
+    slos: str = "pagerless-slos"
 
 
 class WorkflowSettings(BaseSettings):

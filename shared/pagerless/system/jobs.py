@@ -7,7 +7,14 @@ from pagerless.system.status import record_heartbeat
 
 JOBS: dict[str, Callable[[dict], dict]] = {
     "heartbeat": lambda event: record_heartbeat("scheduler", {"job": "heartbeat"}),
+    "slo-evaluate": lambda event: _slo_evaluate(),
 }
+
+
+def _slo_evaluate() -> dict:
+    from pagerless.slo.service import SloService
+
+    return SloService().evaluate_all()
 
 
 def run_job(name: str, event: dict) -> dict:
