@@ -152,7 +152,7 @@ class Objective(_Strict):
 
 
 class SloSpec(_Strict):
-    description: str = ""
+    description: str | None = None
     service: str = Field(min_length=1, max_length=128)
     indicator: Indicator
     time_window: list[TimeWindow] = Field(alias="timeWindow", min_length=1, max_length=1)
@@ -209,7 +209,16 @@ class SloDocument(_Strict):
         return 30
 
     def to_dict(self) -> dict:
-        return self.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return _prune(self.model_dump(by_alias=True, exclude_none=True, mode="json"))
+
+
+def _prune(value: Any) -> Any:
+    """Drop empty mappings (labels, annotations, spec) so an export reads like what was written."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if not (isinstance(v, dict) and not v)}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
 
 
 def duration_minutes(text: str) -> int:

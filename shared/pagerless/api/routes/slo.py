@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
 from pagerless.incidents.service import IncidentService
+from pagerless.slo.rules import rule_file
 from pagerless.slo.service import SloService
 
 router = APIRouter(tags=["slo"])
@@ -68,6 +69,12 @@ async def import_slos(request: Request, principal: AdminDep, slos: SloDep,
 def export_slos(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
     """Every SLO of the workspace as OpenSLO YAML."""
     return PlainTextResponse(slos.export_yaml(principal.workspace), media_type="application/yaml")
+
+
+@router.get("/api/slo/export/prometheus", response_class=PlainTextResponse)
+def export_prometheus_rules(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
+    """Prometheus recording and multiwindow burn-rate alerting rules for the Prometheus-sourced SLOs."""
+    return PlainTextResponse(rule_file(slos.all(principal.workspace)), media_type="application/yaml")
 
 
 @router.get("/api/slo/{name}")
