@@ -28,6 +28,7 @@ class TableSettings(BaseSettings):
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
     slos: str = "pagerless-slos"
+    reports: str = "pagerless-reports"
 
 
 class WorkflowSettings(BaseSettings):

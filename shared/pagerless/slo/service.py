@@ -183,6 +183,20 @@ class SloService:
                     "ratio": _round(status.good / status.total, 6) if status.total else None},
         }
 
+    def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
+        """Budget remaining (%) as it stood at each moment (from the stored buckets)."""
+        if not moments:
+            return []
+        first_start = window_of(slo, moments[0])[0].astimezone(UTC)
+        rows = self.repository.buckets(workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1])
+        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
+        objective = objective_of(slo)
+        points = []
+        for moment in moments:
+            status = maths.evaluate(buckets, objective, window_of(slo, moment))
+            points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
+        return points
+
     def summary(self, slo: SloDocument) -> dict:
         """Seed 002's list item."""
         item = {"name": slo.name, "service": slo.service, "target": slo.target,

@@ -8,6 +8,7 @@ from pagerless.system.status import record_heartbeat
 JOBS: dict[str, Callable[[dict], dict]] = {
     "heartbeat": lambda event: record_heartbeat("scheduler", {"job": "heartbeat"}),
     "slo-evaluate": lambda event: _slo_evaluate(),
+    "reports-due": lambda event: _reports_due(),
 }
 
 
@@ -22,3 +23,9 @@ def run_job(name: str, event: dict) -> dict:
     if job is None:
         raise ValidationError(f"unknown scheduled job {name!r}")
     return {"job": name, "result": job(event)}
+
+
+def _reports_due() -> dict:
+    from pagerless.reports.service import ReportService
+
+    return ReportService().run_due()
