@@ -31,6 +31,8 @@ class TableSettings(BaseSettings):
     notify: str = "pagerless-notify"
     deliveries: str = "pagerless-deliveries"
     users: str = "pagerless-users"
+    slos: str = "pagerless-slos"
+    reports: str = "pagerless-reports"
 
 
 class WorkflowSettings(BaseSettings):
