@@ -204,3 +204,18 @@ def store_policy(**fields) -> None:
     from pagerless.workflow.policies import put_policy
 
     put_policy("default", Policy(**fields), actor="test")
+
+
+@pytest.fixture
+def claude(monkeypatch):
+    """An Anthropic key in the environment and the real client pointed at a local fake Messages API."""
+    from pagerless.diagnosis.llm import get_llm_settings
+    from tests.fakes.anthropic_api import FakeMessagesApi
+
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("PAGERLESS_LLM_MAX_RETRIES", "0")
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()
