@@ -32,7 +32,7 @@ _CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the nod
 _PRESSURE_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk|memory|pid)-pressure")
 _CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
                               r"not-ready|unreachable|network-unavailable)")
-_STORAGE = re.compile(r"PersistentVolumeClaim|persistentvolumeclaim", re.I)
+_STORAGE = re.compile(r"PersistentVolumeClaim|persistent volumes to bind|non-existent pv", re.I)
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
