@@ -230,3 +230,13 @@ def test_a_node_known_only_from_its_own_not_ready_event():
 def test_dns_server_errors_read_from_a_crashing_dns_server(line):
     result = diagnose(crashing(line, name="coredns-5d78c9869d-7xwqp", container="coredns", workload="coredns"))
     assert result.category == "dns_resolution_failure"
+
+
+def test_the_preemption_summary_does_not_count_twice():
+    # Given a 1.27 message whose preemption part repeats the spread constraint but not the resource shortage
+    message = ("0/6 nodes are available: 3 Insufficient cpu, 3 node(s) didn't match pod topology spread constraints. "
+               "preemption: 0/6 nodes are available: 3 node(s) didn't match pod topology spread constraints, "
+               "3 No preemption victims found for incoming pod.")
+    snapshot = snap(pods=[pending()], events=[event("shop", "Pod", P, "FailedScheduling", message)])
+    # Then each reason counts once (a tie goes to the shortage, as before the preemption summary existed)
+    assert [f.category for f in scheduling.analyze(snapshot)] == ["unschedulable_insufficient_resources"]
