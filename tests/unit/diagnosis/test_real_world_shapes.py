@@ -69,8 +69,9 @@ def test_a_dns_server_that_cannot_serve_is_a_dns_failure(log):
     scenario_ = crashing(log, name="coredns-5d78c9869d-7xwqp", container="coredns", workload="coredns")
     # When it is diagnosed
     result = diagnose(scenario_)
-    # Then name resolution is the fault, quoting the line
+    # Then name resolution is the fault, said of the DNS server itself, quoting the line
     assert result.category == "dns_resolution_failure"
+    assert "coredns, a DNS server, cannot serve names" in result.summary
     assert any(log[:40] in e.detail for e in result.evidence)
 
 
