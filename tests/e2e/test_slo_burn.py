@@ -16,8 +16,6 @@ from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, ba
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
 ADMIN_KEY = "pl_e2e-slo-burn-admin-key-0123456789abc"
-END = align(utcnow()) - timedelta(minutes=5)
-BURN_START = END - timedelta(hours=2)
 
 YAML = """apiVersion: openslo/v1
 kind: SLO
@@ -36,11 +34,14 @@ spec:
 """
 
 
-def per_minute(moment):
-    """1,000 requests a minute; in the last 2 hours 30 fail (burn 30), before that 1 in 2 minutes."""
-    if moment > BURN_START:
-        return 970, 30
-    return 1000 - (moment.minute % 2), moment.minute % 2
+def traffic(burn_start):
+    def per_minute(moment):
+        """1,000 requests a minute; in the last 2 hours 30 fail (burn 30), before that 1 in 2 minutes."""
+        if moment > burn_start:
+            return 970, 30
+        return 1000 - (moment.minute % 2), moment.minute % 2
+
+    return per_minute
 
 
 def _wait_for(read, predicate, timeout: float = 60.0):
@@ -54,10 +55,11 @@ def _wait_for(read, predicate, timeout: float = 60.0):
 
 
 def test_a_fast_burn_pages_through_intake_over_http(tmp_path):
+    end = align(utcnow()) - timedelta(minutes=5)
     prometheus_dir = tmp_path / "prometheus"
     prometheus_dir.mkdir()
-    prometheus = PrometheusServer(backfill(prometheus_dir, END - timedelta(days=2), END, per_minute, job="checkout"),
-                                  prometheus_dir).start()
+    data = backfill(prometheus_dir, end - timedelta(days=2), end, traffic(end - timedelta(hours=2)), job="checkout")
+    prometheus = PrometheusServer(data, prometheus_dir).start()
     server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY)
     try:
         server.start(timeout=60)
