@@ -62,6 +62,7 @@ def test_a_shifted_recording_gets_the_same_diagnosis_when_the_alert_is_sent_now(
 def test_the_dev_sandbox_serves_the_recording_in_the_present():
     # Given the OOM recording loaded as `pagerless dev --sandbox` does
     cluster = SandboxCluster.from_scenario(OOM, now=NOW)
+    assert cluster.time_offset == NOW - parse_stamp(json.loads(OOM.read_text("utf-8"))["alert"]["starts_at"])
     # Then its latest events happened just before now, as they did just before its alert
     seen = [parse_stamp(e["lastTimestamp"]) for e in cluster.events() if e.get("lastTimestamp")]
     assert NOW - timedelta(minutes=5) <= max(seen) <= NOW
