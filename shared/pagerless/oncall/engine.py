@@ -65,6 +65,9 @@ def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor =
         response = client.start_execution(stateMachineArn=arn, name=name, input=_input(incident, generation, cursor))
     except client.exceptions.ExecutionAlreadyExists:
         return None
+    except Exception:
+        record.delete()  # nothing started: a retried start may try again
+        raise
     repository.set_arn(record, response["executionArn"])
     timeline.record(incident, "escalation_started", f"escalating through policy {policy.name} from step {cursor.step + 1}",
                     actor=ACTOR, data={"policy_id": policy.id, "generation": generation, "kind": kind})

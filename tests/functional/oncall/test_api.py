@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import auth
+from tests.conftest import ROOT, auth
 
 pytestmark = pytest.mark.functional
 
@@ -163,10 +163,58 @@ def test_handoff_digest_and_the_scheduled_handoff_message(runtime, api, admin_ke
     # When the template's scheduled check fires, and runs again
     [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-OncallHandoff"]
     runtime.scheduler.fire(target)
-    again = announce_handoffs()
+    again = runtime.lambdas.invoke(runtime.lambdas.by_logical_id["ScheduledFunction"].name,
+                                   json.loads((ROOT / "events" / "scheduled" / "oncall_handoff.json").read_text()))
     # Then gina was told exactly once
-    assert again["announced"] == []
+    assert again == {"job": "oncall_handoff", "result": {"announced": []}}
+    assert announce_handoffs()["announced"] == []
     sqs = runtime.client("sqs")
     messages = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10)["Messages"]
     jobs = [json.loads(m["Body"]) for m in messages if json.loads(m["Body"])["event"] == "oncall.handoff"]
     assert [(j["targets"], j["data"]["schedule_id"]) for j in jobs] == [([{"kind": "person", "id": ppl["gina"]}], schedule["id"])]
+
+
+def test_the_readme_worked_example(api, admin_key):
+    h = auth(admin_key)
+    carol, dave, eve = (api.post("/api/people", json={"name": n.title(), "email": f"{n}@example.com"}, headers=h).json()["id"]
+                        for n in ("carol", "dave", "eve"))
+    sch = api.post("/api/oncall/schedules", headers=h, json={
+        "name": "payments primary", "timezone": "America/New_York", "team": "payments-team", "services": ["payments"],
+        "layers": [{"name": "weekly", "participants": [carol, dave], "rotation_start": "2026-03-02",
+                    "handoff_time": "09:00", "rrule": "FREQ=WEEKLY"}]}).json()["id"]
+    created = api.post("/api/escalation-policies", headers=h, json={
+        "name": "payments", "services": ["payments"],
+        "steps": [{"delay_seconds": 300, "targets": [{"kind": "schedule", "id": sch}]},
+                  {"delay_seconds": 600, "targets": [{"kind": "person", "id": eve}]}]})
+    assert created.status_code == 201, created.text
+    now = api.get("/api/oncall/current", params={"service": "payments", "at": "2026-03-09T09:30:00-04:00"},
+                  headers=h).json()
+    assert (now["oncall"], now["escalation_contact"], now["week_number"], now["rotation_index"]) == (dave, eve, 11, 1)
+    preview = api.get("/api/notifications/escalation", headers=h,
+                      params={"service": "payments", "severity": "critical", "minutes_elapsed": 7}).json()
+    assert [(lv["level"], lv["at_minutes"], lv["status"]) for lv in preview["levels"]] == [(1, 0, "paged"),
+                                                                                         (2, 5, "paged")]
+    assert preview["levels"][1]["targets"][0]["persons"] == [eve]
+    assert (preview["current_level"], preview["next"]) == (2, None)
+
+
+def test_the_sample_current_oncall_event_through_the_oncall_function(runtime, admin_key):
+    from pagerless.api.security import key_service
+    from pagerless.auth.roles import Role
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+    from pagerless.people.service import PeopleService
+
+    # Given the sample key and a schedule covering payments-api
+    key_service().ensure("pl_sample_events_key_do_not_use_in_production", workspace="default", role=Role.OPERATOR,
+                         name="sample events")
+    ann = PeopleService().create("default", name="Ann", email="ann@example.com").id
+    OncallService().create_schedule("default", models.ScheduleIn(
+        name="payments", timezone="UTC", services=["payments-api"],
+        layers=[models.LayerIn(name="l", participants=[ann], rotation_start="2026-01-01")]), "test")
+    # When API Gateway's event reaches the real handler
+    event = json.loads((ROOT / "events" / "oncall" / "current_oncall.json").read_text())
+    result = runtime.lambdas.invoke(runtime.lambdas.by_logical_id["OncallFunction"].name, event)
+    # Then
+    assert result["statusCode"] == 200, result["body"]
+    assert json.loads(result["body"])["oncall"] == ann
