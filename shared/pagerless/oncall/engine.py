@@ -121,10 +121,10 @@ def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -
     return stopped
 
 
-def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None) -> bool:
+def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None, stop_execution: bool = True) -> bool:
     if record.status != "running" or not EscalationRepository().finish(record, status, reason):
         return False
-    if record.execution_arn:
+    if stop_execution and record.execution_arn:
         client = sfn or _sfn()
         try:
             client.stop_execution(executionArn=record.execution_arn, cause=reason[:200])
@@ -143,7 +143,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     why = _why_stop(incident, record)
     if why is not None:
         status, reason = why
-        _finish(record, status, reason)
+        _finish(record, status, reason, stop_execution=False)  # this execution ends by itself
         return _done(status)
     service = OncallService()
     policy = models.to_policy(record.policy)

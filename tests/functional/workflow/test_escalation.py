@@ -179,3 +179,27 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
     # and the incident's first escalation was superseded, not left paging alice again
     assert escalation(opened.id).status == "ended"
     assert pages.generations().count("0-0") == 1
+
+
+def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fast_workflow, scenario, oncall, pages,
+                                                                              runtime):
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an escalation that paged its first step and waits 3 seconds for the second
+    oncall(delays=(3, 3, 3))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When Alertmanager says the alert is resolved
+    payload = alertmanager_payload(scenario["alert"])
+    payload["status"] = payload["alerts"][0]["status"] = "resolved"
+    payload["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=payload,
+                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    assert response.status_code == 200, response.text
+    assert status_of(opened.id) == "resolved"
+    # Then the next tick ends the escalation without paging anybody
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+    assert execution_status(runtime, opened.id) == "SUCCEEDED"
+    record = escalation(opened.id)
+    assert (record.status, record.reason) == ("ended", "the incident was resolved")
+    assert pages.generations() == ["0-0"]
