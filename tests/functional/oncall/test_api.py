@@ -190,6 +190,14 @@ def test_the_readme_worked_example(api, admin_key):
     now = api.get("/api/oncall/current", params={"service": "payments", "at": "2026-03-09T09:30:00-04:00"},
                   headers=h).json()
     assert (now["oncall"], now["escalation_contact"], now["week_number"], now["rotation_index"]) == (dave, eve, 11, 1)
+    # seed 002's own paths answer the same, with the seed's X-API-Key header
+    seed = {"X-API-Key": admin_key}
+    assert api.get("/oncall/current", params={"service": "payments", "at": "2026-03-09T09:30:00-04:00"},
+                   headers=seed).json() == now
+    assert api.get("/digest/handoff", params={"hours": 12}, headers=seed).json()["oncall"][0]["schedule_id"] == sch
+    assert api.get("/notifications/escalation", params={"service": "payments", "minutes_elapsed": 45},
+                   headers=seed).json()["current_level"] == 2
+    assert api.get("/oncall/current", params={"service": "payments"}).status_code == 401
     preview = api.get("/api/notifications/escalation", headers=h,
                       params={"service": "payments", "severity": "critical", "minutes_elapsed": 7}).json()
     assert [(lv["level"], lv["at_minutes"], lv["status"]) for lv in preview["levels"]] == [(1, 0, "paged"),
