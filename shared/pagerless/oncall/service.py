@@ -10,7 +10,13 @@ from datetime import datetime
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.oncall import models, policies, schedules
 from pagerless.store.base import utcnow
-from pagerless.store.oncall import POLICIES, SCHEDULES, DocumentRepository, OverrideRepository, QuietHoursRepository
+from pagerless.store.oncall import (
+    POLICIES,
+    SCHEDULES,
+    DocumentRepository,
+    OverrideRepository,
+    QuietHoursRepository,
+)
 
 
 def check_people(workspace: str, person_ids: list[str]) -> None:

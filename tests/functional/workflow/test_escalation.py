@@ -183,7 +183,11 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
 
 def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fast_workflow, scenario, oncall, pages,
                                                                               runtime):
-    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+    from tests.functional.workflow.conftest import (
+        _SENDER,
+        alertmanager_payload,
+        status_of,
+    )
 
     # Given an escalation that paged its first step and waits 3 seconds for the second
     oncall(delays=(3, 3, 3))
