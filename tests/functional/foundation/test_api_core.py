@@ -7,7 +7,7 @@ from tests.conftest import auth
 pytestmark = pytest.mark.functional
 
 PUBLIC_PATHS = {"/healthz", "/metrics", "/docs", "/openapi.json"}
-CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action"}  # vendor-signed, not under /api
+CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action", "/email/approvals/{token}"}  # vendor-signed, not under /api
 
 
 def _assert_error(response, status: int, code: str) -> dict:
