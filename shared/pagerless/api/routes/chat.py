@@ -98,13 +98,26 @@ async def _lark(request: Request, *, legacy_ok: bool):
     event_id = lark.event_id(data)
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
+    app = configs[verified.app_id]
     click = lark.click(data, verified)
     if click is None:
+        wants = lark.bind_request(data)
+        if wants is not None:
+            await run_in_threadpool(_file_binding_request, app.workspace, verified.app_id, *wants)
         return {}
-    app = configs[verified.app_id]
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
     kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
     return lark.toast(kind, answer.text)
+
+
+def _file_binding_request(workspace: str, app_id: str, open_id: str, email: str) -> None:
+    """A pending binding naming the person with that email (an admin still approves it)."""
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+
+    person = PeopleService().by_email(workspace, email)
+    ChatIdentityService().request(workspace, "lark", app_id, open_id, display_name=email,
+                                  person_id=person.id if person else None)
 
 
 def _verify_slack(headers, body: bytes):
