@@ -1,4 +1,4 @@
-"""AlertDLQ consumer: what the AlertQueue gave up on goes to the dead-letter store the API reads."""
+"""AlertDLQ and NotifyDLQ consumer: what the queues gave up on goes to the dead-letter store the API reads."""
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -9,7 +9,17 @@ from pagerless.observability import logger
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+def _is_notify_job(body: str) -> bool:
+    """NotifyDLQ messages are notification jobs (pagerless.notify.jobs): JSON with kind "notify"."""
+    return body.startswith("{") and '"kind":"notify"' in body
+
+
 def record_handler(record: SQSRecord) -> None:
+    if _is_notify_job(record.body):
+        from pagerless.notify.bootstrap import dead_letter_job
+
+        dead_letter_job(record.body, error="gave up after the notify queue's retries")
+        return
     handle_dead_record(record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes"))
 
 

@@ -28,6 +28,11 @@ class TableSettings(BaseSettings):
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
     people: str = "pagerless-people"  # people, chat identities, chat app configs
+    notify: str = "pagerless-notify"
+    deliveries: str = "pagerless-deliveries"
+    users: str = "pagerless-users"
+    slos: str = "pagerless-slos"
+    reports: str = "pagerless-reports"
 
 
 class WorkflowSettings(BaseSettings):
@@ -36,6 +41,7 @@ class WorkflowSettings(BaseSettings):
     incident_state_machine_arn: str | None = None
     workflow_function_name: str | None = None
     selfcheck_state_machine_arn: str | None = None
+    escalation_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None
     notify_queue_url: str | None = None
@@ -88,6 +94,22 @@ class ObservabilitySettings(BaseSettings):
     pagerless_metrics_namespace: str = "Pagerless"
 
 
+class NotifySettings(BaseSettings):
+    """Delivery of notifications (``PAGERLESS_NOTIFY_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_NOTIFY_", extra="ignore")
+
+    max_attempts: int = Field(default=3, ge=1, le=20)  # per delivery, across retries, before it is dead
+    backoff_base_seconds: float = Field(default=1.0, ge=0)  # 1, 2, 4 ... between attempts
+    max_wait_seconds: float = Field(default=10.0, ge=0)  # a longer wait (Retry-After) goes back to the queue
+    timeout_seconds: float = Field(default=5.0, gt=0)  # per vendor HTTP call
+    claim_stale_seconds: int = Field(default=300, ge=1)  # a "sending" claim older than this is taken over
+    log_retention_days: int = Field(default=90, ge=1)
+    secret_prefix: str = "/pagerless/notify"  # SSM SecureString parameters: <prefix>/<workspace>/channels/<id>
+    secret_cache_seconds: int = Field(default=60, ge=0)
+    public_url: str | None = None  # links in messages: <public_url>/api/incidents/<id>
+
+
 class IntegrationSettings(BaseSettings):
     """What is configured, for /api/status. Secrets are never defaulted."""
 
@@ -99,6 +121,29 @@ class IntegrationSettings(BaseSettings):
     pagerless_kube_context: str | None = None
     pagerless_in_cluster: bool = False
     pagerless_sandbox: bool = False
+
+
+class AuthSettings(BaseSettings):
+    """User sessions, login throttling and OIDC (pagerless.auth.users / tokens / oidc)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_", extra="ignore")
+
+    jwt_secret: str | None = None  # unset: a random secret is generated once and kept in the system table
+    access_token_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
+    refresh_token_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    oidc_issuer: str | None = None  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
+    oidc_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
+    oidc_client_id: str | None = None  # the audience of id tokens (Cognito app client id)
+    oidc_authorize_url: str | None = None  # the SSO link of the console (hosted UI authorize endpoint)
+    oidc_default_role: str = "viewer"  # role of a user created at first OIDC sign-in
+    open_registration: bool = False  # after the first (admin) user, may anyone register as a viewer?
+
+
+@cache
+def auth() -> AuthSettings:
+    return AuthSettings()
 
 
 @cache
@@ -136,7 +181,12 @@ def integrations() -> IntegrationSettings:
     return IntegrationSettings()
 
 
+@cache
+def notify() -> NotifySettings:
+    return NotifySettings()
+
+
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing):
+    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify, auth):
         factory.cache_clear()

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from pagerless.auth.authenticate import authenticate
 from pagerless.auth.keys import ApiKeyService, Principal
 from pagerless.auth.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, UnauthorizedError
@@ -25,7 +26,8 @@ def presented_key(request: Request) -> str | None:
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get("x-api-key") or request.query_params.get("api_key") or None
+    return (request.headers.get("x-api-key") or request.headers.get("x-agent-token")
+            or request.query_params.get("api_key") or None)
 
 
 class RoleRequirement:
@@ -35,12 +37,12 @@ class RoleRequirement:
         self.role = role
 
     def __call__(self, request: Request) -> Principal:
-        secret = presented_key(request)
-        if not secret:
-            raise UnauthorizedError("an API key is required (Authorization: Bearer <key>)")
-        principal = key_service().authenticate(secret)
+        principal = getattr(request.state, "session_principal", None)  # set by the console's cookie session
         if principal is None:
-            raise UnauthorizedError("the API key is not valid or has been revoked")
+            secret = presented_key(request)
+            if not secret:
+                raise UnauthorizedError("an API key is required (Authorization: Bearer <key>)")
+            principal = authenticate(secret, key_service())
         request.state.principal = principal
         if not role_satisfies(principal.role, self.role):
             raise ForbiddenError(f"this action needs the {self.role.value} role; the key has {principal.role.value}")

@@ -21,11 +21,17 @@ _CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds on
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the key's id, workspace and role."""
+    """Who is calling: the key's id, workspace and role.
+
+    For a signed-in user ``key_id`` is ``user:<email>`` (what the audit log and the timeline show)
+    and ``user_id`` is set; ``kind`` says which credential authenticated the call.
+    """
 
     key_id: str
     workspace: str
     role: Role
+    user_id: str | None = None
+    kind: str = "api_key"  # api_key | user | oidc | agent_token
 
 
 @dataclass(frozen=True)

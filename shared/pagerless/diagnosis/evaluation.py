@@ -66,3 +66,55 @@ def results_table(results: list[EvalResult]) -> str:
     lines.append(f"top-1 {correct}/{len(results)} = {correct / max(len(results), 1):.1%} over "
                  f"{len(by_category)} categories")
     return "\n".join(lines)
+
+
+ABSTAIN = "insufficient_evidence"
+# Confidence buckets for calibration: [low, high) of the engine's reported confidence.
+CONFIDENCE_BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01))
+
+
+def load_split(directory: str | Path) -> dict[str, str]:
+    """``split.tsv`` of an evaluation set: ``{file name: half}`` (e.g. ``dev`` / ``heldout``), or {} if absent."""
+    path = Path(directory) / "split.tsv"
+    if not path.exists():
+        return {}
+    rows = (line.split("\t") for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return {f"{slug}.json": half for slug, half in rows}
+
+
+def scores(results: list[EvalResult]) -> dict[str, float]:
+    """The figures the real-world set is judged on.
+
+    - ``top1``: share of scenarios whose category is the expected one;
+    - ``abstention_recall``: share of ``insufficient_evidence`` scenarios the engine abstains on;
+    - ``false_abstention``: share of scenarios with a known cause the engine abstains on;
+    - ``evidence_mention``: share of scenarios with a known cause whose cited evidence contains every
+      expected snippet.
+    """
+    inconclusive = [r for r in results if r.expected == ABSTAIN]
+    known = [r for r in results if r.expected != ABSTAIN]
+    ratio = lambda part, whole: (sum(part) / len(whole)) if whole else 1.0  # noqa: E731
+    return {
+        "n": float(len(results)),
+        "top1": ratio([r.correct for r in results], results),
+        "abstention_recall": ratio([r.got == ABSTAIN for r in inconclusive], inconclusive),
+        "false_abstention": ratio([r.got == ABSTAIN for r in known], known) if known else 0.0,
+        "evidence_mention": ratio([r.cites_evidence and not r.missing_evidence for r in known], known),
+    }
+
+
+def scores_line(label: str, figures: dict[str, float]) -> str:
+    """One printable line of :func:`scores`."""
+    return (f"{label:<16} n={int(figures['n']):3d}  top-1 {figures['top1']:6.1%}  "
+            f"abstention recall {figures['abstention_recall']:6.1%}  false abstention {figures['false_abstention']:5.1%}  "
+            f"evidence mention {figures['evidence_mention']:6.1%}")
+
+
+def calibration(results: list[EvalResult]) -> list[tuple[str, int, float]]:
+    """Accuracy per confidence bucket: ``[(bucket label, scenarios, share correct)]``."""
+    rows = []
+    for low, high in CONFIDENCE_BUCKETS:
+        inside = [r for r in results if low <= r.confidence < high]
+        label = f"[{low:.2f}, {min(high, 1.0):.2f}{']' if high > 1 else ')'}"
+        rows.append((label, len(inside), (sum(r.correct for r in inside) / len(inside)) if inside else float("nan")))
+    return rows

@@ -10,6 +10,7 @@ generic symptoms (crash loop, readiness) < generic causes (dependency down, bad 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.analyzers.dependencies import same_service
@@ -74,7 +75,8 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     target = f.target
     if target.get("kind") == "Node":
         pods = set(filter(None, target.get("pods", "").split(",")))
-        named_by_alert = target.get("name") in snapshot.alert.labels.values()
+        named_by_alert = target.get("name") in snapshot.alert.labels.values() or _named_in_text(
+            snapshot, target.get("name", ""))
         return 1.0 if named_by_alert or any(p.name in pods for p in snapshot.focus_pods()) else 0.3
     key = (target.get("namespace"), target.get("workload"))
     if key in focus or snapshot.is_focus(*key):
@@ -90,6 +92,15 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     if target.get("namespace") == snapshot.focus.namespace:
         return 0.5  # a broken neighbour alone stays below the threshold: it needs a link to the alert
     return 0.3
+
+
+def _named_in_text(snapshot: Snapshot, name: str) -> bool:
+    """Node alerts relayed by chat bridges or written by hand name the node only in their text."""
+    if len(name) < 3:
+        return False
+    alert = snapshot.alert
+    text = " ".join([alert.title, alert.description, *alert.annotations.values()])
+    return re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", text) is not None
 
 
 def _system(target: dict) -> bool:

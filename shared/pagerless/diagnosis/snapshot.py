@@ -204,12 +204,30 @@ def _first(raw: Mapping, labels: dict[str, str], keys: tuple[str, ...]) -> str |
 
 def _focus(alert: Alert) -> Focus:
     labels = {k.replace(".", "_").replace("/", "_").replace("-", "_"): v for k, v in alert.labels.items()}
-    names = {labels[k] for k in _WORKLOAD_LABELS if labels.get(k)}
+    exporter = _exporter_identity(labels)
+    names = {labels[k] for k in _WORKLOAD_LABELS if labels.get(k) and labels[k] not in exporter}
     names |= {cronjob_of(n) for n in names}
-    if alert.service:
+    if alert.service and alert.service not in exporter:
         names.add(alert.service)
-    pods = {alert.pod} if alert.pod else set()
+    pods = {alert.pod} if alert.pod and alert.pod not in exporter else set()
     return Focus(namespace=alert.namespace, workloads=frozenset(names), pods=frozenset(pods))
+
+
+# Labels naming the object an alert is about. When one is present, the scrape target's own labels (the
+# kube-state-metrics / exporter pod, container and service that produced the series) are not the subject.
+_OBJECT_LABELS = ("deployment", "statefulset", "daemonset", "job_name", "cronjob", "replicaset", "node",
+                  "horizontalpodautoscaler", "persistentvolumeclaim", "kube_deployment", "kube_stateful_set",
+                  "kube_daemon_set")
+
+
+def _exporter_identity(labels: dict[str, str]) -> set[str]:
+    job = labels.get("job", "")
+    if not job or not any(labels.get(k) for k in _OBJECT_LABELS):
+        return set()
+    subject = {labels[k] for k in _OBJECT_LABELS if labels.get(k)}
+    own = {labels[k] for k in ("pod", "container", "service", "app", "app_kubernetes_io_name")
+           if labels.get(k) and (labels[k] == job or labels[k].startswith(job + "-"))}
+    return own - subject
 
 
 def _focus_pods(pods: list[Pod], focus: Focus) -> list[Pod]:

@@ -38,6 +38,16 @@ class Alert(BaseModel):
     ends_at: datetime | None = None
     url: str | None = None
     acknowledged: bool = False
+    # Fields the payload did not carry and the normalizer filled with a placeholder (a bare
+    # resolve or close has no title, severity or service): the alert it resolves supplies them.
+    defaulted: tuple[str, ...] = ()
+
+    def inherit(self, earlier: "Alert") -> "Alert":
+        """This alert with its `defaulted` fields (and a missing start) taken from ``earlier``."""
+        update = {name: getattr(earlier, name) for name in self.defaulted if getattr(earlier, name) is not None}
+        if self.starts_at is None and earlier.starts_at is not None:
+            update["starts_at"] = earlier.starts_at
+        return self.model_copy(update={**update, "defaulted": ()}) if update else self
 
 
 def make_fingerprint(source: str, *parts: object) -> str:

@@ -2,7 +2,11 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+# Incident mutation bodies refuse fields they do not know (422): a misspelt field would otherwise
+# be dropped and the user's words lost without a word. Common names are accepted as aliases.
+MUTATION_BODY = ConfigDict(extra="forbid")
 
 
 class IncidentPublic(BaseModel):
@@ -38,11 +42,15 @@ class IncidentPublic(BaseModel):
 
 
 class IncidentResolve(BaseModel):
-    note: str = Field(default="", max_length=4000)
+    model_config = MUTATION_BODY
+    note: str = Field(default="", max_length=4000, validation_alias=AliasChoices("note", "resolution"),
+                      description="what fixed it; stored as the incident's resolution (alias: resolution)")
 
 
 class IncidentComment(BaseModel):
-    text: str = Field(min_length=1, max_length=8000)
+    model_config = MUTATION_BODY
+    text: str = Field(min_length=1, max_length=8000, validation_alias=AliasChoices("text", "comment"),
+                      description="the comment (alias: comment)")
 
 
 class TimelineEventPublic(BaseModel):

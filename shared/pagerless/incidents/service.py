@@ -80,6 +80,7 @@ class IncidentService:
         record(incident, "acknowledged", f"acknowledged by {principal.key_id}", actor=principal.key_id,
                data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
         metrics.acknowledged(seconds)
+        _stop_escalations(incident_id, "stopped", f"acknowledged by {principal.key_id}")
         return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
@@ -95,6 +96,7 @@ class IncidentService:
         self.alerts.resolve_for_incident(incident_id, now)
         record(incident, "incident_resolved", note or "resolved by hand", actor=principal.key_id,
                data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
+        _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
         return incident
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:
@@ -102,3 +104,13 @@ class IncidentService:
         incident = self.get(workspace, incident_id)
         return record(incident, "comment", text, actor=principal.key_id).to_dict()
 
+
+def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
+    """Acknowledge and resolve stop paging (chat buttons call this same service)."""
+    from pagerless.oncall.engine import stop_for_incident
+    from pagerless.observability import logger
+
+    try:
+        stop_for_incident(incident_id, status, reason)
+    except Exception:  # the acknowledgement stands; the next tick re-reads the incident and stops
+        logger().exception("escalation stop failed", extra={"incident_id": incident_id})

@@ -22,6 +22,8 @@ class DeadLetterService:
         if record.status == REPLAYED:
             raise ConflictError(f"dead letter {dead_letter_id} was already replayed",
                                 details=[{"replayed_at": record.replayed_at.isoformat() if record.replayed_at else None}])
+        if record.kind == "notify":
+            return self._replay_notification(record)
         chosen = resolve_source(source or record.source)
         try:
             payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
@@ -33,6 +35,14 @@ class DeadLetterService:
         result = {"source": chosen, "alerts": [r.to_dict() for r in results]}
         self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())
         return {"id": record.id, "status": REPLAYED, **result}
+
+    def _replay_notification(self, record: DeadLetterRecord) -> dict:
+        """A notification the notify function gave up on: put its job back on NotifyQueue."""
+        from pagerless.notify.bootstrap import replay
+
+        result = replay(record)
+        self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())
+        return {"id": record.id, "status": REPLAYED, "source": record.source, **result}
 
 
 def _raw(record: DeadLetterRecord) -> bytes:

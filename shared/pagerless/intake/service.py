@@ -153,6 +153,7 @@ class IntakeService:
 
     # ------------------------------------------------------------------ resolved
     def _resolve(self, key: str, alert: Alert) -> IngestResult:
+        alert = self._inherit(key, alert)
         deadline = time.monotonic() + settings.intake().claim_wait_seconds
         while True:
             now = self.clock()
@@ -169,6 +170,20 @@ class IntakeService:
         incident = self.lifecycle.alert_resolved(record.incident_id, alert, now)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
+
+    def _inherit(self, key: str, alert: Alert) -> Alert:
+        """A bare resolve (Opsgenie Close, Events v2 resolve) takes title, severity, service... from
+        the alert it resolves, so the record and the timeline keep saying what resolved."""
+        if not alert.defaulted:
+            return alert
+        existing = self.alerts.get(key)
+        if existing is None or not existing.alert:
+            return alert
+        try:
+            earlier = Alert.model_validate(existing.alert)
+        except ValueError:  # a record written by an older version: keep the resolve as it came
+            return alert
+        return alert.inherit(earlier)
 
     def _status_of(self, incident_id: str) -> str:
         try:

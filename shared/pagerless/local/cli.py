@@ -99,9 +99,12 @@ def _selfcheck() -> None:
 
 
 def _start_sandbox(scenario: Path, state_dir: Path):
+    from datetime import UTC, datetime
+
     from pagerless.local.sandbox_cluster import SandboxCluster
 
-    cluster = SandboxCluster.from_scenario(scenario)
+    # The recording is moved to the present: an alert sent now must find it fresh.
+    cluster = SandboxCluster.from_scenario(scenario, now=datetime.now(UTC))
     cluster.start()
     kubeconfig = cluster.kubeconfig_path()  # a temporary file the sandbox removes when it stops
     return cluster, {"PAGERLESS_KUBECONFIG": str(kubeconfig), "PAGERLESS_SANDBOX": "true"}

@@ -34,8 +34,9 @@ The rules that make actions take effect (instantly, no real time passes):
    not-Ready pod only if the budget is met or ``unhealthyPodEvictionPolicy: AlwaysAllow``.
    Otherwise: 429 "Cannot evict pod as it would violate the pod's disruption budget."
 7. Cordon sets ``spec.unschedulable``; running pods stay, new pods go to other Ready,
-   schedulable nodes, or stay Pending when none is left (a scenario without nodes schedules on
-   ``sandbox-node-1``).
+   schedulable nodes, or stay Pending when none is left. A recording without Node objects gets
+   one Ready, schedulable Node per ``spec.nodeName`` its pods name (labelled
+   ``pagerless.dev/sandbox: "true"``); one whose pods name no node schedules on ``sandbox-node-1``.
 8. Patches: strategic merge (merge keys for containers, env, ports, volumes...), JSON merge and
    JSON patch. A ``metadata.resourceVersion`` in a patch that is not current → 409; requests
    above limits or negative replicas → 422.
@@ -45,13 +46,15 @@ import copy
 import json
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pagerless.local.sandbox.controller import HASH_LABEL, REVISION, owned_replicasets, pods_of
 from pagerless.local.sandbox.failures import detect_failure
 from pagerless.local.sandbox.http import SandboxServer
-from pagerless.local.sandbox.store import SANDBOX_LABEL, ClusterState
+from pagerless.local.sandbox.store import SANDBOX_LABEL, ClusterState, now_iso
+from pagerless.local.sandbox.timeshift import shift_scenario
 
 __all__ = ["SANDBOX_LABEL", "SandboxCluster"]
 
@@ -66,12 +69,20 @@ class SandboxCluster:
         self._tmpdir: tempfile.TemporaryDirectory | None = None
 
     @classmethod
-    def from_scenario(cls, scenario: str | Path | dict[str, Any]) -> "SandboxCluster":
-        """Load a scenario file (or its parsed dict) in the diagnosis scenario format."""
+    def from_scenario(cls, scenario: str | Path | dict[str, Any], *, now: datetime | None = None) -> "SandboxCluster":
+        """Load a scenario file (or its parsed dict) in the diagnosis scenario format.
+
+        With ``now``, the recording's times are moved so that its alert started at ``now``
+        (see `timeshift`): what `pagerless dev --sandbox` does, so an alert sent today finds
+        the recording fresh.
+        """
         data = scenario if isinstance(scenario, dict) else json.loads(Path(scenario).read_text("utf-8"))
+        if now is not None:
+            data, _ = shift_scenario(data, now)
         cluster = data.get("cluster", {})
         state = ClusterState()
         state.load(cluster, cluster.get("pdbs") or data.get("pdbs"))
+        synthesize_nodes(state)
         overrides = (data.get("sandbox") or {}).get("failures") or {}
         for deployment in state.list("deployments"):
             namespace, name = deployment["metadata"]["namespace"], deployment["metadata"]["name"]
@@ -169,6 +180,32 @@ class SandboxCluster:
 
     def _lock(self) -> Any:
         return self._server.lock if self._server else threading.RLock()
+
+
+def synthesize_nodes(state: ClusterState) -> list[str]:
+    """Give a recording without Node objects one Ready, schedulable Node per node its pods run on.
+
+    Without them no new pod could be scheduled: every fix would leave its pods Pending and fail
+    verification. The nodes say only that they exist and are Ready, nothing a diagnosis could
+    take for evidence. Returns the names created.
+    """
+    if state.list("nodes"):
+        return []
+    names = sorted({p.get("spec", {}).get("nodeName") for p in state.list("pods")} - {None, ""})
+    stamp = min((p["metadata"].get("creationTimestamp") for p in state.list("pods")
+                 if p["metadata"].get("creationTimestamp")), default=now_iso())
+    for name in names:
+        conditions = [{"type": kind, "status": "False", "reason": f"KubeletHas{reason}", "lastHeartbeatTime": stamp,
+                       "lastTransitionTime": stamp} for kind, reason in
+                      (("MemoryPressure", "SufficientMemory"), ("DiskPressure", "NoDiskPressure"),
+                       ("PIDPressure", "SufficientPID"))]
+        conditions.append({"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": stamp,
+                           "lastTransitionTime": stamp, "message": "kubelet is posting ready status"})
+        state.put("nodes", {"metadata": {"name": name, "creationTimestamp": stamp,
+                                         "labels": {"kubernetes.io/hostname": name, SANDBOX_LABEL: "true"},
+                                         "annotations": {SANDBOX_LABEL: "synthesized from the pods' nodeName"}},
+                            "spec": {}, "status": {"conditions": conditions}})
+    return names
 
 
 def _align_current_replicaset(state: ClusterState, deployment: dict) -> list[dict]:

@@ -7,7 +7,22 @@ from pagerless.system.status import record_heartbeat
 
 JOBS: dict[str, Callable[[dict], dict]] = {
     "heartbeat": lambda event: record_heartbeat("scheduler", {"job": "heartbeat"}),
+    "oncall_handoff": lambda event: _oncall_handoff(),
+    "slo-evaluate": lambda event: _slo_evaluate(),
+    "reports-due": lambda event: _reports_due(),
 }
+
+
+def _oncall_handoff() -> dict:
+    from pagerless.oncall.handoff import announce_handoffs
+
+    return announce_handoffs()
+
+
+def _slo_evaluate() -> dict:
+    from pagerless.slo.service import SloService
+
+    return SloService().evaluate_all()
 
 
 def run_job(name: str, event: dict) -> dict:
@@ -15,3 +30,9 @@ def run_job(name: str, event: dict) -> dict:
     if job is None:
         raise ValidationError(f"unknown scheduled job {name!r}")
     return {"job": name, "result": job(event)}
+
+
+def _reports_due() -> dict:
+    from pagerless.reports.service import ReportService
+
+    return ReportService().run_due()

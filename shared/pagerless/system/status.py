@@ -23,7 +23,7 @@ def record_heartbeat(component: str, details: dict | None = None) -> dict:
     return data
 
 
-def collect_status() -> dict:
+def collect_status(workspace: str | None = None) -> dict:
     """Reachability of every table, queue and state machine, and which integrations are set."""
     dynamodb, sqs, sfn = _clients()
     tables = {name: _check(lambda t=table: dynamodb.describe_table(TableName=t)["Table"]["TableStatus"])
@@ -31,7 +31,8 @@ def collect_status() -> dict:
     wf = settings.workflow()
     queues = {name: _check(lambda u=url: sqs.get_queue_attributes(
         QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] + " messages")
-        for name, url in {"alerts": wf.alert_queue_url, "alerts_dlq": wf.alert_dlq_url}.items() if url}
+        for name, url in {"alerts": wf.alert_queue_url, "alerts_dlq": wf.alert_dlq_url,
+                          "notify": wf.notify_queue_url, "notify_dlq": wf.notify_dlq_url}.items() if url}
     machines = {name: _check(lambda a=arn: sfn.describe_state_machine(stateMachineArn=a)["status"])
                 for name, arn in {"incident_response": wf.incident_state_machine_arn,
                                   "selfcheck": wf.selfcheck_state_machine_arn}.items() if arn}
@@ -55,7 +56,26 @@ def collect_status() -> dict:
             else "kubeconfig" if integ.pagerless_kubeconfig else "none",
         },
         "heartbeats": heartbeats,
+        "notifications": _notifications(workspace),
     }
+
+
+def _notifications(workspace: str | None) -> dict:
+    """Whether anyone will hear of an incident: without a route, nothing is sent."""
+    if workspace is None:
+        return {"configured": False, "message": "no workspace given"}
+    try:
+        from pagerless.store.notify import ConfigRepository
+
+        repository = ConfigRepository()
+        routes = (repository.get_routes(workspace) or {}).get("routes") or []
+        channels = [c for c in repository.list(workspace, "channel") if c.get("is_enabled", True)]
+    except Exception as exc:
+        return {"configured": False, "error": type(exc).__name__}
+    configured = bool(routes and channels)
+    return {"configured": configured, "routes": len(routes), "channels": len(channels),
+            "message": None if configured else "notifications are not configured: add a channel and a route "
+                                                "(/api/notifications/channels, /api/notifications/routes); nothing is sent"}
 
 
 def _check(probe) -> dict:

@@ -15,6 +15,7 @@ from functools import cache
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.notify.publish import publish
 from pagerless.observability import logger
 from pagerless.store import approvals as store
 from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
@@ -66,6 +67,8 @@ class ApprovalService:
                                            "rule": (proposal.get("decision") or {}).get("rule"),
                                            "expires_at": record.expires_at.isoformat()})
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
+        publish("approval.requested", incident, generation=record.approval_id,
+                data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()})
         return {"approval_id": record.approval_id}
 
     def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
@@ -95,6 +98,7 @@ class ApprovalService:
             self._send(record, approve, actor, comment)
         except _TokenRefused as refused:
             self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}")
+            _publish_decided(incident, record)
             timeline.record(incident, "approval_expired", f"{actor} tried to {'approve' if approve else 'reject'} "
                             "after the approval had timed out", actor=actor,
                             data={"approval_id": record.approval_id})
@@ -105,6 +109,7 @@ class ApprovalService:
                         + (f": {comment}" if comment else ""), actor=actor,
                         data={"approval_id": record.approval_id, "role": role, "comment": comment,
                               "decided_at": record.decided_at.isoformat()})
+        _publish_decided(incident, record)
         # The incident is not written here: the workflow moves on at once and owns it from now on.
         return Decided(record.to_public(), True)
 
@@ -112,7 +117,8 @@ class ApprovalService:
         """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
         record = self.repository.latest(incident_id)
         if record is not None and record.status == store.PENDING:
-            self.repository.decide(record, store.EXPIRED, actor="system", note=reason)
+            if self.repository.decide(record, store.EXPIRED, actor="system", note=reason):
+                _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
         return record
 
     def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -157,6 +163,14 @@ class ApprovalService:
             if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
                 raise _TokenRefused(code) from exc
             raise
+
+
+def _publish_decided(incident: IncidentRecord, record: ApprovalRecord) -> None:
+    """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
+    publish("approval.decided", incident, generation=record.approval_id,
+            data={"approval_id": record.approval_id, "decision": record.status, "decided_by": record.decided_by,
+                  "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+                  "comment": record.comment or record.note})
 
 
 class _TokenRefused(Exception):

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.store.base import utcnow
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
@@ -20,26 +21,35 @@ NO_CLUSTER = "no cluster configured: the context is the alert alone"
 
 def alert_of(incident: IncidentRecord) -> dict:
     """The incident's triggering alert in the scenario format's ``alert`` shape."""
+    from pagerless.intake.sources._targets import is_exporter, workload_of_pod
+
     labels = dict(incident.labels or {})
+    # The incident's namespace and service name the alert's target; an exporter's own labels
+    # (kube-state-metrics' service and pod) must not point the diagnosis at the exporter.
     if incident.namespace:
-        labels.setdefault("namespace", incident.namespace)
+        labels["namespace"] = incident.namespace
     if incident.service:
-        labels.setdefault("service", incident.service)
+        labels["service"] = incident.service
+    if labels.get("pod") and is_exporter(workload_of_pod(labels["pod"])):
+        labels.pop("pod")
     return {"title": incident.title, "description": incident.description or "", "severity": incident.severity,
             "source": incident.source or "", "labels": labels, "starts_at": alert_started(incident).isoformat()}
 
 
-def alert_started(incident: IncidentRecord) -> datetime:
-    """When the triggering alert says the problem started (its ``starts_at``), else when it arrived.
+def alert_started(incident: IncidentRecord, now: datetime | None = None) -> datetime:
+    """The moment the diagnosis reads the cluster as of: what happened just before it is the cause.
 
-    The diagnosis reads the cluster as of this moment: what happened just before it is the cause.
+    The start the source gave (Alertmanager ``startsAt``, Opsgenie ``createdAt``...) of the
+    incident's firing alerts, the latest when it re-fired; when the source gives none, now.
+    A start in the future (a sender's clock ahead of ours) counts as now.
     """
-    from pagerless.store.alerts import AlertRepository
+    from pagerless.store.alerts import FIRING, AlertRepository
 
-    started = [_parse(record.alert.get("starts_at")) for record in AlertRepository().for_incident(incident.id)
-               if record.alert]
-    started = [when for when in started if when is not None]
-    return min(started) if started else incident.first_seen
+    now = now or utcnow()
+    records = [record for record in AlertRepository().for_incident(incident.id) if record.alert]
+    firing = [record for record in records if record.state == FIRING] or records
+    started = [when for when in (_parse(record.alert.get("starts_at")) for record in firing) if when is not None]
+    return min(max(started), now) if started else now
 
 
 def _parse(value) -> datetime | None:

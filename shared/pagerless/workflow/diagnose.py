@@ -30,6 +30,9 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
                     data={"category": diagnosis.category, "confidence": diagnosis.confidence,
                           "engine": diagnosis.engine, "remediations": diagnosis.remediations,
                           "target": diagnosis.target})
+    from pagerless.notify.publish import generation_of, publish
+
+    publish("incident.diagnosed", incident, generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary))
     return {"category": diagnosis.category, "engine": diagnosis.engine}
 
 

@@ -2,6 +2,7 @@
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.notify.publish import generation_of, publish
 from pagerless.remediation.policy import evaluate
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
@@ -20,6 +21,8 @@ def resolve(incident_id: str, workspace: str) -> dict:
             actions=[IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(ACTOR),
                      IncidentRecord.resolution.set(f"{action} applied and verified by the workflow"),
                      *set_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))])
+    publish("incident.resolved", incident, generation=generation_of(incident.execution_arn),
+            data={"message": f"{action} worked and the workload is healthy"})
     return {"status": IncidentStatus.RESOLVED.value}
 
 
@@ -31,6 +34,8 @@ def escalate(incident_id: str, workspace: str, reason: str) -> dict:
         return {"status": incident.status}
     advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
     timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
+    publish("incident.escalated", incident, generation=generation_of(incident.execution_arn, reason),
+            data={"message": reason[:1000], "reason": reason[:1000]})
     return {"status": IncidentStatus.ESCALATED.value}
 
 
@@ -64,10 +69,15 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace, closed_ok=True)
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
-    ApprovalService().expire(incident_id, reason)
+    expired = ApprovalService().expire(incident_id, reason)
     update(incident, _approval_view(incident_id) or [IncidentRecord.approval.set(None)])
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
-    return escalate(incident_id, workspace, reason)
+    result = escalate(incident_id, workspace, reason)
+    if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
+        from pagerless.oncall.engine import start_for_approval_timeout
+
+        result["escalation"] = start_for_approval_timeout(incident_id, expired.approval_id)["escalation"]
+    return result
 
 
 def rollback(incident_id: str, workspace: str, reason: str) -> dict:

@@ -62,6 +62,11 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
                     data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
                           "approved_by": approved_by, "attempts": outcome.attempts})
+    from pagerless.notify.publish import publish
+
+    publish("incident.remediated", incident, generation=str(len(incident.actions or [])),
+            data={"message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],
+                  "action": plan.action.action})
     if outcome.status != "succeeded":
         result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
         return result

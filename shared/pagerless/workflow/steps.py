@@ -22,8 +22,16 @@ def _selfcheck_wait(event: dict) -> dict:
 
 def _incident_opened(event: dict) -> dict:
     from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.oncall.engine import start_for_opened
 
-    return record_workflow_started(event["incident_id"])
+    result = record_workflow_started(event["incident_id"])
+    return {**result, **start_for_opened(event["incident_id"])}
+
+
+def _escalation_tick(event: dict) -> dict:
+    from pagerless.oncall.engine import tick
+
+    return tick(event["incident_id"], event["workspace"], event["generation"], event["cursor"])
 
 
 def _gather_context(event: dict) -> dict:
@@ -101,6 +109,7 @@ STEPS: dict[str, Step] = {
     "rollback": _outcome("rollback", "reason"),
     "escalate": _outcome("escalate", "reason"),
     "handle_failure": _outcome("handle_failure", "error"),
+    "escalation_tick": _escalation_tick,
 }
 
 

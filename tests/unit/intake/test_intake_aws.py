@@ -65,8 +65,9 @@ def test_aws_metric_namespace_is_not_a_kubernetes_namespace(metric_namespace):
     # When it is normalized
     [alert] = normalize("cloudwatch", alarm(Trigger=trigger))
 
-    # Then no Kubernetes context is invented, and the metric namespace is kept as a metric label
-    assert (alert.namespace, alert.pod, alert.service) == (None, None, None)
+    # Then no Kubernetes context is invented, the service is the watched function, and the metric
+    # namespace is kept as a metric label
+    assert (alert.namespace, alert.pod, alert.service) == (None, None, "orders")
     assert "namespace" not in alert.labels
     assert alert.labels["metric_namespace"] == metric_namespace
 

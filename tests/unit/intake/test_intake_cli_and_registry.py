@@ -105,7 +105,7 @@ def test_registry_is_explicit_and_read_only():
     # Given the registry
     # Then it lists every source of the issue and cannot be changed at run time
     assert set(SOURCES) == {"alertmanager", "grafana", "pagerduty", "opsgenie", "datadog", "newrelic", "sentry",
-                            "cloudwatch", "eventbridge", "generic", "text"}
+                            "cloudwatch", "eventbridge", "generic", "text", "slo"}
     with pytest.raises(TypeError):
         SOURCES["x"] = lambda payload: []  # type: ignore[index]
 

@@ -26,6 +26,15 @@ EXPECTED: dict[str, list[dict]] = {
         expect("resolved", "warning", "KubePodCrashLooping", "9b0e4d5a11c3f872", service="cart",
                namespace="shop-prod", pod="cart-5f4d8c7b9-qq7lm"),
     ],
+    # kube-prometheus-stack: exporters' job/container/service/pod labels never name the service
+    "alertmanager/authored_kube_prometheus_stack_exporter_alerts.json": [
+        expect("firing", "warning", "KubeDeploymentReplicasMismatch", "4c1f0e2b8a9d7c35", service="payments-api",
+               namespace="payments"),
+        expect("firing", "warning", "KubeDeploymentReplicasMismatch", "9e3a7b1d2c4f6a80", service="ledger-worker",
+               namespace="payments"),
+        expect("firing", "high", "NodeFilesystemSpaceFillingUp", "17b2c0d9e8f4a356"),  # SEV-2; about a node
+        expect("firing", "critical", "BlackboxProbeFailed", "a0c3e5f7b9d1e2f4", service="checkout.example.com"),
+    ],
     "alertmanager/authored_k8s_resolved_same_fingerprint.json": [
         expect("resolved", "warning", "KubePodCrashLooping", "3f6c1c2d9a7be410", service="checkout",
                namespace="shop-prod", pod="checkout-7c9d6b8f5-x2k9p"),
@@ -145,31 +154,36 @@ EXPECTED: dict[str, list[dict]] = {
     # CloudWatch via SNS / SQS / Lambda
     "cloudwatch_sns/alerta_sns_http_notification_alarm.json": [
         # no AlarmArn in this old message: the ARN is rebuilt from account + the topic's region
-        expect("firing", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm"),
+        expect("firing", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
+               service="try.alerta.io"),  # the BucketName dimension
     ],
     "cloudwatch_sns/alerta_sns_http_subscription_confirmation.json": [],  # not an alert
     "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json": [
-        expect("resolved", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm"),
+        expect("resolved", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
+               service="try.alerta.io"),
     ],
     "cloudwatch_sns/authored_sqs_lambda_event_from_sns_alarm.json": [
         expect("firing", "warning", "checkout-api-5xx-rate",
-               "arn:aws:cloudwatch:us-east-1:111122223333:alarm:checkout-api-5xx-rate"),
+               "arn:aws:cloudwatch:us-east-1:111122223333:alarm:checkout-api-5xx-rate",
+               service="checkout-alb"),  # LoadBalancer "app/checkout-alb/…" names the ALB
     ],
     "cloudwatch_sns/aws_lambda_go_lambda_sns_records_alarm_metric_math.json": [
-        expect("firing", "warning", "EXAMPLE", "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE"),
+        expect("firing", "warning", "EXAMPLE", "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE",
+               service="TestInstance"),
     ],
     # EventBridge
     "eventbridge/authored_cloudwatch_alarm_state_change_ok_same_alarm.json": [
         expect("resolved", "warning", "ServerCpuTooHigh", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
-               source="cloudwatch"),
+               source="cloudwatch", service="i-12345678901234567"),
     ],
     "eventbridge/awsdocs_cloudwatch_alarm_state_change_metric_math.json": [
         expect("firing", "warning", "TotalNetworkTrafficTooHigh",
-               "arn:aws:cloudwatch:us-east-1:123456789012:alarm:TotalNetworkTrafficTooHigh", source="cloudwatch"),
+               "arn:aws:cloudwatch:us-east-1:123456789012:alarm:TotalNetworkTrafficTooHigh", source="cloudwatch",
+               service="i-12345678901234567"),  # the InstanceId dimension
     ],
     "eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json": [
         expect("firing", "warning", "ServerCpuTooHigh", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
-               source="cloudwatch"),
+               source="cloudwatch", service="i-12345678901234567"),
     ],
     "eventbridge/powertools_generic_ec2_state_change.json": [
         expect("firing", "info", "EC2 Instance State-change Notification", source="aws.ec2"),

@@ -16,4 +16,5 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.webhook_admin",
     "pagerless.api.routes.deploys",
     "pagerless.api.routes.incidents",
+    "pagerless.api.routes.users",
 )

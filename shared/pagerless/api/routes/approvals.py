@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.incidents.schemas import MUTATION_BODY
 from pagerless.store.approvals import STATUSES
 from pagerless.workflow.approvals import ApprovalService
 
@@ -19,6 +20,7 @@ ApprovalsDep = Annotated[ApprovalService, Depends(approval_service)]
 
 
 class DecisionCreate(BaseModel):
+    model_config = MUTATION_BODY
     comment: str = Field(default="", max_length=1000)
 
 

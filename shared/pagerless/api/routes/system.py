@@ -39,7 +39,7 @@ def docs() -> HTMLResponse:
 @router.get("/api/status")
 def status(principal: ViewerDep) -> dict:
     """What is configured and reachable: store, queues, state machines, LLM key, Kubernetes."""
-    return collect_status()
+    return collect_status(principal.workspace)
 
 
 @router.get("/api/version")

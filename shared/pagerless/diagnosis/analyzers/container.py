@@ -27,6 +27,7 @@ _EXEC_LOG = re.compile(r"exec format error|executable file not found|exec: \S+: 
                        r"exec /\S+: no such file or directory", re.I)
 _SECURITY_CONTEXT = re.compile(r"runAsNonRoot|non-numeric user|will run as root", re.I)
 _QUIET_EXIT_CODES = frozenset({137, 143})  # SIGKILL/SIGTERM: probes, evictions, rollouts, not app errors
+NO_ERROR_LINE_CONFIDENCE = 0.4
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -143,14 +144,18 @@ def _oom(snapshot, pod, c, term, field, events, found) -> None:
 def _crash(snapshot, pod, c, term, field, events, found) -> None:
     previous = bool(snapshot.log(pod, c.name, previous=True))
     lines = app_error_lines(snapshot.log(pod, c.name, previous))
+    if not lines and str(term.get("message", "")).strip():
+        lines = [str(term["message"]).strip().splitlines()[-1]]  # terminationMessagePath: the app's last words
     proof = [evidence(container_path(pod, c, field), terminated_detail(term))] if term else []
     if c.waiting.get("reason"):
         proof.insert(0, evidence(container_path(pod, c, "state.waiting"), f"reason={c.waiting.get('reason')}"))
     log_source = f"log {pod.namespace}/{pod.name}/{c.name}" + ("#previous" if previous else "")
     proof += [evidence(log_source, line) for line in lines[:2]]
     proof += [evidence(e.source, e.detail) for e in events if e.reason == "BackOff"][:1]
-    confidence = 0.72 if lines else 0.55
-    headline = lines[0] if lines else f"exit code {term.get('exitCode', '?')}"
+    # An exit code and a restart count say that the process died, not why: without an error line this is a
+    # lead below the abstention threshold, which a finding with an actual cause (or the LLM) must carry.
+    confidence = 0.72 if lines else NO_ERROR_LINE_CONFIDENCE
+    headline = lines[0] if lines else f"exit code {term.get('exitCode', '?')}, no error line in its log"
     found.add(pod, "crashloop_app_error", confidence, f"container {c.name} keeps crashing: {headline[:120]}",
               proof, ["fix_application_code", "rollback_deployment"], pod.target(c.name))
 

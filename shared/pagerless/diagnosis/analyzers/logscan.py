@@ -24,7 +24,12 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"UnknownHostException|getaddrinfo ENOTFOUND|could not translate host name|NXDOMAIN|"
         r"server misbehaving|lookup [\w.-]+ on [\d.:\[\]a-f]+:53|:53: (?:i/o timeout|read: connection refused)|"
         r"DNS resolution failed|Could not resolve host|nodename nor servname|name resolution failed|"
-        r"Failed to resolve '|host not found in upstream|Name does not resolve|\bSERVFAIL\b"
+        r"Failed to resolve '|host not found in upstream|Name does not resolve|\bSERVFAIL\b|"
+        # The DNS server's own failures (CoreDNS, node-local-dns / node-cache, kube-dns, dnsmasq):
+        r"plugin/loop: |loop \([\d.:\[\]a-f]+ -> [\d.:\[\]a-f]+\) detected|more than twice, loop detected|"
+        r"plugin/forward: no nameservers found|no nameservers found|listen (?:tcp|udp) [\d.:\[\]a-f]*:53: bind: |"
+        r"plugin/errors: \d+ \S+ \w+: (?:read|dial) (?:udp|tcp) \S+: i/o timeout|"
+        r"Failed to list \*v1\.(?:Endpoints|Service|EndpointSlice)\b.{0,120}i/o timeout"
         r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
@@ -66,7 +71,19 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"invalid (?:boolean|integer|number|duration)\b|unknown directive|directive is not allowed here|"
         r"invalid number of arguments in \"\w+\" directive|toml: line \d+|ImproperlyConfigured|"
         r"Failed to configure a DataSource|error initializing configuration|unknown (?:variable|keyword) '|"
-        r"not found in configuration|OptionsValidationException"
+        r"not found in configuration|OptionsValidationException|"
+        # Parsers rejecting a configuration file, whatever the runtime (Go viper/yaml/json/toml, SnakeYAML,
+        # Jackson, PyYAML, json, tomllib, configparser, Node JSON.parse / js-yaml, HCL):
+        r"while parsing (?:config|a block mapping|a flow (?:mapping|sequence)|a block collection)|"
+        r"expected <block end>, but found|mapping values are not allowed here|could not find expected ':'|"
+        r"found character that cannot start any token|did not find expected key|"
+        r"yaml\.(?:scanner\.ScannerError|parser\.ParserError|constructor\.ConstructorError)|YAMLException|"
+        r"org\.yaml\.snakeyaml\.\w+\.\w*(?:Parser|Scanner)Exception|"
+        r"invalid character '.' (?:looking for beginning of|after|in string)|json: cannot unmarshal|"
+        r"JSONDecodeError|JsonParseException|Unexpected token .{1,20} in JSON at position|"
+        r"Unexpected end of JSON input|TOMLDecodeError|TomlDecodeError|toml: (?:line|expected|incomplete)|"
+        r"configparser\.\w+Error|(?:error|failed|unable) (?:while )?(?:to )?(?:pars|decod|load|read)(?:e|ing) "
+        r"(?:the )?(?:config|configuration|settings|yaml|toml|hcl)(?: file)?\b"
         r"|配置(?:错误|无效|非法)|无效的配置|配置项.{0,40}(?:无效|错误|缺失|不能为空|未设置)|缺少(?:必要的)?配置", _I)),
     # A KeyError on an ENV_VAR-shaped key is a missing setting (case matters: KeyError: 'customer_id' is data).
     ("app_config_env", re.compile(r"KeyError: '[A-Z][A-Z0-9]*_[A-Z0-9_]+'|key not found: \"[A-Z][A-Z0-9]*_[A-Z0-9_]+\"")),
@@ -97,7 +114,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
     "dns_resolution_failure": ("no such host", "eai_again", "name resolution", "name or service not known",
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
                                ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve",
-                               "host not found", "does not resolve", "servfail", "解析"),
+                               "host not found", "does not resolve", "servfail", "解析", "plugin/", "loop",
+                               "nameservers", "i/o timeout"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
@@ -108,7 +126,9 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                           "operation not permitted", "eperm", "权限", "拒绝访问", "只读"),
     "app_config_error": ("invalid", "config", "setting", "missing required", "env", "placeholder", "unknown",
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
-                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "options", "配置"),
+                         "flag", "illegal", "directive", "toml", "improperly", "datasource", "options", "配置",
+                         "parsing", "expected", "mapping values", "cannot start any token", "yaml", "json",
+                         "invalid character", "decode", "configparser"),
     "app_config_env": ("keyerror", "key not found"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "no route to host", "ehostunreach", "connecting to", "link failure", "broker",

@@ -40,6 +40,8 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
         return None
     new_rs, old_rs = _revisions(snapshot, namespace, workload)
     deployed_images = {d.image for d in snapshot.deploys if d.image and d.timestamp == deployed_at}
+    if deployed_images and not any(_runs(p, deployed_images) for p in failing):
+        return None  # a recorded deploy that did not change what the failing pods run is not their cause
     new_pods = [p for p in failing if (new_rs and p.template_hash == new_rs.template_hash)
                 or (p.created and p.created >= deployed_at)
                 or (not p.created and deployed_images & {c.image for c in p.containers})]
@@ -107,6 +109,21 @@ def _controller_revision(snapshot: Snapshot, namespace: str, workload: str) -> t
     return started, [evidence(f"{first.ref()}/metadata.labels[{_REVISION}]",
                               f"{newest} (older pods: {old[0].labels[_REVISION]}) created {started.isoformat()} "
                               f"image={','.join(sorted(images(new)))}")], changed
+
+
+def _runs(pod: Pod, images: set[str]) -> bool:
+    """Whether any container of the pod runs one of the images (registry defaults and digests aside)."""
+    running = {_image_key(i) for c in pod.containers for i in (c.image, str(c.spec.get("image") or "")) if i}
+    return bool(running & {_image_key(i) for i in images})
+
+
+def _image_key(image: str) -> str:
+    name = image.split("@", 1)[0]
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "index.docker.io/", "library/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+            break
+    return name if ":" in name.rsplit("/", 1)[-1] else name + ":latest"
 
 
 def _deploy_of(deploy, workload: str, apps: set[str]) -> bool:

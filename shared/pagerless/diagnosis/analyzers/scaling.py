@@ -10,7 +10,9 @@ from pagerless.diagnosis.snapshot import Snapshot
 from pagerless.diagnosis.snapshot_objects import cronjob_of
 
 NAME = "scaling"
-_QUOTA = re.compile(r"exceeded quota|forbidden: exceeded quota|quota exceeded", re.I)
+# "exceeded quota: <name>, requested: ..." and "failed quota: <name>: must specify requests.cpu,..." (a quota on
+# a compute resource rejects pods that do not declare it).
+_QUOTA = re.compile(r"exceeded quota|quota exceeded|failed quota: [\w.-]+: must specify", re.I)
 _OVER_TARGET = 1.15  # utilization this far above target while at max is not going to settle
 
 

@@ -11,11 +11,21 @@ from pagerless.diagnosis.snapshot import Pod, Snapshot
 from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "scheduling"
-_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)")
+# Scheduler wording changed across releases; each pattern reads "<count> <reason>" and, for releases
+# before 1.10, "<reason> (<count>)" ("No nodes are available that match all of the following predicates::
+# Insufficient cpu (3), MatchNodeSelector (1).").
+_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)|"
+                           r"Insufficient ([\w/-]+(?:\.[\w/-]+)*) \((\d+)\)")
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
+# Taints named without their key: "had taints that the pod didn't tolerate" (1.10-1.24), PodToleratesNodeTaints.
+_ANON_TAINT = re.compile(r"(\d+) (?:node\(s\) had taints? that the pod didn't tolerate|PodToleratesNodeTaints)|"
+                         r"PodToleratesNodeTaints \((\d+)\)")
 _MISMATCH = re.compile(r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
-                       r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread)|"
-                       r"had volume node affinity conflict|were unschedulable)[\w /-]*")
+                       r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread|inter-pod affinity)|"
+                       r"had volume node affinity conflict|were unschedulable|didn't have free ports)[\w /-]*|"
+                       r"(\d+) (?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|NodeAffinity|"
+                       r"PodFitsHostPorts|CheckNodeUnschedulable|EvenPodsSpread)\b|"
+                       r"(?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|PodFitsHostPorts) \((\d+)\)")
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
 _CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the node lifecycle taints sick nodes with
     "disk-pressure", "memory-pressure", "pid-pressure", "not-ready", "unreachable", "network-unavailable"))
@@ -81,17 +91,26 @@ def _counts(message: str) -> tuple[int, int, int, set[str]]:
     resources: set[str] = set()
     short = 0
     for match in _INSUFFICIENT.finditer(message):
-        short += int(match.group(1))
-        resources.add(match.group(2) or "pods")
-    constrained = sum(int(m.group(1)) for m in _MISMATCH.finditer(message))
-    condition = 0
+        short += int(match.group(1) or match.group(4))
+        resources.add(match.group(2) or match.group(3) or "pods")
+    constrained = sum(_count(m) for m in _MISMATCH.finditer(message))
+    constrained += sum(_count(m) for m in _ANON_TAINT.finditer(message))
+    condition = control_plane = 0
     for match in _TAINT.finditer(message):
         key = match.group(2).strip()
         if key.startswith(_CONDITION_PREFIXES):
             condition += int(match.group(1))
-        elif not key.startswith(_CONTROL_PLANE):
+        elif key.startswith(_CONTROL_PLANE):
+            control_plane += int(match.group(1))
+        else:
             constrained += int(match.group(1))
+    if control_plane and not (short or constrained or condition):
+        constrained = control_plane  # only control-plane nodes exist (a single-node cluster): their taint is the block
     return short, constrained, condition, resources
+
+
+def _count(match: re.Match[str]) -> int:
+    return int(next(g for g in match.groups() if g))
 
 
 def _requests(pod: Pod) -> str:

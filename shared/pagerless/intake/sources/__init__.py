@@ -31,6 +31,7 @@ from pagerless.intake.sources import (
     opsgenie,
     pagerduty,
     sentry,
+    slo,
     text,
 )
 
@@ -49,6 +50,7 @@ SOURCES: MappingProxyType[str, Normalizer] = MappingProxyType(
         "eventbridge": eventbridge.normalize,
         "generic": generic.normalize,
         "text": text.normalize,
+        "slo": slo.normalize,
     }
 )
 

@@ -12,7 +12,8 @@ from urllib.parse import urljoin
 
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
+from pagerless.intake.sources._targets import kubernetes_target
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -30,10 +31,6 @@ STATUS_MAP: dict[str, AlertStatus] = {
     "resolved": AlertStatus.RESOLVED,
 }
 
-# Label names that carry the Kubernetes/service context, most specific first.
-SERVICE_LABELS = ("service", "app_kubernetes_io_name", "app", "container", "job")
-NAMESPACE_LABELS = ("namespace", "kubernetes_namespace", "exported_namespace")
-POD_LABELS = ("pod", "kubernetes_pod_name", "pod_name")
 
 # Grafana's synthetic alert names for a rule whose query returned nothing or failed.
 NO_DATA_ALERTNAMES = frozenset({"DatasourceNoData", "DatasourceError"})
@@ -90,6 +87,7 @@ def _alert(
     if title is None:
         raise ValidationError(f"{source} alert has neither an 'alertname' label nor a summary")
     status = STATUS_MAP[status_word]
+    service, namespace, pod = kubernetes_target(labels)
     url = text(entry.get("generatorURL"))
     if url and external_url:
         url = urljoin(external_url, url)  # Grafana 12 sends a relative "?orgId=1"
@@ -97,12 +95,12 @@ def _alert(
         source=source,
         fingerprint=text(entry.get("fingerprint")) or label_fingerprint(labels),
         status=status,
-        severity=parse_severity(labels.get("severity")),
+        severity=severity_from(labels),
         title=title,
         description=_description(annotations),
-        service=first_text(*(labels.get(name) for name in SERVICE_LABELS)),
-        namespace=first_text(*(labels.get(name) for name in NAMESPACE_LABELS)),
-        pod=first_text(*(labels.get(name) for name in POD_LABELS)),
+        service=service,
+        namespace=namespace,
+        pod=pod,
         labels=labels,
         annotations=annotations,
         starts_at=parse_time(entry.get("startsAt")),

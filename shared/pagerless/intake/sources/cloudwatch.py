@@ -7,7 +7,8 @@ string) or of a raw-delivery subscription (`body` is the alarm), and a bare alar
 
 ALARM fires, OK resolves, INSUFFICIENT_DATA changes nothing and gives no alert.
 `Trigger.Namespace` is an AWS metric namespace (AWS/Lambda, ContainerInsights), never a
-Kubernetes namespace: namespace/pod/service come only from Container Insights dimensions.
+Kubernetes namespace: namespace and pod come only from Container Insights dimensions. The service
+is the watched resource, from the dimensions (`AWS_SERVICE_DIMENSIONS`: FunctionName, QueueName…).
 SNS confirmations are not alerts: see `sns_message_type`.
 """
 
@@ -51,6 +52,16 @@ CONTAINER_INSIGHTS_NAMESPACE_DIMENSIONS = ("Namespace",)
 CONTAINER_INSIGHTS_POD_DIMENSIONS = ("FullPodName", "PodName")
 CONTAINER_INSIGHTS_SERVICE_DIMENSIONS = ("Service", "ServiceName")
 
+# Dimensions that name the AWS resource an alarm watches, most specific first: the service of an
+# alarm that is not about Kubernetes. (ClusterName comes after ServiceName: an ECS service
+# alarm has both, and names the service.)
+AWS_SERVICE_DIMENSIONS = (
+    "FunctionName", "ServiceName", "Service", "DBInstanceIdentifier", "DBClusterIdentifier", "QueueName",
+    "TableName", "LoadBalancer", "TargetGroup", "ApiName", "ApiId", "StateMachineArn", "StreamName",
+    "DeliveryStreamName", "TopicName", "BucketName", "CacheClusterId", "ReplicationGroupId", "DomainName",
+    "CacheName", "BrokerName", "Cluster Name", "PodName", "AutoScalingGroupName", "InstanceId", "ClusterName",
+)
+
 SNS_MESSAGE_TYPES = frozenset({"Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"})
 
 # SNS puts the region's display name in the alarm's `Region`.
@@ -80,6 +91,7 @@ REGION_CODES: dict[str, str] = {
     "South America (Sao Paulo)": "sa-east-1",
 }
 
+_NUMBERED_SEVERITY = re.compile(r"(?<![a-z0-9])(?:sev|p)[-_ ]?[0-5](?![a-z0-9])")
 _REGION_CODE = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ARN = re.compile(r"^arn:(?P<partition>[a-z-]+):(?P<service>[a-z0-9-]+):(?P<region>[^:]*):(?P<account>[^:]*):")
 
@@ -126,6 +138,7 @@ def alarm_to_alert(alarm: Mapping[str, Any], *, topic_arn: str | None = None) ->
     region = region_code(alarm.get("AlarmArn"), topic_arn, alarm.get("Region"))
     metrics = _trigger_metrics(optional_dict(alarm.get("Trigger"), f"{SOURCE} 'Trigger'"))
     service, namespace, pod, context_labels = kubernetes_context(metrics)
+    service = service or aws_service(metrics)
     labels = {
         key: value
         for key, value in {
@@ -186,7 +199,11 @@ def region_code(*candidates: Any) -> str | None:
 
 def severity_from_name(name: str) -> Severity:
     """A severity word in the alarm name ("…-critical", "P2-…"), else warning."""
-    for token in re.split(r"[^a-z0-9]+", name.lower()):
+    lowered = name.lower()
+    numbered = _NUMBERED_SEVERITY.search(lowered)
+    if numbered:
+        return parse_severity(numbered[0])
+    for token in re.split(r"[^a-z0-9]+", lowered):
         if token in SEVERITY_WORDS_IN_NAME:
             return parse_severity(token)
     return Severity.WARNING
@@ -210,6 +227,29 @@ def kubernetes_context(
             {"cluster": cluster} if cluster else {},
         )
     return None, None, None, {}
+
+
+def aws_service(metrics: list[tuple[str | None, str | None, dict[str, str]]]) -> str | None:
+    """The resource an alarm watches, from its dimensions (FunctionName, QueueName, LoadBalancer...).
+
+    A load balancer or target group dimension ("app/checkout-alb/50dc6c495c0c9188") gives its
+    name; an ARN gives its last part.
+    """
+    for name in AWS_SERVICE_DIMENSIONS:
+        for _, _, dimensions in metrics:
+            value = text(dimensions.get(name))
+            if value:
+                return _resource_name(name, value)
+    return None
+
+
+def _resource_name(dimension: str, value: str) -> str:
+    if dimension in ("LoadBalancer", "TargetGroup"):
+        parts = value.split("/")
+        return parts[1] if len(parts) >= 3 else parts[-1]
+    if value.startswith("arn:"):
+        return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return value
 
 
 def metric_labels(metrics: list[tuple[str | None, str | None, dict[str, str]]]) -> dict[str, str]:

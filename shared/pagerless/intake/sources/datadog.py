@@ -13,7 +13,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import Severity, parse_severity
+from pagerless.domain.severity import Severity, parse_severity, severity_from
 from pagerless.intake.sources._common import first_text, load_json, parse_time, require_dict, text
 
 SOURCE = "datadog"
@@ -77,6 +77,9 @@ def normalize(payload: dict | list | str) -> list[Alert]:
     priority = first_text(body.get("severity"), body.get("priority"), title_parts.get("priority"))
     if priority:
         severity = parse_severity(priority)
+    else:  # a "severity:sev1" or "P1" tag, when the monitor has no priority
+        raw_tags = body.get("tags") if isinstance(body.get("tags"), list) else str(body.get("tags") or "").split(",")
+        severity = severity_from(_tag_labels(body.get("tags")), raw_tags, default=None) or severity
     text_body = _strip_markers(text(body.get("body")) or "")
     monitor_link = _MONITOR_LINK.search(text_body)
     monitor_id = first_text(body.get("monitor_id"), body.get("alert_id"), monitor_link and monitor_link["id"])

@@ -78,6 +78,7 @@ def _alarm(event: Mapping[str, Any]) -> Alert | None:
     configuration = optional_dict(detail.get("configuration"), f"{SOURCE} 'detail.configuration'")
     metrics = _metrics(configuration)
     service, namespace, pod, context_labels = cloudwatch.kubernetes_context(metrics)
+    service = service or cloudwatch.aws_service(metrics)
     previous = optional_dict(detail.get("previousState"), f"{SOURCE} 'detail.previousState'")
     labels = {
         key: value

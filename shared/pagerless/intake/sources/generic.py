@@ -8,7 +8,8 @@ Our own shape, one object or a list of them::
 
 Two shapes that senders commonly point at a generic endpoint are recognised and delegated:
 PagerDuty Events API v2 (`event_action`) and Grafana OnCall's formatted webhook
-(`alert_uid`). An Alertmanager group (`alerts` + `groupKey`) goes to the Alertmanager reader.
+(`alert_uid`). A chat bot's ``{"message": "...", "sender_id": "..."}`` with no title is read as
+chat text (the `text` source). An Alertmanager group (`alerts` + `groupKey`) goes to the Alertmanager reader.
 """
 
 from collections.abc import Mapping
@@ -16,8 +17,9 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
 from pagerless.intake.sources import alertmanager, pagerduty
+from pagerless.intake.sources import text as text_source
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -61,6 +63,8 @@ def normalize(payload: dict | list | str) -> list[Alert]:
 
 
 def _one(body: Mapping[str, Any]) -> list[Alert]:
+    if _is_chat_message(body):
+        return _chat_message(body)
     if pagerduty.is_events_v2(body):
         return pagerduty.normalize_events_v2(body, source=SOURCE)
     if "alert_uid" in body:
@@ -94,7 +98,8 @@ def _generic(body: Mapping[str, Any]) -> Alert:
         source=source,
         fingerprint=fingerprint,
         status=status,
-        severity=parse_severity(body.get("severity")),
+        severity=severity_from({"severity": body.get("severity"), "priority": body.get("priority"), **labels},
+                               body.get("tags") if isinstance(body.get("tags"), list) else ()),
         title=title,
         description=first_text(body.get("description"), body.get("message")) or "",
         service=service or deployment,
@@ -108,6 +113,22 @@ def _generic(body: Mapping[str, Any]) -> Alert:
     )
 
 
+def _is_chat_message(body: Mapping[str, Any]) -> bool:
+    """``{"message": "...", "sender_id": ...}``: a chat bot forwarding an alert's text (seed 000)."""
+    return (isinstance(body.get("message"), str) and bool(body["message"].strip())
+            and first_text(body.get("title"), body.get("summary"), body.get("name")) is None
+            and "alerts" not in body and "event_action" not in body and "alert_uid" not in body)
+
+
+def _chat_message(body: Mapping[str, Any]) -> list[Alert]:
+    """The message read as chat text; who sent it is kept as a label."""
+    alerts = text_source.normalize(body["message"])
+    sender = first_text(body.get("sender_id"), body.get("sender"))
+    if sender is None:
+        return alerts
+    return [alert.model_copy(update={"labels": {**alert.labels, "sender_id": sender[:128]}}) for alert in alerts]
+
+
 def _grafana_oncall(body: Mapping[str, Any]) -> Alert:
     uid = text(body.get("alert_uid"))
     if uid is None:
@@ -118,7 +139,7 @@ def _grafana_oncall(body: Mapping[str, Any]) -> Alert:
         source=SOURCE,
         fingerprint=uid,
         status=ONCALL_STATE_MAP.get(state, AlertStatus.FIRING),
-        severity=parse_severity(body.get("severity")),
+        severity=severity_from({"severity": body.get("severity")}),
         title=text(body.get("title")) or f"Alert {uid}",
         description=text(body.get("message")) or "",
         labels={"oncall_state": state},

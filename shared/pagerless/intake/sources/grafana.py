@@ -13,7 +13,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
 from pagerless.intake.sources import alertmanager
 from pagerless.intake.sources._common import (
     first_text,
@@ -65,7 +65,7 @@ def _legacy(body: Mapping[str, Any]) -> list[Alert]:
             source=SOURCE,
             fingerprint=make_fingerprint(SOURCE, "legacy", *position, *identity),
             status=status,
-            severity=parse_severity(tags.get("severity")),
+            severity=severity_from(tags),
             title=rule_name or "Grafana alert",
             description=_legacy_description(body),
             labels={**tags, "grafana_state": state},

@@ -10,7 +10,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import parse_severity
+from pagerless.domain.severity import severity_from
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -44,19 +44,27 @@ def normalize(payload: dict | list | str) -> list[Alert]:
     if fingerprint is None:
         raise ValidationError(f"{SOURCE} alert has neither 'alias' nor 'alertId'")
     details = string_map(alert.get("details"), f"{SOURCE} 'alert.details'")
-    tags = _tag_labels(optional_list(alert.get("tags"), f"{SOURCE} 'alert.tags'"))
+    raw_tags = optional_list(alert.get("tags"), f"{SOURCE} 'alert.tags'")
+    tags = _tag_labels(raw_tags)
     labels = {**tags, **details}
     entity = text(alert.get("entity"))
     if entity:
         labels.setdefault("entity", entity)
     status = ACTION_STATUS_MAP.get(action, AlertStatus.FIRING)
     alert_id = text(alert.get("alertId"))
+    defaulted = tuple(name for name, present in (
+        ("title", text(alert.get("message"))), ("severity", text(_priority(alert.get("priority")))),
+        ("service", labels.get("service")), ("namespace", first_text(labels.get("namespace"),
+                                                                     labels.get("kubernetes_namespace"))),
+        ("description", text(alert.get("description")))) if present is None)
     return [
         Alert(
             source=SOURCE,
             fingerprint=fingerprint,
             status=status,
-            severity=parse_severity(_priority(alert.get("priority"))),
+            # an explicit severity detail or tag wins over the priority, which Opsgenie defaults to P3
+            severity=severity_from({**details, **{k: v for k, v in tags.items() if not k.startswith("tag:")}},
+                                   raw_tags, default=None) or severity_from({"priority": _priority(alert.get("priority"))}),
             title=text(alert.get("message")) or f"Opsgenie alert {fingerprint}",
             description=text(alert.get("description")) or "",
             service=labels.get("service"),
@@ -68,6 +76,7 @@ def normalize(payload: dict | list | str) -> list[Alert]:
             ends_at=parse_time(alert.get("updatedAt")) if status is AlertStatus.RESOLVED else None,
             url=ALERT_URL.format(alert_id=alert_id) if alert_id else None,
             acknowledged=ACTION_ACK_MAP.get(action, False),
+            defaulted=defaulted,
         )
     ]
 

@@ -92,6 +92,10 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
     }
     annotations = {str(k): scalar_text(v) for k, v in details.items() if v is not None}
     links = optional_list(body.get("links"), f"{source} Events v2 'links'")
+    service = text(details.get("service")) or text(event.get("component"))
+    defaulted = tuple(name for name, present in (
+        ("title", summary), ("severity", text(event.get("severity"))), ("service", service),
+        ("namespace", text(details.get("namespace"))), ("pod", text(details.get("pod")))) if present is None)
     return [
         Alert(
             source=source,
@@ -100,7 +104,7 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
             severity=parse_severity(event.get("severity")),
             title=summary or dedup_key,
             description="",
-            service=text(details.get("service")) or text(event.get("component")),
+            service=service,
             namespace=text(details.get("namespace")),
             pod=text(details.get("pod")),
             labels=labels,
@@ -108,6 +112,7 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
             starts_at=parse_time(event.get("timestamp")) if status is AlertStatus.FIRING else None,
             url=first_text(*(link.get("href") for link in links if isinstance(link, Mapping)), body.get("client_url")),
             acknowledged=acknowledged,
+            defaulted=defaulted,
         )
     ]
 
@@ -115,7 +120,9 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
 def _webhook_v3(event: Mapping[str, Any]) -> list[Alert]:
     data = optional_dict(event.get("data"), f"{SOURCE} 'event.data'")
     event_type = text(event.get("event_type")) or ""
-    if text(data.get("type")) != "incident" or not event_type.startswith("incident."):
+    # `data.type` says what the event is about; senders that copy PagerDuty's shape by hand (the
+    # seed API's "incident.triggered" example) leave it out: the event type then says it.
+    if text(data.get("type")) not in ("incident", None) or not event_type.startswith("incident."):
         return []
     incident_id = text(data.get("id"))
     if incident_id is None:

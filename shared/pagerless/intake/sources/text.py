@@ -19,7 +19,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
-from pagerless.domain.severity import Severity, parse_severity
+from pagerless.domain.severity import Severity, parse_severity, severity_from
 from pagerless.intake.sources._common import parse_time
 
 SOURCE = "text"
@@ -162,5 +162,5 @@ def _severity(value: str | None, tags: list[str]) -> Severity:
     for tag in tags:
         if tag in SEVERITY_WORDS:
             return SEVERITY_WORDS[tag]
-    return Severity.WARNING
+    return severity_from(tags=tags)
 

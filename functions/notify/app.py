@@ -1,0 +1,18 @@
+"""NotifyQueue consumer: each job is routed, rendered and delivered; failed jobs come back (partial batch)."""
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from pagerless.notify.bootstrap import handle_record
+from pagerless.observability import logger
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> None:
+    handle_record(record.body)
+
+
+@logger().inject_lambda_context(clear_state=True)
+def handler(event: dict, context) -> dict:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,27 @@
+from fastapi import APIRouter, Request, Response
+
+from pagerless.api.security import ViewerDep
+
+router = APIRouter(tags=["mcp"])
+
+_PASSED_HEADERS = ("content-type", "mcp-session-id", "mcp-protocol-version", "allow", "www-authenticate")
+
+
+@router.api_route("/api/mcp", methods=["POST", "GET", "DELETE"], include_in_schema=True)
+async def mcp_endpoint(request: Request, principal: ViewerDep) -> Response:
+    """The MCP server (streamable HTTP, stateless, JSON responses); the bearer token is a Pagerless API key."""
+    from pagerless.mcp.server import handle
+
+    captured: dict = {"status": 500, "headers": [], "body": b""}
+
+    async def send(message: dict) -> None:
+        if message["type"] == "http.response.start":
+            captured["status"] = message["status"]
+            captured["headers"] = message.get("headers") or []
+        elif message["type"] == "http.response.body":
+            captured["body"] += message.get("body", b"")
+
+    await handle(principal, request.scope, request.receive, send)
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in captured["headers"]
+               if k.decode("latin-1").lower() in _PASSED_HEADERS}
+    return Response(captured["body"], status_code=captured["status"], headers=headers)

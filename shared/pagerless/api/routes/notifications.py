@@ -1,0 +1,264 @@
+"""Notification channels, templates, routes, the delivery log and test notifications."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel, Field
+
+from pagerless.api.pagination import CursorParam, Page
+from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.domain.errors import ValidationError
+
+router = APIRouter(tags=["notifications"])
+
+
+def _service():
+    from pagerless.notify.bootstrap import notify_service
+
+    return notify_service()
+
+
+class ChannelCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    channel_type: str = Field(description="slack, lark, lark_bot, dingtalk, wecom, teams, email, webhook")
+    config: dict[str, Any] = Field(default_factory=dict)
+    is_enabled: bool = True
+
+
+class ChannelUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    config: dict[str, Any] | None = Field(default=None, description="fields to change; null or \"\" removes one")
+    is_enabled: bool | None = None
+
+
+class NotificationChannel(BaseModel):
+    id: str
+    name: str
+    channel_type: str
+    config: dict[str, Any]
+    is_enabled: bool
+    created_at: str
+    updated_at: str
+
+
+class TemplateCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    channel_type: str
+    event: str | None = Field(default=None, description="one of the notification events; null: every event")
+    language: str = "en"
+    title_template: str = Field(min_length=1)
+    body_template: str = Field(min_length=1)
+    is_default: bool = False
+
+
+class TemplateUpdate(BaseModel):
+    name: str | None = None
+    event: str | None = None
+    language: str | None = None
+    title_template: str | None = None
+    body_template: str | None = None
+    is_default: bool | None = None
+
+
+class NotificationTemplate(BaseModel):
+    id: str
+    name: str
+    channel_type: str
+    event: str | None
+    language: str
+    title_template: str
+    body_template: str
+    is_default: bool
+    created_at: str
+    updated_at: str
+
+
+class PreviewRequest(BaseModel):
+    channel_type: str
+    event: str = "incident.opened"
+    language: str = "en"
+    title_template: str | None = None
+    body_template: str | None = None
+    incident_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, description="values for the placeholders")
+
+
+class NotificationLog(BaseModel):
+    id: str
+    incident_id: str | None
+    alert_id: str | None
+    event: str
+    generation: str
+    channel_id: str
+    channel_type: str
+    channel_name: str
+    status: str
+    attempts: int
+    last_error: str | None
+    title: str
+    provider_message_id: str | None
+    created_at: str
+    sent_at: str | None
+    updated_at: str
+
+
+# ---------------------------------------------------------------- channels
+@router.get("/api/notifications/channels", response_model=list[NotificationChannel])
+def list_channels(principal: ViewerDep) -> list[dict]:
+    """Notification channels; secrets are shown masked."""
+    from pagerless.notify.config import public_channel
+
+    return [public_channel(c) for c in _service().channels.list(principal.workspace)]
+
+
+@router.post("/api/notifications/channels", response_model=NotificationChannel, status_code=status.HTTP_201_CREATED)
+def create_channel(body: ChannelCreate, principal: AdminDep) -> dict:
+    """Create a channel; its secrets go to SSM SecureString and are never returned."""
+    from pagerless.notify.config import public_channel
+
+    return public_channel(_service().channels.create(principal.workspace, body.model_dump()))
+
+
+@router.get("/api/notifications/channels/{channel_id}", response_model=NotificationChannel)
+def get_channel(channel_id: str, principal: ViewerDep) -> dict:
+    """One channel, secrets masked."""
+    from pagerless.notify.config import public_channel
+
+    return public_channel(_service().channels.get(principal.workspace, channel_id))
+
+
+@router.put("/api/notifications/channels/{channel_id}", response_model=NotificationChannel)
+def update_channel(channel_id: str, body: ChannelUpdate, principal: AdminDep) -> dict:
+    """Change a channel's name, config (merged; secrets kept unless given) or enabled flag."""
+    from pagerless.notify.config import public_channel
+
+    return public_channel(_service().channels.update(principal.workspace, channel_id, body.model_dump()))
+
+
+@router.delete("/api/notifications/channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_channel(channel_id: str, principal: AdminDep) -> Response:
+    """Delete a channel and its stored secrets."""
+    _service().channels.delete(principal.workspace, channel_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/notifications/channels/{channel_id}/test")
+def test_channel(channel_id: str, principal: AdminDep) -> dict:
+    """Send a test message to this channel now (one delivery, logged) and report the vendor's answer."""
+    from pagerless.notify.delivery import RetryLaterError
+    from pagerless.notify.jobs import NotifyJob
+
+    service = _service()
+    channel = service.channels.get(principal.workspace, channel_id)
+    job = NotifyJob(workspace=principal.workspace, event="test", generation=f"test-{uuid.uuid4().hex[:12]}",
+                    targets=[{"kind": "channel", "id": channel["id"]}],
+                    data={"title": "Test notification", "severity": "info",
+                          "message": f"Pagerless can reach {channel['name']}."})
+    try:
+        outcome = service.handle(job)
+    except RetryLaterError as exc:
+        return {"ok": False, "channel_id": channel_id, "status": "failed", "error": str(exc)}
+    failed = outcome.failed[0] if outcome.failed else None
+    return {"ok": not failed and channel_id in outcome.delivered, "channel_id": channel_id,
+            "status": failed["status"] if failed else "sent", "error": failed["error"] if failed else None}
+
+
+# ---------------------------------------------------------------- templates
+@router.get("/api/notifications/templates", response_model=list[NotificationTemplate])
+def list_templates(principal: ViewerDep) -> list[dict]:
+    """The workspace's templates (built-in defaults apply where none matches)."""
+    return _service().templates.list(principal.workspace)
+
+
+@router.post("/api/notifications/templates", response_model=NotificationTemplate, status_code=status.HTTP_201_CREATED)
+def create_template(body: TemplateCreate, principal: AdminDep) -> dict:
+    """Create a template; is_default=true clears the default of the same channel type and event."""
+    return _service().templates.create(principal.workspace, body.model_dump())
+
+
+@router.get("/api/notifications/templates/{template_id}", response_model=NotificationTemplate)
+def get_template(template_id: str, principal: ViewerDep) -> dict:
+    """One template."""
+    return _service().templates.get(principal.workspace, template_id)
+
+
+@router.put("/api/notifications/templates/{template_id}", response_model=NotificationTemplate)
+def update_template(template_id: str, body: TemplateUpdate, principal: AdminDep) -> dict:
+    """Change a template."""
+    return _service().templates.update(principal.workspace, template_id, body.model_dump())
+
+
+@router.delete("/api/notifications/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_template(template_id: str, principal: AdminDep) -> Response:
+    """Delete a template."""
+    _service().templates.delete(principal.workspace, template_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/notifications/templates/preview")
+def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
+    """Render a template (given, the workspace's, or the built-in one) as the channel would receive it."""
+    from pagerless.notify import context, render
+    from pagerless.notify.channels import channel_module
+    from pagerless.notify.jobs import EVENTS, NotifyJob
+
+    module = channel_module(body.channel_type)
+    if body.event not in EVENTS:
+        raise ValidationError(f"unknown event {body.event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
+    template = _service().templates.choose(principal.workspace, module.TYPE, body.event, body.language)
+    if body.title_template is not None or body.body_template is not None:
+        template = {**template, "title_template": body.title_template or template["title_template"],
+                    "body_template": body.body_template or template["body_template"]}
+    job = NotifyJob(workspace=principal.workspace, event=body.event, incident_id=body.incident_id, data=body.data)
+    title, text = render.render(template, context.build(job), module.escape)
+    return {"channel_type": module.TYPE, "event": body.event, "template_id": template.get("id"),
+            "title": title, "body": text}
+
+
+# ---------------------------------------------------------------- routes and tests
+@router.get("/api/notifications/routes")
+def get_routes(principal: ViewerDep) -> dict:
+    """The routes, and the seed 002 view of them (default rules by severity, service overrides)."""
+    return _service().routes.view(principal.workspace)
+
+
+@router.put("/api/notifications/routes")
+def put_routes(body: dict[str, Any], principal: AdminDep) -> dict:
+    """Replace the routes: {"routes": [...]} or seed 002's {"default_rules", "service_overrides"}."""
+    _service().routes.put(principal.workspace, body)
+    return _service().routes.view(principal.workspace)
+
+
+@router.post("/api/notifications/test", status_code=status.HTTP_202_ACCEPTED)
+def test_notification(principal: AdminDep, severity: str = "info", service: str | None = None,
+                      message: str = "Test notification", namespace: str | None = None) -> dict:
+    """Queue a routed test notification; answers which channels the routes chose."""
+    from pagerless import settings
+    from pagerless.domain.errors import ServiceUnavailableError
+    from pagerless.notify import context
+    from pagerless.notify.jobs import NotifyJob, enqueue
+
+    if not settings.workflow().notify_queue_url:
+        raise ServiceUnavailableError("no notification queue is configured (PAGERLESS_NOTIFY_QUEUE_URL)")
+    job = NotifyJob(workspace=principal.workspace, event="test", generation=f"test-{uuid.uuid4().hex[:12]}",
+                    data={"severity": severity, "service": service, "namespace": namespace, "message": message,
+                          "title": message})
+    channels = _service().targets(job, context.build(job))
+    enqueue(job)
+    return {"queued": True, "generation": job.generation, "channels": [c["id"] for c in channels]}
+
+
+@router.get("/api/notification-logs", response_model=Page[NotificationLog])
+def list_notification_logs(principal: OperatorDep, cursor: CursorParam = None,
+                           limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                           incident_id: str | None = None, alert_id: str | None = None,
+                           status_filter: Annotated[str | None, Query(alias="status")] = None) -> dict:
+    """Deliveries, newest first: status, attempts, last error, provider message id (kept 90 days)."""
+    from pagerless.store.notify import DELIVERY_STATUSES
+
+    if status_filter and status_filter not in DELIVERY_STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(DELIVERY_STATUSES)}", details=[{"field": "status"}])
+    items, next_cursor = _service().deliveries.page(principal.workspace, incident_id=incident_id or alert_id,
+                                                    status=status_filter, limit=limit, cursor=cursor)
+    return {"items": [i.to_public() for i in items], "next_cursor": next_cursor}

@@ -1,0 +1,130 @@
+"""On-call: schedules, overrides, who is on call, rendered shifts, iCal export, quiet hours."""
+
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import AwareDatetime
+
+from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.oncall import ical, schedules, views
+from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
+from pagerless.oncall.service import OncallService
+from pagerless.store.base import utcnow
+
+router = APIRouter(tags=["oncall"])
+
+
+@cache
+def oncall_service() -> OncallService:
+    return OncallService()
+
+
+OncallDep = Annotated[OncallService, Depends(oncall_service)]
+At = Annotated[AwareDatetime | None, Query(description="a moment with its offset; default now")]
+Start = Annotated[AwareDatetime | None, Query(description="range start with offset; default now")]
+End = Annotated[AwareDatetime | None, Query(description="range end with offset; default start + 14 days")]
+
+
+def _range(start: datetime | None, end: datetime | None, days: int = 14) -> tuple[datetime, datetime]:
+    start = start or utcnow()
+    return start, end or start + timedelta(days=days)
+
+
+@router.get("/api/oncall/current")
+def current_oncall(principal: ViewerDep, service: OncallDep, schedule: str | None = None,
+                   service_name: Annotated[str | None, Query(alias="service")] = None, at: At = None) -> dict:
+    """Who is on call for a schedule or a service at a moment (seed 002's shape plus the shift)."""
+    return views.current(service, principal.workspace, schedule_id=schedule, service_name=service_name,
+                         at=at or utcnow())
+
+
+@router.get("/api/oncall/schedules")
+def list_schedules(principal: ViewerDep, service: OncallDep) -> dict:
+    """Schedules of the workspace."""
+    return {"items": service.list_schedules(principal.workspace)}
+
+
+@router.post("/api/oncall/schedules", status_code=201)
+def create_schedule(body: ScheduleIn, principal: AdminDep, service: OncallDep) -> dict:
+    """Create a schedule (timezone, layers with rotations and restrictions)."""
+    return service.create_schedule(principal.workspace, body, principal.key_id)
+
+
+@router.get("/api/oncall/schedules/{schedule_id}")
+def get_schedule(schedule_id: str, principal: ViewerDep, service: OncallDep) -> dict:
+    """One schedule."""
+    return service.get_schedule(principal.workspace, schedule_id)
+
+
+@router.put("/api/oncall/schedules/{schedule_id}")
+def update_schedule(schedule_id: str, body: ScheduleIn, principal: AdminDep, service: OncallDep) -> dict:
+    """Replace a schedule's definition (its overrides stay)."""
+    return service.update_schedule(principal.workspace, schedule_id, body, principal.key_id)
+
+
+@router.delete("/api/oncall/schedules/{schedule_id}", status_code=204)
+def delete_schedule(schedule_id: str, principal: AdminDep, service: OncallDep) -> Response:
+    """Delete a schedule and its overrides (409 while a policy targets it)."""
+    service.delete_schedule(principal.workspace, schedule_id)
+    return Response(status_code=204)
+
+
+@router.get("/api/oncall/schedules/{schedule_id}/shifts")
+def schedule_shifts(schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None,
+                    end: End = None) -> dict:
+    """The final schedule for a range: layers, restrictions and overrides resolved into shifts."""
+    start, end = _range(start, end)
+    return views.rendered(service, principal.workspace, schedule_id, start, end)
+
+
+@router.get("/api/oncall/schedules/{schedule_id}/ical", response_class=Response,
+            responses={200: {"content": {"text/calendar": {}}}})
+def schedule_ical(schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None,
+                  end: End = None) -> Response:
+    """The final schedule as an iCalendar (RFC 5545) feed, one event per shift."""
+    start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
+    views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
+    schedule = service.schedule(principal.workspace, schedule_id)
+    body = ical.calendar(schedule.id, schedule.name, schedules.render(schedule, start, end), now=utcnow())
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{schedule.id}.ics"'})
+
+
+@router.get("/api/oncall/schedules/{schedule_id}/overrides")
+def list_overrides(schedule_id: str, principal: ViewerDep, service: OncallDep) -> dict:
+    """Overrides of a schedule, by start."""
+    return {"items": service.list_overrides(principal.workspace, schedule_id)}
+
+
+@router.post("/api/oncall/schedules/{schedule_id}/overrides", status_code=201)
+def create_override(schedule_id: str, body: OverrideIn, principal: OperatorDep, service: OncallDep) -> dict:
+    """Let a person cover a window of the schedule."""
+    return service.create_override(principal.workspace, schedule_id, body, principal.key_id)
+
+
+@router.delete("/api/oncall/schedules/{schedule_id}/overrides/{override_id}", status_code=204)
+def delete_override(schedule_id: str, override_id: str, principal: OperatorDep, service: OncallDep) -> Response:
+    """Remove an override."""
+    service.delete_override(principal.workspace, schedule_id, override_id)
+    return Response(status_code=204)
+
+
+@router.get("/api/oncall/quiet-hours/{person_id}")
+def get_quiet_hours(person_id: str, principal: ViewerDep, service: OncallDep) -> dict:
+    """A person's quiet hours (non-critical pages are held back in them)."""
+    return service.get_quiet_hours(principal.workspace, person_id)
+
+
+@router.put("/api/oncall/quiet-hours/{person_id}")
+def put_quiet_hours(person_id: str, body: QuietHoursIn, principal: OperatorDep, service: OncallDep) -> dict:
+    """Set a person's quiet hours (local times in their timezone)."""
+    return service.put_quiet_hours(principal.workspace, person_id, body)
+
+
+@router.delete("/api/oncall/quiet-hours/{person_id}", status_code=204)
+def delete_quiet_hours(person_id: str, principal: OperatorDep, service: OncallDep) -> Response:
+    """Remove a person's quiet hours."""
+    service.delete_quiet_hours(principal.workspace, person_id)
+    return Response(status_code=204)

@@ -1,0 +1,97 @@
+"""Reports API (seed 001): list, get (rendered as JSON, HTML or Markdown, English or Chinese), generate, delete;
+and the workspace's report settings (time zone, language, which reports, e-mail recipients)."""
+
+from datetime import datetime
+from functools import cache
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import HTMLResponse, PlainTextResponse, Response
+from pydantic import BaseModel
+
+from pagerless.api.pagination import CursorParam, LimitParam
+from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.domain.errors import ValidationError
+from pagerless.reports.render import render
+from pagerless.reports.service import ReportService, ReportSettings
+
+router = APIRouter(tags=["reports"])
+
+
+@cache
+def report_service() -> ReportService:
+    return ReportService()
+
+
+ReportsDep = Annotated[ReportService, Depends(report_service)]
+
+
+class ReportGenerate(BaseModel):
+    report_type: Literal["daily", "weekly"] = "daily"
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    deliver: bool = False
+
+
+def _public(record) -> dict:
+    return {"id": record.sk, "report_type": record.report_type, "period_start": record.period_start,
+            "period_end": record.period_end, "created_at": record.created_at.isoformat(),
+            "delivery": record.delivery or {}, "summary": {k: record.data.get(k) for k in (
+                "total_incidents", "no_incidents", "mtta_minutes", "mttr_minutes")}}
+
+
+@router.get("/api/reports")
+def list_reports(principal: ViewerDep, reports: ReportsDep, report_type: Literal["daily", "weekly"] | None = None,
+                 limit: LimitParam = 50, cursor: CursorParam = None) -> dict:
+    """Stored reports, newest period first (filter by report_type)."""
+    records = [r for r in reports.repository.all(principal.workspace) if report_type in (None, r.report_type)]
+    records.sort(key=lambda r: (r.period_start or "", r.sk), reverse=True)
+    try:
+        offset = int(cursor or 0)
+    except ValueError as exc:
+        raise ValidationError("cursor is not valid", details=[{"field": "cursor"}]) from exc
+    page = records[offset:offset + limit]
+    next_cursor = str(offset + limit) if offset + limit < len(records) else None
+    return {"items": [_public(r) for r in page], "next_cursor": next_cursor}
+
+
+@router.post("/api/reports/generate")
+def generate_report(body: ReportGenerate, principal: OperatorDep, reports: ReportsDep) -> dict:
+    """Generate a report now (default period: yesterday, or the last 7 days); deliver it if asked."""
+    record = reports.generate(principal.workspace, body.report_type, body.period_start, body.period_end,
+                              deliver=body.deliver)
+    return {**_public(record), "data": record.data}
+
+
+@router.get("/api/reports/settings")
+def get_report_settings(principal: ViewerDep, reports: ReportsDep) -> dict:
+    """The workspace's report settings."""
+    return reports.settings(principal.workspace).model_dump(mode="json")
+
+
+@router.put("/api/reports/settings")
+def put_report_settings(body: ReportSettings, principal: AdminDep, reports: ReportsDep) -> dict:
+    """Set the time zone, language, daily/weekly switches and e-mail recipients."""
+    return reports.put_settings(principal.workspace, body).model_dump(mode="json")
+
+
+@router.get("/api/reports/{report_id}")
+def get_report(report_id: str, principal: ViewerDep, reports: ReportsDep,
+               format: Annotated[Literal["json", "html", "markdown"], Query()] = "json",
+               lang: Annotated[Literal["en", "zh"], Query()] = "en") -> Response:
+    """One report: its data (JSON), or rendered to HTML or Markdown in English or Chinese."""
+    record = reports.repository.get(principal.workspace, report_id)
+    if format == "html":
+        return HTMLResponse(render(record.data, "html", lang))
+    if format == "markdown":
+        return PlainTextResponse(render(record.data, "markdown", lang), media_type="text/markdown; charset=utf-8")
+    import json
+
+    return Response(json.dumps({**_public(record), "data": record.data}, ensure_ascii=False),
+                    media_type="application/json")
+
+
+@router.delete("/api/reports/{report_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_report(report_id: str, principal: AdminDep, reports: ReportsDep) -> None:
+    """Delete a report (admin)."""
+    reports.repository.delete(principal.workspace, report_id)

@@ -1,0 +1,116 @@
+"""SLO API (seed 002): definitions in OpenSLO shape (JSON or YAML), budgets and on-demand evaluation."""
+
+from functools import cache
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
+
+from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.domain.errors import PayloadTooLargeError, ValidationError
+from pagerless.incidents.service import IncidentService
+from pagerless.slo.rules import rule_file
+from pagerless.slo.service import SloService
+
+router = APIRouter(tags=["slo"])
+
+MAX_YAML_BYTES = 256 * 1024
+
+
+@cache
+def slo_service() -> SloService:
+    return SloService()
+
+
+@cache
+def incident_reader() -> IncidentService:
+    return IncidentService()
+
+
+SloDep = Annotated[SloService, Depends(slo_service)]
+IncidentReaderDep = Annotated[IncidentService, Depends(incident_reader)]
+DocumentBody = Annotated[dict[str, Any], Body(description="an OpenSLO v1 SLO document")]
+
+
+def _details(slos: SloService, slo) -> dict:
+    return {**slos.summary(slo), "document": slo.to_dict()}
+
+
+@router.get("/api/slo")
+def list_slos(principal: ViewerDep, slos: SloDep) -> dict:
+    """SLOs of the workspace (seed 002's list)."""
+    items = [slos.summary(s) for s in slos.all(principal.workspace)]
+    return {"slos": items, "count": len(items)}
+
+
+@router.post("/api/slo", status_code=status.HTTP_201_CREATED)
+def create_slo(document: DocumentBody, principal: AdminDep, slos: SloDep) -> dict:
+    """Create an SLO from an OpenSLO document (JSON)."""
+    return _details(slos, slos.create(principal.workspace, document))
+
+
+@router.post("/api/slo/import")
+async def import_slos(request: Request, principal: AdminDep, slos: SloDep,
+                      replace: Annotated[bool, Query(description="update SLOs that exist")] = False) -> dict:
+    """Import OpenSLO YAML (one or more documents, all or nothing)."""
+    raw = await request.body()
+    if len(raw) > MAX_YAML_BYTES:
+        raise PayloadTooLargeError(f"SLO YAML is limited to {MAX_YAML_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError("the YAML is not UTF-8") from exc
+    results = await run_in_threadpool(slos.import_yaml, principal.workspace, text, replace=replace)
+    return {"imported": results, "count": len(results)}
+
+
+@router.get("/api/slo/export", response_class=PlainTextResponse)
+def export_slos(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
+    """Every SLO of the workspace as OpenSLO YAML."""
+    return PlainTextResponse(slos.export_yaml(principal.workspace), media_type="application/yaml")
+
+
+@router.get("/api/slo/export/prometheus", response_class=PlainTextResponse)
+def export_prometheus_rules(principal: ViewerDep, slos: SloDep) -> PlainTextResponse:
+    """Prometheus recording and multiwindow burn-rate alerting rules for the Prometheus-sourced SLOs."""
+    return PlainTextResponse(rule_file(slos.all(principal.workspace)), media_type="application/yaml")
+
+
+@router.get("/api/slo/{name}")
+def get_slo(name: str, principal: ViewerDep, slos: SloDep) -> dict:
+    """One SLO: its summary and OpenSLO document."""
+    return _details(slos, slos.get(principal.workspace, name))
+
+
+@router.put("/api/slo/{name}")
+def replace_slo(name: str, document: DocumentBody, principal: AdminDep, slos: SloDep) -> dict:
+    """Replace an SLO's definition (its buckets stay)."""
+    return _details(slos, slos.replace(principal.workspace, name, document))
+
+
+@router.delete("/api/slo/{name}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_slo(name: str, principal: AdminDep, slos: SloDep) -> None:
+    """Delete an SLO and its stored buckets."""
+    slos.delete(principal.workspace, name)
+
+
+@router.get("/api/slo/{name}/budget")
+def slo_budget(name: str, principal: ViewerDep, slos: SloDep) -> dict:
+    """Error budget: total, consumed and remaining minutes, burn rates (burn_rate is the 1 h one), alert level."""
+    return slos.budget(principal.workspace, name)
+
+
+@router.post("/api/slo/{name}/evaluate")
+def evaluate_slo(name: str, principal: OperatorDep, slos: SloDep) -> dict:
+    """Evaluate now (what the 5-minute schedule does): fetch new buckets, alert on a level change."""
+    return slos.evaluate(principal.workspace, name)
+
+
+@router.get("/api/incidents/{incident_id}/slo")
+def incident_slo(incident_id: str, principal: ViewerDep, slos: SloDep, incidents: IncidentReaderDep) -> dict:
+    """The error budgets of the incident's service (what it burns)."""
+    incident = incidents.get(principal.workspace, incident_id)
+    budgets = slos.for_service(principal.workspace, incident.service)
+    return {"incident_id": incident_id, "service": incident.service, "budgets": budgets,
+            "burning": any(b["alert_level"] != "ok" for b in budgets)}

@@ -1,0 +1,226 @@
+"""Users and sessions (seed 001's /auth/* shapes under /api), user management and agent tokens."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import BaseModel, Field
+
+from pagerless.api.security import AdminDep, SignatureRequirement, ViewerDep
+from pagerless.auth.agent_tokens import public as public_token
+from pagerless.auth.authenticate import agent_token_service, user_service
+from pagerless.auth.users import UserService, principal_for, public
+from pagerless.domain.errors import ValidationError
+
+router = APIRouter(tags=["users"])
+UsersDep = Annotated[UserService, Depends(user_service)]
+
+
+class CredentialsInBody(SignatureRequirement):
+    """Marks a public sign-in route: the credential travels in the body and the handler checks it."""
+
+    def __init__(self) -> None:
+        super().__init__("pagerless")
+
+
+PublicAuth = Depends(CredentialsInBody())
+
+
+class UserRegister(BaseModel):
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=100)
+    password: str = Field(max_length=256)
+
+
+class UserLogin(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: str = Field(max_length=4096)
+
+
+class TokenPairPublic(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    name: str
+    role: str
+    is_active: bool
+    person_id: str | None = None
+    created_at: str | None = None
+
+
+class UserCreate(BaseModel):
+    email: str = Field(max_length=254)
+    name: str = Field(default="", max_length=100)
+    password: str = Field(max_length=256)
+    role: str = "viewer"
+
+
+class UserUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=254)
+    role: str | None = None
+    is_active: bool | None = None
+    person_id: str | None = Field(default=None, max_length=100)
+
+
+class PasswordReset(BaseModel):
+    new_password: str = Field(max_length=256)
+
+
+class UserList(BaseModel):
+    items: list[UserPublic]
+    total: int
+    page: int
+    page_size: int
+
+
+class AgentTokenCreate(BaseModel):
+    name: str = Field(max_length=100)
+
+
+class AgentTokenPublic(BaseModel):
+    id: str
+    name: str
+    token_prefix: str
+    is_active: bool
+    created_by: str
+    created_at: str | None
+
+
+class AgentTokenCreated(AgentTokenPublic):
+    token: str = Field(description="the full token, returned only in this response")
+
+
+def _pair(pair) -> dict:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token, "token_type": "bearer"}
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+@router.post("/api/auth/register", response_model=TokenPairPublic, status_code=status.HTTP_201_CREATED,
+             dependencies=[PublicAuth])
+def register(body: UserRegister, request: Request, users: UsersDep) -> dict:
+    """Register; the first user ever becomes admin, later ones viewers. Returns a token pair."""
+    user = users.register(email=body.email, name=body.name, password=body.password)
+    request.state.principal = principal_for(user)
+    _, pair = users.login(email=user.email, password=body.password, address=_client_address(request))
+    return _pair(pair)
+
+
+@router.post("/api/auth/login", response_model=TokenPairPublic, dependencies=[PublicAuth])
+async def login(request: Request, users: UsersDep) -> dict:
+    """Sign in with email and password (JSON, or a form with username/password)."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        email, password = form.get("username") or form.get("email"), form.get("password")
+    else:
+        try:
+            body = UserLogin.model_validate(await request.json())
+        except ValueError as exc:
+            raise ValidationError("expected JSON {email, password} or a form with username and password") from exc
+        email, password = body.email, body.password
+    if not isinstance(email, str) or not isinstance(password, str):
+        raise ValidationError("email (or username) and password are required")
+    from starlette.concurrency import run_in_threadpool
+
+    user, pair = await run_in_threadpool(users.login, email=email, password=password,
+                                         address=_client_address(request))
+    request.state.principal = principal_for(user)
+    return _pair(pair)
+
+
+@router.post("/api/auth/refresh", response_model=TokenPairPublic, dependencies=[PublicAuth])
+def refresh(body: RefreshRequest, users: UsersDep) -> dict:
+    """Exchange a refresh token for a new pair; a reused refresh token revokes its whole family."""
+    return _pair(users.refresh(body.refresh_token))
+
+
+@router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[PublicAuth])
+def logout(body: RefreshRequest, users: UsersDep) -> Response:
+    """End a session: its refresh token (and every token rotated from it) stops working."""
+    users.logout(body.refresh_token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/api/auth/me", response_model=UserPublic)
+def me(principal: ViewerDep, users: UsersDep) -> dict:
+    """The signed-in user (a user token or session; API keys have no user)."""
+    if principal.user_id is None:
+        raise ValidationError("this credential is an API key, not a user")
+    return public(users.get(principal.workspace, principal.user_id))
+
+
+@router.get("/api/users", response_model=UserList)
+def list_users(principal: AdminDep, users: UsersDep, page: Annotated[int, Query(ge=1)] = 1,
+               page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+    """Users of the workspace, a page at a time."""
+    everyone = users.list(principal.workspace)
+    start = (page - 1) * page_size
+    return {"items": [public(u) for u in everyone[start:start + page_size]], "total": len(everyone),
+            "page": page, "page_size": page_size}
+
+
+@router.post("/api/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, principal: AdminDep, users: UsersDep) -> dict:
+    """Create a user with a role (admin, operator or viewer)."""
+    return public(users.create(workspace=principal.workspace, email=body.email, name=body.name,
+                               password=body.password, role=body.role))
+
+
+@router.get("/api/users/{user_id}", response_model=UserPublic)
+def get_user(user_id: str, principal: AdminDep, users: UsersDep) -> dict:
+    """One user."""
+    return public(users.get(principal.workspace, user_id))
+
+
+@router.put("/api/users/{user_id}", response_model=UserPublic)
+def update_user(user_id: str, body: UserUpdate, principal: AdminDep, users: UsersDep) -> dict:
+    """Change a user's name, email, role, active flag or linked person; disabling ends their sessions."""
+    return public(users.update(principal.workspace, user_id, actor_user_id=principal.user_id,
+                               **body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/api/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_user(user_id: str, principal: AdminDep, users: UsersDep) -> Response:
+    """Delete a user (an admin cannot delete themselves)."""
+    users.delete(principal.workspace, user_id, actor_user_id=principal.user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/api/users/{user_id}/reset-password")
+def reset_password(user_id: str, body: PasswordReset, principal: AdminDep, users: UsersDep) -> dict:
+    """Set a new password; the user's open sessions end."""
+    users.reset_password(principal.workspace, user_id, body.new_password)
+    return {"status": "ok"}
+
+
+@router.get("/api/agent-tokens", response_model=list[AgentTokenPublic])
+def list_agent_tokens(principal: AdminDep) -> list[dict]:
+    """Agent tokens of the workspace (prefix only, never the token)."""
+    return [public_token(t) for t in agent_token_service().list(principal.workspace)]
+
+
+@router.post("/api/agent-tokens", response_model=AgentTokenCreated, status_code=status.HTTP_201_CREATED)
+def create_agent_token(body: AgentTokenCreate, principal: AdminDep) -> dict:
+    """Create an agent token; the full token is returned once."""
+    record, token = agent_token_service().create(workspace=principal.workspace, name=body.name,
+                                                 created_by=principal.key_id)
+    return {**public_token(record), "token": token}
+
+
+@router.delete("/api/agent-tokens/{token_id}", status_code=status.HTTP_204_NO_CONTENT)
+def revoke_agent_token(token_id: str, principal: AdminDep) -> Response:
+    """Revoke an agent token (is_active becomes false)."""
+    agent_token_service().revoke(principal.workspace, token_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,43 @@
+"""The one door: every credential Pagerless accepts becomes a Principal here.
+
+API keys (``pl_...``), agent tokens (``pla_...`` or ``X-Agent-Token``), our own access JWTs, and
+tokens from the configured OIDC issuer. Credentials are never logged.
+"""
+
+from functools import cache
+
+from pagerless.auth import oidc, tokens
+from pagerless.auth.agent_tokens import TOKEN_PREFIX as AGENT_PREFIX
+from pagerless.auth.agent_tokens import AgentTokenService
+from pagerless.auth.keys import KEY_PREFIX, ApiKeyService, Principal
+from pagerless.auth.users import UserService
+from pagerless.domain.errors import UnauthorizedError
+
+
+@cache
+def user_service() -> UserService:
+    return UserService()
+
+
+@cache
+def agent_token_service() -> AgentTokenService:
+    return AgentTokenService()
+
+
+def authenticate(credential: str, keys: ApiKeyService) -> Principal:
+    """The principal behind a presented credential; UnauthorizedError if it is not valid."""
+    if credential.startswith(AGENT_PREFIX):
+        principal = agent_token_service().authenticate(credential)
+        if principal is None:
+            raise UnauthorizedError("the agent token is not valid or has been revoked")
+        return principal
+    if credential.count(".") == 2 and not credential.startswith(KEY_PREFIX):
+        if tokens.looks_like_ours(credential):
+            return user_service().principal_from_access_token(credential)
+        if oidc.is_issuer_token(credential):
+            return oidc.authenticate(credential, user_service())
+        raise UnauthorizedError("the token is not valid")
+    principal = keys.authenticate(credential)
+    if principal is None:
+        raise UnauthorizedError("the API key is not valid or has been revoked")
+    return principal

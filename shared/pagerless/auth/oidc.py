@@ -1,0 +1,94 @@
+"""OIDC sign-in through any issuer's JWKS (an Amazon Cognito user pool on AWS, moto's locally).
+
+A bearer token whose ``iss`` is the configured issuer is verified with the issuer's published
+keys (RS256; PyJWT's ``PyJWKClient`` caches them), its audience or ``client_id`` is checked, and
+the subject is mapped to a Pagerless user: through a stored (issuer, sub) link, else the verified
+email of an existing user, else a new user with ``PAGERLESS_OIDC_DEFAULT_ROLE``.
+"""
+
+import uuid
+from functools import cache
+
+import jwt
+
+from pagerless import settings
+from pagerless.auth.keys import Principal
+from pagerless.auth.users import UserService, principal_for
+from pagerless.domain.errors import UnauthorizedError
+from pagerless.store.users import UserRecord
+
+
+@cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=5)
+
+
+def configured() -> bool:
+    return bool(settings.auth().oidc_issuer)
+
+
+def is_issuer_token(token: str) -> bool:
+    """True if the token is a JWT from the configured issuer (checked without the signature)."""
+    issuer = settings.auth().oidc_issuer
+    if not issuer:
+        return False
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss") == issuer
+    except jwt.InvalidTokenError:
+        return False
+
+
+def verify(token: str) -> dict:
+    """The verified claims of an issuer token; UnauthorizedError otherwise."""
+    config = settings.auth()
+    jwks_url = config.oidc_jwks_url or config.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
+    try:
+        key = _jwks_client(jwks_url).get_signing_key_from_jwt(token)
+        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=config.oidc_issuer,
+                            options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss"]})
+    except jwt.PyJWKClientError as exc:
+        raise UnauthorizedError("the identity provider's keys could not be read") from exc
+    except jwt.ExpiredSignatureError as exc:
+        raise UnauthorizedError("the token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise UnauthorizedError("the token is not valid") from exc
+    if config.oidc_client_id:
+        audiences = claims.get("aud") or claims.get("client_id") or []
+        audiences = [audiences] if isinstance(audiences, str) else list(audiences)
+        if config.oidc_client_id not in audiences:
+            raise UnauthorizedError("the token was issued for another client")
+    return claims
+
+
+def authenticate(token: str, users: UserService | None = None) -> Principal:
+    claims = verify(token)
+    users = users or UserService()
+    user = user_for_claims(claims, users)
+    return principal_for(user, kind="oidc")
+
+
+def user_for_claims(claims: dict, users: UserService) -> UserRecord:
+    issuer, subject = claims["iss"], claims["sub"]
+    repository = users.repository
+    user_id = repository.oidc_link(issuer, subject)
+    user = repository.get(user_id) if user_id else None
+    if user is None:
+        email = (claims.get("email") or "").strip().lower()
+        if not email or claims.get("email_verified") in (False, "false"):
+            raise UnauthorizedError("the identity provider did not give a verified email for this account")
+        user = repository.by_email(email)
+        if user is None:
+            user = users._new("usr_" + uuid.uuid4().hex[:16], email=email, name=claims.get("name") or "",
+                              password=None, role=_default_role(), workspace=None)
+            if not repository.create(user):
+                user = repository.by_email(email)
+        repository.link_oidc(issuer, subject, user.user_id)
+    if not user.is_active:
+        raise UnauthorizedError("this account is disabled")
+    return user
+
+
+def _default_role():
+    from pagerless.auth.users import parse_role
+
+    return parse_role(settings.auth().oidc_default_role)

@@ -1,0 +1,123 @@
+"""Access and refresh JWTs (HS256, PyJWT).
+
+An access token lives 15 minutes and carries the user's id and session version. A refresh token
+belongs to a family; each use rotates the family to a new token id, and presenting a token that
+is no longer the family's current one (a stolen copy, replayed) revokes the whole family.
+"""
+
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+
+import jwt
+
+from pagerless import settings
+from pagerless.domain.errors import UnauthorizedError
+from pagerless.store.system import SystemRecord, SystemRepository
+from pagerless.store.users import UserRecord, UserRepository
+
+ISSUER = "pagerless"
+ACCESS = "access"
+REFRESH = "refresh"
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+
+
+@cache
+def signing_secret() -> str:
+    """PAGERLESS_JWT_SECRET, or one random secret generated on first use and shared by every
+    function through the system table (the conditional write lets exactly one instance create it)."""
+    configured = settings.auth().jwt_secret
+    if configured:
+        return configured
+    repository = SystemRepository()
+    existing = repository.get("auth", "jwt_secret")
+    if existing is None:
+        from pynamodb.exceptions import PutError
+
+        try:
+            SystemRecord("auth", "jwt_secret", data={"secret": secrets.token_urlsafe(48)}).save(
+                condition=SystemRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+        existing = repository.get("auth", "jwt_secret")
+    return existing.data["secret"]
+
+
+def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str | None = None) -> TokenPair:
+    """A fresh access token and a refresh token in a new family (or ``family_id``, already rotated)."""
+    config = settings.auth()
+    now = int(time.time())
+    access = jwt.encode(
+        {"iss": ISSUER, "typ": ACCESS, "sub": user.user_id, "ws": user.workspace, "sv": int(user.session_version),
+         "iat": now, "exp": now + config.access_token_seconds, "jti": uuid.uuid4().hex},
+        signing_secret(), algorithm="HS256")
+    jti = uuid.uuid4().hex
+    if family_id is None:
+        family_id = uuid.uuid4().hex
+        repository.start_family(family_id, user.user_id, jti,
+                                datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC))
+    refresh = jwt.encode(
+        {"iss": ISSUER, "typ": REFRESH, "sub": user.user_id, "fam": family_id, "jti": jti, "iat": now,
+         "exp": now + config.refresh_token_seconds}, signing_secret(), algorithm="HS256")
+    return TokenPair(access, refresh)
+
+
+def decode(token: str, expected_type: str) -> dict:
+    """The verified claims of one of our tokens; UnauthorizedError otherwise."""
+    try:
+        claims = jwt.decode(token, signing_secret(), algorithms=["HS256"], issuer=ISSUER,
+                            options={"require": ["exp", "iat", "sub", "typ"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise UnauthorizedError("the token has expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise UnauthorizedError("the token is not valid") from exc
+    if claims.get("typ") != expected_type:
+        raise UnauthorizedError("the token is not valid")
+    return claims
+
+
+def looks_like_ours(token: str) -> bool:
+    """True if the token is a JWT that names us as its issuer (no signature check here)."""
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss") == ISSUER
+    except jwt.InvalidTokenError:
+        return False
+
+
+def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPair:
+    """Exchange a refresh token for a new pair; reuse of a rotated token revokes its family."""
+    claims = decode(refresh_token, REFRESH)
+    family_id, jti = claims.get("fam", ""), claims.get("jti", "")
+    family = repository.family(family_id)
+    if family is None or family.revoked:
+        raise UnauthorizedError("the refresh token has been revoked")
+    user = load_user(claims["sub"])
+    new_jti = uuid.uuid4().hex
+    if not repository.rotate_family(family_id, jti, new_jti):
+        repository.revoke_family(family_id)  # reuse: someone holds an old token of this family
+        raise UnauthorizedError("the refresh token was already used; every session of it is revoked")
+    config = settings.auth()
+    now = int(time.time())
+    access = issue_pair(user, repository, family_id=family_id).access_token
+    refresh = jwt.encode(
+        {"iss": ISSUER, "typ": REFRESH, "sub": user.user_id, "fam": family_id, "jti": new_jti, "iat": now,
+         "exp": now + config.refresh_token_seconds}, signing_secret(), algorithm="HS256")
+    return TokenPair(access, refresh)
+
+
+def revoke(refresh_token: str, repository: UserRepository) -> None:
+    """Log out: the refresh token's family stops working (an invalid token is ignored)."""
+    try:
+        claims = decode(refresh_token, REFRESH)
+    except UnauthorizedError:
+        return
+    repository.revoke_family(claims.get("fam", ""))

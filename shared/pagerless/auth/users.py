@@ -1,0 +1,206 @@
+"""People who sign in: registration, password login with throttling, and admin management.
+
+Passwords are hashed with argon2id (argon2-cffi). The first user ever registered becomes admin
+through a conditional write, so two simultaneous first registrations cannot both win. A failed
+login answers the same for an unknown email and a wrong password (no user enumeration), and an
+email or address with too many failures is locked out for a while.
+"""
+
+import re
+import time
+import uuid
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from pagerless import settings
+from pagerless.auth import tokens
+from pagerless.auth.keys import Principal
+from pagerless.auth.roles import Role
+from pagerless.domain.errors import ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError
+from pagerless.store.users import UserRecord, UserRepository
+
+USER_ROLES = (Role.ADMIN, Role.OPERATOR, Role.VIEWER)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BAD_LOGIN = "invalid email or password"
+
+
+@cache
+def hasher() -> PasswordHasher:
+    return PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
+
+
+@cache
+def _dummy_hash() -> str:
+    return hasher().hash(uuid.uuid4().hex)
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise ValidationError("email is not a valid address", details=[{"field": "email"}])
+    return email
+
+
+def check_password(password: str) -> str:
+    if not isinstance(password, str) or len(password) < 8 or len(password) > 256:
+        raise ValidationError("password must be 8 to 256 characters", details=[{"field": "password"}])
+    return password
+
+
+def parse_role(role: str) -> Role:
+    try:
+        parsed = Role(role)
+    except ValueError:
+        parsed = None
+    if parsed not in USER_ROLES:
+        raise ValidationError("role must be admin, operator or viewer", details=[{"field": "role"}])
+    return parsed
+
+
+def principal_for(user: UserRecord, kind: str = "user") -> Principal:
+    return Principal(f"user:{user.email}", user.workspace, Role(user.role), user_id=user.user_id, kind=kind)
+
+
+class UserService:
+    def __init__(self, repository: UserRepository | None = None) -> None:
+        self.repository = repository or UserRepository()
+
+    # registration and sign-in
+    def register(self, *, email: str, name: str, password: str, workspace: str | None = None) -> UserRecord:
+        """A new user; the first one ever is admin, later ones are viewers until an admin says otherwise."""
+        email, password = normalize_email(email), check_password(password)
+        user_id = "usr_" + uuid.uuid4().hex[:16]
+        first = self.repository.claim_first_admin(user_id)
+        if not first and not settings.auth().open_registration:
+            raise ForbiddenError("registration is closed; ask an admin to create your account")
+        record = self._new(user_id, email=email, name=name, password=password,
+                           role=Role.ADMIN if first else Role.VIEWER, workspace=workspace)
+        if not self.repository.create(record):
+            if first:
+                self.repository.release_first_admin(user_id)
+            raise ConflictError("a user with that email already exists")
+        return record
+
+    def login(self, *, email: str, password: str, address: str = "") -> tuple[UserRecord, tokens.TokenPair]:
+        """Tokens for a correct email and password; the same 401 for every wrong combination."""
+        config = settings.auth()
+        email = (email or "").strip().lower()
+        keys = [f"email:{email}"] + ([f"addr:{address}"] if address else [])
+        now = time.time()
+        for key in keys:
+            throttle = self.repository.throttle(key)
+            if throttle is not None and int(throttle.locked_until) > now:
+                raise RateLimitedError("too many failed sign-ins; try again later",
+                                       details=[{"retry_after": int(throttle.locked_until - now) + 1}])
+        user = self.repository.by_email(email) if _EMAIL.match(email) else None
+        if not self._password_matches(user, password or ""):
+            for key in keys:
+                self.repository.record_failure(key, lock_after=config.login_max_failures,
+                                               lock_seconds=config.login_lockout_seconds, now=now)
+            raise UnauthorizedError(_BAD_LOGIN)
+        if not user.is_active:
+            raise ForbiddenError("this account is disabled")
+        for key in keys:
+            self.repository.clear_throttle(key)
+        if hasher().check_needs_rehash(user.password_hash):
+            user.password_hash = hasher().hash(password)
+            self.repository.save(user)
+        return user, tokens.issue_pair(user, self.repository)
+
+    def refresh(self, refresh_token: str) -> tokens.TokenPair:
+        return tokens.rotate(refresh_token, self.repository, self.active_user)
+
+    def logout(self, refresh_token: str) -> None:
+        tokens.revoke(refresh_token, self.repository)
+
+    def active_user(self, user_id: str) -> UserRecord:
+        user = self.repository.get(user_id)
+        if user is None:
+            raise UnauthorizedError("the user no longer exists")
+        if not user.is_active:
+            raise UnauthorizedError("this account is disabled")
+        return user
+
+    def principal_from_access_token(self, token: str) -> Principal:
+        """The user behind an access token; a disabled user or a bumped session version is refused."""
+        claims = tokens.decode(token, tokens.ACCESS)
+        user = self.active_user(claims["sub"])
+        if int(claims.get("sv", -1)) != int(user.session_version):
+            raise UnauthorizedError("this session has ended; sign in again")
+        return principal_for(user)
+
+    # administration
+    def list(self, workspace: str) -> list[UserRecord]:
+        return self.repository.all(workspace)
+
+    def get(self, workspace: str, user_id: str) -> UserRecord:
+        user = self.repository.get(user_id)
+        if user is None or user.workspace != workspace:
+            raise NotFoundError(f"user {user_id} not found")
+        return user
+
+    def create(self, *, workspace: str, email: str, name: str, password: str, role: str) -> UserRecord:
+        email, password, role = normalize_email(email), check_password(password), parse_role(role)
+        record = self._new("usr_" + uuid.uuid4().hex[:16], email=email, name=name, password=password, role=role,
+                           workspace=workspace)
+        if not self.repository.create(record):
+            raise ConflictError("a user with that email already exists")
+        return record
+
+    def update(self, workspace: str, user_id: str, *, actor_user_id: str | None, name: str | None = None,
+               role: str | None = None, is_active: bool | None = None, email: str | None = None,
+               person_id: str | None = None) -> UserRecord:
+        user = self.get(workspace, user_id)
+        if user_id == actor_user_id and (is_active is False or (role is not None and role != Role.ADMIN)):
+            raise ConflictError("you cannot disable yourself or remove your own admin role")
+        if name is not None:
+            user.name = name
+        if role is not None:
+            user.role = parse_role(role).value
+        if person_id is not None:
+            user.person_id = person_id or None
+        if is_active is not None and is_active != user.is_active:
+            user.is_active = is_active
+            user.session_version = int(user.session_version) + 1  # every open session ends now
+        if email is not None and normalize_email(email) != user.email:
+            if not self.repository.change_email(user, normalize_email(email)):
+                raise ConflictError("a user with that email already exists")
+            return user
+        self.repository.save(user)
+        return user
+
+    def delete(self, workspace: str, user_id: str, *, actor_user_id: str | None) -> None:
+        if user_id == actor_user_id:
+            raise ConflictError("you cannot delete yourself")
+        self.repository.delete(self.get(workspace, user_id))
+
+    def reset_password(self, workspace: str, user_id: str, new_password: str) -> None:
+        user = self.get(workspace, user_id)
+        user.password_hash = hasher().hash(check_password(new_password))
+        user.session_version = int(user.session_version) + 1
+        self.repository.save(user)
+
+    def _new(self, user_id: str, *, email: str, name: str, password: str | None, role: Role,
+             workspace: str | None) -> UserRecord:
+        return UserRecord(
+            f"USER#{user_id}", "USER", user_id=user_id, email=email, name=(name or "").strip()[:100],
+            role=role.value, workspace=workspace or settings.api().default_workspace, is_active=True,
+            password_hash=hasher().hash(password) if password else None,
+        )
+
+    def _password_matches(self, user: UserRecord | None, password: str) -> bool:
+        stored = user.password_hash if user is not None and user.password_hash else None
+        try:
+            # An unknown user still costs one argon2 verification: the answer time does not tell.
+            return hasher().verify(stored or _dummy_hash(), password) and stored is not None
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+def public(user: UserRecord) -> dict:
+    """Seed 001's user object."""
+    return {"id": user.user_id, "email": user.email, "name": user.name, "role": user.role,
+            "is_active": bool(user.is_active), "person_id": user.person_id,
+            "created_at": user.created_at.isoformat() if user.created_at else None}

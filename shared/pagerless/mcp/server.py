@@ -1,0 +1,69 @@
+"""A stateless streamable-HTTP MCP server, built anew for every request.
+
+Under Mangum each invocation runs its own event loop; an MCP app (and its session manager's task
+group) kept at module level is bound to the first invocation's loop and breaks on warm ones. So
+every request gets a fresh ``MCPServer`` whose tools are bound to the caller's principal, in
+stateless JSON-response mode (no session to keep between Lambda invocations).
+"""
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pagerless import __version__
+from pagerless.auth.keys import Principal
+from pagerless.mcp.tools import DESCRIPTIONS, Toolbox
+
+INSTRUCTIONS = ("Pagerless incident tools. Read incidents, timelines, diagnoses, knowledge and similar incidents; "
+                "dry-run a remediation to see the policy decision and the diff. Approving is for people.")
+
+Receive = Callable[[], Awaitable[dict]]
+Send = Callable[[dict], Awaitable[None]]
+
+
+def build_server(principal: Principal, *, host: str):
+    """A fresh MCP server whose tools act for ``principal`` (see the module docstring)."""
+    from mcp.server.mcpserver import MCPServer
+
+    server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS)
+    toolbox = Toolbox(principal)
+    for name, description in DESCRIPTIONS.items():
+        server.add_tool(_in_thread(getattr(toolbox, name)), name=name, description=description,
+                        structured_output=False)
+    return server, _security(host)
+
+
+def _in_thread(method):
+    """The toolbox method as an async tool: PynamoDB blocks, so it runs in a worker thread; a
+    domain error becomes a tool error the model can read."""
+    import anyio
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from pagerless.domain.errors import PagerlessError
+
+    @functools.wraps(method)
+    async def tool(**kwargs: Any) -> dict:
+        try:
+            return await anyio.to_thread.run_sync(functools.partial(method, **kwargs))
+        except PagerlessError as exc:
+            raise ToolError(exc.message) from exc
+
+    return tool
+
+
+def _security(host: str):
+    from mcp.server.transport_security import TransportSecuritySettings
+
+    # DNS-rebinding protection on, for the host this request was addressed to (the API's own host);
+    # browsers' Origins are not MCP clients, so none is allowed.
+    return TransportSecuritySettings(enable_dns_rebinding_protection=True, allowed_hosts=[host], allowed_origins=[])
+
+
+async def handle(principal: Principal, scope: dict, receive: Receive, send: Send) -> None:
+    """Serve one MCP HTTP request (POST, GET or DELETE on the MCP path) for ``principal``."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
+    server, security = build_server(principal, host=headers.get("host", ""))
+    app = server.streamable_http_app(streamable_http_path=scope["path"], stateless_http=True, json_response=True,
+                                     transport_security=security)
+    async with server.session_manager.run():
+        await app(scope, receive, send)

@@ -1,0 +1,109 @@
+"""The tools an MCP client may call, each bound to the caller's workspace and role.
+
+Read-only except ``propose_action``, which is a server-side dry run: the policy engine and the
+dry-run diff, never a change. There is deliberately no approve tool: approvals are for people.
+Results are plain JSON data; a domain error becomes a tool error with its message, so an agent
+can correct itself.
+"""
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from pagerless.auth.keys import Principal
+from pagerless.auth.roles import Role, role_satisfies
+from pagerless.domain.errors import ForbiddenError, NotFoundError
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Toolbox:
+    principal: Principal
+
+    @property
+    def workspace(self) -> str:
+        return self.principal.workspace
+
+    def list_incidents(self, status: str | None = None, severity: str | None = None, service: str | None = None,
+                       limit: int = 20) -> dict:
+        from pagerless.incidents.schemas import public
+        from pagerless.incidents.service import IncidentService
+
+        items, _ = IncidentService().search(self.workspace, status=status, severity=severity, service=service,
+                                            namespace=None, since=None, limit=_bounded(limit), cursor=None)
+        return {"items": [_jsonable(public(i)) for i in items]}
+
+    def get_incident(self, incident_id: str) -> dict:
+        from pagerless.incidents.schemas import public
+        from pagerless.incidents.service import IncidentService
+
+        return _jsonable(public(IncidentService().get(self.workspace, incident_id)))
+
+    def get_timeline(self, incident_id: str, limit: int = 100) -> dict:
+        from pagerless.incidents.service import IncidentService
+
+        events = IncidentService().timeline_of(self.workspace, incident_id, limit=_bounded(limit, 500))
+        return {"items": [_jsonable(e.to_dict()) for e in events]}
+
+    def get_diagnosis(self, incident_id: str) -> dict:
+        from pagerless.incidents.service import IncidentService
+
+        incident = IncidentService().get(self.workspace, incident_id)
+        if not incident.diagnosis:
+            raise NotFoundError(f"incident {incident_id} has no diagnosis yet (status {incident.status})")
+        return _jsonable(incident.diagnosis)
+
+    def search_knowledge(self, query: str, limit: int = 10) -> dict:
+        from pagerless.knowledge.service import KnowledgeService
+
+        return {"items": [_jsonable(hit) for hit in KnowledgeService().search(self.workspace, query,
+                                                                            limit=_bounded(limit))]}
+
+    def similar_incidents(self, incident_id: str, limit: int = 10) -> dict:
+        from pagerless.incidents.service import IncidentService
+        from pagerless.knowledge.similar import similar_to_incident
+
+        incident = IncidentService().get(self.workspace, incident_id)
+        return {"items": [_jsonable(s) for s in similar_to_incident(incident, limit=_bounded(limit))]}
+
+    def list_actions(self) -> dict:
+        from pagerless.remediation.actions import catalog
+
+        return {"items": catalog()}
+
+    def propose_action(self, action: dict, incident_id: str | None = None, reason: str = "") -> dict:
+        """A dry run through the policy engine; the same right as the API's dry run (operator)."""
+        from pagerless.workflow.manual_actions import run_action
+
+        if not role_satisfies(self.principal.role, Role.OPERATOR):
+            raise ForbiddenError(f"a dry run needs the operator role; the key has {self.principal.role.value}")
+        return _jsonable(run_action(self.workspace, self.principal.key_id, action, dry_run=True,
+                                    incident_id=incident_id, reason=reason[:500]))
+
+
+# What each tool tells the model (the server's tool descriptions).
+DESCRIPTIONS: dict[str, str] = {
+    "list_incidents": "List incidents of the workspace, newest first. Filter by status (open, diagnosing, "
+                      "awaiting_approval, remediating, verifying, resolved, diagnosed, escalated), severity "
+                      "(critical, high, warning, info) and service.",
+    "get_incident": "One incident by id (INC-YYYYMMDD-NNNN): status, severity, service, alerts, metrics.",
+    "get_timeline": "Everything that happened to an incident, oldest first: alerts, diagnosis, proposals, "
+                    "approvals, actions, verification.",
+    "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
+                     "ranked alternatives and suggested remediations.",
+    "search_knowledge": "Search the team's knowledge base (runbooks, notes) by words; English or Chinese.",
+    "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
+    "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
+    "propose_action": "Dry-run one catalog action (e.g. {\"action\": \"rollout_restart\", \"namespace\": ..., "
+                      "\"name\": ...}): returns the policy decision with its rule and the server-side dry-run "
+                      "diff. Nothing is changed; a person approves real changes.",
+}
+
+
+def _bounded(limit: int, maximum: int = MAX_LIMIT) -> int:
+    return max(1, min(int(limit), maximum))
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

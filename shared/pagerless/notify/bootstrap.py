@@ -1,0 +1,74 @@
+"""Composition root of the notify function and API, and the notify side of the dead-letter store."""
+
+import json
+from functools import cache
+
+from pagerless.notify.delivery import NotifyService
+from pagerless.notify.jobs import NotifyJob, enqueue
+from pagerless.observability import logger
+
+
+@cache
+def notify_service() -> NotifyService:
+    return NotifyService()
+
+
+def handle_record(body: str) -> dict:
+    """One NotifyQueue message; an unreadable one is dead-lettered at once (it can never succeed)."""
+    try:
+        job = NotifyJob.from_json(body)
+    except (ValueError, KeyError, TypeError) as exc:
+        dead_letter_job(body, error=f"not a notification job: {exc}")
+        return {"dead_lettered": True}
+    outcome = notify_service().handle(job)
+    logger().info("notification job done", extra={"event": job.event, "incident_id": job.incident_id,
+                                                   **outcome.to_dict()})
+    return outcome.to_dict()
+
+
+def dead_letter_job(body: str, *, error: str | None) -> None:
+    """A NotifyDLQ message (or an unreadable job): keep it in the dead-letter store for replay."""
+    import hashlib
+
+    from pagerless import settings
+    from pagerless.store.base import utcnow
+    from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
+
+    try:
+        workspace = json.loads(body).get("workspace") or settings.api().default_workspace
+    except (ValueError, AttributeError):
+        workspace = settings.api().default_workspace
+    now = utcnow()
+    record = DeadLetterRecord(str(workspace), f"dl-{now:%Y%m%dT%H%M%S%f}-{hashlib.sha256(body.encode()).hexdigest()[:12]}",
+                              kind="notify", source="notify", content_type="application/json",
+                              body=json.dumps({"job": _maybe_json(body)}, separators=(",", ":")), received_at=now)
+    DeadLetterRepository().put_dead(record, error=error, now=now,
+                                    retention_days=settings.intake().dead_letter_retention_days)
+    logger().warning("notification job dead-lettered", extra={"dead_letter_id": record.id})
+
+
+def replay(record) -> dict:
+    """Send a dead-lettered notification again: revive its delivery, put the job back on NotifyQueue."""
+    from pagerless.domain.errors import ValidationError
+    from pagerless.store.notify import DeliveryRepository
+
+    stored = json.loads(record.body)
+    try:
+        job = NotifyJob.from_json(json.dumps(stored.get("job")))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValidationError(f"the dead letter does not hold a notification job: {exc}") from exc
+    from pagerless import settings
+    from pagerless.domain.errors import ServiceUnavailableError
+
+    if not settings.workflow().notify_queue_url:
+        raise ServiceUnavailableError("no notification queue is configured (PAGERLESS_NOTIFY_QUEUE_URL)")
+    revived = DeliveryRepository().revive(stored["delivery_id"]) if stored.get("delivery_id") else None
+    enqueue(job)
+    return {"requeued": True, "event": job.event, "incident_id": job.incident_id, "delivery_revived": revived}
+
+
+def _maybe_json(body: str):
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body

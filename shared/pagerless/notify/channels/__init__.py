@@ -1,0 +1,43 @@
+"""The notification channels Pagerless can deliver to, registered explicitly (never by folder name).
+
+Each module exposes ``TYPE``, ``SECRET_FIELDS`` (stored in SSM, shown masked), ``REQUIRED`` and
+``OPTIONAL`` config fields, ``RATE_PER_MINUTE`` (None: no limit of ours), ``CAN_UPDATE``,
+``escape(text)`` (what alert text must not become in that channel), ``send(http, config, message)``
+and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``.
+
+To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
+tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.
+"""
+
+from types import MappingProxyType, ModuleType
+
+from pagerless.domain.errors import ValidationError
+from pagerless.notify.channels import dingtalk, email, lark, lark_bot, slack, teams, webhook, wecom
+
+CHANNELS: MappingProxyType[str, ModuleType] = MappingProxyType({
+    "slack": slack,
+    "lark": lark,
+    "lark_bot": lark_bot,
+    "dingtalk": dingtalk,
+    "wecom": wecom,
+    "teams": teams,
+    "email": email,
+    "webhook": webhook,
+})
+
+ALIASES: MappingProxyType[str, str] = MappingProxyType({
+    "feishu": "lark", "feishu_bot": "lark_bot", "msteams": "teams", "wechat_work": "wecom", "ses": "email",
+})
+
+
+def channel_module(channel_type: str) -> ModuleType:
+    name = ALIASES.get(channel_type, channel_type)
+    module = CHANNELS.get(name)
+    if module is None:
+        raise ValidationError(f"unknown channel type {channel_type!r}",
+                              details=[{"field": "channel_type", "allowed": sorted(CHANNELS)}])
+    return module
+
+
+def canonical_type(channel_type: str) -> str:
+    return channel_module(channel_type).TYPE

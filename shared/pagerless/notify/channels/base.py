@@ -1,0 +1,120 @@
+"""What every channel adapter shares: the message it is given and how HTTP answers are classified.
+
+An adapter never decides whether to try again; it raises `RetryableError` (429 with its
+Retry-After, 5xx, timeouts, a vendor's "too fast" code) or `PermanentError` (any other 4xx, a
+vendor's refusal) and the delivery loop decides.
+"""
+
+import json
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Message:
+    """A rendered notification; ``title`` and ``body`` are already escaped for the channel."""
+
+    event: str
+    title: str
+    body: str
+    severity: str = "info"
+    link: str | None = None
+    approval: dict | None = None  # {approval_id, incident_id, workspace}: approval cards get buttons
+    decision: dict | None = None  # {status, decided_by, decided_at, comment}: a decided card
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: str | None = None
+    ref: dict | None = None  # what update() needs later
+
+
+class ChannelError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RetryableError(ChannelError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ChannelError):
+    pass
+
+
+def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    """One HTTP call; transport failures and 429/5xx are retryable, other 4xx permanent."""
+    try:
+        response = http.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise RetryableError(f"timed out: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
+    if response.status_code == 429:
+        raise RetryableError(f"HTTP 429: {_snippet(response)}", retry_after_seconds(response))
+    if response.status_code >= 500:
+        raise RetryableError(f"HTTP {response.status_code}: {_snippet(response)}", retry_after_seconds(response))
+    if response.status_code >= 400:
+        raise PermanentError(f"HTTP {response.status_code}: {_snippet(response)}")
+    return response
+
+
+def json_body(response: httpx.Response) -> dict:
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise PermanentError(f"answer is not JSON: {_snippet(response)}") from exc
+    if not isinstance(data, dict):
+        raise PermanentError("answer is not a JSON object")
+    return data
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        from datetime import UTC, datetime
+
+        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+    except (TypeError, ValueError):
+        return None
+
+
+def require(config: dict, *names: str) -> None:
+    missing = [n for n in names if not config.get(n)]
+    if missing:
+        raise PermanentError(f"channel is missing {', '.join(missing)}")
+
+
+def approval_value(approval: dict, action: str) -> dict:
+    """The button contract shared with the chat callbacks (HELPERS.md)."""
+    return {"pl": 1, "approval_id": approval["approval_id"], "incident_id": approval["incident_id"],
+            "workspace": approval["workspace"], "action": action}
+
+
+def decision_line(decision: dict) -> str:
+    status = decision.get("status", "decided")
+    who = decision.get("decided_by") or "system"
+    when = decision.get("decided_at") or ""
+    if status == "expired":
+        return f"Expired at {when}: nobody decided in time; nothing ran."
+    return f"{status.capitalize()} by {who} at {when}" + (f": {decision['comment']}" if decision.get("comment") else "")
+
+
+def _snippet(response: httpx.Response) -> str:
+    return response.text[:300]
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

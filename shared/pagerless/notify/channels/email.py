@@ -1,0 +1,49 @@
+"""Email through Amazon SES (sesv2 ``SendEmail``): a plain-text message.
+
+Config: ``from_address``, ``to_addresses`` (list or comma-separated), ``region`` (optional).
+"""
+
+import httpx
+
+from pagerless.notify.channels.base import Message, PermanentError, RetryableError, Sent, require
+
+TYPE = "email"
+SECRET_FIELDS = ()
+REQUIRED = ("from_address", "to_addresses")
+OPTIONAL = ("region",)
+RATE_PER_MINUTE = None
+CAN_UPDATE = False
+_RETRYABLE = {"TooManyRequestsException", "LimitExceededException", "ThrottlingException",
+              "ServiceUnavailableException", "InternalFailure", "SendingPausedException"}
+
+
+def escape(text: str) -> str:
+    return text
+
+
+def recipients(config: dict) -> list[str]:
+    value = config.get("to_addresses") or []
+    items = value.split(",") if isinstance(value, str) else value
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    require(config, *REQUIRED)
+    client = boto3.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
+    text = message.body + (f"\n\n{message.link}" if message.link else "")
+    try:
+        answer = client.send_email(
+            FromEmailAddress=config["from_address"], Destination={"ToAddresses": recipients(config)},
+            Content={"Simple": {"Subject": {"Data": message.title[:900], "Charset": "UTF-8"},
+                                "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}})
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _RETRYABLE or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) >= 500:
+            raise RetryableError(f"ses {code}") from exc
+        raise PermanentError(f"ses {code}: {exc.response.get('Error', {}).get('Message', '')}") from exc
+    except BotoCoreError as exc:
+        raise RetryableError(f"ses: {type(exc).__name__}") from exc
+    return Sent(message_id=answer.get("MessageId"))

@@ -1,0 +1,110 @@
+"""Lark / Feishu app: interactive cards sent with `im/v1/messages` and updated with PATCH.
+
+Config: ``app_id``, ``app_secret`` (secret), ``receive_id`` (a chat_id, or an open_id / email with
+``receive_id_type``), ``api_base`` (``https://open.feishu.cn`` by default; Lark is
+``https://open.larksuite.com``). The tenant_access_token is cached until shortly before it expires.
+"""
+
+import threading
+import time
+
+import httpx
+
+from pagerless.notify.channels.base import (
+    Message, PermanentError, RetryableError, Sent, approval_value, decision_line, dumps, json_body, request, require,
+)
+
+TYPE = "lark"
+SECRET_FIELDS = ("app_secret",)
+REQUIRED = ("app_id", "app_secret", "receive_id")
+OPTIONAL = ("receive_id_type", "api_base")
+RATE_PER_MINUTE = None
+CAN_UPDATE = True
+DEFAULT_BASE = "https://open.feishu.cn"
+_RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
+_TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
+_COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "yellow", "low": "blue",
+           "info": "blue"}
+_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_lock = threading.Lock()
+
+
+def escape(text: str) -> str:
+    """lark_md: alert text cannot become <at user_id="all"> or a link tag."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def card(message: Message) -> dict:
+    elements: list[dict] = [{"tag": "div", "text": {"tag": "lark_md", "content": message.body[:8000] or " "}}]
+    template = _COLORS.get(message.severity, "blue")
+    if message.decision:
+        template = "green" if message.decision.get("status") == "approved" else "grey"
+        elements += [{"tag": "hr"}, {"tag": "note", "elements": [
+            {"tag": "plain_text", "content": decision_line(message.decision)}]}]
+    elif message.approval:
+        elements.append({"tag": "action", "actions": [
+            {"tag": "button", "text": {"tag": "plain_text", "content": label}, "type": kind,
+             "value": approval_value(message.approval, action)}
+            for action, label, kind in (("approve", "Approve", "primary"), ("reject", "Reject", "danger"),
+                                        ("acknowledge", "Acknowledge", "default"))]})
+    return {"config": {"wide_screen_mode": True, "update_multi": True},
+            "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
+            "elements": elements}
+
+
+def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+    require(config, *REQUIRED)
+    id_type = config.get("receive_id_type") or "chat_id"
+    data = _call(http, config, "POST", f"/open-apis/im/v1/messages?receive_id_type={id_type}",
+                 {"receive_id": config["receive_id"], "msg_type": "interactive", "content": dumps(card(message))})
+    message_id = (data.get("data") or {}).get("message_id")
+    return Sent(message_id=message_id, ref={"message_id": message_id})
+
+
+def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
+    require(config, "app_id", "app_secret")
+    _call(http, config, "PATCH", f"/open-apis/im/v1/messages/{ref['message_id']}", {"content": dumps(card(message))})
+    return Sent(message_id=ref["message_id"], ref=ref)
+
+
+def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> str:
+    base = _base(config)
+    key = (base, config["app_id"])
+    with _lock:
+        cached = _tokens.get(key)
+        if cached and not fresh and cached[1] > time.monotonic():
+            return cached[0]
+    response = request(http, "POST", f"{base}/open-apis/auth/v3/tenant_access_token/internal",
+                       json={"app_id": config["app_id"], "app_secret": config["app_secret"]})
+    data = json_body(response)
+    if data.get("code") != 0 or not data.get("tenant_access_token"):
+        raise PermanentError(f"lark tenant_access_token: {data.get('code')} {data.get('msg')}")
+    token = data["tenant_access_token"]
+    with _lock:
+        _tokens[key] = (token, time.monotonic() + max(60, int(data.get("expire", 7200)) - 300))
+    return token
+
+
+def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict) -> dict:
+    for fresh in (False, True):
+        token = tenant_token(http, config, fresh=fresh)
+        response = request(http, method, _base(config) + path, json=payload,
+                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"})
+        data = json_body(response)
+        code = data.get("code")
+        if code == 0:
+            return data
+        if code in _TOKEN_CODES and not fresh:
+            continue
+        if code in _RETRYABLE_CODES:
+            raise RetryableError(f"lark {code}: {data.get('msg')}")
+        raise PermanentError(f"lark {code}: {data.get('msg')}")
+    raise RetryableError("lark refused a fresh tenant_access_token")
+
+
+def _base(config: dict) -> str:
+    return (config.get("api_base") or DEFAULT_BASE).rstrip("/")
+
+
+def _plain(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

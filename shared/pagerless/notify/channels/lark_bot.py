@@ -1,0 +1,43 @@
+"""Lark / Feishu custom bot: a signed group webhook (no callbacks, so no approval buttons).
+
+Config: ``webhook_url`` (secret: it embeds the bot's token), ``secret`` (the signing secret;
+optional, as in Lark). Signature: base64(HMAC-SHA256(key=timestamp + "\\n" + secret, msg="")).
+"""
+
+import base64
+import hashlib
+import hmac
+import time
+
+import httpx
+
+from pagerless.notify.channels import lark
+from pagerless.notify.channels.base import Message, PermanentError, RetryableError, Sent, json_body, request, require
+
+TYPE = "lark_bot"
+SECRET_FIELDS = ("webhook_url", "secret")
+REQUIRED = ("webhook_url",)
+OPTIONAL = ("secret",)
+RATE_PER_MINUTE = 100
+CAN_UPDATE = False
+escape = lark.escape
+
+
+def sign(timestamp: int, secret: str) -> str:
+    key = f"{timestamp}\n{secret}".encode()
+    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+
+
+def send(http: httpx.Client, config: dict, message: Message, *, now: float | None = None) -> Sent:
+    require(config, *REQUIRED)
+    body: dict = {"msg_type": "interactive", "card": lark.card(Message(**{**message.__dict__, "approval": None}))}
+    if config.get("secret"):
+        timestamp = int(time.time() if now is None else now)
+        body = {"timestamp": str(timestamp), "sign": sign(timestamp, config["secret"]), **body}
+    data = json_body(request(http, "POST", config["webhook_url"], json=body))
+    code = data.get("code", data.get("StatusCode", 0))
+    if code == 0:
+        return Sent()
+    if code in (9499, 11232):
+        raise RetryableError(f"lark bot {code}: {data.get('msg')}")
+    raise PermanentError(f"lark bot {code}: {data.get('msg') or data.get('StatusMessage')}")

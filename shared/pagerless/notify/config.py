@@ -1,0 +1,185 @@
+"""Channels, templates and routes of a workspace: validation, secrets split off to SSM, masking."""
+
+import uuid
+
+from pydantic import ValidationError as PydanticError
+
+from pagerless.domain.errors import ValidationError
+from pagerless.notify import render, routing, secrets
+from pagerless.notify.channels import CHANNELS, channel_module
+from pagerless.notify.jobs import EVENTS
+from pagerless.store.base import utcnow
+from pagerless.store.notify import ConfigRepository
+
+LANGUAGES = ("en", "zh")
+GENERAL_FIELDS = ("language", "rate_per_minute")
+
+
+class ChannelService:
+    def __init__(self, repository: ConfigRepository | None = None) -> None:
+        self.repository = repository or ConfigRepository()
+
+    def list(self, workspace: str) -> list[dict]:
+        return sorted(self.repository.list(workspace, "channel"), key=lambda c: c["created_at"])
+
+    def get(self, workspace: str, channel_id: str) -> dict:
+        return self.repository.get(workspace, "channel", channel_id)
+
+    def create(self, workspace: str, body: dict) -> dict:
+        module = channel_module(body["channel_type"])
+        public, secret = _split(module, body.get("config") or {}, existing_secret_fields=())
+        channel_id = f"ch-{uuid.uuid4().hex[:12]}"
+        now = utcnow().isoformat()
+        channel = {"id": channel_id, "name": body["name"], "channel_type": module.TYPE, "config": public,
+                   "secret_fields": sorted(secret), "masked": {k: secrets.mask(v) for k, v in secret.items()},
+                   "is_enabled": bool(body.get("is_enabled", True)), "created_at": now, "updated_at": now}
+        if secret:
+            secrets.store(workspace, channel_id, secret)
+        return self.repository.put(workspace, "channel", channel_id, channel)
+
+    def update(self, workspace: str, channel_id: str, body: dict) -> dict:
+        channel = self.get(workspace, channel_id)
+        module = channel_module(channel["channel_type"])
+        if "name" in body and body["name"] is not None:
+            channel["name"] = body["name"]
+        if body.get("is_enabled") is not None:
+            channel["is_enabled"] = bool(body["is_enabled"])
+        if body.get("config") is not None:
+            stored = secrets.load(workspace, channel_id, fresh=True)
+            merged = {**channel["config"], **stored, **{k: v for k, v in body["config"].items()}}
+            merged = {k: v for k, v in merged.items() if v is not None and v != ""}
+            public, secret = _split(module, merged, existing_secret_fields=())
+            channel["config"], channel["secret_fields"] = public, sorted(secret)
+            channel["masked"] = {k: secrets.mask(v) for k, v in secret.items()}
+            if secret:
+                secrets.store(workspace, channel_id, secret)
+            else:
+                secrets.delete(workspace, channel_id)
+        channel["updated_at"] = utcnow().isoformat()
+        return self.repository.put(workspace, "channel", channel_id, channel)
+
+    def delete(self, workspace: str, channel_id: str) -> None:
+        self.repository.delete(workspace, "channel", channel_id)
+        secrets.delete(workspace, channel_id)
+
+    def resolved_config(self, workspace: str, channel: dict, *, fresh: bool = False) -> dict:
+        """The channel's config with its secrets: for the delivery, never for the API."""
+        return {**channel["config"], **secrets.load(workspace, channel["id"], fresh=fresh)}
+
+
+def public_channel(channel: dict) -> dict:
+    """What the API shows: the config with each secret masked."""
+    return {"id": channel["id"], "name": channel["name"], "channel_type": channel["channel_type"],
+            "config": {**channel["config"], **channel.get("masked", {})}, "is_enabled": channel["is_enabled"],
+            "created_at": channel["created_at"], "updated_at": channel["updated_at"]}
+
+
+def _split(module, config: dict, existing_secret_fields) -> tuple[dict, dict]:
+    allowed = set(module.REQUIRED) | set(module.OPTIONAL) | set(module.SECRET_FIELDS) | set(GENERAL_FIELDS)
+    unknown = sorted(set(config) - allowed)
+    if unknown:
+        raise ValidationError(f"unknown config fields for {module.TYPE}: {', '.join(unknown)}",
+                              details=[{"field": "config", "allowed": sorted(allowed)}])
+    missing = [f for f in module.REQUIRED if not config.get(f)]
+    if missing:
+        raise ValidationError(f"{module.TYPE} needs {', '.join(missing)}", details=[{"field": "config", "missing": missing}])
+    for name, value in config.items():
+        if name in ("to_addresses",) and isinstance(value, list):
+            continue
+        if name == "rate_per_minute":
+            if not isinstance(value, int) or value < 1:
+                raise ValidationError("rate_per_minute must be a positive integer", details=[{"field": "config.rate_per_minute"}])
+            continue
+        if not isinstance(value, str):
+            raise ValidationError(f"config.{name} must be a string", details=[{"field": f"config.{name}"}])
+        if (name.endswith("url") or name == "api_base") and not value.startswith(("https://", "http://")):
+            raise ValidationError(f"config.{name} must be an http(s) URL", details=[{"field": f"config.{name}"}])
+    if config.get("language") and config["language"] not in LANGUAGES:
+        raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
+    secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}
+    public = {k: v for k, v in config.items() if k not in module.SECRET_FIELDS}
+    return public, secret
+
+
+class TemplateService:
+    def __init__(self, repository: ConfigRepository | None = None) -> None:
+        self.repository = repository or ConfigRepository()
+
+    def list(self, workspace: str) -> list[dict]:
+        return sorted(self.repository.list(workspace, "template"), key=lambda t: t["created_at"])
+
+    def get(self, workspace: str, template_id: str) -> dict:
+        return self.repository.get(workspace, "template", template_id)
+
+    def create(self, workspace: str, body: dict) -> dict:
+        now = utcnow().isoformat()
+        template = _checked_template({"id": f"tpl-{uuid.uuid4().hex[:12]}", "created_at": now, "updated_at": now,
+                                      **body})
+        self._clear_defaults(workspace, template)
+        return self.repository.put(workspace, "template", template["id"], template)
+
+    def update(self, workspace: str, template_id: str, body: dict) -> dict:
+        current = self.get(workspace, template_id)
+        template = _checked_template({**current, **{k: v for k, v in body.items() if v is not None},
+                                      "updated_at": utcnow().isoformat()})
+        self._clear_defaults(workspace, template)
+        return self.repository.put(workspace, "template", template_id, template)
+
+    def delete(self, workspace: str, template_id: str) -> None:
+        self.repository.delete(workspace, "template", template_id)
+
+    def choose(self, workspace: str, channel_type: str, event: str, language: str) -> dict:
+        """The workspace's template for (channel type, event): default first; else the built-in one."""
+        candidates = [t for t in self.list(workspace) if t["channel_type"] == channel_type
+                      and t.get("event") in (event, None, "*")]
+        candidates.sort(key=lambda t: (t.get("event") != event, not t.get("is_default"), t.get("language") != language))
+        return candidates[0] if candidates else render.default_template(event, language)
+
+    def _clear_defaults(self, workspace: str, template: dict) -> None:
+        """Setting is_default=true clears the default of the other templates of the same type (and event)."""
+        if not template.get("is_default"):
+            return
+        for other in self.list(workspace):
+            if (other["id"] != template["id"] and other.get("is_default") and other["channel_type"] == template["channel_type"]
+                    and other.get("event") == template.get("event")):
+                self.repository.put(workspace, "template", other["id"], {**other, "is_default": False})
+
+
+def _checked_template(template: dict) -> dict:
+    template["channel_type"] = channel_module(template["channel_type"]).TYPE
+    event = template.get("event")
+    if event not in (None, "*") and event not in EVENTS:
+        raise ValidationError(f"unknown event {event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
+    if template.get("language", "en") not in LANGUAGES:
+        raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "language"}])
+    render.compile_template(template["title_template"], "title_template")
+    render.compile_template(template["body_template"], "body_template")
+    return {"id": template["id"], "name": template["name"], "channel_type": template["channel_type"],
+            "event": event, "language": template.get("language", "en"), "title_template": template["title_template"],
+            "body_template": template["body_template"], "is_default": bool(template.get("is_default", False)),
+            "created_at": template["created_at"], "updated_at": template["updated_at"]}
+
+
+class RouteService:
+    def __init__(self, repository: ConfigRepository | None = None) -> None:
+        self.repository = repository or ConfigRepository()
+
+    def get(self, workspace: str) -> routing.RouteSet | None:
+        stored = self.repository.get_routes(workspace)
+        return routing.RouteSet.model_validate(stored) if stored is not None else None
+
+    def put(self, workspace: str, body: dict) -> routing.RouteSet:
+        try:
+            route_set = (routing.from_seed(body) if ("default_rules" in body or "service_overrides" in body)
+                         and "routes" not in body else routing.RouteSet.model_validate(body))
+        except PydanticError as exc:
+            raise ValidationError("routes are not valid", details=[
+                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]) from exc
+        self.repository.put_routes(workspace, route_set.model_dump(by_alias=True))
+        return route_set
+
+    def view(self, workspace: str) -> dict:
+        route_set = self.get(workspace)
+        routes = route_set or routing.RouteSet()
+        return {"configured": bool(route_set and route_set.routes), "routes": routes.model_dump(by_alias=True)["routes"],
+                **routing.to_seed(routes), "registered_adapters": sorted(CHANNELS)}

@@ -1,0 +1,64 @@
+"""What a template may say about a job: the incident, its diagnosis and proposal, and the job's data."""
+
+from pagerless import settings
+from pagerless.notify.jobs import NotifyJob
+
+_DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期"}
+
+
+def build(job: NotifyJob) -> dict:
+    """Plain data (strings, numbers, lists, dicts); escaping for a channel happens later."""
+    incident = _incident(job)
+    data = dict(job.data or {})
+    ctx: dict = {"event": job.event, "workspace": job.workspace, "incident_id": job.incident_id or "",
+                 "title": "", "message": "", "severity": "info", "service": None, "namespace": None,
+                 "hostname": None, "status": None, "labels": {}, "category": None, "confidence": None,
+                 "summary": None, "evidence": [], "action": None, "reason": None, "diff": None, "rule": None,
+                 "expires_at": None, "approval_id": None, "decision": None, "decision_zh": None,
+                 "decided_by": None, "decided_at": None, "comment": None, "link": None}
+    if incident is not None:
+        labels = dict(incident.labels or {})
+        ctx.update(title=incident.title, message=incident.description or incident.title, severity=incident.severity,
+                   service=incident.service, namespace=incident.namespace, status=incident.status, labels=labels,
+                   hostname=labels.get("instance") or labels.get("host") or labels.get("node"))
+        diagnosis = incident.diagnosis or {}
+        if diagnosis.get("category"):
+            ctx.update(category=diagnosis["category"], summary=diagnosis.get("summary"),
+                       confidence=round(float(diagnosis.get("confidence") or 0) * 100),
+                       evidence=[_evidence(e) for e in (diagnosis.get("evidence") or [])[:3]])
+        proposal = incident.proposal or {}
+        ctx.update(action=proposal.get("action"), reason=proposal.get("reason") or proposal.get("description"),
+                   diff=(proposal.get("dry_run") or {}).get("diff"), rule=(proposal.get("decision") or {}).get("rule"))
+    base = settings.notify().public_url
+    if base and job.incident_id:
+        ctx["link"] = f"{base.rstrip('/')}/api/incidents/{job.incident_id}"
+    ctx.update({k: v for k, v in data.items() if k in ctx or k in ("approval", "message", "title")})
+    if ctx.get("decision"):
+        ctx["decision_zh"] = _DECISIONS_ZH.get(ctx["decision"], ctx["decision"])
+    if ctx.get("diff") and len(ctx["diff"]) > 2500:
+        ctx["diff"] = ctx["diff"][:2500] + "\n…"
+    return ctx
+
+
+def facts(ctx: dict) -> dict:
+    """What routes match on."""
+    return {k: ctx.get(k) for k in ("event", "severity", "service", "namespace", "labels")}
+
+
+def _incident(job: NotifyJob):
+    if not job.incident_id:
+        return None
+    from pagerless.domain.errors import NotFoundError
+    from pagerless.store.incidents import IncidentRepository
+
+    try:
+        incident = IncidentRepository().get(job.incident_id)
+    except NotFoundError:
+        return None
+    return incident if incident.workspace == job.workspace else None
+
+
+def _evidence(item) -> str:
+    if isinstance(item, dict):
+        return f"{item.get('source', '')}: {item.get('detail', '')}"[:300]
+    return str(item)[:300]

@@ -1,0 +1,221 @@
+"""Delivering one notification job: route, render, claim, send with retry, record.
+
+Each (job, channel) is a delivery with a deterministic id over (workspace, incident, event,
+channel, generation). The delivery is claimed with a conditional write before the vendor is
+called, so a Lambda retry of the same job skips what was sent. A retryable failure (429 with
+Retry-After, 5xx, timeout) is tried again with backoff, in this invocation while the wait is
+short, otherwise by the queue; after ``max_attempts`` the delivery is dead and the job goes to
+the dead-letter store, where a replay sends it again. Any other 4xx gives up at once.
+
+Known window: a Lambda that dies after the vendor accepted the message but before the ``sent``
+write leaves a ``sending`` claim; after ``claim_stale_seconds`` a retry takes it over and the
+message may be sent a second time. Nothing else sends twice.
+"""
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from pagerless import settings
+from pagerless.notify import context as contexts
+from pagerless.notify import render
+from pagerless.notify.channels import channel_module
+from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
+from pagerless.notify.config import ChannelService, RouteService, TemplateService
+from pagerless.notify.jobs import NotifyJob
+from pagerless.observability import logger
+from pagerless.store import notify as store
+from pagerless.store.base import utcnow
+from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
+from pagerless.store.notify import ConfigRepository, DeliveryRepository
+
+
+class RetryLaterError(Exception):
+    """Some delivery of the job must be tried again later: the queue redelivers the job."""
+
+
+@dataclass
+class Outcome:
+    delivered: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already sent (a retry), or nothing to update
+    failed: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"delivered": self.delivered, "skipped": self.skipped, "failed": self.failed}
+
+
+def delivery_id(job: NotifyJob, channel_id: str, event: str | None = None) -> str:
+    key = "|".join((job.workspace, job.incident_id or "-", event or job.event, channel_id, job.generation))
+    return "dlv-" + hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+class NotifyService:
+    def __init__(self, http: httpx.Client | None = None, sleep=time.sleep) -> None:
+        self.config = ConfigRepository()
+        self.channels = ChannelService(self.config)
+        self.templates = TemplateService(self.config)
+        self.routes = RouteService(self.config)
+        self.deliveries = DeliveryRepository()
+        self._http = http
+        self.sleep = sleep
+
+    @property
+    def http(self) -> httpx.Client:
+        if self._http is None:
+            self._http = httpx.Client(timeout=settings.notify().timeout_seconds, follow_redirects=False)
+        return self._http
+
+    # ------------------------------------------------------------------ the job
+    def handle(self, job: NotifyJob) -> Outcome:
+        ctx = contexts.build(job)
+        outcome = Outcome()
+        retry_later: list[str] = []
+        for channel in self.targets(job, ctx):
+            try:
+                self._deliver(job, channel, ctx, outcome)
+            except RetryLaterError as exc:
+                retry_later.append(f"{channel['id']}: {exc}")
+        if retry_later:
+            raise RetryLaterError("; ".join(retry_later))
+        return outcome
+
+    def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
+        """Enabled channels: the job's own channel targets, else whatever the routes say."""
+        channels = [c for c in self.channels.list(job.workspace) if c.get("is_enabled", True)]
+        if job.targets is not None:
+            wanted = [t.get("id") for t in job.targets if t.get("kind") == "channel"]
+            return _pick(channels, wanted)
+        route_set = self.routes.get(job.workspace)
+        if route_set is None or not route_set.routes:
+            return []
+        from pagerless.notify.routing import resolve
+
+        return _pick(channels, resolve(route_set, contexts.facts(ctx)))
+
+    # ------------------------------------------------------------------ one channel
+    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome) -> None:
+        module = channel_module(channel["channel_type"])
+        ref = None
+        event = job.event
+        if job.event == "approval.decided":
+            card = self._card(job, channel)
+            if card is not None and module.CAN_UPDATE:
+                ref = card.provider_ref
+            elif module.CAN_UPDATE:
+                outcome.skipped.append(channel["id"])  # no card of this approval there: nothing to update
+                return
+        message = self.message(job, channel, ctx, update=ref is not None)
+        record = store.new_delivery(delivery_id(job, channel["id"], event), workspace=job.workspace,
+                                    incident_id=job.incident_id, event=event, generation=job.generation,
+                                    channel=channel, title=render_plain(message.title), job=json.loads(job.to_json()))
+        claimed = self.deliveries.claim(record, stale_seconds=settings.notify().claim_stale_seconds,
+                                        retention_days=settings.notify().log_retention_days)
+        if claimed is None:
+            outcome.skipped.append(channel["id"])
+            return
+        config = self.channels.resolved_config(job.workspace, channel)
+        self._attempt(job, channel, module, config, claimed, message, ref, outcome)
+
+    def _attempt(self, job, channel, module, config, record, message, ref, outcome) -> None:
+        conf = settings.notify()
+        rate = config.get("rate_per_minute") or module.RATE_PER_MINUTE
+        attempts = int(record.attempts or 0)
+        while True:
+            if rate:
+                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
+                if wait > 0:
+                    if wait > conf.max_wait_seconds:
+                        self.deliveries.release(record, f"rate limited: {rate} messages a minute")
+                        raise RetryLaterError(f"rate limited for {wait:.0f}s")
+                    self.sleep(wait)
+                    continue
+            attempts += 1
+            self.deliveries.note_attempt(record)
+            try:
+                sent = module.update(self.http, config, ref, message) if ref else module.send(self.http, config, message)
+            except PermanentError as exc:
+                self.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
+                outcome.failed.append({"channel_id": channel["id"], "status": store.GAVE_UP, "error": exc.message})
+                logger().warning("notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message})
+                return
+            except RetryableError as exc:
+                if attempts >= conf.max_attempts:
+                    self._dead(job, channel, record, exc.message, attempts)
+                    outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
+                    return
+                delay = exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
+                if delay > conf.max_wait_seconds:
+                    self.deliveries.mark_failed(record, store.FAILED, exc.message)
+                    raise RetryLaterError(exc.message) from exc
+                self.sleep(delay)
+                continue
+            self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
+            outcome.delivered.append(channel["id"])
+            return
+
+    def _dead(self, job: NotifyJob, channel: dict, record, error: str, attempts: int) -> None:
+        self.deliveries.mark_failed(record, store.DEAD, error)
+        now = utcnow()
+        body = json.dumps({"job": json.loads(job.to_json()), "delivery_id": record.delivery_id,
+                           "channel_id": channel["id"]}, separators=(",", ":"))
+        dead = DeadLetterRecord(job.workspace, f"dl-{now:%Y%m%dT%H%M%S%f}-{record.delivery_id[4:16]}", kind="notify",
+                                source=channel["channel_type"], content_type="application/json", body=body,
+                                attempts=attempts, received_at=now)
+        DeadLetterRepository().put_dead(dead, error=error[:500], now=now,
+                                        retention_days=settings.intake().dead_letter_retention_days)
+        logger().warning("notification dead-lettered", extra={"delivery_id": record.delivery_id,
+                                                              "dead_letter_id": dead.id})
+
+    def _card(self, job: NotifyJob, channel: dict):
+        """The sent approval card of this approval in this channel, if any."""
+        if not job.incident_id:
+            return None
+        return next(
+            (d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
+             if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
+             and d.status == store.SENT and d.provider_ref), None)
+
+    # ------------------------------------------------------------------ rendering
+    def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False) -> Message:
+        module = channel_module(channel["channel_type"])
+        language = channel["config"].get("language", "en")
+        event = "approval.requested" if update else job.event  # an updated card keeps its content
+        template = self.templates.choose(job.workspace, module.TYPE, event, language)
+        try:
+            title, body = render.render(template, ctx, module.escape)
+        except Exception as exc:  # a broken custom template must not cost the page: use the default
+            logger().warning("template failed; using the default", extra={"template": template.get("id"),
+                                                                           "error": str(exc)[:200]})
+            title, body = render.render(render.default_template(event, language), ctx, module.escape)
+        approval = None
+        if job.event == "approval.requested" and ctx.get("approval_id"):
+            approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
+        decision = None
+        if job.event == "approval.decided":
+            decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
+        return Message(event=job.event, title=title, body=body, severity=str(ctx.get("severity") or "info"),
+                       link=ctx.get("link"), approval=approval, decision=decision, labels=ctx.get("labels") or {})
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+
+
+def render_plain(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
+    """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
+    chosen: list[dict] = []
+    for ref in refs:
+        for channel in channels:
+            if ref in (channel["id"], channel["name"], channel["channel_type"]) and channel not in chosen:
+                chosen.append(channel)
+    return chosen
+
+
+__all__ = ["ChannelError", "NotifyService", "Outcome", "RetryLaterError", "delivery_id"]

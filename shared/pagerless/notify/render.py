@@ -1,0 +1,105 @@
+"""Templates: admin-written Jinja2 in an immutable sandbox, alert text only ever as data.
+
+A template is ``{title_template, body_template}`` with seed 001's placeholders (``{{severity}}``,
+``{{title}}``, ``{{message}}``, ``{{hostname}}``, ...). Only the template is compiled; every
+value in the context is escaped for the channel first (Slack mrkdwn, Lark lark_md, ...), so an
+alert saying ``<!channel>`` or ``<at user_id="all">`` arrives as text. Rendering is bounded: the
+``*`` and ``**`` operators refuse huge results and the output stops at a size cap.
+"""
+
+import operator
+from collections.abc import Callable
+from functools import cache
+
+from jinja2 import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from pagerless.domain.errors import ValidationError
+from pagerless.notify import defaults
+
+MAX_TITLE = 300
+MAX_BODY = 12000
+MAX_TEMPLATE = 20000
+MAX_REPEAT = 20000  # longest string or list `*` may build
+MAX_EXPONENT = 64
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with `*` and `**` bounded so a template cannot allocate gigabytes."""
+
+    intercepted_binops = frozenset(["*", "**"])
+
+    def call_binop(self, context, op: str, left, right):
+        if op == "**":
+            if not all(isinstance(v, int | float) for v in (left, right)):
+                raise SecurityError("** takes numbers")
+            if abs(right) > MAX_EXPONENT or abs(left) > 1e9:
+                raise SecurityError("** operands are too large")
+            return operator.pow(left, right)
+        if op == "*":
+            for seq, count in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(count, int):
+                    if len(seq) * max(count, 0) > MAX_REPEAT:
+                        raise SecurityError("* would build a result that is too large")
+            return operator.mul(left, right)
+        return super().call_binop(context, op, left, right)
+
+
+@cache
+def environment() -> BoundedSandbox:
+    return BoundedSandbox(autoescape=False)
+
+
+def compile_template(source: str, field: str):
+    if len(source) > MAX_TEMPLATE:
+        raise ValidationError(f"{field} is longer than {MAX_TEMPLATE} characters", details=[{"field": field}])
+    try:
+        return environment().from_string(source)
+    except TemplateError as exc:
+        raise ValidationError(f"{field} is not a valid template: {exc}", details=[{"field": field}]) from exc
+
+
+def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
+    """Render ``source`` with ``context``; output stops at ``cap`` characters (marked with …)."""
+    template = compile_template(source, field)
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in template.generate(context):
+            parts.append(chunk)
+            size += len(chunk)
+            if size > cap:
+                break
+    except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
+        raise ValidationError(f"{field} failed to render: {type(exc).__name__}: {exc}",
+                              details=[{"field": field}]) from exc
+    text = "".join(parts)
+    return text if len(text) <= cap else text[: cap - 1] + "…"
+
+
+def escaped_context(data: dict, escape: Callable[[str], str]) -> dict:
+    """Every string in ``data`` (nested too) escaped for the channel; keys and numbers as they are."""
+    def walk(value):
+        if isinstance(value, str):
+            return escape(value)
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        return value
+
+    return {k: walk(v) for k, v in data.items()}
+
+
+def render(template: dict, data: dict, escape: Callable[[str], str]) -> tuple[str, str]:
+    context = escaped_context(data, escape)
+    title = render_one(template["title_template"], context, cap=MAX_TITLE, field="title_template")
+    body = render_one(template["body_template"], context, cap=MAX_BODY, field="body_template")
+    return " ".join(title.split()), body.strip()
+
+
+def default_template(event: str, language: str = "en") -> dict:
+    table = defaults.ZH if language.lower().startswith("zh") else defaults.EN
+    title, body = table.get(event) or table["incident.opened"]
+    return {"id": f"default-{language}-{event}", "name": f"default ({language})", "event": event,
+            "title_template": title, "body_template": body, "is_default": True, "language": language}

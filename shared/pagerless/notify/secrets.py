@@ -1,0 +1,67 @@
+"""Channel secrets (app secrets, signing secrets, webhook URLs with tokens) in SSM SecureString.
+
+One parameter per channel, ``<prefix>/<workspace>/channels/<id>``, holding a JSON object; read
+through Powertools Parameters (cached ``secret_cache_seconds``). Nothing else stores them, and
+the API only ever shows them masked.
+"""
+
+import json
+from functools import cache
+from urllib.parse import urlsplit
+
+from pagerless import settings
+
+
+@cache
+def _ssm():
+    import boto3
+
+    return boto3.client("ssm")
+
+
+@cache
+def _provider():
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider(boto3_client=_ssm())
+
+
+def parameter_name(workspace: str, channel_id: str) -> str:
+    return f"{settings.notify().secret_prefix.rstrip('/')}/{workspace}/channels/{channel_id}"
+
+
+def store(workspace: str, channel_id: str, values: dict) -> None:
+    _ssm().put_parameter(Name=parameter_name(workspace, channel_id), Type="SecureString", Overwrite=True,
+                         Value=json.dumps(values, separators=(",", ":")))
+    _provider().clear_cache()
+
+
+def load(workspace: str, channel_id: str, *, fresh: bool = False) -> dict:
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        value = _provider().get(parameter_name(workspace, channel_id), decrypt=True, transform="json",
+                                max_age=settings.notify().secret_cache_seconds, force_fetch=fresh)
+    except GetParameterError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def delete(workspace: str, channel_id: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        _ssm().delete_parameter(Name=parameter_name(workspace, channel_id))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ParameterNotFound":
+            raise
+    _provider().clear_cache()
+
+
+def mask(value: str) -> str:
+    """``https://oapi.dingtalk.com/****6f2a`` for a URL, ``****6f2a`` otherwise (short: ``****``)."""
+    tail = value[-4:] if len(value) >= 12 else ""
+    if value.startswith(("http://", "https://")):
+        parts = urlsplit(value)
+        return f"{parts.scheme}://{parts.netloc}/****{tail}"
+    return f"****{tail}"

@@ -1,0 +1,1 @@
+"""On-call schedules, overrides and escalation policies (pure resolution) and the escalation engine."""

@@ -1,0 +1,201 @@
+"""The escalation engine: one Step Functions Standard execution per escalation, named
+``esc-<incident>-<generation>`` (a repeated start is refused by name), looping tick → choice → wait.
+
+Each tick re-reads the incident, the escalation record and the latest approval, resolves the
+step's targets through schedules and overrides at that moment, claims the page with a conditional
+write (refused once a stop was written) and only then enqueues the `escalation.page` job.
+Acknowledge and resolve write the stop first and then call StopExecution, so a late tick finds the
+record stopped and does nothing.
+"""
+
+from functools import cache
+
+from pagerless import settings
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.domain.severity import Severity
+from pagerless.incidents import timeline
+from pagerless.notify.jobs import NotifyJob, enqueue
+from pagerless.observability import logger
+from pagerless.oncall import models
+from pagerless.oncall.policies import Cursor, Policy, following, job_targets
+from pagerless.oncall.service import OncallService
+from pagerless.store.base import utcnow
+from pagerless.store.oncall import EscalationRecord, EscalationRepository
+
+ACTOR = "escalation"
+OPENED = "1"  # the generation of the escalation an opening incident starts
+ESCALATE_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)  # with no policy match on severity
+
+
+@cache
+def _sfn():
+    import boto3
+
+    return boto3.client("stepfunctions")
+
+
+def execution_name(incident_id: str, generation: str) -> str:
+    return f"esc-{incident_id}-{generation}"[:80]
+
+
+def _load_incident(incident_id: str):
+    from pagerless.store.incidents import IncidentRepository
+
+    return IncidentRepository().get(incident_id)
+
+
+def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor = Cursor(0, 0),
+          reason: str = "", service: OncallService | None = None, sfn=None) -> EscalationRecord | None:
+    """Start an escalation for the incident if a policy covers it; None if none does or it already ran."""
+    service = service or OncallService()
+    policy = service.select_policy(incident.workspace, incident.service, incident.severity)
+    arn = settings.workflow().escalation_state_machine_arn
+    if policy is None or not arn:
+        return None
+    cursor = Cursor(min(cursor.step, len(policy.steps) - 1), cursor.repeat)
+    name = execution_name(incident.id, generation)
+    record = EscalationRecord(f"escalation#{incident.id}", generation, incident_id=incident.id,
+                              workspace=incident.workspace, kind=kind, policy=_policy_doc(service, incident, policy),
+                              execution_name=name, reason=reason, started_at=utcnow())
+    repository = EscalationRepository()
+    if not repository.create(record):
+        return None
+    client = sfn or _sfn()
+    try:
+        response = client.start_execution(stateMachineArn=arn, name=name, input=_input(incident, generation, cursor))
+    except client.exceptions.ExecutionAlreadyExists:
+        return None
+    repository.set_arn(record, response["executionArn"])
+    timeline.record(incident, "escalation_started", f"escalating through policy {policy.name} from step {cursor.step + 1}",
+                    actor=ACTOR, data={"policy_id": policy.id, "generation": generation, "kind": kind})
+    return record
+
+
+def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
+    return service.get_policy(incident.workspace, policy.id)
+
+
+def _input(incident, generation: str, cursor: Cursor) -> str:
+    import json
+
+    return json.dumps({"incident_id": incident.id, "workspace": incident.workspace, "generation": generation,
+                       "cursor": {"step": cursor.step, "repeat": cursor.repeat}})
+
+
+def start_for_opened(incident_id: str) -> dict:
+    """The incident workflow's IncidentOpened step: page whoever the incident's policy names."""
+    incident = _load_incident(incident_id)
+    try:
+        record = start(incident, generation=OPENED, reason="incident opened")
+    except Exception as exc:  # paging must not fail the incident workflow; the timeline says why
+        logger().exception("escalation did not start", extra={"incident_id": incident_id})
+        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
+        return {"escalation": None}
+    return {"escalation": record.execution_name if record else None}
+
+
+def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
+    """A proposal nobody decided: page the next level of the policy (not the one already paged)."""
+    incident = _load_incident(incident_id)
+    if incident.status == IncidentStatus.RESOLVED.value:
+        return {"escalation": None}
+    reached = -1
+    for previous in EscalationRepository().for_incident(incident_id):
+        reached = max([reached, *(int(p["generation"].rsplit(":", 1)[-1].split("-")[0]) for p in previous.pages or [])])
+        _finish(previous, "ended", "superseded: the approval timed out")
+    generation = "a" + approval_id.rsplit("#", 1)[-1]
+    record = start(incident, generation=generation, kind="approval", cursor=Cursor(max(reached + 1, 1), 0),
+                   reason="nobody decided the approval in time")
+    return {"escalation": record.execution_name if record else None}
+
+
+def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -> int:
+    """Stop every running escalation of the incident: the record first, then the execution."""
+    stopped = 0
+    for record in EscalationRepository().for_incident(incident_id):
+        if _finish(record, status, reason, sfn=sfn):
+            stopped += 1
+    return stopped
+
+
+def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None) -> bool:
+    if record.status != "running" or not EscalationRepository().finish(record, status, reason):
+        return False
+    if record.execution_arn:
+        client = sfn or _sfn()
+        try:
+            client.stop_execution(executionArn=record.execution_arn, cause=reason[:200])
+        except Exception:  # already ended: the record decides, a late tick does nothing
+            logger().info("escalation execution already ended", extra={"execution": record.execution_name})
+    return True
+
+
+def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dict:
+    """One pass of the loop: check, page the current step, say how long to wait for the next."""
+    repository = EscalationRepository()
+    record = repository.get(incident_id, generation)
+    if record is None or record.status != "running":
+        return _done(record.status if record else "missing")
+    incident = _load_incident(incident_id)
+    why = _why_stop(incident, record)
+    if why is not None:
+        status, reason = why
+        _finish(record, status, reason)
+        return _done(status)
+    service = OncallService()
+    policy = models.to_policy(record.policy)
+    at = Cursor(int(cursor["step"]), int(cursor["repeat"]))
+    now = utcnow()
+    resolved = service.resolve_step(workspace, policy, at.step, now, critical=incident.severity == Severity.CRITICAL)
+    targets = job_targets(resolved)
+    held = [p for r in resolved for p in r.held]
+    page_generation = f"{at.step}-{at.repeat}" if generation == OPENED else f"{generation}:{at.step}-{at.repeat}"
+    page = {"generation": page_generation, "at": now.isoformat(), "targets": targets, "held": held}
+    if not repository.claim_page(record, page):
+        return _done("stopped")
+    if targets:
+        enqueue(NotifyJob(workspace=workspace, event="escalation.page", incident_id=incident_id,
+                          generation=page_generation, targets=targets,
+                          data={"step": at.step + 1, "repeat": at.repeat, "policy_id": policy.id,
+                                "policy_name": policy.name, "title": incident.title, "severity": incident.severity,
+                                "service": incident.service, "kind": record.kind, "escalation": record.execution_name}))
+    who = ", ".join(t["id"] for t in targets) or "nobody reachable"
+    timeline.record(incident, "escalation_paged", f"step {at.step + 1} paged: {who}"
+                    + (f" (held back by quiet hours: {', '.join(held)})" if held else ""), actor=ACTOR,
+                    data={"generation": page_generation, "targets": targets, "held": held})
+    nxt = following(policy, at)
+    if nxt is None:
+        repository.finish(record, "ended", "the policy ran out of steps")
+        return _done("exhausted")
+    return {"next": "wait", "wait_seconds": policy.steps[at.step].delay_seconds, "step": nxt.step,
+            "repeat": nxt.repeat}
+
+
+def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
+    if incident.status == IncidentStatus.RESOLVED.value:
+        return "ended", "the incident was resolved"
+    if incident.acknowledged:
+        return "stopped", f"acknowledged by {incident.acknowledged_by}"
+    if record.kind == "incident" and _approval_decided_since(incident.id, record.started_at):
+        return "stopped", "a person decided the approval"
+    return None
+
+
+def _approval_decided_since(incident_id: str, since) -> bool:
+    from pagerless.store.approvals import ApprovalRepository
+
+    latest = ApprovalRepository().latest(incident_id)
+    return bool(latest and latest.status in ("approved", "rejected") and latest.decided_at
+                and latest.decided_at >= since)
+
+
+def _done(reason: str) -> dict:
+    return {"next": "stop", "wait_seconds": 0, "step": 0, "repeat": 0, "reason": reason}
+
+
+def status_of(incident_id: str) -> list[dict]:
+    """Every escalation of an incident, newest first (for the API)."""
+    return [{"generation": r.sk, "kind": r.kind, "status": r.status, "policy_id": (r.policy or {}).get("id"),
+             "execution_name": r.execution_name, "pages": r.pages or [], "reason": r.reason,
+             "started_at": r.started_at.isoformat(), "ended_at": r.ended_at.isoformat() if r.ended_at else None}
+            for r in sorted(EscalationRepository().for_incident(incident_id), key=lambda r: r.started_at, reverse=True)]

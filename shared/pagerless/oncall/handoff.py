@@ -1,0 +1,84 @@
+"""Shift handoff: the digest (seed 002's `/digest/handoff`) and the scheduled announcement that
+tells the incoming on-call person their shift starts, once per handoff."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from pagerless.domain.incidents import ACTIVE_STATUSES
+from pagerless.notify.jobs import NotifyJob, enqueue
+from pagerless.oncall import models, schedules
+from pagerless.store.base import utcnow
+from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideRepository, claim_handoff
+
+LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
+OPEN_SCAN = 200  # open incidents are looked for among the newest this many
+
+
+def _incident(i) -> dict:
+    return {"id": i.id, "title": i.title, "severity": i.severity, "status": i.status, "service": i.service,
+            "namespace": i.namespace, "acknowledged": bool(i.acknowledged), "created_at": i.created_at.isoformat(),
+            "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None}
+
+
+def _oncall(workspace: str, now: datetime) -> list[dict]:
+    out = []
+    overrides = OverrideRepository()
+    for doc in sorted(DocumentRepository(SCHEDULES).list(workspace), key=lambda d: d["name"]):
+        schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
+        zone = ZoneInfo(schedule.timezone)
+        current = schedules.on_call(schedule, now)
+        nxt = schedules.next_handoff(schedule, now)
+        out.append({"schedule_id": doc["id"], "schedule_name": doc["name"], "team": doc.get("team"),
+                    "current": current.person_id if current else None,
+                    "current_until": current.end.astimezone(zone).isoformat() if current else None,
+                    "next": nxt.person_id if nxt else None,
+                    "next_starts_at": nxt.start.astimezone(zone).isoformat() if nxt else None})
+    return out
+
+
+def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
+    """What happened in the last ``hours``, what is still open, what waits for a decision, who is next."""
+    from pagerless.incidents.service import IncidentService
+    from pagerless.workflow.approvals import ApprovalService
+
+    now = now or utcnow()
+    since = now - timedelta(hours=hours)
+    incidents = IncidentService()
+    in_shift, _ = incidents.search(workspace, since=since, limit=OPEN_SCAN)
+    recent, _ = incidents.search(workspace, limit=OPEN_SCAN)
+    still_open = [i for i in recent if i.status in ACTIVE_STATUSES]
+    pending, _ = ApprovalService().list(workspace, "pending", limit=50, cursor=None)
+    resolved = [i for i in in_shift if i.status not in ACTIVE_STATUSES]
+    return {
+        "workspace_id": workspace, "hours": hours, "generated_at": now.isoformat(),
+        "window_start": since.isoformat(), "window_end": now.isoformat(),
+        "summary": {"opened": len(in_shift), "resolved_of_opened": len(resolved), "open": len(still_open),
+                    "unacknowledged": sum(1 for i in still_open if not i.acknowledged),
+                    "critical_open": sum(1 for i in still_open if i.severity == "critical"),
+                    "pending_approvals": len(pending)},
+        "incidents": [_incident(i) for i in in_shift],
+        "open_incidents": [_incident(i) for i in still_open],
+        "pending_approvals": [{k: a.get(k) for k in ("incident_id", "approval_id", "requested_at", "expires_at")}
+                              | {"action": (a.get("proposal") or {}).get("action")} for a in pending],
+        "oncall": _oncall(workspace, now),
+    }
+
+
+def announce_handoffs(now: datetime | None = None) -> dict:
+    """Tell each incoming on-call person their shift started (once per handoff, however often this runs)."""
+    now = now or utcnow()
+    overrides, announced = OverrideRepository(), []
+    for workspace, doc in DocumentRepository(SCHEDULES).list_all():
+        schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
+        for outgoing, incoming in schedules.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1)):
+            whole = schedules.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
+            data = {"schedule_id": schedule.id, "schedule_name": schedule.name, "person_id": incoming.person_id,
+                    "previous_person_id": outgoing.person_id if outgoing else None,
+                    "starts_at": incoming.start.isoformat(), "ends_at": whole.end.isoformat()}
+            if not claim_handoff(workspace, schedule.id, incoming.start, data):
+                continue
+            summary = digest(workspace, 12, now)["summary"]
+            enqueue(NotifyJob(workspace=workspace, event="oncall.handoff", generation=f"{schedule.id}@{incoming.start.isoformat()}",
+                              targets=[{"kind": "person", "id": incoming.person_id}], data={**data, "digest": summary}))
+            announced.append(data)
+    return {"announced": announced}

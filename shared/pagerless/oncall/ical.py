@@ -1,0 +1,40 @@
+"""RFC 5545 export of a rendered schedule: one VEVENT per shift, times in UTC."""
+
+from datetime import UTC, datetime
+
+from pagerless.oncall.schedules import Shift
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _fold(line: str) -> list[str]:
+    """Lines longer than 75 octets continue on the next line after a single space (RFC 5545 3.1)."""
+    out, current = [], b""
+    for char in line:
+        encoded = char.encode()
+        if len(current) + len(encoded) > (75 if not out else 74):
+            out.append(current.decode())
+            current = b""
+        current += encoded
+    out.append(current.decode())
+    return [out[0], *(" " + part for part in out[1:])]
+
+
+def _stamp(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def calendar(schedule_id: str, name: str, shifts: list[Shift], *, now: datetime) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Pagerless//On-call schedule//EN", "CALSCALE:GREGORIAN",
+             "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}"]
+    for shift in shifts:
+        source = f"override {shift.override_id}" if shift.override_id else f"layer {shift.layer}"
+        lines += ["BEGIN:VEVENT", f"UID:{schedule_id}-{_stamp(shift.start)}-{_escape(shift.person_id)}@pagerless",
+                  f"DTSTAMP:{_stamp(now)}", f"DTSTART:{_stamp(shift.start)}", f"DTEND:{_stamp(shift.end)}",
+                  f"SUMMARY:{_escape(f'On call: {shift.person_id} ({name})')}",
+                  f"DESCRIPTION:{_escape(f'{shift.person_id} is on call for {name} ({source}).')}",
+                  "TRANSP:TRANSPARENT", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "".join(part + "\r\n" for line in lines for part in _fold(line))

@@ -1,0 +1,140 @@
+"""The documents users write (schedules, overrides, policies, quiet hours), validated, and their
+conversion to the pure resolution types."""
+
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+
+from pagerless.oncall import policies, schedules
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Name = Field(min_length=1, max_length=200)
+PersonId = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._@:+-]+$")
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA timezone {value!r}") from exc
+    return value
+
+
+class RestrictionIn(BaseModel):
+    days: list[Weekday] = Field(default_factory=lambda: list(schedules.WEEKDAYS), min_length=1)
+    start: time
+    end: time
+
+
+class LayerIn(BaseModel):
+    name: str = Name
+    participants: list[str] = Field(min_length=1, max_length=100, description="person ids, in rotation order")
+    rotation_start: date = Field(description="the local date of the first handoff")
+    handoff_time: time = Field(default=time(9, 0), description="local wall time of each handoff, e.g. 09:00")
+    rrule: str = Field(default="FREQ=WEEKLY", max_length=500, description="RFC 5545 RRULE of the handoffs")
+    restrictions: list[RestrictionIn] = Field(default_factory=list, max_length=20)
+
+    @field_validator("participants")
+    @classmethod
+    def _participants(cls, value: list[str]) -> list[str]:
+        for person in value:
+            if not person or len(person) > 200 or not all(c.isalnum() or c in "._@:+-" for c in person):
+                raise ValueError(f"invalid person id {person!r}")
+        return value
+
+    @field_validator("rrule")
+    @classmethod
+    def _rrule(cls, value: str) -> str:
+        value = value.strip().removeprefix("RRULE:")
+        if "DTSTART" in value.upper() or "FREQ=" not in value.upper():
+            raise ValueError("rrule needs FREQ and no DTSTART (rotation_start and handoff_time give the start)")
+        try:
+            rrulestr(value, dtstart=datetime(2026, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"invalid rrule: {exc}") from exc
+        if value.upper().find("FREQ=SECONDLY") >= 0 or value.upper().find("FREQ=MINUTELY") >= 0:
+            raise ValueError("rotations hand over at most hourly")
+        return value
+
+
+class ScheduleIn(BaseModel):
+    name: str = Name
+    timezone: str = Field(description="IANA zone the handoffs and restrictions are in, e.g. Europe/Berlin")
+    team: str | None = Field(default=None, max_length=200)
+    services: list[str] = Field(default_factory=list, max_length=100, description="services this schedule covers")
+    layers: list[LayerIn] = Field(min_length=1, max_length=10, description="later layers win where both have someone")
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+
+class OverrideIn(BaseModel):
+    person_id: str = PersonId
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _order(self) -> "OverrideIn":
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class TargetIn(BaseModel):
+    kind: Literal["person", "schedule", "channel"]
+    id: str = Field(min_length=1, max_length=200)
+
+
+class StepIn(BaseModel):
+    delay_seconds: int = Field(ge=1, le=7 * 86400, description="wait after paging this step before the next")
+    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+
+
+class PolicyIn(BaseModel):
+    name: str = Name
+    steps: list[StepIn] = Field(min_length=1, max_length=20)
+    repeat: int = Field(default=0, ge=0, le=10, description="how many more times to run all steps")
+    services: list[str] = Field(default_factory=list, max_length=100, description="empty: every service")
+    severities: list[Literal["critical", "high", "warning", "info"]] = Field(
+        default_factory=lambda: list(policies.DEFAULT_SEVERITIES), description="empty: every severity")
+
+
+class QuietHoursIn(BaseModel):
+    timezone: str
+    start: time
+    end: time
+
+    _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+
+
+def _time(value: str) -> time:
+    return time.fromisoformat(value)
+
+
+def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
+    layers = tuple(schedules.Layer(
+        name=layer["name"], participants=tuple(layer["participants"]),
+        rotation_start=date.fromisoformat(layer["rotation_start"]), handoff_time=_time(layer["handoff_time"]),
+        rrule=layer["rrule"], restrictions=tuple(schedules.Restriction(_time(r["start"]), _time(r["end"]), tuple(r["days"]))
+                                                 for r in layer.get("restrictions") or []),
+    ) for layer in doc["layers"])
+    return schedules.Schedule(doc["id"], doc["name"], doc["timezone"], layers, tuple(
+        schedules.Override(o["id"], o["person_id"], datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"]))
+        for o in overrides))
+
+
+def to_policy(doc: dict) -> policies.Policy:
+    return policies.Policy(
+        id=doc["id"], name=doc["name"], repeat=int(doc.get("repeat", 0)),
+        steps=tuple(policies.Step(int(s["delay_seconds"]), tuple(policies.Target(t["kind"], t["id"]) for t in s["targets"]))
+                    for s in doc["steps"]),
+        services=tuple(doc.get("services") or ()), severities=tuple(doc.get("severities") or ()),
+        created_at=doc.get("created_at", ""))
+
+
+def to_quiet_hours(doc: dict | None) -> policies.QuietHours | None:
+    if not doc:
+        return None
+    return policies.QuietHours(doc["timezone"], _time(doc["start"]), _time(doc["end"]))

@@ -1,0 +1,148 @@
+"""Escalation policies (pure): steps with a delay and targets, a repeat count, which incidents a
+policy covers, and who a step pages at a given moment.
+
+A policy runs its steps in order: step 0 is paged at once, each step's ``delay_seconds`` is the
+time to wait after paging it before the next step; after the last step the whole list runs again
+``repeat`` more times. Which incidents a policy covers is decided by one function,
+:func:`select_policy`, so that notification routes can name a policy later without touching the
+engine: today a policy matches on service and severity (an empty list matches all), the most
+specific match wins (service named > any service), then the oldest policy.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from pagerless.domain.severity import Severity
+
+TARGET_KINDS = ("person", "schedule", "channel")
+DEFAULT_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # person | schedule | channel
+    id: str
+
+
+@dataclass(frozen=True)
+class Step:
+    delay_seconds: int
+    targets: tuple[Target, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    name: str
+    steps: tuple[Step, ...]
+    repeat: int = 0
+    services: tuple[str, ...] = ()  # empty: every service
+    severities: tuple[str, ...] = DEFAULT_SEVERITIES  # empty: every severity
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A person's local window in which non-critical pages are held back."""
+
+    timezone: str
+    start: time
+    end: time
+
+    def contains(self, at: datetime) -> bool:
+        local = at.astimezone(ZoneInfo(self.timezone)).time()
+        if self.start <= self.end:
+            return self.start <= local < self.end
+        return local >= self.start or local < self.end
+
+
+@dataclass(frozen=True)
+class Page:
+    """One planned page: step ``step`` of round ``repeat``, ``at_seconds`` after the escalation began."""
+
+    step: int
+    repeat: int
+    at_seconds: int
+    targets: tuple[Target, ...]
+
+    @property
+    def generation(self) -> str:
+        return f"{self.step}-{self.repeat}"
+
+
+@dataclass(frozen=True)
+class Cursor:
+    step: int
+    repeat: int
+
+
+def select_policy(policies: Iterable[Policy], service: str | None, severity: str) -> Policy | None:
+    """The policy an incident of ``service`` and ``severity`` escalates through, or None."""
+    matching = [p for p in policies if (not p.severities or severity in p.severities)
+                and (not p.services or (service or "") in p.services)]
+    matching.sort(key=lambda p: (0 if p.services else 1, p.created_at, p.id))
+    return matching[0] if matching else None
+
+
+def plan(policy: Policy, start: Cursor = Cursor(0, 0)) -> list[Page]:
+    """Every page the policy sends from ``start`` on, with its offset from the escalation's start."""
+    pages, offset = [], 0
+    cursor: Cursor | None = start
+    while cursor is not None:
+        step = policy.steps[cursor.step]
+        pages.append(Page(cursor.step, cursor.repeat, offset, step.targets))
+        offset += step.delay_seconds
+        cursor = following(policy, cursor)
+    return pages
+
+
+def following(policy: Policy, cursor: Cursor) -> Cursor | None:
+    """The step after ``cursor``, or None when the policy (with its repeats) is exhausted."""
+    if cursor.step + 1 < len(policy.steps):
+        return Cursor(cursor.step + 1, cursor.repeat)
+    if cursor.repeat < policy.repeat:
+        return Cursor(0, cursor.repeat + 1)
+    return None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Who a target reaches at a moment: persons (schedules resolved), or the channel itself."""
+
+    target: Target
+    persons: tuple[str, ...] = ()
+    held: tuple[str, ...] = field(default=())  # persons held back by their quiet hours
+
+
+def resolve_targets(targets: Iterable[Target], at: datetime, *, on_call: Callable[[str, datetime], str | None],
+                    quiet_hours: Callable[[str], QuietHours | None], critical: bool) -> list[Resolved]:
+    """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours."""
+    resolved = []
+    for target in targets:
+        if target.kind == "channel":
+            resolved.append(Resolved(target))
+            continue
+        person = target.id if target.kind == "person" else on_call(target.id, at)
+        if person is None:
+            resolved.append(Resolved(target))
+            continue
+        quiet = None if critical else quiet_hours(person)
+        if quiet is not None and quiet.contains(at):
+            resolved.append(Resolved(target, held=(person,)))
+        else:
+            resolved.append(Resolved(target, persons=(person,)))
+    return resolved
+
+
+def job_targets(resolved: Iterable[Resolved]) -> list[dict]:
+    """The NotifyJob targets: each person once, channels as channels, in order."""
+    out, seen = [], set()
+    for item in resolved:
+        entries = [("person", p) for p in item.persons] if item.target.kind != "channel" else [("channel", item.target.id)]
+        for kind, ident in entries:
+            if (kind, ident) not in seen:
+                seen.add((kind, ident))
+                out.append({"kind": kind, "id": ident})
+    return out

@@ -1,0 +1,172 @@
+"""Schedules, overrides, escalation policies and quiet hours: CRUD and "who is on call".
+
+The service turns validated documents into stored JSON and stored JSON into the pure types of
+`schedules` and `policies`; the store is the only code that speaks DynamoDB.
+"""
+
+import uuid
+from datetime import datetime
+
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.oncall import models, policies, schedules
+from pagerless.store.base import utcnow
+from pagerless.store.oncall import POLICIES, SCHEDULES, DocumentRepository, OverrideRepository, QuietHoursRepository
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class OncallService:
+    def __init__(self) -> None:
+        self.schedules = DocumentRepository(SCHEDULES)
+        self.policies = DocumentRepository(POLICIES)
+        self.overrides = OverrideRepository()
+        self.quiet = QuietHoursRepository()
+
+    # ------------------------------------------------------------------ schedules
+    def list_schedules(self, workspace: str) -> list[dict]:
+        return sorted(self.schedules.list(workspace), key=lambda d: (d["name"], d["id"]))
+
+    def get_schedule(self, workspace: str, schedule_id: str) -> dict:
+        doc = self.schedules.get(workspace, schedule_id)
+        if doc is None:
+            raise NotFoundError(f"schedule {schedule_id} not found")
+        return doc
+
+    def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
+        now = utcnow().isoformat()
+        doc = {"id": _new_id("sch"), "workspace": workspace, **body.model_dump(mode="json"), "created_at": now,
+               "updated_at": now, "updated_by": actor}
+        self.schedules.put(workspace, doc["id"], doc, create=True)
+        return doc
+
+    def update_schedule(self, workspace: str, schedule_id: str, body: models.ScheduleIn, actor: str) -> dict:
+        current = self.get_schedule(workspace, schedule_id)
+        doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
+        if not self.schedules.put(workspace, schedule_id, doc):
+            raise NotFoundError(f"schedule {schedule_id} not found")
+        return doc
+
+    def delete_schedule(self, workspace: str, schedule_id: str) -> None:
+        users = [p["id"] for p in self.policies.list(workspace)
+                 if any(t["kind"] == "schedule" and t["id"] == schedule_id for s in p["steps"] for t in s["targets"])]
+        if users:
+            raise ConflictError(f"schedule {schedule_id} is a target of escalation policies",
+                                details=[{"policy_id": p} for p in users])
+        if not self.schedules.delete(workspace, schedule_id):
+            raise NotFoundError(f"schedule {schedule_id} not found")
+        self.overrides.delete_all(workspace, schedule_id)
+
+    def schedule(self, workspace: str, schedule_id: str) -> schedules.Schedule:
+        """The schedule with its overrides, ready to resolve."""
+        return models.to_schedule(self.get_schedule(workspace, schedule_id),
+                                  self.overrides.list(workspace, schedule_id))
+
+    # ------------------------------------------------------------------ overrides
+    def list_overrides(self, workspace: str, schedule_id: str) -> list[dict]:
+        self.get_schedule(workspace, schedule_id)
+        return sorted(self.overrides.list(workspace, schedule_id), key=lambda o: o["start"])
+
+    def create_override(self, workspace: str, schedule_id: str, body: models.OverrideIn, actor: str) -> dict:
+        self.get_schedule(workspace, schedule_id)
+        doc = {"id": _new_id("ovr"), "schedule_id": schedule_id, "person_id": body.person_id,
+               "start": body.start.isoformat(), "end": body.end.isoformat(), "created_by": actor,
+               "created_at": utcnow().isoformat()}
+        self.overrides.put(workspace, schedule_id, doc)
+        return doc
+
+    def delete_override(self, workspace: str, schedule_id: str, override_id: str) -> None:
+        if not self.overrides.delete(workspace, schedule_id, override_id):
+            raise NotFoundError(f"override {override_id} not found")
+
+    # ------------------------------------------------------------------ policies
+    def list_policies(self, workspace: str) -> list[dict]:
+        return sorted(self.policies.list(workspace), key=lambda d: (d["created_at"], d["id"]))
+
+    def get_policy(self, workspace: str, policy_id: str) -> dict:
+        doc = self.policies.get(workspace, policy_id)
+        if doc is None:
+            raise NotFoundError(f"escalation policy {policy_id} not found")
+        return doc
+
+    def create_policy(self, workspace: str, body: models.PolicyIn, actor: str) -> dict:
+        self._check_targets(workspace, body)
+        now = utcnow().isoformat()
+        doc = {"id": _new_id("pol"), "workspace": workspace, **body.model_dump(mode="json"), "created_at": now,
+               "updated_at": now, "updated_by": actor}
+        self.policies.put(workspace, doc["id"], doc, create=True)
+        return doc
+
+    def update_policy(self, workspace: str, policy_id: str, body: models.PolicyIn, actor: str) -> dict:
+        current = self.get_policy(workspace, policy_id)
+        self._check_targets(workspace, body)
+        doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
+        if not self.policies.put(workspace, policy_id, doc):
+            raise NotFoundError(f"escalation policy {policy_id} not found")
+        return doc
+
+    def delete_policy(self, workspace: str, policy_id: str) -> None:
+        if not self.policies.delete(workspace, policy_id):
+            raise NotFoundError(f"escalation policy {policy_id} not found")
+
+    def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
+        missing = [{"step": i, "schedule_id": t.id} for i, s in enumerate(body.steps) for t in s.targets
+                   if t.kind == "schedule" and self.schedules.get(workspace, t.id) is None]
+        if missing:
+            raise ValidationError("escalation policy names schedules that do not exist", details=missing)
+
+    def select_policy(self, workspace: str, service: str | None, severity: str) -> policies.Policy | None:
+        """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
+        return policies.select_policy([models.to_policy(d) for d in self.policies.list(workspace)], service, severity)
+
+    # ------------------------------------------------------------------ quiet hours
+    def get_quiet_hours(self, workspace: str, person_id: str) -> dict:
+        doc = self.quiet.get(workspace, person_id)
+        if doc is None:
+            raise NotFoundError(f"no quiet hours for {person_id}")
+        return doc
+
+    def put_quiet_hours(self, workspace: str, person_id: str, body: models.QuietHoursIn) -> dict:
+        doc = {"person_id": person_id, **body.model_dump(mode="json")}
+        self.quiet.put(workspace, person_id, doc)
+        return doc
+
+    def delete_quiet_hours(self, workspace: str, person_id: str) -> None:
+        self.get_quiet_hours(workspace, person_id)
+        self.quiet.delete(workspace, person_id)
+
+    # ------------------------------------------------------------------ resolution
+    def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
+        return schedules.on_call(self.schedule(workspace, schedule_id), at)
+
+    def schedule_for_service(self, workspace: str, service: str) -> dict:
+        for doc in self.list_schedules(workspace):
+            if service in (doc.get("services") or []):
+                return doc
+        raise NotFoundError(f"no schedule covers service {service!r}",
+                            details=[{"field": "service", "hint": "list the service in a schedule's services"}])
+
+    def resolver(self, workspace: str):
+        """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``."""
+        cache: dict[str, schedules.Schedule | None] = {}
+
+        def on_call(schedule_id: str, at: datetime) -> str | None:
+            if schedule_id not in cache:
+                doc = self.schedules.get(workspace, schedule_id)
+                cache[schedule_id] = None if doc is None else models.to_schedule(
+                    doc, self.overrides.list(workspace, schedule_id))
+            schedule = cache[schedule_id]
+            shift = schedules.on_call(schedule, at) if schedule else None
+            return shift.person_id if shift else None
+
+        def quiet_hours(person_id: str) -> policies.QuietHours | None:
+            return models.to_quiet_hours(self.quiet.get(workspace, person_id))
+
+        return on_call, quiet_hours
+
+    def resolve_step(self, workspace: str, policy: policies.Policy, step: int, at: datetime,
+                     critical: bool) -> list[policies.Resolved]:
+        on_call, quiet_hours = self.resolver(workspace)
+        return policies.resolve_targets(policy.steps[step].targets, at, on_call=on_call, quiet_hours=quiet_hours,
+                                        critical=critical)

@@ -1,0 +1,159 @@
+"""What a report says, computed from stored incidents, approvals and SLO budgets (pure functions).
+
+Formulas (minutes, two decimals; an empty set gives ``null``):
+- **MTTA**: mean of ``acknowledged_at − first_seen`` over the period's incidents that were acknowledged.
+- **MTTR**: mean of ``resolved_at − first_seen`` over the period's incidents that are resolved.
+- The period's incidents are those whose first alert (``first_seen``) falls in ``[start, end)``.
+- **Per day** (the workspace's time zone): incidents opened that day, and that day's MTTA and MTTR.
+- **Noisy alerts**: incidents grouped by (source, title); ranked by alerts received, then incidents; top 5.
+- **Who fixed it**: ``resolved_by == "workflow"`` → automatically (Pagerless's remediation),
+  ``"source"`` → recovered on its own (the monitor resolved the alert), any other value → people;
+  unresolved incidents are counted apart.
+- **Approval latency**: ``decided_at − requested_at`` of approvals requested in the period and decided
+  (approved or rejected): count, mean, median, max.
+- **Recurring patterns**: incidents grouped by diagnosis category, or, without a diagnosis, by the
+  lower-cased title with every letters-and-digits run that holds a digit (pod hashes, numbers) replaced
+  by ``#``; a group of two or more is a pattern (occurrences, services).
+"""
+
+import re
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+TOP_NOISY = 5
+MIN_PATTERN = 2
+VARYING = re.compile(r"[a-z0-9]*\d[a-z0-9]*")  # pod hashes, numbers, ids: any run of letters and digits with a digit
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    id: str
+    title: str
+    severity: str
+    service: str | None
+    source: str
+    first_seen: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    alert_count: int = 1
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalFacts:
+    requested_at: datetime
+    decided_at: datetime | None
+    status: str
+
+
+def _minutes(delta: timedelta) -> float:
+    return delta.total_seconds() / 60
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 2) if values else None
+
+
+def mtta(incidents: list[IncidentFacts]) -> float | None:
+    return _mean([_minutes(i.acknowledged_at - i.first_seen) for i in incidents if i.acknowledged_at])
+
+
+def mttr(incidents: list[IncidentFacts]) -> float | None:
+    return _mean([_minutes(i.resolved_at - i.first_seen) for i in incidents if i.resolved_at])
+
+
+def resolution_split(incidents: list[IncidentFacts]) -> dict[str, int]:
+    split = {"automatic": 0, "recovered": 0, "people": 0, "unresolved": 0}
+    for incident in incidents:
+        if incident.resolved_at is None:
+            split["unresolved"] += 1
+        elif incident.resolved_by == "workflow":
+            split["automatic"] += 1
+        elif incident.resolved_by == "source":
+            split["recovered"] += 1
+        else:
+            split["people"] += 1
+    return split
+
+
+def noisy_alerts(incidents: list[IncidentFacts], top: int = TOP_NOISY) -> list[dict]:
+    groups: dict[tuple[str, str], list[IncidentFacts]] = defaultdict(list)
+    for incident in incidents:
+        groups[(incident.source, incident.title)].append(incident)
+    rows = [{"source": source, "title": title, "incidents": len(items), "alerts": sum(i.alert_count for i in items)}
+            for (source, title), items in groups.items()]
+    rows.sort(key=lambda r: (-r["alerts"], -r["incidents"], r["title"]))
+    return rows[:top]
+
+
+def pattern_key(incident: IncidentFacts) -> str:
+    if incident.category:
+        return incident.category
+    return re.sub(r"\s+", " ", VARYING.sub("#", incident.title.lower())).strip()
+
+
+def recurring_patterns(incidents: list[IncidentFacts], minimum: int = MIN_PATTERN) -> list[dict]:
+    groups: dict[str, list[IncidentFacts]] = defaultdict(list)
+    for incident in incidents:
+        groups[pattern_key(incident)].append(incident)
+    rows = [{"pattern": key, "occurrences": len(items), "services": sorted({i.service for i in items if i.service})}
+            for key, items in groups.items() if len(items) >= minimum]
+    rows.sort(key=lambda r: (-r["occurrences"], r["pattern"]))
+    return rows
+
+
+def approval_latency(approvals: list[ApprovalFacts]) -> dict:
+    decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at]
+    return {"count": len(decided), "mean_minutes": _mean(decided),
+            "median_minutes": round(statistics.median(decided), 2) if decided else None,
+            "max_minutes": round(max(decided), 2) if decided else None}
+
+
+def days_of(start: datetime, end: datetime, zone: str) -> list[date]:
+    tz = ZoneInfo(zone)
+    first = start.astimezone(tz).date()
+    last = (end - timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def per_day(incidents: list[IncidentFacts], start: datetime, end: datetime, zone: str) -> list[dict]:
+    tz = ZoneInfo(zone)
+    by_day: dict[date, list[IncidentFacts]] = defaultdict(list)
+    for incident in incidents:
+        by_day[incident.first_seen.astimezone(tz).date()].append(incident)
+    return [{"date": day.isoformat(), "incidents": len(by_day[day]), "mtta_minutes": mtta(by_day[day]),
+             "mttr_minutes": mttr(by_day[day])} for day in days_of(start, end, zone)]
+
+
+def build(*, workspace: str, report_type: str, start: datetime, end: datetime, zone: str,
+          incidents: list[IncidentFacts], approvals: list[ApprovalFacts], slos: list[dict]) -> dict:
+    """The report's data: everything the renderers show, nothing they compute."""
+    inside = sorted((i for i in incidents if start <= i.first_seen < end), key=lambda i: (i.first_seen, i.id))
+    severities = Counter(i.severity for i in inside)
+    services = Counter(i.service or "unknown" for i in inside)
+    return {
+        "workspace": workspace,
+        "report_type": report_type,
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "timezone": zone,
+        "no_incidents": not inside,
+        "total_incidents": len(inside),
+        "by_severity": dict(sorted(severities.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_service": dict(sorted(services.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "mtta_minutes": mtta(inside),
+        "mttr_minutes": mttr(inside),
+        "per_day": per_day(inside, start, end, zone),
+        "noisy_alerts": noisy_alerts(inside),
+        "resolution": resolution_split(inside),
+        "approval_latency": approval_latency([a for a in approvals if start <= a.requested_at < end]),
+        "slo_status": slos,
+        "recurring_patterns": recurring_patterns(inside),
+        "incidents": [{"id": i.id, "title": i.title, "severity": i.severity, "service": i.service,
+                       "opened_at": i.first_seen.isoformat(),
+                       "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None} for i in inside],
+    }

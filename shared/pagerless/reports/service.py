@@ -1,0 +1,208 @@
+"""Report generation, the hourly due-check, and delivery (notification job + SES e-mail).
+
+Periods are in the workspace's time zone: a daily report covers a local calendar day, a weekly one
+Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
+week if they are missing: the report id is the period (``daily-2026-12-01``), created with a
+conditional write, so repeated or concurrent ticks store and deliver each report once.
+"""
+
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, field_validator
+
+from pagerless.domain.errors import ValidationError
+from pagerless.observability import logger
+from pagerless.reports import data as report_data
+from pagerless.reports.render import LANGUAGES, TEXT, headline, render
+from pagerless.store.base import utcnow
+from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
+
+TYPES = ("daily", "weekly")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+DEFAULT_WORKSPACE_SETTINGS = {"timezone": "UTC", "language": "en", "daily": True, "weekly": True, "email_to": []}
+
+
+class ReportSettings(BaseModel):
+    timezone: str = "UTC"
+    language: str = "en"
+    daily: bool = True
+    weekly: bool = True
+    email_to: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("email_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        bad = [a for a in value if not EMAIL.match(a)]
+        if bad:
+            raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except Exception as exc:  # noqa: BLE001 - ZoneInfo raises several types for a bad key
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language is one of {', '.join(LANGUAGES)}")
+        return value
+
+
+def local_midnight(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+def standard_period(report_type: str, now: datetime, zone: str) -> tuple[str, datetime, datetime]:
+    """The last complete day or week (Monday-based) before ``now`` in ``zone``: (id, start, end)."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    if report_type == "daily":
+        day = today - timedelta(days=1)
+        return f"daily-{day.isoformat()}", local_midnight(day, zone), local_midnight(today, zone)
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(days=7)
+    return f"weekly-{first.isoformat()}", local_midnight(first, zone), local_midnight(monday, zone)
+
+
+def _facts(record) -> report_data.IncidentFacts:
+    diagnosis = record.diagnosis or {}
+    return report_data.IncidentFacts(
+        id=record.id, title=record.title, severity=record.severity, service=record.service, source=record.source or "",
+        first_seen=record.first_seen or record.created_at, acknowledged_at=record.acknowledged_at,
+        resolved_at=record.resolved_at, resolved_by=record.resolved_by, alert_count=int(record.alert_count or 1),
+        category=diagnosis.get("category") if isinstance(diagnosis, dict) else None)
+
+
+class ReportService:
+    def __init__(self, repository: ReportRepository | None = None, clock: Callable[[], datetime] = utcnow,
+                 slos=None, enqueue: Callable | None = None, mailer: Callable | None = None) -> None:
+        self.repository = repository or ReportRepository()
+        self.clock = clock
+        self._slos = slos
+        self._enqueue = enqueue
+        self._mailer = mailer
+
+    @property
+    def slos(self):
+        if self._slos is None:
+            from pagerless.slo.service import SloService
+
+            self._slos = SloService(clock=self.clock)
+        return self._slos
+
+    # ------------------------------------------------------------------ settings
+    def settings(self, workspace: str) -> ReportSettings:
+        return ReportSettings(**(self.repository.settings(workspace) or DEFAULT_WORKSPACE_SETTINGS))
+
+    def put_settings(self, workspace: str, settings: ReportSettings) -> ReportSettings:
+        self.repository.put_settings(workspace, settings.model_dump(mode="json"))
+        return settings
+
+    # ------------------------------------------------------------------ generation
+    def build(self, workspace: str, report_type: str, start: datetime, end: datetime, zone: str) -> dict:
+        lookback = start - timedelta(days=30)  # an incident opened before the period is not the period's
+        incidents = [_facts(r) for r in incidents_opened(workspace, lookback, end)]
+        approvals = [report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
+                     for a in approvals_requested(workspace, start, end)]
+        return report_data.build(workspace=workspace, report_type=report_type, start=start, end=end, zone=zone,
+                                 incidents=incidents, approvals=approvals, slos=self._slo_status(workspace, start, end, zone))
+
+    def _slo_status(self, workspace: str, start: datetime, end: datetime, zone: str) -> list[dict]:
+        status = []
+        days = report_data.days_of(start, end, zone)
+        moments = [min(local_midnight(day + timedelta(days=1), zone), end) for day in days]
+        for slo in self.slos.all(workspace):
+            budget = self.slos.budget(workspace, slo.name, slo)
+            status.append({"slo_name": slo.name, "service": slo.service, "target": slo.target,
+                           "budget_remaining_percent": budget["budget_remaining_percent"],
+                           "alert_level": budget["alert_level"],
+                           "burn_down": self.slos.burn_down(workspace, slo, moments)})
+        return status
+
+    def generate(self, workspace: str, report_type: str, start: datetime | None = None, end: datetime | None = None,
+                 *, deliver: bool = False) -> ReportRecord:
+        """Generate (or regenerate) a report; default period: yesterday (daily) or the last 7 days (weekly)."""
+        if report_type not in TYPES:
+            raise ValidationError("report_type is daily or weekly", details=[{"field": "report_type"}])
+        zone = self.settings(workspace).timezone
+        now = self.clock()
+        if start is None and end is None:
+            if report_type == "daily":
+                report_id, start, end = standard_period("daily", now, zone)
+            else:
+                today = now.astimezone(ZoneInfo(zone)).date()
+                start, end = local_midnight(today - timedelta(days=7), zone), local_midnight(today, zone)
+                report_id = f"weekly-{(today - timedelta(days=7)).isoformat()}"
+        elif start is None or end is None:
+            raise ValidationError("give both period_start and period_end, or neither")
+        else:
+            if start.tzinfo is None or end.tzinfo is None:
+                raise ValidationError("period_start and period_end need a UTC offset")
+            if not start < end or end - start > timedelta(days=31):
+                raise ValidationError("the period must be positive and at most 31 days long")
+            report_id = f"{report_type}-{start.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%dT%H%M')}-{int((end - start).total_seconds() // 60)}m"
+        record = self.repository.create(workspace, report_id, report_type, self.build(workspace, report_type, start, end, zone),
+                                        replace=True)
+        if deliver:
+            self.deliver(workspace, record)
+        return record
+
+    def run_due(self) -> dict:
+        """The hourly tick: every workspace's missing last day and week, stored and delivered once."""
+        made, skipped = [], 0
+        workspaces = self.repository.workspaces_with_settings()
+        workspaces.setdefault("default", DEFAULT_WORKSPACE_SETTINGS)
+        for workspace, raw in sorted(workspaces.items()):
+            settings = ReportSettings(**raw)
+            for report_type in TYPES:
+                if not getattr(settings, report_type):
+                    continue
+                report_id, start, end = standard_period(report_type, self.clock(), settings.timezone)
+                if self.repository.exists(workspace, report_id):
+                    skipped += 1
+                    continue
+                data = self.build(workspace, report_type, start, end, settings.timezone)
+                record = self.repository.create(workspace, report_id, report_type, data, replace=False)
+                if record is None:  # another tick won the conditional write
+                    skipped += 1
+                    continue
+                self.deliver(workspace, record, settings)
+                made.append(f"{workspace}/{report_id}")
+        return {"generated": made, "already_done": skipped}
+
+    # ------------------------------------------------------------------ delivery
+    def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:
+        settings = settings or self.settings(workspace)
+        t = TEXT[settings.language]
+        summary = f'{t[record.report_type]} {record.period_start[:10]}: {headline(record.data, t)}'
+        link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
+        from pagerless.notify.jobs import NotifyJob, enqueue
+
+        job = NotifyJob(workspace=workspace, event="report.ready", generation=record.sk,
+                        data={"report_id": record.sk, "report_type": record.report_type, "summary": summary,
+                              "link": link, "period_start": record.period_start, "period_end": record.period_end,
+                              "no_incidents": record.data.get("no_incidents", False),
+                              "markdown": render(record.data, "markdown", settings.language)})
+        (self._enqueue or enqueue)(job)
+        delivery = {"notify": True, "email": []}
+        if settings.email_to:
+            delivery["email"] = self._email(record, settings, summary)
+        self.repository.set_delivery(record, delivery)
+        logger().info("report delivered", extra={"workspace": workspace, "report_id": record.sk})
+        return delivery
+
+    def _email(self, record: ReportRecord, settings: ReportSettings, subject: str) -> list[str]:
+        from pagerless.reports.mail import send_report
+
+        mailer = self._mailer or send_report
+        mailer(list(settings.email_to), subject, render(record.data, "html", settings.language),
+               render(record.data, "markdown", settings.language))
+        return list(settings.email_to)

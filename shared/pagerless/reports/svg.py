@@ -1,0 +1,105 @@
+"""Hand-built SVG charts (no plotting library): deterministic text, so golden files can test them.
+
+Each chart is a self-contained ``<svg>`` with a title, axes with a few labelled ticks, and either bars
+(incidents per day), lines (MTTA / MTTR trend) or a burn-down (error budget remaining, with the even
+spend line from 100 % to 0 %).
+"""
+
+from html import escape
+
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 48, 16, 36, 40
+PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+COLORS = ("#2563eb", "#dc2626", "#16a34a", "#9333ea")
+FONT = 'font-family="sans-serif" font-size="11"'
+
+
+def _num(value: float) -> str:
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 4.0
+    for step in (4, 8, 12, 20, 40, 60, 80, 100, 200, 400, 600, 800, 1000, 2000, 4000, 10000):  # 4 even ticks
+        if value <= step:
+            return float(step)
+    return float(-(-int(value) // 4) * 4)
+
+
+def _frame(title: str, labels: list[str], top: float, unit: str) -> list[str]:
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+             f'<text x="{LEFT}" y="20" font-family="sans-serif" font-size="13" font-weight="bold">{escape(title)}</text>']
+    for i in range(5):
+        value = top * i / 4
+        y = TOP + PLOT_H - PLOT_H * i / 4
+        parts.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + PLOT_W}" y2="{y:.1f}" stroke="#e5e7eb"/>')
+        parts.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" {FONT} text-anchor="end">{_num(value)}{unit}</text>')
+    parts.append(f'<line x1="{LEFT}" y1="{TOP + PLOT_H}" x2="{LEFT + PLOT_W}" y2="{TOP + PLOT_H}" stroke="#6b7280"/>')
+    every = max(1, -(-len(labels) // 8))  # at most 8 labels on the x axis
+    for index, label in enumerate(labels):
+        if index % every == 0 or index == len(labels) - 1:
+            x = _x(index, len(labels))
+            parts.append(f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" {FONT} text-anchor="middle">{escape(label)}</text>')
+    return parts
+
+
+def _x(index: int, count: int) -> float:
+    return LEFT + PLOT_W * (index + 0.5) / max(count, 1)
+
+
+def _y(value: float, top: float) -> float:
+    return TOP + PLOT_H - PLOT_H * (value / top)
+
+
+def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
+    top = _nice_max(max(values, default=0))
+    parts = _frame(title, labels, top, "")
+    width = PLOT_W / max(len(values), 1) * 0.7
+    for index, value in enumerate(values):
+        y = _y(value, top)
+        parts.append(f'<rect x="{_x(index, len(values)) - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" '
+                     f'height="{TOP + PLOT_H - y:.1f}" fill="{COLORS[0]}"><title>{escape(labels[index])}: '
+                     f'{_num(value)}</title></rect>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def line_chart(title: str, labels: list[str], series: dict[str, list[float | None]], unit: str = "") -> str:
+    values = [v for line in series.values() for v in line if v is not None]
+    top = _nice_max(max(values, default=0))
+    parts = _frame(title, labels, top, unit)
+    for n, (name, line) in enumerate(series.items()):
+        color = COLORS[n % len(COLORS)]
+        points = [(_x(i, len(line)), _y(v, top)) for i, v in enumerate(line) if v is not None]
+        if len(points) > 1:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+            parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y in points:
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
+        legend_x = LEFT + PLOT_W - 240 + 120 * n
+        parts.append(f'<rect x="{legend_x}" y="10" width="10" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{legend_x + 14}" y="19" {FONT}>{escape(name)}</text>')
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def burn_down(title: str, labels: list[str], remaining_percent: list[float | None]) -> str:
+    """Budget remaining (%) at each point, against the even-spend line from 100 % to 0 %."""
+    lowest = min((v for v in remaining_percent if v is not None), default=0)
+    top = 100.0
+    parts = _frame(title, labels, top, "%")
+    if len(labels) > 1:
+        parts.append(f'<line x1="{_x(0, len(labels)):.1f}" y1="{_y(100, top):.1f}" x2="{_x(len(labels) - 1, len(labels)):.1f}" '
+                     f'y2="{_y(0, top):.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>')
+    points = [(_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top)) for i, v in enumerate(remaining_percent)
+              if v is not None]
+    if points:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+        color = COLORS[1] if lowest <= 0 else COLORS[2]
+        parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+    parts.append("</svg>")
+    return "\n".join(parts)

@@ -1,0 +1,1 @@
+"""Service level objectives: OpenSLO definitions, SLI sources, error-budget maths, burn alerts."""

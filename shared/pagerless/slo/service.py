@@ -1,0 +1,223 @@
+"""SLO service: definitions (OpenSLO, YAML in and out), scheduled evaluation, budgets, burn alerts.
+
+Evaluation (every 5 minutes, and on request) catches each SLO up from its last stored bucket
+(re-reading the last two, where late samples land) to the last complete bucket, stores the
+buckets, computes the budget and, when the alert level changes, sends a firing or resolved alert
+through intake as source ``slo`` (one fingerprint per SLO, so one incident per burn).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+from pagerless.domain.errors import ValidationError
+from pagerless.observability import logger
+from pagerless.slo import budget as maths
+from pagerless.slo.config import slo_settings
+from pagerless.slo.sources import ReadContext, read_buckets
+from pagerless.slo.spec import BudgetingMethod, SloDocument, dump_yaml, load_yaml, parse_document
+from pagerless.store.base import utcnow
+from pagerless.store.slos import SloRecord, SloRepository
+
+LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
+OVERLAP = 2 * maths.BUCKET
+
+
+def objective_of(slo: SloDocument) -> maths.Objective:
+    objective = slo.spec.objectives[0]
+    timeslices = slo.spec.budgeting_method is BudgetingMethod.TIMESLICES
+    return maths.Objective(target=Fraction(str(objective.target)), timeslices=timeslices,
+                           time_slice_target=Fraction(str(objective.time_slice_target)) if timeslices else None)
+
+
+def window_of(slo: SloDocument, now: datetime) -> tuple[datetime, datetime, Fraction]:
+    window = slo.window
+    if window.is_rolling:
+        return maths.rolling_window(now, slo.window_days())
+    zone = window.calendar.time_zone if window.calendar else "UTC"
+    return maths.calendar_month(now, zone)
+
+
+def _round(value: Fraction | None, digits: int = 4) -> float | None:
+    return None if value is None else round(float(value), digits)
+
+
+class SloService:
+    def __init__(self, repository: SloRepository | None = None, clock: Callable[[], datetime] = utcnow,
+                 intake: Callable[[str, dict, str], object] | None = None) -> None:
+        self.repository = repository or SloRepository()
+        self.clock = clock
+        self._intake = intake
+
+    # ------------------------------------------------------------------ definitions
+    def create(self, workspace: str, document: dict) -> SloDocument:
+        slo = parse_document(document)
+        self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True)
+        return slo
+
+    def replace(self, workspace: str, name: str, document: dict) -> SloDocument:
+        slo = parse_document(document)
+        if slo.name != name:
+            raise ValidationError("metadata.name must match the SLO being replaced",
+                                  details=[{"field": "metadata.name", "expected": name}])
+        self.repository.put(workspace, name, slo.service, slo.to_dict(), create=False)
+        return slo
+
+    def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
+        """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
+        slos = load_yaml(text)
+        existing = {r.sk for r in self.repository.all(workspace)}
+        clashes = [s.name for s in slos if s.name in existing]
+        if clashes and not replace:
+            raise ValidationError("these SLOs exist already (import with replace=true to update them)",
+                                  details=[{"name": n} for n in clashes])
+        results = []
+        for slo in slos:
+            created = slo.name not in existing
+            self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created)
+            results.append({"name": slo.name, "action": "created" if created else "updated"})
+        return results
+
+    def export_yaml(self, workspace: str) -> str:
+        return dump_yaml([self.document(r) for r in self.repository.all(workspace)])
+
+    def get(self, workspace: str, name: str) -> SloDocument:
+        return self.document(self.repository.get(workspace, name))
+
+    def all(self, workspace: str) -> list[SloDocument]:
+        return [self.document(r) for r in self.repository.all(workspace)]
+
+    def delete(self, workspace: str, name: str) -> None:
+        self.repository.delete(workspace, name)
+
+    @staticmethod
+    def document(record: SloRecord) -> SloDocument:
+        return parse_document(record.document)
+
+    # ------------------------------------------------------------------ evaluation
+    def evaluate_all(self) -> dict:
+        """The scheduled tick: every SLO of every workspace; one failing SLO does not stop the others."""
+        evaluated, failed = 0, []
+        for workspace in self.repository.workspaces():
+            for record in self.repository.all(workspace):
+                try:
+                    self.evaluate(workspace, record.sk)
+                    evaluated += 1
+                except Exception as exc:  # noqa: BLE001 - recorded on the SLO, the tick goes on
+                    logger().warning("SLO evaluation failed", extra={"slo": record.sk, "workspace": workspace,
+                                                                     "error": type(exc).__name__})
+                    failed.append({"workspace": workspace, "slo": record.sk, "error": type(exc).__name__})
+        return {"evaluated": evaluated, "failed": failed}
+
+    def evaluate(self, workspace: str, name: str) -> dict:
+        record = self.repository.get(workspace, name)
+        slo = self.document(record)
+        now = self.clock()
+        end = maths.align(now)
+        state = dict(record.state or {})
+        start = self._catch_up_from(slo, state, end)
+        context = ReadContext(workspace=workspace, service=slo.service, now=now)
+        buckets = read_buckets(slo, start, end, context) if start < end else []
+        self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
+        status = self.budget(workspace, name, slo=slo)
+        previous = state.get("alert_level", "ok")
+        level = status["alert_level"]
+        if level != previous:
+            self._send_alert(workspace, slo, status, firing=level != "ok")
+        state.update({"alert_level": level, "last_bucket_end": end.isoformat(), "evaluated_at": now.isoformat(),
+                      "buckets_written": len(buckets)})
+        self.repository.set_state(workspace, name, state)
+        return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
+
+    def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:
+        last = state.get("last_bucket_end")
+        if last:
+            return max(datetime.fromisoformat(last) - OVERLAP, end - timedelta(days=slo_settings().max_catch_up_days))
+        window_start, _, _ = window_of(slo, end)
+        earliest = min(window_start.astimezone(UTC), end - LONGEST_LOOKBACK)
+        return max(maths.align(earliest), end - timedelta(days=slo_settings().max_catch_up_days))
+
+    def _send_alert(self, workspace: str, slo: SloDocument, status: dict, *, firing: bool) -> None:
+        payload = {"slo": slo.name, "service": slo.service, "status": "firing" if firing else "resolved",
+                   "alert_level": status["alert_level"], "target": slo.target, "burn_rates": status["burn_rates"],
+                   "budget_remaining_percent": status["budget_remaining_percent"]}
+        ingest = self._intake or _default_intake
+        ingest("slo", payload, workspace)
+        logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
+
+    # ------------------------------------------------------------------ budget
+    def status(self, workspace: str, name: str, slo: SloDocument | None = None) -> tuple[maths.BudgetStatus, maths.Objective]:
+        slo = slo or self.get(workspace, name)
+        now = self.clock()
+        window = window_of(slo, now)
+        start, end, _ = window
+        read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
+        rows = self.repository.buckets(workspace, name, read_from, end)
+        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
+        objective = objective_of(slo)
+        return maths.evaluate(buckets, objective, window), objective
+
+    def budget(self, workspace: str, name: str, slo: SloDocument | None = None) -> dict:
+        """Seed 002's error-budget answer, plus every burn rate and the window it covers."""
+        slo = slo or self.get(workspace, name)
+        status, objective = self.status(workspace, name, slo)
+        remaining_percent = status.remaining_fraction * 100
+        return {
+            "slo_name": slo.name,
+            "service": slo.service,
+            "target": slo.target,
+            "window_days": slo.window_days(),
+            "budgeting_method": slo.spec.budgeting_method.value,
+            "window": {"start": status.window_start.isoformat(), "end": status.window_end.isoformat(),
+                       "minutes": int(status.window_minutes)},
+            "budget_total_minutes": _round(status.total_minutes, 2),
+            "budget_consumed_minutes": _round(status.consumed_minutes, 2),
+            "budget_remaining_minutes": _round(status.remaining_minutes, 2),
+            "budget_remaining_percent": _round(remaining_percent, 2),
+            "burn_rate": _round(status.burn_rate),
+            "burn_rate_window": maths.BURN_RATE_WINDOW,
+            "burn_rates": {k: _round(v) for k, v in status.burn_rates.items()},
+            "time_to_exhaustion_hours": _round(status.time_to_exhaustion_hours(objective), 2),
+            "alert_level": status.alert_level,
+            "sli": {"good": _round(status.good, 4), "total": _round(status.total, 4),
+                    "ratio": _round(status.good / status.total, 6) if status.total else None},
+        }
+
+    def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
+        """Budget remaining (%) as it stood at each moment (from the stored buckets)."""
+        if not moments:
+            return []
+        first_start = window_of(slo, moments[0])[0].astimezone(UTC)
+        rows = self.repository.buckets(workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1])
+        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
+        objective = objective_of(slo)
+        points = []
+        for moment in moments:
+            status = maths.evaluate(buckets, objective, window_of(slo, moment))
+            points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
+        return points
+
+    def summary(self, slo: SloDocument) -> dict:
+        """Seed 002's list item."""
+        item = {"name": slo.name, "service": slo.service, "target": slo.target,
+                "target_percent": round(slo.target * 100, 4), "window_days": slo.window_days(),
+                "indicator": slo.indicator_kind, "budgeting_method": slo.spec.budgeting_method.value,
+                "display_name": slo.metadata.display_name}
+        for key in ("latency_threshold_ms",):
+            if key in slo.metadata.labels:
+                item[key] = int(slo.metadata.labels[key])
+        if "latency_percentile" in slo.metadata.labels:
+            item["latency_percentile"] = slo.metadata.labels["latency_percentile"]
+        return item
+
+    def for_service(self, workspace: str, service: str | None) -> list[dict]:
+        """Budgets of the service's SLOs (what an incident of that service burns)."""
+        if not service:
+            return []
+        return [self.budget(workspace, slo.name, slo) for slo in self.all(workspace) if slo.service == service]
+
+
+def _default_intake(source: str, payload: dict, workspace: str) -> object:
+    from pagerless.intake.bootstrap import intake_service
+
+    return intake_service().ingest(source, payload, workspace)

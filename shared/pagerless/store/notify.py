@@ -1,0 +1,248 @@
+"""Notification configuration (channels, templates, routes, rate windows) and the delivery log.
+
+Two tables. ``notify`` holds a workspace's configuration under one partition: ``channel#<id>``,
+``template#<id>``, ``routes`` and short-lived ``rate#<channel>#<minute>`` counters. ``deliveries``
+holds one item per delivery, keyed by its deterministic id (incident, event, channel,
+generation): the claim is a conditional write on that item, so a retried job never notifies twice.
+"""
+
+import time
+from datetime import datetime, timedelta
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+
+SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
+DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
+
+
+class NotifyItem(BaseModel):
+    class Meta:
+        table_name = TableName("notify")
+        region = Region()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    data = JSONAttribute(default=dict)
+    count = NumberAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = NumberAttribute(null=True)
+
+
+class ConfigRepository:
+    """Channels and templates (``kind`` is "channel" or "template") and the routes document."""
+
+    def put(self, workspace: str, kind: str, item_id: str, data: dict) -> dict:
+        NotifyItem(workspace, f"{kind}#{item_id}", data=data, updated_at=utcnow()).save()
+        return data
+
+    def get(self, workspace: str, kind: str, item_id: str) -> dict:
+        try:
+            return NotifyItem.get(workspace, f"{kind}#{item_id}", consistent_read=True).data
+        except DoesNotExist as exc:
+            raise NotFoundError(f"{kind} {item_id} not found") from exc
+
+    def list(self, workspace: str, kind: str) -> list[dict]:
+        return [i.data for i in NotifyItem.query(workspace, NotifyItem.sk.startswith(f"{kind}#"), consistent_read=True)]
+
+    def delete(self, workspace: str, kind: str, item_id: str) -> None:
+        self.get(workspace, kind, item_id)
+        NotifyItem(workspace, f"{kind}#{item_id}").delete()
+
+    def get_routes(self, workspace: str) -> dict | None:
+        try:
+            return NotifyItem.get(workspace, "routes", consistent_read=True).data
+        except DoesNotExist:
+            return None
+
+    def put_routes(self, workspace: str, data: dict) -> None:
+        NotifyItem(workspace, "routes", data=data, updated_at=utcnow()).save()
+
+    def take_rate_slot(self, workspace: str, channel_id: str, per_minute: int, now: float | None = None) -> float:
+        """Count one message in the channel's current minute; 0 if allowed, else seconds to wait."""
+        now = time.time() if now is None else now
+        minute = int(now // 60)
+        item = NotifyItem(workspace, f"rate#{channel_id}#{minute}")
+        try:
+            item.update(actions=[NotifyItem.count.add(1), NotifyItem.expires_at.set(minute * 60 + 180)],
+                        condition=NotifyItem.count.does_not_exist() | (NotifyItem.count < per_minute))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return (minute + 1) * 60 - now
+            raise
+        return 0.0
+
+
+class ByWorkspace(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_workspace"
+        projection = AllProjection()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # "<created iso>#<delivery id>"
+
+
+class ByIncident(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_incident"
+        projection = AllProjection()
+
+    incident_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<incident id>"
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class DeliveryRecord(BaseModel):
+    class Meta:
+        table_name = TableName("deliveries")
+        region = Region()
+
+    delivery_id = UnicodeAttribute(hash_key=True)
+    workspace = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    incident_key = UnicodeAttribute()
+    incident_id = UnicodeAttribute(null=True)
+    event = UnicodeAttribute()
+    generation = UnicodeAttribute(default="0")
+    channel_id = UnicodeAttribute()
+    channel_type = UnicodeAttribute()
+    channel_name = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default=SENDING)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
+    title = UnicodeAttribute(default="")
+    job = JSONAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    claimed_at = UTCDateTimeAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = NumberAttribute(null=True)
+
+    by_workspace = ByWorkspace()
+    by_incident = ByIncident()
+
+    def to_public(self) -> dict:
+        return {"id": self.delivery_id, "incident_id": self.incident_id, "alert_id": self.incident_id,
+                "event": self.event, "generation": self.generation, "channel_id": self.channel_id,
+                "channel_type": self.channel_type, "channel_name": self.channel_name, "status": self.status,
+                "attempts": int(self.attempts or 0), "last_error": self.last_error, "title": self.title,
+                "provider_message_id": self.provider_message_id, "created_at": self.created_at.isoformat(),
+                "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+                "updated_at": self.updated_at.isoformat()}
+
+
+class DeliveryRepository:
+    def claim(self, record: DeliveryRecord, *, stale_seconds: int, retention_days: int) -> DeliveryRecord | None:
+        """Take the delivery for one attempt; None when it was sent, given up, or is being sent now.
+
+        Allowed: a new delivery, a failed one (a retry), or a ``sending`` claim older than
+        ``stale_seconds`` (its Lambda died mid-send).
+        """
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_seconds)
+        condition = (DeliveryRecord.delivery_id.does_not_exist() | (DeliveryRecord.status == FAILED)
+                     | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.claimed_at < stale)))
+        actions = [
+            DeliveryRecord.workspace.set(record.workspace), DeliveryRecord.incident_key.set(record.incident_key),
+            DeliveryRecord.event.set(record.event), DeliveryRecord.generation.set(record.generation),
+            DeliveryRecord.channel_id.set(record.channel_id), DeliveryRecord.channel_type.set(record.channel_type),
+            DeliveryRecord.channel_name.set(record.channel_name), DeliveryRecord.title.set(record.title[:300]),
+            DeliveryRecord.status.set(SENDING), DeliveryRecord.claimed_at.set(now), DeliveryRecord.updated_at.set(now),
+            DeliveryRecord.created_at.set(DeliveryRecord.created_at | now),
+            DeliveryRecord.created_key.set(DeliveryRecord.created_key | f"{now.isoformat()}#{record.delivery_id}"),
+            DeliveryRecord.attempts.set(DeliveryRecord.attempts | 0),
+            DeliveryRecord.expires_at.set(int(time.time()) + retention_days * 86400),
+        ]
+        if record.incident_id:
+            actions.append(DeliveryRecord.incident_id.set(record.incident_id))
+        if record.job is not None:
+            actions.append(DeliveryRecord.job.set(record.job))
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return record
+
+    def note_attempt(self, record: DeliveryRecord) -> None:
+        record.update(actions=[DeliveryRecord.attempts.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
+    def mark_sent(self, record: DeliveryRecord, *, message_id: str | None, ref: dict | None) -> None:
+        now = utcnow()
+        actions = [DeliveryRecord.status.set(SENT), DeliveryRecord.sent_at.set(now), DeliveryRecord.updated_at.set(now),
+                   DeliveryRecord.last_error.remove()]
+        if message_id:
+            actions.append(DeliveryRecord.provider_message_id.set(message_id))
+        if ref:
+            actions.append(DeliveryRecord.provider_ref.set(ref))
+        record.update(actions=actions)
+
+    def mark_failed(self, record: DeliveryRecord, status: str, error: str) -> None:
+        record.update(actions=[DeliveryRecord.status.set(status), DeliveryRecord.last_error.set(error[:1000]),
+                               DeliveryRecord.updated_at.set(utcnow())])
+
+    def release(self, record: DeliveryRecord, error: str) -> None:
+        """Give the claim back without counting it (rate-limited: a later run tries again)."""
+        self.mark_failed(record, FAILED, error)
+
+    def revive(self, delivery_id: str) -> bool:
+        """A dead or given-up delivery may be claimed again (a replay); False if it was sent meanwhile."""
+        try:
+            DeliveryRecord(delivery_id).update(
+                actions=[DeliveryRecord.status.set(FAILED), DeliveryRecord.attempts.set(0),
+                         DeliveryRecord.updated_at.set(utcnow())],
+                condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, delivery_id: str) -> DeliveryRecord:
+        try:
+            return DeliveryRecord.get(delivery_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"delivery {delivery_id} not found") from exc
+
+    def find(self, delivery_id: str) -> DeliveryRecord | None:
+        try:
+            return DeliveryRecord.get(delivery_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def for_incident(self, workspace: str, incident_id: str) -> list[DeliveryRecord]:
+        return list(DeliveryRecord.by_incident.query(f"{workspace}#{incident_id}"))
+
+    def page(self, workspace: str, *, incident_id: str | None, status: str | None, limit: int,
+             cursor: str | None) -> tuple[list[DeliveryRecord], str | None]:
+        condition = None
+        if status:
+            condition = DeliveryRecord.status == status
+        if incident_id:
+            results = DeliveryRecord.by_incident.query(
+                f"{workspace}#{incident_id}", filter_condition=condition, scan_index_forward=False, limit=limit,
+                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+        else:
+            results = DeliveryRecord.by_workspace.query(
+                workspace, filter_condition=condition, scan_index_forward=False, limit=limit,
+                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)
+
+
+def new_delivery(delivery_id: str, *, workspace: str, incident_id: str | None, event: str, generation: str,
+                 channel: dict, title: str, job: dict | None) -> DeliveryRecord:
+    return DeliveryRecord(delivery_id, workspace=workspace, incident_id=incident_id,
+                          incident_key=f"{workspace}#{incident_id or '-'}", event=event, generation=generation,
+                          channel_id=channel["id"], channel_type=channel["channel_type"],
+                          channel_name=channel.get("name", ""), title=title, job=job)
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None

@@ -1,0 +1,180 @@
+"""On-call records on the system table: schedules, overrides, escalation policies, quiet hours,
+escalation state and handoff claims.
+
+Documents are stored as validated JSON (the oncall service shapes them); escalation state has
+its own attributes because stopping and paging race and are decided by conditional writes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.store.system import SystemRecord
+
+SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
+
+
+def _overrides_pk(workspace: str, schedule_id: str) -> str:
+    return f"oncall-override#{workspace}#{schedule_id}"
+
+
+class DocumentRepository:
+    """Workspace-scoped JSON documents under one partition (schedules or policies)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def list(self, workspace: str) -> list[dict]:
+        return [r.data for r in SystemRecord.query(self.kind, SystemRecord.sk.startswith(f"{workspace}#"))]
+
+    def list_all(self) -> list[tuple[str, dict]]:
+        return [(r.sk.split("#", 1)[0], r.data) for r in SystemRecord.query(self.kind)]
+
+    def get(self, workspace: str, doc_id: str) -> dict | None:
+        try:
+            return SystemRecord.get(self.kind, f"{workspace}#{doc_id}", consistent_read=True).data
+        except DoesNotExist:
+            return None
+
+    def put(self, workspace: str, doc_id: str, data: dict, *, create: bool = False) -> bool:
+        """Write the document; with ``create``, only if it does not exist (False if it does)."""
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow())
+        try:
+            record.save(condition=SystemRecord.pk.does_not_exist() if create else SystemRecord.pk.exists())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete(self, workspace: str, doc_id: str) -> bool:
+        try:
+            SystemRecord(self.kind, f"{workspace}#{doc_id}").delete(condition=SystemRecord.pk.exists())
+        except Exception as exc:  # DeleteError: only a failed condition means "not there"
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class OverrideRepository:
+    def list(self, workspace: str, schedule_id: str) -> list[dict]:
+        return [r.data for r in SystemRecord.query(_overrides_pk(workspace, schedule_id))]
+
+    def put(self, workspace: str, schedule_id: str, override: dict) -> None:
+        SystemRecord(_overrides_pk(workspace, schedule_id), override["id"], data=override, updated_at=utcnow()).save()
+
+    def delete(self, workspace: str, schedule_id: str, override_id: str) -> bool:
+        try:
+            SystemRecord(_overrides_pk(workspace, schedule_id), override_id).delete(condition=SystemRecord.pk.exists())
+        except Exception as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete_all(self, workspace: str, schedule_id: str) -> None:
+        for record in SystemRecord.query(_overrides_pk(workspace, schedule_id)):
+            record.delete()
+
+
+class QuietHoursRepository:
+    def get(self, workspace: str, person_id: str) -> dict | None:
+        try:
+            return SystemRecord.get(f"oncall-quiet#{workspace}", person_id, consistent_read=True).data
+        except DoesNotExist:
+            return None
+
+    def put(self, workspace: str, person_id: str, data: dict) -> None:
+        SystemRecord(f"oncall-quiet#{workspace}", person_id, data=data, updated_at=utcnow()).save()
+
+    def delete(self, workspace: str, person_id: str) -> None:
+        SystemRecord(f"oncall-quiet#{workspace}", person_id).delete()
+
+
+def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) -> bool:
+    """Record that the handoff at ``at`` was announced; False if it already was (idempotency)."""
+    record = SystemRecord("oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data,
+                          updated_at=utcnow())
+    try:
+        record.save(condition=SystemRecord.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+class EscalationRecord(BaseModel):
+    """One escalation (one Step Functions execution): pk ``escalation#<incident>``, sk the generation."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    incident_id = UnicodeAttribute()
+    workspace = UnicodeAttribute()
+    kind = UnicodeAttribute(default="incident")  # incident | approval
+    status = UnicodeAttribute(default="running")  # running | stopped | ended
+    policy = JSONAttribute(default=dict)  # the policy as it was when the escalation started
+    execution_name = UnicodeAttribute()
+    execution_arn = UnicodeAttribute(null=True)
+    pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held"}]
+    paged_count = NumberAttribute(default=0)
+    reason = UnicodeAttribute(default="")
+    started_at = UTCDateTimeAttribute(default=utcnow)
+    ended_at = UTCDateTimeAttribute(null=True)
+
+
+class EscalationRepository:
+    def create(self, record: EscalationRecord) -> bool:
+        try:
+            record.save(condition=EscalationRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
+        try:
+            return EscalationRecord.get(f"escalation#{incident_id}", generation, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def for_incident(self, incident_id: str) -> list[EscalationRecord]:
+        return list(EscalationRecord.query(f"escalation#{incident_id}", consistent_read=True))
+
+    def set_arn(self, record: EscalationRecord, arn: str) -> None:
+        record.update(actions=[EscalationRecord.execution_arn.set(arn)])
+
+    def claim_page(self, record: EscalationRecord, page: dict) -> bool:
+        """Append a page only while the escalation still runs (a stop written first wins)."""
+        try:
+            record.update(actions=[EscalationRecord.pages.set([*(record.pages or []), page]),
+                                   EscalationRecord.paged_count.add(1)],
+                          condition=(EscalationRecord.status == "running")
+                          & (EscalationRecord.paged_count == len(record.pages or [])))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
+        """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""
+        try:
+            record.update(actions=[EscalationRecord.status.set(status), EscalationRecord.reason.set(reason[:500]),
+                                   EscalationRecord.ended_at.set(utcnow())],
+                          condition=EscalationRecord.status == "running")
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True

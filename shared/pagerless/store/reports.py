@@ -1,0 +1,99 @@
+"""Stored reports and per-workspace report settings (one table, pk/sk), and the facts reports read.
+
+- report: pk ``<workspace>#report``, sk the report id (``daily-2026-12-01``, ``weekly-2026-11-23``);
+  created with a conditional write, so an hourly tick that runs twice stores (and delivers) it once.
+- settings: pk ``settings``, sk ``<workspace>``: time zone, language, which reports, e-mail recipients.
+"""
+
+from datetime import UTC, datetime
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.approvals import ApprovalRecord
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.store.incidents import IncidentRecord
+
+
+class ReportRecord(BaseModel):
+    class Meta:
+        table_name = TableName("reports")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    report_type = UnicodeAttribute(null=True)
+    period_start = UnicodeAttribute(null=True)
+    period_end = UnicodeAttribute(null=True)
+    data = JSONAttribute(default=dict)
+    delivery = JSONAttribute(default=dict)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+
+
+def _reports(workspace: str) -> str:
+    return f"{workspace}#report"
+
+
+class ReportRepository:
+    def create(self, workspace: str, report_id: str, report_type: str, data: dict, *, replace: bool) -> ReportRecord | None:
+        """Store a report; without ``replace`` an existing id wins and None is returned."""
+        record = ReportRecord(_reports(workspace), report_id, report_type=report_type,
+                              period_start=data["period_start"], period_end=data["period_end"], data=data,
+                              delivery={}, created_at=utcnow())
+        try:
+            record.save(condition=None if replace else ReportRecord.sk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return record
+
+    def exists(self, workspace: str, report_id: str) -> bool:
+        try:
+            ReportRecord.get(_reports(workspace), report_id, consistent_read=True, attributes_to_get=["pk"])
+            return True
+        except DoesNotExist:
+            return False
+
+    def get(self, workspace: str, report_id: str) -> ReportRecord:
+        try:
+            return ReportRecord.get(_reports(workspace), report_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"report {report_id} not found") from exc
+
+    def all(self, workspace: str) -> list[ReportRecord]:
+        return list(ReportRecord.query(_reports(workspace)))
+
+    def delete(self, workspace: str, report_id: str) -> None:
+        self.get(workspace, report_id).delete()
+
+    def set_delivery(self, record: ReportRecord, delivery: dict) -> None:
+        record.update(actions=[ReportRecord.delivery.set(delivery)])
+
+    # ------------------------------------------------------------------ settings
+    def settings(self, workspace: str) -> dict | None:
+        try:
+            return ReportRecord.get("settings", workspace, consistent_read=True).data
+        except DoesNotExist:
+            return None
+
+    def put_settings(self, workspace: str, settings: dict) -> None:
+        ReportRecord("settings", workspace, data=settings, created_at=utcnow()).save()
+
+    def workspaces_with_settings(self) -> dict[str, dict]:
+        return {r.sk: r.data for r in ReportRecord.query("settings")}
+
+
+def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[IncidentRecord]:
+    """Incidents of the workspace created in [start, end) (created_key is the creation time, UTC)."""
+    lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
+    return list(IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key.between(lo, f"{hi}")))
+
+
+def approvals_requested(workspace: str, start: datetime, end: datetime) -> list[ApprovalRecord]:
+    lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
+    rows = []
+    for status in ("approved", "rejected", "pending", "expired"):
+        rows += list(ApprovalRecord.by_status.query(f"{workspace}#{status}", ApprovalRecord.requested_key.between(lo, hi)))
+    return rows

@@ -1,0 +1,126 @@
+"""SLO definitions, their 5-minute buckets and evaluation state (one table, pk/sk).
+
+- definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation.
+- bucket: pk ``<workspace>#slo#<name>``, sk ``<bucket start ISO>``: good and total counts; expires
+  (TTL) 100 days after the bucket, beyond every window.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.models import BatchWrite
+
+from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.store.incidents import IncidentRecord
+
+BUCKET_RETENTION = timedelta(days=100)
+
+
+class SloRecord(BaseModel):
+    class Meta:
+        table_name = TableName("slos")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    service = UnicodeAttribute(null=True)
+    document = JSONAttribute(null=True)
+    state = JSONAttribute(default=dict)
+    good = NumberAttribute(null=True)
+    total = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = NumberAttribute(null=True)
+
+
+def _definitions(workspace: str) -> str:
+    return f"{workspace}#slo"
+
+
+def _buckets(workspace: str, name: str) -> str:
+    return f"{workspace}#slo#{name}"
+
+
+class SloRepository:
+    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> SloRecord:
+        """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist."""
+        now = utcnow()
+        record = SloRecord(_definitions(workspace), name, service=service, document=document, state={},
+                           created_at=now, updated_at=now)
+        if not create:
+            existing = self.get(workspace, name)
+            record.state = existing.state
+            record.created_at = existing.created_at
+        try:
+            condition = SloRecord.pk.does_not_exist() if create else SloRecord.pk.exists()
+            record.save(condition=condition)
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                if create:
+                    raise ConflictError(f"SLO {name} already exists") from exc
+                raise NotFoundError(f"SLO {name} not found") from exc
+            raise
+        return record
+
+    def get(self, workspace: str, name: str) -> SloRecord:
+        try:
+            return SloRecord.get(_definitions(workspace), name, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"SLO {name} not found") from exc
+
+    def all(self, workspace: str) -> list[SloRecord]:
+        return list(SloRecord.query(_definitions(workspace)))
+
+    def workspaces(self) -> list[str]:
+        """Workspaces that have SLOs (the scheduled evaluation walks them)."""
+        seen = {r.pk[: -len("#slo")] for r in SloRecord.scan(SloRecord.sk.exists(), attributes_to_get=["pk", "sk"])
+                if r.pk.endswith("#slo")}
+        return sorted(seen)
+
+    def delete(self, workspace: str, name: str) -> None:
+        record = self.get(workspace, name)
+        with BatchWrite(SloRecord) as batch:
+            for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
+                batch.delete(bucket)
+        record.delete()
+
+    def set_state(self, workspace: str, name: str, state: dict) -> None:
+        record = SloRecord(_definitions(workspace), name)
+        record.update(actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
+                      condition=SloRecord.pk.exists())
+
+    # ------------------------------------------------------------------ buckets
+    def put_buckets(self, workspace: str, name: str, buckets: list[tuple[datetime, float, float]]) -> None:
+        with BatchWrite(SloRecord) as batch:
+            for start, good, total in buckets:
+                batch.save(SloRecord(_buckets(workspace, name), _utc(start), good=good, total=total,
+                                     expires_at=int((start + BUCKET_RETENTION).timestamp())))
+
+    def buckets(self, workspace: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
+        rows = SloRecord.query(_buckets(workspace, name), SloRecord.sk.between(_utc(start), _utc(end)))
+        out = []
+        for row in rows:
+            moment = datetime.fromisoformat(row.sk)
+            if start <= moment < end:
+                out.append((moment, float(row.good or 0), float(row.total or 0)))
+        return out
+
+
+def service_incident_spans(workspace: str, service: str, severities: tuple[str, ...], start: datetime,
+                           end: datetime) -> list[tuple[datetime, datetime | None]]:
+    """(first seen, resolved at) of the service's incidents that overlap [start, end)."""
+    condition = (IncidentRecord.service == service) & IncidentRecord.severity.is_in(*severities)
+    rows = IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key < f"{_utc(end)}~",
+                                             filter_condition=condition)
+    spans = []
+    for row in rows:
+        began = row.first_seen or row.created_at
+        if began < end and (row.resolved_at is None or row.resolved_at > start):
+            spans.append((began, row.resolved_at))
+    return spans
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()

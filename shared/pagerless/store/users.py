@@ -1,0 +1,252 @@
+"""Users, refresh-token families, agent tokens and login throttles on one table (pk/sk).
+
+Items:
+  USER#<id> / USER            the user (email, role, password hash, active flag)
+  EMAIL#<email> / EMAIL       uniqueness of an email (written in one transaction with the user)
+  BOOTSTRAP / FIRST_ADMIN     claimed by exactly one registration: the first user becomes admin
+  FAMILY#<id> / FAMILY        a refresh-token family: the one current token id, or revoked
+  AGENT#<sha256> / TOKEN      an agent token (only its hash and prefix are stored)
+  THROTTLE#<key> / LOGIN      failed logins and lockout for an email or an address
+  OIDC#<issuer>#<sub> / LINK  which user an OIDC subject is
+"""
+
+from datetime import datetime
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from pagerless.store.base import BaseModel, Region, TableName, utcnow
+
+
+class _Item(BaseModel):
+    class Meta:
+        abstract = True
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class UserRecord(_Item):
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    user_id = UnicodeAttribute()
+    workspace = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    role = UnicodeAttribute()
+    is_active = BooleanAttribute(default=True)
+    password_hash = UnicodeAttribute(null=True)  # None for users who only sign in through OIDC
+    session_version = NumberAttribute(default=0)  # bumped on disable/reset: outstanding tokens die
+    person_id = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+
+class EmailRecord(_Item):
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    user_id = UnicodeAttribute()
+
+
+class MarkerRecord(_Item):
+    """Singleton markers (the first-admin claim) and OIDC subject links."""
+
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    value = UnicodeAttribute(default="")
+
+
+class FamilyRecord(_Item):
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    user_id = UnicodeAttribute()
+    current_jti = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    expires = TTLAttribute(null=True)
+
+
+class AgentTokenRecord(_Item):
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    token_id = UnicodeAttribute()
+    workspace = UnicodeAttribute()
+    name = UnicodeAttribute(default="")
+    token_prefix = UnicodeAttribute()
+    is_active = BooleanAttribute(default=True)
+    created_by = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute(default=utcnow)
+
+
+class ThrottleRecord(_Item):
+    class Meta:
+        table_name = TableName("users")
+        region = Region()
+
+    failures = NumberAttribute(default=0)
+    locked_until = NumberAttribute(default=0)
+    expires = TTLAttribute(null=True)
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", "") in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+
+
+class UserRepository:
+    """The only code that reads and writes the users table."""
+
+    def create(self, record: UserRecord) -> bool:
+        """Store a user and claim its email in one transaction; False if the email is taken."""
+        email = EmailRecord(f"EMAIL#{record.email}", "EMAIL", user_id=record.user_id)
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
+                tx.save(email, condition=EmailRecord.pk.does_not_exist())
+                tx.save(record, condition=UserRecord.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def claim_first_admin(self, user_id: str) -> bool:
+        """True for exactly one caller ever: the conditional write makes a race safe."""
+        try:
+            MarkerRecord("BOOTSTRAP", "FIRST_ADMIN", value=user_id).save(condition=MarkerRecord.pk.does_not_exist())
+        except PutError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def release_first_admin(self, user_id: str) -> None:
+        """Undo a claim whose user could not be stored (e.g. the email was taken)."""
+        MarkerRecord("BOOTSTRAP", "FIRST_ADMIN").delete(condition=MarkerRecord.value == user_id)
+
+    def get(self, user_id: str) -> UserRecord | None:
+        try:
+            return UserRecord.get(f"USER#{user_id}", "USER", consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def by_email(self, email: str) -> UserRecord | None:
+        try:
+            link = EmailRecord.get(f"EMAIL#{email}", "EMAIL", consistent_read=True)
+        except DoesNotExist:
+            return None
+        return self.get(link.user_id)
+
+    def all(self, workspace: str) -> list[UserRecord]:
+        items = UserRecord.scan(UserRecord.sk == "USER")
+        return sorted((u for u in items if u.workspace == workspace), key=lambda u: u.created_at)
+
+    def save(self, record: UserRecord) -> None:
+        record.updated_at = utcnow()
+        record.save()
+
+    def change_email(self, record: UserRecord, new_email: str) -> bool:
+        old = EmailRecord(f"EMAIL#{record.email}", "EMAIL")
+        record.email = new_email
+        record.updated_at = utcnow()
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
+                tx.save(EmailRecord(f"EMAIL#{new_email}", "EMAIL", user_id=record.user_id),
+                        condition=EmailRecord.pk.does_not_exist())
+                tx.delete(old)
+                tx.save(record)
+        except TransactWriteError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def delete(self, record: UserRecord) -> None:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
+            tx.delete(EmailRecord(f"EMAIL#{record.email}", "EMAIL"))
+            tx.delete(record)
+
+    # refresh-token families
+    def start_family(self, family_id: str, user_id: str, jti: str, expires: datetime) -> None:
+        FamilyRecord(f"FAMILY#{family_id}", "FAMILY", user_id=user_id, current_jti=jti, expires=expires).save()
+
+    def rotate_family(self, family_id: str, presented_jti: str, new_jti: str) -> bool:
+        """Move the family to ``new_jti`` only if ``presented_jti`` is its current token."""
+        record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
+        try:
+            record.update(actions=[FamilyRecord.current_jti.set(new_jti)],
+                          condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False))  # noqa: E712
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def revoke_family(self, family_id: str) -> None:
+        record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
+        try:
+            record.update(actions=[FamilyRecord.revoked.set(True)], condition=FamilyRecord.pk.exists())
+        except UpdateError as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def family(self, family_id: str) -> FamilyRecord | None:
+        try:
+            return FamilyRecord.get(f"FAMILY#{family_id}", "FAMILY", consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    # agent tokens
+    def put_agent_token(self, record: AgentTokenRecord) -> None:
+        record.save(condition=AgentTokenRecord.pk.does_not_exist())
+
+    def agent_token(self, token_hash: str) -> AgentTokenRecord | None:
+        try:
+            return AgentTokenRecord.get(f"AGENT#{token_hash}", "TOKEN", consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def agent_tokens(self, workspace: str) -> list[AgentTokenRecord]:
+        items = AgentTokenRecord.scan(AgentTokenRecord.sk == "TOKEN")
+        return sorted((t for t in items if t.workspace == workspace), key=lambda t: t.created_at)
+
+    def deactivate_agent_token(self, record: AgentTokenRecord) -> None:
+        record.update(actions=[AgentTokenRecord.is_active.set(False)])
+
+    # login throttling
+    def throttle(self, key: str) -> ThrottleRecord | None:
+        try:
+            return ThrottleRecord.get(f"THROTTLE#{key}", "LOGIN", consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def record_failure(self, key: str, *, lock_after: int, lock_seconds: int, now: float) -> ThrottleRecord:
+        record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
+        record.update(actions=[ThrottleRecord.failures.add(1),
+                               ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo))])
+        if int(record.failures) >= lock_after:
+            record.update(actions=[ThrottleRecord.locked_until.set(int(now + lock_seconds)),
+                                   ThrottleRecord.failures.set(0)])
+        return record
+
+    def clear_throttle(self, key: str) -> None:
+        ThrottleRecord(f"THROTTLE#{key}", "LOGIN").delete()
+
+    # OIDC subjects
+    def oidc_link(self, issuer: str, subject: str) -> str | None:
+        try:
+            return MarkerRecord.get(f"OIDC#{issuer}#{subject}", "LINK", consistent_read=True).value
+        except DoesNotExist:
+            return None
+
+    def link_oidc(self, issuer: str, subject: str, user_id: str) -> None:
+        MarkerRecord(f"OIDC#{issuer}#{subject}", "LINK", value=user_id).save()

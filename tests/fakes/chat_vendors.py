@@ -1,0 +1,195 @@
+"""A real local HTTP server speaking the chat vendors' APIs, for tests (ephemeral port).
+
+One server answers, by path:
+- Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
+  ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
+  and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
+  secret is registered);
+- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token);
+- DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
+- WeCom robot: ``POST /cgi-bin/webhook/send?key=...``;
+- Teams Workflows: ``POST /workflows/{id}`` (answers 202);
+- anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
+
+Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
+status, times, headers, body)`` makes the next ``times`` requests to that path fail.
+"""
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+LARK_APP_ID = "cli_fake_app"
+LARK_APP_SECRET = "fake-app-secret"
+LARK_TOKEN = "t-fake-tenant-token"
+SLACK_TOKEN = "xoxb-fake-token"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    raw: bytes
+    body: Any
+
+
+@dataclass
+class _Failure:
+    prefix: str
+    status: int
+    times: int
+    headers: dict = field(default_factory=dict)
+    body: Any = None
+
+
+class ChatVendors:
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self.failures: list[_Failure] = []
+        self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
+        self.lark_messages: dict[str, dict] = {}
+        self.slack_messages: dict[tuple[str, str], dict] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def start(self) -> "ChatVendors":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, prefix: str, status: int, times: int = 1, headers: dict | None = None, body: Any = None) -> None:
+        self.failures.append(_Failure(prefix, status, times, headers or {}, body))
+
+    def to(self, prefix: str) -> list[Recorded]:
+        return [r for r in self.requests if r.path.startswith(prefix)]
+
+    # ------------------------------------------------------------------ routing
+    def _answer(self, req: Recorded) -> tuple[int, Any, dict]:
+        for failure in self.failures:
+            if failure.times > 0 and req.path.startswith(failure.prefix):
+                failure.times -= 1
+                return failure.status, failure.body if failure.body is not None else {"error": "fake failure"}, failure.headers
+        path = req.path
+        if path == "/open-apis/auth/v3/tenant_access_token/internal":
+            ok = req.body == {"app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET}
+            return 200, ({"code": 0, "msg": "ok", "tenant_access_token": LARK_TOKEN, "expire": 7200} if ok
+                         else {"code": 10014, "msg": "app secret invalid"}), {}
+        if path.startswith("/open-apis/im/v1/messages"):
+            return self._lark_message(req)
+        if path.startswith("/open-apis/bot/v2/hook/"):
+            return self._lark_bot(req)
+        if path.startswith("/slack/api/"):
+            return self._slack(req)
+        if path == "/robot/send":
+            return self._dingtalk(req)
+        if path == "/cgi-bin/webhook/send":
+            ok = bool(req.query.get("key")) and req.body.get("msgtype") in ("markdown", "text")
+            return 200, ({"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}), {}
+        if path.startswith("/workflows/"):
+            return 202, b"", {}
+        if path.startswith("/hooks/"):
+            return 204, b"", {}
+        return 404, {"error": "no such fake endpoint"}, {}
+
+    def _lark_message(self, req: Recorded) -> tuple[int, Any, dict]:
+        if req.headers.get("authorization") != f"Bearer {LARK_TOKEN}":
+            return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
+        if req.method == "POST":
+            message_id = f"om_fake{next(self._ids):04d}"
+            self.lark_messages[message_id] = {"receive_id": req.body["receive_id"], "content": req.body["content"]}
+            return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id, "msg_type": "interactive"}}, {}
+        if req.method == "PATCH":
+            message_id = req.path.rsplit("/", 1)[-1]
+            if message_id not in self.lark_messages:
+                return 400, {"code": 230001, "msg": "message not found"}, {}
+            self.lark_messages[message_id]["content"] = req.body["content"]
+            return 200, {"code": 0, "msg": "success", "data": {}}, {}
+        return 405, {"code": 1, "msg": "method not allowed"}, {}
+
+    def _lark_bot(self, req: Recorded) -> tuple[int, Any, dict]:
+        token = req.path.rsplit("/", 1)[-1]
+        secret = self.bot_secrets.get(token)
+        if secret is not None:
+            timestamp = str(req.body.get("timestamp", ""))
+            expected = base64.b64encode(hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
+            if req.body.get("sign") != expected:
+                return 200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}, {}
+        return 200, {"code": 0, "msg": "success", "data": {}}, {}
+
+    def _slack(self, req: Recorded) -> tuple[int, Any, dict]:
+        if req.headers.get("authorization") != f"Bearer {SLACK_TOKEN}":
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        method = req.path.rsplit("/", 1)[-1]
+        if method == "chat.postMessage":
+            ts = f"1700000000.{next(self._ids):06d}"
+            self.slack_messages[(req.body["channel"], ts)] = req.body
+            return 200, {"ok": True, "channel": req.body["channel"], "ts": ts, "message": {"text": req.body.get("text")}}, {}
+        if method == "chat.update":
+            key = (req.body["channel"], req.body["ts"])
+            if key not in self.slack_messages:
+                return 200, {"ok": False, "error": "message_not_found"}, {}
+            self.slack_messages[key] = req.body
+            return 200, {"ok": True, "channel": key[0], "ts": key[1]}, {}
+        return 200, {"ok": False, "error": "unknown_method"}, {}
+
+    def _dingtalk(self, req: Recorded) -> tuple[int, Any, dict]:
+        secret = self.bot_secrets.get(req.query.get("access_token", ""))
+        if secret is not None:
+            timestamp = req.query.get("timestamp", "")
+            expected = base64.b64encode(hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(),
+                                                 hashlib.sha256).digest()).decode()
+            if req.query.get("sign") != expected:
+                return 200, {"errcode": 310000, "errmsg": "sign not match"}, {}
+        return 200, {"errcode": 0, "errmsg": "ok"}, {}
+
+    # ------------------------------------------------------------------ HTTP
+    def _handler(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def _serve(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                req = Recorded(self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body)
+                with fake._lock:
+                    fake.requests.append(req)
+                    status, answer, headers = fake._answer(req)
+                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                if data:
+                    self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_PATCH = do_PUT = do_GET = _serve
+
+        return Handler

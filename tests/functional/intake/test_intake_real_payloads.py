@@ -1,0 +1,138 @@
+"""Real payloads through the real API: the seeds' examples, exporters' alerts, bare resolves."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.intake.conftest import fixture_json, post_alert
+
+pytestmark = pytest.mark.functional
+
+# Seed 002 (`POST /webhook`, X-Source: pagerduty), verbatim.
+SEED_002_PAGERDUTY = """{
+"event": {
+"event_type": "incident.triggered",
+"data": {
+"id": "PD12345",
+"title": "Database connection pool exhausted",
+"urgency": "high",
+"service": {"summary": "auth-service"}
+}
+}
+}"""
+
+# Seed 000 (`POST /api/alert`, JSON), verbatim.
+SEED_000_ALERT = """{
+"message": "[告警] Pod CrashLoopBackOff\\n服务: user-service\\n命名空间: production",
+"sender_id": "alert_bot"
+}"""
+
+
+def _incident(api, key, incident_id):
+    return api.get(f"/api/incidents/{incident_id}", headers=auth(key)).json()
+
+
+def test_seed_002_pagerduty_example_is_ingested_on_the_header_route(api, ingest_key, admin_key):
+    # Given the seed's PagerDuty example, sent as the seed says
+    sent = api.post("/webhook", content=SEED_002_PAGERDUTY.encode(),
+                    headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"})
+    # Then it opens an incident with the seed's title, service and urgency
+    assert sent.status_code == 200, sent.text
+    [result] = sent.json()["alerts"]
+    assert result["action"] == "created" and result["fingerprint"] == "PD12345"
+    incident = _incident(api, admin_key, result["incident_id"])
+    assert (incident["title"], incident["service"], incident["severity"]) == (
+        "Database connection pool exhausted", "auth-service", "high")
+
+
+def test_seed_000_json_message_is_accepted_on_api_alert(api, ingest_key, admin_key):
+    # Given the seed's JSON body: a chat bot's message and its sender
+    sent = api.post("/api/alert", content=SEED_000_ALERT.encode(),
+                    headers={**auth(ingest_key), "content-type": "application/json"})
+    # Then the message is read like the same text sent as text/plain
+    assert sent.status_code == 200, sent.text
+    [result] = sent.json()["alerts"]
+    incident = _incident(api, admin_key, result["incident_id"])
+    assert (incident["title"], incident["service"], incident["namespace"]) == (
+        "Pod CrashLoopBackOff", "user-service", "production")
+    assert incident["labels"]["sender_id"] == "alert_bot"
+
+
+def test_kube_state_metrics_alerts_about_two_deployments_are_two_incidents(api, ingest_key, admin_key):
+    # Given kube-prometheus-stack alerts about two deployments, both carrying the exporter's labels
+    payload = fixture_json("alertmanager/authored_kube_prometheus_stack_exporter_alerts.json")
+    payload = {**payload, "alerts": payload["alerts"][:2]}
+    # When Alertmanager sends them
+    sent = post_alert(api, ingest_key, "alertmanager", payload)
+    # Then each opens its own incident, named after its deployment, and neither is grouped under the other
+    assert sent.status_code == 200, sent.text
+    assert [r["action"] for r in sent.json()["alerts"]] == ["created", "created"]
+    incidents = [_incident(api, admin_key, r["incident_id"]) for r in sent.json()["alerts"]]
+    assert [i["service"] for i in incidents] == ["payments-api", "ledger-worker"]
+    assert all(i.get("parent_id") is None for i in incidents)
+    assert json.dumps(incidents).count("kube-state-metrics") >= 2  # the raw labels are still there
+
+
+def test_a_bare_events_v2_resolve_keeps_the_alerts_title_severity_and_service(api, ingest_key, admin_key):
+    # Given a PagerDuty Events v2 trigger, then the bare resolve PagerDuty senders send
+    fired = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_trigger.json"))
+    incident_id = fired.json()["alerts"][0]["incident_id"]
+    resolved = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_resolve.json"))
+    # Then the resolve is applied, and the alert still says what it was
+    assert resolved.json()["alerts"][0]["action"] == "resolved"
+    [alert] = api.get(f"/api/incidents/{incident_id}/alerts", headers=auth(admin_key)).json()["items"]
+    assert alert["state"] == "resolved"
+    assert (alert["alert"]["title"], alert["alert"]["severity"], alert["alert"]["service"]) == (
+        "MySQL replication lag 340s on srv01.prod.example.com", "critical", "orders-db")
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    [entry] = [e for e in timeline if e["type"] == "alert_resolved"]
+    assert entry["message"] == "MySQL replication lag 340s on srv01.prod.example.com"
+
+
+def test_incident_mutation_bodies_take_aliases_and_refuse_unknown_fields(api, ingest_key, operator_key, admin_key):
+    opened = post_alert(api, ingest_key, "generic", {"title": "disk full", "fingerprint": "mutation-bodies"})
+    incident_id = opened.json()["alerts"][0]["incident_id"]
+    # Given a body with a misspelt field: refused with the field named, and nothing changes
+    typo = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolutoin": "freed space"},
+                    headers=auth(operator_key))
+    assert typo.status_code == 422, typo.text
+    assert typo.json()["error"]["code"] == "VALIDATION_ERROR" and "resolutoin" in typo.text
+    assert _incident(api, admin_key, incident_id)["status"] != "resolved"
+    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"body": "hello"}, headers=auth(operator_key))
+    assert comment.status_code == 422
+    approve = api.post(f"/api/incidents/{incident_id}/approve", json={"comentt": "ok"}, headers=auth(operator_key))
+    assert approve.status_code == 422
+    # When the resolution is sent under its alias
+    resolved = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolution": "freed space on /var"},
+                        headers=auth(operator_key))
+    # Then it is stored as the incident's resolution
+    assert resolved.status_code == 200, resolved.text
+    assert _incident(api, admin_key, incident_id)["resolution"] == "freed space on /var"
+    commented = api.post(f"/api/incidents/{incident_id}/comment", json={"comment": "postmortem tomorrow"},
+                         headers=auth(operator_key))
+    assert commented.status_code == 201 and commented.json()["message"] == "postmortem tomorrow"
+
+
+def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key, runtime):
+    from datetime import UTC, datetime
+
+    from pagerless.store.contexts import ContextRepository
+    from tests.functional.intake.conftest import workflows_done
+
+    # Given one alert whose source says when it started, and one that says nothing
+    before = datetime.now(UTC)
+    dated = post_alert(api, ingest_key, "generic", {"title": "dated", "service": "a", "fingerprint": "as-of-1",
+                                                    "startsAt": "2026-11-30T08:14:07Z"}).json()["alerts"][0]
+    undated = post_alert(api, ingest_key, "generic", {"title": "undated", "service": "b",
+                                                      "fingerprint": "as-of-2"}).json()["alerts"][0]
+    # When their workflows have gathered the context
+    workflows_done(runtime, 2)
+    after = datetime.now(UTC)
+    # Then the first is diagnosed as of its start, the second as of when it was handled
+    def as_of(result):
+        value = ContextRepository().get(result["incident_id"]).scenario()["alert"]["starts_at"]
+        return datetime.fromisoformat(value)
+
+    assert as_of(dated) == datetime(2026, 11, 30, 8, 14, 7, tzinfo=UTC)
+    assert before <= as_of(undated) <= after

@@ -1,0 +1,92 @@
+"""The MCP function through Mangum, as Lambda runs it: a cold and then warm invocations."""
+
+import json
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.functional
+
+SAMPLE_KEY = "pl_sample_events_key_do_not_use_in_production"
+EVENT = ROOT / "events" / "mcp" / "tools_call_list_incidents.json"
+
+
+@pytest.fixture
+def sample_key(runtime):
+    from pagerless.api.security import key_service
+    from pagerless.auth.roles import Role
+
+    key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.VIEWER, name="sample events")
+
+
+def _invoke(runtime, event: dict) -> dict:
+    spec = runtime.lambdas.by_logical_id["McpFunction"]
+    return runtime.lambdas.invoke(spec.name, event)
+
+
+def _rpc(event: dict, method: str, params: dict, request_id: int = 1) -> dict:
+    return {**event, "body": json.dumps({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})}
+
+
+def test_tool_calls_work_on_cold_and_warm_invocations(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given an incident and the sample MCP event (a tools/call of list_incidents)
+    opened = IntakeService().process(Alert(source="generic", fingerprint="mcp-sample", title="disk full on db-1"),
+                                     "default")
+    event = json.loads(EVENT.read_text("utf-8"))
+    # When the function is invoked three times in the same process (one cold, two warm)
+    answers = [_invoke(runtime, event) for _ in range(3)]
+    # Then every invocation answers the same JSON-RPC result with the incident in it
+    for answer in answers:
+        assert answer["statusCode"] == 200, answer["body"]
+        body = json.loads(answer["body"])
+        assert body["id"] == 1 and "error" not in body
+        [content] = body["result"]["content"]
+        items = json.loads(content["text"])["items"]
+        assert [i["id"] for i in items] == [opened.incident_id]
+        assert items[0]["title"] == "disk full on db-1"
+
+
+def test_tools_list_has_the_read_tools_and_no_approve_tool(runtime, sample_key):
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/list", {})
+    answer = _invoke(runtime, event)
+    names = {tool["name"] for tool in json.loads(answer["body"])["result"]["tools"]}
+    assert names == {"list_incidents", "get_incident", "get_timeline", "get_diagnosis", "search_knowledge",
+                     "similar_incidents", "list_actions", "propose_action"}
+    assert not any("approve" in name or "reject" in name for name in names)
+
+
+def test_a_request_without_a_key_is_401_in_the_error_format(runtime):
+    event = json.loads(EVENT.read_text("utf-8"))
+    event["headers"] = {k: v for k, v in event["headers"].items() if k != "authorization"}
+    answer = _invoke(runtime, event)
+    assert answer["statusCode"] == 401
+    assert json.loads(answer["body"])["error"]["code"] == "UNAUTHORIZED"
+
+
+def test_a_viewer_cannot_dry_run_an_action(runtime, sample_key):
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {
+        "name": "propose_action",
+        "arguments": {"action": {"action": "rollout_restart", "namespace": "default", "name": "web"}}})
+    body = json.loads(_invoke(runtime, event)["body"])
+    assert body["result"]["isError"] is True
+    assert "operator role" in body["result"]["content"][0]["text"]
+
+
+def test_an_unknown_incident_is_a_tool_error_the_model_can_read(runtime, sample_key):
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call",
+                 {"name": "get_diagnosis", "arguments": {"incident_id": "INC-20261202-9999"}})
+    body = json.loads(_invoke(runtime, event)["body"])
+    assert body["result"]["isError"] is True
+    assert "INC-20261202-9999 not found" in body["result"]["content"][0]["text"]
+
+
+def test_a_foreign_host_header_is_refused(runtime, sample_key):
+    # DNS-rebinding protection: the request must be addressed to the API's own host
+    event = json.loads(EVENT.read_text("utf-8"))
+    event["headers"] = {**event["headers"], "origin": "https://evil.example"}
+    answer = _invoke(runtime, event)
+    assert answer["statusCode"] in (400, 403)

@@ -1,0 +1,111 @@
+"""Approval cards in a fake Slack and a fake Lark, updated in place after the decision."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.fakes.chat_vendors import LARK_TOKEN, SLACK_TOKEN
+from tests.functional.notify.conftest import lark_channel, route_all, save_incident, slack_channel
+
+pytestmark = pytest.mark.functional
+
+
+class FakeStepFunctions:
+    def __init__(self) -> None:
+        self.calls = []
+
+    def send_task_success(self, **kwargs):
+        self.calls.append(("success", kwargs))
+        return {}
+
+    def send_task_failure(self, **kwargs):
+        self.calls.append(("failure", kwargs))
+        return {}
+
+
+def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, notify_env, admin_key, vendors):
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident()
+    service = ApprovalService(sfn=FakeStepFunctions())
+    approval_id = service.request(incident.id, "default", task_token="tok", execution_arn="arn:x",
+                                  timeout_seconds=600)["approval_id"]
+    # When the notify function consumes the queued approval.requested job
+    notify_env.poller.drain()
+    # Then Slack got one Block Kit message with the three buttons of the contract
+    posts = vendors.to("/slack/api/chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0].headers["authorization"] == f"Bearer {SLACK_TOKEN}"
+    body = posts[0].body
+    assert body["channel"] == "C0OPS"
+    section = body["blocks"][1]["text"]["text"]
+    assert body["blocks"][0]["text"]["type"] == "plain_text"  # the title: never mrkdwn
+    assert "<!channel>" not in section and "<at user_id" not in section
+    assert "oom_killed" in section and "92%" in section and "OOMKilled exit 137" in section
+    assert "memory: 256Mi -&gt; 512Mi" in section and "approve.default" in section
+    buttons = body["blocks"][2]["elements"]
+    assert [b["action_id"] for b in buttons] == ["pl_approve", "pl_reject", "pl_ack"]
+    assert json.loads(buttons[0]["value"]) == {"pl": 1, "approval_id": approval_id, "incident_id": incident.id,
+                                               "workspace": "default", "action": "approve"}
+    # And Lark got a tenant token, then one interactive card with the same button values
+    assert vendors.to("/open-apis/auth/v3/tenant_access_token/internal")[0].body["app_id"] == "cli_fake_app"
+    sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    assert len(sends) == 1
+    assert sends[0].query == {"receive_id_type": "chat_id"}
+    assert sends[0].headers["authorization"] == f"Bearer {LARK_TOKEN}"
+    assert sends[0].body["msg_type"] == "interactive" and sends[0].body["receive_id"] == "oc_fakechat"
+    card = json.loads(sends[0].body["content"])
+    assert card["config"]["update_multi"] is True
+    content = card["elements"][0]["text"]["content"]
+    assert "Diagnosis: oom_killed (92% confident)\n" in content and "Policy rule: approve.default" in content
+    assert card["header"]["title"]["tag"] == "plain_text"  # alert text in a header is never markup
+    actions = card["elements"][-1]["actions"]
+    assert [a["value"]["action"] for a in actions] == ["approve", "reject", "acknowledge"]
+    assert actions[1]["value"] == {"pl": 1, "approval_id": approval_id, "incident_id": incident.id,
+                                   "workspace": "default", "action": "reject"}
+    # And the delivery log has both, sent, with the provider message ids
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    by_type = {i["channel_type"]: i for i in logs["items"]}
+    assert by_type["slack"]["status"] == by_type["lark"]["status"] == "sent"
+    assert by_type["slack"]["provider_message_id"].startswith("1700000000.")
+    assert by_type["lark"]["provider_message_id"].startswith("om_fake")
+
+    # When someone approves through the API path
+    service.decide(incident.id, "default", approve=True, actor="alice", role="operator", comment="go")
+    notify_env.poller.drain()
+    # Then the Slack message is updated in place: no buttons, who decided what
+    updates = vendors.to("/slack/api/chat.update")
+    assert len(updates) == 1
+    assert updates[0].body["ts"] == by_type["slack"]["provider_message_id"] and updates[0].body["channel"] == "C0OPS"
+    assert all(b["type"] != "actions" for b in updates[0].body["blocks"])
+    assert "Approved by alice" in updates[0].body["blocks"][-1]["elements"][0]["text"]
+    # And the Lark card is patched: no action element, the decision in a note
+    patches = [r for r in vendors.requests if r.method == "PATCH"]
+    assert len(patches) == 1 and patches[0].path.endswith(by_type["lark"]["provider_message_id"])
+    patched = json.loads(patches[0].body["content"])
+    assert all(e["tag"] != "action" for e in patched["elements"])
+    assert "Approved by alice" in patched["elements"][-1]["elements"][0]["content"]
+    # And nothing new was posted
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 1
+
+
+def test_an_expired_approval_updates_its_cards_too(api, notify_env, admin_key, vendors):
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident("INC-20261202-0043")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
+    notify_env.poller.drain()
+    # When the workflow's timeout expires it
+    service.expire(incident.id, "nobody decided within 600s")
+    notify_env.poller.drain()
+    update = vendors.to("/slack/api/chat.update")
+    assert len(update) == 1
+    assert "Expired" in update[0].body["blocks"][-1]["elements"][0]["text"]
+    assert all(b["type"] != "actions" for b in update[0].body["blocks"])

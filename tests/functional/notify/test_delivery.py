@@ -1,0 +1,167 @@
+"""NotifyQueue → NotifyFunction → fake vendors: no duplicates, retries, give-ups, dead letters, replay."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.notify.conftest import create_channel, route_all, save_incident, slack_channel
+
+pytestmark = pytest.mark.functional
+
+
+def _job(incident_id: str, generation: str = "g1", event: str = "incident.opened"):
+    from pagerless.notify.jobs import NotifyJob
+
+    return NotifyJob(workspace="default", event=event, incident_id=incident_id, generation=generation)
+
+
+def _logs(api, key, **params) -> list[dict]:
+    response = api.get("/api/notification-logs", headers=auth(key), params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def test_the_same_job_twice_notifies_once_and_alert_text_cannot_mention_everyone(api, notify_env, admin_key, vendors):
+    from pagerless.notify.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # When the same job is queued twice (a producer retry) and a later occurrence once
+    enqueue(_job(incident.id))
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    enqueue(_job(incident.id, generation="g2"))
+    notify_env.poller.drain()
+    # Then the first went out once, the second occurrence once more
+    posts = vendors.to("/slack/api/chat.postMessage")
+    assert len(posts) == 2
+    section = posts[0].body["blocks"][1]["text"]["text"]
+    assert section == ("INC-20261202-0042 · payments-api (payments)\n"
+                       "5xx ratio above 5% &lt;at user_id=\"all\"&gt;&lt;/at&gt;")
+    assert posts[0].body["text"] == "[CRITICAL] PaymentsApiHighErrorRate <!channel>"  # notification text: plain
+    assert posts[0].body["blocks"][0]["text"] == {"type": "plain_text", "emoji": False,
+                                                  "text": "[CRITICAL] PaymentsApiHighErrorRate <!channel>"}
+    logs = _logs(api, admin_key, incident_id=incident.id)
+    assert [(entry["status"], entry["attempts"]) for entry in logs] == [("sent", 1), ("sent", 1)]
+
+
+def test_429_is_retried_after_retry_after_and_500_with_backoff(api, notify_env, admin_key, vendors):
+    from pagerless.notify.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    vendors.fail("/slack/api/chat.postMessage", 429, times=1, headers={"Retry-After": "0"})
+    vendors.fail("/slack/api/chat.postMessage", 503, times=1)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 3
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "sent" and entry["attempts"] == 3 and entry["provider_message_id"]
+
+
+def test_a_4xx_gives_up_at_once_and_is_not_dead_lettered(api, notify_env, admin_key, vendors):
+    from pagerless.notify.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    vendors.fail("/slack/api/chat.postMessage", 403, times=5, body={"ok": False, "error": "forbidden"})
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 1
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "gave_up" and entry["attempts"] == 1 and "HTTP 403" in entry["last_error"]
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_delivers(api, notify_env, admin_key,
+                                                                                     vendors):
+    from pagerless.notify.jobs import enqueue
+
+    slack = slack_channel(api, admin_key, vendors)
+    teams = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/abc"})
+    route_all(api, admin_key, slack["id"], teams["id"])
+    incident = save_incident()
+    vendors.fail("/slack/api/chat.postMessage", 500, times=3)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then Slack was tried three times and is dead; Teams got its message once
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 3
+    assert len(vendors.to("/workflows/abc")) == 1
+    by_type = {e["channel_type"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert by_type["slack"]["status"] == "dead" and by_type["slack"]["attempts"] == 3
+    assert by_type["teams"]["status"] == "sent"
+    [dead] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    assert dead["kind"] == "notify" and dead["source"] == "slack" and "HTTP 500" in dead["error"]
+    # When it is replayed (Slack answers again)
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(admin_key))
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["delivery_revived"] is True
+    notify_env.poller.drain()
+    # Then Slack got it, and Teams did not get it a second time
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 4
+    assert len(vendors.to("/workflows/abc")) == 1
+    by_type = {e["channel_type"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert by_type["slack"]["status"] == "sent"
+
+
+def test_an_unreadable_job_and_a_job_the_queue_gave_up_on_reach_the_dead_letter_store(api, notify_env, admin_key):
+    import boto3
+
+    from pagerless import settings
+
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=settings.workflow().notify_queue_url, MessageBody="{not json")
+    sqs.send_message(QueueUrl=settings.workflow().notify_dlq_url,
+                     MessageBody=_job("INC-20261202-0099").to_json())
+    notify_env.poller.drain()
+    items = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    assert sorted(i["kind"] for i in items) == ["notify", "notify"]
+    assert any("not a notification job" in (i["error"] or "") for i in items)
+    assert any("gave up after the notify queue's retries" in (i["error"] or "") for i in items)
+
+
+def test_without_routes_nothing_is_sent_and_status_says_so(api, notify_env, admin_key, vendors):
+    from pagerless.notify.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    status = api.get("/api/status", headers=auth(admin_key)).json()
+    assert status["notifications"]["configured"] is False
+    assert "not configured" in status["notifications"]["message"]
+    enqueue(_job(save_incident().id))
+    notify_env.poller.drain()
+    assert vendors.requests == []
+    assert _logs(api, admin_key) == []
+
+
+def test_dingtalk_is_signed_and_limited_to_20_a_minute(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.notify.jobs import enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # a full minute goes back to the queue
+    settings.reset()
+    vendors.bot_secrets["ding-token"] = "SECfake"
+    channel = create_channel(api, admin_key, "ding", "dingtalk",
+                             {"webhook_url": f"{vendors.base_url}/robot/send?access_token=ding-token", "secret": "SECfake"})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    for n in range(21):
+        enqueue(_job(incident.id, generation=f"g{n}"))
+    notify_env.poller.drain(max_rounds=5)  # 21 jobs, batches of 5: each job once
+    sent = vendors.to("/robot/send")
+    assert 20 <= len(sent) <= 21  # 21 only when the minute turned during the run
+    assert all(r.query["access_token"] == "ding-token" and r.query["sign"] for r in sent)
+    assert all(r.body["msgtype"] == "markdown" for r in sent)
+    if len(sent) == 20:
+        assert any(e["status"] == "failed" and "rate limited" in e["last_error"] for e in _logs(api, admin_key))
+
+
+def test_channel_test_endpoint_reports_the_vendor_answer(api, notify_env, admin_key, vendors):
+    good = slack_channel(api, admin_key, vendors)
+    wrong = create_channel(api, admin_key, "wrong", "slack", {"bot_token": "xoxb-wrong", "channel": "C1",
+                                                               "api_base": f"{vendors.base_url}/slack/api"})
+    ok = api.post(f"/api/notifications/channels/{good['id']}/test", headers=auth(admin_key))
+    assert ok.status_code == 200 and ok.json() == {"ok": True, "channel_id": good["id"], "status": "sent", "error": None}
+    refused = api.post(f"/api/notifications/channels/{wrong['id']}/test", headers=auth(admin_key)).json()
+    assert refused["ok"] is False and refused["status"] == "gave_up" and "invalid_auth" in refused["error"]

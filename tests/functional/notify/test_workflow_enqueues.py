@@ -1,0 +1,54 @@
+"""Workflow steps put their notification jobs on NotifyQueue; a queue failure never fails the step."""
+
+import json
+
+import pytest
+
+from tests.functional.notify.conftest import save_incident
+
+pytestmark = pytest.mark.functional
+
+
+def _queued(runtime) -> list[dict]:
+    import boto3
+
+    from pagerless import settings
+
+    sqs = boto3.client("sqs")
+    out = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10,
+                                       VisibilityTimeout=600).get("Messages", [])
+        if not messages:
+            return out
+        out += [json.loads(m["Body"]) for m in messages]
+
+
+def test_incident_opened_resolve_and_escalate_queue_their_jobs(runtime):
+    from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.workflow import outcomes
+
+    incident = save_incident(execution_arn="arn:aws:states:us-east-1:1:execution:x:INC-20261202-0042")
+    record_workflow_started(incident.id)
+    outcomes.escalate(incident.id, "default", "the fix did not work")
+    jobs = _queued(runtime)
+    assert [(j["event"], j["incident_id"]) for j in jobs] == [("incident.opened", incident.id),
+                                                              ("incident.escalated", incident.id)]
+    assert jobs[1]["data"]["reason"] == "the fix did not work"
+    incident2 = save_incident("INC-20261202-0044", status="verifying")
+    outcomes.resolve(incident2.id, "default")
+    [resolved] = _queued(runtime)
+    assert resolved["event"] == "incident.resolved" and resolved["kind"] == "notify"
+
+
+def test_a_queue_failure_does_not_fail_the_step_and_is_on_the_timeline(runtime, monkeypatch):
+    from pagerless import settings
+    from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.store.incidents import TimelineRecord
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/missing")
+    settings.reset()
+    incident = save_incident()
+    assert record_workflow_started(incident.id)["recorded"] is True
+    types = [t.type for t in TimelineRecord.query(incident.id)]
+    assert "workflow_started" in types and "notification_not_queued" in types

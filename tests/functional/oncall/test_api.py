@@ -1,0 +1,155 @@
+"""The on-call API through the local gateway and the real apps: schedules, overrides, who is on
+call (seed 002), rendered shifts, iCal, policies, the escalation preview and the handoff digest."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+SCHEDULE = {
+    "name": "payments primary", "timezone": "America/New_York", "team": "payments-team", "services": ["payments"],
+    "layers": [{"name": "weekly", "participants": ["carol", "dave", "erin"], "rotation_start": "2026-03-02",
+                "handoff_time": "09:00", "rrule": "FREQ=WEEKLY"}],
+}
+
+
+@pytest.fixture
+def operator_key(runtime) -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace="default", role="operator", name="on-call").secret
+
+
+@pytest.fixture
+def schedule(api, admin_key) -> dict:
+    response = api.post("/api/oncall/schedules", json=SCHEDULE, headers=auth(admin_key))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_schedule_crud_and_validation(api, admin_key, operator_key, schedule):
+    h = auth(admin_key)
+    assert api.get(f"/api/oncall/schedules/{schedule['id']}", headers=h).json()["layers"][0]["handoff_time"] == "09:00:00"
+    assert [s["id"] for s in api.get("/api/oncall/schedules", headers=h).json()["items"]] == [schedule["id"]]
+    # Bad input is a 422 in the error format, naming the field
+    for bad in ({**SCHEDULE, "timezone": "Mars/Olympus"},
+                {**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "rrule": "FREQ=SOMETIMES"}]},
+                {**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "rrule": "FREQ=MINUTELY"}]},
+                {**SCHEDULE, "layers": []}):
+        response = api.post("/api/oncall/schedules", json=bad, headers=h)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    # Operators cannot define schedules
+    assert api.post("/api/oncall/schedules", json=SCHEDULE, headers=auth(operator_key)).status_code == 403
+    updated = api.put(f"/api/oncall/schedules/{schedule['id']}", json={**SCHEDULE, "team": "payments-sre"}, headers=h)
+    assert updated.json()["team"] == "payments-sre"
+    assert api.delete(f"/api/oncall/schedules/{schedule['id']}", headers=h).status_code == 204
+    missing = api.get(f"/api/oncall/schedules/{schedule['id']}", headers=h)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_current_oncall_in_seed_shape_with_an_override(api, admin_key, operator_key, schedule):
+    h = auth(operator_key)
+    # Monday 9 March 2026 09:30 EDT: the second week, dave (index 1), after the DST change
+    at = "2026-03-09T09:30:00-04:00"
+    body = api.get("/api/oncall/current", params={"service": "payments", "at": at}, headers=h).json()
+    assert {k: body[k] for k in ("service", "oncall", "team", "week_number", "rotation_index")} == {
+        "service": "payments", "oncall": "dave", "team": "payments-team", "week_number": 11, "rotation_index": 1}
+    assert "escalation_contact" in body and body["shift_start"] == "2026-03-09T09:00:00-04:00"
+    # An override lets erin cover that morning
+    cover = api.post(f"/api/oncall/schedules/{schedule['id']}/overrides", headers=h,
+                     json={"person_id": "erin", "start": "2026-03-09T09:15:00-04:00", "end": "2026-03-09T12:00:00-04:00"})
+    assert cover.status_code == 201, cover.text
+    body = api.get("/api/oncall/current", params={"schedule": schedule["id"], "at": at}, headers=h).json()
+    assert (body["oncall"], body["override_id"]) == ("erin", cover.json()["id"])
+    # Exactly one of schedule and service
+    assert api.get("/api/oncall/current", headers=h).status_code == 400
+    assert api.get("/api/oncall/current", params={"service": "search"}, headers=h).status_code == 404
+    # A bad override is refused
+    bad = api.post(f"/api/oncall/schedules/{schedule['id']}/overrides", headers=h,
+                   json={"person_id": "erin", "start": "2026-03-09T12:00:00Z", "end": "2026-03-09T11:00:00Z"})
+    assert bad.status_code == 422
+
+
+def test_shifts_and_ical_export(api, operator_key, schedule):
+    h = auth(operator_key)
+    params = {"start": "2026-03-01T00:00:00Z", "end": "2026-03-17T00:00:00Z"}
+    shifts = api.get(f"/api/oncall/schedules/{schedule['id']}/shifts", params=params, headers=h).json()["shifts"]
+    assert [(s["person_id"], s["start"]) for s in shifts] == [
+        ("carol", "2026-03-02T09:00:00-05:00"), ("dave", "2026-03-09T09:00:00-04:00"),
+        ("erin", "2026-03-16T09:00:00-04:00")]
+    response = api.get(f"/api/oncall/schedules/{schedule['id']}/ical", params=params, headers=h)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    text = response.text
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") and text.endswith("END:VCALENDAR\r\n")
+    assert text.count("BEGIN:VEVENT") == 3
+    assert "DTSTART:20260309T130000Z\r\nDTEND:20260316T130000Z" in text
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    too_long = api.get(f"/api/oncall/schedules/{schedule['id']}/shifts", headers=h,
+                       params={"start": "2026-01-01T00:00:00Z", "end": "2028-01-01T00:00:00Z"})
+    assert too_long.status_code == 400
+
+
+def test_policies_and_the_escalation_preview(api, admin_key, operator_key, schedule):
+    h = auth(admin_key)
+    policy = {"name": "payments", "services": ["payments"], "repeat": 1,
+              "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule", "id": schedule["id"]}]},
+                        {"delay_seconds": 900, "targets": [{"kind": "person", "id": "frank"},
+                                                           {"kind": "channel", "id": "C0PAYMENTS"}]}]}
+    created = api.post("/api/escalation-policies", json=policy, headers=h)
+    assert created.status_code == 201, created.text
+    pid = created.json()["id"]
+    missing = api.post("/api/escalation-policies", headers=h,
+                       json={**policy, "steps": [{"delay_seconds": 60, "targets": [{"kind": "schedule", "id": "nope"}]}]})
+    assert missing.status_code == 400 and missing.json()["error"]["details"] == [{"step": 0, "schedule_id": "nope"}]
+    # A schedule that a policy targets cannot be deleted
+    assert api.delete(f"/api/oncall/schedules/{schedule['id']}", headers=h).status_code == 409
+    # When 15 minutes have passed on a critical payments incident
+    preview = api.get("/api/notifications/escalation", headers=auth(operator_key),
+                      params={"service": "payments", "severity": "critical", "minutes_elapsed": 15}).json()
+    # Then level 1 (the schedule) and level 2 (frank + the channel) were paged; the repeat comes at 25 minutes
+    assert preview["policy"]["id"] == pid and preview["current_level"] == 2
+    assert [(lv["level"], lv["repeat"], lv["at_minutes"], lv["status"]) for lv in preview["levels"]] == [
+        (1, 0, 0.0, "paged"), (2, 0, 10.0, "paged"), (1, 1, 25.0, "upcoming"), (2, 1, 35.0, "upcoming")]
+    assert preview["levels"][1]["targets"][0]["persons"] == ["frank"]
+    assert preview["next"] == {"level": 1, "repeat": 1, "in_minutes": 10.0}
+    # A warning matches no policy (critical and high by default)
+    assert api.get("/api/notifications/escalation", params={"service": "payments", "severity": "warning"},
+                   headers=h).json()["policy"] is None
+    assert api.put(f"/api/escalation-policies/{pid}", json={**policy, "repeat": 0}, headers=h).json()["repeat"] == 0
+    assert api.delete(f"/api/escalation-policies/{pid}", headers=h).status_code == 204
+    assert api.get(f"/api/escalation-policies/{pid}", headers=h).status_code == 404
+
+
+def test_handoff_digest_and_the_scheduled_handoff_message(runtime, api, admin_key, operator_key, schedule):
+    from pagerless import settings
+    from pagerless.oncall.handoff import announce_handoffs
+
+    h = auth(operator_key)
+    digest = api.get("/api/digest/handoff", params={"hours": 12, "workspace_id": "default"}, headers=h)
+    assert digest.status_code == 200, digest.text
+    body = digest.json()
+    assert body["hours"] == 12 and body["summary"]["open"] == 0
+    assert body["oncall"][0]["schedule_id"] == schedule["id"] and body["oncall"][0]["next"]
+    assert api.get("/api/digest/handoff", params={"workspace_id": "other"}, headers=h).status_code == 403
+    assert api.get("/api/digest/handoff", params={"hours": 49}, headers=h).status_code == 422
+    # Given an override that began a minute ago (a handoff to gina)
+    now = datetime.now(UTC)
+    api.post(f"/api/oncall/schedules/{schedule['id']}/overrides", headers=h,
+             json={"person_id": "gina", "start": (now - timedelta(minutes=1)).isoformat(),
+                   "end": (now + timedelta(hours=2)).isoformat()})
+    # When the template's scheduled check fires, and runs again
+    [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-OncallHandoff"]
+    runtime.scheduler.fire(target)
+    again = announce_handoffs()
+    # Then gina was told exactly once
+    assert again["announced"] == []
+    sqs = runtime.client("sqs")
+    messages = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10)["Messages"]
+    jobs = [json.loads(m["Body"]) for m in messages if json.loads(m["Body"])["event"] == "oncall.handoff"]
+    assert [(j["targets"], j["data"]["schedule_id"]) for j in jobs] == [([{"kind": "person", "id": "gina"}], schedule["id"])]

@@ -1,0 +1,129 @@
+"""SLOs against a real Prometheus: backfilled counters with known ratios, budgets and burn rates
+within 1 %, and a burn that opens an SLO incident through intake which recovery resolves."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from pagerless.slo.budget import align
+from pagerless.store.base import utcnow
+from tests.conftest import auth
+from tests.functional.intake.conftest import workflows_done
+from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, backfill
+
+pytestmark = [pytest.mark.functional, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
+
+NOW = align(utcnow())
+END = NOW - timedelta(minutes=5)  # the last sample
+START = END - timedelta(days=4)
+BURN_START = END - timedelta(hours=9)
+BURN_END = BURN_START + timedelta(hours=2)
+NAME = "payments-api-availability"
+
+
+def per_minute(moment):
+    """2,000 requests a minute: 1 fails (burn 0.5 of a 99.9 % budget), 40 fail during the burn (burn 20)."""
+    if BURN_START < moment <= BURN_END:
+        return 1960, 40
+    return 1999, 1
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("prometheus")
+    server = PrometheusServer(backfill(directory, START, END, per_minute), directory).start()
+    yield server
+    server.stop()
+
+
+def document(url: str) -> dict:
+    def source(query):
+        return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": url}}}
+
+    return {"apiVersion": "openslo/v1", "kind": "SLO",
+            "metadata": {"name": NAME, "displayName": "Payments API availability"},
+            "spec": {"service": "payments-api",
+                     "indicator": {"spec": {"ratioMetric": {
+                         "counter": True, "bad": source('http_requests_total{job="payments-api",code="500"}'),
+                         "total": source('http_requests_total{job="payments-api"}')}}},
+                     "timeWindow": [{"duration": "30d", "isRolling": True}],
+                     "budgetingMethod": "Occurrences", "objectives": [{"target": 0.999}]}}
+
+
+def close(actual, expected, tolerance=0.01):
+    return abs(actual - expected) <= tolerance * abs(expected)
+
+
+def slo_incidents():
+    from pagerless.store.incidents import IncidentRecord
+
+    return [i for i in IncidentRecord.scan() if i.source == "slo"]
+
+
+def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, admin_key, prometheus):
+    from pagerless.slo.service import SloService
+
+    # Given the SLO, created over the API
+    created = api.post("/api/slo", json=document(prometheus.url), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+
+    # When it is evaluated as the 5-minute schedule would have at the end of the 2-hour burn
+    at_burn_end = SloService(clock=lambda: BURN_END + timedelta(seconds=30))
+    result = at_burn_end.evaluate("default", NAME)
+    budget = at_burn_end.budget("default", NAME)
+
+    # Then the numbers are the hand-computed ones (within 1 %) and the level is critical
+    # bad = 1 × (5,340 − 120) + 40 × 120 = 10,020 of 2,000 × 5,340 requests; budget 43.2 min
+    assert result["alert_level"] == "critical"
+    assert budget["budget_total_minutes"] == 43.2
+    assert close(budget["budget_consumed_minutes"], 10020 / 10680 * 43.2)
+    assert close(budget["burn_rates"]["1h"], 20) and close(budget["burn_rates"]["5m"], 20)
+    assert close(budget["burn_rates"]["6h"], 7)  # (4,800 + 240) / 720,000 / 0.001
+    assert close(budget["burn_rates"]["1d"], 2.125)  # (4,800 + 1,320) / 2,880,000 / 0.001
+    assert close(budget["burn_rates"]["3d"], 9000 / 8640)
+    assert budget["burn_rate"] == budget["burn_rates"]["1h"]
+    remaining = 43.2 - 10020 / 10680 * 43.2
+    assert close(budget["time_to_exhaustion_hours"], remaining / (20 * 0.001) / 60)
+
+    # And one incident was opened through intake, as source slo
+    incidents = slo_incidents()
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident.severity == "critical" and incident.service == "payments-api"
+    workflows_done(runtime, 1)
+
+    # And the incident shows the service's budget
+    shown = api.get(f"/api/incidents/{incident.id}/slo", headers=auth(admin_key)).json()
+    assert [b["slo_name"] for b in shown["budgets"]] == [NAME]
+
+    # When the scheduled tick runs now, 7 hours after the burn stopped
+    from tests.functional.foundation.test_events import _invoke, _load
+
+    tick = _invoke(runtime, "ScheduledFunction", _load("scheduled/slo_evaluate.json"))
+
+    # Then the SLO is back to ok and the incident is resolved
+    assert tick["result"]["evaluated"] == 1 and tick["result"]["failed"] == []
+    from pagerless.store.incidents import IncidentRecord
+
+    assert IncidentRecord.get(incident.id).status == "resolved"
+
+    # And the budget over the whole 4 days: bad = 5,640 + 4,800 of 2,000 × 5,760 requests
+    now = api.get(f"/api/slo/{NAME}/budget", headers=auth(admin_key)).json()
+    assert now["alert_level"] == "ok"
+    assert close(now["budget_consumed_minutes"], 10440 / 11520 * 43.2)
+    assert close(now["burn_rates"]["1h"], 0.5)
+    assert now["budget_remaining_percent"] == pytest.approx(100 * (1 - 10440 / 11520), rel=0.01)
+
+
+def test_a_query_prometheus_refuses_is_a_validation_error(runtime, api, admin_key, prometheus):
+    # Given an SLO whose selector Prometheus cannot parse
+    doc = document(prometheus.url)
+    doc["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"]["spec"]["query"] = "rate(x[5m])"
+    api.post("/api/slo", json=doc, headers=auth(admin_key))
+    # When it is evaluated on request
+    response = api.post(f"/api/slo/{NAME}/evaluate", headers=auth(admin_key))
+    # Then the error says so, in the API's format
+    assert response.status_code in (400, 422)
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert json.dumps(response.json())

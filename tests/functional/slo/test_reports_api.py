@@ -1,0 +1,110 @@
+"""Reports on the embedded AWS: the hourly tick makes yesterday's and last week's reports once per
+period (conditional write), delivers each through the notification queue and SES, and the API
+lists, renders, generates and deletes them."""
+
+import json
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import boto3
+import pytest
+
+from pagerless.store.base import utcnow
+from tests.conftest import auth
+from tests.functional.foundation.test_events import _invoke, _load
+from tests.functional.intake.conftest import make_key
+from tests.functional.slo.history import minutes, seed_incident
+
+pytestmark = pytest.mark.functional
+
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def notify_jobs(runtime) -> list[dict]:
+    from pagerless import settings
+
+    sqs = runtime.client("sqs")
+    jobs = []
+    while True:
+        got = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10,
+                                  VisibilityTimeout=300)
+        messages = got.get("Messages", [])
+        if not messages:
+            return jobs
+        jobs += [json.loads(m["Body"]) for m in messages]
+
+
+def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin_key, monkeypatch):
+    # Given Shanghai reports e-mailed to on-call, SES with a verified sender
+    ses = boto3.client("ses", region_name="us-east-1")
+    ses.verify_email_identity(EmailAddress="reports@example.com")
+    monkeypatch.setenv("PAGERLESS_REPORTS_EMAIL_FROM", "reports@example.com")
+    put = api.put("/api/reports/settings", json={"timezone": "Asia/Shanghai", "language": "zh",
+                                                 "email_to": ["oncall@example.com"]}, headers=auth(admin_key))
+    assert put.status_code == 200, put.text
+    # and yesterday (Shanghai): two incidents acknowledged after 5 and 15 min, resolved after 20 and 50
+    yesterday = utcnow().astimezone(ZONE).date() - timedelta(days=1)
+    nine = datetime.combine(yesterday, time(9), tzinfo=ZONE)
+    seed_incident("INC-R1", service="payments-api", severity="critical", opened=nine,
+                  acknowledged=nine + minutes(5), resolved=nine + minutes(20), resolved_by="workflow")
+    seed_incident("INC-R2", service="payments-api", severity="high", opened=nine + minutes(60),
+                  acknowledged=nine + minutes(75), resolved=nine + minutes(110))
+
+    # When the hourly tick runs twice
+    first = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    second = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+
+    # Then the daily and weekly reports were made once
+    daily_id = f"daily-{yesterday.isoformat()}"
+    assert f"default/{daily_id}" in first["generated"] and len(first["generated"]) == 2
+    assert second == {"generated": [], "already_done": 2}
+
+    # And each was delivered once: one report.ready job per report on the notification queue, one e-mail each
+    jobs = notify_jobs(runtime)
+    assert sorted(j["generation"] for j in jobs if j["event"] == "report.ready") == sorted(
+        g.split("/")[1] for g in first["generated"])
+    daily_job = next(j for j in jobs if j["generation"] == daily_id)
+    assert daily_job["data"]["link"] == f"/api/reports/{daily_id}?format=html&lang=zh"
+    assert "事件数: 2" in daily_job["data"]["summary"]
+    assert ses.get_send_quota()["SentLast24Hours"] == 2
+
+    # And the daily report holds the hand-computed numbers: MTTA (5 + 15) / 2, MTTR (20 + 50) / 2
+    report = api.get(f"/api/reports/{daily_id}", headers=auth(admin_key)).json()
+    assert report["data"]["total_incidents"] == 2
+    assert report["data"]["mtta_minutes"] == 10.0 and report["data"]["mttr_minutes"] == 35.0
+    assert report["data"]["resolution"]["automatic"] == 1 and report["data"]["resolution"]["people"] == 1
+    assert report["delivery"] == {"notify": True, "email": ["oncall@example.com"]}
+
+    # And it renders as HTML in Chinese and Markdown in English
+    html = api.get(f"/api/reports/{daily_id}", params={"format": "html", "lang": "zh"}, headers=auth(admin_key))
+    assert html.headers["content-type"].startswith("text/html") and "每日事件报告" in html.text
+    assert "<svg" in html.text
+    markdown = api.get(f"/api/reports/{daily_id}", params={"format": "markdown"}, headers=auth(admin_key))
+    assert markdown.text.startswith("# Daily incident report")
+
+    # And the list has both, filterable by type
+    listed = api.get("/api/reports", params={"report_type": "daily"}, headers=auth(admin_key)).json()
+    assert [r["id"] for r in listed["items"]] == [daily_id]
+
+
+def test_generate_a_quiet_period_and_delete(runtime, api, admin_key):
+    operator = make_key("operator")
+    # When a report is generated for a period with no incidents
+    made = api.post("/api/reports/generate", json={"report_type": "daily", "period_start": "2026-02-19T00:00:00+08:00",
+                                                   "period_end": "2026-02-20T00:00:00+08:00"}, headers=auth(operator))
+    assert made.status_code == 200, made.text
+    body = made.json()
+    # Then it says so explicitly
+    assert body["data"]["no_incidents"] is True and body["summary"]["total_incidents"] == 0
+    html = api.get(f"/api/reports/{body['id']}", params={"format": "html"}, headers=auth(operator)).text
+    assert "No incidents in this period." in html
+    # And bad requests are refused clearly
+    assert api.post("/api/reports/generate", json={"report_type": "monthly"}, headers=auth(operator)).status_code == 422
+    backwards = api.post("/api/reports/generate", json={"report_type": "daily", "period_start": "2026-02-20T00:00:00Z",
+                                                        "period_end": "2026-02-19T00:00:00Z"}, headers=auth(operator))
+    assert backwards.status_code == 400
+    assert api.get(f"/api/reports/{body['id']}", params={"format": "pdf"}, headers=auth(operator)).status_code == 422
+    # And only an admin deletes
+    assert api.delete(f"/api/reports/{body['id']}", headers=auth(operator)).status_code == 403
+    assert api.delete(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 204
+    assert api.get(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 404

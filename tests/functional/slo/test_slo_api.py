@@ -1,0 +1,188 @@
+"""The SLO API on the embedded AWS: definitions in JSON and YAML, roles, errors, CloudWatch SLIs
+(moto), and seed 001's SLA aliases over hand-computed incident downtime."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import boto3
+import pytest
+import yaml
+
+from pagerless.slo.budget import align, calendar_month
+from pagerless.store.base import utcnow
+from tests.conftest import FIXTURES, auth
+from tests.functional.intake.conftest import make_key
+from tests.functional.slo.history import minutes, seed_incident
+
+pytestmark = pytest.mark.functional
+
+YAML = (FIXTURES / "slo" / "payments.yaml").read_text()
+
+
+def _import(api, key, text=YAML, **params):
+    return api.post("/api/slo/import", content=text.encode(), params=params,
+                    headers={**auth(key), "content-type": "application/yaml"})
+
+
+def test_yaml_import_list_get_export_delete(api, admin_key):
+    # Given the two OpenSLO documents imported as YAML
+    imported = _import(api, admin_key)
+    assert imported.status_code == 200, imported.text
+    assert [i["action"] for i in imported.json()["imported"]] == ["created", "created"]
+
+    # When listed: seed 002's shape
+    listed = api.get("/api/slo", headers=auth(admin_key)).json()
+    assert listed["count"] == 2
+    payments = next(s for s in listed["slos"] if s["name"] == "payments-api-availability")
+    assert payments == {"name": "payments-api-availability", "service": "payments-api", "target": 0.9995,
+                        "target_percent": 99.95, "window_days": 30, "indicator": "availability",
+                        "budgeting_method": "Occurrences", "display_name": "Payments API availability"}
+    latency = next(s for s in listed["slos"] if s["name"] == "search-api-latency-p99")
+    assert latency["latency_threshold_ms"] == 200 and latency["latency_percentile"] == "p99"
+
+    # And exported, the YAML holds the same documents
+    exported = api.get("/api/slo/export", headers=auth(admin_key))
+    assert exported.headers["content-type"].startswith("application/yaml")
+    assert list(yaml.safe_load_all(exported.text)) == list(yaml.safe_load_all(YAML))
+
+    # And importing again without replace is refused, with replace updates
+    assert _import(api, admin_key).status_code == 400
+    assert [i["action"] for i in _import(api, admin_key, replace="true").json()["imported"]] == ["updated", "updated"]
+
+    # And a new SLO's budget is whole
+    budget = api.get("/api/slo/payments-api-availability/budget", headers=auth(admin_key)).json()
+    assert budget["budget_total_minutes"] == 21.6  # 43,200 min × 0.0005, seed 002's example
+    assert budget["budget_remaining_percent"] == 100.0 and budget["alert_level"] == "ok"
+
+    # When deleted, it is gone
+    assert api.delete("/api/slo/payments-api-availability", headers=auth(admin_key)).status_code == 204
+    assert api.get("/api/slo/payments-api-availability", headers=auth(admin_key)).status_code == 404
+
+
+def test_bad_documents_and_roles(api, admin_key):
+    viewer = make_key("viewer")
+    # A viewer reads but cannot create
+    assert api.get("/api/slo", headers=auth(viewer)).status_code == 200
+    assert _import(api, viewer).status_code == 403
+    # YAML that does not parse, and a document with an unsupported window, are 400 with details
+    broken = _import(api, admin_key, text="kind: [")
+    assert broken.status_code == 400 and broken.json()["error"]["code"] == "VALIDATION_ERROR"
+    document = next(yaml.safe_load_all(YAML))
+    document["spec"]["timeWindow"] = [{"duration": "90d", "isRolling": True}]
+    refused = api.post("/api/slo", json=document, headers=auth(admin_key))
+    assert refused.status_code == 400
+    assert any(d["field"].startswith("spec.timeWindow") for d in refused.json()["error"]["details"])
+    # Nothing was stored by the refused calls
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    # A name that exists is a conflict
+    good = next(yaml.safe_load_all(YAML))
+    assert api.post("/api/slo", json=good, headers=auth(admin_key)).status_code == 201
+    assert api.post("/api/slo", json=good, headers=auth(admin_key)).status_code == 409
+    assert api.get("/api/slo/nope/budget", headers=auth(admin_key)).status_code == 404
+
+
+def test_cloudwatch_timeslices_on_moto(api, admin_key):
+    # Given the Shanghai calendar-month latency SLO, and 12 five-minute slices of CloudWatch data
+    # in which 3 slices had fewer than 95 % fast requests
+    _import(api, admin_key)
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    end = align(utcnow())
+    first = end - timedelta(hours=1)
+    bad_slices = {2, 5, 9}
+    for i in range(12):
+        stamp = first + timedelta(minutes=5 * i) + timedelta(seconds=30)
+        fast = 90 if i in bad_slices else 97
+        dims = [{"Name": "Service", "Value": "search-api"}]
+        cloudwatch.put_metric_data(Namespace="Search", MetricData=[
+            {"MetricName": "Requests", "Dimensions": dims, "Timestamp": stamp, "Value": 100, "Unit": "Count"},
+            {"MetricName": "FastRequests", "Dimensions": dims, "Timestamp": stamp, "Value": fast, "Unit": "Count"}])
+
+    # When it is evaluated
+    evaluated = api.post("/api/slo/search-api-latency-p99/evaluate", headers=auth(make_key("operator")))
+    assert evaluated.status_code == 200, evaluated.text
+    budget = api.get("/api/slo/search-api-latency-p99/budget", headers=auth(admin_key)).json()
+
+    # Then 3 bad slices are 15 bad minutes of the month's 0.1 % (its real length in Shanghai)
+    _, _, month_minutes = calendar_month(utcnow(), "Asia/Shanghai")
+    month_start = calendar_month(utcnow(), "Asia/Shanghai")[0]
+    inside = sum(1 for i in bad_slices if first + timedelta(minutes=5 * i) >= month_start)
+    assert budget["budget_total_minutes"] == round(float(month_minutes) * 0.001, 2)
+    assert budget["budget_consumed_minutes"] == 5 * inside
+    assert budget["burn_rates"]["1h"] == round(15 / 60 / 0.001, 4)  # 250: a fast burn
+    # 6 h: 15 bad minutes of 360 → burn 41.7; 30 m: slice 9 → 5 of 30 → 166.7: the 6 h / 30 m pair pages
+    assert budget["burn_rates"]["30m"] == round(5 / 30 / 0.001, 4)
+    assert budget["alert_level"] == "critical"
+
+
+def _day(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=UTC)
+
+
+def test_sla_rules_status_violations_and_report(api, admin_key):
+    # Given an SLA rule for backend-api (99.9 % monthly)
+    created = api.post("/api/sla/rules", json={"service_id": "backend-api", "name": "Backend API SLA",
+                                                "target_percent": 99.9, "calculation_window": "monthly"},
+                       headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert rule == {"rule_id": "sla-backend-api", "service_id": "backend-api", "service_name": "backend-api",
+                    "name": "Backend API SLA", "target_percent": 99.9, "calculation_window": "monthly"}
+    # and yesterday: a critical incident 01:00–01:30, a high one 01:20–01:35 (overlapping: 35 min of
+    # downtime together), a warning 03:00–03:20 (not downtime), another service's critical 05:00–06:00
+    yesterday = utcnow().date() - timedelta(days=1)
+    seed_incident("INC-1", service="backend-api", severity="critical", opened=_day(yesterday, 1),
+                  resolved=_day(yesterday, 1, 30))
+    seed_incident("INC-2", service="backend-api", severity="high", opened=_day(yesterday, 1, 20),
+                  resolved=_day(yesterday, 1, 35))
+    seed_incident("INC-3", service="backend-api", severity="warning", opened=_day(yesterday, 3),
+                  resolved=_day(yesterday, 3, 20))
+    seed_incident("INC-4", service="other-api", severity="critical", opened=_day(yesterday, 5),
+                  resolved=_day(yesterday, 6))
+
+    # Then a second rule for the service is refused (seed 001: 400)
+    again = api.post("/api/sla/rules", json={"service_id": "backend-api", "name": "x", "target_percent": 99.0},
+                     headers=auth(admin_key))
+    assert again.status_code == 400
+
+    # And the report for yesterday: 35 minutes down of 1,440 = 97.5694 %
+    report = api.get("/api/sla/report", params={"service_id": "backend-api", "start_date": yesterday.isoformat(),
+                                                "end_date": yesterday.isoformat()}, headers=auth(admin_key)).json()
+    assert report["total_downtime_minutes"] == 35.0
+    assert report["overall_availability"] == round(100 * (1 - 35 / 1440), 4)
+    assert report["daily_trend"] == [{"date": yesterday.isoformat(), "availability": round(100 * (1 - 35 / 1440), 4)}]
+    assert [v["duration_minutes"] for v in report["violations"]] == [30.0, 15.0]
+    assert "misses" in report["summary"]
+
+    # And the status board counts the same 35 minutes when yesterday is in this month
+    board = api.get("/api/sla/status", headers=auth(admin_key)).json()
+    assert len(board) == 1
+    in_month = yesterday.day < utcnow().day
+    assert board[0]["down_checks"] == (35 if in_month else 0)
+    month_start = datetime.combine(utcnow().date().replace(day=1), time(0), tzinfo=UTC)
+    elapsed = (utcnow() - month_start).total_seconds() / 60
+    assert board[0]["error_budget_remaining_minutes"] == pytest.approx(elapsed * 0.001 - (35 if in_month else 0), abs=0.05)
+    assert board[0]["is_met"] is (board[0]["actual_percent"] >= 99.9)
+
+    # And the violations list filters by date
+    assert len(api.get("/api/sla/violations", params={"start_date": yesterday.isoformat(),
+                                                       "end_date": yesterday.isoformat()},
+                       headers=auth(admin_key)).json()) == 2
+
+    # When the rule is deleted it is gone from the board
+    assert api.delete("/api/sla/rules/sla-backend-api", headers=auth(admin_key)).status_code == 204
+    assert api.get("/api/sla/rules", headers=auth(admin_key)).json() == []
+
+
+def test_pagerless_downtime_slo_counts_incident_minutes(api, admin_key):
+    # Given a rolling-7-day SLA rule (an SLO over Pagerless's own downtime) and one critical incident
+    # of 20 minutes that ended an hour ago
+    api.post("/api/sla/rules", json={"service_id": "cart", "name": "Cart", "target_percent": 99.0,
+                                      "calculation_window": "weekly"}, headers=auth(admin_key))
+    end = align(utcnow())
+    seed_incident("INC-9", service="cart", severity="critical", opened=end - minutes(80), resolved=end - minutes(60))
+    # When evaluated
+    api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key))
+    budget = api.get("/api/slo/sla-cart/budget", headers=auth(admin_key)).json()
+    # Then 20 bad minutes over the evaluated minutes (a new SLO backfills 7 days: 10,080), scaled to the budget
+    assert budget["budget_total_minutes"] == 100.8  # 10,080 × 0.01
+    assert budget["budget_consumed_minutes"] == pytest.approx(20.0, abs=0.01)
+    assert budget["burn_rates"]["1h"] == 0.0

@@ -1,0 +1,172 @@
+"""Escalation on moto's Step Functions with the real escalation ASL and second-long delays; pages
+are read back from the NotifyQueue as the notify function would receive them."""
+
+import json
+from datetime import date, time
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import open_incident, wait_for, wait_for_status
+
+pytestmark = pytest.mark.functional
+
+
+class Pages:
+    """Every escalation.page job put on the NotifyQueue so far."""
+
+    def __init__(self, runtime) -> None:
+        from pagerless import settings
+
+        self.sqs, self.url, self.seen = runtime.client("sqs"), settings.workflow().notify_queue_url, []
+
+    def __call__(self) -> list[dict]:
+        while True:
+            batch = self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", [])
+            if not batch:
+                break
+            for message in batch:
+                self.seen.append(json.loads(message["Body"]))
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return [job for job in self.seen if job["event"] == "escalation.page"]
+
+    def generations(self) -> list[str]:
+        return [job["generation"] for job in self()]
+
+    def wait_for(self, generation: str) -> dict:
+        return wait_for(lambda: next((j for j in self() if j["generation"] == generation), None), timeout=60)
+
+
+@pytest.fixture
+def pages(runtime) -> Pages:
+    return Pages(runtime)
+
+
+@pytest.fixture
+def oncall(runtime):
+    """A schedule with bob on call and a policy for payments-api: alice, then the schedule, then carol."""
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+
+    def make(delays=(1, 4, 1), repeat=0):
+        service = OncallService()
+        schedule = service.create_schedule("default", models.ScheduleIn(
+            name="payments primary", timezone="Europe/Berlin", team="payments-team", services=["payments-api"],
+            layers=[models.LayerIn(name="primary", participants=["bob"], rotation_start=date(2026, 1, 1),
+                                   handoff_time=time(9, 0), rrule="FREQ=WEEKLY")]), "test")
+        targets = [{"kind": "person", "id": "alice"}, {"kind": "schedule", "id": schedule["id"]},
+                   {"kind": "person", "id": "carol"}]
+        policy = service.create_policy("default", models.PolicyIn.model_validate({
+            "name": "payments", "services": ["payments-api"], "repeat": repeat,
+            "steps": [{"delay_seconds": d, "targets": [t]} for d, t in zip(delays, targets)]}), "test")
+        return schedule, policy
+
+    return make
+
+
+def escalation(incident_id: str, generation: str = "1"):
+    from pagerless.store.oncall import EscalationRepository
+
+    return EscalationRepository().get(incident_id, generation)
+
+
+def execution_status(runtime, incident_id: str, generation: str = "1") -> str:
+    arn = wait_for(lambda: (r := escalation(incident_id, generation)) and r.execution_arn)
+    return runtime.client("stepfunctions").describe_execution(executionArn=arn)["status"]
+
+
+def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(fast_workflow, scenario, oncall, pages, api,
+                                                              operator_key, runtime):
+    # Given a critical payments-api incident and a policy alice -> schedule (bob) -> carol
+    oncall(delays=(1, 4, 1))
+    opened = open_incident(scenario)
+    # When nobody acknowledges
+    first = pages.wait_for("0-0")
+    second = pages.wait_for("1-0")
+    # Then alice was paged first and bob, on call in the schedule, second
+    assert first["targets"] == [{"kind": "person", "id": "alice"}]
+    assert second["targets"] == [{"kind": "person", "id": "bob"}]
+    assert first["incident_id"] == opened.id and second["data"]["step"] == 2
+    # When bob acknowledges
+    response = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    # Then the execution is stopped, the record says why, and carol is never paged
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING") and \
+        execution_status(runtime, opened.id) == "ABORTED"
+    record = escalation(opened.id)
+    assert record.status == "stopped" and record.reason.startswith("acknowledged by")
+    assert pages.generations() == ["0-0", "1-0"]
+
+
+def test_a_tick_that_arrives_after_the_ack_pages_nobody(fast_workflow, scenario, oncall, pages, api, operator_key):
+    from pagerless.store.oncall import EscalationRepository
+    from pagerless.workflow.steps import run_step
+
+    # Given an escalation that paged its first step and waits for the second
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    in_flight = escalation(opened.id)  # a tick that read the record before the ack
+    # When the ack lands, and then that tick (and a later one) runs
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    claimed = EscalationRepository().claim_page(in_flight, {"generation": "1-0", "targets": []})
+    late = run_step({"step": "escalation_tick", "incident_id": opened.id, "workspace": "default", "generation": "1",
+                     "cursor": {"step": 1, "repeat": 0}})
+    # Then the stale claim is refused, the tick stops, and no page follows the ack
+    assert claimed is False
+    assert late["next"] == "stop"
+    assert pages.generations() == ["0-0"]
+
+
+def test_resolving_the_incident_mid_escalation_ends_it(fast_workflow, scenario, oncall, pages, api, operator_key,
+                                                       runtime):
+    # Given an escalation between its first and second step
+    oncall(delays=(3, 3, 3))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When a person resolves the incident
+    response = api.post(f"/api/incidents/{opened.id}/resolve", json={"note": "rolled back by hand"},
+                        headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    # Then the escalation ended and nobody else is paged
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING")
+    assert escalation(opened.id).status == "ended"
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_repeated_start_is_refused_by_name(fast_workflow, scenario, oncall, pages):
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the opening escalation is started again (a retried step)
+    again = start(IncidentRepository().get(opened.id), generation="1")
+    # Then nothing new starts and nobody is paged twice
+    assert again is None
+    assert pages.generations() == ["0-0"]
+
+
+def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, oncall, pages, runtime, monkeypatch):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given a policy whose first step waits a minute, and an approval that may wait one second
+    oncall(delays=(60, 60, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When nobody decides in time
+    wait_for_status(opened.id, "escalated", settled=True)
+    # Then the next level (the schedule: bob) is paged at once by a new escalation
+    records = wait_for(lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"])
+    [approval] = records
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":1-0")), None), timeout=60)
+    assert paged["generation"] == f"{approval.sk}:1-0"
+    assert paged["targets"] == [{"kind": "person", "id": "bob"}]
+    assert paged["data"]["kind"] == "approval"
+    # and the incident's first escalation was superseded, not left paging alice again
+    assert escalation(opened.id).status == "ended"
+    assert pages.generations().count("0-0") == 1

@@ -1,0 +1,65 @@
+"""Exported Prometheus rule files pass `promtool check rules` and `promtool test rules`:
+a 2 % error ratio against 99.9 % pages and tickets, a 0.05 % one stays quiet."""
+
+import subprocess
+
+import pytest
+import yaml
+
+from pagerless.slo.rules import rule_file
+from pagerless.slo.spec import load_yaml
+from tests.conftest import FIXTURES
+from tests.functional.slo.prometheus_server import MISSING, PROMTOOL
+
+SLOS = load_yaml((FIXTURES / "slo" / "payments.yaml").read_text())
+LABELS = {"slo": "payments-api-availability", "service": "payments-api"}
+SUMMARY = "SLO payments-api-availability is burning its error budget"
+
+
+def _alert(severity: str, description: str) -> dict:
+    return {"exp_labels": {**LABELS, "severity": severity},
+            "exp_annotations": {"summary": SUMMARY, "description": description}}
+
+
+def _series(good: int, bad: int) -> list[dict]:
+    return [{"series": 'http_requests_total{job="payments-api",code="200"}', "values": f"0+{good}x300"},
+            {"series": 'http_requests_total{job="payments-api",code="500"}', "values": f"0+{bad}x300"}]
+
+
+def test_only_prometheus_slos_are_exported():
+    groups = yaml.safe_load(rule_file(SLOS))["groups"]
+    assert [g["name"] for g in groups] == ["slo-payments-api-availability"]
+    alerts = [r for r in groups[0]["rules"] if "alert" in r]
+    assert [a["labels"]["severity"] for a in alerts] == ["critical", "warning"]
+    assert "> (14.4 * 0.0005)" in alerts[0]["expr"] and "> (6 * 0.0005)" in alerts[0]["expr"]
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_rule_file_passes_promtool(tmp_path):
+    # Given the exported rules, and promtool unit tests written from the workbook's thresholds
+    (tmp_path / "slo.rules.yml").write_text(rule_file(SLOS))
+    tests = {
+        "rule_files": ["slo.rules.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {  # 1 % errors against a 0.05 % allowance: burn 20, every pair fires
+                "interval": "1m", "input_series": _series(1980, 20),
+                "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": [
+                    _alert("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
+                    _alert("warning", "slow burn: 1x over 3d and 6h")]}],
+            },
+            {  # 0.025 % errors: burn 0.5, nothing fires
+                "interval": "1m", "input_series": _series(3999, 1),
+                "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": []}],
+            },
+        ],
+    }
+    (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
+    # When promtool checks and tests them
+    check = subprocess.run([PROMTOOL, "check", "rules", "slo.rules.yml"], cwd=tmp_path, capture_output=True, text=True,
+                           timeout=120)
+    run = subprocess.run([PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=120)
+    # Then both pass
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert run.returncode == 0, run.stdout + run.stderr
