@@ -168,3 +168,22 @@ def test_a_lark_user_asks_the_bot_to_bind_and_an_admin_approves(chat_apps, peopl
     assert approved.status_code == 200 and approved.json()["status"] == "bound"
     found = api.post("/api/v1/feishu/lookup", json={"open_id": "ou_asking"}, headers=auth(admin_key)).json()
     assert found["person"]["name"] == "Bob Li"
+
+
+def test_a_lark_event_whose_handling_failed_is_handled_on_lark_s_retry(chat_apps, people, fixture_incident, api,
+                                                                       monkeypatch):
+    from pagerless.api.routes import chat as chat_routes
+
+    body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+
+    def broken():
+        raise RuntimeError("the store is down")
+
+    # Given handling fails once (the store is down)
+    working = chat_routes.chat_actions
+    monkeypatch.setattr(chat_routes, "chat_actions", broken)
+    assert api.post("/lark/card/action", content=body, headers=lark_headers(body)).status_code == 500
+    monkeypatch.setattr(chat_routes, "chat_actions", working)
+    # When Lark retries the same event, then it is handled, not answered "Already handled."
+    retried = api.post("/lark/card/action", content=body, headers=lark_headers(body)).json()
+    assert retried["toast"]["content"] == f"You acknowledged {FIXTURE_INCIDENT}."
