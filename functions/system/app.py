@@ -1,9 +1,10 @@
-"""System endpoints: /healthz, /metrics, /api/status, /api/version."""
+"""System endpoints: /healthz, /metrics, /api/status, /api/version, /api/config."""
 
 from mangum import Mangum
 
 from pagerless.api.app import create_app
+from pagerless.api.routes.config import router as config_router
 from pagerless.api.routes.system import router
 
-app = create_app("system", [router])
+app = create_app("system", [router, config_router])
 handler = Mangum(app, lifespan="off")

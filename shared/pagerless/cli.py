@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "keys": ("pagerless.api.keys_cli", "create, list and revoke API keys"),
     "normalize": ("pagerless.intake.cli", "print what Pagerless makes of an alert payload"),
     "diagnose": ("pagerless.diagnosis.cli", "diagnose a recorded scenario offline"),
+    "remote": ("pagerless.client.cli", "incidents, approvals, alerts and config of a running Pagerless (SDK)"),
 }
 
 

@@ -68,6 +68,7 @@ class WorkflowTimingSettings(BaseSettings):
 
     ``PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS``, ``_VERIFY_MAX_CHECKS`` and
     ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
+    ``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS`` (600): see `workflow.verify`.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_WORKFLOW_", extra="ignore")
@@ -75,6 +76,9 @@ class WorkflowTimingSettings(BaseSettings):
     verify_wait_seconds: int | None = Field(default=None, ge=0, le=3600)
     verify_max_checks: int | None = Field(default=None, ge=1, le=20)
     approval_timeout_seconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
+    # How long after a fix verification waits, the workload healthy, for the alerts to clear
+    # before it resolves anyway (senders that never send a resolve; late resolves).
+    alert_clear_grace_seconds: int = Field(default=600, ge=0, le=24 * 3600)
 
 
 class ApiSettings(BaseSettings):

@@ -121,6 +121,8 @@ def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, 
         f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages)",
     ]
     if sandbox is not None:
-        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster)")
+        moved = sandbox.time_offset
+        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster; the recording's times "
+                     f"moved {moved.days} d {moved.seconds // 3600} h forward, so its alert starts now)")
     lines += [f"  Try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/status", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)

@@ -197,6 +197,26 @@ class SloService:
             points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
         return points
 
+    def impact(self, workspace: str, slo: SloDocument, start: datetime, end: datetime) -> dict:
+        """Budget the SLO spent in [start, end): the consumed minutes of the buckets in that span, against
+        the window that ends at ``end`` (what a postmortem's impact table shows)."""
+        window = window_of(slo, end)
+        window_start = window[0].astimezone(UTC)
+        rows = self.repository.buckets(workspace, slo.name, min(window_start, maths.align(start)), window[1] + maths.BUCKET)
+        buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
+        objective = objective_of(slo)
+        budget = window[2] * objective.allowed
+        in_window = [b for b in buckets if window_start <= b.start < window[1]]
+        during = [b for b in buckets if maths.align(start) <= b.start < end]
+        if objective.timeslices:
+            spent = maths.consumed_minutes(during, objective, budget)
+        else:  # the span's bad events against the window's events, as the window's budget counts them
+            total = sum((b.total for b in in_window), Fraction(0))
+            bad = sum((b.bad for b in during), Fraction(0))
+            spent = bad / (objective.allowed * total) * budget if total else Fraction(0)
+        return {"slo_name": slo.name, "budget_consumed_minutes": _round(spent, 2),
+                "budget_consumed_percent": _round(spent / budget * 100, 2) if budget else 0.0}
+
     def summary(self, slo: SloDocument) -> dict:
         """Seed 002's list item."""
         item = {"name": slo.name, "service": slo.service, "target": slo.target,

@@ -1,6 +1,8 @@
 """SLO definitions, their 5-minute buckets and evaluation state (one table, pk/sk).
 
 - definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation.
+- workspace registry: pk ``slo-workspaces``, sk ``<workspace>``: written with the first SLO, so the
+  5-minute evaluation finds the workspaces without scanning buckets.
 - bucket: pk ``<workspace>#slo#<name>``, sk ``<bucket start ISO>``: good and total counts; expires
   (TTL) 100 days after the bucket, beyond every window.
 """
@@ -16,6 +18,7 @@ from pagerless.store.base import BaseModel, Region, TableName, utcnow
 from pagerless.store.incidents import IncidentRecord
 
 BUCKET_RETENTION = timedelta(days=100)
+WORKSPACES = "slo-workspaces"
 
 
 class SloRecord(BaseModel):
@@ -62,6 +65,8 @@ class SloRepository:
                     raise ConflictError(f"SLO {name} already exists") from exc
                 raise NotFoundError(f"SLO {name} not found") from exc
             raise
+        if create:
+            SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
         return record
 
     def get(self, workspace: str, name: str) -> SloRecord:
@@ -75,9 +80,7 @@ class SloRepository:
 
     def workspaces(self) -> list[str]:
         """Workspaces that have SLOs (the scheduled evaluation walks them)."""
-        seen = {r.pk[: -len("#slo")] for r in SloRecord.scan(SloRecord.sk.exists(), attributes_to_get=["pk", "sk"])
-                if r.pk.endswith("#slo")}
-        return sorted(seen)
+        return sorted(r.sk for r in SloRecord.query(WORKSPACES))
 
     def delete(self, workspace: str, name: str) -> None:
         record = self.get(workspace, name)

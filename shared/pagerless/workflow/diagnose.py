@@ -20,7 +20,7 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     stored = ContextRepository().get(incident_id)
     if stored is None:
         raise ContextMissingError(f"no context stored for {incident_id}")
-    claude = investigator()
+    claude = investigator(workspace)
     diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident))
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
     update(incident, [IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
@@ -44,7 +44,8 @@ class WithKnowledge:
         self.investigator, self.incident = investigator, incident
 
     def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis:
-        from pagerless.knowledge.service import KnowledgeService, environment_prompt, get_environment
+        from pagerless.knowledge.documents import search_everything
+        from pagerless.knowledge.service import environment_prompt, get_environment
         from pagerless.knowledge.similar import similar_to_incident, similar_to_text
 
         workspace = self.incident.workspace
@@ -54,14 +55,21 @@ class WithKnowledge:
             return similar_to_text(workspace, query, limit=limit) if query else similar_to_incident(self.incident, limit=limit)
 
         return self.investigator.investigate(context, baseline, similar=similar,
-                                             knowledge=lambda query, limit: KnowledgeService().search(workspace, query, limit))
+                                             knowledge=lambda query, limit: search_everything(workspace, query, limit))
 
 
-def investigator():
-    """The Claude investigator when a key is configured (env or SSM parameter), else None."""
+def investigator(workspace: str | None = None):
+    """The Claude investigator when a key is configured (env or SSM parameter) and the workspace has
+    not turned it off, with the workspace's model and budget (``/api/config``); else None."""
+    from pagerless.config.service import ConfigService, apply_to_llm_settings
     from pagerless.diagnosis.llm import Investigator, get_llm_settings
 
     llm = get_llm_settings()
+    if workspace is not None:
+        overrides = ConfigService().overrides(workspace)
+        if overrides.llm_enabled is False:
+            return None
+        llm = apply_to_llm_settings(llm, overrides)
     if llm.api_key is not None and llm.api_key.get_secret_value():
         return Investigator(llm)
     parameter = settings.integrations().pagerless_anthropic_key_parameter

@@ -14,25 +14,35 @@ from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, ba
 
 pytestmark = [pytest.mark.functional, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
-NOW = align(utcnow())
-END = NOW - timedelta(minutes=5)  # the last sample
-START = END - timedelta(days=4)
-BURN_START = END - timedelta(hours=9)
-BURN_END = BURN_START + timedelta(hours=2)
 NAME = "payments-api-availability"
 
 
-def per_minute(moment):
-    """2,000 requests a minute: 1 fails (burn 0.5 of a 99.9 % budget), 40 fail during the burn (burn 20)."""
-    if BURN_START < moment <= BURN_END:
-        return 1960, 40
-    return 1999, 1
+class Times:
+    """The backfilled story, fixed when the module's tests start (not at import: a long suite may import early)."""
+
+    def __init__(self) -> None:
+        self.now = align(utcnow())
+        self.end = self.now - timedelta(minutes=5)  # the last sample
+        self.start = self.end - timedelta(days=4)
+        self.burn_start = self.end - timedelta(hours=9)
+        self.burn_end = self.burn_start + timedelta(hours=2)
+
+    def per_minute(self, moment):
+        """2,000 requests a minute: 1 fails (burn 0.5 of a 99.9 % budget), 40 fail during the burn (burn 20)."""
+        if self.burn_start < moment <= self.burn_end:
+            return 1960, 40
+        return 1999, 1
 
 
 @pytest.fixture(scope="module")
-def prometheus(tmp_path_factory):
+def times():
+    return Times()
+
+
+@pytest.fixture(scope="module")
+def prometheus(tmp_path_factory, times):
     directory = tmp_path_factory.mktemp("prometheus")
-    server = PrometheusServer(backfill(directory, START, END, per_minute), directory).start()
+    server = PrometheusServer(backfill(directory, times.start, times.end, times.per_minute), directory).start()
     yield server
     server.stop()
 
@@ -61,7 +71,7 @@ def slo_incidents():
     return [i for i in IncidentRecord.scan() if i.source == "slo"]
 
 
-def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, admin_key, prometheus):
+def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, admin_key, prometheus, times):
     from pagerless.slo.service import SloService
 
     # Given the SLO, created over the API
@@ -69,7 +79,7 @@ def test_a_burn_opens_an_slo_incident_and_recovery_resolves_it(runtime, api, adm
     assert created.status_code == 201, created.text
 
     # When it is evaluated as the 5-minute schedule would have at the end of the 2-hour burn
-    at_burn_end = SloService(clock=lambda: BURN_END + timedelta(seconds=30))
+    at_burn_end = SloService(clock=lambda: times.burn_end + timedelta(seconds=30))
     result = at_burn_end.evaluate("default", NAME)
     budget = at_burn_end.budget("default", NAME)
 

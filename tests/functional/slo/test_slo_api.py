@@ -112,6 +112,13 @@ def test_cloudwatch_timeslices_on_moto(api, admin_key):
     assert budget["burn_rates"]["30m"] == round(5 / 30 / 0.001, 4)
     assert budget["alert_level"] == "critical"
 
+    # And the burn opened a search-api incident through intake, which triage ranks above an older critical
+    # incident of a service that burns nothing
+    seed_incident("INC-OTHER", service="other-api", severity="critical", opened=end - timedelta(hours=3))
+    ranked = api.get("/api/incidents/triage", headers=auth(admin_key)).json()["items"]
+    assert [(r["service"], r["slo_burn"]) for r in ranked] == [("search-api", "critical"), ("other-api", "ok")]
+    assert ranked[0]["score"] > ranked[1]["score"]
+
 
 def _day(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=UTC)

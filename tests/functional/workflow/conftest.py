@@ -30,7 +30,9 @@ def fast_workflow(runtime, monkeypatch):
     from pagerless import settings
 
     for name, value in {"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "0", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "2",
-                        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60"}.items():
+                        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60",
+                        # these tests send no resolve: verification resolves on a healthy workload at once
+                        "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"}.items():
         monkeypatch.setenv(name, value)
     settings.reset()
     yield runtime
@@ -204,3 +206,18 @@ def store_policy(**fields) -> None:
     from pagerless.workflow.policies import put_policy
 
     put_policy("default", Policy(**fields), actor="test")
+
+
+@pytest.fixture
+def claude(monkeypatch):
+    """An Anthropic key in the environment and the real client pointed at a local fake Messages API."""
+    from pagerless.diagnosis.llm import get_llm_settings
+    from tests.fakes.anthropic_api import FakeMessagesApi
+
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("PAGERLESS_LLM_MAX_RETRIES", "0")
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()

@@ -3,7 +3,7 @@ investigator (here the real client against a local fake of the Messages API)."""
 
 import pytest
 
-from tests.fakes.anthropic_api import FakeMessagesApi, message, tool_use_block
+from tests.fakes.anthropic_api import message, tool_use_block
 from tests.functional.workflow.conftest import incident, open_incident, wait_for_status
 
 pytestmark = pytest.mark.functional
@@ -17,19 +17,6 @@ OOM_SUBMISSION = {
     "ranked_categories": [{"category": "oom_killed", "confidence": 0.9}],
     "target": {"kind": "Deployment", "namespace": "payments", "name": "payments-api", "container": "api"},
 }
-
-
-@pytest.fixture
-def claude(monkeypatch):
-    from pagerless.diagnosis.llm import get_llm_settings
-
-    with FakeMessagesApi() as fake:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
-        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
-        monkeypatch.setenv("PAGERLESS_LLM_MAX_RETRIES", "0")
-        get_llm_settings.cache_clear()
-        yield fake
-    get_llm_settings.cache_clear()
 
 
 def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario, claude):

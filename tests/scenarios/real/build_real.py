@@ -16,9 +16,11 @@ sys.path.insert(0, HERE)
 from _cases_containers import CASES as CONTAINERS  # noqa: E402
 from _cases_inconclusive import CASES as INCONCLUSIVE  # noqa: E402
 from _cases_platform import CASES as PLATFORM  # noqa: E402
+from _cases_references import CASES as REFERENCES  # noqa: E402
 from _cases_sched import CASES as SCHED  # noqa: E402
+from _cases_workloads import CASES as WORKLOADS  # noqa: E402
 
-ALL = SCHED + CONTAINERS + PLATFORM + INCONCLUSIVE
+ALL = SCHED + CONTAINERS + REFERENCES + PLATFORM + WORKLOADS + INCONCLUSIVE
 
 
 def build_all():

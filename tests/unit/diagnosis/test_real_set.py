@@ -15,8 +15,11 @@ DIRECTORY = Path(__file__).resolve().parents[2] / "scenarios" / "real"
 SCENARIOS = load_eval_set(DIRECTORY)
 SPLIT = load_split(DIRECTORY)
 # What the dev half achieves with the analyzers alone (measured; see the set's README).
-DEV_MIN = {"top1": 0.72, "abstention_recall": 0.33, "evidence_mention": 0.80}
-DEV_MAX_FALSE_ABSTENTION = 0.12
+DEV_MIN = {"top1": 1.0, "abstention_recall": 1.0, "evidence_mention": 1.0}
+DEV_MAX_FALSE_ABSTENTION = 0.0
+# The held-out half, scored once after development ended (2026-12-02); asserted at the measured level.
+HELDOUT_MIN = {"top1": 1.0, "abstention_recall": 1.0, "evidence_mention": 1.0}
+HELDOUT_MAX_FALSE_ABSTENTION = 0.0
 
 
 def _half(name: str) -> list:
@@ -46,6 +49,18 @@ def test_dev_half_meets_its_measured_thresholds():
     for key, minimum in DEV_MIN.items():
         assert figures[key] >= minimum, f"{key} {figures[key]:.3f} < {minimum}"
     assert figures["false_abstention"] <= DEV_MAX_FALSE_ABSTENTION
+
+
+def test_held_out_half_stays_at_its_measured_level():
+    # Given the held-out half, measured once when development ended
+    results = _half("heldout")
+    # When it is scored
+    figures = scores(results)
+    print("\n" + results_table(results) + "\n" + scores_line("real held-out", figures))
+    # Then later changes keep it where it was measured
+    for key, minimum in HELDOUT_MIN.items():
+        assert figures[key] >= minimum, f"{key} {figures[key]:.3f} < {minimum}"
+    assert figures["false_abstention"] <= HELDOUT_MAX_FALSE_ABSTENTION
 
 
 def test_committed_real_files_are_what_the_builder_writes(monkeypatch):

@@ -69,8 +69,9 @@ def test_a_dns_server_that_cannot_serve_is_a_dns_failure(log):
     scenario_ = crashing(log, name="coredns-5d78c9869d-7xwqp", container="coredns", workload="coredns")
     # When it is diagnosed
     result = diagnose(scenario_)
-    # Then name resolution is the fault, quoting the line
+    # Then name resolution is the fault, said of the DNS server itself, quoting the line
     assert result.category == "dns_resolution_failure"
+    assert "coredns, a DNS server, cannot serve names" in result.summary
     assert any(log[:40] in e.detail for e in result.evidence)
 
 
@@ -84,6 +85,10 @@ def test_a_dns_server_that_cannot_serve_is_a_dns_failure(log):
     "tomllib.TOMLDecodeError: Expected '=' after a key in a key/value pair (at line 3, column 7)",  # Python tomllib
     "SyntaxError: Unexpected token } in JSON at position 112\n    at JSON.parse (<anonymous>)",  # Node
     "YAMLException: bad indentation of a mapping entry (5:7)",  # Node js-yaml
+    "/usr/local/bundle/gems/psych-4.0.4/lib/psych.rb:455:in `parse': (<unknown>): did not find expected key while "
+    "parsing a block mapping at line 2 column 1 (Psych::SyntaxError)",  # Ruby
+    'level=error msg="Error loading config (--config.file=/etc/prometheus/prometheus.yml)" err="parsing YAML file '
+    '/etc/prometheus/prometheus.yml: yaml: unmarshal errors:\\n  line 12: field scrape_intervall not found"',  # Prometheus
 ])
 def test_configuration_parse_errors_of_every_runtime(log):
     # Given a container that crashes with a configuration parser's error
@@ -178,3 +183,61 @@ def test_quota_that_requires_requests_rejects_statefulset_pods():
     findings = scaling.analyze(snapshot)
     assert [f.category for f in findings] == ["resource_quota_exceeded"]
     assert findings[0].target["workload"] == "es-master"
+
+
+def test_a_recorded_deploy_that_rolled_no_new_template_is_not_a_cause():
+    # Given checkout's pods crashing on a template (ReplicaSet) created days ago, and a CI deploy record of the
+    # very image they run ten minutes ago that Kubernetes never rolled out
+    crash = [cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=4)]
+    pods = [pod(P, statuses=crash, created_min_ago=5)]
+    rss = [replicaset("checkout", "6d5f7c9b8", 3, 3 * 1440, "registry/app:1.0")]
+    deploys = [{"service": "checkout", "namespace": "shop", "image": "registry/app:1.0", "actor": "ci",
+                "timestamp": "2026-03-11T14:12:00Z"}]
+    logs = {f"shop/{P}/app#previous": "panic: runtime error: index out of range [3] with length 3"}
+    # When it is diagnosed
+    result = diagnose(scenario(pods=pods, replicasets=rss, deploys=deploys, logs=logs))
+    # Then the crash is the diagnosis and the deploy is not a lead
+    assert result.category == "crashloop_app_error"
+    assert "bad_deploy" not in {f.category for f in result.findings}
+
+
+@pytest.mark.parametrize("message", [
+    "0/3 nodes are available: 3 node(s) didn't find available persistent volumes to bind.",
+    "0/3 nodes are available: 3 pod has unbound PersistentVolumeClaims.",
+    'persistentvolumeclaim "data-db-0" not found',
+])
+def test_storage_wording_of_every_release_is_a_claim_problem(message):
+    # Given a Pending pod whose scheduler message says it waits on storage
+    snapshot = snap(pods=[pending()], events=[event("shop", "Pod", P, "FailedScheduling", message)])
+    # Then it is a claim that cannot bind, and not a scheduling constraint
+    assert diagnose(snapshot).category == "pvc_unbound"
+
+
+def test_a_node_known_only_from_its_own_not_ready_event():
+    # Given no Node object, only the node's "status is now: NodeNotReady" event, and an alert naming the node
+    events = [event("", "Node", "ip-10-0-3-7", "NodeNotReady", "Node ip-10-0-3-7 status is now: NodeNotReady")]
+    result = diagnose(scenario(pods=[], events=events, labels={}, title="NodeDown",
+                               description="ip-10-0-3-7 stopped reporting"))
+    # Then that node is not ready
+    assert result.category == "node_not_ready"
+    assert result.target["name"] == "ip-10-0-3-7"
+
+
+@pytest.mark.parametrize("line", [
+    'plugin/kubernetes: Get "https://10.32.0.1:443/version?timeout=32s": dial tcp 10.32.0.1:443: i/o timeout',
+    "[ERROR] plugin/errors: 2 2674456483041895212.8492642892499111001. HINFO: read udp 10.0.2.100:35424->10.0.0.1:53: "
+    "i/o timeout",
+])
+def test_dns_server_errors_read_from_a_crashing_dns_server(line):
+    result = diagnose(crashing(line, name="coredns-5d78c9869d-7xwqp", container="coredns", workload="coredns"))
+    assert result.category == "dns_resolution_failure"
+
+
+def test_the_preemption_summary_does_not_count_twice():
+    # Given a 1.27 message whose preemption part repeats the spread constraint but not the resource shortage
+    message = ("0/6 nodes are available: 3 Insufficient cpu, 3 node(s) didn't match pod topology spread constraints. "
+               "preemption: 0/6 nodes are available: 3 node(s) didn't match pod topology spread constraints, "
+               "3 No preemption victims found for incoming pod.")
+    snapshot = snap(pods=[pending()], events=[event("shop", "Pod", P, "FailedScheduling", message)])
+    # Then each reason counts once (a tie goes to the shortage, as before the preemption summary existed)
+    assert [f.category for f in scheduling.analyze(snapshot)] == ["unschedulable_insufficient_resources"]

@@ -12,6 +12,7 @@ from pagerless.domain.errors import PayloadTooLargeError, ValidationError
 from pagerless.incidents.service import IncidentService
 from pagerless.slo.rules import rule_file
 from pagerless.slo.service import SloService
+from pagerless.slo.triage import rank, worst_level
 
 router = APIRouter(tags=["slo"])
 
@@ -105,6 +106,32 @@ def slo_budget(name: str, principal: ViewerDep, slos: SloDep) -> dict:
 def evaluate_slo(name: str, principal: OperatorDep, slos: SloDep) -> dict:
     """Evaluate now (what the 5-minute schedule does): fetch new buckets, alert on a level change."""
     return slos.evaluate(principal.workspace, name)
+
+
+@router.get("/api/incidents/triage")
+def triage(principal: ViewerDep, slos: SloDep, incidents: IncidentReaderDep,
+           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    """Open incidents ranked for triage: severity, then whether they burn an SLO budget, acknowledgement, alerts."""
+    open_incidents = [i for i in _recent_incidents(incidents, principal.workspace) if i.status != "resolved"]
+    services = {i.service for i in open_incidents if i.service}
+    levels: dict[str, list[str]] = {}
+    for budget in (b for s in services for b in slos.for_service(principal.workspace, s)):
+        levels.setdefault(budget["service"], []).append(budget["alert_level"])
+    burn = {service: worst_level(found) for service, found in levels.items()}
+    rows = [{"id": i.id, "title": i.title, "severity": i.severity, "service": i.service, "status": i.status,
+             "acknowledged": bool(i.acknowledged), "alert_count": int(i.alert_count or 1),
+             "created_at": i.created_at.isoformat()} for i in open_incidents]
+    return {"items": rank(rows, burn)[:limit], "next_cursor": None}
+
+
+def _recent_incidents(incidents: IncidentService, workspace: str) -> list:
+    items, cursor = [], None
+    for _ in range(10):  # at most 1,000 incidents, newest first
+        page, cursor = incidents.search(workspace, limit=100, cursor=cursor)
+        items += page
+        if not cursor:
+            break
+    return items
 
 
 @router.get("/api/incidents/{incident_id}/slo")

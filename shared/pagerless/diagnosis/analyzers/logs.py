@@ -44,6 +44,9 @@ _CONNECT_TIMEOUT = re.compile(r"connect: connection timed out|connect timed out|
                               r"dial tcp [\w.:-]+: i/o timeout|connection attempt timed out|dial timeout", re.I)
 _RESET = re.compile(r"reset by peer|ECONNRESET|connection reset", re.I)
 _POLICY_CHANGE = re.compile(r"network-?polic|netpol|default-deny", re.I)
+# Lines only a DNS server (CoreDNS, node-local-dns) writes about itself.
+_DNS_SERVER = re.compile(r"plugin/(?:loop|forward|errors|kubernetes)|plugins/forward|loop detected|"
+                         r"no nameservers found|:53: bind: ", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +127,8 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     if host and _in_cluster(snapshot, full_host or host):
         target["dependency"] = host
     summary = _SUMMARIES[category].format(w=workload, h=full_host or "its dependencies")
+    if category == "dns_resolution_failure" and any(_DNS_SERVER.search(h.match.line) for h in hits):
+        summary = f"{workload}, a DNS server, cannot serve names"
     summary += f" ({count} log line{'s' if count > 1 else ''})"
     remediations = list(_REMEDIATIONS[category])
     if category == "dependency_unavailable" and any("spec.replicas" in e.source for e in proof):

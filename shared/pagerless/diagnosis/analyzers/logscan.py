@@ -29,7 +29,11 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"plugin/loop: |loop \([\d.:\[\]a-f]+ -> [\d.:\[\]a-f]+\) detected|more than twice, loop detected|"
         r"plugin/forward: no nameservers found|no nameservers found|listen (?:tcp|udp) [\d.:\[\]a-f]*:53: bind: |"
         r"plugin/errors: \d+ \S+ \w+: (?:read|dial) (?:udp|tcp) \S+: i/o timeout|"
-        r"Failed to list \*v1\.(?:Endpoints|Service|EndpointSlice)\b.{0,120}i/o timeout"
+        r"Failed to (?:list|watch) \*v1\.(?:Endpoints|Service|EndpointSlice|Namespace)\b.{0,160}"
+        r"(?:i/o timeout|connection refused|no route to host)|"
+        r"plugin/kubernetes: .{0,200}(?:i/o timeout|connection refused|no route to host)|"
+        r"lookup [\w.-]+ ?: (?:i/o timeout|no such host|server misbehaving)|"
+        r"dial (?:udp|tcp) [\d.:\[\]a-f]+:53: (?:connect: )?(?:connection refused|i/o timeout|no route to host)"
         r"|域名解析失败|无法解析(?:主机|域名)", _I)),
     ("db_connection_pool_exhausted", re.compile(
         r"Connection is not available, request timed out|HikariPool-\d+ - (?:Connection is not available|"
@@ -82,7 +86,9 @@ LOG_FAMILIES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"invalid character '.' (?:looking for beginning of|after|in string)|json: cannot unmarshal|"
         r"JSONDecodeError|JsonParseException|Unexpected token .{1,20} in JSON at position|"
         r"Unexpected end of JSON input|TOMLDecodeError|TomlDecodeError|toml: (?:line|expected|incomplete)|"
-        r"configparser\.\w+Error|(?:error|failed|unable) (?:while )?(?:to )?(?:pars|decod|load|read)(?:e|ing) "
+        r"configparser\.\w+Error|Psych::SyntaxError|error converting YAML to JSON|parsing YAML file|"
+        r"Could not parse the JSON file|Unable to parse JSON as proto|Configuration property \"[^\"]+\" is not "
+        r"defined|(?:error|failed|unable) (?:while )?(?:to )?(?:pars|decod|load|read)(?:e|ing) "
         r"(?:the )?(?:config|configuration|settings|yaml|toml|hcl)(?: file)?\b"
         r"|配置(?:错误|无效|非法)|无效的配置|配置项.{0,40}(?:无效|错误|缺失|不能为空|未设置)|缺少(?:必要的)?配置", _I)),
     # A KeyError on an ENV_VAR-shaped key is a missing setting (case matters: KeyError: 'customer_id' is data).
@@ -115,7 +121,8 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                                "unknownhost", "enotfound", "translate host name", "nxdomain", "server misbehaving",
                                ":53", "dns", "resolve host", "nodename nor servname", "failed to resolve",
                                "host not found", "does not resolve", "servfail", "解析", "plugin/", "loop",
-                               "nameservers", "i/o timeout"),
+                               "nameservers", "i/o timeout", "lookup", "connection refused",
+                               "no route to host"),
     "db_connection_pool_exhausted": ("connection is not available", "hikaripool", "queuepool", "waiting for", "acquir",
                                      "pool", "too many clients", "connection slots", "too many connections",
                                      "max_client_conn", "sqltransientconnection", "get a connection",
@@ -128,7 +135,7 @@ _TRIGGERS: dict[str, tuple[str, ...]] = {
                          "unmarshal", "is not a valid", "must be", "yaml: line", "bind properties", "unrecognized",
                          "flag", "illegal", "directive", "toml", "improperly", "datasource", "options", "配置",
                          "parsing", "expected", "mapping values", "cannot start any token", "yaml", "json",
-                         "invalid character", "decode", "configparser"),
+                         "invalid character", "decode", "configparser", "psych", "proto", "property"),
     "app_config_env": ("keyerror", "key not found"),
     "dependency_unavailable": ("refused", "reset", "upstream", "no endpoints", "503", "unavailable",
                                "no route to host", "ehostunreach", "connecting to", "link failure", "broker",

@@ -12,6 +12,7 @@ from pagerless.diagnosis.snapshot import Pod, Snapshot
 NAME = "nodes"
 _LOW_ON = re.compile(r"low on resource: ([\w-]+)", re.I)
 _NODE_EVENTS = frozenset({"NodeNotReady", "TaintManagerEviction", "NodeLost"})
+_STATUS_NOT_READY = re.compile(r"status is now: NodeNotReady", re.I)
 _PRESSURE_TAINTS = ("node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure")
 
 
@@ -69,6 +70,23 @@ def _not_ready_from_events(snapshot: Snapshot) -> list[Finding]:
         findings.append(make_finding(
             NAME, "node_not_ready", 0.8, f"node {name} is not ready (node-controller events on its pods "
             f"{', '.join(sorted({p.name for p, _, _ in stranded})[:3])})", proof, ["remediate_node"], target))
+    return findings + _node_events(snapshot, known | set(by_node))
+
+
+def _node_events(snapshot: Snapshot, covered: set[str]) -> list[Finding]:
+    """The node's own "status is now: NodeNotReady" event, when neither the Node object nor its pods tell."""
+    findings = []
+    for event in snapshot.events:
+        if event.kind != "Node" or event.name in covered or not is_recent(snapshot, event.last or event.first,
+                                                                           unknown=True):
+            continue
+        if event.reason in ("NodeNotReady", "NodeLost") or _STATUS_NOT_READY.search(event.message):
+            covered.add(event.name)
+            stranded = [p for p in snapshot.pods if p.node_name == event.name and not p.system]
+            target = {"kind": "Node", "name": event.name, "node": event.name,
+                      "pods": ",".join(p.name for p in stranded[:20])}
+            findings.append(make_finding(NAME, "node_not_ready", 0.8, f"node {event.name} reported NotReady",
+                                         [evidence(event.source, event.detail)], ["remediate_node"], target))
     return findings
 
 

@@ -42,6 +42,9 @@ def _workload(snapshot: Snapshot, namespace: str, workload: str) -> Finding | No
     deployed_images = {d.image for d in snapshot.deploys if d.image and d.timestamp == deployed_at}
     if deployed_images and not any(_runs(p, deployed_images) for p in failing):
         return None  # a recorded deploy that did not change what the failing pods run is not their cause
+    if proof and proof[0].source == "deploys" and not _rolled_template(snapshot, namespace, workload, deployed_at,
+                                                                          failing):
+        return None  # the pods' template (ReplicaSet) predates the recorded deploy: it changed nothing they run
     new_pods = [p for p in failing if (new_rs and p.template_hash == new_rs.template_hash)
                 or (p.created and p.created >= deployed_at)
                 or (not p.created and deployed_images & {c.image for c in p.containers})]
@@ -109,6 +112,20 @@ def _controller_revision(snapshot: Snapshot, namespace: str, workload: str) -> t
     return started, [evidence(f"{first.ref()}/metadata.labels[{_REVISION}]",
                               f"{newest} (older pods: {old[0].labels[_REVISION]}) created {started.isoformat()} "
                               f"image={','.join(sorted(images(new)))}")], changed
+
+
+ROLLOUT_SLACK_MINUTES = 10.0  # a CI system records the deploy a little before or after Kubernetes rolls it
+
+
+def _rolled_template(snapshot: Snapshot, namespace: str, workload: str, deployed_at: datetime, failing: list[Pod]) -> bool:
+    """Whether a failing pod runs a ReplicaSet created by the recorded deploy (True when ReplicaSets are unknown)."""
+    sets = [r for r in snapshot.replicasets if r.namespace == namespace and r.deployment == workload and r.created]
+    hashes = {p.template_hash for p in failing if p.template_hash}
+    if not sets or not hashes:
+        return True
+    rolled = {r.template_hash for r in sets
+              if (r.created - deployed_at).total_seconds() / 60.0 >= -ROLLOUT_SLACK_MINUTES}
+    return bool(rolled & hashes)
 
 
 def _runs(pod: Pod, images: set[str]) -> bool:

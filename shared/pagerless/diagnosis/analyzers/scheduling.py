@@ -32,7 +32,8 @@ _CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the nod
 _PRESSURE_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk|memory|pid)-pressure")
 _CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
                               r"not-ready|unreachable|network-unavailable)")
-_STORAGE = re.compile(r"PersistentVolumeClaim|persistentvolumeclaim", re.I)
+_PREEMPTION = re.compile(r"\bpreemption: ", re.I)
+_STORAGE = re.compile(r"PersistentVolumeClaim|persistent volumes to bind|non-existent pv", re.I)
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -88,6 +89,8 @@ def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
 
 def _counts(message: str) -> tuple[int, int, int, set[str]]:
     """Nodes short of resources, nodes excluded by the pod's constraints, nodes excluded as sick; resources."""
+    # Since 1.24 the message ends with "preemption: 0/N nodes are available: ..." which repeats some reasons.
+    message = _PREEMPTION.split(message, maxsplit=1)[0]
     resources: set[str] = set()
     short = 0
     for match in _INSUFFICIENT.finditer(message):

@@ -11,7 +11,10 @@ from pagerless.diagnosis.snapshot import Pod, Snapshot
 from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "storage"
-_UNBOUND = re.compile(r"unbound (?:immediate )?PersistentVolumeClaims|persistentvolumeclaim \"[^\"]+\" not found",
+# Every release's wording for "the pod waits on storage": unbound claims (immediate binding), no PV that fits a
+# WaitForFirstConsumer claim on any node, claims bound to PVs that are gone, a claim that does not exist.
+_UNBOUND = re.compile(r"unbound (?:immediate )?PersistentVolumeClaims|persistentvolumeclaim \"[^\"]+\" not found|"
+                      r"didn't find available persistent volumes to bind|bound to non-existent (?:pv|persistent volume)",
                       re.I)
 _CONFIG_OBJECT = re.compile(r"(?:configmap|secret)s? \"[^\"]+\" not found|couldn't find key", re.I)
 _CLAIM_EVENTS = ("ProvisioningFailed", "FailedBinding", "ExternalProvisioning", "ProvisioningTimeout")

@@ -1,0 +1,140 @@
+"""The API's areas as resources. Each method describes one request; the client that owns the
+resource runs it (sync: returns the value; async: returns an awaitable of it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pagerless.client.models import (
+    Approval,
+    Config,
+    Decision,
+    Diagnosis,
+    Incident,
+    IngestResult,
+    KnowledgeEntry,
+    Page,
+    TimelineEvent,
+)
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    content: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    model: Any = None  # a pydantic model (or Page[...]) to parse the answer into; None: the JSON as is
+
+    def query(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.params.items() if v is not None}
+
+
+class Resource:
+    def __init__(self, run) -> None:
+        self._run = run
+
+
+class Incidents(Resource):
+    def list(self, *, status: str | None = None, severity: str | None = None, service: str | None = None,
+             namespace: str | None = None, since: datetime | str | None = None, limit: int = 50,
+             cursor: str | None = None):
+        """One page of incidents, newest first."""
+        return self._run(Call("GET", "/api/incidents", params={
+            "status": status, "severity": severity, "service": service, "namespace": namespace, "since": since,
+            "limit": limit, "cursor": cursor}, model=Page[Incident]))
+
+    def get(self, incident_id: str):
+        return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}", model=Incident))
+
+    def timeline(self, incident_id: str):
+        return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}/timeline", model=Page[TimelineEvent]))
+
+    def diagnosis(self, incident_id: str):
+        return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}/diagnosis", model=Diagnosis))
+
+    def rediagnose(self, incident_id: str):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/diagnose"))
+
+    def similar(self, incident_id: str):
+        return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}/similar"))
+
+    def acknowledge(self, incident_id: str):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/acknowledge", model=Incident))
+
+    def resolve(self, incident_id: str, note: str = ""):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/resolve", json={"note": note},
+                              model=Incident))
+
+    def comment(self, incident_id: str, text: str):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/comment", json={"text": text},
+                              model=TimelineEvent))
+
+
+class Alerts(Resource):
+    def send(self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None):
+        """Send one alert payload as ``source`` would (alertmanager, grafana, generic, ...)."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        return self._run(Call("POST", f"/api/webhooks/{_seg(source)}", json=payload, headers=headers,
+                              model=IngestResult))
+
+    def text(self, message: str):
+        """A chat-style alert text (English or Chinese key/value lines)."""
+        return self._run(Call("POST", "/api/alert", content=message.encode("utf-8"),
+                              headers={"content-type": "text/plain; charset=utf-8"}, model=IngestResult))
+
+
+class Approvals(Resource):
+    def list(self, status: str = "pending", *, limit: int = 50, cursor: str | None = None):
+        return self._run(Call("GET", "/api/approvals", params={"status": status, "limit": limit, "cursor": cursor},
+                              model=Page[Approval]))
+
+    def approve(self, incident_id: str, comment: str = ""):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/approve", json={"comment": comment},
+                              model=Decision))
+
+    def reject(self, incident_id: str, comment: str = ""):
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/reject", json={"comment": comment},
+                              model=Decision))
+
+
+class Knowledge(Resource):
+    def list(self, *, limit: int = 50, cursor: str | None = None):
+        return self._run(Call("GET", "/api/knowledge", params={"limit": limit, "cursor": cursor},
+                              model=Page[KnowledgeEntry]))
+
+    def get(self, entry_id: str):
+        return self._run(Call("GET", f"/api/knowledge/{_seg(entry_id)}", model=KnowledgeEntry))
+
+    def create(self, title: str, content: str, *, tags: list[str] | None = None, service: str | None = None):
+        body = {"title": title, "content": content, "tags": tags or [], "service": service}
+        return self._run(Call("POST", "/api/knowledge", json=body, model=KnowledgeEntry))
+
+    def update(self, entry_id: str, **changes: Any):
+        return self._run(Call("PUT", f"/api/knowledge/{_seg(entry_id)}", json=changes, model=KnowledgeEntry))
+
+    def delete(self, entry_id: str):
+        return self._run(Call("DELETE", f"/api/knowledge/{_seg(entry_id)}"))
+
+    def search(self, query: str, *, limit: int = 10):
+        return self._run(Call("GET", "/api/knowledge/search", params={"q": query, "limit": limit},
+                              model=Page[KnowledgeEntry]))
+
+
+class ConfigResource(Resource):
+    def get(self):
+        return self._run(Call("GET", "/api/config", model=Config))
+
+    def update(self, changes: dict[str, Any]):
+        """Seed 000's ``client.config.update({"LLM_MODEL": ...})``."""
+        return self._run(Call("PUT", "/api/config", json=changes, model=Config))
+
+
+def _seg(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(str(value), safe="")

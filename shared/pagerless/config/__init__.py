@@ -1,0 +1,1 @@
+"""Workspace runtime configuration (`/api/config`): what an admin may change without a deploy."""

@@ -1,0 +1,60 @@
+"""Claude polishes a postmortem draft's prose when a key is set; on anything unexpected the draft stands.
+
+Only the prose sections go to the model (summary, impact, root causes, lessons learned), redacted of
+secrets; it answers one JSON object with the same keys. The impact table, action items and timeline
+are never the model's to change. ``anthropic`` is imported only here, only when a key is configured.
+"""
+
+import json
+import re
+
+from pagerless.diagnosis.llm.redact import redact_obj
+from pagerless.diagnosis.llm.settings import get_llm_settings
+from pagerless.observability import logger
+
+PROSE = ("summary", "impact", "root_causes")
+LESSONS = ("went_well", "went_wrong", "got_lucky")
+SYSTEM = ("You edit blameless incident postmortems in the Google SRE style. Rewrite the given sections in clear, "
+          "factual English for engineers: keep every fact, invent none, blame no person. Answer with one JSON "
+          'object only: {"summary": str, "impact": str, "root_causes": str, "lessons_learned": '
+          '{"went_well": [str], "went_wrong": [str], "got_lucky": [str]}}.')
+MAX_OUTPUT_TOKENS = 2048
+
+
+def polish(sections: dict, *, client=None) -> tuple[dict, dict]:
+    """(sections, engine info): Claude's prose merged over the draft, or the draft and why it stands."""
+    settings = get_llm_settings()
+    if settings.api_key is None and client is None:
+        return sections, {"engine": "deterministic"}
+    payload = redact_obj({k: sections[k] for k in PROSE} | {"lessons_learned": sections["lessons_learned"]})
+    try:
+        if client is None:
+            import anthropic
+
+            client = anthropic.Anthropic(api_key=settings.api_key.get_secret_value(), base_url=settings.base_url,
+                                         max_retries=1, timeout=min(settings.request_timeout_s, 25.0))
+        answer = client.messages.create(model=settings.model, max_tokens=MAX_OUTPUT_TOKENS, system=SYSTEM,
+                                        messages=[{"role": "user", "content": json.dumps(payload, ensure_ascii=False)}])
+        text = "".join(block.text for block in answer.content if getattr(block, "type", "") == "text")
+        polished = _validated(text)
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the deterministic draft, and says why
+        logger().warning("postmortem polish failed", extra={"error": type(exc).__name__})
+        return sections, {"engine": "deterministic", "note": f"Claude's polish was not used ({type(exc).__name__})"}
+    usage = getattr(answer, "usage", None)
+    merged = {**sections, **{k: polished[k] for k in PROSE}, "lessons_learned": polished["lessons_learned"]}
+    return merged, {"engine": "claude", "model": settings.model,
+                    "input_tokens": getattr(usage, "input_tokens", None), "output_tokens": getattr(usage, "output_tokens", None)}
+
+
+def _validated(text: str) -> dict:
+    match = re.search(r"\{.*\}", text, re.DOTALL)
+    if not match:
+        raise ValueError("no JSON object in the answer")
+    value = json.loads(match.group(0))
+    if not all(isinstance(value.get(k), str) and value[k].strip() for k in PROSE):
+        raise ValueError("a prose section is missing or empty")
+    lessons = value.get("lessons_learned")
+    if not isinstance(lessons, dict) or not all(isinstance(lessons.get(k, []), list) for k in LESSONS):
+        raise ValueError("lessons_learned is not the expected shape")
+    value["lessons_learned"] = {k: [str(x) for x in lessons.get(k, [])] for k in LESSONS}
+    return value

@@ -1,0 +1,140 @@
+"""The deterministic postmortem draft (Google SRE workbook sections) from what Pagerless recorded.
+
+Sections: summary, impact, root causes, trigger, detection, resolution, action items, lessons learned
+(what went well, what went wrong, where we got lucky), timeline. The impact table: severity, service,
+start, acknowledged, resolved, time to acknowledge and to resolve, alerts, and each SLO's budget
+spent during the incident. Action items have an owner (the service's owners from the environment
+context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) and a status.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
+MITIGATE_DAYS, PREVENT_DAYS = 7, 14
+
+
+@dataclass(frozen=True)
+class PostmortemFacts:
+    incident: dict  # id, title, severity, service, namespace, first_seen, acknowledged_at, resolved_at, alert_count, resolved_by
+    diagnosis: dict | None
+    actions: list[dict]
+    approvals: list[dict]  # requested_at, decided_at, status, decided_by, comment
+    timeline: list[dict]  # at, type, actor, message
+    slo_impact: list[dict]  # slo_name, budget_consumed_minutes, budget_consumed_percent
+    owners: list[str] = field(default_factory=list)
+    today: date | None = None
+
+
+def _minutes(start: str | None, end: str | None) -> float | None:
+    if not start or not end:
+        return None
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60, 2)
+
+
+def _action_name(action: dict) -> str:
+    plan = action.get("plan") or {}
+    return str(action.get("action") or (plan.get("action") or {}).get("action") or "action")
+
+
+def _action_outcome(action: dict) -> str:
+    for key in ("status", "outcome", "result"):
+        if action.get(key) not in (None, ""):
+            return str(action[key])
+    return "unknown"
+
+
+def impact_table(facts: PostmortemFacts) -> list[dict]:
+    incident = facts.incident
+    rows = [
+        {"metric": "severity", "value": incident.get("severity")},
+        {"metric": "service", "value": incident.get("service") or "unknown"},
+        {"metric": "started_at", "value": incident.get("first_seen")},
+        {"metric": "acknowledged_at", "value": incident.get("acknowledged_at")},
+        {"metric": "resolved_at", "value": incident.get("resolved_at")},
+        {"metric": "time_to_acknowledge_minutes", "value": _minutes(incident.get("first_seen"), incident.get("acknowledged_at"))},
+        {"metric": "time_to_resolve_minutes", "value": _minutes(incident.get("first_seen"), incident.get("resolved_at"))},
+        {"metric": "alerts", "value": incident.get("alert_count")},
+    ]
+    for slo in facts.slo_impact:
+        rows.append({"metric": f"slo_budget_spent:{slo['slo_name']}",
+                     "value": f"{slo['budget_consumed_minutes']} min ({slo['budget_consumed_percent']}% of the budget)"})
+    return rows
+
+
+def action_items(facts: PostmortemFacts) -> list[dict]:
+    today = facts.today or date.today()
+    owner = ", ".join(facts.owners) or "unassigned"
+    diagnosis = facts.diagnosis or {}
+    service = facts.incident.get("service") or "the service"
+    items = []
+    for remediation in diagnosis.get("remediations") or []:
+        items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
+    if diagnosis.get("category"):
+        items.append(("prevent", f"Prevent {diagnosis['category']} on {service}: fix the cause found by the diagnosis"))
+    if not facts.incident.get("acknowledged_at"):
+        items.append(("process", f"Find out why nobody acknowledged the page for {service}"))
+    if any(s["budget_consumed_percent"] >= 10 for s in facts.slo_impact):
+        items.append(("prevent", f"Review the error-budget policy of {service}: this incident spent 10 % or more"))
+    if not items:
+        items.append(("prevent", f"Add a test or alert that would have caught this on {service} earlier"))
+    return [{"id": f"AI-{n}", "kind": kind, "description": text, "owner": owner,
+             "due_date": (today + timedelta(days=MITIGATE_DAYS if kind == "mitigate" else PREVENT_DAYS)).isoformat(),
+             "status": "open"} for n, (kind, text) in enumerate(items, start=1)]
+
+
+def draft(facts: PostmortemFacts) -> dict:
+    """The postmortem document: title, sections (text), impact table, action items."""
+    incident = facts.incident
+    diagnosis = facts.diagnosis or {}
+    ttr = _minutes(incident.get("first_seen"), incident.get("resolved_at"))
+    summary = (f"{incident.get('severity', '').capitalize()} incident on {incident.get('service') or 'an unknown service'}: "
+               f"{incident.get('title')}. "
+               + (f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."))
+    automatic = [a for a in facts.actions if a.get("source") == "workflow"]
+    resolution = "; ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in facts.actions) or "No action was recorded."
+    approvals = "; ".join(f"{a.get('status')} by {a.get('decided_by') or 'nobody'} after "
+                          f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min" for a in facts.approvals)
+    went_well = []
+    if incident.get("acknowledged_at") and (_minutes(incident.get("first_seen"), incident.get("acknowledged_at")) or 0) <= 5:
+        went_well.append("The page was acknowledged within 5 minutes.")
+    if automatic:
+        went_well.append("Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in automatic) + ".")
+    if diagnosis.get("category"):
+        went_well.append(f"The diagnosis named the cause ({diagnosis['category']}, confidence {diagnosis.get('confidence')}).")
+    went_wrong = [f"SLO {s['slo_name']} spent {s['budget_consumed_percent']}% of its error budget."
+                  for s in facts.slo_impact if s["budget_consumed_minutes"] > 0]
+    if not incident.get("acknowledged_at"):
+        went_wrong.append("Nobody acknowledged the page.")
+    sections = {
+        "summary": summary,
+        "impact": f"{incident.get('alert_count')} alert(s) on {incident.get('service') or 'an unknown service'}"
+                  + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
+        "root_causes": diagnosis.get("summary") or "Not diagnosed.",
+        "trigger": incident.get("title") or "",
+        "detection": f"Alert from {incident.get('source') or 'a monitor'} at {incident.get('first_seen')}.",
+        "resolution": resolution + (f" Approvals: {approvals}." if approvals else ""),
+        "lessons_learned": {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": []},
+        "timeline": [f"{e['at']} {e['type']} ({e.get('actor', 'system')}): {e.get('message', '')}".rstrip(": ")
+                     for e in facts.timeline],
+    }
+    return {"title": f"Postmortem: {incident.get('title')}", "incident_id": incident.get("id"), "sections": sections,
+            "impact_table": impact_table(facts), "slo_impact": facts.slo_impact, "action_items": action_items(facts)}
+
+
+def to_markdown(document: dict) -> str:
+    s = document["sections"]
+    lines = [f"# {document['title']}", "", f"Status: {document.get('status', 'draft')} · version {document.get('version', 1)}",
+             "", "## Summary", s["summary"], "", "## Impact", s["impact"], "", "| Metric | Value |", "|---|---|"]
+    lines += [f"| {row['metric']} | {row['value'] if row['value'] is not None else '—'} |" for row in document["impact_table"]]
+    for key, title in (("root_causes", "Root causes"), ("trigger", "Trigger"), ("detection", "Detection"),
+                       ("resolution", "Resolution")):
+        lines += ["", f"## {title}", s[key]]
+    lines += ["", "## Action items", "", "| ID | Kind | Description | Owner | Due | Status |", "|---|---|---|---|---|---|"]
+    lines += [f"| {i['id']} | {i['kind']} | {i['description']} | {i['owner']} | {i['due_date']} | {i['status']} |"
+              for i in document["action_items"]]
+    lessons = s["lessons_learned"]
+    for key, title in (("went_well", "What went well"), ("went_wrong", "What went wrong"), ("got_lucky", "Where we got lucky")):
+        lines += ["", f"### {title}"] + [f"- {x}" for x in lessons.get(key, [])] or ["- —"]
+    lines += ["", "## Timeline"] + [f"- {e}" for e in s["timeline"]]
+    return "\n".join(lines) + "\n"

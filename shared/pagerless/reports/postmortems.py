@@ -1,0 +1,153 @@
+"""Postmortems: draft from the incident's record, optional Claude polish, edit, publish, versions, action items."""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.reports.polish import polish
+from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
+from pagerless.store.approvals import ApprovalRecord
+from pagerless.store.base import utcnow
+from pagerless.store.incidents import IncidentRepository, TimelineRecord
+from pagerless.store.postmortems import PostmortemRepository
+
+
+class ActionItem(BaseModel):
+    id: str = Field(min_length=1, max_length=40)
+    kind: str = Field(default="prevent", max_length=40)
+    description: str = Field(min_length=1, max_length=2000)
+    owner: str = Field(default="unassigned", max_length=200)
+    due_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    status: str = Field(default="open", pattern="^(" + "|".join(ITEM_STATUSES) + ")$")
+
+
+class PostmortemEdit(BaseModel):
+    expected_version: int = Field(ge=1, description="the version this edit starts from")
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    sections: dict[str, object] | None = None
+    action_items: list[ActionItem] | None = Field(default=None, max_length=100)
+
+
+class ActionItemUpdate(BaseModel):
+    status: str | None = Field(default=None, pattern="^(" + "|".join(ITEM_STATUSES) + ")$")
+    owner: str | None = Field(default=None, min_length=1, max_length=200)
+    due_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+class PostmortemService:
+    def __init__(self, repository: PostmortemRepository | None = None, incidents: IncidentRepository | None = None,
+                 slos=None, clock: Callable[[], datetime] = utcnow) -> None:
+        self.repository = repository or PostmortemRepository()
+        self.incidents = incidents or IncidentRepository()
+        self._slos = slos
+        self.clock = clock
+
+    @property
+    def slos(self):
+        if self._slos is None:
+            from pagerless.slo.service import SloService
+
+            self._slos = SloService(clock=self.clock)
+        return self._slos
+
+    def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
+        record = self.incidents.get(incident_id, workspace)
+        first_seen = record.first_seen or record.created_at
+        incident = {"id": record.id, "title": record.title, "severity": record.severity, "service": record.service,
+                    "namespace": record.namespace, "source": record.source, "first_seen": _iso(first_seen),
+                    "acknowledged_at": _iso(record.acknowledged_at), "resolved_at": _iso(record.resolved_at),
+                    "alert_count": int(record.alert_count or 1), "resolved_by": record.resolved_by}
+        approvals = [{"requested_at": _iso(a.requested_at), "decided_at": _iso(a.decided_at), "status": a.status,
+                      "decided_by": a.decided_by, "comment": a.comment} for a in ApprovalRecord.query(incident_id)]
+        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
+                    for t in TimelineRecord.query(incident_id)]
+        end = record.resolved_at or self.clock()
+        impact = [self.slos.impact(workspace, slo, first_seen, end)
+                  for slo in self.slos.all(workspace) if slo.service == record.service]
+        return PostmortemFacts(incident=incident, diagnosis=record.diagnosis, actions=list(record.actions or []),
+                               approvals=approvals, timeline=timeline, slo_impact=impact,
+                               owners=self._owners(workspace, record.service), today=self.clock().date())
+
+    @staticmethod
+    def _owners(workspace: str, service: str | None) -> list[str]:
+        from pagerless.knowledge.service import get_environment
+
+        return next((list(s.owners) for s in get_environment(workspace).services if s.name == service), [])
+
+    # ------------------------------------------------------------------ lifecycle
+    def create(self, workspace: str, incident_id: str, author: str, *, regenerate: bool = False) -> dict:
+        """A new draft (version 1, or the next version when ``regenerate``); 409 if one exists and not regenerating."""
+        current = self.repository.latest(workspace, incident_id)
+        if current is not None and not regenerate:
+            raise ConflictError(f"incident {incident_id} has a postmortem already (regenerate=true makes a new draft)")
+        if current is not None and current["status"] == "published":
+            raise ConflictError("the postmortem is published; it is not regenerated")
+        document = draft(self.facts(workspace, incident_id))
+        document["sections"], engine = polish(document["sections"])
+        version = (current["version"] + 1) if current else 1
+        return self.repository.save_version(workspace, incident_id, {
+            **document, "status": "draft", "version": version, "author": author, "engine": engine,
+            "updated_at": self.clock().isoformat()})
+
+    def get(self, workspace: str, incident_id: str, version: int | None = None) -> dict:
+        if version is not None:
+            return self.repository.version(workspace, incident_id, version)
+        current = self.repository.latest(workspace, incident_id)
+        if current is None:
+            raise NotFoundError(f"incident {incident_id} has no postmortem")
+        return current
+
+    def edit(self, workspace: str, incident_id: str, edit: PostmortemEdit, author: str) -> dict:
+        current = self.get(workspace, incident_id)
+        if current["status"] == "published":
+            raise ConflictError("a published postmortem is not edited (its action items still are)")
+        if edit.expected_version != current["version"]:
+            raise ConflictError(f"the postmortem is at version {current['version']}, not {edit.expected_version}",
+                                details=[{"version": current["version"]}])
+        document = dict(current)
+        if edit.title is not None:
+            document["title"] = edit.title
+        if edit.sections is not None:
+            unknown = set(edit.sections) - set(current["sections"])
+            if unknown:
+                raise ValidationError("unknown postmortem sections", details=[{"section": s} for s in sorted(unknown)])
+            document["sections"] = {**current["sections"], **edit.sections}
+        if edit.action_items is not None:
+            ids = [i.id for i in edit.action_items]
+            if len(set(ids)) != len(ids):
+                raise ValidationError("action item ids must be unique")
+            document["action_items"] = [i.model_dump() for i in edit.action_items]
+        return self._next(workspace, incident_id, document, author)
+
+    def publish(self, workspace: str, incident_id: str, author: str) -> dict:
+        current = self.get(workspace, incident_id)
+        if current["status"] == "published":
+            return current
+        return self._next(workspace, incident_id, {**current, "status": "published",
+                                                   "published_at": self.clock().isoformat()}, author)
+
+    def update_item(self, workspace: str, incident_id: str, item_id: str, update: ActionItemUpdate, author: str) -> dict:
+        current = self.get(workspace, incident_id)
+        items = [dict(i) for i in current["action_items"]]
+        item = next((i for i in items if i["id"] == item_id), None)
+        if item is None:
+            raise NotFoundError(f"action item {item_id} not found")
+        item.update({k: v for k, v in update.model_dump().items() if v is not None})
+        return self._next(workspace, incident_id, {**current, "action_items": items}, author)
+
+    def _next(self, workspace: str, incident_id: str, document: dict, author: str) -> dict:
+        return self.repository.save_version(workspace, incident_id, {
+            **document, "version": document["version"] + 1, "author": author, "updated_at": self.clock().isoformat()})
+
+    def action_items(self, workspace: str, status: str | None = None) -> list[dict]:
+        """Every postmortem's action items in the workspace (filter by status), soonest due first."""
+        rows = [{**item, "incident_id": incident_id, "postmortem_status": data["status"]}
+                for incident_id, data in self.repository.index(workspace) for item in data["action_items"]
+                if status in (None, item["status"])]
+        return sorted(rows, key=lambda r: (r.get("due_date") or "9999", r["incident_id"], r["id"]))

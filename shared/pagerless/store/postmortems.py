@@ -1,0 +1,56 @@
+"""Postmortems, versioned (reports table): every save is a new version, written only if that version
+number is still free, so two concurrent edits of the same version cannot both win.
+
+- version: pk ``<workspace>#postmortem#<incident id>``, sk ``v00001``…: the whole document.
+- index: pk ``<workspace>#postmortems``, sk ``<incident id>``: the latest version's number, status and
+  action items (what the workspace-wide action-item list reads).
+"""
+
+from pynamodb.exceptions import PutError
+
+from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.store.base import utcnow
+from pagerless.store.reports import ReportRecord
+
+
+def _versions(workspace: str, incident_id: str) -> str:
+    return f"{workspace}#postmortem#{incident_id}"
+
+
+def _index(workspace: str) -> str:
+    return f"{workspace}#postmortems"
+
+
+class PostmortemRepository:
+    def save_version(self, workspace: str, incident_id: str, document: dict) -> dict:
+        version = int(document["version"])
+        record = ReportRecord(_versions(workspace, incident_id), f"v{version:05d}", report_type="postmortem",
+                              data=document, created_at=utcnow())
+        try:
+            record.save(condition=ReportRecord.sk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise ConflictError(f"postmortem of {incident_id} changed meanwhile: version {version} exists",
+                                    details=[{"version": version}]) from exc
+            raise
+        ReportRecord(_index(workspace), incident_id, report_type="postmortem",
+                     data={"version": version, "status": document["status"], "title": document["title"],
+                           "action_items": document["action_items"]}, created_at=utcnow()).save()
+        return document
+
+    def latest(self, workspace: str, incident_id: str) -> dict | None:
+        rows = list(ReportRecord.query(_versions(workspace, incident_id), scan_index_forward=False, limit=1))
+        return rows[0].data if rows else None
+
+    def version(self, workspace: str, incident_id: str, version: int) -> dict:
+        rows = list(ReportRecord.query(_versions(workspace, incident_id), ReportRecord.sk == f"v{version:05d}"))
+        if not rows:
+            raise NotFoundError(f"postmortem of {incident_id} has no version {version}")
+        return rows[0].data
+
+    def versions(self, workspace: str, incident_id: str) -> list[dict]:
+        return [{"version": r.data["version"], "status": r.data["status"], "author": r.data.get("author"),
+                 "created_at": r.created_at.isoformat()} for r in ReportRecord.query(_versions(workspace, incident_id))]
+
+    def index(self, workspace: str) -> list[tuple[str, dict]]:
+        return [(r.sk, r.data) for r in ReportRecord.query(_index(workspace))]

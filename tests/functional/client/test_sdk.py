@@ -1,0 +1,108 @@
+"""The SDK against the real apps behind the local gateway (async client over ASGI)."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+
+def _run(coroutine):
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def gateway(runtime):
+    return runtime.gateway()
+
+
+def _client(gateway, key):
+    from pagerless.client import AsyncClient
+
+    return AsyncClient("http://pagerless.test", api_key=key, transport=httpx.ASGITransport(app=gateway))
+
+
+def test_seed_000_usage_lists_gets_and_updates_config(gateway, api, admin_key):
+    from pagerless.client.models import Config, Incident, Page
+
+    # Given an incident sent through the API
+    sent = api.post("/api/webhooks/generic", headers=auth(admin_key),
+                    json={"title": "checkout latency", "severity": "high", "service": "checkout",
+                          "fingerprint": "sdk-1"}).json()
+    incident_id = sent["alerts"][0]["incident_id"]
+
+    async def scenario():
+        async with _client(gateway, admin_key) as client:
+            # When the SDK is used as seed 000 shows
+            incidents = await client.incidents.list(status=None, service="checkout")
+            incident = await client.incidents.get(incident_id)
+            config = await client.config.update({"LLM_MODEL": "claude-3-5-sonnet-20241022"})
+            return incidents, incident, config
+
+    incidents, incident, config = _run(scenario())
+    # Then the answers are typed models with the server's data
+    assert isinstance(incidents, Page) and [i.id for i in incidents.items] == [incident_id]
+    assert isinstance(incident, Incident) and incident.service == "checkout" and incident.severity == "high"
+    assert isinstance(config, Config) and config.values["llm_model"] == "claude-3-5-sonnet-20241022"
+
+
+def test_errors_carry_the_api_code_and_details(gateway, admin_key):
+    from pagerless.client import ApiError
+
+    async def scenario():
+        async with _client(gateway, admin_key) as client:
+            with pytest.raises(ApiError) as missing:
+                await client.incidents.get("INC-19990101-0001")
+            with pytest.raises(ApiError) as invalid:
+                await client.config.update({"NOT_A_KEY": 1})
+            return missing.value, invalid.value
+
+    missing, invalid = _run(scenario())
+    assert (missing.status, missing.code) == (404, "NOT_FOUND")
+    assert invalid.code == "VALIDATION_ERROR" and "NOT_A_KEY" in str(invalid.details)
+
+
+def test_a_bad_key_is_unauthorized(gateway):
+    from pagerless.client import ApiError
+
+    async def scenario():
+        async with _client(gateway, "pl_wrong") as client:
+            await client.incidents.list()
+
+    with pytest.raises(ApiError) as error:
+        _run(scenario())
+    assert (error.value.status, error.value.code) == (401, "UNAUTHORIZED")
+
+
+def test_iterate_follows_cursors_across_pages(gateway, admin_key):
+    async def scenario():
+        async with _client(gateway, admin_key) as client:
+            for n in range(5):
+                await client.alerts.send({"title": f"disk {n}", "severity": "warning", "service": f"svc-{n}",
+                                          "fingerprint": f"sdk-page-{n}"})
+            seen = [i.title async for i in client.iterate(lambda cursor: client.incidents.list(limit=2,
+                                                                                              cursor=cursor))]
+            first = await client.incidents.list(limit=2)
+            return seen, first
+
+    seen, first = _run(scenario())
+    assert sorted(seen) == [f"disk {n}" for n in range(5)]
+    assert len(first.items) == 2 and first.next_cursor
+
+
+def test_knowledge_round_trip(gateway, admin_key):
+    async def scenario():
+        async with _client(gateway, admin_key) as client:
+            entry = await client.knowledge.create("Redis failover", "Promote the replica with SENTINEL failover.",
+                                                  tags=["redis"])
+            hits = await client.knowledge.search("sentinel failover")
+            updated = await client.knowledge.update(entry.id, tags=["redis", "sentinel"])
+            await client.knowledge.delete(entry.id)
+            return entry, hits, updated
+
+    entry, hits, updated = _run(scenario())
+    assert hits.items[0].id == entry.id and hits.items[0].score > 0
+    assert updated.tags == ["redis", "sentinel"]

@@ -1,0 +1,65 @@
+"""The analytics routes over the gateway, on seeded incidents: each answers from stored data in seed 002's shape."""
+
+import pytest
+
+from pagerless.store.base import utcnow
+from tests.conftest import auth
+from tests.functional.intake.conftest import make_key
+from tests.functional.slo.history import minutes, seed_incident
+
+pytestmark = pytest.mark.functional
+
+
+def test_every_analytics_route_answers_from_stored_incidents(api, admin_key):
+    # Given three quick cache blips, three payments OOMs and a fixed crash loop
+    now = utcnow()
+    for n, (back, lasted) in enumerate([(180, 2), (120, 4), (110, 6)], start=1):
+        seed_incident(f"INC-N{n}", service="cache", severity="warning", opened=now - minutes(back),
+                      resolved=now - minutes(back) + minutes(lasted), resolved_by="source",
+                      title=f"Brief CPU spike on cache-{n}f{n}a")
+    for n, back in enumerate([1200, 360, 120], start=1):
+        seed_incident(f"INC-P{n}", service="payments", severity="critical", opened=now - minutes(back),
+                      diagnosis={"category": "oom_killed"})
+    seed_incident("INC-C1", service="payments", severity="critical", opened=now - minutes(300),
+                  acknowledged=now - minutes(299), resolved=now - minutes(297), resolved_by="workflow",
+                  diagnosis={"category": "crash_loop"},
+                  actions=[{"action": "restart_pod", "status": "succeeded", "finished_at": (now - minutes(298)).isoformat()}])
+    viewer = auth(make_key("viewer"))
+
+    # Then: noisy incidents (the 2- and 4-minute blips), served by analytics and not taken for an incident id
+    noisy = api.get("/api/incidents/noisy", params={"max_duration_minutes": 5}, headers=viewer).json()
+    assert [i["id"] for i in noisy["noisy_incidents"]] == ["INC-N2", "INC-N1"] and noisy["count"] == 2
+    assert noisy["max_duration_minutes"] == 5.0
+
+    patterns = api.get("/api/patterns/incidents", params={"min_occurrences": 3}, headers=viewer).json()
+    assert {p["pattern"]: p["occurrences"] for p in patterns["patterns"]} == {"brief cpu spike on cache-#": 3,
+                                                                              "oom_killed": 3}
+    assert patterns["incidents_analyzed"] == 7
+
+    profile = api.get("/api/patterns/services/payments", headers=viewer).json()
+    assert profile["total_incidents"] == 4 and profile["repeat_rate"] == 0.5 and profile["risk_assessment"] == "high"
+    assert api.get("/api/patterns/services", headers=viewer).json()["services"][0]["service"] == "payments"
+
+    metrics = api.get("/api/incidents/INC-C1/metrics", headers=viewer).json()
+    assert metrics["summary"] == {"time_to_first_response_minutes": 1.0, "resolution_time_minutes": 3.0,
+                                  "actions_taken": 1}
+
+    capacity = api.get("/api/forecasting/capacity", headers=viewer).json()
+    assert [(f["service"], f["risk_level"]) for f in capacity["forecasts"]] == [("payments", "high")]
+    drift = api.get("/api/forecasting/drift", headers=viewer).json()
+    assert set(drift) >= {"drift_signals", "signal_count", "healthy", "rates"}
+
+    activity = api.get("/api/activity", headers=viewer).json()
+    assert activity["count"] == 1 and activity["activity"][0]["action"] == "restart_pod"
+
+    overview = api.get("/api/platform/overview", headers=viewer).json()
+    assert overview["incidents"]["last_24h"] == 7 and overview["incidents"]["open"] == 3
+    assert overview["automation_rate_7d"] == 0.25  # 1 of 4 resolved
+
+    export = api.get("/api/metrics/export", headers=viewer).json()
+    assert export["incidents_total"] == 7 and export["noisy_incidents"] == 2
+    assert export["noise_rate"] == round(2 / 7, 4) and export["automation_rate"] == 0.25
+
+    # And an unknown incident's metrics are a 404, a missing key a 401
+    assert api.get("/api/incidents/INC-NOPE/metrics", headers=viewer).status_code == 404
+    assert api.get("/api/platform/overview").status_code == 401

@@ -1,0 +1,150 @@
+"""Postmortems on the embedded AWS: a deterministic draft from the incident's record (hand-checked
+impact table and action items), edit with versions, action-item tracking, publish; Claude's polish
+through the local fake Messages API, and the draft standing when the answer is unusable."""
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from pagerless.slo.budget import align
+from pagerless.store.base import utcnow
+from tests.conftest import auth
+from tests.fakes.anthropic_api import FakeMessagesApi, message, text_block
+from tests.functional.intake.conftest import make_key
+from tests.functional.slo.history import minutes, seed_incident
+
+pytestmark = pytest.mark.functional
+
+DIAGNOSIS = {"category": "oom_killed", "confidence": 0.9, "summary": "payments-api ran out of memory (limit 256Mi).",
+             "remediations": ["patch_resources"], "engine": "analyzers"}
+
+
+@pytest.fixture
+def incident(api, admin_key):
+    """A critical payments-api incident 2 h ago: acknowledged after 4 min, fixed by the workflow after 25 min,
+    with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
+    from pagerless.store.approvals import ApprovalRecord
+
+    api.put("/api/environment-context", json={"text": "", "services": [{"name": "payments-api",
+                                                                        "owners": ["team-payments"]}]},
+            headers=auth(admin_key))
+    api.post("/api/sla/rules", json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9,
+                                      "calculation_window": "weekly"}, headers=auth(admin_key))
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident("INC-PM1", service="payments-api", severity="critical", opened=opened,
+                  acknowledged=opened + minutes(4), resolved=opened + minutes(25), resolved_by="workflow",
+                  title="OOMKilled payments-api", diagnosis=DIAGNOSIS, alert_count=3,
+                  actions=[{"action": "patch_resources", "status": "succeeded", "source": "workflow"}])
+    ApprovalRecord("INC-PM1", "a1", workspace="default", status="approved", status_key="default#approved",
+                   requested_key=f"{(opened + minutes(6)).isoformat()}#INC-PM1", requested_at=opened + minutes(6),
+                   expires_at=opened + minutes(36), timeout_seconds=1800, task_token="never-shown",
+                   decided_by="key:alice", decided_at=opened + minutes(9)).save()
+    api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
+    return "INC-PM1"
+
+
+def test_draft_edit_track_publish(api, admin_key, incident):
+    operator = make_key("operator")
+    # When a postmortem is drafted (no Claude key)
+    created = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(operator))
+    assert created.status_code == 201, created.text
+    pm = created.json()
+
+    # Then it has the SRE sections, the hand-checked impact table and owned, dated action items
+    assert pm["engine"] == {"engine": "deterministic"} and pm["version"] == 1 and pm["status"] == "draft"
+    assert set(pm["sections"]) == {"summary", "impact", "root_causes", "trigger", "detection", "resolution",
+                                   "lessons_learned", "timeline"}
+    table = {row["metric"]: row["value"] for row in pm["impact_table"]}
+    assert table["time_to_acknowledge_minutes"] == 4.0 and table["time_to_resolve_minutes"] == 25.0
+    assert table["alerts"] == 3 and table["severity"] == "critical"
+    # 25 minutes down (occurrences: 25 bad of the window's evaluated minutes — the new SLO backfilled 7 days
+    # up to now, so the window ending at the resolution holds 10,080 − 95 of them) against a 7-day 99.9 %
+    # budget of 10.08 min: 25 × 10,080 / 9,985 minutes, 250 % of the budget
+    impact = pm["slo_impact"][0]
+    assert impact["slo_name"] == "sla-payments-api"
+    assert impact["budget_consumed_minutes"] == pytest.approx(25 * 10080 / 9985, rel=0.002)
+    assert impact["budget_consumed_percent"] == pytest.approx(100 * 25 / 9985 / 0.001, rel=0.002)
+    assert table["slo_budget_spent:sla-payments-api"].endswith("% of the budget)")
+    assert pm["sections"]["root_causes"] == DIAGNOSIS["summary"]
+    assert "approved by key:alice after 3.0 min" in pm["sections"]["resolution"]
+    today = utcnow().date()
+    assert [(i["kind"], i["owner"], i["due_date"], i["status"]) for i in pm["action_items"]] == [
+        ("mitigate", "team-payments", (today + timedelta(days=7)).isoformat(), "open"),
+        ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open"),
+        ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open")]
+    assert "never-shown" not in created.text
+
+    # And a second draft is a conflict
+    assert api.post(f"/api/incidents/{incident}/postmortem", headers=auth(operator)).status_code == 409
+
+    # When edited from version 1, it becomes version 2; a stale edit is a conflict
+    edit = {"expected_version": 1, "sections": {"got_lucky": "x"}}
+    assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).status_code == 400
+    edit = {"expected_version": 1, "sections": {"trigger": "A deploy doubled the cache size."}}
+    assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).json()["version"] == 2
+    assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).status_code == 409
+
+    # And an action item is tracked
+    done = api.put(f"/api/incidents/{incident}/postmortem/action-items/AI-1", json={"status": "done"},
+                   headers=auth(operator)).json()
+    assert done["version"] == 3 and done["action_items"][0]["status"] == "done"
+    listed = api.get("/api/postmortems/action-items", params={"status": "open"}, headers=auth(operator)).json()
+    assert [i["id"] for i in listed["items"]] == ["AI-2", "AI-3"]
+
+    # When published, the prose is final but action items are still tracked
+    published = api.post(f"/api/incidents/{incident}/postmortem/publish", headers=auth(operator)).json()
+    assert published["status"] == "published" and published["version"] == 4
+    edit = {"expected_version": 4, "sections": {"trigger": "changed"}}
+    assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).status_code == 409
+    assert api.put(f"/api/incidents/{incident}/postmortem/action-items/AI-2", json={"status": "in_progress"},
+                   headers=auth(operator)).json()["version"] == 5
+
+    # And every version is kept and readable, as JSON or Markdown
+    versions = api.get(f"/api/incidents/{incident}/postmortem/versions", headers=auth(operator)).json()["items"]
+    assert [v["version"] for v in versions] == [1, 2, 3, 4, 5]
+    first = api.get(f"/api/incidents/{incident}/postmortem", params={"version": 1}, headers=auth(operator)).json()
+    assert first["sections"]["trigger"] == "OOMKilled payments-api"
+    markdown = api.get(f"/api/incidents/{incident}/postmortem", params={"format": "markdown"}, headers=auth(operator))
+    assert "## Action items" in markdown.text and "| AI-1 | mitigate |" in markdown.text
+
+    # And a viewer cannot draft, an unknown incident is 404
+    assert api.post(f"/api/incidents/{incident}/postmortem", headers=auth(make_key("viewer"))).status_code == 403
+    assert api.post("/api/incidents/INC-NOPE/postmortem", headers=auth(operator)).status_code == 404
+
+
+@pytest.fixture
+def claude(monkeypatch):
+    from pagerless.diagnosis.llm import get_llm_settings
+
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()
+
+
+def test_claude_polishes_the_prose_only(api, admin_key, incident, claude):
+    # Given Claude answers with polished prose
+    polished = {"summary": "A memory limit that was too low took payments-api down for 25 minutes.",
+                "impact": "Checkout failed for 25 minutes.", "root_causes": "The memory limit was 256Mi.",
+                "lessons_learned": {"went_well": ["Fast fix."], "went_wrong": ["Budget spent."], "got_lucky": []}}
+    claude.enqueue(message(text_block(json.dumps(polished))))
+    # When drafted
+    pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(admin_key)).json()
+    # Then the prose is Claude's, the facts are ours
+    assert pm["engine"]["engine"] == "claude"
+    assert pm["sections"]["summary"] == polished["summary"]
+    assert pm["sections"]["lessons_learned"] == polished["lessons_learned"]
+    assert {r["metric"]: r["value"] for r in pm["impact_table"]}["time_to_resolve_minutes"] == 25.0
+    assert pm["action_items"][0]["owner"] == "team-payments"
+    sent = claude.requests[0].body
+    assert "payments-api" in json.dumps(sent) and "action_items" not in json.dumps(sent)
+
+
+def test_an_unusable_answer_leaves_the_draft(api, admin_key, incident, claude):
+    claude.enqueue(message(text_block("Sure! Here is a nicer postmortem, in prose.")))
+    pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(admin_key)).json()
+    assert pm["engine"]["engine"] == "deterministic" and "not used" in pm["engine"]["note"]
+    assert pm["sections"]["root_causes"] == DIAGNOSIS["summary"]
