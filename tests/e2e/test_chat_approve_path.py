@@ -11,7 +11,7 @@ import pytest
 
 from pagerless.chat import lark, slack
 from tests.e2e.harness import ROOT, DevServer
-from tests.e2e.test_approve_path import _alertmanager_payload, _wait_for
+from tests.e2e.test_approve_path import _wait_for, readme_demo_alert
 from tests.fakes.slack_response_url import FakeResponseUrl
 
 pytestmark = pytest.mark.e2e
@@ -43,7 +43,6 @@ def _lark_click(value: dict, open_id: str) -> tuple[bytes, dict]:
 
 
 def test_an_oom_incident_approved_from_slack_once_even_when_lark_clicks_too(tmp_path):
-    scenario = json.loads(SCENARIO.read_text("utf-8"))
     hooks = FakeResponseUrl().start()
     server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
                        env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
@@ -61,9 +60,9 @@ def test_an_oom_incident_approved_from_slack_once_even_when_lark_clicks_too(tmp_
             assert api.post("/api/chat-identities", json={"provider": "slack", "tenant": "T0E2E", "user": "U0ALICE",
                                                           "person_id": alice["id"]}).status_code == 201
             assert api.post("/api/v1/feishu/bind", json={"open_id": "ou_bob", "person_id": bob["id"]}).status_code == 200
-            # and the OOM incident waiting for approval
-            assert api.post("/api/webhooks/alertmanager",
-                            json=_alertmanager_payload(scenario["alert"])).status_code in (200, 202)
+            # and the OOM incident (the README's demo alert) waiting for approval
+            path, alert = readme_demo_alert()
+            assert api.post(path, json=alert).status_code in (200, 202)
             incident_id = _wait_for(lambda: api.get("/api/incidents").json()["items"], lambda i: len(i) == 1)[0]["id"]
             waiting = _wait_for(lambda: api.get(f"/api/incidents/{incident_id}").json(),
                                 lambda i: i["status"] in ("awaiting_approval", "diagnosed", "escalated"))
@@ -83,7 +82,11 @@ def test_an_oom_incident_approved_from_slack_once_even_when_lark_clicks_too(tmp_
             body, headers = _lark_click(value, "ou_bob")
             second = api.post("/lark/card/action", content=body, headers=headers).json()
             assert "already approved by Alice Chen" in second["toast"]["content"], second
-            # Then the fix runs once, is verified, and the incident is resolved; Alice is named
+            # Then the fix runs once; once the alert clears, the incident is resolved; Alice is named
+            _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/timeline").json()["items"],
+                      lambda items: any("to clear" in e["message"] for e in items))
+            cleared = json.loads(json.dumps(alert).replace('"firing"', '"resolved"'))
+            assert api.post(path, json=cleared).status_code in (200, 202)
             resolved = _wait_for(lambda: api.get(f"/api/incidents/{incident_id}").json(),
                                  lambda i: i["status"] in ("resolved", "escalated"))
             assert resolved["status"] == "resolved", resolved
