@@ -7,7 +7,8 @@ from tests.conftest import auth
 pytestmark = pytest.mark.functional
 
 PUBLIC_PATHS = {"/healthz", "/metrics", "/docs", "/openapi.json"}
-CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action"}  # vendor-signed, not under /api
+# vendor-signed, not under /api
+CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action", "/email/approvals/{token}"}
 SEED_PATHS = {"/oncall/current", "/notifications/escalation", "/digest/handoff"}  # seed 002's paths, as under /api
 
 
