@@ -1,0 +1,68 @@
+"""The console's ASGI plumbing: cookie jar middleware, login redirects, page rendering."""
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pagerless.console import i18n
+from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
+
+
+class CookieJarMiddleware:
+    """Writes the cookies a request decided on (session rotation, CSRF, language) onto its response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie_jar = scope.get("state", {}).get("cookie_jar")
+                if cookie_jar is not None:
+                    carrier = Response()
+                    for name in cookie_jar.to_clear:
+                        carrier.delete_cookie(name, path="/console" if name == "pl_refresh" else "/")
+                    for name, (value, options) in cookie_jar.to_set.items():
+                        carrier.set_cookie(name, value, **options)
+                    headers = list(message.get("headers") or [])
+                    headers += [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(CookieJarMiddleware)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = "/console/login"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        if request.method == "GET" and request.url.path.startswith("/console/"):
+            target += "?next=" + request.url.path
+        return RedirectResponse(target, status_code=303)
+
+
+def language(request: Request) -> str:
+    return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    """Render a page in the user's language; every value is autoescaped."""
+    lang = language(request)
+    env = i18n.environment(lang)
+    principal = getattr(request.state, "console_principal", None)
+    html = env.get_template(template).render(
+        request=request, lang=lang, languages=i18n.LANGUAGES, csrf_token=csrf_token(request), me=principal,
+        path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                   "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                                   "form-action 'self'; base-uri 'self'"})
