@@ -17,7 +17,7 @@
   function refresh() {
     if (!target || !window.htmx) return;
     if (busy()) { schedule(2000); return; }
-    window.htmx.trigger(target, "pl:refresh");
+    window.htmx.trigger(target, "pl-refresh");
   }
 
   function schedule(ms) {
