@@ -28,6 +28,7 @@ class TableSettings(BaseSettings):
     approvals: str = "pagerless-approvals"
     contexts: str = "pagerless-contexts"
     users: str = "pagerless-users"
+    people: str = "pagerless-people"  # people, chat identities, chat app configs
 
 
 class WorkflowSettings(BaseSettings):

@@ -8,7 +8,7 @@ through the API (``ApprovalRecord.to_public`` omits it). A decision is one condi
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
@@ -73,6 +73,12 @@ class ApprovalRepository:
     def latest(self, incident_id: str) -> ApprovalRecord | None:
         return next(iter(ApprovalRecord.query(incident_id, scan_index_forward=False, limit=1, consistent_read=True)),
                     None)
+
+    def get(self, incident_id: str, approval_id: str) -> ApprovalRecord | None:
+        try:
+            return ApprovalRecord.get(incident_id, approval_id, consistent_read=True)
+        except DoesNotExist:
+            return None
 
     def decide(self, record: ApprovalRecord, status: str, *, actor: str, role: str = "", comment: str = "",
                note: str | None = None, expected: str = PENDING) -> bool:

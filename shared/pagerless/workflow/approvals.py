@@ -69,12 +69,18 @@ class ApprovalService:
         return {"approval_id": record.approval_id}
 
     def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
-               comment: str = "") -> Decided:
-        """Approve or reject the incident's pending approval (see the module docstring)."""
+               comment: str = "", approval_id: str | None = None) -> Decided:
+        """Approve or reject the incident's pending approval (see the module docstring).
+
+        With ``approval_id`` (a chat card's own approval), a card whose approval is no longer the
+        incident's latest (superseded by a re-diagnosis) is refused and changes nothing.
+        """
         incident = load(incident_id, workspace, closed_ok=True)
         record = self.repository.latest(incident_id)
         if record is None or record.workspace != workspace:
             raise NotFoundError(f"incident {incident_id} has no approval request")
+        if approval_id is not None and approval_id != record.approval_id:
+            self._refuse_superseded(incident_id, approval_id, record)
         wanted = store.APPROVED if approve else store.REJECTED
         if record.status == store.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
             raise ConflictError(f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
@@ -112,6 +118,18 @@ class ApprovalService:
     def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         records, next_cursor = self.repository.list(workspace, status, limit=limit, cursor=cursor)
         return [r.to_public() for r in records], next_cursor
+
+    def _refuse_superseded(self, incident_id: str, approval_id: str, latest: ApprovalRecord) -> None:
+        card = self.repository.get(incident_id, approval_id)
+        if card is None:
+            raise NotFoundError(f"incident {incident_id} has no approval {approval_id}")
+        earlier = (f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != store.PENDING
+                   else "")
+        raise ConflictError(f"this approval of {incident_id} was superseded by a newer one ({latest.status})"
+                            f"{earlier}; nothing changed",
+                            details=[{"status": "superseded", "approval_id": approval_id,
+                                      "current_approval_id": latest.approval_id, "current_status": latest.status,
+                                      "decided_by": latest.decided_by}])
 
     def _already_decided(self, record: ApprovalRecord, wanted: str) -> Decided:
         if record.status == wanted:

@@ -147,3 +147,16 @@ def test_agent_tokens_shown_once_then_prefix_and_revocable(api, admin_key):
     assert api.get("/api/agent-tokens", headers=auth(admin_key)).json()[0]["is_active"] is False
     assert api.post("/api/deploys", headers={"X-Agent-Token": token},
                     json={"service": "payments", "namespace": "prod", "image": "payments:v3"}).status_code == 401
+
+
+def test_a_user_links_to_a_person_of_the_workspace(api):
+    admin = register(api, "root@example.com").json()["access_token"]
+    me = api.get("/api/auth/me", headers=auth(admin)).json()
+    person = api.post("/api/people", headers=auth(admin), json={"name": "Root", "email": "root@example.com"})
+    assert person.status_code == 201, person.text
+    person_id = person.json()["id"]
+    linked = api.put(f"/api/users/{me['id']}", headers=auth(admin), json={"person_id": person_id})
+    assert linked.status_code == 200 and linked.json()["person_id"] == person_id
+    missing = api.put(f"/api/users/{me['id']}", headers=auth(admin), json={"person_id": "per_nobody"})
+    assert missing.status_code in (400, 422) and missing.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert api.put(f"/api/users/{me['id']}", headers=auth(admin), json={"person_id": ""}).json()["person_id"] is None

@@ -1,0 +1,127 @@
+"""Chat callbacks: Slack interactivity and Lark/Feishu events and card actions.
+
+Each route reads the RAW body and checks the vendor's signature before anything else: a forged
+or replayed request gets 401 and changes nothing. The answer comes within Slack's and Lark's
+3 seconds: one decision through ApprovalService, no vendor call except Slack's response_url.
+"""
+
+from functools import cache
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from pagerless.api.security import SignatureRequirement
+from pagerless.chat import lark, slack
+from pagerless.chat.actions import Answer, ChatActions
+from pagerless.chat.apps import ChatAppService, chat_settings
+from pagerless.domain.errors import UnauthorizedError, ValidationError
+from pagerless.observability import logger
+from pagerless.store.chat_events import first_time
+
+router = APIRouter(tags=["chat"])
+SLACK = [Depends(SignatureRequirement("slack"))]
+LARK = [Depends(SignatureRequirement("lark"))]
+
+
+@cache
+def chat_apps() -> ChatAppService:
+    return ChatAppService()
+
+
+def chat_actions() -> ChatActions:
+    return ChatActions()
+
+
+@router.post("/slack/interactivity", dependencies=SLACK)
+async def slack_interactivity(request: Request, background: BackgroundTasks):
+    """Slack button clicks (block_actions) and Events API url_verification, v0-signed."""
+    body = await request.body()
+    verified = await run_in_threadpool(_verify_slack, request.headers, body)
+    try:
+        parsed = slack.parse(body, request.headers.get("content-type", ""))
+    except ValueError as exc:
+        raise ValidationError("the Slack payload is not valid JSON") from exc
+    if parsed.kind == "url_verification":
+        return {"challenge": parsed.challenge}
+    click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
+    if click is None:
+        return JSONResponse({}, status_code=200)
+    answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
+    message = slack.ephemeral(answer.text)
+    if click.response_url.startswith(chat_settings().slack_response_url_prefix):
+        background.add_task(_post_response_url, click.response_url, message)
+    return message
+
+
+@router.post("/lark/event", dependencies=LARK)
+async def lark_event(request: Request):
+    """Lark/Feishu event subscription: url_verification, then signed (and decrypted) events."""
+    return await _lark(request, legacy_ok=False)
+
+
+@router.post("/api/v1/feishu/event", dependencies=LARK)
+async def feishu_event(request: Request):
+    """Feishu event callback (seed 004's path; the same handler as /lark/event)."""
+    return await _lark(request, legacy_ok=False)
+
+
+@router.post("/lark/card/action", dependencies=LARK)
+async def lark_card_action(request: Request):
+    """Lark/Feishu card button callbacks: card.action.trigger (v2) and the legacy v1 callback."""
+    return await _lark(request, legacy_ok=True)
+
+
+async def _lark(request: Request, *, legacy_ok: bool):
+    body = await request.body()
+    apps = await run_in_threadpool(chat_apps().lark_apps)
+    configs = {lark_app.app_id: app for app, lark_app in apps}
+    signed = bool(request.headers.get("x-lark-signature"))
+    if signed:
+        try:
+            verified = lark.verify([a for _, a in apps], request.headers, body, legacy_ok=legacy_ok)
+        except lark.LarkSignatureError as exc:
+            raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
+    try:
+        data, opened_by = lark.open_body(body, [a for _, a in apps])
+    except lark.LarkDecryptError as exc:
+        raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from exc
+    except ValueError as exc:
+        raise ValidationError("the body is not a JSON object") from exc
+    if data.get("type") == "url_verification":  # Lark does not sign it; its token is checked instead
+        try:
+            return {"challenge": lark.url_verification(data, [a for _, a in apps])}
+        except lark.LarkSignatureError as exc:
+            raise UnauthorizedError(str(exc)) from exc
+    if not signed:
+        raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
+    event_id = lark.event_id(data)
+    if event_id and not await run_in_threadpool(first_time, "lark", event_id):
+        return lark.toast("info", "Already handled.")
+    click = lark.click(data, verified)
+    if click is None:
+        return {}
+    app = configs[verified.app_id]
+    answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
+    kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
+    return lark.toast(kind, answer.text)
+
+
+def _verify_slack(headers, body: bytes):
+    candidates = chat_apps().slack_secrets()
+    if not candidates:
+        raise UnauthorizedError("no Slack app is configured")
+    try:
+        secret = slack.verify([c.signing_secret for c in candidates], headers, body)
+    except slack.SlackSignatureError as exc:
+        raise UnauthorizedError(f"Slack signature check failed: {exc}") from exc
+    return next(c for c in candidates if c.signing_secret == secret)
+
+
+def _post_response_url(url: str, message: dict) -> None:
+    import httpx
+
+    try:
+        httpx.post(url, json=message, timeout=2.0)
+    except httpx.HTTPError as exc:
+        logger().warning("Slack response_url post failed", extra={"error": type(exc).__name__})

@@ -1,0 +1,81 @@
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
+
+from pagerless.api.pagination import CursorParam, LimitParam, Page
+from pagerless.api.security import AdminDep, ViewerDep
+from pagerless.people.service import PeopleService
+
+router = APIRouter(tags=["people"])
+
+
+def people_service() -> PeopleService:
+    return PeopleService()
+
+
+PeopleDep = Annotated[PeopleService, Depends(people_service)]
+
+
+class ContactIn(BaseModel):
+    kind: Literal["email", "phone", "slack", "lark"]
+    value: str = Field(min_length=1, max_length=200)
+
+
+class PersonCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    timezone: str = "UTC"
+    role: Literal["viewer", "operator", "admin"] = "viewer"
+    contacts: list[ContactIn] = Field(default_factory=list, max_length=20)
+
+
+class PersonUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: str | None = Field(default=None, min_length=3, max_length=254)
+    timezone: str | None = None
+    role: Literal["viewer", "operator", "admin"] | None = None
+    contacts: list[ContactIn] | None = Field(default=None, max_length=20)
+
+
+class PersonPublic(BaseModel):
+    id: str
+    workspace: str
+    name: str
+    email: str
+    timezone: str
+    role: str
+    contacts: list[ContactIn]
+    created_at: str
+    updated_at: str
+
+
+@router.get("/api/people", response_model=Page[PersonPublic])
+def list_people(principal: ViewerDep, people: PeopleDep, limit: LimitParam = 200, cursor: CursorParam = None) -> dict:
+    """People of the caller's workspace."""
+    items, next_cursor = people.list(principal.workspace, limit=limit, cursor=cursor)
+    return {"items": [p.to_public() for p in items], "next_cursor": next_cursor}
+
+
+@router.post("/api/people", response_model=PersonPublic, status_code=status.HTTP_201_CREATED)
+def create_person(body: PersonCreate, principal: AdminDep, people: PeopleDep) -> dict:
+    """Add a person (their role is what they may do from chat and email links)."""
+    return people.create(principal.workspace, **body.model_dump()).to_public()
+
+
+@router.get("/api/people/{person_id}", response_model=PersonPublic)
+def get_person(person_id: str, principal: ViewerDep, people: PeopleDep) -> dict:
+    """One person."""
+    return people.get(principal.workspace, person_id).to_public()
+
+
+@router.patch("/api/people/{person_id}", response_model=PersonPublic)
+def update_person(person_id: str, body: PersonUpdate, principal: AdminDep, people: PeopleDep) -> dict:
+    """Change a person's name, email, timezone, role or contacts."""
+    return people.update(principal.workspace, person_id, **body.model_dump(exclude_unset=True)).to_public()
+
+
+@router.delete("/api/people/{person_id}", response_model=PersonPublic)
+def delete_person(person_id: str, principal: AdminDep, people: PeopleDep) -> dict:
+    """Remove a person (their chat identities stop acting for them)."""
+    return people.delete(principal.workspace, person_id).to_public()

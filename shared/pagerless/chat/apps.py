@@ -1,0 +1,185 @@
+"""Which Lark/Feishu and Slack apps may call back, and the secrets that verify them.
+
+An app config is a record in the people table (provider, app id, workspace, name) whose secrets
+— Slack's signing secret, Lark's encrypt key and verification token — live in SSM Parameter
+Store as SecureString parameters named ``<prefix>/<provider>/<app id>/<secret>`` (prefix from
+``PAGERLESS_CHAT_PARAMETER_PREFIX``), read through Powertools Parameters with a short cache.
+For local development one app per provider can come from the environment instead
+(``PAGERLESS_SLACK_SIGNING_SECRET``, ``PAGERLESS_LARK_ENCRYPT_KEY``, ...; see settings).
+
+The notify branch owns the outbound channels; this is the small inbound config the callbacks need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pagerless.chat.lark import LarkApp
+from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.store.people import APP_SK, PeopleRecord, PeopleRepository
+
+SECRETS = {"slack": ("signing_secret",), "lark": ("encrypt_key", "verification_token")}
+
+
+class ChatSettings(BaseSettings):
+    """Chat callback settings; the secrets here are for local development only."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_", extra="ignore")
+
+    chat_parameter_prefix: str = "/pagerless/chat"
+    chat_secret_cache_seconds: int = Field(default=60, ge=0)
+    slack_app_id: str = "local"
+    slack_signing_secret: str | None = None
+    slack_workspace: str = "default"
+    lark_app_id: str | None = None
+    lark_encrypt_key: str | None = None
+    lark_verification_token: str | None = None
+    lark_workspace: str = "default"
+    email_link_secret: str | None = None
+    email_link_secret_parameter: str | None = None
+    public_url: str = "http://127.0.0.1:8080"  # where email approval links point
+    slack_response_url_prefix: str = "https://hooks.slack.com/"  # response_url is only followed here
+
+
+@cache
+def chat_settings() -> ChatSettings:
+    return ChatSettings()
+
+
+@dataclass(frozen=True)
+class ChatApp:
+    provider: str
+    app_id: str
+    workspace: str
+    name: str = ""
+    source: str = "config"  # config | env
+
+    def parameter(self, secret: str) -> str:
+        return f"{chat_settings().chat_parameter_prefix}/{self.provider}/{self.app_id}/{secret}"
+
+    def to_public(self) -> dict:
+        return {"provider": self.provider, "app_id": self.app_id, "workspace": self.workspace, "name": self.name,
+                "source": self.source,
+                "secrets": {s: ("env" if self.source == "env" else self.parameter(s)) for s in SECRETS[self.provider]}}
+
+
+@dataclass(frozen=True)
+class VerifiedSlackApp:
+    app: ChatApp
+    signing_secret: str
+
+
+class ChatAppService:
+    def __init__(self, repository: PeopleRepository | None = None, ssm=None) -> None:
+        self.repository = repository or PeopleRepository()
+        self._ssm = ssm
+
+    @property
+    def ssm(self):
+        if self._ssm is None:
+            import boto3
+
+            self._ssm = boto3.client("ssm")
+        return self._ssm
+
+    def apps(self, provider: str) -> list[ChatApp]:
+        """Every configured app of a provider: the config records, then the environment's app."""
+        apps = [_app(r) for r in self.repository.all(f"chatapp#{provider}")]
+        env = _env_app(provider)
+        if env is not None and all(a.app_id != env.app_id for a in apps):
+            apps.append(env)
+        return apps
+
+    def register(self, workspace: str, provider: str, app_id: str, *, name: str = "",
+                 secrets: dict[str, str]) -> ChatApp:
+        """Store (or replace) an app: its secrets go to SSM SecureString, never to the table."""
+        if provider not in SECRETS:
+            raise ValidationError("provider is lark or slack", details=[{"field": "provider"}])
+        if not app_id or len(app_id) > 64 or "/" in app_id or "#" in app_id:
+            raise ValidationError("app_id is 1 to 64 characters without '/' or '#'", details=[{"field": "app_id"}])
+        missing = [s for s in SECRETS[provider] if not secrets.get(s)]
+        if provider == "slack" and missing or provider == "lark" and len(missing) == 2:
+            raise ValidationError(f"{provider} needs {' and '.join(SECRETS[provider])}",
+                                  details=[{"field": s} for s in missing])
+        app = ChatApp(provider, app_id, workspace, name)
+        for secret in SECRETS[provider]:
+            if secrets.get(secret):
+                self.ssm.put_parameter(Name=app.parameter(secret), Value=secrets[secret], Type="SecureString",
+                                       Overwrite=True)
+        self.repository.replace(PeopleRecord(f"chatapp#{provider}#{app_id}", APP_SK, workspace=workspace,
+                                             workspace_key=f"chatapp#{provider}", sort_key=app_id,
+                                             data={"name": name, "provider": provider}))
+        _forget_secrets()
+        return app
+
+    def list(self, workspace: str) -> list[ChatApp]:
+        return [a for p in SECRETS for a in self.apps(p) if a.workspace == workspace]
+
+    def remove(self, workspace: str, provider: str, app_id: str) -> ChatApp:
+        record = self.repository.get(f"chatapp#{provider}#{app_id}", APP_SK)
+        if record is None or record.workspace != workspace:
+            raise NotFoundError(f"no {provider} app {app_id}")
+        app = _app(record)
+        self.repository.delete(record)
+        for secret in SECRETS[provider]:
+            try:
+                self.ssm.delete_parameter(Name=app.parameter(secret))
+            except self.ssm.exceptions.ParameterNotFound:
+                pass
+        _forget_secrets()
+        return app
+
+    def slack_secrets(self) -> list[VerifiedSlackApp]:
+        return [VerifiedSlackApp(a, s) for a in self.apps("slack") if (s := secret_of(a, "signing_secret"))]
+
+    def lark_apps(self) -> list[tuple[ChatApp, LarkApp]]:
+        return [(a, LarkApp(a.app_id, secret_of(a, "encrypt_key") or "", secret_of(a, "verification_token") or ""))
+                for a in self.apps("lark")]
+
+
+def secret_of(app: ChatApp, secret: str) -> str | None:
+    if app.source == "env":
+        settings = chat_settings()
+        return {"signing_secret": settings.slack_signing_secret, "encrypt_key": settings.lark_encrypt_key,
+                "verification_token": settings.lark_verification_token}[secret]
+    return _secret(app.parameter(secret))
+
+
+def _secret(name: str) -> str | None:
+    """A SecureString through Powertools Parameters (cached max_age seconds); None when absent."""
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    try:
+        return parameters.get_parameter(name, decrypt=True, max_age=chat_settings().chat_secret_cache_seconds)
+    except GetParameterError:
+        return None
+
+
+def _app(record: PeopleRecord) -> ChatApp:
+    return ChatApp((record.data or {}).get("provider", ""), record.sort_key, record.workspace,
+                   (record.data or {}).get("name", ""))
+
+
+def _env_app(provider: str) -> ChatApp | None:
+    settings = chat_settings()
+    if provider == "slack" and settings.slack_signing_secret:
+        return ChatApp("slack", settings.slack_app_id, settings.slack_workspace, "from the environment", "env")
+    if provider == "lark" and settings.lark_app_id and (settings.lark_encrypt_key or settings.lark_verification_token):
+        return ChatApp("lark", settings.lark_app_id, settings.lark_workspace, "from the environment", "env")
+    return None
+
+
+def _forget_secrets() -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+
+
+def reset() -> None:
+    chat_settings.cache_clear()
+    _forget_secrets()

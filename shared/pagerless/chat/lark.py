@@ -1,0 +1,161 @@
+"""Lark/Feishu: event signature, AES decryption, url_verification and card clicks.
+
+- Event and schema-2.0 callback signature: X-Lark-Signature = hex(SHA-256(timestamp + nonce +
+  encrypt_key + raw body)) — plain SHA-256, not HMAC (seed 000; oapi-sdk-go event/event.go).
+- Legacy (v1) card callback signature: hex(SHA-1(timestamp + nonce + verification_token + raw body)).
+- Encrypted bodies are ``{"encrypt": base64(iv(16) + AES-256-CBC(PKCS#7))}`` with
+  key = SHA-256(encrypt_key).
+- url_verification is not signed: it is answered when its ``token`` is the app's verification token.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+
+from pagerless.chat.clicks import Click, parse_button_value
+
+WINDOW_SECONDS = 300  # Lark retries within minutes; an older timestamp is a replay
+
+
+class LarkSignatureError(Exception):
+    """The request is not from Lark (or not from a configured app), or it is a replay."""
+
+
+class LarkDecryptError(Exception):
+    """The ``encrypt`` field cannot be decrypted with the configured key."""
+
+
+@dataclass(frozen=True)
+class LarkApp:
+    app_id: str
+    encrypt_key: str = ""
+    verification_token: str = ""
+
+
+def event_signature(timestamp: str, nonce: str, encrypt_key: str, body: bytes) -> str:
+    return hashlib.sha256((timestamp + nonce + encrypt_key).encode() + body).hexdigest()
+
+
+def legacy_card_signature(timestamp: str, nonce: str, verification_token: str, body: bytes) -> str:
+    return hashlib.sha1((timestamp + nonce + verification_token).encode() + body).hexdigest()  # noqa: S324 (Lark's scheme)
+
+
+def decrypt(encrypt: str, encrypt_key: str) -> bytes:
+    """AES-256-CBC with key SHA-256(encrypt_key) and the first 16 bytes as IV; PKCS#7 unpadded."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    try:
+        raw = base64.b64decode(encrypt, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise LarkDecryptError("encrypt is not base64") from exc
+    if len(raw) < 32 or len(raw) % 16:
+        raise LarkDecryptError("encrypt has the wrong length")
+    key = hashlib.sha256(encrypt_key.encode()).digest()
+    decryptor = Cipher(algorithms.AES(key), modes.CBC(raw[:16])).decryptor()
+    padded = decryptor.update(raw[16:]) + decryptor.finalize()
+    unpadder = padding.PKCS7(128).unpadder()
+    try:
+        return unpadder.update(padded) + unpadder.finalize()
+    except ValueError as exc:
+        raise LarkDecryptError("encrypt does not decrypt with this key") from exc
+
+
+def encrypt(plaintext: bytes, encrypt_key: str, iv: bytes) -> str:
+    """The inverse of ``decrypt`` (tests and the local curl recipe use it)."""
+    from cryptography.hazmat.primitives import padding
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    padder = padding.PKCS7(128).padder()
+    padded = padder.update(plaintext) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(hashlib.sha256(encrypt_key.encode()).digest()), modes.CBC(iv)).encryptor()
+    return base64.b64encode(iv + encryptor.update(padded) + encryptor.finalize()).decode()
+
+
+def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False,
+           now: float | None = None) -> LarkApp:
+    """Check X-Lark-Signature over the raw body against each configured app; return the app.
+
+    An app without an encrypt key cannot be checked with the event scheme; with ``legacy_ok``
+    (the card callback URL) the v1 SHA-1 scheme over the verification token is accepted too.
+    """
+    timestamp = headers.get("x-lark-request-timestamp") or ""
+    nonce = headers.get("x-lark-request-nonce") or ""
+    signature = (headers.get("x-lark-signature") or "").lower()
+    if not timestamp.isdigit() or not signature:
+        raise LarkSignatureError("missing X-Lark-Signature / X-Lark-Request-Timestamp")
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > WINDOW_SECONDS:
+        raise LarkSignatureError("the request timestamp is outside the 5-minute window")
+    for app in apps:
+        if app.encrypt_key and hmac.compare_digest(event_signature(timestamp, nonce, app.encrypt_key, body), signature):
+            return app
+        if legacy_ok and app.verification_token and hmac.compare_digest(
+                legacy_card_signature(timestamp, nonce, app.verification_token, body), signature):
+            return app
+    raise LarkSignatureError("the signature does not match any configured Lark app")
+
+
+def open_body(body: bytes, apps: list[LarkApp]) -> tuple[dict, LarkApp | None]:
+    """The JSON of a request, decrypted if it is ``{"encrypt": ...}`` (with the app whose key opens it)."""
+    data = json.loads(body or b"{}")
+    if not isinstance(data, dict):
+        raise ValueError("the body is not a JSON object")
+    if "encrypt" not in data:
+        return data, None
+    for app in apps:
+        if not app.encrypt_key:
+            continue
+        try:
+            opened = json.loads(decrypt(str(data["encrypt"]), app.encrypt_key))
+        except (LarkDecryptError, ValueError):
+            continue
+        if isinstance(opened, dict):
+            return opened, app
+    raise LarkDecryptError("no configured Lark app's encrypt key opens this body")
+
+
+def url_verification(data: dict, apps: list[LarkApp]) -> str | None:
+    """The challenge to echo if ``data`` is a url_verification whose token is a configured app's."""
+    if data.get("type") != "url_verification":
+        return None
+    token = str(data.get("token") or "")
+    if not any(app.verification_token and hmac.compare_digest(app.verification_token, token) for app in apps):
+        raise LarkSignatureError("the url_verification token is not a configured app's verification token")
+    return str(data.get("challenge") or "")
+
+
+def event_id(data: dict) -> str | None:
+    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0)."""
+    return (data.get("header") or {}).get("event_id") or data.get("uuid") or None
+
+
+def click(data: dict, app: LarkApp) -> Click | None:
+    """The button of a ``card.action.trigger`` (v2) or a legacy v1 card callback."""
+    if data.get("schema") == "2.0":
+        header, event = data.get("header") or {}, data.get("event") or {}
+        if header.get("event_type") != "card.action.trigger":
+            return None
+        operator, action, context = event.get("operator") or {}, event.get("action") or {}, event.get("context") or {}
+        value = parse_button_value(action.get("value"))
+        return Click(provider="lark", tenant=header.get("app_id") or app.app_id, user=operator.get("open_id") or "",
+                     action=str(value.get("action") or ""), value=value,
+                     message_ref=context.get("open_message_id") or "", channel=context.get("open_chat_id") or "")
+    if "open_id" in data and "action" in data:  # legacy v1 card callback
+        value = parse_button_value((data.get("action") or {}).get("value"))
+        return Click(provider="lark", tenant=app.app_id, user=str(data.get("open_id") or ""),
+                     action=str(value.get("action") or ""), value=value,
+                     message_ref=data.get("open_message_id") or "", channel=data.get("open_chat_id") or "")
+    return None
+
+
+def toast(kind: str, text: str, card: dict | None = None) -> dict:
+    """The v2 callback answer: a toast (info | success | error | warning), optionally the new card."""
+    answer: dict = {"toast": {"type": kind, "content": text}}
+    if card is not None:
+        answer["card"] = {"type": "raw", "data": card}
+    return answer

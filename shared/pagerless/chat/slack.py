@@ -1,0 +1,89 @@
+"""Slack: v0 request signing, url_verification, and block_actions clicks.
+
+Signature: ``v0=`` + hex(HMAC-SHA256(signing_secret, "v0:{timestamp}:{raw body}")), with the
+timestamp at most five minutes away from now (api.slack.com/authentication/verifying-requests-from-slack).
+"""
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+from pagerless.chat.clicks import Click, parse_button_value
+
+WINDOW_SECONDS = 300
+ACTION_IDS = {"pl_approve": "approve", "pl_reject": "reject", "pl_ack": "acknowledge",
+              "incident_ack": "acknowledge", "incident_resolve": "resolve"}
+
+
+class SlackSignatureError(Exception):
+    """The request is not from Slack, or it is a replay."""
+
+
+def sign(signing_secret: str, timestamp: str, body: bytes) -> str:
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def verify(signing_secrets: list[str], headers, body: bytes, *, now: float | None = None) -> str:
+    """Check the signature over the raw body; return the signing secret that matched.
+
+    Raises SlackSignatureError for a missing header, a timestamp outside the window, or no match.
+    """
+    timestamp = headers.get("x-slack-request-timestamp") or ""
+    signature = headers.get("x-slack-signature") or ""
+    if not timestamp.isdigit() or not signature.startswith("v0="):
+        raise SlackSignatureError("missing or malformed X-Slack-Signature / X-Slack-Request-Timestamp")
+    current = time.time() if now is None else now
+    if abs(current - int(timestamp)) > WINDOW_SECONDS:
+        raise SlackSignatureError("the request timestamp is outside the 5-minute window")
+    for secret in signing_secrets:
+        if hmac.compare_digest(sign(secret, timestamp, body), signature):
+            return secret
+    raise SlackSignatureError("the signature does not match")
+
+
+@dataclass(frozen=True)
+class SlackRequest:
+    kind: str  # "url_verification" | "block_actions" | "other"
+    challenge: str = ""
+    payload: dict | None = None
+
+
+def parse(body: bytes, content_type: str) -> SlackRequest:
+    """An interactivity (form ``payload=``) or Events API (JSON) request, already verified."""
+    if content_type.startswith("application/json"):
+        data = json.loads(body or b"{}")
+        if data.get("type") == "url_verification":
+            return SlackRequest("url_verification", challenge=str(data.get("challenge", "")))
+        return SlackRequest("other", payload=data)
+    form = parse_qs(body.decode("utf-8"), keep_blank_values=True)
+    raw = (form.get("payload") or [""])[0]
+    payload = json.loads(raw) if raw else {}
+    if not isinstance(payload, dict):
+        raise ValueError("payload is not a JSON object")
+    return SlackRequest(payload.get("type", "other"), payload=payload)
+
+
+def click(payload: dict) -> Click | None:
+    """The button a user pressed in a block_actions payload, or None if it is not ours."""
+    actions = payload.get("actions") or []
+    if not actions:
+        return None
+    action = actions[0]
+    team = (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id") or ""
+    user = (payload.get("user") or {}).get("id") or ""
+    value = parse_button_value(action.get("value"))
+    verb = value.get("action") or value.get("op") or ACTION_IDS.get(action.get("action_id", ""))
+    container = payload.get("container") or {}
+    return Click(provider="slack", tenant=team, user=user, action=verb or "", value=value,
+                 user_name=(payload.get("user") or {}).get("name") or "",
+                 message_ref=container.get("message_ts") or "", channel=container.get("channel_id") or "",
+                 response_url=payload.get("response_url") or "")
+
+
+def ephemeral(text: str) -> dict:
+    """The immediate HTTP answer to a click: an ephemeral message only the clicker sees."""
+    return {"response_type": "ephemeral", "replace_original": False, "text": text}

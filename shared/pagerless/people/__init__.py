@@ -1,0 +1,1 @@
+"""People (who is paged, who approves) and their chat identities (Lark/Feishu, Slack)."""

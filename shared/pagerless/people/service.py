@@ -1,0 +1,172 @@
+"""People: a name, an email, a timezone, a role, a workspace and contacts.
+
+A person's role (viewer < operator < admin) is what they may do when they act from chat or an
+email link. Other rooms use this module's small, stable API: ``PeopleService().get / list /
+create / update / delete`` and ``resolve_contacts(person)``.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pagerless.auth.roles import Role
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.store.people import PERSON_SK, PeopleRecord, PeopleRepository
+
+PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)
+CONTACT_KINDS = ("email", "phone", "slack", "lark")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One way to reach a person. ``slack`` values are "<team id>/<user id>" or a user id;
+    ``lark`` values are "<app id>/<open_id>" (an open_id is only meaningful within its app)."""
+
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    workspace: str
+    name: str
+    email: str
+    timezone: str = "UTC"
+    role: str = Role.VIEWER.value
+    contacts: tuple[Contact, ...] = field(default_factory=tuple)
+    created_at: str = ""
+    updated_at: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the audit log and the timeline name this person: "Alice Chen (per_1a2b3c4d)"."""
+        return f"{self.name} ({self.id})"
+
+    def to_public(self) -> dict:
+        public = asdict(self)
+        public["contacts"] = [asdict(c) for c in self.contacts]
+        return public
+
+
+def resolve_contacts(person: Person) -> dict[str, list[str]]:
+    """Every address of a person by kind; the email field is always the first email."""
+    resolved: dict[str, list[str]] = {kind: [] for kind in CONTACT_KINDS}
+    if person.email:
+        resolved["email"].append(person.email)
+    for contact in person.contacts:
+        if contact.value not in resolved[contact.kind]:
+            resolved[contact.kind].append(contact.value)
+    return resolved
+
+
+class PeopleService:
+    def __init__(self, repository: PeopleRepository | None = None) -> None:
+        self.repository = repository or PeopleRepository()
+
+    def get(self, workspace: str, person_id: str) -> Person:
+        record = self.repository.get(_pk(person_id), PERSON_SK)
+        if record is None or record.workspace != workspace:
+            raise NotFoundError(f"person {person_id} not found")
+        return _person(record)
+
+    def find(self, workspace: str, person_id: str) -> Person | None:
+        try:
+            return self.get(workspace, person_id)
+        except NotFoundError:
+            return None
+
+    def list(self, workspace: str, *, limit: int = 200, cursor: str | None = None) -> tuple[list[Person], str | None]:
+        records, next_cursor = self.repository.list(f"{workspace}#person", limit=limit, cursor=cursor)
+        return [_person(r) for r in records], next_cursor
+
+    def by_email(self, workspace: str, email: str) -> Person | None:
+        wanted = email.strip().lower()
+        return next((_person(r) for r in self.repository.all(f"{workspace}#person")
+                     if (r.data or {}).get("email", "").lower() == wanted), None)
+
+    def create(self, workspace: str, *, name: str, email: str, timezone: str = "UTC", role: str = "viewer",
+               contacts: list[dict] | None = None) -> Person:
+        """Add a person; an email already used in the workspace is a ConflictError."""
+        fields = _validated(name=name, email=email, timezone=timezone, role=role, contacts=contacts or [])
+        if self.by_email(workspace, fields["email"]) is not None:
+            raise ConflictError(f"a person with email {fields['email']} already exists",
+                                details=[{"field": "email"}])
+        person_id = "per_" + uuid.uuid4().hex[:12]
+        record = PeopleRecord(_pk(person_id), PERSON_SK, workspace=workspace, workspace_key=f"{workspace}#person",
+                              sort_key=person_id, data=fields)
+        self.repository.create(record)
+        return _person(record)
+
+    def update(self, workspace: str, person_id: str, **changes) -> Person:
+        """Change some fields (name, email, timezone, role, contacts); unknown fields are refused."""
+        unknown = set(changes) - {"name", "email", "timezone", "role", "contacts"}
+        if unknown:
+            raise ValidationError(f"unknown fields: {', '.join(sorted(unknown))}")
+        record = self.repository.get(_pk(person_id), PERSON_SK)
+        if record is None or record.workspace != workspace:
+            raise NotFoundError(f"person {person_id} not found")
+        merged = {**(record.data or {}), **{k: v for k, v in changes.items() if v is not None}}
+        fields = _validated(**merged)
+        if fields["email"] != (record.data or {}).get("email"):
+            other = self.by_email(workspace, fields["email"])
+            if other is not None and other.id != person_id:
+                raise ConflictError(f"a person with email {fields['email']} already exists",
+                                    details=[{"field": "email"}])
+        record.data = fields
+        self.repository.replace(record)
+        return _person(record)
+
+    def delete(self, workspace: str, person_id: str) -> Person:
+        record = self.repository.get(_pk(person_id), PERSON_SK)
+        if record is None or record.workspace != workspace or not self.repository.delete(record):
+            raise NotFoundError(f"person {person_id} not found")
+        return _person(record)
+
+
+def _pk(person_id: str) -> str:
+    return f"person#{person_id}"
+
+
+def _person(record: PeopleRecord) -> Person:
+    data = record.data or {}
+    return Person(id=record.sort_key, workspace=record.workspace, name=data.get("name", ""),
+                  email=data.get("email", ""), timezone=data.get("timezone", "UTC"),
+                  role=data.get("role", Role.VIEWER.value),
+                  contacts=tuple(Contact(c["kind"], c["value"]) for c in data.get("contacts", [])),
+                  created_at=record.created_at.isoformat(), updated_at=record.updated_at.isoformat())
+
+
+def _validated(*, name: str, email: str, timezone: str, role: str, contacts: list) -> dict:
+    errors = []
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        errors.append({"field": "name", "message": "1 to 200 characters"})
+    email = (email or "").strip()
+    if not _EMAIL.match(email) or len(email) > 254:
+        errors.append({"field": "email", "message": "not an email address"})
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append({"field": "timezone", "message": f"unknown IANA timezone {timezone!r}"})
+    if role not in {r.value for r in PERSON_ROLES}:
+        errors.append({"field": "role", "message": "viewer, operator or admin"})
+    clean_contacts = []
+    for index, contact in enumerate(contacts):
+        kind, value = (contact.get("kind"), str(contact.get("value", "")).strip()) if isinstance(contact, dict) \
+            else (None, "")
+        if kind not in CONTACT_KINDS or not value or len(value) > 200:
+            errors.append({"field": f"contacts[{index}]", "message": f"kind is one of {', '.join(CONTACT_KINDS)}; "
+                                                                     "value is 1 to 200 characters"})
+        elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not _PHONE.match(value):
+            errors.append({"field": f"contacts[{index}]", "message": f"not a valid {kind}"})
+        else:
+            clean_contacts.append({"kind": kind, "value": value})
+    if errors:
+        raise ValidationError("the person is not valid", details=errors)
+    return {"name": name, "email": email, "timezone": timezone, "role": role, "contacts": clean_contacts}

@@ -1,0 +1,36 @@
+"""Chat callbacks already handled, by event id, so a vendor's retry is answered but not re-run.
+
+One conditional put on the system table (pk "chat-event"), expiring through its TTL attribute.
+"""
+
+import time
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
+
+from pagerless.store.base import BaseModel, Region, TableName
+
+TTL_SECONDS = 24 * 3600  # Lark retries for hours at most
+
+
+class ChatEventRecord(BaseModel):
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<provider>#<event id>"
+    expires_at = NumberAttribute()  # the system table's TTL attribute (epoch seconds)
+
+
+def first_time(provider: str, event_id: str) -> bool:
+    """Claim an event id; False if it was claimed before (and has not expired)."""
+    now = int(time.time())
+    record = ChatEventRecord("chat-event", f"{provider}#{event_id}", expires_at=now + TTL_SECONDS)
+    try:
+        record.save(condition=ChatEventRecord.sk.does_not_exist() | (ChatEventRecord.expires_at < now))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

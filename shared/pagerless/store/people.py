@@ -1,0 +1,88 @@
+"""People and their chat identities, on one table (pk/sk) with a per-workspace index.
+
+A person:          pk "person#<id>",                          sk "person"
+A chat identity:   pk "chat#<provider>#<tenant>#<user>",       sk "identity"
+    provider is "lark" (tenant = the app id: an open_id differs per app) or "slack" (tenant = team id).
+    status "bound" ties it to a person; "pending" waits for an admin to approve the binding.
+A chat app config: pk "chatapp#<provider>#<app id>",          sk "app" (its secrets live in SSM).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+
+PERSON_SK, IDENTITY_SK, APP_SK = "person", "identity", "app"
+BOUND, PENDING = "bound", "pending"
+
+
+class ByWorkspace(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_workspace"
+        projection = AllProjection()
+
+    workspace_key = UnicodeAttribute(hash_key=True)  # "<workspace>#person" | "<workspace>#identity#<status>" | ...
+    sort_key = UnicodeAttribute(range_key=True)
+
+
+class PeopleRecord(BaseModel):
+    """Every item of the people table: the fields below are shared, ``data`` carries the rest."""
+
+    class Meta:
+        table_name = TableName("people")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    workspace = UnicodeAttribute()
+    workspace_key = UnicodeAttribute()
+    sort_key = UnicodeAttribute()
+    data = JSONAttribute(default=dict)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+
+    by_workspace = ByWorkspace()
+
+
+class PeopleRepository:
+    def get(self, pk: str, sk: str) -> PeopleRecord | None:
+        try:
+            return PeopleRecord.get(pk, sk, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def create(self, record: PeopleRecord) -> bool:
+        """Store a new item; False if one with the same key exists."""
+        try:
+            record.save(condition=PeopleRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def replace(self, record: PeopleRecord) -> None:
+        record.updated_at = utcnow()
+        record.save()
+
+    def delete(self, record: PeopleRecord) -> bool:
+        try:
+            record.delete(condition=PeopleRecord.pk.exists())
+        except DeleteError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def list(self, workspace_key: str, *, limit: int = 200,
+             cursor: str | None = None) -> tuple[list[PeopleRecord], str | None]:
+        results = PeopleRecord.by_workspace.query(workspace_key, limit=limit, page_size=limit,
+                                                  last_evaluated_key=decode_cursor(cursor))
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)
+
+    def all(self, workspace_key: str) -> list[PeopleRecord]:
+        return list(PeopleRecord.by_workspace.query(workspace_key))

@@ -1,0 +1,74 @@
+"""People over the real admin API on the embedded AWS: admins write, viewers read, bad input is refused."""
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def viewer_key(runtime) -> str:
+    from pagerless.api.security import key_service
+
+    return key_service().create(workspace="default", role="viewer", name="dashboards").secret
+
+
+ALICE = {"name": "Alice Chen", "email": "alice@example.com", "timezone": "Asia/Shanghai", "role": "operator",
+         "contacts": [{"kind": "phone", "value": "+86 138 0000 0000"}, {"kind": "slack", "value": "T0CAG1234/U0G9QF9C6"},
+                      {"kind": "lark", "value": "cli_a1b2c3d4e5f6a7b8/ou_3c14f3a59eaf2825dbe25359f15d4c56"}]}
+
+
+def test_an_admin_creates_reads_updates_and_deletes_a_person(api, admin_key, viewer_key):
+    # Given an admin creates Alice
+    created = api.post("/api/people", json=ALICE, headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    alice = created.json()
+    assert alice["id"].startswith("per_") and alice["role"] == "operator" and alice["workspace"] == "default"
+    # When a viewer reads the list and the person
+    listed = api.get("/api/people", headers=auth(viewer_key)).json()["items"]
+    one = api.get(f"/api/people/{alice['id']}", headers=auth(viewer_key)).json()
+    # Then both show her with her contacts
+    assert [p["email"] for p in listed] == ["alice@example.com"]
+    assert one["contacts"] == ALICE["contacts"] and one["timezone"] == "Asia/Shanghai"
+    # When the admin changes her role, then it is changed and the rest kept
+    patched = api.patch(f"/api/people/{alice['id']}", json={"role": "admin"}, headers=auth(admin_key))
+    assert patched.status_code == 200 and patched.json()["role"] == "admin" and patched.json()["name"] == "Alice Chen"
+    # When the admin deletes her, then she is gone
+    assert api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200
+    missing = api.get(f"/api/people/{alice['id']}", headers=auth(viewer_key))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_a_viewer_cannot_write_people(api, viewer_key):
+    response = api.post("/api/people", json=ALICE, headers=auth(viewer_key))
+    assert response.status_code == 403 and response.json()["error"]["code"] == "FORBIDDEN"
+
+
+def test_bad_people_are_refused_with_the_fields_named(api, admin_key):
+    # Given an unknown timezone and a bad email
+    bad = {**ALICE, "email": "not-an-email", "timezone": "Mars/Olympus"}
+    response = api.post("/api/people", json=bad, headers=auth(admin_key))
+    # Then one validation error names both fields and nothing is stored
+    assert response.status_code in (400, 422) and response.json()["error"]["code"] == "VALIDATION_ERROR"
+    fields = {d.get("field") for d in response.json()["error"]["details"]}
+    assert {"email", "timezone"} <= fields
+    assert api.get("/api/people", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_an_email_is_one_person_per_workspace(api, admin_key):
+    assert api.post("/api/people", json=ALICE, headers=auth(admin_key)).status_code == 201
+    again = api.post("/api/people", json={**ALICE, "name": "Other Alice"}, headers=auth(admin_key))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "CONFLICT"
+
+
+def test_resolve_contacts_groups_every_address_by_kind(runtime):
+    from pagerless.people.service import PeopleService, resolve_contacts
+
+    person = PeopleService().create("default", **ALICE)
+    contacts = resolve_contacts(person)
+    assert contacts["email"] == ["alice@example.com"]
+    assert contacts["phone"] == ["+86 138 0000 0000"]
+    assert contacts["slack"] == ["T0CAG1234/U0G9QF9C6"]
+    assert contacts["lark"] == ["cli_a1b2c3d4e5f6a7b8/ou_3c14f3a59eaf2825dbe25359f15d4c56"]
+    assert person.label == f"Alice Chen ({person.id})"
