@@ -15,6 +15,7 @@ from pagerless import settings
 from pagerless.api.static import vendored_asset
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.roles import Role
+from pagerless.auth.users import principal_for
 from pagerless.console import i18n
 from pagerless.console.session import (
     LANG_COOKIE,
@@ -71,13 +72,14 @@ def login(request: Request, email: Annotated[str, Form(max_length=254)] = "",
           password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/console/incidents"):
     """Check the password and start a cookie session."""
     try:
-        _, pair = user_service().login(email=email, password=password,
-                                       address=request.client.host if request.client else "")
+        user, pair = user_service().login(email=email, password=password,
+                                          address=request.client.host if request.client else "")
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
         return render(request, "login.html", status_code=status, next=_safe_next(next), error=exc.code,
                       sso=bool(settings.auth().oidc_authorize_url))
     start_session(request, pair.access_token, pair.refresh_token)
+    request.state.principal = principal_for(user)  # the audit log records the sign-in
     return RedirectResponse(_safe_next(next), status_code=303)
 
 

@@ -169,3 +169,23 @@ def test_static_assets_and_offline_docs_are_served_locally(api):
     assert "/docs/static/redoc.standalone.js" in redoc and "fonts.googleapis" not in redoc
     for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
         assert api.get(f"/docs/static/{name}").status_code == 200
+
+
+def test_console_through_api_gateway_events(runtime, api, admin_user, admin_key):
+    """Through Mangum as on AWS: no session redirects; the bounded SSE stream arrives whole (API
+    Gateway buffers it), and the browser's EventSource reconnects after it ends."""
+    import json
+
+    from tests.conftest import ROOT
+
+    spec = runtime.lambdas.by_logical_id["ConsoleFunction"]
+    redirect = runtime.lambdas.invoke(spec.name, json.loads(
+        (ROOT / "events" / "console" / "incidents_without_session.json").read_text("utf-8")))
+    assert redirect["statusCode"] == 303 and redirect["headers"]["location"].startswith("/console/login")
+    ingest(api, admin_key, "Payments down")
+    event = json.loads((ROOT / "events" / "console" / "events_with_session.json").read_text("utf-8"))
+    event["headers"]["cookie"] = f"pl_session={admin_user}"
+    streamed = runtime.lambdas.invoke(spec.name, event)
+    assert streamed["statusCode"] == 200
+    assert streamed["body"].startswith("retry: ") and "id: 1\n" in streamed["body"]
+    assert '"type": "incident_created"' in streamed["body"]
