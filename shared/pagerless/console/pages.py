@@ -64,7 +64,7 @@ def static(name: str) -> Response:
 @router.get("/console/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/console/incidents") -> HTMLResponse:
     """The sign-in form (password, and the SSO link when OIDC is configured)."""
-    return render(request, "login.html", next=_safe_next(next), error=None, sso=bool(settings.auth().oidc_authorize_url))
+    return render(request, "login.html", next=_safe_next(next), error=None, sso=_sso_configured())
 
 
 @router.post("/console/login", dependencies=[CsrfChecked])
@@ -77,19 +77,10 @@ def login(request: Request, email: Annotated[str, Form(max_length=254)] = "",
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
         return render(request, "login.html", status_code=status, next=_safe_next(next), error=exc.code,
-                      sso=bool(settings.auth().oidc_authorize_url))
+                      sso=_sso_configured())
     start_session(request, pair.access_token, pair.refresh_token)
     request.state.principal = principal_for(user)  # the audit log records the sign-in
     return RedirectResponse(_safe_next(next), status_code=303)
-
-
-@router.get("/console/sso")
-def sso() -> RedirectResponse:
-    """Send the browser to the identity provider's sign-in page."""
-    target = settings.auth().oidc_authorize_url
-    if not target:
-        raise ForbiddenError("single sign-on is not configured")
-    return RedirectResponse(target, status_code=303)
 
 
 @router.post("/console/logout", dependencies=[CsrfChecked])
@@ -195,6 +186,11 @@ def console_events(request: Request, max_seconds: Annotated[float, Query(gt=0, l
                for chunk in chunks)
     return StreamingResponse(unnamed, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _sso_configured() -> bool:
+    config = settings.auth()
+    return bool(config.oidc_authorize_url and config.oidc_token_url and config.oidc_client_id)
 
 
 def _safe_next(target: str) -> str:

@@ -8,6 +8,9 @@ from pagerless.console import i18n
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
 
 
+COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
+
+
 class CookieJarMiddleware:
     """Writes the cookies a request decided on (session rotation, CSRF, language) onto its response."""
 
@@ -25,7 +28,7 @@ class CookieJarMiddleware:
                 if cookie_jar is not None:
                     carrier = Response()
                     for name in cookie_jar.to_clear:
-                        carrier.delete_cookie(name, path="/console" if name == "pl_refresh" else "/")
+                        carrier.delete_cookie(name, path=COOKIE_PATHS.get(name, "/"))
                     for name, (value, options) in cookie_jar.to_set.items():
                         carrier.set_cookie(name, value, **options)
                     headers = list(message.get("headers") or [])
