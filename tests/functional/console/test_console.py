@@ -189,3 +189,25 @@ def test_console_through_api_gateway_events(runtime, api, admin_user, admin_key)
     assert streamed["statusCode"] == 200
     assert streamed["body"].startswith("retry: ") and "id: 1\n" in streamed["body"]
     assert '"type": "incident_created"' in streamed["body"]
+
+
+PUBLIC_CONSOLE = {"/", "/console/static/{name}", "/console/login", "/console/sso", "/console/sso/callback"}
+
+
+def test_every_console_page_needs_a_session_and_every_post_a_csrf_token(runtime, api):
+    from pagerless.api.app import iter_api_routes
+
+    app = runtime.lambdas.module("ConsoleFunction").app
+    routes = [r for r in iter_api_routes(app)]
+    assert len(routes) >= 20
+    for route in routes:
+        path = re.sub(r"\{[^}]+\}", "x", route.path)
+        for method in route.methods:
+            if route.path in PUBLIC_CONSOLE and method == "GET":
+                continue
+            response = api.request(method, path, follow_redirects=False)
+            if method == "GET":
+                assert response.status_code == 303, (method, route.path)
+                assert response.headers["location"].startswith("/console/login"), route.path
+            else:  # refused before anything runs: no Origin, no CSRF token
+                assert response.status_code == 403, (method, route.path)
