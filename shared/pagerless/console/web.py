@@ -1,10 +1,14 @@
-"""The console's ASGI plumbing: cookie jar middleware, login redirects, page rendering."""
+"""The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
+
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
 from pagerless.console import i18n
+from pagerless.domain.errors import PagerlessError
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
 
 
@@ -41,6 +45,7 @@ class CookieJarMiddleware:
 
 def install(app: FastAPI) -> None:
     app.add_middleware(CookieJarMiddleware)
+    app.add_exception_handler(PagerlessError, _page_error)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -50,6 +55,27 @@ def install(app: FastAPI) -> None:
         if request.method == "GET" and request.url.path.startswith("/console/"):
             target += "?next=" + request.url.path
         return RedirectResponse(target, status_code=303)
+
+
+ERROR_TITLES = {"FORBIDDEN": "Not allowed", "NOT_FOUND": "Not found", "CONFLICT": "Already done",
+                "VALIDATION_ERROR": "Check the form", "UNAUTHORIZED": "Sign in again", "RATE_LIMITED": "Slow down",
+                "SERVICE_UNAVAILABLE": "Temporarily unavailable"}
+
+
+async def _page_error(request: Request, exc: PagerlessError) -> Response:
+    """Browsers navigating get an HTML page; scripts (fetch, htmx) keep the API's JSON error format."""
+    if "text/html" not in request.headers.get("accept", "") or request.headers.get("hx-request"):
+        return await _domain_error(request, exc)
+    status = STATUS_FOR_CODE.get(exc.code, 500)
+    return render(request, "error.html", status_code=status, title=ERROR_TITLES.get(exc.code, "Something went wrong"),
+                  message=exc.message, back=_same_origin_path(request))
+
+
+def _same_origin_path(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer") or "")
+    if referer.netloc == request.headers.get("host") and referer.path.startswith("/console/"):
+        return referer.path
+    return "/console/incidents"
 
 
 def language(request: Request) -> str:

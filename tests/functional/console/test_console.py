@@ -112,6 +112,8 @@ def test_viewer_sees_no_action_buttons_and_is_refused(api, admin_user, admin_key
     forced = api.post(f"/console/incidents/{incident_id}/acknowledge", data={"csrf_token": token}, headers=ORIGIN)
     assert forced.status_code == 403
     assert api.get("/console/users", follow_redirects=False).status_code == 403
+    page = api.get("/console/users", headers={"Accept": "text/html"})
+    assert page.status_code == 403 and "<h1>Not allowed</h1>" in page.text
 
 
 def test_operator_acknowledges_and_comments_as_themselves(api, admin_user, admin_key):
