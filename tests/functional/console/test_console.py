@@ -213,3 +213,15 @@ def test_every_console_page_needs_a_session_and_every_post_a_csrf_token(runtime,
                 assert response.headers["location"].startswith("/console/login"), route.path
             else:  # refused before anything runs: no Origin, no CSRF token
                 assert response.status_code == 403, (method, route.path)
+
+
+def test_admin_changes_a_role_and_disables_a_user_from_the_users_page(api, admin_user):
+    user_id = make_user(api, admin_user, "op@example.com", "viewer")
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/users")
+    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "role": "operator"},
+                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "active": "false"},
+                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    user = api.get(f"/api/users/{user_id}", headers=auth(admin_user)).json()
+    assert user["role"] == "operator" and user["is_active"] is False
