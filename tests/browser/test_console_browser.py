@@ -140,3 +140,18 @@ def test_no_serious_accessibility_violations(server, browser, path):
     serious = [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
                for v in result if v["impact"] in ("serious", "critical")]
     assert not serious, json.dumps(serious, indent=1)
+
+
+def test_swagger_ui_and_redoc_render_offline(server, browser):
+    # This machine has no internet: the pages can only render from the files Pagerless serves.
+    browser.get(f"{server.base}/docs")
+    title = WebDriverWait(browser, WAIT).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title")))
+    assert "Pagerless API" in title.text
+    assert browser.find_elements(By.CSS_SELECTOR, ".opblock-tag")
+    shot(browser, "07-swagger-ui")
+    browser.get(f"{server.base}/redoc")
+    heading = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    WebDriverWait(browser, WAIT).until(lambda d: "Pagerless API" in d.find_element(By.CSS_SELECTOR, "h1").text)
+    assert heading
+    shot(browser, "08-redoc")
