@@ -183,3 +183,13 @@ def test_tokens_and_passwords_never_reach_the_logs(api, capsys, caplog):
     for secret in (pair["access_token"], pair["refresh_token"], rotated["access_token"], rotated["refresh_token"],
                    created["token"], "correct horse"):
         assert secret not in logged
+
+
+def test_sign_in_answers_are_never_stored_for_idempotent_replay(api):
+    register(api, "ann@example.com")
+    headers = {"Idempotency-Key": "same-key"}
+    first = api.post("/api/auth/login", headers=headers, json={"email": "ann@example.com", "password": "correct horse"})
+    second = api.post("/api/auth/login", headers=headers, json={"email": "ann@example.com", "password": "correct horse"})
+    assert first.status_code == second.status_code == 200
+    assert "idempotent-replayed" not in second.headers
+    assert first.json()["refresh_token"] != second.json()["refresh_token"]
