@@ -19,6 +19,7 @@ from pagerless.auth.users import principal_for
 from pagerless.console import i18n
 from pagerless.console.session import (
     LANG_COOKIE,
+    can,
     check_csrf,
     current_principal,
     end_session,
@@ -126,17 +127,11 @@ def incident_page(request: Request, incident_id: str, partial: str | None = None
     approval = latest.to_public() if latest is not None and latest.workspace == principal.workspace else None
     context = {"incident": incident, "timeline": timeline, "diagnosis": incident.diagnosis or None,
                "proposal": incident.proposal or None, "approval": approval, "trace": None,
-               "can_operate": require_can(principal, Role.OPERATOR)}
+               "can_operate": can(principal, Role.OPERATOR)}
     if partial == "live":
         return render(request, "_incident_live.html", **context)
     context["trace"] = _trace(incident)
     return render(request, "incident.html", **context)
-
-
-def require_can(principal, role: Role) -> bool:
-    from pagerless.auth.roles import role_satisfies
-
-    return role_satisfies(principal.role, role)
 
 
 def _trace(incident) -> dict | None:

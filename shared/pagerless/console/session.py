@@ -138,5 +138,5 @@ def require_role(request: Request, role: Role) -> Principal:
     return principal
 
 
-def can(principal: Principal, role: str) -> bool:
+def can(principal: Principal, role: Role | str) -> bool:
     return role_satisfies(principal.role, Role(role))
