@@ -27,7 +27,7 @@ class ChannelService:
 
     def create(self, workspace: str, body: dict) -> dict:
         module = channel_module(body["channel_type"])
-        public, secret = _split(module, body.get("config") or {}, existing_secret_fields=())
+        public, secret = _split(module, body.get("config") or {})
         channel_id = f"ch-{uuid.uuid4().hex[:12]}"
         now = utcnow().isoformat()
         channel = {"id": channel_id, "name": body["name"], "channel_type": module.TYPE, "config": public,
@@ -48,7 +48,7 @@ class ChannelService:
             stored = secrets.load(workspace, channel_id, fresh=True)
             merged = {**channel["config"], **stored, **{k: v for k, v in body["config"].items()}}
             merged = {k: v for k, v in merged.items() if v is not None and v != ""}
-            public, secret = _split(module, merged, existing_secret_fields=())
+            public, secret = _split(module, merged)
             channel["config"], channel["secret_fields"] = public, sorted(secret)
             channel["masked"] = {k: secrets.mask(v) for k, v in secret.items()}
             if secret:
@@ -74,7 +74,7 @@ def public_channel(channel: dict) -> dict:
             "created_at": channel["created_at"], "updated_at": channel["updated_at"]}
 
 
-def _split(module, config: dict, existing_secret_fields) -> tuple[dict, dict]:
+def _split(module, config: dict) -> tuple[dict, dict]:
     allowed = set(module.REQUIRED) | set(module.OPTIONAL) | set(module.SECRET_FIELDS) | set(GENERAL_FIELDS)
     unknown = sorted(set(config) - allowed)
     if unknown:

@@ -186,7 +186,7 @@ class NotifyService:
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         try:
             title, body = render.render(template, ctx, module.escape)
-        except Exception as exc:  # a broken custom template must not cost the page: use the default
+        except Exception as exc:  # noqa: BLE001 — a broken custom template must not cost the page: use the default
             logger().warning("template failed; using the default", extra={"template": template.get("id"),
                                                                            "error": str(exc)[:200]})
             title, body = render.render(render.default_template(event, language), ctx, module.escape)

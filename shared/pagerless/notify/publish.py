@@ -19,7 +19,7 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         enqueue(NotifyJob(workspace=incident.workspace, event=event, incident_id=incident.id,
                           generation=str(generation), data=data or {}))
         return True
-    except Exception as exc:  # see the module docstring: loud, but the caller's work goes on
+    except Exception as exc:  # noqa: BLE001 — see the module docstring: loud, but the caller's work goes on
         logger().error("notification not queued", extra={"incident_id": incident.id, "event": event,
                                                          "error": f"{type(exc).__name__}: {exc}"[:300]})
         _count()
@@ -28,7 +28,7 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
 
             timeline.record(incident, "notification_not_queued", f"{event}: {type(exc).__name__}",
                             actor="notify", data={"event": event, "generation": str(generation)})
-        except Exception:
+        except Exception:  # noqa: BLE001 — the store may be what fails; the log line stands
             logger().exception("could not record the notification failure")
         return False
 
@@ -45,5 +45,5 @@ def _count() -> None:
         from pagerless.observability import metrics
 
         metrics().add_metric(name="NotificationNotQueued", unit=MetricUnit.Count, value=1)
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 — a metric must never break the producer
         pass

@@ -108,7 +108,6 @@ def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_del
 
 def test_an_unreadable_job_and_a_job_the_queue_gave_up_on_reach_the_dead_letter_store(api, notify_env, admin_key):
     import boto3
-
     from pagerless import settings
 
     sqs = boto3.client("sqs")
