@@ -170,13 +170,18 @@ class NotifyService:
                                                               "dead_letter_id": dead.id})
 
     def _card(self, job: NotifyJob, channel: dict):
-        """The sent approval card of this approval in this channel, if any."""
+        """The sent approval card of this approval in this channel, if any.
+
+        A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
+        decision back later, so a card can never be left with live buttons after its decision.
+        """
         if not job.incident_id:
             return None
-        return next(
-            (d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
-             if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
-             and d.status == store.SENT and d.provider_ref), None)
+        cards = [d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
+                 if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]]
+        if any(d.status in (store.SENDING, store.FAILED) for d in cards):
+            raise RetryLaterError("the approval card is still being sent")
+        return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
 
     # ------------------------------------------------------------------ rendering
     def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False) -> Message:
@@ -190,10 +195,10 @@ class NotifyService:
             logger().warning("template failed; using the default", extra={"template": template.get("id"),
                                                                            "error": str(exc)[:200]})
             title, body = render.render(render.default_template(event, language), ctx, module.escape)
-        approval = None
+        approval = decision = None
         if job.event == "approval.requested" and ctx.get("approval_id"):
             approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
-        decision = None
+            decision = _decided_already(job.incident_id, ctx["approval_id"])  # no live buttons on a dead approval
         if job.event == "approval.decided":
             decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
         return Message(event=job.event, title=title, body=body, severity=str(ctx.get("severity") or "info"),
@@ -202,6 +207,17 @@ class NotifyService:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _decided_already(incident_id: str, approval_id: str) -> dict | None:
+    """The decision of an approval decided before its card went out (a slow or retried delivery)."""
+    from pagerless.store.approvals import PENDING, ApprovalRepository
+
+    record = ApprovalRepository().latest(incident_id)
+    if record is None or record.approval_id != approval_id or record.status == PENDING:
+        return None
+    return {"status": record.status, "decided_by": record.decided_by, "comment": record.comment or record.note,
+            "decided_at": record.decided_at.isoformat() if record.decided_at else None}
 
 
 def render_plain(text: str) -> str:
