@@ -13,6 +13,7 @@ from pagerless.store.notify import ConfigRepository
 
 LANGUAGES = ("en", "zh")
 GENERAL_FIELDS = ("language", "rate_per_minute")
+LARK_ID_TYPES = ("chat_id", "open_id", "user_id", "union_id", "email")
 
 
 class ChannelService:
@@ -94,6 +95,9 @@ def _split(module, config: dict) -> tuple[dict, dict]:
             raise ValidationError(f"config.{name} must be a string", details=[{"field": f"config.{name}"}])
         if (name.endswith("url") or name == "api_base") and not value.startswith(("https://", "http://")):
             raise ValidationError(f"config.{name} must be an http(s) URL", details=[{"field": f"config.{name}"}])
+    if module.TYPE == "lark" and config.get("receive_id_type", "chat_id") not in LARK_ID_TYPES:
+        raise ValidationError(f"receive_id_type must be one of {', '.join(LARK_ID_TYPES)}",
+                              details=[{"field": "config.receive_id_type"}])
     if config.get("language") and config["language"] not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
     secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}

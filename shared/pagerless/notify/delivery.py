@@ -87,6 +87,10 @@ class NotifyService:
         channels = [c for c in self.channels.list(job.workspace) if c.get("is_enabled", True)]
         if job.targets is not None:
             wanted = [t.get("id") for t in job.targets if t.get("kind") == "channel"]
+            others = [t for t in job.targets if t.get("kind") != "channel"]
+            if others:  # persons and schedules are resolved by on-call (not built yet): say so, loudly
+                logger().warning("notification targets that are not channels were not delivered",
+                                 extra={"event": job.event, "incident_id": job.incident_id, "targets": others[:10]})
             return _pick(channels, wanted)
         route_set = self.routes.get(job.workspace)
         if route_set is None or not route_set.routes:
