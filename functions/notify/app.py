@@ -8,8 +8,9 @@ from pagerless.observability import logger
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    handle_record(record.body)
+def record_handler(record: SQSRecord, lambda_context=None) -> None:
+    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+    handle_record(record.body, remaining)
 
 
 @logger().inject_lambda_context(clear_state=True)

@@ -69,13 +69,18 @@ class NotifyService:
         return self._http
 
     # ------------------------------------------------------------------ the job
-    def handle(self, job: NotifyJob) -> Outcome:
+    def handle(self, job: NotifyJob, *, deadline: float | None = None) -> Outcome:
+        """Deliver ``job`` to its channels; ``deadline`` (time.monotonic) is when the invocation must end:
+        what cannot be tried before it goes back to the queue instead of being cut off by a timeout."""
         ctx = contexts.build(job)
         outcome = Outcome()
         retry_later: list[str] = []
         for channel in self.targets(job, ctx):
+            if not _time_for(deadline, 0):
+                retry_later.append(f"{channel['id']}: no time left in this invocation")
+                continue
             try:
-                self._deliver(job, channel, ctx, outcome)
+                self._deliver(job, channel, ctx, outcome, deadline)
             except RetryLaterError as exc:
                 retry_later.append(f"{channel['id']}: {exc}")
         if retry_later:
@@ -100,7 +105,7 @@ class NotifyService:
         return _pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
-    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome) -> None:
+    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome, deadline: float | None) -> None:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
@@ -121,9 +126,9 @@ class NotifyService:
             outcome.skipped.append(channel["id"])
             return
         config = self.channels.resolved_config(job.workspace, channel)
-        self._attempt(job, channel, module, config, claimed, message, ref, outcome)
+        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
 
-    def _attempt(self, job, channel, module, config, record, message, ref, outcome) -> None:
+    def _attempt(self, job, channel, module, config, record, message, ref, outcome, deadline) -> None:
         conf = settings.notify()
         rate = config.get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
@@ -131,7 +136,7 @@ class NotifyService:
             if rate:
                 wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
                 if wait > 0:
-                    if wait > conf.max_wait_seconds:
+                    if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
                         self.deliveries.release(record, f"rate limited: {rate} messages a minute")
                         raise RetryLaterError(f"rate limited for {wait:.0f}s")
                     self.sleep(wait)
@@ -151,7 +156,7 @@ class NotifyService:
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
                 delay = exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
-                if delay > conf.max_wait_seconds:
+                if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message)
                     raise RetryLaterError(exc.message) from exc
                 self.sleep(delay)
@@ -211,6 +216,11 @@ class NotifyService:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _time_for(deadline: float | None, wait: float) -> bool:
+    """Is there time to wait ``wait`` seconds and then make one vendor call before the deadline?"""
+    return deadline is None or time.monotonic() + wait + settings.notify().timeout_seconds + 1 <= deadline
 
 
 def _decided_already(incident_id: str, approval_id: str) -> dict | None:

@@ -5,7 +5,6 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-
 from pagerless.notify.channels import lark, slack
 from pagerless.notify.channels.base import Message, PermanentError, RetryableError, request, retry_after_seconds
 
