@@ -33,6 +33,22 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         return False
 
 
+def incident_resolved(incident, *, by: str, previous_status: str) -> None:
+    """An incident resolved outside the workflow (by hand, or by its source): say so, and close a
+    pending approval at once so its cards stop offering buttons (the workflow's timeout later finds
+    it closed and ends quietly)."""
+    publish("incident.resolved", incident, generation=generation_of("resolved", incident.resolved_at),
+            data={"message": f"resolved by {by}"})
+    if previous_status != "awaiting_approval":
+        return
+    try:
+        from pagerless.workflow.approvals import ApprovalService
+
+        ApprovalService().expire(incident.id, f"the incident was resolved by {by} before anyone decided")
+    except Exception:  # noqa: BLE001 — the resolution stands; the approval's own timeout closes it later
+        logger().exception("could not close the pending approval", extra={"incident_id": incident.id})
+
+
 def generation_of(*parts) -> str:
     """A short stable generation from what makes an occurrence distinct (an execution, a reason)."""
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:16]

@@ -158,3 +158,25 @@ def test_the_decision_waits_while_a_card_is_still_being_retried(api, notify_env,
     [(_, final)] = list(vendors.slack_messages.items())
     assert all(b["type"] != "actions" for b in final["blocks"])
     assert "Approved by carol" in json.dumps(final["blocks"])
+
+
+def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announces_it(api, notify_env, admin_key,
+                                                                                      vendors):
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident("INC-20261202-0047", status="awaiting_approval")
+    ApprovalService(sfn=FakeStepFunctions()).request(incident.id, "default", task_token="tok", execution_arn="arn:x",
+                                                     timeout_seconds=600)
+    notify_env.poller.drain()
+    resolved = api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key), json={"note": "fixed by hand"})
+    assert resolved.status_code == 200, resolved.text
+    notify_env.poller.drain()
+    [update] = vendors.to("/slack/api/chat.update")
+    assert all(b["type"] != "actions" for b in update.body["blocks"])
+    assert "resolved by" in json.dumps(update.body["blocks"])
+    titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
+    assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate <!channel>"
+    approvals = api.get("/api/approvals", headers=auth(admin_key), params={"status": "expired"}).json()["items"]
+    assert [a["incident_id"] for a in approvals] == [incident.id]
