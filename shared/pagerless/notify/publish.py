@@ -34,19 +34,26 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
 
 
 def incident_resolved(incident, *, by: str, previous_status: str) -> None:
-    """An incident resolved outside the workflow (by hand, or by its source): say so, and close a
-    pending approval at once so its cards stop offering buttons (the workflow's timeout later finds
-    it closed and ends quietly)."""
+    """An incident resolved outside the workflow (by hand, or by its source): say so, and turn the
+    cards of a pending approval into "closed" at once. The approval record is left to the workflow
+    (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
+    update is a duplicate the delivery claims drop)."""
     publish("incident.resolved", incident, generation=generation_of("resolved", incident.resolved_at),
             data={"message": f"resolved by {by}"})
     if previous_status != "awaiting_approval":
         return
     try:
-        from pagerless.workflow.approvals import ApprovalService
+        from pagerless.store.approvals import PENDING, ApprovalRepository
 
-        ApprovalService().expire(incident.id, f"the incident was resolved by {by} before anyone decided")
-    except Exception:  # noqa: BLE001 — the resolution stands; the approval's own timeout closes it later
-        logger().exception("could not close the pending approval", extra={"incident_id": incident.id})
+        record = ApprovalRepository().latest(incident.id)
+    except Exception:  # noqa: BLE001 — the resolution stands; the approval's timeout updates the cards later
+        logger().exception("could not read the pending approval", extra={"incident_id": incident.id})
+        return
+    if record is not None and record.status == PENDING:
+        publish("approval.decided", incident, generation=record.approval_id,
+                data={"approval_id": record.approval_id, "decision": "closed", "decided_by": by,
+                      "decided_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+                      "comment": "the incident was resolved before anyone decided; nothing ran"})
 
 
 def generation_of(*parts) -> str:

@@ -175,8 +175,10 @@ def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announce
     notify_env.poller.drain()
     [update] = vendors.to("/slack/api/chat.update")
     assert all(b["type"] != "actions" for b in update.body["blocks"])
-    assert "resolved by" in json.dumps(update.body["blocks"])
+    assert "Closed by" in json.dumps(update.body["blocks"]) and "resolved before anyone decided" in json.dumps(
+        update.body["blocks"])
     titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
     assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate <!channel>"
-    approvals = api.get("/api/approvals", headers=auth(admin_key), params={"status": "expired"}).json()["items"]
-    assert [a["incident_id"] for a in approvals] == [incident.id]
+    # A click on the old card is refused: there is nothing to decide any more
+    late = api.post(f"/api/incidents/{incident.id}/approve", headers=auth(admin_key), json={})
+    assert late.status_code == 409 and "nothing to decide" in late.json()["error"]["message"]
