@@ -86,6 +86,7 @@ class IncidentService:
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
         """Resolve by hand (409 if already resolved); its alerts are marked resolved too."""
         incident = self.get(workspace, incident_id)
+        previous_status = incident.status
         now = utcnow()
         incident = self.repository.set_status(incident, IncidentStatus.RESOLVED, actions=[
             IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(principal.key_id),
@@ -97,6 +98,9 @@ class IncidentService:
         record(incident, "incident_resolved", note or "resolved by hand", actor=principal.key_id,
                data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
         _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
+        from pagerless.notify.publish import incident_resolved
+
+        incident_resolved(incident, by=principal.key_id, previous_status=previous_status)
         return incident
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:

@@ -125,6 +125,7 @@ class IncidentLifecycle:
                    "every alert resolved at the source while a fix runs; verification decides",
                    data={"status": status.value})
             return incident
+        previous_status = incident.status
         incident = self._move(incident, IncidentStatus.RESOLVED, [
             IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set("source"),
             IncidentRecord.resolution.set("every alert resolved at the source"),
@@ -134,6 +135,9 @@ class IncidentLifecycle:
             record(incident, "incident_resolved", "every alert resolved at the source",
                    data={"resolved_by": "source", "status": "resolved"}, stream_type="incident_updated")
             metrics.resolved_by_source(alert.source)
+            from pagerless.notify.publish import incident_resolved
+
+            incident_resolved(incident, by="its source (every alert resolved)", previous_status=previous_status)
         return incident
 
     def _move(self, incident: IncidentRecord, target: IncidentStatus, actions: list) -> IncidentRecord:
