@@ -79,7 +79,7 @@ def add_aliases(app: FastAPI) -> list[Alias]:
     # Literal paths first, so /webhook/deploy is matched before /webhook/{source}.
     for alias in sorted(ALIASES, key=lambda a: a.path.count("{")):
         route = routes.get((alias.method, alias.canonical))
-        if route is None:
+        if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
             continue
         app.router.add_api_route(
             alias.path, route.endpoint, methods=[alias.method], response_model=route.response_model,

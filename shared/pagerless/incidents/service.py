@@ -107,10 +107,10 @@ class IncidentService:
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
     """Acknowledge and resolve stop paging (chat buttons call this same service)."""
-    from pagerless.oncall.engine import stop_for_incident
     from pagerless.observability import logger
+    from pagerless.oncall.engine import stop_for_incident
 
     try:
         stop_for_incident(incident_id, status, reason)
-    except Exception:  # the acknowledgement stands; the next tick re-reads the incident and stops
+    except Exception:  # noqa: BLE001 - the acknowledgement stands; the next tick re-reads the incident and stops
         logger().exception("escalation stop failed", extra={"incident_id": incident_id})
