@@ -8,7 +8,7 @@ from tests.conftest import auth
 
 pytestmark = pytest.mark.functional
 
-PUBLIC_PATHS = {"/healthz", "/metrics", "/docs", "/openapi.json"}
+PUBLIC_PATHS = {"/healthz", "/health", "/metrics", "/docs", "/openapi.json"}
 CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action"}  # vendor-signed, not under /api
 SEED_PATHS = {alias.path for alias in ALIASES}  # the seeds' own paths (pagerless.api.aliases)
 
