@@ -141,6 +141,9 @@ class AuthSettings(BaseSettings):
     oidc_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
     oidc_client_id: str | None = None  # the audience of id tokens (Cognito app client id)
     oidc_authorize_url: str | None = None  # the SSO link of the console (hosted UI authorize endpoint)
+    oidc_token_url: str | None = None  # where the console exchanges the authorization code
+    oidc_client_secret: str | None = None  # for confidential app clients (sent with HTTP Basic)
+    oidc_redirect_url: str | None = None  # default: <this host>/console/sso/callback
     oidc_default_role: str = "viewer"  # role of a user created at first OIDC sign-in
     open_registration: bool = False  # after the first (admin) user, may anyone register as a viewer?
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from pagerless import __version__
 from pagerless.api.routes import ROUTER_MODULES
 
-DOC_PATHS = frozenset({"/openapi.json", "/docs"})
+DOC_PATHS = frozenset({"/openapi.json", "/docs", "/redoc", "/docs/static/{name}"})
 
 
 @cache
