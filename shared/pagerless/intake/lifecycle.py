@@ -4,18 +4,22 @@ Called by the intake service once it owns the alert's fingerprint (see store.ale
 status change goes through `IncidentRepository.set_status` and the transition table.
 """
 
+import time
 from datetime import datetime, timedelta
 
 from pynamodb.exceptions import PutError
 
 from pagerless import settings
 from pagerless.domain.alerts import Alert
-from pagerless.domain.errors import ConflictError
+from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import ACTIVE_STATUSES, IncidentStatus
 from pagerless.incidents.ids import allocate_incident_id
 from pagerless.incidents.timeline import record
 from pagerless.intake import metrics
+from pagerless.observability import logger
 from pagerless.store import incident_updates
+from pagerless.store.base import utcnow
+from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
 # While a fix runs, a source resolve is only noted: verification decides.
@@ -27,8 +31,9 @@ def service_key(workspace: str, namespace: str | None, service: str | None) -> s
 
 
 class IncidentLifecycle:
-    def __init__(self, repository: IncidentRepository | None = None) -> None:
+    def __init__(self, repository: IncidentRepository | None = None, slots: CorrelationSlots | None = None) -> None:
         self.repository = repository or IncidentRepository()
+        self.slots = slots or CorrelationSlots()
 
     # ------------------------------------------------------------------ open
     def open(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord:
@@ -39,8 +44,8 @@ class IncidentLifecycle:
 
     def create(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord:
         """Store a new incident: a child of an open incident of the same service, if any."""
-        parent = self.correlation_parent(alert, workspace, now)
         incident_id = allocate_incident_id(now)
+        parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
         incident = IncidentRecord(
             incident_id, workspace=workspace, created_key=f"{now.isoformat()}#{incident_id}",
             service_key=service_key(workspace, alert.namespace, alert.service), title=alert.title,
@@ -55,10 +60,69 @@ class IncidentLifecycle:
         try:
             incident.save(condition=IncidentRecord.id.does_not_exist())
         except PutError as exc:
+            if parent is None and alert.service:
+                self.slots.release(incident.service_key, incident_id)
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise ConflictError(f"incident id {incident_id} is already taken") from exc
             raise
         return incident
+
+    def claim_root_or_parent(self, alert: Alert, workspace: str, now: datetime, incident_id: str) -> IncidentRecord | None:
+        """The open root incident ``alert`` correlates with, or None once ``incident_id`` holds the
+        service's correlation slot (a conditional write: of simultaneous alerts, one is the root)."""
+        if not alert.service:
+            return None
+        key = service_key(workspace, alert.namespace, alert.service)
+        config = settings.intake()
+        window = timedelta(seconds=config.correlation_window_seconds)
+        deadline = time.monotonic() + 2 * config.claim_wait_seconds
+        pause = 0.02
+        while True:
+            parent = self.correlation_parent(alert, workspace, now)
+            if parent is not None:
+                return parent
+            if self.slots.claim(key, incident_id, now, window):
+                return None
+            slot = self.slots.get(key)
+            if slot is None:
+                continue
+            root = self._active_root(slot.root_id)
+            if root is not None:
+                return root
+            root_exists = self._exists(slot.root_id)
+            waited_enough = slot.claimed_at < utcnow() - timedelta(seconds=config.claim_wait_seconds)
+            if (root_exists or waited_enough) and self.slots.claim(key, incident_id, now, window,
+                                                                   replacing=slot.root_id):
+                return None  # the root it named is closed, a child, or was never created
+            if time.monotonic() >= deadline:
+                raise ServiceUnavailableError(f"the root incident of service {alert.service} is still being opened")
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.25)
+
+    def _active_root(self, incident_id: str) -> IncidentRecord | None:
+        try:
+            incident = self.repository.get(incident_id)
+        except NotFoundError:
+            return None
+        active = IncidentStatus(incident.status) in ACTIVE_STATUSES and incident.parent_id is None
+        return incident if active else None
+
+    def _exists(self, incident_id: str) -> bool:
+        try:
+            self.repository.get(incident_id)
+        except NotFoundError:
+            return False
+        return True
+
+    def discard(self, incident: IncidentRecord) -> None:
+        """Delete an incident created for a claim that could not be finalized (best effort: it has
+        no timeline yet and no alert points to it)."""
+        try:
+            incident.delete()
+        except Exception:  # left as an orphan without alerts; logged so it can be found
+            logger().warning("could not discard an unfinished incident", extra={"incident_id": incident.id})
+        if incident.parent_id is None and incident.service:
+            self.slots.release(incident.service_key, incident.id)
 
     def announce(self, incident: IncidentRecord, alert: Alert, now: datetime) -> None:
         """The timeline and stream events of a new incident, and its parent's child count."""
