@@ -58,7 +58,8 @@ class KnowledgeService:
         return self.repository.get(workspace, entry_id)
 
     def list_entries(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
-        items, last_key = self.repository.page(workspace, limit, decode_cursor(cursor))
+        items, last_key = self.repository.page(workspace, limit,
+                                              decode_cursor(cursor, KnowledgeRecord, partition=workspace))
         return items, encode_cursor(last_key)
 
     def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:
