@@ -20,10 +20,13 @@ class KnowledgeCreate(BaseModel):
 
 
 class KnowledgeUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    content: str | None = Field(default=None, min_length=1, max_length=MAX_CONTENT)
-    tags: list[str] | None = Field(default=None, max_length=50)
-    service: str | None = Field(default=None, max_length=200)
+    """Only the fields sent change. title, content and tags cannot be null; service null clears it."""
+
+    title: str = Field(default=None, min_length=1, max_length=300, examples=["Payments OOM runbook"])
+    content: str = Field(default=None, min_length=1, max_length=MAX_CONTENT,
+                         examples=["Raise the memory limit of payments-api to 1Gi, then watch restarts."])
+    tags: list[str] = Field(default=None, max_length=50, examples=[["oom", "payments"]])
+    service: str | None = Field(default=None, max_length=200, examples=["payments-api"])
 
 
 class ServiceEntry(BaseModel):
