@@ -46,7 +46,7 @@ class IncidentLifecycle:
     def create(self, alert: Alert, workspace: str, now: datetime) -> IncidentRecord:
         """Store a new incident: a child of an open incident of the same service, if any."""
         for attempt in range(3):
-            incident_id = allocate_incident_id(now)
+            incident_id = allocate_incident_id(now, workspace)
             parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
             incident = IncidentRecord(
                 incident_id, workspace=workspace, created_key=f"{now.isoformat()}#{incident_id}",

@@ -38,3 +38,17 @@ def test_another_service_or_workspace_gets_its_own_root(runtime):
     child = service.process(Alert(source="generic", fingerprint="d", title="d", service="checkout"), "default")
     assert [first.action, other_service.action, other_workspace.action, child.action] == [
         "created", "created", "created", "correlated"]
+
+
+def test_incident_numbers_are_per_workspace(runtime):
+    from pagerless.domain.alerts import Alert
+    from pagerless.domain.incidents import is_incident_id
+    from pagerless.intake.service import IntakeService
+
+    service = IntakeService()
+    ids = [service.process(Alert(source="generic", fingerprint=f"fp-{n}", title="t", service=f"s{n}"), ws).incident_id
+           for n, ws in enumerate(["default", "default", "team-b", "team-b"])]
+    numbers = [i.split("-")[2] for i in ids]
+    # the default workspace numbers 0001, 0002; team-b starts again at 0001, unaware of them
+    assert numbers == ["0001", "0002", "0001", "0002"]
+    assert ids[2].endswith("-team-b") and len(set(ids)) == 4 and all(is_incident_id(i) for i in ids)
