@@ -1,4 +1,3 @@
-from datetime import datetime
 from functools import cache
 from typing import Annotated
 
@@ -7,6 +6,7 @@ from fastapi.responses import StreamingResponse
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.api.timefilter import time_filter
 from pagerless.domain.errors import ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
@@ -39,7 +39,7 @@ def list_incidents(
     severity: str | None = None,
     service: str | None = None,
     namespace: str | None = None,
-    since: Annotated[datetime | None, Query(description="created at or after")] = None,
+    since: time_filter("created at or after") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:

@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
+from pagerless.api.timefilter import time_filter
 from pagerless.auth.keys import ApiKeyService
 from pagerless.auth.roles import Role
 from pagerless.domain.errors import ValidationError
@@ -89,8 +90,8 @@ def audit_logs(
     actor: Annotated[str | None, Query(description="key id")] = None,
     action: Annotated[str | None, Query(description="prefix, e.g. 'POST /api/keys'")] = None,
     target: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: time_filter("at or after") = None,
+    until: time_filter("at or before") = None,
 ) -> dict:
     """Who did what, newest first, filtered by actor, action, target and time."""
     items, next_cursor = AuditRepository().query(
