@@ -61,6 +61,8 @@ class IntakeSettings(BaseSettings):
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
     settings_cache_seconds: float = Field(default=10.0, ge=0)
     dead_letter_retention_days: int = Field(default=14, ge=1)
+    max_alerts_per_payload: int = Field(default=100, ge=1)  # more is a 413: split the request
+    max_alert_bytes: int = Field(default=160 * 1024, ge=1024, le=200 * 1024)  # one normalized alert (413 above)
 
 
 class WorkflowTimingSettings(BaseSettings):

@@ -36,7 +36,8 @@ class IncidentService:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         results = IncidentRecord.by_workspace.query(
             workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-            last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+            last_evaluated_key=decode_cursor(cursor, IncidentRecord, IncidentRecord.by_workspace, workspace),
+            page_size=max(limit, 25))
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

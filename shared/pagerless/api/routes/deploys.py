@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
+from pagerless.api.timefilter import time_filter
 from pagerless.store.deploys import DeployRepository
 
 router = APIRouter(tags=["deploys"])
@@ -48,7 +49,7 @@ def list_deploys(
     principal: ViewerDep,
     service: str | None = None,
     namespace: str | None = None,
-    since: Annotated[datetime | None, Query(description="only deploys at or after this time")] = None,
+    since: time_filter("only deploys at or after this time") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:
