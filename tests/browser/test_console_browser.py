@@ -14,7 +14,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import ADMIN_KEY, ARTIFACTS, PASSWORD, SCENARIO
-from tests.e2e.test_approve_path import _alertmanager_payload
+from tests.e2e.harness import alertmanager_payload as _alertmanager_payload
 
 pytestmark = pytest.mark.e2e
 AXE = (ARTIFACTS.parent / "vendor" / "axe.min.js").read_text("utf-8")

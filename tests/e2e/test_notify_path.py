@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.e2e.harness import ROOT, DevServer
-from tests.e2e.test_approve_path import _alertmanager_payload
+from tests.e2e.harness import alertmanager_payload as _alertmanager_payload
 from tests.fakes.chat_vendors import LARK_APP_ID, LARK_APP_SECRET, SLACK_TOKEN, ChatVendors
 
 pytestmark = pytest.mark.e2e
