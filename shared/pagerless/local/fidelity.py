@@ -28,3 +28,25 @@ def serialize_dynamodb_writes() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     DynamoDBBackend._pagerless_serialized = True
+
+
+def remember_valid_state_machines() -> None:
+    """moto parses a definition with its ASL grammar on every CreateStateMachine (about 0.5 s each);
+    the same definition is as valid the second time. Only successful validations are remembered, so
+    an invalid definition is still refused every time."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if getattr(StepFunctionsParserBackend, "_pagerless_remembered", False):
+        return
+    validate = StepFunctionsParserBackend._validate_definition
+    valid: set[str] = set()
+
+    def remembered(definition: str):
+        if definition in valid:
+            return None
+        result = validate(definition)
+        valid.add(definition)
+        return result
+
+    StepFunctionsParserBackend._validate_definition = staticmethod(remembered)
+    StepFunctionsParserBackend._pagerless_remembered = True

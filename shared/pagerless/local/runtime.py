@@ -16,7 +16,7 @@ import boto3
 
 from pagerless import settings
 from pagerless.local import state
-from pagerless.local.fidelity import serialize_dynamodb_writes
+from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
 from pagerless.local.pollers import SqsPoller, SqsSource
@@ -67,6 +67,7 @@ class LocalRuntime:
             self._start_server()
         install_moto_hook(self.lambdas)
         serialize_dynamodb_writes()
+        remember_valid_state_machines()
         self.provisioned = provision(self.template, session=self.session())
         os.environ.update(self.provisioned.environment)
         os.environ.update(self.options.extra_environment)

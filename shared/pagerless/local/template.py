@@ -5,6 +5,8 @@ TopicName, Name), Fn::Sub (string or [string, vars]), Fn::If/Equals/Not on Condi
 Fn::Select. That is all template.yaml uses; anything else is an error, so drift is noticed.
 """
 
+import copy
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import yaml
 ACCOUNT_ID = "123456789012"
 
 
-class _CfnLoader(yaml.SafeLoader):
+class _CfnLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when PyYAML has it: 10x faster
     pass
 
 
@@ -41,7 +43,14 @@ for _fn in ("GetAtt", "Sub", "If", "Equals", "Not", "And", "Or", "Join", "Select
 
 
 def load_yaml(path: Path) -> dict:
-    return yaml.load(path.read_text("utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    """The parsed template (a fresh copy: callers may change it), parsed once per file version."""
+    stat = Path(path).stat()
+    return copy.deepcopy(_parsed(str(path), stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.load(Path(path).read_text("utf-8"), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
 
 
 @dataclass
