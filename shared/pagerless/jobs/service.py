@@ -157,12 +157,14 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     if record.status in FINAL:
         return view(job_id, workspace)
     repo = JobRepository()
+    waiting_on = record.correlation_key
     if not repo.update(record, status=CANCELLED, error=f"stopped by {actor}", current_node=None, correlation_key=None,
                        expected_status=tuple(s for s in ("pending", "running", PARKED))):
         return view(job_id, workspace)
     from pagerless.runbooks.approvals import expire
 
-    expire(record)
+    if record.kind == "runbook_run":
+        expire(record, waiting_on, note=f"the job was stopped by {actor}")
     repo.add_event(record, "JobCancelled", by=actor)
     if record.execution_arn:
         try:

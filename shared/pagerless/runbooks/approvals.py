@@ -94,11 +94,11 @@ def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: 
     return Decided(record.to_public(), True)
 
 
-def expire(job: JobRecord) -> None:
-    """The step's approval timed out: a pending record becomes expired (no token is sent)."""
-    key = job.correlation_key
+def expire(job: JobRecord, key: str | None = None, note: str = "the step's approval timed out") -> None:
+    """The step's wait ended without a decision (timeout, stop): a pending record becomes expired."""
+    key = key or job.correlation_key
     if not key:
         return
     record = ApprovalRepository().get(job.incident_id or job.job_id, key)
     if record is not None and record.status == store.PENDING:
-        ApprovalRepository().decide(record, store.EXPIRED, actor="system", note="the step's approval timed out")
+        ApprovalRepository().decide(record, store.EXPIRED, actor="system", note=note)
