@@ -33,11 +33,14 @@ def validation_details(exc: PydanticValidationError) -> list[dict]:
 def normalize(body: dict) -> dict:
     """Seed 001's custom-runbook body → our runbook fields (ours pass through unchanged)."""
     body = dict(body)
-    match = dict(body.pop("match", None) or {})
-    for seed_name, ours in _SEED_FIELDS.items():
-        if seed_name in body:
-            match[ours] = body.pop(seed_name)
-    body["match"] = match
+    if "match" in body or any(k in body for k in _SEED_FIELDS):
+        match = dict(body.pop("match", None) or {})
+        for seed_name, ours in _SEED_FIELDS.items():
+            if seed_name in body:
+                match[ours] = body.pop(seed_name)
+        body["match"] = match
+    if "steps" not in body and "verify_steps" not in body:
+        return body
     steps = []
     for index, step in enumerate(body.get("steps") or []):
         if not isinstance(step, dict):
