@@ -192,6 +192,9 @@ def replay(job_id: str, workspace: str, actor: str) -> dict:
     record = find(job_id, workspace)
     if record is None:
         raise JobNotFoundError(f"job {job_id} is an incident workflow; it is not replayed")
+    if record.status not in FINAL and (_execution(record.execution_arn) or {}).get("status") == "UNKNOWN":
+        JobRepository().update(record, status="failed", error="its execution was lost (a restart); replayed")
+        JobRepository().add_event(record, "JobFailed", message="the execution no longer exists")
     if record.status not in FINAL:
         raise ConflictError(f"job {job_id} is {record.status}; only a finished job is replayed")
     if record.status == "failed" and record.execution_arn and not (record.input or {}).get("dry_run"):
