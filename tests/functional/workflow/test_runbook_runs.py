@@ -128,3 +128,24 @@ def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
     rolled = [(e["node"], e["action"]) for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
     assert rolled == [("Raise memory", "rollback_deployment"), ("Scale out", "scale_deployment")]
     assert memory_limit(cluster) == "256Mi" and replicas(cluster) == before
+
+
+@pytest.mark.parametrize("runbook, extra, statuses", [
+    ("crashloop-triage", {}, ["not_ok", "ok", "would_change"]),
+    ("bad-deploy-rollback", {}, ["ok", "not_found"]),  # the scenario has no earlier revision to go back to
+    ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
+    ("node-drain", {"node": "ip-10-0-1-23.ec2.internal", "pod": "payments-api-4x6gmfs98g-gwkjg"},
+     ["ok", "would_change", "would_change"]),
+    ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
+])
+def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook, extra, statuses):
+    store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    started = api.post(f"/api/workflows/{runbook}/execute",
+                       json={"context": {"namespace": NS, "deployment": DEPLOYMENT, **extra}, "dry_run": True},
+                       headers=auth(key))
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    assert done["status"] == "completed", done
+    assert [s["status"] for s in done["steps"]] == statuses, done["steps"]
+    assert all(s["diff"] for s in done["steps"] if s["status"] == "would_change")
