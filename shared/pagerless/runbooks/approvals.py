@@ -71,6 +71,9 @@ def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: 
     if approve:
         approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
         JobRepository().update(job, state={**job.state, "approved_by": approved})
+    else:
+        JobRepository().update(job, state={**job.state, "rejected": {"by": actor, "comment": comment,
+                                                                      "step": record.proposal["step"]}})
     try:
         service._send(record, approve, actor, comment)
     except Exception as exc:

@@ -289,6 +289,9 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         from pagerless.runbooks.approvals import expire
 
         expire(job)
+    rejected = job.state.get("rejected")
+    if outcome == "rejected" and rejected:
+        reason = f"{rejected['step']} rejected by {rejected['by']}" + (f": {rejected['comment']}" if rejected["comment"] else "")
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
     summary = {"outcome": outcome, "reason": reason, "steps": len(results), "dry_run": bool(job.input.get("dry_run")),

@@ -149,3 +149,28 @@ def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook,
     assert done["status"] == "completed", done
     assert [s["status"] for s in done["steps"]] == statuses, done["steps"]
     assert all(s["diff"] for s in done["steps"] if s["status"] == "would_change")
+
+
+def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, sandbox, api, monkeypatch):
+    from pagerless import settings
+
+    key, bob = runs["alice"], runs["bob"]
+    first = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
+                     headers=auth(key)).json()
+    parked = wait_job(api, key, first["job_id"], "parked")
+    rejected = api.post(f"/api/jobs/{first['job_id']}/signal", headers=auth(bob),
+                        json={"correlation_key": parked["correlation_key"],
+                              "payload": {"approved": False, "reason": "not during the sale"}})
+    assert rejected.status_code == 200 and rejected.json()["approval"]["status"] == "rejected"
+    done = wait_job(api, key, first["job_id"], "failed", "completed")
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rejected"
+    assert "not during the sale" in done["error"]
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    second = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
+                      headers=auth(key)).json()
+    timed_out = wait_job(api, key, second["job_id"], "failed", "completed")
+    assert timed_out["result"]["outcome"] == "timed_out"
+    expired = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
+    assert [a["proposal"]["job_id"] for a in expired] == [second["job_id"]]
+    assert memory_limit(sandbox) == "256Mi"
