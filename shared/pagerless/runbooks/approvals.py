@@ -74,14 +74,14 @@ def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: 
     else:
         JobRepository().update(job, state={**job.state, "rejected": {"by": actor, "comment": comment,
                                                                       "step": record.proposal["step"]}})
+    from pagerless.workflow.approvals import _TokenRefused
+
     try:
         service._send(record, approve, actor, comment)
-    except Exception as exc:
-        if type(exc).__name__ == "_TokenRefused":
-            service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
-            raise ConflictError("the step's approval timed out before the decision; nothing ran",
-                                details=[{"status": store.EXPIRED}]) from exc
-        raise
+    except _TokenRefused as exc:
+        service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
+        raise ConflictError("the step's approval timed out before the decision; nothing ran",
+                            details=[{"status": store.EXPIRED}]) from exc
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
     JobRepository().add_event(job, "SignalReceived", node=record.proposal["step"], correlation_key=record.approval_id,
                               payload={"approved": approve, "by": actor, "comment": comment or None})

@@ -80,8 +80,8 @@ class ApprovalService:
         """
         from pagerless.runbooks import approvals as runbook_steps
 
-        step = self.repository.get(incident_id, approval_id) if approval_id else self.repository.latest(incident_id)
-        if runbook_steps.is_step(step) and step.workspace == workspace:  # a runbook run's step, not the incident's
+        step = self.repository.get(incident_id, approval_id) if approval_id else None
+        if runbook_steps.is_step(step) and step.workspace == workspace:  # a runbook run's step, named by its card
             return runbook_steps.decide(self, step, approve=approve, actor=actor, role=role, comment=comment)
         incident = load(incident_id, workspace, closed_ok=True)
         record = self.repository.latest(incident_id)
