@@ -42,6 +42,7 @@ class WorkflowSettings(BaseSettings):
     workflow_function_name: str | None = None
     selfcheck_state_machine_arn: str | None = None
     escalation_state_machine_arn: str | None = None
+    runbook_state_machine_arn: str | None = None
     alert_queue_url: str | None = None
     alert_dlq_url: str | None = None
     notify_queue_url: str | None = None

@@ -24,6 +24,10 @@ STATUS_FOR_CODE = {
     "RATE_LIMITED": 429,
     "INTERNAL_ERROR": 500,
     "SERVICE_UNAVAILABLE": 503,
+    # seed 003's job errors (pagerless.jobs.errors)
+    "JOB_NOT_FOUND": 404,
+    "INVALID_SIGNAL_KEY": 400,
+    "JOB_NOT_PARKED": 400,
 }
 
 _CODE_FOR_STATUS = {

@@ -29,6 +29,8 @@ class _Base:
         self.approvals = resources.Approvals(self._run)
         self.knowledge = resources.Knowledge(self._run)
         self.config = resources.ConfigResource(self._run)
+        self.runbooks = resources.Runbooks(self._run)
+        self.jobs = resources.Jobs(self._run)
 
     def _headers(self) -> dict[str, str]:
         headers = {"user-agent": "pagerless-sdk"}

@@ -95,3 +95,46 @@ class Config(_Model):
     sources: dict[str, str]
     updated_at: datetime | None = None
     updated_by: str | None = None
+
+
+class RunbookSummary(_Model):
+    id: str
+    version: int
+    name: str
+    description: str = ""
+    risk_level: str
+    source: str
+    step_count: int = 0
+    score: int | None = None  # when matched against an incident
+    reasons: list[str] = []
+
+
+class Runbook(_Model):
+    id: str
+    version: int
+    name: str
+    description: str = ""
+    risk_level: str
+    source: str
+    match: dict[str, Any] = {}
+    steps: list[dict[str, Any]] = []
+    created_by: str = ""
+
+
+class Job(_Model):
+    job_id: str
+    status: str  # pending | running | parked | completed | failed | cancelled
+    workflow_id: str | None = None
+    kind: str | None = None
+    current_node: str | None = None
+    correlation_key: str | None = None
+    incident_id: str | None = None
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    steps: list[dict[str, Any]] = []
+
+
+class JobTrace(_Model):
+    job_id: str
+    status: str
+    timeline: list[dict[str, Any]] = []

@@ -14,8 +14,12 @@ from pagerless.client.models import (
     Diagnosis,
     Incident,
     IngestResult,
+    Job,
+    JobTrace,
     KnowledgeEntry,
     Page,
+    Runbook,
+    RunbookSummary,
     TimelineEvent,
 )
 
@@ -132,6 +136,76 @@ class ConfigResource(Resource):
     def update(self, changes: dict[str, Any]):
         """Seed 000's ``client.config.update({"LLM_MODEL": ...})``."""
         return self._run(Call("PUT", "/api/config", json=changes, model=Config))
+
+
+class Runbooks(Resource):
+    def list(self, *, source: str | None = None):
+        """Built-in and custom runbooks (latest versions)."""
+        return self._run(Call("GET", "/api/runbooks", params={"source": source}, model=Page[RunbookSummary]))
+
+    def get(self, runbook_id: str, *, version: int | None = None):
+        return self._run(Call("GET", f"/api/runbooks/{_seg(runbook_id)}", params={"version": version}, model=Runbook))
+
+    def versions(self, runbook_id: str):
+        return self._run(Call("GET", f"/api/runbooks/{_seg(runbook_id)}/versions", model=Page[Runbook]))
+
+    def create(self, runbook: dict[str, Any]):
+        """A custom runbook (seed 001's body); steps come from the action catalog, checks and waits."""
+        return self._run(Call("POST", "/api/custom-runbooks", json=runbook, model=Runbook))
+
+    def update(self, runbook_id: str, changes: dict[str, Any]):
+        """Writes a new version."""
+        return self._run(Call("PUT", f"/api/custom-runbooks/{_seg(runbook_id)}", json=changes, model=Runbook))
+
+    def delete(self, runbook_id: str):
+        return self._run(Call("DELETE", f"/api/custom-runbooks/{_seg(runbook_id)}"))
+
+    def matching(self, incident_id: str):
+        """Runbooks matching an incident, best first."""
+        return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}/runbooks", model=Page[RunbookSummary]))
+
+    def generate(self, *, pattern: str | None = None, min_incidents: int = 2, service: str | None = None,
+                 description: str | None = None, risk_level: str = "confirm"):
+        """A draft from incident history (pattern) or a description; someone else approves it."""
+        body = {"pattern": pattern, "min_incidents": min_incidents, "service": service, "description": description,
+                "risk_level": risk_level}
+        return self._run(Call("POST", "/api/runbooks/generate", json={k: v for k, v in body.items() if v is not None}))
+
+    def approve_draft(self, draft_id: str):
+        return self._run(Call("POST", "/api/runbooks/generate/approve", json={"draft_id": draft_id}))
+
+    def run(self, runbook_id: str, *, context: dict[str, Any] | None = None, incident_id: str | None = None,
+            dry_run: bool = False, auto_approve: bool = False, options: dict[str, Any] | None = None):
+        """Start a runbook run (a job); returns ``{"job_id", "status", ...}``."""
+        body = {"context": context or {}, "incident_id": incident_id, "dry_run": dry_run,
+                "auto_approve": auto_approve, "options": options or {}}
+        return self._run(Call("POST", f"/api/workflows/{_seg(runbook_id)}/execute", json=body))
+
+
+class Jobs(Resource):
+    def submit(self, workflow_id: str, input: dict[str, Any] | None = None):
+        """Seed 003's ``POST /api/runs``."""
+        return self._run(Call("POST", "/api/runs", json={"workflow_id": workflow_id, "input": input or {}}))
+
+    def list(self, *, status: str | None = None, limit: int = 50):
+        return self._run(Call("GET", "/api/jobs", params={"status": status, "limit": limit}, model=Page[Job]))
+
+    def get(self, job_id: str):
+        return self._run(Call("GET", f"/api/jobs/{_seg(job_id)}", model=Job))
+
+    def signal(self, job_id: str, correlation_key: str, payload: dict[str, Any]):
+        """Wake a parked job: ``payload={"approved": True, "reason": "..."}``."""
+        return self._run(Call("POST", f"/api/jobs/{_seg(job_id)}/signal",
+                              json={"correlation_key": correlation_key, "payload": payload}))
+
+    def trace(self, job_id: str):
+        return self._run(Call("GET", f"/api/jobs/{_seg(job_id)}/trace", model=JobTrace))
+
+    def replay(self, job_id: str):
+        return self._run(Call("POST", f"/api/jobs/{_seg(job_id)}/replay"))
+
+    def stop(self, job_id: str):
+        return self._run(Call("POST", f"/api/jobs/{_seg(job_id)}/stop", model=Job))
 
 
 def _seg(value: str) -> str:

@@ -72,6 +72,17 @@ class Toolbox:
 
         return {"items": catalog()}
 
+    def list_runbooks(self, incident_id: str | None = None) -> dict:
+        """Every runbook, or with ``incident_id`` the ones matching that incident, best first."""
+        from pagerless.runbooks.service import RunbookService
+
+        service = RunbookService(self.workspace)
+        if incident_id:
+            from pagerless.incidents.service import IncidentService
+
+            return {"items": service.match(IncidentService().get(self.workspace, incident_id))}
+        return {"items": [r.summary() for r in service.list()]}
+
     def propose_action(self, action: dict, incident_id: str | None = None, reason: str = "") -> dict:
         """A dry run through the policy engine; the same right as the API's dry run (operator)."""
         from pagerless.workflow.manual_actions import run_action
@@ -95,6 +106,8 @@ DESCRIPTIONS: dict[str, str] = {
     "search_knowledge": "Search the team's knowledge base (runbooks, notes) by words; English or Chinese.",
     "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
     "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
+    "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "
+                     "those matching the incident (alert types, keywords, labels), best first, with the reasons.",
     "propose_action": "Dry-run one catalog action (e.g. {\"action\": \"rollout_restart\", \"namespace\": ..., "
                       "\"name\": ...}): returns the policy decision with its rule and the server-side dry-run "
                       "diff. Nothing is changed; a person approves real changes.",

@@ -71,8 +71,11 @@ class ApprovalRepository:
         return record
 
     def latest(self, incident_id: str) -> ApprovalRecord | None:
-        return next(iter(ApprovalRecord.query(incident_id, scan_index_forward=False, limit=1, consistent_read=True)),
-                    None)
+        """The incident's own latest approval (a runbook step's approval on the incident is not one)."""
+        for record in ApprovalRecord.query(incident_id, scan_index_forward=False, consistent_read=True):
+            if (record.proposal or {}).get("kind") != "runbook_step":
+                return record
+        return None
 
     def get(self, incident_id: str, approval_id: str) -> ApprovalRecord | None:
         try:

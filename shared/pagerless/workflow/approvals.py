@@ -78,6 +78,11 @@ class ApprovalService:
         With ``approval_id`` (a chat card's own approval), a card whose approval is no longer the
         incident's latest (superseded by a re-diagnosis) is refused and changes nothing.
         """
+        from pagerless.runbooks import approvals as runbook_steps
+
+        step = self.repository.get(incident_id, approval_id) if approval_id else None
+        if runbook_steps.is_step(step) and step.workspace == workspace:  # a runbook run's step, named by its card
+            return runbook_steps.decide(self, step, approve=approve, actor=actor, role=role, comment=comment)
         incident = load(incident_id, workspace, closed_ok=True)
         record = self.repository.latest(incident_id)
         if record is None or record.workspace != workspace:

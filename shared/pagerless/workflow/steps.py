@@ -88,6 +88,22 @@ def _outcome(name: str, *fields: str) -> Step:
     return run
 
 
+def _runbook(name: str, *fields: str) -> Step:
+    def run(event: dict) -> dict:
+        from pagerless.runbooks import engine
+
+        return getattr(engine, name)(event["job_id"], *(event.get(f) for f in fields))
+
+    return run
+
+
+def _runbook_approval(event: dict) -> dict:
+    from pagerless.runbooks.approvals import request
+
+    return request(event["job_id"], task_token=event["task_token"], execution_arn=event.get("execution_arn", ""),
+                   timeout_seconds=int(event["timeout_seconds"]))
+
+
 def _options(event: dict) -> dict:
     return (event.get("input") or {}).get("options") or {}
 
@@ -111,6 +127,14 @@ STEPS: dict[str, Step] = {
     "escalate": _outcome("escalate", "reason"),
     "handle_failure": _outcome("handle_failure", "error"),
     "escalation_tick": _escalation_tick,
+    "runbook_start": _runbook("start"),
+    "runbook_plan": _runbook("plan"),
+    "runbook_request_approval": _runbook_approval,
+    "runbook_execute": _runbook("execute"),
+    "runbook_verify": _runbook("verify", "attempt"),
+    "runbook_rollback": _runbook("rollback", "reason"),
+    "runbook_finish": _runbook("finish", "outcome", "reason"),
+    "runbook_failure": _runbook("failure", "error"),
 }
 
 

@@ -106,3 +106,40 @@ def test_knowledge_round_trip(gateway, admin_key):
     entry, hits, updated = _run(scenario())
     assert hits.items[0].id == entry.id and hits.items[0].score > 0
     assert updated.tags == ["redis", "sentinel"]
+
+
+def test_runbooks_and_jobs(gateway, admin_key):
+    from pagerless.client import ApiError
+    from pagerless.client.models import Job, Runbook
+
+    custom = {"name": "restart web", "risk_level": "auto",
+              "steps": [{"name": "Restart", "action": "rollout_restart",
+                         "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}]}
+
+    async def scenario():
+        async with _client(gateway, admin_key) as client:
+            listed = await client.runbooks.list()
+            assert "oom-recovery" in {r.id for r in listed.items}
+            created = await client.runbooks.create(custom)
+            assert isinstance(created, Runbook) and created.id == "restart-web" and created.version == 1
+            changed = await client.runbooks.update("restart-web", {"description": "v2"})
+            assert changed.version == 2
+            assert [v.version for v in (await client.runbooks.versions("restart-web")).items] == [1, 2]
+            with pytest.raises(ApiError) as refused:
+                await client.runbooks.create({**custom, "name": "other", "steps": [{"name": "x", "command": "ls"}]})
+            assert refused.value.status == 400 and refused.value.code == "VALIDATION_ERROR"
+            # no cluster is configured here: the run starts, and its first step fails it, with the reason
+            started = await client.jobs.submit("certificate-expiry-check", {"context": {"namespace": "payments"}})
+            for _ in range(400):
+                job = await client.jobs.get(started["job_id"])
+                if job.status in ("completed", "failed"):
+                    break
+                await asyncio.sleep(0.05)
+            assert isinstance(job, Job) and job.status == "failed" and "ClusterNotConfigured" in job.error
+            trace = await client.jobs.trace(job.job_id)
+            assert trace.timeline[0]["event"] == "JobCreated"
+            with pytest.raises(ApiError) as not_parked:
+                await client.jobs.signal(job.job_id, "k", {"approved": True})
+            assert not_parked.value.code == "JOB_NOT_PARKED"
+
+    _run(scenario())

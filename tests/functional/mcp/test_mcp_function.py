@@ -55,7 +55,7 @@ def test_tools_list_has_the_read_tools_and_no_approve_tool(runtime, sample_key):
     answer = _invoke(runtime, event)
     names = {tool["name"] for tool in json.loads(answer["body"])["result"]["tools"]}
     assert names == {"list_incidents", "get_incident", "get_timeline", "get_diagnosis", "search_knowledge",
-                     "similar_incidents", "list_actions", "propose_action"}
+                     "similar_incidents", "list_actions", "propose_action", "list_runbooks"}
     assert not any("approve" in name or "reject" in name for name in names)
 
 
@@ -90,3 +90,18 @@ def test_a_foreign_host_header_is_refused(runtime, sample_key):
     event["headers"] = {**event["headers"], "origin": "https://evil.example"}
     answer = _invoke(runtime, event)
     assert answer["statusCode"] in (400, 403)
+
+
+def test_list_runbooks_gives_the_runbooks_matching_an_incident(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    opened = IntakeService().process(Alert(source="generic", fingerprint="mcp-cert", title="TLS certificate expires soon",
+                                           labels={"alertname": "SSLCertExpiringSoon"}), "default")
+    every = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": "list_runbooks", "arguments": {}})
+    items = json.loads(json.loads(_invoke(runtime, every)["body"])["result"]["content"][0]["text"])["items"]
+    assert "oom-recovery" in {i["id"] for i in items}
+    matching = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call",
+                    {"name": "list_runbooks", "arguments": {"incident_id": opened.incident_id}})
+    items = json.loads(json.loads(_invoke(runtime, matching)["body"])["result"]["content"][0]["text"])["items"]
+    assert items[0]["id"] == "certificate-expiry-check" and items[0]["reasons"]

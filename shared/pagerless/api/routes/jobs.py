@@ -1,0 +1,123 @@
+"""Durable jobs (seed 003): submit, status, signal, trace, replay, stop and an SSE event stream."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from pagerless.api.security import OperatorDep, ViewerDep
+
+router = APIRouter(tags=["jobs"])
+
+
+class RunSubmit(BaseModel):
+    workflow_id: str = Field(min_length=1, max_length=120, description="a runbook id (or runbook:<id>)")
+    input: dict = Field(default_factory=dict, description="context, dry_run, auto_approve, incident_id, options")
+
+
+class Signal(BaseModel):
+    correlation_key: str = Field(min_length=1, max_length=200)
+    payload: dict = Field(default_factory=dict, description='{"approved": true, "reason": "..."}')
+
+
+@router.post("/api/runs", status_code=201)
+def submit_run(body: RunSubmit, request: Request, principal: OperatorDep) -> dict:
+    """Submit a job: a runbook run with the given input."""
+    from pagerless.api.routes.runbooks import RunRequest, _start
+    from pagerless.domain.errors import ValidationError
+
+    try:
+        run = RunRequest.model_validate(body.input)
+    except Exception as exc:
+        raise ValidationError("input is not valid", details=[{"field": "input", "message": str(exc)[:300]}]) from exc
+    incident = None
+    if run.incident_id:
+        from pagerless.store.incidents import IncidentRepository
+
+        incident = IncidentRepository().get(run.incident_id, principal.workspace)
+    started = _start(request, principal, body.workflow_id.removeprefix("runbook:"), run, incident)
+    return {"job_id": started["job_id"], "status": started["status"], "created_at": started["created_at"],
+            "workflow_id": started["workflow_id"]}
+
+
+@router.get("/api/jobs")
+def list_jobs(principal: ViewerDep, status: Annotated[Literal["pending", "running", "parked", "completed", "failed",
+                                                              "cancelled"] | None, Query()] = None,
+              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    """Jobs of the workspace (runbook runs), newest first."""
+    from pagerless.jobs.service import list_jobs as jobs
+
+    items = jobs(principal.workspace, status, limit)
+    return {"items": items, "count": len(items), "next_cursor": None}
+
+
+@router.get("/api/jobs/{job_id}")
+def get_job(job_id: str, principal: ViewerDep) -> dict:
+    """A job's status (pending | running | parked | completed | failed | cancelled) as our records say."""
+    from pagerless.jobs.service import view
+
+    return view(job_id, principal.workspace)
+
+
+@router.post("/api/jobs/{job_id}/signal")
+def signal_job(job_id: str, body: Signal, request: Request, principal: OperatorDep) -> dict:
+    """Wake a parked job with its correlation key and a payload ({"approved": bool})."""
+    from pagerless.jobs.service import signal
+
+    request.state.audit_details = {"job_id": job_id, "approved": body.payload.get("approved")}
+    return signal(job_id, principal.workspace, principal.key_id, principal.role.value, body.correlation_key,
+                  body.payload)
+
+
+@router.get("/api/jobs/{job_id}/trace")
+def job_trace(job_id: str, principal: ViewerDep) -> dict:
+    """The job's timeline: our events (kept across restarts) and the execution's history."""
+    from pagerless.jobs.service import trace
+
+    return trace(job_id, principal.workspace)
+
+
+@router.get("/api/jobs/{job_id}/replay")
+def job_replay_data(job_id: str, principal: ViewerDep) -> dict:
+    """What a replay would use: the recorded input and events."""
+    from pagerless.jobs.service import replay_data
+
+    return replay_data(job_id, principal.workspace)
+
+
+@router.post("/api/jobs/{job_id}/replay", status_code=202)
+def replay_job(job_id: str, request: Request, principal: OperatorDep) -> dict:
+    """Redrive a failed execution (AWS) or restart the job from its recorded input."""
+    from pagerless.jobs.service import replay
+
+    result = replay(job_id, principal.workspace, principal.key_id)
+    request.state.audit_details = result
+    return result
+
+
+@router.post("/api/jobs/{job_id}/stop")
+def stop_job(job_id: str, request: Request, principal: OperatorDep) -> dict:
+    """Cancel a job: the record first, then StopExecution."""
+    from pagerless.jobs.service import stop
+
+    request.state.audit_details = {"job_id": job_id}
+    return stop(job_id, principal.workspace, principal.key_id)
+
+
+@router.get("/api/jobs/{job_id}/events", response_class=StreamingResponse)
+def job_events(job_id: str, principal: ViewerDep,
+               last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+               max_seconds: Annotated[float, Query(gt=0, le=28)] = 25) -> StreamingResponse:
+    """Server-Sent Events of one job; ends when the job does (resume with Last-Event-ID)."""
+    from pagerless.domain.errors import ValidationError
+    from pagerless.jobs.service import find
+    from pagerless.jobs.stream import stream_job
+
+    if find(job_id, principal.workspace) is None:
+        raise ValidationError("an incident workflow's events are on GET /api/events")
+    if last_event_id is not None and not last_event_id.strip().isdigit():
+        raise ValidationError("Last-Event-ID must be a number from a previous event's id")
+    chunks = stream_job(job_id, int(last_event_id or 0), max_seconds=max_seconds)
+    return StreamingResponse(chunks, media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

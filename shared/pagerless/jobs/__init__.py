@@ -1,0 +1,1 @@
+"""Durable jobs (seed 003): runbook runs and incident workflows, parked, signalled, traced, replayed."""

@@ -1,0 +1,224 @@
+"""The jobs API over our own records; Step Functions is consulted, never trusted alone.
+
+moto keeps a stopped or a parked execution RUNNING and has no RedriveExecution, and a
+``pagerless dev`` restart ends every execution: so the job's status is the one our records say
+(the job record, its wait — the approval record — and the events each step wrote as it
+completed). The execution's own status and history are shown beside them.
+
+Incident workflows appear as jobs too: the job id is the incident id, the status comes from the
+incident and its approval, the trace from its timeline and the execution history.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
+from pagerless.observability import logger
+from pagerless.store import approvals as approval_store
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.store.jobs import CANCELLED, FINAL, PARKED, JobRecord, JobRepository
+
+_INCIDENT_STATUS = {"awaiting_approval": PARKED, "resolved": "completed", "diagnosed": "completed",
+                    "escalated": "completed"}
+
+
+@cache
+def _sfn():
+    import boto3
+
+    return boto3.client("stepfunctions")
+
+
+def _execution(arn: str | None) -> dict | None:
+    if not arn:
+        return None
+    try:
+        described = _sfn().describe_execution(executionArn=arn)
+    except Exception as exc:  # a restart of `pagerless dev` forgets executions: our records stand
+        return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
+    return {"status": described["status"], "started_at": described["startDate"].isoformat(),
+            "stopped_at": described["stopDate"].isoformat() if described.get("stopDate") else None}
+
+
+def _incident(job_id: str, workspace: str):
+    from pagerless.domain.errors import NotFoundError
+    from pagerless.store.incidents import IncidentRepository
+
+    try:
+        return IncidentRepository().get(job_id, workspace)
+    except NotFoundError:
+        raise JobNotFoundError(f"job {job_id} not found") from None
+
+
+def find(job_id: str, workspace: str) -> JobRecord | None:
+    """The job record, or None when ``job_id`` names an incident (its workflow is the job)."""
+    record = JobRepository().find(job_id)
+    if record is not None:
+        if record.workspace != workspace:
+            raise JobNotFoundError(f"job {job_id} not found")
+        return record
+    _incident(job_id, workspace)
+    return None
+
+
+def view(job_id: str, workspace: str) -> dict:
+    record = find(job_id, workspace)
+    if record is None:
+        return _incident_view(_incident(job_id, workspace))
+    return {"job_id": record.job_id, "status": record.status, "workflow_id": record.workflow_id, "kind": record.kind,
+            "current_node": record.current_node,
+            "correlation_key": record.correlation_key if record.status == PARKED else None,
+            "incident_id": record.incident_id, "created_by": record.created_by,
+            "created_at": record.created_at.isoformat(), "updated_at": record.updated_at.isoformat(),
+            "input": record.input, "result": record.result, "error": record.error,
+            "steps": (record.state or {}).get("results", []), "replay_of": (record.state or {}).get("replay_of"),
+            "execution_arn": record.execution_arn, "execution": _execution(record.execution_arn)}
+
+
+def _incident_view(incident) -> dict:
+    approval = ApprovalRepository().latest(incident.id)
+    parked = approval is not None and approval.status == approval_store.PENDING
+    status = _INCIDENT_STATUS.get(incident.status, "running")
+    if status == PARKED and not parked:
+        status = "running"
+    return {"job_id": incident.id, "status": status, "workflow_id": "incident_response", "kind": "incident_workflow",
+            "current_node": "RequestApproval" if status == PARKED else incident.status,
+            "correlation_key": approval.approval_id if status == PARKED else None, "incident_id": incident.id,
+            "created_by": "intake", "created_at": incident.created_at.isoformat(),
+            "updated_at": incident.updated_at.isoformat(), "input": {"incident_id": incident.id},
+            "result": {"incident_status": incident.status}, "error": None, "steps": incident.actions or [],
+            "replay_of": None, "execution_arn": incident.execution_arn, "execution": _execution(incident.execution_arn)}
+
+
+def trace(job_id: str, workspace: str) -> dict:
+    """Our events (persisted as each step completed) merged with the execution's history, by time."""
+    record = find(job_id, workspace)
+    if record is None:
+        return _incident_trace(_incident(job_id, workspace))
+    timeline = [{**e, "source": "pagerless"} for e in JobRepository().events(job_id)]
+    timeline += _history(record.execution_arn)
+    return {"job_id": job_id, "status": record.status, "timeline": sorted(timeline, key=lambda e: e["time"])}
+
+
+def _incident_trace(incident) -> dict:
+    from pagerless.incidents.timeline import timeline as incident_timeline
+
+    entries = [{"time": t.at.isoformat(), "event": t.type, "message": t.message, "actor": t.actor,
+                "source": "pagerless"} for t in incident_timeline(incident.id)]
+    entries += _history(incident.execution_arn)
+    return {"job_id": incident.id, "status": _incident_view(incident)["status"],
+            "timeline": sorted(entries, key=lambda e: e["time"])}
+
+
+def _history(arn: str | None) -> list[dict]:
+    if not arn:
+        return []
+    from pagerless.workflow.trace import steps_from_history
+
+    try:
+        events = _sfn().get_execution_history(executionArn=arn, maxResults=1000)["events"]
+    except Exception:  # gone after a restart: our own events are the trace
+        return []
+    steps, _ = steps_from_history(events)
+    return [{"time": s["entered_at"], "event": "StateEntered", "node": s["name"], "status": s["status"],
+             "duration_ms": s["duration_ms"], "error": s["error"], "source": "stepfunctions"} for s in steps]
+
+
+def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: str, payload: dict) -> dict:
+    """Wake a parked job: the key must be its current wait's; ``payload.approved`` decides the step."""
+    from pagerless.workflow.approvals import ApprovalService
+
+    current = view(job_id, workspace)
+    if current["status"] != PARKED:
+        raise JobNotParkedError(f"job {job_id} is {current['status']}, not parked; nothing to signal",
+                                details=[{"status": current["status"]}])
+    if correlation_key != current["correlation_key"]:
+        raise InvalidSignalKeyError(f"correlation_key does not match the wait of job {job_id}",
+                                    details=[{"field": "correlation_key"}])
+    if not isinstance(payload.get("approved"), bool):
+        from pagerless.domain.errors import ValidationError
+
+        raise ValidationError("payload.approved (true or false) is required", details=[{"field": "payload.approved"}])
+    partition = current["incident_id"] or job_id
+    comment = str(payload.get("reason") or payload.get("comment") or "")[:1000]
+    decided = ApprovalService().decide(partition, workspace, approve=payload["approved"], actor=actor, role=role,
+                                       comment=comment, approval_id=correlation_key)
+    return {"job_id": job_id, "accepted": decided.changed, "approval": decided.approval}
+
+
+def stop(job_id: str, workspace: str, actor: str) -> dict:
+    """Cancel the job (our record first, so its state is right even where StopExecution is not)."""
+    record = find(job_id, workspace)
+    if record is None:
+        from pagerless.domain.errors import ValidationError
+
+        raise ValidationError("an incident workflow stops when its incident is resolved (POST /api/incidents/{id}/resolve)")
+    if record.status in FINAL:
+        return view(job_id, workspace)
+    repo = JobRepository()
+    waiting_on = record.correlation_key
+    if not repo.update(record, status=CANCELLED, error=f"stopped by {actor}", current_node=None, correlation_key=None,
+                       expected_status=tuple(s for s in ("pending", "running", PARKED))):
+        return view(job_id, workspace)
+    from pagerless.runbooks.approvals import expire
+
+    if record.kind == "runbook_run":
+        expire(record, waiting_on, note=f"the job was stopped by {actor}")
+    repo.add_event(record, "JobCancelled", by=actor)
+    if record.execution_arn:
+        try:
+            _sfn().stop_execution(executionArn=record.execution_arn, error="JobStopped", cause=f"stopped by {actor}")
+        except Exception as exc:
+            logger().warning("stop_execution failed; the job record is cancelled", extra={"error": str(exc)[:200]})
+    return view(job_id, workspace)
+
+
+def replay_data(job_id: str, workspace: str) -> dict:
+    record = find(job_id, workspace)
+    if record is None:
+        raise JobNotFoundError(f"job {job_id} is an incident workflow; it is not replayed")
+    return {"job_id": job_id, "workflow_id": record.workflow_id, "input": record.input, "status": record.status,
+            "events": JobRepository().events(job_id)}
+
+
+def replay(job_id: str, workspace: str, actor: str) -> dict:
+    """A failed execution is redriven where Step Functions can (AWS); otherwise a new job restarts
+    from the recorded input (moto has no RedriveExecution)."""
+    from botocore.exceptions import ClientError
+
+    from pagerless.domain.errors import ConflictError
+
+    record = find(job_id, workspace)
+    if record is None:
+        raise JobNotFoundError(f"job {job_id} is an incident workflow; it is not replayed")
+    if record.status not in FINAL and (_execution(record.execution_arn) or {}).get("status") == "UNKNOWN":
+        JobRepository().update(record, status="failed", error="its execution was lost (a restart); replayed")
+        JobRepository().add_event(record, "JobFailed", message="the execution no longer exists")
+    if record.status not in FINAL:
+        raise ConflictError(f"job {job_id} is {record.status}; only a finished job is replayed")
+    if record.status == "failed" and record.execution_arn and not (record.input or {}).get("dry_run"):
+        try:
+            _sfn().redrive_execution(executionArn=record.execution_arn)
+            JobRepository().update(record, status="running", error=None, result=None)
+            JobRepository().add_event(record, "JobRedriven", by=actor)
+            return {"job_id": job_id, "mode": "redrive", "replay_of": job_id}
+        except (ClientError, AttributeError, NotImplementedError) as exc:
+            logger().info("redrive not available; restarting from the recorded input", extra={"error": str(exc)[:200]})
+    return {**_restart(record, workspace, actor), "mode": "restart"}
+
+
+def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
+    from pagerless.runbooks.runs import start_run
+    from pagerless.store.incidents import IncidentRepository
+
+    data = record.input
+    incident = IncidentRepository().get(data["incident_id"], workspace) if data.get("incident_id") else None
+    job = start_run(workspace, actor, data["runbook_id"], context=data["context"], dry_run=data["dry_run"],
+                    auto_approve=data["auto_approve"], incident=incident, version=data["version"],
+                    options=data.get("options"), replay_of=record.job_id)
+    return {"job_id": job.job_id, "replay_of": record.job_id}
+
+
+def list_jobs(workspace: str, status: str | None, limit: int) -> list[dict]:
+    return [view(r.job_id, workspace) for r in JobRepository().list(workspace, status=status, limit=limit)]

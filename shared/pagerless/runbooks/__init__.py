@@ -1,0 +1,1 @@
+"""Runbooks: versioned, matchable procedures whose steps come only from the action catalog."""

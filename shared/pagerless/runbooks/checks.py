@@ -1,0 +1,125 @@
+"""Read-only checks a runbook step or verify may name: they read the cluster and change nothing.
+
+Each check returns ``{"ok": bool, "message": str, "details": {...}}``; an unreadable object is a
+failed check with the API's status, never an exception.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from pagerless.remediation.kube import KubeClients
+
+
+def _api_error(what: str, exc) -> dict:
+    return {"ok": False, "message": f"{what} unreadable: {getattr(exc, 'status', '')} {getattr(exc, 'reason', '')}".strip(),
+            "details": {}}
+
+
+def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """The Deployment's rollout is complete, every pod Ready, none restarted since the run's step began."""
+    from pagerless.remediation.verify import check_workload
+
+    result = check_workload(kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")},
+                            since)
+    message = "healthy" if result.healthy else "; ".join(result.reasons)
+    return {"ok": result.healthy, "message": message, "details": result.details}
+
+
+def pods_running(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """The Deployment's pods and their state (informational: ok when at least one pod is Ready)."""
+    from kubernetes.client.exceptions import ApiException
+
+    from pagerless.remediation.verify import pod_summary
+    from pagerless.remediation.workloads import selector_string
+
+    namespace, deployment = params["namespace"], params["deployment"]
+    try:
+        obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
+        pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
+    except ApiException as exc:
+        return _api_error(f"deployment {namespace}/{deployment}", exc)
+    summary = {p["metadata"]["name"]: pod_summary(p) for p in pods}
+    ready = sum(1 for s in summary.values() if s["ready"])
+    states = ", ".join(f"{n}: {s['state']} ({s['restarts']} restarts)" for n, s in summary.items())
+    return {"ok": ready > 0, "message": f"{ready}/{len(pods)} pods Ready; {states}"[:500], "details": {"pods": summary}}
+
+
+def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """The node's Ready condition and whether it is cordoned."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        node = kube.call(kube.core.read_node, params["node"])
+    except ApiException as exc:
+        return _api_error(f"node {params['node']}", exc)
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
+                for c in node.get("status", {}).get("conditions") or [])
+    cordoned = bool(node.get("spec", {}).get("unschedulable"))
+    return {"ok": ready, "message": f"node {params['node']} is {'Ready' if ready else 'NotReady'}"
+                                    f"{', cordoned' if cordoned else ''}",
+            "details": {"ready": ready, "unschedulable": cordoned}}
+
+
+def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """The Deployment's current revision and images (what a rollback would leave)."""
+    from kubernetes.client.exceptions import ApiException
+
+    namespace, deployment = params["namespace"], params["deployment"]
+    try:
+        obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
+    except ApiException as exc:
+        return _api_error(f"deployment {namespace}/{deployment}", exc)
+    revision = (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
+    images = [c.get("image") for c in obj["spec"]["template"]["spec"].get("containers", [])]
+    return {"ok": True, "message": f"{namespace}/{deployment} at revision {revision}: {', '.join(images)}",
+            "details": {"revision": revision, "images": images}}
+
+
+def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """TLS secrets of the namespace (or the one named) whose certificate expires within ``days``."""
+    from kubernetes.client.exceptions import ApiException
+
+    namespace, days = params["namespace"], int(params.get("days", 14))
+    try:
+        if params.get("secret"):
+            secrets = [kube.call(kube.core.read_namespaced_secret, params["secret"], namespace)]
+        else:
+            secrets = kube.call(kube.core.list_namespaced_secret, namespace,
+                                field_selector="type=kubernetes.io/tls")["items"]
+    except ApiException as exc:
+        return _api_error(f"secrets of {namespace}", exc)
+    found = {}
+    for secret in secrets:
+        pem = (secret.get("data") or {}).get("tls.crt")
+        if pem:
+            found[secret["metadata"]["name"]] = certificate_days_left(base64.b64decode(pem))
+    expiring = {name: left for name, left in found.items() if left is None or left < days}
+    if not found:
+        return {"ok": True, "message": f"no TLS certificate in {namespace}", "details": {"certificates": {}}}
+    message = (f"{len(expiring)} of {len(found)} certificates expire within {days} days: "
+               + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in expiring.items())
+               if expiring else f"{len(found)} certificates valid for more than {days} days")
+    return {"ok": not expiring, "message": message, "details": {"certificates": found}}
+
+
+def certificate_days_left(pem: bytes, now: datetime | None = None) -> float | None:
+    """Days until the first certificate of ``pem`` expires (negative once expired); None if unreadable."""
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem)
+    except ValueError:
+        return None
+    return round((cert.not_valid_after_utc - (now or datetime.now(UTC))).total_seconds() / 86400, 2)
+
+
+CHECKS: dict[str, Callable[[KubeClients, dict, datetime], dict]] = {
+    "workload_healthy": workload_healthy,
+    "pods_running": pods_running,
+    "node_ready": node_ready,
+    "deployment_revision": deployment_revision,
+    "certificate_expiry": certificate_expiry,
+}

@@ -1,0 +1,310 @@
+"""The steps of the `runbook-run` state machine: plan → policy → (approval) → execute → verify.
+
+Each function takes the job id, reads and writes the job's own record (index, results, what ran)
+and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
+Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
+Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
+and again when it executes; a denied step stops the run.
+"""
+
+from __future__ import annotations
+
+from pydantic import TypeAdapter
+
+from pagerless import settings
+from pagerless.remediation.actions import Action, ActionPlan
+from pagerless.remediation.policy import evaluate
+from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
+from pagerless.store.base import utcnow
+from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
+from pagerless.workflow.policies import get_policy, note_action, policy_context
+
+_ACTION = TypeAdapter(Action)
+
+
+class JobFinishedError(Exception):
+    """The job was stopped (or finished) meanwhile: the execution ends quietly."""
+
+
+def _reply(next_: str, *, seconds: int = 0, attempt: int = 0, reason: str = "") -> dict:
+    return {"next": next_, "seconds": int(seconds), "attempt": int(attempt), "reason": reason}
+
+
+def load(job_id: str) -> JobRecord:
+    job = JobRepository().get(job_id)
+    if job.status in FINAL:
+        raise JobFinishedError(f"job {job_id} is {job.status}")
+    return job
+
+
+def runbook_of(job: JobRecord) -> Runbook:
+    return Runbook.model_validate(job.state["runbook"])
+
+
+def current_step(job: JobRecord) -> Step | None:
+    steps = runbook_of(job).steps
+    index = int(job.state.get("index", 0))
+    return steps[index] if index < len(steps) else None
+
+
+def note(job: JobRecord, event: str, message: str, **data) -> None:
+    """A job event, and the incident's timeline when the run belongs to one."""
+    JobRepository().add_event(job, event, message=message[:500], **data)
+    if job.incident_id:
+        from pagerless.incidents import timeline
+        from pagerless.store.incidents import IncidentRepository
+
+        incident = IncidentRepository().get(job.incident_id)
+        timeline.record(incident, "runbook_step", f"{runbook_of(job).name}: {message}"[:500], actor="runbook",
+                        data={"job_id": job.job_id, "event": event, **{k: v for k, v in data.items() if v is not None}})
+
+
+def _save(job: JobRecord, **fields) -> None:
+    JobRepository().update(job, **fields)
+
+
+def _advance(job: JobRecord, result: dict) -> None:
+    state = dict(job.state)
+    state["results"] = [*state.get("results", []), result]
+    state["index"] = int(state.get("index", 0)) + 1
+    state.pop("pending", None)
+    state.pop("verify", None)
+    _save(job, state=state)
+
+
+def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
+    params = resolve(spec.params, job.state.get("context") or job.input["context"])
+    action = _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
+    target = {k: v for k, v in {"namespace": getattr(action, "namespace", None),
+                                "deployment": getattr(action, "deployment", None),
+                                "pod": getattr(action, "pod", None)}.items() if v}
+    return ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target)
+
+
+def start(job_id: str) -> dict:
+    """The job is running; fill what the context reads from the cluster (the replica count now)."""
+    job = load(job_id)
+    context = dict(job.input["context"])
+    if "current_replicas" in runbook_of(job).context_fields() and context.get("deployment"):
+        from pagerless.workflow import cluster
+
+        kube = cluster.connect()
+        try:
+            deployment = kube.call(kube.apps.read_namespaced_deployment, context["deployment"], context["namespace"])
+            context["current_replicas"] = int(deployment["spec"].get("replicas", 1))
+        finally:
+            kube.close()
+    _save(job, status=RUNNING, state={**job.state, "context": context})
+    note(job, "JobStarted", f"run started{' (dry run)' if job.input.get('dry_run') else ''} by {job.created_by}",
+         dry_run=job.input.get("dry_run"))
+    return _reply("plan")
+
+
+def plan(job_id: str) -> dict:
+    """Judge the next step; read-only checks and dry runs happen here, mutations after approval."""
+    job = load(job_id)
+    step = current_step(job)
+    if step is None:
+        return _reply("finish")
+    index, dry = int(job.state["index"]), bool(job.input.get("dry_run"))
+    _save(job, current_node=step.name)
+    JobRepository().add_event(job, "StepStarted", node=step.name, index=index, kind=step.kind)
+    if step.kind == "wait":
+        seconds = 0 if dry else int(step.seconds or 0)
+        _advance(job, {"step": step.name, "kind": "wait", "status": "skipped" if dry else "waited", "seconds": seconds})
+        note(job, "StepCompleted", f"{step.name}: {'skipped in a dry run' if dry else f'waiting {seconds}s'}",
+             node=step.name)
+        return _reply("wait", seconds=seconds)
+    if step.kind == "check":
+        return _check_step(job, step)
+    try:
+        action_plan = plan_of(job, step.action, f"runbook {runbook_of(job).id} step {step.name}")
+    except (MissingContextError, ValueError) as exc:
+        return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}")
+    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+    if not decision.allowed:
+        return _stop(job, step, "denied", f"{step.name}: denied by policy rule {decision.rule}: {decision.reason}; "
+                                          "nothing ran", rule=decision.rule)
+    if dry:
+        return _dry_run(job, step, action_plan, decision)
+    confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
+    _save(job, state={**job.state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule})
+    if confirm and not job.input.get("auto_approve"):
+        timing = settings.workflow_timing().approval_timeout_seconds
+        return _reply("approve", seconds=timing or decision.approval_timeout_seconds
+                      or get_policy(job.workspace).approval_timeout_seconds)
+    return _reply("execute")
+
+
+def _check_step(job: JobRecord, step: Step) -> dict:
+    result = run_check(job, step.check)
+    _advance(job, {"step": step.name, "kind": "check", "status": "ok" if result["ok"] else "not_ok", **result})
+    note(job, "StepCompleted", f"{step.name}: {result['message']}", node=step.name, ok=result["ok"])
+    return _reply("plan")
+
+
+def run_check(job: JobRecord, check, since=None) -> dict:
+    from pagerless.runbooks.checks import CHECKS
+    from pagerless.workflow import cluster
+
+    try:
+        params = resolve(check.params, job.state.get("context") or job.input["context"])
+    except MissingContextError as exc:
+        return {"ok": False, "message": str(exc), "details": {}}
+    kube = cluster.connect()
+    try:
+        return CHECKS[check.check](kube, params, since or job.created_at)
+    finally:
+        kube.close()
+
+
+def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> dict:
+    from pagerless.remediation.executor import dry_run
+    from pagerless.workflow import cluster
+
+    kube = cluster.connect()
+    try:
+        checked = dry_run(action_plan, kube)
+    finally:
+        kube.close()
+    _advance(job, {"step": step.name, "kind": "action", "status": checked.status, "dry_run": True,
+                   "action": action_plan.action.model_dump(mode="json"), "diff": checked.diff,
+                   "rule": decision.rule, "message": checked.message})
+    note(job, "StepCompleted", f"{step.name} (dry run): {checked.message}", node=step.name, diff=checked.diff,
+         rule=decision.rule, status=checked.status)
+    return _reply("plan")
+
+
+def _stop(job: JobRecord, step: Step, status: str, message: str, **data) -> dict:
+    _advance(job, {"step": step.name, "kind": step.kind, "status": status, "message": message, **data})
+    note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data)
+    return _reply("denied", reason=message)
+
+
+def execute(job_id: str) -> dict:
+    """Ask the policy again and run the planned action; verify it, or go on, or roll back."""
+    from pagerless.remediation.executor import execute as run
+
+    from pagerless.workflow import cluster
+
+    job = load(job_id)
+    step = current_step(job)
+    action_plan = ActionPlan.model_validate(job.state["pending"])
+    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+    if not decision.allowed:
+        return _stop(job, step, "denied", f"{step.name}: the policy no longer allows it (rule {decision.rule}): "
+                                          f"{decision.reason}; nothing ran", rule=decision.rule)
+    approver = (job.state.get("approved_by") or {}).get(str(job.state["index"]))
+    if approver is None and job.input.get("auto_approve"):
+        approver = job.created_by  # the operator who asked for auto_approve approved every step
+    kube = cluster.connect()
+    try:
+        outcome = run(action_plan, kube, decision, approved_by=approver)
+    finally:
+        kube.close()
+    _save(job, status=RUNNING)
+    diff = "\n".join(str(c) for c in outcome.changes)
+    note(job, "ToolCompleted", f"{step.name}: {outcome.status}. {outcome.message}", node=step.name,
+         action=action_plan.action.action, status=outcome.status, rule=decision.rule, approved_by=approver, diff=diff)
+    if outcome.status not in ("succeeded", "no_change"):
+        return _reply("rollback", reason=f"{step.name} did not succeed ({outcome.status}): {outcome.message}")
+    note_action(job.workspace, action_plan.action.service, outcome.started_at)
+    state = dict(job.state)
+    state["completed"] = [*state.get("completed", []), {"index": state["index"], "step": step.name,
+                                                         "approved_by": approver}]
+    result = {"step": step.name, "kind": "action", "status": outcome.status, "action": action_plan.action.action,
+              "message": outcome.message, "approved_by": approver, "diff": diff}
+    if step.verify is not None:
+        state["verify"] = {"since": outcome.started_at.isoformat(), "result": result}
+        _save(job, state=state)
+        return _reply("verify", seconds=_interval(job, step.verify))
+    _save(job, state=state)
+    _advance(JobRepository().get(job_id), result)
+    return _reply("plan")
+
+
+def _interval(job: JobRecord, check) -> int:
+    override = (job.input.get("options") or {}).get("verify_interval_seconds")
+    return int(override if override is not None else check.interval_seconds)
+
+
+def verify(job_id: str, attempt: int) -> dict:
+    """One check of the step's verify: passed → next step; else recheck until max_attempts, then roll back."""
+    from datetime import datetime
+
+    job = load(job_id)
+    step = current_step(job)
+    since = datetime.fromisoformat(job.state["verify"]["since"])
+    result = run_check(job, step.verify, since)
+    attempt = int(attempt or 0) + 1
+    if result["ok"]:
+        note(job, "StepVerified", f"{step.name}: verified ({result['message']})"[:500], node=step.name, attempt=attempt)
+        _advance(job, {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt})
+        return _reply("plan", attempt=attempt)
+    if attempt < step.verify.max_attempts:
+        JobRepository().add_event(job, "VerifyPending", node=step.name, attempt=attempt, message=result["message"])
+        return _reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)
+    note(job, "VerifyFailed", f"{step.name}: not verified after {attempt} checks: {result['message']}",
+         node=step.name, attempt=attempt)
+    return _reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
+
+
+def rollback(job_id: str, reason: str) -> dict:
+    """Undo what ran, last step first; each rollback is a catalog action and goes through the policy."""
+    from pagerless.remediation.executor import execute as run
+    from pagerless.workflow import cluster
+
+    job = load(job_id)
+    steps = runbook_of(job).steps
+    undone = []
+    kube = cluster.connect()
+    try:
+        for entry in reversed(job.state.get("completed", [])):
+            step = steps[entry["index"]]
+            if step.rollback is None:
+                note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
+                continue
+            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}")
+            decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+            if not decision.allowed:
+                note(job, "RollbackDenied", f"{step.name}: rollback denied by rule {decision.rule}; left as is",
+                     node=step.name, rule=decision.rule)
+                continue
+            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by") or job.created_by)
+            undone.append({"step": step.name, "status": outcome.status})
+            note(job, "RollbackStep", f"rolled back {step.name}: {outcome.status}. {outcome.message}", node=step.name,
+                 action=action_plan.action.action, status=outcome.status)
+    finally:
+        kube.close()
+    finish(job_id, "rolled_back", reason, rolled_back=undone)
+    return _reply("end", reason=reason)
+
+
+def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
+    """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...)."""
+    job = JobRepository().get(job_id)
+    if job.status in FINAL:
+        return _reply("end")
+    if outcome == "timed_out":
+        from pagerless.runbooks.approvals import expire
+
+        expire(job)
+    rejected = job.state.get("rejected")
+    if outcome == "rejected" and rejected:
+        reason = f"{rejected['step']} rejected by {rejected['by']}" + (f": {rejected['comment']}" if rejected["comment"] else "")
+    status = COMPLETED if outcome == "completed" else FAILED
+    results = job.state.get("results", [])
+    summary = {"outcome": outcome, "reason": reason, "steps": len(results), "dry_run": bool(job.input.get("dry_run")),
+               **extra}
+    if not JobRepository().update(job, status=status, result=summary,
+                                  error=None if status == COMPLETED else reason or outcome, current_node=None,
+                                  correlation_key=None, expected_status=(RUNNING, PARKED, "pending")):
+        return _reply("end")  # stopped meanwhile: the stop is what happened
+    text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)
+    return _reply("end")
+
+
+def failure(job_id: str, error: dict | None) -> dict:
+    error = error or {}
+    return finish(job_id, "error", f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:300]}")

@@ -1,0 +1,180 @@
+"""Runbooks of a workspace: the built-ins plus custom ones, each change a new immutable version.
+
+Seed 001's ``/custom-runbooks`` body is accepted as is where it maps onto the catalog
+(``match_alert_types``, ``trigger_keywords``, ``risk_level``, ``safety_checks``, ``verify_steps``);
+a step with a shell ``command`` is refused: steps come only from the action catalog, read-only
+checks and waits.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import ValidationError as PydanticValidationError
+
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.runbooks.builtin import BUILTINS, WORKFLOW_ALIASES
+from pagerless.runbooks.models import Runbook
+from pagerless.store.base import utcnow
+from pagerless.store.runbooks import RunbookStore
+
+_SEED_FIELDS = {"match_alert_types": "alert_types", "trigger_keywords": "keywords", "match_labels": "labels"}
+
+
+def slug(name: str) -> str:
+    value = re.sub(r"[^a-z0-9_.-]+", "-", name.strip().lower()).strip("-")
+    return value[:80] or "runbook"
+
+
+def validation_details(exc: PydanticValidationError) -> list[dict]:
+    return [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]
+
+
+def normalize(body: dict) -> dict:
+    """Seed 001's custom-runbook body → our runbook fields (ours pass through unchanged)."""
+    body = dict(body)
+    if "match" in body or any(k in body for k in _SEED_FIELDS):
+        match = dict(body.pop("match", None) or {})
+        for seed_name, ours in _SEED_FIELDS.items():
+            if seed_name in body:
+                match[ours] = body.pop(seed_name)
+        body["match"] = match
+    if "steps" not in body and "verify_steps" not in body:
+        return body
+    steps = []
+    for index, step in enumerate(body.get("steps") or []):
+        if not isinstance(step, dict):
+            raise ValidationError("every step must be an object", details=[{"field": f"steps.{index}"}])
+        if "command" in step or "rollback_command" in step:
+            raise ValidationError(
+                "steps run only actions of the catalog (GET /api/actions), read-only checks and waits; "
+                "shell commands are not supported", details=[{"field": f"steps.{index}.command",
+                                                              "message": "use action / check / wait"}])
+        steps.append(_step(step))
+    verify_steps = body.pop("verify_steps", None) or []
+    if verify_steps:
+        actions = [s for s in steps if s.get("kind") == "action"]
+        if not actions or len(verify_steps) > 1 or actions[-1].get("verify"):
+            raise ValidationError("verify_steps takes one check, verifying the last action step",
+                                  details=[{"field": "verify_steps"}])
+        check = {k: v for k, v in verify_steps[0].items() if k not in ("name", "timeout_sec")}
+        actions[-1]["verify"] = check
+    body["steps"] = steps
+    return body
+
+
+def _step(step: dict) -> dict:
+    """Infer ``kind``; ``{"action": "scale_deployment", "params": {...}}`` is shorthand for the action spec."""
+    step = dict(step)
+    if isinstance(step.get("action"), str):
+        step["action"] = {"action": step["action"], "params": step.pop("params", {})}
+    if isinstance(step.get("check"), str):
+        step["check"] = {"check": step["check"], "params": step.pop("params", {})}
+    if isinstance(step.get("rollback"), str):
+        step["rollback"] = {"action": step["rollback"], "params": step.pop("rollback_params", {})}
+    if "kind" not in step:
+        step["kind"] = next((k for k in ("action", "check") if step.get(k)), "wait" if "seconds" in step else "action")
+    return step
+
+
+def parse(body: dict) -> Runbook:
+    try:
+        return Runbook.model_validate(body)
+    except PydanticValidationError as exc:
+        raise ValidationError("the runbook is not valid", details=validation_details(exc)) from exc
+
+
+class RunbookService:
+    def __init__(self, workspace: str) -> None:
+        self.workspace = workspace
+        self.store = RunbookStore(workspace)
+
+    def list(self, source: str | None = None) -> list[Runbook]:
+        custom = [Runbook.model_validate(d) for d in self.store.all_latest().values()]
+        runbooks = [*BUILTINS.values(), *custom]
+        return [r for r in runbooks if source is None or r.source == source]
+
+    def get(self, runbook_id: str, version: int | None = None) -> Runbook:
+        runbook_id = WORKFLOW_ALIASES.get(runbook_id, runbook_id)
+        if runbook_id in BUILTINS:
+            if version not in (None, 1):
+                raise NotFoundError(f"built-in runbook {runbook_id} has only version 1")
+            return BUILTINS[runbook_id]
+        versions = self.store.versions(runbook_id)
+        if not versions or (version is None and self.store.is_deleted(runbook_id)):
+            raise NotFoundError(f"runbook {runbook_id} not found")
+        if version is None:
+            return Runbook.model_validate(versions[-1])
+        for data in versions:
+            if data["version"] == version:
+                return Runbook.model_validate(data)
+        raise NotFoundError(f"runbook {runbook_id} has no version {version}")
+
+    def versions(self, runbook_id: str) -> list[Runbook]:
+        if runbook_id in BUILTINS:
+            return [BUILTINS[runbook_id]]
+        versions = self.store.versions(runbook_id)
+        if not versions:
+            raise NotFoundError(f"runbook {runbook_id} not found")
+        return [Runbook.model_validate(d) for d in versions]
+
+    def create(self, body: dict, actor: str, *, source: str = "custom") -> Runbook:
+        body = normalize(body)
+        runbook_id = body.get("id") or slug(str(body.get("name") or ""))
+        if runbook_id in BUILTINS or runbook_id in WORKFLOW_ALIASES:
+            raise ConflictError(f"{runbook_id} is a built-in runbook; choose another name")
+        existing = self.store.versions(runbook_id)
+        if existing and not self.store.is_deleted(runbook_id):
+            raise ConflictError(f"runbook {runbook_id} exists; PUT /api/custom-runbooks/{runbook_id} adds a version")
+        version = existing[-1]["version"] + 1 if existing else 1
+        return self._save(body, runbook_id, version, actor, source)
+
+    def update(self, runbook_id: str, body: dict, actor: str) -> Runbook:
+        if runbook_id in BUILTINS:
+            raise ConflictError(f"{runbook_id} is built in and cannot be changed; create a custom runbook")
+        current = self.get(runbook_id)
+        merged = {**current.model_dump(mode="json", exclude={"version", "created_by", "created_at", "source"}),
+                  **normalize({k: v for k, v in body.items() if k != "id"})}
+        if "match" not in body and not any(k in body for k in _SEED_FIELDS):
+            merged["match"] = current.match.model_dump()
+        return self._save(merged, runbook_id, current.version + 1, actor, current.source)
+
+    def delete(self, runbook_id: str, actor: str) -> None:
+        if runbook_id in BUILTINS:
+            raise ConflictError(f"{runbook_id} is built in and cannot be deleted")
+        self.get(runbook_id)
+        self.store.delete(runbook_id, actor)
+
+    def _save(self, body: dict, runbook_id: str, version: int, actor: str, source: str) -> Runbook:
+        runbook = parse({**body, "id": runbook_id, "version": version, "source": source, "created_by": actor,
+                         "created_at": utcnow().isoformat()})
+        self.store.put_version(runbook.model_dump(mode="json"))
+        return runbook
+
+    def match(self, incident) -> list[dict]:
+        """Runbooks matching the incident, best first, each with its score and the reasons."""
+        matches = []
+        for runbook in self.list():
+            score, reasons = match_score(runbook, incident)
+            if score > 0:
+                matches.append({**runbook.summary(), "score": score, "reasons": reasons})
+        return sorted(matches, key=lambda m: (-m["score"], m["id"]))
+
+
+def match_score(runbook: Runbook, incident) -> tuple[int, list[str]]:
+    """3 per alert type (diagnosis category or alert name), 1 per keyword; every label must match."""
+    labels = {k: str(v) for k, v in (incident.labels or {}).items()}
+    labels.setdefault("service", incident.service or "")
+    labels.setdefault("namespace", incident.namespace or "")
+    wanted = runbook.match.labels
+    if any(labels.get(k) != v for k, v in wanted.items()):
+        return 0, []
+    types = {t.lower() for t in [(incident.diagnosis or {}).get("category") or "", labels.get("alertname", ""),
+                                 labels.get("reason", "")] if t}
+    text = f"{incident.title} {incident.description or ''}".lower()
+    reasons = [f"alert type {t}" for t in runbook.match.alert_types if t.lower() in types]
+    reasons += [f"keyword {k!r}" for k in runbook.match.keywords if k.lower() in text]
+    score = 3 * sum(1 for r in reasons if r.startswith("alert type")) + sum(1 for r in reasons if r.startswith("keyword"))
+    if score and wanted:
+        reasons.append("labels " + ", ".join(f"{k}={v}" for k, v in wanted.items()))
+    return score, reasons

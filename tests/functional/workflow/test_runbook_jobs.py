@@ -1,0 +1,137 @@
+"""Runbook runs as durable jobs: incident runs with chat-card approvals, policy denials, stop, replay, trace."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import (CONTAINER, DEPLOYMENT, NS, memory_limit, open_incident, store_policy,
+                                                timeline_types, wait_for_status)
+from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
+
+pytestmark = pytest.mark.functional
+
+
+def notify_jobs(runtime) -> list[dict]:
+    sqs = runtime.client("sqs")
+    url = runtime.provisioned.queues["NotifyQueue"]
+    found = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        if not messages:
+            return found
+        found += [json.loads(m["Body"]) for m in messages]
+
+
+def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_card(runs, sandbox, scenario, api,
+                                                                                   runtime):
+    from pagerless.workflow.approvals import ApprovalService
+
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    matched = api.get(f"/api/incidents/{incident.id}/runbooks", headers=auth(key)).json()["items"]
+    assert matched[0]["id"] == "oom-recovery" and any("oom_killed" in r for r in matched[0]["reasons"])
+    assert "certificate-expiry-check" not in [m["id"] for m in matched]
+    notify_jobs(runtime)  # the incident's own notifications
+    started = api.post(f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute",
+                       json={"options": FAST}, headers=auth(key))
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+    parked = wait_job(api, key, job_id, "parked")
+    # the context came from the incident: its namespace, deployment and its proposal's memory limit
+    assert job(api, key, job_id)["input"]["context"]["memory_limit"] == "512Mi"
+    cards = [j for j in notify_jobs(runtime) if j["event"] == "approval.requested"]
+    assert [c["generation"] for c in cards] == [parked["correlation_key"]]
+    assert cards[0]["incident_id"] == incident.id and cards[0]["data"]["action"] == "patch_resources"
+    # a card's button reaches ApprovalService.decide with the incident id and the approval id
+    decided = ApprovalService().decide(incident.id, "default", approve=True, actor="lark:ou_oncall", role="operator",
+                                       approval_id=parked["correlation_key"])
+    assert decided.changed and decided.approval["status"] == "approved"
+    done = wait_job(api, key, job_id, "completed", "failed")
+    assert done["status"] == "completed", done
+    assert memory_limit(sandbox) == "512Mi"
+    assert timeline_types(incident.id).count("runbook_step") >= 5
+
+
+def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):
+    store_policy(denied_namespaces=[NS])
+    key = runs["alice"]
+    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "auto_approve": True},
+                       headers=auth(key)).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    assert done["status"] == "failed" and done["result"]["outcome"] == "denied", done
+    assert "denied_namespace" in done["error"]
+    assert memory_limit(sandbox) == "256Mi"
+    names = [e["event"] for e in events(api, key, started["job_id"])]
+    assert "StepDenied" in names and "ToolCompleted" not in names and "JobParked" not in names
+    assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
+    # replay restarts from the recorded input (moto has no RedriveExecution), here once the policy allows it
+    store_policy(rate_limit={"max_actions": 50, "window_minutes": 60})
+    replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
+    assert replayed.status_code == 202, replayed.text
+    assert replayed.json()["mode"] == "restart" and replayed.json()["replay_of"] == started["job_id"]
+    again = wait_job(api, key, replayed.json()["job_id"], "completed", "failed")
+    assert again["status"] == "completed" and again["replay_of"] == started["job_id"]
+    assert again["input"]["context"] == done["input"]["context"]
+
+
+def test_our_records_decide_a_parked_and_a_stopped_job(runs, sandbox, api, runtime):
+    key = runs["alice"]
+    started = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
+                       headers=auth(key))
+    assert started.status_code == 201, started.text
+    job_id = started.json()["job_id"]
+    parked = wait_job(api, key, job_id, "parked")
+    # parked: the execution is RUNNING, the job says parked and names its wait
+    assert parked["execution"]["status"] == "RUNNING" and parked["correlation_key"]
+    stopped = api.post(f"/api/jobs/{job_id}/stop", headers=auth(key))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled"
+    # stopped: whatever the execution says, the job is cancelled, its wait expired, a signal refused
+    assert job(api, key, job_id)["status"] == "cancelled"
+    [approval] = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
+    assert approval["approval_id"] == parked["correlation_key"]
+    late = api.post(f"/api/jobs/{job_id}/signal", json={"correlation_key": parked["correlation_key"],
+                                                        "payload": {"approved": True}}, headers=auth(key))
+    assert late.status_code == 400 and late.json()["error"]["code"] == "JOB_NOT_PARKED"
+    assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_job_whose_execution_is_gone_keeps_its_state_and_trace(runs, sandbox, api):
+    """After a `pagerless dev` restart the executions are gone; the job records are what is left."""
+    from pagerless.store.jobs import JobRepository
+
+    key = runs["alice"]
+    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True},
+                       headers=auth(key)).json()
+    wait_job(api, key, started["job_id"], "completed")
+    record = JobRepository().get(started["job_id"])
+    JobRepository().update(record, execution_arn=record.execution_arn + "-forgotten")
+    got = job(api, key, started["job_id"])
+    assert got["status"] == "completed" and got["execution"]["status"] == "UNKNOWN"
+    trace = api.get(f"/api/jobs/{started['job_id']}/trace", headers=auth(key)).json()["timeline"]
+    assert {e["source"] for e in trace} == {"pagerless"}
+    assert [e["event"] for e in trace][0] == "JobCreated" and trace[-1]["event"] == "JobCompleted"
+    # and the events stream replays them, then ends with the job
+    stream = api.get(f"/api/jobs/{started['job_id']}/events", headers=auth(key))
+    assert stream.status_code == 200 and stream.headers["content-type"].startswith("text/event-stream")
+    assert "event: JobCreated" in stream.text and stream.text.rstrip().endswith('"status": "completed"}')
+    resumed = api.get(f"/api/jobs/{started['job_id']}/events", headers={**auth(key), "Last-Event-ID": "3"})
+    assert "id: 1\n" not in resumed.text and "id: 4\n" in resumed.text
+
+
+def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    got = job(api, key, incident.id)
+    assert got["kind"] == "incident_workflow" and got["status"] == "parked" and got["correlation_key"]
+    trace = api.get(f"/api/jobs/{incident.id}/trace", headers=auth(key)).json()["timeline"]
+    assert {"pagerless", "stepfunctions"} == {e["source"] for e in trace}
+    signal = api.post(f"/api/jobs/{incident.id}/signal", json={"correlation_key": got["correlation_key"],
+                                                              "payload": {"approved": False, "reason": "not now"}},
+                      headers=auth(key))
+    assert signal.status_code == 200, signal.text
+    assert signal.json()["approval"]["status"] == "rejected"
+    missing = api.get("/api/jobs/job-doesnotexist", headers=auth(key))
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "JOB_NOT_FOUND"

@@ -1,0 +1,176 @@
+"""Runbook runs: the real `runbook-run` ASL on the embedded AWS, against the sandbox cluster."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import CONTAINER, DEPLOYMENT, NS, memory_limit, store_policy, wait_for
+
+pytestmark = pytest.mark.functional
+
+CONTEXT = {"namespace": NS, "deployment": DEPLOYMENT, "container": CONTAINER, "memory_limit": "512Mi"}
+FAST = {"verify_interval_seconds": 0}
+
+
+@pytest.fixture
+def runs(sandbox, runtime):
+    """Operator keys and a policy that lets the tests' actions run; runs still waiting are stopped after."""
+    from pagerless.api.security import key_service
+
+    store_policy(rate_limit={"max_actions": 50, "window_minutes": 60})
+    keys = {name: key_service().create(workspace="default", role="operator", name=name).secret
+            for name in ("alice", "bob")}
+    yield keys
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
+    for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
+
+
+def job(api, key, job_id) -> dict:
+    response = api.get(f"/api/jobs/{job_id}", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def wait_job(api, key, job_id, *statuses) -> dict:
+    try:
+        return wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
+    except AssertionError:
+        raise AssertionError(f"{job(api, key, job_id)}\n{api.get(f'/api/jobs/{job_id}/trace', headers=auth(key)).json()}")
+
+
+def events(api, key, job_id) -> list[dict]:
+    return [e for e in api.get(f"/api/jobs/{job_id}/trace", headers=auth(key)).json()["timeline"]
+            if e["source"] == "pagerless"]
+
+
+def replicas(cluster) -> int:
+    return cluster.deployment(NS, DEPLOYMENT)["spec"]["replicas"]
+
+
+def test_dry_run_changes_nothing_and_records_each_step(runs, sandbox, api):
+    key = runs["alice"]
+    started = api.post("/api/workflows/oom_recovery/execute", json={"context": CONTEXT, "dry_run": True},
+                       headers=auth(key))
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    assert done["status"] == "completed", done
+    assert [s["status"] for s in done["steps"]] == ["not_ok", "would_change"]  # the pods are OOMKilled
+    assert "0/" in done["steps"][0]["message"]
+    assert "256Mi → 512Mi" in done["steps"][1]["diff"]
+    assert done["steps"][1]["rule"] == "autonomy:approve"
+    assert memory_limit(sandbox) == "256Mi"
+
+
+def test_each_step_waits_for_its_approval_then_runs_and_verifies(runs, sandbox, api, runtime):
+    alice, bob = runs["alice"], runs["bob"]
+    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST},
+                       headers=auth(alice)).json()
+    parked = wait_job(api, alice, started["job_id"], "parked")
+    assert parked["current_node"] == "Raise the memory limit" and parked["correlation_key"]
+    assert memory_limit(sandbox) == "256Mi", "nothing mutating runs before the approval"
+    # the step's approval is an approval like any other
+    pending = api.get("/api/approvals?status=pending", headers=auth(alice)).json()["items"]
+    assert [a["proposal"]["step"] for a in pending] == ["Raise the memory limit"]
+    assert "task_token" not in str(pending)
+    # a wrong key and a missing decision are refused, in the API's error format
+    wrong = api.post(f"/api/jobs/{started['job_id']}/signal", json={"correlation_key": "nope", "payload": {"approved": True}},
+                     headers=auth(bob))
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "INVALID_SIGNAL_KEY"
+    signal = api.post(f"/api/jobs/{started['job_id']}/signal",
+                      json={"correlation_key": parked["correlation_key"], "payload": {"approved": True, "reason": "ok"}},
+                      headers=auth(bob))
+    assert signal.status_code == 200, signal.text
+    done = wait_job(api, alice, started["job_id"], "completed", "failed")
+    assert done["status"] == "completed", done
+    assert memory_limit(sandbox) == "512Mi"
+    assert done["steps"][1]["approved_by"] and done["steps"][1]["verified"] is True
+    names = [e["event"] for e in events(api, alice, started["job_id"])]
+    for expected in ("JobCreated", "JobStarted", "JobParked", "SignalReceived", "ToolCompleted", "StepVerified",
+                     "JobCompleted"):
+        assert expected in names, names
+    again = api.post(f"/api/jobs/{started['job_id']}/signal",
+                     json={"correlation_key": parked["correlation_key"], "payload": {"approved": True}}, headers=auth(bob))
+    assert again.status_code == 400 and again.json()["error"]["code"] == "JOB_NOT_PARKED"
+
+
+@pytest.fixture
+def hungry(scenario):
+    """The pods need 2Gi: raising the limit to 512Mi does not fix them."""
+    scenario["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER,
+                                                               "memory_needed": "2Gi"}}}
+
+
+def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
+    key = runs["alice"]
+    body = {"name": "scale then raise", "risk_level": "auto", "match_alert_types": ["oom_killed"],
+            "steps": [
+                {"name": "Scale out", "action": "scale_deployment",
+                 "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": 4},
+                 "rollback": {"action": "scale_deployment", "params": {"namespace": "{namespace}",
+                                                                        "deployment": "{deployment}",
+                                                                        "replicas": "{current_replicas}"}}},
+                {"name": "Raise memory", "action": "patch_resources",
+                 "params": {"namespace": "{namespace}", "deployment": "{deployment}", "container": "{container}",
+                            "memory_limit": "{memory_limit}"},
+                 "verify": {"check": "workload_healthy", "max_attempts": 2, "interval_seconds": 0,
+                            "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
+                 "rollback": {"action": "rollback_deployment",
+                              "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}}]}
+    created = api.post("/api/custom-runbooks", json=body, headers=auth(key))
+    assert created.status_code == 201, created.text
+    cluster = sandbox
+    before = replicas(cluster)
+    started = api.post("/api/workflows/scale-then-raise/execute",
+                       json={"context": CONTEXT, "auto_approve": True, "options": FAST}, headers=auth(key)).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
+    rolled = [(e["node"], e["action"]) for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
+    assert rolled == [("Raise memory", "rollback_deployment"), ("Scale out", "scale_deployment")]
+    assert memory_limit(cluster) == "256Mi" and replicas(cluster) == before
+
+
+@pytest.mark.parametrize("runbook, extra, statuses", [
+    ("crashloop-triage", {}, ["not_ok", "ok", "would_change"]),
+    ("bad-deploy-rollback", {}, ["ok", "not_found"]),  # the scenario has no earlier revision to go back to
+    ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
+    ("node-drain", {"node": "ip-10-0-1-23.ec2.internal", "pod": "payments-api-4x6gmfs98g-gwkjg"},
+     ["ok", "would_change", "would_change"]),
+    ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
+])
+def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook, extra, statuses):
+    store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    started = api.post(f"/api/workflows/{runbook}/execute",
+                       json={"context": {"namespace": NS, "deployment": DEPLOYMENT, **extra}, "dry_run": True},
+                       headers=auth(key))
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    assert done["status"] == "completed", done
+    assert [s["status"] for s in done["steps"]] == statuses, done["steps"]
+    assert all(s["diff"] for s in done["steps"] if s["status"] == "would_change")
+
+
+def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, sandbox, api, monkeypatch):
+    from pagerless import settings
+
+    key, bob = runs["alice"], runs["bob"]
+    first = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
+                     headers=auth(key)).json()
+    parked = wait_job(api, key, first["job_id"], "parked")
+    rejected = api.post(f"/api/jobs/{first['job_id']}/signal", headers=auth(bob),
+                        json={"correlation_key": parked["correlation_key"],
+                              "payload": {"approved": False, "reason": "not during the sale"}})
+    assert rejected.status_code == 200 and rejected.json()["approval"]["status"] == "rejected"
+    done = wait_job(api, key, first["job_id"], "failed", "completed")
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rejected"
+    assert "not during the sale" in done["error"]
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    second = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
+                      headers=auth(key)).json()
+    timed_out = wait_job(api, key, second["job_id"], "failed", "completed")
+    assert timed_out["result"]["outcome"] == "timed_out"
+    expired = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
+    assert [a["proposal"]["job_id"] for a in expired] == [second["job_id"]]
+    assert memory_limit(sandbox) == "256Mi"
