@@ -27,6 +27,7 @@ class Principal:
     key_id: str
     workspace: str
     role: Role
+    name: str = ""  # the key's name, shown beside its id
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class ApiKeyService:
         record = self.repository.get_by_hash(key_hash)
         principal = None
         if record is not None and not record.revoked and hmac.compare_digest(record.key_hash, key_hash):
-            principal = Principal(record.key_id, record.workspace, Role(record.role))
+            principal = Principal(record.key_id, record.workspace, Role(record.role), record.name or "")
         self._cache[key_hash] = (time.monotonic() + _CACHE_SECONDS, principal)
         return principal
 
