@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
@@ -50,6 +51,7 @@ def register_exception_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PagerlessError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(ClientDisconnect, _client_disconnected)
     app.add_exception_handler(Exception, _unexpected_error)
 
 
@@ -73,6 +75,13 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
         exc.status_code, exc.detail if isinstance(exc.detail, str) else "request failed"
     )
     return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
+
+
+async def _client_disconnected(request: Request, exc: ClientDisconnect) -> JSONResponse:
+    """The client hung up before its request was read: nothing failed here, and nobody will read
+    the answer (499, nginx's "client closed request")."""
+    logger().info("client disconnected", extra={"path": request.url.path, "method": request.method})
+    return error_response(499, "CLIENT_DISCONNECTED", "the client closed the connection before the request was read")
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

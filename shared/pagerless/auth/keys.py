@@ -33,6 +33,7 @@ class Principal:
     role: Role
     user_id: str | None = None
     kind: str = "api_key"  # api_key | user | oidc | agent_token
+    name: str = ""  # the key's name, shown beside its id
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class ApiKeyService:
         record = self.repository.get_by_hash(key_hash)
         principal = None
         if record is not None and not record.revoked and hmac.compare_digest(record.key_hash, key_hash):
-            principal = Principal(record.key_id, record.workspace, Role(record.role))
+            principal = Principal(record.key_id, record.workspace, Role(record.role), name=record.name or "")
         self._cache[key_hash] = (time.monotonic() + _CACHE_SECONDS, principal)
         return principal
 

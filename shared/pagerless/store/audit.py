@@ -26,7 +26,7 @@ class AuditRecord(BaseModel):
     details = JSONAttribute(default=dict)
 
     def to_dict(self) -> dict:
-        return {"at": self.at, "actor": self.actor, "role": self.role, "action": self.action, "target": self.target,
+        return {"at": self.at, "actor": self.actor, "actor_name": (self.details or {}).get("actor_name", ""), "role": self.role, "action": self.action, "target": self.target,
                 "status": int(self.status), "request_id": self.request_id, "details": self.details or {}}
 
 

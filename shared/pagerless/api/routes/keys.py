@@ -38,7 +38,8 @@ class ApiKeyCreated(ApiKeyPublic):
 
 class AuditLogPublic(BaseModel):
     at: str
-    actor: str
+    actor: str  # the key id
+    actor_name: str = ""  # the key's name
     role: str
     action: str
     target: str
