@@ -4,7 +4,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from pagerless.intake.consumer import handle_dead_record
-from pagerless.observability import logger
+from pagerless.observability import lambda_context
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -23,6 +23,6 @@ def record_handler(record: SQSRecord) -> None:
     handle_dead_record(record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes"))
 
 
-@logger().inject_lambda_context(clear_state=True)
+@lambda_context
 def handler(event: dict, context) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

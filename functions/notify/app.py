@@ -3,7 +3,7 @@
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pagerless.notify.bootstrap import handle_record
-from pagerless.observability import logger
+from pagerless.observability import lambda_context
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -13,6 +13,6 @@ def record_handler(record: SQSRecord, lambda_context=None) -> None:
     handle_record(record.body, remaining)
 
 
-@logger().inject_lambda_context(clear_state=True)
+@lambda_context
 def handler(event: dict, context) -> dict:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,5 +1,6 @@
 """The one place that builds the Powertools Logger, Metrics and (opt-in) Tracer."""
 
+import functools
 from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics
@@ -25,3 +26,36 @@ def tracer():
     from aws_lambda_powertools import Tracer
 
     return Tracer(service=settings.observability().powertools_service_name)
+
+
+_warm: set[str] = set()
+
+
+def lambda_context(handler):
+    """Powertools' ``inject_lambda_context``, with the keys kept in this invocation's context.
+
+    The keys (function name, request id, cold start, and what ``append_invocation_keys`` adds) live
+    in a ContextVar, not on the process-wide logger: under ``pagerless dev`` every function runs in
+    one process, on many threads, and a shared logger state would put one function's keys on
+    another's lines.
+    """
+
+    @functools.wraps(handler)
+    def invoke(event, context, *args, **kwargs):
+        log = logger()
+        name = getattr(context, "function_name", None) or handler.__module__
+        log.thread_safe_clear_keys()
+        log.thread_safe_append_keys(function_name=name, function_request_id=getattr(context, "aws_request_id", None),
+                                    cold_start=name not in _warm)
+        _warm.add(name)
+        try:
+            return handler(event, context, *args, **kwargs)
+        finally:
+            log.thread_safe_clear_keys()
+
+    return invoke
+
+
+def append_invocation_keys(**keys) -> None:
+    """Keys for the rest of this invocation's (or request's) log lines only."""
+    logger().thread_safe_append_keys(**keys)
