@@ -74,3 +74,21 @@ class DevServer:
     def client(self, key: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.base, headers=headers, timeout=15)
+
+
+def alertmanager_payload(alert: dict) -> dict:
+    """An Alertmanager webhook for a scenario's alert, firing now (the sandbox shifts the recording
+    so that its alert started now)."""
+    from datetime import UTC, datetime
+
+    labels = {k: v for k, v in alert["labels"].items() if v}
+    labels.setdefault("alertname", alert["title"])
+    labels["severity"] = alert["severity"]
+    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
+            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
+            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+            "alerts": [{"status": "firing", "labels": labels,
+                        "annotations": {"summary": alert["title"], "description": alert["description"]},
+                        "startsAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                        "endsAt": "0001-01-01T00:00:00Z",
+                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}

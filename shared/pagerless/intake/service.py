@@ -118,6 +118,7 @@ class IntakeService:
     def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
+        created: IncidentRecord | None = None
         try:
             previous = self._previous_incident(claim, now)
             if previous is not None:
@@ -126,11 +127,13 @@ class IntakeService:
                 action = "reopened" if was_resolved else "refired"
                 restart = was_resolved and not incident.flapping and incident.parent_id is None
             else:
-                incident = self.lifecycle.create(alert, workspace, now)
+                incident = created = self.lifecycle.create(alert, workspace, now)
                 action = "correlated" if incident.parent_id else "created"
                 restart = incident.parent_id is None
             self.alerts.finalize(claim, incident.id, alert.model_dump(mode="json"), flaps)
         except Exception:
+            if created is not None:  # nobody can see it yet: a retry must not find a second incident
+                self.lifecycle.discard(created)
             self.alerts.release(claim)
             raise
         # From here the alert belongs to the incident: a failure below is retried as a duplicate,
