@@ -149,7 +149,8 @@ def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, 
         f"  Console        {base}/   (first user: POST {base}/api/auth/register becomes admin)",
         f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
         f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
-        f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages)",
+        f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages, "
+        f"{restored.get('journal', 0)} journaled writes)",
     ]
     if sandbox is not None:
         moved = sandbox.time_offset

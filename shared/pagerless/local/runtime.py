@@ -7,6 +7,7 @@ Two modes share everything but the transport:
   ``mock_aws(config=MOCK_CONFIG)`` around it.
 """
 
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
+from pagerless.local import journal as wal
 from pagerless.local import state
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
@@ -53,7 +55,9 @@ class LocalRuntime:
         self.endpoint: str | None = None
         self.poller: SqsPoller | None = None
         self.scheduler: Scheduler | None = None
-        self.restored: dict[str, int] = {"items": 0, "messages": 0}
+        self.restored: dict[str, int] = {"items": 0, "messages": 0, "journal": 0}
+        self.journal: wal.Journal | None = None
+        self.resumed: list[dict] = []
         self._snapshot_stop = threading.Event()
         self._snapshot_thread: threading.Thread | None = None
 
@@ -66,6 +70,7 @@ class LocalRuntime:
         if self.options.mode == "server":
             self._start_server()
         install_moto_hook(self.lambdas)
+        quiet_resume_probe()
         serialize_dynamodb_writes()
         remember_valid_state_machines()
         self.provisioned = provision(self.template, session=self.session())
@@ -73,14 +78,22 @@ class LocalRuntime:
         os.environ.update(self.options.extra_environment)
         settings.reset()
         if self.options.state_dir is not None:
+            if self.options.mode == "server":
+                self.journal = wal.Journal(self.options.state_dir)
+                wal.install(self.journal)
             self.restored = state.restore(self.options.state_dir, self.provisioned, self.client("dynamodb"),
-                                          self.client("sqs"))
+                                          self.client("sqs"), self.journal)
+            if self.journal is not None:  # compact what was replayed, then log every write from here on
+                self.save_state()
+                self.journal.enabled = True
         self.poller = SqsPoller(self.lambdas, self.client("sqs"), self.sqs_sources(),
                                 retry_delay_seconds=self.options.retry_delay_seconds)
         self.scheduler = Scheduler(self.lambdas, self.schedules(), region=self.options.region)
         if background:
             self.poller.start()
             self.scheduler.start()
+            if self.options.state_dir is not None and self.restored["items"] + self.restored["journal"]:
+                threading.Thread(target=self._reconcile, daemon=True, name="reconcile").start()
             if self.options.state_dir is not None and self.options.mode == "server":
                 self._snapshot_thread = threading.Thread(target=self._snapshot_loop, daemon=True, name="snapshot")
                 self._snapshot_thread.start()
@@ -94,12 +107,15 @@ class LocalRuntime:
             self.scheduler.stop()
         if self.options.state_dir is not None and self.provisioned is not None and self.options.mode == "server":
             self.save_state()
+        if self.journal is not None:
+            self.journal.close()
         if self.server is not None:
             self.server.stop()
             self.server = None
 
     def save_state(self) -> Path:
-        return state.save(self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region)
+        return state.save(self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region,
+                          self.journal)
 
     # ------------------------------------------------------------------ clients
     def session(self) -> boto3.session.Session:
@@ -154,12 +170,38 @@ class LocalRuntime:
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         requests.post(f"{self.endpoint}/moto-api/config", json=MOCK_CONFIG, timeout=10).raise_for_status()
 
+    def _reconcile(self) -> list[dict]:
+        """Executions do not survive a restart: resume every interrupted incident's workflow."""
+        from pagerless.workflow.reconcile import reconcile
+
+        try:
+            self.resumed = reconcile(self.client("stepfunctions"))
+        except Exception as exc:  # reported, not fatal: the API still serves
+            print(f"warning: could not resume interrupted workflows: {type(exc).__name__}: {exc}", flush=True)
+            return []
+        if self.resumed:
+            print(f"Resumed the workflow of {len(self.resumed)} interrupted incident(s) after the restart", flush=True)
+        return self.resumed
+
     def _snapshot_loop(self) -> None:
         while not self._snapshot_stop.wait(self.options.snapshot_interval_seconds):
             try:
                 self.save_state()
             except Exception:  # a failed snapshot is retried on the next tick and at stop
                 pass
+
+
+class _ResumeProbeFilter(logging.Filter):
+    """moto logs the ASL's `IsPresent` test of an absent `$.resume` as an error; it is the normal path."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "NoSuchJsonPathError" not in (message := record.getMessage()) or "$.resume" not in message
+
+
+def quiet_resume_probe() -> None:
+    target = logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component")
+    if not any(isinstance(f, _ResumeProbeFilter) for f in target.filters):
+        target.addFilter(_ResumeProbeFilter())
 
 
 def queue_arn(region: str, name: str) -> str:

@@ -1,24 +1,29 @@
 """Keep the embedded AWS's data across restarts of `pagerless dev`.
 
 Saved: every DynamoDB item and every message waiting in a queue, to `<state-dir>/state.json`,
-every 30 seconds and on a clean stop (Ctrl-C / SIGTERM), written atomically. Restored on start,
-before anything runs. Not saved: running Step Functions executions (a restart ends them; the
-incident records stay, and their status tells what was under way), SQS receive counts, and
-anything written in the last 30 seconds before a crash (kill -9, power loss).
+every 30 seconds and on a clean stop (Ctrl-C / SIGTERM), written atomically. Between snapshots
+every write is in the journal (`pagerless.local.journal`), fsync'd before it is acknowledged, so
+a crash (kill -9, power loss) loses nothing that was answered. Restored on start, before
+anything runs: the snapshot, then the journal. Not saved: running Step Functions executions (a
+restart ends them; the reconciler restarts each open incident's workflow) and SQS receive counts.
 """
 
 import json
 import os
 from pathlib import Path
 
+from pagerless.local.journal import Journal, message_attributes
 from pagerless.local.provision import Provisioned
 
 STATE_FILE = "state.json"
 
 
-def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str) -> Path:
+def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journal: Journal | None = None) -> Path:
     state_dir.mkdir(parents=True, exist_ok=True)
-    data = {"version": 1, "tables": {}, "queues": {}}
+    # Rotate first: every write before this point is in the scan below; later ones are in the new
+    # segment, and replaying an outcome that the scan already saw is harmless.
+    journal_from = journal.rotate() if journal is not None else None
+    data = {"version": 1, "tables": {}, "queues": {}, "journal_from": journal_from}
     for table in provisioned.tables.values():
         items = []
         for page in dynamodb.get_paginator("scan").paginate(TableName=table):
@@ -29,18 +34,25 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str) -> Pa
     target = state_dir / STATE_FILE
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(data), "utf-8")
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
     os.replace(temporary, target)
+    if journal is not None:
+        journal.drop_before(journal_from)
     return target
 
 
-def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs) -> dict[str, int]:
-    """Load a saved state into freshly provisioned resources; returns counts restored."""
+def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs,
+            journal: Journal | None = None) -> dict[str, int]:
+    """Load the snapshot and replay the journal into freshly provisioned resources; returns counts."""
     path = state_dir / STATE_FILE
-    if not path.exists():
-        return {"items": 0, "messages": 0}
-    data = json.loads(path.read_text("utf-8"))
+    data = json.loads(path.read_text("utf-8")) if path.exists() else {}
     known_tables = set(provisioned.tables.values())
-    items = messages = 0
+    names = {url.rstrip("/").rsplit("/", 1)[-1]: logical_id for logical_id, url in provisioned.queues.items()}
+    queued: dict[str, dict[str, dict]] = {}
+    for logical_id, queue_messages in data.get("queues", {}).items():
+        queued[logical_id] = {m.get("id") or f"snapshot-{n}": m for n, m in enumerate(queue_messages)}
+    items = messages = replayed = 0
     for table, table_items in data.get("tables", {}).items():
         if table not in known_tables:
             continue
@@ -48,13 +60,27 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs) -> dict[st
             batch = [{"PutRequest": {"Item": item}} for item in table_items[start:start + 25]]
             dynamodb.batch_write_item(RequestItems={table: batch})
             items += len(batch)
-    for logical_id, queue_messages in data.get("queues", {}).items():
+    entries = journal.read(data.get("journal_from") or 0) if journal is not None else []
+    for entry in entries:
+        replayed += 1
+        op = entry.get("op")
+        if op == "ddb-put" and entry["t"] in known_tables:
+            dynamodb.put_item(TableName=entry["t"], Item=entry["i"])
+        elif op == "ddb-del" and entry["t"] in known_tables:
+            dynamodb.delete_item(TableName=entry["t"], Key=entry["k"])
+        elif op == "sqs-send" and entry["q"] in names:
+            queued.setdefault(names[entry["q"]], {})[entry["id"]] = entry
+        elif op == "sqs-del" and entry["q"] in names:
+            queued.get(names[entry["q"]], {}).pop(entry["id"], None)
+        elif op == "sqs-purge" and entry["q"] in names:
+            queued[names[entry["q"]]] = {}
+    for logical_id, by_id in queued.items():
         url = provisioned.queues.get(logical_id)
-        for message in queue_messages if url else []:
+        for message in by_id.values() if url else []:
             sqs.send_message(QueueUrl=url, MessageBody=message["body"],
                              MessageAttributes=message.get("attributes") or {})
             messages += 1
-    return {"items": items, "messages": messages}
+    return {"items": items, "messages": messages, "journal": replayed}
 
 
 def _queue_messages(url: str, region: str) -> list[dict]:
@@ -66,7 +92,4 @@ def _queue_messages(url: str, region: str) -> list[dict]:
     queue = sqs_backends[account][region].queues.get(name)
     if queue is None:
         return []
-    return [{"body": m.body, "attributes": {
-        k: {key: v for key, v in attr.items() if key in ("DataType", "StringValue")}
-        for k, attr in (m.message_attributes or {}).items()}}
-        for m in list(queue._messages)]
+    return [{"id": m.id, "body": m.body, "attributes": message_attributes(m)} for m in list(queue._messages)]

@@ -101,6 +101,13 @@ class ApprovalRepository:
             raise
         return True
 
+    def rearm(self, record: ApprovalRecord, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
+        """A pending approval waits again on a new execution's token (after a restart)."""
+        record.update(actions=[ApprovalRecord.task_token.set(task_token),
+                               ApprovalRecord.execution_arn.set(execution_arn),
+                               ApprovalRecord.expires_at.set(expires_at)],
+                      condition=ApprovalRecord.status == PENDING)
+
     def mark_expired(self, record: ApprovalRecord, note: str) -> None:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried."""
         record.update(actions=[ApprovalRecord.status.set(EXPIRED),

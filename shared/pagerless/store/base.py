@@ -9,6 +9,7 @@ from pynamodb.models import Model
 
 from pagerless import settings
 from pagerless.domain.errors import ValidationError
+from pagerless.store import session as _session  # noqa: F401  (one botocore session for every model)
 
 
 class TableName:

@@ -49,10 +49,16 @@ class ApprovalService:
         return self._sfn or _sfn()
 
     def request(self, incident_id: str, workspace: str, *, task_token: str, execution_arn: str,
-                timeout_seconds: int) -> dict:
-        """Store the token with the proposal and move the incident to awaiting_approval."""
+                timeout_seconds: int, resume_approval: str | None = None) -> dict:
+        """Store the token with the proposal and move the incident to awaiting_approval.
+
+        ``resume_approval`` (from the reconciler after a restart): that approval, if still pending,
+        gets the new token and a fresh wait instead of a new approval, so its cards stay valid."""
         incident = load(incident_id, workspace)
         now = utcnow()
+        pending = self.repository.get(incident_id, resume_approval) if resume_approval else None
+        if pending is not None and pending.status == store.PENDING:
+            return self._resume(incident, pending, task_token, execution_arn, int(timeout_seconds))
         proposal = incident.proposal or {}
         record = self.repository.create(ApprovalRecord(
             incident_id, store.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
@@ -70,6 +76,19 @@ class ApprovalService:
         publish("approval.requested", incident, generation=record.approval_id,
                 data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()})
         return {"approval_id": record.approval_id}
+
+    def _resume(self, incident, pending: ApprovalRecord, task_token: str, execution_arn: str, timeout: int) -> dict:
+        self.repository.rearm(pending, task_token=task_token, execution_arn=execution_arn,
+                              expires_at=utcnow() + timedelta(seconds=timeout))
+        advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
+                actions=[IncidentRecord.approval.set({**pending.to_public(), "proposal": None})])
+        timeline.record(incident, "approval_resumed", f"approval wait resumed after a restart; expires in {timeout}s",
+                        actor=ACTOR, data={"approval_id": pending.approval_id,
+                                           "expires_at": pending.expires_at.isoformat()})
+        logger().info("approval resumed", extra={"incident_id": incident.id, "approval_id": pending.approval_id})
+        publish("approval.requested", incident, generation=f"{pending.approval_id}#{execution_arn.rsplit(':', 1)[-1]}",
+                data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()})
+        return {"approval_id": pending.approval_id, "resumed": True}
 
     def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
                comment: str = "", approval_id: str | None = None) -> Decided:

@@ -64,7 +64,8 @@ def _request_approval(event: dict) -> dict:
 
     return ApprovalService().request(event["incident_id"], event["workspace"], task_token=event["task_token"],
                                      execution_arn=event.get("execution_arn", ""),
-                                     timeout_seconds=int(event["timeout_seconds"]))
+                                     timeout_seconds=int(event["timeout_seconds"]),
+                                     resume_approval=(event.get("input") or {}).get("resume_approval"))
 
 
 def _remediate(event: dict) -> dict:

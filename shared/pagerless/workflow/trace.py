@@ -53,6 +53,9 @@ def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
             "cause": _clip(described.get("cause")) or (failure or {}).get("cause"), "steps": steps}
 
 
+RESUME_CHOICES = frozenset({"Resume", "ResumeAt"})  # where a reconciled execution picks up: routing, not a step
+
+
 def steps_from_history(events: list[dict]) -> tuple[list[dict], dict | None]:
     """One entry per state entered (a loop gives one per pass), with its duration and failure."""
     steps: list[dict] = []
@@ -62,6 +65,8 @@ def steps_from_history(events: list[dict]) -> tuple[list[dict], dict | None]:
         kind = event["type"]
         if "stateEnteredEventDetails" in event:
             name = event["stateEnteredEventDetails"]["name"]
+            if name in RESUME_CHOICES:
+                continue
             step = {"name": name, "type": kind.removesuffix("StateEntered"), "entered_at": _iso(event["timestamp"]),
                     "exited_at": None, "duration_ms": None, "status": "running", "error": None, "cause": None}
             steps.append(step)

@@ -1,0 +1,215 @@
+"""A write-ahead journal of the embedded AWS, so a 2xx survives `kill -9` of `pagerless dev`.
+
+Every state-changing call that reaches moto's DynamoDB or SQS backend appends one JSON line to
+`<state-dir>/journal/<segment>.log` and is fsync'd before moto answers the caller, so a request
+that Pagerless acknowledged with a 2xx has its writes on disk. What is logged is the outcome, not
+the request: the whole item after a DynamoDB write (or its key after a delete), the message
+after an SQS send (with its id), the ids removed by an SQS delete. Replaying is therefore
+idempotent and needs no condition evaluation.
+
+Concurrent writers share one fsync (group commit): each appends under the lock, then waits until
+a sync covers its line. A snapshot rotates to a new segment first; after `state.json` is written
+atomically, older segments are deleted (compaction). On start: snapshot, then every segment from
+the snapshot's `journal_from` on, in order. A torn last line (a write that was never fsync'd,
+hence never acknowledged) is ignored.
+
+Not journaled: Step Functions executions (the reconciler restarts incidents' workflows) and
+moto's own redrive of a message to its DLQ (after a crash such a message is retried again).
+"""
+
+import functools
+import json
+import os
+import threading
+from pathlib import Path
+
+DIRECTORY = "journal"
+
+
+class Journal:
+    def __init__(self, state_dir: Path) -> None:
+        self.directory = state_dir / DIRECTORY
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.lock = threading.RLock()  # held around a backend mutation and its append
+        self._sync_lock = threading.Lock()
+        self._fd: int | None = None
+        self.segment = max(self.segments(), default=0) + 1
+        self._written = self._synced = 0
+        self.enabled = False
+        self.records = 0
+
+    # ------------------------------------------------------------------ segments
+    def segments(self) -> list[int]:
+        return sorted(int(p.stem) for p in self.directory.glob("*.log") if p.stem.isdigit())
+
+    def path(self, segment: int) -> Path:
+        return self.directory / f"{segment:08d}.log"
+
+    def rotate(self) -> int:
+        """Start a new segment; returns its number (a snapshot taken now covers everything before it)."""
+        with self.lock, self._sync_lock:
+            if self._fd is not None:
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+            self.segment = max(self.segments() + [self.segment], default=0) + 1
+            self._open()
+            return self.segment
+
+    def drop_before(self, segment: int) -> None:
+        for number in self.segments():
+            if number < segment:
+                self.path(number).unlink(missing_ok=True)
+
+    def _open(self) -> None:
+        self._fd = os.open(self.path(self.segment), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._written = self._synced = 0
+
+    def close(self) -> None:
+        with self.lock, self._sync_lock:
+            if self._fd is not None:
+                os.fsync(self._fd)
+                os.close(self._fd)
+                self._fd = None
+
+    # ------------------------------------------------------------------ writing
+    def append(self, entries: list[dict]) -> int:
+        """Write entries (caller holds ``lock``); returns the position to pass to ``wait``."""
+        if not self.enabled or not entries:
+            return 0
+        if self._fd is None:
+            self._open()
+        os.write(self._fd, "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries).encode())
+        self._written += 1
+        self.records += len(entries)
+        return self._written
+
+    def wait(self, position: int) -> None:
+        """Return once everything up to ``position`` is on disk (one fsync serves every waiter)."""
+        if not position:
+            return
+        with self._sync_lock:
+            if self._synced >= position or self._fd is None:
+                return
+            target = self._written
+            os.fsync(self._fd)
+            self._synced = target
+
+    # ------------------------------------------------------------------ reading
+    def read(self, from_segment: int) -> list[dict]:
+        entries = []
+        for number in self.segments():
+            if number < from_segment:
+                continue
+            for line in self.path(number).read_bytes().splitlines():
+                try:
+                    entries.append(json.loads(line))
+                except ValueError:  # a torn write at the end: never fsync'd, never acknowledged
+                    break
+        return entries
+
+
+_journal: Journal | None = None
+
+
+def install(journal: Journal) -> None:
+    """Route moto's DynamoDB and SQS writes through ``journal`` (patches once per process)."""
+    global _journal
+    _journal = journal
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.sqs.models import SQSBackend
+
+    if getattr(DynamoDBBackend, "_pagerless_journaled", False):
+        return
+    for name, keys in (("put_item", _put_keys), ("update_item", _key_arg), ("delete_item", _key_arg),
+                       ("transact_write_items", _transact_keys)):
+        setattr(DynamoDBBackend, name, _journaled(getattr(DynamoDBBackend, name), _dynamodb_outcome(keys)))
+    SQSBackend.send_message = _journaled(SQSBackend.send_message, _sqs_sent)
+    SQSBackend.delete_message = _journaled(SQSBackend.delete_message, _sqs_deleted, before=_sqs_ids)
+    SQSBackend.purge_queue = _journaled(SQSBackend.purge_queue, _sqs_purged)
+    DynamoDBBackend._pagerless_journaled = True
+
+
+def _journaled(original, outcome, before=None):
+    @functools.wraps(original)
+    def wrapper(self, *args, **kwargs):
+        journal = _journal
+        if journal is None or not journal.enabled:
+            return original(self, *args, **kwargs)
+        with journal.lock:
+            seen = before(self, *args, **kwargs) if before else None
+            result = original(self, *args, **kwargs)  # a failed write changed nothing: nothing to log
+            position = journal.append(outcome(self, result, seen, *args, **kwargs))
+        journal.wait(position)
+        return result
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------- DynamoDB outcomes
+def _put_keys(backend, table_name, item_attrs, *args, **kwargs):
+    table = backend.get_table(table_name)
+    names = [n for n in (table.hash_key_attr, table.range_key_attr) if n]
+    return [(table.name, {n: item_attrs[n] for n in names if n in item_attrs})]
+
+
+def _key_arg(backend, table_name, key, *args, **kwargs):
+    return [(backend.get_table(table_name).name, key)]
+
+
+def _transact_keys(backend, transact_items, *args, **kwargs):
+    pairs = []
+    for entry in transact_items:
+        kind, op = next(iter(entry.items()))
+        if kind == "ConditionCheck":
+            continue
+        if kind == "Put":
+            pairs += _put_keys(backend, op["TableName"], op["Item"])
+        else:
+            pairs.append((backend.get_table(op["TableName"]).name, op["Key"]))
+    return pairs
+
+
+def _dynamodb_outcome(keys):
+    def outcome(backend, result, seen, *args, **kwargs):
+        from moto.dynamodb.models.dynamo_type import DynamoType
+
+        entries = []
+        for table_name, key in keys(backend, *args, **kwargs):
+            table = backend.get_table(table_name)
+            hash_value = key.get(table.hash_key_attr)
+            range_value = key.get(table.range_key_attr) if table.range_key_attr else None
+            if hash_value is None:
+                continue
+            item = table.get_item(DynamoType(hash_value), DynamoType(range_value) if range_value else None)
+            if item is None:
+                entries.append({"op": "ddb-del", "t": table_name, "k": key})
+            else:
+                entries.append({"op": "ddb-put", "t": table_name, "i": item.to_json()["Attributes"]})
+        return entries
+
+    return outcome
+
+
+# ---------------------------------------------------------------------- SQS outcomes
+def _sqs_sent(backend, message, seen, queue_name, *args, **kwargs):
+    return [{"op": "sqs-send", "q": queue_name, "id": message.id, "body": message.body,
+             "attributes": message_attributes(message)}]
+
+
+def _sqs_ids(backend, queue_name, receipt_handle, *args, **kwargs):
+    queue = backend.queues.get(queue_name)
+    return [m.id for m in list(queue._messages) if m.had_receipt_handle(receipt_handle)] if queue else []
+
+
+def _sqs_deleted(backend, result, seen, queue_name, *args, **kwargs):
+    return [{"op": "sqs-del", "q": queue_name, "id": message_id} for message_id in seen or []]
+
+
+def _sqs_purged(backend, result, seen, queue_name, *args, **kwargs):
+    return [{"op": "sqs-purge", "q": queue_name}]
+
+
+def message_attributes(message) -> dict:
+    return {k: {key: v for key, v in attr.items() if key in ("DataType", "StringValue")}
+            for k, attr in (message.message_attributes or {}).items()}

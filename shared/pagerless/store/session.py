@@ -1,0 +1,49 @@
+"""One botocore session per process, shared by every PynamoDB model and every boto3 client.
+
+PynamoDB gives each model's connection (per thread) its own botocore session, and each session
+loads and parses botocore's JSON service models again: four models cost four sessions and ~28
+JSON files before the first request. Here PynamoDB's connections use boto3's default session,
+whose loader caches each model once for the whole process. Client creation from the shared
+session is serialized (botocore sessions are not safe to create clients from concurrently).
+"""
+
+import threading
+
+from pynamodb.connection.base import Connection
+
+_lock = threading.RLock()
+
+
+def botocore_session():
+    """boto3's default session's botocore session (created once, under the lock)."""
+    import boto3
+
+    with _lock:
+        if boto3.DEFAULT_SESSION is None:
+            boto3.setup_default_session()
+        return boto3.DEFAULT_SESSION._session
+
+
+def _session(self):
+    return botocore_session()
+
+
+_pynamodb_client = Connection.client.fget
+
+
+def _client(self):
+    if self._client is not None and self._client._request_signer and self._client._request_signer._credentials:
+        return self._client
+    with _lock:
+        return _pynamodb_client(self)
+
+
+def share_one_session() -> None:
+    if getattr(Connection, "_pagerless_shared_session", False):
+        return
+    Connection.session = property(_session)
+    Connection.client = property(_client)
+    Connection._pagerless_shared_session = True
+
+
+share_one_session()

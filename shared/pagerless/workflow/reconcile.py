@@ -1,0 +1,120 @@
+"""After a restart of the embedded runtime, give every interrupted incident its workflow back.
+
+moto cannot persist Step Functions executions, so a restart ends them. On start the reconciler
+reads every incident whose status says the workflow was under way and starts a new execution
+that resumes at the right step (the ASL's ``Resume`` choice), never one that would run a fix
+twice:
+
+| status | resumes at |
+|---|---|
+| open | the start (the workflow may never have run) |
+| diagnosing, no proposal yet | GatherContext (diagnosis only reads) |
+| diagnosing, proposal stored | its route: Remediate (auto), RequestApproval (approval), Notify |
+| awaiting_approval, pending | RequestApproval on the same approval: a fresh wait, a new `approval.requested` job |
+| awaiting_approval, decided | Remediate (approved) / the rejected or timed-out outcome |
+| remediating, action recorded | verification if it succeeded, else escalation (the action is not run again) |
+| remediating, nothing recorded | escalation: the action may have run; a person checks (it is not run again) |
+| verifying | verification, from its first check |
+| diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
+"""
+
+import json
+import uuid
+
+from pagerless import settings
+from pagerless.domain.incidents import IncidentStatus as S
+from pagerless.observability import logger
+from pagerless.store.approvals import APPROVED, EXPIRED, PENDING, REJECTED, ApprovalRepository
+from pagerless.store.incident_updates import set_execution
+from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import outcomes
+from pagerless.workflow.remediate import timings
+
+RESUMABLE = (S.OPEN, S.DIAGNOSING, S.AWAITING_APPROVAL, S.REMEDIATING, S.VERIFYING)
+INTERRUPTED = "the workflow was interrupted by a restart while the action ran; it is not run again: check the workload"
+
+
+def reconcile(sfn=None) -> list[dict]:
+    """Resume the workflow of every interrupted incident; returns what was done for each."""
+    machine = settings.workflow().incident_state_machine_arn
+    if not machine:
+        return []
+    sfn = sfn or _client()
+    done = []
+    for incident in IncidentRecord.scan(IncidentRecord.status.is_in(*[s.value for s in RESUMABLE])):
+        try:
+            done.append(resume(incident, machine, sfn))
+        except Exception as exc:  # one incident must not stop the others
+            logger().exception("could not resume the workflow", extra={"incident_id": incident.id})
+            done.append({"incident_id": incident.id, "resume": "failed", "error": type(exc).__name__})
+    return done
+
+
+def plan(incident: IncidentRecord) -> dict:
+    """The execution input that resumes ``incident`` (``resume`` absent: from the start), or an outcome."""
+    status, proposal = S(incident.status), incident.proposal or {}
+    base = {"incident_id": incident.id, "workspace": incident.workspace}
+    if status == S.OPEN:
+        return base
+    if status == S.DIAGNOSING:
+        route = proposal.get("route")
+        if not route:
+            return {**base, "resume": "gather_context"}
+        step = {"auto": "remediate", "approval": "request_approval"}.get(route, "notify")
+        return {**base, "resume": step, "proposal": _proposal_state(proposal)}
+    if status == S.AWAITING_APPROVAL:
+        approval = ApprovalRepository().latest(incident.id)
+        if approval is None or approval.status == PENDING:
+            return {**base, "resume": "request_approval", "proposal": _proposal_state(proposal),
+                    "resume_approval": approval.approval_id if approval else None}
+        if approval.status == APPROVED:
+            return {**base, "resume": "remediate"}
+        return {**base, "outcome": {REJECTED: "approval_rejected", EXPIRED: "approval_timed_out"}[approval.status]}
+    if status == S.REMEDIATING:
+        applied = _applied(incident)
+        if applied is None:
+            return {**base, "outcome": "escalate", "reason": INTERRUPTED}
+        if applied.get("status") != "succeeded" or not incident.verification:
+            return {**base, "outcome": "escalate",
+                    "reason": f"{applied.get('action', 'the action')} ended {applied.get('status')} before a restart"}
+        return {**base, "resume": "verify", "remediation": timings(None, None)}
+    return {**base, "resume": "verify", "remediation": timings(None, None)}  # verifying
+
+
+def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
+    step = plan(incident)
+    outcome = step.pop("outcome", None)
+    if outcome is not None:
+        reason = step.get("reason", "")
+        if outcome == "escalate":
+            outcomes.escalate(incident.id, incident.workspace, reason)
+        else:
+            getattr(outcomes, outcome)(incident.id, incident.workspace)
+        logger().info("workflow outcome applied after a restart", extra={"incident_id": incident.id, "outcome": outcome})
+        return {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
+    step.pop("reason", None)
+    name = f"{incident.id}-resume-{uuid.uuid4().hex[:8]}"[:80]
+    arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))["executionArn"]
+    set_execution(incident.id, arn)
+    logger().info("workflow resumed after a restart", extra={"incident_id": incident.id,
+                                                             "resume": step.get("resume", "start")})
+    return {"incident_id": incident.id, "status": incident.status, "resume": step.get("resume", "start")}
+
+
+def _proposal_state(proposal: dict) -> dict:
+    return {"route": proposal.get("route"), "approval_timeout_seconds": int(proposal.get("approval_timeout_seconds") or 3600)}
+
+
+def _applied(incident: IncidentRecord) -> dict | None:
+    """The workflow's record of the current plan's action, if it ran (remediate writes it after running)."""
+    plan_json = (incident.proposal or {}).get("plan")
+    for record in reversed(incident.actions or []):
+        if record.get("source") == "workflow" and (plan_json is None or record.get("plan") == plan_json):
+            return {**record, "action": (record.get("plan") or {}).get("action", {}).get("action")}
+    return None
+
+
+def _client():
+    import boto3
+
+    return boto3.client("stepfunctions")

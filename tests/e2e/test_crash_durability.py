@@ -1,0 +1,80 @@
+"""`pagerless dev` killed with SIGKILL mid-load keeps every alert it answered with a 2xx."""
+
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from tests.e2e.harness import DevServer
+
+pytestmark = pytest.mark.e2e
+
+
+def _alert(n: int) -> dict:
+    return {"version": "4", "status": "firing", "receiver": "pagerless", "alerts": [{
+        "status": "firing",
+        "labels": {"alertname": f"CrashTest{n}", "severity": "warning", "namespace": f"crash-{n}",
+                   "service": f"svc-{n}"},
+        "annotations": {"summary": f"crash durability alert {n}"}}]}
+
+
+def test_every_acknowledged_alert_survives_kill_9(tmp_path):
+    state_dir = tmp_path / "state"
+    server = DevServer(state_dir)
+    server.start(timeout=60)
+    admin_key = re.search(r"Admin API key\s+(pl_\S+)", server.read_log()).group(1)
+    acknowledged: dict[int, dict] = {}
+    lock = threading.Lock()
+    stop = threading.Event()
+    counter = iter(range(100_000))
+
+    def sender() -> None:
+        with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {admin_key}"}, timeout=30) as api:
+            while not stop.is_set():
+                n = next(counter)
+                try:
+                    response = api.post("/api/webhooks/alertmanager", json=_alert(n))
+                except httpx.HTTPError:
+                    continue  # not answered: the sender would retry, nothing was promised
+                if 200 <= response.status_code < 300:
+                    with lock:
+                        acknowledged[n] = response.json()
+
+    # Given alerts arriving from 4 concurrent senders
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(4):
+            pool.submit(sender)
+        while len(acknowledged) < 40:
+            if server.process.poll() is not None:
+                pytest.fail(server.read_log())
+            time.sleep(0.05)
+        # When the process is killed with SIGKILL while they are still sending
+        server.process.kill()
+        server.process.wait()
+        stop.set()
+    server.log.close()
+    # Then after a restart on the same state dir, every acknowledged alert is there
+    again = DevServer(state_dir)
+    try:
+        again.start(timeout=60)
+        assert re.search(r"\d+ journaled writes", again.read_log())
+        missing = []
+        with again.client(admin_key) as api:
+            for n, body in sorted(acknowledged.items()):
+                if body.get("queued"):
+                    continue  # checked below, once the consumer has run
+                incident_id = body["alerts"][0]["incident_id"]
+                if api.get(f"/api/incidents/{incident_id}").status_code != 200:
+                    missing.append(n)
+            queued = [n for n, body in acknowledged.items() if body.get("queued")]
+            deadline = time.monotonic() + 120
+            while queued and time.monotonic() < deadline:
+                queued = [n for n in queued
+                          if not api.get("/api/incidents", params={"service": f"svc-{n}"}).json()["items"]]
+                time.sleep(0.5)
+        assert missing == [] and queued == [], f"lost {len(missing) + len(queued)} of {len(acknowledged)}"
+    finally:
+        again.stop()

@@ -1,0 +1,139 @@
+"""A restart of the embedded runtime at each workflow state: the reconciler resumes, nothing runs twice.
+
+A restart ends every Step Functions execution (moto cannot keep them); the test does the same by
+stopping them, then runs the reconciler as `pagerless dev` does on start.
+"""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import (_stop_running_executions, alertmanager_payload, incident,
+                                                memory_limit, open_incident, timeline_types, wait_for,
+                                                wait_for_status)
+
+pytestmark = pytest.mark.functional
+
+
+def restart(runtime) -> list[dict]:
+    from pagerless.workflow.reconcile import reconcile
+
+    _stop_running_executions(runtime)
+    return reconcile(runtime.client("stepfunctions"))
+
+
+def _incident_without_workflow(scenario):
+    """Intake stored the incident, then the process died before its workflow started."""
+    from pagerless.intake.service import IntakeService
+
+    [result] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default")
+    return incident(result.incident_id)
+
+
+def _approve(api, key, incident_id):
+    response = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "go"}, headers=auth(key))
+    assert response.status_code == 200, response.text
+
+
+def test_restart_before_the_workflow_ran_starts_it(sandbox, scenario, runtime):
+    # Given an open incident whose workflow never started
+    opened = _incident_without_workflow(scenario)
+    assert opened.status == "open"
+    # When the runtime restarts
+    [done] = restart(runtime)
+    # Then its workflow runs from the start, up to the approval
+    assert done == {"incident_id": opened.id, "status": "open", "resume": "start"}
+    wait_for_status(opened.id, "awaiting_approval")
+    assert memory_limit(sandbox) == "256Mi"
+
+
+def test_restart_while_diagnosing_resumes_at_context(sandbox, scenario, runtime):
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.workflow.incidents import advance
+
+    opened = _incident_without_workflow(scenario)
+    advance(opened, IncidentStatus.DIAGNOSING, "the workflow started: gathering context")
+    [done] = restart(runtime)
+    assert done["resume"] == "gather_context"
+    wait_for_status(opened.id, "awaiting_approval")
+    assert "diagnosed" in timeline_types(opened.id)
+
+
+def test_restart_while_awaiting_approval_rearms_the_same_approval(sandbox, scenario, api, operator_key, runtime):
+    from pagerless.store.approvals import ApprovalRepository
+
+    # Given an incident waiting for a human's approval
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    before = ApprovalRepository().latest(opened.id)
+    # When the runtime restarts
+    [done] = restart(runtime)
+    assert done["resume"] == "request_approval"
+    # Then the same approval waits again on the new execution, and its cards are sent again
+    after = wait_for(lambda: (a := ApprovalRepository().latest(opened.id)).execution_arn != before.execution_arn and a)
+    assert (after.approval_id, after.status) == (before.approval_id, "pending")
+    assert after.expires_at >= before.expires_at
+    assert "approval_resumed" in timeline_types(opened.id)
+    # And approving it applies the fix once and resolves the incident
+    _approve(api, operator_key, opened.id)
+    wait_for_status(opened.id, "resolved")
+    assert memory_limit(sandbox) == "512Mi"
+    assert [a["status"] for a in incident(opened.id).actions] == ["succeeded"]
+
+
+def test_restart_after_an_approval_whose_answer_was_lost_runs_the_fix(sandbox, scenario, runtime):
+    from pagerless.store.approvals import APPROVED, ApprovalRepository
+
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    # The decision was stored, but the process died before Step Functions heard it
+    repository = ApprovalRepository()
+    assert repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    [done] = restart(runtime)
+    assert done["resume"] == "remediate"
+    wait_for_status(opened.id, "resolved")
+    assert memory_limit(sandbox) == "512Mi"
+    assert [a["status"] for a in incident(opened.id).actions] == ["succeeded"]
+
+
+def test_restart_while_remediating_never_runs_the_action_again(sandbox, scenario, runtime):
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.store.approvals import APPROVED, ApprovalRepository
+    from pagerless.workflow.incidents import advance
+
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    repository = ApprovalRepository()
+    repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    # The process died after Remediate moved the incident, before the outcome was recorded
+    advance(incident(opened.id), IncidentStatus.REMEDIATING, "running patch_resources")
+    [done] = restart(runtime)
+    # Then a person is asked to check; the action is not run (again)
+    assert done["outcome"] == "escalate"
+    assert incident(opened.id).status == "escalated"
+    assert memory_limit(sandbox) == "256Mi"
+    assert not incident(opened.id).actions
+
+
+def test_restart_while_verifying_verifies_without_applying_again(sandbox, scenario, api, operator_key, runtime,
+                                                                 monkeypatch):
+    from pagerless import settings
+
+    # Given a fix applied and a verification that waits for the rollout
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS", "3600")
+    settings.reset()
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _approve(api, operator_key, opened.id)
+    wait_for_status(opened.id, "verifying")
+    assert memory_limit(sandbox) == "512Mi"
+    # When the runtime restarts
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS", "0")
+    settings.reset()
+    [done] = restart(runtime)
+    # Then verification resumes and resolves; the fix ran exactly once
+    assert done["resume"] == "verify"
+    wait_for_status(opened.id, "resolved")
+    assert [a["status"] for a in incident(opened.id).actions] == ["succeeded"]
