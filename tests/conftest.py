@@ -31,6 +31,9 @@ def _reset_caches() -> None:
     settings.reset()
     security.key_service.cache_clear()
     idempotency.persistence_layer.cache_clear()
+    from pagerless import plugins
+
+    plugins.forget()
 
 
 @pytest.fixture

@@ -74,10 +74,13 @@ class WebhookIntake:
         self.queue = queue
         self._settings_cache: dict[str, tuple[float, WebhookSettings]] = {}
 
-    def receive(self, request: WebhookRequest) -> WebhookOutcome:
-        """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued."""
+    def receive(self, request: WebhookRequest, *, defer: bool = False) -> WebhookOutcome:
+        """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued.
+
+        ``defer`` (the caller is over its rate limit): verify as usual, then queue instead of ingesting."""
         received_at = utcnow()
         source = resolve_source(request.source)
+        refuse_disabled_source(source, request.workspace)
         payload = parse_payload(request.body, source=source, content_type=request.content_type)
         config = self.settings_for(request.workspace)
         sns_type = sns_message_type(payload) if source == "cloudwatch" and isinstance(payload, dict) else None
@@ -89,6 +92,8 @@ class WebhookIntake:
                 return WebhookOutcome(200, {"alerts": [], "ignored": "UnsubscribeConfirmation"})
         else:
             verify_signature(source, request, config)
+        if defer:
+            return self._queue(request, source, received_at, None)
         try:
             results = self.service.ingest(source, payload, request.workspace, raw_body=request.body)
         except ValidationError:
@@ -111,12 +116,18 @@ class WebhookIntake:
     def forget_settings(self, workspace: str) -> None:
         self._settings_cache.pop(workspace, None)
 
-    def _queue(self, request: WebhookRequest, source: str, received_at, error: Exception) -> WebhookOutcome:
+    def _queue(self, request: WebhookRequest, source: str, received_at, error: Exception | None) -> WebhookOutcome:
+        """Queue the payload for the alert consumer; ``error`` None means the caller is over its rate limit."""
+        reason = type(error).__name__ if error is not None else "RateLimited"
         logger().warning("alert queued for later processing",
-                         extra={"source": source, "workspace": request.workspace, "error_type": type(error).__name__})
+                         extra={"source": source, "workspace": request.workspace, "error_type": reason})
         self.queue(IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
                                         content_type=request.content_type, received_at=received_at))
-        metrics.queued(type(error).__name__)
+        metrics.queued(reason)
+        if error is None:
+            return WebhookOutcome(202, {"queued": True, "reason": "rate_limited",
+                                        "message": "over this key's rate limit: the alert is queued and will be "
+                                                   "processed shortly, not dropped"})
         return WebhookOutcome(202, {"queued": True})
 
     def _verify_sns(self, message: dict, config: WebhookSettings) -> None:
@@ -146,6 +157,19 @@ class WebhookIntake:
             raise ServiceUnavailableError(f"SNS refused the confirmation (HTTP {status})")
         logger().info("SNS subscription confirmed", extra={"topic_arn": topic})
         return WebhookOutcome(200, {"alerts": [], "confirmed": True, "topic_arn": topic})
+
+
+def refuse_disabled_source(source: str, workspace: str) -> None:
+    """A source switched off in /api/plugins answers 403 before anything is parsed or stored."""
+    from pagerless.plugins import disabled
+
+    try:
+        off = disabled(workspace, "source")
+    except Exception:  # the store is down: never lose an alert over a switch we cannot read
+        return
+    if source in off:
+        raise ForbiddenError(f"the alert source {source!r} is disabled in this workspace; enable it with "
+                             f"POST /api/plugins/{source}/enable", details=[{"plugin": f"source:{source}"}])
 
 
 def verify_signature(source: str, request: WebhookRequest, config: WebhookSettings) -> None:

@@ -18,6 +18,7 @@ from pagerless.intake.webhooks import WebhookIntake, WebhookRequest
 router = APIRouter(tags=["ingest"])
 IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 NO_AUDIT = {"x-audit": False}
+INTAKE = {**NO_AUDIT, "x-intake": True}  # over the rate limit, queued (202) instead of refused
 
 
 class AlertResult(BaseModel):
@@ -34,25 +35,27 @@ class IngestResponse(BaseModel):
 
 class QueuedResponse(BaseModel):
     queued: bool
+    reason: str | None = None
+    message: str | None = None
 
 
 _RESPONSES = {202: {"model": QueuedResponse, "description": "accepted; processed shortly from the alert queue"}}
 
 
-@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def webhook(source: str, request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
     """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
     return await _receive(source, request, principal, intake)
 
 
-@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def webhook_by_header(request: Request, principal: IngestDep, intake: IntakeDep,
                             x_source: Annotated[str, Header()] = "generic") -> JSONResponse:
     """Receive a webhook whose source is named by the X-Source header (default generic)."""
     return await _receive(x_source, request, principal, intake)
 
 
-@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def alert(request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
     """Send one alert as plain text (text/plain) or generic JSON."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -63,5 +66,8 @@ async def _receive(source: str, request: Request, principal: Principal, intake: 
     incoming = WebhookRequest(source=source, workspace=principal.workspace, body=await request.body(),
                               headers={k.lower(): v for k, v in request.headers.items()},
                               content_type=request.headers.get("content-type"))
-    outcome = await run_in_threadpool(intake.receive, incoming)
-    return JSONResponse(outcome.body, status_code=outcome.status_code)
+    verdict = getattr(request.state, "rate_limit", None)
+    deferred = verdict is not None and not verdict.allowed
+    outcome = await run_in_threadpool(intake.receive, incoming, defer=deferred)
+    headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
