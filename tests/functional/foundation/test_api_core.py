@@ -8,6 +8,7 @@ pytestmark = pytest.mark.functional
 
 PUBLIC_PATHS = {"/healthz", "/metrics", "/docs", "/openapi.json"}
 CALLBACK_PATHS = {"/slack/interactivity", "/lark/event", "/lark/card/action"}  # vendor-signed, not under /api
+SEED_PATHS = {"/adapters", "/autonomy/status", "/autonomy/run"}  # seed 002's own paths, role-checked like /api
 
 
 def _assert_error(response, status: int, code: str) -> dict:
@@ -85,7 +86,7 @@ def test_no_api_route_is_left_open_by_accident(runtime, api):
         requirements = _requirements(route.dependant)
         if route.path in PUBLIC_PATHS:
             continue
-        assert route.path.startswith("/api/") or route.path in {"/webhook", *CALLBACK_PATHS}, route.path
+        assert route.path.startswith("/api/") or route.path in {"/webhook", *CALLBACK_PATHS, *SEED_PATHS}, route.path
         assert requirements, f"{logical_id} {route.methods} {route.path} declares no role or signature requirement"
         if any(isinstance(r, RoleRequirement) for r in requirements):
             for method in route.methods:

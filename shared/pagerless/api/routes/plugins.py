@@ -36,3 +36,12 @@ def disable_plugin(name: str, request: Request, principal: AdminDep, kind: Kind 
     """Switch a plugin off for this workspace: its webhook, analyzer, action or channel stops being used."""
     request.state.audit_details = {"enabled": False}
     return PluginService().set_enabled(principal.workspace, name, False, actor=principal.key_id, kind=kind)
+
+
+@router.get("/api/adapters")
+@router.get("/adapters")
+def list_adapters(principal: ViewerDep) -> dict:
+    """What Pagerless is connected to (Kubernetes, LLM, channels, sources) and each connection's status."""
+    from pagerless.system.adapters import adapters
+
+    return adapters(principal.workspace)
