@@ -19,6 +19,7 @@ Everything else is reported as skipped with the reason (a proposal that failed, 
 ran already is never retried by a cycle).
 """
 
+import os
 from datetime import UTC, datetime
 
 from pagerless.domain.incidents import IncidentStatus
@@ -46,7 +47,7 @@ def autonomy_status(workspace: str) -> dict:
         "max_incidents_per_cycle": MAX_INCIDENTS_PER_CYCLE,
         "autonomous_actions": _autonomous_actions(policy, off) if active else [],
         "allowed_namespaces": list(policy.allowed_namespaces),
-        "deployment_profile": "serverless",
+        "deployment_profile": "lambda" if os.environ.get("AWS_LAMBDA_FUNCTION_NAME") else "local",
         "autonomy": policy.autonomy.value,
         "kill_switch": policy.kill_switch,
         "denied_namespaces": list(policy.denied_namespaces),

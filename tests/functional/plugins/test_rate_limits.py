@@ -102,3 +102,11 @@ def test_alert_intake_over_the_limit_is_queued_and_processed_never_dropped(api, 
     limits.LIMITER.reset()
     titles = {i["title"] for i in api.get("/api/incidents", headers=auth(admin)).json()["items"]}
     assert titles == {ALERT["title"], "orders DLQ growing"}
+
+
+def test_an_unreachable_counter_lets_requests_through(runtime, limits):
+    # Given the system table is gone (an outage of the counter's store)
+    runtime.client("dynamodb").delete_table(TableName=runtime.provisioned.tables["SystemTable"])
+    limiter = limits.Limiter(clock=lambda: NOW)
+    # Then requests are allowed rather than refused: the limiter must not take the API down
+    assert all(limiter.check("key-b", "default", 1).allowed for _ in range(3))
