@@ -11,7 +11,7 @@ AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install dev test test-unit test-functional test-e2e bench validate build deploy clean
+.PHONY: install dev test test-unit test-functional test-e2e test-browser bench validate build deploy clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ test-functional: $(INSTALLED)
 
 test-e2e: $(INSTALLED)
 	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+test-browser: $(INSTALLED)  ## the console in headless Chromium (needs apt: chromium chromium-driver fonts-wqy-microhei)
+	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
 bench: $(INSTALLED)  ## print cold-start, intake and diagnosis figures
 	$(PY) bench/run_all.py

@@ -3,7 +3,7 @@
 from mangum import Mangum
 
 from pagerless.api.app import create_app
-from pagerless.api.routes import chat
+from pagerless.api.routes import chat, email_approvals
 
-app = create_app("chat", [chat.router])
+app = create_app("chat", [chat.router, email_approvals.router])
 handler = Mangum(app, lifespan="off")

@@ -2,15 +2,15 @@
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-
 from pagerless.notify.bootstrap import handle_record
 from pagerless.observability import logger
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    handle_record(record.body)
+def record_handler(record: SQSRecord, lambda_context=None) -> None:
+    remaining = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
+    handle_record(record.body, remaining)
 
 
 @logger().inject_lambda_context(clear_state=True)

@@ -61,6 +61,8 @@ class IntakeSettings(BaseSettings):
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
     settings_cache_seconds: float = Field(default=10.0, ge=0)
     dead_letter_retention_days: int = Field(default=14, ge=1)
+    max_alerts_per_payload: int = Field(default=100, ge=1)  # more is a 413: split the request
+    max_alert_bytes: int = Field(default=160 * 1024, ge=1024, le=200 * 1024)  # one normalized alert (413 above)
 
 
 class WorkflowTimingSettings(BaseSettings):
@@ -68,6 +70,7 @@ class WorkflowTimingSettings(BaseSettings):
 
     ``PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS``, ``_VERIFY_MAX_CHECKS`` and
     ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
+    ``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS`` (600): see `workflow.verify`.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_WORKFLOW_", extra="ignore")
@@ -75,6 +78,9 @@ class WorkflowTimingSettings(BaseSettings):
     verify_wait_seconds: int | None = Field(default=None, ge=0, le=3600)
     verify_max_checks: int | None = Field(default=None, ge=1, le=20)
     approval_timeout_seconds: int | None = Field(default=None, ge=1, le=7 * 24 * 3600)
+    # How long after a fix verification waits, the workload healthy, for the alerts to clear
+    # before it resolves anyway (senders that never send a resolve; late resolves).
+    alert_clear_grace_seconds: int = Field(default=600, ge=0, le=24 * 3600)
 
 
 class ApiSettings(BaseSettings):
@@ -147,6 +153,9 @@ class AuthSettings(BaseSettings):
     oidc_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
     oidc_client_id: str | None = None  # the audience of id tokens (Cognito app client id)
     oidc_authorize_url: str | None = None  # the SSO link of the console (hosted UI authorize endpoint)
+    oidc_token_url: str | None = None  # where the console exchanges the authorization code
+    oidc_client_secret: str | None = None  # for confidential app clients (sent with HTTP Basic)
+    oidc_redirect_url: str | None = None  # default: <this host>/console/sso/callback
     oidc_default_role: str = "viewer"  # role of a user created at first OIDC sign-in
     open_registration: bool = False  # after the first (admin) user, may anyone register as a viewer?
 

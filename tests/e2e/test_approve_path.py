@@ -2,6 +2,7 @@
 diagnoses and proposes, a human approves over HTTP, the sandbox cluster is fixed, resolved."""
 
 import json
+import re
 import time
 
 import pytest
@@ -14,17 +15,13 @@ SCENARIO = ROOT / "tests" / "scenarios" / "oom_killed_payments.json"
 ADMIN_KEY = "pl_e2e-approve-path-admin-key-0123456789"
 
 
-def _alertmanager_payload(alert: dict) -> dict:
-    labels = {k: v for k, v in alert["labels"].items() if v}
-    labels.setdefault("alertname", alert["title"])
-    labels["severity"] = alert["severity"]
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
-            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
-            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
-            "alerts": [{"status": "firing", "labels": labels,
-                        "annotations": {"summary": alert["title"], "description": alert["description"]},
-                        "startsAt": alert["starts_at"], "endsAt": "0001-01-01T00:00:00Z",
-                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}
+def readme_demo_alert() -> tuple[str, dict]:
+    """The path and the JSON body of the README's copy-paste sandbox alert, exactly as written there."""
+    readme = (ROOT / "README.md").read_text("utf-8")
+    block = readme.split("<!-- sandbox-demo-alert -->", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    path = re.search(r"http://127\.0\.0\.1:8080(/api/\S+)", block)[1]
+    body = re.search(r"-d '(.*)'", block, re.S)[1]
+    return path, json.loads(body)
 
 
 def _wait_for(read, predicate, timeout: float = 60.0):
@@ -39,14 +36,14 @@ def _wait_for(read, predicate, timeout: float = 60.0):
 
 
 def test_oom_alert_to_resolution_through_an_approval_over_http(tmp_path):
-    scenario = json.loads(SCENARIO.read_text("utf-8"))
     server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
                        env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3"})
     try:
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:
-            # Given the OOM alert posted by Alertmanager
-            sent = api.post("/api/webhooks/alertmanager", json=_alertmanager_payload(scenario["alert"]))
+            # Given the README's copy-paste alert, sent now to the sandbox moved to the present
+            path, alert = readme_demo_alert()
+            sent = api.post(path, json=alert)
             assert sent.status_code in (200, 202), sent.text
             incidents = _wait_for(lambda: api.get("/api/incidents").json()["items"], lambda items: len(items) == 1)
             incident_id = incidents[0]["id"]
@@ -63,7 +60,14 @@ def test_oom_alert_to_resolution_through_an_approval_over_http(tmp_path):
             # and an operator approves over HTTP
             approved = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "raise it"})
             assert approved.status_code == 200, approved.text
-            # Then the fix is applied to the sandbox, verified, and the incident is resolved
+            # Then the fix is applied to the sandbox and the workload is healthy, but the alert still fires
+            _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/timeline").json()["items"],
+                      lambda items: any("waiting for 1 alert(s) to clear" in e["message"] for e in items))
+            assert incident()["status"] == "verifying"
+            # When Alertmanager sends the resolve, as the README says
+            cleared = json.loads(json.dumps(alert).replace('"firing"', '"resolved"'))
+            assert api.post(path, json=cleared).json()["alerts"][0]["action"] == "resolved"
+            # Then verification resolves the incident
             resolved = _wait_for(incident, lambda i: i["status"] in ("resolved", "escalated"))
             assert resolved["status"] == "resolved", resolved
             trace = _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/workflow").json(),

@@ -25,6 +25,9 @@ def create_app(title: str, routers: list[APIRouter], *, description: str = "") -
     )
     for router in routers:
         app.include_router(router)
+    from pagerless.api.aliases import add_aliases
+
+    add_aliases(app)
     register_exception_handlers(app)
     # Added last = outermost: the body limit runs before idempotency reads the body.
     app.add_middleware(IdempotencyMiddleware)

@@ -35,6 +35,10 @@ def persistence_layer():
     return layer
 
 
+# Sign-in answers carry fresh session tokens and their bodies carry passwords: never stored for replay.
+_NEVER_STORED = ("/api/auth/", "/console/")
+
+
 class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -42,7 +46,8 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] not in _MUTATING or not key:
+        if scope["type"] != "http" or scope["method"] not in _MUTATING or not key \
+                or scope["path"].startswith(_NEVER_STORED):
             await self.app(scope, receive, send)
             return
         from aws_lambda_powertools.utilities.idempotency.exceptions import (

@@ -1,11 +1,17 @@
 """`pagerless keys create|list|revoke` against the configured store.
 
-Locally, run it while `pagerless dev` is up with AWS_ENDPOINT_URL=http://127.0.0.1:4566; on AWS,
+Locally, run it while `pagerless dev` is up with only AWS_ENDPOINT_URL=http://127.0.0.1:4566: a
+local endpoint brings the embedded AWS's region, credentials and table name as defaults. On AWS,
 with credentials and PAGERLESS_TABLE_API_KEYS set to the stack's ApiKeysTableName output.
 """
 
 import argparse
 import json
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +26,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     revoke.add_argument("key_id")
 
 
+def use_local_defaults() -> bool:
+    """With AWS_ENDPOINT_URL on this machine (`make dev`), default what the embedded AWS uses:
+    region, dummy credentials and the template's ApiKeys table name. Set values are kept."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if urlsplit(endpoint).hostname not in LOCAL_HOSTS:
+        return False
+    from pagerless import settings
+    from pagerless.local.runtime import LOCAL_CREDENTIALS, RuntimeOptions
+
+    if not os.environ.get("AWS_PROFILE"):
+        for name, value in LOCAL_CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+    if "PAGERLESS_TABLE_API_KEYS" not in os.environ:
+        template = Path("template.yaml")
+        name = f"{RuntimeOptions().stack_name}-ApiKeysTable"
+        if template.exists():
+            from pagerless.local.template import Template
+
+            name = Template(template, stack_name=RuntimeOptions().stack_name,
+                            region=RuntimeOptions().region).physical_name("ApiKeysTable")
+        os.environ["PAGERLESS_TABLE_API_KEYS"] = name
+    settings.reset()
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    use_local_defaults()
     from pagerless.auth.keys import ApiKeyService
     from pagerless.domain.errors import PagerlessError
     from pagerless.settings import api

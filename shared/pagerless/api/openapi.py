@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from pagerless import __version__
 from pagerless.api.routes import ROUTER_MODULES
 
-DOC_PATHS = frozenset({"/openapi.json", "/docs"})
+DOC_PATHS = frozenset({"/openapi.json", "/docs", "/redoc", "/docs/static/{name}"})
 
 
 @cache
@@ -25,4 +25,39 @@ def combined_schema() -> dict:
         "apiKeyQuery": {"type": "apiKey", "in": "query", "name": "api_key"},
     }
     schema["paths"] = {path: ops for path, ops in schema["paths"].items() if path not in DOC_PATHS}
+    _document_errors(schema)
     return schema
+
+
+_ERRORS = {
+    "400": "the request is not valid (VALIDATION_ERROR), e.g. a malformed cursor",
+    "401": "no valid API key (UNAUTHORIZED)",
+    "403": "the key's role is not enough (FORBIDDEN)",
+    "404": "no such resource in the key's workspace (NOT_FOUND)",
+    "409": "the resource changed meanwhile or the action is no longer possible (CONFLICT)",
+    "422": "the body or a parameter does not match the schema (VALIDATION_ERROR)",
+}
+
+
+def _document_errors(schema: dict) -> None:
+    """Every /api operation answers errors in one format: {"error": {"code", "message", "details"}}."""
+    schema["components"].setdefault("schemas", {})["Error"] = {
+        "type": "object", "required": ["error"],
+        "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
+            "code": {"type": "string", "examples": ["NOT_FOUND"]},
+            "message": {"type": "string", "examples": ["incident INC-20260101-0001 not found"]},
+            "details": {"type": "array", "items": {}}}}},
+    }
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api"):
+            continue
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            for status, description in _ERRORS.items():
+                if status == "409" and method == "get":
+                    continue
+                if status == "422":
+                    responses[status] = {"description": description, "content": reference}
+                else:
+                    responses.setdefault(status, {"description": description, "content": reference})

@@ -20,14 +20,20 @@ def key_service() -> ApiKeyService:
     return ApiKeyService()
 
 
-def presented_key(request: Request) -> str | None:
-    """The API key from `Authorization: Bearer`, `X-API-Key`, or `?api_key=` (in that order)."""
+def presented_key(request: Request, *, allow_query: bool = False) -> str | None:
+    """The API key from `Authorization: Bearer`, `X-API-Key`, or — on ingest routes only, for
+    webhook senders that cannot set headers — `?api_key=` (query strings end up in access logs)."""
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return (request.headers.get("x-api-key") or request.headers.get("x-agent-token")
-            or request.query_params.get("api_key") or None)
+    header = request.headers.get("x-api-key") or request.headers.get("x-agent-token")
+    if header:
+        return header
+    if request.query_params.get("api_key") and not allow_query:
+        raise UnauthorizedError("?api_key= is accepted on ingest routes only; send the key in the "
+                                "Authorization: Bearer header (query strings end up in logs)")
+    return request.query_params.get("api_key") or None
 
 
 class RoleRequirement:
@@ -39,7 +45,7 @@ class RoleRequirement:
     def __call__(self, request: Request) -> Principal:
         principal = getattr(request.state, "session_principal", None)  # set by the console's cookie session
         if principal is None:
-            secret = presented_key(request)
+            secret = presented_key(request, allow_query=self.role is Role.INGEST)
             if not secret:
                 raise UnauthorizedError("an API key is required (Authorization: Bearer <key>)")
             principal = authenticate(secret, key_service())

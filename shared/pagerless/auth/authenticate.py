@@ -1,26 +1,30 @@
 """The one door: every credential Pagerless accepts becomes a Principal here.
 
 API keys (``pl_...``), agent tokens (``pla_...`` or ``X-Agent-Token``), our own access JWTs, and
-tokens from the configured OIDC issuer. Credentials are never logged.
+tokens from the configured OIDC issuer. Credentials are never logged. PyJWT (with cryptography,
+~0.3 s) and argon2 are imported only when a JWT or a password is involved, so API-key calls keep
+their cold start.
 """
 
 from functools import cache
 
-from pagerless.auth import oidc, tokens
-from pagerless.auth.agent_tokens import TOKEN_PREFIX as AGENT_PREFIX
-from pagerless.auth.agent_tokens import AgentTokenService
 from pagerless.auth.keys import KEY_PREFIX, ApiKeyService, Principal
-from pagerless.auth.users import UserService
 from pagerless.domain.errors import UnauthorizedError
+
+AGENT_PREFIX = "pla_"
 
 
 @cache
-def user_service() -> UserService:
+def user_service():
+    from pagerless.auth.users import UserService
+
     return UserService()
 
 
 @cache
-def agent_token_service() -> AgentTokenService:
+def agent_token_service():
+    from pagerless.auth.agent_tokens import AgentTokenService
+
     return AgentTokenService()
 
 
@@ -32,6 +36,8 @@ def authenticate(credential: str, keys: ApiKeyService) -> Principal:
             raise UnauthorizedError("the agent token is not valid or has been revoked")
         return principal
     if credential.count(".") == 2 and not credential.startswith(KEY_PREFIX):
+        from pagerless.auth import oidc, tokens
+
         if tokens.looks_like_ours(credential):
             return user_service().principal_from_access_token(credential)
         if oidc.is_issuer_token(credential):

@@ -1,7 +1,8 @@
 """Creating, authenticating and revoking API keys.
 
 A key is ``pl_`` + 32 random bytes (URL-safe). Only its SHA-256 is stored; the secret is shown
-once, when it is created.
+once, when it is created. The key id is random, not derived from the secret: a human-chosen
+``PAGERLESS_ADMIN_KEY`` cannot be guessed offline from the id that viewers see.
 """
 
 import hashlib
@@ -44,8 +45,14 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def key_id_for(key_hash: str) -> str:
-    return f"key_{key_hash[:12]}"
+def new_key_id() -> str:
+    """A random id: nothing about the secret can be learned from it (viewers see key ids)."""
+    return f"key_{secrets.token_hex(8)}"
+
+
+def display_prefix(secret: str) -> str:
+    """What a key list shows of a secret: `pl_` and 4 random characters, or 2 of a chosen key."""
+    return secret[:7] if secret.startswith(KEY_PREFIX) else secret[:2] + "…"
 
 
 class ApiKeyService:
@@ -107,8 +114,8 @@ class ApiKeyService:
                replace: bool = False) -> ApiKeyRecord:
         key_hash = hash_secret(secret)
         record = ApiKeyRecord(
-            key_hash, key_id=key_id_for(key_hash), workspace=workspace, role=role.value, name=name,
-            prefix=secret[:7], created_by=created_by, created_at=utcnow(),
+            key_hash, key_id=new_key_id(), workspace=workspace, role=role.value, name=name,
+            prefix=display_prefix(secret), created_by=created_by, created_at=utcnow(),
         )
         if replace:
             record.save()

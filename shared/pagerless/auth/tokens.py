@@ -2,7 +2,8 @@
 
 An access token lives 15 minutes and carries the user's id and session version. A refresh token
 belongs to a family; each use rotates the family to a new token id, and presenting a token that
-is no longer the family's current one (a stolen copy, replayed) revokes the whole family.
+is no longer the family's current one (a stolen copy, replayed) revokes the whole family; only
+the token rotated in the last few seconds is forgiven (concurrent requests of one browser).
 """
 
 import secrets
@@ -22,6 +23,9 @@ from pagerless.store.users import UserRecord, UserRepository
 ISSUER = "pagerless"
 ACCESS = "access"
 REFRESH = "refresh"
+# A browser may send two requests with the same expired session at once (a page and its live
+# stream); the one rotated a moment ago is accepted for this long, and only by its own family.
+CONCURRENT_REFRESH_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -102,11 +106,16 @@ def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPa
         raise UnauthorizedError("the refresh token has been revoked")
     user = load_user(claims["sub"])
     new_jti = uuid.uuid4().hex
-    if not repository.rotate_family(family_id, jti, new_jti):
-        repository.revoke_family(family_id)  # reuse: someone holds an old token of this family
-        raise UnauthorizedError("the refresh token was already used; every session of it is revoked")
-    config = settings.auth()
     now = int(time.time())
+    if not repository.rotate_family(family_id, jti, new_jti, now):
+        family = repository.family(family_id)
+        if family is not None and not family.revoked and family.previous_jti == jti \
+                and now - int(family.rotated_at) <= CONCURRENT_REFRESH_SECONDS:
+            new_jti = family.current_jti  # two requests of one browser refreshed at once: same family, no revoke
+        else:
+            repository.revoke_family(family_id)  # reuse: someone holds an old token of this family
+            raise UnauthorizedError("the refresh token was already used; every session of it is revoked")
+    config = settings.auth()
     access = issue_pair(user, repository, family_id=family_id).access_token
     refresh = jwt.encode(
         {"iss": ISSUER, "typ": REFRESH, "sub": user.user_id, "fam": family_id, "jti": new_jti, "iat": now,

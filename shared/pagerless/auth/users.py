@@ -160,7 +160,7 @@ class UserService:
         if role is not None:
             user.role = parse_role(role).value
         if person_id is not None:
-            user.person_id = person_id or None
+            user.person_id = self._linkable_person(workspace, person_id) if person_id else None
         if is_active is not None and is_active != user.is_active:
             user.is_active = is_active
             user.session_version = int(user.session_version) + 1  # every open session ends now
@@ -181,6 +181,14 @@ class UserService:
         user.password_hash = hasher().hash(check_password(new_password))
         user.session_version = int(user.session_version) + 1
         self.repository.save(user)
+
+    def _linkable_person(self, workspace: str, person_id: str) -> str:
+        """A person of the same workspace (pagerless.people), so pages and on-call reach this user."""
+        from pagerless.people.service import PeopleService
+
+        if PeopleService().find(workspace, person_id) is None:
+            raise ValidationError(f"person {person_id} not found in this workspace", details=[{"field": "person_id"}])
+        return person_id
 
     def _new(self, user_id: str, *, email: str, name: str, password: str | None, role: Role,
              workspace: str | None) -> UserRecord:

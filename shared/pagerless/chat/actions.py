@@ -55,6 +55,12 @@ class ChatActions:
         person = self.identities.person_of(click.provider, click.tenant, click.user)
         if person is None:
             return self._unbound(click, app_workspace, via)
+        return self.act(person, click, app_workspace, via)
+
+    def act(self, person: Person, click: Click, app_workspace: str, via: str) -> Answer:
+        """Decide as ``person`` (already identified: a bound chat user, or a signed email link)."""
+        if click.verb is None:
+            return Answer("refused", f"Pagerless does not handle {click.action!r}; nothing changed.")
         workspace = person.workspace
         if workspace != app_workspace or (click.workspace and click.workspace != workspace):
             return self._refuse(person, click, "This card belongs to another workspace; nothing changed.", via)

@@ -13,6 +13,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass
 
@@ -151,6 +152,26 @@ def click(data: dict, app: LarkApp) -> Click | None:
                      action=str(value.get("action") or ""), value=value,
                      message_ref=data.get("open_message_id") or "", channel=data.get("open_chat_id") or "")
     return None
+
+
+_BIND = re.compile(r"(?:^|\s)(?:bind|绑定)\s+([^\s@]+@[^\s@]+\.[^\s@]+)\s*$", re.IGNORECASE)
+
+
+def bind_request(data: dict) -> tuple[str, str] | None:
+    """(open_id, email) when a user writes "bind <email>" (or "绑定 <email>") to the bot."""
+    header, event = data.get("header") or {}, data.get("event") or {}
+    if header.get("event_type") != "im.message.receive_v1":
+        return None
+    message = event.get("message") or {}
+    open_id = ((event.get("sender") or {}).get("sender_id") or {}).get("open_id")
+    if message.get("message_type") != "text" or not open_id:
+        return None
+    try:
+        text = json.loads(message.get("content") or "{}").get("text", "")
+    except (ValueError, AttributeError):
+        return None
+    found = _BIND.search(str(text).strip())
+    return (open_id, found.group(1)) if found else None
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

@@ -46,11 +46,14 @@ def transition(current: IncidentStatus, target: IncidentStatus) -> IncidentStatu
     return target
 
 
-_INCIDENT_ID = re.compile(r"^INC-\d{8}-\d{4,}$")
+_INCIDENT_ID = re.compile(r"^INC-\d{8}-\d{4,}(-[A-Za-z0-9_-]{1,64})?$")
 
 
-def format_incident_id(day: datetime, sequence: int) -> str:
-    return f"INC-{day:%Y%m%d}-{sequence:04d}"
+def format_incident_id(day: datetime, sequence: int, workspace: str | None = None) -> str:
+    """INC-YYYYMMDD-NNNN, numbered per workspace; outside the default workspace the id ends with
+    the workspace name, so ids stay unique while no workspace sees another's numbers."""
+    suffix = f"-{workspace}" if workspace else ""
+    return f"INC-{day:%Y%m%d}-{sequence:04d}{suffix}"
 
 
 def is_incident_id(value: str) -> bool:

@@ -65,6 +65,7 @@ class AlertPublic(BaseModel):
     source: str
     fingerprint: str
     state: str
+    status: str  # firing | resolved (state, without the short-lived "claiming")
     incident_id: str | None
     title: str
     severity: str

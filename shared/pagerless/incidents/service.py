@@ -36,7 +36,8 @@ class IncidentService:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         results = IncidentRecord.by_workspace.query(
             workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-            last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+            last_evaluated_key=decode_cursor(cursor, IncidentRecord, IncidentRecord.by_workspace, workspace),
+            page_size=max(limit, 25))
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
@@ -86,6 +87,7 @@ class IncidentService:
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
         """Resolve by hand (409 if already resolved); its alerts are marked resolved too."""
         incident = self.get(workspace, incident_id)
+        previous_status = incident.status
         now = utcnow()
         incident = self.repository.set_status(incident, IncidentStatus.RESOLVED, actions=[
             IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(principal.key_id),
@@ -97,6 +99,9 @@ class IncidentService:
         record(incident, "incident_resolved", note or "resolved by hand", actor=principal.key_id,
                data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
         _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
+        from pagerless.notify.publish import incident_resolved
+
+        incident_resolved(incident, by=principal.key_id, previous_status=previous_status)
         return incident
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:
@@ -107,10 +112,10 @@ class IncidentService:
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
     """Acknowledge and resolve stop paging (chat buttons call this same service)."""
-    from pagerless.oncall.engine import stop_for_incident
     from pagerless.observability import logger
+    from pagerless.oncall.engine import stop_for_incident
 
     try:
         stop_for_incident(incident_id, status, reason)
-    except Exception:  # the acknowledgement stands; the next tick re-reads the incident and stops
+    except Exception:  # noqa: BLE001 - the acknowledgement stands; the next tick re-reads the incident and stops
         logger().exception("escalation stop failed", extra={"incident_id": incident_id})

@@ -12,6 +12,8 @@
 
 from functools import cache
 
+from pydantic import ValidationError as PydanticValidationError
+
 from pagerless import settings
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ValidationError
@@ -54,8 +56,7 @@ def handle_alert_record(body: str, message_attributes: dict | None, attributes: 
     attributes = attributes or {}
     delivery = parse_delivery(body, message_attributes, attributes.get("SentTimestamp"))
     try:
-        payload = parse_payload(delivery.raw_body(), source=delivery.source, content_type=delivery.content_type)
-        alerts = normalize(delivery.source, payload)
+        alerts = delivery_alerts(delivery)
     except ValidationError as exc:
         dead_letter(delivery, error=f"not a valid {delivery.source} payload: {exc.message}", reason="invalid")
         return []
@@ -69,6 +70,17 @@ def handle_alert_record(body: str, message_attributes: dict | None, attributes: 
     except Exception as exc:
         _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
         raise
+
+
+def delivery_alerts(delivery: Delivery) -> list[Alert]:
+    """The alerts a delivery carries: one queued alert, or its payload normalized."""
+    if delivery.kind == "alert":
+        try:
+            return [Alert.model_validate_json(delivery.body)]
+        except PydanticValidationError as exc:
+            raise ValidationError("the queued alert is not a valid alert") from exc
+    payload = parse_payload(delivery.raw_body(), source=delivery.source, content_type=delivery.content_type)
+    return normalize(delivery.source, payload)
 
 
 def handle_dead_record(body: str, message_attributes: dict | None, attributes: dict | None) -> None:

@@ -1,6 +1,9 @@
 """Reading and replaying the dead-letter store."""
 
-from pagerless.domain.errors import ConflictError, PagerlessError
+from pydantic import ValidationError as PydanticValidationError
+
+from pagerless.domain.alerts import Alert
+from pagerless.domain.errors import ConflictError, PagerlessError, ValidationError
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.service import IntakeService
 from pagerless.intake.sources import resolve_source
@@ -26,8 +29,12 @@ class DeadLetterService:
             return self._replay_notification(record)
         chosen = resolve_source(source or record.source)
         try:
-            payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
-            results = self.service.ingest(chosen, payload, workspace)
+            if record.kind == "alert":  # one normalized alert, queued alone
+                chosen = record.source
+                results = [self.service.process(_alert(record), workspace)]
+            else:
+                payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
+                results = self.service.ingest(chosen, payload, workspace)
         except PagerlessError as exc:
             self.repository.mark_replayed(record, ok=False, now=utcnow(),
                                           result={"error": {"code": exc.code, "message": exc.message}})
@@ -43,6 +50,13 @@ class DeadLetterService:
         result = replay(record)
         self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())
         return {"id": record.id, "status": REPLAYED, "source": record.source, **result}
+
+
+def _alert(record: DeadLetterRecord) -> Alert:
+    try:
+        return Alert.model_validate_json(record.body)
+    except PydanticValidationError as exc:
+        raise ValidationError("the dead-lettered alert is not a valid alert") from exc
 
 
 def _raw(record: DeadLetterRecord) -> bytes:

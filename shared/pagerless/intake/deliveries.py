@@ -1,7 +1,8 @@
 """What arrives on the AlertQueue, as one shape: a Delivery (source, workspace, payload, time).
 
-Three kinds of SQS bodies:
+Four kinds of SQS bodies:
 - `ingest`: a webhook payload the endpoint queued (see intake.queue);
+- `alert`: one normalized alert the endpoint queued alone (body: the alert's JSON);
 - `sns`: an SNS notification (RawMessageDelivery false). The source comes from the SNS message
   attribute `source`, else from the message: a CloudWatch alarm (`AlarmName`), an EventBridge
   event (`detail-type`), otherwise generic JSON. The workspace from the attribute `workspace`;
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pagerless import settings
-from pagerless.intake.queue import IngestEnvelope, is_envelope
+from pagerless.intake.queue import IngestEnvelope, is_alert_envelope, is_envelope
 from pagerless.intake.sources._common import parse_time
 from pagerless.store.dead_letters import DeadLetterRecord
 
@@ -54,6 +55,11 @@ def parse_delivery(body: str, message_attributes: dict | None = None, sent_times
         data = json.loads(body)
     except (ValueError, RecursionError):
         return Delivery("raw", "unknown", default_workspace, body, sent, raw=body)
+    if is_alert_envelope(data, message_attributes) and isinstance(data.get("source"), str) \
+            and isinstance(data.get("workspace"), str):
+        return Delivery("alert", data["source"], data["workspace"],
+                        json.dumps(data["alert"], ensure_ascii=False, separators=(",", ":")),
+                        parse_time(data.get("received_at")) or sent, "application/json", raw=body)
     if is_envelope(data, message_attributes):
         try:
             envelope = IngestEnvelope.from_json(data)

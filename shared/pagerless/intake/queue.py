@@ -16,6 +16,7 @@ from pagerless import settings
 from pagerless.domain.errors import ServiceUnavailableError
 
 KIND = "ingest"
+ALERT_KIND = "alert"  # one normalized alert, queued alone when the whole payload cannot be
 KIND_ATTRIBUTE = "pagerless_kind"
 MAX_MESSAGE_BYTES = 256 * 1024  # the SQS limit the local runtime and older queues enforce
 
@@ -54,6 +55,31 @@ class IngestEnvelope:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class AlertEnvelope:
+    """One normalized alert to process later: what a payload too large for one SQS message, or
+    partly processed already, is queued as (an alert is at most ``max_alert_bytes``)."""
+
+    source: str
+    workspace: str
+    alert: dict
+    received_at: str
+    kind: str = ALERT_KIND
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+
+def is_alert_envelope(data: object, attributes: dict | None = None) -> bool:
+    kind = ((attributes or {}).get(KIND_ATTRIBUTE) or {}).get("stringValue")
+    return isinstance(data, dict) and (kind == ALERT_KIND or data.get("kind") == ALERT_KIND) \
+        and isinstance(data.get("alert"), dict)
+
+
+def fits(envelope: "IngestEnvelope | AlertEnvelope") -> bool:
+    return len(envelope.to_json().encode("utf-8")) <= MAX_MESSAGE_BYTES
+
+
 def is_envelope(data: object, attributes: dict | None = None) -> bool:
     kind = ((attributes or {}).get(KIND_ATTRIBUTE) or {}).get("stringValue")
     return kind == KIND or (isinstance(data, dict) and data.get("kind") == KIND and "body" in data)
@@ -66,7 +92,7 @@ def _sqs():
     return boto3.client("sqs")
 
 
-def enqueue(envelope: IngestEnvelope) -> None:
+def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:
     """Put the envelope on the AlertQueue; ServiceUnavailableError if that is impossible too."""
     url = settings.workflow().alert_queue_url
     message = envelope.to_json()
@@ -74,6 +100,6 @@ def enqueue(envelope: IngestEnvelope) -> None:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later")
     try:
         _sqs().send_message(QueueUrl=url, MessageBody=message, MessageAttributes={
-            KIND_ATTRIBUTE: {"DataType": "String", "StringValue": KIND}})
+            KIND_ATTRIBUTE: {"DataType": "String", "StringValue": envelope.kind}})
     except Exception as exc:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later") from exc

@@ -76,7 +76,10 @@ class IntakeService:
             now = self.clock()
             duplicate = self.alerts.touch_firing(key, now)
             if duplicate is not None:
-                return self._duplicate(duplicate, alert, now)
+                result = self._duplicate(duplicate, alert, now)
+                if result is not None:
+                    return result
+                continue  # its incident was resolved under it: the alert now takes the reopen path
             claim = self.alerts.claim(key, workspace=workspace, source=alert.source, fingerprint=alert.fingerprint,
                                       now=now, stale_after=timedelta(seconds=config.claim_stale_seconds))
             if claim is not None:
@@ -98,8 +101,13 @@ class IntakeService:
                 return
         raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
 
-    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult:
-        incident = incident_updates.count_duplicate(record.incident_id, now)
+    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult | None:
+        """Count a firing duplicate; None when its incident was resolved while the alert still fired
+        (the workflow resolved it a moment ago): the alert is closed so that it can reopen it."""
+        incident = incident_updates.count_open_duplicate(record.incident_id, now)
+        if incident is None and self._status_of(record.incident_id) == IncidentStatus.RESOLVED.value:
+            self.alerts.resolve_for_incident(record.incident_id, now)
+            return None
         metrics.deduplicated(alert.source)
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
@@ -110,6 +118,7 @@ class IntakeService:
     def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
+        created: IncidentRecord | None = None
         try:
             previous = self._previous_incident(claim, now)
             if previous is not None:
@@ -118,11 +127,13 @@ class IntakeService:
                 action = "reopened" if was_resolved else "refired"
                 restart = was_resolved and not incident.flapping and incident.parent_id is None
             else:
-                incident = self.lifecycle.create(alert, workspace, now)
+                incident = created = self.lifecycle.create(alert, workspace, now)
                 action = "correlated" if incident.parent_id else "created"
                 restart = incident.parent_id is None
             self.alerts.finalize(claim, incident.id, alert.model_dump(mode="json"), flaps)
         except Exception:
+            if created is not None:  # nobody can see it yet: a retry must not find a second incident
+                self.lifecycle.discard(created)
             self.alerts.release(claim)
             raise
         # From here the alert belongs to the incident: a failure below is retried as a duplicate,

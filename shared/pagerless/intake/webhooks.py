@@ -1,8 +1,9 @@
 """The webhook endpoint's logic: read, verify, ingest — or queue for later.
 
 Order matters: the body is read and the vendor signature checked before anything is stored;
-a payload that does not normalize is a 400 with nothing stored; if the store or the workflow
-start fails, the raw payload goes to the AlertQueue and the caller gets 202.
+a payload that does not normalize is a 400 (413 when too large to keep) with nothing stored; if
+the store or the workflow start fails, what is left goes to the AlertQueue (the raw payload, or
+each remaining alert alone) and the caller gets 202 saying what was processed and what queued.
 """
 
 import re
@@ -14,12 +15,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pagerless import settings
-from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError, ValidationError
+from pagerless.domain.alerts import Alert
+from pagerless.domain.errors import (
+    ForbiddenError,
+    PayloadTooLargeError,
+    ServiceUnavailableError,
+    UnauthorizedError,
+    ValidationError,
+)
 from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
-from pagerless.intake.queue import IngestEnvelope, enqueue
-from pagerless.intake.service import IntakeService
-from pagerless.intake.sources import resolve_source
+from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, fits
+from pagerless.intake.service import IngestResult, IntakeService
+from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
 from pagerless.store.base import utcnow
@@ -63,6 +71,10 @@ def fetch_url(url: str) -> int:
         return response.status
 
 
+class RateLimited(Exception):
+    """Why a payload is queued when its sender is over its rate limit (nothing failed)."""
+
+
 class WebhookIntake:
     def __init__(self, service: IntakeService | None = None, settings_repository: WebhookSettingsRepository | None = None,
                  *, fetch_certificate: signatures.CertificateFetcher | None = None, fetch_url: UrlFetcher = fetch_url,
@@ -92,14 +104,20 @@ class WebhookIntake:
                 return WebhookOutcome(200, {"alerts": [], "ignored": "UnsubscribeConfirmation"})
         else:
             verify_signature(source, request, config)
-        if defer:
-            return self._queue(request, source, received_at, None)
-        try:
-            results = self.service.ingest(source, payload, request.workspace, raw_body=request.body)
-        except ValidationError:
-            raise  # the payload itself is wrong: nothing to retry
-        except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
-            return self._queue(request, source, received_at, exc)
+        alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
+        if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
+            outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
+            outcome.body.update(reason="rate_limited", message="over this key's rate limit: the alert is queued "
+                                                               "and will be processed shortly, not dropped")
+            return outcome
+        results = []
+        for index, alert in enumerate(alerts):
+            try:
+                results.append(self.service.process(alert, request.workspace))
+            except (ValidationError, PayloadTooLargeError):
+                raise  # the alert itself is wrong: nothing to retry
+            except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
+                return self._queue(request, source, received_at, alerts[index:], results, exc)
         return WebhookOutcome(200, {"alerts": [r.to_dict() for r in results]})
 
     def settings_for(self, workspace: str) -> WebhookSettings:
@@ -116,19 +134,39 @@ class WebhookIntake:
     def forget_settings(self, workspace: str) -> None:
         self._settings_cache.pop(workspace, None)
 
-    def _queue(self, request: WebhookRequest, source: str, received_at, error: Exception | None) -> WebhookOutcome:
-        """Queue the payload for the alert consumer; ``error`` None means the caller is over its rate limit."""
-        reason = type(error).__name__ if error is not None else "RateLimited"
+    def _queue(self, request: WebhookRequest, source: str, received_at, pending: list[Alert],
+               done: list[IngestResult], error: Exception) -> WebhookOutcome:
+        """Queue what is left: the whole payload if nothing was processed and it fits one SQS
+        message, else each remaining alert alone. The answer says what was processed and what
+        was queued; a 503 (nothing queued) names what was processed already."""
         logger().warning("alert queued for later processing",
-                         extra={"source": source, "workspace": request.workspace, "error_type": reason})
-        self.queue(IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
-                                        content_type=request.content_type, received_at=received_at))
-        metrics.queued(reason)
-        if error is None:
-            return WebhookOutcome(202, {"queued": True, "reason": "rate_limited",
-                                        "message": "over this key's rate limit: the alert is queued and will be "
-                                                   "processed shortly, not dropped"})
-        return WebhookOutcome(202, {"queued": True})
+                         extra={"source": source, "workspace": request.workspace, "error_type": type(error).__name__,
+                                "processed": len(done), "queued": len(pending)})
+        whole = IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
+                                     content_type=request.content_type, received_at=received_at)
+        envelopes = [whole] if not done and fits(whole) else [
+            AlertEnvelope(source=source, workspace=request.workspace, alert=alert.model_dump(mode="json"),
+                          received_at=received_at.isoformat()) for alert in pending]
+        queued: list[Alert] = []
+        for envelope, alert in zip(envelopes, pending, strict=False):
+            try:
+                self.queue(envelope)
+            except ServiceUnavailableError as exc:
+                exc.details = [{"processed": [r.to_dict() for r in done],
+                                "queued": [a.fingerprint for a in queued],
+                                "not_kept": [a.fingerprint for a in pending[len(queued):]]}]
+                if done or queued:
+                    exc.message = (f"{len(done)} alert(s) processed and {len(queued)} queued, but the other "
+                                   f"{len(pending) - len(queued)} could not be stored or queued; retry later "
+                                   "(a retry deduplicates what was kept)")
+                    exc.args = (exc.message,)
+                raise
+            queued.append(alert)
+        metrics.queued(type(error).__name__)
+        body: dict = {"queued": True}
+        if done or len(envelopes) > 1:
+            body.update(alerts=[r.to_dict() for r in done], queued_alerts=[a.fingerprint for a in pending])
+        return WebhookOutcome(202, body)
 
     def _verify_sns(self, message: dict, config: WebhookSettings) -> None:
         """SNS messages are verified once the workspace has set up SNS (allowed topics)."""

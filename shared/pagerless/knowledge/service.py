@@ -20,10 +20,13 @@ class KnowledgeCreate(BaseModel):
 
 
 class KnowledgeUpdate(BaseModel):
-    title: str | None = Field(default=None, min_length=1, max_length=300)
-    content: str | None = Field(default=None, min_length=1, max_length=MAX_CONTENT)
-    tags: list[str] | None = Field(default=None, max_length=50)
-    service: str | None = Field(default=None, max_length=200)
+    """Only the fields sent change. title, content and tags cannot be null; service null clears it."""
+
+    title: str = Field(default=None, min_length=1, max_length=300, examples=["Payments OOM runbook"])
+    content: str = Field(default=None, min_length=1, max_length=MAX_CONTENT,
+                         examples=["Raise the memory limit of payments-api to 1Gi, then watch restarts."])
+    tags: list[str] = Field(default=None, max_length=50, examples=[["oom", "payments"]])
+    service: str | None = Field(default=None, max_length=200, examples=["payments-api"])
 
 
 class ServiceEntry(BaseModel):
@@ -58,7 +61,8 @@ class KnowledgeService:
         return self.repository.get(workspace, entry_id)
 
     def list_entries(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
-        items, last_key = self.repository.page(workspace, limit, decode_cursor(cursor))
+        items, last_key = self.repository.page(workspace, limit,
+                                              decode_cursor(cursor, KnowledgeRecord, partition=workspace))
         return items, encode_cursor(last_key)
 
     def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:

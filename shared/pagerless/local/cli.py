@@ -1,7 +1,9 @@
 """`pagerless dev`: the whole system in one process on an embedded AWS."""
 
 import argparse
+import logging
 import os
+import socket
 import sys
 import threading
 import time
@@ -20,6 +22,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)")
     parser.add_argument("--sandbox", type=Path, default=None, metavar="SCENARIO.json",
                         help="serve an in-memory SANDBOX Kubernetes cluster seeded from a scenario file")
+    parser.add_argument("--verbose", action="store_true", help="show the embedded AWS's access log")
+
+
+class PortBusyError(Exception):
+    pass
+
+
+def _bind(host: str, port: int, flag: str) -> socket.socket:
+    """Bind ``port`` now, so a busy port is a clear error before anything starts or is announced."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortBusyError(f"port {port} on {host} is already in use ({exc.strerror}); stop what uses it or "
+                            f"choose another with {flag}") from exc
+    sock.listen(2048)
+    return sock
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,6 +52,15 @@ def run(args: argparse.Namespace) -> int:
     if not template.exists():
         print(f"error: {template} not found (run from the repository root or pass --template)", file=sys.stderr)
         return 2
+    try:
+        api_socket = _bind(args.host, args.port, "--port")
+        if args.aws_port:
+            _bind("127.0.0.1", args.aws_port, "--aws-port").close()  # the embedded AWS binds it next
+    except PortBusyError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        return 3
+    if not args.verbose:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
     args.state_dir.mkdir(parents=True, exist_ok=True)
     extra_env = {}
     sandbox = None
@@ -44,13 +74,13 @@ def run(args: argparse.Namespace) -> int:
     runtime.start()
     admin_key, created = _admin_key(args.state_dir)
     threading.Thread(target=_selfcheck, daemon=True, name="selfcheck").start()
-    base = f"http://{args.host}:{args.port}"
+    base = f"http://{args.host}:{api_socket.getsockname()[1]}"
     print(_banner(base, runtime.endpoint, admin_key, created, runtime.restored, time.monotonic() - started,
                   args.state_dir, sandbox), flush=True)
     server = uvicorn.Server(uvicorn.Config(runtime.gateway(), host=args.host, port=args.port, log_level="warning",
                                            timeout_graceful_shutdown=2))
     try:
-        server.run()
+        server.run(sockets=[api_socket])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled gracefully
         pass
     finally:
@@ -116,11 +146,14 @@ def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, 
         "",
         f"Pagerless is running (started in {seconds:.1f}s)",
         f"  API            {base}/api   (health: {base}/healthz, docs: {base}/docs)",
+        f"  Console        {base}/   (first user: POST {base}/api/auth/register becomes admin)",
         f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
         f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
         f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages)",
     ]
     if sandbox is not None:
-        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster)")
+        moved = sandbox.time_offset
+        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster; the recording's times "
+                     f"moved {moved.days} d {moved.seconds // 3600} h forward, so its alert starts now)")
     lines += [f"  Try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/status", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)

@@ -46,7 +46,7 @@ import copy
 import json
 import tempfile
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,7 @@ class SandboxCluster:
         self._server: SandboxServer | None = None
         self._thread: threading.Thread | None = None
         self._tmpdir: tempfile.TemporaryDirectory | None = None
+        self.time_offset = timedelta(0)  # how far the recording's times were moved (see from_scenario)
 
     @classmethod
     def from_scenario(cls, scenario: str | Path | dict[str, Any], *, now: datetime | None = None) -> "SandboxCluster":
@@ -77,8 +78,9 @@ class SandboxCluster:
         the recording fresh.
         """
         data = scenario if isinstance(scenario, dict) else json.loads(Path(scenario).read_text("utf-8"))
+        offset = timedelta(0)
         if now is not None:
-            data, _ = shift_scenario(data, now)
+            data, offset = shift_scenario(data, now)
         cluster = data.get("cluster", {})
         state = ClusterState()
         state.load(cluster, cluster.get("pdbs") or data.get("pdbs"))
@@ -90,7 +92,9 @@ class SandboxCluster:
             failure = detect_failure(state, deployment, pods, overrides.get(f"{namespace}/{name}"))
             if failure:
                 state.failures[(namespace, name)] = failure
-        return cls(state)
+        cluster = cls(state)
+        cluster.time_offset = offset
+        return cluster
 
     def start(self) -> str:
         """Serve on 127.0.0.1 on a free port, in a daemon thread; returns the base URL."""

@@ -13,14 +13,21 @@ def notify_service() -> NotifyService:
     return NotifyService()
 
 
-def handle_record(body: str) -> dict:
-    """One NotifyQueue message; an unreadable one is dead-lettered at once (it can never succeed)."""
+def handle_record(body: str, remaining_ms: int | None = None) -> dict:
+    """One NotifyQueue message; an unreadable one is dead-lettered at once (it can never succeed).
+
+    ``remaining_ms`` is the invocation's remaining time: deliveries that would not finish before it
+    go back to the queue (the claims keep what was sent from being sent again).
+    """
+    import time
+
     try:
         job = NotifyJob.from_json(body)
     except (ValueError, KeyError, TypeError) as exc:
         dead_letter_job(body, error=f"not a notification job: {exc}")
         return {"dead_lettered": True}
-    outcome = notify_service().handle(job)
+    deadline = time.monotonic() + remaining_ms / 1000 - 2 if remaining_ms else None
+    outcome = notify_service().handle(job, deadline=deadline)
     logger().info("notification job done", extra={"event": job.event, "incident_id": job.incident_id,
                                                    **outcome.to_dict()})
     return outcome.to_dict()

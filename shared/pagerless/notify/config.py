@@ -13,6 +13,7 @@ from pagerless.store.notify import ConfigRepository
 
 LANGUAGES = ("en", "zh")
 GENERAL_FIELDS = ("language", "rate_per_minute")
+LARK_ID_TYPES = ("chat_id", "open_id", "user_id", "union_id", "email")
 
 
 class ChannelService:
@@ -27,7 +28,7 @@ class ChannelService:
 
     def create(self, workspace: str, body: dict) -> dict:
         module = channel_module(body["channel_type"])
-        public, secret = _split(module, body.get("config") or {}, existing_secret_fields=())
+        public, secret = _split(module, body.get("config") or {})
         channel_id = f"ch-{uuid.uuid4().hex[:12]}"
         now = utcnow().isoformat()
         channel = {"id": channel_id, "name": body["name"], "channel_type": module.TYPE, "config": public,
@@ -48,7 +49,7 @@ class ChannelService:
             stored = secrets.load(workspace, channel_id, fresh=True)
             merged = {**channel["config"], **stored, **{k: v for k, v in body["config"].items()}}
             merged = {k: v for k, v in merged.items() if v is not None and v != ""}
-            public, secret = _split(module, merged, existing_secret_fields=())
+            public, secret = _split(module, merged)
             channel["config"], channel["secret_fields"] = public, sorted(secret)
             channel["masked"] = {k: secrets.mask(v) for k, v in secret.items()}
             if secret:
@@ -74,7 +75,7 @@ def public_channel(channel: dict) -> dict:
             "created_at": channel["created_at"], "updated_at": channel["updated_at"]}
 
 
-def _split(module, config: dict, existing_secret_fields) -> tuple[dict, dict]:
+def _split(module, config: dict) -> tuple[dict, dict]:
     allowed = set(module.REQUIRED) | set(module.OPTIONAL) | set(module.SECRET_FIELDS) | set(GENERAL_FIELDS)
     unknown = sorted(set(config) - allowed)
     if unknown:
@@ -94,6 +95,9 @@ def _split(module, config: dict, existing_secret_fields) -> tuple[dict, dict]:
             raise ValidationError(f"config.{name} must be a string", details=[{"field": f"config.{name}"}])
         if (name.endswith("url") or name == "api_base") and not value.startswith(("https://", "http://")):
             raise ValidationError(f"config.{name} must be an http(s) URL", details=[{"field": f"config.{name}"}])
+    if module.TYPE == "lark" and config.get("receive_id_type", "chat_id") not in LARK_ID_TYPES:
+        raise ValidationError(f"receive_id_type must be one of {', '.join(LARK_ID_TYPES)}",
+                              details=[{"field": "config.receive_id_type"}])
     if config.get("language") and config["language"] not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
     secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}

@@ -69,13 +69,18 @@ class NotifyService:
         return self._http
 
     # ------------------------------------------------------------------ the job
-    def handle(self, job: NotifyJob) -> Outcome:
+    def handle(self, job: NotifyJob, *, deadline: float | None = None) -> Outcome:
+        """Deliver ``job`` to its channels; ``deadline`` (time.monotonic) is when the invocation must end:
+        what cannot be tried before it goes back to the queue instead of being cut off by a timeout."""
         ctx = contexts.build(job)
         outcome = Outcome()
         retry_later: list[str] = []
         for channel in self.targets(job, ctx):
+            if not _time_for(deadline, 0):
+                retry_later.append(f"{channel['id']}: no time left in this invocation")
+                continue
             try:
-                self._deliver(job, channel, ctx, outcome)
+                self._deliver(job, channel, ctx, outcome, deadline)
             except RetryLaterError as exc:
                 retry_later.append(f"{channel['id']}: {exc}")
         if retry_later:
@@ -92,6 +97,10 @@ class NotifyService:
                     if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off]
         if job.targets is not None:
             wanted = [t.get("id") for t in job.targets if t.get("kind") == "channel"]
+            others = [t for t in job.targets if t.get("kind") != "channel"]
+            if others:  # persons and schedules are resolved by on-call (not built yet): say so, loudly
+                logger().warning("notification targets that are not channels were not delivered",
+                                 extra={"event": job.event, "incident_id": job.incident_id, "targets": others[:10]})
             return _pick(channels, wanted)
         route_set = self.routes.get(job.workspace)
         if route_set is None or not route_set.routes:
@@ -101,7 +110,7 @@ class NotifyService:
         return _pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
-    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome) -> None:
+    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome, deadline: float | None) -> None:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
@@ -122,9 +131,9 @@ class NotifyService:
             outcome.skipped.append(channel["id"])
             return
         config = self.channels.resolved_config(job.workspace, channel)
-        self._attempt(job, channel, module, config, claimed, message, ref, outcome)
+        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
 
-    def _attempt(self, job, channel, module, config, record, message, ref, outcome) -> None:
+    def _attempt(self, job, channel, module, config, record, message, ref, outcome, deadline) -> None:
         conf = settings.notify()
         rate = config.get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
@@ -132,7 +141,7 @@ class NotifyService:
             if rate:
                 wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
                 if wait > 0:
-                    if wait > conf.max_wait_seconds:
+                    if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
                         self.deliveries.release(record, f"rate limited: {rate} messages a minute")
                         raise RetryLaterError(f"rate limited for {wait:.0f}s")
                     self.sleep(wait)
@@ -152,7 +161,7 @@ class NotifyService:
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
                 delay = exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
-                if delay > conf.max_wait_seconds:
+                if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message)
                     raise RetryLaterError(exc.message) from exc
                 self.sleep(delay)
@@ -175,13 +184,18 @@ class NotifyService:
                                                               "dead_letter_id": dead.id})
 
     def _card(self, job: NotifyJob, channel: dict):
-        """The sent approval card of this approval in this channel, if any."""
+        """The sent approval card of this approval in this channel, if any.
+
+        A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
+        decision back later, so a card can never be left with live buttons after its decision.
+        """
         if not job.incident_id:
             return None
-        return next(
-            (d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
-             if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
-             and d.status == store.SENT and d.provider_ref), None)
+        cards = [d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
+                 if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]]
+        if any(d.status in (store.SENDING, store.FAILED) for d in cards):
+            raise RetryLaterError("the approval card is still being sent")
+        return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
 
     # ------------------------------------------------------------------ rendering
     def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False) -> Message:
@@ -191,14 +205,14 @@ class NotifyService:
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         try:
             title, body = render.render(template, ctx, module.escape)
-        except Exception as exc:  # a broken custom template must not cost the page: use the default
+        except Exception as exc:  # noqa: BLE001 — a broken custom template must not cost the page: use the default
             logger().warning("template failed; using the default", extra={"template": template.get("id"),
                                                                            "error": str(exc)[:200]})
             title, body = render.render(render.default_template(event, language), ctx, module.escape)
-        approval = None
+        approval = decision = None
         if job.event == "approval.requested" and ctx.get("approval_id"):
             approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
-        decision = None
+            decision = _decided_already(job.incident_id, ctx["approval_id"])  # no live buttons on a dead approval
         if job.event == "approval.decided":
             decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
         return Message(event=job.event, title=title, body=body, severity=str(ctx.get("severity") or "info"),
@@ -207,6 +221,22 @@ class NotifyService:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+def _time_for(deadline: float | None, wait: float) -> bool:
+    """Is there time to wait ``wait`` seconds and then make one vendor call before the deadline?"""
+    return deadline is None or time.monotonic() + wait + settings.notify().timeout_seconds + 1 <= deadline
+
+
+def _decided_already(incident_id: str, approval_id: str) -> dict | None:
+    """The decision of an approval decided before its card went out (a slow or retried delivery)."""
+    from pagerless.store.approvals import PENDING, ApprovalRepository
+
+    record = ApprovalRepository().latest(incident_id)
+    if record is None or record.approval_id != approval_id or record.status == PENDING:
+        return None
+    return {"status": record.status, "decided_by": record.decided_by, "comment": record.comment or record.note,
+            "decided_at": record.decided_at.isoformat() if record.decided_at else None}
 
 
 def render_plain(text: str) -> str:

@@ -19,7 +19,7 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         enqueue(NotifyJob(workspace=incident.workspace, event=event, incident_id=incident.id,
                           generation=str(generation), data=data or {}))
         return True
-    except Exception as exc:  # see the module docstring: loud, but the caller's work goes on
+    except Exception as exc:  # noqa: BLE001 — see the module docstring: loud, but the caller's work goes on
         logger().error("notification not queued", extra={"incident_id": incident.id, "event": event,
                                                          "error": f"{type(exc).__name__}: {exc}"[:300]})
         _count()
@@ -28,9 +28,32 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
 
             timeline.record(incident, "notification_not_queued", f"{event}: {type(exc).__name__}",
                             actor="notify", data={"event": event, "generation": str(generation)})
-        except Exception:
+        except Exception:  # noqa: BLE001 — the store may be what fails; the log line stands
             logger().exception("could not record the notification failure")
         return False
+
+
+def incident_resolved(incident, *, by: str, previous_status: str) -> None:
+    """An incident resolved outside the workflow (by hand, or by its source): say so, and turn the
+    cards of a pending approval into "closed" at once. The approval record is left to the workflow
+    (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
+    update is a duplicate the delivery claims drop)."""
+    publish("incident.resolved", incident, generation=generation_of("resolved", incident.resolved_at),
+            data={"message": f"resolved by {by}"})
+    if previous_status != "awaiting_approval":
+        return
+    try:
+        from pagerless.store.approvals import PENDING, ApprovalRepository
+
+        record = ApprovalRepository().latest(incident.id)
+    except Exception:  # noqa: BLE001 — the resolution stands; the approval's timeout updates the cards later
+        logger().exception("could not read the pending approval", extra={"incident_id": incident.id})
+        return
+    if record is not None and record.status == PENDING:
+        publish("approval.decided", incident, generation=record.approval_id,
+                data={"approval_id": record.approval_id, "decision": "closed", "decided_by": by,
+                      "decided_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+                      "comment": "the incident was resolved before anyone decided; nothing ran"})
 
 
 def generation_of(*parts) -> str:
@@ -45,5 +68,5 @@ def _count() -> None:
         from pagerless.observability import metrics
 
         metrics().add_metric(name="NotificationNotQueued", unit=MetricUnit.Count, value=1)
-    except Exception:
+    except Exception:  # noqa: BLE001, S110 — a metric must never break the producer
         pass

@@ -38,9 +38,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             return operator.pow(left, right)
         if op == "*":
             for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int):
-                    if len(seq) * max(count, 0) > MAX_REPEAT:
-                        raise SecurityError("* would build a result that is too large")
+                if (isinstance(seq, str | list | tuple) and isinstance(count, int)
+                        and len(seq) * max(count, 0) > MAX_REPEAT):
+                    raise SecurityError("* would build a result that is too large")
             return operator.mul(left, right)
         return super().call_binop(context, op, left, right)
 

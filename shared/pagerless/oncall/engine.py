@@ -10,6 +10,8 @@ record stopped and does nothing.
 
 from functools import cache
 
+from botocore.exceptions import ClientError
+
 from pagerless import settings
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
@@ -17,7 +19,7 @@ from pagerless.incidents import timeline
 from pagerless.notify.jobs import NotifyJob, enqueue
 from pagerless.observability import logger
 from pagerless.oncall import models
-from pagerless.oncall.policies import Cursor, Policy, following, job_targets
+from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
 from pagerless.store.base import utcnow
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
@@ -44,7 +46,7 @@ def _load_incident(incident_id: str):
     return IncidentRepository().get(incident_id)
 
 
-def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor = Cursor(0, 0),
+def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor = FIRST,
           reason: str = "", service: OncallService | None = None, sfn=None) -> EscalationRecord | None:
     """Start an escalation for the incident if a policy covers it; None if none does or it already ran."""
     service = service or OncallService()
@@ -65,6 +67,9 @@ def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor =
         response = client.start_execution(stateMachineArn=arn, name=name, input=_input(incident, generation, cursor))
     except client.exceptions.ExecutionAlreadyExists:
         return None
+    except Exception:
+        record.delete()  # nothing started: a retried start may try again
+        raise
     repository.set_arn(record, response["executionArn"])
     timeline.record(incident, "escalation_started", f"escalating through policy {policy.name} from step {cursor.step + 1}",
                     actor=ACTOR, data={"policy_id": policy.id, "generation": generation, "kind": kind})
@@ -87,7 +92,7 @@ def start_for_opened(incident_id: str) -> dict:
     incident = _load_incident(incident_id)
     try:
         record = start(incident, generation=OPENED, reason="incident opened")
-    except Exception as exc:  # paging must not fail the incident workflow; the timeline says why
+    except Exception as exc:  # noqa: BLE001 - paging must not fail the incident workflow; the timeline says why
         logger().exception("escalation did not start", extra={"incident_id": incident_id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
         return {"escalation": None}
@@ -118,14 +123,14 @@ def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -
     return stopped
 
 
-def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None) -> bool:
+def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None, stop_execution: bool = True) -> bool:
     if record.status != "running" or not EscalationRepository().finish(record, status, reason):
         return False
-    if record.execution_arn:
+    if stop_execution and record.execution_arn:
         client = sfn or _sfn()
         try:
             client.stop_execution(executionArn=record.execution_arn, cause=reason[:200])
-        except Exception:  # already ended: the record decides, a late tick does nothing
+        except ClientError:  # already ended or gone: the record decides, a late tick does nothing
             logger().info("escalation execution already ended", extra={"execution": record.execution_name})
     return True
 
@@ -140,7 +145,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     why = _why_stop(incident, record)
     if why is not None:
         status, reason = why
-        _finish(record, status, reason)
+        _finish(record, status, reason, stop_execution=False)  # this execution ends by itself
         return _done(status)
     service = OncallService()
     policy = models.to_policy(record.policy)
@@ -151,7 +156,10 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     held = [p for r in resolved for p in r.held]
     page_generation = f"{at.step}-{at.repeat}" if generation == OPENED else f"{generation}:{at.step}-{at.repeat}"
     page = {"generation": page_generation, "at": now.isoformat(), "targets": targets, "held": held}
-    if not repository.claim_page(record, page):
+    retried = next((p for p in record.pages or [] if p["generation"] == page_generation), None)
+    if retried is not None:  # a retried tick: send the claimed page again (same generation, deduplicated)
+        targets, held = retried["targets"], retried["held"]
+    elif not repository.claim_page(record, page):
         return _done("stopped")
     if targets:
         enqueue(NotifyJob(workspace=workspace, event="escalation.page", incident_id=incident_id,

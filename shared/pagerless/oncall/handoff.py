@@ -8,7 +8,12 @@ from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.notify.jobs import NotifyJob, enqueue
 from pagerless.oncall import models, schedules
 from pagerless.store.base import utcnow
-from pagerless.store.oncall import SCHEDULES, DocumentRepository, OverrideRepository, claim_handoff
+from pagerless.store.oncall import (
+    SCHEDULES,
+    DocumentRepository,
+    OverrideRepository,
+    claim_handoff,
+)
 
 LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
 OPEN_SCAN = 200  # open incidents are looked for among the newest this many

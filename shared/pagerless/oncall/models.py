@@ -12,7 +12,7 @@ from pagerless.oncall import policies, schedules
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Field(min_length=1, max_length=200)
-PersonId = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._@:+-]+$")
+PersonId = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.@:+-]+$")
 
 
 def _zone(value: str) -> str:
@@ -41,7 +41,7 @@ class LayerIn(BaseModel):
     @classmethod
     def _participants(cls, value: list[str]) -> list[str]:
         for person in value:
-            if not person or len(person) > 200 or not all(c.isalnum() or c in "._@:+-" for c in person):
+            if not person or len(person) > 200 or not all(c.isalnum() or c in "_.@:+-" for c in person):
                 raise ValueError(f"invalid person id {person!r}")
         return value
 

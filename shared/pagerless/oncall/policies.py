@@ -78,6 +78,9 @@ class Cursor:
     repeat: int
 
 
+FIRST = Cursor(0, 0)
+
+
 def select_policy(policies: Iterable[Policy], service: str | None, severity: str) -> Policy | None:
     """The policy an incident of ``service`` and ``severity`` escalates through, or None."""
     matching = [p for p in policies if (not p.severities or severity in p.severities)
@@ -86,7 +89,7 @@ def select_policy(policies: Iterable[Policy], service: str | None, severity: str
     return matching[0] if matching else None
 
 
-def plan(policy: Policy, start: Cursor = Cursor(0, 0)) -> list[Page]:
+def plan(policy: Policy, start: Cursor = FIRST) -> list[Page]:
     """Every page the policy sends from ``start`` on, with its offset from the escalation's start."""
     pages, offset = [], 0
     cursor: Cursor | None = start

@@ -10,6 +10,7 @@ a later layer wins over an earlier one where both have someone; overrides win ov
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -157,7 +158,7 @@ def render(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
                          override_id=o.id) for o in schedule.overrides if o.start < end and o.end > start])
     edges = sorted({start, end, *(t for stack in stacks for s in stack for t in (s.start, s.end))})
     pieces = []
-    for lo, hi in zip(edges, edges[1:]):
+    for lo, hi in pairwise(edges):
         top = _top(stacks, lo)
         if top is not None:
             pieces.append(Shift(lo, hi, top.person_id, top.layer, top.rotation_index, top.override_id))

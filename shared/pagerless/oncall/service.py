@@ -10,7 +10,24 @@ from datetime import datetime
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.oncall import models, policies, schedules
 from pagerless.store.base import utcnow
-from pagerless.store.oncall import POLICIES, SCHEDULES, DocumentRepository, OverrideRepository, QuietHoursRepository
+from pagerless.store.oncall import (
+    POLICIES,
+    SCHEDULES,
+    DocumentRepository,
+    OverrideRepository,
+    QuietHoursRepository,
+)
+
+
+def check_people(workspace: str, person_ids: list[str]) -> None:
+    """Every person id must name a person of the workspace (pagerless.people)."""
+    from pagerless.people.service import PeopleService
+
+    people = PeopleService()
+    missing = sorted({p for p in person_ids if people.find(workspace, p) is None})
+    if missing:
+        raise ValidationError("unknown person ids: add them under /api/people first",
+                              details=[{"person_id": p} for p in missing])
 
 
 def _new_id(prefix: str) -> str:
@@ -35,6 +52,7 @@ class OncallService:
         return doc
 
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
+        check_people(workspace, [p for layer in body.layers for p in layer.participants])
         now = utcnow().isoformat()
         doc = {"id": _new_id("sch"), "workspace": workspace, **body.model_dump(mode="json"), "created_at": now,
                "updated_at": now, "updated_by": actor}
@@ -43,6 +61,7 @@ class OncallService:
 
     def update_schedule(self, workspace: str, schedule_id: str, body: models.ScheduleIn, actor: str) -> dict:
         current = self.get_schedule(workspace, schedule_id)
+        check_people(workspace, [p for layer in body.layers for p in layer.participants])
         doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
         if not self.schedules.put(workspace, schedule_id, doc):
             raise NotFoundError(f"schedule {schedule_id} not found")
@@ -70,6 +89,7 @@ class OncallService:
 
     def create_override(self, workspace: str, schedule_id: str, body: models.OverrideIn, actor: str) -> dict:
         self.get_schedule(workspace, schedule_id)
+        check_people(workspace, [body.person_id])
         doc = {"id": _new_id("ovr"), "schedule_id": schedule_id, "person_id": body.person_id,
                "start": body.start.isoformat(), "end": body.end.isoformat(), "created_by": actor,
                "created_at": utcnow().isoformat()}
@@ -111,6 +131,7 @@ class OncallService:
             raise NotFoundError(f"escalation policy {policy_id} not found")
 
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
+        check_people(workspace, [t.id for s in body.steps for t in s.targets if t.kind == "person"])
         missing = [{"step": i, "schedule_id": t.id} for i, s in enumerate(body.steps) for t in s.targets
                    if t.kind == "schedule" and self.schedules.get(workspace, t.id) is None]
         if missing:
@@ -128,6 +149,7 @@ class OncallService:
         return doc
 
     def put_quiet_hours(self, workspace: str, person_id: str, body: models.QuietHoursIn) -> dict:
+        check_people(workspace, [person_id])
         doc = {"person_id": person_id, **body.model_dump(mode="json")}
         self.quiet.put(workspace, person_id, doc)
         return doc

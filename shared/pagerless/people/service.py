@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pagerless.auth.roles import Role
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
-from pagerless.store.people import PERSON_SK, PeopleRecord, PeopleRepository
+from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
 
 PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)
 CONTACT_KINDS = ("email", "phone", "slack", "lark")
@@ -86,18 +86,15 @@ class PeopleService:
         return [_person(r) for r in records], next_cursor
 
     def by_email(self, workspace: str, email: str) -> Person | None:
-        wanted = email.strip().lower()
-        return next((_person(r) for r in self.repository.all(f"{workspace}#person")
-                     if (r.data or {}).get("email", "").lower() == wanted), None)
+        claim = self.repository.get(_email_pk(workspace, email), EMAIL_SK)
+        return self.find(workspace, claim.data["person_id"]) if claim is not None else None
 
     def create(self, workspace: str, *, name: str, email: str, timezone: str = "UTC", role: str = "viewer",
                contacts: list[dict] | None = None) -> Person:
         """Add a person; an email already used in the workspace is a ConflictError."""
         fields = _validated(name=name, email=email, timezone=timezone, role=role, contacts=contacts or [])
-        if self.by_email(workspace, fields["email"]) is not None:
-            raise ConflictError(f"a person with email {fields['email']} already exists",
-                                details=[{"field": "email"}])
         person_id = "per_" + uuid.uuid4().hex[:12]
+        self._claim_email(workspace, fields["email"], person_id)
         record = PeopleRecord(_pk(person_id), PERSON_SK, workspace=workspace, workspace_key=f"{workspace}#person",
                               sort_key=person_id, data=fields)
         self.repository.create(record)
@@ -113,24 +110,43 @@ class PeopleService:
             raise NotFoundError(f"person {person_id} not found")
         merged = {**(record.data or {}), **{k: v for k, v in changes.items() if v is not None}}
         fields = _validated(**merged)
-        if fields["email"] != (record.data or {}).get("email"):
-            other = self.by_email(workspace, fields["email"])
-            if other is not None and other.id != person_id:
-                raise ConflictError(f"a person with email {fields['email']} already exists",
-                                    details=[{"field": "email"}])
+        previous = (record.data or {}).get("email", "")
+        moved = fields["email"].lower() != previous.lower()
+        if moved:
+            self._claim_email(workspace, fields["email"], person_id)
         record.data = fields
         self.repository.replace(record)
+        if moved:
+            self._release_email(workspace, previous)
         return _person(record)
 
     def delete(self, workspace: str, person_id: str) -> Person:
         record = self.repository.get(_pk(person_id), PERSON_SK)
         if record is None or record.workspace != workspace or not self.repository.delete(record):
             raise NotFoundError(f"person {person_id} not found")
+        self._release_email(workspace, (record.data or {}).get("email", ""))
         return _person(record)
+
+    def _claim_email(self, workspace: str, email: str, person_id: str) -> None:
+        """One person per email and workspace: a conditional put of a claim item, so two
+        concurrent creates with the same email cannot both succeed."""
+        claim = PeopleRecord(_email_pk(workspace, email), EMAIL_SK, workspace=workspace,
+                             workspace_key=f"{workspace}#email", sort_key=email.lower(), data={"person_id": person_id})
+        if not self.repository.create(claim):
+            raise ConflictError(f"a person with email {email} already exists", details=[{"field": "email"}])
+
+    def _release_email(self, workspace: str, email: str) -> None:
+        claim = self.repository.get(_email_pk(workspace, email), EMAIL_SK)
+        if claim is not None:
+            self.repository.delete(claim)
 
 
 def _pk(person_id: str) -> str:
     return f"person#{person_id}"
+
+
+def _email_pk(workspace: str, email: str) -> str:
+    return f"email#{workspace}#{email.strip().lower()}"
 
 
 def _person(record: PeopleRecord) -> Person:

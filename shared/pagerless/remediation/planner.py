@@ -91,13 +91,15 @@ def plan_remediation(remediation: str, target: dict[str, str], workload: Workloa
         if workload.deployment is None:
             return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
         return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
-    return NoAction(remediation=remediation, reason=f"{remediation} has no automated action; a human carries it out")
+    return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
 
 
 def plan_diagnosis(diagnosis: Diagnosis, workload: Workload | None = None,
                    *, limits: PlannerLimits = PlannerLimits()) -> list[ActionPlan | NoAction]:
     """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order."""
-    reason = f"{diagnosis.category}: {diagnosis.summary}"
+    # the analyzers' summaries already start with "<category>: "; say the category once
+    summary = diagnosis.summary.strip()
+    reason = summary if summary.startswith(f"{diagnosis.category}:") else f"{diagnosis.category}: {summary}"
     return [plan_remediation(remediation, diagnosis.target, workload, reason=reason, limits=limits)
             for remediation in diagnosis.remediations]
 

@@ -66,6 +66,7 @@ class AlertRecord(BaseModel):
     def to_dict(self) -> dict:
         return {
             "source": self.source, "fingerprint": self.fingerprint, "state": self.state,
+            "status": RESOLVED if self.state == RESOLVED else FIRING,
             "incident_id": self.incident_id, "title": self.title, "severity": self.severity,
             "fire_count": int(self.fire_count or 0), "resolve_count": int(self.resolve_count or 0),
             "first_seen": _iso(self.first_seen), "last_seen": _iso(self.last_seen),

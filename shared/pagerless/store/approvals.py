@@ -107,7 +107,9 @@ class ApprovalRepository:
     def list(self, workspace: str, status: str, *, limit: int = 50,
              cursor: str | None = None) -> tuple[list[ApprovalRecord], str | None]:
         results = ApprovalRecord.by_status.query(f"{workspace}#{status}", scan_index_forward=False, limit=limit,
-                                                 last_evaluated_key=decode_cursor(cursor), page_size=limit)
+                                                 last_evaluated_key=decode_cursor(cursor, ApprovalRecord, ApprovalRecord.by_status,
+                                                                                   f"{workspace}#{status}"),
+                                                 page_size=limit)
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

@@ -64,7 +64,7 @@ class AuditRepository:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         results = AuditRecord.query(
             workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-            last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25),
+            last_evaluated_key=decode_cursor(cursor, AuditRecord, partition=workspace), page_size=max(limit, 25),
         )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)

@@ -48,15 +48,48 @@ def encode_cursor(last_evaluated_key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict | None:
-    """Turn an opaque cursor back into a DynamoDB key; a tampered cursor is a ValidationError."""
+def decode_cursor(cursor: str | None, model: type[Model] | None = None, index=None,
+                  partition: str | None = None) -> dict | None:
+    """Turn an opaque cursor back into a DynamoDB key; a malformed or tampered cursor is a
+    ValidationError (400). With ``model`` (and the ``index`` queried), the key must name exactly
+    that table's and index's key attributes with their types; with ``partition``, the query's
+    partition value."""
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("cursor is not valid", details=[{"field": "cursor"}]) from exc
-    if not isinstance(value, dict):
-        raise ValidationError("cursor is not valid", details=[{"field": "cursor"}])
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise _bad_cursor() from exc
+    if not isinstance(value, dict) or not value or not all(
+            isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N", "B")
+            and isinstance(next(iter(v.values())), str) for v in value.values()):
+        raise _bad_cursor()
+    if model is not None:
+        expected = _key_types(model, index)
+        if {name: next(iter(v)) for name, v in value.items()} != expected:
+            raise _bad_cursor()
+        hash_name = _hash_name(index.Meta.attributes if index is not None else model.get_attributes())
+        if partition is not None and value[hash_name][expected[hash_name]] != partition:
+            raise _bad_cursor()
+        for name, kind in expected.items():
+            if kind == "N":
+                try:
+                    float(value[name]["N"])
+                except ValueError as exc:
+                    raise _bad_cursor() from exc
     return value
+
+
+def _bad_cursor() -> ValidationError:
+    return ValidationError("cursor is not valid; use the next_cursor of a previous page",
+                           details=[{"field": "cursor"}])
+
+
+def _key_types(model: type[Model], index=None) -> dict[str, str]:
+    attributes = [*model.get_attributes().values(), *((index.Meta.attributes.values()) if index is not None else [])]
+    return {a.attr_name: a.attr_type for a in attributes if a.is_hash_key or a.is_range_key}
+
+
+def _hash_name(attributes: dict) -> str:
+    return next(a.attr_name for a in attributes.values() if a.is_hash_key)

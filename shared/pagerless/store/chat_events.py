@@ -34,3 +34,8 @@ def first_time(provider: str, event_id: str) -> bool:
             return False
         raise
     return True
+
+
+def forget(provider: str, event_id: str) -> None:
+    """Release a claim whose handling failed, so the vendor's retry is handled."""
+    ChatEventRecord("chat-event", f"{provider}#{event_id}").delete()

@@ -77,7 +77,8 @@ class DeadLetterRepository:
     def page(self, workspace: str, *, limit: int, cursor: str | None) -> tuple[list[DeadLetterRecord], str | None]:
         results = DeadLetterRecord.query(
             workspace, filter_condition=DeadLetterRecord.status != FAILING, scan_index_forward=False,
-            limit=limit, last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+            limit=limit, last_evaluated_key=decode_cursor(cursor, DeadLetterRecord, partition=workspace),
+            page_size=max(limit, 25))
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

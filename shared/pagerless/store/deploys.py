@@ -67,11 +67,12 @@ class DeployRepository:
         if service:
             results = DeployRecord.by_service.query(
                 f"{workspace}#{service}", range_condition, filter_condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+                last_evaluated_key=decode_cursor(cursor, DeployRecord, DeployRecord.by_service, f"{workspace}#{service}"),
+                page_size=max(limit, 25))
         else:
             results = DeployRecord.query(
                 workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+                last_evaluated_key=decode_cursor(cursor, DeployRecord, partition=workspace), page_size=max(limit, 25))
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

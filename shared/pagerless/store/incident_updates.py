@@ -35,6 +35,12 @@ def count_duplicate(incident_id: str, now: datetime) -> IncidentRecord | None:
     return update_incident(incident_id, [IncidentRecord.alert_count.add(1), IncidentRecord.last_seen.set(now)])
 
 
+def count_open_duplicate(incident_id: str, now: datetime) -> IncidentRecord | None:
+    """`count_duplicate` unless the incident is resolved; None then (or when it does not exist)."""
+    return update_incident(incident_id, [IncidentRecord.alert_count.add(1), IncidentRecord.last_seen.set(now)],
+                           condition=IncidentRecord.status != "resolved")
+
+
 def count_refire(incident_id: str, now: datetime) -> IncidentRecord | None:
     return update_incident(incident_id, [IncidentRecord.alert_count.add(1), IncidentRecord.open_alerts.add(1),
                                          IncidentRecord.last_seen.set(now)])

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.store.base import BaseModel, Region, TableName, utcnow

@@ -5,6 +5,7 @@ A chat identity:   pk "chat#<provider>#<tenant>#<user>",       sk "identity"
     provider is "lark" (tenant = the app id: an open_id differs per app) or "slack" (tenant = team id).
     status "bound" ties it to a person; "pending" waits for an admin to approve the binding.
 A chat app config: pk "chatapp#<provider>#<app id>",          sk "app" (its secrets live in SSM).
+An email claim:    pk "email#<workspace>#<email>",             sk "email" (one person per email).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
 
-PERSON_SK, IDENTITY_SK, APP_SK = "person", "identity", "app"
+PERSON_SK, IDENTITY_SK, APP_SK, EMAIL_SK = "person", "identity", "app", "email"
 BOUND, PENDING = "bound", "pending"
 
 

@@ -71,6 +71,8 @@ class FamilyRecord(_Item):
 
     user_id = UnicodeAttribute()
     current_jti = UnicodeAttribute()
+    previous_jti = UnicodeAttribute(null=True)
+    rotated_at = NumberAttribute(default=0)
     revoked = BooleanAttribute(default=False)
     expires = TTLAttribute(null=True)
 
@@ -179,11 +181,12 @@ class UserRepository:
     def start_family(self, family_id: str, user_id: str, jti: str, expires: datetime) -> None:
         FamilyRecord(f"FAMILY#{family_id}", "FAMILY", user_id=user_id, current_jti=jti, expires=expires).save()
 
-    def rotate_family(self, family_id: str, presented_jti: str, new_jti: str) -> bool:
+    def rotate_family(self, family_id: str, presented_jti: str, new_jti: str, now: float) -> bool:
         """Move the family to ``new_jti`` only if ``presented_jti`` is its current token."""
         record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
         try:
-            record.update(actions=[FamilyRecord.current_jti.set(new_jti)],
+            record.update(actions=[FamilyRecord.current_jti.set(new_jti), FamilyRecord.previous_jti.set(presented_jti),
+                                   FamilyRecord.rotated_at.set(int(now))],
                           condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False))  # noqa: E712
         except UpdateError as exc:
             if _conditional_failed(exc):

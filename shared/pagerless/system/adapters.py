@@ -7,7 +7,7 @@ from pagerless.system.status import collect_status
 
 
 def adapters(workspace: str) -> dict:
-    """Seed 002's lists (enabled plugins only), plus ``adapters``: one entry per connection with its status."""
+    """Seed 002's lists (the enabled plugins), plus ``adapters``: one entry per connection with its status."""
     from pagerless.config.service import ConfigService
 
     status = collect_status(workspace)
@@ -25,9 +25,11 @@ def adapters(workspace: str) -> dict:
          "enabled": bool(llm["llm_enabled"]), "model": llm["llm_model"],
          "status": ("disabled" if not llm["llm_enabled"] else "configured" if status["llm"]["configured"]
                     else "not_configured")},
-        *[{"name": kind, "kind": "notification_channel", "configured": True, "channels": count,
-           "enabled": kind in enabled["channel"], "status": "configured" if kind in enabled["channel"] else "disabled"}
-          for kind, count in sorted(channels.items())],
+        *[{"name": kind, "kind": "notification_channel", "configured": channels.get(kind, 0) > 0,
+           "channels": channels.get(kind, 0), "enabled": kind in enabled["channel"],
+           "status": ("disabled" if kind not in enabled["channel"] else "configured" if channels.get(kind)
+                      else "not_configured")}
+          for kind in sorted({p["name"] for p in plugins if p["kind"] == "channel"} | set(channels))],
         *[{"name": name, "kind": "alert_source", "configured": True, "enabled": True, "status": "listening",
            "webhook": f"/api/webhooks/{name}"} for name in enabled["source"]],
         {"name": "aws", "kind": "platform", "configured": True, "status": "healthy" if status["healthy"] else "degraded",
@@ -40,7 +42,7 @@ def adapters(workspace: str) -> dict:
         "log_backends": ["kubernetes"] if kube["configured"] else [],
         "action_providers": ["kubernetes"] if kube["configured"] else [],
         "action_names": enabled["action"],
-        "notification_channels": sorted(channels),
+        "notification_channels": enabled["channel"],
         "analyzers": enabled["analyzer"],
         "llm": entries[1],
         "adapters": entries,

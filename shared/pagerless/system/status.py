@@ -70,7 +70,7 @@ def _notifications(workspace: str | None) -> dict:
         repository = ConfigRepository()
         routes = (repository.get_routes(workspace) or {}).get("routes") or []
         channels = [c for c in repository.list(workspace, "channel") if c.get("is_enabled", True)]
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
         return {"configured": False, "error": type(exc).__name__}
     configured = bool(routes and channels)
     return {"configured": configured, "routes": len(routes), "channels": len(channels),

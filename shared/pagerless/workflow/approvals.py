@@ -116,9 +116,9 @@ class ApprovalService:
     def expire(self, incident_id: str, reason: str) -> ApprovalRecord | None:
         """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
         record = self.repository.latest(incident_id)
-        if record is not None and record.status == store.PENDING:
-            if self.repository.decide(record, store.EXPIRED, actor="system", note=reason):
-                _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
+        if (record is not None and record.status == store.PENDING
+                and self.repository.decide(record, store.EXPIRED, actor="system", note=reason)):
+            _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
         return record
 
     def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:

@@ -47,7 +47,8 @@ class WithKnowledge:
         self.investigator, self.incident = investigator, incident
 
     def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis:
-        from pagerless.knowledge.service import KnowledgeService, environment_prompt, get_environment
+        from pagerless.knowledge.documents import search_everything
+        from pagerless.knowledge.service import environment_prompt, get_environment
         from pagerless.knowledge.similar import similar_to_incident, similar_to_text
 
         workspace = self.incident.workspace
@@ -57,7 +58,7 @@ class WithKnowledge:
             return similar_to_text(workspace, query, limit=limit) if query else similar_to_incident(self.incident, limit=limit)
 
         return self.investigator.investigate(context, baseline, similar=similar,
-                                             knowledge=lambda query, limit: KnowledgeService().search(workspace, query, limit))
+                                             knowledge=lambda query, limit: search_everything(workspace, query, limit))
 
 
 def investigator(workspace: str | None = None):

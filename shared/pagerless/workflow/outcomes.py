@@ -14,15 +14,23 @@ from pagerless.workflow.verify import last_plan, rollback_plan
 
 
 def resolve(incident_id: str, workspace: str) -> dict:
+    """Resolve after a verification that passed. Alerts still firing (the grace period ended) are
+    closed with the incident, so the next firing delivery reopens it instead of counting as a
+    duplicate of a resolved incident."""
+    from pagerless.store.alerts import AlertRepository
+
     incident = load(incident_id, workspace)
     now = utcnow()
     action = (incident.proposal or {}).get("action", "the action")
-    advance(incident, IncidentStatus.RESOLVED, f"resolved: {action} worked and the workload is healthy",
+    why = (incident.verification or {}).get("reason") or "the workload is healthy"
+    advance(incident, IncidentStatus.RESOLVED, f"resolved: {action} worked; {why}"[:1000],
             actions=[IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(ACTOR),
                      IncidentRecord.resolution.set(f"{action} applied and verified by the workflow"),
+                     IncidentRecord.open_alerts.set(0),
                      *set_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))])
+    AlertRepository().resolve_for_incident(incident_id, now)
     publish("incident.resolved", incident, generation=generation_of(incident.execution_arn),
-            data={"message": f"{action} worked and the workload is healthy"})
+            data={"message": f"{action} worked; {why}"[:500]})
     return {"status": IncidentStatus.RESOLVED.value}
 
 

@@ -44,8 +44,9 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     plans = [p for p in planned if isinstance(p, ActionPlan)]
     not_automated = [{"remediation": p.remediation, "reason": p.reason} for p in planned if isinstance(p, NoAction)]
     if not plans:
-        return {"status": "no_action", "route": "none", "not_automated": not_automated,
-                "message": "no remediation of this diagnosis can be automated; a human takes it from here"}
+        reason = why_nothing(not_automated)
+        return {"status": "no_action", "route": "none", "not_automated": not_automated, "reason": reason,
+                "message": f"nothing proposed: {reason}; a human takes it from here"}
     context = policy_context(workspace)
     judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
     # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
@@ -66,6 +67,13 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     route = "approval" if decision.requires_approval else "auto"
     return {**proposal, "status": "proposed", "route": route,
             "message": f"{plan.action.action} proposed; policy {decision.rule}: {decision.reason}"}
+
+
+def why_nothing(not_automated: list[dict]) -> str:
+    """Why no remediation became an action ("rollback_deployment: deployment x has no earlier revision")."""
+    if not not_automated:
+        return "the diagnosis suggests no remediation"
+    return "; ".join(f"{item['remediation']}: {item['reason']}" for item in not_automated)
 
 
 def describe(plan: ActionPlan, decision: Decision) -> dict:
@@ -97,6 +105,7 @@ def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: di
     decision = proposal.get("decision") or {}
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR,
                     data={"status": proposal["status"], "route": proposal["route"], "action": proposal.get("action"),
+                          "not_automated": proposal.get("not_automated") or [],
                           "rule": decision.get("rule"), "allowed": decision.get("allowed"),
                           "diff": (proposal.get("dry_run") or {}).get("diff")})
     return {"route": proposal["route"], "approval_timeout_seconds": timeout}

@@ -25,7 +25,8 @@ def _incident_opened(event: dict) -> dict:
     from pagerless.oncall.engine import start_for_opened
 
     result = record_workflow_started(event["incident_id"])
-    return {**result, **start_for_opened(event["incident_id"])}
+    escalation = start_for_opened(event["incident_id"])["escalation"]
+    return {**result, "escalation": escalation} if escalation else result
 
 
 def _escalation_tick(event: dict) -> dict:

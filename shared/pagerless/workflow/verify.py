@@ -1,12 +1,19 @@
 """Verify: is the workload healthy since the action, and have the triggering alerts resolved?
 
-Each check goes on the incident and the timeline. ``next`` is ``resolve`` (healthy),
-``recheck`` (checks left), ``rollback`` (the action is reversible and the policy allows its
-inverse) or ``escalate``, with the reason.
+Resolved takes both: the workload healthy AND every alert of the incident cleared at its source.
+A healthy workload whose alerts still fire is checked again until they clear or the grace period
+(``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS``, 600 s after the fix) has passed; then it
+resolves, saying so (an alert that keeps firing afterwards reopens the incident). Only unhealthy
+checks count against ``max_checks``.
+
+Each check goes on the incident and the timeline. ``next`` is ``resolve``, ``recheck``,
+``rollback`` (the action is reversible and the policy allows its inverse) or ``escalate``, with
+the reason.
 """
 
 from datetime import datetime
 
+from pagerless import settings
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
@@ -31,22 +38,33 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     finally:
         kube.close()
     attempt = int(attempt) + 1
+    now = utcnow()
     alerts_open = int(incident.open_alerts or 0)
-    check = {"attempt": attempt, "at": utcnow().isoformat(), "healthy": result.healthy, "reasons": result.reasons,
+    check = {"attempt": attempt, "at": now.isoformat(), "healthy": result.healthy, "reasons": result.reasons,
              "alerts_open": alerts_open, "details": _small(result.details)}
     state["checks"] = [*state.get("checks", []), check]
+    unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
     reason = "; ".join(result.reasons)
-    if result.healthy:
+    grace = settings.workflow_timing().alert_clear_grace_seconds
+    waited = (now - since).total_seconds()
+    if result.healthy and not alerts_open:
+        next_step, reason = "resolve", "the workload is healthy and every alert has cleared"
+    elif result.healthy and waited >= grace:
         next_step = "resolve"
-    elif attempt < int(max_checks):
+        reason = (f"the workload is healthy; {alerts_open} alert(s) still firing after the {grace}s grace period: "
+                  "resolved anyway (an alert that keeps firing reopens the incident)")
+    elif result.healthy:
+        next_step = "recheck"
+        reason = f"the workload is healthy; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
+    elif unhealthy < int(max_checks):
         next_step = "recheck"
     else:
         next_step, why = _after_failure(plan, workspace, (incident.approval or {}).get("decided_by"))
-        reason = f"still unhealthy after {attempt} checks: {reason}; {why}"
+        reason = f"still unhealthy after {unhealthy} checks: {reason}; {why}"
     state["outcome"] = next_step
+    state["reason"] = reason[:1000]
     update(incident, [IncidentRecord.verification.set(state)])
-    message = ("the workload is healthy" + ("" if not alerts_open else f"; {alerts_open} alert(s) not resolved yet")
-               if result.healthy else f"check {attempt}/{max_checks}: {'; '.join(result.reasons)[:400]}")
+    message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
     timeline.record(incident, "verification_check", message, actor=ACTOR,
                     data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open})
     return {"attempt": attempt, "next": next_step, "reason": reason[:1000]}

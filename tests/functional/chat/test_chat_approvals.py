@@ -138,3 +138,29 @@ def test_a_forged_lark_click_is_401(awaiting, api):
     unsigned = api.post("/lark/card/action", content=body, headers={"content-type": "application/json"})
     assert unsigned.status_code == 401
     assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):
+    from datetime import timedelta
+
+    from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.base import utcnow
+
+    # Given the approval's time ran out (the workflow's own timeout has not fired yet)
+    record = _approval(awaiting["incident_id"])
+    record.update(actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))])
+    body = slack_form(button_value(awaiting, "approve"))
+    # When Alice clicks Approve
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # Then she is told it timed out and nothing ran
+    assert response.status_code == 200 and "timed out; nothing ran" in response.json()["text"]
+    assert _approval(awaiting["incident_id"]).status == "expired"
+    assert "approved" not in timeline_types(awaiting["incident_id"])
+
+
+def test_deleting_a_person_unbinds_their_chat_identities(awaiting, api, people, admin_key):
+    assert api.delete(f"/api/people/{people['alice'].id}", headers=auth(admin_key)).status_code == 200
+    body = slack_form(button_value(awaiting, "approve"))
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert "not linked to a Pagerless person" in response.json()["text"]
+    assert _approval(awaiting["incident_id"]).status == "pending"

@@ -145,3 +145,45 @@ def test_chat_apps_keep_their_secrets_in_ssm_and_never_show_them(runtime, api, a
     missing = api.post("/api/chat-apps", json={"provider": "slack", "app_id": "A0NOPE"}, headers=auth(admin_key))
     assert missing.status_code == 400 and missing.json()["error"]["code"] == "VALIDATION_ERROR"
     assert api.delete("/api/chat-apps/slack/A0TEST", headers=auth(admin_key)).status_code == 200
+
+
+def test_a_lark_user_asks_the_bot_to_bind_and_an_admin_approves(chat_apps, people, api, admin_key):
+    import uuid
+
+    from pagerless.chat import lark
+
+    # Given a Lark user writes "bind bob@example.com" to the bot (an im.message.receive_v1 event)
+    event = {"schema": "2.0", "header": {"event_id": uuid.uuid4().hex, "event_type": "im.message.receive_v1",
+                                         "app_id": LARK_APP.app_id, "token": "xxxxxx"},
+             "event": {"sender": {"sender_id": {"open_id": "ou_asking"}, "sender_type": "user"},
+                       "message": {"message_type": "text", "chat_type": "p2p",
+                                   "content": json.dumps({"text": "@_user_1 bind bob@example.com"})}}}
+    plain = json.dumps(event).encode()
+    body = json.dumps({"encrypt": lark.encrypt(plain, LARK_APP.encrypt_key, uuid.uuid4().bytes)}).encode()
+    assert api.post("/lark/event", content=body, headers=lark_headers(body)).status_code == 200
+    # Then a pending binding names Bob, and the admin approves it without naming anyone
+    [pending] = api.get("/api/v1/feishu/pending", headers=auth(admin_key)).json()["items"]
+    assert (pending["user"], pending["person_id"]) == ("ou_asking", people["bob"].id)
+    approved = api.post("/api/v1/feishu/bind-pending", json={"open_id": "ou_asking"}, headers=auth(admin_key))
+    assert approved.status_code == 200 and approved.json()["status"] == "bound"
+    found = api.post("/api/v1/feishu/lookup", json={"open_id": "ou_asking"}, headers=auth(admin_key)).json()
+    assert found["person"]["name"] == "Bob Li"
+
+
+def test_a_lark_event_whose_handling_failed_is_handled_on_lark_s_retry(chat_apps, people, fixture_incident, api,
+                                                                       monkeypatch):
+    from pagerless.api.routes import chat as chat_routes
+
+    body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+
+    def broken():
+        raise RuntimeError("the store is down")
+
+    # Given handling fails once (the store is down)
+    working = chat_routes.chat_actions
+    monkeypatch.setattr(chat_routes, "chat_actions", broken)
+    assert api.post("/lark/card/action", content=body, headers=lark_headers(body)).status_code == 500
+    monkeypatch.setattr(chat_routes, "chat_actions", working)
+    # When Lark retries the same event, then it is handled, not answered "Already handled."
+    retried = api.post("/lark/card/action", content=body, headers=lark_headers(body)).json()
+    assert retried["toast"]["content"] == f"You acknowledged {FIXTURE_INCIDENT}."

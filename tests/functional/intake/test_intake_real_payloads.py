@@ -136,3 +136,25 @@ def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key
 
     assert as_of(dated) == datetime(2026, 11, 30, 8, 14, 7, tzinfo=UTC)
     assert before <= as_of(undated) <= after
+
+
+def test_a_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(api, ingest_key, runtime):
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.store.base import utcnow
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+    from tests.functional.intake.conftest import workflows_done
+
+    # Given an incident resolved while its alert was still firing (the workflow's resolve, caught in
+    # the moment before it closes the alerts)
+    body = {"title": "queue backlog", "service": "orders", "fingerprint": "resolved-under-it"}
+    incident_id = post_alert(api, ingest_key, "generic", body).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    repository = IncidentRepository()
+    repository.set_status(repository.get(incident_id), IncidentStatus.RESOLVED,
+                          actions=[IncidentRecord.resolved_at.set(utcnow()), IncidentRecord.resolved_by.set("workflow")])
+    # When the alert is delivered again, still firing
+    again = post_alert(api, ingest_key, "generic", body).json()["alerts"][0]
+    # Then it reopens the incident instead of counting as a duplicate of a resolved one
+    assert (again["action"], again["deduplicated"], again["incident_id"]) == ("reopened", False, incident_id)
+    assert repository.get(incident_id).status != IncidentStatus.RESOLVED.value
+    workflows_done(runtime, 2)

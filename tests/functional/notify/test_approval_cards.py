@@ -109,3 +109,76 @@ def test_an_expired_approval_updates_its_cards_too(api, notify_env, admin_key, v
     assert len(update) == 1
     assert "Expired" in update[0].body["blocks"][-1]["elements"][0]["text"]
     assert all(b["type"] != "actions" for b in update[0].body["blocks"])
+
+
+def test_a_decision_before_the_card_went_out_leaves_no_live_button(api, notify_env, admin_key, vendors):
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident("INC-20261202-0045")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
+    # When the decision comes before the notify function has sent the cards
+    service.decide(incident.id, "default", approve=False, actor="bob", comment="too risky")
+    notify_env.poller.drain()
+    # Then whatever order the two jobs ran in, every card ends without buttons and names the decision
+    assert vendors.slack_messages and vendors.lark_messages
+    for message in vendors.slack_messages.values():
+        assert all(b["type"] != "actions" for b in message["blocks"])
+        assert "Rejected by bob" in json.dumps(message["blocks"])
+    for message in vendors.lark_messages.values():
+        card = json.loads(message["content"])
+        assert all(e["tag"] != "action" for e in card["elements"])
+        assert "Rejected by bob" in json.dumps(card)
+
+
+def test_the_decision_waits_while_a_card_is_still_being_retried(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.workflow.approvals import ApprovalService
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # every retry goes back to the queue
+    monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_ATTEMPTS", "5")
+    monkeypatch.setenv("PAGERLESS_NOTIFY_BACKOFF_BASE_SECONDS", "1")
+    settings.reset()
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident("INC-20261202-0046")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
+    vendors.fail("/slack/api/chat.postMessage", 503, times=1)
+    notify_env.poller.poll_once(next(s for s in notify_env.poller.sources if s.function_logical_id == "NotifyFunction"))
+    # The card failed once and waits for its retry; now the approval is decided
+    [card] = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert card["status"] == "failed" and card["event"] == "approval.requested"
+    service.decide(incident.id, "default", approve=True, actor="carol")
+    notify_env.poller.drain()
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 2  # the failed try and the retry
+    [(_, final)] = list(vendors.slack_messages.items())
+    assert all(b["type"] != "actions" for b in final["blocks"])
+    assert "Approved by carol" in json.dumps(final["blocks"])
+
+
+def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announces_it(api, notify_env, admin_key,
+                                                                                      vendors):
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident("INC-20261202-0047", status="awaiting_approval")
+    ApprovalService(sfn=FakeStepFunctions()).request(incident.id, "default", task_token="tok", execution_arn="arn:x",
+                                                     timeout_seconds=600)
+    notify_env.poller.drain()
+    resolved = api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key), json={"note": "fixed by hand"})
+    assert resolved.status_code == 200, resolved.text
+    notify_env.poller.drain()
+    [update] = vendors.to("/slack/api/chat.update")
+    assert all(b["type"] != "actions" for b in update.body["blocks"])
+    assert "Closed by" in json.dumps(update.body["blocks"]) and "resolved before anyone decided" in json.dumps(
+        update.body["blocks"])
+    titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
+    assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate <!channel>"
+    # A click on the old card is refused: there is nothing to decide any more
+    late = api.post(f"/api/incidents/{incident.id}/approve", headers=auth(admin_key), json={})
+    assert late.status_code == 409 and "nothing to decide" in late.json()["error"]["message"]

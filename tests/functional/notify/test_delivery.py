@@ -108,7 +108,6 @@ def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_del
 
 def test_an_unreadable_job_and_a_job_the_queue_gave_up_on_reach_the_dead_letter_store(api, notify_env, admin_key):
     import boto3
-
     from pagerless import settings
 
     sqs = boto3.client("sqs")
@@ -165,3 +164,20 @@ def test_channel_test_endpoint_reports_the_vendor_answer(api, notify_env, admin_
     assert ok.status_code == 200 and ok.json() == {"ok": True, "channel_id": good["id"], "status": "sent", "error": None}
     refused = api.post(f"/api/notifications/channels/{wrong['id']}/test", headers=auth(admin_key)).json()
     assert refused["ok"] is False and refused["status"] == "gave_up" and "invalid_auth" in refused["error"]
+
+
+def test_a_job_that_would_outlast_the_invocation_goes_back_to_the_queue(api, notify_env, admin_key, vendors):
+    import time
+
+    from pagerless.notify.bootstrap import notify_service
+    from pagerless.notify.delivery import RetryLaterError
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # With less time left than one vendor call takes, nothing is claimed and the job is retried later
+    with pytest.raises(RetryLaterError, match="no time left"):
+        notify_service().handle(_job(incident.id), deadline=time.monotonic() + 1)
+    assert vendors.requests == [] and _logs(api, admin_key) == []
+    # With time, it is delivered once
+    assert notify_service().handle(_job(incident.id), deadline=time.monotonic() + 60).delivered == [channel["id"]]

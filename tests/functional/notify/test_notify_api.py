@@ -84,6 +84,13 @@ def test_routes_accept_and_show_seed_002_shape(api, runtime, admin_key, viewer_k
     assert bad.status_code == 400 and bad.json()["error"]["details"]
 
 
+def test_adapters_list_the_notification_channels(api, runtime, viewer_key):
+    body = api.get("/api/adapters", headers=auth(viewer_key)).json()
+    assert {"slack", "lark", "lark_bot", "dingtalk", "wecom", "teams", "email", "webhook"} == set(
+        body["notification_channels"])
+    assert "alertmanager" in body["alert_sources"] and "patch_resources" in body["action_names"]
+
+
 def test_routed_test_notification_and_the_sample_event(api, runtime, admin_key, vendors, monkeypatch):
     import json
 

@@ -11,7 +11,6 @@ pytestmark = pytest.mark.functional
 
 def _queued(runtime) -> list[dict]:
     import boto3
-
     from pagerless import settings
 
     sqs = boto3.client("sqs")

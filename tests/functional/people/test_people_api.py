@@ -72,3 +72,22 @@ def test_resolve_contacts_groups_every_address_by_kind(runtime):
     assert contacts["slack"] == ["T0CAG1234/U0G9QF9C6"]
     assert contacts["lark"] == ["cli_a1b2c3d4e5f6a7b8/ou_3c14f3a59eaf2825dbe25359f15d4c56"]
     assert person.label == f"Alice Chen ({person.id})"
+
+
+def test_an_email_freed_by_a_change_or_a_delete_can_be_used_again(api, admin_key):
+    alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()
+    other = api.post("/api/people", json={**ALICE, "email": "other@example.com"}, headers=auth(admin_key)).json()
+    # Taking Alice's email by a change is refused; case does not make it another email
+    taken = api.patch(f"/api/people/{other['id']}", json={"email": "ALICE@example.com"}, headers=auth(admin_key))
+    assert taken.status_code == 409
+    # When Alice moves to a new address, her old one is free
+    assert api.patch(f"/api/people/{alice['id']}", json={"email": "alice.chen@example.com"},
+                     headers=auth(admin_key)).status_code == 200
+    assert api.patch(f"/api/people/{other['id']}", json={"email": "alice@example.com"},
+                     headers=auth(admin_key)).status_code == 200
+    # and a deleted person's email is free too
+    assert api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200
+    again = api.post("/api/people", json={**ALICE, "email": "alice.chen@example.com"}, headers=auth(admin_key))
+    assert again.status_code == 201
+    emails = sorted(p["email"] for p in api.get("/api/people", headers=auth(admin_key)).json()["items"])
+    assert emails == ["alice.chen@example.com", "alice@example.com"]

@@ -30,7 +30,9 @@ def fast_workflow(runtime, monkeypatch):
     from pagerless import settings
 
     for name, value in {"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "0", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "2",
-                        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60"}.items():
+                        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60",
+                        # these tests send no resolve: verification resolves on a healthy workload at once
+                        "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"}.items():
         monkeypatch.setenv(name, value)
     settings.reset()
     yield runtime

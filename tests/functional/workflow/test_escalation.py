@@ -34,7 +34,7 @@ class Pages:
         return [job["generation"] for job in self()]
 
     def wait_for(self, generation: str) -> dict:
-        return wait_for(lambda: next((j for j in self() if j["generation"] == generation), None), timeout=60)
+        return wait_for(lambda: next((j for j in self() if j["generation"] == generation), None), timeout=120)
 
 
 @pytest.fixture
@@ -42,20 +42,28 @@ def pages(runtime) -> Pages:
     return Pages(runtime)
 
 
+PEOPLE: dict[str, str] = {}  # first name -> person id of the current test
+
+
 @pytest.fixture
 def oncall(runtime):
     """A schedule with bob on call and a policy for payments-api: alice, then the schedule, then carol."""
     from pagerless.oncall import models
     from pagerless.oncall.service import OncallService
+    from pagerless.people.service import PeopleService
 
     def make(delays=(1, 4, 1), repeat=0):
+        people = PeopleService()
+        ids = {n: people.create("default", name=n.title(), email=f"{n}@example.com").id for n in ("alice", "bob", "carol")}
+        PEOPLE.clear()
+        PEOPLE.update(ids)
         service = OncallService()
         schedule = service.create_schedule("default", models.ScheduleIn(
             name="payments primary", timezone="Europe/Berlin", team="payments-team", services=["payments-api"],
-            layers=[models.LayerIn(name="primary", participants=["bob"], rotation_start=date(2026, 1, 1),
+            layers=[models.LayerIn(name="primary", participants=[ids["bob"]], rotation_start=date(2026, 1, 1),
                                    handoff_time=time(9, 0), rrule="FREQ=WEEKLY")]), "test")
-        targets = [{"kind": "person", "id": "alice"}, {"kind": "schedule", "id": schedule["id"]},
-                   {"kind": "person", "id": "carol"}]
+        targets = [{"kind": "person", "id": ids["alice"]}, {"kind": "schedule", "id": schedule["id"]},
+                   {"kind": "person", "id": ids["carol"]}]
         policy = service.create_policy("default", models.PolicyIn.model_validate({
             "name": "payments", "services": ["payments-api"], "repeat": repeat,
             "steps": [{"delay_seconds": d, "targets": [t]} for d, t in zip(delays, targets)]}), "test")
@@ -71,7 +79,7 @@ def escalation(incident_id: str, generation: str = "1"):
 
 
 def execution_status(runtime, incident_id: str, generation: str = "1") -> str:
-    arn = wait_for(lambda: (r := escalation(incident_id, generation)) and r.execution_arn)
+    arn = wait_for(lambda: (r := escalation(incident_id, generation)) and r.execution_arn, timeout=60)
     return runtime.client("stepfunctions").describe_execution(executionArn=arn)["status"]
 
 
@@ -84,14 +92,14 @@ def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(fast_workflow, sc
     first = pages.wait_for("0-0")
     second = pages.wait_for("1-0")
     # Then alice was paged first and bob, on call in the schedule, second
-    assert first["targets"] == [{"kind": "person", "id": "alice"}]
-    assert second["targets"] == [{"kind": "person", "id": "bob"}]
+    assert first["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert second["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
     assert first["incident_id"] == opened.id and second["data"]["step"] == 2
     # When bob acknowledges
     response = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
     assert response.status_code == 200, response.text
     # Then the execution is stopped, the record says why, and carol is never paged
-    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING") and \
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60) and \
         execution_status(runtime, opened.id) == "ABORTED"
     record = escalation(opened.id)
     assert record.status == "stopped" and record.reason.startswith("acknowledged by")
@@ -129,7 +137,7 @@ def test_resolving_the_incident_mid_escalation_ends_it(fast_workflow, scenario, 
                         headers=auth(operator_key))
     assert response.status_code == 200, response.text
     # Then the escalation ended and nobody else is paged
-    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING")
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
     assert escalation(opened.id).status == "ended"
     assert pages.generations() == ["0-0"]
 
@@ -159,14 +167,43 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When nobody decides in time
-    wait_for_status(opened.id, "escalated", settled=True)
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
     # Then the next level (the schedule: bob) is paged at once by a new escalation
-    records = wait_for(lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"])
+    records = wait_for(lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"],
+                       timeout=120)
     [approval] = records
-    paged = wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":1-0")), None), timeout=60)
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":1-0")), None), timeout=120)
     assert paged["generation"] == f"{approval.sk}:1-0"
-    assert paged["targets"] == [{"kind": "person", "id": "bob"}]
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
     assert paged["data"]["kind"] == "approval"
     # and the incident's first escalation was superseded, not left paging alice again
     assert escalation(opened.id).status == "ended"
     assert pages.generations().count("0-0") == 1
+
+
+def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fast_workflow, scenario, oncall, pages,
+                                                                              runtime):
+    from tests.functional.workflow.conftest import (
+        _SENDER,
+        alertmanager_payload,
+        status_of,
+    )
+
+    # Given an escalation that paged its first step and waits 3 seconds for the second
+    oncall(delays=(3, 3, 3))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When Alertmanager says the alert is resolved
+    payload = alertmanager_payload(scenario["alert"])
+    payload["status"] = payload["alerts"][0]["status"] = "resolved"
+    payload["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=payload,
+                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    assert response.status_code == 200, response.text
+    assert status_of(opened.id) == "resolved"
+    # Then the next tick ends the escalation without paging anybody
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+    assert execution_status(runtime, opened.id) == "SUCCEEDED"
+    record = escalation(opened.id)
+    assert (record.status, record.reason) == ("ended", "the incident was resolved")
+    assert pages.generations() == ["0-0"]

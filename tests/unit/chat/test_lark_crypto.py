@@ -93,3 +93,17 @@ def test_the_custom_bot_vector_is_not_a_callback_scheme():
 
     sign = base64.b64encode(hmac.new(vector["hmac_key"].encode(), b"", hashlib.sha256).digest()).decode()
     assert sign == vector["expected_sign"] != vector["common_wrong_implementation"]["value"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("bind alice@example.com", "alice@example.com"),
+    ("@_user_1 bind alice@example.com", "alice@example.com"),
+    ("绑定 alice@example.com", "alice@example.com"),
+    ("please approve INC-1", None),
+    ("bind not-an-email", None),
+])
+def test_a_bind_request_is_read_from_a_text_message(text, expected):
+    data = {"header": {"event_type": "im.message.receive_v1"},
+            "event": {"sender": {"sender_id": {"open_id": "ou_x"}},
+                      "message": {"message_type": "text", "content": json.dumps({"text": text})}}}
+    assert lark.bind_request(data) == (("ou_x", expected) if expected else None)

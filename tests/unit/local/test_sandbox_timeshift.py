@@ -62,6 +62,7 @@ def test_a_shifted_recording_gets_the_same_diagnosis_when_the_alert_is_sent_now(
 def test_the_dev_sandbox_serves_the_recording_in_the_present():
     # Given the OOM recording loaded as `pagerless dev --sandbox` does
     cluster = SandboxCluster.from_scenario(OOM, now=NOW)
+    assert cluster.time_offset == NOW - parse_stamp(json.loads(OOM.read_text("utf-8"))["alert"]["starts_at"])
     # Then its latest events happened just before now, as they did just before its alert
     seen = [parse_stamp(e["lastTimestamp"]) for e in cluster.events() if e.get("lastTimestamp")]
     assert NOW - timedelta(minutes=5) <= max(seen) <= NOW
@@ -107,3 +108,21 @@ def test_a_fix_in_a_recording_without_nodes_schedules_new_pods_on_the_synthesize
     nodes = {n["metadata"]["name"] for n in state.list("nodes")}
     new = [p for p in state.list("pods", namespace) if (p["metadata"].get("labels") or {}).get("pagerless.dev/sandbox")]
     assert new and all(p["status"]["phase"] == "Running" and p["spec"]["nodeName"] in nodes for p in new)
+
+
+def test_every_scenario_gets_the_same_diagnosis_once_moved_to_the_present():
+    # Given every recorded scenario (ours and the red team's), moved to now with its deploys
+    scenarios = sorted((ROOT / "tests" / "scenarios").rglob("*.json"))
+    now = datetime.now(UTC)
+    moved = 0
+    for path in scenarios:
+        scenario = json.loads(path.read_text("utf-8"))
+        if "cluster" not in scenario:
+            continue
+        shifted, offset = shift_scenario(scenario, now)
+        for before, after in zip(scenario.get("deploys") or [], shifted.get("deploys") or [], strict=True):
+            assert parse_stamp(after["timestamp"]) == parse_stamp(before["timestamp"]) + offset
+        # Then the diagnosis does not change: only the clock moved
+        assert run_diagnosis(shifted).category == run_diagnosis(scenario).category, path.name
+        moved += 1
+    assert moved >= 100

@@ -6,7 +6,6 @@ import hmac
 from datetime import UTC, datetime
 
 import pytest
-
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing
 from pagerless.notify.channels import dingtalk, lark, lark_bot, slack, webhook, wecom

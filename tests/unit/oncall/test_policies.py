@@ -2,8 +2,17 @@
 
 from datetime import UTC, datetime, time
 
-from pagerless.oncall.policies import (Cursor, Policy, QuietHours, Step, Target, job_targets, plan, resolve_targets,
-                                       select_policy)
+from pagerless.oncall.policies import (
+    Cursor,
+    Policy,
+    QuietHours,
+    Step,
+    Target,
+    job_targets,
+    plan,
+    resolve_targets,
+    select_policy,
+)
 
 ALICE, BOB = Target("person", "alice"), Target("person", "bob")
 
@@ -38,7 +47,7 @@ def test_quiet_hours_hold_back_non_critical_pages_only():
                                quiet_hours=lambda p: night if p == "bob" else None, critical=critical)
 
     assert job_targets(resolve(critical=False)) == [{"kind": "channel", "id": "C1"}, {"kind": "person", "id": "alice"}]
-    assert [r.held for r in resolve(critical=False)][0] == ("bob",)
+    assert resolve(critical=False)[0].held == ("bob",)
     assert job_targets(resolve(critical=True)) == [{"kind": "person", "id": "bob"}, {"kind": "channel", "id": "C1"},
                                                    {"kind": "person", "id": "alice"}]
     assert not night.contains(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))

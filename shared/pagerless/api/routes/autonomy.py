@@ -9,14 +9,12 @@ router = APIRouter(tags=["autonomy"])
 
 
 @router.get("/api/autonomy/status")
-@router.get("/autonomy/status")
 def get_autonomy_status(principal: ViewerDep) -> dict:
     """The policy's autonomy level and what it lets Pagerless do without a human."""
     return autonomy_status(principal.workspace)
 
 
 @router.post("/api/autonomy/run")
-@router.post("/autonomy/run")
 def run_autonomy_cycle(principal: OperatorDep, request: Request,
                        max_incidents: int = Query(MAX_INCIDENTS_PER_CYCLE, ge=1, le=100)) -> dict:
     """Run one autonomy cycle: re-run the workflow of incidents whose blocked proposal the policy now allows."""

@@ -17,7 +17,7 @@ from pagerless.chat.actions import Answer, ChatActions
 from pagerless.chat.apps import ChatAppService, chat_settings
 from pagerless.domain.errors import UnauthorizedError, ValidationError
 from pagerless.observability import logger
-from pagerless.store.chat_events import first_time
+from pagerless.store.chat_events import first_time, forget
 
 router = APIRouter(tags=["chat"])
 SLACK = [Depends(SignatureRequirement("slack"))]
@@ -76,14 +76,14 @@ async def _lark(request: Request, *, legacy_ok: bool):
     body = await request.body()
     apps = await run_in_threadpool(chat_apps().lark_apps)
     configs = {lark_app.app_id: app for app, lark_app in apps}
-    signed = bool(request.headers.get("x-lark-signature"))
+    signed, verified = bool(request.headers.get("x-lark-signature")), None
     if signed:
         try:
             verified = lark.verify([a for _, a in apps], request.headers, body, legacy_ok=legacy_ok)
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
     try:
-        data, opened_by = lark.open_body(body, [a for _, a in apps])
+        data, _ = lark.open_body(body, [a for _, a in apps])
     except lark.LarkDecryptError as exc:
         raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from exc
     except ValueError as exc:
@@ -93,18 +93,39 @@ async def _lark(request: Request, *, legacy_ok: bool):
             return {"challenge": lark.url_verification(data, [a for _, a in apps])}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
-    if not signed:
+    if verified is None:
         raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
     event_id = lark.event_id(data)
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
+    try:
+        return await _lark_verified(data, verified, configs[verified.app_id])
+    except Exception:
+        if event_id:  # let Lark's retry run it (a decision already made answers as unchanged)
+            await run_in_threadpool(forget, "lark", event_id)
+        raise
+
+
+async def _lark_verified(data: dict, verified: lark.LarkApp, app) -> dict:
     click = lark.click(data, verified)
     if click is None:
+        wants = lark.bind_request(data)
+        if wants is not None:
+            await run_in_threadpool(_file_binding_request, app.workspace, verified.app_id, *wants)
         return {}
-    app = configs[verified.app_id]
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
     kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
     return lark.toast(kind, answer.text)
+
+
+def _file_binding_request(workspace: str, app_id: str, open_id: str, email: str) -> None:
+    """A pending binding naming the person with that email (an admin still approves it)."""
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+
+    person = PeopleService().by_email(workspace, email)
+    ChatIdentityService().request(workspace, "lark", app_id, open_id, display_name=email,
+                                  person_id=person.id if person else None)
 
 
 def _verify_slack(headers, body: bytes):

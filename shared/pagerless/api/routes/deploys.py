@@ -6,6 +6,7 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
+from pagerless.api.timefilter import time_filter
 from pagerless.store.deploys import DeployRepository
 
 router = APIRouter(tags=["deploys"])
@@ -48,7 +49,7 @@ def list_deploys(
     principal: ViewerDep,
     service: str | None = None,
     namespace: str | None = None,
-    since: Annotated[datetime | None, Query(description="only deploys at or after this time")] = None,
+    since: time_filter("only deploys at or after this time") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:
@@ -59,3 +60,52 @@ def list_deploys(
                                                   since=since.astimezone(UTC) if since else None, limit=limit,
                                                   cursor=cursor)
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
+
+
+class CorrelatedDeploy(BaseModel):
+    deploy_id: str
+    service: str
+    namespace: str | None
+    image: str | None
+    actor: str | None
+    commit_sha: str | None
+    timestamp: datetime
+    minutes_before_incident: int
+
+
+class DeployCorrelation(BaseModel):
+    incident_id: str
+    has_correlation: bool
+    correlated_deploy: CorrelatedDeploy | None
+    lookback_minutes: int
+    message: str
+
+
+@router.get("/api/incidents/{incident_id}/deploy-correlation", response_model=DeployCorrelation)
+def deploy_correlation(incident_id: str, principal: ViewerDep,
+                       lookback_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 30) -> dict:
+    """The last deploy of the incident's service within `lookback_minutes` before it began (seed 002)."""
+    from datetime import timedelta
+
+    from pagerless.store.incidents import IncidentRepository
+
+    incident = IncidentRepository().get(incident_id, principal.workspace)
+    began = incident.first_seen or incident.created_at
+    window_start = began - timedelta(minutes=lookback_minutes)
+    candidates = [d for d in DeployRepository().query(principal.workspace, service=incident.service,
+                                                      since=window_start, limit=50)[0]
+                  if d.deployed_at <= began and (not incident.namespace or not d.namespace
+                                                 or d.namespace == incident.namespace)] if incident.service else []
+    if not candidates:
+        return {"incident_id": incident_id, "has_correlation": False, "correlated_deploy": None,
+                "lookback_minutes": lookback_minutes,
+                "message": f"No deploy of {incident.service or 'the service'} in the {lookback_minutes} min before this incident"}
+    deploy = max(candidates, key=lambda d: d.deployed_at)
+    minutes = int((began - deploy.deployed_at).total_seconds() // 60)
+    found = deploy.to_dict()
+    return {"incident_id": incident_id, "has_correlation": True, "lookback_minutes": lookback_minutes,
+            "correlated_deploy": {"deploy_id": found["id"], "service": found["service"],
+                                  "namespace": found["namespace"], "image": found["image"], "actor": found["actor"],
+                                  "commit_sha": found["commit_sha"], "timestamp": found["timestamp"],
+                                  "minutes_before_incident": minutes},
+            "message": f"Deploy by {found['actor'] or 'someone'} ({found['service']}) was {minutes} min before this incident"}

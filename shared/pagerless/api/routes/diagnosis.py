@@ -18,6 +18,15 @@ def get_diagnosis(incident_id: str, principal: ViewerDep) -> dict:
     return incident.diagnosis
 
 
+@router.get("/api/incidents/{incident_id}/proposal")
+def get_proposal(incident_id: str, principal: ViewerDep) -> dict:
+    """The workflow's proposal: the action, its dry-run diff and policy decision, or why nothing was proposed."""
+    incident = IncidentRepository().get(incident_id, principal.workspace)
+    if not incident.proposal:
+        raise NotFoundError(f"incident {incident_id} has no proposal yet (status {incident.status})")
+    return incident.proposal
+
+
 @router.post("/api/incidents/{incident_id}/diagnose", status_code=status.HTTP_202_ACCEPTED)
 def rediagnose(incident_id: str, principal: OperatorDep) -> dict:
     """Re-run context gathering and the diagnosis; the result replaces the stored diagnosis

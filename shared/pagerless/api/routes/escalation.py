@@ -45,6 +45,7 @@ def delete_policy(policy_id: str, principal: AdminDep, service: OncallDep) -> Re
     return Response(status_code=204)
 
 
+@router.get("/notifications/escalation")  # seed 002's own path
 @router.get("/api/notifications/escalation")
 def escalation_preview(
     principal: ViewerDep,
@@ -67,6 +68,7 @@ def incident_escalations(incident_id: str, principal: ViewerDep) -> dict:
     return {"incident_id": incident_id, "items": engine.status_of(incident_id)}
 
 
+@router.get("/digest/handoff")  # seed 002's own path
 @router.get("/api/digest/handoff")
 def handoff_digest(principal: ViewerDep, hours: Annotated[int, Query(ge=1, le=48)] = 12,
                    workspace_id: str | None = None) -> dict:

@@ -1,4 +1,3 @@
-from datetime import datetime
 from functools import cache
 from typing import Annotated
 
@@ -7,6 +6,7 @@ from fastapi.responses import StreamingResponse
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.api.timefilter import time_filter
 from pagerless.domain.errors import ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
@@ -39,7 +39,7 @@ def list_incidents(
     severity: str | None = None,
     service: str | None = None,
     namespace: str | None = None,
-    since: Annotated[datetime | None, Query(description="created at or after")] = None,
+    since: time_filter("created at or after") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
 ) -> dict:
@@ -56,15 +56,18 @@ def get_incident(incident_id: str, principal: ViewerDep, incidents: IncidentsDep
 
 
 @router.get("/api/incidents/{incident_id}/alerts", response_model=Page[AlertPublic])
-def incident_alerts(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
-    """The alerts (fingerprints) folded into an incident, with their counts."""
-    return {"items": [a.to_dict() for a in incidents.alerts_of(principal.workspace, incident_id)], "next_cursor": None}
+def incident_alerts(incident_id: str, principal: ViewerDep, incidents: IncidentsDep, limit: LimitParam = 200) -> dict:
+    """The alerts (fingerprints) folded into an incident, with their counts (the first ``limit``)."""
+    alerts = incidents.alerts_of(principal.workspace, incident_id)[:limit]
+    return {"items": [a.to_dict() for a in alerts], "next_cursor": None}
 
 
 @router.get("/api/incidents/{incident_id}/timeline", response_model=Page[TimelineEventPublic])
-def incident_timeline(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
-    """Everything that happened to an incident, oldest first."""
-    return {"items": [t.to_dict() for t in incidents.timeline_of(principal.workspace, incident_id)], "next_cursor": None}
+def incident_timeline(incident_id: str, principal: ViewerDep, incidents: IncidentsDep,
+                      limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 500) -> dict:
+    """Everything that happened to an incident, oldest first (the first ``limit`` events)."""
+    events = incidents.timeline_of(principal.workspace, incident_id, limit=limit)
+    return {"items": [t.to_dict() for t in events], "next_cursor": None}
 
 
 @router.get("/api/incidents/{incident_id}/group", response_model=IncidentGroup)

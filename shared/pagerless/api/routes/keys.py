@@ -6,9 +6,12 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
+from pagerless.api.timefilter import time_filter
 from pagerless.auth.keys import ApiKeyService
 from pagerless.auth.roles import Role
+from pagerless.domain.errors import ValidationError
 from pagerless.store.audit import AuditRepository
+from pagerless.store.base import decode_cursor, encode_cursor
 
 router = APIRouter(tags=["keys"])
 KeysDep = Annotated[ApiKeyService, Depends(key_service)]
@@ -50,9 +53,20 @@ def _public(record) -> dict:
 
 
 @router.get("/api/keys", response_model=Page[ApiKeyPublic])
-def list_keys(principal: AdminDep, keys: KeysDep) -> dict:
-    """API keys of the caller's workspace (never their secrets)."""
-    return {"items": [_public(r) for r in keys.list_keys(principal.workspace)], "next_cursor": None}
+def list_keys(principal: AdminDep, keys: KeysDep, limit: LimitParam = 50, cursor: CursorParam = None) -> dict:
+    """API keys of the caller's workspace, oldest first (never their secrets)."""
+    records = keys.list_keys(principal.workspace)
+    start = 0
+    if cursor:
+        after = decode_cursor(cursor).get("key_id", {}).get("S")
+        ids = [r.key_id for r in records]
+        if after not in ids:
+            raise ValidationError("cursor is not valid; use the next_cursor of a previous page", details=[{"field": "cursor"}])
+        start = ids.index(after) + 1
+    page = records[start:start + limit]
+    more = start + limit < len(records)
+    return {"items": [_public(r) for r in page],
+            "next_cursor": encode_cursor({"key_id": {"S": page[-1].key_id}}) if more and page else None}
 
 
 @router.post("/api/keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
@@ -76,8 +90,8 @@ def audit_logs(
     actor: Annotated[str | None, Query(description="key id")] = None,
     action: Annotated[str | None, Query(description="prefix, e.g. 'POST /api/keys'")] = None,
     target: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: time_filter("at or after") = None,
+    until: time_filter("at or before") = None,
 ) -> dict:
     """Who did what, newest first, filtered by actor, action, target and time."""
     items, next_cursor = AuditRepository().query(

@@ -7,9 +7,25 @@ router = APIRouter(tags=["mcp"])
 _PASSED_HEADERS = ("content-type", "mcp-session-id", "mcp-protocol-version", "allow", "www-authenticate")
 
 
-@router.api_route("/api/mcp", methods=["POST", "GET", "DELETE"], include_in_schema=True)
-async def mcp_endpoint(request: Request, principal: ViewerDep) -> Response:
+@router.post("/api/mcp")
+async def mcp_post(request: Request, principal: ViewerDep) -> Response:
     """The MCP server (streamable HTTP, stateless, JSON responses); the bearer token is a Pagerless API key."""
+    return await _serve(request, principal)
+
+
+@router.get("/api/mcp")
+async def mcp_get(request: Request, principal: ViewerDep) -> Response:
+    """MCP's server-to-client stream; a stateless server answers 405 as the protocol allows."""
+    return await _serve(request, principal)
+
+
+@router.delete("/api/mcp")
+async def mcp_delete(request: Request, principal: ViewerDep) -> Response:
+    """MCP session termination; a stateless server has no session to end."""
+    return await _serve(request, principal)
+
+
+async def _serve(request: Request, principal) -> Response:
     from pagerless.mcp.server import handle
 
     captured: dict = {"status": 500, "headers": [], "body": b""}

@@ -32,6 +32,7 @@ def _range(start: datetime | None, end: datetime | None, days: int = 14) -> tupl
     return start, end or start + timedelta(days=days)
 
 
+@router.get("/oncall/current")  # seed 002's own path
 @router.get("/api/oncall/current")
 def current_oncall(principal: ViewerDep, service: OncallDep, schedule: str | None = None,
                    service_name: Annotated[str | None, Query(alias="service")] = None, at: At = None) -> dict:

@@ -77,5 +77,11 @@ def update_person(person_id: str, body: PersonUpdate, principal: AdminDep, peopl
 
 @router.delete("/api/people/{person_id}", response_model=PersonPublic)
 def delete_person(person_id: str, principal: AdminDep, people: PeopleDep) -> dict:
-    """Remove a person (their chat identities stop acting for them)."""
-    return people.delete(principal.workspace, person_id).to_public()
+    """Remove a person and unbind their chat identities."""
+    from pagerless.people.identities import ChatIdentityService
+
+    person = people.delete(principal.workspace, person_id)
+    identities = ChatIdentityService()
+    for identity in identities.list(principal.workspace, person_id=person_id):
+        identities.unbind(principal.workspace, identity.provider, identity.tenant, identity.user)
+    return person.to_public()

@@ -39,7 +39,6 @@ def disable_plugin(name: str, request: Request, principal: AdminDep, kind: Kind 
 
 
 @router.get("/api/adapters")
-@router.get("/adapters")
 def list_adapters(principal: ViewerDep) -> dict:
     """What Pagerless is connected to (Kubernetes, LLM, channels, sources) and each connection's status."""
     from pagerless.system.adapters import adapters

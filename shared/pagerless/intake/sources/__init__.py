@@ -20,6 +20,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ValidationError
+from pagerless.intake.sanitize import sanitize_alerts
 from pagerless.intake.sources import (
     alertmanager,
     cloudwatch,
@@ -86,12 +87,16 @@ def normalize(source: str, payload: Any) -> list[Alert]:
     """Normalize ``payload`` with the normalizer registered for ``source`` (or an alias).
 
     A payload of an unexpected shape always ends in `ValidationError`: should a normalizer miss
-    a type check, the TypeError/KeyError it would raise is turned into one here.
+    a type check, the TypeError/KeyError it would raise is turned into one here. Every alert then
+    goes through `intake.sanitize` (control characters, invalid Unicode, size and count limits).
     """
     name = resolve_source(source)
     try:
-        return SOURCES[name](payload)
+        alerts = SOURCES[name](payload)
     except ValidationError:
         raise
+    except RecursionError as exc:
+        raise ValidationError(f"{name} payload is nested too deeply to read") from exc
     except (TypeError, KeyError, AttributeError, IndexError, ValueError) as exc:
         raise ValidationError(f"{name} payload could not be read: {type(exc).__name__}") from exc
+    return sanitize_alerts(alerts, name)

@@ -35,7 +35,8 @@ def shift_scenario(scenario: dict, now: datetime) -> tuple[dict, timedelta]:
     reference = _reference_time(scenario)
     if reference is None:
         return copy.deepcopy(scenario), timedelta(0)
-    offset = now.astimezone(UTC) - reference
+    # whole seconds, so that times recorded without a fraction keep their intervals exactly
+    offset = timedelta(seconds=round((now.astimezone(UTC) - reference).total_seconds()))
     shifted = copy.deepcopy(scenario)
     cluster = shifted.get("cluster")
     if isinstance(cluster, dict):

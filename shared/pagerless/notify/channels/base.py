@@ -108,7 +108,7 @@ def decision_line(decision: dict) -> str:
     who = decision.get("decided_by") or "system"
     when = decision.get("decided_at") or ""
     if status == "expired":
-        return f"Expired at {when}: nobody decided in time; nothing ran."
+        return f"Expired at {when}: " + (decision.get("comment") or "nobody decided in time; nothing ran.")
     return f"{status.capitalize()} by {who} at {when}" + (f": {decision['comment']}" if decision.get("comment") else "")
 
 

@@ -11,7 +11,16 @@ import time
 import httpx
 
 from pagerless.notify.channels.base import (
-    Message, PermanentError, RetryableError, Sent, approval_value, decision_line, dumps, json_body, request, require,
+    Message,
+    PermanentError,
+    RetryableError,
+    Sent,
+    approval_value,
+    decision_line,
+    dumps,
+    json_body,
+    request,
+    require,
 )
 
 TYPE = "lark"

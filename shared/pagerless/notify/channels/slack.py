@@ -8,7 +8,15 @@ import json
 import httpx
 
 from pagerless.notify.channels.base import (
-    Message, PermanentError, RetryableError, Sent, approval_value, decision_line, json_body, request, require,
+    Message,
+    PermanentError,
+    RetryableError,
+    Sent,
+    approval_value,
+    decision_line,
+    json_body,
+    request,
+    require,
 )
 
 TYPE = "slack"

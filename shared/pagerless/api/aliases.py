@@ -1,0 +1,93 @@
+"""The seeds' own paths, served by the same routes as Pagerless's `/api/...` paths.
+
+Each alias names a seed path and the canonical route that serves it. ``add_aliases(app)`` copies
+the canonical route of that app to the alias path: the same handler, the same role requirement,
+the same request and response shapes (Pagerless's format, which the seeds' clients read). The
+template routes each alias path to the function that owns the canonical route, so API Gateway and
+``pagerless dev`` deliver it there; a test keeps both in step. docs/seed-paths.md is the table.
+"""
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+
+@dataclass(frozen=True)
+class Alias:
+    method: str
+    path: str  # the seed's path
+    canonical: str  # the Pagerless route that serves it
+    seed: str  # which seed documents it
+
+
+_INCIDENT = "/incidents/{incident_id}"
+
+ALIASES: tuple[Alias, ...] = (
+    # seed 000 (ai-fixer): /api/... paths
+    Alias("GET", "/api/incidents/{incident_id}/events", "/api/incidents/{incident_id}/timeline", "000"),
+    # seed 001: authentication at the root
+    *(Alias("POST", f"/auth/{verb}", f"/api/auth/{verb}", "001") for verb in ("register", "login", "refresh", "logout")),
+    Alias("GET", "/auth/me", "/api/auth/me", "001"),
+    # seed 002 (AI-SRE): everything at the root
+    Alias("GET", "/health", "/healthz", "002, 003, 004"),
+    Alias("GET", "/incidents", "/api/incidents", "002"),
+    Alias("GET", "/incidents/noisy", "/api/incidents/noisy", "002"),
+    Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002"),
+    *(Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002")
+      for part in ("diagnosis", "group", "similar", "timeline", "metrics", "deploy-correlation")),
+    Alias("POST", f"{_INCIDENT}/postmortem", f"/api{_INCIDENT}/postmortem", "002"),
+    Alias("POST", "/actions/execute", "/api/actions/execute", "002"),
+    Alias("GET", "/adapters", "/api/adapters", "002"),
+    Alias("GET", "/autonomy/status", "/api/autonomy/status", "002"),
+    Alias("POST", "/autonomy/run", "/api/autonomy/run", "002"),
+    Alias("GET", "/metrics/export", "/api/metrics/export", "002"),
+    Alias("GET", "/notifications/escalation", "/api/notifications/escalation", "002"),
+    Alias("GET", "/notifications/routes", "/api/notifications/routes", "002"),
+    Alias("POST", "/notifications/test", "/api/notifications/test", "002"),
+    Alias("GET", "/oncall/current", "/api/oncall/current", "002"),
+    Alias("GET", "/digest/handoff", "/api/digest/handoff", "002"),
+    *(Alias("GET", f"/{path}", f"/api/{path}", "002") for path in (
+        "patterns/incidents", "patterns/services", "patterns/services/{service_name}", "platform/overview",
+        "activity", "forecasting/capacity", "forecasting/drift")),
+    Alias("GET", "/slo", "/api/slo", "002"),
+    Alias("GET", "/slo/{name}", "/api/slo/{name}", "002"),
+    Alias("GET", "/slo/{name}/budget", "/api/slo/{name}/budget", "002"),
+    Alias("GET", "/webhook/dead-letter", "/api/webhooks/dead-letter", "002"),
+    Alias("GET", "/webhook/deploy/recent", "/api/deploys", "002"),
+    Alias("POST", "/webhook/deploy", "/api/deploys", "002"),
+    Alias("POST", "/webhook/{source}", "/api/webhooks/{source}", "002"),
+    # seed 004 (/api/v1): authentication, knowledge bases, audit logs
+    *(Alias("POST", f"/api/v1/auth/{verb}", f"/api/auth/{verb}", "004") for verb in ("register", "login")),
+    Alias("GET", "/api/v1/auth/me", "/api/auth/me", "004"),
+    Alias("GET", "/api/v1/knowledge-bases", "/api/knowledge-bases", "004"),
+    Alias("POST", "/api/v1/knowledge-bases", "/api/knowledge-bases", "004"),
+    Alias("GET", "/api/v1/knowledge-bases/{kb_id}", "/api/knowledge-bases/{kb_id}", "004"),
+    Alias("DELETE", "/api/v1/knowledge-bases/{kb_id}", "/api/knowledge-bases/{kb_id}", "004"),
+    Alias("GET", "/api/v1/knowledge-bases/{kb_id}/documents", "/api/knowledge-bases/{kb_id}/documents", "004"),
+    Alias("POST", "/api/v1/knowledge-bases/{kb_id}/documents", "/api/knowledge-bases/{kb_id}/documents", "004"),
+    Alias("DELETE", "/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}",
+          "/api/knowledge-bases/{kb_id}/documents/{doc_id}", "004"),
+    Alias("POST", "/api/v1/knowledge-bases/{kb_id}/search", "/api/knowledge-bases/{kb_id}/search", "004"),
+    Alias("GET", "/api/v1/audit-logs", "/api/audit-logs", "004"),
+)
+
+
+def add_aliases(app: FastAPI) -> list[Alias]:
+    """Serve every alias whose canonical route is one of ``app``'s; returns the ones added."""
+    from pagerless.api.app import iter_api_routes
+
+    routes = {(method, route.path): route for route in iter_api_routes(app) for method in route.methods}
+    added = []
+    # Literal paths first, so /webhook/deploy is matched before /webhook/{source}.
+    for alias in sorted(ALIASES, key=lambda a: a.path.count("{")):
+        route = routes.get((alias.method, alias.canonical))
+        if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
+            continue
+        app.router.add_api_route(
+            alias.path, route.endpoint, methods=[alias.method], response_model=route.response_model,
+            status_code=route.status_code, response_class=route.response_class, dependencies=route.dependencies,
+            responses=route.responses, include_in_schema=False, name=f"{route.name}_seed_alias",
+            openapi_extra=route.openapi_extra, description=f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).")
+        added.append(alias)
+    return added

@@ -1,0 +1,96 @@
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
+from pydantic import BaseModel, Field
+
+from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.knowledge.documents import MAX_DOCUMENT_BYTES, DocumentService, Upload
+
+router = APIRouter(tags=["knowledge"])
+
+
+class KnowledgeBaseCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200, examples=["Payments runbooks"])
+    description: str = Field(default="", max_length=2000)
+
+
+class KnowledgeSearch(BaseModel):
+    query: str = Field(min_length=1, max_length=500, examples=["redis failover"])
+    top_k: int = Field(default=5, ge=1, le=50)
+
+
+async def _upload(file: UploadFile) -> Upload:
+    data = await file.read(MAX_DOCUMENT_BYTES + 1)
+    return Upload(filename=file.filename or "document", content_type=file.content_type or "", data=data)
+
+
+@router.get("/api/knowledge-bases")
+def list_bases(principal: ViewerDep) -> dict:
+    """The workspace's knowledge bases of uploaded documents."""
+    return {"items": DocumentService().bases(principal.workspace), "next_cursor": None}
+
+
+@router.post("/api/knowledge-bases", status_code=status.HTTP_201_CREATED)
+def create_base(body: KnowledgeBaseCreate, principal: OperatorDep) -> dict:
+    """Create a knowledge base."""
+    return DocumentService().create_base(principal.workspace, body.name, body.description, principal.key_id)
+
+
+@router.get("/api/knowledge-bases/{kb_id}")
+def get_base(kb_id: str, principal: ViewerDep) -> dict:
+    """One knowledge base, with its number of documents."""
+    return DocumentService().base(principal.workspace, kb_id)
+
+
+@router.delete("/api/knowledge-bases/{kb_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_base(kb_id: str, principal: OperatorDep) -> None:
+    """Delete a knowledge base and all its documents."""
+    DocumentService().delete_base(principal.workspace, kb_id)
+
+
+@router.get("/api/knowledge-bases/{kb_id}/documents")
+def list_documents(kb_id: str, principal: ViewerDep) -> dict:
+    """The documents of a knowledge base."""
+    return {"items": DocumentService().documents(principal.workspace, kb_id), "next_cursor": None}
+
+
+@router.post("/api/knowledge-bases/{kb_id}/documents", status_code=status.HTTP_201_CREATED)
+async def add_document(kb_id: str, principal: OperatorDep, request: Request,
+                       file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")]) -> dict:
+    """Upload a document (multipart `file`: text, Markdown or PDF); it is chunked and searchable at once."""
+    from anyio import to_thread
+
+    upload = await _upload(file)
+    request.state.audit_details = {"document": upload.filename, "bytes": len(upload.data)}
+    return await to_thread.run_sync(DocumentService().upload, principal.workspace, kb_id, upload, principal.key_id)
+
+
+@router.delete("/api/knowledge-bases/{kb_id}/documents/{doc_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_document(kb_id: str, doc_id: str, principal: OperatorDep) -> None:
+    """Delete a document and its chunks."""
+    DocumentService().delete_document(principal.workspace, kb_id, doc_id)
+
+
+@router.post("/api/knowledge-bases/{kb_id}/search")
+def search_base(kb_id: str, body: KnowledgeSearch, principal: ViewerDep) -> dict:
+    """The document chunks most relevant to the query (BM25 over words and Chinese bigrams)."""
+    return {"items": DocumentService().search(principal.workspace, kb_id, body.query, body.top_k), "next_cursor": None}
+
+
+@router.post("/api/documents/upload", status_code=status.HTTP_201_CREATED)
+async def upload_document(principal: OperatorDep, request: Request,
+                          file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")],
+                          knowledge_id: Annotated[str, Form(min_length=1, max_length=100)]) -> dict:
+    """Seed 003's upload: multipart `file` and `knowledge_id` (a knowledge base id)."""
+    from anyio import to_thread
+
+    upload = await _upload(file)
+    request.state.audit_details = {"document": upload.filename, "bytes": len(upload.data), "knowledge_id": knowledge_id}
+    return await to_thread.run_sync(DocumentService().upload, principal.workspace, knowledge_id, upload,
+                                    principal.key_id)
+
+
+@router.get("/api/documents")
+def documents_of(principal: ViewerDep, knowledge_id: Annotated[str, Query(min_length=1, max_length=100)]) -> dict:
+    """Seed 003's document list of a knowledge base."""
+    return {"items": DocumentService().documents(principal.workspace, knowledge_id), "next_cursor": None}

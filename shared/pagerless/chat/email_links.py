@@ -1,0 +1,90 @@
+"""Signed, expiring email approval links.
+
+A link names one approval, one decision (approve | reject) and one person, and expires with the
+approval. Its token is ``base64url(json) + "." + base64url(HMAC-SHA256(secret, json))``. The
+link opens a confirm page (GET); only the page's POST decides, because mail scanners prefetch
+every GET. The secret comes from ``PAGERLESS_EMAIL_LINK_SECRET`` (local) or the SSM
+SecureString named by ``PAGERLESS_EMAIL_LINK_SECRET_PARAMETER``; without one, links are off.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from pagerless.chat.apps import chat_settings
+from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
+
+DECISIONS = ("approve", "reject")
+
+
+class LinkExpiredError(UnauthorizedError):
+    """A genuine link whose time is over."""
+
+
+@dataclass(frozen=True)
+class EmailLink:
+    approval_id: str
+    incident_id: str
+    workspace: str
+    decision: str  # approve | reject
+    person_id: str
+    expires_at: int  # epoch seconds
+
+
+def secret() -> str:
+    settings = chat_settings()
+    if settings.email_link_secret:
+        return settings.email_link_secret
+    if settings.email_link_secret_parameter:
+        from aws_lambda_powertools.utilities import parameters
+
+        return parameters.get_parameter(settings.email_link_secret_parameter, decrypt=True,
+                                        max_age=settings.chat_secret_cache_seconds)
+    raise ServiceUnavailableError("email approval links are not configured (PAGERLESS_EMAIL_LINK_SECRET)")
+
+
+def sign(link: EmailLink, key: str | None = None) -> str:
+    payload = json.dumps({"a": link.approval_id, "i": link.incident_id, "w": link.workspace, "d": link.decision,
+                          "p": link.person_id, "e": link.expires_at}, separators=(",", ":")).encode()
+    mac = hmac.new((key or secret()).encode(), payload, hashlib.sha256).digest()
+    return _b64(payload) + "." + _b64(mac)
+
+
+def verify(token: str, *, key: str | None = None, now: float | None = None) -> EmailLink:
+    """The link a token stands for; UnauthorizedError if forged, LinkExpiredError if expired."""
+    encoded, _, mac = token.partition(".")
+    try:
+        payload, presented = _unb64(encoded), _unb64(mac)
+    except ValueError as exc:
+        raise UnauthorizedError("this approval link is not valid") from exc
+    expected = hmac.new((key or secret()).encode(), payload, hashlib.sha256).digest()
+    if not hmac.compare_digest(expected, presented):
+        raise UnauthorizedError("this approval link is not valid")
+    data = json.loads(payload)
+    link = EmailLink(data["a"], data["i"], data["w"], data["d"], data["p"], int(data["e"]))
+    if (time.time() if now is None else now) >= link.expires_at:
+        raise LinkExpiredError("this approval link has expired; nothing changed")
+    return link
+
+
+def links_for(person_id: str, *, incident_id: str, approval_id: str, workspace: str,
+              expires_at: datetime) -> dict[str, str]:
+    """The approve and reject URLs for one person (what the email channel puts in a message)."""
+    base = chat_settings().public_url.rstrip("/")
+    return {decision: f"{base}/email/approvals/" + sign(EmailLink(approval_id, incident_id, workspace, decision,
+                                                                  person_id, int(expires_at.timestamp())))
+            for decision in DECISIONS}
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    if not text:
+        raise ValueError("empty")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -1,0 +1,1 @@
+"""The operator console: Jinja2 templates, vendored htmx, Babel catalogs, cookie sessions."""

@@ -1,0 +1,181 @@
+"""Console pages beyond incidents: approvals, knowledge, deploys, dead letters, policy, keys, users, audit.
+
+Each reads through the service or repository the API uses, with the signed-in user's role.
+"""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from pagerless.auth.roles import Role
+from pagerless.console.session import check_csrf, current_principal, require_role
+from pagerless.console.web import render
+
+router = APIRouter(include_in_schema=False)
+CsrfChecked = Depends(check_csrf)
+
+
+def _table(request: Request, title: str, columns: list[tuple[str, str]], rows: list[dict], **extra) -> HTMLResponse:
+    return render(request, "table.html", title=title, columns=columns, rows=rows, **extra)
+
+
+@router.get("/console/approvals", response_class=HTMLResponse)
+def approvals_page(request: Request, status: str = "pending") -> HTMLResponse:
+    """The approvals queue (pending by default)."""
+    principal = current_principal(request)
+    from pagerless.workflow.approvals import ApprovalService
+
+    status = status if status in ("pending", "approved", "rejected", "expired") else "pending"
+    items, _ = ApprovalService().list(principal.workspace, status, limit=100, cursor=None)
+    rows = [{**a, "action": (a.get("proposal") or {}).get("action"), "link": f"/console/incidents/{a['incident_id']}"}
+            for a in items]
+    return _table(request, "Approvals", [("incident_id", "Incident"), ("status", "Status"), ("action", "Action"),
+                                         ("requested_at", "Requested"), ("expires_at", "Expires"),
+                                         ("decided_by", "Decided by")], rows, tabs=("pending", "approved", "rejected", "expired"),
+                  tab=status, link_column="incident_id")
+
+
+@router.get("/console/knowledge", response_class=HTMLResponse)
+def knowledge_page(request: Request) -> HTMLResponse:
+    """Knowledge-base entries."""
+    principal = current_principal(request)
+    from pagerless.api.routes.knowledge import knowledge_service
+
+    items, _ = knowledge_service().list_entries(principal.workspace, 100, None)
+    return _table(request, "Knowledge", [("title", "Title"), ("service", "Service"), ("tags", "Tags"),
+                                         ("content", "Content"), ("author", "Author")], [i.to_dict() for i in items])
+
+
+@router.get("/console/deploys", response_class=HTMLResponse)
+def deploys_page(request: Request) -> HTMLResponse:
+    """Recent deploys."""
+    principal = current_principal(request)
+    from pagerless.store.deploys import DeployRepository
+
+    items, _ = DeployRepository().query(principal.workspace, service=None, namespace=None, since=None, limit=100,
+                                        cursor=None)
+    return _table(request, "Deploys", [("timestamp", "Time"), ("service", "Service"), ("namespace", "Namespace"),
+                                       ("image", "Image"), ("actor", "Actor"), ("commit_sha", "Commit")],
+                  [i.to_dict() for i in items])
+
+
+@router.get("/console/dead-letters", response_class=HTMLResponse)
+def dead_letters_page(request: Request) -> HTMLResponse:
+    """Payloads that could not be processed, with a replay button."""
+    principal = require_role(request, Role.OPERATOR)
+    from pagerless.intake.bootstrap import dead_letter_service
+
+    items, _ = dead_letter_service().page(principal.workspace, limit=100, cursor=None)
+    return _table(request, "Dead letters", [("received_at", "Received"), ("source", "Source"), ("status", "Status"),
+                                            ("error", "Error"), ("replay_result", "Replay result")],
+                  [i.to_dict() for i in items], row_action=("/console/dead-letters/{id}/replay", "Replay"))
+
+
+@router.post("/console/dead-letters/{dead_letter_id}/replay", dependencies=[CsrfChecked])
+def replay(request: Request, dead_letter_id: str) -> RedirectResponse:
+    """Run a dead-lettered payload through ingestion again."""
+    principal = require_role(request, Role.OPERATOR)
+    from pagerless.intake.bootstrap import dead_letter_service
+
+    dead_letter_service().replay(principal.workspace, dead_letter_id, source=None)
+    return RedirectResponse("/console/dead-letters", status_code=303)
+
+
+@router.get("/console/policy", response_class=HTMLResponse)
+def policy_page(request: Request) -> HTMLResponse:
+    """The workspace's remediation policy (edit it with PUT /api/policy)."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.workflow.policies import policy_document
+
+    document = policy_document(principal.workspace)
+    return render(request, "document.html", title="Policy", document=json.dumps(document, indent=2, default=str,
+                                                                                   ensure_ascii=False))
+
+
+@router.get("/console/keys", response_class=HTMLResponse)
+def keys_page(request: Request, created: str | None = None) -> HTMLResponse:
+    """API keys and agent tokens (prefixes only), with create and revoke."""
+    principal = require_role(request, Role.ADMIN)
+    return render(request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=None)
+
+
+@router.post("/console/keys", dependencies=[CsrfChecked])
+def create_key(request: Request, role: Annotated[str, Form()], name: Annotated[str, Form(max_length=100)] = ""):
+    """Create an API key; the secret is shown once, on this page."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.api.security import key_service
+
+    created = key_service().create(workspace=principal.workspace, role=role, name=name, created_by=principal.key_id)
+    return render(request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal),
+                  created=created.secret)
+
+
+@router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
+def revoke_key(request: Request, key_id: str) -> RedirectResponse:
+    """Revoke an API key."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.api.security import key_service
+
+    key_service().revoke(principal.workspace, key_id)
+    return RedirectResponse("/console/keys", status_code=303)
+
+
+def response_keys(principal) -> list[dict]:
+    from pagerless.api.security import key_service
+
+    return [{"id": r.key_id, "name": r.name, "role": r.role, "prefix": r.prefix, "created_at": r.created_at,
+             "revoked": r.revoked} for r in key_service().list_keys(principal.workspace)]
+
+
+def response_tokens(principal) -> list[dict]:
+    from pagerless.auth.agent_tokens import public as public_token
+    from pagerless.auth.authenticate import agent_token_service
+
+    return [public_token(t) for t in agent_token_service().list(principal.workspace)]
+
+
+@router.get("/console/users", response_class=HTMLResponse)
+def users_page(request: Request) -> HTMLResponse:
+    """Users, with create, role change and disable."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import user_service
+    from pagerless.auth.users import public
+
+    return render(request, "users.html", users=[public(u) for u in user_service().list(principal.workspace)],
+                  error=None)
+
+
+@router.post("/console/users", dependencies=[CsrfChecked])
+def create_user(request: Request, email: Annotated[str, Form(max_length=254)], role: Annotated[str, Form()],
+                password: Annotated[str, Form(max_length=256)], name: Annotated[str, Form(max_length=100)] = ""):
+    """Create a user."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import user_service
+
+    user_service().create(workspace=principal.workspace, email=email, name=name, password=password, role=role)
+    return RedirectResponse("/console/users", status_code=303)
+
+
+@router.post("/console/users/{user_id}", dependencies=[CsrfChecked])
+def update_user(request: Request, user_id: str, role: Annotated[str | None, Form()] = None,
+                active: Annotated[str | None, Form()] = None) -> RedirectResponse:
+    """Change a user's role, or disable / enable them (their sessions end at once)."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import user_service
+
+    user_service().update(principal.workspace, user_id, actor_user_id=principal.user_id, role=role or None,
+                          is_active=None if active is None else active == "true")
+    return RedirectResponse("/console/users", status_code=303)
+
+
+@router.get("/console/audit", response_class=HTMLResponse)
+def audit_page(request: Request, actor: str | None = None) -> HTMLResponse:
+    """Who did what, newest first."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.store.audit import AuditRepository
+
+    items, _ = AuditRepository().query(principal.workspace, actor=actor or None, limit=100)
+    return _table(request, "Audit", [("at", "Time"), ("actor", "Actor"), ("role", "Role"), ("action", "Action"),
+                                     ("target", "Target"), ("status", "Status")], [r.to_dict() for r in items])

@@ -1,0 +1,63 @@
+// Pagerless console: live updates over the bounded SSE stream, with a polling fallback.
+// The server closes each stream after max_seconds (API Gateway buffers responses); EventSource
+// reconnects by itself and resumes with Last-Event-ID. If the stream keeps failing, poll instead.
+(function () {
+  "use strict";
+  var target = null;
+  var incidentId = null;
+  var pending = null;
+  var failures = 0;
+  var pollTimer = null;
+
+  function busy() {
+    var text = document.getElementById("action-text");
+    return text && (text.value.trim() !== "" || document.activeElement === text);
+  }
+
+  function refresh() {
+    if (!target || !window.htmx) return;
+    if (busy()) { schedule(2000); return; }
+    window.htmx.trigger(target, "pl-refresh");
+  }
+
+  function schedule(ms) {
+    if (pending) return;
+    pending = setTimeout(function () { pending = null; refresh(); }, ms);
+  }
+
+  function say(text) {
+    var live = document.getElementById("live-status");
+    if (live) live.textContent = text;
+  }
+
+  function onEvent(message) {
+    failures = 0;
+    var data = {};
+    try { data = JSON.parse(message.data); } catch (e) { return; }
+    if (incidentId && data.incident_id && data.incident_id !== incidentId) return;
+    schedule(150);
+    if (data.type) say(data.type + (data.incident_id ? " " + data.incident_id : ""));
+  }
+
+  function poll() {
+    if (pollTimer) return;
+    pollTimer = setInterval(refresh, 15000);
+  }
+
+  function connect() {
+    if (!window.EventSource) { poll(); return; }
+    var source = new EventSource("/console/events?max_seconds=20");
+    source.onmessage = onEvent;
+    source.onerror = function () {
+      failures += 1;
+      if (failures > 5) { source.close(); poll(); }
+    };
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    target = document.getElementById("incident-rows") || document.getElementById("incident-live");
+    var live = document.getElementById("incident-live");
+    if (live) incidentId = live.getAttribute("data-incident");
+    if (target) connect();
+  });
+})();

@@ -1,0 +1,97 @@
+"""The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
+
+from urllib.parse import urlsplit
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
+from pagerless.console import i18n
+from pagerless.domain.errors import PagerlessError
+from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
+
+
+COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
+
+
+class CookieJarMiddleware:
+    """Writes the cookies a request decided on (session rotation, CSRF, language) onto its response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                cookie_jar = scope.get("state", {}).get("cookie_jar")
+                if cookie_jar is not None:
+                    carrier = Response()
+                    for name in cookie_jar.to_clear:
+                        carrier.delete_cookie(name, path=COOKIE_PATHS.get(name, "/"))
+                    for name, (value, options) in cookie_jar.to_set.items():
+                        carrier.set_cookie(name, value, **options)
+                    headers = list(message.get("headers") or [])
+                    headers += [(k, v) for k, v in carrier.raw_headers if k == b"set-cookie"]
+                    message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookies)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(CookieJarMiddleware)
+    app.add_exception_handler(PagerlessError, _page_error)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = "/console/login"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        if request.method == "GET" and request.url.path.startswith("/console/"):
+            target += "?next=" + request.url.path
+        return RedirectResponse(target, status_code=303)
+
+
+ERROR_TITLES = {"FORBIDDEN": "Not allowed", "NOT_FOUND": "Not found", "CONFLICT": "Already done",
+                "VALIDATION_ERROR": "Check the form", "UNAUTHORIZED": "Sign in again", "RATE_LIMITED": "Slow down",
+                "SERVICE_UNAVAILABLE": "Temporarily unavailable"}
+
+
+async def _page_error(request: Request, exc: PagerlessError) -> Response:
+    """Browsers navigating get an HTML page; scripts (fetch, htmx) keep the API's JSON error format."""
+    if "text/html" not in request.headers.get("accept", "") or request.headers.get("hx-request"):
+        return await _domain_error(request, exc)
+    status = STATUS_FOR_CODE.get(exc.code, 500)
+    return render(request, "error.html", status_code=status, title=ERROR_TITLES.get(exc.code, "Something went wrong"),
+                  message=exc.message, back=_same_origin_path(request))
+
+
+def _same_origin_path(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer") or "")
+    if referer.netloc == request.headers.get("host") and referer.path.startswith("/console/"):
+        return referer.path
+    return "/console/incidents"
+
+
+def language(request: Request) -> str:
+    return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    """Render a page in the user's language; every value is autoescaped."""
+    lang = language(request)
+    env = i18n.environment(lang)
+    principal = getattr(request.state, "console_principal", None)
+    html = env.get_template(template).render(
+        request=request, lang=lang, languages=i18n.LANGUAGES, csrf_token=csrf_token(request), me=principal,
+        path=request.url.path, **context)
+    return HTMLResponse(html, status_code=status_code, headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                   "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+                                   "form-action 'self'; base-uri 'self'"})

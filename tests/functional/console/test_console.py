@@ -1,0 +1,227 @@
+"""The console through the real gateway and app: sessions, CSRF, roles, escaping, live stream."""
+
+import re
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+ORIGIN = {"Origin": "http://testserver"}
+
+
+def csrf(client, path="/console/login") -> str:
+    page = client.get(path)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+
+
+def sign_in(client, email, password="password123"):
+    token = csrf(client)
+    return client.post("/console/login", data={"email": email, "password": password, "csrf_token": token,
+                                               "next": "/console/incidents"}, headers=ORIGIN, follow_redirects=False)
+
+
+@pytest.fixture
+def admin_user(api):
+    from pagerless.auth.authenticate import user_service
+
+    user_service.cache_clear()
+    tokens = api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()
+    return tokens["access_token"]
+
+
+def make_user(api, admin_token, email, role):
+    response = api.post("/api/users", headers=auth(admin_token),
+                        json={"email": email, "password": "password123", "role": role})
+    assert response.status_code == 201
+    return response.json()["id"]
+
+
+def ingest(api, key, title, description="", fingerprint="fp-1"):
+    alert = {"title": title, "description": description, "severity": "critical", "fingerprint": fingerprint,
+             "labels": {"service": "payments", "namespace": "prod"}}
+    response = api.post("/api/webhooks/generic", headers=auth(key), json=alert)
+    assert response.status_code in (200, 201, 202), response.text
+
+
+def test_pages_need_a_session_and_login_sets_httponly_cookies(api, admin_user):
+    # Given no session, pages redirect to the login page
+    response = api.get("/console/incidents", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/console/login")
+    assert api.get("/", follow_redirects=False).headers["location"] == "/console/incidents"
+    # When the user signs in
+    signed = sign_in(api, "root@example.com")
+    # Then they land on the incidents page with HttpOnly session cookies
+    assert signed.status_code == 303 and signed.headers["location"] == "/console/incidents"
+    cookies = signed.headers.get_list("set-cookie")
+    session = next(c for c in cookies if c.startswith("pl_session="))
+    assert "HttpOnly" in session and "SameSite=lax" in session
+    assert any(c.startswith("pl_refresh=") and "HttpOnly" in c for c in cookies)
+    page = api.get("/console/incidents")
+    assert page.status_code == 200 and "root@example.com" in page.text
+    for path in ("/console/approvals", "/console/knowledge", "/console/deploys", "/console/dead-letters",
+                 "/console/policy", "/console/keys", "/console/users", "/console/audit"):
+        assert api.get(path).status_code == 200, path
+
+
+def test_wrong_password_and_unknown_user_look_the_same(api, admin_user):
+    wrong = sign_in(api, "root@example.com", "wrong-password")
+    unknown = sign_in(api, "nobody@example.com", "wrong-password")
+    assert wrong.status_code == unknown.status_code == 401
+    strip = lambda html: re.sub(r'content="[^"]+"|value="[^"]{30,}"', "", html)  # noqa: E731
+    assert strip(wrong.text) == strip(unknown.text)
+
+
+def test_csrf_and_origin_are_enforced(api, admin_user):
+    token = csrf(api)
+    # no token
+    assert api.post("/console/login", data={"email": "root@example.com", "password": "password123"},
+                    headers=ORIGIN).status_code == 403
+    # a token but another origin
+    assert api.post("/console/login", data={"email": "root@example.com", "password": "password123",
+                                            "csrf_token": token},
+                    headers={"Origin": "https://evil.example"}).status_code == 403
+    # a signed-in user's action without the token is refused
+    assert sign_in(api, "root@example.com").status_code == 303
+    assert api.post("/console/logout", headers=ORIGIN).status_code == 403
+    assert api.post("/console/logout", data={"csrf_token": "x" * 43}, headers=ORIGIN).status_code == 403
+
+
+def test_hostile_alert_text_is_inert(api, admin_user, admin_key):
+    ingest(api, admin_key, '<script>alert("pwned")</script><img src=x onerror=alert(1)>',
+           description='<b onmouseover="steal()">bold</b>')
+    sign_in(api, "root@example.com")
+    listing = api.get("/console/incidents")
+    assert "<script>alert" not in listing.text and "&lt;script&gt;" in listing.text
+    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    page = api.get(f"/console/incidents/{incident_id}")
+    assert "<img src=x" not in page.text and '<b onmouseover' not in page.text
+    assert "&lt;b onmouseover=" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_viewer_sees_no_action_buttons_and_is_refused(api, admin_user, admin_key):
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    ingest(api, admin_key, "Payments down")
+    sign_in(api, "viewer@example.com")
+    listing = api.get("/console/incidents")
+    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    page = api.get(f"/console/incidents/{incident_id}")
+    assert 'id="acknowledge"' not in page.text and 'id="approve"' not in page.text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    forced = api.post(f"/console/incidents/{incident_id}/acknowledge", data={"csrf_token": token}, headers=ORIGIN)
+    assert forced.status_code == 403
+    assert api.get("/console/users", follow_redirects=False).status_code == 403
+    page = api.get("/console/users", headers={"Accept": "text/html"})
+    assert page.status_code == 403 and "<h1>Not allowed</h1>" in page.text
+
+
+def test_operator_acknowledges_and_comments_as_themselves(api, admin_user, admin_key):
+    make_user(api, admin_user, "op@example.com", "operator")
+    ingest(api, admin_key, "Payments down")
+    sign_in(api, "op@example.com")
+    listing = api.get("/console/incidents?severity=critical")
+    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    token = csrf(api, f"/console/incidents/{incident_id}")
+    assert api.post(f"/console/incidents/{incident_id}/acknowledge", data={"csrf_token": token},
+                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    api.post(f"/console/incidents/{incident_id}/comment", data={"csrf_token": token, "text": "looking <now>"},
+             headers=ORIGIN)
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    assert any(t["type"] == "acknowledged" and t["actor"] == "user:op@example.com" for t in timeline)
+    assert any(t["type"] == "comment" and t["message"] == "looking <now>" for t in timeline)
+    page = api.get(f"/console/incidents/{incident_id}")
+    assert "looking &lt;now&gt;" in page.text
+
+
+def test_disabled_user_session_stops_at_once(api, admin_user):
+    user_id = make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    assert api.get("/console/incidents").status_code == 200
+    api.put(f"/api/users/{user_id}", headers=auth(admin_user), json={"is_active": False})
+    response = api.get("/console/incidents", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"].startswith("/console/login")
+
+
+def test_language_switch_persists_in_a_cookie(api, admin_user):
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/incidents")
+    switched = api.post("/console/language", data={"csrf_token": token, "lang": "zh", "next": "/console/incidents"},
+                        headers=ORIGIN, follow_redirects=False)
+    assert "pl_lang=zh" in switched.headers["set-cookie"]
+    page = api.get("/console/incidents")
+    assert '<html lang="zh-CN">' in page.text and "事件" in page.text
+
+
+def test_bounded_event_stream_for_the_session(api, admin_user, admin_key):
+    sign_in(api, "root@example.com")
+    ingest(api, admin_key, "Payments down")
+    response = api.get("/console/events?max_seconds=1&last_event_id=0")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/event-stream")
+    assert "id: 1" in response.text and '"type": "incident_created"' in response.text
+    assert "\nevent: " not in response.text
+
+
+def test_static_assets_and_offline_docs_are_served_locally(api):
+    assert "htmx" in api.get("/console/static/htmx.min.js").text[:200]
+    assert api.get("/console/static/../settings.py").status_code == 404
+    docs = api.get("/docs").text
+    assert "/docs/static/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()
+    redoc = api.get("/redoc").text
+    assert "/docs/static/redoc.standalone.js" in redoc and "fonts.googleapis" not in redoc
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
+        assert api.get(f"/docs/static/{name}").status_code == 200
+
+
+def test_console_through_api_gateway_events(runtime, api, admin_user, admin_key):
+    """Through Mangum as on AWS: no session redirects; the bounded SSE stream arrives whole (API
+    Gateway buffers it), and the browser's EventSource reconnects after it ends."""
+    import json
+
+    from tests.conftest import ROOT
+
+    spec = runtime.lambdas.by_logical_id["ConsoleFunction"]
+    redirect = runtime.lambdas.invoke(spec.name, json.loads(
+        (ROOT / "events" / "console" / "incidents_without_session.json").read_text("utf-8")))
+    assert redirect["statusCode"] == 303 and redirect["headers"]["location"].startswith("/console/login")
+    ingest(api, admin_key, "Payments down")
+    event = json.loads((ROOT / "events" / "console" / "events_with_session.json").read_text("utf-8"))
+    event["headers"]["cookie"] = f"pl_session={admin_user}"
+    streamed = runtime.lambdas.invoke(spec.name, event)
+    assert streamed["statusCode"] == 200
+    assert streamed["body"].startswith("retry: ") and "id: 1\n" in streamed["body"]
+    assert '"type": "incident_created"' in streamed["body"]
+
+
+PUBLIC_CONSOLE = {"/", "/console/static/{name}", "/console/login", "/console/sso", "/console/sso/callback"}
+
+
+def test_every_console_page_needs_a_session_and_every_post_a_csrf_token(runtime, api):
+    from pagerless.api.app import iter_api_routes
+
+    app = runtime.lambdas.module("ConsoleFunction").app
+    routes = [r for r in iter_api_routes(app)]
+    assert len(routes) >= 20
+    for route in routes:
+        path = re.sub(r"\{[^}]+\}", "x", route.path)
+        for method in route.methods:
+            if route.path in PUBLIC_CONSOLE and method == "GET":
+                continue
+            response = api.request(method, path, follow_redirects=False)
+            if method == "GET":
+                assert response.status_code == 303, (method, route.path)
+                assert response.headers["location"].startswith("/console/login"), route.path
+            else:  # refused before anything runs: no Origin, no CSRF token
+                assert response.status_code == 403, (method, route.path)
+
+
+def test_admin_changes_a_role_and_disables_a_user_from_the_users_page(api, admin_user):
+    user_id = make_user(api, admin_user, "op@example.com", "viewer")
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/users")
+    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "role": "operator"},
+                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "active": "false"},
+                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    user = api.get(f"/api/users/{user_id}", headers=auth(admin_user)).json()
+    assert user["role"] == "operator" and user["is_active"] is False

@@ -1,0 +1,94 @@
+"""Console single sign-on against a local fake OIDC issuer (port 0) that serves a real JWKS and a
+token endpoint, with an RSA key generated for the test. (moto's Cognito signs tokens and serves a
+JWKS, which tests/functional/auth/test_oidc.py uses, but it has no hosted-UI authorize/token
+endpoints for the authorization-code flow.)"""
+
+import http.server
+import json
+import re
+import threading
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+pytestmark = pytest.mark.functional
+ISSUER = "https://issuer.example.test"
+
+
+@pytest.fixture
+def issuer(runtime, monkeypatch):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "k1", "alg": "RS256",
+                                                                                      "use": "sig"}
+    codes: dict[str, dict] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def _json(self, status, body):
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.end_headers()
+            self.wfile.write(json.dumps(body).encode())
+
+        def do_GET(self):  # noqa: N802
+            self._json(200, {"keys": [public_jwk]})
+
+        def do_POST(self):  # noqa: N802
+            form = parse_qs(self.rfile.read(int(self.headers["content-length"])).decode())
+            grant = codes.pop(form.get("code", [""])[0], None)
+            if grant is None or form.get("client_id") != ["console-client"]:
+                self._json(400, {"error": "invalid_grant"})
+                return
+            now = int(time.time())
+            claims = {"iss": ISSUER, "aud": "console-client", "sub": grant["sub"], "email": grant["email"],
+                      "email_verified": True, "nonce": grant["nonce"], "iat": now, "exp": now + 300}
+            self._json(200, {"id_token": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"}),
+                             "token_type": "Bearer"})
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    for name, value in {"PAGERLESS_OIDC_ISSUER": ISSUER, "PAGERLESS_OIDC_JWKS_URL": f"{base}/jwks",
+                        "PAGERLESS_OIDC_CLIENT_ID": "console-client",
+                        "PAGERLESS_OIDC_AUTHORIZE_URL": "https://issuer.example.test/authorize",
+                        "PAGERLESS_OIDC_TOKEN_URL": f"{base}/token"}.items():
+        monkeypatch.setenv(name, value)
+    from pagerless import settings
+    settings.auth.cache_clear()
+    yield codes
+    server.shutdown()
+
+
+def test_sso_code_flow_starts_a_console_session(api, issuer):
+    # Given the sign-in page shows the SSO link
+    assert 'id="sso"' in api.get("/console/login").text
+    # When the browser follows it, it is sent to the issuer with a state and a nonce
+    start = api.get("/console/sso", follow_redirects=False)
+    assert start.status_code == 303
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    assert start.headers["location"].startswith("https://issuer.example.test/authorize?")
+    assert query["redirect_uri"] == ["http://testserver/console/sso/callback"]
+    # and the issuer signs the person in and sends them back with a code
+    issuer["code-1"] = {"sub": "abc-123", "email": "sso@example.com", "nonce": query["nonce"][0]}
+    back = api.get(f"/console/sso/callback?code=code-1&state={query['state'][0]}", follow_redirects=False)
+    # Then a console session starts for a new viewer user
+    assert back.status_code == 303 and back.headers["location"] == "/console/incidents"
+    page = api.get("/console/incidents")
+    assert page.status_code == 200 and "sso@example.com" in page.text
+    assert not re.search(r'href="/console/users"', page.text)  # a viewer, not an admin
+
+
+def test_sso_callback_refuses_a_forged_state_or_a_replayed_code(api, issuer):
+    start = api.get("/console/sso", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-2"] = {"sub": "abc-123", "email": "sso@example.com", "nonce": query["nonce"][0]}
+    assert api.get("/console/sso/callback?code=code-2&state=forged", follow_redirects=False).status_code == 401
+    # another browser (no state cookie) cannot use the code either
+    api.cookies.clear()
+    assert api.get(f"/console/sso/callback?code=code-2&state={query['state'][0]}",
+                   follow_redirects=False).status_code == 401

@@ -1,0 +1,101 @@
+"""The seeds' own paths answer with the seeds' request shapes (pagerless.api.aliases)."""
+
+import pytest
+
+from pagerless.api.aliases import ALIASES
+from tests.conftest import ROOT, auth
+
+pytestmark = pytest.mark.functional
+
+
+def test_every_alias_is_served_and_routed_to_the_owner_of_its_canonical_route(runtime):
+    from pagerless.api.app import iter_api_routes
+
+    served = {}
+    for _, _, logical_id in runtime.template.http_routes():
+        for route in iter_api_routes(runtime.lambdas.module(logical_id).app):
+            for method in route.methods:
+                served.setdefault((method, route.path), set()).add(logical_id)
+    template = {(method, path): logical_id for method, path, logical_id in runtime.template.http_routes()}
+    for alias in ALIASES:
+        assert (alias.method, alias.canonical) in served, f"{alias}: nothing serves the canonical route"
+        assert template.get((alias.method, alias.path)) in served[(alias.method, alias.canonical)], alias
+
+
+def test_the_alias_table_in_docs_lists_every_alias():
+    table = (ROOT / "docs" / "seed-paths.md").read_text("utf-8")
+    for alias in ALIASES:
+        assert f"`{alias.method} {alias.path}`" in table, alias
+
+
+def test_seed_002_deploy_webhook_recent_and_correlation(api, admin_key):
+    # Given seed 002's deploy event sent to its own path, and then an incident of that service
+    deployed = api.post("/webhook/deploy", headers={"X-API-Key": admin_key}, json={
+        "service": "payments-api", "namespace": "production", "environment": "prod",
+        "image": "payments-api:v2.3.1", "actor": "ci-bot", "commit_sha": "abc123def456"})
+    assert deployed.status_code == 201, deployed.text
+    sent = api.post("/webhook", headers={"X-API-Key": admin_key, "X-Source": "webhook"}, json={
+        "title": "High CPU on payments-api", "description": "CPU usage > 90% for 5 minutes", "severity": "critical",
+        "source": "prometheus", "namespace": "production", "pod": "payments-api-7d8f9c6b5-x2k4m",
+        "deployment": "payments-api", "service": "payments-api"})
+    incident_id = sent.json()["alerts"][0]["incident_id"]
+    # When the recent deploys and the correlation are read at the seed's paths
+    recent = api.get("/webhook/deploy/recent", headers={"X-API-Key": admin_key}).json()
+    correlation = api.get(f"/incidents/{incident_id}/deploy-correlation", params={"lookback_minutes": 30},
+                          headers={"X-API-Key": admin_key}).json()
+    # Then the deploy is listed and correlated, in the seed's shape
+    assert recent["items"][0]["image"] == "payments-api:v2.3.1"
+    assert correlation["has_correlation"] is True and correlation["lookback_minutes"] == 30
+    assert correlation["correlated_deploy"]["actor"] == "ci-bot"
+    assert correlation["correlated_deploy"]["minutes_before_incident"] == 0
+    assert correlation["message"].startswith("Deploy by ci-bot (payments-api) was 0 min")
+
+
+def test_no_correlation_without_a_deploy_in_the_window(api, admin_key):
+    sent = api.post("/api/webhooks/generic", headers=auth(admin_key),
+                    json={"title": "disk", "severity": "warning", "service": "ledger", "fingerprint": "nocorr"})
+    incident_id = sent.json()["alerts"][0]["incident_id"]
+    body = api.get(f"/api/incidents/{incident_id}/deploy-correlation", headers=auth(admin_key)).json()
+    assert body["has_correlation"] is False and body["correlated_deploy"] is None
+
+
+def test_seed_002_incident_paths_and_pagerduty(api, admin_key):
+    pd = api.post("/webhook/pagerduty", headers={"X-API-Key": admin_key}, json={"event": {
+        "event_type": "incident.triggered", "data": {"id": "PD12345", "title": "Database connection pool exhausted",
+                                                     "urgency": "high", "service": {"summary": "auth-service"}}}})
+    assert pd.status_code == 200, pd.text
+    incident_id = pd.json()["alerts"][0]["incident_id"]
+    headers = {"X-API-Key": admin_key}
+    assert api.get("/health").json()["status"] == "ok"
+    assert [i["id"] for i in api.get("/incidents", headers=headers).json()["items"]] == [incident_id]
+    assert api.get(f"/incidents/{incident_id}", headers=headers).json()["service"] == "auth-service"
+    assert api.get(f"/incidents/{incident_id}/timeline", headers=headers).json()["items"]
+    assert api.get(f"/api/incidents/{incident_id}/events", headers=headers).json()["items"]  # seed 000
+    assert api.get(f"/incidents/{incident_id}/group", headers=headers).status_code == 200
+    assert api.get("/incidents", headers={"X-API-Key": "pl_wrong"}).status_code == 401
+
+
+def test_seed_001_and_004_authentication_paths(api):
+    registered = api.post("/auth/register", json={"email": "user@example.com", "name": "张三",
+                                                  "password": "securepassword-1"})
+    assert registered.status_code == 201, registered.text
+    tokens = registered.json()
+    me = api.get("/auth/me", headers=auth(tokens["access_token"])).json()
+    assert me["email"] == "user@example.com" and me["role"] == "admin"
+    refreshed = api.post("/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 200 and refreshed.json()["access_token"]
+    # seed 004: form login at /api/v1
+    form = api.post("/api/v1/auth/login", data={"username": "user@example.com", "password": "securepassword-1"})
+    assert form.status_code == 200, form.text
+    assert api.get("/api/v1/auth/me", headers=auth(form.json()["access_token"])).json()["email"] == "user@example.com"
+
+
+def test_seed_004_knowledge_bases_at_api_v1(api, admin_key):
+    created = api.post("/api/v1/knowledge-bases", headers=auth(admin_key), json={"name": "SRE 手册"})
+    assert created.status_code == 201, created.text
+    kb = created.json()["id"]
+    api.post(f"/api/v1/knowledge-bases/{kb}/documents", headers=auth(admin_key),
+             files={"file": ("dns.md", "# DNS\n\nCoreDNS 上游超时时检查 forward 配置。".encode(), "text/markdown")})
+    hits = api.post(f"/api/v1/knowledge-bases/{kb}/search", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
+    assert hits.json()["items"][0]["document"] == "dns.md"
+    assert [b["id"] for b in api.get("/api/v1/knowledge-bases", headers=auth(admin_key)).json()["items"]] == [kb]

@@ -1,0 +1,97 @@
+"""Each remaining channel against its fake (or moto's SES): the exact body and signature it sends."""
+
+import base64
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.notify.conftest import create_channel
+
+pytestmark = pytest.mark.functional
+
+
+def _test(api, key, channel_id) -> dict:
+    response = api.post(f"/api/notifications/channels/{channel_id}/test", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_lark_custom_bot_is_signed_and_sends_a_card_without_buttons(api, notify_env, admin_key, vendors):
+    vendors.bot_secrets["hooktoken"] = "botsecret"
+    channel = create_channel(api, admin_key, "bot", "lark_bot", {
+        "webhook_url": f"{vendors.base_url}/open-apis/bot/v2/hook/hooktoken", "secret": "botsecret"})
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    [request] = vendors.to("/open-apis/bot/v2/hook/")
+    body = request.body
+    expected = base64.b64encode(hmac.new(f"{body['timestamp']}\nbotsecret".encode(), b"", hashlib.sha256).digest())
+    assert body["sign"] == expected.decode()
+    assert body["msg_type"] == "interactive"
+    assert body["card"]["header"]["title"]["content"] == "[INFO] Test notification from Pagerless"
+    assert all(e["tag"] != "action" for e in body["card"]["elements"])
+    # A wrong secret is refused by Lark: the delivery gives up with Lark's message
+    vendors.bot_secrets["hooktoken"] = "other"
+    refused = _test(api, admin_key, channel["id"])
+    assert refused["ok"] is False and "19021" in refused["error"]
+
+
+def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
+    channel = create_channel(api, admin_key, "wx", "wecom",
+                             {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=abc", "language": "zh"})
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    [request] = vendors.to("/cgi-bin/webhook/send")
+    assert request.query == {"key": "abc"}
+    assert request.body == {"msgtype": "markdown", "markdown": {
+        "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless can reach wx.\n服务:-'}}
+
+
+def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
+    channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    [request] = vendors.to("/workflows/t1")
+    attachment = request.body["attachments"][0]
+    assert request.body["type"] == "message"
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
+    assert [b["text"] for b in card["body"]] == ["[INFO] Test notification from Pagerless",
+                                                 "Pagerless can reach teams.\nService: -"]
+
+
+def test_generic_webhook_is_signed_the_standard_webhooks_way(api, notify_env, admin_key, vendors):
+    secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    channel = create_channel(api, admin_key, "hook", "webhook", {"url": f"{vendors.base_url}/hooks/in", "secret": secret})
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    [request] = vendors.to("/hooks/in")
+    signed = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + request.raw
+    assert request.headers["webhook-signature"] == "v1," + base64.b64encode(
+        hmac.new(b"k" * 32, signed, hashlib.sha256).digest()).decode()
+    assert request.body["type"] == "test" and request.body["data"]["title"] == "[INFO] Test notification from Pagerless"
+
+
+def test_email_goes_through_ses(api, notify_env, admin_key):
+    import boto3
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    channel = create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
+                                                               "to_addresses": ["oncall@example.com"]})
+    result = _test(api, admin_key, channel["id"])
+    assert result["ok"] is True, result
+    logs = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert logs[0]["channel_type"] == "email" and logs[0]["provider_message_id"]
+    unverified = create_channel(api, admin_key, "mail2", "email", {"from_address": "nobody@example.org",
+                                                                   "to_addresses": "a@example.com"})
+    refused = _test(api, admin_key, unverified["id"])
+    assert refused["ok"] is False and refused["status"] == "gave_up"
+
+
+def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env, admin_key, vendors):
+    from tests.fakes.chat_vendors import LARK_APP_ID
+
+    bad = create_channel(api, admin_key, "lark", "lark", {"app_id": LARK_APP_ID, "app_secret": "wrong",
+                                                          "receive_id": "oc_x", "api_base": vendors.base_url})
+    refused = _test(api, admin_key, bad["id"])
+    assert refused["ok"] is False and "10014" in refused["error"]
+    assert json.dumps(refused).count("wrong") == 0  # the secret is never echoed
