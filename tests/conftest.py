@@ -31,6 +31,11 @@ def _reset_caches() -> None:
     settings.reset()
     security.key_service.cache_clear()
     idempotency.persistence_layer.cache_clear()
+    from pagerless import plugins
+    from pagerless.api import ratelimit
+
+    plugins.forget()
+    ratelimit.LIMITER.reset()
 
 
 @pytest.fixture

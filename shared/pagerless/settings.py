@@ -93,6 +93,16 @@ class ApiSettings(BaseSettings):
     cors_origins: str = ""
 
 
+class RateLimitSettings(BaseSettings):
+    """Per-caller request limits (pagerless.api.ratelimit); seed 003's routes have their own."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_RATE_LIMIT_", extra="ignore")
+
+    enabled: bool = True
+    default_per_minute: int = Field(default=600, ge=0)  # 0: no limit
+    intake_per_minute: int = Field(default=3000, ge=0)  # over it, alerts are queued, never refused
+
+
 class ObservabilitySettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
@@ -196,7 +206,13 @@ def notify() -> NotifySettings:
     return NotifySettings()
 
 
+@cache
+def rate_limits() -> RateLimitSettings:
+    return RateLimitSettings()
+
+
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
     for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify, auth):
         factory.cache_clear()
+    rate_limits.cache_clear()

@@ -58,6 +58,8 @@ def register_exception_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
     status = STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and getattr(exc, "retry_after", None):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 

@@ -52,6 +52,10 @@ class RoleRequirement:
         request.state.principal = principal
         if not role_satisfies(principal.role, self.role):
             raise ForbiddenError(f"this action needs the {self.role.value} role; the key has {principal.role.value}")
+        from pagerless.api.ratelimit import enforce
+
+        extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
+        enforce(request, principal, intake=bool(extra.get("x-intake")))
         return principal
 
 

@@ -31,22 +31,24 @@ class Investigator(Protocol):
     def investigate(self, context: dict, baseline: Diagnosis) -> Diagnosis: ...
 
 
-def diagnose(scenario_or_snapshot: Snapshot | Mapping | str | Path) -> Diagnosis:
-    """Diagnose a scenario (dict or file path) or a Snapshot with the deterministic analyzers."""
+def diagnose(scenario_or_snapshot: Snapshot | Mapping | str | Path, skip: frozenset[str] = frozenset()) -> Diagnosis:
+    """Diagnose a scenario (dict or file path) or a Snapshot with the deterministic analyzers
+    (except those named in ``skip``: the workspace switched them off)."""
     snapshot = scenario_or_snapshot if isinstance(scenario_or_snapshot, Snapshot) else (
         snapshot_from_scenario(scenario_or_snapshot))
-    findings, notes = run_analyzers(snapshot)
+    findings, notes = run_analyzers(snapshot, skip)
     scored = score_findings(snapshot, findings)
     return _decide(snapshot, scored, notes)
 
 
-def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Investigator | None = None) -> Diagnosis:
+def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Investigator | None = None,
+                  skip: frozenset[str] = frozenset()) -> Diagnosis:
     """The analyzers' diagnosis, handed to the investigator when one is configured.
 
     If the investigator fails, the analyzers' diagnosis stands, with a note saying why.
     """
     snapshot = scenario if isinstance(scenario, Snapshot) else snapshot_from_scenario(scenario)
-    diagnosis = diagnose(snapshot)
+    diagnosis = diagnose(snapshot, skip)
     if investigator is None:
         return diagnosis
     try:
@@ -56,11 +58,15 @@ def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Inves
                                                       f"investigator failed ({type(exc).__name__}); analyzers' result kept"]})
 
 
-def run_analyzers(snapshot: Snapshot) -> tuple[list[Finding], list[str]]:
-    """All analyzers' findings with a valid category; an analyzer that raises becomes a note."""
+def run_analyzers(snapshot: Snapshot, skip: frozenset[str] = frozenset()) -> tuple[list[Finding], list[str]]:
+    """All analyzers' findings with a valid category; an analyzer that raises becomes a note,
+    and so does one that is skipped."""
     valid = category_ids()
     findings, notes = [], []
     for name, analyzer in ANALYZERS.items():
+        if name in skip:
+            notes.append(f"analyzer {name} skipped: disabled in this workspace")
+            continue
         try:
             produced = analyzer(snapshot)
         except Exception as exc:  # noqa: BLE001 - one broken analyzer must not hide the others

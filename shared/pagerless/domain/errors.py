@@ -39,6 +39,10 @@ class PayloadTooLargeError(PagerlessError):
 class RateLimitedError(PagerlessError):
     code = "RATE_LIMITED"
 
+    def __init__(self, message: str, *, details: list | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after  # seconds; sent as the Retry-After header
+
 
 class ServiceUnavailableError(PagerlessError):
     code = "SERVICE_UNAVAILABLE"

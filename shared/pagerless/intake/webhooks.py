@@ -71,6 +71,10 @@ def fetch_url(url: str) -> int:
         return response.status
 
 
+class RateLimited(Exception):
+    """Why a payload is queued when its sender is over its rate limit (nothing failed)."""
+
+
 class WebhookIntake:
     def __init__(self, service: IntakeService | None = None, settings_repository: WebhookSettingsRepository | None = None,
                  *, fetch_certificate: signatures.CertificateFetcher | None = None, fetch_url: UrlFetcher = fetch_url,
@@ -82,10 +86,13 @@ class WebhookIntake:
         self.queue = queue
         self._settings_cache: dict[str, tuple[float, WebhookSettings]] = {}
 
-    def receive(self, request: WebhookRequest) -> WebhookOutcome:
-        """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued."""
+    def receive(self, request: WebhookRequest, *, defer: bool = False) -> WebhookOutcome:
+        """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued.
+
+        ``defer`` (the caller is over its rate limit): verify as usual, then queue instead of ingesting."""
         received_at = utcnow()
         source = resolve_source(request.source)
+        refuse_disabled_source(source, request.workspace)
         payload = parse_payload(request.body, source=source, content_type=request.content_type)
         config = self.settings_for(request.workspace)
         sns_type = sns_message_type(payload) if source == "cloudwatch" and isinstance(payload, dict) else None
@@ -98,6 +105,11 @@ class WebhookIntake:
         else:
             verify_signature(source, request, config)
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
+        if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
+            outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
+            outcome.body.update(reason="rate_limited", message="over this key's rate limit: the alert is queued "
+                                                               "and will be processed shortly, not dropped")
+            return outcome
         results = []
         for index, alert in enumerate(alerts):
             try:
@@ -183,6 +195,19 @@ class WebhookIntake:
             raise ServiceUnavailableError(f"SNS refused the confirmation (HTTP {status})")
         logger().info("SNS subscription confirmed", extra={"topic_arn": topic})
         return WebhookOutcome(200, {"alerts": [], "confirmed": True, "topic_arn": topic})
+
+
+def refuse_disabled_source(source: str, workspace: str) -> None:
+    """A source switched off in /api/plugins answers 403 before anything is parsed or stored."""
+    from pagerless.plugins import disabled
+
+    try:
+        off = disabled(workspace, "source")
+    except Exception:  # the store is down: never lose an alert over a switch we cannot read
+        return
+    if source in off:
+        raise ForbiddenError(f"the alert source {source!r} is disabled in this workspace; enable it with "
+                             f"POST /api/plugins/{source}/enable", details=[{"plugin": f"source:{source}"}])
 
 
 def verify_signature(source: str, request: WebhookRequest, config: WebhookSettings) -> None:

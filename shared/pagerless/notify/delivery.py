@@ -22,7 +22,7 @@ import httpx
 from pagerless import settings
 from pagerless.notify import context as contexts
 from pagerless.notify import render
-from pagerless.notify.channels import channel_module
+from pagerless.notify.channels import ALIASES, channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.jobs import NotifyJob
@@ -88,8 +88,13 @@ class NotifyService:
         return outcome
 
     def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
-        """Enabled channels: the job's own channel targets, else whatever the routes say."""
-        channels = [c for c in self.channels.list(job.workspace) if c.get("is_enabled", True)]
+        """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
+        whose type is switched off in /api/plugins is not delivered to."""
+        from pagerless.plugins import disabled
+
+        off = disabled(job.workspace, "channel")
+        channels = [c for c in self.channels.list(job.workspace)
+                    if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off]
         if job.targets is not None:
             wanted = [t.get("id") for t in job.targets if t.get("kind") == "channel"]
             others = [t for t in job.targets if t.get("kind") != "channel"]

@@ -4,6 +4,7 @@
 names itself in ``Decision.rule``:
 
 1. ``kill_switch``           nothing runs while it is on
+   ``action_disabled``        the workspace switched this action off (/api/plugins)
 2. ``autonomy:observe``       proposals only, nothing runs
 3. ``denied_namespace``       the namespace is denied
 4. ``namespace_not_allowed``  allowed_namespaces is set and the action is outside it
@@ -134,6 +135,7 @@ class PolicyContext(BaseModel):
     model_config = ConfigDict(frozen=True)
     now: datetime
     recent_actions: dict[str, list[datetime]] = Field(default_factory=dict)  # service → when actions ran
+    disabled_actions: frozenset[str] = frozenset()  # action names the workspace switched off
 
     @field_validator("now")
     @classmethod
@@ -165,6 +167,8 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
     namespace = action.namespace_scope
     if policy.kill_switch:
         return deny("kill_switch", "the kill switch is on: no action runs")
+    if action.action in context.disabled_actions:
+        return deny("action_disabled", f"the action {action.action} is disabled in this workspace (/api/plugins)")
     if policy.autonomy is Autonomy.OBSERVE:
         return deny("autonomy:observe", "autonomy is observe: Pagerless proposes, nothing runs")
     if namespace in policy.denied_namespaces:

@@ -21,7 +21,10 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     if stored is None:
         raise ContextMissingError(f"no context stored for {incident_id}")
     claude = investigator(workspace)
-    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident))
+    from pagerless.plugins import disabled
+
+    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident),
+                                         skip=disabled(workspace, "analyzer"))
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
     update(incident, [IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
                              IncidentRecord.llm_usage.set(usage),

@@ -33,12 +33,15 @@ def policy_document(workspace: str) -> dict:
 
 
 def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext:
-    """Now, and when each service had actions in the last day (for the rate limit)."""
+    """Now, when each service had actions in the last day (for the rate limit), and the actions
+    the workspace switched off."""
     record = SystemRepository().get(_ACTIONS_PK, workspace)
     recent: dict[str, list[datetime]] = {}
     for entry in (record.data.get("items", []) if record else []):
         recent.setdefault(entry["service"], []).append(datetime.fromisoformat(entry["at"]))
-    return PolicyContext(now=now or utcnow(), recent_actions=recent)
+    from pagerless.plugins import disabled
+
+    return PolicyContext(now=now or utcnow(), recent_actions=recent, disabled_actions=disabled(workspace, "action"))
 
 
 def note_action(workspace: str, service: str, at: datetime | None = None) -> None:

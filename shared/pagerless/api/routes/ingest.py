@@ -20,6 +20,7 @@ router = APIRouter(tags=["ingest"])
 IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 NO_AUDIT = {"x-audit": True}  # name kept for other branches; intake is audited
 AUDITED_ALERTS = 20
+INTAKE = {**NO_AUDIT, "x-intake": True}  # over the rate limit, queued (202) instead of refused
 
 
 class AlertResult(BaseModel):
@@ -36,25 +37,27 @@ class IngestResponse(BaseModel):
 
 class QueuedResponse(BaseModel):
     queued: bool
+    reason: str | None = None
+    message: str | None = None
 
 
 _RESPONSES = {202: {"model": QueuedResponse, "description": "accepted; processed shortly from the alert queue"}}
 
 
-@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def webhook(source: str, request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
     """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
     return await _receive(source, request, principal, intake)
 
 
-@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def webhook_by_header(request: Request, principal: IngestDep, intake: IntakeDep,
                             x_source: Annotated[str, Header()] = "generic") -> JSONResponse:
     """Receive a webhook whose source is named by the X-Source header (default generic)."""
     return await _receive(x_source, request, principal, intake)
 
 
-@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=NO_AUDIT)
+@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def alert(request: Request, principal: IngestDep, intake: IntakeDep) -> JSONResponse:
     """Send one alert as plain text (text/plain) or generic JSON."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -66,9 +69,12 @@ async def _receive(source: str, request: Request, principal: Principal, intake: 
                               headers={k.lower(): v for k, v in request.headers.items()},
                               content_type=request.headers.get("content-type"))
     request.state.audit_details = {"source": source, "bytes": len(incoming.body)}
-    outcome = await run_in_threadpool(intake.receive, incoming)
+    verdict = getattr(request.state, "rate_limit", None)
+    deferred = verdict is not None and not verdict.allowed
+    outcome = await run_in_threadpool(intake.receive, incoming, defer=deferred)
     alerts = outcome.body.get("alerts") or []
     request.state.audit_details.update(
         alert_count=len(alerts), queued=outcome.body.get("queued", False),
         alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]])
-    return JSONResponse(outcome.body, status_code=outcome.status_code)
+    headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
+    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)

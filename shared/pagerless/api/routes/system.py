@@ -60,18 +60,6 @@ def status(principal: ViewerDep) -> dict:
     return collect_status(principal.workspace)
 
 
-@router.get("/api/adapters")
-def adapters(principal: ViewerDep) -> dict:
-    """What Pagerless can plug into: alert sources, action providers and names, notification channels."""
-    from pagerless.intake.sources import ALIASES, SOURCES
-    from pagerless.notify.channels import CHANNELS
-    from pagerless.remediation.actions import catalog
-
-    return {"alert_sources": sorted({*SOURCES, *ALIASES}), "log_backends": ["kubernetes"],
-            "action_providers": ["kubernetes"], "action_names": [a["name"] for a in catalog()],
-            "notification_channels": sorted(CHANNELS)}
-
-
 @router.get("/api/version")
 def version(principal: ViewerDep) -> dict:
     """The running version."""

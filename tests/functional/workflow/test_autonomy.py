@@ -1,0 +1,74 @@
+"""Seed 002's autonomy endpoints: the status reads the policy; a cycle re-runs, under the policy,
+the incidents whose blocked proposal the policy now allows — and nothing else."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import (incident, memory_limit, open_incident, store_policy, timeline_types,
+                                                wait_for_execution_end, wait_for_status)
+
+pytestmark = pytest.mark.functional
+
+
+def test_status_reports_the_policy_and_what_it_allows(api, runtime, viewer_key):
+    # Given the default policy (approve)
+    body = api.get("/autonomy/status", headers=auth(viewer_key)).json()
+    assert (body["enabled"], body["approval_required"], body["autonomy"]) == (False, True, "approve")
+    assert body["autonomous_actions"] == [] and body["max_incidents_per_cycle"] == 20
+    # When the policy lets low-risk actions run on their own, within the payments namespace
+    store_policy(autonomy="auto-safe", allowed_namespaces=["payments"])
+    body = api.get("/api/autonomy/status", headers=auth(viewer_key)).json()
+    # Then the status says so, naming the low-risk actions only
+    assert body["enabled"] is True and body["approval_required"] is True
+    assert body["autonomous_actions"] == ["restart_pod", "rollout_restart"]
+    assert body["allowed_namespaces"] == ["payments"]
+    # And a kill switch turns everything off
+    store_policy(autonomy="auto", kill_switch=True)
+    body = api.get("/autonomy/status", headers=auth(viewer_key)).json()
+    assert (body["enabled"], body["autonomous_actions"], body["default_dry_run"]) == (False, [], True)
+
+
+def test_a_cycle_reruns_a_blocked_incident_once_the_policy_allows_it(sandbox, scenario, runtime, api, operator_key,
+                                                                    viewer_key):
+    # Given an OOM incident whose proposal the policy blocked (payments was denied)
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    assert incident(opened.id).proposal["decision"]["rule"] == "denied_namespace"
+    # When a cycle runs under the same policy, nothing is re-run and the reason is the rule
+    same = api.post("/autonomy/run", headers=auth(operator_key)).json()
+    assert same["ran"] is True and same["rerun"] == []
+    assert same["skipped"][0]["incident_id"] == opened.id and "denied_namespace" in same["skipped"][0]["reason"]
+    # When the policy now allows it and lets Pagerless act on its own, and a cycle runs
+    store_policy(autonomy="auto")
+    cycle = api.post("/autonomy/run", headers=auth(operator_key))
+    assert cycle.status_code == 200, cycle.text
+    [rerun] = cycle.json()["rerun"]
+    assert rerun["incident_id"] == opened.id and rerun["rule"] == "autonomy:auto"
+    # Then the incident goes through the workflow again and is fixed, with no approval asked
+    wait_for_status(opened.id, "resolved", settled=True)
+    assert memory_limit(sandbox) == "512Mi"
+    assert "autonomy_rerun" in timeline_types(opened.id)
+    assert "approval_requested" not in timeline_types(opened.id)
+    # And a resolved incident is not a candidate any more
+    assert api.post("/autonomy/run", headers=auth(operator_key)).json()["examined"] == 0
+    # And a viewer may read the status but not run a cycle
+    assert api.post("/autonomy/run", headers=auth(viewer_key)).status_code == 403
+
+
+def test_a_cycle_under_approve_asks_a_human_and_under_the_kill_switch_does_nothing(sandbox, scenario, runtime, api,
+                                                                                  operator_key):
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    # Given the kill switch is on: a cycle does nothing at all
+    store_policy(kill_switch=True)
+    off = api.post("/autonomy/run", headers=auth(operator_key)).json()
+    assert (off["ran"], off["examined"], off["rerun"]) == (False, 0, [])
+    # Given the namespace is allowed again but every action needs approval
+    store_policy()
+    [rerun] = api.post("/autonomy/run", headers=auth(operator_key)).json()["rerun"]
+    assert rerun["requires_approval"] is True
+    # Then the re-run workflow waits for a human and nothing ran
+    wait_for_status(opened.id, "awaiting_approval")
+    assert memory_limit(sandbox) == "256Mi"
