@@ -57,6 +57,19 @@ ALIASES: tuple[Alias, ...] = (
     Alias("GET", "/webhook/deploy/recent", "/api/deploys", "002"),
     Alias("POST", "/webhook/deploy", "/api/deploys", "002"),
     Alias("POST", "/webhook/{source}", "/api/webhooks/{source}", "002"),
+    # seed 002: runbooks and workflows at the root
+    *(Alias("GET", f"/{path}", f"/api/{path}", "002") for path in ("runbooks", "runbooks/all", "workflows",
+                                                                    "workflows/{run_id}/status")),
+    Alias("POST", "/runbooks/generate", "/api/runbooks/generate", "002"),
+    Alias("POST", "/runbooks/generate/approve", "/api/runbooks/generate/approve", "002"),
+    Alias("POST", "/workflows/{workflow_id}/execute", "/api/workflows/{workflow_id}/execute", "002"),
+    Alias("GET", f"{_INCIDENT}/runbooks", f"/api{_INCIDENT}/runbooks", "002"),
+    Alias("POST", f"{_INCIDENT}/runbooks/{{runbook_id}}/execute", f"/api{_INCIDENT}/runbooks/{{runbook_id}}/execute", "002"),
+    # seed 001: custom runbooks
+    Alias("GET", "/custom-runbooks", "/api/custom-runbooks", "001"),
+    Alias("POST", "/custom-runbooks", "/api/custom-runbooks", "001"),
+    Alias("PUT", "/custom-runbooks/{runbook_id}", "/api/custom-runbooks/{runbook_id}", "001"),
+    Alias("DELETE", "/custom-runbooks/{runbook_id}", "/api/custom-runbooks/{runbook_id}", "001"),
     # seed 004 (/api/v1): authentication, knowledge bases, audit logs
     *(Alias("POST", f"/api/v1/auth/{verb}", f"/api/auth/{verb}", "004") for verb in ("register", "login")),
     Alias("GET", "/api/v1/auth/me", "/api/auth/me", "004"),
