@@ -24,6 +24,7 @@ class Message:
     approval: dict | None = None  # {approval_id, incident_id, workspace}: approval cards get buttons
     decision: dict | None = None  # {status, decided_by, decided_at, comment}: a decided card
     labels: dict = field(default_factory=dict)
+    actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
 
 
 @dataclass(frozen=True)

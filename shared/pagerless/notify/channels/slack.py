@@ -48,7 +48,7 @@ def blocks(message: Message) -> list[dict]:
             {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
              "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
              **({"style": style} if style else {})}
-            for action, action_id, label, style in _BUTTONS]})
+            for action, action_id, label, style in _BUTTONS if action in message.actions]})
     return out
 
 
