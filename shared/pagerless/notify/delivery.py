@@ -226,7 +226,7 @@ class NotifyService:
         if job.event == "approval.decided":
             decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
         actions = ("approve", "reject", "acknowledge")
-        if page and job.incident_id and not approval:  # a page to a person: the Acknowledge button stops the escalation
+        if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
             approval = {"approval_id": str(ctx.get("approval_id") or ""), "incident_id": job.incident_id,
                         "workspace": job.workspace}
             actions = ("acknowledge",)
