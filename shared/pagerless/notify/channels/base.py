@@ -108,6 +108,8 @@ def decision_line(decision: dict) -> str:
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or "system"
     when = decision.get("decided_at") or ""
+    if status == "superseded":
+        return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
         return f"Expired at {when}: " + (decision.get("comment") or "nobody decided in time; nothing ran.")
     return f"{status.capitalize()} by {who} at {when}" + (f": {decision['comment']}" if decision.get("comment") else "")
