@@ -39,3 +39,9 @@ def test_a_lark_open_id_is_only_used_through_the_app_it_belongs_to():
     reach = _chat(_Person(), found, channels)
     assert [(c["id"], r.override) for c, r in reach] == [
         ("c2", {"receive_id": "ou_alice", "receive_id_type": "open_id"}), ("c3", {"channel": "U1"})]
+
+
+def test_a_slack_channel_with_a_team_only_pages_users_of_that_team():
+    channels = [{"id": "c1", "channel_type": "slack", "config": {"team_id": "T2"}}]
+    assert _chat(_Person(), {"lark": [], "slack": [("T1", "U1")]}, channels) == []
+    assert [r.override for _, r in _chat(_Person(), {"lark": [], "slack": [("T2", "U2")]}, channels)] == [{"channel": "U2"}]
