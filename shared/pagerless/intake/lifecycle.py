@@ -149,7 +149,10 @@ class IncidentLifecycle:
         if was_resolved:
             incident = self._move(incident, IncidentStatus.OPEN, [
                 IncidentRecord.resolved_at.remove(), IncidentRecord.resolved_by.remove(),
-                IncidentRecord.resolution.remove()])
+                IncidentRecord.resolution.remove(),
+                # a reopened incident is unacknowledged again: its new escalation must page
+                IncidentRecord.acknowledged.set(False), IncidentRecord.acknowledged_by.remove(),
+                IncidentRecord.acknowledged_at.remove()])
             record(incident, "incident_reopened", "the alert fired again within the reopen window",
                    data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
                    stream_type="incident_updated")

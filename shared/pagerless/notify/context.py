@@ -3,7 +3,7 @@
 from pagerless import settings
 from pagerless.notify.jobs import NotifyJob
 
-_DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期"}
+_DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "已被取代"}
 
 
 def build(job: NotifyJob) -> dict:

@@ -21,11 +21,12 @@ import httpx
 
 from pagerless import settings
 from pagerless.notify import context as contexts
-from pagerless.notify import render
+from pagerless.notify import recipients, render
 from pagerless.notify.channels import ALIASES, channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.jobs import NotifyJob
+from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
 from pagerless.store import notify as store
 from pagerless.store.base import utcnow
@@ -75,17 +76,30 @@ class NotifyService:
         ctx = contexts.build(job)
         outcome = Outcome()
         retry_later: list[str] = []
-        for channel in self.targets(job, ctx):
+        for channel, recipient in self.recipients(job, ctx):
+            label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
             if not _time_for(deadline, 0):
-                retry_later.append(f"{channel['id']}: no time left in this invocation")
+                retry_later.append(f"{label}: no time left in this invocation")
                 continue
             try:
-                self._deliver(job, channel, ctx, outcome, deadline)
+                self._deliver(job, channel, ctx, outcome, deadline, recipient)
             except RetryLaterError as exc:
-                retry_later.append(f"{channel['id']}: {exc}")
+                retry_later.append(f"{label}: {exc}")
         if retry_later:
             raise RetryLaterError("; ".join(retry_later))
         return outcome
+
+    def recipients(self, job: NotifyJob, ctx: dict) -> list[tuple[dict, Recipient | None]]:
+        """Where the job goes: each channel (recipient None), then each person paged through a channel."""
+        out: list[tuple[dict, Recipient | None]] = [(c, None) for c in self.targets(job, ctx)]
+        people = [t for t in job.targets or [] if t.get("kind") in ("person", "schedule")]
+        if people:
+            enabled = [c for c in self.channels.list(job.workspace) if c.get("is_enabled", True)]
+            reached, unreachable = recipients.resolve(job.workspace, people, enabled)
+            out += reached
+            if unreachable and job.incident_id:
+                _note_unreachable(job, unreachable)
+        return out
 
     def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
@@ -96,12 +110,7 @@ class NotifyService:
         channels = [c for c in self.channels.list(job.workspace)
                     if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off]
         if job.targets is not None:
-            wanted = [t.get("id") for t in job.targets if t.get("kind") == "channel"]
-            others = [t for t in job.targets if t.get("kind") != "channel"]
-            if others:  # persons and schedules are resolved by on-call (not built yet): say so, loudly
-                logger().warning("notification targets that are not channels were not delivered",
-                                 extra={"event": job.event, "incident_id": job.incident_id, "targets": others[:10]})
-            return _pick(channels, wanted)
+            return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
         route_set = self.routes.get(job.workspace)
         if route_set is None or not route_set.routes:
             return []
@@ -110,7 +119,8 @@ class NotifyService:
         return _pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
-    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome, deadline: float | None) -> None:
+    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome, deadline: float | None,
+                 recipient: Recipient | None = None) -> None:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
@@ -121,16 +131,21 @@ class NotifyService:
             elif module.CAN_UPDATE:
                 outcome.skipped.append(channel["id"])  # no card of this approval there: nothing to update
                 return
-        message = self.message(job, channel, ctx, update=ref is not None)
-        record = store.new_delivery(delivery_id(job, channel["id"], event), workspace=job.workspace,
+        message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None)
+        target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
+        record = store.new_delivery(delivery_id(job, target, event), workspace=job.workspace,
                                     incident_id=job.incident_id, event=event, generation=job.generation,
-                                    channel=channel, title=render_plain(message.title), job=json.loads(job.to_json()))
+                                    channel=channel, title=render_plain(message.title), job=json.loads(job.to_json()),
+                                    recipient=recipient.to_public() if recipient else None)
         claimed = self.deliveries.claim(record, stale_seconds=settings.notify().claim_stale_seconds,
                                         retention_days=settings.notify().log_retention_days)
         if claimed is None:
-            outcome.skipped.append(channel["id"])
+            outcome.skipped.append(target)
             return
         config = self.channels.resolved_config(job.workspace, channel)
+        if recipient is not None:
+            config = {**config, **recipient.override}
+            channel = {**channel, "id": target}  # what the outcome and the dead letter name
         self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
 
     def _attempt(self, job, channel, module, config, record, message, ref, outcome, deadline) -> None:
@@ -198,7 +213,7 @@ class NotifyService:
         return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
 
     # ------------------------------------------------------------------ rendering
-    def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False) -> Message:
+    def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False, page: bool = False) -> Message:
         module = channel_module(channel["channel_type"])
         language = channel["config"].get("language", "en")
         event = "approval.requested" if update else job.event  # an updated card keeps its content
@@ -215,8 +230,14 @@ class NotifyService:
             decision = _decided_already(job.incident_id, ctx["approval_id"])  # no live buttons on a dead approval
         if job.event == "approval.decided":
             decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
+        actions = ("approve", "reject", "acknowledge")
+        if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
+            approval = {"approval_id": str(ctx.get("approval_id") or ""), "incident_id": job.incident_id,
+                        "workspace": job.workspace}
+            actions = ("acknowledge",)
         return Message(event=job.event, title=title, body=body, severity=str(ctx.get("severity") or "info"),
-                       link=ctx.get("link"), approval=approval, decision=decision, labels=ctx.get("labels") or {})
+                       link=ctx.get("link"), approval=approval, decision=decision, labels=ctx.get("labels") or {},
+                       actions=actions)
 
     def close(self) -> None:
         if self._http is not None:
@@ -237,6 +258,16 @@ def _decided_already(incident_id: str, approval_id: str) -> dict | None:
         return None
     return {"status": record.status, "decided_by": record.decided_by, "comment": record.comment or record.note,
             "decided_at": record.decided_at.isoformat() if record.decided_at else None}
+
+
+def _note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
+    """A page that reaches nobody must be seen: say so on the incident's timeline."""
+    from pagerless.incidents import timeline
+
+    incident = contexts._incident(job)
+    if incident is not None:
+        timeline.record(incident, "page_unreachable", f"no chat address or email channel reaches {', '.join(person_ids)}",
+                        actor="notify", data={"event": job.event, "generation": job.generation, "person_ids": person_ids})
 
 
 def render_plain(text: str) -> str:

@@ -87,11 +87,23 @@ def _input(incident, generation: str, cursor: Cursor) -> str:
                        "cursor": {"step": cursor.step, "repeat": cursor.repeat}})
 
 
-def start_for_opened(incident_id: str) -> dict:
+def opened_generation(incident_id: str, execution: str | None) -> str:
+    """The escalation generation of a workflow run: "1" for the incident's first run (named after the
+    incident), "r<n>" for the run a reopen starts (``<incident>-r<n>``), so a reopened incident pages
+    again under new delivery ids while a retried step of the same run starts nothing twice."""
+    prefix = f"{incident_id}-r"
+    if execution and execution.startswith(prefix) and execution[len(prefix):].isdigit():
+        return "r" + execution[len(prefix):]
+    return OPENED
+
+
+def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
     """The incident workflow's IncidentOpened step: page whoever the incident's policy names."""
     incident = _load_incident(incident_id)
+    generation = opened_generation(incident_id, execution)
     try:
-        record = start(incident, generation=OPENED, reason="incident opened")
+        record = start(incident, generation=generation,
+                       reason="incident opened" if generation == OPENED else "incident reopened")
     except Exception as exc:  # noqa: BLE001 - paging must not fail the incident workflow; the timeline says why
         logger().exception("escalation did not start", extra={"incident_id": incident_id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)

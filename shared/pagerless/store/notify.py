@@ -117,6 +117,7 @@ class DeliveryRecord(BaseModel):
     provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
     title = UnicodeAttribute(default="")
     job = JSONAttribute(null=True)
+    recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
     created_at = UTCDateTimeAttribute(default=utcnow)
     claimed_at = UTCDateTimeAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
@@ -129,7 +130,8 @@ class DeliveryRecord(BaseModel):
     def to_public(self) -> dict:
         return {"id": self.delivery_id, "incident_id": self.incident_id, "alert_id": self.incident_id,
                 "event": self.event, "generation": self.generation, "channel_id": self.channel_id,
-                "channel_type": self.channel_type, "channel_name": self.channel_name, "status": self.status,
+                "channel_type": self.channel_type, "channel_name": self.channel_name, "recipient": self.recipient,
+                "status": self.status,
                 "attempts": int(self.attempts or 0), "last_error": self.last_error, "title": self.title,
                 "provider_message_id": self.provider_message_id, "created_at": self.created_at.isoformat(),
                 "sent_at": self.sent_at.isoformat() if self.sent_at else None,
@@ -162,6 +164,8 @@ class DeliveryRepository:
             actions.append(DeliveryRecord.incident_id.set(record.incident_id))
         if record.job is not None:
             actions.append(DeliveryRecord.job.set(record.job))
+        if record.recipient is not None:
+            actions.append(DeliveryRecord.recipient.set(record.recipient))
         try:
             record.update(actions=actions, condition=condition)
         except UpdateError as exc:
@@ -237,11 +241,11 @@ class DeliveryRepository:
 
 
 def new_delivery(delivery_id: str, *, workspace: str, incident_id: str | None, event: str, generation: str,
-                 channel: dict, title: str, job: dict | None) -> DeliveryRecord:
+                 channel: dict, title: str, job: dict | None, recipient: dict | None = None) -> DeliveryRecord:
     return DeliveryRecord(delivery_id, workspace=workspace, incident_id=incident_id,
                           incident_key=f"{workspace}#{incident_id or '-'}", event=event, generation=generation,
                           channel_id=channel["id"], channel_type=channel["channel_type"],
-                          channel_name=channel.get("name", ""), title=title, job=job)
+                          channel_name=channel.get("name", ""), title=title, job=job, recipient=recipient)
 
 
 def iso(at: datetime | None) -> str | None:

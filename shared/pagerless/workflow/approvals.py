@@ -24,6 +24,7 @@ from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 
 REJECTED_ERROR = "ApprovalRejected"  # the ASL's Catch matches this error name
+SUPERSEDED = "superseded"  # what the cards of an approval replaced by a newer one say (stored as expired)
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class ApprovalService:
         if pending is not None and pending.status == store.PENDING:
             return self._resume(incident, pending, task_token, execution_arn, int(timeout_seconds))
         proposal = incident.proposal or {}
+        previous = self.repository.latest(incident_id)
         record = self.repository.create(ApprovalRecord(
             incident_id, store.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
             expires_at=now + timedelta(seconds=int(timeout_seconds)), timeout_seconds=int(timeout_seconds),
@@ -72,6 +74,10 @@ class ApprovalService:
                                            "diff": (proposal.get("dry_run") or {}).get("diff"),
                                            "rule": (proposal.get("decision") or {}).get("rule"),
                                            "expires_at": record.expires_at.isoformat()})
+        if (previous is not None and previous.status == store.PENDING
+                and self.repository.decide(previous, store.EXPIRED, actor="system",
+                                           note=f"superseded by a newer approval ({record.approval_id})")):
+            _publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
         publish("approval.requested", incident, generation=record.approval_id,
                 data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()})
@@ -189,10 +195,11 @@ class ApprovalService:
             raise
 
 
-def _publish_decided(incident: IncidentRecord, record: ApprovalRecord) -> None:
+def _publish_decided(incident: IncidentRecord, record: ApprovalRecord, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
     publish("approval.decided", incident, generation=record.approval_id,
-            data={"approval_id": record.approval_id, "decision": record.status, "decided_by": record.decided_by,
+            data={"approval_id": record.approval_id, "decision": decision or record.status,
+                  "decided_by": record.decided_by,
                   "decided_at": record.decided_at.isoformat() if record.decided_at else None,
                   "comment": record.comment or record.note})
 

@@ -25,7 +25,7 @@ def _incident_opened(event: dict) -> dict:
     from pagerless.oncall.engine import start_for_opened
 
     result = record_workflow_started(event["incident_id"])
-    escalation = start_for_opened(event["incident_id"])["escalation"]
+    escalation = start_for_opened(event["incident_id"], execution=event.get("execution"))["escalation"]
     return {**result, "escalation": escalation} if escalation else result
 
 

@@ -182,3 +182,32 @@ def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announce
     # A click on the old card is refused: there is nothing to decide any more
     late = api.post(f"/api/incidents/{incident.id}/approve", headers=auth(admin_key), json={})
     assert late.status_code == 409 and "nothing to decide" in late.json()["error"]["message"]
+
+
+def test_the_cards_of_a_superseded_approval_say_so_and_lose_their_buttons(api, notify_env, admin_key, vendors):
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack, lark = slack_channel(api, admin_key, vendors), lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident("INC-20261202-0044")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    first = service.request(incident.id, "default", task_token="tok1", execution_arn="arn:x", timeout_seconds=600)
+    notify_env.poller.drain()
+    # When the incident is diagnosed again and a new approval is requested while the first still waits
+    current = IncidentRepository().get(incident.id)
+    current.update(actions=[IncidentRecord.status.set("diagnosed")])
+    second = service.request(incident.id, "default", task_token="tok2", execution_arn="arn:x", timeout_seconds=600)
+    notify_env.poller.drain()
+    # Then the first approval's cards say "Superseded" with no buttons, and the new cards have live buttons
+    [update] = vendors.to("/slack/api/chat.update")
+    assert "Superseded at" in update.body["blocks"][-1]["elements"][0]["text"]
+    assert all(b["type"] != "actions" for b in update.body["blocks"])
+    [patch] = [r for r in vendors.requests if r.method == "PATCH"]
+    assert "Superseded at" in patch.body["content"] and '"action"' not in patch.body["content"]
+    cards = [r for r in vendors.to("/slack/api/chat.postMessage") if any(b["type"] == "actions" for b in r.body["blocks"])]
+    assert [json.loads(c.body["blocks"][-1]["elements"][0]["value"])["approval_id"] for c in cards] == [
+        first["approval_id"], second["approval_id"]]
+    old = ApprovalRepository().get(incident.id, first["approval_id"])
+    assert old.status == "expired" and "superseded" in old.note

@@ -207,3 +207,39 @@ def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fa
     record = escalation(opened.id)
     assert (record.status, record.reason) == ("ended", "the incident was resolved")
     assert pages.generations() == ["0-0"]
+
+
+def test_a_reopened_incident_starts_a_new_escalation_generation(fast_workflow, scenario, oncall, pages, api,
+                                                                operator_key, runtime):
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an incident that paged, was acknowledged, and was then resolved by its source
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    payload = alertmanager_payload(scenario["alert"])
+    payload["status"] = payload["alerts"][0]["status"] = "resolved"
+    payload["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=payload, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    # When the alert fires again within the reopen window
+    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]),
+                                      headers=headers)
+    assert response.status_code == 200 and response.json()["alerts"][0]["action"] == "reopened", response.text
+    # Then the incident is open and unacknowledged, and a new escalation generation pages step 1 again
+    reopened = pages.wait_for(next(g for g in _reopen_generations(opened.id)) + ":0-0")
+    assert reopened["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    from pagerless.store.incidents import IncidentRepository
+
+    assert IncidentRepository().get(opened.id).acknowledged is False
+    assert escalation(opened.id).status == "stopped"  # the first generation stays stopped
+
+
+def _reopen_generations(incident_id: str) -> list[str]:
+    from pagerless.store.oncall import EscalationRepository
+
+    found = wait_for(lambda: [r.sk for r in EscalationRepository().for_incident(incident_id) if r.sk.startswith("r")],
+                     timeout=120)
+    return found

@@ -93,6 +93,7 @@ class NotificationLog(BaseModel):
     channel_id: str
     channel_type: str
     channel_name: str
+    recipient: dict | None = None  # a page to a person: {person_id, name, address}
     status: str
     attempts: int
     last_error: str | None

@@ -24,6 +24,7 @@ class Message:
     approval: dict | None = None  # {approval_id, incident_id, workspace}: approval cards get buttons
     decision: dict | None = None  # {status, decided_by, decided_at, comment}: a decided card
     labels: dict = field(default_factory=dict)
+    actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def decision_line(decision: dict) -> str:
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or "system"
     when = decision.get("decided_at") or ""
+    if status == "superseded":
+        return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
         return f"Expired at {when}: " + (decision.get("comment") or "nobody decided in time; nothing ran.")
     return f"{status.capitalize()} by {who} at {when}" + (f": {decision['comment']}" if decision.get("comment") else "")

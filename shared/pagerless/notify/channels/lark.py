@@ -55,7 +55,7 @@ def card(message: Message) -> dict:
             {"tag": "button", "text": {"tag": "plain_text", "content": label}, "type": kind,
              "value": approval_value(message.approval, action)}
             for action, label, kind in (("approve", "Approve", "primary"), ("reject", "Reject", "danger"),
-                                        ("acknowledge", "Acknowledge", "default"))]})
+                                        ("acknowledge", "Acknowledge", "default")) if action in message.actions]})
     return {"config": {"wide_screen_mode": True, "update_multi": True},
             "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
             "elements": elements}

@@ -1,6 +1,7 @@
 """Slack app: Block Kit messages through the Web API (`chat.postMessage`, `chat.update`).
 
-Config: ``bot_token`` (secret, xoxb-...), ``channel`` (id), ``api_base`` (default Slack's).
+Config: ``bot_token`` (secret, xoxb-...), ``channel`` (id), ``api_base`` (default Slack's), ``team_id``
+(optional: pages to people go as direct messages only to users of that team).
 """
 
 import json
@@ -22,7 +23,7 @@ from pagerless.notify.channels.base import (
 TYPE = "slack"
 SECRET_FIELDS = ("bot_token",)
 REQUIRED = ("bot_token", "channel")
-OPTIONAL = ("api_base",)
+OPTIONAL = ("api_base", "team_id")  # team_id: direct-message pages only reach users of that team
 RATE_PER_MINUTE = None
 CAN_UPDATE = True
 DEFAULT_BASE = "https://slack.com/api"
@@ -48,7 +49,7 @@ def blocks(message: Message) -> list[dict]:
             {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
              "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
              **({"style": style} if style else {})}
-            for action, action_id, label, style in _BUTTONS]})
+            for action, action_id, label, style in _BUTTONS if action in message.actions]})
     return out
 
 

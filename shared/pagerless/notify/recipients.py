@@ -1,0 +1,127 @@
+"""Pages to people: a schedule or a person target becomes direct messages through the workspace's channels.
+
+A ``schedule`` target is the person on call at that moment (pagerless.oncall). A ``person`` is
+reached at every chat address they have — a Slack user id through the workspace's Slack app
+channel (``chat.postMessage`` with ``channel=<user id>``), a Lark open_id through the Lark app
+channel of the same app (``receive_id_type=open_id``) — from their contacts and their bound chat
+identities; a person with no chat address gets an email through the email (SES) channel. Each
+(person, channel) is its own delivery, so its id names the person. Pure resolution: no vendor call.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pagerless.observability import logger
+
+CHAT_TYPES = ("slack", "lark")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One person reached through one channel: ``override`` replaces the channel's destination."""
+
+    person_id: str
+    name: str
+    address: str
+    override: dict
+
+    def to_public(self) -> dict:
+        return {"person_id": self.person_id, "name": self.name, "address": self.address}
+
+
+def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -> list[str]:
+    """The person ids a job's person and schedule targets name at ``at``, in order, once each."""
+    at = at or datetime.now(UTC)
+    out: list[str] = []
+    on_call = None
+    for target in targets:
+        kind, ident = target.get("kind"), str(target.get("id") or "")
+        if kind == "person" and ident:
+            person_id = ident
+        elif kind == "schedule" and ident:
+            if on_call is None:
+                from pagerless.oncall.service import OncallService
+
+                on_call, _ = OncallService().resolver(workspace)
+            person_id = on_call(ident, at)
+            if person_id is None:
+                logger().warning("nobody is on call in the paged schedule", extra={"schedule_id": ident})
+                continue
+        else:
+            continue
+        if person_id not in out:
+            out.append(person_id)
+    return out
+
+
+def addresses(workspace: str, person) -> dict[str, list[tuple[str | None, str]]]:
+    """A person's chat addresses: ``{"slack": [(team id, user id)], "lark": [(app id, open_id)]}``
+    from their contacts and bound chat identities (a tenant of None: any app of the workspace)."""
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import resolve_contacts
+
+    found: dict[str, list[tuple[str | None, str]]] = {"slack": [], "lark": []}
+    contacts = resolve_contacts(person)
+    for provider in CHAT_TYPES:
+        for value in contacts.get(provider, []):
+            tenant, _, user = value.rpartition("/")
+            _add(found[provider], tenant or None, user)
+    for identity in ChatIdentityService().list(workspace, status="bound", person_id=person.id):
+        if identity.provider in found:
+            _add(found[identity.provider], identity.tenant, identity.user)
+    return found
+
+
+def resolve(workspace: str, targets: list[dict], channels: list[dict],
+            at: datetime | None = None) -> tuple[list[tuple[dict, Recipient]], list[str]]:
+    """``([(channel, recipient)], [person ids nobody could reach])`` for the job's people."""
+    from pagerless.people.service import PeopleService
+
+    people = PeopleService()
+    chosen: list[tuple[dict, Recipient]] = []
+    unreachable: list[str] = []
+    for person_id in people_of(workspace, targets, at):
+        person = people.find(workspace, person_id)
+        if person is None:
+            unreachable.append(person_id)
+            continue
+        reach = _chat(person, addresses(workspace, person), channels) or _email(person, channels)
+        if not reach:
+            unreachable.append(person_id)
+        chosen += reach
+    if unreachable:
+        logger().warning("paged people with no reachable address", extra={"person_ids": unreachable[:20]})
+    return chosen, unreachable
+
+
+def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipient]]:
+    out: list[tuple[dict, Recipient]] = []
+    for channel in channels:
+        kind = channel["channel_type"]
+        if kind not in CHAT_TYPES:
+            continue
+        config = channel.get("config") or {}
+        for tenant, user in found[kind]:
+            if kind == "lark" and tenant and tenant != config.get("app_id"):
+                continue  # an open_id means nothing to another app
+            if kind == "slack" and tenant and config.get("team_id") and tenant != config["team_id"]:
+                continue
+            override = {"channel": user} if kind == "slack" else {"receive_id": user, "receive_id_type": "open_id"}
+            out.append((channel, Recipient(person.id, person.name, f"{kind}:{user}", override)))
+            break  # one direct message per person and channel
+    return out
+
+
+def _email(person, channels: list[dict]) -> list[tuple[dict, Recipient]]:
+    if not person.email:
+        return []
+    channel = next((c for c in channels if c["channel_type"] in ("email", "ses")), None)
+    if channel is None:
+        return []
+    return [(channel, Recipient(person.id, person.name, f"email:{person.email}", {"to_addresses": [person.email]}))]
+
+
+def _add(items: list, tenant: str | None, user: str) -> None:
+    user = user.strip()
+    if user and all(u != user for _, u in items):
+        items.append((tenant, user))

@@ -1,0 +1,160 @@
+"""Pages to people: escalation.page jobs naming persons and schedules, delivered as direct messages in the
+fake Slack and Lark (or an SES email), one delivery per person, and an Acknowledge button that works."""
+
+import json
+from datetime import date, time
+
+import pytest
+
+from tests.conftest import auth
+from tests.fakes.chat_vendors import LARK_APP_ID
+from tests.functional.chat.conftest import SLACK_TEAM, chat_apps, response_url, slack_form, slack_headers  # noqa: F401
+from tests.functional.notify.conftest import create_channel, lark_channel, save_incident, slack_channel
+
+pytestmark = pytest.mark.functional
+
+
+def _page(incident_id: str, targets: list[dict], generation: str = "0-0"):
+    from pagerless.notify.jobs import NotifyJob
+
+    return NotifyJob(workspace="default", event="escalation.page", incident_id=incident_id, generation=generation,
+                     targets=targets, data={"step": 1, "repeat": 0})
+
+
+def _logs(api, key, **params) -> list[dict]:
+    response = api.get("/api/notification-logs", headers=auth(key), params=params)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+@pytest.fixture
+def team(runtime):
+    """Alice on Slack (a contact) and Lark (a bound identity), Bob on Slack only (bound), Carol with email only."""
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+
+    people, identities = PeopleService(), ChatIdentityService()
+    alice = people.create("default", name="Alice Chen", email="alice@example.com", role="operator",
+                          contacts=[{"kind": "slack", "value": f"{SLACK_TEAM}/U0ALICE01"}])
+    bob = people.create("default", name="Bob Li", email="bob@example.com", role="operator")
+    carol = people.create("default", name="Carol Wu", email="carol@example.com", role="operator")
+    identities.bind("default", "lark", LARK_APP_ID, "ou_alice", alice.id, actor="test")
+    identities.bind("default", "slack", SLACK_TEAM, "U0G9QF9C6", bob.id, actor="test")
+    return {"alice": alice, "bob": bob, "carol": carol}
+
+
+def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(api, notify_env, admin_key,
+                                                                              vendors, team):
+    from pagerless.notify.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    lark_channel(api, admin_key, vendors)
+    incident = save_incident()
+    # When escalation pages Alice and Bob, and the same page is queued again (a retried tick)
+    targets = [{"kind": "person", "id": team["alice"].id}, {"kind": "person", "id": team["bob"].id}]
+    enqueue(_page(incident.id, targets))
+    enqueue(_page(incident.id, targets))
+    notify_env.poller.drain()
+    # Then each went out once, as a direct message: Slack to the user id, Lark to the open_id of that app
+    posts = vendors.to("/slack/api/chat.postMessage")
+    assert sorted(p.body["channel"] for p in posts) == ["U0ALICE01", "U0G9QF9C6"]
+    lark = vendors.to("/open-apis/im/v1/messages")
+    assert [(r.query["receive_id_type"], r.body["receive_id"]) for r in lark] == [("open_id", "ou_alice")]
+    # And the page card carries only an Acknowledge button with the shared button contract
+    [actions] = [b for b in posts[0].body["blocks"] if b["type"] == "actions"]
+    [button] = actions["elements"]
+    assert button["action_id"] == "pl_ack"
+    assert json.loads(button["value"]) == {"pl": 1, "approval_id": "", "incident_id": incident.id,
+                                           "workspace": "default", "action": "acknowledge"}
+    card = json.loads(lark[0].body["content"])
+    [lark_actions] = [e for e in card["elements"] if e["tag"] == "action"]
+    assert [b["value"]["action"] for b in lark_actions["actions"]] == ["acknowledge"]
+    assert posts[0].body["text"].startswith("[CRITICAL] Page: ")
+    # And the delivery log names the person of each delivery
+    logs = _logs(api, admin_key, incident_id=incident.id)
+    assert sorted((e["channel_type"], e["recipient"]["person_id"], e["recipient"]["address"], e["status"])
+                  for e in logs) == sorted([("slack", team["alice"].id, "slack:U0ALICE01", "sent"),
+                                            ("lark", team["alice"].id, "lark:ou_alice", "sent"),
+                                            ("slack", team["bob"].id, "slack:U0G9QF9C6", "sent")])
+    assert len({e["id"] for e in logs}) == 3
+
+
+def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_email(api, notify_env, admin_key,
+                                                                                     vendors, team):
+    import boto3
+
+    from pagerless.notify.jobs import enqueue
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+
+    slack_channel(api, admin_key, vendors)
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
+                                                     "to_addresses": ["team@example.com"]})
+    schedule = OncallService().create_schedule("default", models.ScheduleIn(
+        name="payments primary", timezone="Europe/Berlin", services=["payments-api"],
+        layers=[models.LayerIn(name="primary", participants=[team["bob"].id], rotation_start=date(2026, 1, 1),
+                               handoff_time=time(9, 0), rrule="FREQ=WEEKLY")]), "test")
+    incident = save_incident()
+    # When a page names the schedule (Bob is on call) and Carol, who has no chat address
+    enqueue(_page(incident.id, [{"kind": "schedule", "id": schedule["id"]}, {"kind": "person", "id": team["carol"].id}]))
+    notify_env.poller.drain()
+    # Then Bob gets a Slack direct message and Carol an email through the SES channel, to her address only
+    assert [p.body["channel"] for p in vendors.to("/slack/api/chat.postMessage")] == ["U0G9QF9C6"]
+    logs = {e["recipient"]["person_id"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert logs[team["bob"].id]["channel_type"] == "slack" and logs[team["bob"].id]["status"] == "sent"
+    carol = logs[team["carol"].id]
+    assert carol["channel_type"] == "email" and carol["status"] == "sent" and carol["provider_message_id"]
+    assert carol["recipient"]["address"] == "email:carol@example.com"
+
+
+def test_a_page_nobody_can_receive_is_on_the_timeline(api, notify_env, admin_key, vendors, team):
+    from pagerless.notify.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)  # no email channel: Carol cannot be reached
+    incident = save_incident()
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
+    notify_env.poller.drain()
+    assert vendors.to("/slack/api/chat.postMessage") == []
+    timeline = api.get(f"/api/incidents/{incident.id}/timeline", headers=auth(admin_key)).json()
+    items = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
+    assert any(i["type"] == "page_unreachable" and team["carol"].id in i["message"] for i in items)
+
+
+def test_a_slack_page_that_fails_three_times_is_dead_lettered_and_replays(api, notify_env, admin_key, vendors, team):
+    from pagerless.notify.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    incident = save_incident()
+    vendors.fail("/slack/api/chat.postMessage", 500, times=3)
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}]))
+    notify_env.poller.drain()
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "dead" and entry["recipient"]["person_id"] == team["bob"].id
+    [letter] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    assert letter["kind"] == "notify" and letter["source"] == "slack" and "HTTP 500" in letter["error"]
+    replayed = api.post(f"/api/webhooks/dead-letter/{letter['id']}/replay", headers=auth(admin_key))
+    assert replayed.status_code == 200 and replayed.json()["delivery_revived"] is True, replayed.text
+    notify_env.poller.drain()
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "sent"
+    assert [p.body["channel"] for p in vendors.to("/slack/api/chat.postMessage")][-1] == "U0G9QF9C6"
+
+
+def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(api, notify_env, admin_key, vendors,
+                                                                           team, chat_apps):  # noqa: F811
+    from pagerless.notify.jobs import enqueue
+    from pagerless.store.incidents import IncidentRepository
+
+    slack_channel(api, admin_key, vendors)
+    incident = save_incident(status="open")
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}]))
+    notify_env.poller.drain()
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    [actions] = [b for b in post.body["blocks"] if b["type"] == "actions"]
+    # When Bob presses the page's Acknowledge button (a signed Slack interactivity request)
+    body = slack_form(json.loads(actions["elements"][0]["value"]), user="U0G9QF9C6")
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # Then the incident is acknowledged by Bob, by name
+    assert response.status_code == 200 and response.json()["text"] == f"You acknowledged {incident.id}."
+    assert IncidentRepository().get(incident.id).acknowledged_by == team["bob"].label

@@ -1,0 +1,47 @@
+"""A page to a person: only an Acknowledge button (the shared button contract), in Slack and Lark alike."""
+
+import json
+
+from pagerless.notify.channels import lark, slack
+from pagerless.notify.channels.base import Message
+from pagerless.notify.recipients import _add, _chat
+
+PAGE = {"approval_id": "", "incident_id": "INC-20261202-0001", "workspace": "default"}
+
+
+def test_a_page_card_has_only_the_acknowledge_button():
+    message = Message(event="escalation.page", title="[CRITICAL] Page: api down", body="body", severity="critical",
+                      approval=PAGE, actions=("acknowledge",))
+    [actions] = [b for b in slack.blocks(message) if b["type"] == "actions"]
+    assert [(e["action_id"], json.loads(e["value"])["action"]) for e in actions["elements"]] == [("pl_ack", "acknowledge")]
+    [row] = [e for e in lark.card(message)["elements"] if e["tag"] == "action"]
+    assert [b["value"] for b in row["actions"]] == [{"pl": 1, **PAGE, "action": "acknowledge"}]
+
+
+def test_an_approval_card_keeps_all_three_buttons():
+    message = Message(event="approval.requested", title="t", body="b", approval={**PAGE, "approval_id": "a1"})
+    [actions] = [b for b in slack.blocks(message) if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions["elements"]] == ["pl_approve", "pl_reject", "pl_ack"]
+
+
+class _Person:
+    id, name = "per_1", "Alice"
+
+
+def test_a_lark_open_id_is_only_used_through_the_app_it_belongs_to():
+    channels = [{"id": "c1", "channel_type": "lark", "config": {"app_id": "cli_other"}},
+                {"id": "c2", "channel_type": "lark", "config": {"app_id": "cli_ours"}},
+                {"id": "c3", "channel_type": "slack", "config": {}}]
+    found = {"lark": [], "slack": []}
+    _add(found["lark"], "cli_ours", "ou_alice")
+    _add(found["slack"], None, "U1")
+    _add(found["slack"], "T1", "U1")  # the same user twice: once
+    reach = _chat(_Person(), found, channels)
+    assert [(c["id"], r.override) for c, r in reach] == [
+        ("c2", {"receive_id": "ou_alice", "receive_id_type": "open_id"}), ("c3", {"channel": "U1"})]
+
+
+def test_a_slack_channel_with_a_team_only_pages_users_of_that_team():
+    channels = [{"id": "c1", "channel_type": "slack", "config": {"team_id": "T2"}}]
+    assert _chat(_Person(), {"lark": [], "slack": [("T1", "U1")]}, channels) == []
+    assert [r.override for _, r in _chat(_Person(), {"lark": [], "slack": [("T2", "U2")]}, channels)] == [{"channel": "U2"}]
