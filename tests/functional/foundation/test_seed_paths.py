@@ -99,3 +99,39 @@ def test_seed_004_knowledge_bases_at_api_v1(api, admin_key):
     hits = api.post(f"/api/v1/knowledge-bases/{kb}/search", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
     assert hits.json()["items"][0]["document"] == "dns.md"
     assert [b["id"] for b in api.get("/api/v1/knowledge-bases", headers=auth(admin_key)).json()["items"]] == [kb]
+
+
+def test_seed_002_demo_seed_bot_and_action_history(api, admin_key):
+    from pagerless.api.security import key_service
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    headers = {"X-API-Key": admin_key}
+    # Given the demo data, seeded twice (the second time deduplicates)
+    seeded = api.post("/demo/seed", headers=headers)
+    again = api.post("/demo/seed", headers=headers).json()
+    assert seeded.status_code == 201, seeded.text
+    ids = [s["incident_id"] for s in seeded.json()["seeded"]]
+    assert len(set(ids)) == 3 and [s["incident_id"] for s in again["seeded"]] == ids
+    assert {s["action"] for s in again["seeded"]} == {"deduplicated"}
+    # When the bot is asked about a service, and about one incident
+    by_service = api.post("/bot/interact", headers=headers, json={"message": "What is wrong with payments-api?"}).json()
+    by_id = api.post("/bot/interact", headers=headers, json={"message": "status?", "incident_id": ids[0]}).json()
+    # Then it answers from the stored incidents
+    assert "payments-api" in by_service["reply"] and by_service["incident_id"] == ids[1]
+    assert by_id["reply"].startswith(ids[0]) and by_id["applied"] is False
+    assert api.post("/bot/interact", headers=headers, json={"message": "fix it", "auto_apply": True}).status_code in (400, 422)
+    viewer = key_service().create(workspace="default", role="viewer").secret
+    refused = api.post("/bot/interact", headers={"X-API-Key": viewer},
+                       json={"message": "fix", "incident_id": ids[0], "auto_apply": True})
+    assert refused.status_code == 403
+    # And the action history lists what the workflow recorded on the incident
+    empty = api.get(f"/incidents/{ids[0]}/actions", headers=headers).json()
+    assert empty == {"incident_id": ids[0], "actions": [], "count": 0}
+    record = IncidentRepository().get(ids[1], "default")
+    record.update(actions=[IncidentRecord.actions.set([{
+        "action": "restart_pod", "status": "succeeded", "message": "evicted payments-api-0", "source": "workflow",
+        "started_at": "2026-12-02T10:32:30+00:00", "plan": {"action": {"action": "restart_pod", "namespace": "demo"}}}])])
+    history = api.get(f"/incidents/{ids[1]}/actions", headers=headers).json()
+    assert history["count"] == 1
+    assert history["actions"][0] | {} == {**history["actions"][0], "action": "restart_pod", "outcome": "success",
+                                         "dry_run": False, "namespace": "demo"}

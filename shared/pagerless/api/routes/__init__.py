@@ -17,6 +17,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.deploys",
     "pagerless.api.routes.incidents",
     "pagerless.api.routes.users",
+    "pagerless.api.routes.bot",
+    "pagerless.api.routes.demo",
     "pagerless.api.routes.analytics",
     "pagerless.api.routes.chat",
     "pagerless.api.routes.chat_identities",

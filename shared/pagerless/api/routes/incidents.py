@@ -111,3 +111,23 @@ def events(
                                   stream.StreamOptions(max_seconds=max_seconds))
     return StreamingResponse(chunks, media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/api/incidents/{incident_id}/actions")
+def incident_actions(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
+    """The actions run (or dry-run) on an incident, oldest first: by the workflow, by hand, and rollbacks (seed 002)."""
+    incident = incidents.get(principal.workspace, incident_id)
+    actions = [_action_view(entry) for entry in (incident.actions or [])]
+    return {"incident_id": incident_id, "actions": actions, "count": len(actions)}
+
+
+def _action_view(entry: dict) -> dict:
+    plan_action = ((entry.get("plan") or {}).get("action") or {})
+    status = entry.get("status")
+    return {"action": entry.get("action") or plan_action.get("action"),
+            "outcome": "success" if status == "succeeded" else status,
+            "status": status, "dry_run": bool(entry.get("dry_run", False)),
+            "namespace": plan_action.get("namespace") or entry.get("namespace"),
+            "rollback": bool(entry.get("rollback", False)), "source": entry.get("source"),
+            "message": entry.get("message"), "approved_by": entry.get("approved_by") or entry.get("requested_by"),
+            "created_at": entry.get("started_at") or entry.get("created_at")}

@@ -1,0 +1,23 @@
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from pagerless.api.security import ViewerDep
+from pagerless.incidents.bot import BotService
+
+router = APIRouter(tags=["incidents"])
+
+
+class BotMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=2000, examples=["What is wrong with payments-api?"])
+    incident_id: str | None = Field(default=None, max_length=100)
+    auto_apply: bool = Field(default=False, description="approve the incident's pending proposal (operator role); "
+                                                        "the policy is checked again when it runs")
+
+
+@router.post("/api/bot/interact")
+def interact(body: BotMessage, principal: ViewerDep, request: Request) -> dict:
+    """Ask about an incident or a service in plain words (seed 002); answers from the stored diagnosis and proposal."""
+    request.state.audit_details = {"incident_id": body.incident_id, "auto_apply": body.auto_apply}
+    return BotService().interact(principal, body.message, incident_id=body.incident_id, auto_apply=body.auto_apply)

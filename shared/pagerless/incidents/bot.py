@@ -1,0 +1,78 @@
+"""The chat-style question and answer of seed 002's `/bot/interact`, over stored data.
+
+The answer comes from what Pagerless already knows: an incident's status, diagnosis (category,
+confidence, summary) and proposal, or, without an incident id, the open incidents of the
+services the message names. ``auto_apply`` approves the pending proposal through the same
+``ApprovalService`` as the API (operator role; the policy is checked again when it runs).
+"""
+
+import re
+
+from pagerless.auth.keys import Principal
+from pagerless.auth.roles import Role, role_satisfies
+from pagerless.domain.errors import ForbiddenError, ValidationError
+from pagerless.incidents.service import IncidentService
+
+OPEN = ("open", "diagnosing", "awaiting_approval", "remediating", "verifying", "diagnosed", "escalated")
+
+
+class BotService:
+    def __init__(self, incidents: IncidentService | None = None) -> None:
+        self.incidents = incidents or IncidentService()
+
+    def interact(self, principal: Principal, message: str, *, incident_id: str | None, auto_apply: bool) -> dict:
+        if incident_id:
+            incident = self.incidents.get(principal.workspace, incident_id)
+            reply, applied = describe(incident), False
+            if auto_apply:
+                applied = self._approve(principal, incident)
+                reply += " Approved the proposal; the workflow runs it now." if applied else ""
+            return {"reply": reply, "incident_id": incident.id, "incidents": [incident.id], "applied": applied}
+        if auto_apply:
+            raise ValidationError("auto_apply needs an incident_id: name the incident whose proposal to approve")
+        matches = self._mentioned(principal.workspace, message)
+        if not matches:
+            open_now = self._open(principal.workspace)
+            reply = (f"No open incident matches that. {len(open_now)} open incident(s): "
+                     + "; ".join(f"{i.id} {i.service or ''} {i.status}".strip() for i in open_now[:5])
+                     if open_now else "No open incident matches that, and nothing is open right now.")
+            return {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}
+        return {"reply": " ".join(describe(i) for i in matches[:3]), "incident_id": matches[0].id,
+                "incidents": [i.id for i in matches], "applied": False}
+
+    def _open(self, workspace: str) -> list:
+        found = []
+        for status in OPEN:
+            items, _ = self.incidents.search(workspace, status=status, severity=None, service=None, namespace=None,
+                                             since=None, limit=50, cursor=None)
+            found += items
+        return sorted(found, key=lambda i: i.created_at, reverse=True)
+
+    def _mentioned(self, workspace: str, message: str) -> list:
+        words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", message.lower()))
+        return [i for i in self._open(workspace) if i.service and i.service.lower() in words]
+
+    def _approve(self, principal: Principal, incident) -> bool:
+        from pagerless.workflow.approvals import ApprovalService
+
+        if not role_satisfies(principal.role, Role.OPERATOR):
+            raise ForbiddenError(f"auto_apply needs the operator role; the key has {principal.role.value}")
+        return ApprovalService().decide(incident.id, principal.workspace, approve=True, actor=principal.key_id,
+                                        role=principal.role.value, comment="approved through /bot/interact").changed
+
+
+def describe(incident) -> str:
+    """One paragraph about an incident: what, where, status, diagnosis and proposal."""
+    text = f"{incident.id} ({incident.severity}) {incident.title}"
+    if incident.service:
+        text += f" on {incident.service}" + (f" in {incident.namespace}" if incident.namespace else "")
+    text += f" is {incident.status}."
+    diagnosis = incident.diagnosis or {}
+    if diagnosis:
+        text += (f" Diagnosis: {diagnosis.get('category')} at {float(diagnosis.get('confidence') or 0):.0%}"
+                 f" — {(diagnosis.get('summary') or '').strip()}")
+    proposal = incident.proposal or {}
+    if proposal.get("action"):
+        text += f" Proposed fix: {proposal.get('action')}" + (f" ({proposal['reason']})" if proposal.get("reason") else "")
+        text += "."
+    return text
