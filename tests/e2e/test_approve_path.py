@@ -15,6 +15,20 @@ SCENARIO = ROOT / "tests" / "scenarios" / "oom_killed_payments.json"
 ADMIN_KEY = "pl_e2e-approve-path-admin-key-0123456789"
 
 
+def _alertmanager_payload(alert: dict) -> dict:
+    """A scenario's alert as Alertmanager posts it (used by the browser and notify-path tests)."""
+    labels = {k: v for k, v in alert["labels"].items() if v}
+    labels.setdefault("alertname", alert["title"])
+    labels["severity"] = alert["severity"]
+    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
+            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
+            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+            "alerts": [{"status": "firing", "labels": labels,
+                        "annotations": {"summary": alert["title"], "description": alert["description"]},
+                        "startsAt": alert["starts_at"], "endsAt": "0001-01-01T00:00:00Z",
+                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}
+
+
 def readme_demo_alert() -> tuple[str, dict]:
     """The path and the JSON body of the README's copy-paste sandbox alert, exactly as written there."""
     readme = (ROOT / "README.md").read_text("utf-8")
