@@ -41,15 +41,18 @@ def _json_form(text: str, field: str) -> dict:
 
 # ---------------------------------------------------------------- channels
 @router.get("/console/channels", response_class=HTMLResponse)
-def channels_page(request: Request, edit: str | None = None, tested: str | None = None) -> HTMLResponse:
+def channels_page(request: Request, edit: str | None = None) -> HTMLResponse:
     """Notification channels (secrets masked), with create, edit and send-a-test for admins."""
+    return _channels(request, edit=edit, test=None)
+
+
+def _channels(request: Request, *, edit: str | None, test: dict | None) -> HTMLResponse:
     principal = current_principal(request)
     from pagerless.notify.config import public_channel
 
     channels = [public_channel(c) for c in _notify().channels.list(principal.workspace)]
     editing = next((c for c in channels if c["id"] == edit), None)
-    return render(request, "channels.html", channels=channels, editing=editing, types=CHANNEL_TYPES,
-                  test=json.loads(tested) if tested and tested.startswith("{") else None)
+    return render(request, "channels.html", channels=channels, editing=editing, types=CHANNEL_TYPES, test=test)
 
 
 @router.post("/console/channels", dependencies=[CsrfChecked])
@@ -79,8 +82,7 @@ def test_channel(request: Request, channel_id: str) -> HTMLResponse:
     principal = require_role(request, Role.ADMIN)
     from pagerless.api.routes.notifications import test_channel as send_test
 
-    result = send_test(channel_id, principal)
-    return channels_page(request, tested=json.dumps(result))
+    return _channels(request, edit=None, test=send_test(channel_id, principal))
 
 
 # ---------------------------------------------------------------- routes and deliveries

@@ -1,15 +1,26 @@
 """Console pages for channels, routes, deliveries, on-call, SLOs, reports, policy editing and user admin:
 through the real console app, against the same services as the API, with roles, CSRF and escaping."""
 
+import json
 import re
 
 import pytest
 
 from tests.conftest import FIXTURES, auth
 from tests.fakes.chat_vendors import SLACK_TOKEN, ChatVendors
-from tests.functional.console.test_console import ORIGIN, admin_user, csrf, make_user, sign_in  # noqa: F401
+from tests.functional.console.test_console import ORIGIN, csrf, make_user, sign_in
 
 pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def admin_user(api):
+    """The first registered user (an admin), as in test_console.py; their access token."""
+    from pagerless.auth.authenticate import user_service
+
+    user_service.cache_clear()
+    return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
+        "access_token"]
 
 
 @pytest.fixture
@@ -24,8 +35,7 @@ def post(api, path, data, page="/console/incidents"):
 
 
 def slack_config(vendors) -> str:
-    return ('{"bot_token": "%s", "channel": "C0OPS", "api_base": "%s/slack/api"}'
-            % (SLACK_TOKEN, vendors.base_url))
+    return json.dumps({"bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"})
 
 
 def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(api, admin_user, admin_key, vendors):
