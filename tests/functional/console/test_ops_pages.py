@@ -103,6 +103,10 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
                             "handoff_time": "09:00", "rrule": "FREQ=DAILY"}]}
     created = api.post("/api/oncall/schedules", json=schedule, headers=auth(admin_key))
     assert created.status_code == 201, created.text
+    policy = api.post("/api/escalation-policies", headers=auth(admin_key), json={
+        "name": "payments", "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule",
+                                                                           "id": created.json()["id"]}]}]})
+    assert policy.status_code == 201, policy.text
     now = api.get("/api/oncall/current", params={"schedule": created.json()["id"]}, headers=auth(admin_key)).json()
     sign_in(api, "root@example.com")
     page = api.get("/console/oncall")
@@ -110,6 +114,10 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
     # Then the person the API says is on call is shown by name, and the next 14 days alternate between both
     assert re.search(rf'class="oncall-now">{names[now["oncall"]]}[^<]*<', page.text)
     assert page.text.count("<td>Carol") >= 6 and page.text.count("<td>Dave") >= 6
+    assert f"schedule {created.json()['id']} · then wait 10 min" in page.text
+    # And in Chinese
+    api.cookies.set("pl_lang", "zh")
+    assert "当前值班" in api.get("/console/oncall").text and "然后等待 10 分钟" in api.get("/console/oncall").text
 
 
 def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
