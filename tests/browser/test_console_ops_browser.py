@@ -83,6 +83,21 @@ def test_oncall_page_shows_who_is_on_call(server, browser, seeded):
     shot(browser, "11-oncall")
 
 
+def test_operator_generates_a_report_and_reads_it(server, browser):
+    sign_in(browser, server.base, "operator@example.com")
+    browser.get(f"{server.base}/console/reports")
+    browser.find_element(By.CSS_SELECTOR, "#generate-report button[type=submit]").click()
+    frame = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, "iframe.report")))
+    browser.switch_to.frame(frame)
+    try:
+        heading = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.TAG_NAME, "h1")))
+        assert "Daily incident report" in heading.text
+    finally:
+        browser.switch_to.default_content()
+    shot(browser, "12-report")
+    sign_in(browser, server.base, "admin@example.com")
+
+
 @pytest.mark.parametrize("path", ["/console/channels", "/console/routes", "/console/deliveries", "/console/oncall",
                                   "/console/slo", "/console/slo/payments-api-availability", "/console/reports",
                                   "/console/policy", "/console/users"])

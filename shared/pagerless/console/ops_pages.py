@@ -187,12 +187,24 @@ def generate_report(request: Request, report_type: Annotated[str, Form()] = "dai
 
 @router.get("/console/reports/{report_id}", response_class=HTMLResponse)
 def report_page(request: Request, report_id: str) -> HTMLResponse:
-    """One report rendered as HTML in the console's language (in a sandboxed frame)."""
+    """One report, its rendered HTML shown in a sandboxed frame."""
+    principal = current_principal(request)
+    from pagerless.api.routes.reports import report_service
+
+    record = report_service().repository.get(principal.workspace, report_id)
+    return render(request, "report.html", report_id=record.sk, report_type=record.report_type)
+
+
+@router.get("/console/reports/{report_id}/html", response_class=HTMLResponse)
+def report_html(request: Request, report_id: str) -> HTMLResponse:
+    """The report rendered as HTML in the console's language (framed by the report page; no scripts)."""
     principal = current_principal(request)
     from pagerless.api.routes.reports import report_service
     from pagerless.console.web import language
     from pagerless.reports.render import render as render_report
 
     record = report_service().repository.get(principal.workspace, report_id)
-    return render(request, "report.html", report_id=record.sk, report_type=record.report_type,
-                  html=render_report(record.data, "html", language(request)))
+    return HTMLResponse(render_report(record.data, "html", language(request)), headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"})

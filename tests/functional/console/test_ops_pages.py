@@ -140,8 +140,11 @@ def test_reports_are_generated_by_operators_and_viewed_as_html(api, admin_user):
     generated = post(api, "/console/reports", {"report_type": "daily", "deliver": "false"})
     assert generated.status_code == 303 and generated.headers["location"].startswith("/console/reports/daily-")
     view = api.get(generated.headers["location"])
-    assert view.status_code == 200 and 'sandbox=""' in view.text and "Daily incident report" in view.text
     report_id = generated.headers["location"].rsplit("/", 1)[1]
+    assert view.status_code == 200 and f'sandbox="" src="/console/reports/{report_id}/html"' in view.text
+    framed = api.get(f"/console/reports/{report_id}/html")
+    assert framed.status_code == 200 and "Daily incident report" in framed.text
+    assert "script-src" not in framed.headers["content-security-policy"]  # default-src 'none': no scripts
     assert f'href="/console/reports/{report_id}"' in api.get("/console/reports").text
     make_user(api, admin_user, "viewer@example.com", "viewer")
     api.cookies.clear()
