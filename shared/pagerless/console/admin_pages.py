@@ -1,5 +1,7 @@
 """Console pages beyond incidents: approvals, knowledge, deploys, dead letters, policy, keys, users, audit.
 
+Notifications, on-call, SLOs and reports are in ops_pages.py.
+
 Each reads through the service or repository the API uses, with the signed-in user's role.
 """
 
@@ -85,13 +87,34 @@ def replay(request: Request, dead_letter_id: str) -> RedirectResponse:
 
 @router.get("/console/policy", response_class=HTMLResponse)
 def policy_page(request: Request) -> HTMLResponse:
-    """The workspace's remediation policy (edit it with PUT /api/policy)."""
+    """The workspace's remediation policy, editable as JSON (the same check and store as PUT /api/policy)."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.workflow.policies import policy_document
 
     document = policy_document(principal.workspace)
-    return render(request, "document.html", title="Policy", document=json.dumps(document, indent=2, default=str,
-                                                                                   ensure_ascii=False))
+    return render(request, "json_edit.html", title="Policy", action="/console/policy", field="policy", editable=True,
+                  document=json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False))
+
+
+@router.post("/console/policy", dependencies=[CsrfChecked])
+def put_policy_page(request: Request, policy: Annotated[str, Form(max_length=200000)]) -> RedirectResponse:
+    """Replace the remediation policy."""
+    principal = require_role(request, Role.ADMIN)
+    from pydantic import ValidationError as SchemaError
+
+    from pagerless.domain.errors import ValidationError
+    from pagerless.remediation.policy import Policy
+    from pagerless.workflow.policies import put_policy
+
+    try:
+        body = Policy.model_validate_json(policy)
+    except SchemaError as exc:
+        raise ValidationError("the policy is not valid", details=[
+            {"field": ".".join(str(p) for p in e["loc"]) or "policy", "message": e["msg"]} for e in exc.errors()[:20]
+        ]) from exc
+    request.state.audit_details = {"policy": body.model_dump(mode="json")}
+    put_policy(principal.workspace, body, actor=principal.key_id)
+    return RedirectResponse("/console/policy", status_code=303)
 
 
 @router.get("/console/keys", response_class=HTMLResponse)
@@ -167,6 +190,27 @@ def update_user(request: Request, user_id: str, role: Annotated[str | None, Form
 
     user_service().update(principal.workspace, user_id, actor_user_id=principal.user_id, role=role or None,
                           is_active=None if active is None else active == "true")
+    return RedirectResponse("/console/users", status_code=303)
+
+
+@router.post("/console/users/{user_id}/delete", dependencies=[CsrfChecked])
+def delete_user(request: Request, user_id: str) -> RedirectResponse:
+    """Delete a user (an admin cannot delete themselves)."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import user_service
+
+    user_service().delete(principal.workspace, user_id, actor_user_id=principal.user_id)
+    return RedirectResponse("/console/users", status_code=303)
+
+
+@router.post("/console/users/{user_id}/password", dependencies=[CsrfChecked])
+def reset_password(request: Request, user_id: str,
+                   new_password: Annotated[str, Form(max_length=256)]) -> RedirectResponse:
+    """Set a new password for a user; their sessions end at once."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.auth.authenticate import user_service
+
+    user_service().reset_password(principal.workspace, user_id, new_password)
     return RedirectResponse("/console/users", status_code=303)
 
 

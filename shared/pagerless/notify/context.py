@@ -33,6 +33,8 @@ def build(job: NotifyJob) -> dict:
     if base and job.incident_id:
         ctx["link"] = f"{base.rstrip('/')}/api/incidents/{job.incident_id}"
     ctx.update({k: v for k, v in data.items() if k in ctx or k in ("approval", "message", "title")})
+    if base and (ctx.get("link") or "").startswith("/"):  # a report's link is relative to the API
+        ctx["link"] = base.rstrip("/") + ctx["link"]
     if ctx.get("decision"):
         ctx["decision_zh"] = _DECISIONS_ZH.get(ctx["decision"], ctx["decision"])
     if ctx.get("diff") and len(ctx["diff"]) > 2500:

@@ -22,7 +22,7 @@ EN: dict[str, tuple[str, str]] = {
     "incident.escalated": ("[{{ severity|upper }}] Escalated: {{ title }}", _INCIDENT + "\n{{ message }}"),
     "escalation.page": ("[{{ severity|upper }}] Page: {{ title }}", _INCIDENT + "\n{{ message }}"),
     "oncall.handoff": ("On-call handoff", "{{ message }}"),
-    "report.ready": ("Report ready: {{ title }}", "{{ message }}"),
+    "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("[{{ severity|upper }}] Test notification from Pagerless", "{{ message }}\nService: {{ service or '-' }}"),
 }
 
@@ -40,6 +40,6 @@ ZH: dict[str, tuple[str, str]] = {
     "incident.escalated": ("【{{ severity }}】已升级:{{ title }}", _INCIDENT + "\n{{ message }}"),
     "escalation.page": ("【{{ severity }}】呼叫:{{ title }}", _INCIDENT + "\n{{ message }}"),
     "oncall.handoff": ("值班交接", "{{ message }}"),
-    "report.ready": ("报告已生成:{{ title }}", "{{ message }}"),
+    "report.ready": ("报告已生成:{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务:{{ service or '-' }}"),
 }

@@ -4,6 +4,12 @@ A route matches on severity, service, namespace, labels and event (each optional
 "any of"); ``active_times`` restricts it to some hours, ``mute_times`` silences it (timezone
 aware). Seed 002's shape (``default_rules`` by severity plus ``service_overrides``) is accepted
 and compiled into routes: overrides first, then the defaults. Pure functions: no I/O here.
+
+Jobs without an incident (``report.ready``, ``oncall.handoff``, ``test``) have severity ``info``
+and no service, namespace or labels. So a route selects them when it has no severity, service,
+namespace or label filter (a catch-all), or by naming them: ``match: {events: [report.ready]}``.
+Put such an events route before the catch-all so reports go to their own channel; a route that
+filters on severity (other than ``info``) or service never hears of a report.
 """
 
 from datetime import UTC, datetime

@@ -188,6 +188,8 @@ class ReportService:
 
         job = NotifyJob(workspace=workspace, event="report.ready", generation=record.sk,
                         data={"report_id": record.sk, "report_type": record.report_type, "summary": summary,
+                              "title": f'{t[record.report_type]} {record.period_start[:10]}',
+                              "message": headline(record.data, t),
                               "link": link, "period_start": record.period_start, "period_end": record.period_end,
                               "no_incidents": record.data.get("no_incidents", False),
                               "markdown": render(record.data, "markdown", settings.language)})

@@ -1,0 +1,210 @@
+"""Console pages for notifications (channels, routes, delivery log), on-call, SLOs and reports.
+
+Each page reads and acts through the same service the API uses, with the signed-in user as the
+principal; the API's minimum role applies (viewers read, admins change channels and routes,
+operators generate reports and see the delivery log).
+"""
+
+import json
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from pagerless.auth.roles import Role
+from pagerless.console.session import check_csrf, current_principal, require_role
+from pagerless.console.web import render
+from pagerless.domain.errors import ValidationError
+from pagerless.store.base import utcnow
+
+router = APIRouter(include_in_schema=False)
+CsrfChecked = Depends(check_csrf)
+CHANNEL_TYPES = ("slack", "lark", "lark_bot", "dingtalk", "wecom", "teams", "email", "webhook")
+
+
+def _notify():
+    from pagerless.notify.bootstrap import notify_service
+
+    return notify_service()
+
+
+def _json_form(text: str, field: str) -> dict:
+    try:
+        value = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValidationError(f"{field} is not valid JSON: {exc.msg}", details=[{"field": field}]) from exc
+    if not isinstance(value, dict):
+        raise ValidationError(f"{field} must be a JSON object", details=[{"field": field}])
+    return value
+
+
+# ---------------------------------------------------------------- channels
+@router.get("/console/channels", response_class=HTMLResponse)
+def channels_page(request: Request, edit: str | None = None) -> HTMLResponse:
+    """Notification channels (secrets masked), with create, edit and send-a-test for admins."""
+    return _channels(request, edit=edit, test=None)
+
+
+def _channels(request: Request, *, edit: str | None, test: dict | None) -> HTMLResponse:
+    principal = current_principal(request)
+    from pagerless.notify.config import public_channel
+
+    channels = [public_channel(c) for c in _notify().channels.list(principal.workspace)]
+    editing = next((c for c in channels if c["id"] == edit), None)
+    return render(request, "channels.html", channels=channels, editing=editing, types=CHANNEL_TYPES, test=test)
+
+
+@router.post("/console/channels", dependencies=[CsrfChecked])
+def create_channel(request: Request, name: Annotated[str, Form(min_length=1, max_length=200)],
+                   channel_type: Annotated[str, Form()], config: Annotated[str, Form(max_length=20000)] = "{}"):
+    """Create a channel; its secrets go to SSM like over the API."""
+    principal = require_role(request, Role.ADMIN)
+    _notify().channels.create(principal.workspace, {"name": name, "channel_type": channel_type,
+                                                    "config": _json_form(config, "config"), "is_enabled": True})
+    return RedirectResponse("/console/channels", status_code=303)
+
+
+@router.post("/console/channels/{channel_id}", dependencies=[CsrfChecked])
+def update_channel(request: Request, channel_id: str, name: Annotated[str, Form(min_length=1, max_length=200)],
+                   config: Annotated[str, Form(max_length=20000)] = "{}",
+                   enabled: Annotated[str | None, Form()] = None) -> RedirectResponse:
+    """Change a channel: config is merged, a secret left out keeps its stored value."""
+    principal = require_role(request, Role.ADMIN)
+    _notify().channels.update(principal.workspace, channel_id, {"name": name, "config": _json_form(config, "config"),
+                                                                "is_enabled": enabled == "true"})
+    return RedirectResponse("/console/channels", status_code=303)
+
+
+@router.post("/console/channels/{channel_id}/test", dependencies=[CsrfChecked])
+def test_channel(request: Request, channel_id: str) -> HTMLResponse:
+    """Send a test message to the channel now and show the vendor's answer."""
+    principal = require_role(request, Role.ADMIN)
+    from pagerless.api.routes.notifications import test_channel as send_test
+
+    return _channels(request, edit=None, test=send_test(channel_id, principal))
+
+
+# ---------------------------------------------------------------- routes and deliveries
+@router.get("/console/routes", response_class=HTMLResponse)
+def routes_page(request: Request) -> HTMLResponse:
+    """Notification routes as JSON; admins edit them (same validation as PUT /api/notifications/routes)."""
+    principal = current_principal(request)
+    view = _notify().routes.view(principal.workspace)
+    return render(request, "json_edit.html", title="Routes", action="/console/routes", field="routes",
+                  document=json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False),
+                  editable=principal.role.value == "admin")
+
+
+@router.post("/console/routes", dependencies=[CsrfChecked])
+def put_routes(request: Request, routes: Annotated[str, Form(max_length=200000)]) -> RedirectResponse:
+    """Replace the routes."""
+    principal = require_role(request, Role.ADMIN)
+    _notify().routes.put(principal.workspace, _json_form(routes, "routes"))
+    return RedirectResponse("/console/routes", status_code=303)
+
+
+@router.get("/console/deliveries", response_class=HTMLResponse)
+def deliveries_page(request: Request, status: str | None = None) -> HTMLResponse:
+    """The delivery log: each notification, its status, attempts and last error."""
+    principal = require_role(request, Role.OPERATOR)
+    items, _ = _notify().deliveries.page(principal.workspace, incident_id=None, status=None, limit=100, cursor=None)
+    rows = [i.to_public() for i in items]
+    return render(request, "table.html", title="Delivery log", rows=rows, columns=[
+        ("created_at", "Time"), ("event", "Event"), ("incident_id", "Incident"), ("channel_id", "Channel"),
+        ("status", "Status"), ("attempts", "Attempts"), ("last_error", "Error")])
+
+
+# ---------------------------------------------------------------- on-call
+@router.get("/console/oncall", response_class=HTMLResponse)
+def oncall_page(request: Request) -> HTMLResponse:
+    """Who is on call now for each schedule, the next 14 days of shifts, and the escalation policies."""
+    principal = current_principal(request)
+    from pagerless.api.routes.oncall import oncall_service
+    from pagerless.oncall import views
+
+    service = oncall_service()
+    now = utcnow()
+    schedules = []
+    for doc in service.list_schedules(principal.workspace):
+        current = views.current(service, principal.workspace, schedule_id=doc["id"], service_name=None, at=now)
+        shifts = views.rendered(service, principal.workspace, doc["id"], now, now + timedelta(days=14))["shifts"]
+        schedules.append({**doc, "current": current, "shifts": shifts[:50]})
+    from pagerless.people.service import PeopleService
+
+    people, _ = PeopleService().list(principal.workspace, limit=200)
+    names = {p.id: p.name for p in people}
+    return render(request, "oncall.html", schedules=schedules, names=names,
+                  policies=service.list_policies(principal.workspace))
+
+
+# ---------------------------------------------------------------- SLOs
+@router.get("/console/slo", response_class=HTMLResponse)
+def slo_page(request: Request) -> HTMLResponse:
+    """SLOs with budget remaining, burn rates and alert level."""
+    principal = current_principal(request)
+    from pagerless.api.routes.slo import slo_service
+
+    slos = slo_service()
+    rows = [{**slos.summary(s), "budget": slos.budget(principal.workspace, s.name, s)}
+            for s in slos.all(principal.workspace)]
+    return render(request, "slo.html", slos=rows, budget=None)
+
+
+@router.get("/console/slo/{name}", response_class=HTMLResponse)
+def slo_budget_page(request: Request, name: str) -> HTMLResponse:
+    """One SLO's error budget."""
+    principal = current_principal(request)
+    from pagerless.api.routes.slo import slo_service
+
+    return render(request, "slo.html", slos=None, budget=slo_service().budget(principal.workspace, name))
+
+
+# ---------------------------------------------------------------- reports
+@router.get("/console/reports", response_class=HTMLResponse)
+def reports_page(request: Request) -> HTMLResponse:
+    """Stored reports, newest first, with generate for operators."""
+    principal = current_principal(request)
+    from pagerless.api.routes.reports import _public, report_service
+
+    records = sorted(report_service().repository.all(principal.workspace),
+                     key=lambda r: (r.period_start or "", r.sk), reverse=True)
+    return render(request, "reports.html", reports=[_public(r) for r in records[:100]])
+
+
+@router.post("/console/reports", dependencies=[CsrfChecked])
+def generate_report(request: Request, report_type: Annotated[str, Form()] = "daily",
+                    deliver: Annotated[str | None, Form()] = None) -> RedirectResponse:
+    """Generate a report now (yesterday, or the last 7 days), delivering it if asked."""
+    principal = require_role(request, Role.OPERATOR)
+    from pagerless.api.routes.reports import report_service
+
+    if report_type not in ("daily", "weekly"):
+        raise ValidationError("report_type must be daily or weekly", details=[{"field": "report_type"}])
+    record = report_service().generate(principal.workspace, report_type, None, None, deliver=deliver == "true")
+    return RedirectResponse(f"/console/reports/{record.sk}", status_code=303)
+
+
+@router.get("/console/reports/{report_id}", response_class=HTMLResponse)
+def report_page(request: Request, report_id: str) -> HTMLResponse:
+    """One report, its rendered HTML shown in a sandboxed frame."""
+    principal = current_principal(request)
+    from pagerless.api.routes.reports import report_service
+
+    record = report_service().repository.get(principal.workspace, report_id)
+    return render(request, "report.html", report_id=record.sk, report_type=record.report_type)
+
+
+@router.get("/console/reports/{report_id}/html", response_class=HTMLResponse)
+def report_html(request: Request, report_id: str) -> HTMLResponse:
+    """The report rendered as HTML in the console's language (framed by the report page; no scripts)."""
+    principal = current_principal(request)
+    from pagerless.api.routes.reports import report_service
+    from pagerless.console.web import language
+    from pagerless.reports.render import render as render_report
+
+    record = report_service().repository.get(principal.workspace, report_id)
+    return HTMLResponse(render_report(record.data, "html", language(request)), headers={
+        "Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "same-origin",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"})

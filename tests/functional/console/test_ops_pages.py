@@ -1,0 +1,185 @@
+"""Console pages for channels, routes, deliveries, on-call, SLOs, reports, policy editing and user admin:
+through the real console app, against the same services as the API, with roles, CSRF and escaping."""
+
+import json
+import re
+
+import pytest
+
+from tests.conftest import FIXTURES, auth
+from tests.fakes.chat_vendors import SLACK_TOKEN, ChatVendors
+from tests.functional.console.test_console import ORIGIN, csrf, make_user, sign_in
+
+pytestmark = pytest.mark.functional
+
+
+@pytest.fixture
+def admin_user(api):
+    """The first registered user (an admin), as in test_console.py; their access token."""
+    from pagerless.auth.authenticate import user_service
+
+    user_service.cache_clear()
+    return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
+        "access_token"]
+
+
+@pytest.fixture
+def vendors():
+    fake = ChatVendors().start()
+    yield fake
+    fake.stop()
+
+
+def post(api, path, data, page="/console/incidents"):
+    return api.post(path, data={"csrf_token": csrf(api, page), **data}, headers=ORIGIN, follow_redirects=False)
+
+
+def slack_config(vendors) -> str:
+    return json.dumps({"bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"})
+
+
+def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(api, admin_user, admin_key, vendors):
+    sign_in(api, "root@example.com")
+    # When the admin creates a Slack channel with a hostile name from the form
+    created = post(api, "/console/channels", {"name": "<script>alert(1)</script> ops", "channel_type": "slack",
+                                              "config": slack_config(vendors)})
+    assert created.status_code == 303, created.text
+    # Then the list shows it, the name inert and the bot token masked
+    page = api.get("/console/channels")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt; ops" in page.text
+    assert SLACK_TOKEN not in page.text
+    [channel] = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    assert channel["config"]["channel"] == "C0OPS"
+    # When they send a test
+    tested = post(api, f"/console/channels/{channel['id']}/test", {})
+    # Then the fake Slack got it with the real token, and the page says it went out
+    assert tested.status_code == 200 and 'id="test-result"' in tested.text and "Test sent" in tested.text
+    [message] = vendors.to("/slack/api/chat.postMessage")
+    assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0OPS"
+    # When they rename it, leaving the masked secret out, the secret is kept
+    edit = api.get(f"/console/channels?edit={channel['id']}")
+    assert 'id="edit-channel"' in edit.text and SLACK_TOKEN not in edit.text
+    renamed = post(api, f"/console/channels/{channel['id']}", {"name": "ops", "enabled": "true",
+                                                              "config": '{"channel": "C0NEW"}'})
+    assert renamed.status_code == 303, renamed.text
+    assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
+    assert vendors.to("/slack/api/chat.postMessage")[-1].body["channel"] == "C0NEW"
+    # And the delivery log shows both tests as sent
+    log = api.get("/console/deliveries")
+    assert log.status_code == 200 and log.text.count("<td>sent</td>") == 2
+    # And bad JSON is a clear 400, nothing created
+    bad = post(api, "/console/channels", {"name": "x", "channel_type": "slack", "config": "{not json"})
+    assert bad.status_code == 400 and len(api.get("/api/notifications/channels", headers=auth(admin_key)).json()) == 1
+
+
+def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
+    sign_in(api, "root@example.com")
+    saved = post(api, "/console/routes", {"routes": '{"routes": [{"name": "reports", "match": {"events": '
+                                                   '["report.ready"]}, "channels": ["slack"]}]}'})
+    assert saved.status_code == 303, saved.text
+    assert "report.ready" in api.get("/console/routes").text
+    refused = post(api, "/console/routes", {"routes": '{"routes": [{"match": {"events": ["nope"]}}]}'})
+    assert refused.status_code == 400
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    api.cookies.clear()
+    sign_in(api, "viewer@example.com")
+    page = api.get("/console/routes")
+    assert page.status_code == 200 and "report.ready" in page.text and "<textarea" not in page.text
+    assert post(api, "/console/routes", {"routes": '{"routes": []}'}).status_code == 403
+    channels = api.get("/console/channels")
+    assert channels.status_code == 200 and 'id="new-channel"' not in channels.text
+    assert post(api, "/console/channels", {"name": "x", "channel_type": "slack", "config": "{}"}).status_code == 403
+    assert api.get("/console/deliveries").status_code == 403
+
+
+def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
+    from pagerless.people.service import PeopleService
+
+    people = PeopleService()
+    names = {people.create("default", name=n, email=f"{n.lower()}@example.com").id: n for n in ("Carol", "Dave")}
+    schedule = {"name": "payments primary", "timezone": "Europe/Berlin", "services": ["payments"],
+                "layers": [{"name": "daily", "participants": list(names), "rotation_start": "2026-01-05",
+                            "handoff_time": "09:00", "rrule": "FREQ=DAILY"}]}
+    created = api.post("/api/oncall/schedules", json=schedule, headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    policy = api.post("/api/escalation-policies", headers=auth(admin_key), json={
+        "name": "payments", "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule",
+                                                                           "id": created.json()["id"]}]}]})
+    assert policy.status_code == 201, policy.text
+    now = api.get("/api/oncall/current", params={"schedule": created.json()["id"]}, headers=auth(admin_key)).json()
+    sign_in(api, "root@example.com")
+    page = api.get("/console/oncall")
+    assert page.status_code == 200 and "payments primary" in page.text
+    # Then the person the API says is on call is shown by name, and the next 14 days alternate between both
+    assert re.search(rf'class="oncall-now">{names[now["oncall"]]}[^<]*<', page.text)
+    assert page.text.count("<td>Carol") >= 6 and page.text.count("<td>Dave") >= 6
+    assert f"schedule {created.json()['id']} · then wait 10 min" in page.text
+    # And in Chinese
+    api.cookies.set("pl_lang", "zh")
+    assert "当前值班" in api.get("/console/oncall").text and "然后等待 10 分钟" in api.get("/console/oncall").text
+
+
+def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
+    text = (FIXTURES / "slo" / "payments.yaml").read_text()
+    imported = api.post("/api/slo/import", content=text.encode(),
+                        headers={**auth(admin_key), "content-type": "application/yaml"})
+    assert imported.status_code == 200, imported.text
+    sign_in(api, "root@example.com")
+    page = api.get("/console/slo")
+    assert page.status_code == 200 and 'href="/console/slo/payments-api-availability"' in page.text
+    assert '<td class="budget-remaining">100.0%</td>' in page.text
+    budget = api.get("/console/slo/payments-api-availability")
+    assert budget.status_code == 200 and "<dd>21.6</dd>" in budget.text and "1h:" in budget.text
+    assert api.get("/console/slo/nope", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_reports_are_generated_by_operators_and_viewed_as_html(api, admin_user):
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    generated = post(api, "/console/reports", {"report_type": "daily", "deliver": "false"})
+    assert generated.status_code == 303 and generated.headers["location"].startswith("/console/reports/daily-")
+    view = api.get(generated.headers["location"])
+    report_id = generated.headers["location"].rsplit("/", 1)[1]
+    assert view.status_code == 200 and f'sandbox="" src="/console/reports/{report_id}/html"' in view.text
+    framed = api.get(f"/console/reports/{report_id}/html")
+    assert framed.status_code == 200 and "Daily incident report" in framed.text
+    assert "script-src" not in framed.headers["content-security-policy"]  # default-src 'none': no scripts
+    assert f'href="/console/reports/{report_id}"' in api.get("/console/reports").text
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    api.cookies.clear()
+    sign_in(api, "viewer@example.com")
+    assert 'id="generate-report"' not in api.get("/console/reports").text
+    assert post(api, "/console/reports", {"report_type": "daily"}).status_code == 403
+
+
+def test_admin_edits_the_policy_through_the_api_service(api, admin_user):
+    sign_in(api, "root@example.com")
+    page = api.get("/console/policy")
+    assert page.status_code == 200 and "<textarea" in page.text and "approval_timeout_seconds" in page.text
+    saved = post(api, "/console/policy", {"policy": '{"autonomy": "approve", "kill_switch": true}'})
+    assert saved.status_code == 303, saved.text
+    stored = api.get("/api/policy", headers=auth(admin_user)).json()
+    assert stored["policy"]["kill_switch"] is True and stored["stored"] is True
+    bad = post(api, "/console/policy", {"policy": '{"autonomy": "yolo"}'})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert api.get("/api/policy", headers=auth(admin_user)).json()["policy"]["kill_switch"] is True
+    assert api.post("/console/policy", data={"policy": "{}"}, headers=ORIGIN).status_code == 403  # no CSRF token
+
+
+def test_admin_resets_a_password_and_deletes_a_user_but_not_themselves(api, admin_user):
+    user_id = make_user(api, admin_user, "op@example.com", "operator")
+    me = api.get("/api/auth/me", headers=auth(admin_user)).json()
+    sign_in(api, "root@example.com")
+    page = api.get("/console/users")
+    assert f'action="/console/users/{user_id}/delete"' in page.text
+    assert f'action="/console/users/{me["id"]}/delete"' not in page.text
+    reset = post(api, f"/console/users/{user_id}/password", {"new_password": "brand-new-pass"})
+    assert reset.status_code == 303, reset.text
+    api.cookies.clear()
+    assert sign_in(api, "op@example.com", "brand-new-pass").status_code == 303
+    api.cookies.clear()
+    sign_in(api, "root@example.com")
+    assert post(api, f"/console/users/{me['id']}/delete", {}).status_code == 409
+    assert post(api, f"/console/users/{user_id}/delete", {}).status_code == 303
+    assert api.get(f"/api/users/{user_id}", headers=auth(admin_user)).status_code == 404

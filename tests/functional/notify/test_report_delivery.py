@@ -1,0 +1,70 @@
+"""A report is delivered to a fake Slack: ReportService → NotifyQueue → the real NotifyFunction → Slack API.
+
+A report has no incident (severity ``info``, no service): routes select it with an ``events`` filter
+or a catch-all; a route filtering on severity never hears of it (notify/routing.py).
+"""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.notify.conftest import lark_channel, slack_channel
+
+pytestmark = pytest.mark.functional
+
+
+def _routes(api, key, routes: list[dict]) -> None:
+    response = api.put("/api/notifications/routes", headers=auth(key), json={"routes": routes})
+    assert response.status_code == 200, response.text
+
+
+def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notify_env, admin_key, vendors,
+                                                                       monkeypatch):
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    # Given critical incidents go to Lark, and reports to Slack through an events route
+    slack = slack_channel(api, admin_key, vendors, name="reports-slack")
+    lark = lark_channel(api, admin_key, vendors, name="oncall-lark")
+    _routes(api, admin_key, [{"name": "critical", "match": {"severity": ["critical"]}, "channels": [lark["id"]]},
+                             {"name": "reports", "match": {"events": ["report.ready"]}, "channels": [slack["id"]]}])
+
+    # When an operator generates yesterday's daily report (no incidents) with delivery
+    response = api.post("/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily",
+                        "deliver": True})
+    assert response.status_code == 200, response.text
+    report_id = response.json()["id"]
+    notify_env.poller.drain()
+
+    # Then Slack got one message with the report's title, headline and absolute link; Lark got nothing
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    assert post.body["channel"] == "C0OPS"
+    assert post.body["text"].startswith("Report ready: Daily")
+    section = post.body["blocks"][1]["text"]["text"]
+    assert section == ("No incidents in this period.\n"  # & escaped for Slack mrkdwn
+                       f"https://pagerless.example.com/api/reports/{report_id}?format=html&amp;lang=en")
+    assert vendors.to("/open-apis/im/v1/messages") == []
+    # And the delivery log records it, without an incident
+    logs = api.get("/api/notification-logs", headers=auth(admin_key))
+    assert logs.status_code == 200, logs.text
+    entries = [e for e in logs.json()["items"] if e["event"] == "report.ready"]
+    assert [(e["status"], e["channel_id"]) for e in entries] == [("sent", slack["id"])]
+
+    # And draining the queue again sends nothing more
+    notify_env.poller.drain()
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 1
+
+
+def test_a_report_does_not_match_severity_routes_but_does_match_a_catch_all(api, notify_env, admin_key, vendors):
+    # Given only a severity route and then a catch-all, both to Slack-type channels
+    critical = slack_channel(api, admin_key, vendors, name="critical-slack")
+    _routes(api, admin_key, [{"name": "critical", "match": {"severity": ["critical"]}, "channels": ["lark"]},
+                             {"name": "rest", "channels": [critical["id"]]}])
+    # When a report is generated and delivered
+    response = api.post("/api/reports/generate", headers=auth(admin_key), json={"report_type": "weekly",
+                        "deliver": True})
+    assert response.status_code == 200, response.text
+    notify_env.poller.drain()
+    # Then the catch-all delivered it; its text names the weekly report
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    assert post.body["text"].startswith("Report ready: Weekly")
