@@ -231,11 +231,15 @@ class DeliveryRepository:
         if incident_id:
             results = DeliveryRecord.by_incident.query(
                 f"{workspace}#{incident_id}", filter_condition=condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+                last_evaluated_key=decode_cursor(cursor, DeliveryRecord, DeliveryRecord.by_incident,
+                                                 partition=f"{workspace}#{incident_id}"),
+                page_size=max(limit, 25))
         else:
             results = DeliveryRecord.by_workspace.query(
                 workspace, filter_condition=condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor), page_size=max(limit, 25))
+                last_evaluated_key=decode_cursor(cursor, DeliveryRecord, DeliveryRecord.by_workspace,
+                                                 partition=workspace),
+                page_size=max(limit, 25))
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

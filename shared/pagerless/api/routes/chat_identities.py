@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, Field
 
-from pagerless.api.pagination import Page
+from pagerless.api.pagination import LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.chat.apps import ChatAppService
 from pagerless.domain.errors import ValidationError
@@ -102,10 +102,10 @@ def _actor(request: Request) -> str:
 @router.get("/api/chat-identities", response_model=Page[ChatIdentityPublic])
 def list_identities(principal: AdminDep, identities: IdentitiesDep,
                     status_: Annotated[Literal["bound", "pending"] | None, Query(alias="status")] = None,
-                    person_id: str | None = None) -> dict:
-    """Chat identities of the workspace, bound and pending, optionally of one person."""
+                    person_id: str | None = None, limit: LimitParam = 200) -> dict:
+    """Chat identities of the workspace, bound and pending, optionally of one person (at most `limit`)."""
     items = identities.list(principal.workspace, status_, person_id)
-    return {"items": [i.to_public() for i in items], "next_cursor": None}
+    return {"items": [i.to_public() for i in items[:limit]], "next_cursor": None}
 
 
 @router.post("/api/chat-identities", response_model=ChatIdentityPublic, status_code=status.HTTP_201_CREATED)
@@ -122,9 +122,9 @@ def unbind_identity(body: ChatIdentityKey, principal: AdminDep, identities: Iden
 
 
 @router.get("/api/chat-apps", response_model=Page[ChatAppPublic])
-def list_chat_apps(principal: AdminDep, apps: AppsDep) -> dict:
-    """Slack and Lark apps whose callbacks are accepted (secrets never shown)."""
-    return {"items": [a.to_public() for a in apps.list(principal.workspace)], "next_cursor": None}
+def list_chat_apps(principal: AdminDep, apps: AppsDep, limit: LimitParam = 200) -> dict:
+    """Slack and Lark apps whose callbacks are accepted (secrets never shown; at most `limit`)."""
+    return {"items": [a.to_public() for a in apps.list(principal.workspace)[:limit]], "next_cursor": None}
 
 
 @router.post("/api/chat-apps", response_model=ChatAppPublic, status_code=status.HTTP_201_CREATED)
@@ -193,10 +193,10 @@ def feishu_status(principal: ViewerDep, identities: IdentitiesDep, apps: AppsDep
 
 
 @router.get("/api/v1/feishu/pending", response_model=Page[ChatIdentityPublic])
-def feishu_pending(principal: AdminDep, identities: IdentitiesDep) -> dict:
-    """Feishu users waiting for an admin to approve their binding."""
+def feishu_pending(principal: AdminDep, identities: IdentitiesDep, limit: LimitParam = 200) -> dict:
+    """Feishu users waiting for an admin to approve their binding (at most `limit`)."""
     items = [i for i in identities.list(principal.workspace, "pending") if i.provider == "lark"]
-    return {"items": [i.to_public() for i in items], "next_cursor": None}
+    return {"items": [i.to_public() for i in items[:limit]], "next_cursor": None}
 
 
 @router.post("/api/v1/feishu/bind-pending", response_model=ChatIdentityPublic)
