@@ -24,7 +24,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
 def server(tmp_path_factory):
     dev = DevServer(tmp_path_factory.mktemp("browser") / "state", admin_key=ADMIN_KEY,
                     extra_args=["--sandbox", str(SCENARIO)],
-                    env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3"})
+                    env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
+                            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"})
     dev.start(timeout=90)
     with httpx.Client(base_url=dev.base, timeout=30) as api:
         admin = api.post("/api/auth/register", json={"email": "admin@example.com", "name": "Ada",

@@ -32,7 +32,8 @@ def test_alert_to_cards_to_approval_to_updated_cards_and_resolution(tmp_path):
     scenario = json.loads(SCENARIO.read_text("utf-8"))
     vendors = ChatVendors().start()
     server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
-                       env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3"})
+                       env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
+                            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"})
     try:
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:

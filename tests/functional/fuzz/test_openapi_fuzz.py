@@ -1,6 +1,8 @@
 """Schemathesis over the whole OpenAPI document, through the real apps on the embedded AWS:
 no generated request may cause a server error (5xx). Bounded: a few examples per operation."""
 
+import os
+
 import pytest
 
 from tests.conftest import auth
@@ -32,6 +34,8 @@ def test_no_generated_request_causes_a_server_error(api, admin_key, known_ids):
     for result in schema.get_all_operations():
         operation = result.ok()
         if operation.path not in SKIPPED:
+            if os.environ.get("PAGERLESS_FUZZ_TRACE"):
+                print(operation.method.upper(), operation.path, flush=True)
             _fuzz(operation, api, admin_key, known_ids, failures)
     assert failures == []
 
