@@ -19,6 +19,7 @@ from pagerless.chat.apps import chat_settings
 from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
 
 DECISIONS = ("approve", "reject")
+ACK_LINK_HOURS = 24  # how long a page's Acknowledge link works
 
 
 class LinkExpiredError(UnauthorizedError):
@@ -30,7 +31,7 @@ class EmailLink:
     approval_id: str
     incident_id: str
     workspace: str
-    decision: str  # approve | reject
+    decision: str  # approve | reject | acknowledge (a page's link; approval_id is empty)
     person_id: str
     expires_at: int  # epoch seconds
 
@@ -88,3 +89,10 @@ def _unb64(text: str) -> bytes:
     if not text:
         raise ValueError("empty")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def ack_link_for(person_id: str, *, incident_id: str, workspace: str, now: float | None = None) -> str:
+    """The Acknowledge URL an email page carries for its person (a confirm page; only its POST acts)."""
+    expires = int((time.time() if now is None else now) + ACK_LINK_HOURS * 3600)
+    base = chat_settings().public_url.rstrip("/")
+    return f"{base}/email/approvals/" + sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires))

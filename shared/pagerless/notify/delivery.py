@@ -132,6 +132,8 @@ class NotifyService:
                 outcome.skipped.append(channel["id"])  # no card of this approval there: nothing to update
                 return
         message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None)
+        if recipient is not None and job.event == "escalation.page" and channel["channel_type"] in ("email", "ses"):
+            message = _with_ack_link(message, job, recipient)
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
         record = store.new_delivery(delivery_id(job, target, event), workspace=job.workspace,
                                     incident_id=job.incident_id, event=event, generation=job.generation,
@@ -285,3 +287,19 @@ def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
 
 
 __all__ = ["ChannelError", "NotifyService", "Outcome", "RetryLaterError", "delivery_id"]
+
+
+def _with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Message:
+    """An email page carries a signed Acknowledge link for its person (when links are configured)."""
+    from dataclasses import replace
+
+    from pagerless.chat.email_links import ack_link_for
+    from pagerless.domain.errors import ServiceUnavailableError
+
+    if not job.incident_id:
+        return message
+    try:
+        link = ack_link_for(recipient.person_id, incident_id=job.incident_id, workspace=job.workspace)
+    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
+        return message
+    return replace(message, body=f"{message.body}\n\nAcknowledge: {link}")

@@ -158,3 +158,42 @@ def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(api, 
     # Then the incident is acknowledged by Bob, by name
     assert response.status_code == 200 and response.json()["text"] == f"You acknowledged {incident.id}."
     assert IncidentRepository().get(incident.id).acknowledged_by == team["bob"].label
+
+
+def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, notify_env, admin_key, team,
+                                                                         monkeypatch):
+    import re
+
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from pagerless.chat import apps
+    from pagerless.notify.jobs import enqueue
+
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
+    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
+    apps.reset()
+    try:
+        boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+        create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
+                                                         "to_addresses": ["team@example.com"]})
+        incident = save_incident()
+        # Given Carol, who has only an email address, is paged
+        enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
+        notify_env.poller.drain()
+        [sent] = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+                  if "carol@example.com" in str(m.destinations)]
+        link = re.search(r"Acknowledge: https://pagerless\.example\.com(/email/approvals/\S+)", str(sent.body))[1]
+        # When the link is opened (a mail scanner would do the same), nothing happens
+        page = api.get(link)
+        assert page.status_code == 200 and "Acknowledge" in page.text and "Carol Wu" in page.text
+        assert not api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()["acknowledged"]
+        # Then only the page's POST acknowledges, as Carol
+        done = api.post(link)
+        assert done.status_code == 200, done.text
+        after = api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()
+        assert after["acknowledged"] is True and "Carol" in after["acknowledged_by"]
+        assert "Already acknowledged" in api.get(link).text
+    finally:
+        apps.reset()

@@ -49,6 +49,8 @@ def confirm_page(token: str) -> HTMLResponse:
     from pagerless.store.approvals import ApprovalRepository
 
     person = PeopleService().find(link.workspace, link.person_id)
+    if link.decision == "acknowledge":
+        return _ack_page(link, person)
     approval = ApprovalRepository().get(link.incident_id, link.approval_id)
     if person is None or approval is None or approval.workspace != link.workspace:
         return _page("Link not usable", "<p>This approval or its addressee no longer exists.</p>", 404)
@@ -65,6 +67,27 @@ def confirm_page(token: str) -> HTMLResponse:
             f"{escape(approval.expires_at.isoformat())}.</p>"
             f"<form method=\"post\"><button class=\"{verb}\" type=\"submit\">{verb.capitalize()}</button></form>")
     return _page(f"{verb.capitalize()} the fix for {link.incident_id}?", facts + form)
+
+
+def _ack_page(link: email_links.EmailLink, person) -> HTMLResponse:
+    """The confirm page of a page's Acknowledge link."""
+    from pagerless.domain.errors import NotFoundError as Missing
+    from pagerless.incidents.service import IncidentService
+
+    try:
+        incident = IncidentService().get(link.workspace, link.incident_id)
+    except Missing:
+        incident = None
+    if person is None or incident is None:
+        return _page("Link not usable", "<p>This incident or its addressee no longer exists.</p>", 404)
+    facts = (f"<p>Incident <b>{escape(incident.id)}</b> ({escape(incident.severity)}): "
+             f"{escape(incident.title)} — {escape(incident.status)}.</p>")
+    if incident.acknowledged:
+        return _page("Already acknowledged", facts + f"<p>Acknowledged by {escape(incident.acknowledged_by or '')}."
+                     " Nothing to do.</p>")
+    form = (f"<p>Signed in by this link as <b>{escape(person.name)}</b>.</p>"
+            "<form method=\"post\"><button class=\"acknowledge\" type=\"submit\">Acknowledge</button></form>")
+    return _page(f"Acknowledge {incident.id}?", facts + form)
 
 
 @router.post("/email/approvals/{token}", dependencies=SIGNED, response_class=HTMLResponse)
