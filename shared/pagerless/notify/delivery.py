@@ -134,6 +134,8 @@ class NotifyService:
         message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None)
         if recipient is not None and job.event == "escalation.page" and channel["channel_type"] in ("email", "ses"):
             message = _with_ack_link(message, job, recipient)
+        if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
+            message = _with_approval_links(message, job, channel)
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
         record = store.new_delivery(delivery_id(job, target, event), workspace=job.workspace,
                                     incident_id=job.incident_id, event=event, generation=job.generation,
@@ -303,3 +305,30 @@ def _with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Me
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
         return message
     return replace(message, body=f"{message.body}\n\nAcknowledge: {link}")
+
+
+def _with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Message:
+    """Each address of an email channel that belongs to a person gets that person's signed Approve and
+    Reject links (a confirm page; only its POST decides, with the person's role)."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from pagerless.chat.email_links import links_for
+    from pagerless.domain.errors import ServiceUnavailableError
+    from pagerless.notify.channels.email import recipients as addresses
+    from pagerless.people.service import PeopleService
+
+    approval_id, expires = job.data.get("approval_id"), job.data.get("expires_at")
+    if not (job.incident_id and approval_id and expires):
+        return message
+    people, personal = PeopleService(), {}
+    try:
+        for address in addresses(channel.get("config") or {}):
+            person = people.by_email(job.workspace, address)
+            if person is not None:
+                links = links_for(person.id, incident_id=job.incident_id, approval_id=approval_id,
+                                  workspace=job.workspace, expires_at=datetime.fromisoformat(expires))
+                personal[address] = f"Approve: {links['approve']}\nReject: {links['reject']}"
+    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
+        return message
+    return replace(message, per_address=personal) if personal else message

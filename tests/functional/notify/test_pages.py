@@ -197,3 +197,43 @@ def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, 
         assert "Already acknowledged" in api.get(link).text
     finally:
         apps.reset()
+
+
+def test_an_approval_email_gives_each_known_person_their_own_signed_links(api, notify_env, admin_key, team,
+                                                                         monkeypatch):
+    import re
+
+    import boto3
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from pagerless.chat import apps
+    from pagerless.chat.email_links import verify
+    from pagerless.notify.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
+    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
+    apps.reset()
+    try:
+        boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+        channel = create_channel(api, admin_key, "approvers", "email", {
+            "from_address": "pagerless@example.com", "to_addresses": ["carol@example.com", "oncall@example.com"]})
+        api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}})
+        incident = save_incident()
+        # Given an approval request routed to an email channel whose first address is Carol's
+        enqueue(NotifyJob(workspace="default", event="approval.requested", incident_id=incident.id,
+                          generation="apr-1", data={"approval_id": "2026-12-02T10:00:00#abcd1234",
+                                                    "expires_at": "2026-12-02T10:30:00+00:00"}))
+        notify_env.poller.drain()
+        messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+        carol = [m for m in messages if "carol@example.com" in str(m.destinations)]
+        others = [m for m in messages if "oncall@example.com" in str(m.destinations)]
+        # Then Carol's own email carries her signed links, and the list's address gets the plain message
+        assert len(carol) == 1 and len(others) == 1, (channel, [str(m.destinations) for m in messages])
+        token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol[0].body))[1]
+        link = verify(token, key="email-link-secret-for-tests", now=0)
+        assert (link.person_id, link.decision, link.approval_id) == (team["carol"].id, "approve",
+                                                                     "2026-12-02T10:00:00#abcd1234")
+        assert "/email/approvals/" not in str(others[0].body)
+    finally:
+        apps.reset()

@@ -25,6 +25,7 @@ class Message:
     decision: dict | None = None  # {status, decided_by, decided_at, comment}: a decided card
     labels: dict = field(default_factory=dict)
     actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
+    per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
 
 
 @dataclass(frozen=True)

@@ -28,16 +28,28 @@ def recipients(config: dict) -> list[str]:
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+    """One email to every address; an address with its own text (its signed approval links) gets its own."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
 
     require(config, *REQUIRED)
     client = boto3.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
     text = message.body + (f"\n\n{message.link}" if message.link else "")
+    addresses = recipients(config)
+    personal = [a for a in addresses if message.per_address.get(a)]
+    shared = [a for a in addresses if a not in personal]
+    sent = [_send(client, config, message.title, f"{text}\n\n{message.per_address[a]}", [a]) for a in personal]
+    if shared:
+        sent.append(_send(client, config, message.title, text, shared))
+    return Sent(message_id=sent[0] if sent else None)
+
+
+def _send(client, config: dict, title: str, text: str, to: list[str]) -> str | None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         answer = client.send_email(
-            FromEmailAddress=config["from_address"], Destination={"ToAddresses": recipients(config)},
-            Content={"Simple": {"Subject": {"Data": message.title[:900], "Charset": "UTF-8"},
+            FromEmailAddress=config["from_address"], Destination={"ToAddresses": to},
+            Content={"Simple": {"Subject": {"Data": title[:900], "Charset": "UTF-8"},
                                 "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}})
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -46,4 +58,4 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
         raise PermanentError(f"ses {code}: {exc.response.get('Error', {}).get('Message', '')}") from exc
     except BotoCoreError as exc:
         raise RetryableError(f"ses: {type(exc).__name__}") from exc
-    return Sent(message_id=answer.get("MessageId"))
+    return answer.get("MessageId")
