@@ -114,9 +114,19 @@ def test_draft_edit_track_publish(api, admin_key, incident):
 
 
 @pytest.fixture
-def claude(monkeypatch):
+def claude(monkeypatch, runtime, incident):
+    """The key set only once the workflows the fixture's SLO evaluation may have started have ended, so
+    no Diagnose step takes the answer meant for the postmortem."""
+    import time
+
     from pagerless.diagnosis.llm import get_llm_settings
 
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+            run["status"] == "RUNNING" for run in sfn.list_executions(stateMachineArn=machine)["executions"]):
+        time.sleep(0.2)
     with FakeMessagesApi() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
         monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)

@@ -34,4 +34,8 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.reports",
     "pagerless.api.routes.sla",
     "pagerless.api.routes.slo",
+    "pagerless.api.routes.autonomy",
+    "pagerless.api.routes.jobs",
+    "pagerless.api.routes.plugins",
+    "pagerless.api.routes.runbooks",
 )
