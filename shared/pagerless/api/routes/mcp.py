@@ -15,8 +15,12 @@ async def mcp_post(request: Request, principal: ViewerDep) -> Response:
 
 @router.get("/api/mcp")
 async def mcp_get(request: Request, principal: ViewerDep) -> Response:
-    """MCP's server-to-client stream; a stateless server answers 405 as the protocol allows."""
-    return await _serve(request, principal)
+    """MCP's server-to-client stream; a stateless server offers none and answers 405, as the protocol allows."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse({"error": {"code": "METHOD_NOT_ALLOWED", "details": [],
+                                   "message": "this MCP server is stateless: POST requests; there is no GET stream"}},
+                        status_code=405, headers={"Allow": "POST, DELETE"})
 
 
 @router.delete("/api/mcp")
