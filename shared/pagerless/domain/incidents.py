@@ -1,6 +1,7 @@
-"""Incident statuses and the one table of allowed moves between them."""
+"""Incidents: the domain object, its statuses and the one table of allowed moves between them."""
 
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -58,3 +59,61 @@ def format_incident_id(day: datetime, sequence: int, workspace: str | None = Non
 
 def is_incident_id(value: str) -> bool:
     return bool(_INCIDENT_ID.match(value))
+
+
+def service_key(workspace: str, namespace: str | None, service: str | None) -> str:
+    """What correlation groups by: "<workspace>#<namespace>#<service>"."""
+    return f"{workspace}#{namespace or ''}#{service or ''}"
+
+
+@dataclass
+class Incident:
+    """An incident as the services see it. The store maps it to and from its DynamoDB item
+    (``store.incidents``); the fields keep the item's names, so code written against the item
+    (an adapter for the callers not moved yet) reads either."""
+
+    id: str
+    workspace: str
+    title: str
+    severity: str
+    created_at: datetime
+    status: str = IncidentStatus.OPEN.value
+    description: str = ""
+    service: str | None = None
+    namespace: str | None = None
+    source: str = ""
+    fingerprint: str = ""
+    labels: dict = field(default_factory=dict)
+    acknowledged: bool = False
+    acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
+    alert_count: int = 1
+    open_alerts: int = 1
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    parent_id: str | None = None
+    correlation_reason: str | None = None
+    child_count: int = 0
+    flapping: bool = False
+    execution_arn: str | None = None
+    metrics: dict = field(default_factory=dict)
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    resolution: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def service_key(self) -> str:
+        return service_key(self.workspace, self.namespace, self.service)
+
+    @property
+    def created_key(self) -> str:
+        return f"{self.created_at.isoformat()}#{self.id}"
+
+    @property
+    def is_active(self) -> bool:
+        return IncidentStatus(self.status) in ACTIVE_STATUSES
+
+    @property
+    def is_root(self) -> bool:
+        return self.parent_id is None

@@ -7,21 +7,8 @@ def alert_received(source: str, status: str) -> None:
     REGISTRY.inc("alerts_received", {"source": source, "status": status}, help_text="Alerts received, by source and status.")
 
 
-def incident_created(source: str, correlated: bool) -> None:
-    REGISTRY.inc("incidents_created", {"source": source, "correlated": str(correlated).lower()},
-                 help_text="Incidents opened by alerts.")
-
-
 def deduplicated(source: str) -> None:
     REGISTRY.inc("alerts_deduplicated", {"source": source}, help_text="Alerts folded into an open incident.")
-
-
-def reopened(source: str) -> None:
-    REGISTRY.inc("incidents_reopened", {"source": source}, help_text="Resolved incidents reopened by a re-firing alert.")
-
-
-def resolved_by_source(source: str) -> None:
-    REGISTRY.inc("incidents_resolved_by_source", {"source": source}, help_text="Incidents resolved when their alerts resolved.")
 
 
 def queued(reason: str) -> None:
@@ -30,8 +17,3 @@ def queued(reason: str) -> None:
 
 def dead_lettered(reason: str) -> None:
     REGISTRY.inc("alerts_dead_lettered", {"reason": reason}, help_text="Payloads moved to the dead-letter store.")
-
-
-def acknowledged(seconds: float) -> None:
-    REGISTRY.inc("incidents_acknowledged", help_text="Incidents acknowledged by a person.")
-    REGISTRY.inc("time_to_acknowledge_seconds_sum", value=seconds, help_text="Seconds from creation to acknowledgement, summed.")

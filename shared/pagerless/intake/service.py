@@ -22,9 +22,8 @@ from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.intake import metrics
-from pagerless.intake.lifecycle import IncidentLifecycle, is_within
+from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.intake.sources import normalize
-from pagerless.store import incident_updates
 from pagerless.store.alerts import CLAIMING, AlertRecord, AlertRepository, alert_key
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
@@ -48,10 +47,11 @@ class IngestResult:
 class IntakeService:
     def __init__(self, alerts: AlertRepository | None = None, incidents: IncidentRepository | None = None,
                  start_workflow: WorkflowStarter = start_incident_workflow,
-                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
+                 lifecycle: IncidentLifecycle | None = None) -> None:
         self.alerts = alerts or AlertRepository()
         self.incidents = incidents or IncidentRepository()
-        self.lifecycle = IncidentLifecycle(self.incidents)
+        self.lifecycle = lifecycle or IncidentLifecycle(self.incidents)
         self.start_workflow = start_workflow
         self.clock = clock
         self.sleep = sleep
@@ -104,7 +104,7 @@ class IntakeService:
     def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult | None:
         """Count a firing duplicate; None when its incident was resolved while the alert still fired
         (the workflow resolved it a moment ago): the alert is closed so that it can reopen it."""
-        incident = incident_updates.count_open_duplicate(record.incident_id, now)
+        incident = self.incidents.count_open_duplicate(record.incident_id, now)
         if incident is None and self._status_of(record.incident_id) == IncidentStatus.RESOLVED.value:
             self.alerts.resolve_for_incident(record.incident_id, now)
             return None

@@ -18,12 +18,12 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.domain.incidents import IncidentStatus, transition
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -125,6 +125,9 @@ class StreamEventRecord(BaseModel):
 
 
 class IncidentRepository:
+    """Every read and write of the incidents table, by intent (the only place that builds its expressions)."""
+
+    # ------------------------------------------------------------------ reads
     def get(self, incident_id: str, workspace: str | None = None) -> IncidentRecord:
         """The incident, or NotFoundError (also when it belongs to another workspace)."""
         try:
@@ -134,6 +137,54 @@ class IncidentRepository:
         if workspace is not None and record.workspace != workspace:
             raise NotFoundError(f"incident {incident_id} not found")
         return record
+
+    def search(self, workspace: str, *, status: str | None = None, severity: str | None = None,
+               service: str | None = None, namespace: str | None = None, since: datetime | None = None,
+               limit: int = 50, cursor: str | None = None) -> tuple[list[IncidentRecord], str | None]:
+        """Incidents of a workspace, newest first, filtered; with the next page's cursor."""
+        range_condition = IncidentRecord.created_key >= since.isoformat() if since else None
+        filter_condition = None
+        for attr, value in ((IncidentRecord.status, status), (IncidentRecord.severity, severity),
+                            (IncidentRecord.service, service), (IncidentRecord.namespace, namespace)):
+            if value:
+                filter_condition = attr == value if filter_condition is None else filter_condition & (attr == value)
+        results = IncidentRecord.by_workspace.query(
+            workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
+            last_evaluated_key=decode_cursor(cursor, IncidentRecord, IncidentRecord.by_workspace, workspace),
+            page_size=max(limit, 25))
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)
+
+    def open_root_of_service(self, service_key: str, seen_since: datetime) -> IncidentRecord | None:
+        """The newest active root incident (no parent) of a service key seen since ``seen_since``."""
+        candidates = IncidentRecord.by_service.query(
+            service_key, IncidentRecord.last_seen >= seen_since,
+            filter_condition=IncidentRecord.parent_id.does_not_exist() & IncidentRecord.status.is_in(
+                *[s.value for s in ACTIVE_STATUSES]),
+            scan_index_forward=False, limit=1,
+        )
+        return next(iter(candidates), None)
+
+    def children_of(self, parent: IncidentRecord) -> list[IncidentRecord]:
+        """The incidents correlated under ``parent`` (they share its service key), oldest first."""
+        children = IncidentRecord.by_service.query(parent.service_key,
+                                                   filter_condition=IncidentRecord.parent_id == parent.id)
+        return sorted(children, key=lambda c: c.created_at)
+
+    # ------------------------------------------------------------------ writes
+    def add(self, incident: Incident) -> IncidentRecord | None:
+        """Store a new incident; None if its id is already taken."""
+        record = record_of(incident)
+        try:
+            record.save(condition=IncidentRecord.id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return record
+
+    def delete(self, record: IncidentRecord) -> None:
+        record.delete()
 
     def set_status(self, record: IncidentRecord, target: IncidentStatus, *, actions: list | None = None) -> IncidentRecord:
         """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile."""
@@ -154,6 +205,84 @@ class IncidentRepository:
                 ) from exc
             raise
         return record
+
+    @staticmethod
+    def reopen_actions() -> list:
+        """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page)."""
+        return [IncidentRecord.resolved_at.remove(), IncidentRecord.resolved_by.remove(),
+                IncidentRecord.resolution.remove(), IncidentRecord.acknowledged.set(False),
+                IncidentRecord.acknowledged_by.remove(), IncidentRecord.acknowledged_at.remove()]
+
+    @staticmethod
+    def resolve_actions(incident: IncidentRecord, now: datetime, by: str, resolution: str, *,
+                        close_alerts: bool) -> list:
+        """What a resolve records: when, by whom, why, and the time to resolve."""
+        seconds = round((now - incident.created_at).total_seconds(), 3)
+        return [IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(by),
+                IncidentRecord.resolution.set(resolution),
+                IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_resolve_seconds": seconds}),
+                *([IncidentRecord.open_alerts.set(0)] if close_alerts else [])]
+
+    def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
+        """Mark acknowledged unless it already is (False then)."""
+        try:
+            incident.update(actions=[
+                IncidentRecord.acknowledged.set(True), IncidentRecord.acknowledged_by.set(by),
+                IncidentRecord.acknowledged_at.set(now), IncidentRecord.updated_at.set(now),
+                IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
+            ], condition=IncidentRecord.acknowledged == False, add_version_condition=False)  # noqa: E712
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    # Counters and markers: version-neutral single UpdateItems (see store.incident_updates).
+    def count_open_duplicate(self, incident_id: str, now: datetime) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.count_open_duplicate(incident_id, now)
+
+    def count_refire(self, incident_id: str, now: datetime) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.count_refire(incident_id, now)
+
+    def count_resolved_alert(self, incident_id: str, folded: int = 0) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.count_resolved_alert(incident_id, folded)
+
+    def add_child(self, parent_id: str, now: datetime) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.add_child(parent_id, now)
+
+    def mark_flapping(self, incident_id: str) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.mark_flapping(incident_id)
+
+
+_DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)
+
+
+def record_of(incident: Incident) -> IncidentRecord:
+    """The DynamoDB item of a new incident."""
+    fields = {name: getattr(incident, name) for name in _DOMAIN_FIELDS if name != "id"}
+    fields["updated_at"] = fields["updated_at"] or incident.created_at
+    return IncidentRecord(incident.id, created_key=incident.created_key, service_key=incident.service_key,
+                          **{k: v for k, v in fields.items() if v is not None})
+
+
+def to_domain(record: IncidentRecord) -> Incident:
+    """The domain object of an item (numbers back to int, maps to dict)."""
+    values = {name: getattr(record, name) for name in _DOMAIN_FIELDS}
+    for name in ("alert_count", "open_alerts", "child_count"):
+        values[name] = int(values[name] or 0)
+    values["labels"] = dict(values["labels"] or {})
+    values["metrics"] = dict(values["metrics"] or {})
+    return Incident(**values)
 
 
 def timeline_key(at: datetime) -> str:

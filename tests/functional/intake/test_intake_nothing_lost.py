@@ -143,9 +143,9 @@ def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, oper
 
 def test_failure_after_the_incident_is_stored_never_opens_a_second_one(api, runtime, ingest_key, admin_key,
                                                                        monkeypatch):
-    from pagerless.intake import lifecycle
+    from pagerless.incidents import lifecycle
 
-    real_record = lifecycle.record
+    real_record = lifecycle.record_timeline
     failures = []
 
     def flaky_record(incident, event_type, *args, **kwargs):
@@ -157,7 +157,7 @@ def test_failure_after_the_incident_is_stored_never_opens_a_second_one(api, runt
         return real_record(incident, event_type, *args, **kwargs)
 
     # Given the timeline write fails once, right after the incident was stored
-    monkeypatch.setattr(lifecycle, "record", flaky_record)
+    monkeypatch.setattr(lifecycle, "record_timeline", flaky_record)
     # When the alert is posted and the queue drained
     assert post_alert(api, ingest_key, "generic", ALERT).status_code == 202
     runtime.poller.drain()

@@ -1,0 +1,235 @@
+"""The one owner of an incident's life: open (or correlate), reopen, count, resolve.
+
+Intake calls it for what alerts do; the incident service calls it for what people do. Every
+status change goes through `IncidentRepository.set_status` (the transition table, a conditional
+write) and one conflict-retry policy (`move`); there is one resolve (`resolve`).
+"""
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pagerless import settings
+from pagerless.domain.alerts import Alert
+from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from pagerless.domain.incidents import Incident, IncidentStatus, service_key
+from pagerless.incidents import metrics
+from pagerless.incidents.ids import allocate_incident_id
+from pagerless.incidents.timeline import record as record_timeline
+from pagerless.observability import logger
+from pagerless.store.base import utcnow
+from pagerless.store.correlation import CorrelationSlots
+from pagerless.store.incidents import IncidentRepository
+
+# While a fix runs, a source resolve is only noted: verification decides.
+REMEDIATION_STATUSES = frozenset({IncidentStatus.REMEDIATING, IncidentStatus.VERIFYING})
+MOVE_ATTEMPTS = 3
+
+
+def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
+    from pagerless.notify.publish import incident_resolved
+
+    incident_resolved(incident, by=by, previous_status=previous_status)
+
+
+class IncidentLifecycle:
+    def __init__(self, repository: IncidentRepository | None = None, slots: CorrelationSlots | None = None, *,
+                 allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
+                 record: Callable[..., object] | None = None,
+                 notify_resolved: Callable[..., None] = _notify_resolved,
+                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.repository = repository or IncidentRepository()
+        self.slots = slots or CorrelationSlots()
+        self.allocate_id = allocate_id
+        self.record = record or (lambda *args, **kwargs: record_timeline(*args, **kwargs))
+        self.notify_resolved = notify_resolved
+        self.clock = clock
+        self.sleep = sleep
+
+    # ------------------------------------------------------------------ open
+    def open(self, alert: Alert, workspace: str, now: datetime):
+        """A new incident for ``alert`` (see `create` and `announce`)."""
+        incident = self.create(alert, workspace, now)
+        self.announce(incident, alert, now)
+        return incident
+
+    def create(self, alert: Alert, workspace: str, now: datetime):
+        """Store a new incident: a child of an open incident of the same service, if any."""
+        for _ in range(3):
+            incident_id = self.allocate_id(now, workspace)
+            parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
+            incident = Incident(
+                incident_id, workspace=workspace, title=alert.title, description=alert.description,
+                severity=alert.severity.value, service=alert.service, namespace=alert.namespace, source=alert.source,
+                fingerprint=alert.fingerprint, labels={**alert.labels, **({"pod": alert.pod} if alert.pod else {})},
+                first_seen=now, last_seen=now, created_at=now, updated_at=now,
+                parent_id=parent.id if parent else None, correlation_reason=_reason(alert) if parent else None,
+            )
+            try:
+                stored = self.repository.add(incident)
+            except Exception:
+                self._release_slot(incident)
+                raise
+            if stored is not None:
+                return stored
+            self._release_slot(incident)
+            logger().warning("incident id already taken; allocating another", extra={"incident_id": incident_id})
+        raise ConflictError(f"incident {incident_id} is already taken")
+
+    def _release_slot(self, incident) -> None:
+        if incident.parent_id is None and incident.service:
+            self.slots.release(incident.service_key, incident.id)
+
+    def claim_root_or_parent(self, alert: Alert, workspace: str, now: datetime, incident_id: str):
+        """The open root incident ``alert`` correlates with, or None once ``incident_id`` holds the
+        service's correlation slot (a conditional write: of simultaneous alerts, one is the root).
+        A slot whose root never appears is taken over after ``claim_stale_seconds``."""
+        if not alert.service:
+            return None
+        key = service_key(workspace, alert.namespace, alert.service)
+        config = settings.intake()
+        window = timedelta(seconds=config.correlation_window_seconds)
+        stale = timedelta(seconds=config.claim_stale_seconds)
+        deadline = time.monotonic() + 2 * config.claim_wait_seconds
+        parent = self.correlation_parent(alert, workspace, now)
+        if parent is not None:
+            return parent
+        pause = 0.05
+        while True:
+            if self.slots.claim(key, incident_id, now, window):
+                return None
+            slot = self.slots.get(key)
+            if slot is None:
+                continue
+            try:
+                root = self.repository.get(slot.root_id)
+            except NotFoundError:
+                root = None
+            if root is not None and root.parent_id is None and root.status != IncidentStatus.RESOLVED.value:
+                return root
+            if (root is not None or slot.claimed_at < self.clock() - stale) and self.slots.claim(
+                    key, incident_id, now, window, replacing=slot.root_id):
+                return None  # the root it named is closed or a child, or was never created
+            if time.monotonic() >= deadline:
+                raise ServiceUnavailableError(f"the root incident of service {alert.service} is still being opened")
+            self.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 1.5, 0.5)
+
+    def discard(self, incident) -> None:
+        """Delete an incident created for a claim that could not be finalized (best effort: it has
+        no timeline yet and no alert points to it)."""
+        try:
+            self.repository.delete(incident)
+        except Exception:  # left as an orphan without alerts; logged so it can be found
+            logger().warning("could not discard an unfinished incident", extra={"incident_id": incident.id})
+        self._release_slot(incident)
+
+    def announce(self, incident, alert: Alert, now: datetime) -> None:
+        """The timeline and stream events of a new incident, and its parent's child count."""
+        self.record(incident, "incident_created", alert.title, data={
+            "source": alert.source, "fingerprint": alert.fingerprint, "severity": alert.severity.value,
+            "service": alert.service, "namespace": alert.namespace, "parent_id": incident.parent_id})
+        if incident.parent_id:
+            parent = self.repository.add_child(incident.parent_id, now)
+            if parent is not None:
+                self.record(parent, "child_correlated", incident.correlation_reason,
+                            data={"child_id": incident.id, "title": alert.title}, stream_type="incident_updated")
+            self.record(incident, "correlated", incident.correlation_reason, data={"parent_id": incident.parent_id},
+                        stream_type="incident_updated")
+        metrics.incident_created(alert.source, bool(incident.parent_id))
+
+    def correlation_parent(self, alert: Alert, workspace: str, now: datetime):
+        """The newest open root incident of the same service and namespace seen within the window."""
+        if not alert.service:
+            return None
+        window = timedelta(seconds=settings.intake().correlation_window_seconds)
+        return self.repository.open_root_of_service(service_key(workspace, alert.namespace, alert.service),
+                                                    now - window)
+
+    # ------------------------------------------------------------------ re-fire
+    def refire(self, incident, alert: Alert, now: datetime, *, flapping: bool):
+        """A resolved alert fires again and its incident takes it back (reopening it if resolved)."""
+        if incident.status == IncidentStatus.RESOLVED.value:
+            incident, _ = self.move(incident, IncidentStatus.OPEN, lambda _: self.repository.reopen_actions())
+            self.record(incident, "incident_reopened", "the alert fired again within the reopen window",
+                        data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
+                        stream_type="incident_updated")
+            metrics.reopened(alert.source)
+        else:
+            self.record(incident, "alert_refired", alert.title, data={"fingerprint": alert.fingerprint},
+                        stream_type="alert_received")
+        incident = self.repository.count_refire(incident.id, now) or incident
+        if flapping and self.repository.mark_flapping(incident.id) is not None:
+            self.record(incident, "flapping_detected",
+                        "the alert keeps firing and resolving; the workflow is not restarted",
+                        data={"fingerprint": alert.fingerprint, "flapping": True}, stream_type="incident_updated")
+            incident.flapping = True
+        return incident
+
+    # ------------------------------------------------------------------ resolve
+    def alert_resolved(self, incident_id: str, alert: Alert, now: datetime, *, folded: int = 0):
+        """One alert of the incident resolved; the last one resolves the incident (by source).
+        ``folded``: duplicates the alert counted that the incident has not been told of yet."""
+        incident = self.repository.count_resolved_alert(incident_id, folded)
+        if incident is None:
+            return None
+        self.record(incident, "alert_resolved", alert.title, data={"fingerprint": alert.fingerprint,
+                                                                   "open_alerts": int(incident.open_alerts)})
+        status = IncidentStatus(incident.status)
+        if incident.open_alerts > 0 or status == IncidentStatus.RESOLVED:
+            return incident
+        if status in REMEDIATION_STATUSES:
+            self.record(incident, "source_resolved_during_remediation",
+                        "every alert resolved at the source while a fix runs; verification decides",
+                        data={"status": status.value})
+            return incident
+        incident, moved = self.resolve(incident, by="source", resolution="every alert resolved at the source",
+                                       announced_by="its source (every alert resolved)", now=now,
+                                       stop=lambda fresh: IncidentStatus(fresh.status) in REMEDIATION_STATUSES)
+        if moved:
+            metrics.resolved_by_source(alert.source)
+        return incident
+
+    def resolve(self, incident, *, by: str, resolution: str, now: datetime, actor: str = "system",
+                announced_by: str | None = None, close_alerts: bool = False,
+                stop: Callable[[object], bool] = lambda _: False) -> tuple[object, bool]:
+        """The one resolve: move to resolved (with `move`'s retries), record it on the timeline and
+        tell the notifications. Returns the incident and whether this call resolved it (False: it
+        was resolved meanwhile, or ``stop`` said to leave it)."""
+        previous_status = incident.status
+        incident, moved = self.move(incident, IncidentStatus.RESOLVED, lambda current: self.repository.resolve_actions(
+            current, now, by, resolution, close_alerts=close_alerts), stop=stop)
+        if not moved:
+            return incident, False
+        self.record(incident, "incident_resolved", resolution, actor=actor,
+                    data={"resolved_by": by, "status": "resolved"}, stream_type="incident_updated")
+        self.notify_resolved(incident, by=announced_by or by, previous_status=previous_status)
+        return incident, True
+
+    def move(self, incident, target: IncidentStatus, actions: Callable[[object], list], *,
+             stop: Callable[[object], bool] = lambda _: False) -> tuple[object, bool]:
+        """The one conflict-retry policy of incident status moves: `set_status`; on a conflict
+        (something else changed the incident meanwhile) re-read and try again, up to
+        MOVE_ATTEMPTS times. Gives up without moving (False) when the fresh incident is already at
+        ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error."""
+        for attempt in range(MOVE_ATTEMPTS):
+            try:
+                return self.repository.set_status(incident, target, actions=actions(incident)), True
+            except ConflictError:
+                if attempt == MOVE_ATTEMPTS - 1:
+                    raise
+                incident = self.repository.get(incident.id)
+                if incident.status == target.value or stop(incident):
+                    return incident, False
+        raise AssertionError("unreachable")
+
+
+def is_within(moment: datetime | None, now: datetime, seconds: int) -> bool:
+    return moment is not None and now - moment <= timedelta(seconds=seconds)
+
+
+def _reason(alert: Alert) -> str:
+    where = f" in namespace {alert.namespace}" if alert.namespace else ""
+    minutes = settings.intake().correlation_window_seconds // 60
+    return f"same service {alert.service}{where} within {minutes} min"
