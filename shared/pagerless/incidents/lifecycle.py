@@ -168,10 +168,9 @@ class IncidentLifecycle:
         return incident
 
     # ------------------------------------------------------------------ resolve
-    def alert_resolved(self, incident_id: str, alert: Alert, now: datetime, *, folded: int = 0):
-        """One alert of the incident resolved; the last one resolves the incident (by source).
-        ``folded``: duplicates the alert counted that the incident has not been told of yet."""
-        incident = self.repository.count_resolved_alert(incident_id, folded)
+    def alert_resolved(self, incident_id: str, alert: Alert, now: datetime):
+        """One alert of the incident resolved; the last one resolves the incident (by source)."""
+        incident = self.repository.count_resolved_alert(incident_id)
         if incident is None:
             return None
         self.record(incident, "alert_resolved", alert.title, data={"fingerprint": alert.fingerprint,

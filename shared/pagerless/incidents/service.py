@@ -19,20 +19,31 @@ from pagerless.store.incidents import IncidentRecord, IncidentRepository, Timeli
 
 class IncidentService:
     def __init__(self, repository: IncidentRepository | None = None, alerts: AlertRepository | None = None,
-                 lifecycle: IncidentLifecycle | None = None) -> None:
+                 lifecycle: IncidentLifecycle | None = None, stop_escalations=None) -> None:
         self.repository = repository or IncidentRepository()
         self.alerts = alerts or AlertRepository()
         self.lifecycle = lifecycle or IncidentLifecycle(self.repository)
+        self.stop_escalations = stop_escalations or _stop_escalations
 
     def search(self, workspace: str, *, status: str | None = None, severity: str | None = None,
              service: str | None = None, namespace: str | None = None, since: datetime | None = None,
              limit: int = 50, cursor: str | None = None) -> tuple[list[IncidentRecord], str | None]:
         """Incidents of a workspace, newest first, filtered."""
-        return self.repository.search(workspace, status=status, severity=severity, service=service,
-                                      namespace=namespace, since=since, limit=limit, cursor=cursor)
+        items, cursor = self.repository.search(workspace, status=status, severity=severity, service=service,
+                                               namespace=namespace, since=since, limit=limit, cursor=cursor)
+        return self._with_pending(items), cursor
 
     def get(self, workspace: str, incident_id: str) -> IncidentRecord:
-        return self.repository.get(incident_id, workspace)
+        return self._with_pending([self.repository.get(incident_id, workspace)])[0]
+
+    def _with_pending(self, incidents: list) -> list:
+        """Exact alert counts: an incident's stored ``alert_count`` plus the duplicates its alert
+        counted and has not folded into it yet (at most a minute's worth; docs/writes.md)."""
+        for incident_id, pending in self.alerts.pending_for(incidents).items():
+            for incident in incidents:
+                if incident.id == incident_id:
+                    incident.alert_count = int(incident.alert_count or 0) + pending
+        return incidents
 
     def alerts_of(self, workspace: str, incident_id: str) -> list[AlertRecord]:
         self.get(workspace, incident_id)
@@ -61,7 +72,7 @@ class IncidentService:
         record(incident, "acknowledged", f"acknowledged by {principal.key_id}", actor=principal.key_id,
                data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
         metrics.acknowledged(seconds)
-        _stop_escalations(incident_id, "stopped", f"acknowledged by {principal.key_id}")
+        self.stop_escalations(incident_id, "stopped", f"acknowledged by {principal.key_id}")
         return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
@@ -74,7 +85,7 @@ class IncidentService:
         if not moved:
             raise ConflictError(f"incident {incident_id} was resolved meanwhile")
         self.alerts.resolve_for_incident(incident_id, now)
-        _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
+        self.stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
         return incident
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:

@@ -1,8 +1,9 @@
 """The intake service: normalized alerts in, deduplicated incidents out.
 
 Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
-- firing, fingerprint firing with an incident → a duplicate: +1 on the alert and the incident
-  (two UpdateItems, no timeline item);
+- firing, fingerprint firing with an incident → a duplicate: +1 on the alert item only (one
+  UpdateItem); its incident hears of duplicates at most once a minute (`AlertRepository.fold`),
+  and readers add what is pending, so counts stay exact (docs/writes.md);
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
@@ -30,6 +31,9 @@ from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow.executions import start_incident_workflow
 
 WorkflowStarter = Callable[..., str | None]
+# Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
+# most this often per alert; readers add what is pending (docs/writes.md).
+FOLD_EVERY = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -102,15 +106,22 @@ class IntakeService:
         raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
 
     def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult | None:
-        """Count a firing duplicate; None when its incident was resolved while the alert still fired
-        (the workflow resolved it a moment ago): the alert is closed so that it can reopen it."""
-        incident = self.incidents.count_open_duplicate(record.incident_id, now)
-        if incident is None and self._status_of(record.incident_id) == IncidentStatus.RESOLVED.value:
+        """Count a firing duplicate (on the alert item only: see `AlertRepository.fold`); None when
+        its incident was resolved while the alert still fired (the workflow resolved it a moment
+        ago): the alert is closed so that it can reopen it."""
+        try:
+            incident = self.incidents.get(record.incident_id)
+        except NotFoundError:
+            incident = None
+        if incident is not None and incident.status == IncidentStatus.RESOLVED.value:
+            self.alerts.uncount(record.pk)  # this delivery reopens the incident instead (and counts there)
             self.alerts.resolve_for_incident(record.incident_id, now)
             return None
         metrics.deduplicated(alert.source)
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
+        if self.alerts.needs_fold(record, now, FOLD_EVERY):
+            self.alerts.fold(record, now)
         if self._needs_workflow(incident):  # a start that failed earlier is retried here
             self.start_workflow(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
@@ -119,6 +130,8 @@ class IntakeService:
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
         created: IncidentRecord | None = None
+        if claim.pending:  # duplicates of its last firing the previous incident has not heard of
+            self.alerts.fold(claim, now)
         try:
             previous = self._previous_incident(claim, now)
             if previous is not None:
@@ -178,6 +191,8 @@ class IntakeService:
                     status = self._status_of(existing.incident_id)
                 return IngestResult(alert.fingerprint, existing.incident_id if existing else None, True, status, "ignored")
             self.sleep(0.05)  # the firing delivery is still opening the incident
+        if record.pending:  # the incident hears of every duplicate before the alert leaves it
+            self.alerts.fold(record, now)
         incident = self.lifecycle.alert_resolved(record.incident_id, alert, now)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")

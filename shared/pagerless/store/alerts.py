@@ -6,6 +6,10 @@ The item is the dedup lock. Every change is one conditional UpdateItem, never re
   resolved, or a stale claim), so exactly one delivery opens or reopens the incident;
 - ``finalize`` / ``release``: the claim's owner records the outcome or gives the claim back;
 - ``mark_resolved``: a resolve (condition: state = firing), appending to the flap history.
+
+Duplicates are counted here only (``pending``: duplicates the incident has not been told of);
+``fold`` moves them onto the incident at most once a minute per alert, and at resolve time, in
+one transaction. Readers add the pending count (``pending_for``), so counts stay exact.
 """
 
 import uuid
@@ -18,10 +22,13 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.connection import Connection
+from pynamodb.constants import KEY
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.incidents import IncidentRecord
 
 FIRING = "firing"
 RESOLVED = "resolved"
@@ -31,7 +38,7 @@ CLAIMING = "claiming"
 class ByIncident(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_incident"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()  # duplicates never write it; readers get the items after
 
     incident_id = UnicodeAttribute(hash_key=True)
     pk = UnicodeAttribute(range_key=True)
@@ -60,6 +67,8 @@ class AlertRecord(BaseModel):
     title = UnicodeAttribute(default="")
     severity = UnicodeAttribute(default="warning")
     alert = JSONAttribute(null=True)  # the last normalized alert that changed the state
+    pending = NumberAttribute(null=True)  # duplicates counted here and not yet added to the incident
+    folded_at = UTCDateTimeAttribute(null=True)  # when the incident last heard from this alert
 
     by_incident = ByIncident()
 
@@ -98,7 +107,7 @@ class AlertRepository:
         record = AlertRecord(key)
         try:
             record.update(
-                actions=[AlertRecord.fire_count.add(1), AlertRecord.last_seen.set(now)],
+                actions=[AlertRecord.fire_count.add(1), AlertRecord.pending.add(1), AlertRecord.last_seen.set(now)],
                 condition=(AlertRecord.state == FIRING) & AlertRecord.incident_id.exists(),
             )
         except UpdateError as exc:
@@ -139,6 +148,7 @@ class AlertRepository:
                 AlertRecord.claim_token.remove(), AlertRecord.resolved_at.remove(),
                 AlertRecord.title.set(alert.get("title", "")), AlertRecord.severity.set(alert.get("severity", "warning")),
                 AlertRecord.alert.set(alert), AlertRecord.flap_history.set(flap_history),
+                AlertRecord.folded_at.set(claim.claimed_at),
             ],
             condition=AlertRecord.claim_token == claim.claim_token,
         )
@@ -178,10 +188,10 @@ class AlertRepository:
     def resolve_for_incident(self, incident_id: str, now: datetime) -> int:
         """Mark every firing alert of an incident resolved (a person resolved the incident)."""
         count = 0
-        for record in AlertRecord.by_incident.query(incident_id):
+        for key in AlertRecord.by_incident.query(incident_id):
             try:
-                record.update(actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
-                              condition=AlertRecord.state == FIRING)
+                AlertRecord(key.pk).update(actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
+                                           condition=AlertRecord.state == FIRING)
                 count += 1
             except UpdateError as exc:
                 if not _conditional(exc):
@@ -189,4 +199,52 @@ class AlertRepository:
         return count
 
     def for_incident(self, incident_id: str, limit: int = 200) -> list[AlertRecord]:
-        return list(AlertRecord.by_incident.query(incident_id, limit=limit))
+        """The alerts of an incident (the index holds keys only: the items are read after)."""
+        keys = [key.pk for key in AlertRecord.by_incident.query(incident_id, limit=limit)]
+        records = {r.pk: r for r in AlertRecord.batch_get(keys)} if keys else {}
+        return [records[k] for k in keys if k in records and records[k].incident_id == incident_id]
+
+    # ------------------------------------------------------------------ duplicate counts
+    def uncount(self, key: str) -> None:
+        """Take back one duplicate counted by `touch_firing` (its delivery took another path)."""
+        AlertRecord(key).update(actions=[AlertRecord.fire_count.add(-1), AlertRecord.pending.add(-1)])
+
+    def needs_fold(self, record: AlertRecord, now: datetime, every: timedelta) -> bool:
+        """Whether the incident should hear of this alert's pending duplicates now."""
+        return bool(record.pending) and (record.folded_at is None or record.folded_at <= now - every)
+
+    def fold(self, record: AlertRecord, now: datetime, incident_id: str | None = None) -> bool:
+        """Move ``record``'s pending duplicates onto its incident (``alert_count``, ``last_seen``),
+        both in one transaction; False if another delivery folded them first (or nothing is
+        pending, or the incident is gone)."""
+        pending = int(record.pending or 0)
+        incident_id = incident_id or record.incident_id
+        if pending <= 0 or not incident_id:
+            return False
+        folded = AlertRecord.folded_at == record.folded_at if record.folded_at else AlertRecord.folded_at.does_not_exist()
+        # Built by hand: the incident's counters are version-neutral (store.incident_updates).
+        alert_update = AlertRecord._get_connection().get_operation_kwargs(
+            record.pk, key=KEY, actions=[AlertRecord.pending.add(-pending), AlertRecord.folded_at.set(now)],
+            condition=folded & (AlertRecord.pending >= pending))
+        incident_update = IncidentRecord._get_connection().get_operation_kwargs(
+            incident_id, key=KEY, actions=[IncidentRecord.alert_count.add(pending), IncidentRecord.last_seen.set(now)],
+            condition=IncidentRecord.id.exists())
+        try:
+            Connection(region=Region().__get__(None, AlertRecord)).transact_write_items(
+                condition_check_items=[], delete_items=[], put_items=[], update_items=[alert_update, incident_update])
+        except TransactWriteError:
+            return False
+        record.pending, record.folded_at = 0, now
+        return True
+
+    def pending_for(self, incidents: list) -> dict[str, int]:
+        """Duplicates not yet folded, per incident id: what readers add to ``alert_count``. An
+        incident's alerts are its opening fingerprint (re-firings come back to the same item)."""
+        keys = {alert_key(i.workspace, i.source, i.fingerprint): i.id for i in incidents if i.fingerprint}
+        if not keys:
+            return {}
+        out: dict[str, int] = {}
+        for record in AlertRecord.batch_get(list(keys)):
+            if record.incident_id == keys.get(record.pk) and record.pending:
+                out[record.incident_id] = int(record.pending)
+        return out

@@ -19,7 +19,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
@@ -38,7 +38,8 @@ class ByWorkspace(GlobalSecondaryIndex):
 class ByService(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_service"
-        projection = AllProjection()
+        # What correlation filters on; the incidents themselves are read after (docs/writes.md).
+        projection = IncludeProjection(["parent_id", "status"])
 
     service_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<namespace>#<service>"
     last_seen = UTCDateTimeAttribute(range_key=True)
@@ -163,12 +164,17 @@ class IncidentRepository:
                 *[s.value for s in ACTIVE_STATUSES]),
             scan_index_forward=False, limit=1,
         )
-        return next(iter(candidates), None)
+        found = next(iter(candidates), None)
+        try:
+            return self.get(found.id) if found is not None else None
+        except NotFoundError:  # deleted between the query and the read (a discarded claim)
+            return None
 
     def children_of(self, parent: IncidentRecord) -> list[IncidentRecord]:
         """The incidents correlated under ``parent`` (they share its service key), oldest first."""
-        children = IncidentRecord.by_service.query(parent.service_key,
-                                                   filter_condition=IncidentRecord.parent_id == parent.id)
+        keys = [c.id for c in IncidentRecord.by_service.query(parent.service_key,
+                                                              filter_condition=IncidentRecord.parent_id == parent.id)]
+        children = list(IncidentRecord.batch_get(keys, consistent_read=True)) if keys else []
         return sorted(children, key=lambda c: c.created_at)
 
     # ------------------------------------------------------------------ writes

@@ -49,10 +49,12 @@ def test_fifty_identical_alerts_at_once_open_exactly_one_incident(runtime):
     assert {r.incident_id for r in results} != {None} and len({r.incident_id for r in results}) == 1
     assert sorted(r.action for r in results).count("created") == 1
     assert sum(r.deduplicated for r in results) == 49
+    from pagerless.incidents.service import IncidentService
     from pagerless.store.incidents import IncidentRecord
 
     [incident] = list(IncidentRecord.scan())
-    assert incident.alert_count == 50
+    # (duplicates reach the stored count at most once a minute; the service adds what is pending)
+    assert IncidentService().get("default", incident.id).alert_count == 50
     # And no incident number was burnt by the losers
     day_counter = [c for c in CounterRecord.query("counter") if c.sk.startswith("incident#")]
     assert [int(c.value) for c in day_counter] == [1]

@@ -1,0 +1,231 @@
+"""In-memory repositories with the same intent-named methods as store/ (cosmicpython's fakes).
+
+They keep domain `Incident` objects and plain alert states, so IntakeService, IncidentLifecycle
+and IncidentService run without DynamoDB. The moto-backed tests in tests/functional check that
+the real repositories behave the same way.
+"""
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+
+from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.incidents import Incident, IncidentStatus, transition
+
+
+class FakeIncidents:
+    def __init__(self) -> None:
+        self.items: dict[str, Incident] = {}
+        self.conflicts = 0  # the next N set_status calls fail as if someone changed the incident meanwhile
+
+    def get(self, incident_id: str, workspace: str | None = None) -> Incident:
+        incident = self.items.get(incident_id)
+        if incident is None or (workspace is not None and incident.workspace != workspace):
+            raise NotFoundError(f"incident {incident_id} not found")
+        return copy.deepcopy(incident)
+
+    def add(self, incident: Incident) -> Incident | None:
+        if incident.id in self.items:
+            return None
+        self.items[incident.id] = copy.deepcopy(incident)
+        return incident
+
+    def delete(self, incident: Incident) -> None:
+        self.items.pop(incident.id, None)
+
+    def search(self, workspace: str, **_) -> tuple[list[Incident], None]:
+        found = [copy.deepcopy(i) for i in self.items.values() if i.workspace == workspace]
+        return sorted(found, key=lambda i: i.created_key, reverse=True), None
+
+    def open_root_of_service(self, service_key: str, seen_since: datetime) -> Incident | None:
+        roots = [i for i in self.items.values() if i.service_key == service_key and i.parent_id is None
+                 and i.status != IncidentStatus.RESOLVED.value and i.last_seen >= seen_since]
+        return copy.deepcopy(max(roots, key=lambda i: i.last_seen)) if roots else None
+
+    def children_of(self, parent: Incident) -> list[Incident]:
+        return sorted((copy.deepcopy(i) for i in self.items.values() if i.parent_id == parent.id),
+                      key=lambda i: i.created_at)
+
+    def set_status(self, incident: Incident, target: IncidentStatus, *, actions: list | None = None) -> Incident:
+        current = IncidentStatus(incident.status)
+        transition(current, target)
+        stored = self.items[incident.id]
+        if self.conflicts or stored.status != current.value:
+            self.conflicts = max(0, self.conflicts - 1)
+            raise ConflictError(f"incident {incident.id} changed meanwhile: it is now {stored.status}")
+        stored.status = target.value
+        for action in actions or []:
+            action(stored)
+        return copy.deepcopy(stored)
+
+    @staticmethod
+    def reopen_actions() -> list:
+        def reopen(incident: Incident) -> None:
+            incident.resolved_at = incident.resolved_by = incident.resolution = None
+            incident.acknowledged, incident.acknowledged_by, incident.acknowledged_at = False, None, None
+        return [reopen]
+
+    @staticmethod
+    def resolve_actions(incident: Incident, now: datetime, by: str, resolution: str, *, close_alerts: bool) -> list:
+        def resolve(stored: Incident) -> None:
+            stored.resolved_at, stored.resolved_by, stored.resolution = now, by, resolution
+            stored.metrics = {**stored.metrics, "time_to_resolve_seconds": (now - stored.created_at).total_seconds()}
+            if close_alerts:
+                stored.open_alerts = 0
+        return [resolve]
+
+    def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
+        stored = self.items[incident.id]
+        if stored.acknowledged:
+            return False
+        stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = True, by, now
+        return True
+
+    def _bump(self, incident_id: str, **changes) -> Incident | None:
+        stored = self.items.get(incident_id)
+        if stored is None:
+            return None
+        for name, value in changes.items():
+            setattr(stored, name, value(stored) if callable(value) else value)
+        return copy.deepcopy(stored)
+
+    def count_refire(self, incident_id: str, now: datetime) -> Incident | None:
+        return self._bump(incident_id, alert_count=lambda i: i.alert_count + 1,
+                          open_alerts=lambda i: i.open_alerts + 1, last_seen=now)
+
+    def count_resolved_alert(self, incident_id: str, folded: int = 0) -> Incident | None:
+        return self._bump(incident_id, open_alerts=lambda i: i.open_alerts - 1,
+                          alert_count=lambda i: i.alert_count + folded)
+
+    def add_child(self, parent_id: str, now: datetime) -> Incident | None:
+        return self._bump(parent_id, child_count=lambda i: i.child_count + 1, last_seen=now)
+
+    def mark_flapping(self, incident_id: str) -> Incident | None:
+        if self.items[incident_id].flapping:
+            return None
+        return self._bump(incident_id, flapping=True)
+
+
+@dataclass
+class FakeAlert:
+    pk: str
+    workspace: str = ""
+    source: str = ""
+    fingerprint: str = ""
+    state: str = "claiming"
+    incident_id: str | None = None
+    claim_token: str | None = None
+    claimed_at: datetime | None = None
+    generation: int = 0
+    fire_count: int = 0
+    resolve_count: int = 0
+    last_seen: datetime | None = None
+    resolved_at: datetime | None = None
+    flap_history: list = field(default_factory=list)
+    alert: dict | None = None
+    pending: int = 0
+    folded_at: datetime | None = None
+
+
+class FakeAlerts:
+    def __init__(self, incidents: FakeIncidents) -> None:
+        self.items: dict[str, FakeAlert] = {}
+        self.incidents = incidents
+        self.folds = 0
+
+    def get(self, key: str) -> FakeAlert | None:
+        return dataclasses.replace(self.items[key]) if key in self.items else None
+
+    def touch_firing(self, key: str, now: datetime) -> FakeAlert | None:
+        item = self.items.get(key)
+        if item is None or item.state != "firing" or not item.incident_id:
+            return None
+        item.fire_count += 1
+        item.pending += 1
+        item.last_seen = now
+        return dataclasses.replace(item)
+
+    def claim(self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime,
+              stale_after: timedelta) -> FakeAlert | None:
+        item = self.items.get(key)
+        if item is not None and not (item.state == "resolved" or (item.state == "claiming" and item.claimed_at < now - stale_after)):
+            return None
+        item = item or FakeAlert(key, workspace, source, fingerprint)
+        item.state, item.claim_token, item.claimed_at = "claiming", f"token-{item.generation + 1}", now
+        item.generation += 1
+        item.fire_count += 1
+        item.last_seen = now
+        self.items[key] = item
+        return dataclasses.replace(item)
+
+    def finalize(self, claim: FakeAlert, incident_id: str, alert: dict, flap_history: list[int]) -> None:
+        item = self.items[claim.pk]
+        assert item.claim_token == claim.claim_token
+        item.state, item.incident_id, item.claim_token, item.resolved_at = "firing", incident_id, None, None
+        item.alert, item.flap_history, item.folded_at = alert, flap_history, claim.claimed_at
+
+    def release(self, claim: FakeAlert) -> None:
+        self.items.pop(claim.pk, None)
+
+    def mark_resolved(self, key: str, now: datetime, alert: dict) -> FakeAlert | None:
+        item = self.items.get(key)
+        if item is None or item.state != "firing":
+            return None
+        item.state, item.resolved_at, item.last_seen, item.alert = "resolved", now, now, alert
+        item.resolve_count += 1
+        item.flap_history = [*item.flap_history, int(now.timestamp())]
+        return dataclasses.replace(item)
+
+    def resolve_for_incident(self, incident_id: str, now: datetime) -> int:
+        firing = [i for i in self.items.values() if i.incident_id == incident_id and i.state == "firing"]
+        for item in firing:
+            item.state, item.resolved_at = "resolved", now
+        return len(firing)
+
+    def uncount(self, key: str) -> None:
+        self.items[key].fire_count -= 1
+        self.items[key].pending -= 1
+
+    def needs_fold(self, record: FakeAlert, now: datetime, every: timedelta) -> bool:
+        return bool(record.pending) and (record.folded_at is None or record.folded_at <= now - every)
+
+    def fold(self, record: FakeAlert, now: datetime, incident_id: str | None = None) -> bool:
+        item = self.items[record.pk]
+        if record.pending <= 0 or item.folded_at != record.folded_at or item.pending < record.pending:
+            return False
+        self.incidents._bump(incident_id or record.incident_id, alert_count=lambda i: i.alert_count + record.pending,
+                             last_seen=now)
+        item.pending -= record.pending
+        item.folded_at = now
+        self.folds += 1
+        return True
+
+    def pending_for(self, incidents: list) -> dict[str, int]:
+        return {i.incident_id: i.pending for i in self.items.values()
+                if i.pending and any(x.id == i.incident_id for x in incidents)}
+
+    def for_incident(self, incident_id: str, limit: int = 200) -> list[FakeAlert]:
+        return [dataclasses.replace(i) for i in self.items.values() if i.incident_id == incident_id][:limit]
+
+
+class FakeSlots:
+    """Correlation slots: who is the root of a service key (no expiry needed in these tests)."""
+
+    def __init__(self) -> None:
+        self.roots: dict[str, SimpleNamespace] = {}
+
+    def claim(self, service_key: str, root_id: str, now: datetime, window: timedelta, *, replacing: str | None = None) -> bool:
+        held = self.roots.get(service_key)
+        if held is not None and held.root_id != replacing:
+            return False
+        self.roots[service_key] = SimpleNamespace(root_id=root_id, claimed_at=now)
+        return True
+
+    def get(self, service_key: str) -> SimpleNamespace | None:
+        return self.roots.get(service_key)
+
+    def release(self, service_key: str, root_id: str) -> None:
+        if service_key in self.roots and self.roots[service_key].root_id == root_id:
+            del self.roots[service_key]

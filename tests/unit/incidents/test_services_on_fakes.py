@@ -1,0 +1,169 @@
+"""IntakeService, IncidentLifecycle and IncidentService on in-memory repositories (no AWS).
+
+What an alert does to an incident, decided by the services alone: dedup counts on the alert,
+folds into the incident at most once a minute, one resolve path, one conflict-retry policy.
+"""
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from pagerless.domain.alerts import Alert, AlertStatus
+from pagerless.domain.errors import ConflictError, IllegalTransitionError
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents.lifecycle import IncidentLifecycle
+from pagerless.incidents.service import IncidentService
+from pagerless.intake.service import IntakeService
+from tests.unit.incidents.fakes import FakeAlerts, FakeIncidents, FakeSlots
+
+pytestmark = pytest.mark.unit
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class World:
+    """The services wired to fakes, with a clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self.incidents = FakeIncidents()
+        self.alerts = FakeAlerts(self.incidents)
+        self.timeline: list[tuple[str, str]] = []
+        self.resolved_notices: list[tuple[str, str]] = []
+        self.started: list[str] = []
+        self.numbers = iter(range(1, 1000))
+        self.lifecycle = IncidentLifecycle(
+            self.incidents, FakeSlots(), allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
+            record=self._record, notify_resolved=self._notify, clock=lambda: self.now, sleep=lambda s: None)
+        self.intake = IntakeService(self.alerts, self.incidents, start_workflow=self._start, clock=lambda: self.now,
+                                    sleep=lambda s: None, lifecycle=self.lifecycle)
+        self.service = IncidentService(self.incidents, self.alerts, self.lifecycle, stop_escalations=lambda *a: None)
+
+    def _record(self, incident, event_type, message="", **_):
+        self.timeline.append((incident.id, event_type))
+
+    def _notify(self, incident, *, by, previous_status):
+        self.resolved_notices.append((incident.id, by))
+
+    def _start(self, incident, name=None):
+        self.started.append(name or incident.id)
+
+    def fire(self, fingerprint="f1", service=None, status=AlertStatus.FIRING):
+        alert = Alert(source="generic", fingerprint=fingerprint, title=f"alert {fingerprint}", service=service,
+                      status=status)
+        return self.intake.process(alert, "default")
+
+    def events(self, incident_id):
+        return [kind for iid, kind in self.timeline if iid == incident_id]
+
+
+@pytest.fixture
+def world():
+    return World()
+
+
+def test_a_new_alert_opens_an_incident_and_starts_its_workflow(world):
+    result = world.fire()
+    assert (result.action, result.status, result.deduplicated) == ("created", "open", False)
+    incident = world.incidents.get(result.incident_id)
+    assert (incident.alert_count, incident.open_alerts, incident.fingerprint) == (1, 1, "f1")
+    assert world.started == [incident.id]
+    assert world.events(incident.id) == ["incident_created"]
+
+
+def test_duplicates_count_on_the_alert_and_reach_the_incident_once_a_minute(world):
+    incident_id = world.fire().incident_id
+    # When four duplicates arrive within the minute
+    for _ in range(4):
+        world.now += timedelta(seconds=5)
+        assert world.fire().action == "deduplicated"
+    # Then the incident item was not written (its stored count is 1), yet readers see 5
+    assert world.incidents.items[incident_id].alert_count == 1
+    assert world.alerts.folds == 0
+    assert world.service.get("default", incident_id).alert_count == 5
+    # When one more arrives after a minute, the pending duplicates fold into the incident
+    world.now += timedelta(seconds=61)
+    world.fire()
+    assert world.alerts.folds == 1
+    stored = world.incidents.items[incident_id]
+    assert stored.alert_count == 6 and stored.last_seen == world.now
+    assert world.service.get("default", incident_id).alert_count == 6
+    # And a duplicate writes no timeline event
+    assert world.events(incident_id) == ["incident_created"]
+
+
+def test_resolve_folds_pending_duplicates_and_resolves_once_by_the_one_resolve(world):
+    incident_id = world.fire().incident_id
+    world.fire()
+    world.fire()
+    # When the alert resolves at its source
+    result = world.fire(status=AlertStatus.RESOLVED)
+    # Then the incident is resolved by its source, with every delivery counted on the item
+    incident = world.incidents.items[incident_id]
+    assert (result.action, incident.status, incident.resolved_by) == ("resolved", "resolved", "source")
+    assert incident.alert_count == 3 and world.alerts.items["default#generic#f1"].pending == 0
+    assert world.resolved_notices == [(incident_id, "its source (every alert resolved)")]
+    assert world.events(incident_id)[-2:] == ["alert_resolved", "incident_resolved"]
+
+
+def test_a_refire_within_the_window_reopens_and_clears_the_acknowledgement(world):
+    incident_id = world.fire().incident_id
+    world.incidents.items[incident_id].acknowledged = True
+    world.fire(status=AlertStatus.RESOLVED)
+    world.now += timedelta(seconds=30)
+    result = world.fire()
+    incident = world.incidents.items[incident_id]
+    assert (result.action, result.incident_id, incident.status) == ("reopened", incident_id, "open")
+    assert incident.acknowledged is False and incident.resolved_at is None
+    assert incident.alert_count == 2 and incident.open_alerts == 1
+    assert world.started == [incident_id, f"{incident_id}-r2"]
+
+
+def test_a_duplicate_of_an_incident_resolved_meanwhile_reopens_it_and_counts_once(world):
+    incident_id = world.fire().incident_id
+    # Given the workflow resolved the incident while its alert still fires
+    world.incidents.items[incident_id].status = IncidentStatus.RESOLVED.value
+    world.incidents.items[incident_id].resolved_at = world.now
+    # When the alert fires again
+    result = world.fire()
+    # Then it reopens the incident, and this delivery is counted once
+    assert result.action == "reopened"
+    assert world.service.get("default", incident_id).alert_count == 2
+    assert world.alerts.items["default#generic#f1"].fire_count == 2
+
+
+def test_alerts_of_one_service_correlate_under_one_root(world):
+    root = world.fire("a", service="checkout")
+    child = world.fire("b", service="checkout")
+    assert (root.action, child.action) == ("created", "correlated")
+    assert world.incidents.items[child.incident_id].parent_id == root.incident_id
+    assert world.incidents.items[root.incident_id].child_count == 1
+    assert world.started == [root.incident_id]  # a child runs no workflow of its own
+    parent, children = world.service.group("default", child.incident_id)
+    assert parent.id == root.incident_id and [c.id for c in children] == [child.incident_id]
+
+
+def test_the_conflict_retry_policy_rereads_and_retries(world):
+    incident_id = world.fire().incident_id
+    # Given the next status write conflicts (something else changed the incident)
+    world.incidents.conflicts = 1
+    principal = SimpleNamespace(key_id="k-1")
+    # Then a hand resolve still succeeds, after one re-read
+    incident = world.service.resolve("default", incident_id, principal, "fixed by hand")
+    assert incident.status == "resolved" and world.incidents.items[incident_id].resolved_by == "k-1"
+    assert world.incidents.items[incident_id].open_alerts == 0
+    assert world.alerts.items["default#generic#f1"].state == "resolved"
+    # And a second hand resolve is refused
+    with pytest.raises(IllegalTransitionError):
+        world.service.resolve("default", incident_id, principal)
+
+
+def test_the_policy_gives_up_when_the_incident_is_already_at_the_target(world):
+    incident = world.incidents.get(world.fire().incident_id)
+    world.incidents.items[incident.id].status = IncidentStatus.DIAGNOSING.value  # moved meanwhile
+    moved_to, moved = world.lifecycle.move(incident, IncidentStatus.DIAGNOSING, lambda i: [])
+    assert (moved_to.status, moved) == ("diagnosing", False)
+    world.incidents.conflicts = 5
+    with pytest.raises(ConflictError):
+        world.lifecycle.move(moved_to, IncidentStatus.RESOLVED, lambda i: [])
