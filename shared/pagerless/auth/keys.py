@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
 KEY_PREFIX = "pl_"

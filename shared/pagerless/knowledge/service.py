@@ -5,7 +5,8 @@ import uuid
 from pydantic import BaseModel, Field
 
 from pagerless.knowledge.ranking import Bm25, tokenize
-from pagerless.store.base import decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import decode_cursor, encode_cursor
 from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
 from pagerless.store.system import SystemRepository
 

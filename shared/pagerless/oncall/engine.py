@@ -21,7 +21,7 @@ from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
 
 ACTOR = "escalation"

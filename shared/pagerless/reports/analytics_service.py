@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
 from pagerless.store.reports import approvals_requested, incidents_opened
 

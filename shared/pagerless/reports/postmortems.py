@@ -9,7 +9,7 @@ from pagerless.domain.errors import ConflictError, NotFoundError, ValidationErro
 from pagerless.reports.polish import polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
 from pagerless.store.approvals import ApprovalRecord
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRepository, TimelineRecord
 from pagerless.store.postmortems import PostmortemRepository
 

@@ -17,7 +17,7 @@ from pagerless.incidents import timeline
 from pagerless.notify.publish import publish
 from pagerless.store import approvals as store
 from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
 
 KIND = "runbook_step"

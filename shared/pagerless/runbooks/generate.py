@@ -19,7 +19,7 @@ from pagerless.remediation.actions import catalog
 from pagerless.runbooks.builtin import BUILTINS
 from pagerless.runbooks.models import CHECK_NAMES, CONTEXT_FIELDS, Runbook
 from pagerless.runbooks.service import RunbookService, normalize, parse, slug
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 
 _ACTION_PARAMS = {"restart_pod": ["namespace", "pod", "deployment"], "delete_pod": ["namespace", "pod", "deployment"],
                   "rollout_restart": ["namespace", "deployment"], "scale_deployment": ["namespace", "deployment", "replicas"],

@@ -11,7 +11,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
 STATUSES = (PENDING, APPROVED, REJECTED, EXPIRED)

@@ -4,7 +4,8 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 
 class ByWorkspace(GlobalSecondaryIndex):

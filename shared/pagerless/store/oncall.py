@@ -17,7 +17,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.system import SystemRecord
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"

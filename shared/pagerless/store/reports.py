@@ -12,7 +12,8 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.approvals import ApprovalRecord
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
 

@@ -3,7 +3,8 @@
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 
 class SystemRecord(BaseModel):

@@ -19,7 +19,7 @@ from pagerless.notify.publish import publish
 from pagerless.observability import logger
 from pagerless.store import approvals as store
 from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 

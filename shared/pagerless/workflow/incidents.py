@@ -11,7 +11,7 @@ from datetime import datetime
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incident_updates import update_incident
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 

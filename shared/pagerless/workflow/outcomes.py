@@ -4,7 +4,7 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.notify.publish import generation_of, publish
 from pagerless.remediation.policy import evaluate
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
 from pagerless.workflow.approvals import ApprovalService

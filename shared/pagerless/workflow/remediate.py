@@ -10,7 +10,7 @@ from pagerless.incidents import timeline
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.store.approvals import APPROVED, ApprovalRepository
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, advance, load, update

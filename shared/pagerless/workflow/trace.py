@@ -5,6 +5,7 @@ inputs, outputs or parameters, which carry the task token."""
 from datetime import datetime
 from functools import cache
 
+from pagerless.clock import parse_time
 from pagerless import settings
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord
@@ -107,7 +108,7 @@ def _iso(value) -> str | None:
 
 
 def _ms(entered_iso: str, exited: datetime) -> int:
-    return int((exited - datetime.fromisoformat(entered_iso)).total_seconds() * 1000)
+    return int((exited - parse_time(entered_iso)).total_seconds() * 1000)
 
 
 def _clip(text: str | None) -> str | None:

@@ -86,7 +86,7 @@ def test_a_stale_card_from_a_superseded_approval_changes_nothing(awaiting, api):
     from datetime import timedelta
 
     from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
 
     # Given a card of an earlier approval of the same incident (before a re-diagnosis asked again)
     earlier = utcnow() - timedelta(hours=1)
@@ -144,7 +144,7 @@ def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):
     from datetime import timedelta
 
     from pagerless.store.approvals import ApprovalRecord
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
 
     # Given the approval's time ran out (the workflow's own timeout has not fired yet)
     record = _approval(awaiting["incident_id"])
