@@ -255,7 +255,8 @@ def _time_for(deadline: float | None, wait: float) -> bool:
 
 def _decided_already(incident_id: str, approval_id: str) -> dict | None:
     """The decision of an approval decided before its card went out (a slow or retried delivery)."""
-    from pagerless.store.approvals import PENDING, ApprovalRepository
+    from pagerless.domain.approvals import PENDING
+    from pagerless.store.approvals import ApprovalRepository
 
     record = ApprovalRepository().latest(incident_id)
     if record is None or record.approval_id != approval_id or record.status == PENDING:

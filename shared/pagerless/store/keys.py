@@ -54,6 +54,11 @@ class ApiKeyRepository:
             raise
         return True
 
+    def put(self, record: ApiKeyRecord) -> ApiKeyRecord:
+        """Store ``record``, replacing a key with the same hash."""
+        record.save()
+        return record
+
     def list_for_workspace(self, workspace: str) -> list[ApiKeyRecord]:
         return list(ApiKeyRecord.by_workspace.query(workspace))
 

@@ -148,6 +148,10 @@ class EscalationRepository:
             raise
         return True
 
+    def discard(self, record: EscalationRecord) -> None:
+        """Forget an escalation whose execution never started, so a retried start may try again."""
+        record.delete()
+
     def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
         try:
             return EscalationRecord.get(f"escalation#{incident_id}", generation, consistent_read=True)

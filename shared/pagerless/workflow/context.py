@@ -52,8 +52,6 @@ def alert_started(incident: IncidentRecord, now: datetime | None = None) -> date
     return min(max(started), now) if started else now
 
 
-
-
 def gather_context(incident_id: str, workspace: str) -> dict:
     """Collect and store the incident's context; returns ``{"source", "cluster"}`` (no documents)."""
     incident = load(incident_id, workspace)

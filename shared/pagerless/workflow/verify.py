@@ -62,7 +62,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         reason = f"still unhealthy after {unhealthy} checks: {reason}; {why}"
     state["outcome"] = next_step
     state["reason"] = reason[:1000]
-    update(incident, [IncidentRecord.verification.set(state)])
+    update(incident, verification=state)
     message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
     timeline.record(incident, "verification_check", message, actor=ACTOR,
                     data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open})
