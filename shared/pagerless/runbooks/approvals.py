@@ -21,11 +21,11 @@ from pagerless.store.approvals import ApprovalRepository
 from pagerless.clock import utcnow
 from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
 
-KIND = "runbook_step"
+KIND = vocab.RUNBOOK_STEP
 
 
 def is_step(record: Approval | None) -> bool:
-    return record is not None and (record.proposal or {}).get("kind") == KIND
+    return record is not None and record.is_runbook_step
 
 
 def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds: int) -> dict:
@@ -62,7 +62,7 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     from pagerless.workflow.approvals import Decided, _publish_decided
 
     wanted = vocab.APPROVED if approve else vocab.REJECTED
-    if record.status == vocab.PENDING and utcnow() >= record.expires_at:
+    if record.timed_out(utcnow()):
         service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
     won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
                                                                         comment=comment)

@@ -112,7 +112,7 @@ class ApprovalService:
         if record.status == vocab.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
             raise ConflictError(f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
                                 details=[{"status": incident.status}])
-        if record.status == vocab.PENDING and utcnow() >= record.expires_at:
+        if record.timed_out(utcnow()):
             self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
         won = record.status == vocab.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
                                                                         comment=comment)
