@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from pagerless.slo.budget import align
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.e2e.harness import DevServer
 from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, backfill
 

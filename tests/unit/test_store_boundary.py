@@ -1,72 +1,80 @@
-"""Only store/ speaks PynamoDB for incidents and alerts (issue #8): no module outside it builds an
-expression (condition, update action, query key) on IncidentRecord or AlertRecord, or saves,
-updates, deletes or queries them itself.
-
-An AST walk over shared/pagerless: an attribute access ``IncidentRecord.<name>`` /
-``AlertRecord.<name>`` outside store/ is an expression or a query (``.id.exists()``,
-``.status.set(...)``, ``.by_workspace.query(...)``, ``.scan(...)``). Extend ``MODELS`` as
-more aggregates move behind their repositories."""
+"""store/ is the only code that speaks PynamoDB: no module outside it imports ``pynamodb``, saves a
+record itself or builds an expression (a condition, an update action, a query) from a ``*Record``
+class attribute. Services ask a repository in store/ with an intent-named method instead."""
 
 import ast
+import re
 from pathlib import Path
 
-import pytest
+from tests.conftest import ROOT
 
-pytestmark = pytest.mark.unit
-
-PACKAGE = Path(__file__).resolve().parents[2] / "shared" / "pagerless"
-MODELS = {"IncidentRecord", "AlertRecord"}
-# Modules not moved yet (they still build expressions on IncidentRecord); each is a known debt,
-# and the list may only shrink. New code goes through IncidentRepository / AlertRepository.
-KNOWN_DEBT = {
-    "knowledge/similar.py", "runbooks/generate.py", "workflow/approvals.py", "workflow/diagnose.py",
-    "workflow/incidents.py", "workflow/manual_actions.py", "workflow/outcomes.py", "workflow/propose.py",
-    "workflow/reconcile.py", "workflow/remediate.py", "workflow/verify.py",
-}
+PACKAGE = ROOT / "shared" / "pagerless"
+RECORD_CLASS = re.compile(r"^[A-Z]\w*Record$")
 
 
-def offences(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(), filename=str(path))
+# Receivers of ``.save(...)`` that are not records: (module, receiver name).
+NOT_RECORDS = {("local/runtime.py", "state")}
+
+
+def _modules(package: Path) -> list[tuple[str, ast.Module]]:
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in MODELS:
-            found.append(f"{node.value.id}.{node.attr} (line {node.lineno})")
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package).as_posix()
+        if name.startswith("store/"):
+            continue
+        found.append((name, ast.parse(path.read_text("utf-8"), filename=str(path))))
     return found
 
 
-def outside_store() -> dict[str, list[str]]:
-    result = {}
-    for path in sorted(PACKAGE.rglob("*.py")):
-        relative = path.relative_to(PACKAGE).as_posix()
-        if relative.startswith("store/"):
-            continue
-        found = offences(path)
-        if found:
-            result[relative] = found
-    return result
+def _receiver(node: ast.expr) -> str:
+    """The last name of a call's receiver: ``record`` in ``record.save()``, ``repository`` in
+    ``self.repository.save(x)``, the class in ``SomeRecord(...).save()``."""
+    while isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
-def test_intake_and_incidents_build_no_expression_on_incident_or_alert_records():
-    found = outside_store()
-    owned = {m: f for m, f in found.items() if m.startswith(("intake/", "incidents/", "api/", "console/"))}
-    assert owned == {}, f"build these in store/ repositories instead: {owned}"
+def violations(package: Path = PACKAGE) -> list[str]:
+    found = []
+    for name, tree in _modules(package):
+        for node in ast.walk(tree):
+            where = f"{name}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.Import) and any(a.name.split(".")[0] == "pynamodb" for a in node.names):
+                found.append(f"{where} imports pynamodb")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pynamodb":
+                found.append(f"{where} imports from {node.module}")
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and RECORD_CLASS.match(node.value.id):
+                found.append(f"{where} uses {node.value.id}.{node.attr}")
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save":
+                receiver = _receiver(node.func.value)
+                if not receiver.lower().endswith(("repository", "repo")) and (name, receiver) not in NOT_RECORDS:
+                    found.append(f"{where} calls {receiver}.save()")
+    return found
 
 
-def test_no_new_module_outside_the_store_builds_them():
-    new = {m: f for m, f in outside_store().items() if m not in KNOWN_DEBT}
-    assert new == {}, f"build these in store/ repositories instead: {new}"
+def test_only_the_store_speaks_pynamodb():
+    assert violations() == []
 
 
-def test_the_known_debt_only_shrinks():
-    paid = KNOWN_DEBT - set(outside_store())
-    assert paid == set(), f"these no longer build expressions: remove them from KNOWN_DEBT: {paid}"
-
-
-def test_the_check_sees_an_expression():
-    tree = "from x import IncidentRecord\nIncidentRecord.status.set('open')\n"
-    path = Path(__file__).with_name("_boundary_probe.py")
-    path.write_text(tree)
-    try:
-        assert offences(path) == ["IncidentRecord.status (line 2)"]
-    finally:
-        path.unlink()
+def test_the_check_sees_each_kind_of_violation(tmp_path):
+    """The walker itself: each forbidden form is reported, a repository's save is not."""
+    source = '''
+from pynamodb.exceptions import PutError
+import pynamodb.models
+def f(incident, repository):
+    IncidentRecord.status.set("x")
+    ApprovalRecord.query("i")
+    incident.save()
+    SystemRecord("a", "b").save()
+    repository.save(incident)
+    self.repository.save(incident)
+'''
+    package = tmp_path / "pagerless"
+    (package / "workflow").mkdir(parents=True)
+    (package / "workflow" / "m.py").write_text(source)
+    kinds = sorted(v.split(" ", 1)[1] for v in violations(package))
+    assert kinds == sorted(["imports from pynamodb.exceptions", "imports pynamodb", "uses IncidentRecord.status",
+                            "uses ApprovalRecord.query", "calls incident.save()", "calls SystemRecord.save()"])

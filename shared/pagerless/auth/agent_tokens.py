@@ -12,7 +12,7 @@ import uuid
 from pagerless.auth.keys import Principal
 from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.users import AgentTokenRecord, UserRepository
 
 TOKEN_PREFIX = "pla_"

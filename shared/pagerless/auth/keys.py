@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
 KEY_PREFIX = "pl_"
@@ -119,7 +119,7 @@ class ApiKeyService:
             prefix=display_prefix(secret), created_by=created_by, created_at=utcnow(),
         )
         if replace:
-            record.save()
+            self.repository.put(record)
         elif not self.repository.put_new(record):
             raise ValidationError("that key already exists")
         self._cache.pop(key_hash, None)

@@ -17,7 +17,7 @@ import jwt
 
 from pagerless import settings
 from pagerless.domain.errors import UnauthorizedError
-from pagerless.store.system import SystemRecord, SystemRepository
+from pagerless.store.system import SystemRepository
 from pagerless.store.users import UserRecord, UserRepository
 
 ISSUER = "pagerless"
@@ -44,14 +44,7 @@ def signing_secret() -> str:
     repository = SystemRepository()
     existing = repository.get("auth", "jwt_secret")
     if existing is None:
-        from pynamodb.exceptions import PutError
-
-        try:
-            SystemRecord("auth", "jwt_secret", data={"secret": secrets.token_urlsafe(48)}).save(
-                condition=SystemRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        repository.put_if_absent("auth", "jwt_secret", {"secret": secrets.token_urlsafe(48)})
         existing = repository.get("auth", "jwt_secret")
     return existing.data["secret"]
 

@@ -5,13 +5,15 @@ it is committed (``pybabel compile -d shared/pagerless/console/locales``), and a
 the two in step. The user picks the language; it is kept in the ``pl_lang`` cookie.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from pagerless.clock import parse_time
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -50,8 +52,7 @@ def _when(value, locale: str) -> str:
     if not value:
         return ""
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
+        value = parse_time(value) or value
+        if isinstance(value, str):
             return value
     return format_datetime(value, "yyyy-MM-dd HH:mm:ss", tzinfo=UTC, locale=locale) + " UTC"

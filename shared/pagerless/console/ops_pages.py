@@ -16,7 +16,7 @@ from pagerless.auth.roles import Role
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import render
 from pagerless.domain.errors import ValidationError
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pagerless.diagnosis.snapshot_objects import Container, Event, Pod, cronjob_of, parse_time
+from pagerless.clock import parse_time
+from pagerless.diagnosis.snapshot_objects import Container, Event, Pod, cronjob_of
 from pagerless.diagnosis.snapshot_resources import Deploy, Deployment, Hpa, Node, Pvc, ReplicaSet
 from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.severity import parse_severity

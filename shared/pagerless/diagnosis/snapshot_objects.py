@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from pagerless.clock import parse_time
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "monitoring",
                                "cert-manager", "ingress-nginx", "istio-system", "logging"})
-_FRACTION = re.compile(r"\.(\d+)")
 # Without ownerReferences a pod's workload is read from its name: deploy-<rs hash>-<5>, sts-<ordinal>.
 _DEPLOYMENT_POD = re.compile(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$")
 _STATEFUL_POD = re.compile(r"^(.+)-\d+$")
@@ -22,22 +23,6 @@ _MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi
 
 
 _OWNER_KEYS = {"ReplicaSet": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job"}
-
-
-def parse_time(value: object) -> datetime | None:
-    """An RFC 3339 timestamp (Z or offset, any fraction) as an aware datetime; None if absent."""
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 1e9:  # epoch s or ms (CI tools)
-        return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
-    if not isinstance(value, str) or not value:
-        return None
-    text = _FRACTION.sub(lambda m: "." + m.group(1)[:6].ljust(6, "0"), value.strip().replace("Z", "+00:00"))
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def cpu_millicores(value: object) -> float | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pagerless.diagnosis.snapshot_objects import _dict, _meta, by_key, dicts, parse_time, to_int
+from pagerless.clock import parse_time
+from pagerless.diagnosis.snapshot_objects import _dict, _meta, by_key, dicts, to_int
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,11 @@ Lambda buffer the response), starts with a `retry:` hint and sends heartbeat com
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pagerless.store.incidents import StreamEventRecord
+from pagerless.store.timeline import latest_stream_seq, stream_events_after
 
 RETRY_MS = 2000
 
@@ -26,8 +27,7 @@ class StreamOptions:
 
 
 def latest_seq(workspace: str) -> int:
-    newest = next(iter(StreamEventRecord.query(workspace, scan_index_forward=False, limit=1)), None)
-    return int(newest.seq) if newest else 0
+    return latest_stream_seq(workspace)
 
 
 def format_event(event: StreamEventRecord) -> str:
@@ -36,8 +36,11 @@ def format_event(event: StreamEventRecord) -> str:
 
 
 def stream_events(workspace: str, last_event_id: int | None, options: StreamOptions | None = None, *,
-                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Iterator[str]:
-    """SSE text chunks for events after ``last_event_id`` (None: only events from now on)."""
+                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                  read_after: Callable[[str, int], Iterable[StreamEventRecord]] = stream_events_after) -> Iterator[str]:
+    """SSE text chunks for events after ``last_event_id`` (None: only events from now on).
+
+    ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default)."""
     options = options or StreamOptions()
     started = clock()
     last = latest_seq(workspace) if last_event_id is None else last_event_id
@@ -46,7 +49,7 @@ def stream_events(workspace: str, last_event_id: int | None, options: StreamOpti
     gap_since: float | None = None
     while clock() - started < options.max_seconds:
         emitted = False
-        for event in StreamEventRecord.query(workspace, StreamEventRecord.seq > last, consistent_read=True, limit=200):
+        for event in read_after(workspace, last):
             seq = int(event.seq)
             if seq != last + 1:
                 gap_since = gap_since if gap_since is not None else clock()

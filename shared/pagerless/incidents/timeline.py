@@ -3,11 +3,10 @@
 Every step writes here; the API, the SSE stream, the console and the reports read it.
 """
 
-import time
-
 from pagerless.store.base import utcnow
-from pagerless.store.incidents import StreamEventRecord, TimelineRecord, timeline_key
+from pagerless.store.incidents import TimelineRecord
 from pagerless.store.system import increment
+from pagerless.store.timeline import append_timeline, put_stream_event, timeline_items
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 
@@ -16,9 +15,7 @@ def record(incident, event_type: str, message: str = "", *, actor: str = "system
            stream_type: str | None = None) -> TimelineRecord:
     """Append to the incident's timeline and publish ``stream_type`` (default: the same type)."""
     now = utcnow()
-    item = TimelineRecord(incident.id, timeline_key(now), at=now, type=event_type, actor=actor, message=message,
-                          data=data or {})
-    item.save()
+    item = append_timeline(incident.id, now, event_type, actor=actor, message=message, data=data or {})
     publish(incident.workspace, stream_type or event_type, incident_id=incident.id,
             data={"message": message, "actor": actor, **(data or {})})
     return item
@@ -27,10 +24,10 @@ def record(incident, event_type: str, message: str = "", *, actor: str = "system
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:
     """Put an event on the workspace stream with the next sequence number; returns it."""
     seq = increment(f"events#{workspace}")
-    StreamEventRecord(workspace, seq, at=utcnow(), type=event_type, incident_id=incident_id, data=data or {},
-                      expires_at=int(time.time()) + STREAM_RETENTION_SECONDS).save()
+    put_stream_event(workspace, seq, utcnow(), event_type, incident_id=incident_id, data=data or {},
+                     retention_seconds=STREAM_RETENTION_SECONDS)
     return seq
 
 
 def timeline(incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:
-    return list(TimelineRecord.query(incident_id, limit=limit))
+    return timeline_items(incident_id, limit=limit)

@@ -11,11 +11,11 @@ incident and its approval, the trace from its timeline and the execution history
 
 from __future__ import annotations
 
-from functools import cache
 
+from pagerless import step_functions
 from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
 from pagerless.observability import logger
-from pagerless.store import approvals as approval_store
+from pagerless.domain import approvals as approval_vocab
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import CANCELLED, FINAL, PARKED, JobRecord, JobRepository
 
@@ -23,18 +23,11 @@ _INCIDENT_STATUS = {"awaiting_approval": PARKED, "resolved": "completed", "diagn
                     "escalated": "completed"}
 
 
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
-
-
 def _execution(arn: str | None) -> dict | None:
     if not arn:
         return None
     try:
-        described = _sfn().describe_execution(executionArn=arn)
+        described = step_functions.client().describe_execution(executionArn=arn)
     except Exception as exc:  # a restart of `pagerless dev` forgets executions: our records stand
         return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
     return {"status": described["status"], "started_at": described["startDate"].isoformat(),
@@ -78,7 +71,7 @@ def view(job_id: str, workspace: str) -> dict:
 
 def _incident_view(incident) -> dict:
     approval = ApprovalRepository().latest(incident.id)
-    parked = approval is not None and approval.status == approval_store.PENDING
+    parked = approval is not None and approval.status == approval_vocab.PENDING
     status = _INCIDENT_STATUS.get(incident.status, "running")
     if status == PARKED and not parked:
         status = "running"
@@ -117,7 +110,7 @@ def _history(arn: str | None) -> list[dict]:
     from pagerless.workflow.trace import steps_from_history
 
     try:
-        events = _sfn().get_execution_history(executionArn=arn, maxResults=1000)["events"]
+        events = step_functions.client().get_execution_history(executionArn=arn, maxResults=1000)["events"]
     except Exception:  # gone after a restart: our own events are the trace
         return []
     steps, _ = steps_from_history(events)
@@ -168,7 +161,7 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     repo.add_event(record, "JobCancelled", by=actor)
     if record.execution_arn:
         try:
-            _sfn().stop_execution(executionArn=record.execution_arn, error="JobStopped", cause=f"stopped by {actor}")
+            step_functions.client().stop_execution(executionArn=record.execution_arn, error="JobStopped", cause=f"stopped by {actor}")
         except Exception as exc:
             logger().warning("stop_execution failed; the job record is cancelled", extra={"error": str(exc)[:200]})
     return view(job_id, workspace)
@@ -199,7 +192,7 @@ def replay(job_id: str, workspace: str, actor: str) -> dict:
         raise ConflictError(f"job {job_id} is {record.status}; only a finished job is replayed")
     if record.status == "failed" and record.execution_arn and not (record.input or {}).get("dry_run"):
         try:
-            _sfn().redrive_execution(executionArn=record.execution_arn)
+            step_functions.client().redrive_execution(executionArn=record.execution_arn)
             JobRepository().update(record, status="running", error=None, result=None)
             JobRepository().add_event(record, "JobRedriven", by=actor)
             return {"job_id": job_id, "mode": "redrive", "replay_of": job_id}

@@ -5,7 +5,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from pagerless.knowledge.ranking import Bm25, tokenize
-from pagerless.store.base import decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
 from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
 from pagerless.store.system import SystemRepository
 
@@ -54,27 +54,23 @@ class KnowledgeService:
         now = utcnow()
         record = KnowledgeRecord(workspace, f"kb_{uuid.uuid4().hex[:12]}", title=body.title, content=body.content,
                                  tags=body.tags, service=body.service, author=author, created_at=now, updated_at=now)
-        record.save()
-        return record
+        return self.repository.put(record)
 
     def get(self, workspace: str, entry_id: str) -> KnowledgeRecord:
         return self.repository.get(workspace, entry_id)
 
     def list_entries(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
-        items, last_key = self.repository.page(workspace, limit,
-                                              decode_cursor(cursor, KnowledgeRecord, partition=workspace))
-        return items, encode_cursor(last_key)
+        return self.repository.page(workspace, limit, cursor)
 
     def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:
         record = self.repository.get(workspace, entry_id)
         for field, value in body.model_dump(exclude_unset=True).items():
             setattr(record, field, value)
         record.updated_at = utcnow()
-        record.save()
-        return record
+        return self.repository.put(record)
 
     def delete(self, workspace: str, entry_id: str) -> None:
-        self.repository.get(workspace, entry_id).delete()
+        self.repository.delete(self.repository.get(workspace, entry_id))
 
     def search(self, workspace: str, query: str, limit: int = 10) -> list[dict]:
         """Entries ranked by BM25 over title (weighted), tags, service and content."""

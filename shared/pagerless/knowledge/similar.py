@@ -9,6 +9,7 @@ import math
 from collections import Counter
 
 from pagerless.knowledge.ranking import tokenize
+from pagerless.store import incident_reads
 from pagerless.store.incidents import IncidentRecord
 
 WEIGHTS = {"text": 0.45, "labels": 0.25, "category": 0.20, "resolution": 0.10}
@@ -18,7 +19,7 @@ CANDIDATES = 500
 
 
 def recent_incidents(workspace: str, limit: int = CANDIDATES) -> list[IncidentRecord]:
-    return list(IncidentRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
+    return incident_reads.recent(workspace, limit)
 
 
 def similar_to_incident(incident: IncidentRecord, *, limit: int = 10,

@@ -38,7 +38,7 @@ def dead_letter_job(body: str, *, error: str | None) -> None:
     import hashlib
 
     from pagerless import settings
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
     from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 
     try:

@@ -8,7 +8,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import CHANNELS, channel_module
 from pagerless.notify.jobs import EVENTS
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.notify import ConfigRepository
 
 LANGUAGES = ("en", "zh")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from pagerless.clock import parse_time, utcnow
 from pagerless import settings
 from pagerless.notify import context as contexts
 from pagerless.notify import recipients, render
@@ -29,7 +30,6 @@ from pagerless.notify.jobs import NotifyJob
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
 from pagerless.store import notify as store
-from pagerless.store.base import utcnow
 from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
 
@@ -255,7 +255,8 @@ def _time_for(deadline: float | None, wait: float) -> bool:
 
 def _decided_already(incident_id: str, approval_id: str) -> dict | None:
     """The decision of an approval decided before its card went out (a slow or retried delivery)."""
-    from pagerless.store.approvals import PENDING, ApprovalRepository
+    from pagerless.domain.approvals import PENDING
+    from pagerless.store.approvals import ApprovalRepository
 
     record = ApprovalRepository().latest(incident_id)
     if record is None or record.approval_id != approval_id or record.status == PENDING:
@@ -311,7 +312,6 @@ def _with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mes
     """Each address of an email channel that belongs to a person gets that person's signed Approve and
     Reject links (a confirm page; only its POST decides, with the person's role)."""
     from dataclasses import replace
-    from datetime import datetime
 
     from pagerless.chat.email_links import links_for
     from pagerless.domain.errors import ServiceUnavailableError
@@ -327,7 +327,7 @@ def _with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mes
             person = people.by_email(job.workspace, address)
             if person is not None:
                 links = links_for(person.id, incident_id=job.incident_id, approval_id=approval_id,
-                                  workspace=job.workspace, expires_at=datetime.fromisoformat(expires))
+                                  workspace=job.workspace, expires_at=parse_time(expires))
                 personal[address] = f"Approve: {links['approve']}\nReject: {links['reject']}"
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
         return message

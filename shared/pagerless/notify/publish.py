@@ -43,7 +43,8 @@ def incident_resolved(incident, *, by: str, previous_status: str) -> None:
     if previous_status != "awaiting_approval":
         return
     try:
-        from pagerless.store.approvals import PENDING, ApprovalRepository
+        from pagerless.domain.approvals import PENDING
+        from pagerless.store.approvals import ApprovalRepository
 
         record = ApprovalRepository().latest(incident.id)
     except Exception:  # noqa: BLE001 — the resolution stands; the approval's timeout updates the cards later

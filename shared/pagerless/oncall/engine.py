@@ -8,10 +8,10 @@ Acknowledge and resolve write the stop first and then call StopExecution, so a l
 record stopped and does nothing.
 """
 
-from functools import cache
 
 from botocore.exceptions import ClientError
 
+from pagerless import step_functions
 from pagerless import settings
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
@@ -21,19 +21,12 @@ from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
 
 ACTOR = "escalation"
 OPENED = "1"  # the generation of the escalation an opening incident starts
 ESCALATE_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)  # with no policy match on severity
-
-
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
 
 
 def execution_name(incident_id: str, generation: str) -> str:
@@ -62,13 +55,13 @@ def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor =
     repository = EscalationRepository()
     if not repository.create(record):
         return None
-    client = sfn or _sfn()
+    client = sfn or step_functions.client()
     try:
         response = client.start_execution(stateMachineArn=arn, name=name, input=_input(incident, generation, cursor))
     except client.exceptions.ExecutionAlreadyExists:
         return None
     except Exception:
-        record.delete()  # nothing started: a retried start may try again
+        repository.discard(record)
         raise
     repository.set_arn(record, response["executionArn"])
     timeline.record(incident, "escalation_started", f"escalating through policy {policy.name} from step {cursor.step + 1}",
@@ -139,7 +132,7 @@ def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None, sto
     if record.status != "running" or not EscalationRepository().finish(record, status, reason):
         return False
     if stop_execution and record.execution_arn:
-        client = sfn or _sfn()
+        client = sfn or step_functions.client()
         try:
             client.stop_execution(executionArn=record.execution_arn, cause=reason[:200])
         except ClientError:  # already ended or gone: the record decides, a late tick does nothing

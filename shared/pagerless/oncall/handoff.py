@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.notify.jobs import NotifyJob, enqueue
 from pagerless.oncall import models, schedules
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.oncall import (
     SCHEDULES,
     DocumentRepository,

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.oncall import models, policies, schedules
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.people.service import Person, PeopleService
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.people import BOUND, IDENTITY_SK, PENDING, PeopleRecord, PeopleRepository
 
 PROVIDERS = ("lark", "slack")

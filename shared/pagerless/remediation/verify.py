@@ -12,6 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.clock import parse_time
 from pagerless.remediation.kube import KubeClients
 from pagerless.remediation.planner import target_names
 from pagerless.remediation.workloads import deployment_of_pod, selector_string
@@ -101,15 +102,13 @@ def _ready(pod: dict) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or [])
 
 
-def _parse(stamp: str | None) -> datetime | None:
-    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
 def _restarted_since(pod: dict, status: dict, since: datetime) -> bool:
     # API timestamps have whole seconds: compare at that resolution, so "in the same second" counts
     floor = since.replace(microsecond=0)
-    finished = _parse(((status.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+    finished = parse_time(((status.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
     if finished is not None and finished >= floor:
         return True
-    created = _parse(pod["metadata"].get("creationTimestamp"))
+    created = parse_time(pod["metadata"].get("creationTimestamp"))
     return bool(status.get("restartCount", 0)) and created is not None and created >= floor

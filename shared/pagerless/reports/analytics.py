@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from pagerless.clock import parse_time
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
 
 CAPACITY_PATTERNS = {"oom_killed", "cpu_throttling", "memory_pressure", "disk_pressure", "node_pressure",
@@ -83,7 +84,7 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
     (actor not ``system``/``workflow``/a source), whichever is first; resolution time = resolved − first alert."""
-    human = [datetime.fromisoformat(e["at"]) for e in timeline
+    human = [parse_time(e["at"]) for e in timeline
              if e.get("actor") not in (None, "", "system", "workflow", "intake") and not str(e.get("actor")).startswith("webhook")]
     responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= incident.first_seen]
     first_response = min(responses) if responses else None

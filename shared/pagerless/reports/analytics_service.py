@@ -6,8 +6,9 @@ from datetime import datetime, timedelta
 
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
-from pagerless.store.base import utcnow
-from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
+from pagerless.clock import utcnow
+from pagerless.store import incident_reads
+from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.reports import approvals_requested, incidents_opened
 
 NOISY_MINUTES = 5
@@ -33,7 +34,7 @@ class AnalyticsService:
 
     def incident(self, workspace: str, incident_id: str) -> tuple[analytics.Incident, list[dict]]:
         record = IncidentRepository().get(incident_id, workspace)
-        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor} for t in TimelineRecord.query(incident_id)]
+        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor} for t in incident_reads.timeline(incident_id)]
         return to_incident(record), timeline
 
     def slo_budgets(self, workspace: str) -> list[dict]:

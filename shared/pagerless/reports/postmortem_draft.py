@@ -8,7 +8,9 @@ context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) an
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+
+from pagerless.clock import parse_time
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -29,7 +31,7 @@ class PostmortemFacts:
 def _minutes(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
-    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60, 2)
+    return round((parse_time(end) - parse_time(start)).total_seconds() / 60, 2)
 
 
 def _action_name(action: dict) -> str:

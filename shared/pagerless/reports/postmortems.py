@@ -8,9 +8,10 @@ from pydantic import BaseModel, Field
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.reports.polish import polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
-from pagerless.store.approvals import ApprovalRecord
-from pagerless.store.base import utcnow
-from pagerless.store.incidents import IncidentRepository, TimelineRecord
+from pagerless.store import incident_reads
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.clock import utcnow
+from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
 
 
@@ -64,9 +65,9 @@ class PostmortemService:
                     "acknowledged_at": _iso(record.acknowledged_at), "resolved_at": _iso(record.resolved_at),
                     "alert_count": int(record.alert_count or 1), "resolved_by": record.resolved_by}
         approvals = [{"requested_at": _iso(a.requested_at), "decided_at": _iso(a.decided_at), "status": a.status,
-                      "decided_by": a.decided_by, "comment": a.comment} for a in ApprovalRecord.query(incident_id)]
+                      "decided_by": a.decided_by, "comment": a.comment} for a in ApprovalRepository().for_incident(incident_id)]
         timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
-                    for t in TimelineRecord.query(incident_id)]
+                    for t in incident_reads.timeline(incident_id)]
         end = record.resolved_at or self.clock()
         impact = [self.slos.impact(workspace, slo, first_seen, end)
                   for slo in self.slos.all(workspace) if slo.service == record.service]

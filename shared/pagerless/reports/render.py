@@ -5,10 +5,10 @@ embeds the SVG charts; Markdown is plain tables for chat and e-mail.
 """
 
 import json
-from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
+from pagerless.clock import parse_time
 from pagerless.domain.errors import ValidationError
 from pagerless.reports import svg
 
@@ -91,7 +91,7 @@ def charts(data: dict, t: dict) -> list[str]:
 def period(data: dict) -> str:
     """The period in the report's own time zone: ``2026-03-10 00:00 → 2026-03-11 00:00 (Asia/Shanghai)``."""
     zone = ZoneInfo(data["timezone"])
-    start, end = (datetime.fromisoformat(data[k]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    start, end = (parse_time(data[k]).astimezone(zone).strftime("%Y-%m-%d %H:%M")
                   for k in ("period_start", "period_end"))
     return f'{start} → {end} ({data["timezone"]})'
 

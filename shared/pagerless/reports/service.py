@@ -17,7 +17,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
 from pagerless.reports.render import LANGUAGES, TEXT, headline, render
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
 
 TYPES = ("daily", "weekly")

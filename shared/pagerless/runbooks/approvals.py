@@ -15,16 +15,17 @@ from datetime import timedelta
 from pagerless.domain.errors import ConflictError
 from pagerless.incidents import timeline
 from pagerless.notify.publish import publish
-from pagerless.store import approvals as store
-from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-from pagerless.store.base import utcnow
+from pagerless.domain import approvals as vocab
+from pagerless.domain.approvals import Approval
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.clock import utcnow
 from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
 
-KIND = "runbook_step"
+KIND = vocab.RUNBOOK_STEP
 
 
-def is_step(record: ApprovalRecord | None) -> bool:
-    return record is not None and (record.proposal or {}).get("kind") == KIND
+def is_step(record: Approval | None) -> bool:
+    return record is not None and record.is_runbook_step
 
 
 def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds: int) -> dict:
@@ -35,8 +36,8 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
     step = current_step(job)
     plan = job.state["pending"]
     now = utcnow()
-    record = ApprovalRepository().create(ApprovalRecord(
-        job.incident_id or job.job_id, store.approval_key(now, uuid.uuid4().hex[:8]), workspace=job.workspace,
+    record = ApprovalRepository().create(Approval(
+        job.incident_id or job.job_id, vocab.approval_key(now, uuid.uuid4().hex[:8]), workspace=job.workspace,
         requested_at=now, expires_at=now + timedelta(seconds=int(timeout_seconds)),
         timeout_seconds=int(timeout_seconds), execution_arn=execution_arn, task_token=task_token,
         proposal={"kind": KIND, "job_id": job.job_id, "runbook_id": runbook_of(job).id, "step": step.name,
@@ -56,14 +57,14 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
     return {"approval_id": record.approval_id}
 
 
-def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: str = "", comment: str = ""):
+def decide(service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = ""):
     """``ApprovalService.decide`` for a runbook step (no incident status involved)."""
     from pagerless.workflow.approvals import Decided, _publish_decided
 
-    wanted = store.APPROVED if approve else store.REJECTED
-    if record.status == store.PENDING and utcnow() >= record.expires_at:
-        service.repository.decide(record, store.EXPIRED, actor="system", note="the approval timed out")
-    won = record.status == store.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
+    wanted = vocab.APPROVED if approve else vocab.REJECTED
+    if record.timed_out(utcnow()):
+        service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+    won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
                                                                         comment=comment)
     if not won:
         return service._already_decided(record, wanted)
@@ -81,7 +82,7 @@ def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: 
     except _TokenRefused as exc:
         service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
         raise ConflictError("the step's approval timed out before the decision; nothing ran",
-                            details=[{"status": store.EXPIRED}]) from exc
+                            details=[{"status": vocab.EXPIRED}]) from exc
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
     JobRepository().add_event(job, "SignalReceived", node=record.proposal["step"], correlation_key=record.approval_id,
                               payload={"approved": approve, "by": actor, "comment": comment or None})
@@ -103,5 +104,5 @@ def expire(job: JobRecord, key: str | None = None, note: str = "the step's appro
     if not key:
         return
     record = ApprovalRepository().get(job.incident_id or job.job_id, key)
-    if record is not None and record.status == store.PENDING:
-        ApprovalRepository().decide(record, store.EXPIRED, actor="system", note=note)
+    if record is not None and record.status == vocab.PENDING:
+        ApprovalRepository().decide(record, vocab.EXPIRED, actor="system", note=note)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from pydantic import TypeAdapter
 
 from pagerless import settings
+from pagerless.clock import parse_time
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.store.base import utcnow
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 from pagerless.workflow.policies import get_policy, note_action, policy_context
 
@@ -230,11 +230,10 @@ def _interval(job: JobRecord, check) -> int:
 
 def verify(job_id: str, attempt: int) -> dict:
     """One check of the step's verify: passed → next step; else recheck until max_attempts, then roll back."""
-    from datetime import datetime
 
     job = load(job_id)
     step = current_step(job)
-    since = datetime.fromisoformat(job.state["verify"]["since"])
+    since = parse_time(job.state["verify"]["since"])
     result = run_check(job, step.verify, since)
     attempt = int(attempt or 0) + 1
     if result["ok"]:

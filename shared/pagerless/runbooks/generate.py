@@ -19,7 +19,7 @@ from pagerless.remediation.actions import catalog
 from pagerless.runbooks.builtin import BUILTINS
 from pagerless.runbooks.models import CHECK_NAMES, CONTEXT_FIELDS, Runbook
 from pagerless.runbooks.service import RunbookService, normalize, parse, slug
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 
 _ACTION_PARAMS = {"restart_pod": ["namespace", "pod", "deployment"], "delete_pod": ["namespace", "pod", "deployment"],
                   "rollout_restart": ["namespace", "deployment"], "scale_deployment": ["namespace", "deployment", "replicas"],
@@ -31,11 +31,11 @@ _UNDO = {"patch_resources": "rollback_deployment", "rollback_deployment": "rollb
 
 
 def _history(workspace: str, pattern: str, service: str | None) -> list:
-    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store import incident_reads
 
     pattern = pattern.lower()
     found = []
-    for incident in IncidentRecord.by_workspace.query(workspace, scan_index_forward=False, limit=1000):
+    for incident in incident_reads.recent(workspace, 1000):
         if service and incident.service != service:
             continue
         category = ((incident.diagnosis or {}).get("category") or "").lower().replace("_", "")

@@ -8,8 +8,8 @@ Everything a step needs is checked here, so a run never starts only to fail on a
 from __future__ import annotations
 
 import json
-from functools import cache
 
+from pagerless import step_functions
 from pagerless import settings
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.observability import logger
@@ -20,13 +20,6 @@ from pagerless.store.jobs import PENDING, JobRecord, JobRepository, new_job_id
 KIND = "runbook_run"
 _DEFAULTS = {"days": 14}
 _FILLED_AT_START = {"current_replicas"}  # read from the cluster by the first step
-
-
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
 
 
 def incident_context(incident) -> dict:
@@ -95,7 +88,7 @@ def start_execution(job: JobRecord) -> str:
     repo = JobRepository()
     repo.add_event(job, "JobCreated", workflow_id=job.workflow_id, dry_run=job.input.get("dry_run"),
                    replay_of=(job.state or {}).get("replay_of"))
-    arn = _sfn().start_execution(stateMachineArn=settings.workflow().runbook_state_machine_arn, name=job.job_id,
+    arn = step_functions.client().start_execution(stateMachineArn=settings.workflow().runbook_state_machine_arn, name=job.job_id,
                                  input=json.dumps({"job_id": job.job_id, "workspace": job.workspace}))["executionArn"]
     repo.update(job, execution_arn=arn)
     logger().info("runbook run started", extra={"job_id": job.job_id, "workflow_id": job.workflow_id})

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.runbooks.builtin import BUILTINS, WORKFLOW_ALIASES
 from pagerless.runbooks.models import Runbook
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.runbooks import RunbookStore
 
 _SEED_FIELDS = {"match_alert_types": "alert_types", "trigger_keywords": "keywords", "match_labels": "labels"}

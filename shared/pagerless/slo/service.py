@@ -10,13 +10,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
+from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ValidationError
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
 from pagerless.slo.config import slo_settings
 from pagerless.slo.sources import ReadContext, read_buckets
 from pagerless.slo.spec import BudgetingMethod, SloDocument, dump_yaml, load_yaml, parse_document
-from pagerless.store.base import utcnow
 from pagerless.store.slos import SloRecord, SloRepository
 
 LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
@@ -132,7 +132,7 @@ class SloService:
     def _catch_up_from(self, slo: SloDocument, state: dict, end: datetime) -> datetime:
         last = state.get("last_bucket_end")
         if last:
-            return max(datetime.fromisoformat(last) - OVERLAP, end - timedelta(days=slo_settings().max_catch_up_days))
+            return max(parse_time(last) - OVERLAP, end - timedelta(days=slo_settings().max_catch_up_days))
         window_start, _, _ = window_of(slo, end)
         earliest = min(window_start.astimezone(UTC), end - LONGEST_LOOKBACK)
         return max(maths.align(earliest), end - timedelta(days=slo_settings().max_catch_up_days))

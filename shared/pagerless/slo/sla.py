@@ -16,7 +16,7 @@ from pagerless.slo.budget import calendar_month
 from pagerless.slo.service import SloService
 from pagerless.slo.sources.pagerless_incidents import DEFAULT_SEVERITIES, downtime_intervals
 from pagerless.slo.spec import SloDocument
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.slos import service_incident_spans
 
 WINDOWS = {"daily": {"duration": "1d", "isRolling": True}, "weekly": {"duration": "7d", "isRolling": True},

@@ -1,20 +1,23 @@
-"""Approval requests of the incident workflow, each holding the Step Functions task token.
+"""Approval requests in DynamoDB, each holding the Step Functions task token (see ``domain.approvals``).
 
-The token is a credential: it lives only in this table, is never logged and never leaves
-through the API (``ApprovalRecord.to_public`` omits it). A decision is one conditional write
-(pending → approved / rejected / expired), so a token is returned to Step Functions at most once.
+The token lives only in this table, is never logged and never leaves through the API. The
+repository speaks ``Approval`` domain objects; ``ApprovalRecord`` stays in here. A decision is one
+conditional write (pending → approved / rejected / expired), so a token is returned to Step
+Functions at most once.
 """
 
+from dataclasses import fields
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
+from pagerless.domain.approvals import EXPIRED, PENDING, Approval
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
-PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
-STATUSES = (PENDING, APPROVED, REJECTED, EXPIRED)
+_FIELDS = [f.name for f in fields(Approval)]
 
 
 class ByStatus(GlobalSecondaryIndex):
@@ -53,43 +56,56 @@ class ApprovalRecord(BaseModel):
 
     by_status = ByStatus()
 
-    def to_public(self) -> dict:
-        """Everything but the task token."""
-        return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
-                "status": self.status, "requested_at": self.requested_at.isoformat(),
-                "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
-                "proposal": self.proposal or {}, "decided_by": self.decided_by, "decided_role": self.decided_role,
-                "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
-                "note": self.note}
+
+def to_domain(record: ApprovalRecord) -> Approval:
+    values = {name: getattr(record, name) for name in _FIELDS}
+    return Approval(**{**values, "timeout_seconds": int(record.timeout_seconds), "proposal": record.proposal or {},
+                       "execution_arn": record.execution_arn or "", "task_token": record.task_token or ""})
+
+
+def _refresh(approval: Approval, record: ApprovalRecord) -> None:
+    for name, value in vars(to_domain(record)).items():
+        setattr(approval, name, value)
+
+
+def _key(approval: Approval) -> ApprovalRecord:
+    return ApprovalRecord(approval.incident_id, approval.approval_id, workspace=approval.workspace)
 
 
 class ApprovalRepository:
-    def create(self, record: ApprovalRecord) -> ApprovalRecord:
-        record.status_key = f"{record.workspace}#{record.status}"
-        record.requested_key = f"{record.requested_at.isoformat()}#{record.incident_id}"
+    def create(self, approval: Approval) -> Approval:
+        record = ApprovalRecord(**{name: getattr(approval, name) for name in _FIELDS},
+                                status_key=f"{approval.workspace}#{approval.status}",
+                                requested_key=f"{approval.requested_at.isoformat()}#{approval.incident_id}")
         record.save(condition=ApprovalRecord.approval_id.does_not_exist())
-        return record
+        return to_domain(record)
 
-    def latest(self, incident_id: str) -> ApprovalRecord | None:
+    def latest(self, incident_id: str) -> Approval | None:
         """The incident's own latest approval (a runbook step's approval on the incident is not one)."""
         for record in ApprovalRecord.query(incident_id, scan_index_forward=False, consistent_read=True):
-            if (record.proposal or {}).get("kind") != "runbook_step":
-                return record
+            approval = to_domain(record)
+            if not approval.is_runbook_step:
+                return approval
         return None
 
-    def get(self, incident_id: str, approval_id: str) -> ApprovalRecord | None:
+    def for_incident(self, incident_id: str) -> list[Approval]:
+        """Every approval of the incident (its runbook steps' too), oldest first."""
+        return [to_domain(r) for r in ApprovalRecord.query(incident_id)]
+
+    def get(self, incident_id: str, approval_id: str) -> Approval | None:
         try:
-            return ApprovalRecord.get(incident_id, approval_id, consistent_read=True)
+            return to_domain(ApprovalRecord.get(incident_id, approval_id, consistent_read=True))
         except DoesNotExist:
             return None
 
-    def decide(self, record: ApprovalRecord, status: str, *, actor: str, role: str = "", comment: str = "",
+    def decide(self, approval: Approval, status: str, *, actor: str, role: str = "", comment: str = "",
                note: str | None = None, expected: str = PENDING) -> bool:
-        """Move ``record`` from ``expected`` to ``status``; False if someone else decided first."""
-        now = utcnow()
-        actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{record.workspace}#{status}"),
+        """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
+        way ``approval`` is updated to what is stored."""
+        record = _key(approval)
+        actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{approval.workspace}#{status}"),
                    ApprovalRecord.decided_by.set(actor), ApprovalRecord.decided_role.set(role),
-                   ApprovalRecord.decided_at.set(now), ApprovalRecord.comment.set(comment)]
+                   ApprovalRecord.decided_at.set(utcnow()), ApprovalRecord.comment.set(comment)]
         if note is not None:
             actions.append(ApprovalRecord.note.set(note))
         try:
@@ -97,32 +113,34 @@ class ApprovalRepository:
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 record.refresh(consistent_read=True)
+                _refresh(approval, record)
                 return False
             raise
+        _refresh(approval, record)
         return True
 
-    def rearm(self, record: ApprovalRecord, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
+    def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
         """A pending approval waits again on a new execution's token (after a restart)."""
+        record = _key(approval)
         record.update(actions=[ApprovalRecord.task_token.set(task_token),
                                ApprovalRecord.execution_arn.set(execution_arn),
                                ApprovalRecord.expires_at.set(expires_at)],
                       condition=ApprovalRecord.status == PENDING)
+        _refresh(approval, record)
 
-    def mark_expired(self, record: ApprovalRecord, note: str) -> None:
+    def mark_expired(self, approval: Approval, note: str) -> None:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried."""
+        record = _key(approval)
         record.update(actions=[ApprovalRecord.status.set(EXPIRED),
-                               ApprovalRecord.status_key.set(f"{record.workspace}#{EXPIRED}"),
+                               ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
                                ApprovalRecord.note.set(note)])
+        _refresh(approval, record)
 
     def list(self, workspace: str, status: str, *, limit: int = 50,
-             cursor: str | None = None) -> tuple[list[ApprovalRecord], str | None]:
+             cursor: str | None = None) -> tuple[list[Approval], str | None]:
         results = ApprovalRecord.by_status.query(f"{workspace}#{status}", scan_index_forward=False, limit=limit,
                                                  last_evaluated_key=decode_cursor(cursor, ApprovalRecord, ApprovalRecord.by_status,
                                                                                    f"{workspace}#{status}"),
                                                  page_size=limit)
-        items = list(results)
+        items = [to_domain(r) for r in results]
         return items, encode_cursor(results.last_evaluated_key)
-
-
-def approval_key(at: datetime, suffix: str) -> str:
-    return f"{at.isoformat()}#{suffix}"

@@ -3,11 +3,11 @@
 import base64
 import json
 import os
-from datetime import UTC, datetime
 
 from pynamodb.models import Model
 
 from pagerless import settings
+from pagerless.clock import utcnow  # noqa: F401  (re-export for intake/ and store/incidents.py, alerts.py: branch arch)
 from pagerless.domain.errors import ValidationError
 from pagerless.store import session as _session  # noqa: F401  (one botocore session for every model)
 
@@ -36,10 +36,6 @@ class BaseModel(Model):
 
     class Meta:
         abstract = True
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def encode_cursor(last_evaluated_key: dict | None) -> str | None:

@@ -1,6 +1,6 @@
 """A workspace's runtime configuration overrides, one item on the system table."""
 
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.system import SystemRecord
 
 PK = "config"

@@ -12,7 +12,8 @@ import time
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 MAX_COMPRESSED_BYTES = 350 * 1024  # of base64 text
 RETENTION_SECONDS = 30 * 24 * 3600

@@ -12,7 +12,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 FAILING, DEAD, REPLAYED, REPLAY_FAILED = "failing", "dead", "replayed", "replay_failed"
 

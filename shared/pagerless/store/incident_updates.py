@@ -7,12 +7,16 @@ status change never makes them fail.
 """
 
 from datetime import datetime
+from typing import Any
 
 from pynamodb.constants import ALL_NEW, ATTRIBUTES
-from pynamodb.exceptions import UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 
+from pagerless.domain.errors import ConflictError
 from pagerless.store.incidents import IncidentRecord
+
+APPEND_ATTEMPTS = 25
 
 
 def update_incident(incident_id: str, actions: list[Action], condition=None) -> IncidentRecord | None:
@@ -66,3 +70,39 @@ def mark_flapping(incident_id: str) -> IncidentRecord | None:
     """Set `flapping`; None if it was already set (so the timeline event is written once)."""
     return update_incident(incident_id, [IncidentRecord.flapping.set(True)],
                            condition=IncidentRecord.flapping.does_not_exist() | (IncidentRecord.flapping == False))  # noqa: E712
+
+
+def field_changes(**fields: Any) -> list[Action]:
+    """SET actions for incident fields named by keyword (``diagnosis=...``), e.g. for
+    ``IncidentRepository.set_status(..., actions=field_changes(...))``; an unknown name is an error."""
+    attributes = IncidentRecord.get_attributes()
+    unknown = sorted(set(fields) - set(attributes))
+    if unknown:
+        raise AttributeError(f"incidents have no field {', '.join(unknown)}")
+    return [attributes[name].set(value) for name, value in fields.items()]
+
+
+def set_fields(incident_id: str, **fields: Any) -> IncidentRecord | None:
+    """Set the named fields, version-neutral; the fresh record, or None if the incident does not exist."""
+    return update_incident(incident_id, field_changes(**fields)) if fields else None
+
+
+def append_action(incident_id: str, entry: dict) -> IncidentRecord | None:
+    """Append ``entry`` to the incident's ``actions`` without losing a concurrent append.
+
+    ``actions`` is a JSON attribute (one string in DynamoDB), so ``list_append`` cannot apply; the
+    append is a compare-and-set instead: written only if the list is still the one read, re-read and
+    retried otherwise. Returns the fresh record; None if the incident does not exist."""
+    for _ in range(APPEND_ATTEMPTS):
+        try:
+            current = IncidentRecord.get(incident_id, consistent_read=True, attributes_to_get=["id", "actions"])
+        except DoesNotExist:
+            return None
+        before = list(current.attribute_values.get("actions") or [])
+        unchanged = IncidentRecord.actions == before
+        if not before:
+            unchanged = IncidentRecord.actions.does_not_exist() | unchanged
+        fresh = update_incident(incident_id, [IncidentRecord.actions.set([*before, entry])], condition=unchanged)
+        if fresh is not None:
+            return fresh
+    raise ConflictError(f"incident {incident_id}: its actions kept changing; the action was not recorded")

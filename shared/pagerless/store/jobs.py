@@ -12,7 +12,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED = "pending", "running", "parked", "completed", "failed", "cancelled"
 STATUSES = (PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED)

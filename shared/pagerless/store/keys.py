@@ -4,7 +4,8 @@ from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeA
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -52,6 +53,11 @@ class ApiKeyRepository:
                 return False
             raise
         return True
+
+    def put(self, record: ApiKeyRecord) -> ApiKeyRecord:
+        """Store ``record``, replacing a key with the same hash."""
+        record.save()
+        return record
 
     def list_for_workspace(self, workspace: str) -> list[ApiKeyRecord]:
         return list(ApiKeyRecord.by_workspace.query(workspace))

@@ -4,7 +4,8 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttr
 from pynamodb.exceptions import DoesNotExist
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 
 class KnowledgeRecord(BaseModel):
@@ -38,6 +39,15 @@ class KnowledgeRepository:
     def all(self, workspace: str) -> list[KnowledgeRecord]:
         return list(KnowledgeRecord.query(workspace))
 
-    def page(self, workspace: str, limit: int, last_key: dict | None):
-        results = KnowledgeRecord.query(workspace, limit=limit, last_evaluated_key=last_key)
-        return list(results), results.last_evaluated_key
+    def page(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
+        """One page of the workspace's entries and the cursor of the next (a bad cursor is a 400)."""
+        results = KnowledgeRecord.query(workspace, limit=limit,
+                                        last_evaluated_key=decode_cursor(cursor, KnowledgeRecord, partition=workspace))
+        return list(results), encode_cursor(results.last_evaluated_key)
+
+    def put(self, record: KnowledgeRecord) -> KnowledgeRecord:
+        record.save()
+        return record
+
+    def delete(self, record: KnowledgeRecord) -> None:
+        record.delete()

@@ -14,7 +14,8 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
 DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)

@@ -17,7 +17,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.system import SystemRecord
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
@@ -146,6 +147,10 @@ class EscalationRepository:
                 return False
             raise
         return True
+
+    def discard(self, record: EscalationRecord) -> None:
+        """Forget an escalation whose execution never started, so a retried start may try again."""
+        record.delete()
 
     def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
         try:

@@ -4,7 +4,7 @@ No item means the plugin has its default state (enabled). One item per plugin ke
 switches of different plugins from overwriting each other; listing a workspace is one Query.
 """
 
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.system import SystemRecord
 
 

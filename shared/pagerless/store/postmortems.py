@@ -9,7 +9,7 @@ number is still free, so two concurrent edits of the same version cannot both wi
 from pynamodb.exceptions import PutError
 
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.reports import ReportRecord
 
 

@@ -11,8 +11,10 @@ from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttr
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.approvals import ApprovalRecord
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
+from pagerless.store.approvals import ApprovalRecord, to_domain
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
 
@@ -91,9 +93,10 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
     return list(IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key.between(lo, f"{hi}")))
 
 
-def approvals_requested(workspace: str, start: datetime, end: datetime) -> list[ApprovalRecord]:
+def approvals_requested(workspace: str, start: datetime, end: datetime) -> list[Approval]:
     lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
     rows = []
-    for status in ("approved", "rejected", "pending", "expired"):
-        rows += list(ApprovalRecord.by_status.query(f"{workspace}#{status}", ApprovalRecord.requested_key.between(lo, hi)))
+    for status in (APPROVED, REJECTED, PENDING, EXPIRED):
+        rows += [to_domain(r) for r in ApprovalRecord.by_status.query(f"{workspace}#{status}",
+                                                                      ApprovalRecord.requested_key.between(lo, hi))]
     return rows

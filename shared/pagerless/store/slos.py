@@ -14,7 +14,8 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import BatchWrite
 
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
 BUCKET_RETENTION = timedelta(days=100)

@@ -1,9 +1,10 @@
 """Small system records (heartbeats, singletons) keyed by pk/sk."""
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError
 
-from pagerless.store.base import BaseModel, Region, TableName, utcnow
+from pagerless.clock import utcnow
+from pagerless.store.base import BaseModel, Region, TableName
 
 
 class SystemRecord(BaseModel):
@@ -22,6 +23,16 @@ class SystemRepository:
         record = SystemRecord(pk, sk, data=data, updated_at=utcnow())
         record.save()
         return record
+
+    def put_if_absent(self, pk: str, sk: str, data: dict) -> bool:
+        """Create the record unless it exists (exactly one concurrent caller wins); True if this one did."""
+        try:
+            SystemRecord(pk, sk, data=data, updated_at=utcnow()).save(condition=SystemRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def get(self, pk: str, sk: str) -> SystemRecord | None:
         try:

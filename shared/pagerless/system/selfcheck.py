@@ -7,8 +7,8 @@ is a credential: it is stored, never logged and never returned by the API.
 import json
 import uuid
 from datetime import UTC, datetime
-from functools import cache
 
+from pagerless import step_functions
 from pagerless import settings
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.system import SystemRepository
@@ -16,17 +16,10 @@ from pagerless.store.system import SystemRepository
 _PK = "selfcheck"
 
 
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
-
-
 def start(timeout_seconds: int = 300) -> dict:
     """Start a self-check execution; returns its check id and execution ARN."""
     check_id = uuid.uuid4().hex[:12]
-    response = _sfn().start_execution(
+    response = step_functions.client().start_execution(
         stateMachineArn=settings.workflow().selfcheck_state_machine_arn,
         name=f"selfcheck-{check_id}",
         input=json.dumps({"check_id": check_id, "timeout_seconds": timeout_seconds}),
@@ -56,4 +49,4 @@ def confirm(check_id: str) -> None:
     record = SystemRepository().get(_PK, check_id)
     if record is None or not record.data.get("task_token"):
         raise NotFoundError(f"self-check {check_id} is not waiting")
-    _sfn().send_task_success(taskToken=record.data["task_token"], output=json.dumps({"confirmed": True}))
+    step_functions.client().send_task_success(taskToken=record.data["task_token"], output=json.dumps({"confirmed": True}))

@@ -13,7 +13,9 @@ HEARTBEAT_PK = "heartbeat"
 def _clients():
     import boto3
 
-    return boto3.client("dynamodb"), boto3.client("sqs"), boto3.client("stepfunctions")
+    from pagerless import step_functions
+
+    return boto3.client("dynamodb"), boto3.client("sqs"), step_functions.client()
 
 
 def record_heartbeat(component: str, details: dict | None = None) -> dict:

@@ -10,16 +10,17 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 
+from pagerless import step_functions
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.notify.publish import publish
 from pagerless.observability import logger
-from pagerless.store import approvals as store
-from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-from pagerless.store.base import utcnow
+from pagerless.domain import approvals as vocab
+from pagerless.domain.approvals import Approval
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 
@@ -33,13 +34,6 @@ class Decided:
     changed: bool  # False: an earlier identical decision stands (a double click)
 
 
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
-
-
 class ApprovalService:
     def __init__(self, repository: ApprovalRepository | None = None, sfn=None) -> None:
         self.repository = repository or ApprovalRepository()
@@ -47,7 +41,7 @@ class ApprovalService:
 
     @property
     def sfn(self):
-        return self._sfn or _sfn()
+        return self._sfn or step_functions.client()
 
     def request(self, incident_id: str, workspace: str, *, task_token: str, execution_arn: str,
                 timeout_seconds: int, resume_approval: str | None = None) -> dict:
@@ -58,24 +52,24 @@ class ApprovalService:
         incident = load(incident_id, workspace)
         now = utcnow()
         pending = self.repository.get(incident_id, resume_approval) if resume_approval else None
-        if pending is not None and pending.status == store.PENDING:
+        if pending is not None and pending.status == vocab.PENDING:
             return self._resume(incident, pending, task_token, execution_arn, int(timeout_seconds))
         proposal = incident.proposal or {}
         previous = self.repository.latest(incident_id)
-        record = self.repository.create(ApprovalRecord(
-            incident_id, store.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
+        record = self.repository.create(Approval(
+            incident_id, vocab.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
             expires_at=now + timedelta(seconds=int(timeout_seconds)), timeout_seconds=int(timeout_seconds),
             execution_arn=execution_arn, task_token=task_token, proposal=_approver_view(proposal)))
         advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
-                actions=[IncidentRecord.approval.set({**record.to_public(), "proposal": None})])
+                changes={"approval": {**record.to_public(), "proposal": None}})
         timeline.record(incident, "approval_requested",
                         f"approval requested for {proposal.get('action')}; expires in {int(timeout_seconds)}s",
                         actor=ACTOR, data={"approval_id": record.approval_id, "action": proposal.get("action"),
                                            "diff": (proposal.get("dry_run") or {}).get("diff"),
                                            "rule": (proposal.get("decision") or {}).get("rule"),
                                            "expires_at": record.expires_at.isoformat()})
-        if (previous is not None and previous.status == store.PENDING
-                and self.repository.decide(previous, store.EXPIRED, actor="system",
+        if (previous is not None and previous.status == vocab.PENDING
+                and self.repository.decide(previous, vocab.EXPIRED, actor="system",
                                            note=f"superseded by a newer approval ({record.approval_id})")):
             _publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
@@ -83,11 +77,11 @@ class ApprovalService:
                 data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()})
         return {"approval_id": record.approval_id}
 
-    def _resume(self, incident, pending: ApprovalRecord, task_token: str, execution_arn: str, timeout: int) -> dict:
+    def _resume(self, incident, pending: Approval, task_token: str, execution_arn: str, timeout: int) -> dict:
         self.repository.rearm(pending, task_token=task_token, execution_arn=execution_arn,
                               expires_at=utcnow() + timedelta(seconds=timeout))
         advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
-                actions=[IncidentRecord.approval.set({**pending.to_public(), "proposal": None})])
+                changes={"approval": {**pending.to_public(), "proposal": None}})
         timeline.record(incident, "approval_resumed", f"approval wait resumed after a restart; expires in {timeout}s",
                         actor=ACTOR, data={"approval_id": pending.approval_id,
                                            "expires_at": pending.expires_at.isoformat()})
@@ -114,13 +108,13 @@ class ApprovalService:
             raise NotFoundError(f"incident {incident_id} has no approval request")
         if approval_id is not None and approval_id != record.approval_id:
             self._refuse_superseded(incident_id, approval_id, record)
-        wanted = store.APPROVED if approve else store.REJECTED
-        if record.status == store.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
+        wanted = vocab.APPROVED if approve else vocab.REJECTED
+        if record.status == vocab.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
             raise ConflictError(f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
                                 details=[{"status": incident.status}])
-        if record.status == store.PENDING and utcnow() >= record.expires_at:
-            self.repository.decide(record, store.EXPIRED, actor="system", note="the approval timed out")
-        won = record.status == store.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
+        if record.timed_out(utcnow()):
+            self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+        won = record.status == vocab.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
                                                                         comment=comment)
         if not won:
             return self._already_decided(record, wanted)
@@ -133,7 +127,7 @@ class ApprovalService:
                             "after the approval had timed out", actor=actor,
                             data={"approval_id": record.approval_id})
             raise ConflictError(f"the approval of {incident_id} timed out before the decision; nothing ran",
-                                details=[{"status": store.EXPIRED}]) from refused
+                                details=[{"status": vocab.EXPIRED}]) from refused
         verb = "approved" if approve else "rejected"
         timeline.record(incident, verb, f"{actor} {verb} {record.proposal.get('action')}"
                         + (f": {comment}" if comment else ""), actor=actor,
@@ -143,11 +137,11 @@ class ApprovalService:
         # The incident is not written here: the workflow moves on at once and owns it from now on.
         return Decided(record.to_public(), True)
 
-    def expire(self, incident_id: str, reason: str) -> ApprovalRecord | None:
+    def expire(self, incident_id: str, reason: str) -> Approval | None:
         """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
         record = self.repository.latest(incident_id)
-        if (record is not None and record.status == store.PENDING
-                and self.repository.decide(record, store.EXPIRED, actor="system", note=reason)):
+        if (record is not None and record.status == vocab.PENDING
+                and self.repository.decide(record, vocab.EXPIRED, actor="system", note=reason)):
             _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
         return record
 
@@ -155,11 +149,11 @@ class ApprovalService:
         records, next_cursor = self.repository.list(workspace, status, limit=limit, cursor=cursor)
         return [r.to_public() for r in records], next_cursor
 
-    def _refuse_superseded(self, incident_id: str, approval_id: str, latest: ApprovalRecord) -> None:
+    def _refuse_superseded(self, incident_id: str, approval_id: str, latest: Approval) -> None:
         card = self.repository.get(incident_id, approval_id)
         if card is None:
             raise NotFoundError(f"incident {incident_id} has no approval {approval_id}")
-        earlier = (f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != store.PENDING
+        earlier = (f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != vocab.PENDING
                    else "")
         raise ConflictError(f"this approval of {incident_id} was superseded by a newer one ({latest.status})"
                             f"{earlier}; nothing changed",
@@ -167,18 +161,18 @@ class ApprovalService:
                                       "current_approval_id": latest.approval_id, "current_status": latest.status,
                                       "decided_by": latest.decided_by}])
 
-    def _already_decided(self, record: ApprovalRecord, wanted: str) -> Decided:
+    def _already_decided(self, record: Approval, wanted: str) -> Decided:
         if record.status == wanted:
             return Decided(record.to_public(), False)
-        if record.status == store.EXPIRED:
+        if record.status == vocab.EXPIRED:
             raise ConflictError(f"the approval of {record.incident_id} timed out; nothing ran",
-                                details=[{"status": store.EXPIRED, "note": record.note}])
+                                details=[{"status": vocab.EXPIRED, "note": record.note}])
         raise ConflictError(f"the proposal for {record.incident_id} was already {record.status} by "
                             f"{record.decided_by}; that decision stands",
                             details=[{"status": record.status, "decided_by": record.decided_by,
                                       "decided_at": record.decided_at.isoformat() if record.decided_at else None}])
 
-    def _send(self, record: ApprovalRecord, approve: bool, actor: str, comment: str) -> None:
+    def _send(self, record: Approval, approve: bool, actor: str, comment: str) -> None:
         from botocore.exceptions import ClientError
 
         try:
@@ -195,7 +189,7 @@ class ApprovalService:
             raise
 
 
-def _publish_decided(incident: IncidentRecord, record: ApprovalRecord, decision: str | None = None) -> None:
+def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
     publish("approval.decided", incident, generation=record.approval_id,
             data={"approval_id": record.approval_id, "decision": decision or record.status,

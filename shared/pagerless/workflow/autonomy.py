@@ -130,9 +130,9 @@ def _rerun(incident, decision, actor: str, started: datetime) -> dict:
 def _running(execution_arn: str | None) -> bool:
     if not execution_arn:
         return False
-    from pagerless.workflow.executions import _sfn
+    from pagerless import step_functions
 
     try:
-        return _sfn().describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
+        return step_functions.client().describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
     except Exception:  # noqa: BLE001 - an execution we cannot find is not running
         return False

@@ -6,9 +6,9 @@ context is the alert alone, and the notes say so.
 
 from datetime import datetime, timedelta
 
+from pagerless.clock import parse_time, utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.store.base import utcnow
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
@@ -48,15 +48,8 @@ def alert_started(incident: IncidentRecord, now: datetime | None = None) -> date
     now = now or utcnow()
     records = [record for record in AlertRepository().for_incident(incident.id) if record.alert]
     firing = [record for record in records if record.state == FIRING] or records
-    started = [when for when in (_parse(record.alert.get("starts_at")) for record in firing) if when is not None]
+    started = [when for when in (parse_time(record.alert.get("starts_at")) for record in firing) if when is not None]
     return min(max(started), now) if started else now
-
-
-def _parse(value) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def gather_context(incident_id: str, workspace: str) -> dict:

@@ -5,7 +5,7 @@ from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, set_metric, update
+from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, update, with_metric
 
 
 class ContextMissingError(Exception):
@@ -26,9 +26,8 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident),
                                          skip=disabled(workspace, "analyzer"))
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
-    update(incident, [IncidentRecord.diagnosis.set(diagnosis.model_dump(mode="json")),
-                             IncidentRecord.llm_usage.set(usage),
-                             *set_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident))])
+    update(incident, diagnosis=diagnosis.model_dump(mode="json"), llm_usage=usage,
+           **with_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident)))
     timeline.record(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR,
                     data={"category": diagnosis.category, "confidence": diagnosis.confidence,
                           "engine": diagnosis.engine, "remediations": diagnosis.remediations,

@@ -1,8 +1,8 @@
 """Starting the incident-response workflow: one execution per incident, named after it."""
 
 import json
-from functools import cache
 
+from pagerless import step_functions
 from pagerless import settings
 from pagerless.observability import logger
 from pagerless.store.incident_updates import set_execution
@@ -10,13 +10,6 @@ from pagerless.store.incident_updates import set_execution
 
 class WorkflowStartError(Exception):
     """Step Functions could not start the execution (the caller retries later)."""
-
-
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
 
 
 def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
@@ -28,7 +21,7 @@ def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
         return None
     execution_name = name or incident.id
     try:
-        arn = _sfn().start_execution(
+        arn = step_functions.client().start_execution(
             stateMachineArn=machine, name=execution_name,
             input=json.dumps({"incident_id": incident.id, "workspace": incident.workspace}),
         )["executionArn"]

@@ -11,8 +11,8 @@ from datetime import datetime
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.store.base import utcnow
-from pagerless.store.incident_updates import update_incident
+from pagerless.clock import utcnow
+from pagerless.store.incident_updates import append_action, field_changes, set_fields
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
 ACTOR = "workflow"
@@ -29,17 +29,24 @@ def load(incident_id: str, workspace: str, *, closed_ok: bool = False) -> Incide
     return incident
 
 
-def update(incident: IncidentRecord, actions: list) -> IncidentRecord:
+def update(incident: IncidentRecord, **fields) -> IncidentRecord:
     """Set fields of the incident without a version check; returns the fresh record."""
-    return update_incident(incident.id, actions) or incident
+    return set_fields(incident.id, **fields) or incident
 
 
-def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "", *, actions: list | None = None,
+def record_action(incident: IncidentRecord, entry: dict) -> IncidentRecord:
+    """Append ``entry`` to the incident's actions (atomic: a concurrent append is never lost)."""
+    return append_action(incident.id, entry) or incident
+
+
+def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "", *, changes: dict | None = None,
             actor: str = ACTOR) -> IncidentRecord:
-    """Move the incident to ``target`` (the transition table decides) and put the move on the timeline."""
+    """Move the incident to ``target`` (the transition table decides), setting the fields in ``changes``
+    with the move, and put the move on the timeline."""
     before = incident.status
     if before == target.value:
-        return update(incident, actions) if actions else incident
+        return update(incident, **changes) if changes else incident
+    actions = field_changes(**changes) if changes else None
     try:
         IncidentRepository().set_status(incident, target, actions=actions)
     except ConflictError:
@@ -65,6 +72,6 @@ def seconds_since_start(incident: IncidentRecord, now: datetime | None = None) -
     return round(((now or utcnow()) - started).total_seconds(), 3)
 
 
-def set_metric(incident: IncidentRecord, name: str, value: float) -> list:
-    """An update action that records one metric (seconds to diagnose / resolve) on the incident."""
-    return [IncidentRecord.metrics.set({**(incident.metrics or {}), name: value})]
+def with_metric(incident: IncidentRecord, name: str, value: float) -> dict:
+    """The ``metrics`` change that records one metric (seconds to diagnose / resolve) on the incident."""
+    return {"metrics": {**(incident.metrics or {}), name: value}}

@@ -12,8 +12,9 @@ from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow import cluster
-from pagerless.workflow.incidents import update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
+from pagerless.workflow.execute_plan import execute_and_record
+from pagerless.workflow.incidents import record_action
+from pagerless.workflow.policies import get_policy, policy_context
 
 _ACTION = TypeAdapter(Action)
 
@@ -22,7 +23,6 @@ def run_action(workspace: str, actor: str, action: dict, *, dry_run: bool = True
                reason: str = "") -> dict:
     """Dry-run or execute ``action``; with ``incident_id`` the result goes on that incident."""
     from pagerless.remediation.executor import dry_run as server_dry_run
-    from pagerless.remediation.executor import execute
 
     parsed = _ACTION.validate_python(action)
     plan = ActionPlan.of(parsed, parsed.action, reason or f"requested by {actor} through the API",
@@ -34,29 +34,27 @@ def run_action(workspace: str, actor: str, action: dict, *, dry_run: bool = True
     if not decision.allowed:
         raise ForbiddenError(f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran",
                              details=[{"rule": decision.rule, "reason": decision.reason}])
-    kube = cluster.connect()
-    try:
-        if dry_run:
+    entry = {"source": "api", "requested_by": actor, "dry_run": dry_run, "decision_rule": decision.rule}
+    if dry_run:
+        kube = cluster.connect()
+        try:
             checked = server_dry_run(plan, kube)
-            result = {**checked.model_dump(mode="json"), "diff": checked.diff}
-        else:
-            outcome = execute(plan, kube, decision, approved_by=actor)
-            result = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes)}
-            if outcome.status == "succeeded":
-                note_action(workspace, parsed.service, outcome.started_at)
-    finally:
-        kube.close()
+        finally:
+            kube.close()
+        result = {**checked.model_dump(mode="json"), "diff": checked.diff}
+        if incident is not None:
+            record_action(incident, {**result, **entry})
+    else:
+        _, result = execute_and_record(plan, decision, workspace=workspace, approved_by=actor, incident=incident,
+                                       entry=entry)
     response = {"dry_run": dry_run, "plan_id": plan.id, "action": parsed.model_dump(mode="json"),
                 "decision": decision.model_dump(mode="json"), "result": result}
     if incident is not None:
-        _attach(incident, actor, response)
+        _note(incident, actor, response)
     return response
 
 
-def _attach(incident: IncidentRecord, actor: str, response: dict) -> None:
-    entry = {**response["result"], "source": "api", "requested_by": actor, "dry_run": response["dry_run"],
-             "decision_rule": response["decision"]["rule"]}
-    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), entry])])
+def _note(incident: IncidentRecord, actor: str, response: dict) -> None:
     kind = "action_dry_run" if response["dry_run"] else "action_executed"
     timeline.record(incident, kind, f"{actor}: {response['result'].get('message', '')}"[:500], actor=actor,
                     data={"action": response["action"]["action"], "status": response["result"].get("status"),

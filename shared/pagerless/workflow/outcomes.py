@@ -4,12 +4,11 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.notify.publish import generation_of, publish
 from pagerless.remediation.policy import evaluate
-from pagerless.store.base import utcnow
-from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
+from pagerless.clock import utcnow
 from pagerless.workflow.approvals import ApprovalService
-from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, set_metric, update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
+from pagerless.workflow.execute_plan import execute_and_record
+from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, update, with_metric
+from pagerless.workflow.policies import get_policy, policy_context
 from pagerless.workflow.verify import last_plan, rollback_plan
 
 
@@ -24,10 +23,9 @@ def resolve(incident_id: str, workspace: str) -> dict:
     action = (incident.proposal or {}).get("action", "the action")
     why = (incident.verification or {}).get("reason") or "the workload is healthy"
     advance(incident, IncidentStatus.RESOLVED, f"resolved: {action} worked; {why}"[:1000],
-            actions=[IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(ACTOR),
-                     IncidentRecord.resolution.set(f"{action} applied and verified by the workflow"),
-                     IncidentRecord.open_alerts.set(0),
-                     *set_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))])
+            changes={"resolved_at": now, "resolved_by": ACTOR, "open_alerts": 0,
+                     "resolution": f"{action} applied and verified by the workflow",
+                     **with_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))})
     AlertRepository().resolve_for_incident(incident_id, now)
     publish("incident.resolved", incident, generation=generation_of(incident.execution_arn),
             data={"message": f"{action} worked; {why}"[:500]})
@@ -61,16 +59,16 @@ def notify(incident_id: str, workspace: str) -> dict:
 def approval_rejected(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace)
     advance(incident, IncidentStatus.DIAGNOSED, "the proposal was rejected: nothing ran",
-            actions=_approval_view(incident_id))
+            changes=_approval_view(incident_id))
     return {"status": IncidentStatus.DIAGNOSED.value}
 
 
-def _approval_view(incident_id: str) -> list:
-    """Copy the decided approval (never its token) onto the incident."""
+def _approval_view(incident_id: str) -> dict:
+    """The change that copies the decided approval (never its token) onto the incident."""
     from pagerless.store.approvals import ApprovalRepository
 
     record = ApprovalRepository().latest(incident_id)
-    return [IncidentRecord.approval.set({**record.to_public(), "proposal": None})] if record else []
+    return {"approval": {**record.to_public(), "proposal": None}} if record else {}
 
 
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
@@ -78,7 +76,7 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
     expired = ApprovalService().expire(incident_id, reason)
-    update(incident, _approval_view(incident_id) or [IncidentRecord.approval.set(None)])
+    update(incident, **(_approval_view(incident_id) or {"approval": None}))
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     result = escalate(incident_id, workspace, reason)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
@@ -90,24 +88,14 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
 
 def rollback(incident_id: str, workspace: str, reason: str) -> dict:
     """Run the inverse of the failed fix (the policy decides again), then escalate with the reason."""
-    from pagerless.remediation.executor import execute
-
     incident = load(incident_id, workspace)
     inverse = rollback_plan(last_plan(incident))
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     approved_by = (incident.approval or {}).get("decided_by")
     # A human approved the action together with its stated inverse; rollback runs on that approval.
     advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
-    kube = cluster.connect()
-    try:
-        outcome = execute(inverse, kube, decision, approved_by=approved_by)
-    finally:
-        kube.close()
-    record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
-              "source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")}
-    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), record])])
-    if outcome.status == "succeeded":
-        note_action(workspace, inverse.action.service, outcome.started_at)
+    outcome, _ = execute_and_record(inverse, decision, workspace=workspace, approved_by=approved_by, incident=incident,
+                                    entry={"source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")})
     timeline.record(incident, "rolled_back", outcome.message[:500], actor=ACTOR,
                     data={"action": inverse.action.action, "status": outcome.status, "rule": decision.rule})
     verb = "rolled back" if outcome.status == "succeeded" else f"rollback {outcome.status}"

@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
+from pagerless.clock import parse_time, utcnow
 from pagerless.remediation.policy import Policy, PolicyContext
-from pagerless.store.base import utcnow
 from pagerless.store.system import SystemRepository
 
 _POLICY_PK, _ACTIONS_PK = "policy", "recent-actions"
@@ -38,7 +38,7 @@ def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext
     record = SystemRepository().get(_ACTIONS_PK, workspace)
     recent: dict[str, list[datetime]] = {}
     for entry in (record.data.get("items", []) if record else []):
-        recent.setdefault(entry["service"], []).append(datetime.fromisoformat(entry["at"]))
+        recent.setdefault(entry["service"], []).append(parse_time(entry["at"]))
     from pagerless.plugins import disabled
 
     return PolicyContext(now=now or utcnow(), recent_actions=recent, disabled_actions=disabled(workspace, "action"))
@@ -50,6 +50,6 @@ def note_action(workspace: str, service: str, at: datetime | None = None) -> Non
     repo = SystemRepository()
     record = repo.get(_ACTIONS_PK, workspace)
     cutoff = at - timedelta(hours=_HISTORY_HOURS)
-    items = [e for e in (record.data.get("items", []) if record else []) if datetime.fromisoformat(e["at"]) > cutoff]
+    items = [e for e in (record.data.get("items", []) if record else []) if parse_time(e["at"]) > cutoff]
     items.append({"service": service, "at": at.isoformat()})
     repo.put(_ACTIONS_PK, workspace, {"items": items[-_HISTORY_MAX:]})

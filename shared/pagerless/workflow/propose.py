@@ -101,7 +101,7 @@ def approval_timeout(policy: Policy, options: dict | None) -> int:
 def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: dict | None) -> dict:
     timeout = approval_timeout(policy, options)
     proposal = {**proposal, "approval_timeout_seconds": timeout}
-    update(incident, [IncidentRecord.proposal.set(proposal)])
+    update(incident, proposal=proposal)
     decision = proposal.get("decision") or {}
     timeline.record(incident, "proposal", proposal["message"], actor=ACTOR,
                     data={"status": proposal["status"], "route": proposal["route"], "action": proposal.get("action"),

@@ -21,10 +21,12 @@ twice:
 import json
 import uuid
 
-from pagerless import settings
+from pagerless import settings, step_functions
 from pagerless.domain.incidents import IncidentStatus as S
 from pagerless.observability import logger
-from pagerless.store.approvals import APPROVED, EXPIRED, PENDING, REJECTED, ApprovalRepository
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.store import incident_reads
 from pagerless.store.incident_updates import set_execution
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import outcomes
@@ -39,9 +41,9 @@ def reconcile(sfn=None) -> list[dict]:
     machine = settings.workflow().incident_state_machine_arn
     if not machine:
         return []
-    sfn = sfn or _client()
+    sfn = sfn or step_functions.client()
     done = []
-    for incident in IncidentRecord.scan(IncidentRecord.status.is_in(*[s.value for s in RESUMABLE])):
+    for incident in incident_reads.in_statuses(s.value for s in RESUMABLE):
         try:
             done.append(resume(incident, machine, sfn))
         except Exception as exc:  # one incident must not stop the others
@@ -112,9 +114,3 @@ def _applied(incident: IncidentRecord) -> dict | None:
         if record.get("source") == "workflow" and (plan_json is None or record.get("plan") == plan_json):
             return {**record, "action": (record.get("plan") or {}).get("action", {}).get("action")}
     return None
-
-
-def _client():
-    import boto3
-
-    return boto3.client("stepfunctions")

@@ -9,12 +9,12 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
-from pagerless.store.approvals import APPROVED, ApprovalRepository
-from pagerless.store.base import utcnow
-from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
-from pagerless.workflow.incidents import ACTOR, advance, load, update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
+from pagerless.domain.approvals import APPROVED
+from pagerless.store.approvals import ApprovalRepository
+from pagerless.clock import utcnow
+from pagerless.workflow.execute_plan import execute_and_record
+from pagerless.workflow.incidents import ACTOR, advance, load
+from pagerless.workflow.policies import get_policy, policy_context
 
 
 class NoProposalError(Exception):
@@ -33,8 +33,6 @@ def timings(options: dict | None, defaults: dict | None) -> dict:
 
 def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
     """Run the proposal's plan; ``next`` is ``verify`` or ``escalate`` (with the reason)."""
-    from pagerless.remediation.executor import execute
-
     incident = load(incident_id, workspace)
     proposal = incident.proposal or {}
     if not proposal.get("plan"):
@@ -50,15 +48,10 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         return result
     approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
     advance(incident, IncidentStatus.REMEDIATING, f"running {plan.action.action}",
-            actions=[IncidentRecord.approval.set(approval_view)] if approval_view else None)
-    kube = cluster.connect()
-    try:
-        outcome = execute(plan, kube, decision, approved_by=approved_by)
-    finally:
-        kube.close()
-    record = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes),
-              "source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")}
-    update(incident, [IncidentRecord.actions.set([*(incident.actions or []), record])])
+            changes={"approval": approval_view} if approval_view else None)
+    outcome, _ = execute_and_record(plan, decision, workspace=workspace, approved_by=approved_by, incident=incident,
+                                    entry={"source": "workflow", "remediation": plan.remediation,
+                                           "plan": plan.model_dump(mode="json")})
     timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
                     data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
                           "approved_by": approved_by, "attempts": outcome.attempts})
@@ -70,8 +63,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     if outcome.status != "succeeded":
         result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
         return result
-    note_action(workspace, plan.action.service, outcome.started_at)
     advance(incident, IncidentStatus.VERIFYING, "checking that the fix worked",
-            actions=[IncidentRecord.verification.set({"since": outcome.started_at.isoformat(), "checks": [],
-                                                      "target": plan.target, "started_at": utcnow().isoformat()})])
+            changes={"verification": {"since": outcome.started_at.isoformat(), "checks": [],
+                                      "target": plan.target, "started_at": utcnow().isoformat()}})
     return {**result, "next": "verify"}

@@ -3,8 +3,9 @@ long and what failed. Only names, times, errors and causes are read from the his
 inputs, outputs or parameters, which carry the task token."""
 
 from datetime import datetime
-from functools import cache
 
+from pagerless import step_functions
+from pagerless.clock import parse_time
 from pagerless import settings
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord
@@ -14,13 +15,6 @@ _FAILURE_DETAILS = ("taskFailedEventDetails", "taskTimedOutEventDetails", "lambd
                     "executionTimedOutEventDetails", "executionAbortedEventDetails", "taskSubmitFailedEventDetails",
                     "taskStartFailedEventDetails")
 _MAX_CAUSE = 1000
-
-
-@cache
-def _sfn():
-    import boto3
-
-    return boto3.client("stepfunctions")
 
 
 def execution_arn(incident: IncidentRecord) -> str:
@@ -37,7 +31,7 @@ def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
     """Execution status and its steps, oldest first."""
     from botocore.exceptions import ClientError
 
-    sfn = sfn or _sfn()
+    sfn = sfn or step_functions.client()
     arn = execution_arn(incident)
     try:
         described = sfn.describe_execution(executionArn=arn)
@@ -107,7 +101,7 @@ def _iso(value) -> str | None:
 
 
 def _ms(entered_iso: str, exited: datetime) -> int:
-    return int((exited - datetime.fromisoformat(entered_iso)).total_seconds() * 1000)
+    return int((exited - parse_time(entered_iso)).total_seconds() * 1000)
 
 
 def _clip(text: str | None) -> str | None:

@@ -11,13 +11,12 @@ Each check goes on the incident and the timeline. ``next`` is ``resolve``, ``rec
 the reason.
 """
 
-from datetime import datetime
 
+from pagerless.clock import parse_time, utcnow
 from pagerless import settings
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
-from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, load, update
@@ -31,7 +30,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     incident = load(incident_id, workspace)
     state = dict(incident.verification or {})
     plan = last_plan(incident)
-    since = datetime.fromisoformat(state["since"]) if state.get("since") else incident.updated_at
+    since = parse_time(state["since"]) if state.get("since") else incident.updated_at
     kube = cluster.connect()
     try:
         result = check_workload(kube, state.get("target") or plan.target, since)
@@ -63,7 +62,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         reason = f"still unhealthy after {unhealthy} checks: {reason}; {why}"
     state["outcome"] = next_step
     state["reason"] = reason[:1000]
-    update(incident, [IncidentRecord.verification.set(state)])
+    update(incident, verification=state)
     message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
     timeline.record(incident, "verification_check", message, actor=ACTOR,
                     data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open})

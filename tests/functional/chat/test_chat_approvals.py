@@ -85,12 +85,13 @@ def test_a_viewer_cannot_approve_from_chat(awaiting, api):
 def test_a_stale_card_from_a_superseded_approval_changes_nothing(awaiting, api):
     from datetime import timedelta
 
-    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
+    from pagerless.domain.approvals import Approval
+    from pagerless.store.approvals import ApprovalRepository
 
     # Given a card of an earlier approval of the same incident (before a re-diagnosis asked again)
     earlier = utcnow() - timedelta(hours=1)
-    ApprovalRepository().create(ApprovalRecord(
+    ApprovalRepository().create(Approval(
         awaiting["incident_id"], f"{earlier.isoformat()}#0ld0ld00", workspace="default", requested_at=earlier,
         expires_at=earlier + timedelta(minutes=10), timeout_seconds=600, task_token="old-token", proposal={}))
     stale = {**button_value(awaiting, "approve"), "approval_id": f"{earlier.isoformat()}#0ld0ld00"}
@@ -144,11 +145,12 @@ def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):
     from datetime import timedelta
 
     from pagerless.store.approvals import ApprovalRecord
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
 
     # Given the approval's time ran out (the workflow's own timeout has not fired yet)
     record = _approval(awaiting["incident_id"])
-    record.update(actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))])
+    ApprovalRecord(record.incident_id, record.approval_id).update(
+        actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))])
     body = slack_form(button_value(awaiting, "approve"))
     # When Alice clicks Approve
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))

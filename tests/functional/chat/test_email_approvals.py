@@ -65,7 +65,7 @@ def test_the_link_opens_a_confirm_page_and_only_the_post_approves(awaiting, link
 
 
 def test_forged_expired_and_under_privileged_links_change_nothing(awaiting, link_secret, people, api):
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
 
     approve = _path(_links(awaiting, people["alice"])["approve"])
     payload, _, mac = approve.rsplit("/", 1)[1].partition(".")

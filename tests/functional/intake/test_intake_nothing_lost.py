@@ -53,10 +53,10 @@ def test_store_outage_queues_the_payload_and_the_consumer_processes_it_later(api
 
 
 def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ingest_key, admin_key, monkeypatch):
-    from pagerless.workflow import executions
+    from pagerless import step_functions
 
     # Given Step Functions refuses to start executions
-    real_client = executions._sfn()
+    real_client = step_functions.client()
 
     class Refusing:
         def start_execution(self, **kwargs):
@@ -64,12 +64,12 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
 
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
 
-    monkeypatch.setattr(executions, "_sfn", lambda: Refusing())
+    monkeypatch.setattr(step_functions, "client", lambda: Refusing())
     # When an alert is posted
     response = post_alert(api, ingest_key, "generic", ALERT)
     assert response.status_code == 202
     # And Step Functions is back when the consumer runs
-    monkeypatch.setattr(executions, "_sfn", lambda: real_client)
+    monkeypatch.setattr(step_functions, "client", lambda: real_client)
     runtime.poller.drain()
     # Then the one incident has its workflow
     [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]

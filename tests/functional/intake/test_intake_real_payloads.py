@@ -140,7 +140,7 @@ def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key
 
 def test_a_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(api, ingest_key, runtime):
     from pagerless.domain.incidents import IncidentStatus
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
     from pagerless.store.incidents import IncidentRecord, IncidentRepository
     from tests.functional.intake.conftest import workflows_done
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.conftest import auth
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from pagerless.slo.budget import align
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.conftest import auth
 from tests.fakes.anthropic_api import FakeMessagesApi, message, text_block
 from tests.functional.intake.conftest import make_key

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from pagerless.slo.budget import align
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.conftest import auth
 from tests.functional.intake.conftest import workflows_done
 from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, backfill

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import boto3
 import pytest
 
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.conftest import auth
 from tests.functional.foundation.test_events import _invoke, _load
 from tests.functional.intake.conftest import make_key

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from pagerless.slo.budget import align, calendar_month
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from tests.conftest import FIXTURES, auth
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident

@@ -82,7 +82,8 @@ def test_restart_while_awaiting_approval_rearms_the_same_approval(sandbox, scena
 
 
 def test_restart_after_an_approval_whose_answer_was_lost_runs_the_fix(sandbox, scenario, runtime):
-    from pagerless.store.approvals import APPROVED, ApprovalRepository
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
 
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
@@ -99,7 +100,8 @@ def test_restart_after_an_approval_whose_answer_was_lost_runs_the_fix(sandbox, s
 
 def test_restart_while_remediating_never_runs_the_action_again(sandbox, scenario, runtime):
     from pagerless.domain.incidents import IncidentStatus
-    from pagerless.store.approvals import APPROVED, ApprovalRepository
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
     from pagerless.workflow.incidents import advance
 
     opened = open_incident(scenario)

@@ -78,20 +78,13 @@ def test_only_sns_confirmation_urls_are_fetched(url, ok):
 
 
 class _FakeEvents:
-    """Stands in for StreamEventRecord: a list of (seq, type) visible so far."""
-
-    class _Seq:
-        def __gt__(self, other):
-            return other
-
-    seq = _Seq()
+    """An in-memory events table: a list of (seq, type) visible so far, read like the store reads it."""
 
     def __init__(self, visible):
         self.visible = visible
 
-    def query(self, workspace, after=None, scan_index_forward=True, limit=200, consistent_read=False):
-        rows = [r for r in sorted(self.visible) if after is None or r[0] > after]
-        rows = rows if scan_index_forward else rows[::-1]
+    def __call__(self, workspace, after, limit=200):
+        rows = [r for r in sorted(self.visible) if r[0] > after]
         return [type("E", (), {"seq": s, "type": t, "incident_id": None, "at": datetime(2026, 1, 1, tzinfo=UTC),
                                "data": {}})() for s, t in rows[:limit]]
 
@@ -100,10 +93,9 @@ def _ids(chunks):
     return [int(line[4:]) for chunk in chunks for line in chunk.splitlines() if line.startswith("id: ")]
 
 
-def test_stream_holds_back_at_a_gap_then_skips_it(monkeypatch):
+def test_stream_holds_back_at_a_gap_then_skips_it():
     # Given events 1, 2 and 4 are visible; 3 is still being written
     fake = _FakeEvents([(1, "a"), (2, "b"), (4, "d")])
-    monkeypatch.setattr(stream, "StreamEventRecord", fake)
     now = [0.0]
     sleeps = []
 
@@ -115,14 +107,14 @@ def test_stream_holds_back_at_a_gap_then_skips_it(monkeypatch):
 
     # When a client streams from the start
     chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=3, poll_seconds=0.5),
-                                       clock=lambda: now[0], sleep=sleep))
+                                       clock=lambda: now[0], sleep=sleep, read_after=fake))
     # Then it waited for 3 and delivered everything in order
     assert chunks[0].startswith("retry: ")
     assert _ids(chunks) == [1, 2, 3, 4]
 
 
-def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats(monkeypatch):
-    monkeypatch.setattr(stream, "StreamEventRecord", _FakeEvents([(1, "a"), (3, "c")]))
+def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats():
+    fake = _FakeEvents([(1, "a"), (3, "c")])
     now = [0.0]
 
     def sleep(seconds):
@@ -130,6 +122,6 @@ def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats(monkeypatch):
 
     chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=15, poll_seconds=0.5,
                                                                     heartbeat_seconds=5, gap_hold_seconds=2),
-                                       clock=lambda: now[0], sleep=sleep))
+                                       clock=lambda: now[0], sleep=sleep, read_after=fake))
     assert _ids(chunks) == [1, 3]
     assert any(chunk.startswith(": heartbeat") for chunk in chunks)

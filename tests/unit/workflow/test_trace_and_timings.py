@@ -71,13 +71,13 @@ def test_approval_timeout_comes_from_the_policy_unless_overridden(monkeypatch):
 
 
 def test_public_view_of_an_approval_never_has_the_token():
-    from pagerless.store.approvals import ApprovalRecord
+    from pagerless.domain.approvals import Approval
 
-    record = ApprovalRecord("INC-20260311-0001", "x#1", workspace="default", status_key="default#pending",
-                            requested_key="x", expires_at=_at(60), timeout_seconds=60, task_token=TOKEN,
-                            requested_at=T0)
-    assert TOKEN not in repr(record.to_public())
-    assert "task_token" not in record.to_public()
+    approval = Approval("INC-20260311-0001", "x#1", workspace="default", expires_at=_at(60), timeout_seconds=60,
+                        task_token=TOKEN, requested_at=T0)
+    assert TOKEN not in repr(approval.to_public())
+    assert TOKEN not in repr(approval)
+    assert "task_token" not in approval.to_public()
 
 
 def test_context_snapshot_is_compressed_text_and_logs_are_cut_first():

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.incidents.schemas import MUTATION_BODY
-from pagerless.store.approvals import STATUSES
+from pagerless.domain.approvals import STATUSES
 from pagerless.workflow.approvals import ApprovalService
 
 router = APIRouter(tags=["approvals"])

@@ -9,7 +9,7 @@ from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.domain.errors import ForbiddenError
 from pagerless.oncall import engine, handoff, views
 from pagerless.oncall.models import PolicyIn
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 
 router = APIRouter(tags=["escalation"])
 

@@ -11,7 +11,7 @@ from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.oncall import ical, schedules, views
 from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 
 router = APIRouter(tags=["oncall"])
 

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Protocol
 
 from pagerless.diagnosis.models import Evidence, Finding
-from pagerless.diagnosis.snapshot import Container, Pod, Snapshot, parse_time
+from pagerless.clock import parse_time
+from pagerless.diagnosis.snapshot import Container, Pod, Snapshot
 
 RECENT_MINUTES = 60.0  # a restart or event older than this before the alert is history, not cause
 MAX_DETAIL = 400

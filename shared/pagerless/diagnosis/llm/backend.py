@@ -1,6 +1,5 @@
 """Where the investigation tools read from: a Protocol, and its implementation over a snapshot."""
 
-from datetime import datetime
 from typing import Any, Protocol
 
 # kubectl-style names → the snapshot's ``cluster`` key; cluster-scoped kinds ignore the namespace.
@@ -70,11 +69,3 @@ class SnapshotBackend:
         return list(self._deploys)
 
 
-def parse_time(value: str | None) -> datetime | None:
-    """An RFC 3339 timestamp (``Z`` allowed) as an aware datetime, None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None

@@ -15,7 +15,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pagerless.diagnosis.llm.backend import CLUSTER_SCOPED, KIND_ALIASES, ToolBackend, parse_time
+from pagerless.clock import parse_time
+from pagerless.diagnosis.llm.backend import CLUSTER_SCOPED, KIND_ALIASES, ToolBackend
 from pagerless.diagnosis.llm.redact import redact_obj, redact_text
 
 KnowledgeSearchFn = Callable[[str, int], Sequence[Mapping[str, Any]]]

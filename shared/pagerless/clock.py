@@ -1,0 +1,59 @@
+"""Time, in one place: the clock every module reads and the one lenient timestamp parser.
+
+``parse_time`` reads what vendors, Kubernetes and our own records write: RFC 3339 / ISO 8601
+(``Z``, ``z``, ``+hh:mm`` or ``+hhmm`` offsets, any number of fraction digits; no offset means
+UTC) and epoch numbers in seconds, milliseconds, microseconds or nanoseconds (the magnitude tells
+which). Absent, empty, unreadable values and Go's zero time give None: a bad timestamp never
+rejects the rest of a payload. The strict parser of API time filters is ``api.timefilter``.
+"""
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+_GO_ZERO_TIME = re.compile(r"^0001-01-01T00:00:00(\.0+)?(Z|[+-]00:?00)?$")
+_EPOCH = re.compile(r"^\d+(\.\d+)?$")
+_FRACTION = re.compile(r"(\.\d{6})\d+")
+_COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An aware datetime from RFC 3339 text, a datetime or an epoch number; None if absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return _from_epoch(float(value))
+    raw = str(value).strip()
+    if not raw or _GO_ZERO_TIME.match(raw):
+        return None
+    if _EPOCH.match(raw):
+        return _from_epoch(float(raw))
+    iso = raw.replace("Z", "+00:00").replace("z", "+00:00")
+    iso = _COMPACT_OFFSET.sub(r"\1:\2", _FRACTION.sub(r"\1", iso))
+    try:
+        parsed = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _from_epoch(number: float) -> datetime | None:
+    # Seconds, milliseconds (Opsgenie createdAt, New Relic, CI tools) or nanoseconds (Opsgenie
+    # updatedAt): the first unit that gives a plausible year is the one.
+    if number <= 0:
+        return None
+    for divisor in (1, 1e3, 1e6, 1e9):
+        seconds = number / divisor
+        if seconds < 1e11:
+            try:
+                return datetime.fromtimestamp(seconds, tz=UTC)
+            except (OverflowError, OSError, ValueError):
+                return None
+    return None

@@ -1,0 +1,70 @@
+"""Approvals: a human's yes or no on a proposed action, with its status vocabulary.
+
+An approval holds the Step Functions task token of the step that waits for it. The token is a
+credential: ``to_public`` never includes it, and it is not part of the object's repr. A decision
+moves a pending approval to approved, rejected or expired exactly once (the store makes that one
+conditional write).
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+PENDING, APPROVED, REJECTED, EXPIRED = (ApprovalStatus.PENDING.value, ApprovalStatus.APPROVED.value,
+                                        ApprovalStatus.REJECTED.value, ApprovalStatus.EXPIRED.value)
+STATUSES = tuple(s.value for s in ApprovalStatus)
+DECIDED = (APPROVED, REJECTED, EXPIRED)
+RUNBOOK_STEP = "runbook_step"  # proposal kind of a runbook step's approval
+
+
+def approval_key(at: datetime, suffix: str) -> str:
+    """An approval id: ``<requested_at iso>#<suffix>``, so an incident's approvals sort oldest first."""
+    return f"{at.isoformat()}#{suffix}"
+
+
+@dataclass
+class Approval:
+    incident_id: str  # a runbook run without an incident uses its job id
+    approval_id: str
+    workspace: str
+    requested_at: datetime
+    expires_at: datetime
+    timeout_seconds: int
+    task_token: str = field(default="", repr=False)  # never returned, never logged
+    execution_arn: str = ""
+    status: str = PENDING
+    proposal: dict = field(default_factory=dict)  # action, dry-run diff, policy decision
+    decided_by: str | None = None
+    decided_role: str | None = None
+    decided_at: datetime | None = None
+    comment: str | None = None
+    note: str | None = None  # e.g. why an approval ended up expired
+
+    @property
+    def pending(self) -> bool:
+        return self.status == PENDING
+
+    @property
+    def is_runbook_step(self) -> bool:
+        return (self.proposal or {}).get("kind") == RUNBOOK_STEP
+
+    def timed_out(self, now: datetime) -> bool:
+        """Still pending past its deadline (the decision that arrives now is too late)."""
+        return self.pending and now >= self.expires_at
+
+    def to_public(self) -> dict:
+        """Everything but the task token."""
+        return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
+                "status": self.status, "requested_at": self.requested_at.isoformat(),
+                "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
+                "proposal": self.proposal or {}, "decided_by": self.decided_by, "decided_role": self.decided_role,
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
+                "note": self.note}

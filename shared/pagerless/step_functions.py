@@ -1,0 +1,12 @@
+"""The one Step Functions client: every module that starts, describes, stops, redrives or answers an
+execution asks ``client()`` here (one boto3 client per process, created on first use so a function
+that never touches Step Functions never imports boto3 for it). Tests replace ``client`` to inject faults."""
+
+from functools import cache
+
+
+@cache
+def client():
+    import boto3
+
+    return boto3.client("stepfunctions")

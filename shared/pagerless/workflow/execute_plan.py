@@ -1,0 +1,31 @@
+"""Execute a plan and record it: the one path for the workflow's fix, its rollback and a person's action.
+
+The plan runs on the cluster under the policy decision already taken; a success is noted for the
+policy's rate limits; with an incident, the result is appended to its actions (atomically, so two
+actions finishing together are both kept). The timeline entry is the caller's: it knows what ran.
+"""
+
+from pagerless.remediation.actions import ActionPlan
+from pagerless.remediation.policy import Decision
+from pagerless.workflow import cluster
+from pagerless.workflow.incidents import record_action
+from pagerless.workflow.policies import note_action
+
+
+def execute_and_record(plan: ActionPlan, decision: Decision, *, workspace: str, approved_by: str | None,
+                       incident=None, entry: dict | None = None) -> tuple:
+    """Run ``plan``; returns its outcome and the result (the outcome plus its diff). ``entry`` adds
+    fields (source, who asked) to what goes on ``incident``'s actions."""
+    from pagerless.remediation.executor import execute
+
+    kube = cluster.connect()
+    try:
+        outcome = execute(plan, kube, decision, approved_by=approved_by)
+    finally:
+        kube.close()
+    result = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes)}
+    if outcome.status == "succeeded":
+        note_action(workspace, plan.action.service, outcome.started_at)
+    if incident is not None:
+        record_action(incident, {**result, **(entry or {})})
+    return outcome, result

@@ -1,0 +1,37 @@
+"""The one lenient timestamp parser: what vendors, Kubernetes and our own records write."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from pagerless.clock import parse_time, utcnow
+
+pytestmark = pytest.mark.unit
+MOMENT = datetime(2026, 3, 11, 2, 14, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", [
+    "2026-03-11T02:14:05Z", "2026-03-11T02:14:05z", "2026-03-11T02:14:05+00:00", "2026-03-11T02:14:05+0000",
+    "2026-03-11T10:14:05+08:00", "2026-03-11T02:14:05", "2026-03-11 02:14:05", 1773195245, 1773195245000,
+    "1773195245", 1773195245000000000, MOMENT, MOMENT.replace(tzinfo=None),
+])
+def test_every_form_reads_as_the_same_moment(value):
+    assert parse_time(value) == MOMENT
+
+
+def test_fractions_of_any_length_are_kept_to_microseconds():
+    assert parse_time("2026-03-11T02:14:05.1Z") == MOMENT + timedelta(microseconds=100000)
+    assert parse_time("2026-03-11T02:14:05.123456789Z") == MOMENT + timedelta(microseconds=123456)
+
+
+def test_an_offset_is_kept():
+    assert parse_time("2026-03-11T10:14:05+08:00").utcoffset() == timezone(timedelta(hours=8)).utcoffset(None)
+
+
+@pytest.mark.parametrize("value", [None, "", "  ", "yesterday", "0001-01-01T00:00:00Z", 0, -5, True, {}])
+def test_absent_or_unreadable_values_are_none(value):
+    assert parse_time(value) is None
+
+
+def test_the_clock_is_aware_utc():
+    assert utcnow().tzinfo is UTC
