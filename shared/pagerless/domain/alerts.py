@@ -15,6 +15,15 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class AlertState(StrEnum):
+    """Where one (workspace, source, fingerprint) stands: a delivery holds the claim to open or
+    reopen its incident, it fires with an incident, or it is resolved."""
+
+    CLAIMING = "claiming"
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
 class Alert(BaseModel):
     """One alert from one source, in Pagerless's words.
 

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pagerless import settings
-from pagerless.domain.alerts import Alert, AlertStatus
+from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.intake import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.intake.sources import normalize
-from pagerless.store.alerts import CLAIMING, AlertRecord, AlertRepository, alert_key
+from pagerless.store.alerts import AlertRecord, AlertRepository, alert_key
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow.executions import start_incident_workflow
@@ -99,7 +99,7 @@ class IntakeService:
             self.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.5)
             record = self.alerts.get(key)
-            if record is None or record.state != CLAIMING:
+            if record is None or record.state != AlertState.CLAIMING:
                 return
             if record.claimed_at is None or record.claimed_at < self.clock() - stale_after:
                 return
@@ -185,7 +185,7 @@ class IntakeService:
             if record is not None:
                 break
             existing = self.alerts.get(key)
-            if existing is None or existing.state != CLAIMING or time.monotonic() >= deadline:
+            if existing is None or existing.state != AlertState.CLAIMING or time.monotonic() >= deadline:
                 status = "ignored"
                 if existing is not None and existing.incident_id:
                     status = self._status_of(existing.incident_id)

@@ -27,12 +27,13 @@ from pynamodb.constants import KEY
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
+from pagerless.domain.alerts import AlertState
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
-FIRING = "firing"
-RESOLVED = "resolved"
-CLAIMING = "claiming"
+FIRING = AlertState.FIRING.value
+RESOLVED = AlertState.RESOLVED.value
+CLAIMING = AlertState.CLAIMING.value
 
 
 class ByIncident(GlobalSecondaryIndex):

@@ -139,6 +139,10 @@ class IncidentRepository:
             raise NotFoundError(f"incident {incident_id} not found")
         return record
 
+    def load(self, incident_id: str, workspace: str | None = None) -> Incident:
+        """The incident as a domain object (for new callers; `get` returns the item for the rest)."""
+        return to_domain(self.get(incident_id, workspace))
+
     def search(self, workspace: str, *, status: str | None = None, severity: str | None = None,
                service: str | None = None, namespace: str | None = None, since: datetime | None = None,
                limit: int = 50, cursor: str | None = None) -> tuple[list[IncidentRecord], str | None]:

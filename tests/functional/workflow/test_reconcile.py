@@ -73,7 +73,8 @@ def test_restart_while_awaiting_approval_rearms_the_same_approval(sandbox, scena
     after = wait_for(lambda: (a := ApprovalRepository().latest(opened.id)).execution_arn != before.execution_arn and a)
     assert (after.approval_id, after.status) == (before.approval_id, "pending")
     assert after.expires_at >= before.expires_at
-    assert "approval_resumed" in timeline_types(opened.id)
+    # (the approval is re-armed just before the timeline entry is written: wait for the entry too)
+    assert wait_for(lambda: "approval_resumed" in timeline_types(opened.id))
     # And approving it applies the fix once and resolves the incident
     _approve(api, operator_key, opened.id)
     wait_for_status(opened.id, "resolved")
