@@ -10,8 +10,8 @@ import secrets
 import uuid
 
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.roles import Role
 from pagerless.store.base import utcnow
 from pagerless.store.users import AgentTokenRecord, UserRepository
 

@@ -11,8 +11,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.roles import Role
 from pagerless.store.base import utcnow
 from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 

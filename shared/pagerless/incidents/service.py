@@ -11,8 +11,8 @@ from pynamodb.exceptions import UpdateError
 from pagerless.auth.keys import Principal
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents import metrics
 from pagerless.incidents.timeline import record, timeline
-from pagerless.intake import metrics
 from pagerless.store.alerts import AlertRecord, AlertRepository
 from pagerless.store.base import decode_cursor, encode_cursor, utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
@@ -99,7 +99,7 @@ class IncidentService:
         record(incident, "incident_resolved", note or "resolved by hand", actor=principal.key_id,
                data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
         _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
-        from pagerless.notify.publish import incident_resolved
+        from pagerless.incidents.notices import incident_resolved
 
         incident_resolved(incident, by=principal.key_id, previous_status=previous_status)
         return incident
@@ -112,8 +112,8 @@ class IncidentService:
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
     """Acknowledge and resolve stop paging (chat buttons call this same service)."""
+    from pagerless.incidents.escalations import stop_for_incident
     from pagerless.observability import logger
-    from pagerless.oncall.engine import stop_for_incident
 
     try:
         stop_for_incident(incident_id, status, reason)

@@ -1,6 +1,6 @@
 """Intake counters on the /metrics registry (per process; CloudWatch gets EMF elsewhere)."""
 
-from pagerless.api.metrics import REGISTRY
+from pagerless.prometheus import REGISTRY
 
 
 def alert_received(source: str, status: str) -> None:
@@ -30,8 +30,3 @@ def queued(reason: str) -> None:
 
 def dead_lettered(reason: str) -> None:
     REGISTRY.inc("alerts_dead_lettered", {"reason": reason}, help_text="Payloads moved to the dead-letter store.")
-
-
-def acknowledged(seconds: float) -> None:
-    REGISTRY.inc("incidents_acknowledged", help_text="Incidents acknowledged by a person.")
-    REGISTRY.inc("time_to_acknowledge_seconds_sum", value=seconds, help_text="Seconds from creation to acknowledgement, summed.")

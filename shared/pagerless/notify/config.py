@@ -7,7 +7,7 @@ from pydantic import ValidationError as PydanticError
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import CHANNELS, channel_module
-from pagerless.notify.jobs import EVENTS
+from pagerless.outbox.jobs import EVENTS
 from pagerless.store.base import utcnow
 from pagerless.store.notify import ConfigRepository
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 from pagerless.remediation.planner import target_names
 from pagerless.remediation.workloads import deployment_of_pod, selector_string
 

@@ -11,9 +11,9 @@ from pagerless.incidents import timeline
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.workflow import cluster
+from pagerless.kube import cluster
 from pagerless.workflow.incidents import update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
+from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 
 _ACTION = TypeAdapter(Action)
 

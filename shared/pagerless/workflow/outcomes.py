@@ -2,14 +2,14 @@
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.notify.publish import generation_of, publish
+from pagerless.incidents.notices import generation_of, publish
+from pagerless.kube import cluster
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, set_metric, update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
 from pagerless.workflow.verify import last_plan, rollback_plan
 
 

@@ -7,14 +7,14 @@ stops the action. A policy that wants approval is satisfied only by a recorded a
 from pagerless import settings
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.store.approvals import APPROVED, ApprovalRepository
 from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, advance, load, update
-from pagerless.workflow.policies import get_policy, note_action, policy_context
 
 
 class NoProposalError(Exception):
@@ -62,7 +62,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
                     data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
                           "approved_by": approved_by, "attempts": outcome.attempts})
-    from pagerless.notify.publish import publish
+    from pagerless.incidents.notices import publish
 
     publish("incident.remediated", incident, generation=str(len(incident.actions or [])),
             data={"message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],
