@@ -11,7 +11,7 @@ AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install dev test test-unit test-functional test-e2e test-browser bench validate build deploy clean
+.PHONY: install dev test test-unit test-functional test-e2e test-browser bench validate lint-imports build deploy clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,9 @@ validate: $(TOOLS)/sam/bin/sam $(TOOLS)/node/node_modules/.bin/asl-validator  ##
 	$(TOOLS)/sam/bin/sam validate --lint --template template.yaml --region us-east-1
 	for f in infra/statemachines/*.asl.json; do \
 		$(TOOLS)/node/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done
+
+lint-imports: $(INSTALLED)  ## the package layers of pyproject.toml (docs/architecture.md): no upward import, no cycle
+	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache
 
 build: $(TOOLS)/sam/bin/sam  ## sam build (offline)
 	$(TOOLS)/sam/bin/sam build --template template.yaml

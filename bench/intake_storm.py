@@ -166,7 +166,7 @@ def main() -> int:
         runtime = LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="inprocess")).start(background=False)
         os.environ["POWERTOOLS_LOG_LEVEL"] = os.environ["LOG_LEVEL"] = "ERROR"
         from pagerless.api.security import key_service
-        from pagerless.auth.roles import Role
+        from pagerless.domain.roles import Role
         from pagerless.observability import logger
 
         logger().setLevel("ERROR")

@@ -10,7 +10,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _is_notify_job(body: str) -> bool:
-    """NotifyDLQ messages are notification jobs (pagerless.notify.jobs): JSON with kind "notify"."""
+    """NotifyDLQ messages are notification jobs (pagerless.outbox.jobs): JSON with kind "notify"."""
     return body.startswith("{") and '"kind":"notify"' in body
 
 

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api.errors import error_body
-from pagerless.api.metrics import REGISTRY
+from pagerless.prometheus import REGISTRY
 from pagerless.observability import logger
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})

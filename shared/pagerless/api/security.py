@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from pagerless.auth.authenticate import authenticate
 from pagerless.auth.keys import ApiKeyService, Principal
-from pagerless.auth.roles import Role, role_satisfies
+from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, UnauthorizedError
 
 

@@ -10,9 +10,9 @@ import secrets
 import uuid
 
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.clock import utcnow
+from pagerless.domain.roles import Role
 from pagerless.store.users import AgentTokenRecord, UserRepository
 
 TOKEN_PREFIX = "pla_"

@@ -11,9 +11,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from pagerless.auth.roles import Role
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.clock import utcnow
+from pagerless.domain.roles import Role
 from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
 KEY_PREFIX = "pl_"

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from pagerless import settings
 from pagerless.auth import tokens
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role
+from pagerless.domain.roles import Role
 from pagerless.domain.errors import ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError
 from pagerless.store.users import UserRecord, UserRepository
 

@@ -10,9 +10,9 @@ notification that the decision enqueues.
 from dataclasses import dataclass, field
 
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role, role_satisfies
 from pagerless.chat.clicks import Click
 from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.roles import Role, role_satisfies
 from pagerless.observability import logger
 from pagerless.people.identities import ChatIdentityService
 from pagerless.people.service import Person

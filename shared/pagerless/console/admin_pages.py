@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pagerless.auth.roles import Role
+from pagerless.domain.roles import Role
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import render
 
@@ -89,7 +89,7 @@ def replay(request: Request, dead_letter_id: str) -> RedirectResponse:
 def policy_page(request: Request) -> HTMLResponse:
     """The workspace's remediation policy, editable as JSON (the same check and store as PUT /api/policy)."""
     principal = require_role(request, Role.ADMIN)
-    from pagerless.workflow.policies import policy_document
+    from pagerless.remediation.workspace_policy import policy_document
 
     document = policy_document(principal.workspace)
     return render(request, "json_edit.html", title="Policy", action="/console/policy", field="policy", editable=True,
@@ -104,7 +104,7 @@ def put_policy_page(request: Request, policy: Annotated[str, Form(max_length=200
 
     from pagerless.domain.errors import ValidationError
     from pagerless.remediation.policy import Policy
-    from pagerless.workflow.policies import put_policy
+    from pagerless.remediation.workspace_policy import put_policy
 
     try:
         body = Policy.model_validate_json(policy)

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pagerless.auth.roles import Role
+from pagerless.domain.roles import Role
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import render
 from pagerless.domain.errors import ValidationError

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pagerless import settings
 from pagerless.api.static import vendored_asset
 from pagerless.auth.authenticate import user_service
-from pagerless.auth.roles import Role
+from pagerless.domain.roles import Role
 from pagerless.auth.users import principal_for
 from pagerless.console import i18n
 from pagerless.console.session import (

@@ -16,7 +16,7 @@ from fastapi import Request
 
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role, role_satisfies
+from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, UnauthorizedError
 
 ACCESS_COOKIE = "pl_session"

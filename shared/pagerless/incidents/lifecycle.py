@@ -28,7 +28,7 @@ MOVE_ATTEMPTS = 3
 
 
 def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
-    from pagerless.notify.publish import incident_resolved
+    from pagerless.incidents.notices import incident_resolved
 
     incident_resolved(incident, by=by, previous_status=previous_status)
 

@@ -1,6 +1,6 @@
 """Incident counters on the /metrics registry (per process; CloudWatch gets EMF elsewhere)."""
 
-from pagerless.api.metrics import REGISTRY
+from pagerless.prometheus import REGISTRY
 
 
 def incident_created(source: str, correlated: bool) -> None:

@@ -13,7 +13,7 @@ from pagerless.incidents import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.timeline import record, timeline
 from pagerless.store.alerts import AlertRecord, AlertRepository
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
 
 
@@ -96,8 +96,8 @@ class IncidentService:
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:
     """Acknowledge and resolve stop paging (chat buttons call this same service)."""
+    from pagerless.incidents.escalations import stop_for_incident
     from pagerless.observability import logger
-    from pagerless.oncall.engine import stop_for_incident
 
     try:
         stop_for_incident(incident_id, status, reason)

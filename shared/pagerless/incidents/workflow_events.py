@@ -9,7 +9,7 @@ def record_workflow_started(incident_id: str) -> dict:
     incident = IncidentRepository().get(incident_id)
     record(incident, "workflow_started", "incident response workflow started", actor="workflow",
            data={"execution_arn": incident.execution_arn})
-    from pagerless.notify.publish import generation_of, publish
+    from pagerless.incidents.notices import generation_of, publish
 
     publish("incident.opened", incident, generation=generation_of(incident.execution_arn or "-"))
     return {"recorded": True, "incident_id": incident_id}

@@ -45,7 +45,7 @@ class DeadLetterService:
 
     def _replay_notification(self, record: DeadLetterRecord) -> dict:
         """A notification the notify function gave up on: put its job back on NotifyQueue."""
-        from pagerless.notify.bootstrap import replay
+        from pagerless.outbox.replay import replay
 
         result = replay(record)
         self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())

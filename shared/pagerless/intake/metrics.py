@@ -1,6 +1,6 @@
 """Intake counters on the /metrics registry (per process; CloudWatch gets EMF elsewhere)."""
 
-from pagerless.api.metrics import REGISTRY
+from pagerless.prometheus import REGISTRY
 
 
 def alert_received(source: str, status: str) -> None:

@@ -199,7 +199,7 @@ class WebhookIntake:
 
 def refuse_disabled_source(source: str, workspace: str) -> None:
     """A source switched off in /api/plugins answers 403 before anything is parsed or stored."""
-    from pagerless.plugins import disabled
+    from pagerless.plugin_switches import disabled
 
     try:
         off = disabled(workspace, "source")

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
 def _admin_key(state_dir: Path) -> tuple[str, bool]:
     """PAGERLESS_ADMIN_KEY if set, else the key this state dir was given on first start."""
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
     from pagerless.settings import api
 
     workspace = api().default_workspace
@@ -114,7 +114,7 @@ def _admin_key(state_dir: Path) -> tuple[str, bool]:
 
 
 def _selfcheck() -> None:
-    from pagerless.system import selfcheck
+    from pagerless.workflow import selfcheck
 
     try:
         check = selfcheck.start(timeout_seconds=120)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, NotFoundError
+from pagerless.domain.roles import Role, role_satisfies
 
 MAX_LIMIT = 100
 

@@ -4,8 +4,8 @@ import json
 from functools import cache
 
 from pagerless.notify.delivery import NotifyService
-from pagerless.notify.jobs import NotifyJob, enqueue
 from pagerless.observability import logger
+from pagerless.outbox.jobs import NotifyJob
 
 
 @cache
@@ -52,26 +52,6 @@ def dead_letter_job(body: str, *, error: str | None) -> None:
     DeadLetterRepository().put_dead(record, error=error, now=now,
                                     retention_days=settings.intake().dead_letter_retention_days)
     logger().warning("notification job dead-lettered", extra={"dead_letter_id": record.id})
-
-
-def replay(record) -> dict:
-    """Send a dead-lettered notification again: revive its delivery, put the job back on NotifyQueue."""
-    from pagerless.domain.errors import ValidationError
-    from pagerless.store.notify import DeliveryRepository
-
-    stored = json.loads(record.body)
-    try:
-        job = NotifyJob.from_json(json.dumps(stored.get("job")))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValidationError(f"the dead letter does not hold a notification job: {exc}") from exc
-    from pagerless import settings
-    from pagerless.domain.errors import ServiceUnavailableError
-
-    if not settings.workflow().notify_queue_url:
-        raise ServiceUnavailableError("no notification queue is configured (PAGERLESS_NOTIFY_QUEUE_URL)")
-    revived = DeliveryRepository().revive(stored["delivery_id"]) if stored.get("delivery_id") else None
-    enqueue(job)
-    return {"requeued": True, "event": job.event, "incident_id": job.incident_id, "delivery_revived": revived}
 
 
 def _maybe_json(body: str):

@@ -7,8 +7,8 @@ from pydantic import ValidationError as PydanticError
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import CHANNELS, channel_module
-from pagerless.notify.jobs import EVENTS
 from pagerless.clock import utcnow
+from pagerless.outbox.jobs import EVENTS
 from pagerless.store.notify import ConfigRepository
 
 LANGUAGES = ("en", "zh")

@@ -1,7 +1,7 @@
 """What a template may say about a job: the incident, its diagnosis and proposal, and the job's data."""
 
 from pagerless import settings
-from pagerless.notify.jobs import NotifyJob
+from pagerless.outbox.jobs import NotifyJob
 
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "已被取代"}
 

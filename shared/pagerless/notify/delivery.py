@@ -26,7 +26,7 @@ from pagerless.notify import recipients, render
 from pagerless.notify.channels import ALIASES, channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
-from pagerless.notify.jobs import NotifyJob
+from pagerless.outbox.jobs import NotifyJob
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
 from pagerless.store import notify as store
@@ -104,7 +104,7 @@ class NotifyService:
     def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
         whose type is switched off in /api/plugins is not delivered to."""
-        from pagerless.plugins import disabled
+        from pagerless.plugin_switches import disabled
 
         off = disabled(job.workspace, "channel")
         channels = [c for c in self.channels.list(job.workspace)

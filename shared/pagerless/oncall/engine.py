@@ -5,23 +5,21 @@ Each tick re-reads the incident, the escalation record and the latest approval, 
 step's targets through schedules and overrides at that moment, claims the page with a conditional
 write (refused once a stop was written) and only then enqueues the `escalation.page` job.
 Acknowledge and resolve write the stop first and then call StopExecution, so a late tick finds the
-record stopped and does nothing.
+record stopped and does nothing (``pagerless.incidents.escalations``, which the incident service calls).
 """
-
-
-from botocore.exceptions import ClientError
 
 from pagerless import step_functions
 from pagerless import settings
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
-from pagerless.notify.jobs import NotifyJob, enqueue
+from pagerless.incidents.escalations import finish as _finish
 from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
 from pagerless.clock import utcnow
+from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
 
 ACTOR = "escalation"
@@ -117,27 +115,6 @@ def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
     record = start(incident, generation=generation, kind="approval", cursor=Cursor(max(reached + 1, 1), 0),
                    reason="nobody decided the approval in time")
     return {"escalation": record.execution_name if record else None}
-
-
-def stop_for_incident(incident_id: str, status: str, reason: str, *, sfn=None) -> int:
-    """Stop every running escalation of the incident: the record first, then the execution."""
-    stopped = 0
-    for record in EscalationRepository().for_incident(incident_id):
-        if _finish(record, status, reason, sfn=sfn):
-            stopped += 1
-    return stopped
-
-
-def _finish(record: EscalationRecord, status: str, reason: str, *, sfn=None, stop_execution: bool = True) -> bool:
-    if record.status != "running" or not EscalationRepository().finish(record, status, reason):
-        return False
-    if stop_execution and record.execution_arn:
-        client = sfn or step_functions.client()
-        try:
-            client.stop_execution(executionArn=record.execution_arn, cause=reason[:200])
-        except ClientError:  # already ended or gone: the record decides, a late tick does nothing
-            logger().info("escalation execution already ended", extra={"execution": record.execution_name})
-    return True
 
 
 def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dict:

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pagerless.domain.incidents import ACTIVE_STATUSES
-from pagerless.notify.jobs import NotifyJob, enqueue
 from pagerless.oncall import models, schedules
 from pagerless.clock import utcnow
+from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import (
     SCHEDULES,
     DocumentRepository,
@@ -44,7 +44,7 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
 def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
     """What happened in the last ``hours``, what is still open, what waits for a decision, who is next."""
     from pagerless.incidents.service import IncidentService
-    from pagerless.workflow.approvals import ApprovalService
+    from pagerless.store.approvals import ApprovalRepository
 
     now = now or utcnow()
     since = now - timedelta(hours=hours)
@@ -52,7 +52,8 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
     in_shift, _ = incidents.search(workspace, since=since, limit=OPEN_SCAN)
     recent, _ = incidents.search(workspace, limit=OPEN_SCAN)
     still_open = [i for i in recent if i.status in ACTIVE_STATUSES]
-    pending, _ = ApprovalService().list(workspace, "pending", limit=50, cursor=None)
+    records, _ = ApprovalRepository().list(workspace, "pending", limit=50, cursor=None)
+    pending = [record.to_public() for record in records]
     resolved = [i for i in in_shift if i.status not in ACTIVE_STATUSES]
     return {
         "workspace_id": workspace, "hours": hours, "generated_at": now.isoformat(),

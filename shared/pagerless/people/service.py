@@ -12,8 +12,8 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pagerless.auth.roles import Role
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.domain.roles import Role
 from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
 
 PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)

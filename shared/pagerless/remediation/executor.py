@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.remediation import actions as a
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.diff import Change, diff, render
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 from pagerless.remediation.policy import Decision
 from pagerless.remediation.workloads import owned_replicasets
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import parse_time
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 from pagerless.remediation.planner import target_names
 from pagerless.remediation.workloads import deployment_of_pod, selector_string
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 from pagerless.remediation.planner import Workload, target_names
 
 

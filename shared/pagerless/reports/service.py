@@ -184,7 +184,7 @@ class ReportService:
         t = TEXT[settings.language]
         summary = f'{t[record.report_type]} {record.period_start[:10]}: {headline(record.data, t)}'
         link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
-        from pagerless.notify.jobs import NotifyJob, enqueue
+        from pagerless.outbox.jobs import NotifyJob, enqueue
 
         job = NotifyJob(workspace=workspace, event="report.ready", generation=record.sk,
                         data={"report_id": record.sk, "report_type": record.report_type, "summary": summary,

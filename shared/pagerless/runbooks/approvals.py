@@ -4,7 +4,8 @@ A step's approval record lives under the run's incident (so its chat card is the
 and the card's buttons reach ``ApprovalService.decide`` with the incident id) or, for a run
 without an incident, under the job id. Its proposal says ``"kind": "runbook_step"``; the decision
 is the same conditional write, and the task token goes back to Step Functions exactly once.
-While it waits the job is ``parked`` with the approval id as its correlation key.
+While it waits the job is ``parked`` with the approval id as its correlation key. The decision
+itself is the approval service's (``pagerless.workflow.runbook_steps``).
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from pagerless.domain.errors import ConflictError
-from pagerless.incidents import timeline
-from pagerless.notify.publish import publish
+from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
+from pagerless.incidents.notices import publish
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.clock import utcnow
-from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
+from pagerless.store.jobs import PARKED, JobRecord, JobRepository
 
 KIND = vocab.RUNBOOK_STEP
 
@@ -55,47 +54,6 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                       "action": plan["action"]["action"], "reason": f"runbook {runbook_of(job).name}: {step.name}",
                       "rule": job.state.get("rule")})
     return {"approval_id": record.approval_id}
-
-
-def decide(service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = ""):
-    """``ApprovalService.decide`` for a runbook step (no incident status involved)."""
-    from pagerless.workflow.approvals import Decided, _publish_decided
-
-    wanted = vocab.APPROVED if approve else vocab.REJECTED
-    if record.timed_out(utcnow()):
-        service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
-    won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment)
-    if not won:
-        return service._already_decided(record, wanted)
-    job = JobRepository().get(record.proposal["job_id"])
-    if approve:
-        approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
-        JobRepository().update(job, state={**job.state, "approved_by": approved})
-    else:
-        JobRepository().update(job, state={**job.state, "rejected": {"by": actor, "comment": comment,
-                                                                      "step": record.proposal["step"]}})
-    from pagerless.workflow.approvals import _TokenRefused
-
-    try:
-        service._send(record, approve, actor, comment)
-    except _TokenRefused as exc:
-        service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
-        raise ConflictError("the step's approval timed out before the decision; nothing ran",
-                            details=[{"status": vocab.EXPIRED}]) from exc
-    JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
-    JobRepository().add_event(job, "SignalReceived", node=record.proposal["step"], correlation_key=record.approval_id,
-                              payload={"approved": approve, "by": actor, "comment": comment or None})
-    if job.incident_id:
-        from pagerless.store.incidents import IncidentRepository
-
-        incident = IncidentRepository().get(job.incident_id)
-        verb = "approved" if approve else "rejected"
-        timeline.record(incident, "runbook_step", f"{actor} {verb} runbook step {record.proposal['step']}"
-                        + (f": {comment}" if comment else ""), actor=actor,
-                        data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb})
-        _publish_decided(incident, record)
-    return Decided(record.to_public(), True)
 
 
 def expire(job: JobRecord, key: str | None = None, note: str = "the step's approval timed out") -> None:

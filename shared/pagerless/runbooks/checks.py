@@ -10,7 +10,7 @@ import base64
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 
 
 def _api_error(what: str, exc) -> dict:

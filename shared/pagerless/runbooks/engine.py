@@ -15,9 +15,9 @@ from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
-from pagerless.workflow.policies import get_policy, note_action, policy_context
 
 _ACTION = TypeAdapter(Action)
 
@@ -86,7 +86,7 @@ def start(job_id: str) -> dict:
     job = load(job_id)
     context = dict(job.input["context"])
     if "current_replicas" in runbook_of(job).context_fields() and context.get("deployment"):
-        from pagerless.workflow import cluster
+        from pagerless.kube import cluster
 
         kube = cluster.connect()
         try:
@@ -144,8 +144,8 @@ def _check_step(job: JobRecord, step: Step) -> dict:
 
 
 def run_check(job: JobRecord, check, since=None) -> dict:
+    from pagerless.kube import cluster
     from pagerless.runbooks.checks import CHECKS
-    from pagerless.workflow import cluster
 
     try:
         params = resolve(check.params, job.state.get("context") or job.input["context"])
@@ -159,8 +159,8 @@ def run_check(job: JobRecord, check, since=None) -> dict:
 
 
 def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> dict:
+    from pagerless.kube import cluster
     from pagerless.remediation.executor import dry_run
-    from pagerless.workflow import cluster
 
     kube = cluster.connect()
     try:
@@ -183,9 +183,8 @@ def _stop(job: JobRecord, step: Step, status: str, message: str, **data) -> dict
 
 def execute(job_id: str) -> dict:
     """Ask the policy again and run the planned action; verify it, or go on, or roll back."""
+    from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
-
-    from pagerless.workflow import cluster
 
     job = load(job_id)
     step = current_step(job)
@@ -250,8 +249,8 @@ def verify(job_id: str, attempt: int) -> dict:
 
 def rollback(job_id: str, reason: str) -> dict:
     """Undo what ran, last step first; each rollback is a catalog action and goes through the policy."""
+    from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
-    from pagerless.workflow import cluster
 
     job = load(job_id)
     steps = runbook_of(job).steps

@@ -15,7 +15,7 @@ from pagerless import step_functions
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.notify.publish import publish
+from pagerless.incidents.notices import publish
 from pagerless.observability import logger
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
@@ -97,7 +97,7 @@ class ApprovalService:
         With ``approval_id`` (a chat card's own approval), a card whose approval is no longer the
         incident's latest (superseded by a re-diagnosis) is refused and changes nothing.
         """
-        from pagerless.runbooks import approvals as runbook_steps
+        from pagerless.workflow import runbook_steps
 
         step = self.repository.get(incident_id, approval_id) if approval_id else None
         if runbook_steps.is_step(step) and step.workspace == workspace:  # a runbook run's step, named by its card

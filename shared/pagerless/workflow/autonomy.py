@@ -26,7 +26,7 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ACTION_TYPES, ActionPlan, BlastRadius, Risk
 from pagerless.remediation.policy import Autonomy, Policy, evaluate
-from pagerless.workflow.policies import get_policy, policy_context
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 
 CANDIDATES = (IncidentStatus.DIAGNOSED.value, IncidentStatus.ESCALATED.value)
 MAX_INCIDENTS_PER_CYCLE = 20
@@ -34,7 +34,7 @@ MAX_INCIDENTS_PER_CYCLE = 20
 
 def autonomy_status(workspace: str) -> dict:
     """Seed 002's fields from the workspace's policy, plus the policy's own words."""
-    from pagerless.plugins import disabled
+    from pagerless.plugin_switches import disabled
 
     policy = get_policy(workspace)
     off = disabled(workspace, "action")

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
+from pagerless.kube import cluster
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, advance, load
 
 DEPLOY_LOOKBACK = timedelta(hours=6)
@@ -21,7 +21,7 @@ NO_CLUSTER = "no cluster configured: the context is the alert alone"
 
 def alert_of(incident: IncidentRecord) -> dict:
     """The incident's triggering alert in the scenario format's ``alert`` shape."""
-    from pagerless.intake.sources._targets import is_exporter, workload_of_pod
+    from pagerless.kube.targets import is_exporter, workload_of_pod
 
     labels = dict(incident.labels or {})
     # The incident's namespace and service name the alert's target; an exporter's own labels

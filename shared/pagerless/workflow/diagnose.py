@@ -21,7 +21,7 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     if stored is None:
         raise ContextMissingError(f"no context stored for {incident_id}")
     claude = investigator(workspace)
-    from pagerless.plugins import disabled
+    from pagerless.plugin_switches import disabled
 
     diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident),
                                          skip=disabled(workspace, "analyzer"))
@@ -32,7 +32,7 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
                     data={"category": diagnosis.category, "confidence": diagnosis.confidence,
                           "engine": diagnosis.engine, "remediations": diagnosis.remediations,
                           "target": diagnosis.target})
-    from pagerless.notify.publish import generation_of, publish
+    from pagerless.incidents.notices import generation_of, publish
 
     publish("incident.diagnosed", incident, generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary))
     return {"category": diagnosis.category, "engine": diagnosis.engine}

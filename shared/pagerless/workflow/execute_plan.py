@@ -7,9 +7,9 @@ actions finishing together are both kept). The timeline entry is the caller's: i
 
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import Decision
-from pagerless.workflow import cluster
+from pagerless.kube import cluster
 from pagerless.workflow.incidents import record_action
-from pagerless.workflow.policies import note_action
+from pagerless.remediation.workspace_policy import note_action
 
 
 def execute_and_record(plan: ActionPlan, decision: Decision, *, workspace: str, approved_by: str | None,

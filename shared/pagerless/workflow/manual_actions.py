@@ -11,10 +11,10 @@ from pagerless.incidents import timeline
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.workflow import cluster
+from pagerless.kube import cluster
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import record_action
-from pagerless.workflow.policies import get_policy, policy_context
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 
 _ACTION = TypeAdapter(Action)
 

@@ -2,13 +2,13 @@
 
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.notify.publish import generation_of, publish
+from pagerless.incidents.notices import generation_of, publish
 from pagerless.remediation.policy import evaluate
 from pagerless.clock import utcnow
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, update, with_metric
-from pagerless.workflow.policies import get_policy, policy_context
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.verify import last_plan, rollback_plan
 
 

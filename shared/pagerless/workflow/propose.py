@@ -8,12 +8,12 @@ incident; the state machine only gets the route: ``none`` (nothing Pagerless may
 from pagerless import settings
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
+from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan, NoAction
 from pagerless.remediation.policy import Decision, Policy, evaluate
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, load, update
-from pagerless.workflow.policies import get_policy, policy_context
 
 NO_CLUSTER = "no cluster configured: nothing was planned against a cluster, nothing was dry-run and nothing ran"
 

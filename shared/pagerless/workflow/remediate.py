@@ -14,7 +14,7 @@ from pagerless.store.approvals import ApprovalRepository
 from pagerless.clock import utcnow
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, advance, load
-from pagerless.workflow.policies import get_policy, policy_context
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 
 
 class NoProposalError(Exception):
@@ -55,7 +55,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
                     data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
                           "approved_by": approved_by, "attempts": outcome.attempts})
-    from pagerless.notify.publish import publish
+    from pagerless.incidents.notices import publish
 
     publish("incident.remediated", incident, generation=str(len(incident.actions or [])),
             data={"message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],

@@ -6,7 +6,7 @@ name becomes the ASL error name (Retry/Catch match on it).
 
 from collections.abc import Callable
 
-from pagerless.system import selfcheck
+from pagerless.workflow import selfcheck
 
 Step = Callable[[dict], dict]
 

@@ -15,12 +15,12 @@ the reason.
 from pagerless.clock import parse_time, utcnow
 from pagerless import settings
 from pagerless.incidents import timeline
+from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow import cluster
 from pagerless.workflow.incidents import ACTOR, load, update
-from pagerless.workflow.policies import get_policy, policy_context
 
 
 def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> dict:

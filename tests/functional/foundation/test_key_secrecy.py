@@ -9,7 +9,7 @@ pytestmark = pytest.mark.functional
 
 def test_key_ids_are_random_not_derived_from_the_secret(runtime):
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
 
     chosen = "correct-horse-battery-staple"
     record = key_service().ensure(chosen, workspace="default", role=Role.ADMIN, name="bootstrap admin")

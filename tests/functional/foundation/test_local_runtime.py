@@ -22,7 +22,7 @@ def _wait_for(predicate, timeout=20.0, interval=0.05):
 
 
 def test_selfcheck_state_machine_runs_lambda_waits_for_token_and_succeeds(runtime):
-    from pagerless.system import selfcheck
+    from pagerless.workflow import selfcheck
 
     sfn = runtime.client("stepfunctions")
     # Given the self-check state machine from template.yaml
@@ -40,7 +40,7 @@ def test_selfcheck_state_machine_runs_lambda_waits_for_token_and_succeeds(runtim
 
 
 def test_selfcheck_times_out_when_nobody_returns_the_token(runtime):
-    from pagerless.system import selfcheck
+    from pagerless.workflow import selfcheck
 
     sfn = runtime.client("stepfunctions")
     # Given a self-check whose wait may last one second

@@ -23,7 +23,7 @@ def _invoke(runtime, folder: str, event: dict):
 @pytest.fixture
 def sample_key(runtime):
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
 
     key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.OPERATOR, name="sample events")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pagerless.local.sandbox_cluster import SandboxCluster
-from pagerless.remediation.kube import from_kubeconfig
+from pagerless.kube.clients import from_kubeconfig
 
 SCENARIOS = Path(__file__).parents[2] / "fixtures" / "scenarios"
 NS, DEPLOYMENT, CONTAINER = "payments", "payments-api", "api"

@@ -62,7 +62,7 @@ def test_evicting_a_bare_pod_warns_in_the_dry_run_that_it_will_not_come_back(san
 def test_a_disruption_budget_blocks_eviction_and_is_reported_not_retried_forever(scenario):
     # Given a PDB that wants one payments-api pod available while none is Ready
     from pagerless.local.sandbox_cluster import SandboxCluster
-    from pagerless.remediation.kube import from_kubeconfig
+    from pagerless.kube.clients import from_kubeconfig
 
     scenario["cluster"]["pdbs"] = {"items": [{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
                                               "metadata": {"name": "payments-api", "namespace": NS},
@@ -160,7 +160,7 @@ def test_rollback_returns_the_deployment_to_the_previous_revision(sandbox, kube)
 def test_rollback_fixes_a_workload_broken_by_its_last_deploy(scenario):
     # Given the same workload crash-looping with exit code 1 (not OOM) after the v2.3.1 deploy
     from pagerless.local.sandbox_cluster import SandboxCluster
-    from pagerless.remediation.kube import from_kubeconfig
+    from pagerless.kube.clients import from_kubeconfig
 
     for pod in scenario["cluster"]["pods"]["items"][:2]:
         pod["status"]["containerStatuses"][0]["lastState"]["terminated"].update(reason="Error", exitCode=1)
@@ -253,7 +253,7 @@ def test_a_fix_whose_pods_cannot_schedule_fails_verification(sandbox, kube):
 def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
     # Given clients for an API server that is not there
     from pagerless.diagnosis.context.live import collect_cluster
-    from pagerless.remediation.kube import ClusterSettings, build_clients
+    from pagerless.kube.clients import ClusterSettings, build_clients
 
     kube = build_clients(ClusterSettings(api_server="http://127.0.0.1:9", bearer_token="t", request_timeout_seconds=0.5))
     plan = ActionPlan.of(RestartPod(namespace=NS, pod=FIRST_POD), "restart_pod", "test")
@@ -268,7 +268,7 @@ def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
 def test_a_raise_that_is_not_enough_fails_verification_and_the_next_one_heals(scenario):
     # Given a scenario saying the workload needs at least 600Mi
     from pagerless.local.sandbox_cluster import SandboxCluster
-    from pagerless.remediation.kube import from_kubeconfig
+    from pagerless.kube.clients import from_kubeconfig
 
     scenario["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "600Mi"}}}
     with SandboxCluster.from_scenario(scenario) as sandbox:

@@ -74,7 +74,7 @@ def test_max_pods_keeps_the_hinted_workload_first(sandbox, kube):
 def test_a_service_hint_finds_the_workload_through_its_selector(scenario):
     # Given a Service whose selector picks the payments-api pods, and more pods than max_pods
     from pagerless.local.sandbox_cluster import SandboxCluster
-    from pagerless.remediation.kube import from_kubeconfig
+    from pagerless.kube.clients import from_kubeconfig
 
     scenario["cluster"]["services"] = {"items": [{"apiVersion": "v1", "kind": "Service",
                                                   "metadata": {"name": "payments", "namespace": NS},
@@ -94,7 +94,7 @@ def test_objects_the_typed_models_reject_are_still_collected(scenario):
     # Given a node with a partial nodeInfo (kubernetes 37's strict models refuse it) and an init
     # container that failed before the app container
     from pagerless.local.sandbox_cluster import SandboxCluster
-    from pagerless.remediation.kube import from_kubeconfig
+    from pagerless.kube.clients import from_kubeconfig
 
     scenario["cluster"]["nodes"]["items"][0]["status"]["nodeInfo"] = {"kubeletVersion": "v1.30.4"}
     pod = scenario["cluster"]["pods"]["items"][0]

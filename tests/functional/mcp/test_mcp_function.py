@@ -15,7 +15,7 @@ EVENT = ROOT / "events" / "mcp" / "tools_call_list_incidents.json"
 @pytest.fixture
 def sample_key(runtime):
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
 
     key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.VIEWER, name="sample events")
 

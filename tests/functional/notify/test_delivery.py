@@ -9,7 +9,7 @@ pytestmark = pytest.mark.functional
 
 
 def _job(incident_id: str, generation: str = "g1", event: str = "incident.opened"):
-    from pagerless.notify.jobs import NotifyJob
+    from pagerless.outbox.jobs import NotifyJob
 
     return NotifyJob(workspace="default", event=event, incident_id=incident_id, generation=generation)
 
@@ -21,7 +21,7 @@ def _logs(api, key, **params) -> list[dict]:
 
 
 def test_the_same_job_twice_notifies_once_and_alert_text_cannot_mention_everyone(api, notify_env, admin_key, vendors):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     channel = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, channel["id"])
@@ -46,7 +46,7 @@ def test_the_same_job_twice_notifies_once_and_alert_text_cannot_mention_everyone
 
 
 def test_429_is_retried_after_retry_after_and_500_with_backoff(api, notify_env, admin_key, vendors):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     channel = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, channel["id"])
@@ -61,7 +61,7 @@ def test_429_is_retried_after_retry_after_and_500_with_backoff(api, notify_env, 
 
 
 def test_a_4xx_gives_up_at_once_and_is_not_dead_lettered(api, notify_env, admin_key, vendors):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     channel = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, channel["id"])
@@ -77,7 +77,7 @@ def test_a_4xx_gives_up_at_once_and_is_not_dead_lettered(api, notify_env, admin_
 
 def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_delivers(api, notify_env, admin_key,
                                                                                      vendors):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     slack = slack_channel(api, admin_key, vendors)
     teams = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/abc"})
@@ -122,7 +122,7 @@ def test_an_unreadable_job_and_a_job_the_queue_gave_up_on_reach_the_dead_letter_
 
 
 def test_without_routes_nothing_is_sent_and_status_says_so(api, notify_env, admin_key, vendors):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
     status = api.get("/api/status", headers=auth(admin_key)).json()
@@ -136,7 +136,7 @@ def test_without_routes_nothing_is_sent_and_status_says_so(api, notify_env, admi
 
 def test_dingtalk_is_signed_and_limited_to_20_a_minute(api, notify_env, admin_key, vendors, monkeypatch):
     from pagerless import settings
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # a full minute goes back to the queue
     settings.reset()

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.functional
 
 
 def _page(incident_id: str, targets: list[dict], generation: str = "0-0"):
-    from pagerless.notify.jobs import NotifyJob
+    from pagerless.outbox.jobs import NotifyJob
 
     return NotifyJob(workspace="default", event="escalation.page", incident_id=incident_id, generation=generation,
                      targets=targets, data={"step": 1, "repeat": 0})
@@ -45,7 +45,7 @@ def team(runtime):
 
 def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(api, notify_env, admin_key,
                                                                               vendors, team):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
     lark_channel(api, admin_key, vendors)
@@ -83,7 +83,7 @@ def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_e
                                                                                      vendors, team):
     import boto3
 
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
     from pagerless.oncall import models
     from pagerless.oncall.service import OncallService
 
@@ -109,7 +109,7 @@ def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_e
 
 
 def test_a_page_nobody_can_receive_is_on_the_timeline(api, notify_env, admin_key, vendors, team):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)  # no email channel: Carol cannot be reached
     incident = save_incident()
@@ -122,7 +122,7 @@ def test_a_page_nobody_can_receive_is_on_the_timeline(api, notify_env, admin_key
 
 
 def test_a_slack_page_that_fails_three_times_is_dead_lettered_and_replays(api, notify_env, admin_key, vendors, team):
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
     incident = save_incident()
@@ -143,7 +143,7 @@ def test_a_slack_page_that_fails_three_times_is_dead_lettered_and_replays(api, n
 
 def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(api, notify_env, admin_key, vendors,
                                                                            team, chat_apps):  # noqa: F811
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
     from pagerless.store.incidents import IncidentRepository
 
     slack_channel(api, admin_key, vendors)
@@ -169,7 +169,7 @@ def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, 
     from moto.ses.models import ses_backends
 
     from pagerless.chat import apps
-    from pagerless.notify.jobs import enqueue
+    from pagerless.outbox.jobs import enqueue
 
     monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
     monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
@@ -209,7 +209,7 @@ def test_an_approval_email_gives_each_known_person_their_own_signed_links(api, n
 
     from pagerless.chat import apps
     from pagerless.chat.email_links import verify
-    from pagerless.notify.jobs import NotifyJob, enqueue
+    from pagerless.outbox.jobs import NotifyJob, enqueue
 
     monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
     monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")

@@ -208,7 +208,7 @@ def test_the_readme_worked_example(api, admin_key):
 
 def test_the_sample_current_oncall_event_through_the_oncall_function(runtime, admin_key):
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
     from pagerless.oncall import models
     from pagerless.oncall.service import OncallService
     from pagerless.people.service import PeopleService

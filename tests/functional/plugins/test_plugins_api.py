@@ -91,7 +91,7 @@ def vendors():
 
 def test_a_disabled_channel_type_is_not_delivered_to(api, runtime, admin_key, vendors, monkeypatch):
     from pagerless import settings
-    from pagerless.notify.jobs import NotifyJob, enqueue
+    from pagerless.outbox.jobs import NotifyJob, enqueue
 
     monkeypatch.setenv("PAGERLESS_NOTIFY_BACKOFF_BASE_SECONDS", "0")
     settings.reset()

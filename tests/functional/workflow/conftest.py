@@ -203,7 +203,7 @@ def incident(incident_id: str):
 
 def store_policy(**fields) -> None:
     from pagerless.remediation.policy import Policy
-    from pagerless.workflow.policies import put_policy
+    from pagerless.remediation.workspace_policy import put_policy
 
     put_policy("default", Policy(**fields), actor="test")
 

@@ -7,7 +7,7 @@ from intake_fixtures import load_fixture
 
 from pagerless.domain.severity import Severity, severity_from, severity_of
 from pagerless.intake.sources import normalize
-from pagerless.intake.sources._targets import kubernetes_target, workload_of_pod
+from pagerless.kube.targets import kubernetes_target, workload_of_pod
 
 EXPORTERS = "alertmanager/authored_kube_prometheus_stack_exporter_alerts.json"
 

@@ -41,7 +41,7 @@ def test_the_sandbox_refuses_unsafe_access_and_bounds_operators_and_output():
 
 
 def test_default_templates_exist_for_every_event_in_english_and_chinese():
-    from pagerless.notify.jobs import EVENTS
+    from pagerless.outbox.jobs import EVENTS
 
     for event in EVENTS:
         for language in ("en", "zh"):

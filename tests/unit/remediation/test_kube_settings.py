@@ -3,7 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
-from pagerless.remediation.kube import ClusterNotConfiguredError, ClusterSettings, build_clients
+from pagerless.kube.clients import ClusterNotConfiguredError, ClusterSettings, build_clients
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import ViewerDep
-from pagerless.incidents.bot import BotService
+from pagerless.chat.bot import BotService
 
 router = APIRouter(tags=["incidents"])
 

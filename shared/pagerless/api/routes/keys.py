@@ -8,7 +8,7 @@ from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
 from pagerless.api.timefilter import time_filter
 from pagerless.auth.keys import ApiKeyService
-from pagerless.auth.roles import Role
+from pagerless.domain.roles import Role
 from pagerless.domain.errors import ValidationError
 from pagerless.store.audit import AuditRepository
 from pagerless.store.base import decode_cursor, encode_cursor

@@ -148,7 +148,7 @@ def delete_channel(channel_id: str, principal: AdminDep) -> Response:
 def test_channel(channel_id: str, principal: AdminDep) -> dict:
     """Send a test message to this channel now (one delivery, logged) and report the vendor's answer."""
     from pagerless.notify.delivery import RetryLaterError
-    from pagerless.notify.jobs import NotifyJob
+    from pagerless.outbox.jobs import NotifyJob
 
     service = _service()
     channel = service.channels.get(principal.workspace, channel_id)
@@ -202,7 +202,7 @@ def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
     """Render a template (given, the workspace's, or the built-in one) as the channel would receive it."""
     from pagerless.notify import context, render
     from pagerless.notify.channels import channel_module
-    from pagerless.notify.jobs import EVENTS, NotifyJob
+    from pagerless.outbox.jobs import EVENTS, NotifyJob
 
     module = channel_module(body.channel_type)
     if body.event not in EVENTS:
@@ -238,7 +238,7 @@ def test_notification(principal: AdminDep, severity: str = "info", service: str 
     from pagerless import settings
     from pagerless.domain.errors import ServiceUnavailableError
     from pagerless.notify import context
-    from pagerless.notify.jobs import NotifyJob, enqueue
+    from pagerless.outbox.jobs import NotifyJob, enqueue
 
     if not settings.workflow().notify_queue_url:
         raise ServiceUnavailableError("no notification queue is configured (PAGERLESS_NOTIFY_QUEUE_URL)")

@@ -2,7 +2,7 @@ from fastapi import APIRouter, Request
 
 from pagerless.api.security import AdminDep
 from pagerless.remediation.policy import Policy
-from pagerless.workflow.policies import policy_document, put_policy
+from pagerless.remediation.workspace_policy import policy_document, put_policy
 
 router = APIRouter(tags=["policy"])
 

@@ -3,7 +3,7 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from pagerless import __version__
-from pagerless.api.metrics import REGISTRY
+from pagerless.prometheus import REGISTRY
 from pagerless.api.security import ViewerDep
 from pagerless.api.static import DOCS_ASSETS, vendored_asset
 from pagerless.system.status import collect_status

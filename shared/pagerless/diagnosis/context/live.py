@@ -15,7 +15,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
-    from pagerless.remediation.kube import KubeClients
+    from pagerless.kube.clients import KubeClients
 
 LIST_KINDS = {"pods": "Pod", "events": "Event", "deployments": "Deployment", "replicasets": "ReplicaSet",
               "nodes": "Node", "pvcs": "PersistentVolumeClaim", "hpas": "HorizontalPodAutoscaler"}

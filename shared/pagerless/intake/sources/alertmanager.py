@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
-from pagerless.intake.sources._targets import kubernetes_target
+from pagerless.kube.targets import kubernetes_target
 from pagerless.intake.sources._common import (
     first_text,
     load_json,

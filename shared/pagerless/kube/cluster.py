@@ -1,7 +1,7 @@
 """The cluster the workflow acts on, from the integration settings (kubeconfig, in-cluster, sandbox)."""
 
 from pagerless import settings
-from pagerless.remediation.kube import ClusterNotConfiguredError, ClusterSettings, KubeClients, build_clients
+from pagerless.kube.clients import ClusterNotConfiguredError, ClusterSettings, KubeClients, build_clients
 
 __all__ = ["ClusterNotConfiguredError", "cluster_settings", "connect"]
 

@@ -39,7 +39,7 @@ def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext
     recent: dict[str, list[datetime]] = {}
     for entry in (record.data.get("items", []) if record else []):
         recent.setdefault(entry["service"], []).append(parse_time(entry["at"]))
-    from pagerless.plugins import disabled
+    from pagerless.plugin_switches import disabled
 
     return PolicyContext(now=now or utcnow(), recent_actions=recent, disabled_actions=disabled(workspace, "action"))
 

@@ -9,8 +9,8 @@ services the message names. ``auto_apply`` approves the pending proposal through
 import re
 
 from pagerless.auth.keys import Principal
-from pagerless.auth.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, ValidationError
+from pagerless.domain.roles import Role, role_satisfies
 from pagerless.incidents.service import IncidentService
 
 OPEN = ("open", "diagnosing", "awaiting_approval", "remediating", "verifying", "diagnosed", "escalated")

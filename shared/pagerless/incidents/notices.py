@@ -1,0 +1,73 @@
+"""What producers call: queue a notification job about an incident, never failing their own work.
+
+Decision: a notification that cannot be queued (SQS unreachable, a bad job) does NOT fail the
+workflow step, the approval or the decision that wanted it — fixing the incident matters more
+than the message about it, and a failed step would escalate or retry the remediation. It is not
+silent either: the error is logged, counted (metric ``NotificationNotQueued``) and written on the
+incident's timeline (``notification_not_queued``), so the gap is visible where people look.
+"""
+
+import hashlib
+
+from pagerless.observability import logger
+from pagerless.outbox.jobs import NotifyJob, enqueue
+
+
+def publish(event: str, incident, *, generation: str = "0", data: dict | None = None) -> bool:
+    """Queue ``event`` for ``incident`` (an IncidentRecord); False (logged, on the timeline) if it failed."""
+    try:
+        enqueue(NotifyJob(workspace=incident.workspace, event=event, incident_id=incident.id,
+                          generation=str(generation), data=data or {}))
+        return True
+    except Exception as exc:  # noqa: BLE001 — see the module docstring: loud, but the caller's work goes on
+        logger().error("notification not queued", extra={"incident_id": incident.id, "event": event,
+                                                         "error": f"{type(exc).__name__}: {exc}"[:300]})
+        _count()
+        try:
+            from pagerless.incidents import timeline
+
+            timeline.record(incident, "notification_not_queued", f"{event}: {type(exc).__name__}",
+                            actor="notify", data={"event": event, "generation": str(generation)})
+        except Exception:  # noqa: BLE001 — the store may be what fails; the log line stands
+            logger().exception("could not record the notification failure")
+        return False
+
+
+def incident_resolved(incident, *, by: str, previous_status: str) -> None:
+    """An incident resolved outside the workflow (by hand, or by its source): say so, and turn the
+    cards of a pending approval into "closed" at once. The approval record is left to the workflow
+    (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
+    update is a duplicate the delivery claims drop)."""
+    publish("incident.resolved", incident, generation=generation_of("resolved", incident.resolved_at),
+            data={"message": f"resolved by {by}"})
+    if previous_status != "awaiting_approval":
+        return
+    try:
+        from pagerless.domain.approvals import PENDING
+        from pagerless.store.approvals import ApprovalRepository
+
+        record = ApprovalRepository().latest(incident.id)
+    except Exception:  # noqa: BLE001 — the resolution stands; the approval's timeout updates the cards later
+        logger().exception("could not read the pending approval", extra={"incident_id": incident.id})
+        return
+    if record is not None and record.status == PENDING:
+        publish("approval.decided", incident, generation=record.approval_id,
+                data={"approval_id": record.approval_id, "decision": "closed", "decided_by": by,
+                      "decided_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+                      "comment": "the incident was resolved before anyone decided; nothing ran"})
+
+
+def generation_of(*parts) -> str:
+    """A short stable generation from what makes an occurrence distinct (an execution, a reason)."""
+    return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:16]
+
+
+def _count() -> None:
+    try:
+        from aws_lambda_powertools.metrics import MetricUnit
+
+        from pagerless.observability import metrics
+
+        metrics().add_metric(name="NotificationNotQueued", unit=MetricUnit.Count, value=1)
+    except Exception:  # noqa: BLE001, S110 — a metric must never break the producer
+        pass

@@ -1,0 +1,56 @@
+"""``ApprovalService.decide`` for a runbook run's step (see pagerless.runbooks.approvals).
+
+The step's approval record is on the same table and cards as an incident's; deciding it is the
+same conditional write and the task token goes back once, but no incident status is involved:
+the parked job records the decision and runs on.
+"""
+
+from __future__ import annotations
+
+from pagerless.clock import utcnow
+from pagerless.domain import approvals as vocab
+from pagerless.domain.approvals import Approval
+from pagerless.domain.errors import ConflictError
+from pagerless.incidents import timeline
+from pagerless.runbooks.approvals import is_step
+from pagerless.store.jobs import PARKED, RUNNING, JobRepository
+from pagerless.workflow.approvals import Decided, _publish_decided, _TokenRefused
+
+__all__ = ["decide", "is_step"]
+
+
+def decide(service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = ""):
+    """``ApprovalService.decide`` for a runbook step (no incident status involved)."""
+    wanted = vocab.APPROVED if approve else vocab.REJECTED
+    if record.timed_out(utcnow()):
+        service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+    won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
+                                                                        comment=comment)
+    if not won:
+        return service._already_decided(record, wanted)
+    job = JobRepository().get(record.proposal["job_id"])
+    if approve:
+        approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
+        JobRepository().update(job, state={**job.state, "approved_by": approved})
+    else:
+        JobRepository().update(job, state={**job.state, "rejected": {"by": actor, "comment": comment,
+                                                                      "step": record.proposal["step"]}})
+    try:
+        service._send(record, approve, actor, comment)
+    except _TokenRefused as exc:
+        service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
+        raise ConflictError("the step's approval timed out before the decision; nothing ran",
+                            details=[{"status": vocab.EXPIRED}]) from exc
+    JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
+    JobRepository().add_event(job, "SignalReceived", node=record.proposal["step"], correlation_key=record.approval_id,
+                              payload={"approved": approve, "by": actor, "comment": comment or None})
+    if job.incident_id:
+        from pagerless.store.incidents import IncidentRepository
+
+        incident = IncidentRepository().get(job.incident_id)
+        verb = "approved" if approve else "rejected"
+        timeline.record(incident, "runbook_step", f"{actor} {verb} runbook step {record.proposal['step']}"
+                        + (f": {comment}" if comment else ""), actor=actor,
+                        data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb})
+        _publish_decided(incident, record)
+    return Decided(record.to_public(), True)
