@@ -19,6 +19,15 @@ class KnowledgeSearch(BaseModel):
     top_k: int = Field(default=5, ge=1, le=50)
 
 
+class KnowledgeRag(BaseModel):
+    """Seed 004's RAG request: a question answered from one knowledge base's documents."""
+
+    query: str = Field(min_length=1, max_length=500, description="The question, in any language.",
+                       examples=["How do I fail over Redis?"])
+    top_k: int = Field(default=5, ge=1, le=20, description="How many passages to retrieve and answer from.",
+                       examples=[5])
+
+
 async def _upload(file: UploadFile) -> Upload:
     data = await file.read(MAX_DOCUMENT_BYTES + 1)
     return Upload(filename=file.filename or "document", content_type=file.content_type or "", data=data)
@@ -75,6 +84,14 @@ def delete_document(kb_id: str, doc_id: str, principal: OperatorDep) -> None:
 def search_base(kb_id: str, body: KnowledgeSearch, principal: ViewerDep) -> dict:
     """The document chunks most relevant to the query (BM25 over words and Chinese bigrams)."""
     return {"items": DocumentService().search(principal.workspace, kb_id, body.query, body.top_k), "next_cursor": None}
+
+
+@router.post("/api/knowledge-bases/{kb_id}/rag")
+def rag_base(kb_id: str, body: KnowledgeRag, principal: ViewerDep) -> dict:
+    """An answer to the question from the base's best passages (Claude when keyed, else extractive), with sources."""
+    from pagerless.knowledge.rag import answer
+
+    return answer(principal.workspace, kb_id, body.query, body.top_k)
 
 
 @router.post("/api/documents/upload", status_code=status.HTTP_201_CREATED)
