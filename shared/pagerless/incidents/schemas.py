@@ -57,6 +57,8 @@ class TimelineEventPublic(BaseModel):
     at: str
     type: str
     actor: str
+    actor_name: str = ""  # the actor's name when the entry was written (a key's, a user's)
+    actor_label: str = ""  # "name (id)" as shown
     message: str
     data: dict
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from pynamodb.exceptions import UpdateError
 
 from pagerless.auth.keys import Principal
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.timeline import record, timeline
@@ -78,10 +79,10 @@ class IncidentService:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise ConflictError(f"incident {incident_id} is already acknowledged") from exc
             raise
-        record(incident, "acknowledged", f"acknowledged by {principal.key_id}", actor=principal.key_id,
-               data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
+        record(incident, "acknowledged", f"acknowledged by {label(principal.key_id, principal.name)}",
+               actor=principal.key_id, actor_name=principal.name or None, data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
         metrics.acknowledged(seconds)
-        _stop_escalations(incident_id, "stopped", f"acknowledged by {principal.key_id}")
+        _stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
         return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
@@ -97,8 +98,8 @@ class IncidentService:
         ])
         self.alerts.resolve_for_incident(incident_id, now)
         record(incident, "incident_resolved", note or "resolved by hand", actor=principal.key_id,
-               data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
-        _stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
+               actor_name=principal.name or None, data={"resolved_by": principal.key_id, "status": "resolved"}, stream_type="incident_updated")
+        _stop_escalations(incident_id, "ended", f"resolved by {label(principal.key_id, principal.name)}")
         from pagerless.notify.publish import incident_resolved
 
         incident_resolved(incident, by=principal.key_id, previous_status=previous_status)
@@ -107,7 +108,7 @@ class IncidentService:
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:
         """Add a comment to the timeline."""
         incident = self.get(workspace, incident_id)
-        return record(incident, "comment", text, actor=principal.key_id).to_dict()
+        return record(incident, "comment", text, actor=principal.key_id, actor_name=principal.name or None).to_dict()
 
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:

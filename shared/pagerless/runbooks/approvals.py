@@ -63,8 +63,11 @@ def decide(service, record: ApprovalRecord, *, approve: bool, actor: str, role: 
     wanted = store.APPROVED if approve else store.REJECTED
     if record.status == store.PENDING and utcnow() >= record.expires_at:
         service.repository.decide(record, store.EXPIRED, actor="system", note="the approval timed out")
+    from pagerless.auth.actors import name_of
+
     won = record.status == store.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment)
+                                                                        comment=comment,
+                                                                        actor_name=name_of(record.workspace, actor))
     if not won:
         return service._already_decided(record, wanted)
     job = JobRepository().get(record.proposal["job_id"])

@@ -11,6 +11,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 
+from pagerless.domain.actors import label
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
 
 PENDING, APPROVED, REJECTED, EXPIRED = "pending", "approved", "rejected", "expired"
@@ -46,6 +47,7 @@ class ApprovalRecord(BaseModel):
     task_token = UnicodeAttribute()  # never returned, never logged
     proposal = JSONAttribute(default=dict)  # action, dry-run diff, policy decision
     decided_by = UnicodeAttribute(null=True)
+    decided_by_name = UnicodeAttribute(null=True)  # the decider's name when they decided (not in by_status)
     decided_role = UnicodeAttribute(null=True)
     decided_at = UTCDateTimeAttribute(null=True)
     comment = UnicodeAttribute(null=True)
@@ -58,7 +60,10 @@ class ApprovalRecord(BaseModel):
         return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
                 "status": self.status, "requested_at": self.requested_at.isoformat(),
                 "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
-                "proposal": self.proposal or {}, "decided_by": self.decided_by, "decided_role": self.decided_role,
+                "proposal": self.proposal or {}, "decided_by": self.decided_by,
+                "decided_by_name": self.decided_by_name or "",
+                "decided_by_label": label(self.decided_by, self.decided_by_name) if self.decided_by else None,
+                "decided_role": self.decided_role,
                 "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
                 "note": self.note}
 
@@ -84,12 +89,14 @@ class ApprovalRepository:
             return None
 
     def decide(self, record: ApprovalRecord, status: str, *, actor: str, role: str = "", comment: str = "",
-               note: str | None = None, expected: str = PENDING) -> bool:
+               note: str | None = None, expected: str = PENDING, actor_name: str = "") -> bool:
         """Move ``record`` from ``expected`` to ``status``; False if someone else decided first."""
         now = utcnow()
         actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{record.workspace}#{status}"),
                    ApprovalRecord.decided_by.set(actor), ApprovalRecord.decided_role.set(role),
                    ApprovalRecord.decided_at.set(now), ApprovalRecord.comment.set(comment)]
+        if actor_name:
+            actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
             actions.append(ApprovalRecord.note.set(note))
         try:
@@ -121,7 +128,17 @@ class ApprovalRepository:
                                                                                    f"{workspace}#{status}"),
                                                  page_size=limit)
         items = list(results)
-        return items, encode_cursor(results.last_evaluated_key)
+        return _with_names(items), encode_cursor(results.last_evaluated_key)
+
+
+def _with_names(items: list[ApprovalRecord]) -> list[ApprovalRecord]:
+    """The index does not project ``decided_by_name`` (changing a GSI's projection would replace it):
+    decided items are read whole, in one batch, so lists show who decided by name too."""
+    decided = [(i.incident_id, i.approval_id) for i in items if i.decided_by]
+    if not decided:
+        return items
+    full = {(r.incident_id, r.approval_id): r for r in ApprovalRecord.batch_get(decided)}
+    return [full.get((i.incident_id, i.approval_id), i) for i in items]
 
 
 def approval_key(at: datetime, suffix: str) -> str:

@@ -21,6 +21,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus, transition
 from pagerless.store.base import BaseModel, Region, TableName, utcnow
@@ -106,8 +107,9 @@ class TimelineRecord(BaseModel):
     data = JSONAttribute(default=dict)
 
     def to_dict(self) -> dict:
-        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "message": self.message,
-                "data": self.data or {}}
+        name = (self.data or {}).get("actor_name", "")
+        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "actor_name": name,
+                "actor_label": label(self.actor, name), "message": self.message, "data": self.data or {}}
 
 
 class StreamEventRecord(BaseModel):

@@ -162,6 +162,7 @@ def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, 
                         json={"correlation_key": parked["correlation_key"],
                               "payload": {"approved": False, "reason": "not during the sale"}})
     assert rejected.status_code == 200 and rejected.json()["approval"]["status"] == "rejected"
+    assert rejected.json()["approval"]["decided_by_label"].startswith("bob (key_")  # name and id
     done = wait_job(api, key, first["job_id"], "failed", "completed")
     assert done["status"] == "failed" and done["result"]["outcome"] == "rejected"
     assert "not during the sale" in done["error"]

@@ -34,6 +34,8 @@ class ApprovalPublic(BaseModel):
     timeout_seconds: int
     proposal: dict
     decided_by: str | None = None
+    decided_by_name: str = ""  # the decider's name when they decided
+    decided_by_label: str | None = None  # "name (id)" as shown
     decided_role: str | None = None
     decided_at: str | None = None
     comment: str | None = None

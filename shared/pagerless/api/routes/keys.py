@@ -40,6 +40,7 @@ class AuditLogPublic(BaseModel):
     at: str
     actor: str  # the key id
     actor_name: str = ""  # the key's name
+    actor_label: str = ""  # "name (id)" as shown
     role: str
     action: str
     target: str
