@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
+from pagerless.domain.schema_docs import documented
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -112,7 +113,17 @@ class RateLimit(BaseModel):
 class Policy(BaseModel):
     """A workspace's remediation policy. The defaults are the cautious ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", **documented(
+        {"autonomy": "approve", "denied_namespaces": ["kube-system"], "max_blast_radius": "deployment", "rate_limit": {"max_actions": 3, "window_minutes": 60}, "kill_switch": False},
+        autonomy='observe, approve, auto-safe or auto.',
+        allowed_namespaces='If set, actions run only in these namespaces.',
+        denied_namespaces='Actions never run in these namespaces (a drain: for any of its pods).',
+        max_blast_radius='single_pod, deployment, namespace or cluster.',
+        rate_limit='At most max_actions per service within window_minutes.',
+        freeze_windows='Dated change freezes.',
+        weekly_freezes='Recurring change freezes.',
+        kill_switch='true: no action runs.',
+        approval_timeout_seconds='How long an approval waits for a human.'))
 
     autonomy: Autonomy = Autonomy.APPROVE
     allowed_namespaces: list[str] = Field(default_factory=list)  # empty: every namespace
