@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
 from pagerless.domain.schema_docs import documented
 
 # Incident mutation bodies refuse fields they do not know (422): a misspelt field would otherwise
