@@ -86,6 +86,7 @@ ALIASES: tuple[Alias, ...] = (
     Alias("DELETE", "/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}",
           "/api/knowledge-bases/{kb_id}/documents/{doc_id}", "004"),
     Alias("POST", "/api/v1/knowledge-bases/{kb_id}/search", "/api/knowledge-bases/{kb_id}/search", "004"),
+    Alias("POST", "/api/v1/knowledge-bases/{kb_id}/rag", "/api/knowledge-bases/{kb_id}/rag", "004"),
     Alias("GET", "/api/v1/audit-logs", "/api/audit-logs", "004"),
 )
 

@@ -84,7 +84,8 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_receive, capturing_send)
         except Exception as exc:
-            await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=exc))
+            error = exc  # the lambda runs in a worker thread; bind the exception to a plain name for it
+            await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=error))
             raise
         if captured["status"] >= 500 or len(captured["body"]) > _MAX_STORED_BODY:
             await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=RuntimeError("not stored")))

@@ -60,7 +60,8 @@ def parse_role(role: str) -> Role:
 
 
 def principal_for(user: UserRecord, kind: str = "user") -> Principal:
-    return Principal(f"user:{user.email}", user.workspace, Role(user.role), user_id=user.user_id, kind=kind)
+    return Principal(f"user:{user.email}", user.workspace, Role(user.role), user_id=user.user_id, kind=kind,
+                     name=user.name or "")
 
 
 class UserService:

@@ -35,7 +35,7 @@ def approvals_page(request: Request, status: str = "pending") -> HTMLResponse:
             for a in items]
     return _table(request, "Approvals", [("incident_id", "Incident"), ("status", "Status"), ("action", "Action"),
                                          ("requested_at", "Requested"), ("expires_at", "Expires"),
-                                         ("decided_by", "Decided by")], rows, tabs=("pending", "approved", "rejected", "expired"),
+                                         ("decided_by_label", "Decided by")], rows, tabs=("pending", "approved", "rejected", "expired"),
                   tab=status, link_column="incident_id")
 
 
@@ -221,5 +221,5 @@ def audit_page(request: Request, actor: str | None = None) -> HTMLResponse:
     from pagerless.store.audit import AuditRepository
 
     items, _ = AuditRepository().query(principal.workspace, actor=actor or None, limit=100)
-    return _table(request, "Audit", [("at", "Time"), ("actor", "Actor"), ("role", "Role"), ("action", "Action"),
+    return _table(request, "Audit", [("at", "Time"), ("actor_label", "Actor"), ("role", "Role"), ("action", "Action"),
                                      ("target", "Target"), ("status", "Status")], [r.to_dict() for r in items])

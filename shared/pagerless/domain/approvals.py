@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from pagerless.domain.actors import label
+
 
 class ApprovalStatus(StrEnum):
     PENDING = "pending"
@@ -43,6 +45,7 @@ class Approval:
     status: str = PENDING
     proposal: dict = field(default_factory=dict)  # action, dry-run diff, policy decision
     decided_by: str | None = None
+    decided_by_name: str | None = None  # the decider's name when they decided (kept if the key is deleted)
     decided_role: str | None = None
     decided_at: datetime | None = None
     comment: str | None = None
@@ -65,6 +68,9 @@ class Approval:
         return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
                 "status": self.status, "requested_at": self.requested_at.isoformat(),
                 "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
-                "proposal": self.proposal or {}, "decided_by": self.decided_by, "decided_role": self.decided_role,
+                "proposal": self.proposal or {}, "decided_by": self.decided_by,
+                "decided_by_name": self.decided_by_name or "",
+                "decided_by_label": label(self.decided_by, self.decided_by_name) if self.decided_by else None,
+                "decided_role": self.decided_role,
                 "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
                 "note": self.note}

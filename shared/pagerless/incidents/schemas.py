@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from pagerless.domain.schema_docs import documented
+
 # Incident mutation bodies refuse fields they do not know (422): a misspelt field would otherwise
 # be dropped and the user's words lost without a word. Common names are accepted as aliases.
 MUTATION_BODY = ConfigDict(extra="forbid")
@@ -42,13 +44,13 @@ class IncidentPublic(BaseModel):
 
 
 class IncidentResolve(BaseModel):
-    model_config = MUTATION_BODY
+    model_config = ConfigDict(**MUTATION_BODY, **documented({"note": "rolled back to v2.3.0; error rate back to normal"}))
     note: str = Field(default="", max_length=4000, validation_alias=AliasChoices("note", "resolution"),
                       description="what fixed it; stored as the incident's resolution (alias: resolution)")
 
 
 class IncidentComment(BaseModel):
-    model_config = MUTATION_BODY
+    model_config = ConfigDict(**MUTATION_BODY, **documented({"text": "rolled back the config change; watching"}))
     text: str = Field(min_length=1, max_length=8000, validation_alias=AliasChoices("text", "comment"),
                       description="the comment (alias: comment)")
 
@@ -57,6 +59,8 @@ class TimelineEventPublic(BaseModel):
     at: str
     type: str
     actor: str
+    actor_name: str = ""  # the actor's name when the entry was written (a key's, a user's)
+    actor_label: str = ""  # "name (id)" as shown
     message: str
     data: dict
 

@@ -7,6 +7,7 @@ Every action writes a timeline event (and so a stream event). Status changes go 
 from datetime import datetime
 
 from pagerless.auth.keys import Principal
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus, transition
 from pagerless.incidents import metrics
@@ -69,10 +70,11 @@ class IncidentService:
         seconds = round((now - incident.created_at).total_seconds(), 3)
         if not self.repository.acknowledge(incident, principal.key_id, now, seconds):
             raise ConflictError(f"incident {incident_id} is already acknowledged")
-        record(incident, "acknowledged", f"acknowledged by {principal.key_id}", actor=principal.key_id,
+        record(incident, "acknowledged", f"acknowledged by {label(principal.key_id, principal.name)}",
+               actor=principal.key_id, actor_name=principal.name or None,
                data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
         metrics.acknowledged(seconds)
-        self.stop_escalations(incident_id, "stopped", f"acknowledged by {principal.key_id}")
+        self.stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
         return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
@@ -85,13 +87,13 @@ class IncidentService:
         if not moved:
             raise ConflictError(f"incident {incident_id} was resolved meanwhile")
         self.alerts.resolve_for_incident(incident_id, now)
-        self.stop_escalations(incident_id, "ended", f"resolved by {principal.key_id}")
+        self.stop_escalations(incident_id, "ended", f"resolved by {label(principal.key_id, principal.name)}")
         return incident
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:
         """Add a comment to the timeline."""
         incident = self.get(workspace, incident_id)
-        return record(incident, "comment", text, actor=principal.key_id).to_dict()
+        return record(incident, "comment", text, actor=principal.key_id, actor_name=principal.name or None).to_dict()
 
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:

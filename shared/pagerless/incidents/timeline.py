@@ -3,7 +3,7 @@
 Every step writes here; the API, the SSE stream, the console and the reports read it.
 """
 
-from pagerless.store.base import utcnow
+from pagerless.clock import utcnow
 from pagerless.store.incidents import TimelineRecord
 from pagerless.store.system import increment
 from pagerless.store.timeline import append_timeline, put_stream_event, timeline_items
@@ -12,9 +12,17 @@ STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 
 
 def record(incident, event_type: str, message: str = "", *, actor: str = "system", data: dict | None = None,
-           stream_type: str | None = None) -> TimelineRecord:
-    """Append to the incident's timeline and publish ``stream_type`` (default: the same type)."""
+           stream_type: str | None = None, actor_name: str | None = None) -> TimelineRecord:
+    """Append to the incident's timeline and publish ``stream_type`` (default: the same type).
+
+    The actor's name (an API key's or a user's, looked up now unless given) is stored beside its
+    id in ``data.actor_name``, so the entry still names a key deleted later."""
+    from pagerless.auth.actors import name_of
+
     now = utcnow()
+    name = actor_name if actor_name is not None else name_of(incident.workspace, actor)
+    if name:
+        data = {**(data or {}), "actor_name": name}
     item = append_timeline(incident.id, now, event_type, actor=actor, message=message, data=data or {})
     publish(incident.workspace, stream_type or event_type, incident_id=incident.id,
             data={"message": message, "actor": actor, **(data or {})})

@@ -2,17 +2,24 @@
 
 import uuid
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.knowledge.ranking import Bm25, tokenize
 from pagerless.clock import utcnow
 from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
 from pagerless.store.system import SystemRepository
+from pagerless.domain.schema_docs import documented
 
 MAX_CONTENT = 64 * 1024
 
 
 class KnowledgeCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"title": "Payments OOM runbook", "content": "Raise the memory limit of payments-api to 1Gi, then watch restarts.", "tags": ["oom", "payments"], "service": "payments-api"},
+        title="The entry's title.",
+        content='The text (Markdown).',
+        tags='Words to find it by.',
+        service='The service it is about.'))
     title: str = Field(min_length=1, max_length=300)
     content: str = Field(min_length=1, max_length=MAX_CONTENT)
     tags: list[str] = Field(default_factory=list, max_length=50)
@@ -21,6 +28,12 @@ class KnowledgeCreate(BaseModel):
 
 class KnowledgeUpdate(BaseModel):
     """Only the fields sent change. title, content and tags cannot be null; service null clears it."""
+    model_config = ConfigDict(**documented(
+        {"tags": ["oom", "payments", "memory"]},
+        title='A new title (not null).',
+        content='New text (not null).',
+        tags='New tags (not null).',
+        service='The service; null clears it.'))
 
     title: str = Field(default=None, min_length=1, max_length=300, examples=["Payments OOM runbook"])
     content: str = Field(default=None, min_length=1, max_length=MAX_CONTENT,
@@ -41,6 +54,10 @@ class ServiceEntry(BaseModel):
 
 class EnvironmentContext(BaseModel):
     """Free text about the environment plus a structured service catalog."""
+    model_config = ConfigDict(**documented(
+        {"text": "EKS 1.31 in eu-west-1; payments runs in namespace payments.", "services": [{"name": "payments-api", "owners": ["team-payments"]}]},
+        text='Free text the investigator reads about the environment.',
+        services='The service catalog: names, owners, dependencies.'))
 
     text: str = Field(default="", max_length=MAX_CONTENT)
     services: list[ServiceEntry] = Field(default_factory=list, max_length=1000)

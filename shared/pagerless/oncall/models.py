@@ -6,9 +6,10 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
-from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.oncall import policies, schedules
+from pagerless.domain.schema_docs import documented
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Field(min_length=1, max_length=200)
@@ -61,6 +62,11 @@ class LayerIn(BaseModel):
 
 
 class ScheduleIn(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"name": "payments primary", "timezone": "Europe/Berlin", "services": ["payments-api"], "layers": [{"name": "weekly", "participants": ["per_1a2b3c4d", "per_5e6f7a8b"],
+                     "rotation_start": "2026-03-02", "handoff_time": "09:00", "rrule": "FREQ=WEEKLY"}]},
+        name="The schedule's name.",
+        team='The team it belongs to.'))
     name: str = Name
     timezone: str = Field(description="IANA zone the handoffs and restrictions are in, e.g. Europe/Berlin")
     team: str | None = Field(default=None, max_length=200)
@@ -71,6 +77,11 @@ class ScheduleIn(BaseModel):
 
 
 class OverrideIn(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"person_id": "per_5e6f7a8b", "start": "2026-03-14T18:00:00+01:00", "end": "2026-03-15T09:00:00+01:00"},
+        person_id='Who is on call instead.',
+        start='When the override starts (with a time zone).',
+        end='When it ends (with a time zone).'))
     person_id: str = PersonId
     start: AwareDatetime
     end: AwareDatetime
@@ -93,6 +104,12 @@ class StepIn(BaseModel):
 
 
 class PolicyIn(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"name": "payments critical", "steps": [{"delay_seconds": 900, "targets": [{"kind": "schedule", "id": "sch_primary"}]},
+                                               {"delay_seconds": 900, "targets": [{"kind": "person", "id": "per_1a2b3c4d"}]}],
+         "repeat": 1, "services": ["payments-api"], "severities": ["critical"]},
+        name="The policy's name.",
+        steps='Who is paged, in order, each after its delay.'))
     name: str = Name
     steps: list[StepIn] = Field(min_length=1, max_length=20)
     repeat: int = Field(default=0, ge=0, le=10, description="how many more times to run all steps")
@@ -102,6 +119,11 @@ class PolicyIn(BaseModel):
 
 
 class QuietHoursIn(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"timezone": "Asia/Shanghai", "start": "22:00", "end": "07:30"},
+        timezone='IANA time zone of the quiet hours.',
+        start='Local time they start.',
+        end='Local time they end (may be after midnight).'))
     timezone: str
     start: time
     end: time

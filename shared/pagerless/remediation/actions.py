@@ -47,6 +47,7 @@ class _Action(BaseModel):
     blast_radius: ClassVar[BlastRadius]
     reversible: ClassVar[bool]
     inverse: ClassVar[str]  # how to undo it, in words; ActionPlan.inverse holds the concrete action
+    always_approve: ClassVar[bool] = False  # a human approves it under every autonomy level
 
     @property
     def namespace_scope(self) -> str | None:
@@ -169,10 +170,30 @@ class CordonNode(_Action):
     inverse: ClassVar[str] = "cordon_node with unschedulable=false (uncordon)"
 
 
+class DrainNode(_Action):
+    """kubectl drain --ignore-daemonsets, through the Eviction API (see ``remediation.drain``)."""
+
+    action: Literal["drain_node"] = "drain_node"
+    node: str = Field(pattern=DNS_NAME)
+    delete_emptydir_data: bool = False  # evict pods with emptyDir volumes (their data is lost)
+    evict_unmanaged: bool = False  # evict pods no controller owns (they do not come back)
+    eviction_attempts: int = Field(default=3, ge=1, le=10)  # per pod, while a PodDisruptionBudget answers 429
+    retry_seconds: float = Field(default=5.0, ge=0, le=60)  # wait before the next attempt (times the attempt)
+
+    description: ClassVar[str] = ("Cordon a node and evict every pod on it through the Eviction API (kubectl drain "
+                                  "--ignore-daemonsets): DaemonSet and mirror pods stay, pods with emptyDir or no "
+                                  "controller only when asked, PodDisruptionBudgets hold.")
+    risk: ClassVar[Risk] = Risk.HIGH
+    blast_radius: ClassVar[BlastRadius] = BlastRadius.CLUSTER
+    reversible: ClassVar[bool] = True
+    inverse: ClassVar[str] = "cordon_node with unschedulable=false (uncordon); evicted pods are not moved back"
+    always_approve: ClassVar[bool] = True
+
+
 Action = Annotated[Union[RestartPod, DeletePod, RolloutRestart, ScaleDeployment, RollbackDeployment,
-                         PatchResources, CordonNode], Field(discriminator="action")]
+                         PatchResources, CordonNode, DrainNode], Field(discriminator="action")]
 ACTION_TYPES: tuple[type[_Action], ...] = (RestartPod, DeletePod, RolloutRestart, ScaleDeployment,
-                                          RollbackDeployment, PatchResources, CordonNode)
+                                          RollbackDeployment, PatchResources, CordonNode, DrainNode)
 
 
 class ActionPlan(BaseModel):

@@ -59,17 +59,22 @@ class ActionOutcome(BaseModel):
 
 
 class _Failed(Exception):
-    def __init__(self, status: Status, message: str, http_status: int | None = None) -> None:
+    def __init__(self, status: Status, message: str, http_status: int | None = None,
+                 changes: list[Change] | None = None) -> None:
         super().__init__(message)
         self.status, self.message, self.http_status = status, message, http_status
+        self.changes = changes or []  # what was done before it failed (a partial drain)
 
 
-def dry_run(plan: ActionPlan, kube: KubeClients) -> DryRunResult:
-    """Ask the API server to validate the action with ``dryRun=All`` and report what would change."""
+def dry_run(plan: ActionPlan, kube: KubeClients, decision: Decision | None = None) -> DryRunResult:
+    """Ask the API server to validate the action with ``dryRun=All`` and report what would change.
+
+    ``decision`` carries the per-pod namespace rules of a drain; without one none apply."""
     try:
-        changes = _apply(plan.action, kube, dry=True)
+        changes = _apply(plan.action, kube, dry=True, decision=decision)
     except _Failed as failure:
-        return DryRunResult(plan_id=plan.id, action=plan.action.action, status=failure.status, message=failure.message)
+        return DryRunResult(plan_id=plan.id, action=plan.action.action, status=failure.status, message=failure.message,
+                            changes=failure.changes)
     status: Status = "would_change" if changes else "no_change"
     return DryRunResult(plan_id=plan.id, action=plan.action.action, status=status, changes=changes,
                         message=f"dry run: {len(changes)} change(s) would be made" if changes else "dry run: nothing would change")
@@ -90,11 +95,11 @@ def execute(plan: ActionPlan, kube: KubeClients, decision: Decision | None, *, a
         return outcome("refused", refusal, 0)
     for attempt in range(1, max_attempts + 1):
         try:
-            changes = _apply(plan.action, kube, dry=False)
+            changes = _apply(plan.action, kube, dry=False, decision=decision, sleep=sleep)
             return outcome("succeeded", f"{plan.action.action} done: {render(changes)}", attempt, changes)
         except _Failed as failure:
             if failure.http_status not in _RETRYABLE or attempt == max_attempts:
-                return outcome(failure.status, failure.message, attempt)
+                return outcome(failure.status, failure.message, attempt, failure.changes)
             sleep(backoff_seconds * attempt)
     raise AssertionError("unreachable")
 
@@ -111,11 +116,14 @@ def _refusal(plan: ActionPlan, decision: Decision | None, approved_by: str | Non
     return None
 
 
-def _apply(action: a._Action, kube: KubeClients, *, dry: bool) -> list[Change]:
+def _apply(action: a._Action, kube: KubeClients, *, dry: bool, decision: Decision | None = None,
+           sleep: Callable[[float], None] = time.sleep) -> list[Change]:
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError, NewConnectionError
 
     try:
+        if isinstance(action, a.DrainNode):
+            return _drain(action, kube, "All" if dry else None, decision, sleep)
         return _HANDLERS[type(action)](action, kube, "All" if dry else None)
     except ApiException as exc:
         raise _from_api_exception(exc) from exc
@@ -230,6 +238,22 @@ def _cordon(action: a.CordonNode, kube: KubeClients, dry: str | None) -> list[Ch
     after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": action.unschedulable}}, dry_run=dry)
     return [Change(field=f"node {action.node} spec.unschedulable", before=bool(before["spec"].get("unschedulable")),
                    after=bool(after["spec"].get("unschedulable")))] if diff(before["spec"], after["spec"]) else []
+
+
+def _drain(action: a.DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None,
+           sleep: Callable[[float], None]) -> list[Change]:
+    from pagerless.remediation import drain
+
+    report = drain.apply(action, kube, dry, decision, sleep)
+    if report.refused:
+        status: Status = "refused" if any(r.startswith("policy") for r in report.refused.values()) else "rejected"
+        raise _Failed(status, f"drain of {action.node} refused, nothing was changed: "
+                              + "; ".join(f"{p}: {r}" for p, r in report.refused.items()))
+    if not report.complete:
+        status = "blocked_by_pdb" if report.blocked_by_pdb else "failed"
+        raise _Failed(status, f"drain of {action.node} incomplete (the node stays cordoned): {report.summary()}",
+                      changes=report.changes)
+    return report.changes
 
 
 _HANDLERS = {a.RestartPod: _restart_pod, a.DeletePod: _delete_pod, a.RolloutRestart: _rollout_restart,

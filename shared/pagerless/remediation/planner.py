@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.models import Diagnosis
-from pagerless.remediation.actions import (ActionPlan, CordonNode, NoAction, PatchResources, RestartPod, Risk,
+from pagerless.remediation.actions import (ActionPlan, CordonNode, DrainNode, NoAction, PatchResources, RestartPod, Risk,
                                            RollbackDeployment, RolloutRestart, ScaleDeployment)
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 
@@ -74,6 +74,11 @@ def plan_remediation(remediation: str, target: dict[str, str], workload: Workloa
         if not node:
             return NoAction(remediation=remediation, reason="the diagnosis names no node to cordon")
         return ActionPlan.of(CordonNode(node=node), remediation, why, inverse=CordonNode(node=node, unschedulable=False),
+                             target={"node": node})
+    if remediation == "drain_node":
+        if not node:
+            return NoAction(remediation=remediation, reason="the diagnosis names no node to drain")
+        return ActionPlan.of(DrainNode(node=node), remediation, why, inverse=CordonNode(node=node, unschedulable=False),
                              target={"node": node})
     if not namespace:
         return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")

@@ -12,7 +12,10 @@ names itself in ``Decision.rule``:
 5. ``max_blast_radius``       the action reaches further than the policy allows
 6. ``change_freeze``          now is inside a dated or weekly freeze window
 7. ``rate_limit``             the service already had max_actions within window_minutes
+   (a drain_node is judged per pod: rules 3 and 4 travel in the Decision and the executor
+   refuses the whole drain if one pod on the node is outside them)
 8. ``autonomy:approve``       allowed, a human approves first
+   (an action marked ``always_approve``, a drain, needs a human under every autonomy level)
    ``autonomy:auto-safe``     allowed; runs at once if low risk and single_pod/deployment, else approval
    ``autonomy:auto``          allowed, runs at once
 """
@@ -27,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
+from pagerless.domain.schema_docs import documented
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -109,7 +113,17 @@ class RateLimit(BaseModel):
 class Policy(BaseModel):
     """A workspace's remediation policy. The defaults are the cautious ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", **documented(
+        {"autonomy": "approve", "denied_namespaces": ["kube-system"], "max_blast_radius": "deployment", "rate_limit": {"max_actions": 3, "window_minutes": 60}, "kill_switch": False},
+        autonomy='observe, approve, auto-safe or auto.',
+        allowed_namespaces='If set, actions run only in these namespaces.',
+        denied_namespaces='Actions never run in these namespaces (a drain: for any of its pods).',
+        max_blast_radius='single_pod, deployment, namespace or cluster.',
+        rate_limit='At most max_actions per service within window_minutes.',
+        freeze_windows='Dated change freezes.',
+        weekly_freezes='Recurring change freezes.',
+        kill_switch='true: no action runs.',
+        approval_timeout_seconds='How long an approval waits for a human.'))
 
     autonomy: Autonomy = Autonomy.APPROVE
     allowed_namespaces: list[str] = Field(default_factory=list)  # empty: every namespace
@@ -151,10 +165,21 @@ class Decision(BaseModel):
     reason: str
     plan_id: str = ""
     approval_timeout_seconds: int | None = None  # how long to wait for a human, when one must approve
+    # for an action that touches pods in many namespaces (a drain): the namespace rules, applied per pod
+    pod_denied_namespaces: list[str] = Field(default_factory=list)
+    pod_allowed_namespaces: list[str] = Field(default_factory=list)
 
     @property
     def may_run_now(self) -> bool:
         return self.allowed and not self.requires_approval
+
+    def pod_refusal(self, namespace: str) -> str | None:
+        """Why the policy forbids touching a pod of ``namespace`` (a drain's per-pod rule), or None."""
+        if namespace in self.pod_denied_namespaces:
+            return f"denied_namespace: namespace {namespace} is denied"
+        if self.pod_allowed_namespaces and namespace not in self.pod_allowed_namespaces:
+            return f"namespace_not_allowed: namespace {namespace} is outside {self.pod_allowed_namespaces}"
+        return None
 
 
 def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:
@@ -165,15 +190,16 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
 
     action = plan.action
     namespace = action.namespace_scope
+    per_pod = action.action == "drain_node"  # its pods' namespaces are judged one by one when it runs
     if policy.kill_switch:
         return deny("kill_switch", "the kill switch is on: no action runs")
     if action.action in context.disabled_actions:
         return deny("action_disabled", f"the action {action.action} is disabled in this workspace (/api/plugins)")
     if policy.autonomy is Autonomy.OBSERVE:
         return deny("autonomy:observe", "autonomy is observe: Pagerless proposes, nothing runs")
-    if namespace in policy.denied_namespaces:
+    if not per_pod and namespace in policy.denied_namespaces:
         return deny("denied_namespace", f"namespace {namespace} is denied")
-    if policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
+    if not per_pod and policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
         where = f"namespace {namespace}" if namespace else "a cluster-scoped action"
         return deny("namespace_not_allowed", f"{where} is outside the allowed namespaces {policy.allowed_namespaces}")
     if plan.blast_radius.rank > policy.max_blast_radius.rank:
@@ -188,6 +214,12 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         return deny("rate_limit", f"{action.service} already had {len(recent)} actions in the last "
                                   f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})")
     rule = f"autonomy:{policy.autonomy.value}"
+    scope = ({"pod_denied_namespaces": list(policy.denied_namespaces),
+              "pod_allowed_namespaces": list(policy.allowed_namespaces)} if per_pod else {})
+    if type(action).always_approve:
+        return Decision(allowed=True, requires_approval=True, rule=rule, plan_id=plan.id, **scope,
+                        reason=f"{action.action} always needs approval ({plan.risk.value} risk)",
+                        approval_timeout_seconds=policy.approval_timeout_seconds)
     if policy.autonomy is Autonomy.AUTO:
         return Decision(allowed=True, requires_approval=False, rule=rule, reason="autonomy is auto", plan_id=plan.id)
     if policy.autonomy is Autonomy.AUTO_SAFE:

@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.reports.polish import polish
@@ -13,6 +13,7 @@ from pagerless.store.approvals import ApprovalRepository
 from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
+from pagerless.domain.schema_docs import documented
 
 
 class ActionItem(BaseModel):
@@ -25,6 +26,11 @@ class ActionItem(BaseModel):
 
 
 class PostmortemEdit(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"expected_version": 2, "title": "Checkout outage: payments-db pool exhausted", "sections": {"summary": "Checkout failed for 25 minutes."}},
+        title='A new title.',
+        sections='Sections to replace (summary, impact, root_causes, lessons_learned, ...).',
+        action_items='The new full list of action items.'))
     expected_version: int = Field(ge=1, description="the version this edit starts from")
     title: str | None = Field(default=None, min_length=1, max_length=300)
     sections: dict[str, object] | None = None
@@ -32,6 +38,11 @@ class PostmortemEdit(BaseModel):
 
 
 class ActionItemUpdate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"status": "done", "owner": "alice@example.com"},
+        status="The item's status.",
+        owner='Who owns it.',
+        due_date='Due date, YYYY-MM-DD.'))
     status: str | None = Field(default=None, pattern="^(" + "|".join(ITEM_STATUSES) + ")$")
     owner: str | None = Field(default=None, min_length=1, max_length=200)
     due_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")

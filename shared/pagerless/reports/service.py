@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.domain.errors import ValidationError
 from pagerless.observability import logger
@@ -19,6 +19,7 @@ from pagerless.reports import data as report_data
 from pagerless.reports.render import LANGUAGES, TEXT, headline, render
 from pagerless.clock import utcnow
 from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
+from pagerless.domain.schema_docs import documented
 
 TYPES = ("daily", "weekly")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -26,6 +27,13 @@ DEFAULT_WORKSPACE_SETTINGS = {"timezone": "UTC", "language": "en", "daily": True
 
 
 class ReportSettings(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"timezone": "Asia/Shanghai", "language": "zh", "daily": True, "weekly": True, "email_to": ["sre@example.com"]},
+        timezone="IANA time zone the reports' days and weeks are in.",
+        language='en or zh.',
+        daily='Send the daily report.',
+        weekly='Send the weekly report.',
+        email_to='Addresses the reports are emailed to.'))
     timezone: str = "UTC"
     language: str = "en"
     daily: bool = True

@@ -44,20 +44,18 @@ _DEFINITIONS = [
          {"name": "Record the revision", "kind": "check", "check": _REVISION},
          {"name": "Roll back", "kind": "action", "action": _UNDO, "verify": _HEALTHY, "rollback": _UNDO}]},
     {"id": "node-drain", "name": "Drain a failing node",
-     "description": "Cordon the node so nothing new lands on it, evict the affected pod through the Eviction "
-                    "API (PodDisruptionBudgets hold) and check its Deployment; uncordon on failure.",
+     "description": "Drain the node as kubectl drain --ignore-daemonsets does: cordon it, evict every pod on it "
+                    "through the Eviction API (PodDisruptionBudgets hold; DaemonSet and mirror pods stay), check that "
+                    "nothing evictable is left; uncordon on failure.",
      "match": {"alert_types": ["node_not_ready", "node_pressure", "KubeNodeNotReady", "NodeDiskPressure"],
                "keywords": ["node", "notready", "disk pressure", "节点"]},
      "risk_level": "confirm",
      "steps": [
          {"name": "Check the node", "kind": "check", "check": {"check": "node_ready", "params": {"node": "{node}"}}},
-         {"name": "Cordon the node", "kind": "action",
-          "action": {"action": "cordon_node", "params": {"node": "{node}"}},
-          "rollback": {"action": "cordon_node", "params": {"node": "{node}", "unschedulable": False}}},
-         {"name": "Evict the pod", "kind": "action",
-          "action": {"action": "restart_pod", "params": {"namespace": "{namespace}", "pod": "{pod}",
-                                                         "deployment": "{deployment}"}},
-          "verify": _HEALTHY}]},
+         {"name": "Drain the node", "kind": "action",
+          "action": {"action": "drain_node", "params": {"node": "{node}"}},
+          "verify": {"check": "node_drained", "params": {"node": "{node}"}, "max_attempts": 5, "interval_seconds": 15},
+          "rollback": {"action": "cordon_node", "params": {"node": "{node}", "unschedulable": False}}}]},
     {"id": "scale-out", "name": "Scale out",
      "description": "Add replicas to a saturated Deployment and check that the new pods become Ready; scale "
                     "back to the previous count if they do not.",

@@ -63,6 +63,13 @@ def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
             "details": {"ready": ready, "unschedulable": cordoned}}
 
 
+def node_drained(kube: KubeClients, params: dict, since: datetime) -> dict:
+    """The node is cordoned and no pod a drain evicts is left on it (DaemonSet and mirror pods stay)."""
+    from pagerless.remediation.drain import check_drained
+
+    return check_drained(kube, str(params["node"]))
+
+
 def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dict:
     """The Deployment's current revision and images (what a rollback would leave)."""
     from kubernetes.client.exceptions import ApiException
@@ -122,4 +129,5 @@ CHECKS: dict[str, Callable[[KubeClients, dict, datetime], dict]] = {
     "node_ready": node_ready,
     "deployment_revision": deployment_revision,
     "certificate_expiry": certificate_expiry,
+    "node_drained": node_drained,
 }

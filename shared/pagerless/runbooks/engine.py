@@ -164,7 +164,7 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> d
 
     kube = cluster.connect()
     try:
-        checked = dry_run(action_plan, kube)
+        checked = dry_run(action_plan, kube, decision)
     finally:
         kube.close()
     _advance(job, {"step": step.name, "kind": "action", "status": checked.status, "dry_run": True,

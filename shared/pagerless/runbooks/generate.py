@@ -25,7 +25,7 @@ _ACTION_PARAMS = {"restart_pod": ["namespace", "pod", "deployment"], "delete_pod
                   "rollout_restart": ["namespace", "deployment"], "scale_deployment": ["namespace", "deployment", "replicas"],
                   "rollback_deployment": ["namespace", "deployment"],
                   "patch_resources": ["namespace", "deployment", "container", "memory_limit", "cpu_limit"],
-                  "cordon_node": ["node"]}
+                  "cordon_node": ["node"], "drain_node": ["node"]}
 _UNDO = {"patch_resources": "rollback_deployment", "rollback_deployment": "rollback_deployment",
          "scale_deployment": None, "cordon_node": None}
 

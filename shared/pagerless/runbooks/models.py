@@ -22,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pagerless.remediation.actions import ACTION_TYPES
 
 ACTION_NAMES = tuple(t.model_fields["action"].default for t in ACTION_TYPES)
-CHECK_NAMES = ("workload_healthy", "pods_running", "node_ready", "deployment_revision", "certificate_expiry")
+CHECK_NAMES = ("workload_healthy", "pods_running", "node_ready", "deployment_revision", "certificate_expiry",
+               "node_drained")
 RUNBOOK_ID = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
 _FIELD = re.compile(r"\{([a-z_]+)\}")
 CONTEXT_FIELDS = ("namespace", "deployment", "pod", "node", "container", "service", "replicas", "memory_limit",

@@ -49,6 +49,7 @@ class ApprovalRecord(BaseModel):
     task_token = UnicodeAttribute()  # never returned, never logged
     proposal = JSONAttribute(default=dict)  # action, dry-run diff, policy decision
     decided_by = UnicodeAttribute(null=True)
+    decided_by_name = UnicodeAttribute(null=True)  # the decider's name when they decided (not in by_status)
     decided_role = UnicodeAttribute(null=True)
     decided_at = UTCDateTimeAttribute(null=True)
     comment = UnicodeAttribute(null=True)
@@ -99,13 +100,15 @@ class ApprovalRepository:
             return None
 
     def decide(self, approval: Approval, status: str, *, actor: str, role: str = "", comment: str = "",
-               note: str | None = None, expected: str = PENDING) -> bool:
+               note: str | None = None, expected: str = PENDING, actor_name: str = "") -> bool:
         """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
         way ``approval`` is updated to what is stored."""
         record = _key(approval)
         actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{approval.workspace}#{status}"),
                    ApprovalRecord.decided_by.set(actor), ApprovalRecord.decided_role.set(role),
                    ApprovalRecord.decided_at.set(utcnow()), ApprovalRecord.comment.set(comment)]
+        if actor_name:
+            actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
             actions.append(ApprovalRecord.note.set(note))
         try:
@@ -142,5 +145,14 @@ class ApprovalRepository:
                                                  last_evaluated_key=decode_cursor(cursor, ApprovalRecord, ApprovalRecord.by_status,
                                                                                    f"{workspace}#{status}"),
                                                  page_size=limit)
-        items = [to_domain(r) for r in results]
-        return items, encode_cursor(results.last_evaluated_key)
+        return _with_names([to_domain(r) for r in results]), encode_cursor(results.last_evaluated_key)
+
+
+def _with_names(items: list[Approval]) -> list[Approval]:
+    """The index does not project ``decided_by_name`` (changing a GSI's projection would replace it):
+    decided items are read whole, in one batch, so lists show who decided by name too."""
+    decided = [(i.incident_id, i.approval_id) for i in items if i.decided_by]
+    if not decided:
+        return items
+    full = {(r.incident_id, r.approval_id): to_domain(r) for r in ApprovalRecord.batch_get(decided)}
+    return [full.get((i.incident_id, i.approval_id), i) for i in items]

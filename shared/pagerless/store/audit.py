@@ -7,6 +7,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.expressions.condition import Condition
 
 from pagerless.clock import utcnow
+from pagerless.domain.actors import label
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 
@@ -27,7 +28,9 @@ class AuditRecord(BaseModel):
     details = JSONAttribute(default=dict)
 
     def to_dict(self) -> dict:
-        return {"at": self.at, "actor": self.actor, "actor_name": (self.details or {}).get("actor_name", ""), "role": self.role, "action": self.action, "target": self.target,
+        name = (self.details or {}).get("actor_name", "")
+        return {"at": self.at, "actor": self.actor, "actor_name": name, "actor_label": label(self.actor, name),
+                "role": self.role, "action": self.action, "target": self.target,
                 "status": int(self.status), "request_id": self.request_id, "details": self.details or {}}
 
 

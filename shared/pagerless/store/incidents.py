@@ -21,6 +21,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
@@ -107,8 +108,9 @@ class TimelineRecord(BaseModel):
     data = JSONAttribute(default=dict)
 
     def to_dict(self) -> dict:
-        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "message": self.message,
-                "data": self.data or {}}
+        name = (self.data or {}).get("actor_name", "")
+        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "actor_name": name,
+                "actor_label": label(self.actor, name), "message": self.message, "data": self.data or {}}
 
 
 class StreamEventRecord(BaseModel):

@@ -114,8 +114,13 @@ class ApprovalService:
                                 details=[{"status": incident.status}])
         if record.timed_out(utcnow()):
             self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+        from pagerless.auth.actors import name_of
+        from pagerless.domain.actors import label
+
+        name = name_of(workspace, actor)
+        who = label(actor, name)
         won = record.status == vocab.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment)
+                                                                        comment=comment, actor_name=name)
         if not won:
             return self._already_decided(record, wanted)
         try:
@@ -123,14 +128,14 @@ class ApprovalService:
         except _TokenRefused as refused:
             self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}")
             _publish_decided(incident, record)
-            timeline.record(incident, "approval_expired", f"{actor} tried to {'approve' if approve else 'reject'} "
-                            "after the approval had timed out", actor=actor,
+            timeline.record(incident, "approval_expired", f"{who} tried to {'approve' if approve else 'reject'} "
+                            "after the approval had timed out", actor=actor, actor_name=name,
                             data={"approval_id": record.approval_id})
             raise ConflictError(f"the approval of {incident_id} timed out before the decision; nothing ran",
                                 details=[{"status": vocab.EXPIRED}]) from refused
         verb = "approved" if approve else "rejected"
-        timeline.record(incident, verb, f"{actor} {verb} {record.proposal.get('action')}"
-                        + (f": {comment}" if comment else ""), actor=actor,
+        timeline.record(incident, verb, f"{who} {verb} {record.proposal.get('action')}"
+                        + (f": {comment}" if comment else ""), actor=actor, actor_name=name,
                         data={"approval_id": record.approval_id, "role": role, "comment": comment,
                               "decided_at": record.decided_at.isoformat()})
         _publish_decided(incident, record)

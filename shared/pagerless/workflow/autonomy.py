@@ -65,6 +65,8 @@ def _autonomous_actions(policy: Policy, off: frozenset[str]) -> list[str]:
         if name in off or action_type.blast_radius.rank > policy.max_blast_radius.rank:
             continue
         safe = action_type.risk is Risk.LOW and action_type.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
+        if action_type.always_approve:
+            continue
         if policy.autonomy is Autonomy.AUTO or (policy.autonomy is Autonomy.AUTO_SAFE and safe):
             names.append(name)
     return names

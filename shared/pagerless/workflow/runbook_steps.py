@@ -24,8 +24,11 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     wanted = vocab.APPROVED if approve else vocab.REJECTED
     if record.timed_out(utcnow()):
         service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+    from pagerless.auth.actors import name_of
+
     won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment)
+                                                                        comment=comment,
+                                                                        actor_name=name_of(record.workspace, actor))
     if not won:
         return service._already_decided(record, wanted)
     job = JobRepository().get(record.proposal["job_id"])

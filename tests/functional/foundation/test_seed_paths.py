@@ -98,6 +98,9 @@ def test_seed_004_knowledge_bases_at_api_v1(api, admin_key):
              files={"file": ("dns.md", "# DNS\n\nCoreDNS 上游超时时检查 forward 配置。".encode(), "text/markdown")})
     hits = api.post(f"/api/v1/knowledge-bases/{kb}/search", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
     assert hits.json()["items"][0]["document"] == "dns.md"
+    answered = api.post(f"/api/v1/knowledge-bases/{kb}/rag", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
+    assert answered.status_code == 200 and answered.json()["sources"][0]["document"] == "dns.md"
+    assert "forward" in answered.json()["answer"] and answered.json()["citations"] == [1]
     assert [b["id"] for b in api.get("/api/v1/knowledge-bases", headers=auth(admin_key)).json()["items"]] == [kb]
 
 

@@ -134,8 +134,8 @@ def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
     ("crashloop-triage", {}, ["not_ok", "ok", "would_change"]),
     ("bad-deploy-rollback", {}, ["ok", "not_found"]),  # the scenario has no earlier revision to go back to
     ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
-    ("node-drain", {"node": "ip-10-0-1-23.ec2.internal", "pod": "payments-api-4x6gmfs98g-gwkjg"},
-     ["ok", "would_change", "would_change"]),
+    # coredns (kube-system, denied by default) runs on the node: the drain is refused per pod
+    ("node-drain", {"node": "ip-10-0-1-23.ec2.internal"}, ["ok", "refused"]),
     ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
 ])
 def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook, extra, statuses):
@@ -162,6 +162,7 @@ def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, 
                         json={"correlation_key": parked["correlation_key"],
                               "payload": {"approved": False, "reason": "not during the sale"}})
     assert rejected.status_code == 200 and rejected.json()["approval"]["status"] == "rejected"
+    assert rejected.json()["approval"]["decided_by_label"].startswith("bob (key_")  # name and id
     done = wait_job(api, key, first["job_id"], "failed", "completed")
     assert done["status"] == "failed" and done["result"]["outcome"] == "rejected"
     assert "not during the sale" in done["error"]
@@ -174,3 +175,40 @@ def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, 
     expired = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
     assert [a["proposal"]["job_id"] for a in expired] == [second["job_id"]]
     assert memory_limit(sandbox) == "256Mi"
+
+
+DRAINED = "ip-10-0-1-23.ec2.internal"
+
+
+def test_the_node_drain_runbook_drains_the_node_and_verifies_it(runs, sandbox, api):
+    # Given a policy that allows cluster-wide actions in every namespace
+    store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    # When the node-drain runbook runs (its operator approves every step up front)
+    started = api.post("/api/workflows/node-drain/execute",
+                       json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST}, headers=auth(key))
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then the drain ran and its verify passed: only the DaemonSet pod is left on the cordoned node
+    assert done["status"] == "completed", done
+    assert [s["status"] for s in done["steps"]] == ["ok", "succeeded"]
+    assert done["steps"][1]["verified"] is True and done["steps"][1]["action"] == "drain_node"
+    assert sandbox.node(DRAINED)["spec"]["unschedulable"] is True
+    assert [p["metadata"]["name"] for p in sandbox.pods() if p["spec"].get("nodeName") == DRAINED] == ["kube-proxy-6s5gz"]
+    assert any(e["event"] == "StepVerified" and "drained" in e["message"] for e in events(api, key, started.json()["job_id"]))
+
+
+def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
+    # Given the default deny list (kube-system) and a coredns pod on the node
+    store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    # When the node-drain runbook runs
+    started = api.post("/api/workflows/node-drain/execute",
+                       json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST}, headers=auth(key))
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then the drain step is refused naming the pod, and the node and its pods are as they were
+    assert done["status"] == "failed", done
+    drained = [e for e in events(api, key, started.json()["job_id"]) if e.get("action") == "drain_node"]
+    assert drained and "coredns-jr5gpjptcj-p5sxm: policy denied_namespace" in drained[0]["message"]
+    assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
+    assert sandbox.pod("payments", "payments-api-4x6gmfs98g-gwkjg") is not None

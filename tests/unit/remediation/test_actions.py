@@ -16,7 +16,7 @@ def test_the_catalog_lists_every_action_with_its_safety_facts():
     entries = {entry["name"]: entry for entry in catalog()}
     # Then every action is there with risk, blast radius, reversibility and typed parameters
     assert set(entries) == {"restart_pod", "delete_pod", "rollout_restart", "scale_deployment",
-                            "rollback_deployment", "patch_resources", "cordon_node"}
+                            "rollback_deployment", "patch_resources", "cordon_node", "drain_node"}
     assert entries["restart_pod"]["blast_radius"] == "single_pod" and entries["restart_pod"]["risk"] == "low"
     assert entries["cordon_node"]["blast_radius"] == "cluster" and entries["cordon_node"]["reversible"]
     assert entries["scale_deployment"]["parameters"]["replicas"]["type"] == "integer"

@@ -1,12 +1,16 @@
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["actions"])
 
 
 class ActionRun(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"action": {"action": "restart_pod", "namespace": "payments", "pod": "payments-api-7d9f8c6b5d-x2kqp"}, "dry_run": True, "reason": "stuck pod"},
+        reason='Why the action is run, recorded with it.'))
     action: dict = Field(description='an action of the catalog, e.g. {"action": "restart_pod", "namespace": ..., "pod": ...}')
     dry_run: bool = Field(default=True, description="server-side dry run only (the default)")
     incident_id: str | None = Field(default=None, description="attach the result to this incident")

@@ -1,13 +1,14 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.incidents.schemas import MUTATION_BODY
 from pagerless.domain.approvals import STATUSES
 from pagerless.workflow.approvals import ApprovalService
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["approvals"])
 
@@ -20,7 +21,9 @@ ApprovalsDep = Annotated[ApprovalService, Depends(approval_service)]
 
 
 class DecisionCreate(BaseModel):
-    model_config = MUTATION_BODY
+    model_config = ConfigDict(**MUTATION_BODY, **documented(
+        {"comment": "dry run looks right"},
+        comment='Why, recorded on the timeline and in the audit log.'))
     comment: str = Field(default="", max_length=1000)
 
 
@@ -34,6 +37,8 @@ class ApprovalPublic(BaseModel):
     timeout_seconds: int
     proposal: dict
     decided_by: str | None = None
+    decided_by_name: str = ""  # the decider's name when they decided
+    decided_by_label: str | None = None  # "name (id)" as shown
     decided_role: str | None = None
     decided_at: str | None = None
     comment: str | None = None

@@ -3,12 +3,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import ViewerDep
 from pagerless.chat.bot import BotService
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["incidents"])
 
 
 class BotMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", **documented(
+        {"message": "What is wrong with payments-api?", "incident_id": "INC-20260311-0042"},
+        message='The question or command, in English or Chinese.',
+        incident_id='The incident the message is about (default: the latest open one).'))
 
     message: str = Field(min_length=1, max_length=2000, examples=["What is wrong with payments-api?"])
     incident_id: str | None = Field(default=None, max_length=100)

@@ -7,13 +7,14 @@ Generic routes under /api/chat-identities and /api/chat-apps, and seed 004's Fei
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.chat.apps import ChatAppService
 from pagerless.domain.errors import ValidationError
 from pagerless.people.identities import ChatIdentityService
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["chat identities"])
 
@@ -46,6 +47,12 @@ class ChatIdentityPublic(BaseModel):
 
 
 class ChatIdentityBind(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"provider": "lark", "tenant": "cli_a1b2c3d4e5", "user": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
+        provider='lark (Lark and Feishu) or slack.',
+        tenant='The chat app or workspace the user belongs to.',
+        user="The chat user's id (Lark open_id, Slack user id).",
+        person_id='The person this chat user is.'))
     provider: Provider
     tenant: Id
     user: Id
@@ -53,29 +60,52 @@ class ChatIdentityBind(BaseModel):
 
 
 class ChatIdentityKey(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"provider": "slack", "tenant": "T0123ABCD", "user": "U0456EFGH"},
+        provider='lark (Lark and Feishu) or slack.',
+        tenant='The chat app or workspace the user belongs to.',
+        user="The chat user's id."))
     provider: Provider
     tenant: Id
     user: Id
 
 
 class FeishuBind(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
+        open_id="The Feishu user's open_id.",
+        person_id='The person this Feishu user is.',
+        app_id='The Feishu app (default: the only one configured).'))
     open_id: Id
     person_id: Id
     app_id: Id | None = None
 
 
 class FeishuUser(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706"},
+        open_id="The Feishu user's open_id.",
+        app_id='The Feishu app (default: the only one configured).'))
     open_id: Id
     app_id: Id | None = None
 
 
 class FeishuApprove(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
+        open_id="The Feishu user's open_id.",
+        app_id='The Feishu app (default: the only one configured).'))
     open_id: Id
     app_id: Id | None = None
     person_id: Id | None = Field(default=None, description="required unless the request named a person")
 
 
 class ChatAppCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"provider": "lark", "app_id": "cli_a1b2c3d4e5", "name": "Pagerless bot", "encrypt_key": "lark-encrypt-key", "verification_token": "lark-verification-token"},
+        provider='lark (Lark and Feishu) or slack.',
+        app_id="The chat app's id (Lark app_id, Slack app id).",
+        name='A label for the app.'))
     provider: Provider
     app_id: Id
     name: str = Field(default="", max_length=100)

@@ -2,17 +2,26 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
 from pagerless.api.timefilter import time_filter
 from pagerless.store.deploys import DeployRepository
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["deploys"])
 
 
 class DeployCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"service": "payments-api", "namespace": "payments", "environment": "production", "image": "registry.example.com/payments-api:v2.3.1", "actor": "ci", "commit_sha": "9f8e7d6"},
+        service='The deployed service.',
+        namespace='Its Kubernetes namespace.',
+        environment='e.g. production or staging.',
+        image='The image deployed.',
+        actor='Who or what deployed it.',
+        commit_sha='The commit deployed.'))
     service: str = Field(min_length=1, max_length=200)
     namespace: str | None = Field(default=None, max_length=200)
     environment: str | None = Field(default=None, max_length=100)

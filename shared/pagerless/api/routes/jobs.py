@@ -4,19 +4,24 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["jobs"])
 
 
 class RunSubmit(BaseModel):
+    model_config = ConfigDict(**documented({"workflow_id": "oom-recovery", "input": {"context": {"namespace": "payments", "deployment": "payments-api", "container": "api", "memory_limit": "512Mi"}, "dry_run": True}}))
     workflow_id: str = Field(min_length=1, max_length=120, description="a runbook id (or runbook:<id>)")
     input: dict = Field(default_factory=dict, description="context, dry_run, auto_approve, incident_id, options")
 
 
 class Signal(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"correlation_key": "job-3f2a#step-1", "payload": {"approved": True, "reason": "looks right"}},
+        correlation_key='The key the parked job waits on (GET /api/jobs/{id} shows it).'))
     correlation_key: str = Field(min_length=1, max_length=200)
     payload: dict = Field(default_factory=dict, description='{"approved": true, "reason": "..."}')
 

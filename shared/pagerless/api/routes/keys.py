@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
@@ -12,12 +12,17 @@ from pagerless.domain.roles import Role
 from pagerless.domain.errors import ValidationError
 from pagerless.store.audit import AuditRepository
 from pagerless.store.base import decode_cursor, encode_cursor
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["keys"])
 KeysDep = Annotated[ApiKeyService, Depends(key_service)]
 
 
 class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"role": "operator", "name": "ops-bot"},
+        role='viewer, operator, admin or ingest (alert intake only).',
+        name='A label for the key, shown beside its id wherever it acts.'))
     role: Role
     name: str = Field(default="", max_length=100)
 
@@ -40,6 +45,7 @@ class AuditLogPublic(BaseModel):
     at: str
     actor: str  # the key id
     actor_name: str = ""  # the key's name
+    actor_label: str = ""  # "name (id)" as shown
     role: str
     action: str
     target: str

@@ -3,12 +3,13 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Query, Response, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["notifications"])
 
@@ -20,6 +21,11 @@ def _service():
 
 
 class ChannelCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"name": "sre-oncall", "channel_type": "slack", "config": {"webhook_url": "https://hooks.slack.com/services/T000/B000/XXXX"}, "is_enabled": True},
+        name="The channel's name.",
+        config="The channel type's settings (webhook URL, secret, addresses...).",
+        is_enabled='false keeps it but sends nothing.'))
     name: str = Field(min_length=1, max_length=200)
     channel_type: str = Field(description="slack, lark, lark_bot, dingtalk, wecom, teams, email, webhook")
     config: dict[str, Any] = Field(default_factory=dict)
@@ -27,6 +33,10 @@ class ChannelCreate(BaseModel):
 
 
 class ChannelUpdate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"is_enabled": False},
+        name='A new name.',
+        is_enabled='false keeps it but sends nothing.'))
     name: str | None = Field(default=None, min_length=1, max_length=200)
     config: dict[str, Any] | None = Field(default=None, description="fields to change; null or \"\" removes one")
     is_enabled: bool | None = None
@@ -43,6 +53,14 @@ class NotificationChannel(BaseModel):
 
 
 class TemplateCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"name": "Lark incident opened", "channel_type": "lark", "event": "incident.opened", "language": "zh", "title_template": "[{{ severity }}] {{ title }}", "body_template": "{{ service }}: {{ summary }}"},
+        name="The template's name.",
+        channel_type='The channel type it renders for.',
+        language='en or zh.',
+        title_template='Jinja2 (sandboxed) template of the title.',
+        body_template='Jinja2 (sandboxed) template of the body.',
+        is_default='Use it for its channel type, event and language.'))
     name: str = Field(min_length=1, max_length=200)
     channel_type: str
     event: str | None = Field(default=None, description="one of the notification events; null: every event")
@@ -53,6 +71,14 @@ class TemplateCreate(BaseModel):
 
 
 class TemplateUpdate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"body_template": "{{ service }} ({{ namespace }}): {{ summary }}"},
+        name='A new name.',
+        event='The event it is for (null: every event).',
+        language='en or zh.',
+        title_template='Jinja2 template of the title.',
+        body_template='Jinja2 template of the body.',
+        is_default='Use it for its channel type, event and language.'))
     name: str | None = None
     event: str | None = None
     language: str | None = None
@@ -75,6 +101,14 @@ class NotificationTemplate(BaseModel):
 
 
 class PreviewRequest(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"channel_type": "slack", "event": "incident.opened", "incident_id": "INC-20260311-0042"},
+        channel_type='The channel type to render for.',
+        event='The notification event.',
+        language='en or zh.',
+        title_template='A title template to try (default: the stored one).',
+        body_template='A body template to try (default: the stored one).',
+        incident_id="Render with this incident's values."))
     channel_type: str
     event: str = "incident.opened"
     language: str = "en"
@@ -225,7 +259,11 @@ def get_routes(principal: ViewerDep) -> dict:
 
 
 @router.put("/api/notifications/routes")
-def put_routes(body: dict[str, Any], principal: AdminDep) -> dict:
+def put_routes(body: Annotated[dict[str, Any], Body(
+        description='{"routes": [...]} or seed 002\'s {"default_rules", "service_overrides"}',
+        examples=[{"default_rules": {"critical": ["sre-oncall"], "warning": ["sre-chat"]},
+                   "service_overrides": {"payments-api": {"critical": ["payments-oncall"]}}}])],
+               principal: AdminDep) -> dict:
     """Replace the routes: {"routes": [...]} or seed 002's {"default_rules", "service_overrides"}."""
     _service().routes.put(principal.workspace, body)
     return _service().routes.view(principal.workspace)

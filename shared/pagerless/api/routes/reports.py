@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import ValidationError
 from pagerless.reports.render import render
 from pagerless.reports.service import ReportService, ReportSettings
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["reports"])
 
@@ -27,6 +28,12 @@ ReportsDep = Annotated[ReportService, Depends(report_service)]
 
 
 class ReportGenerate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"report_type": "weekly", "deliver": False},
+        report_type='daily or weekly.',
+        period_start='Start of the period (default: the last full day or week).',
+        period_end='End of the period.',
+        deliver='Also send it to the report channels.'))
     report_type: Literal["daily", "weekly"] = "daily"
     period_start: datetime | None = None
     period_end: datetime | None = None

@@ -3,14 +3,20 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["runbooks"])
 
 
 class RunRequest(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"context": {"namespace": "payments", "deployment": "payments-api"}, "dry_run": True},
+        dry_run='Checks and server-side dry runs only: nothing changes.',
+        incident_id='The incident the run belongs to (its timeline gets each step).',
+        version='The runbook version to run (default: the latest).'))
     context: dict = Field(default_factory=dict, description="namespace, deployment, pod, container, node, replicas, ...")
     dry_run: bool = False
     auto_approve: bool = Field(default=False, description="the caller approves every step (policy permitting)")
@@ -20,6 +26,13 @@ class RunRequest(BaseModel):
 
 
 class GenerateRequest(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"pattern": "oomkilled", "min_incidents": 2, "service": "payments-api"},
+        pattern='Draft from past incidents of this pattern (a diagnosis category or words of their titles).',
+        min_incidents='How many matching incidents are needed.',
+        service='Only incidents of this service.',
+        description='Or: draft from this description (Claude when keyed, a template otherwise).',
+        risk_level='auto, confirm or manual.'))
     pattern: str | None = Field(default=None, min_length=1, max_length=80)
     min_incidents: int = Field(default=2, ge=1, le=1000)
     service: str | None = None
@@ -28,6 +41,9 @@ class GenerateRequest(BaseModel):
 
 
 class ApproveDraft(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"draft_id": "draft-oom-payments-3f2a"},
+        draft_id='The draft to approve (POST /api/runbooks/generate made it).'))
     draft_id: str | None = None
     runbook: dict | None = Field(default=None, description="seed 002: the generated runbook (its id names the draft)")
 
@@ -102,6 +118,17 @@ def approve_generated_runbook(body: ApproveDraft, principal: OperatorDep) -> dic
             "message": f"Runbook {runbook.id!r} saved (version {runbook.version})."}
 
 
+CUSTOM_RUNBOOK_EXAMPLE = {"name": "checkout_restart", "match_alert_types": ["crash_loop"], "trigger_keywords": ["checkout"],
+     "risk_level": "confirm", "safety_checks": ["require_label:service"],
+     "steps": [{"name": "Inspect", "check": "pods_running",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
+               {"name": "Restart", "action": "rollout_restart",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}]}
+CustomRunbookBody = Annotated[dict, Body(description="seed 001's custom runbook: name, match_alert_types, "
+                                                     "trigger_keywords, risk_level, safety_checks, steps, verify_steps",
+                                         examples=[CUSTOM_RUNBOOK_EXAMPLE])]
+
+
 @router.get("/api/custom-runbooks")
 def list_custom_runbooks(principal: ViewerDep) -> dict:
     """Custom runbooks (seed 001), latest versions."""
@@ -110,7 +137,7 @@ def list_custom_runbooks(principal: ViewerDep) -> dict:
 
 
 @router.post("/api/custom-runbooks", status_code=201)
-def create_custom_runbook(request: Request, principal: OperatorDep, body: Annotated[dict, Body()]) -> dict:
+def create_custom_runbook(request: Request, principal: OperatorDep, body: CustomRunbookBody) -> dict:
     """Create a custom runbook (seed 001's body; steps from the action catalog, checks and waits)."""
     runbook = _service(principal).create(body, principal.key_id)
     request.state.audit_details = {"runbook_id": runbook.id, "version": runbook.version}
@@ -119,7 +146,7 @@ def create_custom_runbook(request: Request, principal: OperatorDep, body: Annota
 
 @router.put("/api/custom-runbooks/{runbook_id}")
 def update_custom_runbook(runbook_id: str, request: Request, principal: OperatorDep,
-                          body: Annotated[dict, Body()]) -> dict:
+                          body: CustomRunbookBody) -> dict:
     """Change a custom runbook: writes a new version; earlier versions stay as they were."""
     runbook = _service(principal).update(runbook_id, body, principal.key_id)
     request.state.audit_details = {"runbook_id": runbook.id, "version": runbook.version}

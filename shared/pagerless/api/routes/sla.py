@@ -5,11 +5,12 @@ from functools import cache
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pagerless.api.routes.slo import slo_service
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.slo.sla import SlaService
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["sla"])
 
@@ -23,6 +24,12 @@ SlaDep = Annotated[SlaService, Depends(sla_service)]
 
 
 class SlaRuleCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "monthly"},
+        service_name='The service name (seed alias of service_id).',
+        name="The rule's name.",
+        target_percent='The availability promised, in percent (0 < x < 100).',
+        calculation_window='daily, weekly or monthly.'))
     service_id: str | None = Field(default=None, min_length=1, max_length=128, description="the service name")
     service_name: str | None = Field(default=None, min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=200)

@@ -31,7 +31,11 @@ def incident_reader() -> IncidentService:
 
 SloDep = Annotated[SloService, Depends(slo_service)]
 IncidentReaderDep = Annotated[IncidentService, Depends(incident_reader)]
-DocumentBody = Annotated[dict[str, Any], Body(description="an OpenSLO v1 SLO document")]
+DocumentBody = Annotated[dict[str, Any], Body(description="an OpenSLO v1 SLO document", examples=[
+    {"apiVersion": "openslo/v1", "kind": "SLO", "metadata": {"name": "payments-availability"},
+                        "spec": {"service": "payments-api", "budgetingMethod": "Occurrences",
+                                 "objectives": [{"target": 0.999}],
+                                 "timeWindow": [{"duration": "28d", "isRolling": True}]}}])]
 
 
 def _details(slos: SloService, slo) -> dict:

@@ -3,13 +3,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import AdminDep, SignatureRequirement, ViewerDep
 from pagerless.auth.agent_tokens import public as public_token
 from pagerless.auth.authenticate import agent_token_service, user_service
 from pagerless.auth.users import UserService, principal_for, public
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["users"])
 UsersDep = Annotated[UserService, Depends(user_service)]
@@ -26,6 +27,11 @@ PublicAuth = Depends(CredentialsInBody())
 
 
 class UserRegister(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"email": "alice@example.com", "name": "Alice Chen", "password": "correct-horse-battery-1"},
+        email="The user's email address; it is the sign-in name.",
+        name="The name shown beside the user's id.",
+        password='The password (at least the configured minimum length).'))
     email: str = Field(max_length=254)
     name: str = Field(default="", max_length=100)
     password: str = Field(max_length=256)
@@ -37,6 +43,9 @@ class UserLogin(BaseModel):
 
 
 class RefreshRequest(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.refresh"},
+        refresh_token='The refresh token returned by login or register.'))
     refresh_token: str = Field(max_length=4096)
 
 
@@ -57,6 +66,12 @@ class UserPublic(BaseModel):
 
 
 class UserCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"email": "bob@example.com", "name": "Bob", "password": "initial-password-1", "role": "operator"},
+        email="The new user's email address (sign-in name).",
+        name="The name shown beside the user's id.",
+        password='An initial password.',
+        role='viewer, operator or admin.'))
     email: str = Field(max_length=254)
     name: str = Field(default="", max_length=100)
     password: str = Field(max_length=256)
@@ -64,6 +79,13 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"role": "operator", "is_active": True},
+        name='A new display name.',
+        email='A new email address.',
+        role='viewer, operator or admin.',
+        is_active='false disables the user and ends their sessions.',
+        person_id='The person (on-call roster) this user is.'))
     name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=254)
     role: str | None = None
@@ -72,6 +94,9 @@ class UserUpdate(BaseModel):
 
 
 class PasswordReset(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"new_password": "new-password-2026"},
+        new_password='The password the user signs in with from now on.'))
     new_password: str = Field(max_length=256)
 
 
@@ -83,6 +108,9 @@ class UserList(BaseModel):
 
 
 class AgentTokenCreate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"name": "vector-agent-eu1"},
+        name='A label for the agent token.'))
     name: str = Field(max_length=100)
 
 

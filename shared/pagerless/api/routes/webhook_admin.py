@@ -1,7 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep
@@ -10,6 +10,7 @@ from pagerless.intake.bootstrap import dead_letter_service, webhook_intake
 from pagerless.intake.dead_letters import DeadLetterService
 from pagerless.intake.webhooks import SIGNED_SOURCES, WebhookIntake
 from pagerless.store.webhook_settings import WebhookSettingsRepository
+from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["webhooks"])
 DeadLettersDep = Annotated[DeadLetterService, Depends(dead_letter_service)]
@@ -17,6 +18,9 @@ IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 
 
 class WebhookSettingsUpdate(BaseModel):
+    model_config = ConfigDict(**documented(
+        {"secrets": {"grafana": "a-shared-secret"}, "verify_sns": True},
+        verify_sns='Check the signature of SNS messages.'))
     secrets: dict[str, str | None] = Field(
         default_factory=dict, description="source -> signing secret; null removes it (pagerduty, grafana, sentry)")
     sns_topics: list[str] | None = Field(default=None, description="SNS topic ARNs whose subscriptions are confirmed")
@@ -50,6 +54,7 @@ class DeadLetterPublic(BaseModel):
 
 
 class ReplayRequest(BaseModel):
+    model_config = ConfigDict(**documented({"source": "alertmanager"}))
     source: str | None = Field(default=None, description="replay as another source (e.g. when it was sent to the wrong one)")
 
 
