@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from pagerless.remediation.diff import Change
-from pagerless.remediation.kube import KubeClients
+from pagerless.kube.clients import KubeClients
 
 if TYPE_CHECKING:
     from pagerless.remediation.actions import DrainNode

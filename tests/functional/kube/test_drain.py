@@ -9,7 +9,7 @@ from pagerless.local.sandbox_cluster import SandboxCluster
 from pagerless.remediation.actions import ActionPlan, CordonNode, DrainNode
 from pagerless.remediation.drain import check_drained
 from pagerless.remediation.executor import dry_run, execute
-from pagerless.remediation.kube import from_kubeconfig
+from pagerless.kube.clients import from_kubeconfig
 from pagerless.remediation.planner import plan_remediation
 from pagerless.remediation.policy import Autonomy, Policy, PolicyContext, evaluate
 
