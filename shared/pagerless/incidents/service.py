@@ -75,7 +75,7 @@ class IncidentService:
                data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
         metrics.acknowledged(seconds)
         self.stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
-        return incident
+        return self._with_pending([incident])[0]
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
         """Resolve by hand (409 if already resolved); its alerts are marked resolved too."""
@@ -88,7 +88,7 @@ class IncidentService:
             raise ConflictError(f"incident {incident_id} was resolved meanwhile")
         self.alerts.resolve_for_incident(incident_id, now)
         self.stop_escalations(incident_id, "ended", f"resolved by {label(principal.key_id, principal.name)}")
-        return incident
+        return self._with_pending([incident])[0]
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:
         """Add a comment to the timeline."""

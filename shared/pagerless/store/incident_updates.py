@@ -50,12 +50,8 @@ def count_refire(incident_id: str, now: datetime) -> IncidentRecord | None:
                                          IncidentRecord.last_seen.set(now)])
 
 
-def count_resolved_alert(incident_id: str, folded: int = 0) -> IncidentRecord | None:
-    """One alert fewer open; ``folded`` duplicates the alert counted since its last fold are added."""
-    actions = [IncidentRecord.open_alerts.add(-1)]
-    if folded:
-        actions.append(IncidentRecord.alert_count.add(folded))
-    return update_incident(incident_id, actions)
+def count_resolved_alert(incident_id: str) -> IncidentRecord | None:
+    return update_incident(incident_id, [IncidentRecord.open_alerts.add(-1)])
 
 
 def add_child(parent_id: str, now: datetime) -> IncidentRecord | None:

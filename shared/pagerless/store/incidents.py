@@ -260,10 +260,10 @@ class IncidentRepository:
 
         return incident_updates.count_refire(incident_id, now)
 
-    def count_resolved_alert(self, incident_id: str, folded: int = 0) -> IncidentRecord | None:
+    def count_resolved_alert(self, incident_id: str) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.count_resolved_alert(incident_id, folded)
+        return incident_updates.count_resolved_alert(incident_id)
 
     def add_child(self, parent_id: str, now: datetime) -> IncidentRecord | None:
         from pagerless.store import incident_updates

@@ -46,17 +46,16 @@ def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "",
     before = incident.status
     if before == target.value:
         return update(incident, **changes) if changes else incident
-    actions = field_changes(**changes) if changes else None
-    try:
-        IncidentRepository().set_status(incident, target, actions=actions)
-    except ConflictError:
-        fresh = IncidentRepository().get(incident.id)  # only its version moved (e.g. acknowledged): retry once
-        if fresh.status == IncidentStatus.RESOLVED.value:
-            raise IncidentClosedError(f"incident {incident.id} was resolved meanwhile; the workflow stops") from None
-        if fresh.status != before:
-            raise
-        IncidentRepository().set_status(fresh, target, actions=actions)
-        incident = fresh
+    from pagerless.incidents.lifecycle import IncidentLifecycle  # the one conflict-retry policy
+
+    actions = field_changes(**changes) if changes else []
+    incident, moved = IncidentLifecycle(IncidentRepository()).move(
+        incident, target, lambda _: list(actions), stop=lambda fresh: fresh.status != before)
+    if not moved:  # somebody moved it meanwhile (an acknowledgement alone only retries)
+        if incident.status == IncidentStatus.RESOLVED.value:
+            raise IncidentClosedError(f"incident {incident.id} was resolved meanwhile; the workflow stops")
+        raise ConflictError(f"incident {incident.id} changed meanwhile: it is now {incident.status}",
+                            details=[{"expected": before, "actual": incident.status}])
     timeline.record(incident, "status_changed", message or f"{before} → {target.value}", actor=actor,
                     data={"from": before, "to": target.value})
     return incident

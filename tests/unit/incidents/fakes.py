@@ -95,9 +95,8 @@ class FakeIncidents:
         return self._bump(incident_id, alert_count=lambda i: i.alert_count + 1,
                           open_alerts=lambda i: i.open_alerts + 1, last_seen=now)
 
-    def count_resolved_alert(self, incident_id: str, folded: int = 0) -> Incident | None:
-        return self._bump(incident_id, open_alerts=lambda i: i.open_alerts - 1,
-                          alert_count=lambda i: i.alert_count + folded)
+    def count_resolved_alert(self, incident_id: str) -> Incident | None:
+        return self._bump(incident_id, open_alerts=lambda i: i.open_alerts - 1)
 
     def add_child(self, parent_id: str, now: datetime) -> Incident | None:
         return self._bump(parent_id, child_count=lambda i: i.child_count + 1, last_seen=now)
