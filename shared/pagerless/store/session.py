@@ -46,4 +46,21 @@ def share_one_session() -> None:
     Connection._pagerless_shared_session = True
 
 
+def powertools_parameters():
+    """Powertools Parameters, its SSM provider on this same session.
+
+    Left alone, Powertools builds its SSM provider on a new ``boto3.session.Session()`` (again
+    after every ``parameters.clear_caches()``): a second botocore session that loads its JSON
+    models again. The provider is put back whenever a cache clear removed it.
+    """
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
+
+    if "ssm" not in DEFAULT_PROVIDERS:
+        botocore_session()
+        DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=boto3.client("ssm"))
+    return parameters
+
+
 share_one_session()
