@@ -165,27 +165,41 @@ def _sessions() -> int:
 
 
 class Runner:
+    """Runs children; each function's runs alternate with hello-world runs, so a ratio compares
+    processes started seconds apart (the machine's load drifts over a whole run)."""
+
     def __init__(self, runs: int, env: dict[str, str], workdir: Path) -> None:
         self.runs, self.env, self.workdir = runs, env, workdir
+        self.hello_path = workdir / "hello_app.py"
+        self.hello_path.write_text(HELLO)
+        self.hello_event = self._event_file("hello", http_event("GET", "/hello"))
+
+    def _event_file(self, label: str, event: dict | None) -> str:
+        if event is None:
+            return ""
+        path = self.workdir / f"{label}.json"
+        path.write_text(json.dumps(event))
+        return str(path)
+
+    def _once(self, path: Path, event_file: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--child", str(path), event_file], capture_output=True,
+                             text=True, cwd=ROOT, env=self.env, timeout=180)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1]) if lines else {"error": f"crashed: {out.stderr.strip()[-300:]}"}
 
     def measure(self, label: str, path: Path, event: dict | None) -> dict:
-        event_file = ""
-        if event is not None:
-            event_file = str(self.workdir / f"{label}.json")
-            Path(event_file).write_text(json.dumps(event))
-        samples, importing, last = [], [], {}
+        """Medians of the function's runs and of the hello-world runs between them."""
+        event_file = self._event_file(label, event)
+        samples, importing, hello, last = [], [], [], {}
         for _ in range(self.runs):
-            out = subprocess.run([sys.executable, __file__, "--child", str(path), event_file], capture_output=True,
-                                 text=True, cwd=ROOT, env=self.env, timeout=180)
-            lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
-            if not lines:
-                return {"error": f"crashed: {out.stderr.strip()[-300:]}"}
-            last = json.loads(lines[-1])
-            if last["error"]:
+            hello.append(self._once(self.hello_path, self.hello_event)["ms"])
+            last = self._once(path, event_file)
+            if last.get("error"):
                 return last
             samples.append(last["ms"])
             importing.append(last["import_ms"])
-        return {**last, "ms": statistics.median(samples), "import_ms": statistics.median(importing), "error": None}
+        return {**last, "ms": statistics.median(samples), "import_ms": statistics.median(importing),
+                "hello_ms": statistics.median(hello), "error": None}
 
 
 def start_aws():
@@ -255,30 +269,27 @@ def main() -> None:
         env["PAGERLESS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     workdir = Path(tempfile.mkdtemp(prefix="pl-cold-"))
     runner = Runner(args.runs, env, workdir)
-    hello_path = workdir / "hello_app.py"
-    hello_path.write_text(HELLO)
-    hello = runner.measure("hello", hello_path, http_event("GET", "/hello"))
-    base = hello["ms"]
     only = set(filter(None, args.only.split(",")))
     specs = [s for s in runtime.lambdas.specs.values() if not only or s.logical_id in only]
     no_db, db = no_db_requests(), db_requests(seeded)
     print(f"Cold start per function: import + first invocation in a fresh process, median of {args.runs};")
-    print("ratios to a FastAPI+Mangum hello world (import + GET /hello) in this run. DB = a real")
-    print("authenticated request on DynamoDB (moto server on loopback); no-DB only where a real request")
-    print("needs none.")
-    print(f"  {'function':<24} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions")
-    print(f"  {'hello world':<24} {ratio(hello['import_ms'], base)} {ratio(base, base)} {'':>18}")
+    print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
+    print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
+    print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
+    print(f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions")
     for spec in specs:
         path = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
         served = runner.measure(spec.logical_id, path, db.get(spec.logical_id))
         row = f"  {spec.logical_id:<24} "
         if served.get("error"):
-            print(row + f"request failed: {served['error']}")
+            print(row + f"request failed: {served['error']}", flush=True)
             continue
-        cheap = runner.measure(spec.logical_id + "-nodb", path, no_db[spec.logical_id]) \
-            if spec.logical_id in no_db else None
-        cheap_text = "—" if cheap is None else (cheap["error"] or ratio(cheap["ms"], base))
-        print(row + f"{ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
+        base = served["hello_ms"]
+        cheap_text = "—"
+        if spec.logical_id in no_db:
+            cheap = runner.measure(spec.logical_id + "-nodb", path, no_db[spec.logical_id])
+            cheap_text = cheap["error"] or ratio(cheap["ms"], cheap["hello_ms"])
+        print(row + f"{base:5.0f} ms {ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
               f"{served['botocore_sessions']}", flush=True)
     runtime.stop()
 
