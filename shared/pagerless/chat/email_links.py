@@ -44,7 +44,7 @@ def secret() -> str:
         from pagerless.store.session import powertools_parameters
 
         return powertools_parameters().get_parameter(settings.email_link_secret_parameter, decrypt=True,
-                                        max_age=settings.chat_secret_cache_seconds)
+                                                     max_age=settings.chat_secret_cache_seconds)
     raise ServiceUnavailableError("email approval links are not configured (PAGERLESS_EMAIL_LINK_SECRET)")
 
 

@@ -34,7 +34,8 @@ _clients: dict[tuple, object] = {}  # one DynamoDB client per endpoint and clien
 
 
 def _usable(client) -> bool:
-    return client is not None and bool(client._request_signer and client._request_signer._credentials)
+    """PynamoDB's own test: a client whose signer lost its credentials is made again."""
+    return client is not None and not (client._request_signer and not client._request_signer._credentials)
 
 
 def _client(self):
