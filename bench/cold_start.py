@@ -1,14 +1,28 @@
-"""Cold start per function: a fresh Python process imports the handler and serves one event.
+"""Cold start per function: a fresh Python process imports the handler and serves one real event.
 
-Printed beside a minimal FastAPI+Mangum hello world measured in the same run. The embedded AWS
-(moto) is set up in the child before the clock starts, so the figure is the function's own
-import + first invocation. Median of --runs runs.
+What a cold Lambda pays is measured, in a bare child process (nothing imported before the clock
+but the standard library): the import of the handler module, then its first invocation. Three
+figures per function, each the median of --runs fresh processes, and each also as a ratio to a
+FastAPI+Mangum hello world (import + first request) measured in the same run:
 
-    python bench/cold_start.py [--runs 5]
+- ``import``: the handler module's import alone.
+- ``no-DB``: import + a first request whose work needs no DynamoDB call, where the function has
+  one (``/healthz``; the console's login page). Every authenticated /api route looks its key up in
+  DynamoDB, so most functions have none.
+- ``DB``: import + a first request that authenticates with a real API key and does the route's
+  job against DynamoDB, SQS and Step Functions (a moto server on loopback, started once by the
+  parent, with every table and queue of template.yaml). Non-HTTP functions get their own event
+  (SQS batch, Step Functions task, schedule), from events/ where one fits.
+
+Every request's answer is checked (HTTP 2xx/3xx, no failed SQS record, no exception); a function
+whose request fails is printed with the failure instead of a figure.
+
+    python bench/cold_start.py [--runs 5] [--only IngestFunction,SystemFunction]
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -16,8 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
-
+SAMPLE_KEY = "pl_sample_events_key_do_not_use_in_production"  # the key the samples in events/ carry
 HELLO = '''
 from fastapi import FastAPI
 from mangum import Mangum
@@ -29,130 +42,256 @@ handler = Mangum(app, lifespan="off")
 '''
 
 
-def http_event(method: str, path: str) -> dict:
-    return {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": "",
-            "headers": {"host": "bench.local"}, "isBase64Encoded": False, "body": None,
-            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "127.0.0.1",
-                                        "userAgent": "bench"}, "requestId": "bench", "routeKey": f"{method} {path}",
-                               "stage": "$default", "accountId": "123456789012", "apiId": "bench",
-                               "domainName": "bench.local", "timeEpoch": 0}}
+def http_event(method: str, path: str, *, body: dict | None = None, headers: dict | None = None,
+               query: str = "") -> dict:
+    all_headers = {"host": "bench.local", "content-type": "application/json", **(headers or {})}
+    return {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": query,
+            "headers": all_headers, "isBase64Encoded": False, "body": json.dumps(body) if body is not None else None,
+            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                                        "sourceIp": "127.0.0.1", "userAgent": "bench"}, "requestId": "bench",
+                               "routeKey": f"{method} {path}", "stage": "$default", "accountId": "123456789012",
+                               "apiId": "bench", "domainName": "bench.local", "timeEpoch": 0}}
 
 
-def event_for(spec) -> dict:
-    routes = [(e.properties["Method"], e.properties["Path"]) for e in spec.events if e.type == "HttpApi"]
-    if routes:
-        method, path = next(((m, p) for m, p in routes if p == "/healthz"), routes[0])
-        return http_event(method, path.replace("{", "").replace("}", ""))
-    folder = ROOT / "events" / spec.code_dir.name
-    files = sorted(folder.glob("*.json")) if folder.exists() else []
-    return json.loads(files[0].read_text()) if files else {}
+def sample(folder: str, name: str) -> dict:
+    return json.loads((ROOT / "events" / folder / name).read_text("utf-8"))
 
 
-def child(logical_id: str) -> None:
-    import os
-
-    from moto import mock_aws
-
-    from pagerless.local.runtime import MOCK_CONFIG, LocalRuntime, RuntimeOptions
-
-    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_REGION": "us-east-1",
-                       "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "ERROR"}.items():
-        os.environ[key] = value
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    with mock_aws(config=MOCK_CONFIG):
-        if logical_id == "hello":
-            import importlib.util
-            import tempfile
-
-            path = Path(tempfile.mkdtemp()) / "hello_app.py"
-            path.write_text(HELLO)
-            started = time.perf_counter()
-            spec = importlib.util.spec_from_file_location("hello_app", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            module.handler(http_event("GET", "/hello"), None)
-        else:
-            runtime = LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="inprocess")).start(background=False)
-            spec = runtime.lambdas.by_logical_id[logical_id]
-            event = event_for(spec)
-            # moto imported boto3/pydantic already; that is the runtime's cost too (boto3 ships in Lambda)
-            started = time.perf_counter()
-            try:
-                runtime.lambdas.invoke(spec.name, event)
-            except Exception:
-                pass
-        print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))
+def keyed(method: str, path: str, **kwargs) -> dict:
+    return http_event(method, path, headers={"authorization": f"Bearer {SAMPLE_KEY}"}, **kwargs)
 
 
-def child_import(logical_id: str) -> None:
-    """Import the handler in a bare process (no moto loaded first): the import half of a cold start."""
+GENERIC_ALERT = {"title": "bench: checkout latency", "severity": "warning", "fingerprint": "bench-cold-start",
+                 "labels": {"service": "checkout", "namespace": "prod"}}
+
+
+def no_db_requests() -> dict[str, dict]:
+    """The functions that have a real request needing no DynamoDB call, and that request."""
+    return {
+        "SystemFunction": sample("system", "healthz.json"),
+        "ConsoleFunction": http_event("GET", "/console/login"),
+    }
+
+
+def db_requests(seed: dict) -> dict[str, dict]:
+    """One real first request per function: authenticated, doing the route's job on DynamoDB."""
+    incident = seed["incident_id"]
+    console = http_event("GET", "/console/incidents", headers={"cookie": f"pl_session={seed['access_token']}"})
+    return {
+        "IngestFunction": sample("ingest", "webhook_alertmanager_firing.json"),
+        "IncidentsFunction": sample("incidents", "list_open_incidents.json"),
+        "SystemFunction": keyed("GET", "/api/status"),
+        "AdminFunction": keyed("GET", "/api/keys"),
+        "McpFunction": sample("mcp", "tools_call_list_incidents.json"),
+        "DiagnosisFunction": keyed("GET", "/api/knowledge"),
+        "ConsoleFunction": console,
+        "SloFunction": keyed("GET", "/api/slo"),
+        "ReportsFunction": keyed("GET", "/api/reports"),
+        "OncallFunction": keyed("GET", "/api/oncall/schedules"),
+        "WorkflowApiFunction": keyed("GET", f"/api/incidents/{incident}/workflow"),
+        "ChatFunction": seed["lark_verification"],
+        "WorkflowFunction": {"step": "gather_context", "incident_id": incident, "workspace": "default"},
+        "AlertConsumerFunction": sample("alert_consumer", "sqs_queued_webhook_envelope.json"),
+        "DeadLetterFunction": sample("dead_letter", "sqs_dlq_envelope.json"),
+        "NotifyFunction": sample("notify", "sqs_test_job.json"),
+        "ScheduledFunction": sample("scheduled", "heartbeat.json"),
+    }
+
+
+class Context:
+    """What Powertools and Mangum read from Lambda's context object."""
+
+    function_name = "bench"
+    function_version = "$LATEST"
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    memory_limit_in_mb = 512
+    aws_request_id = "bench-request"
+    log_group_name = "/aws/lambda/bench"
+    log_stream_name = "bench"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def failure(result) -> str | None:
+    """Why an invocation did not do its job, or None."""
+    if isinstance(result, dict) and "statusCode" in result:
+        return None if result["statusCode"] < 400 else f"HTTP {result['statusCode']}: {str(result.get('body'))[:160]}"
+    if isinstance(result, dict) and result.get("batchItemFailures"):
+        return f"failed SQS records: {result['batchItemFailures']}"
+    return None
+
+
+def child(path: str, event_file: str) -> None:
+    """In a bare process: import the handler (clock on), invoke it once, print the time."""
+    event = json.loads(Path(event_file).read_text()) if event_file else None
+    sys.path[:0] = [str(Path(path).parent), str(ROOT / "shared")]
     import importlib.util
-    import tempfile
 
+    profile = os.environ.get("PAGERLESS_BENCH_PROFILE")
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
-    if logical_id == "hello":
-        path = Path(tempfile.mkdtemp()) / "hello_app.py"
-        path.write_text(HELLO)
-    else:
-        import yaml  # the template reader; not part of the function
-
-        resource = yaml.load((ROOT / "template.yaml").read_text(), Loader=_loader())["Resources"][logical_id]
-        props = resource["Properties"]
-        path = ROOT / props["CodeUri"] / (props["Handler"].rsplit(".", 1)[0] + ".py")
-        started = time.perf_counter()
     spec = importlib.util.spec_from_file_location("bench_handler", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    print(json.dumps({"ms": (time.perf_counter() - started) * 1000}))
+    imported = time.perf_counter()
+    error = None
+    if event is not None:
+        try:
+            error = failure(module.handler(event, Context()))
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+    done = time.perf_counter()
+    if profile:
+        profiler.disable()
+        profiler.dump_stats(f"{profile}/{Path(path).parent.name}-{os.getpid()}.prof")
+    print(json.dumps({"import_ms": (imported - started) * 1000, "ms": (done - started) * 1000, "error": error,
+                      "botocore_sessions": _sessions(), "modules": len(sys.modules)}))
 
 
-def _loader():
-    from pagerless.local.template import _CfnLoader
+def _sessions() -> int:
+    """botocore sessions alive in this process (the store shares one)."""
+    if "botocore.session" not in sys.modules:
+        return 0
+    import gc
 
-    return _CfnLoader
+    from botocore.session import Session
+
+    return sum(isinstance(o, Session) for o in gc.get_objects())
 
 
-def measure(logical_id: str, runs: int, mode: str = "--child") -> float:
-    samples = []
-    for _ in range(runs):
-        out = subprocess.run([sys.executable, __file__, mode, logical_id], capture_output=True, text=True,
-                             cwd=ROOT, timeout=120)
-        line = [l for l in out.stdout.splitlines() if l.startswith("{")]
-        if not line:
-            raise RuntimeError(f"{logical_id}: {out.stderr[-2000:]}")
-        samples.append(json.loads(line[-1])["ms"])
-    return statistics.median(samples)
+class Runner:
+    """Runs children; each function's runs alternate with hello-world runs, so a ratio compares
+    processes started seconds apart (the machine's load drifts over a whole run)."""
+
+    def __init__(self, runs: int, env: dict[str, str], workdir: Path) -> None:
+        self.runs, self.env, self.workdir = runs, env, workdir
+        self.hello_path = workdir / "hello_app.py"
+        self.hello_path.write_text(HELLO)
+        self.hello_event = self._event_file("hello", http_event("GET", "/hello"))
+
+    def _event_file(self, label: str, event: dict | None) -> str:
+        if event is None:
+            return ""
+        path = self.workdir / f"{label}.json"
+        path.write_text(json.dumps(event))
+        return str(path)
+
+    def _once(self, path: Path, event_file: str) -> dict:
+        out = subprocess.run([sys.executable, __file__, "--child", str(path), event_file], capture_output=True,
+                             text=True, cwd=ROOT, env=self.env, timeout=180)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+        return json.loads(lines[-1]) if lines else {"error": f"crashed: {out.stderr.strip()[-300:]}"}
+
+    def measure(self, label: str, path: Path, event: dict | None) -> dict:
+        """Medians of the function's runs and of the hello-world runs between them."""
+        event_file = self._event_file(label, event)
+        samples, importing, hello, last = [], [], [], {}
+        for _ in range(self.runs):
+            hello.append(self._once(self.hello_path, self.hello_event)["ms"])
+            last = self._once(path, event_file)
+            if last.get("error"):
+                return last
+            samples.append(last["ms"])
+            importing.append(last["import_ms"])
+        return {**last, "ms": statistics.median(samples), "import_ms": statistics.median(importing),
+                "hello_ms": statistics.median(hello), "error": None}
+
+
+def start_aws():
+    """The embedded AWS as a moto server on a free loopback port, with template.yaml provisioned."""
+    sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
+    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "POWERTOOLS_LOG_LEVEL": "ERROR",
+                       "PAGERLESS_ADMIN_KEY": ""}.items():
+        os.environ[key] = value
+    import logging
+
+    from pagerless.local.runtime import LocalRuntime, RuntimeOptions
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log
+
+    return LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="server", aws_port=0)).start(background=False)
+
+
+def seed(runtime) -> dict:
+    """The sample key, an incident, a signed-in user and a Lark app, made through the functions."""
+    from pagerless.auth.roles import Role
+    from pagerless.api.security import key_service
+
+    key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.ADMIN, name="bench")
+
+    def call(logical_id: str, event: dict) -> dict:
+        answer = runtime.lambdas.invoke(runtime.lambdas.by_logical_id[logical_id].name, event)
+        if failure(answer):
+            raise RuntimeError(f"seeding {logical_id}: {failure(answer)}")
+        return json.loads(answer["body"] or "{}")
+
+    created = call("IngestFunction", keyed("POST", "/api/webhooks/generic", body=GENERIC_ALERT))
+    incident = created["alerts"][0]["incident_id"]
+    tokens = call("AdminFunction", http_event("POST", "/api/auth/register",
+                                              body={"email": "bench@example.com", "password": "bench-password-1"}))
+    lark = sample("chat", "lark_url_verification.json")
+    token = json.loads(lark["body"])["token"]
+    call("AdminFunction", keyed("POST", "/api/chat-apps", body={
+        "provider": "lark", "name": "bench", "app_id": "cli_bench", "verification_token": token}))
+    return {"incident_id": incident, "access_token": tokens["access_token"], "lark_verification": lark}
+
+
+def ratio(ms: float, base: float) -> str:
+    return f"{ms:7.0f} ms {ms / base:4.2f}x"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--child")
-    parser.add_argument("--child-import")
+    parser.add_argument("--only", default="")
+    parser.add_argument("--profile", help="write a cProfile of each child (import + first invocation) here")
+    parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(*args.child)
         return
-    if args.child_import:
-        child_import(args.child_import)
-        return
-    from pagerless.local.template import Template
+    import tempfile
 
-    functions = [spec.logical_id for spec in Template(ROOT / "template.yaml").functions()]
-    print(f"Cold start per function, median of {args.runs} fresh processes")
-    print(f"  {'function':<28} {'import (bare)':>14} {'import+event':>14}   (event run on the embedded AWS,"
-          " after moto's own imports)")
-    print("  note: import+event includes what the event sets off in-process on the embedded AWS (an alert")
-    print("  that opens an incident also runs the first workflow steps there); the import column is the")
-    print("  function's own cold-start cost.")
-    base_import = measure("hello", args.runs, "--child-import")
-    base_event = measure("hello", args.runs)
-    print(f"  {'FastAPI+Mangum hello world':<28} {base_import:11.1f} ms {base_event:11.1f} ms")
-    for logical_id in functions:
-        imported = measure(logical_id, args.runs, "--child-import")
-        served = measure(logical_id, args.runs)
-        print(f"  {logical_id:<28} {imported:11.1f} ms {served:11.1f} ms   "
-              f"({imported / base_import:3.1f}x / {served / base_event:3.1f}x hello world)")
+    runtime = start_aws()
+    try:
+        seeded = seed(runtime)
+    except Exception as exc:
+        print(f"  skipped: could not seed the embedded AWS: {type(exc).__name__}: {exc}")
+        raise
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+        env["PAGERLESS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
+    workdir = Path(tempfile.mkdtemp(prefix="pl-cold-"))
+    runner = Runner(args.runs, env, workdir)
+    only = set(filter(None, args.only.split(",")))
+    specs = [s for s in runtime.lambdas.specs.values() if not only or s.logical_id in only]
+    no_db, db = no_db_requests(), db_requests(seeded)
+    print(f"Cold start per function: import + first invocation in a fresh process, median of {args.runs};")
+    print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
+    print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
+    print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
+    print(f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions")
+    for spec in specs:
+        path = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
+        served = runner.measure(spec.logical_id, path, db.get(spec.logical_id))
+        row = f"  {spec.logical_id:<24} "
+        if served.get("error"):
+            print(row + f"request failed: {served['error']}", flush=True)
+            continue
+        base = served["hello_ms"]
+        cheap_text = "—"
+        if spec.logical_id in no_db:
+            cheap = runner.measure(spec.logical_id + "-nodb", path, no_db[spec.logical_id])
+            cheap_text = cheap["error"] or ratio(cheap["ms"], cheap["hello_ms"])
+        print(row + f"{base:5.0f} ms {ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
+              f"{served['botocore_sessions']}", flush=True)
+    runtime.stop()
 
 
 if __name__ == "__main__":

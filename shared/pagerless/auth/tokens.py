@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 
-import jwt
-
 from pagerless import settings
 from pagerless.domain.errors import UnauthorizedError
 from pagerless.store.system import SystemRepository
@@ -51,6 +49,8 @@ def signing_secret() -> str:
 
 def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str | None = None) -> TokenPair:
     """A fresh access token and a refresh token in a new family (or ``family_id``, already rotated)."""
+    import jwt  # PyJWT pulls in cryptography (~0.1-0.3 s): only calls that handle a JWT pay for it
+
     config = settings.auth()
     now = int(time.time())
     access = jwt.encode(
@@ -70,6 +70,8 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
 
 def decode(token: str, expected_type: str) -> dict:
     """The verified claims of one of our tokens; UnauthorizedError otherwise."""
+    import jwt
+
     try:
         claims = jwt.decode(token, signing_secret(), algorithms=["HS256"], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "typ"]})
@@ -84,6 +86,8 @@ def decode(token: str, expected_type: str) -> dict:
 
 def looks_like_ours(token: str) -> bool:
     """True if the token is a JWT that names us as its issuer (no signature check here)."""
+    import jwt
+
     try:
         return jwt.decode(token, options={"verify_signature": False}).get("iss") == ISSUER
     except jwt.InvalidTokenError:
@@ -92,6 +96,8 @@ def looks_like_ours(token: str) -> bool:
 
 def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPair:
     """Exchange a refresh token for a new pair; reuse of a rotated token revokes its family."""
+    import jwt
+
     claims = decode(refresh_token, REFRESH)
     family_id, jti = claims.get("fam", ""), claims.get("jti", "")
     family = repository.family(family_id)

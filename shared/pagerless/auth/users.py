@@ -10,9 +10,7 @@ import re
 import time
 import uuid
 from functools import cache
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from typing import TYPE_CHECKING
 
 from pagerless import settings
 from pagerless.auth import tokens
@@ -21,13 +19,18 @@ from pagerless.domain.roles import Role
 from pagerless.domain.errors import ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError
 from pagerless.store.users import UserRecord, UserRepository
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 USER_ROLES = (Role.ADMIN, Role.OPERATOR, Role.VIEWER)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BAD_LOGIN = "invalid email or password"
 
 
 @cache
-def hasher() -> PasswordHasher:
+def hasher() -> "PasswordHasher":
+    from argon2 import PasswordHasher  # imported when a password is hashed or checked, not at cold start
+
     return PasswordHasher()  # argon2id with the library's RFC 9106 low-memory profile
 
 
@@ -200,6 +203,8 @@ class UserService:
         )
 
     def _password_matches(self, user: UserRecord | None, password: str) -> bool:
+        from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
         stored = user.password_hash if user is not None and user.password_hash else None
         try:
             # An unknown user still costs one argon2 verification: the answer time does not tell.

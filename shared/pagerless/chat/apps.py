@@ -151,11 +151,13 @@ def secret_of(app: ChatApp, secret: str) -> str | None:
 
 def _secret(name: str) -> str | None:
     """A SecureString through Powertools Parameters (cached max_age seconds); None when absent."""
-    from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+    from pagerless.store.session import powertools_parameters
+
     try:
-        return parameters.get_parameter(name, decrypt=True, max_age=chat_settings().chat_secret_cache_seconds)
+        return powertools_parameters().get_parameter(name, decrypt=True,
+                                                     max_age=chat_settings().chat_secret_cache_seconds)
     except GetParameterError:
         return None
 

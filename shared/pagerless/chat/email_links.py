@@ -41,10 +41,10 @@ def secret() -> str:
     if settings.email_link_secret:
         return settings.email_link_secret
     if settings.email_link_secret_parameter:
-        from aws_lambda_powertools.utilities import parameters
+        from pagerless.store.session import powertools_parameters
 
-        return parameters.get_parameter(settings.email_link_secret_parameter, decrypt=True,
-                                        max_age=settings.chat_secret_cache_seconds)
+        return powertools_parameters().get_parameter(settings.email_link_secret_parameter, decrypt=True,
+                                                     max_age=settings.chat_secret_cache_seconds)
     raise ServiceUnavailableError("email approval links are not configured (PAGERLESS_EMAIL_LINK_SECRET)")
 
 

@@ -11,7 +11,6 @@ import json
 import secrets
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
@@ -78,6 +77,8 @@ def _exchange(code: str, redirect_uri: str) -> str:
     auth = (config.oidc_client_id, config.oidc_client_secret) if config.oidc_client_secret else None
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
             "client_id": config.oidc_client_id}
+    import httpx  # only the sign-in callback talks to the issuer
+
     try:
         response = httpx.post(config.oidc_token_url, data=form, auth=auth, timeout=10)
     except httpx.HTTPError as exc:

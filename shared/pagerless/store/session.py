@@ -7,6 +7,7 @@ whose loader caches each model once for the whole process. Client creation from 
 session is serialized (botocore sessions are not safe to create clients from concurrently).
 """
 
+import os
 import threading
 
 from pynamodb.connection.base import Connection
@@ -29,13 +30,32 @@ def _session(self):
 
 
 _pynamodb_client = Connection.client.fget
+_clients: dict[tuple, object] = {}  # one DynamoDB client per endpoint and client configuration
+
+
+def _usable(client) -> bool:
+    """PynamoDB's own test: a client whose signer lost its credentials is made again."""
+    return client is not None and not (client._request_signer and not client._request_signer._credentials)
 
 
 def _client(self):
-    if self._client is not None and self._client._request_signer and self._client._request_signer._credentials:
+    """PynamoDB gives every model's connection its own botocore client (~30-100 ms each on a cold
+    start). Connections with the same endpoint and configuration share one here; a connection
+    with extra headers (registered on its own client) keeps its own."""
+    if _usable(self._client):
         return self._client
     with _lock:
-        return _pynamodb_client(self)
+        if self._extra_headers is not None:
+            return _pynamodb_client(self)
+        key = (self.region, self.host, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
+               repr(self._retry_configuration), self._max_retry_attempts_exception, self._connect_timeout_seconds,
+               self._read_timeout_seconds, self._max_pool_connections)
+        shared = _clients.get(key)
+        if not _usable(shared):
+            self._client = None
+            shared = _clients[key] = _pynamodb_client(self)
+        self._client = shared
+        return shared
 
 
 def share_one_session() -> None:
@@ -44,6 +64,23 @@ def share_one_session() -> None:
     Connection.session = property(_session)
     Connection.client = property(_client)
     Connection._pagerless_shared_session = True
+
+
+def powertools_parameters():
+    """Powertools Parameters, its SSM provider on this same session.
+
+    Left alone, Powertools builds its SSM provider on a new ``boto3.session.Session()`` (again
+    after every ``parameters.clear_caches()``): a second botocore session that loads its JSON
+    models again. The provider is put back whenever a cache clear removed it.
+    """
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
+
+    if "ssm" not in DEFAULT_PROVIDERS:
+        botocore_session()
+        DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=boto3.client("ssm"))
+    return parameters
 
 
 share_one_session()

@@ -76,9 +76,10 @@ def investigator(workspace: str | None = None):
         return Investigator(llm)
     parameter = settings.integrations().pagerless_anthropic_key_parameter
     if parameter:
-        from aws_lambda_powertools.utilities.parameters import get_parameter
         from pydantic import SecretStr
 
-        key = get_parameter(parameter, decrypt=True, max_age=300)
+        from pagerless.store.session import powertools_parameters
+
+        key = powertools_parameters().get_parameter(parameter, decrypt=True, max_age=300)
         return Investigator(llm.model_copy(update={"api_key": SecretStr(key)}))
     return None

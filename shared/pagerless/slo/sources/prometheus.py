@@ -7,12 +7,13 @@ window substituted. The value at ``t + 5m`` is the bucket ``[t, t + 5m)``.
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.slo.config import slo_settings
+
+if TYPE_CHECKING:
+    import httpx
 
 STEP_SECONDS = 300
 SELECTOR = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}]*\})?$")
@@ -38,6 +39,8 @@ def read(spec: dict[str, Any], start: datetime, end: datetime, context: Any = No
     values: dict[datetime, float] = {}
     chunk = timedelta(seconds=STEP_SECONDS * MAX_POINTS)
     cursor = start
+    import httpx  # imported when Prometheus is read: the SLO function's other routes do not pay for it
+
     with httpx.Client(base_url=str(base).rstrip("/"), timeout=slo_settings().prometheus_timeout_seconds) as client:
         while cursor < end:
             stop = min(cursor + chunk, end)
@@ -46,10 +49,12 @@ def read(spec: dict[str, Any], start: datetime, end: datetime, context: Any = No
     return values
 
 
-def _range(client: httpx.Client, expression: str, start: datetime, end: datetime) -> dict[datetime, float]:
+def _range(client: "httpx.Client", expression: str, start: datetime, end: datetime) -> dict[datetime, float]:
     first = start + timedelta(seconds=STEP_SECONDS)
     params = {"query": expression, "start": f"{first.timestamp():.0f}", "end": f"{end.timestamp():.0f}",
               "step": str(STEP_SECONDS)}
+    import httpx
+
     try:
         response = client.get("/api/v1/query_range", params=params)
     except httpx.HTTPError as exc:
@@ -70,7 +75,7 @@ def _range(client: httpx.Client, expression: str, start: datetime, end: datetime
     return values
 
 
-def _json(response: httpx.Response) -> dict:
+def _json(response: "httpx.Response") -> dict:
     try:
         body = response.json()
     except ValueError:

@@ -1,0 +1,36 @@
+"""One botocore session per process, and one DynamoDB client for every PynamoDB model.
+
+PynamoDB would give each model's connection its own botocore session (each loading botocore's JSON
+models again) and its own client; Powertools Parameters would build another session for SSM.
+pagerless.store.session makes them all use boto3's default session, and models on the same
+endpoint share one client (bench/cold_start.py prints the cold-start figures)."""
+
+from tests.conftest import auth
+
+ALERT = {"title": "Checkout latency", "severity": "warning", "fingerprint": "fp-session",
+         "labels": {"service": "checkout"}}
+
+
+def test_every_model_and_boto3_client_share_one_session_and_models_one_client(runtime, api, admin_key):
+    import boto3
+
+    from pagerless.store.alerts import AlertRecord
+    from pagerless.store.audit import AuditRecord
+    from pagerless.store.incidents import IncidentRecord, TimelineRecord
+    from pagerless.store.keys import ApiKeyRecord
+    from pagerless.store.session import botocore_session
+
+    # Given requests that read and write several tables: an alert that opens an incident, the
+    # incident list, the key list (audited writes included)
+    assert api.post("/api/webhooks/generic", headers=auth(admin_key), json=ALERT).status_code == 200
+    assert api.get("/api/incidents", headers=auth(admin_key)).status_code == 200
+    assert api.get("/api/keys", headers=auth(admin_key)).status_code == 200
+
+    # Then every model's connection uses the process's one botocore session and one client
+    connections = [model._get_connection().connection
+                   for model in (ApiKeyRecord, AlertRecord, IncidentRecord, TimelineRecord, AuditRecord)]
+    session = botocore_session()
+    assert all(connection.session is session for connection in connections)
+    assert len({id(connection.client) for connection in connections}) == 1
+    # And boto3's clients come from that same session
+    assert boto3.DEFAULT_SESSION._session is session
