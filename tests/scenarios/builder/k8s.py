@@ -1,31 +1,20 @@
-"""Factories for Kubernetes objects shaped exactly as `kubectl get <kind> -o json` returns them.
+"""The builder's factories for Kubernetes objects shaped exactly as `kubectl get <kind> -o json` returns them.
 
-Only the scenario builder uses these; the committed scenarios are the JSON files they produce.
+Only the scenario builder uses these; the committed scenarios are the JSON files they produce. The clock, the
+``List`` wrapper and probes come from the scenario sets' one kit, ``tests/scenarios/kube_objects.py``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kube_objects import Clock, http_probe, lst  # noqa: E402,F401
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-class Clock:
-    """Times relative to the alert's start (the snapshot's "now")."""
-
-    def __init__(self, at: str) -> None:
-        self.at = datetime.fromisoformat(at.replace("Z", "+00:00"))
-
-    def ago(self, minutes: float = 0, hours: float = 0, days: float = 0, seconds: float = 0) -> str:
-        when = self.at - timedelta(minutes=minutes, hours=hours, days=days, seconds=seconds)
-        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    def log_ts(self, minutes: float, seconds: float = 0, fmt: str = "%Y-%m-%dT%H:%M:%S.%fZ") -> str:
-        when = self.at - timedelta(minutes=minutes, seconds=seconds)
-        text = when.strftime(fmt)
-        return text.replace("000Z", "Z") if ".%f" in fmt else text
 
 
 def suffix(seed: str, n: int = 5) -> str:
@@ -39,10 +28,6 @@ def rs_hash(seed: str) -> str:
 
 def uid(seed: str) -> str:
     return str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest()))
-
-
-def k8s_list(items: list) -> dict:
-    return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
 
 
 def spec(name: str, image: str, *, cpu_req: str = "100m", mem_req: str = "128Mi", cpu_lim: str | None = None,
@@ -66,12 +51,6 @@ def spec(name: str, image: str, *, cpu_req: str = "100m", mem_req: str = "128Mi"
         if value is not None:
             container[key] = value
     return container
-
-
-def http_probe(path: str, port: int = 8080, delay: int = 0, period: int = 10, timeout: int = 1,
-               failures: int = 3) -> dict:
-    return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, "initialDelaySeconds": delay,
-            "periodSeconds": period, "timeoutSeconds": timeout, "successThreshold": 1, "failureThreshold": failures}
 
 
 def running(started: str) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from k8s import (Clock, deployment, event, k8s_list, node, pod, replicaset, rs_hash, running, spec, status, suffix,
+from k8s import (Clock, deployment, event, lst, node, pod, replicaset, rs_hash, running, spec, status, suffix,
                  terminated)
 
 NODES = ("ip-10-0-1-23.ec2.internal", "ip-10-0-2-117.ec2.internal", "ip-10-0-3-41.ec2.internal")
@@ -125,16 +125,16 @@ class World:
     def scenario(self, alert: dict, expected: dict) -> dict:
         alert = {"starts_at": self.at, **alert}
         cluster = {
-            "pods": k8s_list(self.pods), "events": k8s_list(self.events),
-            "deployments": k8s_list(self.deployments), "replicasets": k8s_list(self.replicasets),
-            "nodes": k8s_list(self.nodes),
+            "pods": lst(self.pods), "events": lst(self.events),
+            "deployments": lst(self.deployments), "replicasets": lst(self.replicasets),
+            "nodes": lst(self.nodes),
         }
         if self.pvcs:
-            cluster["pvcs"] = k8s_list(self.pvcs)
+            cluster["pvcs"] = lst(self.pvcs)
         if self.hpas:
-            cluster["hpas"] = k8s_list(self.hpas)
+            cluster["hpas"] = lst(self.hpas)
         if self.netpols:
-            cluster["networkpolicies"] = k8s_list(self.netpols)
+            cluster["networkpolicies"] = lst(self.netpols)
         cluster["logs"] = self.logs
         return {"alert": alert, "cluster": cluster, "deploys": self.deploys, "expected": expected}
 

@@ -1,18 +1,32 @@
-"""Helpers that build Kubernetes objects in the shape `kubectl get <kind> -o json` returns.
+"""The one Kubernetes object kit of the scenario sets: objects in the shape `kubectl get <kind> -o json` returns.
 
-Used only by generate.py to write the red-team scenarios; the JSON files are the artefact.
+Used by the three generators (``builder/``, ``redteam/``, ``real/``); the committed JSON files are the artefact.
+The builder's pod/status/event factories (``builder/k8s.py``) take this module's clock, list and probe.
 """
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class Clock:
+    """Times relative to the alert's start (the snapshot's "now")."""
+
     def __init__(self, starts_at: str):
-        self.t0 = datetime.strptime(starts_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        self.at = datetime.fromisoformat(starts_at.replace("Z", "+00:00")).astimezone(UTC)
 
     def __call__(self, minutes: float = 0) -> str:
         """Timestamp `minutes` relative to the alert (negative = before)."""
-        return (self.t0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (self.at + timedelta(minutes=minutes)).strftime(_FORMAT)
+
+    def ago(self, minutes: float = 0, hours: float = 0, days: float = 0, seconds: float = 0) -> str:
+        """Timestamp the given time before the alert."""
+        return (self.at - timedelta(minutes=minutes, hours=hours, days=days, seconds=seconds)).strftime(_FORMAT)
+
+    def log_ts(self, minutes: float, seconds: float = 0, fmt: str = "%Y-%m-%dT%H:%M:%S.%fZ") -> str:
+        """A log-line timestamp the given time before the alert (whole milliseconds shortened as kubectl logs do)."""
+        text = (self.at - timedelta(minutes=minutes, seconds=seconds)).strftime(fmt)
+        return text.replace("000Z", "Z") if ".%f" in fmt else text
 
 
 def uid(*parts) -> str:
@@ -79,9 +93,9 @@ def container(name, image, *, cpu=("250m", "500m"), mem=("256Mi", "512Mi"), port
     return c
 
 
-def http_probe(path, port, delay=0, timeout=1, period=10, failure=3):
+def http_probe(path, port=8080, delay=0, timeout=1, period=10, failures=3):
     return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, "initialDelaySeconds": delay,
-            "timeoutSeconds": timeout, "periodSeconds": period, "successThreshold": 1, "failureThreshold": failure}
+            "timeoutSeconds": timeout, "periodSeconds": period, "successThreshold": 1, "failureThreshold": failures}
 
 
 def running(name, image, started, *, restarts=0, ready=True, last=None, cid=None, started_flag=True):
