@@ -36,6 +36,11 @@ def uid(*parts) -> str:
 _rv = [48211900]
 
 
+def reset_versions(start: int) -> None:
+    """Restart the resourceVersion counter: each generator calls it before building, so output is reproducible."""
+    _rv[0] = start
+
+
 def rv() -> str:
     _rv[0] += 137
     return str(_rv[0])
@@ -285,6 +290,7 @@ def pvc(name, ns, *, created, phase="Bound", storage_class="gp3", size="10Gi", v
          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}},
                   "storageClassName": storage_class, "volumeMode": "Filesystem"},
          "status": {"phase": phase}}
+    p["metadata"]["finalizers"] = ["kubernetes.io/pvc-protection"]
     if phase == "Bound":
         p["spec"]["volumeName"] = volume or "pvc-" + uid(name)
         p["status"].update({"accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}})

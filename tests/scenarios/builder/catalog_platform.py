@@ -83,9 +83,9 @@ def pvc_unbound() -> dict:
                       conditions=cond))
     w.event("data", "Pod", "clickhouse-0", "FailedScheduling", cond[0]["message"], count=11, first=21, last=1,
             component="default-scheduler")
-    w.pvcs.append(pvc("data", "data-clickhouse-0", phase="Pending", storage_class="gp3-encrypted", size="200Gi",
+    w.pvcs.append(pvc("data-clickhouse-0", "data", phase="Pending", storage_class="gp3-encrypted", size="200Gi",
                       created=clk.ago(minutes=21)))
-    w.pvcs.append(pvc("data", "data-kafka-0", phase="Bound", storage_class="gp3", size="500Gi",
+    w.pvcs.append(pvc("data-kafka-0", "data", phase="Bound", storage_class="gp3", size="500Gi",
                       created=clk.ago(days=60)))
     w.event("data", "PersistentVolumeClaim", "data-clickhouse-0", "ProvisioningFailed",
             'storageclass.storage.k8s.io "gp3-encrypted" not found', count=86, first=21, last=0.2,
@@ -270,7 +270,7 @@ def volume_full() -> dict:
     w.pods.append(pod(clk, "orders", "postgres-0", specs=specs, statuses=[st], created=clk.ago(days=30), node=NODES[1],
                       owner=("StatefulSet", "postgres"), labels={"app": "postgres"},
                       volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}}]))
-    w.pvcs.append(pvc("orders", "data-postgres-0", phase="Bound", storage_class="gp3", size="50Gi",
+    w.pvcs.append(pvc("data-postgres-0", "orders", phase="Bound", storage_class="gp3", size="50Gi",
                       created=clk.ago(days=30)))
     w.log("orders", "postgres-0", "postgres", "\n".join([
         "2026-03-12 02:05:31.214 UTC [1] LOG:  database system was interrupted; last known up at 2026-03-12 02:01:07 UTC",

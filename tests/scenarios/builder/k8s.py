@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import Clock, http_probe, lst  # noqa: E402,F401
+from kube_objects import Clock, http_probe, lst, pvc, reset_versions  # noqa: E402,F401
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -254,16 +254,3 @@ def node(clk: Clock, name: str, *, ready: str = "True", ready_reason: str = "Kub
                    "nodeInfo": {"kubeletVersion": "v1.29.6", "containerRuntimeVersion": "containerd://1.7.11",
                                 "osImage": "Amazon Linux 2", "architecture": "amd64"}},
     }
-
-
-def pvc(ns: str, name: str, *, phase: str, storage_class: str | None, size: str = "20Gi", created: str) -> dict:
-    body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": name, "namespace": ns, "uid": uid(ns + name), "creationTimestamp": created,
-                         "finalizers": ["kubernetes.io/pvc-protection"]},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}},
-                     "volumeMode": "Filesystem", **({"storageClassName": storage_class} if storage_class else {})},
-            "status": {"phase": phase}}
-    if phase == "Bound":
-        body["spec"]["volumeName"] = "pvc-" + uid(name)
-        body["status"].update({"accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}})
-    return body

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from k8s import (Clock, deployment, event, lst, node, pod, replicaset, rs_hash, running, spec, status, suffix,
-                 terminated)
+from k8s import (Clock, deployment, event, lst, node, pod, replicaset, reset_versions, rs_hash, running, spec, status,
+                 suffix, terminated)
 
 NODES = ("ip-10-0-1-23.ec2.internal", "ip-10-0-2-117.ec2.internal", "ip-10-0-3-41.ec2.internal")
 
 
 class World:
     def __init__(self, at: str, nodes: tuple[str, ...] = NODES, node_objects: list | None = None) -> None:
+        reset_versions(31_400_000)  # each scenario's resourceVersions start afresh
         self.clk = Clock(at)
         self.at = at
         self.node_names = nodes

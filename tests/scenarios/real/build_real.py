@@ -27,7 +27,7 @@ ALL = SCHED + CONTAINERS + REFERENCES + PLATFORM + WORKLOADS + INCONCLUSIVE
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
     import kube_objects
-    kube_objects._rv[0] = 73100000
+    kube_objects.reset_versions(73100000)
     return [(case.__name__, case()) for case in ALL]
 
 

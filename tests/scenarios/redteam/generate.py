@@ -28,7 +28,7 @@ ALL = (SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCE
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
     import kube_objects
-    kube_objects._rv[0] = 48211900
+    kube_objects.reset_versions(48211900)
     return [(slug, build()) for slug, build in ALL]
 
 
