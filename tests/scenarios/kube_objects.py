@@ -250,10 +250,19 @@ def replicaset(name, ns, deploy, *, created, image, replicas, ready, revision, c
 
 def node(name, *, created, ready="True", ready_reason="KubeletReady", ready_msg="kubelet is posting ready status",
          mem_pressure="False", disk_pressure="False", pid_pressure="False", taints=None, labels=None,
-         cpu="4", memory="15896756Ki", heartbeat=None, unschedulable=False):
+         cpu="4", memory="15896756Ki", heartbeat=None, unschedulable=False, since=None, pressure=None):
+    """A node. ``since``: when Ready last changed (default ``created``); ``pressure``: {condition type: the time
+    it turned True}, e.g. ``{"DiskPressure": clk(-11)}`` (the ``*_pressure`` flags set a status from ``created``)."""
     hb = heartbeat or created
+    pressure = pressure or {}
+    if "MemoryPressure" in pressure:
+        mem_pressure = "True"
+    if "DiskPressure" in pressure:
+        disk_pressure = "True"
     def cond(t, s, reason, msg):
-        return {"type": t, "status": s, "lastHeartbeatTime": hb, "lastTransitionTime": created, "reason": reason, "message": msg}
+        return {"type": t, "status": s, "lastHeartbeatTime": hb,
+                "lastTransitionTime": (since or created) if t == "Ready" else pressure.get(t, created),
+                "reason": reason, "message": msg}
     conds = [
         cond("MemoryPressure", mem_pressure, "KubeletHasInsufficientMemory" if mem_pressure == "True" else "KubeletHasSufficientMemory",
              "kubelet has insufficient memory available" if mem_pressure == "True" else "kubelet has sufficient memory available"),

@@ -1,6 +1,6 @@
 """Scenarios whose cause is the platform: scheduling, storage, nodes, autoscaling, quota, policy."""
 
-from k8s import node, pod, pvc, running, spec, status, terminated, uid, waiting
+from k8s import pod, pvc, running, spec, status, terminated, uid, waiting
 from registry import scenario
 from world import NODES, World
 
@@ -101,8 +101,8 @@ def node_not_ready() -> dict:
     bad = NODES[1]
     w = World(AT)
     clk = w.clk
-    w.nodes[1] = node(clk, bad, ready="Unknown", ready_reason="NodeStatusUnknown",
-                      ready_message="Kubelet stopped posting node status.", since=clk.ago(minutes=8),
+    w.nodes[1] = w.node(bad, ready="Unknown", ready_reason="NodeStatusUnknown",
+                      ready_msg="Kubelet stopped posting node status.", since=clk.ago(minutes=8),
                       taints=[{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=8)},
                               {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
@@ -142,7 +142,7 @@ def _evicted(w: World, ns: str, deploy: str, rev: int, specs: list, index: int, 
 def disk_pressure() -> dict:
     w = World(AT)
     clk = w.clk
-    w.nodes[2] = node(clk, NODES[2], pressure={"DiskPressure": clk.ago(minutes=11)},
+    w.nodes[2] = w.node(NODES[2], pressure={"DiskPressure": clk.ago(minutes=11)},
                       taints=[{"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=11)}])
     w.noise()
@@ -171,7 +171,7 @@ def disk_pressure() -> dict:
 def memory_pressure() -> dict:
     w = World(AT)
     clk = w.clk
-    w.nodes[0] = node(clk, NODES[0], pressure={"MemoryPressure": clk.ago(minutes=13)},
+    w.nodes[0] = w.node(NODES[0], pressure={"MemoryPressure": clk.ago(minutes=13)},
                       taints=[{"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=13)}])
     w.noise()

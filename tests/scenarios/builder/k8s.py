@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import Clock, http_probe, lst, pvc, reset_versions  # noqa: E402,F401
+from kube_objects import Clock, http_probe, lst, node, pvc, reset_versions  # noqa: E402,F401
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -213,44 +213,4 @@ def replicaset(clk: Clock, ns: str, deploy: str, revision: int, *, specs: list, 
                  "template": {"metadata": {"labels": labels}, "spec": {"containers": specs}}},
         "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": ready,
                    "availableReplicas": ready, "observedGeneration": 1},
-    }
-
-
-def node(clk: Clock, name: str, *, ready: str = "True", ready_reason: str = "KubeletReady",
-         ready_message: str = "kubelet is posting ready status", since: str | None = None,
-         pressure: dict | None = None, taints: list | None = None, labels: dict | None = None,
-         cpu: str = "3920m", memory: str = "15253040Ki") -> dict:
-    since = since or clk.ago(days=12)
-    pressure = pressure or {}
-    conditions = []
-    for kind, ok_reason, bad_reason, ok_message, bad_message in (
-            ("MemoryPressure", "KubeletHasSufficientMemory", "KubeletHasInsufficientMemory",
-             "kubelet has sufficient memory available", "kubelet has insufficient memory available"),
-            ("DiskPressure", "KubeletHasNoDiskPressure", "KubeletHasDiskPressure", "kubelet has no disk pressure",
-             "kubelet has disk pressure"),
-            ("PIDPressure", "KubeletHasSufficientPID", "KubeletHasInsufficientPID",
-             "kubelet has sufficient PID available", "kubelet has insufficient PID available")):
-        bad = kind in pressure
-        status_ = "Unknown" if ready == "Unknown" else ("True" if bad else "False")
-        conditions.append({"type": kind, "status": status_,
-                           "reason": "NodeStatusUnknown" if ready == "Unknown" else (bad_reason if bad else ok_reason),
-                           "message": "Kubelet stopped posting node status." if ready == "Unknown" else (
-                               bad_message if bad else ok_message),
-                           "lastHeartbeatTime": clk.ago(minutes=1), "lastTransitionTime": pressure.get(kind, since)})
-    conditions.append({"type": "Ready", "status": ready, "reason": ready_reason, "message": ready_message,
-                       "lastHeartbeatTime": clk.ago(minutes=1), "lastTransitionTime": since})
-    return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "uid": uid(name), "creationTimestamp": clk.ago(days=40),
-                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                "node.kubernetes.io/instance-type": "m6i.xlarge",
-                                "topology.kubernetes.io/zone": "us-east-1" + "abc"[int(uid(name)[:2], 16) % 3],
-                                **(labels or {})}},
-        "spec": {"providerID": f"aws:///us-east-1a/i-0{uid(name).replace('-', '')[:16]}",
-                 **({"taints": taints} if taints else {})},
-        "status": {"allocatable": {"cpu": cpu, "memory": memory, "pods": "58", "ephemeral-storage": "76224326324"},
-                   "capacity": {"cpu": "4", "memory": "16030512Ki", "pods": "58", "ephemeral-storage": "83873772Ki"},
-                   "conditions": conditions,
-                   "nodeInfo": {"kubeletVersion": "v1.29.6", "containerRuntimeVersion": "containerd://1.7.11",
-                                "osImage": "Amazon Linux 2", "architecture": "amd64"}},
     }

@@ -17,10 +17,15 @@ class World:
         self.clk = Clock(at)
         self.at = at
         self.node_names = nodes
-        self.nodes = node_objects if node_objects is not None else [node(self.clk, n) for n in nodes]
+        self.nodes = node_objects if node_objects is not None else [self.node(n) for n in nodes]
         self.pods, self.events, self.deployments, self.replicasets = [], [], [], []
         self.pvcs, self.hpas, self.netpols, self.deploys = [], [], [], []
         self.logs: dict[str, str] = {}
+
+    def node(self, name: str, **kwargs) -> dict:
+        """A node created 40 days ago, Ready for 12, with a heartbeat a minute ago (kwargs as `kube_objects.node`)."""
+        return node(name, **{"created": self.clk.ago(days=40), "since": self.clk.ago(days=12),
+                             "heartbeat": self.clk.ago(minutes=1), **kwargs})
 
     # workloads -------------------------------------------------------------------------------
     def deployment(self, ns: str, name: str, specs: list, *, revision: int = 4, replicas: int = 2,
