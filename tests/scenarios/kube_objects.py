@@ -133,7 +133,8 @@ def terminated(exit_code, reason, started, finished, message=None):
 def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-1.compute.internal",
         owner=None, labels=None, phase="Running", ready=None, init_containers=None, init_statuses=None,
         pod_ip="10.42.3.41", scheduled=True, status_extra=None, conditions=None, volumes=None, sa="default",
-        security=None, node_selector=None, tolerations=None, affinity=None, qos="Burstable", start_time=None):
+        security=None, node_selector=None, tolerations=None, affinity=None, qos="Burstable", start_time=None,
+        host_ip="10.42.3.17", extra_spec=None):
     if ready is None:
         ready = bool(statuses) and all(s.get("ready") for s in statuses)
     spec = {"containers": containers, "restartPolicy": "Always", "terminationGracePeriodSeconds": 30,
@@ -146,6 +147,7 @@ def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-
             "volumes": (volumes or []) + [{"name": "kube-api-access-x8k2p", "projected": {"defaultMode": 420, "sources": [
                 {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
                 {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}]}
+    spec.update(extra_spec or {})
     if scheduled and node:
         spec["nodeName"] = node
     if init_containers:
@@ -168,7 +170,7 @@ def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-
                 c["message"] = f"containers with unready status: [{names}]"
     status = {"phase": phase, "conditions": conditions, "qosClass": qos}
     if scheduled:
-        status.update({"hostIP": "10.42.3.17", "hostIPs": [{"ip": "10.42.3.17"}], "podIP": pod_ip,
+        status.update({"hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip,
                        "podIPs": [{"ip": pod_ip}], "startTime": start_time or created, "containerStatuses": statuses})
         if init_statuses:
             status["initContainerStatuses"] = init_statuses

@@ -1,6 +1,6 @@
 """Scenarios whose cause is the platform: scheduling, storage, nodes, autoscaling, quota, policy."""
 
-from k8s import pod, pvc, running, spec, status, terminated, uid, waiting
+from k8s import pvc, running, spec, status, terminated, uid, waiting
 from registry import scenario
 from world import NODES, World
 
@@ -77,7 +77,7 @@ def pvc_unbound() -> dict:
     cond = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
              "message": "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 "
              "nodes are available: 3 Preemption is not helpful for scheduling.", "lastTransitionTime": clk.ago(minutes=21)}]
-    w.pods.append(pod(clk, "data", "clickhouse-0", specs=specs, statuses=[], created=clk.ago(minutes=21), node=None,
+    w.pods.append(w.pod_object("data", "clickhouse-0", specs=specs, statuses=[], created=clk.ago(minutes=21), node=None,
                       owner=("StatefulSet", "clickhouse"), labels={"app": "clickhouse",
                       "statefulset.kubernetes.io/pod-name": "clickhouse-0"}, phase="Pending", volumes=vols,
                       conditions=cond))
@@ -267,7 +267,7 @@ def volume_full() -> dict:
     specs = [spec("postgres", pg, port=5432, mounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"}])]
     st = status("postgres", pg, waiting("CrashLoopBackOff", "back-off 1m20s restarting failed container=postgres"),
                 last=terminated("Error", 1, clk.ago(minutes=2), clk.ago(minutes=1.5)), ready=False, restarts=5)
-    w.pods.append(pod(clk, "orders", "postgres-0", specs=specs, statuses=[st], created=clk.ago(days=30), node=NODES[1],
+    w.pods.append(w.pod_object("orders", "postgres-0", specs=specs, statuses=[st], created=clk.ago(days=30), node=NODES[1],
                       owner=("StatefulSet", "postgres"), labels={"app": "postgres"},
                       volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}}]))
     w.pvcs.append(pvc("data-postgres-0", "orders", phase="Bound", storage_class="gp3", size="50Gi",

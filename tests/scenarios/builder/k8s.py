@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import Clock, http_probe, lst, node, pvc, reset_versions  # noqa: E402,F401
+from kube_objects import Clock, event, http_probe, lst, node, pod, pvc, reset_versions  # noqa: E402,F401
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -84,84 +84,6 @@ def status(name: str, image: str, state: dict, last: dict | None = None, ready: 
         body.pop("imageID")
         body["imageID"] = ""
     return body
-
-
-def pod(clk: Clock, ns: str, name: str, *, specs: list, statuses: list, created: str, node: str | None,
-        owner: tuple[str, str] | None = None, labels: dict | None = None, phase: str | None = None,
-        init_specs: list | None = None, init_statuses: list | None = None, volumes: list | None = None,
-        reason: str | None = None, message: str | None = None, conditions: list | None = None,
-        sa: str = "default", extra_spec: dict | None = None, pod_ip: str | None = None) -> dict:
-    all_ready = bool(statuses) and all(s.get("ready") for s in statuses)
-    phase = phase or ("Running" if any("running" in s["state"] for s in statuses) else "Pending")
-    if conditions is None:
-        scheduled = node is not None
-        conditions = [
-            {"type": "PodReadyToStartContainers", "status": "True" if scheduled else "False", "lastProbeTime": None,
-             "lastTransitionTime": created},
-            {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": created},
-            {"type": "Ready", "status": "True" if all_ready else "False", "lastProbeTime": None,
-             "lastTransitionTime": created, **({} if all_ready else {"reason": "ContainersNotReady",
-             "message": "containers with unready status: [" + " ".join(s["name"] for s in statuses if not s["ready"]) + "]"})},
-            {"type": "ContainersReady", "status": "True" if all_ready else "False", "lastProbeTime": None,
-             "lastTransitionTime": created},
-            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": created},
-        ]
-    meta = {"name": name, "namespace": ns, "uid": uid(ns + name), "resourceVersion": str(int(uid(name)[:6], 16)),
-            "creationTimestamp": created, "labels": dict(labels or {})}
-    if owner:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1],
-                                    "uid": uid(owner[1]), "controller": True, "blockOwnerDeletion": True}]
-    pod_spec = {
-        "containers": specs, "dnsPolicy": "ClusterFirst", "enableServiceLinks": True, "preemptionPolicy":
-        "PreemptLowerPriority", "priority": 0, "restartPolicy": "Always", "schedulerName": "default-scheduler",
-        "securityContext": {}, "serviceAccount": sa, "serviceAccountName": sa, "terminationGracePeriodSeconds": 30,
-        "tolerations": [
-            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists",
-             "tolerationSeconds": 300}],
-        "volumes": [{"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
-            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}, *(volumes or [])],
-        **(extra_spec or {}),
-    }
-    if node:
-        pod_spec["nodeName"] = node
-    if init_specs:
-        pod_spec["initContainers"] = init_specs
-    body_status = {"phase": phase, "conditions": conditions, "qosClass": "Burstable"}
-    if node:
-        body_status.update({"hostIP": "10.0.1." + str(10 + int(uid(node)[:2], 16) % 40),
-                            "podIP": pod_ip or "10.244." + str(int(uid(name)[:2], 16) % 8) + "." + str(
-                                int(uid(name)[2:4], 16) % 250 + 2), "startTime": created})
-    if statuses:
-        body_status["containerStatuses"] = statuses
-    if init_statuses:
-        body_status["initContainerStatuses"] = init_statuses
-    if reason:
-        body_status["reason"] = reason
-    if message:
-        body_status["message"] = message
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec, "status": body_status}
-
-
-def event(clk: Clock, ns: str, kind: str, name: str, reason: str, message: str, *, type_: str = "Warning",
-          count: int = 1, first: float = 5, last: float = 1, component: str = "kubelet", host: str | None = None,
-          field_path: str | None = None) -> dict:
-    obj = {"apiVersion": "v1" if kind in ("Pod", "Node", "PersistentVolumeClaim") else "apps/v1", "kind": kind,
-           "name": name, "namespace": ns, "uid": uid(ns + name)}
-    if kind == "Node":
-        obj.pop("namespace")
-    if field_path:
-        obj["fieldPath"] = field_path
-    first_ts, last_ts = clk.ago(minutes=first), clk.ago(minutes=last)
-    return {
-        "apiVersion": "v1", "kind": "Event", "count": count, "type": type_, "reason": reason, "message": message,
-        "firstTimestamp": first_ts, "lastTimestamp": last_ts, "eventTime": None, "reportingComponent": component,
-        "reportingInstance": host or "", "source": {"component": component, **({"host": host} if host else {})},
-        "involvedObject": obj,
-        "metadata": {"name": f"{name}.{suffix(reason + message + str(first), 16)}", "namespace": ns or "default",
-                     "uid": uid(name + reason + str(first)), "creationTimestamp": first_ts,
-                     "resourceVersion": str(int(uid(reason + name)[:6], 16))},
-    }
 
 
 def deployment(clk: Clock, ns: str, name: str, *, specs: list, replicas: int, ready: int, revision: int,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from k8s import (Clock, deployment, event, lst, node, pod, replicaset, reset_versions, rs_hash, running, spec, status,
-                 suffix, terminated)
+                 suffix, terminated, uid)
 
 NODES = ("ip-10-0-1-23.ec2.internal", "ip-10-0-2-117.ec2.internal", "ip-10-0-3-41.ec2.internal")
 
@@ -57,9 +57,23 @@ class World:
             node_name = self.node_names[index % len(self.node_names)]
         kwargs.pop("no_node", None)
         all_labels = {"app": deploy, "pod-template-hash": h, **(labels or {})}
-        self.pods.append(pod(self.clk, ns, name, specs=specs, statuses=statuses, created=self.clk.ago(minutes=created_min),
+        self.pods.append(self.pod_object(ns, name, specs=specs, statuses=statuses, created=self.clk.ago(minutes=created_min),
                              node=node_name, owner=("ReplicaSet", f"{deploy}-{h}"), labels=all_labels, **kwargs))
         return name
+
+    def pod_object(self, ns: str, name: str, *, specs: list, statuses: list, created: str, node: str | None,
+                   owner: tuple[str, str] | None = None, phase: str | None = None, init_specs: list | None = None,
+                   reason: str | None = None, message: str | None = None, pod_ip: str | None = None, **kwargs) -> dict:
+        """A pod from the kit: Running if a container runs, else Pending; IPs derived from the pod and node names."""
+        phase = phase or ("Running" if any("running" in s["state"] for s in statuses) else "Pending")
+        extra = {k: v for k, v in (("reason", reason), ("message", message)) if v}
+        ids = uid(name)
+        if node:
+            kwargs["host_ip"] = "10.0.1." + str(10 + int(uid(node)[:2], 16) % 40)
+        return pod(name, ns, created=created, containers=specs, statuses=statuses, node=node, scheduled=node is not None,
+                   owner=(owner[0], owner[1], ns) if owner else None, phase=phase, init_containers=init_specs,
+                   pod_ip=pod_ip or f"10.244.{int(ids[:2], 16) % 8}.{int(ids[2:4], 16) % 250 + 2}",
+                   status_extra=extra or None, **kwargs)
 
     def healthy(self, ns: str, name: str, image: str, *, replicas: int = 2, revision: int = 4, port: int = 8080,
                 log: str | None = None, restarts: int = 0, **spec_kwargs) -> list[str]:
@@ -78,8 +92,14 @@ class World:
     def log(self, ns: str, pod_name: str, container: str, text: str, previous: bool = False) -> None:
         self.logs[f"{ns}/{pod_name}/{container}" + ("#previous" if previous else "")] = text.strip("\n") + "\n"
 
-    def event(self, ns: str, kind: str, name: str, reason: str, message: str, **kwargs) -> None:
-        self.events.append(event(self.clk, ns, kind, name, reason, message, **kwargs))
+    def event(self, ns: str, kind: str, name: str, reason: str, message: str, *, type_: str = "Warning",
+              count: int = 1, first: float = 5, last: float = 1, component: str = "kubelet", host: str | None = None,
+              field_path: str | None = None) -> None:
+        """An event first and last seen ``first`` / ``last`` minutes before the alert."""
+        api = "v1" if kind in ("Pod", "Node", "PersistentVolumeClaim") else "apps/v1"
+        self.events.append(event(ns or None, kind, name, reason, message, first=self.clk.ago(minutes=first),
+                                 last=self.clk.ago(minutes=last), count=count, type_=type_, component=component,
+                                 host=host, field=field_path, api=api))
 
     # noise -------------------------------------------------------------------------------------
     def noise(self) -> None:
@@ -89,27 +109,27 @@ class World:
             image = "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/coredns:v1.11.1-eksbuild.4"
             specs = [spec("coredns", image, port=53, mem_lim="170Mi", mem_req="70Mi")]
             name = f"coredns-{rs_hash('coredns')}-{suffix('coredns' + str(i))}"
-            self.pods.append(pod(clk, "kube-system", name, specs=specs, created=clk.ago(days=12),
+            self.pods.append(self.pod_object("kube-system", name, specs=specs, created=clk.ago(days=12),
                                  statuses=[status("coredns", image, running(clk.ago(days=12)))],
                                  node=self.node_names[i % len(self.node_names)],
                                  owner=("ReplicaSet", f"coredns-{rs_hash('coredns')}"),
                                  labels={"k8s-app": "kube-dns", "pod-template-hash": rs_hash("coredns")}))
         for i, node_name in enumerate(self.node_names):
             image = "602401143452.dkr.ecr.us-east-1.amazonaws.com/eks/kube-proxy:v1.29.0-minimal-eksbuild.1"
-            self.pods.append(pod(clk, "kube-system", f"kube-proxy-{suffix('kp' + node_name)}",
+            self.pods.append(self.pod_object("kube-system", f"kube-proxy-{suffix('kp' + node_name)}",
                                  specs=[spec("kube-proxy", image, port=None, mem_lim=None)], created=clk.ago(days=12),
                                  statuses=[status("kube-proxy", image, running(clk.ago(days=12)))], node=node_name,
                                  owner=("DaemonSet", "kube-proxy"), labels={"k8s-app": "kube-proxy"}))
         image = "registry.k8s.io/metrics-server/metrics-server:v0.7.0"
         ms = f"metrics-server-{rs_hash('ms')}-{suffix('ms')}"
         old_oom = terminated("OOMKilled", 137, clk.ago(days=3, hours=5), clk.ago(days=3))
-        self.pods.append(pod(clk, "kube-system", ms, specs=[spec("metrics-server", image, port=10250, mem_lim="200Mi")],
+        self.pods.append(self.pod_object("kube-system", ms, specs=[spec("metrics-server", image, port=10250, mem_lim="200Mi")],
                              statuses=[status("metrics-server", image, running(clk.ago(days=3)), last=old_oom,
                                               restarts=3)], created=clk.ago(days=9), node=self.node_names[-1],
                              owner=("ReplicaSet", f"metrics-server-{rs_hash('ms')}"),
                              labels={"k8s-app": "metrics-server", "pod-template-hash": rs_hash("ms")}))
         image = "quay.io/prometheus/prometheus:v2.51.2"
-        self.pods.append(pod(clk, "monitoring", "prometheus-k8s-0", specs=[spec("prometheus", image, port=9090,
+        self.pods.append(self.pod_object("monitoring", "prometheus-k8s-0", specs=[spec("prometheus", image, port=9090,
                                                                                 mem_lim="4Gi")],
                              statuses=[status("prometheus", image, running(clk.ago(days=5)))], created=clk.ago(days=5),
                              node=self.node_names[0], owner=("StatefulSet", "prometheus-k8s"),
