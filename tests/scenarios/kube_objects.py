@@ -202,18 +202,23 @@ def event(ns, kind, name, reason, message, *, first, last=None, count=1, type_="
 
 
 def deployment(name, ns, *, created, image, replicas, ready, available=None, updated=None, revision=1,
-               containers=None, conditions=None, labels=None, observed=None, selector=None):
+               containers=None, conditions=None, labels=None, observed=None, selector=None, min_available=None,
+               new_replicaset=None):
+    """A Deployment. ``min_available``: replicas needed for Available=True (default all, as with maxUnavailable 0);
+    ``new_replicaset``: the ReplicaSet the Progressing condition names (default the Deployment's name)."""
     labels = labels or {"app.kubernetes.io/name": name}
     available = ready if available is None else available
     updated = replicas if updated is None else updated
+    enough = replicas if min_available is None else min_available
     if conditions is None:
         conditions = [
-            {"type": "Available", "status": "True" if available >= replicas else "False",
+            {"type": "Available", "status": "True" if available >= enough else "False",
              "lastUpdateTime": created, "lastTransitionTime": created,
-             "reason": "MinimumReplicasAvailable" if available >= replicas else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability." if available >= replicas else "Deployment does not have minimum availability."},
+             "reason": "MinimumReplicasAvailable" if available >= enough else "MinimumReplicasUnavailable",
+             "message": "Deployment has minimum availability." if available >= enough else "Deployment does not have minimum availability."},
             {"type": "Progressing", "status": "True", "lastUpdateTime": created, "lastTransitionTime": created,
-             "reason": "NewReplicaSetAvailable", "message": f'ReplicaSet "{name}" has successfully progressed.'}]
+             "reason": "NewReplicaSetAvailable",
+             "message": f'ReplicaSet "{new_replicaset or name}" has successfully progressed.'}]
     st = {"observedGeneration": observed or revision, "replicas": max(replicas, updated), "updatedReplicas": updated,
           "readyReplicas": ready, "availableReplicas": available, "conditions": conditions}
     if available < replicas:

@@ -12,7 +12,8 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import Clock, event, http_probe, lst, node, pod, pvc, reset_versions  # noqa: E402,F401
+from kube_objects import (Clock, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
+                          reset_versions)
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -84,55 +85,3 @@ def status(name: str, image: str, state: dict, last: dict | None = None, ready: 
         body.pop("imageID")
         body["imageID"] = ""
     return body
-
-
-def deployment(clk: Clock, ns: str, name: str, *, specs: list, replicas: int, ready: int, revision: int,
-               created: str, updated: int | None = None, conditions: list | None = None,
-               labels: dict | None = None) -> dict:
-    labels = labels or {"app": name}
-    available = ready
-    if conditions is None:
-        conditions = [
-            {"type": "Available", "status": "True" if available >= max(replicas - 1, 1) else "False",
-             "reason": "MinimumReplicasAvailable" if available >= max(replicas - 1, 1) else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability." if available >= max(replicas - 1, 1)
-             else "Deployment does not have minimum availability.", "lastTransitionTime": created,
-             "lastUpdateTime": created},
-            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-             "message": f'ReplicaSet "{name}-{rs_hash(name + str(revision))}" has successfully progressed.',
-             "lastTransitionTime": created, "lastUpdateTime": created},
-        ]
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "uid": uid(ns + name), "generation": revision,
-                     "creationTimestamp": created, "labels": labels,
-                     "annotations": {"deployment.kubernetes.io/revision": str(revision)}},
-        "spec": {"replicas": replicas, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
-                 "selector": {"matchLabels": labels},
-                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": specs}}},
-        "status": {"observedGeneration": revision, "replicas": replicas, "updatedReplicas": replicas if updated is None
-                   else updated, "readyReplicas": ready, "availableReplicas": available,
-                   **({"unavailableReplicas": replicas - available} if replicas > available else {}),
-                   "conditions": conditions},
-    }
-
-
-def replicaset(clk: Clock, ns: str, deploy: str, revision: int, *, specs: list, replicas: int, ready: int,
-               created: str, labels: dict | None = None) -> dict:
-    h = rs_hash(deploy + str(revision))
-    labels = {**(labels or {"app": deploy}), "pod-template-hash": h}
-    return {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": f"{deploy}-{h}", "namespace": ns, "uid": uid(ns + deploy + h), "labels": labels,
-                     "creationTimestamp": created, "generation": 1,
-                     "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
-                                     "deployment.kubernetes.io/max-replicas": str(replicas + 1),
-                                     "deployment.kubernetes.io/revision": str(revision)},
-                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": deploy,
-                                          "uid": uid(ns + deploy), "controller": True, "blockOwnerDeletion": True}]},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": specs}}},
-        "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": ready,
-                   "availableReplicas": ready, "observedGeneration": 1},
-    }

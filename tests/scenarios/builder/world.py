@@ -34,15 +34,22 @@ class World:
                    prev_ready: int = 0, conditions: list | None = None, labels: dict | None = None,
                    updated: int | None = None) -> str:
         ready = replicas if ready is None else ready
-        self.deployments.append(deployment(self.clk, ns, name, specs=specs, replicas=replicas, ready=ready,
-                                           revision=revision, created=self.clk.ago(days=created_days),
-                                           conditions=conditions, labels=labels, updated=updated))
-        self.replicasets.append(replicaset(self.clk, ns, name, revision, specs=specs, replicas=replicas, ready=ready,
-                                           created=self.clk.ago(minutes=rs_created_min), labels=labels))
+        labels = labels or {"app": name}
+        current = f"{name}-{rs_hash(name + str(revision))}"
+        # Available while at most one replica is missing (maxUnavailable 25% of the usual 2-6 replicas).
+        self.deployments.append(deployment(name, ns, created=self.clk.ago(days=created_days), image=specs[0]["image"],
+                                           replicas=replicas, ready=ready, updated=updated, revision=revision,
+                                           containers=specs, conditions=conditions, labels=labels,
+                                           min_available=max(replicas - 1, 1), new_replicaset=current))
+        self.replicasets.append(replicaset(current, ns, name, created=self.clk.ago(minutes=rs_created_min),
+                                           image=specs[0]["image"], replicas=replicas, ready=ready, revision=revision,
+                                           containers=specs, labels=labels))
         if prev_specs is not None:
             self.replicasets.append(replicaset(
-                self.clk, ns, name, revision - 1, specs=prev_specs, replicas=prev_replicas, ready=prev_ready,
-                created=self.clk.ago(minutes=prev_rs_created_min or rs_created_min + 60 * 24 * 3), labels=labels))
+                f"{name}-{rs_hash(name + str(revision - 1))}", ns, name,
+                created=self.clk.ago(minutes=prev_rs_created_min or rs_created_min + 60 * 24 * 3),
+                image=prev_specs[0]["image"], replicas=prev_replicas, ready=prev_ready, revision=revision - 1,
+                containers=prev_specs, labels=labels))
         return rs_hash(name + str(revision))
 
     def pod(self, ns: str, deploy: str, revision: int, specs: list, statuses: list, *, index: int = 0,
