@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import (Clock, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
+from kube_objects import (Clock, container, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
                           reset_versions)
 
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -32,26 +32,10 @@ def uid(seed: str) -> str:
 
 
 def spec(name: str, image: str, *, cpu_req: str = "100m", mem_req: str = "128Mi", cpu_lim: str | None = None,
-         mem_lim: str | None = "512Mi", port: int | None = 8080, liveness: dict | None = None,
-         readiness: dict | None = None, startup: dict | None = None, command: list | None = None,
-         args: list | None = None, env: list | None = None, env_from: list | None = None,
-         mounts: list | None = None, security: dict | None = None) -> dict:
-    limits = {k: v for k, v in (("cpu", cpu_lim), ("memory", mem_lim)) if v}
-    container = {
-        "name": name, "image": image, "imagePullPolicy": "IfNotPresent",
-        "resources": {"requests": {"cpu": cpu_req, "memory": mem_req}, **({"limits": limits} if limits else {})},
-        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
-        "volumeMounts": [{"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-                          "readOnly": True}, *(mounts or [])],
-    }
-    if port:
-        container["ports"] = [{"containerPort": port, "name": "http", "protocol": "TCP"}]
-    for key, value in (("command", command), ("args", args), ("env", env), ("envFrom", env_from),
-                       ("livenessProbe", liveness), ("readinessProbe", readiness), ("startupProbe", startup),
-                       ("securityContext", security)):
-        if value is not None:
-            container[key] = value
-    return container
+         mem_lim: str | None = "512Mi", port: int | None = 8080, **kwargs) -> dict:
+    """`kube_objects.container` with the builder's defaults (100m/128Mi requests, a 512Mi memory limit, port 8080)."""
+    return container(name, image, cpu=(cpu_req, cpu_lim), mem=(mem_req, mem_lim), ports=[port] if port else None,
+                     **kwargs)
 
 
 def running(started: str) -> dict:
