@@ -122,6 +122,13 @@ def waiting(name, image, reason, message=None, *, restarts=0, last=None, pulled=
     return s
 
 
+def stopped(name, image, state, *, restarts=0, last=None):
+    """The status of a container whose current state is ``terminated`` (a finished init container, a failed pod)."""
+    return {"name": name, "state": state, "lastState": last or {}, "ready": False, "restartCount": restarts,
+            "image": image, "imageID": f"{image.split(':')[0]}@sha256:{uid(image).replace('-', '')[:64]:0<64}",
+            "containerID": state["terminated"]["containerID"], "started": False}
+
+
 def terminated(exit_code, reason, started, finished, message=None):
     t = {"exitCode": exit_code, "reason": reason, "startedAt": started, "finishedAt": finished,
          "containerID": "containerd://" + (uid(str(exit_code), started).replace("-", "") * 2)[:64]}

@@ -1,7 +1,8 @@
-"""The builder's factories for Kubernetes objects shaped exactly as `kubectl get <kind> -o json` returns them.
+"""The builder's calling conventions over the scenario sets' one object kit, ``tests/scenarios/kube_objects.py``.
 
-Only the scenario builder uses these; the committed scenarios are the JSON files they produce. The clock, the
-``List`` wrapper and probes come from the scenario sets' one kit, ``tests/scenarios/kube_objects.py``.
+Every object is made by the kit. What stays here is how the builder's catalogs call it: name-derived hashes
+(``suffix``, ``rs_hash``, ``uid`` for pod names and IPs), ``spec`` (flat request/limit keywords) and
+``status`` over the ``running`` / ``waiting`` / ``terminated`` states.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kube_objects import (Clock, container, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
                           reset_versions)
+import kube_objects as kit  # noqa: E402
 
+# Waiting reasons of a container whose image was never pulled or that never got a container id.
+_NOT_PULLED = ("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError", "ContainerCreating")
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -47,25 +51,18 @@ def waiting(reason: str, message: str | None = None) -> dict:
 
 
 def terminated(reason: str, code: int, started: str, finished: str, message: str | None = None) -> dict:
-    body = {"exitCode": code, "reason": reason, "startedAt": started, "finishedAt": finished,
-            "containerID": "containerd://" + hashlib.sha256((reason + finished).encode()).hexdigest()}
-    if message:
-        body["message"] = message
-    return {"terminated": body}
+    """A terminated state (reason first, as the builder's catalogs write it)."""
+    return kit.terminated(code, reason, started, finished, message)
 
 
 def status(name: str, image: str, state: dict, last: dict | None = None, ready: bool | None = None,
            restarts: int = 0) -> dict:
-    is_running = "running" in state
-    body = {
-        "name": name, "image": image, "imageID": f"{image.split(':')[0]}@sha256:" + hashlib.sha256(image.encode()).hexdigest(),
-        "ready": is_running if ready is None else ready, "restartCount": restarts, "started": is_running,
-        "state": state, "lastState": last or {},
-    }
-    if is_running or "terminated" in state:
-        body["containerID"] = "containerd://" + hashlib.sha256((name + str(state)).encode()).hexdigest()
-    if "waiting" in state and state["waiting"]["reason"] in ("ErrImagePull", "ImagePullBackOff",
-                                                              "CreateContainerConfigError", "ContainerCreating"):
-        body.pop("imageID")
-        body["imageID"] = ""
-    return body
+    """A container status from the kit for a state made by `running`, `waiting` or `terminated` above."""
+    if "running" in state:
+        return kit.running(name, image, state["running"]["startedAt"], restarts=restarts, last=last,
+                           ready=True if ready is None else ready)
+    if "waiting" in state:
+        reason = state["waiting"]["reason"]
+        return kit.waiting(name, image, reason, state["waiting"].get("message"), restarts=restarts, last=last,
+                           pulled=reason not in _NOT_PULLED)
+    return kit.stopped(name, image, state, restarts=restarts, last=last)
