@@ -35,3 +35,17 @@ def test_absent_or_unreadable_values_are_none(value):
 
 def test_the_clock_is_aware_utc():
     assert utcnow().tzinfo is UTC
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2026-03-11T02:14:05.000+0000", MOMENT),  # CloudWatch StateChangeTime
+    ("2026-03-11T02:14:05.500Z", MOMENT + timedelta(milliseconds=500)),  # Sentry date_started
+    (1773195245.5, MOMENT + timedelta(milliseconds=500)),  # Sentry event timestamp (float seconds)
+    ("1773195245000", MOMENT),  # Datadog date as text, milliseconds
+    ("1773195245000000", MOMENT),  # microseconds
+    ("0001-01-01T00:00:00.000Z", None),  # Alertmanager/Grafana "no end yet"
+    (["2026-03-11T02:14:05Z"], None),  # a JSON array where a timestamp belongs
+])
+def test_the_forms_alert_sources_send(value, expected):
+    # Given a timestamp as an intake source writes it, When it is parsed, Then it is that moment (or None)
+    assert parse_time(value) == expected

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pagerless import settings
+from pagerless.clock import parse_time
 from pagerless.intake.queue import IngestEnvelope, is_alert_envelope, is_envelope
-from pagerless.intake.sources._common import parse_time
 from pagerless.store.dead_letters import DeadLetterRecord
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil.rrule import rrulestr
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pagerless.clock import parse_time
 from pagerless.oncall import policies, schedules
 from pagerless.domain.schema_docs import documented
 
@@ -143,7 +144,7 @@ def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
                                                  for r in layer.get("restrictions") or []),
     ) for layer in doc["layers"])
     return schedules.Schedule(doc["id"], doc["name"], doc["timezone"], layers, tuple(
-        schedules.Override(o["id"], o["person_id"], datetime.fromisoformat(o["start"]), datetime.fromisoformat(o["end"]))
+        schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"]))
         for o in overrides))
 
 

@@ -14,7 +14,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import BatchWrite
 
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.clock import utcnow
+from pagerless.clock import parse_time, utcnow
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
@@ -106,7 +106,7 @@ class SloRepository:
         rows = SloRecord.query(_buckets(workspace, name), SloRecord.sk.between(_utc(start), _utc(end)))
         out = []
         for row in rows:
-            moment = datetime.fromisoformat(row.sk)
+            moment = parse_time(row.sk)
             if start <= moment < end:
                 out.append((moment, float(row.good or 0), float(row.total or 0)))
         return out

@@ -1,6 +1,6 @@
 """Scenarios whose cause is the platform: scheduling, storage, nodes, autoscaling, quota, policy."""
 
-from k8s import node, pod, pvc, running, spec, status, terminated, uid, waiting
+from k8s import pvc, running, spec, status, terminated, uid, waiting
 from registry import scenario
 from world import NODES, World
 
@@ -77,15 +77,15 @@ def pvc_unbound() -> dict:
     cond = [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "lastProbeTime": None,
              "message": "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/3 "
              "nodes are available: 3 Preemption is not helpful for scheduling.", "lastTransitionTime": clk.ago(minutes=21)}]
-    w.pods.append(pod(clk, "data", "clickhouse-0", specs=specs, statuses=[], created=clk.ago(minutes=21), node=None,
+    w.pods.append(w.pod_object("data", "clickhouse-0", specs=specs, statuses=[], created=clk.ago(minutes=21), node=None,
                       owner=("StatefulSet", "clickhouse"), labels={"app": "clickhouse",
                       "statefulset.kubernetes.io/pod-name": "clickhouse-0"}, phase="Pending", volumes=vols,
                       conditions=cond))
     w.event("data", "Pod", "clickhouse-0", "FailedScheduling", cond[0]["message"], count=11, first=21, last=1,
             component="default-scheduler")
-    w.pvcs.append(pvc("data", "data-clickhouse-0", phase="Pending", storage_class="gp3-encrypted", size="200Gi",
+    w.pvcs.append(pvc("data-clickhouse-0", "data", phase="Pending", storage_class="gp3-encrypted", size="200Gi",
                       created=clk.ago(minutes=21)))
-    w.pvcs.append(pvc("data", "data-kafka-0", phase="Bound", storage_class="gp3", size="500Gi",
+    w.pvcs.append(pvc("data-kafka-0", "data", phase="Bound", storage_class="gp3", size="500Gi",
                       created=clk.ago(days=60)))
     w.event("data", "PersistentVolumeClaim", "data-clickhouse-0", "ProvisioningFailed",
             'storageclass.storage.k8s.io "gp3-encrypted" not found', count=86, first=21, last=0.2,
@@ -101,8 +101,8 @@ def node_not_ready() -> dict:
     bad = NODES[1]
     w = World(AT)
     clk = w.clk
-    w.nodes[1] = node(clk, bad, ready="Unknown", ready_reason="NodeStatusUnknown",
-                      ready_message="Kubelet stopped posting node status.", since=clk.ago(minutes=8),
+    w.nodes[1] = w.node(bad, ready="Unknown", ready_reason="NodeStatusUnknown",
+                      ready_msg="Kubelet stopped posting node status.", since=clk.ago(minutes=8),
                       taints=[{"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=8)},
                               {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute",
@@ -142,7 +142,7 @@ def _evicted(w: World, ns: str, deploy: str, rev: int, specs: list, index: int, 
 def disk_pressure() -> dict:
     w = World(AT)
     clk = w.clk
-    w.nodes[2] = node(clk, NODES[2], pressure={"DiskPressure": clk.ago(minutes=11)},
+    w.nodes[2] = w.node(NODES[2], pressure={"DiskPressure": clk.ago(minutes=11)},
                       taints=[{"key": "node.kubernetes.io/disk-pressure", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=11)}])
     w.noise()
@@ -171,7 +171,7 @@ def disk_pressure() -> dict:
 def memory_pressure() -> dict:
     w = World(AT)
     clk = w.clk
-    w.nodes[0] = node(clk, NODES[0], pressure={"MemoryPressure": clk.ago(minutes=13)},
+    w.nodes[0] = w.node(NODES[0], pressure={"MemoryPressure": clk.ago(minutes=13)},
                       taints=[{"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule",
                                "timeAdded": clk.ago(minutes=13)}])
     w.noise()
@@ -267,10 +267,10 @@ def volume_full() -> dict:
     specs = [spec("postgres", pg, port=5432, mounts=[{"name": "data", "mountPath": "/var/lib/postgresql/data"}])]
     st = status("postgres", pg, waiting("CrashLoopBackOff", "back-off 1m20s restarting failed container=postgres"),
                 last=terminated("Error", 1, clk.ago(minutes=2), clk.ago(minutes=1.5)), ready=False, restarts=5)
-    w.pods.append(pod(clk, "orders", "postgres-0", specs=specs, statuses=[st], created=clk.ago(days=30), node=NODES[1],
+    w.pods.append(w.pod_object("orders", "postgres-0", specs=specs, statuses=[st], created=clk.ago(days=30), node=NODES[1],
                       owner=("StatefulSet", "postgres"), labels={"app": "postgres"},
                       volumes=[{"name": "data", "persistentVolumeClaim": {"claimName": "data-postgres-0"}}]))
-    w.pvcs.append(pvc("orders", "data-postgres-0", phase="Bound", storage_class="gp3", size="50Gi",
+    w.pvcs.append(pvc("data-postgres-0", "orders", phase="Bound", storage_class="gp3", size="50Gi",
                       created=clk.ago(days=30)))
     w.log("orders", "postgres-0", "postgres", "\n".join([
         "2026-03-12 02:05:31.214 UTC [1] LOG:  database system was interrupted; last known up at 2026-03-12 02:01:07 UTC",

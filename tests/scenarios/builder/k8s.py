@@ -1,31 +1,25 @@
-"""Factories for Kubernetes objects shaped exactly as `kubectl get <kind> -o json` returns them.
+"""The builder's calling conventions over the scenario sets' one object kit, ``tests/scenarios/kube_objects.py``.
 
-Only the scenario builder uses these; the committed scenarios are the JSON files they produce.
+Every object is made by the kit. What stays here is how the builder's catalogs call it: name-derived hashes
+(``suffix``, ``rs_hash``, ``uid`` for pod names and IPs), ``spec`` (flat request/limit keywords) and
+``status`` over the ``running`` / ``waiting`` / ``terminated`` states.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 import uuid
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from kube_objects import (Clock, container, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
+                          reset_versions)
+import kube_objects as kit  # noqa: E402
+
+# Waiting reasons of a container whose image was never pulled or that never got a container id.
+_NOT_PULLED = ("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError", "ContainerCreating")
 _ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-
-
-class Clock:
-    """Times relative to the alert's start (the snapshot's "now")."""
-
-    def __init__(self, at: str) -> None:
-        self.at = datetime.fromisoformat(at.replace("Z", "+00:00"))
-
-    def ago(self, minutes: float = 0, hours: float = 0, days: float = 0, seconds: float = 0) -> str:
-        when = self.at - timedelta(minutes=minutes, hours=hours, days=days, seconds=seconds)
-        return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    def log_ts(self, minutes: float, seconds: float = 0, fmt: str = "%Y-%m-%dT%H:%M:%S.%fZ") -> str:
-        when = self.at - timedelta(minutes=minutes, seconds=seconds)
-        text = when.strftime(fmt)
-        return text.replace("000Z", "Z") if ".%f" in fmt else text
 
 
 def suffix(seed: str, n: int = 5) -> str:
@@ -41,37 +35,11 @@ def uid(seed: str) -> str:
     return str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest()))
 
 
-def k8s_list(items: list) -> dict:
-    return {"apiVersion": "v1", "kind": "List", "items": items, "metadata": {"resourceVersion": ""}}
-
-
 def spec(name: str, image: str, *, cpu_req: str = "100m", mem_req: str = "128Mi", cpu_lim: str | None = None,
-         mem_lim: str | None = "512Mi", port: int | None = 8080, liveness: dict | None = None,
-         readiness: dict | None = None, startup: dict | None = None, command: list | None = None,
-         args: list | None = None, env: list | None = None, env_from: list | None = None,
-         mounts: list | None = None, security: dict | None = None) -> dict:
-    limits = {k: v for k, v in (("cpu", cpu_lim), ("memory", mem_lim)) if v}
-    container = {
-        "name": name, "image": image, "imagePullPolicy": "IfNotPresent",
-        "resources": {"requests": {"cpu": cpu_req, "memory": mem_req}, **({"limits": limits} if limits else {})},
-        "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File",
-        "volumeMounts": [{"name": "kube-api-access", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-                          "readOnly": True}, *(mounts or [])],
-    }
-    if port:
-        container["ports"] = [{"containerPort": port, "name": "http", "protocol": "TCP"}]
-    for key, value in (("command", command), ("args", args), ("env", env), ("envFrom", env_from),
-                       ("livenessProbe", liveness), ("readinessProbe", readiness), ("startupProbe", startup),
-                       ("securityContext", security)):
-        if value is not None:
-            container[key] = value
-    return container
-
-
-def http_probe(path: str, port: int = 8080, delay: int = 0, period: int = 10, timeout: int = 1,
-               failures: int = 3) -> dict:
-    return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, "initialDelaySeconds": delay,
-            "periodSeconds": period, "timeoutSeconds": timeout, "successThreshold": 1, "failureThreshold": failures}
+         mem_lim: str | None = "512Mi", port: int | None = 8080, **kwargs) -> dict:
+    """`kube_objects.container` with the builder's defaults (100m/128Mi requests, a 512Mi memory limit, port 8080)."""
+    return container(name, image, cpu=(cpu_req, cpu_lim), mem=(mem_req, mem_lim), ports=[port] if port else None,
+                     **kwargs)
 
 
 def running(started: str) -> dict:
@@ -83,208 +51,18 @@ def waiting(reason: str, message: str | None = None) -> dict:
 
 
 def terminated(reason: str, code: int, started: str, finished: str, message: str | None = None) -> dict:
-    body = {"exitCode": code, "reason": reason, "startedAt": started, "finishedAt": finished,
-            "containerID": "containerd://" + hashlib.sha256((reason + finished).encode()).hexdigest()}
-    if message:
-        body["message"] = message
-    return {"terminated": body}
+    """A terminated state (reason first, as the builder's catalogs write it)."""
+    return kit.terminated(code, reason, started, finished, message)
 
 
 def status(name: str, image: str, state: dict, last: dict | None = None, ready: bool | None = None,
            restarts: int = 0) -> dict:
-    is_running = "running" in state
-    body = {
-        "name": name, "image": image, "imageID": f"{image.split(':')[0]}@sha256:" + hashlib.sha256(image.encode()).hexdigest(),
-        "ready": is_running if ready is None else ready, "restartCount": restarts, "started": is_running,
-        "state": state, "lastState": last or {},
-    }
-    if is_running or "terminated" in state:
-        body["containerID"] = "containerd://" + hashlib.sha256((name + str(state)).encode()).hexdigest()
-    if "waiting" in state and state["waiting"]["reason"] in ("ErrImagePull", "ImagePullBackOff",
-                                                              "CreateContainerConfigError", "ContainerCreating"):
-        body.pop("imageID")
-        body["imageID"] = ""
-    return body
-
-
-def pod(clk: Clock, ns: str, name: str, *, specs: list, statuses: list, created: str, node: str | None,
-        owner: tuple[str, str] | None = None, labels: dict | None = None, phase: str | None = None,
-        init_specs: list | None = None, init_statuses: list | None = None, volumes: list | None = None,
-        reason: str | None = None, message: str | None = None, conditions: list | None = None,
-        sa: str = "default", extra_spec: dict | None = None, pod_ip: str | None = None) -> dict:
-    all_ready = bool(statuses) and all(s.get("ready") for s in statuses)
-    phase = phase or ("Running" if any("running" in s["state"] for s in statuses) else "Pending")
-    if conditions is None:
-        scheduled = node is not None
-        conditions = [
-            {"type": "PodReadyToStartContainers", "status": "True" if scheduled else "False", "lastProbeTime": None,
-             "lastTransitionTime": created},
-            {"type": "Initialized", "status": "True", "lastProbeTime": None, "lastTransitionTime": created},
-            {"type": "Ready", "status": "True" if all_ready else "False", "lastProbeTime": None,
-             "lastTransitionTime": created, **({} if all_ready else {"reason": "ContainersNotReady",
-             "message": "containers with unready status: [" + " ".join(s["name"] for s in statuses if not s["ready"]) + "]"})},
-            {"type": "ContainersReady", "status": "True" if all_ready else "False", "lastProbeTime": None,
-             "lastTransitionTime": created},
-            {"type": "PodScheduled", "status": "True", "lastProbeTime": None, "lastTransitionTime": created},
-        ]
-    meta = {"name": name, "namespace": ns, "uid": uid(ns + name), "resourceVersion": str(int(uid(name)[:6], 16)),
-            "creationTimestamp": created, "labels": dict(labels or {})}
-    if owner:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1],
-                                    "uid": uid(owner[1]), "controller": True, "blockOwnerDeletion": True}]
-    pod_spec = {
-        "containers": specs, "dnsPolicy": "ClusterFirst", "enableServiceLinks": True, "preemptionPolicy":
-        "PreemptLowerPriority", "priority": 0, "restartPolicy": "Always", "schedulerName": "default-scheduler",
-        "securityContext": {}, "serviceAccount": sa, "serviceAccountName": sa, "terminationGracePeriodSeconds": 30,
-        "tolerations": [
-            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists",
-             "tolerationSeconds": 300}],
-        "volumes": [{"name": "kube-api-access", "projected": {"defaultMode": 420, "sources": [
-            {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}}]}}, *(volumes or [])],
-        **(extra_spec or {}),
-    }
-    if node:
-        pod_spec["nodeName"] = node
-    if init_specs:
-        pod_spec["initContainers"] = init_specs
-    body_status = {"phase": phase, "conditions": conditions, "qosClass": "Burstable"}
-    if node:
-        body_status.update({"hostIP": "10.0.1." + str(10 + int(uid(node)[:2], 16) % 40),
-                            "podIP": pod_ip or "10.244." + str(int(uid(name)[:2], 16) % 8) + "." + str(
-                                int(uid(name)[2:4], 16) % 250 + 2), "startTime": created})
-    if statuses:
-        body_status["containerStatuses"] = statuses
-    if init_statuses:
-        body_status["initContainerStatuses"] = init_statuses
-    if reason:
-        body_status["reason"] = reason
-    if message:
-        body_status["message"] = message
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec, "status": body_status}
-
-
-def event(clk: Clock, ns: str, kind: str, name: str, reason: str, message: str, *, type_: str = "Warning",
-          count: int = 1, first: float = 5, last: float = 1, component: str = "kubelet", host: str | None = None,
-          field_path: str | None = None) -> dict:
-    obj = {"apiVersion": "v1" if kind in ("Pod", "Node", "PersistentVolumeClaim") else "apps/v1", "kind": kind,
-           "name": name, "namespace": ns, "uid": uid(ns + name)}
-    if kind == "Node":
-        obj.pop("namespace")
-    if field_path:
-        obj["fieldPath"] = field_path
-    first_ts, last_ts = clk.ago(minutes=first), clk.ago(minutes=last)
-    return {
-        "apiVersion": "v1", "kind": "Event", "count": count, "type": type_, "reason": reason, "message": message,
-        "firstTimestamp": first_ts, "lastTimestamp": last_ts, "eventTime": None, "reportingComponent": component,
-        "reportingInstance": host or "", "source": {"component": component, **({"host": host} if host else {})},
-        "involvedObject": obj,
-        "metadata": {"name": f"{name}.{suffix(reason + message + str(first), 16)}", "namespace": ns or "default",
-                     "uid": uid(name + reason + str(first)), "creationTimestamp": first_ts,
-                     "resourceVersion": str(int(uid(reason + name)[:6], 16))},
-    }
-
-
-def deployment(clk: Clock, ns: str, name: str, *, specs: list, replicas: int, ready: int, revision: int,
-               created: str, updated: int | None = None, conditions: list | None = None,
-               labels: dict | None = None) -> dict:
-    labels = labels or {"app": name}
-    available = ready
-    if conditions is None:
-        conditions = [
-            {"type": "Available", "status": "True" if available >= max(replicas - 1, 1) else "False",
-             "reason": "MinimumReplicasAvailable" if available >= max(replicas - 1, 1) else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability." if available >= max(replicas - 1, 1)
-             else "Deployment does not have minimum availability.", "lastTransitionTime": created,
-             "lastUpdateTime": created},
-            {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
-             "message": f'ReplicaSet "{name}-{rs_hash(name + str(revision))}" has successfully progressed.',
-             "lastTransitionTime": created, "lastUpdateTime": created},
-        ]
-    return {
-        "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "uid": uid(ns + name), "generation": revision,
-                     "creationTimestamp": created, "labels": labels,
-                     "annotations": {"deployment.kubernetes.io/revision": str(revision)}},
-        "spec": {"replicas": replicas, "revisionHistoryLimit": 10, "progressDeadlineSeconds": 600,
-                 "selector": {"matchLabels": labels},
-                 "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": specs}}},
-        "status": {"observedGeneration": revision, "replicas": replicas, "updatedReplicas": replicas if updated is None
-                   else updated, "readyReplicas": ready, "availableReplicas": available,
-                   **({"unavailableReplicas": replicas - available} if replicas > available else {}),
-                   "conditions": conditions},
-    }
-
-
-def replicaset(clk: Clock, ns: str, deploy: str, revision: int, *, specs: list, replicas: int, ready: int,
-               created: str, labels: dict | None = None) -> dict:
-    h = rs_hash(deploy + str(revision))
-    labels = {**(labels or {"app": deploy}), "pod-template-hash": h}
-    return {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": f"{deploy}-{h}", "namespace": ns, "uid": uid(ns + deploy + h), "labels": labels,
-                     "creationTimestamp": created, "generation": 1,
-                     "annotations": {"deployment.kubernetes.io/desired-replicas": str(replicas),
-                                     "deployment.kubernetes.io/max-replicas": str(replicas + 1),
-                                     "deployment.kubernetes.io/revision": str(revision)},
-                     "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": deploy,
-                                          "uid": uid(ns + deploy), "controller": True, "blockOwnerDeletion": True}]},
-        "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": specs}}},
-        "status": {"replicas": replicas, "fullyLabeledReplicas": replicas, "readyReplicas": ready,
-                   "availableReplicas": ready, "observedGeneration": 1},
-    }
-
-
-def node(clk: Clock, name: str, *, ready: str = "True", ready_reason: str = "KubeletReady",
-         ready_message: str = "kubelet is posting ready status", since: str | None = None,
-         pressure: dict | None = None, taints: list | None = None, labels: dict | None = None,
-         cpu: str = "3920m", memory: str = "15253040Ki") -> dict:
-    since = since or clk.ago(days=12)
-    pressure = pressure or {}
-    conditions = []
-    for kind, ok_reason, bad_reason, ok_message, bad_message in (
-            ("MemoryPressure", "KubeletHasSufficientMemory", "KubeletHasInsufficientMemory",
-             "kubelet has sufficient memory available", "kubelet has insufficient memory available"),
-            ("DiskPressure", "KubeletHasNoDiskPressure", "KubeletHasDiskPressure", "kubelet has no disk pressure",
-             "kubelet has disk pressure"),
-            ("PIDPressure", "KubeletHasSufficientPID", "KubeletHasInsufficientPID",
-             "kubelet has sufficient PID available", "kubelet has insufficient PID available")):
-        bad = kind in pressure
-        status_ = "Unknown" if ready == "Unknown" else ("True" if bad else "False")
-        conditions.append({"type": kind, "status": status_,
-                           "reason": "NodeStatusUnknown" if ready == "Unknown" else (bad_reason if bad else ok_reason),
-                           "message": "Kubelet stopped posting node status." if ready == "Unknown" else (
-                               bad_message if bad else ok_message),
-                           "lastHeartbeatTime": clk.ago(minutes=1), "lastTransitionTime": pressure.get(kind, since)})
-    conditions.append({"type": "Ready", "status": ready, "reason": ready_reason, "message": ready_message,
-                       "lastHeartbeatTime": clk.ago(minutes=1), "lastTransitionTime": since})
-    return {
-        "apiVersion": "v1", "kind": "Node",
-        "metadata": {"name": name, "uid": uid(name), "creationTimestamp": clk.ago(days=40),
-                     "labels": {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux",
-                                "node.kubernetes.io/instance-type": "m6i.xlarge",
-                                "topology.kubernetes.io/zone": "us-east-1" + "abc"[int(uid(name)[:2], 16) % 3],
-                                **(labels or {})}},
-        "spec": {"providerID": f"aws:///us-east-1a/i-0{uid(name).replace('-', '')[:16]}",
-                 **({"taints": taints} if taints else {})},
-        "status": {"allocatable": {"cpu": cpu, "memory": memory, "pods": "58", "ephemeral-storage": "76224326324"},
-                   "capacity": {"cpu": "4", "memory": "16030512Ki", "pods": "58", "ephemeral-storage": "83873772Ki"},
-                   "conditions": conditions,
-                   "nodeInfo": {"kubeletVersion": "v1.29.6", "containerRuntimeVersion": "containerd://1.7.11",
-                                "osImage": "Amazon Linux 2", "architecture": "amd64"}},
-    }
-
-
-def pvc(ns: str, name: str, *, phase: str, storage_class: str | None, size: str = "20Gi", created: str) -> dict:
-    body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": {"name": name, "namespace": ns, "uid": uid(ns + name), "creationTimestamp": created,
-                         "finalizers": ["kubernetes.io/pvc-protection"]},
-            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}},
-                     "volumeMode": "Filesystem", **({"storageClassName": storage_class} if storage_class else {})},
-            "status": {"phase": phase}}
-    if phase == "Bound":
-        body["spec"]["volumeName"] = "pvc-" + uid(name)
-        body["status"].update({"accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}})
-    return body
+    """A container status from the kit for a state made by `running`, `waiting` or `terminated` above."""
+    if "running" in state:
+        return kit.running(name, image, state["running"]["startedAt"], restarts=restarts, last=last,
+                           ready=True if ready is None else ready)
+    if "waiting" in state:
+        reason = state["waiting"]["reason"]
+        return kit.waiting(name, image, reason, state["waiting"].get("message"), restarts=restarts, last=last,
+                           pulled=reason not in _NOT_PULLED)
+    return kit.stopped(name, image, state, restarts=restarts, last=last)

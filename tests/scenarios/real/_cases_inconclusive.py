@@ -5,7 +5,7 @@ a probe failure) but no error line, event or state that names why, and the threa
 from what was pasted.
 """
 from _kit import Clock, a_crashloop, a_restarting, a_zh, container, ev, incident, owners, terminated, wpod
-from _k8s import http_probe
+from kube_objects import http_probe
 
 
 def exit_137_error_one_restart_k8s_122256():

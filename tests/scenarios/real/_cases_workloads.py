@@ -1,7 +1,7 @@
 """Real incidents, part 3b: probes, init containers, quota, certificates, permissions, foreign binaries."""
 from _kit import (Clock, a_crashloop, a_error_logs, a_replicas, a_restarting, container, ev, incident, owners,
                   running, terminated, wpod)
-from _k8s import http_probe
+from kube_objects import http_probe
 
 
 def liveness_slow_spring_boot_low_cpu_62594():
@@ -9,7 +9,7 @@ def liveness_slow_spring_boot_low_cpu_62594():
     img = "registry.example.com/orders-api:1.4.2"
     d, rs = owners(clk, ns, "orders-api", "7c5d9b8f6", img)
     last = terminated(137, "Error", clk(-4), clk(-2.5))
-    probe = http_probe("/actuator/health", 8080, delay=30, timeout=1, period=10, failure=3)
+    probe = http_probe("/actuator/health", 8080, delay=30, timeout=1, period=10, failures=3)
     return incident(
         url="https://github.com/kubernetes/kubernetes/issues/62594",
         confirmed="Comment by njgibbon: exit 137 with reason Error (not OOMKilled); Spring Boot apps given 250m CPU "

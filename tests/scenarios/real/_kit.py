@@ -4,14 +4,14 @@ Each case in ``_cases_*.py`` rebuilds the objects a public thread showed (``kube
 yaml``, events, logs) in the shape ``kubectl get -o json`` returns. Message and log text is pasted verbatim
 from the thread; everything these helpers add (uids, resourceVersions, probe defaults, the owning
 Deployment/ReplicaSet implied by a pod name) is structural and carries no clue about the cause.
-The object helpers come from the red-team kit (``tests/scenarios/redteam/_k8s.py``).
+The object helpers come from the scenario sets' one kit (``tests/scenarios/kube_objects.py``).
 """
 import os
 import re
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "redteam"))
-from _k8s import (Clock, container, deployment, event, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from kube_objects import (Clock, container, deployment, event, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
                   running, terminated, uid, waiting)
 
 NODE = "worker-1"

@@ -13,6 +13,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, ".."))  # kube_objects
 from _cases_containers import CASES as CONTAINERS  # noqa: E402
 from _cases_inconclusive import CASES as INCONCLUSIVE  # noqa: E402
 from _cases_platform import CASES as PLATFORM  # noqa: E402
@@ -25,8 +26,8 @@ ALL = SCHED + CONTAINERS + REFERENCES + PLATFORM + WORKLOADS + INCONCLUSIVE
 
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
-    import _k8s
-    _k8s._rv[0] = 73100000
+    import kube_objects
+    kube_objects.reset_versions(73100000)
     return [(case.__name__, case()) for case in ALL]
 
 

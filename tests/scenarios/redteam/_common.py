@@ -1,5 +1,5 @@
 """Shared building blocks for the red-team scenarios: healthy workloads, kube-system noise, assembly."""
-from _k8s import container, deployment, event, http_probe, lst, node, pod, replicaset, running, terminated
+from kube_objects import container, deployment, event, http_probe, lst, node, pod, replicaset, running, terminated
 
 NODES = ["ip-10-42-1-88.eu-west-1.compute.internal", "ip-10-42-2-143.eu-west-1.compute.internal",
          "ip-10-42-3-17.eu-west-1.compute.internal"]

@@ -1,6 +1,6 @@
 """Red-team scenarios, part A: container-level failures and rollouts."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import (Clock, container, deployment, event, http_probe, pod, replicaset, running, terminated, uid,
+from kube_objects import (Clock, container, deployment, event, http_probe, pod, replicaset, running, terminated, uid,
                   waiting)
 
 
@@ -49,7 +49,7 @@ def liveness_kill_slow_start():
     t = "2026-04-02T09:41:00Z"; clk = Clock(t); ns = "catalog"; d = "catalog-api"
     img = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalog-api:5.7.1"; h = "5b8f9d7c4"
     c = container(d, img, cpu=("250m", "500m"), mem=("768Mi", "1Gi"), ports=[8080],
-                  liveness=http_probe("/actuator/health/liveness", 8080, delay=15, timeout=1, period=10, failure=3),
+                  liveness=http_probe("/actuator/health/liveness", 8080, delay=15, timeout=1, period=10, failures=3),
                   readiness=http_probe("/actuator/health/readiness", 8080, delay=10))
     pods, ev = [], []
     for i, sfx in enumerate(["d4w8x", "hq2lz"]):

@@ -1,6 +1,6 @@
 """Red-team scenarios, part B: rollouts, config references, images, probes, scheduling."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import (Clock, container, deployment, event, http_probe, pod, pvc, replicaset, running, terminated, uid,
+from kube_objects import (Clock, container, deployment, event, http_probe, pod, pvc, replicaset, running, terminated, uid,
                   waiting)
 
 

@@ -1,6 +1,6 @@
 """Red-team scenarios, part D: storage, autoscaling, throttling, init containers, evictions, abstentions."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated, uid,
+from kube_objects import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated, uid,
                   waiting)
 
 

@@ -1,6 +1,6 @@
 """Red-team scenarios, part E: volumes, taints, more network shapes."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import Clock, container, deployment, event, pod, pvc, running, terminated, uid, waiting
+from kube_objects import Clock, container, deployment, event, pod, pvc, running, terminated, uid, waiting
 
 
 def _creating(clk, ns, name, owner, c, labels, node_name, volumes, created):

@@ -1,6 +1,6 @@
 """Red-team scenarios, batch 2 (written after phase 1, before running the engine on them)."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated,
+from kube_objects import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated,
                   uid, waiting)
 
 

@@ -1,6 +1,6 @@
 """Red-team scenarios, batch 2 continued."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated,
+from kube_objects import (Clock, container, deployment, event, hpa, http_probe, pod, pvc, replicaset, running, terminated,
                   uid, waiting)
 from _scenarios_b import _pull_fail, _rollout
 
@@ -43,8 +43,8 @@ def liveness_timeout_gc_143():
     t = "2026-03-23T13:30:00Z"; clk = Clock(t); ns = "quotes"; d = "quote-engine"
     img = "acme/quote-engine:7.1.2"; h = "6b7c8d9f5"
     c = container(d, img, ports=[8080], mem=("2Gi", "3Gi"),
-                  liveness=http_probe("/healthz", 8080, delay=60, timeout=1, period=10, failure=3),
-                  readiness=http_probe("/healthz", 8080, delay=20, timeout=1, period=10, failure=3))
+                  liveness=http_probe("/healthz", 8080, delay=60, timeout=1, period=10, failures=3),
+                  readiness=http_probe("/healthz", 8080, delay=20, timeout=1, period=10, failures=3))
     pods, ev = [], []
     for i, sfx in enumerate(["c1v2b", "n3m4q"]):
         name, ip = f"{d}-{h}-{sfx}", f"10.42.{i + 1}.77"

@@ -1,14 +1,14 @@
 """Red-team scenarios, batch 3: probes, scheduling edge cases, more client-library wordings."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import Clock, container, event, http_probe, pod, pvc, running, terminated, uid, waiting
+from kube_objects import Clock, container, event, http_probe, pod, pvc, running, terminated, uid, waiting
 
 
 def startup_probe_kills_slow_start():
     t = "2026-02-26T06:20:00Z"; clk = Clock(t); ns = "erp"; d = "odoo"
     img = "odoo:17.0"; h = "7c8d9b6f5"; name = f"{d}-{h}-s1d2f"; ip = "10.42.2.61"
     c = container(d, img, ports=[8069], mem=("1Gi", "2Gi"),
-                  startup=http_probe("/web/health", 8069, delay=0, timeout=1, period=5, failure=6),
-                  liveness=http_probe("/web/health", 8069, delay=0, timeout=3, period=20, failure=3))
+                  startup=http_probe("/web/health", 8069, delay=0, timeout=1, period=5, failures=6),
+                  liveness=http_probe("/web/health", 8069, delay=0, timeout=3, period=20, failures=3))
     p = pod(name, ns, created=clk(-25), containers=[c], owner=("ReplicaSet", f"{d}-{h}", ns), pod_ip=ip, node=NODES[1],
             labels={"app": d, "pod-template-hash": h},
             statuses=[waiting(d, img, "CrashLoopBackOff",

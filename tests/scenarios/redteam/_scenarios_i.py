@@ -1,6 +1,6 @@
 """Red-team scenarios, batch 4: abstentions with realistic noise (written before running the engine on them)."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import Clock, container, hpa, pod, terminated, uid, waiting
+from kube_objects import Clock, container, hpa, pod, terminated, uid, waiting
 
 
 def resets_and_slow_queries():

@@ -1,6 +1,6 @@
 """Red-team scenarios, batch 5: written after all fixes, before running the engine on them (post-fix held-out)."""
 from _common import NODES, alert, healthy_pods, kube_noise, nodes, scenario, std_deploy
-from _k8s import Clock, container, event, hpa, http_probe, pod, pvc, running, terminated, uid, waiting
+from kube_objects import Clock, container, event, hpa, http_probe, pod, pvc, running, terminated, uid, waiting
 
 
 def _sts_pod(clk, ns, s, i, c, statuses, node_name, claim=None, **kw):

@@ -8,6 +8,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # kube_objects
 from _scenarios_a import SCENARIOS_A  # noqa: E402
 from _scenarios_b import SCENARIOS_B  # noqa: E402
 from _scenarios_c import SCENARIOS_C  # noqa: E402
@@ -26,8 +27,8 @@ ALL = (SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCE
 
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
-    import _k8s
-    _k8s._rv[0] = 48211900
+    import kube_objects
+    kube_objects.reset_versions(48211900)
     return [(slug, build()) for slug, build in ALL]
 
 

@@ -50,6 +50,7 @@ def test_committed_redteam_files_are_what_the_generator_writes(monkeypatch):
 
     directory = Path(__file__).resolve().parents[2] / "scenarios" / "redteam"
     monkeypatch.syspath_prepend(str(directory))
+    sys.modules.pop("generate", None)  # the other scenario generators are also called generate
     generate = importlib.import_module("generate")
     # When every scenario is built again
     built = {slug + ".json": json.loads(json.dumps(sc, ensure_ascii=False)) for slug, sc in generate.build_all()}

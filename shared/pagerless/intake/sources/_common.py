@@ -2,22 +2,15 @@
 
 Every vendor payload is untrusted: these helpers check types and raise the domain
 `ValidationError` with a message naming the field, instead of letting a `TypeError` or
-`KeyError` escape. None of them mutates what it reads.
+`KeyError` escape. None of them mutates what it reads. Timestamps are read by
+`pagerless.clock.parse_time`, the one lenient parser.
 """
 
 import json
-import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from pagerless.domain.errors import ValidationError
-
-# Go's zero time.Time, sent by Alertmanager and Grafana for "no end yet".
-_GO_ZERO_TIME = re.compile(r"^0001-01-01T00:00:00(\.0+)?(Z|[+-]00:?00)?$")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-_COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
-
 
 def load_json(payload: Any, what: str) -> Any:
     """Decode ``payload`` if it is JSON text (str/bytes); return other values unchanged."""
@@ -99,46 +92,6 @@ def scalar_text(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def parse_time(value: Any) -> datetime | None:
-    """An aware UTC-or-offset datetime from RFC3339 text or epoch s/ms/µs/ns numbers.
-
-    Go's zero time (``0001-01-01T00:00:00Z``), empty and unparseable values give None:
-    a bad timestamp never rejects an otherwise good alert.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return _from_epoch(float(value))
-    raw = str(value).strip()
-    if not raw or _GO_ZERO_TIME.match(raw):
-        return None
-    if re.fullmatch(r"\d+(\.\d+)?", raw):
-        return _from_epoch(float(raw))
-    iso = raw.replace("Z", "+00:00").replace("z", "+00:00")
-    iso = _FRACTION.sub(r"\1", iso)
-    iso = _COMPACT_OFFSET.sub(r"\1:\2", iso)
-    try:
-        parsed = datetime.fromisoformat(iso)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _from_epoch(number: float) -> datetime | None:
-    # Vendors send seconds, milliseconds (Opsgenie createdAt, New Relic) or nanoseconds
-    # (Opsgenie updatedAt); the magnitude tells which.
-    if number <= 0:
-        return None
-    for divisor in (1, 1e3, 1e6, 1e9):
-        seconds = number / divisor
-        if seconds < 1e11:
-            try:
-                return datetime.fromtimestamp(seconds, tz=UTC)
-            except (OverflowError, OSError, ValueError):
-                return None
-    return None
 
 
 def _kind(value: Any) -> str:

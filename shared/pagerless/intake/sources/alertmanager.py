@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
@@ -17,7 +18,6 @@ from pagerless.kube.targets import kubernetes_target
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
-    parse_time,
     require_dict,
     require_list,
     string_map,

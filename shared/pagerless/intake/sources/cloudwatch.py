@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity
@@ -25,7 +26,6 @@ from pagerless.intake.sources._common import (
     load_json,
     optional_dict,
     optional_list,
-    parse_time,
     require_dict,
     require_list,
     scalar_text,

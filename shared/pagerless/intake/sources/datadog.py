@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity, severity_from
-from pagerless.intake.sources._common import first_text, load_json, parse_time, require_dict, text
+from pagerless.intake.sources._common import first_text, load_json, require_dict, text
 
 SOURCE = "datadog"
 

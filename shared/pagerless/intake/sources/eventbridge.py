@@ -11,6 +11,7 @@ Accepts one event, a list of events, or an SQS event whose bodies are events.
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity
@@ -20,7 +21,6 @@ from pagerless.intake.sources._common import (
     load_json,
     optional_dict,
     optional_list,
-    parse_time,
     require_dict,
     require_list,
     scalar_text,

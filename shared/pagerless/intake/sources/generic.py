@@ -15,6 +15,7 @@ chat text (the `text` source). An Alertmanager group (`alerts` + `groupKey`) goe
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
@@ -23,7 +24,6 @@ from pagerless.intake.sources import text as text_source
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
-    parse_time,
     require_dict,
     string_map,
     text,

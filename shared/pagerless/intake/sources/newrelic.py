@@ -8,6 +8,7 @@ not in real captures). The legacy webhook is keyed by `incident_id`.
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import parse_severity
@@ -15,7 +16,6 @@ from pagerless.intake.sources._common import (
     first_text,
     load_json,
     optional_list,
-    parse_time,
     require_dict,
     scalar_text,
     text,

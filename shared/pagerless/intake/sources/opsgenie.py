@@ -8,6 +8,7 @@ usually "P1".."P5" but an integer (3) has been seen.
 
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
@@ -15,7 +16,6 @@ from pagerless.intake.sources._common import (
     first_text,
     load_json,
     optional_list,
-    parse_time,
     require_dict,
     string_map,
     text,

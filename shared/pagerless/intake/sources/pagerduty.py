@@ -11,6 +11,7 @@ Events v2: the fingerprint is `dedup_key`. The `routing_key` is a secret and nev
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity
@@ -19,7 +20,6 @@ from pagerless.intake.sources._common import (
     load_json,
     optional_dict,
     optional_list,
-    parse_time,
     require_dict,
     scalar_text,
     text,

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity
@@ -18,7 +19,6 @@ from pagerless.intake.sources._common import (
     optional_dict,
     optional_list,
     load_json,
-    parse_time,
     require_dict,
     text,
 )

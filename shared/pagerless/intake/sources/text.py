@@ -17,10 +17,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity, severity_from
-from pagerless.intake.sources._common import parse_time
 
 SOURCE = "text"
 

@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from pagerless.clock import parse_time
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.slo.config import slo_settings
 
@@ -68,7 +69,10 @@ def _range(client: "httpx.Client", expression: str, start: datetime, end: dateti
     values: dict[datetime, float] = {}
     for series in body.get("data", {}).get("result", []):
         for stamp, value in series.get("values", []):
-            bucket = datetime.fromtimestamp(float(stamp), tz=UTC) - timedelta(seconds=STEP_SECONDS)
+            moment = parse_time(stamp)
+            if moment is None:  # an unreadable sample time: skip the sample, keep the rest
+                continue
+            bucket = moment - timedelta(seconds=STEP_SECONDS)
             number = float(value)
             if number == number:  # NaN: no data in that bucket
                 values[bucket] = values.get(bucket, 0.0) + number

@@ -1,18 +1,32 @@
-"""Helpers that build Kubernetes objects in the shape `kubectl get <kind> -o json` returns.
+"""The one Kubernetes object kit of the scenario sets: objects in the shape `kubectl get <kind> -o json` returns.
 
-Used only by generate.py to write the red-team scenarios; the JSON files are the artefact.
+Used by the three generators (``builder/``, ``redteam/``, ``real/``); the committed JSON files are the artefact.
+The builder's pod/status/event factories (``builder/k8s.py``) take this module's clock, list and probe.
 """
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+
+_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 class Clock:
+    """Times relative to the alert's start (the snapshot's "now")."""
+
     def __init__(self, starts_at: str):
-        self.t0 = datetime.strptime(starts_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        self.at = datetime.fromisoformat(starts_at.replace("Z", "+00:00")).astimezone(UTC)
 
     def __call__(self, minutes: float = 0) -> str:
         """Timestamp `minutes` relative to the alert (negative = before)."""
-        return (self.t0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (self.at + timedelta(minutes=minutes)).strftime(_FORMAT)
+
+    def ago(self, minutes: float = 0, hours: float = 0, days: float = 0, seconds: float = 0) -> str:
+        """Timestamp the given time before the alert."""
+        return (self.at - timedelta(minutes=minutes, hours=hours, days=days, seconds=seconds)).strftime(_FORMAT)
+
+    def log_ts(self, minutes: float, seconds: float = 0, fmt: str = "%Y-%m-%dT%H:%M:%S.%fZ") -> str:
+        """A log-line timestamp the given time before the alert (whole milliseconds shortened as kubectl logs do)."""
+        text = (self.at - timedelta(minutes=minutes, seconds=seconds)).strftime(fmt)
+        return text.replace("000Z", "Z") if ".%f" in fmt else text
 
 
 def uid(*parts) -> str:
@@ -20,6 +34,11 @@ def uid(*parts) -> str:
 
 
 _rv = [48211900]
+
+
+def reset_versions(start: int) -> None:
+    """Restart the resourceVersion counter: each generator calls it before building, so output is reproducible."""
+    _rv[0] = start
 
 
 def rv() -> str:
@@ -79,9 +98,9 @@ def container(name, image, *, cpu=("250m", "500m"), mem=("256Mi", "512Mi"), port
     return c
 
 
-def http_probe(path, port, delay=0, timeout=1, period=10, failure=3):
+def http_probe(path, port=8080, delay=0, timeout=1, period=10, failures=3):
     return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, "initialDelaySeconds": delay,
-            "timeoutSeconds": timeout, "periodSeconds": period, "successThreshold": 1, "failureThreshold": failure}
+            "timeoutSeconds": timeout, "periodSeconds": period, "successThreshold": 1, "failureThreshold": failures}
 
 
 def running(name, image, started, *, restarts=0, ready=True, last=None, cid=None, started_flag=True):
@@ -103,6 +122,13 @@ def waiting(name, image, reason, message=None, *, restarts=0, last=None, pulled=
     return s
 
 
+def stopped(name, image, state, *, restarts=0, last=None):
+    """The status of a container whose current state is ``terminated`` (a finished init container, a failed pod)."""
+    return {"name": name, "state": state, "lastState": last or {}, "ready": False, "restartCount": restarts,
+            "image": image, "imageID": f"{image.split(':')[0]}@sha256:{uid(image).replace('-', '')[:64]:0<64}",
+            "containerID": state["terminated"]["containerID"], "started": False}
+
+
 def terminated(exit_code, reason, started, finished, message=None):
     t = {"exitCode": exit_code, "reason": reason, "startedAt": started, "finishedAt": finished,
          "containerID": "containerd://" + (uid(str(exit_code), started).replace("-", "") * 2)[:64]}
@@ -114,7 +140,8 @@ def terminated(exit_code, reason, started, finished, message=None):
 def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-1.compute.internal",
         owner=None, labels=None, phase="Running", ready=None, init_containers=None, init_statuses=None,
         pod_ip="10.42.3.41", scheduled=True, status_extra=None, conditions=None, volumes=None, sa="default",
-        security=None, node_selector=None, tolerations=None, affinity=None, qos="Burstable", start_time=None):
+        security=None, node_selector=None, tolerations=None, affinity=None, qos="Burstable", start_time=None,
+        host_ip="10.42.3.17", extra_spec=None):
     if ready is None:
         ready = bool(statuses) and all(s.get("ready") for s in statuses)
     spec = {"containers": containers, "restartPolicy": "Always", "terminationGracePeriodSeconds": 30,
@@ -127,6 +154,7 @@ def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-
             "volumes": (volumes or []) + [{"name": "kube-api-access-x8k2p", "projected": {"defaultMode": 420, "sources": [
                 {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
                 {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}]}}]}
+    spec.update(extra_spec or {})
     if scheduled and node:
         spec["nodeName"] = node
     if init_containers:
@@ -149,7 +177,7 @@ def pod(name, ns, *, created, containers, statuses, node="ip-10-42-3-17.eu-west-
                 c["message"] = f"containers with unready status: [{names}]"
     status = {"phase": phase, "conditions": conditions, "qosClass": qos}
     if scheduled:
-        status.update({"hostIP": "10.42.3.17", "hostIPs": [{"ip": "10.42.3.17"}], "podIP": pod_ip,
+        status.update({"hostIP": host_ip, "hostIPs": [{"ip": host_ip}], "podIP": pod_ip,
                        "podIPs": [{"ip": pod_ip}], "startTime": start_time or created, "containerStatuses": statuses})
         if init_statuses:
             status["initContainerStatuses"] = init_statuses
@@ -181,18 +209,23 @@ def event(ns, kind, name, reason, message, *, first, last=None, count=1, type_="
 
 
 def deployment(name, ns, *, created, image, replicas, ready, available=None, updated=None, revision=1,
-               containers=None, conditions=None, labels=None, observed=None, selector=None):
+               containers=None, conditions=None, labels=None, observed=None, selector=None, min_available=None,
+               new_replicaset=None):
+    """A Deployment. ``min_available``: replicas needed for Available=True (default all, as with maxUnavailable 0);
+    ``new_replicaset``: the ReplicaSet the Progressing condition names (default the Deployment's name)."""
     labels = labels or {"app.kubernetes.io/name": name}
     available = ready if available is None else available
     updated = replicas if updated is None else updated
+    enough = replicas if min_available is None else min_available
     if conditions is None:
         conditions = [
-            {"type": "Available", "status": "True" if available >= replicas else "False",
+            {"type": "Available", "status": "True" if available >= enough else "False",
              "lastUpdateTime": created, "lastTransitionTime": created,
-             "reason": "MinimumReplicasAvailable" if available >= replicas else "MinimumReplicasUnavailable",
-             "message": "Deployment has minimum availability." if available >= replicas else "Deployment does not have minimum availability."},
+             "reason": "MinimumReplicasAvailable" if available >= enough else "MinimumReplicasUnavailable",
+             "message": "Deployment has minimum availability." if available >= enough else "Deployment does not have minimum availability."},
             {"type": "Progressing", "status": "True", "lastUpdateTime": created, "lastTransitionTime": created,
-             "reason": "NewReplicaSetAvailable", "message": f'ReplicaSet "{name}" has successfully progressed.'}]
+             "reason": "NewReplicaSetAvailable",
+             "message": f'ReplicaSet "{new_replicaset or name}" has successfully progressed.'}]
     st = {"observedGeneration": observed or revision, "replicas": max(replicas, updated), "updatedReplicas": updated,
           "readyReplicas": ready, "availableReplicas": available, "conditions": conditions}
     if available < replicas:
@@ -231,10 +264,19 @@ def replicaset(name, ns, deploy, *, created, image, replicas, ready, revision, c
 
 def node(name, *, created, ready="True", ready_reason="KubeletReady", ready_msg="kubelet is posting ready status",
          mem_pressure="False", disk_pressure="False", pid_pressure="False", taints=None, labels=None,
-         cpu="4", memory="15896756Ki", heartbeat=None, unschedulable=False):
+         cpu="4", memory="15896756Ki", heartbeat=None, unschedulable=False, since=None, pressure=None):
+    """A node. ``since``: when Ready last changed (default ``created``); ``pressure``: {condition type: the time
+    it turned True}, e.g. ``{"DiskPressure": clk(-11)}`` (the ``*_pressure`` flags set a status from ``created``)."""
     hb = heartbeat or created
+    pressure = pressure or {}
+    if "MemoryPressure" in pressure:
+        mem_pressure = "True"
+    if "DiskPressure" in pressure:
+        disk_pressure = "True"
     def cond(t, s, reason, msg):
-        return {"type": t, "status": s, "lastHeartbeatTime": hb, "lastTransitionTime": created, "reason": reason, "message": msg}
+        return {"type": t, "status": s, "lastHeartbeatTime": hb,
+                "lastTransitionTime": (since or created) if t == "Ready" else pressure.get(t, created),
+                "reason": reason, "message": msg}
     conds = [
         cond("MemoryPressure", mem_pressure, "KubeletHasInsufficientMemory" if mem_pressure == "True" else "KubeletHasSufficientMemory",
              "kubelet has insufficient memory available" if mem_pressure == "True" else "kubelet has sufficient memory available"),
@@ -271,6 +313,7 @@ def pvc(name, ns, *, created, phase="Bound", storage_class="gp3", size="10Gi", v
          "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": size}},
                   "storageClassName": storage_class, "volumeMode": "Filesystem"},
          "status": {"phase": phase}}
+    p["metadata"]["finalizers"] = ["kubernetes.io/pvc-protection"]
     if phase == "Bound":
         p["spec"]["volumeName"] = volume or "pvc-" + uid(name)
         p["status"].update({"accessModes": ["ReadWriteOnce"], "capacity": {"storage": size}})
