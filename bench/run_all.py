@@ -10,7 +10,8 @@ ORDER = ["cold_start.py", "intake_storm.py", "diagnosis_eval.py"]
 
 def main() -> int:
     scripts = [BENCH / name for name in ORDER if (BENCH / name).exists()]
-    scripts += sorted(p for p in BENCH.glob("*.py") if p.name not in ORDER and p.name != "run_all.py")
+    scripts += sorted(p for p in BENCH.glob("*.py") if p.name not in ORDER and p.name != "run_all.py"
+                and not p.name.startswith("_"))
     failed = 0
     for script in scripts:
         print(f"\n=== {script.name}", flush=True)

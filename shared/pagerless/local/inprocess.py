@@ -22,7 +22,7 @@ ENDPOINT_PREFIXES = {  # botocore's hyphenated service id -> the service's AWS h
     "dynamodb": "dynamodb", "sqs": "sqs", "sfn": "states", "lambda": "lambda", "sns": "sns",
     "eventbridge": "events", "scheduler": "scheduler", "sts": "sts", "ssm": "ssm",
     "secrets-manager": "secretsmanager", "cloudwatch": "monitoring", "cloudwatch-logs": "logs", "kms": "kms",
-    "sesv2": "email", "ses": "email",
+    "sesv2": "email", "ses": "email", "iam": "iam",
 }
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
