@@ -69,6 +69,16 @@ class DevProcess(DevServer):
                 return items
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def count(self, logical: str, condition: str) -> int:
+        dynamodb = self.embedded_aws("dynamodb")
+        total, kwargs = 0, {"TableName": self.table(logical), "Select": "COUNT", "FilterExpression": condition}
+        while True:
+            page = dynamodb.scan(**kwargs)
+            total += page["Count"]
+            if "LastEvaluatedKey" not in page:
+                return total
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     def webhook_requests(self) -> list[tuple[int, float]]:
         """(status, ms) of every webhook request the process logged."""
         out = []
@@ -92,7 +102,7 @@ class Profile:
             self.error = "py-spy is not installed (pip install py-spy)"
             return
         self.error = None
-        self.process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate),
+        self.process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate), "--gil",
                                          "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
 
