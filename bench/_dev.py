@@ -128,20 +128,30 @@ class Profile:
             stack, _, number = line.rpartition(" ")
             if not stack or not number.isdigit():
                 continue
-            leaf = stack.rsplit(";", 1)[-1]
-            counts[_category(leaf)] += int(number)
+            counts[_attribute(stack.split(";"))] += int(number)
         return counts, sum(counts.values())
 
 
+def _attribute(frames: list[str]) -> str:
+    """The category of the innermost frame that is not a top-level stdlib module (copy, inspect,
+    threading, uuid...): a deepcopy that moto asked for counts as moto's."""
+    for frame in reversed(frames):
+        inner = frame[frame.rfind("(") + 1:frame.rfind(")")] if "(" in frame else frame
+        if "/" in inner:
+            return _category(frame)
+    return _category(frames[-1]) if frames else "other"
+
+
 def _category(frame: str) -> str:
-    path = frame[frame.find("(") + 1:frame.rfind(")")] if "(" in frame else frame
-    if "/moto/" in path:
+    """py-spy's raw frames read "function (path/file.py:line)", the path relative to sys.path."""
+    path = "/" + frame[frame.rfind("(") + 1:frame.rfind(")")] if "(" in frame else frame
+    if "/moto/" in path or "/antlr4/" in path:  # antlr4: moto's expression and ASL parsers
         return "moto"
     if "/botocore/" in path or "/boto3/" in path or "/s3transfer/" in path:
         return "botocore"
-    if "/json/" in path or "json" in frame.split(" ", 1)[0]:
+    if "/json/" in path:
         return "json"
-    if "/shared/pagerless/" in path or "/functions/" in path or "pagerless_fn_" in path:
+    if "/pagerless/" in path or "/functions/" in path or path.startswith("/app.py"):
         return "pagerless"
     return "other"
 
