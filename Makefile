@@ -11,7 +11,7 @@ AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install dev test test-unit test-functional test-e2e test-browser bench validate lint-imports build deploy clean
+.PHONY: install dev test test-unit test-functional test-e2e test-browser bench soak validate lint-imports build deploy clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test-browser: $(INSTALLED)  ## the console in headless Chromium (needs apt: chro
 
 bench: $(INSTALLED)  ## print cold-start, intake and diagnosis figures
 	$(PY) bench/run_all.py
+
+soak: $(INSTALLED)  ## 30 minutes of mixed load on `pagerless dev`, RSS over time
+	$(PY) bench/soak.py --minutes 30
 
 # ---------------------------------------------------------------- deployment tooling
 $(TOOLS)/sam/bin/sam:

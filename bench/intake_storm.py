@@ -10,6 +10,11 @@ alert (new vs duplicate; counted with botocore event hooks on every client, not 
 code), and incidents created vs expected (must be equal).
 
     python bench/intake_storm.py [--alerts 10000] [--workers 8] [--problems 50]
+
+``--dev``: the direct storm against a real `pagerless dev` process over HTTP (bench/_dev_storm.py):
+--rate alerts/s for --seconds, Alertmanager-style requests of --batch alerts, acknowledged from
+the queue (the default); prints the accepted rate, answer latency, when every alert was counted
+on its incident, the process's CPU split and RSS.
 """
 
 import argparse
@@ -29,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 KEY = "pl_bench_storm_ingest_key_0000000000000000"
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
@@ -145,7 +151,16 @@ def main() -> int:
                         help="stop sending the storm after this long (0: no limit); moto runs ~30 alerts/s per core")
     parser.add_argument("--batch", type=int, default=5,
                         help="alerts per webhook request for the duplicate storm (Alertmanager re-sends whole groups)")
+    parser.add_argument("--dev", action="store_true", help="the direct storm into a real `pagerless dev` over HTTP")
+    parser.add_argument("--rate", type=float, default=500.0, help="--dev: alerts per second to send")
+    parser.add_argument("--seconds", type=float, default=10.0, help="--dev: how long to send")
     args = parser.parse_args()
+    if args.dev:
+        from _dev_storm import direct_storm
+
+        return direct_storm(args)
+    # The in-process storm measures the synchronous path (dedup and incident per request) and its writes.
+    os.environ.setdefault("PAGERLESS_INTAKE_ACKNOWLEDGE", "sync")
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)  # in-process moto only: nothing may escape to a real endpoint

@@ -6,15 +6,19 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ORDER = ["cold_start.py", "intake_storm.py", "diagnosis_eval.py"]
+# Extra runs with arguments: the direct storm into a real `pagerless dev`, and a short soak.
+EXTRA = [("intake_storm.py", ["--dev", "--seconds", "10"]), ("soak.py", ["--minutes", "3", "--every", "30"])]
 
 
 def main() -> int:
     scripts = [BENCH / name for name in ORDER if (BENCH / name).exists()]
-    scripts += sorted(p for p in BENCH.glob("*.py") if p.name not in ORDER and p.name != "run_all.py")
+    scripts += sorted(p for p in BENCH.glob("*.py") if p.name not in ORDER and p.name != "run_all.py"
+                and not p.name.startswith("_") and p.name not in {name for name, _ in EXTRA})
+    runs = [(script, []) for script in scripts] + [(BENCH / name, extra) for name, extra in EXTRA]
     failed = 0
-    for script in scripts:
-        print(f"\n=== {script.name}", flush=True)
-        failed += subprocess.run([sys.executable, str(script)], cwd=BENCH.parent).returncode != 0
+    for script, extra in runs:
+        print(f"\n=== {' '.join([script.name, *extra])}", flush=True)
+        failed += subprocess.run([sys.executable, str(script), *extra], cwd=BENCH.parent).returncode != 0
     return 1 if failed else 0
 
 

@@ -21,6 +21,9 @@ def _isolated_environment(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_DEV": "false",
                         "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
         monkeypatch.setenv(name, value)
+    # Webhooks answer 202 from the queue by default; most tests read the incident off the answer,
+    # so they run synchronous (tests/functional/intake/test_acknowledge.py covers the default).
+    monkeypatch.setenv("PAGERLESS_INTAKE_ACKNOWLEDGE", "sync")
     yield
 
 

@@ -4,6 +4,7 @@ Every value comes from the environment the template (or `pagerless dev`) sets.
 """
 
 from functools import cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -64,6 +65,9 @@ class IntakeSettings(BaseSettings):
     dead_letter_retention_days: int = Field(default=14, ge=1)
     max_alerts_per_payload: int = Field(default=100, ge=1)  # more is a 413: split the request
     max_alert_bytes: int = Field(default=160 * 1024, ge=1024, le=200 * 1024)  # one normalized alert (413 above)
+    # queue: webhooks answer 202 once the alerts are on the AlertQueue; sync: 200 with incident ids
+    # (a request's ?sync=true|false overrides it)
+    acknowledge: Literal["queue", "sync"] = "queue"
 
 
 class WorkflowTimingSettings(BaseSettings):

@@ -21,9 +21,12 @@ def _alert(n: int) -> dict:
         "annotations": {"summary": f"crash durability alert {n}"}}]}
 
 
-def test_every_acknowledged_alert_survives_kill_9(tmp_path):
+@pytest.mark.parametrize("acknowledge", ["sync", "queue"])
+def test_every_acknowledged_alert_survives_kill_9(tmp_path, acknowledge):
+    # sync: answered 200 with the incident; queue (the default): answered 202 once on the alert queue
     state_dir = tmp_path / "state"
-    server = DevServer(state_dir)
+    env = {"PAGERLESS_INTAKE_ACKNOWLEDGE": acknowledge}
+    server = DevServer(state_dir, env=env)
     server.start(timeout=60)
     admin_key = re.search(r"Admin API key\s+(pl_\S+)", server.read_log()).group(1)
     acknowledged: dict[int, dict] = {}
@@ -57,7 +60,7 @@ def test_every_acknowledged_alert_survives_kill_9(tmp_path):
         stop.set()
     server.log.close()
     # Then after a restart on the same state dir, every acknowledged alert is there
-    again = DevServer(state_dir)
+    again = DevServer(state_dir, env=env)
     try:
         again.start(timeout=60)
         assert re.search(r"\d+ journaled writes", again.read_log())

@@ -80,15 +80,21 @@ class Incidents(Resource):
 
 
 class Alerts(Resource):
-    def send(self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None):
-        """Send one alert payload as ``source`` would (alertmanager, grafana, generic, ...)."""
+    def send(self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None,
+             sync: bool | None = None):
+        """Send one alert payload as ``source`` would (alertmanager, grafana, generic, ...).
+
+        ``sync=True`` waits for the incidents (``alerts[].incident_id``); by default the server
+        answers once the alerts are queued (``queued``, ``accepted``, ``queued_alerts``)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        return self._run(Call("POST", f"/api/webhooks/{_seg(source)}", json=payload, headers=headers,
+        params = {"sync": str(sync).lower()} if sync is not None else {}
+        return self._run(Call("POST", f"/api/webhooks/{_seg(source)}", params=params, json=payload, headers=headers,
                               model=IngestResult))
 
-    def text(self, message: str):
-        """A chat-style alert text (English or Chinese key/value lines)."""
-        return self._run(Call("POST", "/api/alert", content=message.encode("utf-8"),
+    def text(self, message: str, *, sync: bool | None = None):
+        """A chat-style alert text (English or Chinese key/value lines); ``sync`` as in ``send``."""
+        params = {"sync": str(sync).lower()} if sync is not None else {}
+        return self._run(Call("POST", "/api/alert", params=params, content=message.encode("utf-8"),
                               headers={"content-type": "text/plain; charset=utf-8"}, model=IngestResult))
 
 

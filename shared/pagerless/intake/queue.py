@@ -19,6 +19,7 @@ KIND = "ingest"
 ALERT_KIND = "alert"  # one normalized alert, queued alone when the whole payload cannot be
 KIND_ATTRIBUTE = "pagerless_kind"
 MAX_MESSAGE_BYTES = 256 * 1024  # the SQS limit the local runtime and older queues enforce
+MAX_BATCH_ENTRIES = 10  # SendMessageBatch: at most 10 entries and 256 KiB in all
 
 
 @dataclass(frozen=True)
@@ -103,3 +104,55 @@ def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:
             KIND_ATTRIBUTE: {"DataType": "String", "StringValue": envelope.kind}})
     except Exception as exc:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later") from exc
+
+
+def enqueue_all(envelopes: "list[IngestEnvelope | AlertEnvelope]") -> int:
+    """Put envelopes on the AlertQueue in as few calls as SQS allows (one SendMessageBatch per 10
+    entries / 256 KiB); returns how many were queued, in order. A failure after some were queued
+    raises ServiceUnavailableError with ``queued`` set to how many made it (their order is kept:
+    an entry that failed stops the run, later ones are not counted even if SQS took them)."""
+    url = settings.workflow().alert_queue_url
+    messages = [(envelope.to_json(), envelope.kind) for envelope in envelopes]
+    if not url or any(len(m.encode("utf-8")) > MAX_MESSAGE_BYTES for m, _ in messages):
+        raise _unavailable(0)
+    if len(messages) == 1:
+        try:
+            enqueue(envelopes[0])
+        except ServiceUnavailableError as exc:
+            exc.queued = 0
+            raise
+        return 1
+    queued = 0
+    for batch in _batches(messages):
+        entries = [{"Id": str(i), "MessageBody": body,
+                    "MessageAttributes": {KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind}}}
+                   for i, (body, kind) in enumerate(batch)]
+        try:
+            response = _sqs().send_message_batch(QueueUrl=url, Entries=entries)
+        except Exception as exc:
+            raise _unavailable(queued) from exc
+        failed = sorted(int(f["Id"]) for f in response.get("Failed", []))
+        if failed:  # a duplicate of what SQS did take is harmless: the consumer is idempotent per alert
+            raise _unavailable(queued + failed[0])
+        queued += len(batch)
+    return queued
+
+
+def _batches(messages: list[tuple[str, str]]):
+    batch: list[tuple[str, str]] = []
+    size = 0
+    for message in messages:
+        length = len(message[0].encode("utf-8"))
+        if batch and (len(batch) == MAX_BATCH_ENTRIES or size + length > MAX_MESSAGE_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(message)
+        size += length
+    if batch:
+        yield batch
+
+
+def _unavailable(queued: int) -> ServiceUnavailableError:
+    exc = ServiceUnavailableError("the alert could not be stored or queued; retry later")
+    exc.queued = queued
+    return exc

@@ -1,9 +1,14 @@
-"""The webhook endpoint's logic: read, verify, ingest — or queue for later.
+"""The webhook endpoint's logic: read, verify, acknowledge (queue) — or ingest synchronously.
 
 Order matters: the body is read and the vendor signature checked before anything is stored;
-a payload that does not normalize is a 400 (413 when too large to keep) with nothing stored; if
-the store or the workflow start fails, what is left goes to the AlertQueue (the raw payload, or
-each remaining alert alone) and the caller gets 202 saying what was processed and what queued.
+a payload that does not normalize is a 400 (413 when too large to keep) with nothing stored.
+Then, by default (``PAGERLESS_INTAKE_ACKNOWLEDGE=queue``), the accepted alerts go on the
+AlertQueue in one call (the payload as one message, or its alerts in SendMessageBatch calls when
+it is too large) and the caller gets 202 naming them; the consumer deduplicates and opens
+incidents. ``?sync=true`` (or ``PAGERLESS_INTAKE_ACKNOWLEDGE=sync``) processes them in the request
+and answers 200 with each alert's incident; if the queue cannot take them, they are processed
+synchronously too. In the synchronous path, if the store or the workflow start fails, what is
+left goes to the AlertQueue and the caller gets 202 saying what was processed and what queued.
 """
 
 import re
@@ -25,7 +30,7 @@ from pagerless.domain.errors import (
 )
 from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
-from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, fits
+from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, enqueue_all, fits
 from pagerless.intake.service import IngestResult, IntakeService
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
@@ -46,6 +51,7 @@ class WebhookRequest:
     body: bytes
     headers: Mapping[str, str]  # lower-case names
     content_type: str | None = None
+    sync: bool | None = None  # None: PAGERLESS_INTAKE_ACKNOWLEDGE decides
 
 
 @dataclass(frozen=True)
@@ -78,12 +84,14 @@ class RateLimited(Exception):
 class WebhookIntake:
     def __init__(self, service: IntakeService | None = None, settings_repository: WebhookSettingsRepository | None = None,
                  *, fetch_certificate: signatures.CertificateFetcher | None = None, fetch_url: UrlFetcher = fetch_url,
-                 queue: Callable[[IngestEnvelope], None] = enqueue) -> None:
+                 queue: Callable[[IngestEnvelope], None] = enqueue,
+                 queue_all: Callable[[list], int] = enqueue_all) -> None:
         self.service = service or IntakeService()
         self.settings_repository = settings_repository or WebhookSettingsRepository()
         self.fetch_certificate = fetch_certificate
         self.fetch_url = fetch_url
         self.queue = queue
+        self.queue_all = queue_all
         self._settings_cache: dict[str, tuple[float, WebhookSettings]] = {}
 
     def receive(self, request: WebhookRequest, *, defer: bool = False) -> WebhookOutcome:
@@ -110,15 +118,51 @@ class WebhookIntake:
             outcome.body.update(reason="rate_limited", message="over this key's rate limit: the alert is queued "
                                                                "and will be processed shortly, not dropped")
             return outcome
+        acknowledged = 0
+        if alerts and not self._synchronous(request):
+            acknowledged = self._acknowledge(request, source, received_at, alerts)
+            if acknowledged == len(alerts):
+                metrics.queued("accepted")
+                return WebhookOutcome(202, {
+                    "queued": True, "reason": "accepted", "accepted": len(alerts),
+                    "queued_alerts": [a.fingerprint for a in alerts],
+                    "message": "accepted and queued; each alert becomes or joins its incident shortly "
+                               "(add ?sync=true to wait for the incident ids)"})
         results = []
-        for index, alert in enumerate(alerts):
+        for index, alert in enumerate(alerts[acknowledged:], start=acknowledged):
             try:
                 results.append(self.service.process(alert, request.workspace))
             except (ValidationError, PayloadTooLargeError):
                 raise  # the alert itself is wrong: nothing to retry
             except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later
                 return self._queue(request, source, received_at, alerts[index:], results, exc)
-        return WebhookOutcome(200, {"alerts": [r.to_dict() for r in results]})
+        body: dict = {"alerts": [r.to_dict() for r in results]}
+        if acknowledged:  # the queue took only the first ones; the rest were processed here
+            body["queued_alerts"] = [a.fingerprint for a in alerts[:acknowledged]]
+        return WebhookOutcome(200, body)
+
+    @staticmethod
+    def _synchronous(request: WebhookRequest) -> bool:
+        if request.sync is not None:
+            return request.sync
+        return settings.intake().acknowledge == "sync"
+
+    def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> int:
+        """Queue the accepted alerts in one call: the payload as one message when it fits, else its
+        alerts batched. Returns how many (in payload order) the queue took; 0 when it is down."""
+        whole = IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
+                                     content_type=request.content_type, received_at=received_at)
+        envelopes = [whole] if fits(whole) else [
+            AlertEnvelope(source=source, workspace=request.workspace, alert=alert.model_dump(mode="json"),
+                          received_at=received_at.isoformat()) for alert in alerts]
+        try:
+            self.queue_all(envelopes)
+        except ServiceUnavailableError as exc:  # processed in the request instead: nothing lost
+            queued = getattr(exc, "queued", 0) if len(envelopes) > 1 else 0
+            logger().warning("the alert queue did not take the alerts; processing them in the request",
+                             extra={"source": source, "workspace": request.workspace, "queued": queued})
+            return queued
+        return len(alerts)
 
     def settings_for(self, workspace: str) -> WebhookSettings:
         cached = self._settings_cache.get(workspace)

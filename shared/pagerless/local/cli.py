@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sandbox", type=Path, default=None, metavar="SCENARIO.json",
                         help="serve an in-memory SANDBOX Kubernetes cluster seeded from a scenario file")
     parser.add_argument("--verbose", action="store_true", help="show the embedded AWS's access log")
+    parser.add_argument("--workflow-workers", type=int, default=4, metavar="N",
+                        help="workflow steps run at once; the others wait, so intake keeps the CPU (default 4)")
+    parser.add_argument("--aws-over-http", action="store_true",
+                        help="send this process's own AWS calls over HTTP to the embedded AWS (slower; for comparison)")
 
 
 class PortBusyError(Exception):
@@ -69,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = LocalRuntime(template, RuntimeOptions(
         mode="server", aws_port=args.aws_port, state_dir=args.state_dir.resolve(),
         retry_delay_seconds=args.retry_delay, extra_environment=extra_env,
+        inprocess_aws=not args.aws_over_http, workflow_workers=args.workflow_workers,
     ))
     started = time.monotonic()
     runtime.start()

@@ -13,6 +13,11 @@ _WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
 _lock = threading.RLock()
 
 
+def dynamodb_write_lock() -> threading.RLock:
+    """Held by every DynamoDB write (once ``serialize_dynamodb_writes`` ran)."""
+    return _lock
+
+
 def serialize_dynamodb_writes() -> None:
     from moto.dynamodb.models import DynamoDBBackend
 

@@ -13,10 +13,16 @@ atomically, older segments are deleted (compaction). On start: snapshot, then ev
 the snapshot's `journal_from` on, in order. A torn last line (a write that was never fsync'd,
 hence never acknowledged) is ignored.
 
+Writes made while handling an SQS batch (``deferred_sync``) are journaled but not waited for:
+the batch's message deletes, which come after them in the same file, are, so one fsync covers
+the batch. A crash before it redelivers the messages, as a Lambda crash would (consumers are
+idempotent), and nothing that was answered with a 2xx depends on those writes.
+
 Not journaled: Step Functions executions (the reconciler restarts incidents' workflows) and
 moto's own redrive of a message to its DLQ (after a crash such a message is retried again).
 """
 
+import contextlib
 import functools
 import json
 import os
@@ -110,6 +116,18 @@ class Journal:
 
 
 _journal: Journal | None = None
+_deferred = threading.local()
+
+
+@contextlib.contextmanager
+def deferred_sync():
+    """Journal this thread's writes without waiting for their fsync (see the module docstring)."""
+    previous = getattr(_deferred, "on", False)
+    _deferred.on = True
+    try:
+        yield
+    finally:
+        _deferred.on = previous
 
 
 def install(journal: Journal) -> None:
@@ -140,7 +158,8 @@ def _journaled(original, outcome, before=None):
             seen = before(self, *args, **kwargs) if before else None
             result = original(self, *args, **kwargs)  # a failed write changed nothing: nothing to log
             position = journal.append(outcome(self, result, seen, *args, **kwargs))
-        journal.wait(position)
+        if not getattr(_deferred, "on", False):
+            journal.wait(position)
         return result
 
     return wrapper

@@ -3,6 +3,11 @@
 moto would start a Docker container in ``LambdaFunction._invoke_lambda``; replacing that one
 method is the narrowest hook. A handler's exception becomes a function error whose
 ``errorType`` is the exception class name, which Step Functions uses as the ASL error name.
+
+moto runs every execution in its own thread; without a bound, a storm's hundreds of incident
+workflows run their steps at once and take the CPU from intake. ``workers`` bounds how many
+invocations through moto (Step Functions tasks, SNS, Invoke) run at once; the others wait their
+turn. A nested invocation from a thread that holds a turn does not wait (no deadlock).
 """
 
 import importlib.util
@@ -87,14 +92,33 @@ class InProcessLambdas:
 
 
 _installed: InProcessLambdas | None = None
+_turns: threading.BoundedSemaphore | None = None
+_holding = threading.local()
 
 
-def install_moto_hook(lambdas: InProcessLambdas) -> None:
-    """Route moto's Lambda invocations (from Step Functions, SNS, Invoke) to in-process handlers."""
-    global _installed
+class _Turn:
+    """One of the bounded workers' turns (re-entrant per thread)."""
+
+    def __enter__(self) -> None:
+        self.nested = getattr(_holding, "depth", 0) > 0 or _turns is None
+        if not self.nested:
+            _turns.acquire()
+        _holding.depth = getattr(_holding, "depth", 0) + 1
+
+    def __exit__(self, *_: Any) -> None:
+        _holding.depth -= 1
+        if not self.nested:
+            _turns.release()
+
+
+def install_moto_hook(lambdas: InProcessLambdas, workers: int | None = None) -> None:
+    """Route moto's Lambda invocations (from Step Functions, SNS, Invoke) to in-process handlers,
+    at most ``workers`` at once (None: no bound)."""
+    global _installed, _turns
     from moto.awslambda.models import LambdaFunction
 
     _installed = lambdas
+    _turns = threading.BoundedSemaphore(workers) if workers else None
     if getattr(LambdaFunction, "_pagerless_hooked", False):
         return
 
@@ -102,7 +126,8 @@ def install_moto_hook(lambdas: InProcessLambdas) -> None:
         if isinstance(event, (str, bytes)):
             event = json.loads(event or "{}")
         try:
-            result = _installed.invoke(self.function_name, event)
+            with _Turn():
+                result = _installed.invoke(self.function_name, event)
             return json.dumps(result, default=str), False, ""
         except FunctionError as exc:
             payload = {"errorMessage": str(exc), "errorType": exc.error_type}

@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from pagerless.local.journal import deferred_sync
 from pagerless.local.lambdas import FunctionError, InProcessLambdas
 from pagerless.observability import logger
 
@@ -79,7 +80,8 @@ class SqsPoller:
         event = {"Records": [self._record(m, source) for m in messages]}
         failed_ids = {m["MessageId"] for m in messages}
         try:
-            result = self.lambdas.invoke(self.lambdas.by_logical_id[source.function_logical_id].name, event)
+            with deferred_sync():  # made durable by the deletes below (one fsync for the batch)
+                result = self.lambdas.invoke(self.lambdas.by_logical_id[source.function_logical_id].name, event)
             if source.report_failures and isinstance(result, dict):
                 failed_ids = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             else:

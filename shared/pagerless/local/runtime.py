@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
+from pagerless.local import inprocess
 from pagerless.local import journal as wal
 from pagerless.local import state
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
@@ -42,6 +43,8 @@ class RuntimeOptions:
     parameters: dict[str, str] = field(default_factory=dict)
     extra_environment: dict[str, str] = field(default_factory=dict)
     snapshot_interval_seconds: float = 30.0
+    inprocess_aws: bool = True  # server mode: this process's own AWS calls skip the HTTP round trip
+    workflow_workers: int = 4  # Step Functions tasks running at once (the rest wait; intake keeps the CPU)
 
 
 class LocalRuntime:
@@ -69,7 +72,9 @@ class LocalRuntime:
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self.options.region
         if self.options.mode == "server":
             self._start_server()
-        install_moto_hook(self.lambdas)
+            if self.options.inprocess_aws:
+                inprocess.install(int(os.environ["MOTO_PORT"]), self.options.region)
+        install_moto_hook(self.lambdas, workers=self.options.workflow_workers)
         quiet_resume_probe()
         serialize_dynamodb_writes()
         remember_valid_state_machines()
@@ -112,6 +117,7 @@ class LocalRuntime:
         if self.server is not None:
             self.server.stop()
             self.server = None
+            inprocess.uninstall()
 
     def save_state(self) -> Path:
         return state.save(self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region,

@@ -25,10 +25,7 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journ
     journal_from = journal.rotate() if journal is not None else None
     data = {"version": 1, "tables": {}, "queues": {}, "journal_from": journal_from}
     for table in provisioned.tables.values():
-        items = []
-        for page in dynamodb.get_paginator("scan").paginate(TableName=table):
-            items.extend(page["Items"])
-        data["tables"][table] = items
+        data["tables"][table] = _table_items(table, region)
     for logical_id, url in provisioned.queues.items():
         data["queues"][logical_id] = _queue_messages(url, region)
     target = state_dir / STATE_FILE
@@ -81,6 +78,20 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs,
                              MessageAttributes=message.get("attributes") or {})
             messages += 1
     return {"items": items, "messages": messages, "journal": replayed}
+
+
+def _table_items(table: str, region: str) -> list[dict]:
+    """Every item of a table, read off moto's backend (a Scan through the API would serialize each
+    page as a response: most of a snapshot's CPU). Writes are serialized on the fidelity lock, so
+    holding it gives a consistent copy."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from pagerless.local.fidelity import dynamodb_write_lock
+    from pagerless.local.template import ACCOUNT_ID
+
+    backend = dynamodb_backends[ACCOUNT_ID][region]
+    with dynamodb_write_lock():
+        return [item.to_json()["Attributes"] for item in backend.get_table(table).all_items()]
 
 
 def _queue_messages(url: str, region: str) -> list[dict]:

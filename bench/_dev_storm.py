@@ -1,0 +1,106 @@
+"""The direct storm (bench/intake_storm.py --dev): alerts/s into a real `pagerless dev` over HTTP.
+
+--problems distinct problems fire first (each opens an incident), then the storm repeats them as
+Alertmanager-style requests of --batch alerts, paced to --rate alerts/s for --seconds, from
+--workers client threads (the clients run in this process, on the same cores). Accounted for:
+every alert acknowledged (2xx) is counted on its incident (the sum of `alert_count`), and no
+more incidents than problems exist.
+"""
+
+import json
+import os
+import statistics
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+from _dev import ADMIN_KEY, DevProcess, Profile, cpu_seconds, print_split, rss_mb, wait_until
+
+
+def _payload(problems: list[int]) -> bytes:
+    return json.dumps({"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "storm", "alerts": [
+        {"status": "firing", "fingerprint": f"storm-{p:04d}",
+         "labels": {"alertname": f"Storm{p}", "service": f"svc-{p:04d}", "namespace": f"ns-{p:04d}",
+                    "severity": "critical"},
+         "annotations": {"summary": f"storm problem {p}"}} for p in problems]}).encode()
+
+
+def _counted(dev: DevProcess) -> tuple[int, int]:
+    """(incidents, alerts counted on them), read as an external client."""
+    items = dev.scan("IncidentsTable")
+    return len(items), sum(int(i.get("alert_count", {}).get("N", "0")) for i in items)
+
+
+def direct_storm(args) -> int:
+    work = Path(tempfile.mkdtemp(prefix="pl-directstorm-"))
+    dev = DevProcess(work / "state", env={"PAGERLESS_RATE_LIMIT_INTAKE_PER_MINUTE": "0"})
+    dev.start(timeout=180)
+    try:
+        time.sleep(5)
+        idle = rss_mb(dev.pid)
+        headers = {"Authorization": f"Bearer {ADMIN_KEY}", "content-type": "application/json"}
+        url = f"{dev.base}/api/webhooks/alertmanager"
+        with httpx.Client(timeout=30, headers=headers) as client:  # every problem opens first
+            for start in range(0, args.problems, args.batch):
+                client.post(url, content=_payload(list(range(start, min(start + args.batch, args.problems)))))
+        wait_until(lambda: _counted(dev)[0] >= args.problems, timeout=600, interval=1.0)
+        profile = Profile(dev.pid, work / "profile.txt")
+        cpu0 = cpu_seconds(dev.pid)
+        requests = int(args.rate * args.seconds / args.batch)
+        interval = args.batch / args.rate
+        latencies: list[float] = []
+        statuses: dict[int, int] = {}
+        accepted = [0]
+        lock = threading.Lock()
+        started = time.monotonic()
+
+        def send(n: int) -> None:
+            delay = started + n * interval - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            body = _payload([(n * args.batch + k) % args.problems for k in range(args.batch)])
+            sent = time.monotonic()
+            try:
+                response = clients[threading.get_ident() % len(clients)].post(url, content=body)
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            with lock:
+                latencies.append(time.monotonic() - sent)
+                statuses[status] = statuses.get(status, 0) + 1
+                if 200 <= status < 300:
+                    accepted[0] += args.batch
+
+        clients = [httpx.Client(timeout=30, headers=headers) for _ in range(args.workers)]
+        with ThreadPoolExecutor(args.workers) as pool:
+            list(pool.map(send, range(requests)))
+        sending = time.monotonic() - started
+        expected = args.problems + accepted[0]
+        done = wait_until(lambda: _counted(dev)[1] >= expected, timeout=900, interval=1.0)
+        visible = time.monotonic() - started - sending
+        cpu = cpu_seconds(dev.pid) - cpu0
+        profile.stop()
+        incidents, counted = _counted(dev)
+        for client in clients:
+            client.close()
+        latencies.sort()
+        print(f"direct storm into pagerless dev: {accepted[0]} alerts acknowledged in {sending:.1f} s = "
+              f"{accepted[0] / sending:,.0f} alerts/s (target {args.rate:.0f}/s, goal >= 500), "
+              f"{requests} requests of {args.batch}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+        print(f"  answers: {dict(sorted(statuses.items()))}; latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+              f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.0f} ms")
+        print(f"  every alert counted on its incident {visible:.1f} s after the last was sent (goal <= 10 s)"
+              + ("" if done else " — NOT within the wait"))
+        print(f"  incidents {incidents} (expected {args.problems}), alerts counted {counted} (expected {expected})")
+        print(f"  RSS idle {idle:.0f} MB, after {rss_mb(dev.pid):.0f} MB")
+        counts, total = profile.split()
+        if profile.error:
+            print(f"  profile: {profile.error}")
+        print_split(counts, total, cpu, accepted[0], "  process")
+        return 0
+    finally:
+        dev.stop()

@@ -1,0 +1,141 @@
+"""`pagerless dev`'s own AWS calls go to moto's backends in-process, without the HTTP round trip.
+
+The embedded AWS is moto's server, in this process, on 127.0.0.1 (for the `aws` CLI, SDKs and
+other external clients). The functions running in this process reach it through the same
+endpoint; every such call used to be serialized to HTTP, sent over loopback, parsed by werkzeug
+on a server thread and answered back. Here a botocore ``before-send`` handler (the hook moto's own
+``mock_aws`` uses) takes a request addressed to the embedded endpoint, gives it the AWS host of
+its service and hands it to moto's request dispatcher, which calls the same backends the server
+serves. The answer is built from moto's response the way botocore would read it off the wire,
+so retries, errors and parsing stay botocore's.
+
+Services that have no entry in ``ENDPOINT_PREFIXES`` still go over HTTP (nothing breaks, it is
+only slower). Step Functions' task clients are created once per service and region, not per task.
+"""
+
+import re
+import threading
+from io import BytesIO
+from typing import Any
+
+ENDPOINT_PREFIXES = {  # botocore's hyphenated service id -> the service's AWS host prefix
+    "dynamodb": "dynamodb", "sqs": "sqs", "sfn": "states", "lambda": "lambda", "sns": "sns",
+    "eventbridge": "events", "scheduler": "scheduler", "sts": "sts", "ssm": "ssm",
+    "secrets-manager": "secretsmanager", "cloudwatch": "monitoring", "cloudwatch-logs": "logs", "kms": "kms",
+    "sesv2": "email", "ses": "email", "iam": "iam",
+}
+_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+
+
+class _Body(BytesIO):
+    def stream(self, **_: Any):
+        chunk = self.read()
+        while chunk:
+            yield chunk
+            chunk = self.read()
+
+
+class InProcessDispatch:
+    """A ``before-send`` handler: requests to the embedded endpoint are answered by moto in-process."""
+
+    def __init__(self, port: int, region: str) -> None:
+        self.prefixes = (f"http://127.0.0.1:{port}", f"http://localhost:{port}")
+        self.region = region
+        self.calls = 0
+
+    def __call__(self, event_name: str, request, **_: Any):
+        url = request.url
+        base = next((p for p in self.prefixes if url.startswith(p)), None)
+        if base is None:
+            return None
+        prefix = ENDPOINT_PREFIXES.get(event_name.split(".")[1])
+        if prefix is None:
+            return None
+        match = _REGION.search(str(request.headers.get("Authorization", "")))
+        region = match.group(1) if match else self.region
+        from botocore.awsrequest import AWSResponse
+        from moto.core.models import botocore_stubber
+
+        request.url = f"https://{prefix}.{region}.amazonaws.com{url[len(base):] or '/'}"
+        try:
+            answer = botocore_stubber.process_request(request)
+        finally:
+            request.url = url
+        if answer is None:
+            return None
+        status, headers, body = answer
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.calls += 1
+        return AWSResponse(url, status, headers, _Body(body or b""))
+
+
+_dispatch: InProcessDispatch | None = None
+_lock = threading.Lock()
+
+
+def install(port: int, region: str) -> InProcessDispatch:
+    """Answer this process's calls to the embedded AWS in-process (sessions created from now on,
+    and boto3's default session if it exists already)."""
+    global _dispatch
+    import boto3
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    with _lock:
+        if _dispatch is None:
+            _dispatch = InProcessDispatch(port, region)
+            BUILTIN_HANDLERS.append(("before-send", _forward))
+            if boto3.DEFAULT_SESSION is not None:
+                boto3.DEFAULT_SESSION.events.register("before-send", _forward)
+        else:
+            _dispatch.prefixes = InProcessDispatch(port, region).prefixes
+        cache_task_clients()
+        return _dispatch
+
+
+def uninstall() -> None:
+    global _dispatch
+    _dispatch = None
+
+
+def installed() -> InProcessDispatch | None:
+    return _dispatch
+
+
+def _forward(event_name: str, request, **kwargs: Any):
+    dispatch = _dispatch
+    return dispatch(event_name, request, **kwargs) if dispatch is not None else None
+
+
+def cache_task_clients() -> None:
+    """moto's Step Functions builds a boto3 client for every Task state it runs; one per service
+    and region does (clients are thread-safe). Tasks with their own credentials keep their own."""
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    if getattr(boto_client, "_pagerless_cached", False):
+        return
+    original = boto_client.boto_client_for
+    clients: dict[tuple, Any] = {}
+    lock = threading.Lock()
+
+    def cached(region: str, service: str, state_credentials: Any = None):
+        if state_credentials is not None:
+            return original(region, service, state_credentials)
+        with lock:
+            key = (region, service)
+            if key not in clients:
+                clients[key] = original(region, service, None)
+            return clients[key]
+
+    boto_client.boto_client_for = cached
+    boto_client._pagerless_cached = True
+    for module in _importers(boto_client):  # modules imported later read the patched name
+        module.boto_client_for = cached
+
+
+def _importers(boto_client_module) -> list:
+    """Modules that did ``from ...boto_client import boto_client_for`` before the patch."""
+    import sys
+
+    return [m for name, m in list(sys.modules.items()) if name.startswith("moto.stepfunctions.parser")
+            and m is not boto_client_module and getattr(m, "boto_client_for", None) is not None]
