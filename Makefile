@@ -11,7 +11,7 @@ AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install dev test test-unit test-functional test-e2e test-browser bench soak validate lint-imports build deploy clean
+.PHONY: install dev test test-unit test-functional test-e2e test-browser bench soak validate lint lint-imports build deploy clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,10 @@ validate: $(TOOLS)/sam/bin/sam $(TOOLS)/node/node_modules/.bin/asl-validator  ##
 	$(TOOLS)/sam/bin/sam validate --lint --template template.yaml --region us-east-1
 	for f in infra/statemachines/*.asl.json; do \
 		$(TOOLS)/node/node_modules/.bin/asl-validator --json-path "$$f" || exit 1; done
+
+lint: $(INSTALLED)  ## ruff: lint and format check (pyproject.toml [tool.ruff]); `ruff format .` fixes the format
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 lint-imports: $(INSTALLED)  ## the package layers of pyproject.toml (docs/architecture.md): no upward import, no cycle
 	$(VENV)/bin/lint-imports --config pyproject.toml --no-cache

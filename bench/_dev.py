@@ -52,8 +52,13 @@ class DevProcess(DevServer):
     def embedded_aws(self, service: str):
         import boto3
 
-        return boto3.client(service, endpoint_url=f"http://127.0.0.1:{self.aws_port}", region_name="us-east-1",
-                            aws_access_key_id="testing", aws_secret_access_key="testing")
+        return boto3.client(
+            service,
+            endpoint_url=f"http://127.0.0.1:{self.aws_port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
 
     def table(self, logical: str) -> str:
         names = self.embedded_aws("dynamodb").list_tables()["TableNames"]
@@ -102,9 +107,24 @@ class Profile:
             self.error = "py-spy is not installed (pip install py-spy)"
             return
         self.error = None
-        self.process = subprocess.Popen([spy, "record", "--pid", str(pid), "--format", "raw", "--rate", str(rate), "--gil",
-                                         "--nonblocking", "-o", str(out)], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [
+                spy,
+                "record",
+                "--pid",
+                str(pid),
+                "--format",
+                "raw",
+                "--rate",
+                str(rate),
+                "--gil",
+                "--nonblocking",
+                "-o",
+                str(out),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def stop(self) -> None:
         if self.process is None:
@@ -136,7 +156,7 @@ def _attribute(frames: list[str]) -> str:
     """The category of the innermost frame that is not a top-level stdlib module (copy, inspect,
     threading, uuid...): a deepcopy that moto asked for counts as moto's."""
     for frame in reversed(frames):
-        inner = frame[frame.rfind("(") + 1:frame.rfind(")")] if "(" in frame else frame
+        inner = frame[frame.rfind("(") + 1 : frame.rfind(")")] if "(" in frame else frame
         if "/" in inner:
             return _category(frame)
     return _category(frames[-1]) if frames else "other"
@@ -144,7 +164,7 @@ def _attribute(frames: list[str]) -> str:
 
 def _category(frame: str) -> str:
     """py-spy's raw frames read "function (path/file.py:line)", the path relative to sys.path."""
-    path = "/" + frame[frame.rfind("(") + 1:frame.rfind(")")] if "(" in frame else frame
+    path = "/" + frame[frame.rfind("(") + 1 : frame.rfind(")")] if "(" in frame else frame
     if "/moto/" in path or "/antlr4/" in path:  # antlr4: moto's expression and ASL parsers
         return "moto"
     if "/botocore/" in path or "/boto3/" in path or "/s3transfer/" in path:
@@ -162,8 +182,7 @@ def print_split(counts: Counter, total: int, seconds_of_cpu: float, alerts: int,
     parts = ", ".join(f"{name} {100 * counts[name] / total:.0f} %" for name in CATEGORIES)
     own = seconds_of_cpu * counts["pagerless"] / total
     print(f"{label}: CPU {seconds_of_cpu:.1f} s ({1000 * seconds_of_cpu / max(alerts, 1):.2f} ms/alert): {parts}")
-    print(f"{label}: own CPU (Pagerless's code) {1000 * own / max(alerts, 1):.3f} ms per alert "
-          f"(goal < 0.5 ms)")
+    print(f"{label}: own CPU (Pagerless's code) {1000 * own / max(alerts, 1):.3f} ms per alert (goal < 0.5 ms)")
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.5):

@@ -22,11 +22,28 @@ from _dev import ADMIN_KEY, DevProcess, Profile, cpu_seconds, print_split, rss_m
 
 
 def _payload(problems: list[int]) -> bytes:
-    return json.dumps({"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "storm", "alerts": [
-        {"status": "firing", "fingerprint": f"storm-{p:04d}",
-         "labels": {"alertname": f"Storm{p}", "service": f"svc-{p:04d}", "namespace": f"ns-{p:04d}",
-                    "severity": "critical"},
-         "annotations": {"summary": f"storm problem {p}"}} for p in problems]}).encode()
+    return json.dumps(
+        {
+            "version": "4",
+            "status": "firing",
+            "receiver": "pagerless",
+            "groupKey": "storm",
+            "alerts": [
+                {
+                    "status": "firing",
+                    "fingerprint": f"storm-{p:04d}",
+                    "labels": {
+                        "alertname": f"Storm{p}",
+                        "service": f"svc-{p:04d}",
+                        "namespace": f"ns-{p:04d}",
+                        "severity": "critical",
+                    },
+                    "annotations": {"summary": f"storm problem {p}"},
+                }
+                for p in problems
+            ],
+        }
+    ).encode()
 
 
 def _counted(dev: DevProcess) -> tuple[int, int]:
@@ -88,13 +105,19 @@ def direct_storm(args) -> int:
         for client in clients:
             client.close()
         latencies.sort()
-        print(f"direct storm into pagerless dev: {accepted[0]} alerts acknowledged in {sending:.1f} s = "
-              f"{accepted[0] / sending:,.0f} alerts/s (target {args.rate:.0f}/s, goal >= 500), "
-              f"{requests} requests of {args.batch}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
-        print(f"  answers: {dict(sorted(statuses.items()))}; latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
-              f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.0f} ms")
-        print(f"  every alert counted on its incident {visible:.1f} s after the last was sent (goal <= 10 s)"
-              + ("" if done else " — NOT within the wait"))
+        print(
+            f"direct storm into pagerless dev: {accepted[0]} alerts acknowledged in {sending:.1f} s = "
+            f"{accepted[0] / sending:,.0f} alerts/s (target {args.rate:.0f}/s, goal >= 500), "
+            f"{requests} requests of {args.batch}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
+        )
+        print(
+            f"  answers: {dict(sorted(statuses.items()))}; latency p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:.0f} ms"
+        )
+        print(
+            f"  every alert counted on its incident {visible:.1f} s after the last was sent (goal <= 10 s)"
+            + ("" if done else " — NOT within the wait")
+        )
         print(f"  incidents {incidents} (expected {args.problems}), alerts counted {counted} (expected {expected})")
         print(f"  RSS idle {idle:.0f} MB, after {rss_mb(dev.pid):.0f} MB")
         counts, total = profile.split()

@@ -55,13 +55,30 @@ def ensure_alertmanager() -> str | None:
 
 
 def alertmanager_config(webhook_url: str) -> str:
-    return json.dumps({  # YAML is a superset of JSON
-        "route": {"receiver": "pagerless", "group_by": ["group"], "group_wait": "1s", "group_interval": "10s",
-                  "repeat_interval": "4h"},
-        "receivers": [{"name": "pagerless", "webhook_configs": [{
-            "url": webhook_url, "send_resolved": False, "max_alerts": 0,
-            "http_config": {"authorization": {"type": "Bearer", "credentials": ADMIN_KEY}}}]}],
-    })
+    return json.dumps(
+        {  # YAML is a superset of JSON
+            "route": {
+                "receiver": "pagerless",
+                "group_by": ["group"],
+                "group_wait": "1s",
+                "group_interval": "10s",
+                "repeat_interval": "4h",
+            },
+            "receivers": [
+                {
+                    "name": "pagerless",
+                    "webhook_configs": [
+                        {
+                            "url": webhook_url,
+                            "send_resolved": False,
+                            "max_alerts": 0,
+                            "http_config": {"authorization": {"type": "Bearer", "credentials": ADMIN_KEY}},
+                        }
+                    ],
+                }
+            ],
+        }
+    )
 
 
 def start_alertmanager(binary: str, workdir: Path, webhook_url: str) -> tuple[subprocess.Popen, str]:
@@ -69,9 +86,18 @@ def start_alertmanager(binary: str, workdir: Path, webhook_url: str) -> tuple[su
     config.write_text(alertmanager_config(webhook_url))
     port = free_port()
     log = open(workdir / "alertmanager.log", "wb")
-    process = subprocess.Popen([binary, f"--config.file={config}", f"--storage.path={workdir / 'am-data'}",
-                                f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-                                "--log.level=warn"], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            binary,
+            f"--config.file={config}",
+            f"--storage.path={workdir / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+            "--cluster.listen-address=",
+            "--log.level=warn",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     import httpx
 
@@ -90,10 +116,22 @@ def _ready(httpx, base: str) -> bool:
 
 def storm_alerts(count: int, groups: int) -> list[dict]:
     now = datetime.now(UTC)
-    return [{"labels": {"alertname": f"Storm{i % 7}", "group": f"g{i % groups:03d}", "service": f"svc-{i % groups:03d}",
-                        "namespace": "storm", "instance": f"node-{i:05d}", "severity": "critical"},
-             "annotations": {"summary": f"storm alert {i}"},
-             "startsAt": now.isoformat(), "endsAt": (now + timedelta(hours=1)).isoformat()} for i in range(count)]
+    return [
+        {
+            "labels": {
+                "alertname": f"Storm{i % 7}",
+                "group": f"g{i % groups:03d}",
+                "service": f"svc-{i % groups:03d}",
+                "namespace": "storm",
+                "instance": f"node-{i:05d}",
+                "severity": "critical",
+            },
+            "annotations": {"summary": f"storm alert {i}"},
+            "startsAt": now.isoformat(),
+            "endsAt": (now + timedelta(hours=1)).isoformat(),
+        }
+        for i in range(count)
+    ]
 
 
 def metric(text: str, name: str, **labels: str) -> float:
@@ -126,7 +164,7 @@ def run(args, binary: str, before: bool) -> dict:
         started = time.monotonic()
         with httpx.Client(timeout=30) as client:
             for i in range(0, len(alerts), 200):
-                client.post(f"{am_base}/api/v2/alerts", json=alerts[i:i + 200]).raise_for_status()
+                client.post(f"{am_base}/api/v2/alerts", json=alerts[i : i + 200]).raise_for_status()
 
         def am_metrics() -> str:
             return httpx.get(f"{am_base}/metrics", timeout=5).text
@@ -149,16 +187,22 @@ def run(args, binary: str, before: bool) -> dict:
         linked = _linked(dev)
         roots = [i for i in incidents if "parent_id" not in i or "NULL" in i.get("parent_id", {})]
         result.update(
-            webhook_calls=len(requests), am_notifications=metric(text, "alertmanager_notifications_total",
-                                                                  integration="webhook"),
+            webhook_calls=len(requests),
+            am_notifications=metric(text, "alertmanager_notifications_total", integration="webhook"),
             am_failed=metric(text, "alertmanager_notifications_failed_total", integration="webhook"),
             am_latency_sum=metric(text, "alertmanager_notification_latency_seconds_sum", integration="webhook"),
             five_xx=sum(1 for status, _ in requests if status >= 500),
-            unhandled=len(re.findall(r"unhandled error", log, re.I)), incidents=len(incidents), roots=len(roots),
-            linked=linked, cpu=cpu, rss_after=rss_mb(dev.pid),
+            unhandled=len(re.findall(r"unhandled error", log, re.I)),
+            incidents=len(incidents),
+            roots=len(roots),
+            linked=linked,
+            cpu=cpu,
+            rss_after=rss_mb(dev.pid),
             p50=statistics.median(durations) if durations else 0.0,
             p95=durations[int(0.95 * (len(durations) - 1))] if durations else 0.0,
-            max=durations[-1] if durations else 0.0, statuses=sorted({s for s, _ in requests}))
+            max=durations[-1] if durations else 0.0,
+            statuses=sorted({s for s, _ in requests}),
+        )
         if profile:
             result["profile"] = profile.split() + (profile.error,)
     finally:
@@ -181,13 +225,19 @@ def _linked(dev: DevProcess) -> int:
 
 def report(r: dict, args) -> None:
     print(f"[{r['label']}]")
-    print(f"  webhook calls {r['webhook_calls']} (Alertmanager sent {r['am_notifications']:.0f}, "
-          f"failed {r['am_failed']:.0f}); statuses {r['statuses']}")
-    print(f"  webhook call duration p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, max {r['max']:.3f} s "
-          f"(Alertmanager's timeout: 10 s); 5xx {r['five_xx']}, 'unhandled error' log lines {r['unhandled']}")
-    print(f"  incidents {r['incidents']} (expected {args.alerts}), root incidents {r['roots']} "
-          f"(expected {args.groups}), alerts linked to an incident {r['linked']}/{args.alerts}; "
-          f"all visible {r['seconds_to_all_incidents']:.1f} s after the push")
+    print(
+        f"  webhook calls {r['webhook_calls']} (Alertmanager sent {r['am_notifications']:.0f}, "
+        f"failed {r['am_failed']:.0f}); statuses {r['statuses']}"
+    )
+    print(
+        f"  webhook call duration p50 {r['p50']:.3f} s, p95 {r['p95']:.3f} s, max {r['max']:.3f} s "
+        f"(Alertmanager's timeout: 10 s); 5xx {r['five_xx']}, 'unhandled error' log lines {r['unhandled']}"
+    )
+    print(
+        f"  incidents {r['incidents']} (expected {args.alerts}), root incidents {r['roots']} "
+        f"(expected {args.groups}), alerts linked to an incident {r['linked']}/{args.alerts}; "
+        f"all visible {r['seconds_to_all_incidents']:.1f} s after the push"
+    )
     print(f"  RSS idle {r['rss_idle']:.0f} MB (goal <= 200), after the storm {r['rss_after']:.0f} MB (goal <= 300)")
     if "profile" in r:
         counts, total, error = r["profile"]
@@ -196,10 +246,17 @@ def report(r: dict, args) -> None:
         print_split(counts, total, r["cpu"], args.alerts, "  process")
     else:
         print(f"  process CPU {r['cpu']:.1f} s ({1000 * r['cpu'] / args.alerts:.2f} ms/alert)")
-    ok = (r["am_failed"] == 0 and r["five_xx"] == 0 and r["linked"] == args.alerts
-          and r["incidents"] == args.alerts and r["roots"] == args.groups)
-    print(f"  verdict: {'OK' if ok else 'NOT MET'} (0 failed notifications, 0 5xx, every alert accounted for, "
-          "incidents as expected)")
+    ok = (
+        r["am_failed"] == 0
+        and r["five_xx"] == 0
+        and r["linked"] == args.alerts
+        and r["incidents"] == args.alerts
+        and r["roots"] == args.groups
+    )
+    print(
+        f"  verdict: {'OK' if ok else 'NOT MET'} (0 failed notifications, 0 5xx, every alert accounted for, "
+        "incidents as expected)"
+    )
 
 
 def main() -> int:
@@ -214,8 +271,10 @@ def main() -> int:
     binary = ensure_alertmanager()
     if binary is None:
         return 0
-    print(f"Alertmanager storm: {args.alerts} alerts in {args.groups} groups, {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}")
+    print(
+        f"Alertmanager storm: {args.alerts} alerts in {args.groups} groups, {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}"
+    )
     results = []
     if args.before:
         results.append(run(args, binary, before=True))
@@ -223,9 +282,11 @@ def main() -> int:
     results.append(run(args, binary, before=False))
     report(results[-1], args)
     if len(results) == 2 and results[0]["p95"]:
-        print(f"after/before: webhook p95 {results[1]['p95'] / results[0]['p95']:.3f}x, CPU "
-              f"{results[1]['cpu'] / max(results[0]['cpu'], 0.001):.2f}x, time to all incidents "
-              f"{results[1]['seconds_to_all_incidents'] / results[0]['seconds_to_all_incidents']:.2f}x")
+        print(
+            f"after/before: webhook p95 {results[1]['p95'] / results[0]['p95']:.3f}x, CPU "
+            f"{results[1]['cpu'] / max(results[0]['cpu'], 0.001):.2f}x, time to all incidents "
+            f"{results[1]['seconds_to_all_incidents'] / results[0]['seconds_to_all_incidents']:.2f}x"
+        )
     return 0
 
 

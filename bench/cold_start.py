@@ -31,7 +31,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_KEY = "pl_sample_events_key_do_not_use_in_production"  # the key the samples in events/ carry
-HELLO = '''
+HELLO = """
 from fastapi import FastAPI
 from mangum import Mangum
 app = FastAPI()
@@ -39,18 +39,38 @@ app = FastAPI()
 def hello():
     return {"hello": "world"}
 handler = Mangum(app, lifespan="off")
-'''
+"""
 
 
-def http_event(method: str, path: str, *, body: dict | None = None, headers: dict | None = None,
-               query: str = "") -> dict:
+def http_event(
+    method: str, path: str, *, body: dict | None = None, headers: dict | None = None, query: str = ""
+) -> dict:
     all_headers = {"host": "bench.local", "content-type": "application/json", **(headers or {})}
-    return {"version": "2.0", "routeKey": f"{method} {path}", "rawPath": path, "rawQueryString": query,
-            "headers": all_headers, "isBase64Encoded": False, "body": json.dumps(body) if body is not None else None,
-            "requestContext": {"http": {"method": method, "path": path, "protocol": "HTTP/1.1",
-                                        "sourceIp": "127.0.0.1", "userAgent": "bench"}, "requestId": "bench",
-                               "routeKey": f"{method} {path}", "stage": "$default", "accountId": "123456789012",
-                               "apiId": "bench", "domainName": "bench.local", "timeEpoch": 0}}
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        "headers": all_headers,
+        "isBase64Encoded": False,
+        "body": json.dumps(body) if body is not None else None,
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "bench",
+            },
+            "requestId": "bench",
+            "routeKey": f"{method} {path}",
+            "stage": "$default",
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "domainName": "bench.local",
+            "timeEpoch": 0,
+        },
+    }
 
 
 def sample(folder: str, name: str) -> dict:
@@ -61,8 +81,12 @@ def keyed(method: str, path: str, **kwargs) -> dict:
     return http_event(method, path, headers={"authorization": f"Bearer {SAMPLE_KEY}"}, **kwargs)
 
 
-GENERIC_ALERT = {"title": "bench: checkout latency", "severity": "warning", "fingerprint": "bench-cold-start",
-                 "labels": {"service": "checkout", "namespace": "prod"}}
+GENERIC_ALERT = {
+    "title": "bench: checkout latency",
+    "severity": "warning",
+    "fingerprint": "bench-cold-start",
+    "labels": {"service": "checkout", "namespace": "prod"},
+}
 
 
 def no_db_requests() -> dict[str, dict]:
@@ -149,8 +173,17 @@ def child(path: str, event_file: str) -> None:
     if profile:
         profiler.disable()
         profiler.dump_stats(f"{profile}/{Path(path).parent.name}-{os.getpid()}.prof")
-    print(json.dumps({"import_ms": (imported - started) * 1000, "ms": (done - started) * 1000, "error": error,
-                      "botocore_sessions": _sessions(), "modules": len(sys.modules)}))
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - started) * 1000,
+                "ms": (done - started) * 1000,
+                "error": error,
+                "botocore_sessions": _sessions(),
+                "modules": len(sys.modules),
+            }
+        )
+    )
 
 
 def _sessions() -> int:
@@ -182,8 +215,14 @@ class Runner:
         return str(path)
 
     def _once(self, path: Path, event_file: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--child", str(path), event_file], capture_output=True,
-                             text=True, cwd=ROOT, env=self.env, timeout=180)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(path), event_file],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            env=self.env,
+            timeout=180,
+        )
         lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
         return json.loads(lines[-1]) if lines else {"error": f"crashed: {out.stderr.strip()[-300:]}"}
 
@@ -198,15 +237,24 @@ class Runner:
                 return last
             samples.append(last["ms"])
             importing.append(last["import_ms"])
-        return {**last, "ms": statistics.median(samples), "import_ms": statistics.median(importing),
-                "hello_ms": statistics.median(hello), "error": None}
+        return {
+            **last,
+            "ms": statistics.median(samples),
+            "import_ms": statistics.median(importing),
+            "hello_ms": statistics.median(hello),
+            "error": None,
+        }
 
 
 def start_aws():
     """The embedded AWS as a moto server on a free loopback port, with template.yaml provisioned."""
     sys.path[:0] = [str(ROOT / "shared"), str(ROOT)]
-    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "POWERTOOLS_LOG_LEVEL": "ERROR",
-                       "PAGERLESS_ADMIN_KEY": ""}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "PAGERLESS_ADMIN_KEY": "",
+    }.items():
         os.environ[key] = value
     import logging
 
@@ -219,8 +267,8 @@ def start_aws():
 
 def seed(runtime) -> dict:
     """The sample key, an incident, a signed-in user and a Lark app, made through the functions."""
-    from pagerless.auth.roles import Role
     from pagerless.api.security import key_service
+    from pagerless.auth.roles import Role
 
     key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.ADMIN, name="bench")
 
@@ -232,12 +280,20 @@ def seed(runtime) -> dict:
 
     created = call("IngestFunction", keyed("POST", "/api/webhooks/generic", body=GENERIC_ALERT))
     incident = created["alerts"][0]["incident_id"]
-    tokens = call("AdminFunction", http_event("POST", "/api/auth/register",
-                                              body={"email": "bench@example.com", "password": "bench-password-1"}))
+    tokens = call(
+        "AdminFunction",
+        http_event("POST", "/api/auth/register", body={"email": "bench@example.com", "password": "bench-password-1"}),
+    )
     lark = sample("chat", "lark_url_verification.json")
     token = json.loads(lark["body"])["token"]
-    call("AdminFunction", keyed("POST", "/api/chat-apps", body={
-        "provider": "lark", "name": "bench", "app_id": "cli_bench", "verification_token": token}))
+    call(
+        "AdminFunction",
+        keyed(
+            "POST",
+            "/api/chat-apps",
+            body={"provider": "lark", "name": "bench", "app_id": "cli_bench", "verification_token": token},
+        ),
+    )
     return {"incident_id": incident, "access_token": tokens["access_token"], "lark_verification": lark}
 
 
@@ -289,8 +345,11 @@ def main() -> None:
         if spec.logical_id in no_db:
             cheap = runner.measure(spec.logical_id + "-nodb", path, no_db[spec.logical_id])
             cheap_text = cheap["error"] or ratio(cheap["ms"], cheap["hello_ms"])
-        print(row + f"{base:5.0f} ms {ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
-              f"{served['botocore_sessions']}", flush=True)
+        print(
+            row + f"{base:5.0f} ms {ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
+            f"{served['botocore_sessions']}",
+            flush=True,
+        )
     runtime.stop()
 
 

@@ -17,7 +17,13 @@ sys.path.insert(0, str(ROOT / "shared"))
 
 from pagerless.diagnosis.engine import diagnose  # noqa: E402
 from pagerless.diagnosis.evaluation import (  # noqa: E402
-    calibration, evaluate, load_eval_set, load_split, results_table, scores, scores_line,
+    calibration,
+    evaluate,
+    load_eval_set,
+    load_split,
+    results_table,
+    scores,
+    scores_line,
 )
 from pagerless.diagnosis.snapshot import snapshot_from_scenario  # noqa: E402
 
@@ -62,10 +68,14 @@ def main(argv: list[str] | None = None) -> int:
         analyze_only.append(statistics.median(runs_analyze))
     ms = [v * 1000 for v in per_scenario]
     ms_analyze = [v * 1000 for v in analyze_only]
-    print(f"latency per scenario (load + analyze, median of {args.repeat} runs): "
-          f"p50 {percentile(ms, 0.5):.2f} ms  p99 {percentile(ms, 0.99):.2f} ms  max {max(ms):.2f} ms")
-    print(f"analyzers + ranking only:                                   "
-          f"p50 {percentile(ms_analyze, 0.5):.2f} ms  p99 {percentile(ms_analyze, 0.99):.2f} ms")
+    print(
+        f"latency per scenario (load + analyze, median of {args.repeat} runs): "
+        f"p50 {percentile(ms, 0.5):.2f} ms  p99 {percentile(ms, 0.99):.2f} ms  max {max(ms):.2f} ms"
+    )
+    print(
+        f"analyzers + ranking only:                                   "
+        f"p50 {percentile(ms_analyze, 0.5):.2f} ms  p99 {percentile(ms_analyze, 0.99):.2f} ms"
+    )
     return 0
 
 
@@ -75,9 +85,11 @@ def _sets(directory: str | None, skip_heldout: bool) -> list[tuple[str, list]]:
     real = ROOT / "tests" / "scenarios" / "real"
     split = load_split(real)
     real_set = load_eval_set(real)
-    sets = [("original", load_eval_set(ROOT / "tests" / "scenarios")),
-            ("redteam", load_eval_set(ROOT / "tests" / "scenarios" / "redteam")),
-            ("real dev", [(n, s) for n, s in real_set if split.get(n) == "dev"])]
+    sets = [
+        ("original", load_eval_set(ROOT / "tests" / "scenarios")),
+        ("redteam", load_eval_set(ROOT / "tests" / "scenarios" / "redteam")),
+        ("real dev", [(n, s) for n, s in real_set if split.get(n) == "dev"]),
+    ]
     if not skip_heldout:
         sets.append(("real held-out", [(n, s) for n, s in real_set if split.get(n) == "heldout"]))
     return sets

@@ -31,7 +31,8 @@ MUTATIONS = {
     "no_deploys": lambda s: s.__setitem__("deploys", []),
     "only_previous_logs": _only_previous_logs,
     "namespace_label_only": lambda s: s["alert"].__setitem__(
-        "labels", {"namespace": (s["alert"].get("labels") or {}).get("namespace", "")}),
+        "labels", {"namespace": (s["alert"].get("labels") or {}).get("namespace", "")}
+    ),
     "generic_chinese_alert": lambda s: s["alert"].update({"title": "服务异常告警", "description": "请尽快排查"}),
     "no_starts_at": lambda s: s["alert"].pop("starts_at", None),
 }

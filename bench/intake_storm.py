@@ -72,14 +72,22 @@ class WriteMeter:
         for name in tables:
             table = dynamodb.describe_table(TableName=name)["Table"]
             self.indexes[name] = [
-                {"keys": {k["AttributeName"] for k in index["KeySchema"]},
-                 "all": index["Projection"]["ProjectionType"] == "ALL",
-                 "projected": set(index["Projection"].get("NonKeyAttributes", []))}
-                for index in table.get("GlobalSecondaryIndexes", [])]
+                {
+                    "keys": {k["AttributeName"] for k in index["KeySchema"]},
+                    "all": index["Projection"]["ProjectionType"] == "ALL",
+                    "projected": set(index["Projection"].get("NonKeyAttributes", [])),
+                }
+                for index in table.get("GlobalSecondaryIndexes", [])
+            ]
 
     def _after_call(self, http_response=None, parsed=None, model=None, context=None, **_):
         params = (context or {}).get("bench_params") or {}
-        if model is None or model.name not in WRITE_OPERATIONS or http_response is None or http_response.status_code != 200:
+        if (
+            model is None
+            or model.name not in WRITE_OPERATIONS
+            or http_response is None
+            or http_response.status_code != 200
+        ):
             return
         kind = self.kind.get()
         items = params.get("TransactItems", [params]) if model.name == "TransactWriteItems" else [params]
@@ -101,41 +109,74 @@ class WriteMeter:
                 index_units += 1 if index["keys"] <= set(item) else 0
             elif index["keys"] & touched:
                 index_units += 2
-            elif operation == "UpdateItem" and (index["all"] or index["projected"] & touched) and index["keys"] <= set(item):
+            elif (
+                operation == "UpdateItem"
+                and (index["all"] or index["projected"] & touched)
+                and index["keys"] <= set(item)
+            ):
                 index_units += 1
         return base + index_units
 
 
 def _event(body: str) -> dict:
     return {
-        "version": "2.0", "routeKey": "POST /api/webhooks/{source}", "rawPath": "/api/webhooks/generic",
-        "rawQueryString": "", "isBase64Encoded": False, "body": body,
+        "version": "2.0",
+        "routeKey": "POST /api/webhooks/{source}",
+        "rawPath": "/api/webhooks/generic",
+        "rawQueryString": "",
+        "isBase64Encoded": False,
+        "body": body,
         "headers": {"authorization": f"Bearer {KEY}", "content-type": "application/json", "host": "bench.local"},
-        "requestContext": {"accountId": "123456789012", "apiId": "bench", "domainName": "bench.local",
-                           "http": {"method": "POST", "path": "/api/webhooks/generic", "protocol": "HTTP/1.1",
-                                    "sourceIp": "127.0.0.1", "userAgent": "bench"},
-                           "requestId": "bench", "routeKey": "POST /api/webhooks/{source}", "stage": "$default",
-                           "time": "01/Jan/2026:00:00:00 +0000", "timeEpoch": 0},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "bench",
+            "domainName": "bench.local",
+            "http": {
+                "method": "POST",
+                "path": "/api/webhooks/generic",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "bench",
+            },
+            "requestId": "bench",
+            "routeKey": "POST /api/webhooks/{source}",
+            "stage": "$default",
+            "time": "01/Jan/2026:00:00:00 +0000",
+            "timeEpoch": 0,
+        },
     }
 
 
 def _alert(problem: int, status: str = "firing") -> dict:
-    return {"title": f"problem {problem}: p99 latency over SLO", "fingerprint": f"storm-{problem}",
-            "service": f"svc-{problem}", "namespace": "bench", "severity": "high", "status": status}
+    return {
+        "title": f"problem {problem}: p99 latency over SLO",
+        "fingerprint": f"storm-{problem}",
+        "service": f"svc-{problem}",
+        "namespace": "bench",
+        "severity": "high",
+        "status": status,
+    }
 
 
-def workload(alerts: int, problems: int, flappers: int, cycles: int, batch: int,
-             seed: int = 7) -> tuple[list[list[tuple]], list[list[tuple]]]:
+def workload(
+    alerts: int, problems: int, flappers: int, cycles: int, batch: int, seed: int = 7
+) -> tuple[list[list[tuple]], list[list[tuple]]]:
     """(opening tasks, storm tasks); a task is a list of (kind, [alerts]) requests sent in order."""
     rng = random.Random(seed)
     opening = [[("new", [_alert(p)])] for p in range(problems)]
-    flapping = [[(kind, [_alert(p, status)]) for _ in range(cycles)
-                 for kind, status in (("resolve", "resolved"), ("reopen", "firing"))] for p in range(flappers)]
+    flapping = [
+        [
+            (kind, [_alert(p, status)])
+            for _ in range(cycles)
+            for kind, status in (("resolve", "resolved"), ("reopen", "firing"))
+        ]
+        for p in range(flappers)
+    ]
     resolved = list(range(flappers, flappers + max(1, problems // 5)))
     resolves = [[("resolve", [_alert(p, "resolved")])] for p in resolved]
     used = problems + sum(len(t) for t in flapping) + len(resolves)
     storm = [_alert(rng.randrange(flappers, problems)) for _ in range(max(0, alerts - used))]
-    duplicates = [[("duplicate", storm[i:i + batch])] for i in range(0, len(storm), batch)]
+    duplicates = [[("duplicate", storm[i : i + batch])] for i in range(0, len(storm), batch)]
     # Flappers and resolves early, so a time-bounded run still measures them.
     cut = max(1, len(duplicates) // 20)
     return opening, duplicates[:cut] + flapping + resolves + duplicates[cut:]
@@ -147,10 +188,18 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--problems", type=int, default=50)
     parser.add_argument("--flappers", type=int, default=3)
-    parser.add_argument("--max-seconds", type=float, default=0.0,
-                        help="stop sending the storm after this long (0: no limit); moto runs ~30 alerts/s per core")
-    parser.add_argument("--batch", type=int, default=5,
-                        help="alerts per webhook request for the duplicate storm (Alertmanager re-sends whole groups)")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=0.0,
+        help="stop sending the storm after this long (0: no limit); moto runs ~30 alerts/s per core",
+    )
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=5,
+        help="alerts per webhook request for the duplicate storm (Alertmanager re-sends whole groups)",
+    )
     parser.add_argument("--dev", action="store_true", help="the direct storm into a real `pagerless dev` over HTTP")
     parser.add_argument("--rate", type=float, default=500.0, help="--dev: alerts per second to send")
     parser.add_argument("--seconds", type=float, default=10.0, help="--dev: how long to send")
@@ -164,9 +213,17 @@ def main() -> int:
 
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)  # in-process moto only: nothing may escape to a real endpoint
-    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                       "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "ERROR",
-                       "LOG_LEVEL": "ERROR"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
     # The storm measures intake itself: one key sending 10k alerts would otherwise be queued by the
     # per-key intake limit (bench/rate_limit.py measures the limiter).
     os.environ.setdefault("PAGERLESS_RATE_LIMIT_INTAKE_PER_MINUTE", "0")
@@ -231,24 +288,34 @@ def main() -> int:
         runtime.stop()
 
     every = sorted(v for values in latencies.values() for v in values)
-    print(f"alerts sent        {total} ({', '.join(f'{k} {len(v)}' for k, v in sorted(latencies.items()))}) in "
-          f"{sum(requests.values())} requests (storm batches of {args.batch}), {args.workers} threads, {os.cpu_count()} cpu")
+    print(
+        f"alerts sent        {total} ({', '.join(f'{k} {len(v)}' for k, v in sorted(latencies.items()))}) in "
+        f"{sum(requests.values())} requests (storm batches of {args.batch}), {args.workers} threads, {os.cpu_count()} cpu"
+    )
     if skipped:
-        print(f"time budget        stopped after {args.max_seconds:.0f} s: {skipped['alerts']} alerts not sent "
-              f"(--max-seconds 0 sends all)")
+        print(
+            f"time budget        stopped after {args.max_seconds:.0f} s: {skipped['alerts']} alerts not sent "
+            f"(--max-seconds 0 sends all)"
+        )
     print(f"throughput         {total / elapsed:,.0f} alerts/s ({elapsed:.1f} s)")
-    print(f"latency per alert  p50 {statistics.median(every) * 1000:.1f} ms   "
-          f"p99 {every[int(len(every) * 0.99) - 1] * 1000:.1f} ms   (request time / alerts in it)")
+    print(
+        f"latency per alert  p50 {statistics.median(every) * 1000:.1f} ms   "
+        f"p99 {every[int(len(every) * 0.99) - 1] * 1000:.1f} ms   (request time / alerts in it)"
+    )
     for kind in ("new", "duplicate", "resolve", "reopen"):
         count = len(latencies.get(kind, []))
         if count:
             requests = sum(meter.requests[kind].values())
             detail = ", ".join(f"{op} {n / count:.2f}" for op, n in sorted(meter.requests[kind].items()))
-            print(f"writes per {kind:<9} {requests / count:.2f} requests ({detail}); ~{meter.units[kind] / count:.1f} WCU "
-                  f"incl. GSI")
+            print(
+                f"writes per {kind:<9} {requests / count:.2f} requests ({detail}); ~{meter.units[kind] / count:.1f} WCU "
+                f"incl. GSI"
+            )
     expected = args.problems
-    print(f"incidents          created {len(incidents)}, expected {expected} "
-          f"({sum(i.alert_count for i in incidents)} alerts counted, {sum(1 for i in incidents if i.flapping)} flapping)")
+    print(
+        f"incidents          created {len(incidents)}, expected {expected} "
+        f"({sum(i.alert_count for i in incidents)} alerts counted, {sum(1 for i in incidents if i.flapping)} flapping)"
+    )
     if failures:
         print(f"non-200 responses  {dict(failures)}")
     return 0 if len(incidents) == expected and not failures else 1

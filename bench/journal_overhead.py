@@ -28,8 +28,12 @@ def run(writes: int, workers: int, journal) -> float:
 
     def one(n: int) -> None:
         dynamodb.put_item(TableName="bench", Item={"pk": {"S": f"k{n}"}, "payload": {"S": "x" * 300}})
-        dynamodb.update_item(TableName="bench", Key={"pk": {"S": f"k{n}"}}, UpdateExpression="SET c = :c",
-                             ExpressionAttributeValues={":c": {"N": str(n)}})
+        dynamodb.update_item(
+            TableName="bench",
+            Key={"pk": {"S": f"k{n}"}},
+            UpdateExpression="SET c = :c",
+            ExpressionAttributeValues={":c": {"N": str(n)}},
+        )
         sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
 
     started = time.perf_counter()
@@ -43,7 +47,11 @@ def main() -> int:
     parser.add_argument("--writes", type=int, default=400)
     parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
-    for key, value in {"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         os.environ.setdefault(key, value)
     os.environ.pop("AWS_ENDPOINT_URL", None)
     import boto3
@@ -55,8 +63,11 @@ def main() -> int:
     with mock_aws(), tempfile.TemporaryDirectory() as state:
         serialize_dynamodb_writes()
         boto3.client("dynamodb", region_name="us-east-1").create_table(
-            TableName="bench", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+            TableName="bench",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         boto3.client("sqs", region_name="us-east-1").create_queue(QueueName="bench")
         journal = wal.Journal(Path(state))
         wal.install(journal)
@@ -70,9 +81,13 @@ def main() -> int:
         size = sum(p.stat().st_size for p in journal.directory.glob("*.log"))
     print(f"writes (put + update + SQS send), {args.workers} workers, moto in-process; machine shared and loaded")
     print(f"  without journal  {without:8.0f} writes/s")
-    print(f"  with journal     {with_journal:8.0f} writes/s   ratio {with_journal / without:.2f}x "
-          f"(overhead {100 * (1 - with_journal / without):.0f} %)")
-    print(f"  fsyncs per write {fsyncs / (3 * args.writes):.2f} (group commit)   journal {size / (3 * args.writes):.0f} B/write")
+    print(
+        f"  with journal     {with_journal:8.0f} writes/s   ratio {with_journal / without:.2f}x "
+        f"(overhead {100 * (1 - with_journal / without):.0f} %)"
+    )
+    print(
+        f"  fsyncs per write {fsyncs / (3 * args.writes):.2f} (group commit)   journal {size / (3 * args.writes):.0f} B/write"
+    )
     return 0
 
 

@@ -49,10 +49,18 @@ def main() -> int:
                     start = time.perf_counter()
                     allowed += limiter.check("bench-key", "default", limit).allowed
                     times.append((time.perf_counter() - start) * 1000)
-                return allowed, (calls["n"] - before) / count, statistics.median(times), sorted(times)[int(count * 0.99) - 1]
+                return (
+                    allowed,
+                    (calls["n"] - before) / count,
+                    statistics.median(times),
+                    sorted(times)[int(count * 0.99) - 1],
+                )
 
-            rows = [("under the limit", *phase(one, limit)), ("over the limit (fast path)", *phase(one, limit)),
-                    ("second instance, full window", *phase(two, 100))]
+            rows = [
+                ("under the limit", *phase(one, limit)),
+                ("over the limit (fast path)", *phase(one, limit)),
+                ("second instance, full window", *phase(two, 100)),
+            ]
             print(f"  {'phase':<32} {'allowed':>8} {'UpdateItem/req':>15} {'p50 ms':>8} {'p99 ms':>8}")
             for name, allowed, per_request, p50, p99 in rows:
                 print(f"  {name:<32} {allowed:>8} {per_request:>15.3f} {p50:>8.3f} {p99:>8.3f}")

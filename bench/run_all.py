@@ -12,8 +12,14 @@ EXTRA = [("intake_storm.py", ["--dev", "--seconds", "10"]), ("soak.py", ["--minu
 
 def main() -> int:
     scripts = [BENCH / name for name in ORDER if (BENCH / name).exists()]
-    scripts += sorted(p for p in BENCH.glob("*.py") if p.name not in ORDER and p.name != "run_all.py"
-                and not p.name.startswith("_") and p.name not in {name for name, _ in EXTRA})
+    scripts += sorted(
+        p
+        for p in BENCH.glob("*.py")
+        if p.name not in ORDER
+        and p.name != "run_all.py"
+        and not p.name.startswith("_")
+        and p.name not in {name for name, _ in EXTRA}
+    )
     runs = [(script, []) for script in scripts] + [(BENCH / name, extra) for name, extra in EXTRA]
     failed = 0
     for script, extra in runs:

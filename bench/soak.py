@@ -23,11 +23,25 @@ from _dev import ADMIN_KEY, DevProcess, rss_mb  # noqa: E402
 
 
 def _webhook(alerts: list[tuple[int, str]]) -> dict:
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "alerts": [
-        {"status": status, "fingerprint": f"soak-{n:05d}",
-         "labels": {"alertname": f"Soak{n}", "service": f"svc-{n % 40:02d}-{n}", "namespace": "soak",
-                    "severity": "warning"},
-         "annotations": {"summary": f"soak problem {n}"}} for n, status in alerts]}
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "pagerless",
+        "alerts": [
+            {
+                "status": status,
+                "fingerprint": f"soak-{n:05d}",
+                "labels": {
+                    "alertname": f"Soak{n}",
+                    "service": f"svc-{n % 40:02d}-{n}",
+                    "namespace": "soak",
+                    "severity": "warning",
+                },
+                "annotations": {"summary": f"soak problem {n}"},
+            }
+            for n, status in alerts
+        ],
+    }
 
 
 def main() -> int:
@@ -62,8 +76,11 @@ def main() -> int:
                         alerts.append((open_problems.pop(rng.randrange(len(open_problems))), "resolved"))
                     else:
                         alerts.append((rng.choice(open_problems), "firing"))
-                response = api.post("/api/webhooks/alertmanager", content=json.dumps(_webhook(alerts)),
-                                    headers={"content-type": "application/json"})
+                response = api.post(
+                    "/api/webhooks/alertmanager",
+                    content=json.dumps(_webhook(alerts)),
+                    headers={"content-type": "application/json"},
+                )
                 errors += response.status_code >= 300 and response.status_code != 202
                 sent += len(alerts)
                 items = api.get("/api/incidents", params={"limit": 20}).json().get("items", [])
@@ -72,13 +89,17 @@ def main() -> int:
                 api.get("/api/status")
                 if time.monotonic() >= next_sample:
                     samples.append((time.monotonic() - started, rss_mb(dev.pid)))
-                    print(f"  t={samples[-1][0]:4.0f} s  RSS {samples[-1][1]:6.0f} MB  ({sent} alerts sent)", flush=True)
+                    print(
+                        f"  t={samples[-1][0]:4.0f} s  RSS {samples[-1][1]:6.0f} MB  ({sent} alerts sent)", flush=True
+                    )
                     next_sample += args.every
                 time.sleep(max(0.0, 1.0 - (time.monotonic() - now)))
         samples.append((time.monotonic() - started, rss_mb(dev.pid)))
         first_loaded = samples[1][1] if len(samples) > 2 else samples[0][1]
-        print(f"soak: {sent} alerts over {samples[-1][0] / 60:.1f} min, {errors} errors; RSS idle {samples[0][1]:.0f} MB, "
-              f"end {samples[-1][1]:.0f} MB, growth after the first sample {samples[-1][1] - first_loaded:+.0f} MB")
+        print(
+            f"soak: {sent} alerts over {samples[-1][0] / 60:.1f} min, {errors} errors; RSS idle {samples[0][1]:.0f} MB, "
+            f"end {samples[-1][1]:.0f} MB, growth after the first sample {samples[-1][1] - first_loaded:+.0f} MB"
+        )
     finally:
         dev.stop()
     return 0

@@ -26,17 +26,36 @@ def alertmanager_like(n: int, status: str = "firing", service: str | None = "che
     """A normalized alert the size of a real Alertmanager one (labels and annotations included)."""
     from pagerless.domain.alerts import Alert
 
-    labels = {"alertname": "KubePodCrashLooping", "namespace": "shop", "pod": f"checkout-7d9f8b6c5-{n:05d}",
-              "container": "checkout", "job": "kube-state-metrics", "severity": "critical",
-              "prometheus": "monitoring/k8s", "service": service or "", "instance": "10.0.3.17:8080"}
-    return Alert(source="alertmanager", fingerprint=f"bench-{n:08x}", status=status, severity="critical",
-                 title=f"Pod shop/checkout-7d9f8b6c5-{n:05d} ({labels['container']}) is in waiting state (reason: CrashLoopBackOff).",
-                 description="Pod shop/checkout is crash looping: 5 restarts in the last 10 minutes. "
-                             "See the runbook for the usual causes (OOMKilled, a bad config map, a missing secret).",
-                 service=service, namespace="shop", pod=labels["pod"], labels=labels,
-                 annotations={"summary": "Pod is crash looping.",
-                              "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping"},
-                 starts_at=datetime(2026, 1, 1, tzinfo=UTC), url="http://prometheus:9090/graph?g0.expr=kube_pod")
+    labels = {
+        "alertname": "KubePodCrashLooping",
+        "namespace": "shop",
+        "pod": f"checkout-7d9f8b6c5-{n:05d}",
+        "container": "checkout",
+        "job": "kube-state-metrics",
+        "severity": "critical",
+        "prometheus": "monitoring/k8s",
+        "service": service or "",
+        "instance": "10.0.3.17:8080",
+    }
+    return Alert(
+        source="alertmanager",
+        fingerprint=f"bench-{n:08x}",
+        status=status,
+        severity="critical",
+        title=f"Pod shop/checkout-7d9f8b6c5-{n:05d} ({labels['container']}) is in waiting state (reason: CrashLoopBackOff).",
+        description="Pod shop/checkout is crash looping: 5 restarts in the last 10 minutes. "
+        "See the runbook for the usual causes (OOMKilled, a bad config map, a missing secret).",
+        service=service,
+        namespace="shop",
+        pod=labels["pod"],
+        labels=labels,
+        annotations={
+            "summary": "Pod is crash looping.",
+            "runbook_url": "https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodcrashlooping",
+        },
+        starts_at=datetime(2026, 1, 1, tzinfo=UTC),
+        url="http://prometheus:9090/graph?g0.expr=kube_pod",
+    )
 
 
 def measure() -> dict:
@@ -54,9 +73,11 @@ def measure() -> dict:
         try:
             now = [datetime.now(UTC)]
             service = IntakeService(clock=lambda: now[0])
-            for label, alert in (("new (no service)", alertmanager_like(1, service=None)),
-                                 ("new (root of a service)", alertmanager_like(2)),
-                                 ("new (correlated child)", alertmanager_like(3))):
+            for label, alert in (
+                ("new (no service)", alertmanager_like(1, service=None)),
+                ("new (root of a service)", alertmanager_like(2)),
+                ("new (correlated child)", alertmanager_like(3)),
+            ):
                 with meter.measure(label):
                     service.process(alert, "default")
             for _ in range(5):
@@ -74,7 +95,8 @@ def measure() -> dict:
     report = meter.report
     report["duplicate"] = {k: (v / 5 if isinstance(v, (int, float)) else v) for k, v in report["duplicate"].items()}
     report["duplicate"]["by_table_and_index"] = {
-        name: {k: v / 5 for k, v in cost.items()} for name, cost in report["duplicate"]["by_table_and_index"].items()}
+        name: {k: v / 5 for k, v in cost.items()} for name, cost in report["duplicate"]["by_table_and_index"].items()
+    }
     return report
 
 
@@ -84,21 +106,33 @@ def main() -> int:
     args = parser.parse_args()
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         os.environ.pop(name, None)
-    os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-                       "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "ERROR",
-                       "LOG_LEVEL": "ERROR"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
     report = measure()
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
     print(f"{'operation':34} {'writes':>6} {'WCU':>6} {'failed':>6}   per table / index (writes, WCU)")
     for label, cost in report.items():
-        parts = ", ".join(f"{name} {c['writes']:g}/{c['wcu']:g}" for name, c in sorted(cost["by_table_and_index"].items()))
+        parts = ", ".join(
+            f"{name} {c['writes']:g}/{c['wcu']:g}" for name, c in sorted(cost["by_table_and_index"].items())
+        )
         print(f"{label:34} {cost['writes']:>6g} {cost['wcu']:>6g} {cost['failed_conditional']:>6g}   {parts}")
     duplicate = report["duplicate"]
     newest = max(report[k]["writes"] for k in report if k.startswith("new"))
-    print(f"goal: duplicate 1 write <= 2 WCU: {duplicate['writes']:g} write(s), {duplicate['wcu']:g} WCU -> "
-          f"{'met' if duplicate['writes'] <= 1 and duplicate['wcu'] <= 2 else 'NOT met'}")
+    print(
+        f"goal: duplicate 1 write <= 2 WCU: {duplicate['writes']:g} write(s), {duplicate['wcu']:g} WCU -> "
+        f"{'met' if duplicate['writes'] <= 1 and duplicate['wcu'] <= 2 else 'NOT met'}"
+    )
     print(f"goal: new alert <= 5 writes: {newest:g} -> {'met' if newest <= 5 else 'NOT met'}")
     return 0
 

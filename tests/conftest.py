@@ -16,10 +16,15 @@ def _isolated_environment(monkeypatch):
     """Never let a test reach a real AWS endpoint or a developer's credentials."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "PAGERLESS_ADMIN_KEY", "ANTHROPIC_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_REGION": "us-east-1",
-                        "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_DEV": "false",
-                        "POWERTOOLS_LOG_LEVEL": "WARNING"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_DEV": "false",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }.items():
         monkeypatch.setenv(name, value)
     # Webhooks answer 202 from the queue by default; most tests read the incident off the answer,
     # so they run synchronous (tests/functional/intake/test_acknowledge.py covers the default).

@@ -11,7 +11,9 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> list[dict]:
-    return handle_alert_record(record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes"))
+    return handle_alert_record(
+        record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes")
+    )
 
 
 @lambda_context

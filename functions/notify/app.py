@@ -2,6 +2,7 @@
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
 from pagerless.notify.bootstrap import handle_record
 from pagerless.observability import lambda_context
 

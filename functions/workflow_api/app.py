@@ -6,6 +6,7 @@ from mangum import Mangum
 from pagerless.api.app import create_app
 from pagerless.api.routes import actions, approvals, autonomy, jobs, policy, runbooks
 
-app = create_app("workflow", [approvals.router, policy.router, actions.router, runbooks.router, jobs.router,
-                              autonomy.router])
+app = create_app(
+    "workflow", [approvals.router, policy.router, actions.router, runbooks.router, jobs.router, autonomy.router]
+)
 handler = Mangum(app, lifespan="off")

@@ -45,8 +45,11 @@ def lambda_context(handler):
         log = logger()
         name = getattr(context, "function_name", None) or handler.__module__
         log.thread_safe_clear_keys()
-        log.thread_safe_append_keys(function_name=name, function_request_id=getattr(context, "aws_request_id", None),
-                                    cold_start=name not in _warm)
+        log.thread_safe_append_keys(
+            function_name=name,
+            function_request_id=getattr(context, "aws_request_id", None),
+            cold_start=name not in _warm,
+        )
         _warm.add(name)
         try:
             return handler(event, context, *args, **kwargs)

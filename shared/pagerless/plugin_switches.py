@@ -34,5 +34,6 @@ def forget(workspace: str | None = None) -> None:
 
 def disabled(workspace: str, kind: str) -> frozenset[str]:
     """The names of ``kind`` plugins switched off in ``workspace`` (cached ``CACHE_SECONDS``)."""
-    return frozenset(name for (k, name), state in _states(workspace).items()
-                     if k == kind and state.get("enabled") is False)
+    return frozenset(
+        name for (k, name), state in _states(workspace).items() if k == kind and state.get("enabled") is False
+    )

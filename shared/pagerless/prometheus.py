@@ -49,24 +49,38 @@ class Registry:
     def render(self) -> str:
         lines: list[str] = []
         with self._lock:
-            lines += ["# HELP pagerless_http_requests_total HTTP requests by route, method and status.",
-                      "# TYPE pagerless_http_requests_total counter"]
+            lines += [
+                "# HELP pagerless_http_requests_total HTTP requests by route, method and status.",
+                "# TYPE pagerless_http_requests_total counter",
+            ]
             for (route, method, status), count in sorted(self._requests.items()):
-                lines.append(f"pagerless_http_requests_total{_labels(route=route, method=method, status=status)} {count}")
-            lines += ["# HELP pagerless_http_request_duration_seconds HTTP request latency.",
-                      "# TYPE pagerless_http_request_duration_seconds histogram"]
+                lines.append(
+                    f"pagerless_http_requests_total{_labels(route=route, method=method, status=status)} {count}"
+                )
+            lines += [
+                "# HELP pagerless_http_request_duration_seconds HTTP request latency.",
+                "# TYPE pagerless_http_request_duration_seconds histogram",
+            ]
             for (route, method), buckets in sorted(self._latency.items()):
-                for bound, count in zip((*_BUCKETS, "+Inf"), buckets):
-                    lines.append("pagerless_http_request_duration_seconds_bucket"
-                                 f"{_labels(route=route, method=method, le=str(bound))} {count:g}")
-                lines.append(f"pagerless_http_request_duration_seconds_sum{_labels(route=route, method=method)} "
-                             f"{self._latency_sum[(route, method)]:.6f}")
-                lines.append(f"pagerless_http_request_duration_seconds_count{_labels(route=route, method=method)} "
-                             f"{buckets[-1]:g}")
+                for bound, count in zip((*_BUCKETS, "+Inf"), buckets, strict=False):
+                    lines.append(
+                        "pagerless_http_request_duration_seconds_bucket"
+                        f"{_labels(route=route, method=method, le=str(bound))} {count:g}"
+                    )
+                lines.append(
+                    f"pagerless_http_request_duration_seconds_sum{_labels(route=route, method=method)} "
+                    f"{self._latency_sum[(route, method)]:.6f}"
+                )
+                lines.append(
+                    f"pagerless_http_request_duration_seconds_count{_labels(route=route, method=method)} "
+                    f"{buckets[-1]:g}"
+                )
             names = sorted({name for name, _ in self._counters})
             for name in names:
-                lines += [f"# HELP pagerless_{name}_total {self._help.get(name, name)}",
-                          f"# TYPE pagerless_{name}_total counter"]
+                lines += [
+                    f"# HELP pagerless_{name}_total {self._help.get(name, name)}",
+                    f"# TYPE pagerless_{name}_total counter",
+                ]
                 for (counter, labels), value in sorted(self._counters.items()):
                     if counter == name:
                         lines.append(f"pagerless_{name}_total{_labels(**dict(labels))} {value:g}")

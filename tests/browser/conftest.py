@@ -22,14 +22,19 @@ CHROMEDRIVER = shutil.which("chromedriver")
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    dev = DevServer(tmp_path_factory.mktemp("browser") / "state", admin_key=ADMIN_KEY,
-                    extra_args=["--sandbox", str(SCENARIO)],
-                    env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
-                            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"})
+    dev = DevServer(
+        tmp_path_factory.mktemp("browser") / "state",
+        admin_key=ADMIN_KEY,
+        extra_args=["--sandbox", str(SCENARIO)],
+        env={
+            "PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1",
+            "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
+            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0",
+        },
+    )
     dev.start(timeout=90)
     with httpx.Client(base_url=dev.base, timeout=30) as api:
-        admin = api.post("/api/auth/register", json={"email": "admin@example.com", "name": "Ada",
-                                                     "password": PASSWORD})
+        admin = api.post("/api/auth/register", json={"email": "admin@example.com", "name": "Ada", "password": PASSWORD})
         assert admin.status_code == 201, admin.text
         headers = {"Authorization": f"Bearer {admin.json()['access_token']}"}
         for email, role in (("operator@example.com", "operator"), ("viewer@example.com", "viewer")):
@@ -48,8 +53,14 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                     "--lang=en-US", "--disable-gpu"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--lang=en-US",
+        "--disable-gpu",
+    ):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(60)

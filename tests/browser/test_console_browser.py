@@ -66,7 +66,8 @@ def test_new_incident_appears_without_a_reload(server, browser):
         sent = api.post("/api/webhooks/alertmanager", json=_alertmanager_payload(scenario["alert"]))
         assert sent.status_code in (200, 202), sent.text
     row = WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.CSS_SELECTOR, "#incident-rows a[href^='/console/incidents/INC-']")))
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#incident-rows a[href^='/console/incidents/INC-']"))
+    )
     state["incident_id"] = row.text
     assert same_page(browser), "the page reloaded instead of updating in place"
     shot(browser, "02-incident-arrived")
@@ -76,7 +77,8 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
     incident_id = state["incident_id"]
     with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as api:
         WebDriverWait(browser, WAIT, poll_frequency=0.5).until(
-            lambda _: api.get(f"/api/incidents/{incident_id}").json()["status"] in ("awaiting_approval", "escalated"))
+            lambda _: api.get(f"/api/incidents/{incident_id}").json()["status"] in ("awaiting_approval", "escalated")
+        )
     browser.get(f"{server.base}/console/incidents/{incident_id}")
     assert "256Mi → 512Mi" in browser.find_element(By.CSS_SELECTOR, "pre.diff").text
     assert browser.find_elements(By.CSS_SELECTOR, "ul.evidence li")
@@ -86,9 +88,9 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
     mark_page(browser)
     # The workflow applies the fix on the sandbox cluster; the timeline grows without a reload
     WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='action_executed']")))
-    WebDriverWait(browser, WAIT).until(
-        lambda d: "resolved" in d.find_element(By.ID, "incident-status").text)
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='action_executed']"))
+    )
+    WebDriverWait(browser, WAIT).until(lambda d: "resolved" in d.find_element(By.ID, "incident-status").text)
     assert same_page(browser)
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline li[data-type='approved']")
     shot(browser, "04-approved-and-resolved")
@@ -137,8 +139,11 @@ def test_no_serious_accessibility_violations(server, browser, path):
         axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));
     """)
     assert isinstance(result, list), result
-    serious = [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-               for v in result if v["impact"] in ("serious", "critical")]
+    serious = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, json.dumps(serious, indent=1)
 
 
@@ -146,7 +151,8 @@ def test_swagger_ui_and_redoc_render_offline(server, browser):
     # This machine has no internet: the pages can only render from the files Pagerless serves.
     browser.get(f"{server.base}/docs")
     title = WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title")))
+        EC.presence_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title"))
+    )
     assert "Pagerless API" in title.text
     assert browser.find_elements(By.CSS_SELECTOR, ".opblock-tag")
     shot(browser, "07-swagger-ui")

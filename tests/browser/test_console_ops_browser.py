@@ -30,18 +30,34 @@ def slack():
 def seeded(server):
     """An SLO and a two-person daily schedule, made over the API as an admin would."""
     with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as api:
-        slo = api.post("/api/slo/import", content=(FIXTURES / "slo" / "payments.yaml").read_bytes(),
-                       headers={"content-type": "application/yaml"})
+        slo = api.post(
+            "/api/slo/import",
+            content=(FIXTURES / "slo" / "payments.yaml").read_bytes(),
+            headers={"content-type": "application/yaml"},
+        )
         assert slo.status_code == 200, slo.text
         people = {}
         for name in ("Grace", "Linus"):
             person = api.post("/api/people", json={"name": name, "email": f"{name.lower()}@example.com"})
             assert person.status_code == 201, person.text
             people[person.json()["id"]] = name
-        schedule = api.post("/api/oncall/schedules", json={
-            "name": "platform primary", "timezone": "Asia/Shanghai", "services": ["platform"],
-            "layers": [{"name": "daily", "participants": list(people), "rotation_start": "2026-01-05",
-                        "handoff_time": "10:00", "rrule": "FREQ=DAILY"}]})
+        schedule = api.post(
+            "/api/oncall/schedules",
+            json={
+                "name": "platform primary",
+                "timezone": "Asia/Shanghai",
+                "services": ["platform"],
+                "layers": [
+                    {
+                        "name": "daily",
+                        "participants": list(people),
+                        "rotation_start": "2026-01-05",
+                        "handoff_time": "10:00",
+                        "rrule": "FREQ=DAILY",
+                    }
+                ],
+            },
+        )
         assert schedule.status_code == 201, schedule.text
         current = api.get("/api/oncall/current", params={"schedule": schedule.json()["id"]}).json()
     return {"oncall_name": people[current["oncall"]]}
@@ -54,11 +70,13 @@ def test_admin_creates_a_slack_channel_and_sends_a_test(server, browser, slack):
     Select(browser.find_element(By.ID, "c-type")).select_by_value("slack")
     config = browser.find_element(By.ID, "c-config")
     config.clear()
-    config.send_keys(json.dumps({"bot_token": SLACK_TOKEN, "channel": "C0OPS",
-                                 "api_base": f"{slack.base_url}/slack/api"}))
+    config.send_keys(
+        json.dumps({"bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{slack.base_url}/slack/api"})
+    )
     browser.find_element(By.CSS_SELECTOR, "#new-channel button[type=submit]").click()
     button = WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.CSS_SELECTOR, "button[id^='test-ch-']")))
+        EC.presence_of_element_located((By.CSS_SELECTOR, "button[id^='test-ch-']"))
+    )
     assert SLACK_TOKEN not in browser.page_source  # the secret is masked
     button.click()
     result = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.ID, "test-result")))
@@ -101,9 +119,20 @@ def test_operator_generates_a_report_and_reads_it(server, browser):
     shot(browser, "12-report")
 
 
-@pytest.mark.parametrize("path", ["/console/channels", "/console/routes", "/console/deliveries", "/console/oncall",
-                                  "/console/slo", "/console/slo/payments-api-availability", "/console/reports",
-                                  "/console/policy", "/console/users"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/channels",
+        "/console/routes",
+        "/console/deliveries",
+        "/console/oncall",
+        "/console/slo",
+        "/console/slo/payments-api-availability",
+        "/console/reports",
+        "/console/policy",
+        "/console/users",
+    ],
+)
 def test_no_serious_accessibility_violations_on_the_new_pages(server, browser, seeded, path):
     if not state.get("admin"):
         sign_in(browser, server.base, "admin@example.com")
@@ -115,6 +144,9 @@ def test_no_serious_accessibility_violations_on_the_new_pages(server, browser, s
         axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations)).catch(e => done(String(e)));
     """)
     assert isinstance(result, list), result
-    serious = [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-               for v in result if v["impact"] in ("serious", "critical")]
+    serious = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
     assert not serious, json.dumps(serious, indent=1)

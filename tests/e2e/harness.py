@@ -20,8 +20,14 @@ def free_port() -> int:
 
 
 class DevServer:
-    def __init__(self, state_dir: Path, *, admin_key: str | None = None, extra_args: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        admin_key: str | None = None,
+        extra_args: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port, self.aws_port = free_port(), free_port()
         self.state_dir = state_dir
         self.base = f"http://127.0.0.1:{self.port}"
@@ -39,9 +45,25 @@ class DevServer:
         self.log = open(self.state_dir.parent / f"dev-{self.port}.log", "wb")
         started = time.monotonic()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pagerless.cli", "dev", "--port", str(self.port), "--aws-port", str(self.aws_port),
-             "--state-dir", str(self.state_dir), "--retry-delay", "0", *self.extra_args],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "pagerless.cli",
+                "dev",
+                "--port",
+                str(self.port),
+                "--aws-port",
+                str(self.aws_port),
+                "--state-dir",
+                str(self.state_dir),
+                "--retry-delay",
+                "0",
+                *self.extra_args,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = started + timeout
         while time.monotonic() < deadline:
@@ -84,11 +106,25 @@ def alertmanager_payload(alert: dict) -> dict:
     labels = {k: v for k, v in alert["labels"].items() if v}
     labels.setdefault("alertname", alert["title"])
     labels["severity"] = alert["severity"]
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
-            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
-            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
-            "alerts": [{"status": "firing", "labels": labels,
-                        "annotations": {"summary": alert["title"], "description": alert["description"]},
-                        "startsAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                        "endsAt": "0001-01-01T00:00:00Z",
-                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "pagerless",
+        "groupKey": '{}:{alertname="x"}',
+        "truncatedAlerts": 0,
+        "groupLabels": {"alertname": labels["alertname"]},
+        "commonLabels": labels,
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": {"summary": alert["title"], "description": alert["description"]},
+                "startsAt": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": "0a1b2c3d4e5f6789",
+            }
+        ],
+    }

@@ -36,8 +36,12 @@ def _wait_for(read, predicate, timeout: float = 60.0):
 
 
 def test_oom_alert_to_resolution_through_an_approval_over_http(tmp_path):
-    server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
-                       env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3"})
+    server = DevServer(
+        tmp_path / "state",
+        admin_key=ADMIN_KEY,
+        extra_args=["--sandbox", str(SCENARIO)],
+        env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3"},
+    )
     try:
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:
@@ -61,8 +65,10 @@ def test_oom_alert_to_resolution_through_an_approval_over_http(tmp_path):
             approved = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "raise it"})
             assert approved.status_code == 200, approved.text
             # Then the fix is applied to the sandbox and the workload is healthy, but the alert still fires
-            _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/timeline").json()["items"],
-                      lambda items: any("waiting for 1 alert(s) to clear" in e["message"] for e in items))
+            _wait_for(
+                lambda: api.get(f"/api/incidents/{incident_id}/timeline").json()["items"],
+                lambda items: any("waiting for 1 alert(s) to clear" in e["message"] for e in items),
+            )
             assert incident()["status"] == "verifying"
             # When Alertmanager sends the resolve, as the README says
             cleared = json.loads(json.dumps(alert).replace('"firing"', '"resolved"'))
@@ -70,8 +76,9 @@ def test_oom_alert_to_resolution_through_an_approval_over_http(tmp_path):
             # Then verification resolves the incident
             resolved = _wait_for(incident, lambda i: i["status"] in ("resolved", "escalated"))
             assert resolved["status"] == "resolved", resolved
-            trace = _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/workflow").json(),
-                              lambda t: t["status"] != "RUNNING")
+            trace = _wait_for(
+                lambda: api.get(f"/api/incidents/{incident_id}/workflow").json(), lambda t: t["status"] != "RUNNING"
+            )
             assert trace["status"] == "SUCCEEDED"
             assert [s["name"] for s in trace["steps"]][-1] == "Resolve"
             types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline").json()["items"]]

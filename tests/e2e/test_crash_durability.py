@@ -14,11 +14,23 @@ pytestmark = pytest.mark.e2e
 
 
 def _alert(n: int) -> dict:
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "alerts": [{
+    return {
+        "version": "4",
         "status": "firing",
-        "labels": {"alertname": f"CrashTest{n}", "severity": "warning", "namespace": f"crash-{n}",
-                   "service": f"svc-{n}"},
-        "annotations": {"summary": f"crash durability alert {n}"}}]}
+        "receiver": "pagerless",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": {
+                    "alertname": f"CrashTest{n}",
+                    "severity": "warning",
+                    "namespace": f"crash-{n}",
+                    "service": f"svc-{n}",
+                },
+                "annotations": {"summary": f"crash durability alert {n}"},
+            }
+        ],
+    }
 
 
 @pytest.mark.parametrize("acknowledge", ["sync", "queue"])
@@ -75,8 +87,9 @@ def test_every_acknowledged_alert_survives_kill_9(tmp_path, acknowledge):
             queued = [n for n, body in acknowledged.items() if body.get("queued")]
             deadline = time.monotonic() + 120
             while queued and time.monotonic() < deadline:
-                queued = [n for n in queued
-                          if not api.get("/api/incidents", params={"service": f"svc-{n}"}).json()["items"]]
+                queued = [
+                    n for n in queued if not api.get("/api/incidents", params={"service": f"svc-{n}"}).json()["items"]
+                ]
                 time.sleep(0.5)
         assert missing == [] and queued == [], f"lost {len(missing) + len(queued)} of {len(acknowledged)}"
     finally:

@@ -20,10 +20,21 @@ def test_busy_port_is_a_clear_error(tmp_path, busy):
     ports[busy] = str(holder.getsockname()[1])
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "pagerless.cli", "dev", *[x for kv in ports.items() for x in kv],
-             "--state-dir", str(tmp_path / "state")],
-            cwd=ROOT, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "shared")},
-            capture_output=True, text=True, timeout=120)
+            [
+                sys.executable,
+                "-m",
+                "pagerless.cli",
+                "dev",
+                *[x for kv in ports.items() for x in kv],
+                "--state-dir",
+                str(tmp_path / "state"),
+            ],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "shared")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         holder.close()
     assert done.returncode == 3

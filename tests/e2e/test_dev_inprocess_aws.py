@@ -31,9 +31,21 @@ def test_own_calls_skip_http_external_clients_share_the_data(tmp_path):
         admin_key = re.search(r"Admin API key\s+(pl_\S+)", server.read_log()).group(1)
         with server.client(admin_key) as api:
             # When an Alertmanager webhook with two alerts arrives
-            response = api.post("/api/webhooks/alertmanager", json={"version": "4", "status": "firing", "alerts": [
-                {"status": "firing", "labels": {"alertname": name, "namespace": "shop", "service": f"svc-{name}"},
-                 "annotations": {"summary": name}} for name in ("CartDown", "PaymentsSlow")]})
+            response = api.post(
+                "/api/webhooks/alertmanager",
+                json={
+                    "version": "4",
+                    "status": "firing",
+                    "alerts": [
+                        {
+                            "status": "firing",
+                            "labels": {"alertname": name, "namespace": "shop", "service": f"svc-{name}"},
+                            "annotations": {"summary": name},
+                        }
+                        for name in ("CartDown", "PaymentsSlow")
+                    ],
+                },
+            )
             # Then it is acknowledged with both alerts named, before any incident exists
             assert response.status_code == 202 and response.json()["accepted"] == 2
             # And both become incidents once the consumer has run
@@ -41,8 +53,13 @@ def test_own_calls_skip_http_external_clients_share_the_data(tmp_path):
             assert sorted(i["title"] for i in items) == ["CartDown", "PaymentsSlow"]
         before = len(ACCESS_LOG.findall(server.read_log()))
         # And an external client (the aws CLI's view) reads the same incidents from the embedded AWS
-        dynamodb = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{server.aws_port}", region_name="us-east-1",
-                                aws_access_key_id="testing", aws_secret_access_key="testing")
+        dynamodb = boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{server.aws_port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         table = next(t for t in dynamodb.list_tables()["TableNames"] if t.endswith("-IncidentsTable"))
         titles = sorted(item["title"]["S"] for item in dynamodb.scan(TableName=table)["Items"])
         assert titles == ["CartDown", "PaymentsSlow"]

@@ -16,8 +16,9 @@ ADMIN_KEY = "pl_e2e_mcp_admin_key_0123456789"
 
 async def _session(url: str, key: str, calls: list[tuple[str, dict]]) -> tuple[list[str], list]:
     import httpx2
-    from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
+
+    from mcp import Client
 
     async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
         async with Client(streamable_http_client(url, http_client=http)) as client:
@@ -36,36 +37,67 @@ def test_official_client_reads_incidents_diagnosis_and_knowledge(tmp_path):
     try:
         with server.client(ADMIN_KEY) as api:
             # Given an incident from an alert, a knowledge entry and an operator key
-            sent = api.post("/api/webhooks/generic", json={
-                "title": "payments-api 5xx above 5%", "severity": "critical", "service": "payments-api",
-                "namespace": "production", "fingerprint": "mcp-e2e-1"})
+            sent = api.post(
+                "/api/webhooks/generic",
+                json={
+                    "title": "payments-api 5xx above 5%",
+                    "severity": "critical",
+                    "service": "payments-api",
+                    "namespace": "production",
+                    "fingerprint": "mcp-e2e-1",
+                },
+            )
             assert sent.status_code in (200, 202), sent.text
             incident_id = sent.json()["alerts"][0]["incident_id"]
-            api.post("/api/knowledge", json={"title": "payments-api 5xx runbook", "tags": ["payments"],
-                                             "content": "Check the payments-api connection pool first."})
+            api.post(
+                "/api/knowledge",
+                json={
+                    "title": "payments-api 5xx runbook",
+                    "tags": ["payments"],
+                    "content": "Check the payments-api connection pool first.",
+                },
+            )
             operator = api.post("/api/keys", json={"role": "operator", "name": "agent"}).json()["key"]
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and api.get(f"/api/incidents/{incident_id}/diagnosis").status_code != 200:
                 time.sleep(0.5)
         url = f"{server.base}/api/mcp"
         # When an agent connects with the official client (first invocation of the function: cold)
-        tools, (listed, incident, timeline) = asyncio.run(_session(url, operator, [
-            ("list_incidents", {"severity": "critical"}), ("get_incident", {"incident_id": incident_id}),
-            ("get_timeline", {"incident_id": incident_id})]))
+        tools, (listed, incident, timeline) = asyncio.run(
+            _session(
+                url,
+                operator,
+                [
+                    ("list_incidents", {"severity": "critical"}),
+                    ("get_incident", {"incident_id": incident_id}),
+                    ("get_timeline", {"incident_id": incident_id}),
+                ],
+            )
+        )
         # Then it sees the tools, and the incident, its record and its timeline
         assert "propose_action" in tools and not [t for t in tools if "approve" in t]
         assert [i["id"] for i in json.loads(_text(listed))["items"]] == [incident_id]
         assert json.loads(_text(incident))["service"] == "payments-api"
         assert "incident_created" in {e["type"] for e in json.loads(_text(timeline))["items"]}
         # And a second session on the now warm function reads the diagnosis and searches the knowledge
-        _, (diagnosis, knowledge, bad) = asyncio.run(_session(url, operator, [
-            ("get_diagnosis", {"incident_id": incident_id}), ("search_knowledge", {"query": "payments pool"}),
-            ("get_incident", {"incident_id": "INC-19990101-0001"})]))
+        _, (diagnosis, knowledge, bad) = asyncio.run(
+            _session(
+                url,
+                operator,
+                [
+                    ("get_diagnosis", {"incident_id": incident_id}),
+                    ("search_knowledge", {"query": "payments pool"}),
+                    ("get_incident", {"incident_id": "INC-19990101-0001"}),
+                ],
+            )
+        )
         assert json.loads(_text(diagnosis))["category"]
         assert json.loads(_text(knowledge))["items"][0]["title"] == "payments-api 5xx runbook"
         assert bad.is_error and "not found" in _text(bad)
         # And a wrong key gets nothing
         with server.client("pl_not_a_key") as anonymous:
-            assert anonymous.post("/api/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code == 401
+            assert (
+                anonymous.post("/api/mcp", json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"}).status_code == 401
+            )
     finally:
         server.stop()

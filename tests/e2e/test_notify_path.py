@@ -31,29 +31,68 @@ def _wait_for(read, predicate, timeout: float = 90.0):
 def test_alert_to_cards_to_approval_to_updated_cards_and_resolution(tmp_path):
     scenario = json.loads(SCENARIO.read_text("utf-8"))
     vendors = ChatVendors().start()
-    server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
-                       env={"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
-                            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"})
+    server = DevServer(
+        tmp_path / "state",
+        admin_key=ADMIN_KEY,
+        extra_args=["--sandbox", str(SCENARIO)],
+        env={
+            "PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "1",
+            "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "3",
+            "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0",
+        },
+    )
     try:
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:
-            slack = api.post("/api/notifications/channels", json={"name": "ops-slack", "channel_type": "slack", "config": {
-                "bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"}}).json()
-            lark = api.post("/api/notifications/channels", json={"name": "ops-lark", "channel_type": "lark", "config": {
-                "app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET, "receive_id": "oc_ops",
-                "api_base": vendors.base_url}}).json()
+            slack = api.post(
+                "/api/notifications/channels",
+                json={
+                    "name": "ops-slack",
+                    "channel_type": "slack",
+                    "config": {
+                        "bot_token": SLACK_TOKEN,
+                        "channel": "C0OPS",
+                        "api_base": f"{vendors.base_url}/slack/api",
+                    },
+                },
+            ).json()
+            lark = api.post(
+                "/api/notifications/channels",
+                json={
+                    "name": "ops-lark",
+                    "channel_type": "lark",
+                    "config": {
+                        "app_id": LARK_APP_ID,
+                        "app_secret": LARK_APP_SECRET,
+                        "receive_id": "oc_ops",
+                        "api_base": vendors.base_url,
+                    },
+                },
+            ).json()
             assert SLACK_TOKEN not in json.dumps(slack) and LARK_APP_SECRET not in json.dumps(lark)
             assert api.get("/api/status").json()["notifications"]["configured"] is False
-            assert api.put("/api/notifications/routes", json={"default_rules": {
-                "critical": ["ops-slack", "ops-lark"]}}).status_code == 200
+            assert (
+                api.put(
+                    "/api/notifications/routes", json={"default_rules": {"critical": ["ops-slack", "ops-lark"]}}
+                ).status_code
+                == 200
+            )
             assert api.get("/api/status").json()["notifications"]["configured"] is True
             sent = api.post("/api/webhooks/alertmanager", json=_alertmanager_payload(scenario["alert"]))
             assert sent.status_code in (200, 202), sent.text
             # Then approval cards reach both vendors
-            _wait_for(lambda: [r for r in vendors.to("/slack/api/chat.postMessage") if "Approval needed" in r.body["text"]],
-                      lambda cards: len(cards) == 1)
-            _wait_for(lambda: [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"
-                               and '"action"' in r.body["content"]], lambda cards: len(cards) == 1)
+            _wait_for(
+                lambda: [r for r in vendors.to("/slack/api/chat.postMessage") if "Approval needed" in r.body["text"]],
+                lambda cards: len(cards) == 1,
+            )
+            _wait_for(
+                lambda: [
+                    r
+                    for r in vendors.to("/open-apis/im/v1/messages")
+                    if r.method == "POST" and '"action"' in r.body["content"]
+                ],
+                lambda cards: len(cards) == 1,
+            )
             incident_id = api.get("/api/incidents").json()["items"][0]["id"]
             # When an operator approves over HTTP
             approved = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "go"})
@@ -63,17 +102,31 @@ def test_alert_to_cards_to_approval_to_updated_cards_and_resolution(tmp_path):
             assert "Approved by" in json.dumps(update.body["blocks"])
             [patch] = _wait_for(lambda: [r for r in vendors.requests if r.method == "PATCH"], lambda p: len(p) == 1)
             assert "Approved by" in patch.body["content"]
-            _wait_for(lambda: [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")],
-                      lambda titles: any(t.startswith("[RESOLVED]") for t in titles))
+            _wait_for(
+                lambda: [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")],
+                lambda titles: any(t.startswith("[RESOLVED]") for t in titles),
+            )
+
             def logs():
                 return api.get("/api/notification-logs", params={"incident_id": incident_id}).json()["items"]
 
             # And the delivery log shows every delivery sent, the resolution to both channels included
-            done = _wait_for(logs, lambda items: {("incident.resolved", "slack"), ("incident.resolved", "lark")}
-                             <= {(e["event"], e["channel_type"]) for e in items}
-                             and all(e["status"] == "sent" for e in items))
-            assert {e["event"] for e in done} >= {"incident.opened", "incident.diagnosed", "approval.requested",
-                                                 "approval.decided", "incident.remediated", "incident.resolved"}
+            done = _wait_for(
+                logs,
+                lambda items: (
+                    {("incident.resolved", "slack"), ("incident.resolved", "lark")}
+                    <= {(e["event"], e["channel_type"]) for e in items}
+                    and all(e["status"] == "sent" for e in items)
+                ),
+            )
+            assert {e["event"] for e in done} >= {
+                "incident.opened",
+                "incident.diagnosed",
+                "approval.requested",
+                "approval.decided",
+                "incident.remediated",
+                "incident.resolved",
+            }
     finally:
         server.stop()
         vendors.stop()

@@ -26,46 +26,98 @@ SIGNING_SECRET, TEAM = "e2e-paging-signing-secret", "T0PAGE"
 def signed_click(value: dict, user: str, response_url: str) -> tuple[bytes, dict]:
     """The button pressed in Slack, sent to /slack/interactivity as Slack signs it."""
     action_id = {"approve": "pl_approve", "reject": "pl_reject", "acknowledge": "pl_ack"}[value["action"]]
-    payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
-               "response_url": response_url, "actions": [{"action_id": action_id, "value": json.dumps(value)}]}
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM},
+        "user": {"id": user, "team_id": TEAM},
+        "response_url": response_url,
+        "actions": [{"action_id": action_id, "value": json.dumps(value)}],
+    }
     body = ("payload=" + quote(json.dumps(payload), safe="")).encode()
     timestamp = str(int(time.time()))
-    return body, {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp,
-                  "x-slack-signature": slack.sign(SIGNING_SECRET, timestamp, body)}
+    return body, {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack.sign(SIGNING_SECRET, timestamp, body),
+    }
 
 
 def test_a_critical_alert_pages_the_on_call_then_the_secondary_whose_ack_stops_it(tmp_path):
     vendors, hooks = ChatVendors().start(), FakeResponseUrl().start()
-    server = DevServer(tmp_path / "state", admin_key=ADMIN_KEY, extra_args=["--sandbox", str(SCENARIO)],
-                       env={"PAGERLESS_SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                            "PAGERLESS_SLACK_RESPONSE_URL_PREFIX": hooks.base_url + "/"})
+    server = DevServer(
+        tmp_path / "state",
+        admin_key=ADMIN_KEY,
+        extra_args=["--sandbox", str(SCENARIO)],
+        env={
+            "PAGERLESS_SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "PAGERLESS_SLACK_RESPONSE_URL_PREFIX": hooks.base_url + "/",
+        },
+    )
     try:
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:
             # Given the workspace's Slack app channel, and Bob (primary), Carol (secondary), Dave, bound to Slack users
-            assert api.post("/api/notifications/channels", json={"name": "ops-slack", "channel_type": "slack", "config": {
-                "bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"}}
-            ).status_code == 201
+            assert (
+                api.post(
+                    "/api/notifications/channels",
+                    json={
+                        "name": "ops-slack",
+                        "channel_type": "slack",
+                        "config": {
+                            "bot_token": SLACK_TOKEN,
+                            "channel": "C0OPS",
+                            "api_base": f"{vendors.base_url}/slack/api",
+                        },
+                    },
+                ).status_code
+                == 201
+            )
             users = {"bob": "U0BOB", "carol": "U0CAROL", "dave": "U0DAVE"}
             ids = {}
             for name, user in users.items():
-                person = api.post("/api/people", json={"name": name.title(), "email": f"{name}@example.com",
-                                                       "role": "operator"})
+                person = api.post(
+                    "/api/people", json={"name": name.title(), "email": f"{name}@example.com", "role": "operator"}
+                )
                 assert person.status_code == 201, person.text
                 ids[name] = person.json()["id"]
-                assert api.post("/api/chat-identities", json={"provider": "slack", "tenant": TEAM, "user": user,
-                                                              "person_id": ids[name]}).status_code == 201
+                assert (
+                    api.post(
+                        "/api/chat-identities",
+                        json={"provider": "slack", "tenant": TEAM, "user": user, "person_id": ids[name]},
+                    ).status_code
+                    == 201
+                )
             # and a schedule with Bob on call, and a policy: the schedule, then Carol, then Dave
-            schedule = api.post("/api/oncall/schedules", json={
-                "name": "payments primary", "timezone": "Europe/Berlin", "services": ["payments-api"],
-                "layers": [{"name": "primary", "participants": [ids["bob"]],
-                            "rotation_start": str(date.today() - timedelta(days=7)), "rrule": "FREQ=WEEKLY"}]})
+            schedule = api.post(
+                "/api/oncall/schedules",
+                json={
+                    "name": "payments primary",
+                    "timezone": "Europe/Berlin",
+                    "services": ["payments-api"],
+                    "layers": [
+                        {
+                            "name": "primary",
+                            "participants": [ids["bob"]],
+                            "rotation_start": str(date.today() - timedelta(days=7)),
+                            "rrule": "FREQ=WEEKLY",
+                        }
+                    ],
+                },
+            )
             assert schedule.status_code == 201, schedule.text
-            policy = api.post("/api/escalation-policies", json={
-                "name": "payments", "services": ["payments-api"], "severities": ["critical"],
-                "steps": [{"delay_seconds": 2, "targets": [{"kind": "schedule", "id": schedule.json()["id"]}]},
-                          {"delay_seconds": 6, "targets": [{"kind": "person", "id": ids["carol"]}]},
-                          {"delay_seconds": 1, "targets": [{"kind": "person", "id": ids["dave"]}]}]})
+            policy = api.post(
+                "/api/escalation-policies",
+                json={
+                    "name": "payments",
+                    "services": ["payments-api"],
+                    "severities": ["critical"],
+                    "steps": [
+                        {"delay_seconds": 2, "targets": [{"kind": "schedule", "id": schedule.json()["id"]}]},
+                        {"delay_seconds": 6, "targets": [{"kind": "person", "id": ids["carol"]}]},
+                        {"delay_seconds": 1, "targets": [{"kind": "person", "id": ids["dave"]}]},
+                    ],
+                },
+            )
             assert policy.status_code == 201, policy.text
             assert api.get("/api/oncall/current", params={"schedule": schedule.json()["id"]}).status_code == 200
 
@@ -86,15 +138,21 @@ def test_a_critical_alert_pages_the_on_call_then_the_secondary_whose_ack_stops_i
             assert button["action_id"] == "pl_ack"
             body, headers = signed_click(json.loads(button["value"]), "U0CAROL", hooks.base_url + "/actions/1")
             clicked = api.post("/slack/interactivity", content=body, headers=headers)
-            assert clicked.status_code == 200 and clicked.json()["text"] == f"You acknowledged {incident_id}.", clicked.text
+            assert clicked.status_code == 200 and clicked.json()["text"] == f"You acknowledged {incident_id}.", (
+                clicked.text
+            )
             # Then the incident is acknowledged by Carol, the escalation is stopped, and Dave is never paged
             incident = api.get(f"/api/incidents/{incident_id}").json()
             assert incident["acknowledged_by"] == f"Carol ({ids['carol']})"
-            [escalation] = _wait_for(lambda: api.get(f"/api/incidents/{incident_id}/escalations").json()["items"],
-                                     lambda items: items and items[0]["status"] != "running")
+            [escalation] = _wait_for(
+                lambda: api.get(f"/api/incidents/{incident_id}/escalations").json()["items"],
+                lambda items: items and items[0]["status"] != "running",
+            )
             assert escalation["status"] == "stopped"
-            assert [p["targets"] for p in escalation["pages"]] == [[{"kind": "person", "id": ids["bob"]}],
-                                                                   [{"kind": "person", "id": ids["carol"]}]]
+            assert [p["targets"] for p in escalation["pages"]] == [
+                [{"kind": "person", "id": ids["bob"]}],
+                [{"kind": "person", "id": ids["carol"]}],
+            ]
             time.sleep(8)  # longer than step 2's delay: a page to Dave would have gone out by now
             assert dms("U0DAVE") == []
             assert len(dms("U0BOB")) == 1 and len(dms("U0CAROL")) == 1

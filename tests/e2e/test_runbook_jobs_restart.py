@@ -54,8 +54,9 @@ def test_jobs_and_traces_survive_a_restart_and_a_lost_run_is_replayed(tmp_path):
             replayed = api.post(f"/api/jobs/{parked['job_id']}/replay")
             assert replayed.status_code == 202, replayed.text
             assert api.get(f"/api/jobs/{parked['job_id']}").json()["status"] == "failed"
-            again = _wait_for(lambda: api.get(f"/api/jobs/{replayed.json()['job_id']}").json(),
-                              lambda j: j["status"] == "parked")
+            again = _wait_for(
+                lambda: api.get(f"/api/jobs/{replayed.json()['job_id']}").json(), lambda j: j["status"] == "parked"
+            )
             assert again["replay_of"] == parked["job_id"] and again["input"]["context"] == lost["input"]["context"]
     finally:
         server.stop()

@@ -14,9 +14,14 @@ ADMIN_KEY = "pl_e2e_sdk_admin_key_0123456789"
 
 
 def _remote(server: DevServer, *args: str, key: str = ADMIN_KEY) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pagerless.cli", "remote", "--url", server.base, "--key", key, *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"})
+    return subprocess.run(
+        [sys.executable, "-m", "pagerless.cli", "remote", "--url", server.base, "--key", key, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PYTHONPATH": str(ROOT / "shared"), "PATH": "/usr/bin:/bin"},
+    )
 
 
 def test_sync_client_and_remote_cli(tmp_path):
@@ -27,13 +32,22 @@ def test_sync_client_and_remote_cli(tmp_path):
     try:
         # Given an alert sent with the sync client
         with Client(server.base, api_key=ADMIN_KEY) as client:
-            result = client.alerts.send({"title": "orders 5xx", "severity": "critical", "service": "orders",
-                                         "fingerprint": "sdk-e2e-1"})
+            result = client.alerts.send(
+                {"title": "orders 5xx", "severity": "critical", "service": "orders", "fingerprint": "sdk-e2e-1"}
+            )
             incident_id = result.alerts[0].incident_id
             assert client.incidents.get(incident_id).title == "orders 5xx"
         payload = tmp_path / "alert.json"
-        payload.write_text(json.dumps({"title": "billing queue depth", "severity": "warning", "service": "billing",
-                                       "fingerprint": "sdk-e2e-2"}))
+        payload.write_text(
+            json.dumps(
+                {
+                    "title": "billing queue depth",
+                    "severity": "warning",
+                    "service": "billing",
+                    "fingerprint": "sdk-e2e-2",
+                }
+            )
+        )
         # When the remote CLI lists, sends, acknowledges and configures
         sent = _remote(server, "alert", "--source", "generic", str(payload))
         listed = _remote(server, "incidents", "list", "--service", "orders")

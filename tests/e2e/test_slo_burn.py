@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from pagerless.slo.budget import align
 from pagerless.clock import utcnow
+from pagerless.slo.budget import align
 from tests.e2e.harness import DevServer
 from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, backfill
 
@@ -65,8 +65,11 @@ def test_a_fast_burn_pages_through_intake_over_http(tmp_path):
         server.start(timeout=60)
         with server.client(ADMIN_KEY) as api:
             # Given the SLO imported as YAML
-            imported = api.post("/api/slo/import", content=YAML.format(url=prometheus.url).encode(),
-                                headers={"content-type": "application/yaml"})
+            imported = api.post(
+                "/api/slo/import",
+                content=YAML.format(url=prometheus.url).encode(),
+                headers={"content-type": "application/yaml"},
+            )
             assert imported.status_code == 200, imported.text
 
             # When it is evaluated
@@ -89,9 +92,14 @@ def test_a_fast_burn_pages_through_intake_over_http(tmp_path):
 
             # And today's report, generated on request, shows the incident and the SLO as HTML
             today = utcnow().date()
-            report = api.post("/api/reports/generate", json={
-                "report_type": "daily", "period_start": f"{today.isoformat()}T00:00:00+00:00",
-                "period_end": f"{(today + timedelta(days=1)).isoformat()}T00:00:00+00:00"})
+            report = api.post(
+                "/api/reports/generate",
+                json={
+                    "report_type": "daily",
+                    "period_start": f"{today.isoformat()}T00:00:00+00:00",
+                    "period_end": f"{(today + timedelta(days=1)).isoformat()}T00:00:00+00:00",
+                },
+            )
             assert report.status_code == 200, report.text
             assert report.json()["data"]["total_incidents"] == 1
             html = api.get(f"/api/reports/{report.json()['id']}", params={"format": "html"})

@@ -38,6 +38,7 @@ Responder = Callable[[RecordedRequest], FakeResponse]
 
 # --- response builders ----------------------------------------------------------------------------
 
+
 def text_block(text: str) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
@@ -84,7 +85,12 @@ def error(status: int, error_type: str, text: str, headers: dict[str, str] | Non
 
 
 def rate_limited(retry_after: str = "0") -> FakeResponse:
-    return error(429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit", {"retry-after": retry_after})
+    return error(
+        429,
+        "rate_limit_error",
+        "Number of request tokens has exceeded your per-minute rate limit",
+        {"retry-after": retry_after},
+    )
 
 
 def overloaded() -> FakeResponse:
@@ -105,6 +111,7 @@ def malformed(raw: bytes = b'{"id": "msg_broken", "type": "message", "content": 
 
 
 # --- the server -----------------------------------------------------------------------------------
+
 
 class FakeMessagesApi:
     """``POST /v1/messages`` on 127.0.0.1, an ephemeral port, in a daemon thread."""
@@ -174,7 +181,11 @@ class FakeMessagesApi:
                     api.requests.append(request)
                     return self._send(error(404, "not_found_error", f"no route {self.path}"))
                 response = api._next_response(request)
-                if isinstance(response.body, dict) and response.body.get("type") == "message" and response.body.get("model") is None:
+                if (
+                    isinstance(response.body, dict)
+                    and response.body.get("type") == "message"
+                    and response.body.get("model") is None
+                ):
                     response.body["model"] = (body or {}).get("model", "claude-fake")
                 self._send(response)
 

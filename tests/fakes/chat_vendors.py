@@ -86,12 +86,23 @@ class ChatVendors:
         for failure in self.failures:
             if failure.times > 0 and req.path.startswith(failure.prefix):
                 failure.times -= 1
-                return failure.status, failure.body if failure.body is not None else {"error": "fake failure"}, failure.headers
+                return (
+                    failure.status,
+                    failure.body if failure.body is not None else {"error": "fake failure"},
+                    failure.headers,
+                )
         path = req.path
         if path == "/open-apis/auth/v3/tenant_access_token/internal":
             ok = req.body == {"app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET}
-            return 200, ({"code": 0, "msg": "ok", "tenant_access_token": LARK_TOKEN, "expire": 7200} if ok
-                         else {"code": 10014, "msg": "app secret invalid"}), {}
+            return (
+                200,
+                (
+                    {"code": 0, "msg": "ok", "tenant_access_token": LARK_TOKEN, "expire": 7200}
+                    if ok
+                    else {"code": 10014, "msg": "app secret invalid"}
+                ),
+                {},
+            )
         if path.startswith("/open-apis/im/v1/messages"):
             return self._lark_message(req)
         if path.startswith("/open-apis/bot/v2/hook/"):
@@ -102,7 +113,11 @@ class ChatVendors:
             return self._dingtalk(req)
         if path == "/cgi-bin/webhook/send":
             ok = bool(req.query.get("key")) and req.body.get("msgtype") in ("markdown", "text")
-            return 200, ({"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}), {}
+            return (
+                200,
+                ({"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}),
+                {},
+            )
         if path.startswith("/workflows/"):
             return 202, b"", {}
         if path.startswith("/hooks/"):
@@ -129,9 +144,15 @@ class ChatVendors:
         secret = self.bot_secrets.get(token)
         if secret is not None:
             timestamp = str(req.body.get("timestamp", ""))
-            expected = base64.b64encode(hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()).decode()
+            expected = base64.b64encode(
+                hmac.new(f"{timestamp}\n{secret}".encode(), b"", hashlib.sha256).digest()
+            ).decode()
             if req.body.get("sign") != expected:
-                return 200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"}, {}
+                return (
+                    200,
+                    {"code": 19021, "msg": "sign match fail or timestamp is not within one hour from current time"},
+                    {},
+                )
         return 200, {"code": 0, "msg": "success", "data": {}}, {}
 
     def _slack(self, req: Recorded) -> tuple[int, Any, dict]:
@@ -141,7 +162,11 @@ class ChatVendors:
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body
-            return 200, {"ok": True, "channel": req.body["channel"], "ts": ts, "message": {"text": req.body.get("text")}}, {}
+            return (
+                200,
+                {"ok": True, "channel": req.body["channel"], "ts": ts, "message": {"text": req.body.get("text")}},
+                {},
+            )
         if method == "chat.update":
             key = (req.body["channel"], req.body["ts"])
             if key not in self.slack_messages:
@@ -154,8 +179,9 @@ class ChatVendors:
         secret = self.bot_secrets.get(req.query.get("access_token", ""))
         if secret is not None:
             timestamp = req.query.get("timestamp", "")
-            expected = base64.b64encode(hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(),
-                                                 hashlib.sha256).digest()).decode()
+            expected = base64.b64encode(
+                hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
+            ).decode()
             if req.query.get("sign") != expected:
                 return 200, {"errcode": 310000, "errmsg": "sign not match"}, {}
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
@@ -176,7 +202,9 @@ class ChatVendors:
                     body = json.loads(raw) if raw else None
                 except ValueError:
                     body = None
-                req = Recorded(self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body)
+                req = Recorded(
+                    self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body
+                )
                 with fake._lock:
                     fake.requests.append(req)
                     status, answer, headers = fake._answer(req)

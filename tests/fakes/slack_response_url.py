@@ -17,8 +17,13 @@ class FakeResponseUrl:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                fake.posts.append({"path": self.path, "content_type": self.headers.get("content-type"),
-                                   "body": json.loads(raw or b"null")})
+                fake.posts.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("content-type"),
+                        "body": json.loads(raw or b"null"),
+                    }
+                )
                 self.send_response(200)
                 self.send_header("content-type", "text/plain")
                 self.end_headers()

@@ -10,11 +10,24 @@ pytestmark = pytest.mark.unit
 MOMENT = datetime(2026, 3, 11, 2, 14, 5, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("value", [
-    "2026-03-11T02:14:05Z", "2026-03-11T02:14:05z", "2026-03-11T02:14:05+00:00", "2026-03-11T02:14:05+0000",
-    "2026-03-11T10:14:05+08:00", "2026-03-11T02:14:05", "2026-03-11 02:14:05", 1773195245, 1773195245000,
-    "1773195245", 1773195245000000000, MOMENT, MOMENT.replace(tzinfo=None),
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-03-11T02:14:05Z",
+        "2026-03-11T02:14:05z",
+        "2026-03-11T02:14:05+00:00",
+        "2026-03-11T02:14:05+0000",
+        "2026-03-11T10:14:05+08:00",
+        "2026-03-11T02:14:05",
+        "2026-03-11 02:14:05",
+        1773195245,
+        1773195245000,
+        "1773195245",
+        1773195245000000000,
+        MOMENT,
+        MOMENT.replace(tzinfo=None),
+    ],
+)
 def test_every_form_reads_as_the_same_moment(value):
     assert parse_time(value) == MOMENT
 
@@ -37,15 +50,18 @@ def test_the_clock_is_aware_utc():
     assert utcnow().tzinfo is UTC
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2026-03-11T02:14:05.000+0000", MOMENT),  # CloudWatch StateChangeTime
-    ("2026-03-11T02:14:05.500Z", MOMENT + timedelta(milliseconds=500)),  # Sentry date_started
-    (1773195245.5, MOMENT + timedelta(milliseconds=500)),  # Sentry event timestamp (float seconds)
-    ("1773195245000", MOMENT),  # Datadog date as text, milliseconds
-    ("1773195245000000", MOMENT),  # microseconds
-    ("0001-01-01T00:00:00.000Z", None),  # Alertmanager/Grafana "no end yet"
-    (["2026-03-11T02:14:05Z"], None),  # a JSON array where a timestamp belongs
-])
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("2026-03-11T02:14:05.000+0000", MOMENT),  # CloudWatch StateChangeTime
+        ("2026-03-11T02:14:05.500Z", MOMENT + timedelta(milliseconds=500)),  # Sentry date_started
+        (1773195245.5, MOMENT + timedelta(milliseconds=500)),  # Sentry event timestamp (float seconds)
+        ("1773195245000", MOMENT),  # Datadog date as text, milliseconds
+        ("1773195245000000", MOMENT),  # microseconds
+        ("0001-01-01T00:00:00.000Z", None),  # Alertmanager/Grafana "no end yet"
+        (["2026-03-11T02:14:05Z"], None),  # a JSON array where a timestamp belongs
+    ],
+)
 def test_the_forms_alert_sources_send(value, expected):
     # Given a timestamp as an intake source writes it, When it is parsed, Then it is that moment (or None)
     assert parse_time(value) == expected

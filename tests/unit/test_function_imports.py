@@ -13,8 +13,22 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 
-HEAVY = ("kubernetes", "anthropic", "moto", "mcp", "pypdf", "openai", "argon2", "jwt", "cryptography", "httpx",
-         "jinja2", "babel", "yaml", "boto3")
+HEAVY = (
+    "kubernetes",
+    "anthropic",
+    "moto",
+    "mcp",
+    "pypdf",
+    "openai",
+    "argon2",
+    "jwt",
+    "cryptography",
+    "httpx",
+    "jinja2",
+    "babel",
+    "yaml",
+    "boto3",
+)
 
 # What a function may import at cold start because every one of its requests needs it.
 NEEDED = {
@@ -29,11 +43,15 @@ def _function_dirs() -> list[str]:
 
 
 def _heavy_after_import(path) -> set[str]:
-    code = ("import sys, runpy; runpy.run_path(sys.argv[1]); "
-            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=120, env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1",
-                                           "PATH": "/usr/bin:/bin"})
+    code = f"import sys, runpy; runpy.run_path(sys.argv[1]); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return set(filter(None, out.stdout.strip().split(",")))
 

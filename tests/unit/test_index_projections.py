@@ -10,8 +10,10 @@ from tests.conftest import TEMPLATE
 pytestmark = pytest.mark.unit
 
 # (model, the template's logical table id)
-MODELS = [("pagerless.store.incidents:IncidentRecord", "IncidentsTable"),
-          ("pagerless.store.alerts:AlertRecord", "AlertsTable")]
+MODELS = [
+    ("pagerless.store.incidents:IncidentRecord", "IncidentsTable"),
+    ("pagerless.store.alerts:AlertRecord", "AlertsTable"),
+]
 
 
 def _model(path: str):
@@ -23,9 +25,14 @@ def _model(path: str):
 
 def _template_indexes(logical_id: str) -> dict:
     table = load_yaml(TEMPLATE)["Resources"][logical_id]["Properties"]
-    return {i["IndexName"]: ({k["AttributeName"]: k["KeyType"] for k in i["KeySchema"]},
-                             i["Projection"]["ProjectionType"], sorted(i["Projection"].get("NonKeyAttributes", [])))
-            for i in table.get("GlobalSecondaryIndexes", [])}
+    return {
+        i["IndexName"]: (
+            {k["AttributeName"]: k["KeyType"] for k in i["KeySchema"]},
+            i["Projection"]["ProjectionType"],
+            sorted(i["Projection"].get("NonKeyAttributes", [])),
+        )
+        for i in table.get("GlobalSecondaryIndexes", [])
+    }
 
 
 def _model_indexes(model) -> dict:
@@ -34,7 +41,11 @@ def _model_indexes(model) -> dict:
         meta = index.Meta
         keys = {a.attr_name: ("HASH" if a.is_hash_key else "RANGE") for a in meta.attributes.values()}
         projection = meta.projection
-        out[meta.index_name] = (keys, projection.projection_type, sorted(getattr(projection, "non_key_attributes", None) or []))
+        out[meta.index_name] = (
+            keys,
+            projection.projection_type,
+            sorted(getattr(projection, "non_key_attributes", None) or []),
+        )
     return out
 
 

@@ -16,8 +16,13 @@ def _name(spec: str) -> str:
 
 def test_layer_requirements_cover_the_package_dependencies():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
-    layer = {_name(line) for line in (ROOT / "shared" / "requirements.txt").read_text("utf-8").splitlines()
-             if line.strip() and not line.startswith("#")}
+    layer = {
+        _name(line)
+        for line in (ROOT / "shared" / "requirements.txt").read_text("utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     needed = {_name(d) for d in project["dependencies"]}
-    needed |= {_name(d) for d in project["optional-dependencies"]["kubernetes"] + project["optional-dependencies"]["llm"]}
+    needed |= {
+        _name(d) for d in project["optional-dependencies"]["kubernetes"] + project["optional-dependencies"]["llm"]
+    }
     assert needed - layer == set()

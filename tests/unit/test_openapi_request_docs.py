@@ -32,17 +32,22 @@ def _problems(schema: dict, operation: dict) -> list[str]:
             body = components[body["$ref"].rsplit("/", 1)[-1]]
         if not any(k in media for k in ("example", "examples")) and not any(k in body for k in ("example", "examples")):
             problems.append(f"{content_type}: no example")
-        problems += [f"{content_type}: field {name!r} has no description"
-                     for name, prop in (body.get("properties") or {}).items() if not prop.get("description")]
+        problems += [
+            f"{content_type}: field {name!r} has no description"
+            for name, prop in (body.get("properties") or {}).items()
+            if not prop.get("description")
+        ]
     return problems
 
 
 def test_every_request_body_has_an_example_and_described_fields(schema):
-    found = {name: problems for name, _, _, operation in _operations(schema)
-             if (problems := _problems(schema, operation))}
+    found = {
+        name: problems for name, _, _, operation in _operations(schema) if (problems := _problems(schema, operation))
+    }
     new = {name: problems for name, problems in found.items() if name not in UNDOCUMENTED}
     assert not new, "request bodies without an example or field descriptions:\n" + "\n".join(
-        f"{name}: {'; '.join(problems)}" for name, problems in sorted(new.items()))
+        f"{name}: {'; '.join(problems)}" for name, problems in sorted(new.items())
+    )
     stale = UNDOCUMENTED - set(found)
     assert not stale, f"documented now, remove from UNDOCUMENTED: {sorted(stale)}"
 

@@ -45,8 +45,11 @@ def violations(package: Path = PACKAGE) -> list[str]:
                 found.append(f"{where} imports pynamodb")
             elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "pynamodb":
                 found.append(f"{where} imports from {node.module}")
-            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
-                    and RECORD_CLASS.match(node.value.id):
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and RECORD_CLASS.match(node.value.id)
+            ):
                 found.append(f"{where} uses {node.value.id}.{node.attr}")
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "save":
                 receiver = _receiver(node.func.value)
@@ -61,7 +64,7 @@ def test_only_the_store_speaks_pynamodb():
 
 def test_the_check_sees_each_kind_of_violation(tmp_path):
     """The walker itself: each forbidden form is reported, a repository's save is not."""
-    source = '''
+    source = """
 from pynamodb.exceptions import PutError
 import pynamodb.models
 def f(incident, repository):
@@ -71,10 +74,18 @@ def f(incident, repository):
     SystemRecord("a", "b").save()
     repository.save(incident)
     self.repository.save(incident)
-'''
+"""
     package = tmp_path / "pagerless"
     (package / "workflow").mkdir(parents=True)
     (package / "workflow" / "m.py").write_text(source)
     kinds = sorted(v.split(" ", 1)[1] for v in violations(package))
-    assert kinds == sorted(["imports from pynamodb.exceptions", "imports pynamodb", "uses IncidentRecord.status",
-                            "uses ApprovalRecord.query", "calls incident.save()", "calls SystemRecord.save()"])
+    assert kinds == sorted(
+        [
+            "imports from pynamodb.exceptions",
+            "imports pynamodb",
+            "uses IncidentRecord.status",
+            "uses ApprovalRecord.query",
+            "calls incident.save()",
+            "calls SystemRecord.save()",
+        ]
+    )

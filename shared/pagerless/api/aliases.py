@@ -10,7 +10,6 @@ template routes each alias path to the function that owns the canonical route, s
 from dataclasses import dataclass
 
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 
 
 @dataclass(frozen=True)
@@ -27,15 +26,20 @@ ALIASES: tuple[Alias, ...] = (
     # seed 000 (ai-fixer): /api/... paths
     Alias("GET", "/api/incidents/{incident_id}/events", "/api/incidents/{incident_id}/timeline", "000"),
     # seed 001: authentication at the root
-    *(Alias("POST", f"/auth/{verb}", f"/api/auth/{verb}", "001") for verb in ("register", "login", "refresh", "logout")),
+    *(
+        Alias("POST", f"/auth/{verb}", f"/api/auth/{verb}", "001")
+        for verb in ("register", "login", "refresh", "logout")
+    ),
     Alias("GET", "/auth/me", "/api/auth/me", "001"),
     # seed 002 (AI-SRE): everything at the root
     Alias("GET", "/health", "/healthz", "002, 003, 004"),
     Alias("GET", "/incidents", "/api/incidents", "002"),
     Alias("GET", "/incidents/noisy", "/api/incidents/noisy", "002"),
     Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002"),
-    *(Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002")
-      for part in ("diagnosis", "group", "similar", "timeline", "metrics", "deploy-correlation")),
+    *(
+        Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002")
+        for part in ("diagnosis", "group", "similar", "timeline", "metrics", "deploy-correlation")
+    ),
     Alias("POST", f"{_INCIDENT}/postmortem", f"/api{_INCIDENT}/postmortem", "002"),
     Alias("POST", "/actions/execute", "/api/actions/execute", "002"),
     Alias("GET", f"{_INCIDENT}/actions", f"/api{_INCIDENT}/actions", "002"),
@@ -51,9 +55,18 @@ ALIASES: tuple[Alias, ...] = (
     Alias("POST", "/notifications/test", "/api/notifications/test", "002"),
     Alias("GET", "/oncall/current", "/api/oncall/current", "002"),
     Alias("GET", "/digest/handoff", "/api/digest/handoff", "002"),
-    *(Alias("GET", f"/{path}", f"/api/{path}", "002") for path in (
-        "patterns/incidents", "patterns/services", "patterns/services/{service_name}", "platform/overview",
-        "activity", "forecasting/capacity", "forecasting/drift")),
+    *(
+        Alias("GET", f"/{path}", f"/api/{path}", "002")
+        for path in (
+            "patterns/incidents",
+            "patterns/services",
+            "patterns/services/{service_name}",
+            "platform/overview",
+            "activity",
+            "forecasting/capacity",
+            "forecasting/drift",
+        )
+    ),
     Alias("GET", "/slo", "/api/slo", "002"),
     Alias("GET", "/slo/{name}", "/api/slo/{name}", "002"),
     Alias("GET", "/slo/{name}/budget", "/api/slo/{name}/budget", "002"),
@@ -62,13 +75,20 @@ ALIASES: tuple[Alias, ...] = (
     Alias("POST", "/webhook/deploy", "/api/deploys", "002"),
     Alias("POST", "/webhook/{source}", "/api/webhooks/{source}", "002"),
     # seed 002: runbooks and workflows at the root
-    *(Alias("GET", f"/{path}", f"/api/{path}", "002") for path in ("runbooks", "runbooks/all", "workflows",
-                                                                    "workflows/{run_id}/status")),
+    *(
+        Alias("GET", f"/{path}", f"/api/{path}", "002")
+        for path in ("runbooks", "runbooks/all", "workflows", "workflows/{run_id}/status")
+    ),
     Alias("POST", "/runbooks/generate", "/api/runbooks/generate", "002"),
     Alias("POST", "/runbooks/generate/approve", "/api/runbooks/generate/approve", "002"),
     Alias("POST", "/workflows/{workflow_id}/execute", "/api/workflows/{workflow_id}/execute", "002"),
     Alias("GET", f"{_INCIDENT}/runbooks", f"/api{_INCIDENT}/runbooks", "002"),
-    Alias("POST", f"{_INCIDENT}/runbooks/{{runbook_id}}/execute", f"/api{_INCIDENT}/runbooks/{{runbook_id}}/execute", "002"),
+    Alias(
+        "POST",
+        f"{_INCIDENT}/runbooks/{{runbook_id}}/execute",
+        f"/api{_INCIDENT}/runbooks/{{runbook_id}}/execute",
+        "002",
+    ),
     # seed 001: custom runbooks
     Alias("GET", "/custom-runbooks", "/api/custom-runbooks", "001"),
     Alias("POST", "/custom-runbooks", "/api/custom-runbooks", "001"),
@@ -83,8 +103,12 @@ ALIASES: tuple[Alias, ...] = (
     Alias("DELETE", "/api/v1/knowledge-bases/{kb_id}", "/api/knowledge-bases/{kb_id}", "004"),
     Alias("GET", "/api/v1/knowledge-bases/{kb_id}/documents", "/api/knowledge-bases/{kb_id}/documents", "004"),
     Alias("POST", "/api/v1/knowledge-bases/{kb_id}/documents", "/api/knowledge-bases/{kb_id}/documents", "004"),
-    Alias("DELETE", "/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}",
-          "/api/knowledge-bases/{kb_id}/documents/{doc_id}", "004"),
+    Alias(
+        "DELETE",
+        "/api/v1/knowledge-bases/{kb_id}/documents/{doc_id}",
+        "/api/knowledge-bases/{kb_id}/documents/{doc_id}",
+        "004",
+    ),
     Alias("POST", "/api/v1/knowledge-bases/{kb_id}/search", "/api/knowledge-bases/{kb_id}/search", "004"),
     Alias("POST", "/api/v1/knowledge-bases/{kb_id}/rag", "/api/knowledge-bases/{kb_id}/rag", "004"),
     Alias("GET", "/api/v1/audit-logs", "/api/audit-logs", "004"),
@@ -103,9 +127,18 @@ def add_aliases(app: FastAPI) -> list[Alias]:
         if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
             continue
         app.router.add_api_route(
-            alias.path, route.endpoint, methods=[alias.method], response_model=route.response_model,
-            status_code=route.status_code, response_class=route.response_class, dependencies=route.dependencies,
-            responses=route.responses, include_in_schema=False, name=f"{route.name}_seed_alias",
-            openapi_extra=route.openapi_extra, description=f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).")
+            alias.path,
+            route.endpoint,
+            methods=[alias.method],
+            response_model=route.response_model,
+            status_code=route.status_code,
+            response_class=route.response_class,
+            dependencies=route.dependencies,
+            responses=route.responses,
+            include_in_schema=False,
+            name=f"{route.name}_seed_alias",
+            openapi_extra=route.openapi_extra,
+            description=f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).",
+        )
         added.append(alias)
     return added

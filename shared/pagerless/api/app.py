@@ -50,8 +50,11 @@ def write_audit(principal, scope, route: str, status: int, request_id: str) -> N
         target=",".join(f"{k}={v}" for k, v in sorted(path_params.items())),
         status=status,
         request_id=request_id,
-        details={"path": scope["path"], "actor_name": getattr(principal, "name", ""),
-                 **(scope.get("state", {}).get("audit_details") or {})},
+        details={
+            "path": scope["path"],
+            "actor_name": getattr(principal, "name", ""),
+            **(scope.get("state", {}).get("audit_details") or {}),
+        },
     )
 
 

@@ -32,9 +32,17 @@ STATUS_FOR_CODE = {
 }
 
 _CODE_FOR_STATUS = {
-    400: "VALIDATION_ERROR", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
-    405: "METHOD_NOT_ALLOWED", 409: "CONFLICT", 413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE",
-    422: "VALIDATION_ERROR", 429: "RATE_LIMITED", 503: "SERVICE_UNAVAILABLE",
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
@@ -42,8 +50,9 @@ def error_body(code: str, message: str, details: list | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or []}}
 
 
-def error_response(status: int, code: str, message: str, details: list | None = None,
-                   headers: dict | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, details: list | None = None, headers: dict | None = None
+) -> JSONResponse:
     return JSONResponse(error_body(code, message, details), status_code=status, headers=headers)
 
 
@@ -65,7 +74,11 @@ async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     details = [
-        {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", ""), "type": err.get("type", "")}
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ())),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         for err in exc.errors()
     ]
     return error_response(422, "VALIDATION_ERROR", "the request is not valid", details)
@@ -88,5 +101,9 @@ async def _client_disconnected(request: Request, exc: ClientDisconnect) -> JSONR
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger().exception("unhandled error", extra={"path": request.url.path})
-    return error_response(500, "INTERNAL_ERROR", "an internal error occurred; it has been logged",
-                          [{"request_id": getattr(request.state, "request_id", "")}])
+    return error_response(
+        500,
+        "INTERNAL_ERROR",
+        "an internal error occurred; it has been logged",
+        [{"request_id": getattr(request.state, "request_id", "")}],
+    )

@@ -28,8 +28,11 @@ def persistence_layer():
 
     layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
     layer.configure(
-        IdempotencyConfig(event_key_jmespath="key", payload_validation_jmespath="body",
-                          expires_after_seconds=settings.api().idempotency_ttl_seconds),
+        IdempotencyConfig(
+            event_key_jmespath="key",
+            payload_validation_jmespath="body",
+            expires_after_seconds=settings.api().idempotency_ttl_seconds,
+        ),
         key_prefix="http",
     )
     return layer
@@ -46,8 +49,12 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
-        if scope["type"] != "http" or scope["method"] not in _MUTATING or not key \
-                or scope["path"].startswith(_NEVER_STORED):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _MUTATING
+            or not key
+            or scope["path"].startswith(_NEVER_STORED)
+        ):
             await self.app(scope, receive, send)
             return
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -58,12 +65,16 @@ class IdempotencyMiddleware:
         body, replay_receive = await _read_body(receive)
         credential = headers.get(b"authorization") or headers.get(b"x-api-key") or scope.get("query_string", b"")
         data = {
-            "key": hashlib.sha256(b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])).hexdigest(),
+            "key": hashlib.sha256(
+                b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])
+            ).hexdigest(),
             "body": hashlib.sha256(body).hexdigest(),
         }
         layer = persistence_layer()
         try:
-            await anyio.to_thread.run_sync(lambda: layer.save_inprogress(data=data, remaining_time_in_millis=_IN_PROGRESS_MS))
+            await anyio.to_thread.run_sync(
+                lambda: layer.save_inprogress(data=data, remaining_time_in_millis=_IN_PROGRESS_MS)
+            )
         except IdempotencyValidationError:
             await _send_json(send, 422, _BODY_MISMATCH)
             return
@@ -104,16 +115,25 @@ class IdempotencyMiddleware:
             await _send_json(send, 422, _BODY_MISMATCH)
             return
         if record is None or record.status != "COMPLETED":
-            await _send_json(send, 409, error_body(
-                "CONFLICT", "a request with this Idempotency-Key is still in progress; retry later"))
+            await _send_json(
+                send,
+                409,
+                error_body("CONFLICT", "a request with this Idempotency-Key is still in progress; retry later"),
+            )
             return
         stored = record.response_json_as_dict()
         body = stored["body"].encode("utf-8")
-        await send({"type": "http.response.start", "status": stored["status"], "headers": [
-            (b"content-type", stored["content_type"].encode("latin-1")),
-            (b"content-length", str(len(body)).encode()),
-            (b"idempotent-replayed", b"true"),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": stored["status"],
+                "headers": [
+                    (b"content-type", stored["content_type"].encode("latin-1")),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"idempotent-replayed", b"true"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -141,6 +161,11 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
 
 async def _send_json(send: Send, status: int, payload: dict) -> None:
     body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api.errors import error_body
-from pagerless.prometheus import REGISTRY
 from pagerless.observability import logger
+from pagerless.prometheus import REGISTRY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -49,13 +49,22 @@ class RequestContextMiddleware:
             route = _route_template(scope)
             status = status_holder["status"]
             REGISTRY.observe_request(route, scope["method"], status, elapsed)
-            logger().info("request", extra={"request_id": request_id, "method": scope["method"],
-                                            "route": route, "status": status, "ms": round(elapsed * 1000, 1)})
+            logger().info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": scope["method"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 1),
+                },
+            )
             if self.audit_writer is not None and scope["method"] in MUTATING and _audited(scope):
                 principal = scope.get("state", {}).get("principal")
                 if principal is not None:
                     await anyio.to_thread.run_sync(
-                        lambda: self.audit_writer(principal, scope, route, status, request_id))
+                        lambda: self.audit_writer(principal, scope, route, status, request_id)
+                    )
 
 
 class BodyLimitMiddleware:
@@ -105,8 +114,13 @@ class _TooLarge(StarletteHTTPException):
 
 async def _too_large(send: Send, max_bytes: int) -> None:
     body = json.dumps(error_body("PAYLOAD_TOO_LARGE", f"request body is larger than {max_bytes} bytes")).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

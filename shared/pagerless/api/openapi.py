@@ -13,8 +13,11 @@ DOC_PATHS = frozenset({"/openapi.json", "/docs", "/redoc", "/docs/static/{name}"
 
 @cache
 def combined_schema() -> dict:
-    app = FastAPI(title="Pagerless API", version=__version__,
-                  description="Alert intake, incidents, diagnosis, approvals and remediation.")
+    app = FastAPI(
+        title="Pagerless API",
+        version=__version__,
+        description="Alert intake, incidents, diagnosis, approvals and remediation.",
+    )
     for module in ROUTER_MODULES:
         app.include_router(importlib.import_module(module).router)
     schema = app.openapi()
@@ -42,11 +45,19 @@ _ERRORS = {
 def _document_errors(schema: dict) -> None:
     """Every /api operation answers errors in one format: {"error": {"code", "message", "details"}}."""
     schema["components"].setdefault("schemas", {})["Error"] = {
-        "type": "object", "required": ["error"],
-        "properties": {"error": {"type": "object", "required": ["code", "message", "details"], "properties": {
-            "code": {"type": "string", "examples": ["NOT_FOUND"]},
-            "message": {"type": "string", "examples": ["incident INC-20260101-0001 not found"]},
-            "details": {"type": "array", "items": {}}}}},
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "details"],
+                "properties": {
+                    "code": {"type": "string", "examples": ["NOT_FOUND"]},
+                    "message": {"type": "string", "examples": ["incident INC-20260101-0001 not found"]},
+                    "details": {"type": "array", "items": {}},
+                },
+            }
+        },
     }
     reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path, operations in schema["paths"].items():

@@ -82,7 +82,9 @@ class Limiter:
         try:
             count = take(caller, bucket, window, limit, expires_at=window + 2 * WINDOW_SECONDS)
         except Exception as exc:  # noqa: BLE001 - fail open: the limiter must not take the API down
-            logger().warning("rate limit counter unavailable; request allowed", extra={"error_type": type(exc).__name__})
+            logger().warning(
+                "rate limit counter unavailable; request allowed", extra={"error_type": type(exc).__name__}
+            )
             return Verdict(True, bucket, limit, limit, retry_after)
         with self._lock:
             if len(self._local) > 10_000:
@@ -112,8 +114,9 @@ def enforce(request, principal, *, intake: bool = False) -> Verdict | None:
     verdict = LIMITER.check(principal.key_id, bucket, limit)
     request.state.rate_limit = verdict
     if not verdict.allowed and not intake:
-        raise RateLimitedError(f"rate limit of {limit} requests per minute exceeded for {bucket}; retry in "
-                               f"{verdict.retry_after}s", details=[{"bucket": bucket, "limit": limit,
-                                                                    "retry_after": verdict.retry_after}],
-                               retry_after=verdict.retry_after)
+        raise RateLimitedError(
+            f"rate limit of {limit} requests per minute exceeded for {bucket}; retry in {verdict.retry_after}s",
+            details=[{"bucket": bucket, "limit": limit, "retry_after": verdict.retry_after}],
+            retry_after=verdict.retry_after,
+        )
     return verdict

@@ -11,8 +11,8 @@ from fastapi import Depends, Request
 
 from pagerless.auth.authenticate import authenticate
 from pagerless.auth.keys import ApiKeyService, Principal
-from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, UnauthorizedError
+from pagerless.domain.roles import Role, role_satisfies
 
 
 @cache
@@ -31,8 +31,10 @@ def presented_key(request: Request, *, allow_query: bool = False) -> str | None:
     if header:
         return header
     if request.query_params.get("api_key") and not allow_query:
-        raise UnauthorizedError("?api_key= is accepted on ingest routes only; send the key in the "
-                                "Authorization: Bearer header (query strings end up in logs)")
+        raise UnauthorizedError(
+            "?api_key= is accepted on ingest routes only; send the key in the "
+            "Authorization: Bearer header (query strings end up in logs)"
+        )
     return request.query_params.get("api_key") or None
 
 

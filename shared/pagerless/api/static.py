@@ -12,8 +12,10 @@ from pagerless.domain.errors import NotFoundError
 _HERE = Path(__file__).resolve().parent
 _TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
 
-DOCS_ASSETS = {name: _HERE / "docs_static" / name
-               for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.svg")}
+DOCS_ASSETS = {
+    name: _HERE / "docs_static" / name
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js", "favicon.svg")
+}
 
 
 def vendored_asset(assets: dict[str, Path], name: str) -> Response:
@@ -21,5 +23,8 @@ def vendored_asset(assets: dict[str, Path], name: str) -> Response:
     path = assets.get(name)
     if path is None or not path.is_file():
         raise NotFoundError(f"no asset {name}")
-    return Response(path.read_bytes(), media_type=_TYPES.get(path.suffix, "application/octet-stream"),
-                    headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        path.read_bytes(),
+        media_type=_TYPES.get(path.suffix, "application/octet-stream"),
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )

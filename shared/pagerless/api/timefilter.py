@@ -34,5 +34,8 @@ def parse_time_filter(value: object) -> datetime:
 
 def time_filter(description: str) -> object:
     """A query parameter type: ``since: time_filter("...") = None``."""
-    return Annotated[datetime | None, BeforeValidator(lambda v: None if v is None else parse_time_filter(v)),
-                     Query(description=f"{description}: {DESCRIPTION}")]
+    return Annotated[
+        datetime | None,
+        BeforeValidator(lambda v: None if v is None else parse_time_filter(v)),
+        Query(description=f"{description}: {DESCRIPTION}"),
+    ]

@@ -10,8 +10,8 @@ import secrets
 import uuid
 
 from pagerless.auth.keys import Principal
-from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 from pagerless.store.users import AgentTokenRecord, UserRepository
 
@@ -32,8 +32,16 @@ class AgentTokenService:
             raise ValidationError("name must be 1 to 100 characters", details=[{"field": "name"}])
         token = TOKEN_PREFIX + secrets.token_hex(24)
         record = AgentTokenRecord(
-            f"AGENT#{_hash(token)}", "TOKEN", token_id="agt_" + uuid.uuid4().hex[:12], workspace=workspace,
-            name=name, token_prefix=token[:8], is_active=True, created_by=created_by, created_at=utcnow())
+            f"AGENT#{_hash(token)}",
+            "TOKEN",
+            token_id="agt_" + uuid.uuid4().hex[:12],
+            workspace=workspace,
+            name=name,
+            token_prefix=token[:8],
+            is_active=True,
+            created_by=created_by,
+            created_at=utcnow(),
+        )
         self.repository.put_agent_token(record)
         return record, token
 
@@ -57,6 +65,11 @@ class AgentTokenService:
 
 
 def public(record: AgentTokenRecord) -> dict:
-    return {"id": record.token_id, "name": record.name, "token_prefix": record.token_prefix,
-            "is_active": bool(record.is_active), "created_by": record.created_by,
-            "created_at": record.created_at.isoformat() if record.created_at else None}
+    return {
+        "id": record.token_id,
+        "name": record.name,
+        "token_prefix": record.token_prefix,
+        "is_active": bool(record.is_active),
+        "created_by": record.created_by,
+        "created_at": record.created_at.isoformat() if record.created_at else None,
+    }

@@ -11,8 +11,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
@@ -74,8 +74,9 @@ class ApiKeyService:
         existing = self.repository.get_by_hash(hash_secret(secret))
         if existing and not existing.revoked:
             return existing
-        return self._store(secret, workspace=workspace, role=role, name=name, created_by="bootstrap",
-                           replace=existing is not None)
+        return self._store(
+            secret, workspace=workspace, role=role, name=name, created_by="bootstrap", replace=existing is not None
+        )
 
     def authenticate(self, secret: str) -> Principal | None:
         """The principal for a presented secret, or None if it is unknown or revoked."""
@@ -111,12 +112,19 @@ class ApiKeyService:
                 return self.revoke(record.workspace, key_id)
         raise NotFoundError(f"API key {key_id} not found")
 
-    def _store(self, secret: str, *, workspace: str, role: Role, name: str, created_by: str,
-               replace: bool = False) -> ApiKeyRecord:
+    def _store(
+        self, secret: str, *, workspace: str, role: Role, name: str, created_by: str, replace: bool = False
+    ) -> ApiKeyRecord:
         key_hash = hash_secret(secret)
         record = ApiKeyRecord(
-            key_hash, key_id=new_key_id(), workspace=workspace, role=role.value, name=name,
-            prefix=display_prefix(secret), created_by=created_by, created_at=utcnow(),
+            key_hash,
+            key_id=new_key_id(),
+            workspace=workspace,
+            role=role.value,
+            name=name,
+            prefix=display_prefix(secret),
+            created_by=created_by,
+            created_at=utcnow(),
         )
         if replace:
             self.repository.put(record)

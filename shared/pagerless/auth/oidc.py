@@ -44,8 +44,13 @@ def verify(token: str) -> dict:
     jwks_url = config.oidc_jwks_url or config.oidc_issuer.rstrip("/") + "/.well-known/jwks.json"
     try:
         key = _jwks_client(jwks_url).get_signing_key_from_jwt(token)
-        claims = jwt.decode(token, key.key, algorithms=["RS256"], issuer=config.oidc_issuer,
-                            options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss"]})
+        claims = jwt.decode(
+            token,
+            key.key,
+            algorithms=["RS256"],
+            issuer=config.oidc_issuer,
+            options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss"]},
+        )
     except jwt.PyJWKClientError as exc:
         raise UnauthorizedError("the identity provider's keys could not be read") from exc
     except jwt.ExpiredSignatureError as exc:
@@ -78,8 +83,14 @@ def user_for_claims(claims: dict, users: UserService) -> UserRecord:
             raise UnauthorizedError("the identity provider did not give a verified email for this account")
         user = repository.by_email(email)
         if user is None:
-            user = users._new("usr_" + uuid.uuid4().hex[:16], email=email, name=claims.get("name") or "",
-                              password=None, role=_default_role(), workspace=None)
+            user = users._new(
+                "usr_" + uuid.uuid4().hex[:16],
+                email=email,
+                name=claims.get("name") or "",
+                password=None,
+                role=_default_role(),
+                workspace=None,
+            )
             if not repository.create(user):
                 user = repository.by_email(email)
         repository.link_oidc(issuer, subject, user.user_id)

@@ -54,17 +54,38 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
     config = settings.auth()
     now = int(time.time())
     access = jwt.encode(
-        {"iss": ISSUER, "typ": ACCESS, "sub": user.user_id, "ws": user.workspace, "sv": int(user.session_version),
-         "iat": now, "exp": now + config.access_token_seconds, "jti": uuid.uuid4().hex},
-        signing_secret(), algorithm="HS256")
+        {
+            "iss": ISSUER,
+            "typ": ACCESS,
+            "sub": user.user_id,
+            "ws": user.workspace,
+            "sv": int(user.session_version),
+            "iat": now,
+            "exp": now + config.access_token_seconds,
+            "jti": uuid.uuid4().hex,
+        },
+        signing_secret(),
+        algorithm="HS256",
+    )
     jti = uuid.uuid4().hex
     if family_id is None:
         family_id = uuid.uuid4().hex
-        repository.start_family(family_id, user.user_id, jti,
-                                datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC))
+        repository.start_family(
+            family_id, user.user_id, jti, datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC)
+        )
     refresh = jwt.encode(
-        {"iss": ISSUER, "typ": REFRESH, "sub": user.user_id, "fam": family_id, "jti": jti, "iat": now,
-         "exp": now + config.refresh_token_seconds}, signing_secret(), algorithm="HS256")
+        {
+            "iss": ISSUER,
+            "typ": REFRESH,
+            "sub": user.user_id,
+            "fam": family_id,
+            "jti": jti,
+            "iat": now,
+            "exp": now + config.refresh_token_seconds,
+        },
+        signing_secret(),
+        algorithm="HS256",
+    )
     return TokenPair(access, refresh)
 
 
@@ -73,8 +94,13 @@ def decode(token: str, expected_type: str) -> dict:
     import jwt
 
     try:
-        claims = jwt.decode(token, signing_secret(), algorithms=["HS256"], issuer=ISSUER,
-                            options={"require": ["exp", "iat", "sub", "typ"]})
+        claims = jwt.decode(
+            token,
+            signing_secret(),
+            algorithms=["HS256"],
+            issuer=ISSUER,
+            options={"require": ["exp", "iat", "sub", "typ"]},
+        )
     except jwt.ExpiredSignatureError as exc:
         raise UnauthorizedError("the token has expired") from exc
     except jwt.InvalidTokenError as exc:
@@ -108,8 +134,12 @@ def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPa
     now = int(time.time())
     if not repository.rotate_family(family_id, jti, new_jti, now):
         family = repository.family(family_id)
-        if family is not None and not family.revoked and family.previous_jti == jti \
-                and now - int(family.rotated_at) <= CONCURRENT_REFRESH_SECONDS:
+        if (
+            family is not None
+            and not family.revoked
+            and family.previous_jti == jti
+            and now - int(family.rotated_at) <= CONCURRENT_REFRESH_SECONDS
+        ):
             new_jti = family.current_jti  # two requests of one browser refreshed at once: same family, no revoke
         else:
             repository.revoke_family(family_id)  # reuse: someone holds an old token of this family
@@ -117,8 +147,18 @@ def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPa
     config = settings.auth()
     access = issue_pair(user, repository, family_id=family_id).access_token
     refresh = jwt.encode(
-        {"iss": ISSUER, "typ": REFRESH, "sub": user.user_id, "fam": family_id, "jti": new_jti, "iat": now,
-         "exp": now + config.refresh_token_seconds}, signing_secret(), algorithm="HS256")
+        {
+            "iss": ISSUER,
+            "typ": REFRESH,
+            "sub": user.user_id,
+            "fam": family_id,
+            "jti": new_jti,
+            "iat": now,
+            "exp": now + config.refresh_token_seconds,
+        },
+        signing_secret(),
+        algorithm="HS256",
+    )
     return TokenPair(access, refresh)
 
 

@@ -15,8 +15,15 @@ from typing import TYPE_CHECKING
 from pagerless import settings
 from pagerless.auth import tokens
 from pagerless.auth.keys import Principal
+from pagerless.domain.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    RateLimitedError,
+    UnauthorizedError,
+    ValidationError,
+)
 from pagerless.domain.roles import Role
-from pagerless.domain.errors import ConflictError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError, ValidationError
 from pagerless.store.users import UserRecord, UserRepository
 
 if TYPE_CHECKING:
@@ -63,8 +70,9 @@ def parse_role(role: str) -> Role:
 
 
 def principal_for(user: UserRecord, kind: str = "user") -> Principal:
-    return Principal(f"user:{user.email}", user.workspace, Role(user.role), user_id=user.user_id, kind=kind,
-                     name=user.name or "")
+    return Principal(
+        f"user:{user.email}", user.workspace, Role(user.role), user_id=user.user_id, kind=kind, name=user.name or ""
+    )
 
 
 class UserService:
@@ -79,8 +87,14 @@ class UserService:
         first = self.repository.claim_first_admin(user_id)
         if not first and not settings.auth().open_registration:
             raise ForbiddenError("registration is closed; ask an admin to create your account")
-        record = self._new(user_id, email=email, name=name, password=password,
-                           role=Role.ADMIN if first else Role.VIEWER, workspace=workspace)
+        record = self._new(
+            user_id,
+            email=email,
+            name=name,
+            password=password,
+            role=Role.ADMIN if first else Role.VIEWER,
+            workspace=workspace,
+        )
         if not self.repository.create(record):
             if first:
                 self.repository.release_first_admin(user_id)
@@ -96,13 +110,16 @@ class UserService:
         for key in keys:
             throttle = self.repository.throttle(key)
             if throttle is not None and int(throttle.locked_until) > now:
-                raise RateLimitedError("too many failed sign-ins; try again later",
-                                       details=[{"retry_after": int(throttle.locked_until - now) + 1}])
+                raise RateLimitedError(
+                    "too many failed sign-ins; try again later",
+                    details=[{"retry_after": int(throttle.locked_until - now) + 1}],
+                )
         user = self.repository.by_email(email) if _EMAIL.match(email) else None
         if not self._password_matches(user, password or ""):
             for key in keys:
-                self.repository.record_failure(key, lock_after=config.login_max_failures,
-                                               lock_seconds=config.login_lockout_seconds, now=now)
+                self.repository.record_failure(
+                    key, lock_after=config.login_max_failures, lock_seconds=config.login_lockout_seconds, now=now
+                )
             raise UnauthorizedError(_BAD_LOGIN)
         if not user.is_active:
             raise ForbiddenError("this account is disabled")
@@ -147,15 +164,25 @@ class UserService:
 
     def create(self, *, workspace: str, email: str, name: str, password: str, role: str) -> UserRecord:
         email, password, role = normalize_email(email), check_password(password), parse_role(role)
-        record = self._new("usr_" + uuid.uuid4().hex[:16], email=email, name=name, password=password, role=role,
-                           workspace=workspace)
+        record = self._new(
+            "usr_" + uuid.uuid4().hex[:16], email=email, name=name, password=password, role=role, workspace=workspace
+        )
         if not self.repository.create(record):
             raise ConflictError("a user with that email already exists")
         return record
 
-    def update(self, workspace: str, user_id: str, *, actor_user_id: str | None, name: str | None = None,
-               role: str | None = None, is_active: bool | None = None, email: str | None = None,
-               person_id: str | None = None) -> UserRecord:
+    def update(
+        self,
+        workspace: str,
+        user_id: str,
+        *,
+        actor_user_id: str | None,
+        name: str | None = None,
+        role: str | None = None,
+        is_active: bool | None = None,
+        email: str | None = None,
+        person_id: str | None = None,
+    ) -> UserRecord:
         user = self.get(workspace, user_id)
         if user_id == actor_user_id and (is_active is False or (role is not None and role != Role.ADMIN)):
             raise ConflictError("you cannot disable yourself or remove your own admin role")
@@ -194,11 +221,18 @@ class UserService:
             raise ValidationError(f"person {person_id} not found in this workspace", details=[{"field": "person_id"}])
         return person_id
 
-    def _new(self, user_id: str, *, email: str, name: str, password: str | None, role: Role,
-             workspace: str | None) -> UserRecord:
+    def _new(
+        self, user_id: str, *, email: str, name: str, password: str | None, role: Role, workspace: str | None
+    ) -> UserRecord:
         return UserRecord(
-            f"USER#{user_id}", "USER", user_id=user_id, email=email, name=(name or "").strip()[:100],
-            role=role.value, workspace=workspace or settings.api().default_workspace, is_active=True,
+            f"USER#{user_id}",
+            "USER",
+            user_id=user_id,
+            email=email,
+            name=(name or "").strip()[:100],
+            role=role.value,
+            workspace=workspace or settings.api().default_workspace,
+            is_active=True,
             password_hash=hasher().hash(password) if password else None,
         )
 
@@ -215,6 +249,12 @@ class UserService:
 
 def public(user: UserRecord) -> dict:
     """Seed 001's user object."""
-    return {"id": user.user_id, "email": user.email, "name": user.name, "role": user.role,
-            "is_active": bool(user.is_active), "person_id": user.person_id,
-            "created_at": user.created_at.isoformat() if user.created_at else None}
+    return {
+        "id": user.user_id,
+        "email": user.email,
+        "name": user.name,
+        "role": user.role,
+        "is_active": bool(user.is_active),
+        "person_id": user.person_id,
+        "created_at": user.created_at.isoformat() if user.created_at else None,
+    }

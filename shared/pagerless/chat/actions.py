@@ -37,8 +37,9 @@ class Answer:
 
 
 class ChatActions:
-    def __init__(self, identities: ChatIdentityService | None = None, approvals=None, incidents=None,
-                 audit=None) -> None:
+    def __init__(
+        self, identities: ChatIdentityService | None = None, approvals=None, incidents=None, audit=None
+    ) -> None:
         self.identities = identities or ChatIdentityService()
         self._approvals = approvals
         self._incidents = incidents
@@ -48,8 +49,9 @@ class ChatActions:
         """Decide a click from an app of ``app_workspace``; every refusal says why."""
         via = via or PROVIDER_NAMES.get(click.provider, click.provider)
         if click.verb is None:
-            return Answer("refused", f"Pagerless does not handle the {click.action or 'unnamed'!r} button; "
-                                     "nothing changed.")
+            return Answer(
+                "refused", f"Pagerless does not handle the {click.action or 'unnamed'!r} button; nothing changed."
+            )
         if not click.incident_id:
             return Answer("refused", "The button names no incident; nothing changed.")
         person = self.identities.person_of(click.provider, click.tenant, click.user)
@@ -66,8 +68,13 @@ class ChatActions:
             return self._refuse(person, click, "This card belongs to another workspace; nothing changed.", via)
         required = REQUIRED[click.verb]
         if not role_satisfies(Role(person.role), required):
-            return self._refuse(person, click, f"{person.name}, your Pagerless role is {person.role}; "
-                                f"to {click.verb} you need {required.value}. Nothing changed.", via)
+            return self._refuse(
+                person,
+                click,
+                f"{person.name}, your Pagerless role is {person.role}; "
+                f"to {click.verb} you need {required.value}. Nothing changed.",
+                via,
+            )
         if click.verb == "acknowledge":
             return self._acknowledge(person, click, via)
         return self._decide(person, click, via)
@@ -75,46 +82,78 @@ class ChatActions:
     def _decide(self, person: Person, click: Click, via: str) -> Answer:
         approve = click.verb == "approve"
         try:
-            decided = self.approvals.decide(click.incident_id, person.workspace, approve=approve,
-                                            actor=person.label, role=person.role, comment=f"via {via}",
-                                            approval_id=click.approval_id)
+            decided = self.approvals.decide(
+                click.incident_id,
+                person.workspace,
+                approve=approve,
+                actor=person.label,
+                role=person.role,
+                comment=f"via {via}",
+                approval_id=click.approval_id,
+            )
         except (ConflictError, NotFoundError) as refused:
-            self._write_audit(person, click, 409 if isinstance(refused, ConflictError) else 404,
-                              {"refused": refused.message, "via": via})
-            return Answer("refused", f"{refused.message}.", person.to_public(),
-                          details={"code": refused.code, "details": refused.details})
+            self._write_audit(
+                person,
+                click,
+                409 if isinstance(refused, ConflictError) else 404,
+                {"refused": refused.message, "via": via},
+            )
+            return Answer(
+                "refused",
+                f"{refused.message}.",
+                person.to_public(),
+                details={"code": refused.code, "details": refused.details},
+            )
         approval = decided.approval
-        self._write_audit(person, click, 200, {"decision": click.verb, "changed": decided.changed,
-                                               "approval_id": approval["approval_id"], "via": via})
+        self._write_audit(
+            person,
+            click,
+            200,
+            {"decision": click.verb, "changed": decided.changed, "approval_id": approval["approval_id"], "via": via},
+        )
         action = (approval.get("proposal") or {}).get("action") or "the proposal"
         if decided.changed:
             verb = "approved" if approve else "rejected"
             return Answer("decided", f"You {verb} {action} for {click.incident_id}.", person.to_public(), approval)
-        return Answer("unchanged", f"{action} for {click.incident_id} was already {approval['status']} by "
-                                   f"{approval['decided_by']} at {approval['decided_at']}; nothing changed.",
-                      person.to_public(), approval)
+        return Answer(
+            "unchanged",
+            f"{action} for {click.incident_id} was already {approval['status']} by "
+            f"{approval['decided_by']} at {approval['decided_at']}; nothing changed.",
+            person.to_public(),
+            approval,
+        )
 
     def _acknowledge(self, person: Person, click: Click, via: str) -> Answer:
         principal = Principal(person.label, person.workspace, Role(person.role))
         try:
             self.incidents.acknowledge(person.workspace, click.incident_id, principal)
         except (ConflictError, NotFoundError) as refused:
-            self._write_audit(person, click, 409 if isinstance(refused, ConflictError) else 404,
-                              {"refused": refused.message, "via": via})
+            self._write_audit(
+                person,
+                click,
+                409 if isinstance(refused, ConflictError) else 404,
+                {"refused": refused.message, "via": via},
+            )
             who = next((d.get("acknowledged_by") for d in refused.details if isinstance(d, dict)), None)
-            return Answer("unchanged" if who else "refused",
-                          f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed.",
-                          person.to_public())
+            return Answer(
+                "unchanged" if who else "refused",
+                f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed.",
+                person.to_public(),
+            )
         self._write_audit(person, click, 200, {"decision": "acknowledge", "via": via})
         return Answer("decided", f"You acknowledged {click.incident_id}.", person.to_public())
 
     def _unbound(self, click: Click, app_workspace: str, via: str) -> Answer:
-        identity = self.identities.request(app_workspace, click.provider, click.tenant, click.user,
-                                           display_name=click.user_name)
+        identity = self.identities.request(
+            app_workspace, click.provider, click.tenant, click.user, display_name=click.user_name
+        )
         logger().info("chat click from an unbound user", extra={"provider": click.provider, "status": identity.status})
-        return Answer("refused", f"Your {via} account ({click.user}) is not linked to a Pagerless person, so "
-                                 "nothing changed. A binding request is waiting for an admin "
-                                 f"(GET /api/v1/feishu/pending or /api/chat-identities?status=pending).")
+        return Answer(
+            "refused",
+            f"Your {via} account ({click.user}) is not linked to a Pagerless person, so "
+            "nothing changed. A binding request is waiting for an admin "
+            f"(GET /api/v1/feishu/pending or /api/chat-identities?status=pending).",
+        )
 
     def _refuse(self, person: Person, click: Click, text: str, via: str) -> Answer:
         self._write_audit(person, click, 403, {"refused": text, "via": via})
@@ -122,10 +161,21 @@ class ChatActions:
 
     def _write_audit(self, person: Person, click: Click, status: int, details: dict) -> None:
         try:
-            self.audit.write(person.workspace, actor=person.label, role=person.role,
-                             action=f"CHAT {click.provider} {click.verb}", target=f"incident_id={click.incident_id}",
-                             status=status, details={**details, "chat_user": click.user, "tenant": click.tenant,
-                                                     "person_id": person.id, "approval_id": click.approval_id})
+            self.audit.write(
+                person.workspace,
+                actor=person.label,
+                role=person.role,
+                action=f"CHAT {click.provider} {click.verb}",
+                target=f"incident_id={click.incident_id}",
+                status=status,
+                details={
+                    **details,
+                    "chat_user": click.user,
+                    "tenant": click.tenant,
+                    "person_id": person.id,
+                    "approval_id": click.approval_id,
+                },
+            )
         except Exception:  # the decision stands; a lost audit line must not turn it into an error
             logger().exception("audit write failed", extra={"incident_id": click.incident_id})
 

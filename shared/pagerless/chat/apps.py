@@ -62,9 +62,14 @@ class ChatApp:
         return f"{chat_settings().chat_parameter_prefix}/{self.provider}/{self.app_id}/{secret}"
 
     def to_public(self) -> dict:
-        return {"provider": self.provider, "app_id": self.app_id, "workspace": self.workspace, "name": self.name,
-                "source": self.source,
-                "secrets": {s: ("env" if self.source == "env" else self.parameter(s)) for s in SECRETS[self.provider]}}
+        return {
+            "provider": self.provider,
+            "app_id": self.app_id,
+            "workspace": self.workspace,
+            "name": self.name,
+            "source": self.source,
+            "secrets": {s: ("env" if self.source == "env" else self.parameter(s)) for s in SECRETS[self.provider]},
+        }
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,9 @@ class ChatAppService:
             apps.append(env)
         return apps
 
-    def register(self, workspace: str, provider: str, app_id: str, *, name: str = "",
-                 secrets: dict[str, str]) -> ChatApp:
+    def register(
+        self, workspace: str, provider: str, app_id: str, *, name: str = "", secrets: dict[str, str]
+    ) -> ChatApp:
         """Store (or replace) an app: its secrets go to SSM SecureString, never to the table."""
         if provider not in SECRETS:
             raise ValidationError("provider is lark or slack", details=[{"field": "provider"}])
@@ -103,16 +109,25 @@ class ChatAppService:
             raise ValidationError("app_id is 1 to 64 characters without '/' or '#'", details=[{"field": "app_id"}])
         missing = [s for s in SECRETS[provider] if not secrets.get(s)]
         if provider == "slack" and missing or provider == "lark" and len(missing) == 2:
-            raise ValidationError(f"{provider} needs {' and '.join(SECRETS[provider])}",
-                                  details=[{"field": s} for s in missing])
+            raise ValidationError(
+                f"{provider} needs {' and '.join(SECRETS[provider])}", details=[{"field": s} for s in missing]
+            )
         app = ChatApp(provider, app_id, workspace, name)
         for secret in SECRETS[provider]:
             if secrets.get(secret):
-                self.ssm.put_parameter(Name=app.parameter(secret), Value=secrets[secret], Type="SecureString",
-                                       Overwrite=True)
-        self.repository.replace(PeopleRecord(f"chatapp#{provider}#{app_id}", APP_SK, workspace=workspace,
-                                             workspace_key=f"chatapp#{provider}", sort_key=app_id,
-                                             data={"name": name, "provider": provider}))
+                self.ssm.put_parameter(
+                    Name=app.parameter(secret), Value=secrets[secret], Type="SecureString", Overwrite=True
+                )
+        self.repository.replace(
+            PeopleRecord(
+                f"chatapp#{provider}#{app_id}",
+                APP_SK,
+                workspace=workspace,
+                workspace_key=f"chatapp#{provider}",
+                sort_key=app_id,
+                data={"name": name, "provider": provider},
+            )
+        )
         _forget_secrets()
         return app
 
@@ -137,15 +152,20 @@ class ChatAppService:
         return [VerifiedSlackApp(a, s) for a in self.apps("slack") if (s := secret_of(a, "signing_secret"))]
 
     def lark_apps(self) -> list[tuple[ChatApp, LarkApp]]:
-        return [(a, LarkApp(a.app_id, secret_of(a, "encrypt_key") or "", secret_of(a, "verification_token") or ""))
-                for a in self.apps("lark")]
+        return [
+            (a, LarkApp(a.app_id, secret_of(a, "encrypt_key") or "", secret_of(a, "verification_token") or ""))
+            for a in self.apps("lark")
+        ]
 
 
 def secret_of(app: ChatApp, secret: str) -> str | None:
     if app.source == "env":
         settings = chat_settings()
-        return {"signing_secret": settings.slack_signing_secret, "encrypt_key": settings.lark_encrypt_key,
-                "verification_token": settings.lark_verification_token}[secret]
+        return {
+            "signing_secret": settings.slack_signing_secret,
+            "encrypt_key": settings.lark_encrypt_key,
+            "verification_token": settings.lark_verification_token,
+        }[secret]
     return _secret(app.parameter(secret))
 
 
@@ -156,15 +176,17 @@ def _secret(name: str) -> str | None:
     from pagerless.store.session import powertools_parameters
 
     try:
-        return powertools_parameters().get_parameter(name, decrypt=True,
-                                                     max_age=chat_settings().chat_secret_cache_seconds)
+        return powertools_parameters().get_parameter(
+            name, decrypt=True, max_age=chat_settings().chat_secret_cache_seconds
+        )
     except GetParameterError:
         return None
 
 
 def _app(record: PeopleRecord) -> ChatApp:
-    return ChatApp((record.data or {}).get("provider", ""), record.sort_key, record.workspace,
-                   (record.data or {}).get("name", ""))
+    return ChatApp(
+        (record.data or {}).get("provider", ""), record.sort_key, record.workspace, (record.data or {}).get("name", "")
+    )
 
 
 def _env_app(provider: str) -> ChatApp | None:

@@ -33,18 +33,26 @@ class BotService:
         matches = self._mentioned(principal.workspace, message)
         if not matches:
             open_now = self._open(principal.workspace)
-            reply = (f"No open incident matches that. {len(open_now)} open incident(s): "
-                     + "; ".join(f"{i.id} {i.service or ''} {i.status}".strip() for i in open_now[:5])
-                     if open_now else "No open incident matches that, and nothing is open right now.")
+            reply = (
+                f"No open incident matches that. {len(open_now)} open incident(s): "
+                + "; ".join(f"{i.id} {i.service or ''} {i.status}".strip() for i in open_now[:5])
+                if open_now
+                else "No open incident matches that, and nothing is open right now."
+            )
             return {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}
-        return {"reply": " ".join(describe(i) for i in matches[:3]), "incident_id": matches[0].id,
-                "incidents": [i.id for i in matches], "applied": False}
+        return {
+            "reply": " ".join(describe(i) for i in matches[:3]),
+            "incident_id": matches[0].id,
+            "incidents": [i.id for i in matches],
+            "applied": False,
+        }
 
     def _open(self, workspace: str) -> list:
         found = []
         for status in OPEN:
-            items, _ = self.incidents.search(workspace, status=status, severity=None, service=None, namespace=None,
-                                             since=None, limit=50, cursor=None)
+            items, _ = self.incidents.search(
+                workspace, status=status, severity=None, service=None, namespace=None, since=None, limit=50, cursor=None
+            )
             found += items
         return sorted(found, key=lambda i: i.created_at, reverse=True)
 
@@ -57,8 +65,18 @@ class BotService:
 
         if not role_satisfies(principal.role, Role.OPERATOR):
             raise ForbiddenError(f"auto_apply needs the operator role; the key has {principal.role.value}")
-        return ApprovalService().decide(incident.id, principal.workspace, approve=True, actor=principal.key_id,
-                                        role=principal.role.value, comment="approved through /bot/interact").changed
+        return (
+            ApprovalService()
+            .decide(
+                incident.id,
+                principal.workspace,
+                approve=True,
+                actor=principal.key_id,
+                role=principal.role.value,
+                comment="approved through /bot/interact",
+            )
+            .changed
+        )
 
 
 def describe(incident) -> str:
@@ -69,10 +87,14 @@ def describe(incident) -> str:
     text += f" is {incident.status}."
     diagnosis = incident.diagnosis or {}
     if diagnosis:
-        text += (f" Diagnosis: {diagnosis.get('category')} at {float(diagnosis.get('confidence') or 0):.0%}"
-                 f" — {(diagnosis.get('summary') or '').strip()}")
+        text += (
+            f" Diagnosis: {diagnosis.get('category')} at {float(diagnosis.get('confidence') or 0):.0%}"
+            f" — {(diagnosis.get('summary') or '').strip()}"
+        )
     proposal = incident.proposal or {}
     if proposal.get("action"):
-        text += f" Proposed fix: {proposal.get('action')}" + (f" ({proposal['reason']})" if proposal.get("reason") else "")
+        text += f" Proposed fix: {proposal.get('action')}" + (
+            f" ({proposal['reason']})" if proposal.get("reason") else ""
+        )
         text += "."
     return text

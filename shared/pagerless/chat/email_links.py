@@ -43,14 +43,24 @@ def secret() -> str:
     if settings.email_link_secret_parameter:
         from pagerless.store.session import powertools_parameters
 
-        return powertools_parameters().get_parameter(settings.email_link_secret_parameter, decrypt=True,
-                                                     max_age=settings.chat_secret_cache_seconds)
+        return powertools_parameters().get_parameter(
+            settings.email_link_secret_parameter, decrypt=True, max_age=settings.chat_secret_cache_seconds
+        )
     raise ServiceUnavailableError("email approval links are not configured (PAGERLESS_EMAIL_LINK_SECRET)")
 
 
 def sign(link: EmailLink, key: str | None = None) -> str:
-    payload = json.dumps({"a": link.approval_id, "i": link.incident_id, "w": link.workspace, "d": link.decision,
-                          "p": link.person_id, "e": link.expires_at}, separators=(",", ":")).encode()
+    payload = json.dumps(
+        {
+            "a": link.approval_id,
+            "i": link.incident_id,
+            "w": link.workspace,
+            "d": link.decision,
+            "p": link.person_id,
+            "e": link.expires_at,
+        },
+        separators=(",", ":"),
+    ).encode()
     mac = hmac.new((key or secret()).encode(), payload, hashlib.sha256).digest()
     return _b64(payload) + "." + _b64(mac)
 
@@ -72,13 +82,16 @@ def verify(token: str, *, key: str | None = None, now: float | None = None) -> E
     return link
 
 
-def links_for(person_id: str, *, incident_id: str, approval_id: str, workspace: str,
-              expires_at: datetime) -> dict[str, str]:
+def links_for(
+    person_id: str, *, incident_id: str, approval_id: str, workspace: str, expires_at: datetime
+) -> dict[str, str]:
     """The approve and reject URLs for one person (what the email channel puts in a message)."""
     base = chat_settings().public_url.rstrip("/")
-    return {decision: f"{base}/email/approvals/" + sign(EmailLink(approval_id, incident_id, workspace, decision,
-                                                                  person_id, int(expires_at.timestamp())))
-            for decision in DECISIONS}
+    return {
+        decision: f"{base}/email/approvals/"
+        + sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, int(expires_at.timestamp())))
+        for decision in DECISIONS
+    }
 
 
 def _b64(raw: bytes) -> str:

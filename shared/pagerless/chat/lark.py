@@ -77,8 +77,7 @@ def encrypt(plaintext: bytes, encrypt_key: str, iv: bytes) -> str:
     return base64.b64encode(iv + encryptor.update(padded) + encryptor.finalize()).decode()
 
 
-def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False,
-           now: float | None = None) -> LarkApp:
+def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False, now: float | None = None) -> LarkApp:
     """Check X-Lark-Signature over the raw body against each configured app; return the app.
 
     An app without an encrypt key cannot be checked with the event scheme; with ``legacy_ok``
@@ -95,8 +94,11 @@ def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False
     for app in apps:
         if app.encrypt_key and hmac.compare_digest(event_signature(timestamp, nonce, app.encrypt_key, body), signature):
             return app
-        if legacy_ok and app.verification_token and hmac.compare_digest(
-                legacy_card_signature(timestamp, nonce, app.verification_token, body), signature):
+        if (
+            legacy_ok
+            and app.verification_token
+            and hmac.compare_digest(legacy_card_signature(timestamp, nonce, app.verification_token, body), signature)
+        ):
             return app
     raise LarkSignatureError("the signature does not match any configured Lark app")
 
@@ -143,14 +145,26 @@ def click(data: dict, app: LarkApp) -> Click | None:
             return None
         operator, action, context = event.get("operator") or {}, event.get("action") or {}, event.get("context") or {}
         value = parse_button_value(action.get("value"))
-        return Click(provider="lark", tenant=header.get("app_id") or app.app_id, user=operator.get("open_id") or "",
-                     action=str(value.get("action") or ""), value=value,
-                     message_ref=context.get("open_message_id") or "", channel=context.get("open_chat_id") or "")
+        return Click(
+            provider="lark",
+            tenant=header.get("app_id") or app.app_id,
+            user=operator.get("open_id") or "",
+            action=str(value.get("action") or ""),
+            value=value,
+            message_ref=context.get("open_message_id") or "",
+            channel=context.get("open_chat_id") or "",
+        )
     if "open_id" in data and "action" in data:  # legacy v1 card callback
         value = parse_button_value((data.get("action") or {}).get("value"))
-        return Click(provider="lark", tenant=app.app_id, user=str(data.get("open_id") or ""),
-                     action=str(value.get("action") or ""), value=value,
-                     message_ref=data.get("open_message_id") or "", channel=data.get("open_chat_id") or "")
+        return Click(
+            provider="lark",
+            tenant=app.app_id,
+            user=str(data.get("open_id") or ""),
+            action=str(value.get("action") or ""),
+            value=value,
+            message_ref=data.get("open_message_id") or "",
+            channel=data.get("open_chat_id") or "",
+        )
     return None
 
 

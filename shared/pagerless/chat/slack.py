@@ -14,8 +14,13 @@ from urllib.parse import parse_qs
 from pagerless.chat.clicks import Click, parse_button_value
 
 WINDOW_SECONDS = 300
-ACTION_IDS = {"pl_approve": "approve", "pl_reject": "reject", "pl_ack": "acknowledge",
-              "incident_ack": "acknowledge", "incident_resolve": "resolve"}
+ACTION_IDS = {
+    "pl_approve": "approve",
+    "pl_reject": "reject",
+    "pl_ack": "acknowledge",
+    "incident_ack": "acknowledge",
+    "incident_resolve": "resolve",
+}
 
 
 class SlackSignatureError(Exception):
@@ -78,10 +83,17 @@ def click(payload: dict) -> Click | None:
     value = parse_button_value(action.get("value"))
     verb = value.get("action") or value.get("op") or ACTION_IDS.get(action.get("action_id", ""))
     container = payload.get("container") or {}
-    return Click(provider="slack", tenant=team, user=user, action=verb or "", value=value,
-                 user_name=(payload.get("user") or {}).get("name") or "",
-                 message_ref=container.get("message_ts") or "", channel=container.get("channel_id") or "",
-                 response_url=payload.get("response_url") or "")
+    return Click(
+        provider="slack",
+        tenant=team,
+        user=user,
+        action=verb or "",
+        value=value,
+        user_name=(payload.get("user") or {}).get("name") or "",
+        message_ref=container.get("message_ts") or "",
+        channel=container.get("channel_id") or "",
+        response_url=payload.get("response_url") or "",
+    )
 
 
 def ephemeral(text: str) -> dict:

@@ -48,8 +48,20 @@ def run(args: argparse.Namespace) -> int:
         with Client(args.url, args.key) as client:
             result = _dispatch(client, args)
     except ApiError as error:
-        print(json.dumps({"error": {"status": error.status, "code": error.code, "message": error.message,
-                                    "details": error.details}}, ensure_ascii=False), file=sys.stderr)
+        print(
+            json.dumps(
+                {
+                    "error": {
+                        "status": error.status,
+                        "code": error.code,
+                        "message": error.message,
+                        "details": error.details,
+                    }
+                },
+                ensure_ascii=False,
+            ),
+            file=sys.stderr,
+        )
         return 1
     except (OSError, ValueError) as error:
         print(f"pagerless: {error}", file=sys.stderr)
@@ -61,15 +73,18 @@ def run(args: argparse.Namespace) -> int:
 def _dispatch(client, args):
     if args.area == "incidents":
         if args.verb == "list":
-            return client.incidents.list(status=args.status, severity=args.severity, service=args.service,
-                                         limit=args.limit)
+            return client.incidents.list(
+                status=args.status, severity=args.severity, service=args.service, limit=args.limit
+            )
         if not args.incident_id:
             raise ValueError(f"incidents {args.verb} needs an incident id")
-        return {"get": lambda: client.incidents.get(args.incident_id),
-                "ack": lambda: client.incidents.acknowledge(args.incident_id),
-                "resolve": lambda: client.incidents.resolve(args.incident_id, args.note),
-                "timeline": lambda: client.incidents.timeline(args.incident_id),
-                "diagnosis": lambda: client.incidents.diagnosis(args.incident_id)}[args.verb]()
+        return {
+            "get": lambda: client.incidents.get(args.incident_id),
+            "ack": lambda: client.incidents.acknowledge(args.incident_id),
+            "resolve": lambda: client.incidents.resolve(args.incident_id, args.note),
+            "timeline": lambda: client.incidents.timeline(args.incident_id),
+            "diagnosis": lambda: client.incidents.diagnosis(args.incident_id),
+        }[args.verb]()
     if args.area in ("approve", "reject"):
         decide = client.approvals.approve if args.area == "approve" else client.approvals.reject
         return decide(args.incident_id, args.comment)

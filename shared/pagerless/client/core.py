@@ -43,8 +43,9 @@ def _parse(call: Call, response: httpx.Response) -> Any:
     if response.status_code >= 400:
         try:
             error = response.json()["error"]
-            raise ApiError(response.status_code, error.get("code", "ERROR"), error.get("message", ""),
-                           error.get("details"))
+            raise ApiError(
+                response.status_code, error.get("code", "ERROR"), error.get("message", ""), error.get("details")
+            )
         except (ValueError, KeyError, TypeError):
             raise ApiError(response.status_code, "HTTP_ERROR", response.text[:500]) from None
     if response.status_code == 204 or not response.content:
@@ -56,15 +57,21 @@ def _parse(call: Call, response: httpx.Response) -> Any:
 class Client(_Base):
     """Synchronous client. Use as a context manager, or call ``close()``."""
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         super().__init__(base_url, api_key)
-        self._http = httpx.Client(base_url=self.base_url, headers=self._headers(), timeout=timeout,
-                                  transport=transport)
+        self._http = httpx.Client(base_url=self.base_url, headers=self._headers(), timeout=timeout, transport=transport)
 
     def _run(self, call: Call):
-        response = self._http.request(call.method, call.path, params=call.query(), json=call.json,
-                                      content=call.content, headers=call.headers)
+        response = self._http.request(
+            call.method, call.path, params=call.query(), json=call.json, content=call.content, headers=call.headers
+        )
         return _parse(call, response)
 
     def iterate(self, page_call):
@@ -90,15 +97,23 @@ class Client(_Base):
 class AsyncClient(_Base):
     """Asynchronous client: every resource method returns an awaitable."""
 
-    def __init__(self, base_url: str | None = None, api_key: str | None = None, *,
-                 timeout: float = DEFAULT_TIMEOUT, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         super().__init__(base_url, api_key)
-        self._http = httpx.AsyncClient(base_url=self.base_url, headers=self._headers(), timeout=timeout,
-                                       transport=transport)
+        self._http = httpx.AsyncClient(
+            base_url=self.base_url, headers=self._headers(), timeout=timeout, transport=transport
+        )
 
     async def _run(self, call: Call):
-        response = await self._http.request(call.method, call.path, params=call.query(), json=call.json,
-                                            content=call.content, headers=call.headers)
+        response = await self._http.request(
+            call.method, call.path, params=call.query(), json=call.json, content=call.content, headers=call.headers
+        )
         return _parse(call, response)
 
     async def iterate(self, page_call):

@@ -44,13 +44,34 @@ class Resource:
 
 
 class Incidents(Resource):
-    def list(self, *, status: str | None = None, severity: str | None = None, service: str | None = None,
-             namespace: str | None = None, since: datetime | str | None = None, limit: int = 50,
-             cursor: str | None = None):
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        severity: str | None = None,
+        service: str | None = None,
+        namespace: str | None = None,
+        since: datetime | str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ):
         """One page of incidents, newest first."""
-        return self._run(Call("GET", "/api/incidents", params={
-            "status": status, "severity": severity, "service": service, "namespace": namespace, "since": since,
-            "limit": limit, "cursor": cursor}, model=Page[Incident]))
+        return self._run(
+            Call(
+                "GET",
+                "/api/incidents",
+                params={
+                    "status": status,
+                    "severity": severity,
+                    "service": service,
+                    "namespace": namespace,
+                    "since": since,
+                    "limit": limit,
+                    "cursor": cursor,
+                },
+                model=Page[Incident],
+            )
+        )
 
     def get(self, incident_id: str):
         return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}", model=Incident))
@@ -71,51 +92,79 @@ class Incidents(Resource):
         return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/acknowledge", model=Incident))
 
     def resolve(self, incident_id: str, note: str = ""):
-        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/resolve", json={"note": note},
-                              model=Incident))
+        return self._run(
+            Call("POST", f"/api/incidents/{_seg(incident_id)}/resolve", json={"note": note}, model=Incident)
+        )
 
     def comment(self, incident_id: str, text: str):
-        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/comment", json={"text": text},
-                              model=TimelineEvent))
+        return self._run(
+            Call("POST", f"/api/incidents/{_seg(incident_id)}/comment", json={"text": text}, model=TimelineEvent)
+        )
 
 
 class Alerts(Resource):
-    def send(self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None,
-             sync: bool | None = None):
+    def send(
+        self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None, sync: bool | None = None
+    ):
         """Send one alert payload as ``source`` would (alertmanager, grafana, generic, ...).
 
         ``sync=True`` waits for the incidents (``alerts[].incident_id``); by default the server
         answers once the alerts are queued (``queued``, ``accepted``, ``queued_alerts``)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         params = {"sync": str(sync).lower()} if sync is not None else {}
-        return self._run(Call("POST", f"/api/webhooks/{_seg(source)}", params=params, json=payload, headers=headers,
-                              model=IngestResult))
+        return self._run(
+            Call(
+                "POST",
+                f"/api/webhooks/{_seg(source)}",
+                params=params,
+                json=payload,
+                headers=headers,
+                model=IngestResult,
+            )
+        )
 
     def text(self, message: str, *, sync: bool | None = None):
         """A chat-style alert text (English or Chinese key/value lines); ``sync`` as in ``send``."""
         params = {"sync": str(sync).lower()} if sync is not None else {}
-        return self._run(Call("POST", "/api/alert", params=params, content=message.encode("utf-8"),
-                              headers={"content-type": "text/plain; charset=utf-8"}, model=IngestResult))
+        return self._run(
+            Call(
+                "POST",
+                "/api/alert",
+                params=params,
+                content=message.encode("utf-8"),
+                headers={"content-type": "text/plain; charset=utf-8"},
+                model=IngestResult,
+            )
+        )
 
 
 class Approvals(Resource):
     def list(self, status: str = "pending", *, limit: int = 50, cursor: str | None = None):
-        return self._run(Call("GET", "/api/approvals", params={"status": status, "limit": limit, "cursor": cursor},
-                              model=Page[Approval]))
+        return self._run(
+            Call(
+                "GET",
+                "/api/approvals",
+                params={"status": status, "limit": limit, "cursor": cursor},
+                model=Page[Approval],
+            )
+        )
 
     def approve(self, incident_id: str, comment: str = ""):
-        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/approve", json={"comment": comment},
-                              model=Decision))
+        return self._run(
+            Call("POST", f"/api/incidents/{_seg(incident_id)}/approve", json={"comment": comment}, model=Decision)
+        )
 
     def reject(self, incident_id: str, comment: str = ""):
-        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/reject", json={"comment": comment},
-                              model=Decision))
+        return self._run(
+            Call("POST", f"/api/incidents/{_seg(incident_id)}/reject", json={"comment": comment}, model=Decision)
+        )
 
 
 class Knowledge(Resource):
     def list(self, *, limit: int = 50, cursor: str | None = None):
-        return self._run(Call("GET", "/api/knowledge", params={"limit": limit, "cursor": cursor},
-                              model=Page[KnowledgeEntry]))
+        return self._run(
+            Call("GET", "/api/knowledge", params={"limit": limit, "cursor": cursor}, model=Page[KnowledgeEntry])
+        )
 
     def get(self, entry_id: str):
         return self._run(Call("GET", f"/api/knowledge/{_seg(entry_id)}", model=KnowledgeEntry))
@@ -131,8 +180,9 @@ class Knowledge(Resource):
         return self._run(Call("DELETE", f"/api/knowledge/{_seg(entry_id)}"))
 
     def search(self, query: str, *, limit: int = 10):
-        return self._run(Call("GET", "/api/knowledge/search", params={"q": query, "limit": limit},
-                              model=Page[KnowledgeEntry]))
+        return self._run(
+            Call("GET", "/api/knowledge/search", params={"q": query, "limit": limit}, model=Page[KnowledgeEntry])
+        )
 
 
 class ConfigResource(Resource):
@@ -170,21 +220,46 @@ class Runbooks(Resource):
         """Runbooks matching an incident, best first."""
         return self._run(Call("GET", f"/api/incidents/{_seg(incident_id)}/runbooks", model=Page[RunbookSummary]))
 
-    def generate(self, *, pattern: str | None = None, min_incidents: int = 2, service: str | None = None,
-                 description: str | None = None, risk_level: str = "confirm"):
+    def generate(
+        self,
+        *,
+        pattern: str | None = None,
+        min_incidents: int = 2,
+        service: str | None = None,
+        description: str | None = None,
+        risk_level: str = "confirm",
+    ):
         """A draft from incident history (pattern) or a description; someone else approves it."""
-        body = {"pattern": pattern, "min_incidents": min_incidents, "service": service, "description": description,
-                "risk_level": risk_level}
+        body = {
+            "pattern": pattern,
+            "min_incidents": min_incidents,
+            "service": service,
+            "description": description,
+            "risk_level": risk_level,
+        }
         return self._run(Call("POST", "/api/runbooks/generate", json={k: v for k, v in body.items() if v is not None}))
 
     def approve_draft(self, draft_id: str):
         return self._run(Call("POST", "/api/runbooks/generate/approve", json={"draft_id": draft_id}))
 
-    def run(self, runbook_id: str, *, context: dict[str, Any] | None = None, incident_id: str | None = None,
-            dry_run: bool = False, auto_approve: bool = False, options: dict[str, Any] | None = None):
+    def run(
+        self,
+        runbook_id: str,
+        *,
+        context: dict[str, Any] | None = None,
+        incident_id: str | None = None,
+        dry_run: bool = False,
+        auto_approve: bool = False,
+        options: dict[str, Any] | None = None,
+    ):
         """Start a runbook run (a job); returns ``{"job_id", "status", ...}``."""
-        body = {"context": context or {}, "incident_id": incident_id, "dry_run": dry_run,
-                "auto_approve": auto_approve, "options": options or {}}
+        body = {
+            "context": context or {},
+            "incident_id": incident_id,
+            "dry_run": dry_run,
+            "auto_approve": auto_approve,
+            "options": options or {},
+        }
         return self._run(Call("POST", f"/api/workflows/{_seg(runbook_id)}/execute", json=body))
 
 
@@ -201,8 +276,13 @@ class Jobs(Resource):
 
     def signal(self, job_id: str, correlation_key: str, payload: dict[str, Any]):
         """Wake a parked job: ``payload={"approved": True, "reason": "..."}``."""
-        return self._run(Call("POST", f"/api/jobs/{_seg(job_id)}/signal",
-                              json={"correlation_key": correlation_key, "payload": payload}))
+        return self._run(
+            Call(
+                "POST",
+                f"/api/jobs/{_seg(job_id)}/signal",
+                json={"correlation_key": correlation_key, "payload": payload},
+            )
+        )
 
     def trace(self, job_id: str):
         return self._run(Call("GET", f"/api/jobs/{_seg(job_id)}/trace", model=JobTrace))

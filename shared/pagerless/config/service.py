@@ -26,8 +26,9 @@ class ConfigOverrides(BaseModel):
 
     llm_enabled: bool | None = Field(default=None, description="false: analyzers only, even with a key")
     llm_provider: Literal["anthropic"] | None = Field(default=None, description="the investigator's provider")
-    llm_model: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$",
-                                  examples=["claude-sonnet-5-5"])
+    llm_model: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,99}$", examples=["claude-sonnet-5-5"]
+    )
     llm_effort: Literal["low", "medium", "high"] | None = None
     llm_max_cost_usd: float | None = Field(default=None, gt=0, le=100, description="budget per incident")
     llm_max_tokens_per_incident: int | None = Field(default=None, ge=1000, le=5_000_000)
@@ -52,10 +53,15 @@ class ConfigService:
         deployment = get_llm_settings()
         record = self.repository.get(workspace)
         overrides = ConfigOverrides.model_validate((record.values if record else None) or {})
-        defaults = {"llm_enabled": True, "llm_provider": "anthropic", "llm_model": deployment.model,
-                    "llm_effort": deployment.effort, "llm_max_cost_usd": deployment.max_cost_usd,
-                    "llm_max_tokens_per_incident": deployment.max_tokens_per_incident,
-                    "llm_max_turns": deployment.max_turns}
+        defaults = {
+            "llm_enabled": True,
+            "llm_provider": "anthropic",
+            "llm_model": deployment.model,
+            "llm_effort": deployment.effort,
+            "llm_max_cost_usd": deployment.max_cost_usd,
+            "llm_max_tokens_per_incident": deployment.max_tokens_per_incident,
+            "llm_max_turns": deployment.max_turns,
+        }
         values, sources = {}, {}
         for key in KEYS:
             own = getattr(overrides, key)
@@ -63,8 +69,13 @@ class ConfigService:
             sources[key] = "deployment" if own is None else "workspace"
         values["llm_api_key"] = _masked_key(deployment)
         sources["llm_api_key"] = "deployment"
-        return {"workspace": workspace, "values": values, "sources": sources,
-                "updated_at": record.updated_at if record else None, "updated_by": record.updated_by if record else None}
+        return {
+            "workspace": workspace,
+            "values": values,
+            "sources": sources,
+            "updated_at": record.updated_at if record else None,
+            "updated_by": record.updated_by if record else None,
+        }
 
     def update(self, workspace: str, changes: dict[str, Any], *, actor: str) -> dict:
         """Merge ``changes`` into the workspace's overrides (validated as a whole) and store them."""
@@ -74,9 +85,12 @@ class ConfigService:
         try:
             validated = ConfigOverrides.model_validate(merged)
         except PydanticValidationError as exc:
-            raise ValidationError("the configuration is not valid", details=[
-                {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-                for e in exc.errors()]) from exc
+            raise ValidationError(
+                "the configuration is not valid",
+                details=[
+                    {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
+                ],
+            ) from exc
         self.repository.put(workspace, validated.model_dump(exclude_none=True), actor=actor)
         return self.effective(workspace)
 
@@ -93,19 +107,35 @@ def normalize_keys(changes: dict[str, Any]) -> dict[str, Any]:
         else:
             normalized[name] = value
     if unknown:
-        raise ValidationError("unknown or read-only configuration keys", details=[
-            {"field": key, "message": "not a configuration key" if key.lower() != "llm_api_key" else
-             "the key is a deployment secret (ANTHROPIC_API_KEY or PAGERLESS_ANTHROPIC_KEY_PARAMETER)"}
-            for key in unknown] + [{"field": "allowed", "message": ", ".join(KEYS)}])
+        raise ValidationError(
+            "unknown or read-only configuration keys",
+            details=[
+                {
+                    "field": key,
+                    "message": "not a configuration key"
+                    if key.lower() != "llm_api_key"
+                    else "the key is a deployment secret (ANTHROPIC_API_KEY or PAGERLESS_ANTHROPIC_KEY_PARAMETER)",
+                }
+                for key in unknown
+            ]
+            + [{"field": "allowed", "message": ", ".join(KEYS)}],
+        )
     return normalized
 
 
 def apply_to_llm_settings(llm, overrides: ConfigOverrides):
     """The deployment's investigator settings with a workspace's overrides applied."""
-    update = {field: getattr(overrides, key) for key, field in (
-        ("llm_model", "model"), ("llm_effort", "effort"), ("llm_max_cost_usd", "max_cost_usd"),
-        ("llm_max_tokens_per_incident", "max_tokens_per_incident"), ("llm_max_turns", "max_turns"))
-        if getattr(overrides, key) is not None}
+    update = {
+        field: getattr(overrides, key)
+        for key, field in (
+            ("llm_model", "model"),
+            ("llm_effort", "effort"),
+            ("llm_max_cost_usd", "max_cost_usd"),
+            ("llm_max_tokens_per_incident", "max_tokens_per_incident"),
+            ("llm_max_turns", "max_turns"),
+        )
+        if getattr(overrides, key) is not None
+    }
     return llm.model_copy(update=update) if update else llm
 
 

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pagerless.domain.roles import Role
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import render
+from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)
@@ -31,12 +31,26 @@ def approvals_page(request: Request, status: str = "pending") -> HTMLResponse:
 
     status = status if status in ("pending", "approved", "rejected", "expired") else "pending"
     items, _ = ApprovalService().list(principal.workspace, status, limit=100, cursor=None)
-    rows = [{**a, "action": (a.get("proposal") or {}).get("action"), "link": f"/console/incidents/{a['incident_id']}"}
-            for a in items]
-    return _table(request, "Approvals", [("incident_id", "Incident"), ("status", "Status"), ("action", "Action"),
-                                         ("requested_at", "Requested"), ("expires_at", "Expires"),
-                                         ("decided_by_label", "Decided by")], rows, tabs=("pending", "approved", "rejected", "expired"),
-                  tab=status, link_column="incident_id")
+    rows = [
+        {**a, "action": (a.get("proposal") or {}).get("action"), "link": f"/console/incidents/{a['incident_id']}"}
+        for a in items
+    ]
+    return _table(
+        request,
+        "Approvals",
+        [
+            ("incident_id", "Incident"),
+            ("status", "Status"),
+            ("action", "Action"),
+            ("requested_at", "Requested"),
+            ("expires_at", "Expires"),
+            ("decided_by_label", "Decided by"),
+        ],
+        rows,
+        tabs=("pending", "approved", "rejected", "expired"),
+        tab=status,
+        link_column="incident_id",
+    )
 
 
 @router.get("/console/knowledge", response_class=HTMLResponse)
@@ -46,8 +60,12 @@ def knowledge_page(request: Request) -> HTMLResponse:
     from pagerless.api.routes.knowledge import knowledge_service
 
     items, _ = knowledge_service().list_entries(principal.workspace, 100, None)
-    return _table(request, "Knowledge", [("title", "Title"), ("service", "Service"), ("tags", "Tags"),
-                                         ("content", "Content"), ("author", "Author")], [i.to_dict() for i in items])
+    return _table(
+        request,
+        "Knowledge",
+        [("title", "Title"), ("service", "Service"), ("tags", "Tags"), ("content", "Content"), ("author", "Author")],
+        [i.to_dict() for i in items],
+    )
 
 
 @router.get("/console/deploys", response_class=HTMLResponse)
@@ -56,11 +74,22 @@ def deploys_page(request: Request) -> HTMLResponse:
     principal = current_principal(request)
     from pagerless.store.deploys import DeployRepository
 
-    items, _ = DeployRepository().query(principal.workspace, service=None, namespace=None, since=None, limit=100,
-                                        cursor=None)
-    return _table(request, "Deploys", [("timestamp", "Time"), ("service", "Service"), ("namespace", "Namespace"),
-                                       ("image", "Image"), ("actor", "Actor"), ("commit_sha", "Commit")],
-                  [i.to_dict() for i in items])
+    items, _ = DeployRepository().query(
+        principal.workspace, service=None, namespace=None, since=None, limit=100, cursor=None
+    )
+    return _table(
+        request,
+        "Deploys",
+        [
+            ("timestamp", "Time"),
+            ("service", "Service"),
+            ("namespace", "Namespace"),
+            ("image", "Image"),
+            ("actor", "Actor"),
+            ("commit_sha", "Commit"),
+        ],
+        [i.to_dict() for i in items],
+    )
 
 
 @router.get("/console/dead-letters", response_class=HTMLResponse)
@@ -70,9 +99,19 @@ def dead_letters_page(request: Request) -> HTMLResponse:
     from pagerless.intake.bootstrap import dead_letter_service
 
     items, _ = dead_letter_service().page(principal.workspace, limit=100, cursor=None)
-    return _table(request, "Dead letters", [("received_at", "Received"), ("source", "Source"), ("status", "Status"),
-                                            ("error", "Error"), ("replay_result", "Replay result")],
-                  [i.to_dict() for i in items], row_action=("/console/dead-letters/{id}/replay", "Replay"))
+    return _table(
+        request,
+        "Dead letters",
+        [
+            ("received_at", "Received"),
+            ("source", "Source"),
+            ("status", "Status"),
+            ("error", "Error"),
+            ("replay_result", "Replay result"),
+        ],
+        [i.to_dict() for i in items],
+        row_action=("/console/dead-letters/{id}/replay", "Replay"),
+    )
 
 
 @router.post("/console/dead-letters/{dead_letter_id}/replay", dependencies=[CsrfChecked])
@@ -92,8 +131,15 @@ def policy_page(request: Request) -> HTMLResponse:
     from pagerless.remediation.workspace_policy import policy_document
 
     document = policy_document(principal.workspace)
-    return render(request, "json_edit.html", title="Policy", action="/console/policy", field="policy", editable=True,
-                  document=json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False))
+    return render(
+        request,
+        "json_edit.html",
+        title="Policy",
+        action="/console/policy",
+        field="policy",
+        editable=True,
+        document=json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False),
+    )
 
 
 @router.post("/console/policy", dependencies=[CsrfChecked])
@@ -109,9 +155,13 @@ def put_policy_page(request: Request, policy: Annotated[str, Form(max_length=200
     try:
         body = Policy.model_validate_json(policy)
     except SchemaError as exc:
-        raise ValidationError("the policy is not valid", details=[
-            {"field": ".".join(str(p) for p in e["loc"]) or "policy", "message": e["msg"]} for e in exc.errors()[:20]
-        ]) from exc
+        raise ValidationError(
+            "the policy is not valid",
+            details=[
+                {"field": ".".join(str(p) for p in e["loc"]) or "policy", "message": e["msg"]}
+                for e in exc.errors()[:20]
+            ],
+        ) from exc
     request.state.audit_details = {"policy": body.model_dump(mode="json")}
     put_policy(principal.workspace, body, actor=principal.key_id)
     return RedirectResponse("/console/policy", status_code=303)
@@ -131,8 +181,9 @@ def create_key(request: Request, role: Annotated[str, Form()], name: Annotated[s
     from pagerless.api.security import key_service
 
     created = key_service().create(workspace=principal.workspace, role=role, name=name, created_by=principal.key_id)
-    return render(request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal),
-                  created=created.secret)
+    return render(
+        request, "keys.html", keys=response_keys(principal), tokens=response_tokens(principal), created=created.secret
+    )
 
 
 @router.post("/console/keys/{key_id}/revoke", dependencies=[CsrfChecked])
@@ -148,8 +199,17 @@ def revoke_key(request: Request, key_id: str) -> RedirectResponse:
 def response_keys(principal) -> list[dict]:
     from pagerless.api.security import key_service
 
-    return [{"id": r.key_id, "name": r.name, "role": r.role, "prefix": r.prefix, "created_at": r.created_at,
-             "revoked": r.revoked} for r in key_service().list_keys(principal.workspace)]
+    return [
+        {
+            "id": r.key_id,
+            "name": r.name,
+            "role": r.role,
+            "prefix": r.prefix,
+            "created_at": r.created_at,
+            "revoked": r.revoked,
+        }
+        for r in key_service().list_keys(principal.workspace)
+    ]
 
 
 def response_tokens(principal) -> list[dict]:
@@ -166,13 +226,19 @@ def users_page(request: Request) -> HTMLResponse:
     from pagerless.auth.authenticate import user_service
     from pagerless.auth.users import public
 
-    return render(request, "users.html", users=[public(u) for u in user_service().list(principal.workspace)],
-                  error=None)
+    return render(
+        request, "users.html", users=[public(u) for u in user_service().list(principal.workspace)], error=None
+    )
 
 
 @router.post("/console/users", dependencies=[CsrfChecked])
-def create_user(request: Request, email: Annotated[str, Form(max_length=254)], role: Annotated[str, Form()],
-                password: Annotated[str, Form(max_length=256)], name: Annotated[str, Form(max_length=100)] = ""):
+def create_user(
+    request: Request,
+    email: Annotated[str, Form(max_length=254)],
+    role: Annotated[str, Form()],
+    password: Annotated[str, Form(max_length=256)],
+    name: Annotated[str, Form(max_length=100)] = "",
+):
     """Create a user."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.auth.authenticate import user_service
@@ -182,14 +248,23 @@ def create_user(request: Request, email: Annotated[str, Form(max_length=254)], r
 
 
 @router.post("/console/users/{user_id}", dependencies=[CsrfChecked])
-def update_user(request: Request, user_id: str, role: Annotated[str | None, Form()] = None,
-                active: Annotated[str | None, Form()] = None) -> RedirectResponse:
+def update_user(
+    request: Request,
+    user_id: str,
+    role: Annotated[str | None, Form()] = None,
+    active: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
     """Change a user's role, or disable / enable them (their sessions end at once)."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.auth.authenticate import user_service
 
-    user_service().update(principal.workspace, user_id, actor_user_id=principal.user_id, role=role or None,
-                          is_active=None if active is None else active == "true")
+    user_service().update(
+        principal.workspace,
+        user_id,
+        actor_user_id=principal.user_id,
+        role=role or None,
+        is_active=None if active is None else active == "true",
+    )
     return RedirectResponse("/console/users", status_code=303)
 
 
@@ -204,8 +279,9 @@ def delete_user(request: Request, user_id: str) -> RedirectResponse:
 
 
 @router.post("/console/users/{user_id}/password", dependencies=[CsrfChecked])
-def reset_password(request: Request, user_id: str,
-                   new_password: Annotated[str, Form(max_length=256)]) -> RedirectResponse:
+def reset_password(
+    request: Request, user_id: str, new_password: Annotated[str, Form(max_length=256)]
+) -> RedirectResponse:
     """Set a new password for a user; their sessions end at once."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.auth.authenticate import user_service
@@ -221,5 +297,16 @@ def audit_page(request: Request, actor: str | None = None) -> HTMLResponse:
     from pagerless.store.audit import AuditRepository
 
     items, _ = AuditRepository().query(principal.workspace, actor=actor or None, limit=100)
-    return _table(request, "Audit", [("at", "Time"), ("actor_label", "Actor"), ("role", "Role"), ("action", "Action"),
-                                     ("target", "Target"), ("status", "Status")], [r.to_dict() for r in items])
+    return _table(
+        request,
+        "Audit",
+        [
+            ("at", "Time"),
+            ("actor_label", "Actor"),
+            ("role", "Role"),
+            ("action", "Action"),
+            ("target", "Target"),
+            ("status", "Status"),
+        ],
+        [r.to_dict() for r in items],
+    )

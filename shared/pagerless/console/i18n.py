@@ -40,8 +40,13 @@ def translations(lang: str) -> NullTranslations:
 @cache
 def environment(lang: str) -> Environment:
     """A Jinja2 environment per language; autoescape is on for every template."""
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(default=True),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_translations(translations(lang), newstyle=True)
     locale = "zh_Hans_CN" if lang == "zh" else "en_US"
     env.filters["when"] = lambda value: _when(value, locale)

@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pagerless.domain.roles import Role
+from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import render
 from pagerless.domain.errors import ValidationError
-from pagerless.clock import utcnow
+from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)
@@ -56,23 +56,36 @@ def _channels(request: Request, *, edit: str | None, test: dict | None) -> HTMLR
 
 
 @router.post("/console/channels", dependencies=[CsrfChecked])
-def create_channel(request: Request, name: Annotated[str, Form(min_length=1, max_length=200)],
-                   channel_type: Annotated[str, Form()], config: Annotated[str, Form(max_length=20000)] = "{}"):
+def create_channel(
+    request: Request,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    channel_type: Annotated[str, Form()],
+    config: Annotated[str, Form(max_length=20000)] = "{}",
+):
     """Create a channel; its secrets go to SSM like over the API."""
     principal = require_role(request, Role.ADMIN)
-    _notify().channels.create(principal.workspace, {"name": name, "channel_type": channel_type,
-                                                    "config": _json_form(config, "config"), "is_enabled": True})
+    _notify().channels.create(
+        principal.workspace,
+        {"name": name, "channel_type": channel_type, "config": _json_form(config, "config"), "is_enabled": True},
+    )
     return RedirectResponse("/console/channels", status_code=303)
 
 
 @router.post("/console/channels/{channel_id}", dependencies=[CsrfChecked])
-def update_channel(request: Request, channel_id: str, name: Annotated[str, Form(min_length=1, max_length=200)],
-                   config: Annotated[str, Form(max_length=20000)] = "{}",
-                   enabled: Annotated[str | None, Form()] = None) -> RedirectResponse:
+def update_channel(
+    request: Request,
+    channel_id: str,
+    name: Annotated[str, Form(min_length=1, max_length=200)],
+    config: Annotated[str, Form(max_length=20000)] = "{}",
+    enabled: Annotated[str | None, Form()] = None,
+) -> RedirectResponse:
     """Change a channel: config is merged, a secret left out keeps its stored value."""
     principal = require_role(request, Role.ADMIN)
-    _notify().channels.update(principal.workspace, channel_id, {"name": name, "config": _json_form(config, "config"),
-                                                                "is_enabled": enabled == "true"})
+    _notify().channels.update(
+        principal.workspace,
+        channel_id,
+        {"name": name, "config": _json_form(config, "config"), "is_enabled": enabled == "true"},
+    )
     return RedirectResponse("/console/channels", status_code=303)
 
 
@@ -91,9 +104,15 @@ def routes_page(request: Request) -> HTMLResponse:
     """Notification routes as JSON; admins edit them (same validation as PUT /api/notifications/routes)."""
     principal = current_principal(request)
     view = _notify().routes.view(principal.workspace)
-    return render(request, "json_edit.html", title="Routes", action="/console/routes", field="routes",
-                  document=json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False),
-                  editable=principal.role.value == "admin")
+    return render(
+        request,
+        "json_edit.html",
+        title="Routes",
+        action="/console/routes",
+        field="routes",
+        document=json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False),
+        editable=principal.role.value == "admin",
+    )
 
 
 @router.post("/console/routes", dependencies=[CsrfChecked])
@@ -110,9 +129,21 @@ def deliveries_page(request: Request, status: str | None = None) -> HTMLResponse
     principal = require_role(request, Role.OPERATOR)
     items, _ = _notify().deliveries.page(principal.workspace, incident_id=None, status=None, limit=100, cursor=None)
     rows = [i.to_public() for i in items]
-    return render(request, "table.html", title="Delivery log", rows=rows, columns=[
-        ("created_at", "Time"), ("event", "Event"), ("incident_id", "Incident"), ("channel_id", "Channel"),
-        ("status", "Status"), ("attempts", "Attempts"), ("last_error", "Error")])
+    return render(
+        request,
+        "table.html",
+        title="Delivery log",
+        rows=rows,
+        columns=[
+            ("created_at", "Time"),
+            ("event", "Event"),
+            ("incident_id", "Incident"),
+            ("channel_id", "Channel"),
+            ("status", "Status"),
+            ("attempts", "Attempts"),
+            ("last_error", "Error"),
+        ],
+    )
 
 
 # ---------------------------------------------------------------- on-call
@@ -134,8 +165,9 @@ def oncall_page(request: Request) -> HTMLResponse:
 
     people, _ = PeopleService().list(principal.workspace, limit=200)
     names = {p.id: p.name for p in people}
-    return render(request, "oncall.html", schedules=schedules, names=names,
-                  policies=service.list_policies(principal.workspace))
+    return render(
+        request, "oncall.html", schedules=schedules, names=names, policies=service.list_policies(principal.workspace)
+    )
 
 
 # ---------------------------------------------------------------- SLOs
@@ -146,8 +178,10 @@ def slo_page(request: Request) -> HTMLResponse:
     from pagerless.api.routes.slo import slo_service
 
     slos = slo_service()
-    rows = [{**slos.summary(s), "budget": slos.budget(principal.workspace, s.name, s)}
-            for s in slos.all(principal.workspace)]
+    rows = [
+        {**slos.summary(s), "budget": slos.budget(principal.workspace, s.name, s)}
+        for s in slos.all(principal.workspace)
+    ]
     return render(request, "slo.html", slos=rows, budget=None)
 
 
@@ -167,14 +201,16 @@ def reports_page(request: Request) -> HTMLResponse:
     principal = current_principal(request)
     from pagerless.api.routes.reports import _public, report_service
 
-    records = sorted(report_service().repository.all(principal.workspace),
-                     key=lambda r: (r.period_start or "", r.sk), reverse=True)
+    records = sorted(
+        report_service().repository.all(principal.workspace), key=lambda r: (r.period_start or "", r.sk), reverse=True
+    )
     return render(request, "reports.html", reports=[_public(r) for r in records[:100]])
 
 
 @router.post("/console/reports", dependencies=[CsrfChecked])
-def generate_report(request: Request, report_type: Annotated[str, Form()] = "daily",
-                    deliver: Annotated[str | None, Form()] = None) -> RedirectResponse:
+def generate_report(
+    request: Request, report_type: Annotated[str, Form()] = "daily", deliver: Annotated[str | None, Form()] = None
+) -> RedirectResponse:
     """Generate a report now (yesterday, or the last 7 days), delivering it if asked."""
     principal = require_role(request, Role.OPERATOR)
     from pagerless.api.routes.reports import report_service
@@ -204,7 +240,13 @@ def report_html(request: Request, report_id: str) -> HTMLResponse:
     from pagerless.reports.render import render as render_report
 
     record = report_service().repository.get(principal.workspace, report_id)
-    return HTMLResponse(render_report(record.data, "html", language(request)), headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "SAMEORIGIN", "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                                   "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"})
+    return HTMLResponse(
+        render_report(record.data, "html", language(request)),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "SAMEORIGIN",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+            "frame-ancestors 'self'; base-uri 'none'; form-action 'none'",
+        },
+    )

@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pagerless import settings
 from pagerless.api.static import vendored_asset
 from pagerless.auth.authenticate import user_service
-from pagerless.domain.roles import Role
 from pagerless.auth.users import principal_for
 from pagerless.console import i18n
 from pagerless.console.session import (
@@ -29,6 +28,7 @@ from pagerless.console.session import (
 )
 from pagerless.console.web import render
 from pagerless.domain.errors import ForbiddenError, PagerlessError, RateLimitedError, UnauthorizedError
+from pagerless.domain.roles import Role
 from pagerless.incidents import stream
 
 router = APIRouter(include_in_schema=False)
@@ -69,16 +69,22 @@ def login_page(request: Request, next: str = "/console/incidents") -> HTMLRespon
 
 
 @router.post("/console/login", dependencies=[CsrfChecked])
-def login(request: Request, email: Annotated[str, Form(max_length=254)] = "",
-          password: Annotated[str, Form(max_length=256)] = "", next: Annotated[str, Form()] = "/console/incidents"):
+def login(
+    request: Request,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form()] = "/console/incidents",
+):
     """Check the password and start a cookie session."""
     try:
-        user, pair = user_service().login(email=email, password=password,
-                                          address=request.client.host if request.client else "")
+        user, pair = user_service().login(
+            email=email, password=password, address=request.client.host if request.client else ""
+        )
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
-        return render(request, "login.html", status_code=status, next=_safe_next(next), error=exc.code,
-                      sso=_sso_configured())
+        return render(
+            request, "login.html", status_code=status, next=_safe_next(next), error=exc.code, sso=_sso_configured()
+        )
     start_session(request, pair.access_token, pair.refresh_token)
     request.state.principal = principal_for(user)  # the audit log records the sign-in
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -92,11 +98,15 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.post("/console/language", dependencies=[CsrfChecked])
-def switch_language(request: Request, lang: Annotated[str, Form()], next: Annotated[str, Form()] = "/console/incidents"):
+def switch_language(
+    request: Request, lang: Annotated[str, Form()], next: Annotated[str, Form()] = "/console/incidents"
+):
     """Switch the console's language (kept in a cookie)."""
     if lang in i18n.LANGUAGES:
-        jar(request).to_set[LANG_COOKIE] = (lang, {"httponly": False, "samesite": "lax", "path": "/",
-                                                "max_age": 365 * 24 * 3600})
+        jar(request).to_set[LANG_COOKIE] = (
+            lang,
+            {"httponly": False, "samesite": "lax", "path": "/", "max_age": 365 * 24 * 3600},
+        )
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -105,15 +115,27 @@ def _filters(status: str | None, severity: str | None, service: str | None) -> d
 
 
 @router.get("/console/incidents", response_class=HTMLResponse)
-def incidents_page(request: Request, status: str | None = None, severity: str | None = None,
-                   service: Annotated[str | None, Query(max_length=200)] = None, partial: bool = False) -> HTMLResponse:
+def incidents_page(
+    request: Request,
+    status: str | None = None,
+    severity: str | None = None,
+    service: Annotated[str | None, Query(max_length=200)] = None,
+    partial: bool = False,
+) -> HTMLResponse:
     """Incidents, newest first; filters live in the URL and the list refreshes itself on new events."""
     principal = current_principal(request)
     filters = _filters(status, severity, service)
     items, _ = _incidents().search(principal.workspace, limit=100, **filters)
     template = "_incident_rows.html" if partial else "incidents.html"
-    return render(request, template, incidents=items, filters=filters, statuses=STATUSES, severities=SEVERITIES,
-                  rows_url="/console/incidents?" + urlencode({**filters, "partial": "true"}))
+    return render(
+        request,
+        template,
+        incidents=items,
+        filters=filters,
+        statuses=STATUSES,
+        severities=SEVERITIES,
+        rows_url="/console/incidents?" + urlencode({**filters, "partial": "true"}),
+    )
 
 
 @router.get("/console/incidents/{incident_id}", response_class=HTMLResponse)
@@ -125,9 +147,15 @@ def incident_page(request: Request, incident_id: str, partial: str | None = None
     timeline = [t.to_dict() for t in service.timeline_of(principal.workspace, incident_id)]
     latest = _approvals().repository.latest(incident_id)
     approval = latest.to_public() if latest is not None and latest.workspace == principal.workspace else None
-    context = {"incident": incident, "timeline": timeline, "diagnosis": incident.diagnosis or None,
-               "proposal": incident.proposal or None, "approval": approval, "trace": None,
-               "can_operate": can(principal, Role.OPERATOR)}
+    context = {
+        "incident": incident,
+        "timeline": timeline,
+        "diagnosis": incident.diagnosis or None,
+        "proposal": incident.proposal or None,
+        "approval": approval,
+        "trace": None,
+        "can_operate": can(principal, Role.OPERATOR),
+    }
     if partial == "live":
         return render(request, "_incident_live.html", **context)
     context["trace"] = _trace(incident)
@@ -146,15 +174,22 @@ def _trace(incident) -> dict | None:
 
 
 @router.post("/console/incidents/{incident_id}/{action}", dependencies=[CsrfChecked])
-def incident_action(request: Request, incident_id: str, action: str,
-                    text: Annotated[str, Form(max_length=8000)] = "") -> Response:
+def incident_action(
+    request: Request, incident_id: str, action: str, text: Annotated[str, Form(max_length=8000)] = ""
+) -> Response:
     """Approve, reject, acknowledge, resolve or comment, as the signed-in user (operator or admin)."""
     principal = require_role(request, Role.OPERATOR)
     service = _incidents()
     if action in ("approve", "reject"):
         request.state.audit_details = {"decision": action, "comment": text}
-        _approvals().decide(incident_id, principal.workspace, approve=action == "approve", actor=principal.key_id,
-                            role=principal.role.value, comment=text)
+        _approvals().decide(
+            incident_id,
+            principal.workspace,
+            approve=action == "approve",
+            actor=principal.key_id,
+            role=principal.role.value,
+            comment=text,
+        )
     elif action == "acknowledge":
         service.acknowledge(principal.workspace, incident_id, principal)
     elif action == "resolve":
@@ -169,18 +204,23 @@ def incident_action(request: Request, incident_id: str, action: str,
 
 
 @router.get("/console/events")
-def console_events(request: Request, max_seconds: Annotated[float, Query(gt=0, le=28)] = 20,
-                   last_event_id: Annotated[str | None, Query(max_length=20)] = None) -> StreamingResponse:
+def console_events(
+    request: Request,
+    max_seconds: Annotated[float, Query(gt=0, le=28)] = 20,
+    last_event_id: Annotated[str | None, Query(max_length=20)] = None,
+) -> StreamingResponse:
     """The workspace's event stream for the signed-in user (bounded; the browser reconnects)."""
     principal = current_principal(request)
     resume = request.headers.get("last-event-id") or last_event_id
     resume_seq = int(resume) if resume and resume.isdigit() else None
     chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
     # Every event arrives as a plain "message" (its type is in the data): one listener sees them all.
-    unnamed = ("".join(line for line in chunk.splitlines(keepends=True) if not line.startswith("event: "))
-               for chunk in chunks)
-    return StreamingResponse(unnamed, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    unnamed = (
+        "".join(line for line in chunk.splitlines(keepends=True) if not line.startswith("event: ")) for chunk in chunks
+    )
+    return StreamingResponse(
+        unnamed, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 def _sso_configured() -> bool:
@@ -190,6 +230,11 @@ def _sso_configured() -> bool:
 
 def _safe_next(target: str) -> str:
     """Only our own console paths: never an open redirect."""
-    if isinstance(target, str) and target.startswith("/console/") and not target.startswith("//") and "\\" not in target:
+    if (
+        isinstance(target, str)
+        and target.startswith("/console/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
         return target
     return "/console/incidents"

@@ -16,8 +16,8 @@ from fastapi import Request
 
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.keys import Principal
-from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.errors import ForbiddenError, UnauthorizedError
+from pagerless.domain.roles import Role, role_satisfies
 
 ACCESS_COOKIE = "pl_session"
 REFRESH_COOKIE = "pl_refresh"
@@ -53,8 +53,10 @@ def start_session(request: Request, access_token: str, refresh_token: str) -> No
     secure = _secure(request)
     cookies = jar(request)
     cookies.to_set[ACCESS_COOKIE] = (access_token, {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"})
-    cookies.to_set[REFRESH_COOKIE] = (refresh_token, {"httponly": True, "samesite": "strict", "secure": secure,
-                                                   "path": "/console", "max_age": 30 * 24 * 3600})
+    cookies.to_set[REFRESH_COOKIE] = (
+        refresh_token,
+        {"httponly": True, "samesite": "strict", "secure": secure, "path": "/console", "max_age": 30 * 24 * 3600},
+    )
 
 
 def end_session(request: Request) -> None:
@@ -69,8 +71,10 @@ def csrf_token(request: Request) -> str:
     token = getattr(request.state, "csrf_token", None) or request.cookies.get(CSRF_COOKIE)
     if not token or len(token) < 32:
         token = secrets.token_urlsafe(32)
-        jar(request).to_set[CSRF_COOKIE] = (token, {"httponly": True, "samesite": "strict", "secure": _secure(request),
-                                                 "path": "/"})
+        jar(request).to_set[CSRF_COOKIE] = (
+            token,
+            {"httponly": True, "samesite": "strict", "secure": _secure(request), "path": "/"},
+        )
     request.state.csrf_token = token
     return token
 

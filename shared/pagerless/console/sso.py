@@ -41,11 +41,26 @@ def sso(request: Request) -> RedirectResponse:
     if not (config.oidc_authorize_url and config.oidc_token_url and config.oidc_client_id):
         raise ForbiddenError("single sign-on is not configured")
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    jar(request).to_set[SSO_COOKIE] = (json.dumps({"state": state, "nonce": nonce}), {
-        "httponly": True, "samesite": "lax", "path": "/console/sso", "max_age": 600,
-        "secure": (request.headers.get("x-forwarded-proto") or request.url.scheme) == "https"})
-    query = urlencode({"response_type": "code", "client_id": config.oidc_client_id, "scope": "openid email profile",
-                       "redirect_uri": _redirect_uri(request), "state": state, "nonce": nonce})
+    jar(request).to_set[SSO_COOKIE] = (
+        json.dumps({"state": state, "nonce": nonce}),
+        {
+            "httponly": True,
+            "samesite": "lax",
+            "path": "/console/sso",
+            "max_age": 600,
+            "secure": (request.headers.get("x-forwarded-proto") or request.url.scheme) == "https",
+        },
+    )
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": config.oidc_client_id,
+            "scope": "openid email profile",
+            "redirect_uri": _redirect_uri(request),
+            "state": state,
+            "nonce": nonce,
+        }
+    )
     separator = "&" if "?" in config.oidc_authorize_url else "?"
     return RedirectResponse(f"{config.oidc_authorize_url}{separator}{query}", status_code=303)
 
@@ -75,8 +90,12 @@ def sso_callback(request: Request, code: str = "", state: str = "") -> RedirectR
 def _exchange(code: str, redirect_uri: str) -> str:
     config = settings.auth()
     auth = (config.oidc_client_id, config.oidc_client_secret) if config.oidc_client_secret else None
-    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri,
-            "client_id": config.oidc_client_id}
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": config.oidc_client_id,
+    }
     import httpx  # only the sign-in callback talks to the issuer
 
     try:
@@ -85,8 +104,11 @@ def _exchange(code: str, redirect_uri: str) -> str:
         raise ServiceUnavailableError("the identity provider could not be reached") from exc
     if response.status_code != 200:
         raise UnauthorizedError("the identity provider refused the sign-in code")
-    id_token = response.json().get("id_token") if response.headers.get("content-type", "").startswith(
-        "application/json") else None
+    id_token = (
+        response.json().get("id_token")
+        if response.headers.get("content-type", "").startswith("application/json")
+        else None
+    )
     if not isinstance(id_token, str):
         raise UnauthorizedError("the identity provider returned no id token")
     return id_token

@@ -8,9 +8,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
 from pagerless.console import i18n
-from pagerless.domain.errors import PagerlessError
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
-
+from pagerless.domain.errors import PagerlessError
 
 COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
 
@@ -57,9 +56,15 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(target, status_code=303)
 
 
-ERROR_TITLES = {"FORBIDDEN": "Not allowed", "NOT_FOUND": "Not found", "CONFLICT": "Already done",
-                "VALIDATION_ERROR": "Check the form", "UNAUTHORIZED": "Sign in again", "RATE_LIMITED": "Slow down",
-                "SERVICE_UNAVAILABLE": "Temporarily unavailable"}
+ERROR_TITLES = {
+    "FORBIDDEN": "Not allowed",
+    "NOT_FOUND": "Not found",
+    "CONFLICT": "Already done",
+    "VALIDATION_ERROR": "Check the form",
+    "UNAUTHORIZED": "Sign in again",
+    "RATE_LIMITED": "Slow down",
+    "SERVICE_UNAVAILABLE": "Temporarily unavailable",
+}
 
 
 async def _page_error(request: Request, exc: PagerlessError) -> Response:
@@ -67,8 +72,14 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
     if "text/html" not in request.headers.get("accept", "") or request.headers.get("hx-request"):
         return await _domain_error(request, exc)
     status = STATUS_FOR_CODE.get(exc.code, 500)
-    return render(request, "error.html", status_code=status, title=ERROR_TITLES.get(exc.code, "Something went wrong"),
-                  message=exc.message, back=_same_origin_path(request))
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title=ERROR_TITLES.get(exc.code, "Something went wrong"),
+        message=exc.message,
+        back=_same_origin_path(request),
+    )
 
 
 def _same_origin_path(request: Request) -> str:
@@ -88,10 +99,23 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     env = i18n.environment(lang)
     principal = getattr(request.state, "console_principal", None)
     html = env.get_template(template).render(
-        request=request, lang=lang, languages=i18n.LANGUAGES, csrf_token=csrf_token(request), me=principal,
-        path=request.url.path, **context)
-    return HTMLResponse(html, status_code=status_code, headers={
-        "Cache-Control": "no-store", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin",
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                                   "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
-                                   "form-action 'self'; base-uri 'self'"})
+        request=request,
+        lang=lang,
+        languages=i18n.LANGUAGES,
+        csrf_token=csrf_token(request),
+        me=principal,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(
+        html,
+        status_code=status_code,
+        headers={
+            "Cache-Control": "no-store",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "same-origin",
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+            "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; "
+            "form-action 'self'; base-uri 'self'",
+        },
+    )

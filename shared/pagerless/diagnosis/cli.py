@@ -41,12 +41,18 @@ def render_json(diagnosis: Diagnosis) -> str:
 
 def render_text(diagnosis: Diagnosis) -> str:
     """A block a human reads in ten seconds."""
-    lines = [f"Diagnosis: {diagnosis.category}  (confidence {diagnosis.confidence:.2f}, engine {diagnosis.engine})",
-             "", diagnosis.summary, "", "Evidence:"]
+    lines = [
+        f"Diagnosis: {diagnosis.category}  (confidence {diagnosis.confidence:.2f}, engine {diagnosis.engine})",
+        "",
+        diagnosis.summary,
+        "",
+        "Evidence:",
+    ]
     lines += [f"  - [{e.source}] {e.detail}" for e in diagnosis.evidence] or ["  (none)"]
     lines += ["", "Remediations: " + (", ".join(diagnosis.remediations) or "(none)")]
-    alternatives = [f"{r.category} {r.confidence:.2f}" for r in diagnosis.ranked_categories
-                    if r.category != diagnosis.category]
+    alternatives = [
+        f"{r.category} {r.confidence:.2f}" for r in diagnosis.ranked_categories if r.category != diagnosis.category
+    ]
     if alternatives:
         lines.append("Alternatives: " + ", ".join(alternatives))
     return "\n".join(lines)

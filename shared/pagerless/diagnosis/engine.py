@@ -34,15 +34,21 @@ class Investigator(Protocol):
 def diagnose(scenario_or_snapshot: Snapshot | Mapping | str | Path, skip: frozenset[str] = frozenset()) -> Diagnosis:
     """Diagnose a scenario (dict or file path) or a Snapshot with the deterministic analyzers
     (except those named in ``skip``: the workspace switched them off)."""
-    snapshot = scenario_or_snapshot if isinstance(scenario_or_snapshot, Snapshot) else (
-        snapshot_from_scenario(scenario_or_snapshot))
+    snapshot = (
+        scenario_or_snapshot
+        if isinstance(scenario_or_snapshot, Snapshot)
+        else (snapshot_from_scenario(scenario_or_snapshot))
+    )
     findings, notes = run_analyzers(snapshot, skip)
     scored = score_findings(snapshot, findings)
     return _decide(snapshot, scored, notes)
 
 
-def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Investigator | None = None,
-                  skip: frozenset[str] = frozenset()) -> Diagnosis:
+def run_diagnosis(
+    scenario: Snapshot | Mapping | str | Path,
+    investigator: Investigator | None = None,
+    skip: frozenset[str] = frozenset(),
+) -> Diagnosis:
     """The analyzers' diagnosis, handed to the investigator when one is configured.
 
     If the investigator fails, the analyzers' diagnosis stands, with a note saying why.
@@ -54,8 +60,9 @@ def run_diagnosis(scenario: Snapshot | Mapping | str | Path, investigator: Inves
     try:
         return investigator.investigate(dict(snapshot.scenario), diagnosis)
     except Exception as exc:  # noqa: BLE001 - the deterministic answer is the fallback
-        return diagnosis.model_copy(update={"notes": [*diagnosis.notes,
-                                                      f"investigator failed ({type(exc).__name__}); analyzers' result kept"]})
+        return diagnosis.model_copy(
+            update={"notes": [*diagnosis.notes, f"investigator failed ({type(exc).__name__}); analyzers' result kept"]}
+        )
 
 
 def run_analyzers(snapshot: Snapshot, skip: frozenset[str] = frozenset()) -> tuple[list[Finding], list[str]]:
@@ -89,11 +96,17 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
         # lowers it further.
         abstain = round(min(ABSTAIN_CONFIDENCE, 1.0 - (ranking[0][1] if ranking else 0.0)), 3)
         return Diagnosis(
-            category=INSUFFICIENT, confidence=abstain,
+            category=INSUFFICIENT,
+            confidence=abstain,
             ranked_categories=[RankedCategory(category=INSUFFICIENT, confidence=abstain), *ranked],
-            summary=_insufficient_summary(snapshot, scored), evidence=_weak_evidence(snapshot, scored),
-            remediations=["gather_more_evidence", "none_manual"], engine=ENGINE, findings=findings,
-            target=_alert_target(snapshot), notes=notes)
+            summary=_insufficient_summary(snapshot, scored),
+            evidence=_weak_evidence(snapshot, scored),
+            remediations=["gather_more_evidence", "none_manual"],
+            engine=ENGINE,
+            findings=findings,
+            target=_alert_target(snapshot),
+            notes=notes,
+        )
     category, score = ranking[0]
     winners = by_category[category]
     top = winners[0]
@@ -101,12 +114,21 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
     known = remediation_ids()
     remediations = list(dict.fromkeys(r for w in winners for r in w.finding.remediations if r in known))
     for explained in top.explains:
-        notes.append(f"{category} on {_where(top.finding.target)} explains {explained.category} "
-                     f"on {_where(explained.target)}")
+        notes.append(
+            f"{category} on {_where(top.finding.target)} explains {explained.category} on {_where(explained.target)}"
+        )
     return Diagnosis(
-        category=category, ranked_categories=ranked, confidence=round(score, 3),
-        summary=_summary(snapshot, category, top, evidence), evidence=evidence, remediations=remediations,
-        engine=ENGINE, findings=findings, target=top.finding.target, notes=notes)
+        category=category,
+        ranked_categories=ranked,
+        confidence=round(score, 3),
+        summary=_summary(snapshot, category, top, evidence),
+        evidence=evidence,
+        remediations=remediations,
+        engine=ENGINE,
+        findings=findings,
+        target=top.finding.target,
+        notes=notes,
+    )
 
 
 def _category_score(items: list[Scored]) -> float:
@@ -160,11 +182,19 @@ def _where(target: dict[str, str]) -> str:
 
 
 def _insufficient_summary(snapshot: Snapshot, scored: list[Scored]) -> str:
-    lead = (f" The strongest hint, {scored[0].finding.category} ({scored[0].score:.2f}), is below the "
-            f"{CONFIDENCE_THRESHOLD} threshold: {scored[0].finding.summary}.") if scored else ""
-    return (f"insufficient_evidence: the snapshot for '{snapshot.alert.title}' shows no conclusive fault signal "
-            f"(no failing containers, scheduling, node, storage or error-log pattern tied to the alert).{lead} "
-            "Collect metrics, traces or longer logs before acting.")
+    lead = (
+        (
+            f" The strongest hint, {scored[0].finding.category} ({scored[0].score:.2f}), is below the "
+            f"{CONFIDENCE_THRESHOLD} threshold: {scored[0].finding.summary}."
+        )
+        if scored
+        else ""
+    )
+    return (
+        f"insufficient_evidence: the snapshot for '{snapshot.alert.title}' shows no conclusive fault signal "
+        f"(no failing containers, scheduling, node, storage or error-log pattern tied to the alert).{lead} "
+        "Collect metrics, traces or longer logs before acting."
+    )
 
 
 def _weak_evidence(snapshot: Snapshot, scored: list[Scored]) -> list[Evidence]:

@@ -45,8 +45,9 @@ def evaluate(name: str, scenario: dict, engine: Callable[[dict], Diagnosis] = di
     elapsed = time.perf_counter() - started
     cited = " ".join(f"{e.source} {e.detail}" for e in result.evidence)
     missing = tuple(s for s in expected.get("evidence_contains") or [] if s not in cited)
-    return EvalResult(name, str(expected.get("category")), result.category, result.confidence, missing,
-                      bool(result.evidence), elapsed)
+    return EvalResult(
+        name, str(expected.get("category")), result.category, result.confidence, missing, bool(result.evidence), elapsed
+    )
 
 
 def results_table(results: list[EvalResult]) -> str:
@@ -59,12 +60,15 @@ def results_table(results: list[EvalResult]) -> str:
     for category in sorted(by_category):
         items = by_category[category]
         misses = ", ".join(f"{r.name}->{r.got}" for r in items if not r.passed)
-        lines.append(f"{category:<{width}} {len(items):2d} {sum(r.correct for r in items):4d}  "
-                     f"{sum(r.cites_evidence and not r.missing_evidence for r in items):4d}  {misses}")
+        lines.append(
+            f"{category:<{width}} {len(items):2d} {sum(r.correct for r in items):4d}  "
+            f"{sum(r.cites_evidence and not r.missing_evidence for r in items):4d}  {misses}"
+        )
     correct = sum(r.correct for r in results)
     lines.append("-" * (width + 30))
-    lines.append(f"top-1 {correct}/{len(results)} = {correct / max(len(results), 1):.1%} over "
-                 f"{len(by_category)} categories")
+    lines.append(
+        f"top-1 {correct}/{len(results)} = {correct / max(len(results), 1):.1%} over {len(by_category)} categories"
+    )
     return "\n".join(lines)
 
 
@@ -105,9 +109,11 @@ def scores(results: list[EvalResult]) -> dict[str, float]:
 
 def scores_line(label: str, figures: dict[str, float]) -> str:
     """One printable line of :func:`scores`."""
-    return (f"{label:<16} n={int(figures['n']):3d}  top-1 {figures['top1']:6.1%}  "
-            f"abstention recall {figures['abstention_recall']:6.1%}  false abstention {figures['false_abstention']:5.1%}  "
-            f"evidence mention {figures['evidence_mention']:6.1%}")
+    return (
+        f"{label:<16} n={int(figures['n']):3d}  top-1 {figures['top1']:6.1%}  "
+        f"abstention recall {figures['abstention_recall']:6.1%}  false abstention {figures['false_abstention']:5.1%}  "
+        f"evidence mention {figures['evidence_mention']:6.1%}"
+    )
 
 
 def calibration(results: list[EvalResult]) -> list[tuple[str, int, float]]:

@@ -37,8 +37,11 @@ class Scored:
 def score_findings(snapshot: Snapshot, findings: list[Finding]) -> list[Scored]:
     """Every finding with its relevance and its score after causal promotion, best first."""
     focus = {(p.namespace, p.workload) for p in snapshot.focus_pods()}
-    dependencies = {f.target["dependency"] for f in findings if f.target.get("dependency")
-                    and (f.target.get("namespace"), f.target.get("workload")) in focus}
+    dependencies = {
+        f.target["dependency"]
+        for f in findings
+        if f.target.get("dependency") and (f.target.get("namespace"), f.target.get("workload")) in focus
+    }
     scored = []
     for f in findings:
         relevance = _relevance(snapshot, f, focus, dependencies)
@@ -76,16 +79,22 @@ def _relevance(snapshot: Snapshot, f: Finding, focus: set, dependencies: set[str
     if target.get("kind") == "Node":
         pods = set(filter(None, target.get("pods", "").split(",")))
         named_by_alert = target.get("name") in snapshot.alert.labels.values() or _named_in_text(
-            snapshot, target.get("name", ""))
+            snapshot, target.get("name", "")
+        )
         return 1.0 if named_by_alert or any(p.name in pods for p in snapshot.focus_pods()) else 0.3
     key = (target.get("namespace"), target.get("workload"))
     if key in focus or snapshot.is_focus(*key):
         return 1.0
-    if snapshot.focus.namespace and not snapshot.focus.workloads and not snapshot.focus.pods and (
-            key[0] == snapshot.focus.namespace):
+    if (
+        snapshot.focus.namespace
+        and not snapshot.focus.workloads
+        and not snapshot.focus.pods
+        and (key[0] == snapshot.focus.namespace)
+    ):
         return 1.0  # the alert names only a namespace: every workload in it is in scope, with pods or not
-    if any(same_service(d, target.get("workload", "")) or same_service(d, target.get("name", ""))
-           for d in dependencies):
+    if any(
+        same_service(d, target.get("workload", "")) or same_service(d, target.get("name", "")) for d in dependencies
+    ):
         return 0.95
     if snapshot.focus.namespace is None and not snapshot.focus.workloads:
         return 0.35 if _system(target) else 0.85
@@ -113,9 +122,14 @@ def _explains(cause: Finding, symptom: Finding) -> bool:
     if cause.confidence < MIN_CAUSE_CONFIDENCE or cause.category == symptom.category:
         return False
     dependency = symptom.target.get("dependency")
-    if dependency and symptom.category in ("dependency_unavailable", "network_policy_blocked") and (
+    if (
+        dependency
+        and symptom.category in ("dependency_unavailable", "network_policy_blocked")
+        and (
             same_service(dependency, cause.target.get("workload", ""))
-            or same_service(dependency, cause.target.get("name", ""))):
+            or same_service(dependency, cause.target.get("name", ""))
+        )
+    ):
         return cause.category != "network_policy_blocked"
     if not dependency and symptom.category == "dependency_unavailable" and _neighbour(cause, symptom):
         return True  # the caller does not name its dependency; a failing workload beside it is the best lead
@@ -127,13 +141,17 @@ def _explains(cause: Finding, symptom: Finding) -> bool:
 
 
 def _neighbour(cause: Finding, symptom: Finding) -> bool:
-    return (cause.target.get("namespace") == symptom.target.get("namespace")
-            and cause.target.get("workload") != symptom.target.get("workload")
-            and cause.category not in ("dependency_unavailable", "network_policy_blocked", "readiness_probe_failure"))
+    return (
+        cause.target.get("namespace") == symptom.target.get("namespace")
+        and cause.target.get("workload") != symptom.target.get("workload")
+        and cause.category not in ("dependency_unavailable", "network_policy_blocked", "readiness_probe_failure")
+    )
 
 
 def _linked(cause: Finding, symptom: Finding) -> bool:
     if cause.target.get("kind") == "Node":
         return symptom.target.get("name") in set(cause.target.get("pods", "").split(","))
     return (cause.target.get("namespace"), cause.target.get("workload")) == (
-        symptom.target.get("namespace"), symptom.target.get("workload"))
+        symptom.target.get("namespace"),
+        symptom.target.get("workload"),
+    )

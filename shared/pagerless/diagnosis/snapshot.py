@@ -23,17 +23,55 @@ from pagerless.domain.severity import parse_severity
 MAX_LOG_LINES = 500  # per container log: the tail is where a crash explains itself
 EVENT_WINDOW = timedelta(minutes=65)  # the API server's default event TTL (1 h), plus clock skew
 EVENT_AFTER = timedelta(minutes=30)  # a snapshot is taken at or shortly after the alert
-_WORKLOAD_LABELS = ("deployment", "service", "app", "statefulset", "daemonset", "workload", "app_kubernetes_io_name",
-                    "k8s_app", "service_name", "kubernetes_deployment", "exported_service", "label_app",
-                    "cronjob", "job_name", "kube_deployment", "kube_stateful_set", "kube_daemon_set", "kube_cronjob",
-                    "kube_job", "kube_service")
+_WORKLOAD_LABELS = (
+    "deployment",
+    "service",
+    "app",
+    "statefulset",
+    "daemonset",
+    "workload",
+    "app_kubernetes_io_name",
+    "k8s_app",
+    "service_name",
+    "kubernetes_deployment",
+    "exported_service",
+    "label_app",
+    "cronjob",
+    "job_name",
+    "kube_deployment",
+    "kube_stateful_set",
+    "kube_daemon_set",
+    "kube_cronjob",
+    "kube_job",
+    "kube_service",
+)
 # Where monitoring tools put the namespace and pod (Prometheus relabelling, Datadog tags, ...).
-_NAMESPACE_LABELS = ("namespace", "kubernetes_namespace", "k8s_namespace", "exported_namespace", "namespace_name",
-                     "kube_namespace")
+_NAMESPACE_LABELS = (
+    "namespace",
+    "kubernetes_namespace",
+    "k8s_namespace",
+    "exported_namespace",
+    "namespace_name",
+    "kube_namespace",
+)
 _POD_LABELS = ("pod", "kubernetes_pod_name", "pod_name", "exported_pod", "k8s_pod_name", "kube_pod")
 
-__all__ = ["Container", "Deploy", "Deployment", "Event", "Focus", "Hpa", "Node", "Pod", "Pvc",
-           "ReplicaSet", "Snapshot", "load_scenario", "snapshot_from_scenario", "parse_time"]
+__all__ = [
+    "Container",
+    "Deploy",
+    "Deployment",
+    "Event",
+    "Focus",
+    "Hpa",
+    "Node",
+    "Pod",
+    "Pvc",
+    "ReplicaSet",
+    "Snapshot",
+    "load_scenario",
+    "snapshot_from_scenario",
+    "parse_time",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +206,7 @@ def _logs(raw: object) -> dict[str, tuple[str, ...]]:
             text = "\n".join(str(line) for line in text)
         if isinstance(text, str):
             # Only the tail is read: bounded work whatever the log size.
-            tail = text[-MAX_LOG_LINES * 400:].splitlines()[-MAX_LOG_LINES:]
+            tail = text[-MAX_LOG_LINES * 400 :].splitlines()[-MAX_LOG_LINES:]
             logs[str(key)] = tuple(line for line in tail if line.strip())
     return logs
 
@@ -190,7 +228,8 @@ def _alert(raw: Mapping) -> Alert:
         pod=_first(raw, labels, _POD_LABELS),
         labels=labels,
         annotations={str(k): str(v) for k, v in raw.get("annotations").items()}
-        if isinstance(raw.get("annotations"), Mapping) else {},
+        if isinstance(raw.get("annotations"), Mapping)
+        else {},
         starts_at=parse_time(raw.get("starts_at") or raw.get("startsAt") or raw.get("started_at")),
     )
 
@@ -216,9 +255,20 @@ def _focus(alert: Alert) -> Focus:
 
 # Labels naming the object an alert is about. When one is present, the scrape target's own labels (the
 # kube-state-metrics / exporter pod, container and service that produced the series) are not the subject.
-_OBJECT_LABELS = ("deployment", "statefulset", "daemonset", "job_name", "cronjob", "replicaset", "node",
-                  "horizontalpodautoscaler", "persistentvolumeclaim", "kube_deployment", "kube_stateful_set",
-                  "kube_daemon_set")
+_OBJECT_LABELS = (
+    "deployment",
+    "statefulset",
+    "daemonset",
+    "job_name",
+    "cronjob",
+    "replicaset",
+    "node",
+    "horizontalpodautoscaler",
+    "persistentvolumeclaim",
+    "kube_deployment",
+    "kube_stateful_set",
+    "kube_daemon_set",
+)
 
 
 def _exporter_identity(labels: dict[str, str]) -> set[str]:
@@ -226,8 +276,11 @@ def _exporter_identity(labels: dict[str, str]) -> set[str]:
     if not job or not any(labels.get(k) for k in _OBJECT_LABELS):
         return set()
     subject = {labels[k] for k in _OBJECT_LABELS if labels.get(k)}
-    own = {labels[k] for k in ("pod", "container", "service", "app", "app_kubernetes_io_name")
-           if labels.get(k) and (labels[k] == job or labels[k].startswith(job + "-"))}
+    own = {
+        labels[k]
+        for k in ("pod", "container", "service", "app", "app_kubernetes_io_name")
+        if labels.get(k) and (labels[k] == job or labels[k].startswith(job + "-"))
+    }
     return own - subject
 
 
@@ -255,5 +308,7 @@ def _latest_time(pods: list[Pod]) -> datetime | None:
             for state in (c.state, c.last_state):
                 for body in state.values():
                     if isinstance(body, dict):
-                        times += [t for t in (parse_time(body.get("startedAt")), parse_time(body.get("finishedAt"))) if t]
+                        times += [
+                            t for t in (parse_time(body.get("startedAt")), parse_time(body.get("finishedAt"))) if t
+                        ]
     return max(times) if times else None

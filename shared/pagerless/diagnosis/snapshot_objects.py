@@ -11,15 +11,34 @@ from datetime import datetime
 
 from pagerless.clock import parse_time
 
-SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "monitoring",
-                               "cert-manager", "ingress-nginx", "istio-system", "logging"})
+SYSTEM_NAMESPACES = frozenset(
+    {
+        "kube-system",
+        "kube-public",
+        "kube-node-lease",
+        "monitoring",
+        "cert-manager",
+        "ingress-nginx",
+        "istio-system",
+        "logging",
+    }
+)
 # Without ownerReferences a pod's workload is read from its name: deploy-<rs hash>-<5>, sts-<ordinal>.
 _DEPLOYMENT_POD = re.compile(r"^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$")
 _STATEFUL_POD = re.compile(r"^(.+)-\d+$")
 _CRONJOB_RUN = re.compile(r"^(.+)-\d{8,}$")  # a CronJob names its Jobs <cronjob>-<scheduled minute>
 _QUANTITY = re.compile(r"^([0-9.]+)([a-zA-Z]*)$")
-_MEMORY_UNITS = {"": 1, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "Ki": 1024, "Mi": 1024**2,
-                 "Gi": 1024**3, "Ti": 1024**4}
+_MEMORY_UNITS = {
+    "": 1,
+    "k": 1e3,
+    "M": 1e6,
+    "G": 1e9,
+    "T": 1e12,
+    "Ki": 1024,
+    "Mi": 1024**2,
+    "Gi": 1024**3,
+    "Ti": 1024**4,
+}
 
 
 _OWNER_KEYS = {"ReplicaSet": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job"}
@@ -139,8 +158,13 @@ class Pod:
 
     def target(self, container: str | None = None) -> dict[str, str]:
         """What a finding about this pod is about, with the keys the remediation planner reads."""
-        target = {"kind": "Pod", "namespace": self.namespace, "name": self.name, "pod": self.name,
-                  "workload": self.workload}
+        target = {
+            "kind": "Pod",
+            "namespace": self.namespace,
+            "name": self.name,
+            "pod": self.name,
+            "workload": self.workload,
+        }
         owner_key = _OWNER_KEYS.get(self.owner_kind)
         if owner_key:
             target[owner_key] = self.workload
@@ -164,8 +188,11 @@ class Pod:
         workload = owner_name
         hash_ = str(labels.get("pod-template-hash", ""))
         if owner_kind == "ReplicaSet":
-            workload = owner_name[: -len(hash_) - 1] if hash_ and owner_name.endswith("-" + hash_) else (
-                owner_name.rsplit("-", 1)[0])
+            workload = (
+                owner_name[: -len(hash_) - 1]
+                if hash_ and owner_name.endswith("-" + hash_)
+                else (owner_name.rsplit("-", 1)[0])
+            )
         elif owner_kind == "Job":
             workload = cronjob_of(owner_name)
         if not workload:
@@ -174,15 +201,23 @@ class Pod:
         specs = by_key(spec.get("containers"), "name")
         init_specs = by_key(spec.get("initContainers"), "name")
         return cls(
-            namespace=str(meta.get("namespace") or "default"), name=str(name),
-            phase=str(status.get("phase", "")), reason=str(status.get("reason", "")),
-            message=str(status.get("message", "")), labels=labels, node_name=str(spec.get("nodeName", "")),
-            owner_kind=owner_kind, owner_name=owner_name, workload=workload, app=app,
+            namespace=str(meta.get("namespace") or "default"),
+            name=str(name),
+            phase=str(status.get("phase", "")),
+            reason=str(status.get("reason", "")),
+            message=str(status.get("message", "")),
+            labels=labels,
+            node_name=str(spec.get("nodeName", "")),
+            owner_kind=owner_kind,
+            owner_name=owner_name,
+            workload=workload,
+            app=app,
             created=parse_time(meta.get("creationTimestamp")),
             containers=_containers(status.get("containerStatuses"), specs, init=False),
             init_containers=_containers(status.get("initContainerStatuses"), init_specs, init=True),
             conditions=by_key(status.get("conditions"), "type"),
-            spec=spec, ip=str(status.get("podIP") or ""),
+            spec=spec,
+            ip=str(status.get("podIP") or ""),
         )
 
 
@@ -192,11 +227,18 @@ def _containers(statuses: object, specs: dict, init: bool) -> tuple[Container, .
         if not isinstance(s, dict) or not s.get("name"):
             continue
         seen.add(s["name"])
-        result.append(Container(
-            name=str(s["name"]), init=init, image=str(s.get("image", "")), ready=bool(s.get("ready")),
-            restart_count=to_int(s.get("restartCount")), state=_dict(s.get("state")),
-            last_state=_dict(s.get("lastState")), spec=_dict(specs.get(s["name"])),
-        ))
+        result.append(
+            Container(
+                name=str(s["name"]),
+                init=init,
+                image=str(s.get("image", "")),
+                ready=bool(s.get("ready")),
+                restart_count=to_int(s.get("restartCount")),
+                state=_dict(s.get("state")),
+                last_state=_dict(s.get("lastState")),
+                spec=_dict(specs.get(s["name"])),
+            )
+        )
     for name, spec in specs.items():  # a pod that never started has specs but no statuses
         if name and name not in seen:
             result.append(Container(str(name), init, str(spec.get("image", "")), False, 0, {}, {}, spec))
@@ -229,12 +271,21 @@ class Event:
         involved, meta = _dict(obj.get("involvedObject") or obj.get("regarding")), _meta(obj)
         if not involved.get("name") or not (obj.get("reason") or obj.get("message")):
             return None
-        last = parse_time(obj.get("lastTimestamp")) or parse_time(obj.get("eventTime")) or parse_time(
-            _dict(obj.get("series")).get("lastObservedTime")) or parse_time(meta.get("creationTimestamp"))
+        last = (
+            parse_time(obj.get("lastTimestamp"))
+            or parse_time(obj.get("eventTime"))
+            or parse_time(_dict(obj.get("series")).get("lastObservedTime"))
+            or parse_time(meta.get("creationTimestamp"))
+        )
         first = parse_time(obj.get("firstTimestamp")) or last
         return cls(
             namespace=str(involved.get("namespace") or meta.get("namespace") or ""),
-            kind=str(involved.get("kind", "")), name=str(involved["name"]), reason=str(obj.get("reason", "")),
-            message=str(obj.get("message") or obj.get("note") or "").strip(), type=str(obj.get("type", "")),
-            count=to_int(obj.get("count") or _dict(obj.get("series")).get("count"), 1), first=first, last=last,
+            kind=str(involved.get("kind", "")),
+            name=str(involved["name"]),
+            reason=str(obj.get("reason", "")),
+            message=str(obj.get("message") or obj.get("note") or "").strip(),
+            type=str(obj.get("type", "")),
+            count=to_int(obj.get("count") or _dict(obj.get("series")).get("count"), 1),
+            first=first,
+            last=last,
         )

@@ -31,9 +31,11 @@ class Deployment:
             return None
         template_spec = _dict(_dict(spec.get("template")).get("spec"))
         return cls(
-            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
+            namespace=str(meta.get("namespace") or "default"),
+            name=str(meta["name"]),
             replicas=to_int(spec.get("replicas"), 1),
-            ready=to_int(status.get("readyReplicas"), 0), available=to_int(status.get("availableReplicas"), 0),
+            ready=to_int(status.get("readyReplicas"), 0),
+            available=to_int(status.get("availableReplicas"), 0),
             revision=str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "")),
             conditions=dicts(status.get("conditions")),
             containers=dicts(template_spec.get("containers")),
@@ -67,9 +69,12 @@ class ReplicaSet:
         revision = str(_dict(meta.get("annotations")).get("deployment.kubernetes.io/revision", "0"))
         template = _dict(spec.get("template"))
         return cls(
-            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
-            deployment=str(owner.get("name", "")), revision=int(revision) if revision.isdigit() else 0,
-            created=parse_time(meta.get("creationTimestamp")), replicas=to_int(spec.get("replicas"), 0),
+            namespace=str(meta.get("namespace") or "default"),
+            name=str(meta["name"]),
+            deployment=str(owner.get("name", "")),
+            revision=int(revision) if revision.isdigit() else 0,
+            created=parse_time(meta.get("creationTimestamp")),
+            replicas=to_int(spec.get("replicas"), 0),
             ready=to_int(status.get("readyReplicas"), 0),
             template_hash=str(_dict(meta.get("labels")).get("pod-template-hash", "")),
             containers=dicts(_dict(template.get("spec")).get("containers")),
@@ -111,8 +116,10 @@ class Pvc:
         if not meta.get("name"):
             return None
         return cls(
-            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
-            phase=str(status.get("phase", "")), storage_class=str(spec.get("storageClassName") or ""),
+            namespace=str(meta.get("namespace") or "default"),
+            name=str(meta["name"]),
+            phase=str(status.get("phase", "")),
+            storage_class=str(spec.get("storageClassName") or ""),
             capacity=str(_dict(status.get("capacity")).get("storage", "")),
         )
 
@@ -150,11 +157,15 @@ class Hpa:
             metrics.append(("cpu", status["currentCPUUtilizationPercentage"], targets.get("cpu")))
         ref = _dict(spec.get("scaleTargetRef"))
         return cls(
-            namespace=str(meta.get("namespace") or "default"), name=str(meta["name"]),
-            target_kind=str(ref.get("kind", "")), target_name=str(ref.get("name", "")),
-            min_replicas=to_int(spec.get("minReplicas"), 1), max_replicas=to_int(spec.get("maxReplicas"), 0),
+            namespace=str(meta.get("namespace") or "default"),
+            name=str(meta["name"]),
+            target_kind=str(ref.get("kind", "")),
+            target_name=str(ref.get("name", "")),
+            min_replicas=to_int(spec.get("minReplicas"), 1),
+            max_replicas=to_int(spec.get("maxReplicas"), 0),
             current_replicas=to_int(status.get("currentReplicas"), 0),
-            desired_replicas=to_int(status.get("desiredReplicas"), 0), metrics=metrics,
+            desired_replicas=to_int(status.get("desiredReplicas"), 0),
+            metrics=metrics,
             conditions=dicts(status.get("conditions")),
         )
 
@@ -174,7 +185,11 @@ class Deploy:
         if not isinstance(obj, dict) or not obj.get("service"):
             return None
         return cls(
-            service=str(obj["service"]), namespace=str(obj.get("namespace") or ""),
-            image=str(obj.get("image") or ""), actor=str(obj.get("actor") or ""),
-            commit_sha=str(obj.get("commit_sha") or ""), timestamp=parse_time(obj.get("timestamp")), raw=obj,
+            service=str(obj["service"]),
+            namespace=str(obj.get("namespace") or ""),
+            image=str(obj.get("image") or ""),
+            actor=str(obj.get("actor") or ""),
+            commit_sha=str(obj.get("commit_sha") or ""),
+            timestamp=parse_time(obj.get("timestamp")),
+            raw=obj,
         )

@@ -10,7 +10,7 @@ KEY_PREFIX = "key_"
 def short_id(actor: str) -> str:
     """A key id shortened for display (``key_ab12…``); other ids as they are."""
     if actor.startswith(KEY_PREFIX) and len(actor) > len(KEY_PREFIX) + 4:
-        return f"{actor[:len(KEY_PREFIX) + 4]}…"
+        return f"{actor[: len(KEY_PREFIX) + 4]}…"
     return actor
 
 

@@ -20,8 +20,12 @@ class ApprovalStatus(StrEnum):
     EXPIRED = "expired"
 
 
-PENDING, APPROVED, REJECTED, EXPIRED = (ApprovalStatus.PENDING.value, ApprovalStatus.APPROVED.value,
-                                        ApprovalStatus.REJECTED.value, ApprovalStatus.EXPIRED.value)
+PENDING, APPROVED, REJECTED, EXPIRED = (
+    ApprovalStatus.PENDING.value,
+    ApprovalStatus.APPROVED.value,
+    ApprovalStatus.REJECTED.value,
+    ApprovalStatus.EXPIRED.value,
+)
 STATUSES = tuple(s.value for s in ApprovalStatus)
 DECIDED = (APPROVED, REJECTED, EXPIRED)
 RUNBOOK_STEP = "runbook_step"  # proposal kind of a runbook step's approval
@@ -65,12 +69,20 @@ class Approval:
 
     def to_public(self) -> dict:
         """Everything but the task token."""
-        return {"incident_id": self.incident_id, "approval_id": self.approval_id, "workspace": self.workspace,
-                "status": self.status, "requested_at": self.requested_at.isoformat(),
-                "expires_at": self.expires_at.isoformat(), "timeout_seconds": int(self.timeout_seconds),
-                "proposal": self.proposal or {}, "decided_by": self.decided_by,
-                "decided_by_name": self.decided_by_name or "",
-                "decided_by_label": label(self.decided_by, self.decided_by_name) if self.decided_by else None,
-                "decided_role": self.decided_role,
-                "decided_at": self.decided_at.isoformat() if self.decided_at else None, "comment": self.comment,
-                "note": self.note}
+        return {
+            "incident_id": self.incident_id,
+            "approval_id": self.approval_id,
+            "workspace": self.workspace,
+            "status": self.status,
+            "requested_at": self.requested_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "timeout_seconds": int(self.timeout_seconds),
+            "proposal": self.proposal or {},
+            "decided_by": self.decided_by,
+            "decided_by_name": self.decided_by_name or "",
+            "decided_by_label": label(self.decided_by, self.decided_by_name) if self.decided_by else None,
+            "decided_role": self.decided_role,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "comment": self.comment,
+            "note": self.note,
+        }

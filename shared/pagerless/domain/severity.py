@@ -31,8 +31,14 @@ _WORDS: dict[str, Severity] = {
 }
 
 # sev0/P0 and sev1/P1 page someone now; 2 is urgent; 3 is a warning; 4 and 5 are informational.
-LEVELS: dict[int, Severity] = {0: Severity.CRITICAL, 1: Severity.CRITICAL, 2: Severity.HIGH, 3: Severity.WARNING,
-                               4: Severity.INFO, 5: Severity.INFO}
+LEVELS: dict[int, Severity] = {
+    0: Severity.CRITICAL,
+    1: Severity.CRITICAL,
+    2: Severity.HIGH,
+    3: Severity.WARNING,
+    4: Severity.INFO,
+    5: Severity.INFO,
+}
 
 # "sev1", "SEV-2", "Sev 3", "severity_2", "P1", "p-2", "priority 3"; a bare digit only where the key said so.
 _NUMBERED = re.compile(r"^(?:sev|severity|p|priority)[\s_-]*(?P<level>[0-5])$")
@@ -70,8 +76,9 @@ def severity_of(value: object, *, bare_digit: bool = False) -> Severity | None:
     return LEVELS[int(match["level"])] if match else None
 
 
-def severity_from(labels: Mapping[str, object] | None = None, tags: Iterable[object] = (),
-                  default: Severity | None = Severity.WARNING) -> Severity | None:
+def severity_from(
+    labels: Mapping[str, object] | None = None, tags: Iterable[object] = (), default: Severity | None = Severity.WARNING
+) -> Severity | None:
     """The severity named by labels (``severity``, ``sev``, ``priority``... any case) or tags.
 
     Tags may be ``key:value`` / ``key=value`` with a severity key, or a bare numbered form

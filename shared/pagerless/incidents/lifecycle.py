@@ -34,11 +34,17 @@ def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
 
 
 class IncidentLifecycle:
-    def __init__(self, repository: IncidentRepository | None = None, slots: CorrelationSlots | None = None, *,
-                 allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
-                 record: Callable[..., object] | None = None,
-                 notify_resolved: Callable[..., None] = _notify_resolved,
-                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        repository: IncidentRepository | None = None,
+        slots: CorrelationSlots | None = None,
+        *,
+        allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
+        record: Callable[..., object] | None = None,
+        notify_resolved: Callable[..., None] = _notify_resolved,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.repository = repository or IncidentRepository()
         self.slots = slots or CorrelationSlots()
         self.allocate_id = allocate_id
@@ -60,11 +66,22 @@ class IncidentLifecycle:
             incident_id = self.allocate_id(now, workspace)
             parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
             incident = Incident(
-                incident_id, workspace=workspace, title=alert.title, description=alert.description,
-                severity=alert.severity.value, service=alert.service, namespace=alert.namespace, source=alert.source,
-                fingerprint=alert.fingerprint, labels={**alert.labels, **({"pod": alert.pod} if alert.pod else {})},
-                first_seen=now, last_seen=now, created_at=now, updated_at=now,
-                parent_id=parent.id if parent else None, correlation_reason=_reason(alert) if parent else None,
+                incident_id,
+                workspace=workspace,
+                title=alert.title,
+                description=alert.description,
+                severity=alert.severity.value,
+                service=alert.service,
+                namespace=alert.namespace,
+                source=alert.source,
+                fingerprint=alert.fingerprint,
+                labels={**alert.labels, **({"pod": alert.pod} if alert.pod else {})},
+                first_seen=now,
+                last_seen=now,
+                created_at=now,
+                updated_at=now,
+                parent_id=parent.id if parent else None,
+                correlation_reason=_reason(alert) if parent else None,
             )
             try:
                 stored = self.repository.add(incident)
@@ -109,7 +126,8 @@ class IncidentLifecycle:
             if root is not None and root.parent_id is None and root.status != IncidentStatus.RESOLVED.value:
                 return root
             if (root is not None or slot.claimed_at < self.clock() - stale) and self.slots.claim(
-                    key, incident_id, now, window, replacing=slot.root_id):
+                key, incident_id, now, window, replacing=slot.root_id
+            ):
                 return None  # the root it named is closed or a child, or was never created
             if time.monotonic() >= deadline:
                 raise ServiceUnavailableError(f"the root incident of service {alert.service} is still being opened")
@@ -127,16 +145,36 @@ class IncidentLifecycle:
 
     def announce(self, incident, alert: Alert, now: datetime) -> None:
         """The timeline and stream events of a new incident, and its parent's child count."""
-        self.record(incident, "incident_created", alert.title, data={
-            "source": alert.source, "fingerprint": alert.fingerprint, "severity": alert.severity.value,
-            "service": alert.service, "namespace": alert.namespace, "parent_id": incident.parent_id})
+        self.record(
+            incident,
+            "incident_created",
+            alert.title,
+            data={
+                "source": alert.source,
+                "fingerprint": alert.fingerprint,
+                "severity": alert.severity.value,
+                "service": alert.service,
+                "namespace": alert.namespace,
+                "parent_id": incident.parent_id,
+            },
+        )
         if incident.parent_id:
             parent = self.repository.add_child(incident.parent_id, now)
             if parent is not None:
-                self.record(parent, "child_correlated", incident.correlation_reason,
-                            data={"child_id": incident.id, "title": alert.title}, stream_type="incident_updated")
-            self.record(incident, "correlated", incident.correlation_reason, data={"parent_id": incident.parent_id},
-                        stream_type="incident_updated")
+                self.record(
+                    parent,
+                    "child_correlated",
+                    incident.correlation_reason,
+                    data={"child_id": incident.id, "title": alert.title},
+                    stream_type="incident_updated",
+                )
+            self.record(
+                incident,
+                "correlated",
+                incident.correlation_reason,
+                data={"parent_id": incident.parent_id},
+                stream_type="incident_updated",
+            )
         metrics.incident_created(alert.source, bool(incident.parent_id))
 
     def correlation_parent(self, alert: Alert, workspace: str, now: datetime):
@@ -144,26 +182,40 @@ class IncidentLifecycle:
         if not alert.service:
             return None
         window = timedelta(seconds=settings.intake().correlation_window_seconds)
-        return self.repository.open_root_of_service(service_key(workspace, alert.namespace, alert.service),
-                                                    now - window)
+        return self.repository.open_root_of_service(
+            service_key(workspace, alert.namespace, alert.service), now - window
+        )
 
     # ------------------------------------------------------------------ re-fire
     def refire(self, incident, alert: Alert, now: datetime, *, flapping: bool):
         """A resolved alert fires again and its incident takes it back (reopening it if resolved)."""
         if incident.status == IncidentStatus.RESOLVED.value:
             incident, _ = self.move(incident, IncidentStatus.OPEN, lambda _: self.repository.reopen_actions())
-            self.record(incident, "incident_reopened", "the alert fired again within the reopen window",
-                        data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
-                        stream_type="incident_updated")
+            self.record(
+                incident,
+                "incident_reopened",
+                "the alert fired again within the reopen window",
+                data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
+                stream_type="incident_updated",
+            )
             metrics.reopened(alert.source)
         else:
-            self.record(incident, "alert_refired", alert.title, data={"fingerprint": alert.fingerprint},
-                        stream_type="alert_received")
+            self.record(
+                incident,
+                "alert_refired",
+                alert.title,
+                data={"fingerprint": alert.fingerprint},
+                stream_type="alert_received",
+            )
         incident = self.repository.count_refire(incident.id, now) or incident
         if flapping and self.repository.mark_flapping(incident.id) is not None:
-            self.record(incident, "flapping_detected",
-                        "the alert keeps firing and resolving; the workflow is not restarted",
-                        data={"fingerprint": alert.fingerprint, "flapping": True}, stream_type="incident_updated")
+            self.record(
+                incident,
+                "flapping_detected",
+                "the alert keeps firing and resolving; the workflow is not restarted",
+                data={"fingerprint": alert.fingerprint, "flapping": True},
+                stream_type="incident_updated",
+            )
             incident.flapping = True
         return incident
 
@@ -173,41 +225,78 @@ class IncidentLifecycle:
         incident = self.repository.count_resolved_alert(incident_id)
         if incident is None:
             return None
-        self.record(incident, "alert_resolved", alert.title, data={"fingerprint": alert.fingerprint,
-                                                                   "open_alerts": int(incident.open_alerts)})
+        self.record(
+            incident,
+            "alert_resolved",
+            alert.title,
+            data={"fingerprint": alert.fingerprint, "open_alerts": int(incident.open_alerts)},
+        )
         status = IncidentStatus(incident.status)
         if incident.open_alerts > 0 or status == IncidentStatus.RESOLVED:
             return incident
         if status in REMEDIATION_STATUSES:
-            self.record(incident, "source_resolved_during_remediation",
-                        "every alert resolved at the source while a fix runs; verification decides",
-                        data={"status": status.value})
+            self.record(
+                incident,
+                "source_resolved_during_remediation",
+                "every alert resolved at the source while a fix runs; verification decides",
+                data={"status": status.value},
+            )
             return incident
-        incident, moved = self.resolve(incident, by="source", resolution="every alert resolved at the source",
-                                       announced_by="its source (every alert resolved)", now=now,
-                                       stop=lambda fresh: IncidentStatus(fresh.status) in REMEDIATION_STATUSES)
+        incident, moved = self.resolve(
+            incident,
+            by="source",
+            resolution="every alert resolved at the source",
+            announced_by="its source (every alert resolved)",
+            now=now,
+            stop=lambda fresh: IncidentStatus(fresh.status) in REMEDIATION_STATUSES,
+        )
         if moved:
             metrics.resolved_by_source(alert.source)
         return incident
 
-    def resolve(self, incident, *, by: str, resolution: str, now: datetime, actor: str = "system",
-                announced_by: str | None = None, close_alerts: bool = False,
-                stop: Callable[[object], bool] = lambda _: False) -> tuple[object, bool]:
+    def resolve(
+        self,
+        incident,
+        *,
+        by: str,
+        resolution: str,
+        now: datetime,
+        actor: str = "system",
+        announced_by: str | None = None,
+        close_alerts: bool = False,
+        stop: Callable[[object], bool] = lambda _: False,
+    ) -> tuple[object, bool]:
         """The one resolve: move to resolved (with `move`'s retries), record it on the timeline and
         tell the notifications. Returns the incident and whether this call resolved it (False: it
         was resolved meanwhile, or ``stop`` said to leave it)."""
         previous_status = incident.status
-        incident, moved = self.move(incident, IncidentStatus.RESOLVED, lambda current: self.repository.resolve_actions(
-            current, now, by, resolution, close_alerts=close_alerts), stop=stop)
+        incident, moved = self.move(
+            incident,
+            IncidentStatus.RESOLVED,
+            lambda current: self.repository.resolve_actions(current, now, by, resolution, close_alerts=close_alerts),
+            stop=stop,
+        )
         if not moved:
             return incident, False
-        self.record(incident, "incident_resolved", resolution, actor=actor,
-                    data={"resolved_by": by, "status": "resolved"}, stream_type="incident_updated")
+        self.record(
+            incident,
+            "incident_resolved",
+            resolution,
+            actor=actor,
+            data={"resolved_by": by, "status": "resolved"},
+            stream_type="incident_updated",
+        )
         self.notify_resolved(incident, by=announced_by or by, previous_status=previous_status)
         return incident, True
 
-    def move(self, incident, target: IncidentStatus, actions: Callable[[object], list], *,
-             stop: Callable[[object], bool] = lambda _: False) -> tuple[object, bool]:
+    def move(
+        self,
+        incident,
+        target: IncidentStatus,
+        actions: Callable[[object], list],
+        *,
+        stop: Callable[[object], bool] = lambda _: False,
+    ) -> tuple[object, bool]:
         """The one conflict-retry policy of incident status moves: `set_status`; on a conflict
         (something else changed the incident meanwhile) re-read and try again, up to
         MOVE_ATTEMPTS times. Gives up without moving (False) when the fresh incident is already at

@@ -16,18 +16,32 @@ from pagerless.outbox.jobs import NotifyJob, enqueue
 def publish(event: str, incident, *, generation: str = "0", data: dict | None = None) -> bool:
     """Queue ``event`` for ``incident`` (an IncidentRecord); False (logged, on the timeline) if it failed."""
     try:
-        enqueue(NotifyJob(workspace=incident.workspace, event=event, incident_id=incident.id,
-                          generation=str(generation), data=data or {}))
+        enqueue(
+            NotifyJob(
+                workspace=incident.workspace,
+                event=event,
+                incident_id=incident.id,
+                generation=str(generation),
+                data=data or {},
+            )
+        )
         return True
     except Exception as exc:  # noqa: BLE001 — see the module docstring: loud, but the caller's work goes on
-        logger().error("notification not queued", extra={"incident_id": incident.id, "event": event,
-                                                         "error": f"{type(exc).__name__}: {exc}"[:300]})
+        logger().error(
+            "notification not queued",
+            extra={"incident_id": incident.id, "event": event, "error": f"{type(exc).__name__}: {exc}"[:300]},
+        )
         _count()
         try:
             from pagerless.incidents import timeline
 
-            timeline.record(incident, "notification_not_queued", f"{event}: {type(exc).__name__}",
-                            actor="notify", data={"event": event, "generation": str(generation)})
+            timeline.record(
+                incident,
+                "notification_not_queued",
+                f"{event}: {type(exc).__name__}",
+                actor="notify",
+                data={"event": event, "generation": str(generation)},
+            )
         except Exception:  # noqa: BLE001 — the store may be what fails; the log line stands
             logger().exception("could not record the notification failure")
         return False
@@ -38,8 +52,12 @@ def incident_resolved(incident, *, by: str, previous_status: str) -> None:
     cards of a pending approval into "closed" at once. The approval record is left to the workflow
     (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
     update is a duplicate the delivery claims drop)."""
-    publish("incident.resolved", incident, generation=generation_of("resolved", incident.resolved_at),
-            data={"message": f"resolved by {by}"})
+    publish(
+        "incident.resolved",
+        incident,
+        generation=generation_of("resolved", incident.resolved_at),
+        data={"message": f"resolved by {by}"},
+    )
     if previous_status != "awaiting_approval":
         return
     try:
@@ -51,10 +69,18 @@ def incident_resolved(incident, *, by: str, previous_status: str) -> None:
         logger().exception("could not read the pending approval", extra={"incident_id": incident.id})
         return
     if record is not None and record.status == PENDING:
-        publish("approval.decided", incident, generation=record.approval_id,
-                data={"approval_id": record.approval_id, "decision": "closed", "decided_by": by,
-                      "decided_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
-                      "comment": "the incident was resolved before anyone decided; nothing ran"})
+        publish(
+            "approval.decided",
+            incident,
+            generation=record.approval_id,
+            data={
+                "approval_id": record.approval_id,
+                "decision": "closed",
+                "decided_by": by,
+                "decided_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+                "comment": "the incident was resolved before anyone decided; nothing ran",
+            },
+        )
 
 
 def generation_of(*parts) -> str:

@@ -44,15 +44,25 @@ class IncidentPublic(BaseModel):
 
 
 class IncidentResolve(BaseModel):
-    model_config = ConfigDict(**MUTATION_BODY, **documented({"note": "rolled back to v2.3.0; error rate back to normal"}))
-    note: str = Field(default="", max_length=4000, validation_alias=AliasChoices("note", "resolution"),
-                      description="what fixed it; stored as the incident's resolution (alias: resolution)")
+    model_config = ConfigDict(
+        **MUTATION_BODY, **documented({"note": "rolled back to v2.3.0; error rate back to normal"})
+    )
+    note: str = Field(
+        default="",
+        max_length=4000,
+        validation_alias=AliasChoices("note", "resolution"),
+        description="what fixed it; stored as the incident's resolution (alias: resolution)",
+    )
 
 
 class IncidentComment(BaseModel):
     model_config = ConfigDict(**MUTATION_BODY, **documented({"text": "rolled back the config change; watching"}))
-    text: str = Field(min_length=1, max_length=8000, validation_alias=AliasChoices("text", "comment"),
-                      description="the comment (alias: comment)")
+    text: str = Field(
+        min_length=1,
+        max_length=8000,
+        validation_alias=AliasChoices("text", "comment"),
+        description="the comment (alias: comment)",
+    )
 
 
 class TimelineEventPublic(BaseModel):
@@ -89,6 +99,11 @@ class IncidentGroup(BaseModel):
 def public(record) -> dict:
     """An IncidentRecord as IncidentPublic's fields."""
     return {name: getattr(record, name) for name in IncidentPublic.model_fields} | {
-        "alert_count": int(record.alert_count or 0), "open_alerts": int(record.open_alerts or 0),
-        "child_count": int(record.child_count or 0), "labels": record.labels or {}, "metrics": record.metrics or {},
-        "flapping": bool(record.flapping), "acknowledged": bool(record.acknowledged)}
+        "alert_count": int(record.alert_count or 0),
+        "open_alerts": int(record.open_alerts or 0),
+        "child_count": int(record.child_count or 0),
+        "labels": record.labels or {},
+        "metrics": record.metrics or {},
+        "flapping": bool(record.flapping),
+        "acknowledged": bool(record.acknowledged),
+    }

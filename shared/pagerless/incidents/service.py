@@ -7,6 +7,7 @@ Every action writes a timeline event (and so a stream event). Status changes go 
 from datetime import datetime
 
 from pagerless.auth.keys import Principal
+from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus, transition
@@ -14,24 +15,45 @@ from pagerless.incidents import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.timeline import record, timeline
 from pagerless.store.alerts import AlertRecord, AlertRepository
-from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
 
 
 class IncidentService:
-    def __init__(self, repository: IncidentRepository | None = None, alerts: AlertRepository | None = None,
-                 lifecycle: IncidentLifecycle | None = None, stop_escalations=None) -> None:
+    def __init__(
+        self,
+        repository: IncidentRepository | None = None,
+        alerts: AlertRepository | None = None,
+        lifecycle: IncidentLifecycle | None = None,
+        stop_escalations=None,
+    ) -> None:
         self.repository = repository or IncidentRepository()
         self.alerts = alerts or AlertRepository()
         self.lifecycle = lifecycle or IncidentLifecycle(self.repository)
         self.stop_escalations = stop_escalations or _stop_escalations
 
-    def search(self, workspace: str, *, status: str | None = None, severity: str | None = None,
-             service: str | None = None, namespace: str | None = None, since: datetime | None = None,
-             limit: int = 50, cursor: str | None = None) -> tuple[list[IncidentRecord], str | None]:
+    def search(
+        self,
+        workspace: str,
+        *,
+        status: str | None = None,
+        severity: str | None = None,
+        service: str | None = None,
+        namespace: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[IncidentRecord], str | None]:
         """Incidents of a workspace, newest first, filtered."""
-        items, cursor = self.repository.search(workspace, status=status, severity=severity, service=service,
-                                               namespace=namespace, since=since, limit=limit, cursor=cursor)
+        items, cursor = self.repository.search(
+            workspace,
+            status=status,
+            severity=severity,
+            service=service,
+            namespace=namespace,
+            since=since,
+            limit=limit,
+            cursor=cursor,
+        )
         return self._with_pending(items), cursor
 
     def get(self, workspace: str, incident_id: str) -> IncidentRecord:
@@ -64,15 +86,23 @@ class IncidentService:
         """Mark acknowledged (a field, not a status) and record the time to acknowledge."""
         incident = self.get(workspace, incident_id)
         if incident.acknowledged:
-            raise ConflictError(f"incident {incident_id} is already acknowledged",
-                                details=[{"acknowledged_by": incident.acknowledged_by}])
+            raise ConflictError(
+                f"incident {incident_id} is already acknowledged",
+                details=[{"acknowledged_by": incident.acknowledged_by}],
+            )
         now = utcnow()
         seconds = round((now - incident.created_at).total_seconds(), 3)
         if not self.repository.acknowledge(incident, principal.key_id, now, seconds):
             raise ConflictError(f"incident {incident_id} is already acknowledged")
-        record(incident, "acknowledged", f"acknowledged by {label(principal.key_id, principal.name)}",
-               actor=principal.key_id, actor_name=principal.name or None,
-               data={"time_to_acknowledge_seconds": seconds}, stream_type="incident_updated")
+        record(
+            incident,
+            "acknowledged",
+            f"acknowledged by {label(principal.key_id, principal.name)}",
+            actor=principal.key_id,
+            actor_name=principal.name or None,
+            data={"time_to_acknowledge_seconds": seconds},
+            stream_type="incident_updated",
+        )
         metrics.acknowledged(seconds)
         self.stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
         return self._with_pending([incident])[0]
@@ -82,8 +112,14 @@ class IncidentService:
         incident = self.get(workspace, incident_id)
         transition(IncidentStatus(incident.status), IncidentStatus.RESOLVED)  # 409 if it already is
         now = utcnow()
-        incident, moved = self.lifecycle.resolve(incident, by=principal.key_id, resolution=note or "resolved by hand",
-                                                 now=now, actor=principal.key_id, close_alerts=True)
+        incident, moved = self.lifecycle.resolve(
+            incident,
+            by=principal.key_id,
+            resolution=note or "resolved by hand",
+            now=now,
+            actor=principal.key_id,
+            close_alerts=True,
+        )
         if not moved:
             raise ConflictError(f"incident {incident_id} was resolved meanwhile")
         self.alerts.resolve_for_incident(incident_id, now)

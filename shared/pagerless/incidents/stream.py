@@ -35,9 +35,15 @@ def format_event(event: StreamEventRecord) -> str:
     return f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def stream_events(workspace: str, last_event_id: int | None, options: StreamOptions | None = None, *,
-                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-                  read_after: Callable[[str, int], Iterable[StreamEventRecord]] = stream_events_after) -> Iterator[str]:
+def stream_events(
+    workspace: str,
+    last_event_id: int | None,
+    options: StreamOptions | None = None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    read_after: Callable[[str, int], Iterable[StreamEventRecord]] = stream_events_after,
+) -> Iterator[str]:
     """SSE text chunks for events after ``last_event_id`` (None: only events from now on).
 
     ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default)."""

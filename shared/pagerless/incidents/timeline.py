@@ -11,8 +11,16 @@ from pagerless.store.timeline import append_timeline, put_stream_event, timeline
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 
 
-def record(incident, event_type: str, message: str = "", *, actor: str = "system", data: dict | None = None,
-           stream_type: str | None = None, actor_name: str | None = None) -> TimelineRecord:
+def record(
+    incident,
+    event_type: str,
+    message: str = "",
+    *,
+    actor: str = "system",
+    data: dict | None = None,
+    stream_type: str | None = None,
+    actor_name: str | None = None,
+) -> TimelineRecord:
     """Append to the incident's timeline and publish ``stream_type`` (default: the same type).
 
     The actor's name (an API key's or a user's, looked up now unless given) is stored beside its
@@ -24,16 +32,27 @@ def record(incident, event_type: str, message: str = "", *, actor: str = "system
     if name:
         data = {**(data or {}), "actor_name": name}
     item = append_timeline(incident.id, now, event_type, actor=actor, message=message, data=data or {})
-    publish(incident.workspace, stream_type or event_type, incident_id=incident.id,
-            data={"message": message, "actor": actor, **(data or {})})
+    publish(
+        incident.workspace,
+        stream_type or event_type,
+        incident_id=incident.id,
+        data={"message": message, "actor": actor, **(data or {})},
+    )
     return item
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:
     """Put an event on the workspace stream with the next sequence number; returns it."""
     seq = increment(f"events#{workspace}")
-    put_stream_event(workspace, seq, utcnow(), event_type, incident_id=incident_id, data=data or {},
-                     retention_seconds=STREAM_RETENTION_SECONDS)
+    put_stream_event(
+        workspace,
+        seq,
+        utcnow(),
+        event_type,
+        incident_id=incident_id,
+        data=data or {},
+        retention_seconds=STREAM_RETENTION_SECONDS,
+    )
     return seq
 
 

@@ -62,11 +62,24 @@ def handle_alert_record(body: str, message_attributes: dict | None, attributes: 
         return []
     process_once = _idempotency()[0]
     try:
-        return [process_once(delivery={
-            "key": "|".join([delivery.workspace, alert.source, alert.fingerprint, alert.status.value,
-                             delivery.delivered_at.isoformat()]),
-            "workspace": delivery.workspace, "alert": alert.model_dump(mode="json"),
-        }) for alert in alerts]
+        return [
+            process_once(
+                delivery={
+                    "key": "|".join(
+                        [
+                            delivery.workspace,
+                            alert.source,
+                            alert.fingerprint,
+                            alert.status.value,
+                            delivery.delivered_at.isoformat(),
+                        ]
+                    ),
+                    "workspace": delivery.workspace,
+                    "alert": alert.model_dump(mode="json"),
+                }
+            )
+            for alert in alerts
+        ]
     except Exception as exc:
         _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
         raise
@@ -90,19 +103,29 @@ def handle_dead_record(body: str, message_attributes: dict | None, attributes: d
 
 
 def dead_letter(delivery: Delivery, *, error: str | None, reason: str) -> None:
-    DeadLetterRepository().put_dead(delivery.dead_letter(), error=error, now=utcnow(),
-                                    retention_days=settings.intake().dead_letter_retention_days)
+    DeadLetterRepository().put_dead(
+        delivery.dead_letter(), error=error, now=utcnow(), retention_days=settings.intake().dead_letter_retention_days
+    )
     metrics.dead_lettered(reason)
-    logger().warning("alert payload dead-lettered", extra={"dead_letter_id": delivery.id, "reason": reason,
-                                                           "source": delivery.source})
+    logger().warning(
+        "alert payload dead-lettered",
+        extra={"dead_letter_id": delivery.id, "reason": reason, "source": delivery.source},
+    )
 
 
 def _note_failure(delivery: Delivery, exc: Exception, attempts: int) -> None:
     code = getattr(exc, "cause_response_code", None) or (
-        getattr(exc, "response", {}).get("Error", {}).get("Code") if isinstance(getattr(exc, "response", None), dict) else None)
+        getattr(exc, "response", {}).get("Error", {}).get("Code")
+        if isinstance(getattr(exc, "response", None), dict)
+        else None
+    )
     error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or code or 'processing failed'}"
     try:
-        DeadLetterRepository().note_failure(delivery.dead_letter(), error=error[:500],
-                                            attempts=attempts, retention_days=settings.intake().dead_letter_retention_days)
+        DeadLetterRepository().note_failure(
+            delivery.dead_letter(),
+            error=error[:500],
+            attempts=attempts,
+            retention_days=settings.intake().dead_letter_retention_days,
+        )
     except Exception:  # the store may be what fails; the DLQ still keeps the message
         logger().warning("could not note the failure", extra={"dead_letter_id": delivery.id})

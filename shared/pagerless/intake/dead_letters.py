@@ -23,8 +23,10 @@ class DeadLetterService:
         """Run the stored payload through ingestion again (optionally as another source)."""
         record = self.repository.get(workspace, dead_letter_id)
         if record.status == REPLAYED:
-            raise ConflictError(f"dead letter {dead_letter_id} was already replayed",
-                                details=[{"replayed_at": record.replayed_at.isoformat() if record.replayed_at else None}])
+            raise ConflictError(
+                f"dead letter {dead_letter_id} was already replayed",
+                details=[{"replayed_at": record.replayed_at.isoformat() if record.replayed_at else None}],
+            )
         if record.kind == "notify":
             return self._replay_notification(record)
         chosen = resolve_source(source or record.source)
@@ -36,8 +38,9 @@ class DeadLetterService:
                 payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
                 results = self.service.ingest(chosen, payload, workspace)
         except PagerlessError as exc:
-            self.repository.mark_replayed(record, ok=False, now=utcnow(),
-                                          result={"error": {"code": exc.code, "message": exc.message}})
+            self.repository.mark_replayed(
+                record, ok=False, now=utcnow(), result={"error": {"code": exc.code, "message": exc.message}}
+            )
             raise
         result = {"source": chosen, "alerts": [r.to_dict() for r in results]}
         self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())

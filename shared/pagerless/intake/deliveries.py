@@ -42,9 +42,16 @@ class Delivery:
         return IngestEnvelope(self.source, self.workspace, self.body, "", body_encoding=self.body_encoding).raw_body()
 
     def dead_letter(self) -> DeadLetterRecord:
-        return DeadLetterRecord(self.workspace, self.id, kind=self.kind, source=self.source, body=self.body,
-                                body_encoding=self.body_encoding, content_type=self.content_type,
-                                received_at=self.delivered_at)
+        return DeadLetterRecord(
+            self.workspace,
+            self.id,
+            kind=self.kind,
+            source=self.source,
+            body=self.body,
+            body_encoding=self.body_encoding,
+            content_type=self.content_type,
+            received_at=self.delivered_at,
+        )
 
 
 def parse_delivery(body: str, message_attributes: dict | None = None, sent_timestamp: str | None = None) -> Delivery:
@@ -55,26 +62,44 @@ def parse_delivery(body: str, message_attributes: dict | None = None, sent_times
         data = json.loads(body)
     except (ValueError, RecursionError):
         return Delivery("raw", "unknown", default_workspace, body, sent, raw=body)
-    if is_alert_envelope(data, message_attributes) and isinstance(data.get("source"), str) \
-            and isinstance(data.get("workspace"), str):
-        return Delivery("alert", data["source"], data["workspace"],
-                        json.dumps(data["alert"], ensure_ascii=False, separators=(",", ":")),
-                        parse_time(data.get("received_at")) or sent, "application/json", raw=body)
+    if (
+        is_alert_envelope(data, message_attributes)
+        and isinstance(data.get("source"), str)
+        and isinstance(data.get("workspace"), str)
+    ):
+        return Delivery(
+            "alert",
+            data["source"],
+            data["workspace"],
+            json.dumps(data["alert"], ensure_ascii=False, separators=(",", ":")),
+            parse_time(data.get("received_at")) or sent,
+            "application/json",
+            raw=body,
+        )
     if is_envelope(data, message_attributes):
         try:
             envelope = IngestEnvelope.from_json(data)
         except (ValueError, TypeError):
             return Delivery("ingest", "unknown", default_workspace, body, sent, raw=body)
-        return Delivery("ingest", envelope.source, envelope.workspace, envelope.body,
-                        parse_time(envelope.received_at) or sent, envelope.content_type, envelope.body_encoding, raw=body)
+        return Delivery(
+            "ingest",
+            envelope.source,
+            envelope.workspace,
+            envelope.body,
+            parse_time(envelope.received_at) or sent,
+            envelope.content_type,
+            envelope.body_encoding,
+            raw=body,
+        )
     if isinstance(data, dict) and data.get("Type") == "Notification" and "Message" in data:
         attributes = data.get("MessageAttributes") if isinstance(data.get("MessageAttributes"), dict) else {}
         message = data.get("Message")
         source = _attribute(attributes, "source") or _detect(message)
         workspace = _attribute(attributes, "workspace") or default_workspace
         payload = body if source == "cloudwatch" else (message if isinstance(message, str) else json.dumps(message))
-        return Delivery("sns", source, workspace, payload, parse_time(data.get("Timestamp")) or sent,
-                        "application/json", raw=body)
+        return Delivery(
+            "sns", source, workspace, payload, parse_time(data.get("Timestamp")) or sent, "application/json", raw=body
+        )
     return Delivery("raw", _detect(body), default_workspace, body, sent, "application/json", raw=body)
 
 

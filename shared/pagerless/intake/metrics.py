@@ -4,7 +4,9 @@ from pagerless.prometheus import REGISTRY
 
 
 def alert_received(source: str, status: str) -> None:
-    REGISTRY.inc("alerts_received", {"source": source, "status": status}, help_text="Alerts received, by source and status.")
+    REGISTRY.inc(
+        "alerts_received", {"source": source, "status": status}, help_text="Alerts received, by source and status."
+    )
 
 
 def deduplicated(source: str) -> None:

@@ -33,14 +33,21 @@ class IngestEnvelope:
     kind: str = KIND
 
     @classmethod
-    def build(cls, *, source: str, workspace: str, body: bytes, content_type: str | None,
-              received_at: datetime) -> "IngestEnvelope":
+    def build(
+        cls, *, source: str, workspace: str, body: bytes, content_type: str | None, received_at: datetime
+    ) -> "IngestEnvelope":
         try:
             text, encoding = body.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = base64.b64encode(body).decode(), "base64"
-        return cls(source=source, workspace=workspace, body=text, received_at=received_at.isoformat(),
-                   content_type=content_type, body_encoding=encoding)
+        return cls(
+            source=source,
+            workspace=workspace,
+            body=text,
+            received_at=received_at.isoformat(),
+            content_type=content_type,
+            body_encoding=encoding,
+        )
 
     @classmethod
     def from_json(cls, data: dict) -> "IngestEnvelope":
@@ -73,8 +80,11 @@ class AlertEnvelope:
 
 def is_alert_envelope(data: object, attributes: dict | None = None) -> bool:
     kind = ((attributes or {}).get(KIND_ATTRIBUTE) or {}).get("stringValue")
-    return isinstance(data, dict) and (kind == ALERT_KIND or data.get("kind") == ALERT_KIND) \
+    return (
+        isinstance(data, dict)
+        and (kind == ALERT_KIND or data.get("kind") == ALERT_KIND)
         and isinstance(data.get("alert"), dict)
+    )
 
 
 def fits(envelope: "IngestEnvelope | AlertEnvelope") -> bool:
@@ -100,8 +110,11 @@ def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:
     if not url or len(message.encode("utf-8")) > MAX_MESSAGE_BYTES:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later")
     try:
-        _sqs().send_message(QueueUrl=url, MessageBody=message, MessageAttributes={
-            KIND_ATTRIBUTE: {"DataType": "String", "StringValue": envelope.kind}})
+        _sqs().send_message(
+            QueueUrl=url,
+            MessageBody=message,
+            MessageAttributes={KIND_ATTRIBUTE: {"DataType": "String", "StringValue": envelope.kind}},
+        )
     except Exception as exc:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later") from exc
 
@@ -124,9 +137,14 @@ def enqueue_all(envelopes: "list[IngestEnvelope | AlertEnvelope]") -> int:
         return 1
     queued = 0
     for batch in _batches(messages):
-        entries = [{"Id": str(i), "MessageBody": body,
-                    "MessageAttributes": {KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind}}}
-                   for i, (body, kind) in enumerate(batch)]
+        entries = [
+            {
+                "Id": str(i),
+                "MessageBody": body,
+                "MessageAttributes": {KIND_ATTRIBUTE: {"DataType": "String", "StringValue": kind}},
+            }
+            for i, (body, kind) in enumerate(batch)
+        ]
         try:
             response = _sqs().send_message_batch(QueueUrl=url, Entries=entries)
         except Exception as exc:

@@ -46,7 +46,8 @@ def sanitize_alerts(alerts: list[Alert], source: str) -> list[Alert]:
         raise PayloadTooLargeError(
             f"the payload holds {len(alerts)} alerts; at most {config.max_alerts_per_payload} per request "
             "(PAGERLESS_INTAKE_MAX_ALERTS_PER_PAYLOAD): split it into several requests",
-            details=[{"field": "alerts", "count": len(alerts), "limit": config.max_alerts_per_payload}])
+            details=[{"field": "alerts", "count": len(alerts), "limit": config.max_alerts_per_payload}],
+        )
     return [_sanitize(alert, index, source, config.max_alert_bytes) for index, alert in enumerate(alerts)]
 
 
@@ -67,7 +68,8 @@ def _sanitize(alert: Alert, index: int, source: str, max_bytes: int) -> Alert:
         raise PayloadTooLargeError(
             f"alert {index} of this {source} payload is {size} bytes once normalized; one alert can be at most "
             f"{max_bytes} bytes (PAGERLESS_INTAKE_MAX_ALERT_BYTES)",
-            details=[{"field": f"alerts[{index}]", "bytes": size, "limit": max_bytes}])
+            details=[{"field": f"alerts[{index}]", "bytes": size, "limit": max_bytes}],
+        )
     return cleaned
 
 
@@ -83,7 +85,8 @@ def _trim_prose(data: dict, max_bytes: int) -> int:
         if size <= max_bytes:
             break
         prose = [("description", None, data["description"])] + [
-            ("annotations", name, value) for name, value in data["annotations"].items()]
+            ("annotations", name, value) for name, value in data["annotations"].items()
+        ]
         field, name, longest = max(prose, key=lambda item: len(item[2].encode("utf-8")))
         encoded = longest.encode("utf-8")
         if len(encoded) <= len(TRUNCATED.encode("utf-8")):
@@ -107,8 +110,9 @@ def _refuse_invalid_unicode(value: object, where: str) -> None:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            raise ValidationError(f"{where} is not valid Unicode text (a lone surrogate at {exc.start})",
-                                  details=[{"field": where}]) from exc
+            raise ValidationError(
+                f"{where} is not valid Unicode text (a lone surrogate at {exc.start})", details=[{"field": where}]
+            ) from exc
     elif isinstance(value, dict):
         for key, item in value.items():
             _refuse_invalid_unicode(key, where)

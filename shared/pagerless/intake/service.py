@@ -22,8 +22,8 @@ from pagerless import settings
 from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
-from pagerless.intake import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
+from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, alert_key
 from pagerless.store.base import utcnow
@@ -49,10 +49,15 @@ class IngestResult:
 
 
 class IntakeService:
-    def __init__(self, alerts: AlertRepository | None = None, incidents: IncidentRepository | None = None,
-                 start_workflow: WorkflowStarter = start_incident_workflow,
-                 clock: Callable[[], datetime] = utcnow, sleep: Callable[[float], None] = time.sleep,
-                 lifecycle: IncidentLifecycle | None = None) -> None:
+    def __init__(
+        self,
+        alerts: AlertRepository | None = None,
+        incidents: IncidentRepository | None = None,
+        start_workflow: WorkflowStarter = start_incident_workflow,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        lifecycle: IncidentLifecycle | None = None,
+    ) -> None:
         self.alerts = alerts or AlertRepository()
         self.incidents = incidents or IncidentRepository()
         self.lifecycle = lifecycle or IncidentLifecycle(self.incidents)
@@ -84,8 +89,14 @@ class IntakeService:
                 if result is not None:
                     return result
                 continue  # its incident was resolved under it: the alert now takes the reopen path
-            claim = self.alerts.claim(key, workspace=workspace, source=alert.source, fingerprint=alert.fingerprint,
-                                      now=now, stale_after=timedelta(seconds=config.claim_stale_seconds))
+            claim = self.alerts.claim(
+                key,
+                workspace=workspace,
+                source=alert.source,
+                fingerprint=alert.fingerprint,
+                now=now,
+                stale_after=timedelta(seconds=config.claim_stale_seconds),
+            )
             if claim is not None:
                 return self._claimed(claim, alert, workspace, now)
             self._await_claim(key, deadline)
@@ -172,8 +183,12 @@ class IntakeService:
 
     @staticmethod
     def _needs_workflow(incident: IncidentRecord) -> bool:
-        return (incident.execution_arn is None and incident.parent_id is None and not incident.flapping
-                and incident.status == IncidentStatus.OPEN.value)
+        return (
+            incident.execution_arn is None
+            and incident.parent_id is None
+            and not incident.flapping
+            and incident.status == IncidentStatus.OPEN.value
+        )
 
     # ------------------------------------------------------------------ resolved
     def _resolve(self, key: str, alert: Alert) -> IngestResult:
@@ -189,7 +204,9 @@ class IntakeService:
                 status = "ignored"
                 if existing is not None and existing.incident_id:
                     status = self._status_of(existing.incident_id)
-                return IngestResult(alert.fingerprint, existing.incident_id if existing else None, True, status, "ignored")
+                return IngestResult(
+                    alert.fingerprint, existing.incident_id if existing else None, True, status, "ignored"
+                )
             self.sleep(0.05)  # the firing delivery is still opening the incident
         if record.pending:  # the incident hears of every duplicate before the alert leaves it
             self.alerts.fold(record, now)

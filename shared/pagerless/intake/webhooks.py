@@ -65,8 +65,13 @@ def is_sns_subscribe_url(url: Any) -> bool:
     if not isinstance(url, str):
         return False
     parts = urlsplit(url)
-    return (parts.scheme == "https" and parts.netloc == parts.hostname and bool(_SNS_HOST.match(parts.hostname or ""))
-            and parse_qs(parts.query).get("Action") == ["ConfirmSubscription"] and not parts.fragment)
+    return (
+        parts.scheme == "https"
+        and parts.netloc == parts.hostname
+        and bool(_SNS_HOST.match(parts.hostname or ""))
+        and parse_qs(parts.query).get("Action") == ["ConfirmSubscription"]
+        and not parts.fragment
+    )
 
 
 def fetch_url(url: str) -> int:
@@ -82,10 +87,16 @@ class RateLimited(Exception):
 
 
 class WebhookIntake:
-    def __init__(self, service: IntakeService | None = None, settings_repository: WebhookSettingsRepository | None = None,
-                 *, fetch_certificate: signatures.CertificateFetcher | None = None, fetch_url: UrlFetcher = fetch_url,
-                 queue: Callable[[IngestEnvelope], None] = enqueue,
-                 queue_all: Callable[[list], int] = enqueue_all) -> None:
+    def __init__(
+        self,
+        service: IntakeService | None = None,
+        settings_repository: WebhookSettingsRepository | None = None,
+        *,
+        fetch_certificate: signatures.CertificateFetcher | None = None,
+        fetch_url: UrlFetcher = fetch_url,
+        queue: Callable[[IngestEnvelope], None] = enqueue,
+        queue_all: Callable[[list], int] = enqueue_all,
+    ) -> None:
         self.service = service or IntakeService()
         self.settings_repository = settings_repository or WebhookSettingsRepository()
         self.fetch_certificate = fetch_certificate
@@ -115,19 +126,27 @@ class WebhookIntake:
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
         if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
             outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
-            outcome.body.update(reason="rate_limited", message="over this key's rate limit: the alert is queued "
-                                                               "and will be processed shortly, not dropped")
+            outcome.body.update(
+                reason="rate_limited",
+                message="over this key's rate limit: the alert is queued and will be processed shortly, not dropped",
+            )
             return outcome
         acknowledged = 0
         if alerts and not self._synchronous(request):
             acknowledged = self._acknowledge(request, source, received_at, alerts)
             if acknowledged == len(alerts):
                 metrics.queued("accepted")
-                return WebhookOutcome(202, {
-                    "queued": True, "reason": "accepted", "accepted": len(alerts),
-                    "queued_alerts": [a.fingerprint for a in alerts],
-                    "message": "accepted and queued; each alert becomes or joins its incident shortly "
-                               "(add ?sync=true to wait for the incident ids)"})
+                return WebhookOutcome(
+                    202,
+                    {
+                        "queued": True,
+                        "reason": "accepted",
+                        "accepted": len(alerts),
+                        "queued_alerts": [a.fingerprint for a in alerts],
+                        "message": "accepted and queued; each alert becomes or joins its incident shortly "
+                        "(add ?sync=true to wait for the incident ids)",
+                    },
+                )
         results = []
         for index, alert in enumerate(alerts[acknowledged:], start=acknowledged):
             try:
@@ -150,17 +169,34 @@ class WebhookIntake:
     def _acknowledge(self, request: WebhookRequest, source: str, received_at, alerts: list[Alert]) -> int:
         """Queue the accepted alerts in one call: the payload as one message when it fits, else its
         alerts batched. Returns how many (in payload order) the queue took; 0 when it is down."""
-        whole = IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
-                                     content_type=request.content_type, received_at=received_at)
-        envelopes = [whole] if fits(whole) else [
-            AlertEnvelope(source=source, workspace=request.workspace, alert=alert.model_dump(mode="json"),
-                          received_at=received_at.isoformat()) for alert in alerts]
+        whole = IngestEnvelope.build(
+            source=source,
+            workspace=request.workspace,
+            body=request.body,
+            content_type=request.content_type,
+            received_at=received_at,
+        )
+        envelopes = (
+            [whole]
+            if fits(whole)
+            else [
+                AlertEnvelope(
+                    source=source,
+                    workspace=request.workspace,
+                    alert=alert.model_dump(mode="json"),
+                    received_at=received_at.isoformat(),
+                )
+                for alert in alerts
+            ]
+        )
         try:
             self.queue_all(envelopes)
         except ServiceUnavailableError as exc:  # processed in the request instead: nothing lost
             queued = getattr(exc, "queued", 0) if len(envelopes) > 1 else 0
-            logger().warning("the alert queue did not take the alerts; processing them in the request",
-                             extra={"source": source, "workspace": request.workspace, "queued": queued})
+            logger().warning(
+                "the alert queue did not take the alerts; processing them in the request",
+                extra={"source": source, "workspace": request.workspace, "queued": queued},
+            )
             return queued
         return len(alerts)
 
@@ -178,31 +214,66 @@ class WebhookIntake:
     def forget_settings(self, workspace: str) -> None:
         self._settings_cache.pop(workspace, None)
 
-    def _queue(self, request: WebhookRequest, source: str, received_at, pending: list[Alert],
-               done: list[IngestResult], error: Exception) -> WebhookOutcome:
+    def _queue(
+        self,
+        request: WebhookRequest,
+        source: str,
+        received_at,
+        pending: list[Alert],
+        done: list[IngestResult],
+        error: Exception,
+    ) -> WebhookOutcome:
         """Queue what is left: the whole payload if nothing was processed and it fits one SQS
         message, else each remaining alert alone. The answer says what was processed and what
         was queued; a 503 (nothing queued) names what was processed already."""
-        logger().warning("alert queued for later processing",
-                         extra={"source": source, "workspace": request.workspace, "error_type": type(error).__name__,
-                                "processed": len(done), "queued": len(pending)})
-        whole = IngestEnvelope.build(source=source, workspace=request.workspace, body=request.body,
-                                     content_type=request.content_type, received_at=received_at)
-        envelopes = [whole] if not done and fits(whole) else [
-            AlertEnvelope(source=source, workspace=request.workspace, alert=alert.model_dump(mode="json"),
-                          received_at=received_at.isoformat()) for alert in pending]
+        logger().warning(
+            "alert queued for later processing",
+            extra={
+                "source": source,
+                "workspace": request.workspace,
+                "error_type": type(error).__name__,
+                "processed": len(done),
+                "queued": len(pending),
+            },
+        )
+        whole = IngestEnvelope.build(
+            source=source,
+            workspace=request.workspace,
+            body=request.body,
+            content_type=request.content_type,
+            received_at=received_at,
+        )
+        envelopes = (
+            [whole]
+            if not done and fits(whole)
+            else [
+                AlertEnvelope(
+                    source=source,
+                    workspace=request.workspace,
+                    alert=alert.model_dump(mode="json"),
+                    received_at=received_at.isoformat(),
+                )
+                for alert in pending
+            ]
+        )
         queued: list[Alert] = []
         for envelope, alert in zip(envelopes, pending, strict=False):
             try:
                 self.queue(envelope)
             except ServiceUnavailableError as exc:
-                exc.details = [{"processed": [r.to_dict() for r in done],
-                                "queued": [a.fingerprint for a in queued],
-                                "not_kept": [a.fingerprint for a in pending[len(queued):]]}]
+                exc.details = [
+                    {
+                        "processed": [r.to_dict() for r in done],
+                        "queued": [a.fingerprint for a in queued],
+                        "not_kept": [a.fingerprint for a in pending[len(queued) :]],
+                    }
+                ]
                 if done or queued:
-                    exc.message = (f"{len(done)} alert(s) processed and {len(queued)} queued, but the other "
-                                   f"{len(pending) - len(queued)} could not be stored or queued; retry later "
-                                   "(a retry deduplicates what was kept)")
+                    exc.message = (
+                        f"{len(done)} alert(s) processed and {len(queued)} queued, but the other "
+                        f"{len(pending) - len(queued)} could not be stored or queued; retry later "
+                        "(a retry deduplicates what was kept)"
+                    )
                     exc.args = (exc.message,)
                 raise
             queued.append(alert)
@@ -226,8 +297,10 @@ class WebhookIntake:
     def _confirm_subscription(self, message: dict, config: WebhookSettings) -> WebhookOutcome:
         topic = message.get("TopicArn")
         if not isinstance(topic, str) or topic not in config.sns_topics:
-            raise ForbiddenError(f"SNS topic {topic!r} is not allowed for this workspace; "
-                                 "add it to sns_topics with PUT /api/webhooks/settings")
+            raise ForbiddenError(
+                f"SNS topic {topic!r} is not allowed for this workspace; "
+                "add it to sns_topics with PUT /api/webhooks/settings"
+            )
         url = message.get("SubscribeURL")
         if not is_sns_subscribe_url(url):
             raise ForbiddenError("the SubscribeURL is not an https://sns.<region>.amazonaws.com confirmation URL")
@@ -250,8 +323,11 @@ def refuse_disabled_source(source: str, workspace: str) -> None:
     except Exception:  # the store is down: never lose an alert over a switch we cannot read
         return
     if source in off:
-        raise ForbiddenError(f"the alert source {source!r} is disabled in this workspace; enable it with "
-                             f"POST /api/plugins/{source}/enable", details=[{"plugin": f"source:{source}"}])
+        raise ForbiddenError(
+            f"the alert source {source!r} is disabled in this workspace; enable it with "
+            f"POST /api/plugins/{source}/enable",
+            details=[{"plugin": f"source:{source}"}],
+        )
 
 
 def verify_signature(source: str, request: WebhookRequest, config: WebhookSettings) -> None:
@@ -264,8 +340,11 @@ def verify_signature(source: str, request: WebhookRequest, config: WebhookSettin
         valid = signatures.verify_pagerduty_signature(request.body, headers.get("x-pagerduty-signature"), secret)
     elif source == "grafana":
         valid = signatures.verify_grafana_signature(
-            request.body, headers.get("x-grafana-alerting-signature"), secret,
-            timestamp=headers.get("x-grafana-alerting-signature-timestamp"))
+            request.body,
+            headers.get("x-grafana-alerting-signature"),
+            secret,
+            timestamp=headers.get("x-grafana-alerting-signature-timestamp"),
+        )
     elif source == "sentry":
         valid = signatures.verify_sentry_signature(request.body, headers.get("sentry-hook-signature"), secret)
     else:

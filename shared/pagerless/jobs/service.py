@@ -11,16 +11,19 @@ incident and its approval, the trace from its timeline and the execution history
 
 from __future__ import annotations
 
-
 from pagerless import step_functions
+from pagerless.domain import approvals as approval_vocab
 from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
 from pagerless.observability import logger
-from pagerless.domain import approvals as approval_vocab
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import CANCELLED, FINAL, PARKED, JobRecord, JobRepository
 
-_INCIDENT_STATUS = {"awaiting_approval": PARKED, "resolved": "completed", "diagnosed": "completed",
-                    "escalated": "completed"}
+_INCIDENT_STATUS = {
+    "awaiting_approval": PARKED,
+    "resolved": "completed",
+    "diagnosed": "completed",
+    "escalated": "completed",
+}
 
 
 def _execution(arn: str | None) -> dict | None:
@@ -30,8 +33,11 @@ def _execution(arn: str | None) -> dict | None:
         described = step_functions.client().describe_execution(executionArn=arn)
     except Exception as exc:  # a restart of `pagerless dev` forgets executions: our records stand
         return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
-    return {"status": described["status"], "started_at": described["startDate"].isoformat(),
-            "stopped_at": described["stopDate"].isoformat() if described.get("stopDate") else None}
+    return {
+        "status": described["status"],
+        "started_at": described["startDate"].isoformat(),
+        "stopped_at": described["stopDate"].isoformat() if described.get("stopDate") else None,
+    }
 
 
 def _incident(job_id: str, workspace: str):
@@ -59,14 +65,25 @@ def view(job_id: str, workspace: str) -> dict:
     record = find(job_id, workspace)
     if record is None:
         return _incident_view(_incident(job_id, workspace))
-    return {"job_id": record.job_id, "status": record.status, "workflow_id": record.workflow_id, "kind": record.kind,
-            "current_node": record.current_node,
-            "correlation_key": record.correlation_key if record.status == PARKED else None,
-            "incident_id": record.incident_id, "created_by": record.created_by,
-            "created_at": record.created_at.isoformat(), "updated_at": record.updated_at.isoformat(),
-            "input": record.input, "result": record.result, "error": record.error,
-            "steps": (record.state or {}).get("results", []), "replay_of": (record.state or {}).get("replay_of"),
-            "execution_arn": record.execution_arn, "execution": _execution(record.execution_arn)}
+    return {
+        "job_id": record.job_id,
+        "status": record.status,
+        "workflow_id": record.workflow_id,
+        "kind": record.kind,
+        "current_node": record.current_node,
+        "correlation_key": record.correlation_key if record.status == PARKED else None,
+        "incident_id": record.incident_id,
+        "created_by": record.created_by,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+        "input": record.input,
+        "result": record.result,
+        "error": record.error,
+        "steps": (record.state or {}).get("results", []),
+        "replay_of": (record.state or {}).get("replay_of"),
+        "execution_arn": record.execution_arn,
+        "execution": _execution(record.execution_arn),
+    }
 
 
 def _incident_view(incident) -> dict:
@@ -75,13 +92,25 @@ def _incident_view(incident) -> dict:
     status = _INCIDENT_STATUS.get(incident.status, "running")
     if status == PARKED and not parked:
         status = "running"
-    return {"job_id": incident.id, "status": status, "workflow_id": "incident_response", "kind": "incident_workflow",
-            "current_node": "RequestApproval" if status == PARKED else incident.status,
-            "correlation_key": approval.approval_id if status == PARKED else None, "incident_id": incident.id,
-            "created_by": "intake", "created_at": incident.created_at.isoformat(),
-            "updated_at": incident.updated_at.isoformat(), "input": {"incident_id": incident.id},
-            "result": {"incident_status": incident.status}, "error": None, "steps": incident.actions or [],
-            "replay_of": None, "execution_arn": incident.execution_arn, "execution": _execution(incident.execution_arn)}
+    return {
+        "job_id": incident.id,
+        "status": status,
+        "workflow_id": "incident_response",
+        "kind": "incident_workflow",
+        "current_node": "RequestApproval" if status == PARKED else incident.status,
+        "correlation_key": approval.approval_id if status == PARKED else None,
+        "incident_id": incident.id,
+        "created_by": "intake",
+        "created_at": incident.created_at.isoformat(),
+        "updated_at": incident.updated_at.isoformat(),
+        "input": {"incident_id": incident.id},
+        "result": {"incident_status": incident.status},
+        "error": None,
+        "steps": incident.actions or [],
+        "replay_of": None,
+        "execution_arn": incident.execution_arn,
+        "execution": _execution(incident.execution_arn),
+    }
 
 
 def trace(job_id: str, workspace: str) -> dict:
@@ -97,11 +126,16 @@ def trace(job_id: str, workspace: str) -> dict:
 def _incident_trace(incident) -> dict:
     from pagerless.incidents.timeline import timeline as incident_timeline
 
-    entries = [{"time": t.at.isoformat(), "event": t.type, "message": t.message, "actor": t.actor,
-                "source": "pagerless"} for t in incident_timeline(incident.id)]
+    entries = [
+        {"time": t.at.isoformat(), "event": t.type, "message": t.message, "actor": t.actor, "source": "pagerless"}
+        for t in incident_timeline(incident.id)
+    ]
     entries += _history(incident.execution_arn)
-    return {"job_id": incident.id, "status": _incident_view(incident)["status"],
-            "timeline": sorted(entries, key=lambda e: e["time"])}
+    return {
+        "job_id": incident.id,
+        "status": _incident_view(incident)["status"],
+        "timeline": sorted(entries, key=lambda e: e["time"]),
+    }
 
 
 def _history(arn: str | None) -> list[dict]:
@@ -114,8 +148,18 @@ def _history(arn: str | None) -> list[dict]:
     except Exception:  # gone after a restart: our own events are the trace
         return []
     steps, _ = steps_from_history(events)
-    return [{"time": s["entered_at"], "event": "StateEntered", "node": s["name"], "status": s["status"],
-             "duration_ms": s["duration_ms"], "error": s["error"], "source": "stepfunctions"} for s in steps]
+    return [
+        {
+            "time": s["entered_at"],
+            "event": "StateEntered",
+            "node": s["name"],
+            "status": s["status"],
+            "duration_ms": s["duration_ms"],
+            "error": s["error"],
+            "source": "stepfunctions",
+        }
+        for s in steps
+    ]
 
 
 def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: str, payload: dict) -> dict:
@@ -124,19 +168,29 @@ def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: 
 
     current = view(job_id, workspace)
     if current["status"] != PARKED:
-        raise JobNotParkedError(f"job {job_id} is {current['status']}, not parked; nothing to signal",
-                                details=[{"status": current["status"]}])
+        raise JobNotParkedError(
+            f"job {job_id} is {current['status']}, not parked; nothing to signal",
+            details=[{"status": current["status"]}],
+        )
     if correlation_key != current["correlation_key"]:
-        raise InvalidSignalKeyError(f"correlation_key does not match the wait of job {job_id}",
-                                    details=[{"field": "correlation_key"}])
+        raise InvalidSignalKeyError(
+            f"correlation_key does not match the wait of job {job_id}", details=[{"field": "correlation_key"}]
+        )
     if not isinstance(payload.get("approved"), bool):
         from pagerless.domain.errors import ValidationError
 
         raise ValidationError("payload.approved (true or false) is required", details=[{"field": "payload.approved"}])
     partition = current["incident_id"] or job_id
     comment = str(payload.get("reason") or payload.get("comment") or "")[:1000]
-    decided = ApprovalService().decide(partition, workspace, approve=payload["approved"], actor=actor, role=role,
-                                       comment=comment, approval_id=correlation_key)
+    decided = ApprovalService().decide(
+        partition,
+        workspace,
+        approve=payload["approved"],
+        actor=actor,
+        role=role,
+        comment=comment,
+        approval_id=correlation_key,
+    )
     return {"job_id": job_id, "accepted": decided.changed, "approval": decided.approval}
 
 
@@ -146,13 +200,21 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     if record is None:
         from pagerless.domain.errors import ValidationError
 
-        raise ValidationError("an incident workflow stops when its incident is resolved (POST /api/incidents/{id}/resolve)")
+        raise ValidationError(
+            "an incident workflow stops when its incident is resolved (POST /api/incidents/{id}/resolve)"
+        )
     if record.status in FINAL:
         return view(job_id, workspace)
     repo = JobRepository()
     waiting_on = record.correlation_key
-    if not repo.update(record, status=CANCELLED, error=f"stopped by {actor}", current_node=None, correlation_key=None,
-                       expected_status=tuple(s for s in ("pending", "running", PARKED))):
+    if not repo.update(
+        record,
+        status=CANCELLED,
+        error=f"stopped by {actor}",
+        current_node=None,
+        correlation_key=None,
+        expected_status=tuple(s for s in ("pending", "running", PARKED)),
+    ):
         return view(job_id, workspace)
     from pagerless.runbooks.approvals import expire
 
@@ -161,7 +223,9 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     repo.add_event(record, "JobCancelled", by=actor)
     if record.execution_arn:
         try:
-            step_functions.client().stop_execution(executionArn=record.execution_arn, error="JobStopped", cause=f"stopped by {actor}")
+            step_functions.client().stop_execution(
+                executionArn=record.execution_arn, error="JobStopped", cause=f"stopped by {actor}"
+            )
         except Exception as exc:
             logger().warning("stop_execution failed; the job record is cancelled", extra={"error": str(exc)[:200]})
     return view(job_id, workspace)
@@ -171,8 +235,13 @@ def replay_data(job_id: str, workspace: str) -> dict:
     record = find(job_id, workspace)
     if record is None:
         raise JobNotFoundError(f"job {job_id} is an incident workflow; it is not replayed")
-    return {"job_id": job_id, "workflow_id": record.workflow_id, "input": record.input, "status": record.status,
-            "events": JobRepository().events(job_id)}
+    return {
+        "job_id": job_id,
+        "workflow_id": record.workflow_id,
+        "input": record.input,
+        "status": record.status,
+        "events": JobRepository().events(job_id),
+    }
 
 
 def replay(job_id: str, workspace: str, actor: str) -> dict:
@@ -207,9 +276,18 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
 
     data = record.input
     incident = IncidentRepository().get(data["incident_id"], workspace) if data.get("incident_id") else None
-    job = start_run(workspace, actor, data["runbook_id"], context=data["context"], dry_run=data["dry_run"],
-                    auto_approve=data["auto_approve"], incident=incident, version=data["version"],
-                    options=data.get("options"), replay_of=record.job_id)
+    job = start_run(
+        workspace,
+        actor,
+        data["runbook_id"],
+        context=data["context"],
+        dry_run=data["dry_run"],
+        auto_approve=data["auto_approve"],
+        incident=incident,
+        version=data["version"],
+        options=data.get("options"),
+        replay_of=record.job_id,
+    )
     return {"job_id": job.job_id, "replay_of": record.job_id}
 
 

@@ -10,8 +10,15 @@ from pagerless.store.jobs import FINAL, JobRepository
 RETRY_MS = 2000
 
 
-def stream_job(job_id: str, after: int, *, max_seconds: float = 25.0, poll_seconds: float = 0.5,
-               clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> Iterator[str]:
+def stream_job(
+    job_id: str,
+    after: int,
+    *,
+    max_seconds: float = 25.0,
+    poll_seconds: float = 0.5,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[str]:
     repo = JobRepository()
     started = clock()
     yield f"retry: {RETRY_MS}\n: job {job_id}, resuming after {after}\n\n"

@@ -88,8 +88,16 @@ class DocumentService:
         kind, text = extract_text(upload)
         content_type = {"pdf": "application/pdf", "markdown": "text/markdown", "text": "text/plain"}[kind]
         document = self.repository.add_document(
-            workspace, kb_id, uuid.uuid4().hex[:16], name=upload.filename[:200], content_type=content_type,
-            size=len(upload.data), sha256=hashlib.sha256(upload.data).hexdigest(), chunks=chunk(text), actor=actor)
+            workspace,
+            kb_id,
+            uuid.uuid4().hex[:16],
+            name=upload.filename[:200],
+            content_type=content_type,
+            size=len(upload.data),
+            sha256=hashlib.sha256(upload.data).hexdigest(),
+            chunks=chunk(text),
+            actor=actor,
+        )
         return document.document_dict(kb_id)
 
     def documents(self, workspace: str, kb_id: str) -> list[dict]:
@@ -104,7 +112,9 @@ class DocumentService:
         bases = [self.repository.base(workspace, kb_id)] if kb_id else self.repository.bases(workspace)
         names, chunks = {}, []
         for base in bases:
-            names.update({(base.id, d.id.removeprefix("doc#")): d.name for d in self.repository.documents(workspace, base.id)})
+            names.update(
+                {(base.id, d.id.removeprefix("doc#")): d.name for d in self.repository.documents(workspace, base.id)}
+            )
             chunks += [(base.id, c) for c in self.repository.chunks(workspace, base.id)]
         # Chunks of a document being deleted (no document item any more) are not answers.
         chunks = [(b, c) for b, c in chunks if (b, c.id.split("#")[1]) in names]
@@ -113,8 +123,16 @@ class DocumentService:
         for index, score in ranked:
             base_id, item = chunks[index]
             doc_id = item.id.split("#")[1]
-            hits.append({"knowledge_id": base_id, "document_id": doc_id, "document": names[(base_id, doc_id)],
-                         "chunk": int(item.id.rsplit("#", 1)[1]), "text": item.text, "score": round(score, 4)})
+            hits.append(
+                {
+                    "knowledge_id": base_id,
+                    "document_id": doc_id,
+                    "document": names[(base_id, doc_id)],
+                    "chunk": int(item.id.rsplit("#", 1)[1]),
+                    "text": item.text,
+                    "score": round(score, 4),
+                }
+            )
         return hits
 
 
@@ -128,15 +146,17 @@ def _kind(upload: Upload) -> str:
         return "pdf"
     if content_type in TEXT_TYPES:
         return TEXT_TYPES[content_type]
-    raise ValidationError(f"{upload.filename}: only text (.txt), Markdown (.md) and PDF (.pdf) documents are accepted",
-                          details=[{"field": "file", "message": f"content type {content_type or 'unknown'}"}])
+    raise ValidationError(
+        f"{upload.filename}: only text (.txt), Markdown (.md) and PDF (.pdf) documents are accepted",
+        details=[{"field": "file", "message": f"content type {content_type or 'unknown'}"}],
+    )
 
 
 def _pdf_text(data: bytes) -> str:
+    import io
+
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
-
-    import io
 
     try:
         reader = PdfReader(io.BytesIO(data))

@@ -29,9 +29,11 @@ CLAUDE_SECONDS = 25.0  # under API Gateway's 30 s
 NO_MATCH = "No passage of this knowledge base matches the question."
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
 _CITATION = re.compile(r"\[(\d{1,3})\]")
-SYSTEM = ("You answer questions of on-call engineers from their team's documents. Use ONLY the numbered passages "
-          "given; cite each fact with its passage number in brackets, like [1]. If the passages do not answer the "
-          "question, say so in one sentence. Answer in the language of the question, briefly (at most 6 sentences).")
+SYSTEM = (
+    "You answer questions of on-call engineers from their team's documents. Use ONLY the numbered passages "
+    "given; cite each fact with its passage number in brackets, like [1]. If the passages do not answer the "
+    "question, say so in one sentence. Answer in the language of the question, briefly (at most 6 sentences)."
+)
 
 
 def answer(workspace: str, kb_id: str, query: str, top_k: int = 5, *, service: DocumentService | None = None) -> dict:
@@ -83,11 +85,19 @@ def _claude(query: str, sources: list[dict]) -> dict | None:
     from pagerless.diagnosis.llm.transport import LlmUnavailableError, anthropic_client, create_message
 
     passages = "\n\n".join(f"[{s['index']}] ({s['document']})\n{redact_text(s['text'])}" for s in sources)
-    request = {"model": settings.model, "max_tokens": MAX_ANSWER_TOKENS, "system": SYSTEM,
-               "messages": [{"role": "user", "content": f"Passages:\n\n{passages}\n\nQuestion: {redact_text(query)}"}]}
+    request = {
+        "model": settings.model,
+        "max_tokens": MAX_ANSWER_TOKENS,
+        "system": SYSTEM,
+        "messages": [{"role": "user", "content": f"Passages:\n\n{passages}\n\nQuestion: {redact_text(query)}"}],
+    }
     try:
-        response = create_message(anthropic_client(settings), request, settings,
-                                  deadline=time.monotonic() + min(settings.max_seconds, CLAUDE_SECONDS))
+        response = create_message(
+            anthropic_client(settings),
+            request,
+            settings,
+            deadline=time.monotonic() + min(settings.max_seconds, CLAUDE_SECONDS),
+        )
     except LlmUnavailableError as exc:
         logger().warning("rag answer: Claude unavailable", extra={"reason": exc.reason})
         return {"note": f"Claude was not used ({exc.reason}); the answer is extractive"}
@@ -97,6 +107,13 @@ def _claude(query: str, sources: list[dict]) -> dict | None:
     known = {s["index"] for s in sources}
     cited = sorted({int(n) for n in _CITATION.findall(text)} & known)
     usage = getattr(response, "usage", None)
-    return {"answer": text, "engine": "claude", "model": settings.model, "citations": cited,
-            "usage": {"input_tokens": getattr(usage, "input_tokens", None),
-                      "output_tokens": getattr(usage, "output_tokens", None)}}
+    return {
+        "answer": text,
+        "engine": "claude",
+        "model": settings.model,
+        "citations": cited,
+        "usage": {
+            "input_tokens": getattr(usage, "input_tokens", None),
+            "output_tokens": getattr(usage, "output_tokens", None),
+        },
+    }

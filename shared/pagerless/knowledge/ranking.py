@@ -27,7 +27,7 @@ def tokenize(text: str) -> list[str]:
         if len(parts) > 1:
             tokens.extend(parts)
     for run in _CJK.findall(text):
-        tokens.extend(run if len(run) == 1 else (run[i:i + 2] for i in range(len(run) - 1)))
+        tokens.extend(run if len(run) == 1 else (run[i : i + 2] for i in range(len(run) - 1)))
     return tokens
 
 

@@ -4,22 +4,30 @@ import uuid
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pagerless.knowledge.ranking import Bm25, tokenize
 from pagerless.clock import utcnow
+from pagerless.domain.schema_docs import documented
+from pagerless.knowledge.ranking import Bm25, tokenize
 from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
 from pagerless.store.system import SystemRepository
-from pagerless.domain.schema_docs import documented
 
 MAX_CONTENT = 64 * 1024
 
 
 class KnowledgeCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"title": "Payments OOM runbook", "content": "Raise the memory limit of payments-api to 1Gi, then watch restarts.", "tags": ["oom", "payments"], "service": "payments-api"},
-        title="The entry's title.",
-        content='The text (Markdown).',
-        tags='Words to find it by.',
-        service='The service it is about.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "title": "Payments OOM runbook",
+                "content": "Raise the memory limit of payments-api to 1Gi, then watch restarts.",
+                "tags": ["oom", "payments"],
+                "service": "payments-api",
+            },
+            title="The entry's title.",
+            content="The text (Markdown).",
+            tags="Words to find it by.",
+            service="The service it is about.",
+        )
+    )
     title: str = Field(min_length=1, max_length=300)
     content: str = Field(min_length=1, max_length=MAX_CONTENT)
     tags: list[str] = Field(default_factory=list, max_length=50)
@@ -28,16 +36,24 @@ class KnowledgeCreate(BaseModel):
 
 class KnowledgeUpdate(BaseModel):
     """Only the fields sent change. title, content and tags cannot be null; service null clears it."""
-    model_config = ConfigDict(**documented(
-        {"tags": ["oom", "payments", "memory"]},
-        title='A new title (not null).',
-        content='New text (not null).',
-        tags='New tags (not null).',
-        service='The service; null clears it.'))
+
+    model_config = ConfigDict(
+        **documented(
+            {"tags": ["oom", "payments", "memory"]},
+            title="A new title (not null).",
+            content="New text (not null).",
+            tags="New tags (not null).",
+            service="The service; null clears it.",
+        )
+    )
 
     title: str = Field(default=None, min_length=1, max_length=300, examples=["Payments OOM runbook"])
-    content: str = Field(default=None, min_length=1, max_length=MAX_CONTENT,
-                         examples=["Raise the memory limit of payments-api to 1Gi, then watch restarts."])
+    content: str = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_CONTENT,
+        examples=["Raise the memory limit of payments-api to 1Gi, then watch restarts."],
+    )
     tags: list[str] = Field(default=None, max_length=50, examples=[["oom", "payments"]])
     service: str | None = Field(default=None, max_length=200, examples=["payments-api"])
 
@@ -54,10 +70,17 @@ class ServiceEntry(BaseModel):
 
 class EnvironmentContext(BaseModel):
     """Free text about the environment plus a structured service catalog."""
-    model_config = ConfigDict(**documented(
-        {"text": "EKS 1.31 in eu-west-1; payments runs in namespace payments.", "services": [{"name": "payments-api", "owners": ["team-payments"]}]},
-        text='Free text the investigator reads about the environment.',
-        services='The service catalog: names, owners, dependencies.'))
+
+    model_config = ConfigDict(
+        **documented(
+            {
+                "text": "EKS 1.31 in eu-west-1; payments runs in namespace payments.",
+                "services": [{"name": "payments-api", "owners": ["team-payments"]}],
+            },
+            text="Free text the investigator reads about the environment.",
+            services="The service catalog: names, owners, dependencies.",
+        )
+    )
 
     text: str = Field(default="", max_length=MAX_CONTENT)
     services: list[ServiceEntry] = Field(default_factory=list, max_length=1000)
@@ -69,8 +92,17 @@ class KnowledgeService:
 
     def create(self, workspace: str, body: KnowledgeCreate, author: str) -> KnowledgeRecord:
         now = utcnow()
-        record = KnowledgeRecord(workspace, f"kb_{uuid.uuid4().hex[:12]}", title=body.title, content=body.content,
-                                 tags=body.tags, service=body.service, author=author, created_at=now, updated_at=now)
+        record = KnowledgeRecord(
+            workspace,
+            f"kb_{uuid.uuid4().hex[:12]}",
+            title=body.title,
+            content=body.content,
+            tags=body.tags,
+            service=body.service,
+            author=author,
+            created_at=now,
+            updated_at=now,
+        )
         return self.repository.put(record)
 
     def get(self, workspace: str, entry_id: str) -> KnowledgeRecord:
@@ -92,8 +124,9 @@ class KnowledgeService:
     def search(self, workspace: str, query: str, limit: int = 10) -> list[dict]:
         """Entries ranked by BM25 over title (weighted), tags, service and content."""
         entries = self.repository.all(workspace)
-        documents = [tokenize(f"{e.title} {e.title} {' '.join(e.tags or [])} {e.service or ''} {e.content}")
-                     for e in entries]
+        documents = [
+            tokenize(f"{e.title} {e.title} {' '.join(e.tags or [])} {e.service or ''} {e.content}") for e in entries
+        ]
         ranked = Bm25(documents).rank(tokenize(query))[:limit]
         return [{**entries[i].to_dict(), "score": round(score, 4)} for i, score in ranked]
 

@@ -22,8 +22,9 @@ def recent_incidents(workspace: str, limit: int = CANDIDATES) -> list[IncidentRe
     return incident_reads.recent(workspace, limit)
 
 
-def similar_to_incident(incident: IncidentRecord, *, limit: int = 10,
-                        candidates: list[IncidentRecord] | None = None) -> list[dict]:
+def similar_to_incident(
+    incident: IncidentRecord, *, limit: int = 10, candidates: list[IncidentRecord] | None = None
+) -> list[dict]:
     """Past incidents of the same workspace most like ``incident`` (itself and its group excluded)."""
     pool = candidates if candidates is not None else recent_incidents(incident.workspace)
     excluded = {incident.id, incident.parent_id}
@@ -38,8 +39,9 @@ def similar_to_incident(incident: IncidentRecord, *, limit: int = 10,
     return sorted(scored, key=lambda s: -s["score"])[:limit]
 
 
-def similar_to_text(workspace: str, query: str, *, limit: int = 5,
-                    candidates: list[IncidentRecord] | None = None) -> list[dict]:
+def similar_to_text(
+    workspace: str, query: str, *, limit: int = 5, candidates: list[IncidentRecord] | None = None
+) -> list[dict]:
     """Past incidents whose text matches ``query`` (the investigator's `similar_incidents` tool)."""
     pool = candidates if candidates is not None else recent_incidents(workspace)
     query_tokens = Counter(tokenize(query))
@@ -52,8 +54,12 @@ def similar_to_text(workspace: str, query: str, *, limit: int = 5,
 
 
 def _features(incident: IncidentRecord) -> dict:
-    labels = {**(incident.labels or {}), "service": incident.service, "namespace": incident.namespace,
-              "source": incident.source}
+    labels = {
+        **(incident.labels or {}),
+        "service": incident.service,
+        "namespace": incident.namespace,
+        "source": incident.source,
+    }
     diagnosis = incident.diagnosis or {}
     return {
         "text": Counter(tokenize(f"{incident.title} {incident.description or ''}")),
@@ -69,8 +75,12 @@ def _score(a: dict, b: dict) -> tuple[float, list[str]]:
     labels = len(a["labels"] & b["labels"]) / len(union) if union else 0.0
     category = 1.0 if a["category"] and a["category"] == b["category"] else 0.0
     resolution = 1.0 if b["resolution"] else 0.0
-    score = (WEIGHTS["text"] * text + WEIGHTS["labels"] * labels + WEIGHTS["category"] * category
-             + WEIGHTS["resolution"] * resolution * max(text, labels, category))
+    score = (
+        WEIGHTS["text"] * text
+        + WEIGHTS["labels"] * labels
+        + WEIGHTS["category"] * category
+        + WEIGHTS["resolution"] * resolution * max(text, labels, category)
+    )
     reasons = [f"title {text:.2f}"] if text else []
     if labels:
         reasons.append("shared labels: " + ", ".join(sorted(a["labels"] & b["labels"])))
@@ -90,14 +100,24 @@ def _cosine(a: Counter, b: Counter) -> float:
 
 
 def _actions_summary(incident: IncidentRecord) -> str | None:
-    done = [a.get("action") or a.get("type") for a in (incident.actions or []) if isinstance(a, dict)
-            and a.get("status") == "succeeded"]
+    done = [
+        a.get("action") or a.get("type")
+        for a in (incident.actions or [])
+        if isinstance(a, dict) and a.get("status") == "succeeded"
+    ]
     return ", ".join(str(d) for d in done if d) or None
 
 
 def _public(incident: IncidentRecord, score: float, reasons: list[str]) -> dict:
-    return {"incident_id": incident.id, "title": incident.title, "status": incident.status,
-            "service": incident.service, "namespace": incident.namespace,
-            "category": (incident.diagnosis or {}).get("category"), "resolution": incident.resolution
-            or _actions_summary(incident), "created_at": incident.created_at.isoformat(),
-            "score": round(score, 4), "reasons": reasons}
+    return {
+        "incident_id": incident.id,
+        "title": incident.title,
+        "status": incident.status,
+        "service": incident.service,
+        "namespace": incident.namespace,
+        "category": (incident.diagnosis or {}).get("category"),
+        "resolution": incident.resolution or _actions_summary(incident),
+        "created_at": incident.created_at.isoformat(),
+        "score": round(score, 4),
+        "reasons": reasons,
+    }

@@ -14,9 +14,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, field_validator, model_validator
 
@@ -142,8 +143,12 @@ def build_clients(settings: ClusterSettings | None) -> KubeClients:
         if settings.in_cluster:
             config.load_incluster_config(client_configuration=configuration)
         elif settings.kubeconfig_path is not None:
-            config.load_kube_config(config_file=settings.kubeconfig_path, context=settings.context,
-                                    client_configuration=configuration, persist_config=False)
+            config.load_kube_config(
+                config_file=settings.kubeconfig_path,
+                context=settings.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
         else:
             configuration.host = settings.api_server
             configuration.api_key = {"authorization": settings.bearer_token.get_secret_value()}

@@ -12,8 +12,9 @@ def cluster_settings() -> ClusterSettings | None:
     if integrations.pagerless_in_cluster:
         return ClusterSettings(in_cluster=True)
     if integrations.pagerless_kubeconfig:
-        return ClusterSettings(kubeconfig_path=integrations.pagerless_kubeconfig,
-                               context=integrations.pagerless_kube_context)
+        return ClusterSettings(
+            kubeconfig_path=integrations.pagerless_kubeconfig, context=integrations.pagerless_kube_context
+        )
     return None
 
 

@@ -66,8 +66,14 @@ def kubernetes_target(labels: Mapping[str, str]) -> tuple[str | None, str | None
     namespace = _first(labels, ("exported_namespace",))
     if BLACKBOX.search((labels.get("job") or "").lower()):
         return _probed_host(labels.get("target") or labels.get("instance")), namespace, None
-    service = next((labels[name].strip() for name in SERVICE_LABELS
-                    if (labels.get(name) or "").strip() and not is_exporter(labels[name])), None)
+    service = next(
+        (
+            labels[name].strip()
+            for name in SERVICE_LABELS
+            if (labels.get(name) or "").strip() and not is_exporter(labels[name])
+        ),
+        None,
+    )
     return service, namespace, None
 
 

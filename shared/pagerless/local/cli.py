@@ -18,15 +18,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--state-dir", type=Path, default=Path(".pagerless"), help="where data survives restarts")
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE, help="the SAM template to run")
-    parser.add_argument("--retry-delay", type=int, default=None,
-                        help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)")
-    parser.add_argument("--sandbox", type=Path, default=None, metavar="SCENARIO.json",
-                        help="serve an in-memory SANDBOX Kubernetes cluster seeded from a scenario file")
+    parser.add_argument(
+        "--retry-delay",
+        type=int,
+        default=None,
+        help="seconds before a failed SQS message is retried (default: the queue's visibility timeout)",
+    )
+    parser.add_argument(
+        "--sandbox",
+        type=Path,
+        default=None,
+        metavar="SCENARIO.json",
+        help="serve an in-memory SANDBOX Kubernetes cluster seeded from a scenario file",
+    )
     parser.add_argument("--verbose", action="store_true", help="show the embedded AWS's access log")
-    parser.add_argument("--workflow-workers", type=int, default=4, metavar="N",
-                        help="workflow steps run at once; the others wait, so intake keeps the CPU (default 4)")
-    parser.add_argument("--aws-over-http", action="store_true",
-                        help="send this process's own AWS calls over HTTP to the embedded AWS (slower; for comparison)")
+    parser.add_argument(
+        "--workflow-workers",
+        type=int,
+        default=4,
+        metavar="N",
+        help="workflow steps run at once; the others wait, so intake keeps the CPU (default 4)",
+    )
+    parser.add_argument(
+        "--aws-over-http",
+        action="store_true",
+        help="send this process's own AWS calls over HTTP to the embedded AWS (slower; for comparison)",
+    )
 
 
 class PortBusyError(Exception):
@@ -41,8 +58,9 @@ def _bind(host: str, port: int, flag: str) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise PortBusyError(f"port {port} on {host} is already in use ({exc.strerror}); stop what uses it or "
-                            f"choose another with {flag}") from exc
+        raise PortBusyError(
+            f"port {port} on {host} is already in use ({exc.strerror}); stop what uses it or choose another with {flag}"
+        ) from exc
     sock.listen(2048)
     return sock
 
@@ -70,20 +88,41 @@ def run(args: argparse.Namespace) -> int:
     sandbox = None
     if args.sandbox is not None:
         sandbox, extra_env = _start_sandbox(args.sandbox, args.state_dir)
-    runtime = LocalRuntime(template, RuntimeOptions(
-        mode="server", aws_port=args.aws_port, state_dir=args.state_dir.resolve(),
-        retry_delay_seconds=args.retry_delay, extra_environment=extra_env,
-        inprocess_aws=not args.aws_over_http, workflow_workers=args.workflow_workers,
-    ))
+    runtime = LocalRuntime(
+        template,
+        RuntimeOptions(
+            mode="server",
+            aws_port=args.aws_port,
+            state_dir=args.state_dir.resolve(),
+            retry_delay_seconds=args.retry_delay,
+            extra_environment=extra_env,
+            inprocess_aws=not args.aws_over_http,
+            workflow_workers=args.workflow_workers,
+        ),
+    )
     started = time.monotonic()
     runtime.start()
     admin_key, created = _admin_key(args.state_dir)
     threading.Thread(target=_selfcheck, daemon=True, name="selfcheck").start()
     base = f"http://{args.host}:{api_socket.getsockname()[1]}"
-    print(_banner(base, runtime.endpoint, admin_key, created, runtime.restored, time.monotonic() - started,
-                  args.state_dir, sandbox), flush=True)
-    server = uvicorn.Server(uvicorn.Config(runtime.gateway(), host=args.host, port=args.port, log_level="warning",
-                                           timeout_graceful_shutdown=2))
+    print(
+        _banner(
+            base,
+            runtime.endpoint,
+            admin_key,
+            created,
+            runtime.restored,
+            time.monotonic() - started,
+            args.state_dir,
+            sandbox,
+        ),
+        flush=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(
+            runtime.gateway(), host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2
+        )
+    )
     try:
         server.run(sockets=[api_socket])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled gracefully
@@ -145,8 +184,9 @@ def _start_sandbox(scenario: Path, state_dir: Path):
     return cluster, {"PAGERLESS_KUBECONFIG": str(kubeconfig), "PAGERLESS_SANDBOX": "true"}
 
 
-def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, seconds: float,
-            state_dir: Path, sandbox) -> str:
+def _banner(
+    base: str, aws: str, admin_key: str, created: bool, restored: dict, seconds: float, state_dir: Path, sandbox
+) -> str:
     lines = [
         "",
         f"Pagerless is running (started in {seconds:.1f}s)",
@@ -159,7 +199,9 @@ def _banner(base: str, aws: str, admin_key: str, created: bool, restored: dict, 
     ]
     if sandbox is not None:
         moved = sandbox.time_offset
-        lines.append(f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster; the recording's times "
-                     f"moved {moved.days} d {moved.seconds // 3600} h forward, so its alert starts now)")
+        lines.append(
+            f"  SANDBOX cluster {sandbox.base_url}  (in-memory, not a real cluster; the recording's times "
+            f"moved {moved.days} d {moved.seconds // 3600} h forward, so its alert starts now)"
+        )
     lines += [f"  Try: curl -H 'Authorization: Bearer {admin_key}' {base}/api/status", "Press Ctrl-C to stop.", ""]
     return "\n".join(lines)

@@ -23,8 +23,9 @@ def _compile(path: str) -> re.Pattern:
 class Gateway:
     def __init__(self, lambdas: InProcessLambdas) -> None:
         self.lambdas = lambdas
-        self.routes = [(method, path, _compile(path), logical_id)
-                       for method, path, logical_id in lambdas.template.http_routes()]
+        self.routes = [
+            (method, path, _compile(path), logical_id) for method, path, logical_id in lambdas.template.http_routes()
+        ]
         # Literal paths win over templated ones, as in API Gateway.
         self.routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
 
@@ -51,20 +52,36 @@ class Gateway:
         logical_id, path_exists = self.owner(scope["method"], scope["path"])
         if logical_id is None:
             if scope["method"] == "OPTIONS" and path_exists:
-                await _send(send, 204, b"", [(b"access-control-allow-origin", b"*"),
-                                             (b"access-control-allow-headers", b"*"),
-                                             (b"access-control-allow-methods", b"GET,POST,PUT,DELETE,OPTIONS")])
+                await _send(
+                    send,
+                    204,
+                    b"",
+                    [
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-allow-headers", b"*"),
+                        (b"access-control-allow-methods", b"GET,POST,PUT,DELETE,OPTIONS"),
+                    ],
+                )
                 return
-            status, code, message = ((405, "METHOD_NOT_ALLOWED", "method not allowed on this route") if path_exists
-                                     else (404, "NOT_FOUND", "no such resource or route"))
-            await _send(send, status, json.dumps(error_body(code, message)).encode(),
-                        [(b"content-type", b"application/json")])
+            status, code, message = (
+                (405, "METHOD_NOT_ALLOWED", "method not allowed on this route")
+                if path_exists
+                else (404, "NOT_FOUND", "no such resource or route")
+            )
+            await _send(
+                send, status, json.dumps(error_body(code, message)).encode(), [(b"content-type", b"application/json")]
+            )
             return
-        app = getattr(self.lambdas.module(logical_id), "app")
+        app = self.lambdas.module(logical_id).app
         await app(scope, receive, send)
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -19,10 +19,22 @@ from io import BytesIO
 from typing import Any
 
 ENDPOINT_PREFIXES = {  # botocore's hyphenated service id -> the service's AWS host prefix
-    "dynamodb": "dynamodb", "sqs": "sqs", "sfn": "states", "lambda": "lambda", "sns": "sns",
-    "eventbridge": "events", "scheduler": "scheduler", "sts": "sts", "ssm": "ssm",
-    "secrets-manager": "secretsmanager", "cloudwatch": "monitoring", "cloudwatch-logs": "logs", "kms": "kms",
-    "sesv2": "email", "ses": "email", "iam": "iam",
+    "dynamodb": "dynamodb",
+    "sqs": "sqs",
+    "sfn": "states",
+    "lambda": "lambda",
+    "sns": "sns",
+    "eventbridge": "events",
+    "scheduler": "scheduler",
+    "sts": "sts",
+    "ssm": "ssm",
+    "secrets-manager": "secretsmanager",
+    "cloudwatch": "monitoring",
+    "cloudwatch-logs": "logs",
+    "kms": "kms",
+    "sesv2": "email",
+    "ses": "email",
+    "iam": "iam",
 }
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
@@ -56,7 +68,7 @@ class InProcessDispatch:
         from botocore.awsrequest import AWSResponse
         from moto.core.models import botocore_stubber
 
-        request.url = f"https://{prefix}.{region}.amazonaws.com{url[len(base):] or '/'}"
+        request.url = f"https://{prefix}.{region}.amazonaws.com{url[len(base) :] or '/'}"
         try:
             answer = botocore_stubber.process_request(request)
         finally:
@@ -137,5 +149,10 @@ def _importers(boto_client_module) -> list:
     """Modules that did ``from ...boto_client import boto_client_for`` before the patch."""
     import sys
 
-    return [m for name, m in list(sys.modules.items()) if name.startswith("moto.stepfunctions.parser")
-            and m is not boto_client_module and getattr(m, "boto_client_for", None) is not None]
+    return [
+        m
+        for name, m in list(sys.modules.items())
+        if name.startswith("moto.stepfunctions.parser")
+        and m is not boto_client_module
+        and getattr(m, "boto_client_for", None) is not None
+    ]

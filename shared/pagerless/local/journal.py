@@ -139,8 +139,12 @@ def install(journal: Journal) -> None:
 
     if getattr(DynamoDBBackend, "_pagerless_journaled", False):
         return
-    for name, keys in (("put_item", _put_keys), ("update_item", _key_arg), ("delete_item", _key_arg),
-                       ("transact_write_items", _transact_keys)):
+    for name, keys in (
+        ("put_item", _put_keys),
+        ("update_item", _key_arg),
+        ("delete_item", _key_arg),
+        ("transact_write_items", _transact_keys),
+    ):
         setattr(DynamoDBBackend, name, _journaled(getattr(DynamoDBBackend, name), _dynamodb_outcome(keys)))
     SQSBackend.send_message = _journaled(SQSBackend.send_message, _sqs_sent)
     SQSBackend.delete_message = _journaled(SQSBackend.delete_message, _sqs_deleted, before=_sqs_ids)
@@ -212,8 +216,15 @@ def _dynamodb_outcome(keys):
 
 # ---------------------------------------------------------------------- SQS outcomes
 def _sqs_sent(backend, message, seen, queue_name, *args, **kwargs):
-    return [{"op": "sqs-send", "q": queue_name, "id": message.id, "body": message.body,
-             "attributes": message_attributes(message)}]
+    return [
+        {
+            "op": "sqs-send",
+            "q": queue_name,
+            "id": message.id,
+            "body": message.body,
+            "attributes": message_attributes(message),
+        }
+    ]
 
 
 def _sqs_ids(backend, queue_name, receipt_handle, *args, **kwargs):
@@ -230,5 +241,7 @@ def _sqs_purged(backend, result, seen, queue_name, *args, **kwargs):
 
 
 def message_attributes(message) -> dict:
-    return {k: {key: v for key, v in attr.items() if key in ("DataType", "StringValue")}
-            for k, attr in (message.message_attributes or {}).items()}
+    return {
+        k: {key: v for key, v in attr.items() if key in ("DataType", "StringValue")}
+        for k, attr in (message.message_attributes or {}).items()
+    }

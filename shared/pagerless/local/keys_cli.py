@@ -44,8 +44,9 @@ def use_local_defaults() -> bool:
         if template.exists():
             from pagerless.local.template import Template
 
-            name = Template(template, stack_name=RuntimeOptions().stack_name,
-                            region=RuntimeOptions().region).physical_name("ApiKeysTable")
+            name = Template(
+                template, stack_name=RuntimeOptions().stack_name, region=RuntimeOptions().region
+            ).physical_name("ApiKeysTable")
         os.environ["PAGERLESS_TABLE_API_KEYS"] = name
     settings.reset()
     return True
@@ -60,16 +61,28 @@ def run(args: argparse.Namespace) -> int:
     service = ApiKeyService()
     try:
         if args.keys_command == "create":
-            created = service.create(workspace=args.workspace or api().default_workspace, role=args.role,
-                                     name=args.name, created_by="cli")
-            print(json.dumps({"id": created.record.key_id, "workspace": created.record.workspace,
-                              "role": created.record.role, "key": created.secret}, indent=2))
+            created = service.create(
+                workspace=args.workspace or api().default_workspace, role=args.role, name=args.name, created_by="cli"
+            )
+            print(
+                json.dumps(
+                    {
+                        "id": created.record.key_id,
+                        "workspace": created.record.workspace,
+                        "role": created.record.role,
+                        "key": created.secret,
+                    },
+                    indent=2,
+                )
+            )
             print("Store this key now: it is not shown again.")
         elif args.keys_command == "list":
             records = service.list_keys(args.workspace) if args.workspace else service.list_all()
             for r in records:
-                print(f"{r.key_id}  {r.workspace:<12} {r.role:<9} {'revoked' if r.revoked else 'active ':<8} "
-                      f"{r.prefix}…  {r.name}")
+                print(
+                    f"{r.key_id}  {r.workspace:<12} {r.role:<9} {'revoked' if r.revoked else 'active ':<8} "
+                    f"{r.prefix}…  {r.name}"
+                )
         else:
             record = service.revoke_anywhere(args.key_id)
             print(f"revoked {record.key_id} ({record.workspace}, {record.role})")

@@ -17,9 +17,9 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from pagerless.local.template import ACCOUNT_ID, FunctionSpec, Template
 

@@ -9,7 +9,6 @@ moves it to the DLQ. ``retry_delay_seconds`` lets tests and impatient developers
 
 import hashlib
 import threading
-import time
 from dataclasses import dataclass
 
 from pagerless.local.journal import deferred_sync
@@ -27,8 +26,15 @@ class SqsSource:
 
 
 class SqsPoller:
-    def __init__(self, lambdas: InProcessLambdas, sqs, sources: list[SqsSource], *,
-                 retry_delay_seconds: int | None = None, wait_seconds: int = 1) -> None:
+    def __init__(
+        self,
+        lambdas: InProcessLambdas,
+        sqs,
+        sources: list[SqsSource],
+        *,
+        retry_delay_seconds: int | None = None,
+        wait_seconds: int = 1,
+    ) -> None:
         self.lambdas = lambdas
         self.sqs = sqs
         self.sources = sources
@@ -39,8 +45,9 @@ class SqsPoller:
 
     def start(self) -> None:
         for source in self.sources:
-            thread = threading.Thread(target=self._loop, args=(source,), daemon=True,
-                                      name=f"sqs-{source.function_logical_id}")
+            thread = threading.Thread(
+                target=self._loop, args=(source,), daemon=True, name=f"sqs-{source.function_logical_id}"
+            )
             thread.start()
             self._threads.append(thread)
 
@@ -71,8 +78,11 @@ class SqsPoller:
     def poll_once(self, source: SqsSource, wait_seconds: int = 0) -> int:
         """Receive one batch and invoke the function with it; returns how many were delivered."""
         response = self.sqs.receive_message(
-            QueueUrl=source.queue_url, MaxNumberOfMessages=min(source.batch_size, 10),
-            WaitTimeSeconds=wait_seconds, AttributeNames=["All"], MessageAttributeNames=["All"],
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
         messages = response.get("Messages", [])
         if not messages:
@@ -91,8 +101,11 @@ class SqsPoller:
         for message in messages:
             if message["MessageId"] in failed_ids:
                 if self.retry_delay_seconds is not None:
-                    self.sqs.change_message_visibility(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"],
-                                                       VisibilityTimeout=self.retry_delay_seconds)
+                    self.sqs.change_message_visibility(
+                        QueueUrl=source.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=self.retry_delay_seconds,
+                    )
             else:
                 self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)

@@ -16,8 +16,14 @@ from botocore.exceptions import ClientError
 from pagerless.local.template import Template
 
 _ROLE_NAME = "pagerless-local-role"
-_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "LocalSecondaryIndexes",
-               "BillingMode", "StreamSpecification")
+_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "GlobalSecondaryIndexes",
+    "LocalSecondaryIndexes",
+    "BillingMode",
+    "StreamSpecification",
+)
 
 
 @dataclass
@@ -84,22 +90,30 @@ def _topics(template: Template, sns, out: Provisioned) -> None:
 
 
 def _subscriptions(template: Template, sns, out: Provisioned) -> None:
-    for logical_id, resource in template.of_type("AWS::SNS::Subscription").items():
+    for _logical_id, resource in template.of_type("AWS::SNS::Subscription").items():
         props = template.resolve(resource["Properties"])
         attributes = {}
         if props.get("RawMessageDelivery") is not None:
             attributes["RawMessageDelivery"] = str(props["RawMessageDelivery"]).lower()
-        sns.subscribe(TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"],
-                      Attributes=attributes)
+        sns.subscribe(
+            TopicArn=props["TopicArn"], Protocol=props["Protocol"], Endpoint=props["Endpoint"], Attributes=attributes
+        )
 
 
 def _role(iam) -> str:
     try:
         return iam.get_role(RoleName=_ROLE_NAME)["Role"]["Arn"]
     except ClientError:
-        policy = {"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
-             "Action": "sts:AssumeRole"}]}
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com"]},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
         return iam.create_role(RoleName=_ROLE_NAME, AssumeRolePolicyDocument=json.dumps(policy))["Role"]["Arn"]
 
 
@@ -110,8 +124,12 @@ def _functions(template: Template, lambda_client, role_arn: str, out: Provisione
         if spec.name in existing:
             continue
         lambda_client.create_function(
-            FunctionName=spec.name, Runtime="python3.11", Role=role_arn, Handler=spec.handler,
-            Code={"ZipFile": _placeholder_zip()}, Timeout=spec.timeout,
+            FunctionName=spec.name,
+            Runtime="python3.11",
+            Role=role_arn,
+            Handler=spec.handler,
+            Code={"ZipFile": _placeholder_zip()},
+            Timeout=spec.timeout,
             Description="runs in-process under pagerless dev",
         )
 
@@ -129,7 +147,10 @@ def _state_machines(template: Template, sfn, role_arn: str, out: Provisioned) ->
             out.state_machines[logical_id] = existing[name]
             continue
         out.state_machines[logical_id] = sfn.create_state_machine(
-            name=name, definition=definition, roleArn=role_arn, type=props.get("Type", "STANDARD"),
+            name=name,
+            definition=definition,
+            roleArn=role_arn,
+            type=props.get("Type", "STANDARD"),
         )["stateMachineArn"]
 
 

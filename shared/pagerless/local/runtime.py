@@ -16,9 +16,8 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
-from pagerless.local import inprocess
+from pagerless.local import inprocess, state
 from pagerless.local import journal as wal
-from pagerless.local import state
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
@@ -28,8 +27,13 @@ from pagerless.local.scheduler import ScheduledTarget, Scheduler
 from pagerless.local.template import ACCOUNT_ID, Template
 
 MOCK_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
-LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                     "AWS_SESSION_TOKEN": "testing", "AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1"}
+LOCAL_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 @dataclass
@@ -50,8 +54,12 @@ class RuntimeOptions:
 class LocalRuntime:
     def __init__(self, template_path: Path, options: RuntimeOptions | None = None) -> None:
         self.options = options or RuntimeOptions()
-        self.template = Template(template_path, stack_name=self.options.stack_name, region=self.options.region,
-                                 parameters=self.options.parameters)
+        self.template = Template(
+            template_path,
+            stack_name=self.options.stack_name,
+            region=self.options.region,
+            parameters=self.options.parameters,
+        )
         self.lambdas = InProcessLambdas(self.template)
         self.provisioned: Provisioned | None = None
         self.server = None
@@ -86,13 +94,15 @@ class LocalRuntime:
             if self.options.mode == "server":
                 self.journal = wal.Journal(self.options.state_dir)
                 wal.install(self.journal)
-            self.restored = state.restore(self.options.state_dir, self.provisioned, self.client("dynamodb"),
-                                          self.client("sqs"), self.journal)
+            self.restored = state.restore(
+                self.options.state_dir, self.provisioned, self.client("dynamodb"), self.client("sqs"), self.journal
+            )
             if self.journal is not None:  # compact what was replayed, then log every write from here on
                 self.save_state()
                 self.journal.enabled = True
-        self.poller = SqsPoller(self.lambdas, self.client("sqs"), self.sqs_sources(),
-                                retry_delay_seconds=self.options.retry_delay_seconds)
+        self.poller = SqsPoller(
+            self.lambdas, self.client("sqs"), self.sqs_sources(), retry_delay_seconds=self.options.retry_delay_seconds
+        )
         self.scheduler = Scheduler(self.lambdas, self.schedules(), region=self.options.region)
         if background:
             self.poller.start()
@@ -120,8 +130,9 @@ class LocalRuntime:
             inprocess.uninstall()
 
     def save_state(self) -> Path:
-        return state.save(self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region,
-                          self.journal)
+        return state.save(
+            self.options.state_dir, self.provisioned, self.client("dynamodb"), self.options.region, self.journal
+        )
 
     # ------------------------------------------------------------------ clients
     def session(self) -> boto3.session.Session:
@@ -143,11 +154,15 @@ class LocalRuntime:
                 queue_arn = event.properties["Queue"]
                 queue_name = queue_arn.rsplit(":", 1)[-1]
                 url = next(u for u in self.provisioned.queues.values() if u.rstrip("/").endswith("/" + queue_name))
-                sources.append(SqsSource(
-                    function_logical_id=spec.logical_id, queue_url=url, queue_arn=queue_arn,
-                    batch_size=int(event.properties.get("BatchSize", 10)),
-                    report_failures="ReportBatchItemFailures" in event.properties.get("FunctionResponseTypes", []),
-                ))
+                sources.append(
+                    SqsSource(
+                        function_logical_id=spec.logical_id,
+                        queue_url=url,
+                        queue_arn=queue_arn,
+                        batch_size=int(event.properties.get("BatchSize", 10)),
+                        report_failures="ReportBatchItemFailures" in event.properties.get("FunctionResponseTypes", []),
+                    )
+                )
         return sources
 
     def schedules(self) -> list[ScheduledTarget]:
@@ -156,11 +171,15 @@ class LocalRuntime:
             for event in spec.events:
                 if event.type in ("Schedule", "ScheduleV2"):
                     props = event.properties
-                    targets.append(ScheduledTarget(
-                        name=f"{spec.logical_id}-{event.name}", function_logical_id=spec.logical_id,
-                        expression=props.get("Schedule") or props["ScheduleExpression"], input=props.get("Input"),
-                        enabled=props.get("Enabled", props.get("State", "ENABLED") != "DISABLED") is not False,
-                    ))
+                    targets.append(
+                        ScheduledTarget(
+                            name=f"{spec.logical_id}-{event.name}",
+                            function_logical_id=spec.logical_id,
+                            expression=props.get("Schedule") or props["ScheduleExpression"],
+                            input=props.get("Input"),
+                            enabled=props.get("Enabled", props.get("State", "ENABLED") != "DISABLED") is not False,
+                        )
+                    )
         return targets
 
     # ------------------------------------------------------------------ internals

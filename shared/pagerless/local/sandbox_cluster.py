@@ -100,8 +100,9 @@ class SandboxCluster:
         """Serve on 127.0.0.1 on a free port, in a daemon thread; returns the base URL."""
         if self._server is None:
             self._server = SandboxServer(("127.0.0.1", 0), self.state)
-            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                            name="sandbox-cluster", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-cluster", daemon=True
+            )
             self._thread.start()
         return self.base_url
 
@@ -133,10 +134,14 @@ class SandboxCluster:
         if self._tmpdir is None:
             self._tmpdir = tempfile.TemporaryDirectory(prefix="pagerless-sandbox-")
         path = Path(self._tmpdir.name) / "kubeconfig"
-        config = {"apiVersion": "v1", "kind": "Config", "current-context": context,
-                  "clusters": [{"name": context, "cluster": {"server": self.base_url}}],
-                  "users": [{"name": context, "user": {"token": "sandbox-token"}}],
-                  "contexts": [{"name": context, "context": {"cluster": context, "user": context}}]}
+        config = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": context,
+            "clusters": [{"name": context, "cluster": {"server": self.base_url}}],
+            "users": [{"name": context, "user": {"token": "sandbox-token"}}],
+            "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+        }
         path.write_text(json.dumps(config, indent=2), "utf-8")
         return str(path)
 
@@ -196,19 +201,48 @@ def synthesize_nodes(state: ClusterState) -> list[str]:
     if state.list("nodes"):
         return []
     names = sorted({p.get("spec", {}).get("nodeName") for p in state.list("pods")} - {None, ""})
-    stamp = min((p["metadata"].get("creationTimestamp") for p in state.list("pods")
-                 if p["metadata"].get("creationTimestamp")), default=now_iso())
+    stamp = min(
+        (p["metadata"].get("creationTimestamp") for p in state.list("pods") if p["metadata"].get("creationTimestamp")),
+        default=now_iso(),
+    )
     for name in names:
-        conditions = [{"type": kind, "status": "False", "reason": f"KubeletHas{reason}", "lastHeartbeatTime": stamp,
-                       "lastTransitionTime": stamp} for kind, reason in
-                      (("MemoryPressure", "SufficientMemory"), ("DiskPressure", "NoDiskPressure"),
-                       ("PIDPressure", "SufficientPID"))]
-        conditions.append({"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": stamp,
-                           "lastTransitionTime": stamp, "message": "kubelet is posting ready status"})
-        state.put("nodes", {"metadata": {"name": name, "creationTimestamp": stamp,
-                                         "labels": {"kubernetes.io/hostname": name, SANDBOX_LABEL: "true"},
-                                         "annotations": {SANDBOX_LABEL: "synthesized from the pods' nodeName"}},
-                            "spec": {}, "status": {"conditions": conditions}})
+        conditions = [
+            {
+                "type": kind,
+                "status": "False",
+                "reason": f"KubeletHas{reason}",
+                "lastHeartbeatTime": stamp,
+                "lastTransitionTime": stamp,
+            }
+            for kind, reason in (
+                ("MemoryPressure", "SufficientMemory"),
+                ("DiskPressure", "NoDiskPressure"),
+                ("PIDPressure", "SufficientPID"),
+            )
+        ]
+        conditions.append(
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": "KubeletReady",
+                "lastHeartbeatTime": stamp,
+                "lastTransitionTime": stamp,
+                "message": "kubelet is posting ready status",
+            }
+        )
+        state.put(
+            "nodes",
+            {
+                "metadata": {
+                    "name": name,
+                    "creationTimestamp": stamp,
+                    "labels": {"kubernetes.io/hostname": name, SANDBOX_LABEL: "true"},
+                    "annotations": {SANDBOX_LABEL: "synthesized from the pods' nodeName"},
+                },
+                "spec": {},
+                "status": {"conditions": conditions},
+            },
+        )
     return names
 
 
@@ -217,12 +251,18 @@ def _align_current_replicaset(state: ClusterState, deployment: dict) -> list[dic
     differ in defaults) so that the first rollout compares like with like; return its pods."""
     replicasets = owned_replicasets(state, deployment)
     if not replicasets:
-        return [p for p in state.list("pods", deployment["metadata"]["namespace"])
-                if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in
-                       ((deployment["spec"].get("selector") or {}).get("matchLabels") or {}).items())]
+        return [
+            p
+            for p in state.list("pods", deployment["metadata"]["namespace"])
+            if all(
+                (p["metadata"].get("labels") or {}).get(k) == v
+                for k, v in ((deployment["spec"].get("selector") or {}).get("matchLabels") or {}).items()
+            )
+        ]
     wanted = (deployment["metadata"].get("annotations") or {}).get(REVISION)
-    current = next((rs for rs in replicasets if (rs["metadata"].get("annotations") or {}).get(REVISION) == wanted),
-                   replicasets[-1])
+    current = next(
+        (rs for rs in replicasets if (rs["metadata"].get("annotations") or {}).get(REVISION) == wanted), replicasets[-1]
+    )
     template = copy.deepcopy(deployment["spec"]["template"])
     pod_hash = (current["spec"]["template"].get("metadata", {}).get("labels") or {}).get(HASH_LABEL)
     if pod_hash:

@@ -18,7 +18,9 @@ from pagerless.observability import logger
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 _DOW = {"SUN": 1, "MON": 2, "TUE": 3, "WED": 4, "THU": 5, "FRI": 6, "SAT": 7}
-_MON = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)}
+_MON = {
+    m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], 1)
+}
 
 
 class ScheduleExpressionError(ValueError):
@@ -45,13 +47,25 @@ def next_fire(expression: str, after: datetime) -> datetime:
     if len(fields) != 6:
         raise ScheduleExpressionError(f"cron needs 6 fields: {expression!r}")
     minutes, hours, dom, months, dow, years = fields
-    allowed = (_field(minutes, 0, 59), _field(hours, 0, 23), _field(dom, 1, 31),
-               _field(months, 1, 12, _MON), _field(dow, 1, 7, _DOW), _field(years, 1970, 2199))
+    allowed = (
+        _field(minutes, 0, 59),
+        _field(hours, 0, 23),
+        _field(dom, 1, 31),
+        _field(months, 1, 12, _MON),
+        _field(dow, 1, 7, _DOW),
+        _field(years, 1970, 2199),
+    )
     t = (after + timedelta(minutes=1)).replace(second=0, microsecond=0)
     for _ in range(366 * 24 * 60):
         aws_dow = (t.isoweekday() % 7) + 1  # AWS: SUN=1 .. SAT=7
-        if (t.minute in allowed[0] and t.hour in allowed[1] and t.day in allowed[2]
-                and t.month in allowed[3] and aws_dow in allowed[4] and t.year in allowed[5]):
+        if (
+            t.minute in allowed[0]
+            and t.hour in allowed[1]
+            and t.day in allowed[2]
+            and t.month in allowed[3]
+            and aws_dow in allowed[4]
+            and t.year in allowed[5]
+        ):
             return t
         t += timedelta(minutes=1)
     raise ScheduleExpressionError(f"{expression!r} never fires within a year")
@@ -99,9 +113,17 @@ class Scheduler:
     def event_for(self, target: ScheduledTarget, at: datetime) -> dict:
         if target.input:
             return json.loads(target.input)
-        return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
-                "account": ACCOUNT_ID, "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.region,
-                "resources": [f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{target.name}"], "detail": {}}
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": ACCOUNT_ID,
+            "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.region,
+            "resources": [f"arn:aws:events:{self.region}:{ACCOUNT_ID}:rule/{target.name}"],
+            "detail": {},
+        }
 
     def fire(self, target: ScheduledTarget, at: datetime | None = None) -> object:
         at = at or datetime.now(UTC)

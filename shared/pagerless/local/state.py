@@ -39,8 +39,7 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journ
     return target
 
 
-def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs,
-            journal: Journal | None = None) -> dict[str, int]:
+def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs, journal: Journal | None = None) -> dict[str, int]:
     """Load the snapshot and replay the journal into freshly provisioned resources; returns counts."""
     path = state_dir / STATE_FILE
     data = json.loads(path.read_text("utf-8")) if path.exists() else {}
@@ -54,7 +53,7 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs,
         if table not in known_tables:
             continue
         for start in range(0, len(table_items), 25):
-            batch = [{"PutRequest": {"Item": item}} for item in table_items[start:start + 25]]
+            batch = [{"PutRequest": {"Item": item}} for item in table_items[start : start + 25]]
             dynamodb.batch_write_item(RequestItems={table: batch})
             items += len(batch)
     entries = journal.read(data.get("journal_from") or 0) if journal is not None else []
@@ -74,8 +73,9 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs,
     for logical_id, by_id in queued.items():
         url = provisioned.queues.get(logical_id)
         for message in by_id.values() if url else []:
-            sqs.send_message(QueueUrl=url, MessageBody=message["body"],
-                             MessageAttributes=message.get("attributes") or {})
+            sqs.send_message(
+                QueueUrl=url, MessageBody=message["body"], MessageAttributes=message.get("attributes") or {}
+            )
             messages += 1
     return {"items": items, "messages": messages, "journal": replayed}
 

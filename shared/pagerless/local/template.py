@@ -37,8 +37,22 @@ def _tag(name: str):
 
 for _short in ("Ref", "Condition"):
     _CfnLoader.add_constructor(f"!{_short}", _tag(_short))
-for _fn in ("GetAtt", "Sub", "If", "Equals", "Not", "And", "Or", "Join", "Select", "Split", "FindInMap",
-            "ImportValue", "GetAZs", "Base64"):
+for _fn in (
+    "GetAtt",
+    "Sub",
+    "If",
+    "Equals",
+    "Not",
+    "And",
+    "Or",
+    "Join",
+    "Select",
+    "Split",
+    "FindInMap",
+    "ImportValue",
+    "GetAZs",
+    "Base64",
+):
     _CfnLoader.add_constructor(f"!{_fn}", _tag(f"Fn::{_fn}"))
 
 
@@ -74,8 +88,14 @@ class FunctionSpec:
 class Template:
     """template.yaml with every intrinsic the local runtime needs resolved."""
 
-    def __init__(self, path: Path, *, stack_name: str = "pagerless", region: str = "us-east-1",
-                 parameters: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        stack_name: str = "pagerless",
+        region: str = "us-east-1",
+        parameters: dict[str, str] | None = None,
+    ) -> None:
         self.path = Path(path).resolve()
         self.root = self.path.parent
         self.raw = load_yaml(self.path)
@@ -111,8 +131,14 @@ class Template:
     def ref(self, logical_id: str) -> str:
         if logical_id in self.parameters:
             return self.parameters[logical_id]
-        pseudo = {"AWS::Region": self.region, "AWS::AccountId": ACCOUNT_ID, "AWS::StackName": self.stack_name,
-                  "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com", "AWS::NoValue": None}
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": ACCOUNT_ID,
+            "AWS::StackName": self.stack_name,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::NoValue": None,
+        }
         if logical_id in pseudo:
             return pseudo[logical_id]
         kind = self.resources[logical_id]["Type"]
@@ -146,7 +172,7 @@ class Template:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (key, arg), = value.items()
+            ((key, arg),) = value.items()
             if key == "Ref":
                 return self.ref(arg)
             if key == "Fn::GetAtt":
@@ -182,7 +208,7 @@ class Template:
                 break
             out.append(text[i:start])
             end = text.index("}", start)
-            name = text[start + 2:end]
+            name = text[start + 2 : end]
             if name.startswith("!"):
                 out.append("${" + name[1:] + "}")
             elif name in variables:
@@ -204,19 +230,27 @@ class Template:
         for logical_id, resource in self.of_type("AWS::Serverless::Function").items():
             props = resource["Properties"]
             env = {**global_env, **props.get("Environment", {}).get("Variables", {})}
-            specs.append(FunctionSpec(
-                logical_id=logical_id,
-                name=self.physical_name(logical_id),
-                code_dir=self.root / props["CodeUri"],
-                handler=props.get("Handler", self.globals.get("Handler", "app.handler")),
-                timeout=int(props.get("Timeout", self.globals.get("Timeout", 30))),
-                environment={k: ("" if v is None else str(v)) for k, v in self.resolve(env).items()},
-                events=[EventSource(name, ev["Type"], self.resolve(ev.get("Properties", {})))
-                        for name, ev in props.get("Events", {}).items()],
-            ))
+            specs.append(
+                FunctionSpec(
+                    logical_id=logical_id,
+                    name=self.physical_name(logical_id),
+                    code_dir=self.root / props["CodeUri"],
+                    handler=props.get("Handler", self.globals.get("Handler", "app.handler")),
+                    timeout=int(props.get("Timeout", self.globals.get("Timeout", 30))),
+                    environment={k: ("" if v is None else str(v)) for k, v in self.resolve(env).items()},
+                    events=[
+                        EventSource(name, ev["Type"], self.resolve(ev.get("Properties", {})))
+                        for name, ev in props.get("Events", {}).items()
+                    ],
+                )
+            )
         return specs
 
     def http_routes(self) -> list[tuple[str, str, str]]:
         """(METHOD, path, function logical id) for every HttpApi event."""
-        return [(ev.properties["Method"].upper(), ev.properties["Path"], fn.logical_id)
-                for fn in self.functions() for ev in fn.events if ev.type == "HttpApi"]
+        return [
+            (ev.properties["Method"].upper(), ev.properties["Path"], fn.logical_id)
+            for fn in self.functions()
+            for ev in fn.events
+            if ev.type == "HttpApi"
+        ]

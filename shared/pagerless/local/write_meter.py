@@ -38,8 +38,13 @@ class Cost:
     tables: dict = field(default_factory=lambda: defaultdict(lambda: {"writes": 0, "wcu": 0.0}))
 
     def as_dict(self) -> dict:
-        return {"writes": self.writes, "failed_conditional": self.failed, "wcu": self.wcu,
-                "index_writes": self.index_writes, "by_table_and_index": {k: dict(v) for k, v in self.tables.items()}}
+        return {
+            "writes": self.writes,
+            "failed_conditional": self.failed,
+            "wcu": self.wcu,
+            "index_writes": self.index_writes,
+            "by_table_and_index": {k: dict(v) for k, v in self.tables.items()},
+        }
 
 
 class WriteMeter:
@@ -116,8 +121,11 @@ class WriteMeter:
                         out.append((part["TableName"], part.get("Key") or part.get("Item"), 2))
             return out
         if action == "batch_write_item":
-            return [(table, (r.get("PutRequest") or {}).get("Item") or (r.get("DeleteRequest") or {}).get("Key"), 1)
-                    for table, requests in body.get("RequestItems", {}).items() for r in requests]
+            return [
+                (table, (r.get("PutRequest") or {}).get("Item") or (r.get("DeleteRequest") or {}).get("Key"), 1)
+                for table, requests in body.get("RequestItems", {}).items()
+                for r in requests
+            ]
         return [(body["TableName"], body.get("Key") or body.get("Item"), 1)]
 
     @staticmethod
@@ -137,7 +145,8 @@ class WriteMeter:
             indexes[index.name] = (
                 tuple(str(item.attrs[name].to_json()) for name in index.schema_key_attrs),
                 {name: str(value.to_json()) for name, value in projected.attrs.items()},
-                projected.size() + INDEX_ENTRY_OVERHEAD)
+                projected.size() + INDEX_ENTRY_OVERHEAD,
+            )
         return {"size": item.size(), "indexes": indexes, "names": [i.name for i in table.global_indexes]}
 
     @staticmethod

@@ -14,8 +14,10 @@ from pagerless import __version__
 from pagerless.auth.keys import Principal
 from pagerless.mcp.tools import DESCRIPTIONS, Toolbox
 
-INSTRUCTIONS = ("Pagerless incident tools. Read incidents, timelines, diagnoses, knowledge and similar incidents; "
-                "dry-run a remediation to see the policy decision and the diff. Approving is for people.")
+INSTRUCTIONS = (
+    "Pagerless incident tools. Read incidents, timelines, diagnoses, knowledge and similar incidents; "
+    "dry-run a remediation to see the policy decision and the diff. Approving is for people."
+)
 
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
@@ -28,8 +30,7 @@ def build_server(principal: Principal, *, host: str):
     server = MCPServer("pagerless", version=__version__, instructions=INSTRUCTIONS)
     toolbox = Toolbox(principal)
     for name, description in DESCRIPTIONS.items():
-        server.add_tool(_in_thread(getattr(toolbox, name)), name=name, description=description,
-                        structured_output=False)
+        server.add_tool(_in_thread(getattr(toolbox, name)), name=name, description=description, structured_output=False)
     return server, _security(host)
 
 
@@ -63,7 +64,8 @@ async def handle(principal: Principal, scope: dict, receive: Receive, send: Send
     """Serve one MCP HTTP request (POST, GET or DELETE on the MCP path) for ``principal``."""
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers") or []}
     server, security = build_server(principal, host=headers.get("host", ""))
-    app = server.streamable_http_app(streamable_http_path=scope["path"], stateless_http=True, json_response=True,
-                                     transport_security=security)
+    app = server.streamable_http_app(
+        streamable_http_path=scope["path"], stateless_http=True, json_response=True, transport_security=security
+    )
     async with server.session_manager.run():
         await app(scope, receive, send)

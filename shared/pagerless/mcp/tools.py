@@ -25,13 +25,22 @@ class Toolbox:
     def workspace(self) -> str:
         return self.principal.workspace
 
-    def list_incidents(self, status: str | None = None, severity: str | None = None, service: str | None = None,
-                       limit: int = 20) -> dict:
+    def list_incidents(
+        self, status: str | None = None, severity: str | None = None, service: str | None = None, limit: int = 20
+    ) -> dict:
         from pagerless.incidents.schemas import public
         from pagerless.incidents.service import IncidentService
 
-        items, _ = IncidentService().search(self.workspace, status=status, severity=severity, service=service,
-                                            namespace=None, since=None, limit=_bounded(limit), cursor=None)
+        items, _ = IncidentService().search(
+            self.workspace,
+            status=status,
+            severity=severity,
+            service=service,
+            namespace=None,
+            since=None,
+            limit=_bounded(limit),
+            cursor=None,
+        )
         return {"items": [_jsonable(public(i)) for i in items]}
 
     def get_incident(self, incident_id: str) -> dict:
@@ -57,8 +66,9 @@ class Toolbox:
     def search_knowledge(self, query: str, limit: int = 10) -> dict:
         from pagerless.knowledge.service import KnowledgeService
 
-        return {"items": [_jsonable(hit) for hit in KnowledgeService().search(self.workspace, query,
-                                                                            limit=_bounded(limit))]}
+        return {
+            "items": [_jsonable(hit) for hit in KnowledgeService().search(self.workspace, query, limit=_bounded(limit))]
+        }
 
     def similar_incidents(self, incident_id: str, limit: int = 10) -> dict:
         from pagerless.incidents.service import IncidentService
@@ -89,28 +99,36 @@ class Toolbox:
 
         if not role_satisfies(self.principal.role, Role.OPERATOR):
             raise ForbiddenError(f"a dry run needs the operator role; the key has {self.principal.role.value}")
-        return _jsonable(run_action(self.workspace, self.principal.key_id, action, dry_run=True,
-                                    incident_id=incident_id, reason=reason[:500]))
+        return _jsonable(
+            run_action(
+                self.workspace,
+                self.principal.key_id,
+                action,
+                dry_run=True,
+                incident_id=incident_id,
+                reason=reason[:500],
+            )
+        )
 
 
 # What each tool tells the model (the server's tool descriptions).
 DESCRIPTIONS: dict[str, str] = {
     "list_incidents": "List incidents of the workspace, newest first. Filter by status (open, diagnosing, "
-                      "awaiting_approval, remediating, verifying, resolved, diagnosed, escalated), severity "
-                      "(critical, high, warning, info) and service.",
+    "awaiting_approval, remediating, verifying, resolved, diagnosed, escalated), severity "
+    "(critical, high, warning, info) and service.",
     "get_incident": "One incident by id (INC-YYYYMMDD-NNNN): status, severity, service, alerts, metrics.",
     "get_timeline": "Everything that happened to an incident, oldest first: alerts, diagnosis, proposals, "
-                    "approvals, actions, verification.",
+    "approvals, actions, verification.",
     "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
-                     "ranked alternatives and suggested remediations.",
+    "ranked alternatives and suggested remediations.",
     "search_knowledge": "Search the team's knowledge base (runbooks, notes) by words; English or Chinese.",
     "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
     "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
     "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "
-                     "those matching the incident (alert types, keywords, labels), best first, with the reasons.",
-    "propose_action": "Dry-run one catalog action (e.g. {\"action\": \"rollout_restart\", \"namespace\": ..., "
-                      "\"name\": ...}): returns the policy decision with its rule and the server-side dry-run "
-                      "diff. Nothing is changed; a person approves real changes.",
+    "those matching the incident (alert types, keywords, labels), best first, with the reasons.",
+    "propose_action": 'Dry-run one catalog action (e.g. {"action": "rollout_restart", "namespace": ..., '
+    '"name": ...}): returns the policy decision with its rule and the server-side dry-run '
+    "diff. Nothing is changed; a person approves real changes.",
 }
 
 

@@ -28,8 +28,9 @@ def handle_record(body: str, remaining_ms: int | None = None) -> dict:
         return {"dead_lettered": True}
     deadline = time.monotonic() + remaining_ms / 1000 - 2 if remaining_ms else None
     outcome = notify_service().handle(job, deadline=deadline)
-    logger().info("notification job done", extra={"event": job.event, "incident_id": job.incident_id,
-                                                   **outcome.to_dict()})
+    logger().info(
+        "notification job done", extra={"event": job.event, "incident_id": job.incident_id, **outcome.to_dict()}
+    )
     return outcome.to_dict()
 
 
@@ -46,11 +47,18 @@ def dead_letter_job(body: str, *, error: str | None) -> None:
     except (ValueError, AttributeError):
         workspace = settings.api().default_workspace
     now = utcnow()
-    record = DeadLetterRecord(str(workspace), f"dl-{now:%Y%m%dT%H%M%S%f}-{hashlib.sha256(body.encode()).hexdigest()[:12]}",
-                              kind="notify", source="notify", content_type="application/json",
-                              body=json.dumps({"job": _maybe_json(body)}, separators=(",", ":")), received_at=now)
-    DeadLetterRepository().put_dead(record, error=error, now=now,
-                                    retention_days=settings.intake().dead_letter_retention_days)
+    record = DeadLetterRecord(
+        str(workspace),
+        f"dl-{now:%Y%m%dT%H%M%S%f}-{hashlib.sha256(body.encode()).hexdigest()[:12]}",
+        kind="notify",
+        source="notify",
+        content_type="application/json",
+        body=json.dumps({"job": _maybe_json(body)}, separators=(",", ":")),
+        received_at=now,
+    )
+    DeadLetterRepository().put_dead(
+        record, error=error, now=now, retention_days=settings.intake().dead_letter_retention_days
+    )
     logger().warning("notification job dead-lettered", extra={"dead_letter_id": record.id})
 
 

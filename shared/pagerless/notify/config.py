@@ -4,10 +4,10 @@ import uuid
 
 from pydantic import ValidationError as PydanticError
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import CHANNELS, channel_module
-from pagerless.clock import utcnow
 from pagerless.outbox.jobs import EVENTS
 from pagerless.store.notify import ConfigRepository
 
@@ -31,9 +31,17 @@ class ChannelService:
         public, secret = _split(module, body.get("config") or {})
         channel_id = f"ch-{uuid.uuid4().hex[:12]}"
         now = utcnow().isoformat()
-        channel = {"id": channel_id, "name": body["name"], "channel_type": module.TYPE, "config": public,
-                   "secret_fields": sorted(secret), "masked": {k: secrets.mask(v) for k, v in secret.items()},
-                   "is_enabled": bool(body.get("is_enabled", True)), "created_at": now, "updated_at": now}
+        channel = {
+            "id": channel_id,
+            "name": body["name"],
+            "channel_type": module.TYPE,
+            "config": public,
+            "secret_fields": sorted(secret),
+            "masked": {k: secrets.mask(v) for k, v in secret.items()},
+            "is_enabled": bool(body.get("is_enabled", True)),
+            "created_at": now,
+            "updated_at": now,
+        }
         if secret:
             secrets.store(workspace, channel_id, secret)
         return self.repository.put(workspace, "channel", channel_id, channel)
@@ -70,34 +78,47 @@ class ChannelService:
 
 def public_channel(channel: dict) -> dict:
     """What the API shows: the config with each secret masked."""
-    return {"id": channel["id"], "name": channel["name"], "channel_type": channel["channel_type"],
-            "config": {**channel["config"], **channel.get("masked", {})}, "is_enabled": channel["is_enabled"],
-            "created_at": channel["created_at"], "updated_at": channel["updated_at"]}
+    return {
+        "id": channel["id"],
+        "name": channel["name"],
+        "channel_type": channel["channel_type"],
+        "config": {**channel["config"], **channel.get("masked", {})},
+        "is_enabled": channel["is_enabled"],
+        "created_at": channel["created_at"],
+        "updated_at": channel["updated_at"],
+    }
 
 
 def _split(module, config: dict) -> tuple[dict, dict]:
     allowed = set(module.REQUIRED) | set(module.OPTIONAL) | set(module.SECRET_FIELDS) | set(GENERAL_FIELDS)
     unknown = sorted(set(config) - allowed)
     if unknown:
-        raise ValidationError(f"unknown config fields for {module.TYPE}: {', '.join(unknown)}",
-                              details=[{"field": "config", "allowed": sorted(allowed)}])
+        raise ValidationError(
+            f"unknown config fields for {module.TYPE}: {', '.join(unknown)}",
+            details=[{"field": "config", "allowed": sorted(allowed)}],
+        )
     missing = [f for f in module.REQUIRED if not config.get(f)]
     if missing:
-        raise ValidationError(f"{module.TYPE} needs {', '.join(missing)}", details=[{"field": "config", "missing": missing}])
+        raise ValidationError(
+            f"{module.TYPE} needs {', '.join(missing)}", details=[{"field": "config", "missing": missing}]
+        )
     for name, value in config.items():
         if name in ("to_addresses",) and isinstance(value, list):
             continue
         if name == "rate_per_minute":
             if not isinstance(value, int) or value < 1:
-                raise ValidationError("rate_per_minute must be a positive integer", details=[{"field": "config.rate_per_minute"}])
+                raise ValidationError(
+                    "rate_per_minute must be a positive integer", details=[{"field": "config.rate_per_minute"}]
+                )
             continue
         if not isinstance(value, str):
             raise ValidationError(f"config.{name} must be a string", details=[{"field": f"config.{name}"}])
         if (name.endswith("url") or name == "api_base") and not value.startswith(("https://", "http://")):
             raise ValidationError(f"config.{name} must be an http(s) URL", details=[{"field": f"config.{name}"}])
     if module.TYPE == "lark" and config.get("receive_id_type", "chat_id") not in LARK_ID_TYPES:
-        raise ValidationError(f"receive_id_type must be one of {', '.join(LARK_ID_TYPES)}",
-                              details=[{"field": "config.receive_id_type"}])
+        raise ValidationError(
+            f"receive_id_type must be one of {', '.join(LARK_ID_TYPES)}", details=[{"field": "config.receive_id_type"}]
+        )
     if config.get("language") and config["language"] not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
     secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}
@@ -117,15 +138,17 @@ class TemplateService:
 
     def create(self, workspace: str, body: dict) -> dict:
         now = utcnow().isoformat()
-        template = _checked_template({"id": f"tpl-{uuid.uuid4().hex[:12]}", "created_at": now, "updated_at": now,
-                                      **body})
+        template = _checked_template(
+            {"id": f"tpl-{uuid.uuid4().hex[:12]}", "created_at": now, "updated_at": now, **body}
+        )
         self._clear_defaults(workspace, template)
         return self.repository.put(workspace, "template", template["id"], template)
 
     def update(self, workspace: str, template_id: str, body: dict) -> dict:
         current = self.get(workspace, template_id)
-        template = _checked_template({**current, **{k: v for k, v in body.items() if v is not None},
-                                      "updated_at": utcnow().isoformat()})
+        template = _checked_template(
+            {**current, **{k: v for k, v in body.items() if v is not None}, "updated_at": utcnow().isoformat()}
+        )
         self._clear_defaults(workspace, template)
         return self.repository.put(workspace, "template", template_id, template)
 
@@ -134,8 +157,11 @@ class TemplateService:
 
     def choose(self, workspace: str, channel_type: str, event: str, language: str) -> dict:
         """The workspace's template for (channel type, event): default first; else the built-in one."""
-        candidates = [t for t in self.list(workspace) if t["channel_type"] == channel_type
-                      and t.get("event") in (event, None, "*")]
+        candidates = [
+            t
+            for t in self.list(workspace)
+            if t["channel_type"] == channel_type and t.get("event") in (event, None, "*")
+        ]
         candidates.sort(key=lambda t: (t.get("event") != event, not t.get("is_default"), t.get("language") != language))
         return candidates[0] if candidates else render.default_template(event, language)
 
@@ -144,8 +170,12 @@ class TemplateService:
         if not template.get("is_default"):
             return
         for other in self.list(workspace):
-            if (other["id"] != template["id"] and other.get("is_default") and other["channel_type"] == template["channel_type"]
-                    and other.get("event") == template.get("event")):
+            if (
+                other["id"] != template["id"]
+                and other.get("is_default")
+                and other["channel_type"] == template["channel_type"]
+                and other.get("event") == template.get("event")
+            ):
                 self.repository.put(workspace, "template", other["id"], {**other, "is_default": False})
 
 
@@ -158,10 +188,18 @@ def _checked_template(template: dict) -> dict:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "language"}])
     render.compile_template(template["title_template"], "title_template")
     render.compile_template(template["body_template"], "body_template")
-    return {"id": template["id"], "name": template["name"], "channel_type": template["channel_type"],
-            "event": event, "language": template.get("language", "en"), "title_template": template["title_template"],
-            "body_template": template["body_template"], "is_default": bool(template.get("is_default", False)),
-            "created_at": template["created_at"], "updated_at": template["updated_at"]}
+    return {
+        "id": template["id"],
+        "name": template["name"],
+        "channel_type": template["channel_type"],
+        "event": event,
+        "language": template.get("language", "en"),
+        "title_template": template["title_template"],
+        "body_template": template["body_template"],
+        "is_default": bool(template.get("is_default", False)),
+        "created_at": template["created_at"],
+        "updated_at": template["updated_at"],
+    }
 
 
 class RouteService:
@@ -174,16 +212,25 @@ class RouteService:
 
     def put(self, workspace: str, body: dict) -> routing.RouteSet:
         try:
-            route_set = (routing.from_seed(body) if ("default_rules" in body or "service_overrides" in body)
-                         and "routes" not in body else routing.RouteSet.model_validate(body))
+            route_set = (
+                routing.from_seed(body)
+                if ("default_rules" in body or "service_overrides" in body) and "routes" not in body
+                else routing.RouteSet.model_validate(body)
+            )
         except PydanticError as exc:
-            raise ValidationError("routes are not valid", details=[
-                {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()]) from exc
+            raise ValidationError(
+                "routes are not valid",
+                details=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
+            ) from exc
         self.repository.put_routes(workspace, route_set.model_dump(by_alias=True))
         return route_set
 
     def view(self, workspace: str) -> dict:
         route_set = self.get(workspace)
         routes = route_set or routing.RouteSet()
-        return {"configured": bool(route_set and route_set.routes), "routes": routes.model_dump(by_alias=True)["routes"],
-                **routing.to_seed(routes), "registered_adapters": sorted(CHANNELS)}
+        return {
+            "configured": bool(route_set and route_set.routes),
+            "routes": routes.model_dump(by_alias=True)["routes"],
+            **routing.to_seed(routes),
+            "registered_adapters": sorted(CHANNELS),
+        }

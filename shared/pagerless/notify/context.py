@@ -10,25 +10,62 @@ def build(job: NotifyJob) -> dict:
     """Plain data (strings, numbers, lists, dicts); escaping for a channel happens later."""
     incident = _incident(job)
     data = dict(job.data or {})
-    ctx: dict = {"event": job.event, "workspace": job.workspace, "incident_id": job.incident_id or "",
-                 "title": "", "message": "", "severity": "info", "service": None, "namespace": None,
-                 "hostname": None, "status": None, "labels": {}, "category": None, "confidence": None,
-                 "summary": None, "evidence": [], "action": None, "reason": None, "diff": None, "rule": None,
-                 "expires_at": None, "approval_id": None, "decision": None, "decision_zh": None,
-                 "decided_by": None, "decided_at": None, "comment": None, "link": None}
+    ctx: dict = {
+        "event": job.event,
+        "workspace": job.workspace,
+        "incident_id": job.incident_id or "",
+        "title": "",
+        "message": "",
+        "severity": "info",
+        "service": None,
+        "namespace": None,
+        "hostname": None,
+        "status": None,
+        "labels": {},
+        "category": None,
+        "confidence": None,
+        "summary": None,
+        "evidence": [],
+        "action": None,
+        "reason": None,
+        "diff": None,
+        "rule": None,
+        "expires_at": None,
+        "approval_id": None,
+        "decision": None,
+        "decision_zh": None,
+        "decided_by": None,
+        "decided_at": None,
+        "comment": None,
+        "link": None,
+    }
     if incident is not None:
         labels = dict(incident.labels or {})
-        ctx.update(title=incident.title, message=incident.description or incident.title, severity=incident.severity,
-                   service=incident.service, namespace=incident.namespace, status=incident.status, labels=labels,
-                   hostname=labels.get("instance") or labels.get("host") or labels.get("node"))
+        ctx.update(
+            title=incident.title,
+            message=incident.description or incident.title,
+            severity=incident.severity,
+            service=incident.service,
+            namespace=incident.namespace,
+            status=incident.status,
+            labels=labels,
+            hostname=labels.get("instance") or labels.get("host") or labels.get("node"),
+        )
         diagnosis = incident.diagnosis or {}
         if diagnosis.get("category"):
-            ctx.update(category=diagnosis["category"], summary=diagnosis.get("summary"),
-                       confidence=round(float(diagnosis.get("confidence") or 0) * 100),
-                       evidence=[_evidence(e) for e in (diagnosis.get("evidence") or [])[:3]])
+            ctx.update(
+                category=diagnosis["category"],
+                summary=diagnosis.get("summary"),
+                confidence=round(float(diagnosis.get("confidence") or 0) * 100),
+                evidence=[_evidence(e) for e in (diagnosis.get("evidence") or [])[:3]],
+            )
         proposal = incident.proposal or {}
-        ctx.update(action=proposal.get("action"), reason=proposal.get("reason") or proposal.get("description"),
-                   diff=(proposal.get("dry_run") or {}).get("diff"), rule=(proposal.get("decision") or {}).get("rule"))
+        ctx.update(
+            action=proposal.get("action"),
+            reason=proposal.get("reason") or proposal.get("description"),
+            diff=(proposal.get("dry_run") or {}).get("diff"),
+            rule=(proposal.get("decision") or {}).get("rule"),
+        )
     base = settings.notify().public_url
     if base and job.incident_id:
         ctx["link"] = f"{base.rstrip('/')}/api/incidents/{job.incident_id}"

@@ -19,16 +19,16 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from pagerless.clock import parse_time, utcnow
 from pagerless import settings
+from pagerless.clock import parse_time, utcnow
 from pagerless.notify import context as contexts
 from pagerless.notify import recipients, render
 from pagerless.notify.channels import ALIASES, channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
-from pagerless.outbox.jobs import NotifyJob
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
+from pagerless.outbox.jobs import NotifyJob
 from pagerless.store import notify as store
 from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
@@ -107,8 +107,11 @@ class NotifyService:
         from pagerless.plugin_switches import disabled
 
         off = disabled(job.workspace, "channel")
-        channels = [c for c in self.channels.list(job.workspace)
-                    if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off]
+        channels = [
+            c
+            for c in self.channels.list(job.workspace)
+            if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off
+        ]
         if job.targets is not None:
             return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
         route_set = self.routes.get(job.workspace)
@@ -119,8 +122,15 @@ class NotifyService:
         return _pick(channels, resolve(route_set, contexts.facts(ctx)))
 
     # ------------------------------------------------------------------ one channel
-    def _deliver(self, job: NotifyJob, channel: dict, ctx: dict, outcome: Outcome, deadline: float | None,
-                 recipient: Recipient | None = None) -> None:
+    def _deliver(
+        self,
+        job: NotifyJob,
+        channel: dict,
+        ctx: dict,
+        outcome: Outcome,
+        deadline: float | None,
+        recipient: Recipient | None = None,
+    ) -> None:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
@@ -137,12 +147,22 @@ class NotifyService:
         if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
             message = _with_approval_links(message, job, channel)
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
-        record = store.new_delivery(delivery_id(job, target, event), workspace=job.workspace,
-                                    incident_id=job.incident_id, event=event, generation=job.generation,
-                                    channel=channel, title=render_plain(message.title), job=json.loads(job.to_json()),
-                                    recipient=recipient.to_public() if recipient else None)
-        claimed = self.deliveries.claim(record, stale_seconds=settings.notify().claim_stale_seconds,
-                                        retention_days=settings.notify().log_retention_days)
+        record = store.new_delivery(
+            delivery_id(job, target, event),
+            workspace=job.workspace,
+            incident_id=job.incident_id,
+            event=event,
+            generation=job.generation,
+            channel=channel,
+            title=render_plain(message.title),
+            job=json.loads(job.to_json()),
+            recipient=recipient.to_public() if recipient else None,
+        )
+        claimed = self.deliveries.claim(
+            record,
+            stale_seconds=settings.notify().claim_stale_seconds,
+            retention_days=settings.notify().log_retention_days,
+        )
         if claimed is None:
             outcome.skipped.append(target)
             return
@@ -168,18 +188,24 @@ class NotifyService:
             attempts += 1
             self.deliveries.note_attempt(record)
             try:
-                sent = module.update(self.http, config, ref, message) if ref else module.send(self.http, config, message)
+                sent = (
+                    module.update(self.http, config, ref, message) if ref else module.send(self.http, config, message)
+                )
             except PermanentError as exc:
                 self.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
                 outcome.failed.append({"channel_id": channel["id"], "status": store.GAVE_UP, "error": exc.message})
-                logger().warning("notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message})
+                logger().warning(
+                    "notification refused", extra={"delivery_id": record.delivery_id, "error": exc.message}
+                )
                 return
             except RetryableError as exc:
                 if attempts >= conf.max_attempts:
                     self._dead(job, channel, record, exc.message, attempts)
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
-                delay = exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
+                delay = (
+                    exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
+                )
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message)
                     raise RetryLaterError(exc.message) from exc
@@ -192,15 +218,26 @@ class NotifyService:
     def _dead(self, job: NotifyJob, channel: dict, record, error: str, attempts: int) -> None:
         self.deliveries.mark_failed(record, store.DEAD, error)
         now = utcnow()
-        body = json.dumps({"job": json.loads(job.to_json()), "delivery_id": record.delivery_id,
-                           "channel_id": channel["id"]}, separators=(",", ":"))
-        dead = DeadLetterRecord(job.workspace, f"dl-{now:%Y%m%dT%H%M%S%f}-{record.delivery_id[4:16]}", kind="notify",
-                                source=channel["channel_type"], content_type="application/json", body=body,
-                                attempts=attempts, received_at=now)
-        DeadLetterRepository().put_dead(dead, error=error[:500], now=now,
-                                        retention_days=settings.intake().dead_letter_retention_days)
-        logger().warning("notification dead-lettered", extra={"delivery_id": record.delivery_id,
-                                                              "dead_letter_id": dead.id})
+        body = json.dumps(
+            {"job": json.loads(job.to_json()), "delivery_id": record.delivery_id, "channel_id": channel["id"]},
+            separators=(",", ":"),
+        )
+        dead = DeadLetterRecord(
+            job.workspace,
+            f"dl-{now:%Y%m%dT%H%M%S%f}-{record.delivery_id[4:16]}",
+            kind="notify",
+            source=channel["channel_type"],
+            content_type="application/json",
+            body=body,
+            attempts=attempts,
+            received_at=now,
+        )
+        DeadLetterRepository().put_dead(
+            dead, error=error[:500], now=now, retention_days=settings.intake().dead_letter_retention_days
+        )
+        logger().warning(
+            "notification dead-lettered", extra={"delivery_id": record.delivery_id, "dead_letter_id": dead.id}
+        )
 
     def _card(self, job: NotifyJob, channel: dict):
         """The sent approval card of this approval in this channel, if any.
@@ -210,8 +247,11 @@ class NotifyService:
         """
         if not job.incident_id:
             return None
-        cards = [d for d in self.deliveries.for_incident(job.workspace, job.incident_id)
-                 if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]]
+        cards = [
+            d
+            for d in self.deliveries.for_incident(job.workspace, job.incident_id)
+            if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
+        ]
         if any(d.status in (store.SENDING, store.FAILED) for d in cards):
             raise RetryLaterError("the approval card is still being sent")
         return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
@@ -225,23 +265,37 @@ class NotifyService:
         try:
             title, body = render.render(template, ctx, module.escape)
         except Exception as exc:  # noqa: BLE001 — a broken custom template must not cost the page: use the default
-            logger().warning("template failed; using the default", extra={"template": template.get("id"),
-                                                                           "error": str(exc)[:200]})
+            logger().warning(
+                "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
+            )
             title, body = render.render(render.default_template(event, language), ctx, module.escape)
         approval = decision = None
         if job.event == "approval.requested" and ctx.get("approval_id"):
             approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
             decision = _decided_already(job.incident_id, ctx["approval_id"])  # no live buttons on a dead approval
         if job.event == "approval.decided":
-            decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
+            decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {
+                "status": ctx.get("decision")
+            }
         actions = ("approve", "reject", "acknowledge")
         if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
-            approval = {"approval_id": str(ctx.get("approval_id") or ""), "incident_id": job.incident_id,
-                        "workspace": job.workspace}
+            approval = {
+                "approval_id": str(ctx.get("approval_id") or ""),
+                "incident_id": job.incident_id,
+                "workspace": job.workspace,
+            }
             actions = ("acknowledge",)
-        return Message(event=job.event, title=title, body=body, severity=str(ctx.get("severity") or "info"),
-                       link=ctx.get("link"), approval=approval, decision=decision, labels=ctx.get("labels") or {},
-                       actions=actions)
+        return Message(
+            event=job.event,
+            title=title,
+            body=body,
+            severity=str(ctx.get("severity") or "info"),
+            link=ctx.get("link"),
+            approval=approval,
+            decision=decision,
+            labels=ctx.get("labels") or {},
+            actions=actions,
+        )
 
     def close(self) -> None:
         if self._http is not None:
@@ -261,8 +315,12 @@ def _decided_already(incident_id: str, approval_id: str) -> dict | None:
     record = ApprovalRepository().latest(incident_id)
     if record is None or record.approval_id != approval_id or record.status == PENDING:
         return None
-    return {"status": record.status, "decided_by": record.decided_by, "comment": record.comment or record.note,
-            "decided_at": record.decided_at.isoformat() if record.decided_at else None}
+    return {
+        "status": record.status,
+        "decided_by": record.decided_by,
+        "comment": record.comment or record.note,
+        "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+    }
 
 
 def _note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
@@ -271,8 +329,13 @@ def _note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
 
     incident = contexts._incident(job)
     if incident is not None:
-        timeline.record(incident, "page_unreachable", f"no chat address or email channel reaches {', '.join(person_ids)}",
-                        actor="notify", data={"event": job.event, "generation": job.generation, "person_ids": person_ids})
+        timeline.record(
+            incident,
+            "page_unreachable",
+            f"no chat address or email channel reaches {', '.join(person_ids)}",
+            actor="notify",
+            data={"event": job.event, "generation": job.generation, "person_ids": person_ids},
+        )
 
 
 def render_plain(text: str) -> str:
@@ -326,8 +389,13 @@ def _with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mes
         for address in addresses(channel.get("config") or {}):
             person = people.by_email(job.workspace, address)
             if person is not None:
-                links = links_for(person.id, incident_id=job.incident_id, approval_id=approval_id,
-                                  workspace=job.workspace, expires_at=parse_time(expires))
+                links = links_for(
+                    person.id,
+                    incident_id=job.incident_id,
+                    approval_id=approval_id,
+                    workspace=job.workspace,
+                    expires_at=parse_time(expires),
+                )
                 personal[address] = f"Approve: {links['approve']}\nReject: {links['reject']}"
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
         return message

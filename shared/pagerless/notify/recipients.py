@@ -72,8 +72,9 @@ def addresses(workspace: str, person) -> dict[str, list[tuple[str | None, str]]]
     return found
 
 
-def resolve(workspace: str, targets: list[dict], channels: list[dict],
-            at: datetime | None = None) -> tuple[list[tuple[dict, Recipient]], list[str]]:
+def resolve(
+    workspace: str, targets: list[dict], channels: list[dict], at: datetime | None = None
+) -> tuple[list[tuple[dict, Recipient]], list[str]]:
     """``([(channel, recipient)], [person ids nobody could reach])`` for the job's people."""
     from pagerless.people.service import PeopleService
 

@@ -38,8 +38,11 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             return operator.pow(left, right)
         if op == "*":
             for seq, count in ((left, right), (right, left)):
-                if (isinstance(seq, str | list | tuple) and isinstance(count, int)
-                        and len(seq) * max(count, 0) > MAX_REPEAT):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(seq) * max(count, 0) > MAX_REPEAT
+                ):
                     raise SecurityError("* would build a result that is too large")
             return operator.mul(left, right)
         return super().call_binop(context, op, left, right)
@@ -71,14 +74,16 @@ def render_one(source: str, context: dict, *, cap: int, field: str) -> str:
             if size > cap:
                 break
     except (TemplateError, ArithmeticError, TypeError, ValueError) as exc:
-        raise ValidationError(f"{field} failed to render: {type(exc).__name__}: {exc}",
-                              details=[{"field": field}]) from exc
+        raise ValidationError(
+            f"{field} failed to render: {type(exc).__name__}: {exc}", details=[{"field": field}]
+        ) from exc
     text = "".join(parts)
     return text if len(text) <= cap else text[: cap - 1] + "…"
 
 
 def escaped_context(data: dict, escape: Callable[[str], str]) -> dict:
     """Every string in ``data`` (nested too) escaped for the channel; keys and numbers as they are."""
+
     def walk(value):
         if isinstance(value, str):
             return escape(value)
@@ -101,5 +106,12 @@ def render(template: dict, data: dict, escape: Callable[[str], str]) -> tuple[st
 def default_template(event: str, language: str = "en") -> dict:
     table = defaults.ZH if language.lower().startswith("zh") else defaults.EN
     title, body = table.get(event) or table["incident.opened"]
-    return {"id": f"default-{language}-{event}", "name": f"default ({language})", "event": event,
-            "title_template": title, "body_template": body, "is_default": True, "language": language}
+    return {
+        "id": f"default-{language}-{event}",
+        "name": f"default ({language})",
+        "event": event,
+        "title_template": title,
+        "body_template": body,
+        "is_default": True,
+        "language": language,
+    }

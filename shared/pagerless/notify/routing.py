@@ -133,8 +133,13 @@ def from_seed(document: dict) -> RouteSet:
     routes: list[Route] = []
     for service, rules in (document.get("service_overrides") or {}).items():
         for severity, channels in (rules or {}).items():
-            routes.append(Route(name=f"{service}/{severity}", channels=list(channels),
-                                match=RouteMatch(service=[service], severity=[severity])))
+            routes.append(
+                Route(
+                    name=f"{service}/{severity}",
+                    channels=list(channels),
+                    match=RouteMatch(service=[service], severity=[severity]),
+                )
+            )
     for severity, channels in (document.get("default_rules") or {}).items():
         routes.append(Route(name=f"default/{severity}", channels=list(channels), match=RouteMatch(severity=[severity])))
     return RouteSet(routes=routes)

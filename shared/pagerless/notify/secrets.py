@@ -31,8 +31,12 @@ def parameter_name(workspace: str, channel_id: str) -> str:
 
 
 def store(workspace: str, channel_id: str, values: dict) -> None:
-    _ssm().put_parameter(Name=parameter_name(workspace, channel_id), Type="SecureString", Overwrite=True,
-                         Value=json.dumps(values, separators=(",", ":")))
+    _ssm().put_parameter(
+        Name=parameter_name(workspace, channel_id),
+        Type="SecureString",
+        Overwrite=True,
+        Value=json.dumps(values, separators=(",", ":")),
+    )
     _provider().clear_cache()
 
 
@@ -40,8 +44,13 @@ def load(workspace: str, channel_id: str, *, fresh: bool = False) -> dict:
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
     try:
-        value = _provider().get(parameter_name(workspace, channel_id), decrypt=True, transform="json",
-                                max_age=settings.notify().secret_cache_seconds, force_fetch=fresh)
+        value = _provider().get(
+            parameter_name(workspace, channel_id),
+            decrypt=True,
+            transform="json",
+            max_age=settings.notify().secret_cache_seconds,
+            force_fetch=fresh,
+        )
     except GetParameterError:
         return {}
     return value if isinstance(value, dict) else {}

@@ -8,8 +8,8 @@ Acknowledge and resolve write the stop first and then call StopExecution, so a l
 record stopped and does nothing (``pagerless.incidents.escalations``, which the incident service calls).
 """
 
-from pagerless import step_functions
-from pagerless import settings
+from pagerless import settings, step_functions
+from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
@@ -18,7 +18,6 @@ from pagerless.observability import logger
 from pagerless.oncall import models
 from pagerless.oncall.policies import FIRST, Cursor, Policy, following, job_targets
 from pagerless.oncall.service import OncallService
-from pagerless.clock import utcnow
 from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import EscalationRecord, EscalationRepository
 
@@ -37,8 +36,16 @@ def _load_incident(incident_id: str):
     return IncidentRepository().get(incident_id)
 
 
-def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor = FIRST,
-          reason: str = "", service: OncallService | None = None, sfn=None) -> EscalationRecord | None:
+def start(
+    incident,
+    *,
+    generation: str,
+    kind: str = "incident",
+    cursor: Cursor = FIRST,
+    reason: str = "",
+    service: OncallService | None = None,
+    sfn=None,
+) -> EscalationRecord | None:
     """Start an escalation for the incident if a policy covers it; None if none does or it already ran."""
     service = service or OncallService()
     policy = service.select_policy(incident.workspace, incident.service, incident.severity)
@@ -47,9 +54,17 @@ def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor =
         return None
     cursor = Cursor(min(cursor.step, len(policy.steps) - 1), cursor.repeat)
     name = execution_name(incident.id, generation)
-    record = EscalationRecord(f"escalation#{incident.id}", generation, incident_id=incident.id,
-                              workspace=incident.workspace, kind=kind, policy=_policy_doc(service, incident, policy),
-                              execution_name=name, reason=reason, started_at=utcnow())
+    record = EscalationRecord(
+        f"escalation#{incident.id}",
+        generation,
+        incident_id=incident.id,
+        workspace=incident.workspace,
+        kind=kind,
+        policy=_policy_doc(service, incident, policy),
+        execution_name=name,
+        reason=reason,
+        started_at=utcnow(),
+    )
     repository = EscalationRepository()
     if not repository.create(record):
         return None
@@ -62,8 +77,13 @@ def start(incident, *, generation: str, kind: str = "incident", cursor: Cursor =
         repository.discard(record)
         raise
     repository.set_arn(record, response["executionArn"])
-    timeline.record(incident, "escalation_started", f"escalating through policy {policy.name} from step {cursor.step + 1}",
-                    actor=ACTOR, data={"policy_id": policy.id, "generation": generation, "kind": kind})
+    timeline.record(
+        incident,
+        "escalation_started",
+        f"escalating through policy {policy.name} from step {cursor.step + 1}",
+        actor=ACTOR,
+        data={"policy_id": policy.id, "generation": generation, "kind": kind},
+    )
     return record
 
 
@@ -74,8 +94,14 @@ def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
 def _input(incident, generation: str, cursor: Cursor) -> str:
     import json
 
-    return json.dumps({"incident_id": incident.id, "workspace": incident.workspace, "generation": generation,
-                       "cursor": {"step": cursor.step, "repeat": cursor.repeat}})
+    return json.dumps(
+        {
+            "incident_id": incident.id,
+            "workspace": incident.workspace,
+            "generation": generation,
+            "cursor": {"step": cursor.step, "repeat": cursor.repeat},
+        }
+    )
 
 
 def opened_generation(incident_id: str, execution: str | None) -> str:
@@ -83,8 +109,8 @@ def opened_generation(incident_id: str, execution: str | None) -> str:
     incident), "r<n>" for the run a reopen starts (``<incident>-r<n>``), so a reopened incident pages
     again under new delivery ids while a retried step of the same run starts nothing twice."""
     prefix = f"{incident_id}-r"
-    if execution and execution.startswith(prefix) and execution[len(prefix):].isdigit():
-        return "r" + execution[len(prefix):]
+    if execution and execution.startswith(prefix) and execution[len(prefix) :].isdigit():
+        return "r" + execution[len(prefix) :]
     return OPENED
 
 
@@ -93,8 +119,9 @@ def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
     incident = _load_incident(incident_id)
     generation = opened_generation(incident_id, execution)
     try:
-        record = start(incident, generation=generation,
-                       reason="incident opened" if generation == OPENED else "incident reopened")
+        record = start(
+            incident, generation=generation, reason="incident opened" if generation == OPENED else "incident reopened"
+        )
     except Exception as exc:  # noqa: BLE001 - paging must not fail the incident workflow; the timeline says why
         logger().exception("escalation did not start", extra={"incident_id": incident_id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
@@ -112,8 +139,13 @@ def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
         reached = max([reached, *(int(p["generation"].rsplit(":", 1)[-1].split("-")[0]) for p in previous.pages or [])])
         _finish(previous, "ended", "superseded: the approval timed out")
     generation = "a" + approval_id.rsplit("#", 1)[-1]
-    record = start(incident, generation=generation, kind="approval", cursor=Cursor(max(reached + 1, 1), 0),
-                   reason="nobody decided the approval in time")
+    record = start(
+        incident,
+        generation=generation,
+        kind="approval",
+        cursor=Cursor(max(reached + 1, 1), 0),
+        reason="nobody decided the approval in time",
+    )
     return {"escalation": record.execution_name if record else None}
 
 
@@ -144,21 +176,39 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     elif not repository.claim_page(record, page):
         return _done("stopped")
     if targets:
-        enqueue(NotifyJob(workspace=workspace, event="escalation.page", incident_id=incident_id,
-                          generation=page_generation, targets=targets,
-                          data={"step": at.step + 1, "repeat": at.repeat, "policy_id": policy.id,
-                                "policy_name": policy.name, "title": incident.title, "severity": incident.severity,
-                                "service": incident.service, "kind": record.kind, "escalation": record.execution_name}))
+        enqueue(
+            NotifyJob(
+                workspace=workspace,
+                event="escalation.page",
+                incident_id=incident_id,
+                generation=page_generation,
+                targets=targets,
+                data={
+                    "step": at.step + 1,
+                    "repeat": at.repeat,
+                    "policy_id": policy.id,
+                    "policy_name": policy.name,
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "service": incident.service,
+                    "kind": record.kind,
+                    "escalation": record.execution_name,
+                },
+            )
+        )
     who = ", ".join(t["id"] for t in targets) or "nobody reachable"
-    timeline.record(incident, "escalation_paged", f"step {at.step + 1} paged: {who}"
-                    + (f" (held back by quiet hours: {', '.join(held)})" if held else ""), actor=ACTOR,
-                    data={"generation": page_generation, "targets": targets, "held": held})
+    timeline.record(
+        incident,
+        "escalation_paged",
+        f"step {at.step + 1} paged: {who}" + (f" (held back by quiet hours: {', '.join(held)})" if held else ""),
+        actor=ACTOR,
+        data={"generation": page_generation, "targets": targets, "held": held},
+    )
     nxt = following(policy, at)
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
         return _done("exhausted")
-    return {"next": "wait", "wait_seconds": policy.steps[at.step].delay_seconds, "step": nxt.step,
-            "repeat": nxt.repeat}
+    return {"next": "wait", "wait_seconds": policy.steps[at.step].delay_seconds, "step": nxt.step, "repeat": nxt.repeat}
 
 
 def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
@@ -175,8 +225,9 @@ def _approval_decided_since(incident_id: str, since) -> bool:
     from pagerless.store.approvals import ApprovalRepository
 
     latest = ApprovalRepository().latest(incident_id)
-    return bool(latest and latest.status in ("approved", "rejected") and latest.decided_at
-                and latest.decided_at >= since)
+    return bool(
+        latest and latest.status in ("approved", "rejected") and latest.decided_at and latest.decided_at >= since
+    )
 
 
 def _done(reason: str) -> dict:
@@ -185,7 +236,17 @@ def _done(reason: str) -> dict:
 
 def status_of(incident_id: str) -> list[dict]:
     """Every escalation of an incident, newest first (for the API)."""
-    return [{"generation": r.sk, "kind": r.kind, "status": r.status, "policy_id": (r.policy or {}).get("id"),
-             "execution_name": r.execution_name, "pages": r.pages or [], "reason": r.reason,
-             "started_at": r.started_at.isoformat(), "ended_at": r.ended_at.isoformat() if r.ended_at else None}
-            for r in sorted(EscalationRepository().for_incident(incident_id), key=lambda r: r.started_at, reverse=True)]
+    return [
+        {
+            "generation": r.sk,
+            "kind": r.kind,
+            "status": r.status,
+            "policy_id": (r.policy or {}).get("id"),
+            "execution_name": r.execution_name,
+            "pages": r.pages or [],
+            "reason": r.reason,
+            "started_at": r.started_at.isoformat(),
+            "ended_at": r.ended_at.isoformat() if r.ended_at else None,
+        }
+        for r in sorted(EscalationRepository().for_incident(incident_id), key=lambda r: r.started_at, reverse=True)
+    ]

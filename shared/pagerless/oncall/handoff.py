@@ -4,9 +4,9 @@ tells the incoming on-call person their shift starts, once per handoff."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pagerless.clock import utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import models, schedules
-from pagerless.clock import utcnow
 from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import (
     SCHEDULES,
@@ -20,9 +20,17 @@ OPEN_SCAN = 200  # open incidents are looked for among the newest this many
 
 
 def _incident(i) -> dict:
-    return {"id": i.id, "title": i.title, "severity": i.severity, "status": i.status, "service": i.service,
-            "namespace": i.namespace, "acknowledged": bool(i.acknowledged), "created_at": i.created_at.isoformat(),
-            "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None}
+    return {
+        "id": i.id,
+        "title": i.title,
+        "severity": i.severity,
+        "status": i.status,
+        "service": i.service,
+        "namespace": i.namespace,
+        "acknowledged": bool(i.acknowledged),
+        "created_at": i.created_at.isoformat(),
+        "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+    }
 
 
 def _oncall(workspace: str, now: datetime) -> list[dict]:
@@ -33,11 +41,17 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
         zone = ZoneInfo(schedule.timezone)
         current = schedules.on_call(schedule, now)
         nxt = schedules.next_handoff(schedule, now)
-        out.append({"schedule_id": doc["id"], "schedule_name": doc["name"], "team": doc.get("team"),
-                    "current": current.person_id if current else None,
-                    "current_until": current.end.astimezone(zone).isoformat() if current else None,
-                    "next": nxt.person_id if nxt else None,
-                    "next_starts_at": nxt.start.astimezone(zone).isoformat() if nxt else None})
+        out.append(
+            {
+                "schedule_id": doc["id"],
+                "schedule_name": doc["name"],
+                "team": doc.get("team"),
+                "current": current.person_id if current else None,
+                "current_until": current.end.astimezone(zone).isoformat() if current else None,
+                "next": nxt.person_id if nxt else None,
+                "next_starts_at": nxt.start.astimezone(zone).isoformat() if nxt else None,
+            }
+        )
     return out
 
 
@@ -56,16 +70,26 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
     pending = [record.to_public() for record in records]
     resolved = [i for i in in_shift if i.status not in ACTIVE_STATUSES]
     return {
-        "workspace_id": workspace, "hours": hours, "generated_at": now.isoformat(),
-        "window_start": since.isoformat(), "window_end": now.isoformat(),
-        "summary": {"opened": len(in_shift), "resolved_of_opened": len(resolved), "open": len(still_open),
-                    "unacknowledged": sum(1 for i in still_open if not i.acknowledged),
-                    "critical_open": sum(1 for i in still_open if i.severity == "critical"),
-                    "pending_approvals": len(pending)},
+        "workspace_id": workspace,
+        "hours": hours,
+        "generated_at": now.isoformat(),
+        "window_start": since.isoformat(),
+        "window_end": now.isoformat(),
+        "summary": {
+            "opened": len(in_shift),
+            "resolved_of_opened": len(resolved),
+            "open": len(still_open),
+            "unacknowledged": sum(1 for i in still_open if not i.acknowledged),
+            "critical_open": sum(1 for i in still_open if i.severity == "critical"),
+            "pending_approvals": len(pending),
+        },
         "incidents": [_incident(i) for i in in_shift],
         "open_incidents": [_incident(i) for i in still_open],
-        "pending_approvals": [{k: a.get(k) for k in ("incident_id", "approval_id", "requested_at", "expires_at")}
-                              | {"action": (a.get("proposal") or {}).get("action")} for a in pending],
+        "pending_approvals": [
+            {k: a.get(k) for k in ("incident_id", "approval_id", "requested_at", "expires_at")}
+            | {"action": (a.get("proposal") or {}).get("action")}
+            for a in pending
+        ],
         "oncall": _oncall(workspace, now),
     }
 
@@ -78,13 +102,25 @@ def announce_handoffs(now: datetime | None = None) -> dict:
         schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
         for outgoing, incoming in schedules.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1)):
             whole = schedules.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
-            data = {"schedule_id": schedule.id, "schedule_name": schedule.name, "person_id": incoming.person_id,
-                    "previous_person_id": outgoing.person_id if outgoing else None,
-                    "starts_at": incoming.start.isoformat(), "ends_at": whole.end.isoformat()}
+            data = {
+                "schedule_id": schedule.id,
+                "schedule_name": schedule.name,
+                "person_id": incoming.person_id,
+                "previous_person_id": outgoing.person_id if outgoing else None,
+                "starts_at": incoming.start.isoformat(),
+                "ends_at": whole.end.isoformat(),
+            }
             if not claim_handoff(workspace, schedule.id, incoming.start, data):
                 continue
             summary = digest(workspace, 12, now)["summary"]
-            enqueue(NotifyJob(workspace=workspace, event="oncall.handoff", generation=f"{schedule.id}@{incoming.start.isoformat()}",
-                              targets=[{"kind": "person", "id": incoming.person_id}], data={**data, "digest": summary}))
+            enqueue(
+                NotifyJob(
+                    workspace=workspace,
+                    event="oncall.handoff",
+                    generation=f"{schedule.id}@{incoming.start.isoformat()}",
+                    targets=[{"kind": "person", "id": incoming.person_id}],
+                    data={**data, "digest": summary},
+                )
+            )
             announced.append(data)
     return {"announced": announced}

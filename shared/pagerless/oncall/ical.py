@@ -27,14 +27,26 @@ def _stamp(at: datetime) -> str:
 
 
 def calendar(schedule_id: str, name: str, shifts: list[Shift], *, now: datetime) -> str:
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Pagerless//On-call schedule//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Pagerless//On-call schedule//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+    ]
     for shift in shifts:
         source = f"override {shift.override_id}" if shift.override_id else f"layer {shift.layer}"
-        lines += ["BEGIN:VEVENT", f"UID:{schedule_id}-{_stamp(shift.start)}-{_escape(shift.person_id)}@pagerless",
-                  f"DTSTAMP:{_stamp(now)}", f"DTSTART:{_stamp(shift.start)}", f"DTEND:{_stamp(shift.end)}",
-                  f"SUMMARY:{_escape(f'On call: {shift.person_id} ({name})')}",
-                  f"DESCRIPTION:{_escape(f'{shift.person_id} is on call for {name} ({source}).')}",
-                  "TRANSP:TRANSPARENT", "END:VEVENT"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{schedule_id}-{_stamp(shift.start)}-{_escape(shift.person_id)}@pagerless",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART:{_stamp(shift.start)}",
+            f"DTEND:{_stamp(shift.end)}",
+            f"SUMMARY:{_escape(f'On call: {shift.person_id} ({name})')}",
+            f"DESCRIPTION:{_escape(f'{shift.person_id} is on call for {name} ({source}).')}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
     lines.append("END:VCALENDAR")
     return "".join(part + "\r\n" for line in lines for part in _fold(line))

@@ -9,8 +9,8 @@ from dateutil.rrule import rrulestr
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.clock import parse_time
-from pagerless.oncall import policies, schedules
 from pagerless.domain.schema_docs import documented
+from pagerless.oncall import policies, schedules
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Field(min_length=1, max_length=200)
@@ -63,11 +63,26 @@ class LayerIn(BaseModel):
 
 
 class ScheduleIn(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "payments primary", "timezone": "Europe/Berlin", "services": ["payments-api"], "layers": [{"name": "weekly", "participants": ["per_1a2b3c4d", "per_5e6f7a8b"],
-                     "rotation_start": "2026-03-02", "handoff_time": "09:00", "rrule": "FREQ=WEEKLY"}]},
-        name="The schedule's name.",
-        team='The team it belongs to.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "name": "payments primary",
+                "timezone": "Europe/Berlin",
+                "services": ["payments-api"],
+                "layers": [
+                    {
+                        "name": "weekly",
+                        "participants": ["per_1a2b3c4d", "per_5e6f7a8b"],
+                        "rotation_start": "2026-03-02",
+                        "handoff_time": "09:00",
+                        "rrule": "FREQ=WEEKLY",
+                    }
+                ],
+            },
+            name="The schedule's name.",
+            team="The team it belongs to.",
+        )
+    )
     name: str = Name
     timezone: str = Field(description="IANA zone the handoffs and restrictions are in, e.g. Europe/Berlin")
     team: str | None = Field(default=None, max_length=200)
@@ -78,11 +93,14 @@ class ScheduleIn(BaseModel):
 
 
 class OverrideIn(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"person_id": "per_5e6f7a8b", "start": "2026-03-14T18:00:00+01:00", "end": "2026-03-15T09:00:00+01:00"},
-        person_id='Who is on call instead.',
-        start='When the override starts (with a time zone).',
-        end='When it ends (with a time zone).'))
+    model_config = ConfigDict(
+        **documented(
+            {"person_id": "per_5e6f7a8b", "start": "2026-03-14T18:00:00+01:00", "end": "2026-03-15T09:00:00+01:00"},
+            person_id="Who is on call instead.",
+            start="When the override starts (with a time zone).",
+            end="When it ends (with a time zone).",
+        )
+    )
     person_id: str = PersonId
     start: AwareDatetime
     end: AwareDatetime
@@ -105,26 +123,40 @@ class StepIn(BaseModel):
 
 
 class PolicyIn(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "payments critical", "steps": [{"delay_seconds": 900, "targets": [{"kind": "schedule", "id": "sch_primary"}]},
-                                               {"delay_seconds": 900, "targets": [{"kind": "person", "id": "per_1a2b3c4d"}]}],
-         "repeat": 1, "services": ["payments-api"], "severities": ["critical"]},
-        name="The policy's name.",
-        steps='Who is paged, in order, each after its delay.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "name": "payments critical",
+                "steps": [
+                    {"delay_seconds": 900, "targets": [{"kind": "schedule", "id": "sch_primary"}]},
+                    {"delay_seconds": 900, "targets": [{"kind": "person", "id": "per_1a2b3c4d"}]},
+                ],
+                "repeat": 1,
+                "services": ["payments-api"],
+                "severities": ["critical"],
+            },
+            name="The policy's name.",
+            steps="Who is paged, in order, each after its delay.",
+        )
+    )
     name: str = Name
     steps: list[StepIn] = Field(min_length=1, max_length=20)
     repeat: int = Field(default=0, ge=0, le=10, description="how many more times to run all steps")
     services: list[str] = Field(default_factory=list, max_length=100, description="empty: every service")
     severities: list[Literal["critical", "high", "warning", "info"]] = Field(
-        default_factory=lambda: list(policies.DEFAULT_SEVERITIES), description="empty: every severity")
+        default_factory=lambda: list(policies.DEFAULT_SEVERITIES), description="empty: every severity"
+    )
 
 
 class QuietHoursIn(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"timezone": "Asia/Shanghai", "start": "22:00", "end": "07:30"},
-        timezone='IANA time zone of the quiet hours.',
-        start='Local time they start.',
-        end='Local time they end (may be after midnight).'))
+    model_config = ConfigDict(
+        **documented(
+            {"timezone": "Asia/Shanghai", "start": "22:00", "end": "07:30"},
+            timezone="IANA time zone of the quiet hours.",
+            start="Local time they start.",
+            end="Local time they end (may be after midnight).",
+        )
+    )
     timezone: str
     start: time
     end: time
@@ -137,24 +169,44 @@ def _time(value: str) -> time:
 
 
 def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
-    layers = tuple(schedules.Layer(
-        name=layer["name"], participants=tuple(layer["participants"]),
-        rotation_start=date.fromisoformat(layer["rotation_start"]), handoff_time=_time(layer["handoff_time"]),
-        rrule=layer["rrule"], restrictions=tuple(schedules.Restriction(_time(r["start"]), _time(r["end"]), tuple(r["days"]))
-                                                 for r in layer.get("restrictions") or []),
-    ) for layer in doc["layers"])
-    return schedules.Schedule(doc["id"], doc["name"], doc["timezone"], layers, tuple(
-        schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"]))
-        for o in overrides))
+    layers = tuple(
+        schedules.Layer(
+            name=layer["name"],
+            participants=tuple(layer["participants"]),
+            rotation_start=date.fromisoformat(layer["rotation_start"]),
+            handoff_time=_time(layer["handoff_time"]),
+            rrule=layer["rrule"],
+            restrictions=tuple(
+                schedules.Restriction(_time(r["start"]), _time(r["end"]), tuple(r["days"]))
+                for r in layer.get("restrictions") or []
+            ),
+        )
+        for layer in doc["layers"]
+    )
+    return schedules.Schedule(
+        doc["id"],
+        doc["name"],
+        doc["timezone"],
+        layers,
+        tuple(
+            schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"])) for o in overrides
+        ),
+    )
 
 
 def to_policy(doc: dict) -> policies.Policy:
     return policies.Policy(
-        id=doc["id"], name=doc["name"], repeat=int(doc.get("repeat", 0)),
-        steps=tuple(policies.Step(int(s["delay_seconds"]), tuple(policies.Target(t["kind"], t["id"]) for t in s["targets"]))
-                    for s in doc["steps"]),
-        services=tuple(doc.get("services") or ()), severities=tuple(doc.get("severities") or ()),
-        created_at=doc.get("created_at", ""))
+        id=doc["id"],
+        name=doc["name"],
+        repeat=int(doc.get("repeat", 0)),
+        steps=tuple(
+            policies.Step(int(s["delay_seconds"]), tuple(policies.Target(t["kind"], t["id"]) for t in s["targets"]))
+            for s in doc["steps"]
+        ),
+        services=tuple(doc.get("services") or ()),
+        severities=tuple(doc.get("severities") or ()),
+        created_at=doc.get("created_at", ""),
+    )
 
 
 def to_quiet_hours(doc: dict | None) -> policies.QuietHours | None:

@@ -83,8 +83,11 @@ FIRST = Cursor(0, 0)
 
 def select_policy(policies: Iterable[Policy], service: str | None, severity: str) -> Policy | None:
     """The policy an incident of ``service`` and ``severity`` escalates through, or None."""
-    matching = [p for p in policies if (not p.severities or severity in p.severities)
-                and (not p.services or (service or "") in p.services)]
+    matching = [
+        p
+        for p in policies
+        if (not p.severities or severity in p.severities) and (not p.services or (service or "") in p.services)
+    ]
     matching.sort(key=lambda p: (0 if p.services else 1, p.created_at, p.id))
     return matching[0] if matching else None
 
@@ -119,8 +122,14 @@ class Resolved:
     held: tuple[str, ...] = field(default=())  # persons held back by their quiet hours
 
 
-def resolve_targets(targets: Iterable[Target], at: datetime, *, on_call: Callable[[str, datetime], str | None],
-                    quiet_hours: Callable[[str], QuietHours | None], critical: bool) -> list[Resolved]:
+def resolve_targets(
+    targets: Iterable[Target],
+    at: datetime,
+    *,
+    on_call: Callable[[str, datetime], str | None],
+    quiet_hours: Callable[[str], QuietHours | None],
+    critical: bool,
+) -> list[Resolved]:
     """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours."""
     resolved = []
     for target in targets:
@@ -143,7 +152,9 @@ def job_targets(resolved: Iterable[Resolved]) -> list[dict]:
     """The NotifyJob targets: each person once, channels as channels, in order."""
     out, seen = [], set()
     for item in resolved:
-        entries = [("person", p) for p in item.persons] if item.target.kind != "channel" else [("channel", item.target.id)]
+        entries = (
+            [("person", p) for p in item.persons] if item.target.kind != "channel" else [("channel", item.target.id)]
+        )
         for kind, ident in entries:
             if (kind, ident) not in seen:
                 seen.add((kind, ident))

@@ -133,10 +133,15 @@ def _merge(shifts: list[Shift]) -> list[Shift]:
     merged: list[Shift] = []
     for shift in shifts:
         last = merged[-1] if merged else None
-        if last and last.end >= shift.start and (last.person_id, last.layer, last.rotation_index, last.override_id) == (
-                shift.person_id, shift.layer, shift.rotation_index, shift.override_id):
-            merged[-1] = Shift(last.start, max(last.end, shift.end), last.person_id, last.layer, last.rotation_index,
-                               last.override_id)
+        if (
+            last
+            and last.end >= shift.start
+            and (last.person_id, last.layer, last.rotation_index, last.override_id)
+            == (shift.person_id, shift.layer, shift.rotation_index, shift.override_id)
+        ):
+            merged[-1] = Shift(
+                last.start, max(last.end, shift.end), last.person_id, last.layer, last.rotation_index, last.override_id
+            )
         else:
             merged.append(shift)
     return merged
@@ -154,8 +159,13 @@ def render(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
     if end <= start:
         return []
     stacks = [_layer_shifts(layer, zone, start, end) for layer in schedule.layers]
-    stacks.append([Shift(max(o.start.astimezone(UTC), start), min(o.end.astimezone(UTC), end), o.person_id,
-                         override_id=o.id) for o in schedule.overrides if o.start < end and o.end > start])
+    stacks.append(
+        [
+            Shift(max(o.start.astimezone(UTC), start), min(o.end.astimezone(UTC), end), o.person_id, override_id=o.id)
+            for o in schedule.overrides
+            if o.start < end and o.end > start
+        ]
+    )
     edges = sorted({start, end, *(t for stack in stacks for s in stack for t in (s.start, s.end))})
     pieces = []
     for lo, hi in pairwise(edges):

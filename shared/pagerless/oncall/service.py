@@ -7,9 +7,9 @@ The service turns validated documents into stored JSON and stored JSON into the 
 import uuid
 from datetime import datetime
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.oncall import models, policies, schedules
-from pagerless.clock import utcnow
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -26,8 +26,9 @@ def check_people(workspace: str, person_ids: list[str]) -> None:
     people = PeopleService()
     missing = sorted({p for p in person_ids if people.find(workspace, p) is None})
     if missing:
-        raise ValidationError("unknown person ids: add them under /api/people first",
-                              details=[{"person_id": p} for p in missing])
+        raise ValidationError(
+            "unknown person ids: add them under /api/people first", details=[{"person_id": p} for p in missing]
+        )
 
 
 def _new_id(prefix: str) -> str:
@@ -54,8 +55,14 @@ class OncallService:
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
         now = utcnow().isoformat()
-        doc = {"id": _new_id("sch"), "workspace": workspace, **body.model_dump(mode="json"), "created_at": now,
-               "updated_at": now, "updated_by": actor}
+        doc = {
+            "id": _new_id("sch"),
+            "workspace": workspace,
+            **body.model_dump(mode="json"),
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": actor,
+        }
         self.schedules.put(workspace, doc["id"], doc, create=True)
         return doc
 
@@ -68,19 +75,24 @@ class OncallService:
         return doc
 
     def delete_schedule(self, workspace: str, schedule_id: str) -> None:
-        users = [p["id"] for p in self.policies.list(workspace)
-                 if any(t["kind"] == "schedule" and t["id"] == schedule_id for s in p["steps"] for t in s["targets"])]
+        users = [
+            p["id"]
+            for p in self.policies.list(workspace)
+            if any(t["kind"] == "schedule" and t["id"] == schedule_id for s in p["steps"] for t in s["targets"])
+        ]
         if users:
-            raise ConflictError(f"schedule {schedule_id} is a target of escalation policies",
-                                details=[{"policy_id": p} for p in users])
+            raise ConflictError(
+                f"schedule {schedule_id} is a target of escalation policies", details=[{"policy_id": p} for p in users]
+            )
         if not self.schedules.delete(workspace, schedule_id):
             raise NotFoundError(f"schedule {schedule_id} not found")
         self.overrides.delete_all(workspace, schedule_id)
 
     def schedule(self, workspace: str, schedule_id: str) -> schedules.Schedule:
         """The schedule with its overrides, ready to resolve."""
-        return models.to_schedule(self.get_schedule(workspace, schedule_id),
-                                  self.overrides.list(workspace, schedule_id))
+        return models.to_schedule(
+            self.get_schedule(workspace, schedule_id), self.overrides.list(workspace, schedule_id)
+        )
 
     # ------------------------------------------------------------------ overrides
     def list_overrides(self, workspace: str, schedule_id: str) -> list[dict]:
@@ -90,9 +102,15 @@ class OncallService:
     def create_override(self, workspace: str, schedule_id: str, body: models.OverrideIn, actor: str) -> dict:
         self.get_schedule(workspace, schedule_id)
         check_people(workspace, [body.person_id])
-        doc = {"id": _new_id("ovr"), "schedule_id": schedule_id, "person_id": body.person_id,
-               "start": body.start.isoformat(), "end": body.end.isoformat(), "created_by": actor,
-               "created_at": utcnow().isoformat()}
+        doc = {
+            "id": _new_id("ovr"),
+            "schedule_id": schedule_id,
+            "person_id": body.person_id,
+            "start": body.start.isoformat(),
+            "end": body.end.isoformat(),
+            "created_by": actor,
+            "created_at": utcnow().isoformat(),
+        }
         self.overrides.put(workspace, schedule_id, doc)
         return doc
 
@@ -113,8 +131,14 @@ class OncallService:
     def create_policy(self, workspace: str, body: models.PolicyIn, actor: str) -> dict:
         self._check_targets(workspace, body)
         now = utcnow().isoformat()
-        doc = {"id": _new_id("pol"), "workspace": workspace, **body.model_dump(mode="json"), "created_at": now,
-               "updated_at": now, "updated_by": actor}
+        doc = {
+            "id": _new_id("pol"),
+            "workspace": workspace,
+            **body.model_dump(mode="json"),
+            "created_at": now,
+            "updated_at": now,
+            "updated_by": actor,
+        }
         self.policies.put(workspace, doc["id"], doc, create=True)
         return doc
 
@@ -132,8 +156,12 @@ class OncallService:
 
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
         check_people(workspace, [t.id for s in body.steps for t in s.targets if t.kind == "person"])
-        missing = [{"step": i, "schedule_id": t.id} for i, s in enumerate(body.steps) for t in s.targets
-                   if t.kind == "schedule" and self.schedules.get(workspace, t.id) is None]
+        missing = [
+            {"step": i, "schedule_id": t.id}
+            for i, s in enumerate(body.steps)
+            for t in s.targets
+            if t.kind == "schedule" and self.schedules.get(workspace, t.id) is None
+        ]
         if missing:
             raise ValidationError("escalation policy names schedules that do not exist", details=missing)
 
@@ -166,8 +194,10 @@ class OncallService:
         for doc in self.list_schedules(workspace):
             if service in (doc.get("services") or []):
                 return doc
-        raise NotFoundError(f"no schedule covers service {service!r}",
-                            details=[{"field": "service", "hint": "list the service in a schedule's services"}])
+        raise NotFoundError(
+            f"no schedule covers service {service!r}",
+            details=[{"field": "service", "hint": "list the service in a schedule's services"}],
+        )
 
     def resolver(self, workspace: str):
         """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``."""
@@ -176,8 +206,9 @@ class OncallService:
         def on_call(schedule_id: str, at: datetime) -> str | None:
             if schedule_id not in cache:
                 doc = self.schedules.get(workspace, schedule_id)
-                cache[schedule_id] = None if doc is None else models.to_schedule(
-                    doc, self.overrides.list(workspace, schedule_id))
+                cache[schedule_id] = (
+                    None if doc is None else models.to_schedule(doc, self.overrides.list(workspace, schedule_id))
+                )
             schedule = cache[schedule_id]
             shift = schedules.on_call(schedule, at) if schedule else None
             return shift.person_id if shift else None
@@ -187,8 +218,10 @@ class OncallService:
 
         return on_call, quiet_hours
 
-    def resolve_step(self, workspace: str, policy: policies.Policy, step: int, at: datetime,
-                     critical: bool) -> list[policies.Resolved]:
+    def resolve_step(
+        self, workspace: str, policy: policies.Policy, step: int, at: datetime, critical: bool
+    ) -> list[policies.Resolved]:
         on_call, quiet_hours = self.resolver(workspace)
-        return policies.resolve_targets(policy.steps[step].targets, at, on_call=on_call, quiet_hours=quiet_hours,
-                                        critical=critical)
+        return policies.resolve_targets(
+            policy.steps[step].targets, at, on_call=on_call, quiet_hours=quiet_hours, critical=critical
+        )

@@ -13,30 +13,44 @@ MAX_RANGE = timedelta(days=366)
 
 
 def shift_public(shift: schedules.Shift, zone: ZoneInfo) -> dict:
-    return {"start": shift.start.astimezone(zone).isoformat(), "end": shift.end.astimezone(zone).isoformat(),
-            "person_id": shift.person_id, "layer": shift.layer, "rotation_index": shift.rotation_index,
-            "override_id": shift.override_id}
+    return {
+        "start": shift.start.astimezone(zone).isoformat(),
+        "end": shift.end.astimezone(zone).isoformat(),
+        "person_id": shift.person_id,
+        "layer": shift.layer,
+        "rotation_index": shift.rotation_index,
+        "override_id": shift.override_id,
+    }
 
 
 def rendered(service: OncallService, workspace: str, schedule_id: str, start: datetime, end: datetime) -> dict:
     if end <= start or end - start > MAX_RANGE:
-        raise ValidationError("end must be after start and at most 366 days later",
-                              details=[{"field": "end"}])
+        raise ValidationError("end must be after start and at most 366 days later", details=[{"field": "end"}])
     schedule = service.schedule(workspace, schedule_id)
     zone = ZoneInfo(schedule.timezone)
-    return {"schedule_id": schedule.id, "name": schedule.name, "timezone": schedule.timezone,
-            "start": start.astimezone(zone).isoformat(), "end": end.astimezone(zone).isoformat(),
-            "shifts": [shift_public(s, zone) for s in schedules.render(schedule, start, end)]}
+    return {
+        "schedule_id": schedule.id,
+        "name": schedule.name,
+        "timezone": schedule.timezone,
+        "start": start.astimezone(zone).isoformat(),
+        "end": end.astimezone(zone).isoformat(),
+        "shifts": [shift_public(s, zone) for s in schedules.render(schedule, start, end)],
+    }
 
 
-def current(service: OncallService, workspace: str, *, schedule_id: str | None, service_name: str | None,
-            at: datetime) -> dict:
+def current(
+    service: OncallService, workspace: str, *, schedule_id: str | None, service_name: str | None, at: datetime
+) -> dict:
     """Seed 002's `/oncall/current`: service, oncall, team, escalation_contact, week_number, rotation_index."""
     if bool(schedule_id) == bool(service_name):
-        raise ValidationError("give exactly one of schedule or service", details=[{"field": "schedule"},
-                                                                                  {"field": "service"}])
-    doc = service.get_schedule(workspace, schedule_id) if schedule_id else service.schedule_for_service(workspace,
-                                                                                                     service_name)
+        raise ValidationError(
+            "give exactly one of schedule or service", details=[{"field": "schedule"}, {"field": "service"}]
+        )
+    doc = (
+        service.get_schedule(workspace, schedule_id)
+        if schedule_id
+        else service.schedule_for_service(workspace, service_name)
+    )
     schedule = service.schedule(workspace, doc["id"])
     shift = schedules.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
@@ -72,8 +86,15 @@ def _escalation_contact(service: OncallService, workspace: str, name: str | None
     return None
 
 
-def escalation_preview(service: OncallService, workspace: str, *, service_name: str | None, severity: str,
-                       minutes_elapsed: float, now: datetime) -> dict:
+def escalation_preview(
+    service: OncallService,
+    workspace: str,
+    *,
+    service_name: str | None,
+    severity: str,
+    minutes_elapsed: float,
+    now: datetime,
+) -> dict:
     """Who the policy for (service, severity) pages when, counted from an incident opened
     ``minutes_elapsed`` ago; each step's targets are resolved at the moment it fires."""
     policy = service.select_policy(workspace, service_name, severity)
@@ -85,15 +106,31 @@ def escalation_preview(service: OncallService, workspace: str, *, service_name: 
     for page in plan(policy):
         at = opened + timedelta(seconds=page.at_seconds)
         resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
-        levels.append({
-            "level": page.step + 1, "repeat": page.repeat, "at_minutes": round(page.at_seconds / 60, 2),
-            "at": at.isoformat(), "status": "paged" if at <= now else "upcoming",
-            "targets": [{"kind": r.target.kind, "id": r.target.id, "persons": list(r.persons), "held": list(r.held)}
-                        for r in resolved],
-        })
+        levels.append(
+            {
+                "level": page.step + 1,
+                "repeat": page.repeat,
+                "at_minutes": round(page.at_seconds / 60, 2),
+                "at": at.isoformat(),
+                "status": "paged" if at <= now else "upcoming",
+                "targets": [
+                    {"kind": r.target.kind, "id": r.target.id, "persons": list(r.persons), "held": list(r.held)}
+                    for r in resolved
+                ],
+            }
+        )
     paged = [level for level in levels if level["status"] == "paged"]
     upcoming = next((level for level in levels if level["status"] == "upcoming"), None)
-    return {**base, "policy": {"id": policy.id, "name": policy.name, "repeat": policy.repeat},
-            "current_level": paged[-1]["level"] if paged else None, "levels": levels,
-            "next": None if upcoming is None else {"level": upcoming["level"], "repeat": upcoming["repeat"],
-                                                   "in_minutes": round(upcoming["at_minutes"] - minutes_elapsed, 2)}}
+    return {
+        **base,
+        "policy": {"id": policy.id, "name": policy.name, "repeat": policy.repeat},
+        "current_level": paged[-1]["level"] if paged else None,
+        "levels": levels,
+        "next": None
+        if upcoming is None
+        else {
+            "level": upcoming["level"],
+            "repeat": upcoming["repeat"],
+            "in_minutes": round(upcoming["at_minutes"] - minutes_elapsed, 2),
+        },
+    }

@@ -63,9 +63,14 @@ class NotifyJob:
         data = json.loads(text)
         if not isinstance(data, dict) or data.get("kind") != KIND:
             raise ValueError("not a notification job")
-        return cls(workspace=data["workspace"], event=data["event"], incident_id=data.get("incident_id"),
-                   generation=str(data.get("generation", "0")), targets=data.get("targets"),
-                   data=data.get("data") or {})
+        return cls(
+            workspace=data["workspace"],
+            event=data["event"],
+            incident_id=data.get("incident_id"),
+            generation=str(data.get("generation", "0")),
+            targets=data.get("targets"),
+            data=data.get("data") or {},
+        )
 
 
 @cache

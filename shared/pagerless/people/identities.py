@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
-from pagerless.people.service import Person, PeopleService
 from pagerless.clock import utcnow
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.people.service import PeopleService, Person
 from pagerless.store.people import BOUND, IDENTITY_SK, PENDING, PeopleRecord, PeopleRepository
 
 PROVIDERS = ("lark", "slack")
@@ -32,9 +32,18 @@ class ChatIdentity:
     bound_by: str | None = None
 
     def to_public(self) -> dict:
-        return {"provider": self.provider, "tenant": self.tenant, "user": self.user, "workspace": self.workspace,
-                "status": self.status, "person_id": self.person_id, "display_name": self.display_name,
-                "requested_at": self.requested_at, "bound_at": self.bound_at, "bound_by": self.bound_by}
+        return {
+            "provider": self.provider,
+            "tenant": self.tenant,
+            "user": self.user,
+            "workspace": self.workspace,
+            "status": self.status,
+            "person_id": self.person_id,
+            "display_name": self.display_name,
+            "requested_at": self.requested_at,
+            "bound_at": self.bound_at,
+            "bound_by": self.bound_by,
+        }
 
 
 class ChatIdentityService:
@@ -54,8 +63,17 @@ class ChatIdentityService:
             return None
         return self.people.find(identity.workspace, identity.person_id)
 
-    def bind(self, workspace: str, provider: str, tenant: str, user: str, person_id: str, *, actor: str,
-             display_name: str = "") -> ChatIdentity:
+    def bind(
+        self,
+        workspace: str,
+        provider: str,
+        tenant: str,
+        user: str,
+        person_id: str,
+        *,
+        actor: str,
+        display_name: str = "",
+    ) -> ChatIdentity:
         """Bind a chat user to a person of the workspace (an admin's act); re-binding moves it."""
         _check(provider, tenant, user)
         self.people.get(workspace, person_id)  # NotFoundError for a person of another workspace
@@ -63,8 +81,16 @@ class ChatIdentityService:
         if existing is not None and existing.workspace != workspace:
             raise ConflictError(f"{provider} user {user} is bound in another workspace")
         now = utcnow()
-        data = {**((existing.data or {}) if existing else {}), "provider": provider, "tenant": tenant, "user": user,
-                "person_id": person_id, "status": BOUND, "bound_at": now.isoformat(), "bound_by": actor}
+        data = {
+            **((existing.data or {}) if existing else {}),
+            "provider": provider,
+            "tenant": tenant,
+            "user": user,
+            "person_id": person_id,
+            "status": BOUND,
+            "bound_at": now.isoformat(),
+            "bound_by": actor,
+        }
         if display_name:
             data["display_name"] = display_name
         data.setdefault("requested_at", now.isoformat())
@@ -78,22 +104,40 @@ class ChatIdentityService:
             raise NotFoundError(f"{provider} user {user} is not bound")
         return _identity(record)
 
-    def request(self, workspace: str, provider: str, tenant: str, user: str, *, display_name: str = "",
-                person_id: str | None = None) -> ChatIdentity:
+    def request(
+        self,
+        workspace: str,
+        provider: str,
+        tenant: str,
+        user: str,
+        *,
+        display_name: str = "",
+        person_id: str | None = None,
+    ) -> ChatIdentity:
         """File a pending binding (idempotent; a bound user stays bound)."""
         _check(provider, tenant, user)
         existing = self.repository.get(_pk(provider, tenant, user), IDENTITY_SK)
         if existing is not None:
             return _identity(existing)
-        record = _record(workspace, {"provider": provider, "tenant": tenant, "user": user, "status": PENDING,
-                                     "person_id": person_id, "display_name": display_name,
-                                     "requested_at": utcnow().isoformat()})
+        record = _record(
+            workspace,
+            {
+                "provider": provider,
+                "tenant": tenant,
+                "user": user,
+                "status": PENDING,
+                "person_id": person_id,
+                "display_name": display_name,
+                "requested_at": utcnow().isoformat(),
+            },
+        )
         if not self.repository.create(record):
             return _identity(self.repository.get(record.pk, IDENTITY_SK))
         return _identity(record)
 
-    def approve_pending(self, workspace: str, provider: str, tenant: str, user: str, *, actor: str,
-                        person_id: str | None = None) -> ChatIdentity:
+    def approve_pending(
+        self, workspace: str, provider: str, tenant: str, user: str, *, actor: str, person_id: str | None = None
+    ) -> ChatIdentity:
         """An admin approves a pending binding, naming the person unless the request named one."""
         pending = self.lookup(provider, tenant, user)
         if pending is None or pending.workspace != workspace or pending.status != PENDING:
@@ -126,14 +170,27 @@ def _check(provider: str, tenant: str, user: str) -> None:
 
 def _record(workspace: str, data: dict) -> PeopleRecord:
     pk = _pk(data["provider"], data["tenant"], data["user"])
-    return PeopleRecord(pk, IDENTITY_SK, workspace=workspace, workspace_key=f"{workspace}#identity#{data['status']}",
-                        sort_key=pk, data=data)
+    return PeopleRecord(
+        pk,
+        IDENTITY_SK,
+        workspace=workspace,
+        workspace_key=f"{workspace}#identity#{data['status']}",
+        sort_key=pk,
+        data=data,
+    )
 
 
 def _identity(record: PeopleRecord) -> ChatIdentity:
     data = record.data or {}
-    return ChatIdentity(provider=data["provider"], tenant=data["tenant"], user=data["user"],
-                        workspace=record.workspace, status=data.get("status", PENDING),
-                        person_id=data.get("person_id"), display_name=data.get("display_name", ""),
-                        requested_at=data.get("requested_at", ""), bound_at=data.get("bound_at"),
-                        bound_by=data.get("bound_by"))
+    return ChatIdentity(
+        provider=data["provider"],
+        tenant=data["tenant"],
+        user=data["user"],
+        workspace=record.workspace,
+        status=data.get("status", PENDING),
+        person_id=data.get("person_id"),
+        display_name=data.get("display_name", ""),
+        requested_at=data.get("requested_at", ""),
+        bound_at=data.get("bound_at"),
+        bound_by=data.get("bound_by"),
+    )

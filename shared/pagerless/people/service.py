@@ -89,14 +89,28 @@ class PeopleService:
         claim = self.repository.get(_email_pk(workspace, email), EMAIL_SK)
         return self.find(workspace, claim.data["person_id"]) if claim is not None else None
 
-    def create(self, workspace: str, *, name: str, email: str, timezone: str = "UTC", role: str = "viewer",
-               contacts: list[dict] | None = None) -> Person:
+    def create(
+        self,
+        workspace: str,
+        *,
+        name: str,
+        email: str,
+        timezone: str = "UTC",
+        role: str = "viewer",
+        contacts: list[dict] | None = None,
+    ) -> Person:
         """Add a person; an email already used in the workspace is a ConflictError."""
         fields = _validated(name=name, email=email, timezone=timezone, role=role, contacts=contacts or [])
         person_id = "per_" + uuid.uuid4().hex[:12]
         self._claim_email(workspace, fields["email"], person_id)
-        record = PeopleRecord(_pk(person_id), PERSON_SK, workspace=workspace, workspace_key=f"{workspace}#person",
-                              sort_key=person_id, data=fields)
+        record = PeopleRecord(
+            _pk(person_id),
+            PERSON_SK,
+            workspace=workspace,
+            workspace_key=f"{workspace}#person",
+            sort_key=person_id,
+            data=fields,
+        )
         self.repository.create(record)
         return _person(record)
 
@@ -130,8 +144,14 @@ class PeopleService:
     def _claim_email(self, workspace: str, email: str, person_id: str) -> None:
         """One person per email and workspace: a conditional put of a claim item, so two
         concurrent creates with the same email cannot both succeed."""
-        claim = PeopleRecord(_email_pk(workspace, email), EMAIL_SK, workspace=workspace,
-                             workspace_key=f"{workspace}#email", sort_key=email.lower(), data={"person_id": person_id})
+        claim = PeopleRecord(
+            _email_pk(workspace, email),
+            EMAIL_SK,
+            workspace=workspace,
+            workspace_key=f"{workspace}#email",
+            sort_key=email.lower(),
+            data={"person_id": person_id},
+        )
         if not self.repository.create(claim):
             raise ConflictError(f"a person with email {email} already exists", details=[{"field": "email"}])
 
@@ -151,11 +171,17 @@ def _email_pk(workspace: str, email: str) -> str:
 
 def _person(record: PeopleRecord) -> Person:
     data = record.data or {}
-    return Person(id=record.sort_key, workspace=record.workspace, name=data.get("name", ""),
-                  email=data.get("email", ""), timezone=data.get("timezone", "UTC"),
-                  role=data.get("role", Role.VIEWER.value),
-                  contacts=tuple(Contact(c["kind"], c["value"]) for c in data.get("contacts", [])),
-                  created_at=record.created_at.isoformat(), updated_at=record.updated_at.isoformat())
+    return Person(
+        id=record.sort_key,
+        workspace=record.workspace,
+        name=data.get("name", ""),
+        email=data.get("email", ""),
+        timezone=data.get("timezone", "UTC"),
+        role=data.get("role", Role.VIEWER.value),
+        contacts=tuple(Contact(c["kind"], c["value"]) for c in data.get("contacts", [])),
+        created_at=record.created_at.isoformat(),
+        updated_at=record.updated_at.isoformat(),
+    )
 
 
 def _validated(*, name: str, email: str, timezone: str, role: str, contacts: list) -> dict:
@@ -174,11 +200,16 @@ def _validated(*, name: str, email: str, timezone: str, role: str, contacts: lis
         errors.append({"field": "role", "message": "viewer, operator or admin"})
     clean_contacts = []
     for index, contact in enumerate(contacts):
-        kind, value = (contact.get("kind"), str(contact.get("value", "")).strip()) if isinstance(contact, dict) \
-            else (None, "")
+        kind, value = (
+            (contact.get("kind"), str(contact.get("value", "")).strip()) if isinstance(contact, dict) else (None, "")
+        )
         if kind not in CONTACT_KINDS or not value or len(value) > 200:
-            errors.append({"field": f"contacts[{index}]", "message": f"kind is one of {', '.join(CONTACT_KINDS)}; "
-                                                                     "value is 1 to 200 characters"})
+            errors.append(
+                {
+                    "field": f"contacts[{index}]",
+                    "message": f"kind is one of {', '.join(CONTACT_KINDS)}; value is 1 to 200 characters",
+                }
+            )
         elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not _PHONE.match(value):
             errors.append({"field": f"contacts[{index}]", "message": f"not a valid {kind}"})
         else:

@@ -30,34 +30,63 @@ def _doc(obj) -> str:
 def _sources() -> list[Plugin]:
     from pagerless.intake.sources import ALIASES, SOURCES
 
-    return [Plugin(name, "source", _doc(import_module(fn.__module__)) or f"{name} alert webhook", fn.__module__,
-                   tuple(sorted(a for a, target in ALIASES.items() if target == name)),
-                   {"webhook": f"/api/webhooks/{name}"}) for name, fn in SOURCES.items()]
+    return [
+        Plugin(
+            name,
+            "source",
+            _doc(import_module(fn.__module__)) or f"{name} alert webhook",
+            fn.__module__,
+            tuple(sorted(a for a, target in ALIASES.items() if target == name)),
+            {"webhook": f"/api/webhooks/{name}"},
+        )
+        for name, fn in SOURCES.items()
+    ]
 
 
 def _analyzers() -> list[Plugin]:
     from pagerless.diagnosis.analyzers import ANALYZERS
 
-    return [Plugin(name, "analyzer", _doc(import_module(fn.__module__)) or f"{name} analyzer",
-                   fn.__module__) for name, fn in ANALYZERS.items()]
+    return [
+        Plugin(name, "analyzer", _doc(import_module(fn.__module__)) or f"{name} analyzer", fn.__module__)
+        for name, fn in ANALYZERS.items()
+    ]
 
 
 def _actions() -> list[Plugin]:
     from pagerless.remediation.actions import catalog as action_catalog
 
-    return [Plugin(entry["name"], "action", entry["description"], "pagerless.remediation.actions", (),
-                   {k: entry[k] for k in ("risk", "blast_radius", "reversible", "inverse", "parameters", "required")})
-            for entry in action_catalog()]
+    return [
+        Plugin(
+            entry["name"],
+            "action",
+            entry["description"],
+            "pagerless.remediation.actions",
+            (),
+            {k: entry[k] for k in ("risk", "blast_radius", "reversible", "inverse", "parameters", "required")},
+        )
+        for entry in action_catalog()
+    ]
 
 
 def _channels() -> list[Plugin]:
     from pagerless.notify.channels import ALIASES, CHANNELS
 
-    return [Plugin(name, "channel", _doc(module) or f"{name} notifications", module.__name__,
-                   tuple(sorted(a for a, target in ALIASES.items() if target == name)),
-                   {"required": list(getattr(module, "REQUIRED", ())), "optional": list(getattr(module, "OPTIONAL", ())),
-                    "secret_fields": list(getattr(module, "SECRET_FIELDS", ())), "can_update": bool(getattr(module, "CAN_UPDATE", False))})
-            for name, module in CHANNELS.items()]
+    return [
+        Plugin(
+            name,
+            "channel",
+            _doc(module) or f"{name} notifications",
+            module.__name__,
+            tuple(sorted(a for a, target in ALIASES.items() if target == name)),
+            {
+                "required": list(getattr(module, "REQUIRED", ())),
+                "optional": list(getattr(module, "OPTIONAL", ())),
+                "secret_fields": list(getattr(module, "SECRET_FIELDS", ())),
+                "can_update": bool(getattr(module, "CAN_UPDATE", False)),
+            },
+        )
+        for name, module in CHANNELS.items()
+    ]
 
 
 @cache
@@ -77,6 +106,8 @@ def find(name: str, kind: str | None = None) -> Plugin:
     if not matches:
         raise NotFoundError(f"no plugin named {name!r}" + (f" of kind {kind}" if kind else ""))
     if len(matches) > 1:
-        raise ValidationError(f"{name!r} names several plugins; say which with kind:name",
-                              details=[{"field": "name", "candidates": [p.id for p in matches]}])
+        raise ValidationError(
+            f"{name!r} names several plugins; say which with kind:name",
+            details=[{"field": "name", "candidates": [p.id for p in matches]}],
+        )
     return matches[0]

@@ -31,9 +31,19 @@ class PluginService:
 
     @staticmethod
     def _view(plugin: Plugin, state: dict | None, *, detailed: bool = False) -> dict:
-        view = {"id": plugin.id, "name": plugin.name, "kind": plugin.kind, "description": plugin.description,
-                "enabled": not (state and state.get("enabled") is False), "aliases": list(plugin.aliases)}
+        view = {
+            "id": plugin.id,
+            "name": plugin.name,
+            "kind": plugin.kind,
+            "description": plugin.description,
+            "enabled": not (state and state.get("enabled") is False),
+            "aliases": list(plugin.aliases),
+        }
         if detailed:
-            view |= {"module": plugin.module, "details": plugin.details,
-                     "updated_by": (state or {}).get("updated_by"), "updated_at": (state or {}).get("updated_at")}
+            view |= {
+                "module": plugin.module,
+                "details": plugin.details,
+                "updated_by": (state or {}).get("updated_by"),
+                "updated_at": (state or {}).get("updated_at"),
+            }
         return view

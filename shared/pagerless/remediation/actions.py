@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import StrEnum
-from typing import Annotated, ClassVar, Literal, Union
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -68,7 +68,9 @@ class RestartPod(_Action):
     pod: str = Field(pattern=DNS_NAME)
     deployment: str | None = None  # the owner, when known: what verification watches
 
-    description: ClassVar[str] = "Evict one pod through the Eviction API (PodDisruptionBudgets hold); its controller recreates it."
+    description: ClassVar[str] = (
+        "Evict one pod through the Eviction API (PodDisruptionBudgets hold); its controller recreates it."
+    )
     risk: ClassVar[Risk] = Risk.LOW
     blast_radius: ClassVar[BlastRadius] = BlastRadius.SINGLE_POD
     reversible: ClassVar[bool] = False
@@ -134,8 +136,10 @@ class PatchResources(_Action):
     memory_limit: str | None = None
     cpu_limit: str | None = None
 
-    description: ClassVar[str] = ("Raise a container's memory/CPU limit (and its request, if the request is above "
-                                  "the new limit); starts a rollout.")
+    description: ClassVar[str] = (
+        "Raise a container's memory/CPU limit (and its request, if the request is above "
+        "the new limit); starts a rollout."
+    )
     risk: ClassVar[Risk] = Risk.MEDIUM
     blast_radius: ClassVar[BlastRadius] = BlastRadius.DEPLOYMENT
     reversible: ClassVar[bool] = True
@@ -180,9 +184,11 @@ class DrainNode(_Action):
     eviction_attempts: int = Field(default=3, ge=1, le=10)  # per pod, while a PodDisruptionBudget answers 429
     retry_seconds: float = Field(default=5.0, ge=0, le=60)  # wait before the next attempt (times the attempt)
 
-    description: ClassVar[str] = ("Cordon a node and evict every pod on it through the Eviction API (kubectl drain "
-                                  "--ignore-daemonsets): DaemonSet and mirror pods stay, pods with emptyDir or no "
-                                  "controller only when asked, PodDisruptionBudgets hold.")
+    description: ClassVar[str] = (
+        "Cordon a node and evict every pod on it through the Eviction API (kubectl drain "
+        "--ignore-daemonsets): DaemonSet and mirror pods stay, pods with emptyDir or no "
+        "controller only when asked, PodDisruptionBudgets hold."
+    )
     risk: ClassVar[Risk] = Risk.HIGH
     blast_radius: ClassVar[BlastRadius] = BlastRadius.CLUSTER
     reversible: ClassVar[bool] = True
@@ -190,10 +196,27 @@ class DrainNode(_Action):
     always_approve: ClassVar[bool] = True
 
 
-Action = Annotated[Union[RestartPod, DeletePod, RolloutRestart, ScaleDeployment, RollbackDeployment,
-                         PatchResources, CordonNode, DrainNode], Field(discriminator="action")]
-ACTION_TYPES: tuple[type[_Action], ...] = (RestartPod, DeletePod, RolloutRestart, ScaleDeployment,
-                                          RollbackDeployment, PatchResources, CordonNode, DrainNode)
+Action = Annotated[
+    RestartPod
+    | DeletePod
+    | RolloutRestart
+    | ScaleDeployment
+    | RollbackDeployment
+    | PatchResources
+    | CordonNode
+    | DrainNode,
+    Field(discriminator="action"),
+]
+ACTION_TYPES: tuple[type[_Action], ...] = (
+    RestartPod,
+    DeletePod,
+    RolloutRestart,
+    ScaleDeployment,
+    RollbackDeployment,
+    PatchResources,
+    CordonNode,
+    DrainNode,
+)
 
 
 class ActionPlan(BaseModel):
@@ -210,10 +233,25 @@ class ActionPlan(BaseModel):
     target: dict[str, str] = Field(default_factory=dict)  # what verification checks afterwards
 
     @classmethod
-    def of(cls, action: _Action, remediation: str, reason: str, *, risk: Risk | None = None,
-           inverse: _Action | None = None, target: dict[str, str] | None = None) -> ActionPlan:
-        return cls(action=action, remediation=remediation, reason=reason, risk=risk or action.risk,
-                   blast_radius=action.blast_radius, inverse=inverse, target=target or {})
+    def of(
+        cls,
+        action: _Action,
+        remediation: str,
+        reason: str,
+        *,
+        risk: Risk | None = None,
+        inverse: _Action | None = None,
+        target: dict[str, str] | None = None,
+    ) -> ActionPlan:
+        return cls(
+            action=action,
+            remediation=remediation,
+            reason=reason,
+            risk=risk or action.risk,
+            blast_radius=action.blast_radius,
+            inverse=inverse,
+            target=target or {},
+        )
 
     @property
     def id(self) -> str:
@@ -238,8 +276,16 @@ def catalog() -> list[dict]:
     for action_type in ACTION_TYPES:
         schema = action_type.model_json_schema()
         parameters = {name: prop for name, prop in schema["properties"].items() if name != "action"}
-        entries.append({"name": action_type.model_fields["action"].default, "description": action_type.description,
-                        "risk": action_type.risk.value, "blast_radius": action_type.blast_radius.value,
-                        "reversible": action_type.reversible, "inverse": action_type.inverse,
-                        "parameters": parameters, "required": [p for p in schema.get("required", []) if p != "action"]})
+        entries.append(
+            {
+                "name": action_type.model_fields["action"].default,
+                "description": action_type.description,
+                "risk": action_type.risk.value,
+                "blast_radius": action_type.blast_radius.value,
+                "reversible": action_type.reversible,
+                "inverse": action_type.inverse,
+                "parameters": parameters,
+                "required": [p for p in schema.get("required", []) if p != "action"],
+            }
+        )
     return entries

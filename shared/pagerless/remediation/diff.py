@@ -6,8 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-_KEYED_LISTS = {"containers": "name", "initContainers": "name", "env": "name", "ports": "containerPort",
-                "volumes": "name", "volumeMounts": "mountPath"}
+_KEYED_LISTS = {
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "ports": "containerPort",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+}
 _SHORTEN = ("spec.template.spec.", "spec.template.")
 
 
@@ -54,7 +60,7 @@ def diff(before: Any, after: Any, path: str = "") -> list[Change]:
 def _shorten(path: str) -> str:
     for prefix in _SHORTEN:
         if path.startswith(prefix):
-            return path[len(prefix):]
+            return path[len(prefix) :]
     return path
 
 

@@ -17,11 +17,12 @@ is the verify: the node is unschedulable and no pod a drain would evict is left 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
-from pagerless.remediation.diff import Change
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.diff import Change
 
 if TYPE_CHECKING:
     from pagerless.remediation.actions import DrainNode
@@ -50,10 +51,15 @@ class DrainReport:
     def summary(self) -> str:
         parts = [f"{len(self.evicted)} pod(s) evicted"]
         if self.ignored:
-            parts.append(f"{len(self.ignored)} left in place (" + ", ".join(f"{p}: {r}" for p, r in self.ignored.items()) + ")")
+            parts.append(
+                f"{len(self.ignored)} left in place (" + ", ".join(f"{p}: {r}" for p, r in self.ignored.items()) + ")"
+            )
         if self.not_evicted:
-            parts.append(f"{len(self.not_evicted)} could NOT be evicted ("
-                         + "; ".join(f"{p}: {r}" for p, r in self.not_evicted.items()) + ")")
+            parts.append(
+                f"{len(self.not_evicted)} could NOT be evicted ("
+                + "; ".join(f"{p}: {r}" for p, r in self.not_evicted.items())
+                + ")"
+            )
         return ", ".join(parts)
 
 
@@ -91,8 +97,9 @@ def pods_on(kube: KubeClients, node: str) -> list[dict]:
     return kube.call(kube.core.list_pod_for_all_namespaces, field_selector=f"spec.nodeName={node}")["items"]
 
 
-def apply(action: DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None,
-          sleep: Callable[[float], None]) -> DrainReport:
+def apply(
+    action: DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None, sleep: Callable[[float], None]
+) -> DrainReport:
     """Cordon ``action.node`` and evict its pods (``dry="All"``: the API server only validates).
 
     API errors reading the node or its pods propagate (ApiException); eviction errors are per pod.
@@ -107,8 +114,13 @@ def apply(action: DrainNode, kube: KubeClients, dry: str | None, decision: Decis
     for pod in pods:
         if reason := ignored_reason(pod):
             report.ignored[pod_name(pod)] = reason
-            report.changes.append(Change(field=f"pod {pod_name(pod)}", before=(pod.get("status") or {}).get("phase"),
-                                         after=f"stays: {reason}"))
+            report.changes.append(
+                Change(
+                    field=f"pod {pod_name(pod)}",
+                    before=(pod.get("status") or {}).get("phase"),
+                    after=f"stays: {reason}",
+                )
+            )
         elif reason := refusal_reason(pod, action, decision):
             report.refused[pod_name(pod)] = reason
         else:
@@ -120,8 +132,10 @@ def apply(action: DrainNode, kube: KubeClients, dry: str | None, decision: Decis
         report.changes.append(Change(field=f"node {action.node} spec.unschedulable", before=False, after=True))
     for pod in to_evict:
         meta = pod["metadata"]
-        body = client.V1Eviction(metadata=client.V1ObjectMeta(name=meta["name"], namespace=meta["namespace"]),
-                                 delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None)
+        body = client.V1Eviction(
+            metadata=client.V1ObjectMeta(name=meta["name"], namespace=meta["namespace"]),
+            delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None,
+        )
         attempts = 1 if dry else action.eviction_attempts  # a dry run asks once: it only has to tell
         for attempt in range(1, attempts + 1):
             report.attempts += 1
@@ -153,8 +167,11 @@ def _message(exc) -> str:
 
 def _evicted(pod: dict) -> Change:
     owner = _controller(pod)
-    after = f"evicted; {owner['kind']} {owner['name']} creates a replacement elsewhere" if owner else \
-        "evicted; no controller owns it: it will NOT come back"
+    after = (
+        f"evicted; {owner['kind']} {owner['name']} creates a replacement elsewhere"
+        if owner
+        else "evicted; no controller owns it: it will NOT come back"
+    )
     return Change(field=f"pod {pod_name(pod)}", before=(pod.get("status") or {}).get("phase", "present"), after=after)
 
 
@@ -171,12 +188,20 @@ def check_drained(kube: KubeClients, node: str) -> dict:
     except ApiException as exc:
         return {"ok": False, "message": f"node {node} unreadable: {exc.status} {exc.reason}", "details": {}}
     cordoned = bool(obj.get("spec", {}).get("unschedulable"))
-    left = [pod_name(p) for p in pods if ignored_reason(p) is None
-            and (p.get("status") or {}).get("phase") not in FINISHED]
+    left = [
+        pod_name(p) for p in pods if ignored_reason(p) is None and (p.get("status") or {}).get("phase") not in FINISHED
+    ]
     ignored = [pod_name(p) for p in pods if ignored_reason(p) is not None]
-    reasons = ([] if cordoned else [f"node {node} is schedulable"]) + \
-        ([f"{len(left)} pod(s) still on it: {', '.join(left)}"] if left else [])
-    message = "; ".join(reasons) if reasons else \
-        f"node {node} is cordoned and drained ({len(ignored)} DaemonSet/mirror pod(s) stay)"
-    return {"ok": not reasons, "message": message,
-            "details": {"unschedulable": cordoned, "pods_left": left, "pods_ignored": ignored}}
+    reasons = ([] if cordoned else [f"node {node} is schedulable"]) + (
+        [f"{len(left)} pod(s) still on it: {', '.join(left)}"] if left else []
+    )
+    message = (
+        "; ".join(reasons)
+        if reasons
+        else f"node {node} is cordoned and drained ({len(ignored)} DaemonSet/mirror pod(s) stay)"
+    )
+    return {
+        "ok": not reasons,
+        "message": message,
+        "details": {"unschedulable": cordoned, "pods_left": left, "pods_ignored": ignored},
+    }

@@ -11,20 +11,31 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Callable, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.kube.clients import KubeClients
 from pagerless.remediation import actions as a
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.diff import Change, diff, render
-from pagerless.kube.clients import KubeClients
 from pagerless.remediation.policy import Decision
 from pagerless.remediation.workloads import owned_replicasets
 
-Status = Literal["succeeded", "would_change", "no_change", "blocked_by_pdb", "refused", "not_found",
-                 "rejected", "forbidden", "conflict", "failed"]
+Status = Literal[
+    "succeeded",
+    "would_change",
+    "no_change",
+    "blocked_by_pdb",
+    "refused",
+    "not_found",
+    "rejected",
+    "forbidden",
+    "conflict",
+    "failed",
+]
 RESTARTED_AT = "kubectl.kubernetes.io/restartedAt"
 HASH_LABEL = "pod-template-hash"
 _RETRYABLE = {429, 409, 500, 503, 504}
@@ -59,8 +70,9 @@ class ActionOutcome(BaseModel):
 
 
 class _Failed(Exception):
-    def __init__(self, status: Status, message: str, http_status: int | None = None,
-                 changes: list[Change] | None = None) -> None:
+    def __init__(
+        self, status: Status, message: str, http_status: int | None = None, changes: list[Change] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.message, self.http_status = status, message, http_status
         self.changes = changes or []  # what was done before it failed (a partial drain)
@@ -73,23 +85,49 @@ def dry_run(plan: ActionPlan, kube: KubeClients, decision: Decision | None = Non
     try:
         changes = _apply(plan.action, kube, dry=True, decision=decision)
     except _Failed as failure:
-        return DryRunResult(plan_id=plan.id, action=plan.action.action, status=failure.status, message=failure.message,
-                            changes=failure.changes)
+        return DryRunResult(
+            plan_id=plan.id,
+            action=plan.action.action,
+            status=failure.status,
+            message=failure.message,
+            changes=failure.changes,
+        )
     status: Status = "would_change" if changes else "no_change"
-    return DryRunResult(plan_id=plan.id, action=plan.action.action, status=status, changes=changes,
-                        message=f"dry run: {len(changes)} change(s) would be made" if changes else "dry run: nothing would change")
+    return DryRunResult(
+        plan_id=plan.id,
+        action=plan.action.action,
+        status=status,
+        changes=changes,
+        message=f"dry run: {len(changes)} change(s) would be made" if changes else "dry run: nothing would change",
+    )
 
 
-def execute(plan: ActionPlan, kube: KubeClients, decision: Decision | None, *, approved_by: str | None = None,
-            max_attempts: int = 3, backoff_seconds: float = 2.0, sleep: Callable[[float], None] = time.sleep) -> ActionOutcome:
+def execute(
+    plan: ActionPlan,
+    kube: KubeClients,
+    decision: Decision | None,
+    *,
+    approved_by: str | None = None,
+    max_attempts: int = 3,
+    backoff_seconds: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ActionOutcome:
     """Run ``plan`` if ``decision`` allows it; retry 429/409/5xx at most ``max_attempts`` times."""
     started = datetime.now(UTC)
 
     def outcome(status: Status, message: str, attempts: int, changes: list[Change] | None = None) -> ActionOutcome:
-        return ActionOutcome(plan_id=plan.id, action=plan.action.action, status=status, message=message,
-                             started_at=started, finished_at=datetime.now(UTC), attempts=attempts,
-                             changes=changes or [], decision_rule=decision.rule if decision else "",
-                             approved_by=approved_by)
+        return ActionOutcome(
+            plan_id=plan.id,
+            action=plan.action.action,
+            status=status,
+            message=message,
+            started_at=started,
+            finished_at=datetime.now(UTC),
+            attempts=attempts,
+            changes=changes or [],
+            decision_rule=decision.rule if decision else "",
+            approved_by=approved_by,
+        )
 
     if refusal := _refusal(plan, decision, approved_by):
         return outcome("refused", refusal, 0)
@@ -116,8 +154,14 @@ def _refusal(plan: ActionPlan, decision: Decision | None, approved_by: str | Non
     return None
 
 
-def _apply(action: a._Action, kube: KubeClients, *, dry: bool, decision: Decision | None = None,
-           sleep: Callable[[float], None] = time.sleep) -> list[Change]:
+def _apply(
+    action: a._Action,
+    kube: KubeClients,
+    *,
+    dry: bool,
+    decision: Decision | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Change]:
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError, NewConnectionError
 
@@ -130,8 +174,11 @@ def _apply(action: a._Action, kube: KubeClients, *, dry: bool, decision: Decisio
     except HTTPError as exc:
         if isinstance(getattr(exc, "reason", None), NewConnectionError):
             raise _Failed("failed", "cluster unreachable (no connection): nothing was applied") from exc
-        raise _Failed("failed", f"cluster too slow or connection lost ({type(exc).__name__}): the change may or "
-                                "may not have been applied; verify before retrying") from exc
+        raise _Failed(
+            "failed",
+            f"cluster too slow or connection lost ({type(exc).__name__}): the change may or "
+            "may not have been applied; verify before retrying",
+        ) from exc
 
 
 def _from_api_exception(exc: Exception) -> _Failed:
@@ -140,8 +187,14 @@ def _from_api_exception(exc: Exception) -> _Failed:
         message = json.loads(getattr(exc, "body", "") or "{}").get("message") or str(getattr(exc, "reason", ""))
     except ValueError:
         message = str(getattr(exc, "reason", "")) or "request failed"
-    status: Status = {429: "blocked_by_pdb", 404: "not_found", 403: "forbidden", 409: "conflict",
-                      422: "rejected", 400: "rejected"}.get(code, "failed")
+    status: Status = {
+        429: "blocked_by_pdb",
+        404: "not_found",
+        403: "forbidden",
+        409: "conflict",
+        422: "rejected",
+        400: "rejected",
+    }.get(code, "failed")
     if code == 429 and "disruption budget" not in message:
         status = "failed"
     return _Failed(status, f"{code}: {message}", code)
@@ -151,8 +204,10 @@ def _restart_pod(action: a.RestartPod, kube: KubeClients, dry: str | None) -> li
     from kubernetes import client
 
     pod = kube.call(kube.core.read_namespaced_pod, action.pod, action.namespace)
-    body = client.V1Eviction(metadata=client.V1ObjectMeta(name=action.pod, namespace=action.namespace),
-                             delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None)
+    body = client.V1Eviction(
+        metadata=client.V1ObjectMeta(name=action.pod, namespace=action.namespace),
+        delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None,
+    )
     kube.call(kube.core.create_namespaced_pod_eviction, action.pod, action.namespace, body, dry_run=dry)
     return [_pod_gone(pod, "evicted")]
 
@@ -166,13 +221,21 @@ def _delete_pod(action: a.DeletePod, kube: KubeClients, dry: str | None) -> list
 def _pod_gone(pod: dict, how: str) -> Change:
     meta = pod["metadata"]
     owners = [f"{ref['kind']} {ref['name']}" for ref in meta.get("ownerReferences") or [] if ref.get("controller")]
-    after = f"{how}; {owners[0]} creates a replacement" if owners else f"{how}; no controller owns it: it will NOT come back"
-    return Change(field=f"pod {meta['namespace']}/{meta['name']}", before=pod.get("status", {}).get("phase", "present"),
-                  after=after)
+    after = (
+        f"{how}; {owners[0]} creates a replacement"
+        if owners
+        else f"{how}; no controller owns it: it will NOT come back"
+    )
+    return Change(
+        field=f"pod {meta['namespace']}/{meta['name']}",
+        before=pod.get("status", {}).get("phase", "present"),
+        after=after,
+    )
 
 
-def _patch_deployment(kube: KubeClients, action, body: dict | Callable[[dict], dict | list],
-                      dry: str | None) -> list[Change]:
+def _patch_deployment(
+    kube: KubeClients, action, body: dict | Callable[[dict], dict | list], dry: str | None
+) -> list[Change]:
     """Patch the deployment (``body`` may be built from the current object); the spec's differences."""
     before = kube.call(kube.apps.read_namespaced_deployment, action.deployment, action.namespace)
     if callable(body):
@@ -218,7 +281,9 @@ def _rollback(action: a.RollbackDeployment, kube: KubeClients, dry: str | None) 
         wanted = action.to_revision or max([revision(rs) for rs in replicasets if revision(rs) < current], default=0)
         chosen = next((rs for rs in replicasets if revision(rs) == wanted), None)
         if chosen is None or wanted == current:
-            raise _Failed("not_found", f"deployment {action.deployment} has no revision {wanted or '(earlier)'} to roll back to")
+            raise _Failed(
+                "not_found", f"deployment {action.deployment} has no revision {wanted or '(earlier)'} to roll back to"
+            )
         template = chosen["spec"]["template"]
         (template.get("metadata", {}).get("labels") or {}).pop(HASH_LABEL, None)
         return [{"op": "replace", "path": "/spec/template", "value": template}]
@@ -228,34 +293,61 @@ def _rollback(action: a.RollbackDeployment, kube: KubeClients, dry: str | None) 
 
 def _scale(action: a.ScaleDeployment, kube: KubeClients, dry: str | None) -> list[Change]:
     before = kube.call(kube.apps.read_namespaced_deployment_scale, action.deployment, action.namespace)
-    after = kube.call(kube.apps.patch_namespaced_deployment_scale, action.deployment, action.namespace,
-                      {"spec": {"replicas": action.replicas}}, dry_run=dry)
+    after = kube.call(
+        kube.apps.patch_namespaced_deployment_scale,
+        action.deployment,
+        action.namespace,
+        {"spec": {"replicas": action.replicas}},
+        dry_run=dry,
+    )
     return diff(before.get("spec"), after.get("spec"), "spec")
 
 
 def _cordon(action: a.CordonNode, kube: KubeClients, dry: str | None) -> list[Change]:
     before = kube.call(kube.core.read_node, action.node)
     after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": action.unschedulable}}, dry_run=dry)
-    return [Change(field=f"node {action.node} spec.unschedulable", before=bool(before["spec"].get("unschedulable")),
-                   after=bool(after["spec"].get("unschedulable")))] if diff(before["spec"], after["spec"]) else []
+    return (
+        [
+            Change(
+                field=f"node {action.node} spec.unschedulable",
+                before=bool(before["spec"].get("unschedulable")),
+                after=bool(after["spec"].get("unschedulable")),
+            )
+        ]
+        if diff(before["spec"], after["spec"])
+        else []
+    )
 
 
-def _drain(action: a.DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None,
-           sleep: Callable[[float], None]) -> list[Change]:
+def _drain(
+    action: a.DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None, sleep: Callable[[float], None]
+) -> list[Change]:
     from pagerless.remediation import drain
 
     report = drain.apply(action, kube, dry, decision, sleep)
     if report.refused:
         status: Status = "refused" if any(r.startswith("policy") for r in report.refused.values()) else "rejected"
-        raise _Failed(status, f"drain of {action.node} refused, nothing was changed: "
-                              + "; ".join(f"{p}: {r}" for p, r in report.refused.items()))
+        raise _Failed(
+            status,
+            f"drain of {action.node} refused, nothing was changed: "
+            + "; ".join(f"{p}: {r}" for p, r in report.refused.items()),
+        )
     if not report.complete:
         status = "blocked_by_pdb" if report.blocked_by_pdb else "failed"
-        raise _Failed(status, f"drain of {action.node} incomplete (the node stays cordoned): {report.summary()}",
-                      changes=report.changes)
+        raise _Failed(
+            status,
+            f"drain of {action.node} incomplete (the node stays cordoned): {report.summary()}",
+            changes=report.changes,
+        )
     return report.changes
 
 
-_HANDLERS = {a.RestartPod: _restart_pod, a.DeletePod: _delete_pod, a.RolloutRestart: _rollout_restart,
-             a.PatchResources: _patch_resources, a.RollbackDeployment: _rollback, a.ScaleDeployment: _scale,
-             a.CordonNode: _cordon}
+_HANDLERS = {
+    a.RestartPod: _restart_pod,
+    a.DeletePod: _delete_pod,
+    a.RolloutRestart: _rollout_restart,
+    a.PatchResources: _patch_resources,
+    a.RollbackDeployment: _rollback,
+    a.ScaleDeployment: _scale,
+    a.CordonNode: _cordon,
+}

@@ -10,8 +10,18 @@ import math
 from dataclasses import dataclass, field
 
 from pagerless.diagnosis.models import Diagnosis
-from pagerless.remediation.actions import (ActionPlan, CordonNode, DrainNode, NoAction, PatchResources, RestartPod, Risk,
-                                           RollbackDeployment, RolloutRestart, ScaleDeployment)
+from pagerless.remediation.actions import (
+    ActionPlan,
+    CordonNode,
+    DrainNode,
+    NoAction,
+    PatchResources,
+    RestartPod,
+    Risk,
+    RollbackDeployment,
+    RolloutRestart,
+    ScaleDeployment,
+)
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -34,8 +44,7 @@ class Workload:
     replicasets: list[dict] = field(default_factory=list)
 
     def container(self, name: str | None) -> dict | None:
-        containers = ((self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {})
-                      .get("containers", []))
+        containers = (self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
         if name is None and len(containers) == 1:
             return containers[0]
         return next((c for c in containers if c.get("name") == name), None)
@@ -62,8 +71,14 @@ def target_names(target: dict[str, str]) -> tuple[str | None, str | None, str | 
     return target.get("namespace"), deployment, pod, node
 
 
-def plan_remediation(remediation: str, target: dict[str, str], workload: Workload | None = None,
-                     *, reason: str = "", limits: PlannerLimits = PlannerLimits()) -> ActionPlan | NoAction:
+def plan_remediation(
+    remediation: str,
+    target: dict[str, str],
+    workload: Workload | None = None,
+    *,
+    reason: str = "",
+    limits: PlannerLimits = PlannerLimits(),
+) -> ActionPlan | NoAction:
     """The action that carries out ``remediation`` on ``target``, or NoAction with the reason."""
     workload = workload or Workload()
     namespace, deployment, pod, node = target_names(target)
@@ -73,40 +88,57 @@ def plan_remediation(remediation: str, target: dict[str, str], workload: Workloa
     if remediation == "remediate_node":
         if not node:
             return NoAction(remediation=remediation, reason="the diagnosis names no node to cordon")
-        return ActionPlan.of(CordonNode(node=node), remediation, why, inverse=CordonNode(node=node, unschedulable=False),
-                             target={"node": node})
+        return ActionPlan.of(
+            CordonNode(node=node),
+            remediation,
+            why,
+            inverse=CordonNode(node=node, unschedulable=False),
+            target={"node": node},
+        )
     if remediation == "drain_node":
         if not node:
             return NoAction(remediation=remediation, reason="the diagnosis names no node to drain")
-        return ActionPlan.of(DrainNode(node=node), remediation, why, inverse=CordonNode(node=node, unschedulable=False),
-                             target={"node": node})
+        return ActionPlan.of(
+            DrainNode(node=node),
+            remediation,
+            why,
+            inverse=CordonNode(node=node, unschedulable=False),
+            target={"node": node},
+        )
     if not namespace:
         return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")
     if remediation == "restart_pod":
         if pod:
-            return ActionPlan.of(RestartPod(namespace=namespace, pod=pod, deployment=deployment), remediation, why,
-                                 target=verify_target)
+            return ActionPlan.of(
+                RestartPod(namespace=namespace, pod=pod, deployment=deployment), remediation, why, target=verify_target
+            )
         if deployment:
-            return ActionPlan.of(RolloutRestart(namespace=namespace, deployment=deployment), remediation, why,
-                                 target=verify_target)
+            return ActionPlan.of(
+                RolloutRestart(namespace=namespace, deployment=deployment), remediation, why, target=verify_target
+            )
         return NoAction(remediation=remediation, reason="the diagnosis target names neither a pod nor a deployment")
     if remediation in _DEPLOYMENT_PLANNERS:
         if not deployment:
-            return NoAction(remediation=remediation, reason=f"{remediation} needs a deployment and the target names none")
+            return NoAction(
+                remediation=remediation, reason=f"{remediation} needs a deployment and the target names none"
+            )
         if workload.deployment is None:
             return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
         return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
     return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
 
 
-def plan_diagnosis(diagnosis: Diagnosis, workload: Workload | None = None,
-                   *, limits: PlannerLimits = PlannerLimits()) -> list[ActionPlan | NoAction]:
+def plan_diagnosis(
+    diagnosis: Diagnosis, workload: Workload | None = None, *, limits: PlannerLimits = PlannerLimits()
+) -> list[ActionPlan | NoAction]:
     """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order."""
     # the analyzers' summaries already start with "<category>: "; say the category once
     summary = diagnosis.summary.strip()
     reason = summary if summary.startswith(f"{diagnosis.category}:") else f"{diagnosis.category}: {summary}"
-    return [plan_remediation(remediation, diagnosis.target, workload, reason=reason, limits=limits)
-            for remediation in diagnosis.remediations]
+    return [
+        plan_remediation(remediation, diagnosis.target, workload, reason=reason, limits=limits)
+        for remediation in diagnosis.remediations
+    ]
 
 
 def _increase_memory(namespace, deployment, target, workload, why, limits, verify_target):
@@ -115,15 +147,28 @@ def _increase_memory(namespace, deployment, target, workload, why, limits, verif
         return NoAction(remediation="increase_memory_limit", reason=f"container {target.get('container')!r} not found")
     current = (container.get("resources") or {}).get("limits", {}).get("memory")
     if not current:
-        return NoAction(remediation="increase_memory_limit", reason=f"container {container['name']} has no memory limit to raise")
+        return NoAction(
+            remediation="increase_memory_limit", reason=f"container {container['name']} has no memory limit to raise"
+        )
     new = min(math.ceil(memory_bytes(current) * 2 / MI) * MI, limits.max_memory_bytes)
     if new <= memory_bytes(current):
-        return NoAction(remediation="increase_memory_limit",
-                        reason=f"memory limit {current} is already at the cap {format_memory(limits.max_memory_bytes)}")
-    action = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], memory_limit=format_memory(new))
-    inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], memory_limit=current)
-    return ActionPlan.of(action, "increase_memory_limit", f"{why}: memory limit {current} → {format_memory(new)}",
-                         inverse=inverse, target=verify_target)
+        return NoAction(
+            remediation="increase_memory_limit",
+            reason=f"memory limit {current} is already at the cap {format_memory(limits.max_memory_bytes)}",
+        )
+    action = PatchResources(
+        namespace=namespace, deployment=deployment, container=container["name"], memory_limit=format_memory(new)
+    )
+    inverse = PatchResources(
+        namespace=namespace, deployment=deployment, container=container["name"], memory_limit=current
+    )
+    return ActionPlan.of(
+        action,
+        "increase_memory_limit",
+        f"{why}: memory limit {current} → {format_memory(new)}",
+        inverse=inverse,
+        target=verify_target,
+    )
 
 
 def _increase_cpu(namespace, deployment, target, workload, why, limits, verify_target):
@@ -132,14 +177,23 @@ def _increase_cpu(namespace, deployment, target, workload, why, limits, verify_t
         return NoAction(remediation="increase_cpu_limit", reason=f"container {target.get('container')!r} not found")
     current = (container.get("resources") or {}).get("limits", {}).get("cpu")
     if not current:
-        return NoAction(remediation="increase_cpu_limit", reason=f"container {container['name']} has no CPU limit to raise")
+        return NoAction(
+            remediation="increase_cpu_limit", reason=f"container {container['name']} has no CPU limit to raise"
+        )
     new = min(cpu_millis(current) * 2, limits.max_cpu_millis)
     if new <= cpu_millis(current):
         return NoAction(remediation="increase_cpu_limit", reason=f"CPU limit {current} is already at the cap")
-    action = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new))
+    action = PatchResources(
+        namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new)
+    )
     inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=current)
-    return ActionPlan.of(action, "increase_cpu_limit", f"{why}: CPU limit {current} → {format_cpu(new)}",
-                         inverse=inverse, target=verify_target)
+    return ActionPlan.of(
+        action,
+        "increase_cpu_limit",
+        f"{why}: CPU limit {current} → {format_cpu(new)}",
+        inverse=inverse,
+        target=verify_target,
+    )
 
 
 def _rollback(namespace, deployment, target, workload, why, limits, verify_target):
@@ -149,8 +203,13 @@ def _rollback(namespace, deployment, target, workload, why, limits, verify_targe
         return NoAction(remediation="rollback_deployment", reason=f"deployment {deployment} has no earlier revision")
     action = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=earlier[-1])
     inverse = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=current) if current else None
-    return ActionPlan.of(action, "rollback_deployment", f"{why}: revision {current} → {earlier[-1]}",
-                         inverse=inverse, target=verify_target)
+    return ActionPlan.of(
+        action,
+        "rollback_deployment",
+        f"{why}: revision {current} → {earlier[-1]}",
+        inverse=inverse,
+        target=verify_target,
+    )
 
 
 def _scale(namespace, deployment, target, workload, why, limits, verify_target):
@@ -158,13 +217,25 @@ def _scale(namespace, deployment, target, workload, why, limits, verify_target):
     wanted = int(target["replicas"]) if target.get("replicas") else max(current + 1, math.ceil(current * 1.5))
     wanted = min(wanted, limits.max_replicas)
     if wanted == current:
-        return NoAction(remediation="scale_deployment", reason=f"deployment {deployment} already has {current} replicas")
+        return NoAction(
+            remediation="scale_deployment", reason=f"deployment {deployment} already has {current} replicas"
+        )
     risk = Risk.LOW if wanted > current else Risk.HIGH if wanted == 0 else Risk.MEDIUM
     action = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=wanted)
     inverse = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=current)
-    return ActionPlan.of(action, "scale_deployment", f"{why}: replicas {current} → {wanted}", risk=risk,
-                         inverse=inverse, target=verify_target)
+    return ActionPlan.of(
+        action,
+        "scale_deployment",
+        f"{why}: replicas {current} → {wanted}",
+        risk=risk,
+        inverse=inverse,
+        target=verify_target,
+    )
 
 
-_DEPLOYMENT_PLANNERS = {"increase_memory_limit": _increase_memory, "increase_cpu_limit": _increase_cpu,
-                        "rollback_deployment": _rollback, "scale_deployment": _scale}
+_DEPLOYMENT_PLANNERS = {
+    "increase_memory_limit": _increase_memory,
+    "increase_cpu_limit": _increase_cpu,
+    "rollback_deployment": _rollback,
+    "scale_deployment": _scale,
+}

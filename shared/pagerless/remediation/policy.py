@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
 from pagerless.domain.schema_docs import documented
+from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -113,17 +113,28 @@ class RateLimit(BaseModel):
 class Policy(BaseModel):
     """A workspace's remediation policy. The defaults are the cautious ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", **documented(
-        {"autonomy": "approve", "denied_namespaces": ["kube-system"], "max_blast_radius": "deployment", "rate_limit": {"max_actions": 3, "window_minutes": 60}, "kill_switch": False},
-        autonomy='observe, approve, auto-safe or auto.',
-        allowed_namespaces='If set, actions run only in these namespaces.',
-        denied_namespaces='Actions never run in these namespaces (a drain: for any of its pods).',
-        max_blast_radius='single_pod, deployment, namespace or cluster.',
-        rate_limit='At most max_actions per service within window_minutes.',
-        freeze_windows='Dated change freezes.',
-        weekly_freezes='Recurring change freezes.',
-        kill_switch='true: no action runs.',
-        approval_timeout_seconds='How long an approval waits for a human.'))
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        **documented(
+            {
+                "autonomy": "approve",
+                "denied_namespaces": ["kube-system"],
+                "max_blast_radius": "deployment",
+                "rate_limit": {"max_actions": 3, "window_minutes": 60},
+                "kill_switch": False,
+            },
+            autonomy="observe, approve, auto-safe or auto.",
+            allowed_namespaces="If set, actions run only in these namespaces.",
+            denied_namespaces="Actions never run in these namespaces (a drain: for any of its pods).",
+            max_blast_radius="single_pod, deployment, namespace or cluster.",
+            rate_limit="At most max_actions per service within window_minutes.",
+            freeze_windows="Dated change freezes.",
+            weekly_freezes="Recurring change freezes.",
+            kill_switch="true: no action runs.",
+            approval_timeout_seconds="How long an approval waits for a human.",
+        ),
+    )
 
     autonomy: Autonomy = Autonomy.APPROVE
     allowed_namespaces: list[str] = Field(default_factory=list)  # empty: every namespace
@@ -203,30 +214,62 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         where = f"namespace {namespace}" if namespace else "a cluster-scoped action"
         return deny("namespace_not_allowed", f"{where} is outside the allowed namespaces {policy.allowed_namespaces}")
     if plan.blast_radius.rank > policy.max_blast_radius.rank:
-        return deny("max_blast_radius", f"blast radius {plan.blast_radius.value} exceeds the maximum "
-                                        f"{policy.max_blast_radius.value}")
+        return deny(
+            "max_blast_radius",
+            f"blast radius {plan.blast_radius.value} exceeds the maximum {policy.max_blast_radius.value}",
+        )
     for window in [*policy.freeze_windows, *policy.weekly_freezes]:
         if window.covers(context.now):
             return deny("change_freeze", f"change freeze in effect{': ' + window.reason if window.reason else ''}")
     since = context.now - timedelta(minutes=policy.rate_limit.window_minutes)
     recent = [t for t in context.recent_actions.get(action.service, []) if t > since]
     if len(recent) >= policy.rate_limit.max_actions:
-        return deny("rate_limit", f"{action.service} already had {len(recent)} actions in the last "
-                                  f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})")
+        return deny(
+            "rate_limit",
+            f"{action.service} already had {len(recent)} actions in the last "
+            f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})",
+        )
     rule = f"autonomy:{policy.autonomy.value}"
-    scope = ({"pod_denied_namespaces": list(policy.denied_namespaces),
-              "pod_allowed_namespaces": list(policy.allowed_namespaces)} if per_pod else {})
+    scope = (
+        {
+            "pod_denied_namespaces": list(policy.denied_namespaces),
+            "pod_allowed_namespaces": list(policy.allowed_namespaces),
+        }
+        if per_pod
+        else {}
+    )
     if type(action).always_approve:
-        return Decision(allowed=True, requires_approval=True, rule=rule, plan_id=plan.id, **scope,
-                        reason=f"{action.action} always needs approval ({plan.risk.value} risk)",
-                        approval_timeout_seconds=policy.approval_timeout_seconds)
+        return Decision(
+            allowed=True,
+            requires_approval=True,
+            rule=rule,
+            plan_id=plan.id,
+            **scope,
+            reason=f"{action.action} always needs approval ({plan.risk.value} risk)",
+            approval_timeout_seconds=policy.approval_timeout_seconds,
+        )
     if policy.autonomy is Autonomy.AUTO:
         return Decision(allowed=True, requires_approval=False, rule=rule, reason="autonomy is auto", plan_id=plan.id)
     if policy.autonomy is Autonomy.AUTO_SAFE:
         safe = plan.risk is Risk.LOW and plan.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
-        reason = ("low risk, small blast radius: runs without approval" if safe else
-                  f"{plan.risk.value} risk / {plan.blast_radius.value} blast radius: needs approval")
-        return Decision(allowed=True, requires_approval=not safe, rule=rule, reason=reason, plan_id=plan.id,
-                        approval_timeout_seconds=None if safe else policy.approval_timeout_seconds)
-    return Decision(allowed=True, requires_approval=True, rule=rule, reason="every action needs approval",
-                    plan_id=plan.id, approval_timeout_seconds=policy.approval_timeout_seconds)
+        reason = (
+            "low risk, small blast radius: runs without approval"
+            if safe
+            else f"{plan.risk.value} risk / {plan.blast_radius.value} blast radius: needs approval"
+        )
+        return Decision(
+            allowed=True,
+            requires_approval=not safe,
+            rule=rule,
+            reason=reason,
+            plan_id=plan.id,
+            approval_timeout_seconds=None if safe else policy.approval_timeout_seconds,
+        )
+    return Decision(
+        allowed=True,
+        requires_approval=True,
+        rule=rule,
+        reason="every action needs approval",
+        plan_id=plan.id,
+        approval_timeout_seconds=policy.approval_timeout_seconds,
+    )

@@ -38,13 +38,19 @@ def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -
         obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
         pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
     except ApiException as exc:
-        return VerificationResult(healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"])
+        return VerificationResult(
+            healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"]
+        )
     reasons = rollout_reasons(obj) + pod_reasons(pods, since)
     status = obj.get("status", {})
-    details = {"deployment": f"{namespace}/{deployment}", "replicas": obj["spec"].get("replicas", 1),
-               "ready_replicas": status.get("readyReplicas", 0), "updated_replicas": status.get("updatedReplicas", 0),
-               "available_replicas": status.get("availableReplicas", 0),
-               "pods": {p["metadata"]["name"]: pod_summary(p) for p in pods}}
+    details = {
+        "deployment": f"{namespace}/{deployment}",
+        "replicas": obj["spec"].get("replicas", 1),
+        "ready_replicas": status.get("readyReplicas", 0),
+        "updated_replicas": status.get("updatedReplicas", 0),
+        "available_replicas": status.get("availableReplicas", 0),
+        "pods": {p["metadata"]["name"]: pod_summary(p) for p in pods},
+    }
     return VerificationResult(healthy=not reasons, reasons=reasons, details=details)
 
 
@@ -54,8 +60,10 @@ def rollout_reasons(deployment: dict) -> list[str]:
     wanted = spec.get("replicas", 1)
     reasons = []
     if status.get("observedGeneration", 0) < meta.get("generation", 0):
-        reasons.append(f"rollout not observed yet (generation {meta.get('generation')}, "
-                       f"observed {status.get('observedGeneration', 0)})")
+        reasons.append(
+            f"rollout not observed yet (generation {meta.get('generation')}, "
+            f"observed {status.get('observedGeneration', 0)})"
+        )
     counts = {k: status.get(k, 0) for k in ("replicas", "updatedReplicas", "availableReplicas")}
     if any(count != wanted for count in counts.values()):
         reasons.append("rollout incomplete: " + ", ".join(f"{k}={v}" for k, v in counts.items()) + f" of {wanted}")
@@ -72,17 +80,24 @@ def pod_reasons(pods: list[dict], since: datetime) -> list[str]:
         for status in pod.get("status", {}).get("containerStatuses") or []:
             if _restarted_since(pod, status, since):
                 last = ((status.get("lastState") or {}).get("terminated") or {}).get("reason", "restart")
-                reasons.append(f"container {name}/{status['name']} restarted since the action ({last}, "
-                               f"restartCount {status.get('restartCount', 0)})")
+                reasons.append(
+                    f"container {name}/{status['name']} restarted since the action ({last}, "
+                    f"restartCount {status.get('restartCount', 0)})"
+                )
     return reasons
 
 
 def pod_summary(pod: dict) -> dict:
     statuses = pod.get("status", {}).get("containerStatuses") or []
-    waiting = [s["state"]["waiting"].get("reason", "Waiting") for s in statuses if (s.get("state") or {}).get("waiting")]
-    return {"ready": _ready(pod), "phase": pod.get("status", {}).get("phase"),
-            "restarts": sum(s.get("restartCount", 0) for s in statuses),
-            "state": waiting[0] if waiting else pod.get("status", {}).get("phase", "Unknown")}
+    waiting = [
+        s["state"]["waiting"].get("reason", "Waiting") for s in statuses if (s.get("state") or {}).get("waiting")
+    ]
+    return {
+        "ready": _ready(pod),
+        "phase": pod.get("status", {}).get("phase"),
+        "restarts": sum(s.get("restartCount", 0) for s in statuses),
+        "state": waiting[0] if waiting else pod.get("status", {}).get("phase", "Unknown"),
+    }
 
 
 def _check_bare_pod(kube: KubeClients, namespace: str | None, pod: str | None, since: datetime) -> VerificationResult:
@@ -99,9 +114,9 @@ def _check_bare_pod(kube: KubeClients, namespace: str | None, pod: str | None, s
 
 
 def _ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or [])
-
-
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or []
+    )
 
 
 def _restarted_since(pod: dict, status: dict, since: datetime) -> bool:

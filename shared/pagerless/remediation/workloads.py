@@ -7,7 +7,9 @@ from pagerless.remediation.planner import Workload, target_names
 
 
 def owner_name(obj: dict, kind: str) -> str | None:
-    return next((ref["name"] for ref in obj.get("metadata", {}).get("ownerReferences") or [] if ref.get("kind") == kind), None)
+    return next(
+        (ref["name"] for ref in obj.get("metadata", {}).get("ownerReferences") or [] if ref.get("kind") == kind), None
+    )
 
 
 def selector_string(deployment: dict) -> str:
@@ -34,8 +36,9 @@ def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None
 
 def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:
     meta = deployment["metadata"]
-    listed = kube.call(kube.apps.list_namespaced_replica_set, meta["namespace"],
-                       label_selector=selector_string(deployment) or None)
+    listed = kube.call(
+        kube.apps.list_namespaced_replica_set, meta["namespace"], label_selector=selector_string(deployment) or None
+    )
     return [rs for rs in listed["items"] if owner_name(rs, "Deployment") == meta["name"]]
 
 

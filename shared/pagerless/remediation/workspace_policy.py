@@ -27,9 +27,13 @@ def put_policy(workspace: str, policy: Policy, *, actor: str) -> Policy:
 def policy_document(workspace: str) -> dict:
     record = SystemRepository().get(_POLICY_PK, workspace)
     body = get_policy(workspace).model_dump(mode="json")
-    return {"workspace": workspace, "policy": body, "stored": record is not None,
-            "updated_at": record.updated_at.isoformat() if record else None,
-            "updated_by": record.data.get("_updated_by") if record else None}
+    return {
+        "workspace": workspace,
+        "policy": body,
+        "stored": record is not None,
+        "updated_at": record.updated_at.isoformat() if record else None,
+        "updated_by": record.data.get("_updated_by") if record else None,
+    }
 
 
 def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext:
@@ -37,7 +41,7 @@ def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext
     the workspace switched off."""
     record = SystemRepository().get(_ACTIONS_PK, workspace)
     recent: dict[str, list[datetime]] = {}
-    for entry in (record.data.get("items", []) if record else []):
+    for entry in record.data.get("items", []) if record else []:
         recent.setdefault(entry["service"], []).append(parse_time(entry["at"]))
     from pagerless.plugin_switches import disabled
 

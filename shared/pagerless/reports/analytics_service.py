@@ -4,9 +4,9 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from pagerless.clock import utcnow
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
-from pagerless.clock import utcnow
 from pagerless.store import incident_reads
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.reports import approvals_requested, incidents_opened
@@ -17,10 +17,20 @@ NOISY_MINUTES = 5
 def to_incident(record: IncidentRecord) -> analytics.Incident:
     diagnosis = record.diagnosis if isinstance(record.diagnosis, dict) else {}
     return analytics.Incident(
-        id=record.id, title=record.title, severity=record.severity, service=record.service, source=record.source or "",
-        first_seen=record.first_seen or record.created_at, acknowledged_at=record.acknowledged_at,
-        resolved_at=record.resolved_at, resolved_by=record.resolved_by, alert_count=int(record.alert_count or 1),
-        category=diagnosis.get("category"), status=record.status, actions=list(record.actions or []))
+        id=record.id,
+        title=record.title,
+        severity=record.severity,
+        service=record.service,
+        source=record.source or "",
+        first_seen=record.first_seen or record.created_at,
+        acknowledged_at=record.acknowledged_at,
+        resolved_at=record.resolved_at,
+        resolved_by=record.resolved_by,
+        alert_count=int(record.alert_count or 1),
+        category=diagnosis.get("category"),
+        status=record.status,
+        actions=list(record.actions or []),
+    )
 
 
 class AnalyticsService:
@@ -34,7 +44,9 @@ class AnalyticsService:
 
     def incident(self, workspace: str, incident_id: str) -> tuple[analytics.Incident, list[dict]]:
         record = IncidentRepository().get(incident_id, workspace)
-        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor} for t in incident_reads.timeline(incident_id)]
+        timeline = [
+            {"at": t.at.isoformat(), "type": t.type, "actor": t.actor} for t in incident_reads.timeline(incident_id)
+        ]
         return to_incident(record), timeline
 
     def slo_budgets(self, workspace: str) -> list[dict]:
@@ -51,20 +63,33 @@ class AnalyticsService:
         incidents = self.incidents(workspace, timedelta(days=days))
         resolved = [i for i in incidents if i.resolved_at]
         noisy = analytics.noisy(incidents, NOISY_MINUTES, len(incidents) or 1)
-        approvals = [ApprovalFacts(a.requested_at, a.decided_at, a.status)
-                     for a in approvals_requested(workspace, now - timedelta(days=days), now)]
+        approvals = [
+            ApprovalFacts(a.requested_at, a.decided_at, a.status)
+            for a in approvals_requested(workspace, now - timedelta(days=days), now)
+        ]
         budgets = self.slo_budgets(workspace)
         return {
-            "workspace": workspace, "generated_at": now.isoformat(), "period_days": days,
+            "workspace": workspace,
+            "generated_at": now.isoformat(),
+            "period_days": days,
             "incidents_total": len(incidents),
             "by_severity": dict(sorted(Counter(i.severity for i in incidents).items())),
-            "mtta_minutes": mtta(incidents), "mttr_minutes": mttr(incidents),
+            "mtta_minutes": mtta(incidents),
+            "mttr_minutes": mttr(incidents),
             "resolved": len(resolved),
-            "automation_rate": round(sum(i.resolved_by == "workflow" for i in resolved) / len(resolved), 4) if resolved else None,
+            "automation_rate": round(sum(i.resolved_by == "workflow" for i in resolved) / len(resolved), 4)
+            if resolved
+            else None,
             "noisy_incidents": len(noisy),
             "noise_rate": round(len(noisy) / len(incidents), 4) if incidents else None,
             "actions_run": sum(len(i.actions) for i in incidents),
             "approval_latency": approval_latency(approvals),
-            "slos": [{"name": b["slo_name"], "budget_remaining_percent": b["budget_remaining_percent"],
-                      "alert_level": b["alert_level"]} for b in budgets],
+            "slos": [
+                {
+                    "name": b["slo_name"],
+                    "budget_remaining_percent": b["budget_remaining_percent"],
+                    "alert_level": b["alert_level"],
+                }
+                for b in budgets
+            ],
         }

@@ -84,8 +84,10 @@ def noisy_alerts(incidents: list[IncidentFacts], top: int = TOP_NOISY) -> list[d
     groups: dict[tuple[str, str], list[IncidentFacts]] = defaultdict(list)
     for incident in incidents:
         groups[(incident.source, incident.title)].append(incident)
-    rows = [{"source": source, "title": title, "incidents": len(items), "alerts": sum(i.alert_count for i in items)}
-            for (source, title), items in groups.items()]
+    rows = [
+        {"source": source, "title": title, "incidents": len(items), "alerts": sum(i.alert_count for i in items)}
+        for (source, title), items in groups.items()
+    ]
     rows.sort(key=lambda r: (-r["alerts"], -r["incidents"], r["title"]))
     return rows[:top]
 
@@ -100,17 +102,23 @@ def recurring_patterns(incidents: list[IncidentFacts], minimum: int = MIN_PATTER
     groups: dict[str, list[IncidentFacts]] = defaultdict(list)
     for incident in incidents:
         groups[pattern_key(incident)].append(incident)
-    rows = [{"pattern": key, "occurrences": len(items), "services": sorted({i.service for i in items if i.service})}
-            for key, items in groups.items() if len(items) >= minimum]
+    rows = [
+        {"pattern": key, "occurrences": len(items), "services": sorted({i.service for i in items if i.service})}
+        for key, items in groups.items()
+        if len(items) >= minimum
+    ]
     rows.sort(key=lambda r: (-r["occurrences"], r["pattern"]))
     return rows
 
 
 def approval_latency(approvals: list[ApprovalFacts]) -> dict:
     decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at]
-    return {"count": len(decided), "mean_minutes": _mean(decided),
-            "median_minutes": round(statistics.median(decided), 2) if decided else None,
-            "max_minutes": round(max(decided), 2) if decided else None}
+    return {
+        "count": len(decided),
+        "mean_minutes": _mean(decided),
+        "median_minutes": round(statistics.median(decided), 2) if decided else None,
+        "max_minutes": round(max(decided), 2) if decided else None,
+    }
 
 
 def days_of(start: datetime, end: datetime, zone: str) -> list[date]:
@@ -125,12 +133,28 @@ def per_day(incidents: list[IncidentFacts], start: datetime, end: datetime, zone
     by_day: dict[date, list[IncidentFacts]] = defaultdict(list)
     for incident in incidents:
         by_day[incident.first_seen.astimezone(tz).date()].append(incident)
-    return [{"date": day.isoformat(), "incidents": len(by_day[day]), "mtta_minutes": mtta(by_day[day]),
-             "mttr_minutes": mttr(by_day[day])} for day in days_of(start, end, zone)]
+    return [
+        {
+            "date": day.isoformat(),
+            "incidents": len(by_day[day]),
+            "mtta_minutes": mtta(by_day[day]),
+            "mttr_minutes": mttr(by_day[day]),
+        }
+        for day in days_of(start, end, zone)
+    ]
 
 
-def build(*, workspace: str, report_type: str, start: datetime, end: datetime, zone: str,
-          incidents: list[IncidentFacts], approvals: list[ApprovalFacts], slos: list[dict]) -> dict:
+def build(
+    *,
+    workspace: str,
+    report_type: str,
+    start: datetime,
+    end: datetime,
+    zone: str,
+    incidents: list[IncidentFacts],
+    approvals: list[ApprovalFacts],
+    slos: list[dict],
+) -> dict:
     """The report's data: everything the renderers show, nothing they compute."""
     inside = sorted((i for i in incidents if start <= i.first_seen < end), key=lambda i: (i.first_seen, i.id))
     severities = Counter(i.severity for i in inside)
@@ -153,7 +177,15 @@ def build(*, workspace: str, report_type: str, start: datetime, end: datetime, z
         "approval_latency": approval_latency([a for a in approvals if start <= a.requested_at < end]),
         "slo_status": slos,
         "recurring_patterns": recurring_patterns(inside),
-        "incidents": [{"id": i.id, "title": i.title, "severity": i.severity, "service": i.service,
-                       "opened_at": i.first_seen.isoformat(),
-                       "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None} for i in inside],
+        "incidents": [
+            {
+                "id": i.id,
+                "title": i.title,
+                "severity": i.severity,
+                "service": i.service,
+                "opened_at": i.first_seen.isoformat(),
+                "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
+            }
+            for i in inside
+        ],
     }

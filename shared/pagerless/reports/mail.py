@@ -28,9 +28,13 @@ def send_report(to: list[str], subject: str, html: str, text: str, *, ses=None) 
 
     try:
         answer = (ses or _ses()).send_email(
-            Source=sender, Destination={"ToAddresses": to},
-            Message={"Subject": {"Data": subject, "Charset": "UTF-8"},
-                     "Body": {"Html": {"Data": html, "Charset": "UTF-8"}, "Text": {"Data": text, "Charset": "UTF-8"}}})
+            Source=sender,
+            Destination={"ToAddresses": to},
+            Message={
+                "Subject": {"Data": subject, "Charset": "UTF-8"},
+                "Body": {"Html": {"Data": html, "Charset": "UTF-8"}, "Text": {"Data": text, "Charset": "UTF-8"}},
+            },
+        )
     except (ClientError, BotoCoreError) as exc:
         raise ServiceUnavailableError("SES refused the report e-mail") from exc
     return answer["MessageId"]

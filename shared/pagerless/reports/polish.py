@@ -14,10 +14,12 @@ from pagerless.observability import logger
 
 PROSE = ("summary", "impact", "root_causes")
 LESSONS = ("went_well", "went_wrong", "got_lucky")
-SYSTEM = ("You edit blameless incident postmortems in the Google SRE style. Rewrite the given sections in clear, "
-          "factual English for engineers: keep every fact, invent none, blame no person. Answer with one JSON "
-          'object only: {"summary": str, "impact": str, "root_causes": str, "lessons_learned": '
-          '{"went_well": [str], "went_wrong": [str], "got_lucky": [str]}}.')
+SYSTEM = (
+    "You edit blameless incident postmortems in the Google SRE style. Rewrite the given sections in clear, "
+    "factual English for engineers: keep every fact, invent none, blame no person. Answer with one JSON "
+    'object only: {"summary": str, "impact": str, "root_causes": str, "lessons_learned": '
+    '{"went_well": [str], "went_wrong": [str], "got_lucky": [str]}}.'
+)
 MAX_OUTPUT_TOKENS = 2048
 
 
@@ -31,10 +33,18 @@ def polish(sections: dict, *, client=None) -> tuple[dict, dict]:
         if client is None:
             import anthropic
 
-            client = anthropic.Anthropic(api_key=settings.api_key.get_secret_value(), base_url=settings.base_url,
-                                         max_retries=1, timeout=min(settings.request_timeout_s, 25.0))
-        answer = client.messages.create(model=settings.model, max_tokens=MAX_OUTPUT_TOKENS, system=SYSTEM,
-                                        messages=[{"role": "user", "content": json.dumps(payload, ensure_ascii=False)}])
+            client = anthropic.Anthropic(
+                api_key=settings.api_key.get_secret_value(),
+                base_url=settings.base_url,
+                max_retries=1,
+                timeout=min(settings.request_timeout_s, 25.0),
+            )
+        answer = client.messages.create(
+            model=settings.model,
+            max_tokens=MAX_OUTPUT_TOKENS,
+            system=SYSTEM,
+            messages=[{"role": "user", "content": json.dumps(payload, ensure_ascii=False)}],
+        )
         text = "".join(block.text for block in answer.content if getattr(block, "type", "") == "text")
         polished = _validated(text)
     except Exception as exc:  # noqa: BLE001 - any failure leaves the deterministic draft, and says why
@@ -42,8 +52,12 @@ def polish(sections: dict, *, client=None) -> tuple[dict, dict]:
         return sections, {"engine": "deterministic", "note": f"Claude's polish was not used ({type(exc).__name__})"}
     usage = getattr(answer, "usage", None)
     merged = {**sections, **{k: polished[k] for k in PROSE}, "lessons_learned": polished["lessons_learned"]}
-    return merged, {"engine": "claude", "model": settings.model,
-                    "input_tokens": getattr(usage, "input_tokens", None), "output_tokens": getattr(usage, "output_tokens", None)}
+    return merged, {
+        "engine": "claude",
+        "model": settings.model,
+        "input_tokens": getattr(usage, "input_tokens", None),
+        "output_tokens": getattr(usage, "output_tokens", None),
+    }
 
 
 def _validated(text: str) -> dict:

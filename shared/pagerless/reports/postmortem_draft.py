@@ -54,13 +54,23 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         {"metric": "started_at", "value": incident.get("first_seen")},
         {"metric": "acknowledged_at", "value": incident.get("acknowledged_at")},
         {"metric": "resolved_at", "value": incident.get("resolved_at")},
-        {"metric": "time_to_acknowledge_minutes", "value": _minutes(incident.get("first_seen"), incident.get("acknowledged_at"))},
-        {"metric": "time_to_resolve_minutes", "value": _minutes(incident.get("first_seen"), incident.get("resolved_at"))},
+        {
+            "metric": "time_to_acknowledge_minutes",
+            "value": _minutes(incident.get("first_seen"), incident.get("acknowledged_at")),
+        },
+        {
+            "metric": "time_to_resolve_minutes",
+            "value": _minutes(incident.get("first_seen"), incident.get("resolved_at")),
+        },
         {"metric": "alerts", "value": incident.get("alert_count")},
     ]
     for slo in facts.slo_impact:
-        rows.append({"metric": f"slo_budget_spent:{slo['slo_name']}",
-                     "value": f"{slo['budget_consumed_minutes']} min ({slo['budget_consumed_percent']}% of the budget)"})
+        rows.append(
+            {
+                "metric": f"slo_budget_spent:{slo['slo_name']}",
+                "value": f"{slo['budget_consumed_minutes']} min ({slo['budget_consumed_percent']}% of the budget)",
+            }
+        )
     return rows
 
 
@@ -80,9 +90,17 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
         items.append(("prevent", f"Review the error-budget policy of {service}: this incident spent 10 % or more"))
     if not items:
         items.append(("prevent", f"Add a test or alert that would have caught this on {service} earlier"))
-    return [{"id": f"AI-{n}", "kind": kind, "description": text, "owner": owner,
-             "due_date": (today + timedelta(days=MITIGATE_DAYS if kind == "mitigate" else PREVENT_DAYS)).isoformat(),
-             "status": "open"} for n, (kind, text) in enumerate(items, start=1)]
+    return [
+        {
+            "id": f"AI-{n}",
+            "kind": kind,
+            "description": text,
+            "owner": owner,
+            "due_date": (today + timedelta(days=MITIGATE_DAYS if kind == "mitigate" else PREVENT_DAYS)).isoformat(),
+            "status": "open",
+        }
+        for n, (kind, text) in enumerate(items, start=1)
+    ]
 
 
 def draft(facts: PostmortemFacts) -> dict:
@@ -90,53 +108,106 @@ def draft(facts: PostmortemFacts) -> dict:
     incident = facts.incident
     diagnosis = facts.diagnosis or {}
     ttr = _minutes(incident.get("first_seen"), incident.get("resolved_at"))
-    summary = (f"{incident.get('severity', '').capitalize()} incident on {incident.get('service') or 'an unknown service'}: "
-               f"{incident.get('title')}. "
-               + (f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."))
+    summary = (
+        f"{incident.get('severity', '').capitalize()} incident on {incident.get('service') or 'an unknown service'}: "
+        f"{incident.get('title')}. "
+        + (f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written.")
+    )
     automatic = [a for a in facts.actions if a.get("source") == "workflow"]
-    resolution = "; ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in facts.actions) or "No action was recorded."
-    approvals = "; ".join(f"{a.get('status')} by {a.get('decided_by') or 'nobody'} after "
-                          f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min" for a in facts.approvals)
+    resolution = (
+        "; ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in facts.actions) or "No action was recorded."
+    )
+    approvals = "; ".join(
+        f"{a.get('status')} by {a.get('decided_by') or 'nobody'} after "
+        f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"
+        for a in facts.approvals
+    )
     went_well = []
-    if incident.get("acknowledged_at") and (_minutes(incident.get("first_seen"), incident.get("acknowledged_at")) or 0) <= 5:
+    if (
+        incident.get("acknowledged_at")
+        and (_minutes(incident.get("first_seen"), incident.get("acknowledged_at")) or 0) <= 5
+    ):
         went_well.append("The page was acknowledged within 5 minutes.")
     if automatic:
         went_well.append("Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in automatic) + ".")
     if diagnosis.get("category"):
-        went_well.append(f"The diagnosis named the cause ({diagnosis['category']}, confidence {diagnosis.get('confidence')}).")
-    went_wrong = [f"SLO {s['slo_name']} spent {s['budget_consumed_percent']}% of its error budget."
-                  for s in facts.slo_impact if s["budget_consumed_minutes"] > 0]
+        went_well.append(
+            f"The diagnosis named the cause ({diagnosis['category']}, confidence {diagnosis.get('confidence')})."
+        )
+    went_wrong = [
+        f"SLO {s['slo_name']} spent {s['budget_consumed_percent']}% of its error budget."
+        for s in facts.slo_impact
+        if s["budget_consumed_minutes"] > 0
+    ]
     if not incident.get("acknowledged_at"):
         went_wrong.append("Nobody acknowledged the page.")
     sections = {
         "summary": summary,
         "impact": f"{incident.get('alert_count')} alert(s) on {incident.get('service') or 'an unknown service'}"
-                  + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
+        + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
         "root_causes": diagnosis.get("summary") or "Not diagnosed.",
         "trigger": incident.get("title") or "",
         "detection": f"Alert from {incident.get('source') or 'a monitor'} at {incident.get('first_seen')}.",
         "resolution": resolution + (f" Approvals: {approvals}." if approvals else ""),
         "lessons_learned": {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": []},
-        "timeline": [f"{e['at']} {e['type']} ({e.get('actor', 'system')}): {e.get('message', '')}".rstrip(": ")
-                     for e in facts.timeline],
+        "timeline": [
+            f"{e['at']} {e['type']} ({e.get('actor', 'system')}): {e.get('message', '')}".rstrip(": ")
+            for e in facts.timeline
+        ],
     }
-    return {"title": f"Postmortem: {incident.get('title')}", "incident_id": incident.get("id"), "sections": sections,
-            "impact_table": impact_table(facts), "slo_impact": facts.slo_impact, "action_items": action_items(facts)}
+    return {
+        "title": f"Postmortem: {incident.get('title')}",
+        "incident_id": incident.get("id"),
+        "sections": sections,
+        "impact_table": impact_table(facts),
+        "slo_impact": facts.slo_impact,
+        "action_items": action_items(facts),
+    }
 
 
 def to_markdown(document: dict) -> str:
     s = document["sections"]
-    lines = [f"# {document['title']}", "", f"Status: {document.get('status', 'draft')} · version {document.get('version', 1)}",
-             "", "## Summary", s["summary"], "", "## Impact", s["impact"], "", "| Metric | Value |", "|---|---|"]
-    lines += [f"| {row['metric']} | {row['value'] if row['value'] is not None else '—'} |" for row in document["impact_table"]]
-    for key, title in (("root_causes", "Root causes"), ("trigger", "Trigger"), ("detection", "Detection"),
-                       ("resolution", "Resolution")):
+    lines = [
+        f"# {document['title']}",
+        "",
+        f"Status: {document.get('status', 'draft')} · version {document.get('version', 1)}",
+        "",
+        "## Summary",
+        s["summary"],
+        "",
+        "## Impact",
+        s["impact"],
+        "",
+        "| Metric | Value |",
+        "|---|---|",
+    ]
+    lines += [
+        f"| {row['metric']} | {row['value'] if row['value'] is not None else '—'} |" for row in document["impact_table"]
+    ]
+    for key, title in (
+        ("root_causes", "Root causes"),
+        ("trigger", "Trigger"),
+        ("detection", "Detection"),
+        ("resolution", "Resolution"),
+    ):
         lines += ["", f"## {title}", s[key]]
-    lines += ["", "## Action items", "", "| ID | Kind | Description | Owner | Due | Status |", "|---|---|---|---|---|---|"]
-    lines += [f"| {i['id']} | {i['kind']} | {i['description']} | {i['owner']} | {i['due_date']} | {i['status']} |"
-              for i in document["action_items"]]
+    lines += [
+        "",
+        "## Action items",
+        "",
+        "| ID | Kind | Description | Owner | Due | Status |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {i['id']} | {i['kind']} | {i['description']} | {i['owner']} | {i['due_date']} | {i['status']} |"
+        for i in document["action_items"]
+    ]
     lessons = s["lessons_learned"]
-    for key, title in (("went_well", "What went well"), ("went_wrong", "What went wrong"), ("got_lucky", "Where we got lucky")):
+    for key, title in (
+        ("went_well", "What went well"),
+        ("went_wrong", "What went wrong"),
+        ("got_lucky", "Where we got lucky"),
+    ):
         lines += ["", f"### {title}"] + [f"- {x}" for x in lessons.get(key, [])] or ["- —"]
     lines += ["", "## Timeline"] + [f"- {e}" for e in s["timeline"]]
     return "\n".join(lines) + "\n"

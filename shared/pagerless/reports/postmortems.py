@@ -5,15 +5,15 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.domain.schema_docs import documented
 from pagerless.reports.polish import polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
 from pagerless.store import incident_reads
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
-from pagerless.domain.schema_docs import documented
 
 
 class ActionItem(BaseModel):
@@ -26,11 +26,18 @@ class ActionItem(BaseModel):
 
 
 class PostmortemEdit(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"expected_version": 2, "title": "Checkout outage: payments-db pool exhausted", "sections": {"summary": "Checkout failed for 25 minutes."}},
-        title='A new title.',
-        sections='Sections to replace (summary, impact, root_causes, lessons_learned, ...).',
-        action_items='The new full list of action items.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "expected_version": 2,
+                "title": "Checkout outage: payments-db pool exhausted",
+                "sections": {"summary": "Checkout failed for 25 minutes."},
+            },
+            title="A new title.",
+            sections="Sections to replace (summary, impact, root_causes, lessons_learned, ...).",
+            action_items="The new full list of action items.",
+        )
+    )
     expected_version: int = Field(ge=1, description="the version this edit starts from")
     title: str | None = Field(default=None, min_length=1, max_length=300)
     sections: dict[str, object] | None = None
@@ -38,11 +45,14 @@ class PostmortemEdit(BaseModel):
 
 
 class ActionItemUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"status": "done", "owner": "alice@example.com"},
-        status="The item's status.",
-        owner='Who owns it.',
-        due_date='Due date, YYYY-MM-DD.'))
+    model_config = ConfigDict(
+        **documented(
+            {"status": "done", "owner": "alice@example.com"},
+            status="The item's status.",
+            owner="Who owns it.",
+            due_date="Due date, YYYY-MM-DD.",
+        )
+    )
     status: str | None = Field(default=None, pattern="^(" + "|".join(ITEM_STATUSES) + ")$")
     owner: str | None = Field(default=None, min_length=1, max_length=200)
     due_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
@@ -53,8 +63,13 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class PostmortemService:
-    def __init__(self, repository: PostmortemRepository | None = None, incidents: IncidentRepository | None = None,
-                 slos=None, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        repository: PostmortemRepository | None = None,
+        incidents: IncidentRepository | None = None,
+        slos=None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.repository = repository or PostmortemRepository()
         self.incidents = incidents or IncidentRepository()
         self._slos = slos
@@ -71,20 +86,49 @@ class PostmortemService:
     def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
         record = self.incidents.get(incident_id, workspace)
         first_seen = record.first_seen or record.created_at
-        incident = {"id": record.id, "title": record.title, "severity": record.severity, "service": record.service,
-                    "namespace": record.namespace, "source": record.source, "first_seen": _iso(first_seen),
-                    "acknowledged_at": _iso(record.acknowledged_at), "resolved_at": _iso(record.resolved_at),
-                    "alert_count": int(record.alert_count or 1), "resolved_by": record.resolved_by}
-        approvals = [{"requested_at": _iso(a.requested_at), "decided_at": _iso(a.decided_at), "status": a.status,
-                      "decided_by": a.decided_by, "comment": a.comment} for a in ApprovalRepository().for_incident(incident_id)]
-        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
-                    for t in incident_reads.timeline(incident_id)]
+        incident = {
+            "id": record.id,
+            "title": record.title,
+            "severity": record.severity,
+            "service": record.service,
+            "namespace": record.namespace,
+            "source": record.source,
+            "first_seen": _iso(first_seen),
+            "acknowledged_at": _iso(record.acknowledged_at),
+            "resolved_at": _iso(record.resolved_at),
+            "alert_count": int(record.alert_count or 1),
+            "resolved_by": record.resolved_by,
+        }
+        approvals = [
+            {
+                "requested_at": _iso(a.requested_at),
+                "decided_at": _iso(a.decided_at),
+                "status": a.status,
+                "decided_by": a.decided_by,
+                "comment": a.comment,
+            }
+            for a in ApprovalRepository().for_incident(incident_id)
+        ]
+        timeline = [
+            {"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
+            for t in incident_reads.timeline(incident_id)
+        ]
         end = record.resolved_at or self.clock()
-        impact = [self.slos.impact(workspace, slo, first_seen, end)
-                  for slo in self.slos.all(workspace) if slo.service == record.service]
-        return PostmortemFacts(incident=incident, diagnosis=record.diagnosis, actions=list(record.actions or []),
-                               approvals=approvals, timeline=timeline, slo_impact=impact,
-                               owners=self._owners(workspace, record.service), today=self.clock().date())
+        impact = [
+            self.slos.impact(workspace, slo, first_seen, end)
+            for slo in self.slos.all(workspace)
+            if slo.service == record.service
+        ]
+        return PostmortemFacts(
+            incident=incident,
+            diagnosis=record.diagnosis,
+            actions=list(record.actions or []),
+            approvals=approvals,
+            timeline=timeline,
+            slo_impact=impact,
+            owners=self._owners(workspace, record.service),
+            today=self.clock().date(),
+        )
 
     @staticmethod
     def _owners(workspace: str, service: str | None) -> list[str]:
@@ -103,9 +147,18 @@ class PostmortemService:
         document = draft(self.facts(workspace, incident_id))
         document["sections"], engine = polish(document["sections"])
         version = (current["version"] + 1) if current else 1
-        return self.repository.save_version(workspace, incident_id, {
-            **document, "status": "draft", "version": version, "author": author, "engine": engine,
-            "updated_at": self.clock().isoformat()})
+        return self.repository.save_version(
+            workspace,
+            incident_id,
+            {
+                **document,
+                "status": "draft",
+                "version": version,
+                "author": author,
+                "engine": engine,
+                "updated_at": self.clock().isoformat(),
+            },
+        )
 
     def get(self, workspace: str, incident_id: str, version: int | None = None) -> dict:
         if version is not None:
@@ -120,8 +173,10 @@ class PostmortemService:
         if current["status"] == "published":
             raise ConflictError("a published postmortem is not edited (its action items still are)")
         if edit.expected_version != current["version"]:
-            raise ConflictError(f"the postmortem is at version {current['version']}, not {edit.expected_version}",
-                                details=[{"version": current["version"]}])
+            raise ConflictError(
+                f"the postmortem is at version {current['version']}, not {edit.expected_version}",
+                details=[{"version": current["version"]}],
+            )
         document = dict(current)
         if edit.title is not None:
             document["title"] = edit.title
@@ -141,10 +196,13 @@ class PostmortemService:
         current = self.get(workspace, incident_id)
         if current["status"] == "published":
             return current
-        return self._next(workspace, incident_id, {**current, "status": "published",
-                                                   "published_at": self.clock().isoformat()}, author)
+        return self._next(
+            workspace, incident_id, {**current, "status": "published", "published_at": self.clock().isoformat()}, author
+        )
 
-    def update_item(self, workspace: str, incident_id: str, item_id: str, update: ActionItemUpdate, author: str) -> dict:
+    def update_item(
+        self, workspace: str, incident_id: str, item_id: str, update: ActionItemUpdate, author: str
+    ) -> dict:
         current = self.get(workspace, incident_id)
         items = [dict(i) for i in current["action_items"]]
         item = next((i for i in items if i["id"] == item_id), None)
@@ -154,12 +212,18 @@ class PostmortemService:
         return self._next(workspace, incident_id, {**current, "action_items": items}, author)
 
     def _next(self, workspace: str, incident_id: str, document: dict, author: str) -> dict:
-        return self.repository.save_version(workspace, incident_id, {
-            **document, "version": document["version"] + 1, "author": author, "updated_at": self.clock().isoformat()})
+        return self.repository.save_version(
+            workspace,
+            incident_id,
+            {**document, "version": document["version"] + 1, "author": author, "updated_at": self.clock().isoformat()},
+        )
 
     def action_items(self, workspace: str, status: str | None = None) -> list[dict]:
         """Every postmortem's action items in the workspace (filter by status), soonest due first."""
-        rows = [{**item, "incident_id": incident_id, "postmortem_status": data["status"]}
-                for incident_id, data in self.repository.index(workspace) for item in data["action_items"]
-                if status in (None, item["status"])]
+        rows = [
+            {**item, "incident_id": incident_id, "postmortem_status": data["status"]}
+            for incident_id, data in self.repository.index(workspace)
+            for item in data["action_items"]
+            if status in (None, item["status"])
+        ]
         return sorted(rows, key=lambda r: (r.get("due_date") or "9999", r["incident_id"], r["id"]))

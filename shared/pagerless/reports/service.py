@@ -13,13 +13,13 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
 from pagerless.reports.render import LANGUAGES, TEXT, headline, render
-from pagerless.clock import utcnow
 from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
-from pagerless.domain.schema_docs import documented
 
 TYPES = ("daily", "weekly")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -27,13 +27,22 @@ DEFAULT_WORKSPACE_SETTINGS = {"timezone": "UTC", "language": "en", "daily": True
 
 
 class ReportSettings(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"timezone": "Asia/Shanghai", "language": "zh", "daily": True, "weekly": True, "email_to": ["sre@example.com"]},
-        timezone="IANA time zone the reports' days and weeks are in.",
-        language='en or zh.',
-        daily='Send the daily report.',
-        weekly='Send the weekly report.',
-        email_to='Addresses the reports are emailed to.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "timezone": "Asia/Shanghai",
+                "language": "zh",
+                "daily": True,
+                "weekly": True,
+                "email_to": ["sre@example.com"],
+            },
+            timezone="IANA time zone the reports' days and weeks are in.",
+            language="en or zh.",
+            daily="Send the daily report.",
+            weekly="Send the weekly report.",
+            email_to="Addresses the reports are emailed to.",
+        )
+    )
     timezone: str = "UTC"
     language: str = "en"
     daily: bool = True
@@ -83,15 +92,29 @@ def standard_period(report_type: str, now: datetime, zone: str) -> tuple[str, da
 def _facts(record) -> report_data.IncidentFacts:
     diagnosis = record.diagnosis or {}
     return report_data.IncidentFacts(
-        id=record.id, title=record.title, severity=record.severity, service=record.service, source=record.source or "",
-        first_seen=record.first_seen or record.created_at, acknowledged_at=record.acknowledged_at,
-        resolved_at=record.resolved_at, resolved_by=record.resolved_by, alert_count=int(record.alert_count or 1),
-        category=diagnosis.get("category") if isinstance(diagnosis, dict) else None)
+        id=record.id,
+        title=record.title,
+        severity=record.severity,
+        service=record.service,
+        source=record.source or "",
+        first_seen=record.first_seen or record.created_at,
+        acknowledged_at=record.acknowledged_at,
+        resolved_at=record.resolved_at,
+        resolved_by=record.resolved_by,
+        alert_count=int(record.alert_count or 1),
+        category=diagnosis.get("category") if isinstance(diagnosis, dict) else None,
+    )
 
 
 class ReportService:
-    def __init__(self, repository: ReportRepository | None = None, clock: Callable[[], datetime] = utcnow,
-                 slos=None, enqueue: Callable | None = None, mailer: Callable | None = None) -> None:
+    def __init__(
+        self,
+        repository: ReportRepository | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        slos=None,
+        enqueue: Callable | None = None,
+        mailer: Callable | None = None,
+    ) -> None:
         self.repository = repository or ReportRepository()
         self.clock = clock
         self._slos = slos
@@ -118,10 +141,20 @@ class ReportService:
     def build(self, workspace: str, report_type: str, start: datetime, end: datetime, zone: str) -> dict:
         lookback = start - timedelta(days=30)  # an incident opened before the period is not the period's
         incidents = [_facts(r) for r in incidents_opened(workspace, lookback, end)]
-        approvals = [report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
-                     for a in approvals_requested(workspace, start, end)]
-        return report_data.build(workspace=workspace, report_type=report_type, start=start, end=end, zone=zone,
-                                 incidents=incidents, approvals=approvals, slos=self._slo_status(workspace, start, end, zone))
+        approvals = [
+            report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
+            for a in approvals_requested(workspace, start, end)
+        ]
+        return report_data.build(
+            workspace=workspace,
+            report_type=report_type,
+            start=start,
+            end=end,
+            zone=zone,
+            incidents=incidents,
+            approvals=approvals,
+            slos=self._slo_status(workspace, start, end, zone),
+        )
 
     def _slo_status(self, workspace: str, start: datetime, end: datetime, zone: str) -> list[dict]:
         status = []
@@ -129,14 +162,27 @@ class ReportService:
         moments = [min(local_midnight(day + timedelta(days=1), zone), end) for day in days]
         for slo in self.slos.all(workspace):
             budget = self.slos.budget(workspace, slo.name, slo)
-            status.append({"slo_name": slo.name, "service": slo.service, "target": slo.target,
-                           "budget_remaining_percent": budget["budget_remaining_percent"],
-                           "alert_level": budget["alert_level"],
-                           "burn_down": self.slos.burn_down(workspace, slo, moments)})
+            status.append(
+                {
+                    "slo_name": slo.name,
+                    "service": slo.service,
+                    "target": slo.target,
+                    "budget_remaining_percent": budget["budget_remaining_percent"],
+                    "alert_level": budget["alert_level"],
+                    "burn_down": self.slos.burn_down(workspace, slo, moments),
+                }
+            )
         return status
 
-    def generate(self, workspace: str, report_type: str, start: datetime | None = None, end: datetime | None = None,
-                 *, deliver: bool = False) -> ReportRecord:
+    def generate(
+        self,
+        workspace: str,
+        report_type: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        deliver: bool = False,
+    ) -> ReportRecord:
         """Generate (or regenerate) a report; default period: yesterday (daily) or the last 7 days (weekly)."""
         if report_type not in TYPES:
             raise ValidationError("report_type is daily or weekly", details=[{"field": "report_type"}])
@@ -157,8 +203,9 @@ class ReportService:
             if not start < end or end - start > timedelta(days=31):
                 raise ValidationError("the period must be positive and at most 31 days long")
             report_id = f"{report_type}-{start.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%dT%H%M')}-{int((end - start).total_seconds() // 60)}m"
-        record = self.repository.create(workspace, report_id, report_type, self.build(workspace, report_type, start, end, zone),
-                                        replace=True)
+        record = self.repository.create(
+            workspace, report_id, report_type, self.build(workspace, report_type, start, end, zone), replace=True
+        )
         if deliver:
             self.deliver(workspace, record)
         return record
@@ -190,17 +237,27 @@ class ReportService:
     def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:
         settings = settings or self.settings(workspace)
         t = TEXT[settings.language]
-        summary = f'{t[record.report_type]} {record.period_start[:10]}: {headline(record.data, t)}'
+        summary = f"{t[record.report_type]} {record.period_start[:10]}: {headline(record.data, t)}"
         link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
         from pagerless.outbox.jobs import NotifyJob, enqueue
 
-        job = NotifyJob(workspace=workspace, event="report.ready", generation=record.sk,
-                        data={"report_id": record.sk, "report_type": record.report_type, "summary": summary,
-                              "title": f'{t[record.report_type]} {record.period_start[:10]}',
-                              "message": headline(record.data, t),
-                              "link": link, "period_start": record.period_start, "period_end": record.period_end,
-                              "no_incidents": record.data.get("no_incidents", False),
-                              "markdown": render(record.data, "markdown", settings.language)})
+        job = NotifyJob(
+            workspace=workspace,
+            event="report.ready",
+            generation=record.sk,
+            data={
+                "report_id": record.sk,
+                "report_type": record.report_type,
+                "summary": summary,
+                "title": f"{t[record.report_type]} {record.period_start[:10]}",
+                "message": headline(record.data, t),
+                "link": link,
+                "period_start": record.period_start,
+                "period_end": record.period_end,
+                "no_incidents": record.data.get("no_incidents", False),
+                "markdown": render(record.data, "markdown", settings.language),
+            },
+        )
         (self._enqueue or enqueue)(job)
         delivery = {"notify": True, "email": []}
         if settings.email_to:
@@ -213,6 +270,10 @@ class ReportService:
         from pagerless.reports.mail import send_report
 
         mailer = self._mailer or send_report
-        mailer(list(settings.email_to), subject, render(record.data, "html", settings.language),
-               render(record.data, "markdown", settings.language))
+        mailer(
+            list(settings.email_to),
+            subject,
+            render(record.data, "html", settings.language),
+            render(record.data, "markdown", settings.language),
+        )
         return list(settings.email_to)

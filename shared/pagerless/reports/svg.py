@@ -29,10 +29,12 @@ def _nice_max(value: float) -> float:
 
 
 def _frame(title: str, labels: list[str], top: float, unit: str) -> list[str]:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-             f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
-             f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
-             f'<text x="{LEFT}" y="20" font-family="sans-serif" font-size="13" font-weight="bold">{escape(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}">',
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text x="{LEFT}" y="20" font-family="sans-serif" font-size="13" font-weight="bold">{escape(title)}</text>',
+    ]
     for i in range(5):
         value = top * i / 4
         y = TOP + PLOT_H - PLOT_H * i / 4
@@ -43,7 +45,9 @@ def _frame(title: str, labels: list[str], top: float, unit: str) -> list[str]:
     for index, label in enumerate(labels):
         if index % every == 0 or index == len(labels) - 1:
             x = _x(index, len(labels))
-            parts.append(f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" {FONT} text-anchor="middle">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{x:.1f}" y="{TOP + PLOT_H + 16}" {FONT} text-anchor="middle">{escape(label)}</text>'
+            )
     return parts
 
 
@@ -61,9 +65,11 @@ def bar_chart(title: str, labels: list[str], values: list[float]) -> str:
     width = PLOT_W / max(len(values), 1) * 0.7
     for index, value in enumerate(values):
         y = _y(value, top)
-        parts.append(f'<rect x="{_x(index, len(values)) - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" '
-                     f'height="{TOP + PLOT_H - y:.1f}" fill="{COLORS[0]}"><title>{escape(labels[index])}: '
-                     f'{_num(value)}</title></rect>')
+        parts.append(
+            f'<rect x="{_x(index, len(values)) - width / 2:.1f}" y="{y:.1f}" width="{width:.1f}" '
+            f'height="{TOP + PLOT_H - y:.1f}" fill="{COLORS[0]}"><title>{escape(labels[index])}: '
+            f"{_num(value)}</title></rect>"
+        )
     parts.append("</svg>")
     return "\n".join(parts)
 
@@ -93,10 +99,13 @@ def burn_down(title: str, labels: list[str], remaining_percent: list[float | Non
     top = 100.0
     parts = _frame(title, labels, top, "%")
     if len(labels) > 1:
-        parts.append(f'<line x1="{_x(0, len(labels)):.1f}" y1="{_y(100, top):.1f}" x2="{_x(len(labels) - 1, len(labels)):.1f}" '
-                     f'y2="{_y(0, top):.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>')
-    points = [(_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top)) for i, v in enumerate(remaining_percent)
-              if v is not None]
+        parts.append(
+            f'<line x1="{_x(0, len(labels)):.1f}" y1="{_y(100, top):.1f}" x2="{_x(len(labels) - 1, len(labels)):.1f}" '
+            f'y2="{_y(0, top):.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>'
+        )
+    points = [
+        (_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top)) for i, v in enumerate(remaining_percent) if v is not None
+    ]
     if points:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
         color = COLORS[1] if lowest <= 0 else COLORS[2]

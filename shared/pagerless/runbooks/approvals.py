@@ -35,24 +35,55 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
     step = current_step(job)
     plan = job.state["pending"]
     now = utcnow()
-    record = ApprovalRepository().create(Approval(
-        job.incident_id or job.job_id, vocab.approval_key(now, uuid.uuid4().hex[:8]), workspace=job.workspace,
-        requested_at=now, expires_at=now + timedelta(seconds=int(timeout_seconds)),
-        timeout_seconds=int(timeout_seconds), execution_arn=execution_arn, task_token=task_token,
-        proposal={"kind": KIND, "job_id": job.job_id, "runbook_id": runbook_of(job).id, "step": step.name,
-                  "step_index": job.state["index"], "action": plan["action"]["action"], "plan": plan,
-                  "reason": plan["reason"], "risk": plan["risk"], "blast_radius": plan["blast_radius"],
-                  "decision": {"rule": job.state.get("rule")}}))
+    record = ApprovalRepository().create(
+        Approval(
+            job.incident_id or job.job_id,
+            vocab.approval_key(now, uuid.uuid4().hex[:8]),
+            workspace=job.workspace,
+            requested_at=now,
+            expires_at=now + timedelta(seconds=int(timeout_seconds)),
+            timeout_seconds=int(timeout_seconds),
+            execution_arn=execution_arn,
+            task_token=task_token,
+            proposal={
+                "kind": KIND,
+                "job_id": job.job_id,
+                "runbook_id": runbook_of(job).id,
+                "step": step.name,
+                "step_index": job.state["index"],
+                "action": plan["action"]["action"],
+                "plan": plan,
+                "reason": plan["reason"],
+                "risk": plan["risk"],
+                "blast_radius": plan["blast_radius"],
+                "decision": {"rule": job.state.get("rule")},
+            },
+        )
+    )
     JobRepository().update(job, status=PARKED, correlation_key=record.approval_id, current_node=step.name)
-    note(job, "JobParked", f"{step.name}: waiting for approval of {plan['action']['action']}", node=step.name,
-         correlation_key=record.approval_id, expires_at=record.expires_at.isoformat())
+    note(
+        job,
+        "JobParked",
+        f"{step.name}: waiting for approval of {plan['action']['action']}",
+        node=step.name,
+        correlation_key=record.approval_id,
+        expires_at=record.expires_at.isoformat(),
+    )
     if job.incident_id:
         from pagerless.store.incidents import IncidentRepository
 
-        publish("approval.requested", IncidentRepository().get(job.incident_id), generation=record.approval_id,
-                data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat(),
-                      "action": plan["action"]["action"], "reason": f"runbook {runbook_of(job).name}: {step.name}",
-                      "rule": job.state.get("rule")})
+        publish(
+            "approval.requested",
+            IncidentRepository().get(job.incident_id),
+            generation=record.approval_id,
+            data={
+                "approval_id": record.approval_id,
+                "expires_at": record.expires_at.isoformat(),
+                "action": plan["action"]["action"],
+                "reason": f"runbook {runbook_of(job).name}: {step.name}",
+                "rule": job.state.get("rule"),
+            },
+        )
     return {"approval_id": record.approval_id}
 
 

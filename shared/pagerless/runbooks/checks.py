@@ -14,16 +14,20 @@ from pagerless.kube.clients import KubeClients
 
 
 def _api_error(what: str, exc) -> dict:
-    return {"ok": False, "message": f"{what} unreadable: {getattr(exc, 'status', '')} {getattr(exc, 'reason', '')}".strip(),
-            "details": {}}
+    return {
+        "ok": False,
+        "message": f"{what} unreadable: {getattr(exc, 'status', '')} {getattr(exc, 'reason', '')}".strip(),
+        "details": {},
+    }
 
 
 def workload_healthy(kube: KubeClients, params: dict, since: datetime) -> dict:
     """The Deployment's rollout is complete, every pod Ready, none restarted since the run's step began."""
     from pagerless.remediation.verify import check_workload
 
-    result = check_workload(kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")},
-                            since)
+    result = check_workload(
+        kube, {k: str(v) for k, v in params.items() if k in ("namespace", "deployment", "pod")}, since
+    )
     message = "healthy" if result.healthy else "; ".join(result.reasons)
     return {"ok": result.healthy, "message": message, "details": result.details}
 
@@ -55,12 +59,15 @@ def node_ready(kube: KubeClients, params: dict, since: datetime) -> dict:
         node = kube.call(kube.core.read_node, params["node"])
     except ApiException as exc:
         return _api_error(f"node {params['node']}", exc)
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True"
-                for c in node.get("status", {}).get("conditions") or [])
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in node.get("status", {}).get("conditions") or []
+    )
     cordoned = bool(node.get("spec", {}).get("unschedulable"))
-    return {"ok": ready, "message": f"node {params['node']} is {'Ready' if ready else 'NotReady'}"
-                                    f"{', cordoned' if cordoned else ''}",
-            "details": {"ready": ready, "unschedulable": cordoned}}
+    return {
+        "ok": ready,
+        "message": f"node {params['node']} is {'Ready' if ready else 'NotReady'}{', cordoned' if cordoned else ''}",
+        "details": {"ready": ready, "unschedulable": cordoned},
+    }
 
 
 def node_drained(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -81,8 +88,11 @@ def deployment_revision(kube: KubeClients, params: dict, since: datetime) -> dic
         return _api_error(f"deployment {namespace}/{deployment}", exc)
     revision = (obj["metadata"].get("annotations") or {}).get("deployment.kubernetes.io/revision")
     images = [c.get("image") for c in obj["spec"]["template"]["spec"].get("containers", [])]
-    return {"ok": True, "message": f"{namespace}/{deployment} at revision {revision}: {', '.join(images)}",
-            "details": {"revision": revision, "images": images}}
+    return {
+        "ok": True,
+        "message": f"{namespace}/{deployment} at revision {revision}: {', '.join(images)}",
+        "details": {"revision": revision, "images": images},
+    }
 
 
 def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict:
@@ -94,8 +104,9 @@ def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict
         if params.get("secret"):
             secrets = [kube.call(kube.core.read_namespaced_secret, params["secret"], namespace)]
         else:
-            secrets = kube.call(kube.core.list_namespaced_secret, namespace,
-                                field_selector="type=kubernetes.io/tls")["items"]
+            secrets = kube.call(kube.core.list_namespaced_secret, namespace, field_selector="type=kubernetes.io/tls")[
+                "items"
+            ]
     except ApiException as exc:
         return _api_error(f"secrets of {namespace}", exc)
     found = {}
@@ -106,9 +117,12 @@ def certificate_expiry(kube: KubeClients, params: dict, since: datetime) -> dict
     expiring = {name: left for name, left in found.items() if left is None or left < days}
     if not found:
         return {"ok": True, "message": f"no TLS certificate in {namespace}", "details": {"certificates": {}}}
-    message = (f"{len(expiring)} of {len(found)} certificates expire within {days} days: "
-               + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in expiring.items())
-               if expiring else f"{len(found)} certificates valid for more than {days} days")
+    message = (
+        f"{len(expiring)} of {len(found)} certificates expire within {days} days: "
+        + ", ".join(f"{n} ({'unreadable' if d is None else f'{d:.1f} days'})" for n, d in expiring.items())
+        if expiring
+        else f"{len(found)} certificates valid for more than {days} days"
+    )
     return {"ok": not expiring, "message": message, "details": {"certificates": found}}
 
 

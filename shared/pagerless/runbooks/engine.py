@@ -55,8 +55,13 @@ def note(job: JobRecord, event: str, message: str, **data) -> None:
         from pagerless.store.incidents import IncidentRepository
 
         incident = IncidentRepository().get(job.incident_id)
-        timeline.record(incident, "runbook_step", f"{runbook_of(job).name}: {message}"[:500], actor="runbook",
-                        data={"job_id": job.job_id, "event": event, **{k: v for k, v in data.items() if v is not None}})
+        timeline.record(
+            incident,
+            "runbook_step",
+            f"{runbook_of(job).name}: {message}"[:500],
+            actor="runbook",
+            data={"job_id": job.job_id, "event": event, **{k: v for k, v in data.items() if v is not None}},
+        )
 
 
 def _save(job: JobRecord, **fields) -> None:
@@ -75,9 +80,15 @@ def _advance(job: JobRecord, result: dict) -> None:
 def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
     params = resolve(spec.params, job.state.get("context") or job.input["context"])
     action = _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
-    target = {k: v for k, v in {"namespace": getattr(action, "namespace", None),
-                                "deployment": getattr(action, "deployment", None),
-                                "pod": getattr(action, "pod", None)}.items() if v}
+    target = {
+        k: v
+        for k, v in {
+            "namespace": getattr(action, "namespace", None),
+            "deployment": getattr(action, "deployment", None),
+            "pod": getattr(action, "pod", None),
+        }.items()
+        if v
+    }
     return ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target)
 
 
@@ -95,8 +106,12 @@ def start(job_id: str) -> dict:
         finally:
             kube.close()
     _save(job, status=RUNNING, state={**job.state, "context": context})
-    note(job, "JobStarted", f"run started{' (dry run)' if job.input.get('dry_run') else ''} by {job.created_by}",
-         dry_run=job.input.get("dry_run"))
+    note(
+        job,
+        "JobStarted",
+        f"run started{' (dry run)' if job.input.get('dry_run') else ''} by {job.created_by}",
+        dry_run=job.input.get("dry_run"),
+    )
     return _reply("plan")
 
 
@@ -112,8 +127,12 @@ def plan(job_id: str) -> dict:
     if step.kind == "wait":
         seconds = 0 if dry else int(step.seconds or 0)
         _advance(job, {"step": step.name, "kind": "wait", "status": "skipped" if dry else "waited", "seconds": seconds})
-        note(job, "StepCompleted", f"{step.name}: {'skipped in a dry run' if dry else f'waiting {seconds}s'}",
-             node=step.name)
+        note(
+            job,
+            "StepCompleted",
+            f"{step.name}: {'skipped in a dry run' if dry else f'waiting {seconds}s'}",
+            node=step.name,
+        )
         return _reply("wait", seconds=seconds)
     if step.kind == "check":
         return _check_step(job, step)
@@ -123,16 +142,23 @@ def plan(job_id: str) -> dict:
         return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}")
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
-        return _stop(job, step, "denied", f"{step.name}: denied by policy rule {decision.rule}: {decision.reason}; "
-                                          "nothing ran", rule=decision.rule)
+        return _stop(
+            job,
+            step,
+            "denied",
+            f"{step.name}: denied by policy rule {decision.rule}: {decision.reason}; nothing ran",
+            rule=decision.rule,
+        )
     if dry:
         return _dry_run(job, step, action_plan, decision)
     confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
     _save(job, state={**job.state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule})
     if confirm and not job.input.get("auto_approve"):
         timing = settings.workflow_timing().approval_timeout_seconds
-        return _reply("approve", seconds=timing or decision.approval_timeout_seconds
-                      or get_policy(job.workspace).approval_timeout_seconds)
+        return _reply(
+            "approve",
+            seconds=timing or decision.approval_timeout_seconds or get_policy(job.workspace).approval_timeout_seconds,
+        )
     return _reply("execute")
 
 
@@ -167,11 +193,28 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> d
         checked = dry_run(action_plan, kube, decision)
     finally:
         kube.close()
-    _advance(job, {"step": step.name, "kind": "action", "status": checked.status, "dry_run": True,
-                   "action": action_plan.action.model_dump(mode="json"), "diff": checked.diff,
-                   "rule": decision.rule, "message": checked.message})
-    note(job, "StepCompleted", f"{step.name} (dry run): {checked.message}", node=step.name, diff=checked.diff,
-         rule=decision.rule, status=checked.status)
+    _advance(
+        job,
+        {
+            "step": step.name,
+            "kind": "action",
+            "status": checked.status,
+            "dry_run": True,
+            "action": action_plan.action.model_dump(mode="json"),
+            "diff": checked.diff,
+            "rule": decision.rule,
+            "message": checked.message,
+        },
+    )
+    note(
+        job,
+        "StepCompleted",
+        f"{step.name} (dry run): {checked.message}",
+        node=step.name,
+        diff=checked.diff,
+        rule=decision.rule,
+        status=checked.status,
+    )
     return _reply("plan")
 
 
@@ -191,8 +234,13 @@ def execute(job_id: str) -> dict:
     action_plan = ActionPlan.model_validate(job.state["pending"])
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
-        return _stop(job, step, "denied", f"{step.name}: the policy no longer allows it (rule {decision.rule}): "
-                                          f"{decision.reason}; nothing ran", rule=decision.rule)
+        return _stop(
+            job,
+            step,
+            "denied",
+            f"{step.name}: the policy no longer allows it (rule {decision.rule}): {decision.reason}; nothing ran",
+            rule=decision.rule,
+        )
     approver = (job.state.get("approved_by") or {}).get(str(job.state["index"]))
     if approver is None and job.input.get("auto_approve"):
         approver = job.created_by  # the operator who asked for auto_approve approved every step
@@ -203,16 +251,34 @@ def execute(job_id: str) -> dict:
         kube.close()
     _save(job, status=RUNNING)
     diff = "\n".join(str(c) for c in outcome.changes)
-    note(job, "ToolCompleted", f"{step.name}: {outcome.status}. {outcome.message}", node=step.name,
-         action=action_plan.action.action, status=outcome.status, rule=decision.rule, approved_by=approver, diff=diff)
+    note(
+        job,
+        "ToolCompleted",
+        f"{step.name}: {outcome.status}. {outcome.message}",
+        node=step.name,
+        action=action_plan.action.action,
+        status=outcome.status,
+        rule=decision.rule,
+        approved_by=approver,
+        diff=diff,
+    )
     if outcome.status not in ("succeeded", "no_change"):
         return _reply("rollback", reason=f"{step.name} did not succeed ({outcome.status}): {outcome.message}")
     note_action(job.workspace, action_plan.action.service, outcome.started_at)
     state = dict(job.state)
-    state["completed"] = [*state.get("completed", []), {"index": state["index"], "step": step.name,
-                                                         "approved_by": approver}]
-    result = {"step": step.name, "kind": "action", "status": outcome.status, "action": action_plan.action.action,
-              "message": outcome.message, "approved_by": approver, "diff": diff}
+    state["completed"] = [
+        *state.get("completed", []),
+        {"index": state["index"], "step": step.name, "approved_by": approver},
+    ]
+    result = {
+        "step": step.name,
+        "kind": "action",
+        "status": outcome.status,
+        "action": action_plan.action.action,
+        "message": outcome.message,
+        "approved_by": approver,
+        "diff": diff,
+    }
     if step.verify is not None:
         state["verify"] = {"since": outcome.started_at.isoformat(), "result": result}
         _save(job, state=state)
@@ -242,8 +308,13 @@ def verify(job_id: str, attempt: int) -> dict:
     if attempt < step.verify.max_attempts:
         JobRepository().add_event(job, "VerifyPending", node=step.name, attempt=attempt, message=result["message"])
         return _reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)
-    note(job, "VerifyFailed", f"{step.name}: not verified after {attempt} checks: {result['message']}",
-         node=step.name, attempt=attempt)
+    note(
+        job,
+        "VerifyFailed",
+        f"{step.name}: not verified after {attempt} checks: {result['message']}",
+        node=step.name,
+        attempt=attempt,
+    )
     return _reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
 
 
@@ -265,13 +336,24 @@ def rollback(job_id: str, reason: str) -> dict:
             action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}")
             decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
             if not decision.allowed:
-                note(job, "RollbackDenied", f"{step.name}: rollback denied by rule {decision.rule}; left as is",
-                     node=step.name, rule=decision.rule)
+                note(
+                    job,
+                    "RollbackDenied",
+                    f"{step.name}: rollback denied by rule {decision.rule}; left as is",
+                    node=step.name,
+                    rule=decision.rule,
+                )
                 continue
             outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by") or job.created_by)
             undone.append({"step": step.name, "status": outcome.status})
-            note(job, "RollbackStep", f"rolled back {step.name}: {outcome.status}. {outcome.message}", node=step.name,
-                 action=action_plan.action.action, status=outcome.status)
+            note(
+                job,
+                "RollbackStep",
+                f"rolled back {step.name}: {outcome.status}. {outcome.message}",
+                node=step.name,
+                action=action_plan.action.action,
+                status=outcome.status,
+            )
     finally:
         kube.close()
     finish(job_id, "rolled_back", reason, rolled_back=undone)
@@ -289,14 +371,27 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         expire(job)
     rejected = job.state.get("rejected")
     if outcome == "rejected" and rejected:
-        reason = f"{rejected['step']} rejected by {rejected['by']}" + (f": {rejected['comment']}" if rejected["comment"] else "")
+        reason = f"{rejected['step']} rejected by {rejected['by']}" + (
+            f": {rejected['comment']}" if rejected["comment"] else ""
+        )
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
-    summary = {"outcome": outcome, "reason": reason, "steps": len(results), "dry_run": bool(job.input.get("dry_run")),
-               **extra}
-    if not JobRepository().update(job, status=status, result=summary,
-                                  error=None if status == COMPLETED else reason or outcome, current_node=None,
-                                  correlation_key=None, expected_status=(RUNNING, PARKED, "pending")):
+    summary = {
+        "outcome": outcome,
+        "reason": reason,
+        "steps": len(results),
+        "dry_run": bool(job.input.get("dry_run")),
+        **extra,
+    }
+    if not JobRepository().update(
+        job,
+        status=status,
+        result=summary,
+        error=None if status == COMPLETED else reason or outcome,
+        current_node=None,
+        correlation_key=None,
+        expected_status=(RUNNING, PARKED, "pending"),
+    ):
         return _reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
     note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)

@@ -13,21 +13,30 @@ import json
 import uuid
 from collections import Counter
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from pagerless.observability import logger
 from pagerless.remediation.actions import catalog
 from pagerless.runbooks.builtin import BUILTINS
 from pagerless.runbooks.models import CHECK_NAMES, CONTEXT_FIELDS, Runbook
 from pagerless.runbooks.service import RunbookService, normalize, parse, slug
-from pagerless.clock import utcnow
 
-_ACTION_PARAMS = {"restart_pod": ["namespace", "pod", "deployment"], "delete_pod": ["namespace", "pod", "deployment"],
-                  "rollout_restart": ["namespace", "deployment"], "scale_deployment": ["namespace", "deployment", "replicas"],
-                  "rollback_deployment": ["namespace", "deployment"],
-                  "patch_resources": ["namespace", "deployment", "container", "memory_limit", "cpu_limit"],
-                  "cordon_node": ["node"], "drain_node": ["node"]}
-_UNDO = {"patch_resources": "rollback_deployment", "rollback_deployment": "rollback_deployment",
-         "scale_deployment": None, "cordon_node": None}
+_ACTION_PARAMS = {
+    "restart_pod": ["namespace", "pod", "deployment"],
+    "delete_pod": ["namespace", "pod", "deployment"],
+    "rollout_restart": ["namespace", "deployment"],
+    "scale_deployment": ["namespace", "deployment", "replicas"],
+    "rollback_deployment": ["namespace", "deployment"],
+    "patch_resources": ["namespace", "deployment", "container", "memory_limit", "cpu_limit"],
+    "cordon_node": ["node"],
+    "drain_node": ["node"],
+}
+_UNDO = {
+    "patch_resources": "rollback_deployment",
+    "rollback_deployment": "rollback_deployment",
+    "scale_deployment": None,
+    "cordon_node": None,
+}
 
 
 def _history(workspace: str, pattern: str, service: str | None) -> list:
@@ -49,42 +58,79 @@ def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, s
     """A draft from what resolved the pattern's past incidents (the most common successful action)."""
     incidents = _history(workspace, pattern, service)
     if len(incidents) < min_incidents:
-        raise ValidationError(f"only {len(incidents)} incident(s) match {pattern!r}"
-                              f"{f' for {service}' if service else ''}; {min_incidents} needed",
-                              details=[{"field": "min_incidents", "occurrences": len(incidents)}])
-    actions = Counter(a.get("action") for i in incidents for a in (i.actions or [])
-                      if a.get("status") == "succeeded" and a.get("action") in _ACTION_PARAMS)
-    steps: list[dict] = [{"name": "Inspect the pods", "kind": "check",
-                          "check": {"check": "pods_running",
-                                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}}]
+        raise ValidationError(
+            f"only {len(incidents)} incident(s) match {pattern!r}"
+            f"{f' for {service}' if service else ''}; {min_incidents} needed",
+            details=[{"field": "min_incidents", "occurrences": len(incidents)}],
+        )
+    actions = Counter(
+        a.get("action")
+        for i in incidents
+        for a in (i.actions or [])
+        if a.get("status") == "succeeded" and a.get("action") in _ACTION_PARAMS
+    )
+    steps: list[dict] = [
+        {
+            "name": "Inspect the pods",
+            "kind": "check",
+            "check": {"check": "pods_running", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
+        }
+    ]
     for name, count in actions.most_common(1):
-        step = {"name": f"{name.replace('_', ' ').capitalize()} (ran {count}x before)", "kind": "action",
-                "action": {"action": name, "params": _params(name, incidents)},
-                "verify": {"check": "workload_healthy", "max_attempts": 5, "interval_seconds": 15,
-                           "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}}
+        step = {
+            "name": f"{name.replace('_', ' ').capitalize()} (ran {count}x before)",
+            "kind": "action",
+            "action": {"action": name, "params": _params(name, incidents)},
+            "verify": {
+                "check": "workload_healthy",
+                "max_attempts": 5,
+                "interval_seconds": 15,
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            },
+        }
         if _UNDO.get(name):
-            step["rollback"] = {"action": _UNDO[name], "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}
+            step["rollback"] = {
+                "action": _UNDO[name],
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            }
         steps.append(step)
     runbook_id = slug(f"generated-{pattern}" + (f"-{service}" if service else ""))
-    body = {"id": runbook_id, "name": f"{pattern} recovery" + (f" for {service}" if service else ""),
-            "description": f"Drafted from {len(incidents)} past incidents matching {pattern!r}; "
-                           + (f"{actions.most_common(1)[0][0]} resolved {actions.most_common(1)[0][1]} of them."
-                              if actions else "no action of the catalog resolved them: a read-only check only."),
-            "match": {"alert_types": [pattern], "keywords": [pattern], "labels": {"service": service} if service else {}},
-            "risk_level": "confirm", "steps": steps}
+    body = {
+        "id": runbook_id,
+        "name": f"{pattern} recovery" + (f" for {service}" if service else ""),
+        "description": f"Drafted from {len(incidents)} past incidents matching {pattern!r}; "
+        + (
+            f"{actions.most_common(1)[0][0]} resolved {actions.most_common(1)[0][1]} of them."
+            if actions
+            else "no action of the catalog resolved them: a read-only check only."
+        ),
+        "match": {"alert_types": [pattern], "keywords": [pattern], "labels": {"service": service} if service else {}},
+        "risk_level": "confirm",
+        "steps": steps,
+    }
     draft = _save_draft(workspace, actor, body, "history")
-    return {"pattern": pattern, "occurrences": len(incidents), "runbook": draft["runbook"], "draft_id": draft["draft_id"],
-            "source": "generated", "incidents": [i.id for i in incidents[:20]],
-            "message": f"Generated runbook for {pattern!r} pattern (seen {len(incidents)}x). "
-                       "Review and approve to save (someone other than the author approves)."}
+    return {
+        "pattern": pattern,
+        "occurrences": len(incidents),
+        "runbook": draft["runbook"],
+        "draft_id": draft["draft_id"],
+        "source": "generated",
+        "incidents": [i.id for i in incidents[:20]],
+        "message": f"Generated runbook for {pattern!r} pattern (seen {len(incidents)}x). "
+        "Review and approve to save (someone other than the author approves).",
+    }
 
 
 def _params(action: str, incidents: list) -> dict:
     """Templates for the context fields; values every incident agreed on stay as values (e.g. a memory limit)."""
     params: dict = {}
     for field in _ACTION_PARAMS[action]:
-        seen = {str((a.get("plan") or {}).get("action", {}).get(field)) for i in incidents for a in (i.actions or [])
-                if a.get("action") == action and (a.get("plan") or {}).get("action", {}).get(field) is not None}
+        seen = {
+            str((a.get("plan") or {}).get("action", {}).get(field))
+            for i in incidents
+            for a in (i.actions or [])
+            if a.get("action") == action and (a.get("plan") or {}).get("action", {}).get(field) is not None
+        }
         if field in ("namespace", "deployment", "pod", "node", "container"):
             params[field] = f"{{{field}}}"
         elif len(seen) == 1:
@@ -105,35 +151,64 @@ def from_description(workspace: str, actor: str, description: str, risk_level: s
     if body is None:
         body = _template(description, risk_level)
     draft = _save_draft(workspace, actor, body, engine)
-    return {"runbook": draft["runbook"], "draft_id": draft["draft_id"], "source": "generated", "engine": engine,
-            "message": note or f"Drafted by {engine}. Review and approve to save (someone other than the author approves)."}
+    return {
+        "runbook": draft["runbook"],
+        "draft_id": draft["draft_id"],
+        "source": "generated",
+        "engine": engine,
+        "message": note or f"Drafted by {engine}. Review and approve to save (someone other than the author approves).",
+    }
 
 
 def _template(description: str, risk_level: str) -> dict:
     words = description.lower()
-    scored = sorted(((sum(1 for k in r.match.keywords if k.lower() in words)
-                      + sum(1 for t in r.match.alert_types if t.lower() in words), r.id) for r in BUILTINS.values()),
-                    reverse=True)
+    scored = sorted(
+        (
+            (
+                sum(1 for k in r.match.keywords if k.lower() in words)
+                + sum(1 for t in r.match.alert_types if t.lower() in words),
+                r.id,
+            )
+            for r in BUILTINS.values()
+        ),
+        reverse=True,
+    )
     name = description.strip().splitlines()[0][:80] or "runbook"
     if scored and scored[0][0] > 0:
         base = BUILTINS[scored[0][1]].model_dump(mode="json", include={"match", "steps"})
     else:
-        base = {"match": {"keywords": [w for w in words.split() if len(w) > 4][:5]},
-                "steps": [{"name": "Inspect the pods", "kind": "check",
-                           "check": {"check": "pods_running",
-                                     "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}}]}
-    return {**base, "id": slug(f"draft-{name}")[:60] + f"-{uuid.uuid4().hex[:4]}", "name": name,
-            "description": description[:2000], "risk_level": risk_level}
+        base = {
+            "match": {"keywords": [w for w in words.split() if len(w) > 4][:5]},
+            "steps": [
+                {
+                    "name": "Inspect the pods",
+                    "kind": "check",
+                    "check": {
+                        "check": "pods_running",
+                        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                    },
+                }
+            ],
+        }
+    return {
+        **base,
+        "id": slug(f"draft-{name}")[:60] + f"-{uuid.uuid4().hex[:4]}",
+        "name": name,
+        "description": description[:2000],
+        "risk_level": risk_level,
+    }
 
 
-_SYSTEM = ("You write Kubernetes runbooks for Pagerless as JSON. Steps may ONLY be: an action of this catalog "
-           "({actions}); a read-only check ({checks}); or a wait. Parameters are templates over these context "
-           "fields: {fields}, written like \"{{namespace}}\". Shape: {{\"name\", \"description\", \"match\": "
-           "{{\"alert_types\": [], \"keywords\": [], \"labels\": {{}}}}, \"steps\": [{{\"name\", \"kind\": "
-           "\"action\"|\"check\"|\"wait\", \"action\": {{\"action\", \"params\"}}, \"check\": {{\"check\", "
-           "\"params\", \"max_attempts\", \"interval_seconds\"}}, \"seconds\", \"verify\": <check>, \"rollback\": "
-           "<action>}}]}}. If the request needs anything else (a shell command, a database call), use the closest "
-           "read-only checks and say so in the description. Answer with the JSON object only.")
+_SYSTEM = (
+    "You write Kubernetes runbooks for Pagerless as JSON. Steps may ONLY be: an action of this catalog "
+    "({actions}); a read-only check ({checks}); or a wait. Parameters are templates over these context "
+    'fields: {fields}, written like "{{namespace}}". Shape: {{"name", "description", "match": '
+    '{{"alert_types": [], "keywords": [], "labels": {{}}}}, "steps": [{{"name", "kind": '
+    '"action"|"check"|"wait", "action": {{"action", "params"}}, "check": {{"check", '
+    '"params", "max_attempts", "interval_seconds"}}, "seconds", "verify": <check>, "rollback": '
+    "<action>}}]}}. If the request needs anything else (a shell command, a database call), use the closest "
+    "read-only checks and say so in the description. Answer with the JSON object only."
+)
 
 
 def _claude(description: str, risk_level: str) -> dict | None:
@@ -145,13 +220,15 @@ def _claude(description: str, risk_level: str) -> dict | None:
     from pagerless.diagnosis.llm.transport import anthropic_client
 
     client = anthropic_client(settings)
-    system = _SYSTEM.format(actions=", ".join(e["name"] for e in catalog()), checks=", ".join(CHECK_NAMES),
-                            fields=", ".join(CONTEXT_FIELDS))
-    response = client.messages.create(model=settings.model, max_tokens=2000, system=system,
-                                      messages=[{"role": "user", "content": description}])
+    system = _SYSTEM.format(
+        actions=", ".join(e["name"] for e in catalog()), checks=", ".join(CHECK_NAMES), fields=", ".join(CONTEXT_FIELDS)
+    )
+    response = client.messages.create(
+        model=settings.model, max_tokens=2000, system=system, messages=[{"role": "user", "content": description}]
+    )
     text = "".join(b.text for b in response.content if getattr(b, "type", "") == "text").strip()
     start, end = text.find("{"), text.rfind("}")
-    body = normalize(json.loads(text[start:end + 1]))
+    body = normalize(json.loads(text[start : end + 1]))
     body = {k: v for k, v in body.items() if k in Runbook.model_fields and k not in ("version", "source")}
     body["id"] = slug(f"draft-{body.get('name') or description[:40]}")[:60] + f"-{uuid.uuid4().hex[:4]}"
     body["risk_level"] = risk_level
@@ -161,8 +238,14 @@ def _claude(description: str, risk_level: str) -> dict | None:
 
 def _save_draft(workspace: str, actor: str, body: dict, engine: str) -> dict:
     runbook = parse({**normalize(body), "source": "generated", "created_by": actor})
-    draft = {"draft_id": runbook.id, "runbook": runbook.model_dump(mode="json"), "author": actor, "engine": engine,
-             "created_at": utcnow().isoformat(), "status": "pending"}
+    draft = {
+        "draft_id": runbook.id,
+        "runbook": runbook.model_dump(mode="json"),
+        "author": actor,
+        "engine": engine,
+        "created_at": utcnow().isoformat(),
+        "status": "pending",
+    }
     RunbookService(workspace).store.put_draft(draft)
     return draft
 
@@ -176,12 +259,16 @@ def approve(workspace: str, actor: str, draft_id: str, edits: dict | None = None
     if draft["status"] != "pending":
         raise ValidationError(f"draft {draft_id} was already {draft['status']}")
     if draft["author"] == actor:
-        raise ForbiddenError("a draft is approved by someone other than its author",
-                             details=[{"author": draft["author"]}])
+        raise ForbiddenError(
+            "a draft is approved by someone other than its author", details=[{"author": draft["author"]}]
+        )
     body = {**draft["runbook"], **(edits or {})}
     body = {k: v for k, v in body.items() if k not in ("version", "created_by", "created_at", "source")}
     existing = service.store.versions(body["id"])
-    runbook = service.update(body["id"], body, actor) if existing and not service.store.is_deleted(body["id"]) \
+    runbook = (
+        service.update(body["id"], body, actor)
+        if existing and not service.store.is_deleted(body["id"])
         else service.create(body, actor, source="generated")
+    )
     service.store.put_draft({**draft, "status": "approved", "approved_by": actor, "runbook_version": runbook.version})
     return runbook

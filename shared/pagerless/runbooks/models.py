@@ -22,12 +22,31 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pagerless.remediation.actions import ACTION_TYPES
 
 ACTION_NAMES = tuple(t.model_fields["action"].default for t in ACTION_TYPES)
-CHECK_NAMES = ("workload_healthy", "pods_running", "node_ready", "deployment_revision", "certificate_expiry",
-               "node_drained")
+CHECK_NAMES = (
+    "workload_healthy",
+    "pods_running",
+    "node_ready",
+    "deployment_revision",
+    "certificate_expiry",
+    "node_drained",
+)
 RUNBOOK_ID = r"^[a-z0-9][a-z0-9_.-]{0,79}$"
 _FIELD = re.compile(r"\{([a-z_]+)\}")
-CONTEXT_FIELDS = ("namespace", "deployment", "pod", "node", "container", "service", "replicas", "memory_limit",
-                  "cpu_limit", "to_revision", "secret", "days", "current_replicas")
+CONTEXT_FIELDS = (
+    "namespace",
+    "deployment",
+    "pod",
+    "node",
+    "container",
+    "service",
+    "replicas",
+    "memory_limit",
+    "cpu_limit",
+    "to_revision",
+    "secret",
+    "days",
+    "current_replicas",
+)
 
 
 class RiskLevel(StrEnum):
@@ -115,9 +134,16 @@ class Runbook(BaseModel):
         return self
 
     def summary(self) -> dict:
-        return {"id": self.id, "version": self.version, "name": self.name, "description": self.description,
-                "risk_level": self.risk_level.value, "source": self.source, "step_count": len(self.steps),
-                "match": self.match.model_dump()}
+        return {
+            "id": self.id,
+            "version": self.version,
+            "name": self.name,
+            "description": self.description,
+            "risk_level": self.risk_level.value,
+            "source": self.source,
+            "step_count": len(self.steps),
+            "match": self.match.model_dump(),
+        }
 
     def context_fields(self) -> set[str]:
         """The context fields the steps' templates need."""

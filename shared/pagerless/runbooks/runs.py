@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 
-from pagerless import step_functions
-from pagerless import settings
+from pagerless import settings, step_functions
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.observability import logger
 from pagerless.runbooks.models import CONTEXT_FIELDS, RiskLevel, Runbook
@@ -25,10 +24,14 @@ _FILLED_AT_START = {"current_replicas"}  # read from the cluster by the first st
 def incident_context(incident) -> dict:
     """What an incident tells the steps: its labels, namespace, service and its proposal's parameters."""
     labels = {k: str(v) for k, v in (incident.labels or {}).items() if v}
-    context = {"namespace": incident.namespace or labels.get("namespace"),
-               "deployment": labels.get("deployment") or incident.service or labels.get("service"),
-               "service": incident.service or labels.get("service"), "pod": labels.get("pod"),
-               "container": labels.get("container"), "node": labels.get("node") or labels.get("instance")}
+    context = {
+        "namespace": incident.namespace or labels.get("namespace"),
+        "deployment": labels.get("deployment") or incident.service or labels.get("service"),
+        "service": incident.service or labels.get("service"),
+        "pod": labels.get("pod"),
+        "container": labels.get("container"),
+        "node": labels.get("node") or labels.get("instance"),
+    }
     plan = (incident.proposal or {}).get("plan") or {}
     for key, value in (plan.get("action") or {}).items():
         if key in CONTEXT_FIELDS and value is not None:
@@ -40,31 +43,53 @@ def check_context(runbook: Runbook, context: dict, labels: dict) -> None:
     """Every field the steps need is there, and the runbook's safety checks hold."""
     missing = sorted(f for f in runbook.context_fields() - _FILLED_AT_START if context.get(f) in (None, ""))
     if missing:
-        raise ValidationError(f"runbook {runbook.id} needs {', '.join(missing)} in the context",
-                              details=[{"field": f"context.{f}", "message": "required by a step"} for f in missing])
+        raise ValidationError(
+            f"runbook {runbook.id} needs {', '.join(missing)} in the context",
+            details=[{"field": f"context.{f}", "message": "required by a step"} for f in missing],
+        )
     for rule in runbook.safety_checks:
         if rule == "require_namespace" and not context.get("namespace"):
-            raise ValidationError(f"runbook {runbook.id} requires a namespace", details=[{"field": "context.namespace"}])
+            raise ValidationError(
+                f"runbook {runbook.id} requires a namespace", details=[{"field": "context.namespace"}]
+            )
         if rule.startswith("require_label:") and rule[14:] not in labels and rule[14:] not in context:
-            raise ValidationError(f"runbook {runbook.id} requires the label {rule[14:]}",
-                                  details=[{"field": f"labels.{rule[14:]}", "message": rule}])
+            raise ValidationError(
+                f"runbook {runbook.id} requires the label {rule[14:]}",
+                details=[{"field": f"labels.{rule[14:]}", "message": rule}],
+            )
 
 
-def start_run(workspace: str, actor: str, runbook_id: str, *, context: dict | None = None, dry_run: bool = False,
-              auto_approve: bool = False, incident=None, version: int | None = None,
-              options: dict | None = None, replay_of: str | None = None) -> JobRecord:
+def start_run(
+    workspace: str,
+    actor: str,
+    runbook_id: str,
+    *,
+    context: dict | None = None,
+    dry_run: bool = False,
+    auto_approve: bool = False,
+    incident=None,
+    version: int | None = None,
+    options: dict | None = None,
+    replay_of: str | None = None,
+) -> JobRecord:
     """Record the job and start its execution (named after the job)."""
     runbook = RunbookService(workspace).get(runbook_id, version)
     if runbook.risk_level is RiskLevel.MANUAL and not dry_run:
-        raise ValidationError(f"runbook {runbook.id} is manual: Pagerless only dry-runs it",
-                              details=[{"field": "dry_run", "message": "must be true for a manual runbook"}])
-    merged = {**_DEFAULTS, **(incident_context(incident) if incident is not None else {}),
-              **{k: v for k, v in (context or {}).items() if v not in (None, "")}}
+        raise ValidationError(
+            f"runbook {runbook.id} is manual: Pagerless only dry-runs it",
+            details=[{"field": "dry_run", "message": "must be true for a manual runbook"}],
+        )
+    merged = {
+        **_DEFAULTS,
+        **(incident_context(incident) if incident is not None else {}),
+        **{k: v for k, v in (context or {}).items() if v not in (None, "")},
+    }
     unknown = sorted(set(context or {}) - set(CONTEXT_FIELDS) - {"pod_name", "deployment_name"})
     if unknown:
-        raise ValidationError(f"unknown context fields: {', '.join(unknown)}",
-                              details=[{"field": f"context.{k}", "message": f"one of {list(CONTEXT_FIELDS)}"}
-                                       for k in unknown])
+        raise ValidationError(
+            f"unknown context fields: {', '.join(unknown)}",
+            details=[{"field": f"context.{k}", "message": f"one of {list(CONTEXT_FIELDS)}"} for k in unknown],
+        )
     merged.setdefault("pod", merged.pop("pod_name", None))  # seed 002's names
     merged.setdefault("deployment", merged.pop("deployment_name", None))
     merged = {k: v for k, v in merged.items() if v is not None}
@@ -72,24 +97,53 @@ def start_run(workspace: str, actor: str, runbook_id: str, *, context: dict | No
     machine = settings.workflow().runbook_state_machine_arn
     if not machine:
         raise ServiceUnavailableError("the runbook-run state machine is not configured")
-    job_input = {"runbook_id": runbook.id, "version": runbook.version, "context": merged, "dry_run": dry_run,
-                 "auto_approve": auto_approve, "incident_id": incident.id if incident is not None else None,
-                 "options": options or {}}
-    job = JobRepository().create(JobRecord(
-        "job", new_job_id(), workspace=workspace, workflow_id=f"runbook:{runbook.id}", kind=KIND, status=PENDING,
-        incident_id=job_input["incident_id"], created_by=actor, input=job_input,
-        state={"runbook": runbook.model_dump(mode="json"), "index": 0, "results": [], "completed": [],
-               "replay_of": replay_of}))
+    job_input = {
+        "runbook_id": runbook.id,
+        "version": runbook.version,
+        "context": merged,
+        "dry_run": dry_run,
+        "auto_approve": auto_approve,
+        "incident_id": incident.id if incident is not None else None,
+        "options": options or {},
+    }
+    job = JobRepository().create(
+        JobRecord(
+            "job",
+            new_job_id(),
+            workspace=workspace,
+            workflow_id=f"runbook:{runbook.id}",
+            kind=KIND,
+            status=PENDING,
+            incident_id=job_input["incident_id"],
+            created_by=actor,
+            input=job_input,
+            state={
+                "runbook": runbook.model_dump(mode="json"),
+                "index": 0,
+                "results": [],
+                "completed": [],
+                "replay_of": replay_of,
+            },
+        )
+    )
     start_execution(job)
     return job
 
 
 def start_execution(job: JobRecord) -> str:
     repo = JobRepository()
-    repo.add_event(job, "JobCreated", workflow_id=job.workflow_id, dry_run=job.input.get("dry_run"),
-                   replay_of=(job.state or {}).get("replay_of"))
-    arn = step_functions.client().start_execution(stateMachineArn=settings.workflow().runbook_state_machine_arn, name=job.job_id,
-                                 input=json.dumps({"job_id": job.job_id, "workspace": job.workspace}))["executionArn"]
+    repo.add_event(
+        job,
+        "JobCreated",
+        workflow_id=job.workflow_id,
+        dry_run=job.input.get("dry_run"),
+        replay_of=(job.state or {}).get("replay_of"),
+    )
+    arn = step_functions.client().start_execution(
+        stateMachineArn=settings.workflow().runbook_state_machine_arn,
+        name=job.job_id,
+        input=json.dumps({"job_id": job.job_id, "workspace": job.workspace}),
+    )["executionArn"]
     repo.update(job, execution_arn=arn)
     logger().info("runbook run started", extra={"job_id": job.job_id, "workflow_id": job.workflow_id})
     return arn

@@ -12,10 +12,10 @@ import re
 
 from pydantic import ValidationError as PydanticValidationError
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.runbooks.builtin import BUILTINS, WORKFLOW_ALIASES
 from pagerless.runbooks.models import Runbook
-from pagerless.clock import utcnow
 from pagerless.store.runbooks import RunbookStore
 
 _SEED_FIELDS = {"match_alert_types": "alert_types", "trigger_keywords": "keywords", "match_labels": "labels"}
@@ -48,15 +48,17 @@ def normalize(body: dict) -> dict:
         if "command" in step or "rollback_command" in step:
             raise ValidationError(
                 "steps run only actions of the catalog (GET /api/actions), read-only checks and waits; "
-                "shell commands are not supported", details=[{"field": f"steps.{index}.command",
-                                                              "message": "use action / check / wait"}])
+                "shell commands are not supported",
+                details=[{"field": f"steps.{index}.command", "message": "use action / check / wait"}],
+            )
         steps.append(_step(step))
     verify_steps = body.pop("verify_steps", None) or []
     if verify_steps:
         actions = [s for s in steps if s.get("kind") == "action"]
         if not actions or len(verify_steps) > 1 or actions[-1].get("verify"):
-            raise ValidationError("verify_steps takes one check, verifying the last action step",
-                                  details=[{"field": "verify_steps"}])
+            raise ValidationError(
+                "verify_steps takes one check, verifying the last action step", details=[{"field": "verify_steps"}]
+            )
         check = {k: v for k, v in verify_steps[0].items() if k not in ("name", "timeout_sec")}
         actions[-1]["verify"] = check
     body["steps"] = steps
@@ -133,8 +135,10 @@ class RunbookService:
         if runbook_id in BUILTINS:
             raise ConflictError(f"{runbook_id} is built in and cannot be changed; create a custom runbook")
         current = self.get(runbook_id)
-        merged = {**current.model_dump(mode="json", exclude={"version", "created_by", "created_at", "source"}),
-                  **normalize({k: v for k, v in body.items() if k != "id"})}
+        merged = {
+            **current.model_dump(mode="json", exclude={"version", "created_by", "created_at", "source"}),
+            **normalize({k: v for k, v in body.items() if k != "id"}),
+        }
         if "match" not in body and not any(k in body for k in _SEED_FIELDS):
             merged["match"] = current.match.model_dump()
         return self._save(merged, runbook_id, current.version + 1, actor, current.source)
@@ -146,8 +150,16 @@ class RunbookService:
         self.store.delete(runbook_id, actor)
 
     def _save(self, body: dict, runbook_id: str, version: int, actor: str, source: str) -> Runbook:
-        runbook = parse({**body, "id": runbook_id, "version": version, "source": source, "created_by": actor,
-                         "created_at": utcnow().isoformat()})
+        runbook = parse(
+            {
+                **body,
+                "id": runbook_id,
+                "version": version,
+                "source": source,
+                "created_by": actor,
+                "created_at": utcnow().isoformat(),
+            }
+        )
         self.store.put_version(runbook.model_dump(mode="json"))
         return runbook
 
@@ -169,12 +181,21 @@ def match_score(runbook: Runbook, incident) -> tuple[int, list[str]]:
     wanted = runbook.match.labels
     if any(labels.get(k) != v for k, v in wanted.items()):
         return 0, []
-    types = {t.lower() for t in [(incident.diagnosis or {}).get("category") or "", labels.get("alertname", ""),
-                                 labels.get("reason", "")] if t}
+    types = {
+        t.lower()
+        for t in [
+            (incident.diagnosis or {}).get("category") or "",
+            labels.get("alertname", ""),
+            labels.get("reason", ""),
+        ]
+        if t
+    }
     text = f"{incident.title} {incident.description or ''}".lower()
     reasons = [f"alert type {t}" for t in runbook.match.alert_types if t.lower() in types]
     reasons += [f"keyword {k!r}" for k in runbook.match.keywords if k.lower() in text]
-    score = 3 * sum(1 for r in reasons if r.startswith("alert type")) + sum(1 for r in reasons if r.startswith("keyword"))
+    score = 3 * sum(1 for r in reasons if r.startswith("alert type")) + sum(
+        1 for r in reasons if r.startswith("keyword")
+    )
     if score and wanted:
         reasons.append("labels " + ", ".join(f"{k}={v}" for k, v in wanted.items()))
     return score, reasons

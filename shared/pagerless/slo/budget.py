@@ -150,7 +150,9 @@ def alert_level(rates: dict[str, Fraction], remaining: Fraction) -> str:
     return "ok"
 
 
-def evaluate(buckets: Iterable[Bucket], objective: Objective, window: tuple[datetime, datetime, Fraction]) -> BudgetStatus:
+def evaluate(
+    buckets: Iterable[Bucket], objective: Objective, window: tuple[datetime, datetime, Fraction]
+) -> BudgetStatus:
     """The budget of one SLO over ``window`` (start, end, full length in minutes) from its buckets."""
     start, end, length = window
     buckets = [b for b in buckets if b.start < end]
@@ -159,8 +161,13 @@ def evaluate(buckets: Iterable[Bucket], objective: Objective, window: tuple[date
     consumed = consumed_minutes(in_window, objective, budget)
     rates = {name: burn_rate(buckets, objective, end, minutes) for name, minutes in LOOKBACKS.items()}
     return BudgetStatus(
-        window_start=start, window_end=end, window_minutes=length, total_minutes=budget,
+        window_start=start,
+        window_end=end,
+        window_minutes=length,
+        total_minutes=budget,
         consumed_minutes=consumed,
-        good=sum((b.good for b in in_window), Fraction(0)), total=sum((b.total for b in in_window), Fraction(0)),
-        burn_rates=rates, alert_level=alert_level(rates, budget - consumed),
+        good=sum((b.good for b in in_window), Fraction(0)),
+        total=sum((b.total for b in in_window), Fraction(0)),
+        burn_rates=rates,
+        alert_level=alert_level(rates, budget - consumed),
     )

@@ -14,7 +14,9 @@ class SloSettings(BaseSettings):
     prometheus_url: str | None = None  # a metricSource's spec.url wins
     prometheus_timeout_seconds: float = Field(default=10.0, gt=0)
     cloudwatch_region: str | None = None  # a metricSource's spec.region wins
-    max_catch_up_days: int = Field(default=31, ge=1, le=62)  # first evaluation backfills this far (bounded by the window)
+    max_catch_up_days: int = Field(
+        default=31, ge=1, le=62
+    )  # first evaluation backfills this far (bounded by the window)
 
 
 @cache

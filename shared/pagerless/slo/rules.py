@@ -47,15 +47,28 @@ def rule_group(slo: SloDocument) -> dict:
     def above(window: str, factor: str) -> str:
         return f"{RECORD.format(window=window)}{selector} > {_threshold(factor, allowed)}"
 
-    records = [{"record": RECORD.format(window=w), "expr": _error_ratio(slo, w), "labels": dict(labels)} for w in WINDOWS]
+    records = [
+        {"record": RECORD.format(window=w), "expr": _error_ratio(slo, w), "labels": dict(labels)} for w in WINDOWS
+    ]
     page = f"({above('1h', '14.4')} and {above('5m', '14.4')}) or ({above('6h', '6')} and {above('30m', '6')})"
     ticket = f"{above('3d', '1')} and {above('6h', '1')}"
     summary = f"SLO {slo.name} is burning its error budget"
     alerts = [
-        {"alert": "SLOErrorBudgetBurn", "expr": page, "labels": {"severity": "critical"},
-         "annotations": {"summary": summary, "description": "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"}},
-        {"alert": "SLOErrorBudgetBurn", "expr": ticket, "labels": {"severity": "warning"},
-         "annotations": {"summary": summary, "description": "slow burn: 1x over 3d and 6h"}},
+        {
+            "alert": "SLOErrorBudgetBurn",
+            "expr": page,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": summary,
+                "description": "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m",
+            },
+        },
+        {
+            "alert": "SLOErrorBudgetBurn",
+            "expr": ticket,
+            "labels": {"severity": "warning"},
+            "annotations": {"summary": summary, "description": "slow burn: 1x over 3d and 6h"},
+        },
     ]
     return {"name": f"slo-{slo.name}", "rules": records + alerts}
 

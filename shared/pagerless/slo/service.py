@@ -26,8 +26,11 @@ OVERLAP = 2 * maths.BUCKET
 def objective_of(slo: SloDocument) -> maths.Objective:
     objective = slo.spec.objectives[0]
     timeslices = slo.spec.budgeting_method is BudgetingMethod.TIMESLICES
-    return maths.Objective(target=Fraction(str(objective.target)), timeslices=timeslices,
-                           time_slice_target=Fraction(str(objective.time_slice_target)) if timeslices else None)
+    return maths.Objective(
+        target=Fraction(str(objective.target)),
+        timeslices=timeslices,
+        time_slice_target=Fraction(str(objective.time_slice_target)) if timeslices else None,
+    )
 
 
 def window_of(slo: SloDocument, now: datetime) -> tuple[datetime, datetime, Fraction]:
@@ -43,8 +46,12 @@ def _round(value: Fraction | None, digits: int = 4) -> float | None:
 
 
 class SloService:
-    def __init__(self, repository: SloRepository | None = None, clock: Callable[[], datetime] = utcnow,
-                 intake: Callable[[str, dict, str], object] | None = None) -> None:
+    def __init__(
+        self,
+        repository: SloRepository | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        intake: Callable[[str, dict, str], object] | None = None,
+    ) -> None:
         self.repository = repository or SloRepository()
         self.clock = clock
         self._intake = intake
@@ -58,8 +65,10 @@ class SloService:
     def replace(self, workspace: str, name: str, document: dict) -> SloDocument:
         slo = parse_document(document)
         if slo.name != name:
-            raise ValidationError("metadata.name must match the SLO being replaced",
-                                  details=[{"field": "metadata.name", "expected": name}])
+            raise ValidationError(
+                "metadata.name must match the SLO being replaced",
+                details=[{"field": "metadata.name", "expected": name}],
+            )
         self.repository.put(workspace, name, slo.service, slo.to_dict(), create=False)
         return slo
 
@@ -69,8 +78,10 @@ class SloService:
         existing = {r.sk for r in self.repository.all(workspace)}
         clashes = [s.name for s in slos if s.name in existing]
         if clashes and not replace:
-            raise ValidationError("these SLOs exist already (import with replace=true to update them)",
-                                  details=[{"name": n} for n in clashes])
+            raise ValidationError(
+                "these SLOs exist already (import with replace=true to update them)",
+                details=[{"name": n} for n in clashes],
+            )
         results = []
         for slo in slos:
             created = slo.name not in existing
@@ -104,8 +115,10 @@ class SloService:
                     self.evaluate(workspace, record.sk)
                     evaluated += 1
                 except Exception as exc:  # noqa: BLE001 - recorded on the SLO, the tick goes on
-                    logger().warning("SLO evaluation failed", extra={"slo": record.sk, "workspace": workspace,
-                                                                     "error": type(exc).__name__})
+                    logger().warning(
+                        "SLO evaluation failed",
+                        extra={"slo": record.sk, "workspace": workspace, "error": type(exc).__name__},
+                    )
                     failed.append({"workspace": workspace, "slo": record.sk, "error": type(exc).__name__})
         return {"evaluated": evaluated, "failed": failed}
 
@@ -124,8 +137,14 @@ class SloService:
         level = status["alert_level"]
         if level != previous:
             self._send_alert(workspace, slo, status, firing=level != "ok")
-        state.update({"alert_level": level, "last_bucket_end": end.isoformat(), "evaluated_at": now.isoformat(),
-                      "buckets_written": len(buckets)})
+        state.update(
+            {
+                "alert_level": level,
+                "last_bucket_end": end.isoformat(),
+                "evaluated_at": now.isoformat(),
+                "buckets_written": len(buckets),
+            }
+        )
         self.repository.set_state(workspace, name, state)
         return {"slo": name, "buckets_written": len(buckets), "alert_level": level, "previous_alert_level": previous}
 
@@ -138,15 +157,23 @@ class SloService:
         return max(maths.align(earliest), end - timedelta(days=slo_settings().max_catch_up_days))
 
     def _send_alert(self, workspace: str, slo: SloDocument, status: dict, *, firing: bool) -> None:
-        payload = {"slo": slo.name, "service": slo.service, "status": "firing" if firing else "resolved",
-                   "alert_level": status["alert_level"], "target": slo.target, "burn_rates": status["burn_rates"],
-                   "budget_remaining_percent": status["budget_remaining_percent"]}
+        payload = {
+            "slo": slo.name,
+            "service": slo.service,
+            "status": "firing" if firing else "resolved",
+            "alert_level": status["alert_level"],
+            "target": slo.target,
+            "burn_rates": status["burn_rates"],
+            "budget_remaining_percent": status["budget_remaining_percent"],
+        }
         ingest = self._intake or _default_intake
         ingest("slo", payload, workspace)
         logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
 
     # ------------------------------------------------------------------ budget
-    def status(self, workspace: str, name: str, slo: SloDocument | None = None) -> tuple[maths.BudgetStatus, maths.Objective]:
+    def status(
+        self, workspace: str, name: str, slo: SloDocument | None = None
+    ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
         now = self.clock()
         window = window_of(slo, now)
@@ -168,8 +195,11 @@ class SloService:
             "target": slo.target,
             "window_days": slo.window_days(),
             "budgeting_method": slo.spec.budgeting_method.value,
-            "window": {"start": status.window_start.isoformat(), "end": status.window_end.isoformat(),
-                       "minutes": int(status.window_minutes)},
+            "window": {
+                "start": status.window_start.isoformat(),
+                "end": status.window_end.isoformat(),
+                "minutes": int(status.window_minutes),
+            },
             "budget_total_minutes": _round(status.total_minutes, 2),
             "budget_consumed_minutes": _round(status.consumed_minutes, 2),
             "budget_remaining_minutes": _round(status.remaining_minutes, 2),
@@ -179,8 +209,11 @@ class SloService:
             "burn_rates": {k: _round(v) for k, v in status.burn_rates.items()},
             "time_to_exhaustion_hours": _round(status.time_to_exhaustion_hours(objective), 2),
             "alert_level": status.alert_level,
-            "sli": {"good": _round(status.good, 4), "total": _round(status.total, 4),
-                    "ratio": _round(status.good / status.total, 6) if status.total else None},
+            "sli": {
+                "good": _round(status.good, 4),
+                "total": _round(status.total, 4),
+                "ratio": _round(status.good / status.total, 6) if status.total else None,
+            },
         }
 
     def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
@@ -188,7 +221,9 @@ class SloService:
         if not moments:
             return []
         first_start = window_of(slo, moments[0])[0].astimezone(UTC)
-        rows = self.repository.buckets(workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1])
+        rows = self.repository.buckets(
+            workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]
+        )
         buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
         objective = objective_of(slo)
         points = []
@@ -202,7 +237,9 @@ class SloService:
         the window that ends at ``end`` (what a postmortem's impact table shows)."""
         window = window_of(slo, end)
         window_start = window[0].astimezone(UTC)
-        rows = self.repository.buckets(workspace, slo.name, min(window_start, maths.align(start)), window[1] + maths.BUCKET)
+        rows = self.repository.buckets(
+            workspace, slo.name, min(window_start, maths.align(start)), window[1] + maths.BUCKET
+        )
         buckets = [maths.Bucket(moment, Fraction(good), Fraction(total)) for moment, good, total in rows]
         objective = objective_of(slo)
         budget = window[2] * objective.allowed
@@ -214,15 +251,24 @@ class SloService:
             total = sum((b.total for b in in_window), Fraction(0))
             bad = sum((b.bad for b in during), Fraction(0))
             spent = bad / (objective.allowed * total) * budget if total else Fraction(0)
-        return {"slo_name": slo.name, "budget_consumed_minutes": _round(spent, 2),
-                "budget_consumed_percent": _round(spent / budget * 100, 2) if budget else 0.0}
+        return {
+            "slo_name": slo.name,
+            "budget_consumed_minutes": _round(spent, 2),
+            "budget_consumed_percent": _round(spent / budget * 100, 2) if budget else 0.0,
+        }
 
     def summary(self, slo: SloDocument) -> dict:
         """Seed 002's list item."""
-        item = {"name": slo.name, "service": slo.service, "target": slo.target,
-                "target_percent": round(slo.target * 100, 4), "window_days": slo.window_days(),
-                "indicator": slo.indicator_kind, "budgeting_method": slo.spec.budgeting_method.value,
-                "display_name": slo.metadata.display_name}
+        item = {
+            "name": slo.name,
+            "service": slo.service,
+            "target": slo.target,
+            "target_percent": round(slo.target * 100, 4),
+            "window_days": slo.window_days(),
+            "indicator": slo.indicator_kind,
+            "budgeting_method": slo.spec.budgeting_method.value,
+            "display_name": slo.metadata.display_name,
+        }
         for key in ("latency_threshold_ms",):
             if key in slo.metadata.labels:
                 item[key] = int(slo.metadata.labels[key])

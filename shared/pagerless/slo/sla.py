@@ -11,33 +11,53 @@ rounded up to whole minutes.
 import math
 from datetime import UTC, date, datetime, time, timedelta
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.slo.budget import calendar_month
 from pagerless.slo.service import SloService
 from pagerless.slo.sources.pagerless_incidents import DEFAULT_SEVERITIES, downtime_intervals
 from pagerless.slo.spec import SloDocument
-from pagerless.clock import utcnow
 from pagerless.store.slos import service_incident_spans
 
-WINDOWS = {"daily": {"duration": "1d", "isRolling": True}, "weekly": {"duration": "7d", "isRolling": True},
-           "monthly": {"duration": "1M", "isRolling": False, "calendar": {"timeZone": "UTC"}}}
+WINDOWS = {
+    "daily": {"duration": "1d", "isRolling": True},
+    "weekly": {"duration": "7d", "isRolling": True},
+    "monthly": {"duration": "1M", "isRolling": False, "calendar": {"timeZone": "UTC"}},
+}
 
 
 def rule_document(service: str, name: str, target_percent: float, window: str) -> dict:
     if window not in WINDOWS:
-        raise ValidationError("calculation_window is daily, weekly or monthly", details=[{"field": "calculation_window"}])
+        raise ValidationError(
+            "calculation_window is daily, weekly or monthly", details=[{"field": "calculation_window"}]
+        )
     if not 0 < target_percent < 100:
         raise ValidationError("target_percent is between 0 and 100", details=[{"field": "target_percent"}])
     source = {"type": "Pagerless", "spec": {"kind": "downtime", "severities": list(DEFAULT_SEVERITIES)}}
     return {
-        "apiVersion": "openslo/v1", "kind": "SLO",
-        "metadata": {"name": f"sla-{service}"[:63].rstrip("-"), "displayName": name,
-                     "labels": {"sla": "true", "calculation_window": window, "indicator": "availability"}},
-        "spec": {"service": service, "description": f"SLA rule {name}",
-                 "indicator": {"spec": {"ratioMetric": {"counter": True, "bad": {"metricSource": source},
-                                                        "total": {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}}}}},
-                 "timeWindow": [WINDOWS[window]], "budgetingMethod": "Occurrences",
-                 "objectives": [{"target": round(target_percent / 100, 6)}]},
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {
+            "name": f"sla-{service}"[:63].rstrip("-"),
+            "displayName": name,
+            "labels": {"sla": "true", "calculation_window": window, "indicator": "availability"},
+        },
+        "spec": {
+            "service": service,
+            "description": f"SLA rule {name}",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "counter": True,
+                        "bad": {"metricSource": source},
+                        "total": {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}},
+                    }
+                }
+            },
+            "timeWindow": [WINDOWS[window]],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": round(target_percent / 100, 6)}],
+        },
     }
 
 
@@ -69,9 +89,14 @@ class SlaService:
 
     @staticmethod
     def public(slo: SloDocument) -> dict:
-        return {"rule_id": slo.name, "service_id": slo.service, "service_name": slo.service,
-                "name": slo.metadata.display_name or slo.name, "target_percent": round(slo.target * 100, 4),
-                "calculation_window": slo.metadata.labels.get("calculation_window", "monthly")}
+        return {
+            "rule_id": slo.name,
+            "service_id": slo.service,
+            "service_name": slo.service,
+            "name": slo.metadata.display_name or slo.name,
+            "target_percent": round(slo.target * 100, 4),
+            "calculation_window": slo.metadata.labels.get("calculation_window", "monthly"),
+        }
 
     # ------------------------------------------------------------------ availability
     def period(self, slo: SloDocument, now: datetime) -> tuple[datetime, datetime]:
@@ -96,9 +121,16 @@ class SlaService:
             down, _ = self.downtime(workspace, slo, start, end)
             actual = 100 * (1 - down / elapsed) if elapsed else 100.0
             budget = elapsed * (1 - slo.target)
-            board.append({**self.public(slo), "actual_percent": round(actual, 4), "is_met": actual >= slo.target * 100,
-                          "error_budget_remaining_minutes": round(budget - down, 2),
-                          "total_checks": math.ceil(elapsed), "down_checks": math.ceil(down)})
+            board.append(
+                {
+                    **self.public(slo),
+                    "actual_percent": round(actual, 4),
+                    "is_met": actual >= slo.target * 100,
+                    "error_budget_remaining_minutes": round(budget - down, 2),
+                    "total_checks": math.ceil(elapsed),
+                    "down_checks": math.ceil(down),
+                }
+            )
         return board
 
     def violations(self, workspace: str, start: date, end: date) -> list[dict]:
@@ -107,9 +139,15 @@ class SlaService:
         for slo in self.rules(workspace):
             for began, resolved in service_incident_spans(workspace, slo.service, DEFAULT_SEVERITIES, lo, hi):
                 stop = resolved or utcnow()
-                out.append({"rule_id": slo.name, "service_name": slo.service, "started_at": began.isoformat(),
-                            "ended_at": resolved.isoformat() if resolved else None,
-                            "duration_minutes": round((stop - began).total_seconds() / 60, 2)})
+                out.append(
+                    {
+                        "rule_id": slo.name,
+                        "service_name": slo.service,
+                        "started_at": began.isoformat(),
+                        "ended_at": resolved.isoformat() if resolved else None,
+                        "duration_minutes": round((stop - began).total_seconds() / 60, 2),
+                    }
+                )
         return sorted(out, key=lambda v: v["started_at"])
 
     def report(self, workspace: str, service: str, start: date | None, end: date | None) -> dict:
@@ -134,13 +172,19 @@ class SlaService:
         overall = round(100 * (1 - total_down / elapsed), 4) if elapsed > 0 else 100.0
         target = round(slo.target * 100, 4)
         verdict = "meets" if overall >= target else "misses"
-        return {"service_id": service, "service_name": service, "target_percent": target,
-                "period_start": start.isoformat(), "period_end": end.isoformat(),
-                "overall_availability": overall, "daily_trend": trend,
-                "violations": self.violations(workspace, start, end),
-                "total_downtime_minutes": round(total_down, 2),
-                "summary": f"Service {service} was available {overall}% of the period, which {verdict} "
-                           f"its SLA target of {target}%."}
+        return {
+            "service_id": service,
+            "service_name": service,
+            "target_percent": target,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "overall_availability": overall,
+            "daily_trend": trend,
+            "violations": self.violations(workspace, start, end),
+            "total_downtime_minutes": round(total_down, 2),
+            "summary": f"Service {service} was available {overall}% of the period, which {verdict} "
+            f"its SLA target of {target}%.",
+        }
 
 
 def _day(day: date) -> datetime:

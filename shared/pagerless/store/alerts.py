@@ -75,12 +75,19 @@ class AlertRecord(BaseModel):
 
     def to_dict(self) -> dict:
         return {
-            "source": self.source, "fingerprint": self.fingerprint, "state": self.state,
+            "source": self.source,
+            "fingerprint": self.fingerprint,
+            "state": self.state,
             "status": RESOLVED if self.state == RESOLVED else FIRING,
-            "incident_id": self.incident_id, "title": self.title, "severity": self.severity,
-            "fire_count": int(self.fire_count or 0), "resolve_count": int(self.resolve_count or 0),
-            "first_seen": _iso(self.first_seen), "last_seen": _iso(self.last_seen),
-            "resolved_at": _iso(self.resolved_at), "alert": self.alert or {},
+            "incident_id": self.incident_id,
+            "title": self.title,
+            "severity": self.severity,
+            "fire_count": int(self.fire_count or 0),
+            "resolve_count": int(self.resolve_count or 0),
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "resolved_at": _iso(self.resolved_at),
+            "alert": self.alert or {},
         }
 
 
@@ -117,23 +124,31 @@ class AlertRepository:
             raise
         return record
 
-    def claim(self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime,
-              stale_after: timedelta) -> AlertRecord | None:
+    def claim(
+        self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime, stale_after: timedelta
+    ) -> AlertRecord | None:
         """Take the item to open or reopen an incident; None if another delivery holds it."""
         record = AlertRecord(key)
         try:
             record.update(
                 actions=[
-                    AlertRecord.state.set(CLAIMING), AlertRecord.claim_token.set(uuid.uuid4().hex),
-                    AlertRecord.claimed_at.set(now), AlertRecord.generation.add(1),
-                    AlertRecord.fire_count.add(1), AlertRecord.last_seen.set(now),
+                    AlertRecord.state.set(CLAIMING),
+                    AlertRecord.claim_token.set(uuid.uuid4().hex),
+                    AlertRecord.claimed_at.set(now),
+                    AlertRecord.generation.add(1),
+                    AlertRecord.fire_count.add(1),
+                    AlertRecord.last_seen.set(now),
                     AlertRecord.first_seen.set(AlertRecord.first_seen | now),
-                    AlertRecord.workspace.set(workspace), AlertRecord.source.set(source),
+                    AlertRecord.workspace.set(workspace),
+                    AlertRecord.source.set(source),
                     AlertRecord.fingerprint.set(fingerprint),
                     AlertRecord.flap_history.set(AlertRecord.flap_history | []),
                 ],
-                condition=(AlertRecord.pk.does_not_exist() | (AlertRecord.state == RESOLVED)
-                           | ((AlertRecord.state == CLAIMING) & (AlertRecord.claimed_at < now - stale_after))),
+                condition=(
+                    AlertRecord.pk.does_not_exist()
+                    | (AlertRecord.state == RESOLVED)
+                    | ((AlertRecord.state == CLAIMING) & (AlertRecord.claimed_at < now - stale_after))
+                ),
             )
         except UpdateError as exc:
             if _conditional(exc):
@@ -145,10 +160,14 @@ class AlertRepository:
         """The claim's owner records the incident the alert now belongs to."""
         claim.update(
             actions=[
-                AlertRecord.state.set(FIRING), AlertRecord.incident_id.set(incident_id),
-                AlertRecord.claim_token.remove(), AlertRecord.resolved_at.remove(),
-                AlertRecord.title.set(alert.get("title", "")), AlertRecord.severity.set(alert.get("severity", "warning")),
-                AlertRecord.alert.set(alert), AlertRecord.flap_history.set(flap_history),
+                AlertRecord.state.set(FIRING),
+                AlertRecord.incident_id.set(incident_id),
+                AlertRecord.claim_token.remove(),
+                AlertRecord.resolved_at.remove(),
+                AlertRecord.title.set(alert.get("title", "")),
+                AlertRecord.severity.set(alert.get("severity", "warning")),
+                AlertRecord.alert.set(alert),
+                AlertRecord.flap_history.set(flap_history),
                 AlertRecord.folded_at.set(claim.claimed_at),
             ],
             condition=AlertRecord.claim_token == claim.claim_token,
@@ -161,9 +180,14 @@ class AlertRepository:
             if previous is None:
                 claim.delete(condition=AlertRecord.claim_token == claim.claim_token)
             else:
-                claim.update(actions=[AlertRecord.state.set(RESOLVED), AlertRecord.claim_token.remove(),
-                                      AlertRecord.generation.add(-1)],
-                             condition=AlertRecord.claim_token == claim.claim_token)
+                claim.update(
+                    actions=[
+                        AlertRecord.state.set(RESOLVED),
+                        AlertRecord.claim_token.remove(),
+                        AlertRecord.generation.add(-1),
+                    ],
+                    condition=AlertRecord.claim_token == claim.claim_token,
+                )
         except Exception:  # the claim goes stale and is taken over instead
             pass
 
@@ -173,8 +197,10 @@ class AlertRepository:
         try:
             record.update(
                 actions=[
-                    AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now),
-                    AlertRecord.resolve_count.add(1), AlertRecord.last_seen.set(now),
+                    AlertRecord.state.set(RESOLVED),
+                    AlertRecord.resolved_at.set(now),
+                    AlertRecord.resolve_count.add(1),
+                    AlertRecord.last_seen.set(now),
                     AlertRecord.flap_history.set((AlertRecord.flap_history | []).append([int(now.timestamp())])),
                     AlertRecord.alert.set(alert),
                 ],
@@ -191,8 +217,10 @@ class AlertRepository:
         count = 0
         for key in AlertRecord.by_incident.query(incident_id):
             try:
-                AlertRecord(key.pk).update(actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
-                                           condition=AlertRecord.state == FIRING)
+                AlertRecord(key.pk).update(
+                    actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
+                    condition=AlertRecord.state == FIRING,
+                )
                 count += 1
             except UpdateError as exc:
                 if not _conditional(exc):
@@ -222,17 +250,26 @@ class AlertRepository:
         incident_id = incident_id or record.incident_id
         if pending <= 0 or not incident_id:
             return False
-        folded = AlertRecord.folded_at == record.folded_at if record.folded_at else AlertRecord.folded_at.does_not_exist()
+        folded = (
+            AlertRecord.folded_at == record.folded_at if record.folded_at else AlertRecord.folded_at.does_not_exist()
+        )
         # Built by hand: the incident's counters are version-neutral (store.incident_updates).
         alert_update = AlertRecord._get_connection().get_operation_kwargs(
-            record.pk, key=KEY, actions=[AlertRecord.pending.add(-pending), AlertRecord.folded_at.set(now)],
-            condition=folded & (AlertRecord.pending >= pending))
+            record.pk,
+            key=KEY,
+            actions=[AlertRecord.pending.add(-pending), AlertRecord.folded_at.set(now)],
+            condition=folded & (AlertRecord.pending >= pending),
+        )
         incident_update = IncidentRecord._get_connection().get_operation_kwargs(
-            incident_id, key=KEY, actions=[IncidentRecord.alert_count.add(pending), IncidentRecord.last_seen.set(now)],
-            condition=IncidentRecord.id.exists())
+            incident_id,
+            key=KEY,
+            actions=[IncidentRecord.alert_count.add(pending), IncidentRecord.last_seen.set(now)],
+            condition=IncidentRecord.id.exists(),
+        )
         try:
             Connection(region=Region().__get__(None, AlertRecord)).transact_write_items(
-                condition_check_items=[], delete_items=[], put_items=[], update_items=[alert_update, incident_update])
+                condition_check_items=[], delete_items=[], put_items=[], update_items=[alert_update, incident_update]
+            )
         except TransactWriteError:
             return False
         record.pending, record.folded_at = 0, now

@@ -23,9 +23,23 @@ _FIELDS = [f.name for f in fields(Approval)]
 class ByStatus(GlobalSecondaryIndex):
     class Meta:
         index_name = "by_status"
-        projection = IncludeProjection(["incident_id", "approval_id", "workspace", "status", "requested_at", "expires_at",
-                                        "timeout_seconds", "proposal", "decided_by", "decided_role", "decided_at",
-                                        "comment", "note"])  # never the task token
+        projection = IncludeProjection(
+            [
+                "incident_id",
+                "approval_id",
+                "workspace",
+                "status",
+                "requested_at",
+                "expires_at",
+                "timeout_seconds",
+                "proposal",
+                "decided_by",
+                "decided_role",
+                "decided_at",
+                "comment",
+                "note",
+            ]
+        )  # never the task token
 
     status_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<status>"
     requested_key = UnicodeAttribute(range_key=True)  # "<requested_at iso>#<incident id>"
@@ -60,8 +74,15 @@ class ApprovalRecord(BaseModel):
 
 def to_domain(record: ApprovalRecord) -> Approval:
     values = {name: getattr(record, name) for name in _FIELDS}
-    return Approval(**{**values, "timeout_seconds": int(record.timeout_seconds), "proposal": record.proposal or {},
-                       "execution_arn": record.execution_arn or "", "task_token": record.task_token or ""})
+    return Approval(
+        **{
+            **values,
+            "timeout_seconds": int(record.timeout_seconds),
+            "proposal": record.proposal or {},
+            "execution_arn": record.execution_arn or "",
+            "task_token": record.task_token or "",
+        }
+    )
 
 
 def _refresh(approval: Approval, record: ApprovalRecord) -> None:
@@ -75,9 +96,11 @@ def _key(approval: Approval) -> ApprovalRecord:
 
 class ApprovalRepository:
     def create(self, approval: Approval) -> Approval:
-        record = ApprovalRecord(**{name: getattr(approval, name) for name in _FIELDS},
-                                status_key=f"{approval.workspace}#{approval.status}",
-                                requested_key=f"{approval.requested_at.isoformat()}#{approval.incident_id}")
+        record = ApprovalRecord(
+            **{name: getattr(approval, name) for name in _FIELDS},
+            status_key=f"{approval.workspace}#{approval.status}",
+            requested_key=f"{approval.requested_at.isoformat()}#{approval.incident_id}",
+        )
         record.save(condition=ApprovalRecord.approval_id.does_not_exist())
         return to_domain(record)
 
@@ -99,14 +122,29 @@ class ApprovalRepository:
         except DoesNotExist:
             return None
 
-    def decide(self, approval: Approval, status: str, *, actor: str, role: str = "", comment: str = "",
-               note: str | None = None, expected: str = PENDING, actor_name: str = "") -> bool:
+    def decide(
+        self,
+        approval: Approval,
+        status: str,
+        *,
+        actor: str,
+        role: str = "",
+        comment: str = "",
+        note: str | None = None,
+        expected: str = PENDING,
+        actor_name: str = "",
+    ) -> bool:
         """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
         way ``approval`` is updated to what is stored."""
         record = _key(approval)
-        actions = [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{approval.workspace}#{status}"),
-                   ApprovalRecord.decided_by.set(actor), ApprovalRecord.decided_role.set(role),
-                   ApprovalRecord.decided_at.set(utcnow()), ApprovalRecord.comment.set(comment)]
+        actions = [
+            ApprovalRecord.status.set(status),
+            ApprovalRecord.status_key.set(f"{approval.workspace}#{status}"),
+            ApprovalRecord.decided_by.set(actor),
+            ApprovalRecord.decided_role.set(role),
+            ApprovalRecord.decided_at.set(utcnow()),
+            ApprovalRecord.comment.set(comment),
+        ]
         if actor_name:
             actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
@@ -125,26 +163,38 @@ class ApprovalRepository:
     def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
         """A pending approval waits again on a new execution's token (after a restart)."""
         record = _key(approval)
-        record.update(actions=[ApprovalRecord.task_token.set(task_token),
-                               ApprovalRecord.execution_arn.set(execution_arn),
-                               ApprovalRecord.expires_at.set(expires_at)],
-                      condition=ApprovalRecord.status == PENDING)
+        record.update(
+            actions=[
+                ApprovalRecord.task_token.set(task_token),
+                ApprovalRecord.execution_arn.set(execution_arn),
+                ApprovalRecord.expires_at.set(expires_at),
+            ],
+            condition=ApprovalRecord.status == PENDING,
+        )
         _refresh(approval, record)
 
     def mark_expired(self, approval: Approval, note: str) -> None:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried."""
         record = _key(approval)
-        record.update(actions=[ApprovalRecord.status.set(EXPIRED),
-                               ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
-                               ApprovalRecord.note.set(note)])
+        record.update(
+            actions=[
+                ApprovalRecord.status.set(EXPIRED),
+                ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
+                ApprovalRecord.note.set(note),
+            ]
+        )
         _refresh(approval, record)
 
-    def list(self, workspace: str, status: str, *, limit: int = 50,
-             cursor: str | None = None) -> tuple[list[Approval], str | None]:
-        results = ApprovalRecord.by_status.query(f"{workspace}#{status}", scan_index_forward=False, limit=limit,
-                                                 last_evaluated_key=decode_cursor(cursor, ApprovalRecord, ApprovalRecord.by_status,
-                                                                                   f"{workspace}#{status}"),
-                                                 page_size=limit)
+    def list(
+        self, workspace: str, status: str, *, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[Approval], str | None]:
+        results = ApprovalRecord.by_status.query(
+            f"{workspace}#{status}",
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, ApprovalRecord, ApprovalRecord.by_status, f"{workspace}#{status}"),
+            page_size=limit,
+        )
         return _with_names([to_domain(r) for r in results]), encode_cursor(results.last_evaluated_key)
 
 

@@ -29,26 +29,61 @@ class AuditRecord(BaseModel):
 
     def to_dict(self) -> dict:
         name = (self.details or {}).get("actor_name", "")
-        return {"at": self.at, "actor": self.actor, "actor_name": name, "actor_label": label(self.actor, name),
-                "role": self.role, "action": self.action, "target": self.target,
-                "status": int(self.status), "request_id": self.request_id, "details": self.details or {}}
+        return {
+            "at": self.at,
+            "actor": self.actor,
+            "actor_name": name,
+            "actor_label": label(self.actor, name),
+            "role": self.role,
+            "action": self.action,
+            "target": self.target,
+            "status": int(self.status),
+            "request_id": self.request_id,
+            "details": self.details or {},
+        }
 
 
 class AuditRepository:
-    def write(self, workspace: str, *, actor: str, role: str, action: str, target: str = "",
-              status: int = 0, request_id: str = "", details: dict | None = None) -> AuditRecord:
+    def write(
+        self,
+        workspace: str,
+        *,
+        actor: str,
+        role: str,
+        action: str,
+        target: str = "",
+        status: int = 0,
+        request_id: str = "",
+        details: dict | None = None,
+    ) -> AuditRecord:
         now = utcnow()
         record = AuditRecord(
-            workspace, f"{now.isoformat()}#{uuid.uuid4().hex}", at=now.isoformat(), actor=actor,
-            role=role, action=action, target=target, status=status, request_id=request_id,
+            workspace,
+            f"{now.isoformat()}#{uuid.uuid4().hex}",
+            at=now.isoformat(),
+            actor=actor,
+            role=role,
+            action=action,
+            target=target,
+            status=status,
+            request_id=request_id,
             details=details or {},
         )
         record.save()
         return record
 
-    def query(self, workspace: str, *, actor: str | None = None, action: str | None = None,
-              target: str | None = None, since: datetime | None = None, until: datetime | None = None,
-              limit: int = 50, cursor: str | None = None) -> tuple[list[AuditRecord], str | None]:
+    def query(
+        self,
+        workspace: str,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[AuditRecord], str | None]:
         range_condition = None
         if since and until:
             range_condition = AuditRecord.sk.between(since.isoformat(), until.isoformat() + "~")
@@ -67,8 +102,13 @@ class AuditRepository:
         for condition in filters:
             filter_condition = condition if filter_condition is None else filter_condition & condition
         results = AuditRecord.query(
-            workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-            last_evaluated_key=decode_cursor(cursor, AuditRecord, partition=workspace), page_size=max(limit, 25),
+            workspace,
+            range_condition,
+            filter_condition,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=decode_cursor(cursor, AuditRecord, partition=workspace),
+            page_size=max(limit, 25),
         )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)

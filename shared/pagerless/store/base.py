@@ -45,8 +45,9 @@ def encode_cursor(last_evaluated_key: dict | None) -> str | None:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, model: type[Model] | None = None, index=None,
-                  partition: str | None = None) -> dict | None:
+def decode_cursor(
+    cursor: str | None, model: type[Model] | None = None, index=None, partition: str | None = None
+) -> dict | None:
     """Turn an opaque cursor back into a DynamoDB key; a malformed or tampered cursor is a
     ValidationError (400). With ``model`` (and the ``index`` queried), the key must name exactly
     that table's and index's key attributes with their types; with ``partition``, the query's
@@ -58,9 +59,17 @@ def decode_cursor(cursor: str | None, model: type[Model] | None = None, index=No
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise _bad_cursor() from exc
-    if not isinstance(value, dict) or not value or not all(
-            isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("S", "N", "B")
-            and isinstance(next(iter(v.values())), str) for v in value.values()):
+    if (
+        not isinstance(value, dict)
+        or not value
+        or not all(
+            isinstance(v, dict)
+            and len(v) == 1
+            and next(iter(v)) in ("S", "N", "B")
+            and isinstance(next(iter(v.values())), str)
+            for v in value.values()
+        )
+    ):
         raise _bad_cursor()
     if model is not None:
         expected = _key_types(model, index)
@@ -79,8 +88,7 @@ def decode_cursor(cursor: str | None, model: type[Model] | None = None, index=No
 
 
 def _bad_cursor() -> ValidationError:
-    return ValidationError("cursor is not valid; use the next_cursor of a previous page",
-                           details=[{"field": "cursor"}])
+    return ValidationError("cursor is not valid; use the next_cursor of a previous page", details=[{"field": "cursor"}])
 
 
 def _key_types(model: type[Model], index=None) -> dict[str, str]:

@@ -52,8 +52,16 @@ class ContextRepository:
             notes.append("logs shortened to their last 2000 characters to fit the context store")
         if len(body) > MAX_COMPRESSED_BYTES:
             raise ContextTooLargeError(f"context of {incident_id} is {len(body)} bytes compressed")
-        record = ContextRecord(incident_id, workspace=workspace, source=source, body=body, size_bytes=len(raw),
-                               notes=notes, collected_at=utcnow(), expires_at=int(time.time()) + RETENTION_SECONDS)
+        record = ContextRecord(
+            incident_id,
+            workspace=workspace,
+            source=source,
+            body=body,
+            size_bytes=len(raw),
+            notes=notes,
+            collected_at=utcnow(),
+            expires_at=int(time.time()) + RETENTION_SECONDS,
+        )
         record.save()
         return record
 

@@ -34,19 +34,24 @@ class CorrelationSlots:
         except DoesNotExist:
             return None
 
-    def claim(self, service_key: str, root_id: str, now: datetime, window: timedelta, *,
-              replacing: str | None = None) -> bool:
+    def claim(
+        self, service_key: str, root_id: str, now: datetime, window: timedelta, *, replacing: str | None = None
+    ) -> bool:
         """Name ``root_id`` the root; False if another root holds the slot (unless it is ``replacing``)."""
         slot = CorrelationSlot(_pk(service_key), "slot")
         condition = CorrelationSlot.pk.does_not_exist() | (CorrelationSlot.expires_at < int(now.timestamp()))
         if replacing is not None:
             condition = condition | (CorrelationSlot.root_id == replacing)
         try:
-            slot.update(actions=[
-                CorrelationSlot.root_id.set(root_id), CorrelationSlot.token.set(uuid.uuid4().hex),
-                CorrelationSlot.claimed_at.set(now),
-                CorrelationSlot.expires_at.set(int((now + window).timestamp())),
-            ], condition=condition)
+            slot.update(
+                actions=[
+                    CorrelationSlot.root_id.set(root_id),
+                    CorrelationSlot.token.set(uuid.uuid4().hex),
+                    CorrelationSlot.claimed_at.set(now),
+                    CorrelationSlot.expires_at.set(int((now + window).timestamp())),
+                ],
+                condition=condition,
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

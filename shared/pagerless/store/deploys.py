@@ -43,41 +43,83 @@ class DeployRecord(BaseModel):
     by_service = ByService()
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "service": self.service, "namespace": self.namespace, "environment": self.environment,
-                "image": self.image, "actor": self.actor, "commit_sha": self.commit_sha,
-                "timestamp": self.deployed_at.isoformat()}
+        return {
+            "id": self.id,
+            "service": self.service,
+            "namespace": self.namespace,
+            "environment": self.environment,
+            "image": self.image,
+            "actor": self.actor,
+            "commit_sha": self.commit_sha,
+            "timestamp": self.deployed_at.isoformat(),
+        }
 
 
 class DeployRepository:
-    def record(self, workspace: str, *, service: str, deployed_at: datetime, recorded_by: str = "",
-               **fields: str | None) -> DeployRecord:
+    def record(
+        self, workspace: str, *, service: str, deployed_at: datetime, recorded_by: str = "", **fields: str | None
+    ) -> DeployRecord:
         deploy_id = f"dep_{uuid.uuid4().hex[:16]}"
-        record = DeployRecord(workspace, f"{deployed_at.isoformat()}#{deploy_id}", id=deploy_id,
-                              service_key=f"{workspace}#{service}", service=service, deployed_at=deployed_at,
-                              recorded_by=recorded_by, expires_at=int(time.time()) + RETENTION_DAYS * 86400, **fields)
+        record = DeployRecord(
+            workspace,
+            f"{deployed_at.isoformat()}#{deploy_id}",
+            id=deploy_id,
+            service_key=f"{workspace}#{service}",
+            service=service,
+            deployed_at=deployed_at,
+            recorded_by=recorded_by,
+            expires_at=int(time.time()) + RETENTION_DAYS * 86400,
+            **fields,
+        )
         record.save()
         return record
 
-    def query(self, workspace: str, *, service: str | None = None, namespace: str | None = None,
-              since: datetime | None = None, limit: int = 50,
-              cursor: str | None = None) -> tuple[list[DeployRecord], str | None]:
+    def query(
+        self,
+        workspace: str,
+        *,
+        service: str | None = None,
+        namespace: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[DeployRecord], str | None]:
         """Deploys of a workspace (or one service), newest first."""
         range_condition = DeployRecord.sk >= since.isoformat() if since else None
         filter_condition = DeployRecord.namespace == namespace if namespace else None
         if service:
             results = DeployRecord.by_service.query(
-                f"{workspace}#{service}", range_condition, filter_condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor, DeployRecord, DeployRecord.by_service, f"{workspace}#{service}"),
-                page_size=max(limit, 25))
+                f"{workspace}#{service}",
+                range_condition,
+                filter_condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(
+                    cursor, DeployRecord, DeployRecord.by_service, f"{workspace}#{service}"
+                ),
+                page_size=max(limit, 25),
+            )
         else:
             results = DeployRecord.query(
-                workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor, DeployRecord, partition=workspace), page_size=max(limit, 25))
+                workspace,
+                range_condition,
+                filter_condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(cursor, DeployRecord, partition=workspace),
+                page_size=max(limit, 25),
+            )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
 
-def recent_deploys(workspace: str, service: str | None = None, namespace: str | None = None, *,
-                   since: datetime | None = None, limit: int = 50) -> list[DeployRecord]:
+def recent_deploys(
+    workspace: str,
+    service: str | None = None,
+    namespace: str | None = None,
+    *,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[DeployRecord]:
     """Deploys the diagnosis should consider, newest first."""
     return DeployRepository().query(workspace, service=service, namespace=namespace, since=since, limit=limit)[0]

@@ -8,8 +8,8 @@ Partitions never meet the plain entries' (`<workspace>`): knowledge bases live u
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.domain.errors import NotFoundError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName
 
 
@@ -26,8 +26,13 @@ class KnowledgeBaseRecord(BaseModel):
     created_at = UTCDateTimeAttribute(default=utcnow)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "name": self.name, "description": self.description, "created_by": self.created_by,
-                "created_at": self.created_at}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "description": self.description,
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+        }
 
 
 class DocumentItem(BaseModel):
@@ -49,9 +54,17 @@ class DocumentItem(BaseModel):
     created_at = UTCDateTimeAttribute(default=utcnow)
 
     def document_dict(self, kb_id: str) -> dict:
-        return {"id": self.id.removeprefix("doc#"), "knowledge_id": kb_id, "name": self.name,
-                "content_type": self.content_type, "size": int(self.size or 0), "sha256": self.sha256,
-                "chunks": int(self.chunk_count or 0), "created_by": self.created_by, "created_at": self.created_at}
+        return {
+            "id": self.id.removeprefix("doc#"),
+            "knowledge_id": kb_id,
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": int(self.size or 0),
+            "sha256": self.sha256,
+            "chunks": int(self.chunk_count or 0),
+            "created_by": self.created_by,
+            "created_at": self.created_at,
+        }
 
 
 def _bases(workspace: str) -> str:
@@ -84,15 +97,34 @@ class DocumentRepository:
                 batch.delete(item)
         record.delete()
 
-    def add_document(self, workspace: str, kb_id: str, doc_id: str, *, name: str, content_type: str, size: int,
-                     sha256: str, chunks: list[str], actor: str) -> DocumentItem:
+    def add_document(
+        self,
+        workspace: str,
+        kb_id: str,
+        doc_id: str,
+        *,
+        name: str,
+        content_type: str,
+        size: int,
+        sha256: str,
+        chunks: list[str],
+        actor: str,
+    ) -> DocumentItem:
         """Chunks first, the document item last: a listed document always has all its chunks."""
         partition = _docs(workspace, kb_id)
         with DocumentItem.batch_write() as batch:
             for n, text in enumerate(chunks):
                 batch.save(DocumentItem(partition, f"chunk#{doc_id}#{n:05d}", text=text))
-        document = DocumentItem(partition, f"doc#{doc_id}", name=name, content_type=content_type, size=size,
-                                sha256=sha256, chunk_count=len(chunks), created_by=actor)
+        document = DocumentItem(
+            partition,
+            f"doc#{doc_id}",
+            name=name,
+            content_type=content_type,
+            size=size,
+            sha256=sha256,
+            chunk_count=len(chunks),
+            created_by=actor,
+        )
         document.save()
         return document
 

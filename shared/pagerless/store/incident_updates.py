@@ -25,7 +25,9 @@ def update_incident(incident_id: str, actions: list[Action], condition=None) -> 
     exists = IncidentRecord.id.exists()
     try:
         data = IncidentRecord._get_connection().update_item(
-            incident_id, actions=actions, condition=exists if condition is None else exists & condition,
+            incident_id,
+            actions=actions,
+            condition=exists if condition is None else exists & condition,
             return_values=ALL_NEW,
         )
     except UpdateError as exc:
@@ -41,13 +43,18 @@ def count_duplicate(incident_id: str, now: datetime) -> IncidentRecord | None:
 
 def count_open_duplicate(incident_id: str, now: datetime) -> IncidentRecord | None:
     """`count_duplicate` unless the incident is resolved; None then (or when it does not exist)."""
-    return update_incident(incident_id, [IncidentRecord.alert_count.add(1), IncidentRecord.last_seen.set(now)],
-                           condition=IncidentRecord.status != "resolved")
+    return update_incident(
+        incident_id,
+        [IncidentRecord.alert_count.add(1), IncidentRecord.last_seen.set(now)],
+        condition=IncidentRecord.status != "resolved",
+    )
 
 
 def count_refire(incident_id: str, now: datetime) -> IncidentRecord | None:
-    return update_incident(incident_id, [IncidentRecord.alert_count.add(1), IncidentRecord.open_alerts.add(1),
-                                         IncidentRecord.last_seen.set(now)])
+    return update_incident(
+        incident_id,
+        [IncidentRecord.alert_count.add(1), IncidentRecord.open_alerts.add(1), IncidentRecord.last_seen.set(now)],
+    )
 
 
 def count_resolved_alert(incident_id: str) -> IncidentRecord | None:
@@ -64,8 +71,11 @@ def set_execution(incident_id: str, execution_arn: str) -> IncidentRecord | None
 
 def mark_flapping(incident_id: str) -> IncidentRecord | None:
     """Set `flapping`; None if it was already set (so the timeline event is written once)."""
-    return update_incident(incident_id, [IncidentRecord.flapping.set(True)],
-                           condition=IncidentRecord.flapping.does_not_exist() | (IncidentRecord.flapping == False))  # noqa: E712
+    return update_incident(
+        incident_id,
+        [IncidentRecord.flapping.set(True)],
+        condition=IncidentRecord.flapping.does_not_exist() | (IncidentRecord.flapping == False),
+    )  # noqa: E712
 
 
 def field_changes(**fields: Any) -> list[Action]:

@@ -33,7 +33,9 @@ class ByWorkspace(GlobalSecondaryIndex):
         projection = AllProjection()
 
     workspace = UnicodeAttribute(hash_key=True)
-    created_key = UnicodeAttribute(range_key=True)  # "<created_at iso>#<id>": newest first with scan_index_forward=False
+    created_key = UnicodeAttribute(
+        range_key=True
+    )  # "<created_at iso>#<id>": newest first with scan_index_forward=False
 
 
 class ByService(GlobalSecondaryIndex):
@@ -109,8 +111,15 @@ class TimelineRecord(BaseModel):
 
     def to_dict(self) -> dict:
         name = (self.data or {}).get("actor_name", "")
-        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "actor_name": name,
-                "actor_label": label(self.actor, name), "message": self.message, "data": self.data or {}}
+        return {
+            "at": self.at.isoformat(),
+            "type": self.type,
+            "actor": self.actor,
+            "actor_name": name,
+            "actor_label": label(self.actor, name),
+            "message": self.message,
+            "data": self.data or {},
+        }
 
 
 class StreamEventRecord(BaseModel):
@@ -145,30 +154,50 @@ class IncidentRepository:
         """The incident as a domain object (for new callers; `get` returns the item for the rest)."""
         return to_domain(self.get(incident_id, workspace))
 
-    def search(self, workspace: str, *, status: str | None = None, severity: str | None = None,
-               service: str | None = None, namespace: str | None = None, since: datetime | None = None,
-               limit: int = 50, cursor: str | None = None) -> tuple[list[IncidentRecord], str | None]:
+    def search(
+        self,
+        workspace: str,
+        *,
+        status: str | None = None,
+        severity: str | None = None,
+        service: str | None = None,
+        namespace: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> tuple[list[IncidentRecord], str | None]:
         """Incidents of a workspace, newest first, filtered; with the next page's cursor."""
         range_condition = IncidentRecord.created_key >= since.isoformat() if since else None
         filter_condition = None
-        for attr, value in ((IncidentRecord.status, status), (IncidentRecord.severity, severity),
-                            (IncidentRecord.service, service), (IncidentRecord.namespace, namespace)):
+        for attr, value in (
+            (IncidentRecord.status, status),
+            (IncidentRecord.severity, severity),
+            (IncidentRecord.service, service),
+            (IncidentRecord.namespace, namespace),
+        ):
             if value:
                 filter_condition = attr == value if filter_condition is None else filter_condition & (attr == value)
         results = IncidentRecord.by_workspace.query(
-            workspace, range_condition, filter_condition, scan_index_forward=False, limit=limit,
+            workspace,
+            range_condition,
+            filter_condition,
+            scan_index_forward=False,
+            limit=limit,
             last_evaluated_key=decode_cursor(cursor, IncidentRecord, IncidentRecord.by_workspace, workspace),
-            page_size=max(limit, 25))
+            page_size=max(limit, 25),
+        )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
     def open_root_of_service(self, service_key: str, seen_since: datetime) -> IncidentRecord | None:
         """The newest active root incident (no parent) of a service key seen since ``seen_since``."""
         candidates = IncidentRecord.by_service.query(
-            service_key, IncidentRecord.last_seen >= seen_since,
-            filter_condition=IncidentRecord.parent_id.does_not_exist() & IncidentRecord.status.is_in(
-                *[s.value for s in ACTIVE_STATUSES]),
-            scan_index_forward=False, limit=1,
+            service_key,
+            IncidentRecord.last_seen >= seen_since,
+            filter_condition=IncidentRecord.parent_id.does_not_exist()
+            & IncidentRecord.status.is_in(*[s.value for s in ACTIVE_STATUSES]),
+            scan_index_forward=False,
+            limit=1,
         )
         found = next(iter(candidates), None)
         try:
@@ -178,8 +207,12 @@ class IncidentRepository:
 
     def children_of(self, parent: IncidentRecord) -> list[IncidentRecord]:
         """The incidents correlated under ``parent`` (they share its service key), oldest first."""
-        keys = [c.id for c in IncidentRecord.by_service.query(parent.service_key,
-                                                              filter_condition=IncidentRecord.parent_id == parent.id)]
+        keys = [
+            c.id
+            for c in IncidentRecord.by_service.query(
+                parent.service_key, filter_condition=IncidentRecord.parent_id == parent.id
+            )
+        ]
         children = list(IncidentRecord.batch_get(keys, consistent_read=True)) if keys else []
         return sorted(children, key=lambda c: c.created_at)
 
@@ -198,14 +231,19 @@ class IncidentRepository:
     def delete(self, record: IncidentRecord) -> None:
         record.delete()
 
-    def set_status(self, record: IncidentRecord, target: IncidentStatus, *, actions: list | None = None) -> IncidentRecord:
+    def set_status(
+        self, record: IncidentRecord, target: IncidentStatus, *, actions: list | None = None
+    ) -> IncidentRecord:
         """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile."""
         current = IncidentStatus(record.status)
         transition(current, target)
         try:
             record.update(
-                actions=[IncidentRecord.status.set(target.value), IncidentRecord.updated_at.set(utcnow()),
-                         *(actions or [])],
+                actions=[
+                    IncidentRecord.status.set(target.value),
+                    IncidentRecord.updated_at.set(utcnow()),
+                    *(actions or []),
+                ],
                 condition=IncidentRecord.status == current.value,
             )
         except UpdateError as exc:
@@ -221,28 +259,43 @@ class IncidentRepository:
     @staticmethod
     def reopen_actions() -> list:
         """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page)."""
-        return [IncidentRecord.resolved_at.remove(), IncidentRecord.resolved_by.remove(),
-                IncidentRecord.resolution.remove(), IncidentRecord.acknowledged.set(False),
-                IncidentRecord.acknowledged_by.remove(), IncidentRecord.acknowledged_at.remove()]
+        return [
+            IncidentRecord.resolved_at.remove(),
+            IncidentRecord.resolved_by.remove(),
+            IncidentRecord.resolution.remove(),
+            IncidentRecord.acknowledged.set(False),
+            IncidentRecord.acknowledged_by.remove(),
+            IncidentRecord.acknowledged_at.remove(),
+        ]
 
     @staticmethod
-    def resolve_actions(incident: IncidentRecord, now: datetime, by: str, resolution: str, *,
-                        close_alerts: bool) -> list:
+    def resolve_actions(
+        incident: IncidentRecord, now: datetime, by: str, resolution: str, *, close_alerts: bool
+    ) -> list:
         """What a resolve records: when, by whom, why, and the time to resolve."""
         seconds = round((now - incident.created_at).total_seconds(), 3)
-        return [IncidentRecord.resolved_at.set(now), IncidentRecord.resolved_by.set(by),
-                IncidentRecord.resolution.set(resolution),
-                IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_resolve_seconds": seconds}),
-                *([IncidentRecord.open_alerts.set(0)] if close_alerts else [])]
+        return [
+            IncidentRecord.resolved_at.set(now),
+            IncidentRecord.resolved_by.set(by),
+            IncidentRecord.resolution.set(resolution),
+            IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_resolve_seconds": seconds}),
+            *([IncidentRecord.open_alerts.set(0)] if close_alerts else []),
+        ]
 
     def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
         """Mark acknowledged unless it already is (False then)."""
         try:
-            incident.update(actions=[
-                IncidentRecord.acknowledged.set(True), IncidentRecord.acknowledged_by.set(by),
-                IncidentRecord.acknowledged_at.set(now), IncidentRecord.updated_at.set(now),
-                IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
-            ], condition=IncidentRecord.acknowledged == False, add_version_condition=False)  # noqa: E712
+            incident.update(
+                actions=[
+                    IncidentRecord.acknowledged.set(True),
+                    IncidentRecord.acknowledged_by.set(by),
+                    IncidentRecord.acknowledged_at.set(now),
+                    IncidentRecord.updated_at.set(now),
+                    IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
+                ],
+                condition=IncidentRecord.acknowledged == False,
+                add_version_condition=False,
+            )  # noqa: E712
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -283,8 +336,12 @@ def record_of(incident: Incident) -> IncidentRecord:
     """The DynamoDB item of a new incident."""
     fields = {name: getattr(incident, name) for name in _DOMAIN_FIELDS if name != "id"}
     fields["updated_at"] = fields["updated_at"] or incident.created_at
-    return IncidentRecord(incident.id, created_key=incident.created_key, service_key=incident.service_key,
-                          **{k: v for k, v in fields.items() if v is not None})
+    return IncidentRecord(
+        incident.id,
+        created_key=incident.created_key,
+        service_key=incident.service_key,
+        **{k: v for k, v in fields.items() if v is not None},
+    )
 
 
 def to_domain(record: IncidentRecord) -> Incident:

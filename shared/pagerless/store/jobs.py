@@ -11,11 +11,18 @@ import uuid
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
-from pagerless.domain.errors import NotFoundError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName
 
-PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED = "pending", "running", "parked", "completed", "failed", "cancelled"
+PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED = (
+    "pending",
+    "running",
+    "parked",
+    "completed",
+    "failed",
+    "cancelled",
+)
 STATUSES = (PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED)
 FINAL = (COMPLETED, FAILED, CANCELLED)
 _JOB_PK = "job"
@@ -84,8 +91,9 @@ class JobRepository:
 
     def update(self, record: JobRecord, *, expected_status: tuple[str, ...] | None = None, **fields) -> bool:
         """Set ``fields``; with ``expected_status``, only while the job is in one of them (False if not)."""
-        actions = [getattr(JobRecord, k).set(v) if v is not None else getattr(JobRecord, k).remove()
-                   for k, v in fields.items()]
+        actions = [
+            getattr(JobRecord, k).set(v) if v is not None else getattr(JobRecord, k).remove() for k, v in fields.items()
+        ]
         actions.append(JobRecord.updated_at.set(utcnow()))
         condition = JobRecord.status.is_in(*expected_status) if expected_status else None
         try:
@@ -105,9 +113,12 @@ class JobRepository:
         return {"seq": int(record.event_count), **entry}
 
     def events(self, job_id: str, after: int = 0) -> list[dict]:
-        return [{"seq": int(e.sk), **e.data}
-                for e in JobEventRecord.query(f"job-events#{job_id}", JobEventRecord.sk > f"{after:06d}",
-                                              consistent_read=True)]
+        return [
+            {"seq": int(e.sk), **e.data}
+            for e in JobEventRecord.query(
+                f"job-events#{job_id}", JobEventRecord.sk > f"{after:06d}", consistent_read=True
+            )
+        ]
 
     def list(self, workspace: str, *, status: str | None = None, limit: int = 50) -> list[JobRecord]:
         condition = JobRecord.workspace == workspace

@@ -3,8 +3,8 @@
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.domain.errors import NotFoundError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 
@@ -24,9 +24,16 @@ class KnowledgeRecord(BaseModel):
     updated_at = UTCDateTimeAttribute(default=utcnow)
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "title": self.title, "content": self.content, "tags": list(self.tags or []),
-                "service": self.service, "author": self.author, "created_at": self.created_at,
-                "updated_at": self.updated_at}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "content": self.content,
+            "tags": list(self.tags or []),
+            "service": self.service,
+            "author": self.author,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
 
 
 class KnowledgeRepository:
@@ -41,8 +48,9 @@ class KnowledgeRepository:
 
     def page(self, workspace: str, limit: int, cursor: str | None) -> tuple[list[KnowledgeRecord], str | None]:
         """One page of the workspace's entries and the cursor of the next (a bad cursor is a 400)."""
-        results = KnowledgeRecord.query(workspace, limit=limit,
-                                        last_evaluated_key=decode_cursor(cursor, KnowledgeRecord, partition=workspace))
+        results = KnowledgeRecord.query(
+            workspace, limit=limit, last_evaluated_key=decode_cursor(cursor, KnowledgeRecord, partition=workspace)
+        )
         return list(results), encode_cursor(results.last_evaluated_key)
 
     def put(self, record: KnowledgeRecord) -> KnowledgeRecord:

@@ -13,8 +13,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from pagerless.domain.errors import NotFoundError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
@@ -69,8 +69,10 @@ class ConfigRepository:
         minute = int(now // 60)
         item = NotifyItem(workspace, f"rate#{channel_id}#{minute}")
         try:
-            item.update(actions=[NotifyItem.count.add(1), NotifyItem.expires_at.set(minute * 60 + 180)],
-                        condition=NotifyItem.count.does_not_exist() | (NotifyItem.count < per_minute))
+            item.update(
+                actions=[NotifyItem.count.add(1), NotifyItem.expires_at.set(minute * 60 + 180)],
+                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count < per_minute),
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return (minute + 1) * 60 - now
@@ -129,14 +131,25 @@ class DeliveryRecord(BaseModel):
     by_incident = ByIncident()
 
     def to_public(self) -> dict:
-        return {"id": self.delivery_id, "incident_id": self.incident_id, "alert_id": self.incident_id,
-                "event": self.event, "generation": self.generation, "channel_id": self.channel_id,
-                "channel_type": self.channel_type, "channel_name": self.channel_name, "recipient": self.recipient,
-                "status": self.status,
-                "attempts": int(self.attempts or 0), "last_error": self.last_error, "title": self.title,
-                "provider_message_id": self.provider_message_id, "created_at": self.created_at.isoformat(),
-                "sent_at": self.sent_at.isoformat() if self.sent_at else None,
-                "updated_at": self.updated_at.isoformat()}
+        return {
+            "id": self.delivery_id,
+            "incident_id": self.incident_id,
+            "alert_id": self.incident_id,
+            "event": self.event,
+            "generation": self.generation,
+            "channel_id": self.channel_id,
+            "channel_type": self.channel_type,
+            "channel_name": self.channel_name,
+            "recipient": self.recipient,
+            "status": self.status,
+            "attempts": int(self.attempts or 0),
+            "last_error": self.last_error,
+            "title": self.title,
+            "provider_message_id": self.provider_message_id,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "updated_at": self.updated_at.isoformat(),
+        }
 
 
 class DeliveryRepository:
@@ -148,14 +161,23 @@ class DeliveryRepository:
         """
         now = utcnow()
         stale = now - timedelta(seconds=stale_seconds)
-        condition = (DeliveryRecord.delivery_id.does_not_exist() | (DeliveryRecord.status == FAILED)
-                     | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.claimed_at < stale)))
+        condition = (
+            DeliveryRecord.delivery_id.does_not_exist()
+            | (DeliveryRecord.status == FAILED)
+            | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.claimed_at < stale))
+        )
         actions = [
-            DeliveryRecord.workspace.set(record.workspace), DeliveryRecord.incident_key.set(record.incident_key),
-            DeliveryRecord.event.set(record.event), DeliveryRecord.generation.set(record.generation),
-            DeliveryRecord.channel_id.set(record.channel_id), DeliveryRecord.channel_type.set(record.channel_type),
-            DeliveryRecord.channel_name.set(record.channel_name), DeliveryRecord.title.set(record.title[:300]),
-            DeliveryRecord.status.set(SENDING), DeliveryRecord.claimed_at.set(now), DeliveryRecord.updated_at.set(now),
+            DeliveryRecord.workspace.set(record.workspace),
+            DeliveryRecord.incident_key.set(record.incident_key),
+            DeliveryRecord.event.set(record.event),
+            DeliveryRecord.generation.set(record.generation),
+            DeliveryRecord.channel_id.set(record.channel_id),
+            DeliveryRecord.channel_type.set(record.channel_type),
+            DeliveryRecord.channel_name.set(record.channel_name),
+            DeliveryRecord.title.set(record.title[:300]),
+            DeliveryRecord.status.set(SENDING),
+            DeliveryRecord.claimed_at.set(now),
+            DeliveryRecord.updated_at.set(now),
             DeliveryRecord.created_at.set(DeliveryRecord.created_at | now),
             DeliveryRecord.created_key.set(DeliveryRecord.created_key | f"{now.isoformat()}#{record.delivery_id}"),
             DeliveryRecord.attempts.set(DeliveryRecord.attempts | 0),
@@ -180,8 +202,12 @@ class DeliveryRepository:
 
     def mark_sent(self, record: DeliveryRecord, *, message_id: str | None, ref: dict | None) -> None:
         now = utcnow()
-        actions = [DeliveryRecord.status.set(SENT), DeliveryRecord.sent_at.set(now), DeliveryRecord.updated_at.set(now),
-                   DeliveryRecord.last_error.remove()]
+        actions = [
+            DeliveryRecord.status.set(SENT),
+            DeliveryRecord.sent_at.set(now),
+            DeliveryRecord.updated_at.set(now),
+            DeliveryRecord.last_error.remove(),
+        ]
         if message_id:
             actions.append(DeliveryRecord.provider_message_id.set(message_id))
         if ref:
@@ -189,8 +215,13 @@ class DeliveryRepository:
         record.update(actions=actions)
 
     def mark_failed(self, record: DeliveryRecord, status: str, error: str) -> None:
-        record.update(actions=[DeliveryRecord.status.set(status), DeliveryRecord.last_error.set(error[:1000]),
-                               DeliveryRecord.updated_at.set(utcnow())])
+        record.update(
+            actions=[
+                DeliveryRecord.status.set(status),
+                DeliveryRecord.last_error.set(error[:1000]),
+                DeliveryRecord.updated_at.set(utcnow()),
+            ]
+        )
 
     def release(self, record: DeliveryRecord, error: str) -> None:
         """Give the claim back without counting it (rate-limited: a later run tries again)."""
@@ -200,9 +231,13 @@ class DeliveryRepository:
         """A dead or given-up delivery may be claimed again (a replay); False if it was sent meanwhile."""
         try:
             DeliveryRecord(delivery_id).update(
-                actions=[DeliveryRecord.status.set(FAILED), DeliveryRecord.attempts.set(0),
-                         DeliveryRecord.updated_at.set(utcnow())],
-                condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED))
+                actions=[
+                    DeliveryRecord.status.set(FAILED),
+                    DeliveryRecord.attempts.set(0),
+                    DeliveryRecord.updated_at.set(utcnow()),
+                ],
+                condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED),
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -224,33 +259,64 @@ class DeliveryRepository:
     def for_incident(self, workspace: str, incident_id: str) -> list[DeliveryRecord]:
         return list(DeliveryRecord.by_incident.query(f"{workspace}#{incident_id}"))
 
-    def page(self, workspace: str, *, incident_id: str | None, status: str | None, limit: int,
-             cursor: str | None) -> tuple[list[DeliveryRecord], str | None]:
+    def page(
+        self, workspace: str, *, incident_id: str | None, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[DeliveryRecord], str | None]:
         condition = None
         if status:
             condition = DeliveryRecord.status == status
         if incident_id:
             results = DeliveryRecord.by_incident.query(
-                f"{workspace}#{incident_id}", filter_condition=condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor, DeliveryRecord, DeliveryRecord.by_incident,
-                                                 partition=f"{workspace}#{incident_id}"),
-                page_size=max(limit, 25))
+                f"{workspace}#{incident_id}",
+                filter_condition=condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(
+                    cursor, DeliveryRecord, DeliveryRecord.by_incident, partition=f"{workspace}#{incident_id}"
+                ),
+                page_size=max(limit, 25),
+            )
         else:
             results = DeliveryRecord.by_workspace.query(
-                workspace, filter_condition=condition, scan_index_forward=False, limit=limit,
-                last_evaluated_key=decode_cursor(cursor, DeliveryRecord, DeliveryRecord.by_workspace,
-                                                 partition=workspace),
-                page_size=max(limit, 25))
+                workspace,
+                filter_condition=condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(
+                    cursor, DeliveryRecord, DeliveryRecord.by_workspace, partition=workspace
+                ),
+                page_size=max(limit, 25),
+            )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
 
-def new_delivery(delivery_id: str, *, workspace: str, incident_id: str | None, event: str, generation: str,
-                 channel: dict, title: str, job: dict | None, recipient: dict | None = None) -> DeliveryRecord:
-    return DeliveryRecord(delivery_id, workspace=workspace, incident_id=incident_id,
-                          incident_key=f"{workspace}#{incident_id or '-'}", event=event, generation=generation,
-                          channel_id=channel["id"], channel_type=channel["channel_type"],
-                          channel_name=channel.get("name", ""), title=title, job=job, recipient=recipient)
+def new_delivery(
+    delivery_id: str,
+    *,
+    workspace: str,
+    incident_id: str | None,
+    event: str,
+    generation: str,
+    channel: dict,
+    title: str,
+    job: dict | None,
+    recipient: dict | None = None,
+) -> DeliveryRecord:
+    return DeliveryRecord(
+        delivery_id,
+        workspace=workspace,
+        incident_id=incident_id,
+        incident_key=f"{workspace}#{incident_id or '-'}",
+        event=event,
+        generation=generation,
+        channel_id=channel["id"],
+        channel_type=channel["channel_type"],
+        channel_name=channel.get("name", ""),
+        title=title,
+        job=job,
+        recipient=recipient,
+    )
 
 
 def iso(at: datetime | None) -> str | None:

@@ -104,8 +104,9 @@ class QuietHoursRepository:
 
 def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) -> bool:
     """Record that the handoff at ``at`` was announced; False if it already was (idempotency)."""
-    record = SystemRecord("oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data,
-                          updated_at=utcnow())
+    record = SystemRecord(
+        "oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data, updated_at=utcnow()
+    )
     try:
         record.save(condition=SystemRecord.pk.does_not_exist())
     except PutError as exc:
@@ -167,10 +168,14 @@ class EscalationRepository:
     def claim_page(self, record: EscalationRecord, page: dict) -> bool:
         """Append a page only while the escalation still runs (a stop written first wins)."""
         try:
-            record.update(actions=[EscalationRecord.pages.set([*(record.pages or []), page]),
-                                   EscalationRecord.paged_count.add(1)],
-                          condition=(EscalationRecord.status == "running")
-                          & (EscalationRecord.paged_count == len(record.pages or [])))
+            record.update(
+                actions=[
+                    EscalationRecord.pages.set([*(record.pages or []), page]),
+                    EscalationRecord.paged_count.add(1),
+                ],
+                condition=(EscalationRecord.status == "running")
+                & (EscalationRecord.paged_count == len(record.pages or [])),
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
@@ -180,9 +185,14 @@ class EscalationRepository:
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
         """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""
         try:
-            record.update(actions=[EscalationRecord.status.set(status), EscalationRecord.reason.set(reason[:500]),
-                                   EscalationRecord.ended_at.set(utcnow())],
-                          condition=EscalationRecord.status == "running")
+            record.update(
+                actions=[
+                    EscalationRecord.status.set(status),
+                    EscalationRecord.reason.set(reason[:500]),
+                    EscalationRecord.ended_at.set(utcnow()),
+                ],
+                condition=EscalationRecord.status == "running",
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

@@ -79,12 +79,15 @@ class PeopleRepository:
             raise
         return True
 
-    def list(self, workspace_key: str, *, limit: int = 200,
-             cursor: str | None = None) -> tuple[list[PeopleRecord], str | None]:
-        results = PeopleRecord.by_workspace.query(workspace_key, limit=limit, page_size=limit,
-                                                  last_evaluated_key=decode_cursor(
-                                                      cursor, PeopleRecord, PeopleRecord.by_workspace,
-                                                      partition=workspace_key))
+    def list(
+        self, workspace_key: str, *, limit: int = 200, cursor: str | None = None
+    ) -> tuple[list[PeopleRecord], str | None]:
+        results = PeopleRecord.by_workspace.query(
+            workspace_key,
+            limit=limit,
+            page_size=limit,
+            last_evaluated_key=decode_cursor(cursor, PeopleRecord, PeopleRecord.by_workspace, partition=workspace_key),
+        )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 

@@ -22,5 +22,6 @@ class PluginStateRepository:
         return states
 
     def put(self, workspace: str, kind: str, name: str, *, enabled: bool, actor: str) -> None:
-        SystemRecord(_pk(workspace), f"{kind}:{name}", data={"enabled": enabled, "updated_by": actor},
-                     updated_at=utcnow()).save()
+        SystemRecord(
+            _pk(workspace), f"{kind}:{name}", data={"enabled": enabled, "updated_by": actor}, updated_at=utcnow()
+        ).save()

@@ -8,8 +8,8 @@ number is still free, so two concurrent edits of the same version cannot both wi
 
 from pynamodb.exceptions import PutError
 
-from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.clock import utcnow
+from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.store.reports import ReportRecord
 
 
@@ -24,18 +24,34 @@ def _index(workspace: str) -> str:
 class PostmortemRepository:
     def save_version(self, workspace: str, incident_id: str, document: dict) -> dict:
         version = int(document["version"])
-        record = ReportRecord(_versions(workspace, incident_id), f"v{version:05d}", report_type="postmortem",
-                              data=document, created_at=utcnow())
+        record = ReportRecord(
+            _versions(workspace, incident_id),
+            f"v{version:05d}",
+            report_type="postmortem",
+            data=document,
+            created_at=utcnow(),
+        )
         try:
             record.save(condition=ReportRecord.sk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConflictError(f"postmortem of {incident_id} changed meanwhile: version {version} exists",
-                                    details=[{"version": version}]) from exc
+                raise ConflictError(
+                    f"postmortem of {incident_id} changed meanwhile: version {version} exists",
+                    details=[{"version": version}],
+                ) from exc
             raise
-        ReportRecord(_index(workspace), incident_id, report_type="postmortem",
-                     data={"version": version, "status": document["status"], "title": document["title"],
-                           "action_items": document["action_items"]}, created_at=utcnow()).save()
+        ReportRecord(
+            _index(workspace),
+            incident_id,
+            report_type="postmortem",
+            data={
+                "version": version,
+                "status": document["status"],
+                "title": document["title"],
+                "action_items": document["action_items"],
+            },
+            created_at=utcnow(),
+        ).save()
         return document
 
     def latest(self, workspace: str, incident_id: str) -> dict | None:
@@ -49,8 +65,15 @@ class PostmortemRepository:
         return rows[0].data
 
     def versions(self, workspace: str, incident_id: str) -> list[dict]:
-        return [{"version": r.data["version"], "status": r.data["status"], "author": r.data.get("author"),
-                 "created_at": r.created_at.isoformat()} for r in ReportRecord.query(_versions(workspace, incident_id))]
+        return [
+            {
+                "version": r.data["version"],
+                "status": r.data["status"],
+                "author": r.data.get("author"),
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in ReportRecord.query(_versions(workspace, incident_id))
+        ]
 
     def index(self, workspace: str) -> list[tuple[str, dict]]:
         return [(r.sk, r.data) for r in ReportRecord.query(_index(workspace))]

@@ -26,8 +26,10 @@ def take(caller: str, bucket: str, window_start: int, limit: int, expires_at: in
     """Count one request in the window and return the new count; None when the window is full."""
     record = RateCounterRecord(f"ratelimit#{caller}#{bucket}", str(window_start))
     try:
-        record.update(actions=[RateCounterRecord.count.add(1), RateCounterRecord.expires_at.set(expires_at)],
-                      condition=RateCounterRecord.count.does_not_exist() | (RateCounterRecord.count < limit))
+        record.update(
+            actions=[RateCounterRecord.count.add(1), RateCounterRecord.expires_at.set(expires_at)],
+            condition=RateCounterRecord.count.does_not_exist() | (RateCounterRecord.count < limit),
+        )
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return None

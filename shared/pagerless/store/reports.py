@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
-from pagerless.domain.errors import NotFoundError
-from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
-from pagerless.store.approvals import ApprovalRecord, to_domain
 from pagerless.clock import utcnow
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.approvals import ApprovalRecord, to_domain
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
@@ -38,11 +38,20 @@ def _reports(workspace: str) -> str:
 
 
 class ReportRepository:
-    def create(self, workspace: str, report_id: str, report_type: str, data: dict, *, replace: bool) -> ReportRecord | None:
+    def create(
+        self, workspace: str, report_id: str, report_type: str, data: dict, *, replace: bool
+    ) -> ReportRecord | None:
         """Store a report; without ``replace`` an existing id wins and None is returned."""
-        record = ReportRecord(_reports(workspace), report_id, report_type=report_type,
-                              period_start=data["period_start"], period_end=data["period_end"], data=data,
-                              delivery={}, created_at=utcnow())
+        record = ReportRecord(
+            _reports(workspace),
+            report_id,
+            report_type=report_type,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            data=data,
+            delivery={},
+            created_at=utcnow(),
+        )
         try:
             record.save(condition=None if replace else ReportRecord.sk.does_not_exist())
         except PutError as exc:
@@ -97,6 +106,10 @@ def approvals_requested(workspace: str, start: datetime, end: datetime) -> list[
     lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
     rows = []
     for status in (APPROVED, REJECTED, PENDING, EXPIRED):
-        rows += [to_domain(r) for r in ApprovalRecord.by_status.query(f"{workspace}#{status}",
-                                                                      ApprovalRecord.requested_key.between(lo, hi))]
+        rows += [
+            to_domain(r)
+            for r in ApprovalRecord.by_status.query(
+                f"{workspace}#{status}", ApprovalRecord.requested_key.between(lo, hi)
+            )
+        ]
     return rows

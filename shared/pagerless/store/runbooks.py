@@ -17,22 +17,28 @@ class RunbookStore:
         self.repo = SystemRepository()
 
     def put_version(self, runbook: dict) -> None:
-        record = SystemRecord(f"runbook#{self.workspace}", f"{runbook['id']}#{int(runbook['version']):05d}",
-                              data=runbook)
+        record = SystemRecord(
+            f"runbook#{self.workspace}", f"{runbook['id']}#{int(runbook['version']):05d}", data=runbook
+        )
         try:
             record.save(condition=SystemRecord.sk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConflictError(f"runbook {runbook['id']} version {runbook['version']} already exists; "
-                                    "versions are immutable") from exc
+                raise ConflictError(
+                    f"runbook {runbook['id']} version {runbook['version']} already exists; versions are immutable"
+                ) from exc
             raise
         deleted = self.repo.get(f"runbook-deleted#{self.workspace}", runbook["id"])
         if deleted is not None:
             deleted.delete()
 
     def versions(self, runbook_id: str) -> list[dict]:
-        return [r.data for r in SystemRecord.query(f"runbook#{self.workspace}",
-                                                   SystemRecord.sk.startswith(f"{runbook_id}#"), consistent_read=True)]
+        return [
+            r.data
+            for r in SystemRecord.query(
+                f"runbook#{self.workspace}", SystemRecord.sk.startswith(f"{runbook_id}#"), consistent_read=True
+            )
+        ]
 
     def all_latest(self) -> dict[str, dict]:
         latest: dict[str, dict] = {}

@@ -47,9 +47,17 @@ def _client(self):
     with _lock:
         if self._extra_headers is not None:
             return _pynamodb_client(self)
-        key = (self.region, self.host, os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
-               repr(self._retry_configuration), self._max_retry_attempts_exception, self._connect_timeout_seconds,
-               self._read_timeout_seconds, self._max_pool_connections)
+        key = (
+            self.region,
+            self.host,
+            os.environ.get("AWS_ENDPOINT_URL"),
+            os.environ.get("AWS_ENDPOINT_URL_DYNAMODB"),
+            repr(self._retry_configuration),
+            self._max_retry_attempts_exception,
+            self._connect_timeout_seconds,
+            self._read_timeout_seconds,
+            self._max_pool_connections,
+        )
         shared = _clients.get(key)
         if not _usable(shared):
             self._client = None

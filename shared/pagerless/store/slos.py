@@ -13,8 +13,8 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import BatchWrite
 
-from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.clock import parse_time, utcnow
+from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 
@@ -51,8 +51,9 @@ class SloRepository:
     def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> SloRecord:
         """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist."""
         now = utcnow()
-        record = SloRecord(_definitions(workspace), name, service=service, document=document, state={},
-                           created_at=now, updated_at=now)
+        record = SloRecord(
+            _definitions(workspace), name, service=service, document=document, state={}, created_at=now, updated_at=now
+        )
         if not create:
             existing = self.get(workspace, name)
             record.state = existing.state
@@ -92,15 +93,23 @@ class SloRepository:
 
     def set_state(self, workspace: str, name: str, state: dict) -> None:
         record = SloRecord(_definitions(workspace), name)
-        record.update(actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
-                      condition=SloRecord.pk.exists())
+        record.update(
+            actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())], condition=SloRecord.pk.exists()
+        )
 
     # ------------------------------------------------------------------ buckets
     def put_buckets(self, workspace: str, name: str, buckets: list[tuple[datetime, float, float]]) -> None:
         with BatchWrite(SloRecord) as batch:
             for start, good, total in buckets:
-                batch.save(SloRecord(_buckets(workspace, name), _utc(start), good=good, total=total,
-                                     expires_at=int((start + BUCKET_RETENTION).timestamp())))
+                batch.save(
+                    SloRecord(
+                        _buckets(workspace, name),
+                        _utc(start),
+                        good=good,
+                        total=total,
+                        expires_at=int((start + BUCKET_RETENTION).timestamp()),
+                    )
+                )
 
     def buckets(self, workspace: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
         rows = SloRecord.query(_buckets(workspace, name), SloRecord.sk.between(_utc(start), _utc(end)))
@@ -112,12 +121,14 @@ class SloRepository:
         return out
 
 
-def service_incident_spans(workspace: str, service: str, severities: tuple[str, ...], start: datetime,
-                           end: datetime) -> list[tuple[datetime, datetime | None]]:
+def service_incident_spans(
+    workspace: str, service: str, severities: tuple[str, ...], start: datetime, end: datetime
+) -> list[tuple[datetime, datetime | None]]:
     """(first seen, resolved at) of the service's incidents that overlap [start, end)."""
     condition = (IncidentRecord.service == service) & IncidentRecord.severity.is_in(*severities)
-    rows = IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key < f"{_utc(end)}~",
-                                             filter_condition=condition)
+    rows = IncidentRecord.by_workspace.query(
+        workspace, IncidentRecord.created_key < f"{_utc(end)}~", filter_condition=condition
+    )
     spans = []
     for row in rows:
         began = row.first_seen or row.created_at

@@ -103,7 +103,10 @@ class ThrottleRecord(_Item):
 
 
 def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", "") in {"ConditionalCheckFailedException", "TransactionCanceledException"}
+    return getattr(exc, "cause_response_code", "") in {
+        "ConditionalCheckFailedException",
+        "TransactionCanceledException",
+    }
 
 
 class UserRepository:
@@ -163,8 +166,10 @@ class UserRepository:
         record.updated_at = utcnow()
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
-                tx.save(EmailRecord(f"EMAIL#{new_email}", "EMAIL", user_id=record.user_id),
-                        condition=EmailRecord.pk.does_not_exist())
+                tx.save(
+                    EmailRecord(f"EMAIL#{new_email}", "EMAIL", user_id=record.user_id),
+                    condition=EmailRecord.pk.does_not_exist(),
+                )
                 tx.delete(old)
                 tx.save(record)
         except TransactWriteError as exc:
@@ -186,9 +191,14 @@ class UserRepository:
         """Move the family to ``new_jti`` only if ``presented_jti`` is its current token."""
         record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
         try:
-            record.update(actions=[FamilyRecord.current_jti.set(new_jti), FamilyRecord.previous_jti.set(presented_jti),
-                                   FamilyRecord.rotated_at.set(int(now))],
-                          condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False))  # noqa: E712
+            record.update(
+                actions=[
+                    FamilyRecord.current_jti.set(new_jti),
+                    FamilyRecord.previous_jti.set(presented_jti),
+                    FamilyRecord.rotated_at.set(int(now)),
+                ],
+                condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False),
+            )  # noqa: E712
         except UpdateError as exc:
             if _conditional_failed(exc):
                 return False
@@ -235,11 +245,16 @@ class UserRepository:
 
     def record_failure(self, key: str, *, lock_after: int, lock_seconds: int, now: float) -> ThrottleRecord:
         record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
-        record.update(actions=[ThrottleRecord.failures.add(1),
-                               ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo))])
+        record.update(
+            actions=[
+                ThrottleRecord.failures.add(1),
+                ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
+            ]
+        )
         if int(record.failures) >= lock_after:
-            record.update(actions=[ThrottleRecord.locked_until.set(int(now + lock_seconds)),
-                                   ThrottleRecord.failures.set(0)])
+            record.update(
+                actions=[ThrottleRecord.locked_until.set(int(now + lock_seconds)), ThrottleRecord.failures.set(0)]
+            )
         return record
 
     def clear_throttle(self, key: str) -> None:

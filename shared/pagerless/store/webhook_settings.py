@@ -31,9 +31,15 @@ class WebhookSettingsRepository:
     def get(self, workspace: str) -> WebhookSettings:
         record = self.system.get(_PK, workspace)
         data = record.data if record else {}
-        return WebhookSettings(secrets=dict(data.get("secrets", {})), sns_topics=list(data.get("sns_topics", [])),
-                               verify_sns=bool(data.get("verify_sns", True)))
+        return WebhookSettings(
+            secrets=dict(data.get("secrets", {})),
+            sns_topics=list(data.get("sns_topics", [])),
+            verify_sns=bool(data.get("verify_sns", True)),
+        )
 
     def put(self, workspace: str, settings: WebhookSettings) -> None:
-        self.system.put(_PK, workspace, {"secrets": settings.secrets, "sns_topics": settings.sns_topics,
-                                         "verify_sns": settings.verify_sns})
+        self.system.put(
+            _PK,
+            workspace,
+            {"secrets": settings.secrets, "sns_topics": settings.sns_topics, "verify_sns": settings.verify_sns},
+        )

@@ -12,30 +12,73 @@ def adapters(workspace: str) -> dict:
 
     status = collect_status(workspace)
     plugins = PluginService().list(workspace)
-    enabled = {kind: [p["name"] for p in plugins if p["kind"] == kind and p["enabled"]]
-               for kind in ("source", "analyzer", "action", "channel")}
+    enabled = {
+        kind: [p["name"] for p in plugins if p["kind"] == kind and p["enabled"]]
+        for kind in ("source", "analyzer", "action", "channel")
+    }
     kube = status["kubernetes"]
     llm = ConfigService().effective(workspace)["values"]
     channels = _channels(workspace)
     entries = [
-        {"name": "kubernetes", "kind": "cluster", "configured": kube["configured"], "mode": kube["mode"],
-         "status": "configured" if kube["configured"] else "not_configured",
-         "used_for": ["context", "logs", "actions"]},
-        {"name": llm["llm_provider"], "kind": "llm", "configured": status["llm"]["configured"],
-         "enabled": bool(llm["llm_enabled"]), "model": llm["llm_model"],
-         "status": ("disabled" if not llm["llm_enabled"] else "configured" if status["llm"]["configured"]
-                    else "not_configured")},
-        *[{"name": kind, "kind": "notification_channel", "configured": channels.get(kind, 0) > 0,
-           "channels": channels.get(kind, 0), "enabled": kind in enabled["channel"],
-           "status": ("disabled" if kind not in enabled["channel"] else "configured" if channels.get(kind)
-                      else "not_configured")}
-          for kind in sorted({p["name"] for p in plugins if p["kind"] == "channel"} | set(channels))],
-        *[{"name": name, "kind": "alert_source", "configured": True, "enabled": True, "status": "listening",
-           "webhook": f"/api/webhooks/{name}"} for name in enabled["source"]],
-        {"name": "aws", "kind": "platform", "configured": True, "status": "healthy" if status["healthy"] else "degraded",
-         "store": all(t["reachable"] for t in status["store"].values()),
-         "queues": all(q["reachable"] for q in status["queues"].values()),
-         "state_machines": all(m["reachable"] for m in status["state_machines"].values())},
+        {
+            "name": "kubernetes",
+            "kind": "cluster",
+            "configured": kube["configured"],
+            "mode": kube["mode"],
+            "status": "configured" if kube["configured"] else "not_configured",
+            "used_for": ["context", "logs", "actions"],
+        },
+        {
+            "name": llm["llm_provider"],
+            "kind": "llm",
+            "configured": status["llm"]["configured"],
+            "enabled": bool(llm["llm_enabled"]),
+            "model": llm["llm_model"],
+            "status": (
+                "disabled"
+                if not llm["llm_enabled"]
+                else "configured"
+                if status["llm"]["configured"]
+                else "not_configured"
+            ),
+        },
+        *[
+            {
+                "name": kind,
+                "kind": "notification_channel",
+                "configured": channels.get(kind, 0) > 0,
+                "channels": channels.get(kind, 0),
+                "enabled": kind in enabled["channel"],
+                "status": (
+                    "disabled"
+                    if kind not in enabled["channel"]
+                    else "configured"
+                    if channels.get(kind)
+                    else "not_configured"
+                ),
+            }
+            for kind in sorted({p["name"] for p in plugins if p["kind"] == "channel"} | set(channels))
+        ],
+        *[
+            {
+                "name": name,
+                "kind": "alert_source",
+                "configured": True,
+                "enabled": True,
+                "status": "listening",
+                "webhook": f"/api/webhooks/{name}",
+            }
+            for name in enabled["source"]
+        ],
+        {
+            "name": "aws",
+            "kind": "platform",
+            "configured": True,
+            "status": "healthy" if status["healthy"] else "degraded",
+            "store": all(t["reachable"] for t in status["store"].values()),
+            "queues": all(q["reachable"] for q in status["queues"].values()),
+            "state_machines": all(m["reachable"] for m in status["state_machines"].values()),
+        },
     ]
     return {
         "alert_sources": enabled["source"],

@@ -28,16 +28,36 @@ def record_heartbeat(component: str, details: dict | None = None) -> dict:
 def collect_status(workspace: str | None = None) -> dict:
     """Reachability of every table, queue and state machine, and which integrations are set."""
     dynamodb, sqs, sfn = _clients()
-    tables = {name: _check(lambda t=table: dynamodb.describe_table(TableName=t)["Table"]["TableStatus"])
-              for name, table in settings.tables().model_dump().items()}
+    tables = {
+        name: _check(lambda t=table: dynamodb.describe_table(TableName=t)["Table"]["TableStatus"])
+        for name, table in settings.tables().model_dump().items()
+    }
     wf = settings.workflow()
-    queues = {name: _check(lambda u=url: sqs.get_queue_attributes(
-        QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] + " messages")
-        for name, url in {"alerts": wf.alert_queue_url, "alerts_dlq": wf.alert_dlq_url,
-                          "notify": wf.notify_queue_url, "notify_dlq": wf.notify_dlq_url}.items() if url}
-    machines = {name: _check(lambda a=arn: sfn.describe_state_machine(stateMachineArn=a)["status"])
-                for name, arn in {"incident_response": wf.incident_state_machine_arn,
-                                  "selfcheck": wf.selfcheck_state_machine_arn}.items() if arn}
+    queues = {
+        name: _check(
+            lambda u=url: (
+                sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
+                    "ApproximateNumberOfMessages"
+                ]
+                + " messages"
+            )
+        )
+        for name, url in {
+            "alerts": wf.alert_queue_url,
+            "alerts_dlq": wf.alert_dlq_url,
+            "notify": wf.notify_queue_url,
+            "notify_dlq": wf.notify_dlq_url,
+        }.items()
+        if url
+    }
+    machines = {
+        name: _check(lambda a=arn: sfn.describe_state_machine(stateMachineArn=a)["status"])
+        for name, arn in {
+            "incident_response": wf.incident_state_machine_arn,
+            "selfcheck": wf.selfcheck_state_machine_arn,
+        }.items()
+        if arn
+    }
     integ = settings.integrations()
     heartbeats = {}
     try:
@@ -54,8 +74,13 @@ def collect_status(workspace: str | None = None) -> dict:
         "llm": {"configured": bool(integ.anthropic_api_key or integ.pagerless_anthropic_key_parameter)},
         "kubernetes": {
             "configured": bool(integ.pagerless_kubeconfig or integ.pagerless_in_cluster or integ.pagerless_sandbox),
-            "mode": "sandbox" if integ.pagerless_sandbox else "in-cluster" if integ.pagerless_in_cluster
-            else "kubeconfig" if integ.pagerless_kubeconfig else "none",
+            "mode": "sandbox"
+            if integ.pagerless_sandbox
+            else "in-cluster"
+            if integ.pagerless_in_cluster
+            else "kubeconfig"
+            if integ.pagerless_kubeconfig
+            else "none",
         },
         "heartbeats": heartbeats,
         "notifications": _notifications(workspace),
@@ -75,9 +100,15 @@ def _notifications(workspace: str | None) -> dict:
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
         return {"configured": False, "error": type(exc).__name__}
     configured = bool(routes and channels)
-    return {"configured": configured, "routes": len(routes), "channels": len(channels),
-            "message": None if configured else "notifications are not configured: add a channel and a route "
-                                                "(/api/notifications/channels, /api/notifications/routes); nothing is sent"}
+    return {
+        "configured": configured,
+        "routes": len(routes),
+        "channels": len(channels),
+        "message": None
+        if configured
+        else "notifications are not configured: add a channel and a route "
+        "(/api/notifications/channels, /api/notifications/routes); nothing is sent",
+    }
 
 
 def _check(probe) -> dict:

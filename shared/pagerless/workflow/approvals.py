@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pagerless import step_functions
+from pagerless.clock import utcnow
+from pagerless.domain import approvals as vocab
+from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import publish
 from pagerless.observability import logger
-from pagerless.domain import approvals as vocab
-from pagerless.domain.approvals import Approval
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.clock import utcnow
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 
@@ -43,8 +43,16 @@ class ApprovalService:
     def sfn(self):
         return self._sfn or step_functions.client()
 
-    def request(self, incident_id: str, workspace: str, *, task_token: str, execution_arn: str,
-                timeout_seconds: int, resume_approval: str | None = None) -> dict:
+    def request(
+        self,
+        incident_id: str,
+        workspace: str,
+        *,
+        task_token: str,
+        execution_arn: str,
+        timeout_seconds: int,
+        resume_approval: str | None = None,
+    ) -> dict:
         """Store the token with the proposal and move the incident to awaiting_approval.
 
         ``resume_approval`` (from the reconciler after a restart): that approval, if still pending,
@@ -56,42 +64,95 @@ class ApprovalService:
             return self._resume(incident, pending, task_token, execution_arn, int(timeout_seconds))
         proposal = incident.proposal or {}
         previous = self.repository.latest(incident_id)
-        record = self.repository.create(Approval(
-            incident_id, vocab.approval_key(now, uuid.uuid4().hex[:8]), workspace=workspace, requested_at=now,
-            expires_at=now + timedelta(seconds=int(timeout_seconds)), timeout_seconds=int(timeout_seconds),
-            execution_arn=execution_arn, task_token=task_token, proposal=_approver_view(proposal)))
-        advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
-                changes={"approval": {**record.to_public(), "proposal": None}})
-        timeline.record(incident, "approval_requested",
-                        f"approval requested for {proposal.get('action')}; expires in {int(timeout_seconds)}s",
-                        actor=ACTOR, data={"approval_id": record.approval_id, "action": proposal.get("action"),
-                                           "diff": (proposal.get("dry_run") or {}).get("diff"),
-                                           "rule": (proposal.get("decision") or {}).get("rule"),
-                                           "expires_at": record.expires_at.isoformat()})
-        if (previous is not None and previous.status == vocab.PENDING
-                and self.repository.decide(previous, vocab.EXPIRED, actor="system",
-                                           note=f"superseded by a newer approval ({record.approval_id})")):
+        record = self.repository.create(
+            Approval(
+                incident_id,
+                vocab.approval_key(now, uuid.uuid4().hex[:8]),
+                workspace=workspace,
+                requested_at=now,
+                expires_at=now + timedelta(seconds=int(timeout_seconds)),
+                timeout_seconds=int(timeout_seconds),
+                execution_arn=execution_arn,
+                task_token=task_token,
+                proposal=_approver_view(proposal),
+            )
+        )
+        advance(
+            incident,
+            IncidentStatus.AWAITING_APPROVAL,
+            "waiting for a human to approve the proposal",
+            changes={"approval": {**record.to_public(), "proposal": None}},
+        )
+        timeline.record(
+            incident,
+            "approval_requested",
+            f"approval requested for {proposal.get('action')}; expires in {int(timeout_seconds)}s",
+            actor=ACTOR,
+            data={
+                "approval_id": record.approval_id,
+                "action": proposal.get("action"),
+                "diff": (proposal.get("dry_run") or {}).get("diff"),
+                "rule": (proposal.get("decision") or {}).get("rule"),
+                "expires_at": record.expires_at.isoformat(),
+            },
+        )
+        if (
+            previous is not None
+            and previous.status == vocab.PENDING
+            and self.repository.decide(
+                previous, vocab.EXPIRED, actor="system", note=f"superseded by a newer approval ({record.approval_id})"
+            )
+        ):
             _publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
-        publish("approval.requested", incident, generation=record.approval_id,
-                data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()})
+        publish(
+            "approval.requested",
+            incident,
+            generation=record.approval_id,
+            data={"approval_id": record.approval_id, "expires_at": record.expires_at.isoformat()},
+        )
         return {"approval_id": record.approval_id}
 
     def _resume(self, incident, pending: Approval, task_token: str, execution_arn: str, timeout: int) -> dict:
-        self.repository.rearm(pending, task_token=task_token, execution_arn=execution_arn,
-                              expires_at=utcnow() + timedelta(seconds=timeout))
-        advance(incident, IncidentStatus.AWAITING_APPROVAL, "waiting for a human to approve the proposal",
-                changes={"approval": {**pending.to_public(), "proposal": None}})
-        timeline.record(incident, "approval_resumed", f"approval wait resumed after a restart; expires in {timeout}s",
-                        actor=ACTOR, data={"approval_id": pending.approval_id,
-                                           "expires_at": pending.expires_at.isoformat()})
+        self.repository.rearm(
+            pending,
+            task_token=task_token,
+            execution_arn=execution_arn,
+            expires_at=utcnow() + timedelta(seconds=timeout),
+        )
+        advance(
+            incident,
+            IncidentStatus.AWAITING_APPROVAL,
+            "waiting for a human to approve the proposal",
+            changes={"approval": {**pending.to_public(), "proposal": None}},
+        )
+        timeline.record(
+            incident,
+            "approval_resumed",
+            f"approval wait resumed after a restart; expires in {timeout}s",
+            actor=ACTOR,
+            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
+        )
         logger().info("approval resumed", extra={"incident_id": incident.id, "approval_id": pending.approval_id})
-        publish("approval.requested", incident, generation=f"{pending.approval_id}#{execution_arn.rsplit(':', 1)[-1]}",
-                data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()})
+        publish(
+            "approval.requested",
+            incident,
+            generation=f"{pending.approval_id}#{execution_arn.rsplit(':', 1)[-1]}",
+            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
+        )
         return {"approval_id": pending.approval_id, "resumed": True}
 
-    def decide(self, incident_id: str, workspace: str, *, approve: bool, actor: str, role: str = "",
-               comment: str = "", approval_id: str | None = None) -> Decided:
+    def decide(
+        self,
+        incident_id: str,
+        workspace: str,
+        *,
+        approve: bool,
+        actor: str,
+        role: str = "",
+        comment: str = "",
+        approval_id: str | None = None,
+    ) -> Decided:
         """Approve or reject the incident's pending approval (see the module docstring).
 
         With ``approval_id`` (a chat card's own approval), a card whose approval is no longer the
@@ -110,8 +171,10 @@ class ApprovalService:
             self._refuse_superseded(incident_id, approval_id, record)
         wanted = vocab.APPROVED if approve else vocab.REJECTED
         if record.status == vocab.PENDING and incident.status != IncidentStatus.AWAITING_APPROVAL.value:
-            raise ConflictError(f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
-                                details=[{"status": incident.status}])
+            raise ConflictError(
+                f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
+                details=[{"status": incident.status}],
+            )
         if record.timed_out(utcnow()):
             self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
         from pagerless.auth.actors import name_of
@@ -119,8 +182,9 @@ class ApprovalService:
 
         name = name_of(workspace, actor)
         who = label(actor, name)
-        won = record.status == vocab.PENDING and self.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment, actor_name=name)
+        won = record.status == vocab.PENDING and self.repository.decide(
+            record, wanted, actor=actor, role=role, comment=comment, actor_name=name
+        )
         if not won:
             return self._already_decided(record, wanted)
         try:
@@ -128,16 +192,32 @@ class ApprovalService:
         except _TokenRefused as refused:
             self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}")
             _publish_decided(incident, record)
-            timeline.record(incident, "approval_expired", f"{who} tried to {'approve' if approve else 'reject'} "
-                            "after the approval had timed out", actor=actor, actor_name=name,
-                            data={"approval_id": record.approval_id})
-            raise ConflictError(f"the approval of {incident_id} timed out before the decision; nothing ran",
-                                details=[{"status": vocab.EXPIRED}]) from refused
+            timeline.record(
+                incident,
+                "approval_expired",
+                f"{who} tried to {'approve' if approve else 'reject'} after the approval had timed out",
+                actor=actor,
+                actor_name=name,
+                data={"approval_id": record.approval_id},
+            )
+            raise ConflictError(
+                f"the approval of {incident_id} timed out before the decision; nothing ran",
+                details=[{"status": vocab.EXPIRED}],
+            ) from refused
         verb = "approved" if approve else "rejected"
-        timeline.record(incident, verb, f"{who} {verb} {record.proposal.get('action')}"
-                        + (f": {comment}" if comment else ""), actor=actor, actor_name=name,
-                        data={"approval_id": record.approval_id, "role": role, "comment": comment,
-                              "decided_at": record.decided_at.isoformat()})
+        timeline.record(
+            incident,
+            verb,
+            f"{who} {verb} {record.proposal.get('action')}" + (f": {comment}" if comment else ""),
+            actor=actor,
+            actor_name=name,
+            data={
+                "approval_id": record.approval_id,
+                "role": role,
+                "comment": comment,
+                "decided_at": record.decided_at.isoformat(),
+            },
+        )
         _publish_decided(incident, record)
         # The incident is not written here: the workflow moves on at once and owns it from now on.
         return Decided(record.to_public(), True)
@@ -145,8 +225,11 @@ class ApprovalService:
     def expire(self, incident_id: str, reason: str) -> Approval | None:
         """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
         record = self.repository.latest(incident_id)
-        if (record is not None and record.status == vocab.PENDING
-                and self.repository.decide(record, vocab.EXPIRED, actor="system", note=reason)):
+        if (
+            record is not None
+            and record.status == vocab.PENDING
+            and self.repository.decide(record, vocab.EXPIRED, actor="system", note=reason)
+        ):
             _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
         return record
 
@@ -158,35 +241,57 @@ class ApprovalService:
         card = self.repository.get(incident_id, approval_id)
         if card is None:
             raise NotFoundError(f"incident {incident_id} has no approval {approval_id}")
-        earlier = (f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != vocab.PENDING
-                   else "")
-        raise ConflictError(f"this approval of {incident_id} was superseded by a newer one ({latest.status})"
-                            f"{earlier}; nothing changed",
-                            details=[{"status": "superseded", "approval_id": approval_id,
-                                      "current_approval_id": latest.approval_id, "current_status": latest.status,
-                                      "decided_by": latest.decided_by}])
+        earlier = (
+            f"; it was {card.status} by {card.decided_by}" if card.decided_by and card.status != vocab.PENDING else ""
+        )
+        raise ConflictError(
+            f"this approval of {incident_id} was superseded by a newer one ({latest.status}){earlier}; nothing changed",
+            details=[
+                {
+                    "status": "superseded",
+                    "approval_id": approval_id,
+                    "current_approval_id": latest.approval_id,
+                    "current_status": latest.status,
+                    "decided_by": latest.decided_by,
+                }
+            ],
+        )
 
     def _already_decided(self, record: Approval, wanted: str) -> Decided:
         if record.status == wanted:
             return Decided(record.to_public(), False)
         if record.status == vocab.EXPIRED:
-            raise ConflictError(f"the approval of {record.incident_id} timed out; nothing ran",
-                                details=[{"status": vocab.EXPIRED, "note": record.note}])
-        raise ConflictError(f"the proposal for {record.incident_id} was already {record.status} by "
-                            f"{record.decided_by}; that decision stands",
-                            details=[{"status": record.status, "decided_by": record.decided_by,
-                                      "decided_at": record.decided_at.isoformat() if record.decided_at else None}])
+            raise ConflictError(
+                f"the approval of {record.incident_id} timed out; nothing ran",
+                details=[{"status": vocab.EXPIRED, "note": record.note}],
+            )
+        raise ConflictError(
+            f"the proposal for {record.incident_id} was already {record.status} by "
+            f"{record.decided_by}; that decision stands",
+            details=[
+                {
+                    "status": record.status,
+                    "decided_by": record.decided_by,
+                    "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+                }
+            ],
+        )
 
     def _send(self, record: Approval, approve: bool, actor: str, comment: str) -> None:
         from botocore.exceptions import ClientError
 
         try:
             if approve:
-                self.sfn.send_task_success(taskToken=record.task_token, output=json.dumps(
-                    {"approval_id": record.approval_id, "approved_by": actor}))
+                self.sfn.send_task_success(
+                    taskToken=record.task_token,
+                    output=json.dumps({"approval_id": record.approval_id, "approved_by": actor}),
+                )
             else:
-                self.sfn.send_task_failure(taskToken=record.task_token, error=REJECTED_ERROR,
-                                           cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""))
+                self.sfn.send_task_failure(
+                    taskToken=record.task_token,
+                    error=REJECTED_ERROR,
+                    cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""),
+                )
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
@@ -196,11 +301,18 @@ class ApprovalService:
 
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
-    publish("approval.decided", incident, generation=record.approval_id,
-            data={"approval_id": record.approval_id, "decision": decision or record.status,
-                  "decided_by": record.decided_by,
-                  "decided_at": record.decided_at.isoformat() if record.decided_at else None,
-                  "comment": record.comment or record.note})
+    publish(
+        "approval.decided",
+        incident,
+        generation=record.approval_id,
+        data={
+            "approval_id": record.approval_id,
+            "decision": decision or record.status,
+            "decided_by": record.decided_by,
+            "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+            "comment": record.comment or record.note,
+        },
+    )
 
 
 class _TokenRefused(Exception):
@@ -211,6 +323,12 @@ def _approver_view(proposal: dict) -> dict:
     """What the approver needs: the action, why, the dry-run diff and the policy decision."""
     keys = ("action", "description", "reason", "risk", "blast_radius", "reversible", "plan", "decision", "message")
     dry_run = proposal.get("dry_run") or {}
-    return {**{k: proposal.get(k) for k in keys},
-            "dry_run": {"status": dry_run.get("status"), "message": dry_run.get("message"), "diff": dry_run.get("diff"),
-                        "changes": dry_run.get("changes", [])}}
+    return {
+        **{k: proposal.get(k) for k in keys},
+        "dry_run": {
+            "status": dry_run.get("status"),
+            "message": dry_run.get("message"),
+            "diff": dry_run.get("diff"),
+            "changes": dry_run.get("changes", []),
+        },
+    }

@@ -64,7 +64,10 @@ def _autonomous_actions(policy: Policy, off: frozenset[str]) -> list[str]:
         name = action_type.model_fields["action"].default
         if name in off or action_type.blast_radius.rank > policy.max_blast_radius.rank:
             continue
-        safe = action_type.risk is Risk.LOW and action_type.blast_radius in (BlastRadius.SINGLE_POD, BlastRadius.DEPLOYMENT)
+        safe = action_type.risk is Risk.LOW and action_type.blast_radius in (
+            BlastRadius.SINGLE_POD,
+            BlastRadius.DEPLOYMENT,
+        )
         if action_type.always_approve:
             continue
         if policy.autonomy is Autonomy.AUTO or (policy.autonomy is Autonomy.AUTO_SAFE and safe):
@@ -75,10 +78,12 @@ def _autonomous_actions(policy: Policy, off: frozenset[str]) -> list[str]:
 def _allows(policy: Policy) -> str:
     if policy.kill_switch:
         return "nothing runs: the kill switch is on"
-    return {Autonomy.OBSERVE: "proposals only: nothing runs",
-            Autonomy.APPROVE: "every action runs only after a human approves it",
-            Autonomy.AUTO_SAFE: "low-risk actions on one pod or deployment run at once; others need approval",
-            Autonomy.AUTO: "every action the other rules allow runs at once"}[policy.autonomy]
+    return {
+        Autonomy.OBSERVE: "proposals only: nothing runs",
+        Autonomy.APPROVE: "every action runs only after a human approves it",
+        Autonomy.AUTO_SAFE: "low-risk actions on one pod or deployment run at once; others need approval",
+        Autonomy.AUTO: "every action the other rules allow runs at once",
+    }[policy.autonomy]
 
 
 def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER_CYCLE) -> dict:
@@ -87,8 +92,14 @@ def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER
 
     started = datetime.now(UTC)
     policy = get_policy(workspace)
-    result = {"started_at": started.isoformat(), "autonomy": policy.autonomy.value, "ran": False,
-              "examined": 0, "rerun": [], "skipped": []}
+    result = {
+        "started_at": started.isoformat(),
+        "autonomy": policy.autonomy.value,
+        "ran": False,
+        "examined": 0,
+        "rerun": [],
+        "skipped": [],
+    }
     if policy.kill_switch or policy.autonomy is Autonomy.OBSERVE:
         result["reason"] = _allows(policy)
         return result
@@ -124,9 +135,16 @@ def _rerun(incident, decision, actor: str, started: datetime) -> dict:
 
     arn = start_incident_workflow(incident, name=f"{incident.id}-autonomy-{started:%Y%m%dT%H%M%S}")
     message = f"autonomy cycle: the policy now allows the blocked proposal (rule {decision.rule}); workflow re-run"
-    timeline.record(incident, "autonomy_rerun", message, actor=actor, data={"rule": decision.rule, "execution_arn": arn})
-    return {"incident_id": incident.id, "previous_status": incident.status, "execution_arn": arn,
-            "rule": decision.rule, "requires_approval": decision.requires_approval}
+    timeline.record(
+        incident, "autonomy_rerun", message, actor=actor, data={"rule": decision.rule, "execution_arn": arn}
+    )
+    return {
+        "incident_id": incident.id,
+        "previous_status": incident.status,
+        "execution_arn": arn,
+        "rule": decision.rule,
+        "requires_approval": decision.requires_approval,
+    }
 
 
 def _running(execution_arn: str | None) -> bool:

@@ -32,8 +32,14 @@ def alert_of(incident: IncidentRecord) -> dict:
         labels["service"] = incident.service
     if labels.get("pod") and is_exporter(workload_of_pod(labels["pod"])):
         labels.pop("pod")
-    return {"title": incident.title, "description": incident.description or "", "severity": incident.severity,
-            "source": incident.source or "", "labels": labels, "starts_at": alert_started(incident).isoformat()}
+    return {
+        "title": incident.title,
+        "description": incident.description or "",
+        "severity": incident.severity,
+        "source": incident.source or "",
+        "labels": labels,
+        "starts_at": alert_started(incident).isoformat(),
+    }
 
 
 def alert_started(incident: IncidentRecord, now: datetime | None = None) -> datetime:
@@ -60,8 +66,7 @@ def gather_context(incident_id: str, workspace: str) -> dict:
     return collect_and_store(incident)
 
 
-def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_gathered",
-                      actor: str = ACTOR) -> dict:
+def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_gathered", actor: str = ACTOR) -> dict:
     """Collect the incident's context (the live cluster when configured, else the alert alone),
     store it by reference and note it on the timeline; the status is left as it is."""
     alert = alert_of(incident)
@@ -76,13 +81,24 @@ def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_ga
         kube.close()
     scenario["deploys"] = deploys_before(incident)
     stored = ContextRepository().put(incident.id, incident.workspace, source, scenario)
-    counts = {kind: len((scenario["cluster"].get(kind) or {}).get("items", []))
-              for kind in ("pods", "events", "deployments") if isinstance(scenario["cluster"].get(kind), dict)}
+    counts = {
+        kind: len((scenario["cluster"].get(kind) or {}).get("items", []))
+        for kind in ("pods", "events", "deployments")
+        if isinstance(scenario["cluster"].get(kind), dict)
+    }
     counts["deploys"] = len(scenario["deploys"])
-    timeline.record(incident, event_type,
-                    f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
-                    actor=actor, data={"source": source, "counts": counts, "bytes": int(stored.size_bytes),
-                                       "notes": list(stored.notes or [])[:10]})
+    timeline.record(
+        incident,
+        event_type,
+        f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
+        actor=actor,
+        data={
+            "source": source,
+            "counts": counts,
+            "bytes": int(stored.size_bytes),
+            "notes": list(stored.notes or [])[:10],
+        },
+    )
     return {"source": source, "cluster": source == "live"}
 
 
@@ -93,8 +109,11 @@ def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBA
     from pagerless.store.deploys import recent_deploys
 
     started = alert_started(incident)
-    return [d.to_dict() for d in recent_deploys(incident.workspace, since=started - lookback)
-            if d.deployed_at <= started + timedelta(minutes=5)]
+    return [
+        d.to_dict()
+        for d in recent_deploys(incident.workspace, since=started - lookback)
+        if d.deployed_at <= started + timedelta(minutes=5)
+    ]
 
 
 def _collect(kube, labels: dict) -> dict:
@@ -103,5 +122,10 @@ def _collect(kube, labels: dict) -> dict:
     namespace = labels.get("namespace")
     if not namespace:
         return {"notes": ["the alert names no namespace: nothing was collected from the cluster"]}
-    return collect_cluster(namespace, kube=kube, deployment=labels.get("deployment") or None,
-                           pod=labels.get("pod") or None, service=labels.get("service") or None)
+    return collect_cluster(
+        namespace,
+        kube=kube,
+        deployment=labels.get("deployment") or None,
+        pod=labels.get("pod") or None,
+        service=labels.get("service") or None,
+    )

@@ -23,18 +23,36 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
     claude = investigator(workspace)
     from pagerless.plugin_switches import disabled
 
-    diagnosis: Diagnosis = run_diagnosis(stored.scenario(), claude and WithKnowledge(claude, incident),
-                                         skip=disabled(workspace, "analyzer"))
+    diagnosis: Diagnosis = run_diagnosis(
+        stored.scenario(), claude and WithKnowledge(claude, incident), skip=disabled(workspace, "analyzer")
+    )
     usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
-    update(incident, diagnosis=diagnosis.model_dump(mode="json"), llm_usage=usage,
-           **with_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident)))
-    timeline.record(incident, "diagnosed", diagnosis.summary[:500], actor=ACTOR,
-                    data={"category": diagnosis.category, "confidence": diagnosis.confidence,
-                          "engine": diagnosis.engine, "remediations": diagnosis.remediations,
-                          "target": diagnosis.target})
+    update(
+        incident,
+        diagnosis=diagnosis.model_dump(mode="json"),
+        llm_usage=usage,
+        **with_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident)),
+    )
+    timeline.record(
+        incident,
+        "diagnosed",
+        diagnosis.summary[:500],
+        actor=ACTOR,
+        data={
+            "category": diagnosis.category,
+            "confidence": diagnosis.confidence,
+            "engine": diagnosis.engine,
+            "remediations": diagnosis.remediations,
+            "target": diagnosis.target,
+        },
+    )
     from pagerless.incidents.notices import generation_of, publish
 
-    publish("incident.diagnosed", incident, generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary))
+    publish(
+        "incident.diagnosed",
+        incident,
+        generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary),
+    )
     return {"category": diagnosis.category, "engine": diagnosis.engine}
 
 
@@ -54,10 +72,18 @@ class WithKnowledge:
         context = {**context, "environment": environment_prompt(get_environment(workspace))}
 
         def similar(query: str | None, limit: int) -> list[dict]:
-            return similar_to_text(workspace, query, limit=limit) if query else similar_to_incident(self.incident, limit=limit)
+            return (
+                similar_to_text(workspace, query, limit=limit)
+                if query
+                else similar_to_incident(self.incident, limit=limit)
+            )
 
-        return self.investigator.investigate(context, baseline, similar=similar,
-                                             knowledge=lambda query, limit: search_everything(workspace, query, limit))
+        return self.investigator.investigate(
+            context,
+            baseline,
+            similar=similar,
+            knowledge=lambda query, limit: search_everything(workspace, query, limit),
+        )
 
 
 def investigator(workspace: str | None = None):

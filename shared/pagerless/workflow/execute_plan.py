@@ -5,15 +5,22 @@ policy's rate limits; with an incident, the result is appended to its actions (a
 actions finishing together are both kept). The timeline entry is the caller's: it knows what ran.
 """
 
+from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import Decision
-from pagerless.kube import cluster
-from pagerless.workflow.incidents import record_action
 from pagerless.remediation.workspace_policy import note_action
+from pagerless.workflow.incidents import record_action
 
 
-def execute_and_record(plan: ActionPlan, decision: Decision, *, workspace: str, approved_by: str | None,
-                       incident=None, entry: dict | None = None) -> tuple:
+def execute_and_record(
+    plan: ActionPlan,
+    decision: Decision,
+    *,
+    workspace: str,
+    approved_by: str | None,
+    incident=None,
+    entry: dict | None = None,
+) -> tuple:
     """Run ``plan``; returns its outcome and the result (the outcome plus its diff). ``entry`` adds
     fields (source, who asked) to what goes on ``incident``'s actions."""
     from pagerless.remediation.executor import execute

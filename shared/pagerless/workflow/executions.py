@@ -2,8 +2,7 @@
 
 import json
 
-from pagerless import step_functions
-from pagerless import settings
+from pagerless import settings, step_functions
 from pagerless.observability import logger
 from pagerless.store.incident_updates import set_execution
 
@@ -22,7 +21,8 @@ def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
     execution_name = name or incident.id
     try:
         arn = step_functions.client().start_execution(
-            stateMachineArn=machine, name=execution_name,
+            stateMachineArn=machine,
+            name=execution_name,
             input=json.dumps({"incident_id": incident.id, "workspace": incident.workspace}),
         )["executionArn"]
     except Exception as exc:

@@ -8,10 +8,10 @@ conditional write). An incident somebody resolved meanwhile stops the workflow
 
 from datetime import datetime
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.clock import utcnow
 from pagerless.store.incident_updates import append_action, field_changes, set_fields
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
@@ -39,8 +39,14 @@ def record_action(incident: IncidentRecord, entry: dict) -> IncidentRecord:
     return append_action(incident.id, entry) or incident
 
 
-def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "", *, changes: dict | None = None,
-            actor: str = ACTOR) -> IncidentRecord:
+def advance(
+    incident: IncidentRecord,
+    target: IncidentStatus,
+    message: str = "",
+    *,
+    changes: dict | None = None,
+    actor: str = ACTOR,
+) -> IncidentRecord:
     """Move the incident to ``target`` (the transition table decides), setting the fields in ``changes``
     with the move, and put the move on the timeline."""
     before = incident.status
@@ -50,14 +56,22 @@ def advance(incident: IncidentRecord, target: IncidentStatus, message: str = "",
 
     actions = field_changes(**changes) if changes else []
     incident, moved = IncidentLifecycle(IncidentRepository()).move(
-        incident, target, lambda _: list(actions), stop=lambda fresh: fresh.status != before)
+        incident, target, lambda _: list(actions), stop=lambda fresh: fresh.status != before
+    )
     if not moved:  # somebody moved it meanwhile (an acknowledgement alone only retries)
         if incident.status == IncidentStatus.RESOLVED.value:
             raise IncidentClosedError(f"incident {incident.id} was resolved meanwhile; the workflow stops")
-        raise ConflictError(f"incident {incident.id} changed meanwhile: it is now {incident.status}",
-                            details=[{"expected": before, "actual": incident.status}])
-    timeline.record(incident, "status_changed", message or f"{before} → {target.value}", actor=actor,
-                    data={"from": before, "to": target.value})
+        raise ConflictError(
+            f"incident {incident.id} changed meanwhile: it is now {incident.status}",
+            details=[{"expected": before, "actual": incident.status}],
+        )
+    timeline.record(
+        incident,
+        "status_changed",
+        message or f"{before} → {target.value}",
+        actor=actor,
+        data={"from": before, "to": target.value},
+    )
     return incident
 
 

@@ -1,14 +1,14 @@
 """How a workflow run ends: resolved, rolled back, escalated, handed to humans (diagnosed) or failed."""
 
+from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import generation_of, publish
 from pagerless.remediation.policy import evaluate
-from pagerless.clock import utcnow
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, update, with_metric
-from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.verify import last_plan, rollback_plan
 
 
@@ -22,13 +22,25 @@ def resolve(incident_id: str, workspace: str) -> dict:
     now = utcnow()
     action = (incident.proposal or {}).get("action", "the action")
     why = (incident.verification or {}).get("reason") or "the workload is healthy"
-    advance(incident, IncidentStatus.RESOLVED, f"resolved: {action} worked; {why}"[:1000],
-            changes={"resolved_at": now, "resolved_by": ACTOR, "open_alerts": 0,
-                     "resolution": f"{action} applied and verified by the workflow",
-                     **with_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now))})
+    advance(
+        incident,
+        IncidentStatus.RESOLVED,
+        f"resolved: {action} worked; {why}"[:1000],
+        changes={
+            "resolved_at": now,
+            "resolved_by": ACTOR,
+            "open_alerts": 0,
+            "resolution": f"{action} applied and verified by the workflow",
+            **with_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now)),
+        },
+    )
     AlertRepository().resolve_for_incident(incident_id, now)
-    publish("incident.resolved", incident, generation=generation_of(incident.execution_arn),
-            data={"message": f"{action} worked; {why}"[:500]})
+    publish(
+        "incident.resolved",
+        incident,
+        generation=generation_of(incident.execution_arn),
+        data={"message": f"{action} worked; {why}"[:500]},
+    )
     return {"status": IncidentStatus.RESOLVED.value}
 
 
@@ -40,8 +52,12 @@ def escalate(incident_id: str, workspace: str, reason: str) -> dict:
         return {"status": incident.status}
     advance(incident, IncidentStatus.ESCALATED, f"escalated: {reason}")
     timeline.record(incident, "escalated", reason[:1000], actor=ACTOR)
-    publish("incident.escalated", incident, generation=generation_of(incident.execution_arn, reason),
-            data={"message": reason[:1000], "reason": reason[:1000]})
+    publish(
+        "incident.escalated",
+        incident,
+        generation=generation_of(incident.execution_arn, reason),
+        data={"message": reason[:1000], "reason": reason[:1000]},
+    )
     return {"status": IncidentStatus.ESCALATED.value}
 
 
@@ -51,15 +67,24 @@ def notify(incident_id: str, workspace: str) -> dict:
     message = (incident.proposal or {}).get("message", "nothing to run")
     if can_move(incident, IncidentStatus.DIAGNOSED):
         advance(incident, IncidentStatus.DIAGNOSED, f"diagnosed; no automated action: {message}")
-    timeline.record(incident, "handed_to_humans", message, actor=ACTOR,
-                    data={"proposal_status": (incident.proposal or {}).get("status")})
+    timeline.record(
+        incident,
+        "handed_to_humans",
+        message,
+        actor=ACTOR,
+        data={"proposal_status": (incident.proposal or {}).get("status")},
+    )
     return {"status": incident.status}
 
 
 def approval_rejected(incident_id: str, workspace: str) -> dict:
     incident = load(incident_id, workspace)
-    advance(incident, IncidentStatus.DIAGNOSED, "the proposal was rejected: nothing ran",
-            changes=_approval_view(incident_id))
+    advance(
+        incident,
+        IncidentStatus.DIAGNOSED,
+        "the proposal was rejected: nothing ran",
+        changes=_approval_view(incident_id),
+    )
     return {"status": IncidentStatus.DIAGNOSED.value}
 
 
@@ -94,10 +119,21 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
     approved_by = (incident.approval or {}).get("decided_by")
     # A human approved the action together with its stated inverse; rollback runs on that approval.
     advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
-    outcome, _ = execute_and_record(inverse, decision, workspace=workspace, approved_by=approved_by, incident=incident,
-                                    entry={"source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")})
-    timeline.record(incident, "rolled_back", outcome.message[:500], actor=ACTOR,
-                    data={"action": inverse.action.action, "status": outcome.status, "rule": decision.rule})
+    outcome, _ = execute_and_record(
+        inverse,
+        decision,
+        workspace=workspace,
+        approved_by=approved_by,
+        incident=incident,
+        entry={"source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")},
+    )
+    timeline.record(
+        incident,
+        "rolled_back",
+        outcome.message[:500],
+        actor=ACTOR,
+        data={"action": inverse.action.action, "status": outcome.status, "rule": decision.rule},
+    )
     verb = "rolled back" if outcome.status == "succeeded" else f"rollback {outcome.status}"
     return escalate(incident_id, workspace, f"the fix did not work ({reason}); {verb}")
 

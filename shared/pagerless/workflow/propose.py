@@ -26,8 +26,12 @@ def propose(incident_id: str, workspace: str, options: dict | None = None) -> di
     try:
         kube = cluster.connect()
     except cluster.ClusterNotConfiguredError:
-        proposal = {"status": "no_cluster", "route": "none", "message": NO_CLUSTER,
-                    "remediations": diagnosis.remediations}
+        proposal = {
+            "status": "no_cluster",
+            "route": "none",
+            "message": NO_CLUSTER,
+            "remediations": diagnosis.remediations,
+        }
         return _store(incident, proposal, policy, options)
     try:
         proposal = _plan_and_check(diagnosis, kube, workspace, policy)
@@ -45,28 +49,52 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     not_automated = [{"remediation": p.remediation, "reason": p.reason} for p in planned if isinstance(p, NoAction)]
     if not plans:
         reason = why_nothing(not_automated)
-        return {"status": "no_action", "route": "none", "not_automated": not_automated, "reason": reason,
-                "message": f"nothing proposed: {reason}; a human takes it from here"}
+        return {
+            "status": "no_action",
+            "route": "none",
+            "not_automated": not_automated,
+            "reason": reason,
+            "message": f"nothing proposed: {reason}; a human takes it from here",
+        }
     context = policy_context(workspace)
     judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
     # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
     plan, decision = next(((p, d) for p, d in judged if d.allowed), judged[0])
     checked = dry_run(plan, kube)
-    proposal = {**describe(plan, decision), "dry_run": {**checked.model_dump(mode="json"), "diff": checked.diff},
-                "alternatives": [{**describe(p, d), "chosen": False} for p, d in judged if p.id != plan.id],
-                "not_automated": not_automated}
+    proposal = {
+        **describe(plan, decision),
+        "dry_run": {**checked.model_dump(mode="json"), "diff": checked.diff},
+        "alternatives": [{**describe(p, d), "chosen": False} for p, d in judged if p.id != plan.id],
+        "not_automated": not_automated,
+    }
     if not decision.allowed:
-        return {**proposal, "status": "blocked", "route": "blocked",
-                "message": f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran"}
+        return {
+            **proposal,
+            "status": "blocked",
+            "route": "blocked",
+            "message": f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran",
+        }
     if checked.status == "no_change":
-        return {**proposal, "status": "no_change", "route": "none",
-                "message": f"{plan.action.action} would change nothing (server-side dry run); nothing ran"}
+        return {
+            **proposal,
+            "status": "no_change",
+            "route": "none",
+            "message": f"{plan.action.action} would change nothing (server-side dry run); nothing ran",
+        }
     if checked.status != "would_change":
-        return {**proposal, "status": "dry_run_failed", "route": "none",
-                "message": f"the server-side dry run failed ({checked.status}): {checked.message}; nothing ran"}
+        return {
+            **proposal,
+            "status": "dry_run_failed",
+            "route": "none",
+            "message": f"the server-side dry run failed ({checked.status}): {checked.message}; nothing ran",
+        }
     route = "approval" if decision.requires_approval else "auto"
-    return {**proposal, "status": "proposed", "route": route,
-            "message": f"{plan.action.action} proposed; policy {decision.rule}: {decision.reason}"}
+    return {
+        **proposal,
+        "status": "proposed",
+        "route": route,
+        "message": f"{plan.action.action} proposed; policy {decision.rule}: {decision.reason}",
+    }
 
 
 def why_nothing(not_automated: list[dict]) -> str:
@@ -77,10 +105,17 @@ def why_nothing(not_automated: list[dict]) -> str:
 
 
 def describe(plan: ActionPlan, decision: Decision) -> dict:
-    return {"plan": plan.model_dump(mode="json"), "plan_id": plan.id, "action": plan.action.action,
-            "description": plan.action.description, "reason": plan.reason, "risk": plan.risk.value,
-            "blast_radius": plan.blast_radius.value, "reversible": plan.inverse is not None,
-            "decision": decision.model_dump(mode="json")}
+    return {
+        "plan": plan.model_dump(mode="json"),
+        "plan_id": plan.id,
+        "action": plan.action.action,
+        "description": plan.action.description,
+        "reason": plan.reason,
+        "risk": plan.risk.value,
+        "blast_radius": plan.blast_radius.value,
+        "reversible": plan.inverse is not None,
+        "decision": decision.model_dump(mode="json"),
+    }
 
 
 def _workload(kube, target: dict):
@@ -103,9 +138,19 @@ def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: di
     proposal = {**proposal, "approval_timeout_seconds": timeout}
     update(incident, proposal=proposal)
     decision = proposal.get("decision") or {}
-    timeline.record(incident, "proposal", proposal["message"], actor=ACTOR,
-                    data={"status": proposal["status"], "route": proposal["route"], "action": proposal.get("action"),
-                          "not_automated": proposal.get("not_automated") or [],
-                          "rule": decision.get("rule"), "allowed": decision.get("allowed"),
-                          "diff": (proposal.get("dry_run") or {}).get("diff")})
+    timeline.record(
+        incident,
+        "proposal",
+        proposal["message"],
+        actor=ACTOR,
+        data={
+            "status": proposal["status"],
+            "route": proposal["route"],
+            "action": proposal.get("action"),
+            "not_automated": proposal.get("not_automated") or [],
+            "rule": decision.get("rule"),
+            "allowed": decision.get("allowed"),
+            "diff": (proposal.get("dry_run") or {}).get("diff"),
+        },
+    )
     return {"route": proposal["route"], "approval_timeout_seconds": timeout}

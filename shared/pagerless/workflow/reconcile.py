@@ -22,11 +22,11 @@ import json
 import uuid
 
 from pagerless import settings, step_functions
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED
 from pagerless.domain.incidents import IncidentStatus as S
 from pagerless.observability import logger
-from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED
-from pagerless.store.approvals import ApprovalRepository
 from pagerless.store import incident_reads
+from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incident_updates import set_execution
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import outcomes
@@ -67,8 +67,12 @@ def plan(incident: IncidentRecord) -> dict:
     if status == S.AWAITING_APPROVAL:
         approval = ApprovalRepository().latest(incident.id)
         if approval is None or approval.status == PENDING:
-            return {**base, "resume": "request_approval", "proposal": _proposal_state(proposal),
-                    "resume_approval": approval.approval_id if approval else None}
+            return {
+                **base,
+                "resume": "request_approval",
+                "proposal": _proposal_state(proposal),
+                "resume_approval": approval.approval_id if approval else None,
+            }
         if approval.status == APPROVED:
             return {**base, "resume": "remediate"}
         return {**base, "outcome": {REJECTED: "approval_rejected", EXPIRED: "approval_timed_out"}[approval.status]}
@@ -77,8 +81,11 @@ def plan(incident: IncidentRecord) -> dict:
         if applied is None:
             return {**base, "outcome": "escalate", "reason": INTERRUPTED}
         if applied.get("status") != "succeeded" or not incident.verification:
-            return {**base, "outcome": "escalate",
-                    "reason": f"{applied.get('action', 'the action')} ended {applied.get('status')} before a restart"}
+            return {
+                **base,
+                "outcome": "escalate",
+                "reason": f"{applied.get('action', 'the action')} ended {applied.get('status')} before a restart",
+            }
         return {**base, "resume": "verify", "remediation": timings(None, None)}
     return {**base, "resume": "verify", "remediation": timings(None, None)}  # verifying
 
@@ -92,19 +99,25 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
             outcomes.escalate(incident.id, incident.workspace, reason)
         else:
             getattr(outcomes, outcome)(incident.id, incident.workspace)
-        logger().info("workflow outcome applied after a restart", extra={"incident_id": incident.id, "outcome": outcome})
+        logger().info(
+            "workflow outcome applied after a restart", extra={"incident_id": incident.id, "outcome": outcome}
+        )
         return {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
     step.pop("reason", None)
     name = f"{incident.id}-resume-{uuid.uuid4().hex[:8]}"[:80]
     arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))["executionArn"]
     set_execution(incident.id, arn)
-    logger().info("workflow resumed after a restart", extra={"incident_id": incident.id,
-                                                             "resume": step.get("resume", "start")})
+    logger().info(
+        "workflow resumed after a restart", extra={"incident_id": incident.id, "resume": step.get("resume", "start")}
+    )
     return {"incident_id": incident.id, "status": incident.status, "resume": step.get("resume", "start")}
 
 
 def _proposal_state(proposal: dict) -> dict:
-    return {"route": proposal.get("route"), "approval_timeout_seconds": int(proposal.get("approval_timeout_seconds") or 3600)}
+    return {
+        "route": proposal.get("route"),
+        "approval_timeout_seconds": int(proposal.get("approval_timeout_seconds") or 3600),
+    }
 
 
 def _applied(incident: IncidentRecord) -> dict | None:

@@ -5,16 +5,16 @@ stops the action. A policy that wants approval is satisfied only by a recorded a
 """
 
 from pagerless import settings
+from pagerless.clock import utcnow
+from pagerless.domain.approvals import APPROVED
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
-from pagerless.domain.approvals import APPROVED
+from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.clock import utcnow
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, advance, load
-from pagerless.remediation.workspace_policy import get_policy, policy_context
 
 
 class NoProposalError(Exception):
@@ -27,8 +27,10 @@ def timings(options: dict | None, defaults: dict | None) -> dict:
     options, defaults = options or {}, defaults or {}
     wait = options.get("verify_wait_seconds", env.verify_wait_seconds)
     checks = options.get("verify_max_checks", env.verify_max_checks)
-    return {"verify_wait_seconds": int(wait if wait is not None else defaults.get("verify_wait_seconds") or 60),
-            "verify_max_checks": int(checks if checks is not None else defaults.get("verify_max_checks") or 5)}
+    return {
+        "verify_wait_seconds": int(wait if wait is not None else defaults.get("verify_wait_seconds") or 60),
+        "verify_max_checks": int(checks if checks is not None else defaults.get("verify_max_checks") or 5),
+    }
 
 
 def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
@@ -43,27 +45,64 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     approved_by = approval.decided_by if approval is not None and approval.status == APPROVED else None
     result = {"next": "escalate", "reason": "", **timings(options, defaults)}
     if not decision.allowed:
-        result["reason"] = f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
+        result["reason"] = (
+            f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
+        )
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
         return result
     approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
-    advance(incident, IncidentStatus.REMEDIATING, f"running {plan.action.action}",
-            changes={"approval": approval_view} if approval_view else None)
-    outcome, _ = execute_and_record(plan, decision, workspace=workspace, approved_by=approved_by, incident=incident,
-                                    entry={"source": "workflow", "remediation": plan.remediation,
-                                           "plan": plan.model_dump(mode="json")})
-    timeline.record(incident, "action_executed", outcome.message[:500], actor=approved_by or ACTOR,
-                    data={"action": plan.action.action, "status": outcome.status, "rule": decision.rule,
-                          "approved_by": approved_by, "attempts": outcome.attempts})
+    advance(
+        incident,
+        IncidentStatus.REMEDIATING,
+        f"running {plan.action.action}",
+        changes={"approval": approval_view} if approval_view else None,
+    )
+    outcome, _ = execute_and_record(
+        plan,
+        decision,
+        workspace=workspace,
+        approved_by=approved_by,
+        incident=incident,
+        entry={"source": "workflow", "remediation": plan.remediation, "plan": plan.model_dump(mode="json")},
+    )
+    timeline.record(
+        incident,
+        "action_executed",
+        outcome.message[:500],
+        actor=approved_by or ACTOR,
+        data={
+            "action": plan.action.action,
+            "status": outcome.status,
+            "rule": decision.rule,
+            "approved_by": approved_by,
+            "attempts": outcome.attempts,
+        },
+    )
     from pagerless.incidents.notices import publish
 
-    publish("incident.remediated", incident, generation=str(len(incident.actions or [])),
-            data={"message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],
-                  "action": plan.action.action})
+    publish(
+        "incident.remediated",
+        incident,
+        generation=str(len(incident.actions or [])),
+        data={
+            "message": f"{plan.action.action}: {outcome.status}. {outcome.message}"[:1000],
+            "action": plan.action.action,
+        },
+    )
     if outcome.status != "succeeded":
         result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
         return result
-    advance(incident, IncidentStatus.VERIFYING, "checking that the fix worked",
-            changes={"verification": {"since": outcome.started_at.isoformat(), "checks": [],
-                                      "target": plan.target, "started_at": utcnow().isoformat()}})
+    advance(
+        incident,
+        IncidentStatus.VERIFYING,
+        "checking that the fix worked",
+        changes={
+            "verification": {
+                "since": outcome.started_at.isoformat(),
+                "checks": [],
+                "target": plan.target,
+                "started_at": utcnow().isoformat(),
+            }
+        },
+    )
     return {**result, "next": "verify"}

@@ -26,9 +26,9 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
         service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
     from pagerless.auth.actors import name_of
 
-    won = record.status == vocab.PENDING and service.repository.decide(record, wanted, actor=actor, role=role,
-                                                                        comment=comment,
-                                                                        actor_name=name_of(record.workspace, actor))
+    won = record.status == vocab.PENDING and service.repository.decide(
+        record, wanted, actor=actor, role=role, comment=comment, actor_name=name_of(record.workspace, actor)
+    )
     if not won:
         return service._already_decided(record, wanted)
     job = JobRepository().get(record.proposal["job_id"])
@@ -36,24 +36,35 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
         approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
         JobRepository().update(job, state={**job.state, "approved_by": approved})
     else:
-        JobRepository().update(job, state={**job.state, "rejected": {"by": actor, "comment": comment,
-                                                                      "step": record.proposal["step"]}})
+        JobRepository().update(
+            job, state={**job.state, "rejected": {"by": actor, "comment": comment, "step": record.proposal["step"]}}
+        )
     try:
         service._send(record, approve, actor, comment)
     except _TokenRefused as exc:
         service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
-        raise ConflictError("the step's approval timed out before the decision; nothing ran",
-                            details=[{"status": vocab.EXPIRED}]) from exc
+        raise ConflictError(
+            "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
+        ) from exc
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
-    JobRepository().add_event(job, "SignalReceived", node=record.proposal["step"], correlation_key=record.approval_id,
-                              payload={"approved": approve, "by": actor, "comment": comment or None})
+    JobRepository().add_event(
+        job,
+        "SignalReceived",
+        node=record.proposal["step"],
+        correlation_key=record.approval_id,
+        payload={"approved": approve, "by": actor, "comment": comment or None},
+    )
     if job.incident_id:
         from pagerless.store.incidents import IncidentRepository
 
         incident = IncidentRepository().get(job.incident_id)
         verb = "approved" if approve else "rejected"
-        timeline.record(incident, "runbook_step", f"{actor} {verb} runbook step {record.proposal['step']}"
-                        + (f": {comment}" if comment else ""), actor=actor,
-                        data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb})
+        timeline.record(
+            incident,
+            "runbook_step",
+            f"{actor} {verb} runbook step {record.proposal['step']}" + (f": {comment}" if comment else ""),
+            actor=actor,
+            data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb},
+        )
         _publish_decided(incident, record)
     return Decided(record.to_public(), True)

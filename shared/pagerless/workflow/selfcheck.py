@@ -8,8 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime
 
-from pagerless import step_functions
-from pagerless import settings
+from pagerless import settings, step_functions
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.system import SystemRepository
 
@@ -49,4 +48,6 @@ def confirm(check_id: str) -> None:
     record = SystemRepository().get(_PK, check_id)
     if record is None or not record.data.get("task_token"):
         raise NotFoundError(f"self-check {check_id} is not waiting")
-    step_functions.client().send_task_success(taskToken=record.data["task_token"], output=json.dumps({"confirmed": True}))
+    step_functions.client().send_task_success(
+        taskToken=record.data["task_token"], output=json.dumps({"confirmed": True})
+    )

@@ -62,10 +62,14 @@ def _propose(event: dict) -> dict:
 def _request_approval(event: dict) -> dict:
     from pagerless.workflow.approvals import ApprovalService
 
-    return ApprovalService().request(event["incident_id"], event["workspace"], task_token=event["task_token"],
-                                     execution_arn=event.get("execution_arn", ""),
-                                     timeout_seconds=int(event["timeout_seconds"]),
-                                     resume_approval=(event.get("input") or {}).get("resume_approval"))
+    return ApprovalService().request(
+        event["incident_id"],
+        event["workspace"],
+        task_token=event["task_token"],
+        execution_arn=event.get("execution_arn", ""),
+        timeout_seconds=int(event["timeout_seconds"]),
+        resume_approval=(event.get("input") or {}).get("resume_approval"),
+    )
 
 
 def _remediate(event: dict) -> dict:
@@ -101,8 +105,12 @@ def _runbook(name: str, *fields: str) -> Step:
 def _runbook_approval(event: dict) -> dict:
     from pagerless.runbooks.approvals import request
 
-    return request(event["job_id"], task_token=event["task_token"], execution_arn=event.get("execution_arn", ""),
-                   timeout_seconds=int(event["timeout_seconds"]))
+    return request(
+        event["job_id"],
+        task_token=event["task_token"],
+        execution_arn=event.get("execution_arn", ""),
+        timeout_seconds=int(event["timeout_seconds"]),
+    )
 
 
 def _options(event: dict) -> dict:

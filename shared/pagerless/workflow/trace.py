@@ -4,16 +4,22 @@ inputs, outputs or parameters, which carry the task token."""
 
 from datetime import datetime
 
-from pagerless import step_functions
+from pagerless import settings, step_functions
 from pagerless.clock import parse_time
-from pagerless import settings
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord
 
-_FAILURE_DETAILS = ("taskFailedEventDetails", "taskTimedOutEventDetails", "lambdaFunctionFailedEventDetails",
-                    "lambdaFunctionTimedOutEventDetails", "executionFailedEventDetails",
-                    "executionTimedOutEventDetails", "executionAbortedEventDetails", "taskSubmitFailedEventDetails",
-                    "taskStartFailedEventDetails")
+_FAILURE_DETAILS = (
+    "taskFailedEventDetails",
+    "taskTimedOutEventDetails",
+    "lambdaFunctionFailedEventDetails",
+    "lambdaFunctionTimedOutEventDetails",
+    "executionFailedEventDetails",
+    "executionTimedOutEventDetails",
+    "executionAbortedEventDetails",
+    "taskSubmitFailedEventDetails",
+    "taskStartFailedEventDetails",
+)
 _MAX_CAUSE = 1000
 
 
@@ -41,10 +47,16 @@ def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
             raise NotFoundError(f"incident {incident.id} has no workflow execution") from exc
         raise
     steps, failure = steps_from_history(events)
-    return {"incident_id": incident.id, "execution_arn": arn, "status": described["status"],
-            "started_at": _iso(described.get("startDate")), "stopped_at": _iso(described.get("stopDate")),
-            "error": described.get("error") or (failure or {}).get("error"),
-            "cause": _clip(described.get("cause")) or (failure or {}).get("cause"), "steps": steps}
+    return {
+        "incident_id": incident.id,
+        "execution_arn": arn,
+        "status": described["status"],
+        "started_at": _iso(described.get("startDate")),
+        "stopped_at": _iso(described.get("stopDate")),
+        "error": described.get("error") or (failure or {}).get("error"),
+        "cause": _clip(described.get("cause")) or (failure or {}).get("cause"),
+        "steps": steps,
+    }
 
 
 RESUME_CHOICES = frozenset({"Resume", "ResumeAt"})  # where a reconciled execution picks up: routing, not a step
@@ -61,8 +73,16 @@ def steps_from_history(events: list[dict]) -> tuple[list[dict], dict | None]:
             name = event["stateEnteredEventDetails"]["name"]
             if name in RESUME_CHOICES:
                 continue
-            step = {"name": name, "type": kind.removesuffix("StateEntered"), "entered_at": _iso(event["timestamp"]),
-                    "exited_at": None, "duration_ms": None, "status": "running", "error": None, "cause": None}
+            step = {
+                "name": name,
+                "type": kind.removesuffix("StateEntered"),
+                "entered_at": _iso(event["timestamp"]),
+                "exited_at": None,
+                "duration_ms": None,
+                "status": "running",
+                "error": None,
+                "cause": None,
+            }
             steps.append(step)
             open_steps[name] = step
             continue

@@ -11,9 +11,8 @@ Each check goes on the incident and the timeline. ``next`` is ``resolve``, ``rec
 the reason.
 """
 
-
-from pagerless.clock import parse_time, utcnow
 from pagerless import settings
+from pagerless.clock import parse_time, utcnow
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
 from pagerless.remediation.actions import ActionPlan
@@ -39,8 +38,14 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     attempt = int(attempt) + 1
     now = utcnow()
     alerts_open = int(incident.open_alerts or 0)
-    check = {"attempt": attempt, "at": now.isoformat(), "healthy": result.healthy, "reasons": result.reasons,
-             "alerts_open": alerts_open, "details": _small(result.details)}
+    check = {
+        "attempt": attempt,
+        "at": now.isoformat(),
+        "healthy": result.healthy,
+        "reasons": result.reasons,
+        "alerts_open": alerts_open,
+        "details": _small(result.details),
+    }
     state["checks"] = [*state.get("checks", []), check]
     unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
     reason = "; ".join(result.reasons)
@@ -50,8 +55,10 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         next_step, reason = "resolve", "the workload is healthy and every alert has cleared"
     elif result.healthy and waited >= grace:
         next_step = "resolve"
-        reason = (f"the workload is healthy; {alerts_open} alert(s) still firing after the {grace}s grace period: "
-                  "resolved anyway (an alert that keeps firing reopens the incident)")
+        reason = (
+            f"the workload is healthy; {alerts_open} alert(s) still firing after the {grace}s grace period: "
+            "resolved anyway (an alert that keeps firing reopens the incident)"
+        )
     elif result.healthy:
         next_step = "recheck"
         reason = f"the workload is healthy; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
@@ -64,8 +71,13 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     state["reason"] = reason[:1000]
     update(incident, verification=state)
     message = reason[:400] if result.healthy else f"check {unhealthy}/{max_checks}: {'; '.join(result.reasons)[:400]}"
-    timeline.record(incident, "verification_check", message, actor=ACTOR,
-                    data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open})
+    timeline.record(
+        incident,
+        "verification_check",
+        message,
+        actor=ACTOR,
+        data={"attempt": attempt, "healthy": result.healthy, "next": next_step, "alerts_open": alerts_open},
+    )
     return {"attempt": attempt, "next": next_step, "reason": reason[:1000]}
 
 
@@ -76,8 +88,9 @@ def last_plan(incident: IncidentRecord) -> ActionPlan:
 def rollback_plan(plan: ActionPlan) -> ActionPlan | None:
     if plan.inverse is None:
         return None
-    return ActionPlan.of(plan.inverse, plan.remediation, f"roll back {plan.action.action}: the fix did not work",
-                         target=plan.target)
+    return ActionPlan.of(
+        plan.inverse, plan.remediation, f"roll back {plan.action.action}: the fix did not work", target=plan.target
+    )
 
 
 def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None) -> tuple[str, str]:

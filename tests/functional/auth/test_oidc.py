@@ -22,13 +22,16 @@ def cognito(runtime, monkeypatch):
 
     client = boto3.client("cognito-idp", region_name="us-east-1")
     pool_id = client.create_user_pool(PoolName="pagerless", UsernameAttributes=["email"])["UserPool"]["Id"]
-    client_id = client.create_user_pool_client(UserPoolId=pool_id, ClientName="console",
-                                               ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH"])["UserPoolClient"]["ClientId"]
+    client_id = client.create_user_pool_client(
+        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH"]
+    )["UserPoolClient"]["ClientId"]
     pool = cognitoidp_backends["123456789012"]["us-east-1"].user_pools[pool_id]
     jwks = pool.json_web_key  # moto's key; publish its public half as moto's server does
     import json
 
-    document = json.dumps({"keys": [jwks.as_dict(is_private=False) | {"kid": "dummy", "alg": "RS256", "use": "sig"}]}).encode()
+    document = json.dumps(
+        {"keys": [jwks.as_dict(is_private=False) | {"kid": "dummy", "alg": "RS256", "use": "sig"}]}
+    ).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
@@ -43,19 +46,29 @@ def cognito(runtime, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("PAGERLESS_OIDC_ISSUER", f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}")
-    monkeypatch.setenv("PAGERLESS_OIDC_JWKS_URL", f"http://127.0.0.1:{server.server_port}/{pool_id}/.well-known/jwks.json")
+    monkeypatch.setenv(
+        "PAGERLESS_OIDC_JWKS_URL", f"http://127.0.0.1:{server.server_port}/{pool_id}/.well-known/jwks.json"
+    )
     monkeypatch.setenv("PAGERLESS_OIDC_CLIENT_ID", client_id)
     from pagerless import settings
+
     settings.auth.cache_clear()
 
     def sign_in(email: str) -> str:
-        client.admin_create_user(UserPoolId=pool_id, Username=email, TemporaryPassword="Temp-pass-123!",
-                                 UserAttributes=[{"Name": "email", "Value": email},
-                                                 {"Name": "email_verified", "Value": "true"}],
-                                 MessageAction="SUPPRESS")
+        client.admin_create_user(
+            UserPoolId=pool_id,
+            Username=email,
+            TemporaryPassword="Temp-pass-123!",
+            UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
         client.admin_set_user_password(UserPoolId=pool_id, Username=email, Password="Real-pass-123!", Permanent=True)
-        result = client.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_NO_SRP_AUTH",
-                                            AuthParameters={"USERNAME": email, "PASSWORD": "Real-pass-123!"})
+        result = client.admin_initiate_auth(
+            UserPoolId=pool_id,
+            ClientId=client_id,
+            AuthFlow="ADMIN_NO_SRP_AUTH",
+            AuthParameters={"USERNAME": email, "PASSWORD": "Real-pass-123!"},
+        )
         return result["AuthenticationResult"]["IdToken"]
 
     yield sign_in
@@ -85,5 +98,10 @@ def test_tampered_or_foreign_tokens_are_refused(api, cognito):
     forged = ".".join([header, payload, signature[::-1]])
     assert api.get("/api/auth/me", headers=auth(forged)).status_code == 401
     import jwt
-    foreign = jwt.encode({"iss": "https://evil.example", "sub": "x", "exp": 9999999999, "iat": 1}, "a-foreign-secret-of-32-bytes-long!", algorithm="HS256")
+
+    foreign = jwt.encode(
+        {"iss": "https://evil.example", "sub": "x", "exp": 9999999999, "iat": 1},
+        "a-foreign-secret-of-32-bytes-long!",
+        algorithm="HS256",
+    )
     assert api.get("/api/auth/me", headers=auth(foreign)).status_code == 401

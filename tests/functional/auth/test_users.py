@@ -26,6 +26,7 @@ def test_first_user_is_admin_and_later_registration_is_closed(api, monkeypatch):
     assert register(api, "bob@example.com").status_code == 403
     monkeypatch.setenv("PAGERLESS_OPEN_REGISTRATION", "true")
     from pagerless import settings
+
     settings.auth.cache_clear()
     second = register(api, "bob@example.com")
     assert second.status_code == 201
@@ -38,8 +39,7 @@ def test_first_admin_claim_is_race_safe(runtime):
 
     service = UserService()
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(
-            lambda i: _try_register(service, f"u{i}@example.com"), range(8)))
+        results = list(pool.map(lambda i: _try_register(service, f"u{i}@example.com"), range(8)))
     roles = [r for r in results if r is not None]
     assert roles.count("admin") == 1
 
@@ -82,6 +82,7 @@ def test_login_json_and_form_refresh_rotation_and_reuse_revokes_family(api):
 def test_no_user_enumeration_and_lockout(api, monkeypatch):
     monkeypatch.setenv("PAGERLESS_LOGIN_MAX_FAILURES", "3")
     from pagerless import settings
+
     settings.auth.cache_clear()
     register(api, "ann@example.com")
     unknown = api.post("/api/auth/login", json={"email": "nobody@example.com", "password": "whatever1"})
@@ -97,12 +98,21 @@ def test_no_user_enumeration_and_lockout(api, monkeypatch):
 
 def test_admin_manages_users_and_disabled_user_sessions_stop(api):
     admin = register(api, "root@example.com").json()["access_token"]
-    created = api.post("/api/users", headers=auth(admin), json={
-        "email": "op@example.com", "name": "李四", "password": "password123", "role": "operator"})
+    created = api.post(
+        "/api/users",
+        headers=auth(admin),
+        json={"email": "op@example.com", "name": "李四", "password": "password123", "role": "operator"},
+    )
     assert created.status_code == 201, created.text
     user_id = created.json()["id"]
-    assert api.post("/api/users", headers=auth(admin), json={
-        "email": "x@example.com", "password": "password123", "role": "root"}).json()["error"]["code"] == "VALIDATION_ERROR"
+    assert (
+        api.post(
+            "/api/users",
+            headers=auth(admin),
+            json={"email": "x@example.com", "password": "password123", "role": "root"},
+        ).json()["error"]["code"]
+        == "VALIDATION_ERROR"
+    )
     listing = api.get("/api/users?page=1&page_size=1", headers=auth(admin)).json()
     assert listing["total"] == 2 and len(listing["items"]) == 1 and listing["page_size"] == 1
     op = api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).json()
@@ -117,10 +127,13 @@ def test_admin_manages_users_and_disabled_user_sessions_stop(api):
     assert api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).status_code == 403
     # re-enable, reset password: the old password stops working
     api.put(f"/api/users/{user_id}", headers=auth(admin), json={"is_active": True})
-    assert api.post(f"/api/users/{user_id}/reset-password", headers=auth(admin),
-                    json={"new_password": "newpassword123"}).json() == {"status": "ok"}
+    assert api.post(
+        f"/api/users/{user_id}/reset-password", headers=auth(admin), json={"new_password": "newpassword123"}
+    ).json() == {"status": "ok"}
     assert api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).status_code == 401
-    assert api.post("/api/auth/login", json={"email": "op@example.com", "password": "newpassword123"}).status_code == 200
+    assert (
+        api.post("/api/auth/login", json={"email": "op@example.com", "password": "newpassword123"}).status_code == 200
+    )
     # an admin cannot delete themselves; deleting another works
     me = api.get("/api/auth/me", headers=auth(admin)).json()
     assert api.delete(f"/api/users/{me['id']}", headers=auth(admin)).status_code == 409
@@ -144,14 +157,23 @@ def test_agent_tokens_shown_once_then_prefix_and_revocable(api, admin_key):
     listed = api.get("/api/agent-tokens", headers=auth(admin_key)).json()
     assert listed[0]["token_prefix"] == body["token_prefix"] and "token" not in listed[0]
     # the agent can send deploys (ingest) but not read incidents
-    deploy = api.post("/api/deploys", headers={"X-Agent-Token": token},
-                      json={"service": "payments", "namespace": "prod", "image": "payments:v2"})
+    deploy = api.post(
+        "/api/deploys",
+        headers={"X-Agent-Token": token},
+        json={"service": "payments", "namespace": "prod", "image": "payments:v2"},
+    )
     assert deploy.status_code in (200, 201), deploy.text
     assert api.get("/api/incidents", headers={"X-Agent-Token": token}).status_code == 403
     assert api.delete(f"/api/agent-tokens/{body['id']}", headers=auth(admin_key)).status_code == 204
     assert api.get("/api/agent-tokens", headers=auth(admin_key)).json()[0]["is_active"] is False
-    assert api.post("/api/deploys", headers={"X-Agent-Token": token},
-                    json={"service": "payments", "namespace": "prod", "image": "payments:v3"}).status_code == 401
+    assert (
+        api.post(
+            "/api/deploys",
+            headers={"X-Agent-Token": token},
+            json={"service": "payments", "namespace": "prod", "image": "payments:v3"},
+        ).status_code
+        == 401
+    )
 
 
 def test_a_user_links_to_a_person_of_the_workspace(api):
@@ -176,12 +198,19 @@ def test_tokens_and_passwords_never_reach_the_logs(api, capsys, caplog):
     api.get("/api/incidents?api_key=" + rotated["access_token"])
     created = api.post("/api/agent-tokens", headers=auth(rotated["access_token"]), json={"name": "a"}).json()
     # (the test client's own httpx logger prints the URL it sent; that is the caller's log, not ours)
-    server_records = "\n".join(r.getMessage() + repr(r.__dict__) for r in caplog.records
-                                if not r.name.startswith(("httpx", "httpcore")))
+    server_records = "\n".join(
+        r.getMessage() + repr(r.__dict__) for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))
+    )
     logged = capsys.readouterr().out + server_records
     assert "request" in logged  # the access log did run
-    for secret in (pair["access_token"], pair["refresh_token"], rotated["access_token"], rotated["refresh_token"],
-                   created["token"], "correct horse"):
+    for secret in (
+        pair["access_token"],
+        pair["refresh_token"],
+        rotated["access_token"],
+        rotated["refresh_token"],
+        created["token"],
+        "correct horse",
+    ):
         assert secret not in logged
 
 
@@ -189,7 +218,9 @@ def test_sign_in_answers_are_never_stored_for_idempotent_replay(api):
     register(api, "ann@example.com")
     headers = {"Idempotency-Key": "same-key"}
     first = api.post("/api/auth/login", headers=headers, json={"email": "ann@example.com", "password": "correct horse"})
-    second = api.post("/api/auth/login", headers=headers, json={"email": "ann@example.com", "password": "correct horse"})
+    second = api.post(
+        "/api/auth/login", headers=headers, json={"email": "ann@example.com", "password": "correct horse"}
+    )
     assert first.status_code == second.status_code == 200
     assert "idempotent-replayed" not in second.headers
     assert first.json()["refresh_token"] != second.json()["refresh_token"]

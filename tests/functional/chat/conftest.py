@@ -11,8 +11,10 @@ import pytest
 from pagerless.chat import lark, slack
 from tests.conftest import ROOT
 from tests.fakes.slack_response_url import FakeResponseUrl
-from tests.functional.workflow.conftest import (_alert_sender, fast_workflow, oom_scenario, open_incident,  # noqa: F401
-                                                sandbox, scenario, wait_for_status)
+from tests.functional.workflow.conftest import (
+    open_incident,  # noqa: F401
+    wait_for_status,
+)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "chat"
 SLACK_SECRET = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())["documented"]["signing_secret"]
@@ -39,8 +41,9 @@ def chat_apps(runtime, monkeypatch, response_url):
     monkeypatch.setenv("PAGERLESS_SLACK_RESPONSE_URL_PREFIX", response_url.base_url + "/")
     apps.reset()
     chat_routes.chat_apps.cache_clear()
-    apps.ChatAppService().register("default", "slack", SLACK_APP, name="Pagerless",
-                                   secrets={"signing_secret": SLACK_SECRET})
+    apps.ChatAppService().register(
+        "default", "slack", SLACK_APP, name="Pagerless", secrets={"signing_secret": SLACK_SECRET}
+    )
     yield
     apps.reset()
     chat_routes.chat_apps.cache_clear()
@@ -74,8 +77,13 @@ def awaiting(sandbox, scenario, chat_apps, people):
 
 
 def button_value(awaiting: dict, action: str) -> dict:
-    return {"pl": 1, "approval_id": awaiting["approval_id"], "incident_id": awaiting["incident_id"],
-            "workspace": "default", "action": action}
+    return {
+        "pl": 1,
+        "approval_id": awaiting["approval_id"],
+        "incident_id": awaiting["incident_id"],
+        "workspace": "default",
+        "action": action,
+    }
 
 
 def slack_form(value: dict, *, user: str = "U0G9QF9C6", response_url: str = "") -> bytes:
@@ -83,8 +91,15 @@ def slack_form(value: dict, *, user: str = "U0G9QF9C6", response_url: str = "") 
     action_id = {"approve": "pl_approve", "reject": "pl_reject", "acknowledge": "pl_ack"}[value["action"]]
     payload = json.loads((FIXTURES / "slack" / "block_actions_incident_ack_authored.json").read_text())
     payload["user"]["id"] = user
-    payload["actions"] = [{"action_id": action_id, "block_id": "pl_approval", "type": "button",
-                           "value": json.dumps(value), "action_ts": f"{time.time():.6f}"}]
+    payload["actions"] = [
+        {
+            "action_id": action_id,
+            "block_id": "pl_approval",
+            "type": "button",
+            "value": json.dumps(value),
+            "action_ts": f"{time.time():.6f}",
+        }
+    ]
     if response_url:
         payload["response_url"] = response_url
     return ("payload=" + quote(json.dumps(payload, separators=(",", ":")), safe="")).encode()
@@ -92,8 +107,11 @@ def slack_form(value: dict, *, user: str = "U0G9QF9C6", response_url: str = "") 
 
 def slack_headers(body: bytes, *, secret: str = SLACK_SECRET, at: int | None = None) -> dict:
     timestamp = str(int(time.time()) if at is None else at)
-    return {"content-type": "application/x-www-form-urlencoded", "x-slack-request-timestamp": timestamp,
-            "x-slack-signature": slack.sign(secret, timestamp, body)}
+    return {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack.sign(secret, timestamp, body),
+    }
 
 
 def lark_v2_body(value: dict, *, open_id: str = "ou_3c14f3a59eaf2825dbe25359f15d4c56") -> bytes:
@@ -108,5 +126,9 @@ def lark_v2_body(value: dict, *, open_id: str = "ou_3c14f3a59eaf2825dbe25359f15d
 
 def lark_headers(body: bytes, *, at: int | None = None, key: str = LARK_APP.encrypt_key) -> dict:
     timestamp, nonce = str(int(time.time()) if at is None else at), uuid.uuid4().hex[:10]
-    return {"content-type": "application/json", "x-lark-request-timestamp": timestamp, "x-lark-request-nonce": nonce,
-            "x-lark-signature": lark.event_signature(timestamp, nonce, key, body)}
+    return {
+        "content-type": "application/json",
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": lark.event_signature(timestamp, nonce, key, body),
+    }

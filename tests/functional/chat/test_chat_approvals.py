@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.conftest import auth
-from tests.functional.chat.conftest import (button_value, lark_headers, lark_v2_body, slack_form, slack_headers)
+from tests.functional.chat.conftest import button_value, lark_headers, lark_v2_body, slack_form, slack_headers
 from tests.functional.workflow.conftest import timeline_types, wait_for_status
 
 pytestmark = pytest.mark.functional
@@ -91,9 +91,18 @@ def test_a_stale_card_from_a_superseded_approval_changes_nothing(awaiting, api):
 
     # Given a card of an earlier approval of the same incident (before a re-diagnosis asked again)
     earlier = utcnow() - timedelta(hours=1)
-    ApprovalRepository().create(Approval(
-        awaiting["incident_id"], f"{earlier.isoformat()}#0ld0ld00", workspace="default", requested_at=earlier,
-        expires_at=earlier + timedelta(minutes=10), timeout_seconds=600, task_token="old-token", proposal={}))
+    ApprovalRepository().create(
+        Approval(
+            awaiting["incident_id"],
+            f"{earlier.isoformat()}#0ld0ld00",
+            workspace="default",
+            requested_at=earlier,
+            expires_at=earlier + timedelta(minutes=10),
+            timeout_seconds=600,
+            task_token="old-token",
+            proposal={},
+        )
+    )
     stale = {**button_value(awaiting, "approve"), "approval_id": f"{earlier.isoformat()}#0ld0ld00"}
     body = slack_form(stale)
     # When Alice clicks Approve on the old card
@@ -144,13 +153,14 @@ def test_a_forged_lark_click_is_401(awaiting, api):
 def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):
     from datetime import timedelta
 
-    from pagerless.store.approvals import ApprovalRecord
     from pagerless.clock import utcnow
+    from pagerless.store.approvals import ApprovalRecord
 
     # Given the approval's time ran out (the workflow's own timeout has not fired yet)
     record = _approval(awaiting["incident_id"])
     ApprovalRecord(record.incident_id, record.approval_id).update(
-        actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))])
+        actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))]
+    )
     body = slack_form(button_value(awaiting, "approve"))
     # When Alice clicks Approve
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))

@@ -21,8 +21,15 @@ def fixture_incident(runtime):
     """The incident the fixtures' buttons name, open and not yet acknowledged."""
     from pagerless.store.incidents import IncidentRecord
 
-    record = IncidentRecord(FIXTURE_INCIDENT, workspace="default", created_key="x", service_key="x",
-                            title="KubePodCrashLooping", severity="critical", status="open")
+    record = IncidentRecord(
+        FIXTURE_INCIDENT,
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="KubePodCrashLooping",
+        severity="critical",
+        status="open",
+    )
     record.save()
     return record
 
@@ -70,9 +77,12 @@ def test_the_legacy_v1_fixture_is_verified_and_its_resolve_button_declined(chat_
 
     body = (FIXTURES / "lark" / "card_action_legacy_v1_resolve_button.json").read_bytes()
     timestamp, nonce = str(int(time.time())), uuid.uuid4().hex[:10]
-    headers = {"content-type": "application/json", "x-lark-request-timestamp": timestamp,
-               "x-lark-request-nonce": nonce,
-               "x-lark-signature": lark.legacy_card_signature(timestamp, nonce, LARK_APP.verification_token, body)}
+    headers = {
+        "content-type": "application/json",
+        "x-lark-request-timestamp": timestamp,
+        "x-lark-request-nonce": nonce,
+        "x-lark-signature": lark.legacy_card_signature(timestamp, nonce, LARK_APP.verification_token, body),
+    }
     response = api.post("/lark/card/action", content=body, headers=headers)
     assert response.status_code == 200
     assert "does not handle the 'resolve' button" in response.json()["toast"]["content"]
@@ -80,8 +90,9 @@ def test_the_legacy_v1_fixture_is_verified_and_its_resolve_button_declined(chat_
     assert api.post("/lark/event", content=body, headers=headers).status_code == 401
 
 
-def test_the_authored_slack_ack_fixture_acknowledges_and_a_second_click_says_who(chat_apps, people,
-                                                                              fixture_incident, api):
+def test_the_authored_slack_ack_fixture_acknowledges_and_a_second_click_says_who(
+    chat_apps, people, fixture_incident, api
+):
     vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
     body = vectors["block_actions_computed"]["raw_body"].encode()
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
@@ -116,7 +127,9 @@ def test_feishu_bind_lookup_pending_and_approve(chat_apps, people, api, admin_ke
     found = api.post("/api/v1/feishu/lookup", json={"open_id": "ou_new"}, headers=auth(admin_key)).json()
     assert found["bound"] is True and found["person"]["id"] == alice.id
     assert api.post("/api/v1/feishu/unbind", json={"open_id": "ou_new"}, headers=auth(admin_key)).status_code == 200
-    assert api.post("/api/v1/feishu/lookup", json={"open_id": "ou_new"}, headers=auth(admin_key)).json()["bound"] is False
+    assert (
+        api.post("/api/v1/feishu/lookup", json={"open_id": "ou_new"}, headers=auth(admin_key)).json()["bound"] is False
+    )
     # An unknown Lark user clicks: a pending binding appears, and an admin approves it to Bob
     from pagerless.people.identities import ChatIdentityService
 
@@ -125,16 +138,22 @@ def test_feishu_bind_lookup_pending_and_approve(chat_apps, people, api, admin_ke
     assert [p["user"] for p in pending] == ["ou_unknown"]
     no_person = api.post("/api/v1/feishu/bind-pending", json={"open_id": "ou_unknown"}, headers=auth(admin_key))
     assert no_person.status_code == 400 and no_person.json()["error"]["code"] == "VALIDATION_ERROR"
-    approved = api.post("/api/v1/feishu/bind-pending", json={"open_id": "ou_unknown", "person_id": people["bob"].id},
-                        headers=auth(admin_key))
+    approved = api.post(
+        "/api/v1/feishu/bind-pending",
+        json={"open_id": "ou_unknown", "person_id": people["bob"].id},
+        headers=auth(admin_key),
+    )
     assert approved.status_code == 200 and approved.json()["status"] == "bound"
     status = api.get("/api/v1/feishu/status", headers=auth(admin_key)).json()
     assert status["configured"] is True and status["pending_bindings"] == 0 and status["bound_users"] == 3
 
 
 def test_chat_apps_keep_their_secrets_in_ssm_and_never_show_them(runtime, api, admin_key):
-    created = api.post("/api/chat-apps", json={"provider": "slack", "app_id": "A0TEST", "signing_secret": "s3cr3t-value"},
-                       headers=auth(admin_key))
+    created = api.post(
+        "/api/chat-apps",
+        json={"provider": "slack", "app_id": "A0TEST", "signing_secret": "s3cr3t-value"},
+        headers=auth(admin_key),
+    )
     assert created.status_code == 201, created.text
     listed = api.get("/api/chat-apps", headers=auth(admin_key))
     assert "s3cr3t-value" not in listed.text and "s3cr3t-value" not in created.text
@@ -153,11 +172,23 @@ def test_a_lark_user_asks_the_bot_to_bind_and_an_admin_approves(chat_apps, peopl
     from pagerless.chat import lark
 
     # Given a Lark user writes "bind bob@example.com" to the bot (an im.message.receive_v1 event)
-    event = {"schema": "2.0", "header": {"event_id": uuid.uuid4().hex, "event_type": "im.message.receive_v1",
-                                         "app_id": LARK_APP.app_id, "token": "xxxxxx"},
-             "event": {"sender": {"sender_id": {"open_id": "ou_asking"}, "sender_type": "user"},
-                       "message": {"message_type": "text", "chat_type": "p2p",
-                                   "content": json.dumps({"text": "@_user_1 bind bob@example.com"})}}}
+    event = {
+        "schema": "2.0",
+        "header": {
+            "event_id": uuid.uuid4().hex,
+            "event_type": "im.message.receive_v1",
+            "app_id": LARK_APP.app_id,
+            "token": "xxxxxx",
+        },
+        "event": {
+            "sender": {"sender_id": {"open_id": "ou_asking"}, "sender_type": "user"},
+            "message": {
+                "message_type": "text",
+                "chat_type": "p2p",
+                "content": json.dumps({"text": "@_user_1 bind bob@example.com"}),
+            },
+        },
+    }
     plain = json.dumps(event).encode()
     body = json.dumps({"encrypt": lark.encrypt(plain, LARK_APP.encrypt_key, uuid.uuid4().bytes)}).encode()
     assert api.post("/lark/event", content=body, headers=lark_headers(body)).status_code == 200
@@ -170,8 +201,9 @@ def test_a_lark_user_asks_the_bot_to_bind_and_an_admin_approves(chat_apps, peopl
     assert found["person"]["name"] == "Bob Li"
 
 
-def test_a_lark_event_whose_handling_failed_is_handled_on_lark_s_retry(chat_apps, people, fixture_incident, api,
-                                                                       monkeypatch):
+def test_a_lark_event_whose_handling_failed_is_handled_on_lark_s_retry(
+    chat_apps, people, fixture_incident, api, monkeypatch
+):
     from pagerless.api.routes import chat as chat_routes
 
     body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()

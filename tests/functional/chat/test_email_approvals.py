@@ -26,8 +26,13 @@ def _links(awaiting, person, **overrides):
     from pagerless.store.approvals import ApprovalRepository
 
     approval = ApprovalRepository().latest(awaiting["incident_id"])
-    return links_for(person.id, incident_id=awaiting["incident_id"], approval_id=awaiting["approval_id"],
-                     workspace="default", expires_at=overrides.get("expires_at", approval.expires_at))
+    return links_for(
+        person.id,
+        incident_id=awaiting["incident_id"],
+        approval_id=awaiting["approval_id"],
+        workspace="default",
+        expires_at=overrides.get("expires_at", approval.expires_at),
+    )
 
 
 def _path(url: str) -> str:
@@ -47,7 +52,7 @@ def test_the_link_opens_a_confirm_page_and_only_the_post_approves(awaiting, link
     # When a mail scanner (or Alice) opens the link
     for _ in range(2):
         page = api.get(approve)
-        assert page.status_code == 200 and "<form method=\"post\">" in page.text and "Alice Chen" in page.text
+        assert page.status_code == 200 and '<form method="post">' in page.text and "Alice Chen" in page.text
         assert "256Mi → 512Mi" in page.text
     # Then nothing is decided yet
     assert _status(awaiting["incident_id"]) == "pending"

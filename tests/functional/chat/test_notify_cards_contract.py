@@ -13,13 +13,18 @@ pytestmark = pytest.mark.functional
 def _card_message(approval: dict):
     from pagerless.notify.channels.base import Message
 
-    return Message(event="approval.requested", title="Approve patch_resources?", body="memory 256Mi → 512Mi",
-                   severity="critical", approval=approval)
+    return Message(
+        event="approval.requested",
+        title="Approve patch_resources?",
+        body="memory 256Mi → 512Mi",
+        severity="critical",
+        approval=approval,
+    )
 
 
-def test_the_approve_button_of_notifys_slack_card_approves_and_its_lark_twin_sees_the_decision(
-        awaiting, api, people):
-    from pagerless.notify.channels import lark as lark_card, slack as slack_card
+def test_the_approve_button_of_notifys_slack_card_approves_and_its_lark_twin_sees_the_decision(awaiting, api, people):
+    from pagerless.notify.channels import lark as lark_card
+    from pagerless.notify.channels import slack as slack_card
     from pagerless.store.approvals import ApprovalRepository
 
     approval = ApprovalRepository().latest(awaiting["incident_id"]).to_public()

@@ -29,9 +29,11 @@ def test_seed_000_usage_lists_gets_and_updates_config(gateway, api, admin_key):
     from pagerless.client.models import Config, Incident, Page
 
     # Given an incident sent through the API
-    sent = api.post("/api/webhooks/generic", headers=auth(admin_key),
-                    json={"title": "checkout latency", "severity": "high", "service": "checkout",
-                          "fingerprint": "sdk-1"}).json()
+    sent = api.post(
+        "/api/webhooks/generic",
+        headers=auth(admin_key),
+        json={"title": "checkout latency", "severity": "high", "service": "checkout", "fingerprint": "sdk-1"},
+    ).json()
     incident_id = sent["alerts"][0]["incident_id"]
 
     async def scenario():
@@ -81,10 +83,10 @@ def test_iterate_follows_cursors_across_pages(gateway, admin_key):
     async def scenario():
         async with _client(gateway, admin_key) as client:
             for n in range(5):
-                await client.alerts.send({"title": f"disk {n}", "severity": "warning", "service": f"svc-{n}",
-                                          "fingerprint": f"sdk-page-{n}"})
-            seen = [i.title async for i in client.iterate(lambda cursor: client.incidents.list(limit=2,
-                                                                                              cursor=cursor))]
+                await client.alerts.send(
+                    {"title": f"disk {n}", "severity": "warning", "service": f"svc-{n}", "fingerprint": f"sdk-page-{n}"}
+                )
+            seen = [i.title async for i in client.iterate(lambda cursor: client.incidents.list(limit=2, cursor=cursor))]
             first = await client.incidents.list(limit=2)
             return seen, first
 
@@ -96,8 +98,9 @@ def test_iterate_follows_cursors_across_pages(gateway, admin_key):
 def test_knowledge_round_trip(gateway, admin_key):
     async def scenario():
         async with _client(gateway, admin_key) as client:
-            entry = await client.knowledge.create("Redis failover", "Promote the replica with SENTINEL failover.",
-                                                  tags=["redis"])
+            entry = await client.knowledge.create(
+                "Redis failover", "Promote the replica with SENTINEL failover.", tags=["redis"]
+            )
             hits = await client.knowledge.search("sentinel failover")
             updated = await client.knowledge.update(entry.id, tags=["redis", "sentinel"])
             await client.knowledge.delete(entry.id)
@@ -112,9 +115,17 @@ def test_runbooks_and_jobs(gateway, admin_key):
     from pagerless.client import ApiError
     from pagerless.client.models import Job, Runbook
 
-    custom = {"name": "restart web", "risk_level": "auto",
-              "steps": [{"name": "Restart", "action": "rollout_restart",
-                         "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}]}
+    custom = {
+        "name": "restart web",
+        "risk_level": "auto",
+        "steps": [
+            {
+                "name": "Restart",
+                "action": "rollout_restart",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            }
+        ],
+    }
 
     async def scenario():
         async with _client(gateway, admin_key) as client:

@@ -36,8 +36,11 @@ def test_defaults_come_from_the_deployment(api, admin_key, monkeypatch):
 
 def test_seed_000_update_sets_workspace_values_and_null_restores(api, admin_key):
     # When an admin sends seed 000's request body
-    changed = api.put("/api/config", headers=auth(admin_key),
-                      json={"LLM_PROVIDER": "anthropic", "LLM_MODEL": "claude-3-5-sonnet-20241022"})
+    changed = api.put(
+        "/api/config",
+        headers=auth(admin_key),
+        json={"LLM_PROVIDER": "anthropic", "LLM_MODEL": "claude-3-5-sonnet-20241022"},
+    )
     # Then the workspace's values take over and say so
     assert changed.status_code == 200, changed.text
     body = changed.json()
@@ -51,13 +54,16 @@ def test_seed_000_update_sets_workspace_values_and_null_restores(api, admin_key)
     assert again["sources"]["llm_model"] == "deployment" and again["values"]["llm_max_cost_usd"] == 0.1
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"LLM_MODLE": "typo"}, "LLM_MODLE"),
-    ({"llm_api_key": "sk-ant-x"}, "llm_api_key"),
-    ({"llm_max_cost_usd": -1}, "llm_max_cost_usd"),
-    ({"llm_provider": "openai"}, "llm_provider"),
-    ({"llm_model": "bad model; drop"}, "llm_model"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"LLM_MODLE": "typo"}, "LLM_MODLE"),
+        ({"llm_api_key": "sk-ant-x"}, "llm_api_key"),
+        ({"llm_max_cost_usd": -1}, "llm_max_cost_usd"),
+        ({"llm_provider": "openai"}, "llm_provider"),
+        ({"llm_model": "bad model; drop"}, "llm_model"),
+    ],
+)
 def test_bad_changes_are_refused_and_nothing_is_written(api, admin_key, body, field):
     before = api.get("/api/config", headers=auth(admin_key)).json()
     refused = api.put("/api/config", headers=auth(admin_key), json=body)

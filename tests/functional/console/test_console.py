@@ -17,8 +17,12 @@ def csrf(client, path="/console/login") -> str:
 
 def sign_in(client, email, password="password123"):
     token = csrf(client)
-    return client.post("/console/login", data={"email": email, "password": password, "csrf_token": token,
-                                               "next": "/console/incidents"}, headers=ORIGIN, follow_redirects=False)
+    return client.post(
+        "/console/login",
+        data={"email": email, "password": password, "csrf_token": token, "next": "/console/incidents"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture
@@ -31,15 +35,21 @@ def admin_user(api):
 
 
 def make_user(api, admin_token, email, role):
-    response = api.post("/api/users", headers=auth(admin_token),
-                        json={"email": email, "password": "password123", "role": role})
+    response = api.post(
+        "/api/users", headers=auth(admin_token), json={"email": email, "password": "password123", "role": role}
+    )
     assert response.status_code == 201
     return response.json()["id"]
 
 
 def ingest(api, key, title, description="", fingerprint="fp-1"):
-    alert = {"title": title, "description": description, "severity": "critical", "fingerprint": fingerprint,
-             "labels": {"service": "payments", "namespace": "prod"}}
+    alert = {
+        "title": title,
+        "description": description,
+        "severity": "critical",
+        "fingerprint": fingerprint,
+        "labels": {"service": "payments", "namespace": "prod"},
+    }
     response = api.post("/api/webhooks/generic", headers=auth(key), json=alert)
     assert response.status_code in (200, 201, 202), response.text
 
@@ -59,8 +69,16 @@ def test_pages_need_a_session_and_login_sets_httponly_cookies(api, admin_user):
     assert any(c.startswith("pl_refresh=") and "HttpOnly" in c for c in cookies)
     page = api.get("/console/incidents")
     assert page.status_code == 200 and "root@example.com" in page.text
-    for path in ("/console/approvals", "/console/knowledge", "/console/deploys", "/console/dead-letters",
-                 "/console/policy", "/console/keys", "/console/users", "/console/audit"):
+    for path in (
+        "/console/approvals",
+        "/console/knowledge",
+        "/console/deploys",
+        "/console/dead-letters",
+        "/console/policy",
+        "/console/keys",
+        "/console/users",
+        "/console/audit",
+    ):
         assert api.get(path).status_code == 200, path
 
 
@@ -75,12 +93,21 @@ def test_wrong_password_and_unknown_user_look_the_same(api, admin_user):
 def test_csrf_and_origin_are_enforced(api, admin_user):
     token = csrf(api)
     # no token
-    assert api.post("/console/login", data={"email": "root@example.com", "password": "password123"},
-                    headers=ORIGIN).status_code == 403
+    assert (
+        api.post(
+            "/console/login", data={"email": "root@example.com", "password": "password123"}, headers=ORIGIN
+        ).status_code
+        == 403
+    )
     # a token but another origin
-    assert api.post("/console/login", data={"email": "root@example.com", "password": "password123",
-                                            "csrf_token": token},
-                    headers={"Origin": "https://evil.example"}).status_code == 403
+    assert (
+        api.post(
+            "/console/login",
+            data={"email": "root@example.com", "password": "password123", "csrf_token": token},
+            headers={"Origin": "https://evil.example"},
+        ).status_code
+        == 403
+    )
     # a signed-in user's action without the token is refused
     assert sign_in(api, "root@example.com").status_code == 303
     assert api.post("/console/logout", headers=ORIGIN).status_code == 403
@@ -88,14 +115,18 @@ def test_csrf_and_origin_are_enforced(api, admin_user):
 
 
 def test_hostile_alert_text_is_inert(api, admin_user, admin_key):
-    ingest(api, admin_key, '<script>alert("pwned")</script><img src=x onerror=alert(1)>',
-           description='<b onmouseover="steal()">bold</b>')
+    ingest(
+        api,
+        admin_key,
+        '<script>alert("pwned")</script><img src=x onerror=alert(1)>',
+        description='<b onmouseover="steal()">bold</b>',
+    )
     sign_in(api, "root@example.com")
     listing = api.get("/console/incidents")
     assert "<script>alert" not in listing.text and "&lt;script&gt;" in listing.text
-    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    incident_id = re.search(r"/console/incidents/(INC-[0-9-]+)", listing.text).group(1)
     page = api.get(f"/console/incidents/{incident_id}")
-    assert "<img src=x" not in page.text and '<b onmouseover' not in page.text
+    assert "<img src=x" not in page.text and "<b onmouseover" not in page.text
     assert "&lt;b onmouseover=" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
 
@@ -105,7 +136,7 @@ def test_viewer_sees_no_action_buttons_and_is_refused(api, admin_user, admin_key
     ingest(api, admin_key, "Payments down")
     sign_in(api, "viewer@example.com")
     listing = api.get("/console/incidents")
-    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    incident_id = re.search(r"/console/incidents/(INC-[0-9-]+)", listing.text).group(1)
     page = api.get(f"/console/incidents/{incident_id}")
     assert 'id="acknowledge"' not in page.text and 'id="approve"' not in page.text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
@@ -121,12 +152,20 @@ def test_operator_acknowledges_and_comments_as_themselves(api, admin_user, admin
     ingest(api, admin_key, "Payments down")
     sign_in(api, "op@example.com")
     listing = api.get("/console/incidents?severity=critical")
-    incident_id = re.search(r'/console/incidents/(INC-[0-9-]+)', listing.text).group(1)
+    incident_id = re.search(r"/console/incidents/(INC-[0-9-]+)", listing.text).group(1)
     token = csrf(api, f"/console/incidents/{incident_id}")
-    assert api.post(f"/console/incidents/{incident_id}/acknowledge", data={"csrf_token": token},
-                    headers=ORIGIN, follow_redirects=False).status_code == 303
-    api.post(f"/console/incidents/{incident_id}/comment", data={"csrf_token": token, "text": "looking <now>"},
-             headers=ORIGIN)
+    assert (
+        api.post(
+            f"/console/incidents/{incident_id}/acknowledge",
+            data={"csrf_token": token},
+            headers=ORIGIN,
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    api.post(
+        f"/console/incidents/{incident_id}/comment", data={"csrf_token": token, "text": "looking <now>"}, headers=ORIGIN
+    )
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
     assert any(t["type"] == "acknowledged" and t["actor"] == "user:op@example.com" for t in timeline)
     assert any(t["type"] == "comment" and t["message"] == "looking <now>" for t in timeline)
@@ -146,8 +185,12 @@ def test_disabled_user_session_stops_at_once(api, admin_user):
 def test_language_switch_persists_in_a_cookie(api, admin_user):
     sign_in(api, "root@example.com")
     token = csrf(api, "/console/incidents")
-    switched = api.post("/console/language", data={"csrf_token": token, "lang": "zh", "next": "/console/incidents"},
-                        headers=ORIGIN, follow_redirects=False)
+    switched = api.post(
+        "/console/language",
+        data={"csrf_token": token, "lang": "zh", "next": "/console/incidents"},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
     assert "pl_lang=zh" in switched.headers["set-cookie"]
     page = api.get("/console/incidents")
     assert '<html lang="zh-CN">' in page.text and "事件" in page.text
@@ -181,8 +224,9 @@ def test_console_through_api_gateway_events(runtime, api, admin_user, admin_key)
     from tests.conftest import ROOT
 
     spec = runtime.lambdas.by_logical_id["ConsoleFunction"]
-    redirect = runtime.lambdas.invoke(spec.name, json.loads(
-        (ROOT / "events" / "console" / "incidents_without_session.json").read_text("utf-8")))
+    redirect = runtime.lambdas.invoke(
+        spec.name, json.loads((ROOT / "events" / "console" / "incidents_without_session.json").read_text("utf-8"))
+    )
     assert redirect["statusCode"] == 303 and redirect["headers"]["location"].startswith("/console/login")
     ingest(api, admin_key, "Payments down")
     event = json.loads((ROOT / "events" / "console" / "events_with_session.json").read_text("utf-8"))
@@ -219,9 +263,23 @@ def test_admin_changes_a_role_and_disables_a_user_from_the_users_page(api, admin
     user_id = make_user(api, admin_user, "op@example.com", "viewer")
     sign_in(api, "root@example.com")
     token = csrf(api, "/console/users")
-    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "role": "operator"},
-                    headers=ORIGIN, follow_redirects=False).status_code == 303
-    assert api.post(f"/console/users/{user_id}", data={"csrf_token": token, "active": "false"},
-                    headers=ORIGIN, follow_redirects=False).status_code == 303
+    assert (
+        api.post(
+            f"/console/users/{user_id}",
+            data={"csrf_token": token, "role": "operator"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
+    assert (
+        api.post(
+            f"/console/users/{user_id}",
+            data={"csrf_token": token, "active": "false"},
+            headers=ORIGIN,
+            follow_redirects=False,
+        ).status_code
+        == 303
+    )
     user = api.get(f"/api/users/{user_id}", headers=auth(admin_user)).json()
     assert user["role"] == "operator" and user["is_active"] is False

@@ -20,7 +20,8 @@ def admin_user(api):
 
     user_service.cache_clear()
     return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
-        "access_token"]
+        "access_token"
+    ]
 
 
 @pytest.fixture
@@ -41,8 +42,11 @@ def slack_config(vendors) -> str:
 def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(api, admin_user, admin_key, vendors):
     sign_in(api, "root@example.com")
     # When the admin creates a Slack channel with a hostile name from the form
-    created = post(api, "/console/channels", {"name": "<script>alert(1)</script> ops", "channel_type": "slack",
-                                              "config": slack_config(vendors)})
+    created = post(
+        api,
+        "/console/channels",
+        {"name": "<script>alert(1)</script> ops", "channel_type": "slack", "config": slack_config(vendors)},
+    )
     assert created.status_code == 303, created.text
     # Then the list shows it, the name inert and the bot token masked
     page = api.get("/console/channels")
@@ -60,8 +64,9 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     # When they rename it, leaving the masked secret out, the secret is kept
     edit = api.get(f"/console/channels?edit={channel['id']}")
     assert 'id="edit-channel"' in edit.text and SLACK_TOKEN not in edit.text
-    renamed = post(api, f"/console/channels/{channel['id']}", {"name": "ops", "enabled": "true",
-                                                              "config": '{"channel": "C0NEW"}'})
+    renamed = post(
+        api, f"/console/channels/{channel['id']}", {"name": "ops", "enabled": "true", "config": '{"channel": "C0NEW"}'}
+    )
     assert renamed.status_code == 303, renamed.text
     assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
     assert vendors.to("/slack/api/chat.postMessage")[-1].body["channel"] == "C0NEW"
@@ -75,8 +80,11 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
 
 def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
     sign_in(api, "root@example.com")
-    saved = post(api, "/console/routes", {"routes": '{"routes": [{"name": "reports", "match": {"events": '
-                                                   '["report.ready"]}, "channels": ["slack"]}]}'})
+    saved = post(
+        api,
+        "/console/routes",
+        {"routes": '{"routes": [{"name": "reports", "match": {"events": ["report.ready"]}, "channels": ["slack"]}]}'},
+    )
     assert saved.status_code == 303, saved.text
     assert "report.ready" in api.get("/console/routes").text
     refused = post(api, "/console/routes", {"routes": '{"routes": [{"match": {"events": ["nope"]}}]}'})
@@ -98,14 +106,30 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
 
     people = PeopleService()
     names = {people.create("default", name=n, email=f"{n.lower()}@example.com").id: n for n in ("Carol", "Dave")}
-    schedule = {"name": "payments primary", "timezone": "Europe/Berlin", "services": ["payments"],
-                "layers": [{"name": "daily", "participants": list(names), "rotation_start": "2026-01-05",
-                            "handoff_time": "09:00", "rrule": "FREQ=DAILY"}]}
+    schedule = {
+        "name": "payments primary",
+        "timezone": "Europe/Berlin",
+        "services": ["payments"],
+        "layers": [
+            {
+                "name": "daily",
+                "participants": list(names),
+                "rotation_start": "2026-01-05",
+                "handoff_time": "09:00",
+                "rrule": "FREQ=DAILY",
+            }
+        ],
+    }
     created = api.post("/api/oncall/schedules", json=schedule, headers=auth(admin_key))
     assert created.status_code == 201, created.text
-    policy = api.post("/api/escalation-policies", headers=auth(admin_key), json={
-        "name": "payments", "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule",
-                                                                           "id": created.json()["id"]}]}]})
+    policy = api.post(
+        "/api/escalation-policies",
+        headers=auth(admin_key),
+        json={
+            "name": "payments",
+            "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule", "id": created.json()["id"]}]}],
+        },
+    )
     assert policy.status_code == 201, policy.text
     now = api.get("/api/oncall/current", params={"schedule": created.json()["id"]}, headers=auth(admin_key)).json()
     sign_in(api, "root@example.com")
@@ -122,8 +146,9 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
 
 def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
     text = (FIXTURES / "slo" / "payments.yaml").read_text()
-    imported = api.post("/api/slo/import", content=text.encode(),
-                        headers={**auth(admin_key), "content-type": "application/yaml"})
+    imported = api.post(
+        "/api/slo/import", content=text.encode(), headers={**auth(admin_key), "content-type": "application/yaml"}
+    )
     assert imported.status_code == 200, imported.text
     sign_in(api, "root@example.com")
     page = api.get("/console/slo")

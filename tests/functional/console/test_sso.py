@@ -21,8 +21,11 @@ ISSUER = "https://issuer.example.test"
 @pytest.fixture
 def issuer(runtime, monkeypatch):
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "k1", "alg": "RS256",
-                                                                                      "use": "sig"}
+    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())) | {
+        "kid": "k1",
+        "alg": "RS256",
+        "use": "sig",
+    }
     codes: dict[str, dict] = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -42,10 +45,20 @@ def issuer(runtime, monkeypatch):
                 self._json(400, {"error": "invalid_grant"})
                 return
             now = int(time.time())
-            claims = {"iss": ISSUER, "aud": "console-client", "sub": grant["sub"], "email": grant["email"],
-                      "email_verified": True, "nonce": grant["nonce"], "iat": now, "exp": now + 300}
-            self._json(200, {"id_token": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"}),
-                             "token_type": "Bearer"})
+            claims = {
+                "iss": ISSUER,
+                "aud": "console-client",
+                "sub": grant["sub"],
+                "email": grant["email"],
+                "email_verified": True,
+                "nonce": grant["nonce"],
+                "iat": now,
+                "exp": now + 300,
+            }
+            self._json(
+                200,
+                {"id_token": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"}), "token_type": "Bearer"},
+            )
 
         def log_message(self, *args):
             pass
@@ -53,12 +66,16 @@ def issuer(runtime, monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
-    for name, value in {"PAGERLESS_OIDC_ISSUER": ISSUER, "PAGERLESS_OIDC_JWKS_URL": f"{base}/jwks",
-                        "PAGERLESS_OIDC_CLIENT_ID": "console-client",
-                        "PAGERLESS_OIDC_AUTHORIZE_URL": "https://issuer.example.test/authorize",
-                        "PAGERLESS_OIDC_TOKEN_URL": f"{base}/token"}.items():
+    for name, value in {
+        "PAGERLESS_OIDC_ISSUER": ISSUER,
+        "PAGERLESS_OIDC_JWKS_URL": f"{base}/jwks",
+        "PAGERLESS_OIDC_CLIENT_ID": "console-client",
+        "PAGERLESS_OIDC_AUTHORIZE_URL": "https://issuer.example.test/authorize",
+        "PAGERLESS_OIDC_TOKEN_URL": f"{base}/token",
+    }.items():
         monkeypatch.setenv(name, value)
     from pagerless import settings
+
     settings.auth.cache_clear()
     yield codes
     server.shutdown()
@@ -90,5 +107,7 @@ def test_sso_callback_refuses_a_forged_state_or_a_replayed_code(api, issuer):
     assert api.get("/console/sso/callback?code=code-2&state=forged", follow_redirects=False).status_code == 401
     # another browser (no state cookie) cannot use the code either
     api.cookies.clear()
-    assert api.get(f"/console/sso/callback?code=code-2&state={query['state'][0]}",
-                   follow_redirects=False).status_code == 401
+    assert (
+        api.get(f"/console/sso/callback?code=code-2&state={query['state'][0]}", follow_redirects=False).status_code
+        == 401
+    )

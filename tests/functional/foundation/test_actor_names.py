@@ -22,8 +22,13 @@ def incident_id(runtime) -> str:
     from pagerless.store.base import utcnow
     from tests.functional.slo.history import seed_incident
 
-    seed_incident("INC-ACT1", service="payments-api", severity="critical", opened=utcnow() - timedelta(minutes=5),
-                  title="payments-api 5xx")
+    seed_incident(
+        "INC-ACT1",
+        service="payments-api",
+        severity="critical",
+        opened=utcnow() - timedelta(minutes=5),
+        title="payments-api 5xx",
+    )
     return "INC-ACT1"
 
 
@@ -65,12 +70,21 @@ def test_approvals_keep_the_deciders_name_in_lists(api, admin_key, ops_bot, inci
 
     key_id, _ = ops_bot
     now = utcnow()
-    record = ApprovalRepository().create(ApprovalRecord(incident_id, f"{now.isoformat()}#a1", workspace="default",
-                                                        expires_at=now + timedelta(minutes=30), timeout_seconds=1800,
-                                                        task_token="token", proposal={"action": "restart_pod"}))
+    record = ApprovalRepository().create(
+        ApprovalRecord(
+            incident_id,
+            f"{now.isoformat()}#a1",
+            workspace="default",
+            expires_at=now + timedelta(minutes=30),
+            timeout_seconds=1800,
+            task_token="token",
+            proposal={"action": "restart_pod"},
+        )
+    )
     # When ops-bot's decision is recorded (the name is looked up at write time), then the key is deleted
-    assert ApprovalRepository().decide(record, "approved", actor=key_id, role="operator",
-                                       actor_name=name_of("default", key_id))
+    assert ApprovalRepository().decide(
+        record, "approved", actor=key_id, role="operator", actor_name=name_of("default", key_id)
+    )
     _forget_key(key_id)
     # Then the approvals list (read through the status index) shows the decider by name and id
     listed = api.get("/api/approvals?status=approved", headers=auth(admin_key)).json()["items"]
@@ -79,11 +93,13 @@ def test_approvals_keep_the_deciders_name_in_lists(api, admin_key, ops_bot, inci
 
 def test_a_signed_in_user_is_shown_by_name_and_email(api, incident_id):
     # Given the first user, registered with a name (the first one is the admin)
-    tokens = api.post("/auth/register", json={"email": "alice@example.com", "name": "Alice",
-                                              "password": "securepassword-1"}).json()
+    tokens = api.post(
+        "/auth/register", json={"email": "alice@example.com", "name": "Alice", "password": "securepassword-1"}
+    ).json()
     # When she comments
-    commented = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "on it"},
-                         headers=auth(tokens["access_token"]))
+    commented = api.post(
+        f"/api/incidents/{incident_id}/comment", json={"text": "on it"}, headers=auth(tokens["access_token"])
+    )
     # Then the entry reads as her name and her user id
     assert commented.status_code == 201, commented.text
     assert commented.json()["actor_label"] == "Alice (user:alice@example.com)"

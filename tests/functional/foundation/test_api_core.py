@@ -3,7 +3,6 @@
 import pytest
 
 from pagerless.api.aliases import ALIASES
-
 from tests.conftest import auth
 
 pytestmark = pytest.mark.functional
@@ -41,16 +40,27 @@ def test_errors_share_one_format(api, admin_key, runtime):
     _assert_error(api.put("/api/keys", headers=auth(admin_key)), 405, "METHOD_NOT_ALLOWED")
     # 413: body over 1 MiB, with and without Content-Length
     big = b"{" + b" " * (1024 * 1024 + 10) + b"}"
-    _assert_error(api.post("/api/keys", content=big, headers={**auth(admin_key), "content-type": "application/json"}),
-                  413, "PAYLOAD_TOO_LARGE")
+    _assert_error(
+        api.post("/api/keys", content=big, headers={**auth(admin_key), "content-type": "application/json"}),
+        413,
+        "PAYLOAD_TOO_LARGE",
+    )
     chunks = (b" " * 65536 for _ in range(20))
-    _assert_error(api.post("/api/keys", content=chunks, headers={**auth(admin_key), "content-type": "application/json"}),
-                  413, "PAYLOAD_TOO_LARGE")
+    _assert_error(
+        api.post("/api/keys", content=chunks, headers={**auth(admin_key), "content-type": "application/json"}),
+        413,
+        "PAYLOAD_TOO_LARGE",
+    )
     # 422: schema violation, with the field named
-    body = _assert_error(api.post("/api/keys", json={"role": "superuser"}, headers=auth(admin_key)), 422, "VALIDATION_ERROR")
+    body = _assert_error(
+        api.post("/api/keys", json={"role": "superuser"}, headers=auth(admin_key)), 422, "VALIDATION_ERROR"
+    )
     assert any(d["field"].endswith("role") for d in body["error"]["details"])
-    _assert_error(api.post("/api/keys", content=b"{not json", headers={**auth(admin_key), "content-type": "application/json"}),
-                  422, "VALIDATION_ERROR")
+    _assert_error(
+        api.post("/api/keys", content=b"{not json", headers={**auth(admin_key), "content-type": "application/json"}),
+        422,
+        "VALIDATION_ERROR",
+    )
     # 500: an unexpected failure says nothing of its cause
     from pagerless.api.security import key_service
 
@@ -157,10 +167,13 @@ def test_every_mutation_is_audited_and_filterable(api, admin_key):
     assert {i["action"] for i in only_posts} == {"POST /api/keys"}
     page = api.get("/api/audit-logs", params={"limit": 1}, headers=auth(admin_key)).json()
     assert len(page["items"]) == 1 and page["next_cursor"]
-    rest = api.get("/api/audit-logs", params={"limit": 1, "cursor": page["next_cursor"]}, headers=auth(admin_key)).json()
+    rest = api.get(
+        "/api/audit-logs", params={"limit": 1, "cursor": page["next_cursor"]}, headers=auth(admin_key)
+    ).json()
     assert rest["items"][0]["action"] == "POST /api/keys"
-    _assert_error(api.get("/api/audit-logs", params={"cursor": "garbage!"}, headers=auth(admin_key)), 400,
-                  "VALIDATION_ERROR")
+    _assert_error(
+        api.get("/api/audit-logs", params={"cursor": "garbage!"}, headers=auth(admin_key)), 400, "VALIDATION_ERROR"
+    )
 
 
 def test_idempotency_key_replays_the_first_response(api, admin_key):

@@ -11,10 +11,16 @@ def test_alert_intake_is_audited_with_the_sender_and_the_alerts(api, admin_key):
     from pagerless.api.security import key_service
 
     sender = key_service().create(workspace="default", role="ingest", name="prometheus-prod")
-    sent = api.post("/api/webhooks/generic", json={"title": "disk full", "service": "db", "fingerprint": "disk-1"},
-                    headers=auth(sender.secret))
+    sent = api.post(
+        "/api/webhooks/generic",
+        json={"title": "disk full", "service": "db", "fingerprint": "disk-1"},
+        headers=auth(sender.secret),
+    )
     incident_id = sent.json()["alerts"][0]["incident_id"]
-    [entry] = api.get("/api/audit-logs", params={"action": "POST /api/webhooks"}, headers=auth(admin_key)).json()["items"]
+    [entry] = api.get("/api/audit-logs", params={"action": "POST /api/webhooks"}, headers=auth(admin_key)).json()[
+        "items"
+    ]
     assert entry["actor"] == sender.record.key_id and entry["actor_name"] == "prometheus-prod"
     assert entry["details"]["source"] == "generic" and entry["details"]["alerts"] == [
-        {"fingerprint": "disk-1", "incident_id": incident_id, "action": "created"}]
+        {"fingerprint": "disk-1", "incident_id": incident_id, "action": "created"}
+    ]

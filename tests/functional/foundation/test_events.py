@@ -1,7 +1,6 @@
 """Every sample event in events/ is invoked against its real handler by some test."""
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -66,7 +65,11 @@ def test_every_event_file_is_used_by_a_test():
     from tests.functional.intake.test_intake_events import FUNCTIONS as RUN_BY_FOLDER
 
     test_sources = "\n".join(p.read_text("utf-8") for p in (ROOT / "tests").rglob("*.py"))
-    unused = [str(p.relative_to(EVENTS)) for p in EVENTS.rglob("*.json")
-              if p.parent.name not in RUN_BY_FOLDER
-              and str(p.relative_to(EVENTS)) not in test_sources and p.name not in test_sources]
+    unused = [
+        str(p.relative_to(EVENTS))
+        for p in EVENTS.rglob("*.json")
+        if p.parent.name not in RUN_BY_FOLDER
+        and str(p.relative_to(EVENTS)) not in test_sources
+        and p.name not in test_sources
+    ]
     assert not unused, f"events nobody tests: {unused}"

@@ -16,10 +16,27 @@ def _b64(value) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-BAD_CURSORS = ["!!!", "e30", _b64([1, 2]), _b64({"pk": "x"}), _b64({"pk": {"S": "x"}}), _b64({"id": {"N": "abc"}}),
-               _b64({"workspace": {"S": "other"}, "id": {"S": "dl-1"}, "created_key": {"S": "x"}, "sk": {"S": "x"},
-                     "seq": {"N": "1"}, "at": {"S": "x"}, "key_hash": {"S": "x"}}),
-               _b64(b"\xff\xfe"), "a" * 5000]
+BAD_CURSORS = [
+    "!!!",
+    "e30",
+    _b64([1, 2]),
+    _b64({"pk": "x"}),
+    _b64({"pk": {"S": "x"}}),
+    _b64({"id": {"N": "abc"}}),
+    _b64(
+        {
+            "workspace": {"S": "other"},
+            "id": {"S": "dl-1"},
+            "created_key": {"S": "x"},
+            "sk": {"S": "x"},
+            "seq": {"N": "1"},
+            "at": {"S": "x"},
+            "key_hash": {"S": "x"},
+        }
+    ),
+    _b64(b"\xff\xfe"),
+    "a" * 5000,
+]
 BAD_LIMITS = ["-1", "0", "100000000000000000000", "abc", "1.5", ""]
 
 

@@ -32,7 +32,9 @@ def test_selfcheck_state_machine_runs_lambda_waits_for_token_and_succeeds(runtim
     assert sfn.describe_execution(executionArn=check["execution_arn"])["status"] == "RUNNING"
     selfcheck.confirm(check["check_id"])
     # Then the execution finishes successfully
-    status = _wait_for(lambda: (s := sfn.describe_execution(executionArn=check["execution_arn"])["status"]) != "RUNNING" and s)
+    status = _wait_for(
+        lambda: (s := sfn.describe_execution(executionArn=check["execution_arn"])["status"]) != "RUNNING" and s
+    )
     assert status == "SUCCEEDED"
     history = sfn.get_execution_history(executionArn=check["execution_arn"])["events"]
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
@@ -46,7 +48,9 @@ def test_selfcheck_times_out_when_nobody_returns_the_token(runtime):
     # Given a self-check whose wait may last one second
     check = selfcheck.start(timeout_seconds=1)
     # When nobody confirms it
-    status = _wait_for(lambda: (s := sfn.describe_execution(executionArn=check["execution_arn"])["status"]) != "RUNNING" and s)
+    status = _wait_for(
+        lambda: (s := sfn.describe_execution(executionArn=check["execution_arn"])["status"]) != "RUNNING" and s
+    )
     # Then the wait times out into the Fail state
     assert status == "FAILED"
 
@@ -58,8 +62,9 @@ def test_sqs_message_failing_twice_lands_in_dlq_while_good_ones_are_processed(mo
 
     with mock_aws(config=MOCK_CONFIG):
         # Given a queue with maxReceiveCount 2 consumed with ReportBatchItemFailures
-        rt = LocalRuntime(FIXTURES / "templates" / "sqs_consumer.yaml",
-                          RuntimeOptions(mode="inprocess", retry_delay_seconds=0)).start(background=False)
+        rt = LocalRuntime(
+            FIXTURES / "templates" / "sqs_consumer.yaml", RuntimeOptions(mode="inprocess", retry_delay_seconds=0)
+        ).start(background=False)
         sqs = rt.client("sqs")
         queue, dlq = rt.provisioned.queues["WorkQueue"], rt.provisioned.queues["WorkDLQ"]
         processed = rt.lambdas.module("FlakyFunction").PROCESSED
@@ -111,8 +116,9 @@ def test_provisioning_follows_the_template(runtime):
     sqs = runtime.client("sqs")
     for logical_id, resource in template["Resources"].items():
         if resource["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in resource.get("Properties", {}):
-            attrs = sqs.get_queue_attributes(QueueUrl=runtime.provisioned.queues[logical_id],
-                                             AttributeNames=["RedrivePolicy"])["Attributes"]
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=runtime.provisioned.queues[logical_id], AttributeNames=["RedrivePolicy"]
+            )["Attributes"]
             assert "deadLetterTargetArn" in json.loads(attrs["RedrivePolicy"])
     # Every state machine exists
     names = {m["name"] for m in runtime.client("stepfunctions").list_state_machines()["stateMachines"]}

@@ -33,8 +33,9 @@ def log_lines():
 def test_workflow_keys_do_not_leak_onto_api_request_lines(runtime, api, admin_key, log_lines):
     # Given a workflow step that logged with its function name and incident id
     spec = runtime.lambdas.by_logical_id["WorkflowFunction"]
-    runtime.lambdas.invoke(spec.name, {"step": "selfcheck_start", "check_id": "0123456789ab",
-                                       "incident_id": "INC-LEAK-0001"})
+    runtime.lambdas.invoke(
+        spec.name, {"step": "selfcheck_start", "check_id": "0123456789ab", "incident_id": "INC-LEAK-0001"}
+    )
     before = len(log_lines())
     # When an API request is served afterwards in the same process
     api.get("/api/status", headers=auth(admin_key))

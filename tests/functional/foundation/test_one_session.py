@@ -7,8 +7,12 @@ endpoint share one client (bench/cold_start.py prints the cold-start figures).""
 
 from tests.conftest import auth
 
-ALERT = {"title": "Checkout latency", "severity": "warning", "fingerprint": "fp-session",
-         "labels": {"service": "checkout"}}
+ALERT = {
+    "title": "Checkout latency",
+    "severity": "warning",
+    "fingerprint": "fp-session",
+    "labels": {"service": "checkout"},
+}
 
 
 def test_every_model_and_boto3_client_share_one_session_and_models_one_client(runtime, api, admin_key):
@@ -27,8 +31,10 @@ def test_every_model_and_boto3_client_share_one_session_and_models_one_client(ru
     assert api.get("/api/keys", headers=auth(admin_key)).status_code == 200
 
     # Then every model's connection uses the process's one botocore session and one client
-    connections = [model._get_connection().connection
-                   for model in (ApiKeyRecord, AlertRecord, IncidentRecord, TimelineRecord, AuditRecord)]
+    connections = [
+        model._get_connection().connection
+        for model in (ApiKeyRecord, AlertRecord, IncidentRecord, TimelineRecord, AuditRecord)
+    ]
     session = botocore_session()
     assert all(connection.session is session for connection in connections)
     assert len({id(connection.client) for connection in connections}) == 1

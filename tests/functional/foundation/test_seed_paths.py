@@ -30,19 +30,41 @@ def test_the_alias_table_in_docs_lists_every_alias():
 
 def test_seed_002_deploy_webhook_recent_and_correlation(api, admin_key):
     # Given seed 002's deploy event sent to its own path, and then an incident of that service
-    deployed = api.post("/webhook/deploy", headers={"X-API-Key": admin_key}, json={
-        "service": "payments-api", "namespace": "production", "environment": "prod",
-        "image": "payments-api:v2.3.1", "actor": "ci-bot", "commit_sha": "abc123def456"})
+    deployed = api.post(
+        "/webhook/deploy",
+        headers={"X-API-Key": admin_key},
+        json={
+            "service": "payments-api",
+            "namespace": "production",
+            "environment": "prod",
+            "image": "payments-api:v2.3.1",
+            "actor": "ci-bot",
+            "commit_sha": "abc123def456",
+        },
+    )
     assert deployed.status_code == 201, deployed.text
-    sent = api.post("/webhook", headers={"X-API-Key": admin_key, "X-Source": "webhook"}, json={
-        "title": "High CPU on payments-api", "description": "CPU usage > 90% for 5 minutes", "severity": "critical",
-        "source": "prometheus", "namespace": "production", "pod": "payments-api-7d8f9c6b5-x2k4m",
-        "deployment": "payments-api", "service": "payments-api"})
+    sent = api.post(
+        "/webhook",
+        headers={"X-API-Key": admin_key, "X-Source": "webhook"},
+        json={
+            "title": "High CPU on payments-api",
+            "description": "CPU usage > 90% for 5 minutes",
+            "severity": "critical",
+            "source": "prometheus",
+            "namespace": "production",
+            "pod": "payments-api-7d8f9c6b5-x2k4m",
+            "deployment": "payments-api",
+            "service": "payments-api",
+        },
+    )
     incident_id = sent.json()["alerts"][0]["incident_id"]
     # When the recent deploys and the correlation are read at the seed's paths
     recent = api.get("/webhook/deploy/recent", headers={"X-API-Key": admin_key}).json()
-    correlation = api.get(f"/incidents/{incident_id}/deploy-correlation", params={"lookback_minutes": 30},
-                          headers={"X-API-Key": admin_key}).json()
+    correlation = api.get(
+        f"/incidents/{incident_id}/deploy-correlation",
+        params={"lookback_minutes": 30},
+        headers={"X-API-Key": admin_key},
+    ).json()
     # Then the deploy is listed and correlated, in the seed's shape
     assert recent["items"][0]["image"] == "payments-api:v2.3.1"
     assert correlation["has_correlation"] is True and correlation["lookback_minutes"] == 30
@@ -52,17 +74,32 @@ def test_seed_002_deploy_webhook_recent_and_correlation(api, admin_key):
 
 
 def test_no_correlation_without_a_deploy_in_the_window(api, admin_key):
-    sent = api.post("/api/webhooks/generic", headers=auth(admin_key),
-                    json={"title": "disk", "severity": "warning", "service": "ledger", "fingerprint": "nocorr"})
+    sent = api.post(
+        "/api/webhooks/generic",
+        headers=auth(admin_key),
+        json={"title": "disk", "severity": "warning", "service": "ledger", "fingerprint": "nocorr"},
+    )
     incident_id = sent.json()["alerts"][0]["incident_id"]
     body = api.get(f"/api/incidents/{incident_id}/deploy-correlation", headers=auth(admin_key)).json()
     assert body["has_correlation"] is False and body["correlated_deploy"] is None
 
 
 def test_seed_002_incident_paths_and_pagerduty(api, admin_key):
-    pd = api.post("/webhook/pagerduty", headers={"X-API-Key": admin_key}, json={"event": {
-        "event_type": "incident.triggered", "data": {"id": "PD12345", "title": "Database connection pool exhausted",
-                                                     "urgency": "high", "service": {"summary": "auth-service"}}}})
+    pd = api.post(
+        "/webhook/pagerduty",
+        headers={"X-API-Key": admin_key},
+        json={
+            "event": {
+                "event_type": "incident.triggered",
+                "data": {
+                    "id": "PD12345",
+                    "title": "Database connection pool exhausted",
+                    "urgency": "high",
+                    "service": {"summary": "auth-service"},
+                },
+            }
+        },
+    )
     assert pd.status_code == 200, pd.text
     incident_id = pd.json()["alerts"][0]["incident_id"]
     headers = {"X-API-Key": admin_key}
@@ -76,8 +113,9 @@ def test_seed_002_incident_paths_and_pagerduty(api, admin_key):
 
 
 def test_seed_001_and_004_authentication_paths(api):
-    registered = api.post("/auth/register", json={"email": "user@example.com", "name": "张三",
-                                                  "password": "securepassword-1"})
+    registered = api.post(
+        "/auth/register", json={"email": "user@example.com", "name": "张三", "password": "securepassword-1"}
+    )
     assert registered.status_code == 201, registered.text
     tokens = registered.json()
     me = api.get("/auth/me", headers=auth(tokens["access_token"])).json()
@@ -94,11 +132,16 @@ def test_seed_004_knowledge_bases_at_api_v1(api, admin_key):
     created = api.post("/api/v1/knowledge-bases", headers=auth(admin_key), json={"name": "SRE 手册"})
     assert created.status_code == 201, created.text
     kb = created.json()["id"]
-    api.post(f"/api/v1/knowledge-bases/{kb}/documents", headers=auth(admin_key),
-             files={"file": ("dns.md", "# DNS\n\nCoreDNS 上游超时时检查 forward 配置。".encode(), "text/markdown")})
+    api.post(
+        f"/api/v1/knowledge-bases/{kb}/documents",
+        headers=auth(admin_key),
+        files={"file": ("dns.md", "# DNS\n\nCoreDNS 上游超时时检查 forward 配置。".encode(), "text/markdown")},
+    )
     hits = api.post(f"/api/v1/knowledge-bases/{kb}/search", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
     assert hits.json()["items"][0]["document"] == "dns.md"
-    answered = api.post(f"/api/v1/knowledge-bases/{kb}/rag", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"})
+    answered = api.post(
+        f"/api/v1/knowledge-bases/{kb}/rag", headers=auth(admin_key), json={"query": "CoreDNS 上游超时"}
+    )
     assert answered.status_code == 200 and answered.json()["sources"][0]["document"] == "dns.md"
     assert "forward" in answered.json()["answer"] and answered.json()["citations"] == [1]
     assert [b["id"] for b in api.get("/api/v1/knowledge-bases", headers=auth(admin_key)).json()["items"]] == [kb]
@@ -122,19 +165,43 @@ def test_seed_002_demo_seed_bot_and_action_history(api, admin_key):
     # Then it answers from the stored incidents
     assert "payments-api" in by_service["reply"] and by_service["incident_id"] == ids[1]
     assert by_id["reply"].startswith(ids[0]) and by_id["applied"] is False
-    assert api.post("/bot/interact", headers=headers, json={"message": "fix it", "auto_apply": True}).status_code in (400, 422)
+    assert api.post("/bot/interact", headers=headers, json={"message": "fix it", "auto_apply": True}).status_code in (
+        400,
+        422,
+    )
     viewer = key_service().create(workspace="default", role="viewer").secret
-    refused = api.post("/bot/interact", headers={"X-API-Key": viewer},
-                       json={"message": "fix", "incident_id": ids[0], "auto_apply": True})
+    refused = api.post(
+        "/bot/interact",
+        headers={"X-API-Key": viewer},
+        json={"message": "fix", "incident_id": ids[0], "auto_apply": True},
+    )
     assert refused.status_code == 403
     # And the action history lists what the workflow recorded on the incident
     empty = api.get(f"/incidents/{ids[0]}/actions", headers=headers).json()
     assert empty == {"incident_id": ids[0], "actions": [], "count": 0}
     record = IncidentRepository().get(ids[1], "default")
-    record.update(actions=[IncidentRecord.actions.set([{
-        "action": "restart_pod", "status": "succeeded", "message": "evicted payments-api-0", "source": "workflow",
-        "started_at": "2026-12-02T10:32:30+00:00", "plan": {"action": {"action": "restart_pod", "namespace": "demo"}}}])])
+    record.update(
+        actions=[
+            IncidentRecord.actions.set(
+                [
+                    {
+                        "action": "restart_pod",
+                        "status": "succeeded",
+                        "message": "evicted payments-api-0",
+                        "source": "workflow",
+                        "started_at": "2026-12-02T10:32:30+00:00",
+                        "plan": {"action": {"action": "restart_pod", "namespace": "demo"}},
+                    }
+                ]
+            )
+        ]
+    )
     history = api.get(f"/incidents/{ids[1]}/actions", headers=headers).json()
     assert history["count"] == 1
-    assert history["actions"][0] | {} == {**history["actions"][0], "action": "restart_pod", "outcome": "success",
-                                         "dry_run": False, "namespace": "demo"}
+    assert history["actions"][0] | {} == {
+        **history["actions"][0],
+        "action": "restart_pod",
+        "outcome": "success",
+        "dry_run": False,
+        "namespace": "demo",
+    }

@@ -47,8 +47,9 @@ def fixture_json(relative: str) -> dict:
 
 def post_alert(api, key: str, source: str, payload, **headers):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    return api.post(f"/api/webhooks/{source}", content=body,
-                    headers={**auth(key), "content-type": "application/json", **headers})
+    return api.post(
+        f"/api/webhooks/{source}", content=body, headers={**auth(key), "content-type": "application/json", **headers}
+    )
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05):
@@ -66,8 +67,12 @@ def workflows_done(runtime, count: int) -> None:
     the incident to humans: status diagnosed), so what a test does next does not race them."""
     sfn = runtime.client("stepfunctions")
     machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
-    wait_for(lambda: len(runs := sfn.list_executions(stateMachineArn=machine)["executions"]) == count
-             and all(run["status"] != "RUNNING" for run in runs))
+    wait_for(
+        lambda: (
+            len(runs := sfn.list_executions(stateMachineArn=machine)["executions"]) == count
+            and all(run["status"] != "RUNNING" for run in runs)
+        )
+    )
 
 
 def incident_count() -> int:

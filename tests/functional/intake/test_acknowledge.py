@@ -34,16 +34,32 @@ def _incidents(api, key) -> list[dict]:
 
 
 def _alertmanager(names: list[str], status: str = "firing") -> dict:
-    return {"version": "4", "status": status, "receiver": "pagerless", "groupKey": "{}:{}",
-            "alerts": [{"status": status, "fingerprint": f"fp-{name}",
-                        "labels": {"alertname": name, "namespace": f"ns-{name}", "service": f"svc-{name}",
-                                   "severity": "critical"},
-                        "annotations": {"summary": f"{name} is failing"},
-                        "startsAt": "2026-01-01T00:00:00Z"} for name in names]}
+    return {
+        "version": "4",
+        "status": status,
+        "receiver": "pagerless",
+        "groupKey": "{}:{}",
+        "alerts": [
+            {
+                "status": status,
+                "fingerprint": f"fp-{name}",
+                "labels": {
+                    "alertname": name,
+                    "namespace": f"ns-{name}",
+                    "service": f"svc-{name}",
+                    "severity": "critical",
+                },
+                "annotations": {"summary": f"{name} is failing"},
+                "startsAt": "2026-01-01T00:00:00Z",
+            }
+            for name in names
+        ],
+    }
 
 
-def test_an_acknowledged_payload_is_queued_in_one_message_and_becomes_its_incidents(api, runtime, ingest_key,
-                                                                                 admin_key, queue_mode):
+def test_an_acknowledged_payload_is_queued_in_one_message_and_becomes_its_incidents(
+    api, runtime, ingest_key, admin_key, queue_mode
+):
     # Given an Alertmanager webhook with three alerts
     names = ["DiskFull", "PodCrashLooping", "HighLatency"]
     # When it is posted with the default acknowledgement
@@ -78,8 +94,11 @@ def test_a_duplicate_acknowledged_alert_joins_its_incident(api, runtime, ingest_
 
 def test_sync_true_answers_with_the_incident_id(api, runtime, ingest_key, admin_key, queue_mode):
     # When an alert is posted with ?sync=true
-    response = api.post("/api/webhooks/alertmanager?sync=true", content=json.dumps(_alertmanager(["DiskFull"])),
-                        headers={**auth(ingest_key), "content-type": "application/json"})
+    response = api.post(
+        "/api/webhooks/alertmanager?sync=true",
+        content=json.dumps(_alertmanager(["DiskFull"])),
+        headers={**auth(ingest_key), "content-type": "application/json"},
+    )
     # Then the answer carries the incident it opened, and nothing was queued
     assert response.status_code == 200
     [result] = response.json()["alerts"]
@@ -90,16 +109,18 @@ def test_sync_true_answers_with_the_incident_id(api, runtime, ingest_key, admin_
 
 def test_sync_false_queues_even_when_the_setting_is_sync(api, runtime, ingest_key, admin_key):
     # Given the tests' default of synchronous intake; when a caller asks for ?sync=false
-    response = api.post("/api/alert?sync=false", content=b"checkout is down", headers={
-        **auth(ingest_key), "content-type": "text/plain"})
+    response = api.post(
+        "/api/alert?sync=false", content=b"checkout is down", headers={**auth(ingest_key), "content-type": "text/plain"}
+    )
     # Then it is queued, and the consumer opens the incident
     assert response.status_code == 202 and response.json()["accepted"] == 1
     runtime.poller.drain()
     assert [i["title"] for i in _incidents(api, admin_key)] == ["checkout is down"]
 
 
-def test_a_payload_too_large_for_one_message_is_queued_in_batches_and_nothing_is_lost(api, runtime, ingest_key,
-                                                                                    admin_key, queue_mode):
+def test_a_payload_too_large_for_one_message_is_queued_in_batches_and_nothing_is_lost(
+    api, runtime, ingest_key, admin_key, queue_mode
+):
     # Given 30 alerts whose payload is larger than one SQS message (256 KiB)
     payload = _alertmanager([f"Big{n}" for n in range(30)])
     for alert in payload["alerts"]:
@@ -121,12 +142,15 @@ def test_invalid_payloads_are_refused_before_anything_is_queued(api, runtime, in
     assert _queue_depth(runtime) == 0
 
 
-def test_when_the_queue_is_unavailable_the_alerts_are_processed_in_the_request(api, runtime, ingest_key, admin_key,
-                                                                             queue_mode, monkeypatch):
+def test_when_the_queue_is_unavailable_the_alerts_are_processed_in_the_request(
+    api, runtime, ingest_key, admin_key, queue_mode, monkeypatch
+):
     # Given an alert queue that no longer exists
     runtime.client("sqs").delete_queue(QueueUrl=runtime.provisioned.queues["AlertQueue"])
     # When a real Alertmanager fixture is posted
-    response = post_alert(api, ingest_key, "alertmanager", fixture_json("alertmanager/zulip_firing_batch_2_alerts.json"))
+    response = post_alert(
+        api, ingest_key, "alertmanager", fixture_json("alertmanager/zulip_firing_batch_2_alerts.json")
+    )
     # Then nothing is lost: it was processed synchronously and answers with its incidents
     assert response.status_code == 200
     results = response.json()["alerts"]

@@ -4,7 +4,7 @@ deploy events and the intake metrics."""
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import make_key, post_alert, wait_for, workflows_done
+from tests.functional.intake.conftest import make_key, post_alert, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -26,10 +26,16 @@ def test_list_is_newest_first_filtered_and_paged(api, ingest_key, admin_key):
     assert [i["id"] for i in items] == [third, second, first]
     critical = api.get("/api/incidents", params={"severity": "critical"}, headers=auth(viewer)).json()["items"]
     assert [i["id"] for i in critical] == [third, first]
-    assert [i["id"] for i in api.get("/api/incidents", params={"namespace": "n2", "service": "b"},
-                                     headers=auth(viewer)).json()["items"]] == [second]
+    assert [
+        i["id"]
+        for i in api.get("/api/incidents", params={"namespace": "n2", "service": "b"}, headers=auth(viewer)).json()[
+            "items"
+        ]
+    ] == [second]
     assert api.get("/api/incidents", params={"status": "resolved"}, headers=auth(viewer)).json()["items"] == []
-    assert api.get("/api/incidents", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(viewer)).json()["items"] == []
+    assert (
+        api.get("/api/incidents", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(viewer)).json()["items"] == []
+    )
     page = api.get("/api/incidents", params={"limit": 2}, headers=auth(viewer)).json()
     rest = api.get("/api/incidents", params={"limit": 2, "cursor": page["next_cursor"]}, headers=auth(viewer)).json()
     assert [i["id"] for i in page["items"] + rest["items"]] == [third, second, first]
@@ -48,9 +54,12 @@ def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_ke
     # When an operator acknowledges, comments and resolves with a note
     ack = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(operator_key))
     again = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(operator_key))
-    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "looking at the <db>"},
-                       headers=auth(operator_key))
-    resolved = api.post(f"/api/incidents/{incident_id}/resolve", json={"note": "rolled back"}, headers=auth(operator_key))
+    comment = api.post(
+        f"/api/incidents/{incident_id}/comment", json={"text": "looking at the <db>"}, headers=auth(operator_key)
+    )
+    resolved = api.post(
+        f"/api/incidents/{incident_id}/resolve", json={"note": "rolled back"}, headers=auth(operator_key)
+    )
     twice = api.post(f"/api/incidents/{incident_id}/resolve", json={"note": "again"}, headers=auth(operator_key))
     # Then acknowledgement is a field with a time-to-acknowledge, not a status
     assert ack.status_code == 200 and ack.json()["acknowledged"] is True and ack.json()["status"] == "diagnosed"
@@ -103,8 +112,9 @@ def test_sse_stream_resumes_after_last_event_id(api, ingest_key, runtime):
     # And more happens while it is away
     post_alert(api, ingest_key, "generic", {"title": "alert s1", "fingerprint": "s1", "status": "resolved"})
     # When it reconnects with Last-Event-ID
-    resumed = api.get("/api/events", params={"max_seconds": 0.5},
-                      headers={**auth(viewer), "Last-Event-ID": str(seen[-1][0])})
+    resumed = api.get(
+        "/api/events", params={"max_seconds": 0.5}, headers={**auth(viewer), "Last-Event-ID": str(seen[-1][0])}
+    )
     # Then it gets exactly the later events
     later = _events(resumed.text)
     assert [e[0] for e in later] == list(range(seen[-1][0] + 1, seen[-1][0] + 1 + len(later)))
@@ -118,16 +128,29 @@ def test_deploys_are_recorded_and_read_back(api, ingest_key, operator_key):
 
     viewer = make_key("viewer")
     # Given two deploys of checkout and one of search
-    for service, at in (("checkout", "2026-01-01T10:00:00Z"), ("search", "2026-01-01T11:00:00Z"),
-                        ("checkout", "2026-01-01T12:00:00Z")):
-        created = api.post("/api/deploys", json={"service": service, "namespace": "shop", "image": f"{service}:v2",
-                                                 "actor": "ci", "commit_sha": "abc123", "timestamp": at},
-                           headers=auth(ingest_key))
+    for service, at in (
+        ("checkout", "2026-01-01T10:00:00Z"),
+        ("search", "2026-01-01T11:00:00Z"),
+        ("checkout", "2026-01-01T12:00:00Z"),
+    ):
+        created = api.post(
+            "/api/deploys",
+            json={
+                "service": service,
+                "namespace": "shop",
+                "image": f"{service}:v2",
+                "actor": "ci",
+                "commit_sha": "abc123",
+                "timestamp": at,
+            },
+            headers=auth(ingest_key),
+        )
         assert created.status_code == 201, created.text
     assert api.post("/api/deploys", json={"service": "x"}, headers=auth(viewer)).status_code == 403
     # When they are read by service and time
-    items = api.get("/api/deploys", params={"service": "checkout", "since": "2026-01-01T11:00:00Z"},
-                    headers=auth(viewer)).json()["items"]
+    items = api.get(
+        "/api/deploys", params={"service": "checkout", "since": "2026-01-01T11:00:00Z"}, headers=auth(viewer)
+    ).json()["items"]
     # Then only the later checkout deploy comes back; the diagnosis sees the same
     assert [(i["service"], i["timestamp"]) for i in items] == [("checkout", "2026-01-01T12:00:00Z")]
     assert [d.service for d in recent_deploys("default", namespace="shop")] == ["checkout", "search", "checkout"]

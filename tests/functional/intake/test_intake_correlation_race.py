@@ -14,8 +14,10 @@ def test_fifty_different_alerts_for_one_service_at_once_make_one_root(runtime):
     from pagerless.store.incidents import IncidentRecord
 
     service = IntakeService()
-    alerts = [Alert(source="generic", fingerprint=f"fp-{n}", title=f"symptom {n}", service="checkout",
-                    namespace="shop") for n in range(50)]
+    alerts = [
+        Alert(source="generic", fingerprint=f"fp-{n}", title=f"symptom {n}", service="checkout", namespace="shop")
+        for n in range(50)
+    ]
     # When 50 different alerts of the same service are processed at the same time
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda alert: service.process(alert, "default"), alerts))
@@ -37,7 +39,11 @@ def test_another_service_or_workspace_gets_its_own_root(runtime):
     other_workspace = service.process(Alert(source="generic", fingerprint="c", title="c", service="checkout"), "team-b")
     child = service.process(Alert(source="generic", fingerprint="d", title="d", service="checkout"), "default")
     assert [first.action, other_service.action, other_workspace.action, child.action] == [
-        "created", "created", "created", "correlated"]
+        "created",
+        "created",
+        "created",
+        "correlated",
+    ]
 
 
 def test_incident_numbers_are_per_workspace(runtime):
@@ -46,8 +52,10 @@ def test_incident_numbers_are_per_workspace(runtime):
     from pagerless.intake.service import IntakeService
 
     service = IntakeService()
-    ids = [service.process(Alert(source="generic", fingerprint=f"fp-{n}", title="t", service=f"s{n}"), ws).incident_id
-           for n, ws in enumerate(["default", "default", "team-b", "team-b"])]
+    ids = [
+        service.process(Alert(source="generic", fingerprint=f"fp-{n}", title="t", service=f"s{n}"), ws).incident_id
+        for n, ws in enumerate(["default", "default", "team-b", "team-b"])
+    ]
     numbers = [i.split("-")[2] for i in ids]
     # the default workspace numbers 0001, 0002; team-b starts again at 0001, unaware of them
     assert numbers == ["0001", "0002", "0001", "0002"]

@@ -10,8 +10,13 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.functional
 
 EVENTS = ROOT / "events"
-FUNCTIONS = {"ingest": "IngestFunction", "incidents": "IncidentsFunction", "alert_consumer": "AlertConsumerFunction",
-             "dead_letter": "DeadLetterFunction", "workflow": "WorkflowFunction"}
+FUNCTIONS = {
+    "ingest": "IngestFunction",
+    "incidents": "IncidentsFunction",
+    "alert_consumer": "AlertConsumerFunction",
+    "dead_letter": "DeadLetterFunction",
+    "workflow": "WorkflowFunction",
+}
 SAMPLE_KEY = "pl_sample_events_key_do_not_use_in_production"
 
 
@@ -38,14 +43,27 @@ def test_every_event_folder_belongs_to_a_template_function(runtime):
 
 # The self-check step's event has its own test (tests/functional/foundation/test_events.py), the
 # incident workflow's step events theirs (tests/functional/workflow/test_step_events.py).
-OWN_TESTS = {"workflow/selfcheck_start.json", "workflow/gather_context.json", "workflow/diagnose.json",
-             "workflow/propose.json", "workflow/notify.json", "workflow/request_approval.json",
-             "workflow/escalate.json", "workflow/handle_failure.json"}
+OWN_TESTS = {
+    "workflow/selfcheck_start.json",
+    "workflow/gather_context.json",
+    "workflow/diagnose.json",
+    "workflow/propose.json",
+    "workflow/notify.json",
+    "workflow/request_approval.json",
+    "workflow/escalate.json",
+    "workflow/handle_failure.json",
+}
 
 
-@pytest.mark.parametrize("path", sorted(p for p in EVENTS.glob("*/*.json") if p.parent.name in FUNCTIONS
-                                        and f"{p.parent.name}/{p.name}" not in OWN_TESTS),
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p
+        for p in EVENTS.glob("*/*.json")
+        if p.parent.name in FUNCTIONS and f"{p.parent.name}/{p.name}" not in OWN_TESTS
+    ),
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_sample_event_runs_through_its_handler(runtime, sample_key, path: Path):
     from pagerless.intake.service import IntakeService
     from pagerless.store.dead_letters import DeadLetterRecord

@@ -9,11 +9,14 @@ from tests.functional.intake.conftest import fixture_json, incident_count, post_
 pytestmark = pytest.mark.functional
 
 
-
-@pytest.mark.parametrize(("source", "firing", "fi", "resolving", "ri"), FIRE_RESOLVE_PAIRS,
-                         ids=[f"{p[0]}:{p[1].split('/')[1]}" for p in FIRE_RESOLVE_PAIRS])
-def test_fixture_pair_dedups_onto_one_incident_and_resolves_it(api, ingest_key, admin_key, source, firing, fi,
-                                                               resolving, ri, runtime):
+@pytest.mark.parametrize(
+    ("source", "firing", "fi", "resolving", "ri"),
+    FIRE_RESOLVE_PAIRS,
+    ids=[f"{p[0]}:{p[1].split('/')[1]}" for p in FIRE_RESOLVE_PAIRS],
+)
+def test_fixture_pair_dedups_onto_one_incident_and_resolves_it(
+    api, ingest_key, admin_key, source, firing, fi, resolving, ri, runtime
+):
     # Given a firing delivery (whose workflows, without a cluster, hand the incidents to humans)
     first = post_alert(api, ingest_key, source, fixture_json(firing))
     assert first.status_code == 200, first.text
@@ -35,8 +38,10 @@ def test_fixture_pair_dedups_onto_one_incident_and_resolves_it(api, ingest_key, 
     incident = api.get(f"/api/incidents/{fired['incident_id']}", headers=auth(admin_key)).json()
     assert incident["status"] == "resolved" and incident["resolved_by"] == "source"
     assert incident["open_alerts"] == 0
-    types = [e["type"] for e in api.get(f"/api/incidents/{fired['incident_id']}/timeline",
-                                        headers=auth(admin_key)).json()["items"]]
+    types = [
+        e["type"]
+        for e in api.get(f"/api/incidents/{fired['incident_id']}/timeline", headers=auth(admin_key)).json()["items"]
+    ]
     assert types[0] == "incident_created" and "alert_resolved" in types and "incident_resolved" in types
     assert incident_count() == len({a["incident_id"] for a in first.json()["alerts"] if a["incident_id"]})
 

@@ -24,15 +24,18 @@ def _assert_refused(response, status: int, code: str) -> None:
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize(("body", "why"), [
-    (b"{not json", "invalid JSON"),
-    (b"", "empty body"),
-    (b"\xff\xfe\x00garbage", "not UTF-8"),
-    (json.dumps({"alerts": "not-a-list", "groupKey": "x"}).encode(), "wrong type"),
-    (json.dumps({"alerts": [{"labels": ["a", "b"], "status": 7}]}).encode(), "wrong nested types"),
-    (b"[" * 65 + b"]" * 65, "nested 65 deep"),
-    (b"[" * 100_000 + b"]" * 100_000, "nested far beyond the recursion limit"),
-])
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"{not json", "invalid JSON"),
+        (b"", "empty body"),
+        (b"\xff\xfe\x00garbage", "not UTF-8"),
+        (json.dumps({"alerts": "not-a-list", "groupKey": "x"}).encode(), "wrong type"),
+        (json.dumps({"alerts": [{"labels": ["a", "b"], "status": 7}]}).encode(), "wrong nested types"),
+        (b"[" * 65 + b"]" * 65, "nested 65 deep"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested far beyond the recursion limit"),
+    ],
+)
 def test_unreadable_payloads_are_400_and_store_nothing(api, ingest_key, body, why):
     # Given a payload that no alertmanager could have sent
     # When it is posted
@@ -72,8 +75,9 @@ def test_html_and_script_in_alert_text_are_stored_and_returned_verbatim(api, ing
     title = '<script>alert("x")</script><img src=x onerror=alert(1)> {{ 7*7 }} ${jndi:ldap://x} %s'
     description = "<b>bold</b>\n{% raw %}"
     # When it is ingested through the plain-text-or-JSON endpoint
-    response = api.post("/api/alert", json={"title": title, "description": description, "service": "web"},
-                        headers=auth(ingest_key))
+    response = api.post(
+        "/api/alert", json={"title": title, "description": description, "service": "web"}, headers=auth(ingest_key)
+    )
     # Then the API returns it exactly as given, as JSON data
     incident_id = response.json()["alerts"][0]["incident_id"]
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key))
@@ -85,10 +89,14 @@ def test_html_and_script_in_alert_text_are_stored_and_returned_verbatim(api, ing
 
 def test_plain_text_alert_and_x_source_header(api, ingest_key, admin_key):
     # Given a chat-style text alert and a generic one named by header
-    text = api.post("/api/alert", content=b"CRITICAL: disk full on db-1", headers={**auth(ingest_key),
-                                                                                    "content-type": "text/plain"})
-    by_header = api.post("/webhook", content=fixture_bytes("pagerduty/zulip_v3_incident_triggered.json"),
-                         headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"})
+    text = api.post(
+        "/api/alert", content=b"CRITICAL: disk full on db-1", headers={**auth(ingest_key), "content-type": "text/plain"}
+    )
+    by_header = api.post(
+        "/webhook",
+        content=fixture_bytes("pagerduty/zulip_v3_incident_triggered.json"),
+        headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"},
+    )
     # Then both opened incidents
     assert text.status_code == 200 and text.json()["alerts"][0]["action"] == "created"
     assert by_header.status_code == 200 and by_header.json()["alerts"][0]["action"] == "created"
@@ -99,8 +107,11 @@ def test_signed_sources_need_a_valid_signature_once_a_secret_is_set(api, ingest_
     vector = json.loads((FIXTURES / "signatures" / "pagerduty_v3_signature_vector.json").read_text())
     body = fixture_bytes("pagerduty/pagerduty_docs_v3_incident_priority_updated_p1.json")
     # Given an admin sets PagerDuty and Grafana secrets
-    put = api.put("/api/webhooks/settings", json={"secrets": {"pagerduty": vector["secret"], "grafana": "g-secret"}},
-                  headers=auth(admin_key))
+    put = api.put(
+        "/api/webhooks/settings",
+        json={"secrets": {"pagerduty": vector["secret"], "grafana": "g-secret"}},
+        headers=auth(admin_key),
+    )
     assert put.status_code == 200, put.text
     # Then the secret is never returned
     settings = api.get("/api/webhooks/settings", headers=auth(admin_key)).json()
@@ -110,16 +121,26 @@ def test_signed_sources_need_a_valid_signature_once_a_secret_is_set(api, ingest_
     wrong = post_alert(api, ingest_key, "pagerduty", body, **{"X-PagerDuty-Signature": vector["negative"]["header"]})
     missing = post_alert(api, ingest_key, "pagerduty", body)
     grafana_body = fixture_bytes("grafana/grafana_docs_firing_2_alerts.json")
-    forged = post_alert(api, ingest_key, "grafana", grafana_body,
-                        **{"X-Grafana-Alerting-Signature": hmac.new(b"guess", grafana_body, hashlib.sha256).hexdigest()})
+    forged = post_alert(
+        api,
+        ingest_key,
+        "grafana",
+        grafana_body,
+        **{"X-Grafana-Alerting-Signature": hmac.new(b"guess", grafana_body, hashlib.sha256).hexdigest()},
+    )
     # Then the bad ones are 401 and stored nothing
     for response in (wrong, missing, forged):
         _assert_refused(response, 401, "UNAUTHORIZED")
     assert incident_count() == 0 and _alert_items() == 0
     # And the valid ones are ingested
     good = post_alert(api, ingest_key, "pagerduty", body, **{"X-PagerDuty-Signature": vector["expected_header"]})
-    signed = post_alert(api, ingest_key, "grafana", grafana_body, **{
-        "X-Grafana-Alerting-Signature": hmac.new(b"g-secret", grafana_body, hashlib.sha256).hexdigest()})
+    signed = post_alert(
+        api,
+        ingest_key,
+        "grafana",
+        grafana_body,
+        **{"X-Grafana-Alerting-Signature": hmac.new(b"g-secret", grafana_body, hashlib.sha256).hexdigest()},
+    )
     assert good.status_code == 200 and signed.status_code == 200, (good.text, signed.text)
     # And an unsigned source cannot be given a secret
     refused = api.put("/api/webhooks/settings", json={"secrets": {"datadog": "x"}}, headers=auth(admin_key))

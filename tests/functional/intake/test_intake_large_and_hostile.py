@@ -15,11 +15,27 @@ pytestmark = pytest.mark.functional
 def _alertmanager(kib: int, *, alerts: int = 1, fingerprint: str = "bigalert") -> dict:
     """A valid Alertmanager group whose alerts carry ``kib`` KiB of annotation text in all."""
     share = kib * 1024 // alerts
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{}", "alerts": [{
-        "status": "firing", "fingerprint": f"{fingerprint}{n}",
-        "labels": {"alertname": f"HugeLog{n}", "service": "billing", "namespace": "prod", "severity": "critical"},
-        "annotations": {"summary": "log dump", "description": "stack frame line\n" * (share // 17)},
-        "startsAt": "2026-01-01T00:00:00Z"} for n in range(alerts)]}
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "pagerless",
+        "groupKey": "{}:{}",
+        "alerts": [
+            {
+                "status": "firing",
+                "fingerprint": f"{fingerprint}{n}",
+                "labels": {
+                    "alertname": f"HugeLog{n}",
+                    "service": "billing",
+                    "namespace": "prod",
+                    "severity": "critical",
+                },
+                "annotations": {"summary": "log dump", "description": "stack frame line\n" * (share // 17)},
+                "startsAt": "2026-01-01T00:00:00Z",
+            }
+            for n in range(alerts)
+        ],
+    }
 
 
 @pytest.mark.parametrize("kib", [230, 340, 420, 900])
@@ -53,8 +69,9 @@ def test_alert_too_large_to_keep_is_413_naming_the_limit(api, runtime, ingest_ke
     assert incident_count() == 0
 
 
-def test_queued_large_payload_makes_one_incident_through_retries(api, runtime, ingest_key, admin_key,
-                                                                  incidents_table_down):  # noqa: F811
+def test_queued_large_payload_makes_one_incident_through_retries(
+    api, runtime, ingest_key, admin_key, incidents_table_down
+):  # noqa: F811
     # Given the store is down when a 230 KiB payload arrives
     response = post_alert(api, ingest_key, "alertmanager", _alertmanager(230))
     assert response.status_code == 202 and response.json()["queued"] is True
@@ -63,22 +80,27 @@ def test_queued_large_payload_makes_one_incident_through_retries(api, runtime, i
     incidents_table_down.restore()
     for _ in range(3):
         runtime.poller.drain()
-    replayed = [api.post(f"/api/webhooks/dead-letter/{d['id']}/replay", headers=auth(admin_key))
-                for d in api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]]
+    replayed = [
+        api.post(f"/api/webhooks/dead-letter/{d['id']}/replay", headers=auth(admin_key))
+        for d in api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    ]
     # Then there is exactly one incident, and a direct delivery is a duplicate of it
     assert incident_count() == 1 and all(r.status_code == 200 for r in replayed)
     direct = post_alert(api, ingest_key, "alertmanager", _alertmanager(230)).json()["alerts"][0]
     assert direct["deduplicated"] is True and incident_count() == 1
 
 
-def test_payload_larger_than_one_queue_message_is_queued_alert_by_alert(api, runtime, ingest_key, admin_key,
-                                                                         incidents_table_down):  # noqa: F811
+def test_payload_larger_than_one_queue_message_is_queued_alert_by_alert(
+    api, runtime, ingest_key, admin_key, incidents_table_down
+):  # noqa: F811
     # Given the store is down when a 700 KiB payload of 5 alerts arrives (more than one SQS message)
     response = post_alert(api, ingest_key, "alertmanager", _alertmanager(700, alerts=5))
     # Then it is queued, alert by alert, and the answer says which
     assert response.status_code == 202, response.text[:300]
     body = response.json()
-    assert body["queued"] is True and body["alerts"] == [] and body["queued_alerts"] == [f"bigalert{n}" for n in range(5)]
+    assert (
+        body["queued"] is True and body["alerts"] == [] and body["queued_alerts"] == [f"bigalert{n}" for n in range(5)]
+    )
     # When the store is back and the queue drained: five incidents, once each
     incidents_table_down.restore()
     runtime.poller.drain()
@@ -95,11 +117,14 @@ def test_too_many_alerts_in_one_payload_is_413(api, runtime, ingest_key):
     assert "at most 100" in response.json()["error"]["message"] and incident_count() == 0
 
 
-@pytest.mark.parametrize("source,body,content_type", [
-    ("generic", b'{"title": "bad \\ud800 title", "service": "billing"}', "application/json"),
-    ("generic", b'{"title": "ok", "labels": {"k\\udfff": "v"}}', "application/json"),
-    ("text", b'{"a":' * 10000 + b"1" + b"}" * 10000, "text/plain"),
-])
+@pytest.mark.parametrize(
+    "source,body,content_type",
+    [
+        ("generic", b'{"title": "bad \\ud800 title", "service": "billing"}', "application/json"),
+        ("generic", b'{"title": "ok", "labels": {"k\\udfff": "v"}}', "application/json"),
+        ("text", b'{"a":' * 10000 + b"1" + b"}" * 10000, "text/plain"),
+    ],
+)
 def test_payloads_that_can_never_succeed_are_400_at_once(api, runtime, ingest_key, source, body, content_type):
     response = post_alert(api, ingest_key, source, body, **{"content-type": content_type})
     assert response.status_code == 400, response.text[:300]
@@ -108,8 +133,13 @@ def test_payloads_that_can_never_succeed_are_400_at_once(api, runtime, ingest_ke
 
 
 def test_control_characters_are_stripped_from_every_normalized_field(api, runtime, ingest_key, admin_key):
-    payload = {"title": "disk\x00 full\x1b[2J", "service": "billing\r\nX-Injected: 1", "namespace": "prod\x07",
-               "description": "line one\r\nline two\x1b", "labels": {"team\x00": "pay\nments"}}
+    payload = {
+        "title": "disk\x00 full\x1b[2J",
+        "service": "billing\r\nX-Injected: 1",
+        "namespace": "prod\x07",
+        "description": "line one\r\nline two\x1b",
+        "labels": {"team\x00": "pay\nments"},
+    }
     response = post_alert(api, ingest_key, "generic", payload)
     assert response.status_code == 200, response.text
     incident_id = response.json()["alerts"][0]["incident_id"]

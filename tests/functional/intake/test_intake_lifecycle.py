@@ -16,7 +16,9 @@ def _alert(fingerprint: str, status: str = "firing", **fields) -> dict:
 
 def _executions(runtime) -> list[str]:
     machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
-    return sorted(e["name"] for e in runtime.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"])
+    return sorted(
+        e["name"] for e in runtime.client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
+    )
 
 
 def test_fifty_identical_alerts_at_once_open_exactly_one_incident(runtime):
@@ -63,10 +65,16 @@ def test_fifty_identical_alerts_at_once_open_exactly_one_incident(runtime):
 
 def test_alert_for_the_same_service_becomes_a_child_and_the_group_shows_both(api, runtime, ingest_key, admin_key):
     # Given an open incident for checkout in shop
-    parent = post_alert(api, ingest_key, "generic", _alert("a", service="checkout", namespace="shop")).json()["alerts"][0]
+    parent = post_alert(api, ingest_key, "generic", _alert("a", service="checkout", namespace="shop")).json()["alerts"][
+        0
+    ]
     # When another alert for the same service and namespace arrives, and one for another namespace
-    child = post_alert(api, ingest_key, "generic", _alert("b", service="checkout", namespace="shop")).json()["alerts"][0]
-    other = post_alert(api, ingest_key, "generic", _alert("c", service="checkout", namespace="staging")).json()["alerts"][0]
+    child = post_alert(api, ingest_key, "generic", _alert("b", service="checkout", namespace="shop")).json()["alerts"][
+        0
+    ]
+    other = post_alert(api, ingest_key, "generic", _alert("c", service="checkout", namespace="staging")).json()[
+        "alerts"
+    ][0]
     # Then the second is a child, with a reason; the third is its own incident
     assert child["action"] == "correlated" and other["action"] == "created"
     group = api.get(f"/api/incidents/{child['incident_id']}/group", headers=auth(admin_key)).json()
@@ -75,15 +83,20 @@ def test_alert_for_the_same_service_becomes_a_child_and_the_group_shows_both(api
     assert "checkout" in group["children"][0]["correlation_reason"]
     # And only the roots started a workflow; both sides have the timeline event
     assert _executions(runtime) == sorted([parent["incident_id"], other["incident_id"]])
-    parent_types = [e["type"] for e in api.get(f"/api/incidents/{parent['incident_id']}/timeline",
-                                               headers=auth(admin_key)).json()["items"]]
-    child_types = [e["type"] for e in api.get(f"/api/incidents/{child['incident_id']}/timeline",
-                                              headers=auth(admin_key)).json()["items"]]
+    parent_types = [
+        e["type"]
+        for e in api.get(f"/api/incidents/{parent['incident_id']}/timeline", headers=auth(admin_key)).json()["items"]
+    ]
+    child_types = [
+        e["type"]
+        for e in api.get(f"/api/incidents/{child['incident_id']}/timeline", headers=auth(admin_key)).json()["items"]
+    ]
     assert "child_correlated" in parent_types and "correlated" in child_types
 
 
-def test_refire_within_the_window_reopens_and_after_it_opens_a_new_incident(api, runtime, ingest_key, admin_key,
-                                                                           monkeypatch):
+def test_refire_within_the_window_reopens_and_after_it_opens_a_new_incident(
+    api, runtime, ingest_key, admin_key, monkeypatch
+):
     from pagerless import settings
 
     # Given an alert that fired and resolved
@@ -122,7 +135,9 @@ def test_flapping_alert_is_marked_and_does_not_restart_the_workflow(api, runtime
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
     assert incident["flapping"] is True and incident["status"] == "open"
     assert _executions(runtime) == executions_before and len(executions_before) == 3
-    types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]]
+    types = [
+        e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    ]
     assert types.count("flapping_detected") == 1
     assert incident_count() == 1
 
@@ -142,12 +157,19 @@ def test_source_resolve_during_remediation_is_only_noted(api, ingest_key, admin_
     assert result["status"] == "remediating"
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
     assert incident["status"] == "remediating" and incident["open_alerts"] == 0
-    types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]]
+    types = [
+        e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    ]
     assert "source_resolved_during_remediation" in types
 
 
 def test_resolve_for_an_unknown_alert_is_ignored(api, ingest_key):
     result = post_alert(api, ingest_key, "generic", _alert("never-fired", "resolved")).json()["alerts"][0]
-    assert result == {"fingerprint": "never-fired", "incident_id": None, "deduplicated": True, "status": "ignored",
-                      "action": "ignored"}
+    assert result == {
+        "fingerprint": "never-fired",
+        "incident_id": None,
+        "deduplicated": True,
+        "status": "ignored",
+        "action": "ignored",
+    }
     assert incident_count() == 0

@@ -33,8 +33,9 @@ def _dead_letters(api, key):
     return api.get("/api/webhooks/dead-letter", headers=auth(key)).json()["items"]
 
 
-def test_store_outage_queues_the_payload_and_the_consumer_processes_it_later(api, runtime, ingest_key, admin_key,
-                                                                            incidents_table_down):
+def test_store_outage_queues_the_payload_and_the_consumer_processes_it_later(
+    api, runtime, ingest_key, admin_key, incidents_table_down
+):
     # Given the incidents table is unavailable
     # When an alert is posted
     response = post_alert(api, ingest_key, "generic", ALERT)
@@ -76,8 +77,9 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
     assert incident["execution_arn"] and incident["execution_arn"].endswith(f":{incident['id']}")
 
 
-def test_payload_failing_every_retry_is_dead_lettered_and_replays(api, runtime, ingest_key, operator_key,
-                                                                  incidents_table_down):
+def test_payload_failing_every_retry_is_dead_lettered_and_replays(
+    api, runtime, ingest_key, operator_key, incidents_table_down
+):
     # Given the incidents table stays down through every retry
     assert post_alert(api, ingest_key, "generic", ALERT).status_code == 202
     runtime.poller.drain()
@@ -88,7 +90,9 @@ def test_payload_failing_every_retry_is_dead_lettered_and_replays(api, runtime, 
     assert "ResourceNotFoundException" in dead["error"] and dead["attempts"] >= 4
     sqs = runtime.client("sqs")
     for queue in ("AlertQueue", "AlertDLQ"):
-        attrs = sqs.get_queue_attributes(QueueUrl=runtime.provisioned.queues[queue], AttributeNames=["All"])["Attributes"]
+        attrs = sqs.get_queue_attributes(QueueUrl=runtime.provisioned.queues[queue], AttributeNames=["All"])[
+            "Attributes"
+        ]
         assert attrs["ApproximateNumberOfMessages"] == "0"
     # When the store is back and an operator replays it
     incidents_table_down.restore()
@@ -107,8 +111,11 @@ def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_ano
     sns = runtime.client("sns")
     topic = runtime.provisioned.topics["AlertsTopic"]
     # Given a JSON alert published with the wrong source attribute
-    sns.publish(TopicArn=topic, Message=json.dumps({"title": "disk full", "service": "db"}),
-                MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}})
+    sns.publish(
+        TopicArn=topic,
+        Message=json.dumps({"title": "disk full", "service": "db"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
     # When the consumer runs
     runtime.poller.drain()
     # Then it is dead-lettered at once (no retries) with the normalizer's reason
@@ -116,8 +123,9 @@ def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_ano
     assert dead["status"] == "dead" and dead["kind"] == "sns" and dead["attempts"] == 0
     assert "alertmanager" in dead["error"]
     # When it is replayed as a generic alert
-    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "generic"},
-                      headers=auth(operator_key))
+    replay = api.post(
+        f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "generic"}, headers=auth(operator_key)
+    )
     # Then it opens an incident
     assert replay.status_code == 200, replay.text
     assert replay.json()["alerts"][0]["action"] == "created" and incident_count() == 1
@@ -128,21 +136,33 @@ def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, oper
 
     # Given three unreadable payloads
     for n in range(3):
-        handle_alert_record(json.dumps({"kind": "ingest", "source": "alertmanager", "workspace": "default",
-                                        "body": f'{{"n": {n}}}', "received_at": f"2026-01-01T00:00:0{n}+00:00"}),
-                            {}, {"ApproximateReceiveCount": "1"})
+        handle_alert_record(
+            json.dumps(
+                {
+                    "kind": "ingest",
+                    "source": "alertmanager",
+                    "workspace": "default",
+                    "body": f'{{"n": {n}}}',
+                    "received_at": f"2026-01-01T00:00:0{n}+00:00",
+                }
+            ),
+            {},
+            {"ApproximateReceiveCount": "1"},
+        )
     # Then an ingest key cannot read them, an operator pages through them newest first
     assert api.get("/api/webhooks/dead-letter", headers=auth(ingest_key)).status_code == 403
     first = api.get("/api/webhooks/dead-letter", params={"limit": 2}, headers=auth(operator_key)).json()
-    rest = api.get("/api/webhooks/dead-letter", params={"limit": 2, "cursor": first["next_cursor"]},
-                   headers=auth(operator_key)).json()
+    rest = api.get(
+        "/api/webhooks/dead-letter", params={"limit": 2, "cursor": first["next_cursor"]}, headers=auth(operator_key)
+    ).json()
     payloads = [json.loads(i["payload"])["n"] for i in first["items"] + rest["items"]]
     assert payloads == [2, 1, 0]
     assert api.post("/api/webhooks/dead-letter/dl-missing/replay", headers=auth(operator_key)).status_code == 404
 
 
-def test_failure_after_the_incident_is_stored_never_opens_a_second_one(api, runtime, ingest_key, admin_key,
-                                                                       monkeypatch):
+def test_failure_after_the_incident_is_stored_never_opens_a_second_one(
+    api, runtime, ingest_key, admin_key, monkeypatch
+):
     from pagerless.incidents import lifecycle
 
     real_record = lifecycle.record_timeline

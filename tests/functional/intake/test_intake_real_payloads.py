@@ -35,27 +35,37 @@ def _incident(api, key, incident_id):
 
 def test_seed_002_pagerduty_example_is_ingested_on_the_header_route(api, ingest_key, admin_key):
     # Given the seed's PagerDuty example, sent as the seed says
-    sent = api.post("/webhook", content=SEED_002_PAGERDUTY.encode(),
-                    headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"})
+    sent = api.post(
+        "/webhook",
+        content=SEED_002_PAGERDUTY.encode(),
+        headers={**auth(ingest_key), "content-type": "application/json", "X-Source": "pagerduty"},
+    )
     # Then it opens an incident with the seed's title, service and urgency
     assert sent.status_code == 200, sent.text
     [result] = sent.json()["alerts"]
     assert result["action"] == "created" and result["fingerprint"] == "PD12345"
     incident = _incident(api, admin_key, result["incident_id"])
     assert (incident["title"], incident["service"], incident["severity"]) == (
-        "Database connection pool exhausted", "auth-service", "high")
+        "Database connection pool exhausted",
+        "auth-service",
+        "high",
+    )
 
 
 def test_seed_000_json_message_is_accepted_on_api_alert(api, ingest_key, admin_key):
     # Given the seed's JSON body: a chat bot's message and its sender
-    sent = api.post("/api/alert", content=SEED_000_ALERT.encode(),
-                    headers={**auth(ingest_key), "content-type": "application/json"})
+    sent = api.post(
+        "/api/alert", content=SEED_000_ALERT.encode(), headers={**auth(ingest_key), "content-type": "application/json"}
+    )
     # Then the message is read like the same text sent as text/plain
     assert sent.status_code == 200, sent.text
     [result] = sent.json()["alerts"]
     incident = _incident(api, admin_key, result["incident_id"])
     assert (incident["title"], incident["service"], incident["namespace"]) == (
-        "Pod CrashLoopBackOff", "user-service", "production")
+        "Pod CrashLoopBackOff",
+        "user-service",
+        "production",
+    )
     assert incident["labels"]["sender_id"] == "alert_bot"
 
 
@@ -78,13 +88,18 @@ def test_a_bare_events_v2_resolve_keeps_the_alerts_title_severity_and_service(ap
     # Given a PagerDuty Events v2 trigger, then the bare resolve PagerDuty senders send
     fired = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_trigger.json"))
     incident_id = fired.json()["alerts"][0]["incident_id"]
-    resolved = post_alert(api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_resolve.json"))
+    resolved = post_alert(
+        api, ingest_key, "pagerduty", fixture_json("generic/authored_pagerduty_events_v2_resolve.json")
+    )
     # Then the resolve is applied, and the alert still says what it was
     assert resolved.json()["alerts"][0]["action"] == "resolved"
     [alert] = api.get(f"/api/incidents/{incident_id}/alerts", headers=auth(admin_key)).json()["items"]
     assert alert["state"] == "resolved"
     assert (alert["alert"]["title"], alert["alert"]["severity"], alert["alert"]["service"]) == (
-        "MySQL replication lag 340s on srv01.prod.example.com", "critical", "orders-db")
+        "MySQL replication lag 340s on srv01.prod.example.com",
+        "critical",
+        "orders-db",
+    )
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
     [entry] = [e for e in timeline if e["type"] == "alert_resolved"]
     assert entry["message"] == "MySQL replication lag 340s on srv01.prod.example.com"
@@ -94,8 +109,9 @@ def test_incident_mutation_bodies_take_aliases_and_refuse_unknown_fields(api, in
     opened = post_alert(api, ingest_key, "generic", {"title": "disk full", "fingerprint": "mutation-bodies"})
     incident_id = opened.json()["alerts"][0]["incident_id"]
     # Given a body with a misspelt field: refused with the field named, and nothing changes
-    typo = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolutoin": "freed space"},
-                    headers=auth(operator_key))
+    typo = api.post(
+        f"/api/incidents/{incident_id}/resolve", json={"resolutoin": "freed space"}, headers=auth(operator_key)
+    )
     assert typo.status_code == 422, typo.text
     assert typo.json()["error"]["code"] == "VALIDATION_ERROR" and "resolutoin" in typo.text
     assert _incident(api, admin_key, incident_id)["status"] != "resolved"
@@ -104,13 +120,15 @@ def test_incident_mutation_bodies_take_aliases_and_refuse_unknown_fields(api, in
     approve = api.post(f"/api/incidents/{incident_id}/approve", json={"comentt": "ok"}, headers=auth(operator_key))
     assert approve.status_code == 422
     # When the resolution is sent under its alias
-    resolved = api.post(f"/api/incidents/{incident_id}/resolve", json={"resolution": "freed space on /var"},
-                        headers=auth(operator_key))
+    resolved = api.post(
+        f"/api/incidents/{incident_id}/resolve", json={"resolution": "freed space on /var"}, headers=auth(operator_key)
+    )
     # Then it is stored as the incident's resolution
     assert resolved.status_code == 200, resolved.text
     assert _incident(api, admin_key, incident_id)["resolution"] == "freed space on /var"
-    commented = api.post(f"/api/incidents/{incident_id}/comment", json={"comment": "postmortem tomorrow"},
-                         headers=auth(operator_key))
+    commented = api.post(
+        f"/api/incidents/{incident_id}/comment", json={"comment": "postmortem tomorrow"}, headers=auth(operator_key)
+    )
     assert commented.status_code == 201 and commented.json()["message"] == "postmortem tomorrow"
 
 
@@ -122,13 +140,19 @@ def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key
 
     # Given one alert whose source says when it started, and one that says nothing
     before = datetime.now(UTC)
-    dated = post_alert(api, ingest_key, "generic", {"title": "dated", "service": "a", "fingerprint": "as-of-1",
-                                                    "startsAt": "2026-11-30T08:14:07Z"}).json()["alerts"][0]
-    undated = post_alert(api, ingest_key, "generic", {"title": "undated", "service": "b",
-                                                      "fingerprint": "as-of-2"}).json()["alerts"][0]
+    dated = post_alert(
+        api,
+        ingest_key,
+        "generic",
+        {"title": "dated", "service": "a", "fingerprint": "as-of-1", "startsAt": "2026-11-30T08:14:07Z"},
+    ).json()["alerts"][0]
+    undated = post_alert(
+        api, ingest_key, "generic", {"title": "undated", "service": "b", "fingerprint": "as-of-2"}
+    ).json()["alerts"][0]
     # When their workflows have gathered the context
     workflows_done(runtime, 2)
     after = datetime.now(UTC)
+
     # Then the first is diagnosed as of its start, the second as of when it was handled
     def as_of(result):
         value = ContextRepository().get(result["incident_id"]).scenario()["alert"]["starts_at"]
@@ -139,8 +163,8 @@ def test_the_diagnosis_reads_as_of_the_alerts_start_or_as_of_now(api, ingest_key
 
 
 def test_a_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(api, ingest_key, runtime):
-    from pagerless.domain.incidents import IncidentStatus
     from pagerless.clock import utcnow
+    from pagerless.domain.incidents import IncidentStatus
     from pagerless.store.incidents import IncidentRecord, IncidentRepository
     from tests.functional.intake.conftest import workflows_done
 
@@ -150,8 +174,11 @@ def test_a_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(api, ing
     incident_id = post_alert(api, ingest_key, "generic", body).json()["alerts"][0]["incident_id"]
     workflows_done(runtime, 1)
     repository = IncidentRepository()
-    repository.set_status(repository.get(incident_id), IncidentStatus.RESOLVED,
-                          actions=[IncidentRecord.resolved_at.set(utcnow()), IncidentRecord.resolved_by.set("workflow")])
+    repository.set_status(
+        repository.get(incident_id),
+        IncidentStatus.RESOLVED,
+        actions=[IncidentRecord.resolved_at.set(utcnow()), IncidentRecord.resolved_by.set("workflow")],
+    )
     # When the alert is delivered again, still firing
     again = post_alert(api, ingest_key, "generic", body).json()["alerts"][0]
     # Then it reopens the incident instead of counting as a duplicate of a resolved one

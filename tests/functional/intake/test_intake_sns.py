@@ -27,9 +27,16 @@ def signer():
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     now = datetime.now(UTC)
-    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-                   .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256()))
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     return key, certificate.public_bytes(serialization.Encoding.PEM)
 
 
@@ -40,8 +47,12 @@ def _signed(key, message: dict) -> dict:
     from pagerless.intake.signatures import sns_string_to_sign
 
     signature = key.sign(sns_string_to_sign(message), padding.PKCS1v15(), hashes.SHA1())
-    return {**message, "SignatureVersion": "1", "Signature": base64.b64encode(signature).decode(),
-            "SigningCertURL": CERT_URL}
+    return {
+        **message,
+        "SignatureVersion": "1",
+        "Signature": base64.b64encode(signature).decode(),
+        "SigningCertURL": CERT_URL,
+    }
 
 
 @pytest.fixture
@@ -89,8 +100,13 @@ def test_subscription_confirmation_for_an_allowed_topic_is_confirmed(api, ingest
     assert response.status_code == 200 and response.json()["confirmed"] is True
     assert fetched["urls"] == [confirmation["SubscribeURL"]] and fetched["certificates"] == [CERT_URL, CERT_URL]
     # And a SubscribeURL elsewhere is never fetched
-    evil = _signed(signer[0], {**fixture_json("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"),
-                               "SubscribeURL": "https://evil.example.com/?Action=ConfirmSubscription"})
+    evil = _signed(
+        signer[0],
+        {
+            **fixture_json("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"),
+            "SubscribeURL": "https://evil.example.com/?Action=ConfirmSubscription",
+        },
+    )
     assert post_alert(api, ingest_key, "sns", evil).status_code == 403
     assert len(fetched["urls"]) == 1 and incident_count() == 0
 
@@ -112,7 +128,9 @@ def test_alarm_published_to_the_topic_reaches_an_incident_through_sqs(api, runti
     topic = runtime.provisioned.topics["AlertsTopic"]
     sqs_event = fixture_json("cloudwatch_sns/authored_sqs_lambda_event_from_sns_alarm.json")
     envelope = json.loads(sqs_event["Records"][0]["body"])
-    ok_envelope = {"Message": json.dumps({**json.loads(envelope["Message"]), "NewStateValue": "OK", "OldStateValue": "ALARM"})}
+    ok_envelope = {
+        "Message": json.dumps({**json.loads(envelope["Message"]), "NewStateValue": "OK", "OldStateValue": "ALARM"})
+    }
     # Given a CloudWatch alarm published to the AlertsTopic
     sns.publish(TopicArn=topic, Message=envelope["Message"], Subject="ALARM")
     # When the queue is drained through the real consumer
@@ -125,8 +143,15 @@ def test_alarm_published_to_the_topic_reaches_an_incident_through_sqs(api, runti
     queue = runtime.provisioned.queues["AlertQueue"]
     sns.publish(TopicArn=topic, Message=envelope["Message"])  # a new publish is a new delivery: counted
     runtime.poller.drain()
-    body = json.dumps({"Type": "Notification", "MessageId": "m-1", "TopicArn": topic, "Message": envelope["Message"],
-                       "Timestamp": "2026-01-01T00:00:00.000Z"})
+    body = json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "m-1",
+            "TopicArn": topic,
+            "Message": envelope["Message"],
+            "Timestamp": "2026-01-01T00:00:00.000Z",
+        }
+    )
     sqs.send_message(QueueUrl=queue, MessageBody=body)
     sqs.send_message(QueueUrl=queue, MessageBody=body)
     runtime.poller.drain()

@@ -23,11 +23,23 @@ def meter(runtime):
 def _alert(status: str = "firing", service: str | None = None):
     from pagerless.domain.alerts import Alert
 
-    return Alert(source="alertmanager", fingerprint="writes-1", status=status, severity="critical",
-                 title="KubePodCrashLooping: shop/checkout-7d9f8b6c5-x2x4q", service=service, namespace="shop",
-                 labels={"alertname": "KubePodCrashLooping", "namespace": "shop", "pod": "checkout-7d9f8b6c5-x2x4q",
-                         "severity": "critical", "job": "kube-state-metrics"},
-                 annotations={"summary": "Pod is crash looping."})
+    return Alert(
+        source="alertmanager",
+        fingerprint="writes-1",
+        status=status,
+        severity="critical",
+        title="KubePodCrashLooping: shop/checkout-7d9f8b6c5-x2x4q",
+        service=service,
+        namespace="shop",
+        labels={
+            "alertname": "KubePodCrashLooping",
+            "namespace": "shop",
+            "pod": "checkout-7d9f8b6c5-x2x4q",
+            "severity": "critical",
+            "job": "kube-state-metrics",
+        },
+        annotations={"summary": "Pod is crash looping."},
+    )
 
 
 def test_a_duplicate_is_one_write_of_at_most_two_units_and_counts_stay_exact(runtime, meter):

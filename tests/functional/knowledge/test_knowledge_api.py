@@ -15,12 +15,30 @@ def operator_key(api, admin_key):
 def test_knowledge_crud_and_ranked_search_in_english_and_chinese(api, operator_key):
     h = auth(operator_key)
     # Given three entries, one in Chinese
-    pool = api.post("/api/knowledge", json={"title": "数据库连接池耗尽", "content": "HikariCP 连接池满时, 先检查慢查询, 再调大 maximumPoolSize。",
-                                            "tags": ["db", "数据库"], "service": "orders"}, headers=h)
+    pool = api.post(
+        "/api/knowledge",
+        json={
+            "title": "数据库连接池耗尽",
+            "content": "HikariCP 连接池满时, 先检查慢查询, 再调大 maximumPoolSize。",
+            "tags": ["db", "数据库"],
+            "service": "orders",
+        },
+        headers=h,
+    )
     assert pool.status_code == 201
-    api.post("/api/knowledge", json={"title": "Payments OOM runbook", "content": "Raise the api container memory limit to 512Mi.",
-                                     "tags": ["oom"], "service": "payments-api"}, headers=h)
-    api.post("/api/knowledge", json={"title": "TLS rotation", "content": "cert-manager renews certificates."}, headers=h)
+    api.post(
+        "/api/knowledge",
+        json={
+            "title": "Payments OOM runbook",
+            "content": "Raise the api container memory limit to 512Mi.",
+            "tags": ["oom"],
+            "service": "payments-api",
+        },
+        headers=h,
+    )
+    api.post(
+        "/api/knowledge", json={"title": "TLS rotation", "content": "cert-manager renews certificates."}, headers=h
+    )
     # When searching
     chinese = api.get("/api/knowledge/search", params={"q": "连接池满了"}, headers=h).json()["items"]
     english = api.get("/api/knowledge/search", params={"q": "payments memory OOMKilled"}, headers=h).json()["items"]
@@ -50,9 +68,18 @@ def test_knowledge_validation_and_workspace_isolation(api, admin_key, operator_k
 
 
 def test_environment_context_round_trip_needs_admin_to_write(api, admin_key, operator_key):
-    context = {"text": "EKS 1.31 in us-east-1; Postgres on RDS.",
-               "services": [{"name": "payments-api", "namespace": "payments", "owners": ["team-payments"],
-                             "dependencies": ["postgres", "redis"], "runbooks": ["https://wiki/payments"]}]}
+    context = {
+        "text": "EKS 1.31 in us-east-1; Postgres on RDS.",
+        "services": [
+            {
+                "name": "payments-api",
+                "namespace": "payments",
+                "owners": ["team-payments"],
+                "dependencies": ["postgres", "redis"],
+                "runbooks": ["https://wiki/payments"],
+            }
+        ],
+    }
     assert api.put("/api/environment-context", json=context, headers=auth(operator_key)).status_code == 403
     assert api.put("/api/environment-context", json=context, headers=auth(admin_key)).status_code == 200
     read = api.get("/api/environment-context", headers=auth(operator_key)).json()
@@ -61,30 +88,65 @@ def test_environment_context_round_trip_needs_admin_to_write(api, admin_key, ope
     assert bad.status_code == 422
 
 
-def _incident(incident_id, title, *, service="payments-api", namespace="payments", category=None, resolution=None,
-              status="resolved", labels=None, workspace="default"):
+def _incident(
+    incident_id,
+    title,
+    *,
+    service="payments-api",
+    namespace="payments",
+    category=None,
+    resolution=None,
+    status="resolved",
+    labels=None,
+    workspace="default",
+):
     from datetime import UTC, datetime
 
     from pagerless.store.incidents import IncidentRecord
 
     now = datetime.now(UTC)
-    record = IncidentRecord(incident_id, workspace=workspace, created_key=f"{now.isoformat()}#{incident_id}",
-                            service_key=f"{workspace}#{namespace}#{service}", title=title, severity="critical",
-                            service=service, namespace=namespace, status=status, labels=labels or {},
-                            diagnosis={"category": category} if category else None, resolution=resolution)
+    record = IncidentRecord(
+        incident_id,
+        workspace=workspace,
+        created_key=f"{now.isoformat()}#{incident_id}",
+        service_key=f"{workspace}#{namespace}#{service}",
+        title=title,
+        severity="critical",
+        service=service,
+        namespace=namespace,
+        status=status,
+        labels=labels or {},
+        diagnosis={"category": category} if category else None,
+        resolution=resolution,
+    )
     record.save()
     return record
 
 
 def test_similar_incidents_ranked_with_scores_and_reasons(api, operator_key):
     # Given past incidents: the same OOM on the same service, an unrelated one, and the current one
-    _incident("INC-20260301-0001", "payments-api pods OOMKilled", category="oom_killed",
-              resolution="raised memory limit to 512Mi", labels={"alertname": "KubePodCrashLooping"})
-    _incident("INC-20260301-0002", "Certificate expiring on ingress", service="ingress", namespace="edge",
-              category="certificate_expired")
+    _incident(
+        "INC-20260301-0001",
+        "payments-api pods OOMKilled",
+        category="oom_killed",
+        resolution="raised memory limit to 512Mi",
+        labels={"alertname": "KubePodCrashLooping"},
+    )
+    _incident(
+        "INC-20260301-0002",
+        "Certificate expiring on ingress",
+        service="ingress",
+        namespace="edge",
+        category="certificate_expired",
+    )
     _incident("INC-20260301-0003", "payments-api latency high", category="db_connection_pool_exhausted")
-    _incident("INC-20260302-0001", "payments-api OOMKilled again", category="oom_killed", status="open",
-              labels={"alertname": "KubePodCrashLooping"})
+    _incident(
+        "INC-20260302-0001",
+        "payments-api OOMKilled again",
+        category="oom_killed",
+        status="open",
+        labels={"alertname": "KubePodCrashLooping"},
+    )
     # When asking for similar incidents
     response = api.get("/api/incidents/INC-20260302-0001/similar", headers=auth(operator_key))
     # Then the past OOM ranks first with its reasons, and the unrelated one is absent

@@ -26,8 +26,11 @@ def kb(api, admin_key) -> str:
     created = api.post("/api/knowledge-bases", headers=auth(admin_key), json={"name": "SRE handbook"})
     kb_id = created.json()["id"]
     for name, text in (("redis.md", REDIS_MD), ("dns.md", DNS_MD)):
-        uploaded = api.post(f"/api/knowledge-bases/{kb_id}/documents", headers=auth(admin_key),
-                            files={"file": (name, text.encode(), "text/markdown")})
+        uploaded = api.post(
+            f"/api/knowledge-bases/{kb_id}/documents",
+            headers=auth(admin_key),
+            files={"file": (name, text.encode(), "text/markdown")},
+        )
         assert uploaded.status_code == 201, uploaded.text
     return kb_id
 
@@ -79,8 +82,13 @@ def test_a_question_nothing_matches_says_so_and_cites_nothing(api, admin_key, kb
 def test_with_a_key_claude_answers_from_the_retrieved_passages(api, admin_key, kb, claude):
     from tests.fakes.anthropic_api import message, text_block
 
-    claude.enqueue(message(text_block("Run SENTINEL FAILOVER mymaster on a sentinel [1], then check "
-                                      "INFO replication [1]. See also [7].")))
+    claude.enqueue(
+        message(
+            text_block(
+                "Run SENTINEL FAILOVER mymaster on a sentinel [1], then check INFO replication [1]. See also [7]."
+            )
+        )
+    )
     body = rag(api, admin_key, kb, "How do I fail over Redis?", top_k=2).json()
     # Then the answer is Claude's, its citations are the passages that exist
     assert body["engine"] == "claude" and body["answer"].startswith("Run SENTINEL FAILOVER")

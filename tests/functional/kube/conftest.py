@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pagerless.local.sandbox_cluster import SandboxCluster
 from pagerless.kube.clients import from_kubeconfig
+from pagerless.local.sandbox_cluster import SandboxCluster
 
 SCENARIOS = Path(__file__).parents[2] / "fixtures" / "scenarios"
 NS, DEPLOYMENT, CONTAINER = "payments", "payments-api", "api"

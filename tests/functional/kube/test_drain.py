@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pagerless.kube.clients import from_kubeconfig
 from pagerless.local.sandbox_cluster import SandboxCluster
 from pagerless.remediation.actions import ActionPlan, CordonNode, DrainNode
 from pagerless.remediation.drain import check_drained
 from pagerless.remediation.executor import dry_run, execute
-from pagerless.kube.clients import from_kubeconfig
 from pagerless.remediation.planner import plan_remediation
 from pagerless.remediation.policy import Autonomy, Policy, PolicyContext, evaluate
 
@@ -21,26 +21,47 @@ PAYMENTS_POD = "payments-api-7d9f8c6b5d-x2kqp"  # on NODE, owned by a ReplicaSet
 OTHER_NODES = ("ip-10-0-2-41.ec2.internal", "ip-10-0-3-7.ec2.internal")
 
 
-def _pod(name: str, namespace: str, *, owner: tuple[str, str] | None, volumes: list | None = None,
-         annotations: dict | None = None) -> dict:
-    meta = {"name": name, "namespace": namespace, "labels": {"app": name.rsplit("-", 1)[0]},
-            "annotations": annotations or {}, "creationTimestamp": "2026-03-11T14:00:00Z"}
+def _pod(
+    name: str,
+    namespace: str,
+    *,
+    owner: tuple[str, str] | None,
+    volumes: list | None = None,
+    annotations: dict | None = None,
+) -> dict:
+    meta = {
+        "name": name,
+        "namespace": namespace,
+        "labels": {"app": name.rsplit("-", 1)[0]},
+        "annotations": annotations or {},
+        "creationTimestamp": "2026-03-11T14:00:00Z",
+    }
     if owner:
-        meta["ownerReferences"] = [{"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1], "uid": f"uid-{owner[1]}",
-                                    "controller": True}]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta,
-            "spec": {"nodeName": NODE, "containers": [{"name": "main", "image": "busybox"}], "volumes": volumes or []},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}}
+        meta["ownerReferences"] = [
+            {"apiVersion": "apps/v1", "kind": owner[0], "name": owner[1], "uid": f"uid-{owner[1]}", "controller": True}
+        ]
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": {"nodeName": NODE, "containers": [{"name": "main", "image": "busybox"}], "volumes": volumes or []},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
+    }
 
 
 DAEMON = _pod("kube-proxy-x7k2p", "kube-system", owner=("DaemonSet", "kube-proxy"))
 MIRROR = _pod("etcd-ip-10-0-1-23", "kube-system", owner=None, annotations={"kubernetes.io/config.mirror": "abc"})
 CHECKOUT = _pod("checkout-6b7c9d-q8w4e", "shop", owner=("ReplicaSet", "checkout-6b7c9d"))
-SCRATCH = _pod("batch-7f8e9d-m3n4b", "shop", owner=("ReplicaSet", "batch-7f8e9d"),
-               volumes=[{"name": "scratch", "emptyDir": {}}])
+SCRATCH = _pod(
+    "batch-7f8e9d-m3n4b", "shop", owner=("ReplicaSet", "batch-7f8e9d"), volumes=[{"name": "scratch", "emptyDir": {}}]
+)
 BARE = _pod("debug-shell", "shop", owner=None)
-PAYMENTS_PDB = {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "payments-api", "namespace": NS},
-                "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": DEPLOYMENT}}}}
+PAYMENTS_PDB = {
+    "apiVersion": "policy/v1",
+    "kind": "PodDisruptionBudget",
+    "metadata": {"name": "payments-api", "namespace": NS},
+    "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": DEPLOYMENT}}},
+}
 
 
 @pytest.fixture
@@ -67,18 +88,27 @@ def cluster_with(oom_scenario):
 
 def approved(plan: ActionPlan, **policy):
     """The policy's decision for a workspace that allows cluster-wide actions (a drain still needs approval)."""
-    return evaluate(plan, Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster", **policy),
-                    PolicyContext(now=datetime.now(UTC)))
+    return evaluate(
+        plan, Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster", **policy), PolicyContext(now=datetime.now(UTC))
+    )
 
 
 def drain(node: str = NODE, **params) -> ActionPlan:
-    return ActionPlan.of(DrainNode(node=node, **params), "drain_node", "test",
-                         inverse=CordonNode(node=node, unschedulable=False), target={"node": node})
+    return ActionPlan.of(
+        DrainNode(node=node, **params),
+        "drain_node",
+        "test",
+        inverse=CordonNode(node=node, unschedulable=False),
+        target={"node": node},
+    )
 
 
 def names_on(sandbox, node: str) -> set[str]:
-    return {f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in sandbox.pods()
-            if p["spec"].get("nodeName") == node}
+    return {
+        f"{p['metadata']['namespace']}/{p['metadata']['name']}"
+        for p in sandbox.pods()
+        if p["spec"].get("nodeName") == node
+    }
 
 
 def test_a_drain_cordons_evicts_through_the_eviction_api_and_leaves_daemonset_and_mirror_pods(cluster_with):
@@ -94,13 +124,17 @@ def test_a_drain_cordons_evicts_through_the_eviction_api_and_leaves_daemonset_an
     assert sandbox.node(NODE)["spec"]["unschedulable"] is True
     assert names_on(sandbox, NODE) == {"kube-system/kube-proxy-x7k2p", "kube-system/etcd-ip-10-0-1-23"}
     evictions = {path for method, path in sandbox.requests() if method == "POST" and path.endswith("/eviction")}
-    assert evictions == {f"/api/v1/namespaces/{NS}/pods/{PAYMENTS_POD}/eviction",
-                         "/api/v1/namespaces/shop/pods/checkout-6b7c9d-q8w4e/eviction"}
+    assert evictions == {
+        f"/api/v1/namespaces/{NS}/pods/{PAYMENTS_POD}/eviction",
+        "/api/v1/namespaces/shop/pods/checkout-6b7c9d-q8w4e/eviction",
+    }
     rendered = [str(c) for c in outcome.changes]
     assert f"node {NODE} spec.unschedulable: false → true" in rendered
     assert any("kube-proxy-x7k2p" in c and "DaemonSet kube-proxy" in c for c in rendered)
     # And the payments replacement was scheduled on another node, not the cordoned one
-    replacements = [p for p in sandbox.pods(NS) if p["metadata"]["name"] not in (PAYMENTS_POD, "payments-api-7d9f8c6b5d-9tzmw")]
+    replacements = [
+        p for p in sandbox.pods(NS) if p["metadata"]["name"] not in (PAYMENTS_POD, "payments-api-7d9f8c6b5d-9tzmw")
+    ]
     assert replacements and all(p["spec"]["nodeName"] in OTHER_NODES for p in replacements)
     # And the verify passes; the inverse uncordons
     verified = check_drained(kube, NODE)
@@ -192,8 +226,14 @@ def test_the_namespace_deny_list_applies_to_every_pod_of_the_drain(cluster_with)
 def test_kill_switch_blocks_a_drain_and_no_approver_means_nothing_runs(cluster_with):
     sandbox, kube = cluster_with()
     plan = drain()
-    assert evaluate(plan, Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster", kill_switch=True),
-                    PolicyContext(now=datetime.now(UTC))).rule == "kill_switch"
+    assert (
+        evaluate(
+            plan,
+            Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster", kill_switch=True),
+            PolicyContext(now=datetime.now(UTC)),
+        ).rule
+        == "kill_switch"
+    )
     assert execute(plan, kube, approved(plan)).status == "refused"  # approval required, nobody approved
     assert sandbox.requests() == []
 

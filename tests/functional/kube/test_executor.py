@@ -4,8 +4,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pagerless.remediation.actions import (ActionPlan, CordonNode, DeletePod, PatchResources, RestartPod,
-                                           RollbackDeployment, RolloutRestart, ScaleDeployment)
+from pagerless.remediation.actions import (
+    ActionPlan,
+    CordonNode,
+    DeletePod,
+    PatchResources,
+    RestartPod,
+    RollbackDeployment,
+    RolloutRestart,
+    ScaleDeployment,
+)
 from pagerless.remediation.executor import dry_run, execute
 from pagerless.remediation.planner import plan_remediation
 from pagerless.remediation.policy import Autonomy, Decision, Policy, PolicyContext, evaluate
@@ -21,8 +29,9 @@ FIRST_POD = "payments-api-7d9f8c6b5d-x2kqp"
 
 def allow(plan: ActionPlan) -> Decision:
     """What the policy engine answers in a workspace on autonomy `auto`."""
-    return evaluate(plan, Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster"),
-                    PolicyContext(now=datetime.now(UTC)))
+    return evaluate(
+        plan, Policy(autonomy=Autonomy.AUTO, max_blast_radius="cluster"), PolicyContext(now=datetime.now(UTC))
+    )
 
 
 def no_sleep(_: float) -> None:
@@ -42,7 +51,9 @@ def test_eviction_recreates_the_pod_under_a_new_name(sandbox, kube):
     assert outcome.status == "succeeded", outcome.message
     names = [p["metadata"]["name"] for p in workload_pods(sandbox)]
     assert FIRST_POD not in names and len(names) == 2
-    new = next(p for p in workload_pods(sandbox) if p["metadata"]["name"] not in (FIRST_POD, "payments-api-7d9f8c6b5d-9tzmw"))
+    new = next(
+        p for p in workload_pods(sandbox) if p["metadata"]["name"] not in (FIRST_POD, "payments-api-7d9f8c6b5d-9tzmw")
+    )
     assert new["metadata"]["ownerReferences"][0]["name"] == "payments-api-7d9f8c6b5d"
     assert new["metadata"]["labels"]["pagerless.dev/sandbox"] == "true"
     assert ("POST", f"/api/v1/namespaces/{NS}/pods/{FIRST_POD}/eviction") in sandbox.requests()
@@ -61,12 +72,19 @@ def test_evicting_a_bare_pod_warns_in_the_dry_run_that_it_will_not_come_back(san
 
 def test_a_disruption_budget_blocks_eviction_and_is_reported_not_retried_forever(scenario):
     # Given a PDB that wants one payments-api pod available while none is Ready
-    from pagerless.local.sandbox_cluster import SandboxCluster
     from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
 
-    scenario["cluster"]["pdbs"] = {"items": [{"apiVersion": "policy/v1", "kind": "PodDisruptionBudget",
-                                              "metadata": {"name": "payments-api", "namespace": NS},
-                                              "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": DEPLOYMENT}}}}]}
+    scenario["cluster"]["pdbs"] = {
+        "items": [
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "payments-api", "namespace": NS},
+                "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": DEPLOYMENT}}},
+            }
+        ]
+    }
     with SandboxCluster.from_scenario(scenario) as sandbox:
         kube = from_kubeconfig(sandbox.kubeconfig_path())
         plan = ActionPlan.of(RestartPod(namespace=NS, pod=FIRST_POD), "restart_pod", "test")
@@ -114,8 +132,12 @@ def test_raising_the_memory_limit_on_an_oom_workload_makes_it_healthy(sandbox, k
 
 def test_restarting_a_pod_of_an_oom_workload_does_not_fix_it(sandbox, kube):
     # Given the OOM scenario
-    plan = ActionPlan.of(RestartPod(namespace=NS, pod=FIRST_POD, deployment=DEPLOYMENT), "restart_pod", "test",
-                         target={"namespace": NS, "deployment": DEPLOYMENT})
+    plan = ActionPlan.of(
+        RestartPod(namespace=NS, pod=FIRST_POD, deployment=DEPLOYMENT),
+        "restart_pod",
+        "test",
+        target={"namespace": NS, "deployment": DEPLOYMENT},
+    )
     since = datetime.now(UTC)
     # When one pod is restarted
     assert execute(plan, kube, allow(plan)).status == "succeeded"
@@ -127,8 +149,12 @@ def test_restarting_a_pod_of_an_oom_workload_does_not_fix_it(sandbox, kube):
 
 def test_a_rollout_restart_does_not_fix_an_oom_workload_either(sandbox, kube):
     # Given the OOM scenario
-    plan = ActionPlan.of(RolloutRestart(namespace=NS, deployment=DEPLOYMENT), "restart_pod", "test",
-                         target={"namespace": NS, "deployment": DEPLOYMENT})
+    plan = ActionPlan.of(
+        RolloutRestart(namespace=NS, deployment=DEPLOYMENT),
+        "restart_pod",
+        "test",
+        target={"namespace": NS, "deployment": DEPLOYMENT},
+    )
     old = {p["metadata"]["name"] for p in workload_pods(sandbox)}
     since = datetime.now(UTC)
     # When the deployment is rollout-restarted
@@ -159,8 +185,8 @@ def test_rollback_returns_the_deployment_to_the_previous_revision(sandbox, kube)
 
 def test_rollback_fixes_a_workload_broken_by_its_last_deploy(scenario):
     # Given the same workload crash-looping with exit code 1 (not OOM) after the v2.3.1 deploy
-    from pagerless.local.sandbox_cluster import SandboxCluster
     from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
 
     for pod in scenario["cluster"]["pods"]["items"][:2]:
         pod["status"]["containerStatuses"][0]["lastState"]["terminated"].update(reason="Error", exitCode=1)
@@ -211,8 +237,12 @@ def test_the_executor_refuses_without_an_allowing_decision(sandbox, kube):
     approve = evaluate(plan, Policy(), PolicyContext(now=datetime.now(UTC)))
     other = allow(ActionPlan.of(DeletePod(namespace=NS, pod="payments-api-7d9f8c6b5d-9tzmw"), "restart_pod", "x"))
     # When the executor is asked to run it
-    outcomes = [execute(plan, kube, None), execute(plan, kube, observe), execute(plan, kube, approve),
-                execute(plan, kube, other)]
+    outcomes = [
+        execute(plan, kube, None),
+        execute(plan, kube, observe),
+        execute(plan, kube, approve),
+        execute(plan, kube, other),
+    ]
     # Then every outcome is refused, and not one request reached the cluster
     assert [o.status for o in outcomes] == ["refused"] * 4
     assert "autonomy:observe" in outcomes[1].message and "approval" in outcomes[2].message
@@ -224,8 +254,11 @@ def test_the_executor_refuses_without_an_allowing_decision(sandbox, kube):
 def test_failures_are_outcomes_with_the_api_message(sandbox, kube):
     # Given plans against a pod and a container that do not exist
     missing_pod = ActionPlan.of(RestartPod(namespace=NS, pod="ghost"), "restart_pod", "test")
-    missing_container = ActionPlan.of(PatchResources(namespace=NS, deployment=DEPLOYMENT, container="sidecar",
-                                                     memory_limit="1Gi"), "increase_memory_limit", "test")
+    missing_container = ActionPlan.of(
+        PatchResources(namespace=NS, deployment=DEPLOYMENT, container="sidecar", memory_limit="1Gi"),
+        "increase_memory_limit",
+        "test",
+    )
     # When they run
     first = execute(missing_pod, kube, allow(missing_pod), sleep=no_sleep)
     second = execute(missing_container, kube, allow(missing_container), sleep=no_sleep)
@@ -255,7 +288,9 @@ def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
     from pagerless.diagnosis.context.live import collect_cluster
     from pagerless.kube.clients import ClusterSettings, build_clients
 
-    kube = build_clients(ClusterSettings(api_server="http://127.0.0.1:9", bearer_token="t", request_timeout_seconds=0.5))
+    kube = build_clients(
+        ClusterSettings(api_server="http://127.0.0.1:9", bearer_token="t", request_timeout_seconds=0.5)
+    )
     plan = ActionPlan.of(RestartPod(namespace=NS, pod=FIRST_POD), "restart_pod", "test")
     # When the executor and the collector use them
     outcome = execute(plan, kube, allow(plan), sleep=no_sleep)
@@ -267,10 +302,12 @@ def test_an_unreachable_cluster_is_a_failed_outcome_not_an_exception():
 
 def test_a_raise_that_is_not_enough_fails_verification_and_the_next_one_heals(scenario):
     # Given a scenario saying the workload needs at least 600Mi
-    from pagerless.local.sandbox_cluster import SandboxCluster
     from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
 
-    scenario["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "600Mi"}}}
+    scenario["sandbox"] = {
+        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "600Mi"}}
+    }
     with SandboxCluster.from_scenario(scenario) as sandbox:
         kube = from_kubeconfig(sandbox.kubeconfig_path())
         results = []

@@ -73,14 +73,26 @@ def test_max_pods_keeps_the_hinted_workload_first(sandbox, kube):
 
 def test_a_service_hint_finds_the_workload_through_its_selector(scenario):
     # Given a Service whose selector picks the payments-api pods, and more pods than max_pods
-    from pagerless.local.sandbox_cluster import SandboxCluster
     from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
 
-    scenario["cluster"]["services"] = {"items": [{"apiVersion": "v1", "kind": "Service",
-                                                  "metadata": {"name": "payments", "namespace": NS},
-                                                  "spec": {"selector": {"app": DEPLOYMENT}}}]}
-    other = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "aaa-batch-1", "namespace": NS, "labels": {"app": "batch"}},
-             "spec": {"containers": [{"name": "job", "image": "batch:1"}]}, "status": {"phase": "Running"}}
+    scenario["cluster"]["services"] = {
+        "items": [
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "payments", "namespace": NS},
+                "spec": {"selector": {"app": DEPLOYMENT}},
+            }
+        ]
+    }
+    other = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "aaa-batch-1", "namespace": NS, "labels": {"app": "batch"}},
+        "spec": {"containers": [{"name": "job", "image": "batch:1"}]},
+        "status": {"phase": "Running"},
+    }
     scenario["cluster"]["pods"]["items"].insert(0, other)
     with SandboxCluster.from_scenario(scenario) as sandbox:
         kube = from_kubeconfig(sandbox.kubeconfig_path())
@@ -93,14 +105,22 @@ def test_a_service_hint_finds_the_workload_through_its_selector(scenario):
 def test_objects_the_typed_models_reject_are_still_collected(scenario):
     # Given a node with a partial nodeInfo (kubernetes 37's strict models refuse it) and an init
     # container that failed before the app container
-    from pagerless.local.sandbox_cluster import SandboxCluster
     from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
 
     scenario["cluster"]["nodes"]["items"][0]["status"]["nodeInfo"] = {"kubeletVersion": "v1.30.4"}
     pod = scenario["cluster"]["pods"]["items"][0]
     pod["spec"]["initContainers"] = [{"name": "migrate", "image": "payments-migrate:v2.3.1"}]
-    pod["status"]["initContainerStatuses"] = [{"name": "migrate", "image": "payments-migrate:v2.3.1", "imageID": "",
-                                               "ready": True, "restartCount": 1, "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}}]
+    pod["status"]["initContainerStatuses"] = [
+        {
+            "name": "migrate",
+            "image": "payments-migrate:v2.3.1",
+            "imageID": "",
+            "ready": True,
+            "restartCount": 1,
+            "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
+        }
+    ]
     key = f"{NS}/{pod['metadata']['name']}/migrate"
     scenario["cluster"]["logs"].update({key: "migrations applied\n", f"{key}#previous": "lock timeout, retrying\n"})
     with SandboxCluster.from_scenario(scenario) as sandbox:

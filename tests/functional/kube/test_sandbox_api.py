@@ -32,9 +32,16 @@ def test_unknown_objects_are_404_status_bodies(kube):
         kube.core.read_namespaced_pod("ghost", NS)
     # Then the answer is a NotFound Status
     assert raised.value.status == 404
-    assert status_of(raised.value) == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                            "message": 'pods "ghost" not found', "reason": "NotFound", "code": 404,
-                                            "details": {"name": "ghost", "kind": "pods"}}
+    assert status_of(raised.value) == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'pods "ghost" not found',
+        "reason": "NotFound",
+        "code": 404,
+        "details": {"name": "ghost", "kind": "pods"},
+    }
 
 
 def test_label_and_field_selectors_filter_lists(kube):
@@ -56,7 +63,10 @@ def test_logs_current_previous_and_tail(kube):
     previous = kube.core.read_namespaced_pod_log(POD, NS, container="api", previous=True, tail_lines=1)
     # Then both come back, the previous one tail-bounded
     assert "Starting PaymentsApi" in current
-    assert previous == "2026-03-11T14:20:53.912Z WARN  [main] c.e.payments.cache.SettlementCache : heap usage 241Mi of container limit 256Mi\n"
+    assert (
+        previous
+        == "2026-03-11T14:20:53.912Z WARN  [main] c.e.payments.cache.SettlementCache : heap usage 241Mi of container limit 256Mi\n"
+    )
     # And a previous log that does not exist is a 400, as the API server answers
     with pytest.raises(ApiException) as raised:
         kube.core.read_namespaced_pod_log("coredns-5d78c9869d-8hx2v", "kube-system", previous=True)
@@ -70,10 +80,14 @@ def test_dry_run_all_changes_nothing_on_every_mutation(sandbox, kube):
     before = (sandbox.pods(), sandbox.deployment(NS, DEPLOYMENT), sandbox.node("ip-10-0-1-23.ec2.internal"))
     # When every mutating call is made with dryRun=All
     scaled = kube.apps.patch_namespaced_deployment_scale(DEPLOYMENT, NS, {"spec": {"replicas": 5}}, dry_run="All")
-    kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, {"spec": {"template": {"metadata": {"annotations": {"a": "b"}}}}}, dry_run="All")
+    kube.apps.patch_namespaced_deployment(
+        DEPLOYMENT, NS, {"spec": {"template": {"metadata": {"annotations": {"a": "b"}}}}}, dry_run="All"
+    )
     kube.core.patch_node("ip-10-0-1-23.ec2.internal", {"spec": {"unschedulable": True}}, dry_run="All")
     kube.core.delete_namespaced_pod(POD, NS, dry_run="All")
-    kube.core.create_namespaced_pod_eviction(POD, NS, client.V1Eviction(metadata=client.V1ObjectMeta(name=POD)), dry_run="All")
+    kube.core.create_namespaced_pod_eviction(
+        POD, NS, client.V1Eviction(metadata=client.V1ObjectMeta(name=POD)), dry_run="All"
+    )
     # Then the answers show the would-be object, and nothing changed
     assert scaled.spec.replicas == 5
     assert (sandbox.pods(), sandbox.deployment(NS, DEPLOYMENT), sandbox.node("ip-10-0-1-23.ec2.internal")) == before
@@ -83,11 +97,17 @@ def test_invalid_patches_are_422_and_stale_ones_409(kube):
     # Given the deployment
     current = kube.apps.read_namespaced_deployment(DEPLOYMENT, NS)
     # When a request above its limit, a negative scale and a stale resourceVersion are sent
-    too_big = {"spec": {"template": {"spec": {"containers": [{"name": "api", "resources": {"requests": {"memory": "1Gi"}}}]}}}}
+    too_big = {
+        "spec": {"template": {"spec": {"containers": [{"name": "api", "resources": {"requests": {"memory": "1Gi"}}}]}}}
+    }
     answers, messages = [], []
-    for call in (lambda: kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, too_big),
-                 lambda: kube.apps.patch_namespaced_deployment_scale(DEPLOYMENT, NS, {"spec": {"replicas": -1}}),
-                 lambda: kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, {"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 3}})):
+    for call in (
+        lambda: kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, too_big),
+        lambda: kube.apps.patch_namespaced_deployment_scale(DEPLOYMENT, NS, {"spec": {"replicas": -1}}),
+        lambda: kube.apps.patch_namespaced_deployment(
+            DEPLOYMENT, NS, {"metadata": {"resourceVersion": "1"}, "spec": {"replicas": 3}}
+        ),
+    ):
         with pytest.raises(ApiException) as raised:
             call()
         answers.append((raised.value.status, status_of(raised.value)["reason"]))
@@ -95,7 +115,10 @@ def test_invalid_patches_are_422_and_stale_ones_409(kube):
     # Then the API server's codes and reasons come back, and the deployment is as it was
     assert answers == [(422, "Invalid"), (422, "Invalid"), (409, "Conflict")]
     assert "must be less than or equal to memory limit of 256Mi" in messages[0]
-    assert kube.apps.read_namespaced_deployment(DEPLOYMENT, NS).metadata.resource_version == current.metadata.resource_version
+    assert (
+        kube.apps.read_namespaced_deployment(DEPLOYMENT, NS).metadata.resource_version
+        == current.metadata.resource_version
+    )
 
 
 def test_deleting_a_bare_pod_does_not_bring_it_back(sandbox, kube):
@@ -121,13 +144,21 @@ def test_new_pods_avoid_cordoned_nodes(sandbox, kube):
 
 def test_patch_flavours_merge_lists_as_the_api_server_does(sandbox, kube):
     # Given a deployment whose container has two env entries
-    env_patch = {"spec": {"template": {"spec": {"containers": [
-        {"name": "api", "env": [{"name": "SETTLEMENT_CACHE", "value": "disabled"}]}]}}}}
+    env_patch = {
+        "spec": {
+            "template": {
+                "spec": {"containers": [{"name": "api", "env": [{"name": "SETTLEMENT_CACHE", "value": "disabled"}]}]}
+            }
+        }
+    }
     # When a strategic merge patch changes one entry by name
     kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, env_patch)
     env = sandbox.deployment(NS, DEPLOYMENT)["spec"]["template"]["spec"]["containers"][0]["env"]
     # Then only that entry changed
-    assert env == [{"name": "JAVA_OPTS", "value": "-XX:MaxRAMPercentage=75"}, {"name": "SETTLEMENT_CACHE", "value": "disabled"}]
+    assert env == [
+        {"name": "JAVA_OPTS", "value": "-XX:MaxRAMPercentage=75"},
+        {"name": "SETTLEMENT_CACHE", "value": "disabled"},
+    ]
     # When the same body is sent as a JSON merge patch
     kube.apps.patch_namespaced_deployment(DEPLOYMENT, NS, env_patch, _content_type="application/merge-patch+json")
     # Then the containers list is replaced whole, as RFC 7386 says

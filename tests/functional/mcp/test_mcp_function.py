@@ -34,8 +34,9 @@ def test_tool_calls_work_on_cold_and_warm_invocations(runtime, sample_key):
     from pagerless.intake.service import IntakeService
 
     # Given an incident and the sample MCP event (a tools/call of list_incidents)
-    opened = IntakeService().process(Alert(source="generic", fingerprint="mcp-sample", title="disk full on db-1"),
-                                     "default")
+    opened = IntakeService().process(
+        Alert(source="generic", fingerprint="mcp-sample", title="disk full on db-1"), "default"
+    )
     event = json.loads(EVENT.read_text("utf-8"))
     # When the function is invoked three times in the same process (one cold, two warm)
     answers = [_invoke(runtime, event) for _ in range(3)]
@@ -54,8 +55,17 @@ def test_tools_list_has_the_read_tools_and_no_approve_tool(runtime, sample_key):
     event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/list", {})
     answer = _invoke(runtime, event)
     names = {tool["name"] for tool in json.loads(answer["body"])["result"]["tools"]}
-    assert names == {"list_incidents", "get_incident", "get_timeline", "get_diagnosis", "search_knowledge",
-                     "similar_incidents", "list_actions", "propose_action", "list_runbooks"}
+    assert names == {
+        "list_incidents",
+        "get_incident",
+        "get_timeline",
+        "get_diagnosis",
+        "search_knowledge",
+        "similar_incidents",
+        "list_actions",
+        "propose_action",
+        "list_runbooks",
+    }
     assert not any("approve" in name or "reject" in name for name in names)
 
 
@@ -68,17 +78,25 @@ def test_a_request_without_a_key_is_401_in_the_error_format(runtime):
 
 
 def test_a_viewer_cannot_dry_run_an_action(runtime, sample_key):
-    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {
-        "name": "propose_action",
-        "arguments": {"action": {"action": "rollout_restart", "namespace": "default", "name": "web"}}})
+    event = _rpc(
+        json.loads(EVENT.read_text("utf-8")),
+        "tools/call",
+        {
+            "name": "propose_action",
+            "arguments": {"action": {"action": "rollout_restart", "namespace": "default", "name": "web"}},
+        },
+    )
     body = json.loads(_invoke(runtime, event)["body"])
     assert body["result"]["isError"] is True
     assert "operator role" in body["result"]["content"][0]["text"]
 
 
 def test_an_unknown_incident_is_a_tool_error_the_model_can_read(runtime, sample_key):
-    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call",
-                 {"name": "get_diagnosis", "arguments": {"incident_id": "INC-20261202-9999"}})
+    event = _rpc(
+        json.loads(EVENT.read_text("utf-8")),
+        "tools/call",
+        {"name": "get_diagnosis", "arguments": {"incident_id": "INC-20261202-9999"}},
+    )
     body = json.loads(_invoke(runtime, event)["body"])
     assert body["result"]["isError"] is True
     assert "INC-20261202-9999 not found" in body["result"]["content"][0]["text"]
@@ -96,12 +114,22 @@ def test_list_runbooks_gives_the_runbooks_matching_an_incident(runtime, sample_k
     from pagerless.domain.alerts import Alert
     from pagerless.intake.service import IntakeService
 
-    opened = IntakeService().process(Alert(source="generic", fingerprint="mcp-cert", title="TLS certificate expires soon",
-                                           labels={"alertname": "SSLCertExpiringSoon"}), "default")
+    opened = IntakeService().process(
+        Alert(
+            source="generic",
+            fingerprint="mcp-cert",
+            title="TLS certificate expires soon",
+            labels={"alertname": "SSLCertExpiringSoon"},
+        ),
+        "default",
+    )
     every = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": "list_runbooks", "arguments": {}})
     items = json.loads(json.loads(_invoke(runtime, every)["body"])["result"]["content"][0]["text"])["items"]
     assert "oom-recovery" in {i["id"] for i in items}
-    matching = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call",
-                    {"name": "list_runbooks", "arguments": {"incident_id": opened.incident_id}})
+    matching = _rpc(
+        json.loads(EVENT.read_text("utf-8")),
+        "tools/call",
+        {"name": "list_runbooks", "arguments": {"incident_id": opened.incident_id}},
+    )
     items = json.loads(json.loads(_invoke(runtime, matching)["body"])["result"]["content"][0]["text"])["items"]
     assert items[0]["id"] == "certificate-expiry-check" and items[0]["reasons"]

@@ -24,25 +24,46 @@ def notify_env(runtime, monkeypatch):
 
 
 def create_channel(api, key, name, channel_type, config) -> dict:
-    response = api.post("/api/notifications/channels", headers=auth(key),
-                        json={"name": name, "channel_type": channel_type, "config": config})
+    response = api.post(
+        "/api/notifications/channels",
+        headers=auth(key),
+        json={"name": name, "channel_type": channel_type, "config": config},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def slack_channel(api, key, vendors, name="ops-slack") -> dict:
-    return create_channel(api, key, name, "slack", {"bot_token": SLACK_TOKEN, "channel": "C0OPS",
-                                                    "api_base": f"{vendors.base_url}/slack/api"})
+    return create_channel(
+        api,
+        key,
+        name,
+        "slack",
+        {"bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"},
+    )
 
 
 def lark_channel(api, key, vendors, name="ops-lark") -> dict:
-    return create_channel(api, key, name, "lark", {"app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET,
-                                                   "receive_id": "oc_fakechat", "api_base": vendors.base_url})
+    return create_channel(
+        api,
+        key,
+        name,
+        "lark",
+        {
+            "app_id": LARK_APP_ID,
+            "app_secret": LARK_APP_SECRET,
+            "receive_id": "oc_fakechat",
+            "api_base": vendors.base_url,
+        },
+    )
 
 
 def route_all(api, key, *channels: str) -> None:
-    response = api.put("/api/notifications/routes", headers=auth(key),
-                       json={"routes": [{"name": "everything", "channels": list(channels)}]})
+    response = api.put(
+        "/api/notifications/routes",
+        headers=auth(key),
+        json={"routes": [{"name": "everything", "channels": list(channels)}]},
+    )
     assert response.status_code == 200, response.text
 
 
@@ -50,13 +71,28 @@ def save_incident(incident_id="INC-20261202-0042", **extra):
     from pagerless.store.incidents import IncidentRecord
 
     record = IncidentRecord(
-        incident_id, workspace="default", created_key=f"2026-12-02T00:00:00+00:00#{incident_id}", service_key="x",
-        title="PaymentsApiHighErrorRate <!channel>", severity="critical", service="payments-api",
-        namespace="payments", description="5xx ratio above 5% <at user_id=\"all\"></at>",
-        diagnosis={"category": "oom_killed", "confidence": 0.92, "summary": "api container OOMKilled",
-                   "evidence": [{"source": "pod payments/api-1 lastState", "detail": "OOMKilled exit 137"}]},
-        proposal={"action": "patch_resources", "reason": "raise the memory limit",
-                  "dry_run": {"diff": "memory: 256Mi -> 512Mi"}, "decision": {"rule": "approve.default"}},
-        **{"status": "diagnosing", **extra})
+        incident_id,
+        workspace="default",
+        created_key=f"2026-12-02T00:00:00+00:00#{incident_id}",
+        service_key="x",
+        title="PaymentsApiHighErrorRate <!channel>",
+        severity="critical",
+        service="payments-api",
+        namespace="payments",
+        description='5xx ratio above 5% <at user_id="all"></at>',
+        diagnosis={
+            "category": "oom_killed",
+            "confidence": 0.92,
+            "summary": "api container OOMKilled",
+            "evidence": [{"source": "pod payments/api-1 lastState", "detail": "OOMKilled exit 137"}],
+        },
+        proposal={
+            "action": "patch_resources",
+            "reason": "raise the memory limit",
+            "dry_run": {"diff": "memory: 256Mi -> 512Mi"},
+            "decision": {"rule": "approve.default"},
+        },
+        **{"status": "diagnosing", **extra},
+    )
     record.save()
     return record

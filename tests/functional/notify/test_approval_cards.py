@@ -32,8 +32,9 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     route_all(api, admin_key, slack["id"], lark["id"])
     incident = save_incident()
     service = ApprovalService(sfn=FakeStepFunctions())
-    approval_id = service.request(incident.id, "default", task_token="tok", execution_arn="arn:x",
-                                  timeout_seconds=600)["approval_id"]
+    approval_id = service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)[
+        "approval_id"
+    ]
     # When the notify function consumes the queued approval.requested job
     notify_env.poller.drain()
     # Then Slack got one Block Kit message with the three buttons of the contract
@@ -49,8 +50,13 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     assert "memory: 256Mi -&gt; 512Mi" in section and "approve.default" in section
     buttons = body["blocks"][2]["elements"]
     assert [b["action_id"] for b in buttons] == ["pl_approve", "pl_reject", "pl_ack"]
-    assert json.loads(buttons[0]["value"]) == {"pl": 1, "approval_id": approval_id, "incident_id": incident.id,
-                                               "workspace": "default", "action": "approve"}
+    assert json.loads(buttons[0]["value"]) == {
+        "pl": 1,
+        "approval_id": approval_id,
+        "incident_id": incident.id,
+        "workspace": "default",
+        "action": "approve",
+    }
     # And Lark got a tenant token, then one interactive card with the same button values
     assert vendors.to("/open-apis/auth/v3/tenant_access_token/internal")[0].body["app_id"] == "cli_fake_app"
     sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
@@ -65,8 +71,13 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     assert card["header"]["title"]["tag"] == "plain_text"  # alert text in a header is never markup
     actions = card["elements"][-1]["actions"]
     assert [a["value"]["action"] for a in actions] == ["approve", "reject", "acknowledge"]
-    assert actions[1]["value"] == {"pl": 1, "approval_id": approval_id, "incident_id": incident.id,
-                                   "workspace": "default", "action": "reject"}
+    assert actions[1]["value"] == {
+        "pl": 1,
+        "approval_id": approval_id,
+        "incident_id": incident.id,
+        "workspace": "default",
+        "action": "reject",
+    }
     # And the delivery log has both, sent, with the provider message ids
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
     by_type = {i["channel_type"]: i for i in logs["items"]}
@@ -160,23 +171,28 @@ def test_the_decision_waits_while_a_card_is_still_being_retried(api, notify_env,
     assert "Approved by carol" in json.dumps(final["blocks"])
 
 
-def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announces_it(api, notify_env, admin_key,
-                                                                                      vendors):
+def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announces_it(
+    api, notify_env, admin_key, vendors
+):
     from pagerless.workflow.approvals import ApprovalService
 
     slack = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, slack["id"])
     incident = save_incident("INC-20261202-0047", status="awaiting_approval")
-    ApprovalService(sfn=FakeStepFunctions()).request(incident.id, "default", task_token="tok", execution_arn="arn:x",
-                                                     timeout_seconds=600)
+    ApprovalService(sfn=FakeStepFunctions()).request(
+        incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600
+    )
     notify_env.poller.drain()
-    resolved = api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key), json={"note": "fixed by hand"})
+    resolved = api.post(
+        f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key), json={"note": "fixed by hand"}
+    )
     assert resolved.status_code == 200, resolved.text
     notify_env.poller.drain()
     [update] = vendors.to("/slack/api/chat.update")
     assert all(b["type"] != "actions" for b in update.body["blocks"])
     assert "Closed by" in json.dumps(update.body["blocks"]) and "resolved before anyone decided" in json.dumps(
-        update.body["blocks"])
+        update.body["blocks"]
+    )
     titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
     assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate <!channel>"
     # A click on the old card is refused: there is nothing to decide any more
@@ -206,8 +222,12 @@ def test_the_cards_of_a_superseded_approval_say_so_and_lose_their_buttons(api, n
     assert all(b["type"] != "actions" for b in update.body["blocks"])
     [patch] = [r for r in vendors.requests if r.method == "PATCH"]
     assert "Superseded at" in patch.body["content"] and '"action"' not in patch.body["content"]
-    cards = [r for r in vendors.to("/slack/api/chat.postMessage") if any(b["type"] == "actions" for b in r.body["blocks"])]
+    cards = [
+        r for r in vendors.to("/slack/api/chat.postMessage") if any(b["type"] == "actions" for b in r.body["blocks"])
+    ]
     assert [json.loads(c.body["blocks"][-1]["elements"][0]["value"])["approval_id"] for c in cards] == [
-        first["approval_id"], second["approval_id"]]
+        first["approval_id"],
+        second["approval_id"],
+    ]
     old = ApprovalRepository().get(incident.id, first["approval_id"])
     assert old.status == "expired" and "superseded" in old.note

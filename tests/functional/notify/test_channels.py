@@ -21,8 +21,13 @@ def _test(api, key, channel_id) -> dict:
 
 def test_lark_custom_bot_is_signed_and_sends_a_card_without_buttons(api, notify_env, admin_key, vendors):
     vendors.bot_secrets["hooktoken"] = "botsecret"
-    channel = create_channel(api, admin_key, "bot", "lark_bot", {
-        "webhook_url": f"{vendors.base_url}/open-apis/bot/v2/hook/hooktoken", "secret": "botsecret"})
+    channel = create_channel(
+        api,
+        admin_key,
+        "bot",
+        "lark_bot",
+        {"webhook_url": f"{vendors.base_url}/open-apis/bot/v2/hook/hooktoken", "secret": "botsecret"},
+    )
     assert _test(api, admin_key, channel["id"])["ok"] is True
     [request] = vendors.to("/open-apis/bot/v2/hook/")
     body = request.body
@@ -38,13 +43,22 @@ def test_lark_custom_bot_is_signed_and_sends_a_card_without_buttons(api, notify_
 
 
 def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
-    channel = create_channel(api, admin_key, "wx", "wecom",
-                             {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=abc", "language": "zh"})
+    channel = create_channel(
+        api,
+        admin_key,
+        "wx",
+        "wecom",
+        {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=abc", "language": "zh"},
+    )
     assert _test(api, admin_key, channel["id"])["ok"] is True
     [request] = vendors.to("/cgi-bin/webhook/send")
     assert request.query == {"key": "abc"}
-    assert request.body == {"msgtype": "markdown", "markdown": {
-        "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless can reach wx.\n服务:-'}}
+    assert request.body == {
+        "msgtype": "markdown",
+        "markdown": {
+            "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless can reach wx.\n服务:-'
+        },
+    }
 
 
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
@@ -56,18 +70,24 @@ def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendor
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert [b["text"] for b in card["body"]] == ["[INFO] Test notification from Pagerless",
-                                                 "Pagerless can reach teams.\nService: -"]
+    assert [b["text"] for b in card["body"]] == [
+        "[INFO] Test notification from Pagerless",
+        "Pagerless can reach teams.\nService: -",
+    ]
 
 
 def test_generic_webhook_is_signed_the_standard_webhooks_way(api, notify_env, admin_key, vendors):
     secret = "whsec_" + base64.b64encode(b"k" * 32).decode()
-    channel = create_channel(api, admin_key, "hook", "webhook", {"url": f"{vendors.base_url}/hooks/in", "secret": secret})
+    channel = create_channel(
+        api, admin_key, "hook", "webhook", {"url": f"{vendors.base_url}/hooks/in", "secret": secret}
+    )
     assert _test(api, admin_key, channel["id"])["ok"] is True
     [request] = vendors.to("/hooks/in")
     signed = f"{request.headers['webhook-id']}.{request.headers['webhook-timestamp']}.".encode() + request.raw
-    assert request.headers["webhook-signature"] == "v1," + base64.b64encode(
-        hmac.new(b"k" * 32, signed, hashlib.sha256).digest()).decode()
+    assert (
+        request.headers["webhook-signature"]
+        == "v1," + base64.b64encode(hmac.new(b"k" * 32, signed, hashlib.sha256).digest()).decode()
+    )
     assert request.body["type"] == "test" and request.body["data"]["title"] == "[INFO] Test notification from Pagerless"
 
 
@@ -75,14 +95,20 @@ def test_email_goes_through_ses(api, notify_env, admin_key):
     import boto3
 
     boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-    channel = create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
-                                                               "to_addresses": ["oncall@example.com"]})
+    channel = create_channel(
+        api,
+        admin_key,
+        "mail",
+        "email",
+        {"from_address": "pagerless@example.com", "to_addresses": ["oncall@example.com"]},
+    )
     result = _test(api, admin_key, channel["id"])
     assert result["ok"] is True, result
     logs = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
     assert logs[0]["channel_type"] == "email" and logs[0]["provider_message_id"]
-    unverified = create_channel(api, admin_key, "mail2", "email", {"from_address": "nobody@example.org",
-                                                                   "to_addresses": "a@example.com"})
+    unverified = create_channel(
+        api, admin_key, "mail2", "email", {"from_address": "nobody@example.org", "to_addresses": "a@example.com"}
+    )
     refused = _test(api, admin_key, unverified["id"])
     assert refused["ok"] is False and refused["status"] == "gave_up"
 
@@ -90,8 +116,13 @@ def test_email_goes_through_ses(api, notify_env, admin_key):
 def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env, admin_key, vendors):
     from tests.fakes.chat_vendors import LARK_APP_ID
 
-    bad = create_channel(api, admin_key, "lark", "lark", {"app_id": LARK_APP_ID, "app_secret": "wrong",
-                                                          "receive_id": "oc_x", "api_base": vendors.base_url})
+    bad = create_channel(
+        api,
+        admin_key,
+        "lark",
+        "lark",
+        {"app_id": LARK_APP_ID, "app_secret": "wrong", "receive_id": "oc_x", "api_base": vendors.base_url},
+    )
     refused = _test(api, admin_key, bad["id"])
     assert refused["ok"] is False and "10014" in refused["error"]
     assert json.dumps(refused).count("wrong") == 0  # the secret is never echoed

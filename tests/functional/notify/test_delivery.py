@@ -36,11 +36,15 @@ def test_the_same_job_twice_notifies_once_and_alert_text_cannot_mention_everyone
     posts = vendors.to("/slack/api/chat.postMessage")
     assert len(posts) == 2
     section = posts[0].body["blocks"][1]["text"]["text"]
-    assert section == ("INC-20261202-0042 · payments-api (payments)\n"
-                       "5xx ratio above 5% &lt;at user_id=\"all\"&gt;&lt;/at&gt;")
+    assert section == (
+        'INC-20261202-0042 · payments-api (payments)\n5xx ratio above 5% &lt;at user_id="all"&gt;&lt;/at&gt;'
+    )
     assert posts[0].body["text"] == "[CRITICAL] PaymentsApiHighErrorRate <!channel>"  # notification text: plain
-    assert posts[0].body["blocks"][0]["text"] == {"type": "plain_text", "emoji": False,
-                                                  "text": "[CRITICAL] PaymentsApiHighErrorRate <!channel>"}
+    assert posts[0].body["blocks"][0]["text"] == {
+        "type": "plain_text",
+        "emoji": False,
+        "text": "[CRITICAL] PaymentsApiHighErrorRate <!channel>",
+    }
     logs = _logs(api, admin_key, incident_id=incident.id)
     assert [(entry["status"], entry["attempts"]) for entry in logs] == [("sent", 1), ("sent", 1)]
 
@@ -75,8 +79,9 @@ def test_a_4xx_gives_up_at_once_and_is_not_dead_lettered(api, notify_env, admin_
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
 
 
-def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_delivers(api, notify_env, admin_key,
-                                                                                     vendors):
+def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_delivers(
+    api, notify_env, admin_key, vendors
+):
     from pagerless.outbox.jobs import enqueue
 
     slack = slack_channel(api, admin_key, vendors)
@@ -108,12 +113,12 @@ def test_a_channel_answering_500_three_times_is_dead_lettered_and_the_replay_del
 
 def test_an_unreadable_job_and_a_job_the_queue_gave_up_on_reach_the_dead_letter_store(api, notify_env, admin_key):
     import boto3
+
     from pagerless import settings
 
     sqs = boto3.client("sqs")
     sqs.send_message(QueueUrl=settings.workflow().notify_queue_url, MessageBody="{not json")
-    sqs.send_message(QueueUrl=settings.workflow().notify_dlq_url,
-                     MessageBody=_job("INC-20261202-0099").to_json())
+    sqs.send_message(QueueUrl=settings.workflow().notify_dlq_url, MessageBody=_job("INC-20261202-0099").to_json())
     notify_env.poller.drain()
     items = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
     assert sorted(i["kind"] for i in items) == ["notify", "notify"]
@@ -141,8 +146,13 @@ def test_dingtalk_is_signed_and_limited_to_20_a_minute(api, notify_env, admin_ke
     monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # a full minute goes back to the queue
     settings.reset()
     vendors.bot_secrets["ding-token"] = "SECfake"
-    channel = create_channel(api, admin_key, "ding", "dingtalk",
-                             {"webhook_url": f"{vendors.base_url}/robot/send?access_token=ding-token", "secret": "SECfake"})
+    channel = create_channel(
+        api,
+        admin_key,
+        "ding",
+        "dingtalk",
+        {"webhook_url": f"{vendors.base_url}/robot/send?access_token=ding-token", "secret": "SECfake"},
+    )
     route_all(api, admin_key, channel["id"])
     incident = save_incident()
     for n in range(21):
@@ -158,10 +168,20 @@ def test_dingtalk_is_signed_and_limited_to_20_a_minute(api, notify_env, admin_ke
 
 def test_channel_test_endpoint_reports_the_vendor_answer(api, notify_env, admin_key, vendors):
     good = slack_channel(api, admin_key, vendors)
-    wrong = create_channel(api, admin_key, "wrong", "slack", {"bot_token": "xoxb-wrong", "channel": "C1",
-                                                               "api_base": f"{vendors.base_url}/slack/api"})
+    wrong = create_channel(
+        api,
+        admin_key,
+        "wrong",
+        "slack",
+        {"bot_token": "xoxb-wrong", "channel": "C1", "api_base": f"{vendors.base_url}/slack/api"},
+    )
     ok = api.post(f"/api/notifications/channels/{good['id']}/test", headers=auth(admin_key))
-    assert ok.status_code == 200 and ok.json() == {"ok": True, "channel_id": good["id"], "status": "sent", "error": None}
+    assert ok.status_code == 200 and ok.json() == {
+        "ok": True,
+        "channel_id": good["id"],
+        "status": "sent",
+        "error": None,
+    }
     refused = api.post(f"/api/notifications/channels/{wrong['id']}/test", headers=auth(admin_key)).json()
     assert refused["ok"] is False and refused["status"] == "gave_up" and "invalid_auth" in refused["error"]
 

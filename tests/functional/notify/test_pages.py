@@ -17,8 +17,14 @@ pytestmark = pytest.mark.functional
 def _page(incident_id: str, targets: list[dict], generation: str = "0-0"):
     from pagerless.outbox.jobs import NotifyJob
 
-    return NotifyJob(workspace="default", event="escalation.page", incident_id=incident_id, generation=generation,
-                     targets=targets, data={"step": 1, "repeat": 0})
+    return NotifyJob(
+        workspace="default",
+        event="escalation.page",
+        incident_id=incident_id,
+        generation=generation,
+        targets=targets,
+        data={"step": 1, "repeat": 0},
+    )
 
 
 def _logs(api, key, **params) -> list[dict]:
@@ -34,8 +40,13 @@ def team(runtime):
     from pagerless.people.service import PeopleService
 
     people, identities = PeopleService(), ChatIdentityService()
-    alice = people.create("default", name="Alice Chen", email="alice@example.com", role="operator",
-                          contacts=[{"kind": "slack", "value": f"{SLACK_TEAM}/U0ALICE01"}])
+    alice = people.create(
+        "default",
+        name="Alice Chen",
+        email="alice@example.com",
+        role="operator",
+        contacts=[{"kind": "slack", "value": f"{SLACK_TEAM}/U0ALICE01"}],
+    )
     bob = people.create("default", name="Bob Li", email="bob@example.com", role="operator")
     carol = people.create("default", name="Carol Wu", email="carol@example.com", role="operator")
     identities.bind("default", "lark", LARK_APP_ID, "ou_alice", alice.id, actor="test")
@@ -43,8 +54,9 @@ def team(runtime):
     return {"alice": alice, "bob": bob, "carol": carol}
 
 
-def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(api, notify_env, admin_key,
-                                                                              vendors, team):
+def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(
+    api, notify_env, admin_key, vendors, team
+):
     from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
@@ -64,40 +76,68 @@ def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(a
     [actions] = [b for b in posts[0].body["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
     assert button["action_id"] == "pl_ack"
-    assert json.loads(button["value"]) == {"pl": 1, "approval_id": "", "incident_id": incident.id,
-                                           "workspace": "default", "action": "acknowledge"}
+    assert json.loads(button["value"]) == {
+        "pl": 1,
+        "approval_id": "",
+        "incident_id": incident.id,
+        "workspace": "default",
+        "action": "acknowledge",
+    }
     card = json.loads(lark[0].body["content"])
     [lark_actions] = [e for e in card["elements"] if e["tag"] == "action"]
     assert [b["value"]["action"] for b in lark_actions["actions"]] == ["acknowledge"]
     assert posts[0].body["text"].startswith("[CRITICAL] Page: ")
     # And the delivery log names the person of each delivery
     logs = _logs(api, admin_key, incident_id=incident.id)
-    assert sorted((e["channel_type"], e["recipient"]["person_id"], e["recipient"]["address"], e["status"])
-                  for e in logs) == sorted([("slack", team["alice"].id, "slack:U0ALICE01", "sent"),
-                                            ("lark", team["alice"].id, "lark:ou_alice", "sent"),
-                                            ("slack", team["bob"].id, "slack:U0G9QF9C6", "sent")])
+    assert sorted(
+        (e["channel_type"], e["recipient"]["person_id"], e["recipient"]["address"], e["status"]) for e in logs
+    ) == sorted(
+        [
+            ("slack", team["alice"].id, "slack:U0ALICE01", "sent"),
+            ("lark", team["alice"].id, "lark:ou_alice", "sent"),
+            ("slack", team["bob"].id, "slack:U0G9QF9C6", "sent"),
+        ]
+    )
     assert len({e["id"] for e in logs}) == 3
 
 
-def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_email(api, notify_env, admin_key,
-                                                                                     vendors, team):
+def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_email(
+    api, notify_env, admin_key, vendors, team
+):
     import boto3
 
-    from pagerless.outbox.jobs import enqueue
     from pagerless.oncall import models
     from pagerless.oncall.service import OncallService
+    from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
     boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-    create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
-                                                     "to_addresses": ["team@example.com"]})
-    schedule = OncallService().create_schedule("default", models.ScheduleIn(
-        name="payments primary", timezone="Europe/Berlin", services=["payments-api"],
-        layers=[models.LayerIn(name="primary", participants=[team["bob"].id], rotation_start=date(2026, 1, 1),
-                               handoff_time=time(9, 0), rrule="FREQ=WEEKLY")]), "test")
+    create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
+    )
+    schedule = OncallService().create_schedule(
+        "default",
+        models.ScheduleIn(
+            name="payments primary",
+            timezone="Europe/Berlin",
+            services=["payments-api"],
+            layers=[
+                models.LayerIn(
+                    name="primary",
+                    participants=[team["bob"].id],
+                    rotation_start=date(2026, 1, 1),
+                    handoff_time=time(9, 0),
+                    rrule="FREQ=WEEKLY",
+                )
+            ],
+        ),
+        "test",
+    )
     incident = save_incident()
     # When a page names the schedule (Bob is on call) and Carol, who has no chat address
-    enqueue(_page(incident.id, [{"kind": "schedule", "id": schedule["id"]}, {"kind": "person", "id": team["carol"].id}]))
+    enqueue(
+        _page(incident.id, [{"kind": "schedule", "id": schedule["id"]}, {"kind": "person", "id": team["carol"].id}])
+    )
     notify_env.poller.drain()
     # Then Bob gets a Slack direct message and Carol an email through the SES channel, to her address only
     assert [p.body["channel"] for p in vendors.to("/slack/api/chat.postMessage")] == ["U0G9QF9C6"]
@@ -141,8 +181,9 @@ def test_a_slack_page_that_fails_three_times_is_dead_lettered_and_replays(api, n
     assert [p.body["channel"] for p in vendors.to("/slack/api/chat.postMessage")][-1] == "U0G9QF9C6"
 
 
-def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(api, notify_env, admin_key, vendors,
-                                                                           team, chat_apps):  # noqa: F811
+def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(
+    api, notify_env, admin_key, vendors, team, chat_apps
+):  # noqa: F811
     from pagerless.outbox.jobs import enqueue
     from pagerless.store.incidents import IncidentRepository
 
@@ -160,8 +201,9 @@ def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(api, 
     assert IncidentRepository().get(incident.id).acknowledged_by == team["bob"].label
 
 
-def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, notify_env, admin_key, team,
-                                                                         monkeypatch):
+def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(
+    api, notify_env, admin_key, team, monkeypatch
+):
     import re
 
     import boto3
@@ -176,14 +218,22 @@ def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, 
     apps.reset()
     try:
         boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-        create_channel(api, admin_key, "mail", "email", {"from_address": "pagerless@example.com",
-                                                         "to_addresses": ["team@example.com"]})
+        create_channel(
+            api,
+            admin_key,
+            "mail",
+            "email",
+            {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]},
+        )
         incident = save_incident()
         # Given Carol, who has only an email address, is paged
         enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
         notify_env.poller.drain()
-        [sent] = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-                  if "carol@example.com" in str(m.destinations)]
+        [sent] = [
+            m
+            for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+            if "carol@example.com" in str(m.destinations)
+        ]
         link = re.search(r"Acknowledge: https://pagerless\.example\.com(/email/approvals/\S+)", str(sent.body))[1]
         # When the link is opened (a mail scanner would do the same), nothing happens
         page = api.get(link)
@@ -199,8 +249,9 @@ def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(api, 
         apps.reset()
 
 
-def test_an_approval_email_gives_each_known_person_their_own_signed_links(api, notify_env, admin_key, team,
-                                                                         monkeypatch):
+def test_an_approval_email_gives_each_known_person_their_own_signed_links(
+    api, notify_env, admin_key, team, monkeypatch
+):
     import re
 
     import boto3
@@ -216,14 +267,27 @@ def test_an_approval_email_gives_each_known_person_their_own_signed_links(api, n
     apps.reset()
     try:
         boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-        channel = create_channel(api, admin_key, "approvers", "email", {
-            "from_address": "pagerless@example.com", "to_addresses": ["carol@example.com", "oncall@example.com"]})
-        api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}})
+        channel = create_channel(
+            api,
+            admin_key,
+            "approvers",
+            "email",
+            {"from_address": "pagerless@example.com", "to_addresses": ["carol@example.com", "oncall@example.com"]},
+        )
+        api.put(
+            "/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}}
+        )
         incident = save_incident()
         # Given an approval request routed to an email channel whose first address is Carol's
-        enqueue(NotifyJob(workspace="default", event="approval.requested", incident_id=incident.id,
-                          generation="apr-1", data={"approval_id": "2026-12-02T10:00:00#abcd1234",
-                                                    "expires_at": "2026-12-02T10:30:00+00:00"}))
+        enqueue(
+            NotifyJob(
+                workspace="default",
+                event="approval.requested",
+                incident_id=incident.id,
+                generation="apr-1",
+                data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
+            )
+        )
         notify_env.poller.drain()
         messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
         carol = [m for m in messages if "carol@example.com" in str(m.destinations)]
@@ -232,8 +296,11 @@ def test_an_approval_email_gives_each_known_person_their_own_signed_links(api, n
         assert len(carol) == 1 and len(others) == 1, (channel, [str(m.destinations) for m in messages])
         token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol[0].body))[1]
         link = verify(token, key="email-link-secret-for-tests", now=0)
-        assert (link.person_id, link.decision, link.approval_id) == (team["carol"].id, "approve",
-                                                                     "2026-12-02T10:00:00#abcd1234")
+        assert (link.person_id, link.decision, link.approval_id) == (
+            team["carol"].id,
+            "approve",
+            "2026-12-02T10:00:00#abcd1234",
+        )
         assert "/email/approvals/" not in str(others[0].body)
     finally:
         apps.reset()

@@ -17,8 +17,7 @@ def _routes(api, key, routes: list[dict]) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notify_env, admin_key, vendors,
-                                                                       monkeypatch):
+def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notify_env, admin_key, vendors, monkeypatch):
     from pagerless import settings
 
     monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
@@ -26,12 +25,19 @@ def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notif
     # Given critical incidents go to Lark, and reports to Slack through an events route
     slack = slack_channel(api, admin_key, vendors, name="reports-slack")
     lark = lark_channel(api, admin_key, vendors, name="oncall-lark")
-    _routes(api, admin_key, [{"name": "critical", "match": {"severity": ["critical"]}, "channels": [lark["id"]]},
-                             {"name": "reports", "match": {"events": ["report.ready"]}, "channels": [slack["id"]]}])
+    _routes(
+        api,
+        admin_key,
+        [
+            {"name": "critical", "match": {"severity": ["critical"]}, "channels": [lark["id"]]},
+            {"name": "reports", "match": {"events": ["report.ready"]}, "channels": [slack["id"]]},
+        ],
+    )
 
     # When an operator generates yesterday's daily report (no incidents) with delivery
-    response = api.post("/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily",
-                        "deliver": True})
+    response = api.post(
+        "/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily", "deliver": True}
+    )
     assert response.status_code == 200, response.text
     report_id = response.json()["id"]
     notify_env.poller.drain()
@@ -41,8 +47,10 @@ def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notif
     assert post.body["channel"] == "C0OPS"
     assert post.body["text"].startswith("Report ready: Daily")
     section = post.body["blocks"][1]["text"]["text"]
-    assert section == ("No incidents in this period.\n"  # & escaped for Slack mrkdwn
-                       f"https://pagerless.example.com/api/reports/{report_id}?format=html&amp;lang=en")
+    assert section == (
+        "No incidents in this period.\n"  # & escaped for Slack mrkdwn
+        f"https://pagerless.example.com/api/reports/{report_id}?format=html&amp;lang=en"
+    )
     assert vendors.to("/open-apis/im/v1/messages") == []
     # And the delivery log records it, without an incident
     logs = api.get("/api/notification-logs", headers=auth(admin_key))
@@ -58,11 +66,18 @@ def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notif
 def test_a_report_does_not_match_severity_routes_but_does_match_a_catch_all(api, notify_env, admin_key, vendors):
     # Given only a severity route and then a catch-all, both to Slack-type channels
     critical = slack_channel(api, admin_key, vendors, name="critical-slack")
-    _routes(api, admin_key, [{"name": "critical", "match": {"severity": ["critical"]}, "channels": ["lark"]},
-                             {"name": "rest", "channels": [critical["id"]]}])
+    _routes(
+        api,
+        admin_key,
+        [
+            {"name": "critical", "match": {"severity": ["critical"]}, "channels": ["lark"]},
+            {"name": "rest", "channels": [critical["id"]]},
+        ],
+    )
     # When a report is generated and delivered
-    response = api.post("/api/reports/generate", headers=auth(admin_key), json={"report_type": "weekly",
-                        "deliver": True})
+    response = api.post(
+        "/api/reports/generate", headers=auth(admin_key), json={"report_type": "weekly", "deliver": True}
+    )
     assert response.status_code == 200, response.text
     notify_env.poller.drain()
     # Then the catch-all delivered it; its text names the weekly report

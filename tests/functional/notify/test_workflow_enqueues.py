@@ -11,13 +11,15 @@ pytestmark = pytest.mark.functional
 
 def _queued(runtime) -> list[dict]:
     import boto3
+
     from pagerless import settings
 
     sqs = boto3.client("sqs")
     out = []
     while True:
-        messages = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10,
-                                       VisibilityTimeout=600).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=600
+        ).get("Messages", [])
         if not messages:
             return out
         out += [json.loads(m["Body"]) for m in messages]
@@ -31,8 +33,10 @@ def test_incident_opened_resolve_and_escalate_queue_their_jobs(runtime):
     record_workflow_started(incident.id)
     outcomes.escalate(incident.id, "default", "the fix did not work")
     jobs = _queued(runtime)
-    assert [(j["event"], j["incident_id"]) for j in jobs] == [("incident.opened", incident.id),
-                                                              ("incident.escalated", incident.id)]
+    assert [(j["event"], j["incident_id"]) for j in jobs] == [
+        ("incident.opened", incident.id),
+        ("incident.escalated", incident.id),
+    ]
     assert jobs[1]["data"]["reason"] == "the fix did not work"
     incident2 = save_incident("INC-20261202-0044", status="verifying")
     outcomes.resolve(incident2.id, "default")

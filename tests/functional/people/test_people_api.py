@@ -14,9 +14,17 @@ def viewer_key(runtime) -> str:
     return key_service().create(workspace="default", role="viewer", name="dashboards").secret
 
 
-ALICE = {"name": "Alice Chen", "email": "alice@example.com", "timezone": "Asia/Shanghai", "role": "operator",
-         "contacts": [{"kind": "phone", "value": "+86 138 0000 0000"}, {"kind": "slack", "value": "T0CAG1234/U0G9QF9C6"},
-                      {"kind": "lark", "value": "cli_a1b2c3d4e5f6a7b8/ou_3c14f3a59eaf2825dbe25359f15d4c56"}]}
+ALICE = {
+    "name": "Alice Chen",
+    "email": "alice@example.com",
+    "timezone": "Asia/Shanghai",
+    "role": "operator",
+    "contacts": [
+        {"kind": "phone", "value": "+86 138 0000 0000"},
+        {"kind": "slack", "value": "T0CAG1234/U0G9QF9C6"},
+        {"kind": "lark", "value": "cli_a1b2c3d4e5f6a7b8/ou_3c14f3a59eaf2825dbe25359f15d4c56"},
+    ],
+}
 
 
 def test_an_admin_creates_reads_updates_and_deletes_a_person(api, admin_key, viewer_key):
@@ -81,10 +89,18 @@ def test_an_email_freed_by_a_change_or_a_delete_can_be_used_again(api, admin_key
     taken = api.patch(f"/api/people/{other['id']}", json={"email": "ALICE@example.com"}, headers=auth(admin_key))
     assert taken.status_code == 409
     # When Alice moves to a new address, her old one is free
-    assert api.patch(f"/api/people/{alice['id']}", json={"email": "alice.chen@example.com"},
-                     headers=auth(admin_key)).status_code == 200
-    assert api.patch(f"/api/people/{other['id']}", json={"email": "alice@example.com"},
-                     headers=auth(admin_key)).status_code == 200
+    assert (
+        api.patch(
+            f"/api/people/{alice['id']}", json={"email": "alice.chen@example.com"}, headers=auth(admin_key)
+        ).status_code
+        == 200
+    )
+    assert (
+        api.patch(
+            f"/api/people/{other['id']}", json={"email": "alice@example.com"}, headers=auth(admin_key)
+        ).status_code
+        == 200
+    )
     # and a deleted person's email is free too
     assert api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200
     again = api.post("/api/people", json={**ALICE, "email": "alice.chen@example.com"}, headers=auth(admin_key))

@@ -25,8 +25,12 @@ def test_the_list_covers_every_registry_and_detail_finds_by_name_alias_or_kind(a
     body = api.get("/api/plugins", headers=auth(admin_key)).json()
     ids = {item["id"] for item in body["items"]}
     # Then every registered source, analyzer, action and channel is listed, all enabled by default
-    assert ids == ({f"source:{n}" for n in SOURCES} | {f"analyzer:{n}" for n in ANALYZERS}
-                   | {f"action:{a['name']}" for a in catalog()} | {f"channel:{n}" for n in CHANNELS})
+    assert ids == (
+        {f"source:{n}" for n in SOURCES}
+        | {f"analyzer:{n}" for n in ANALYZERS}
+        | {f"action:{a['name']}" for a in catalog()}
+        | {f"channel:{n}" for n in CHANNELS}
+    )
     assert body["total"] == len(ids) and all(item["enabled"] for item in body["items"])
     kinds = api.get("/api/plugins", params={"kind": "action"}, headers=auth(admin_key)).json()["items"]
     assert {item["kind"] for item in kinds} == {"action"}
@@ -47,7 +51,9 @@ def test_switching_needs_admin_is_per_workspace_and_says_who(api, admin_key):
     off = api.post("/api/plugins/slack/disable", headers=auth(admin_key))
     assert off.status_code == 200, off.text
     assert off.json()["enabled"] is False and off.json()["updated_by"]
-    assert [i["id"] for i in api.get("/api/plugins", params={"enabled": "false"}, headers=auth(viewer)).json()["items"]] == ["channel:slack"]
+    assert [
+        i["id"] for i in api.get("/api/plugins", params={"enabled": "false"}, headers=auth(viewer)).json()["items"]
+    ] == ["channel:slack"]
     # Another workspace is untouched
     from pagerless.api.security import key_service
 

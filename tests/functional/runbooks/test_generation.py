@@ -13,8 +13,9 @@ pytestmark = pytest.mark.functional
 def keys(runtime):
     from pagerless.api.security import key_service
 
-    return {name: key_service().create(workspace="default", role="operator", name=name).secret
-            for name in ("alice", "bob")}
+    return {
+        name: key_service().create(workspace="default", role="operator", name=name).secret for name in ("alice", "bob")
+    }
 
 
 def past_incident(number: int, category: str, service: str, action: dict | None) -> None:
@@ -23,32 +24,55 @@ def past_incident(number: int, category: str, service: str, action: dict | None)
     from pagerless.store.incidents import IncidentRecord
 
     now = datetime.now(UTC)
-    IncidentRecord(f"INC-20261201-{number:04d}", workspace="default", created_key=f"{now.isoformat()}#{number}",
-                   service_key=f"default#payments#{service}", title=f"{service}: {'pods OOMKilled' if category == 'oom_killed' else 'CrashLoopBackOff'}", severity="critical",
-                   service=service, namespace="payments", status="resolved",
-                   diagnosis={"category": category},
-                   actions=[{"action": action["action"], "status": "succeeded", "plan": {"action": action}}]
-                   if action else []).save()
+    IncidentRecord(
+        f"INC-20261201-{number:04d}",
+        workspace="default",
+        created_key=f"{now.isoformat()}#{number}",
+        service_key=f"default#payments#{service}",
+        title=f"{service}: {'pods OOMKilled' if category == 'oom_killed' else 'CrashLoopBackOff'}",
+        severity="critical",
+        service=service,
+        namespace="payments",
+        status="resolved",
+        diagnosis={"category": category},
+        actions=[{"action": action["action"], "status": "succeeded", "plan": {"action": action}}] if action else [],
+    ).save()
 
 
 def test_a_pattern_seen_often_enough_gives_a_draft_that_another_person_approves(api, keys):
-    patch = {"action": "patch_resources", "namespace": "payments", "deployment": "payments-api", "container": "api",
-             "memory_limit": "512Mi"}
+    patch = {
+        "action": "patch_resources",
+        "namespace": "payments",
+        "deployment": "payments-api",
+        "container": "api",
+        "memory_limit": "512Mi",
+    }
     for number in range(1, 4):
         past_incident(number, "oom_killed", "payments-api", patch)
     past_incident(9, "crash_loop", "payments-api", None)
-    too_few = api.post("/api/runbooks/generate", json={"pattern": "oomkilled", "min_incidents": 5},
-                       headers=auth(keys["alice"]))
+    too_few = api.post(
+        "/api/runbooks/generate", json={"pattern": "oomkilled", "min_incidents": 5}, headers=auth(keys["alice"])
+    )
     assert too_few.status_code == 400 and too_few.json()["error"]["details"][0]["occurrences"] == 3
-    draft = api.post("/api/runbooks/generate", json={"service": "payments-api", "pattern": "oomkilled",
-                                                     "min_incidents": 2}, headers=auth(keys["alice"]))
+    draft = api.post(
+        "/api/runbooks/generate",
+        json={"service": "payments-api", "pattern": "oomkilled", "min_incidents": 2},
+        headers=auth(keys["alice"]),
+    )
     assert draft.status_code == 200, draft.text
     body = draft.json()
     assert body["occurrences"] == 3 and body["source"] == "generated"
     assert body["runbook"]["id"] == "generated-oomkilled-payments-api"
     action = body["runbook"]["steps"][1]["action"]
-    assert action == {"action": "patch_resources", "params": {"namespace": "{namespace}", "deployment": "{deployment}",
-                                                              "container": "{container}", "memory_limit": "512Mi"}}
+    assert action == {
+        "action": "patch_resources",
+        "params": {
+            "namespace": "{namespace}",
+            "deployment": "{deployment}",
+            "container": "{container}",
+            "memory_limit": "512Mi",
+        },
+    }
     assert body["runbook"]["steps"][1]["rollback"]["action"] == "rollback_deployment"
     # a draft is not a runbook until approved, and not by its author
     assert api.get(f"/api/runbooks/{body['draft_id']}", headers=auth(keys["alice"])).status_code == 404
@@ -68,9 +92,11 @@ def test_a_description_without_a_key_gives_the_template_draft(api, keys, monkeyp
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     monkeypatch.delenv("PAGERLESS_LLM_API_KEY", raising=False)
     get_llm_settings.cache_clear()
-    response = api.post("/api/custom-runbooks/generate", json={"description": "Pods of checkout crashloop after a "
-                                                                              "bad config push", "risk_level": "confirm"},
-                        headers=auth(keys["alice"]))
+    response = api.post(
+        "/api/custom-runbooks/generate",
+        json={"description": "Pods of checkout crashloop after a bad config push", "risk_level": "confirm"},
+        headers=auth(keys["alice"]),
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["engine"] == "template"
@@ -82,25 +108,45 @@ def test_a_description_with_a_key_is_drafted_by_claude_and_validated(api, keys, 
     from pagerless.diagnosis.llm import get_llm_settings
     from tests.fakes.anthropic_api import FakeMessagesApi, message, text_block
 
-    answer = {"name": "Redis memory relief", "description": "Scale redis-cache out when memory passes 80%",
-              "match": {"alert_types": ["RedisMemoryHigh"], "keywords": ["redis"]},
-              "steps": [{"name": "Inspect", "kind": "check", "check": {"check": "pods_running",
-                                                                      "params": {"namespace": "{namespace}",
-                                                                                 "deployment": "{deployment}"}}},
-                        {"name": "Scale out", "kind": "action",
-                         "action": {"action": "scale_deployment", "params": {"namespace": "{namespace}",
-                                                                             "deployment": "{deployment}",
-                                                                             "replicas": "{replicas}"}}}]}
+    answer = {
+        "name": "Redis memory relief",
+        "description": "Scale redis-cache out when memory passes 80%",
+        "match": {"alert_types": ["RedisMemoryHigh"], "keywords": ["redis"]},
+        "steps": [
+            {
+                "name": "Inspect",
+                "kind": "check",
+                "check": {
+                    "check": "pods_running",
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+            },
+            {
+                "name": "Scale out",
+                "kind": "action",
+                "action": {
+                    "action": "scale_deployment",
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": "{replicas}"},
+                },
+            },
+        ],
+    }
     with FakeMessagesApi() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
         monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
         get_llm_settings.cache_clear()
-        fake.enqueue(message(text_block(json.dumps(answer))),
-                     message(text_block('{"name": "bad", "steps": [{"name": "x", "command": "redis-cli FLUSHALL"}]}')))
-        good = api.post("/api/custom-runbooks/generate", json={"description": "当 Redis 内存超过 80% 时自动扩容"},
-                        headers=auth(keys["alice"])).json()
-        bad = api.post("/api/custom-runbooks/generate", json={"description": "flush redis"},
-                       headers=auth(keys["alice"])).json()
+        fake.enqueue(
+            message(text_block(json.dumps(answer))),
+            message(text_block('{"name": "bad", "steps": [{"name": "x", "command": "redis-cli FLUSHALL"}]}')),
+        )
+        good = api.post(
+            "/api/custom-runbooks/generate",
+            json={"description": "当 Redis 内存超过 80% 时自动扩容"},
+            headers=auth(keys["alice"]),
+        ).json()
+        bad = api.post(
+            "/api/custom-runbooks/generate", json={"description": "flush redis"}, headers=auth(keys["alice"])
+        ).json()
     get_llm_settings.cache_clear()
     assert good["engine"] == "claude" and good["runbook"]["steps"][1]["action"]["action"] == "scale_deployment"
     assert "当 Redis 内存超过 80%" in json.dumps(fake.requests[0].body, ensure_ascii=False)

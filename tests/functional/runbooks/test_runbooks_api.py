@@ -7,29 +7,57 @@ from tests.conftest import auth
 pytestmark = pytest.mark.functional
 
 SEED_001 = {
-    "name": "payments_restart", "description": "Restart payments when upstream errors are detected",
-    "match_alert_types": ["service_down"], "trigger_keywords": ["payments", "upstream"], "risk_level": "confirm",
+    "name": "payments_restart",
+    "description": "Restart payments when upstream errors are detected",
+    "match_alert_types": ["service_down"],
+    "trigger_keywords": ["payments", "upstream"],
+    "risk_level": "confirm",
     "safety_checks": ["require_label:service"],
-    "steps": [{"name": "Check status", "check": "pods_running",
-               "params": {"namespace": "{namespace}", "deployment": "{deployment}"}, "timeout_sec": 10},
-              {"name": "Restart", "action": "rollout_restart",
-               "params": {"namespace": "{namespace}", "deployment": "{deployment}"}, "timeout_sec": 30}],
-    "verify_steps": [{"name": "Verify", "check": "workload_healthy",
-                      "params": {"namespace": "{namespace}", "deployment": "{deployment}"}, "timeout_sec": 10}]}
+    "steps": [
+        {
+            "name": "Check status",
+            "check": "pods_running",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            "timeout_sec": 10,
+        },
+        {
+            "name": "Restart",
+            "action": "rollout_restart",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            "timeout_sec": 30,
+        },
+    ],
+    "verify_steps": [
+        {
+            "name": "Verify",
+            "check": "workload_healthy",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            "timeout_sec": 10,
+        }
+    ],
+}
 
 
 @pytest.fixture
 def keys(runtime):
     from pagerless.api.security import key_service
 
-    return {name: key_service().create(workspace="default", role=role, name=name).secret
-            for name, role in (("alice", "operator"), ("bob", "operator"), ("viewer", "viewer"))}
+    return {
+        name: key_service().create(workspace="default", role=role, name=name).secret
+        for name, role in (("alice", "operator"), ("bob", "operator"), ("viewer", "viewer"))
+    }
 
 
 def test_builtins_are_listed_as_runbooks_and_as_seed_002_workflows(api, keys):
     runbooks = api.get("/api/runbooks", headers=auth(keys["viewer"])).json()
-    assert {r["id"] for r in runbooks["items"]} == {"oom-recovery", "crashloop-triage", "bad-deploy-rollback",
-                                                     "node-drain", "scale-out", "certificate-expiry-check"}
+    assert {r["id"] for r in runbooks["items"]} == {
+        "oom-recovery",
+        "crashloop-triage",
+        "bad-deploy-rollback",
+        "node-drain",
+        "scale-out",
+        "certificate-expiry-check",
+    }
     workflows = api.get("/api/workflows", headers=auth(keys["viewer"])).json()
     assert workflows["count"] == 6 and {"id", "name", "description", "step_count"} <= set(workflows["workflows"][0])
     assert api.get("/api/runbooks/oom_recovery", headers=auth(keys["viewer"])).json()["id"] == "oom-recovery"
@@ -47,9 +75,14 @@ def test_custom_runbook_crud_writes_immutable_versions(api, keys):
     assert changed.status_code == 200 and changed.json()["version"] == 2 and changed.json()["risk_level"] == "auto"
     assert changed.json()["match"]["keywords"] == ["payments", "upstream"]
     versions = api.get("/api/runbooks/payments_restart/versions", headers=auth(keys["viewer"])).json()["items"]
-    assert [(v["version"], v["risk_level"], v["created_by"] != "") for v in versions] == [(1, "confirm", True),
-                                                                                         (2, "auto", True)]
-    assert api.get("/api/runbooks/payments_restart?version=1", headers=auth(keys["viewer"])).json()["risk_level"] == "confirm"
+    assert [(v["version"], v["risk_level"], v["created_by"] != "") for v in versions] == [
+        (1, "confirm", True),
+        (2, "auto", True),
+    ]
+    assert (
+        api.get("/api/runbooks/payments_restart?version=1", headers=auth(keys["viewer"])).json()["risk_level"]
+        == "confirm"
+    )
     listed = api.get("/api/custom-runbooks", headers=auth(keys["viewer"])).json()["items"]
     assert [(r["id"], r["version"]) for r in listed] == [("payments_restart", 2)]
     assert api.delete("/api/custom-runbooks/payments_restart", headers=auth(keys["alice"])).status_code == 204
@@ -57,12 +90,18 @@ def test_custom_runbook_crud_writes_immutable_versions(api, keys):
     assert api.get("/api/runbooks/payments_restart?version=2", headers=auth(keys["viewer"])).status_code == 200
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"steps": [{"name": "Restart", "command": "systemctl restart nginx"}]}, "steps.0.command"),
-    ({"steps": [{"name": "Drop", "action": "drop_database", "params": {}}]}, "steps.0.action.action"),
-    ({"steps": [{"name": "Wait", "kind": "wait", "seconds": 5, "rollback": {"action": "rollout_restart"}}]}, "steps.0"),
-    ({"safety_checks": ["trust_me"]}, ""),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"steps": [{"name": "Restart", "command": "systemctl restart nginx"}]}, "steps.0.command"),
+        ({"steps": [{"name": "Drop", "action": "drop_database", "params": {}}]}, "steps.0.action.action"),
+        (
+            {"steps": [{"name": "Wait", "kind": "wait", "seconds": 5, "rollback": {"action": "rollout_restart"}}]},
+            "steps.0",
+        ),
+        ({"safety_checks": ["trust_me"]}, ""),
+    ],
+)
 def test_steps_come_only_from_the_catalog(api, keys, change, field):
     body = {k: v for k, v in {**SEED_001, **change}.items() if k != "verify_steps" or "steps" not in change}
     response = api.post("/api/custom-runbooks", json=body, headers=auth(keys["alice"]))
@@ -74,14 +113,19 @@ def test_steps_come_only_from_the_catalog(api, keys, change, field):
 
 
 def test_builtins_cannot_be_changed_and_viewers_cannot_write(api, keys):
-    assert api.put("/api/custom-runbooks/oom-recovery", json={"risk_level": "auto"},
-                   headers=auth(keys["alice"])).status_code == 409
+    assert (
+        api.put(
+            "/api/custom-runbooks/oom-recovery", json={"risk_level": "auto"}, headers=auth(keys["alice"])
+        ).status_code
+        == 409
+    )
     assert api.post("/api/custom-runbooks", json=SEED_001, headers=auth(keys["viewer"])).status_code == 403
 
 
 def test_a_run_without_the_context_its_steps_need_is_refused_before_it_starts(api, keys):
-    response = api.post("/api/workflows/oom-recovery/execute", json={"context": {"namespace": "payments"}},
-                        headers=auth(keys["alice"]))
+    response = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": {"namespace": "payments"}}, headers=auth(keys["alice"])
+    )
     assert response.status_code == 400
     fields = {d["field"] for d in response.json()["error"]["details"]}
     assert fields == {"context.container", "context.deployment", "context.memory_limit"}

@@ -5,28 +5,64 @@ from datetime import datetime, timedelta
 from pagerless.store.incidents import IncidentRecord, TimelineRecord, timeline_key
 
 
-def seed_incident(incident_id: str, *, service: str, severity: str, opened: datetime,
-                  resolved: datetime | None = None, acknowledged: datetime | None = None, title: str = "",
-                  workspace: str = "default", namespace: str = "production", source: str = "alertmanager",
-                  resolved_by: str | None = None, actions: list | None = None, diagnosis: dict | None = None,
-                  alert_count: int = 1, labels: dict | None = None) -> IncidentRecord:
+def seed_incident(
+    incident_id: str,
+    *,
+    service: str,
+    severity: str,
+    opened: datetime,
+    resolved: datetime | None = None,
+    acknowledged: datetime | None = None,
+    title: str = "",
+    workspace: str = "default",
+    namespace: str = "production",
+    source: str = "alertmanager",
+    resolved_by: str | None = None,
+    actions: list | None = None,
+    diagnosis: dict | None = None,
+    alert_count: int = 1,
+    labels: dict | None = None,
+) -> IncidentRecord:
     record = IncidentRecord(
-        incident_id, workspace=workspace, created_key=f"{opened.isoformat()}#{incident_id}",
-        service_key=f"{workspace}#{namespace}#{service}", title=title or f"{service} {severity}",
-        severity=severity, service=service, namespace=namespace, source=source, labels=labels or {},
-        status="resolved" if resolved else "open", acknowledged=acknowledged is not None,
-        acknowledged_at=acknowledged, acknowledged_by="person" if acknowledged else None,
-        first_seen=opened, last_seen=resolved or opened, created_at=opened, updated_at=resolved or opened,
-        resolved_at=resolved, resolved_by=resolved_by or ("person" if resolved else None),
-        actions=actions or [], diagnosis=diagnosis, alert_count=alert_count, open_alerts=0 if resolved else 1,
-        metrics={k: v for k, v in {
-            "seconds_to_acknowledge": (acknowledged - opened).total_seconds() if acknowledged else None,
-            "seconds_to_resolve": (resolved - opened).total_seconds() if resolved else None}.items() if v is not None},
+        incident_id,
+        workspace=workspace,
+        created_key=f"{opened.isoformat()}#{incident_id}",
+        service_key=f"{workspace}#{namespace}#{service}",
+        title=title or f"{service} {severity}",
+        severity=severity,
+        service=service,
+        namespace=namespace,
+        source=source,
+        labels=labels or {},
+        status="resolved" if resolved else "open",
+        acknowledged=acknowledged is not None,
+        acknowledged_at=acknowledged,
+        acknowledged_by="person" if acknowledged else None,
+        first_seen=opened,
+        last_seen=resolved or opened,
+        created_at=opened,
+        updated_at=resolved or opened,
+        resolved_at=resolved,
+        resolved_by=resolved_by or ("person" if resolved else None),
+        actions=actions or [],
+        diagnosis=diagnosis,
+        alert_count=alert_count,
+        open_alerts=0 if resolved else 1,
+        metrics={
+            k: v
+            for k, v in {
+                "seconds_to_acknowledge": (acknowledged - opened).total_seconds() if acknowledged else None,
+                "seconds_to_resolve": (resolved - opened).total_seconds() if resolved else None,
+            }.items()
+            if v is not None
+        },
     )
     record.save()
     TimelineRecord(incident_id, timeline_key(opened), at=opened, type="incident_created", actor="system").save()
     if resolved:
-        TimelineRecord(incident_id, timeline_key(resolved), at=resolved, type="resolved", actor=resolved_by or "person").save()
+        TimelineRecord(
+            incident_id, timeline_key(resolved), at=resolved, type="resolved", actor=resolved_by or "person"
+        ).save()
     return record
 
 

@@ -17,11 +17,20 @@ import httpx
 
 PROMETHEUS = shutil.which("prometheus")
 PROMTOOL = shutil.which("promtool")
-MISSING = None if PROMETHEUS and PROMTOOL else "the prometheus and promtool binaries are not installed (apt-get install prometheus)"
+MISSING = (
+    None
+    if PROMETHEUS and PROMTOOL
+    else "the prometheus and promtool binaries are not installed (apt-get install prometheus)"
+)
 
 
-def backfill(directory: Path, start: datetime, end: datetime, per_minute: Callable[[datetime], tuple[int, int]],
-             job: str = "payments-api") -> Path:
+def backfill(
+    directory: Path,
+    start: datetime,
+    end: datetime,
+    per_minute: Callable[[datetime], tuple[int, int]],
+    job: str = "payments-api",
+) -> Path:
     """Counters ``http_requests_total{code="200"|"500"}`` sampled every minute in [start, end];
     ``per_minute(t)`` gives the (good, bad) requests of the minute ending at t."""
     lines = ["# HELP http_requests Requests served.", "# TYPE http_requests counter"]
@@ -42,8 +51,12 @@ def backfill(directory: Path, start: datetime, end: datetime, per_minute: Callab
     source.write_text("\n".join(lines) + "\n")
     data = directory / "data"
     data.mkdir()
-    subprocess.run([PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(source), str(data)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
     return data
 
 
@@ -68,9 +81,16 @@ class PrometheusServer:
             self.url = f"http://127.0.0.1:{port}"
             log = (self.directory / "prometheus.log").open("w")
             self.process = subprocess.Popen(
-                [PROMETHEUS, f"--config.file={config}", f"--storage.tsdb.path={self.data}",
-                 f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=90d"],
-                stdout=log, stderr=subprocess.STDOUT)
+                [
+                    PROMETHEUS,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={self.data}",
+                    f"--web.listen-address=127.0.0.1:{port}",
+                    "--storage.tsdb.retention.time=90d",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             if self._ready():
                 return self
             self.stop()

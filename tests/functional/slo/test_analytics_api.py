@@ -14,16 +14,34 @@ def test_every_analytics_route_answers_from_stored_incidents(api, admin_key):
     # Given three quick cache blips, three payments OOMs and a fixed crash loop
     now = utcnow()
     for n, (back, lasted) in enumerate([(180, 2), (120, 4), (110, 6)], start=1):
-        seed_incident(f"INC-N{n}", service="cache", severity="warning", opened=now - minutes(back),
-                      resolved=now - minutes(back) + minutes(lasted), resolved_by="source",
-                      title=f"Brief CPU spike on cache-{n}f{n}a")
+        seed_incident(
+            f"INC-N{n}",
+            service="cache",
+            severity="warning",
+            opened=now - minutes(back),
+            resolved=now - minutes(back) + minutes(lasted),
+            resolved_by="source",
+            title=f"Brief CPU spike on cache-{n}f{n}a",
+        )
     for n, back in enumerate([1200, 360, 120], start=1):
-        seed_incident(f"INC-P{n}", service="payments", severity="critical", opened=now - minutes(back),
-                      diagnosis={"category": "oom_killed"})
-    seed_incident("INC-C1", service="payments", severity="critical", opened=now - minutes(300),
-                  acknowledged=now - minutes(299), resolved=now - minutes(297), resolved_by="workflow",
-                  diagnosis={"category": "crash_loop"},
-                  actions=[{"action": "restart_pod", "status": "succeeded", "finished_at": (now - minutes(298)).isoformat()}])
+        seed_incident(
+            f"INC-P{n}",
+            service="payments",
+            severity="critical",
+            opened=now - minutes(back),
+            diagnosis={"category": "oom_killed"},
+        )
+    seed_incident(
+        "INC-C1",
+        service="payments",
+        severity="critical",
+        opened=now - minutes(300),
+        acknowledged=now - minutes(299),
+        resolved=now - minutes(297),
+        resolved_by="workflow",
+        diagnosis={"category": "crash_loop"},
+        actions=[{"action": "restart_pod", "status": "succeeded", "finished_at": (now - minutes(298)).isoformat()}],
+    )
     viewer = auth(make_key("viewer"))
 
     # Then: noisy incidents (the 2- and 4-minute blips), served by analytics and not taken for an incident id
@@ -32,8 +50,10 @@ def test_every_analytics_route_answers_from_stored_incidents(api, admin_key):
     assert noisy["max_duration_minutes"] == 5.0
 
     patterns = api.get("/api/patterns/incidents", params={"min_occurrences": 3}, headers=viewer).json()
-    assert {p["pattern"]: p["occurrences"] for p in patterns["patterns"]} == {"brief cpu spike on cache-#": 3,
-                                                                              "oom_killed": 3}
+    assert {p["pattern"]: p["occurrences"] for p in patterns["patterns"]} == {
+        "brief cpu spike on cache-#": 3,
+        "oom_killed": 3,
+    }
     assert patterns["incidents_analyzed"] == 7
 
     profile = api.get("/api/patterns/services/payments", headers=viewer).json()
@@ -41,8 +61,11 @@ def test_every_analytics_route_answers_from_stored_incidents(api, admin_key):
     assert api.get("/api/patterns/services", headers=viewer).json()["services"][0]["service"] == "payments"
 
     metrics = api.get("/api/incidents/INC-C1/metrics", headers=viewer).json()
-    assert metrics["summary"] == {"time_to_first_response_minutes": 1.0, "resolution_time_minutes": 3.0,
-                                  "actions_taken": 1}
+    assert metrics["summary"] == {
+        "time_to_first_response_minutes": 1.0,
+        "resolution_time_minutes": 3.0,
+        "actions_taken": 1,
+    }
 
     capacity = api.get("/api/forecasting/capacity", headers=viewer).json()
     assert [(f["service"], f["risk_level"]) for f in capacity["forecasts"]] == [("payments", "high")]

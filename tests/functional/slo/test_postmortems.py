@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from pagerless.slo.budget import align
 from pagerless.clock import utcnow
+from pagerless.slo.budget import align
 from tests.conftest import auth
 from tests.fakes.anthropic_api import FakeMessagesApi, message, text_block
 from tests.functional.intake.conftest import make_key
@@ -16,8 +16,13 @@ from tests.functional.slo.history import minutes, seed_incident
 
 pytestmark = pytest.mark.functional
 
-DIAGNOSIS = {"category": "oom_killed", "confidence": 0.9, "summary": "payments-api ran out of memory (limit 256Mi).",
-             "remediations": ["patch_resources"], "engine": "analyzers"}
+DIAGNOSIS = {
+    "category": "oom_killed",
+    "confidence": 0.9,
+    "summary": "payments-api ran out of memory (limit 256Mi).",
+    "remediations": ["patch_resources"],
+    "engine": "analyzers",
+}
 
 
 @pytest.fixture
@@ -26,20 +31,44 @@ def incident(api, admin_key):
     with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
     from pagerless.store.approvals import ApprovalRecord
 
-    api.put("/api/environment-context", json={"text": "", "services": [{"name": "payments-api",
-                                                                        "owners": ["team-payments"]}]},
-            headers=auth(admin_key))
-    api.post("/api/sla/rules", json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9,
-                                      "calculation_window": "weekly"}, headers=auth(admin_key))
+    api.put(
+        "/api/environment-context",
+        json={"text": "", "services": [{"name": "payments-api", "owners": ["team-payments"]}]},
+        headers=auth(admin_key),
+    )
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
     opened = align(utcnow()) - timedelta(hours=2)
-    seed_incident("INC-PM1", service="payments-api", severity="critical", opened=opened,
-                  acknowledged=opened + minutes(4), resolved=opened + minutes(25), resolved_by="workflow",
-                  title="OOMKilled payments-api", diagnosis=DIAGNOSIS, alert_count=3,
-                  actions=[{"action": "patch_resources", "status": "succeeded", "source": "workflow"}])
-    ApprovalRecord("INC-PM1", "a1", workspace="default", status="approved", status_key="default#approved",
-                   requested_key=f"{(opened + minutes(6)).isoformat()}#INC-PM1", requested_at=opened + minutes(6),
-                   expires_at=opened + minutes(36), timeout_seconds=1800, task_token="never-shown",
-                   decided_by="key:alice", decided_at=opened + minutes(9)).save()
+    seed_incident(
+        "INC-PM1",
+        service="payments-api",
+        severity="critical",
+        opened=opened,
+        acknowledged=opened + minutes(4),
+        resolved=opened + minutes(25),
+        resolved_by="workflow",
+        title="OOMKilled payments-api",
+        diagnosis=DIAGNOSIS,
+        alert_count=3,
+        actions=[{"action": "patch_resources", "status": "succeeded", "source": "workflow"}],
+    )
+    ApprovalRecord(
+        "INC-PM1",
+        "a1",
+        workspace="default",
+        status="approved",
+        status_key="default#approved",
+        requested_key=f"{(opened + minutes(6)).isoformat()}#INC-PM1",
+        requested_at=opened + minutes(6),
+        expires_at=opened + minutes(36),
+        timeout_seconds=1800,
+        task_token="never-shown",
+        decided_by="key:alice",
+        decided_at=opened + minutes(9),
+    ).save()
     api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
     return "INC-PM1"
 
@@ -53,8 +82,16 @@ def test_draft_edit_track_publish(api, admin_key, incident):
 
     # Then it has the SRE sections, the hand-checked impact table and owned, dated action items
     assert pm["engine"] == {"engine": "deterministic"} and pm["version"] == 1 and pm["status"] == "draft"
-    assert set(pm["sections"]) == {"summary", "impact", "root_causes", "trigger", "detection", "resolution",
-                                   "lessons_learned", "timeline"}
+    assert set(pm["sections"]) == {
+        "summary",
+        "impact",
+        "root_causes",
+        "trigger",
+        "detection",
+        "resolution",
+        "lessons_learned",
+        "timeline",
+    }
     table = {row["metric"]: row["value"] for row in pm["impact_table"]}
     assert table["time_to_acknowledge_minutes"] == 4.0 and table["time_to_resolve_minutes"] == 25.0
     assert table["alerts"] == 3 and table["severity"] == "critical"
@@ -72,7 +109,8 @@ def test_draft_edit_track_publish(api, admin_key, incident):
     assert [(i["kind"], i["owner"], i["due_date"], i["status"]) for i in pm["action_items"]] == [
         ("mitigate", "team-payments", (today + timedelta(days=7)).isoformat(), "open"),
         ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open"),
-        ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open")]
+        ("prevent", "team-payments", (today + timedelta(days=14)).isoformat(), "open"),
+    ]
     assert "never-shown" not in created.text
 
     # And a second draft is a conflict
@@ -86,8 +124,9 @@ def test_draft_edit_track_publish(api, admin_key, incident):
     assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).status_code == 409
 
     # And an action item is tracked
-    done = api.put(f"/api/incidents/{incident}/postmortem/action-items/AI-1", json={"status": "done"},
-                   headers=auth(operator)).json()
+    done = api.put(
+        f"/api/incidents/{incident}/postmortem/action-items/AI-1", json={"status": "done"}, headers=auth(operator)
+    ).json()
     assert done["version"] == 3 and done["action_items"][0]["status"] == "done"
     listed = api.get("/api/postmortems/action-items", params={"status": "open"}, headers=auth(operator)).json()
     assert [i["id"] for i in listed["items"]] == ["AI-2", "AI-3"]
@@ -97,8 +136,14 @@ def test_draft_edit_track_publish(api, admin_key, incident):
     assert published["status"] == "published" and published["version"] == 4
     edit = {"expected_version": 4, "sections": {"trigger": "changed"}}
     assert api.put(f"/api/incidents/{incident}/postmortem", json=edit, headers=auth(operator)).status_code == 409
-    assert api.put(f"/api/incidents/{incident}/postmortem/action-items/AI-2", json={"status": "in_progress"},
-                   headers=auth(operator)).json()["version"] == 5
+    assert (
+        api.put(
+            f"/api/incidents/{incident}/postmortem/action-items/AI-2",
+            json={"status": "in_progress"},
+            headers=auth(operator),
+        ).json()["version"]
+        == 5
+    )
 
     # And every version is kept and readable, as JSON or Markdown
     versions = api.get(f"/api/incidents/{incident}/postmortem/versions", headers=auth(operator)).json()["items"]
@@ -125,7 +170,8 @@ def claude(monkeypatch, runtime, incident):
     machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and any(
-            run["status"] == "RUNNING" for run in sfn.list_executions(stateMachineArn=machine)["executions"]):
+        run["status"] == "RUNNING" for run in sfn.list_executions(stateMachineArn=machine)["executions"]
+    ):
         time.sleep(0.2)
     with FakeMessagesApi() as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
@@ -137,9 +183,12 @@ def claude(monkeypatch, runtime, incident):
 
 def test_claude_polishes_the_prose_only(api, admin_key, incident, claude):
     # Given Claude answers with polished prose
-    polished = {"summary": "A memory limit that was too low took payments-api down for 25 minutes.",
-                "impact": "Checkout failed for 25 minutes.", "root_causes": "The memory limit was 256Mi.",
-                "lessons_learned": {"went_well": ["Fast fix."], "went_wrong": ["Budget spent."], "got_lucky": []}}
+    polished = {
+        "summary": "A memory limit that was too low took payments-api down for 25 minutes.",
+        "impact": "Checkout failed for 25 minutes.",
+        "root_causes": "The memory limit was 256Mi.",
+        "lessons_learned": {"went_well": ["Fast fix."], "went_wrong": ["Budget spent."], "got_lucky": []},
+    }
     claude.enqueue(message(text_block(json.dumps(polished))))
     # When drafted
     pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(admin_key)).json()

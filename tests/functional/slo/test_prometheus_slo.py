@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from pagerless.slo.budget import align
 from pagerless.clock import utcnow
+from pagerless.slo.budget import align
 from tests.conftest import auth
 from tests.functional.intake.conftest import workflows_done
 from tests.functional.slo.prometheus_server import MISSING, PrometheusServer, backfill
@@ -51,14 +51,26 @@ def document(url: str) -> dict:
     def source(query):
         return {"metricSource": {"type": "Prometheus", "spec": {"query": query, "url": url}}}
 
-    return {"apiVersion": "openslo/v1", "kind": "SLO",
-            "metadata": {"name": NAME, "displayName": "Payments API availability"},
-            "spec": {"service": "payments-api",
-                     "indicator": {"spec": {"ratioMetric": {
-                         "counter": True, "bad": source('http_requests_total{job="payments-api",code="500"}'),
-                         "total": source('http_requests_total{job="payments-api"}')}}},
-                     "timeWindow": [{"duration": "30d", "isRolling": True}],
-                     "budgetingMethod": "Occurrences", "objectives": [{"target": 0.999}]}}
+    return {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": NAME, "displayName": "Payments API availability"},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "counter": True,
+                        "bad": source('http_requests_total{job="payments-api",code="500"}'),
+                        "total": source('http_requests_total{job="payments-api"}'),
+                    }
+                }
+            },
+            "timeWindow": [{"duration": "30d", "isRolling": True}],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": 0.999}],
+        },
+    }
 
 
 def close(actual, expected, tolerance=0.01):

@@ -26,8 +26,9 @@ def notify_jobs(runtime) -> list[dict]:
     sqs = runtime.client("sqs")
     jobs = []
     while True:
-        got = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10,
-                                  VisibilityTimeout=300)
+        got = sqs.receive_message(
+            QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=300
+        )
         messages = got.get("Messages", [])
         if not messages:
             return jobs
@@ -39,16 +40,32 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     ses = boto3.client("ses", region_name="us-east-1")
     ses.verify_email_identity(EmailAddress="reports@example.com")
     monkeypatch.setenv("PAGERLESS_REPORTS_EMAIL_FROM", "reports@example.com")
-    put = api.put("/api/reports/settings", json={"timezone": "Asia/Shanghai", "language": "zh",
-                                                 "email_to": ["oncall@example.com"]}, headers=auth(admin_key))
+    put = api.put(
+        "/api/reports/settings",
+        json={"timezone": "Asia/Shanghai", "language": "zh", "email_to": ["oncall@example.com"]},
+        headers=auth(admin_key),
+    )
     assert put.status_code == 200, put.text
     # and yesterday (Shanghai): two incidents acknowledged after 5 and 15 min, resolved after 20 and 50
     yesterday = utcnow().astimezone(ZONE).date() - timedelta(days=1)
     nine = datetime.combine(yesterday, time(9), tzinfo=ZONE)
-    seed_incident("INC-R1", service="payments-api", severity="critical", opened=nine,
-                  acknowledged=nine + minutes(5), resolved=nine + minutes(20), resolved_by="workflow")
-    seed_incident("INC-R2", service="payments-api", severity="high", opened=nine + minutes(60),
-                  acknowledged=nine + minutes(75), resolved=nine + minutes(110))
+    seed_incident(
+        "INC-R1",
+        service="payments-api",
+        severity="critical",
+        opened=nine,
+        acknowledged=nine + minutes(5),
+        resolved=nine + minutes(20),
+        resolved_by="workflow",
+    )
+    seed_incident(
+        "INC-R2",
+        service="payments-api",
+        severity="high",
+        opened=nine + minutes(60),
+        acknowledged=nine + minutes(75),
+        resolved=nine + minutes(110),
+    )
 
     # When the hourly tick runs twice
     first = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
@@ -62,7 +79,8 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     # And each was delivered once: one report.ready job per report on the notification queue, one e-mail each
     jobs = notify_jobs(runtime)
     assert sorted(j["generation"] for j in jobs if j["event"] == "report.ready") == sorted(
-        g.split("/")[1] for g in first["generated"])
+        g.split("/")[1] for g in first["generated"]
+    )
     daily_job = next(j for j in jobs if j["generation"] == daily_id)
     assert daily_job["data"]["link"] == f"/api/reports/{daily_id}?format=html&lang=zh"
     assert "事件数: 2" in daily_job["data"]["summary"]
@@ -90,8 +108,15 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
 def test_generate_a_quiet_period_and_delete(runtime, api, admin_key):
     operator = make_key("operator")
     # When a report is generated for a period with no incidents
-    made = api.post("/api/reports/generate", json={"report_type": "daily", "period_start": "2026-02-19T00:00:00+08:00",
-                                                   "period_end": "2026-02-20T00:00:00+08:00"}, headers=auth(operator))
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": "2026-02-19T00:00:00+08:00",
+            "period_end": "2026-02-20T00:00:00+08:00",
+        },
+        headers=auth(operator),
+    )
     assert made.status_code == 200, made.text
     body = made.json()
     # Then it says so explicitly
@@ -100,8 +125,11 @@ def test_generate_a_quiet_period_and_delete(runtime, api, admin_key):
     assert "No incidents in this period." in html
     # And bad requests are refused clearly
     assert api.post("/api/reports/generate", json={"report_type": "monthly"}, headers=auth(operator)).status_code == 422
-    backwards = api.post("/api/reports/generate", json={"report_type": "daily", "period_start": "2026-02-20T00:00:00Z",
-                                                        "period_end": "2026-02-19T00:00:00Z"}, headers=auth(operator))
+    backwards = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": "2026-02-20T00:00:00Z", "period_end": "2026-02-19T00:00:00Z"},
+        headers=auth(operator),
+    )
     assert backwards.status_code == 400
     assert api.get(f"/api/reports/{body['id']}", params={"format": "pdf"}, headers=auth(operator)).status_code == 422
     # And only an admin deletes

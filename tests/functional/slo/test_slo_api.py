@@ -7,8 +7,8 @@ import boto3
 import pytest
 import yaml
 
-from pagerless.slo.budget import align, calendar_month
 from pagerless.clock import utcnow
+from pagerless.slo.budget import align, calendar_month
 from tests.conftest import FIXTURES, auth
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident
@@ -19,8 +19,12 @@ YAML = (FIXTURES / "slo" / "payments.yaml").read_text()
 
 
 def _import(api, key, text=YAML, **params):
-    return api.post("/api/slo/import", content=text.encode(), params=params,
-                    headers={**auth(key), "content-type": "application/yaml"})
+    return api.post(
+        "/api/slo/import",
+        content=text.encode(),
+        params=params,
+        headers={**auth(key), "content-type": "application/yaml"},
+    )
 
 
 def test_yaml_import_list_get_export_delete(api, admin_key):
@@ -33,9 +37,16 @@ def test_yaml_import_list_get_export_delete(api, admin_key):
     listed = api.get("/api/slo", headers=auth(admin_key)).json()
     assert listed["count"] == 2
     payments = next(s for s in listed["slos"] if s["name"] == "payments-api-availability")
-    assert payments == {"name": "payments-api-availability", "service": "payments-api", "target": 0.9995,
-                        "target_percent": 99.95, "window_days": 30, "indicator": "availability",
-                        "budgeting_method": "Occurrences", "display_name": "Payments API availability"}
+    assert payments == {
+        "name": "payments-api-availability",
+        "service": "payments-api",
+        "target": 0.9995,
+        "target_percent": 99.95,
+        "window_days": 30,
+        "indicator": "availability",
+        "budgeting_method": "Occurrences",
+        "display_name": "Payments API availability",
+    }
     latency = next(s for s in listed["slos"] if s["name"] == "search-api-latency-p99")
     assert latency["latency_threshold_ms"] == 200 and latency["latency_percentile"] == "p99"
 
@@ -92,9 +103,13 @@ def test_cloudwatch_timeslices_on_moto(api, admin_key):
         stamp = first + timedelta(minutes=5 * i) + timedelta(seconds=30)
         fast = 90 if i in bad_slices else 97
         dims = [{"Name": "Service", "Value": "search-api"}]
-        cloudwatch.put_metric_data(Namespace="Search", MetricData=[
-            {"MetricName": "Requests", "Dimensions": dims, "Timestamp": stamp, "Value": 100, "Unit": "Count"},
-            {"MetricName": "FastRequests", "Dimensions": dims, "Timestamp": stamp, "Value": fast, "Unit": "Count"}])
+        cloudwatch.put_metric_data(
+            Namespace="Search",
+            MetricData=[
+                {"MetricName": "Requests", "Dimensions": dims, "Timestamp": stamp, "Value": 100, "Unit": "Count"},
+                {"MetricName": "FastRequests", "Dimensions": dims, "Timestamp": stamp, "Value": fast, "Unit": "Count"},
+            ],
+        )
 
     # When it is evaluated
     evaluated = api.post("/api/slo/search-api-latency-p99/evaluate", headers=auth(make_key("operator")))
@@ -126,33 +141,56 @@ def _day(day: date, hour: int, minute: int = 0) -> datetime:
 
 def test_sla_rules_status_violations_and_report(api, admin_key):
     # Given an SLA rule for backend-api (99.9 % monthly)
-    created = api.post("/api/sla/rules", json={"service_id": "backend-api", "name": "Backend API SLA",
-                                                "target_percent": 99.9, "calculation_window": "monthly"},
-                       headers=auth(admin_key))
+    created = api.post(
+        "/api/sla/rules",
+        json={
+            "service_id": "backend-api",
+            "name": "Backend API SLA",
+            "target_percent": 99.9,
+            "calculation_window": "monthly",
+        },
+        headers=auth(admin_key),
+    )
     assert created.status_code == 201, created.text
     rule = created.json()
-    assert rule == {"rule_id": "sla-backend-api", "service_id": "backend-api", "service_name": "backend-api",
-                    "name": "Backend API SLA", "target_percent": 99.9, "calculation_window": "monthly"}
+    assert rule == {
+        "rule_id": "sla-backend-api",
+        "service_id": "backend-api",
+        "service_name": "backend-api",
+        "name": "Backend API SLA",
+        "target_percent": 99.9,
+        "calculation_window": "monthly",
+    }
     # and yesterday: a critical incident 01:00–01:30, a high one 01:20–01:35 (overlapping: 35 min of
     # downtime together), a warning 03:00–03:20 (not downtime), another service's critical 05:00–06:00
     yesterday = utcnow().date() - timedelta(days=1)
-    seed_incident("INC-1", service="backend-api", severity="critical", opened=_day(yesterday, 1),
-                  resolved=_day(yesterday, 1, 30))
-    seed_incident("INC-2", service="backend-api", severity="high", opened=_day(yesterday, 1, 20),
-                  resolved=_day(yesterday, 1, 35))
-    seed_incident("INC-3", service="backend-api", severity="warning", opened=_day(yesterday, 3),
-                  resolved=_day(yesterday, 3, 20))
-    seed_incident("INC-4", service="other-api", severity="critical", opened=_day(yesterday, 5),
-                  resolved=_day(yesterday, 6))
+    seed_incident(
+        "INC-1", service="backend-api", severity="critical", opened=_day(yesterday, 1), resolved=_day(yesterday, 1, 30)
+    )
+    seed_incident(
+        "INC-2", service="backend-api", severity="high", opened=_day(yesterday, 1, 20), resolved=_day(yesterday, 1, 35)
+    )
+    seed_incident(
+        "INC-3", service="backend-api", severity="warning", opened=_day(yesterday, 3), resolved=_day(yesterday, 3, 20)
+    )
+    seed_incident(
+        "INC-4", service="other-api", severity="critical", opened=_day(yesterday, 5), resolved=_day(yesterday, 6)
+    )
 
     # Then a second rule for the service is refused (seed 001: 400)
-    again = api.post("/api/sla/rules", json={"service_id": "backend-api", "name": "x", "target_percent": 99.0},
-                     headers=auth(admin_key))
+    again = api.post(
+        "/api/sla/rules",
+        json={"service_id": "backend-api", "name": "x", "target_percent": 99.0},
+        headers=auth(admin_key),
+    )
     assert again.status_code == 400
 
     # And the report for yesterday: 35 minutes down of 1,440 = 97.5694 %
-    report = api.get("/api/sla/report", params={"service_id": "backend-api", "start_date": yesterday.isoformat(),
-                                                "end_date": yesterday.isoformat()}, headers=auth(admin_key)).json()
+    report = api.get(
+        "/api/sla/report",
+        params={"service_id": "backend-api", "start_date": yesterday.isoformat(), "end_date": yesterday.isoformat()},
+        headers=auth(admin_key),
+    ).json()
     assert report["total_downtime_minutes"] == 35.0
     assert report["overall_availability"] == round(100 * (1 - 35 / 1440), 4)
     assert report["daily_trend"] == [{"date": yesterday.isoformat(), "availability": round(100 * (1 - 35 / 1440), 4)}]
@@ -166,13 +204,22 @@ def test_sla_rules_status_violations_and_report(api, admin_key):
     assert board[0]["down_checks"] == (35 if in_month else 0)
     month_start = datetime.combine(utcnow().date().replace(day=1), time(0), tzinfo=UTC)
     elapsed = (utcnow() - month_start).total_seconds() / 60
-    assert board[0]["error_budget_remaining_minutes"] == pytest.approx(elapsed * 0.001 - (35 if in_month else 0), abs=0.05)
+    assert board[0]["error_budget_remaining_minutes"] == pytest.approx(
+        elapsed * 0.001 - (35 if in_month else 0), abs=0.05
+    )
     assert board[0]["is_met"] is (board[0]["actual_percent"] >= 99.9)
 
     # And the violations list filters by date
-    assert len(api.get("/api/sla/violations", params={"start_date": yesterday.isoformat(),
-                                                       "end_date": yesterday.isoformat()},
-                       headers=auth(admin_key)).json()) == 2
+    assert (
+        len(
+            api.get(
+                "/api/sla/violations",
+                params={"start_date": yesterday.isoformat(), "end_date": yesterday.isoformat()},
+                headers=auth(admin_key),
+            ).json()
+        )
+        == 2
+    )
 
     # When the rule is deleted it is gone from the board
     assert api.delete("/api/sla/rules/sla-backend-api", headers=auth(admin_key)).status_code == 204
@@ -182,8 +229,11 @@ def test_sla_rules_status_violations_and_report(api, admin_key):
 def test_pagerless_downtime_slo_counts_incident_minutes(api, admin_key):
     # Given a rolling-7-day SLA rule (an SLO over Pagerless's own downtime) and one critical incident
     # of 20 minutes that ended an hour ago
-    api.post("/api/sla/rules", json={"service_id": "cart", "name": "Cart", "target_percent": 99.0,
-                                      "calculation_window": "weekly"}, headers=auth(admin_key))
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
     end = align(utcnow())
     seed_incident("INC-9", service="cart", severity="critical", opened=end - minutes(80), resolved=end - minutes(60))
     # When evaluated

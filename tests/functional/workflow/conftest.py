@@ -29,10 +29,13 @@ def fast_workflow(runtime, monkeypatch):
     """Short verification waits and a short approval timeout (env overrides of the template's durations)."""
     from pagerless import settings
 
-    for name, value in {"PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "0", "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "2",
-                        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60",
-                        # these tests send no resolve: verification resolves on a healthy workload at once
-                        "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0"}.items():
+    for name, value in {
+        "PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS": "0",
+        "PAGERLESS_WORKFLOW_VERIFY_MAX_CHECKS": "2",
+        "PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS": "60",
+        # these tests send no resolve: verification resolves on a healthy workload at once
+        "PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS": "0",
+    }.items():
         monkeypatch.setenv(name, value)
     settings.reset()
     yield runtime
@@ -100,21 +103,39 @@ def alertmanager_payload(alert: dict) -> dict:
     labels = {k: v for k, v in alert["labels"].items() if v}
     labels.setdefault("alertname", alert["title"])
     labels["severity"] = alert["severity"]
-    return {"version": "4", "status": "firing", "receiver": "pagerless", "groupKey": "{}:{alertname=\"x\"}",
-            "truncatedAlerts": 0, "groupLabels": {"alertname": labels["alertname"]}, "commonLabels": labels,
-            "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
-            "alerts": [{"status": "firing", "labels": labels,
-                        "annotations": {"summary": alert["title"], "description": alert.get("description", "")},
-                        "startsAt": alert["starts_at"], "endsAt": "0001-01-01T00:00:00Z",
-                        "generatorURL": "http://prometheus:9090/graph", "fingerprint": "0a1b2c3d4e5f6789"}]}
+    return {
+        "version": "4",
+        "status": "firing",
+        "receiver": "pagerless",
+        "groupKey": '{}:{alertname="x"}',
+        "truncatedAlerts": 0,
+        "groupLabels": {"alertname": labels["alertname"]},
+        "commonLabels": labels,
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": {"summary": alert["title"], "description": alert.get("description", "")},
+                "startsAt": alert["starts_at"],
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": "0a1b2c3d4e5f6789",
+            }
+        ],
+    }
 
 
 def open_incident(scenario: dict):
     """Post the scenario's alert; the intake service opens the incident and starts its workflow."""
     from pagerless.store.incidents import IncidentRepository
 
-    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]),
-                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager",
+        json=alertmanager_payload(scenario["alert"]),
+        headers={"Authorization": f"Bearer {_SENDER['key']}"},
+    )
     assert response.status_code == 200, response.text
     [result] = response.json()["alerts"]
     assert result["incident_id"], result
@@ -135,7 +156,9 @@ def wait_for_status(incident_id: str, *statuses: str, timeout: float = 30.0, set
             wait_for(lambda: _execution_ended(incident_id), timeout)
         return status
     except AssertionError:
-        raise AssertionError(f"{incident_id} is {status_of(incident_id)}, not {statuses}; {explain(incident_id)}") from None
+        raise AssertionError(
+            f"{incident_id} is {status_of(incident_id)}, not {statuses}; {explain(incident_id)}"
+        ) from None
 
 
 def _execution_ended(incident_id: str) -> bool:
@@ -158,7 +181,9 @@ def explain(incident_id: str) -> str:
     arn = IncidentRepository().get(incident_id).execution_arn
     if arn:
         for event in boto3.client("stepfunctions").get_execution_history(executionArn=arn)["events"]:
-            details = [v for k, v in event.items() if k.endswith("FailedEventDetails") or k.endswith("TimedOutEventDetails")]
+            details = [
+                v for k, v in event.items() if k.endswith("FailedEventDetails") or k.endswith("TimedOutEventDetails")
+            ]
             entered = event.get("stateEnteredEventDetails", {}).get("name")
             lines.append(f"  {event['type']} {entered or ''} {details or ''}")
     return "\n".join(lines)

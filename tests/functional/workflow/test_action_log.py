@@ -12,8 +12,15 @@ pytestmark = pytest.mark.functional
 def opened(runtime):
     from pagerless.store.incidents import IncidentRecord
 
-    record = IncidentRecord("INC-20260311-0042", workspace="default", created_key="x", service_key="x",
-                            title="PaymentsApiHighErrorRate", severity="critical", status="remediating")
+    record = IncidentRecord(
+        "INC-20260311-0042",
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="remediating",
+    )
     record.save()
     return record
 

@@ -3,13 +3,26 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (DEPLOYMENT, NS, incident, memory_limit, open_incident, store_policy,
-                                                timeline_types, wait_for_status)
+from tests.functional.workflow.conftest import (
+    DEPLOYMENT,
+    NS,
+    incident,
+    memory_limit,
+    open_incident,
+    store_policy,
+    timeline_types,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
-PATCH = {"action": "patch_resources", "namespace": NS, "deployment": DEPLOYMENT, "container": "api",
-         "memory_limit": "512Mi"}
+PATCH = {
+    "action": "patch_resources",
+    "namespace": NS,
+    "deployment": DEPLOYMENT,
+    "container": "api",
+    "memory_limit": "512Mi",
+}
 
 
 def test_policy_get_put_is_admin_only_validated_stored_and_audited(api, admin_key, operator_key):
@@ -23,11 +36,18 @@ def test_policy_get_put_is_admin_only_validated_stored_and_audited(api, admin_ke
     # Then it is returned as stored, and read back
     assert put.status_code == 200, put.text
     assert put.json()["stored"] is True and put.json()["policy"]["autonomy"] == "auto-safe"
-    assert api.get("/api/policy", headers=auth(admin_key)).json()["policy"]["denied_namespaces"] == ["kube-system", "payments"]
+    assert api.get("/api/policy", headers=auth(admin_key)).json()["policy"]["denied_namespaces"] == [
+        "kube-system",
+        "payments",
+    ]
     # and an invalid policy is a 422, an operator is refused, and the change is audited with the policy
     assert api.put("/api/policy", json={"autonomy": "yolo"}, headers=auth(admin_key)).status_code == 422
-    assert api.put("/api/policy", json={"allowed_namespaces": ["a"], "denied_namespaces": ["a"]},
-                   headers=auth(admin_key)).status_code == 422
+    assert (
+        api.put(
+            "/api/policy", json={"allowed_namespaces": ["a"], "denied_namespaces": ["a"]}, headers=auth(admin_key)
+        ).status_code
+        == 422
+    )
     assert api.get("/api/policy", headers=auth(operator_key)).status_code == 403
     audit = api.get("/api/audit-logs?action=PUT /api/policy", headers=auth(admin_key)).json()["items"]
     assert audit[-1]["details"]["policy"]["autonomy"] == "auto-safe"
@@ -59,8 +79,11 @@ def test_execute_attached_to_an_incident_runs_and_is_recorded(sandbox, scenario,
     wait_for_status(opened.id, "diagnosed", settled=True)
     store_policy()
     # When an operator executes the fix for real on the incident
-    response = api.post("/api/actions/execute", json={"action": PATCH, "dry_run": False, "incident_id": opened.id},
-                        headers=auth(operator_key))
+    response = api.post(
+        "/api/actions/execute",
+        json={"action": PATCH, "dry_run": False, "incident_id": opened.id},
+        headers=auth(operator_key),
+    )
     # Then it ran and the incident's actions and timeline say so
     assert response.status_code == 200, response.text
     assert response.json()["result"]["status"] == "succeeded"
@@ -91,7 +114,9 @@ class AnalyzerCrashedError(Exception):
     pass
 
 
-def test_a_failing_step_escalates_and_the_trace_shows_the_error(sandbox, scenario, api, viewer_key, monkeypatch, runtime):
+def test_a_failing_step_escalates_and_the_trace_shows_the_error(
+    sandbox, scenario, api, viewer_key, monkeypatch, runtime
+):
     from pagerless.workflow import diagnose
 
     # Given the diagnosis step crashes

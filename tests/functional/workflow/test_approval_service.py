@@ -37,12 +37,20 @@ def waiting(runtime, oom_scenario):
     from pagerless.store.incidents import IncidentRecord
     from pagerless.workflow.approvals import ApprovalService
 
-    record = IncidentRecord("INC-20260311-0007", workspace="default", created_key="x", service_key="x",
-                            title="PaymentsApiHighErrorRate", severity="critical", status="diagnosing",
-                            proposal={"action": "patch_resources", "dry_run": {"diff": "memory: 256Mi → 512Mi"}})
+    record = IncidentRecord(
+        "INC-20260311-0007",
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="diagnosing",
+        proposal={"action": "patch_resources", "dry_run": {"diff": "memory: 256Mi → 512Mi"}},
+    )
     record.save()
-    ApprovalService(sfn=FakeStepFunctions()).request(record.id, "default", task_token=TOKEN,
-                                                     execution_arn="arn:x", timeout_seconds=600)
+    ApprovalService(sfn=FakeStepFunctions()).request(
+        record.id, "default", task_token=TOKEN, execution_arn="arn:x", timeout_seconds=600
+    )
     return record
 
 

@@ -3,8 +3,13 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (NS, DEPLOYMENT, memory_limit, open_incident, timeline_types,
-                                                wait_for_execution_end, wait_for_status)
+from tests.functional.workflow.conftest import (
+    memory_limit,
+    open_incident,
+    timeline_types,
+    wait_for_execution_end,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -41,8 +46,16 @@ def test_oom_incident_is_diagnosed_approved_fixed_verified_and_resolved(sandbox,
     assert [a["status"] for a in record.actions] == ["succeeded"]
     assert record.verification["checks"][-1]["healthy"] is True
     types = timeline_types(incident.id)
-    for expected in ("context_gathered", "diagnosed", "proposal", "approval_requested", "approved",
-                     "action_executed", "verification_check", "status_changed"):
+    for expected in (
+        "context_gathered",
+        "diagnosed",
+        "proposal",
+        "approval_requested",
+        "approved",
+        "action_executed",
+        "verification_check",
+        "status_changed",
+    ):
         assert expected in types, expected
     trace = api.get(f"/api/incidents/{incident.id}/workflow", headers=auth(operator_key)).json()
     assert trace["status"] == "SUCCEEDED"

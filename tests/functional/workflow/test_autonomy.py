@@ -4,8 +4,14 @@ the incidents whose blocked proposal the policy now allows — and nothing else.
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (incident, memory_limit, open_incident, store_policy, timeline_types,
-                                                wait_for_execution_end, wait_for_status)
+from tests.functional.workflow.conftest import (
+    incident,
+    memory_limit,
+    open_incident,
+    store_policy,
+    timeline_types,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -28,8 +34,9 @@ def test_status_reports_the_policy_and_what_it_allows(api, runtime, viewer_key):
     assert (body["enabled"], body["autonomous_actions"], body["default_dry_run"]) == (False, [], True)
 
 
-def test_a_cycle_reruns_a_blocked_incident_once_the_policy_allows_it(sandbox, scenario, runtime, api, operator_key,
-                                                                    viewer_key):
+def test_a_cycle_reruns_a_blocked_incident_once_the_policy_allows_it(
+    sandbox, scenario, runtime, api, operator_key, viewer_key
+):
     # Given an OOM incident whose proposal the policy blocked (payments was denied)
     store_policy(denied_namespaces=["kube-system", "payments"])
     opened = open_incident(scenario)
@@ -56,8 +63,9 @@ def test_a_cycle_reruns_a_blocked_incident_once_the_policy_allows_it(sandbox, sc
     assert api.post("/autonomy/run", headers=auth(viewer_key)).status_code == 403
 
 
-def test_a_cycle_under_approve_asks_a_human_and_under_the_kill_switch_does_nothing(sandbox, scenario, runtime, api,
-                                                                                  operator_key):
+def test_a_cycle_under_approve_asks_a_human_and_under_the_kill_switch_does_nothing(
+    sandbox, scenario, runtime, api, operator_key
+):
     store_policy(denied_namespaces=["kube-system", "payments"])
     opened = open_incident(scenario)
     wait_for_status(opened.id, "diagnosed", settled=True)

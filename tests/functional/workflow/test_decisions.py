@@ -3,8 +3,15 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (incident, memory_limit, open_incident, timeline_types, wait_for,
-                                                wait_for_execution_end, wait_for_status)
+from tests.functional.workflow.conftest import (
+    incident,
+    memory_limit,
+    open_incident,
+    timeline_types,
+    wait_for,
+    wait_for_execution_end,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -14,8 +21,9 @@ def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
     # When an operator rejects it
-    response = api.post(f"/api/incidents/{opened.id}/reject", json={"comment": "not during the sale"},
-                        headers=auth(operator_key))
+    response = api.post(
+        f"/api/incidents/{opened.id}/reject", json={"comment": "not during the sale"}, headers=auth(operator_key)
+    )
     # Then nothing ran and the incident is diagnosed; approving afterwards is a conflict
     assert response.status_code == 200, response.text
     assert response.json()["approval"]["status"] == "rejected"
@@ -23,7 +31,9 @@ def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario
     assert wait_for_execution_end(runtime, opened) == "SUCCEEDED"
     assert memory_limit(sandbox) == "256Mi"
     assert incident(opened.id).actions == []
-    late = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "changed my mind"}, headers=auth(operator_key))
+    late = api.post(
+        f"/api/incidents/{opened.id}/approve", json={"comment": "changed my mind"}, headers=auth(operator_key)
+    )
     assert late.status_code == 409
     assert "already rejected" in late.json()["error"]["message"]
     assert "rejected" in timeline_types(opened.id)
@@ -32,8 +42,9 @@ def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario
     assert [s["name"] for s in trace["steps"]][-1] == "Rejected"
 
 
-def test_double_approve_answers_the_first_decision_and_runs_one_remediation(sandbox, scenario, api, operator_key,
-                                                                            runtime, admin_key):
+def test_double_approve_answers_the_first_decision_and_runs_one_remediation(
+    sandbox, scenario, api, operator_key, runtime, admin_key
+):
     # Given an OOM incident waiting for approval
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
@@ -55,8 +66,9 @@ def test_double_approve_answers_the_first_decision_and_runs_one_remediation(sand
     assert {d["comment"] for d in decisions} == {"go", "go!"}
 
 
-def test_approval_timeout_escalates_and_a_late_approval_is_a_conflict(sandbox, scenario, api, operator_key, runtime,
-                                                                     monkeypatch):
+def test_approval_timeout_escalates_and_a_late_approval_is_a_conflict(
+    sandbox, scenario, api, operator_key, runtime, monkeypatch
+):
     from pagerless import settings
 
     # Given an approval that may wait one second
@@ -107,7 +119,9 @@ def test_a_person_resolving_the_incident_stops_the_workflow(sandbox, scenario, a
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
     # When an operator resolves it by hand, then someone approves the stale proposal
-    resolved = api.post(f"/api/incidents/{opened.id}/resolve", json={"note": "fixed by hand"}, headers=auth(operator_key))
+    resolved = api.post(
+        f"/api/incidents/{opened.id}/resolve", json={"note": "fixed by hand"}, headers=auth(operator_key)
+    )
     assert resolved.status_code == 200, resolved.text
     response = api.post(f"/api/incidents/{opened.id}/approve", json={}, headers=auth(operator_key))
     # Then the approval is refused, nothing runs, and the workflow ends without touching the incident

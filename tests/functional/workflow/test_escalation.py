@@ -54,19 +54,48 @@ def oncall(runtime):
 
     def make(delays=(1, 4, 1), repeat=0):
         people = PeopleService()
-        ids = {n: people.create("default", name=n.title(), email=f"{n}@example.com").id for n in ("alice", "bob", "carol")}
+        ids = {
+            n: people.create("default", name=n.title(), email=f"{n}@example.com").id for n in ("alice", "bob", "carol")
+        }
         PEOPLE.clear()
         PEOPLE.update(ids)
         service = OncallService()
-        schedule = service.create_schedule("default", models.ScheduleIn(
-            name="payments primary", timezone="Europe/Berlin", team="payments-team", services=["payments-api"],
-            layers=[models.LayerIn(name="primary", participants=[ids["bob"]], rotation_start=date(2026, 1, 1),
-                                   handoff_time=time(9, 0), rrule="FREQ=WEEKLY")]), "test")
-        targets = [{"kind": "person", "id": ids["alice"]}, {"kind": "schedule", "id": schedule["id"]},
-                   {"kind": "person", "id": ids["carol"]}]
-        policy = service.create_policy("default", models.PolicyIn.model_validate({
-            "name": "payments", "services": ["payments-api"], "repeat": repeat,
-            "steps": [{"delay_seconds": d, "targets": [t]} for d, t in zip(delays, targets)]}), "test")
+        schedule = service.create_schedule(
+            "default",
+            models.ScheduleIn(
+                name="payments primary",
+                timezone="Europe/Berlin",
+                team="payments-team",
+                services=["payments-api"],
+                layers=[
+                    models.LayerIn(
+                        name="primary",
+                        participants=[ids["bob"]],
+                        rotation_start=date(2026, 1, 1),
+                        handoff_time=time(9, 0),
+                        rrule="FREQ=WEEKLY",
+                    )
+                ],
+            ),
+            "test",
+        )
+        targets = [
+            {"kind": "person", "id": ids["alice"]},
+            {"kind": "schedule", "id": schedule["id"]},
+            {"kind": "person", "id": ids["carol"]},
+        ]
+        policy = service.create_policy(
+            "default",
+            models.PolicyIn.model_validate(
+                {
+                    "name": "payments",
+                    "services": ["payments-api"],
+                    "repeat": repeat,
+                    "steps": [{"delay_seconds": d, "targets": [t]} for d, t in zip(delays, targets, strict=False)],
+                }
+            ),
+            "test",
+        )
         return schedule, policy
 
     return make
@@ -83,8 +112,9 @@ def execution_status(runtime, incident_id: str, generation: str = "1") -> str:
     return runtime.client("stepfunctions").describe_execution(executionArn=arn)["status"]
 
 
-def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(fast_workflow, scenario, oncall, pages, api,
-                                                              operator_key, runtime):
+def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
     # Given a critical payments-api incident and a policy alice -> schedule (bob) -> carol
     oncall(delays=(1, 4, 1))
     opened = open_incident(scenario)
@@ -99,8 +129,10 @@ def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(fast_workflow, sc
     response = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
     assert response.status_code == 200, response.text
     # Then the execution is stopped, the record says why, and carol is never paged
-    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60) and \
-        execution_status(runtime, opened.id) == "ABORTED"
+    assert (
+        wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+        and execution_status(runtime, opened.id) == "ABORTED"
+    )
     record = escalation(opened.id)
     assert record.status == "stopped" and record.reason.startswith("acknowledged by")
     assert pages.generations() == ["0-0", "1-0"]
@@ -118,23 +150,32 @@ def test_a_tick_that_arrives_after_the_ack_pages_nobody(fast_workflow, scenario,
     # When the ack lands, and then that tick (and a later one) runs
     assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
     claimed = EscalationRepository().claim_page(in_flight, {"generation": "1-0", "targets": []})
-    late = run_step({"step": "escalation_tick", "incident_id": opened.id, "workspace": "default", "generation": "1",
-                     "cursor": {"step": 1, "repeat": 0}})
+    late = run_step(
+        {
+            "step": "escalation_tick",
+            "incident_id": opened.id,
+            "workspace": "default",
+            "generation": "1",
+            "cursor": {"step": 1, "repeat": 0},
+        }
+    )
     # Then the stale claim is refused, the tick stops, and no page follows the ack
     assert claimed is False
     assert late["next"] == "stop"
     assert pages.generations() == ["0-0"]
 
 
-def test_resolving_the_incident_mid_escalation_ends_it(fast_workflow, scenario, oncall, pages, api, operator_key,
-                                                       runtime):
+def test_resolving_the_incident_mid_escalation_ends_it(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
     # Given an escalation between its first and second step
     oncall(delays=(3, 3, 3))
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When a person resolves the incident
-    response = api.post(f"/api/incidents/{opened.id}/resolve", json={"note": "rolled back by hand"},
-                        headers=auth(operator_key))
+    response = api.post(
+        f"/api/incidents/{opened.id}/resolve", json={"note": "rolled back by hand"}, headers=auth(operator_key)
+    )
     assert response.status_code == 200, response.text
     # Then the escalation ended and nobody else is paged
     assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
@@ -169,8 +210,9 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
     # When nobody decides in time
     wait_for_status(opened.id, "escalated", settled=True, timeout=120)
     # Then the next level (the schedule: bob) is paged at once by a new escalation
-    records = wait_for(lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"],
-                       timeout=120)
+    records = wait_for(
+        lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"], timeout=120
+    )
     [approval] = records
     paged = wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":1-0")), None), timeout=120)
     assert paged["generation"] == f"{approval.sk}:1-0"
@@ -181,8 +223,9 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
     assert pages.generations().count("0-0") == 1
 
 
-def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fast_workflow, scenario, oncall, pages,
-                                                                              runtime):
+def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(
+    fast_workflow, scenario, oncall, pages, runtime
+):
     from tests.functional.workflow.conftest import (
         _SENDER,
         alertmanager_payload,
@@ -197,8 +240,9 @@ def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fa
     payload = alertmanager_payload(scenario["alert"])
     payload["status"] = payload["alerts"][0]["status"] = "resolved"
     payload["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
-    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=payload,
-                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=payload, headers={"Authorization": f"Bearer {_SENDER['key']}"}
+    )
     assert response.status_code == 200, response.text
     assert status_of(opened.id) == "resolved"
     # Then the next tick ends the escalation without paging anybody
@@ -209,8 +253,9 @@ def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(fa
     assert pages.generations() == ["0-0"]
 
 
-def test_a_reopened_incident_starts_a_new_escalation_generation(fast_workflow, scenario, oncall, pages, api,
-                                                                operator_key, runtime):
+def test_a_reopened_incident_starts_a_new_escalation_generation(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
     from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
 
     # Given an incident that paged, was acknowledged, and was then resolved by its source
@@ -225,8 +270,9 @@ def test_a_reopened_incident_starts_a_new_escalation_generation(fast_workflow, s
     assert _SENDER["client"].post("/api/webhooks/alertmanager", json=payload, headers=headers).status_code == 200
     assert status_of(opened.id) == "resolved"
     # When the alert fires again within the reopen window
-    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]),
-                                      headers=headers)
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
     assert response.status_code == 200 and response.json()["alerts"][0]["action"] == "reopened", response.text
     # Then the incident is open and unacknowledged, and a new escalation generation pages step 1 again
     reopened = pages.wait_for(next(g for g in _reopen_generations(opened.id)) + ":0-0")
@@ -240,6 +286,7 @@ def test_a_reopened_incident_starts_a_new_escalation_generation(fast_workflow, s
 def _reopen_generations(incident_id: str) -> list[str]:
     from pagerless.store.oncall import EscalationRepository
 
-    found = wait_for(lambda: [r.sk for r in EscalationRepository().for_incident(incident_id) if r.sk.startswith("r")],
-                     timeout=120)
+    found = wait_for(
+        lambda: [r.sk for r in EscalationRepository().for_incident(incident_id) if r.sk.startswith("r")], timeout=120
+    )
     return found

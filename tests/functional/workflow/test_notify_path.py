@@ -20,20 +20,38 @@ def vendors():
 
 
 def _channel(api, key, name, channel_type, config) -> str:
-    response = api.post("/api/notifications/channels", headers=auth(key),
-                        json={"name": name, "channel_type": channel_type, "config": config})
+    response = api.post(
+        "/api/notifications/channels",
+        headers=auth(key),
+        json={"name": name, "channel_type": channel_type, "config": config},
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
 
-def test_workflow_notifies_each_step_and_the_approval_updates_every_card(sandbox, scenario, api, admin_key,
-                                                                         runtime, vendors):
-    slack = _channel(api, admin_key, "ops-slack", "slack", {"bot_token": SLACK_TOKEN, "channel": "C0OPS",
-                                                            "api_base": f"{vendors.base_url}/slack/api"})
-    lark = _channel(api, admin_key, "ops-lark", "lark", {"app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET,
-                                                         "receive_id": "oc_ops", "api_base": vendors.base_url})
-    assert api.put("/api/notifications/routes", headers=auth(admin_key),
-                   json={"routes": [{"channels": [slack, lark]}]}).status_code == 200
+def test_workflow_notifies_each_step_and_the_approval_updates_every_card(
+    sandbox, scenario, api, admin_key, runtime, vendors
+):
+    slack = _channel(
+        api,
+        admin_key,
+        "ops-slack",
+        "slack",
+        {"bot_token": SLACK_TOKEN, "channel": "C0OPS", "api_base": f"{vendors.base_url}/slack/api"},
+    )
+    lark = _channel(
+        api,
+        admin_key,
+        "ops-lark",
+        "lark",
+        {"app_id": LARK_APP_ID, "app_secret": LARK_APP_SECRET, "receive_id": "oc_ops", "api_base": vendors.base_url},
+    )
+    assert (
+        api.put(
+            "/api/notifications/routes", headers=auth(admin_key), json={"routes": [{"channels": [slack, lark]}]}
+        ).status_code
+        == 200
+    )
     incident = open_incident(scenario)
     wait_for_status(incident.id, "awaiting_approval")
     runtime.poller.drain()
@@ -46,8 +64,10 @@ def test_workflow_notifies_each_step_and_the_approval_updates_every_card(sandbox
     lark_cards = [json.loads(r.body["content"]) for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
     assert any(e["tag"] == "action" for c in lark_cards for e in c["elements"])
     # When an operator approves over the API
-    assert api.post(f"/api/incidents/{incident.id}/approve", json={"comment": "go"},
-                    headers=auth(admin_key)).status_code == 200
+    assert (
+        api.post(f"/api/incidents/{incident.id}/approve", json={"comment": "go"}, headers=auth(admin_key)).status_code
+        == 200
+    )
     wait_for_status(incident.id, "resolved")
     runtime.poller.drain()
     # Then both cards were updated in place, and the fix and the resolution were announced

@@ -3,8 +3,15 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (incident, memory_limit, open_incident, store_policy, timeline_types,
-                                                wait_for_execution_end, wait_for_status)
+from tests.functional.workflow.conftest import (
+    incident,
+    memory_limit,
+    open_incident,
+    store_policy,
+    timeline_types,
+    wait_for_execution_end,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -62,7 +69,9 @@ def test_autonomy_auto_remediates_without_asking(sandbox, scenario):
     assert "approval_requested" not in timeline_types(opened.id)
 
 
-def test_no_cluster_configured_the_proposal_says_so_and_nothing_pretends_to_run(fast_workflow, scenario, api, admin_key):
+def test_no_cluster_configured_the_proposal_says_so_and_nothing_pretends_to_run(
+    fast_workflow, scenario, api, admin_key
+):
     # Given no cluster is configured
     opened = open_incident(scenario)
     # When the workflow runs
@@ -74,5 +83,11 @@ def test_no_cluster_configured_the_proposal_says_so_and_nothing_pretends_to_run(
     assert "dry_run" not in record.proposal and record.actions == []
     assert record.diagnosis is not None
     trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(admin_key)).json()
-    assert [s["name"] for s in trace["steps"]] == ["IncidentOpened", "GatherContext", "Diagnose", "Propose",
-                                                     "RouteProposal", "Notify"]
+    assert [s["name"] for s in trace["steps"]] == [
+        "IncidentOpened",
+        "GatherContext",
+        "Diagnose",
+        "Propose",
+        "RouteProposal",
+        "Notify",
+    ]

@@ -7,9 +7,16 @@ stopping them, then runs the reconciler as `pagerless dev` does on start.
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (_stop_running_executions, alertmanager_payload, incident,
-                                                memory_limit, open_incident, timeline_types, wait_for,
-                                                wait_for_status)
+from tests.functional.workflow.conftest import (
+    _stop_running_executions,
+    alertmanager_payload,
+    incident,
+    memory_limit,
+    open_incident,
+    timeline_types,
+    wait_for,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -26,7 +33,8 @@ def _incident_without_workflow(scenario):
     from pagerless.intake.service import IntakeService
 
     [result] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
-        "alertmanager", alertmanager_payload(scenario["alert"]), "default")
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
     return incident(result.incident_id)
 
 
@@ -100,8 +108,8 @@ def test_restart_after_an_approval_whose_answer_was_lost_runs_the_fix(sandbox, s
 
 
 def test_restart_while_remediating_never_runs_the_action_again(sandbox, scenario, runtime):
-    from pagerless.domain.incidents import IncidentStatus
     from pagerless.domain.approvals import APPROVED
+    from pagerless.domain.incidents import IncidentStatus
     from pagerless.store.approvals import ApprovalRepository
     from pagerless.workflow.incidents import advance
 
@@ -120,8 +128,9 @@ def test_restart_while_remediating_never_runs_the_action_again(sandbox, scenario
     assert not incident(opened.id).actions
 
 
-def test_restart_while_verifying_verifies_without_applying_again(sandbox, scenario, api, operator_key, runtime,
-                                                                 monkeypatch):
+def test_restart_while_verifying_verifies_without_applying_again(
+    sandbox, scenario, api, operator_key, runtime, monkeypatch
+):
     from pagerless import settings
 
     # Given a fix applied and a verification that waits for the rollout

@@ -42,11 +42,16 @@ def test_rediagnosis_guards(runtime, api, operator_key, admin_key):
     assert api.get("/api/incidents/INC-19990101-0001/diagnosis", headers=auth(viewer)).status_code == 404
     assert api.post("/api/incidents/INC-19990101-0001/diagnose", headers=auth(operator_key)).status_code == 404
     # A viewer may read but not re-run
-    sent = api.post("/api/webhooks/generic", json={"title": "Disk almost full", "service": "db", "namespace": "data"},
-                    headers=auth(operator_key)).json()["alerts"][0]
+    sent = api.post(
+        "/api/webhooks/generic",
+        json={"title": "Disk almost full", "service": "db", "namespace": "data"},
+        headers=auth(operator_key),
+    ).json()["alerts"][0]
     assert api.post(f"/api/incidents/{sent['incident_id']}/diagnose", headers=auth(viewer)).status_code == 403
     # A resolved incident is not re-diagnosed
     wait_for_status(sent["incident_id"], "diagnosed", "escalated", settled=True)
-    api.post(f"/api/incidents/{sent['incident_id']}/resolve", json={"note": "fixed by hand"}, headers=auth(operator_key))
+    api.post(
+        f"/api/incidents/{sent['incident_id']}/resolve", json={"note": "fixed by hand"}, headers=auth(operator_key)
+    )
     conflict = api.post(f"/api/incidents/{sent['incident_id']}/diagnose", headers=auth(operator_key))
     assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "CONFLICT"

@@ -5,8 +5,14 @@ import json
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import (CONTAINER, DEPLOYMENT, NS, memory_limit, open_incident, store_policy,
-                                                timeline_types, wait_for_status)
+from tests.functional.workflow.conftest import (
+    NS,
+    memory_limit,
+    open_incident,
+    store_policy,
+    timeline_types,
+    wait_for_status,
+)
 from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.functional
@@ -23,8 +29,9 @@ def notify_jobs(runtime) -> list[dict]:
         found += [json.loads(m["Body"]) for m in messages]
 
 
-def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_card(runs, sandbox, scenario, api,
-                                                                                   runtime):
+def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_card(
+    runs, sandbox, scenario, api, runtime
+):
     from pagerless.workflow.approvals import ApprovalService
 
     key = runs["alice"]
@@ -34,8 +41,9 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
     assert matched[0]["id"] == "oom-recovery" and any("oom_killed" in r for r in matched[0]["reasons"])
     assert "certificate-expiry-check" not in [m["id"] for m in matched]
     notify_jobs(runtime)  # the incident's own notifications
-    started = api.post(f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute",
-                       json={"options": FAST}, headers=auth(key))
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute", json={"options": FAST}, headers=auth(key)
+    )
     assert started.status_code == 202, started.text
     job_id = started.json()["job_id"]
     parked = wait_job(api, key, job_id, "parked")
@@ -45,8 +53,14 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
     assert [c["generation"] for c in cards] == [parked["correlation_key"]]
     assert cards[0]["incident_id"] == incident.id and cards[0]["data"]["action"] == "patch_resources"
     # a card's button reaches ApprovalService.decide with the incident id and the approval id
-    decided = ApprovalService().decide(incident.id, "default", approve=True, actor="lark:ou_oncall", role="operator",
-                                       approval_id=parked["correlation_key"])
+    decided = ApprovalService().decide(
+        incident.id,
+        "default",
+        approve=True,
+        actor="lark:ou_oncall",
+        role="operator",
+        approval_id=parked["correlation_key"],
+    )
     assert decided.changed and decided.approval["status"] == "approved"
     done = wait_job(api, key, job_id, "completed", "failed")
     assert done["status"] == "completed", done
@@ -57,8 +71,9 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
 def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):
     store_policy(denied_namespaces=[NS])
     key = runs["alice"]
-    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "auto_approve": True},
-                       headers=auth(key)).json()
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "auto_approve": True}, headers=auth(key)
+    ).json()
     done = wait_job(api, key, started["job_id"], "completed", "failed")
     assert done["status"] == "failed" and done["result"]["outcome"] == "denied", done
     assert "denied_namespace" in done["error"]
@@ -78,8 +93,9 @@ def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):
 
 def test_our_records_decide_a_parked_and_a_stopped_job(runs, sandbox, api, runtime):
     key = runs["alice"]
-    started = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
-                       headers=auth(key))
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    )
     assert started.status_code == 201, started.text
     job_id = started.json()["job_id"]
     parked = wait_job(api, key, job_id, "parked")
@@ -91,8 +107,11 @@ def test_our_records_decide_a_parked_and_a_stopped_job(runs, sandbox, api, runti
     assert job(api, key, job_id)["status"] == "cancelled"
     [approval] = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
     assert approval["approval_id"] == parked["correlation_key"]
-    late = api.post(f"/api/jobs/{job_id}/signal", json={"correlation_key": parked["correlation_key"],
-                                                        "payload": {"approved": True}}, headers=auth(key))
+    late = api.post(
+        f"/api/jobs/{job_id}/signal",
+        json={"correlation_key": parked["correlation_key"], "payload": {"approved": True}},
+        headers=auth(key),
+    )
     assert late.status_code == 400 and late.json()["error"]["code"] == "JOB_NOT_PARKED"
     assert memory_limit(sandbox) == "256Mi"
 
@@ -102,8 +121,9 @@ def test_a_job_whose_execution_is_gone_keeps_its_state_and_trace(runs, sandbox, 
     from pagerless.store.jobs import JobRepository
 
     key = runs["alice"]
-    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True},
-                       headers=auth(key)).json()
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    ).json()
     wait_job(api, key, started["job_id"], "completed")
     record = JobRepository().get(started["job_id"])
     JobRepository().update(record, execution_arn=record.execution_arn + "-forgotten")
@@ -128,9 +148,11 @@ def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     assert got["kind"] == "incident_workflow" and got["status"] == "parked" and got["correlation_key"]
     trace = api.get(f"/api/jobs/{incident.id}/trace", headers=auth(key)).json()["timeline"]
     assert {"pagerless", "stepfunctions"} == {e["source"] for e in trace}
-    signal = api.post(f"/api/jobs/{incident.id}/signal", json={"correlation_key": got["correlation_key"],
-                                                              "payload": {"approved": False, "reason": "not now"}},
-                      headers=auth(key))
+    signal = api.post(
+        f"/api/jobs/{incident.id}/signal",
+        json={"correlation_key": got["correlation_key"], "payload": {"approved": False, "reason": "not now"}},
+        headers=auth(key),
+    )
     assert signal.status_code == 200, signal.text
     assert signal.json()["approval"]["status"] == "rejected"
     missing = api.get("/api/jobs/job-doesnotexist", headers=auth(key))

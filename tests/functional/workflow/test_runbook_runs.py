@@ -17,8 +17,9 @@ def runs(sandbox, runtime):
     from pagerless.api.security import key_service
 
     store_policy(rate_limit={"max_actions": 50, "window_minutes": 60})
-    keys = {name: key_service().create(workspace="default", role="operator", name=name).secret
-            for name in ("alice", "bob")}
+    keys = {
+        name: key_service().create(workspace="default", role="operator", name=name).secret for name in ("alice", "bob")
+    }
     yield keys
     sfn = runtime.client("stepfunctions")
     machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
@@ -36,12 +37,17 @@ def wait_job(api, key, job_id, *statuses) -> dict:
     try:
         return wait_for(lambda: (j := job(api, key, job_id))["status"] in statuses and j, timeout=60)
     except AssertionError:
-        raise AssertionError(f"{job(api, key, job_id)}\n{api.get(f'/api/jobs/{job_id}/trace', headers=auth(key)).json()}")
+        raise AssertionError(
+            f"{job(api, key, job_id)}\n{api.get(f'/api/jobs/{job_id}/trace', headers=auth(key)).json()}"
+        ) from None
 
 
 def events(api, key, job_id) -> list[dict]:
-    return [e for e in api.get(f"/api/jobs/{job_id}/trace", headers=auth(key)).json()["timeline"]
-            if e["source"] == "pagerless"]
+    return [
+        e
+        for e in api.get(f"/api/jobs/{job_id}/trace", headers=auth(key)).json()["timeline"]
+        if e["source"] == "pagerless"
+    ]
 
 
 def replicas(cluster) -> int:
@@ -50,8 +56,9 @@ def replicas(cluster) -> int:
 
 def test_dry_run_changes_nothing_and_records_each_step(runs, sandbox, api):
     key = runs["alice"]
-    started = api.post("/api/workflows/oom_recovery/execute", json={"context": CONTEXT, "dry_run": True},
-                       headers=auth(key))
+    started = api.post(
+        "/api/workflows/oom_recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    )
     assert started.status_code == 202, started.text
     done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
     assert done["status"] == "completed", done
@@ -64,8 +71,9 @@ def test_dry_run_changes_nothing_and_records_each_step(runs, sandbox, api):
 
 def test_each_step_waits_for_its_approval_then_runs_and_verifies(runs, sandbox, api, runtime):
     alice, bob = runs["alice"], runs["bob"]
-    started = api.post("/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST},
-                       headers=auth(alice)).json()
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
     parked = wait_job(api, alice, started["job_id"], "parked")
     assert parked["current_node"] == "Raise the memory limit" and parked["correlation_key"]
     assert memory_limit(sandbox) == "256Mi", "nothing mutating runs before the approval"
@@ -74,55 +82,100 @@ def test_each_step_waits_for_its_approval_then_runs_and_verifies(runs, sandbox, 
     assert [a["proposal"]["step"] for a in pending] == ["Raise the memory limit"]
     assert "task_token" not in str(pending)
     # a wrong key and a missing decision are refused, in the API's error format
-    wrong = api.post(f"/api/jobs/{started['job_id']}/signal", json={"correlation_key": "nope", "payload": {"approved": True}},
-                     headers=auth(bob))
+    wrong = api.post(
+        f"/api/jobs/{started['job_id']}/signal",
+        json={"correlation_key": "nope", "payload": {"approved": True}},
+        headers=auth(bob),
+    )
     assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "INVALID_SIGNAL_KEY"
-    signal = api.post(f"/api/jobs/{started['job_id']}/signal",
-                      json={"correlation_key": parked["correlation_key"], "payload": {"approved": True, "reason": "ok"}},
-                      headers=auth(bob))
+    signal = api.post(
+        f"/api/jobs/{started['job_id']}/signal",
+        json={"correlation_key": parked["correlation_key"], "payload": {"approved": True, "reason": "ok"}},
+        headers=auth(bob),
+    )
     assert signal.status_code == 200, signal.text
     done = wait_job(api, alice, started["job_id"], "completed", "failed")
     assert done["status"] == "completed", done
     assert memory_limit(sandbox) == "512Mi"
     assert done["steps"][1]["approved_by"] and done["steps"][1]["verified"] is True
     names = [e["event"] for e in events(api, alice, started["job_id"])]
-    for expected in ("JobCreated", "JobStarted", "JobParked", "SignalReceived", "ToolCompleted", "StepVerified",
-                     "JobCompleted"):
+    for expected in (
+        "JobCreated",
+        "JobStarted",
+        "JobParked",
+        "SignalReceived",
+        "ToolCompleted",
+        "StepVerified",
+        "JobCompleted",
+    ):
         assert expected in names, names
-    again = api.post(f"/api/jobs/{started['job_id']}/signal",
-                     json={"correlation_key": parked["correlation_key"], "payload": {"approved": True}}, headers=auth(bob))
+    again = api.post(
+        f"/api/jobs/{started['job_id']}/signal",
+        json={"correlation_key": parked["correlation_key"], "payload": {"approved": True}},
+        headers=auth(bob),
+    )
     assert again.status_code == 400 and again.json()["error"]["code"] == "JOB_NOT_PARKED"
 
 
 @pytest.fixture
 def hungry(scenario):
     """The pods need 2Gi: raising the limit to 512Mi does not fix them."""
-    scenario["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER,
-                                                               "memory_needed": "2Gi"}}}
+    scenario["sandbox"] = {
+        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
+    }
 
 
 def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
     key = runs["alice"]
-    body = {"name": "scale then raise", "risk_level": "auto", "match_alert_types": ["oom_killed"],
-            "steps": [
-                {"name": "Scale out", "action": "scale_deployment",
-                 "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": 4},
-                 "rollback": {"action": "scale_deployment", "params": {"namespace": "{namespace}",
-                                                                        "deployment": "{deployment}",
-                                                                        "replicas": "{current_replicas}"}}},
-                {"name": "Raise memory", "action": "patch_resources",
-                 "params": {"namespace": "{namespace}", "deployment": "{deployment}", "container": "{container}",
-                            "memory_limit": "{memory_limit}"},
-                 "verify": {"check": "workload_healthy", "max_attempts": 2, "interval_seconds": 0,
-                            "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
-                 "rollback": {"action": "rollback_deployment",
-                              "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}}]}
+    body = {
+        "name": "scale then raise",
+        "risk_level": "auto",
+        "match_alert_types": ["oom_killed"],
+        "steps": [
+            {
+                "name": "Scale out",
+                "action": "scale_deployment",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": 4},
+                "rollback": {
+                    "action": "scale_deployment",
+                    "params": {
+                        "namespace": "{namespace}",
+                        "deployment": "{deployment}",
+                        "replicas": "{current_replicas}",
+                    },
+                },
+            },
+            {
+                "name": "Raise memory",
+                "action": "patch_resources",
+                "params": {
+                    "namespace": "{namespace}",
+                    "deployment": "{deployment}",
+                    "container": "{container}",
+                    "memory_limit": "{memory_limit}",
+                },
+                "verify": {
+                    "check": "workload_healthy",
+                    "max_attempts": 2,
+                    "interval_seconds": 0,
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+                "rollback": {
+                    "action": "rollback_deployment",
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+            },
+        ],
+    }
     created = api.post("/api/custom-runbooks", json=body, headers=auth(key))
     assert created.status_code == 201, created.text
     cluster = sandbox
     before = replicas(cluster)
-    started = api.post("/api/workflows/scale-then-raise/execute",
-                       json={"context": CONTEXT, "auto_approve": True, "options": FAST}, headers=auth(key)).json()
+    started = api.post(
+        "/api/workflows/scale-then-raise/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
     done = wait_job(api, key, started["job_id"], "completed", "failed")
     assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
     rolled = [(e["node"], e["action"]) for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
@@ -130,20 +183,25 @@ def test_a_failing_verify_rolls_back_in_reverse(hungry, runs, sandbox, api):
     assert memory_limit(cluster) == "256Mi" and replicas(cluster) == before
 
 
-@pytest.mark.parametrize("runbook, extra, statuses", [
-    ("crashloop-triage", {}, ["not_ok", "ok", "would_change"]),
-    ("bad-deploy-rollback", {}, ["ok", "not_found"]),  # the scenario has no earlier revision to go back to
-    ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
-    # coredns (kube-system, denied by default) runs on the node: the drain is refused per pod
-    ("node-drain", {"node": "ip-10-0-1-23.ec2.internal"}, ["ok", "refused"]),
-    ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
-])
+@pytest.mark.parametrize(
+    "runbook, extra, statuses",
+    [
+        ("crashloop-triage", {}, ["not_ok", "ok", "would_change"]),
+        ("bad-deploy-rollback", {}, ["ok", "not_found"]),  # the scenario has no earlier revision to go back to
+        ("scale-out", {"replicas": 4}, ["not_ok", "would_change"]),
+        # coredns (kube-system, denied by default) runs on the node: the drain is refused per pod
+        ("node-drain", {"node": "ip-10-0-1-23.ec2.internal"}, ["ok", "refused"]),
+        ("certificate-expiry-check", {}, ["not_ok"]),  # the sandbox serves no secrets: the check says so
+    ],
+)
 def test_every_builtin_dry_runs_against_the_sandbox(runs, sandbox, api, runbook, extra, statuses):
     store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
     key = runs["alice"]
-    started = api.post(f"/api/workflows/{runbook}/execute",
-                       json={"context": {"namespace": NS, "deployment": DEPLOYMENT, **extra}, "dry_run": True},
-                       headers=auth(key))
+    started = api.post(
+        f"/api/workflows/{runbook}/execute",
+        json={"context": {"namespace": NS, "deployment": DEPLOYMENT, **extra}, "dry_run": True},
+        headers=auth(key),
+    )
     assert started.status_code == 202, started.text
     done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
     assert done["status"] == "completed", done
@@ -155,12 +213,18 @@ def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, 
     from pagerless import settings
 
     key, bob = runs["alice"], runs["bob"]
-    first = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
-                     headers=auth(key)).json()
+    first = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    ).json()
     parked = wait_job(api, key, first["job_id"], "parked")
-    rejected = api.post(f"/api/jobs/{first['job_id']}/signal", headers=auth(bob),
-                        json={"correlation_key": parked["correlation_key"],
-                              "payload": {"approved": False, "reason": "not during the sale"}})
+    rejected = api.post(
+        f"/api/jobs/{first['job_id']}/signal",
+        headers=auth(bob),
+        json={
+            "correlation_key": parked["correlation_key"],
+            "payload": {"approved": False, "reason": "not during the sale"},
+        },
+    )
     assert rejected.status_code == 200 and rejected.json()["approval"]["status"] == "rejected"
     assert rejected.json()["approval"]["decided_by_label"].startswith("bob (key_")  # name and id
     done = wait_job(api, key, first["job_id"], "failed", "completed")
@@ -168,8 +232,9 @@ def test_a_rejected_step_ends_the_run_and_a_step_nobody_decides_times_out(runs, 
     assert "not during the sale" in done["error"]
     monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
     settings.reset()
-    second = api.post("/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}},
-                      headers=auth(key)).json()
+    second = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    ).json()
     timed_out = wait_job(api, key, second["job_id"], "failed", "completed")
     assert timed_out["result"]["outcome"] == "timed_out"
     expired = api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
@@ -185,8 +250,11 @@ def test_the_node_drain_runbook_drains_the_node_and_verifies_it(runs, sandbox, a
     store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
     key = runs["alice"]
     # When the node-drain runbook runs (its operator approves every step up front)
-    started = api.post("/api/workflows/node-drain/execute",
-                       json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST}, headers=auth(key))
+    started = api.post(
+        "/api/workflows/node-drain/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    )
     assert started.status_code == 202, started.text
     done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
     # Then the drain ran and its verify passed: only the DaemonSet pod is left on the cordoned node
@@ -194,8 +262,12 @@ def test_the_node_drain_runbook_drains_the_node_and_verifies_it(runs, sandbox, a
     assert [s["status"] for s in done["steps"]] == ["ok", "succeeded"]
     assert done["steps"][1]["verified"] is True and done["steps"][1]["action"] == "drain_node"
     assert sandbox.node(DRAINED)["spec"]["unschedulable"] is True
-    assert [p["metadata"]["name"] for p in sandbox.pods() if p["spec"].get("nodeName") == DRAINED] == ["kube-proxy-6s5gz"]
-    assert any(e["event"] == "StepVerified" and "drained" in e["message"] for e in events(api, key, started.json()["job_id"]))
+    assert [p["metadata"]["name"] for p in sandbox.pods() if p["spec"].get("nodeName") == DRAINED] == [
+        "kube-proxy-6s5gz"
+    ]
+    assert any(
+        e["event"] == "StepVerified" and "drained" in e["message"] for e in events(api, key, started.json()["job_id"])
+    )
 
 
 def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
@@ -203,8 +275,11 @@ def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
     store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
     key = runs["alice"]
     # When the node-drain runbook runs
-    started = api.post("/api/workflows/node-drain/execute",
-                       json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST}, headers=auth(key))
+    started = api.post(
+        "/api/workflows/node-drain/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    )
     done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
     # Then the drain step is refused naming the pod, and the node and its pods are as they were
     assert done["status"] == "failed", done

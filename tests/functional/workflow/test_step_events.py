@@ -29,10 +29,18 @@ def opened(runtime, oom_scenario):
     from pagerless.store.incidents import IncidentRecord
 
     alert = oom_scenario["alert"]
-    record = IncidentRecord(INCIDENT_ID, workspace="default", created_key=f"x#{INCIDENT_ID}",
-                            service_key="default#payments#payments-api", title=alert["title"], severity="critical",
-                            service="payments-api", namespace="payments", labels=alert["labels"],
-                            first_seen=datetime.fromisoformat(alert["starts_at"].replace("Z", "+00:00")))
+    record = IncidentRecord(
+        INCIDENT_ID,
+        workspace="default",
+        created_key=f"x#{INCIDENT_ID}",
+        service_key="default#payments#payments-api",
+        title=alert["title"],
+        severity="critical",
+        service="payments-api",
+        namespace="payments",
+        labels=alert["labels"],
+        first_seen=datetime.fromisoformat(alert["starts_at"].replace("Z", "+00:00")),
+    )
     record.save()
     return record
 
@@ -62,8 +70,12 @@ def test_request_approval_event_stores_the_token_apart_and_escalate_event_escala
     from pagerless.store.incidents import IncidentRepository
 
     # Given the incident is being diagnosed with a proposal
-    opened.update(actions=[opened.__class__.status.set("diagnosing"),
-                           opened.__class__.proposal.set({"action": "patch_resources", "dry_run": {"diff": "x"}})])
+    opened.update(
+        actions=[
+            opened.__class__.status.set("diagnosing"),
+            opened.__class__.proposal.set({"action": "patch_resources", "dry_run": {"diff": "x"}}),
+        ]
+    )
     # When the request_approval event runs
     event = _event("request_approval.json")
     _invoke(runtime, event)

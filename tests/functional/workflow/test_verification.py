@@ -2,9 +2,17 @@
 
 import pytest
 
-from tests.conftest import auth
-from tests.functional.workflow.conftest import (NS, DEPLOYMENT, CONTAINER, incident, memory_limit, open_incident,
-                                                store_policy, timeline_types, wait_for_status)
+from tests.functional.workflow.conftest import (
+    CONTAINER,
+    DEPLOYMENT,
+    NS,
+    incident,
+    memory_limit,
+    open_incident,
+    store_policy,
+    timeline_types,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -15,8 +23,9 @@ def scenario(oom_scenario):
     import copy
 
     changed = copy.deepcopy(oom_scenario)
-    changed["sandbox"] = {"failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER,
-                                                             "memory_needed": "2Gi"}}}
+    changed["sandbox"] = {
+        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
+    }
     return changed
 
 
@@ -62,9 +71,14 @@ def test_restart_pod_on_an_oom_workload_fails_verification_and_is_escalated(sand
     # Given a plan that evicts the OOMKilled pod (it is not reversible and cannot fix an OOM)
     def restart_the_pod(diagnosis, workload=None, **_):
         target = diagnosis.target
-        return [ActionPlan.of(RestartPod(namespace=target["namespace"], pod=target["name"], deployment=DEPLOYMENT),
-                              "restart_pod", "evict the OOMKilled pod",
-                              target={"namespace": target["namespace"], "deployment": DEPLOYMENT})]
+        return [
+            ActionPlan.of(
+                RestartPod(namespace=target["namespace"], pod=target["name"], deployment=DEPLOYMENT),
+                "restart_pod",
+                "evict the OOMKilled pod",
+                target={"namespace": target["namespace"], "deployment": DEPLOYMENT},
+            )
+        ]
 
     monkeypatch.setattr(planner, "plan_diagnosis", restart_the_pod)
     store_policy(autonomy="auto")

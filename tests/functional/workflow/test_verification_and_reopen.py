@@ -6,8 +6,15 @@ import copy
 import pytest
 
 from tests.conftest import ROOT, auth
-from tests.functional.workflow.conftest import (_SENDER, alertmanager_payload, memory_limit, open_incident,
-                                                timeline_types, wait_for, wait_for_status)
+from tests.functional.workflow.conftest import (
+    _SENDER,
+    alertmanager_payload,
+    memory_limit,
+    open_incident,
+    timeline_types,
+    wait_for,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -15,8 +22,9 @@ pytestmark = pytest.mark.functional
 def _send(scenario: dict, status: str) -> dict:
     payload = alertmanager_payload(scenario["alert"])
     payload["status"] = payload["alerts"][0]["status"] = status
-    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=payload,
-                                      headers={"Authorization": f"Bearer {_SENDER['key']}"})
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=payload, headers={"Authorization": f"Bearer {_SENDER['key']}"}
+    )
     assert response.status_code == 200, response.text
     return response.json()["alerts"][0]
 
@@ -40,8 +48,12 @@ def test_a_healthy_workload_waits_for_its_alert_to_clear(sandbox, scenario, api,
     wait_for_status(incident.id, "awaiting_approval")
     api.post(f"/api/incidents/{incident.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
     # When the workload is healthy but the alert still fires
-    wait_for(lambda: any("waiting for 1 alert(s) to clear" in e["message"]
-                         for e in _timeline(api, operator_key, incident.id)), timeout=60)
+    wait_for(
+        lambda: any(
+            "waiting for 1 alert(s) to clear" in e["message"] for e in _timeline(api, operator_key, incident.id)
+        ),
+        timeout=60,
+    )
     assert memory_limit(sandbox) == "512Mi"
     # Then the incident is not resolved yet
     assert wait_for_status(incident.id, "verifying", "remediating") in ("verifying", "remediating")
@@ -53,8 +65,9 @@ def test_a_healthy_workload_waits_for_its_alert_to_clear(sandbox, scenario, api,
     assert any("every alert has cleared" in m for m in messages), messages
 
 
-def test_an_alert_firing_after_the_workflow_resolved_reopens_the_incident(sandbox, scenario, api, operator_key,
-                                                                         monkeypatch):
+def test_an_alert_firing_after_the_workflow_resolved_reopens_the_incident(
+    sandbox, scenario, api, operator_key, monkeypatch
+):
     # Given no grace: the workflow resolves on a healthy workload though the alert never cleared
     _grace(monkeypatch, 0)
     incident = open_incident(scenario)
@@ -81,8 +94,9 @@ def no_action_scenario():
     return copy.deepcopy(data)
 
 
-def test_when_nothing_is_proposed_the_api_and_the_timeline_say_why(request, api, operator_key, runtime, monkeypatch,
-                                                                  no_action_scenario):
+def test_when_nothing_is_proposed_the_api_and_the_timeline_say_why(
+    request, api, operator_key, runtime, monkeypatch, no_action_scenario
+):
     from pagerless import settings
     from pagerless.local.sandbox_cluster import SandboxCluster
 

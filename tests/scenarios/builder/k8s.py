@@ -13,9 +13,11 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from kube_objects import (Clock, container, deployment, event, http_probe, lst, node, pod, pvc, replicaset,  # noqa: E402,F401
-                          reset_versions)
 import kube_objects as kit  # noqa: E402
+from kube_objects import (
+    container,
+    replicaset,  # noqa: E402,F401
+)
 
 # Waiting reasons of a container whose image was never pulled or that never got a container id.
 _NOT_PULLED = ("ErrImagePull", "ImagePullBackOff", "CreateContainerConfigError", "ContainerCreating")
@@ -35,11 +37,21 @@ def uid(seed: str) -> str:
     return str(uuid.UUID(hashlib.md5(seed.encode()).hexdigest()))
 
 
-def spec(name: str, image: str, *, cpu_req: str = "100m", mem_req: str = "128Mi", cpu_lim: str | None = None,
-         mem_lim: str | None = "512Mi", port: int | None = 8080, **kwargs) -> dict:
+def spec(
+    name: str,
+    image: str,
+    *,
+    cpu_req: str = "100m",
+    mem_req: str = "128Mi",
+    cpu_lim: str | None = None,
+    mem_lim: str | None = "512Mi",
+    port: int | None = 8080,
+    **kwargs,
+) -> dict:
     """`kube_objects.container` with the builder's defaults (100m/128Mi requests, a 512Mi memory limit, port 8080)."""
-    return container(name, image, cpu=(cpu_req, cpu_lim), mem=(mem_req, mem_lim), ports=[port] if port else None,
-                     **kwargs)
+    return container(
+        name, image, cpu=(cpu_req, cpu_lim), mem=(mem_req, mem_lim), ports=[port] if port else None, **kwargs
+    )
 
 
 def running(started: str) -> dict:
@@ -55,14 +67,28 @@ def terminated(reason: str, code: int, started: str, finished: str, message: str
     return kit.terminated(code, reason, started, finished, message)
 
 
-def status(name: str, image: str, state: dict, last: dict | None = None, ready: bool | None = None,
-           restarts: int = 0) -> dict:
+def status(
+    name: str, image: str, state: dict, last: dict | None = None, ready: bool | None = None, restarts: int = 0
+) -> dict:
     """A container status from the kit for a state made by `running`, `waiting` or `terminated` above."""
     if "running" in state:
-        return kit.running(name, image, state["running"]["startedAt"], restarts=restarts, last=last,
-                           ready=True if ready is None else ready)
+        return kit.running(
+            name,
+            image,
+            state["running"]["startedAt"],
+            restarts=restarts,
+            last=last,
+            ready=True if ready is None else ready,
+        )
     if "waiting" in state:
         reason = state["waiting"]["reason"]
-        return kit.waiting(name, image, reason, state["waiting"].get("message"), restarts=restarts, last=last,
-                           pulled=reason not in _NOT_PULLED)
+        return kit.waiting(
+            name,
+            image,
+            reason,
+            state["waiting"].get("message"),
+            restarts=restarts,
+            last=last,
+            pulled=reason not in _NOT_PULLED,
+        )
     return kit.stopped(name, image, state, restarts=restarts, last=last)

@@ -9,4 +9,5 @@ def scenario(filename: str):
     def register(fn: Callable[[], dict]) -> Callable[[], dict]:
         SCENARIOS[filename] = fn
         return fn
+
     return register

@@ -6,6 +6,7 @@ scenario's ``source`` key). The split is deterministic: within each expected cat
 the SHA-256 of their name and dealt alternately to ``dev`` and ``heldout``, starting from a per-category
 offset, so both halves cover every category that has two or more cases.
 """
+
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ ALL = SCHED + CONTAINERS + REFERENCES + PLATFORM + WORKLOADS + INCONCLUSIVE
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
     import kube_objects
+
     kube_objects.reset_versions(73100000)
     return [(case.__name__, case()) for case in ALL]
 

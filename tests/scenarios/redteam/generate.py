@@ -3,6 +3,7 @@
 Run: /work/venv/bin/python tests/scenarios/redteam/generate.py
 The scenarios were written blind (without reading the diagnosis engine) to measure generalization.
 """
+
 import json
 import os
 import sys
@@ -21,13 +22,24 @@ from _scenarios_i import SCENARIOS_I  # noqa: E402
 from _scenarios_j import SCENARIOS_J  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ALL = (SCENARIOS_A + SCENARIOS_B + SCENARIOS_C + SCENARIOS_D + SCENARIOS_E + SCENARIOS_F + SCENARIOS_G + SCENARIOS_H
-       + SCENARIOS_I + SCENARIOS_J)
+ALL = (
+    SCENARIOS_A
+    + SCENARIOS_B
+    + SCENARIOS_C
+    + SCENARIOS_D
+    + SCENARIOS_E
+    + SCENARIOS_F
+    + SCENARIOS_G
+    + SCENARIOS_H
+    + SCENARIOS_I
+    + SCENARIOS_J
+)
 
 
 def build_all():
     """Every (slug, scenario), built from a fresh resourceVersion counter so the output is reproducible."""
     import kube_objects
+
     kube_objects.reset_versions(48211900)
     return [(slug, build()) for slug, build in ALL]
 

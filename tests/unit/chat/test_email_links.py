@@ -5,8 +5,9 @@ import pytest
 from pagerless.chat import email_links
 from pagerless.domain.errors import UnauthorizedError
 
-LINK = email_links.EmailLink("2026-12-02T10:00:00+00:00#ab12cd34", "INC-20261202-0001", "default", "approve",
-                             "per_0123456789ab", 2_000_000_000)
+LINK = email_links.EmailLink(
+    "2026-12-02T10:00:00+00:00#ab12cd34", "INC-20261202-0001", "default", "approve", "per_0123456789ab", 2_000_000_000
+)
 
 
 def test_a_token_round_trips_to_its_link():

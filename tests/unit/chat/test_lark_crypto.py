@@ -49,8 +49,11 @@ def test_the_event_signature_vector_verifies_over_the_exact_encrypted_bytes():
     plain = json.loads((FIXTURES / "card_action_trigger_v2_ack_button.json").read_text("utf-8"))
     assert data == plain and lark.event_id(data) == "f7984f25108f8137722bb63cee927e66"
     click = lark.click(data, APP)
-    assert (click.provider, click.tenant, click.user) == ("lark", "cli_a1b2c3d4e5f6a7b8",
-                                                          "ou_3c14f3a59eaf2825dbe25359f15d4c56")
+    assert (click.provider, click.tenant, click.user) == (
+        "lark",
+        "cli_a1b2c3d4e5f6a7b8",
+        "ou_3c14f3a59eaf2825dbe25359f15d4c56",
+    )
     assert click.verb == "acknowledge" and click.incident_id == "INC-20240514-0042"
     assert click.message_ref == "om_574d639e4a44e4dd646eaf628e2e8fb6"
 
@@ -80,8 +83,10 @@ def test_the_legacy_card_signature_is_accepted_only_on_the_card_url():
 
 def test_a_body_no_key_opens_is_refused():
     with pytest.raises(lark.LarkDecryptError):
-        lark.open_body((FIXTURES / "card_action_trigger_v2_encrypted.json").read_bytes(),
-                       [lark.LarkApp("x", encrypt_key="wrong key")])
+        lark.open_body(
+            (FIXTURES / "card_action_trigger_v2_encrypted.json").read_bytes(),
+            [lark.LarkApp("x", encrypt_key="wrong key")],
+        )
 
 
 def test_the_custom_bot_vector_is_not_a_callback_scheme():
@@ -95,15 +100,22 @@ def test_the_custom_bot_vector_is_not_a_callback_scheme():
     assert sign == vector["expected_sign"] != vector["common_wrong_implementation"]["value"]
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("bind alice@example.com", "alice@example.com"),
-    ("@_user_1 bind alice@example.com", "alice@example.com"),
-    ("绑定 alice@example.com", "alice@example.com"),
-    ("please approve INC-1", None),
-    ("bind not-an-email", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("bind alice@example.com", "alice@example.com"),
+        ("@_user_1 bind alice@example.com", "alice@example.com"),
+        ("绑定 alice@example.com", "alice@example.com"),
+        ("please approve INC-1", None),
+        ("bind not-an-email", None),
+    ],
+)
 def test_a_bind_request_is_read_from_a_text_message(text, expected):
-    data = {"header": {"event_type": "im.message.receive_v1"},
-            "event": {"sender": {"sender_id": {"open_id": "ou_x"}},
-                      "message": {"message_type": "text", "content": json.dumps({"text": text})}}}
+    data = {
+        "header": {"event_type": "im.message.receive_v1"},
+        "event": {
+            "sender": {"sender_id": {"open_id": "ou_x"}},
+            "message": {"message_type": "text", "content": json.dumps({"text": text})},
+        },
+    }
     assert lark.bind_request(data) == (("ou_x", expected) if expected else None)

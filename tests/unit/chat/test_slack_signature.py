@@ -23,19 +23,30 @@ def test_the_vectors_verify_at_their_own_time(name):
     # Given the vector's body, timestamp and secret, with the clock at the vector's time
     now = int(vector["X-Slack-Request-Timestamp"]) + 10
     # When it is verified, then the secret that matched is returned, and the base string is Slack's
-    assert slack.sign(vector["signing_secret"], vector["X-Slack-Request-Timestamp"], body) == \
-        vector["expected_X-Slack-Signature"]
-    assert slack.verify(["another-secret", vector["signing_secret"]],
-                        _headers(vector["X-Slack-Request-Timestamp"], vector["expected_X-Slack-Signature"]),
-                        body, now=now) == vector["signing_secret"]
+    assert (
+        slack.sign(vector["signing_secret"], vector["X-Slack-Request-Timestamp"], body)
+        == vector["expected_X-Slack-Signature"]
+    )
+    assert (
+        slack.verify(
+            ["another-secret", vector["signing_secret"]],
+            _headers(vector["X-Slack-Request-Timestamp"], vector["expected_X-Slack-Signature"]),
+            body,
+            now=now,
+        )
+        == vector["signing_secret"]
+    )
 
 
 def test_the_same_vector_is_a_replay_once_five_minutes_have_passed():
     vector = VECTORS["documented"]
     with pytest.raises(slack.SlackSignatureError, match="window"):
-        slack.verify([vector["signing_secret"]],
-                      _headers(vector["X-Slack-Request-Timestamp"], vector["expected_X-Slack-Signature"]),
-                      vector["raw_body"].encode(), now=int(vector["X-Slack-Request-Timestamp"]) + 301)
+        slack.verify(
+            [vector["signing_secret"]],
+            _headers(vector["X-Slack-Request-Timestamp"], vector["expected_X-Slack-Signature"]),
+            vector["raw_body"].encode(),
+            now=int(vector["X-Slack-Request-Timestamp"]) + 301,
+        )
 
 
 @pytest.mark.parametrize("case", VECTORS["negative_cases"], ids=lambda c: c["case"][:40])
@@ -71,10 +82,19 @@ def test_a_button_pagerless_did_not_make_is_not_a_decision():
 
 
 def test_our_contract_button_names_its_approval():
-    value = {"pl": 1, "approval_id": "2026-12-02T10:00:00+00:00#ab12cd34", "incident_id": "INC-20261202-0001",
-             "workspace": "default", "action": "approve"}
-    payload = {"type": "block_actions", "user": {"id": "U1", "team_id": "T1"}, "team": {"id": "T1"},
-               "actions": [{"action_id": "pl_approve", "value": json.dumps(value)}]}
+    value = {
+        "pl": 1,
+        "approval_id": "2026-12-02T10:00:00+00:00#ab12cd34",
+        "incident_id": "INC-20261202-0001",
+        "workspace": "default",
+        "action": "approve",
+    }
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U1", "team_id": "T1"},
+        "team": {"id": "T1"},
+        "actions": [{"action_id": "pl_approve", "value": json.dumps(value)}],
+    }
     click = slack.click(payload)
     assert click.verb == "approve" and click.approval_id == value["approval_id"] and click.workspace == "default"
 

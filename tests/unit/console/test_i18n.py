@@ -15,7 +15,9 @@ PO = CONSOLE / "locales" / "zh" / "LC_MESSAGES" / "messages.po"
 def _template_strings() -> set[str]:
     method_map = [("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}}
-    return {message for _, _, message, *_ in extract_from_dir(str(CONSOLE), method_map, options) if isinstance(message, str)}
+    return {
+        message for _, _, message, *_ in extract_from_dir(str(CONSOLE), method_map, options) if isinstance(message, str)
+    }
 
 
 def test_every_template_string_has_a_chinese_translation():
@@ -37,8 +39,16 @@ def test_pages_render_in_both_languages_with_autoescape():
 
     for lang, word in (("en", "Sign in"), ("zh", "登录")):
         env = i18n.environment(lang)
-        html = env.get_template("login.html").render(lang=lang, languages=i18n.LANGUAGES, csrf_token="t", me=None,
-                                                     path="/console/login", next="/console/x<y", error=None, sso=True)
+        html = env.get_template("login.html").render(
+            lang=lang,
+            languages=i18n.LANGUAGES,
+            csrf_token="t",
+            me=None,
+            path="/console/login",
+            next="/console/x<y",
+            error=None,
+            sso=True,
+        )
         assert word in html and "/console/x&lt;y" in html
 
 

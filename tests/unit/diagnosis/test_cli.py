@@ -15,8 +15,16 @@ def test_json_output_has_exactly_the_public_keys(capsys):
     # Then the output has exactly the documented keys and cites evidence
     out = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert list(out) == ["category", "ranked_categories", "confidence", "summary", "evidence", "remediations",
-                         "engine", "usage"]
+    assert list(out) == [
+        "category",
+        "ranked_categories",
+        "confidence",
+        "summary",
+        "evidence",
+        "remediations",
+        "engine",
+        "usage",
+    ]
     assert out["category"] == "oom_killed" and out["engine"] == "analyzers"
     assert all(set(e) == {"source", "detail"} for e in out["evidence"]) and out["evidence"]
 
@@ -52,8 +60,11 @@ def test_diagnose_runs_on_every_scenario_file_in_the_repo(capsys):
     from pagerless.cli import main as _main
 
     root = _Path(__file__).resolve().parents[3]
-    scenarios = [p for p in (root / "tests").rglob("*.json")
-                 if p.stat().st_size < 2_000_000 and _is_scenario(p.read_text("utf-8"))]
+    scenarios = [
+        p
+        for p in (root / "tests").rglob("*.json")
+        if p.stat().st_size < 2_000_000 and _is_scenario(p.read_text("utf-8"))
+    ]
     assert len(scenarios) >= 30
     for path in scenarios:
         assert _main(["diagnose", str(path)]) == 0, path

@@ -47,8 +47,9 @@ def test_crashloop_quotes_the_exception_from_the_previous_log():
     # Given a crash-looping container whose previous instance died on a Python exception
     status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=7)
     log = "INFO booting\nTraceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'DATABASE_URL'"
-    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
-                    logs={"shop/checkout-6d5f7c9b8-a1/app#previous": log})
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])], logs={"shop/checkout-6d5f7c9b8-a1/app#previous": log}
+    )
     # When the container analyzer runs
     findings = container.analyze(snapshot)
     # Then it reports crashloop_app_error quoting the exception line
@@ -56,10 +57,14 @@ def test_crashloop_quotes_the_exception_from_the_previous_log():
     assert any("KeyError: 'DATABASE_URL'" in e.detail for e in findings[0].evidence)
 
 
-@pytest.mark.parametrize("code,reason,message", [
-    (127, "Error", ""), (126, "Error", ""),
-    (128, "StartError", 'exec: "/bin/serve": stat /bin/serve: no such file or directory: unknown'),
-])
+@pytest.mark.parametrize(
+    "code,reason,message",
+    [
+        (127, "Error", ""),
+        (126, "Error", ""),
+        (128, "StartError", 'exec: "/bin/serve": stat /bin/serve: no such file or directory: unknown'),
+    ],
+)
 def test_command_not_found_or_not_executable_is_a_wrong_command(code, reason, message):
     # Given a container whose command cannot be executed
     status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated(reason, code, 1, message), restarts=5)
@@ -69,16 +74,24 @@ def test_command_not_found_or_not_executable_is_a_wrong_command(code, reason, me
     assert categories(findings) == ["wrong_command_or_entrypoint"]
 
 
-@pytest.mark.parametrize("message,remediation", [
-    ("failed to resolve reference: not found", "fix_image_reference"),
-    ("failed to authorize: failed to fetch oauth token: 401 Unauthorized", "fix_image_pull_secret"),
-])
+@pytest.mark.parametrize(
+    "message,remediation",
+    [
+        ("failed to resolve reference: not found", "fix_image_reference"),
+        ("failed to authorize: failed to fetch oauth token: 401 Unauthorized", "fix_image_pull_secret"),
+    ],
+)
 def test_image_pull_failures_pick_the_fix_from_the_registry_answer(message, remediation):
     # Given a pod stuck in ImagePullBackOff with the kubelet's pull error as an event
     status = cstatus(state=waiting("ImagePullBackOff", "Back-off pulling image"), ready=False)
-    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
-                    events=[event("shop", "Pod", "checkout-6d5f7c9b8-a1", "Failed",
-                                  f'Failed to pull image "registry/app:1.0": {message}')])
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+        events=[
+            event(
+                "shop", "Pod", "checkout-6d5f7c9b8-a1", "Failed", f'Failed to pull image "registry/app:1.0": {message}'
+            )
+        ],
+    )
     # When the container analyzer runs
     findings = container.analyze(snapshot)
     # Then it is image_pull_error with the matching remediation
@@ -100,8 +113,10 @@ def test_failing_init_container_is_reported_as_such():
     # Given a pod whose init container keeps failing
     init = cstatus("migrate", state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=4)
     app = cstatus(state=waiting("PodInitializing"), ready=False)
-    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")],
-                    logs={"shop/checkout-6d5f7c9b8-a1/migrate#previous": "ERROR: relation \"x\" already exists"})
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")],
+        logs={"shop/checkout-6d5f7c9b8-a1/migrate#previous": 'ERROR: relation "x" already exists'},
+    )
     # When the container analyzer runs
     findings = container.analyze(snapshot)
     # Then it is init_container_failure on the init container
@@ -121,8 +136,9 @@ def test_replicas_with_the_same_fault_become_one_finding():
 
 def test_an_init_container_that_cannot_pull_is_an_image_pull_error():
     # Given a pod in Init:ImagePullBackOff
-    init = cstatus("wait-for-db", state=waiting("ImagePullBackOff", 'Back-off pulling image "busybox:1.366"'),
-                   ready=False)
+    init = cstatus(
+        "wait-for-db", state=waiting("ImagePullBackOff", 'Back-off pulling image "busybox:1.366"'), ready=False
+    )
     app = cstatus(state=waiting("PodInitializing"), ready=False)
     snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], phase="Pending")])
     # When the container analyzer runs
@@ -132,7 +148,9 @@ def test_an_init_container_that_cannot_pull_is_an_image_pull_error():
 
 def test_run_as_non_root_refusal_is_a_security_context_problem():
     # Given a container the kubelet refuses to create because the image runs as root
-    message = 'container has runAsNonRoot and image will run as root (pod: "checkout-6d5f7c9b8-a1_shop", container: app)'
+    message = (
+        'container has runAsNonRoot and image will run as root (pod: "checkout-6d5f7c9b8-a1_shop", container: app)'
+    )
     status = cstatus(state=waiting("CreateContainerConfigError", message), ready=False)
     # When the container analyzer runs
     findings = container.analyze(snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])]))
@@ -144,8 +162,10 @@ def test_run_as_non_root_refusal_is_a_security_context_problem():
 def test_the_shells_last_words_reveal_a_missing_binary_whatever_the_exit_code():
     # Given a container exiting 1 whose last log line says the entrypoint binary does not exist
     status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=6)
-    snapshot = snap(pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
-                    logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "exec /app/server: exec format error"})
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[status])],
+        logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "exec /app/server: exec format error"},
+    )
     # When the container analyzer runs
     # Then it is wrong_command_or_entrypoint
     assert categories(container.analyze(snapshot)) == ["wrong_command_or_entrypoint"]

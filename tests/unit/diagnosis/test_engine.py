@@ -3,13 +3,25 @@ import pytest
 from pagerless.diagnosis.engine import INSUFFICIENT, diagnose, run_diagnosis
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
-from tests.unit.diagnosis.kube import (cspec, cstatus, deployment, pod, replicaset, running, scenario, snap, terminated,
-                                       waiting)
+from tests.unit.diagnosis.kube import (
+    cspec,
+    cstatus,
+    deployment,
+    pod,
+    replicaset,
+    running,
+    scenario,
+    snap,
+    terminated,
+    waiting,
+)
 
 pytestmark = pytest.mark.unit
 P = "checkout-6d5f7c9b8-a1"
-REFUSED = ('{"level":"error","msg":"reserve failed","error":"Post \\"http://inventory.shop.svc.cluster.local:8080/r\\": '
-           'dial tcp 172.20.4.4:8080: connect: connection refused"}')
+REFUSED = (
+    '{"level":"error","msg":"reserve failed","error":"Post \\"http://inventory.shop.svc.cluster.local:8080/r\\": '
+    'dial tcp 172.20.4.4:8080: connect: connection refused"}'
+)
 
 
 def oom_pod(name, workload):
@@ -32,8 +44,7 @@ def test_a_dependency_that_was_oomkilled_beats_the_callers_refused_connections()
 
 def test_a_healthy_neighbour_and_a_failing_workload_elsewhere_do_not_win():
     # Given the alerting workload is fine, and an unrelated namespace has an OOMKilled pod
-    data = scenario(pods=[pod(P), oom_pod("batch-77f-1", "batch")],
-                    logs={f"shop/{P}/app": "INFO all good"})
+    data = scenario(pods=[pod(P), oom_pod("batch-77f-1", "batch")], logs={f"shop/{P}/app": "INFO all good"})
     data["cluster"]["pods"]["items"][1]["metadata"]["namespace"] = "jobs"
     # When diagnosed
     result = diagnose(data)
@@ -45,11 +56,17 @@ def test_a_healthy_neighbour_and_a_failing_workload_elsewhere_do_not_win():
 def test_a_deploy_explains_a_generic_crash_of_its_new_revision():
     # Given checkout crash-looping on a revision rolled out 10 minutes ago, the old revision healthy
     crash = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=4, image="app:2")
-    data = scenario(pods=[pod("checkout-new1-a", hash_="new1", statuses=[crash], created_min_ago=9),
-                          pod("checkout-old1-b", hash_="old1", statuses=[cstatus(state=running(600), image="app:1")])],
-                    logs={"shop/checkout-new1-a/app#previous": "panic: runtime error: slice bounds out of range"},
-                    replicasets=[replicaset("checkout", "new1", 5, 10, "app:2"),
-                                 replicaset("checkout", "old1", 4, 60 * 24, "app:1")])
+    data = scenario(
+        pods=[
+            pod("checkout-new1-a", hash_="new1", statuses=[crash], created_min_ago=9),
+            pod("checkout-old1-b", hash_="old1", statuses=[cstatus(state=running(600), image="app:1")]),
+        ],
+        logs={"shop/checkout-new1-a/app#previous": "panic: runtime error: slice bounds out of range"},
+        replicasets=[
+            replicaset("checkout", "new1", 5, 10, "app:2"),
+            replicaset("checkout", "old1", 4, 60 * 24, "app:1"),
+        ],
+    )
     # When diagnosed
     result = diagnose(data)
     # Then the category is bad_deploy, with rollback, ahead of the crash loop it explains
@@ -68,8 +85,11 @@ def test_nothing_conclusive_means_insufficient_evidence_with_what_was_checked():
 
 def test_every_category_and_remediation_is_from_the_taxonomy():
     # Given a scenario with several faults
-    data = scenario(pods=[pod(P), oom_pod("inventory-77f-1", "inventory")], logs={f"shop/{P}/app": REFUSED},
-                    deployments=[deployment("inventory", ready=0)])
+    data = scenario(
+        pods=[pod(P), oom_pod("inventory-77f-1", "inventory")],
+        logs={f"shop/{P}/app": REFUSED},
+        deployments=[deployment("inventory", ready=0)],
+    )
     # When diagnosed
     result = diagnose(data)
     # Then everything it names exists in taxonomy.json

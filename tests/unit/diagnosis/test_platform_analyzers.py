@@ -11,14 +11,22 @@ def pending(name: str = P, **kwargs) -> dict:
     return pod(name, statuses=[], specs=[cspec()], phase="Pending", node=None, **kwargs)
 
 
-@pytest.mark.parametrize("message,category", [
-    ("0/3 nodes are available: 3 Insufficient memory.", "unschedulable_insufficient_resources"),
-    ("0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
-     "3 Insufficient cpu.", "unschedulable_insufficient_resources"),
-    ("0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: gpu}.", "unschedulable_taint_affinity"),
-    ("0/5 nodes are available: 2 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector.",
-     "unschedulable_taint_affinity"),
-])
+@pytest.mark.parametrize(
+    "message,category",
+    [
+        ("0/3 nodes are available: 3 Insufficient memory.", "unschedulable_insufficient_resources"),
+        (
+            "0/4 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, "
+            "3 Insufficient cpu.",
+            "unschedulable_insufficient_resources",
+        ),
+        ("0/3 nodes are available: 3 node(s) had untolerated taint {dedicated: gpu}.", "unschedulable_taint_affinity"),
+        (
+            "0/5 nodes are available: 2 Insufficient cpu, 3 node(s) didn't match Pod's node affinity/selector.",
+            "unschedulable_taint_affinity",
+        ),
+    ],
+)
 def test_scheduler_message_decides_capacity_versus_constraints(message, category):
     # Given a Pending pod and the scheduler's FailedScheduling message
     snapshot = snap(pods=[pending()], events=[event("shop", "Pod", P, "FailedScheduling", message)])
@@ -33,12 +41,26 @@ def test_unbound_claim_belongs_to_storage_not_scheduling():
     # Given a Pending pod waiting on a claim whose StorageClass does not exist
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}]
     msg = "0/3 nodes are available: pod has unbound immediate PersistentVolumeClaims."
-    snapshot = snap(pods=[pending(volumes=volumes)],
-                    events=[event("shop", "Pod", P, "FailedScheduling", msg),
-                            event("shop", "PersistentVolumeClaim", "data-0", "ProvisioningFailed",
-                                  'storageclass.storage.k8s.io "fast" not found')],
-                    pvcs=[{"metadata": {"name": "data-0", "namespace": "shop"},
-                           "spec": {"storageClassName": "fast"}, "status": {"phase": "Pending"}}])
+    snapshot = snap(
+        pods=[pending(volumes=volumes)],
+        events=[
+            event("shop", "Pod", P, "FailedScheduling", msg),
+            event(
+                "shop",
+                "PersistentVolumeClaim",
+                "data-0",
+                "ProvisioningFailed",
+                'storageclass.storage.k8s.io "fast" not found',
+            ),
+        ],
+        pvcs=[
+            {
+                "metadata": {"name": "data-0", "namespace": "shop"},
+                "spec": {"storageClassName": "fast"},
+                "status": {"phase": "Pending"},
+            }
+        ],
+    )
     # When both analyzers run
     # Then scheduling stays silent and storage reports pvc_unbound citing the StorageClass
     assert scheduling.analyze(snapshot) == []
@@ -49,8 +71,14 @@ def test_unbound_claim_belongs_to_storage_not_scheduling():
 
 def test_failed_mount_is_a_volume_mount_failure():
     # Given a pod stuck in ContainerCreating with FailedMount events
-    snapshot = snap(pods=[pending()], events=[event("shop", "Pod", P, "FailedMount",
-                                                    'MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found')])
+    snapshot = snap(
+        pods=[pending()],
+        events=[
+            event(
+                "shop", "Pod", P, "FailedMount", 'MountVolume.SetUp failed for volume "cfg" : configmap "cfg" not found'
+            )
+        ],
+    )
     # When the storage analyzer runs
     findings = storage.analyze(snapshot)
     # Then it is volume_mount_failure and the fix is the missing ConfigMap
@@ -61,9 +89,19 @@ def test_failed_mount_is_a_volume_mount_failure():
 def test_readiness_failing_without_restarts():
     # Given a running, unready container with readiness probe failures and no restarts
     status = cstatus(state=running(100), ready=False)
-    snapshot = snap(pods=[pod(P, statuses=[status])],
-                    events=[event("shop", "Pod", P, "Unhealthy", "Readiness probe failed: HTTP probe failed with "
-                                  "statuscode: 503", count=40)])
+    snapshot = snap(
+        pods=[pod(P, statuses=[status])],
+        events=[
+            event(
+                "shop",
+                "Pod",
+                P,
+                "Unhealthy",
+                "Readiness probe failed: HTTP probe failed with statuscode: 503",
+                count=40,
+            )
+        ],
+    )
     # When the probes analyzer runs
     findings = probes.analyze(snapshot)
     # Then it is readiness_probe_failure
@@ -72,13 +110,28 @@ def test_readiness_failing_without_restarts():
 
 def test_liveness_killing_a_slow_starter_is_not_mistaken_for_oom():
     # Given exit 137 (not OOMKilled), liveness kills, a 10 s initial delay and no startupProbe
-    live = {"httpGet": {"path": "/health", "port": 8080}, "initialDelaySeconds": 10, "periodSeconds": 5,
-            "failureThreshold": 3}
+    live = {
+        "httpGet": {"path": "/health", "port": 8080},
+        "initialDelaySeconds": 10,
+        "periodSeconds": 5,
+        "failureThreshold": 3,
+    }
     status = cstatus(state=running(1), last=terminated("Error", 137, 2), restarts=6, ready=False)
-    snapshot = snap(pods=[pod(P, statuses=[status], specs=[cspec(livenessProbe=live)])],
-                    events=[event("shop", "Pod", P, "Killing", "Container app failed liveness probe, will be restarted",
-                                  type_="Normal", count=6)],
-                    logs={f"shop/{P}/app": "Started App in 48.2 seconds"})
+    snapshot = snap(
+        pods=[pod(P, statuses=[status], specs=[cspec(livenessProbe=live)])],
+        events=[
+            event(
+                "shop",
+                "Pod",
+                P,
+                "Killing",
+                "Container app failed liveness probe, will be restarted",
+                type_="Normal",
+                count=6,
+            )
+        ],
+        logs={f"shop/{P}/app": "Started App in 48.2 seconds"},
+    )
     # When the probes analyzer runs
     findings = probes.analyze(snapshot)
     # Then it is liveness_probe_misconfigured, with the startup time as evidence
@@ -89,8 +142,10 @@ def test_liveness_killing_a_slow_starter_is_not_mistaken_for_oom():
 
 def test_not_ready_node_names_the_pods_it_strands():
     # Given a node that stopped reporting and a focus pod on it
-    snapshot = snap(pods=[pod(P, node="node-2")],
-                    nodes=[node("node-2", ready="Unknown", message="Kubelet stopped posting node status.")])
+    snapshot = snap(
+        pods=[pod(P, node="node-2")],
+        nodes=[node("node-2", ready="Unknown", message="Kubelet stopped posting node status.")],
+    )
     # When the nodes analyzer runs
     findings = nodes.analyze(snapshot)
     # Then it reports node_not_ready targeting the node and listing the pod
@@ -101,8 +156,14 @@ def test_not_ready_node_names_the_pods_it_strands():
 def test_evicted_pods_under_disk_pressure():
     # Given a pod evicted for ephemeral-storage on a node with DiskPressure
     msg = "The node was low on resource: ephemeral-storage. Container app was using 18342564Ki, request is 0."
-    evicted = pod(P, phase="Failed", reason="Evicted", message=msg, node="node-3",
-                  statuses=[cstatus(state=terminated("Error", 137, 9), ready=False)])
+    evicted = pod(
+        P,
+        phase="Failed",
+        reason="Evicted",
+        message=msg,
+        node="node-3",
+        statuses=[cstatus(state=terminated("Error", 137, 9), ready=False)],
+    )
     snapshot = snap(pods=[evicted], nodes=[node("node-3", pressure=("DiskPressure",))])
     # When the nodes analyzer runs
     findings = nodes.analyze(snapshot)
@@ -115,8 +176,13 @@ def test_evicted_pods_under_disk_pressure():
 def test_an_evicted_pod_left_over_from_days_ago_is_not_a_cause():
     # Given a Failed/Evicted pod whose eviction happened three days ago, and no Evicted event
     msg = "The node was low on resource: memory."
-    stale = pod(P, phase="Failed", reason="Evicted", message=msg,
-                statuses=[cstatus(state=terminated("Error", 137, 60 * 72), ready=False)])
+    stale = pod(
+        P,
+        phase="Failed",
+        reason="Evicted",
+        message=msg,
+        statuses=[cstatus(state=terminated("Error", 137, 60 * 72), ready=False)],
+    )
     # When the nodes analyzer runs
     # Then nothing is reported
     assert nodes.analyze(snap(pods=[stale])) == []
@@ -124,12 +190,22 @@ def test_an_evicted_pod_left_over_from_days_ago_is_not_a_cause():
 
 def test_hpa_pinned_at_max_with_hot_cpu():
     # Given an HPA at maxReplicas with CPU far above target
-    hpa = {"metadata": {"name": "checkout", "namespace": "shop"},
-           "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "checkout"}, "minReplicas": 2, "maxReplicas": 6,
-                    "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"averageUtilization": 60}}}]},
-           "status": {"currentReplicas": 6, "desiredReplicas": 6,
-                      "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu",
-                                                                           "current": {"averageUtilization": 140}}}]}}
+    hpa = {
+        "metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "checkout"},
+            "minReplicas": 2,
+            "maxReplicas": 6,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"averageUtilization": 60}}}],
+        },
+        "status": {
+            "currentReplicas": 6,
+            "desiredReplicas": 6,
+            "currentMetrics": [
+                {"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 140}}}
+            ],
+        },
+    }
     # When the scaling analyzer runs
     findings = scaling.analyze(snap(pods=[pod(P)], hpas=[hpa]))
     # Then it is hpa_maxed_out targeting the workload
@@ -139,10 +215,15 @@ def test_hpa_pinned_at_max_with_hot_cpu():
 
 def test_hpa_at_max_but_under_target_is_fine():
     # Given an HPA at maxReplicas whose utilization is on target
-    hpa = {"metadata": {"name": "checkout", "namespace": "shop"},
-           "spec": {"scaleTargetRef": {"kind": "Deployment", "name": "checkout"}, "maxReplicas": 4,
-                    "targetCPUUtilizationPercentage": 70},
-           "status": {"currentReplicas": 4, "currentCPUUtilizationPercentage": 65}}
+    hpa = {
+        "metadata": {"name": "checkout", "namespace": "shop"},
+        "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "checkout"},
+            "maxReplicas": 4,
+            "targetCPUUtilizationPercentage": 70,
+        },
+        "status": {"currentReplicas": 4, "currentCPUUtilizationPercentage": 65},
+    }
     # Then nothing is reported
     assert scaling.analyze(snap(pods=[pod(P)], hpas=[hpa])) == []
 

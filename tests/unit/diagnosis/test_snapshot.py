@@ -22,8 +22,9 @@ def test_logs_are_capped_to_the_tail_and_previous_logs_are_kept_apart():
     # Given a container log far longer than the cap and a previous-instance log
     lines = "\n".join(f"line {i}" for i in range(MAX_LOG_LINES * 3))
     p = pod("checkout-6d5f7c9b8-a1")
-    snapshot = snap(pods=[p], logs={"shop/checkout-6d5f7c9b8-a1/app": lines,
-                                    "shop/checkout-6d5f7c9b8-a1/app#previous": "boom"})
+    snapshot = snap(
+        pods=[p], logs={"shop/checkout-6d5f7c9b8-a1/app": lines, "shop/checkout-6d5f7c9b8-a1/app#previous": "boom"}
+    )
     # When the logs are read
     current = snapshot.log(snapshot.pods[0], "app")
     previous = snapshot.log(snapshot.pods[0], "app", previous=True)
@@ -34,10 +35,14 @@ def test_logs_are_capped_to_the_tail_and_previous_logs_are_kept_apart():
 
 def test_junk_is_tolerated_and_events_outside_the_window_are_dropped():
     # Given missing optional lists, non-dict items, an event of yesterday and one about a deleted pod
-    data = scenario(pods=[pod("checkout-6d5f7c9b8-a1"), "junk", {"metadata": {}}],
-                    events=[event("shop", "Pod", "gone-pod", "Killing", "Stopping container", minutes_ago=3),
-                            event("shop", "Pod", "checkout-6d5f7c9b8-a1", "BackOff", "old", minutes_ago=60 * 24),
-                            {"reason": "NoObject"}])
+    data = scenario(
+        pods=[pod("checkout-6d5f7c9b8-a1"), "junk", {"metadata": {}}],
+        events=[
+            event("shop", "Pod", "gone-pod", "Killing", "Stopping container", minutes_ago=3),
+            event("shop", "Pod", "checkout-6d5f7c9b8-a1", "BackOff", "old", minutes_ago=60 * 24),
+            {"reason": "NoObject"},
+        ],
+    )
     data["cluster"]["nodes"] = None
     # When it is loaded
     snapshot = snapshot_from_scenario(data)
@@ -49,8 +54,14 @@ def test_junk_is_tolerated_and_events_outside_the_window_are_dropped():
 
 def test_without_workload_labels_the_whole_namespace_is_in_focus():
     # Given an alert that only names a namespace
-    snapshot = snap(pods=[pod("a-6d5f7c9b8-1", workload="a"), pod("b-6d5f7c9b8-1", workload="b"),
-                          pod("c-1", ns="other", workload="c")], labels={"namespace": "shop"})
+    snapshot = snap(
+        pods=[
+            pod("a-6d5f7c9b8-1", workload="a"),
+            pod("b-6d5f7c9b8-1", workload="b"),
+            pod("c-1", ns="other", workload="c"),
+        ],
+        labels={"namespace": "shop"},
+    )
     # Then every pod of that namespace is in focus, none elsewhere
     assert {p.workload for p in snapshot.focus_pods()} == {"a", "b"}
 
@@ -67,7 +78,9 @@ def test_load_scenario_rejects_what_is_not_a_scenario(tmp_path):
 def test_focus_is_read_from_relabelled_prometheus_labels_and_alert_fields():
     # Given alerts that name the namespace and pod the way monitoring tools relabel them
     pods = [pod("checkout-6d5f7c9b8-a1"), pod("cart-1-x", workload="cart")]
-    relabelled = snap(pods=pods, labels={"kubernetes_namespace": "shop", "kubernetes_pod_name": "checkout-6d5f7c9b8-a1"})
+    relabelled = snap(
+        pods=pods, labels={"kubernetes_namespace": "shop", "kubernetes_pod_name": "checkout-6d5f7c9b8-a1"}
+    )
     data = scenario(pods=pods, labels={})
     data["alert"].update({"namespace": "shop", "service": "cart"})
     normalized = snapshot_from_scenario(data)

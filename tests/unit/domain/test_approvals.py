@@ -20,9 +20,16 @@ TOKEN = "AQCEAAAA-secret-task-token"
 
 
 def _approval(**overrides) -> Approval:
-    values = {"incident_id": "INC-20260311-0001", "approval_id": approval_key(T0, "abcd1234"), "workspace": "default",
-              "requested_at": T0, "expires_at": T0 + timedelta(minutes=10), "timeout_seconds": 600,
-              "task_token": TOKEN, "proposal": {"action": "patch_resources"}}
+    values = {
+        "incident_id": "INC-20260311-0001",
+        "approval_id": approval_key(T0, "abcd1234"),
+        "workspace": "default",
+        "requested_at": T0,
+        "expires_at": T0 + timedelta(minutes=10),
+        "timeout_seconds": 600,
+        "task_token": TOKEN,
+        "proposal": {"action": "patch_resources"},
+    }
     return Approval(**{**values, **overrides})
 
 

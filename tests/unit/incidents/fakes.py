@@ -40,13 +40,20 @@ class FakeIncidents:
         return sorted(found, key=lambda i: i.created_key, reverse=True), None
 
     def open_root_of_service(self, service_key: str, seen_since: datetime) -> Incident | None:
-        roots = [i for i in self.items.values() if i.service_key == service_key and i.parent_id is None
-                 and i.status != IncidentStatus.RESOLVED.value and i.last_seen >= seen_since]
+        roots = [
+            i
+            for i in self.items.values()
+            if i.service_key == service_key
+            and i.parent_id is None
+            and i.status != IncidentStatus.RESOLVED.value
+            and i.last_seen >= seen_since
+        ]
         return copy.deepcopy(max(roots, key=lambda i: i.last_seen)) if roots else None
 
     def children_of(self, parent: Incident) -> list[Incident]:
-        return sorted((copy.deepcopy(i) for i in self.items.values() if i.parent_id == parent.id),
-                      key=lambda i: i.created_at)
+        return sorted(
+            (copy.deepcopy(i) for i in self.items.values() if i.parent_id == parent.id), key=lambda i: i.created_at
+        )
 
     def set_status(self, incident: Incident, target: IncidentStatus, *, actions: list | None = None) -> Incident:
         current = IncidentStatus(incident.status)
@@ -65,6 +72,7 @@ class FakeIncidents:
         def reopen(incident: Incident) -> None:
             incident.resolved_at = incident.resolved_by = incident.resolution = None
             incident.acknowledged, incident.acknowledged_by, incident.acknowledged_at = False, None, None
+
         return [reopen]
 
     @staticmethod
@@ -74,6 +82,7 @@ class FakeIncidents:
             stored.metrics = {**stored.metrics, "time_to_resolve_seconds": (now - stored.created_at).total_seconds()}
             if close_alerts:
                 stored.open_alerts = 0
+
         return [resolve]
 
     def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
@@ -92,8 +101,9 @@ class FakeIncidents:
         return copy.deepcopy(stored)
 
     def count_refire(self, incident_id: str, now: datetime) -> Incident | None:
-        return self._bump(incident_id, alert_count=lambda i: i.alert_count + 1,
-                          open_alerts=lambda i: i.open_alerts + 1, last_seen=now)
+        return self._bump(
+            incident_id, alert_count=lambda i: i.alert_count + 1, open_alerts=lambda i: i.open_alerts + 1, last_seen=now
+        )
 
     def count_resolved_alert(self, incident_id: str) -> Incident | None:
         return self._bump(incident_id, open_alerts=lambda i: i.open_alerts - 1)
@@ -146,10 +156,13 @@ class FakeAlerts:
         item.last_seen = now
         return dataclasses.replace(item)
 
-    def claim(self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime,
-              stale_after: timedelta) -> FakeAlert | None:
+    def claim(
+        self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime, stale_after: timedelta
+    ) -> FakeAlert | None:
         item = self.items.get(key)
-        if item is not None and not (item.state == "resolved" or (item.state == "claiming" and item.claimed_at < now - stale_after)):
+        if item is not None and not (
+            item.state == "resolved" or (item.state == "claiming" and item.claimed_at < now - stale_after)
+        ):
             return None
         item = item or FakeAlert(key, workspace, source, fingerprint)
         item.state, item.claim_token, item.claimed_at = "claiming", f"token-{item.generation + 1}", now
@@ -194,16 +207,20 @@ class FakeAlerts:
         item = self.items[record.pk]
         if record.pending <= 0 or item.folded_at != record.folded_at or item.pending < record.pending:
             return False
-        self.incidents._bump(incident_id or record.incident_id, alert_count=lambda i: i.alert_count + record.pending,
-                             last_seen=now)
+        self.incidents._bump(
+            incident_id or record.incident_id, alert_count=lambda i: i.alert_count + record.pending, last_seen=now
+        )
         item.pending -= record.pending
         item.folded_at = now
         self.folds += 1
         return True
 
     def pending_for(self, incidents: list) -> dict[str, int]:
-        return {i.incident_id: i.pending for i in self.items.values()
-                if i.pending and any(x.id == i.incident_id for x in incidents)}
+        return {
+            i.incident_id: i.pending
+            for i in self.items.values()
+            if i.pending and any(x.id == i.incident_id for x in incidents)
+        }
 
     def for_incident(self, incident_id: str, limit: int = 200) -> list[FakeAlert]:
         return [dataclasses.replace(i) for i in self.items.values() if i.incident_id == incident_id][:limit]
@@ -215,7 +232,9 @@ class FakeSlots:
     def __init__(self) -> None:
         self.roots: dict[str, SimpleNamespace] = {}
 
-    def claim(self, service_key: str, root_id: str, now: datetime, window: timedelta, *, replacing: str | None = None) -> bool:
+    def claim(
+        self, service_key: str, root_id: str, now: datetime, window: timedelta, *, replacing: str | None = None
+    ) -> bool:
         held = self.roots.get(service_key)
         if held is not None and held.root_id != replacing:
             return False

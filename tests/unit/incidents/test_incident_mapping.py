@@ -12,10 +12,23 @@ pytestmark = pytest.mark.unit
 
 def test_an_incident_survives_the_round_trip_through_its_item():
     now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-    incident = Incident("INC-20260301-0001", workspace="default", title="KubePodCrashLooping", severity="critical",
-                        created_at=now, service="checkout", namespace="shop", source="alertmanager",
-                        fingerprint="abc", labels={"pod": "checkout-1"}, first_seen=now, last_seen=now,
-                        parent_id="INC-20260301-0000", correlation_reason="same service", updated_at=now)
+    incident = Incident(
+        "INC-20260301-0001",
+        workspace="default",
+        title="KubePodCrashLooping",
+        severity="critical",
+        created_at=now,
+        service="checkout",
+        namespace="shop",
+        source="alertmanager",
+        fingerprint="abc",
+        labels={"pod": "checkout-1"},
+        first_seen=now,
+        last_seen=now,
+        parent_id="INC-20260301-0000",
+        correlation_reason="same service",
+        updated_at=now,
+    )
     record = record_of(incident)
     # The item carries the keys the indexes need
     assert record.service_key == service_key("default", "shop", "checkout") == "default#shop#checkout"

@@ -34,10 +34,22 @@ class World:
         self.started: list[str] = []
         self.numbers = iter(range(1, 1000))
         self.lifecycle = IncidentLifecycle(
-            self.incidents, FakeSlots(), allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
-            record=self._record, notify_resolved=self._notify, clock=lambda: self.now, sleep=lambda s: None)
-        self.intake = IntakeService(self.alerts, self.incidents, start_workflow=self._start, clock=lambda: self.now,
-                                    sleep=lambda s: None, lifecycle=self.lifecycle)
+            self.incidents,
+            FakeSlots(),
+            allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
+            record=self._record,
+            notify_resolved=self._notify,
+            clock=lambda: self.now,
+            sleep=lambda s: None,
+        )
+        self.intake = IntakeService(
+            self.alerts,
+            self.incidents,
+            start_workflow=self._start,
+            clock=lambda: self.now,
+            sleep=lambda s: None,
+            lifecycle=self.lifecycle,
+        )
         self.service = IncidentService(self.incidents, self.alerts, self.lifecycle, stop_escalations=lambda *a: None)
 
     def _record(self, incident, event_type, message="", **_):
@@ -50,8 +62,9 @@ class World:
         self.started.append(name or incident.id)
 
     def fire(self, fingerprint="f1", service=None, status=AlertStatus.FIRING):
-        alert = Alert(source="generic", fingerprint=fingerprint, title=f"alert {fingerprint}", service=service,
-                      status=status)
+        alert = Alert(
+            source="generic", fingerprint=fingerprint, title=f"alert {fingerprint}", service=service, status=status
+        )
         return self.intake.process(alert, "default")
 
     def events(self, incident_id):

@@ -21,24 +21,38 @@ def alarm(state="ALARM", **overrides):
         "Region": "EU (Ireland)",
         "AlarmArn": ARN,
         "OldStateValue": "OK",
-        "Trigger": {"MetricName": "Errors", "Namespace": "AWS/Lambda",
-                    "Dimensions": [{"name": "FunctionName", "value": "orders"}]},
+        "Trigger": {
+            "MetricName": "Errors",
+            "Namespace": "AWS/Lambda",
+            "Dimensions": [{"name": "FunctionName", "value": "orders"}],
+        },
     }
     body.update(overrides)
     return body
 
 
 def sns(message, message_type="Notification"):
-    return {"Type": message_type, "MessageId": "m-1", "TopicArn": "arn:aws:sns:eu-west-1:111122223333:ops",
-            "Subject": "ALARM", "Message": json.dumps(message), "Timestamp": "2024-05-14T08:21:40.162Z",
-            "SignatureVersion": "1", "Signature": "x", "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/c.pem"}
+    return {
+        "Type": message_type,
+        "MessageId": "m-1",
+        "TopicArn": "arn:aws:sns:eu-west-1:111122223333:ops",
+        "Subject": "ALARM",
+        "Message": json.dumps(message),
+        "Timestamp": "2024-05-14T08:21:40.162Z",
+        "SignatureVersion": "1",
+        "Signature": "x",
+        "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/c.pem",
+    }
 
 
 def test_insufficient_data_gives_no_alert():
     # Given an alarm that went to INSUFFICIENT_DATA, in every envelope
-    payloads = [alarm("INSUFFICIENT_DATA"), sns(alarm("INSUFFICIENT_DATA")),
-                {"Records": [{"Sns": sns(alarm("INSUFFICIENT_DATA"))}]},
-                {"Records": [{"body": json.dumps(sns(alarm("INSUFFICIENT_DATA")))}]}]
+    payloads = [
+        alarm("INSUFFICIENT_DATA"),
+        sns(alarm("INSUFFICIENT_DATA")),
+        {"Records": [{"Sns": sns(alarm("INSUFFICIENT_DATA"))}]},
+        {"Records": [{"body": json.dumps(sns(alarm("INSUFFICIENT_DATA")))}]},
+    ]
 
     # When each is normalized
     results = [normalize("cloudwatch", payload) for payload in payloads]
@@ -59,8 +73,11 @@ def test_insufficient_data_via_eventbridge_gives_no_alert():
 @pytest.mark.parametrize("metric_namespace", ["AWS/Lambda", "AWS/EC2", "AWS/ApplicationELB"])
 def test_aws_metric_namespace_is_not_a_kubernetes_namespace(metric_namespace):
     # Given an alarm on an AWS service metric, whose dimensions even include one named "Namespace"
-    trigger = {"MetricName": "Errors", "Namespace": metric_namespace,
-               "Dimensions": [{"name": "Namespace", "value": "not-k8s"}, {"name": "FunctionName", "value": "orders"}]}
+    trigger = {
+        "MetricName": "Errors",
+        "Namespace": metric_namespace,
+        "Dimensions": [{"name": "Namespace", "value": "not-k8s"}, {"name": "FunctionName", "value": "orders"}],
+    }
 
     # When it is normalized
     [alert] = normalize("cloudwatch", alarm(Trigger=trigger))
@@ -74,9 +91,16 @@ def test_aws_metric_namespace_is_not_a_kubernetes_namespace(metric_namespace):
 
 def test_container_insights_dimensions_give_the_kubernetes_context():
     # Given an EKS Container Insights alarm
-    trigger = {"MetricName": "pod_cpu_utilization", "Namespace": "ContainerInsights", "Dimensions": [
-        {"name": "ClusterName", "value": "prod-eu-1"}, {"name": "Namespace", "value": "shop-prod"},
-        {"name": "PodName", "value": "checkout"}, {"name": "Service", "value": "checkout-svc"}]}
+    trigger = {
+        "MetricName": "pod_cpu_utilization",
+        "Namespace": "ContainerInsights",
+        "Dimensions": [
+            {"name": "ClusterName", "value": "prod-eu-1"},
+            {"name": "Namespace", "value": "shop-prod"},
+            {"name": "PodName", "value": "checkout"},
+            {"name": "Service", "value": "checkout-svc"},
+        ],
+    }
 
     # When it is normalized
     [alert] = normalize("cloudwatch", alarm(Trigger=trigger))
@@ -89,8 +113,15 @@ def test_container_insights_dimensions_give_the_kubernetes_context():
 def test_container_insights_via_eventbridge_metric_math():
     # Given an EventBridge alarm whose metrics include a Container Insights one
     event = load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
-    metric = {"metricStat": {"metric": {"namespace": "ContainerInsights", "name": "pod_restarts",
-                                        "dimensions": {"Namespace": "payments", "PodName": "api", "ClusterName": "c"}}}}
+    metric = {
+        "metricStat": {
+            "metric": {
+                "namespace": "ContainerInsights",
+                "name": "pod_restarts",
+                "dimensions": {"Namespace": "payments", "PodName": "api", "ClusterName": "c"},
+            }
+        }
+    }
     event = {**event, "detail": {**event["detail"], "configuration": {"metrics": [metric]}}}
 
     # When it is normalized
@@ -102,8 +133,10 @@ def test_container_insights_via_eventbridge_metric_math():
 
 def test_trigger_namespace_never_becomes_the_alert_namespace_for_eventbridge_fixtures():
     # Given the AWS docs alarm events (metric namespace AWS/EC2)
-    for name in ["awsdocs_cloudwatch_alarm_state_change_single_metric.json",
-                 "awsdocs_cloudwatch_alarm_state_change_metric_math.json"]:
+    for name in [
+        "awsdocs_cloudwatch_alarm_state_change_single_metric.json",
+        "awsdocs_cloudwatch_alarm_state_change_metric_math.json",
+    ]:
         # When normalized
         [alert] = normalize("eventbridge", load_fixture(f"eventbridge/{name}"))
 
@@ -115,9 +148,14 @@ def test_trigger_namespace_never_becomes_the_alert_namespace_for_eventbridge_fix
 def test_every_envelope_gives_the_same_alert():
     # Given one alarm as raw JSON, SNS HTTP body, Lambda SNS event, SNS→SQS event and raw SQS delivery
     raw = alarm()
-    envelopes = [raw, json.dumps(raw), sns(raw), {"Records": [{"EventSource": "aws:sns", "Sns": sns(raw)}]},
-                 {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(sns(raw))}]},
-                 {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(raw)}]}]
+    envelopes = [
+        raw,
+        json.dumps(raw),
+        sns(raw),
+        {"Records": [{"EventSource": "aws:sns", "Sns": sns(raw)}]},
+        {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(sns(raw))}]},
+        {"Records": [{"eventSource": "aws:sqs", "body": json.dumps(raw)}]},
+    ]
 
     # When each is normalized
     alerts = [normalize("cloudwatch", envelope) for envelope in envelopes]
@@ -149,10 +187,13 @@ def test_ok_resolves_with_end_time():
     assert alert.ends_at.isoformat() == "2024-05-14T08:21:40.118000+00:00"
 
 
-@pytest.mark.parametrize(("payload", "expected"), [
-    ("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json", "SubscriptionConfirmation"),
-    ("cloudwatch_sns/alerta_sns_http_notification_alarm.json", "Notification"),
-])
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json", "SubscriptionConfirmation"),
+        ("cloudwatch_sns/alerta_sns_http_notification_alarm.json", "Notification"),
+    ],
+)
 def test_sns_message_type_tells_confirmations_from_notifications(payload, expected):
     # Given SNS HTTP bodies, as dict and as raw text
     body = load_fixture(payload)
@@ -171,8 +212,10 @@ def test_sns_message_type_is_none_for_anything_else(payload):
 
 def test_unsubscribe_confirmation_is_not_an_alert():
     # Given an UnsubscribeConfirmation
-    body = {**load_fixture("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"),
-            "Type": "UnsubscribeConfirmation"}
+    body = {
+        **load_fixture("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"),
+        "Type": "UnsubscribeConfirmation",
+    }
 
     # Then it gives no alert
     assert cloudwatch.sns_message_type(body) == "UnsubscribeConfirmation"
@@ -181,7 +224,9 @@ def test_unsubscribe_confirmation_is_not_an_alert():
 
 def test_metric_math_alarm_keeps_its_metrics_as_labels():
     # Given the aws-lambda-go metric-math alarm
-    [alert] = normalize("cloudwatch", load_fixture("cloudwatch_sns/aws_lambda_go_lambda_sns_records_alarm_metric_math.json"))
+    [alert] = normalize(
+        "cloudwatch", load_fixture("cloudwatch_sns/aws_lambda_go_lambda_sns_records_alarm_metric_math.json")
+    )
 
     # Then the inner metric shows up, and the bogus "REGION" is not used for a console link
     assert alert.labels["metric_name"] == "NetworkOut"
@@ -201,8 +246,10 @@ def test_generic_eventbridge_event_becomes_an_info_alert_from_its_own_source():
 
 def test_eventbridge_events_inside_an_sqs_event():
     # Given EventBridge → SQS delivery of two events
-    events = [load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json"),
-              load_fixture("eventbridge/powertools_generic_ec2_state_change.json")]
+    events = [
+        load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json"),
+        load_fixture("eventbridge/powertools_generic_ec2_state_change.json"),
+    ]
     payload = {"Records": [{"body": json.dumps(event)} for event in events]}
 
     # When normalized

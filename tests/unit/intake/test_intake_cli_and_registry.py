@@ -86,8 +86,10 @@ def test_cli_missing_file_exits_2(capsys, tmp_path):
     assert "cannot read" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("alias", "source"), [("prometheus", "alertmanager"), ("sns", "cloudwatch"),
-                                               ("json", "generic"), ("Prometheus ", "alertmanager")])
+@pytest.mark.parametrize(
+    ("alias", "source"),
+    [("prometheus", "alertmanager"), ("sns", "cloudwatch"), ("json", "generic"), ("Prometheus ", "alertmanager")],
+)
 def test_aliases_resolve(alias, source):
     assert resolve_source(alias) == source
 
@@ -104,8 +106,20 @@ def test_unknown_source_raises_validation_error():
 def test_registry_is_explicit_and_read_only():
     # Given the registry
     # Then it lists every source of the issue and cannot be changed at run time
-    assert set(SOURCES) == {"alertmanager", "grafana", "pagerduty", "opsgenie", "datadog", "newrelic", "sentry",
-                            "cloudwatch", "eventbridge", "generic", "text", "slo"}
+    assert set(SOURCES) == {
+        "alertmanager",
+        "grafana",
+        "pagerduty",
+        "opsgenie",
+        "datadog",
+        "newrelic",
+        "sentry",
+        "cloudwatch",
+        "eventbridge",
+        "generic",
+        "text",
+        "slo",
+    }
     with pytest.raises(TypeError):
         SOURCES["x"] = lambda payload: []  # type: ignore[index]
 

@@ -8,9 +8,11 @@ from pagerless.intake.sources import alertmanager, normalize
 from tests.fixture_pairs import FIRE_RESOLVE_PAIRS
 
 
-
-@pytest.mark.parametrize(("source", "firing", "fi", "resolving", "ri"), FIRE_RESOLVE_PAIRS,
-                         ids=[pair[1].split("/")[0] + ":" + pair[1].split("/")[1] for pair in FIRE_RESOLVE_PAIRS])
+@pytest.mark.parametrize(
+    ("source", "firing", "fi", "resolving", "ri"),
+    FIRE_RESOLVE_PAIRS,
+    ids=[pair[1].split("/")[0] + ":" + pair[1].split("/")[1] for pair in FIRE_RESOLVE_PAIRS],
+)
 def test_fire_and_resolve_share_a_fingerprint(source, firing, fi, resolving, ri):
     # Given a firing delivery and the delivery that resolves it
     fired = normalize(source, load_fixture(firing))[fi]
@@ -35,7 +37,10 @@ def test_opsgenie_create_acknowledge_close_form_one_incident():
     # Then they share the alias and move firing → acknowledged → resolved
     assert {a.fingerprint for a in alerts} == {"aliastest"}
     assert [(a.status.value, a.acknowledged) for a in alerts] == [
-        ("firing", False), ("firing", True), ("resolved", False)]
+        ("firing", False),
+        ("firing", True),
+        ("resolved", False),
+    ]
 
 
 def test_datadog_warn_then_triggered_is_the_same_monitor_and_scope():
@@ -64,7 +69,10 @@ def test_unrelated_alerts_do_not_collide():
 def test_alertmanager_fingerprint_without_vendor_key_ignores_label_order_and_whitespace():
     # Given one legacy alert (no fingerprint) delivered twice, labels reordered and padded
     first = {"status": "firing", "alerts": [{"labels": {"alertname": "Down", "job": "api", "severity": "critical"}}]}
-    second = {"status": "firing", "alerts": [{"labels": {" severity ": "critical ", "job": " api", "alertname": "Down"}}]}
+    second = {
+        "status": "firing",
+        "alerts": [{"labels": {" severity ": "critical ", "job": " api", "alertname": "Down"}}],
+    }
 
     # When both are normalized
     [a] = normalize("alertmanager", first)
@@ -88,10 +96,20 @@ def test_computed_alertmanager_fingerprint_is_alertmanagers_own():
 
 def test_generic_fingerprint_ignores_label_order_whitespace_and_description():
     # Given two deliveries of one generic alert differing only in key order, spaces and text
-    first = {"title": "Disk full", "service": "db", "namespace": "prod", "description": "91%",
-             "labels": {"a": "1", "b": "2"}}
-    second = {"labels": {"b": "2", "a": "1"}, "namespace": " prod", "service": "db ", "title": " Disk full",
-              "description": "97%"}
+    first = {
+        "title": "Disk full",
+        "service": "db",
+        "namespace": "prod",
+        "description": "91%",
+        "labels": {"a": "1", "b": "2"},
+    }
+    second = {
+        "labels": {"b": "2", "a": "1"},
+        "namespace": " prod",
+        "service": "db ",
+        "title": " Disk full",
+        "description": "97%",
+    }
 
     # When both are normalized
     [a] = normalize("generic", first)
@@ -152,7 +170,12 @@ def test_eventbridge_generic_event_fingerprint_ignores_envelope_id_and_time():
 def test_the_same_alarm_via_sns_and_eventbridge_dedups():
     # Given one alarm ARN delivered through SNS and through EventBridge
     arn = "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh"
-    sns_alarm = {"AlarmName": "ServerCpuTooHigh", "AlarmArn": arn, "NewStateValue": "ALARM", "AWSAccountId": "123456789012"}
+    sns_alarm = {
+        "AlarmName": "ServerCpuTooHigh",
+        "AlarmArn": arn,
+        "NewStateValue": "ALARM",
+        "AWSAccountId": "123456789012",
+    }
     event = load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
 
     # When both are normalized

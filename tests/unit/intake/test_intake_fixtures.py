@@ -12,32 +12,84 @@ from pagerless.intake.sources import normalize
 HASHED = object()  # a fingerprint we compute (checked for stability, not for a value)
 
 
-def expect(status, severity, title, fingerprint=HASHED, *, service=None, namespace=None, pod=None,
-           acknowledged=False, source=None):
-    return dict(status=status, severity=severity, title=title, fingerprint=fingerprint, service=service,
-                namespace=namespace, pod=pod, acknowledged=acknowledged, source=source)
+def expect(
+    status,
+    severity,
+    title,
+    fingerprint=HASHED,
+    *,
+    service=None,
+    namespace=None,
+    pod=None,
+    acknowledged=False,
+    source=None,
+):
+    return dict(
+        status=status,
+        severity=severity,
+        title=title,
+        fingerprint=fingerprint,
+        service=service,
+        namespace=namespace,
+        pod=pod,
+        acknowledged=acknowledged,
+        source=source,
+    )
 
 
 EXPECTED: dict[str, list[dict]] = {
     # Alertmanager
     "alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json": [
-        expect("firing", "warning", "KubePodCrashLooping", "3f6c1c2d9a7be410", service="checkout",
-               namespace="shop-prod", pod="checkout-7c9d6b8f5-x2k9p"),
-        expect("resolved", "warning", "KubePodCrashLooping", "9b0e4d5a11c3f872", service="cart",
-               namespace="shop-prod", pod="cart-5f4d8c7b9-qq7lm"),
+        expect(
+            "firing",
+            "warning",
+            "KubePodCrashLooping",
+            "3f6c1c2d9a7be410",
+            service="checkout",
+            namespace="shop-prod",
+            pod="checkout-7c9d6b8f5-x2k9p",
+        ),
+        expect(
+            "resolved",
+            "warning",
+            "KubePodCrashLooping",
+            "9b0e4d5a11c3f872",
+            service="cart",
+            namespace="shop-prod",
+            pod="cart-5f4d8c7b9-qq7lm",
+        ),
     ],
     # kube-prometheus-stack: exporters' job/container/service/pod labels never name the service
     "alertmanager/authored_kube_prometheus_stack_exporter_alerts.json": [
-        expect("firing", "warning", "KubeDeploymentReplicasMismatch", "4c1f0e2b8a9d7c35", service="payments-api",
-               namespace="payments"),
-        expect("firing", "warning", "KubeDeploymentReplicasMismatch", "9e3a7b1d2c4f6a80", service="ledger-worker",
-               namespace="payments"),
+        expect(
+            "firing",
+            "warning",
+            "KubeDeploymentReplicasMismatch",
+            "4c1f0e2b8a9d7c35",
+            service="payments-api",
+            namespace="payments",
+        ),
+        expect(
+            "firing",
+            "warning",
+            "KubeDeploymentReplicasMismatch",
+            "9e3a7b1d2c4f6a80",
+            service="ledger-worker",
+            namespace="payments",
+        ),
         expect("firing", "high", "NodeFilesystemSpaceFillingUp", "17b2c0d9e8f4a356"),  # SEV-2; about a node
         expect("firing", "critical", "BlackboxProbeFailed", "a0c3e5f7b9d1e2f4", service="checkout.example.com"),
     ],
     "alertmanager/authored_k8s_resolved_same_fingerprint.json": [
-        expect("resolved", "warning", "KubePodCrashLooping", "3f6c1c2d9a7be410", service="checkout",
-               namespace="shop-prod", pod="checkout-7c9d6b8f5-x2k9p"),
+        expect(
+            "resolved",
+            "warning",
+            "KubePodCrashLooping",
+            "3f6c1c2d9a7be410",
+            service="checkout",
+            namespace="shop-prod",
+            pod="checkout-7c9d6b8f5-x2k9p",
+        ),
     ],
     "alertmanager/prometheus_msteams_firing_legacy_no_fingerprint.json": [
         # no per-alert status or fingerprint: group status, and Alertmanager's own label hash
@@ -83,15 +135,27 @@ EXPECTED: dict[str, list[dict]] = {
     ],
     # Opsgenie
     "opsgenie/authored_create_p1_with_details.json": [
-        expect("firing", "critical", "test alert", "aliastest", service="payment-api", namespace="payments",
-               pod="payment-api-6d8f9c-2xkq1"),
+        expect(
+            "firing",
+            "critical",
+            "test alert",
+            "aliastest",
+            service="payment-api",
+            namespace="payments",
+            pod="payment-api-6d8f9c-2xkq1",
+        ),
     ],
     "opsgenie/watchops_addnote_p1_from_alertmanager.json": [
-        expect("firing", "critical",
-               "[Prometheus]: [FIRING:1]  (NonCompletedDeletions lykon-service-0.8.3 app http-probe 10.0.3.129:9090 "
-               "gdpr-deleter-srv gdpr gdpr-del",
-               "94d30522a04f65515397ec16b26d4e0fee5946671e0c985ac07aca345aba1968", service="gdpr-deleter-srv",
-               namespace="gdpr", pod="gdpr-deleter-srv-app-965459dc4-x9dnd"),
+        expect(
+            "firing",
+            "critical",
+            "[Prometheus]: [FIRING:1]  (NonCompletedDeletions lykon-service-0.8.3 app http-probe 10.0.3.129:9090 "
+            "gdpr-deleter-srv gdpr gdpr-del",
+            "94d30522a04f65515397ec16b26d4e0fee5946671e0c985ac07aca345aba1968",
+            service="gdpr-deleter-srv",
+            namespace="gdpr",
+            pod="gdpr-deleter-srv-app-965459dc4-x9dnd",
+        ),
     ],
     "opsgenie/zulip_acknowledge.json": [
         expect("firing", "warning", "test alert", "aliastest", acknowledged=True),
@@ -119,22 +183,38 @@ EXPECTED: dict[str, list[dict]] = {
     # New Relic
     "newrelic/zulip_legacy_incident_opened.json": [expect("firing", "warning", "Server Down", "1234")],
     "newrelic/zulip_workflow_base_activated.json": [
-        expect("firing", "high",
-               "PIETER-UBUNTU query result is > 1.0 for 5 minutes on 'Storage on Host Exceeded Threshold'",
-               "13bbcdca-f0b6-470d-b0be-b34583c58869"),
+        expect(
+            "firing",
+            "high",
+            "PIETER-UBUNTU query result is > 1.0 for 5 minutes on 'Storage on Host Exceeded Threshold'",
+            "13bbcdca-f0b6-470d-b0be-b34583c58869",
+        ),
     ],
     "newrelic/zulip_workflow_base_closed.json": [
-        expect("resolved", "high",
-               "PIETER-UBUNTU query result is > 1.0 for 5 minutes on 'Storage on Host Exceeded Threshold'",
-               "13bbcdca-f0b6-470d-b0be-b34583c58869"),
+        expect(
+            "resolved",
+            "high",
+            "PIETER-UBUNTU query result is > 1.0 for 5 minutes on 'Storage on Host Exceeded Threshold'",
+            "13bbcdca-f0b6-470d-b0be-b34583c58869",
+        ),
     ],
     "newrelic/zulip_workflow_default_closed.json": [
-        expect("resolved", "critical", "main_app-UBUNTU query result is > 2.0 for 1 minutes on 'High CPU'",
-               "95a9344a-2590-48ce-8d83-07e28b6d22c6", service="main_app-UBUNTU"),
+        expect(
+            "resolved",
+            "critical",
+            "main_app-UBUNTU query result is > 2.0 for 1 minutes on 'High CPU'",
+            "95a9344a-2590-48ce-8d83-07e28b6d22c6",
+            service="main_app-UBUNTU",
+        ),
     ],
     "newrelic/zulip_workflow_default_created.json": [
-        expect("firing", "critical", "MAIN-APP-UBUNTU query result is > 2.0 for 1 minutes on 'High CPU'",
-               "208c5e92-f250-40be-b7c2-50508c268c15", service="MAIN-APP-UBUNTU"),
+        expect(
+            "firing",
+            "critical",
+            "MAIN-APP-UBUNTU query result is > 2.0 for 1 minutes on 'High CPU'",
+            "208c5e92-f250-40be-b7c2-50508c268c15",
+            service="MAIN-APP-UBUNTU",
+        ),
     ],
     # Sentry
     "sentry/authored_metric_alert_critical_same_rule.json": [
@@ -148,42 +228,83 @@ EXPECTED: dict[str, list[dict]] = {
         expect("firing", "high", "Exception: Custom exception!", "1635244907", service="zulip-integration-testing"),
     ],
     "sentry/zulip_issue_resolved.json": [
-        expect("resolved", "high", "Exception: program has entered an invalid state.", "1638821441",
-               service="zulip-integration-testing"),
+        expect(
+            "resolved",
+            "high",
+            "Exception: program has entered an invalid state.",
+            "1638821441",
+            service="zulip-integration-testing",
+        ),
     ],
     # CloudWatch via SNS / SQS / Lambda
     "cloudwatch_sns/alerta_sns_http_notification_alarm.json": [
         # no AlarmArn in this old message: the ARN is rebuilt from account + the topic's region
-        expect("firing", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
-               service="try.alerta.io"),  # the BucketName dimension
+        expect(
+            "firing",
+            "warning",
+            "bucketbytesAlarm",
+            "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
+            service="try.alerta.io",
+        ),  # the BucketName dimension
     ],
     "cloudwatch_sns/alerta_sns_http_subscription_confirmation.json": [],  # not an alert
     "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json": [
-        expect("resolved", "warning", "bucketbytesAlarm", "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
-               service="try.alerta.io"),
+        expect(
+            "resolved",
+            "warning",
+            "bucketbytesAlarm",
+            "arn:aws:cloudwatch:eu-west-1:1234567890:alarm:bucketbytesAlarm",
+            service="try.alerta.io",
+        ),
     ],
     "cloudwatch_sns/authored_sqs_lambda_event_from_sns_alarm.json": [
-        expect("firing", "warning", "checkout-api-5xx-rate",
-               "arn:aws:cloudwatch:us-east-1:111122223333:alarm:checkout-api-5xx-rate",
-               service="checkout-alb"),  # LoadBalancer "app/checkout-alb/…" names the ALB
+        expect(
+            "firing",
+            "warning",
+            "checkout-api-5xx-rate",
+            "arn:aws:cloudwatch:us-east-1:111122223333:alarm:checkout-api-5xx-rate",
+            service="checkout-alb",
+        ),  # LoadBalancer "app/checkout-alb/…" names the ALB
     ],
     "cloudwatch_sns/aws_lambda_go_lambda_sns_records_alarm_metric_math.json": [
-        expect("firing", "warning", "EXAMPLE", "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE",
-               service="TestInstance"),
+        expect(
+            "firing",
+            "warning",
+            "EXAMPLE",
+            "arn:aws:cloudwatch:REGION:ACCOUNT_NUMBER:alarm:EXAMPLE",
+            service="TestInstance",
+        ),
     ],
     # EventBridge
     "eventbridge/authored_cloudwatch_alarm_state_change_ok_same_alarm.json": [
-        expect("resolved", "warning", "ServerCpuTooHigh", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
-               source="cloudwatch", service="i-12345678901234567"),
+        expect(
+            "resolved",
+            "warning",
+            "ServerCpuTooHigh",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
+            source="cloudwatch",
+            service="i-12345678901234567",
+        ),
     ],
     "eventbridge/awsdocs_cloudwatch_alarm_state_change_metric_math.json": [
-        expect("firing", "warning", "TotalNetworkTrafficTooHigh",
-               "arn:aws:cloudwatch:us-east-1:123456789012:alarm:TotalNetworkTrafficTooHigh", source="cloudwatch",
-               service="i-12345678901234567"),  # the InstanceId dimension
+        expect(
+            "firing",
+            "warning",
+            "TotalNetworkTrafficTooHigh",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:TotalNetworkTrafficTooHigh",
+            source="cloudwatch",
+            service="i-12345678901234567",
+        ),  # the InstanceId dimension
     ],
     "eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json": [
-        expect("firing", "warning", "ServerCpuTooHigh", "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
-               source="cloudwatch", service="i-12345678901234567"),
+        expect(
+            "firing",
+            "warning",
+            "ServerCpuTooHigh",
+            "arn:aws:cloudwatch:us-east-1:123456789012:alarm:ServerCpuTooHigh",
+            source="cloudwatch",
+            service="i-12345678901234567",
+        ),
     ],
     "eventbridge/powertools_generic_ec2_state_change.json": [
         expect("firing", "info", "EC2 Instance State-change Notification", source="aws.ec2"),
@@ -196,8 +317,14 @@ EXPECTED: dict[str, list[dict]] = {
         expect("firing", "warning", "The whole system is down", "08d6891a-835c-e661-39fa-96b6a9e26552"),
     ],
     "generic/authored_pagerduty_events_v2_trigger.json": [
-        expect("firing", "critical", "MySQL replication lag 340s on srv01.prod.example.com",
-               "srv01/mysql-replication-lag", service="orders-db", namespace="data"),
+        expect(
+            "firing",
+            "critical",
+            "MySQL replication lag 340s on srv01.prod.example.com",
+            "srv01/mysql-replication-lag",
+            service="orders-db",
+            namespace="data",
+        ),
     ],
     "generic/authored_pagerduty_events_v2_resolve.json": [
         expect("resolved", "warning", "srv01/mysql-replication-lag", "srv01/mysql-replication-lag"),

@@ -17,7 +17,10 @@ def test_mixed_batch_is_judged_alert_by_alert():
 
     # Then each alert keeps its own status, and only resolved ones have an end time
     assert [(a.status.value, a.ends_at is not None) for a in alerts] == [
-        ("resolved", True), ("resolved", True), ("firing", False)]
+        ("resolved", True),
+        ("resolved", True),
+        ("firing", False),
+    ]
 
 
 def test_relative_generator_url_is_resolved_against_external_url():
@@ -49,8 +52,16 @@ def test_alertmanager_unknown_status_is_refused():
 
 def test_grafana_no_data_alert_is_titled_by_its_rule():
     # Given Grafana's DatasourceNoData alert for a rule
-    payload = {"status": "firing", "alerts": [{"status": "firing", "fingerprint": "f",
-                                               "labels": {"alertname": "DatasourceNoData", "rulename": "API errors"}}]}
+    payload = {
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "fingerprint": "f",
+                "labels": {"alertname": "DatasourceNoData", "rulename": "API errors"},
+            }
+        ],
+    }
 
     # Then the title names the rule
     assert normalize("grafana", payload)[0].title == "API errors (DatasourceNoData)"

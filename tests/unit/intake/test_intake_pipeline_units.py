@@ -37,8 +37,13 @@ def test_text_bodies_stay_text_and_bad_bytes_are_refused():
 
 def test_envelope_round_trips_binary_bodies_and_is_recognised():
     # Given a body that is not UTF-8
-    envelope = IngestEnvelope.build(source="generic", workspace="w", body=b"\xff\x00x", content_type=None,
-                                    received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    envelope = IngestEnvelope.build(
+        source="generic",
+        workspace="w",
+        body=b"\xff\x00x",
+        content_type=None,
+        received_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     data = json.loads(envelope.to_json())
     # Then it travels as base64 and comes back byte for byte
     assert data["body_encoding"] == "base64" and IngestEnvelope.from_json(data).raw_body() == b"\xff\x00x"
@@ -51,9 +56,12 @@ def test_deliveries_tell_envelopes_sns_and_junk_apart_with_stable_ids():
     queued = parse_delivery(envelope.to_json())
     assert (queued.kind, queued.source, queued.workspace) == ("ingest", "grafana", "team-a")
     assert queued.id == parse_delivery(envelope.to_json(), sent_timestamp="1").id  # redelivery, same record
-    alarm = {"Type": "Notification", "Message": json.dumps({"AlarmName": "x", "NewStateValue": "ALARM"}),
-             "Timestamp": "2026-01-02T00:00:00Z",
-             "MessageAttributes": {"workspace": {"Type": "String", "Value": "team-b"}}}
+    alarm = {
+        "Type": "Notification",
+        "Message": json.dumps({"AlarmName": "x", "NewStateValue": "ALARM"}),
+        "Timestamp": "2026-01-02T00:00:00Z",
+        "MessageAttributes": {"workspace": {"Type": "String", "Value": "team-b"}},
+    }
     sns = parse_delivery(json.dumps(alarm))
     assert (sns.kind, sns.source, sns.workspace) == ("sns", "cloudwatch", "team-b")
     event = {**alarm, "Message": json.dumps({"detail-type": "CloudWatch Alarm State Change"}), "MessageAttributes": {}}
@@ -63,16 +71,19 @@ def test_deliveries_tell_envelopes_sns_and_junk_apart_with_stable_ids():
     assert (junk.kind, junk.source) == ("raw", "unknown") and junk.id.startswith("dl-20260101T000000-")
 
 
-@pytest.mark.parametrize(("url", "ok"), [
-    ("https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=a&Token=b", True),
-    ("https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription&Token=b", True),
-    ("http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
-    ("https://sns.eu-west-1.amazonaws.com.evil.com/?Action=ConfirmSubscription", False),
-    ("https://sns.eu-west-1.amazonaws.com:8443/?Action=ConfirmSubscription", False),
-    ("https://user@sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
-    ("https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe", False),
-    (None, False),
-])
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=a&Token=b", True),
+        ("https://sns.cn-north-1.amazonaws.com.cn/?Action=ConfirmSubscription&Token=b", True),
+        ("http://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
+        ("https://sns.eu-west-1.amazonaws.com.evil.com/?Action=ConfirmSubscription", False),
+        ("https://sns.eu-west-1.amazonaws.com:8443/?Action=ConfirmSubscription", False),
+        ("https://user@sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription", False),
+        ("https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe", False),
+        (None, False),
+    ],
+)
 def test_only_sns_confirmation_urls_are_fetched(url, ok):
     assert is_sns_subscribe_url(url) is ok
 
@@ -85,8 +96,12 @@ class _FakeEvents:
 
     def __call__(self, workspace, after, limit=200):
         rows = [r for r in sorted(self.visible) if r[0] > after]
-        return [type("E", (), {"seq": s, "type": t, "incident_id": None, "at": datetime(2026, 1, 1, tzinfo=UTC),
-                               "data": {}})() for s, t in rows[:limit]]
+        return [
+            type(
+                "E", (), {"seq": s, "type": t, "incident_id": None, "at": datetime(2026, 1, 1, tzinfo=UTC), "data": {}}
+            )()
+            for s, t in rows[:limit]
+        ]
 
 
 def _ids(chunks):
@@ -106,8 +121,16 @@ def test_stream_holds_back_at_a_gap_then_skips_it():
             fake.visible.append((3, "c"))  # it lands within the hold
 
     # When a client streams from the start
-    chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=3, poll_seconds=0.5),
-                                       clock=lambda: now[0], sleep=sleep, read_after=fake))
+    chunks = list(
+        stream.stream_events(
+            "w",
+            0,
+            stream.StreamOptions(max_seconds=3, poll_seconds=0.5),
+            clock=lambda: now[0],
+            sleep=sleep,
+            read_after=fake,
+        )
+    )
     # Then it waited for 3 and delivered everything in order
     assert chunks[0].startswith("retry: ")
     assert _ids(chunks) == [1, 2, 3, 4]
@@ -120,8 +143,15 @@ def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats():
     def sleep(seconds):
         now[0] += seconds
 
-    chunks = list(stream.stream_events("w", 0, stream.StreamOptions(max_seconds=15, poll_seconds=0.5,
-                                                                    heartbeat_seconds=5, gap_hold_seconds=2),
-                                       clock=lambda: now[0], sleep=sleep, read_after=fake))
+    chunks = list(
+        stream.stream_events(
+            "w",
+            0,
+            stream.StreamOptions(max_seconds=15, poll_seconds=0.5, heartbeat_seconds=5, gap_hold_seconds=2),
+            clock=lambda: now[0],
+            sleep=sleep,
+            read_after=fake,
+        )
+    )
     assert _ids(chunks) == [1, 3]
     assert any(chunk.startswith(": heartbeat") for chunk in chunks)

@@ -6,8 +6,10 @@ from pagerless.domain.severity import Severity, parse_severity
 from pagerless.intake.sources import normalize
 
 SEVERITY_TABLE = [
-    *[(word, Severity.CRITICAL) for word in
-      ["critical", "crit", "fatal", "emergency", "disaster", "P0", "P1", "SEV0", "SEV1", "page"]],
+    *[
+        (word, Severity.CRITICAL)
+        for word in ["critical", "crit", "fatal", "emergency", "disaster", "P0", "P1", "SEV0", "SEV1", "page"]
+    ],
     *[(word, Severity.HIGH) for word in ["high", "error", "major", "P2", "SEV2"]],
     *[(word, Severity.WARNING) for word in ["warning", "warn", "medium", "minor", "average", "P3", "SEV3"]],
     *[(word, Severity.INFO) for word in ["info", "informational", "low", "P4", "P5", "none", "debug"]],
@@ -40,8 +42,19 @@ def test_generic_alerts_use_the_same_mapping(word, expected):
 @pytest.mark.parametrize(("urgency", "expected"), [("high", "high"), ("low", "warning"), (None, "warning")])
 def test_pagerduty_urgency_stands_in_for_a_missing_priority(urgency, expected):
     # Given a V3 incident with no priority
-    payload = {"event": {"event_type": "incident.triggered", "data": {
-        "id": "P1", "type": "incident", "status": "triggered", "title": "t", "priority": None, "urgency": urgency}}}
+    payload = {
+        "event": {
+            "event_type": "incident.triggered",
+            "data": {
+                "id": "P1",
+                "type": "incident",
+                "status": "triggered",
+                "title": "t",
+                "priority": None,
+                "urgency": urgency,
+            },
+        }
+    }
 
     # When it is normalized
     [alert] = normalize("pagerduty", payload)
@@ -52,16 +65,28 @@ def test_pagerduty_urgency_stands_in_for_a_missing_priority(urgency, expected):
 
 def test_pagerduty_priority_wins_over_urgency():
     # Given a P4 incident with high urgency
-    payload = {"event": {"event_type": "incident.triggered", "data": {
-        "id": "P1", "type": "incident", "status": "triggered", "title": "t",
-        "priority": {"summary": "P4"}, "urgency": "high"}}}
+    payload = {
+        "event": {
+            "event_type": "incident.triggered",
+            "data": {
+                "id": "P1",
+                "type": "incident",
+                "status": "triggered",
+                "title": "t",
+                "priority": {"summary": "P4"},
+                "urgency": "high",
+            },
+        }
+    }
 
     # Then the priority decides
     assert normalize("pagerduty", payload)[0].severity == "info"
 
 
-@pytest.mark.parametrize(("priority", "expected"), [(1, "critical"), (2, "high"), (3, "warning"), (5, "info"),
-                                                    ("P1", "critical"), (None, "warning")])
+@pytest.mark.parametrize(
+    ("priority", "expected"),
+    [(1, "critical"), (2, "high"), (3, "warning"), (5, "info"), ("P1", "critical"), (None, "warning")],
+)
 def test_opsgenie_priority_may_be_an_integer(priority, expected):
     # Given an Opsgenie Create whose priority is an int (seen in the wild) or the usual "Pn"
     payload = {"action": "Create", "alert": {"alertId": "a", "message": "m", "priority": priority}}
@@ -70,9 +95,16 @@ def test_opsgenie_priority_may_be_an_integer(priority, expected):
     assert normalize("opsgenie", payload)[0].severity == expected
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("checkout-5xx-critical", "critical"), ("P2-db-lag", "high"), ("api-latency-warn", "warning"),
-    ("ServerCpuTooHigh", "warning"), ("cpu-high", "warning")])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("checkout-5xx-critical", "critical"),
+        ("P2-db-lag", "high"),
+        ("api-latency-warn", "warning"),
+        ("ServerCpuTooHigh", "warning"),
+        ("cpu-high", "warning"),
+    ],
+)
 def test_cloudwatch_severity_comes_only_from_unambiguous_words_in_the_alarm_name(name, expected):
     # Given an alarm (alarms carry no severity of their own)
     alarm = {"AlarmName": name, "NewStateValue": "ALARM", "AlarmArn": f"arn:aws:cloudwatch:us-east-1:1:alarm:{name}"}
@@ -81,9 +113,16 @@ def test_cloudwatch_severity_comes_only_from_unambiguous_words_in_the_alarm_name
     assert normalize("cloudwatch", alarm)[0].severity == expected
 
 
-@pytest.mark.parametrize(("transition", "priority", "expected"), [
-    ("Triggered", "", "high"), ("Warn", "", "warning"), ("No Data", "", "warning"),
-    ("Triggered", "P1", "critical"), ("Recovered", "", "info")])
+@pytest.mark.parametrize(
+    ("transition", "priority", "expected"),
+    [
+        ("Triggered", "", "high"),
+        ("Warn", "", "warning"),
+        ("No Data", "", "warning"),
+        ("Triggered", "P1", "critical"),
+        ("Recovered", "", "info"),
+    ],
+)
 def test_datadog_priority_else_transition(transition, priority, expected):
     # Given a Datadog notification with a transition and maybe a monitor priority
     payload = {"title": f"[{transition}] m", "alert_transition": transition, "severity": priority, "monitor_id": "1"}

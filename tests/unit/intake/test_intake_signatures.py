@@ -38,6 +38,7 @@ def _hex(secret, message):
 
 # --- PagerDuty -------------------------------------------------------------------------------
 
+
 def test_pagerduty_vector_is_accepted_when_any_v1_entry_matches():
     # Given the computed vector: the exact docs fixture bytes and a two-entry header
     vector, body = _vector()
@@ -78,6 +79,7 @@ def test_pagerduty_rotated_secrets_and_tampered_body():
 
 # --- Grafana ---------------------------------------------------------------------------------
 
+
 def test_grafana_body_only_signature():
     # Given a body signed without a timestamp header
     body = b'{"status":"firing"}'
@@ -106,6 +108,7 @@ def test_grafana_timestamped_signature_and_replay_window():
 
 # --- Sentry ----------------------------------------------------------------------------------
 
+
 def test_sentry_signature():
     # Given a body signed with the integration's client secret
     body = (FIXTURES / "alerts" / "sentry" / "sentry_docs_issue_alert_triggered.json").read_bytes()
@@ -130,9 +133,14 @@ def signer():
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sns.amazonaws.com")])
     now = datetime.now(UTC)
     certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30)).sign(key, hashes.SHA256())
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(key, hashes.SHA256())
     )
     return key, certificate.public_bytes(serialization.Encoding.PEM)
 
@@ -152,8 +160,12 @@ class FakeFetcher:
 def _signed(key, message, version="1"):
     algorithm = hashes.SHA1() if version == "1" else hashes.SHA256()
     signature = key.sign(sns_string_to_sign(message), padding.PKCS1v15(), algorithm)
-    return {**message, "SignatureVersion": version, "Signature": base64.b64encode(signature).decode(),
-            "SigningCertURL": CERT_URL}
+    return {
+        **message,
+        "SignatureVersion": version,
+        "Signature": base64.b64encode(signature).decode(),
+        "SigningCertURL": CERT_URL,
+    }
 
 
 def _fixture(name):
@@ -161,7 +173,9 @@ def _fixture(name):
 
 
 @pytest.mark.parametrize("version", ["1", "2"])
-@pytest.mark.parametrize("name", ["alerta_sns_http_notification_alarm.json", "alerta_sns_http_subscription_confirmation.json"])
+@pytest.mark.parametrize(
+    "name", ["alerta_sns_http_notification_alarm.json", "alerta_sns_http_subscription_confirmation.json"]
+)
 def test_sns_signature_versions_and_message_types(signer, version, name):
     # Given a Notification or SubscriptionConfirmation signed with SHA1 (v1) or SHA256 (v2)
     key, pem = signer
@@ -195,9 +209,17 @@ def test_sns_lambda_record_casing_is_accepted(signer):
     assert verify_sns_message(message, fetch_certificate=FakeFetcher(pem)) is True
 
 
-@pytest.mark.parametrize("tamper", [
-    {"Message": '{"AlarmName":"other"}'}, {"TopicArn": "arn:aws:sns:eu-west-1:999:evil"}, {"Type": "Notification2"},
-    {"SignatureVersion": "3"}, {"Signature": "not base64!"}, {"Signature": base64.b64encode(b"x" * 256).decode()}])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"Message": '{"AlarmName":"other"}'},
+        {"TopicArn": "arn:aws:sns:eu-west-1:999:evil"},
+        {"Type": "Notification2"},
+        {"SignatureVersion": "3"},
+        {"Signature": "not base64!"},
+        {"Signature": base64.b64encode(b"x" * 256).decode()},
+    ],
+)
 def test_sns_tampered_messages_fail(signer, tamper):
     # Given a correctly signed message, then changed
     key, pem = signer
@@ -207,20 +229,23 @@ def test_sns_tampered_messages_fail(signer, tamper):
     assert verify_sns_message(message, fetch_certificate=FakeFetcher(pem)) is False
 
 
-@pytest.mark.parametrize("url", [
-    "http://sns.eu-west-1.amazonaws.com/cert.pem",
-    "https://sns.eu-west-1.amazonaws.com.evil.com/cert.pem",
-    "https://evil.com/sns.eu-west-1.amazonaws.com/cert.pem",
-    "https://sns.eu-west-1.amazonaws.com@evil.com/cert.pem",
-    "https://sns.eu-west-1.amazonaws.com:8443/cert.pem",
-    "https://sqs.eu-west-1.amazonaws.com/cert.pem",
-    "https://sns.amazonaws.com/cert.pem",
-    "https://sns.eu-west-1.amazonaws.com/cert.txt",
-    "https://sns.eu-west-1.amazonaws.com/cert.pem?x=1",
-    "file:///etc/passwd",
-    "EXAMPLE",
-    None,
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://sns.eu-west-1.amazonaws.com/cert.pem",
+        "https://sns.eu-west-1.amazonaws.com.evil.com/cert.pem",
+        "https://evil.com/sns.eu-west-1.amazonaws.com/cert.pem",
+        "https://sns.eu-west-1.amazonaws.com@evil.com/cert.pem",
+        "https://sns.eu-west-1.amazonaws.com:8443/cert.pem",
+        "https://sqs.eu-west-1.amazonaws.com/cert.pem",
+        "https://sns.amazonaws.com/cert.pem",
+        "https://sns.eu-west-1.amazonaws.com/cert.txt",
+        "https://sns.eu-west-1.amazonaws.com/cert.pem?x=1",
+        "file:///etc/passwd",
+        "EXAMPLE",
+        None,
+    ],
+)
 def test_sns_certificate_url_is_checked_before_anything_is_fetched(signer, url):
     # Given a signed message pointing at a certificate URL that is not Amazon SNS's
     key, pem = signer
@@ -236,8 +261,9 @@ def test_sns_certificate_url_is_checked_before_anything_is_fetched(signer, url):
     assert is_valid_sns_certificate_url(url) is False
 
 
-@pytest.mark.parametrize("url", [CERT_URL, "https://sns.us-gov-west-1.amazonaws.com/a.pem",
-                                 "https://sns.cn-north-1.amazonaws.com.cn/a.pem"])
+@pytest.mark.parametrize(
+    "url", [CERT_URL, "https://sns.us-gov-west-1.amazonaws.com/a.pem", "https://sns.cn-north-1.amazonaws.com.cn/a.pem"]
+)
 def test_sns_certificate_urls_that_are_accepted(url):
     assert is_valid_sns_certificate_url(url) is True
 
@@ -249,9 +275,15 @@ def test_sns_certificate_from_another_key_fails(signer):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "other")])
     now = datetime.now(UTC)
     other_pem = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(other_key.public_key())
-        .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
-        .sign(other_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(other_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(other_key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
     )
 
     # Then verification fails

@@ -36,8 +36,18 @@ def test_full_width_colons_and_other_keys():
     assert alert.description == "请尽快处理"
 
 
-@pytest.mark.parametrize(("word", "expected"), [("严重", "critical"), ("高", "high"), ("警告", "warning"),
-                                                ("信息", "info"), ("提示", "info"), ("P1", "critical"), ("", "warning")])
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("严重", "critical"),
+        ("高", "high"),
+        ("警告", "warning"),
+        ("信息", "info"),
+        ("提示", "info"),
+        ("P1", "critical"),
+        ("", "warning"),
+    ],
+)
 def test_chinese_severity_words(word, expected):
     # Given a message with that 级别
     [alert] = normalize("text", f"[告警] x\n级别: {word}")
@@ -99,8 +109,15 @@ def test_text_is_data_never_interpreted():
     assert "http://example.com/a:b" in alert.description
 
 
-@pytest.mark.parametrize("payload", [{"text": CHINESE}, {"msg_type": "text", "content": {"text": CHINESE}}, [CHINESE],
-                                     '{"text": "[告警] Pod CrashLoopBackOff\\n服务: user-service"}'])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"text": CHINESE},
+        {"msg_type": "text", "content": {"text": CHINESE}},
+        [CHINESE],
+        '{"text": "[告警] Pod CrashLoopBackOff\\n服务: user-service"}',
+    ],
+)
 def test_text_wrappers(payload):
     # Given the message wrapped as chat tools send it
     [alert] = normalize("text", payload)
@@ -117,16 +134,31 @@ def test_empty_text_is_refused(payload):
 
 def test_generic_alert_with_all_fields():
     # Given a generic JSON alert
-    payload = {"title": "Disk full", "description": "91% used", "severity": "P1", "source": "zabbix",
-               "namespace": "data", "pod": "db-0", "deployment": "db", "service": "orders-db",
-               "status": "firing", "labels": {"team": "storage", "replicas": 3},
-               "starts_at": "2024-05-14T08:21:37Z", "url": "https://zabbix.example.com/1"}
+    payload = {
+        "title": "Disk full",
+        "description": "91% used",
+        "severity": "P1",
+        "source": "zabbix",
+        "namespace": "data",
+        "pod": "db-0",
+        "deployment": "db",
+        "service": "orders-db",
+        "status": "firing",
+        "labels": {"team": "storage", "replicas": 3},
+        "starts_at": "2024-05-14T08:21:37Z",
+        "url": "https://zabbix.example.com/1",
+    }
 
     # When it is normalized
     [alert] = normalize("json", payload)
 
     # Then every field lands, with the sender's tool as source
-    assert (alert.source, alert.title, alert.description, alert.severity) == ("zabbix", "Disk full", "91% used", "critical")
+    assert (alert.source, alert.title, alert.description, alert.severity) == (
+        "zabbix",
+        "Disk full",
+        "91% used",
+        "critical",
+    )
     assert (alert.service, alert.namespace, alert.pod) == ("orders-db", "data", "db-0")
     assert alert.labels == {"team": "storage", "replicas": "3", "deployment": "db"}
     assert alert.starts_at.isoformat() == "2024-05-14T08:21:37+00:00"
@@ -150,9 +182,17 @@ def test_generic_without_title_is_refused():
 
 def test_events_v2_in_generic_never_copies_the_routing_key():
     # Given a PagerDuty Events v2 body (its routing_key is a secret)
-    payload = {"routing_key": "SECRET-ROUTING-KEY", "event_action": "trigger", "dedup_key": "k",
-               "payload": {"summary": "s", "severity": "error", "source": "h",
-                           "custom_details": {"note": "SECRET-ROUTING-KEY? no"}}}
+    payload = {
+        "routing_key": "SECRET-ROUTING-KEY",
+        "event_action": "trigger",
+        "dedup_key": "k",
+        "payload": {
+            "summary": "s",
+            "severity": "error",
+            "source": "h",
+            "custom_details": {"note": "SECRET-ROUTING-KEY? no"},
+        },
+    }
 
     # When normalized
     [alert] = normalize("generic", payload)
@@ -164,8 +204,10 @@ def test_events_v2_in_generic_never_copies_the_routing_key():
     assert alert.severity == "high"
 
 
-@pytest.mark.parametrize(("action", "status", "acknowledged"), [
-    ("trigger", "firing", False), ("acknowledge", "firing", True), ("resolve", "resolved", False)])
+@pytest.mark.parametrize(
+    ("action", "status", "acknowledged"),
+    [("trigger", "firing", False), ("acknowledge", "firing", True), ("resolve", "resolved", False)],
+)
 def test_pagerduty_events_v2_actions(action, status, acknowledged):
     # Given an Events v2 event sent to the PagerDuty source
     [alert] = normalize("pagerduty", {"event_action": action, "dedup_key": "db/lag", "payload": {"summary": "lag"}})
@@ -182,8 +224,12 @@ def test_pagerduty_events_v2_resolve_without_dedup_key_is_refused():
 def test_pagerduty_non_incident_events_give_no_alert():
     # Given a V3 ping and an incident note event (they do not carry the incident's state)
     ping = {"event": {"event_type": "pagey.ping", "resource_type": "pagey", "data": {"type": "ping"}}}
-    note = {"event": {"event_type": "incident.annotated", "data": {"type": "incident_note", "content": "x",
-                                                                   "incident": {"id": "P1"}}}}
+    note = {
+        "event": {
+            "event_type": "incident.annotated",
+            "data": {"type": "incident_note", "content": "x", "incident": {"id": "P1"}},
+        }
+    }
 
     # Then nothing changes
     assert normalize("pagerduty", ping) == []

@@ -35,8 +35,12 @@ def test_datadog_default_template_recovery_pairs_with_its_trigger():
 
 
 def test_datadog_tags_give_kubernetes_context():
-    payload = {"title": "[Triggered] Pod restarts", "monitor_id": "7", "alert_transition": "Triggered",
-               "tags": "kube_namespace:shop,pod_name:cart-1,service:cart,env:prod"}
+    payload = {
+        "title": "[Triggered] Pod restarts",
+        "monitor_id": "7",
+        "alert_transition": "Triggered",
+        "tags": "kube_namespace:shop,pod_name:cart-1,service:cart,env:prod",
+    }
     [alert] = normalize("datadog", payload)
     assert (alert.service, alert.namespace, alert.pod) == ("cart", "shop", "cart-1")
 
@@ -48,7 +52,9 @@ def test_opsgenie_url_and_tag_labels():
     # Then the alert is still open, the tag became a label and the link is built from alertId
     assert alert.status == "firing" and not alert.acknowledged
     assert alert.labels["service"] == "gdpr-deleter-srv"
-    assert alert.url == "https://app.opsgenie.com/alert/detail/f3efa74b-29cc-4a4f-9bb7-804d7c1be544-1639476708514/details"
+    assert (
+        alert.url == "https://app.opsgenie.com/alert/detail/f3efa74b-29cc-4a4f-9bb7-804d7c1be544-1639476708514/details"
+    )
 
 
 def test_opsgenie_timestamps_are_milliseconds_and_nanoseconds():
@@ -72,9 +78,16 @@ def test_newrelic_closed_default_payload_keeps_its_own_id():
     assert "0ea2df1c" in alert.url
 
 
-@pytest.mark.parametrize(("action", "status", "acknowledged"), [
-    ("created", "firing", False), ("assigned", "firing", True), ("resolved", "resolved", False),
-    ("ignored", "resolved", False), ("unresolved", "firing", False)])
+@pytest.mark.parametrize(
+    ("action", "status", "acknowledged"),
+    [
+        ("created", "firing", False),
+        ("assigned", "firing", True),
+        ("resolved", "resolved", False),
+        ("ignored", "resolved", False),
+        ("unresolved", "firing", False),
+    ],
+)
 def test_sentry_issue_actions(action, status, acknowledged):
     payload = {**load_fixture("sentry/zulip_issue_created.json"), "action": action}
     [alert] = normalize("sentry", payload)

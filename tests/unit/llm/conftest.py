@@ -35,7 +35,14 @@ def _pod(name: str, containers: list[str], *, phase: str = "Running", waiting: s
         "spec": {
             "nodeName": "node-a",
             "containers": [
-                {"name": c, "image": "registry/payments-api:v2.3.1", "env": [{"name": "DB_PASSWORD", "value": LEAKED_DB_PASSWORD}, {"name": "LOG_LEVEL", "value": "info"}]}
+                {
+                    "name": c,
+                    "image": "registry/payments-api:v2.3.1",
+                    "env": [
+                        {"name": "DB_PASSWORD", "value": LEAKED_DB_PASSWORD},
+                        {"name": "LOG_LEVEL", "value": "info"},
+                    ],
+                }
                 for c in containers
             ],
         },
@@ -70,23 +77,61 @@ def scenario() -> dict:
             "starts_at": "2026-03-11T14:22:00Z",
         },
         "cluster": {
-            "pods": {"apiVersion": "v1", "kind": "List", "items": [
-                _pod("payments-api-7d9f-abc", ["api"], waiting="CrashLoopBackOff"),
-                _pod("payments-worker-5c4-xyz", ["worker", "sidecar"]),
-            ]},
-            "events": {"apiVersion": "v1", "kind": "List", "items": [
-                _event("payments-api-7d9f-abc", "BackOff", "Back-off restarting failed container api in pod payments-api-7d9f-abc", "2026-03-11T14:21:00Z"),
-                _event("payments-api-7d9f-abc", "Pulled", "Container image already present on machine", "2026-03-11T14:20:00Z"),
-                _event("payments-worker-5c4-xyz", "Unhealthy", "Readiness probe failed", "2026-03-11T14:19:00Z"),
-            ]},
-            "deployments": {"apiVersion": "v1", "kind": "List", "items": [
-                {"kind": "Deployment", "metadata": {"name": "payments-api", "namespace": "payments"},
-                 "spec": {"replicas": 2, "template": {"spec": {"containers": [{"name": "api", "image": "registry/payments-api:v2.3.1"}]}}},
-                 "status": {"readyReplicas": 0, "updatedReplicas": 2}},
-            ]},
-            "secrets": {"apiVersion": "v1", "kind": "List", "items": [
-                {"kind": "Secret", "metadata": {"name": "db-creds", "namespace": "payments"}, "data": {"url": "cG9zdGdyZXM6Ly9zZWNyZXQ="}},
-            ]},
+            "pods": {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    _pod("payments-api-7d9f-abc", ["api"], waiting="CrashLoopBackOff"),
+                    _pod("payments-worker-5c4-xyz", ["worker", "sidecar"]),
+                ],
+            },
+            "events": {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    _event(
+                        "payments-api-7d9f-abc",
+                        "BackOff",
+                        "Back-off restarting failed container api in pod payments-api-7d9f-abc",
+                        "2026-03-11T14:21:00Z",
+                    ),
+                    _event(
+                        "payments-api-7d9f-abc",
+                        "Pulled",
+                        "Container image already present on machine",
+                        "2026-03-11T14:20:00Z",
+                    ),
+                    _event("payments-worker-5c4-xyz", "Unhealthy", "Readiness probe failed", "2026-03-11T14:19:00Z"),
+                ],
+            },
+            "deployments": {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "kind": "Deployment",
+                        "metadata": {"name": "payments-api", "namespace": "payments"},
+                        "spec": {
+                            "replicas": 2,
+                            "template": {
+                                "spec": {"containers": [{"name": "api", "image": "registry/payments-api:v2.3.1"}]}
+                            },
+                        },
+                        "status": {"readyReplicas": 0, "updatedReplicas": 2},
+                    },
+                ],
+            },
+            "secrets": {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {
+                        "kind": "Secret",
+                        "metadata": {"name": "db-creds", "namespace": "payments"},
+                        "data": {"url": "cG9zdGdyZXM6Ly9zZWNyZXQ="},
+                    },
+                ],
+            },
             "logs": {
                 "payments/payments-api-7d9f-abc/api#previous": (
                     "starting payments-api v2.3.1\n"
@@ -98,8 +143,22 @@ def scenario() -> dict:
             },
         },
         "deploys": [
-            {"service": "payments-api", "namespace": "payments", "image": "registry/payments-api:v2.3.1", "actor": "ci-bot", "commit_sha": "abc123", "timestamp": "2026-03-11T14:12:00Z"},
-            {"service": "search", "namespace": "search", "image": "registry/search:v9", "actor": "ci-bot", "commit_sha": "def456", "timestamp": "2026-03-10T09:00:00Z"},
+            {
+                "service": "payments-api",
+                "namespace": "payments",
+                "image": "registry/payments-api:v2.3.1",
+                "actor": "ci-bot",
+                "commit_sha": "abc123",
+                "timestamp": "2026-03-11T14:12:00Z",
+            },
+            {
+                "service": "search",
+                "namespace": "search",
+                "image": "registry/search:v9",
+                "actor": "ci-bot",
+                "commit_sha": "def456",
+                "timestamp": "2026-03-10T09:00:00Z",
+            },
         ],
     }
 
@@ -111,7 +170,12 @@ def baseline() -> Diagnosis:
         category="crashloop_app_error",
         confidence=0.6,
         summary="api container of payments-api-7d9f-abc is in CrashLoopBackOff with exit code 2",
-        evidence=[Evidence(source="pod payments/payments-api-7d9f-abc status.containerStatuses[api].state", detail="waiting: CrashLoopBackOff")],
+        evidence=[
+            Evidence(
+                source="pod payments/payments-api-7d9f-abc status.containerStatuses[api].state",
+                detail="waiting: CrashLoopBackOff",
+            )
+        ],
         remediations=["fix_application_code"],
         target={"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f-abc", "container": "api"},
     )

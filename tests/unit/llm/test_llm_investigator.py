@@ -28,11 +28,20 @@ VALID_SUBMISSION = {
     "confidence": 0.85,
     "summary": "payments-api v2.3.1 panics on start with a nil pointer dereference.",
     "evidence": [
-        {"source": "log payments/payments-api-7d9f-abc/api#previous", "detail": "panic: runtime error: invalid memory address or nil pointer dereference"},
-        {"source": "event payments/payments-api-7d9f-abc BackOff", "detail": "Back-off restarting failed container api in pod payments-api-7d9f-abc"},
+        {
+            "source": "log payments/payments-api-7d9f-abc/api#previous",
+            "detail": "panic: runtime error: invalid memory address or nil pointer dereference",
+        },
+        {
+            "source": "event payments/payments-api-7d9f-abc BackOff",
+            "detail": "Back-off restarting failed container api in pod payments-api-7d9f-abc",
+        },
     ],
     "remediations": ["rollback_deployment", "fix_application_code"],
-    "ranked_categories": [{"category": "crashloop_app_error", "confidence": 0.85}, {"category": "bad_deploy", "confidence": 0.4}],
+    "ranked_categories": [
+        {"category": "crashloop_app_error", "confidence": 0.85},
+        {"category": "bad_deploy", "confidence": 0.4},
+    ],
     "target": {"kind": "Deployment", "namespace": "payments", "name": "payments-api"},
 }
 
@@ -72,11 +81,19 @@ class SleepRecorder(list):
 def test_tool_loop_calls_tools_then_returns_claude_diagnosis_with_summed_usage(fake_api, settings, scenario, baseline):
     # Given the model reads the previous log, then the events, then submits
     fake_api.enqueue(
-        message(tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "previous": True}),
-                input_tokens=3000, output_tokens=80, cache_creation_input_tokens=2500),
-        message(text_block("The panic is clear; checking events."),
-                tool_use_block("events", {"namespace": "payments", "involved_name": "payments-api"}),
-                input_tokens=400, output_tokens=60, cache_read_input_tokens=2500),
+        message(
+            tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "previous": True}),
+            input_tokens=3000,
+            output_tokens=80,
+            cache_creation_input_tokens=2500,
+        ),
+        message(
+            text_block("The panic is clear; checking events."),
+            tool_use_block("events", {"namespace": "payments", "involved_name": "payments-api"}),
+            input_tokens=400,
+            output_tokens=60,
+            cache_read_input_tokens=2500,
+        ),
         submit(input_tokens=500, output_tokens=300, cache_read_input_tokens=2900),
     )
 
@@ -109,10 +126,16 @@ def test_tool_loop_calls_tools_then_returns_claude_diagnosis_with_summed_usage(f
 
 def test_evidence_not_quoted_from_the_snapshot_is_flagged_in_notes(fake_api, settings, scenario, baseline):
     # Given a submission quoting a log line that exists nowhere
-    invented = {**VALID_SUBMISSION, "evidence": [
-        {"source": "log payments/payments-api-7d9f-abc/api#previous", "detail": "FATAL: database payments does not exist"},
-        {"source": "event", "detail": "Back-off restarting failed container api in pod payments-api-7d9f-abc"},
-    ]}
+    invented = {
+        **VALID_SUBMISSION,
+        "evidence": [
+            {
+                "source": "log payments/payments-api-7d9f-abc/api#previous",
+                "detail": "FATAL: database payments does not exist",
+            },
+            {"source": "event", "detail": "Back-off restarting failed container api in pod payments-api-7d9f-abc"},
+        ],
+    }
     fake_api.enqueue(message(tool_use_block("events", {"namespace": "payments"})), submit(invented))
 
     # When
@@ -120,7 +143,9 @@ def test_evidence_not_quoted_from_the_snapshot_is_flagged_in_notes(fake_api, set
 
     # Then the diagnosis is kept, with a note for the reviewer
     assert result.engine == "claude"
-    assert result.notes == ["1 of 2 evidence quotes not found verbatim in the context or tool output, e.g. 'FATAL: database payments does not exist'"]
+    assert result.notes == [
+        "1 of 2 evidence quotes not found verbatim in the context or tool output, e.g. 'FATAL: database payments does not exist'"
+    ]
 
 
 def test_request_carries_cache_markers_on_tools_and_system_blocks(fake_api, settings, scenario, baseline):
@@ -150,9 +175,15 @@ def test_request_carries_cache_markers_on_tools_and_system_blocks(fake_api, sett
 def test_secrets_in_logs_alert_and_specs_never_leave_the_process(fake_api, settings, scenario, baseline):
     # Given a model that reads the log and the pod spec holding secrets
     fake_api.enqueue(
-        message(tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "previous": True})),
-        message(tool_use_block("describe_object", {"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f-abc"}),
-                tool_use_block("describe_object", {"kind": "Secret", "namespace": "payments", "name": "db-creds"})),
+        message(
+            tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "previous": True})
+        ),
+        message(
+            tool_use_block(
+                "describe_object", {"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f-abc"}
+            ),
+            tool_use_block("describe_object", {"kind": "Secret", "namespace": "payments", "name": "db-creds"}),
+        ),
         submit(),
     )
 
@@ -257,7 +288,9 @@ def test_retry_after_is_capped_by_the_backoff_maximum(fake_api, settings, scenar
 def test_time_limit_stops_retrying_and_falls_back(fake_api, settings, scenario, baseline):
     # Given an overloaded API, generous retries and a 1.5 s time limit on a clock that sleeping advances
     fake_api.respond_with(lambda request: overloaded())
-    hurried = settings.model_copy(update={"max_seconds": 1.5, "max_retries": 50, "retry_backoff_base_s": 1.0, "retry_backoff_max_s": 1.0})
+    hurried = settings.model_copy(
+        update={"max_seconds": 1.5, "max_retries": 50, "retry_backoff_base_s": 1.0, "retry_backoff_max_s": 1.0}
+    )
     clock = FakeClock()
 
     # When
@@ -414,7 +447,9 @@ def test_missing_sdk_falls_back(settings, scenario, baseline):
 
     # Then
     assert result.engine == "analyzers"
-    assert result.notes == ["investigator unavailable: anthropic is not installed (pagerless[llm]); the analyzers' diagnosis stands"]
+    assert result.notes == [
+        "investigator unavailable: anthropic is not installed (pagerless[llm]); the analyzers' diagnosis stands"
+    ]
 
 
 def test_knowledge_and_similar_tools_are_offered_and_called_when_plugged(fake_api, settings, scenario, baseline):
@@ -430,7 +465,10 @@ def test_knowledge_and_similar_tools_are_offered_and_called_when_plugged(fake_ap
         return [{"incident_id": "inc-41", "category": "bad_deploy"}]
 
     fake_api.enqueue(
-        message(tool_use_block("knowledge_search", {"query": "payments-api nil pointer"}), tool_use_block("similar_incidents", {})),
+        message(
+            tool_use_block("knowledge_search", {"query": "payments-api nil pointer"}),
+            tool_use_block("similar_incidents", {}),
+        ),
         submit(),
     )
 
@@ -460,7 +498,10 @@ def test_knowledge_tools_are_not_offered_when_not_plugged(fake_api, settings, sc
 
 def test_tool_errors_go_back_to_the_model_as_error_results(fake_api, settings, scenario, baseline):
     # Given a call with bad parameters
-    fake_api.enqueue(message(tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "tail_lines": 0})), submit())
+    fake_api.enqueue(
+        message(tool_use_block("pod_logs", {"namespace": "payments", "pod": "payments-api-7d9f-abc", "tail_lines": 0})),
+        submit(),
+    )
 
     # When
     Investigator(settings).investigate(scenario, baseline)
@@ -475,8 +516,14 @@ def test_importing_the_package_does_not_import_anthropic():
     code = "import sys, pagerless.diagnosis.llm; print('anthropic' in sys.modules)"
 
     # When
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env={"PYTHONPATH": str(REPO / "shared")},
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO / "shared")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
     # Then
     assert out.stdout.strip() == "False"

@@ -9,7 +9,15 @@ from pagerless.diagnosis.llm.settings import LlmSettings
 
 
 def usage(**fields):
-    return SimpleNamespace(**{"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": None, "cache_read_input_tokens": None, **fields})
+    return SimpleNamespace(
+        **{
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_creation_input_tokens": None,
+            "cache_read_input_tokens": None,
+            **fields,
+        }
+    )
 
 
 def test_cost_prices_cache_writes_and_reads_with_their_multipliers():
@@ -17,7 +25,14 @@ def test_cost_prices_cache_writes_and_reads_with_their_multipliers():
     meter = UsageMeter("m", ModelPrice(input_per_mtok=3, output_per_mtok=15), max_tokens=10**9, max_cost_usd=100)
 
     # When
-    meter.record(usage(input_tokens=1_000_000, output_tokens=100_000, cache_creation_input_tokens=1_000_000, cache_read_input_tokens=1_000_000))
+    meter.record(
+        usage(
+            input_tokens=1_000_000,
+            output_tokens=100_000,
+            cache_creation_input_tokens=1_000_000,
+            cache_read_input_tokens=1_000_000,
+        )
+    )
 
     # Then 3 + 3.75 + 0.30 + 1.5
     assert meter.usage.cost_usd == pytest.approx(8.55)

@@ -13,7 +13,12 @@ def test_system_prompt_lists_every_taxonomy_id_and_the_rules():
     # Then
     assert all(f"- {cid}:" in prompt for cid in category_ids())
     assert all(f"- {rid}:" in prompt for rid in remediation_ids())
-    for rule in ("Cite evidence verbatim", "root cause over the symptom", "insufficient_evidence", "policy engine decides"):
+    for rule in (
+        "Cite evidence verbatim",
+        "root cause over the symptom",
+        "insufficient_evidence",
+        "policy engine decides",
+    ):
         assert rule in prompt
 
 

@@ -66,7 +66,10 @@ def test_secret_objects_keep_keys_and_lose_values():
     # Given
     secret = {
         "kind": "Secret",
-        "metadata": {"name": "db", "annotations": {"kubectl.kubernetes.io/last-applied-configuration": '{"data":{"url":"cG9z"}}'}},
+        "metadata": {
+            "name": "db",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": '{"data":{"url":"cG9z"}}'},
+        },
         "data": {"url": "cG9zdGdyZXM="},
         "stringData": {"password": "plain"},
     }

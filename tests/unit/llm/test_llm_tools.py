@@ -58,8 +58,14 @@ def test_pod_logs_points_to_the_previous_log_when_the_current_one_is_missing(too
     ("params", "message"),
     [
         ({"namespace": "payments"}, "pod: Field required"),
-        ({"namespace": "payments", "pod": API_POD, "tail_lines": 0}, "tail_lines: Input should be greater than or equal to 1"),
-        ({"namespace": "payments", "pod": API_POD, "tail_lines": 5000}, "tail_lines: Input should be less than or equal to 1000"),
+        (
+            {"namespace": "payments", "pod": API_POD, "tail_lines": 0},
+            "tail_lines: Input should be greater than or equal to 1",
+        ),
+        (
+            {"namespace": "payments", "pod": API_POD, "tail_lines": 5000},
+            "tail_lines: Input should be less than or equal to 1000",
+        ),
         ({"namespace": "payments", "pod": API_POD, "follow": True}, "follow: Extra inputs are not permitted"),
     ],
 )
@@ -108,7 +114,10 @@ def test_tail_lines_bounds_the_log(toolset):
 def test_render_truncates_large_structured_results_with_a_note(scenario):
     # Given many events
     events = scenario["cluster"]["events"]["items"]
-    events += [{**events[0], "message": f"Back-off {i} " + "y" * 200, "lastTimestamp": f"2026-03-11T13:{i % 60:02d}:00Z"} for i in range(100)]
+    events += [
+        {**events[0], "message": f"Back-off {i} " + "y" * 200, "lastTimestamp": f"2026-03-11T13:{i % 60:02d}:00Z"}
+        for i in range(100)
+    ]
     toolset = build_toolset(SnapshotBackend(scenario), max_chars=2_000)
 
     # When

@@ -87,7 +87,8 @@ def test_recorded_nodes_are_left_as_recorded():
     cluster = SandboxCluster.from_scenario(OOM)
     recorded = json.loads(OOM.read_text("utf-8"))["cluster"]["nodes"]["items"]
     assert sorted(n["metadata"]["name"] for n in recorded) == sorted(
-        n["metadata"]["name"] for n in cluster.state.list("nodes"))
+        n["metadata"]["name"] for n in cluster.state.list("nodes")
+    )
 
 
 def test_a_fix_in_a_recording_without_nodes_schedules_new_pods_on_the_synthesized_nodes():

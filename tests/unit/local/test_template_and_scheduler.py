@@ -15,22 +15,26 @@ def test_template_resolves_refs_subs_and_getatt():
     env = template.functions()[0].environment
     assert env["PAGERLESS_TABLE_API_KEYS"] == "demo-ApiKeysTable"
     assert env["PAGERLESS_SELFCHECK_STATE_MACHINE_ARN"] == (
-        "arn:aws:states:eu-west-1:123456789012:stateMachine:demo-selfcheck")
+        "arn:aws:states:eu-west-1:123456789012:stateMachine:demo-selfcheck"
+    )
     assert template.resolve({"Fn::GetAtt": ["WorkflowFunction", "Arn"]}).endswith(":function:demo-workflow")
     assert template.resolve({"Fn::GetAtt": ["SystemFunction", "Arn"]}).endswith(":function:demo-SystemFunction")
     assert template.resolve({"Fn::Sub": ["${A}-${AWS::Region}", {"A": "x"}]}) == "x-eu-west-1"
     assert template.resolve({"Fn::If": ["HasAnthropicKey", "yes", "no"]}) == "no"
 
 
-@pytest.mark.parametrize(("expression", "after", "expected"), [
-    ("rate(5 minutes)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 1, 10, 5, tzinfo=UTC)),
-    ("rate(1 day)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 2, 10, 0, tzinfo=UTC)),
-    ("cron(0 9 * * ? *)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 2, 9, 0, tzinfo=UTC)),
-    ("cron(0/15 * * * ? *)", datetime(2026, 1, 1, 10, 7, tzinfo=UTC), datetime(2026, 1, 1, 10, 15, tzinfo=UTC)),
-    # 2026-01-01 is a Thursday; MON is AWS day 2
-    ("cron(30 8 ? * MON *)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 5, 8, 30, tzinfo=UTC)),
-    ("cron(0 0 1 JAN-MAR ? *)", datetime(2026, 4, 1, 0, 0, tzinfo=UTC), datetime(2027, 1, 1, 0, 0, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("expression", "after", "expected"),
+    [
+        ("rate(5 minutes)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 1, 10, 5, tzinfo=UTC)),
+        ("rate(1 day)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 2, 10, 0, tzinfo=UTC)),
+        ("cron(0 9 * * ? *)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 2, 9, 0, tzinfo=UTC)),
+        ("cron(0/15 * * * ? *)", datetime(2026, 1, 1, 10, 7, tzinfo=UTC), datetime(2026, 1, 1, 10, 15, tzinfo=UTC)),
+        # 2026-01-01 is a Thursday; MON is AWS day 2
+        ("cron(30 8 ? * MON *)", datetime(2026, 1, 1, 10, 0, tzinfo=UTC), datetime(2026, 1, 5, 8, 30, tzinfo=UTC)),
+        ("cron(0 0 1 JAN-MAR ? *)", datetime(2026, 4, 1, 0, 0, tzinfo=UTC), datetime(2027, 1, 1, 0, 0, tzinfo=UTC)),
+    ],
+)
 def test_schedule_expressions(expression, after, expected):
     assert next_fire(expression, after) == expected
 

@@ -5,13 +5,15 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+
 from pagerless.notify.channels import lark, slack
 from pagerless.notify.channels.base import Message, PermanentError, RetryableError, request, retry_after_seconds
 
 
 def _client(status: int, body: dict | None = None, headers: dict | None = None) -> httpx.Client:
-    return httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(status, json=body or {},
-                                                                                 headers=headers or {})))
+    return httpx.Client(
+        transport=httpx.MockTransport(lambda req: httpx.Response(status, json=body or {}, headers=headers or {}))
+    )
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():
@@ -21,8 +23,17 @@ def test_retry_after_in_seconds_or_as_an_http_date():
     assert retry_after_seconds(httpx.Response(429)) is None
 
 
-@pytest.mark.parametrize(("status", "error"), [(429, RetryableError), (500, RetryableError), (503, RetryableError),
-                                               (400, PermanentError), (403, PermanentError), (404, PermanentError)])
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (429, RetryableError),
+        (500, RetryableError),
+        (503, RetryableError),
+        (400, PermanentError),
+        (403, PermanentError),
+        (404, PermanentError),
+    ],
+)
 def test_http_status_classes(status, error):
     with pytest.raises(error):
         request(_client(status, headers={"Retry-After": "3"}), "POST", "https://vendor.example/x")
@@ -50,5 +61,8 @@ def test_lark_frequency_limit_is_retried():
     answers = iter([{"code": 0, "tenant_access_token": "t-1", "expire": 7200}, {"code": 99991400, "msg": "too fast"}])
     client = httpx.Client(transport=httpx.MockTransport(lambda req: httpx.Response(200, json=next(answers))))
     with pytest.raises(RetryableError, match="99991400"):
-        lark.send(client, {"app_id": "a", "app_secret": "s", "receive_id": "oc", "api_base": "https://lark.example"},
-                  Message(event="test", title="t", body="b"))
+        lark.send(
+            client,
+            {"app_id": "a", "app_secret": "s", "receive_id": "oc", "api_base": "https://lark.example"},
+            Message(event="test", title="t", body="b"),
+        )

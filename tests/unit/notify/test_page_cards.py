@@ -10,10 +10,18 @@ PAGE = {"approval_id": "", "incident_id": "INC-20261202-0001", "workspace": "def
 
 
 def test_a_page_card_has_only_the_acknowledge_button():
-    message = Message(event="escalation.page", title="[CRITICAL] Page: api down", body="body", severity="critical",
-                      approval=PAGE, actions=("acknowledge",))
+    message = Message(
+        event="escalation.page",
+        title="[CRITICAL] Page: api down",
+        body="body",
+        severity="critical",
+        approval=PAGE,
+        actions=("acknowledge",),
+    )
     [actions] = [b for b in slack.blocks(message) if b["type"] == "actions"]
-    assert [(e["action_id"], json.loads(e["value"])["action"]) for e in actions["elements"]] == [("pl_ack", "acknowledge")]
+    assert [(e["action_id"], json.loads(e["value"])["action"]) for e in actions["elements"]] == [
+        ("pl_ack", "acknowledge")
+    ]
     [row] = [e for e in lark.card(message)["elements"] if e["tag"] == "action"]
     assert [b["value"] for b in row["actions"]] == [{"pl": 1, **PAGE, "action": "acknowledge"}]
 
@@ -29,19 +37,25 @@ class _Person:
 
 
 def test_a_lark_open_id_is_only_used_through_the_app_it_belongs_to():
-    channels = [{"id": "c1", "channel_type": "lark", "config": {"app_id": "cli_other"}},
-                {"id": "c2", "channel_type": "lark", "config": {"app_id": "cli_ours"}},
-                {"id": "c3", "channel_type": "slack", "config": {}}]
+    channels = [
+        {"id": "c1", "channel_type": "lark", "config": {"app_id": "cli_other"}},
+        {"id": "c2", "channel_type": "lark", "config": {"app_id": "cli_ours"}},
+        {"id": "c3", "channel_type": "slack", "config": {}},
+    ]
     found = {"lark": [], "slack": []}
     _add(found["lark"], "cli_ours", "ou_alice")
     _add(found["slack"], None, "U1")
     _add(found["slack"], "T1", "U1")  # the same user twice: once
     reach = _chat(_Person(), found, channels)
     assert [(c["id"], r.override) for c, r in reach] == [
-        ("c2", {"receive_id": "ou_alice", "receive_id_type": "open_id"}), ("c3", {"channel": "U1"})]
+        ("c2", {"receive_id": "ou_alice", "receive_id_type": "open_id"}),
+        ("c3", {"channel": "U1"}),
+    ]
 
 
 def test_a_slack_channel_with_a_team_only_pages_users_of_that_team():
     channels = [{"id": "c1", "channel_type": "slack", "config": {"team_id": "T2"}}]
     assert _chat(_Person(), {"lark": [], "slack": [("T1", "U1")]}, channels) == []
-    assert [r.override for _, r in _chat(_Person(), {"lark": [], "slack": [("T2", "U2")]}, channels)] == [{"channel": "U2"}]
+    assert [r.override for _, r in _chat(_Person(), {"lark": [], "slack": [("T2", "U2")]}, channels)] == [
+        {"channel": "U2"}
+    ]

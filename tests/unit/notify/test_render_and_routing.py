@@ -6,6 +6,7 @@ import hmac
 from datetime import UTC, datetime
 
 import pytest
+
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing
 from pagerless.notify.channels import dingtalk, lark, lark_bot, slack, webhook, wecom
@@ -14,7 +15,10 @@ HOSTILE = '<!channel> <@U123> <at user_id="all"></at> {{ 7*7 }}'
 
 
 def test_alert_text_is_data_never_a_template_and_is_escaped_per_channel():
-    template = {"title_template": "【{{severity}}】{{title}}", "body_template": "告警内容:{{message}}\n主机:{{hostname}}"}
+    template = {
+        "title_template": "【{{severity}}】{{title}}",
+        "body_template": "告警内容:{{message}}\n主机:{{hostname}}",
+    }
     data = {"severity": "critical", "title": HOSTILE, "message": HOSTILE, "hostname": "node-1"}
     title, body = render.render(template, data, slack.escape)
     assert "{{ 7*7 }}" in body and "49" not in body  # not compiled
@@ -45,11 +49,23 @@ def test_default_templates_exist_for_every_event_in_english_and_chinese():
 
     for event in EVENTS:
         for language in ("en", "zh"):
-            title, body = render.render(render.default_template(event, language),
-                                        {"severity": "critical", "title": "t", "message": "m", "incident_id": "INC-1",
-                                         "service": "s", "namespace": None, "evidence": [], "decision": "approved",
-                                         "decision_zh": "批准", "decided_by": "alice", "decided_at": "now"},
-                                        slack.escape)
+            title, body = render.render(
+                render.default_template(event, language),
+                {
+                    "severity": "critical",
+                    "title": "t",
+                    "message": "m",
+                    "incident_id": "INC-1",
+                    "service": "s",
+                    "namespace": None,
+                    "evidence": [],
+                    "decision": "approved",
+                    "decision_zh": "批准",
+                    "decided_by": "alice",
+                    "decided_at": "now",
+                },
+                slack.escape,
+            )
             assert title and body is not None
     assert render.default_template("incident.opened", "zh")["title_template"].startswith("【")
 
@@ -63,8 +79,11 @@ def test_routes_first_match_continue_labels_and_time_intervals():
     route_set = _routes(
         {"match": {"severity": ["critical"], "service": ["payments"]}, "channels": ["pay-lark"], "continue": True},
         {"match": {"labels": {"team": "core"}}, "channels": ["core-slack"]},
-        {"match": {"severity": ["critical", "high"]}, "channels": ["ops-slack"],
-         "mute_times": [{"timezone": "Asia/Shanghai", "weekdays": ["sat", "sun"]}]},
+        {
+            "match": {"severity": ["critical", "high"]},
+            "channels": ["ops-slack"],
+            "mute_times": [{"timezone": "Asia/Shanghai", "weekdays": ["sat", "sun"]}],
+        },
         {"channels": ["catch-all"]},
     )
     assert routing.resolve(route_set, {"severity": "critical", "service": "payments"}, at) == ["pay-lark", "ops-slack"]
@@ -72,15 +91,19 @@ def test_routes_first_match_continue_labels_and_time_intervals():
     assert routing.resolve(route_set, {"severity": "info"}, at) == ["catch-all"]
     saturday = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
     assert routing.resolve(route_set, {"severity": "high"}, saturday) == ["catch-all"]
-    office = _routes({"channels": ["day"], "active_times": [{"timezone": "Asia/Shanghai", "start": "09:00", "end": "18:00"}]},
-                     {"channels": ["night"]})
+    office = _routes(
+        {"channels": ["day"], "active_times": [{"timezone": "Asia/Shanghai", "start": "09:00", "end": "18:00"}]},
+        {"channels": ["night"]},
+    )
     assert routing.resolve(office, {}, at) == ["day"]
     assert routing.resolve(office, {}, datetime(2026, 12, 2, 14, 0, tzinfo=UTC)) == ["night"]  # 22:00 there
 
 
 def test_seed_002_routes_compile_to_routes_and_back():
-    seed = {"default_rules": {"critical": ["slack", "email"], "warning": ["slack"]},
-            "service_overrides": {"payments": {"critical": ["slack", "email", "teams"]}}}
+    seed = {
+        "default_rules": {"critical": ["slack", "email"], "warning": ["slack"]},
+        "service_overrides": {"payments": {"critical": ["slack", "email", "teams"]}},
+    }
     route_set = routing.from_seed(seed)
     assert routing.resolve(route_set, {"severity": "critical", "service": "payments"}) == ["slack", "email", "teams"]
     assert routing.resolve(route_set, {"severity": "critical", "service": "cart"}) == ["slack", "email"]
@@ -102,15 +125,23 @@ def test_signatures_match_the_vendors_documented_algorithms():
     expected = base64.b64encode(hmac.new(b"SECabc", b"1700000000000\nSECabc", hashlib.sha256).digest()).decode()
     assert dingtalk.signed_url("https://oapi.dingtalk.com/robot/send?access_token=t", "SECabc", 1700000000) == (
         "https://oapi.dingtalk.com/robot/send?access_token=t&timestamp=1700000000000&sign="
-        + expected.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D"))
+        + expected.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+    )
     # Lark custom bot: base64(HMAC-SHA256(key=ts + "\n" + secret, msg=""))
-    assert lark_bot.sign(1700000000, "s3cret") == base64.b64encode(
-        hmac.new(b"1700000000\ns3cret", b"", hashlib.sha256).digest()).decode()
+    assert (
+        lark_bot.sign(1700000000, "s3cret")
+        == base64.b64encode(hmac.new(b"1700000000\ns3cret", b"", hashlib.sha256).digest()).decode()
+    )
     # Standard Webhooks: v1,base64(HMAC-SHA256(base64decode(whsec), id.ts.body))
     key = base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
     sig = webhook.signature(f"whsec_{key}", "msg_1", 1700000000, b'{"a":1}')
-    assert sig == "v1," + base64.b64encode(hmac.new(b"0123456789abcdef0123456789abcdef",
-                                                    b'msg_1.1700000000.{"a":1}', hashlib.sha256).digest()).decode()
+    assert (
+        sig
+        == "v1,"
+        + base64.b64encode(
+            hmac.new(b"0123456789abcdef0123456789abcdef", b'msg_1.1700000000.{"a":1}', hashlib.sha256).digest()
+        ).decode()
+    )
 
 
 def test_standard_webhooks_reference_vector():
@@ -118,4 +149,5 @@ def test_standard_webhooks_reference_vector():
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     body = b'{"test": 2432232314}'
     assert webhook.signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == (
-        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+    )

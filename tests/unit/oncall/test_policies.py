@@ -43,11 +43,19 @@ def test_quiet_hours_hold_back_non_critical_pages_only():
     on_call = {"s1": "bob"}.get
 
     def resolve(critical):
-        return resolve_targets(policy().steps[1].targets + (ALICE,), at, on_call=lambda s, _: on_call(s),
-                               quiet_hours=lambda p: night if p == "bob" else None, critical=critical)
+        return resolve_targets(
+            policy().steps[1].targets + (ALICE,),
+            at,
+            on_call=lambda s, _: on_call(s),
+            quiet_hours=lambda p: night if p == "bob" else None,
+            critical=critical,
+        )
 
     assert job_targets(resolve(critical=False)) == [{"kind": "channel", "id": "C1"}, {"kind": "person", "id": "alice"}]
     assert resolve(critical=False)[0].held == ("bob",)
-    assert job_targets(resolve(critical=True)) == [{"kind": "person", "id": "bob"}, {"kind": "channel", "id": "C1"},
-                                                   {"kind": "person", "id": "alice"}]
+    assert job_targets(resolve(critical=True)) == [
+        {"kind": "person", "id": "bob"},
+        {"kind": "channel", "id": "C1"},
+        {"kind": "person", "id": "alice"},
+    ]
     assert not night.contains(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))

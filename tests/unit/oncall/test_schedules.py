@@ -88,8 +88,14 @@ def test_month_end_rotation_hands_over_on_the_last_day_of_each_month():
 def test_restricted_layer_over_a_base_layer_with_an_override_on_top():
     # Given a 24/7 weekly base layer and a business-hours layer on top, Friday to Monday in New York
     base = weekly(date(2026, 3, 2), people=("night-owl",))
-    office = Layer("office", ("dev1", "dev2"), date(2026, 3, 2), time(9, 0), "FREQ=DAILY",
-                   (Restriction(time(9, 0), time(18, 0), ("mon", "tue", "wed", "thu", "fri")),))
+    office = Layer(
+        "office",
+        ("dev1", "dev2"),
+        date(2026, 3, 2),
+        time(9, 0),
+        "FREQ=DAILY",
+        (Restriction(time(9, 0), time(18, 0), ("mon", "tue", "wed", "thu", "fri")),),
+    )
     cover = Override("o1", "carol", utc(2026, 3, 7, 15, 0), utc(2026, 3, 7, 19, 0))  # Sat 10:00-14:00 EST
     s = schedule(base, office, overrides=[cover])
     # When the weekend across the March change is rendered

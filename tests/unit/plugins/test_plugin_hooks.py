@@ -10,8 +10,11 @@ from tests.conftest import ROOT
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)
-PATCH = ActionPlan.of(PatchResources(namespace="payments", deployment="payments-api", container="api",
-                                     memory_limit="512Mi"), "increase_memory_limit", "test")
+PATCH = ActionPlan.of(
+    PatchResources(namespace="payments", deployment="payments-api", container="api", memory_limit="512Mi"),
+    "increase_memory_limit",
+    "test",
+)
 RESTART = ActionPlan.of(RestartPod(namespace="payments", pod="payments-api-1"), "restart_pod", "test")
 
 

@@ -7,16 +7,19 @@ from pagerless.api.ratelimit import rule_for
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize("method, path, expected", [
-    ("POST", "/api/runs", ("runs", 100)),
-    ("POST", "/api/jobs/job-123/signal", ("job-signal", 60)),
-    ("GET", "/api/jobs/job-123", ("job-read", 300)),
-    ("GET", "/api/jobs/job-123/trace", ("job-read", 300)),
-    ("GET", "/api/jobs/job-123/events", ("job-read", 300)),
-    ("POST", "/api/jobs/job-123/stop", ("default", 600)),
-    ("GET", "/api/runs", ("default", 600)),
-    ("GET", "/api/incidents", ("default", 600)),
-])
+@pytest.mark.parametrize(
+    "method, path, expected",
+    [
+        ("POST", "/api/runs", ("runs", 100)),
+        ("POST", "/api/jobs/job-123/signal", ("job-signal", 60)),
+        ("GET", "/api/jobs/job-123", ("job-read", 300)),
+        ("GET", "/api/jobs/job-123/trace", ("job-read", 300)),
+        ("GET", "/api/jobs/job-123/events", ("job-read", 300)),
+        ("POST", "/api/jobs/job-123/stop", ("default", 600)),
+        ("GET", "/api/runs", ("default", 600)),
+        ("GET", "/api/incidents", ("default", 600)),
+    ],
+)
 def test_seed_003_routes_have_their_own_limits_and_the_rest_the_default(method, path, expected, monkeypatch):
     from pagerless import settings
 

@@ -21,8 +21,9 @@ def test_no_cluster_configured_is_a_clear_error(settings):
 
 def test_a_token_cluster_builds_clients_without_touching_the_network():
     # Given an API server URL, a CA and a token
-    settings = ClusterSettings(api_server="https://k8s.example.com:6443/", ca_data="LS0tLS1CRUdJTg==",
-                               bearer_token="s3cr3t")
+    settings = ClusterSettings(
+        api_server="https://k8s.example.com:6443/", ca_data="LS0tLS1CRUdJTg==", bearer_token="s3cr3t"
+    )
     # When clients are built
     kube = build_clients(settings)
     # Then they point at the server with the token as a Bearer header, and the token is never echoed
@@ -33,15 +34,18 @@ def test_a_token_cluster_builds_clients_without_touching_the_network():
     kube.close()
 
 
-@pytest.mark.parametrize("bad", [
-    {"api_server": "k8s.example.com", "bearer_token": "t"},
-    {"api_server": "https://k8s.example.com"},
-    {"api_server": "https://k8s.example.com", "bearer_token": "t", "kubeconfig_path": "/x"},
-    {"in_cluster": True, "kubeconfig_path": "/x"},
-    {"context": "prod"},
-    {"api_server": "https://k8s.example.com", "bearer_token": "t", "ca_data": "not base64!"},
-    {"api_server": "https://k8s.example.com", "bearer_token": "t", "password": "x"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"api_server": "k8s.example.com", "bearer_token": "t"},
+        {"api_server": "https://k8s.example.com"},
+        {"api_server": "https://k8s.example.com", "bearer_token": "t", "kubeconfig_path": "/x"},
+        {"in_cluster": True, "kubeconfig_path": "/x"},
+        {"context": "prod"},
+        {"api_server": "https://k8s.example.com", "bearer_token": "t", "ca_data": "not base64!"},
+        {"api_server": "https://k8s.example.com", "bearer_token": "t", "password": "x"},
+    ],
+)
 def test_ambiguous_or_incomplete_settings_are_rejected(bad):
     with pytest.raises(ValidationError):
         ClusterSettings.model_validate(bad)
@@ -66,11 +70,14 @@ def test_importing_the_remediation_modules_does_not_import_kubernetes():
 
     shared = Path(__file__).parents[3] / "shared"
 
-    code = ("import sys; import pagerless.remediation.executor, pagerless.remediation.verify, "
-            "pagerless.diagnosis.context.live, pagerless.remediation.policy; "
-            "print('kubernetes' in sys.modules)")
+    code = (
+        "import sys; import pagerless.remediation.executor, pagerless.remediation.verify, "
+        "pagerless.diagnosis.context.live, pagerless.remediation.policy; "
+        "print('kubernetes' in sys.modules)"
+    )
     # When the modules a Lambda loads at cold start are imported
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(shared)})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={"PYTHONPATH": str(shared)}
+    )
     # Then the 0.4 s kubernetes import has not happened
     assert result.stdout.strip() == "False"

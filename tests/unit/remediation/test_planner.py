@@ -8,8 +8,17 @@ import pytest
 
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.diagnosis.taxonomy import remediation_ids
-from pagerless.remediation.actions import (ActionPlan, CordonNode, NoAction, PatchResources, RestartPod, Risk,
-                                           RollbackDeployment, RolloutRestart, ScaleDeployment)
+from pagerless.remediation.actions import (
+    ActionPlan,
+    CordonNode,
+    NoAction,
+    PatchResources,
+    RestartPod,
+    Risk,
+    RollbackDeployment,
+    RolloutRestart,
+    ScaleDeployment,
+)
 from pagerless.remediation.planner import PlannerLimits, Workload, plan_diagnosis, plan_remediation
 
 pytestmark = pytest.mark.unit
@@ -20,8 +29,10 @@ TARGET = {"kind": "Deployment", "namespace": "payments", "name": "payments-api",
 @pytest.fixture
 def workload() -> Workload:
     cluster = SCENARIO["cluster"]
-    return Workload(deployment=copy.deepcopy(cluster["deployments"]["items"][0]),
-                    replicasets=copy.deepcopy(cluster["replicasets"]["items"]))
+    return Workload(
+        deployment=copy.deepcopy(cluster["deployments"]["items"][0]),
+        replicasets=copy.deepcopy(cluster["replicasets"]["items"]),
+    )
 
 
 def test_increase_memory_limit_doubles_the_limit(workload):
@@ -29,7 +40,9 @@ def test_increase_memory_limit_doubles_the_limit(workload):
     # When the planner maps increase_memory_limit
     plan = plan_remediation("increase_memory_limit", TARGET, workload)
     # Then it patches the limit to 512Mi, with the inverse restoring 256Mi
-    assert plan.action == PatchResources(namespace="payments", deployment="payments-api", container="api", memory_limit="512Mi")
+    assert plan.action == PatchResources(
+        namespace="payments", deployment="payments-api", container="api", memory_limit="512Mi"
+    )
     assert plan.inverse.memory_limit == "256Mi"
     assert plan.target == {"namespace": "payments", "deployment": "payments-api"}
     assert "256Mi → 512Mi" in plan.reason
@@ -41,7 +54,9 @@ def test_memory_is_rounded_up_to_mi_and_capped(workload):
     container["resources"]["limits"]["memory"] = "300M"
     odd = plan_remediation("increase_memory_limit", TARGET, workload)
     container["resources"]["limits"]["memory"] = "5Gi"
-    capped = plan_remediation("increase_memory_limit", TARGET, workload, limits=PlannerLimits(max_memory_bytes=8 * 2**30))
+    capped = plan_remediation(
+        "increase_memory_limit", TARGET, workload, limits=PlannerLimits(max_memory_bytes=8 * 2**30)
+    )
     container["resources"]["limits"]["memory"] = "8Gi"
     at_cap = plan_remediation("increase_memory_limit", TARGET, workload)
     # Then 600 MB rounds up to 573Mi, 10Gi is capped to 8Gi, and at the cap nothing is proposed
@@ -82,10 +97,17 @@ def test_rollback_without_history_is_no_action(workload):
 
 def test_restart_pod_evicts_the_pod_or_restarts_the_deployment():
     # Given a pod target and a deployment-only target
-    pod_target = {"kind": "Pod", "namespace": "payments", "name": "payments-api-7d9f8c6b5d-x2kqp", "deployment": "payments-api"}
+    pod_target = {
+        "kind": "Pod",
+        "namespace": "payments",
+        "name": "payments-api-7d9f8c6b5d-x2kqp",
+        "deployment": "payments-api",
+    }
     # Then a pod is evicted (low risk, single pod) and a deployment is rollout-restarted
     pod_plan = plan_remediation("restart_pod", pod_target)
-    assert isinstance(pod_plan.action, RestartPod) and pod_plan.blast_radius == "single_pod" and pod_plan.risk == Risk.LOW
+    assert (
+        isinstance(pod_plan.action, RestartPod) and pod_plan.blast_radius == "single_pod" and pod_plan.risk == Risk.LOW
+    )
     assert isinstance(plan_remediation("restart_pod", TARGET).action, RolloutRestart)
 
 
@@ -121,9 +143,20 @@ def test_pod_targets_resolve_their_deployment_through_the_workload(workload):
     assert plan_remediation("increase_memory_limit", target, workload).action.deployment == "payments-api"
 
 
-@pytest.mark.parametrize("remediation", sorted(remediation_ids() - {
-    "increase_memory_limit", "increase_cpu_limit", "rollback_deployment", "restart_pod", "scale_deployment",
-    "remediate_node"}))
+@pytest.mark.parametrize(
+    "remediation",
+    sorted(
+        remediation_ids()
+        - {
+            "increase_memory_limit",
+            "increase_cpu_limit",
+            "rollback_deployment",
+            "restart_pod",
+            "scale_deployment",
+            "remediate_node",
+        }
+    ),
+)
 def test_other_remediations_have_no_executable_action(remediation, workload):
     # Given a remediation without an automated action
     # Then the planner returns NoAction with a reason
@@ -140,8 +173,13 @@ def test_missing_deployment_or_namespace_is_no_action():
 
 def test_a_diagnosis_becomes_one_plan_per_remediation(workload):
     # Given an OOM diagnosis suggesting two remediations
-    diagnosis = Diagnosis(category="oom_killed", confidence=0.9, summary="api OOMKilled at 256Mi",
-                          remediations=["increase_memory_limit", "fix_application_code"], target=TARGET)
+    diagnosis = Diagnosis(
+        category="oom_killed",
+        confidence=0.9,
+        summary="api OOMKilled at 256Mi",
+        remediations=["increase_memory_limit", "fix_application_code"],
+        target=TARGET,
+    )
     # When planned
     plans = plan_diagnosis(diagnosis, workload)
     # Then the first is executable, the second is for a human

@@ -18,8 +18,11 @@ def _scenario(name: str) -> dict:
 def _workload(scenario: dict, name: str, *, only_current: bool = False) -> Workload:
     cluster = scenario["cluster"]
     deployment = next(d for d in cluster["deployments"]["items"] if d["metadata"]["name"] == name)
-    replicasets = [rs for rs in cluster.get("replicasets", {}).get("items", [])
-                   if any(o.get("name") == name for o in rs["metadata"].get("ownerReferences", []))]
+    replicasets = [
+        rs
+        for rs in cluster.get("replicasets", {}).get("items", [])
+        if any(o.get("name") == name for o in rs["metadata"].get("ownerReferences", []))
+    ]
     if only_current:
         current = deployment["metadata"]["annotations"][REVISION]
         replicasets = [rs for rs in replicasets if rs["metadata"]["annotations"].get(REVISION) == current]

@@ -5,16 +5,32 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
-from pagerless.remediation.actions import (ActionPlan, CordonNode, PatchResources, RestartPod, RolloutRestart,
-                                           ScaleDeployment)
-from pagerless.remediation.policy import (Autonomy, FreezeWindow, Policy, PolicyContext, RateLimit, WeeklyFreeze,
-                                          evaluate)
+from pagerless.remediation.actions import (
+    ActionPlan,
+    CordonNode,
+    PatchResources,
+    RestartPod,
+    RolloutRestart,
+    ScaleDeployment,
+)
+from pagerless.remediation.policy import (
+    Autonomy,
+    FreezeWindow,
+    Policy,
+    PolicyContext,
+    RateLimit,
+    WeeklyFreeze,
+    evaluate,
+)
 
 pytestmark = pytest.mark.unit
 NOW = datetime(2026, 3, 11, 14, 30, tzinfo=UTC)  # a Wednesday
 RESTART = ActionPlan.of(RestartPod(namespace="payments", pod="payments-api-1"), "restart_pod", "test")
-PATCH = ActionPlan.of(PatchResources(namespace="payments", deployment="payments-api", container="api",
-                                     memory_limit="512Mi"), "increase_memory_limit", "test")
+PATCH = ActionPlan.of(
+    PatchResources(namespace="payments", deployment="payments-api", container="api", memory_limit="512Mi"),
+    "increase_memory_limit",
+    "test",
+)
 CORDON = ActionPlan.of(CordonNode(node="ip-10-0-1-23"), "remediate_node", "test")
 
 
@@ -95,16 +111,20 @@ def test_weekly_freeze_in_its_time_zone_across_midnight():
     monday_1am_utc = datetime(2026, 3, 16, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai: open again
     friday_9_utc = datetime(2026, 3, 13, 9, 0, tzinfo=UTC)  # 17:00 in Shanghai: not yet
     # When evaluated at those times
-    rules = [decide(RESTART, now=t, weekly_freezes=[weekend], autonomy="auto").rule
-             for t in (saturday_noon_utc, monday_1am_utc, friday_9_utc)]
+    rules = [
+        decide(RESTART, now=t, weekly_freezes=[weekend], autonomy="auto").rule
+        for t in (saturday_noon_utc, monday_1am_utc, friday_9_utc)
+    ]
     # Then only the weekend is frozen
     assert rules == ["change_freeze", "autonomy:auto", "autonomy:auto"]
 
 
 def test_rate_limit_per_service_within_the_window():
     # Given 3 actions max per 60 minutes, and payments-api had 3 in the last hour (one older)
-    recent = {"payments-api": [NOW - timedelta(minutes=m) for m in (5, 20, 50)],
-              "checkout-web": [NOW - timedelta(minutes=5)]}
+    recent = {
+        "payments-api": [NOW - timedelta(minutes=m) for m in (5, 20, 50)],
+        "checkout-web": [NOW - timedelta(minutes=5)],
+    }
     patch = decide(PATCH, recent=recent, rate_limit=RateLimit(max_actions=3, window_minutes=60), autonomy="auto")
     # Then payments-api is limited; the same history outside the window is not
     assert (patch.allowed, patch.rule) == (False, "rate_limit")
@@ -131,23 +151,30 @@ def test_auto_runs_everything_the_other_rules_allow():
 
 def test_scale_down_to_zero_is_high_risk_for_auto_safe():
     # Given a scale plan whose risk the planner raised
-    plan = ActionPlan.of(ScaleDeployment(namespace="payments", deployment="payments-api", replicas=0),
-                         "scale_deployment", "t", risk="high")
+    plan = ActionPlan.of(
+        ScaleDeployment(namespace="payments", deployment="payments-api", replicas=0),
+        "scale_deployment",
+        "t",
+        risk="high",
+    )
     # Then auto-safe asks for approval
     assert decide(plan, autonomy="auto-safe").requires_approval
 
 
-@pytest.mark.parametrize("bad", [
-    {"autonomy": "yolo"},
-    {"allowed_namespaces": ["payments"], "denied_namespaces": ["payments"]},
-    {"max_blast_radius": "galaxy"},
-    {"approval_timeout_seconds": 5},
-    {"rate_limit": {"max_actions": 0}},
-    {"freeze_windows": [{"start": "2026-03-11T15:00:00Z", "end": "2026-03-11T14:00:00Z"}]},
-    {"freeze_windows": [{"start": "2026-03-11T14:00:00", "end": "2026-03-11T15:00:00"}]},
-    {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Mars/Olympus"}]},
-    {"weekly_freezes": [{"days": ["friday"], "start": "18:00", "hours": 4}]},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"autonomy": "yolo"},
+        {"allowed_namespaces": ["payments"], "denied_namespaces": ["payments"]},
+        {"max_blast_radius": "galaxy"},
+        {"approval_timeout_seconds": 5},
+        {"rate_limit": {"max_actions": 0}},
+        {"freeze_windows": [{"start": "2026-03-11T15:00:00Z", "end": "2026-03-11T14:00:00Z"}]},
+        {"freeze_windows": [{"start": "2026-03-11T14:00:00", "end": "2026-03-11T15:00:00"}]},
+        {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Mars/Olympus"}]},
+        {"weekly_freezes": [{"days": ["friday"], "start": "18:00", "hours": 4}]},
+    ],
+)
 def test_invalid_policies_are_rejected(bad):
     # Given an invalid policy document
     # When it is loaded
@@ -161,7 +188,11 @@ def test_policy_defaults():
     policy = Policy.model_validate({})
     # Then the defaults are the cautious ones
     assert (policy.autonomy, policy.max_blast_radius, policy.kill_switch, policy.approval_timeout_seconds) == (
-        Autonomy.APPROVE, "deployment", False, 1800)
+        Autonomy.APPROVE,
+        "deployment",
+        False,
+        1800,
+    )
 
 
 def test_context_needs_an_aware_time():

@@ -11,31 +11,45 @@ SINCE = datetime(2026, 3, 11, 14, 30, 0, 500000, tzinfo=UTC)
 
 
 def deployment(generation=3, observed=3, replicas=2, updated=2, available=2, total=2):
-    return {"metadata": {"name": "api", "generation": generation},
-            "spec": {"replicas": replicas},
-            "status": {"observedGeneration": observed, "replicas": total, "updatedReplicas": updated,
-                       "availableReplicas": available}}
+    return {
+        "metadata": {"name": "api", "generation": generation},
+        "spec": {"replicas": replicas},
+        "status": {
+            "observedGeneration": observed,
+            "replicas": total,
+            "updatedReplicas": updated,
+            "availableReplicas": available,
+        },
+    }
 
 
 def pod(name="api-1", ready=True, created="2026-03-11T14:30:05Z", restarts=0, finished=None):
     status = {"name": "api", "restartCount": restarts, "state": {"running": {}}}
     if finished:
         status["lastState"] = {"terminated": {"reason": "OOMKilled", "exitCode": 137, "finishedAt": finished}}
-    return {"metadata": {"name": name, "creationTimestamp": created},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-                       "containerStatuses": [status]}}
+    return {
+        "metadata": {"name": name, "creationTimestamp": created},
+        "status": {
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+            "containerStatuses": [status],
+        },
+    }
 
 
 def test_a_complete_rollout_has_no_reasons():
     assert rollout_reasons(deployment()) == []
 
 
-@pytest.mark.parametrize("kwargs, expected", [
-    ({"observed": 2}, "rollout not observed yet"),
-    ({"updated": 1}, "rollout incomplete"),
-    ({"available": 1}, "rollout incomplete"),
-    ({"total": 3}, "rollout incomplete"),  # an old pod still around during a surge
-])
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"observed": 2}, "rollout not observed yet"),
+        ({"updated": 1}, "rollout incomplete"),
+        ({"available": 1}, "rollout incomplete"),
+        ({"total": 3}, "rollout incomplete"),  # an old pod still around during a surge
+    ],
+)
 def test_incomplete_rollouts_say_why(kwargs, expected):
     # Given a deployment mid-rollout
     # Then the reason names it

@@ -12,13 +12,32 @@ def ago(hours=0.0, minutes=0.0) -> datetime:
     return NOW - timedelta(hours=hours, minutes=minutes)
 
 
-def inc(id, service, severity, opened, resolved_after=None, title=None, category=None, actions=(), ack_after=None,
-        resolved_by="source"):
-    return Incident(id=id, title=title or f"{service} problem", severity=severity, service=service, source="alertmanager",
-                    first_seen=opened, acknowledged_at=opened + timedelta(minutes=ack_after) if ack_after is not None else None,
-                    resolved_at=opened + timedelta(minutes=resolved_after) if resolved_after is not None else None,
-                    resolved_by=resolved_by if resolved_after is not None else None, category=category,
-                    status="resolved" if resolved_after is not None else "open", actions=list(actions))
+def inc(
+    id,
+    service,
+    severity,
+    opened,
+    resolved_after=None,
+    title=None,
+    category=None,
+    actions=(),
+    ack_after=None,
+    resolved_by="source",
+):
+    return Incident(
+        id=id,
+        title=title or f"{service} problem",
+        severity=severity,
+        service=service,
+        source="alertmanager",
+        first_seen=opened,
+        acknowledged_at=opened + timedelta(minutes=ack_after) if ack_after is not None else None,
+        resolved_at=opened + timedelta(minutes=resolved_after) if resolved_after is not None else None,
+        resolved_by=resolved_by if resolved_after is not None else None,
+        category=category,
+        status="resolved" if resolved_after is not None else "open",
+        actions=list(actions),
+    )
 
 
 RESTART = {"action": "restart_pod", "status": "succeeded", "finished_at": ago(hours=5).isoformat()}
@@ -26,8 +45,17 @@ HISTORY = [
     inc("N1", "cache", "warning", ago(hours=3), 2, "Brief CPU spike on cache-7f2a"),
     inc("N2", "cache", "warning", ago(hours=2), 4.5, "Brief CPU spike on cache-9b1c"),
     inc("N3", "cache", "warning", ago(hours=1, minutes=50), 6, "Brief CPU spike on cache-3d4e"),
-    inc("N4", "payments", "critical", ago(hours=5), 3, category="crash_loop", actions=[RESTART], ack_after=1,
-        resolved_by="workflow"),
+    inc(
+        "N4",
+        "payments",
+        "critical",
+        ago(hours=5),
+        3,
+        category="crash_loop",
+        actions=[RESTART],
+        ack_after=1,
+        resolved_by="workflow",
+    ),
     inc("P1", "payments", "critical", ago(hours=20), 30, category="oom_killed", ack_after=4),
     inc("P2", "payments", "critical", ago(hours=6), 40, category="oom_killed", ack_after=10),
     inc("P3", "payments", "high", ago(hours=2), None, category="oom_killed"),
@@ -47,7 +75,10 @@ def test_noisy_incidents_resolved_quickly_without_action():
 def test_patterns_by_category_and_masked_title():
     patterns = analytics.incident_patterns(HISTORY, min_occurrences=3)
     assert [(p["pattern"], p["occurrences"], p["services"]) for p in patterns] == [
-        ("brief cpu spike on cache-#", 3, ["cache"]), ("oom_killed", 3, ["payments"]), ("search problem", 3, ["search"])]
+        ("brief cpu spike on cache-#", 3, ["cache"]),
+        ("oom_killed", 3, ["payments"]),
+        ("search problem", 3, ["search"]),
+    ]
     assert patterns[1]["recommendation"] == "Audit memory limits across affected services"
 
 
@@ -66,22 +97,38 @@ def test_service_profile_repeat_rate_and_risk():
 
 
 def test_incident_metrics_first_response_is_the_first_human_touch():
-    timeline = [{"at": (ago(hours=5) + timedelta(seconds=30)).isoformat(), "type": "comment", "actor": "key:ops"},
-                {"at": ago(hours=5).isoformat(), "type": "incident_created", "actor": "system"}]
+    timeline = [
+        {"at": (ago(hours=5) + timedelta(seconds=30)).isoformat(), "type": "comment", "actor": "key:ops"},
+        {"at": ago(hours=5).isoformat(), "type": "incident_created", "actor": "system"},
+    ]
     metrics = analytics.incident_metrics(HISTORY[3], timeline)
-    assert metrics["summary"] == {"time_to_first_response_minutes": 0.5, "resolution_time_minutes": 3.0,
-                                  "actions_taken": 1}
-    assert [p["metric_name"] for p in metrics["timeline"]] == ["time_to_first_response_minutes", "resolution_time_minutes"]
+    assert metrics["summary"] == {
+        "time_to_first_response_minutes": 0.5,
+        "resolution_time_minutes": 3.0,
+        "actions_taken": 1,
+    }
+    assert [p["metric_name"] for p in metrics["timeline"]] == [
+        "time_to_first_response_minutes",
+        "resolution_time_minutes",
+    ]
 
 
 def test_capacity_forecast_counts_capacity_incidents_and_trend():
     forecast = analytics.capacity_forecast(HISTORY, NOW, hours=24)
     # payments: 3 OOMs in 24 h, 1 in the first 12 h and 2 in the last 12 h → rising, 3 → high
-    assert forecast["forecasts"] == [{"service": "payments", "risk_level": "high",
-                                      "signal": "3 oom_killed incidents in 24h, increasing trend",
-                                      "recommendation": "Audit memory limits across affected services"}]
-    assert forecast["incident_rate_summary"] == {"rate_per_hour": round(10 / 24, 4), "total_incidents": 10,
-                                                 "period_hours": 24}
+    assert forecast["forecasts"] == [
+        {
+            "service": "payments",
+            "risk_level": "high",
+            "signal": "3 oom_killed incidents in 24h, increasing trend",
+            "recommendation": "Audit memory limits across affected services",
+        }
+    ]
+    assert forecast["incident_rate_summary"] == {
+        "rate_per_hour": round(10 / 24, 4),
+        "total_incidents": 10,
+        "period_hours": 24,
+    }
 
 
 def test_drift_flags_a_rate_spike():
@@ -94,10 +141,18 @@ def test_drift_flags_a_rate_spike():
 
 
 def test_activity_and_overview():
-    assert analytics.activity(HISTORY, 10) == [{"action": "restart_pod", "incident_id": "N4", "outcome": "succeeded",
-                                                "dry_run": False, "created_at": RESTART["finished_at"]}]
-    overview = analytics.overview(HISTORY, NOW, [{"slo_name": "x", "alert_level": "warning",
-                                                  "budget_remaining_percent": 40.0}])
+    assert analytics.activity(HISTORY, 10) == [
+        {
+            "action": "restart_pod",
+            "incident_id": "N4",
+            "outcome": "succeeded",
+            "dry_run": False,
+            "created_at": RESTART["finished_at"],
+        }
+    ]
+    overview = analytics.overview(
+        HISTORY, NOW, [{"slo_name": "x", "alert_level": "warning", "budget_remaining_percent": 40.0}]
+    )
     assert overview["incidents"]["last_24h"] == 10 and overview["incidents"]["open"] == 4
     # 6 resolved in 7 days, 1 by the workflow
     assert overview["automation_rate_7d"] == round(1 / 6, 4)

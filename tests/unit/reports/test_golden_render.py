@@ -18,10 +18,19 @@ from tests.unit.reports.history import APPROVALS, END, INCIDENTS, START
 
 GOLDEN = ROOT / "tests" / "golden" / "reports"
 DAYS = ["03-04", "03-05", "03-06", "03-07", "03-08", "03-09", "03-10"]
-SLOS = [{"slo_name": "payments-api-availability", "service": "payments-api", "target": 0.999,
-         "budget_remaining_percent": 61.5, "alert_level": "warning",
-         "burn_down": [{"at": f"2026-{d}T16:00:00+00:00", "remaining_percent": p}
-                       for d, p in zip(DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5], strict=True)]}]
+SLOS = [
+    {
+        "slo_name": "payments-api-availability",
+        "service": "payments-api",
+        "target": 0.999,
+        "budget_remaining_percent": 61.5,
+        "alert_level": "warning",
+        "burn_down": [
+            {"at": f"2026-{d}T16:00:00+00:00", "remaining_percent": p}
+            for d, p in zip(DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5], strict=True)
+        ],
+    }
+]
 
 
 def check(name: str, text: str) -> None:
@@ -33,16 +42,28 @@ def check(name: str, text: str) -> None:
 
 
 def report() -> dict:
-    return data.build(workspace="default", report_type="daily", start=START, end=END, zone="Asia/Shanghai",
-                      incidents=INCIDENTS, approvals=APPROVALS, slos=SLOS)
+    return data.build(
+        workspace="default",
+        report_type="daily",
+        start=START,
+        end=END,
+        zone="Asia/Shanghai",
+        incidents=INCIDENTS,
+        approvals=APPROVALS,
+        slos=SLOS,
+    )
 
 
 CHARTS = {
     "incidents_per_day.svg": lambda: svg.bar_chart("Incidents per day", DAYS, [3, 0, 5, 2, 8, 1, 4]),
-    "mtta_mttr_trend.svg": lambda: svg.line_chart("MTTA / MTTR trend (min)", DAYS, {
-        "MTTA": [4.0, None, 6.5, 3.0, 12.0, 2.0, 6.67], "MTTR": [35.0, None, 48.0, 20.0, 95.5, 15.0, 30.67]}),
-    "budget_burn_down.svg": lambda: svg.burn_down("Error budget burn-down", DAYS,
-                                                  [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5]),
+    "mtta_mttr_trend.svg": lambda: svg.line_chart(
+        "MTTA / MTTR trend (min)",
+        DAYS,
+        {"MTTA": [4.0, None, 6.5, 3.0, 12.0, 2.0, 6.67], "MTTR": [35.0, None, 48.0, 20.0, 95.5, 15.0, 30.67]},
+    ),
+    "budget_burn_down.svg": lambda: svg.burn_down(
+        "Error budget burn-down", DAYS, [96.0, 92.5, 90.0, 81.0, 74.5, 70.0, 61.5]
+    ),
 }
 
 
@@ -55,7 +76,11 @@ def test_svg_charts_match_their_golden_files(name):
 
 def test_bars_are_proportional_to_their_values():
     root = ET.fromstring(CHARTS["incidents_per_day.svg"]())
-    bars = [r for r in root.iter("{http://www.w3.org/2000/svg}rect") if r.find("{http://www.w3.org/2000/svg}title") is not None]
+    bars = [
+        r
+        for r in root.iter("{http://www.w3.org/2000/svg}rect")
+        if r.find("{http://www.w3.org/2000/svg}title") is not None
+    ]
     heights = [float(b.get("height")) for b in bars]
     # the axis tops at 8 (the nice maximum for 8): 8 incidents fill the plot, 4 half of it
     assert heights[4] == pytest.approx(svg.PLOT_H, abs=0.1) and heights[1] == 0
@@ -63,16 +88,29 @@ def test_bars_are_proportional_to_their_values():
     assert heights[2] / heights[0] == pytest.approx(5 / 3, rel=0.01)
 
 
-@pytest.mark.parametrize(("fmt", "lang", "name"), [
-    ("html", "en", "daily_en.html"), ("html", "zh", "daily_zh.html"), ("markdown", "en", "daily_en.md"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "lang", "name"),
+    [
+        ("html", "en", "daily_en.html"),
+        ("html", "zh", "daily_zh.html"),
+        ("markdown", "en", "daily_en.md"),
+    ],
+)
 def test_reports_match_their_golden_files(fmt, lang, name):
     check(name, render(report(), fmt, lang))
 
 
 def test_no_incident_report_says_so_in_both_languages():
-    empty = data.build(workspace="default", report_type="daily", start=START, end=END, zone="Asia/Shanghai",
-                       incidents=[], approvals=[], slos=[])
+    empty = data.build(
+        workspace="default",
+        report_type="daily",
+        start=START,
+        end=END,
+        zone="Asia/Shanghai",
+        incidents=[],
+        approvals=[],
+        slos=[],
+    )
     assert "No incidents in this period." in render(empty, "html", "en")
     assert "本周期内没有事件。" in render(empty, "markdown", "zh")
     assert json.loads(render(empty, "json"))["no_incidents"] is True
@@ -82,8 +120,20 @@ def test_html_escapes_what_it_shows():
     from dataclasses import replace
 
     hostile = [replace(INCIDENTS[0], title="<script>alert(1)</script>")]
-    html = render(data.build(workspace="default", report_type="daily", start=START, end=END, zone="UTC",
-                             incidents=hostile, approvals=[], slos=[]), "html", "en")
+    html = render(
+        data.build(
+            workspace="default",
+            report_type="daily",
+            start=START,
+            end=END,
+            zone="UTC",
+            incidents=hostile,
+            approvals=[],
+            slos=[],
+        ),
+        "html",
+        "en",
+    )
     assert "<script>" not in html and "&lt;script&gt;" in html
 
 

@@ -5,8 +5,16 @@ from tests.unit.reports.history import APPROVALS, END, INCIDENTS, SLOS, START
 
 
 def build(incidents=INCIDENTS):
-    return data.build(workspace="default", report_type="daily", start=START, end=END, zone="Asia/Shanghai",
-                      incidents=incidents, approvals=APPROVALS, slos=SLOS)
+    return data.build(
+        workspace="default",
+        report_type="daily",
+        start=START,
+        end=END,
+        zone="Asia/Shanghai",
+        incidents=incidents,
+        approvals=APPROVALS,
+        slos=SLOS,
+    )
 
 
 def test_counts_mtta_mttr_and_who_fixed_it():
@@ -25,8 +33,11 @@ def test_counts_mtta_mttr_and_who_fixed_it():
 def test_noisy_alerts_patterns_and_approval_latency():
     report = build()
     assert [(n["title"], n["alerts"]) for n in report["noisy_alerts"]] == [
-        ("Brief CPU spike on cache-service", 12), ("OOMKilled payments-api-7d9f", 5),
-        ("OOMKilled payments-api-5c2a", 2), ("search-api CrashLoopBackOff", 1)]
+        ("Brief CPU spike on cache-service", 12),
+        ("OOMKilled payments-api-7d9f", 5),
+        ("OOMKilled payments-api-5c2a", 2),
+        ("search-api CrashLoopBackOff", 1),
+    ]
     assert report["recurring_patterns"] == [{"pattern": "oom_killed", "occurrences": 2, "services": ["payments-api"]}]
     # decided approvals: 3 and 15 minutes; the pending one does not count
     assert report["approval_latency"] == {"count": 2, "mean_minutes": 9.0, "median_minutes": 9.0, "max_minutes": 15.0}
@@ -46,4 +57,5 @@ def test_patterns_fall_back_to_titles_without_varying_parts():
     no_diagnosis = [replace(i, category=None) for i in INCIDENTS[:2]]
     # Then the hashes are masked and they are one pattern
     assert data.recurring_patterns(no_diagnosis) == [
-        {"pattern": "oomkilled payments-api-#", "occurrences": 2, "services": ["payments-api"]}]
+        {"pattern": "oomkilled payments-api-#", "occurrences": 2, "services": ["payments-api"]}
+    ]

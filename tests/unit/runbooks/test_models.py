@@ -13,33 +13,49 @@ from pagerless.runbooks.service import match_score, normalize
 
 
 def test_every_builtin_names_only_catalog_actions_and_known_context_fields():
-    assert set(BUILTINS) == {"oom-recovery", "crashloop-triage", "bad-deploy-rollback", "node-drain", "scale-out",
-                             "certificate-expiry-check"}
+    assert set(BUILTINS) == {
+        "oom-recovery",
+        "crashloop-triage",
+        "bad-deploy-rollback",
+        "node-drain",
+        "scale-out",
+        "certificate-expiry-check",
+    }
     assert BUILTINS["oom-recovery"].context_fields() == {"namespace", "deployment", "container", "memory_limit"}
     assert all(not step.mutating for step in BUILTINS["certificate-expiry-check"].steps)
 
 
 def test_a_template_that_is_the_whole_value_keeps_its_type():
-    assert resolve({"replicas": "{replicas}", "name": "{deployment}-x", "n": 3},
-                   {"replicas": 4, "deployment": "web"}) == {"replicas": 4, "name": "web-x", "n": 3}
+    assert resolve(
+        {"replicas": "{replicas}", "name": "{deployment}-x", "n": 3}, {"replicas": 4, "deployment": "web"}
+    ) == {"replicas": 4, "name": "web-x", "n": 3}
     with pytest.raises(MissingContextError, match="pod"):
         resolve({"pod": "{pod}"}, {"pod": ""})
 
 
-@pytest.mark.parametrize("step", [
-    {"name": "x", "kind": "action", "action": {"action": "exec_shell", "params": {}}},
-    {"name": "x", "kind": "check", "check": {"check": "run_sql"}},
-    {"name": "x", "kind": "wait"},
-    {"name": "x", "kind": "check", "check": {"check": "pods_running"}, "rollback": {"action": "rollout_restart"}},
-])
+@pytest.mark.parametrize(
+    "step",
+    [
+        {"name": "x", "kind": "action", "action": {"action": "exec_shell", "params": {}}},
+        {"name": "x", "kind": "check", "check": {"check": "run_sql"}},
+        {"name": "x", "kind": "wait"},
+        {"name": "x", "kind": "check", "check": {"check": "pods_running"}, "rollback": {"action": "rollout_restart"}},
+    ],
+)
 def test_steps_outside_the_catalog_do_not_validate(step):
     with pytest.raises(ValidationError):
         Runbook(id="x", name="x", steps=[step])
 
 
 def test_seed_001_fields_map_onto_the_match():
-    body = normalize({"name": "n", "match_alert_types": ["service_down"], "trigger_keywords": ["nginx"],
-                      "steps": [{"name": "r", "action": "rollout_restart", "params": {}}]})
+    body = normalize(
+        {
+            "name": "n",
+            "match_alert_types": ["service_down"],
+            "trigger_keywords": ["nginx"],
+            "steps": [{"name": "r", "action": "rollout_restart", "params": {}}],
+        }
+    )
     assert body["match"] == {"alert_types": ["service_down"], "keywords": ["nginx"]}
     assert body["steps"][0]["kind"] == "action" and body["steps"][0]["action"]["action"] == "rollout_restart"
 
@@ -68,9 +84,16 @@ def test_certificate_days_left():
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "payments.example")])
     now = datetime(2026, 12, 2, tzinfo=UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - timedelta(days=80)).not_valid_after(now + timedelta(days=10))
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(days=80))
+        .not_valid_after(now + timedelta(days=10))
+        .sign(key, hashes.SHA256())
+    )
     pem = cert.public_bytes(serialization.Encoding.PEM)
     assert certificate_days_left(pem, now) == 10.0
     assert certificate_days_left(b"not a certificate", now) is None

@@ -135,12 +135,15 @@ def test_timeslices_without_data_are_not_bad():
     assert maths.evaluate(empty, objective, rolling_30d()).consumed_minutes == 0
 
 
-@pytest.mark.parametrize(("moment", "zone", "minutes"), [
-    (datetime(2026, 2, 10, tzinfo=UTC), "Asia/Shanghai", 28 * 1440),
-    (datetime(2026, 3, 30, tzinfo=UTC), "Europe/Berlin", 31 * 1440 - 60),  # spring forward
-    (datetime(2026, 10, 30, tzinfo=UTC), "Europe/Berlin", 31 * 1440 + 60),  # fall back
-    (datetime(2026, 2, 28, 17, 0, tzinfo=UTC), "Asia/Shanghai", 31 * 1440),  # already 1 March in Shanghai
-])
+@pytest.mark.parametrize(
+    ("moment", "zone", "minutes"),
+    [
+        (datetime(2026, 2, 10, tzinfo=UTC), "Asia/Shanghai", 28 * 1440),
+        (datetime(2026, 3, 30, tzinfo=UTC), "Europe/Berlin", 31 * 1440 - 60),  # spring forward
+        (datetime(2026, 10, 30, tzinfo=UTC), "Europe/Berlin", 31 * 1440 + 60),  # fall back
+        (datetime(2026, 2, 28, 17, 0, tzinfo=UTC), "Asia/Shanghai", 31 * 1440),  # already 1 March in Shanghai
+    ],
+)
 def test_calendar_month_has_its_real_length_in_its_time_zone(moment, zone, minutes):
     start, end, length = maths.calendar_month(moment, zone)
     assert length == minutes

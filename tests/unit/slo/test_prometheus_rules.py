@@ -17,13 +17,17 @@ SUMMARY = "SLO payments-api-availability is burning its error budget"
 
 
 def _alert(severity: str, description: str) -> dict:
-    return {"exp_labels": {**LABELS, "severity": severity},
-            "exp_annotations": {"summary": SUMMARY, "description": description}}
+    return {
+        "exp_labels": {**LABELS, "severity": severity},
+        "exp_annotations": {"summary": SUMMARY, "description": description},
+    }
 
 
 def _series(good: int, bad: int) -> list[dict]:
-    return [{"series": 'http_requests_total{job="payments-api",code="200"}', "values": f"0+{good}x300"},
-            {"series": 'http_requests_total{job="payments-api",code="500"}', "values": f"0+{bad}x300"}]
+    return [
+        {"series": 'http_requests_total{job="payments-api",code="200"}', "values": f"0+{good}x300"},
+        {"series": 'http_requests_total{job="payments-api",code="500"}', "values": f"0+{bad}x300"},
+    ]
 
 
 def test_only_prometheus_slos_are_exported():
@@ -43,23 +47,34 @@ def test_rule_file_passes_promtool(tmp_path):
         "evaluation_interval": "1m",
         "tests": [
             {  # 1 % errors against a 0.05 % allowance: burn 20, every pair fires
-                "interval": "1m", "input_series": _series(1980, 20),
-                "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": [
-                    _alert("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
-                    _alert("warning", "slow burn: 1x over 3d and 6h")]}],
+                "interval": "1m",
+                "input_series": _series(1980, 20),
+                "alert_rule_test": [
+                    {
+                        "eval_time": "90m",
+                        "alertname": "SLOErrorBudgetBurn",
+                        "exp_alerts": [
+                            _alert("critical", "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m"),
+                            _alert("warning", "slow burn: 1x over 3d and 6h"),
+                        ],
+                    }
+                ],
             },
             {  # 0.025 % errors: burn 0.5, nothing fires
-                "interval": "1m", "input_series": _series(3999, 1),
+                "interval": "1m",
+                "input_series": _series(3999, 1),
                 "alert_rule_test": [{"eval_time": "90m", "alertname": "SLOErrorBudgetBurn", "exp_alerts": []}],
             },
         ],
     }
     (tmp_path / "slo.test.yml").write_text(yaml.safe_dump(tests, sort_keys=False))
     # When promtool checks and tests them
-    check = subprocess.run([PROMTOOL, "check", "rules", "slo.rules.yml"], cwd=tmp_path, capture_output=True, text=True,
-                           timeout=120)
-    run = subprocess.run([PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=120)
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "slo.rules.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    run = subprocess.run(
+        [PROMTOOL, "test", "rules", "slo.test.yml"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     # Then both pass
     assert check.returncode == 0, check.stdout + check.stderr
     assert run.returncode == 0, run.stdout + run.stderr

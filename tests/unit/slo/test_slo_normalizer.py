@@ -6,9 +6,15 @@ from pagerless.domain.alerts import AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.intake.sources import SOURCES, normalize
 
-FIRING = {"slo": "payments-api-availability", "service": "payments-api", "status": "firing", "alert_level": "critical",
-          "target": 0.9995, "burn_rates": {"5m": 20.0, "1h": 19.5, "6h": 7.0, "3d": 1.2},
-          "budget_remaining_percent": 41.3}
+FIRING = {
+    "slo": "payments-api-availability",
+    "service": "payments-api",
+    "status": "firing",
+    "alert_level": "critical",
+    "target": 0.9995,
+    "burn_rates": {"5m": 20.0, "1h": 19.5, "6h": 7.0, "3d": 1.2},
+    "budget_remaining_percent": 41.3,
+}
 
 
 def test_slo_is_a_registered_source():

@@ -17,8 +17,10 @@ def at(minutes: float) -> datetime:
 
 
 def test_a_selector_is_summed_with_increase_over_the_bucket():
-    assert prometheus.promql('http_requests_total{job="api",code=~"5.."}') == \
-        'sum(increase(http_requests_total{job="api",code=~"5.."}[5m]))'
+    assert (
+        prometheus.promql('http_requests_total{job="api",code=~"5.."}')
+        == 'sum(increase(http_requests_total{job="api",code=~"5.."}[5m]))'
+    )
     assert prometheus.promql("sum(rate(x_total[{{window}}])) * 300") == "sum(rate(x_total[5m])) * 300"
 
 
@@ -47,11 +49,14 @@ def test_no_prometheus_url_is_a_validation_error(monkeypatch):
 
 
 def test_cloudwatch_query_is_a_five_minute_metric_stat():
-    query = cloudwatch.metric_query({"namespace": "App", "metricName": "Errors",
-                                     "dimensions": [{"name": "Service", "value": "api"}]})
-    assert query["MetricStat"] == {"Metric": {"Namespace": "App", "MetricName": "Errors",
-                                              "Dimensions": [{"Name": "Service", "Value": "api"}]},
-                                   "Period": 300, "Stat": "Sum"}
+    query = cloudwatch.metric_query(
+        {"namespace": "App", "metricName": "Errors", "dimensions": [{"name": "Service", "value": "api"}]}
+    )
+    assert query["MetricStat"] == {
+        "Metric": {"Namespace": "App", "MetricName": "Errors", "Dimensions": [{"Name": "Service", "Value": "api"}]},
+        "Period": 300,
+        "Stat": "Sum",
+    }
     with pytest.raises(ValidationError):
         cloudwatch.metric_query({"namespace": "App", "metricName": "Errors", "dimensions": ["Service=api"]})
 

@@ -33,17 +33,26 @@ def _payments() -> dict:
     return next(yaml.safe_load_all(YAML))
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    (lambda d: d["spec"]["timeWindow"][0].update(duration="14d"), "spec.timeWindow.0"),
-    (lambda d: d["spec"]["objectives"][0].update(target=1.0), "spec.objectives.0.target"),
-    (lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"].pop("bad"), "spec.indicator.spec.ratioMetric"),
-    (lambda d: d["metadata"].update(name="Payments API"), "metadata.name"),
-    (lambda d: d["spec"].update(budgetingMethod="Timeslices"), "spec"),
-    (lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"].update(type="Datadog"),
-     "spec.indicator.spec.ratioMetric.total.metricSource.type"),
-    (lambda d: d["spec"]["timeWindow"][0].update(duration="1M", isRolling=False, calendar={"timeZone": "Mars/Base"}),
-     "spec.timeWindow.0.calendar.timeZone"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda d: d["spec"]["timeWindow"][0].update(duration="14d"), "spec.timeWindow.0"),
+        (lambda d: d["spec"]["objectives"][0].update(target=1.0), "spec.objectives.0.target"),
+        (lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"].pop("bad"), "spec.indicator.spec.ratioMetric"),
+        (lambda d: d["metadata"].update(name="Payments API"), "metadata.name"),
+        (lambda d: d["spec"].update(budgetingMethod="Timeslices"), "spec"),
+        (
+            lambda d: d["spec"]["indicator"]["spec"]["ratioMetric"]["total"]["metricSource"].update(type="Datadog"),
+            "spec.indicator.spec.ratioMetric.total.metricSource.type",
+        ),
+        (
+            lambda d: d["spec"]["timeWindow"][0].update(
+                duration="1M", isRolling=False, calendar={"timeZone": "Mars/Base"}
+            ),
+            "spec.timeWindow.0.calendar.timeZone",
+        ),
+    ],
+)
 def test_unsupported_documents_name_the_field(change, field):
     document = copy.deepcopy(_payments())
     change(document)

@@ -10,8 +10,12 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.unit
 
 ASL = ROOT / "infra" / "statemachines" / "incident_response.asl.json"
-LAMBDA_ERRORS = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException",
-                 "Lambda.TooManyRequestsException"}
+LAMBDA_ERRORS = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+}
 
 
 @pytest.fixture(scope="module")

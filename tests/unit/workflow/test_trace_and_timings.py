@@ -20,11 +20,22 @@ def test_trace_has_one_step_per_state_with_durations_and_failures_and_no_token()
     # Given a history where the approval wait timed out (its parameters carry the task token)
     history = [
         {"type": "ExecutionStarted", "timestamp": _at(0), "executionStartedEventDetails": {"input": "{}"}},
-        {"type": "TaskStateEntered", "timestamp": _at(0), "stateEnteredEventDetails": {"name": "Propose", "input": "{}"}},
-        {"type": "TaskStateExited", "timestamp": _at(1.5), "stateExitedEventDetails": {"name": "Propose", "output": "{}"}},
+        {
+            "type": "TaskStateEntered",
+            "timestamp": _at(0),
+            "stateEnteredEventDetails": {"name": "Propose", "input": "{}"},
+        },
+        {
+            "type": "TaskStateExited",
+            "timestamp": _at(1.5),
+            "stateExitedEventDetails": {"name": "Propose", "output": "{}"},
+        },
         {"type": "TaskStateEntered", "timestamp": _at(1.5), "stateEnteredEventDetails": {"name": "RequestApproval"}},
-        {"type": "TaskScheduled", "timestamp": _at(1.5),
-         "taskScheduledEventDetails": {"parameters": f'{{"task_token": "{TOKEN}"}}'}},
+        {
+            "type": "TaskScheduled",
+            "timestamp": _at(1.5),
+            "taskScheduledEventDetails": {"parameters": f'{{"task_token": "{TOKEN}"}}'},
+        },
         {"type": "TaskTimedOut", "timestamp": _at(61.5), "taskTimedOutEventDetails": {"error": "States.Timeout"}},
         {"type": "TaskStateExited", "timestamp": _at(61.5), "stateExitedEventDetails": {"name": "RequestApproval"}},
         {"type": "TaskStateEntered", "timestamp": _at(61.5), "stateEnteredEventDetails": {"name": "ApprovalTimedOut"}},
@@ -50,8 +61,10 @@ def test_verification_durations_prefer_execution_input_then_env_then_template(mo
     monkeypatch.setenv("PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS", "2")
     settings.reset()
     assert timings(None, defaults) == {"verify_wait_seconds": 2, "verify_max_checks": 5}
-    assert timings({"verify_wait_seconds": 0, "verify_max_checks": 1}, defaults) == {"verify_wait_seconds": 0,
-                                                                                     "verify_max_checks": 1}
+    assert timings({"verify_wait_seconds": 0, "verify_max_checks": 1}, defaults) == {
+        "verify_wait_seconds": 0,
+        "verify_max_checks": 1,
+    }
     settings.reset()
 
 
@@ -73,8 +86,15 @@ def test_approval_timeout_comes_from_the_policy_unless_overridden(monkeypatch):
 def test_public_view_of_an_approval_never_has_the_token():
     from pagerless.domain.approvals import Approval
 
-    approval = Approval("INC-20260311-0001", "x#1", workspace="default", expires_at=_at(60), timeout_seconds=60,
-                        task_token=TOKEN, requested_at=T0)
+    approval = Approval(
+        "INC-20260311-0001",
+        "x#1",
+        workspace="default",
+        expires_at=_at(60),
+        timeout_seconds=60,
+        task_token=TOKEN,
+        requested_at=T0,
+    )
     assert TOKEN not in repr(approval.to_public())
     assert TOKEN not in repr(approval)
     assert "task_token" not in approval.to_public()

@@ -25,23 +25,40 @@ Hours = Annotated[int, Query(ge=1, le=2160, description="how many hours back")]
 
 
 @router.get("/api/incidents/noisy")
-def noisy_incidents(principal: ViewerDep, service: AnalyticsDep,
-                    max_duration_minutes: Annotated[float, Query(gt=0, le=1440)] = 5.0,
-                    limit: Annotated[int, Query(ge=1, le=200)] = 20, days: Days = 7) -> dict:
+def noisy_incidents(
+    principal: ViewerDep,
+    service: AnalyticsDep,
+    max_duration_minutes: Annotated[float, Query(gt=0, le=1440)] = 5.0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    days: Days = 7,
+) -> dict:
     """Incidents that resolved within `max_duration_minutes` with no action run: alert thresholds to review."""
     rows = analytics.noisy(service.incidents(principal.workspace, timedelta(days=days)), max_duration_minutes, limit)
-    return {"noisy_incidents": rows, "count": len(rows), "max_duration_minutes": float(max_duration_minutes),
-            "note": "These incidents resolved with no actions -- review alert thresholds."}
+    return {
+        "noisy_incidents": rows,
+        "count": len(rows),
+        "max_duration_minutes": float(max_duration_minutes),
+        "note": "These incidents resolved with no actions -- review alert thresholds.",
+    }
 
 
 @router.get("/api/patterns/incidents")
-def incident_patterns(principal: ViewerDep, service: AnalyticsDep, hours: Hours = 168,
-                      min_occurrences: Annotated[int, Query(ge=2, le=100)] = 3) -> dict:
+def incident_patterns(
+    principal: ViewerDep,
+    service: AnalyticsDep,
+    hours: Hours = 168,
+    min_occurrences: Annotated[int, Query(ge=2, le=100)] = 3,
+) -> dict:
     """Recurring incident patterns (diagnosis category or masked title) seen at least `min_occurrences` times."""
     incidents = service.incidents(principal.workspace, timedelta(hours=hours))
     patterns = analytics.incident_patterns(incidents, min_occurrences)
-    return {"generated_at": service.clock().isoformat(), "incidents_analyzed": len(incidents),
-            "patterns_found": len(patterns), "min_occurrences": min_occurrences, "patterns": patterns}
+    return {
+        "generated_at": service.clock().isoformat(),
+        "incidents_analyzed": len(incidents),
+        "patterns_found": len(patterns),
+        "min_occurrences": min_occurrences,
+        "patterns": patterns,
+    }
 
 
 @router.get("/api/patterns/services")
@@ -50,8 +67,10 @@ def service_profiles(principal: ViewerDep, service: AnalyticsDep, hours: Hours =
     incidents = service.incidents(principal.workspace, timedelta(hours=hours))
     names = sorted({i.service for i in incidents if i.service})
     order = {"high": 0, "medium": 1, "low": 2}
-    profiles = sorted((analytics.service_profile(n, incidents) for n in names),
-                      key=lambda p: (order[p["risk_assessment"]], -p["total_incidents"], p["service"]))
+    profiles = sorted(
+        (analytics.service_profile(n, incidents) for n in names),
+        key=lambda p: (order[p["risk_assessment"]], -p["total_incidents"], p["service"]),
+    )
     return {"services": profiles, "count": len(profiles)}
 
 
@@ -83,8 +102,9 @@ def operational_drift(principal: ViewerDep, service: AnalyticsDep) -> dict:
 
 
 @router.get("/api/activity")
-def recent_activity(principal: ViewerDep, service: AnalyticsDep, days: Days = 7,
-                    limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict:
+def recent_activity(
+    principal: ViewerDep, service: AnalyticsDep, days: Days = 7, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict:
     """Actions run on incidents, newest first."""
     rows = analytics.activity(service.incidents(principal.workspace, timedelta(days=days)), limit)
     return {"activity": rows, "count": len(rows)}
@@ -94,8 +114,10 @@ def recent_activity(principal: ViewerDep, service: AnalyticsDep, days: Days = 7,
 def platform_overview(principal: ViewerDep, service: AnalyticsDep) -> dict:
     """Incidents, response times, automation rate and SLOs of the workspace at a glance."""
     incidents = service.incidents(principal.workspace, timedelta(days=7))
-    return {**analytics.overview(incidents, service.clock(), service.slo_budgets(principal.workspace)),
-            "workspace": principal.workspace}
+    return {
+        **analytics.overview(incidents, service.clock(), service.slo_budgets(principal.workspace)),
+        "workspace": principal.workspace,
+    }
 
 
 @router.get("/api/metrics/export")

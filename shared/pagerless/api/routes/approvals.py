@@ -5,10 +5,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
-from pagerless.incidents.schemas import MUTATION_BODY
 from pagerless.domain.approvals import STATUSES
-from pagerless.workflow.approvals import ApprovalService
 from pagerless.domain.schema_docs import documented
+from pagerless.incidents.schemas import MUTATION_BODY
+from pagerless.workflow.approvals import ApprovalService
 
 router = APIRouter(tags=["approvals"])
 
@@ -21,9 +21,10 @@ ApprovalsDep = Annotated[ApprovalService, Depends(approval_service)]
 
 
 class DecisionCreate(BaseModel):
-    model_config = ConfigDict(**MUTATION_BODY, **documented(
-        {"comment": "dry run looks right"},
-        comment='Why, recorded on the timeline and in the audit log.'))
+    model_config = ConfigDict(
+        **MUTATION_BODY,
+        **documented({"comment": "dry run looks right"}, comment="Why, recorded on the timeline and in the audit log."),
+    )
     comment: str = Field(default="", max_length=1000)
 
 
@@ -50,26 +51,35 @@ class DecisionPublic(BaseModel):
     changed: bool = Field(description="false when an identical earlier decision stands (a repeated click)")
 
 
-def _decide(request: Request, service: ApprovalService, principal, incident_id: str, approve: bool,
-            body: DecisionCreate) -> dict:
+def _decide(
+    request: Request, service: ApprovalService, principal, incident_id: str, approve: bool, body: DecisionCreate
+) -> dict:
     request.state.audit_details = {"decision": "approve" if approve else "reject", "comment": body.comment}
-    decided = service.decide(incident_id, principal.workspace, approve=approve, actor=principal.key_id,
-                             role=principal.role.value, comment=body.comment)
+    decided = service.decide(
+        incident_id,
+        principal.workspace,
+        approve=approve,
+        actor=principal.key_id,
+        role=principal.role.value,
+        comment=body.comment,
+    )
     request.state.audit_details["changed"] = decided.changed
     request.state.audit_details["approval_id"] = decided.approval["approval_id"]
     return {"approval": decided.approval, "changed": decided.changed}
 
 
 @router.post("/api/incidents/{incident_id}/approve", response_model=DecisionPublic)
-def approve(incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep,
-            service: ApprovalsDep) -> dict:
+def approve(
+    incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep, service: ApprovalsDep
+) -> dict:
     """Approve the pending proposal: the workflow runs the action (once, however often this is sent)."""
     return _decide(request, service, principal, incident_id, True, body)
 
 
 @router.post("/api/incidents/{incident_id}/reject", response_model=DecisionPublic)
-def reject(incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep,
-           service: ApprovalsDep) -> dict:
+def reject(
+    incident_id: str, body: DecisionCreate, request: Request, principal: OperatorDep, service: ApprovalsDep
+) -> dict:
     """Reject the pending proposal: nothing runs and the incident goes back to diagnosed."""
     return _decide(request, service, principal, incident_id, False, body)
 

@@ -15,8 +15,9 @@ def get_autonomy_status(principal: ViewerDep) -> dict:
 
 
 @router.post("/api/autonomy/run")
-def run_autonomy_cycle(principal: OperatorDep, request: Request,
-                       max_incidents: int = Query(MAX_INCIDENTS_PER_CYCLE, ge=1, le=100)) -> dict:
+def run_autonomy_cycle(
+    principal: OperatorDep, request: Request, max_incidents: int = Query(MAX_INCIDENTS_PER_CYCLE, ge=1, le=100)
+) -> dict:
     """Run one autonomy cycle: re-run the workflow of incidents whose blocked proposal the policy now allows."""
     result = run_cycle(principal.workspace, principal.key_id, max_incidents)
     request.state.audit_details = {"rerun": [r["incident_id"] for r in result["rerun"]]}

@@ -9,15 +9,21 @@ router = APIRouter(tags=["incidents"])
 
 
 class BotMessage(BaseModel):
-    model_config = ConfigDict(extra="forbid", **documented(
-        {"message": "What is wrong with payments-api?", "incident_id": "INC-20260311-0042"},
-        message='The question or command, in English or Chinese.',
-        incident_id='The incident the message is about (default: the latest open one).'))
+    model_config = ConfigDict(
+        extra="forbid",
+        **documented(
+            {"message": "What is wrong with payments-api?", "incident_id": "INC-20260311-0042"},
+            message="The question or command, in English or Chinese.",
+            incident_id="The incident the message is about (default: the latest open one).",
+        ),
+    )
 
     message: str = Field(min_length=1, max_length=2000, examples=["What is wrong with payments-api?"])
     incident_id: str | None = Field(default=None, max_length=100)
-    auto_apply: bool = Field(default=False, description="approve the incident's pending proposal (operator role); "
-                                                        "the policy is checked again when it runs")
+    auto_apply: bool = Field(
+        default=False,
+        description="approve the incident's pending proposal (operator role); the policy is checked again when it runs",
+    )
 
 
 @router.post("/api/bot/interact")

@@ -124,8 +124,9 @@ def _file_binding_request(workspace: str, app_id: str, open_id: str, email: str)
     from pagerless.people.service import PeopleService
 
     person = PeopleService().by_email(workspace, email)
-    ChatIdentityService().request(workspace, "lark", app_id, open_id, display_name=email,
-                                  person_id=person.id if person else None)
+    ChatIdentityService().request(
+        workspace, "lark", app_id, open_id, display_name=email, person_id=person.id if person else None
+    )
 
 
 def _verify_slack(headers, body: bytes):

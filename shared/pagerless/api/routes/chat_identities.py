@@ -13,8 +13,8 @@ from pagerless.api.pagination import LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.chat.apps import ChatAppService
 from pagerless.domain.errors import ValidationError
-from pagerless.people.identities import ChatIdentityService
 from pagerless.domain.schema_docs import documented
+from pagerless.people.identities import ChatIdentityService
 
 router = APIRouter(tags=["chat identities"])
 
@@ -47,12 +47,20 @@ class ChatIdentityPublic(BaseModel):
 
 
 class ChatIdentityBind(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"provider": "lark", "tenant": "cli_a1b2c3d4e5", "user": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
-        provider='lark (Lark and Feishu) or slack.',
-        tenant='The chat app or workspace the user belongs to.',
-        user="The chat user's id (Lark open_id, Slack user id).",
-        person_id='The person this chat user is.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "provider": "lark",
+                "tenant": "cli_a1b2c3d4e5",
+                "user": "ou_7d8a6e6df7621556ce0d21922b676706",
+                "person_id": "per_1a2b3c4d",
+            },
+            provider="lark (Lark and Feishu) or slack.",
+            tenant="The chat app or workspace the user belongs to.",
+            user="The chat user's id (Lark open_id, Slack user id).",
+            person_id="The person this chat user is.",
+        )
+    )
     provider: Provider
     tenant: Id
     user: Id
@@ -60,52 +68,73 @@ class ChatIdentityBind(BaseModel):
 
 
 class ChatIdentityKey(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"provider": "slack", "tenant": "T0123ABCD", "user": "U0456EFGH"},
-        provider='lark (Lark and Feishu) or slack.',
-        tenant='The chat app or workspace the user belongs to.',
-        user="The chat user's id."))
+    model_config = ConfigDict(
+        **documented(
+            {"provider": "slack", "tenant": "T0123ABCD", "user": "U0456EFGH"},
+            provider="lark (Lark and Feishu) or slack.",
+            tenant="The chat app or workspace the user belongs to.",
+            user="The chat user's id.",
+        )
+    )
     provider: Provider
     tenant: Id
     user: Id
 
 
 class FeishuBind(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
-        open_id="The Feishu user's open_id.",
-        person_id='The person this Feishu user is.',
-        app_id='The Feishu app (default: the only one configured).'))
+    model_config = ConfigDict(
+        **documented(
+            {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
+            open_id="The Feishu user's open_id.",
+            person_id="The person this Feishu user is.",
+            app_id="The Feishu app (default: the only one configured).",
+        )
+    )
     open_id: Id
     person_id: Id
     app_id: Id | None = None
 
 
 class FeishuUser(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706"},
-        open_id="The Feishu user's open_id.",
-        app_id='The Feishu app (default: the only one configured).'))
+    model_config = ConfigDict(
+        **documented(
+            {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706"},
+            open_id="The Feishu user's open_id.",
+            app_id="The Feishu app (default: the only one configured).",
+        )
+    )
     open_id: Id
     app_id: Id | None = None
 
 
 class FeishuApprove(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
-        open_id="The Feishu user's open_id.",
-        app_id='The Feishu app (default: the only one configured).'))
+    model_config = ConfigDict(
+        **documented(
+            {"open_id": "ou_7d8a6e6df7621556ce0d21922b676706", "person_id": "per_1a2b3c4d"},
+            open_id="The Feishu user's open_id.",
+            app_id="The Feishu app (default: the only one configured).",
+        )
+    )
     open_id: Id
     app_id: Id | None = None
     person_id: Id | None = Field(default=None, description="required unless the request named a person")
 
 
 class ChatAppCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"provider": "lark", "app_id": "cli_a1b2c3d4e5", "name": "Pagerless bot", "encrypt_key": "lark-encrypt-key", "verification_token": "lark-verification-token"},
-        provider='lark (Lark and Feishu) or slack.',
-        app_id="The chat app's id (Lark app_id, Slack app id).",
-        name='A label for the app.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "provider": "lark",
+                "app_id": "cli_a1b2c3d4e5",
+                "name": "Pagerless bot",
+                "encrypt_key": "lark-encrypt-key",
+                "verification_token": "lark-verification-token",
+            },
+            provider="lark (Lark and Feishu) or slack.",
+            app_id="The chat app's id (Lark app_id, Slack app id).",
+            name="A label for the app.",
+        )
+    )
     provider: Provider
     app_id: Id
     name: str = Field(default="", max_length=100)
@@ -129,10 +158,15 @@ def _actor(request: Request) -> str:
 
 # ---- generic ------------------------------------------------------------------------------------
 
+
 @router.get("/api/chat-identities", response_model=Page[ChatIdentityPublic])
-def list_identities(principal: AdminDep, identities: IdentitiesDep,
-                    status_: Annotated[Literal["bound", "pending"] | None, Query(alias="status")] = None,
-                    person_id: str | None = None, limit: LimitParam = 200) -> dict:
+def list_identities(
+    principal: AdminDep,
+    identities: IdentitiesDep,
+    status_: Annotated[Literal["bound", "pending"] | None, Query(alias="status")] = None,
+    person_id: str | None = None,
+    limit: LimitParam = 200,
+) -> dict:
     """Chat identities of the workspace, bound and pending, optionally of one person (at most `limit`)."""
     items = identities.list(principal.workspace, status_, person_id)
     return {"items": [i.to_public() for i in items[:limit]], "next_cursor": None}
@@ -141,8 +175,9 @@ def list_identities(principal: AdminDep, identities: IdentitiesDep,
 @router.post("/api/chat-identities", response_model=ChatIdentityPublic, status_code=status.HTTP_201_CREATED)
 def bind_identity(body: ChatIdentityBind, request: Request, principal: AdminDep, identities: IdentitiesDep) -> dict:
     """Bind a Slack (team + user) or Lark (app id + open_id) user to a person."""
-    return identities.bind(principal.workspace, body.provider, body.tenant, body.user, body.person_id,
-                           actor=_actor(request)).to_public()
+    return identities.bind(
+        principal.workspace, body.provider, body.tenant, body.user, body.person_id, actor=_actor(request)
+    ).to_public()
 
 
 @router.post("/api/chat-identities/unbind", response_model=ChatIdentityPublic)
@@ -160,8 +195,9 @@ def list_chat_apps(principal: AdminDep, apps: AppsDep, limit: LimitParam = 200) 
 @router.post("/api/chat-apps", response_model=ChatAppPublic, status_code=status.HTTP_201_CREATED)
 def register_chat_app(body: ChatAppCreate, principal: AdminDep, apps: AppsDep) -> dict:
     """Register (or replace) a chat app; its secrets are stored as SSM SecureString parameters."""
-    secrets = {k: v for k, v in body.model_dump(include={"signing_secret", "encrypt_key", "verification_token"}).items()
-               if v}
+    secrets = {
+        k: v for k, v in body.model_dump(include={"signing_secret", "encrypt_key", "verification_token"}).items() if v
+    }
     return apps.register(principal.workspace, body.provider, body.app_id, name=body.name, secrets=secrets).to_public()
 
 
@@ -173,23 +209,28 @@ def remove_chat_app(provider: Provider, app_id: str, principal: AdminDep, apps: 
 
 # ---- seed 004: /api/v1/feishu -------------------------------------------------------------------
 
+
 def _lark_app_id(apps: ChatAppService, workspace: str, app_id: str | None) -> str:
     if app_id:
         return app_id
     ids = [a.app_id for a in apps.apps("lark") if a.workspace == workspace]
     if len(ids) != 1:
-        raise ValidationError("name the Lark app (app_id): an open_id is only meaningful within its app",
-                              details=[{"field": "app_id", "configured": ids}])
+        raise ValidationError(
+            "name the Lark app (app_id): an open_id is only meaningful within its app",
+            details=[{"field": "app_id", "configured": ids}],
+        )
     return ids[0]
 
 
 @router.post("/api/v1/feishu/bind", response_model=ChatIdentityPublic)
-def feishu_bind(body: FeishuBind, request: Request, principal: AdminDep, identities: IdentitiesDep,
-                apps: AppsDep) -> dict:
+def feishu_bind(
+    body: FeishuBind, request: Request, principal: AdminDep, identities: IdentitiesDep, apps: AppsDep
+) -> dict:
     """Bind a Feishu user (app id + open_id) to a person."""
     app_id = _lark_app_id(apps, principal.workspace, body.app_id)
-    return identities.bind(principal.workspace, "lark", app_id, body.open_id, body.person_id,
-                           actor=_actor(request)).to_public()
+    return identities.bind(
+        principal.workspace, "lark", app_id, body.open_id, body.person_id, actor=_actor(request)
+    ).to_public()
 
 
 @router.post("/api/v1/feishu/unbind", response_model=ChatIdentityPublic)
@@ -207,8 +248,13 @@ def feishu_lookup(body: FeishuUser, principal: ViewerDep, identities: Identities
     if identity is None or identity.workspace != principal.workspace:
         return {"app_id": app_id, "open_id": body.open_id, "bound": False, "status": None, "person": None}
     person = identities.person_of("lark", app_id, body.open_id)
-    return {"app_id": app_id, "open_id": body.open_id, "bound": person is not None, "status": identity.status,
-            "person": person.to_public() if person else None}
+    return {
+        "app_id": app_id,
+        "open_id": body.open_id,
+        "bound": person is not None,
+        "status": identity.status,
+        "person": person.to_public() if person else None,
+    }
 
 
 @router.get("/api/v1/feishu/status")
@@ -217,9 +263,13 @@ def feishu_status(principal: ViewerDep, identities: IdentitiesDep, apps: AppsDep
     lark_apps = [a for a in apps.apps("lark") if a.workspace == principal.workspace]
     bound = [i for i in identities.list(principal.workspace, "bound") if i.provider == "lark"]
     pending = [i for i in identities.list(principal.workspace, "pending") if i.provider == "lark"]
-    return {"configured": bool(lark_apps), "apps": [a.to_public() for a in lark_apps],
-            "callback_paths": ["/lark/event", "/lark/card/action", "/api/v1/feishu/event"],
-            "bound_users": len(bound), "pending_bindings": len(pending)}
+    return {
+        "configured": bool(lark_apps),
+        "apps": [a.to_public() for a in lark_apps],
+        "callback_paths": ["/lark/event", "/lark/card/action", "/api/v1/feishu/event"],
+        "bound_users": len(bound),
+        "pending_bindings": len(pending),
+    }
 
 
 @router.get("/api/v1/feishu/pending", response_model=Page[ChatIdentityPublic])
@@ -230,9 +280,11 @@ def feishu_pending(principal: AdminDep, identities: IdentitiesDep, limit: LimitP
 
 
 @router.post("/api/v1/feishu/bind-pending", response_model=ChatIdentityPublic)
-def feishu_bind_pending(body: FeishuApprove, request: Request, principal: AdminDep, identities: IdentitiesDep,
-                        apps: AppsDep) -> dict:
+def feishu_bind_pending(
+    body: FeishuApprove, request: Request, principal: AdminDep, identities: IdentitiesDep, apps: AppsDep
+) -> dict:
     """Approve a pending Feishu binding (to the person it named, or to ``person_id``)."""
     app_id = _lark_app_id(apps, principal.workspace, body.app_id)
-    return identities.approve_pending(principal.workspace, "lark", app_id, body.open_id, actor=_actor(request),
-                                      person_id=body.person_id).to_public()
+    return identities.approve_pending(
+        principal.workspace, "lark", app_id, body.open_id, actor=_actor(request), person_id=body.person_id
+    ).to_public()

@@ -17,8 +17,9 @@ def get_config(principal: AdminDep) -> dict:
 
 
 @router.put("/api/config", response_model=ConfigPublic)
-def update_config(principal: AdminDep, request: Request,
-                  changes: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])]) -> dict:
+def update_config(
+    principal: AdminDep, request: Request, changes: Annotated[dict[str, Any], Body(examples=[_EXAMPLE])]
+) -> dict:
     """Change configuration keys (snake case or seed 000's LLM_MODEL form); null restores the deployment's value."""
     request.state.audit_details = {"changes": changes}
     return ConfigService().update(principal.workspace, changes, actor=principal.key_id)

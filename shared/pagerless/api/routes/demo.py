@@ -6,12 +6,27 @@ router = APIRouter(tags=["system"])
 
 # A small, realistic morning: what `POST /demo/seed` sends through intake (seed 002).
 DEMO_ALERTS = (
-    {"title": "PodCrashLooping: checkout-api", "severity": "critical", "service": "checkout-api",
-     "namespace": "demo", "description": "checkout-api restarted 6 times in 10 minutes (CrashLoopBackOff)"},
-    {"title": "KubeMemoryOvercommit: payments-api at 97% of its memory limit", "severity": "high",
-     "service": "payments-api", "namespace": "demo", "description": "container api OOMKilled twice in 15 minutes"},
-    {"title": "HighLatencyP99: search-api p99 1.8 s", "severity": "warning", "service": "search-api",
-     "namespace": "demo", "description": "p99 latency above 1 s for 10 minutes"},
+    {
+        "title": "PodCrashLooping: checkout-api",
+        "severity": "critical",
+        "service": "checkout-api",
+        "namespace": "demo",
+        "description": "checkout-api restarted 6 times in 10 minutes (CrashLoopBackOff)",
+    },
+    {
+        "title": "KubeMemoryOvercommit: payments-api at 97% of its memory limit",
+        "severity": "high",
+        "service": "payments-api",
+        "namespace": "demo",
+        "description": "container api OOMKilled twice in 15 minutes",
+    },
+    {
+        "title": "HighLatencyP99: search-api p99 1.8 s",
+        "severity": "warning",
+        "service": "search-api",
+        "namespace": "demo",
+        "description": "p99 latency above 1 s for 10 minutes",
+    },
 )
 
 

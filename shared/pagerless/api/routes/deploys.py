@@ -7,21 +7,31 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
 from pagerless.api.timefilter import time_filter
-from pagerless.store.deploys import DeployRepository
 from pagerless.domain.schema_docs import documented
+from pagerless.store.deploys import DeployRepository
 
 router = APIRouter(tags=["deploys"])
 
 
 class DeployCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"service": "payments-api", "namespace": "payments", "environment": "production", "image": "registry.example.com/payments-api:v2.3.1", "actor": "ci", "commit_sha": "9f8e7d6"},
-        service='The deployed service.',
-        namespace='Its Kubernetes namespace.',
-        environment='e.g. production or staging.',
-        image='The image deployed.',
-        actor='Who or what deployed it.',
-        commit_sha='The commit deployed.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "service": "payments-api",
+                "namespace": "payments",
+                "environment": "production",
+                "image": "registry.example.com/payments-api:v2.3.1",
+                "actor": "ci",
+                "commit_sha": "9f8e7d6",
+            },
+            service="The deployed service.",
+            namespace="Its Kubernetes namespace.",
+            environment="e.g. production or staging.",
+            image="The image deployed.",
+            actor="Who or what deployed it.",
+            commit_sha="The commit deployed.",
+        )
+    )
     service: str = Field(min_length=1, max_length=200)
     namespace: str | None = Field(default=None, max_length=200)
     environment: str | None = Field(default=None, max_length=100)
@@ -49,8 +59,17 @@ def create_deploy(body: DeployCreate, principal: IngestDep) -> dict:
     if deployed_at.tzinfo is None:
         deployed_at = deployed_at.replace(tzinfo=UTC)
     fields = body.model_dump(exclude={"service", "timestamp"})
-    return DeployRepository().record(principal.workspace, service=body.service, deployed_at=deployed_at.astimezone(UTC),
-                                     recorded_by=principal.key_id, **fields).to_dict()
+    return (
+        DeployRepository()
+        .record(
+            principal.workspace,
+            service=body.service,
+            deployed_at=deployed_at.astimezone(UTC),
+            recorded_by=principal.key_id,
+            **fields,
+        )
+        .to_dict()
+    )
 
 
 @router.get("/api/deploys", response_model=Page[DeployPublic])
@@ -65,9 +84,14 @@ def list_deploys(
     """Deploys, newest first, by service, namespace and time."""
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    items, next_cursor = DeployRepository().query(principal.workspace, service=service, namespace=namespace,
-                                                  since=since.astimezone(UTC) if since else None, limit=limit,
-                                                  cursor=cursor)
+    items, next_cursor = DeployRepository().query(
+        principal.workspace,
+        service=service,
+        namespace=namespace,
+        since=since.astimezone(UTC) if since else None,
+        limit=limit,
+        cursor=cursor,
+    )
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
 
 
@@ -91,8 +115,9 @@ class DeployCorrelation(BaseModel):
 
 
 @router.get("/api/incidents/{incident_id}/deploy-correlation", response_model=DeployCorrelation)
-def deploy_correlation(incident_id: str, principal: ViewerDep,
-                       lookback_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 30) -> dict:
+def deploy_correlation(
+    incident_id: str, principal: ViewerDep, lookback_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 30
+) -> dict:
     """The last deploy of the incident's service within `lookback_minutes` before it began (seed 002)."""
     from datetime import timedelta
 
@@ -101,20 +126,42 @@ def deploy_correlation(incident_id: str, principal: ViewerDep,
     incident = IncidentRepository().get(incident_id, principal.workspace)
     began = incident.first_seen or incident.created_at
     window_start = began - timedelta(minutes=lookback_minutes)
-    candidates = [d for d in DeployRepository().query(principal.workspace, service=incident.service,
-                                                      since=window_start, limit=50)[0]
-                  if d.deployed_at <= began and (not incident.namespace or not d.namespace
-                                                 or d.namespace == incident.namespace)] if incident.service else []
+    candidates = (
+        [
+            d
+            for d in DeployRepository().query(
+                principal.workspace, service=incident.service, since=window_start, limit=50
+            )[0]
+            if d.deployed_at <= began
+            and (not incident.namespace or not d.namespace or d.namespace == incident.namespace)
+        ]
+        if incident.service
+        else []
+    )
     if not candidates:
-        return {"incident_id": incident_id, "has_correlation": False, "correlated_deploy": None,
-                "lookback_minutes": lookback_minutes,
-                "message": f"No deploy of {incident.service or 'the service'} in the {lookback_minutes} min before this incident"}
+        return {
+            "incident_id": incident_id,
+            "has_correlation": False,
+            "correlated_deploy": None,
+            "lookback_minutes": lookback_minutes,
+            "message": f"No deploy of {incident.service or 'the service'} in the {lookback_minutes} min before this incident",
+        }
     deploy = max(candidates, key=lambda d: d.deployed_at)
     minutes = int((began - deploy.deployed_at).total_seconds() // 60)
     found = deploy.to_dict()
-    return {"incident_id": incident_id, "has_correlation": True, "lookback_minutes": lookback_minutes,
-            "correlated_deploy": {"deploy_id": found["id"], "service": found["service"],
-                                  "namespace": found["namespace"], "image": found["image"], "actor": found["actor"],
-                                  "commit_sha": found["commit_sha"], "timestamp": found["timestamp"],
-                                  "minutes_before_incident": minutes},
-            "message": f"Deploy by {found['actor'] or 'someone'} ({found['service']}) was {minutes} min before this incident"}
+    return {
+        "incident_id": incident_id,
+        "has_correlation": True,
+        "lookback_minutes": lookback_minutes,
+        "correlated_deploy": {
+            "deploy_id": found["id"],
+            "service": found["service"],
+            "namespace": found["namespace"],
+            "image": found["image"],
+            "actor": found["actor"],
+            "commit_sha": found["commit_sha"],
+            "timestamp": found["timestamp"],
+            "minutes_before_incident": minutes,
+        },
+        "message": f"Deploy by {found['actor'] or 'someone'} ({found['service']}) was {minutes} min before this incident",
+    }

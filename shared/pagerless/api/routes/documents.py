@@ -4,38 +4,50 @@ from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.security import OperatorDep, ViewerDep
-from pagerless.knowledge.documents import MAX_DOCUMENT_BYTES, DocumentService, Upload
 from pagerless.domain.schema_docs import documented
+from pagerless.knowledge.documents import MAX_DOCUMENT_BYTES, DocumentService, Upload
 
 router = APIRouter(tags=["knowledge"])
 
 
 class KnowledgeBaseCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "Payments runbooks", "description": "how the payments team runs its services"},
-        name="The knowledge base's name.",
-        description='What it holds.'))
+    model_config = ConfigDict(
+        **documented(
+            {"name": "Payments runbooks", "description": "how the payments team runs its services"},
+            name="The knowledge base's name.",
+            description="What it holds.",
+        )
+    )
     name: str = Field(min_length=1, max_length=200, examples=["Payments runbooks"])
     description: str = Field(default="", max_length=2000)
 
 
 class KnowledgeSearch(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"query": "redis failover", "top_k": 5},
-        query='What to look for, in any language.',
-        top_k='How many passages to return.'))
+    model_config = ConfigDict(
+        **documented(
+            {"query": "redis failover", "top_k": 5},
+            query="What to look for, in any language.",
+            top_k="How many passages to return.",
+        )
+    )
     query: str = Field(min_length=1, max_length=500, examples=["redis failover"])
     top_k: int = Field(default=5, ge=1, le=50)
 
 
 class KnowledgeRag(BaseModel):
     """Seed 004's RAG request: a question answered from one knowledge base's documents."""
+
     model_config = ConfigDict(**documented({"query": "How do I fail over Redis?", "top_k": 5}))
 
-    query: str = Field(min_length=1, max_length=500, description="The question, in any language.",
-                       examples=["How do I fail over Redis?"])
-    top_k: int = Field(default=5, ge=1, le=20, description="How many passages to retrieve and answer from.",
-                       examples=[5])
+    query: str = Field(
+        min_length=1,
+        max_length=500,
+        description="The question, in any language.",
+        examples=["How do I fail over Redis?"],
+    )
+    top_k: int = Field(
+        default=5, ge=1, le=20, description="How many passages to retrieve and answer from.", examples=[5]
+    )
 
 
 async def _upload(file: UploadFile) -> Upload:
@@ -78,10 +90,15 @@ def _multipart_example(**fields: str) -> dict:
     return {"requestBody": {"content": {"multipart/form-data": {"example": {"file": "redis-failover.md", **fields}}}}}
 
 
-@router.post("/api/knowledge-bases/{kb_id}/documents", status_code=status.HTTP_201_CREATED,
-             openapi_extra=_multipart_example())
-async def add_document(kb_id: str, principal: OperatorDep, request: Request,
-                       file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")]) -> dict:
+@router.post(
+    "/api/knowledge-bases/{kb_id}/documents", status_code=status.HTTP_201_CREATED, openapi_extra=_multipart_example()
+)
+async def add_document(
+    kb_id: str,
+    principal: OperatorDep,
+    request: Request,
+    file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")],
+) -> dict:
     """Upload a document (multipart `file`: text, Markdown or PDF); it is chunked and searchable at once."""
     from anyio import to_thread
 
@@ -110,19 +127,25 @@ def rag_base(kb_id: str, body: KnowledgeRag, principal: ViewerDep) -> dict:
     return answer(principal.workspace, kb_id, body.query, body.top_k)
 
 
-@router.post("/api/documents/upload", status_code=status.HTTP_201_CREATED,
-             openapi_extra=_multipart_example(knowledge_id="kb-3f2a9c1d7e4b"))
-async def upload_document(principal: OperatorDep, request: Request,
-                          file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")],
-                          knowledge_id: Annotated[str, Form(min_length=1, max_length=100,
-                                                            description="the knowledge base to add it to")]) -> dict:
+@router.post(
+    "/api/documents/upload",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=_multipart_example(knowledge_id="kb-3f2a9c1d7e4b"),
+)
+async def upload_document(
+    principal: OperatorDep,
+    request: Request,
+    file: Annotated[UploadFile, File(description="a .txt, .md or .pdf file")],
+    knowledge_id: Annotated[str, Form(min_length=1, max_length=100, description="the knowledge base to add it to")],
+) -> dict:
     """Seed 003's upload: multipart `file` and `knowledge_id` (a knowledge base id)."""
     from anyio import to_thread
 
     upload = await _upload(file)
     request.state.audit_details = {"document": upload.filename, "bytes": len(upload.data), "knowledge_id": knowledge_id}
-    return await to_thread.run_sync(DocumentService().upload, principal.workspace, knowledge_id, upload,
-                                    principal.key_id)
+    return await to_thread.run_sync(
+        DocumentService().upload, principal.workspace, knowledge_id, upload, principal.key_id
+    )
 
 
 @router.get("/api/documents")

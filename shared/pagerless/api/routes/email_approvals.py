@@ -25,8 +25,11 @@ pre{{background:#f4f4f4;padding:.75rem;overflow-x:auto}}button{{font-size:1.1rem
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=escape(title), body=body), status_code=status,
-                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+    return HTMLResponse(
+        _PAGE.format(title=escape(title), body=body),
+        status_code=status,
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 def _link(token: str) -> email_links.EmailLink:
@@ -56,16 +59,23 @@ def confirm_page(token: str) -> HTMLResponse:
         return _page("Link not usable", "<p>This approval or its addressee no longer exists.</p>", 404)
     proposal = approval.proposal or {}
     diff = (proposal.get("dry_run") or {}).get("diff") or ""
-    facts = (f"<p>Incident <b>{escape(link.incident_id)}</b>: {escape(str(proposal.get('action') or ''))}"
-             f" — {escape(str(proposal.get('description') or proposal.get('reason') or ''))}</p>"
-             + (f"<pre>{escape(diff)}</pre>" if diff else ""))
+    facts = (
+        f"<p>Incident <b>{escape(link.incident_id)}</b>: {escape(str(proposal.get('action') or ''))}"
+        f" — {escape(str(proposal.get('description') or proposal.get('reason') or ''))}</p>"
+        + (f"<pre>{escape(diff)}</pre>" if diff else "")
+    )
     if approval.status != "pending":
-        return _page("Already decided", facts + f"<p>This proposal was {escape(approval.status)} by "
-                     f"{escape(approval.decided_by or 'the system')}. Nothing to do.</p>")
+        return _page(
+            "Already decided",
+            facts + f"<p>This proposal was {escape(approval.status)} by "
+            f"{escape(approval.decided_by or 'the system')}. Nothing to do.</p>",
+        )
     verb = link.decision
-    form = (f"<p>Signed in by this link as <b>{escape(person.name)}</b>. The approval expires at "
-            f"{escape(approval.expires_at.isoformat())}.</p>"
-            f"<form method=\"post\"><button class=\"{verb}\" type=\"submit\">{verb.capitalize()}</button></form>")
+    form = (
+        f"<p>Signed in by this link as <b>{escape(person.name)}</b>. The approval expires at "
+        f"{escape(approval.expires_at.isoformat())}.</p>"
+        f'<form method="post"><button class="{verb}" type="submit">{verb.capitalize()}</button></form>'
+    )
     return _page(f"{verb.capitalize()} the fix for {link.incident_id}?", facts + form)
 
 
@@ -80,13 +90,19 @@ def _ack_page(link: email_links.EmailLink, person) -> HTMLResponse:
         incident = None
     if person is None or incident is None:
         return _page("Link not usable", "<p>This incident or its addressee no longer exists.</p>", 404)
-    facts = (f"<p>Incident <b>{escape(incident.id)}</b> ({escape(incident.severity)}): "
-             f"{escape(incident.title)} — {escape(incident.status)}.</p>")
+    facts = (
+        f"<p>Incident <b>{escape(incident.id)}</b> ({escape(incident.severity)}): "
+        f"{escape(incident.title)} — {escape(incident.status)}.</p>"
+    )
     if incident.acknowledged:
-        return _page("Already acknowledged", facts + f"<p>Acknowledged by {escape(incident.acknowledged_by or '')}."
-                     " Nothing to do.</p>")
-    form = (f"<p>Signed in by this link as <b>{escape(person.name)}</b>.</p>"
-            "<form method=\"post\"><button class=\"acknowledge\" type=\"submit\">Acknowledge</button></form>")
+        return _page(
+            "Already acknowledged",
+            facts + f"<p>Acknowledged by {escape(incident.acknowledged_by or '')}. Nothing to do.</p>",
+        )
+    form = (
+        f"<p>Signed in by this link as <b>{escape(person.name)}</b>.</p>"
+        '<form method="post"><button class="acknowledge" type="submit">Acknowledge</button></form>'
+    )
     return _page(f"Acknowledge {incident.id}?", facts + form)
 
 
@@ -111,7 +127,11 @@ def _decide(link: email_links.EmailLink):
         person = PeopleService().get(link.workspace, link.person_id)
     except NotFoundError:
         return None
-    click = Click(provider="email", tenant=link.workspace, user=person.id, action=link.decision,
-                  value={"approval_id": link.approval_id, "incident_id": link.incident_id,
-                         "workspace": link.workspace})
+    click = Click(
+        provider="email",
+        tenant=link.workspace,
+        user=person.id,
+        action=link.decision,
+        value={"approval_id": link.approval_id, "incident_id": link.incident_id, "workspace": link.workspace},
+    )
     return ChatActions().act(person, click, link.workspace, "email")

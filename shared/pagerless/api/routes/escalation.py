@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query, Response
 
 from pagerless.api.routes.oncall import OncallDep
 from pagerless.api.security import AdminDep, ViewerDep
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ForbiddenError
 from pagerless.oncall import engine, handoff, views
 from pagerless.oncall.models import PolicyIn
-from pagerless.clock import utcnow
 
 router = APIRouter(tags=["escalation"])
 
@@ -55,8 +55,14 @@ def escalation_preview(
     minutes_elapsed: Annotated[float, Query(ge=0, le=7 * 24 * 60)] = 0,
 ) -> dict:
     """Who would be paged when for an incident of this service and severity opened minutes_elapsed ago."""
-    return views.escalation_preview(service, principal.workspace, service_name=service_name, severity=severity,
-                                    minutes_elapsed=minutes_elapsed, now=utcnow())
+    return views.escalation_preview(
+        service,
+        principal.workspace,
+        service_name=service_name,
+        severity=severity,
+        minutes_elapsed=minutes_elapsed,
+        now=utcnow(),
+    )
 
 
 @router.get("/api/incidents/{incident_id}/escalations")
@@ -70,8 +76,9 @@ def incident_escalations(incident_id: str, principal: ViewerDep) -> dict:
 
 @router.get("/digest/handoff")  # seed 002's own path
 @router.get("/api/digest/handoff")
-def handoff_digest(principal: ViewerDep, hours: Annotated[int, Query(ge=1, le=48)] = 12,
-                   workspace_id: str | None = None) -> dict:
+def handoff_digest(
+    principal: ViewerDep, hours: Annotated[int, Query(ge=1, le=48)] = 12, workspace_id: str | None = None
+) -> dict:
     """Shift handoff (seed 002): incidents of the last hours, open incidents, pending approvals, who is next."""
     if workspace_id and workspace_id != principal.workspace:
         raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])

@@ -44,8 +44,16 @@ def list_incidents(
     cursor: CursorParam = None,
 ) -> dict:
     """Incidents, newest first, filtered by status, severity, service, namespace and time."""
-    items, next_cursor = incidents.search(principal.workspace, status=status, severity=severity, service=service,
-                                        namespace=namespace, since=since, limit=limit, cursor=cursor)
+    items, next_cursor = incidents.search(
+        principal.workspace,
+        status=status,
+        severity=severity,
+        service=service,
+        namespace=namespace,
+        since=since,
+        limit=limit,
+        cursor=cursor,
+    )
     return {"items": [public(i) for i in items], "next_cursor": next_cursor}
 
 
@@ -63,8 +71,12 @@ def incident_alerts(incident_id: str, principal: ViewerDep, incidents: Incidents
 
 
 @router.get("/api/incidents/{incident_id}/timeline", response_model=Page[TimelineEventPublic])
-def incident_timeline(incident_id: str, principal: ViewerDep, incidents: IncidentsDep,
-                      limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 500) -> dict:
+def incident_timeline(
+    incident_id: str,
+    principal: ViewerDep,
+    incidents: IncidentsDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 500,
+) -> dict:
     """Everything that happened to an incident, oldest first (the first ``limit`` events)."""
     events = incidents.timeline_of(principal.workspace, incident_id, limit=limit)
     return {"items": [t.to_dict() for t in events], "next_cursor": None}
@@ -84,8 +96,9 @@ def acknowledge_incident(incident_id: str, principal: OperatorDep, incidents: In
 
 
 @router.post("/api/incidents/{incident_id}/resolve", response_model=IncidentPublic)
-def resolve_incident(incident_id: str, principal: OperatorDep, incidents: IncidentsDep,
-                     body: IncidentResolve | None = None) -> dict:
+def resolve_incident(
+    incident_id: str, principal: OperatorDep, incidents: IncidentsDep, body: IncidentResolve | None = None
+) -> dict:
     """Resolve an incident with a note (409 if already resolved)."""
     return public(incidents.resolve(principal.workspace, incident_id, principal, body.note if body else ""))
 
@@ -107,10 +120,12 @@ def events(
     resume = last_event_id_header or last_event_id
     if resume is not None and not resume.strip().isdigit():
         raise ValidationError("Last-Event-ID must be a number from a previous event's id")
-    chunks = stream.stream_events(principal.workspace, int(resume) if resume is not None else None,
-                                  stream.StreamOptions(max_seconds=max_seconds))
-    return StreamingResponse(chunks, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    chunks = stream.stream_events(
+        principal.workspace, int(resume) if resume is not None else None, stream.StreamOptions(max_seconds=max_seconds)
+    )
+    return StreamingResponse(
+        chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
 
 
 @router.get("/api/incidents/{incident_id}/actions")
@@ -122,12 +137,17 @@ def incident_actions(incident_id: str, principal: ViewerDep, incidents: Incident
 
 
 def _action_view(entry: dict) -> dict:
-    plan_action = ((entry.get("plan") or {}).get("action") or {})
+    plan_action = (entry.get("plan") or {}).get("action") or {}
     status = entry.get("status")
-    return {"action": entry.get("action") or plan_action.get("action"),
-            "outcome": "success" if status == "succeeded" else status,
-            "status": status, "dry_run": bool(entry.get("dry_run", False)),
-            "namespace": plan_action.get("namespace") or entry.get("namespace"),
-            "rollback": bool(entry.get("rollback", False)), "source": entry.get("source"),
-            "message": entry.get("message"), "approved_by": entry.get("approved_by") or entry.get("requested_by"),
-            "created_at": entry.get("started_at") or entry.get("created_at")}
+    return {
+        "action": entry.get("action") or plan_action.get("action"),
+        "outcome": "success" if status == "succeeded" else status,
+        "status": status,
+        "dry_run": bool(entry.get("dry_run", False)),
+        "namespace": plan_action.get("namespace") or entry.get("namespace"),
+        "rollback": bool(entry.get("rollback", False)),
+        "source": entry.get("source"),
+        "message": entry.get("message"),
+        "approved_by": entry.get("approved_by") or entry.get("requested_by"),
+        "created_at": entry.get("started_at") or entry.get("created_at"),
+    }

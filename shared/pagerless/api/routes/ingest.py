@@ -47,20 +47,31 @@ class QueuedResponse(BaseModel):
 
 
 _RESPONSES = {202: {"model": QueuedResponse, "description": "accepted; processed shortly from the alert queue"}}
-SyncParam = Annotated[bool | None, Query(description="true: process now and answer 200 with each incident id; "
-                                                     "false: queue and answer 202 (default: PAGERLESS_INTAKE_ACKNOWLEDGE)")]
+SyncParam = Annotated[
+    bool | None,
+    Query(
+        description="true: process now and answer 200 with each incident id; "
+        "false: queue and answer 202 (default: PAGERLESS_INTAKE_ACKNOWLEDGE)"
+    ),
+]
 
 
 @router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
-async def webhook(source: str, request: Request, principal: IngestDep, intake: IntakeDep,
-                  sync: SyncParam = None) -> JSONResponse:
+async def webhook(
+    source: str, request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None
+) -> JSONResponse:
     """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
     return await _receive(source, request, principal, intake, sync)
 
 
 @router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
-async def webhook_by_header(request: Request, principal: IngestDep, intake: IntakeDep,
-                            x_source: Annotated[str, Header()] = "generic", sync: SyncParam = None) -> JSONResponse:
+async def webhook_by_header(
+    request: Request,
+    principal: IngestDep,
+    intake: IntakeDep,
+    x_source: Annotated[str, Header()] = "generic",
+    sync: SyncParam = None,
+) -> JSONResponse:
     """Receive a webhook whose source is named by the X-Source header (default generic)."""
     return await _receive(x_source, request, principal, intake, sync)
 
@@ -72,18 +83,26 @@ async def alert(request: Request, principal: IngestDep, intake: IntakeDep, sync:
     return await _receive("text" if media == "text/plain" else "generic", request, principal, intake, sync)
 
 
-async def _receive(source: str, request: Request, principal: Principal, intake: WebhookIntake,
-                   sync: bool | None) -> JSONResponse:
-    incoming = WebhookRequest(source=source, workspace=principal.workspace, body=await request.body(),
-                              headers={k.lower(): v for k, v in request.headers.items()},
-                              content_type=request.headers.get("content-type"), sync=sync)
+async def _receive(
+    source: str, request: Request, principal: Principal, intake: WebhookIntake, sync: bool | None
+) -> JSONResponse:
+    incoming = WebhookRequest(
+        source=source,
+        workspace=principal.workspace,
+        body=await request.body(),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        content_type=request.headers.get("content-type"),
+        sync=sync,
+    )
     request.state.audit_details = {"source": source, "bytes": len(incoming.body)}
     verdict = getattr(request.state, "rate_limit", None)
     deferred = verdict is not None and not verdict.allowed
     outcome = await run_in_threadpool(intake.receive, incoming, defer=deferred)
     alerts = outcome.body.get("alerts") or []
     request.state.audit_details.update(
-        alert_count=len(alerts) or outcome.body.get("accepted", 0), queued=outcome.body.get("queued", False),
-        alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]])
+        alert_count=len(alerts) or outcome.body.get("accepted", 0),
+        queued=outcome.body.get("queued", False),
+        alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]],
+    )
     headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
     return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)

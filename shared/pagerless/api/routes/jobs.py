@@ -13,15 +13,33 @@ router = APIRouter(tags=["jobs"])
 
 
 class RunSubmit(BaseModel):
-    model_config = ConfigDict(**documented({"workflow_id": "oom-recovery", "input": {"context": {"namespace": "payments", "deployment": "payments-api", "container": "api", "memory_limit": "512Mi"}, "dry_run": True}}))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "workflow_id": "oom-recovery",
+                "input": {
+                    "context": {
+                        "namespace": "payments",
+                        "deployment": "payments-api",
+                        "container": "api",
+                        "memory_limit": "512Mi",
+                    },
+                    "dry_run": True,
+                },
+            }
+        )
+    )
     workflow_id: str = Field(min_length=1, max_length=120, description="a runbook id (or runbook:<id>)")
     input: dict = Field(default_factory=dict, description="context, dry_run, auto_approve, incident_id, options")
 
 
 class Signal(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"correlation_key": "job-3f2a#step-1", "payload": {"approved": True, "reason": "looks right"}},
-        correlation_key='The key the parked job waits on (GET /api/jobs/{id} shows it).'))
+    model_config = ConfigDict(
+        **documented(
+            {"correlation_key": "job-3f2a#step-1", "payload": {"approved": True, "reason": "looks right"}},
+            correlation_key="The key the parked job waits on (GET /api/jobs/{id} shows it).",
+        )
+    )
     correlation_key: str = Field(min_length=1, max_length=200)
     payload: dict = Field(default_factory=dict, description='{"approved": true, "reason": "..."}')
 
@@ -42,14 +60,22 @@ def submit_run(body: RunSubmit, request: Request, principal: OperatorDep) -> dic
 
         incident = IncidentRepository().get(run.incident_id, principal.workspace)
     started = _start(request, principal, body.workflow_id.removeprefix("runbook:"), run, incident)
-    return {"job_id": started["job_id"], "status": started["status"], "created_at": started["created_at"],
-            "workflow_id": started["workflow_id"]}
+    return {
+        "job_id": started["job_id"],
+        "status": started["status"],
+        "created_at": started["created_at"],
+        "workflow_id": started["workflow_id"],
+    }
 
 
 @router.get("/api/jobs")
-def list_jobs(principal: ViewerDep, status: Annotated[Literal["pending", "running", "parked", "completed", "failed",
-                                                              "cancelled"] | None, Query()] = None,
-              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def list_jobs(
+    principal: ViewerDep,
+    status: Annotated[
+        Literal["pending", "running", "parked", "completed", "failed", "cancelled"] | None, Query()
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict:
     """Jobs of the workspace (runbook runs), newest first."""
     from pagerless.jobs.service import list_jobs as jobs
 
@@ -71,8 +97,9 @@ def signal_job(job_id: str, body: Signal, request: Request, principal: OperatorD
     from pagerless.jobs.service import signal
 
     request.state.audit_details = {"job_id": job_id, "approved": body.payload.get("approved")}
-    return signal(job_id, principal.workspace, principal.key_id, principal.role.value, body.correlation_key,
-                  body.payload)
+    return signal(
+        job_id, principal.workspace, principal.key_id, principal.role.value, body.correlation_key, body.payload
+    )
 
 
 @router.get("/api/jobs/{job_id}/trace")
@@ -111,9 +138,12 @@ def stop_job(job_id: str, request: Request, principal: OperatorDep) -> dict:
 
 
 @router.get("/api/jobs/{job_id}/events", response_class=StreamingResponse)
-def job_events(job_id: str, principal: ViewerDep,
-               last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-               max_seconds: Annotated[float, Query(gt=0, le=28)] = 25) -> StreamingResponse:
+def job_events(
+    job_id: str,
+    principal: ViewerDep,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    max_seconds: Annotated[float, Query(gt=0, le=28)] = 25,
+) -> StreamingResponse:
     """Server-Sent Events of one job; ends when the job does (resume with Last-Event-ID)."""
     from pagerless.domain.errors import ValidationError
     from pagerless.jobs.service import find
@@ -124,5 +154,6 @@ def job_events(job_id: str, principal: ViewerDep,
     if last_event_id is not None and not last_event_id.strip().isdigit():
         raise ValidationError("Last-Event-ID must be a number from a previous event's id")
     chunks = stream_job(job_id, int(last_event_id or 0), max_seconds=max_seconds)
-    return StreamingResponse(chunks, media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )

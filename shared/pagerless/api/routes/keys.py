@@ -8,21 +8,24 @@ from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
 from pagerless.api.timefilter import time_filter
 from pagerless.auth.keys import ApiKeyService
-from pagerless.domain.roles import Role
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.roles import Role
+from pagerless.domain.schema_docs import documented
 from pagerless.store.audit import AuditRepository
 from pagerless.store.base import decode_cursor, encode_cursor
-from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["keys"])
 KeysDep = Annotated[ApiKeyService, Depends(key_service)]
 
 
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"role": "operator", "name": "ops-bot"},
-        role='viewer, operator, admin or ingest (alert intake only).',
-        name='A label for the key, shown beside its id wherever it acts.'))
+    model_config = ConfigDict(
+        **documented(
+            {"role": "operator", "name": "ops-bot"},
+            role="viewer, operator, admin or ingest (alert intake only).",
+            name="A label for the key, shown beside its id wherever it acts.",
+        )
+    )
     role: Role
     name: str = Field(default="", max_length=100)
 
@@ -55,8 +58,15 @@ class AuditLogPublic(BaseModel):
 
 
 def _public(record) -> dict:
-    return {"id": record.key_id, "workspace": record.workspace, "role": record.role, "name": record.name,
-            "prefix": record.prefix, "created_at": record.created_at, "revoked": record.revoked}
+    return {
+        "id": record.key_id,
+        "workspace": record.workspace,
+        "role": record.role,
+        "name": record.name,
+        "prefix": record.prefix,
+        "created_at": record.created_at,
+        "revoked": record.revoked,
+    }
 
 
 @router.get("/api/keys", response_model=Page[ApiKeyPublic])
@@ -68,12 +78,16 @@ def list_keys(principal: AdminDep, keys: KeysDep, limit: LimitParam = 50, cursor
         after = decode_cursor(cursor).get("key_id", {}).get("S")
         ids = [r.key_id for r in records]
         if after not in ids:
-            raise ValidationError("cursor is not valid; use the next_cursor of a previous page", details=[{"field": "cursor"}])
+            raise ValidationError(
+                "cursor is not valid; use the next_cursor of a previous page", details=[{"field": "cursor"}]
+            )
         start = ids.index(after) + 1
-    page = records[start:start + limit]
+    page = records[start : start + limit]
     more = start + limit < len(records)
-    return {"items": [_public(r) for r in page],
-            "next_cursor": encode_cursor({"key_id": {"S": page[-1].key_id}}) if more and page else None}
+    return {
+        "items": [_public(r) for r in page],
+        "next_cursor": encode_cursor({"key_id": {"S": page[-1].key_id}}) if more and page else None,
+    }
 
 
 @router.post("/api/keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
@@ -102,6 +116,13 @@ def audit_logs(
 ) -> dict:
     """Who did what, newest first, filtered by actor, action, target and time."""
     items, next_cursor = AuditRepository().query(
-        principal.workspace, actor=actor, action=action, target=target, since=since, until=until,
-        limit=limit, cursor=cursor)
+        principal.workspace,
+        actor=actor,
+        action=action,
+        target=target,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
     return {"items": [r.to_dict() for r in items], "next_cursor": next_cursor}

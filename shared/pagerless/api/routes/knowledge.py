@@ -58,8 +58,9 @@ class SimilarIncident(BaseModel):
 
 
 @router.get("/api/knowledge", response_model=Page[KnowledgePublic])
-def list_knowledge(principal: ViewerDep, knowledge: KnowledgeDep, limit: LimitParam = 50,
-                   cursor: CursorParam = None) -> dict:
+def list_knowledge(
+    principal: ViewerDep, knowledge: KnowledgeDep, limit: LimitParam = 50, cursor: CursorParam = None
+) -> dict:
     """Knowledge-base entries of the workspace."""
     items, next_cursor = knowledge.list_entries(principal.workspace, limit, cursor)
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
@@ -72,8 +73,12 @@ def create_knowledge(body: KnowledgeCreate, principal: OperatorDep, knowledge: K
 
 
 @router.get("/api/knowledge/search", response_model=Page[KnowledgeHit])
-def search_knowledge(principal: ViewerDep, knowledge: KnowledgeDep,
-                     q: Annotated[str, Query(min_length=1, max_length=500)], limit: LimitParam = 10) -> dict:
+def search_knowledge(
+    principal: ViewerDep,
+    knowledge: KnowledgeDep,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    limit: LimitParam = 10,
+) -> dict:
     """Entries ranked by relevance to `q` (English and Chinese)."""
     return {"items": knowledge.search(principal.workspace, q, limit), "next_cursor": None}
 

@@ -18,9 +18,17 @@ async def mcp_get(request: Request, principal: ViewerDep) -> Response:
     """MCP's server-to-client stream; a stateless server offers none and answers 405, as the protocol allows."""
     from fastapi.responses import JSONResponse
 
-    return JSONResponse({"error": {"code": "METHOD_NOT_ALLOWED", "details": [],
-                                   "message": "this MCP server is stateless: POST requests; there is no GET stream"}},
-                        status_code=405, headers={"Allow": "POST, DELETE"})
+    return JSONResponse(
+        {
+            "error": {
+                "code": "METHOD_NOT_ALLOWED",
+                "details": [],
+                "message": "this MCP server is stateless: POST requests; there is no GET stream",
+            }
+        },
+        status_code=405,
+        headers={"Allow": "POST, DELETE"},
+    )
 
 
 @router.delete("/api/mcp")
@@ -42,6 +50,9 @@ async def _serve(request: Request, principal) -> Response:
             captured["body"] += message.get("body", b"")
 
     await handle(principal, request.scope, request.receive, send)
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in captured["headers"]
-               if k.decode("latin-1").lower() in _PASSED_HEADERS}
+    headers = {
+        k.decode("latin-1"): v.decode("latin-1")
+        for k, v in captured["headers"]
+        if k.decode("latin-1").lower() in _PASSED_HEADERS
+    }
     return Response(captured["body"], status_code=captured["status"], headers=headers)

@@ -21,11 +21,19 @@ def _service():
 
 
 class ChannelCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "sre-oncall", "channel_type": "slack", "config": {"webhook_url": "https://hooks.slack.com/services/T000/B000/XXXX"}, "is_enabled": True},
-        name="The channel's name.",
-        config="The channel type's settings (webhook URL, secret, addresses...).",
-        is_enabled='false keeps it but sends nothing.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "name": "sre-oncall",
+                "channel_type": "slack",
+                "config": {"webhook_url": "https://hooks.slack.com/services/T000/B000/XXXX"},
+                "is_enabled": True,
+            },
+            name="The channel's name.",
+            config="The channel type's settings (webhook URL, secret, addresses...).",
+            is_enabled="false keeps it but sends nothing.",
+        )
+    )
     name: str = Field(min_length=1, max_length=200)
     channel_type: str = Field(description="slack, lark, lark_bot, dingtalk, wecom, teams, email, webhook")
     config: dict[str, Any] = Field(default_factory=dict)
@@ -33,12 +41,11 @@ class ChannelCreate(BaseModel):
 
 
 class ChannelUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"is_enabled": False},
-        name='A new name.',
-        is_enabled='false keeps it but sends nothing.'))
+    model_config = ConfigDict(
+        **documented({"is_enabled": False}, name="A new name.", is_enabled="false keeps it but sends nothing.")
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    config: dict[str, Any] | None = Field(default=None, description="fields to change; null or \"\" removes one")
+    config: dict[str, Any] | None = Field(default=None, description='fields to change; null or "" removes one')
     is_enabled: bool | None = None
 
 
@@ -53,14 +60,24 @@ class NotificationChannel(BaseModel):
 
 
 class TemplateCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "Lark incident opened", "channel_type": "lark", "event": "incident.opened", "language": "zh", "title_template": "[{{ severity }}] {{ title }}", "body_template": "{{ service }}: {{ summary }}"},
-        name="The template's name.",
-        channel_type='The channel type it renders for.',
-        language='en or zh.',
-        title_template='Jinja2 (sandboxed) template of the title.',
-        body_template='Jinja2 (sandboxed) template of the body.',
-        is_default='Use it for its channel type, event and language.'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "name": "Lark incident opened",
+                "channel_type": "lark",
+                "event": "incident.opened",
+                "language": "zh",
+                "title_template": "[{{ severity }}] {{ title }}",
+                "body_template": "{{ service }}: {{ summary }}",
+            },
+            name="The template's name.",
+            channel_type="The channel type it renders for.",
+            language="en or zh.",
+            title_template="Jinja2 (sandboxed) template of the title.",
+            body_template="Jinja2 (sandboxed) template of the body.",
+            is_default="Use it for its channel type, event and language.",
+        )
+    )
     name: str = Field(min_length=1, max_length=200)
     channel_type: str
     event: str | None = Field(default=None, description="one of the notification events; null: every event")
@@ -71,14 +88,17 @@ class TemplateCreate(BaseModel):
 
 
 class TemplateUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"body_template": "{{ service }} ({{ namespace }}): {{ summary }}"},
-        name='A new name.',
-        event='The event it is for (null: every event).',
-        language='en or zh.',
-        title_template='Jinja2 template of the title.',
-        body_template='Jinja2 template of the body.',
-        is_default='Use it for its channel type, event and language.'))
+    model_config = ConfigDict(
+        **documented(
+            {"body_template": "{{ service }} ({{ namespace }}): {{ summary }}"},
+            name="A new name.",
+            event="The event it is for (null: every event).",
+            language="en or zh.",
+            title_template="Jinja2 template of the title.",
+            body_template="Jinja2 template of the body.",
+            is_default="Use it for its channel type, event and language.",
+        )
+    )
     name: str | None = None
     event: str | None = None
     language: str | None = None
@@ -101,14 +121,17 @@ class NotificationTemplate(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"channel_type": "slack", "event": "incident.opened", "incident_id": "INC-20260311-0042"},
-        channel_type='The channel type to render for.',
-        event='The notification event.',
-        language='en or zh.',
-        title_template='A title template to try (default: the stored one).',
-        body_template='A body template to try (default: the stored one).',
-        incident_id="Render with this incident's values."))
+    model_config = ConfigDict(
+        **documented(
+            {"channel_type": "slack", "event": "incident.opened", "incident_id": "INC-20260311-0042"},
+            channel_type="The channel type to render for.",
+            event="The notification event.",
+            language="en or zh.",
+            title_template="A title template to try (default: the stored one).",
+            body_template="A body template to try (default: the stored one).",
+            incident_id="Render with this incident's values.",
+        )
+    )
     channel_type: str
     event: str = "incident.opened"
     language: str = "en"
@@ -186,17 +209,24 @@ def test_channel(channel_id: str, principal: AdminDep) -> dict:
 
     service = _service()
     channel = service.channels.get(principal.workspace, channel_id)
-    job = NotifyJob(workspace=principal.workspace, event="test", generation=f"test-{uuid.uuid4().hex[:12]}",
-                    targets=[{"kind": "channel", "id": channel["id"]}],
-                    data={"title": "Test notification", "severity": "info",
-                          "message": f"Pagerless can reach {channel['name']}."})
+    job = NotifyJob(
+        workspace=principal.workspace,
+        event="test",
+        generation=f"test-{uuid.uuid4().hex[:12]}",
+        targets=[{"kind": "channel", "id": channel["id"]}],
+        data={"title": "Test notification", "severity": "info", "message": f"Pagerless can reach {channel['name']}."},
+    )
     try:
         outcome = service.handle(job)
     except RetryLaterError as exc:
         return {"ok": False, "channel_id": channel_id, "status": "failed", "error": str(exc)}
     failed = outcome.failed[0] if outcome.failed else None
-    return {"ok": not failed and channel_id in outcome.delivered, "channel_id": channel_id,
-            "status": failed["status"] if failed else "sent", "error": failed["error"] if failed else None}
+    return {
+        "ok": not failed and channel_id in outcome.delivered,
+        "channel_id": channel_id,
+        "status": failed["status"] if failed else "sent",
+        "error": failed["error"] if failed else None,
+    }
 
 
 # ---------------------------------------------------------------- templates
@@ -243,12 +273,20 @@ def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
         raise ValidationError(f"unknown event {body.event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
     template = _service().templates.choose(principal.workspace, module.TYPE, body.event, body.language)
     if body.title_template is not None or body.body_template is not None:
-        template = {**template, "title_template": body.title_template or template["title_template"],
-                    "body_template": body.body_template or template["body_template"]}
+        template = {
+            **template,
+            "title_template": body.title_template or template["title_template"],
+            "body_template": body.body_template or template["body_template"],
+        }
     job = NotifyJob(workspace=principal.workspace, event=body.event, incident_id=body.incident_id, data=body.data)
     title, text = render.render(template, context.build(job), module.escape)
-    return {"channel_type": module.TYPE, "event": body.event, "template_id": template.get("id"),
-            "title": title, "body": text}
+    return {
+        "channel_type": module.TYPE,
+        "event": body.event,
+        "template_id": template.get("id"),
+        "title": title,
+        "body": text,
+    }
 
 
 # ---------------------------------------------------------------- routes and tests
@@ -259,19 +297,34 @@ def get_routes(principal: ViewerDep) -> dict:
 
 
 @router.put("/api/notifications/routes")
-def put_routes(body: Annotated[dict[str, Any], Body(
-        description='{"routes": [...]} or seed 002\'s {"default_rules", "service_overrides"}',
-        examples=[{"default_rules": {"critical": ["sre-oncall"], "warning": ["sre-chat"]},
-                   "service_overrides": {"payments-api": {"critical": ["payments-oncall"]}}}])],
-               principal: AdminDep) -> dict:
+def put_routes(
+    body: Annotated[
+        dict[str, Any],
+        Body(
+            description='{"routes": [...]} or seed 002\'s {"default_rules", "service_overrides"}',
+            examples=[
+                {
+                    "default_rules": {"critical": ["sre-oncall"], "warning": ["sre-chat"]},
+                    "service_overrides": {"payments-api": {"critical": ["payments-oncall"]}},
+                }
+            ],
+        ),
+    ],
+    principal: AdminDep,
+) -> dict:
     """Replace the routes: {"routes": [...]} or seed 002's {"default_rules", "service_overrides"}."""
     _service().routes.put(principal.workspace, body)
     return _service().routes.view(principal.workspace)
 
 
 @router.post("/api/notifications/test", status_code=status.HTTP_202_ACCEPTED)
-def test_notification(principal: AdminDep, severity: str = "info", service: str | None = None,
-                      message: str = "Test notification", namespace: str | None = None) -> dict:
+def test_notification(
+    principal: AdminDep,
+    severity: str = "info",
+    service: str | None = None,
+    message: str = "Test notification",
+    namespace: str | None = None,
+) -> dict:
     """Queue a routed test notification; answers which channels the routes chose."""
     from pagerless import settings
     from pagerless.domain.errors import ServiceUnavailableError
@@ -280,24 +333,32 @@ def test_notification(principal: AdminDep, severity: str = "info", service: str 
 
     if not settings.workflow().notify_queue_url:
         raise ServiceUnavailableError("no notification queue is configured (PAGERLESS_NOTIFY_QUEUE_URL)")
-    job = NotifyJob(workspace=principal.workspace, event="test", generation=f"test-{uuid.uuid4().hex[:12]}",
-                    data={"severity": severity, "service": service, "namespace": namespace, "message": message,
-                          "title": message})
+    job = NotifyJob(
+        workspace=principal.workspace,
+        event="test",
+        generation=f"test-{uuid.uuid4().hex[:12]}",
+        data={"severity": severity, "service": service, "namespace": namespace, "message": message, "title": message},
+    )
     channels = _service().targets(job, context.build(job))
     enqueue(job)
     return {"queued": True, "generation": job.generation, "channels": [c["id"] for c in channels]}
 
 
 @router.get("/api/notification-logs", response_model=Page[NotificationLog])
-def list_notification_logs(principal: OperatorDep, cursor: CursorParam = None,
-                           limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                           incident_id: str | None = None, alert_id: str | None = None,
-                           status_filter: Annotated[str | None, Query(alias="status")] = None) -> dict:
+def list_notification_logs(
+    principal: OperatorDep,
+    cursor: CursorParam = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    incident_id: str | None = None,
+    alert_id: str | None = None,
+    status_filter: Annotated[str | None, Query(alias="status")] = None,
+) -> dict:
     """Deliveries, newest first: status, attempts, last error, provider message id (kept 90 days)."""
     from pagerless.store.notify import DELIVERY_STATUSES
 
     if status_filter and status_filter not in DELIVERY_STATUSES:
         raise ValidationError(f"status must be one of {', '.join(DELIVERY_STATUSES)}", details=[{"field": "status"}])
-    items, next_cursor = _service().deliveries.page(principal.workspace, incident_id=incident_id or alert_id,
-                                                    status=status_filter, limit=limit, cursor=cursor)
+    items, next_cursor = _service().deliveries.page(
+        principal.workspace, incident_id=incident_id or alert_id, status=status_filter, limit=limit, cursor=cursor
+    )
     return {"items": [i.to_public() for i in items], "next_cursor": next_cursor}

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
+from pagerless.clock import utcnow
 from pagerless.oncall import ical, schedules, views
 from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
-from pagerless.clock import utcnow
 
 router = APIRouter(tags=["oncall"])
 
@@ -34,11 +34,17 @@ def _range(start: datetime | None, end: datetime | None, days: int = 14) -> tupl
 
 @router.get("/oncall/current")  # seed 002's own path
 @router.get("/api/oncall/current")
-def current_oncall(principal: ViewerDep, service: OncallDep, schedule: str | None = None,
-                   service_name: Annotated[str | None, Query(alias="service")] = None, at: At = None) -> dict:
+def current_oncall(
+    principal: ViewerDep,
+    service: OncallDep,
+    schedule: str | None = None,
+    service_name: Annotated[str | None, Query(alias="service")] = None,
+    at: At = None,
+) -> dict:
     """Who is on call for a schedule or a service at a moment (seed 002's shape plus the shift)."""
-    return views.current(service, principal.workspace, schedule_id=schedule, service_name=service_name,
-                         at=at or utcnow())
+    return views.current(
+        service, principal.workspace, schedule_id=schedule, service_name=service_name, at=at or utcnow()
+    )
 
 
 @router.get("/api/oncall/schedules")
@@ -73,24 +79,32 @@ def delete_schedule(schedule_id: str, principal: AdminDep, service: OncallDep) -
 
 
 @router.get("/api/oncall/schedules/{schedule_id}/shifts")
-def schedule_shifts(schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None,
-                    end: End = None) -> dict:
+def schedule_shifts(
+    schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None, end: End = None
+) -> dict:
     """The final schedule for a range: layers, restrictions and overrides resolved into shifts."""
     start, end = _range(start, end)
     return views.rendered(service, principal.workspace, schedule_id, start, end)
 
 
-@router.get("/api/oncall/schedules/{schedule_id}/ical", response_class=Response,
-            responses={200: {"content": {"text/calendar": {}}}})
-def schedule_ical(schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None,
-                  end: End = None) -> Response:
+@router.get(
+    "/api/oncall/schedules/{schedule_id}/ical",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def schedule_ical(
+    schedule_id: str, principal: ViewerDep, service: OncallDep, start: Start = None, end: End = None
+) -> Response:
     """The final schedule as an iCalendar (RFC 5545) feed, one event per shift."""
     start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
     views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
     schedule = service.schedule(principal.workspace, schedule_id)
     body = ical.calendar(schedule.id, schedule.name, schedules.render(schedule, start, end), now=utcnow())
-    return Response(body, media_type="text/calendar; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{schedule.id}.ics"'})
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{schedule.id}.ics"'},
+    )
 
 
 @router.get("/api/oncall/schedules/{schedule_id}/overrides")

@@ -5,8 +5,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
-from pagerless.people.service import PeopleService
 from pagerless.domain.schema_docs import documented
+from pagerless.people.service import PeopleService
 
 router = APIRouter(tags=["people"])
 
@@ -24,13 +24,22 @@ class ContactIn(BaseModel):
 
 
 class PersonCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "Alice Chen", "email": "alice@example.com", "timezone": "Asia/Shanghai", "role": "operator", "contacts": [{"kind": "email", "value": "alice@example.com"}]},
-        name="The person's name, shown beside their id.",
-        email='Their email address.',
-        timezone='IANA time zone, e.g. Europe/Berlin.',
-        role='viewer, operator or admin (what they may do from chat).',
-        contacts='How to reach them (email, phone, chat...).'))
+    model_config = ConfigDict(
+        **documented(
+            {
+                "name": "Alice Chen",
+                "email": "alice@example.com",
+                "timezone": "Asia/Shanghai",
+                "role": "operator",
+                "contacts": [{"kind": "email", "value": "alice@example.com"}],
+            },
+            name="The person's name, shown beside their id.",
+            email="Their email address.",
+            timezone="IANA time zone, e.g. Europe/Berlin.",
+            role="viewer, operator or admin (what they may do from chat).",
+            contacts="How to reach them (email, phone, chat...).",
+        )
+    )
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(min_length=3, max_length=254)
     timezone: str = "UTC"
@@ -39,13 +48,16 @@ class PersonCreate(BaseModel):
 
 
 class PersonUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"timezone": "Europe/Berlin"},
-        name='A new name.',
-        email='A new email address.',
-        timezone='IANA time zone.',
-        role='viewer, operator or admin.',
-        contacts='The new full list of contacts.'))
+    model_config = ConfigDict(
+        **documented(
+            {"timezone": "Europe/Berlin"},
+            name="A new name.",
+            email="A new email address.",
+            timezone="IANA time zone.",
+            role="viewer, operator or admin.",
+            contacts="The new full list of contacts.",
+        )
+    )
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, min_length=3, max_length=254)
     timezone: str | None = None

@@ -22,16 +22,24 @@ PostmortemsDep = Annotated[PostmortemService, Depends(postmortem_service)]
 
 
 @router.post("/api/incidents/{incident_id}/postmortem", status_code=status.HTTP_201_CREATED)
-def create_postmortem(incident_id: str, principal: OperatorDep, postmortems: PostmortemsDep,
-                      regenerate: Annotated[bool, Query(description="draft again as a new version")] = False) -> dict:
+def create_postmortem(
+    incident_id: str,
+    principal: OperatorDep,
+    postmortems: PostmortemsDep,
+    regenerate: Annotated[bool, Query(description="draft again as a new version")] = False,
+) -> dict:
     """Draft a postmortem from the timeline, diagnosis, actions, approvals and SLO impact (Claude polishes it when a key is set)."""
     return postmortems.create(principal.workspace, incident_id, principal.key_id, regenerate=regenerate)
 
 
 @router.get("/api/incidents/{incident_id}/postmortem")
-def get_postmortem(incident_id: str, principal: ViewerDep, postmortems: PostmortemsDep,
-                   version: Annotated[int | None, Query(ge=1)] = None,
-                   format: Literal["json", "markdown"] = "json") -> Response:
+def get_postmortem(
+    incident_id: str,
+    principal: ViewerDep,
+    postmortems: PostmortemsDep,
+    version: Annotated[int | None, Query(ge=1)] = None,
+    format: Literal["json", "markdown"] = "json",
+) -> Response:
     """The postmortem (latest version, or `version`), as JSON or Markdown."""
     document = postmortems.get(principal.workspace, incident_id, version)
     if format == "markdown":
@@ -42,7 +50,9 @@ def get_postmortem(incident_id: str, principal: ViewerDep, postmortems: Postmort
 
 
 @router.put("/api/incidents/{incident_id}/postmortem")
-def edit_postmortem(incident_id: str, body: PostmortemEdit, principal: OperatorDep, postmortems: PostmortemsDep) -> dict:
+def edit_postmortem(
+    incident_id: str, body: PostmortemEdit, principal: OperatorDep, postmortems: PostmortemsDep
+) -> dict:
     """Edit a draft (title, sections, action items) from `expected_version`; saves a new version."""
     return postmortems.edit(principal.workspace, incident_id, body, principal.key_id)
 
@@ -61,15 +71,19 @@ def postmortem_versions(incident_id: str, principal: ViewerDep, postmortems: Pos
 
 
 @router.put("/api/incidents/{incident_id}/postmortem/action-items/{item_id}")
-def update_action_item(incident_id: str, item_id: str, body: ActionItemUpdate, principal: OperatorDep,
-                       postmortems: PostmortemsDep) -> dict:
+def update_action_item(
+    incident_id: str, item_id: str, body: ActionItemUpdate, principal: OperatorDep, postmortems: PostmortemsDep
+) -> dict:
     """Track an action item: status, owner, due date (a new version)."""
     return postmortems.update_item(principal.workspace, incident_id, item_id, body, principal.key_id)
 
 
 @router.get("/api/postmortems/action-items")
-def list_action_items(principal: ViewerDep, postmortems: PostmortemsDep,
-                      status: Literal["open", "in_progress", "done", "wont_do"] | None = None) -> dict:
+def list_action_items(
+    principal: ViewerDep,
+    postmortems: PostmortemsDep,
+    status: Literal["open", "in_progress", "done", "wont_do"] | None = None,
+) -> dict:
     """Action items of every postmortem in the workspace, soonest due first."""
     items = postmortems.action_items(principal.workspace, status)
     return {"items": items, "next_cursor": None}

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict
 from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.schema_docs import documented
 from pagerless.reports.render import render
 from pagerless.reports.service import ReportService, ReportSettings
-from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["reports"])
 
@@ -28,12 +28,15 @@ ReportsDep = Annotated[ReportService, Depends(report_service)]
 
 
 class ReportGenerate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"report_type": "weekly", "deliver": False},
-        report_type='daily or weekly.',
-        period_start='Start of the period (default: the last full day or week).',
-        period_end='End of the period.',
-        deliver='Also send it to the report channels.'))
+    model_config = ConfigDict(
+        **documented(
+            {"report_type": "weekly", "deliver": False},
+            report_type="daily or weekly.",
+            period_start="Start of the period (default: the last full day or week).",
+            period_end="End of the period.",
+            deliver="Also send it to the report channels.",
+        )
+    )
     report_type: Literal["daily", "weekly"] = "daily"
     period_start: datetime | None = None
     period_end: datetime | None = None
@@ -41,15 +44,25 @@ class ReportGenerate(BaseModel):
 
 
 def _public(record) -> dict:
-    return {"id": record.sk, "report_type": record.report_type, "period_start": record.period_start,
-            "period_end": record.period_end, "created_at": record.created_at.isoformat(),
-            "delivery": record.delivery or {}, "summary": {k: record.data.get(k) for k in (
-                "total_incidents", "no_incidents", "mtta_minutes", "mttr_minutes")}}
+    return {
+        "id": record.sk,
+        "report_type": record.report_type,
+        "period_start": record.period_start,
+        "period_end": record.period_end,
+        "created_at": record.created_at.isoformat(),
+        "delivery": record.delivery or {},
+        "summary": {k: record.data.get(k) for k in ("total_incidents", "no_incidents", "mtta_minutes", "mttr_minutes")},
+    }
 
 
 @router.get("/api/reports")
-def list_reports(principal: ViewerDep, reports: ReportsDep, report_type: Literal["daily", "weekly"] | None = None,
-                 limit: LimitParam = 50, cursor: CursorParam = None) -> dict:
+def list_reports(
+    principal: ViewerDep,
+    reports: ReportsDep,
+    report_type: Literal["daily", "weekly"] | None = None,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+) -> dict:
     """Stored reports, newest period first (filter by report_type)."""
     records = [r for r in reports.repository.all(principal.workspace) if report_type in (None, r.report_type)]
     records.sort(key=lambda r: (r.period_start or "", r.sk), reverse=True)
@@ -57,7 +70,7 @@ def list_reports(principal: ViewerDep, reports: ReportsDep, report_type: Literal
         offset = int(cursor or 0)
     except ValueError as exc:
         raise ValidationError("cursor is not valid", details=[{"field": "cursor"}]) from exc
-    page = records[offset:offset + limit]
+    page = records[offset : offset + limit]
     next_cursor = str(offset + limit) if offset + limit < len(records) else None
     return {"items": [_public(r) for r in page], "next_cursor": next_cursor}
 
@@ -65,8 +78,9 @@ def list_reports(principal: ViewerDep, reports: ReportsDep, report_type: Literal
 @router.post("/api/reports/generate")
 def generate_report(body: ReportGenerate, principal: OperatorDep, reports: ReportsDep) -> dict:
     """Generate a report now (default period: yesterday, or the last 7 days); deliver it if asked."""
-    record = reports.generate(principal.workspace, body.report_type, body.period_start, body.period_end,
-                              deliver=body.deliver)
+    record = reports.generate(
+        principal.workspace, body.report_type, body.period_start, body.period_end, deliver=body.deliver
+    )
     return {**_public(record), "data": record.data}
 
 
@@ -83,9 +97,13 @@ def put_report_settings(body: ReportSettings, principal: AdminDep, reports: Repo
 
 
 @router.get("/api/reports/{report_id}")
-def get_report(report_id: str, principal: ViewerDep, reports: ReportsDep,
-               format: Annotated[Literal["json", "html", "markdown"], Query()] = "json",
-               lang: Annotated[Literal["en", "zh"], Query()] = "en") -> Response:
+def get_report(
+    report_id: str,
+    principal: ViewerDep,
+    reports: ReportsDep,
+    format: Annotated[Literal["json", "html", "markdown"], Query()] = "json",
+    lang: Annotated[Literal["en", "zh"], Query()] = "en",
+) -> Response:
     """One report: its data (JSON), or rendered to HTML or Markdown in English or Chinese."""
     record = reports.repository.get(principal.workspace, report_id)
     if format == "html":
@@ -94,8 +112,9 @@ def get_report(report_id: str, principal: ViewerDep, reports: ReportsDep,
         return PlainTextResponse(render(record.data, "markdown", lang), media_type="text/markdown; charset=utf-8")
     import json
 
-    return Response(json.dumps({**_public(record), "data": record.data}, ensure_ascii=False),
-                    media_type="application/json")
+    return Response(
+        json.dumps({**_public(record), "data": record.data}, ensure_ascii=False), media_type="application/json"
+    )
 
 
 @router.delete("/api/reports/{report_id}", status_code=status.HTTP_204_NO_CONTENT)

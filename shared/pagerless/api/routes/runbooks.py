@@ -12,12 +12,17 @@ router = APIRouter(tags=["runbooks"])
 
 
 class RunRequest(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"context": {"namespace": "payments", "deployment": "payments-api"}, "dry_run": True},
-        dry_run='Checks and server-side dry runs only: nothing changes.',
-        incident_id='The incident the run belongs to (its timeline gets each step).',
-        version='The runbook version to run (default: the latest).'))
-    context: dict = Field(default_factory=dict, description="namespace, deployment, pod, container, node, replicas, ...")
+    model_config = ConfigDict(
+        **documented(
+            {"context": {"namespace": "payments", "deployment": "payments-api"}, "dry_run": True},
+            dry_run="Checks and server-side dry runs only: nothing changes.",
+            incident_id="The incident the run belongs to (its timeline gets each step).",
+            version="The runbook version to run (default: the latest).",
+        )
+    )
+    context: dict = Field(
+        default_factory=dict, description="namespace, deployment, pod, container, node, replicas, ..."
+    )
     dry_run: bool = False
     auto_approve: bool = Field(default=False, description="the caller approves every step (policy permitting)")
     incident_id: str | None = None
@@ -26,13 +31,16 @@ class RunRequest(BaseModel):
 
 
 class GenerateRequest(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"pattern": "oomkilled", "min_incidents": 2, "service": "payments-api"},
-        pattern='Draft from past incidents of this pattern (a diagnosis category or words of their titles).',
-        min_incidents='How many matching incidents are needed.',
-        service='Only incidents of this service.',
-        description='Or: draft from this description (Claude when keyed, a template otherwise).',
-        risk_level='auto, confirm or manual.'))
+    model_config = ConfigDict(
+        **documented(
+            {"pattern": "oomkilled", "min_incidents": 2, "service": "payments-api"},
+            pattern="Draft from past incidents of this pattern (a diagnosis category or words of their titles).",
+            min_incidents="How many matching incidents are needed.",
+            service="Only incidents of this service.",
+            description="Or: draft from this description (Claude when keyed, a template otherwise).",
+            risk_level="auto, confirm or manual.",
+        )
+    )
     pattern: str | None = Field(default=None, min_length=1, max_length=80)
     min_incidents: int = Field(default=2, ge=1, le=1000)
     service: str | None = None
@@ -41,9 +49,12 @@ class GenerateRequest(BaseModel):
 
 
 class ApproveDraft(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"draft_id": "draft-oom-payments-3f2a"},
-        draft_id='The draft to approve (POST /api/runbooks/generate made it).'))
+    model_config = ConfigDict(
+        **documented(
+            {"draft_id": "draft-oom-payments-3f2a"},
+            draft_id="The draft to approve (POST /api/runbooks/generate made it).",
+        )
+    )
     draft_id: str | None = None
     runbook: dict | None = Field(default=None, description="seed 002: the generated runbook (its id names the draft)")
 
@@ -59,8 +70,9 @@ def _public(runbook) -> dict:
 
 
 @router.get("/api/runbooks")
-def list_runbooks(principal: ViewerDep, source: Annotated[Literal["builtin", "custom", "generated"] | None,
-                                                          Query()] = None) -> dict:
+def list_runbooks(
+    principal: ViewerDep, source: Annotated[Literal["builtin", "custom", "generated"] | None, Query()] = None
+) -> dict:
     """Built-in and custom runbooks (the latest version of each)."""
     items = [r.summary() for r in _service(principal).list(source)]
     return {"items": items, "count": len(items), "next_cursor": None}
@@ -70,8 +82,11 @@ def list_runbooks(principal: ViewerDep, source: Annotated[Literal["builtin", "cu
 def list_all_runbooks(principal: ViewerDep) -> dict:
     """Every runbook, with the generated drafts that wait for approval."""
     service = _service(principal)
-    drafts = [{**d["runbook"], "draft_id": d["draft_id"], "author": d["author"], "status": d["status"]}
-              for d in service.store.drafts() if d["status"] == "pending"]
+    drafts = [
+        {**d["runbook"], "draft_id": d["draft_id"], "author": d["author"], "status": d["status"]}
+        for d in service.store.drafts()
+        if d["status"] == "pending"
+    ]
     items = [r.summary() for r in service.list()]
     return {"items": items, "drafts": drafts, "count": len(items)}
 
@@ -96,12 +111,15 @@ def generate_runbook(body: GenerateRequest, principal: OperatorDep) -> dict:
     from pagerless.runbooks import generate
 
     if body.pattern:
-        return generate.from_history(principal.workspace, principal.key_id, body.pattern, body.min_incidents,
-                                     body.service)
+        return generate.from_history(
+            principal.workspace, principal.key_id, body.pattern, body.min_incidents, body.service
+        )
     if body.description:
         return generate.from_description(principal.workspace, principal.key_id, body.description, body.risk_level)
-    raise ValidationError("give a pattern (from incident history) or a description",
-                          details=[{"field": "pattern"}, {"field": "description"}])
+    raise ValidationError(
+        "give a pattern (from incident history) or a description",
+        details=[{"field": "pattern"}, {"field": "description"}],
+    )
 
 
 @router.post("/api/runbooks/generate/approve")
@@ -114,19 +132,42 @@ def approve_generated_runbook(body: ApproveDraft, principal: OperatorDep) -> dic
     if not draft_id:
         raise ValidationError("draft_id (or runbook.id) is required", details=[{"field": "draft_id"}])
     runbook = generate.approve(principal.workspace, principal.key_id, draft_id)
-    return {"ok": True, "runbook_id": runbook.id, "version": runbook.version, "runbook": _public(runbook),
-            "message": f"Runbook {runbook.id!r} saved (version {runbook.version})."}
+    return {
+        "ok": True,
+        "runbook_id": runbook.id,
+        "version": runbook.version,
+        "runbook": _public(runbook),
+        "message": f"Runbook {runbook.id!r} saved (version {runbook.version}).",
+    }
 
 
-CUSTOM_RUNBOOK_EXAMPLE = {"name": "checkout_restart", "match_alert_types": ["crash_loop"], "trigger_keywords": ["checkout"],
-     "risk_level": "confirm", "safety_checks": ["require_label:service"],
-     "steps": [{"name": "Inspect", "check": "pods_running",
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
-               {"name": "Restart", "action": "rollout_restart",
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"}}]}
-CustomRunbookBody = Annotated[dict, Body(description="seed 001's custom runbook: name, match_alert_types, "
-                                                     "trigger_keywords, risk_level, safety_checks, steps, verify_steps",
-                                         examples=[CUSTOM_RUNBOOK_EXAMPLE])]
+CUSTOM_RUNBOOK_EXAMPLE = {
+    "name": "checkout_restart",
+    "match_alert_types": ["crash_loop"],
+    "trigger_keywords": ["checkout"],
+    "risk_level": "confirm",
+    "safety_checks": ["require_label:service"],
+    "steps": [
+        {
+            "name": "Inspect",
+            "check": "pods_running",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+        {
+            "name": "Restart",
+            "action": "rollout_restart",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+    ],
+}
+CustomRunbookBody = Annotated[
+    dict,
+    Body(
+        description="seed 001's custom runbook: name, match_alert_types, "
+        "trigger_keywords, risk_level, safety_checks, steps, verify_steps",
+        examples=[CUSTOM_RUNBOOK_EXAMPLE],
+    ),
+]
 
 
 @router.get("/api/custom-runbooks")
@@ -145,8 +186,7 @@ def create_custom_runbook(request: Request, principal: OperatorDep, body: Custom
 
 
 @router.put("/api/custom-runbooks/{runbook_id}")
-def update_custom_runbook(runbook_id: str, request: Request, principal: OperatorDep,
-                          body: CustomRunbookBody) -> dict:
+def update_custom_runbook(runbook_id: str, request: Request, principal: OperatorDep, body: CustomRunbookBody) -> dict:
     """Change a custom runbook: writes a new version; earlier versions stay as they were."""
     runbook = _service(principal).update(runbook_id, body, principal.key_id)
     request.state.audit_details = {"runbook_id": runbook.id, "version": runbook.version}
@@ -181,33 +221,68 @@ def incident_runbooks(incident_id: str, principal: ViewerDep) -> dict:
 
 
 @router.post("/api/incidents/{incident_id}/runbooks/{runbook_id}/execute", status_code=202)
-def execute_incident_runbook(incident_id: str, runbook_id: str, request: Request, principal: OperatorDep,
-                             auto_approve: Annotated[bool, Query()] = False, dry_run: Annotated[bool, Query()] = False,
-                             body: Annotated[RunRequest | None, Body()] = None) -> dict:
+def execute_incident_runbook(
+    incident_id: str,
+    runbook_id: str,
+    request: Request,
+    principal: OperatorDep,
+    auto_approve: Annotated[bool, Query()] = False,
+    dry_run: Annotated[bool, Query()] = False,
+    body: Annotated[RunRequest | None, Body()] = None,
+) -> dict:
     """Run a runbook on an incident (a runbook-run execution; every step through the policy)."""
     from pagerless.store.incidents import IncidentRepository
 
     body = body or RunRequest()
     incident = IncidentRepository().get(incident_id, principal.workspace)
-    return _start(request, principal, runbook_id, body.model_copy(update={
-        "auto_approve": auto_approve or body.auto_approve, "dry_run": dry_run or body.dry_run}), incident)
+    return _start(
+        request,
+        principal,
+        runbook_id,
+        body.model_copy(update={"auto_approve": auto_approve or body.auto_approve, "dry_run": dry_run or body.dry_run}),
+        incident,
+    )
 
 
 def _start(request: Request, principal, runbook_id: str, body: RunRequest, incident=None) -> dict:
     from pagerless.runbooks.runs import start_run
 
-    job = start_run(principal.workspace, principal.key_id, runbook_id, context=body.context, dry_run=body.dry_run,
-                    auto_approve=body.auto_approve, incident=incident, version=body.version, options=body.options)
+    job = start_run(
+        principal.workspace,
+        principal.key_id,
+        runbook_id,
+        context=body.context,
+        dry_run=body.dry_run,
+        auto_approve=body.auto_approve,
+        incident=incident,
+        version=body.version,
+        options=body.options,
+    )
     request.state.audit_details = {"job_id": job.job_id, "runbook_id": runbook_id, "dry_run": body.dry_run}
-    return {"job_id": job.job_id, "run_id": job.job_id, "status": job.status, "workflow_id": job.workflow_id,
-            "incident_id": job.incident_id, "dry_run": body.dry_run, "created_at": job.created_at.isoformat()}
+    return {
+        "job_id": job.job_id,
+        "run_id": job.job_id,
+        "status": job.status,
+        "workflow_id": job.workflow_id,
+        "incident_id": job.incident_id,
+        "dry_run": body.dry_run,
+        "created_at": job.created_at.isoformat(),
+    }
 
 
 @router.get("/api/workflows")
 def list_workflows(principal: ViewerDep) -> dict:
     """Seed 002's workflows: the runbooks, with their step counts."""
-    workflows = [{"id": r.id, "name": r.name, "description": r.description, "step_count": len(r.steps),
-                  "risk_level": r.risk_level.value} for r in _service(principal).list()]
+    workflows = [
+        {
+            "id": r.id,
+            "name": r.name,
+            "description": r.description,
+            "step_count": len(r.steps),
+            "risk_level": r.risk_level.value,
+        }
+        for r in _service(principal).list()
+    ]
     return {"workflows": workflows, "count": len(workflows)}
 
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pagerless.api.routes.slo import slo_service
 from pagerless.api.security import AdminDep, ViewerDep
-from pagerless.slo.sla import SlaService
 from pagerless.domain.schema_docs import documented
+from pagerless.slo.sla import SlaService
 
 router = APIRouter(tags=["sla"])
 
@@ -24,12 +24,15 @@ SlaDep = Annotated[SlaService, Depends(sla_service)]
 
 
 class SlaRuleCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "monthly"},
-        service_name='The service name (seed alias of service_id).',
-        name="The rule's name.",
-        target_percent='The availability promised, in percent (0 < x < 100).',
-        calculation_window='daily, weekly or monthly.'))
+    model_config = ConfigDict(
+        **documented(
+            {"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "monthly"},
+            service_name="The service name (seed alias of service_id).",
+            name="The rule's name.",
+            target_percent="The availability promised, in percent (0 < x < 100).",
+            calculation_window="daily, weekly or monthly.",
+        )
+    )
     service_id: str | None = Field(default=None, min_length=1, max_length=128, description="the service name")
     service_name: str | None = Field(default=None, min_length=1, max_length=128)
     name: str = Field(min_length=1, max_length=200)
@@ -75,8 +78,13 @@ def sla_violations(principal: ViewerDep, sla: SlaDep, start_date: date, end_date
 
 
 @router.get("/api/sla/report")
-def sla_report(principal: ViewerDep, sla: SlaDep, service_id: Annotated[str, Query(min_length=1)],
-               period: Literal["monthly"] = "monthly", start_date: date | None = None,
-               end_date: date | None = None) -> dict:
+def sla_report(
+    principal: ViewerDep,
+    sla: SlaDep,
+    service_id: Annotated[str, Query(min_length=1)],
+    period: Literal["monthly"] = "monthly",
+    start_date: date | None = None,
+    end_date: date | None = None,
+) -> dict:
     """Availability report of one service: overall, daily trend, violations, downtime."""
     return sla.report(principal.workspace, service_id, start_date, end_date)

@@ -31,11 +31,25 @@ def incident_reader() -> IncidentService:
 
 SloDep = Annotated[SloService, Depends(slo_service)]
 IncidentReaderDep = Annotated[IncidentService, Depends(incident_reader)]
-DocumentBody = Annotated[dict[str, Any], Body(description="an OpenSLO v1 SLO document", examples=[
-    {"apiVersion": "openslo/v1", "kind": "SLO", "metadata": {"name": "payments-availability"},
-                        "spec": {"service": "payments-api", "budgetingMethod": "Occurrences",
-                                 "objectives": [{"target": 0.999}],
-                                 "timeWindow": [{"duration": "28d", "isRolling": True}]}}])]
+DocumentBody = Annotated[
+    dict[str, Any],
+    Body(
+        description="an OpenSLO v1 SLO document",
+        examples=[
+            {
+                "apiVersion": "openslo/v1",
+                "kind": "SLO",
+                "metadata": {"name": "payments-availability"},
+                "spec": {
+                    "service": "payments-api",
+                    "budgetingMethod": "Occurrences",
+                    "objectives": [{"target": 0.999}],
+                    "timeWindow": [{"duration": "28d", "isRolling": True}],
+                },
+            }
+        ],
+    ),
+]
 
 
 def _details(slos: SloService, slo) -> dict:
@@ -56,8 +70,12 @@ def create_slo(document: DocumentBody, principal: AdminDep, slos: SloDep) -> dic
 
 
 @router.post("/api/slo/import")
-async def import_slos(request: Request, principal: AdminDep, slos: SloDep,
-                      replace: Annotated[bool, Query(description="update SLOs that exist")] = False) -> dict:
+async def import_slos(
+    request: Request,
+    principal: AdminDep,
+    slos: SloDep,
+    replace: Annotated[bool, Query(description="update SLOs that exist")] = False,
+) -> dict:
     """Import OpenSLO YAML (one or more documents, all or nothing)."""
     raw = await request.body()
     if len(raw) > MAX_YAML_BYTES:
@@ -113,8 +131,9 @@ def evaluate_slo(name: str, principal: OperatorDep, slos: SloDep) -> dict:
 
 
 @router.get("/api/incidents/triage")
-def triage(principal: ViewerDep, slos: SloDep, incidents: IncidentReaderDep,
-           limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+def triage(
+    principal: ViewerDep, slos: SloDep, incidents: IncidentReaderDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict:
     """Open incidents ranked for triage: severity, then whether they burn an SLO budget, acknowledgement, alerts."""
     open_incidents = [i for i in _recent_incidents(incidents, principal.workspace) if i.status != "resolved"]
     services = {i.service for i in open_incidents if i.service}
@@ -122,9 +141,19 @@ def triage(principal: ViewerDep, slos: SloDep, incidents: IncidentReaderDep,
     for budget in (b for s in services for b in slos.for_service(principal.workspace, s)):
         levels.setdefault(budget["service"], []).append(budget["alert_level"])
     burn = {service: worst_level(found) for service, found in levels.items()}
-    rows = [{"id": i.id, "title": i.title, "severity": i.severity, "service": i.service, "status": i.status,
-             "acknowledged": bool(i.acknowledged), "alert_count": int(i.alert_count or 1),
-             "created_at": i.created_at.isoformat()} for i in open_incidents]
+    rows = [
+        {
+            "id": i.id,
+            "title": i.title,
+            "severity": i.severity,
+            "service": i.service,
+            "status": i.status,
+            "acknowledged": bool(i.acknowledged),
+            "alert_count": int(i.alert_count or 1),
+            "created_at": i.created_at.isoformat(),
+        }
+        for i in open_incidents
+    ]
     return {"items": rank(rows, burn)[:limit], "next_cursor": None}
 
 
@@ -143,5 +172,9 @@ def incident_slo(incident_id: str, principal: ViewerDep, slos: SloDep, incidents
     """The error budgets of the incident's service (what it burns)."""
     incident = incidents.get(principal.workspace, incident_id)
     budgets = slos.for_service(principal.workspace, incident.service)
-    return {"incident_id": incident_id, "service": incident.service, "budgets": budgets,
-            "burning": any(b["alert_level"] != "ok" for b in budgets)}
+    return {
+        "incident_id": incident_id,
+        "service": incident.service,
+        "budgets": budgets,
+        "burning": any(b["alert_level"] != "ok" for b in budgets),
+    }

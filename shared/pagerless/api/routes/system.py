@@ -3,9 +3,9 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from pagerless import __version__
-from pagerless.prometheus import REGISTRY
 from pagerless.api.security import ViewerDep
 from pagerless.api.static import DOCS_ASSETS, vendored_asset
+from pagerless.prometheus import REGISTRY
 from pagerless.system.status import collect_status
 
 router = APIRouter(tags=["system"])
@@ -34,18 +34,25 @@ def openapi() -> dict:
 @router.get("/docs", include_in_schema=False, response_class=HTMLResponse)
 def docs() -> HTMLResponse:
     """Swagger UI for the whole HTTP API (assets served by Pagerless: works offline)."""
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Pagerless API",
-                               swagger_js_url="/docs/static/swagger-ui-bundle.js",
-                               swagger_css_url="/docs/static/swagger-ui.css",
-                               swagger_favicon_url="/docs/static/favicon.svg")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Pagerless API",
+        swagger_js_url="/docs/static/swagger-ui-bundle.js",
+        swagger_css_url="/docs/static/swagger-ui.css",
+        swagger_favicon_url="/docs/static/favicon.svg",
+    )
 
 
 @router.get("/redoc", include_in_schema=False, response_class=HTMLResponse)
 def redoc() -> HTMLResponse:
     """ReDoc for the whole HTTP API (assets served by Pagerless: works offline)."""
-    return get_redoc_html(openapi_url="/openapi.json", title="Pagerless API",
-                          redoc_js_url="/docs/static/redoc.standalone.js",
-                          redoc_favicon_url="/docs/static/favicon.svg", with_google_fonts=False)
+    return get_redoc_html(
+        openapi_url="/openapi.json",
+        title="Pagerless API",
+        redoc_js_url="/docs/static/redoc.standalone.js",
+        redoc_favicon_url="/docs/static/favicon.svg",
+        with_google_fonts=False,
+    )
 
 
 @router.get("/docs/static/{name}", include_in_schema=False)

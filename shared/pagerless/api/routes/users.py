@@ -27,11 +27,14 @@ PublicAuth = Depends(CredentialsInBody())
 
 
 class UserRegister(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"email": "alice@example.com", "name": "Alice Chen", "password": "correct-horse-battery-1"},
-        email="The user's email address; it is the sign-in name.",
-        name="The name shown beside the user's id.",
-        password='The password (at least the configured minimum length).'))
+    model_config = ConfigDict(
+        **documented(
+            {"email": "alice@example.com", "name": "Alice Chen", "password": "correct-horse-battery-1"},
+            email="The user's email address; it is the sign-in name.",
+            name="The name shown beside the user's id.",
+            password="The password (at least the configured minimum length).",
+        )
+    )
     email: str = Field(max_length=254)
     name: str = Field(default="", max_length=100)
     password: str = Field(max_length=256)
@@ -43,9 +46,12 @@ class UserLogin(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.refresh"},
-        refresh_token='The refresh token returned by login or register.'))
+    model_config = ConfigDict(
+        **documented(
+            {"refresh_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.refresh"},
+            refresh_token="The refresh token returned by login or register.",
+        )
+    )
     refresh_token: str = Field(max_length=4096)
 
 
@@ -66,12 +72,15 @@ class UserPublic(BaseModel):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"email": "bob@example.com", "name": "Bob", "password": "initial-password-1", "role": "operator"},
-        email="The new user's email address (sign-in name).",
-        name="The name shown beside the user's id.",
-        password='An initial password.',
-        role='viewer, operator or admin.'))
+    model_config = ConfigDict(
+        **documented(
+            {"email": "bob@example.com", "name": "Bob", "password": "initial-password-1", "role": "operator"},
+            email="The new user's email address (sign-in name).",
+            name="The name shown beside the user's id.",
+            password="An initial password.",
+            role="viewer, operator or admin.",
+        )
+    )
     email: str = Field(max_length=254)
     name: str = Field(default="", max_length=100)
     password: str = Field(max_length=256)
@@ -79,13 +88,16 @@ class UserCreate(BaseModel):
 
 
 class UserUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"role": "operator", "is_active": True},
-        name='A new display name.',
-        email='A new email address.',
-        role='viewer, operator or admin.',
-        is_active='false disables the user and ends their sessions.',
-        person_id='The person (on-call roster) this user is.'))
+    model_config = ConfigDict(
+        **documented(
+            {"role": "operator", "is_active": True},
+            name="A new display name.",
+            email="A new email address.",
+            role="viewer, operator or admin.",
+            is_active="false disables the user and ends their sessions.",
+            person_id="The person (on-call roster) this user is.",
+        )
+    )
     name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=254)
     role: str | None = None
@@ -94,9 +106,11 @@ class UserUpdate(BaseModel):
 
 
 class PasswordReset(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"new_password": "new-password-2026"},
-        new_password='The password the user signs in with from now on.'))
+    model_config = ConfigDict(
+        **documented(
+            {"new_password": "new-password-2026"}, new_password="The password the user signs in with from now on."
+        )
+    )
     new_password: str = Field(max_length=256)
 
 
@@ -108,9 +122,7 @@ class UserList(BaseModel):
 
 
 class AgentTokenCreate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"name": "vector-agent-eu1"},
-        name='A label for the agent token.'))
+    model_config = ConfigDict(**documented({"name": "vector-agent-eu1"}, name="A label for the agent token."))
     name: str = Field(max_length=100)
 
 
@@ -135,8 +147,9 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-@router.post("/api/auth/register", response_model=TokenPairPublic, status_code=status.HTTP_201_CREATED,
-             dependencies=[PublicAuth])
+@router.post(
+    "/api/auth/register", response_model=TokenPairPublic, status_code=status.HTTP_201_CREATED, dependencies=[PublicAuth]
+)
 def register(body: UserRegister, request: Request, users: UsersDep) -> dict:
     """Register; the first user ever becomes admin, later ones viewers. Returns a token pair."""
     user = users.register(email=body.email, name=body.name, password=body.password)
@@ -162,8 +175,7 @@ async def login(request: Request, users: UsersDep) -> dict:
         raise ValidationError("email (or username) and password are required")
     from starlette.concurrency import run_in_threadpool
 
-    user, pair = await run_in_threadpool(users.login, email=email, password=password,
-                                         address=_client_address(request))
+    user, pair = await run_in_threadpool(users.login, email=email, password=password, address=_client_address(request))
     request.state.principal = principal_for(user)
     return _pair(pair)
 
@@ -190,20 +202,31 @@ def me(principal: ViewerDep, users: UsersDep) -> dict:
 
 
 @router.get("/api/users", response_model=UserList)
-def list_users(principal: AdminDep, users: UsersDep, page: Annotated[int, Query(ge=1)] = 1,
-               page_size: Annotated[int, Query(ge=1, le=100)] = 20) -> dict:
+def list_users(
+    principal: AdminDep,
+    users: UsersDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict:
     """Users of the workspace, a page at a time."""
     everyone = users.list(principal.workspace)
     start = (page - 1) * page_size
-    return {"items": [public(u) for u in everyone[start:start + page_size]], "total": len(everyone),
-            "page": page, "page_size": page_size}
+    return {
+        "items": [public(u) for u in everyone[start : start + page_size]],
+        "total": len(everyone),
+        "page": page,
+        "page_size": page_size,
+    }
 
 
 @router.post("/api/users", response_model=UserPublic, status_code=status.HTTP_201_CREATED)
 def create_user(body: UserCreate, principal: AdminDep, users: UsersDep) -> dict:
     """Create a user with a role (admin, operator or viewer)."""
-    return public(users.create(workspace=principal.workspace, email=body.email, name=body.name,
-                               password=body.password, role=body.role))
+    return public(
+        users.create(
+            workspace=principal.workspace, email=body.email, name=body.name, password=body.password, role=body.role
+        )
+    )
 
 
 @router.get("/api/users/{user_id}", response_model=UserPublic)
@@ -215,8 +238,11 @@ def get_user(user_id: str, principal: AdminDep, users: UsersDep) -> dict:
 @router.put("/api/users/{user_id}", response_model=UserPublic)
 def update_user(user_id: str, body: UserUpdate, principal: AdminDep, users: UsersDep) -> dict:
     """Change a user's name, email, role, active flag or linked person; disabling ends their sessions."""
-    return public(users.update(principal.workspace, user_id, actor_user_id=principal.user_id,
-                               **body.model_dump(exclude_unset=True)))
+    return public(
+        users.update(
+            principal.workspace, user_id, actor_user_id=principal.user_id, **body.model_dump(exclude_unset=True)
+        )
+    )
 
 
 @router.delete("/api/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
@@ -242,8 +268,9 @@ def list_agent_tokens(principal: AdminDep) -> list[dict]:
 @router.post("/api/agent-tokens", response_model=AgentTokenCreated, status_code=status.HTTP_201_CREATED)
 def create_agent_token(body: AgentTokenCreate, principal: AdminDep) -> dict:
     """Create an agent token; the full token is returned once."""
-    record, token = agent_token_service().create(workspace=principal.workspace, name=body.name,
-                                                 created_by=principal.key_id)
+    record, token = agent_token_service().create(
+        workspace=principal.workspace, name=body.name, created_by=principal.key_id
+    )
     return {**public_token(record), "token": token}
 
 

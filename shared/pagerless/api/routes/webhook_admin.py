@@ -6,11 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.schema_docs import documented
 from pagerless.intake.bootstrap import dead_letter_service, webhook_intake
 from pagerless.intake.dead_letters import DeadLetterService
 from pagerless.intake.webhooks import SIGNED_SOURCES, WebhookIntake
 from pagerless.store.webhook_settings import WebhookSettingsRepository
-from pagerless.domain.schema_docs import documented
 
 router = APIRouter(tags=["webhooks"])
 DeadLettersDep = Annotated[DeadLetterService, Depends(dead_letter_service)]
@@ -18,11 +18,15 @@ IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 
 
 class WebhookSettingsUpdate(BaseModel):
-    model_config = ConfigDict(**documented(
-        {"secrets": {"grafana": "a-shared-secret"}, "verify_sns": True},
-        verify_sns='Check the signature of SNS messages.'))
+    model_config = ConfigDict(
+        **documented(
+            {"secrets": {"grafana": "a-shared-secret"}, "verify_sns": True},
+            verify_sns="Check the signature of SNS messages.",
+        )
+    )
     secrets: dict[str, str | None] = Field(
-        default_factory=dict, description="source -> signing secret; null removes it (pagerduty, grafana, sentry)")
+        default_factory=dict, description="source -> signing secret; null removes it (pagerduty, grafana, sentry)"
+    )
     sns_topics: list[str] | None = Field(default=None, description="SNS topic ARNs whose subscriptions are confirmed")
     verify_sns: bool | None = None
 
@@ -55,7 +59,9 @@ class DeadLetterPublic(BaseModel):
 
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(**documented({"source": "alertmanager"}))
-    source: str | None = Field(default=None, description="replay as another source (e.g. when it was sent to the wrong one)")
+    source: str | None = Field(
+        default=None, description="replay as another source (e.g. when it was sent to the wrong one)"
+    )
 
 
 @router.get("/api/webhooks/settings", response_model=WebhookSettingsPublic)
@@ -69,11 +75,15 @@ def put_webhook_settings(body: WebhookSettingsUpdate, principal: AdminDep, intak
     """Set signing secrets and allowed SNS topics; secrets are stored, never returned."""
     unknown = sorted(set(body.secrets) - SIGNED_SOURCES)
     if unknown:
-        raise ValidationError(f"sources without webhook signatures: {', '.join(unknown)}",
-                              details=[{"field": "secrets", "signed_sources": sorted(SIGNED_SOURCES)}])
+        raise ValidationError(
+            f"sources without webhook signatures: {', '.join(unknown)}",
+            details=[{"field": "secrets", "signed_sources": sorted(SIGNED_SOURCES)}],
+        )
     bad_topics = [t for t in body.sns_topics or [] if not t.startswith("arn:aws") or ":sns:" not in t]
     if bad_topics:
-        raise ValidationError("sns_topics must be SNS topic ARNs", details=[{"field": "sns_topics", "values": bad_topics}])
+        raise ValidationError(
+            "sns_topics must be SNS topic ARNs", details=[{"field": "sns_topics", "values": bad_topics}]
+        )
     repository = WebhookSettingsRepository()
     current = repository.get(principal.workspace)
     for source, secret in body.secrets.items():
@@ -91,15 +101,17 @@ def put_webhook_settings(body: WebhookSettingsUpdate, principal: AdminDep, intak
 
 
 @router.get("/api/webhooks/dead-letter", response_model=Page[DeadLetterPublic])
-def list_dead_letters(principal: OperatorDep, dead_letters: DeadLettersDep,
-                      limit: LimitParam = 50, cursor: CursorParam = None) -> dict:
+def list_dead_letters(
+    principal: OperatorDep, dead_letters: DeadLettersDep, limit: LimitParam = 50, cursor: CursorParam = None
+) -> dict:
     """Payloads that could not be processed: payload, source, error and time, newest first."""
     items, next_cursor = dead_letters.page(principal.workspace, limit=limit, cursor=cursor)
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
 
 
 @router.post("/api/webhooks/dead-letter/{dead_letter_id}/replay")
-def replay_dead_letter(dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep,
-                       body: ReplayRequest | None = None) -> dict:
+def replay_dead_letter(
+    dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep, body: ReplayRequest | None = None
+) -> dict:
     """Run a dead-lettered payload through ingestion again and record the result."""
     return dead_letters.replay(principal.workspace, dead_letter_id, source=body.source if body else None)

@@ -1,7 +1,17 @@
 """Deterministic analyzers, one module per family, registered explicitly in ``ANALYZERS``."""
 
 from pagerless.diagnosis.analyzers import (
-    admission, alert_text, container, cpu, logs, nodes, probes, rollouts, scaling, scheduling, storage,
+    admission,
+    alert_text,
+    container,
+    cpu,
+    logs,
+    nodes,
+    probes,
+    rollouts,
+    scaling,
+    scheduling,
+    storage,
 )
 from pagerless.diagnosis.analyzers.base import Analyzer
 

@@ -25,8 +25,11 @@ _CATEGORIES = {  # log family of the message -> (category, confidence, remediati
     "pod_security": ("permission_denied", 0.8, ["fix_security_context"]),
 }
 _MISSING_SA = re.compile(r"serviceaccounts? \"[^\"]+\" not found|error looking up service account", re.I)
-_POD_SECURITY = re.compile(r"violates PodSecurity|unable to validate against any security context constraint|"
-                           r"PodSecurityPolicy: unable to admit pod", re.I)
+_POD_SECURITY = re.compile(
+    r"violates PodSecurity|unable to validate against any security context constraint|"
+    r"PodSecurityPolicy: unable to admit pod",
+    re.I,
+)
 
 
 def _admission_family(message: str) -> str | None:
@@ -36,8 +39,15 @@ def _admission_family(message: str) -> str | None:
     if _POD_SECURITY.search(message):
         return "pod_security"
     return None
-_OWNER_KEYS = {"ReplicaSet": "deployment", "StatefulSet": "statefulset", "DaemonSet": "daemonset", "Job": "job",
-               "CronJob": "cronjob"}
+
+
+_OWNER_KEYS = {
+    "ReplicaSet": "deployment",
+    "StatefulSet": "statefulset",
+    "DaemonSet": "daemonset",
+    "Job": "job",
+    "CronJob": "cronjob",
+}
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -55,16 +65,26 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         if key in found:
             continue
         kind = "Deployment" if event.kind == "ReplicaSet" else event.kind
-        target = {"kind": kind, "namespace": event.namespace, "name": workload, "workload": workload,
-                  _OWNER_KEYS.get(event.kind, kind.lower()): workload}
+        target = {
+            "kind": kind,
+            "namespace": event.namespace,
+            "name": workload,
+            "workload": workload,
+            _OWNER_KEYS.get(event.kind, kind.lower()): workload,
+        }
         host = full_host_of(event.message)
         if category == "dependency_unavailable" and ".svc" in host:
             target["dependency"] = host.split(".")[0]
         proof = [evidence(event.source, event.detail)]
         webhook = "webhook" in event.message.lower()
         found[key] = make_finding(
-            NAME, category, confidence + (0.04 if event.count >= 3 else 0.0),
+            NAME,
+            category,
+            confidence + (0.04 if event.count >= 3 else 0.0),
             f"new pods of {workload} cannot be created: "
             + (f"the admission webhook call fails ({family})" if webhook else f"pod creation fails ({family})"),
-            proof, remediations, target)
+            proof,
+            remediations,
+            target,
+        )
     return list(found.values())

@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 from pagerless.diagnosis.analyzers.base import (
-    container_path, evidence, is_recent, terminated_detail,
+    container_path,
+    evidence,
+    is_recent,
+    terminated_detail,
 )
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.analyzers.logscan import app_error_lines
@@ -17,14 +20,20 @@ NAME = "container_state"
 _PULL_REASONS = frozenset({"ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"})
 _PULL_AUTH = re.compile(r"unauthorized|authentication required|denied|forbidden|401|403", re.I)
 _PULL_MISSING = re.compile(r"not found|manifest unknown|does not exist|invalid reference|InvalidImageName", re.I)
-_EXEC_FAILURE = re.compile(r"executable file not found|exec format error|no such file or directory|"
-                           r"exec: \"|permission denied|not executable|command not found", re.I)
+_EXEC_FAILURE = re.compile(
+    r"executable file not found|exec format error|no such file or directory|"
+    r"exec: \"|permission denied|not executable|command not found",
+    re.I,
+)
 # The shell or runtime saying the command itself is missing or cannot run, whatever the exit code.
-_EXEC_LOG = re.compile(r"exec format error|executable file not found|exec: \S+: not found|: command not found|"
-                       r"^/usr/bin/env: .{1,60}: No such file or directory|can't open file '/[^']+': \[Errno 2\]|"
-                       r"Could not find or load main class|Unable to access jarfile|Cannot find module '/[^']+'|"
-                       r"^(?:/bin/)?(?:ba)?sh: (?:\d+: )?\S+: (?:not found|Permission denied)|"
-                       r"exec /\S+: no such file or directory", re.I)
+_EXEC_LOG = re.compile(
+    r"exec format error|executable file not found|exec: \S+: not found|: command not found|"
+    r"^/usr/bin/env: .{1,60}: No such file or directory|can't open file '/[^']+': \[Errno 2\]|"
+    r"Could not find or load main class|Unable to access jarfile|Cannot find module '/[^']+'|"
+    r"^(?:/bin/)?(?:ba)?sh: (?:\d+: )?\S+: (?:not found|Permission denied)|"
+    r"exec /\S+: no such file or directory",
+    re.I,
+)
 _SECURITY_CONTEXT = re.compile(r"runAsNonRoot|non-numeric user|will run as root", re.I)
 _QUIET_EXIT_CODES = frozenset({137, 143})  # SIGKILL/SIGTERM: probes, evictions, rollouts, not app errors
 NO_ERROR_LINE_CONFIDENCE = 0.4
@@ -53,11 +62,19 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
     if _waiting_fault(pod, c, events, found):
         return
     if waiting_reason in ("RunContainerError", "CreateContainerError", "StartError") and _EXEC_FAILURE.search(
-            waiting_message + " " + " ".join(e.message for e in events if e.reason == "Failed")):
+        waiting_message + " " + " ".join(e.message for e in events if e.reason == "Failed")
+    ):
         proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
         proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
-        found.add(pod, "wrong_command_or_entrypoint", 0.9, f"container {c.name} cannot start its command "
-                  f"({waiting_reason})", proof, ["fix_command"], target)
+        found.add(
+            pod,
+            "wrong_command_or_entrypoint",
+            0.9,
+            f"container {c.name} cannot start its command ({waiting_reason})",
+            proof,
+            ["fix_command"],
+            target,
+        )
         return
     for term, field in terminations:
         if term.get("reason") == "OOMKilled":
@@ -71,8 +88,11 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
         if code not in _QUIET_EXIT_CODES and code != 0 and exec_lines:
             term = {**term, "message": message or exec_lines[-1]}
             code = code if code in (126, 127, 128) else 127
-        if code in (126, 127) or term.get("reason") in ("StartError", "ContainerCannotRun") or (
-                code == 128 and _EXEC_FAILURE.search(message)):
+        if (
+            code in (126, 127)
+            or term.get("reason") in ("StartError", "ContainerCannotRun")
+            or (code == 128 and _EXEC_FAILURE.search(message))
+        ):
             proof = [evidence(container_path(pod, c, field), terminated_detail(term))]
             proof += [evidence(e.source, e.detail) for e in events if _EXEC_FAILURE.search(e.message)][:2]
             previous = bool(snapshot.log(pod, c.name, previous=True))
@@ -82,8 +102,15 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
             command = c.spec.get("command") or c.spec.get("args")
             if command:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[{c.name}].command", str(command)))
-            found.add(pod, "wrong_command_or_entrypoint", 0.9,
-                      f"container {c.name} cannot start its command (exit {code})", proof, ["fix_command"], target)
+            found.add(
+                pod,
+                "wrong_command_or_entrypoint",
+                0.9,
+                f"container {c.name} cannot start its command (exit {code})",
+                proof,
+                ["fix_command"],
+                target,
+            )
             return
     for term, field in terminations:
         code = _exit_code(term)
@@ -103,26 +130,52 @@ def _waiting_fault(pod: Pod, c: Container, events: list, found: WorkloadFindings
     if waiting_reason in _PULL_REASONS:
         pull_events = [e for e in events if e.reason in ("Failed", "ErrImagePull") and "pull" in e.message.lower()]
         text = " ".join([waiting_message] + [e.message for e in pull_events])
-        remediations = ["fix_image_pull_secret"] if _PULL_AUTH.search(text) and not _PULL_MISSING.search(text) \
-            else ["fix_image_reference", "fix_image_pull_secret"] if not _PULL_MISSING.search(text) \
+        remediations = (
+            ["fix_image_pull_secret"]
+            if _PULL_AUTH.search(text) and not _PULL_MISSING.search(text)
+            else ["fix_image_reference", "fix_image_pull_secret"]
+            if not _PULL_MISSING.search(text)
             else ["fix_image_reference"]
-        proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}"),
-                 evidence(f"{pod.ref()}/spec.containers[{c.name}].image", c.image or str(c.spec.get("image", "")))]
+        )
+        proof = [
+            evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}"),
+            evidence(f"{pod.ref()}/spec.containers[{c.name}].image", c.image or str(c.spec.get("image", ""))),
+        ]
         proof += [evidence(e.source, e.detail) for e in pull_events[:2]]
-        found.add(pod, "image_pull_error", 0.93, f"image {c.spec.get('image') or c.image} cannot be pulled "
-                  f"({waiting_reason})", proof, remediations, target)
+        found.add(
+            pod,
+            "image_pull_error",
+            0.93,
+            f"image {c.spec.get('image') or c.image} cannot be pulled ({waiting_reason})",
+            proof,
+            remediations,
+            target,
+        )
         return True
     if waiting_reason == "CreateContainerConfigError" and _SECURITY_CONTEXT.search(waiting_message):
         proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
-        found.add(pod, "permission_denied", 0.88, f"container {c.name} is refused by its securityContext: "
-                  f"{waiting_message[:120]}", proof, ["fix_security_context"], target)
+        found.add(
+            pod,
+            "permission_denied",
+            0.88,
+            f"container {c.name} is refused by its securityContext: {waiting_message[:120]}",
+            proof,
+            ["fix_security_context"],
+            target,
+        )
         return True
     if waiting_reason == "CreateContainerConfigError":
         proof = [evidence(container_path(pod, c, "state.waiting"), f"reason={waiting_reason} {waiting_message}")]
         proof += [evidence(e.source, e.detail) for e in events if e.reason == "Failed"][:2]
-        found.add(pod, "missing_config_reference", 0.93,
-                  f"container {c.name} cannot be created: {waiting_message or 'a ConfigMap/Secret is missing'}",
-                  proof, ["fix_config"], target)
+        found.add(
+            pod,
+            "missing_config_reference",
+            0.93,
+            f"container {c.name} cannot be created: {waiting_message or 'a ConfigMap/Secret is missing'}",
+            proof,
+            ["fix_config"],
+            target,
+        )
         return True
 
     return False
@@ -136,9 +189,17 @@ def _oom(snapshot, pod, c, term, field, events, found) -> None:
     proof.append(evidence(container_path(pod, c, "restartCount"), str(c.restart_count)))
     proof += [evidence(e.source, e.detail) for e in events if e.reason in ("BackOff", "OOMKilling")][:1]
     confidence = 0.9 + (0.05 if c.restart_count >= 2 else 0.0)
-    found.add(pod, "oom_killed", confidence, f"container {c.name} was OOMKilled"
-              + (f" at its {limit} memory limit" if limit else "") + f" ({c.restart_count} restarts)",
-              proof, ["increase_memory_limit", "fix_application_code"], pod.target(c.name))
+    found.add(
+        pod,
+        "oom_killed",
+        confidence,
+        f"container {c.name} was OOMKilled"
+        + (f" at its {limit} memory limit" if limit else "")
+        + f" ({c.restart_count} restarts)",
+        proof,
+        ["increase_memory_limit", "fix_application_code"],
+        pod.target(c.name),
+    )
 
 
 def _crash(snapshot, pod, c, term, field, events, found) -> None:
@@ -156,16 +217,28 @@ def _crash(snapshot, pod, c, term, field, events, found) -> None:
     # lead below the abstention threshold, which a finding with an actual cause (or the LLM) must carry.
     confidence = 0.72 if lines else NO_ERROR_LINE_CONFIDENCE
     headline = lines[0] if lines else f"exit code {term.get('exitCode', '?')}, no error line in its log"
-    found.add(pod, "crashloop_app_error", confidence, f"container {c.name} keeps crashing: {headline[:120]}",
-              proof, ["fix_application_code", "rollback_deployment"], pod.target(c.name))
+    found.add(
+        pod,
+        "crashloop_app_error",
+        confidence,
+        f"container {c.name} keeps crashing: {headline[:120]}",
+        proof,
+        ["fix_application_code", "rollback_deployment"],
+        pod.target(c.name),
+    )
 
 
 def _init_failure(snapshot, pod, c, events, found) -> None:
     if _waiting_fault(pod, c, events, found):
         return
     waiting = str(c.waiting.get("reason", ""))
-    failed = [(t, f) for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))
-              if t and _exit_code(t) not in (0, None) and (f == "state.terminated" or is_recent(snapshot, t.get("finishedAt"), unknown=True))]
+    failed = [
+        (t, f)
+        for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))
+        if t
+        and _exit_code(t) not in (0, None)
+        and (f == "state.terminated" or is_recent(snapshot, t.get("finishedAt"), unknown=True))
+    ]
     if not failed and waiting not in ("CrashLoopBackOff", "RunContainerError"):
         return
     proof: list[Evidence] = [evidence(container_path(pod, c, f), terminated_detail(t)) for t, f in failed[:1]]
@@ -173,9 +246,15 @@ def _init_failure(snapshot, pod, c, events, found) -> None:
         proof.insert(0, evidence(container_path(pod, c, "state.waiting"), f"reason={waiting}"))
     lines = app_error_lines(snapshot.log(pod, c.name, previous=True) or snapshot.log(pod, c.name))
     proof += [evidence(f"log {pod.namespace}/{pod.name}/{c.name}", line) for line in lines[:2]]
-    found.add(pod, "init_container_failure", 0.88, f"init container {c.name} fails, so pod {pod.name} never starts"
-              + (f": {lines[0][:100]}" if lines else ""), proof, ["fix_config", "fix_application_code"],
-              pod.target(c.name))
+    found.add(
+        pod,
+        "init_container_failure",
+        0.88,
+        f"init container {c.name} fails, so pod {pod.name} never starts" + (f": {lines[0][:100]}" if lines else ""),
+        proof,
+        ["fix_config", "fix_application_code"],
+        pod.target(c.name),
+    )
 
 
 def _exit_code(term: dict) -> int | None:

@@ -19,8 +19,14 @@ LOW_LIMIT_MILLICORES = 1000.0
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
     """A cpu_throttling finding for the alert's workload when limits and hints agree."""
-    alert_text = " ".join([snapshot.alert.title, snapshot.alert.description, *snapshot.alert.annotations.values(),
-                           *snapshot.alert.labels.values()])
+    alert_text = " ".join(
+        [
+            snapshot.alert.title,
+            snapshot.alert.description,
+            *snapshot.alert.annotations.values(),
+            *snapshot.alert.labels.values(),
+        ]
+    )
     alert_hint = _ALERT_HINT.search(alert_text)
     latency = _LATENCY.search(alert_text)
     findings, seen = [], set()
@@ -35,12 +41,24 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
                 continue
             proof = [evidence(f"{pod.ref()}/spec.containers[{c.name}].resources.limits.cpu", str(c.limits.get("cpu")))]
             if alert_hint:
-                proof.append(evidence("alert", alert_text[max(0, alert_hint.start() - 80): alert_hint.end() + 120]))
+                proof.append(evidence("alert", alert_text[max(0, alert_hint.start() - 80) : alert_hint.end() + 120]))
             proof += [evidence(f"log {pod.namespace}/{pod.name}/{c.name}", line) for line in lines[:2]]
-            confidence = 0.5 + (0.15 if lines else 0.0) + (0.1 if alert_hint else 0.0) + (0.05 if latency else 0.0) + (
-                0.05 if limit <= LOW_LIMIT_MILLICORES else 0.0)
-            findings.append(make_finding(
-                NAME, "cpu_throttling", confidence,
-                f"{c.name} in {pod.workload} is throttled by its {c.limits.get('cpu')} CPU limit", proof,
-                ["increase_cpu_limit"], pod.target(c.name)))
+            confidence = (
+                0.5
+                + (0.15 if lines else 0.0)
+                + (0.1 if alert_hint else 0.0)
+                + (0.05 if latency else 0.0)
+                + (0.05 if limit <= LOW_LIMIT_MILLICORES else 0.0)
+            )
+            findings.append(
+                make_finding(
+                    NAME,
+                    "cpu_throttling",
+                    confidence,
+                    f"{c.name} in {pod.workload} is throttled by its {c.limits.get('cpu')} CPU limit",
+                    proof,
+                    ["increase_cpu_limit"],
+                    pod.target(c.name),
+                )
+            )
     return findings

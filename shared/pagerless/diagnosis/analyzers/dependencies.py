@@ -9,7 +9,6 @@ from pagerless.diagnosis.analyzers.base import evidence
 from pagerless.diagnosis.models import Evidence
 from pagerless.diagnosis.snapshot import Pod, Snapshot
 
-
 _SERVICE_SUFFIX = re.compile(r"-(?:svc|service|headless|primary|master|leader|rw|ro|lb|internal|\d+)$")
 
 
@@ -37,18 +36,22 @@ def dependency_state(snapshot: Snapshot, host: str, namespace: str) -> Dependenc
         return state
     pods = _pods_named(snapshot, host, namespace)
     deployment = snapshot.deployment(namespace, host) or next(
-        (d for d in sorted(snapshot.deployments, key=lambda d: d.namespace != namespace)
-         if same_service(host, d.name)), None)
+        (d for d in sorted(snapshot.deployments, key=lambda d: d.namespace != namespace) if same_service(host, d.name)),
+        None,
+    )
     if deployment is not None:
         state.known, state.namespace = True, deployment.namespace
         if deployment.replicas == 0:
             state.scaled_to_zero = True
             state.evidence.append(evidence(f"deployment {deployment.namespace}/{deployment.name}/spec.replicas", "0"))
         elif deployment.available == 0:
-            state.evidence.append(evidence(
-                f"deployment {deployment.namespace}/{deployment.name}/status",
-                f"replicas={deployment.replicas} readyReplicas={deployment.ready} "
-                f"availableReplicas={deployment.available}"))
+            state.evidence.append(
+                evidence(
+                    f"deployment {deployment.namespace}/{deployment.name}/status",
+                    f"replicas={deployment.replicas} readyReplicas={deployment.ready} "
+                    f"availableReplicas={deployment.available}",
+                )
+            )
     if pods:
         state.known, state.namespace = True, pods[0].namespace
         state.healthy = all(_pod_healthy(p) for p in pods) and not state.scaled_to_zero
@@ -78,6 +81,8 @@ def _pod_status_line(pod: Pod) -> str:
     for c in pod.containers:
         reason = c.waiting.get("reason") or c.terminated.get("reason") or ("running" if c.running else "")
         last = c.last_terminated.get("reason")
-        parts.append(f"{c.name}: ready={c.ready} state={reason} restarts={c.restart_count}"
-                     + (f" lastState={last}" if last else ""))
+        parts.append(
+            f"{c.name}: ready={c.ready} state={reason} restarts={c.restart_count}"
+            + (f" lastState={last}" if last else "")
+        )
     return " ".join(parts)

@@ -27,8 +27,16 @@ class WorkloadFindings:
         self._analyzer = analyzer
         self._groups: dict[tuple[str, str, str], _Group] = {}
 
-    def add(self, pod: Pod, category: str, confidence: float, summary: str, proof: list[Evidence],
-            remediations: list[str], target: dict[str, str]) -> None:
+    def add(
+        self,
+        pod: Pod,
+        category: str,
+        confidence: float,
+        summary: str,
+        proof: list[Evidence],
+        remediations: list[str],
+        target: dict[str, str],
+    ) -> None:
         key = (pod.namespace, pod.workload, category)
         group = self._groups.get(key)
         if group is None:
@@ -46,6 +54,15 @@ class WorkloadFindings:
             if len(group.pods) > 1:
                 summary += f" — {len(group.pods)} pods of {group.target.get('workload', '?')} affected"
                 group.confidence = min(1.0, group.confidence + 0.03)
-            result.append(make_finding(self._analyzer, group.category, group.confidence, summary,
-                                       group.evidence, group.remediations, group.target))
+            result.append(
+                make_finding(
+                    self._analyzer,
+                    group.category,
+                    group.confidence,
+                    summary,
+                    group.evidence,
+                    group.remediations,
+                    group.target,
+                )
+            )
         return result

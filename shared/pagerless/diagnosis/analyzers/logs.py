@@ -15,15 +15,25 @@ from pagerless.diagnosis.snapshot_objects import dicts
 
 NAME = "logs"
 _BASE = {
-    "rbac_forbidden": 0.85, "certificate_expired": 0.85, "dns_resolution_failure": 0.8,
-    "db_connection_pool_exhausted": 0.8, "volume_full": 0.78, "permission_denied": 0.72,
-    "app_config_error": 0.6, "dependency_unavailable": 0.6,
+    "rbac_forbidden": 0.85,
+    "certificate_expired": 0.85,
+    "dns_resolution_failure": 0.8,
+    "db_connection_pool_exhausted": 0.8,
+    "volume_full": 0.78,
+    "permission_denied": 0.72,
+    "app_config_error": 0.6,
+    "dependency_unavailable": 0.6,
 }
 _REMEDIATIONS = {
-    "rbac_forbidden": ["fix_rbac"], "certificate_expired": ["renew_certificate"], "dns_resolution_failure": ["fix_dns"],
-    "db_connection_pool_exhausted": ["tune_connection_pool"], "volume_full": ["expand_volume"],
-    "permission_denied": ["fix_security_context"], "app_config_error": ["fix_config"],
-    "dependency_unavailable": ["restore_dependency"], "network_policy_blocked": ["none_manual"],
+    "rbac_forbidden": ["fix_rbac"],
+    "certificate_expired": ["renew_certificate"],
+    "dns_resolution_failure": ["fix_dns"],
+    "db_connection_pool_exhausted": ["tune_connection_pool"],
+    "volume_full": ["expand_volume"],
+    "permission_denied": ["fix_security_context"],
+    "app_config_error": ["fix_config"],
+    "dependency_unavailable": ["restore_dependency"],
+    "network_policy_blocked": ["none_manual"],
 }
 _SUMMARIES = {
     "rbac_forbidden": "{w}'s ServiceAccount is forbidden by RBAC",
@@ -40,13 +50,19 @@ _STARTUP_FAMILIES = frozenset({"app_config_error", "permission_denied", "rbac_fo
 _IPV4 = re.compile(r"\b(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})\b")
 _DEPENDENCY_FAMILIES = frozenset({"dependency_unavailable", "network_timeout"})
 _REMOTE_DENIAL = re.compile(r"\b403\b|PermissionDenied|Access Denied|^\W*\*\s*permission denied", re.I)
-_CONNECT_TIMEOUT = re.compile(r"connect: connection timed out|connect timed out|ConnectTimeout|timed out connecting|"
-                              r"dial tcp [\w.:-]+: i/o timeout|connection attempt timed out|dial timeout", re.I)
+_CONNECT_TIMEOUT = re.compile(
+    r"connect: connection timed out|connect timed out|ConnectTimeout|timed out connecting|"
+    r"dial tcp [\w.:-]+: i/o timeout|connection attempt timed out|dial timeout",
+    re.I,
+)
 _RESET = re.compile(r"reset by peer|ECONNRESET|connection reset", re.I)
 _POLICY_CHANGE = re.compile(r"network-?polic|netpol|default-deny", re.I)
 # Lines only a DNS server (CoreDNS, node-local-dns) writes about itself.
-_DNS_SERVER = re.compile(r"plugin/(?:loop|forward|errors|kubernetes)|plugins/forward|loop detected|"
-                         r"no nameservers found|:53: bind: ", re.I)
+_DNS_SERVER = re.compile(
+    r"plugin/(?:loop|forward|errors|kubernetes)|plugins/forward|loop detected|"
+    r"no nameservers found|:53: bind: ",
+    re.I,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +85,14 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         for container in (*pod.init_containers, *pod.containers):
             crashing = container.restart_count > 0 and (
                 is_recent(snapshot, container.last_terminated.get("finishedAt"), unknown=True)
-                or container.waiting.get("reason") == "CrashLoopBackOff")
+                or container.waiting.get("reason") == "CrashLoopBackOff"
+            )
             for previous in (False, True):
                 for match in scan(snapshot.log(pod, container.name, previous)):
                     at_crash = previous or crashing or bool(container.terminated)
                     by_workload[(pod.namespace, pod.workload)].append(
-                        _Hit(pod, container.name, at_crash, match, previous))
+                        _Hit(pod, container.name, at_crash, match, previous)
+                    )
     findings = []
     for (namespace, workload), hits in by_workload.items():
         families: dict[str, list[_Hit]] = defaultdict(list)
@@ -118,8 +136,11 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
         if category == "dependency_unavailable" and any(h.previous for h in hits):
             confidence += 0.1  # the process died on it: the last words of a crashed container
     if family == "volume_full":
-        claims = [v["persistentVolumeClaim"].get("claimName") for v in dicts(pod.spec.get("volumes"))
-                  if isinstance(v.get("persistentVolumeClaim"), dict)]
+        claims = [
+            v["persistentVolumeClaim"].get("claimName")
+            for v in dicts(pod.spec.get("volumes"))
+            if isinstance(v.get("persistentVolumeClaim"), dict)
+        ]
         if claims:
             confidence += 0.1
             proof.append(evidence(f"{pod.ref()}/spec.volumes", f"persistentVolumeClaim claimName={claims[0]}"))
@@ -136,8 +157,9 @@ def _finding(snapshot: Snapshot, namespace: str, workload: str, family: str, hit
     return make_finding(NAME, category, min(confidence, 0.97), summary, proof, remediations, target)
 
 
-def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, count: int,
-                proof: list[Evidence], connects: int = 0) -> tuple[str, float]:
+def _dependency(
+    snapshot: Snapshot, namespace: str, family: str, host: str, count: int, proof: list[Evidence], connects: int = 0
+) -> tuple[str, float]:
     state = dependency_state(snapshot, host, namespace)
     proof.extend(state.evidence[:2])
     if family == "dependency_unavailable":
@@ -146,24 +168,36 @@ def _dependency(snapshot: Snapshot, namespace: str, family: str, host: str, coun
         # Nothing to confirm it in the cluster: only repetition makes refused connections conclusive.
         return "dependency_unavailable", (0.4 if state.healthy else 0.45) + 0.05 * min(count - 1, 4)
     # Timeouts: to a healthy in-cluster service they point at a NetworkPolicy; otherwise at the service.
-    policies = [p for p in snapshot.network_policies
-                if isinstance(p.get("metadata"), dict) and p["metadata"].get("namespace") in (namespace, state.namespace)]
+    policies = [
+        p
+        for p in snapshot.network_policies
+        if isinstance(p.get("metadata"), dict) and p["metadata"].get("namespace") in (namespace, state.namespace)
+    ]
     if state.known and state.healthy and policies:
         for policy in policies[:2]:
             meta = policy.get("metadata") or {}
-            proof.append(evidence(f"networkpolicy {meta.get('namespace')}/{meta.get('name')}/spec",
-                                  str(policy.get("spec", {}))))
+            proof.append(
+                evidence(f"networkpolicy {meta.get('namespace')}/{meta.get('name')}/spec", str(policy.get("spec", {})))
+            )
         return "network_policy_blocked", 0.8
     if state.known and state.healthy:
         # TCP connects that never complete (SYN dropped) to a Running/Ready service, again and again, are how a
         # NetworkPolicy looks from the caller; a policy change rolled out just before makes it conclusive.
         confidence = 0.45 + 0.05 * min(max(connects - 1, 0), 3)
-        changes = [d for d in snapshot.deploys if _POLICY_CHANGE.search(f"{d.service} {d.image}")
-                   and is_recent(snapshot, d.timestamp)]
+        changes = [
+            d
+            for d in snapshot.deploys
+            if _POLICY_CHANGE.search(f"{d.service} {d.image}") and is_recent(snapshot, d.timestamp)
+        ]
         if changes and connects:
             confidence += 0.15
-            proof.append(evidence("deploys", f"service={changes[0].service} namespace={changes[0].namespace} "
-                                             f"image={changes[0].image} timestamp={changes[0].timestamp}"))
+            proof.append(
+                evidence(
+                    "deploys",
+                    f"service={changes[0].service} namespace={changes[0].namespace} "
+                    f"image={changes[0].image} timestamp={changes[0].timestamp}",
+                )
+            )
         return "network_policy_blocked", confidence
     if state.known:
         return "dependency_unavailable", 0.65
@@ -182,7 +216,9 @@ def _workload_by_ip(snapshot: Snapshot, hits: list[_Hit]) -> str:
     by_ip = {p.ip: p.workload for p in snapshot.pods if p.ip}
     for hit in hits:
         for ip in _IPV4.findall(hit.match.line):
-            if ip in by_ip and by_ip[ip] != hit.pod.workload:  # its own address ("write tcp <self>-><peer>") is not a dependency
+            if (
+                ip in by_ip and by_ip[ip] != hit.pod.workload
+            ):  # its own address ("write tcp <self>-><peer>") is not a dependency
                 return by_ip[ip]
     return ""
 

@@ -11,8 +11,11 @@ from pagerless.diagnosis.snapshot import Container, Pod, Snapshot
 from pagerless.diagnosis.snapshot_objects import to_int
 
 NAME = "probes"
-_STARTED_IN = re.compile(r"(?:Started \S+ in|started in|startup took|ready in|initiali[sz]ed in) "
-                         r"([\d.]+) ?(?:s|sec|seconds)\b", re.I)
+_STARTED_IN = re.compile(
+    r"(?:Started \S+ in|started in|startup took|ready in|initiali[sz]ed in) "
+    r"([\d.]+) ?(?:s|sec|seconds)\b",
+    re.I,
+)
 _LIVENESS_KILL = re.compile(r"failed (?:liveness|startup) probe", re.I)
 
 
@@ -26,29 +29,46 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         for container in pod.containers:
             mine = [e for e in unhealthy if _about(e.message, container, pod)]
             liveness = [e for e in mine if e.message.startswith(("Liveness probe failed", "Startup probe failed"))] + [
-                e for e in kills if container.name in e.message]
+                e for e in kills if container.name in e.message
+            ]
             readiness = [e for e in mine if "Readiness probe failed" in e.message]
             if _liveness_killed(snapshot, pod, container, liveness, found):
                 continue
             probe_spec = container.spec.get("readinessProbe")
-            if (readiness or probe_spec) and container.running and not container.ready and not _restarting(
-                    snapshot, container):
+            if (
+                (readiness or probe_spec)
+                and container.running
+                and not container.ready
+                and not _restarting(snapshot, container)
+            ):
                 probe = container.spec.get("readinessProbe") or {}
                 proof = [evidence(e.source, e.detail) for e in readiness[:1]]
-                proof += [evidence(container_path(pod, container, "ready"), "false"),
-                         evidence(container_path(pod, container, "restartCount"), str(container.restart_count))]
+                proof += [
+                    evidence(container_path(pod, container, "ready"), "false"),
+                    evidence(container_path(pod, container, "restartCount"), str(container.restart_count)),
+                ]
                 if probe:
                     proof.append(evidence(f"{pod.ref()}/spec.containers[{container.name}].readinessProbe", str(probe)))
-                found.add(pod, "readiness_probe_failure", 0.7 if readiness else 0.52,
-                          f"container {container.name} runs but fails its readiness probe, so it gets no traffic",
-                          proof, ["adjust_probe", "fix_application_code"], pod.target(container.name))
+                found.add(
+                    pod,
+                    "readiness_probe_failure",
+                    0.7 if readiness else 0.52,
+                    f"container {container.name} runs but fails its readiness probe, so it gets no traffic",
+                    proof,
+                    ["adjust_probe", "fix_application_code"],
+                    pod.target(container.name),
+                )
     return found.findings()
 
 
 def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, found: WorkloadFindings) -> bool:
     last = c.last_terminated
-    killed = last and last.get("reason") != "OOMKilled" and str(last.get("exitCode")) in ("137", "143") and (
-        is_recent(snapshot, last.get("finishedAt"), unknown=True))
+    killed = (
+        last
+        and last.get("reason") != "OOMKilled"
+        and str(last.get("exitCode")) in ("137", "143")
+        and (is_recent(snapshot, last.get("finishedAt"), unknown=True))
+    )
     by_startup = any("startup probe" in e.message.lower() for e in events)
     kind = "startupProbe" if by_startup else "livenessProbe"
     probe = c.spec.get(kind) if isinstance(c.spec.get(kind), dict) else {}
@@ -70,11 +90,17 @@ def _liveness_killed(snapshot: Snapshot, pod: Pod, c: Container, events: list, f
     if startup is not None and startup[0] > budget:
         confidence += 0.1
         proof.append(evidence(startup[1], startup[2]))
-    found.add(pod, "liveness_probe_misconfigured", confidence,
-              f"{'startup' if by_startup else 'liveness'} probe kills {c.name} before it has started "
-              f"(initialDelaySeconds={delay}, "
-              f"{'no startupProbe' if no_startup else 'startupProbe set'}; exit {last.get('exitCode')}, not OOMKilled)",
-              proof, ["adjust_probe"], pod.target(c.name))
+    found.add(
+        pod,
+        "liveness_probe_misconfigured",
+        confidence,
+        f"{'startup' if by_startup else 'liveness'} probe kills {c.name} before it has started "
+        f"(initialDelaySeconds={delay}, "
+        f"{'no startupProbe' if no_startup else 'startupProbe set'}; exit {last.get('exitCode')}, not OOMKilled)",
+        proof,
+        ["adjust_probe"],
+        pod.target(c.name),
+    )
     return True
 
 

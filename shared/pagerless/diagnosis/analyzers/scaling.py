@@ -26,26 +26,45 @@ def _hpas(snapshot: Snapshot) -> list[Finding]:
     for hpa in snapshot.hpas:
         if hpa.max_replicas <= 0 or hpa.current_replicas < hpa.max_replicas:
             continue
-        hot = [(name, cur, tgt) for name, cur, tgt in hpa.metrics
-               if _number(cur) is not None and _number(tgt) and _number(cur) >= _number(tgt) * _OVER_TARGET]
+        hot = [
+            (name, cur, tgt)
+            for name, cur, tgt in hpa.metrics
+            if _number(cur) is not None and _number(tgt) and _number(cur) >= _number(tgt) * _OVER_TARGET
+        ]
         limited = [c for c in hpa.conditions if c.get("type") == "ScalingLimited" and c.get("status") == "True"]
         if not hot and not limited:
             continue
         ref = f"hpa {hpa.namespace}/{hpa.name}"
-        proof = [evidence(f"{ref}/status.currentReplicas", f"{hpa.current_replicas} (spec.maxReplicas={hpa.max_replicas})")]
-        proof += [evidence(f"{ref}/status.currentMetrics[{name}]", f"averageUtilization={cur}% target={tgt}%")
-                  for name, cur, tgt in hot[:2]]
-        proof += [evidence(f"{ref}/status.conditions[ScalingLimited]", f"{c.get('reason', '')}: {c.get('message', '')}")
-                  for c in limited[:1]]
+        proof = [
+            evidence(f"{ref}/status.currentReplicas", f"{hpa.current_replicas} (spec.maxReplicas={hpa.max_replicas})")
+        ]
+        proof += [
+            evidence(f"{ref}/status.currentMetrics[{name}]", f"averageUtilization={cur}% target={tgt}%")
+            for name, cur, tgt in hot[:2]
+        ]
+        proof += [
+            evidence(f"{ref}/status.conditions[ScalingLimited]", f"{c.get('reason', '')}: {c.get('message', '')}")
+            for c in limited[:1]
+        ]
         confidence = 0.6 + (0.15 if hot else 0.0) + (0.1 if limited else 0.0)
         usage = ", ".join(f"{n} {c}% vs target {t}%" for n, c, t in hot[:2]) or "scaling limited"
-        findings.append(make_finding(
-            NAME, "hpa_maxed_out", confidence,
-            f"HPA {hpa.name} is pinned at maxReplicas={hpa.max_replicas} ({usage})", proof,
-            ["raise_hpa_max", "add_node_capacity"],
-            {"kind": "HorizontalPodAutoscaler", "namespace": hpa.namespace, "name": hpa.name,
-             "workload": hpa.target_name,
-             **({"deployment": hpa.target_name} if hpa.target_kind == "Deployment" else {})}))
+        findings.append(
+            make_finding(
+                NAME,
+                "hpa_maxed_out",
+                confidence,
+                f"HPA {hpa.name} is pinned at maxReplicas={hpa.max_replicas} ({usage})",
+                proof,
+                ["raise_hpa_max", "add_node_capacity"],
+                {
+                    "kind": "HorizontalPodAutoscaler",
+                    "namespace": hpa.namespace,
+                    "name": hpa.name,
+                    "workload": hpa.target_name,
+                    **({"deployment": hpa.target_name} if hpa.target_kind == "Deployment" else {}),
+                },
+            )
+        )
     return findings
 
 
@@ -70,20 +89,34 @@ def _quotas(snapshot: Snapshot) -> list[Finding]:
         proof = []
         for item in items[:3]:
             if isinstance(item, dict):
-                proof.append(evidence(f"deployment {namespace}/{workload}/status.conditions[ReplicaFailure]",
-                                      f"{item.get('reason', '')}: {item.get('message', '')}"))
+                proof.append(
+                    evidence(
+                        f"deployment {namespace}/{workload}/status.conditions[ReplicaFailure]",
+                        f"{item.get('reason', '')}: {item.get('message', '')}",
+                    )
+                )
             else:
                 proof.append(evidence(item.source, item.detail))
         deployment = snapshot.deployment(namespace, workload)
         if deployment is not None:
-            proof.append(evidence(f"deployment {namespace}/{workload}/status",
-                                  f"replicas={deployment.replicas} readyReplicas={deployment.ready}"))
+            proof.append(
+                evidence(
+                    f"deployment {namespace}/{workload}/status",
+                    f"replicas={deployment.replicas} readyReplicas={deployment.ready}",
+                )
+            )
         kind = kinds.get((namespace, workload), "Deployment")
-        findings.append(make_finding(
-            NAME, "resource_quota_exceeded", 0.9,
-            f"new pods of {workload} are rejected by a ResourceQuota in namespace {namespace}", proof,
-            ["increase_quota", "reduce_resource_requests"],
-            {"kind": kind, "namespace": namespace, "name": workload, kind.lower(): workload, "workload": workload}))
+        findings.append(
+            make_finding(
+                NAME,
+                "resource_quota_exceeded",
+                0.9,
+                f"new pods of {workload} are rejected by a ResourceQuota in namespace {namespace}",
+                proof,
+                ["increase_quota", "reduce_resource_requests"],
+                {"kind": kind, "namespace": namespace, "name": workload, kind.lower(): workload, "workload": workload},
+            )
+        )
     return findings
 
 

@@ -14,24 +14,41 @@ NAME = "scheduling"
 # Scheduler wording changed across releases; each pattern reads "<count> <reason>" and, for releases
 # before 1.10, "<reason> (<count>)" ("No nodes are available that match all of the following predicates::
 # Insufficient cpu (3), MatchNodeSelector (1).").
-_INSUFFICIENT = re.compile(r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)|"
-                           r"Insufficient ([\w/-]+(?:\.[\w/-]+)*) \((\d+)\)")
+_INSUFFICIENT = re.compile(
+    r"(\d+) (?:Insufficient ([\w/-]+(?:\.[\w/-]+)*)|Too many pods)|"
+    r"Insufficient ([\w/-]+(?:\.[\w/-]+)*) \((\d+)\)"
+)
 _TAINT = re.compile(r"(\d+) node\(s\) had (?:untolerated )?taints? \{([^}]*)\}")
 # Taints named without their key: "had taints that the pod didn't tolerate" (1.10-1.24), PodToleratesNodeTaints.
-_ANON_TAINT = re.compile(r"(\d+) (?:node\(s\) had taints? that the pod didn't tolerate|PodToleratesNodeTaints)|"
-                         r"PodToleratesNodeTaints \((\d+)\)")
-_MISMATCH = re.compile(r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
-                       r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread|inter-pod affinity)|"
-                       r"had volume node affinity conflict|were unschedulable|didn't have free ports)[\w /-]*|"
-                       r"(\d+) (?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|NodeAffinity|"
-                       r"PodFitsHostPorts|CheckNodeUnschedulable|EvenPodsSpread)\b|"
-                       r"(?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|PodFitsHostPorts) \((\d+)\)")
+_ANON_TAINT = re.compile(
+    r"(\d+) (?:node\(s\) had taints? that the pod didn't tolerate|PodToleratesNodeTaints)|"
+    r"PodToleratesNodeTaints \((\d+)\)"
+)
+_MISMATCH = re.compile(
+    r"(\d+) node\(s\) (?:didn't (?:match|satisfy) (?:Pod's |pod )?(?:node affinity|node selector|"
+    r"pod affinity|pod anti-affinity|existing pods anti-affinity|topology spread|inter-pod affinity)|"
+    r"had volume node affinity conflict|were unschedulable|didn't have free ports)[\w /-]*|"
+    r"(\d+) (?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|NodeAffinity|"
+    r"PodFitsHostPorts|CheckNodeUnschedulable|EvenPodsSpread)\b|"
+    r"(?:MatchNodeSelector|NodeUnschedulable|MatchInterPodAffinity|PodFitsHostPorts) \((\d+)\)"
+)
 _CONTROL_PLANE = ("node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/master")
-_CONDITION_PREFIXES = tuple(f"node.kubernetes.io/{t}" for t in (  # what the node lifecycle taints sick nodes with
-    "disk-pressure", "memory-pressure", "pid-pressure", "not-ready", "unreachable", "network-unavailable"))
+_CONDITION_PREFIXES = tuple(
+    f"node.kubernetes.io/{t}"
+    for t in (  # what the node lifecycle taints sick nodes with
+        "disk-pressure",
+        "memory-pressure",
+        "pid-pressure",
+        "not-ready",
+        "unreachable",
+        "network-unavailable",
+    )
+)
 _PRESSURE_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk|memory|pid)-pressure")
-_CONDITION_TAINT = re.compile(r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
-                              r"not-ready|unreachable|network-unavailable)")
+_CONDITION_TAINT = re.compile(
+    r"taints? \{node\.kubernetes\.io/(?:disk-pressure|memory-pressure|pid-pressure|"
+    r"not-ready|unreachable|network-unavailable)"
+)
 _PREEMPTION = re.compile(r"\bpreemption: ", re.I)
 _STORAGE = re.compile(r"PersistentVolumeClaim|persistent volumes to bind|non-existent pv", re.I)
 
@@ -57,33 +74,60 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
             requests = _requests(pod)
             if requests:
                 proof.append(evidence(f"{pod.ref()}/spec.containers[*].resources.requests", requests))
-            found.add(pod, "unschedulable_insufficient_resources", confidence,
-                      f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
-                      proof, ["add_node_capacity", "reduce_resource_requests"], pod.target())
+            found.add(
+                pod,
+                "unschedulable_insufficient_resources",
+                confidence,
+                f"pod {pod.name} is Pending: no node has enough {'/'.join(sorted(resources)) or 'capacity'}",
+                proof,
+                ["add_node_capacity", "reduce_resource_requests"],
+                pod.target(),
+            )
         elif sick and not constrained:
             # Only taints of sick nodes keep the pod off: tolerating them would be the wrong fix.
             pressure = _PRESSURE_TAINT.search(message)
-            category, remediations = (("node_pressure_eviction", ["clean_node_disk", "remediate_node"]) if pressure
-                                      else ("node_not_ready", ["remediate_node"]))
-            found.add(pod, category, 0.75, f"pod {pod.name} is Pending: the only nodes left are "
-                      f"{'under resource pressure' if pressure else 'not ready'}", proof, remediations, pod.target())
+            category, remediations = (
+                ("node_pressure_eviction", ["clean_node_disk", "remediate_node"])
+                if pressure
+                else ("node_not_ready", ["remediate_node"])
+            )
+            found.add(
+                pod,
+                category,
+                0.75,
+                f"pod {pod.name} is Pending: the only nodes left are "
+                f"{'under resource pressure' if pressure else 'not ready'}",
+                proof,
+                remediations,
+                pod.target(),
+            )
         elif constrained > 0:
             for key in ("nodeSelector", "affinity", "tolerations"):
                 if pod.spec.get(key):
                     proof.append(evidence(f"{pod.ref()}/spec.{key}", str(pod.spec[key])))
-            found.add(pod, "unschedulable_taint_affinity", confidence,
-                      f"pod {pod.name} is Pending: no node satisfies its taints/nodeSelector/affinity",
-                      proof, ["fix_scheduling_constraints"], pod.target())
+            found.add(
+                pod,
+                "unschedulable_taint_affinity",
+                confidence,
+                f"pod {pod.name} is Pending: no node satisfies its taints/nodeSelector/affinity",
+                proof,
+                ["fix_scheduling_constraints"],
+                pod.target(),
+            )
     return found.findings()
 
 
 def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
-    messages = [(e.source, e.detail) for e in snapshot.events_for("Pod", pod.namespace, pod.name)
-                if e.reason == "FailedScheduling"]
+    messages = [
+        (e.source, e.detail)
+        for e in snapshot.events_for("Pod", pod.namespace, pod.name)
+        if e.reason == "FailedScheduling"
+    ]
     condition = pod.conditions.get("PodScheduled") or {}
     if condition.get("status") == "False" and condition.get("message"):
-        messages.append((f"{pod.ref()}/status.conditions[PodScheduled]",
-                         f"{condition.get('reason', '')}: {condition['message']}"))
+        messages.append(
+            (f"{pod.ref()}/status.conditions[PodScheduled]", f"{condition.get('reason', '')}: {condition['message']}")
+        )
     return messages
 
 

@@ -12,19 +12,36 @@ workload come first; logs are tail-bounded, and a container that restarted also 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pagerless.kube.clients import KubeClients
 
-LIST_KINDS = {"pods": "Pod", "events": "Event", "deployments": "Deployment", "replicasets": "ReplicaSet",
-              "nodes": "Node", "pvcs": "PersistentVolumeClaim", "hpas": "HorizontalPodAutoscaler"}
+LIST_KINDS = {
+    "pods": "Pod",
+    "events": "Event",
+    "deployments": "Deployment",
+    "replicasets": "ReplicaSet",
+    "nodes": "Node",
+    "pvcs": "PersistentVolumeClaim",
+    "hpas": "HorizontalPodAutoscaler",
+}
 API_VERSIONS = {"Deployment": "apps/v1", "ReplicaSet": "apps/v1", "HorizontalPodAutoscaler": "autoscaling/v2"}
 
 
-def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None = None, pod: str | None = None,
-                    service: str | None = None, log_tail_lines: int = 200, timeout_seconds: float = 5,
-                    max_pods: int = 50, max_log_pods: int = 10) -> dict[str, Any]:
+def collect_cluster(
+    namespace: str,
+    *,
+    kube: KubeClients,
+    deployment: str | None = None,
+    pod: str | None = None,
+    service: str | None = None,
+    log_tail_lines: int = 200,
+    timeout_seconds: float = 5,
+    max_pods: int = 50,
+    max_log_pods: int = 10,
+) -> dict[str, Any]:
     """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
 
     ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
@@ -47,11 +64,17 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
         except ApiException as exc:
             if exc.status == 400 and call == core.read_namespaced_pod_log:
                 return None  # the container is waiting to start or has no previous instance: no log
-            reason = {403: "forbidden (403)", 404: "not found (404)", 401: "unauthorized (401)"}.get(exc.status, f"error {exc.status}")
+            reason = {403: "forbidden (403)", 404: "not found (404)", 401: "unauthorized (401)"}.get(
+                exc.status, f"error {exc.status}"
+            )
             notes.append(f"{what}: {reason}")
         except HTTPError as exc:
             timed_out = "timeout" in type(exc).__name__.lower() or "timed out" in str(exc).lower()
-            notes.append(f"{what}: timed out after {timeout_seconds:g}s" if timed_out else f"{what}: unreachable ({type(exc).__name__})")
+            notes.append(
+                f"{what}: timed out after {timeout_seconds:g}s"
+                if timed_out
+                else f"{what}: unreachable ({type(exc).__name__})"
+            )
         return None
 
     def items(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> list[dict]:
@@ -76,8 +99,12 @@ def collect_cluster(namespace: str, *, kube: KubeClients, deployment: str | None
     for node_name in sorted({p.get("spec", {}).get("nodeName") for p in pods} - {None}):
         if node := fetch(f"node {node_name}", core.read_node, node_name):
             cluster["nodes"].append(node)
-    logs = _logs(namespace, pods[:max_log_pods], tail=log_tail_lines,
-                 fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, **kw))
+    logs = _logs(
+        namespace,
+        pods[:max_log_pods],
+        tail=log_tail_lines,
+        fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, **kw),
+    )
     result = {key: _as_list(key, value) for key, value in cluster.items()}
     result["logs"] = logs
     result["notes"] = notes
@@ -91,29 +118,44 @@ def _workload_selector(deployments: list[dict], deployment: str | None) -> dict[
     return {}
 
 
-def _pods(namespace: str, fetch: Callable[..., Any], core: Any, pod: str | None, selector: dict[str, str],
-          max_pods: int, notes: list[str]) -> list[dict]:
+def _pods(
+    namespace: str,
+    fetch: Callable[..., Any],
+    core: Any,
+    pod: str | None,
+    selector: dict[str, str],
+    max_pods: int,
+    notes: list[str],
+) -> list[dict]:
     """The hinted pod, then the workload's pods, then the namespace's first ``max_pods`` (unhealthy first)."""
     found: list[dict] = []
     if pod and (named := fetch(f"pod {pod}", core.read_namespaced_pod, pod, namespace)):
         found.append(named)
     if selector:
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        found += (fetch("pods", core.list_namespaced_pod, namespace, label_selector=label_selector) or {}).get("items", [])
+        found += (fetch("pods", core.list_namespaced_pod, namespace, label_selector=label_selector) or {}).get(
+            "items", []
+        )
     listed = fetch("pods", core.list_namespaced_pod, namespace, limit=max_pods) or {}
     found += listed.get("items", [])
     unique = list({p["metadata"]["name"]: p for p in reversed(found)}.values())[::-1]
-    in_workload = lambda p: bool(selector) and all((p["metadata"].get("labels") or {}).get(k) == v  # noqa: E731
-                                                   for k, v in selector.items())
+
+    def in_workload(p):
+        return bool(selector) and all((p["metadata"].get("labels") or {}).get(k) == v for k, v in selector.items())
+
     ordered = sorted(unique, key=lambda p: (p["metadata"]["name"] != pod, not in_workload(p), _healthy(p)))
     if len(ordered) > max_pods or (listed.get("metadata") or {}).get("continue"):
-        notes.append(f"pods: more than {max_pods} in {namespace}; kept {min(max_pods, len(ordered))} "
-                     "(the alert's workload and unhealthy pods first)")
+        notes.append(
+            f"pods: more than {max_pods} in {namespace}; kept {min(max_pods, len(ordered))} "
+            "(the alert's workload and unhealthy pods first)"
+        )
     return ordered[:max_pods]
 
 
 def _healthy(pod: dict) -> bool:
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or [])
+    ready = any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or []
+    )
     restarts = sum(s.get("restartCount", 0) for s in pod.get("status", {}).get("containerStatuses") or [])
     return ready and not restarts
 
@@ -126,7 +168,11 @@ def _logs(namespace: str, pods: list[dict], *, fetch_log: Callable[..., str | No
         for status in (status_of.get("initContainerStatuses") or []) + (status_of.get("containerStatuses") or []):
             key = f"{namespace}/{name}/{status['name']}"
             kwargs = {"name": name, "namespace": namespace, "container": status["name"], "tail_lines": tail}
-            if status.get("state", {}).get("running") or status.get("state", {}).get("terminated") or status.get("restartCount"):
+            if (
+                status.get("state", {}).get("running")
+                or status.get("state", {}).get("terminated")
+                or status.get("restartCount")
+            ):
                 text = fetch_log(f"log {key}", **kwargs)
                 if text:
                     logs[key] = text

@@ -4,19 +4,45 @@ from typing import Any, Protocol
 
 # kubectl-style names → the snapshot's ``cluster`` key; cluster-scoped kinds ignore the namespace.
 KIND_ALIASES: dict[str, str] = {
-    "pod": "pods", "pods": "pods", "po": "pods",
-    "event": "events", "events": "events", "ev": "events",
-    "deployment": "deployments", "deployments": "deployments", "deploy": "deployments",
-    "replicaset": "replicasets", "replicasets": "replicasets", "rs": "replicasets",
-    "node": "nodes", "nodes": "nodes", "no": "nodes",
-    "persistentvolumeclaim": "pvcs", "persistentvolumeclaims": "pvcs", "pvc": "pvcs", "pvcs": "pvcs",
-    "horizontalpodautoscaler": "hpas", "horizontalpodautoscalers": "hpas", "hpa": "hpas", "hpas": "hpas",
-    "service": "services", "services": "services", "svc": "services",
-    "configmap": "configmaps", "configmaps": "configmaps", "cm": "configmaps",
-    "secret": "secrets", "secrets": "secrets",
-    "statefulset": "statefulsets", "statefulsets": "statefulsets", "sts": "statefulsets",
-    "daemonset": "daemonsets", "daemonsets": "daemonsets", "ds": "daemonsets",
-    "endpoints": "endpoints", "ep": "endpoints",
+    "pod": "pods",
+    "pods": "pods",
+    "po": "pods",
+    "event": "events",
+    "events": "events",
+    "ev": "events",
+    "deployment": "deployments",
+    "deployments": "deployments",
+    "deploy": "deployments",
+    "replicaset": "replicasets",
+    "replicasets": "replicasets",
+    "rs": "replicasets",
+    "node": "nodes",
+    "nodes": "nodes",
+    "no": "nodes",
+    "persistentvolumeclaim": "pvcs",
+    "persistentvolumeclaims": "pvcs",
+    "pvc": "pvcs",
+    "pvcs": "pvcs",
+    "horizontalpodautoscaler": "hpas",
+    "horizontalpodautoscalers": "hpas",
+    "hpa": "hpas",
+    "hpas": "hpas",
+    "service": "services",
+    "services": "services",
+    "svc": "services",
+    "configmap": "configmaps",
+    "configmaps": "configmaps",
+    "cm": "configmaps",
+    "secret": "secrets",
+    "secrets": "secrets",
+    "statefulset": "statefulsets",
+    "statefulsets": "statefulsets",
+    "sts": "statefulsets",
+    "daemonset": "daemonsets",
+    "daemonsets": "daemonsets",
+    "ds": "daemonsets",
+    "endpoints": "endpoints",
+    "ep": "endpoints",
 }
 CLUSTER_SCOPED = {"nodes"}
 
@@ -67,5 +93,3 @@ class SnapshotBackend:
 
     def deploys(self) -> list[dict[str, Any]]:
         return list(self._deploys)
-
-

@@ -75,14 +75,21 @@ class Investigator:
             max_cost_usd=settings.max_cost_usd,
         )
         toolset = build_toolset(
-            backend or SnapshotBackend(context), knowledge=knowledge, similar=similar, max_chars=settings.tool_output_max_chars
+            backend or SnapshotBackend(context),
+            knowledge=knowledge,
+            similar=similar,
+            max_chars=settings.tool_output_max_chars,
         )
         try:
             client = self._get_client(settings)
         except ImportError as exc:
-            return _fallback(baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None)
+            return _fallback(
+                baseline, f"investigator unavailable: {exc.name} is not installed (pagerless[llm]); {STANDS}", None
+            )
         try:
-            return _Session(client, settings, toolset, meter, sleep=self._sleep, clock=self._clock).run(context, baseline)
+            return _Session(client, settings, toolset, meter, sleep=self._sleep, clock=self._clock).run(
+                context, baseline
+            )
         except LlmUnavailableError as exc:
             logger.warning("investigator unavailable", extra={"reason": exc.reason})
             return _fallback(baseline, f"investigator unavailable ({redact_text(exc.reason)}); {STANDS}", meter.usage)
@@ -128,11 +135,15 @@ class _Session:
         deadline = self._clock() + settings.max_seconds
         for turn in range(1, settings.max_turns + 1):
             request = self._request(incident, messages)
-            response = create_message(self._client, request, settings, deadline=deadline, sleep=self._sleep, clock=self._clock)
+            response = create_message(
+                self._client, request, settings, deadline=deadline, sleep=self._sleep, clock=self._clock
+            )
             meter.record(response.usage)
             if response.stop_reason == "refusal":
                 return _fallback(baseline, f"investigator stopped: the model refused; {STANDS}", meter.usage)
-            content = [block.to_dict(mode="json") for block in response.content] or [{"type": "text", "text": "(empty)"}]
+            content = [block.to_dict(mode="json") for block in response.content] or [
+                {"type": "text", "text": "(empty)"}
+            ]
             tool_uses = [b for b in content if b.get("type") == "tool_use"]
             submit = next((b for b in tool_uses if b.get("name") == SUBMIT_TOOL), None)
             problem = None
@@ -144,15 +155,27 @@ class _Session:
                 problem = f"the turn ended (stop_reason={response.stop_reason}) without a call to {SUBMIT_TOOL}"
             if problem is not None:
                 if corrections >= settings.max_corrections:
-                    return _fallback(baseline, f"investigator output invalid after {corrections} correction(s): {redact_text(problem)}; {STANDS}", meter.usage)
+                    return _fallback(
+                        baseline,
+                        f"investigator output invalid after {corrections} correction(s): {redact_text(problem)}; {STANDS}",
+                        meter.usage,
+                    )
                 corrections += 1
             if meter.exhausted:
-                return _fallback(baseline, f"investigator stopped: per-incident budget reached ({meter.describe()}); {STANDS}", meter.usage)
+                return _fallback(
+                    baseline,
+                    f"investigator stopped: per-incident budget reached ({meter.describe()}); {STANDS}",
+                    meter.usage,
+                )
             if turn == settings.max_turns:
                 break
             messages.append({"role": "assistant", "content": content})
             messages.append({"role": "user", "content": self._answers(tool_uses, problem)})
-        return _fallback(baseline, f"investigator stopped: turn limit ({settings.max_turns}) reached without a diagnosis; {STANDS}", meter.usage)
+        return _fallback(
+            baseline,
+            f"investigator stopped: turn limit ({settings.max_turns}) reached without a diagnosis; {STANDS}",
+            meter.usage,
+        )
 
     def _request(self, incident: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
         """The Messages API request. Its prefix (tools, system prompt, incident context) is the same
@@ -165,7 +188,11 @@ class _Session:
             "max_tokens": settings.max_output_tokens,
             "system": [
                 {"type": "text", "text": self._stable_prefix, "cache_control": EPHEMERAL},
-                {"type": "text", "text": f"<incident_context>\n{incident}\n</incident_context>", "cache_control": EPHEMERAL},
+                {
+                    "type": "text",
+                    "text": f"<incident_context>\n{incident}\n</incident_context>",
+                    "cache_control": EPHEMERAL,
+                },
             ],
             "tools": tools,
             # Current models reject a forced tool choice; a missing submit gets a corrective turn instead.
@@ -177,7 +204,9 @@ class _Session:
         return request
 
     def _accept(self, submission: SubmittedDiagnosis, baseline: Diagnosis) -> Diagnosis:
-        logger.info("investigation finished", extra={"category": submission.category, "usage": self._meter.usage.model_dump()})
+        logger.info(
+            "investigation finished", extra={"category": submission.category, "usage": self._meter.usage.model_dump()}
+        )
         diagnosis = to_diagnosis(submission, baseline, self._meter.usage)
         diagnosis.notes += self._unverified_quotes([e.detail for e in submission.evidence])
         return diagnosis
@@ -196,7 +225,9 @@ class _Session:
                 text, is_error = self._toolset.render(result), result.status is ToolStatus.ERROR
                 self._seen.append(text)
                 logger.info("tool called", extra={"tool": use.get("name"), "status": result.status.value})
-            answers.append({"type": "tool_result", "tool_use_id": use["id"], "content": redact_text(text), "is_error": is_error})
+            answers.append(
+                {"type": "tool_result", "tool_use_id": use["id"], "content": redact_text(text), "is_error": is_error}
+            )
         return answers
 
     def _unverified_quotes(self, quotes: list[str]) -> list[str]:
@@ -206,7 +237,9 @@ class _Session:
         missing = [q for q in quotes if _normalize(q) not in shown]
         if not missing:
             return []
-        return [f"{len(missing)} of {len(quotes)} evidence quotes not found verbatim in the context or tool output, e.g. {missing[0][:120]!r}"]
+        return [
+            f"{len(missing)} of {len(quotes)} evidence quotes not found verbatim in the context or tool output, e.g. {missing[0][:120]!r}"
+        ]
 
 
 def _normalize(text: str) -> str:

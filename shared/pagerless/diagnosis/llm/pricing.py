@@ -77,8 +77,7 @@ class UsageMeter:
 
     def describe(self) -> str:
         return (
-            f"{self.total_tokens} tokens of {self._max_tokens}, "
-            f"${self.usage.cost_usd:.4f} of ${self._max_cost_usd:.2f}"
+            f"{self.total_tokens} tokens of {self._max_tokens}, ${self.usage.cost_usd:.4f} of ${self._max_cost_usd:.2f}"
         )
 
     def _cost(self) -> float:

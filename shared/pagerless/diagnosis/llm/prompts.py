@@ -106,7 +106,9 @@ def _items(context: dict[str, Any], key: str) -> list[dict[str, Any]]:
 
 def _inventory(context: dict[str, Any], namespace: str | None) -> str:
     lines: list[str] = []
-    pods = sorted(_items(context, "pods"), key=lambda p: (p.get("metadata", {}).get("namespace") != namespace, _healthy(p)))
+    pods = sorted(
+        _items(context, "pods"), key=lambda p: (p.get("metadata", {}).get("namespace") != namespace, _healthy(p))
+    )
     lines.append(f"pods ({len(pods)}):")
     lines += [f"  {_pod_line(p)}" for p in pods[:_MAX_PODS]]
     if len(pods) > _MAX_PODS:
@@ -124,7 +126,9 @@ def _inventory(context: dict[str, Any], namespace: str | None) -> str:
         lines.append(f"node {n.get('metadata', {}).get('name')} {flagged}")
     for key in ("pvcs", "hpas", "replicasets"):
         if items := _items(context, key):
-            names = (f"{i.get('metadata', {}).get('namespace')}/{i.get('metadata', {}).get('name')}" for i in items[:20])
+            names = (
+                f"{i.get('metadata', {}).get('namespace')}/{i.get('metadata', {}).get('name')}" for i in items[:20]
+            )
             lines.append(f"{key}: " + ", ".join(names))
     events = _items(context, "events")
     warnings: dict[str, int] = {}

@@ -10,7 +10,9 @@ from typing import Any
 
 REDACTED = "[REDACTED]"
 
-_SECRET_WORD = r"(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)"
+_SECRET_WORD = (
+    r"(?:passw(?:or)?d|passwd|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?)"
+)
 _SECRET_KEY = re.compile(rf"(?i)^[\w.-]*{_SECRET_WORD}[\w.-]*$")
 # Keys that name or describe a secret rather than hold one (secretName, secretKeyRef, tokenPath...).
 _REFERENCE_KEY = re.compile(r"(?i)(?:name|names|ref|path|file|seconds|ttl|expiration|namespace|kind|type|count|id)$")
@@ -28,7 +30,10 @@ _TOKEN_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_\-]{20,}"), REDACTED),  # OpenAI-style
     (re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})"), REDACTED),  # GitHub
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}|\bxapp-[A-Za-z0-9\-]{10,}"), REDACTED),  # Slack tokens
-    (re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]+"), f"https://hooks.slack.com/services/{REDACTED}"),
+    (
+        re.compile(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_\-]+"),
+        f"https://hooks.slack.com/services/{REDACTED}",
+    ),
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"), REDACTED),  # AWS key ids
     (re.compile(r"\beyJ[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}\.[A-Za-z0-9_\-]{6,}"), REDACTED),  # JWT
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]{8,}=*"), rf"\1 {REDACTED}"),
@@ -76,10 +81,7 @@ def redact_obj(value: Any) -> Any:
         return _redact_secret_object(value)
     if _is_secret_env_var(value):
         value = {**value, "value": REDACTED}
-    return {
-        key: REDACTED if _is_secret_key(key, item) else redact_obj(item)
-        for key, item in value.items()
-    }
+    return {key: REDACTED if _is_secret_key(key, item) else redact_obj(item) for key, item in value.items()}
 
 
 def _is_secret_key(key: object, item: object) -> bool:

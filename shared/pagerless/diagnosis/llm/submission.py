@@ -38,7 +38,9 @@ class SubmittedDiagnosis(_Strict):
     summary: str = Field(min_length=1, max_length=2000, description="two or three sentences for the on-call engineer")
     evidence: list[SubmittedEvidence] = Field(default_factory=list, max_length=20)
     remediations: list[str] = Field(default_factory=list, max_length=6, description="remediation ids, best first")
-    ranked_categories: list[SubmittedRanked] = Field(default_factory=list, max_length=5, description="alternatives considered, most likely first")
+    ranked_categories: list[SubmittedRanked] = Field(
+        default_factory=list, max_length=5, description="alternatives considered, most likely first"
+    )
     target: dict[str, str] = Field(default_factory=dict, description="kind/namespace/name/container the cause is about")
 
     @field_validator("category")

@@ -60,7 +60,9 @@ def truncate_tail(text: str, max_chars: int) -> str:
     """Keep the last ``max_chars`` characters (the newest log lines) and say how much was dropped."""
     if len(text) <= max_chars:
         return text
-    return f"[truncated: the first {len(text) - max_chars} of {len(text)} characters are not shown]\n" + text[-max_chars:]
+    return (
+        f"[truncated: the first {len(text) - max_chars} of {len(text)} characters are not shown]\n" + text[-max_chars:]
+    )
 
 
 def input_schema(model: type[BaseModel]) -> dict[str, Any]:
@@ -104,7 +106,9 @@ class Tool(ABC):
             problems = "; ".join(
                 f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}" for err in exc.errors()
             )
-            return ToolResult(status=ToolStatus.ERROR, error=f"invalid parameters for {self.name}: {problems}", params=raw)
+            return ToolResult(
+                status=ToolStatus.ERROR, error=f"invalid parameters for {self.name}: {problems}", params=raw
+            )
         try:
             result = self._run(parsed)
         except Exception as exc:  # the upstream failure is data for the model
@@ -124,7 +128,9 @@ class _BackendTool(Tool, ABC):
         return sorted(
             (o.get("metadata") or {}).get("name", "")
             for o in self._backend.list_objects(collection)
-            if namespace is None or collection in CLUSTER_SCOPED or (o.get("metadata") or {}).get("namespace") == namespace
+            if namespace is None
+            or collection in CLUSTER_SCOPED
+            or (o.get("metadata") or {}).get("namespace") == namespace
         )[:30]
 
 
@@ -150,24 +156,32 @@ class PodLogs(_BackendTool):
             if p.container and (log := self._backend.pod_log(p.namespace, p.pod, p.container, p.previous)):
                 return self._log_result(p, p.container, log)
             pods = self._names("pods", p.namespace)
-            return ToolResult(status=ToolStatus.NO_DATA, error=f"pod {p.namespace}/{p.pod} not found; pods in {p.namespace}: {pods}")
+            return ToolResult(
+                status=ToolStatus.NO_DATA, error=f"pod {p.namespace}/{p.pod} not found; pods in {p.namespace}: {pods}"
+            )
         spec = pod.get("spec") or {}
         containers = [c.get("name") for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
         container = p.container
         if container is None:
             main = [c.get("name") for c in spec.get("containers") or []]
             if len(main) != 1:
-                return ToolResult(status=ToolStatus.ERROR, error=f"pod {p.pod} has containers {containers}; pass container")
+                return ToolResult(
+                    status=ToolStatus.ERROR, error=f"pod {p.pod} has containers {containers}; pass container"
+                )
             container = main[0]
         elif container not in containers:
-            return ToolResult(status=ToolStatus.ERROR, error=f"container {container!r} not in pod {p.pod}; containers: {containers}")
+            return ToolResult(
+                status=ToolStatus.ERROR, error=f"container {container!r} not in pod {p.pod}; containers: {containers}"
+            )
         log = self._backend.pod_log(p.namespace, p.pod, container, p.previous)
         if not log:
             hint = ""
             if not p.previous and self._backend.pod_log(p.namespace, p.pod, container, True):
                 hint = "; a previous-instance log exists, call again with previous=true"
             which = "previous " if p.previous else ""
-            return ToolResult(status=ToolStatus.NO_DATA, error=f"no {which}log for {p.namespace}/{p.pod}/{container}{hint}")
+            return ToolResult(
+                status=ToolStatus.NO_DATA, error=f"no {which}log for {p.namespace}/{p.pod}/{container}{hint}"
+            )
         return self._log_result(p, container, log)
 
     def _log_result(self, p: Params, container: str, log: str) -> ToolResult:
@@ -213,7 +227,13 @@ class Events(_BackendTool):
 
 
 def _event_time(ev: dict[str, Any]) -> str:
-    return ev.get("lastTimestamp") or ev.get("eventTime") or ev.get("firstTimestamp") or (ev.get("metadata") or {}).get("creationTimestamp") or ""
+    return (
+        ev.get("lastTimestamp")
+        or ev.get("eventTime")
+        or ev.get("firstTimestamp")
+        or (ev.get("metadata") or {}).get("creationTimestamp")
+        or ""
+    )
 
 
 def _compact_event(ev: dict[str, Any]) -> dict[str, Any]:
@@ -244,11 +264,17 @@ class DescribeObject(_BackendTool):
     def _run(self, p: Params) -> ToolResult:
         collection = KIND_ALIASES.get(p.kind.lower())
         if collection is None:
-            return ToolResult(status=ToolStatus.ERROR, error=f"unknown kind {p.kind!r}; use one of {sorted(set(KIND_ALIASES.values()))}")
+            return ToolResult(
+                status=ToolStatus.ERROR,
+                error=f"unknown kind {p.kind!r}; use one of {sorted(set(KIND_ALIASES.values()))}",
+            )
         obj = self._backend.get_object(collection, p.namespace, p.name)
         if obj is None:
             names = self._names(collection, p.namespace)
-            return ToolResult(status=ToolStatus.NO_DATA, error=f"{p.kind} {p.namespace or ''}/{p.name} not found; {collection} there: {names}")
+            return ToolResult(
+                status=ToolStatus.NO_DATA,
+                error=f"{p.kind} {p.namespace or ''}/{p.name} not found; {collection} there: {names}",
+            )
         return ToolResult(status=ToolStatus.SUCCESS, data=trim_object(obj))
 
 
@@ -280,7 +306,8 @@ class DeployHistory(_BackendTool):
         if p.since and since is None:
             return ToolResult(status=ToolStatus.ERROR, error=f"since {p.since!r} is not an RFC 3339 timestamp")
         deploys = [
-            d for d in self._backend.deploys()
+            d
+            for d in self._backend.deploys()
             if (not p.service or d.get("service") == p.service)
             and (not p.namespace or d.get("namespace") == p.namespace)
             and (since is None or ((t := parse_time(d.get("timestamp"))) is not None and t >= since))
@@ -349,10 +376,16 @@ class Toolset:
         """Run tool ``name``; an unknown name is an ``ERROR`` result, never an exception."""
         tool = self._tools.get(name)
         if tool is None:
-            return ToolResult(status=ToolStatus.ERROR, error=f"unknown tool {name!r}; tools: {self.names}", params=dict(params or {}))
+            return ToolResult(
+                status=ToolStatus.ERROR, error=f"unknown tool {name!r}; tools: {self.names}", params=dict(params or {})
+            )
         result = tool.invoke(params)
         return result.model_copy(
-            update={"data": redact_obj(result.data), "error": redact_text(result.error or "") or None, "params": redact_obj(result.params)}
+            update={
+                "data": redact_obj(result.data),
+                "error": redact_text(result.error or "") or None,
+                "params": redact_obj(result.params),
+            }
         )
 
     def render(self, result: ToolResult) -> str:

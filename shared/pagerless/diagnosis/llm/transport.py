@@ -54,7 +54,9 @@ def create_message(
     while True:
         remaining = deadline - clock()
         if remaining <= 1.0:
-            raise LlmUnavailableError(f"time limit of {settings.max_seconds:g}s reached" + (f" after {attempt} retries" if attempt else ""))
+            raise LlmUnavailableError(
+                f"time limit of {settings.max_seconds:g}s reached" + (f" after {attempt} retries" if attempt else "")
+            )
         try:
             return client.messages.create(**request, timeout=min(settings.request_timeout_s, remaining))
         except anthropic.APIStatusError as exc:

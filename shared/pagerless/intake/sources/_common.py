@@ -12,6 +12,7 @@ from typing import Any
 
 from pagerless.domain.errors import ValidationError
 
+
 def load_json(payload: Any, what: str) -> Any:
     """Decode ``payload`` if it is JSON text (str/bytes); return other values unchanged."""
     if isinstance(payload, bytes | bytearray):

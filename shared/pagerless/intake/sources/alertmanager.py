@@ -14,7 +14,6 @@ from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import severity_from
-from pagerless.kube.targets import kubernetes_target
 from pagerless.intake.sources._common import (
     first_text,
     load_json,
@@ -23,6 +22,7 @@ from pagerless.intake.sources._common import (
     string_map,
     text,
 )
+from pagerless.kube.targets import kubernetes_target
 
 SOURCE = "alertmanager"
 
@@ -51,9 +51,7 @@ def normalize_group(payload: Any, *, source: str) -> list[Alert]:
     alerts = []
     for index, item in enumerate(items):
         entry = require_dict(item, f"{source} alerts[{index}]")
-        alerts.append(
-            _alert(entry, source, group_status, external_url, common_annotations)
-        )
+        alerts.append(_alert(entry, source, group_status, external_url, common_annotations))
     return alerts
 
 

@@ -56,10 +56,32 @@ CONTAINER_INSIGHTS_SERVICE_DIMENSIONS = ("Service", "ServiceName")
 # alarm that is not about Kubernetes. (ClusterName comes after ServiceName: an ECS service
 # alarm has both, and names the service.)
 AWS_SERVICE_DIMENSIONS = (
-    "FunctionName", "ServiceName", "Service", "DBInstanceIdentifier", "DBClusterIdentifier", "QueueName",
-    "TableName", "LoadBalancer", "TargetGroup", "ApiName", "ApiId", "StateMachineArn", "StreamName",
-    "DeliveryStreamName", "TopicName", "BucketName", "CacheClusterId", "ReplicationGroupId", "DomainName",
-    "CacheName", "BrokerName", "Cluster Name", "PodName", "AutoScalingGroupName", "InstanceId", "ClusterName",
+    "FunctionName",
+    "ServiceName",
+    "Service",
+    "DBInstanceIdentifier",
+    "DBClusterIdentifier",
+    "QueueName",
+    "TableName",
+    "LoadBalancer",
+    "TargetGroup",
+    "ApiName",
+    "ApiId",
+    "StateMachineArn",
+    "StreamName",
+    "DeliveryStreamName",
+    "TopicName",
+    "BucketName",
+    "CacheClusterId",
+    "ReplicationGroupId",
+    "DomainName",
+    "CacheName",
+    "BrokerName",
+    "Cluster Name",
+    "PodName",
+    "AutoScalingGroupName",
+    "InstanceId",
+    "ClusterName",
 )
 
 SNS_MESSAGE_TYPES = frozenset({"Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"})
@@ -270,8 +292,7 @@ def console_url(region: str | None, name: str) -> str | None:
     if not region:
         return None
     return (
-        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}"
-        f"#alarmsV2:alarm/{quote(name, safe='')}"
+        f"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#alarmsV2:alarm/{quote(name, safe='')}"
     )
 
 
@@ -318,12 +339,16 @@ def _trigger_metrics(trigger: Mapping[str, Any]) -> list[tuple[str | None, str |
     """(metric namespace, metric name, dimensions) for a single-metric or metric-math alarm."""
     metrics = []
     if "MetricName" in trigger or "Namespace" in trigger:
-        metrics.append((text(trigger.get("Namespace")), text(trigger.get("MetricName")), _dimensions(trigger.get("Dimensions"))))
+        metrics.append(
+            (text(trigger.get("Namespace")), text(trigger.get("MetricName")), _dimensions(trigger.get("Dimensions")))
+        )
     for raw in optional_list(trigger.get("Metrics"), f"{SOURCE} 'Trigger.Metrics'"):
         stat = optional_dict(raw, f"{SOURCE} 'Trigger.Metrics[]'").get("MetricStat")
         metric = optional_dict(optional_dict(stat, f"{SOURCE} 'MetricStat'").get("Metric"), f"{SOURCE} 'Metric'")
         if metric:
-            metrics.append((text(metric.get("Namespace")), text(metric.get("MetricName")), _dimensions(metric.get("Dimensions"))))
+            metrics.append(
+                (text(metric.get("Namespace")), text(metric.get("MetricName")), _dimensions(metric.get("Dimensions")))
+            )
     return metrics
 
 

@@ -105,9 +105,13 @@ def normalize(payload: dict | list | str) -> list[Alert]:
             namespace=_first_tag(labels, NAMESPACE_TAGS),
             pod=_first_tag(labels, POD_TAGS),
             labels=labels,
-            annotations={k: v for k, v in {"transition": transition, "query": text(body.get("alert_query"))}.items() if v},
+            annotations={
+                k: v for k, v in {"transition": transition, "query": text(body.get("alert_query"))}.items() if v
+            },
             starts_at=parse_time(body.get("date")) if status is AlertStatus.FIRING else None,
-            ends_at=parse_time(first_text(body.get("last_updated"), body.get("date"))) if status is AlertStatus.RESOLVED else None,
+            ends_at=parse_time(first_text(body.get("last_updated"), body.get("date")))
+            if status is AlertStatus.RESOLVED
+            else None,
             url=first_text(body.get("url"), body.get("link"), monitor_link and monitor_link[0]),
         )
     ]

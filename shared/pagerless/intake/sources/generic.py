@@ -91,15 +91,15 @@ def _generic(body: Mapping[str, Any]) -> Alert:
     deployment = first_text(body.get("deployment"), labels.get("deployment"))
     if deployment:
         labels["deployment"] = deployment
-    fingerprint = text(body.get("fingerprint")) or make_fingerprint(
-        source, title, service, namespace, deployment, pod
-    )
+    fingerprint = text(body.get("fingerprint")) or make_fingerprint(source, title, service, namespace, deployment, pod)
     return Alert(
         source=source,
         fingerprint=fingerprint,
         status=status,
-        severity=severity_from({"severity": body.get("severity"), "priority": body.get("priority"), **labels},
-                               body.get("tags") if isinstance(body.get("tags"), list) else ()),
+        severity=severity_from(
+            {"severity": body.get("severity"), "priority": body.get("priority"), **labels},
+            body.get("tags") if isinstance(body.get("tags"), list) else (),
+        ),
         title=title,
         description=first_text(body.get("description"), body.get("message")) or "",
         service=service or deployment,
@@ -108,16 +108,23 @@ def _generic(body: Mapping[str, Any]) -> Alert:
         labels=labels,
         annotations=annotations,
         starts_at=parse_time(first_text(body.get("starts_at"), body.get("startsAt"), body.get("timestamp"))),
-        ends_at=parse_time(first_text(body.get("ends_at"), body.get("endsAt"))) if status is AlertStatus.RESOLVED else None,
+        ends_at=parse_time(first_text(body.get("ends_at"), body.get("endsAt")))
+        if status is AlertStatus.RESOLVED
+        else None,
         url=first_text(body.get("url"), body.get("link")),
     )
 
 
 def _is_chat_message(body: Mapping[str, Any]) -> bool:
     """``{"message": "...", "sender_id": ...}``: a chat bot forwarding an alert's text (seed 000)."""
-    return (isinstance(body.get("message"), str) and bool(body["message"].strip())
-            and first_text(body.get("title"), body.get("summary"), body.get("name")) is None
-            and "alerts" not in body and "event_action" not in body and "alert_uid" not in body)
+    return (
+        isinstance(body.get("message"), str)
+        and bool(body["message"].strip())
+        and first_text(body.get("title"), body.get("summary"), body.get("name")) is None
+        and "alerts" not in body
+        and "event_action" not in body
+        and "alert_uid" not in body
+    )
 
 
 def _chat_message(body: Mapping[str, Any]) -> list[Alert]:

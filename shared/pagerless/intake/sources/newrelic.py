@@ -79,7 +79,9 @@ def _workflow(body: Mapping[str, Any]) -> Alert:
         service=entities[0] if entities else None,
         labels=labels,
         starts_at=parse_time(body.get("createdAt")),
-        ends_at=parse_time(first_text(body.get("closedAt"), body.get("updatedAt"))) if status is AlertStatus.RESOLVED else None,
+        ends_at=parse_time(first_text(body.get("closedAt"), body.get("updatedAt")))
+        if status is AlertStatus.RESOLVED
+        else None,
         url=text(body.get("issueUrl")),
         acknowledged=acknowledged or (status is AlertStatus.FIRING and bool(text(body.get("acknowledgedAt")))),
     )

@@ -52,19 +52,27 @@ def normalize(payload: dict | list | str) -> list[Alert]:
         labels.setdefault("entity", entity)
     status = ACTION_STATUS_MAP.get(action, AlertStatus.FIRING)
     alert_id = text(alert.get("alertId"))
-    defaulted = tuple(name for name, present in (
-        ("title", text(alert.get("message"))), ("severity", text(_priority(alert.get("priority")))),
-        ("service", labels.get("service")), ("namespace", first_text(labels.get("namespace"),
-                                                                     labels.get("kubernetes_namespace"))),
-        ("description", text(alert.get("description")))) if present is None)
+    defaulted = tuple(
+        name
+        for name, present in (
+            ("title", text(alert.get("message"))),
+            ("severity", text(_priority(alert.get("priority")))),
+            ("service", labels.get("service")),
+            ("namespace", first_text(labels.get("namespace"), labels.get("kubernetes_namespace"))),
+            ("description", text(alert.get("description"))),
+        )
+        if present is None
+    )
     return [
         Alert(
             source=SOURCE,
             fingerprint=fingerprint,
             status=status,
             # an explicit severity detail or tag wins over the priority, which Opsgenie defaults to P3
-            severity=severity_from({**details, **{k: v for k, v in tags.items() if not k.startswith("tag:")}},
-                                   raw_tags, default=None) or severity_from({"priority": _priority(alert.get("priority"))}),
+            severity=severity_from(
+                {**details, **{k: v for k, v in tags.items() if not k.startswith("tag:")}}, raw_tags, default=None
+            )
+            or severity_from({"priority": _priority(alert.get("priority"))}),
             title=text(alert.get("message")) or f"Opsgenie alert {fingerprint}",
             description=text(alert.get("description")) or "",
             service=labels.get("service"),
@@ -102,4 +110,3 @@ def _tag_labels(tags: list[Any]) -> dict[str, str]:
         else:
             labels[f"tag:{word}"] = "true"
     return labels
-

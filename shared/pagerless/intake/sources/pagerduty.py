@@ -93,9 +93,17 @@ def normalize_events_v2(body: Mapping[str, Any], *, source: str = SOURCE) -> lis
     annotations = {str(k): scalar_text(v) for k, v in details.items() if v is not None}
     links = optional_list(body.get("links"), f"{source} Events v2 'links'")
     service = text(details.get("service")) or text(event.get("component"))
-    defaulted = tuple(name for name, present in (
-        ("title", summary), ("severity", text(event.get("severity"))), ("service", service),
-        ("namespace", text(details.get("namespace"))), ("pod", text(details.get("pod")))) if present is None)
+    defaulted = tuple(
+        name
+        for name, present in (
+            ("title", summary),
+            ("severity", text(event.get("severity"))),
+            ("service", service),
+            ("namespace", text(details.get("namespace"))),
+            ("pod", text(details.get("pod"))),
+        )
+        if present is None
+    )
     return [
         Alert(
             source=source,

@@ -16,9 +16,9 @@ from pagerless.domain.errors import ValidationError
 from pagerless.domain.severity import Severity, parse_severity
 from pagerless.intake.sources._common import (
     first_text,
+    load_json,
     optional_dict,
     optional_list,
-    load_json,
     require_dict,
     text,
 )
@@ -145,7 +145,8 @@ def _metric_alert(action: str, data: Mapping[str, Any]) -> Alert:
         fingerprint=make_fingerprint(SOURCE, "metric_alert", rule_id, text(incident.get("identifier"))),
         status=status,
         severity=severity,
-        title=first_text(rule.get("name"), data.get("description_title"), incident.get("title")) or "Sentry metric alert",
+        title=first_text(rule.get("name"), data.get("description_title"), incident.get("title"))
+        or "Sentry metric alert",
         description=description,
         service=projects[0] if projects else None,
         labels=labels,

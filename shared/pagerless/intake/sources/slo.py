@@ -38,17 +38,19 @@ def normalize(payload: dict | str) -> list[Alert]:
     service = text(body.get("service"))
     rates = body.get("burn_rates") if isinstance(body.get("burn_rates"), dict) else {}
     remaining = body.get("budget_remaining_percent")
-    return [Alert(
-        source=SOURCE,
-        fingerprint=make_fingerprint(SOURCE, name),
-        status=STATUS_MAP[status_word],
-        severity=SEVERITY_MAP[level],
-        title=f"SLO {name} is burning its error budget",
-        description=_describe(rates, remaining, body.get("target")),
-        service=service,
-        labels={"slo": name, "alert_level": level, **({"service": service} if service else {})},
-        annotations={f"burn_rate_{k}": str(v) for k, v in rates.items()},
-    )]
+    return [
+        Alert(
+            source=SOURCE,
+            fingerprint=make_fingerprint(SOURCE, name),
+            status=STATUS_MAP[status_word],
+            severity=SEVERITY_MAP[level],
+            title=f"SLO {name} is burning its error budget",
+            description=_describe(rates, remaining, body.get("target")),
+            service=service,
+            labels={"slo": name, "alert_level": level, **({"service": service} if service else {})},
+            annotations={f"burn_rate_{k}": str(v) for k, v in rates.items()},
+        )
+    ]
 
 
 def _describe(rates: dict[str, Any], remaining: Any, target: Any) -> str:

@@ -56,7 +56,9 @@ SEVERITY_WORDS: dict[str, Severity] = {
 }
 
 STATUS_WORDS: dict[str, AlertStatus] = {
-    **dict.fromkeys(["恢复", "已恢复", "已解决", "解决", "resolved", "ok", "recovered", "closed"], AlertStatus.RESOLVED),
+    **dict.fromkeys(
+        ["恢复", "已恢复", "已解决", "解决", "resolved", "ok", "recovered", "closed"], AlertStatus.RESOLVED
+    ),
     **dict.fromkeys(["告警", "告警中", "触发", "firing", "alerting", "problem", "open"], AlertStatus.FIRING),
 }
 
@@ -83,7 +85,7 @@ def parse_message(message: str) -> Alert:
     tags = []
     while (match := _TAG.match(first)) is not None:
         tags.append(match["tag"].strip())
-        first = first[match.end():]
+        first = first[match.end() :]
     fields: dict[str, str] = {}
     labels: dict[str, str] = {}
     description: list[str] = []
@@ -163,4 +165,3 @@ def _severity(value: str | None, tags: list[str]) -> Severity:
         if tag in SEVERITY_WORDS:
             return SEVERITY_WORDS[tag]
     return severity_from(tags=tags)
-

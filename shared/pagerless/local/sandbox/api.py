@@ -16,9 +16,17 @@ from pagerless.local.sandbox.selectors import field_predicate, label_predicate
 from pagerless.local.sandbox.store import RESOURCES, ClusterState, now_iso
 from pagerless.remediation.quantity import parse_quantity
 
-SANDBOX_VERSION = {"major": "1", "minor": "31", "gitVersion": "v1.31.0-sandbox", "gitCommit": "pagerless-sandbox",
-                   "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z", "goVersion": "sandbox",
-                   "compiler": "sandbox", "platform": "pagerless/sandbox"}
+SANDBOX_VERSION = {
+    "major": "1",
+    "minor": "31",
+    "gitVersion": "v1.31.0-sandbox",
+    "gitCommit": "pagerless-sandbox",
+    "gitTreeState": "clean",
+    "buildDate": "2026-01-01T00:00:00Z",
+    "goVersion": "sandbox",
+    "compiler": "sandbox",
+    "platform": "pagerless/sandbox",
+}
 
 
 @dataclass
@@ -37,17 +45,21 @@ class Request:
         value = self.query.get("dryRun") or ((self.body or {}).get("dryRun") if isinstance(self.body, dict) else None)
         value = value[0] if isinstance(value, list) and value else value
         if value and value != "All":
-            raise bad_request(f"Unsupported value: {value!r}: supported values: \"All\"")
+            raise bad_request(f'Unsupported value: {value!r}: supported values: "All"')
         return value == "All"
 
 
 def list_objects(state: ClusterState, req: Request) -> dict:
     info = RESOURCES[req.resource]
-    items = state.list(req.resource, req.namespace, label_predicate(req.query.get("labelSelector")),
-                       field_predicate(req.query.get("fieldSelector")))
+    items = state.list(
+        req.resource,
+        req.namespace,
+        label_predicate(req.query.get("labelSelector")),
+        field_predicate(req.query.get("fieldSelector")),
+    )
     start = int(req.query.get("continue") or 0)
     limit = int(req.query.get("limit") or 0) or len(items)
-    page, rest = items[start:start + limit], items[start + limit:]
+    page, rest = items[start : start + limit], items[start + limit :]
     metadata: dict[str, Any] = {"resourceVersion": str(state.next_version)}
     if rest:
         metadata.update({"continue": str(start + limit), "remainingItemCount": len(rest)})
@@ -60,10 +72,12 @@ def read_log(state: ClusterState, req: Request) -> str:
     container = req.query.get("container")
     if not container:
         if len(names) != 1:
-            raise bad_request(f"a container name must be specified for pod {req.name}, choose one of: [{' '.join(names)}]")
+            raise bad_request(
+                f"a container name must be specified for pod {req.name}, choose one of: [{' '.join(names)}]"
+            )
         container = names[0]
     if container not in names + [c["name"] for c in pod["spec"].get("initContainers", [])]:
-        raise bad_request(f'container {container} is not valid for pod {req.name}')
+        raise bad_request(f"container {container} is not valid for pod {req.name}")
     key = f"{req.namespace}/{req.name}/{container}"
     if req.query.get("previous") in ("true", "True", "1"):
         if f"{key}#previous" not in state.logs:
@@ -73,7 +87,7 @@ def read_log(state: ClusterState, req: Request) -> str:
         text = state.logs.get(key, "")
     if req.query.get("tailLines"):
         lines = text.splitlines(keepends=True)
-        text = "".join(lines[-int(req.query["tailLines"]):]) if int(req.query["tailLines"]) > 0 else ""
+        text = "".join(lines[-int(req.query["tailLines"]) :]) if int(req.query["tailLines"]) > 0 else ""
     return text
 
 
@@ -90,9 +104,16 @@ def patch_object(state: ClusterState, req: Request) -> dict:
     if expected and expected != current["metadata"].get("resourceVersion"):
         raise conflict(req.resource, req.name)
     if (patched.get("metadata", {}).get("name"), patched["metadata"].get("namespace")) != (
-            current["metadata"]["name"], current["metadata"].get("namespace")):
-        raise invalid(RESOURCES[req.resource].kind, req.name, "metadata.name", patched["metadata"].get("name"),
-                      "field is immutable")
+        current["metadata"]["name"],
+        current["metadata"].get("namespace"),
+    ):
+        raise invalid(
+            RESOURCES[req.resource].kind,
+            req.name,
+            "metadata.name",
+            patched["metadata"].get("name"),
+            "field is immutable",
+        )
     if req.resource == "deployments":
         _validate_deployment(patched)
         if patched.get("spec") != current.get("spec"):
@@ -108,11 +129,18 @@ def patch_object(state: ClusterState, req: Request) -> dict:
 def scale_of(deployment: dict) -> dict:
     meta = deployment["metadata"]
     labels = (deployment["spec"].get("selector") or {}).get("matchLabels") or {}
-    return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-            "metadata": {k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta},
-            "spec": {"replicas": deployment["spec"].get("replicas", 1)},
-            "status": {"replicas": deployment.get("status", {}).get("replicas", 0),
-                       "selector": ",".join(f"{k}={v}" for k, v in labels.items())}}
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k] for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp") if k in meta
+        },
+        "spec": {"replicas": deployment["spec"].get("replicas", 1)},
+        "status": {
+            "replicas": deployment.get("status", {}).get("replicas", 0),
+            "selector": ",".join(f"{k}={v}" for k, v in labels.items()),
+        },
+    }
 
 
 def delete_pod(state: ClusterState, req: Request) -> dict:
@@ -130,7 +158,7 @@ def evict_pod(state: ClusterState, req: Request) -> dict:
     pod = state.get("pods", req.namespace, req.name)
     body = req.body if isinstance(req.body, dict) else {}
     if body.get("metadata", {}).get("name") not in (None, req.name):
-        raise bad_request(f"name in URL does not match name in Eviction object")
+        raise bad_request("name in URL does not match name in Eviction object")
     options = body.get("deleteOptions") or {}
     dry_run = req.dry_run or "All" in (options.get("dryRun") or [])
     if blocker := controller.disruption_blocker(state, pod):
@@ -149,8 +177,13 @@ def _validate_deployment(deployment: dict) -> None:
         raise invalid("Deployment.apps", name, "spec.replicas", replicas, "must be greater than or equal to 0")
     labels = spec.get("template", {}).get("metadata", {}).get("labels") or {}
     if any(labels.get(k) != v for k, v in ((spec.get("selector") or {}).get("matchLabels") or {}).items()):
-        raise invalid("Deployment.apps", name, "spec.template.metadata.labels", labels,
-                      "`selector` does not match template `labels`")
+        raise invalid(
+            "Deployment.apps",
+            name,
+            "spec.template.metadata.labels",
+            labels,
+            "`selector` does not match template `labels`",
+        )
     for index, container in enumerate(spec.get("template", {}).get("spec", {}).get("containers", [])):
         resources = container.get("resources") or {}
         limits, requests = resources.get("limits") or {}, resources.get("requests") or {}
@@ -159,8 +192,15 @@ def _validate_deployment(deployment: dict) -> None:
             parsed_limits = {k: parse_quantity(v) for k, v in limits.items()}
             parsed_requests = {k: parse_quantity(v) for k, v in requests.items()}
         except ValidationError as exc:
-            raise ApiStatusError(400, "BadRequest", f"quantities must match the regular expression: {exc.message}") from exc
+            raise ApiStatusError(
+                400, "BadRequest", f"quantities must match the regular expression: {exc.message}"
+            ) from exc
         for kind, amount in parsed_requests.items():
             if kind in parsed_limits and amount > parsed_limits[kind]:
-                raise invalid("Deployment.apps", name, f"{field}.requests", requests[kind],
-                              f"must be less than or equal to {kind} limit of {limits[kind]}")
+                raise invalid(
+                    "Deployment.apps",
+                    name,
+                    f"{field}.requests",
+                    requests[kind],
+                    f"must be less than or equal to {kind} limit of {limits[kind]}",
+                )

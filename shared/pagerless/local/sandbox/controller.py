@@ -29,8 +29,14 @@ def owner(obj: dict, kind: str) -> str | None:
 
 
 def _owner_ref(obj: dict) -> dict:
-    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "name": obj["metadata"]["name"],
-            "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": obj["apiVersion"],
+        "kind": obj["kind"],
+        "name": obj["metadata"]["name"],
+        "uid": obj["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def _bare_template(template: dict) -> dict:
@@ -65,12 +71,30 @@ def pods_of(state: ClusterState, replicaset: dict) -> list[dict]:
 def emit_event(state: ClusterState, obj: dict, reason: str, message: str, kind: str = "Normal") -> None:
     namespace = obj["metadata"].get("namespace", "default")
     now = now_iso()
-    state.put("events", {"metadata": {"name": f"{obj['metadata']['name']}.{state.unique_suffix(8)}", "namespace": namespace,
-                                      "labels": {SANDBOX_LABEL: "true"}},
-                         "involvedObject": {"apiVersion": obj.get("apiVersion"), "kind": obj.get("kind"), "namespace": namespace,
-                                            "name": obj["metadata"]["name"], "uid": obj["metadata"].get("uid")},
-                         "reason": reason, "message": message, "type": kind, "count": 1, "firstTimestamp": now,
-                         "lastTimestamp": now, "source": {"component": "pagerless-sandbox"}})
+    state.put(
+        "events",
+        {
+            "metadata": {
+                "name": f"{obj['metadata']['name']}.{state.unique_suffix(8)}",
+                "namespace": namespace,
+                "labels": {SANDBOX_LABEL: "true"},
+            },
+            "involvedObject": {
+                "apiVersion": obj.get("apiVersion"),
+                "kind": obj.get("kind"),
+                "namespace": namespace,
+                "name": obj["metadata"]["name"],
+                "uid": obj["metadata"].get("uid"),
+            },
+            "reason": reason,
+            "message": message,
+            "type": kind,
+            "count": 1,
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "source": {"component": "pagerless-sandbox"},
+        },
+    )
 
 
 def rollout(state: ClusterState, deployment: dict) -> None:
@@ -97,18 +121,25 @@ def rollout(state: ClusterState, deployment: dict) -> None:
 
 def _new_replicaset(state: ClusterState, deployment: dict, template: dict, revision: int) -> dict:
     digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).hexdigest()
-    pod_hash = "".join("bcdfghjklmnpqrstvwxz2456789"[int(digest[i:i + 2], 16) % 27] for i in range(0, 20, 2))
+    pod_hash = "".join("bcdfghjklmnpqrstvwxz2456789"[int(digest[i : i + 2], 16) % 27] for i in range(0, 20, 2))
     template = copy.deepcopy(template)
     template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = pod_hash
     selector = copy.deepcopy(deployment["spec"].get("selector") or {"matchLabels": {}})
     selector.setdefault("matchLabels", {})[HASH_LABEL] = pod_hash
     meta = deployment["metadata"]
-    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-          "metadata": {"name": f"{meta['name']}-{pod_hash}", "namespace": meta["namespace"],
-                       "labels": {**template["metadata"]["labels"], SANDBOX_LABEL: "true"},
-                       "annotations": {REVISION: str(revision), SANDBOX_LABEL: "true"},
-                       "ownerReferences": [_owner_ref(deployment)]},
-          "spec": {"replicas": 0, "selector": selector, "template": template}, "status": {"replicas": 0}}
+    rs = {
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": {
+            "name": f"{meta['name']}-{pod_hash}",
+            "namespace": meta["namespace"],
+            "labels": {**template["metadata"]["labels"], SANDBOX_LABEL: "true"},
+            "annotations": {REVISION: str(revision), SANDBOX_LABEL: "true"},
+            "ownerReferences": [_owner_ref(deployment)],
+        },
+        "spec": {"replicas": 0, "selector": selector, "template": template},
+        "status": {"replicas": 0},
+    }
     return state.put("replicasets", rs)
 
 
@@ -124,9 +155,13 @@ def sync_replicaset(state: ClusterState, replicaset: dict) -> None:
     for _ in range(want - len(pods)):
         create_pod(state, replicaset)
     ready = sum(is_pod_ready(p) for p in pods_of(state, replicaset))
-    replicaset["status"] = {"replicas": len(pods_of(state, replicaset)), "fullyLabeledReplicas": len(pods_of(state, replicaset)),
-                            "readyReplicas": ready, "availableReplicas": ready,
-                            "observedGeneration": replicaset["metadata"].get("generation", 1)}
+    replicaset["status"] = {
+        "replicas": len(pods_of(state, replicaset)),
+        "fullyLabeledReplicas": len(pods_of(state, replicaset)),
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "observedGeneration": replicaset["metadata"].get("generation", 1),
+    }
     state.put("replicasets", replicaset)
 
 
@@ -137,13 +172,19 @@ def create_pod(state: ClusterState, replicaset: dict) -> dict:
     failure = state.failures.get((namespace, deployment_name))
     healthy = is_fixed(failure, template)
     meta = template.get("metadata", {})
-    pod = {"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": f"{replicaset['metadata']['name']}-{state.unique_suffix()}", "namespace": namespace,
-                        "generateName": f"{replicaset['metadata']['name']}-",
-                        "labels": {**(meta.get("labels") or {}), SANDBOX_LABEL: "true"},
-                        "annotations": {**(meta.get("annotations") or {}), SANDBOX_LABEL: "true"},
-                        "ownerReferences": [_owner_ref(replicaset)]},
-           "spec": template.get("spec", {})}
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": f"{replicaset['metadata']['name']}-{state.unique_suffix()}",
+            "namespace": namespace,
+            "generateName": f"{replicaset['metadata']['name']}-",
+            "labels": {**(meta.get("labels") or {}), SANDBOX_LABEL: "true"},
+            "annotations": {**(meta.get("annotations") or {}), SANDBOX_LABEL: "true"},
+            "ownerReferences": [_owner_ref(replicaset)],
+        },
+        "spec": template.get("spec", {}),
+    }
     node = _pick_node(state)
     if node:
         pod["spec"]["nodeName"] = node
@@ -152,8 +193,13 @@ def create_pod(state: ClusterState, replicaset: dict) -> dict:
     copy_logs(state, namespace, pod, failure, healthy)
     emit_event(state, replicaset, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
     if not healthy and node and failure.kind == "oom":
-        emit_event(state, pod, "BackOff", f"Back-off restarting failed container {failure.container} in pod "
-                   f"{pod['metadata']['name']}", "Warning")
+        emit_event(
+            state,
+            pod,
+            "BackOff",
+            f"Back-off restarting failed container {failure.container} in pod {pod['metadata']['name']}",
+            "Warning",
+        )
     return pod
 
 
@@ -161,8 +207,14 @@ def _pick_node(state: ClusterState) -> str | None:
     nodes = state.list("nodes")
     if not nodes:
         return "sandbox-node-1"
-    usable = sorted(n["metadata"]["name"] for n in nodes if not n.get("spec", {}).get("unschedulable") and any(
-        c.get("type") == "Ready" and c.get("status") == "True" for c in n.get("status", {}).get("conditions", [])))
+    usable = sorted(
+        n["metadata"]["name"]
+        for n in nodes
+        if not n.get("spec", {}).get("unschedulable")
+        and any(
+            c.get("type") == "Ready" and c.get("status") == "True" for c in n.get("status", {}).get("conditions", [])
+        )
+    )
     return usable[state.serial % len(usable)] if usable else None
 
 
@@ -171,12 +223,22 @@ def refresh_deployment_status(state: ClusterState, deployment: dict) -> None:
     pods = [p for rs in replicasets for p in pods_of(state, rs)]
     current = replicasets[-1] if replicasets else None
     ready = sum(is_pod_ready(p) for p in pods)
-    status = {"observedGeneration": deployment["metadata"].get("generation", 1), "replicas": len(pods),
-              "updatedReplicas": len(pods_of(state, current)) if current else 0, "readyReplicas": ready,
-              "availableReplicas": ready, "conditions": [
-                  {"type": "Available", "status": "True" if ready >= deployment["spec"].get("replicas", 1) else "False",
-                   "lastUpdateTime": now_iso(), "reason": "MinimumReplicasAvailable"},
-                  {"type": "Progressing", "status": "True", "lastUpdateTime": now_iso(), "reason": "NewReplicaSetAvailable"}]}
+    status = {
+        "observedGeneration": deployment["metadata"].get("generation", 1),
+        "replicas": len(pods),
+        "updatedReplicas": len(pods_of(state, current)) if current else 0,
+        "readyReplicas": ready,
+        "availableReplicas": ready,
+        "conditions": [
+            {
+                "type": "Available",
+                "status": "True" if ready >= deployment["spec"].get("replicas", 1) else "False",
+                "lastUpdateTime": now_iso(),
+                "reason": "MinimumReplicasAvailable",
+            },
+            {"type": "Progressing", "status": "True", "lastUpdateTime": now_iso(), "reason": "NewReplicaSetAvailable"},
+        ],
+    }
     if len(pods) - ready:
         status["unavailableReplicas"] = len(pods) - ready
     deployment["status"] = status
@@ -203,8 +265,11 @@ def disruption_blocker(state: ClusterState, pod: dict) -> str | None:
         spec = pdb.get("spec", {})
         if not matches_label_selector(spec.get("selector"), labels):
             continue
-        covered = [p for p in state.list("pods", namespace)
-                   if matches_label_selector(spec.get("selector"), p["metadata"].get("labels") or {})]
+        covered = [
+            p
+            for p in state.list("pods", namespace)
+            if matches_label_selector(spec.get("selector"), p["metadata"].get("labels") or {})
+        ]
         healthy, expected = sum(is_pod_ready(p) for p in covered), len(covered)
         if spec.get("minAvailable") is not None:
             desired = _resolve(spec["minAvailable"], expected)

@@ -32,8 +32,10 @@ class Failure:
 def template_signature(template: dict) -> str:
     spec = template.get("spec", {})
     fields = ("name", "image", "command", "args", "env", "envFrom")
-    return json.dumps([[c.get(f) for f in fields] for c in spec.get("initContainers", []) + spec.get("containers", [])],
-                      sort_keys=True)
+    return json.dumps(
+        [[c.get(f) for f in fields] for c in spec.get("initContainers", []) + spec.get("containers", [])],
+        sort_keys=True,
+    )
 
 
 def container_memory_limit(template: dict, container: str) -> int | None:
@@ -55,12 +57,14 @@ def is_fixed(failure: Failure | None, template: dict) -> bool:
 
 
 def is_pod_ready(pod: dict) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions", []))
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions", [])
+    )
 
 
 def _sample(state: ClusterState, pod: dict) -> dict:
     prefix = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}/"
-    logs = {key[len(prefix):]: text for key, text in state.logs.items() if key.startswith(prefix)}
+    logs = {key[len(prefix) :]: text for key, text in state.logs.items() if key.startswith(prefix)}
     return {"sample_status": copy.deepcopy(pod.get("status", {})), "sample_logs": logs}
 
 
@@ -74,21 +78,30 @@ def detect_failure(state: ClusterState, deployment: dict, pods: list[dict], over
     oom_pod, oom_container = _first_oom(pods)
     unhealthy = [p for p in pods if not is_pod_ready(p)]
     if kind == "oom" or (kind is None and oom_pod is not None):
-        name = override.get("container") or oom_container or template.get("spec", {}).get("containers", [{}])[0].get("name", "")
+        name = (
+            override.get("container")
+            or oom_container
+            or template.get("spec", {}).get("containers", [{}])[0].get("name", "")
+        )
         observed = container_memory_limit(template, name) or 0
         needed = memory_bytes(override["memory_needed"]) if override.get("memory_needed") else observed + 1
         sample = oom_pod or (unhealthy[0] if unhealthy else None)
         return Failure("oom", name, memory_needed_bytes=needed, **(_sample(state, sample) if sample else {}))
     if kind == "crash" or unhealthy:
-        return Failure("crash", template_signature=template_signature(template),
-                       **(_sample(state, unhealthy[0]) if unhealthy else {}))
+        return Failure(
+            "crash",
+            template_signature=template_signature(template),
+            **(_sample(state, unhealthy[0]) if unhealthy else {}),
+        )
     return None
 
 
 def _first_oom(pods: list[dict]) -> tuple[dict | None, str | None]:
     for pod in pods:
         for status in pod.get("status", {}).get("containerStatuses") or []:
-            if "OOMKilled" in {((status.get(k) or {}).get("terminated") or {}).get("reason") for k in ("state", "lastState")}:
+            if "OOMKilled" in {
+                ((status.get(k) or {}).get("terminated") or {}).get("reason") for k in ("state", "lastState")
+            }:
                 return pod, status["name"]
     return None, None
 
@@ -98,12 +111,28 @@ def healthy_status(pod: dict, node: str | None) -> dict:
     containers = pod["spec"].get("containers", [])
     if node is None:
         return _pending_status(now)
-    statuses = [{"name": c["name"], "image": c.get("image", ""), "imageID": f"sandbox://{c.get('image', '')}",
-                 "containerID": f"sandbox://{pod['metadata']['uid']}/{c['name']}", "ready": True, "started": True,
-                 "restartCount": 0, "state": {"running": {"startedAt": now}}} for c in containers]
-    return {"phase": "Running", "hostIP": "10.0.0.1", "podIP": "10.244.0.10", "startTime": now, "qosClass": "Burstable",
-            "conditions": [_condition(t, "True", now) for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
-            "containerStatuses": statuses}
+    statuses = [
+        {
+            "name": c["name"],
+            "image": c.get("image", ""),
+            "imageID": f"sandbox://{c.get('image', '')}",
+            "containerID": f"sandbox://{pod['metadata']['uid']}/{c['name']}",
+            "ready": True,
+            "started": True,
+            "restartCount": 0,
+            "state": {"running": {"startedAt": now}},
+        }
+        for c in containers
+    ]
+    return {
+        "phase": "Running",
+        "hostIP": "10.0.0.1",
+        "podIP": "10.244.0.10",
+        "startTime": now,
+        "qosClass": "Burstable",
+        "conditions": [_condition(t, "True", now) for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")],
+        "containerStatuses": statuses,
+    }
 
 
 def failing_status(pod: dict, failure: Failure, node: str | None) -> dict:
@@ -117,9 +146,12 @@ def failing_status(pod: dict, failure: Failure, node: str | None) -> dict:
             condition["lastTransitionTime"] = now
         return status
     status.update(startTime=now, hostIP="10.0.0.1", podIP="10.244.0.11")
-    status["conditions"] = [_condition("Initialized", "True", now), _condition("Ready", "False", now, "ContainersNotReady"),
-                            _condition("ContainersReady", "False", now, "ContainersNotReady"),
-                            _condition("PodScheduled", "True", now)]
+    status["conditions"] = [
+        _condition("Initialized", "True", now),
+        _condition("Ready", "False", now, "ContainersNotReady"),
+        _condition("ContainersReady", "False", now, "ContainersNotReady"),
+        _condition("PodScheduled", "True", now),
+    ]
     for item in status.get("containerStatuses") or []:
         item.update(ready=False, started=False, restartCount=min(item.get("restartCount", 0), 1))
         item["containerID"] = f"sandbox://{pod['metadata']['uid']}/{item['name']}"
@@ -131,10 +163,18 @@ def failing_status(pod: dict, failure: Failure, node: str | None) -> dict:
     if failure.kind == "oom":
         for item in status.get("containerStatuses") or []:
             if item["name"] == failure.container:
-                item.update(restartCount=1, lastState={"terminated": {"reason": "OOMKilled", "exitCode": 137,
-                                                                       "startedAt": now, "finishedAt": now}},
-                            state={"waiting": {"reason": "CrashLoopBackOff",
-                                               "message": f"back-off 10s restarting failed container={item['name']}"}})
+                item.update(
+                    restartCount=1,
+                    lastState={
+                        "terminated": {"reason": "OOMKilled", "exitCode": 137, "startedAt": now, "finishedAt": now}
+                    },
+                    state={
+                        "waiting": {
+                            "reason": "CrashLoopBackOff",
+                            "message": f"back-off 10s restarting failed container={item['name']}",
+                        }
+                    },
+                )
     return status
 
 
@@ -151,8 +191,15 @@ def copy_logs(state: ClusterState, namespace: str, pod: dict, failure: Failure |
 
 
 def _pending_status(now: str) -> dict:
-    return {"phase": "Pending", "qosClass": "Burstable", "conditions": [
-        _condition("PodScheduled", "False", now, "Unschedulable", "0/N nodes are available: node(s) were unschedulable.")]}
+    return {
+        "phase": "Pending",
+        "qosClass": "Burstable",
+        "conditions": [
+            _condition(
+                "PodScheduled", "False", now, "Unschedulable", "0/N nodes are available: node(s) were unschedulable."
+            )
+        ],
+    }
 
 
 def _condition(kind: str, status: str, now: str, reason: str | None = None, message: str | None = None) -> dict:

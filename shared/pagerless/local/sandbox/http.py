@@ -12,8 +12,11 @@ from pagerless.local.sandbox.store import RESOURCES, ClusterState
 
 # the (verb, resource, subresource) the sandbox can change; everything else is read-only
 MUTATIONS = {
-    ("PATCH", "deployments", None), ("PATCH", "deployments", "scale"), ("PATCH", "nodes", None),
-    ("DELETE", "pods", None), ("POST", "pods", "eviction"),
+    ("PATCH", "deployments", None),
+    ("PATCH", "deployments", "scale"),
+    ("PATCH", "nodes", None),
+    ("DELETE", "pods", None),
+    ("POST", "pods", "eviction"),
 }
 
 
@@ -43,17 +46,24 @@ def parse_path(method: str, path: str, query: dict[str, str]) -> api.Request:
         namespace, rest = rest[1], rest[2:]
     if not rest or rest[0] not in RESOURCES or RESOURCES[rest[0]].api_version != api_version:
         raise ApiStatusError(404, "NotFound", "the server could not find the requested resource")
-    return api.Request(method, rest[0], namespace, rest[1] if len(rest) > 1 else None,
-                       rest[2] if len(rest) > 2 else None, query)
+    return api.Request(
+        method, rest[0], namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None, query
+    )
 
 
 def dispatch(server: SandboxServer, req: api.Request) -> tuple[int, object]:
     state = server.state
     if (req.resource, req.namespace) in server.forbidden or (req.resource, None) in server.forbidden:
-        verb = {"GET": "list" if req.name is None else "get", "PATCH": "patch", "DELETE": "delete", "POST": "create"}[req.method]
+        verb = {"GET": "list" if req.name is None else "get", "PATCH": "patch", "DELETE": "delete", "POST": "create"}[
+            req.method
+        ]
         scope = f' in the namespace "{req.namespace}"' if req.namespace else " at the cluster scope"
-        raise ApiStatusError(403, "Forbidden", f'{req.resource} is forbidden: User "system:serviceaccount:pagerless:pagerless" '
-                             f'cannot {verb} resource "{req.resource}" in API group "{RESOURCES[req.resource].group}"{scope}')
+        raise ApiStatusError(
+            403,
+            "Forbidden",
+            f'{req.resource} is forbidden: User "system:serviceaccount:pagerless:pagerless" '
+            f'cannot {verb} resource "{req.resource}" in API group "{RESOURCES[req.resource].group}"{scope}',
+        )
     if req.method == "GET":
         if req.name is None:
             return 200, api.list_objects(state, req)
@@ -70,8 +80,12 @@ def dispatch(server: SandboxServer, req: api.Request) -> tuple[int, object]:
         if req.method == "DELETE":
             return 200, api.delete_pod(state, req)
         return 201, api.evict_pod(state, req)
-    raise ApiStatusError(405, "MethodNotAllowed", f"the sandbox does not support {req.method} on {req.resource}"
-                         + (f"/{req.subresource}" if req.subresource else ""))
+    raise ApiStatusError(
+        405,
+        "MethodNotAllowed",
+        f"the sandbox does not support {req.method} on {req.resource}"
+        + (f"/{req.subresource}" if req.subresource else ""),
+    )
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -10,9 +10,18 @@ from typing import Any
 
 from pagerless.local.sandbox.errors import ApiStatusError, bad_request
 
-MERGE_KEYS = {"containers": "name", "initContainers": "name", "ephemeralContainers": "name", "env": "name",
-              "ports": "containerPort", "volumes": "name", "volumeMounts": "mountPath", "conditions": "type",
-              "imagePullSecrets": "name", "volumeDevices": "devicePath"}
+MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "env": "name",
+    "ports": "containerPort",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "conditions": "type",
+    "imagePullSecrets": "name",
+    "volumeDevices": "devicePath",
+}
 
 
 def apply_patch(obj: dict, body: Any, content_type: str) -> dict:

@@ -1,7 +1,8 @@
 """Label and field selectors as the API server reads them (`app=web,tier!=db,env in (a,b),!beta`)."""
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from pagerless.local.sandbox.errors import bad_request
 

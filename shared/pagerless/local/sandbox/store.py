@@ -27,17 +27,20 @@ class Resource:
         return self.api_version.split("/")[0] if "/" in self.api_version else ""
 
 
-RESOURCES = {r.plural: r for r in [
-    Resource("pods", "Pod", "v1", scenario_key="pods"),
-    Resource("events", "Event", "v1", scenario_key="events"),
-    Resource("nodes", "Node", "v1", namespaced=False, scenario_key="nodes"),
-    Resource("services", "Service", "v1", scenario_key="services"),
-    Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", scenario_key="pvcs"),
-    Resource("deployments", "Deployment", "apps/v1", scenario_key="deployments"),
-    Resource("replicasets", "ReplicaSet", "apps/v1", scenario_key="replicasets"),
-    Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling/v2", scenario_key="hpas"),
-    Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", scenario_key="pdbs"),
-]}
+RESOURCES = {
+    r.plural: r
+    for r in [
+        Resource("pods", "Pod", "v1", scenario_key="pods"),
+        Resource("events", "Event", "v1", scenario_key="events"),
+        Resource("nodes", "Node", "v1", namespaced=False, scenario_key="nodes"),
+        Resource("services", "Service", "v1", scenario_key="services"),
+        Resource("persistentvolumeclaims", "PersistentVolumeClaim", "v1", scenario_key="pvcs"),
+        Resource("deployments", "Deployment", "apps/v1", scenario_key="deployments"),
+        Resource("replicasets", "ReplicaSet", "apps/v1", scenario_key="replicasets"),
+        Resource("horizontalpodautoscalers", "HorizontalPodAutoscaler", "autoscaling/v2", scenario_key="hpas"),
+        Resource("poddisruptionbudgets", "PodDisruptionBudget", "policy/v1", scenario_key="pdbs"),
+    ]
+}
 
 
 def now_iso() -> str:
@@ -59,7 +62,7 @@ class ClusterState:
     next_version: int = 1000
     serial: int = 0
 
-    def clone(self) -> "ClusterState":
+    def clone(self) -> ClusterState:
         return copy.deepcopy(self)
 
     def get(self, resource: str, namespace: str, name: str) -> dict:
@@ -72,8 +75,11 @@ class ClusterState:
         return self.objects[resource].get((namespace if RESOURCES[resource].namespaced else "", name))
 
     def list(self, resource: str, namespace: str | None = None, *predicates: Predicate) -> list[dict]:
-        return [obj for (ns, _), obj in self.objects[resource].items()
-                if (namespace is None or ns == namespace) and all(p(obj) for p in predicates)]
+        return [
+            obj
+            for (ns, _), obj in self.objects[resource].items()
+            if (namespace is None or ns == namespace) and all(p(obj) for p in predicates)
+        ]
 
     def put(self, resource: str, obj: dict) -> dict:
         """Store ``obj`` with a fresh resourceVersion (and a uid and a kind if it had none)."""
@@ -109,7 +115,9 @@ class ClusterState:
     def load(self, cluster: dict, pdbs: list[dict] | dict | None = None) -> None:
         """Load a scenario's `cluster` section (kubectl -o json Lists) and its optional PDBs."""
         for resource in RESOURCES.values():
-            section = cluster.get(resource.scenario_key) or (pdbs if resource.plural == "poddisruptionbudgets" else None)
+            section = cluster.get(resource.scenario_key) or (
+                pdbs if resource.plural == "poddisruptionbudgets" else None
+            )
             items = section.get("items", []) if isinstance(section, dict) else section or []
             for item in items:
                 obj = copy.deepcopy(item)

@@ -17,8 +17,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-_STAMP = (r"(?P<date>\d{4}-\d{2}-\d{2})(?P<sep>[T ])(?P<time>\d{2}:\d{2}:\d{2})"
-          r"(?P<frac>[.,]\d{1,9})?(?P<zone>Z|z|[+-]\d{2}:?\d{2})?")
+_STAMP = (
+    r"(?P<date>\d{4}-\d{2}-\d{2})(?P<sep>[T ])(?P<time>\d{2}:\d{2}:\d{2})"
+    r"(?P<frac>[.,]\d{1,9})?(?P<zone>Z|z|[+-]\d{2}:?\d{2})?"
+)
 _WHOLE = re.compile(rf"^{_STAMP}$")
 _INSIDE = re.compile(rf"(?<![\d-]){_STAMP}(?!\d)")
 
@@ -41,11 +43,13 @@ def shift_scenario(scenario: dict, now: datetime) -> tuple[dict, timedelta]:
     cluster = shifted.get("cluster")
     if isinstance(cluster, dict):
         logs = cluster.get("logs")
-        shifted["cluster"] = {key: (value if key == "logs" else shift_values(value, offset))
-                              for key, value in cluster.items()}
+        shifted["cluster"] = {
+            key: (value if key == "logs" else shift_values(value, offset)) for key, value in cluster.items()
+        }
         if isinstance(logs, dict):
-            shifted["cluster"]["logs"] = {k: shift_text(v, offset) if isinstance(v, str) else v
-                                          for k, v in logs.items()}
+            shifted["cluster"]["logs"] = {
+                k: shift_text(v, offset) if isinstance(v, str) else v for k, v in logs.items()
+            }
     alert = shifted.get("alert")
     if isinstance(alert, dict):
         for key in ALERT_TIME_KEYS:

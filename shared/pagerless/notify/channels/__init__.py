@@ -14,28 +14,37 @@ from types import MappingProxyType, ModuleType
 from pagerless.domain.errors import ValidationError
 from pagerless.notify.channels import dingtalk, email, lark, lark_bot, slack, teams, webhook, wecom
 
-CHANNELS: MappingProxyType[str, ModuleType] = MappingProxyType({
-    "slack": slack,
-    "lark": lark,
-    "lark_bot": lark_bot,
-    "dingtalk": dingtalk,
-    "wecom": wecom,
-    "teams": teams,
-    "email": email,
-    "webhook": webhook,
-})
+CHANNELS: MappingProxyType[str, ModuleType] = MappingProxyType(
+    {
+        "slack": slack,
+        "lark": lark,
+        "lark_bot": lark_bot,
+        "dingtalk": dingtalk,
+        "wecom": wecom,
+        "teams": teams,
+        "email": email,
+        "webhook": webhook,
+    }
+)
 
-ALIASES: MappingProxyType[str, str] = MappingProxyType({
-    "feishu": "lark", "feishu_bot": "lark_bot", "msteams": "teams", "wechat_work": "wecom", "ses": "email",
-})
+ALIASES: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "feishu": "lark",
+        "feishu_bot": "lark_bot",
+        "msteams": "teams",
+        "wechat_work": "wecom",
+        "ses": "email",
+    }
+)
 
 
 def channel_module(channel_type: str) -> ModuleType:
     name = ALIASES.get(channel_type, channel_type)
     module = CHANNELS.get(name)
     if module is None:
-        raise ValidationError(f"unknown channel type {channel_type!r}",
-                              details=[{"field": "channel_type", "allowed": sorted(CHANNELS)}])
+        raise ValidationError(
+            f"unknown channel type {channel_type!r}", details=[{"field": "channel_type", "allowed": sorted(CHANNELS)}]
+        )
     return module
 
 

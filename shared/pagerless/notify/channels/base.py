@@ -101,8 +101,13 @@ def require(config: dict, *names: str) -> None:
 
 def approval_value(approval: dict, action: str) -> dict:
     """The button contract shared with the chat callbacks (HELPERS.md)."""
-    return {"pl": 1, "approval_id": approval["approval_id"], "incident_id": approval["incident_id"],
-            "workspace": approval["workspace"], "action": action}
+    return {
+        "pl": 1,
+        "approval_id": approval["approval_id"],
+        "incident_id": approval["incident_id"],
+        "workspace": approval["workspace"],
+        "action": action,
+    }
 
 
 def decision_line(decision: dict) -> str:

@@ -42,7 +42,10 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
 
 def send(http: httpx.Client, config: dict, message: Message, *, now: float | None = None) -> Sent:
     require(config, *REQUIRED)
-    body = {"msgtype": "markdown", "markdown": {"title": message.title[:100], "text": f"### {message.title}\n\n{message.body}"}}
+    body = {
+        "msgtype": "markdown",
+        "markdown": {"title": message.title[:100], "text": f"### {message.title}\n\n{message.body}"},
+    }
     data = json_body(request(http, "POST", signed_url(config["webhook_url"], config.get("secret"), now), json=body))
     code = data.get("errcode", 0)
     if code == 0:

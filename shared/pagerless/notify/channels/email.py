@@ -13,8 +13,14 @@ REQUIRED = ("from_address", "to_addresses")
 OPTIONAL = ("region",)
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
-_RETRYABLE = {"TooManyRequestsException", "LimitExceededException", "ThrottlingException",
-              "ServiceUnavailableException", "InternalFailure", "SendingPausedException"}
+_RETRYABLE = {
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "SendingPausedException",
+}
 
 
 def escape(text: str) -> str:
@@ -48,9 +54,15 @@ def _send(client, config: dict, title: str, text: str, to: list[str]) -> str | N
 
     try:
         answer = client.send_email(
-            FromEmailAddress=config["from_address"], Destination={"ToAddresses": to},
-            Content={"Simple": {"Subject": {"Data": title[:900], "Charset": "UTF-8"},
-                                "Body": {"Text": {"Data": text, "Charset": "UTF-8"}}}})
+            FromEmailAddress=config["from_address"],
+            Destination={"ToAddresses": to},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": title[:900], "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+                }
+            },
+        )
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code in _RETRYABLE or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400) >= 500:

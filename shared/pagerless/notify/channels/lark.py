@@ -32,8 +32,7 @@ CAN_UPDATE = True
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
-_COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "yellow", "low": "blue",
-           "info": "blue"}
+_COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "yellow", "low": "blue", "info": "blue"}
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -48,24 +47,47 @@ def card(message: Message) -> dict:
     template = _COLORS.get(message.severity, "blue")
     if message.decision:
         template = "green" if message.decision.get("status") == "approved" else "grey"
-        elements += [{"tag": "hr"}, {"tag": "note", "elements": [
-            {"tag": "plain_text", "content": decision_line(message.decision)}]}]
+        elements += [
+            {"tag": "hr"},
+            {"tag": "note", "elements": [{"tag": "plain_text", "content": decision_line(message.decision)}]},
+        ]
     elif message.approval:
-        elements.append({"tag": "action", "actions": [
-            {"tag": "button", "text": {"tag": "plain_text", "content": label}, "type": kind,
-             "value": approval_value(message.approval, action)}
-            for action, label, kind in (("approve", "Approve", "primary"), ("reject", "Reject", "danger"),
-                                        ("acknowledge", "Acknowledge", "default")) if action in message.actions]})
-    return {"config": {"wide_screen_mode": True, "update_multi": True},
-            "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
-            "elements": elements}
+        elements.append(
+            {
+                "tag": "action",
+                "actions": [
+                    {
+                        "tag": "button",
+                        "text": {"tag": "plain_text", "content": label},
+                        "type": kind,
+                        "value": approval_value(message.approval, action),
+                    }
+                    for action, label, kind in (
+                        ("approve", "Approve", "primary"),
+                        ("reject", "Reject", "danger"),
+                        ("acknowledge", "Acknowledge", "default"),
+                    )
+                    if action in message.actions
+                ],
+            }
+        )
+    return {
+        "config": {"wide_screen_mode": True, "update_multi": True},
+        "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
+        "elements": elements,
+    }
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
     id_type = config.get("receive_id_type") or "chat_id"
-    data = _call(http, config, "POST", f"/open-apis/im/v1/messages?receive_id_type={id_type}",
-                 {"receive_id": config["receive_id"], "msg_type": "interactive", "content": dumps(card(message))})
+    data = _call(
+        http,
+        config,
+        "POST",
+        f"/open-apis/im/v1/messages?receive_id_type={id_type}",
+        {"receive_id": config["receive_id"], "msg_type": "interactive", "content": dumps(card(message))},
+    )
     message_id = (data.get("data") or {}).get("message_id")
     return Sent(message_id=message_id, ref={"message_id": message_id})
 
@@ -83,8 +105,12 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
         cached = _tokens.get(key)
         if cached and not fresh and cached[1] > time.monotonic():
             return cached[0]
-    response = request(http, "POST", f"{base}/open-apis/auth/v3/tenant_access_token/internal",
-                       json={"app_id": config["app_id"], "app_secret": config["app_secret"]})
+    response = request(
+        http,
+        "POST",
+        f"{base}/open-apis/auth/v3/tenant_access_token/internal",
+        json={"app_id": config["app_id"], "app_secret": config["app_secret"]},
+    )
     data = json_body(response)
     if data.get("code") != 0 or not data.get("tenant_access_token"):
         raise PermanentError(f"lark tenant_access_token: {data.get('code')} {data.get('msg')}")
@@ -97,8 +123,13 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
 def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict) -> dict:
     for fresh in (False, True):
         token = tenant_token(http, config, fresh=fresh)
-        response = request(http, method, _base(config) + path, json=payload,
-                           headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"})
+        response = request(
+            http,
+            method,
+            _base(config) + path,
+            json=payload,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json; charset=utf-8"},
+        )
         data = json_body(response)
         code = data.get("code")
         if code == 0:

@@ -28,8 +28,11 @@ RATE_PER_MINUTE = None
 CAN_UPDATE = True
 DEFAULT_BASE = "https://slack.com/api"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-_BUTTONS = (("approve", "pl_approve", "Approve", "primary"), ("reject", "pl_reject", "Reject", "danger"),
-            ("acknowledge", "pl_ack", "Acknowledge", None))
+_BUTTONS = (
+    ("approve", "pl_approve", "Approve", "primary"),
+    ("reject", "pl_reject", "Reject", "danger"),
+    ("acknowledge", "pl_ack", "Acknowledge", None),
+)
 
 
 def escape(text: str) -> str:
@@ -43,35 +46,63 @@ def blocks(message: Message) -> list[dict]:
         {"type": "section", "text": {"type": "mrkdwn", "text": message.body[:3000] or " "}},
     ]
     if message.decision:
-        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision))}]})
+        out.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision))}]}
+        )
     elif message.approval:
-        out.append({"type": "actions", "block_id": "pl_approval", "elements": [
-            {"type": "button", "action_id": action_id, "text": {"type": "plain_text", "text": label},
-             "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
-             **({"style": style} if style else {})}
-            for action, action_id, label, style in _BUTTONS if action in message.actions]})
+        out.append(
+            {
+                "type": "actions",
+                "block_id": "pl_approval",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": action_id,
+                        "text": {"type": "plain_text", "text": label},
+                        "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
+                        **({"style": style} if style else {}),
+                    }
+                    for action, action_id, label, style in _BUTTONS
+                    if action in message.actions
+                ],
+            }
+        )
     return out
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
-    data = _call(http, config, "chat.postMessage", {"channel": config["channel"], "text": _plain(message.title),
-                                                    "blocks": blocks(message)})
-    return Sent(message_id=data.get("ts"), ref={"channel": data.get("channel") or config["channel"], "ts": data.get("ts")})
+    data = _call(
+        http,
+        config,
+        "chat.postMessage",
+        {"channel": config["channel"], "text": _plain(message.title), "blocks": blocks(message)},
+    )
+    return Sent(
+        message_id=data.get("ts"), ref={"channel": data.get("channel") or config["channel"], "ts": data.get("ts")}
+    )
 
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
     require(config, "bot_token")
-    data = _call(http, config, "chat.update", {"channel": ref["channel"], "ts": ref["ts"],
-                                               "text": _plain(message.title), "blocks": blocks(message)})
+    data = _call(
+        http,
+        config,
+        "chat.update",
+        {"channel": ref["channel"], "ts": ref["ts"], "text": _plain(message.title), "blocks": blocks(message)},
+    )
     return Sent(message_id=data.get("ts") or ref["ts"], ref=ref)
 
 
 def _call(http: httpx.Client, config: dict, method: str, payload: dict) -> dict:
     base = (config.get("api_base") or DEFAULT_BASE).rstrip("/")
-    response = request(http, "POST", f"{base}/{method}", json=payload,
-                       headers={"Authorization": f"Bearer {config['bot_token']}",
-                                "Content-Type": "application/json; charset=utf-8"})
+    response = request(
+        http,
+        "POST",
+        f"{base}/{method}",
+        json=payload,
+        headers={"Authorization": f"Bearer {config['bot_token']}", "Content-Type": "application/json; charset=utf-8"},
+    )
     data = json_body(response)
     if not data.get("ok"):
         error = str(data.get("error", "unknown_error"))

@@ -22,15 +22,31 @@ def escape(text: str) -> str:
 
 
 def adaptive_card(message: Message) -> dict:
-    body = [{"type": "TextBlock", "text": message.title, "weight": "Bolder", "size": "Medium", "wrap": True,
-             "color": _COLORS.get(message.severity, "Default")},
-            {"type": "TextBlock", "text": message.body, "wrap": True}]
-    card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-            "version": "1.4", "body": body}
+    body = [
+        {
+            "type": "TextBlock",
+            "text": message.title,
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+            "color": _COLORS.get(message.severity, "Default"),
+        },
+        {"type": "TextBlock", "text": message.body, "wrap": True},
+    ]
+    card = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
     if message.link:
         card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Pagerless", "url": message.link}]
-    return {"type": "message", "attachments": [
-        {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}]}
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:

@@ -30,7 +30,7 @@ def escape(text: str) -> str:
 
 def secret_bytes(secret: str) -> bytes:
     if secret.startswith("whsec_"):
-        return base64.b64decode(secret[len("whsec_"):])
+        return base64.b64decode(secret[len("whsec_") :])
     return secret.encode()
 
 
@@ -40,14 +40,24 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 
 def payload(message: Message) -> dict:
-    return {"type": message.event, "timestamp": int(time.time()),
-            "data": {"title": message.title, "body": message.body, "severity": message.severity,
-                     "link": message.link, "labels": message.labels, "approval": message.approval,
-                     "decision": message.decision}}
+    return {
+        "type": message.event,
+        "timestamp": int(time.time()),
+        "data": {
+            "title": message.title,
+            "body": message.body,
+            "severity": message.severity,
+            "link": message.link,
+            "labels": message.labels,
+            "approval": message.approval,
+            "decision": message.decision,
+        },
+    }
 
 
-def send(http: httpx.Client, config: dict, message: Message, *, message_id: str | None = None,
-         now: float | None = None) -> Sent:
+def send(
+    http: httpx.Client, config: dict, message: Message, *, message_id: str | None = None, now: float | None = None
+) -> Sent:
     require(config, *REQUIRED)
     message_id = message_id or f"msg_{uuid.uuid4().hex}"
     timestamp = int(time.time() if now is None else now)

@@ -26,8 +26,11 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
     color = _COLORS.get(message.severity, "info")
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-    data = json_body(request(http, "POST", config["webhook_url"],
-                             json={"msgtype": "markdown", "markdown": {"content": content[:4096]}}))
+    data = json_body(
+        request(
+            http, "POST", config["webhook_url"], json={"msgtype": "markdown", "markdown": {"content": content[:4096]}}
+        )
+    )
     code = data.get("errcode", 0)
     if code == 0:
         return Sent()

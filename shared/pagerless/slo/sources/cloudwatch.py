@@ -16,13 +16,18 @@ PERIOD_SECONDS = 300
 
 def metric_query(spec: dict[str, Any]) -> dict:
     dimensions = spec.get("dimensions") or []
-    if not isinstance(dimensions, list) or not all(isinstance(d, dict) and "name" in d and "value" in d for d in dimensions):
+    if not isinstance(dimensions, list) or not all(
+        isinstance(d, dict) and "name" in d and "value" in d for d in dimensions
+    ):
         raise ValidationError("CloudWatch dimensions are a list of {name, value}")
     return {
         "Id": "sli",
         "MetricStat": {
-            "Metric": {"Namespace": str(spec["namespace"]), "MetricName": str(spec["metricName"]),
-                       "Dimensions": [{"Name": str(d["name"]), "Value": str(d["value"])} for d in dimensions]},
+            "Metric": {
+                "Namespace": str(spec["namespace"]),
+                "MetricName": str(spec["metricName"]),
+                "Dimensions": [{"Name": str(d["name"]), "Value": str(d["value"])} for d in dimensions],
+            },
             "Period": PERIOD_SECONDS,
             "Stat": str(spec.get("stat") or "Sum"),
         },
@@ -30,14 +35,20 @@ def metric_query(spec: dict[str, Any]) -> dict:
     }
 
 
-def read(spec: dict[str, Any], start: datetime, end: datetime, context: Any = None, *, client=None) -> dict[datetime, float]:
+def read(
+    spec: dict[str, Any], start: datetime, end: datetime, context: Any = None, *, client=None
+) -> dict[datetime, float]:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
     region = spec.get("region") or slo_settings().cloudwatch_region
     client = client or boto3.client("cloudwatch", **({"region_name": region} if region else {}))
-    request = {"MetricDataQueries": [metric_query(spec)], "StartTime": start, "EndTime": end,
-               "ScanBy": "TimestampAscending"}
+    request = {
+        "MetricDataQueries": [metric_query(spec)],
+        "StartTime": start,
+        "EndTime": end,
+        "ScanBy": "TimestampAscending",
+    }
     values: dict[datetime, float] = {}
     try:
         while True:

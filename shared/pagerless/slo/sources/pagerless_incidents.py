@@ -14,7 +14,9 @@ from pagerless.slo.budget import BUCKET
 DEFAULT_SEVERITIES = ("critical", "high")
 
 
-def downtime_intervals(incidents: list[tuple[datetime, datetime | None]], now: datetime) -> list[tuple[datetime, datetime]]:
+def downtime_intervals(
+    incidents: list[tuple[datetime, datetime | None]], now: datetime
+) -> list[tuple[datetime, datetime]]:
     """Merged [start, end) intervals; an open incident lasts until ``now``."""
     spans = sorted((start, end or now) for start, end in incidents if (end or now) > start)
     merged: list[tuple[datetime, datetime]] = []

@@ -6,7 +6,7 @@ window substituted. The value at ``t + 5m`` is the bucket ``[t, t + 5m)``.
 """
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pagerless.clock import parse_time
@@ -27,8 +27,9 @@ def promql(query: str) -> str:
     if "{{window}}" in query:
         return query.replace("{{window}}", "5m")
     if not SELECTOR.match(query):
-        raise ValidationError("a Prometheus query is a counter selector or an expression with {{window}}",
-                              details=[{"query": query}])
+        raise ValidationError(
+            "a Prometheus query is a counter selector or an expression with {{window}}", details=[{"query": query}]
+        )
     return f"sum(increase({query}[5m]))"
 
 
@@ -52,8 +53,12 @@ def read(spec: dict[str, Any], start: datetime, end: datetime, context: Any = No
 
 def _range(client: "httpx.Client", expression: str, start: datetime, end: datetime) -> dict[datetime, float]:
     first = start + timedelta(seconds=STEP_SECONDS)
-    params = {"query": expression, "start": f"{first.timestamp():.0f}", "end": f"{end.timestamp():.0f}",
-              "step": str(STEP_SECONDS)}
+    params = {
+        "query": expression,
+        "start": f"{first.timestamp():.0f}",
+        "end": f"{end.timestamp():.0f}",
+        "step": str(STEP_SECONDS),
+    }
     import httpx
 
     try:
@@ -62,10 +67,13 @@ def _range(client: "httpx.Client", expression: str, start: datetime, end: dateti
         raise ServiceUnavailableError("Prometheus could not be reached") from exc
     body = _json(response)
     if response.status_code == 400 or body.get("errorType") == "bad_data":
-        raise ValidationError("Prometheus rejected the query", details=[{"query": expression, "error": body.get("error")}])
+        raise ValidationError(
+            "Prometheus rejected the query", details=[{"query": expression, "error": body.get("error")}]
+        )
     if response.status_code != 200 or body.get("status") != "success":
-        raise ServiceUnavailableError("Prometheus answered with an error",
-                                      details=[{"status": response.status_code, "error": body.get("error")}])
+        raise ServiceUnavailableError(
+            "Prometheus answered with an error", details=[{"status": response.status_code, "error": body.get("error")}]
+        )
     values: dict[datetime, float] = {}
     for series in body.get("data", {}).get("result", []):
         for stamp, value in series.get("values", []):
