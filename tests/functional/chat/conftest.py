@@ -12,7 +12,12 @@ from pagerless.chat import lark, slack
 from tests.conftest import ROOT
 from tests.fakes.slack_response_url import FakeResponseUrl
 from tests.functional.workflow.conftest import (
-    open_incident,  # noqa: F401
+    _alert_sender,
+    fast_workflow,
+    oom_scenario,
+    open_incident,
+    sandbox,
+    scenario,
     wait_for_status,
 )
 

@@ -15,8 +15,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import kube_objects as kit  # noqa: E402
 from kube_objects import (
+    Clock,
     container,
-    replicaset,  # noqa: E402,F401
+    deployment,
+    event,
+    http_probe,
+    lst,
+    node,
+    pod,
+    pvc,
+    replicaset,
+    reset_versions,
 )
 
 # Waiting reasons of a container whose image was never pulled or that never got a container id.

@@ -13,12 +13,15 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from kube_objects import (
+    Clock,
     container,
     deployment,
     event,
     lst,
+    node,
     pod,
-    replicaset,  # noqa: E402,F401
+    pvc,
+    replicaset,
     running,
     terminated,
     uid,
