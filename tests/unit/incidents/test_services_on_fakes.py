@@ -5,13 +5,14 @@ folds into the incident at most once a minute, one resolve path, one conflict-re
 """
 
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
+from pagerless.auth.keys import Principal
 from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ConflictError, IllegalTransitionError
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.domain.roles import Role
 from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.service import IncidentService
 from pagerless.intake.service import IntakeService
@@ -161,7 +162,7 @@ def test_the_conflict_retry_policy_rereads_and_retries(world):
     incident_id = world.fire().incident_id
     # Given the next status write conflicts (something else changed the incident)
     world.incidents.conflicts = 1
-    principal = SimpleNamespace(key_id="k-1")
+    principal = Principal(key_id="k-1", workspace="default", role=Role.OPERATOR, name="Alice")
     # Then a hand resolve still succeeds, after one re-read
     incident = world.service.resolve("default", incident_id, principal, "fixed by hand")
     assert incident.status == "resolved" and world.incidents.items[incident_id].resolved_by == "k-1"
