@@ -4,8 +4,8 @@
 from datetime import datetime
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.domain.incidents import format_incident_id
-from pagerless.store.base import utcnow
 from pagerless.store.system import increment
 
 

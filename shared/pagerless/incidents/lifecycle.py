@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import Incident, IncidentStatus, service_key
@@ -18,7 +19,6 @@ from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
 from pagerless.incidents.timeline import record as record_timeline
 from pagerless.observability import logger
-from pagerless.store.base import utcnow
 from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import IncidentRepository
 

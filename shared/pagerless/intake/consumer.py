@@ -15,6 +15,7 @@ from functools import cache
 from pydantic import ValidationError as PydanticValidationError
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ValidationError
 from pagerless.intake import metrics
@@ -23,7 +24,6 @@ from pagerless.intake.deliveries import Delivery, parse_delivery
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
-from pagerless.store.base import utcnow
 from pagerless.store.dead_letters import DeadLetterRepository
 
 

@@ -2,12 +2,12 @@
 
 from pydantic import ValidationError as PydanticValidationError
 
+from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ConflictError, PagerlessError, ValidationError
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.service import IntakeService
 from pagerless.intake.sources import resolve_source
-from pagerless.store.base import utcnow
 from pagerless.store.dead_letters import REPLAYED, DeadLetterRecord, DeadLetterRepository
 
 

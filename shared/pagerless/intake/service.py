@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
@@ -26,7 +27,6 @@ from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, alert_key
-from pagerless.store.base import utcnow
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow.executions import start_incident_workflow
 

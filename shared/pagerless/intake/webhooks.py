@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import (
     ForbiddenError,
@@ -35,7 +36,6 @@ from pagerless.intake.service import IngestResult, IntakeService
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
-from pagerless.store.base import utcnow
 from pagerless.store.webhook_settings import WebhookSettings, WebhookSettingsRepository
 
 UrlFetcher = Callable[[str], int]  # GET a URL, return the HTTP status

@@ -7,7 +7,6 @@ import os
 from pynamodb.models import Model
 
 from pagerless import settings
-from pagerless.clock import utcnow  # noqa: F401  (re-export for intake/ and store/incidents.py, alerts.py: branch arch)
 from pagerless.domain.errors import ValidationError
 from pagerless.store import session as _session  # noqa: F401  (one botocore session for every model)
 

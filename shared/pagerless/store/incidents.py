@@ -21,10 +21,11 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
+from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, utcnow
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 
 class ByWorkspace(GlobalSecondaryIndex):

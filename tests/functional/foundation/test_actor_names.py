@@ -19,7 +19,7 @@ def ops_bot(runtime):
 
 @pytest.fixture
 def incident_id(runtime) -> str:
-    from pagerless.store.base import utcnow
+    from pagerless.clock import utcnow
     from tests.functional.slo.history import seed_incident
 
     seed_incident(
@@ -65,8 +65,8 @@ def test_the_timeline_names_the_key_and_still_does_once_the_key_is_deleted(api, 
 
 def test_approvals_keep_the_deciders_name_in_lists(api, admin_key, ops_bot, incident_id):
     from pagerless.auth.actors import name_of
+    from pagerless.clock import utcnow
     from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
-    from pagerless.store.base import utcnow
 
     key_id, _ = ops_bot
     now = utcnow()
