@@ -3,7 +3,11 @@
 DynamoDB evaluates a condition expression and applies the write atomically, per item. moto
 checks and writes in the calling thread without a lock, so two threads can both pass the same
 condition. Serializing moto's DynamoDB writes restores the guarantee for concurrent tests and
-`pagerless dev` (moto's server is threaded too).
+`pagerless dev` (moto's server is threaded too). A read is serialized with them as well: moto
+copies and serializes the items it answers with while a concurrent write may be changing them
+("dictionary changed size during iteration", an HTTP 500 to our caller). The whole DynamoDB
+request is one critical section; DynamoDB requests never call another service, so the lock is
+never held across a call that could wait for it.
 """
 
 import functools
@@ -33,6 +37,16 @@ def serialize_dynamodb_writes() -> None:
 
         setattr(DynamoDBBackend, name, locked)
     DynamoDBBackend._pagerless_serialized = True
+    from moto.dynamodb.responses import DynamoHandler
+
+    call_action = DynamoHandler.call_action
+
+    @functools.wraps(call_action)
+    def one_request_at_a_time(self, *args, **kwargs):
+        with _lock:
+            return call_action(self, *args, **kwargs)
+
+    DynamoHandler.call_action = one_request_at_a_time
 
 
 def remember_valid_state_machines() -> None:
