@@ -12,7 +12,10 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord) -> list[dict]:
     return handle_alert_record(
-        record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes")
+        record.body,
+        record.raw_event.get("messageAttributes"),
+        record.raw_event.get("attributes"),
+        record.receipt_handle,
     )
 
 

@@ -8,7 +8,7 @@ rejects the rest of a payload. The strict parser of API time filters is ``api.ti
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _GO_ZERO_TIME = re.compile(r"^0001-01-01T00:00:00(\.0+)?(Z|[+-]00:?00)?$")
@@ -20,6 +20,14 @@ _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def until_stale(claimed_at: datetime | None, stale_after: timedelta, now: datetime) -> float:
+    """Seconds (at least 1) until a claim taken at ``claimed_at`` may be taken over: when a retry
+    succeeds even if the holder of the claim has died."""
+    if claimed_at is None:
+        return stale_after.total_seconds()
+    return max(1.0, (claimed_at + stale_after - now).total_seconds())
 
 
 def parse_time(value: Any) -> datetime | None:

@@ -4,6 +4,8 @@
 or a dependency's exception text.
 """
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -67,8 +69,8 @@ def register_exception_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
     status = STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status == 429 and getattr(exc, "retry_after", None):
-        headers = {"Retry-After": str(exc.retry_after)}
+    if status in (429, 503) and getattr(exc, "retry_after", None):
+        headers = {"Retry-After": str(math.ceil(exc.retry_after))}
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 

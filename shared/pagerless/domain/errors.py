@@ -47,6 +47,10 @@ class RateLimitedError(PagerlessError):
 class ServiceUnavailableError(PagerlessError):
     code = "SERVICE_UNAVAILABLE"
 
+    def __init__(self, message: str, *, details: list | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, details=details)
+        self.retry_after = retry_after  # seconds after which a retry can succeed, when known
+
 
 class IllegalTransitionError(ConflictError):
     """An incident status move that the transition table does not allow."""

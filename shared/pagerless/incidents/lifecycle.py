@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pagerless import settings
-from pagerless.clock import utcnow
+from pagerless.clock import until_stale, utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import Incident, IncidentStatus, service_key
@@ -130,7 +130,10 @@ class IncidentLifecycle:
             ):
                 return None  # the root it named is closed or a child, or was never created
             if time.monotonic() >= deadline:
-                raise ServiceUnavailableError(f"the root incident of service {alert.service} is still being opened")
+                raise ServiceUnavailableError(
+                    f"the root incident of service {alert.service} is still being opened",
+                    retry_after=until_stale(slot.claimed_at, stale, self.clock()),
+                )
             self.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.5)
 

@@ -8,6 +8,11 @@
 - Any other failure notes the error on the dead-letter record (status `failing`, not listed)
   and fails the record, so SQS redelivers it; after maxReceiveCount the queue moves it to the
   DLQ, whose function marks the record `dead` (the API lists it).
+- A failure that says when a retry can succeed — the alert's claim, its service's correlation
+  slot or its idempotency record is held by another delivery, perhaps one that died with its
+  Lambda — sets the message's visibility to that moment, so the retries are not spent before
+  the holder's claim goes stale (and, on AWS, the retry need not wait the whole visibility
+  timeout).
 """
 
 from functools import cache
@@ -17,11 +22,12 @@ from pydantic import ValidationError as PydanticValidationError
 from pagerless import settings
 from pagerless.clock import utcnow
 from pagerless.domain.alerts import Alert
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.intake import metrics
 from pagerless.intake.bootstrap import intake_service
 from pagerless.intake.deliveries import Delivery, parse_delivery
 from pagerless.intake.payloads import parse_payload
+from pagerless.intake.queue import delay_redelivery
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
 from pagerless.store.dead_letters import DeadLetterRepository
@@ -46,12 +52,18 @@ def _idempotency():
     return process_alert_once, config
 
 
+_invocation: dict[str, float] = {}
+
+
 def register_context(context) -> None:
     """Let idempotency size its in-progress window from the Lambda's remaining time."""
     _idempotency()[1].register_lambda_context(context)
+    _invocation["timeout"] = context.get_remaining_time_in_millis() / 1000
 
 
-def handle_alert_record(body: str, message_attributes: dict | None, attributes: dict | None) -> list[dict]:
+def handle_alert_record(
+    body: str, message_attributes: dict | None, attributes: dict | None, receipt_handle: str | None = None
+) -> list[dict]:
     """Process one AlertQueue record; raises to have SQS redeliver it."""
     attributes = attributes or {}
     delivery = parse_delivery(body, message_attributes, attributes.get("SentTimestamp"))
@@ -82,7 +94,23 @@ def handle_alert_record(body: str, message_attributes: dict | None, attributes: 
         ]
     except Exception as exc:
         _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
+        delay = retry_after(exc)
+        if delay is not None and receipt_handle:
+            delay_redelivery(receipt_handle, delay)
         raise
+
+
+def retry_after(exc: Exception) -> float | None:
+    """Seconds after which a retry of the failed record can succeed, when the failure tells."""
+    if isinstance(exc, ServiceUnavailableError):
+        return exc.retry_after
+    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
+
+    if isinstance(exc, IdempotencyAlreadyInProgressError):
+        # the holder's in-progress record expires at the latest one function timeout after it
+        # started, and it started before this invocation
+        return _invocation.get("timeout") or float(settings.intake().claim_stale_seconds)
+    return None
 
 
 def delivery_alerts(delivery: Delivery) -> list[Alert]:

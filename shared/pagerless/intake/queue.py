@@ -8,18 +8,21 @@ the `kind` field, for tools that drop attributes).
 
 import base64
 import json
+import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import cache
 
 from pagerless import settings
 from pagerless.domain.errors import ServiceUnavailableError
+from pagerless.observability import logger
 
 KIND = "ingest"
 ALERT_KIND = "alert"  # one normalized alert, queued alone when the whole payload cannot be
 KIND_ATTRIBUTE = "pagerless_kind"
 MAX_MESSAGE_BYTES = 256 * 1024  # the SQS limit the local runtime and older queues enforce
 MAX_BATCH_ENTRIES = 10  # SendMessageBatch: at most 10 entries and 256 KiB in all
+MAX_VISIBILITY = 12 * 3600  # SQS's upper bound on a message's visibility timeout
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,20 @@ def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:
         )
     except Exception as exc:
         raise ServiceUnavailableError("the alert could not be stored or queued; retry later") from exc
+
+
+def delay_redelivery(receipt_handle: str, seconds: float) -> None:
+    """Make a received AlertQueue message visible again only after ``seconds`` (best effort: if
+    this fails, the queue's own visibility timeout applies)."""
+    url = settings.workflow().alert_queue_url
+    if not url:
+        return
+    try:
+        _sqs().change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=min(MAX_VISIBILITY, math.ceil(seconds))
+        )
+    except Exception:
+        logger().warning("could not delay the redelivery of an alert message", exc_info=True)
 
 
 def enqueue_all(envelopes: "list[IngestEnvelope | AlertEnvelope]") -> int:

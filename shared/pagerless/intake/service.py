@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pagerless import settings
-from pagerless.clock import utcnow
+from pagerless.clock import until_stale, utcnow
 from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
@@ -106,6 +106,7 @@ class IntakeService:
         write unit) until it is settled or stale, then try again."""
         stale_after = timedelta(seconds=settings.intake().claim_stale_seconds)
         pause = 0.05
+        record = None
         while time.monotonic() < deadline:
             self.sleep(pause * random.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.5)
@@ -114,7 +115,10 @@ class IntakeService:
                 return
             if record.claimed_at is None or record.claimed_at < self.clock() - stale_after:
                 return
-        raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
+        raise ServiceUnavailableError(
+            "another delivery of this alert is still opening its incident",
+            retry_after=until_stale(record.claimed_at if record else None, stale_after, self.clock()),
+        )
 
     def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult | None:
         """Count a firing duplicate (on the alert item only: see `AlertRepository.fold`); None when

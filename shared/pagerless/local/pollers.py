@@ -4,16 +4,47 @@ Batch size from the event; a batch that raises leaves every message for redelive
 ReportBatchItemFailures only the listed messages stay. A message that stays comes back after
 the queue's visibility timeout, and after maxReceiveCount receives the queue's redrive policy
 moves it to the DLQ. ``retry_delay_seconds`` lets tests and impatient developers shorten the wait
-(AWS itself always waits the full visibility timeout).
+(AWS itself always waits the full visibility timeout). A message whose visibility the function
+changed itself (a consumer that knows when a retry can succeed) keeps what the function set.
 """
 
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from pagerless.local.journal import deferred_sync
 from pagerless.local.lambdas import FunctionError, InProcessLambdas
 from pagerless.observability import logger
+
+_changed_by_functions: OrderedDict[str, None] = OrderedDict()  # receipt handles whose visibility was set
+_CHANGED_KEPT = 10_000  # bounded: a change nobody asks about is forgotten in time
+_changed_lock = threading.Lock()
+
+
+def _watch_visibility_changes() -> None:
+    """Note every ChangeMessageVisibility that reaches the embedded SQS (patches once per process)."""
+    from moto.sqs.models import SQSBackend
+
+    if getattr(SQSBackend, "_pagerless_watched", False):
+        return
+    original = SQSBackend.change_message_visibility
+
+    def change_message_visibility(self, queue_name, receipt_handle, visibility_timeout):
+        result = original(self, queue_name, receipt_handle, visibility_timeout)
+        with _changed_lock:
+            _changed_by_functions[receipt_handle] = None
+            while len(_changed_by_functions) > _CHANGED_KEPT:
+                _changed_by_functions.popitem(last=False)
+        return result
+
+    SQSBackend.change_message_visibility = change_message_visibility
+    SQSBackend._pagerless_watched = True
+
+
+def _set_by_function(receipt_handle: str) -> bool:
+    with _changed_lock:
+        return _changed_by_functions.pop(receipt_handle, False) is None
 
 
 @dataclass
@@ -42,6 +73,8 @@ class SqsPoller:
         self.wait_seconds = wait_seconds
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        if retry_delay_seconds is not None:
+            _watch_visibility_changes()
 
     def start(self) -> None:
         for source in self.sources:
@@ -100,12 +133,13 @@ class SqsPoller:
             logger().warning("SQS batch failed", extra={"error_type": exc.error_type, "queue": source.queue_url})
         for message in messages:
             if message["MessageId"] in failed_ids:
-                if self.retry_delay_seconds is not None:
+                if self.retry_delay_seconds is not None and not _set_by_function(message["ReceiptHandle"]):
                     self.sqs.change_message_visibility(
                         QueueUrl=source.queue_url,
                         ReceiptHandle=message["ReceiptHandle"],
                         VisibilityTimeout=self.retry_delay_seconds,
                     )
+                    _set_by_function(message["ReceiptHandle"])  # that change was the poller's own
             else:
                 self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
         return len(messages)
