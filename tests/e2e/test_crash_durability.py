@@ -90,7 +90,10 @@ def test_every_acknowledged_alert_survives_kill_9(tmp_path, acknowledge):
             while queued and time.monotonic() < deadline:
                 queued = [n for n in queued if not _has_incident(api, f"svc-{n}")]
                 time.sleep(0.5)
-        assert missing == [] and queued == [], f"lost {len(missing) + len(queued)} of {len(acknowledged)}"
+            dead = [] if not (missing or queued) else api.get("/api/webhooks/dead-letter").json().get("items")
+        assert missing == [] and queued == [], (
+            f"lost {len(missing) + len(queued)} of {len(acknowledged)}; dead letters: {dead}"
+        )
     finally:
         again.stop()
 
