@@ -1,4 +1,4 @@
-"""Make moto's DynamoDB cheaper per request, with the same answers.
+"""Make moto's DynamoDB (and Step Functions' definition parsing) cheaper, with the same answers.
 
 The embedded AWS is moto; under an alert storm its DynamoDB path is most of the process's CPU
 (docs/performance.md, section 5). A cProfile of the hot store calls (`bench/moto_update_item.py`)
@@ -15,10 +15,14 @@ work whose result cannot differ; every check, error and return value is still mo
    in its constructor; the others (``find_clauses``) only read it.
 2. ``Validator``'s copy of a remembered tree is made from a pickle of it taken once (a C-speed
    rebuild of the same objects) instead of ``copy.deepcopy``; trees that were not remembered
-   still get ``deepcopy``. The tree holds only moto's node classes, strings and lists.
+   still get ``deepcopy``. The tree holds only moto's node classes, strings and lists. The three
+   checks that depend only on the expression, the attribute names and the table's key attributes
+   (action counts, overlapping paths, updating a key attribute) are skipped for a combination
+   that already passed every check; the checks that read the item or the values always run.
 3. ``DepthFirstTraverser`` keeps its processing map per instance instead of building a new dict
-   of bound methods at each node it visits. Every ``_processing_map`` in moto returns a fixed
-   dict for its instance.
+   of bound methods at each node it visits (every ``_processing_map`` in moto returns a fixed
+   dict for its instance), and answers "is this a node, which processor takes it" once per node
+   class instead of with ``isinstance`` on moto's ABC classes at every node.
 4. The JSON serializer writes a DynamoDB ``AttributeValue`` directly when the value is what moto's
    handler produces (one of S, N, BOOL, NULL, SS, NS, M, L with str strings and non-empty string
    map keys): the same dict the generic shape walk builds. Anything else (binary, several or
@@ -27,6 +31,11 @@ work whose result cannot differ; every check, error and return value is still mo
 5. ``call_action``'s check that the action is a method of the handler asks the class for that one
    name (``inspect.isfunction(getattr(cls, name))``, what ``inspect.getmembers`` tests for each
    name) instead of listing every member of the class per request.
+6. Step Functions parses a state machine's definition with its ANTLR grammar at the start of every
+   execution (15 % of a storm's samples). The parse tree of a definition is remembered (it is
+   only read afterwards); the evaluation components are still built fresh from it by moto's
+   ``Preprocessor`` for every execution, so no execution shares state with another. A definition
+   with a syntax error raises every time.
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -66,6 +75,7 @@ def install() -> None:
         _cache_processing_maps()
         _serialize_attribute_values_directly()
         _find_actions_by_name()
+        _remember_definition_parse_trees()
         _installed = True
 
 
@@ -85,6 +95,7 @@ def uninstall() -> None:
                 setattr(owner, name, original)
         _parsed.clear()
         _pickled.clear()
+        _asl_trees.clear()
         _installed = False
 
 
@@ -323,3 +334,26 @@ def _find_actions_by_name() -> None:
     from moto.core import responses
 
     _patch(responses, "method_names_from_class", _MethodNames)
+
+
+# 6 ---------------------------------------------------------------------- Step Functions
+_asl_trees: dict[str, Any] = {}  # definition -> its ANTLR parse tree (read only)
+
+
+def _remember_definition_parse_trees() -> None:
+    from moto.stepfunctions.parser.asl.parse import asl_parser
+
+    parse = asl_parser.AmazonStateLanguageParser.parse
+
+    def remembered(definition: str):
+        tree = _asl_trees.get(definition)
+        if tree is None:
+            program, tree = parse(definition)
+            with _lock:
+                if len(_asl_trees) >= _PARSED_LIMIT:
+                    _asl_trees.clear()
+                _asl_trees[definition] = tree
+            return program, tree
+        return asl_parser.Preprocessor().visit(tree), tree
+
+    _patch(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(remembered))

@@ -291,3 +291,62 @@ def test_the_remembered_tree_is_never_changed_by_an_update(speedups_state, monke
     assert UpdateExpressionParser.make(expression) is tree
     assert pickle.dumps(tree) == before
     assert item == {"pk": {"S": "a"}, "a": {"S": "v2"}, "n": {"N": str(Decimal(3))}}
+
+
+DEFINITION = """{
+  "StartAt": "Shape",
+  "States": {
+    "Shape": {"Type": "Pass", "Parameters": {"items.$": "$.items", "name.$": "States.Format('inc-{}', $.n)"}, "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.doubled",
+             "Iterator": {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, $)"}, "End": true}}},
+             "Next": "Choose"},
+    "Choose": {"Type": "Choice", "Choices": [{"Variable": "$.name", "StringEquals": "inc-1", "Next": "One"}], "Default": "Other"},
+    "One": {"Type": "Pass", "Result": "one", "ResultPath": "$.branch", "End": true},
+    "Other": {"Type": "Fail", "Error": "NotOne", "Cause": "n was not 1"}
+  }
+}"""
+
+
+def _run_executions() -> list:
+    import time
+
+    from pagerless.local.runtime import MOCK_CONFIG
+
+    with mock_aws(config=MOCK_CONFIG):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="speedups", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+        outcomes = []
+        for run, n in enumerate((1, 2, 1)):
+            execution = sfn.start_execution(
+                stateMachineArn=arn, name=f"run-{run}", input=f'{{"n": {n}, "items": [1, 2, 3]}}'
+            )
+            for _ in range(400):
+                described = sfn.describe_execution(executionArn=execution["executionArn"])
+                if described["status"] != "RUNNING":
+                    break
+                time.sleep(0.05)
+            # Map iterations run on threads: their events interleave differently from run to run.
+            history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+            outcomes.append(
+                (
+                    described["status"],
+                    described.get("output"),
+                    described.get("error"),
+                    sorted(e["type"] for e in history),
+                )
+            )
+        return outcomes
+
+
+def test_step_functions_executions_are_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _run_executions()
+    moto_speedups.install()
+    fast = _run_executions()
+
+    assert fast == plain
+    assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+    assert '"doubled":[{"v":2},{"v":4},{"v":6}]' in plain[0][1].replace(" ", "")
