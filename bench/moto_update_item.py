@@ -4,9 +4,9 @@ Runs template.yaml on moto in-process (the functional tests' runtime, no HTTP) a
 call: ``store.system.increment`` (one UpdateItem with ADD), ``AlertRepository.claim`` on a new key
 (a conditional UpdateItem of 11 actions), ``touch_firing`` on a firing alert (conditional ADD/SET)
 and a ``GetItem``. Printed: ms of process CPU per call, with and without
-``pagerless.local.moto_speedups`` (``--compare`` runs both, each in a fresh process).
+``pagerless.local.moto_speedups`` (each in a fresh process; ``--no-compare``: with them only).
 
-    python bench/moto_update_item.py [--calls 300] [--compare] [--profile FILE]
+    python bench/moto_update_item.py [--calls 150] [--no-compare] [--profile FILE]
 """
 
 import argparse
@@ -34,11 +34,10 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
     os.environ.pop("AWS_ENDPOINT_URL", None)
     from moto import mock_aws
 
-    from pagerless.local import moto_speedups
     from pagerless.local.runtime import MOCK_CONFIG, LocalRuntime, RuntimeOptions
 
     if not speedups:
-        moto_speedups.install = lambda: None  # the runtime calls it on start
+        os.environ["PAGERLESS_MOTO_SPEEDUPS"] = "0"  # the runtime installs them on start otherwise
     with mock_aws(config=MOCK_CONFIG):
         rt = LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="inprocess", retry_delay_seconds=0))
         rt.start(background=False)
@@ -84,8 +83,8 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--compare", action="store_true", help="also run without the speedups (fresh process)")
+    parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--no-compare", action="store_true", help="skip the run without the speedups")
     parser.add_argument("--without", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile")
@@ -93,7 +92,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(measure(args.calls, not args.without, args.profile)))
         return 0
-    runs = {"with speedups": [], "without": []} if args.compare else {"with speedups": []}
+    runs = {"with speedups": [], "without": []} if not args.no_compare else {"with speedups": []}
     for label in runs:
         command = [sys.executable, __file__, "--json", "--calls", str(args.calls)]
         if label == "without":
