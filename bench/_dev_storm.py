@@ -97,7 +97,7 @@ def direct_storm(args) -> int:
             list(pool.map(send, range(requests)))
         sending = time.monotonic() - started
         expected = args.problems + accepted[0]
-        done = wait_until(lambda: _counted(dev)[1] >= expected, timeout=900, interval=1.0)
+        done = wait_until(lambda: _counted(dev)[1] >= expected, timeout=getattr(args, "wait", 900.0), interval=1.0)
         visible = time.monotonic() - started - sending
         cpu = cpu_seconds(dev.pid) - cpu0
         profile.stop()
@@ -119,6 +119,11 @@ def direct_storm(args) -> int:
             + ("" if done else " — NOT within the wait")
         )
         print(f"  incidents {incidents} (expected {args.problems}), alerts counted {counted} (expected {expected})")
+        print(
+            f"  consumer: {counted - args.problems} alerts counted in {sending + visible:.0f} s "
+            f"({(counted - args.problems) / (sending + visible):.1f}/s at this load); process CPU {cpu:.0f} s = "
+            f"{cpu * 1000 / max(counted - args.problems, 1):.1f} ms per alert counted (load-independent-ish)"
+        )
         print(f"  RSS idle {idle:.0f} MB, after {rss_mb(dev.pid):.0f} MB")
         counts, total = profile.split()
         if profile.error:

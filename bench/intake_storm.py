@@ -203,6 +203,7 @@ def main() -> int:
     parser.add_argument("--dev", action="store_true", help="the direct storm into a real `pagerless dev` over HTTP")
     parser.add_argument("--rate", type=float, default=500.0, help="--dev: alerts per second to send")
     parser.add_argument("--seconds", type=float, default=10.0, help="--dev: how long to send")
+    parser.add_argument("--wait", type=float, default=900.0, help="--dev: how long to wait for every incident")
     args = parser.parse_args()
     if args.dev:
         from _dev_storm import direct_storm

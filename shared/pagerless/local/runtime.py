@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
-from pagerless.local import inprocess, state
+from pagerless.local import inprocess, moto_speedups, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
@@ -86,6 +86,7 @@ class LocalRuntime:
         quiet_resume_probe()
         serialize_dynamodb_writes()
         remember_valid_state_machines()
+        moto_speedups.install()
         self.provisioned = provision(self.template, session=self.session())
         os.environ.update(self.provisioned.environment)
         os.environ.update(self.options.extra_environment)

@@ -1,0 +1,112 @@
+"""CPU per DynamoDB call on the embedded AWS, in-process: the hot store calls of an alert.
+
+Runs template.yaml on moto in-process (the functional tests' runtime, no HTTP) and times, per
+call: ``store.system.increment`` (one UpdateItem with ADD), ``AlertRepository.claim`` on a new key
+(a conditional UpdateItem of 11 actions), ``touch_firing`` on a firing alert (conditional ADD/SET)
+and a ``GetItem``. Printed: ms of process CPU per call, with and without
+``pagerless.local.moto_speedups`` (each in a fresh process; ``--no-compare``: with them only).
+
+    python bench/moto_update_item.py [--calls 150] [--no-compare] [--profile FILE]
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "shared"))
+
+
+def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }.items():
+        os.environ.setdefault(key, value)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    from moto import mock_aws
+
+    from pagerless.local.runtime import MOCK_CONFIG, LocalRuntime, RuntimeOptions
+
+    if not speedups:
+        os.environ["PAGERLESS_MOTO_SPEEDUPS"] = "0"  # the runtime installs them on start otherwise
+    with mock_aws(config=MOCK_CONFIG):
+        rt = LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="inprocess", retry_delay_seconds=0))
+        rt.start(background=False)
+        from pagerless.store import system
+        from pagerless.store.alerts import AlertRecord, AlertRepository
+
+        alerts = AlertRepository()
+        now = datetime.now(UTC)
+        alerts.claim("warm", workspace="w", source="s", fingerprint="f", now=now, stale_after=timedelta(minutes=5))
+        held = alerts.claim("firing", workspace="w", source="s", fingerprint="f", now=now, stale_after=timedelta(0))
+        alerts.finalize(held, "inc-1", {"title": "bench"}, [])
+
+        def increment(n: int) -> None:
+            system.increment("bench")
+
+        def claim(n: int) -> None:
+            alerts.claim(f"k{n}", workspace="w", source="s", fingerprint="f", now=now, stale_after=timedelta(minutes=5))
+
+        def touch(n: int) -> None:
+            alerts.touch_firing("firing", now)
+
+        def get(n: int) -> None:
+            AlertRecord.get("firing")
+
+        profiler = None
+        if profile:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
+        figures = {}
+        for name, call in (("increment", increment), ("claim", claim), ("touch_firing", touch), ("get", get)):
+            started = time.process_time()
+            for n in range(calls):
+                call(n)
+            figures[name] = (time.process_time() - started) * 1000 / calls
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        rt.stop()
+    return figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--no-compare", action="store_true", help="skip the run without the speedups")
+    parser.add_argument("--without", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--profile")
+    args = parser.parse_args()
+    if args.json:
+        print(json.dumps(measure(args.calls, not args.without, args.profile)))
+        return 0
+    runs = {"with speedups": [], "without": []} if not args.no_compare else {"with speedups": []}
+    for label in runs:
+        command = [sys.executable, __file__, "--json", "--calls", str(args.calls)]
+        if label == "without":
+            command.append("--without")
+        if args.profile and label == "with speedups":
+            command += ["--profile", args.profile]
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        runs[label] = json.loads(out.strip().splitlines()[-1])
+    print(f"ms of CPU per call, in-process moto, {args.calls} calls each")
+    print(f"{'call':<14}" + "".join(f"{label:>16}" for label in runs))
+    for name in runs["with speedups"]:
+        print(f"{name:<14}" + "".join(f"{runs[label][name]:>16.2f}" for label in runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,352 @@
+"""moto's DynamoDB answers the same with and without pagerless.local.moto_speedups.
+
+One script of DynamoDB calls (nested updates, list_append, if_not_exists, ADD on numbers and
+sets, DELETE, REMOVE, every ReturnValues, condition failures with and without the old item,
+validation errors, binary values, queries, scans and transactions) runs on moto as shipped and
+again with the speedups installed; every answer and every error (code, message, item) must be
+equal. Each call runs twice, so the second answer comes from the remembered expression trees.
+"""
+
+import pickle
+from decimal import Decimal
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from pagerless.local import moto_speedups
+
+TABLE = "speedups"
+
+
+def _call(client, operation: str, **params):
+    try:
+        answer = getattr(client, operation)(**params)
+    except ClientError as exc:
+        error = exc.response["Error"]
+        return ("error", error.get("Code"), error.get("Message"), exc.response.get("Item"))
+    answer.pop("ResponseMetadata", None)
+    return ("ok", answer)
+
+
+def _update(expression: str, values: dict | None = None, names: dict | None = None, **extra) -> dict:
+    params = {"TableName": TABLE, "Key": {"pk": {"S": extra.pop("pk", "a")}}, "UpdateExpression": expression}
+    if values:
+        params["ExpressionAttributeValues"] = values
+    if names:
+        params["ExpressionAttributeNames"] = names
+    return {**params, **extra}
+
+
+SCRIPT: list[tuple[str, dict]] = [
+    (
+        "put_item",
+        {
+            "TableName": TABLE,
+            "Item": {
+                "pk": {"S": "a"},
+                "count": {"N": "1"},
+                "tags": {"SS": ["x", "y"]},
+                "scores": {"NS": ["1", "2"]},
+                "doc": {
+                    "M": {"inner": {"M": {"deep": {"S": "v"}}}, "flag": {"BOOL": False}, "nothing": {"NULL": True}}
+                },
+                "items": {"L": [{"S": "one"}, {"N": "2"}, {"M": {"k": {"S": "v"}}}, {"L": []}]},
+                "blob": {"B": b"\x00\x01binary"},
+                "blobs": {"BS": [b"\x01", b"\x02"]},
+                "empty": {"S": ""},
+            },
+        },
+    ),
+    (
+        "update_item",
+        _update(
+            "SET doc.inner.deep = :v, doc.#n = :n",
+            {":v": {"S": "w"}, ":n": {"N": "5"}},
+            {"#n": "num"},
+            ReturnValues="ALL_NEW",
+        ),
+    ),
+    (
+        "update_item",
+        _update(
+            "SET #l = list_append(#l, :more)",
+            {":more": {"L": [{"S": "three"}]}},
+            {"#l": "items"},
+            ReturnValues="UPDATED_NEW",
+        ),
+    ),
+    (
+        "update_item",
+        _update(
+            "SET #l = list_append(:first, #l)",
+            {":first": {"L": [{"NULL": True}]}},
+            {"#l": "items"},
+            ReturnValues="UPDATED_OLD",
+        ),
+    ),
+    (
+        "update_item",
+        _update(
+            "SET created = if_not_exists(created, :now), seen = if_not_exists(seen, :now)",
+            {":now": {"S": "t1"}},
+            ReturnValues="ALL_NEW",
+        ),
+    ),
+    (
+        "update_item",
+        _update(
+            "ADD #c :one, tags :t, scores :s",
+            {":one": {"N": "1"}, ":t": {"SS": ["z"]}, ":s": {"NS": ["3.5"]}},
+            {"#c": "count"},
+            ReturnValues="UPDATED_NEW",
+        ),
+    ),
+    ("update_item", _update("DELETE tags :t", {":t": {"SS": ["x"]}}, ReturnValues="ALL_OLD")),
+    (
+        "update_item",
+        _update("REMOVE doc.#f, #l[0], empty", names={"#f": "flag", "#l": "items"}, ReturnValues="ALL_NEW"),
+    ),
+    ("update_item", _update("SET #c = #c + :one", {":one": {"N": "1"}}, {"#c": "count"}, ReturnValues="NONE")),
+    ("update_item", _update("SET #c = #c - :one", {":one": {"N": "1"}}, {"#c": "count"})),
+    # Condition failures: with and without the old item in the error.
+    (
+        "update_item",
+        _update(
+            "SET #c = :z", {":z": {"N": "0"}, ":big": {"N": "100"}}, {"#c": "count"}, ConditionExpression="#c > :big"
+        ),
+    ),
+    (
+        "update_item",
+        _update(
+            "SET #c = :z",
+            {":z": {"N": "0"}, ":big": {"N": "100"}},
+            {"#c": "count"},
+            ConditionExpression="#c > :big",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        ),
+    ),
+    (
+        "update_item",
+        _update("SET #c = :z", {":z": {"N": "0"}}, {"#c": "count"}, ConditionExpression="attribute_not_exists(pk)"),
+    ),
+    # A new item through an update, guarded like AlertRepository.claim.
+    (
+        "update_item",
+        _update(
+            "SET #s = :s ADD gen :one",
+            {":s": {"S": "claiming"}, ":one": {"N": "1"}},
+            {"#s": "state"},
+            pk="b",
+            ConditionExpression="attribute_not_exists(pk) OR #s = :s",
+            ReturnValues="ALL_NEW",
+        ),
+    ),
+    # Validation errors; the same expression string once valid, once updating the key through a name.
+    ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "other"}, ReturnValues="ALL_NEW")),
+    ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "pk"})),
+    ("update_item", _update("SET a = :v, a = :w", {":v": {"S": "x"}, ":w": {"S": "y"}})),
+    ("update_item", _update("SET a = :v REMOVE a", {":v": {"S": "x"}})),
+    ("update_item", _update("SET a = :missing", {":v": {"S": "x"}})),
+    ("update_item", _update("ADD #c :s", {":s": {"S": "not a number"}}, {"#c": "count"})),
+    ("update_item", _update("SET nope.deeper = :v", {":v": {"S": "x"}})),
+    ("update_item", _update("SET a = :v SET b = :v", {":v": {"S": "x"}})),
+    ("update_item", _update("SET = :v", {":v": {"S": "x"}})),
+    ("update_item", _update("SET #u = :v", {":v": {"S": "x"}}, {"#u": "unused", "#x": "extra"})),
+    (
+        "update_item",
+        _update("SET bin = :b, bins = :bs", {":b": {"B": b"\xff"}, ":bs": {"BS": [b"\x03"]}}, ReturnValues="ALL_NEW"),
+    ),
+    ("get_item", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}}),
+    (
+        "get_item",
+        {
+            "TableName": TABLE,
+            "Key": {"pk": {"S": "a"}},
+            "ProjectionExpression": "doc.inner, #l[1]",
+            "ExpressionAttributeNames": {"#l": "items"},
+        },
+    ),
+    ("get_item", {"TableName": TABLE, "Key": {"pk": {"S": "missing"}}}),
+    (
+        "query",
+        {"TableName": TABLE, "KeyConditionExpression": "pk = :a", "ExpressionAttributeValues": {":a": {"S": "a"}}},
+    ),
+    ("scan", {"TableName": TABLE}),
+    (
+        "transact_write_items",
+        {
+            "TransactItems": [
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "b"}},
+                        "UpdateExpression": "ADD gen :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": {"pk": {"S": "a"}},
+                        "UpdateExpression": "SET #c = :z",
+                        "ExpressionAttributeNames": {"#c": "count"},
+                        "ExpressionAttributeValues": {":z": {"N": "0"}, ":n": {"N": "-1"}},
+                        "ConditionExpression": "#c < :n",
+                    }
+                },
+            ]
+        },
+    ),
+    ("delete_item", {"TableName": TABLE, "Key": {"pk": {"S": "b"}}, "ReturnValues": "ALL_OLD"}),
+    ("describe_table", {"TableName": TABLE}),
+]
+
+
+def _run_script() -> list:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        answers = []
+        for operation, params in SCRIPT:
+            for _ in range(2):
+                answers.append((operation, _call(client, operation, **params)))
+        return answers
+
+
+def _comparable(answers: list) -> list:
+    """Describe-table carries its creation time; everything else must be byte for byte the same."""
+    out = []
+    for operation, answer in answers:
+        if operation == "describe_table" and answer[0] == "ok":
+            answer = (
+                "ok",
+                {**answer[1], "Table": {k: v for k, v in answer[1]["Table"].items() if k != "CreationDateTime"}},
+            )
+        out.append((operation, answer))
+    return out
+
+
+@pytest.fixture
+def speedups_state():
+    was_installed = moto_speedups.installed()
+    yield
+    moto_speedups.uninstall()
+    if was_installed:
+        moto_speedups.install()
+
+
+def test_every_answer_and_error_is_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _comparable(_run_script())
+    moto_speedups.install()
+    assert moto_speedups.installed()
+    fast = _comparable(_run_script())
+
+    assert len(plain) == len(fast) == 2 * len(SCRIPT)
+    for (operation, expected), (_, actual), step in zip(plain, fast, range(len(plain)), strict=True):
+        assert actual == expected, f"step {step // 2} ({operation}) differs"
+    # The script exercises what it claims: both outcomes, condition items and validation errors.
+    outcomes = [answer for _, answer in plain]
+    assert any(a[0] == "error" and a[1] == "ConditionalCheckFailedException" and a[3] for a in outcomes)
+    assert any(a[0] == "error" and a[1] == "ConditionalCheckFailedException" and not a[3] for a in outcomes)
+    assert any(a[0] == "error" and a[1] == "ValidationException" for a in outcomes)
+    assert any(a[0] == "error" and a[1] == "TransactionCanceledException" for a in outcomes)
+    new_item = plain[2 * 13][1][1]["Attributes"]
+    assert new_item == {"pk": {"S": "b"}, "state": {"S": "claiming"}, "gen": {"N": "1"}}
+    assert plain[2 * 5][1][1]["Attributes"]["count"] == {"N": "2"}
+
+
+def test_the_remembered_tree_is_never_changed_by_an_update(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.install()
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    expression = "SET a = :v ADD n :one REMOVE gone"
+    tree = UpdateExpressionParser.make(expression)
+    before = pickle.dumps(tree)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(3):
+            client.update_item(
+                TableName=TABLE,
+                Key={"pk": {"S": "a"}},
+                UpdateExpression=expression,
+                ExpressionAttributeValues={":v": {"S": f"v{n}"}, ":one": {"N": "1"}},
+            )
+        item = client.get_item(TableName=TABLE, Key={"pk": {"S": "a"}})["Item"]
+    assert UpdateExpressionParser.make(expression) is tree
+    assert pickle.dumps(tree) == before
+    assert item == {"pk": {"S": "a"}, "a": {"S": "v2"}, "n": {"N": str(Decimal(3))}}
+
+
+DEFINITION = """{
+  "StartAt": "Shape",
+  "States": {
+    "Shape": {"Type": "Pass", "Parameters": {"items.$": "$.items", "name.$": "States.Format('inc-{}', $.n)"}, "Next": "Each"},
+    "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.doubled",
+             "Iterator": {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, $)"}, "End": true}}},
+             "Next": "Choose"},
+    "Choose": {"Type": "Choice", "Choices": [{"Variable": "$.name", "StringEquals": "inc-1", "Next": "One"}], "Default": "Other"},
+    "One": {"Type": "Pass", "Result": "one", "ResultPath": "$.branch", "End": true},
+    "Other": {"Type": "Fail", "Error": "NotOne", "Cause": "n was not 1"}
+  }
+}"""
+
+
+def _run_executions() -> list:
+    import time
+
+    from pagerless.local.runtime import MOCK_CONFIG
+
+    with mock_aws(config=MOCK_CONFIG):
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        arn = sfn.create_state_machine(
+            name="speedups", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
+        )["stateMachineArn"]
+        outcomes = []
+        for run, n in enumerate((1, 2, 1)):
+            execution = sfn.start_execution(
+                stateMachineArn=arn, name=f"run-{run}", input=f'{{"n": {n}, "items": [1, 2, 3]}}'
+            )
+            for _ in range(400):
+                described = sfn.describe_execution(executionArn=execution["executionArn"])
+                if described["status"] != "RUNNING":
+                    break
+                time.sleep(0.05)
+            # Map iterations run on threads: their events interleave differently from run to run.
+            history = sfn.get_execution_history(executionArn=execution["executionArn"])["events"]
+            outcomes.append(
+                (
+                    described["status"],
+                    described.get("output"),
+                    described.get("error"),
+                    sorted(e["type"] for e in history),
+                )
+            )
+        return outcomes
+
+
+def test_step_functions_executions_are_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _run_executions()
+    moto_speedups.install()
+    fast = _run_executions()
+
+    assert fast == plain
+    assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+    assert '"doubled":[{"v":2},{"v":4},{"v":6}]' in plain[0][1].replace(" ", "")
