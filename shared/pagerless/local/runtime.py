@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
-from pagerless.local import inprocess, state
+from pagerless.local import footprint, inprocess, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
@@ -85,6 +85,7 @@ class LocalRuntime:
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, background: bool = True) -> "LocalRuntime":
         """Provision everything and (with ``background``) start pollers, scheduler and snapshots."""
+        footprint.skip_ec2_data()  # before moto's Step Functions interpreter is imported
         for key, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(key, value)
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self.options.region
