@@ -45,6 +45,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="send this process's own AWS calls over HTTP to the embedded AWS (slower; for comparison)",
     )
 
+    parser.add_argument(
+        "--execution-retention",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="forget a finished workflow execution after this long (AWS keeps them 90 days; default 3600)",
+    )
+
 
 class PortBusyError(Exception):
     pass
@@ -66,6 +74,10 @@ def _bind(host: str, port: int, flag: str) -> socket.socket:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pagerless.local import heap, memdebug
+
+    heap.limit_arenas()  # before any thread starts (docs/performance.md, "Memory")
+    memdebug.enable_from_environment()  # before the imports below, so they are traced too
     import uvicorn
 
     from pagerless.local.runtime import LocalRuntime, RuntimeOptions
@@ -98,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
             extra_environment=extra_env,
             inprocess_aws=not args.aws_over_http,
             workflow_workers=args.workflow_workers,
+            execution_retention_seconds=args.execution_retention,
         ),
     )
     started = time.monotonic()

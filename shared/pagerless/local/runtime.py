@@ -16,15 +16,17 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
-from pagerless.local import inprocess, moto_speedups, state
+from pagerless.local import footprint, inprocess, moto_speedups, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
 from pagerless.local.pollers import SqsPoller, SqsSource
 from pagerless.local.provision import Provisioned, provision
+from pagerless.local.retention import Sweeper
 from pagerless.local.scheduler import ScheduledTarget, Scheduler
 from pagerless.local.template import ACCOUNT_ID, Template
+from pagerless.store.session import botocore_session
 
 MOCK_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 LOCAL_CREDENTIALS = {
@@ -49,6 +51,8 @@ class RuntimeOptions:
     snapshot_interval_seconds: float = 30.0
     inprocess_aws: bool = True  # server mode: this process's own AWS calls skip the HTTP round trip
     workflow_workers: int = 4  # Step Functions tasks running at once (the rest wait; intake keeps the CPU)
+    execution_retention_seconds: float = 3600.0  # finished executions are forgotten after this (AWS: 90 days)
+    sweep_interval_seconds: float = 30.0  # how often expired TTL items and old executions are swept
 
 
 class LocalRuntime:
@@ -70,11 +74,18 @@ class LocalRuntime:
         self.journal: wal.Journal | None = None
         self.resumed: list[dict] = []
         self._snapshot_stop = threading.Event()
+        self._session: boto3.session.Session | None = None
         self._snapshot_thread: threading.Thread | None = None
+        self.sweeper = Sweeper(
+            self.options.region,
+            execution_retention_seconds=self.options.execution_retention_seconds,
+            interval_seconds=self.options.sweep_interval_seconds,
+        )
 
     # ------------------------------------------------------------------ lifecycle
     def start(self, *, background: bool = True) -> "LocalRuntime":
         """Provision everything and (with ``background``) start pollers, scheduler and snapshots."""
+        footprint.skip_ec2_data()  # before moto's Step Functions interpreter is imported
         for key, value in LOCAL_CREDENTIALS.items():
             os.environ.setdefault(key, value)
         os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = self.options.region
@@ -108,6 +119,7 @@ class LocalRuntime:
         if background:
             self.poller.start()
             self.scheduler.start()
+            self.sweeper.start()
             if self.options.state_dir is not None and self.restored["items"] + self.restored["journal"]:
                 threading.Thread(target=self._reconcile, daemon=True, name="reconcile").start()
             if self.options.state_dir is not None and self.options.mode == "server":
@@ -117,6 +129,7 @@ class LocalRuntime:
 
     def stop(self) -> None:
         self._snapshot_stop.set()
+        self.sweeper.stop()
         if self.poller:
             self.poller.stop()
         if self.scheduler:
@@ -137,7 +150,12 @@ class LocalRuntime:
 
     # ------------------------------------------------------------------ clients
     def session(self) -> boto3.session.Session:
-        return boto3.session.Session(region_name=self.options.region)
+        """One boto3 session for the runtime, on the process's shared botocore session: each new
+        session would load and keep its own copy of botocore's endpoint and service models
+        (~7 MB for endpoints.json alone), and the snapshot asked for one every 30 seconds."""
+        if self._session is None:
+            self._session = boto3.session.Session(botocore_session=botocore_session(), region_name=self.options.region)
+        return self._session
 
     def client(self, service: str):
         return self.session().client(service)
