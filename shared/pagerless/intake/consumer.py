@@ -2,15 +2,15 @@
 
 - A payload that cannot be normalized goes straight to the dead-letter store (retrying cannot
   help) and the record succeeds.
-- Each alert is processed once per delivery: Powertools idempotency keyed on the alert itself
-  (workspace, source, fingerprint, status, delivery time) — not the SQS message id, which a
-  redriven or re-published message does not keep.
+- Each alert is processed once per delivery: the alert item remembers the last delivery applied
+  to it (status and delivery time; `DeliveryMark`), and every change is conditional on it, so a
+  redelivery changes nothing and costs no extra item (it replaced a Powertools idempotency
+  record: two writes per alert, docs/writes.md). A state change older than the alert's last one
+  (a firing redelivered after its resolve) is refused too.
 - Any other failure notes the error on the dead-letter record (status `failing`, not listed)
   and fails the record, so SQS redelivers it; after maxReceiveCount the queue moves it to the
   DLQ, whose function marks the record `dead` (the API lists it).
 """
-
-from functools import cache
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -24,31 +24,20 @@ from pagerless.intake.deliveries import Delivery, parse_delivery
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
+from pagerless.store.alerts import DeliveryMark
 from pagerless.store.dead_letters import DeadLetterRepository
 
 
-@cache
-def _idempotency():
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600)
-    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
-
-    @idempotent_function(data_keyword_argument="delivery", persistence_store=layer, config=config)
-    def process_alert_once(delivery: dict) -> dict:
-        alert = Alert.model_validate(delivery["alert"])
-        return intake_service().process(alert, delivery["workspace"]).to_dict()
-
-    return process_alert_once, config
-
-
 def register_context(context) -> None:
-    """Let idempotency size its in-progress window from the Lambda's remaining time."""
-    _idempotency()[1].register_lambda_context(context)
+    """Kept for the handler's call: the consumer's idempotency no longer has an in-progress window
+    to size (it is a conditional write on the alert item, see `DeliveryMark`)."""
+
+
+def delivery_mark(delivery: Delivery, alert: Alert) -> DeliveryMark:
+    """What names this alert's delivery on its alert item: status and delivery time (the alert's
+    workspace, source and fingerprint are the item's key) — not the SQS message id, which a
+    redriven or re-published message does not keep."""
+    return DeliveryMark(f"{alert.status.value}|{delivery.delivered_at.isoformat()}", delivery.delivered_at)
 
 
 def handle_alert_record(body: str, message_attributes: dict | None, attributes: dict | None) -> list[dict]:
@@ -60,25 +49,10 @@ def handle_alert_record(body: str, message_attributes: dict | None, attributes: 
     except ValidationError as exc:
         dead_letter(delivery, error=f"not a valid {delivery.source} payload: {exc.message}", reason="invalid")
         return []
-    process_once = _idempotency()[0]
+    service = intake_service()
     try:
         return [
-            process_once(
-                delivery={
-                    "key": "|".join(
-                        [
-                            delivery.workspace,
-                            alert.source,
-                            alert.fingerprint,
-                            alert.status.value,
-                            delivery.delivered_at.isoformat(),
-                        ]
-                    ),
-                    "workspace": delivery.workspace,
-                    "alert": alert.model_dump(mode="json"),
-                }
-            )
-            for alert in alerts
+            service.process(alert, delivery.workspace, delivery_mark(delivery, alert)).to_dict() for alert in alerts
         ]
     except Exception as exc:
         _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
