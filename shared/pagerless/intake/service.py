@@ -95,7 +95,10 @@ class IntakeService:
                 opened = self._open(key, alert, workspace, now, mark)
                 if opened is not None:
                     return opened
-                continue  # another delivery opened it first: this one is a duplicate
+                if time.monotonic() >= deadline:
+                    raise ServiceUnavailableError("another delivery of this alert is still opening its incident")
+                self.sleep(0.01 * random.uniform(0.5, 1.5))
+                continue  # another delivery opened it first (or raced it): this one looks again
             if mark is not None and (applied := self._applied(record, alert, mark)) is not None:
                 return applied
             claim = self.alerts.claim(

@@ -160,10 +160,13 @@ def _add_with(record: IncidentRecord, alongside: Alongside) -> IncidentRecord | 
             tx.save(record, condition=IncidentRecord.id.does_not_exist())
             tx.save(alongside.item, condition=alongside.condition)
     except TransactWriteError as exc:
+        # A concurrent transaction on the same item (TransactionConflict) is a race lost like a
+        # failed condition: the caller looks again.
+        lost = ("ConditionalCheckFailed", "TransactionConflict")
         reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        if len(reasons) > 1 and reasons[1] in lost:
             raise AlongsideTaken("the item put with the incident was taken first") from exc
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        if reasons and reasons[0] in lost:
             return None
         raise
     return record
