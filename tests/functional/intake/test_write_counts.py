@@ -158,3 +158,55 @@ def test_a_resolve_with_pending_duplicates_folds_them_before_the_incident_resolv
     incident = IncidentService().repository.get(incident_id)
     assert incident.status == "resolved" and incident.alert_count == 3 and incident.open_alerts == 0
     assert IncidentService().get("default", incident_id).alert_count == 3
+
+
+def test_stream_events_published_at_once_get_unique_numbers_without_holes_and_no_counter(runtime, meter):
+    import threading
+
+    from pagerless.incidents.timeline import publish
+    from pagerless.store.incidents import StreamEventRecord
+
+    barrier = threading.Barrier(8)
+    numbers, errors = [], []
+
+    def send(n: int):
+        StreamEventRecord.count("warm-up")
+        barrier.wait()
+        try:
+            numbers.append(publish("seq-test", "incident_updated", incident_id=f"INC-{n}", data={"n": n}))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    # Given 8 writers publishing to one workspace stream at the same moment
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then each event has its own number, 1..8 with no hole
+    assert errors == [] and sorted(numbers) == list(range(1, 9))
+    # And one more event is one item written, in the events table only (no counter item)
+    with meter.measure("publish"):
+        assert publish("seq-test", "incident_updated", incident_id="INC-9") == 9
+    assert meter.costs["publish"].writes == 1
+    assert set(meter.costs["publish"].tables) == {runtime.provisioned.tables["EventsTable"]}
+    # And an SSE client resuming after 5 gets 6..9 in order
+    chunks = _stream("seq-test", 5)
+    ids = [line for c in chunks for line in c.splitlines() if line.startswith("id: ")]
+    assert ids == ["id: 6", "id: 7", "id: 8", "id: 9"]
+    # And a client ahead of the stream (its events expired and it started again) resumes from the start
+    chunks = _stream("seq-test", 500)
+    assert [line for c in chunks for line in c.splitlines() if line.startswith("id: ")][0] == "id: 1"
+
+
+def _stream(workspace: str, last_event_id: int) -> list[str]:
+    """One SSE connection of one poll (a clock that only the poll's sleep moves)."""
+    from pagerless.incidents.stream import StreamOptions, stream_events
+
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    options = StreamOptions(max_seconds=1, poll_seconds=1)
+    return list(stream_events(workspace, last_event_id, options, clock=lambda: now[0], sleep=sleep))
