@@ -147,12 +147,16 @@ def main() -> int:
         )
         print(f"{label:34} {cost['writes']:>6g} {cost['wcu']:>6g} {cost['failed_conditional']:>6g}   {parts}")
     duplicate = report["duplicate"]
-    newest = max(report[k]["writes"] for k in report if "new" in k)
+    roots = max(report[k]["writes"] for k in report if "new" in k and "child" not in k)
+    child = report["new (correlated child)"]["writes"]
     print(
         f"goal: duplicate 1 write <= 2 WCU: {duplicate['writes']:g} write(s), {duplicate['wcu']:g} WCU -> "
         f"{'met' if duplicate['writes'] <= 1 and duplicate['wcu'] <= 2 else 'NOT met'}"
     )
-    print(f"goal: new alert <= 5 writes: {newest:g} -> {'met' if newest <= 5 else 'NOT met'}")
+    print(
+        f"goal: new alert <= 5 writes: opening a root incident (sync and queued) {roots:g} -> "
+        f"{'met' if roots <= 5 else 'NOT met'}; a correlated child {child:g} -> {'met' if child <= 5 else 'NOT met'}"
+    )
     return 0
 
 
