@@ -58,6 +58,16 @@ def alertmanager_like(n: int, status: str = "firing", service: str | None = "che
     )
 
 
+def queued(alert, sent_second: int) -> None:
+    """One AlertQueue record through the real consumer (`handle_alert_record`)."""
+    from pagerless.intake.consumer import handle_alert_record
+    from pagerless.intake.queue import AlertEnvelope
+
+    body = AlertEnvelope(alert.source, "default", alert.model_dump(mode="json"), "").to_json()
+    sent = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() + sent_second) * 1000
+    handle_alert_record(body, None, {"SentTimestamp": str(sent)})
+
+
 def measure() -> dict:
     """The write cost of each kind of alert, on a fresh embedded AWS."""
     from moto import mock_aws
@@ -89,6 +99,15 @@ def measure() -> dict:
                 service.process(alertmanager_like(2), "default")
             with meter.measure("resolve"):
                 service.process(alertmanager_like(2, status="resolved"), "default")
+            # The AlertQueue consumer path (the default: webhooks are acknowledged, then queued)
+            for label, n, sent in (
+                ("queued: new (no service)", 10, 1),
+                ("queued: new (root of a service)", 11, 2),
+                ("queued: duplicate", 11, 3),
+                ("queued: redelivered (same message)", 11, 3),
+            ):
+                with meter.measure(label):
+                    queued(alertmanager_like(n, service=None if n == 10 else "payments"), sent)
         finally:
             meter.uninstall()
             runtime.stop()
@@ -128,12 +147,16 @@ def main() -> int:
         )
         print(f"{label:34} {cost['writes']:>6g} {cost['wcu']:>6g} {cost['failed_conditional']:>6g}   {parts}")
     duplicate = report["duplicate"]
-    newest = max(report[k]["writes"] for k in report if k.startswith("new"))
+    roots = max(report[k]["writes"] for k in report if "new" in k and "child" not in k)
+    child = report["new (correlated child)"]["writes"]
     print(
         f"goal: duplicate 1 write <= 2 WCU: {duplicate['writes']:g} write(s), {duplicate['wcu']:g} WCU -> "
         f"{'met' if duplicate['writes'] <= 1 and duplicate['wcu'] <= 2 else 'NOT met'}"
     )
-    print(f"goal: new alert <= 5 writes: {newest:g} -> {'met' if newest <= 5 else 'NOT met'}")
+    print(
+        f"goal: new alert <= 5 writes: opening a root incident (sync and queued) {roots:g} -> "
+        f"{'met' if roots <= 5 else 'NOT met'}; a correlated child {child:g} -> {'met' if child <= 5 else 'NOT met'}"
+    )
     return 0
 
 

@@ -25,6 +25,7 @@ from pagerless.store.incidents import IncidentRepository
 # While a fix runs, a source resolve is only noted: verification decides.
 REMEDIATION_STATUSES = frozenset({IncidentStatus.REMEDIATING, IncidentStatus.VERIFYING})
 MOVE_ATTEMPTS = 3
+CREATE_ATTEMPTS = 25  # incident numbers are taken by a conditional put (incidents.ids)
 
 
 def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
@@ -60,9 +61,12 @@ class IncidentLifecycle:
         self.announce(incident, alert, now)
         return incident
 
-    def create(self, alert: Alert, workspace: str, now: datetime):
-        """Store a new incident: a child of an open incident of the same service, if any."""
-        for _ in range(3):
+    def create(self, alert: Alert, workspace: str, now: datetime, *, alongside: Callable[[str], object] | None = None):
+        """Store a new incident: a child of an open incident of the same service, if any.
+
+        ``alongside(incident_id)``: an item put with the incident in one transaction (intake's new
+        alert item); `AlongsideTaken` when another writer put that item first."""
+        for _ in range(CREATE_ATTEMPTS):  # each lost attempt means another creator took the number
             incident_id = self.allocate_id(now, workspace)
             parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
             incident = Incident(
@@ -84,7 +88,7 @@ class IncidentLifecycle:
                 correlation_reason=_reason(alert) if parent else None,
             )
             try:
-                stored = self.repository.add(incident)
+                stored = self.repository.add(incident, alongside(incident_id) if alongside else None)
             except Exception:
                 self._release_slot(incident)
                 raise

@@ -1,9 +1,12 @@
 """The workspace event stream as Server-Sent Events.
 
 Every event carries `id: <seq>` (the per-workspace sequence number), so a client resumes with
-`Last-Event-ID`. Sequence numbers come from an atomic counter but the event writes can land out
-of order: when seq n+1 is missing while a later one is present, the stream holds back for up to
-`gap_hold_seconds` before skipping it. A connection lasts at most `max_seconds` (API Gateway and
+`Last-Event-ID`. Each event takes the stream's newest number plus one with a conditional put
+(store.timeline.append_stream_event), so the stream has no holes; the gap hold below stays for
+events that expired (TTL) or were written by an older version (a counter, then the event): when
+seq n+1 is missing while a later one is present, the stream holds back for up to
+`gap_hold_seconds` before skipping it. A stream whose events all expired starts again at 1: a
+client whose `Last-Event-ID` is ahead of the newest event resumes from the start. A connection lasts at most `max_seconds` (API Gateway and
 Lambda buffer the response), starts with a `retry:` hint and sends heartbeat comments.
 """
 
@@ -49,7 +52,12 @@ def stream_events(
     ``read_after(workspace, seq)`` reads the stored events above ``seq`` in order (the store's, by default)."""
     options = options or StreamOptions()
     started = clock()
-    last = latest_seq(workspace) if last_event_id is None else last_event_id
+    if last_event_id is None:
+        last = latest_seq(workspace)
+    elif last_event_id > 0 and last_event_id > latest_seq(workspace):
+        last = 0  # the client is ahead of the stream: it started again (its events expired)
+    else:
+        last = last_event_id
     yield f"retry: {RETRY_MS}\n: connected, resuming after {last}\n\n"
     last_sent = started
     gap_since: float | None = None

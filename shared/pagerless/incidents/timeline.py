@@ -5,8 +5,7 @@ Every step writes here; the API, the SSE stream, the console and the reports rea
 
 from pagerless.clock import utcnow
 from pagerless.store.incidents import TimelineRecord
-from pagerless.store.system import increment
-from pagerless.store.timeline import append_timeline, put_stream_event, timeline_items
+from pagerless.store.timeline import append_stream_event, append_timeline, timeline_items
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 
@@ -42,18 +41,16 @@ def record(
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:
-    """Put an event on the workspace stream with the next sequence number; returns it."""
-    seq = increment(f"events#{workspace}")
-    put_stream_event(
+    """Put an event on the workspace stream with the next sequence number; returns it (one write:
+    the number is taken with the event, no counter item — docs/writes.md)."""
+    return append_stream_event(
         workspace,
-        seq,
         utcnow(),
         event_type,
         incident_id=incident_id,
         data=data or {},
         retention_seconds=STREAM_RETENTION_SECONDS,
     )
-    return seq
 
 
 def timeline(incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:

@@ -2,20 +2,19 @@
 
 - A payload that cannot be normalized goes straight to the dead-letter store (retrying cannot
   help) and the record succeeds.
-- Each alert is processed once per delivery: Powertools idempotency keyed on the alert itself
-  (workspace, source, fingerprint, status, delivery time) — not the SQS message id, which a
-  redriven or re-published message does not keep.
+- Each alert is processed once per delivery: the alert item remembers the last delivery applied
+  to it (status and delivery time; `DeliveryMark`), and every change is conditional on it, so a
+  redelivery changes nothing and costs no extra item (it replaced a Powertools idempotency
+  record: two writes per alert, docs/writes.md). A state change older than the alert's last one
+  (a firing redelivered after its resolve) is refused too.
 - Any other failure notes the error on the dead-letter record (status `failing`, not listed)
   and fails the record, so SQS redelivers it; after maxReceiveCount the queue moves it to the
   DLQ, whose function marks the record `dead` (the API lists it).
-- A failure that says when a retry can succeed — the alert's claim, its service's correlation
-  slot or its idempotency record is held by another delivery, perhaps one that died with its
-  Lambda — sets the message's visibility to that moment, so the retries are not spent before
+- A failure that says when a retry can succeed — the alert's claim or its service's correlation
+  slot is held by another delivery, perhaps one that died with its Lambda — sets the message's visibility to that moment, so the retries are not spent before
   the holder's claim goes stale (and, on AWS, the retry need not wait the whole visibility
   timeout).
 """
-
-from functools import cache
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -30,35 +29,20 @@ from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import delay_redelivery
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
+from pagerless.store.alerts import DeliveryMark
 from pagerless.store.dead_letters import DeadLetterRepository
 
 
-@cache
-def _idempotency():
-    from aws_lambda_powertools.utilities.idempotency import (
-        DynamoDBPersistenceLayer,
-        IdempotencyConfig,
-        idempotent_function,
-    )
-
-    config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600)
-    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
-
-    @idempotent_function(data_keyword_argument="delivery", persistence_store=layer, config=config)
-    def process_alert_once(delivery: dict) -> dict:
-        alert = Alert.model_validate(delivery["alert"])
-        return intake_service().process(alert, delivery["workspace"]).to_dict()
-
-    return process_alert_once, config
-
-
-_invocation: dict[str, float] = {}
-
-
 def register_context(context) -> None:
-    """Let idempotency size its in-progress window from the Lambda's remaining time."""
-    _idempotency()[1].register_lambda_context(context)
-    _invocation["timeout"] = context.get_remaining_time_in_millis() / 1000
+    """Kept for the handler's call: the consumer's idempotency no longer has an in-progress window
+    to size (it is a conditional write on the alert item, see `DeliveryMark`)."""
+
+
+def delivery_mark(delivery: Delivery, alert: Alert) -> DeliveryMark:
+    """What names this alert's delivery on its alert item: status and delivery time (the alert's
+    workspace, source and fingerprint are the item's key) — not the SQS message id, which a
+    redriven or re-published message does not keep."""
+    return DeliveryMark(f"{alert.status.value}|{delivery.delivered_at.isoformat()}", delivery.delivered_at)
 
 
 def handle_alert_record(
@@ -72,25 +56,10 @@ def handle_alert_record(
     except ValidationError as exc:
         dead_letter(delivery, error=f"not a valid {delivery.source} payload: {exc.message}", reason="invalid")
         return []
-    process_once = _idempotency()[0]
+    service = intake_service()
     try:
         return [
-            process_once(
-                delivery={
-                    "key": "|".join(
-                        [
-                            delivery.workspace,
-                            alert.source,
-                            alert.fingerprint,
-                            alert.status.value,
-                            delivery.delivered_at.isoformat(),
-                        ]
-                    ),
-                    "workspace": delivery.workspace,
-                    "alert": alert.model_dump(mode="json"),
-                }
-            )
-            for alert in alerts
+            service.process(alert, delivery.workspace, delivery_mark(delivery, alert)).to_dict() for alert in alerts
         ]
     except Exception as exc:
         _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
@@ -102,15 +71,7 @@ def handle_alert_record(
 
 def retry_after(exc: Exception) -> float | None:
     """Seconds after which a retry of the failed record can succeed, when the failure tells."""
-    if isinstance(exc, ServiceUnavailableError):
-        return exc.retry_after
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
-    if isinstance(exc, IdempotencyAlreadyInProgressError):
-        # the holder's in-progress record expires at the latest one function timeout after it
-        # started, and it started before this invocation
-        return _invocation.get("timeout") or float(settings.intake().claim_stale_seconds)
-    return None
+    return exc.retry_after if isinstance(exc, ServiceUnavailableError) else None
 
 
 def delivery_alerts(delivery: Delivery) -> list[Alert]:

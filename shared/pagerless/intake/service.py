@@ -26,8 +26,8 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
-from pagerless.store.alerts import AlertRecord, AlertRepository, alert_key
-from pagerless.store.incidents import IncidentRecord, IncidentRepository
+from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
+from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRepository
 from pagerless.workflow.executions import start_incident_workflow
 
 WorkflowStarter = Callable[..., str | None]
@@ -69,26 +69,40 @@ class IntakeService:
         """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any)."""
         return [self.process(alert, workspace) for alert in normalize(source, payload)]
 
-    def process(self, alert: Alert, workspace: str) -> IngestResult:
-        """Apply one alert: dedup, open/reopen/correlate, or resolve."""
+    def process(self, alert: Alert, workspace: str, delivery: DeliveryMark | None = None) -> IngestResult:
+        """Apply one alert: dedup, open/reopen/correlate, or resolve. ``delivery`` (the queue
+        consumer's) makes it idempotent per delivery: see `DeliveryMark`."""
         metrics.alert_received(alert.source, alert.status.value)
         key = alert_key(workspace, alert.source, alert.fingerprint)
         if alert.status is AlertStatus.FIRING:
-            return self._fire(key, alert, workspace)
-        return self._resolve(key, alert)
+            return self._fire(key, alert, workspace, delivery)
+        return self._resolve(key, alert, delivery)
 
     # ------------------------------------------------------------------ firing
-    def _fire(self, key: str, alert: Alert, workspace: str) -> IngestResult:
+    def _fire(self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None) -> IngestResult:
         config = settings.intake()
         deadline = time.monotonic() + config.claim_wait_seconds
         while True:
             now = self.clock()
-            duplicate = self.alerts.touch_firing(key, now)
+            duplicate = self.alerts.touch_firing(key, now, mark)
             if duplicate is not None:
                 result = self._duplicate(duplicate, alert, now)
                 if result is not None:
                     return result
                 continue  # its incident was resolved under it: the alert now takes the reopen path
+            record = self.alerts.get(key)
+            if record is None:
+                opened = self._open(key, alert, workspace, now, mark)
+                if opened is not None:
+                    return opened
+                if time.monotonic() >= deadline:
+                    raise ServiceUnavailableError(
+                        "another delivery of this alert is still opening its incident", retry_after=1.0
+                    )
+                self.sleep(0.01 * random.uniform(0.5, 1.5))
+                continue  # another delivery opened it first (or raced it): this one looks again
+            if mark is not None and (applied := self._applied(record, alert, mark)) is not None:
+                return applied
             claim = self.alerts.claim(
                 key,
                 workspace=workspace,
@@ -96,10 +110,23 @@ class IntakeService:
                 fingerprint=alert.fingerprint,
                 now=now,
                 stale_after=timedelta(seconds=config.claim_stale_seconds),
+                mark=mark,
             )
             if claim is not None:
                 return self._claimed(claim, alert, workspace, now)
             self._await_claim(key, deadline)
+
+    def _applied(self, record: AlertRecord, alert: Alert, mark: DeliveryMark) -> IngestResult | None:
+        """A redelivery of a delivery already applied, or a firing older than the resolve the
+        alert has seen since (it must not reopen): nothing to do. None: go on."""
+        replayed = record.delivery == mark.key and record.state != AlertState.CLAIMING
+        stale = record.state == AlertState.RESOLVED and record.changed_at is not None and record.changed_at > mark.at
+        if not (replayed or stale):
+            return None
+        status = self._status_of(record.incident_id) if record.incident_id else "unknown"
+        return IngestResult(
+            alert.fingerprint, record.incident_id, True, status, "deduplicated" if replayed else "ignored"
+        )
 
     def _await_claim(self, key: str, deadline: float) -> None:
         """Another delivery holds the claim: watch it with reads (a failed conditional write costs a
@@ -138,8 +165,40 @@ class IntakeService:
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
         if self._needs_workflow(incident):  # a start that failed earlier is retried here
-            self.start_workflow(incident)
+            self.start_workflow(incident, record_arn=False)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
+
+    def _open(
+        self, key: str, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None
+    ) -> IngestResult | None:
+        """A never-seen alert: its item and its new incident are put in one transaction (no claim
+        to finalize; docs/writes.md); None if another delivery put the item first."""
+        payload = alert.model_dump(mode="json")
+        try:
+            incident = self.lifecycle.create(
+                alert,
+                workspace,
+                now,
+                alongside=lambda incident_id: self.alerts.opening(
+                    key, workspace=workspace, alert=payload, incident_id=incident_id, now=now, mark=mark
+                ),
+            )
+        except AlongsideTaken:
+            return None
+        return self._opened(incident, alert, now, "correlated" if incident.parent_id else "created", None)
+
+    def _opened(self, incident, alert: Alert, now: datetime, action: str, generation: int | None) -> IngestResult:
+        """After the alert belongs to ``incident``: announce a new one; start the workflow of a new
+        root, or restart a reopened one (``generation``: the claim that reopened it). A failure
+        here is retried as a duplicate, never as a second incident."""
+        if action in ("created", "correlated"):
+            self.lifecycle.announce(incident, alert, now)
+        if action == "created" or generation is not None:
+            name = incident.id if action == "created" else f"{incident.id}-r{generation}"
+            # The execution records its own ARN (its first step writes the incident): a duplicate
+            # that still sees none retries the start, which is idempotent by name.
+            self.start_workflow(incident, name=name, record_arn=False)
+        return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
 
     def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
         config = settings.intake()
@@ -164,14 +223,9 @@ class IntakeService:
                 self.lifecycle.discard(created)
             self.alerts.release(claim)
             raise
-        # From here the alert belongs to the incident: a failure below is retried as a duplicate,
-        # never as a second incident.
-        if action in ("created", "correlated"):
-            self.lifecycle.announce(incident, alert, now)
-        if restart:
-            generation = int(claim.generation or 1)
-            self.start_workflow(incident, name=incident.id if action == "created" else f"{incident.id}-r{generation}")
-        return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
+        # From here the alert belongs to the incident (see `_opened`).
+        generation = int(claim.generation or 1) if restart and action != "created" else None
+        return self._opened(incident, alert, now, action, generation)
 
     def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
         """The incident a re-firing alert goes back to: still active, or resolved within the window."""
@@ -195,12 +249,12 @@ class IntakeService:
         )
 
     # ------------------------------------------------------------------ resolved
-    def _resolve(self, key: str, alert: Alert) -> IngestResult:
+    def _resolve(self, key: str, alert: Alert, mark: DeliveryMark | None = None) -> IngestResult:
         alert = self._inherit(key, alert)
         deadline = time.monotonic() + settings.intake().claim_wait_seconds
         while True:
             now = self.clock()
-            record = self.alerts.mark_resolved(key, now, alert.model_dump(mode="json"))
+            record = self.alerts.mark_resolved(key, now, alert.model_dump(mode="json"), mark)
             if record is not None:
                 break
             existing = self.alerts.get(key)

@@ -2,7 +2,9 @@
 
 The item is the dedup lock. Every change is one conditional UpdateItem, never read-then-write:
 - ``touch_firing``: a duplicate of a firing alert (condition: state = firing);
-- ``claim``: the first delivery of a new or re-firing alert takes the item (condition: absent,
+- ``opening``: a never-seen alert's item is put with its new incident in one transaction (the
+  item's absence is the lock: one of concurrent first deliveries wins);
+- ``claim``: the first delivery of a re-firing alert (or a new one, without ``opening``) takes the item (condition: absent,
   resolved, or a stale claim), so exactly one delivery opens or reopens the incident;
 - ``finalize`` / ``release``: the claim's owner records the outcome or gives the claim back;
 - ``mark_resolved``: a resolve (condition: state = firing), appending to the flap history.
@@ -13,6 +15,7 @@ one transaction. Readers add the pending count (``pending_for``), so counts stay
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import (
@@ -29,7 +32,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.alerts import AlertState
 from pagerless.store.base import BaseModel, Region, TableName
-from pagerless.store.incidents import IncidentRecord
+from pagerless.store.incidents import Alongside, IncidentRecord
 
 FIRING = AlertState.FIRING.value
 RESOLVED = AlertState.RESOLVED.value
@@ -70,6 +73,8 @@ class AlertRecord(BaseModel):
     alert = JSONAttribute(null=True)  # the last normalized alert that changed the state
     pending = NumberAttribute(null=True)  # duplicates counted here and not yet added to the incident
     folded_at = UTCDateTimeAttribute(null=True)  # when the incident last heard from this alert
+    delivery = UnicodeAttribute(null=True)  # the last queued delivery applied (DeliveryMark.key)
+    changed_at = UTCDateTimeAttribute(null=True)  # delivery time of the last state change queued
 
     by_incident = ByIncident()
 
@@ -91,6 +96,32 @@ class AlertRecord(BaseModel):
         }
 
 
+@dataclass(frozen=True)
+class DeliveryMark:
+    """Which queued delivery a change comes from: the consumer's idempotency, kept on the alert
+    item instead of an idempotency record (docs/writes.md). ``key`` names the delivery (status
+    and delivery time); ``at`` is when it was delivered. A change carrying the mark the item
+    already holds is a redelivery and is refused; a state change (claim, resolve) older than the
+    item's last one is stale and refused."""
+
+    key: str
+    at: datetime
+
+
+def _not_replayed(mark: DeliveryMark):
+    return AlertRecord.delivery.does_not_exist() | (AlertRecord.delivery != mark.key)
+
+
+def _not_stale(mark: DeliveryMark):
+    return AlertRecord.changed_at.does_not_exist() | (AlertRecord.changed_at <= mark.at)
+
+
+def _marked(mark: DeliveryMark | None, *, state: bool) -> list:
+    if mark is None:
+        return []
+    return [AlertRecord.delivery.set(mark.key), *([AlertRecord.changed_at.set(mark.at)] if state else [])]
+
+
 def alert_key(workspace: str, source: str, fingerprint: str) -> str:
     return f"{workspace}#{source}#{fingerprint}"
 
@@ -110,13 +141,20 @@ class AlertRepository:
         except DoesNotExist:
             return None
 
-    def touch_firing(self, key: str, now: datetime) -> AlertRecord | None:
-        """Count a duplicate of a firing alert; None unless the alert is firing with an incident."""
+    def touch_firing(self, key: str, now: datetime, mark: DeliveryMark | None = None) -> AlertRecord | None:
+        """Count a duplicate of a firing alert; None unless the alert is firing with an incident
+        (and, with ``mark``, unless this delivery was applied already)."""
         record = AlertRecord(key)
+        condition = (AlertRecord.state == FIRING) & AlertRecord.incident_id.exists()
         try:
             record.update(
-                actions=[AlertRecord.fire_count.add(1), AlertRecord.pending.add(1), AlertRecord.last_seen.set(now)],
-                condition=(AlertRecord.state == FIRING) & AlertRecord.incident_id.exists(),
+                actions=[
+                    AlertRecord.fire_count.add(1),
+                    AlertRecord.pending.add(1),
+                    AlertRecord.last_seen.set(now),
+                    *_marked(mark, state=False),
+                ],
+                condition=condition if mark is None else condition & _not_replayed(mark),
             )
         except UpdateError as exc:
             if _conditional(exc):
@@ -125,10 +163,24 @@ class AlertRepository:
         return record
 
     def claim(
-        self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime, stale_after: timedelta
+        self,
+        key: str,
+        *,
+        workspace: str,
+        source: str,
+        fingerprint: str,
+        now: datetime,
+        stale_after: timedelta,
+        mark: DeliveryMark | None = None,
     ) -> AlertRecord | None:
-        """Take the item to open or reopen an incident; None if another delivery holds it."""
+        """Take the item to open or reopen an incident; None if another delivery holds it (or,
+        with ``mark``, if a later delivery changed its state)."""
         record = AlertRecord(key)
+        condition = (
+            AlertRecord.pk.does_not_exist()
+            | (AlertRecord.state == RESOLVED)
+            | ((AlertRecord.state == CLAIMING) & (AlertRecord.claimed_at < now - stale_after))
+        )
         try:
             record.update(
                 actions=[
@@ -143,18 +195,52 @@ class AlertRepository:
                     AlertRecord.source.set(source),
                     AlertRecord.fingerprint.set(fingerprint),
                     AlertRecord.flap_history.set(AlertRecord.flap_history | []),
+                    *_marked(mark, state=True),
                 ],
-                condition=(
-                    AlertRecord.pk.does_not_exist()
-                    | (AlertRecord.state == RESOLVED)
-                    | ((AlertRecord.state == CLAIMING) & (AlertRecord.claimed_at < now - stale_after))
-                ),
+                condition=condition if mark is None else condition & _not_stale(mark),
             )
         except UpdateError as exc:
             if _conditional(exc):
                 return None
             raise
         return record
+
+    def opening(
+        self,
+        key: str,
+        *,
+        workspace: str,
+        alert: dict,
+        incident_id: str,
+        now: datetime,
+        mark: DeliveryMark | None = None,
+    ) -> Alongside:
+        """The item of an alert never seen before, firing and already belonging to ``incident_id``,
+        to be put with the new incident in one transaction (`IncidentRepository.add`): the claim
+        and its finalize in one write. Its condition (the item does not exist) is the dedup lock:
+        of concurrent first deliveries, one transaction wins; the others find a firing alert."""
+        item = AlertRecord(
+            key,
+            workspace=workspace,
+            source=alert.get("source", ""),
+            fingerprint=alert.get("fingerprint", ""),
+            state=FIRING,
+            incident_id=incident_id,
+            claimed_at=now,
+            generation=1,
+            fire_count=1,
+            resolve_count=0,
+            first_seen=now,
+            last_seen=now,
+            flap_history=[],
+            title=alert.get("title", ""),
+            severity=alert.get("severity", "warning"),
+            alert=alert,
+            folded_at=now,
+            delivery=mark.key if mark else None,
+            changed_at=mark.at if mark else None,
+        )
+        return Alongside(item, AlertRecord.pk.does_not_exist())
 
     def finalize(self, claim: AlertRecord, incident_id: str, alert: dict, flap_history: list[int]) -> None:
         """The claim's owner records the incident the alert now belongs to."""
@@ -191,8 +277,11 @@ class AlertRepository:
         except Exception:  # the claim goes stale and is taken over instead
             pass
 
-    def mark_resolved(self, key: str, now: datetime, alert: dict) -> AlertRecord | None:
-        """Resolve a firing alert; None unless it was firing."""
+    def mark_resolved(
+        self, key: str, now: datetime, alert: dict, mark: DeliveryMark | None = None
+    ) -> AlertRecord | None:
+        """Resolve a firing alert; None unless it was firing (and, with ``mark``, unless a later
+        delivery changed its state)."""
         record = AlertRecord(key)
         try:
             record.update(
@@ -203,8 +292,11 @@ class AlertRepository:
                     AlertRecord.last_seen.set(now),
                     AlertRecord.flap_history.set((AlertRecord.flap_history | []).append([int(now.timestamp())])),
                     AlertRecord.alert.set(alert),
+                    *_marked(mark, state=True),
                 ],
-                condition=AlertRecord.state == FIRING,
+                condition=(AlertRecord.state == FIRING)
+                if mark is None
+                else (AlertRecord.state == FIRING) & _not_stale(mark),
             )
         except UpdateError as exc:
             if _conditional(exc):

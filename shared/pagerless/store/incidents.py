@@ -8,6 +8,7 @@
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import (
@@ -18,8 +19,12 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
@@ -137,6 +142,36 @@ class StreamEventRecord(BaseModel):
     expires_at = NumberAttribute(null=True)  # TTL: the stream keeps a few days
 
 
+class AlongsideTaken(ConflictError):
+    """The item put with a new incident was refused by its condition (another writer was first)."""
+
+
+@dataclass(frozen=True)
+class Alongside:
+    """An item put in the same transaction as a new incident, on ``condition``."""
+
+    item: Model
+    condition: Condition
+
+
+def _add_with(record: IncidentRecord, alongside: Alongside) -> IncidentRecord | None:
+    try:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, IncidentRecord))) as tx:
+            tx.save(record, condition=IncidentRecord.id.does_not_exist())
+            tx.save(alongside.item, condition=alongside.condition)
+    except TransactWriteError as exc:
+        # A concurrent transaction on the same item (TransactionConflict) is a race lost like a
+        # failed condition: the caller looks again.
+        lost = ("ConditionalCheckFailed", "TransactionConflict")
+        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+        if len(reasons) > 1 and reasons[1] in lost:
+            raise AlongsideTaken("the item put with the incident was taken first") from exc
+        if reasons and reasons[0] in lost:
+            return None
+        raise
+    return record
+
+
 class IncidentRepository:
     """Every read and write of the incidents table, by intent (the only place that builds its expressions)."""
 
@@ -218,9 +253,23 @@ class IncidentRepository:
         return sorted(children, key=lambda c: c.created_at)
 
     # ------------------------------------------------------------------ writes
-    def add(self, incident: Incident) -> IncidentRecord | None:
-        """Store a new incident; None if its id is already taken."""
+    def newest_id(self, workspace: str) -> str | None:
+        """The id of the workspace's most recently created incident (from the index: may lag)."""
+        newest = next(iter(IncidentRecord.by_workspace.query(workspace, scan_index_forward=False, limit=1)), None)
+        return newest.id if newest else None
+
+    def exists(self, incident_id: str) -> bool:
+        """Whether an incident with this id exists (a consistent read)."""
+        return IncidentRecord.count(incident_id, consistent_read=True, limit=1) > 0
+
+    def add(self, incident: Incident, alongside: Alongside | None = None) -> IncidentRecord | None:
+        """Store a new incident; None if its id is already taken.
+
+        With ``alongside`` (an item of another table and the condition it is put on: a new alert's
+        item) both are put in one transaction; `AlongsideTaken` if that condition failed."""
         record = record_of(incident)
+        if alongside is not None:
+            return _add_with(record, alongside)
         try:
             record.save(condition=IncidentRecord.id.does_not_exist())
         except PutError as exc:

@@ -1,10 +1,16 @@
 """Every read and write of the timeline and events tables, by intent."""
 
+import random
 import time
 from collections.abc import Iterator
 from datetime import datetime
 
+from pynamodb.exceptions import PutError
+
+from pagerless.domain.errors import ConflictError
 from pagerless.store.incidents import StreamEventRecord, TimelineRecord, timeline_key
+
+STREAM_ATTEMPTS = 100
 
 
 def append_timeline(
@@ -22,30 +28,54 @@ def timeline_items(incident_id: str, *, limit: int = 500) -> list[TimelineRecord
     return list(TimelineRecord.query(incident_id, limit=limit))
 
 
-def put_stream_event(
+def append_stream_event(
     workspace: str,
-    seq: int,
     at: datetime,
     event_type: str,
     *,
     incident_id: str | None,
     data: dict,
     retention_seconds: int,
-) -> None:
-    StreamEventRecord(
-        workspace,
-        seq,
-        at=at,
-        type=event_type,
-        incident_id=incident_id,
-        data=data,
-        expires_at=int(time.time()) + retention_seconds,
-    ).save()
+) -> int:
+    """Put an event at the next sequence number of the workspace stream; returns that number.
+
+    No counter item: the number is the stream's newest plus one (a consistent read), taken by a
+    conditional put (one write); a concurrent writer that took it first makes this one read again
+    and take the next (a refused put costs one write unit, no item). So the stream has no holes:
+    seq n+1 exists once it is allocated. An empty stream (new, or every event expired) starts at 1."""
+    pause = 0.005
+    for _ in range(STREAM_ATTEMPTS):
+        seq = _newest_seq(workspace) + 1
+        try:
+            StreamEventRecord(
+                workspace,
+                seq,
+                at=at,
+                type=event_type,
+                incident_id=incident_id,
+                data=data,
+                expires_at=int(time.time()) + retention_seconds,
+            ).save(condition=StreamEventRecord.seq.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            time.sleep(pause * random.uniform(0.5, 1.5))
+            pause = min(pause * 2, 0.2)
+            continue
+        return seq
+    raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
+
+
+def _newest_seq(workspace: str) -> int:
+    newest = next(
+        iter(StreamEventRecord.query(workspace, scan_index_forward=False, limit=1, consistent_read=True)), None
+    )
+    return int(newest.seq) if newest else 0
 
 
 def latest_stream_seq(workspace: str) -> int:
-    newest = next(iter(StreamEventRecord.query(workspace, scan_index_forward=False, limit=1)), None)
-    return int(newest.seq) if newest else 0
+    """The newest sequence number of the workspace stream (0 when empty), read consistently."""
+    return _newest_seq(workspace)
 
 
 def stream_events_after(workspace: str, seq: int, *, limit: int = 200) -> Iterator[StreamEventRecord]:

@@ -11,10 +11,13 @@ class WorkflowStartError(Exception):
     """Step Functions could not start the execution (the caller retries later)."""
 
 
-def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
+def start_incident_workflow(incident, *, name: str | None = None, record_arn: bool = True) -> str | None:
     """StartExecution named after the incident (a retry cannot start a second one: an existing
     execution counts as started) and store its ARN on the incident. None if no state machine
-    is configured."""
+    is configured.
+
+    ``record_arn=False`` leaves the ARN to the execution itself: its first step (IncidentOpened)
+    stores it (intake uses this: one write less per new alert, docs/writes.md)."""
     machine = settings.workflow().incident_state_machine_arn
     if not machine:
         return None
@@ -30,7 +33,8 @@ def start_incident_workflow(incident, *, name: str | None = None) -> str | None:
         if code != "ExecutionAlreadyExists":
             raise WorkflowStartError(f"could not start the workflow of {incident.id}") from exc
         arn = _execution_arn(machine, execution_name)
-    set_execution(incident.id, arn)
+    if record_arn:
+        set_execution(incident.id, arn)
     logger().info("workflow started", extra={"incident_id": incident.id, "execution": execution_name})
     return arn
 

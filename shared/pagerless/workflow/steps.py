@@ -24,7 +24,7 @@ def _incident_opened(event: dict) -> dict:
     from pagerless.incidents.workflow_events import record_workflow_started
     from pagerless.oncall.engine import start_for_opened
 
-    result = record_workflow_started(event["incident_id"])
+    result = record_workflow_started(event["incident_id"], event.get("execution_arn"))
     escalation = start_for_opened(event["incident_id"], execution=event.get("execution"))["escalation"]
     return {**result, "escalation": escalation} if escalation else result
 

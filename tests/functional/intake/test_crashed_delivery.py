@@ -79,20 +79,11 @@ def test_a_claim_left_by_a_dead_delivery_delays_the_retry_until_it_is_stale(
     assert _in_dlq(runtime) == 0 and _dead_letters(api, admin_key) == []
 
 
-def test_an_idempotency_record_in_progress_delays_the_retry_by_one_function_timeout():
-    from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
-
+def test_only_a_failure_that_names_its_moment_changes_the_retry():
     from pagerless.domain.errors import ServiceUnavailableError
     from pagerless.intake import consumer
 
-    class Context:
-        def get_remaining_time_in_millis(self):
-            return 30_000
-
-    # Given the consumer runs with 30 s left (its timeout)
-    consumer.register_context(Context())
-    # Then a record another invocation holds in progress is retried once that invocation must have ended
-    assert consumer.retry_after(IdempotencyAlreadyInProgressError("in progress")) == 30
-    # And a held claim is retried when it goes stale; other failures keep the queue's own timing
+    # A held claim is retried when it goes stale; other failures keep the queue's own timing
     assert consumer.retry_after(ServiceUnavailableError("held", retry_after=12.5)) == 12.5
+    assert consumer.retry_after(ServiceUnavailableError("queue down")) is None
     assert consumer.retry_after(RuntimeError("boom")) is None

@@ -57,8 +57,14 @@ def test_new_incident_starts_its_workflow_once_and_the_asl_records_it(api, runti
     machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
     executions = sfn.list_executions(stateMachineArn=machine)["executions"]
     assert [e["name"] for e in executions] == [incident_id]
+    # And the execution records its own ARN on the incident (its first step; intake does not write it)
+    wait_for(
+        lambda: (
+            api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()["execution_arn"]
+            == executions[0]["executionArn"]
+        )
+    )
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
-    assert incident["execution_arn"] == executions[0]["executionArn"]
     wait_for(lambda: sfn.describe_execution(executionArn=incident["execution_arn"])["status"] == "SUCCEEDED")
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
     assert "workflow_started" in [e["type"] for e in timeline]

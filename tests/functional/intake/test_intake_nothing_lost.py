@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import incident_count, post_alert
+from tests.functional.intake.conftest import incident_count, post_alert, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -72,7 +72,8 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
     # And Step Functions is back when the consumer runs
     monkeypatch.setattr(step_functions, "client", lambda: real_client)
     runtime.poller.drain()
-    # Then the one incident has its workflow
+    # Then the one incident has its workflow (which records its ARN on the incident in its first step)
+    workflows_done(runtime, 1)
     [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
     assert incident["execution_arn"] and incident["execution_arn"].endswith(f":{incident['id']}")
 

@@ -26,9 +26,11 @@ class FakeIncidents:
             raise NotFoundError(f"incident {incident_id} not found")
         return copy.deepcopy(incident)
 
-    def add(self, incident: Incident) -> Incident | None:
+    def add(self, incident: Incident, alongside=None) -> Incident | None:
         if incident.id in self.items:
             return None
+        if alongside is not None:
+            alongside.put()  # AlongsideTaken when its condition fails: nothing is stored
         self.items[incident.id] = copy.deepcopy(incident)
         return incident
 
@@ -136,6 +138,8 @@ class FakeAlert:
     alert: dict | None = None
     pending: int = 0
     folded_at: datetime | None = None
+    delivery: str | None = None
+    changed_at: datetime | None = None
 
 
 class FakeAlerts:
@@ -147,30 +151,73 @@ class FakeAlerts:
     def get(self, key: str) -> FakeAlert | None:
         return dataclasses.replace(self.items[key]) if key in self.items else None
 
-    def touch_firing(self, key: str, now: datetime) -> FakeAlert | None:
+    def touch_firing(self, key: str, now: datetime, mark=None) -> FakeAlert | None:
         item = self.items.get(key)
         if item is None or item.state != "firing" or not item.incident_id:
             return None
+        if mark is not None:
+            if item.delivery == mark.key:
+                return None
+            item.delivery = mark.key
         item.fire_count += 1
         item.pending += 1
         item.last_seen = now
         return dataclasses.replace(item)
 
     def claim(
-        self, key: str, *, workspace: str, source: str, fingerprint: str, now: datetime, stale_after: timedelta
+        self,
+        key: str,
+        *,
+        workspace: str,
+        source: str,
+        fingerprint: str,
+        now: datetime,
+        stale_after: timedelta,
+        mark=None,
     ) -> FakeAlert | None:
         item = self.items.get(key)
         if item is not None and not (
             item.state == "resolved" or (item.state == "claiming" and item.claimed_at < now - stale_after)
         ):
             return None
+        if item is not None and mark is not None and item.changed_at is not None and item.changed_at > mark.at:
+            return None
         item = item or FakeAlert(key, workspace, source, fingerprint)
+        if mark is not None:
+            item.delivery, item.changed_at = mark.key, mark.at
         item.state, item.claim_token, item.claimed_at = "claiming", f"token-{item.generation + 1}", now
         item.generation += 1
         item.fire_count += 1
         item.last_seen = now
         self.items[key] = item
         return dataclasses.replace(item)
+
+    def opening(self, key: str, *, workspace: str, alert: dict, incident_id: str, now: datetime, mark=None):
+        """Like the store's: the new alert's item, put with its incident (FakeIncidents.add)."""
+
+        def put() -> None:
+            from pagerless.store.incidents import AlongsideTaken
+
+            if key in self.items:
+                raise AlongsideTaken("the item put with the incident was taken first")
+            self.items[key] = FakeAlert(
+                key,
+                workspace,
+                alert.get("source", ""),
+                alert.get("fingerprint", ""),
+                state="firing",
+                incident_id=incident_id,
+                claimed_at=now,
+                generation=1,
+                fire_count=1,
+                last_seen=now,
+                alert=alert,
+                folded_at=now,
+                delivery=mark.key if mark else None,
+                changed_at=mark.at if mark else None,
+            )
+
+        return SimpleNamespace(put=put)
 
     def finalize(self, claim: FakeAlert, incident_id: str, alert: dict, flap_history: list[int]) -> None:
         item = self.items[claim.pk]
@@ -181,10 +228,14 @@ class FakeAlerts:
     def release(self, claim: FakeAlert) -> None:
         self.items.pop(claim.pk, None)
 
-    def mark_resolved(self, key: str, now: datetime, alert: dict) -> FakeAlert | None:
+    def mark_resolved(self, key: str, now: datetime, alert: dict, mark=None) -> FakeAlert | None:
         item = self.items.get(key)
         if item is None or item.state != "firing":
             return None
+        if mark is not None:
+            if item.changed_at is not None and item.changed_at > mark.at:
+                return None
+            item.delivery, item.changed_at = mark.key, mark.at
         item.state, item.resolved_at, item.last_seen, item.alert = "resolved", now, now, alert
         item.resolve_count += 1
         item.flap_history = [*item.flap_history, int(now.timestamp())]

@@ -59,7 +59,7 @@ class World:
     def _notify(self, incident, *, by, previous_status):
         self.resolved_notices.append((incident.id, by))
 
-    def _start(self, incident, name=None):
+    def _start(self, incident, name=None, record_arn=True):
         self.started.append(name or incident.id)
 
     def fire(self, fingerprint="f1", service=None, status=AlertStatus.FIRING):
