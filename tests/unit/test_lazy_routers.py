@@ -82,18 +82,21 @@ def test_a_router_whose_prefixes_miss_one_of_its_paths_is_refused():
         list(iter_api_routes(app))
 
 
-def test_importing_a_handler_imports_no_router_and_a_request_only_its_own():
+def _modules_before_and_after(name: str, path: str, prefixes: tuple[str, ...]) -> list[str]:
+    """In a fresh process: the loaded modules starting with ``prefixes`` after importing the
+    function's handler, after one GET of ``path`` (without a key), and that request's status."""
     code = (
         "import sys, runpy\n"
+        f"prefixes = {prefixes!r}\n"
         "ns = runpy.run_path(sys.argv[1])\n"
-        "before = sorted(m for m in sys.modules if m.startswith('pagerless.api.routes.'))\n"
+        "before = sorted(m for m in sys.modules if m.startswith(prefixes))\n"
         "from starlette.testclient import TestClient\n"
-        "status = TestClient(ns['app']).get('/api/keys').status_code\n"
-        "after = sorted(m for m in sys.modules if m.startswith('pagerless.api.routes.'))\n"
+        f"status = TestClient(ns['app']).get({path!r}).status_code\n"
+        "after = sorted(m for m in sys.modules if m.startswith(prefixes))\n"
         "print(before, after, status)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "functions" / "admin" / "app.py")],
+        [sys.executable, "-c", code, str(ROOT / "functions" / name / "app.py")],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -101,7 +104,17 @@ def test_importing_a_handler_imports_no_router_and_a_request_only_its_own():
         env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.splitlines()[-1].split() == ["[]", "['pagerless.api.routes.keys']", "401"]
+    return out.stdout.splitlines()[-1].split()
+
+
+def test_importing_a_handler_imports_no_router_and_a_request_only_its_own():
+    found = _modules_before_and_after("admin", "/api/keys", ("pagerless.api.routes.",))
+    assert found == ["[]", "['pagerless.api.routes.keys']", "401"]
+
+
+def test_the_health_check_imports_no_store():
+    # the key check (pagerless.api.security) imports the store on the first call that needs a key
+    assert _modules_before_and_after("system", "/healthz", ("pynamodb", "pagerless.store")) == ["[]", "[]", "200"]
 
 
 def test_the_openapi_document_has_every_route_of_every_function():
