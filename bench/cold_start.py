@@ -149,7 +149,9 @@ def failure(result) -> str | None:
 def child(path: str, event_file: str) -> None:
     """In a bare process: import the handler (clock on), invoke it once, print the time."""
     event = json.loads(Path(event_file).read_text()) if event_file else None
-    sys.path[:0] = [str(Path(path).parent), str(ROOT / "shared")]
+    tree = Path(path).resolve().parents[2]  # functions/<name>/app.py of this tree or of --baseline's
+    shared = tree / "shared" if (tree / "shared" / "pagerless").is_dir() else ROOT / "shared"
+    sys.path[:0] = [str(Path(path).parent), str(shared)]
     import importlib.util
 
     profile = os.environ.get("PAGERLESS_BENCH_PROFILE")
@@ -228,22 +230,34 @@ class Runner:
 
     def measure(self, label: str, path: Path, event: dict | None) -> dict:
         """Medians of the function's runs and of the hello-world runs between them."""
+        return self.measure_pair(label, [path], event)[0]
+
+    def measure_pair(self, label: str, paths: list[Path], event: dict | None) -> list[dict]:
+        """Each round runs the hello world, then each of ``paths`` (e.g. the --baseline tree's
+        handler and this tree's): their medians, each with the median of the same hello runs."""
         event_file = self._event_file(label, event)
-        samples, importing, hello, last = [], [], [], {}
+        samples = [[] for _ in paths]
+        importing = [[] for _ in paths]
+        last: list[dict] = [{} for _ in paths]
+        hello = []
         for _ in range(self.runs):
             hello.append(self._once(self.hello_path, self.hello_event)["ms"])
-            last = self._once(path, event_file)
-            if last.get("error"):
-                return last
-            samples.append(last["ms"])
-            importing.append(last["import_ms"])
-        return {
-            **last,
-            "ms": statistics.median(samples),
-            "import_ms": statistics.median(importing),
-            "hello_ms": statistics.median(hello),
-            "error": None,
-        }
+            for i, path in enumerate(paths):
+                last[i] = self._once(path, event_file)
+                if last[i].get("error"):
+                    return [last[i] for _ in paths]
+                samples[i].append(last[i]["ms"])
+                importing[i].append(last[i]["import_ms"])
+        return [
+            {
+                **last[i],
+                "ms": statistics.median(samples[i]),
+                "import_ms": statistics.median(importing[i]),
+                "hello_ms": statistics.median(hello),
+                "error": None,
+            }
+            for i in range(len(paths))
+        ]
 
 
 def start_aws():
@@ -268,7 +282,7 @@ def start_aws():
 def seed(runtime) -> dict:
     """The sample key, an incident, a signed-in user and a Lark app, made through the functions."""
     from pagerless.api.security import key_service
-    from pagerless.auth.roles import Role
+    from pagerless.domain.roles import Role
 
     key_service().ensure(SAMPLE_KEY, workspace="default", role=Role.ADMIN, name="bench")
 
@@ -278,7 +292,7 @@ def seed(runtime) -> dict:
             raise RuntimeError(f"seeding {logical_id}: {failure(answer)}")
         return json.loads(answer["body"] or "{}")
 
-    created = call("IngestFunction", keyed("POST", "/api/webhooks/generic", body=GENERIC_ALERT))
+    created = call("IngestFunction", keyed("POST", "/api/webhooks/generic", body=GENERIC_ALERT, query="sync=true"))
     incident = created["alerts"][0]["incident_id"]
     tokens = call(
         "AdminFunction",
@@ -306,6 +320,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", help="write a cProfile of each child (import + first invocation) here")
+    parser.add_argument(
+        "--baseline",
+        help="another checkout of the repo (e.g. `git archive <commit> | tar -x -C DIR`): its handlers are run "
+        "in the same rounds as this tree's, and each figure is printed before -> after",
+    )
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -332,6 +351,10 @@ def main() -> None:
     print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
     print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
     print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
+    if args.baseline:
+        compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
+        runtime.stop()
+        return
     print(f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions")
     for spec in specs:
         path = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
@@ -351,6 +374,39 @@ def main() -> None:
             flush=True,
         )
     runtime.stop()
+
+
+def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict) -> None:
+    """Before (the --baseline tree) -> after (this tree), ratios to the hello runs of the same rounds."""
+    print(f"Before = {baseline}, after = this tree, run in the same rounds.")
+    print(f"  {'function':<24} {'hello':>8} {'import':>14} {'no-DB request':>16} {'DB request':>14}  sessions")
+
+    def pair(label: str, spec, event: dict) -> list[dict]:
+        relative = spec.code_dir.relative_to(ROOT) / (spec.handler.rsplit(".", 1)[0] + ".py")
+        return runner.measure_pair(label, [baseline / relative, ROOT / relative], event)
+
+    def text(results: list[dict], key: str) -> str:
+        if results[0].get("error"):
+            return "failed"
+        return " -> ".join(f"{r[key] / r['hello_ms']:.2f}x" for r in results)
+
+    for spec in specs:
+        served = pair(spec.logical_id, spec, db.get(spec.logical_id))
+        row = f"  {spec.logical_id:<24} "
+        if served[0].get("error"):
+            print(row + f"request failed: {served[0]['error']}", flush=True)
+            continue
+        cheap = (
+            text(pair(spec.logical_id + "-nodb", spec, no_db[spec.logical_id]), "ms")
+            if spec.logical_id in no_db
+            else "—"
+        )
+        sessions = " -> ".join(str(r["botocore_sessions"]) for r in served)
+        print(
+            row + f"{served[1]['hello_ms']:5.0f} ms {text(served, 'import_ms'):>14} {cheap:>16} "
+            f"{text(served, 'ms'):>14}  {sessions}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@ apps, and notifications (channels, templates, routes, logs)."""
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes import notifications
-from pagerless.api.routes.chat_identities import router as chat_identities_router
-from pagerless.api.routes.keys import router
-from pagerless.api.routes.people import router as people_router
-from pagerless.api.routes.users import router as users_router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("admin", [router, users_router, people_router, chat_identities_router, notifications.router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.keys", ("/api/audit-logs", "/api/keys", "/api/v1/audit-logs")),
+    Lazy("pagerless.api.routes.users", ("/api/agent-tokens", "/api/auth/", "/api/users", "/api/v1/auth/", "/auth/")),
+    Lazy("pagerless.api.routes.people", ("/api/people",)),
+    Lazy("pagerless.api.routes.chat_identities", ("/api/chat-apps", "/api/chat-identities", "/api/v1/feishu/")),
+    Lazy("pagerless.api.routes.notifications", ("/api/notification-logs", "/api/notifications/", "/notifications/")),
+]
+app = create_app("admin", ROUTERS)
 handler = Mangum(app, lifespan="off")

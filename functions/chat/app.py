@@ -2,8 +2,12 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes import chat, email_approvals
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("chat", [chat.router, email_approvals.router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.chat", ("/api/v1/feishu/event", "/lark/", "/slack/")),
+    Lazy("pagerless.api.routes.email_approvals", ("/email/approvals/",)),
+]
+app = create_app("chat", ROUTERS)
 handler = Mangum(app, lifespan="off")

@@ -2,13 +2,39 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
+from pagerless.api.app import Lazy, create_app
 from pagerless.console import web
-from pagerless.console.admin_pages import router as admin_router
-from pagerless.console.ops_pages import router as ops_router
-from pagerless.console.pages import router
-from pagerless.console.sso import router as sso_router
 
-app = create_app("console", [router, sso_router, admin_router, ops_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy);
+# the pages router has "/" (the console's root), so every request loads it.
+ROUTERS = [
+    Lazy("pagerless.console.pages", ("/",)),
+    Lazy("pagerless.console.sso", ("/console/sso",)),
+    Lazy(
+        "pagerless.console.admin_pages",
+        (
+            "/console/approvals",
+            "/console/audit",
+            "/console/dead-letters",
+            "/console/deploys",
+            "/console/keys",
+            "/console/knowledge",
+            "/console/policy",
+            "/console/users",
+        ),
+    ),
+    Lazy(
+        "pagerless.console.ops_pages",
+        (
+            "/console/channels",
+            "/console/deliveries",
+            "/console/oncall",
+            "/console/reports",
+            "/console/routes",
+            "/console/slo",
+        ),
+    ),
+]
+app = create_app("console", ROUTERS)
 web.install(app)
 handler = Mangum(app, lifespan="off")

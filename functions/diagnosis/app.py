@@ -3,10 +3,16 @@ similar incidents, knowledge bases of uploaded documents."""
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.diagnosis import router as diagnosis_router
-from pagerless.api.routes.documents import router as documents_router
-from pagerless.api.routes.knowledge import router as knowledge_router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("diagnosis", [knowledge_router, documents_router, diagnosis_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy(
+        "pagerless.api.routes.knowledge",
+        ("/api/environment-context", "/api/incidents/", "/api/knowledge", "/incidents/"),
+    ),
+    Lazy("pagerless.api.routes.documents", ("/api/documents", "/api/knowledge-bases", "/api/v1/knowledge-bases")),
+    Lazy("pagerless.api.routes.diagnosis", ("/api/incidents/", "/incidents/")),
+]
+app = create_app("diagnosis", ROUTERS)
 handler = Mangum(app, lifespan="off")

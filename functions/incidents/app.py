@@ -2,9 +2,12 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.bot import router as bot_router
-from pagerless.api.routes.incidents import router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("incidents", [router, bot_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.incidents", ("/api/events", "/api/incidents", "/incidents")),
+    Lazy("pagerless.api.routes.bot", ("/api/bot/", "/bot/")),
+]
+app = create_app("incidents", ROUTERS)
 handler = Mangum(app, lifespan="off")

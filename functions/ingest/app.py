@@ -2,8 +2,17 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes import demo, deploys, ingest, webhook_admin
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("ingest", [webhook_admin.router, ingest.router, deploys.router, demo.router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy(
+        "pagerless.api.routes.webhook_admin",
+        ("/api/webhooks/dead-letter", "/api/webhooks/settings", "/webhook/dead-letter"),
+    ),
+    Lazy("pagerless.api.routes.ingest", ("/api/alert", "/api/webhooks/", "/webhook")),
+    Lazy("pagerless.api.routes.deploys", ("/api/deploys", "/api/incidents/", "/incidents/", "/webhook/deploy")),
+    Lazy("pagerless.api.routes.demo", ("/api/demo/", "/demo/")),
+]
+app = create_app("ingest", ROUTERS)
 handler = Mangum(app, lifespan="off")

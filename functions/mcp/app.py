@@ -2,8 +2,11 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.mcp import router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("mcp", [router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.mcp", ("/api/mcp",)),
+]
+app = create_app("mcp", ROUTERS)
 handler = Mangum(app, lifespan="off")

@@ -2,9 +2,22 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.escalation import router as escalation_router
-from pagerless.api.routes.oncall import router as oncall_router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("oncall", [oncall_router, escalation_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.oncall", ("/api/oncall/", "/oncall/")),
+    Lazy(
+        "pagerless.api.routes.escalation",
+        (
+            "/api/digest/",
+            "/api/escalation-policies",
+            "/api/incidents/",
+            "/api/notifications/escalation",
+            "/digest/",
+            "/notifications/escalation",
+        ),
+    ),
+]
+app = create_app("oncall", ROUTERS)
 handler = Mangum(app, lifespan="off")

@@ -3,10 +3,29 @@ postmortems and the analytics (noisy incidents, patterns, forecasting, drift, ac
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.analytics import router as analytics_router
-from pagerless.api.routes.postmortems import router as postmortems_router
-from pagerless.api.routes.reports import router as reports_router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("reports", [reports_router, postmortems_router, analytics_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.reports", ("/api/reports",)),
+    Lazy("pagerless.api.routes.postmortems", ("/api/incidents/", "/api/postmortems/", "/incidents/")),
+    Lazy(
+        "pagerless.api.routes.analytics",
+        (
+            "/activity",
+            "/api/activity",
+            "/api/forecasting/",
+            "/api/incidents/",
+            "/api/metrics/export",
+            "/api/patterns/",
+            "/api/platform/",
+            "/forecasting/",
+            "/incidents/",
+            "/metrics/export",
+            "/patterns/",
+            "/platform/",
+        ),
+    ),
+]
+app = create_app("reports", ROUTERS)
 handler = Mangum(app, lifespan="off")

@@ -2,9 +2,12 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.sla import router as sla_router
-from pagerless.api.routes.slo import router as slo_router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("slo", [slo_router, sla_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.slo", ("/api/incidents/", "/api/slo", "/slo")),
+    Lazy("pagerless.api.routes.sla", ("/api/sla/",)),
+]
+app = create_app("slo", ROUTERS)
 handler = Mangum(app, lifespan="off")

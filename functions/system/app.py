@@ -2,10 +2,16 @@
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes.config import router as config_router
-from pagerless.api.routes.plugins import router as plugins_router
-from pagerless.api.routes.system import router
+from pagerless.api.app import Lazy, create_app
 
-app = create_app("system", [router, config_router, plugins_router])
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy(
+        "pagerless.api.routes.system",
+        ("/api/status", "/api/version", "/docs", "/health", "/metrics", "/openapi.json", "/redoc"),
+    ),
+    Lazy("pagerless.api.routes.config", ("/api/config",)),
+    Lazy("pagerless.api.routes.plugins", ("/adapters", "/api/adapters", "/api/plugins")),
+]
+app = create_app("system", ROUTERS)
 handler = Mangum(app, lifespan="off")

@@ -3,10 +3,28 @@ and autonomy cycles."""
 
 from mangum import Mangum
 
-from pagerless.api.app import create_app
-from pagerless.api.routes import actions, approvals, autonomy, jobs, policy, runbooks
+from pagerless.api.app import Lazy, create_app
 
-app = create_app(
-    "workflow", [approvals.router, policy.router, actions.router, runbooks.router, jobs.router, autonomy.router]
-)
+# Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
+ROUTERS = [
+    Lazy("pagerless.api.routes.approvals", ("/api/approvals", "/api/incidents/")),
+    Lazy("pagerless.api.routes.policy", ("/api/policy",)),
+    Lazy("pagerless.api.routes.actions", ("/actions/", "/api/actions")),
+    Lazy(
+        "pagerless.api.routes.runbooks",
+        (
+            "/api/custom-runbooks",
+            "/api/incidents/",
+            "/api/runbooks",
+            "/api/workflows",
+            "/custom-runbooks",
+            "/incidents/",
+            "/runbooks",
+            "/workflows",
+        ),
+    ),
+    Lazy("pagerless.api.routes.jobs", ("/api/jobs", "/api/runs")),
+    Lazy("pagerless.api.routes.autonomy", ("/api/autonomy/", "/autonomy/")),
+]
+app = create_app("workflow", ROUTERS)
 handler = Mangum(app, lifespan="off")

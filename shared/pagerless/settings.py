@@ -7,7 +7,8 @@ from functools import cache
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pagerless.envsettings import BaseSettings, SettingsConfigDict
 
 
 class TableSettings(BaseSettings):

@@ -9,7 +9,7 @@ template routes each alias path to the function that owns the canonical route, s
 
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 
 @dataclass(frozen=True)
@@ -115,18 +115,19 @@ ALIASES: tuple[Alias, ...] = (
 )
 
 
-def add_aliases(app: FastAPI) -> list[Alias]:
+def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
     """Serve every alias whose canonical route is one of ``app``'s; returns the ones added."""
     from pagerless.api.app import iter_api_routes
 
-    routes = {(method, route.path): route for route in iter_api_routes(app) for method in route.methods}
+    router = app.router if isinstance(app, FastAPI) else app
+    routes = {(method, route.path): route for route in iter_api_routes(router) for method in route.methods}
     added = []
     # Literal paths first, so /webhook/deploy is matched before /webhook/{source}.
     for alias in sorted(ALIASES, key=lambda a: a.path.count("{")):
         route = routes.get((alias.method, alias.canonical))
         if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
             continue
-        app.router.add_api_route(
+        router.add_api_route(
             alias.path,
             route.endpoint,
             methods=[alias.method],

@@ -8,14 +8,18 @@ from fastapi.routing import APIRoute
 from pagerless import __version__, settings
 from pagerless.api.errors import register_exception_handlers
 from pagerless.api.idempotency import IdempotencyMiddleware
+from pagerless.api.lazy import Lazy, LazyApp, Routers, include_all
 from pagerless.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
 
 
-def create_app(title: str, routers: list[APIRouter], *, description: str = "") -> FastAPI:
+def create_app(title: str, routers: list[APIRouter | Lazy], *, description: str = "") -> FastAPI:
     """A FastAPI app with the shared error format, body limit, idempotency, request ids,
     metrics and audit trail. The system function serves the combined `/openapi.json` and `/docs`
-    for all areas (pagerless.api.openapi), so areas do not serve their own."""
-    app = FastAPI(
+    for all areas (pagerless.api.openapi), so areas do not serve their own.
+
+    A router given as ``Lazy(module, prefixes)`` is imported when a request first reaches one of
+    its prefixes (pagerless.api.lazy); ``include_all(app)`` builds them all."""
+    app = LazyApp(
         title=f"Pagerless {title}",
         version=__version__,
         description=description,
@@ -23,11 +27,7 @@ def create_app(title: str, routers: list[APIRouter], *, description: str = "") -
         docs_url=None,
         redoc_url=None,
     )
-    for router in routers:
-        app.include_router(router)
-    from pagerless.api.aliases import add_aliases
-
-    add_aliases(app)
+    app.routers = Routers(app, routers)  # includes the routers already built, and their aliases
     register_exception_handlers(app)
     # Added last = outermost: the body limit runs before idempotency reads the body.
     app.add_middleware(IdempotencyMiddleware)
@@ -59,7 +59,9 @@ def write_audit(principal, scope, route: str, status: int, request_id: str) -> N
 
 
 def iter_api_routes(app_or_router) -> Iterator[APIRoute]:
-    """Every APIRoute of an app, through included routers (FastAPI >= 0.16x nests them)."""
+    """Every APIRoute of an app, through included routers (FastAPI >= 0.16x nests them); an app's
+    routers built on first use are all built first."""
+    include_all(app_or_router)
     for route in app_or_router.routes:
         if isinstance(route, APIRoute):
             yield route

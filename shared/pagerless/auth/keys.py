@@ -5,16 +5,21 @@ once, when it is created. The key id is random, not derived from the secret: a h
 ``PAGERLESS_ADMIN_KEY`` cannot be guessed offline from the id that viewers see.
 """
 
+from __future__ import annotations
+
 import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.roles import Role
-from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
+
+if TYPE_CHECKING:  # the store (PynamoDB, botocore) is imported by the first call that needs it
+    from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
 KEY_PREFIX = "pl_"
 _CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds on a warm instance
@@ -58,7 +63,11 @@ def display_prefix(secret: str) -> str:
 
 class ApiKeyService:
     def __init__(self, repository: ApiKeyRepository | None = None) -> None:
-        self.repository = repository or ApiKeyRepository()
+        if repository is None:
+            from pagerless.store.keys import ApiKeyRepository
+
+            repository = ApiKeyRepository()
+        self.repository = repository
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     def create(self, *, workspace: str, role: Role | str, name: str = "", created_by: str = "") -> CreatedKey:
@@ -115,6 +124,8 @@ class ApiKeyService:
     def _store(
         self, secret: str, *, workspace: str, role: Role, name: str, created_by: str, replace: bool = False
     ) -> ApiKeyRecord:
+        from pagerless.store.keys import ApiKeyRecord
+
         key_hash = hash_secret(secret)
         record = ApiKeyRecord(
             key_hash,

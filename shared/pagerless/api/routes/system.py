@@ -6,7 +6,6 @@ from pagerless import __version__
 from pagerless.api.security import ViewerDep
 from pagerless.api.static import DOCS_ASSETS, vendored_asset
 from pagerless.prometheus import REGISTRY
-from pagerless.system.status import collect_status
 
 router = APIRouter(tags=["system"])
 
@@ -64,6 +63,8 @@ def docs_asset(name: str) -> Response:
 @router.get("/api/status")
 def status(principal: ViewerDep) -> dict:
     """What is configured and reachable: store, queues, state machines, LLM key, Kubernetes."""
+    from pagerless.system.status import collect_status  # the store: not imported for /healthz
+
     return collect_status(principal.workspace)
 
 
