@@ -2,7 +2,7 @@
 
 Off unless ``PAGERLESS_MEMORY_DEBUG`` names a directory. Then tracemalloc traces every allocation
 from the start, with ``PAGERLESS_MEMORY_DEBUG_FRAMES`` frames each (default 1: deeper tracebacks
-slow the process down many times over; it is a diagnostic, not for normal runs), and each SIGUSR1
+slow the process down many times over; 0: no tracing, object counts only), and each SIGUSR1
 writes ``snapshot-<n>.pickle`` (load with ``tracemalloc.Snapshot.load`` and diff two with
 ``compare_to``) and ``objects-<n>.txt`` (the commonest live object types, from ``gc``).
 """
@@ -24,7 +24,9 @@ def enable_from_environment() -> Path | None:
         return None
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    tracemalloc.start(int(os.environ.get(ENV + "_FRAMES", "1")))
+    frames = int(os.environ.get(ENV + "_FRAMES", "1"))
+    if frames > 0:  # 0: object counts only, at full speed
+        tracemalloc.start(frames)
     counter = iter(range(1, 1_000_000))
     signal.signal(signal.SIGUSR1, lambda *_: dump(out, next(counter)))
     return out
@@ -33,12 +35,19 @@ def enable_from_environment() -> Path | None:
 def dump(out: Path, n: int) -> None:
     try:
         gc.collect()
-        tracemalloc.take_snapshot().dump(str(out / f"snapshot-{n}.pickle"))
+        if tracemalloc.is_tracing():
+            tracemalloc.take_snapshot().dump(str(out / f"snapshot-{n}.pickle"))
         (out / f"objects-{n}.txt").write_text(object_counts(), "utf-8")
     except Exception as exc:  # a diagnostic must never take the server down
         print(f"warning: memory dump {n} failed: {type(exc).__name__}: {exc}", flush=True)
 
 
 def object_counts(top: int = 60) -> str:
-    counts = collections.Counter(f"{type(o).__qualname__} ({type(o).__module__})" for o in gc.get_objects())
-    return "\n".join(f"{count:9d}  {name}" for name, count in counts.most_common(top)) + "\n"
+    """The commonest live object types, then the commonest class names (classes made at run time
+    pile up under one name: a model or exception class built per request shows here)."""
+    objects = gc.get_objects()
+    counts = collections.Counter(f"{type(o).__qualname__} ({type(o).__module__})" for o in objects)
+    classes = collections.Counter(f"{o.__qualname__} ({o.__module__})" for o in objects if isinstance(o, type))
+    lines = [f"{count:9d}  {name}" for name, count in counts.most_common(top)]
+    lines += ["", "classes by name:"] + [f"{count:9d}  {name}" for name, count in classes.most_common(top)]
+    return "\n".join(lines) + "\n"

@@ -112,13 +112,17 @@ def _remember_update_expressions() -> None:
             return tree
         tree = make(cls, expression_str)
         if cls is UpdateExpressionParser:
+            try:
+                frozen = pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+                return tree  # not remembered: moto's own path, deepcopy included
             with _lock:
                 if len(_parsed) >= _PARSED_LIMIT:
                     for old in _parsed.values():
                         _pickled.pop(id(old), None)
                     _parsed.clear()
                 _parsed[expression_str] = tree
-                _pickled[id(tree)] = (tree, pickle.dumps(tree, protocol=pickle.HIGHEST_PROTOCOL), set())
+                _pickled[id(tree)] = (tree, frozen, set())
         return tree
 
     _patch(UpdateExpressionParser, "make", classmethod(remembered))

@@ -26,7 +26,6 @@ from pagerless.local.provision import Provisioned, provision
 from pagerless.local.retention import Sweeper
 from pagerless.local.scheduler import ScheduledTarget, Scheduler
 from pagerless.local.template import ACCOUNT_ID, Template
-from pagerless.store.session import botocore_session
 
 MOCK_CONFIG = {"stepfunctions": {"execute_state_machine": True}}
 LOCAL_CREDENTIALS = {
@@ -75,6 +74,8 @@ class LocalRuntime:
         self.resumed: list[dict] = []
         self._snapshot_stop = threading.Event()
         self._session: boto3.session.Session | None = None
+        self._clients: dict[str, object] = {}
+        self._clients_lock = threading.RLock()
         self._snapshot_thread: threading.Thread | None = None
         self.sweeper = Sweeper(
             self.options.region,
@@ -150,15 +151,21 @@ class LocalRuntime:
 
     # ------------------------------------------------------------------ clients
     def session(self) -> boto3.session.Session:
-        """One boto3 session for the runtime, on the process's shared botocore session: each new
-        session would load and keep its own copy of botocore's endpoint and service models
-        (~7 MB for endpoints.json alone), and the snapshot asked for one every 30 seconds."""
-        if self._session is None:
-            self._session = boto3.session.Session(botocore_session=botocore_session(), region_name=self.options.region)
-        return self._session
+        """The runtime's one boto3 session: each new session loads and keeps its own copy of
+        botocore's endpoint and service models (~7 MB for endpoints.json alone), and the
+        snapshot used to make one every 30 seconds."""
+        with self._clients_lock:
+            if self._session is None:
+                self._session = boto3.session.Session(region_name=self.options.region)
+            return self._session
 
     def client(self, service: str):
-        return self.session().client(service)
+        """One client per service (clients are thread-safe; creating them is not)."""
+        session = self.session()
+        with self._clients_lock:
+            if service not in self._clients:
+                self._clients[service] = session.client(service)
+            return self._clients[service]
 
     def gateway(self) -> Gateway:
         return Gateway(self.lambdas)

@@ -156,3 +156,18 @@ def test_finished_workflow_threads_are_forgotten(aws):
         time.sleep(0.05)
     assert retention.forget_finished_threads() >= 2
     assert all(thread.is_alive() for thread in TMP_THREADS)
+
+
+def test_the_runtime_sweeps_its_template_tables_and_reuses_one_session(runtime):
+    table = runtime.provisioned.tables["IdempotencyTable"]
+    dynamodb = runtime.client("dynamodb")
+    assert dynamodb is runtime.client("dynamodb")  # one client per service, one session
+    now = time.time()
+    for key, expiration in (("spent", now - 5), ("live", now + 3600)):
+        dynamodb.put_item(TableName=table, Item={"id": {"S": key}, "expiration": {"N": str(int(expiration))}})
+
+    runtime.sweeper.sweep()
+
+    assert runtime.sweeper.expired_items == 1
+    items = dynamodb.scan(TableName=table)["Items"]
+    assert [item["id"]["S"] for item in items] == ["live"]
