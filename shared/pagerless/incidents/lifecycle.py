@@ -25,7 +25,8 @@ from pagerless.store.incidents import IncidentRepository
 # While a fix runs, a source resolve is only noted: verification decides.
 REMEDIATION_STATUSES = frozenset({IncidentStatus.REMEDIATING, IncidentStatus.VERIFYING})
 MOVE_ATTEMPTS = 3
-CREATE_ATTEMPTS = 25  # incident numbers are taken by a conditional put (incidents.ids)
+CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (incidents.ids)
+CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
 
 
 def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
@@ -66,7 +67,7 @@ class IncidentLifecycle:
 
         ``alongside(incident_id)``: an item put with the incident in one transaction (intake's new
         alert item); `AlongsideTaken` when another writer put that item first."""
-        for _ in range(CREATE_ATTEMPTS):  # each lost attempt means another creator took the number
+        for attempt in range(CREATE_ATTEMPTS):  # each lost attempt: another creator took the number
             incident_id = self.allocate_id(now, workspace)
             parent = self.claim_root_or_parent(alert, workspace, now, incident_id)
             incident = Incident(
@@ -95,8 +96,10 @@ class IncidentLifecycle:
             if stored is not None:
                 return stored
             self._release_slot(incident)
-            logger().warning("incident id already taken; allocating another", extra={"incident_id": incident_id})
-        raise ConflictError(f"incident {incident_id} is already taken")
+            logger().info("incident id already taken; allocating another", extra={"incident_id": incident_id})
+            # Simultaneous creators all read the same first free number: jitter spreads them out.
+            self.sleep(random.uniform(0, min(CREATE_BACKOFF_CAP, 0.005 * 2**attempt)))
+        raise ServiceUnavailableError(f"incident {incident_id} is already taken; try again", retry_after=1.0)
 
     def _release_slot(self, incident) -> None:
         if incident.parent_id is None and incident.service:

@@ -174,14 +174,16 @@ def test_flapping_alert_is_marked_and_does_not_restart_the_workflow(api, runtime
     assert incident_count() == 1
 
 
-def test_source_resolve_during_remediation_is_only_noted(api, ingest_key, admin_key):
+def test_source_resolve_during_remediation_is_only_noted(runtime, api, ingest_key, admin_key):
     from pagerless.domain.incidents import IncidentStatus
     from pagerless.store.incidents import IncidentRepository
 
-    # Given an incident whose fix is running
+    # Given an incident whose fix is running (moved there once its own workflow has handed it over)
     incident_id = post_alert(api, ingest_key, "generic", _alert("m")).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
     repository = IncidentRepository()
-    for status in (IncidentStatus.DIAGNOSING, IncidentStatus.AWAITING_APPROVAL, IncidentStatus.REMEDIATING):
+    assert repository.get(incident_id).status == IncidentStatus.DIAGNOSED.value
+    for status in (IncidentStatus.AWAITING_APPROVAL, IncidentStatus.REMEDIATING):
         repository.set_status(repository.get(incident_id), status)
     # When its alert resolves at the source
     result = post_alert(api, ingest_key, "generic", _alert("m", "resolved")).json()["alerts"][0]
