@@ -1,9 +1,17 @@
-"""Cursor pagination: `?limit=` and an opaque `?cursor=`; `{"items": [...], "next_cursor": ...}`."""
+"""Cursor pagination: `?limit=` and an opaque `?cursor=`; `{"items": [...], "next_cursor": ...}`.
+
+Store queries page with DynamoDB's own key (`store.base.encode_cursor`); lists assembled in memory
+page with `pagerless.domain.pages.page_of`.
+"""
 
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
+
+from pagerless.domain.pages import page_of
+
+__all__ = ["CursorParam", "LimitParam", "Page", "page_of"]
 
 T = TypeVar("T")
 

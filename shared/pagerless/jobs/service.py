@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pagerless import step_functions
 from pagerless.domain import approvals as approval_vocab
+from pagerless.domain.pages import page_of
 from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
 from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
@@ -291,5 +292,15 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
     return {"job_id": job.job_id, "replay_of": record.job_id}
 
 
-def list_jobs(workspace: str, status: str | None, limit: int) -> list[dict]:
-    return [view(r.job_id, workspace) for r in JobRepository().list(workspace, status=status, limit=limit)]
+def list_jobs(
+    workspace: str, status: str | None, limit: int, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
+    """A page of the workspace's jobs, newest first, and the cursor of the next page."""
+    records, next_cursor = page_of(
+        JobRepository().list(workspace, status=status),
+        limit=limit,
+        cursor=cursor,
+        order=lambda r: (r.created_at.isoformat(), r.job_id),
+        reverse=True,
+    )
+    return [view(r.job_id, workspace) for r in records], next_cursor

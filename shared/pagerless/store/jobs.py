@@ -120,9 +120,9 @@ class JobRepository:
             )
         ]
 
-    def list(self, workspace: str, *, status: str | None = None, limit: int = 50) -> list[JobRecord]:
+    def list(self, workspace: str, *, status: str | None = None) -> list[JobRecord]:
+        """Every job of ``workspace`` (in ``status``), in no particular order."""
         condition = JobRecord.workspace == workspace
         if status:
             condition &= JobRecord.status == status
-        items = list(JobRecord.query(_JOB_PK, filter_condition=condition, scan_index_forward=False))
-        return sorted(items, key=lambda r: r.created_at, reverse=True)[:limit]
+        return list(JobRecord.query(_JOB_PK, filter_condition=condition))

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from pagerless.api.pagination import LimitParam, Page
+from pagerless.api.pagination import CursorParam, LimitParam, Page, page_of
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.chat.apps import ChatAppService
 from pagerless.domain.errors import ValidationError
@@ -166,10 +166,15 @@ def list_identities(
     status_: Annotated[Literal["bound", "pending"] | None, Query(alias="status")] = None,
     person_id: str | None = None,
     limit: LimitParam = 200,
+    cursor: CursorParam = None,
 ) -> dict:
-    """Chat identities of the workspace, bound and pending, optionally of one person (at most `limit`)."""
-    items = identities.list(principal.workspace, status_, person_id)
-    return {"items": [i.to_public() for i in items[:limit]], "next_cursor": None}
+    """Chat identities of the workspace, bound and pending, optionally of one person, a page at a time."""
+    return _identity_page(identities.list(principal.workspace, status_, person_id), limit, cursor)
+
+
+def _identity_page(items: list, limit: int, cursor: str | None) -> dict:
+    page, next_cursor = page_of(items, limit=limit, cursor=cursor, order=lambda i: (i.provider, i.tenant, i.user))
+    return {"items": [i.to_public() for i in page], "next_cursor": next_cursor}
 
 
 @router.post("/api/chat-identities", response_model=ChatIdentityPublic, status_code=status.HTTP_201_CREATED)
@@ -187,9 +192,12 @@ def unbind_identity(body: ChatIdentityKey, principal: AdminDep, identities: Iden
 
 
 @router.get("/api/chat-apps", response_model=Page[ChatAppPublic])
-def list_chat_apps(principal: AdminDep, apps: AppsDep, limit: LimitParam = 200) -> dict:
-    """Slack and Lark apps whose callbacks are accepted (secrets never shown; at most `limit`)."""
-    return {"items": [a.to_public() for a in apps.list(principal.workspace)[:limit]], "next_cursor": None}
+def list_chat_apps(principal: AdminDep, apps: AppsDep, limit: LimitParam = 200, cursor: CursorParam = None) -> dict:
+    """Slack and Lark apps whose callbacks are accepted (secrets never shown), a page at a time."""
+    page, next_cursor = page_of(
+        apps.list(principal.workspace), limit=limit, cursor=cursor, order=lambda a: (a.provider, a.app_id)
+    )
+    return {"items": [a.to_public() for a in page], "next_cursor": next_cursor}
 
 
 @router.post("/api/chat-apps", response_model=ChatAppPublic, status_code=status.HTTP_201_CREATED)
@@ -273,10 +281,12 @@ def feishu_status(principal: ViewerDep, identities: IdentitiesDep, apps: AppsDep
 
 
 @router.get("/api/v1/feishu/pending", response_model=Page[ChatIdentityPublic])
-def feishu_pending(principal: AdminDep, identities: IdentitiesDep, limit: LimitParam = 200) -> dict:
-    """Feishu users waiting for an admin to approve their binding (at most `limit`)."""
+def feishu_pending(
+    principal: AdminDep, identities: IdentitiesDep, limit: LimitParam = 200, cursor: CursorParam = None
+) -> dict:
+    """Feishu users waiting for an admin to approve their binding, a page at a time."""
     items = [i for i in identities.list(principal.workspace, "pending") if i.provider == "lark"]
-    return {"items": [i.to_public() for i in items[:limit]], "next_cursor": None}
+    return _identity_page(items, limit, cursor)
 
 
 @router.post("/api/v1/feishu/bind-pending", response_model=ChatIdentityPublic)

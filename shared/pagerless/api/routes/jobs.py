@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 
@@ -74,13 +75,14 @@ def list_jobs(
     status: Annotated[
         Literal["pending", "running", "parked", "completed", "failed", "cancelled"] | None, Query()
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
 ) -> dict:
-    """Jobs of the workspace (runbook runs), newest first."""
+    """Jobs of the workspace (runbook runs), newest first, a page at a time."""
     from pagerless.jobs.service import list_jobs as jobs
 
-    items = jobs(principal.workspace, status, limit)
-    return {"items": items, "count": len(items), "next_cursor": None}
+    items, next_cursor = jobs(principal.workspace, status, limit, cursor)
+    return {"items": items, "count": len(items), "next_cursor": next_cursor}
 
 
 @router.get("/api/jobs/{job_id}")

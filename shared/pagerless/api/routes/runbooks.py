@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.pagination import CursorParam, LimitParam, page_of
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 
@@ -71,11 +72,15 @@ def _public(runbook) -> dict:
 
 @router.get("/api/runbooks")
 def list_runbooks(
-    principal: ViewerDep, source: Annotated[Literal["builtin", "custom", "generated"] | None, Query()] = None
+    principal: ViewerDep,
+    source: Annotated[Literal["builtin", "custom", "generated"] | None, Query()] = None,
+    limit: LimitParam = 200,
+    cursor: CursorParam = None,
 ) -> dict:
-    """Built-in and custom runbooks (the latest version of each)."""
-    items = [r.summary() for r in _service(principal).list(source)]
-    return {"items": items, "count": len(items), "next_cursor": None}
+    """Built-in and custom runbooks (the latest version of each), by id, a page at a time."""
+    page, next_cursor = page_of(_service(principal).list(source), limit=limit, cursor=cursor, order=lambda r: (r.id,))
+    items = [r.summary() for r in page]
+    return {"items": items, "count": len(items), "next_cursor": next_cursor}
 
 
 @router.get("/api/runbooks/all")
@@ -171,10 +176,11 @@ CustomRunbookBody = Annotated[
 
 
 @router.get("/api/custom-runbooks")
-def list_custom_runbooks(principal: ViewerDep) -> dict:
-    """Custom runbooks (seed 001), latest versions."""
-    items = [_public(r) for r in _service(principal).list("custom")]
-    return {"items": items, "count": len(items)}
+def list_custom_runbooks(principal: ViewerDep, limit: LimitParam = 200, cursor: CursorParam = None) -> dict:
+    """Custom runbooks (seed 001), latest versions, by id, a page at a time."""
+    page, next_cursor = page_of(_service(principal).list("custom"), limit=limit, cursor=cursor, order=lambda r: (r.id,))
+    items = [_public(r) for r in page]
+    return {"items": items, "count": len(items), "next_cursor": next_cursor}
 
 
 @router.post("/api/custom-runbooks", status_code=201)
