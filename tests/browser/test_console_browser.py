@@ -83,7 +83,10 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
     assert "256Mi → 512Mi" in browser.find_element(By.CSS_SELECTOR, "pre.diff").text
     assert browser.find_elements(By.CSS_SELECTOR, "ul.evidence li")
     shot(browser, "03-awaiting-approval")
+    # Approve is a form post answered with a redirect: wait for the page it leads to, then mark it
+    browser.execute_script("window.__beforeApprove = 'yes';")
     browser.find_element(By.ID, "approve").click()
+    WebDriverWait(browser, WAIT).until(lambda d: d.execute_script("return window.__beforeApprove !== 'yes';"))
     WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.ID, "approval-status")))
     mark_page(browser)
     # The workflow applies the fix on the sandbox cluster; the timeline grows without a reload
