@@ -105,6 +105,7 @@ def measure() -> dict:
                 ("queued: new (root of a service)", 11, 2),
                 ("queued: duplicate", 11, 3),
                 ("queued: redelivered (same message)", 11, 3),
+                ("queued: new (correlated child)", 12, 4),
             ):
                 with meter.measure(label):
                     queued(alertmanager_like(n, service=None if n == 10 else "payments"), sent)
@@ -148,14 +149,14 @@ def main() -> int:
         print(f"{label:34} {cost['writes']:>6g} {cost['wcu']:>6g} {cost['failed_conditional']:>6g}   {parts}")
     duplicate = report["duplicate"]
     roots = max(report[k]["writes"] for k in report if "new" in k and "child" not in k)
-    child = report["new (correlated child)"]["writes"]
+    child = max(report[k]["writes"] for k in report if "correlated child" in k)
     print(
         f"goal: duplicate 1 write <= 2 WCU: {duplicate['writes']:g} write(s), {duplicate['wcu']:g} WCU -> "
         f"{'met' if duplicate['writes'] <= 1 and duplicate['wcu'] <= 2 else 'NOT met'}"
     )
     print(
         f"goal: new alert <= 5 writes: opening a root incident (sync and queued) {roots:g} -> "
-        f"{'met' if roots <= 5 else 'NOT met'}; a correlated child {child:g} -> {'met' if child <= 5 else 'NOT met'}"
+        f"{'met' if roots <= 5 else 'NOT met'}; a correlated child (sync and queued) {child:g} -> {'met' if child <= 5 else 'NOT met'}"
     )
     return 0
 

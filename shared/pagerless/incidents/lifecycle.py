@@ -154,37 +154,25 @@ class IncidentLifecycle:
         self._release_slot(incident)
 
     def announce(self, incident, alert: Alert, now: datetime) -> None:
-        """The timeline and stream events of a new incident, and its parent's child count."""
-        self.record(
-            incident,
-            "incident_created",
-            alert.title,
-            data={
-                "source": alert.source,
-                "fingerprint": alert.fingerprint,
-                "severity": alert.severity.value,
-                "service": alert.service,
-                "namespace": alert.namespace,
-                "parent_id": incident.parent_id,
-            },
-        )
+        """The timeline and stream event of a new incident, and its parent's child count.
+
+        One event: a child's correlation (parent and reason) rides on its ``incident_created``; the
+        child's "correlated" entry and the parent's "child_correlated" entries are rendered from it
+        and from the parent's children when the timeline is read (`incidents.timeline`,
+        docs/writes.md round 3), not written."""
+        data = {
+            "source": alert.source,
+            "fingerprint": alert.fingerprint,
+            "severity": alert.severity.value,
+            "service": alert.service,
+            "namespace": alert.namespace,
+            "parent_id": incident.parent_id,
+        }
         if incident.parent_id:
-            parent = self.repository.add_child(incident.parent_id, now)
-            if parent is not None:
-                self.record(
-                    parent,
-                    "child_correlated",
-                    incident.correlation_reason,
-                    data={"child_id": incident.id, "title": alert.title},
-                    stream_type="incident_updated",
-                )
-            self.record(
-                incident,
-                "correlated",
-                incident.correlation_reason,
-                data={"parent_id": incident.parent_id},
-                stream_type="incident_updated",
-            )
+            data["correlation_reason"] = incident.correlation_reason
+        self.record(incident, "incident_created", alert.title, data=data)
+        if incident.parent_id:
+            self.repository.add_child(incident.parent_id, now)
         metrics.incident_created(alert.source, bool(incident.parent_id))
 
     def correlation_parent(self, alert: Alert, workspace: str, now: datetime):

@@ -73,8 +73,9 @@ class IncidentService:
         return self.alerts.for_incident(incident_id)
 
     def timeline_of(self, workspace: str, incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:
-        self.get(workspace, incident_id)
-        return timeline(incident_id, limit=limit)
+        """Its timeline, with the correlation entries rendered from its children (incidents.timeline)."""
+        incident = self.repository.get(incident_id, workspace)
+        return timeline(incident_id, limit=limit, incident=incident, children_of=self.repository.children_of)
 
     def group(self, workspace: str, incident_id: str) -> tuple[IncidentRecord, list[IncidentRecord]]:
         """The correlation group an incident belongs to: its root and the root's children."""

@@ -1,10 +1,26 @@
 """Record what happened to an incident: a timeline item plus a stream event for SSE.
 
-Every step writes here; the API, the SSE stream, the console and the reports read it.
+Every step writes here; the API, the SSE stream, the console and the reports read it (`timeline`).
+
+Two kinds of entries are rendered when the timeline is read rather than written (docs/writes.md,
+round 3), so that a correlated child costs at most 5 writes:
+
+- a child's ``correlated`` entry, from its ``incident_created`` event, which carries the
+  correlation (``parent_id`` and ``correlation_reason``);
+- a parent's ``child_correlated`` entries, one per child (the ``by_service`` index, as the group
+  view reads them), at the child's creation time.
+
+Items written before that change (a stored ``correlated`` or ``child_correlated``) are shown as
+they are and never twice: an old ``incident_created`` has no ``correlation_reason``, and a stored
+``child_correlated`` names its child.
 """
 
+from collections.abc import Callable
+from datetime import datetime
+
 from pagerless.clock import utcnow
-from pagerless.store.incidents import TimelineRecord
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
 from pagerless.store.timeline import append_stream_event, append_timeline, timeline_items
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
@@ -53,5 +69,73 @@ def publish(workspace: str, event_type: str, *, incident_id: str | None = None, 
     )
 
 
-def timeline(incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:
-    return timeline_items(incident_id, limit=limit)
+def timeline(
+    incident_id: str,
+    *,
+    limit: int | None = 500,
+    incident: IncidentRecord | None = None,
+    children_of: Callable[[IncidentRecord], list[IncidentRecord]] | None = None,
+) -> list[TimelineRecord]:
+    """The incident's timeline, oldest first: its stored items plus the rendered correlation
+    entries (see the module docstring); at most ``limit`` entries (None: all).
+
+    ``incident``: its item, when the caller has it (otherwise it is read, to know its children)."""
+    stored = timeline_items(incident_id, limit=limit)
+    entries = [*stored, *_child_entries(stored)]
+    if incident is None:
+        incident = _incident(incident_id)
+    if incident is not None and int(incident.child_count or 0) > 0:
+        children = (children_of or IncidentRepository().children_of)(incident)
+        entries += _parent_entries(incident.id, stored, children)
+    if limit is not None and len(stored) >= limit:
+        # The stored page was cut: a rendered entry later than its last item belongs to a later page.
+        entries = [e for e in entries if e.at <= stored[-1].at]
+    entries.sort(key=lambda e: e.at)  # stable: a rendered entry follows the stored one it comes from
+    return entries[:limit] if limit is not None else entries
+
+
+def _child_entries(stored: list[TimelineRecord]) -> list[TimelineRecord]:
+    """A child's ``correlated`` entry, from the correlation its ``incident_created`` carries."""
+    return [
+        _rendered(
+            item.incident_id,
+            item.at,
+            "correlated",
+            item.data["correlation_reason"],
+            {"parent_id": item.data.get("parent_id")},
+        )
+        for item in stored
+        if item.type == "incident_created" and (item.data or {}).get("correlation_reason")
+    ]
+
+
+def _parent_entries(
+    parent_id: str, stored: list[TimelineRecord], children: list[IncidentRecord]
+) -> list[TimelineRecord]:
+    """A parent's ``child_correlated`` entries, one per child not already on its stored timeline."""
+    recorded = {(item.data or {}).get("child_id") for item in stored if item.type == "child_correlated"}
+    return [
+        _rendered(
+            parent_id,
+            child.created_at,
+            "child_correlated",
+            child.correlation_reason or "",
+            {"child_id": child.id, "title": child.title},
+        )
+        for child in children
+        if child.parent_id == parent_id and child.id not in recorded
+    ]
+
+
+def _rendered(incident_id: str, at: datetime, event_type: str, message: str, data: dict) -> TimelineRecord:
+    """An entry shown on the timeline and never stored (its key is not written anywhere)."""
+    return TimelineRecord(
+        incident_id, f"{at.isoformat()}#rendered", at=at, type=event_type, actor="system", message=message, data=data
+    )
+
+
+def _incident(incident_id: str) -> IncidentRecord | None:
+    try:
+        return IncidentRepository().get(incident_id)
+    except NotFoundError:
+        return None

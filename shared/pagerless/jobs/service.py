@@ -129,7 +129,7 @@ def _incident_trace(incident) -> dict:
 
     entries = [
         {"time": t.at.isoformat(), "event": t.type, "message": t.message, "actor": t.actor, "source": "pagerless"}
-        for t in incident_timeline(incident.id)
+        for t in incident_timeline(incident.id, incident=incident)
     ]
     entries += _history(incident.execution_arn)
     return {

@@ -5,9 +5,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from pagerless.clock import utcnow
+from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
-from pagerless.store import incident_reads
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.reports import approvals_requested, incidents_opened
 
@@ -45,7 +45,8 @@ class AnalyticsService:
     def incident(self, workspace: str, incident_id: str) -> tuple[analytics.Incident, list[dict]]:
         record = IncidentRepository().get(incident_id, workspace)
         timeline = [
-            {"at": t.at.isoformat(), "type": t.type, "actor": t.actor} for t in incident_reads.timeline(incident_id)
+            {"at": t.at.isoformat(), "type": t.type, "actor": t.actor}
+            for t in incident_timeline(incident_id, limit=None, incident=record)
         ]
         return to_incident(record), timeline
 

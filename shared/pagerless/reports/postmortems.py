@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.schema_docs import documented
+from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
-from pagerless.store import incident_reads
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
@@ -111,7 +111,7 @@ class PostmortemService:
         ]
         timeline = [
             {"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
-            for t in incident_reads.timeline(incident_id)
+            for t in incident_timeline(incident_id, limit=None, incident=record)
         ]
         end = record.resolved_at or self.clock()
         impact = [

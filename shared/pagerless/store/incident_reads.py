@@ -3,17 +3,12 @@ and the reconciler. Changes to an incident go through ``IncidentRepository`` and
 
 from collections.abc import Iterable, Iterator
 
-from pagerless.store.incidents import IncidentRecord, TimelineRecord
+from pagerless.store.incidents import IncidentRecord
 
 
 def recent(workspace: str, limit: int) -> list[IncidentRecord]:
     """The workspace's newest incidents, newest first."""
     return list(IncidentRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
-
-
-def timeline(incident_id: str, limit: int | None = None) -> list[TimelineRecord]:
-    """The incident's timeline, oldest first."""
-    return list(TimelineRecord.query(incident_id, limit=limit))
 
 
 def in_statuses(statuses: Iterable[str]) -> Iterator[IncidentRecord]:

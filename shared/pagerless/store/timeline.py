@@ -24,7 +24,8 @@ def append_timeline(
     return item
 
 
-def timeline_items(incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:
+def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:
+    """The stored items of an incident's timeline, oldest first (``incidents.timeline`` adds the rendered ones)."""
     return list(TimelineRecord.query(incident_id, limit=limit))
 
 

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.functional.intake.conftest import workflows_done
+
 pytestmark = pytest.mark.functional
 
 
@@ -102,6 +104,52 @@ def test_a_new_alert_is_at_most_five_writes_on_the_sync_path(runtime, meter):
     # Then the correlation slot is the fifth write
     assert meter.costs["root"].writes == 5
     assert {n: c["writes"] for n, c in meter.costs["root"].tables.items()}[tables["SystemTable"]] == 1
+
+
+def test_a_correlated_child_is_at_most_five_writes_sync_and_queued(runtime, meter):
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+
+    tables = runtime.provisioned.tables
+    sent = int(datetime.now(UTC).timestamp() * 1000)
+    # Given an open root incident of the service checkout
+    root = IntakeService().process(_alert(service="checkout"), "default")
+    assert root.action == "created"
+    # (its workflow has finished: its stream events cannot race the child's for a sequence number)
+    workflows_done(runtime, 1)
+    for label, deliver in (
+        (
+            "sync child",
+            lambda: (
+                IntakeService()
+                .process(_alert(service="checkout").model_copy(update={"fingerprint": "writes-c1"}), "default")
+                .incident_id
+            ),
+        ),
+        (
+            "queued child",
+            lambda: _queued(_alert(service="checkout").model_copy(update={"fingerprint": "writes-c2"}), sent)[0][
+                "incident_id"
+            ],
+        ),
+    ):
+        # When another alert of the same service arrives (synchronously, or through the AlertQueue consumer)
+        with meter.measure(label):
+            child_id = deliver()
+        child = IncidentRecord.get(child_id)
+        assert child.parent_id == root.incident_id and "checkout" in child.correlation_reason
+        cost = meter.costs[label]
+        # Then it is 5 items written (docs/writes.md, round 3): one transaction of the alert item and
+        # the incident, the parent's child count, one timeline item, one stream event
+        assert (cost.writes, cost.failed) == (5, 1), label
+        writes = {name: c["writes"] for name, c in cost.tables.items() if "." not in name}
+        assert writes == {
+            tables["AlertsTable"]: 1,
+            tables["IncidentsTable"]: 2,
+            tables["TimelineTable"]: 1,
+            tables["EventsTable"]: 1,
+        }, label
+    assert IncidentRecord.get(root.incident_id).child_count == 2
 
 
 def _queued(alert, sent_ms: int) -> list[dict]:

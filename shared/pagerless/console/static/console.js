@@ -34,7 +34,8 @@
     failures = 0;
     var data = {};
     try { data = JSON.parse(message.data); } catch (e) { return; }
-    if (incidentId && data.incident_id && data.incident_id !== incidentId) return;
+    // A child's incident_created names its parent: the parent's page shows the new child too.
+    if (incidentId && data.incident_id && data.incident_id !== incidentId && data.parent_id !== incidentId) return;
     schedule(150);
     if (data.type) say(data.type + (data.incident_id ? " " + data.incident_id : ""));
   }
