@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from pagerless.diagnosis.analyzers.base import evidence, make_finding
-from pagerless.diagnosis.analyzers.logscan import LOG_FAMILIES
+from pagerless.diagnosis.analyzers.logpatterns import LOG_FAMILIES
 from pagerless.diagnosis.models import Finding
 from pagerless.diagnosis.snapshot import Snapshot
 from pagerless.diagnosis.snapshot_objects import cpu_millicores
