@@ -36,6 +36,11 @@ work whose result cannot differ; every check, error and return value is still mo
    only read afterwards); the evaluation components are still built fresh from it by moto's
    ``Preprocessor`` for every execution, so no execution shares state with another. A definition
    with a syntax error raises every time.
+7. SQS ``ReceiveMessage`` asked the queue for all its attributes (each counting every message,
+   reading the clock per message) to learn its retention period, once per message received: a
+   backlog made each receive O(n) several times over (a third of a storm's samples). The period
+   is read from the queue itself, and the visible messages are listed against one reading of the
+   clock. Same messages, same order, same retention rule.
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -76,6 +81,7 @@ def install() -> None:
         _serialize_attribute_values_directly()
         _find_actions_by_name()
         _remember_definition_parse_trees()
+        _cheaper_sqs_receive()
         _installed = True
 
 
@@ -361,3 +367,19 @@ def _remember_definition_parse_trees() -> None:
         return asl_parser.Preprocessor().visit(tree), tree
 
     _patch(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(remembered))
+
+
+# 7 ---------------------------------------------------------------------- SQS receive
+def _cheaper_sqs_receive() -> None:
+    from moto.sqs import models
+
+    def is_message_valid_based_on_retention_period(self, queue_name: str, message) -> bool:
+        retention_period = self.get_queue(queue_name).message_retention_period
+        return retention_period + message.sent_timestamp / 1000 > models.unix_time()
+
+    def messages(self) -> list:
+        now = models.unix_time_millis()  # what `Message.visible` and `.delayed` each read
+        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
+
+    _patch(models.SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period)
+    _patch(models.Queue, "messages", property(messages))

@@ -350,3 +350,39 @@ def test_step_functions_executions_are_the_same_with_the_speedups(speedups_state
     assert fast == plain
     assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
     assert '"doubled":[{"v":2},{"v":4},{"v":6}]' in plain[0][1].replace(" ", "")
+
+
+def _run_queue() -> list:
+    """Receives from a queue holding visible, delayed, in-flight and expired messages."""
+    from moto.sqs.models import sqs_backends
+
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="speedups", Attributes={"MessageRetentionPeriod": "120"})["QueueUrl"]
+        for n in range(8):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+        sqs.send_message(QueueUrl=url, MessageBody="delayed", DelaySeconds=900)
+        queue = sqs_backends["123456789012"]["us-east-1"].get_queue("speedups")
+        expired = next(m for m in queue._messages if m.body == "m6")
+        expired.sent_timestamp -= 3_600_000  # sent an hour ago: past the 120 s retention
+        seen = []
+        first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=3, VisibilityTimeout=600).get("Messages", [])
+        seen.append([m["Body"] for m in first])
+        seen.append([m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])])
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        seen.append({k: attributes[k] for k in attributes if k.startswith("ApproximateNumber")})
+        return seen
+
+
+def test_sqs_receives_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _run_queue()
+    moto_speedups.install()
+    fast = _run_queue()
+
+    assert fast == plain
+    # in-flight messages are skipped, the delayed one is not visible, and moto stops a receive at
+    # a message past its retention period
+    assert plain[0] == ["m0", "m1", "m2"] and plain[1] == ["m3", "m4", "m5"]
+    assert plain[2]["ApproximateNumberOfMessagesDelayed"] == "1"
