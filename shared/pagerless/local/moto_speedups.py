@@ -39,8 +39,9 @@ work whose result cannot differ; every check, error and return value is still mo
 7. SQS ``ReceiveMessage`` asked the queue for all its attributes (each counting every message,
    reading the clock per message) to learn its retention period, once per message received: a
    backlog made each receive O(n) several times over (a third of a storm's samples). The period
-   is read from the queue itself, and the visible messages are listed against one reading of the
-   clock. Same messages, same order, same retention rule.
+   is read from the queue itself, and the visible messages (and the approximate counts, which
+   ``SendMessage`` also builds) are taken against one reading of the clock instead of one per
+   message. Same messages, same order, same counts, same retention rule.
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -381,5 +382,15 @@ def _cheaper_sqs_receive() -> None:
         now = models.unix_time_millis()  # what `Message.visible` and `.delayed` each read
         return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
 
+    def not_visible(self) -> int:
+        now = models.unix_time_millis()
+        return sum(1 for m in self._messages if not now > m.visible_at)
+
+    def delayed(self) -> int:
+        now = models.unix_time_millis()
+        return sum(1 for m in self._messages if now < m.delayed_until)
+
     _patch(models.SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period)
     _patch(models.Queue, "messages", property(messages))
+    _patch(models.Queue, "approximate_number_of_messages_not_visible", property(not_visible))
+    _patch(models.Queue, "approximate_number_of_messages_delayed", property(delayed))

@@ -386,3 +386,4 @@ def test_sqs_receives_the_same_with_the_speedups(speedups_state, monkeypatch):
     # a message past its retention period
     assert plain[0] == ["m0", "m1", "m2"] and plain[1] == ["m3", "m4", "m5"]
     assert plain[2]["ApproximateNumberOfMessagesDelayed"] == "1"
+    assert plain[2]["ApproximateNumberOfMessagesNotVisible"] == "7"  # moto marks the expired one received too
