@@ -42,6 +42,8 @@ work whose result cannot differ; every check, error and return value is still mo
    is read from the queue itself, and the visible messages (and the approximate counts, which
    ``SendMessage`` also builds) are taken against one reading of the clock instead of one per
    message. Same messages, same order, same counts, same retention rule.
+8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
+   (`pagerless.local.moto_transactions`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -83,6 +85,9 @@ def install() -> None:
         _find_actions_by_name()
         _remember_definition_parse_trees()
         _cheaper_sqs_receive()
+        from pagerless.local.moto_transactions import patch_transactions
+
+        patch_transactions(_patch)
         _installed = True
 
 

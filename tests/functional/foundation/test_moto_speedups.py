@@ -387,3 +387,60 @@ def test_sqs_receives_the_same_with_the_speedups(speedups_state, monkeypatch):
     assert plain[0] == ["m0", "m1", "m2"] and plain[1] == ["m3", "m4", "m5"]
     assert plain[2]["ApproximateNumberOfMessagesDelayed"] == "1"
     assert plain[2]["ApproximateNumberOfMessagesNotVisible"] == "7"  # moto marks the expired one received too
+
+
+def _run_transactions() -> list:
+    """Transactions over two tables that succeed, fail a condition, or name one item twice; after
+    each, both tables are scanned (a rollback must leave every item as it was)."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for name, keys in (("one", [("pk", "HASH")]), ("two", [("pk", "HASH"), ("sk", "RANGE")])):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
+                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k, _ in keys],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        client.put_item(TableName="one", Item={"pk": {"S": "kept"}, "n": {"N": "1"}})
+        client.put_item(TableName="two", Item={"pk": {"S": "p"}, "sk": {"S": "1"}, "v": {"S": "old"}})
+        put_new = {"Put": {"TableName": "one", "Item": {"pk": {"S": "new"}}}}
+        update_kept = {
+            "Update": {
+                "TableName": "one",
+                "Key": {"pk": {"S": "kept"}},
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+        delete_two = {"Delete": {"TableName": "two", "Key": {"pk": {"S": "p"}, "sk": {"S": "1"}}}}
+        failing = {
+            "ConditionCheck": {
+                "TableName": "two",
+                "Key": {"pk": {"S": "p"}, "sk": {"S": "2"}},
+                "ConditionExpression": "attribute_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+        outcomes = []
+        for items in (
+            [put_new, update_kept, delete_two, failing],  # cancelled: everything rolled back
+            [put_new, update_kept, put_new],  # one item twice: rolled back
+            [update_kept, delete_two],  # succeeds
+            [{"Put": {"TableName": "one", "Item": {"nokey": {"S": "x"}}}}],  # moto's own error
+        ):
+            outcomes.append(_call(client, "transact_write_items", TransactItems=items))
+            outcomes.append([sorted(map(str, client.scan(TableName=t)["Items"])) for t in ("one", "two")])
+        return outcomes
+
+
+def test_transactions_roll_back_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _run_transactions()
+    moto_speedups.install()
+    fast = _run_transactions()
+
+    assert fast == plain
+    assert plain[0][:2] == ("error", "TransactionCanceledException")
+    assert plain[1] == plain[5 - 2] and "'new'" not in str(plain[1])  # nothing of a cancelled one stays
+    assert plain[4][0] == "ok" and "'2'" in str(plain[5][0]) and plain[5][1] == []  # the third one applied
