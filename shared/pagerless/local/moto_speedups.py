@@ -44,6 +44,8 @@ work whose result cannot differ; every check, error and return value is still mo
    message. Same messages, same order, same counts, same retention rule.
 8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
    (`pagerless.local.moto_transactions`).
+9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
+   whole table sorted (`pagerless.local.moto_queries`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -88,6 +90,9 @@ def install() -> None:
         from pagerless.local.moto_transactions import patch_transactions
 
         patch_transactions(_patch)
+        from pagerless.local.moto_queries import patch_queries
+
+        patch_queries(_patch)
         _installed = True
 
 

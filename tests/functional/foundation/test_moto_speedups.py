@@ -444,3 +444,102 @@ def test_transactions_roll_back_the_same_with_the_speedups(speedups_state, monke
     assert plain[0][:2] == ("error", "TransactionCanceledException")
     assert plain[1] == plain[5 - 2] and "'new'" not in str(plain[1])  # nothing of a cancelled one stays
     assert plain[4][0] == "ok" and "'2'" in str(plain[5][0]) and plain[5][1] == []  # the third one applied
+
+
+def _run_queries() -> list:
+    """Queries on a table's key and on indexes (ties on the index keys, both directions, pages,
+    filters, counts), on a table with a range key and one without."""
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        for name, keys in (("plain", [("pk", "HASH")]), ("ranged", [("pk", "HASH"), ("sk", "RANGE")])):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in keys],
+                AttributeDefinitions=[
+                    {"AttributeName": a, "AttributeType": "S"} for a in [k for k, _ in keys] + ["grp", "at"]
+                ],
+                GlobalSecondaryIndexes=[
+                    {
+                        "IndexName": "by_grp",
+                        "KeySchema": [
+                            {"AttributeName": "grp", "KeyType": "HASH"},
+                            {"AttributeName": "at", "KeyType": "RANGE"},
+                        ],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+                BillingMode="PAY_PER_REQUEST",
+            )
+        for n in range(40):
+            common = {"grp": {"S": f"g{n % 3}"}, "at": {"S": f"t{n % 4}"}, "n": {"N": str(n)}}
+            client.put_item(TableName="plain", Item={"pk": {"S": f"p{(n * 7) % 40:02d}"}, **common})
+            client.put_item(
+                TableName="ranged", Item={"pk": {"S": f"h{n % 5}"}, "sk": {"S": f"s{(n * 3) % 40:02d}"}, **common}
+            )
+        client.put_item(TableName="ranged", Item={"pk": {"S": "lonely"}, "sk": {"S": "x"}})  # in no index
+        outcomes = []
+        for table in ("plain", "ranged"):
+            queries = [
+                {
+                    "KeyConditionExpression": "pk = :k",
+                    "ExpressionAttributeValues": {":k": {"S": "p07" if table == "plain" else "h2"}},
+                },
+                {"KeyConditionExpression": "pk = :k", "ExpressionAttributeValues": {":k": {"S": "missing"}}},
+                {
+                    "IndexName": "by_grp",
+                    "KeyConditionExpression": "grp = :g",
+                    "ExpressionAttributeValues": {":g": {"S": "g1"}},
+                },
+                {
+                    "IndexName": "by_grp",
+                    "KeyConditionExpression": "grp = :g AND #a >= :a",
+                    "ExpressionAttributeNames": {"#a": "at"},
+                    "ExpressionAttributeValues": {":g": {"S": "g0"}, ":a": {"S": "t2"}},
+                    "ScanIndexForward": False,
+                },
+                {
+                    "IndexName": "by_grp",
+                    "KeyConditionExpression": "grp = :g",
+                    "ExpressionAttributeValues": {":g": {"S": "g2"}, ":m": {"N": "10"}},
+                    "FilterExpression": "n > :m",
+                    "Select": "COUNT",
+                },
+            ]
+            if table == "ranged":
+                queries.append(
+                    {
+                        "KeyConditionExpression": "pk = :k AND sk BETWEEN :a AND :b",
+                        "ExpressionAttributeValues": {":k": {"S": "h1"}, ":a": {"S": "s05"}, ":b": {"S": "s30"}},
+                        "ScanIndexForward": False,
+                    }
+                )
+            for params in queries:
+                pages, start = [], None
+                while True:
+                    answer = _call(
+                        client,
+                        "query",
+                        TableName=table,
+                        Limit=4,
+                        **params,
+                        **({"ExclusiveStartKey": start} if start else {}),
+                    )
+                    pages.append(answer)
+                    start = answer[1].get("LastEvaluatedKey") if answer[0] == "ok" else None
+                    if not start:
+                        break
+                outcomes.append(pages)
+        return outcomes
+
+
+def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.uninstall()
+    plain = _run_queries()
+    moto_speedups.install()
+    fast = _run_queries()
+
+    assert fast == plain
+    items = [i for pages in plain for _, answer in pages for i in answer.get("Items", [])]
+    assert len(items) > 40 and len(plain[2]) > 1  # pages were walked
+    assert plain[1] == [("ok", {"Items": [], "Count": 0, "ScannedCount": 0})]

@@ -1,0 +1,67 @@
+"""moto's DynamoDB ``Query`` without sorting the whole table (patch 9 of
+`pagerless.local.moto_speedups`).
+
+moto answers every ``Query`` by listing every item of the table sorted by its key
+(``Table.all_items``: a sort with a Python comparison per step) and keeping those that match:
+O(n log n) per query in the table's size, which every new alert pays (its correlation query on
+the incidents table) and every timeline read. Here, during a query:
+
+- on the table's own key, ``all_items`` lists only the items of the queried hash key — the ones
+  moto's filter would keep (it compares each item's hash key with the queried one; the items are
+  stored under that key). moto then sorts them by range key itself, as before;
+- on an index, ``all_items`` lists every item without sorting, and the matching subset is put in
+  the table-key order moto would have listed it in before moto's own index sort runs (a stable
+  sort, so items with equal index keys keep moto's order).
+
+The filter, the sort on the index keys, limits, pagination, projection and the answer are moto's.
+"""
+
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any
+
+_local = threading.local()
+
+
+def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
+    from moto.dynamodb.models.table import Table
+
+    query, all_items, sorted_items = Table.query, Table.all_items, Table.sorted_items
+    # where index_name comes among the arguments after hash_key (moto passes them by position)
+    position = list(inspect.signature(query).parameters).index("index_name") - 2
+
+    def patched_query(self, hash_key, *args, **kwargs):
+        index_name = kwargs.get("index_name", args[position] if len(args) > position else None)
+        _local.query = (self, hash_key, index_name)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _local.query = None
+
+    def patched_all_items(self):
+        current = getattr(_local, "query", None)
+        if current is None or current[0] is not self:
+            return all_items(self)
+        _, hash_key, index_name = current
+        if index_name:
+            _local.presort = self
+            return [i for s in self.items.values() for i in (s.values() if self.range_key_attr else (s,))]
+        if hash_key is None or hash_key not in self.items:
+            return []
+        stored = self.items[hash_key]
+        return list(stored.values()) if self.range_key_attr else [stored]
+
+    def patched_sorted_items(self, hash_key_attrs, range_key_attrs, items):
+        if getattr(_local, "presort", None) is self:
+            _local.presort = None
+            items.sort(key=_table_order)  # the order all_items would have listed them in
+        return sorted_items(self, hash_key_attrs, range_key_attrs, items)
+
+    patch(Table, "query", patched_query)
+    patch(Table, "all_items", patched_all_items)
+    patch(Table, "sorted_items", patched_sorted_items)
+
+
+def _table_order(item):
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key
