@@ -13,6 +13,9 @@ the last incident was visible, the CPU split of the process (py-spy) and its RSS
 
     python bench/alertmanager_storm.py [--alerts 2000] [--groups 178] [--before]
 
+``PAGERLESS_BENCH_KEEP=1`` keeps the work directory (the server's log, its state and py-spy's raw
+profile) and prints where it is.
+
 ``--before`` runs the old configuration in the same script for comparison: synchronous webhooks
 (?sync=true), AWS calls over HTTP, no bound on workflow steps.
 """
@@ -210,7 +213,10 @@ def run(args, binary: str, before: bool) -> dict:
             am.terminate()
             am.wait(timeout=10)
         dev.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if os.environ.get("PAGERLESS_BENCH_KEEP"):
+            print(f"  kept {work} (py-spy raw profile: profile.txt)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     return result
 
 
