@@ -99,6 +99,7 @@ class LocalRuntime:
         serialize_dynamodb_writes()
         remember_valid_state_machines()
         moto_speedups.install()
+        footprint.stop_instance_tracking()  # moto kept every model instance it made, item copies too
         self.provisioned = provision(self.template, session=self.session())
         os.environ.update(self.provisioned.environment)
         os.environ.update(self.options.extra_environment)

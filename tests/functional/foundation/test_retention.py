@@ -171,3 +171,17 @@ def test_the_runtime_sweeps_its_template_tables_and_reuses_one_session(runtime):
     assert runtime.sweeper.expired_items == 1
     items = dynamodb.scan(TableName=table)["Items"]
     assert [item["id"]["S"] for item in items] == ["live"]
+
+
+def test_the_runtime_keeps_no_copies_of_items_it_read(runtime):
+    """moto listed every model instance it made (each item copied by a read): the runtime stops that."""
+    from moto.dynamodb.models.dynamo_type import Item
+
+    table = runtime.provisioned.tables["IdempotencyTable"]
+    dynamodb = runtime.client("dynamodb")
+    for n in range(10):
+        dynamodb.put_item(TableName=table, Item={"id": {"S": f"k{n}"}})
+    for _ in range(20):
+        assert len(dynamodb.scan(TableName=table)["Items"]) == 10
+
+    assert Item.instances_tracked == []
