@@ -37,7 +37,7 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
-            _local.query = None
+            _local.query = _local.presort = None
 
     def patched_all_items(self):
         current = getattr(_local, "query", None)

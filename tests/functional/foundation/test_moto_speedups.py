@@ -242,13 +242,18 @@ def speedups_state():
         moto_speedups.install()
 
 
-def test_every_answer_and_error_is_the_same_with_the_speedups(speedups_state, monkeypatch):
+def _without_and_with(run, monkeypatch) -> tuple:
+    """``run()``'s outcome on moto as shipped, then with the speedups installed."""
     monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
     moto_speedups.uninstall()
-    plain = _comparable(_run_script())
+    plain = run()
     moto_speedups.install()
     assert moto_speedups.installed()
-    fast = _comparable(_run_script())
+    return plain, run()
+
+
+def test_every_answer_and_error_is_the_same_with_the_speedups(speedups_state, monkeypatch):
+    plain, fast = _without_and_with(lambda: _comparable(_run_script()), monkeypatch)
 
     assert len(plain) == len(fast) == 2 * len(SCRIPT)
     for (operation, expected), (_, actual), step in zip(plain, fast, range(len(plain)), strict=True):
@@ -341,11 +346,7 @@ def _run_executions() -> list:
 
 
 def test_step_functions_executions_are_the_same_with_the_speedups(speedups_state, monkeypatch):
-    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
-    moto_speedups.uninstall()
-    plain = _run_executions()
-    moto_speedups.install()
-    fast = _run_executions()
+    plain, fast = _without_and_with(_run_executions, monkeypatch)
 
     assert fast == plain
     assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
@@ -375,11 +376,7 @@ def _run_queue() -> list:
 
 
 def test_sqs_receives_the_same_with_the_speedups(speedups_state, monkeypatch):
-    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
-    moto_speedups.uninstall()
-    plain = _run_queue()
-    moto_speedups.install()
-    fast = _run_queue()
+    plain, fast = _without_and_with(_run_queue, monkeypatch)
 
     assert fast == plain
     # in-flight messages are skipped, the delayed one is not visible, and moto stops a receive at
@@ -434,11 +431,7 @@ def _run_transactions() -> list:
 
 
 def test_transactions_roll_back_the_same_with_the_speedups(speedups_state, monkeypatch):
-    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
-    moto_speedups.uninstall()
-    plain = _run_transactions()
-    moto_speedups.install()
-    fast = _run_transactions()
+    plain, fast = _without_and_with(_run_transactions, monkeypatch)
 
     assert fast == plain
     assert plain[0][:2] == ("error", "TransactionCanceledException")
@@ -533,11 +526,7 @@ def _run_queries() -> list:
 
 
 def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
-    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
-    moto_speedups.uninstall()
-    plain = _run_queries()
-    moto_speedups.install()
-    fast = _run_queries()
+    plain, fast = _without_and_with(_run_queries, monkeypatch)
 
     assert fast == plain
     items = [i for pages in plain for _, answer in pages for i in answer.get("Items", [])]
