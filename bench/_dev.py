@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT / "shared"))
 from tests.e2e.harness import DevServer, free_port  # noqa: E402
 
 ADMIN_KEY = "pl_bench_admin_key_0000000000000000000000"
-CATEGORIES = ("pagerless", "moto", "botocore", "json", "other")
+CATEGORIES = ("pagerless", "embedded", "moto", "botocore", "json", "other")
 
 
 def rss_mb(pid: int) -> float:
@@ -142,33 +142,45 @@ class Profile:
         """Samples per category of the running (innermost) frame, and samples in all. Idle threads
         (waiting on a lock, a socket or a sleep) are not sampled by py-spy's default (--idle off)."""
         counts: Counter = Counter()
+        self.own_files: Counter = Counter()
         if self.error or not self.out.exists():
             return counts, 0
         for line in self.out.read_text(errors="replace").splitlines():
             stack, _, number = line.rpartition(" ")
             if not stack or not number.isdigit():
                 continue
-            counts[_attribute(stack.split(";"))] += int(number)
+            frame = _running_frame(stack.split(";"))
+            category = _category(frame) if frame else "other"
+            counts[category] += int(number)
+            if category in ("pagerless", "embedded"):
+                self.own_files[_file_of(frame)] += int(number)
         return counts, sum(counts.values())
 
 
-def _attribute(frames: list[str]) -> str:
-    """The category of the innermost frame that is not a top-level stdlib module (copy, inspect,
-    threading, uuid...): a deepcopy that moto asked for counts as moto's."""
+def _running_frame(frames: list[str]) -> str | None:
+    """The innermost frame that is not a top-level stdlib module (copy, inspect, threading,
+    uuid...): a deepcopy that moto asked for counts as moto's."""
     for frame in reversed(frames):
         inner = frame[frame.rfind("(") + 1 : frame.rfind(")")] if "(" in frame else frame
         if "/" in inner:
-            return _category(frame)
-    return _category(frames[-1]) if frames else "other"
+            return frame
+    return frames[-1] if frames else None
+
+
+def _file_of(frame: str) -> str:
+    """ "function (pagerless/intake/service.py:42)" -> "pagerless/intake/service.py"."""
+    return re.sub(r":\d+$", "", frame[frame.rfind("(") + 1 : frame.rfind(")")])
 
 
 def _category(frame: str) -> str:
     """py-spy's raw frames read "function (path/file.py:line)", the path relative to sys.path."""
-    path = "/" + frame[frame.rfind("(") + 1 : frame.rfind(")")] if "(" in frame else frame
+    path = "/" + _file_of(frame) if "(" in frame else frame
     if "/moto/" in path or "/antlr4/" in path:  # antlr4: moto's expression and ASL parsers
         return "moto"
-    if path.endswith("/pagerless/local/moto_speedups.py"):  # moto's own walks, patched to be cheaper
+    if re.search(r"/pagerless/local/moto_\w+\.py$", path):  # moto's own walks, patched to be cheaper
         return "moto"
+    if "/pagerless/local/" in path:  # the embedded runtime: in-process AWS dispatch, journal, snapshot
+        return "embedded"
     if "/botocore/" in path or "/boto3/" in path or "/s3transfer/" in path:
         return "botocore"
     if "/json/" in path:
@@ -178,13 +190,25 @@ def _category(frame: str) -> str:
     return "other"
 
 
-def print_split(counts: Counter, total: int, seconds_of_cpu: float, alerts: int, label: str) -> None:
+def print_split(
+    counts: Counter, total: int, seconds_of_cpu: float, alerts: int, label: str, files: Counter | None = None
+) -> None:
     if not total:
         return
     parts = ", ".join(f"{name} {100 * counts[name] / total:.0f} %" for name in CATEGORIES)
     own = seconds_of_cpu * counts["pagerless"] / total
+    embedded = seconds_of_cpu * counts["embedded"] / total
     print(f"{label}: CPU {seconds_of_cpu:.1f} s ({1000 * seconds_of_cpu / max(alerts, 1):.2f} ms/alert): {parts}")
-    print(f"{label}: own CPU (Pagerless's code) {1000 * own / max(alerts, 1):.3f} ms per alert (goal < 0.5 ms)")
+    print(
+        f"{label}: own CPU (Pagerless's code) {1000 * own / max(alerts, 1):.3f} ms per alert (goal < 0.5 ms); "
+        f"the embedded runtime (pagerless.local, not deployed) {1000 * embedded / max(alerts, 1):.3f} ms"
+    )
+    if files:
+        top = ", ".join(
+            f"{name.removeprefix('pagerless/')} {1000 * seconds_of_cpu * n / total / max(alerts, 1):.3f}"
+            for name, n in files.most_common(8)
+        )
+        print(f"{label}: own and embedded CPU by file (ms per alert): {top}")
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.5):

@@ -4,11 +4,13 @@
 Alertmanager-style requests of --batch alerts, paced to --rate alerts/s for --seconds, from
 --workers client threads (the clients run in this process, on the same cores). Accounted for:
 every alert acknowledged (2xx) is counted on its incident (the sum of `alert_count`), and no
-more incidents than problems exist.
+more incidents than problems exist. ``PAGERLESS_BENCH_KEEP=1`` keeps the work directory (the
+server's state and py-spy's raw profile).
 """
 
 import json
 import os
+import shutil
 import statistics
 import tempfile
 import threading
@@ -136,7 +138,11 @@ def direct_storm(args) -> int:
         counts, total = profile.split()
         if profile.error:
             print(f"  profile: {profile.error}")
-        print_split(counts, total, cpu, accepted[0], "  process")
+        print_split(counts, total, cpu, accepted[0], "  process", profile.own_files)
         return 0
     finally:
         dev.stop()
+        if os.environ.get("PAGERLESS_BENCH_KEEP"):
+            print(f"  kept {work} (py-spy raw profile: profile.txt)")
+        else:
+            shutil.rmtree(work, ignore_errors=True)

@@ -207,7 +207,7 @@ def run(args, binary: str, before: bool) -> dict:
             statuses=sorted({s for s, _ in requests}),
         )
         if profile:
-            result["profile"] = profile.split() + (profile.error,)
+            result["profile"] = profile.split() + (profile.error, profile.own_files)
     finally:
         if am is not None:
             am.terminate()
@@ -246,10 +246,10 @@ def report(r: dict, args) -> None:
     )
     print(f"  RSS idle {r['rss_idle']:.0f} MB (goal <= 200), after the storm {r['rss_after']:.0f} MB (goal <= 300)")
     if "profile" in r:
-        counts, total, error = r["profile"]
+        counts, total, error, files = r["profile"]
         if error:
             print(f"  profile: {error}")
-        print_split(counts, total, r["cpu"], args.alerts, "  process")
+        print_split(counts, total, r["cpu"], args.alerts, "  process", files)
     else:
         print(f"  process CPU {r['cpu']:.1f} s ({1000 * r['cpu'] / args.alerts:.2f} ms/alert)")
     ok = (

@@ -31,11 +31,15 @@ _SINGLE_LINE = ("fingerprint", "title", "service", "namespace", "pod", "url")
 
 def one_line(value: str) -> str:
     """``value`` without control characters; line breaks and tabs become one space."""
+    if value.isprintable():  # the usual case, checked in C: no control character, no line break
+        return value.strip()
     return _CONTROL_ONE_LINE.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
 def multi_line(value: str) -> str:
     """``value`` without control characters except LF and TAB (CRLF and CR become LF)."""
+    if value.isprintable():
+        return value
     return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -62,8 +66,11 @@ def _sanitize(alert: Alert, index: int, source: str, max_bytes: int) -> Alert:
     data["description"] = multi_line(data.get("description") or "")
     data["labels"] = {one_line(k): one_line(v) for k, v in (data.get("labels") or {}).items()}
     data["annotations"] = {one_line(k): multi_line(v) for k, v in (data.get("annotations") or {}).items()}
-    size = _trim_prose(data, max_bytes)
     cleaned = Alert.model_validate(data)
+    size = _size(cleaned)
+    if size > max_bytes:
+        size = _trim_prose(data, max_bytes, size)
+        cleaned = Alert.model_validate(data)
     if size > max_bytes:
         raise PayloadTooLargeError(
             f"alert {index} of this {source} payload is {size} bytes once normalized; one alert can be at most "
@@ -73,14 +80,14 @@ def _sanitize(alert: Alert, index: int, source: str, max_bytes: int) -> Alert:
     return cleaned
 
 
-def _size(data: dict) -> int:
-    return len(json.dumps(Alert.model_validate(data).model_dump(mode="json"), ensure_ascii=False).encode("utf-8"))
+def _size(alert: Alert) -> int:
+    """Bytes of the normalized alert as JSON."""
+    return len(json.dumps(alert.model_dump(mode="json"), ensure_ascii=False).encode("utf-8"))
 
 
-def _trim_prose(data: dict, max_bytes: int) -> int:
+def _trim_prose(data: dict, max_bytes: int, size: int) -> int:
     """Cut the longest prose (description, annotation values) until the alert fits ``max_bytes``;
     labels, which identify the alert, are never cut. Returns the final size."""
-    size = _size(data)
     for _ in range(32):
         if size <= max_bytes:
             break
@@ -97,7 +104,7 @@ def _trim_prose(data: dict, max_bytes: int) -> int:
             data[field] = shorter
         else:
             data[field] = {**data[field], name: shorter}
-        size = _size(data)
+        size = _size(Alert.model_validate(data))
     return size
 
 

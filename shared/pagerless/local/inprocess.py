@@ -11,6 +11,12 @@ so retries, errors and parsing stay botocore's.
 
 Services that have no entry in ``ENDPOINT_PREFIXES`` still go over HTTP (nothing breaks, it is
 only slower). Step Functions' task clients are created once per service and region, not per task.
+
+A request answered in-process is not signed and keeps the User-Agent it was created with: SigV4
+and botocore's per-request User-Agent rebuild were about a fifth of a GetItem's CPU here, and
+moto checks neither. Its region travels in a header (``REGION_HEADER``) instead of the signature's
+credential scope; moto reads the default account (the template's) when no access key is sent.
+Requests to any other endpoint are signed as usual.
 """
 
 import re
@@ -37,6 +43,8 @@ ENDPOINT_PREFIXES = {  # botocore's hyphenated service id -> the service's AWS h
     "iam": "iam",
 }
 _REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+REGION_HEADER = "X-Pagerless-Region"
+_IN_PROCESS = "pagerless_in_process"  # request context: answered here, not signed
 
 
 class _Body(BytesIO):
@@ -63,8 +71,12 @@ class InProcessDispatch:
         prefix = ENDPOINT_PREFIXES.get(event_name.split(".")[1])
         if prefix is None:
             return None
-        match = _REGION.search(str(request.headers.get("Authorization", "")))
-        region = match.group(1) if match else self.region
+        region = request.headers.get(REGION_HEADER)
+        if not region:
+            match = _REGION.search(str(request.headers.get("Authorization", "")))
+            region = match.group(1) if match else self.region
+        elif isinstance(region, bytes):
+            region = region.decode("ascii")
         from botocore.awsrequest import AWSResponse
         from moto.core.models import botocore_stubber
 
@@ -96,9 +108,12 @@ def install(port: int, region: str) -> InProcessDispatch:
     with _lock:
         if _dispatch is None:
             _dispatch = InProcessDispatch(port, region)
-            BUILTIN_HANDLERS.append(("before-send", _forward))
+            handlers = [("before-call", _mark), ("before-send", _forward)]
+            BUILTIN_HANDLERS.extend(h for h in handlers if h not in BUILTIN_HANDLERS)
             if boto3.DEFAULT_SESSION is not None:
-                boto3.DEFAULT_SESSION.events.register("before-send", _forward)
+                for event, handler in handlers:
+                    boto3.DEFAULT_SESSION.events.register(event, handler)
+            _keep_user_agent_in_process()
         else:
             _dispatch.prefixes = InProcessDispatch(port, region).prefixes
         cache_task_clients()
@@ -112,6 +127,37 @@ def uninstall() -> None:
 
 def installed() -> InProcessDispatch | None:
     return _dispatch
+
+
+def _mark(event_name: str, params: dict, context: dict, **_: Any) -> None:
+    """``before-call``: a request the dispatch will answer carries its client's region in a header
+    and is not signed (``auth_type`` "none": botocore's own choose-signer handler says UNSIGNED)."""
+    dispatch = _dispatch
+    if dispatch is None or not str(params.get("url", "")).startswith(dispatch.prefixes):
+        return
+    if ENDPOINT_PREFIXES.get(event_name.split(".")[1]) is None or not context.get("client_region"):
+        return
+    params["headers"][REGION_HEADER] = context["client_region"]
+    context[_IN_PROCESS] = True
+    context["auth_type"] = "none"
+
+
+def _keep_user_agent_in_process() -> None:
+    """botocore rebuilds every request's User-Agent just before it is sent (the last
+    ``request-created`` handler); a request answered in-process keeps the one it has."""
+    from botocore.useragent import UserAgentString
+
+    rebuild = UserAgentString.rebuild_and_replace_user_agent_handler
+    if getattr(rebuild, "_pagerless", False):
+        return
+
+    def rebuild_unless_in_process(self, operation_name, request, **kwargs):
+        if request.context.get(_IN_PROCESS):
+            return None
+        return rebuild(self, operation_name, request, **kwargs)
+
+    rebuild_unless_in_process._pagerless = True
+    UserAgentString.rebuild_and_replace_user_agent_handler = rebuild_unless_in_process
 
 
 def _forward(event_name: str, request, **kwargs: Any):

@@ -46,6 +46,7 @@ work whose result cannot differ; every check, error and return value is still mo
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
    whole table sorted (`pagerless.local.moto_queries`).
+10. A condition or filter expression is lexed once per string (`pagerless.local.moto_conditions`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -93,6 +94,9 @@ def install() -> None:
         from pagerless.local.moto_queries import patch_queries
 
         patch_queries(_patch)
+        from pagerless.local.moto_conditions import patch_conditions
+
+        patch_conditions(_patch)
         _installed = True
 
 

@@ -143,6 +143,16 @@ SCRIPT: list[tuple[str, dict]] = [
             ReturnValues="ALL_NEW",
         ),
     ),
+    # A condition with every kind of token (moto raises a bare ValueError on one it cannot lex).
+    (
+        "update_item",
+        _update(
+            "SET #c = :z",
+            {":z": {"N": "0"}, ":a": {"S": "x"}},
+            {"#c": "count", "#t": "tags"},
+            ConditionExpression="(#c >= :z AND NOT contains(#t, :a)) OR size(#t) BETWEEN :z AND :z",
+        ),
+    ),
     # Validation errors; the same expression string once valid, once updating the key through a name.
     ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "other"}, ReturnValues="ALL_NEW")),
     ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "pk"})),

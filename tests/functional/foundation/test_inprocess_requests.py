@@ -1,0 +1,116 @@
+"""`pagerless dev`'s own AWS calls are answered in-process, unsigned, in their client's region;
+calls to any other endpoint are still signed.
+
+Nothing listens on the embedded endpoint's port here: a call that left the process would fail.
+"""
+
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import botocore.session
+import pytest
+from moto.dynamodb.models import dynamodb_backends
+
+from pagerless.local import inprocess
+from pagerless.local.template import ACCOUNT_ID
+
+REGION = "eu-west-1"
+
+
+def _unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _client(endpoint: str):
+    return botocore.session.Session().create_client(
+        "dynamodb",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def _sent_headers(client) -> list[dict]:
+    """The headers of every request the client sends, as the transport (or the dispatch) sees them."""
+    seen: list[dict] = []
+    client.meta.events.register_first("before-send.dynamodb", lambda request, **_: seen.append(dict(request.headers)))
+    return seen
+
+
+@pytest.fixture
+def dispatch():
+    port = _unused_port()
+    installed = inprocess.install(port, "us-east-1")
+    try:
+        yield port, installed
+    finally:
+        inprocess.uninstall()
+
+
+def test_own_calls_are_answered_in_process_unsigned_in_the_clients_region(dispatch):
+    port, installed = dispatch
+    client = _client(f"http://127.0.0.1:{port}")
+    headers = _sent_headers(client)
+    calls = installed.calls
+    # When the process's own client creates a table and writes and reads an item
+    client.create_table(
+        TableName="inprocess-requests",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        client.put_item(TableName="inprocess-requests", Item={"pk": {"S": "a"}, "v": {"S": "ünïcode"}})
+        item = client.get_item(TableName="inprocess-requests", Key={"pk": {"S": "a"}}, ConsistentRead=True)["Item"]
+        # Then moto answered all three in-process (nothing listens on the port)
+        assert item == {"pk": {"S": "a"}, "v": {"S": "ünïcode"}}
+        assert installed.calls - calls == 3
+        # And none was signed: each carried its client's region instead
+        assert [h.get("Authorization") for h in headers] == [None, None, None]
+        assert {h.get(inprocess.REGION_HEADER) for h in headers} == {REGION.encode()}
+        # And the table lives in that region of the template's account, as a signed call would have put it
+        assert "inprocess-requests" in dynamodb_backends[ACCOUNT_ID][REGION].tables
+        assert "inprocess-requests" not in dynamodb_backends[ACCOUNT_ID]["us-east-1"].tables
+    finally:
+        client.delete_table(TableName="inprocess-requests")
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    seen: list[dict] = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).seen.append(dict(self.headers))
+        body = json.dumps({"TableNames": []}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_):
+        pass
+
+
+def test_calls_to_any_other_endpoint_are_still_signed(dispatch):
+    # Given another DynamoDB endpoint on loopback while the dispatch is installed
+    server = HTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    _Recorder.seen = []
+    try:
+        client = _client(f"http://127.0.0.1:{server.server_address[1]}")
+        # When a client calls it
+        assert client.list_tables()["TableNames"] == []
+        # Then the call went over HTTP, signed for the client's region, with no in-process marks
+        (headers,) = _Recorder.seen
+        assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
+        assert f"/{REGION}/dynamodb/aws4_request" in headers["Authorization"]
+        assert inprocess.REGION_HEADER not in headers
+    finally:
+        server.shutdown()
+        server.server_close()
