@@ -41,7 +41,8 @@ work whose result cannot differ; every check, error and return value is still mo
    backlog made each receive O(n) several times over (a third of a storm's samples). The period
    is read from the queue itself, and the visible messages (and the approximate counts, which
    ``SendMessage`` also builds) are taken against one reading of the clock instead of one per
-   message. Same messages, same order, same counts, same retention rule.
+   message. Same messages, same order, same counts, same retention rule
+   (`pagerless.local.moto_sqs`).
 8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
@@ -87,7 +88,9 @@ def install() -> None:
         _serialize_attribute_values_directly()
         _find_actions_by_name()
         _remember_definition_parse_trees()
-        _cheaper_sqs_receive()
+        from pagerless.local.moto_sqs import patch_sqs_receive
+
+        patch_sqs_receive(_patch)
         from pagerless.local.moto_transactions import patch_transactions
 
         patch_transactions(_patch)
@@ -382,29 +385,3 @@ def _remember_definition_parse_trees() -> None:
         return asl_parser.Preprocessor().visit(tree), tree
 
     _patch(asl_parser.AmazonStateLanguageParser, "parse", staticmethod(remembered))
-
-
-# 7 ---------------------------------------------------------------------- SQS receive
-def _cheaper_sqs_receive() -> None:
-    from moto.sqs import models
-
-    def is_message_valid_based_on_retention_period(self, queue_name: str, message) -> bool:
-        retention_period = self.get_queue(queue_name).message_retention_period
-        return retention_period + message.sent_timestamp / 1000 > models.unix_time()
-
-    def messages(self) -> list:
-        now = models.unix_time_millis()  # what `Message.visible` and `.delayed` each read
-        return [m for m in self._messages if now > m.visible_at and not now < m.delayed_until]
-
-    def not_visible(self) -> int:
-        now = models.unix_time_millis()
-        return sum(1 for m in self._messages if not now > m.visible_at)
-
-    def delayed(self) -> int:
-        now = models.unix_time_millis()
-        return sum(1 for m in self._messages if now < m.delayed_until)
-
-    _patch(models.SQSBackend, "is_message_valid_based_on_retention_period", is_message_valid_based_on_retention_period)
-    _patch(models.Queue, "messages", property(messages))
-    _patch(models.Queue, "approximate_number_of_messages_not_visible", property(not_visible))
-    _patch(models.Queue, "approximate_number_of_messages_delayed", property(delayed))
