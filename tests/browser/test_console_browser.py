@@ -9,6 +9,7 @@ import json
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -19,6 +20,14 @@ from tests.e2e.harness import alertmanager_payload as _alertmanager_payload
 pytestmark = pytest.mark.e2e
 AXE = (ARTIFACTS.parent / "vendor" / "axe.min.js").read_text("utf-8")
 WAIT = 90  # generous: the machine is shared; nothing here measures speed
+
+
+def settled(browser) -> WebDriverWait:
+    """A wait that reads again when the element it read was replaced meanwhile (a reload, a live
+    update): the element goes stale between finding it and reading it."""
+    return WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+
+
 state: dict = {}
 
 
@@ -93,7 +102,7 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
     WebDriverWait(browser, WAIT).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='action_executed']"))
     )
-    WebDriverWait(browser, WAIT).until(lambda d: "resolved" in d.find_element(By.ID, "incident-status").text)
+    settled(browser).until(lambda d: "resolved" in d.find_element(By.ID, "incident-status").text)
     assert same_page(browser)
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline li[data-type='approved']")
     shot(browser, "04-approved-and-resolved")
@@ -102,13 +111,14 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
 def test_switch_between_chinese_and_english(server, browser):
     browser.get(f"{server.base}/console/incidents")
     browser.find_element(By.ID, "lang-zh").click()
-    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
+    # The choice reloads the page
+    settled(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
     assert "事件" in browser.find_element(By.TAG_NAME, "h1").text
     browser.get(f"{server.base}/console/incidents/{state['incident_id']}")  # the choice is kept
     assert "时间线" in browser.page_source
     shot(browser, "05-chinese")
     browser.find_element(By.ID, "lang-en").click()
-    WebDriverWait(browser, WAIT).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    settled(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
     assert "Timeline" in browser.page_source
 
 
@@ -161,6 +171,6 @@ def test_swagger_ui_and_redoc_render_offline(server, browser):
     shot(browser, "07-swagger-ui")
     browser.get(f"{server.base}/redoc")
     heading = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, "h1")))
-    WebDriverWait(browser, WAIT).until(lambda d: "Pagerless API" in d.find_element(By.CSS_SELECTOR, "h1").text)
+    settled(browser).until(lambda d: "Pagerless API" in d.find_element(By.CSS_SELECTOR, "h1").text)
     assert heading
     shot(browser, "08-redoc")

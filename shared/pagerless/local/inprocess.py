@@ -21,6 +21,7 @@ Requests to any other endpoint are signed as usual.
 
 import re
 import threading
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -96,11 +97,12 @@ class InProcessDispatch:
 
 _dispatch: InProcessDispatch | None = None
 _lock = threading.Lock()
+_undo: list[Callable[[], Any]] = []  # what ``uninstall`` runs, newest first
 
 
 def install(port: int, region: str) -> InProcessDispatch:
     """Answer this process's calls to the embedded AWS in-process (sessions created from now on,
-    and boto3's default session if it exists already)."""
+    and boto3's default session if it exists already); ``uninstall`` undoes all of it."""
     global _dispatch
     import boto3
     from botocore.handlers import BUILTIN_HANDLERS
@@ -109,20 +111,28 @@ def install(port: int, region: str) -> InProcessDispatch:
         if _dispatch is None:
             _dispatch = InProcessDispatch(port, region)
             handlers = [("before-call", _mark), ("before-send", _forward)]
-            BUILTIN_HANDLERS.extend(h for h in handlers if h not in BUILTIN_HANDLERS)
-            if boto3.DEFAULT_SESSION is not None:
+            added = [h for h in handlers if h not in BUILTIN_HANDLERS]
+            BUILTIN_HANDLERS.extend(added)
+            _undo.append(lambda: [BUILTIN_HANDLERS.remove(h) for h in added if h in BUILTIN_HANDLERS])
+            session = boto3.DEFAULT_SESSION
+            if session is not None:
                 for event, handler in handlers:
-                    boto3.DEFAULT_SESSION.events.register(event, handler)
-            _keep_user_agent_in_process()
+                    session.events.register(event, handler)
+                _undo.append(lambda: [session.events.unregister(event, handler) for event, handler in handlers])
+            _undo.append(_keep_user_agent_in_process())
+            _undo.append(cache_task_clients())
         else:
             _dispatch.prefixes = InProcessDispatch(port, region).prefixes
-        cache_task_clients()
         return _dispatch
 
 
 def uninstall() -> None:
+    """Stop answering in-process and take back every hook ``install`` added."""
     global _dispatch
-    _dispatch = None
+    with _lock:
+        _dispatch = None
+        while _undo:
+            _undo.pop()()
 
 
 def installed() -> InProcessDispatch | None:
@@ -142,22 +152,24 @@ def _mark(event_name: str, params: dict, context: dict, **_: Any) -> None:
     context["auth_type"] = "none"
 
 
-def _keep_user_agent_in_process() -> None:
+def _keep_user_agent_in_process() -> Callable[[], None]:
     """botocore rebuilds every request's User-Agent just before it is sent (the last
-    ``request-created`` handler); a request answered in-process keeps the one it has."""
+    ``request-created`` handler); a request answered in-process keeps the one it has. Returns
+    what undoes it."""
     from botocore.useragent import UserAgentString
 
     rebuild = UserAgentString.rebuild_and_replace_user_agent_handler
-    if getattr(rebuild, "_pagerless", False):
-        return
+
+    def undo() -> None:
+        UserAgentString.rebuild_and_replace_user_agent_handler = rebuild
 
     def rebuild_unless_in_process(self, operation_name, request, **kwargs):
         if request.context.get(_IN_PROCESS):
             return None
         return rebuild(self, operation_name, request, **kwargs)
 
-    rebuild_unless_in_process._pagerless = True
     UserAgentString.rebuild_and_replace_user_agent_handler = rebuild_unless_in_process
+    return undo
 
 
 def _forward(event_name: str, request, **kwargs: Any):
@@ -165,13 +177,12 @@ def _forward(event_name: str, request, **kwargs: Any):
     return dispatch(event_name, request, **kwargs) if dispatch is not None else None
 
 
-def cache_task_clients() -> None:
+def cache_task_clients() -> Callable[[], None]:
     """moto's Step Functions builds a boto3 client for every Task state it runs; one per service
-    and region does (clients are thread-safe). Tasks with their own credentials keep their own."""
+    and region does (clients are thread-safe). Tasks with their own credentials keep their own.
+    Returns what undoes it."""
     from moto.stepfunctions.parser.asl.utils import boto_client
 
-    if getattr(boto_client, "_pagerless_cached", False):
-        return
     original = boto_client.boto_client_for
     clients: dict[tuple, Any] = {}
     lock = threading.Lock()
@@ -186,9 +197,16 @@ def cache_task_clients() -> None:
             return clients[key]
 
     boto_client.boto_client_for = cached
-    boto_client._pagerless_cached = True
     for module in _importers(boto_client):  # modules imported later read the patched name
         module.boto_client_for = cached
+
+    def undo() -> None:
+        boto_client.boto_client_for = original
+        for module in _importers(boto_client):
+            if module.boto_client_for is cached:
+                module.boto_client_for = original
+
+    return undo
 
 
 def _importers(boto_client_module) -> list:

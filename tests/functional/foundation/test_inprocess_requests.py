@@ -114,3 +114,27 @@ def test_calls_to_any_other_endpoint_are_still_signed(dispatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_uninstall_takes_back_every_hook():
+    from botocore.handlers import BUILTIN_HANDLERS
+    from botocore.useragent import UserAgentString
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    before = (
+        list(BUILTIN_HANDLERS),
+        UserAgentString.rebuild_and_replace_user_agent_handler,
+        boto_client.boto_client_for,
+    )
+    # When the dispatch is installed and then uninstalled
+    inprocess.install(_unused_port(), REGION)
+    assert boto_client.boto_client_for is not before[2]
+    inprocess.uninstall()
+    # Then botocore's handlers, its User-Agent rebuild and moto's task clients are as they were
+    after = (
+        list(BUILTIN_HANDLERS),
+        UserAgentString.rebuild_and_replace_user_agent_handler,
+        boto_client.boto_client_for,
+    )
+    assert after == before
+    assert inprocess.installed() is None
