@@ -46,6 +46,19 @@ def _reset_caches() -> None:
     ratelimit.LIMITER.reset()
 
 
+def _stop_unfinished_workflows(rt) -> None:
+    """moto runs each execution in its own thread, which outlives the test: a workflow left running
+    would take its next step on the next test's data (the same incident ids). Stop them, as
+    StopExecution does: no state after the one in progress runs."""
+    sfn = rt.client("stepfunctions")
+    for machine in sfn.list_state_machines()["stateMachines"]:
+        pages = sfn.get_paginator("list_executions").paginate(
+            stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
+        )
+        for execution in (e for page in pages for e in page["executions"]):
+            sfn.stop_execution(executionArn=execution["executionArn"])
+
+
 @pytest.fixture
 def runtime(monkeypatch):
     """template.yaml provisioned on moto's in-process AWS; pollers and scheduler stepped by hand."""
@@ -61,6 +74,7 @@ def runtime(monkeypatch):
         try:
             yield rt
         finally:
+            _stop_unfinished_workflows(rt)
             rt.stop()
             os.environ.clear()
             os.environ.update(saved)
