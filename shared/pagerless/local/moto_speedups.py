@@ -36,13 +36,8 @@ work whose result cannot differ; every check, error and return value is still mo
    only read afterwards); the evaluation components are still built fresh from it by moto's
    ``Preprocessor`` for every execution, so no execution shares state with another. A definition
    with a syntax error raises every time.
-7. SQS ``ReceiveMessage`` asked the queue for all its attributes (each counting every message,
-   reading the clock per message) to learn its retention period, once per message received: a
-   backlog made each receive O(n) several times over (a third of a storm's samples). The period
-   is read from the queue itself, and the visible messages (and the approximate counts, which
-   ``SendMessage`` also builds) are taken against one reading of the clock instead of one per
-   message. Same messages, same order, same counts, same retention rule
-   (`pagerless.local.moto_sqs`).
+7. SQS ``ReceiveMessage`` and ``SendMessage`` no longer count every message of the queue, reading
+   the clock per message, for each message received (`pagerless.local.moto_sqs`).
 8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
