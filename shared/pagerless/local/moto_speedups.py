@@ -42,7 +42,9 @@ work whose result cannot differ; every check, error and return value is still mo
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
    whole table sorted (`pagerless.local.moto_queries`).
-10. A condition or filter expression is lexed once per string (`pagerless.local.moto_conditions`).
+10. A condition or filter expression is lexed once per string and parsed once per string and
+    attribute names; each request's values go into the conditions built from the tree
+    (`pagerless.local.moto_conditions`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and

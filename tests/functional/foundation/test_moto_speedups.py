@@ -26,6 +26,8 @@ def _call(client, operation: str, **params):
     except ClientError as exc:
         error = exc.response["Error"]
         return ("error", error.get("Code"), error.get("Message"), exc.response.get("Item"))
+    except (KeyError, ValueError) as exc:  # moto's own bare errors (a missing value, an unlexable string)
+        return ("raised", type(exc).__name__, str(exc))
     answer.pop("ResponseMetadata", None)
     return ("ok", answer)
 
@@ -153,6 +155,24 @@ SCRIPT: list[tuple[str, dict]] = [
             ConditionExpression="(#c >= :z AND NOT contains(#t, :a)) OR size(#t) BETWEEN :z AND :z",
         ),
     ),
+    # A parsed condition again with other values (it now holds), then with one of them missing.
+    (
+        "update_item",
+        _update(
+            "SET #c = :z", {":z": {"N": "0"}, ":big": {"N": "-5"}}, {"#c": "count"}, ConditionExpression="#c > :big"
+        ),
+    ),
+    (
+        "update_item",
+        _update("SET #c = :z", {":z": {"N": "0"}}, {"#c": "count"}, ConditionExpression="#c > :big"),
+    ),
+    # The same strings with the name standing for another attribute, one the item lacks (fails).
+    (
+        "update_item",
+        _update(
+            "SET #c = :z", {":z": {"N": "0"}, ":big": {"N": "-5"}}, {"#c": "absent"}, ConditionExpression="#c > :big"
+        ),
+    ),
     # Validation errors; the same expression string once valid, once updating the key through a name.
     ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "other"}, ReturnValues="ALL_NEW")),
     ("update_item", _update("SET #k = :v", {":v": {"S": "x"}}, {"#k": "pk"})),
@@ -277,6 +297,10 @@ def test_every_answer_and_error_is_the_same_with_the_speedups(speedups_state, mo
     new_item = plain[2 * 13][1][1]["Attributes"]
     assert new_item == {"pk": {"S": "b"}, "state": {"S": "claiming"}, "gen": {"N": "1"}}
     assert plain[2 * 5][1][1]["Attributes"]["count"] == {"N": "2"}
+    # A parsed condition with new values, a missing value, and its name standing for another attribute.
+    assert plain[2 * 15][1][0] == "ok"
+    assert plain[2 * 16][1][:2] == ("raised", "KeyError")
+    assert plain[2 * 17][1][:2] == ("error", "ConditionalCheckFailedException")
 
 
 def test_the_remembered_tree_is_never_changed_by_an_update(speedups_state, monkeypatch):
