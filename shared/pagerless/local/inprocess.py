@@ -12,9 +12,9 @@ so retries, errors and parsing stay botocore's.
 Services that have no entry in ``ENDPOINT_PREFIXES`` still go over HTTP (nothing breaks, it is
 only slower). Step Functions' task clients are created once per service and region, not per task.
 
-A request answered in-process is not signed and keeps the User-Agent it was created with: SigV4
-and botocore's per-request User-Agent rebuild were about a fifth of a GetItem's CPU here, and
-moto checks neither. Its region travels in a header (``REGION_HEADER``) instead of the signature's
+A request answered in-process is not signed, and its User-Agent is built once per client and not
+rebuilt before sending: SigV4 and botocore's two per-request User-Agent builds were about a
+quarter of a GetItem's CPU here, and moto checks neither. Its region travels in a header (``REGION_HEADER``) instead of the signature's
 credential scope; moto reads the default account (the template's) when no access key is sent.
 Requests to any other endpoint are signed as usual.
 """
@@ -120,6 +120,7 @@ def install(port: int, region: str) -> InProcessDispatch:
                     session.events.register(event, handler)
                 _undo.append(lambda: [session.events.unregister(event, handler) for event, handler in handlers])
             _undo.append(_keep_user_agent_in_process())
+            _undo.append(_build_user_agent_once_per_client())
             _undo.append(cache_task_clients())
         else:
             _dispatch.prefixes = InProcessDispatch(port, region).prefixes
@@ -172,14 +173,44 @@ def _keep_user_agent_in_process() -> Callable[[], None]:
     return undo
 
 
+def _build_user_agent_once_per_client() -> Callable[[], None]:
+    """botocore builds every request's User-Agent from a dozen components; a client's requests to
+    the embedded endpoint get the string its first one got. Returns what undoes it."""
+    from botocore.client import BaseClient
+
+    convert = BaseClient._convert_to_request_dict
+
+    def undo() -> None:
+        BaseClient._convert_to_request_dict = convert
+
+    def convert_with_known_user_agent(self, api_params, operation_model, endpoint_url, **kwargs):
+        dispatch = _dispatch
+        if (
+            dispatch is None
+            or not kwargs.get("set_user_agent_header", True)
+            or not str(endpoint_url).startswith(dispatch.prefixes)
+        ):
+            return convert(self, api_params, operation_model, endpoint_url, **kwargs)
+        request = convert(self, api_params, operation_model, endpoint_url, **{**kwargs, "set_user_agent_header": False})
+        agent = self.__dict__.get("_pagerless_user_agent")
+        if agent is None:
+            agent = self._pagerless_user_agent = self._user_agent_creator.to_string()
+        request["headers"]["User-Agent"] = agent
+        return request
+
+    BaseClient._convert_to_request_dict = convert_with_known_user_agent
+    return undo
+
+
 def _forward(event_name: str, request, **kwargs: Any):
     dispatch = _dispatch
     return dispatch(event_name, request, **kwargs) if dispatch is not None else None
 
 
 def cache_task_clients() -> Callable[[], None]:
-    """moto's Step Functions builds a boto3 client for every Task state it runs; one per service
-    and region does (clients are thread-safe). Tasks with their own credentials keep their own.
+    """moto's Step Functions builds a boto3 client for every Task state it runs; one per service,
+    region and task role does (clients are thread-safe; moto gives every task state credentials,
+    made from the state machine's role, and builds its client with fixed keys whatever they are).
     Returns what undoes it."""
     from moto.stepfunctions.parser.asl.utils import boto_client
 
@@ -188,12 +219,10 @@ def cache_task_clients() -> Callable[[], None]:
     lock = threading.Lock()
 
     def cached(region: str, service: str, state_credentials: Any = None):
-        if state_credentials is not None:
-            return original(region, service, state_credentials)
+        key = (region, service, getattr(state_credentials, "role_arn", None))
         with lock:
-            key = (region, service)
             if key not in clients:
-                clients[key] = original(region, service, None)
+                clients[key] = original(region, service, state_credentials)
             return clients[key]
 
     boto_client.boto_client_for = cached

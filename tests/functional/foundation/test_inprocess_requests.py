@@ -73,6 +73,10 @@ def test_own_calls_are_answered_in_process_unsigned_in_the_clients_region(dispat
         # And none was signed: each carried its client's region instead
         assert [h.get("Authorization") for h in headers] == [None, None, None]
         assert {h.get(inprocess.REGION_HEADER) for h in headers} == {REGION.encode()}
+        # And each carried the User-Agent botocore builds for the client, built once
+        agents = {h.get("User-Agent") for h in headers}
+        assert len(agents) == 1
+        assert agents.pop().startswith(b"Botocore/")
         # And the table lives in that region of the template's account, as a signed call would have put it
         assert "inprocess-requests" in dynamodb_backends[ACCOUNT_ID][REGION].tables
         assert "inprocess-requests" not in dynamodb_backends[ACCOUNT_ID]["us-east-1"].tables
@@ -111,12 +115,14 @@ def test_calls_to_any_other_endpoint_are_still_signed(dispatch):
         assert headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
         assert f"/{REGION}/dynamodb/aws4_request" in headers["Authorization"]
         assert inprocess.REGION_HEADER not in headers
+        assert headers["User-Agent"].startswith("Botocore/")
     finally:
         server.shutdown()
         server.server_close()
 
 
 def test_uninstall_takes_back_every_hook():
+    from botocore.client import BaseClient
     from botocore.handlers import BUILTIN_HANDLERS
     from botocore.useragent import UserAgentString
     from moto.stepfunctions.parser.asl.utils import boto_client
@@ -124,17 +130,34 @@ def test_uninstall_takes_back_every_hook():
     before = (
         list(BUILTIN_HANDLERS),
         UserAgentString.rebuild_and_replace_user_agent_handler,
+        BaseClient._convert_to_request_dict,
         boto_client.boto_client_for,
     )
     # When the dispatch is installed and then uninstalled
     inprocess.install(_unused_port(), REGION)
-    assert boto_client.boto_client_for is not before[2]
+    assert boto_client.boto_client_for is not before[3]
+    assert BaseClient._convert_to_request_dict is not before[2]
     inprocess.uninstall()
-    # Then botocore's handlers, its User-Agent rebuild and moto's task clients are as they were
+    # Then botocore's handlers, its User-Agent builds and moto's task clients are as they were
     after = (
         list(BUILTIN_HANDLERS),
         UserAgentString.rebuild_and_replace_user_agent_handler,
+        BaseClient._convert_to_request_dict,
         boto_client.boto_client_for,
     )
     assert after == before
     assert inprocess.installed() is None
+
+
+def test_step_functions_tasks_share_one_client_per_service_region_and_role(dispatch):
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.credentials import StateCredentials
+
+    # moto gives every task state credentials made from the state machine's role
+    role = "arn:aws:iam::123456789012:role/workflow"
+    first = lambda_eval_utils.boto_client_for(REGION, "lambda", StateCredentials(role_arn=role))
+    # Then the next task of that role in that region reuses the client; another role or region does not
+    assert lambda_eval_utils.boto_client_for(REGION, "lambda", StateCredentials(role_arn=role)) is first
+    assert lambda_eval_utils.boto_client_for(REGION, "lambda", StateCredentials(role_arn=role + "-2")) is not first
+    assert lambda_eval_utils.boto_client_for("us-east-1", "lambda", StateCredentials(role_arn=role)) is not first
+    assert first.meta.region_name == REGION
