@@ -26,7 +26,9 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +119,7 @@ def db_requests(seed: dict) -> dict[str, dict]:
         "WorkflowFunction": {"step": "gather_context", "incident_id": incident, "workspace": "default"},
         "AlertConsumerFunction": sample("alert_consumer", "sqs_queued_webhook_envelope.json"),
         "DeadLetterFunction": sample("dead_letter", "sqs_dlq_envelope.json"),
-        "NotifyFunction": sample("notify", "sqs_test_job.json"),
+        "NotifyFunction": seed["notify_job"],
         "ScheduledFunction": sample("scheduled", "heartbeat.json"),
     }
 
@@ -232,17 +234,21 @@ class Runner:
         """Medians of the function's runs and of the hello-world runs between them."""
         return self.measure_pair(label, [path], event)[0]
 
-    def measure_pair(self, label: str, paths: list[Path], event: dict | None) -> list[dict]:
+    def measure_pair(self, label: str, paths: list[Path], event) -> list[dict]:
         """Each round runs the hello world, then each of ``paths`` (e.g. the --baseline tree's
-        handler and this tree's): their medians, each with the median of the same hello runs."""
-        event_file = self._event_file(label, event)
+        handler and this tree's): their medians, each with the median of the same hello runs.
+        ``event`` is one event for every run, or a function of the run's number that makes each
+        run its own (a notification is delivered once per generation)."""
         samples = [[] for _ in paths]
         importing = [[] for _ in paths]
         last: list[dict] = [{} for _ in paths]
         hello = []
+        runs = 0
         for _ in range(self.runs):
             hello.append(self._once(self.hello_path, self.hello_event)["ms"])
             for i, path in enumerate(paths):
+                runs += 1
+                event_file = self._event_file(f"{label}-{runs}", event(runs) if callable(event) else event)
                 last[i] = self._once(path, event_file)
                 if last[i].get("error"):
                     return [last[i] for _ in paths]
@@ -279,8 +285,9 @@ def start_aws():
     return LocalRuntime(ROOT / "template.yaml", RuntimeOptions(mode="server", aws_port=0)).start(background=False)
 
 
-def seed(runtime) -> dict:
-    """The sample key, an incident, a signed-in user and a Lark app, made through the functions."""
+def seed(runtime, receiver_url: str) -> dict:
+    """The sample key, an incident, a signed-in user, a Lark app and a webhook channel (to
+    ``receiver_url``), made through the functions."""
     from pagerless.api.security import key_service
     from pagerless.domain.roles import Role
 
@@ -308,7 +315,52 @@ def seed(runtime) -> dict:
             body={"provider": "lark", "name": "bench", "app_id": "cli_bench", "verification_token": token},
         ),
     )
-    return {"incident_id": incident, "access_token": tokens["access_token"], "lark_verification": lark}
+    channel = call(
+        "AdminFunction",
+        keyed(
+            "POST",
+            "/api/notifications/channels",
+            body={"name": "bench", "channel_type": "webhook", "config": {"url": f"{receiver_url}/hook"}},
+        ),
+    )
+    return {
+        "incident_id": incident,
+        "access_token": tokens["access_token"],
+        "lark_verification": lark,
+        "notify_job": lambda run: notify_job(channel["id"], run),
+    }
+
+
+def notify_job(channel_id: str, run: int) -> dict:
+    """The sample notification job (events/notify), sent to the seeded webhook channel: each run
+    its own generation, so each one really renders, reads the channel's secret and POSTs."""
+    event = sample("notify", "sqs_test_job.json")
+    job = json.loads(event["Records"][0]["body"])
+    job.update(generation=f"bench-{os.getpid()}-{run}", targets=[{"kind": "channel", "id": channel_id}])
+    event["Records"][0]["body"] = json.dumps(job)
+    return event
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """The webhook channel's receiving end on loopback: counts what it is sent, answers 200."""
+
+    received = 0
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        type(self).received += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_):
+        pass
+
+
+def start_receiver() -> tuple[str, ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}", server
 
 
 def ratio(ms: float, base: float) -> str:
@@ -330,11 +382,13 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
+    import shutil
     import tempfile
 
     runtime = start_aws()
+    receiver_url, receiver = start_receiver()
     try:
-        seeded = seed(runtime)
+        seeded = seed(runtime, receiver_url)
     except Exception as exc:
         print(f"  skipped: could not seed the embedded AWS: {type(exc).__name__}: {exc}")
         raise
@@ -351,10 +405,20 @@ def main() -> None:
     print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
     print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
     print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
-    if args.baseline:
-        compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
+    try:
+        if args.baseline:
+            compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
+        else:
+            table(runner, specs, no_db, db)
+        if Receiver.received:
+            print(f"  the webhook channel received {Receiver.received} notifications (one per NotifyFunction run)")
+    finally:
         runtime.stop()
-        return
+        receiver.shutdown()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
     print(f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions")
     for spec in specs:
         path = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
@@ -373,7 +437,6 @@ def main() -> None:
             f"{served['botocore_sessions']}",
             flush=True,
         )
-    runtime.stop()
 
 
 def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict) -> None:
