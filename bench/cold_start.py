@@ -148,9 +148,62 @@ def failure(result) -> str | None:
     return None
 
 
+def not_in_layer() -> list[str]:
+    """Top-level modules of this venv's distributions that the Lambda layer does not get
+    (shared/requirements.txt and what those require, as installed here): test and dev tools.
+    Libraries import some of them when present — httpx imports its command line (rich,
+    pygments: ~110 ms) if it can, botocore signs with awscrt — and a deployed function has
+    none of them, so the children must not find them either."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lines = (ROOT / "shared" / "requirements.txt").read_text().splitlines()
+    todo = [Requirement(line) for line in (raw.split("#")[0].strip() for raw in lines) if line]
+    layer: set[str] = set()
+    done: set[tuple[str, frozenset]] = set()
+    while todo:
+        requirement = todo.pop()
+        name, extras = canonicalize_name(requirement.name), frozenset(requirement.extras)
+        if (name, extras) in done:
+            continue
+        done.add((name, extras))
+        try:
+            distribution = metadata.distribution(requirement.name)
+        except metadata.PackageNotFoundError:
+            continue
+        layer.add(name)
+        for text in distribution.requires or []:
+            needed = Requirement(text)
+            if needed.marker is None or any(needed.marker.evaluate({"extra": e}) for e in extras | {""}):
+                todo.append(needed)
+    return sorted(
+        top
+        for top, names in metadata.packages_distributions().items()
+        if top != "pagerless" and not any(canonicalize_name(n) in layer for n in names)
+    )
+
+
+def hide(modules: list[str]) -> None:
+    """From now on, importing any of ``modules`` (or a submodule) fails as if it were not installed."""
+    import importlib.abc
+
+    hidden = frozenset(modules)
+
+    class NotInLayer(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name.partition(".")[0] in hidden:
+                raise ModuleNotFoundError(f"No module named {name!r} (not in the Lambda layer)", name=name)
+            return None
+
+    sys.meta_path.insert(0, NotInLayer())
+
+
 def child(path: str, event_file: str) -> None:
     """In a bare process: import the handler (clock on), invoke it once, print the time."""
     event = json.loads(Path(event_file).read_text()) if event_file else None
+    hide(json.loads(os.environ.get("PAGERLESS_BENCH_HIDE", "[]")))
     tree = Path(path).resolve().parents[2]  # functions/<name>/app.py of this tree or of --baseline's
     shared = tree / "shared" if (tree / "shared" / "pagerless").is_dir() else ROOT / "shared"
     sys.path[:0] = [str(Path(path).parent), str(shared)]
@@ -393,6 +446,8 @@ def main() -> None:
         print(f"  skipped: could not seed the embedded AWS: {type(exc).__name__}: {exc}")
         raise
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
+    hidden = not_in_layer()
+    env["PAGERLESS_BENCH_HIDE"] = json.dumps(hidden)
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         env["PAGERLESS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
@@ -405,6 +460,8 @@ def main() -> None:
     print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
     print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
     print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
+    print(f"Hidden from every child (installed here, not in the Lambda layer): {len(hidden)} modules, e.g.")
+    print("  " + ", ".join(m for m in hidden if m in ("awscrt", "rich", "pygments", "moto", "pytest", "flask")))
     try:
         if args.baseline:
             compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
