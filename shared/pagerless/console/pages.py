@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from pagerless import settings
 from pagerless.api.static import vendored_asset
 from pagerless.auth.authenticate import user_service
-from pagerless.auth.users import principal_for
 from pagerless.console import i18n
 from pagerless.console.session import (
     LANG_COOKIE,
@@ -29,7 +28,6 @@ from pagerless.console.session import (
 from pagerless.console.web import render
 from pagerless.domain.errors import ForbiddenError, PagerlessError, RateLimitedError, UnauthorizedError
 from pagerless.domain.roles import Role
-from pagerless.incidents import stream
 
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)
@@ -86,6 +84,8 @@ def login(
             request, "login.html", status_code=status, next=_safe_next(next), error=exc.code, sso=_sso_configured()
         )
     start_session(request, pair.access_token, pair.refresh_token)
+    from pagerless.auth.users import principal_for
+
     request.state.principal = principal_for(user)  # the audit log records the sign-in
     return RedirectResponse(_safe_next(next), status_code=303)
 
@@ -213,6 +213,8 @@ def console_events(
     principal = current_principal(request)
     resume = request.headers.get("last-event-id") or last_event_id
     resume_seq = int(resume) if resume and resume.isdigit() else None
+    from pagerless.incidents import stream
+
     chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
     # Every event arrives as a plain "message" (its type is in the data): one listener sees them all.
     unnamed = (
