@@ -3,6 +3,7 @@
 One server answers, by path:
 - Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
+  ``POST /open-apis/im/v1/messages/{id}/reply``,
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token);
@@ -127,6 +128,13 @@ class ChatVendors:
     def _lark_message(self, req: Recorded) -> tuple[int, Any, dict]:
         if req.headers.get("authorization") != f"Bearer {LARK_TOKEN}":
             return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
+        if req.method == "POST" and req.path.endswith("/reply"):
+            parent = req.path.rsplit("/", 2)[-2]
+            if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
+                return 400, {"code": 230001, "msg": "invalid message content"}, {}
+            message_id = f"om_fake{next(self._ids):04d}"
+            self.lark_messages[message_id] = {"reply_to": parent, "content": req.body["content"]}
+            return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id, "parent_id": parent}}, {}
         if req.method == "POST":
             message_id = f"om_fake{next(self._ids):04d}"
             self.lark_messages[message_id] = {"receive_id": req.body["receive_id"], "content": req.body["content"]}

@@ -168,11 +168,21 @@ def click(data: dict, app: LarkApp) -> Click | None:
     return None
 
 
-_BIND = re.compile(r"(?:^|\s)(?:bind|绑定)\s+([^\s@]+@[^\s@]+\.[^\s@]+)\s*$", re.IGNORECASE)
+_BIND = re.compile(r"(?:^|\s)(bind|绑定)\s+([^\s@]+@[^\s@]+\.[^\s@]+)\s*$", re.IGNORECASE)
 
 
-def bind_request(data: dict) -> tuple[str, str] | None:
-    """(open_id, email) when a user writes "bind <email>" (or "绑定 <email>") to the bot."""
+@dataclass(frozen=True)
+class BindRequest:
+    """A user's "bind <email>" (or "绑定 <email>") to the bot, and the message to reply to."""
+
+    open_id: str
+    email: str
+    message_id: str | None = None
+    language: str = "en"  # "zh" when the user wrote 绑定
+
+
+def bind_request(data: dict) -> BindRequest | None:
+    """The bind request an ``im.message.receive_v1`` text event carries, or None."""
     header, event = data.get("header") or {}, data.get("event") or {}
     if header.get("event_type") != "im.message.receive_v1":
         return None
@@ -185,7 +195,10 @@ def bind_request(data: dict) -> tuple[str, str] | None:
     except (ValueError, AttributeError):
         return None
     found = _BIND.search(str(text).strip())
-    return (open_id, found.group(1)) if found else None
+    if found is None:
+        return None
+    language = "zh" if found.group(1) == "绑定" else "en"
+    return BindRequest(open_id, found.group(2), message.get("message_id") or None, language)
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

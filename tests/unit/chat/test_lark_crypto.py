@@ -101,21 +101,23 @@ def test_the_custom_bot_vector_is_not_a_callback_scheme():
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    "text, expected, language",
     [
-        ("bind alice@example.com", "alice@example.com"),
-        ("@_user_1 bind alice@example.com", "alice@example.com"),
-        ("绑定 alice@example.com", "alice@example.com"),
-        ("please approve INC-1", None),
-        ("bind not-an-email", None),
+        ("bind alice@example.com", "alice@example.com", "en"),
+        ("@_user_1 bind alice@example.com", "alice@example.com", "en"),
+        ("Bind alice@example.com", "alice@example.com", "en"),
+        ("绑定 alice@example.com", "alice@example.com", "zh"),
+        ("please approve INC-1", None, None),
+        ("bind not-an-email", None, None),
     ],
 )
-def test_a_bind_request_is_read_from_a_text_message(text, expected):
+def test_a_bind_request_is_read_from_a_text_message(text, expected, language):
     data = {
         "header": {"event_type": "im.message.receive_v1"},
         "event": {
             "sender": {"sender_id": {"open_id": "ou_x"}},
-            "message": {"message_type": "text", "content": json.dumps({"text": text})},
+            "message": {"message_id": "om_1", "message_type": "text", "content": json.dumps({"text": text})},
         },
     }
-    assert lark.bind_request(data) == (("ou_x", expected) if expected else None)
+    wanted = lark.BindRequest("ou_x", expected, "om_1", language) if expected else None
+    assert lark.bind_request(data) == wanted

@@ -111,22 +111,21 @@ async def _lark_verified(data: dict, verified: lark.LarkApp, app) -> dict:
     if click is None:
         wants = lark.bind_request(data)
         if wants is not None:
-            await run_in_threadpool(_file_binding_request, app.workspace, verified.app_id, *wants)
+            await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants)
         return {}
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
     kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
     return lark.toast(kind, answer.text)
 
 
-def _file_binding_request(workspace: str, app_id: str, open_id: str, email: str) -> None:
-    """A pending binding naming the person with that email (an admin still approves it)."""
-    from pagerless.people.identities import ChatIdentityService
-    from pagerless.people.service import PeopleService
+def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest) -> None:
+    """A pending binding naming the person with that email (an admin still approves it), and the
+    bot's answer in the user's chat."""
+    from pagerless.chat import bindings
+    from pagerless.notify import replies
 
-    person = PeopleService().by_email(workspace, email)
-    ChatIdentityService().request(
-        workspace, "lark", app_id, open_id, display_name=email, person_id=person.id if person else None
-    )
+    text = bindings.file_lark_request(workspace, app_id, wants)
+    replies.reply_in_lark(workspace, app_id, wants.message_id, text)
 
 
 def _verify_slack(headers, body: bytes):

@@ -98,6 +98,19 @@ def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sen
     return Sent(message_id=ref["message_id"], ref=ref)
 
 
+def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> str:
+    """Answer a user's message in its chat with plain text (``im/v1/messages/{id}/reply``);
+    returns the reply's message id."""
+    data = _call(
+        http,
+        config,
+        "POST",
+        f"/open-apis/im/v1/messages/{message_id}/reply",
+        {"msg_type": "text", "content": dumps({"text": text})},
+    )
+    return (data.get("data") or {}).get("message_id", "")
+
+
 def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> str:
     base = _base(config)
     key = (base, config["app_id"])
