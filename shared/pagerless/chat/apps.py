@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pagerless.chat.lark import LarkApp
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.envsettings import BaseSettings, SettingsConfigDict
 from pagerless.store.people import APP_SK, PeopleRecord, PeopleRepository
 
 SECRETS = {"slack": ("signing_secret",), "lark": ("encrypt_key", "verification_token")}

@@ -2,9 +2,8 @@
 
 from functools import cache
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
 from pagerless.domain.errors import ServiceUnavailableError
+from pagerless.envsettings import BaseSettings, SettingsConfigDict
 
 
 class MailSettings(BaseSettings):

@@ -3,7 +3,8 @@
 from functools import cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pagerless.envsettings import BaseSettings, SettingsConfigDict
 
 
 class SloSettings(BaseSettings):
