@@ -58,7 +58,8 @@ def test_login(server, browser):
     browser.find_element(By.ID, "email").send_keys("admin@example.com")
     browser.find_element(By.ID, "password").send_keys("not-the-password")
     browser.find_element(By.ID, "sign-in").click()
-    assert "Invalid email or password" in browser.find_element(By.ID, "login-error").text
+    refused = settled(browser).until(EC.presence_of_element_located((By.ID, "login-error")))
+    assert "Invalid email or password" in refused.text
     # When the admin signs in
     sign_in(browser, server.base, "admin@example.com")
     # Then the incidents page shows who is signed in
