@@ -137,6 +137,8 @@ def test_cards_in_lark_and_slack_a_slack_click_approves_and_the_lark_card_follow
                 lambda items: (
                     {("incident.resolved", "slack"), ("incident.resolved", "lark")}
                     <= {(e["event"], e["channel_type"]) for e in items}
+                    # a delivery is logged "sending" before the vendor answers: wait until each is done
+                    and all(e["status"] == "sent" for e in items if e["event"] != "escalation.page")
                 ),
             )
             assert all(e["status"] == "sent" for e in logs if e["event"] != "escalation.page")
