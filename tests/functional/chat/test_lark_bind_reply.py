@@ -8,17 +8,11 @@ import pytest
 
 from pagerless.chat import lark
 from tests.conftest import auth
-from tests.fakes.chat_vendors import LARK_APP_ID, LARK_APP_SECRET, ChatVendors
+from tests.fakes.chat_vendors import LARK_APP_ID
 from tests.functional.chat.conftest import LARK_APP, lark_headers
+from tests.functional.notify.conftest import lark_channel, vendors  # noqa: F401 (vendors: a fixture)
 
 pytestmark = pytest.mark.functional
-
-
-@pytest.fixture
-def vendors():
-    fake = ChatVendors().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
@@ -35,25 +29,6 @@ def lark_app(runtime, monkeypatch):
     yield
     apps.reset()
     chat_routes.chat_apps.cache_clear()
-
-
-def _lark_channel(api, admin_key, vendors) -> dict:
-    response = api.post(
-        "/api/notifications/channels",
-        headers=auth(admin_key),
-        json={
-            "name": "ops-lark",
-            "channel_type": "lark",
-            "config": {
-                "app_id": LARK_APP_ID,
-                "app_secret": LARK_APP_SECRET,
-                "receive_id": "oc_ops",
-                "api_base": vendors.base_url,
-            },
-        },
-    )
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def _write_to_bot(api, text: str, *, open_id: str, message_id: str):
@@ -86,7 +61,7 @@ def _pending(api, admin_key) -> dict[str, str | None]:
 
 
 def test_the_bot_answers_a_bind_request_in_the_language_it_was_asked_in(lark_app, people, vendors, api, admin_key):
-    _lark_channel(api, admin_key, vendors)
+    lark_channel(api, admin_key, vendors)
     # When one user writes "绑定 bob@example.com" and another "bind nobody@example.com"
     assert _write_to_bot(api, "绑定 bob@example.com", open_id="ou_zh", message_id="om_zh").status_code == 200
     assert _write_to_bot(api, "bind nobody@example.com", open_id="ou_en", message_id="om_en").status_code == 200
@@ -103,7 +78,7 @@ def test_the_bot_answers_a_bind_request_in_the_language_it_was_asked_in(lark_app
 def test_an_account_already_linked_is_told_so(lark_app, people, vendors, api, admin_key):
     from pagerless.people.identities import ChatIdentityService
 
-    _lark_channel(api, admin_key, vendors)
+    lark_channel(api, admin_key, vendors)
     ChatIdentityService().bind("default", "lark", LARK_APP_ID, "ou_linked", people["bob"].id, actor="test")
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_linked", message_id="om_1").status_code == 200
     assert "already linked" in _replies(vendors)["om_1"]
@@ -117,7 +92,7 @@ def test_without_a_lark_channel_or_when_lark_refuses_the_request_is_still_filed(
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_a", message_id="om_a").status_code == 200
     assert vendors.to("/open-apis/") == []
     # Given the channel, but Lark refuses the reply
-    _lark_channel(api, admin_key, vendors)
+    lark_channel(api, admin_key, vendors)
     vendors.fail("/open-apis/im/v1/messages/", 400, body={"code": 230002, "msg": "bot not in chat"})
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_b", message_id="om_b").status_code == 200
     # Then both requests wait for an admin all the same, and nothing was answered
