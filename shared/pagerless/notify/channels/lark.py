@@ -7,6 +7,7 @@ Config: ``app_id``, ``app_secret`` (secret), ``receive_id`` (a chat_id, or an op
 
 import threading
 import time
+from urllib.parse import quote
 
 import httpx
 
@@ -105,7 +106,7 @@ def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> 
         http,
         config,
         "POST",
-        f"/open-apis/im/v1/messages/{message_id}/reply",
+        f"/open-apis/im/v1/messages/{quote(message_id, safe='')}/reply",
         {"msg_type": "text", "content": dumps({"text": text})},
     )
     return (data.get("data") or {}).get("message_id", "")
