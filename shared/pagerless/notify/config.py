@@ -7,7 +7,7 @@ from pydantic import ValidationError as PydanticError
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import render, routing, secrets
-from pagerless.notify.channels import CHANNELS, channel_module
+from pagerless.notify.channels import ALIASES, CHANNELS, channel_module
 from pagerless.outbox.jobs import EVENTS
 from pagerless.store.notify import ConfigRepository
 
@@ -19,6 +19,18 @@ LARK_ID_TYPES = ("chat_id", "open_id", "user_id", "union_id", "email")
 class ChannelService:
     def __init__(self, repository: ConfigRepository | None = None) -> None:
         self.repository = repository or ConfigRepository()
+
+    def usable(self, workspace: str) -> list[dict]:
+        """The channels Pagerless may send through: enabled, and of a type not switched off in
+        /api/plugins."""
+        from pagerless.plugin_switches import disabled
+
+        off = disabled(workspace, "channel")
+        return [
+            c
+            for c in self.list(workspace)
+            if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off
+        ]
 
     def list(self, workspace: str) -> list[dict]:
         return sorted(self.repository.list(workspace, "channel"), key=lambda c: c["created_at"])

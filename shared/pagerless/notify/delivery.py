@@ -23,7 +23,7 @@ from pagerless import settings
 from pagerless.clock import parse_time, utcnow
 from pagerless.notify import context as contexts
 from pagerless.notify import recipients, render
-from pagerless.notify.channels import ALIASES, channel_module
+from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.recipients import Recipient
@@ -104,14 +104,7 @@ class NotifyService:
     def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
         whose type is switched off in /api/plugins is not delivered to."""
-        from pagerless.plugin_switches import disabled
-
-        off = disabled(job.workspace, "channel")
-        channels = [
-            c
-            for c in self.channels.list(job.workspace)
-            if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off
-        ]
+        channels = self.channels.usable(job.workspace)
         if job.targets is not None:
             return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
         route_set = self.routes.get(job.workspace)

@@ -2,7 +2,8 @@
 
 A Lark bot's answer to a user (e.g. to "bind <email>", `pagerless.chat.bindings`) is sent through
 the Lark app's notification channel: the channel that sends the app's cards holds the app secret a
-reply needs. With no such channel, or when Lark refuses, the answer is only logged: a chat that
+reply needs (an enabled one, of a type not switched off in /api/plugins). With no such channel, or
+when Lark refuses, the answer is only logged: a chat that
 cannot be answered is no reason to fail the event (Lark would retry it).
 """
 
@@ -15,6 +16,7 @@ def reply_in_lark(workspace: str, app_id: str, message_id: str | None, text: str
     """Answer the user's message as the app; False (and a log line) when it cannot be answered."""
     import httpx
 
+    from pagerless.notify.channels import ALIASES
     from pagerless.notify.channels import lark as lark_channel
     from pagerless.notify.channels.base import PermanentError, RetryableError
     from pagerless.notify.config import ChannelService
@@ -25,9 +27,8 @@ def reply_in_lark(workspace: str, app_id: str, message_id: str | None, text: str
     channel = next(
         (
             c
-            for c in channels.list(workspace)
-            if c.get("channel_type") == "lark"
-            and c.get("is_enabled", True)
+            for c in channels.usable(workspace)
+            if ALIASES.get(c.get("channel_type"), c.get("channel_type")) == "lark"
             and (c.get("config") or {}).get("app_id") == app_id
         ),
         None,

@@ -85,16 +85,22 @@ def test_an_account_already_linked_is_told_so(lark_app, people, vendors, api, ad
     assert "ou_linked" not in _pending(api, admin_key)
 
 
-def test_without_a_lark_channel_or_when_lark_refuses_the_request_is_still_filed(
+def test_without_a_usable_lark_channel_or_when_lark_refuses_the_request_is_still_filed(
     lark_app, people, vendors, api, admin_key
 ):
     # Given no notification channel holds this app's secret: no reply is attempted
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_a", message_id="om_a").status_code == 200
     assert vendors.to("/open-apis/") == []
-    # Given the channel, but Lark refuses the reply
+    # Given the channel, but Lark switched off in /api/plugins
     lark_channel(api, admin_key, vendors)
+    assert api.post("/api/plugins/lark/disable", headers=auth(admin_key)).status_code == 200
+    assert _write_to_bot(api, "bind bob@example.com", open_id="ou_off", message_id="om_off").status_code == 200
+    assert vendors.to("/open-apis/") == []
+    # Given Lark on again, but refusing the reply
+    assert api.post("/api/plugins/lark/enable", headers=auth(admin_key)).status_code == 200
     vendors.fail("/open-apis/im/v1/messages/", 400, body={"code": 230002, "msg": "bot not in chat"})
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_b", message_id="om_b").status_code == 200
-    # Then both requests wait for an admin all the same, and nothing was answered
-    assert _pending(api, admin_key) == {"ou_a": people["bob"].id, "ou_b": people["bob"].id}
+    # Then every request waits for an admin all the same, and nothing was answered
+    bob = people["bob"].id
+    assert _pending(api, admin_key) == {"ou_a": bob, "ou_off": bob, "ou_b": bob}
     assert _replies(vendors) == {}
