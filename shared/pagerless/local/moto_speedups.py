@@ -45,6 +45,7 @@ work whose result cannot differ; every check, error and return value is still mo
 10. A condition or filter expression is lexed once per string and parsed once per string and
     attribute names; each request's values go into the conditions built from the tree
     (`pagerless.local.moto_conditions`).
+11. Step Functions' JSONPaths are parsed once per path string (`pagerless.local.moto_jsonpath`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -97,6 +98,9 @@ def install() -> None:
         from pagerless.local.moto_conditions import patch_conditions
 
         patch_conditions(_patch)
+        from pagerless.local.moto_jsonpath import patch_jsonpath
+
+        patch_jsonpath(_patch)
         _installed = True
 
 

@@ -335,7 +335,7 @@ def test_the_remembered_tree_is_never_changed_by_an_update(speedups_state, monke
 DEFINITION = """{
   "StartAt": "Shape",
   "States": {
-    "Shape": {"Type": "Pass", "Parameters": {"items.$": "$.items", "name.$": "States.Format('inc-{}', $.n)"}, "Next": "Each"},
+    "Shape": {"Type": "Pass", "Parameters": {"items.$": "$.items", "first.$": "$.items[0]", "every.$": "$.items[*]", "name.$": "States.Format('inc-{}', $.n)"}, "Next": "Each"},
     "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.doubled",
              "Iterator": {"StartAt": "Double", "States": {"Double": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, $)"}, "End": true}}},
              "Next": "Choose"},
@@ -357,10 +357,14 @@ def _run_executions() -> list:
             name="speedups", definition=DEFINITION, roleArn="arn:aws:iam::123456789012:role/sfn"
         )["stateMachineArn"]
         outcomes = []
-        for run, n in enumerate((1, 2, 1)):
-            execution = sfn.start_execution(
-                stateMachineArn=arn, name=f"run-{run}", input=f'{{"n": {n}, "items": [1, 2, 3]}}'
-            )
+        inputs = (
+            '{"n": 1, "items": [1, 2, 3]}',
+            '{"n": 2, "items": [1, 2, 3]}',
+            '{"n": 1, "items": [1, 2, 3]}',
+            '{"n": 1}',
+        )
+        for run, execution_input in enumerate(inputs):
+            execution = sfn.start_execution(stateMachineArn=arn, name=f"run-{run}", input=execution_input)
             for _ in range(400):
                 described = sfn.describe_execution(executionArn=execution["executionArn"])
                 if described["status"] != "RUNNING":
@@ -383,8 +387,13 @@ def test_step_functions_executions_are_the_same_with_the_speedups(speedups_state
     plain, fast = _without_and_with(_run_executions, monkeypatch)
 
     assert fast == plain
-    assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+    assert [status for status, *_ in plain] == ["SUCCEEDED", "FAILED", "SUCCEEDED", "FAILED"]
     assert '"doubled":[{"v":2},{"v":4},{"v":6}]' in plain[0][1].replace(" ", "")
+    assert '"first":1' in plain[0][1].replace(" ", "") and '"every":[1,2,3]' in plain[0][1].replace(" ", "")
+    assert plain[3][2] == "States.Runtime"  # a path that finds nothing fails the same way, every time
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    assert json_path.parse.cache_info().hits > 0  # the fast run did reuse parsed paths
 
 
 def _run_queue() -> list:
