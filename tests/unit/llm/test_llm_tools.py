@@ -3,7 +3,8 @@
 import pytest
 
 from pagerless.diagnosis.llm.backend import SnapshotBackend
-from pagerless.diagnosis.llm.tools import ToolStatus, build_toolset
+from pagerless.diagnosis.llm.tool import ToolStatus
+from pagerless.diagnosis.llm.tools import build_toolset
 from tests.unit.llm.conftest import LEAKED_DB_PASSWORD
 
 API_POD = "payments-api-7d9f-abc"

@@ -21,7 +21,8 @@ first investigation that has a key.
 from pagerless.diagnosis.llm.backend import SnapshotBackend, ToolBackend
 from pagerless.diagnosis.llm.investigator import Investigator
 from pagerless.diagnosis.llm.settings import LlmSettings, get_llm_settings
-from pagerless.diagnosis.llm.tools import KnowledgeSearchFn, SimilarIncidentsFn, ToolResult, ToolStatus
+from pagerless.diagnosis.llm.tool import ToolResult, ToolStatus
+from pagerless.diagnosis.llm.tools import KnowledgeSearchFn, SimilarIncidentsFn
 
 __all__ = [
     "Investigator",

@@ -17,7 +17,8 @@ from pagerless.diagnosis.llm.submission import (
     submit_tool_definition,
     to_diagnosis,
 )
-from pagerless.diagnosis.llm.tools import KnowledgeSearchFn, SimilarIncidentsFn, Toolset, ToolStatus, build_toolset
+from pagerless.diagnosis.llm.tool import ToolStatus
+from pagerless.diagnosis.llm.tools import KnowledgeSearchFn, SimilarIncidentsFn, Toolset, build_toolset
 from pagerless.diagnosis.llm.transport import LlmUnavailableError, anthropic_client, create_message
 from pagerless.diagnosis.models import Diagnosis, LlmUsage
 

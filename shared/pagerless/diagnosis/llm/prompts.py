@@ -6,7 +6,7 @@ from typing import Any
 
 from pagerless.diagnosis.llm.redact import redact_obj, redact_text
 from pagerless.diagnosis.llm.submission import SUBMIT_TOOL
-from pagerless.diagnosis.llm.tools import truncate_head
+from pagerless.diagnosis.llm.tool import truncate_head
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.diagnosis.taxonomy import load_taxonomy
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from pagerless.diagnosis.llm.tools import input_schema
+from pagerless.diagnosis.llm.tool import input_schema
 from pagerless.diagnosis.models import Diagnosis, Evidence, LlmUsage, RankedCategory
 from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
 

@@ -1,23 +1,27 @@
-"""Read-only investigation tools, following HolmesGPT's tool contract.
+"""Read-only investigation tools (the contract they follow is `pagerless.diagnosis.llm.tool`).
 
-Each tool has a ``name``, a ``description`` written for the model, typed parameters (a pydantic
-model whose JSON schema is the tool's ``input_schema``) and ``invoke(params) -> ToolResult``.
-Failures are data: an ``ERROR`` result carries the upstream message so the model can correct its
-call; ``NO_DATA`` says the question was valid but the snapshot has nothing for it.
+Pod logs, events, object descriptions and deploy history read the incident's cluster snapshot;
+knowledge search and similar incidents read Pagerless's own records. ``build_toolset`` gives the
+investigator the set it may use.
 """
 
 import copy
-import json
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from pagerless.clock import parse_time
-from pagerless.diagnosis.llm.backend import CLUSTER_SCOPED, KIND_ALIASES, ToolBackend
+from pagerless.diagnosis.llm.backend import KIND_ALIASES, ToolBackend
 from pagerless.diagnosis.llm.redact import redact_obj, redact_text
+from pagerless.diagnosis.llm.tool import (
+    BackendTool,
+    StrictParams,
+    Tool,
+    ToolResult,
+    ToolStatus,
+    truncate_tail,
+)
 
 KnowledgeSearchFn = Callable[[str, int], Sequence[Mapping[str, Any]]]
 """(query, limit) → runbook/knowledge passages, e.g. ``{"title", "source", "text"}``."""
@@ -25,116 +29,7 @@ SimilarIncidentsFn = Callable[[str | None, int], Sequence[Mapping[str, Any]]]
 """(query or None for "like this alert", limit) → past incidents with their resolved diagnosis."""
 
 
-class ToolStatus(StrEnum):
-    SUCCESS = "success"
-    ERROR = "error"
-    NO_DATA = "no_data"
-    APPROVAL_REQUIRED = "approval_required"
-
-
-class ToolResult(BaseModel):
-    status: ToolStatus
-    data: Any = None
-    error: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)  # what the tool ran with, for audit logs
-
-    def to_text(self, max_chars: int) -> str:
-        """What the model reads: the data (or the error), cut to ``max_chars`` with a note."""
-        if self.status in (ToolStatus.ERROR, ToolStatus.APPROVAL_REQUIRED):
-            body = f"{self.status.value}: {self.error}"
-        elif self.status is ToolStatus.NO_DATA:
-            body = f"no_data: {self.error or 'nothing found'}"
-        else:
-            body = self.data if isinstance(self.data, str) else json.dumps(self.data, ensure_ascii=False, default=str)
-        return truncate_head(body, max_chars)
-
-
-def truncate_head(text: str, max_chars: int) -> str:
-    """Keep the first ``max_chars`` characters and say how much was dropped."""
-    if len(text) <= max_chars:
-        return text
-    return text[:max_chars] + f"\n[truncated: {len(text) - max_chars} of {len(text)} characters not shown]"
-
-
-def truncate_tail(text: str, max_chars: int) -> str:
-    """Keep the last ``max_chars`` characters (the newest log lines) and say how much was dropped."""
-    if len(text) <= max_chars:
-        return text
-    return (
-        f"[truncated: the first {len(text) - max_chars} of {len(text)} characters are not shown]\n" + text[-max_chars:]
-    )
-
-
-def input_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """``model``'s JSON schema, self-contained (``$ref``s inlined) and without pydantic's titles."""
-    schema = model.model_json_schema()
-    defs = schema.pop("$defs", {})
-
-    def walk(node: Any) -> Any:
-        if isinstance(node, list):
-            return [walk(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if "$ref" in node:
-            return walk(defs[node["$ref"].rsplit("/", 1)[-1]])
-        return {k: walk(v) for k, v in node.items() if not (k == "title" and isinstance(v, str))}
-
-    return walk(schema)
-
-
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Tool(ABC):
-    """One investigation tool; subclasses set ``name``, ``description``, ``Params`` and ``_run``."""
-
-    name: ClassVar[str]
-    description: ClassVar[str]
-    Params: ClassVar[type[BaseModel]]
-
-    def definition(self) -> dict[str, Any]:
-        """The Messages API tool definition."""
-        return {"name": self.name, "description": self.description, "input_schema": input_schema(self.Params)}
-
-    def invoke(self, params: Mapping[str, Any]) -> ToolResult:
-        """Validate ``params`` and run; never raises."""
-        raw = dict(params or {})
-        try:
-            parsed = self.Params.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'params'}: {err['msg']}" for err in exc.errors()
-            )
-            return ToolResult(
-                status=ToolStatus.ERROR, error=f"invalid parameters for {self.name}: {problems}", params=raw
-            )
-        try:
-            result = self._run(parsed)
-        except Exception as exc:  # the upstream failure is data for the model
-            result = ToolResult(status=ToolStatus.ERROR, error=f"{self.name} failed: {type(exc).__name__}: {exc}")
-        return result.model_copy(update={"params": parsed.model_dump(exclude_none=True)})
-
-    @abstractmethod
-    def _run(self, params: Any) -> ToolResult: ...
-
-
-class _BackendTool(Tool, ABC):
-    def __init__(self, backend: ToolBackend, max_chars: int = 8_000) -> None:
-        self._backend = backend
-        self._max_chars = max_chars
-
-    def _names(self, collection: str, namespace: str | None) -> list[str]:
-        return sorted(
-            (o.get("metadata") or {}).get("name", "")
-            for o in self._backend.list_objects(collection)
-            if namespace is None
-            or collection in CLUSTER_SCOPED
-            or (o.get("metadata") or {}).get("namespace") == namespace
-        )[:30]
-
-
-class PodLogs(_BackendTool):
+class PodLogs(BackendTool):
     name = "pod_logs"
     description = (
         "Read the log of one container of a pod (the newest lines). Use previous=true for the log of "
@@ -142,7 +37,7 @@ class PodLogs(_BackendTool):
         "where the crash reason is. Omit container when the pod has a single container."
     )
 
-    class Params(_Params):
+    class Params(StrictParams):
         namespace: str = Field(min_length=1)
         pod: str = Field(min_length=1)
         container: str | None = None
@@ -191,7 +86,7 @@ class PodLogs(_BackendTool):
         return ToolResult(status=ToolStatus.SUCCESS, data=header + truncate_tail("\n".join(lines), room))
 
 
-class Events(_BackendTool):
+class Events(BackendTool):
     name = "events"
     description = (
         "List Kubernetes events, newest first, optionally filtered by namespace, the involved object's "
@@ -199,7 +94,7 @@ class Events(_BackendTool):
         "(e.g. FailedScheduling, BackOff, Unhealthy, FailedMount, Evicted)."
     )
 
-    class Params(_Params):
+    class Params(StrictParams):
         namespace: str | None = Field(default=None, description="omit for all namespaces")
         involved_kind: str | None = None
         involved_name: str | None = Field(default=None, description="exact name or name prefix")
@@ -248,7 +143,7 @@ def _compact_event(ev: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class DescribeObject(_BackendTool):
+class DescribeObject(BackendTool):
     name = "describe_object"
     description = (
         "Get one Kubernetes object as JSON (spec and status; managedFields removed). Kinds: Pod, "
@@ -256,7 +151,7 @@ class DescribeObject(_BackendTool):
         "ConfigMap, Secret (values hidden), StatefulSet, DaemonSet, Endpoints. Nodes take no namespace."
     )
 
-    class Params(_Params):
+    class Params(StrictParams):
         kind: str = Field(min_length=1)
         name: str = Field(min_length=1)
         namespace: str | None = None
@@ -287,7 +182,7 @@ def trim_object(obj: dict[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-class DeployHistory(_BackendTool):
+class DeployHistory(BackendTool):
     name = "deploy_history"
     description = (
         "List recent deploys (image, actor, commit, timestamp), newest first, optionally for one "
@@ -295,7 +190,7 @@ class DeployHistory(_BackendTool):
         "failure started."
     )
 
-    class Params(_Params):
+    class Params(StrictParams):
         service: str | None = None
         namespace: str | None = None
         since: str | None = Field(default=None, description="RFC 3339, e.g. 2026-03-11T13:00:00Z")
@@ -322,7 +217,7 @@ class KnowledgeSearch(Tool):
     name = "knowledge_search"
     description = "Search the team's runbooks and knowledge base; returns the most relevant passages."
 
-    class Params(_Params):
+    class Params(StrictParams):
         query: str = Field(min_length=3, max_length=500)
         limit: int = Field(default=5, ge=1, le=10)
 
@@ -343,7 +238,7 @@ class SimilarIncidents(Tool):
         "and remediation that resolved them. A past cause is a hypothesis to verify, not evidence."
     )
 
-    class Params(_Params):
+    class Params(StrictParams):
         query: str | None = Field(default=None, max_length=500)
         limit: int = Field(default=5, ge=1, le=10)
 
