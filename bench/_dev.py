@@ -43,6 +43,8 @@ def cpu_seconds(pid: int) -> float:
 
 class DevProcess(DevServer):
     def __init__(self, state_dir: Path, extra_args: list[str] | None = None, env: dict | None = None) -> None:
+        # PAGERLESS_BENCH_DEV_ARGS: more `pagerless dev` options for an A/B (e.g. "--step-aside-ms 0").
+        extra_args = [*(extra_args or []), *os.environ.get("PAGERLESS_BENCH_DEV_ARGS", "").split()]
         super().__init__(state_dir, admin_key=ADMIN_KEY, extra_args=extra_args, env=env)
 
     @property

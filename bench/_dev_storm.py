@@ -117,7 +117,7 @@ def direct_storm(args) -> int:
         latencies.sort()
         print(
             f"direct storm into pagerless dev: {accepted[0]} alerts acknowledged in {sending:.1f} s = "
-            f"{accepted[0] / sending:,.0f} alerts/s (target {args.rate:.0f}/s, goal >= 500), "
+            f"{accepted[0] / sending:,.0f} alerts/s (offered {args.rate:.0f}/s, goal >= 500), "
             f"{requests} requests of {args.batch}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
         )
         print(

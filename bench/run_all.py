@@ -7,7 +7,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ORDER = ["cold_start.py", "intake_storm.py", "diagnosis_eval.py"]
 # Extra runs with arguments: the direct storm into a real `pagerless dev`, and a short soak.
-EXTRA = [("intake_storm.py", ["--dev", "--seconds", "10"]), ("soak.py", ["--minutes", "3", "--every", "30"])]
+EXTRA = [("intake_storm.py", ["--dev", "--seconds", "5"]), ("soak.py", ["--minutes", "3", "--every", "30"])]
 
 
 def main() -> int:

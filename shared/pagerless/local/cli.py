@@ -40,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="workflow steps run at once; the others wait, so intake keeps the CPU (default 4)",
     )
     parser.add_argument(
+        "--step-aside-ms",
+        type=float,
+        default=50.0,
+        metavar="MS",
+        help="while the API answers, background work waits up to this long before each AWS call (0: off; default 50)",
+    )
+    parser.add_argument(
         "--aws-over-http",
         action="store_true",
         help="send this process's own AWS calls over HTTP to the embedded AWS (slower; for comparison)",
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
             extra_environment=extra_env,
             inprocess_aws=not args.aws_over_http,
             workflow_workers=args.workflow_workers,
+            step_aside_seconds=args.step_aside_ms / 1000,
             execution_retention_seconds=args.execution_retention,
         ),
     )

@@ -3,6 +3,8 @@
 Like API Gateway, it matches the template's routes (`{param}` and `{proxy+}`); a path that
 exists with another method is a 405, anything else a 404, both in the API's error format. The
 matched function's ASGI app then serves the request in-process (SSE streams pass through).
+While a request is answered, until its response starts, background work steps aside
+(`pagerless.local.priority`).
 """
 
 import json
@@ -12,6 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from pagerless.api.errors import error_body
 from pagerless.local.lambdas import InProcessLambdas
+from pagerless.local.priority import FOREGROUND
 
 
 def _compile(path: str) -> re.Pattern:
@@ -73,7 +76,14 @@ class Gateway:
             )
             return
         app = self.lambdas.module(logical_id).app
-        await app(scope, receive, send)
+        with FOREGROUND.serving() as token:
+
+            async def send_and_stop_counting(message: dict) -> None:
+                if message["type"] == "http.response.start":
+                    FOREGROUND.leave(token)  # a stream's body can take hours: it no longer counts
+                await send(message)
+
+            await app(scope, receive, send_and_stop_counting)
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list) -> None:

@@ -17,6 +17,9 @@ rebuilt before sending: SigV4 and botocore's two per-request User-Agent builds w
 quarter of a GetItem's CPU here, and moto checks neither. Its region travels in a header (``REGION_HEADER``) instead of the signature's
 credential scope; moto reads the default account (the template's) when no access key is sent.
 Requests to any other endpoint are signed as usual.
+
+A call made by background work (not answering a request) first steps aside while the gateway is
+answering requests (`pagerless.local.priority`).
 """
 
 import re
@@ -24,6 +27,8 @@ import threading
 from collections.abc import Callable
 from io import BytesIO
 from typing import Any
+
+from pagerless.local.priority import FOREGROUND
 
 ENDPOINT_PREFIXES = {  # botocore's hyphenated service id -> the service's AWS host prefix
     "dynamodb": "dynamodb",
@@ -81,6 +86,7 @@ class InProcessDispatch:
         from botocore.awsrequest import AWSResponse
         from moto.core.models import botocore_stubber
 
+        FOREGROUND.step_aside()  # background work lets the API's answers go first
         request.url = f"https://{prefix}.{region}.amazonaws.com{url[len(base) :] or '/'}"
         try:
             answer = botocore_stubber.process_request(request)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pagerless.local.priority import FOREGROUND
 from pagerless.local.template import ACCOUNT_ID, FunctionSpec, Template
 
 
@@ -125,6 +126,7 @@ def install_moto_hook(lambdas: InProcessLambdas, workers: int | None = None) -> 
     def _invoke_lambda(self, event: Any = None) -> tuple[str, bool, str]:
         if isinstance(event, (str, bytes)):
             event = json.loads(event or "{}")
+        FOREGROUND.step_aside()  # a workflow step waits while the API is answering (pagerless.local.priority)
         try:
             with _Turn():
                 result = _installed.invoke(self.function_name, event)

@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 
 from pagerless import settings
-from pagerless.local import footprint, inprocess, moto_speedups, state
+from pagerless.local import footprint, inprocess, moto_speedups, priority, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import remember_valid_state_machines, serialize_dynamodb_writes
 from pagerless.local.gateway import Gateway
@@ -52,6 +52,7 @@ class RuntimeOptions:
     workflow_workers: int = 4  # Step Functions tasks running at once (the rest wait; intake keeps the CPU)
     execution_retention_seconds: float = 3600.0  # finished executions are forgotten after this (AWS: 90 days)
     sweep_interval_seconds: float = 30.0  # how often expired TTL items and old executions are swept
+    step_aside_seconds: float = 0.05  # background's longest wait per AWS call while requests are answered (0: off)
 
 
 class LocalRuntime:
@@ -95,6 +96,7 @@ class LocalRuntime:
             if self.options.inprocess_aws:
                 inprocess.install(int(os.environ["MOTO_PORT"]), self.options.region)
         install_moto_hook(self.lambdas, workers=self.options.workflow_workers)
+        priority.FOREGROUND.max_wait = self.options.step_aside_seconds
         quiet_resume_probe()
         serialize_dynamodb_writes()
         remember_valid_state_machines()

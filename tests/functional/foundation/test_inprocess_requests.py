@@ -161,3 +161,22 @@ def test_step_functions_tasks_share_one_client_per_service_region_and_role(dispa
     assert lambda_eval_utils.boto_client_for(REGION, "lambda", StateCredentials(role_arn=role + "-2")) is not first
     assert lambda_eval_utils.boto_client_for("us-east-1", "lambda", StateCredentials(role_arn=role)) is not first
     assert first.meta.region_name == REGION
+
+
+def test_a_background_call_waits_while_the_gateway_answers_a_request(dispatch, monkeypatch):
+    from pagerless.local.priority import FOREGROUND
+
+    port, _ = dispatch
+    client = _client(f"http://127.0.0.1:{port}")
+    monkeypatch.setattr(FOREGROUND, "max_wait", 30.0)
+    done: list[list] = []
+    token = FOREGROUND.enter()  # a request is being answered
+    try:
+        worker = threading.Thread(target=lambda: done.append(client.list_tables()["TableNames"]), daemon=True)
+        worker.start()  # background work: a thread that is not answering a request
+        worker.join(0.3)
+        assert worker.is_alive() and not done
+    finally:
+        FOREGROUND.leave(token)  # the request's response starts
+    worker.join(30)
+    assert not worker.is_alive() and len(done) == 1
