@@ -448,6 +448,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
     hidden = not_in_layer()
     env["PAGERLESS_BENCH_HIDE"] = json.dumps(hidden)
+    env["TZ"] = ":UTC"  # what Lambda sets in every function (a reserved variable); Babel reads it on import
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         env["PAGERLESS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
