@@ -15,7 +15,8 @@ from pagerless.incidents import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.timeline import record, timeline
 from pagerless.store.alerts import AlertRecord, AlertRepository
-from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
+from pagerless.store.incidents import IncidentRecord, IncidentRepository
+from pagerless.store.timeline import TimelineRecord
 
 
 class IncidentService:

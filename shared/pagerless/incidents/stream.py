@@ -15,8 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from pagerless.store.incidents import StreamEventRecord
-from pagerless.store.timeline import latest_stream_seq, stream_events_after
+from pagerless.store.timeline import StreamEventRecord, latest_stream_seq, stream_events_after
 
 RETRY_MS = 2000
 

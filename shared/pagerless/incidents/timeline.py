@@ -20,8 +20,8 @@ from datetime import datetime
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.incidents import IncidentRecord, IncidentRepository, TimelineRecord
-from pagerless.store.timeline import append_stream_event, append_timeline, timeline_items
+from pagerless.store.incidents import IncidentRecord, IncidentRepository
+from pagerless.store.timeline import TimelineRecord, append_stream_event, append_timeline, timeline_items
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 

@@ -1,13 +1,9 @@
-"""Incidents, their timeline and the workspace event stream (for SSE) in DynamoDB.
+"""Incidents in DynamoDB (their timeline and the event stream are `pagerless.store.timeline`).
 
-- IncidentRecord: one item per incident; status changes are conditional on the current status
-  and go through ``domain.incidents.transition`` (an illegal move is an error, never an overwrite).
-- TimelineRecord: everything that happened to an incident, in time order.
-- StreamEventRecord: per-workspace events with a strictly increasing ``seq`` (an atomic counter),
-  which the SSE endpoint uses as the event id for `Last-Event-ID` resumption.
+IncidentRecord: one item per incident; status changes are conditional on the current status and
+go through ``domain.incidents.transition`` (an illegal move is an error, never an overwrite).
 """
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,7 +23,6 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
-from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
@@ -100,46 +95,6 @@ class IncidentRecord(BaseModel):
 
     by_workspace = ByWorkspace()
     by_service = ByService()
-
-
-class TimelineRecord(BaseModel):
-    class Meta:
-        table_name = TableName("timeline")
-        region = Region()
-
-    incident_id = UnicodeAttribute(hash_key=True)
-    sk = UnicodeAttribute(range_key=True)  # "<iso time>#<uuid>"
-    at = UTCDateTimeAttribute()
-    type = UnicodeAttribute()  # e.g. incident_created, alert_received, status_changed, approved
-    actor = UnicodeAttribute(default="system")
-    message = UnicodeAttribute(default="")
-    data = JSONAttribute(default=dict)
-
-    def to_dict(self) -> dict:
-        name = (self.data or {}).get("actor_name", "")
-        return {
-            "at": self.at.isoformat(),
-            "type": self.type,
-            "actor": self.actor,
-            "actor_name": name,
-            "actor_label": label(self.actor, name),
-            "message": self.message,
-            "data": self.data or {},
-        }
-
-
-class StreamEventRecord(BaseModel):
-    class Meta:
-        table_name = TableName("events")
-        region = Region()
-
-    workspace = UnicodeAttribute(hash_key=True)
-    seq = NumberAttribute(range_key=True)
-    at = UTCDateTimeAttribute()
-    type = UnicodeAttribute()
-    incident_id = UnicodeAttribute(null=True)
-    data = JSONAttribute(default=dict)
-    expires_at = NumberAttribute(null=True)  # TTL: the stream keeps a few days
 
 
 class AlongsideTaken(ConflictError):
@@ -402,7 +357,3 @@ def to_domain(record: IncidentRecord) -> Incident:
     values["labels"] = dict(values["labels"] or {})
     values["metrics"] = dict(values["metrics"] or {})
     return Incident(**values)
-
-
-def timeline_key(at: datetime) -> str:
-    return f"{at.isoformat()}#{uuid.uuid4().hex[:12]}"

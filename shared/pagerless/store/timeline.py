@@ -1,16 +1,69 @@
-"""Every read and write of the timeline and events tables, by intent."""
+"""The timeline and the workspace event stream (for SSE) in DynamoDB: their records, and every
+read and write of them, by intent.
+
+- TimelineRecord: everything that happened to an incident, in time order.
+- StreamEventRecord: per-workspace events with a strictly increasing ``seq`` (an atomic counter),
+  which the SSE endpoint uses as the event id for `Last-Event-ID` resumption.
+"""
 
 import random
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
 
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
-from pagerless.store.incidents import StreamEventRecord, TimelineRecord, timeline_key
+from pagerless.store.base import BaseModel, Region, TableName
 
 STREAM_ATTEMPTS = 100
+
+
+class TimelineRecord(BaseModel):
+    class Meta:
+        table_name = TableName("timeline")
+        region = Region()
+
+    incident_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "<iso time>#<uuid>"
+    at = UTCDateTimeAttribute()
+    type = UnicodeAttribute()  # e.g. incident_created, alert_received, status_changed, approved
+    actor = UnicodeAttribute(default="system")
+    message = UnicodeAttribute(default="")
+    data = JSONAttribute(default=dict)
+
+    def to_dict(self) -> dict:
+        name = (self.data or {}).get("actor_name", "")
+        return {
+            "at": self.at.isoformat(),
+            "type": self.type,
+            "actor": self.actor,
+            "actor_name": name,
+            "actor_label": label(self.actor, name),
+            "message": self.message,
+            "data": self.data or {},
+        }
+
+
+class StreamEventRecord(BaseModel):
+    class Meta:
+        table_name = TableName("events")
+        region = Region()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UTCDateTimeAttribute()
+    type = UnicodeAttribute()
+    incident_id = UnicodeAttribute(null=True)
+    data = JSONAttribute(default=dict)
+    expires_at = NumberAttribute(null=True)  # TTL: the stream keeps a few days
+
+
+def timeline_key(at: datetime) -> str:
+    return f"{at.isoformat()}#{uuid.uuid4().hex[:12]}"
 
 
 def append_timeline(

@@ -20,9 +20,10 @@ def test_every_model_and_boto3_client_share_one_session_and_models_one_client(ru
 
     from pagerless.store.alerts import AlertRecord
     from pagerless.store.audit import AuditRecord
-    from pagerless.store.incidents import IncidentRecord, TimelineRecord
+    from pagerless.store.incidents import IncidentRecord
     from pagerless.store.keys import ApiKeyRecord
     from pagerless.store.session import botocore_session
+    from pagerless.store.timeline import TimelineRecord
 
     # Given requests that read and write several tables: an alert that opens an incident, the
     # incident list, the key list (audited writes included)

@@ -69,7 +69,8 @@ def test_the_parent_and_the_child_timelines_show_the_correlation(api, runtime, i
 
 
 def test_entries_stored_by_the_older_code_render_once(api, runtime, ingest_key, admin_key):
-    from pagerless.store.incidents import IncidentRecord, TimelineRecord, timeline_key
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.timeline import TimelineRecord, timeline_key
 
     # Given a parent and a child whose timelines were written by the older code: an
     # incident_created without the reason, a stored `correlated`, a stored `child_correlated`

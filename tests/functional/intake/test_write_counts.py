@@ -212,7 +212,7 @@ def test_stream_events_published_at_once_get_unique_numbers_without_holes_and_no
     import threading
 
     from pagerless.incidents.timeline import publish
-    from pagerless.store.incidents import StreamEventRecord
+    from pagerless.store.timeline import StreamEventRecord
 
     barrier = threading.Barrier(8)
     numbers, errors = [], []

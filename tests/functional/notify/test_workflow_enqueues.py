@@ -47,7 +47,7 @@ def test_incident_opened_resolve_and_escalate_queue_their_jobs(runtime):
 def test_a_queue_failure_does_not_fail_the_step_and_is_on_the_timeline(runtime, monkeypatch):
     from pagerless import settings
     from pagerless.incidents.workflow_events import record_workflow_started
-    from pagerless.store.incidents import TimelineRecord
+    from pagerless.store.timeline import TimelineRecord
 
     monkeypatch.setenv("PAGERLESS_NOTIFY_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/missing")
     settings.reset()

@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from pagerless.store.incidents import IncidentRecord, TimelineRecord, timeline_key
+from pagerless.store.incidents import IncidentRecord
+from pagerless.store.timeline import TimelineRecord, timeline_key
 
 
 def seed_incident(
