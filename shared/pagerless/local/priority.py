@@ -38,7 +38,7 @@ class Foreground:
         self._condition = threading.Condition()
         self._started: dict[int, float] = {}  # request token -> when it arrived (monotonic)
         self._tokens = itertools.count()
-        self.waits = 0  # background calls that waited (for benches and tests)
+        self.waits = 0  # background calls that waited (for tests and debugging)
         self.waited_seconds = 0.0
 
     def enter(self) -> int:
