@@ -99,3 +99,27 @@ def api(runtime):
 
 def auth(key: str) -> dict:
     return {"Authorization": f"Bearer {key}"}
+
+
+def asgi_post(path: str, key: str, content_length: int, query: bytes = b"") -> dict:
+    """The ASGI scope of an authenticated JSON POST, for tests that drive an app's ``receive`` and
+    ``send`` themselves."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 1),
+        "headers": [
+            (b"host", b"testserver"),
+            (b"authorization", f"Bearer {key}".encode()),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(content_length).encode()),
+        ],
+    }

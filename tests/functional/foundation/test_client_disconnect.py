@@ -5,6 +5,8 @@ import logging
 
 import pytest
 
+from tests.conftest import asgi_post
+
 pytestmark = pytest.mark.functional
 
 
@@ -21,25 +23,7 @@ def test_hang_up_mid_body_is_a_disconnect(runtime, admin_key, caplog):
     async def send(message):
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/webhooks/generic",
-        "raw_path": b"/api/webhooks/generic",
-        "query_string": b"",
-        "root_path": "",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1),
-        "headers": [
-            (b"host", b"testserver"),
-            (b"authorization", f"Bearer {admin_key}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", b"100"),
-        ],
-    }
+    scope = asgi_post("/api/webhooks/generic", admin_key, 100)
     with caplog.at_level(logging.INFO):
         asyncio.run(app(scope, receive, send))
     messages_logged = [r.getMessage() for r in caplog.records]

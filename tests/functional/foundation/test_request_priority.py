@@ -8,6 +8,7 @@ import json
 import pytest
 
 from pagerless.local.priority import FOREGROUND
+from tests.conftest import asgi_post
 
 pytestmark = pytest.mark.functional
 
@@ -27,25 +28,7 @@ def test_a_request_counts_until_its_response_starts(runtime, admin_key):
             seen["at the response start"] = FOREGROUND.active()
         sent.append(message)
 
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": "/api/webhooks/generic",
-        "raw_path": b"/api/webhooks/generic",
-        "query_string": b"sync=true",
-        "root_path": "",
-        "server": ("testserver", 80),
-        "client": ("127.0.0.1", 1),
-        "headers": [
-            (b"host", b"testserver"),
-            (b"authorization", f"Bearer {admin_key}".encode()),
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-        ],
-    }
+    scope = asgi_post("/api/webhooks/generic", admin_key, len(body), query=b"sync=true")
     before = FOREGROUND.active()
     asyncio.run(app(scope, receive, send))
 
