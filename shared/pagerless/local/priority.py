@@ -39,7 +39,6 @@ class Foreground:
         self._started: dict[int, float] = {}  # request token -> when it arrived (monotonic)
         self._tokens = itertools.count()
         self.waits = 0  # background calls that waited (for tests and debugging)
-        self.waited_seconds = 0.0
 
     def enter(self) -> int:
         with self._condition:
@@ -76,10 +75,8 @@ class Foreground:
                 self._condition.wait(remaining)
             if not waited:
                 return 0.0
-            spent = time.monotonic() - began
             self.waits += 1
-            self.waited_seconds += spent
-            return spent
+            return time.monotonic() - began
 
     @contextmanager
     def serving(self) -> Iterator[int]:

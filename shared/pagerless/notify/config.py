@@ -20,16 +20,19 @@ class ChannelService:
     def __init__(self, repository: ConfigRepository | None = None) -> None:
         self.repository = repository or ConfigRepository()
 
-    def usable(self, workspace: str) -> list[dict]:
+    def usable(self, workspace: str, channel_type: str | None = None) -> list[dict]:
         """The channels Pagerless may send through: enabled, and of a type not switched off in
-        /api/plugins."""
+        /api/plugins (only those of ``channel_type`` or its aliases, when given)."""
         from pagerless.plugin_switches import disabled
 
         off = disabled(workspace, "channel")
+        wanted = ALIASES.get(channel_type, channel_type)
         return [
             c
             for c in self.list(workspace)
-            if c.get("is_enabled", True) and ALIASES.get(c.get("channel_type"), c.get("channel_type")) not in off
+            if c.get("is_enabled", True)
+            and (kind := ALIASES.get(c.get("channel_type"), c.get("channel_type"))) not in off
+            and (wanted is None or kind == wanted)
         ]
 
     def list(self, workspace: str) -> list[dict]:

@@ -16,7 +16,6 @@ def reply_in_lark(workspace: str, app_id: str, message_id: str | None, text: str
     """Answer the user's message as the app; False (and a log line) when it cannot be answered."""
     import httpx
 
-    from pagerless.notify.channels import ALIASES
     from pagerless.notify.channels import lark as lark_channel
     from pagerless.notify.channels.base import PermanentError, RetryableError
     from pagerless.notify.config import ChannelService
@@ -25,12 +24,7 @@ def reply_in_lark(workspace: str, app_id: str, message_id: str | None, text: str
         return False
     channels = ChannelService()
     channel = next(
-        (
-            c
-            for c in channels.usable(workspace)
-            if ALIASES.get(c.get("channel_type"), c.get("channel_type")) == "lark"
-            and (c.get("config") or {}).get("app_id") == app_id
-        ),
+        (c for c in channels.usable(workspace, "lark") if (c.get("config") or {}).get("app_id") == app_id),
         None,
     )
     if channel is None:
