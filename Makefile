@@ -39,7 +39,7 @@ test-e2e: $(INSTALLED)
 test-browser: $(INSTALLED)  ## the console in headless Chromium (needs apt: chromium chromium-driver fonts-wqy-microhei)
 	$(PY) -m pytest tests/browser $(PYTEST_ARGS)
 
-bench: $(INSTALLED)  ## print cold-start, intake and diagnosis figures
+bench: $(INSTALLED) build  ## print cold-start (of the built layer), intake and diagnosis figures
 	$(PY) bench/run_all.py
 
 soak: $(INSTALLED)  ## 30 minutes of mixed load on `pagerless dev`, RSS over time

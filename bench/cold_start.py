@@ -17,7 +17,16 @@ FastAPI+Mangum hello world (import + first request) measured in the same run:
 Every request's answer is checked (HTTP 2xx/3xx, no failed SQS record, no exception); a function
 whose request fails is printed with the failure instead of a figure.
 
-    python bench/cold_start.py [--runs 5] [--only IngestFunction,SystemFunction]
+What the children import, and its bytecode, is what a deployed function has:
+
+- ``--layer DIR`` (``make bench`` passes ``.aws-sam/build/SharedLayer/python``): the layer as
+  ``sam build`` made it, with its bytecode (shared/layer_bytecode.py), and nothing else but the
+  standard library (``python -S``). The hello world imports FastAPI and Mangum from it too.
+- Without it: this venv, with what is not in the layer hidden, and the bytecode of shared/ and
+  functions/ compiled beforehand into a cache of this run (``PYTHONPYCACHEPREFIX``), as the layer
+  ships it: the figures do not depend on whether this environment writes bytecode.
+
+    python bench/cold_start.py [--runs 5] [--only IngestFunction,SystemFunction] [--layer DIR]
 """
 
 import argparse
@@ -113,10 +122,14 @@ def hide(modules: list[str]) -> None:
 def child(path: str, event_file: str) -> None:
     """In a bare process: import the handler (clock on), invoke it once, print the time."""
     event = json.loads(Path(event_file).read_text()) if event_file else None
-    hide(json.loads(os.environ.get("PAGERLESS_BENCH_HIDE", "[]")))
-    tree = Path(path).resolve().parents[2]  # functions/<name>/app.py of this tree or of --baseline's
-    shared = tree / "shared" if (tree / "shared" / "pagerless").is_dir() else ROOT / "shared"
-    sys.path[:0] = [str(Path(path).parent), str(shared)]
+    layer = os.environ.get("PAGERLESS_BENCH_LAYER")
+    if layer:  # started with -S: the standard library and the built layer, as in Lambda
+        shared = layer
+    else:
+        hide(json.loads(os.environ.get("PAGERLESS_BENCH_HIDE", "[]")))
+        tree = Path(path).resolve().parents[2]  # functions/<name>/app.py of this tree or of --baseline's
+        shared = str(tree / "shared" if (tree / "shared" / "pagerless").is_dir() else ROOT / "shared")
+    sys.path[:0] = [str(Path(path).parent), shared]
     import importlib.util
 
     profile = os.environ.get("PAGERLESS_BENCH_PROFILE")
@@ -182,8 +195,9 @@ class Runner:
         return str(path)
 
     def _once(self, path: Path, event_file: str) -> dict:
+        isolated = ["-S", "-E", "-B"] if self.env.get("PAGERLESS_BENCH_LAYER") else []
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(path), event_file],
+            [sys.executable, *isolated, __file__, "--child", str(path), event_file],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -243,8 +257,13 @@ def main() -> None:
         help="another checkout of the repo (e.g. `git archive <commit> | tar -x -C DIR`): its handlers are run "
         "in the same rounds as this tree's, and each figure is printed before -> after",
     )
+    parser.add_argument("--layer", type=Path, help="the built layer's python/ directory (sam build): import only that")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
+    if args.layer and args.baseline:
+        parser.error("--layer measures one built layer; --baseline compares two source trees")
+    if args.layer and not (args.layer / "pagerless").is_dir():
+        parser.error(f"{args.layer} is not a built layer (no pagerless/ in it): run `make build` first")
     if args.child:
         child(*args.child)
         return
@@ -259,13 +278,21 @@ def main() -> None:
         print(f"  skipped: could not seed the embedded AWS: {type(exc).__name__}: {exc}")
         raise
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "COV_"))}
-    hidden = not_in_layer()
-    env["PAGERLESS_BENCH_HIDE"] = json.dumps(hidden)
     env["TZ"] = ":UTC"  # what Lambda sets in every function (a reserved variable); Babel reads it on import
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
         env["PAGERLESS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     workdir = Path(tempfile.mkdtemp(prefix="pl-cold-"))
+    hidden: list[str] = []
+    if args.layer:
+        env["PAGERLESS_BENCH_LAYER"] = str(args.layer.resolve())
+    else:
+        hidden = not_in_layer()
+        env["PAGERLESS_BENCH_HIDE"] = json.dumps(hidden)
+        env["PYTHONPYCACHEPREFIX"] = str(workdir / "bytecode")
+        trees = [ROOT] + ([Path(args.baseline).resolve()] if args.baseline else [])
+        folders = [str(tree / sub) for tree in trees for sub in ("shared/pagerless", "functions")]
+        subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, check=True, capture_output=True)
     runner = Runner(args.runs, env, workdir)
     only = set(filter(None, args.only.split(",")))
     specs = [s for s in runtime.lambdas.specs.values() if not only or s.logical_id in only]
@@ -274,8 +301,12 @@ def main() -> None:
     print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
     print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
     print("where a real request needs none. Goal: no-DB (or import) <= 1.0x, DB <= 1.5x.")
-    print(f"Hidden from every child (installed here, not in the Lambda layer): {len(hidden)} modules, e.g.")
-    print("  " + ", ".join(m for m in hidden if m in ("awscrt", "rich", "pygments", "moto", "pytest", "flask")))
+    if args.layer:
+        print(f"Every child imports from the built layer {args.layer} and the standard library only (python -S).")
+    else:
+        print(f"Hidden from every child (installed here, not in the Lambda layer): {len(hidden)} modules, e.g.")
+        print("  " + ", ".join(m for m in hidden if m in ("awscrt", "rich", "pygments", "moto", "pytest", "flask")))
+        print("shared/ and functions/ compiled beforehand, as the layer ships them (make bench measures the layer).")
     try:
         if args.baseline:
             compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
