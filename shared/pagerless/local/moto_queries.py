@@ -9,6 +9,13 @@ the incidents table) and every timeline read. Here, during a query:
 - on the table's own key, ``all_items`` lists only the items of the queried hash key — the ones
   moto's filter would keep (it compares each item's hash key with the queried one; the items are
   stored under that key). moto then sorts them by range key itself, as before;
+- on the table's own key with a ``Limit`` and nothing else to select by (no range condition, no
+  filter, no ``ExclusiveStartKey``), only the ``Limit + 1`` first items in the query's direction
+  are listed, chosen by a heap on the range key's value (moto's own comparison), so that moto
+  sorts a few items instead of the whole partition: the workspace's event stream takes its next
+  sequence number by reading its newest event, a query moto answered by sorting every event the
+  stream keeps (three days of them). The one item past the limit is what moto's
+  ``LastEvaluatedKey`` is decided on, as before;
 - on an index, ``all_items`` lists every item without sorting, and the matching subset is put in
   the table-key order moto would have listed it in before moto's own index sort runs (a stable
   sort, so items with equal index keys keep moto's order).
@@ -16,6 +23,7 @@ the incidents table) and every timeline read. Here, during a query:
 The filter, the sort on the index keys, limits, pagination, projection and the answer are moto's.
 """
 
+import heapq
 import inspect
 import threading
 from collections.abc import Callable
@@ -25,15 +33,32 @@ _local = threading.local()
 
 
 def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
+    from moto.dynamodb.comparisons import OpDefault
     from moto.dynamodb.models.table import Table
 
     query, all_items, sorted_items = Table.query, Table.all_items, Table.sorted_items
-    # where index_name comes among the arguments after hash_key (moto passes them by position)
-    position = list(inspect.signature(query).parameters).index("index_name") - 2
+    # where each argument comes after hash_key (moto passes most of them by position)
+    names = list(inspect.signature(query).parameters)
+    position = {name: i - 2 for i, name in enumerate(names)}
+    selecting = ("range_comparison", "exclusive_start_key", "range_key_conditions")
 
     def patched_query(self, hash_key, *args, **kwargs):
-        index_name = kwargs.get("index_name", args[position] if len(args) > position else None)
-        _local.query = (self, hash_key, index_name)
+        def argument(name):
+            return kwargs[name] if name in kwargs else (args[position[name]] if len(args) > position[name] else None)
+
+        index_name, limit = argument("index_name"), argument("limit")
+        top = None
+        if (
+            not index_name
+            and self.range_key_attr
+            and isinstance(limit, int)
+            and limit > 0
+            and not any(argument(name) for name in selecting)
+            and isinstance(argument("filter_expression"), OpDefault | None)  # moto's "no filter" is an OpDefault
+            and not set(kwargs) - set(names)  # moto's legacy KeyConditions filters
+        ):
+            top = (limit + 1, argument("scan_index_forward") is not False)
+        _local.query = (self, hash_key, index_name, top)
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
@@ -43,14 +68,19 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
         current = getattr(_local, "query", None)
         if current is None or current[0] is not self:
             return all_items(self)
-        _, hash_key, index_name = current
+        _, hash_key, index_name, top = current
         if index_name:
             _local.presort = self
             return [i for s in self.items.values() for i in (s.values() if self.range_key_attr else (s,))]
         if hash_key is None or hash_key not in self.items:
             return []
         stored = self.items[hash_key]
-        return list(stored.values()) if self.range_key_attr else [stored]
+        if not self.range_key_attr:
+            return [stored]
+        if top is not None and len(stored) > top[0]:
+            first = heapq.nsmallest if top[1] else heapq.nlargest
+            return first(top[0], stored.values(), key=_range_value)
+        return list(stored.values())
 
     def patched_sorted_items(self, hash_key_attrs, range_key_attrs, items):
         if getattr(_local, "presort", None) is self:
@@ -61,6 +91,10 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
     patch(Table, "query", patched_query)
     patch(Table, "all_items", patched_all_items)
     patch(Table, "sorted_items", patched_sorted_items)
+
+
+def _range_value(item):
+    return item.range_key.cast_value  # what moto's DynamoType comparisons compare
 
 
 def _table_order(item):

@@ -7,7 +7,9 @@ again with the speedups installed; every answer and every error (code, message, 
 equal. Each call runs twice, so the second answer comes from the remembered expression trees.
 """
 
+import heapq
 import pickle
+import types
 from decimal import Decimal
 
 import boto3
@@ -484,7 +486,8 @@ def test_transactions_roll_back_the_same_with_the_speedups(speedups_state, monke
 
 def _run_queries() -> list:
     """Queries on a table's key and on indexes (ties on the index keys, both directions, pages,
-    filters, counts), on a table with a range key and one without."""
+    filters, counts), on a table with a range key and one without; and on a numbered partition
+    (an event stream's shape) with a limit and nothing else, the newest first and the oldest first."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         for name, keys in (("plain", [("pk", "HASH")]), ("ranged", [("pk", "HASH"), ("sk", "RANGE")])):
@@ -565,13 +568,64 @@ def _run_queries() -> list:
                     if not start:
                         break
                 outcomes.append(pages)
+        outcomes.append(_run_numbered(client))
         return outcomes
 
 
+def _run_numbered(client) -> list:
+    """A numeric range key (numbers sort as numbers, not as text: 9 < 10), queried with limits."""
+    client.create_table(
+        TableName="numbered",
+        KeySchema=[{"AttributeName": "ws", "KeyType": "HASH"}, {"AttributeName": "seq", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "ws", "AttributeType": "S"},
+            {"AttributeName": "seq", "AttributeType": "N"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for n in (7, 12, 1, 30, 9, 10, 25, 3, 11, 2, 100, 8):
+        client.put_item(TableName="numbered", Item={"ws": {"S": "w"}, "seq": {"N": str(n)}, "n": {"N": str(n % 4)}})
+    client.put_item(TableName="numbered", Item={"ws": {"S": "other"}, "seq": {"N": "1000"}})
+    key = {"KeyConditionExpression": "ws = :w", "ExpressionAttributeValues": {":w": {"S": "w"}}}
+    answers = []
+    for extra in (
+        {"Limit": 1, "ScanIndexForward": False},  # the newest
+        {"Limit": 3},
+        {"Limit": 12, "ScanIndexForward": False},  # exactly all of them
+        {"Limit": 20},
+        {"Limit": 2, "ExclusiveStartKey": {"ws": {"S": "w"}, "seq": {"N": "9"}}},
+        {
+            "Limit": 2,
+            "ScanIndexForward": False,
+            "FilterExpression": "n = :z",
+            "ExpressionAttributeValues": {":w": {"S": "w"}, ":z": {"N": "0"}},
+        },
+        {"Limit": 2, "ConsistentRead": True, "ProjectionExpression": "seq"},
+    ):
+        answers.append(_call(client, "query", TableName="numbered", **{**key, **extra}))
+    return answers
+
+
 def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
+    from pagerless.local import moto_queries
+
+    chosen = []
+    heap = types.SimpleNamespace(
+        nsmallest=lambda n, items, key: chosen.append(n) or heapq.nsmallest(n, items, key=key),
+        nlargest=lambda n, items, key: chosen.append(n) or heapq.nlargest(n, items, key=key),
+    )
+    monkeypatch.setattr(moto_queries, "heapq", heap)
     plain, fast = _without_and_with(_run_queries, monkeypatch)
 
     assert fast == plain
     items = [i for pages in plain for _, answer in pages for i in answer.get("Items", [])]
     assert len(items) > 40 and len(plain[2]) > 1  # pages were walked
     assert plain[1] == [("ok", {"Items": [], "Count": 0, "ScannedCount": 0})]
+    numbered = plain[-1]
+    assert numbered[0][1]["Items"] == [{"ws": {"S": "w"}, "seq": {"N": "100"}, "n": {"N": "0"}}]
+    assert numbered[0][1]["LastEvaluatedKey"] == {"ws": {"S": "w"}, "seq": {"N": "100"}}
+    assert [i["seq"]["N"] for i in numbered[1][1]["Items"]] == ["1", "2", "3"]
+    assert "LastEvaluatedKey" not in numbered[3][1] and numbered[3][1]["Count"] == 12
+    # The limited queries on a partition larger than the limit took the few first items only:
+    # the numbered ones (limits 1, 3 and 2) and the first page of the table-key query of "ranged".
+    assert sorted(chosen) == [2, 3, 4, 5]
