@@ -3,10 +3,12 @@
 Runs template.yaml on moto in-process (the functional tests' runtime, no HTTP) and times, per
 call: ``store.system.increment`` (one UpdateItem with ADD), ``AlertRepository.claim`` on a new key
 (a conditional UpdateItem of 11 actions), ``touch_firing`` on a firing alert (conditional ADD/SET)
-and a ``GetItem``. Printed: ms of process CPU per call, with and without
+and a ``GetItem``; and ``append_stream_event`` (the newest event's sequence number read, then a
+conditional put) on a workspace stream holding few events, then --stream events (what three
+days of a busy workspace keep). Printed: ms of process CPU per call, with and without
 ``pagerless.local.moto_speedups`` (each in a fresh process; ``--no-compare``: with them only).
 
-    python bench/moto_update_item.py [--calls 150] [--no-compare] [--profile FILE]
+    python bench/moto_update_item.py [--calls 150] [--stream 3000] [--no-compare] [--profile FILE]
 """
 
 import argparse
@@ -22,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
 
-def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]:
+def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000) -> dict[str, float]:
     for key, value in {
         "AWS_ACCESS_KEY_ID": "x",
         "AWS_SECRET_ACCESS_KEY": "x",
@@ -43,6 +45,7 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
         rt.start(background=False)
         from pagerless.store import system
         from pagerless.store.alerts import AlertRecord, AlertRepository
+        from pagerless.store.timeline import append_stream_event
 
         alerts = AlertRepository()
         now = datetime.now(UTC)
@@ -62,6 +65,9 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
         def get(n: int) -> None:
             AlertRecord.get("firing")
 
+        def event(n: int) -> None:
+            append_stream_event("w", now, "incident.updated", "inc-1", {"n": n}, retention_seconds=3600)
+
         profiler = None
         if profile:
             import cProfile
@@ -74,6 +80,13 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
             for n in range(calls):
                 call(n)
             figures[name] = (time.process_time() - started) * 1000 / calls
+        for kept in (0, stream):
+            for n in range(kept - calls * (kept > 0)):
+                event(n)
+            started = time.process_time()
+            for n in range(calls):
+                event(n)
+            figures[f"stream, {kept} kept"] = (time.process_time() - started) * 1000 / calls
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
@@ -84,17 +97,18 @@ def measure(calls: int, speedups: bool, profile: str | None) -> dict[str, float]
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=150)
+    parser.add_argument("--stream", type=int, default=3000, help="events the stream holds for the second stream figure")
     parser.add_argument("--no-compare", action="store_true", help="skip the run without the speedups")
     parser.add_argument("--without", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--profile")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure(args.calls, not args.without, args.profile)))
+        print(json.dumps(measure(args.calls, not args.without, args.profile, args.stream)))
         return 0
     runs = {"with speedups": [], "without": []} if not args.no_compare else {"with speedups": []}
     for label in runs:
-        command = [sys.executable, __file__, "--json", "--calls", str(args.calls)]
+        command = [sys.executable, __file__, "--json", "--calls", str(args.calls), "--stream", str(args.stream)]
         if label == "without":
             command.append("--without")
         if args.profile and label == "with speedups":
@@ -102,9 +116,9 @@ def main() -> int:
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         runs[label] = json.loads(out.strip().splitlines()[-1])
     print(f"ms of CPU per call, in-process moto, {args.calls} calls each")
-    print(f"{'call':<14}" + "".join(f"{label:>16}" for label in runs))
+    print(f"{'call':<20}" + "".join(f"{label:>16}" for label in runs))
     for name in runs["with speedups"]:
-        print(f"{name:<14}" + "".join(f"{runs[label][name]:>16.2f}" for label in runs))
+        print(f"{name:<20}" + "".join(f"{runs[label][name]:>16.2f}" for label in runs))
     return 0
 
 

@@ -9,13 +9,18 @@ the incidents table) and every timeline read. Here, during a query:
 - on the table's own key, ``all_items`` lists only the items of the queried hash key — the ones
   moto's filter would keep (it compares each item's hash key with the queried one; the items are
   stored under that key). moto then sorts them by range key itself, as before;
-- on the table's own key with a ``Limit`` and nothing else to select by (no range condition, no
-  filter, no ``ExclusiveStartKey``), only the ``Limit + 1`` first items in the query's direction
-  are listed, chosen by a heap on the range key's value (moto's own comparison), so that moto
-  sorts a few items instead of the whole partition: the workspace's event stream takes its next
-  sequence number by reading its newest event, a query moto answered by sorting every event the
-  stream keeps (three days of them). The one item past the limit is what moto's
-  ``LastEvaluatedKey`` is decided on, as before;
+- on the table's own key with a ``Limit`` (no filter, no ``ExclusiveStartKey``), moto is given
+  only the items its loop can reach before the limit stops it, chosen by a heap on the range key's
+  value (moto's own comparison), so that it sorts a few items instead of the whole partition. The
+  workspace's event stream takes its next sequence number by reading its newest event, and every
+  open event stream polls for the events after the last it sent (``seq > n``): queries moto
+  answered by sorting every event the stream keeps (three days of them). The items are the
+  ``Limit + 1`` first in the query's direction (the one past the limit is what moto decides
+  ``LastEvaluatedKey`` on). With a range condition, they are counted from the first item that
+  meets it: the items before it cannot stop moto's loop (nothing is counted yet, and no item is
+  as large as the 1 MB page) and never meet the condition, which on the sort key selects one run
+  of the sorted items. When fewer than ``Limit + 1`` meet it, every item past them is kept, as
+  moto's loop would reach them;
 - on an index, ``all_items`` lists every item without sorting, and the matching subset is put in
   the table-key order moto would have listed it in before moto's own index sort runs (a stable
   sort, so items with equal index keys keep moto's order).
@@ -40,25 +45,29 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
     # where each argument comes after hash_key (moto passes most of them by position)
     names = list(inspect.signature(query).parameters)
     position = {name: i - 2 for i, name in enumerate(names)}
-    selecting = ("range_comparison", "exclusive_start_key", "range_key_conditions")
 
     def patched_query(self, hash_key, *args, **kwargs):
         def argument(name):
             return kwargs[name] if name in kwargs else (args[position[name]] if len(args) > position[name] else None)
 
-        index_name, limit = argument("index_name"), argument("limit")
-        top = None
+        index_name, limit, comparison = argument("index_name"), argument("limit"), argument("range_comparison")
+        on_sort_key = [c[0] for c in argument("range_key_conditions") or []] == (
+            [self.range_key_attr] if comparison else []
+        )
+        window = None
         if (
             not index_name
             and self.range_key_attr
             and isinstance(limit, int)
             and limit > 0
-            and not any(argument(name) for name in selecting)
+            and on_sort_key
+            and not argument("exclusive_start_key")
             and isinstance(argument("filter_expression"), OpDefault | None)  # moto's "no filter" is an OpDefault
             and not set(kwargs) - set(names)  # moto's legacy KeyConditions filters
         ):
-            top = (limit + 1, argument("scan_index_forward") is not False)
-        _local.query = (self, hash_key, index_name, top)
+            condition = (comparison, argument("range_objs")) if comparison else None
+            window = (limit + 1, argument("scan_index_forward") is not False, condition)
+        _local.query = (self, hash_key, index_name, window)
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
@@ -68,7 +77,7 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
         current = getattr(_local, "query", None)
         if current is None or current[0] is not self:
             return all_items(self)
-        _, hash_key, index_name, top = current
+        _, hash_key, index_name, window = current
         if index_name:
             _local.presort = self
             return [i for s in self.items.values() for i in (s.values() if self.range_key_attr else (s,))]
@@ -77,10 +86,7 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
         stored = self.items[hash_key]
         if not self.range_key_attr:
             return [stored]
-        if top is not None and len(stored) > top[0]:
-            first = heapq.nsmallest if top[1] else heapq.nlargest
-            return first(top[0], stored.values(), key=_range_value)
-        return list(stored.values())
+        return list(stored.values()) if window is None else _reachable(stored.values(), *window)
 
     def patched_sorted_items(self, hash_key_attrs, range_key_attrs, items):
         if getattr(_local, "presort", None) is self:
@@ -91,6 +97,20 @@ def patch_queries(patch: Callable[[Any, str, Any], None]) -> None:
     patch(Table, "query", patched_query)
     patch(Table, "all_items", patched_all_items)
     patch(Table, "sorted_items", patched_sorted_items)
+
+
+def _reachable(items, count: int, forward: bool, condition) -> list:
+    """The items moto's query loop can reach: see the module's docstring."""
+    first = heapq.nsmallest if forward else heapq.nlargest
+    if condition is None:
+        return first(count, items, key=_range_value)
+    meeting, others = [], []
+    for item in items:
+        (meeting if item.range_key.compare(*condition) else others).append(item)
+    if len(meeting) >= count or not meeting:
+        return first(count, meeting, key=_range_value)
+    last = _range_value(max(meeting, key=_range_value) if forward else min(meeting, key=_range_value))
+    return meeting + [i for i in others if (_range_value(i) > last if forward else _range_value(i) < last)]
 
 
 def _range_value(item):

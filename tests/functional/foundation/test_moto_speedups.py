@@ -587,6 +587,13 @@ def _run_numbered(client) -> list:
         client.put_item(TableName="numbered", Item={"ws": {"S": "w"}, "seq": {"N": str(n)}, "n": {"N": str(n % 4)}})
     client.put_item(TableName="numbered", Item={"ws": {"S": "other"}, "seq": {"N": "1000"}})
     key = {"KeyConditionExpression": "ws = :w", "ExpressionAttributeValues": {":w": {"S": "w"}}}
+
+    def after(condition: str, **values: str) -> dict:
+        return {
+            "KeyConditionExpression": f"ws = :w AND {condition}",
+            "ExpressionAttributeValues": {":w": {"S": "w"}, **{f":{k}": {"N": v} for k, v in values.items()}},
+        }
+
     answers = []
     for extra in (
         {"Limit": 1, "ScanIndexForward": False},  # the newest
@@ -601,6 +608,14 @@ def _run_numbered(client) -> list:
             "ExpressionAttributeValues": {":w": {"S": "w"}, ":z": {"N": "0"}},
         },
         {"Limit": 2, "ConsistentRead": True, "ProjectionExpression": "seq"},
+        {"Limit": 3, **after("seq > :s", s="9")},  # an event stream's poll: more meet it than the limit
+        {"Limit": 5, **after("seq > :s", s="25")},  # fewer meet it, nothing past them
+        {"Limit": 200, **after("seq > :s", s="1000")},  # none
+        {"Limit": 2, **after("seq < :s", s="8")},
+        {"Limit": 4, **after("seq <= :s", s="7")},  # exactly the limit meet it: the next item decides
+        {"Limit": 3, "ScanIndexForward": False, **after("seq >= :s", s="25")},
+        {"Limit": 2, "ScanIndexForward": False, **after("seq BETWEEN :a AND :b", a="9", b="12")},
+        {"Limit": 2, **after("seq = :s", s="11")},
     ):
         answers.append(_call(client, "query", TableName="numbered", **{**key, **extra}))
     return answers
@@ -626,6 +641,13 @@ def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
     assert numbered[0][1]["LastEvaluatedKey"] == {"ws": {"S": "w"}, "seq": {"N": "100"}}
     assert [i["seq"]["N"] for i in numbered[1][1]["Items"]] == ["1", "2", "3"]
     assert "LastEvaluatedKey" not in numbered[3][1] and numbered[3][1]["Count"] == 12
-    # The limited queries on a partition larger than the limit took the few first items only:
-    # the numbered ones (limits 1, 3 and 2) and the first page of the table-key query of "ranged".
-    assert sorted(chosen) == [2, 3, 4, 5]
+    assert [i["seq"]["N"] for i in numbered[7][1]["Items"]] == ["10", "11", "12"]
+    assert [i["seq"]["N"] for i in numbered[8][1]["Items"]] == ["30", "100"] and "LastEvaluatedKey" not in numbered[8][
+        1
+    ]
+    assert numbered[9][1]["Items"] == []
+    assert numbered[11][1]["Count"] == 4 and numbered[11][1]["LastEvaluatedKey"]["seq"] == {"N": "7"}
+    # A heap chose limit + 1 items for every limited query on a table's key without a filter or a
+    # start key: "ranged"'s first pages (limit 4), then the numbered ones; where fewer items than
+    # that meet the range condition, they and every item past them are kept without one.
+    assert chosen == [5, 5, 2, 4, 13, 21, 3, 4, 201, 3, 3]
