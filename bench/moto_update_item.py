@@ -5,7 +5,8 @@ call: ``store.system.increment`` (one UpdateItem with ADD), ``AlertRepository.cl
 (a conditional UpdateItem of 11 actions), ``touch_firing`` on a firing alert (conditional ADD/SET)
 and a ``GetItem``; and ``append_stream_event`` (the newest event's sequence number read, then a
 conditional put) on a workspace stream holding few events, then --stream events (what three
-days of a busy workspace keep). Printed: ms of process CPU per call, with and without
+days of a busy workspace keep), and an open event stream's poll for the events after the last it
+sent, on that full stream. Printed: ms of process CPU per call, with and without
 ``pagerless.local.moto_speedups`` (each in a fresh process; ``--no-compare``: with them only).
 
     python bench/moto_update_item.py [--calls 150] [--stream 3000] [--no-compare] [--profile FILE]
@@ -45,7 +46,7 @@ def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000)
         rt.start(background=False)
         from pagerless.store import system
         from pagerless.store.alerts import AlertRecord, AlertRepository
-        from pagerless.store.timeline import append_stream_event
+        from pagerless.store.timeline import append_stream_event, latest_stream_seq, stream_events_after
 
         alerts = AlertRepository()
         now = datetime.now(UTC)
@@ -66,7 +67,9 @@ def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000)
             AlertRecord.get("firing")
 
         def event(n: int) -> None:
-            append_stream_event("w", now, "incident.updated", "inc-1", {"n": n}, retention_seconds=3600)
+            append_stream_event(
+                "w", now, "incident.updated", incident_id="inc-1", data={"n": n}, retention_seconds=3600
+            )
 
         profiler = None
         if profile:
@@ -87,6 +90,11 @@ def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000)
             for n in range(calls):
                 event(n)
             figures[f"stream, {kept} kept"] = (time.process_time() - started) * 1000 / calls
+        newest = latest_stream_seq("w")
+        started = time.process_time()
+        for _ in range(calls):
+            list(stream_events_after("w", newest - 1))  # an open event stream's poll: one new event
+        figures[f"poll, {stream} kept"] = (time.process_time() - started) * 1000 / calls
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(profile)
