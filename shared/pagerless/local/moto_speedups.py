@@ -41,7 +41,8 @@ work whose result cannot differ; every check, error and return value is still mo
 8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
-   whole table sorted (`pagerless.local.moto_queries`).
+   whole table sorted; with a ``Limit`` on a table's key, only the items moto's loop can reach
+   (`pagerless.local.moto_queries`).
 10. A condition or filter expression is lexed once per string and parsed once per string and
     attribute names; each request's values go into the conditions built from the tree
     (`pagerless.local.moto_conditions`).
