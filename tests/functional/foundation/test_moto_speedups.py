@@ -543,6 +543,12 @@ def _run_queries() -> list:
                     "FilterExpression": "n > :m",
                     "Select": "COUNT",
                 },
+                {  # as many items meet the condition as the limit: the one after them decides the key
+                    "IndexName": "by_grp",
+                    "KeyConditionExpression": "grp = :g AND #a <= :a",
+                    "ExpressionAttributeNames": {"#a": "at"},
+                    "ExpressionAttributeValues": {":g": {"S": "g0"}, ":a": {"S": "t0"}},
+                },
             ]
             if table == "ranged":
                 queries.append(
@@ -647,7 +653,10 @@ def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
     ]
     assert numbered[9][1]["Items"] == []
     assert numbered[11][1]["Count"] == 4 and numbered[11][1]["LastEvaluatedKey"]["seq"] == {"N": "7"}
-    # A heap chose limit + 1 items for every limited query on a table's key without a filter or a
-    # start key: "ranged"'s first pages (limit 4), then the numbered ones; where fewer items than
-    # that meet the range condition, they and every item past them are kept without one.
-    assert chosen == [5, 5, 2, 4, 13, 21, 3, 4, 201, 3, 3]
+    # A heap chose limit + 1 items for every first page (no start key) of a limited query on a
+    # table's key or an index, filtered or not: the index queries and "ranged"'s key queries
+    # (limit 4), then the numbered ones. Where fewer items than that meet the range condition,
+    # they and every item past them are kept, without one.
+    assert chosen == [5, 5, 5, 5, 5, 5, 5, 5, 2, 4, 13, 21, 3, 3, 4, 201, 3, 3]
+    at_limit = plain[5]  # "plain"'s index query that exactly Limit items meet
+    assert at_limit[0][1]["Count"] == 4 and "LastEvaluatedKey" in at_limit[0][1] and at_limit[1][1]["Count"] == 0
