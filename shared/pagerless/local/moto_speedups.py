@@ -47,6 +47,8 @@ work whose result cannot differ; every check, error and return value is still mo
     attribute names; each request's values go into the conditions built from the tree
     (`pagerless.local.moto_conditions`).
 11. Step Functions' JSONPaths are parsed once per path string (`pagerless.local.moto_jsonpath`).
+12. An attribute value's ``cast_value`` (every comparison) returns a string at once and keeps a
+    number's ``Decimal`` with its text (`pagerless.local.moto_casts`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -102,6 +104,9 @@ def install() -> None:
         from pagerless.local.moto_jsonpath import patch_jsonpath
 
         patch_jsonpath(_patch)
+        from pagerless.local.moto_casts import patch_casts
+
+        patch_casts(_patch)
         _installed = True
 
 

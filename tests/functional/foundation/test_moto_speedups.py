@@ -660,3 +660,42 @@ def test_queries_answer_the_same_with_the_speedups(speedups_state, monkeypatch):
     assert chosen == [5, 5, 5, 5, 5, 5, 5, 5, 2, 4, 13, 21, 3, 3, 4, 201, 3, 3]
     at_limit = plain[5]  # "plain"'s index query that exactly Limit items meet
     assert at_limit[0][1]["Count"] == 4 and "LastEvaluatedKey" in at_limit[0][1] and at_limit[1][1]["Count"] == 0
+
+
+def test_a_number_compares_by_the_text_it_holds_now(speedups_state, monkeypatch):
+    """Patch 12 keeps a number's Decimal beside its text: a value given a new text (as an update
+    does) compares by the new one, and a condition on a counter sees each ADD."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.install()
+    value = DynamoType({"N": "9"})
+    assert value.cast_value == Decimal(9) and value < DynamoType({"N": "10"})
+    value.value = "11"
+    assert value.cast_value == Decimal(11) and value > DynamoType({"N": "10"})
+    assert DynamoType({"S": "b"}).cast_value == "b" and DynamoType({"SS": ["x"]}).cast_value == {"x"}
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName="counters",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="counters", Item={"pk": {"S": "c"}, "n": {"N": "9"}})
+        for expected in ("9", "10"):
+            client.update_item(
+                TableName="counters",
+                Key={"pk": {"S": "c"}},
+                UpdateExpression="ADD n :one",
+                ConditionExpression="n = :n",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":n": {"N": expected}},
+            )
+        with pytest.raises(ClientError, match="ConditionalCheckFailed"):
+            client.update_item(
+                TableName="counters",
+                Key={"pk": {"S": "c"}},
+                UpdateExpression="ADD n :one",
+                ConditionExpression="n = :n",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":n": {"N": "10"}},
+            )
