@@ -23,8 +23,9 @@ What the children import, and its bytecode, is what a deployed function has:
   ``sam build`` made it, with its bytecode (shared/layer_bytecode.py), and nothing else but the
   standard library (``python -S``). The hello world imports FastAPI and Mangum from it too.
 - Without it: this venv, with what is not in the layer hidden, and the bytecode of shared/ and
-  functions/ compiled beforehand into a cache of this run (``PYTHONPYCACHEPREFIX``), as the layer
-  ships it: the figures do not depend on whether this environment writes bytecode.
+  functions/ compiled beforehand (into their ``__pycache__``, as Python itself would write it), as
+  the layer ships it: the figures do not depend on whether this environment lets imports write
+  bytecode (``PYTHONDONTWRITEBYTECODE``).
 
     python bench/cold_start.py [--runs 5] [--only IngestFunction,SystemFunction] [--layer DIR]
 """
@@ -289,7 +290,6 @@ def main() -> None:
     else:
         hidden = not_in_layer()
         env["PAGERLESS_BENCH_HIDE"] = json.dumps(hidden)
-        env["PYTHONPYCACHEPREFIX"] = str(workdir / "bytecode")
         trees = [ROOT] + ([Path(args.baseline).resolve()] if args.baseline else [])
         folders = [str(tree / sub) for tree in trees for sub in ("shared/pagerless", "functions")]
         subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], env=env, check=True, capture_output=True)
