@@ -14,8 +14,8 @@ the snapshot's `journal_from` on, in order. A torn last line (a write that was n
 hence never acknowledged) is ignored.
 
 Writes made while handling an SQS batch (``deferred_sync``) are journaled but not waited for:
-the batch's message deletes, which come after them in the same file, are, so one fsync covers
-the batch. A crash before it redelivers the messages, as a Lambda crash would (consumers are
+the batch's message deletes, which come after them in the same file, are (``sync``), so one fsync
+covers the batch. A crash before it redelivers the messages, as a Lambda crash would (consumers are
 idempotent), and nothing that was answered with a 2xx depends on those writes.
 
 Not journaled: Step Functions executions (the reconciler restarts incidents' workflows) and
@@ -130,6 +130,13 @@ def deferred_sync():
         _deferred.on = previous
 
 
+def sync() -> None:
+    """Return once everything journaled so far is on disk (one fsync, shared with other waiters)."""
+    journal = _journal
+    if journal is not None and journal.enabled:
+        journal.wait(journal._written)
+
+
 def install(journal: Journal) -> None:
     """Route moto's DynamoDB and SQS writes through ``journal`` (patches once per process)."""
     global _journal
@@ -228,8 +235,16 @@ def _sqs_sent(backend, message, seen, queue_name, *args, **kwargs):
 
 
 def _sqs_ids(backend, queue_name, receipt_handle, *args, **kwargs):
+    """The ids a delete will take out (a message remembered by its handle: `moto_sqs.holder`)."""
+    from pagerless.local.moto_sqs import holder
+
     queue = backend.queues.get(queue_name)
-    return [m.id for m in list(queue._messages) if m.had_receipt_handle(receipt_handle)] if queue else []
+    if queue is None or receipt_handle in queue.deleted_messages:
+        return []
+    message = holder(receipt_handle)
+    if message is not None:
+        return [message.id]  # if it is no longer in the queue, the delete fails and nothing is logged
+    return [m.id for m in list(queue._messages) if m.had_receipt_handle(receipt_handle)]
 
 
 def _sqs_deleted(backend, result, seen, queue_name, *args, **kwargs):

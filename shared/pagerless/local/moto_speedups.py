@@ -49,6 +49,8 @@ work whose result cannot differ; every check, error and return value is still mo
 11. Step Functions' JSONPaths are parsed once per path string (`pagerless.local.moto_jsonpath`).
 12. An attribute value's ``cast_value`` (every comparison) returns a string at once and keeps a
     number's ``Decimal`` with its text (`pagerless.local.moto_casts`).
+13. SQS ``DeleteMessage`` finds the message by the receipt handle a receive gave it instead of
+    searching the whole queue twice (`pagerless.local.moto_sqs`).
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -89,9 +91,10 @@ def install() -> None:
         _serialize_attribute_values_directly()
         _find_actions_by_name()
         _remember_definition_parse_trees()
-        from pagerless.local.moto_sqs import patch_sqs_receive
+        from pagerless.local.moto_sqs import patch_sqs_delete, patch_sqs_receive
 
         patch_sqs_receive(_patch)
+        patch_sqs_delete(_patch)
         from pagerless.local.moto_transactions import patch_transactions
 
         patch_transactions(_patch)
@@ -127,6 +130,9 @@ def uninstall() -> None:
         _parsed.clear()
         _pickled.clear()
         _asl_trees.clear()
+        from pagerless.local.moto_sqs import forget_holders
+
+        forget_holders()
         _installed = False
 
 

@@ -1,5 +1,5 @@
-"""moto's SQS receive and send without counting the whole queue per message (patch 7 of
-`pagerless.local.moto_speedups`).
+"""moto's SQS receive, send and delete without walking the whole queue per message (patches 7
+and 13 of `pagerless.local.moto_speedups`).
 
 ``ReceiveMessage`` asked the queue for all its attributes (each counting every message, reading
 the clock per message) to learn its retention period, once per message received: a backlog made
@@ -7,10 +7,31 @@ each receive O(n) several times over (a third of a storm's samples). Here the pe
 the queue itself, and the visible messages (and the approximate counts, which ``SendMessage`` also
 builds) are taken against one reading of the clock instead of one per message. Same messages, same
 order, same counts, same retention rule.
+
+``DeleteMessage`` looked for the message holding the receipt handle with two Python passes over
+every message of the queue, each building a list of the message's handles, and the journal
+(`pagerless.local.journal`) made a third to learn the message's id: under a storm's backlog of
+thousands, each delete cost more than the alert it acknowledged. Here a message is remembered by
+the receipt handle a receive gives it (``holder``), and a delete takes that message out of the
+queue in one step, under the queue's lock. A message is remembered only while it exists (weakly:
+a deleted or purged message is forgotten with it). A handle not remembered (given before this
+patch), or whose message is no longer in that queue (moved to the DLQ, purged), takes moto's own
+search, with moto's errors.
 """
 
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
+
+_holders: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # receipt handle -> its message
+_holders_lock = threading.Lock()
+
+
+def holder(receipt_handle: str):
+    """The message a receive gave ``receipt_handle`` to, if remembered (it may since have left its queue)."""
+    message = _holders.get(receipt_handle)
+    return message if message is not None and message.had_receipt_handle(receipt_handle) else None
 
 
 def patch_sqs_receive(patch: Callable[[Any, str, Any], None]) -> None:
@@ -36,3 +57,45 @@ def patch_sqs_receive(patch: Callable[[Any, str, Any], None]) -> None:
     patch(models.Queue, "messages", property(messages))
     patch(models.Queue, "approximate_number_of_messages_not_visible", property(not_visible))
     patch(models.Queue, "approximate_number_of_messages_delayed", property(delayed))
+
+
+def patch_sqs_delete(patch: Callable[[Any, str, Any], None]) -> None:
+    from moto.sqs import models
+
+    mark_received = models.Message.mark_received
+    delete_message = models.Queue.delete_message
+
+    def remembering_mark_received(self, visibility_timeout: int | None = None) -> None:
+        mark_received(self, visibility_timeout)
+        with _holders_lock:
+            _holders[self.receipt_handle] = self
+
+    def deleting_the_holder(self, receipt_handle: str) -> None:
+        if receipt_handle in self.deleted_messages:
+            return  # moto: already deleted, gracefully
+        message = holder(receipt_handle)
+        if message is not None:
+            with self._messages_lock:  # what a send appends under
+                kept = list(self._messages)
+                try:
+                    kept.remove(message)  # Message has no __eq__: found by identity
+                except ValueError:
+                    kept = None
+                else:
+                    self._messages = kept
+            if kept is not None:
+                self.pending_messages.discard(message)
+                self.deleted_messages.update(message.all_receipt_handles)
+                with _holders_lock:
+                    for handle in message.all_receipt_handles:
+                        _holders.pop(handle, None)
+                return
+        delete_message(self, receipt_handle)
+
+    patch(models.Message, "mark_received", remembering_mark_received)
+    patch(models.Queue, "delete_message", deleting_the_holder)
+
+
+def forget_holders() -> None:
+    with _holders_lock:
+        _holders.clear()

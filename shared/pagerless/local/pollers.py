@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from pagerless.local.journal import deferred_sync
+from pagerless.local.journal import deferred_sync, sync
 from pagerless.local.lambdas import FunctionError, InProcessLambdas
 from pagerless.observability import logger
 
@@ -140,9 +140,26 @@ class SqsPoller:
                         VisibilityTimeout=self.retry_delay_seconds,
                     )
                     _set_by_function(message["ReceiptHandle"])  # that change was the poller's own
-            else:
-                self.sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        self._delete([m for m in messages if m["MessageId"] not in failed_ids], source)
         return len(messages)
+
+    def _delete(self, messages: list[dict], source: SqsSource) -> None:
+        """Delete the processed messages in one DeleteMessageBatch, as Lambda's event source
+        mapping does; made durable with the batch's writes by one fsync. A message SQS could not
+        delete comes back after its visibility timeout (consumers are idempotent)."""
+        if not messages:
+            return
+        with deferred_sync():
+            response = self.sqs.delete_message_batch(
+                QueueUrl=source.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+        sync()
+        for failure in response.get("Failed", []):
+            logger().warning(
+                "could not delete a processed SQS message",
+                extra={"queue": source.queue_url, "code": failure.get("Code"), "error": failure.get("Message")},
+            )
 
     def _record(self, message: dict, source: SqsSource) -> dict:
         return {

@@ -8,6 +8,7 @@ equal. Each call runs twice, so the second answer comes from the remembered expr
 """
 
 import heapq
+import json
 import pickle
 import types
 from decimal import Decimal
@@ -429,6 +430,98 @@ def test_sqs_receives_the_same_with_the_speedups(speedups_state, monkeypatch):
     assert plain[0] == ["m0", "m1", "m2"] and plain[1] == ["m3", "m4", "m5"]
     assert plain[2]["ApproximateNumberOfMessagesDelayed"] == "1"
     assert plain[2]["ApproximateNumberOfMessagesNotVisible"] == "7"  # moto marks the expired one received too
+
+
+def _run_deletes() -> list:
+    """Deletes by the handle a receive gave, by an older handle of a message received again, twice,
+    with a handle never given, in a batch, after a move to the DLQ and after a purge; then what
+    each queue still holds."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        dlq = sqs.create_queue(QueueName="speedups-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})
+        url = sqs.create_queue(QueueName="speedups", Attributes={"RedrivePolicy": redrive})["QueueUrl"]
+        for n in range(8):
+            sqs.send_message(QueueUrl=url, MessageBody=f"m{n}")
+        given: dict[str, str] = {}  # receipt handle -> a stable name for comparing error messages
+
+        def receive(queue: str, visibility: int, count: int = 10) -> list[dict]:
+            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=count, VisibilityTimeout=visibility).get(
+                "Messages", []
+            )
+            for m in messages:
+                given[m["ReceiptHandle"]] = f"<{m['Body']}#{len(given)}>"
+            return messages
+
+        def named(outcome):
+            text = repr(outcome)
+            for handle, name in given.items():
+                text = text.replace(handle, name)
+            return text
+
+        def delete(queue: str, handle: str):
+            return named(_call(sqs, "delete_message", QueueUrl=queue, ReceiptHandle=handle))
+
+        outcomes = []
+        first = receive(url, 0, 2)  # visible again at once
+        again = receive(url, 600, 2)  # the same two, with new handles
+        outcomes.append([m["Body"] for m in first + again])
+        outcomes.append(delete(url, first[0]["ReceiptHandle"]))  # an older handle of m0
+        outcomes.append(delete(url, again[0]["ReceiptHandle"]))  # m0 again: already deleted
+        outcomes.append(delete(url, "never-given"))
+        rest = receive(url, 0)
+        entries = [
+            {"Id": "a", "ReceiptHandle": rest[0]["ReceiptHandle"]},
+            {"Id": "b", "ReceiptHandle": "never-given"},
+            {"Id": "c", "ReceiptHandle": rest[1]["ReceiptHandle"]},
+        ]
+        answer = _call(sqs, "delete_message_batch", QueueUrl=url, Entries=entries)
+        outcomes.append(named(sorted(answer[1].get("Successful", []), key=str) if answer[0] == "ok" else answer))
+        outcomes.append(named(sorted(answer[1].get("Failed", []), key=str) if answer[0] == "ok" else answer))
+        second = receive(url, 0)  # the rest a second time: next receive moves them to the DLQ
+        outcomes.append(sorted(m["Body"] for m in receive(url, 0)))  # nothing: all moved
+        outcomes.append(delete(url, second[0]["ReceiptHandle"]))  # no longer in this queue
+        outcomes.append(delete(dlq, second[0]["ReceiptHandle"]))  # in the DLQ, with that handle
+        sqs.send_message(QueueUrl=url, MessageBody="purged")
+        purged = receive(url, 600)
+        sqs.purge_queue(QueueUrl=url)
+        outcomes.append(delete(url, purged[-1]["ReceiptHandle"]))
+        outcomes.append(sorted(m["Body"] for m in receive(url, 600) + receive(dlq, 600)))
+        return outcomes
+
+
+def test_sqs_deletes_the_same_with_the_speedups(speedups_state, monkeypatch):
+    plain, fast = _without_and_with(_run_deletes, monkeypatch)
+
+    assert fast == plain
+    assert plain[0] == ["m0", "m1", "m0", "m1"]
+    assert plain[1] == plain[2] == plain[8] == "('ok', {})"  # an older handle; already deleted; in the DLQ
+    assert all("ReceiptHandleIsInvalid" in plain[i] for i in (3, 5, 7, 9))  # never given; moved; purged
+    assert plain[4] == "[{'Id': 'a'}, {'Id': 'c'}]" and plain[6] == []
+    assert plain[-1] == ["m5", "m6", "m7"]  # what the DLQ kept (m4 was deleted there; the purge took m1)
+
+
+def test_a_delete_finds_the_message_by_the_handle_its_receive_gave(speedups_state, monkeypatch):
+    from pagerless.local import moto_sqs
+
+    monkeypatch.delenv("PAGERLESS_MOTO_SPEEDUPS", raising=False)
+    moto_speedups.install()
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        url = sqs.create_queue(QueueName="holders")["QueueUrl"]
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": f"m{n}"} for n in range(5)])
+        received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=2, VisibilityTimeout=600)["Messages"]
+        handles = [m["ReceiptHandle"] for m in received]
+        assert [moto_sqs.holder(h).body for h in handles] == ["m0", "m1"]
+
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles)]
+        )
+
+        assert [moto_sqs.holder(h) for h in handles] == [None, None]  # forgotten with their message
+        left = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+        assert sorted(m["Body"] for m in left) == ["m2", "m3", "m4"]
 
 
 def _run_transactions() -> list:
