@@ -51,6 +51,19 @@ def hello():
     return {"hello": "world"}
 handler = Mangum(app, lifespan="off")
 """
+# The least an HTTP function whose first request makes a DynamoDB call can take: the hello world
+# whose route makes one (boto3 imported, a first DynamoDB client, one call).
+HELLO_DB = """
+import boto3
+from fastapi import FastAPI
+from mangum import Mangum
+app = FastAPI()
+@app.get("/hello")
+def hello():
+    boto3.client("dynamodb").list_tables(Limit=1)
+    return {"hello": "world"}
+handler = Mangum(app, lifespan="off")
+"""
 
 
 class Context:
@@ -312,6 +325,7 @@ def main() -> None:
             compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
         else:
             table(runner, specs, no_db, db)
+            floor(runner, workdir)
         if Receiver.received:
             print(f"  the webhook channel received {Receiver.received} notifications (one per NotifyFunction run)")
     finally:
@@ -339,6 +353,21 @@ def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
             f"{served['botocore_sessions']}",
             flush=True,
         )
+
+
+def floor(runner: Runner, workdir: Path) -> None:
+    """The hello world whose route makes one DynamoDB call, as a ratio to the hello world: no HTTP
+    function's DB request can be below it."""
+    path = workdir / "hello_db_app.py"
+    path.write_text(HELLO_DB)
+    served = runner.measure("hello-db", path, http_event("GET", "/hello"))
+    if served.get("error"):
+        print(f"  hello world + one DynamoDB call: failed: {served['error']}")
+        return
+    print(
+        f"  hello world + one DynamoDB call {ratio(served['ms'], served['hello_ms'])}: the floor of an HTTP "
+        "function's DB request (boto3 imported, a first client, one call; goal 1.5x)"
+    )
 
 
 def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict) -> None:

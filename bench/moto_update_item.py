@@ -6,7 +6,9 @@ call: ``store.system.increment`` (one UpdateItem with ADD), ``AlertRepository.cl
 and a ``GetItem``; and ``append_stream_event`` (the newest event's sequence number read, then a
 conditional put) on a workspace stream holding few events, then --stream events (what three
 days of a busy workspace keep), and an open event stream's poll for the events after the last it
-sent, on that full stream. Printed: ms of process CPU per call, with and without
+sent, on that full stream; and an SQS message received and deleted (one by one, or in a batch as
+the event source poller does) while --stream others wait in the queue. Printed: ms of process CPU
+per call (per message for SQS), with and without
 ``pagerless.local.moto_speedups`` (each in a fresh process; ``--no-compare``: with them only).
 
     python bench/moto_update_item.py [--calls 150] [--stream 3000] [--no-compare] [--profile FILE]
@@ -90,6 +92,7 @@ def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000)
             for n in range(calls):
                 event(n)
             figures[f"stream, {kept} kept"] = (time.process_time() - started) * 1000 / calls
+        figures.update(_sqs_figures(calls, stream))
         newest = latest_stream_seq("w")
         started = time.process_time()
         for _ in range(calls):
@@ -99,6 +102,35 @@ def measure(calls: int, speedups: bool, profile: str | None, stream: int = 3000)
             profiler.disable()
             profiler.dump_stats(profile)
         rt.stop()
+    return figures
+
+
+def _sqs_figures(calls: int, queued: int) -> dict[str, float]:
+    """Per message: receive 10 and delete them (one DeleteMessage each, or one DeleteMessageBatch,
+    what the event source poller sends) from a queue with ``queued`` other messages waiting, the
+    way the alert consumer works through a storm's backlog."""
+    import boto3
+
+    sqs = boto3.client("sqs")
+    figures = {}
+    for kind in ("one by one", "batch"):
+        url = sqs.create_queue(QueueName=f"bench-{kind.replace(' ', '-')}")["QueueUrl"]
+        for _ in range(0, queued + calls, 10):
+            sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": str(n), "MessageBody": "x"} for n in range(10)])
+        started, done = time.process_time(), 0
+        while done < calls:
+            handles = [
+                m["ReceiptHandle"]
+                for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=600)["Messages"]
+            ]
+            if kind == "batch":
+                entries = [{"Id": str(n), "ReceiptHandle": h} for n, h in enumerate(handles)]
+                sqs.delete_message_batch(QueueUrl=url, Entries=entries)
+            else:
+                for handle in handles:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=handle)
+            done += len(handles)
+        figures[f"sqs {kind}, {queued} queued"] = (time.process_time() - started) * 1000 / done
     return figures
 
 
@@ -124,9 +156,9 @@ def main() -> int:
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
         runs[label] = json.loads(out.strip().splitlines()[-1])
     print(f"ms of CPU per call, in-process moto, {args.calls} calls each")
-    print(f"{'call':<20}" + "".join(f"{label:>16}" for label in runs))
+    print(f"{'call':<28}" + "".join(f"{label:>16}" for label in runs))
     for name in runs["with speedups"]:
-        print(f"{name:<20}" + "".join(f"{runs[label][name]:>16.2f}" for label in runs))
+        print(f"{name:<28}" + "".join(f"{runs[label][name]:>16.2f}" for label in runs))
     return 0
 
 
