@@ -29,6 +29,8 @@ import os
 import threading
 from pathlib import Path
 
+from pagerless.local.moto_sqs import holder
+
 DIRECTORY = "journal"
 
 
@@ -236,8 +238,6 @@ def _sqs_sent(backend, message, seen, queue_name, *args, **kwargs):
 
 def _sqs_ids(backend, queue_name, receipt_handle, *args, **kwargs):
     """The ids a delete will take out (a message remembered by its handle: `moto_sqs.holder`)."""
-    from pagerless.local.moto_sqs import holder
-
     queue = backend.queues.get(queue_name)
     if queue is None or receipt_handle in queue.deleted_messages:
         return []
