@@ -1,4 +1,7 @@
-"""The AlertQueue consumer's per-record logic, and the DLQ's.
+"""The AlertQueue consumer's batch and per-record logic, and the DLQ's.
+
+- A batch is read whole first: a firing alert delivered several times in it (a storm repeats
+  the same alerts) is counted in one write (`AlertBatch`).
 
 - A payload that cannot be normalized goes straight to the dead-letter store (retrying cannot
   help) and the record succeeds.
@@ -7,6 +10,8 @@
   redelivery changes nothing and costs no extra item (it replaced a Powertools idempotency
   record: two writes per alert, docs/writes.md). A state change older than the alert's last one
   (a firing redelivered after its resolve) is refused too.
+- A batch that runs short of the function's time gives its remaining records back to the queue
+  (visible again at once) rather than time out and have SQS redeliver the whole batch later.
 - Any other failure notes the error on the dead-letter record (status `failing`, not listed)
   and fails the record, so SQS redelivers it; after maxReceiveCount the queue moves it to the
   DLQ, whose function marks the record `dead` (the API lists it).
@@ -16,21 +21,28 @@
   timeout).
 """
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 from pydantic import ValidationError as PydanticValidationError
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.domain.alerts import Alert
+from pagerless.domain.alerts import Alert, AlertStatus
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.intake import metrics
 from pagerless.intake.bootstrap import intake_service
 from pagerless.intake.deliveries import Delivery, parse_delivery
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import delay_redelivery
+from pagerless.intake.service import IngestResult
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
-from pagerless.store.alerts import DeliveryMark
+from pagerless.store.alerts import DeliveryMark, alert_key
 from pagerless.store.dead_letters import DeadLetterRepository
+
+MIN_MARGIN_SECONDS = 5.0  # a batch stops taking records this long before the function's timeout
 
 
 def register_context(context) -> None:
@@ -48,25 +60,124 @@ def delivery_mark(delivery: Delivery, alert: Alert) -> DeliveryMark:
 def handle_alert_record(
     body: str, message_attributes: dict | None, attributes: dict | None, receipt_handle: str | None = None
 ) -> list[dict]:
-    """Process one AlertQueue record; raises to have SQS redeliver it."""
-    attributes = attributes or {}
-    delivery = parse_delivery(body, message_attributes, attributes.get("SentTimestamp"))
-    try:
-        alerts = delivery_alerts(delivery)
-    except ValidationError as exc:
-        dead_letter(delivery, error=f"not a valid {delivery.source} payload: {exc.message}", reason="invalid")
-        return []
-    service = intake_service()
-    try:
-        return [
-            service.process(alert, delivery.workspace, delivery_mark(delivery, alert)).to_dict() for alert in alerts
-        ]
-    except Exception as exc:
-        _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
-        delay = retry_after(exc)
-        if delay is not None and receipt_handle:
-            delay_redelivery(receipt_handle, delay)
-        raise
+    """Process one AlertQueue record alone (a batch of one); raises to have SQS redeliver it."""
+    record = {
+        "messageId": "0",
+        "body": body,
+        "messageAttributes": message_attributes,
+        "attributes": attributes,
+        "receiptHandle": receipt_handle,
+    }
+    return AlertBatch([record]).handle("0")
+
+
+@dataclass
+class _Run:
+    """Firing deliveries of one alert that follow each other in a batch, with no resolve of it
+    between them: applied together by the first record that reaches them."""
+
+    members: list[tuple[str, int, Alert, DeliveryMark]] = field(default_factory=list)  # (message, index, ...)
+    result: IngestResult | None = None
+    error: Exception | None = None
+
+
+@dataclass
+class _Entry:
+    record: dict
+    delivery: Delivery
+    alerts: list[Alert] = field(default_factory=list)
+    runs: list[_Run | None] = field(default_factory=list)  # per alert; None for a resolve
+    unreadable: Exception | None = None
+
+
+class AlertBatch:
+    """One AlertQueue batch (Lambda event records, in order). The records are read first, so that
+    an alert delivered several times in the batch — a storm repeats the same alerts — is counted
+    in one conditional write and one incident read (`IntakeService.process`'s ``earlier``), not
+    one of each per delivery. Each alert keeps its own order: a resolve between two firings of it
+    splits them. A record that holds a later delivery of a run succeeds or fails with the run
+    (SQS redelivers it; the deliveries' marks keep a replay from counting twice)."""
+
+    def __init__(self, records: list[dict], remaining_ms: Callable[[], int] | None = None) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._remaining_ms = remaining_ms
+        self._slowest = 0.0  # seconds, the slowest record so far
+        runs: dict[str, _Run] = {}
+        for record in records:
+            attributes = record.get("attributes") or {}
+            delivery = parse_delivery(record["body"], record.get("messageAttributes"), attributes.get("SentTimestamp"))
+            entry = self._entries[record["messageId"]] = _Entry(record, delivery)
+            try:
+                entry.alerts = delivery_alerts(delivery)
+            except Exception as exc:  # handled (dead-lettered, or failed) when its record's turn comes
+                entry.unreadable = exc
+                continue
+            for index, alert in enumerate(entry.alerts):
+                key = alert_key(delivery.workspace, alert.source, alert.fingerprint)
+                if alert.status is not AlertStatus.FIRING:
+                    runs.pop(key, None)
+                    entry.runs.append(None)
+                    continue
+                run = runs.setdefault(key, _Run())
+                run.members.append((record["messageId"], index, alert, delivery_mark(delivery, alert)))
+                entry.runs.append(run)
+
+    def handle(self, message_id: str) -> list[dict]:
+        """Process one record of the batch (in batch order); raises to have SQS redeliver it."""
+        entry = self._entries[message_id]
+        if self._out_of_time():  # before the function's timeout fails the whole batch: back to the queue now
+            if entry.record.get("receiptHandle"):
+                delay_redelivery(entry.record["receiptHandle"], 0)
+            raise ServiceUnavailableError("the batch ran out of time before this record; it is redelivered")
+        started = time.monotonic()
+        try:
+            return self._handle(entry)
+        finally:
+            self._slowest = max(self._slowest, time.monotonic() - started)
+
+    def _out_of_time(self) -> bool:
+        """Whether the function's remaining time may not hold another record: less than twice the
+        slowest so far, and never less than `MIN_MARGIN_SECONDS`."""
+        if self._remaining_ms is None:
+            return False
+        return self._remaining_ms() / 1000 < max(MIN_MARGIN_SECONDS, 2 * self._slowest)
+
+    def _handle(self, entry: "_Entry") -> list[dict]:
+        delivery = entry.delivery
+        if isinstance(entry.unreadable, ValidationError):
+            dead_letter(
+                delivery, error=f"not a valid {delivery.source} payload: {entry.unreadable.message}", reason="invalid"
+            )
+            return []
+        try:
+            if entry.unreadable is not None:
+                raise entry.unreadable
+            return [self._apply(entry, index, alert).to_dict() for index, alert in enumerate(entry.alerts)]
+        except Exception as exc:
+            attributes = entry.record.get("attributes") or {}
+            _note_failure(delivery, exc, int(attributes.get("ApproximateReceiveCount", "1") or 1))
+            delay = retry_after(exc)
+            if delay is not None and entry.record.get("receiptHandle"):
+                delay_redelivery(entry.record["receiptHandle"], delay)
+            raise
+
+    def _apply(self, entry: _Entry, index: int, alert: Alert) -> IngestResult:
+        service = intake_service()
+        run = entry.runs[index]
+        if run is None:
+            return service.process(alert, entry.delivery.workspace, delivery_mark(entry.delivery, alert))
+        if run.error is not None:
+            raise run.error
+        if run.result is None:  # the first record to reach the run: the members from here on
+            position = next(n for n, m in enumerate(run.members) if m[:2] == (entry.record["messageId"], index))
+            members = run.members[position:]
+            marks = tuple({m[3].key: m[3] for m in members}.values())  # a delivery repeated (a re-send) counts once
+            try:
+                run.result = service.process(members[0][2], entry.delivery.workspace, marks[-1], marks[:-1])
+            except Exception as exc:
+                run.error = exc
+                raise
+        return run.result
 
 
 def retry_after(exc: Exception) -> float | None:

@@ -3,14 +3,17 @@
 from pagerless.prometheus import REGISTRY
 
 
-def alert_received(source: str, status: str) -> None:
+def alert_received(source: str, status: str, count: int = 1) -> None:
     REGISTRY.inc(
-        "alerts_received", {"source": source, "status": status}, help_text="Alerts received, by source and status."
+        "alerts_received",
+        {"source": source, "status": status},
+        count,
+        help_text="Alerts received, by source and status.",
     )
 
 
-def deduplicated(source: str) -> None:
-    REGISTRY.inc("alerts_deduplicated", {"source": source}, help_text="Alerts folded into an open incident.")
+def deduplicated(source: str, count: int = 1) -> None:
+    REGISTRY.inc("alerts_deduplicated", {"source": source}, count, help_text="Alerts folded into an open incident.")
 
 
 def queued(reason: str) -> None:

@@ -69,27 +69,41 @@ class IntakeService:
         """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any)."""
         return [self.process(alert, workspace) for alert in normalize(source, payload)]
 
-    def process(self, alert: Alert, workspace: str, delivery: DeliveryMark | None = None) -> IngestResult:
+    def process(
+        self,
+        alert: Alert,
+        workspace: str,
+        delivery: DeliveryMark | None = None,
+        earlier: tuple[DeliveryMark, ...] = (),
+    ) -> IngestResult:
         """Apply one alert: dedup, open/reopen/correlate, or resolve. ``delivery`` (the queue
-        consumer's) makes it idempotent per delivery: see `DeliveryMark`."""
-        metrics.alert_received(alert.source, alert.status.value)
+        consumer's) makes it idempotent per delivery: see `DeliveryMark`. ``earlier``: more
+        deliveries of the same firing alert, in order before ``delivery`` (one SQS batch's):
+        counted with it in one write when the alert is a duplicate."""
+        metrics.alert_received(alert.source, alert.status.value, 1 + len(earlier))
         key = alert_key(workspace, alert.source, alert.fingerprint)
         if alert.status is AlertStatus.FIRING:
-            return self._fire(key, alert, workspace, delivery)
+            return self._fire(key, alert, workspace, delivery, earlier)
+        if earlier:
+            raise ValueError("only a firing alert's deliveries are counted together")
         return self._resolve(key, alert, delivery)
 
     # ------------------------------------------------------------------ firing
-    def _fire(self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None) -> IngestResult:
+    def _fire(
+        self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None, earlier: tuple[DeliveryMark, ...] = ()
+    ) -> IngestResult:
         config = settings.intake()
         deadline = time.monotonic() + config.claim_wait_seconds
         while True:
             now = self.clock()
-            duplicate = self.alerts.touch_firing(key, now, mark)
+            duplicate = self.alerts.touch_firing(key, now, mark, earlier)
             if duplicate is not None:
-                result = self._duplicate(duplicate, alert, now)
+                result = self._duplicate(duplicate, alert, now, 1 + len(earlier))
                 if result is not None:
                     return result
                 continue  # its incident was resolved under it: the alert now takes the reopen path
+            if earlier:
+                return self._fire_in_turn(key, alert, workspace, (*earlier, mark))
             record = self.alerts.get(key)
             if record is None:
                 opened = self._open(key, alert, workspace, now, mark)
@@ -115,6 +129,23 @@ class IntakeService:
             if claim is not None:
                 return self._claimed(claim, alert, workspace, now)
             self._await_claim(key, deadline)
+
+    def _fire_in_turn(self, key: str, alert: Alert, workspace: str, marks: tuple[DeliveryMark, ...]) -> IngestResult:
+        """Several deliveries of a firing alert that are not (only) duplicates: the first takes the
+        whole path alone, the rest follow it in one write. A redelivery skips those applied already
+        (the item's mark names the last one: this path and `touch_firing` write only the first's or
+        the last's), so a replayed batch counts nothing twice."""
+        record = self.alerts.get(key)
+        keys = [m.key for m in marks]
+        applied = 0
+        if record is not None and record.state != AlertState.CLAIMING and record.delivery in keys:
+            applied = keys.index(record.delivery) + 1
+        if applied == len(marks):  # the whole run was applied: the replay answers as the last delivery
+            return self._fire(key, alert, workspace, marks[-1])
+        if applied == 0:
+            self._fire(key, alert, workspace, marks[0])
+            applied = 1
+        return self._fire(key, alert, workspace, marks[-1], marks[applied:-1])
 
     def _applied(self, record: AlertRecord, alert: Alert, mark: DeliveryMark) -> IngestResult | None:
         """A redelivery of a delivery already applied, or a firing older than the resolve the
@@ -147,19 +178,19 @@ class IntakeService:
             retry_after=until_stale(record.claimed_at if record else None, stale_after, self.clock()),
         )
 
-    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime) -> IngestResult | None:
-        """Count a firing duplicate (on the alert item only: see `AlertRepository.fold`); None when
-        its incident was resolved while the alert still fired (the workflow resolved it a moment
-        ago): the alert is closed so that it can reopen it."""
+    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime, count: int = 1) -> IngestResult | None:
+        """Count ``count`` firing duplicates (on the alert item only: see `AlertRepository.fold`);
+        None when its incident was resolved while the alert still fired (the workflow resolved it
+        a moment ago): the alert is closed so that it can reopen it."""
         try:
             incident = self.incidents.get(record.incident_id)
         except NotFoundError:
             incident = None
         if incident is not None and incident.status == IncidentStatus.RESOLVED.value:
-            self.alerts.uncount(record.pk)  # this delivery reopens the incident instead (and counts there)
+            self.alerts.uncount(record.pk, count)  # these deliveries reopen the incident instead (and count there)
             self.alerts.resolve_for_incident(record.incident_id, now)
             return None
-        metrics.deduplicated(alert.source)
+        metrics.deduplicated(alert.source, count)
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if self.alerts.needs_fold(record, now, FOLD_EVERY):

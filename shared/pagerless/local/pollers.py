@@ -1,6 +1,7 @@
 """SQS event sources, run the way Lambda runs them (moto's own mapping has no retries).
 
-Batch size from the event; a batch that raises leaves every message for redelivery; with
+Batch size and batching window from the event (a batch over 10 is gathered from several
+receives, see `SqsPoller._receive`); a batch that raises leaves every message for redelivery; with
 ReportBatchItemFailures only the listed messages stay. A message that stays comes back after
 the queue's visibility timeout, and after maxReceiveCount receives the queue's redrive policy
 moves it to the DLQ. ``retry_delay_seconds`` lets tests and impatient developers shorten the wait
@@ -10,6 +11,7 @@ changed itself (a consumer that knows when a retry can succeed) keeps what the f
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -54,6 +56,7 @@ class SqsSource:
     queue_arn: str
     batch_size: int = 10
     report_failures: bool = False
+    batching_window_seconds: float = 0.0
 
 
 class SqsPoller:
@@ -110,14 +113,7 @@ class SqsPoller:
 
     def poll_once(self, source: SqsSource, wait_seconds: int = 0) -> int:
         """Receive one batch and invoke the function with it; returns how many were delivered."""
-        response = self.sqs.receive_message(
-            QueueUrl=source.queue_url,
-            MaxNumberOfMessages=min(source.batch_size, 10),
-            WaitTimeSeconds=wait_seconds,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
-        messages = response.get("Messages", [])
+        messages = self._receive(source, wait_seconds)
         if not messages:
             return 0
         event = {"Records": [self._record(m, source) for m in messages]}
@@ -142,6 +138,28 @@ class SqsPoller:
                     _set_by_function(message["ReceiptHandle"])  # that change was the poller's own
         self._delete([m for m in messages if m["MessageId"] not in failed_ids], source)
         return len(messages)
+
+    def _receive(self, source: SqsSource, wait_seconds: int) -> list[dict]:
+        """Up to the batch size: a batch over 10 (SQS's most per receive) is gathered by receiving
+        again while full receives come back and the batching window lasts. Lambda waits out the
+        window even for a queue that has nothing more; here a short receive ends the batch, so a
+        lone alert is not held back."""
+        messages: list[dict] = []
+        deadline = time.monotonic() + source.batching_window_seconds
+        while len(messages) < source.batch_size:
+            wanted = min(source.batch_size - len(messages), 10)
+            response = self.sqs.receive_message(
+                QueueUrl=source.queue_url,
+                MaxNumberOfMessages=wanted,
+                WaitTimeSeconds=wait_seconds if not messages else 0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            received = response.get("Messages", [])
+            messages.extend(received)
+            if len(received) < wanted or time.monotonic() >= deadline:
+                break
+        return messages
 
     def _delete(self, messages: list[dict], source: SqsSource) -> None:
         """Delete the processed messages in one DeleteMessageBatch, as Lambda's event source

@@ -190,6 +190,7 @@ class LocalRuntime:
                         queue_arn=queue_arn,
                         batch_size=int(event.properties.get("BatchSize", 10)),
                         report_failures="ReportBatchItemFailures" in event.properties.get("FunctionResponseTypes", []),
+                        batching_window_seconds=float(event.properties.get("MaximumBatchingWindowInSeconds", 0)),
                     )
                 )
         return sources

@@ -108,8 +108,10 @@ class DeliveryMark:
     at: datetime
 
 
-def _not_replayed(mark: DeliveryMark):
-    return AlertRecord.delivery.does_not_exist() | (AlertRecord.delivery != mark.key)
+def _not_replayed(mark: DeliveryMark, earlier: tuple[DeliveryMark, ...] = ()):
+    if not earlier:
+        return AlertRecord.delivery.does_not_exist() | (AlertRecord.delivery != mark.key)
+    return AlertRecord.delivery.does_not_exist() | ~AlertRecord.delivery.is_in(mark.key, *(m.key for m in earlier))
 
 
 def _not_stale(mark: DeliveryMark):
@@ -141,20 +143,24 @@ class AlertRepository:
         except DoesNotExist:
             return None
 
-    def touch_firing(self, key: str, now: datetime, mark: DeliveryMark | None = None) -> AlertRecord | None:
-        """Count a duplicate of a firing alert; None unless the alert is firing with an incident
-        (and, with ``mark``, unless this delivery was applied already)."""
+    def touch_firing(
+        self, key: str, now: datetime, mark: DeliveryMark | None = None, earlier: tuple[DeliveryMark, ...] = ()
+    ) -> AlertRecord | None:
+        """Count a duplicate of a firing alert — with ``earlier``, that many more deliveries of it
+        (one batch's, counted in this one write); None unless the alert is firing with an incident
+        (and, with ``mark``, unless one of these deliveries was the last applied)."""
         record = AlertRecord(key)
         condition = (AlertRecord.state == FIRING) & AlertRecord.incident_id.exists()
+        count = 1 + len(earlier)
         try:
             record.update(
                 actions=[
-                    AlertRecord.fire_count.add(1),
-                    AlertRecord.pending.add(1),
+                    AlertRecord.fire_count.add(count),
+                    AlertRecord.pending.add(count),
                     AlertRecord.last_seen.set(now),
                     *_marked(mark, state=False),
                 ],
-                condition=condition if mark is None else condition & _not_replayed(mark),
+                condition=condition if mark is None else condition & _not_replayed(mark, earlier),
             )
         except UpdateError as exc:
             if _conditional(exc):
@@ -326,9 +332,9 @@ class AlertRepository:
         return [records[k] for k in keys if k in records and records[k].incident_id == incident_id]
 
     # ------------------------------------------------------------------ duplicate counts
-    def uncount(self, key: str) -> None:
-        """Take back one duplicate counted by `touch_firing` (its delivery took another path)."""
-        AlertRecord(key).update(actions=[AlertRecord.fire_count.add(-1), AlertRecord.pending.add(-1)])
+    def uncount(self, key: str, count: int = 1) -> None:
+        """Take back duplicates counted by `touch_firing` (their deliveries took another path)."""
+        AlertRecord(key).update(actions=[AlertRecord.fire_count.add(-count), AlertRecord.pending.add(-count)])
 
     def needs_fold(self, record: AlertRecord, now: datetime, every: timedelta) -> bool:
         """Whether the incident should hear of this alert's pending duplicates now."""
