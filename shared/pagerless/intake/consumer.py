@@ -42,6 +42,7 @@ from pagerless.observability import logger
 from pagerless.store.alerts import DeliveryMark, alert_key
 from pagerless.store.dead_letters import DeadLetterRepository
 
+MAX_RUN = 100  # deliveries counted in one write: its condition names each (DynamoDB's IN takes at most 100)
 MIN_MARGIN_SECONDS = 5.0  # a batch stops taking records this long before the function's timeout
 
 
@@ -118,14 +119,16 @@ class AlertBatch:
                     runs.pop(key, None)
                     entry.runs.append(None)
                     continue
-                run = runs.setdefault(key, _Run())
+                run = runs.get(key)
+                if run is None or len(run.members) >= MAX_RUN:
+                    run = runs[key] = _Run()
                 run.members.append((record["messageId"], index, alert, delivery_mark(delivery, alert)))
                 entry.runs.append(run)
 
     def handle(self, message_id: str) -> list[dict]:
         """Process one record of the batch (in batch order); raises to have SQS redeliver it."""
         entry = self._entries[message_id]
-        if self._out_of_time():  # before the function's timeout fails the whole batch: back to the queue now
+        if self._out_of_time() and not _done_already(entry):  # back to the queue now, not after a timeout
             if entry.record.get("receiptHandle"):
                 delay_redelivery(entry.record["receiptHandle"], 0)
             raise ServiceUnavailableError("the batch ran out of time before this record; it is redelivered")
@@ -178,6 +181,12 @@ class AlertBatch:
                 run.error = exc
                 raise
         return run.result
+
+
+def _done_already(entry: _Entry) -> bool:
+    """Whether every alert of the record was applied with a run an earlier record reached (giving
+    such a record back would count its deliveries again)."""
+    return entry.unreadable is None and all(run is not None and run.result is not None for run in entry.runs)
 
 
 def retry_after(exc: Exception) -> float | None:

@@ -180,6 +180,12 @@ def test_records_a_batch_has_no_time_left_for_go_back_to_the_queue_at_once(runti
     assert sqs.receive_message(QueueUrl=queue)["Messages"][0]["MessageId"] == message["MessageId"]
     # And with time left it is processed
     assert AlertBatch([record], remaining_ms=lambda: 25_000).handle("late")[0]["action"] == "created"
+    # And a record whose deliveries an earlier record of the batch applied is not given back
+    later = [_record(_alert("late"), _now_ms() + n, f"again{n}", message["ReceiptHandle"]) for n in range(2)]
+    remaining = iter([25_000, 4_000])
+    batch = AlertBatch(later, remaining_ms=lambda: next(remaining))
+    assert batch.handle("again0") == batch.handle("again1")
+    assert _counted("late")[0::2] == (1, 3)
 
 
 def _counted_nothing(fingerprint: str) -> bool:
@@ -207,3 +213,14 @@ def test_the_poller_gathers_a_batch_over_ten_from_the_alert_queue(runtime):
     assert delivered == 25
     assert _counted("gathered")[0::2] == (1, 25)
     assert "Messages" not in sqs.receive_message(QueueUrl=queue)
+
+
+def test_a_run_over_a_hundred_deliveries_is_split_where_dynamodb_allows(runtime, meter):
+    """The write's condition names each delivery of its run, and DynamoDB's IN takes at most 100."""
+    sent = _now_ms()
+    _batch([_record(_alert("many"), sent, "open")])
+    with meter.measure("run"):
+        outcomes = _batch([_record(_alert("many"), sent + 1 + n, f"m{n}") for n in range(105)])
+    assert all(isinstance(o, list) for o in outcomes.values())
+    assert meter.costs["run"].writes == 2
+    assert _counted("many")[0::2] == (1, 106)
