@@ -151,16 +151,16 @@ class FakeAlerts:
     def get(self, key: str) -> FakeAlert | None:
         return dataclasses.replace(self.items[key]) if key in self.items else None
 
-    def touch_firing(self, key: str, now: datetime, mark=None) -> FakeAlert | None:
+    def touch_firing(self, key: str, now: datetime, mark=None, earlier=()) -> FakeAlert | None:
         item = self.items.get(key)
         if item is None or item.state != "firing" or not item.incident_id:
             return None
         if mark is not None:
-            if item.delivery == mark.key:
+            if item.delivery in {mark.key, *(m.key for m in earlier)}:
                 return None
             item.delivery = mark.key
-        item.fire_count += 1
-        item.pending += 1
+        item.fire_count += 1 + len(earlier)
+        item.pending += 1 + len(earlier)
         item.last_seen = now
         return dataclasses.replace(item)
 
@@ -247,9 +247,9 @@ class FakeAlerts:
             item.state, item.resolved_at = "resolved", now
         return len(firing)
 
-    def uncount(self, key: str) -> None:
-        self.items[key].fire_count -= 1
-        self.items[key].pending -= 1
+    def uncount(self, key: str, count: int = 1) -> None:
+        self.items[key].fire_count -= count
+        self.items[key].pending -= count
 
     def needs_fold(self, record: FakeAlert, now: datetime, every: timedelta) -> bool:
         return bool(record.pending) and (record.folded_at is None or record.folded_at <= now - every)

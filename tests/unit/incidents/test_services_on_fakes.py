@@ -181,3 +181,42 @@ def test_the_policy_gives_up_when_the_incident_is_already_at_the_target(world):
     world.incidents.conflicts = 5
     with pytest.raises(ConflictError):
         world.lifecycle.move(moved_to, IncidentStatus.RESOLVED, lambda i: [])
+
+
+def _marks(n: int, start: datetime):
+    from pagerless.store.alerts import DeliveryMark
+
+    return [DeliveryMark(f"firing|{start + timedelta(seconds=k)}", start + timedelta(seconds=k)) for k in range(n)]
+
+
+def test_a_run_of_deliveries_counts_each_once_however_it_is_replayed(world):
+    alert = Alert(source="generic", fingerprint="f1", title="alert f1")
+    marks = _marks(4, START)
+    # When a never-seen alert arrives four times in one batch (a run)
+    opened = world.intake.process(alert, "default", marks[-1], tuple(marks[:-1]))
+    # Then one incident opens and every delivery counts
+    incident_id = opened.incident_id
+    assert world.service.get("default", incident_id).alert_count == 4 and world.started[0] == incident_id
+    assert len([i for i in world.incidents.items.values() if i.fingerprint == "f1"]) == 1
+    # When the same run is replayed (a redelivered batch), then nothing is counted twice
+    again = world.intake.process(alert, "default", marks[-1], tuple(marks[:-1]))
+    assert again.incident_id == incident_id and world.service.get("default", incident_id).alert_count == 4
+    # When a later run of three is a duplicate, it is counted in one change
+    later = _marks(3, START + timedelta(seconds=10))
+    assert world.intake.process(alert, "default", later[-1], tuple(later[:-1])).action == "deduplicated"
+    assert world.service.get("default", incident_id).alert_count == 7
+
+
+def test_a_run_on_an_incident_resolved_under_it_reopens_it_and_counts_each_delivery(world):
+    incident_id = world.fire().incident_id
+    world.service.resolve("default", incident_id, Principal("default", "k", Role.ADMIN))
+    world.now += timedelta(seconds=30)
+    marks = _marks(3, world.now)
+    # When a run of three deliveries of the alert arrives after its incident was resolved by hand
+    result = world.intake.process(
+        Alert(source="generic", fingerprint="f1", title="alert f1"), "default", marks[-1], tuple(marks[:-1])
+    )
+    # Then the incident reopens once, with the run's three deliveries counted after the first
+    incident = world.service.get("default", incident_id)
+    assert (result.incident_id, incident.status) == (incident_id, "open")
+    assert incident.alert_count == 4
