@@ -12,7 +12,8 @@ back). Background work is any code that is not serving a request: the SQS poller
 Functions' tasks, schedules, the reconciler. The gateway marks its requests with a context
 variable, which FastAPI's worker threads inherit. Before each call to the embedded AWS, background
 work waits while a request is being answered, but for at most ``max_wait`` seconds per call, so
-it is slowed, never stopped. A request counts for its first ``young`` seconds only: one that waits
+it is slowed, never stopped. The state snapshot, rare and heavy (it serializes every table), waits
+up to one snapshot interval for a quiet moment instead. A request counts for its first ``young`` seconds only: one that waits
 long (on a chat vendor, on the LLM) is not using the interpreter, and nothing waits for it.
 
 Nothing is dropped or reordered: background work only starts its next call a little later, as a
@@ -58,13 +59,14 @@ class Foreground:
         now = time.monotonic()
         return any(now - started < self.young for started in self._started.values())
 
-    def step_aside(self) -> float:
+    def step_aside(self, max_wait: float | None = None) -> float:
         """Called by a thread before a call to the embedded AWS: background work waits while a
-        request is being answered (at most ``max_wait``); returns the seconds it waited."""
+        request is being answered (at most ``max_wait``, or the given longer wait of a rare, heavy
+        piece of work); returns the seconds it waited. Nothing waits when stepping aside is off."""
         if not self._started or self.max_wait <= 0 or _serving.get():
             return 0.0
         began = time.monotonic()
-        deadline = began + self.max_wait
+        deadline = began + (self.max_wait if max_wait is None else max_wait)
         with self._condition:
             waited = False
             while self._busy():

@@ -239,7 +239,13 @@ class LocalRuntime:
         return self.resumed
 
     def _snapshot_loop(self) -> None:
+        """A snapshot every interval. It serializes every table while holding the interpreter and
+        only compacts the journal (which already keeps every change), so it waits for a moment
+        with no request being answered, for at most one more interval."""
         while not self._snapshot_stop.wait(self.options.snapshot_interval_seconds):
+            priority.FOREGROUND.step_aside(max_wait=self.options.snapshot_interval_seconds)
+            if self._snapshot_stop.is_set():  # stopping: `stop` saves the state itself
+                break
             try:
                 self.save_state()
             except Exception:  # a failed snapshot is retried on the next tick and at stop

@@ -71,3 +71,26 @@ def test_serving_counts_until_it_leaves_and_leaving_twice_is_harmless():
         foreground.leave(token)  # the response started: a stream no longer counts
         assert foreground.active() == 0
     assert foreground.active() == 0
+
+
+def test_a_heavy_piece_of_work_may_wait_longer_than_a_call_but_not_forever():
+    foreground = Foreground(max_wait=0.01, young=30.0)
+    token = foreground.enter()
+    waited: list[float] = []
+    thread = threading.Thread(target=lambda: waited.append(foreground.step_aside(max_wait=30.0)), daemon=True)
+    thread.start()
+    thread.join(0.3)
+    assert thread.is_alive()  # past the per-call wait: still waiting for the request to be answered
+    foreground.leave(token)
+    thread.join(10)
+    assert not thread.is_alive() and waited[0] >= 0.3
+
+    foreground.enter()  # a request that never ends: the longer wait ends too
+    thread = threading.Thread(target=lambda: waited.append(foreground.step_aside(max_wait=0.1)), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive() and waited[1] >= 0.1
+
+    off = Foreground(max_wait=0.0, young=30.0)  # stepping aside turned off (--step-aside-ms 0)
+    off.enter()
+    assert off.step_aside(max_wait=30.0) == 0.0
