@@ -13,8 +13,9 @@ Functions' tasks, schedules, the reconciler. The gateway marks its requests with
 variable, which FastAPI's worker threads inherit. Before each call to the embedded AWS, background
 work waits while a request is being answered, but for at most ``max_wait`` seconds per call, so
 it is slowed, never stopped. The state snapshot, rare and heavy (it serializes every table), waits
-up to one snapshot interval for a quiet moment instead. A request counts for its first ``young`` seconds only: one that waits
-long (on a chat vendor, on the LLM) is not using the interpreter, and nothing waits for it.
+up to one snapshot interval for a quiet moment instead. A request counts for its first ``young``
+seconds only: one that waits long (on a chat vendor, on the LLM) is not using the interpreter, and
+nothing waits for it.
 
 Nothing is dropped or reordered: background work only starts its next call a little later, as a
 Lambda function with less CPU would.
