@@ -21,6 +21,16 @@ def _fresh_intake_services():
     incident_service.cache_clear()
 
 
+@pytest.fixture
+def meter(runtime):
+    """DynamoDB writes billed per table and index (pagerless.local.write_meter), while the test runs."""
+    from pagerless.local.write_meter import WriteMeter
+
+    meter = WriteMeter().install()
+    yield meter
+    meter.uninstall()
+
+
 def make_key(role: str, workspace: str = "default") -> str:
     from pagerless.api.security import key_service
 

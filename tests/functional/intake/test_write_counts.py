@@ -13,15 +13,6 @@ from tests.functional.intake.conftest import workflows_done
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def meter(runtime):
-    from pagerless.local.write_meter import WriteMeter
-
-    meter = WriteMeter().install()
-    yield meter
-    meter.uninstall()
-
-
 def _alert(status: str = "firing", service: str | None = None):
     from pagerless.domain.alerts import Alert
 
