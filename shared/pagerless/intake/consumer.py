@@ -24,6 +24,7 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pydantic import ValidationError as PydanticValidationError
 
@@ -72,12 +73,21 @@ def handle_alert_record(
     return AlertBatch([record]).handle("0")
 
 
+class _Member(NamedTuple):
+    """One firing delivery of a run: where it is in the batch, the alert, and its mark."""
+
+    message_id: str
+    index: int  # the alert's place in its record
+    alert: Alert
+    mark: DeliveryMark
+
+
 @dataclass
 class _Run:
     """Firing deliveries of one alert that follow each other in a batch, with no resolve of it
     between them: applied together by the first record that reaches them."""
 
-    members: list[tuple[str, int, Alert, DeliveryMark]] = field(default_factory=list)  # (message, index, ...)
+    members: list[_Member] = field(default_factory=list)
     result: IngestResult | None = None
     error: Exception | None = None
 
@@ -122,7 +132,7 @@ class AlertBatch:
                 run = runs.get(key)
                 if run is None or len(run.members) >= MAX_RUN:
                     run = runs[key] = _Run()
-                run.members.append((record["messageId"], index, alert, delivery_mark(delivery, alert)))
+                run.members.append(_Member(record["messageId"], index, alert, delivery_mark(delivery, alert)))
                 entry.runs.append(run)
 
     def handle(self, message_id: str) -> list[dict]:
@@ -145,7 +155,7 @@ class AlertBatch:
             return False
         return self._remaining_ms() / 1000 < max(MIN_MARGIN_SECONDS, 2 * self._slowest)
 
-    def _handle(self, entry: "_Entry") -> list[dict]:
+    def _handle(self, entry: _Entry) -> list[dict]:
         delivery = entry.delivery
         if isinstance(entry.unreadable, ValidationError):
             dead_letter(
@@ -172,11 +182,13 @@ class AlertBatch:
         if run.error is not None:
             raise run.error
         if run.result is None:  # the first record to reach the run: the members from here on
-            position = next(n for n, m in enumerate(run.members) if m[:2] == (entry.record["messageId"], index))
+            position = next(
+                n for n, m in enumerate(run.members) if (m.message_id, m.index) == (entry.record["messageId"], index)
+            )
             members = run.members[position:]
-            marks = tuple({m[3].key: m[3] for m in members}.values())  # a delivery repeated (a re-send) counts once
+            marks = tuple({m.mark.key: m.mark for m in members}.values())  # a delivery repeated (a re-send) counts once
             try:
-                run.result = service.process(members[0][2], entry.delivery.workspace, marks[-1], marks[:-1])
+                run.result = service.process(members[0].alert, entry.delivery.workspace, marks[-1], marks[:-1])
             except Exception as exc:
                 run.error = exc
                 raise
