@@ -23,22 +23,34 @@ def _compile(path: str) -> re.Pattern:
     return re.compile(f"^{pattern}$")
 
 
+def _allows(route_method: str, method: str) -> bool:
+    return route_method in (method, "ANY") or (method == "HEAD" and route_method == "GET")
+
+
 class Gateway:
     def __init__(self, lambdas: InProcessLambdas) -> None:
         self.lambdas = lambdas
-        self.routes = [
-            (method, path, _compile(path), logical_id) for method, path, logical_id in lambdas.template.http_routes()
-        ]
-        # Literal paths win over templated ones, as in API Gateway.
-        self.routes.sort(key=lambda r: (r[1].count("{"), -len(r[1])))
+        routes = sorted(lambdas.template.http_routes(), key=lambda r: (r[1].count("{"), -len(r[1])))
+        # Literal paths win over templated ones, as in API Gateway: looked up first, by the path.
+        self.literal: dict[str, list[tuple[str, str]]] = {}
+        self.templated: list[tuple[str, str, re.Pattern, str]] = []  # (method, literal prefix, pattern, id)
+        for method, path, logical_id in routes:
+            if "{" in path:
+                self.templated.append((method, path[: path.index("{")], _compile(path), logical_id))
+            else:
+                self.literal.setdefault(path, []).append((method, logical_id))
 
     def owner(self, method: str, path: str) -> tuple[str | None, bool]:
         """(logical id of the owning function or None, whether the path exists at all)."""
         path_exists = False
-        for route_method, _, pattern, logical_id in self.routes:
-            if pattern.match(path):
+        for route_method, logical_id in self.literal.get(path, ()):
+            path_exists = True
+            if _allows(route_method, method):
+                return logical_id, True
+        for route_method, prefix, pattern, logical_id in self.templated:
+            if path.startswith(prefix) and pattern.match(path):
                 path_exists = True
-                if route_method in (method, "ANY") or (method == "HEAD" and route_method == "GET"):
+                if _allows(route_method, method):
                     return logical_id, True
         return None, path_exists
 

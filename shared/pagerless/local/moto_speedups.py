@@ -36,8 +36,8 @@ work whose result cannot differ; every check, error and return value is still mo
    only read afterwards); the evaluation components are still built fresh from it by moto's
    ``Preprocessor`` for every execution, so no execution shares state with another. A definition
    with a syntax error raises every time.
-7. SQS ``ReceiveMessage`` and ``SendMessage`` no longer count every message of the queue, reading
-   the clock per message, for each message received (`pagerless.local.moto_sqs`).
+7. SQS ``ReceiveMessage`` no longer counts the queue per message received (`pagerless.local.moto_sqs`,
+   as are 13 and 14).
 8. ``TransactWriteItems`` saves the items it names instead of deep-copying every table it touches
    (`pagerless.local.moto_transactions`).
 9. ``Query`` lists only the queried key's items, or an index's candidates unsorted, instead of the
@@ -49,8 +49,8 @@ work whose result cannot differ; every check, error and return value is still mo
 11. Step Functions' JSONPaths are parsed once per path string (`pagerless.local.moto_jsonpath`).
 12. An attribute value's ``cast_value`` (every comparison) returns a string at once and keeps a
     number's ``Decimal`` with its text (`pagerless.local.moto_casts`).
-13. SQS ``DeleteMessage`` finds the message by the receipt handle a receive gave it instead of
-    searching the whole queue twice (`pagerless.local.moto_sqs`).
+13. SQS ``DeleteMessage`` finds the message by its receipt handle, without searching the queue.
+14. SQS ``SendMessage`` asks the queue if it deduplicates by content without counting its messages.
 
 ``install()`` is idempotent; the runtime calls it on start (the test fixtures too), unless
 ``PAGERLESS_MOTO_SPEEDUPS=0`` (for comparing, or if a moto upgrade ever disagrees), and
@@ -91,10 +91,11 @@ def install() -> None:
         _serialize_attribute_values_directly()
         _find_actions_by_name()
         _remember_definition_parse_trees()
-        from pagerless.local.moto_sqs import patch_sqs_delete, patch_sqs_receive
+        from pagerless.local.moto_sqs import patch_sqs_delete, patch_sqs_receive, patch_sqs_send
 
         patch_sqs_receive(_patch)
         patch_sqs_delete(_patch)
+        patch_sqs_send(_patch)
         from pagerless.local.moto_transactions import patch_transactions
 
         patch_transactions(_patch)

@@ -7,6 +7,7 @@ again with the speedups installed; every answer and every error (code, message, 
 equal. Each call runs twice, so the second answer comes from the remembered expression trees.
 """
 
+import hashlib
 import heapq
 import json
 import pickle
@@ -792,3 +793,71 @@ def test_a_number_compares_by_the_text_it_holds_now(speedups_state, monkeypatch)
                 ConditionExpression="n = :n",
                 ExpressionAttributeValues={":one": {"N": "1"}, ":n": {"N": "10"}},
             )
+
+
+def _run_sends() -> list:
+    """Sends to a standard queue and to FIFO queues with and without content deduplication,
+    including refused sends; then what each queue holds and counts."""
+    with mock_aws():
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        standard = sqs.create_queue(QueueName="sends")["QueueUrl"]
+        by_content = sqs.create_queue(
+            QueueName="sends.fifo", Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"}
+        )["QueueUrl"]
+        by_id = sqs.create_queue(QueueName="ids.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        attribute = {"kind": {"DataType": "String", "StringValue": "alert"}}
+        outcomes = [
+            _call(sqs, "send_message", QueueUrl=standard, MessageBody="same"),
+            _call(sqs, "send_message", QueueUrl=standard, MessageBody="same", MessageAttributes=attribute),
+            _call(sqs, "send_message", QueueUrl=standard, MessageBody="late", DelaySeconds=901),
+            _call(sqs, "send_message", QueueUrl=by_content, MessageBody="same", MessageGroupId="g"),
+            _call(sqs, "send_message", QueueUrl=by_content, MessageBody="same", MessageGroupId="g"),  # deduplicated
+            _call(
+                sqs,
+                "send_message",
+                QueueUrl=by_content,
+                MessageBody="same",
+                MessageGroupId="g",
+                MessageDeduplicationId="x",
+            ),
+            _call(
+                sqs, "send_message", QueueUrl=by_id, MessageBody="same", MessageGroupId="g"
+            ),  # no id, no content dedup
+            _call(
+                sqs, "send_message", QueueUrl=by_id, MessageBody="one", MessageGroupId="g", MessageDeduplicationId="d"
+            ),
+            _call(
+                sqs, "send_message", QueueUrl=by_id, MessageBody="two", MessageGroupId="g", MessageDeduplicationId="d"
+            ),
+        ]
+        for outcome in outcomes:  # ids differ run to run; their presence does not
+            if outcome[0] == "ok":
+                outcome[1]["MessageId"] = "<id>"
+                if "SequenceNumber" in outcome[1]:
+                    outcome[1]["SequenceNumber"] = "<sequence>"
+        for url in (standard, by_content, by_id):
+            received = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], AttributeNames=["All"]
+            ).get("Messages", [])
+            outcomes.append(
+                [
+                    (m["Body"], m.get("MessageAttributes"), m["Attributes"].get("MessageDeduplicationId"))
+                    for m in received
+                ]
+            )
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            outcomes.append({k: v for k, v in attributes.items() if "Timestamp" not in k})
+        return outcomes
+
+
+def test_sqs_sends_the_same_with_the_speedups(speedups_state, monkeypatch):
+    plain, fast = _without_and_with(_run_sends, monkeypatch)
+
+    assert fast == plain
+    assert plain[2][:2] == ("error", "InvalidParameterValue")  # a delay over 900 s
+    assert plain[6][:2] == ("error", "InvalidParameterValue")  # FIFO without content dedup needs an id
+    assert plain[9] == [("same", None, None), ("same", {"kind": {"DataType": "String", "StringValue": "alert"}}, None)]
+    content_hash = hashlib.sha256(b"same").hexdigest()
+    assert plain[11] == [("same", None, content_hash), ("same", None, "x")]  # the content duplicate was dropped
+    assert plain[13] == [("one", None, "d")]  # so was the second message with id "d"
+    assert plain[12]["ContentBasedDeduplication"] == "true" and "ContentBasedDeduplication" not in plain[10]

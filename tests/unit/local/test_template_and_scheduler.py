@@ -55,3 +55,9 @@ def test_gateway_matches_like_api_gateway():
     assert gateway.owner("PATCH", "/api/keys/key_123") == (None, True)
     assert gateway.owner("GET", "/api/keys/key_123/extra") == (None, False)
     assert gateway.owner("HEAD", "/healthz") == ("SystemFunction", True)
+    # a literal path wins over a template; a method the literal lacks still reaches the template
+    assert gateway.owner("GET", "/api/webhooks/settings") == ("IngestFunction", True)
+    assert gateway.owner("POST", "/api/webhooks/settings") == ("IngestFunction", True)
+    assert gateway.owner("DELETE", "/api/webhooks/settings") == (None, True)
+    assert gateway.owner("POST", "/api/webhooks/alertmanager") == ("IngestFunction", True)
+    assert gateway.owner("POST", "/api/webhooks/") == (None, False)
