@@ -107,6 +107,10 @@ def patch_sqs_delete(patch: Callable[[Any, str, Any], None]) -> None:
 def patch_sqs_send(patch: Callable[[Any, str, Any], None]) -> None:
     from moto.sqs import models
 
+    if getattr(models.SQSBackend.send_message, "__wrapped__", None) is not None:
+        # replacing it would drop the wrapper: the journal's, that makes each send survive a crash
+        raise RuntimeError("moto's SQS send_message is already wrapped: install the speedups before the journal")
+
     def deduplicates_by_content(queue) -> bool:
         # what `queue.attributes.get("ContentBasedDeduplication") == "true"` answers
         return bool(queue.fifo_queue) and str(queue.content_based_deduplication).lower() == "true"
