@@ -1,8 +1,4 @@
-"""The audit log: one item per mutating call, newest first per workspace.
-
-Records written at the same time (a storm's webhook calls, each audited) are committed together
-(`pagerless.store.group_commit`); a lone record is one ``PutItem``, as before.
-"""
+"""The audit log: one item per mutating call, newest first per workspace."""
 
 import uuid
 from datetime import datetime
@@ -13,7 +9,6 @@ from pynamodb.expressions.condition import Condition
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
-from pagerless.store.group_commit import GroupCommit
 
 
 class AuditRecord(BaseModel):
@@ -48,9 +43,6 @@ class AuditRecord(BaseModel):
         }
 
 
-_COMMITS = GroupCommit(AuditRecord)
-
-
 class AuditRepository:
     def write(
         self,
@@ -77,7 +69,7 @@ class AuditRepository:
             request_id=request_id,
             details=details or {},
         )
-        _COMMITS.save(record)
+        record.save()
         return record
 
     def query(
