@@ -2,6 +2,7 @@
 provisioned from the real template.yaml, and clients for the real apps behind the local gateway."""
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -46,27 +47,68 @@ def _reset_caches() -> None:
     ratelimit.LIMITER.reset()
 
 
-def _stop_unfinished_workflows(rt) -> None:
+def _stop_unfinished_workflows(rt, earlier: set, timeout: float = 60.0) -> None:
     """moto runs each execution in its own thread, which outlives the test: a workflow left running
     would take its next step on the next test's data (the same incident ids). Stop them, as
-    StopExecution does: no state after the one in progress runs."""
+    StopExecution does: no state after the one in progress runs. Then let that state end before
+    the next test's runtime starts (its Lambda would run there, on that test's incidents): a task
+    still waiting for its token is woken with a failure, which a stopped execution does not catch.
+    ``earlier``: moto's execution threads that were running before this test began."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
     sfn = rt.client("stepfunctions")
-    for machine in sfn.list_state_machines()["stateMachines"]:
-        pages = sfn.get_paginator("list_executions").paginate(
+    running = [
+        execution["executionArn"]
+        for machine in sfn.list_state_machines()["stateMachines"]
+        for page in sfn.get_paginator("list_executions").paginate(
             stateMachineArn=machine["stateMachineArn"], statusFilter="RUNNING"
         )
-        for execution in (e for page in pages for e in page["executions"]):
-            sfn.stop_execution(executionArn=execution["executionArn"])
+        for execution in page["executions"]
+    ]
+    deadline = time.monotonic() + timeout
+    for arn in running:
+        _stop_execution(sfn, arn, deadline)
+        _wake_waiting_tasks(rt, arn)
+    for thread in [t for t in TMP_THREADS if t not in earlier]:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    still = [t for t in TMP_THREADS if t not in earlier and t.is_alive()]
+    TMP_THREADS[:] = [t for t in TMP_THREADS if t.is_alive()]
+    assert not still, f"{len(still)} workflow thread(s) still running {timeout:.0f} s after StopExecution"
+
+
+def _stop_execution(sfn, arn: str, deadline: float) -> None:
+    """StopExecution; moto refuses it (AttributeError) until the execution's thread has parsed
+    its state machine, a moment after StartExecution."""
+    while True:
+        try:
+            sfn.stop_execution(executionArn=arn)
+            return
+        except AttributeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _wake_waiting_tasks(rt, arn: str) -> None:
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    region, account = arn.split(":")[3:5]
+    execution = stepfunctions_parser_backends[account][region].describe_execution(arn)
+    pool = execution.exec_worker.env.callback_pool_manager
+    for endpoint in list(pool._pool.values()):
+        endpoint.notify(CallbackOutcomeFailure(endpoint.callback_id, "States.Aborted", "the test ended"))
 
 
 @pytest.fixture
 def runtime(monkeypatch):
     """template.yaml provisioned on moto's in-process AWS; pollers and scheduler stepped by hand."""
     from moto import mock_aws
+    from moto.stepfunctions.parser.utils import TMP_THREADS
 
     from pagerless.local.runtime import MOCK_CONFIG, LocalRuntime, RuntimeOptions
 
-    saved = dict(os.environ)
+    saved, earlier = dict(os.environ), {t for t in TMP_THREADS if t.is_alive()}
     with mock_aws(config=MOCK_CONFIG):
         _reset_caches()
         rt = LocalRuntime(TEMPLATE, RuntimeOptions(mode="inprocess", retry_delay_seconds=0))
@@ -74,11 +116,13 @@ def runtime(monkeypatch):
         try:
             yield rt
         finally:
-            _stop_unfinished_workflows(rt)
-            rt.stop()
-            os.environ.clear()
-            os.environ.update(saved)
-            _reset_caches()
+            try:
+                _stop_unfinished_workflows(rt, earlier)
+            finally:
+                rt.stop()
+                os.environ.clear()
+                os.environ.update(saved)
+                _reset_caches()
 
 
 @pytest.fixture
