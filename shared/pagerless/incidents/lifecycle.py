@@ -185,10 +185,14 @@ class IncidentLifecycle:
         )
 
     # ------------------------------------------------------------------ re-fire
-    def refire(self, incident, alert: Alert, now: datetime, *, flapping: bool):
-        """A resolved alert fires again and its incident takes it back (reopening it if resolved)."""
+    def refire(self, incident, alert: Alert, now: datetime, *, flapping: bool, execution_arn: str | None = None):
+        """A resolved alert fires again and its incident takes it back (reopening it if resolved).
+        A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
+        starts next), or to none: an execution of before the resolve stops at its next step."""
         if incident.status == IncidentStatus.RESOLVED.value:
-            incident, _ = self.move(incident, IncidentStatus.OPEN, lambda _: self.repository.reopen_actions())
+            incident, _ = self.move(
+                incident, IncidentStatus.OPEN, lambda _: self.repository.reopen_actions(execution_arn)
+            )
             self.record(
                 incident,
                 "incident_reopened",

@@ -1,16 +1,21 @@
 """Timeline events the workflow writes about an incident."""
 
 from pagerless.incidents.timeline import record
-from pagerless.store.incident_updates import set_execution
+from pagerless.store.incident_updates import claim_execution
 from pagerless.store.incidents import IncidentRepository
 
 
 def record_workflow_started(incident_id: str, execution_arn: str | None = None) -> dict:
     """The `workflow_started` timeline event of the incident-response execution; the execution
-    stores its own ARN on the incident here (intake does not write it: docs/writes.md)."""
+    stores its own ARN on the incident here (intake does not write it: docs/writes.md).
+    ``recorded`` is False, and nothing is written, when the incident already belongs to another
+    execution: it was resolved and reopened before this one began, and the reopen started a newer one."""
     incident = IncidentRepository().get(incident_id)
     if execution_arn and incident.execution_arn != execution_arn:
-        incident = set_execution(incident_id, execution_arn) or incident
+        claimed = claim_execution(incident_id, execution_arn)
+        if claimed is None:
+            return {"recorded": False, "incident_id": incident_id, "superseded_by": incident.execution_arn}
+        incident = claimed
     record(
         incident,
         "workflow_started",

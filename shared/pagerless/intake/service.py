@@ -28,7 +28,7 @@ from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
 from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRepository
-from pagerless.workflow.executions import start_incident_workflow
+from pagerless.workflow.executions import execution_arn, start_incident_workflow
 
 WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
@@ -225,9 +225,10 @@ class IntakeService:
         if action in ("created", "correlated"):
             self.lifecycle.announce(incident, alert, now)
         if action == "created" or generation is not None:
-            name = incident.id if action == "created" else f"{incident.id}-r{generation}"
-            # The execution records its own ARN (its first step writes the incident): a duplicate
-            # that still sees none retries the start, which is idempotent by name.
+            name = incident.id if action == "created" else _restart_name(incident.id, generation)
+            # A new incident's execution records its own ARN (its first step writes the incident): a
+            # duplicate that still sees none retries the start, which is idempotent by name. A
+            # reopen wrote the restart's ARN with the reopen.
             self.start_workflow(incident, name=name, record_arn=False)
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
 
@@ -241,9 +242,12 @@ class IntakeService:
             previous = self._previous_incident(claim, now)
             if previous is not None:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
-                incident = self.lifecycle.refire(previous, alert, now, flapping=len(flaps) >= config.flap_cycles)
+                flapping = len(flaps) >= config.flap_cycles
+                restart = was_resolved and not (previous.flapping or flapping) and previous.parent_id is None
+                # the reopen hands the incident to the execution started below (or to none)
+                execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
+                incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)
                 action = "reopened" if was_resolved else "refired"
-                restart = was_resolved and not incident.flapping and incident.parent_id is None
             else:
                 incident = created = self.lifecycle.create(alert, workspace, now)
                 action = "correlated" if incident.parent_id else "created"
@@ -322,3 +326,8 @@ class IntakeService:
             return self.incidents.get(incident_id).status
         except Exception:  # a missing incident is reported as unknown, not as a failure
             return "unknown"
+
+
+def _restart_name(incident_id: str, generation: int) -> str:
+    """The name of the execution that restarts a reopened incident (``generation``: the claim's)."""
+    return f"{incident_id}-r{generation}"

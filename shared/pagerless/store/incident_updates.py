@@ -69,6 +69,16 @@ def set_execution(incident_id: str, execution_arn: str) -> IncidentRecord | None
     return update_incident(incident_id, [IncidentRecord.execution_arn.set(execution_arn)])
 
 
+def claim_execution(incident_id: str, execution_arn: str) -> IncidentRecord | None:
+    """Record ``execution_arn`` as the incident's workflow unless another execution holds the
+    incident (a reopen handed it to a newer one); None then."""
+    return update_incident(
+        incident_id,
+        [IncidentRecord.execution_arn.set(execution_arn)],
+        condition=IncidentRecord.execution_arn.does_not_exist() | (IncidentRecord.execution_arn == execution_arn),
+    )
+
+
 def mark_flapping(incident_id: str) -> IncidentRecord | None:
     """Set `flapping`; None if it was already set (so the timeline event is written once)."""
     return update_incident(

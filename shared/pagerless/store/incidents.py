@@ -262,8 +262,9 @@ class IncidentRepository:
         return record
 
     @staticmethod
-    def reopen_actions() -> list:
-        """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page)."""
+    def reopen_actions(execution_arn: str | None = None) -> list:
+        """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page);
+        and who works on it: the execution the reopen starts (``execution_arn``), or none."""
         return [
             IncidentRecord.resolved_at.remove(),
             IncidentRecord.resolved_by.remove(),
@@ -271,6 +272,7 @@ class IncidentRepository:
             IncidentRecord.acknowledged.set(False),
             IncidentRecord.acknowledged_by.remove(),
             IncidentRecord.acknowledged_at.remove(),
+            IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
         ]
 
     @staticmethod

@@ -16,12 +16,17 @@ def start_incident_workflow(incident, *, name: str | None = None, record_arn: bo
     execution counts as started) and store its ARN on the incident. None if no state machine
     is configured.
 
-    ``record_arn=False`` leaves the ARN to the execution itself: its first step (IncidentOpened)
-    stores it (intake uses this: one write less per new alert, docs/writes.md)."""
+    The ARN is stored before the start: the incident belongs to the new execution from its first
+    step on, and an earlier execution still running stops at its next step
+    (pagerless.workflow.incidents). ``record_arn=False`` leaves the ARN to the execution itself:
+    its first step (IncidentOpened) stores it (intake uses this for a new incident: one write less
+    per new alert, docs/writes.md; a reopen stores it with the reopen)."""
     machine = settings.workflow().incident_state_machine_arn
     if not machine:
         return None
     execution_name = name or incident.id
+    if record_arn:
+        set_execution(incident.id, execution_arn(execution_name, machine))
     try:
         arn = step_functions.client().start_execution(
             stateMachineArn=machine,
@@ -32,12 +37,12 @@ def start_incident_workflow(incident, *, name: str | None = None, record_arn: bo
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")
         if code != "ExecutionAlreadyExists":
             raise WorkflowStartError(f"could not start the workflow of {incident.id}") from exc
-        arn = _execution_arn(machine, execution_name)
-    if record_arn:
-        set_execution(incident.id, arn)
+        arn = execution_arn(execution_name, machine)
     logger().info("workflow started", extra={"incident_id": incident.id, "execution": execution_name})
     return arn
 
 
-def _execution_arn(machine_arn: str, name: str) -> str:
-    return machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+def execution_arn(name: str, machine: str | None = None) -> str | None:
+    """The ARN the incident-response execution named ``name`` has (None: no state machine)."""
+    machine = machine or settings.workflow().incident_state_machine_arn
+    return machine.replace(":stateMachine:", ":execution:", 1) + f":{name}" if machine else None

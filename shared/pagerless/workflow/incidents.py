@@ -4,8 +4,15 @@ Field updates are version-neutral (``update``): an alert storm or an acknowledge
 step fail. Status moves go through ``IncidentRepository.set_status`` (the transition table, a
 conditional write). An incident somebody resolved meanwhile stops the workflow
 (``IncidentClosedError``, which the ASL catches into a Succeed state).
+
+One execution at a time works on an incident: the one whose ARN the incident holds. A reopen
+hands the incident to the execution it starts, so a step of an earlier execution (its incident
+was resolved and reopened before that step ran) stops the same way instead of racing the new one.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 from pagerless.clock import utcnow
@@ -16,14 +23,40 @@ from pagerless.store.incident_updates import append_action, field_changes, set_f
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
 ACTOR = "workflow"
+_EXECUTION: ContextVar[str | None] = ContextVar("pagerless_workflow_execution", default=None)
 
 
 class IncidentClosedError(Exception):
-    """The incident was resolved (by a person or its source) while the workflow ran: it stops here."""
+    """The incident was resolved (by a person or its source) while the workflow ran, or it was
+    reopened and a newer execution works on it: this one stops here."""
+
+
+@contextmanager
+def running_for(execution_arn: str | None) -> Iterator[None]:
+    """Steps run inside are the steps of execution ``execution_arn`` (None: not an execution's)."""
+    token = _EXECUTION.set(execution_arn)
+    try:
+        yield
+    finally:
+        _EXECUTION.reset(token)
+
+
+def superseded(incident: IncidentRecord) -> bool:
+    """The running step belongs to an execution, and the incident holds another one."""
+    mine = _EXECUTION.get()
+    return mine is not None and incident.execution_arn is not None and incident.execution_arn != mine
+
+
+def _stop_if_superseded(incident: IncidentRecord) -> None:
+    if superseded(incident):
+        raise IncidentClosedError(
+            f"incident {incident.id} was reopened and a newer workflow works on it; this one stops"
+        )
 
 
 def load(incident_id: str, workspace: str, *, closed_ok: bool = False) -> IncidentRecord:
     incident = IncidentRepository().get(incident_id, workspace)
+    _stop_if_superseded(incident)
     if not closed_ok and incident.status == IncidentStatus.RESOLVED.value:
         raise IncidentClosedError(f"incident {incident_id} was resolved meanwhile; the workflow stops")
     return incident
@@ -59,6 +92,7 @@ def advance(
         incident, target, lambda _: list(actions), stop=lambda fresh: fresh.status != before
     )
     if not moved:  # somebody moved it meanwhile (an acknowledgement alone only retries)
+        _stop_if_superseded(incident)
         if incident.status == IncidentStatus.RESOLVED.value:
             raise IncidentClosedError(f"incident {incident.id} was resolved meanwhile; the workflow stops")
         raise ConflictError(

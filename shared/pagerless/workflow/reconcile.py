@@ -30,6 +30,7 @@ from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incident_updates import set_execution
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import outcomes
+from pagerless.workflow.executions import execution_arn
 from pagerless.workflow.remediate import timings
 
 RESUMABLE = (S.OPEN, S.DIAGNOSING, S.AWAITING_APPROVAL, S.REMEDIATING, S.VERIFYING)
@@ -105,8 +106,8 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
         return {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
     step.pop("reason", None)
     name = f"{incident.id}-resume-{uuid.uuid4().hex[:8]}"[:80]
-    arn = sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))["executionArn"]
-    set_execution(incident.id, arn)
+    set_execution(incident.id, execution_arn(name, machine))  # the incident is the new execution's from its first step
+    sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))
     logger().info(
         "workflow resumed after a restart", extra={"incident_id": incident.id, "resume": step.get("resume", "start")}
     )

@@ -25,6 +25,10 @@ def _incident_opened(event: dict) -> dict:
     from pagerless.oncall.engine import start_for_opened
 
     result = record_workflow_started(event["incident_id"], event.get("execution_arn"))
+    if not result["recorded"]:
+        from pagerless.workflow.incidents import IncidentClosedError
+
+        raise IncidentClosedError(f"incident {event['incident_id']} was reopened and a newer workflow works on it")
     escalation = start_for_opened(event["incident_id"], execution=event.get("execution"))["escalation"]
     return {**result, "escalation": escalation} if escalation else result
 
@@ -151,8 +155,36 @@ class UnknownStepError(Exception):
     """The state machine named a step this code does not have (a deploy mismatch)."""
 
 
+# The incident-response state machine's steps: they work on an incident only while it holds
+# their execution (pagerless.workflow.incidents.running_for).
+INCIDENT_STEPS = frozenset(
+    {
+        "incident_opened",
+        "gather_context",
+        "diagnose",
+        "rediagnose",
+        "propose",
+        "notify",
+        "request_approval",
+        "approval_rejected",
+        "approval_timed_out",
+        "remediate",
+        "verify",
+        "resolve",
+        "rollback",
+        "escalate",
+        "handle_failure",
+    }
+)
+
+
 def run_step(event: dict) -> dict:
     step = STEPS.get(event.get("step", ""))
     if step is None:
         raise UnknownStepError(f"unknown workflow step {event.get('step')!r}")
-    return step(event)
+    if event["step"] not in INCIDENT_STEPS:
+        return step(event)
+    from pagerless.workflow.incidents import running_for
+
+    with running_for(event.get("execution_arn")):
+        return step(event)
