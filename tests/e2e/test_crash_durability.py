@@ -106,3 +106,48 @@ def _has_incident(api, service: str) -> bool:
         return False
     assert response.status_code == 200, response.text
     return bool(response.json()["items"])
+
+
+@pytest.mark.timeout(300)
+def test_a_batch_write_answered_survives_kill_9(tmp_path):
+    # A BatchWriteItem (how concurrent audit records are committed) is journaled item by item and
+    # answered after one fsync: once answered, every item is on disk.
+    import boto3
+
+    state_dir = tmp_path / "state"
+    server = DevServer(state_dir)
+    server.start(timeout=60)
+
+    def dynamodb():
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=f"http://127.0.0.1:{server.aws_port}",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    table = next(t for t in dynamodb().list_tables()["TableNames"] if t.endswith("-AuditTable"))
+    # Given 25 items written in one BatchWriteItem and answered
+    requests = [
+        {"PutRequest": {"Item": {"workspace": {"S": "ws-batch"}, "sk": {"S": f"2026-12-04T00:00:{n:02d}#{n}"}}}}
+        for n in range(25)
+    ]
+    answer = dynamodb().batch_write_item(RequestItems={table: requests})
+    assert answer["UnprocessedItems"] == {}
+    # When the process is killed with SIGKILL right after
+    server.process.kill()
+    server.process.wait()
+    server.log.close()
+    # Then after a restart every item is there
+    server = DevServer(state_dir)
+    try:
+        server.start(timeout=60)
+        items = dynamodb().query(
+            TableName=table,
+            KeyConditionExpression="workspace = :w",
+            ExpressionAttributeValues={":w": {"S": "ws-batch"}},
+        )["Items"]
+        assert len(items) == 25
+    finally:
+        server.stop()

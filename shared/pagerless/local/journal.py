@@ -16,7 +16,9 @@ hence never acknowledged) is ignored.
 Writes made while handling an SQS batch (``deferred_sync``) are journaled but not waited for:
 the batch's message deletes, which come after them in the same file, are (``sync``), so one fsync
 covers the batch. A crash before it redelivers the messages, as a Lambda crash would (consumers are
-idempotent), and nothing that was answered with a 2xx depends on those writes.
+idempotent), and nothing that was answered with a 2xx depends on those writes. Likewise a
+DynamoDB ``BatchWriteItem`` journals its items as they are written and fsyncs once, before it
+answers.
 
 Not journaled: Step Functions executions (the reconciler restarts incidents' workflows) and
 moto's own redrive of a message to its DLQ (after a crash such a message is retried again).
@@ -144,6 +146,7 @@ def install(journal: Journal) -> None:
     global _journal
     _journal = journal
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
     from moto.sqs.models import SQSBackend
 
     if getattr(DynamoDBBackend, "_pagerless_journaled", False):
@@ -158,7 +161,24 @@ def install(journal: Journal) -> None:
     SQSBackend.send_message = _journaled(SQSBackend.send_message, _sqs_sent)
     SQSBackend.delete_message = _journaled(SQSBackend.delete_message, _sqs_deleted, before=_sqs_ids)
     SQSBackend.purge_queue = _journaled(SQSBackend.purge_queue, _sqs_purged)
+    DynamoHandler.batch_write_item = _synced_once(DynamoHandler.batch_write_item)
     DynamoDBBackend._pagerless_journaled = True
+
+
+def _synced_once(handle):
+    """A request that writes several items (each journaled by the backend) waits for one fsync."""
+
+    @functools.wraps(handle)
+    def wrapper(*args, **kwargs):
+        if getattr(_deferred, "on", False):  # within an SQS batch: its deletes' fsync covers these too
+            return handle(*args, **kwargs)
+        try:
+            with deferred_sync():
+                return handle(*args, **kwargs)
+        finally:
+            sync()
+
+    return wrapper
 
 
 def _journaled(original, outcome, before=None):

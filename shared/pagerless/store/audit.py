@@ -1,4 +1,8 @@
-"""The audit log: one item per mutating call, newest first per workspace."""
+"""The audit log: one item per mutating call, newest first per workspace.
+
+Records written at the same time (a storm's webhook calls, each audited) are committed together
+(`pagerless.store.group_commit`); a lone record is one ``PutItem``, as before.
+"""
 
 import uuid
 from datetime import datetime
@@ -9,6 +13,7 @@ from pynamodb.expressions.condition import Condition
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.group_commit import GroupCommit
 
 
 class AuditRecord(BaseModel):
@@ -43,6 +48,9 @@ class AuditRecord(BaseModel):
         }
 
 
+_COMMITS = GroupCommit(AuditRecord)
+
+
 class AuditRepository:
     def write(
         self,
@@ -69,7 +77,7 @@ class AuditRepository:
             request_id=request_id,
             details=details or {},
         )
-        record.save()
+        _COMMITS.save(record)
         return record
 
     def query(
