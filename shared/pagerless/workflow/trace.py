@@ -4,10 +4,11 @@ inputs, outputs or parameters, which carry the task token."""
 
 from datetime import datetime
 
-from pagerless import settings, step_functions
+from pagerless import step_functions
 from pagerless.clock import parse_time
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord
+from pagerless.workflow import executions
 
 _FAILURE_DETAILS = (
     "taskFailedEventDetails",
@@ -27,10 +28,10 @@ def execution_arn(incident: IncidentRecord) -> str:
     """The incident's execution: the stored ARN, or the state machine's execution named after the incident."""
     if incident.execution_arn:
         return incident.execution_arn
-    machine = settings.workflow().incident_state_machine_arn
-    if not machine:
+    named = executions.execution_arn(incident.id)
+    if named is None:
         raise NotFoundError(f"incident {incident.id} has no workflow execution")
-    return machine.replace(":stateMachine:", ":execution:") + f":{incident.id}"
+    return named
 
 
 def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
