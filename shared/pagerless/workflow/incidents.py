@@ -41,14 +41,10 @@ def running_for(execution_arn: str | None) -> Iterator[None]:
         _EXECUTION.reset(token)
 
 
-def superseded(incident: IncidentRecord) -> bool:
-    """The running step belongs to an execution, and the incident holds another one."""
-    mine = _EXECUTION.get()
-    return mine is not None and incident.execution_arn is not None and incident.execution_arn != mine
-
-
 def _stop_if_superseded(incident: IncidentRecord) -> None:
-    if superseded(incident):
+    """The running step belongs to an execution, and the incident holds another one: stop it."""
+    mine = _EXECUTION.get()
+    if mine is not None and incident.execution_arn is not None and incident.execution_arn != mine:
         raise IncidentClosedError(
             f"incident {incident.id} was reopened and a newer workflow works on it; this one stops"
         )
