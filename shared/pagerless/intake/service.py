@@ -195,8 +195,9 @@ class IntakeService:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
-        if self._needs_workflow(incident):  # a start that failed earlier is retried here
-            self.start_workflow(incident, record_arn=False)
+        retry = self._unconfirmed_workflow(incident)
+        if retry is not None:  # a start that failed earlier is retried here (idempotent by name)
+            self.start_workflow(incident, name=retry, record_arn=False)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
 
     def _open(
@@ -275,13 +276,17 @@ class IntakeService:
         return incident if is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds) else None
 
     @staticmethod
-    def _needs_workflow(incident: IncidentRecord) -> bool:
-        return (
-            incident.execution_arn is None
-            and incident.parent_id is None
-            and not incident.flapping
-            and incident.status == IncidentStatus.OPEN.value
-        )
+    def _unconfirmed_workflow(incident: IncidentRecord) -> str | None:
+        """The name of the execution an open root incident should have but may not: its own
+        (``incident.id``) while no execution has stored its ARN; the one a reopen or a resume named,
+        which stored the ARN before its StartExecution, so the ARN proves nothing until the
+        execution moves the incident on. None when there is nothing to retry."""
+        if incident.parent_id is not None or incident.flapping or incident.status != IncidentStatus.OPEN.value:
+            return None
+        if incident.execution_arn is None:
+            return incident.id
+        name = incident.execution_arn.rsplit(":", 1)[-1]
+        return None if name == incident.id else name  # its own ARN is stored by the execution itself
 
     # ------------------------------------------------------------------ resolved
     def _resolve(self, key: str, alert: Alert, mark: DeliveryMark | None = None) -> IngestResult:

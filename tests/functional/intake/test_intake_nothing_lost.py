@@ -29,6 +29,16 @@ def incidents_table_down(runtime):
     return Outage
 
 
+class _Refusing:
+    """A Step Functions client that refuses every StartExecution (the service is down)."""
+
+    @staticmethod
+    def start_execution(**kwargs):
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
+
+
 def _dead_letters(api, key):
     return api.get("/api/webhooks/dead-letter", headers=auth(key)).json()["items"]
 
@@ -59,13 +69,7 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
     # Given Step Functions refuses to start executions
     real_client = step_functions.client()
 
-    class Refusing:
-        def start_execution(self, **kwargs):
-            from botocore.exceptions import ClientError
-
-            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
-
-    monkeypatch.setattr(step_functions, "client", lambda: Refusing())
+    monkeypatch.setattr(step_functions, "client", lambda: _Refusing())
     # When an alert is posted
     response = post_alert(api, ingest_key, "generic", ALERT)
     assert response.status_code == 202
@@ -76,6 +80,36 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
     workflows_done(runtime, 1)
     [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
     assert incident["execution_arn"] and incident["execution_arn"].endswith(f":{incident['id']}")
+
+
+def test_reopen_whose_workflow_start_failed_is_restarted_by_the_retry(
+    api, runtime, ingest_key, admin_key, monkeypatch
+):
+    from pagerless import step_functions
+
+    real_client = step_functions.client()
+    # Given an alert whose incident ran its workflow and then resolved
+    alert = {**ALERT, "fingerprint": "orders-backlog"}
+    first = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]
+    workflows_done(runtime, 1)
+    post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"})
+    # When it fires again while Step Functions refuses to start executions
+    monkeypatch.setattr(step_functions, "client", lambda: _Refusing())
+    response = post_alert(api, ingest_key, "generic", alert)
+    # Then the delivery is accepted for later (the incident was reopened, its restart not started)
+    assert response.status_code == 202
+    incident = api.get(f"/api/incidents/{first['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["status"] == "open" and incident["execution_arn"].endswith(f":{first['incident_id']}-r2")
+    # When Step Functions is back and the consumer retries the delivery
+    monkeypatch.setattr(step_functions, "client", lambda: real_client)
+    runtime.poller.drain()
+    # Then the restart the reopen named ran, and the reopened incident was worked on again
+    workflows_done(runtime, 2)
+    incident = api.get(f"/api/incidents/{first['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["execution_arn"].endswith(f":{first['incident_id']}-r2") and incident["status"] == "diagnosed"
+    # And the retry was a duplicate, not a second reopen
+    timeline = api.get(f"/api/incidents/{first['incident_id']}/timeline", headers=auth(admin_key)).json()["items"]
+    assert [e["type"] for e in timeline].count("incident_reopened") == 1
 
 
 def test_payload_failing_every_retry_is_dead_lettered_and_replays(
