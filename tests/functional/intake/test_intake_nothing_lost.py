@@ -82,9 +82,7 @@ def test_workflow_start_failure_queues_and_the_retry_starts_it(api, runtime, ing
     assert incident["execution_arn"] and incident["execution_arn"].endswith(f":{incident['id']}")
 
 
-def test_reopen_whose_workflow_start_failed_is_restarted_by_the_retry(
-    api, runtime, ingest_key, admin_key, monkeypatch
-):
+def test_reopen_whose_workflow_start_failed_is_restarted_by_the_retry(api, runtime, ingest_key, admin_key, monkeypatch):
     from pagerless import step_functions
 
     real_client = step_functions.client()
