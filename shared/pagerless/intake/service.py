@@ -148,16 +148,26 @@ class IntakeService:
         return self._fire(key, alert, workspace, marks[-1], marks[applied:-1])
 
     def _applied(self, record: AlertRecord, alert: Alert, mark: DeliveryMark) -> IngestResult | None:
-        """A redelivery of a delivery already applied, or a firing older than the resolve the
-        alert has seen since (it must not reopen): nothing to do. None: go on."""
+        """A redelivery of a delivery already applied (nothing to apply again, but the workflow
+        start its first attempt failed on is retried), or a firing older than the resolve the
+        alert has seen since (it must not reopen: nothing to do). None: go on."""
         replayed = record.delivery == mark.key and record.state != AlertState.CLAIMING
         stale = record.state == AlertState.RESOLVED and record.changed_at is not None and record.changed_at > mark.at
         if not (replayed or stale):
             return None
-        status = self._status_of(record.incident_id) if record.incident_id else "unknown"
+        incident = self._incident(record.incident_id) if record.incident_id else None
+        if replayed and incident is not None:  # its first attempt may have failed after its change, before the start
+            self._start_unconfirmed(incident)
+        status = incident.status if incident is not None else "unknown"
         return IngestResult(
             alert.fingerprint, record.incident_id, True, status, "deduplicated" if replayed else "ignored"
         )
+
+    def _incident(self, incident_id: str) -> IncidentRecord | None:
+        try:
+            return self.incidents.get(incident_id)
+        except NotFoundError:
+            return None
 
     def _await_claim(self, key: str, deadline: float) -> None:
         """Another delivery holds the claim: watch it with reads (a failed conditional write costs a
@@ -182,10 +192,7 @@ class IntakeService:
         """Count ``count`` firing duplicates (on the alert item only: see `AlertRepository.fold`);
         None when its incident was resolved while the alert still fired (the workflow resolved it
         a moment ago): the alert is closed so that it can reopen it."""
-        try:
-            incident = self.incidents.get(record.incident_id)
-        except NotFoundError:
-            incident = None
+        incident = self._incident(record.incident_id)
         if incident is not None and incident.status == IncidentStatus.RESOLVED.value:
             self.alerts.uncount(record.pk, count)  # these deliveries reopen the incident instead (and count there)
             self.alerts.resolve_for_incident(record.incident_id, now)
@@ -195,9 +202,7 @@ class IntakeService:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
-        retry = self._unconfirmed_workflow(incident)
-        if retry is not None:  # a start that failed earlier is retried here (idempotent by name)
-            self.start_workflow(incident, name=retry, record_arn=False)
+        self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
 
     def _open(
@@ -274,6 +279,12 @@ class IntakeService:
         if incident.status != IncidentStatus.RESOLVED.value:
             return incident
         return incident if is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds) else None
+
+    def _start_unconfirmed(self, incident: IncidentRecord) -> None:
+        """Retry a start that failed earlier (idempotent by name: an existing execution counts as started)."""
+        name = self._unconfirmed_workflow(incident)
+        if name is not None:
+            self.start_workflow(incident, name=name, record_arn=False)
 
     @staticmethod
     def _unconfirmed_workflow(incident: IncidentRecord) -> str | None:

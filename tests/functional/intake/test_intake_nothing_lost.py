@@ -110,6 +110,49 @@ def test_reopen_whose_workflow_start_failed_is_restarted_by_the_retry(api, runti
     assert [e["type"] for e in timeline].count("incident_reopened") == 1
 
 
+def test_queued_delivery_whose_workflow_start_failed_starts_it_when_sqs_redelivers_it(
+    api, runtime, ingest_key, admin_key, monkeypatch
+):
+    from pagerless import settings, step_functions
+
+    # Given alerts acknowledged at once and processed by the consumer (the default)
+    monkeypatch.setenv("PAGERLESS_INTAKE_ACKNOWLEDGE", "queue")
+    settings.reset()
+    real_client = step_functions.client()
+    alert = {**ALERT, "fingerprint": "orders-backlog"}
+    [consumer] = [s for s in runtime.poller.sources if s.function_logical_id == "AlertConsumerFunction"]
+
+    def deliver_while_step_functions_is_down(payload) -> dict:
+        """The consumer's first attempt fails on StartExecution; SQS redelivers the same message."""
+        monkeypatch.setattr(step_functions, "client", lambda: _Refusing())
+        assert post_alert(api, ingest_key, "generic", payload).status_code == 202
+        assert runtime.poller.poll_once(consumer) == 1
+        monkeypatch.setattr(step_functions, "client", lambda: real_client)
+        [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+        return incident
+
+    # When a new alert's first attempt opens its incident but cannot start its workflow
+    opened = deliver_while_step_functions_is_down(alert)
+    assert opened["status"] == "open"
+    # Then the redelivery of the same message starts it
+    runtime.poller.drain()
+    workflows_done(runtime, 1)
+    incident = api.get(f"/api/incidents/{opened['id']}", headers=auth(admin_key)).json()
+    assert incident["status"] == "diagnosed" and incident["execution_arn"].endswith(f":{opened['id']}")
+    # When it resolves, fires again, and the reopen cannot start the restart
+    post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"})
+    runtime.poller.drain()
+    reopened = deliver_while_step_functions_is_down(alert)
+    assert reopened["status"] == "open" and reopened["execution_arn"].endswith(f":{opened['id']}-r2")
+    # Then the redelivery starts the restart the reopen named
+    runtime.poller.drain()
+    workflows_done(runtime, 2)
+    incident = api.get(f"/api/incidents/{opened['id']}", headers=auth(admin_key)).json()
+    assert incident["status"] == "diagnosed" and incident["execution_arn"].endswith(f":{opened['id']}-r2")
+    # And each redelivery counted nothing twice: two firings sent, two counted
+    assert incident["alert_count"] == 2
+
+
 def test_payload_failing_every_retry_is_dead_lettered_and_replays(
     api, runtime, ingest_key, operator_key, incidents_table_down
 ):
