@@ -56,7 +56,7 @@ def delivery_mark(delivery: Delivery, alert: Alert) -> DeliveryMark:
     """What names this alert's delivery on its alert item: status and delivery time (the alert's
     workspace, source and fingerprint are the item's key) — not the SQS message id, which a
     redriven or re-published message does not keep."""
-    return DeliveryMark(f"{alert.status.value}|{delivery.delivered_at.isoformat()}", delivery.delivered_at)
+    return DeliveryMark.of(alert.status.value, delivery.delivered_at)
 
 
 def handle_alert_record(

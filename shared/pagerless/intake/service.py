@@ -98,7 +98,7 @@ class IntakeService:
             now = self.clock()
             duplicate = self.alerts.touch_firing(key, now, mark, earlier)
             if duplicate is not None:
-                result = self._duplicate(duplicate, alert, now, 1 + len(earlier))
+                result = self._duplicate(duplicate, alert, now, 1 + len(earlier), mark)
                 if result is not None:
                     return result
                 continue  # its incident was resolved under it: the alert now takes the reopen path
@@ -188,13 +188,16 @@ class IntakeService:
             retry_after=until_stale(record.claimed_at if record else None, stale_after, self.clock()),
         )
 
-    def _duplicate(self, record: AlertRecord, alert: Alert, now: datetime, count: int = 1) -> IngestResult | None:
+    def _duplicate(
+        self, record: AlertRecord, alert: Alert, now: datetime, count: int = 1, mark: DeliveryMark | None = None
+    ) -> IngestResult | None:
         """Count ``count`` firing duplicates (on the alert item only: see `AlertRepository.fold`);
         None when its incident was resolved while the alert still fired (the workflow resolved it
         a moment ago): the alert is closed so that it can reopen it."""
         incident = self._incident(record.incident_id)
         if incident is not None and incident.status == IncidentStatus.RESOLVED.value:
-            self.alerts.uncount(record.pk, count)  # these deliveries reopen the incident instead (and count there)
+            # these deliveries reopen the incident instead (and count there)
+            self.alerts.uncount(record.pk, count, mark)
             self.alerts.resolve_for_incident(record.incident_id, now)
             return None
         metrics.deduplicated(alert.source, count)

@@ -36,6 +36,7 @@ from pagerless.intake.service import IngestResult, IntakeService
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
+from pagerless.store.alerts import DeliveryMark
 from pagerless.store.webhook_settings import WebhookSettings, WebhookSettingsRepository
 
 UrlFetcher = Callable[[str], int]  # GET a URL, return the HTTP status
@@ -150,7 +151,9 @@ class WebhookIntake:
         results = []
         for index, alert in enumerate(alerts[acknowledged:], start=acknowledged):
             try:
-                results.append(self.service.process(alert, request.workspace))
+                # marked as the queued copy will be: if this fails after its change, the copy is a replay
+                mark = DeliveryMark.of(alert.status.value, received_at)
+                results.append(self.service.process(alert, request.workspace, mark))
             except (ValidationError, PayloadTooLargeError):
                 raise  # the alert itself is wrong: nothing to retry
             except Exception as exc:  # the store or Step Functions failed: keep the alert, process it later

@@ -98,14 +98,21 @@ class AlertRecord(BaseModel):
 
 @dataclass(frozen=True)
 class DeliveryMark:
-    """Which queued delivery a change comes from: the consumer's idempotency, kept on the alert
-    item instead of an idempotency record (docs/writes.md). ``key`` names the delivery (status
-    and delivery time); ``at`` is when it was delivered. A change carrying the mark the item
+    """Which delivery a change comes from: the consumer's idempotency, kept on the alert item
+    instead of an idempotency record (docs/writes.md). A webhook request marks its changes as its
+    queued copy will be, so that the copy of a request that failed midway is a replay. ``key``
+    names the delivery (status and delivery time); ``at`` is when it was delivered. A change carrying the mark the item
     already holds is a redelivery and is refused; a state change (claim, resolve) older than the
     item's last one is stale and refused."""
 
     key: str
     at: datetime
+
+    @classmethod
+    def of(cls, status: str, at: datetime) -> "DeliveryMark":
+        """The mark of an alert with ``status`` delivered at ``at``: the same for a webhook request
+        and for the queued copy of it (whose envelope keeps the request's receive time)."""
+        return cls(f"{status}|{at.isoformat()}", at)
 
 
 def _not_replayed(mark: DeliveryMark, earlier: tuple[DeliveryMark, ...] = ()):
@@ -332,9 +339,12 @@ class AlertRepository:
         return [records[k] for k in keys if k in records and records[k].incident_id == incident_id]
 
     # ------------------------------------------------------------------ duplicate counts
-    def uncount(self, key: str, count: int = 1) -> None:
-        """Take back duplicates counted by `touch_firing` (their deliveries took another path)."""
-        AlertRecord(key).update(actions=[AlertRecord.fire_count.add(-count), AlertRecord.pending.add(-count)])
+    def uncount(self, key: str, count: int = 1, mark: DeliveryMark | None = None) -> None:
+        """Take back duplicates counted by `touch_firing` (their deliveries took another path), and
+        the ``mark`` it wrote with them: else the other path would find its own delivery applied.
+        (A mark another delivery wrote in between goes too: a redelivery of that one counts again.)"""
+        actions = [AlertRecord.fire_count.add(-count), AlertRecord.pending.add(-count)]
+        AlertRecord(key).update(actions=[*actions, AlertRecord.delivery.remove()] if mark else actions)
 
     def needs_fold(self, record: AlertRecord, now: datetime, every: timedelta) -> bool:
         """Whether the incident should hear of this alert's pending duplicates now."""

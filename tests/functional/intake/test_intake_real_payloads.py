@@ -185,3 +185,38 @@ def test_a_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(api, ing
     assert (again["action"], again["deduplicated"], again["incident_id"]) == ("reopened", False, incident_id)
     assert repository.get(incident_id).status != IncidentStatus.RESOLVED.value
     workflows_done(runtime, 2)
+
+
+def test_a_queued_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(
+    api, ingest_key, admin_key, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.clock import utcnow
+    from pagerless.domain.incidents import IncidentStatus
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+    from tests.functional.intake.conftest import workflows_done
+
+    # Given alerts acknowledged at once and processed by the consumer (the default), and an
+    # incident resolved while its alert was still firing
+    monkeypatch.setenv("PAGERLESS_INTAKE_ACKNOWLEDGE", "queue")
+    settings.reset()
+    body = {"title": "queue backlog", "service": "orders", "fingerprint": "resolved-under-it"}
+    assert post_alert(api, ingest_key, "generic", body).status_code == 202
+    runtime.poller.drain()
+    workflows_done(runtime, 1)
+    repository = IncidentRepository()
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    repository.set_status(
+        repository.get(incident["id"]),
+        IncidentStatus.RESOLVED,
+        actions=[IncidentRecord.resolved_at.set(utcnow()), IncidentRecord.resolved_by.set("workflow")],
+    )
+    # When the alert is delivered again, still firing, through the queue
+    assert post_alert(api, ingest_key, "generic", body).status_code == 202
+    runtime.poller.drain()
+    # Then it reopened the incident and restarted its workflow (its own delivery mark, taken back
+    # with the duplicate count, does not make it look applied already)
+    workflows_done(runtime, 2)
+    reopened = api.get(f"/api/incidents/{incident['id']}", headers=auth(admin_key)).json()
+    assert reopened["status"] != IncidentStatus.RESOLVED.value and reopened["resolved_at"] is None
+    assert reopened["execution_arn"].endswith(f":{incident['id']}-r2")

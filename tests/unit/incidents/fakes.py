@@ -248,9 +248,11 @@ class FakeAlerts:
             item.state, item.resolved_at = "resolved", now
         return len(firing)
 
-    def uncount(self, key: str, count: int = 1) -> None:
+    def uncount(self, key: str, count: int = 1, mark=None) -> None:
         self.items[key].fire_count -= count
         self.items[key].pending -= count
+        if mark is not None:
+            self.items[key].delivery = None
 
     def needs_fold(self, record: FakeAlert, now: datetime, every: timedelta) -> bool:
         return bool(record.pending) and (record.folded_at is None or record.folded_at <= now - every)
