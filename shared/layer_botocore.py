@@ -33,9 +33,6 @@ SERVICES = frozenset(
         "ssm",
         "stepfunctions",
         "sts",
-        # Powertools parameters' providers (secrets and AppConfig are read through it too)
-        "secretsmanager",
-        "appconfigdata",
     }
 )
 

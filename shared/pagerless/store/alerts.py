@@ -101,9 +101,9 @@ class DeliveryMark:
     """Which delivery a change comes from: the consumer's idempotency, kept on the alert item
     instead of an idempotency record (docs/writes.md). A webhook request marks its changes as its
     queued copy will be, so that the copy of a request that failed midway is a replay. ``key``
-    names the delivery (status and delivery time); ``at`` is when it was delivered. A change carrying the mark the item
-    already holds is a redelivery and is refused; a state change (claim, resolve) older than the
-    item's last one is stale and refused."""
+    names the delivery (status and delivery time); ``at`` is when it was delivered. A change
+    carrying the mark the item already holds is a redelivery and is refused; a state change
+    (claim, resolve) older than the item's last one is stale and refused."""
 
     key: str
     at: datetime
