@@ -7,7 +7,8 @@ twice:
 
 | status | resumes at |
 |---|---|
-| open | the start (the workflow may never have run) |
+| open, a root not flapping | the start (the workflow may never have run) |
+| open, a correlated child or flapping | nothing (intake starts no workflow for them) |
 | diagnosing, no proposal yet | GatherContext (diagnosis only reads) |
 | diagnosing, proposal stored | its route: Remediate (auto), RequestApproval (approval), Notify |
 | awaiting_approval, pending | RequestApproval on the same approval: a fresh wait, a new `approval.requested` job |
@@ -45,12 +46,20 @@ def reconcile(sfn=None) -> list[dict]:
     sfn = sfn or step_functions.client()
     done = []
     for incident in incident_reads.in_statuses(s.value for s in RESUMABLE):
+        if not _had_workflow(incident):
+            continue
         try:
             done.append(resume(incident, machine, sfn))
         except Exception as exc:  # one incident must not stop the others
             logger().exception("could not resume the workflow", extra={"incident_id": incident.id})
             done.append({"incident_id": incident.id, "resume": "failed", "error": type(exc).__name__})
     return done
+
+
+def _had_workflow(incident: IncidentRecord) -> bool:
+    """Whether ``incident`` had a workflow to interrupt. Only a workflow moves an incident past
+    ``open``; an open one has one only if intake starts one for it: a root that is not flapping."""
+    return incident.status != S.OPEN.value or (incident.parent_id is None and not incident.flapping)
 
 
 def plan(incident: IncidentRecord) -> dict:

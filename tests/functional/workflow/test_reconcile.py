@@ -149,3 +149,45 @@ def test_restart_while_verifying_verifies_without_applying_again(
     assert done["resume"] == "verify"
     wait_for_status(opened.id, "resolved")
     assert [a["status"] for a in incident(opened.id).actions] == ["succeeded"]
+
+
+def _sent(scenario, *, name: str, fingerprint: str, status: str = "firing", service: str | None = None) -> dict:
+    payload = alertmanager_payload(scenario["alert"])
+    [alert] = payload["alerts"]
+    alert["labels"] = {**alert["labels"], "alertname": name, **({"service": service} if service else {})}
+    alert.update(status=status, fingerprint=fingerprint)
+    payload["status"] = status
+    return payload
+
+
+def test_restart_leaves_correlated_and_flapping_incidents_without_a_workflow(sandbox, scenario, runtime):
+    from pagerless.intake.service import IntakeService
+
+    # Given, stored before the restart with no workflow of their own (intake starts none for them):
+    # a root incident, a second alert of its service correlated under it, and a flapping incident
+    intake = IntakeService(start_workflow=lambda *a, **k: None)
+    [root] = intake.ingest("alertmanager", _sent(scenario, name="PodOOMKilled", fingerprint="a1"), "default")
+    [child] = intake.ingest("alertmanager", _sent(scenario, name="HighRestartRate", fingerprint="b2"), "default")
+    assert incident(child.incident_id).parent_id == root.incident_id
+    flapper = _sent(scenario, name="DiskPressure", fingerprint="c3", service="storage-node")
+    for _ in range(4):
+        [flapping] = intake.ingest("alertmanager", flapper, "default")
+        intake.ingest(
+            "alertmanager",
+            {
+                **flapper,
+                "status": "resolved",
+                "alerts": [{**flapper["alerts"][0], "status": "resolved", "endsAt": "2030-01-01T00:00:00Z"}],
+            },
+            "default",
+        )
+    [flapping] = intake.ingest("alertmanager", flapper, "default")
+    assert incident(flapping.incident_id).flapping and incident(flapping.incident_id).status == "open"
+    # When the runtime restarts
+    done = restart(runtime)
+    # Then only the root's workflow is started; the child and the flapping incident page nobody
+    assert [d["incident_id"] for d in done] == [root.incident_id]
+    wait_for_status(root.incident_id, "awaiting_approval")
+    assert incident(child.incident_id).status == "open" and incident(child.incident_id).execution_arn is None
+    assert incident(flapping.incident_id).execution_arn is None
+    assert "incident_opened" not in timeline_types(child.incident_id)
