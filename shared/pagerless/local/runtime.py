@@ -234,8 +234,14 @@ class LocalRuntime:
         except Exception as exc:  # reported, not fatal: the API still serves
             print(f"warning: could not resume interrupted workflows: {type(exc).__name__}: {exc}", flush=True)
             return []
-        if self.resumed:
-            print(f"Resumed the workflow of {len(self.resumed)} interrupted incident(s) after the restart", flush=True)
+        escalations = sum(1 for r in self.resumed if "escalation" in r)
+        if len(self.resumed) > escalations:
+            print(
+                f"Resumed the workflow of {len(self.resumed) - escalations} interrupted incident(s) after the restart",
+                flush=True,
+            )
+        if escalations:
+            print(f"Resumed {escalations} escalation(s) that were paging before the restart", flush=True)
         return self.resumed
 
     def _snapshot_loop(self) -> None:

@@ -8,6 +8,11 @@ Acknowledge and resolve write the stop first and then call StopExecution, so a l
 record stopped and does nothing (``pagerless.incidents.escalations``, which the incident service calls).
 """
 
+import json
+import math
+import uuid
+from datetime import datetime, timedelta
+
 from pagerless import settings, step_functions
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
@@ -62,6 +67,7 @@ def start(
         kind=kind,
         policy=_policy_doc(service, incident, policy),
         execution_name=name,
+        cursor={"step": cursor.step, "repeat": cursor.repeat},
         reason=reason,
         started_at=utcnow(),
     )
@@ -70,7 +76,9 @@ def start(
         return None
     client = sfn or step_functions.client()
     try:
-        response = client.start_execution(stateMachineArn=arn, name=name, input=_input(incident, generation, cursor))
+        response = client.start_execution(
+            stateMachineArn=arn, name=name, input=_input(incident.id, incident.workspace, generation, cursor)
+        )
     except client.exceptions.ExecutionAlreadyExists:
         return None
     except Exception:
@@ -87,20 +95,40 @@ def start(
     return record
 
 
+def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -> dict:
+    """A running escalation whose execution a restart of the embedded runtime ended: a new execution
+    that pages the step after the last one paged when it falls due (at once if overdue), or the
+    start step if nothing was paged yet. The acknowledge of the incident stops the new execution."""
+    now = now or utcnow()
+    policy = models.to_policy(record.policy)
+    at, wait = Cursor(**(record.cursor or {"step": 0, "repeat": 0})), 0
+    if record.pages:
+        last = record.pages[-1]
+        step, repeat = last["generation"].rsplit(":", 1)[-1].split("-")
+        at = following(policy, Cursor(int(step), int(repeat)))
+        if at is None:  # the tick that paged the last step died before it ended the escalation
+            EscalationRepository().finish(record, "ended", "the policy ran out of steps")
+            return {"escalation": record.sk, "resume": "ended"}
+        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=policy.steps[int(step)].delay_seconds)
+        wait = max(0, math.ceil((due - now).total_seconds()))
+    name = f"{execution_name(record.incident_id, record.sk)}-resume-{uuid.uuid4().hex[:8]}"[:80]
+    machine = settings.workflow().escalation_state_machine_arn
+    arn = f"{machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
+    if not EscalationRepository().hand_over(record, name, arn):
+        return {"escalation": record.sk, "resume": "stopped"}
+    payload = _input(record.incident_id, record.workspace, record.sk, at, wait_seconds=wait)
+    (sfn or step_functions.client()).start_execution(stateMachineArn=machine, name=name, input=payload)
+    return {"escalation": record.sk, "resume": f"step {at.step + 1}", "wait_seconds": wait}
+
+
 def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
     return service.get_policy(incident.workspace, policy.id)
 
 
-def _input(incident, generation: str, cursor: Cursor) -> str:
-    import json
-
+def _input(incident_id: str, workspace: str, generation: str, cursor: Cursor, **extra) -> str:
+    cursor_doc = {"step": cursor.step, "repeat": cursor.repeat}
     return json.dumps(
-        {
-            "incident_id": incident.id,
-            "workspace": incident.workspace,
-            "generation": generation,
-            "cursor": {"step": cursor.step, "repeat": cursor.repeat},
-        }
+        {"incident_id": incident_id, "workspace": workspace, "generation": generation, "cursor": cursor_doc, **extra}
     )
 
 

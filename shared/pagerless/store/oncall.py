@@ -133,6 +133,7 @@ class EscalationRecord(BaseModel):
     execution_name = UnicodeAttribute()
     execution_arn = UnicodeAttribute(null=True)
     pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held"}]
+    cursor = JSONAttribute(null=True)  # {"step", "repeat"} it started at (a resume without a page starts there)
     paged_count = NumberAttribute(default=0)
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
@@ -164,6 +165,28 @@ class EscalationRepository:
 
     def set_arn(self, record: EscalationRecord, arn: str) -> None:
         record.update(actions=[EscalationRecord.execution_arn.set(arn)])
+
+    def running(self) -> list[EscalationRecord]:
+        """Every escalation still running, of every incident (a full scan; the reconciler's)."""
+        return list(
+            EscalationRecord.scan(
+                EscalationRecord.pk.startswith("escalation#") & (EscalationRecord.status == "running")
+            )
+        )
+
+    def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
+        """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
+        False if it stopped meanwhile."""
+        try:
+            record.update(
+                actions=[EscalationRecord.execution_name.set(name), EscalationRecord.execution_arn.set(arn)],
+                condition=EscalationRecord.status == "running",
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def claim_page(self, record: EscalationRecord, page: dict) -> bool:
         """Append a page only while the escalation still runs (a stop written first wins)."""

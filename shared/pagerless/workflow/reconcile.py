@@ -17,6 +17,9 @@ twice:
 | remediating, nothing recorded | escalation: the action may have run; a person checks (it is not run again) |
 | verifying | verification, from its first check |
 | diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
+
+Every escalation still paging (`pagerless.oncall.engine.resume`) gets a new execution that pages the
+step after the last one it paged when that step falls due, at once if it is overdue.
 """
 
 import json
@@ -53,6 +56,31 @@ def reconcile(sfn=None) -> list[dict]:
         except Exception as exc:  # one incident must not stop the others
             logger().exception("could not resume the workflow", extra={"incident_id": incident.id})
             done.append({"incident_id": incident.id, "resume": "failed", "error": type(exc).__name__})
+    return done + _resume_escalations(sfn)
+
+
+def _resume_escalations(sfn) -> list[dict]:
+    """Every escalation still paging gets an execution that pages its next step when it falls due
+    (after the incidents' own workflows: one resumed from the start finds its escalation running)."""
+    from pagerless.oncall import engine
+    from pagerless.store.oncall import EscalationRepository
+
+    if not settings.workflow().escalation_state_machine_arn:
+        return []
+    done = []
+    for record in EscalationRepository().running():
+        try:
+            done.append({"incident_id": record.incident_id, **engine.resume(record, sfn=sfn)})
+        except Exception as exc:  # one escalation must not stop the others
+            logger().exception("could not resume the escalation", extra={"incident_id": record.incident_id})
+            done.append(
+                {
+                    "incident_id": record.incident_id,
+                    "escalation": record.sk,
+                    "resume": "failed",
+                    "error": type(exc).__name__,
+                }
+            )
     return done
 
 

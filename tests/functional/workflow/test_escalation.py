@@ -290,3 +290,53 @@ def _reopen_generations(incident_id: str) -> list[str]:
         lambda: [r.sk for r in EscalationRepository().for_incident(incident_id) if r.sk.startswith("r")], timeout=120
     )
     return found
+
+
+def _restart(runtime) -> list[dict]:
+    """A restart of the embedded runtime ends every execution (moto cannot keep them); `pagerless dev`
+    runs the reconciler on start."""
+    from pagerless.workflow.reconcile import reconcile
+
+    sfn = runtime.client("stepfunctions")
+    for machine in runtime.provisioned.state_machines.values():
+        for execution in sfn.list_executions(stateMachineArn=machine, statusFilter="RUNNING")["executions"]:
+            sfn.stop_execution(executionArn=execution["executionArn"])
+    return reconcile(sfn)
+
+
+def test_a_restart_mid_escalation_pages_the_next_step_and_the_ack_still_stops_it(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
+    # Given an escalation that paged alice, its first step, and waits one second for the next
+    oncall(delays=(1, 4, 1))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the runtime restarts (every execution ends)
+    done = _restart(runtime)
+    # Then the escalation goes on where it was: bob, the second step, is paged when due
+    [resumed] = [d for d in done if d.get("escalation") == "1"]
+    assert resumed["resume"] == "step 2" and 0 <= resumed["wait_seconds"] <= 1
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    # And an acknowledge stops the new execution: carol is never paged
+    response = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    assert wait_for(lambda: execution_status(runtime, opened.id) == "ABORTED", timeout=60)
+    assert escalation(opened.id).status == "stopped"
+    assert pages.generations() == ["0-0", "1-0"]
+
+
+def test_a_restart_long_after_a_page_pages_the_overdue_step_at_once(fast_workflow, scenario, oncall, pages, runtime):
+    from datetime import datetime, timedelta
+
+    from pagerless.oncall.engine import resume
+
+    # Given an escalation that paged alice and waits an hour for the next step
+    oncall(delays=(3600, 1, 1))
+    open_incident(scenario)
+    first = pages.wait_for("0-0")
+    record = escalation(first["incident_id"])
+    paged_at = datetime.fromisoformat(record.pages[-1]["at"])
+    # Resumed 10 minutes after the page, it waits the 50 minutes left; two hours after, not at all
+    assert resume(record, now=paged_at + timedelta(minutes=10))["wait_seconds"] == 3000
+    assert resume(escalation(first["incident_id"]), now=paged_at + timedelta(hours=2))["wait_seconds"] == 0
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
