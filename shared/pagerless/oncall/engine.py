@@ -10,6 +10,7 @@ record stopped and does nothing (``pagerless.incidents.escalations``, which the 
 
 import json
 import math
+import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -134,12 +135,11 @@ def _input(incident_id: str, workspace: str, generation: str, cursor: Cursor, **
 
 def opened_generation(incident_id: str, execution: str | None) -> str:
     """The escalation generation of a workflow run: "1" for the incident's first run (named after the
-    incident), "r<n>" for the run a reopen starts (``<incident>-r<n>``), so a reopened incident pages
-    again under new delivery ids while a retried step of the same run starts nothing twice."""
-    prefix = f"{incident_id}-r"
-    if execution and execution.startswith(prefix) and execution[len(prefix) :].isdigit():
-        return "r" + execution[len(prefix) :]
-    return OPENED
+    incident), "r<n>" for the run a reopen starts (``<incident>-r<n>``, or its resume after a restart,
+    ``<incident>-r<n>-resume-<hex>``), so a reopened incident pages again under new delivery ids
+    while a retried step of the same run starts nothing twice."""
+    match = re.fullmatch(rf"{re.escape(incident_id)}-r(\d+)(?:-resume-[0-9a-f]+)?", execution or "")
+    return f"r{match.group(1)}" if match else OPENED
 
 
 def start_for_opened(incident_id: str, execution: str | None = None) -> dict:

@@ -23,6 +23,7 @@ step after the last one it paged when that step falls due, at once if it is over
 """
 
 import json
+import re
 import uuid
 
 from pagerless import settings, step_functions
@@ -142,13 +143,22 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
         )
         return {"incident_id": incident.id, "status": incident.status, "outcome": outcome}
     step.pop("reason", None)
-    name = f"{incident.id}-resume-{uuid.uuid4().hex[:8]}"[:80]
+    name = f"{_run_of(incident)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     set_execution(incident.id, execution_arn(name, machine))  # the incident is the new execution's from its first step
     sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))
     logger().info(
         "workflow resumed after a restart", extra={"incident_id": incident.id, "resume": step.get("resume", "start")}
     )
     return {"incident_id": incident.id, "status": incident.status, "resume": step.get("resume", "start")}
+
+
+def _run_of(incident: IncidentRecord) -> str:
+    """The run the incident was in, which its resume continues: ``<id>-r<n>`` for a reopen's run
+    (so a reopen interrupted before its escalation started still pages its own generation), else
+    ``<id>``."""
+    current = (incident.execution_arn or "").rsplit(":", 1)[-1]
+    match = re.match(rf"{re.escape(incident.id)}-r(\d+)", current)
+    return f"{incident.id}-r{match.group(1)}" if match else incident.id
 
 
 def _proposal_state(proposal: dict) -> dict:

@@ -340,3 +340,30 @@ def test_a_restart_long_after_a_page_pages_the_overdue_step_at_once(fast_workflo
     assert resume(record, now=paged_at + timedelta(minutes=10))["wait_seconds"] == 3000
     assert resume(escalation(first["incident_id"]), now=paged_at + timedelta(hours=2))["wait_seconds"] == 0
     assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_a_reopen_interrupted_before_its_workflow_ran_pages_again_after_a_restart(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
+    from pagerless.intake.service import IntakeService
+    from tests.functional.workflow.conftest import alertmanager_payload, status_of
+
+    # Given an incident that paged, was acknowledged and resolved by its source
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    intake = IntakeService(start_workflow=lambda *a, **k: None)  # the process dies before any start
+    intake.ingest("alertmanager", resolved, "default")
+    assert status_of(opened.id) == "resolved"
+    # And reopened by its alert firing again, the process dying before the reopen's workflow started
+    [result] = intake.ingest("alertmanager", alertmanager_payload(scenario["alert"]), "default")
+    assert result.action == "reopened"
+    # When the runtime restarts
+    _restart(runtime)
+    # Then the reopen's run pages its own escalation generation from the first step
+    [generation] = _reopen_generations(opened.id)
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
