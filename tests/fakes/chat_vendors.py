@@ -8,7 +8,7 @@ One server answers, by path:
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
-- WeCom robot: ``POST /cgi-bin/webhook/send?key=...``;
+- WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
 - Teams Workflows: ``POST /workflows/{id}`` (answers 202);
 - anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
 
@@ -113,12 +113,7 @@ class ChatVendors:
         if path == "/robot/send":
             return self._dingtalk(req)
         if path == "/cgi-bin/webhook/send":
-            ok = bool(req.query.get("key")) and req.body.get("msgtype") in ("markdown", "text")
-            return (
-                200,
-                ({"errcode": 0, "errmsg": "ok"} if ok else {"errcode": 93000, "errmsg": "invalid webhook url"}),
-                {},
-            )
+            return self._wecom(req)
         if path.startswith("/workflows/"):
             return 202, b"", {}
         if path.startswith("/hooks/"):
@@ -182,6 +177,16 @@ class ChatVendors:
             self.slack_messages[key] = req.body
             return 200, {"ok": True, "channel": key[0], "ts": key[1]}, {}
         return 200, {"ok": False, "error": "unknown_method"}, {}
+
+    def _wecom(self, req: Recorded) -> tuple[int, Any, dict]:
+        if not req.query.get("key") or req.body.get("msgtype") not in ("markdown", "text"):
+            return 200, {"errcode": 93000, "errmsg": "invalid webhook url"}, {}
+        content = (req.body.get(req.body["msgtype"]) or {}).get("content", "")
+        limit = 4096 if req.body["msgtype"] == "markdown" else 2048  # WeCom counts UTF-8 bytes
+        if len(content.encode()) > limit:
+            message = f"{req.body['msgtype']}.content exceed max length {limit}. invalid Request Parameter"
+            return 200, {"errcode": 40058, "errmsg": message}, {}
+        return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     def _dingtalk(self, req: Recorded) -> tuple[int, Any, dict]:
         secret = self.bot_secrets.get(req.query.get("access_token", ""))

@@ -94,8 +94,8 @@ class NotifyService:
         out: list[tuple[dict, Recipient | None]] = [(c, None) for c in self.targets(job, ctx)]
         people = [t for t in job.targets or [] if t.get("kind") in ("person", "schedule")]
         if people:
-            enabled = [c for c in self.channels.list(job.workspace) if c.get("is_enabled", True)]
-            reached, unreachable = recipients.resolve(job.workspace, people, enabled)
+            usable = self.channels.usable(job.workspace)  # not a type switched off in /api/plugins
+            reached, unreachable = recipients.resolve(job.workspace, people, usable)
             out += reached
             if unreachable and job.incident_id:
                 _note_unreachable(job, unreachable)

@@ -188,8 +188,9 @@ def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
         doc["name"],
         doc["timezone"],
         layers,
-        tuple(
-            schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"])) for o in overrides
+        tuple(  # oldest first: where overrides overlap, the newest wins (the store lists them by id)
+            schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"]))
+            for o in sorted(overrides, key=lambda o: o.get("created_at") or "")
         ),
     )
 

@@ -4,7 +4,8 @@ A schedule has a timezone and layers; a layer rotates its participants at the oc
 RRULE whose start is the rotation's first handoff in *local wall time*. Occurrences are computed
 as naive local datetimes and only then given the schedule's zone, so a 09:00 handoff stays at 09:00
 local across both DST changes. Restrictions limit a layer to local windows (weekdays 09:00-18:00);
-a later layer wins over an earlier one where both have someone; overrides win over every layer.
+a later layer wins over an earlier one where both have someone; overrides win over every layer,
+and where overrides overlap the later one in ``Schedule.overrides`` (the newest) wins.
 """
 
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class Schedule:
     name: str
     timezone: str
     layers: tuple[Layer, ...]
-    overrides: tuple[Override, ...] = field(default=())
+    overrides: tuple[Override, ...] = field(default=())  # oldest first: a later one wins where they overlap
 
 
 @dataclass(frozen=True)
@@ -176,8 +177,9 @@ def render(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
 
 
 def _top(stacks: list[list[Shift]], at: datetime) -> Shift | None:
+    """The shift on top at ``at``: the last stack's, and in a stack the last one (only overrides overlap)."""
     for stack in reversed(stacks):
-        for shift in stack:
+        for shift in reversed(stack):
             if shift.start <= at < shift.end:
                 return shift
     return None

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.conftest import auth
-from tests.functional.notify.conftest import create_channel
+from tests.functional.notify.conftest import create_channel, route_all, save_incident
 
 pytestmark = pytest.mark.functional
 
@@ -59,6 +59,32 @@ def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
             "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless can reach wx.\n服务:-'
         },
     }
+
+
+def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channel = create_channel(
+        api,
+        admin_key,
+        "wx",
+        "wecom",
+        {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=abc", "language": "zh"},
+    )
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose Chinese description is 2,000 characters (6,000 UTF-8 bytes)
+    incident = save_incident()
+    incident.description = "支付服务数据库连接池耗尽" * 200
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it
+    [request] = vendors.to("/cgi-bin/webhook/send")
+    content = request.body["markdown"]["content"]
+    assert len(content.encode()) <= 4096 and content.endswith("…")
+    assert content.startswith('**<font color="warning">【critical】PaymentsApiHighErrorRate &lt;!channel&gt;</font>**')
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):

@@ -148,6 +148,31 @@ def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_e
     assert carol["recipient"]["address"] == "email:carol@example.com"
 
 
+def test_a_page_does_not_go_through_a_channel_type_switched_off_in_plugins(api, notify_env, admin_key, vendors, team):
+    import boto3
+
+    from pagerless.outbox.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
+    )
+    # Given Slack is switched off for the workspace, and Bob's only chat address is on Slack
+    assert api.post("/api/plugins/slack/disable", headers=auth(admin_key)).status_code == 200
+    incident = save_incident()
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}]))
+    notify_env.poller.drain()
+    # Then nothing reaches Slack, and Bob is paged by email instead
+    assert vendors.to("/slack/api/chat.postMessage") == []
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["channel_type"], entry["status"], entry["recipient"]["address"]) == (
+        "email",
+        "sent",
+        "email:bob@example.com",
+    )
+
+
 def test_a_page_nobody_can_receive_is_on_the_timeline(api, notify_env, admin_key, vendors, team):
     from pagerless.outbox.jobs import enqueue
 

@@ -122,6 +122,43 @@ def test_current_oncall_in_seed_shape_with_an_override(api, admin_key, operator_
     assert bad.status_code == 422
 
 
+def test_where_overrides_overlap_the_newest_one_is_on_call(api, operator_key, schedule, ppl):
+    h = auth(operator_key)
+    url = f"/api/oncall/schedules/{schedule['id']}/overrides"
+    # Given erin covers Tuesday 10 March all day, and then frank is asked to cover its afternoon
+    first = api.post(
+        url,
+        headers=h,
+        json={"person_id": ppl["erin"], "start": "2026-03-10T00:00:00-04:00", "end": "2026-03-11T00:00:00-04:00"},
+    ).json()
+    newest = first
+    while newest["id"] <= first["id"]:  # the store lists overrides by id: make the newest come last
+        newest = api.post(
+            url,
+            headers=h,
+            json={"person_id": ppl["frank"], "start": "2026-03-10T12:00:00-04:00", "end": "2026-03-10T18:00:00-04:00"},
+        ).json()
+
+    # Then frank, the newest override, is on call that afternoon; erin before and after it
+    def oncall(at: str) -> tuple[str, str]:
+        body = api.get("/api/oncall/current", params={"schedule": schedule["id"], "at": at}, headers=h).json()
+        return body["oncall"], body["override_id"]
+
+    assert oncall("2026-03-10T13:00:00-04:00") == (ppl["frank"], newest["id"])
+    assert oncall("2026-03-10T11:59:00-04:00") == (ppl["erin"], first["id"])
+    assert oncall("2026-03-10T18:00:00-04:00") == (ppl["erin"], first["id"])
+    shifts = api.get(
+        f"/api/oncall/schedules/{schedule['id']}/shifts",
+        params={"start": "2026-03-10T00:00:00-04:00", "end": "2026-03-11T00:00:00-04:00"},
+        headers=h,
+    ).json()["shifts"]
+    assert [(x["person_id"], x["start"], x["end"]) for x in shifts] == [
+        (ppl["erin"], "2026-03-10T00:00:00-04:00", "2026-03-10T12:00:00-04:00"),
+        (ppl["frank"], "2026-03-10T12:00:00-04:00", "2026-03-10T18:00:00-04:00"),
+        (ppl["erin"], "2026-03-10T18:00:00-04:00", "2026-03-11T00:00:00-04:00"),
+    ]
+
+
 def test_shifts_and_ical_export(api, operator_key, schedule, ppl):
     h = auth(operator_key)
     params = {"start": "2026-03-01T00:00:00Z", "end": "2026-03-17T00:00:00Z"}

@@ -117,3 +117,17 @@ def test_next_handoff_skips_shifts_of_the_same_person():
     s = schedule(Layer("daily", ("ann", "ann", "ben"), date(2026, 3, 1), time(9, 0), "FREQ=DAILY"))
     nxt = next_handoff(s, utc(2026, 3, 1, 15, 0))
     assert (nxt.person_id, nxt.start) == ("ben", utc(2026, 3, 3, 14, 0))
+
+
+def test_where_overrides_overlap_the_later_one_wins_and_the_earlier_one_resumes():
+    day = Override("o1", "erin", utc(2026, 3, 10, 4, 0), utc(2026, 3, 11, 4, 0))
+    afternoon = Override("o2", "frank", utc(2026, 3, 10, 16, 0), utc(2026, 3, 10, 22, 0))
+    s = schedule(weekly(date(2026, 3, 2)), overrides=[day, afternoon])
+    shifts = render(s, utc(2026, 3, 10, 0, 0), utc(2026, 3, 11, 6, 0))
+    assert [(x.person_id, x.start, x.end) for x in shifts] == [
+        ("bob", utc(2026, 3, 10, 0, 0), utc(2026, 3, 10, 4, 0)),
+        ("erin", utc(2026, 3, 10, 4, 0), utc(2026, 3, 10, 16, 0)),
+        ("frank", utc(2026, 3, 10, 16, 0), utc(2026, 3, 10, 22, 0)),
+        ("erin", utc(2026, 3, 10, 22, 0), utc(2026, 3, 11, 4, 0)),
+        ("bob", utc(2026, 3, 11, 4, 0), utc(2026, 3, 11, 6, 0)),
+    ]
