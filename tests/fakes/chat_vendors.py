@@ -114,8 +114,8 @@ class ChatVendors:
             return self._dingtalk(req)
         if path == "/cgi-bin/webhook/send":
             return self._wecom(req)
-        if path.startswith("/workflows/"):
-            return 202, b"", {}
+        if path.startswith("/workflows/"):  # Teams: "the message size limit is 28 KB", else 413
+            return (413, b"", {}) if len(req.raw) > 28_000 else (202, b"", {})
         if path.startswith("/hooks/"):
             return 204, b"", {}
         return 404, {"error": "no such fake endpoint"}, {}

@@ -87,6 +87,27 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
+def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose Chinese description is 10,000 characters (30,000 UTF-8 bytes)
+    incident = save_incident()
+    incident.description = "支付服务数据库连接池耗尽" * 833
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then Teams gets a card within its 28 KB (cut, marked …) and accepts it
+    [request] = vendors.to("/workflows/t1")
+    assert len(request.raw) <= 28_000
+    title, body = request.body["attachments"][0]["content"]["body"]
+    assert body["text"].endswith("…") and "支付服务数据库连接池耗尽" in body["text"]
+    assert len(request.raw) > 25_000  # cut to fit, not to nothing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
+
+
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
     channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
     assert _test(api, admin_key, channel["id"])["ok"] is True

@@ -3,6 +3,9 @@
 Config: ``webhook_url`` (secret: the workflow URL carries its signature). Workflows answers 202.
 """
 
+import json
+from dataclasses import replace
+
 import httpx
 
 from pagerless.notify.channels.base import Message, Sent, request, require
@@ -13,6 +16,9 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+# "The message size limit is 28 KB" (learn.microsoft.com, Teams "Create an Incoming Webhook"); a larger
+# request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
+MAX_BYTES = 27_000
 _COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning"}
 
 
@@ -49,7 +55,21 @@ def adaptive_card(message: Message) -> dict:
     }
 
 
+def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
+    """The card, its body text cut (marked with …) until the request is at most ``limit`` bytes
+    of JSON as httpx sends it (UTF-8, no ASCII escapes)."""
+    card, body = adaptive_card(message), message.body
+    while (excess := len(_encoded(card)) - limit) > 0 and body:
+        body = body[: max(0, len(body) - max(1, excess // 4) - 1)]  # a character is at most 4 bytes
+        card = adaptive_card(replace(message, body=body.rstrip() + "…"))
+    return card
+
+
+def _encoded(payload: dict) -> bytes:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
-    request(http, "POST", config["webhook_url"], json=adaptive_card(message))
+    request(http, "POST", config["webhook_url"], json=fitted_card(message))
     return Sent()
