@@ -82,6 +82,12 @@ def test_bad_documents_and_roles(api, admin_key):
     refused = api.post("/api/slo", json=document, headers=auth(admin_key))
     assert refused.status_code == 400
     assert any(d["field"].startswith("spec.timeWindow") for d in refused.json()["error"]["details"])
+    # A calendar time zone that is a folder of the zone database ("America") is a 400 too, not a 500
+    document = next(yaml.safe_load_all(YAML))
+    document["spec"]["timeWindow"] = [{"duration": "1M", "isRolling": False, "calendar": {"timeZone": "America"}}]
+    refused = api.post("/api/slo", json=document, headers=auth(admin_key))
+    assert refused.status_code == 400, refused.text
+    assert any(d["field"].startswith("spec.timeWindow") for d in refused.json()["error"]["details"])
     # Nothing was stored by the refused calls
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
     # A name that exists is a conflict
