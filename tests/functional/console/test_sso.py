@@ -105,6 +105,7 @@ def test_sso_callback_refuses_a_forged_state_or_a_replayed_code(api, issuer):
     query = parse_qs(urlsplit(start.headers["location"]).query)
     issuer["code-2"] = {"sub": "abc-123", "email": "sso@example.com", "nonce": query["nonce"][0]}
     assert api.get("/console/sso/callback?code=code-2&state=forged", follow_redirects=False).status_code == 401
+    assert api.get("/console/sso/callback?code=code-2&state=%C3%A9t%C3%A9", follow_redirects=False).status_code == 401
     # another browser (no state cookie) cannot use the code either
     api.cookies.clear()
     assert (
