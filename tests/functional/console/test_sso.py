@@ -50,11 +50,13 @@ def issuer(runtime, monkeypatch):
                 "aud": "console-client",
                 "sub": grant["sub"],
                 "email": grant["email"],
-                "email_verified": True,
+                "email_verified": grant.get("email_verified", True),
                 "nonce": grant["nonce"],
                 "iat": now,
                 "exp": now + 300,
             }
+            if claims["email_verified"] is None:  # an issuer that does not say whether it checked the email
+                del claims["email_verified"]
             self._json(
                 200,
                 {"id_token": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"}), "token_type": "Bearer"},
@@ -112,3 +114,27 @@ def test_sso_callback_refuses_a_forged_state_or_a_replayed_code(api, issuer):
         api.get(f"/console/sso/callback?code=code-2&state={query['state'][0]}", follow_redirects=False).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize("verified", [None, False, "false"])
+def test_sso_never_hands_an_existing_account_to_an_unverified_email(api, issuer, verified):
+    # Given an admin who signs in with a password
+    from pagerless.auth.authenticate import user_service
+
+    user_service.cache_clear()
+    assert (
+        api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).status_code == 201
+    )
+    # When someone signs in at the issuer with an account that claims the admin's email, unverified
+    start = api.get("/console/sso", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-3"] = {
+        "sub": "someone-else",
+        "email": "root@example.com",
+        "email_verified": verified,
+        "nonce": query["nonce"][0],
+    }
+    back = api.get(f"/console/sso/callback?code=code-3&state={query['state'][0]}", follow_redirects=False)
+    # Then the sign-in is refused and no session starts
+    assert back.status_code == 401, back.text
+    assert api.get("/console/users", follow_redirects=False).status_code == 303
