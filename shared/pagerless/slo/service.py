@@ -99,6 +99,12 @@ class SloService:
         return [self.document(r) for r in self.repository.all(workspace)]
 
     def delete(self, workspace: str, name: str) -> None:
+        """Delete an SLO; a burn alert it has firing is resolved first (nothing would ever resolve it after)."""
+        record = self.repository.get(workspace, name)
+        level = (record.state or {}).get("alert_level", "ok")
+        if level != "ok":
+            resolved = {"alert_level": "ok", "burn_rates": {}, "budget_remaining_percent": None}
+            self._send_alert(workspace, self.document(record), resolved, firing=False)
         self.repository.delete(workspace, name)
 
     @staticmethod

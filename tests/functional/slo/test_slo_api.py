@@ -254,3 +254,23 @@ def test_pagerless_downtime_slo_counts_incident_minutes(api, admin_key):
     assert budget["budget_total_minutes"] == 100.8  # 10,080 × 0.01
     assert budget["budget_consumed_minutes"] == pytest.approx(20.0, abs=0.01)
     assert budget["burn_rates"]["1h"] == 0.0
+
+
+def test_deleting_a_burning_slo_resolves_its_incident(api, admin_key):
+    # Given a downtime SLO of "cart" burning fast: a critical incident open for two hours
+    from pagerless.store.incidents import IncidentRecord
+
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    seed_incident("INC-10", service="cart", severity="critical", opened=align(utcnow()) - minutes(120))
+    evaluated = api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key)).json()
+    assert evaluated["alert_level"] == "critical"
+    burn = [i for i in IncidentRecord.scan() if i.source == "slo"]
+    assert len(burn) == 1 and burn[0].status != "resolved"
+    # When the SLO is deleted (say it paged for the wrong reason)
+    assert api.delete("/api/slo/sla-cart", headers=auth(admin_key)).status_code == 204
+    # Then its burn incident is resolved: nothing is left firing for an SLO that no longer exists
+    assert IncidentRecord.get(burn[0].id).status == "resolved"
