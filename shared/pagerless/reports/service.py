@@ -160,8 +160,9 @@ class ReportService:
         status = []
         days = report_data.days_of(start, end, zone)
         moments = [min(local_midnight(day + timedelta(days=1), zone), end) for day in days]
+        at = min(end, self.clock())  # the budget as the period ended, like the burn-down's last point
         for slo in self.slos.all(workspace):
-            budget = self.slos.budget(workspace, slo.name, slo)
+            budget = self.slos.budget(workspace, slo.name, slo, at=at)
             status.append(
                 {
                     "slo_name": slo.name,

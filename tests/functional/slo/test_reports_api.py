@@ -139,3 +139,35 @@ def test_generate_a_quiet_period_and_delete(runtime, api, admin_key):
     assert api.delete(f"/api/reports/{body['id']}", headers=auth(operator)).status_code == 403
     assert api.delete(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 204
     assert api.get(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 404
+
+
+def test_a_past_period_shows_the_slo_budget_as_it_stood_then(runtime, api, admin_key):
+    # Given a rolling-7-day downtime SLO of "cart" and a 20-minute critical outage that ended an hour ago,
+    # evaluated (its 7 days of buckets stored)
+    from pagerless.slo.budget import align
+
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    now = align(utcnow())
+    seed_incident("INC-S1", service="cart", severity="critical", opened=now - minutes(80), resolved=now - minutes(60))
+    assert api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key)).status_code == 200
+    assert api.get("/api/slo/sla-cart/budget", headers=auth(admin_key)).json()["budget_remaining_percent"] < 81
+    # When a daily report is generated for a day three days ago, before the outage
+    day = (now - timedelta(days=3)).date()
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": f"{day.isoformat()}T00:00:00Z",
+            "period_end": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
+        },
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    # Then its SLO table shows the budget at the end of that day, whole, as its burn-down does
+    (status,) = made.json()["data"]["slo_status"]
+    assert status["burn_down"][-1]["remaining_percent"] == 100.0
+    assert status["budget_remaining_percent"] == 100.0 and status["alert_level"] == "ok"
