@@ -3,7 +3,8 @@
 A bearer token whose ``iss`` is the configured issuer is verified with the issuer's published
 keys (RS256; PyJWT's ``PyJWKClient`` caches them), its audience or ``client_id`` is checked, and
 the subject is mapped to a Pagerless user: through a stored (issuer, sub) link, else the verified
-email of an existing user, else a new user with ``PAGERLESS_OIDC_DEFAULT_ROLE``.
+email of an existing user, else a new user with ``PAGERLESS_OIDC_DEFAULT_ROLE``. An email is verified
+only when the token says ``email_verified: true``; a token without the claim is refused.
 """
 
 import uuid
@@ -79,7 +80,9 @@ def user_for_claims(claims: dict, users: UserService) -> UserRecord:
     user = repository.get(user_id) if user_id else None
     if user is None:
         email = (claims.get("email") or "").strip().lower()
-        if not email or claims.get("email_verified") in (False, "false"):
+        # Only an email the issuer says it verified: without the claim, anyone able to set an email at the
+        # issuer (some issuers do not verify it) would be handed the Pagerless account that has it.
+        if not email or str(claims.get("email_verified")).lower() != "true":
             raise UnauthorizedError("the identity provider did not give a verified email for this account")
         user = repository.by_email(email)
         if user is None:

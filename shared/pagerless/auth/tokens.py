@@ -1,7 +1,8 @@
 """Access and refresh JWTs (HS256, PyJWT).
 
-An access token lives 15 minutes and carries the user's id and session version. A refresh token
-belongs to a family; each use rotates the family to a new token id, and presenting a token that
+An access token lives 15 minutes and carries the user's id and session version; so does a refresh
+token, so a password reset or a disable (which bump the version) also ends the refresh tokens
+already handed out. A refresh token belongs to a family; each use rotates the family to a new token id, and presenting a token that
 is no longer the family's current one (a stolen copy, replayed) revokes the whole family; only
 the token rotated in the last few seconds is forgiven (concurrent requests of one browser).
 """
@@ -73,20 +74,26 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
         repository.start_family(
             family_id, user.user_id, jti, datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC)
         )
-    refresh = jwt.encode(
+    return TokenPair(access, _refresh_token(user, family_id, jti, now))
+
+
+def _refresh_token(user: UserRecord, family_id: str, jti: str, now: int) -> str:
+    import jwt
+
+    return jwt.encode(
         {
             "iss": ISSUER,
             "typ": REFRESH,
             "sub": user.user_id,
             "fam": family_id,
             "jti": jti,
+            "sv": int(user.session_version),
             "iat": now,
-            "exp": now + config.refresh_token_seconds,
+            "exp": now + settings.auth().refresh_token_seconds,
         },
         signing_secret(),
         algorithm="HS256",
     )
-    return TokenPair(access, refresh)
 
 
 def decode(token: str, expected_type: str) -> dict:
@@ -122,14 +129,16 @@ def looks_like_ours(token: str) -> bool:
 
 def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPair:
     """Exchange a refresh token for a new pair; reuse of a rotated token revokes its family."""
-    import jwt
-
     claims = decode(refresh_token, REFRESH)
     family_id, jti = claims.get("fam", ""), claims.get("jti", "")
     family = repository.family(family_id)
     if family is None or family.revoked:
         raise UnauthorizedError("the refresh token has been revoked")
     user = load_user(claims["sub"])
+    # Tokens from before refresh tokens carried "sv" count as version 0: still valid unless reset since.
+    if int(claims.get("sv", 0)) != int(user.session_version):
+        repository.revoke_family(family_id)  # a password reset or a disable ended this session
+        raise UnauthorizedError("this session has ended; sign in again")
     new_jti = uuid.uuid4().hex
     now = int(time.time())
     if not repository.rotate_family(family_id, jti, new_jti, now):
@@ -144,22 +153,8 @@ def rotate(refresh_token: str, repository: UserRepository, load_user) -> TokenPa
         else:
             repository.revoke_family(family_id)  # reuse: someone holds an old token of this family
             raise UnauthorizedError("the refresh token was already used; every session of it is revoked")
-    config = settings.auth()
     access = issue_pair(user, repository, family_id=family_id).access_token
-    refresh = jwt.encode(
-        {
-            "iss": ISSUER,
-            "typ": REFRESH,
-            "sub": user.user_id,
-            "fam": family_id,
-            "jti": new_jti,
-            "iat": now,
-            "exp": now + config.refresh_token_seconds,
-        },
-        signing_secret(),
-        algorithm="HS256",
-    )
-    return TokenPair(access, refresh)
+    return TokenPair(access, _refresh_token(user, family_id, new_jti, now))
 
 
 def revoke(refresh_token: str, repository: UserRepository) -> None:

@@ -79,6 +79,14 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+def same_secret(expected: object, presented: object) -> bool:
+    """Constant-time equality of two strings; anything else (or an empty one) is not a match.
+    Compared as UTF-8 bytes: ``hmac.compare_digest`` raises on a str that is not ASCII."""
+    if not isinstance(expected, str) or not isinstance(presented, str) or not expected:
+        return False
+    return hmac.compare_digest(expected.encode("utf-8"), presented.encode("utf-8"))
+
+
 def _same_origin(request: Request) -> bool:
     origin = request.headers.get("origin")
     if not origin or origin == "null":
@@ -102,7 +110,7 @@ async def check_csrf(request: Request) -> None:
     if sent is None:
         form = await request.form()
         sent = form.get("csrf_token")
-    if not cookie or not isinstance(sent, str) or not hmac.compare_digest(cookie, sent):
+    if not same_secret(cookie, sent):
         raise ForbiddenError("the form has expired; reload the page and try again")
 
 

@@ -6,7 +6,6 @@ exchanges the code at the token endpoint, verifies the id token with the issuer'
 nonce, maps it to a user (pagerless.auth.oidc) and starts an ordinary console session.
 """
 
-import hmac
 import json
 import secrets
 from urllib.parse import urlencode
@@ -18,7 +17,7 @@ from pagerless import settings
 from pagerless.auth import oidc, tokens
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.users import principal_for
-from pagerless.console.session import jar, start_session
+from pagerless.console.session import jar, same_secret, start_session
 from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 
 router = APIRouter(include_in_schema=False)
@@ -72,12 +71,12 @@ def sso_callback(request: Request, code: str = "", state: str = "") -> RedirectR
         expected = json.loads(request.cookies.get(SSO_COOKIE) or "{}")
     except ValueError:
         expected = {}
-    if not code or not expected.get("state") or not hmac.compare_digest(expected["state"], state):
+    if not code or not isinstance(expected, dict) or not same_secret(expected.get("state"), state):
         raise UnauthorizedError("the sign-in could not be verified; start again")
     jar(request).to_clear.add(SSO_COOKIE)
     id_token = _exchange(code, _redirect_uri(request))
     claims = oidc.verify(id_token)
-    if not hmac.compare_digest(str(claims.get("nonce", "")), expected.get("nonce", "")):
+    if not same_secret(expected.get("nonce"), claims.get("nonce")):
         raise UnauthorizedError("the sign-in could not be verified; start again")
     users = user_service()
     user = oidc.user_for_claims(claims, users)

@@ -194,7 +194,7 @@ def _validated(*, name: str, email: str, timezone: str, role: str, contacts: lis
         errors.append({"field": "email", "message": "not an email address"})
     try:
         ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database ("America")
         errors.append({"field": "timezone", "message": f"unknown IANA timezone {timezone!r}"})
     if role not in {r.value for r in PERSON_ROLES}:
         errors.append({"field": "role", "message": "viewer, operator or admin"})

@@ -29,6 +29,9 @@ RECOMMENDATIONS = {
     "disk_pressure": "Add disk headroom or log rotation on the affected nodes",
 }
 CAPACITY_RECOMMENDATION = "Increase resource limits or add horizontal scaling"
+# Timeline actors that are Pagerless itself, not a person responding: intake, the workflow, the escalation
+# engine paging people (`oncall.engine.ACTOR`), notification failures and runbook steps.
+MACHINE_ACTORS = frozenset({"", "system", "workflow", "intake", "escalation", "notify", "runbook"})
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,11 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not ``system``/``workflow``/a source), whichever is first; resolution time = resolved − first alert."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first; resolution time = resolved − first alert."""
     human = [
         parse_time(e["at"])
         for e in timeline
-        if e.get("actor") not in (None, "", "system", "workflow", "intake")
-        and not str(e.get("actor")).startswith("webhook")
+        if (e.get("actor") or "") not in MACHINE_ACTORS and not str(e.get("actor")).startswith("webhook")
     ]
     responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= incident.first_seen]
     first_response = min(responses) if responses else None

@@ -192,6 +192,11 @@ def period(data: dict) -> str:
     return f"{start} → {end} ({data['timezone']})"
 
 
+def first_day(data: dict) -> str:
+    """The period's first day in the report's own time zone (its UTC start may be the day before)."""
+    return parse_time(data["period_start"]).astimezone(ZoneInfo(data["timezone"])).date().isoformat()
+
+
 def headline(data: dict, t: dict) -> str:
     if data["no_incidents"]:
         return t["no_incidents"]

@@ -18,7 +18,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
-from pagerless.reports.render import LANGUAGES, TEXT, headline, render
+from pagerless.reports.render import LANGUAGES, TEXT, first_day, headline, render
 from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
 
 TYPES = ("daily", "weekly")
@@ -160,8 +160,9 @@ class ReportService:
         status = []
         days = report_data.days_of(start, end, zone)
         moments = [min(local_midnight(day + timedelta(days=1), zone), end) for day in days]
+        at = min(end, self.clock())  # the budget as the period ended, like the burn-down's last point
         for slo in self.slos.all(workspace):
-            budget = self.slos.budget(workspace, slo.name, slo)
+            budget = self.slos.budget(workspace, slo.name, slo, at=at)
             status.append(
                 {
                     "slo_name": slo.name,
@@ -237,7 +238,8 @@ class ReportService:
     def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:
         settings = settings or self.settings(workspace)
         t = TEXT[settings.language]
-        summary = f"{t[record.report_type]} {record.period_start[:10]}: {headline(record.data, t)}"
+        title = f"{t[record.report_type]} {first_day(record.data)}"
+        summary = f"{title}: {headline(record.data, t)}"
         link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
         from pagerless.outbox.jobs import NotifyJob, enqueue
 
@@ -249,7 +251,7 @@ class ReportService:
                 "report_id": record.sk,
                 "report_type": record.report_type,
                 "summary": summary,
-                "title": f"{t[record.report_type]} {record.period_start[:10]}",
+                "title": title,
                 "message": headline(record.data, t),
                 "link": link,
                 "period_start": record.period_start,

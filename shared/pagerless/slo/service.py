@@ -99,6 +99,12 @@ class SloService:
         return [self.document(r) for r in self.repository.all(workspace)]
 
     def delete(self, workspace: str, name: str) -> None:
+        """Delete an SLO; a burn alert it has firing is resolved first (nothing would ever resolve it after)."""
+        record = self.repository.get(workspace, name)
+        level = (record.state or {}).get("alert_level", "ok")
+        if level != "ok":
+            resolved = {"alert_level": "ok", "burn_rates": {}, "budget_remaining_percent": None}
+            self._send_alert(workspace, self.document(record), resolved, firing=False)
         self.repository.delete(workspace, name)
 
     @staticmethod
@@ -172,10 +178,10 @@ class SloService:
 
     # ------------------------------------------------------------------ budget
     def status(
-        self, workspace: str, name: str, slo: SloDocument | None = None
+        self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        now = self.clock()
+        now = at or self.clock()
         window = window_of(slo, now)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
@@ -184,10 +190,10 @@ class SloService:
         objective = objective_of(slo)
         return maths.evaluate(buckets, objective, window), objective
 
-    def budget(self, workspace: str, name: str, slo: SloDocument | None = None) -> dict:
-        """Seed 002's error-budget answer, plus every burn rate and the window it covers."""
+    def budget(self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None) -> dict:
+        """Seed 002's error-budget answer, plus every burn rate and the window it covers (now, or as of ``at``)."""
         slo = slo or self.get(workspace, name)
-        status, objective = self.status(workspace, name, slo)
+        status, objective = self.status(workspace, name, slo, at)
         remaining_percent = status.remaining_fraction * 100
         return {
             "slo_name": slo.name,

@@ -133,7 +133,7 @@ class Calendar(_Strict):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder ("America")
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 

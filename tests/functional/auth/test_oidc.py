@@ -22,8 +22,13 @@ def cognito(runtime, monkeypatch):
 
     client = boto3.client("cognito-idp", region_name="us-east-1")
     pool_id = client.create_user_pool(PoolName="pagerless", UsernameAttributes=["email"])["UserPool"]["Id"]
+    # Real Cognito app clients read every attribute unless told otherwise, so their id tokens carry
+    # email_verified; moto's carry only the ReadAttributes named here.
     client_id = client.create_user_pool_client(
-        UserPoolId=pool_id, ClientName="console", ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH"]
+        UserPoolId=pool_id,
+        ClientName="console",
+        ExplicitAuthFlows=["ADMIN_NO_SRP_AUTH"],
+        ReadAttributes=["email", "email_verified"],
     )["UserPoolClient"]["ClientId"]
     pool = cognitoidp_backends["123456789012"]["us-east-1"].user_pools[pool_id]
     jwks = pool.json_web_key  # moto's key; publish its public half as moto's server does

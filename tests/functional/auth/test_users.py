@@ -224,3 +224,37 @@ def test_sign_in_answers_are_never_stored_for_idempotent_replay(api):
     assert first.status_code == second.status_code == 200
     assert "idempotent-replayed" not in second.headers
     assert first.json()["refresh_token"] != second.json()["refresh_token"]
+
+
+def test_a_password_reset_ends_the_refresh_tokens_of_the_old_sessions(api):
+    # Given a signed-in operator whose refresh token someone else may hold
+    admin = register(api, "root@example.com").json()["access_token"]
+    user_id = api.post(
+        "/api/users",
+        headers=auth(admin),
+        json={"email": "op@example.com", "password": "password123", "role": "operator"},
+    ).json()["id"]
+    stolen = api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).json()
+    # When an admin resets the password
+    reset = api.post(f"/api/users/{user_id}/reset-password", headers=auth(admin), json={"new_password": "newpass123"})
+    assert reset.status_code == 200
+    # Then the old session can neither call the API nor mint a new access token
+    assert api.get("/api/incidents", headers=auth(stolen["access_token"])).status_code == 401
+    refreshed = api.post("/api/auth/refresh", json={"refresh_token": stolen["refresh_token"]})
+    assert refreshed.status_code == 401, refreshed.text
+    # and a session signed in with the new password refreshes as usual
+    fresh = api.post("/api/auth/login", json={"email": "op@example.com", "password": "newpass123"}).json()
+    assert api.post("/api/auth/refresh", json={"refresh_token": fresh["refresh_token"]}).status_code == 200
+
+
+def test_re_enabling_a_user_does_not_revive_the_sessions_the_disable_ended(api):
+    admin = register(api, "root@example.com").json()["access_token"]
+    user_id = api.post(
+        "/api/users",
+        headers=auth(admin),
+        json={"email": "op@example.com", "password": "password123", "role": "operator"},
+    ).json()["id"]
+    old = api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).json()
+    api.put(f"/api/users/{user_id}", headers=auth(admin), json={"is_active": False})
+    api.put(f"/api/users/{user_id}", headers=auth(admin), json={"is_active": True})
+    assert api.post("/api/auth/refresh", json={"refresh_token": old["refresh_token"]}).status_code == 401

@@ -112,6 +112,9 @@ def test_csrf_and_origin_are_enforced(api, admin_user):
     assert sign_in(api, "root@example.com").status_code == 303
     assert api.post("/console/logout", headers=ORIGIN).status_code == 403
     assert api.post("/console/logout", data={"csrf_token": "x" * 43}, headers=ORIGIN).status_code == 403
+    # a token that is not ASCII is refused the same way, not a server error
+    assert api.post("/console/logout", data={"csrf_token": "é" * 43}, headers=ORIGIN).status_code == 403
+    assert api.post("/console/logout", headers={**ORIGIN, "X-CSRF-Token": "jeton-é".encode()}).status_code == 403
 
 
 def test_hostile_alert_text_is_inert(api, admin_user, admin_key):

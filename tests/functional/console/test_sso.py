@@ -50,11 +50,13 @@ def issuer(runtime, monkeypatch):
                 "aud": "console-client",
                 "sub": grant["sub"],
                 "email": grant["email"],
-                "email_verified": True,
+                "email_verified": grant.get("email_verified", True),
                 "nonce": grant["nonce"],
                 "iat": now,
                 "exp": now + 300,
             }
+            if claims["email_verified"] is None:  # an issuer that does not say whether it checked the email
+                del claims["email_verified"]
             self._json(
                 200,
                 {"id_token": jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"}), "token_type": "Bearer"},
@@ -105,9 +107,34 @@ def test_sso_callback_refuses_a_forged_state_or_a_replayed_code(api, issuer):
     query = parse_qs(urlsplit(start.headers["location"]).query)
     issuer["code-2"] = {"sub": "abc-123", "email": "sso@example.com", "nonce": query["nonce"][0]}
     assert api.get("/console/sso/callback?code=code-2&state=forged", follow_redirects=False).status_code == 401
+    assert api.get("/console/sso/callback?code=code-2&state=%C3%A9t%C3%A9", follow_redirects=False).status_code == 401
     # another browser (no state cookie) cannot use the code either
     api.cookies.clear()
     assert (
         api.get(f"/console/sso/callback?code=code-2&state={query['state'][0]}", follow_redirects=False).status_code
         == 401
     )
+
+
+@pytest.mark.parametrize("verified", [None, False, "false"])
+def test_sso_never_hands_an_existing_account_to_an_unverified_email(api, issuer, verified):
+    # Given an admin who signs in with a password
+    from pagerless.auth.authenticate import user_service
+
+    user_service.cache_clear()
+    assert (
+        api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).status_code == 201
+    )
+    # When someone signs in at the issuer with an account that claims the admin's email, unverified
+    start = api.get("/console/sso", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-3"] = {
+        "sub": "someone-else",
+        "email": "root@example.com",
+        "email_verified": verified,
+        "nonce": query["nonce"][0],
+    }
+    back = api.get(f"/console/sso/callback?code=code-3&state={query['state'][0]}", follow_redirects=False)
+    # Then the sign-in is refused and no session starts
+    assert back.status_code == 401, back.text
+    assert api.get("/console/users", follow_redirects=False).status_code == 303

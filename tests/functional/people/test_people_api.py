@@ -107,3 +107,11 @@ def test_an_email_freed_by_a_change_or_a_delete_can_be_used_again(api, admin_key
     assert again.status_code == 201
     emails = sorted(p["email"] for p in api.get("/api/people", headers=auth(admin_key)).json()["items"])
     assert emails == ["alice.chen@example.com", "alice@example.com"]
+
+
+def test_a_time_zone_folder_name_is_refused_not_a_server_error(api, admin_key):
+    # "America" is a folder of the time-zone database, not a zone
+    response = api.post("/api/people", json={**ALICE, "timezone": "America"}, headers=auth(admin_key))
+    assert response.status_code in (400, 422), response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert {d.get("field") for d in response.json()["error"]["details"]} == {"timezone"}

@@ -1,5 +1,7 @@
 """The analytics routes over the gateway, on seeded incidents: each answers from stored data in seed 002's shape."""
 
+from datetime import timedelta
+
 import pytest
 
 from pagerless.clock import utcnow
@@ -86,3 +88,29 @@ def test_every_analytics_route_answers_from_stored_incidents(api, admin_key):
     # And an unknown incident's metrics are a 404, a missing key a 401
     assert api.get("/api/incidents/INC-NOPE/metrics", headers=viewer).status_code == 404
     assert api.get("/api/platform/overview").status_code == 401
+
+
+def test_first_response_is_not_the_pager_paging_or_a_runbook_running(api, admin_key):
+    # Given an incident paged, notified and worked by a runbook in its first minute, acknowledged after 7,
+    # and one paged the same way that nobody has answered yet
+    from pagerless.oncall.engine import ACTOR as ESCALATION
+    from pagerless.store.timeline import TimelineRecord, timeline_key
+
+    now = utcnow()
+    for incident_id, acknowledged in (("INC-E1", now - minutes(23)), ("INC-E2", None)):
+        opened = now - minutes(30)
+        seed_incident(incident_id, service="payments", severity="critical", opened=opened, acknowledged=acknowledged)
+        for seconds, kind, actor in (
+            (5, "escalation_started", ESCALATION),
+            (6, "escalation_paged", ESCALATION),
+            (8, "page_unreachable", "notify"),
+            (40, "runbook_step", "runbook"),
+        ):
+            at = opened + timedelta(seconds=seconds)
+            TimelineRecord(incident_id, timeline_key(at), at=at, type=kind, actor=actor).save()
+    # When their metrics are read
+    answered = api.get("/api/incidents/INC-E1/metrics", headers=auth(admin_key)).json()["summary"]
+    waiting = api.get("/api/incidents/INC-E2/metrics", headers=auth(admin_key)).json()["summary"]
+    # Then the first response is the acknowledgement, and there is none yet for the unanswered one
+    assert answered["time_to_first_response_minutes"] == 7.0
+    assert waiting["time_to_first_response_minutes"] is None

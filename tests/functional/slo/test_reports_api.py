@@ -84,6 +84,9 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     daily_job = next(j for j in jobs if j["generation"] == daily_id)
     assert daily_job["data"]["link"] == f"/api/reports/{daily_id}?format=html&lang=zh"
     assert "事件数: 2" in daily_job["data"]["summary"]
+    # titled with the Shanghai day it covers (its UTC start is the evening before)
+    assert daily_job["data"]["title"] == f"每日事件报告 {yesterday.isoformat()}"
+    assert daily_job["data"]["summary"].startswith(f"每日事件报告 {yesterday.isoformat()}:")
     assert ses.get_send_quota()["SentLast24Hours"] == 2
 
     # And the daily report holds the hand-computed numbers: MTTA (5 + 15) / 2, MTTR (20 + 50) / 2
@@ -136,3 +139,35 @@ def test_generate_a_quiet_period_and_delete(runtime, api, admin_key):
     assert api.delete(f"/api/reports/{body['id']}", headers=auth(operator)).status_code == 403
     assert api.delete(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 204
     assert api.get(f"/api/reports/{body['id']}", headers=auth(admin_key)).status_code == 404
+
+
+def test_a_past_period_shows_the_slo_budget_as_it_stood_then(runtime, api, admin_key):
+    # Given a rolling-7-day downtime SLO of "cart" and a 20-minute critical outage that ended an hour ago,
+    # evaluated (its 7 days of buckets stored)
+    from pagerless.slo.budget import align
+
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    now = align(utcnow())
+    seed_incident("INC-S1", service="cart", severity="critical", opened=now - minutes(80), resolved=now - minutes(60))
+    assert api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key)).status_code == 200
+    assert api.get("/api/slo/sla-cart/budget", headers=auth(admin_key)).json()["budget_remaining_percent"] < 81
+    # When a daily report is generated for a day three days ago, before the outage
+    day = (now - timedelta(days=3)).date()
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": f"{day.isoformat()}T00:00:00Z",
+            "period_end": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
+        },
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    # Then its SLO table shows the budget at the end of that day, whole, as its burn-down does
+    (status,) = made.json()["data"]["slo_status"]
+    assert status["burn_down"][-1]["remaining_percent"] == 100.0
+    assert status["budget_remaining_percent"] == 100.0 and status["alert_level"] == "ok"

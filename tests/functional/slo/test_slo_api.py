@@ -82,6 +82,12 @@ def test_bad_documents_and_roles(api, admin_key):
     refused = api.post("/api/slo", json=document, headers=auth(admin_key))
     assert refused.status_code == 400
     assert any(d["field"].startswith("spec.timeWindow") for d in refused.json()["error"]["details"])
+    # A calendar time zone that is a folder of the zone database ("America") is a 400 too, not a 500
+    document = next(yaml.safe_load_all(YAML))
+    document["spec"]["timeWindow"] = [{"duration": "1M", "isRolling": False, "calendar": {"timeZone": "America"}}]
+    refused = api.post("/api/slo", json=document, headers=auth(admin_key))
+    assert refused.status_code == 400, refused.text
+    assert any(d["field"].startswith("spec.timeWindow") for d in refused.json()["error"]["details"])
     # Nothing was stored by the refused calls
     assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
     # A name that exists is a conflict
@@ -248,3 +254,23 @@ def test_pagerless_downtime_slo_counts_incident_minutes(api, admin_key):
     assert budget["budget_total_minutes"] == 100.8  # 10,080 × 0.01
     assert budget["budget_consumed_minutes"] == pytest.approx(20.0, abs=0.01)
     assert budget["burn_rates"]["1h"] == 0.0
+
+
+def test_deleting_a_burning_slo_resolves_its_incident(api, admin_key):
+    # Given a downtime SLO of "cart" burning fast: a critical incident open for two hours
+    from pagerless.store.incidents import IncidentRecord
+
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    seed_incident("INC-10", service="cart", severity="critical", opened=align(utcnow()) - minutes(120))
+    evaluated = api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key)).json()
+    assert evaluated["alert_level"] == "critical"
+    burn = [i for i in IncidentRecord.scan() if i.source == "slo"]
+    assert len(burn) == 1 and burn[0].status != "resolved"
+    # When the SLO is deleted (say it paged for the wrong reason)
+    assert api.delete("/api/slo/sla-cart", headers=auth(admin_key)).status_code == 204
+    # Then its burn incident is resolved: nothing is left firing for an SLO that no longer exists
+    assert IncidentRecord.get(burn[0].id).status == "resolved"
