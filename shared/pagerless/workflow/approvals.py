@@ -176,8 +176,10 @@ class ApprovalService:
                 f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
                 details=[{"status": incident.status}],
             )
-        if record.timed_out(utcnow()):
-            self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+        if record.timed_out(utcnow()) and self.repository.decide(
+            record, vocab.EXPIRED, actor="system", note="the approval timed out"
+        ):
+            _publish_decided(incident, record)  # its cards lose their buttons (the workflow's timeout finds it expired)
         from pagerless.auth.actors import name_of
         from pagerless.domain.actors import label
 
