@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pagerless.auth.keys import Principal
 from pagerless.chat.clicks import Click
-from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.roles import Role, role_satisfies
 from pagerless.observability import logger
 from pagerless.people.identities import ChatIdentityService
@@ -91,11 +91,11 @@ class ChatActions:
                 comment=f"via {via}",
                 approval_id=click.approval_id,
             )
-        except (ConflictError, NotFoundError) as refused:
+        except (ConflictError, NotFoundError, ServiceUnavailableError) as refused:
             self._write_audit(
                 person,
                 click,
-                409 if isinstance(refused, ConflictError) else 404,
+                409 if isinstance(refused, ConflictError) else 404 if isinstance(refused, NotFoundError) else 503,
                 {"refused": refused.message, "via": via},
             )
             return Answer(

@@ -86,21 +86,26 @@ def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False
     timestamp = headers.get("x-lark-request-timestamp") or ""
     nonce = headers.get("x-lark-request-nonce") or ""
     signature = (headers.get("x-lark-signature") or "").lower()
-    if not timestamp.isdigit() or not signature:
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature:
         raise LarkSignatureError("missing X-Lark-Signature / X-Lark-Request-Timestamp")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > WINDOW_SECONDS:
         raise LarkSignatureError("the request timestamp is outside the 5-minute window")
     for app in apps:
-        if app.encrypt_key and hmac.compare_digest(event_signature(timestamp, nonce, app.encrypt_key, body), signature):
+        if app.encrypt_key and _same(event_signature(timestamp, nonce, app.encrypt_key, body), signature):
             return app
         if (
             legacy_ok
             and app.verification_token
-            and hmac.compare_digest(legacy_card_signature(timestamp, nonce, app.verification_token, body), signature)
+            and _same(legacy_card_signature(timestamp, nonce, app.verification_token, body), signature)
         ):
             return app
     raise LarkSignatureError("the signature does not match any configured Lark app")
+
+
+def _same(expected: str, presented: str) -> bool:
+    """A constant-time comparison that any presented text can go through (not only ASCII)."""
+    return hmac.compare_digest(expected.encode(), presented.encode())
 
 
 def open_body(body: bytes, apps: list[LarkApp]) -> tuple[dict, LarkApp | None]:
@@ -127,7 +132,7 @@ def url_verification(data: dict, apps: list[LarkApp]) -> str | None:
     if data.get("type") != "url_verification":
         return None
     token = str(data.get("token") or "")
-    if not any(app.verification_token and hmac.compare_digest(app.verification_token, token) for app in apps):
+    if not any(app.verification_token and _same(app.verification_token, token) for app in apps):
         raise LarkSignatureError("the url_verification token is not a configured app's verification token")
     return str(data.get("challenge") or "")
 

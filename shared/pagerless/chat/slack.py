@@ -39,13 +39,13 @@ def verify(signing_secrets: list[str], headers, body: bytes, *, now: float | Non
     """
     timestamp = headers.get("x-slack-request-timestamp") or ""
     signature = headers.get("x-slack-signature") or ""
-    if not timestamp.isdigit() or not signature.startswith("v0="):
+    if not (timestamp.isascii() and timestamp.isdigit()) or not signature.startswith("v0="):
         raise SlackSignatureError("missing or malformed X-Slack-Signature / X-Slack-Request-Timestamp")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > WINDOW_SECONDS:
         raise SlackSignatureError("the request timestamp is outside the 5-minute window")
     for secret in signing_secrets:
-        if hmac.compare_digest(sign(secret, timestamp, body), signature):
+        if hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode()):
             return secret
     raise SlackSignatureError("the signature does not match")
 

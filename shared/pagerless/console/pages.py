@@ -175,9 +175,15 @@ def _trace(incident) -> dict | None:
 
 @router.post("/console/incidents/{incident_id}/{action}", dependencies=[CsrfChecked])
 def incident_action(
-    request: Request, incident_id: str, action: str, text: Annotated[str, Form(max_length=8000)] = ""
+    request: Request,
+    incident_id: str,
+    action: str,
+    text: Annotated[str, Form(max_length=8000)] = "",
+    approval_id: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Approve, reject, acknowledge, resolve or comment, as the signed-in user (operator or admin)."""
+    """Approve, reject, acknowledge, resolve or comment, as the signed-in user (operator or admin).
+
+    Approve and reject name the approval the page showed: one replaced meanwhile changes nothing."""
     principal = require_role(request, Role.OPERATOR)
     service = _incidents()
     if action in ("approve", "reject"):
@@ -189,6 +195,7 @@ def incident_action(
             actor=principal.key_id,
             role=principal.role.value,
             comment=text,
+            approval_id=approval_id or None,
         )
     elif action == "acknowledge":
         service.acknowledge(principal.workspace, incident_id, principal)

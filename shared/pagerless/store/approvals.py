@@ -160,6 +160,29 @@ class ApprovalRepository:
         _refresh(approval, record)
         return True
 
+    def undo(self, approval: Approval) -> None:
+        """Back to pending: the decision just written never reached Step Functions, so it can be made again."""
+        record = _key(approval)
+        try:
+            record.update(
+                actions=[
+                    ApprovalRecord.status.set(PENDING),
+                    ApprovalRecord.status_key.set(f"{approval.workspace}#{PENDING}"),
+                    ApprovalRecord.decided_by.remove(),
+                    ApprovalRecord.decided_by_name.remove(),
+                    ApprovalRecord.decided_role.remove(),
+                    ApprovalRecord.decided_at.remove(),
+                    ApprovalRecord.comment.remove(),
+                ],
+                condition=(ApprovalRecord.status == approval.status)
+                & (ApprovalRecord.decided_at == approval.decided_at),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            record.refresh(consistent_read=True)
+        _refresh(approval, record)
+
     def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
         """A pending approval waits again on a new execution's token (after a restart)."""
         record = _key(approval)

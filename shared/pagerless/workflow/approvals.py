@@ -3,7 +3,8 @@
 The workflow's RequestApproval step stores the task token here; ``decide`` records the decision
 with a conditional write (pending → approved / rejected) BEFORE it calls Step Functions, so a
 token goes back exactly once: a second click gets the first decision, unchanged; approving after
-a reject, or after the approval timed out, is a ConflictError.
+a reject, or after the approval timed out, is a ConflictError. A decision Step Functions answers
+with an error is undone (the approval is pending again): a ServiceUnavailableError, try again.
 """
 
 import json
@@ -15,7 +16,7 @@ from pagerless import step_functions
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
-from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import publish
@@ -175,8 +176,10 @@ class ApprovalService:
                 f"incident {incident_id} is {incident.status}: there is nothing to decide any more",
                 details=[{"status": incident.status}],
             )
-        if record.timed_out(utcnow()):
-            self.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+        if record.timed_out(utcnow()) and self.repository.decide(
+            record, vocab.EXPIRED, actor="system", note="the approval timed out"
+        ):
+            _publish_decided(incident, record)  # its cards lose their buttons (the workflow's timeout finds it expired)
         from pagerless.auth.actors import name_of
         from pagerless.domain.actors import label
 
@@ -204,6 +207,8 @@ class ApprovalService:
                 f"the approval of {incident_id} timed out before the decision; nothing ran",
                 details=[{"status": vocab.EXPIRED}],
             ) from refused
+        except _NotSent as failed:  # the workflow still waits: the approval waits again, a retry decides
+            raise self._undo(record, failed) from failed
         verb = "approved" if approve else "rejected"
         timeline.record(
             incident,
@@ -277,8 +282,18 @@ class ApprovalService:
             ],
         )
 
+    def _undo(self, record: Approval, failed: Exception) -> ServiceUnavailableError:
+        """The decision did not reach Step Functions: the approval is pending again; the error to raise."""
+        self.repository.undo(record)
+        return ServiceUnavailableError(
+            f"Step Functions did not take the decision on {record.incident_id} ({failed}); "
+            "nothing changed, the approval still waits: try again",
+            retry_after=1,
+        )
+
     def _send(self, record: Approval, approve: bool, actor: str, comment: str) -> None:
         from botocore.exceptions import ClientError
+        from botocore.exceptions import ConnectionError as NoConnection
 
         try:
             if approve:
@@ -296,7 +311,9 @@ class ApprovalService:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
                 raise _TokenRefused(code) from exc
-            raise
+            raise _NotSent(code or "an error") from exc
+        except NoConnection as exc:
+            raise _NotSent("no connection") from exc
 
 
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
@@ -317,6 +334,10 @@ def _publish_decided(incident: IncidentRecord, record: Approval, decision: str |
 
 class _TokenRefused(Exception):
     pass
+
+
+class _NotSent(Exception):
+    """Step Functions answered with an error (or was not reached): the decision did not arrive."""
 
 
 def _approver_view(proposal: dict) -> dict:

@@ -14,7 +14,7 @@ from pagerless.domain.errors import ConflictError
 from pagerless.incidents import timeline
 from pagerless.runbooks.approvals import is_step
 from pagerless.store.jobs import PARKED, RUNNING, JobRepository
-from pagerless.workflow.approvals import Decided, _publish_decided, _TokenRefused
+from pagerless.workflow.approvals import Decided, _NotSent, _publish_decided, _TokenRefused
 
 __all__ = ["decide", "is_step"]
 
@@ -32,6 +32,7 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     if not won:
         return service._already_decided(record, wanted)
     job = JobRepository().get(record.proposal["job_id"])
+    before = job.state
     if approve:
         approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
         JobRepository().update(job, state={**job.state, "approved_by": approved})
@@ -46,6 +47,9 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
         raise ConflictError(
             "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
         ) from exc
+    except _NotSent as failed:  # the run still waits on this step: the decision can be made again
+        JobRepository().update(job, state=before)
+        raise service._undo(record, failed) from failed
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
     JobRepository().add_event(
         job,

@@ -170,6 +170,45 @@ def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):
     assert "approved" not in timeline_types(awaiting["incident_id"])
 
 
+def test_a_click_step_functions_did_not_take_is_answered_and_the_next_click_approves(
+    awaiting, api, people, monkeypatch
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _ThrottledOnce:
+        """The real Step Functions client, whose first SendTaskSuccess is throttled."""
+
+        throttled = False
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def send_task_success(self, **kwargs):
+            if not _ThrottledOnce.throttled:
+                _ThrottledOnce.throttled = True
+                raise ClientError(
+                    {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendTaskSuccess"
+                )
+            return real.send_task_success(**kwargs)
+
+    monkeypatch.setattr(step_functions, "client", lambda: _ThrottledOnce())
+    body = slack_form(button_value(awaiting, "approve"))
+    # When Alice's click reaches Step Functions while it throttles
+    first = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    # Then she is told to try again and the approval still waits (not "approved" with the workflow never told)
+    assert first.status_code == 200 and "try again" in first.json()["text"], first.text
+    assert _approval(awaiting["incident_id"]).status == "pending"
+    # and her next click approves, and the workflow runs the fix to resolution
+    again = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    assert again.json()["text"].startswith("You approved patch_resources"), again.text
+    assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label
+    wait_for_status(awaiting["incident_id"], "resolved")
+
+
 def test_deleting_a_person_unbinds_their_chat_identities(awaiting, api, people, admin_key):
     assert api.delete(f"/api/people/{people['alice'].id}", headers=auth(admin_key)).status_code == 200
     body = slack_form(button_value(awaiting, "approve"))

@@ -219,3 +219,24 @@ def test_a_lark_event_whose_handling_failed_is_handled_on_lark_s_retry(
     # When Lark retries the same event, then it is handled, not answered "Already handled."
     retried = api.post("/lark/card/action", content=body, headers=lark_headers(body)).json()
     assert retried["toast"]["content"] == f"You acknowledged {FIXTURE_INCIDENT}."
+
+
+def test_non_ascii_signatures_timestamps_and_tokens_are_401_not_500(chat_apps, api):
+    # The fixture's url_verification with a token that is not ASCII (Lark does not sign it: anyone can send it)
+    data = json.loads((FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes())
+    forged = json.dumps({**data, "token": "xxxxxé"}).encode()
+    response = api.post("/lark/event", content=forged, headers={"content-type": "application/json"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED", response.text
+    # Signature and timestamp headers with bytes outside ASCII (read as Latin-1: "é", "²")
+    lark = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+    slack = (FIXTURES / "slack" / "url_verification.json").read_bytes()
+    for path, body, headers in (
+        ("/lark/card/action", lark, {**lark_headers(lark), "x-lark-signature": "\xe9" * 64}),
+        ("/lark/card/action", lark, {**lark_headers(lark), "x-lark-request-timestamp": "\xb2"}),
+        ("/slack/interactivity", slack, {**slack_headers(slack), "x-slack-signature": "v0=" + "\xe9" * 64}),
+        ("/slack/interactivity", slack, {**slack_headers(slack), "x-slack-request-timestamp": "\xb2"}),
+    ):
+        raw = {k: v.encode("latin-1") for k, v in headers.items()}
+        response = api.post(path, content=body, headers=raw)
+        assert response.status_code == 401, (path, headers, response.text)
+        assert response.json()["error"]["code"] == "UNAUTHORIZED"

@@ -286,3 +286,58 @@ def test_admin_changes_a_role_and_disables_a_user_from_the_users_page(api, admin
     )
     user = api.get(f"/api/users/{user_id}", headers=auth(admin_user)).json()
     assert user["role"] == "operator" and user["is_active"] is False
+
+
+class _RecordingStepFunctions:
+    def __init__(self) -> None:
+        self.calls = []
+
+    def send_task_success(self, **kwargs):
+        self.calls.append(kwargs["taskToken"])
+        return {}
+
+    def send_task_failure(self, **kwargs):
+        self.calls.append(kwargs["taskToken"])
+        return {}
+
+
+def test_approving_a_proposal_that_was_replaced_meanwhile_changes_nothing(api, admin_user, monkeypatch):
+    from pagerless import step_functions
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.store.incident_updates import set_fields
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.approvals import ApprovalService
+
+    sfn = _RecordingStepFunctions()
+    monkeypatch.setattr(step_functions, "client", lambda: sfn)
+    incident = IncidentRecord(
+        "INC-20261204-0031",
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="diagnosing",
+        proposal={"action": "restart_pods"},
+    )
+    incident.save()
+    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    make_user(api, admin_user, "op@example.com", "operator")
+    sign_in(api, "op@example.com")
+    # Given the operator's page shows the restart_pods proposal with its Approve button
+    page = api.get(f"/console/incidents/{incident.id}")
+    assert 'id="approve"' in page.text and "restart_pods" in page.text
+    form = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page.text))
+    # When a newer workflow run replaces it with another proposal before she clicks
+    set_fields(incident.id, proposal={"action": "rollback_deployment"})
+    ApprovalService().request(incident.id, "default", task_token="tok-2", execution_arn="arn:2", timeout_seconds=600)
+    answer = api.post(
+        f"/console/incidents/{incident.id}/approve",
+        data=form,
+        headers={**ORIGIN, "Accept": "text/html"},
+        follow_redirects=False,
+    )
+    # Then the proposal she did not see is not approved, and she is told why
+    assert answer.status_code == 409 and "superseded" in answer.text, answer.text
+    assert ApprovalRepository().latest(incident.id).status == "pending"
+    assert sfn.calls == []

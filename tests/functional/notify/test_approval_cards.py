@@ -122,6 +122,37 @@ def test_an_expired_approval_updates_its_cards_too(api, notify_env, admin_key, v
     assert all(b["type"] != "actions" for b in update[0].body["blocks"])
 
 
+def test_a_click_after_the_deadline_updates_the_cards_to_expired(api, notify_env, admin_key, vendors):
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.domain.errors import ConflictError
+    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident("INC-20261202-0044")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
+    notify_env.poller.drain()
+    # Given the approval's deadline passed a moment ago (the workflow's own timeout has not fired yet)
+    record = ApprovalRepository().latest(incident.id)
+    ApprovalRecord(record.incident_id, record.approval_id).update(
+        actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(seconds=1))]
+    )
+    # When someone clicks Approve now, and then the workflow's timeout fires
+    with pytest.raises(ConflictError):
+        service.decide(incident.id, "default", approve=True, actor="alice")
+    service.expire(incident.id, "nobody decided within 600s")
+    notify_env.poller.drain()
+    # Then the card lost its buttons and says it expired
+    update = vendors.to("/slack/api/chat.update")
+    assert len(update) == 1
+    assert "Expired" in update[0].body["blocks"][-1]["elements"][0]["text"]
+    assert all(b["type"] != "actions" for b in update[0].body["blocks"])
+
+
 def test_a_decision_before_the_card_went_out_leaves_no_live_button(api, notify_env, admin_key, vendors):
     from pagerless.workflow.approvals import ApprovalService
 

@@ -14,13 +14,14 @@ TOKEN = "AQCEAAAA-fake-task-token"
 class FakeStepFunctions:
     """Records every call; optionally answers like Step Functions does for a timed-out token."""
 
-    def __init__(self, error_code: str | None = None) -> None:
+    def __init__(self, error_code: str | None = None, *, fail_first: int = 0) -> None:
         self.calls: list[tuple[str, dict]] = []
         self.error_code = error_code
+        self.fail_first = fail_first  # that many calls fail with error_code, the later ones succeed
 
     def _call(self, name: str, **kwargs) -> dict:
         self.calls.append((name, kwargs))
-        if self.error_code:
+        if self.error_code and (not self.fail_first or len(self.calls) <= self.fail_first):
             raise ClientError({"Error": {"Code": self.error_code, "Message": "Task Timed Out"}}, name)
         return {}
 
@@ -89,3 +90,31 @@ def test_a_token_step_functions_timed_out_turns_the_decision_into_a_conflict(wai
     assert approval.status == "expired" and "TaskTimedOut" in approval.note
     assert incident(waiting.id).status == "awaiting_approval"
     assert len(sfn.calls) == 1
+
+
+def test_a_decision_step_functions_did_not_take_can_be_made_again(waiting):
+    from pagerless.domain.errors import ServiceUnavailableError
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given Step Functions fails the first SendTaskSuccess (throttled, or briefly unavailable)
+    sfn = FakeStepFunctions(error_code="ThrottlingException", fail_first=1)
+    service = ApprovalService(sfn=sfn)
+    # When an operator approves
+    with pytest.raises(ServiceUnavailableError) as failed:
+        service.decide(waiting.id, "default", approve=True, actor="key_a", comment="go")
+    # Then she is told to try again, and the approval still waits (it is not "approved" with no token sent)
+    assert "try again" in failed.value.message
+    approval = ApprovalRepository().latest(waiting.id)
+    assert (approval.status, approval.decided_by, approval.decided_at) == ("pending", None, None)
+    assert "approved" not in [t.type for t in _timeline(waiting.id)]
+    # and when she approves again, the token goes back this time and the decision is hers
+    again = service.decide(waiting.id, "default", approve=True, actor="key_a", comment="go")
+    assert again.changed and again.approval["status"] == "approved" and again.approval["decided_by"] == "key_a"
+    assert [name for name, _ in sfn.calls] == ["send_task_success", "send_task_success"]
+
+
+def _timeline(incident_id: str):
+    from pagerless.incidents.timeline import timeline
+
+    return timeline(incident_id)

@@ -117,6 +117,51 @@ def test_each_step_waits_for_its_approval_then_runs_and_verifies(runs, sandbox, 
     assert again.status_code == 400 and again.json()["error"]["code"] == "JOB_NOT_PARKED"
 
 
+def test_a_step_decision_step_functions_did_not_take_can_be_sent_again(runs, sandbox, api, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _ThrottledOnce:
+        """The real Step Functions client, whose first SendTaskSuccess is throttled."""
+
+        throttled = False
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def send_task_success(self, **kwargs):
+            if not _ThrottledOnce.throttled:
+                _ThrottledOnce.throttled = True
+                raise ClientError(
+                    {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "SendTaskSuccess"
+                )
+            return real.send_task_success(**kwargs)
+
+    alice, bob = runs["alice"], runs["bob"]
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    parked = wait_job(api, alice, started["job_id"], "parked")
+    monkeypatch.setattr(step_functions, "client", lambda: _ThrottledOnce())
+    signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
+    # When Bob approves the step while Step Functions throttles
+    first = api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(bob))
+    # Then he is told to try again, in the API's error format, and the step still waits for him
+    assert first.status_code == 503 and "try again" in first.json()["error"]["message"], first.text
+    assert job(api, alice, started["job_id"])["status"] == "parked"
+    assert [a["proposal"]["step"] for a in api.get("/api/approvals", headers=auth(alice)).json()["items"]] == [
+        "Raise the memory limit"
+    ]
+    # and his second try runs the step
+    again = api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(bob))
+    assert again.status_code == 200, again.text
+    done = wait_job(api, alice, started["job_id"], "completed", "failed")
+    assert done["status"] == "completed" and memory_limit(sandbox) == "512Mi", done
+
+
 @pytest.fixture
 def hungry(scenario):
     """The pods need 2Gi: raising the limit to 512Mi does not fix them."""
