@@ -34,6 +34,12 @@ _SNS_SIGNED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _same(expected: str, presented: str) -> bool:
+    """Constant-time equality, as UTF-8 bytes: a header may carry a non-ASCII (Latin-1) character,
+    and ``hmac.compare_digest`` raises on a str that is not ASCII."""
+    return hmac.compare_digest(expected.encode(), presented.encode())
+
+
 def verify_pagerduty_signature(body: bytes, header: str | None, secrets: str | Iterable[str]) -> bool:
     """PagerDuty Webhooks V3 ``X-PagerDuty-Signature``.
 
@@ -48,7 +54,7 @@ def verify_pagerduty_signature(body: bytes, header: str | None, secrets: str | I
         if not secret:
             continue
         expected = _hmac_sha256_hex(secret, body)
-        if any(hmac.compare_digest(expected, candidate.lower()) for candidate in candidates):
+        if any(_same(expected, candidate.lower()) for candidate in candidates):
             return True
     return False
 
@@ -79,7 +85,7 @@ def verify_grafana_signature(
         if abs((time.time() if now is None else now) - sent_at) > max_age_seconds:
             return False
         signed = timestamp.strip().encode() + b":" + (body.encode("utf-8") if isinstance(body, str) else body)
-    return hmac.compare_digest(_hmac_sha256_hex(secret, signed), signature.strip().lower())
+    return _same(_hmac_sha256_hex(secret, signed), signature.strip().lower())
 
 
 def verify_sentry_signature(body: bytes, signature: str | None, secret: str) -> bool:
@@ -87,7 +93,7 @@ def verify_sentry_signature(body: bytes, signature: str | None, secret: str) -> 
     with the integration's client secret."""
     if not signature or not secret:
         return False
-    return hmac.compare_digest(_hmac_sha256_hex(secret, body), signature.strip().lower())
+    return _same(_hmac_sha256_hex(secret, body), signature.strip().lower())
 
 
 def is_valid_sns_certificate_url(url: Any) -> bool:

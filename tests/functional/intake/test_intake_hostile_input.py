@@ -147,6 +147,24 @@ def test_signed_sources_need_a_valid_signature_once_a_secret_is_set(api, ingest_
     _assert_refused(refused, 400, "VALIDATION_ERROR")
 
 
+def test_a_signature_that_is_not_ascii_is_refused_not_a_server_error(api, ingest_key, admin_key):
+    # Given PagerDuty, Grafana and Sentry secrets
+    secrets = {"pagerduty": "pd-secret", "grafana": "g-secret", "sentry": "s-secret"}
+    assert api.put("/api/webhooks/settings", json={"secrets": secrets}, headers=auth(admin_key)).status_code == 200
+    # When each gets a signature header with a Latin-1 byte in it (HTTP headers may carry one)
+    bodies = {
+        "pagerduty": ("X-PagerDuty-Signature", "pagerduty/pagerduty_docs_v3_incident_priority_updated_p1.json"),
+        "grafana": ("X-Grafana-Alerting-Signature", "grafana/grafana_docs_firing_2_alerts.json"),
+        "sentry": ("Sentry-Hook-Signature", None),
+    }
+    for source, (header, fixture) in bodies.items():
+        body = fixture_bytes(fixture) if fixture else b'{"action": "created", "data": {}}'
+        value = (b"v1=" if source == "pagerduty" else b"") + b"\xe9" * 64
+        # Then it is a 401 in the API's error format, and nothing is stored
+        _assert_refused(post_alert(api, ingest_key, source, body, **{header: value}), 401, "UNAUTHORIZED")
+    assert incident_count() == 0
+
+
 def test_settings_are_admin_only_and_ingest_routes_are_audited(api, ingest_key, admin_key):
     _assert_refused(api.get("/api/webhooks/settings", headers=auth(ingest_key)), 403, "FORBIDDEN")
     post_alert(api, ingest_key, "generic", {"title": "storm"})
