@@ -17,6 +17,19 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 
 
+def known_zone(value: str) -> str:
+    """``value`` if it names an IANA time zone, else ValueError (for a pydantic validator's message).
+    ZoneInfo raises several types for a bad key: ZoneInfoNotFoundError, ValueError for a malformed
+    one, and OSError for a folder of the database ("America")."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        ZoneInfo(value)
+    except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)

@@ -3,12 +3,11 @@ conversion to the pure resolution types."""
 
 from datetime import date, datetime, time
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pagerless.clock import parse_time
+from pagerless.clock import known_zone, parse_time
 from pagerless.domain.schema_docs import documented
 from pagerless.oncall import policies, schedules
 
@@ -18,11 +17,7 @@ PersonId = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.@:+-]+$")
 
 
 def _zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {value!r}") from exc
-    return value
+    return known_zone(value)
 
 
 class RestrictionIn(BaseModel):

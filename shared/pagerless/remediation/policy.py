@@ -25,10 +25,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from pagerless.clock import known_zone
 from pagerless.domain.schema_docs import documented
 from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
 
@@ -86,11 +87,7 @@ class WeeklyFreeze(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+        return known_zone(value)
 
     def covers(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.timezone))

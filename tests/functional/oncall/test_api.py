@@ -66,6 +66,7 @@ def test_schedule_crud_and_validation(api, admin_key, operator_key, schedule):
     # Bad input is a 422 in the error format, naming the field
     for bad in (
         {**SCHEDULE, "timezone": "Mars/Olympus"},
+        {**SCHEDULE, "timezone": "America"},  # a folder of the time-zone database, not a zone
         {**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "rrule": "FREQ=SOMETIMES"}]},
         {**SCHEDULE, "layers": [{**SCHEDULE["layers"][0], "rrule": "FREQ=MINUTELY"}]},
         {**SCHEDULE, "layers": []},

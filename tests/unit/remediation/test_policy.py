@@ -172,6 +172,7 @@ def test_scale_down_to_zero_is_high_risk_for_auto_safe():
         {"freeze_windows": [{"start": "2026-03-11T15:00:00Z", "end": "2026-03-11T14:00:00Z"}]},
         {"freeze_windows": [{"start": "2026-03-11T14:00:00", "end": "2026-03-11T15:00:00"}]},
         {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Mars/Olympus"}]},
+        {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "America"}]},
         {"weekly_freezes": [{"days": ["friday"], "start": "18:00", "hours": 4}]},
     ],
 )
