@@ -107,19 +107,25 @@ class UserService:
         email = (email or "").strip().lower()
         keys = [f"email:{email}"] + ([f"addr:{address}"] if address else [])
         now = time.time()
-        for key in keys:
-            throttle = self.repository.throttle(key)
-            if throttle is not None and int(throttle.locked_until) > now:
+        attempts = {}
+        for key in keys:  # counted before the password is checked: a parallel burst gets no extra tries
+            attempt = self.repository.count_attempt(key, now=now)
+            if attempt is not None and attempt > config.login_max_failures:
+                self.repository.lock(key, until=now + config.login_lockout_seconds)
+                attempt = None
+            if attempt is None:
+                throttle = self.repository.throttle(key)
+                locked_until = int(throttle.locked_until) if throttle is not None else now
                 raise RateLimitedError(
                     "too many failed sign-ins; try again later",
-                    details=[{"retry_after": int(throttle.locked_until - now) + 1}],
+                    details=[{"retry_after": max(1, int(locked_until - now) + 1)}],
                 )
+            attempts[key] = attempt
         user = self.repository.by_email(email) if _EMAIL.match(email) else None
         if not self._password_matches(user, password or ""):
-            for key in keys:
-                self.repository.record_failure(
-                    key, lock_after=config.login_max_failures, lock_seconds=config.login_lockout_seconds, now=now
-                )
+            for key, attempt in attempts.items():
+                if attempt >= config.login_max_failures:
+                    self.repository.lock(key, until=now + config.login_lockout_seconds)
             raise UnauthorizedError(_BAD_LOGIN)
         if not user.is_active:
             raise ForbiddenError("this account is disabled")

@@ -243,19 +243,30 @@ class UserRepository:
         except DoesNotExist:
             return None
 
-    def record_failure(self, key: str, *, lock_after: int, lock_seconds: int, now: float) -> ThrottleRecord:
+    def count_attempt(self, key: str, *, now: float) -> int | None:
+        """Count a sign-in attempt on ``key`` before its password is checked (one atomic add, so a
+        burst of parallel guesses gets one number each); the attempt's number, or None while
+        ``key`` is locked."""
         record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
-        record.update(
-            actions=[
-                ThrottleRecord.failures.add(1),
-                ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
-            ]
-        )
-        if int(record.failures) >= lock_after:
+        try:
             record.update(
-                actions=[ThrottleRecord.locked_until.set(int(now + lock_seconds)), ThrottleRecord.failures.set(0)]
+                actions=[
+                    ThrottleRecord.failures.add(1),
+                    ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
+                ],
+                condition=ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now)),
             )
-        return record
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return int(record.failures)
+
+    def lock(self, key: str, *, until: float) -> None:
+        """Refuse sign-ins on ``key`` until ``until``; its count starts again after."""
+        ThrottleRecord(f"THROTTLE#{key}", "LOGIN").update(
+            actions=[ThrottleRecord.locked_until.set(int(until)), ThrottleRecord.failures.set(0)]
+        )
 
     def clear_throttle(self, key: str) -> None:
         ThrottleRecord(f"THROTTLE#{key}", "LOGIN").delete()

@@ -96,6 +96,26 @@ def test_no_user_enumeration_and_lockout(api, monkeypatch):
     assert locked.json()["error"]["code"] == "RATE_LIMITED"
 
 
+def test_a_burst_of_parallel_guesses_gets_no_more_tries_than_the_lockout_allows(api, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("PAGERLESS_LOGIN_MAX_FAILURES", "3")
+    from pagerless import settings
+
+    settings.auth.cache_clear()
+    register(api, "ann@example.com")
+    # When 16 wrong passwords arrive at the same moment
+    guess = lambda n: api.post("/api/auth/login", json={"email": "ann@example.com", "password": f"guess-{n:04d}"})  # noqa: E731
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        codes = sorted(r.status_code for r in pool.map(guess, range(16)))
+    # Then only 3 were checked against the password; the others were refused unchecked
+    assert codes == [401] * 3 + [429] * 13, codes
+    # And the lock holds: even the right password is refused for now
+    assert (
+        api.post("/api/auth/login", json={"email": "ann@example.com", "password": "correct horse"}).status_code == 429
+    )
+
+
 def test_admin_manages_users_and_disabled_user_sessions_stop(api):
     admin = register(api, "root@example.com").json()["access_token"]
     created = api.post(
