@@ -67,6 +67,16 @@ class Approval:
         """Still pending past its deadline (the decision that arrives now is too late)."""
         return self.pending and now >= self.expires_at
 
+    def decided_notice(self, decision: str | None = None) -> dict:
+        """The ``approval.decided`` notice's data: every card of this approval shows it."""
+        return {
+            "approval_id": self.approval_id,
+            "decision": decision or self.status,
+            "decided_by": self.decided_by,
+            "decided_at": self.decided_at.isoformat() if self.decided_at else None,
+            "comment": self.comment or self.note,
+        }
+
     def to_public(self) -> dict:
         """Everything but the task token."""
         return {

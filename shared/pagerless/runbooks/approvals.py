@@ -93,5 +93,22 @@ def expire(job: JobRecord, key: str | None = None, note: str = "the step's appro
     if not key:
         return
     record = ApprovalRepository().get(job.incident_id or job.job_id, key)
-    if record is not None and record.status == vocab.PENDING:
-        ApprovalRepository().decide(record, vocab.EXPIRED, actor="system", note=note)
+    if (
+        record is not None
+        and record.status == vocab.PENDING
+        and ApprovalRepository().decide(record, vocab.EXPIRED, actor="system", note=note)
+    ):
+        publish_decided(job.incident_id, record)
+
+
+def publish_decided(incident_id: str | None, record: Approval) -> None:
+    """The step's cards (a run on an incident has some) show the outcome and lose their buttons."""
+    if incident_id:
+        from pagerless.store.incidents import IncidentRepository
+
+        publish(
+            "approval.decided",
+            IncidentRepository().get(incident_id),
+            generation=record.approval_id,
+            data=record.decided_notice(),
+        )

@@ -318,18 +318,7 @@ class ApprovalService:
 
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
-    publish(
-        "approval.decided",
-        incident,
-        generation=record.approval_id,
-        data={
-            "approval_id": record.approval_id,
-            "decision": decision or record.status,
-            "decided_by": record.decided_by,
-            "decided_at": record.decided_at.isoformat() if record.decided_at else None,
-            "comment": record.comment or record.note,
-        },
-    )
+    publish("approval.decided", incident, generation=record.approval_id, data=record.decided_notice(decision))
 
 
 class _TokenRefused(Exception):

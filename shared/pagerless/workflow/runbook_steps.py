@@ -12,7 +12,7 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError
 from pagerless.incidents import timeline
-from pagerless.runbooks.approvals import is_step
+from pagerless.runbooks.approvals import is_step, publish_decided
 from pagerless.store.jobs import PARKED, RUNNING, JobRepository
 from pagerless.workflow.approvals import Decided, _NotSent, _publish_decided, _TokenRefused
 
@@ -22,8 +22,12 @@ __all__ = ["decide", "is_step"]
 def decide(service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = ""):
     """``ApprovalService.decide`` for a runbook step (no incident status involved)."""
     wanted = vocab.APPROVED if approve else vocab.REJECTED
-    if record.timed_out(utcnow()):
-        service.repository.decide(record, vocab.EXPIRED, actor="system", note="the approval timed out")
+    # a run on an incident files its step under the incident, a run on none under its job id
+    incident_id = None if record.incident_id == record.proposal["job_id"] else record.incident_id
+    if record.timed_out(utcnow()) and service.repository.decide(
+        record, vocab.EXPIRED, actor="system", note="the approval timed out"
+    ):
+        publish_decided(incident_id, record)  # its cards lose their buttons
     from pagerless.auth.actors import name_of
 
     won = record.status == vocab.PENDING and service.repository.decide(
@@ -44,6 +48,7 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
         service._send(record, approve, actor, comment)
     except _TokenRefused as exc:
         service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
+        publish_decided(incident_id, record)
         raise ConflictError(
             "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
         ) from exc

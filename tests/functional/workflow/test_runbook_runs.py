@@ -332,3 +332,38 @@ def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
     assert drained and "coredns-jr5gpjptcj-p5sxm: policy denied_namespace" in drained[0]["message"]
     assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
     assert sandbox.pod("payments", "payments-api-4x6gmfs98g-gwkjg") is not None
+
+
+def test_a_step_nobody_decides_on_an_incident_updates_its_cards_to_expired(
+    runs, sandbox, scenario, api, runtime, monkeypatch
+):
+    import json
+
+    from pagerless import settings
+    from pagerless.intake.service import IntakeService
+    from tests.functional.workflow.conftest import alertmanager_payload
+
+    # Given a run on an incident whose step waits one second for an approval
+    [opened] = IntakeService(start_workflow=lambda *a, **k: None).ingest(
+        "alertmanager", alertmanager_payload(scenario["alert"]), "default"
+    )
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    key = runs["alice"]
+    body = {"workflow_id": "oom-recovery", "input": {"context": CONTEXT, "incident_id": opened.incident_id}}
+    started = api.post("/api/runs", json=body, headers=auth(key))
+    assert started.status_code in (200, 201, 202), started.text
+    # When nobody decides it
+    done = wait_job(api, key, started.json()["job_id"], "failed", "completed")
+    assert done["result"]["outcome"] == "timed_out"
+    # Then its cards are told it expired (the notify function removes their buttons)
+    sqs, url, jobs = runtime.client("sqs"), settings.workflow().notify_queue_url, []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        jobs += [json.loads(m["Body"]) for m in batch]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
+        )
+    requested = [j for j in jobs if j["event"] == "approval.requested"]
+    decided = [j for j in jobs if j["event"] == "approval.decided"]
+    assert requested and [d["data"]["approval_id"] for d in decided] == [requested[-1]["data"]["approval_id"]]
+    assert decided[0]["data"]["decision"] == "expired"
