@@ -287,3 +287,47 @@ def test_a_drain_the_deny_list_refuses_changes_nothing(runs, sandbox, api):
     assert drained and "coredns-jr5gpjptcj-p5sxm: policy denied_namespace" in drained[0]["message"]
     assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
     assert sandbox.pod("payments", "payments-api-4x6gmfs98g-gwkjg") is not None
+
+
+@pytest.fixture
+def with_older_release(scenario):
+    """payments-api has an earlier release (revision 6, image v2.2.9) next to the current one (revision 7)."""
+    import copy
+
+    replicasets = scenario["cluster"]["replicasets"]["items"]
+    current = next(rs for rs in replicasets if rs["metadata"]["name"].startswith("payments-api-"))
+    older = copy.deepcopy(current)
+    older["metadata"].update(name="payments-api-6b7c8d9f5a", uid="5e0f6a8c-older-release", resourceVersion="31000001")
+    older["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "6"
+    for labels in (older["metadata"]["labels"], older["spec"]["selector"]["matchLabels"]):
+        labels["pod-template-hash"] = "6b7c8d9f5a"
+    older["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] = "6b7c8d9f5a"
+    older["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/payments/payments-api:v2.2.9"
+    older["spec"]["replicas"] = 0
+    older["status"] = {"replicas": 0, "observedGeneration": 1}
+    replicasets.append(older)
+
+
+def image(cluster) -> str:
+    return cluster.deployment(NS, DEPLOYMENT)["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+def test_a_step_that_changed_nothing_is_not_rolled_back_to_an_earlier_release(with_older_release, runs, sandbox, api):
+    # Given a Deployment whose memory limit already is 256Mi, with an earlier release (v2.2.9) in its history
+    key = runs["alice"]
+    assert image(sandbox).endswith(":v2.3.0") and memory_limit(sandbox) == "256Mi"
+    # When oom-recovery "raises" the limit to the value it already has, and its verify fails (still OOMKilled)
+    started = api.post(
+        "/api/workflows/oom-recovery/execute",
+        json={"context": {**CONTEXT, "memory_limit": "256Mi"}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    # Then the run fails, but its rollback does not undo a release the run never made
+    assert done["status"] == "failed", done
+    trail = events(api, key, started["job_id"])
+    assert image(sandbox).endswith(":v2.3.0"), [e.get("message") for e in trail]
+    assert memory_limit(sandbox) == "256Mi"
+    assert not [e for e in trail if e["event"] == "RollbackStep"], trail
+    raised = next(e for e in trail if e["event"] == "ToolCompleted")
+    assert raised["status"] == "no_change", raised
