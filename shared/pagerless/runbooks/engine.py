@@ -347,7 +347,8 @@ def rollback(job_id: str, reason: str) -> dict:
                     rule=decision.rule,
                 )
                 continue
-            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by") or job.created_by)
+            # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
+            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
             undone.append({"step": step.name, "status": outcome.status})
             note(
                 job,

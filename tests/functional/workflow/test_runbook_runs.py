@@ -331,3 +331,42 @@ def test_a_step_that_changed_nothing_is_not_rolled_back_to_an_earlier_release(wi
     assert not [e for e in trail if e["event"] == "RollbackStep"], trail
     raised = next(e for e in trail if e["event"] == "ToolCompleted")
     assert raised["status"] == "no_change", raised
+
+
+def test_a_rollback_the_policy_wants_approved_does_not_run_on_nobodys_approval(runs, sandbox, api):
+    # Given auto-safe: a rollout restart runs at once, a rollback_deployment (medium risk) needs a human
+    store_policy(autonomy="auto-safe", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    body = {
+        "name": "restart or undo",
+        "risk_level": "auto",
+        "steps": [
+            {
+                "name": "Restart",
+                "action": "rollout_restart",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                "verify": {
+                    "check": "workload_healthy",
+                    "max_attempts": 1,
+                    "interval_seconds": 0,
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+                "rollback": {
+                    "action": "rollback_deployment",
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+            }
+        ],
+    }
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When it runs (nobody approves anything) and the restart does not fix the OOMKilled pods
+    started = api.post(
+        "/api/workflows/restart-or-undo/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(key)
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    restarted = sandbox.deployment(NS, DEPLOYMENT)["spec"]["template"]["metadata"].get("annotations") or {}
+    # Then the restart ran, but the rollback the policy wants approved was refused, not run
+    assert done["status"] == "failed", done
+    [rolled] = [e for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
+    assert rolled["status"] == "refused", rolled
+    assert "kubectl.kubernetes.io/restartedAt" in restarted, "the rollback ran without an approval"
