@@ -36,9 +36,11 @@ def build_server(principal: Principal, *, host: str):
 
 def _in_thread(method):
     """The toolbox method as an async tool: PynamoDB blocks, so it runs in a worker thread; a
-    domain error becomes a tool error the model can read."""
+    domain error, or an argument the catalog refuses (an action's parameters), becomes a tool
+    error the model can read."""
     import anyio
     from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
 
     from pagerless.domain.errors import PagerlessError
 
@@ -48,6 +50,9 @@ def _in_thread(method):
             return await anyio.to_thread.run_sync(functools.partial(method, **kwargs))
         except PagerlessError as exc:
             raise ToolError(exc.message) from exc
+        except ValidationError as exc:
+            fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            raise ToolError(f"the arguments are not valid: {fields}") from exc
 
     return tool
 

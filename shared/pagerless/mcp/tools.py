@@ -127,8 +127,8 @@ DESCRIPTIONS: dict[str, str] = {
     "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "
     "those matching the incident (alert types, keywords, labels), best first, with the reasons.",
     "propose_action": 'Dry-run one catalog action (e.g. {"action": "rollout_restart", "namespace": ..., '
-    '"name": ...}): returns the policy decision with its rule and the server-side dry-run '
-    "diff. Nothing is changed; a person approves real changes.",
+    '"deployment": ...}; list_actions gives each action\'s parameters): returns the policy decision with its '
+    "rule and the server-side dry-run diff. Nothing is changed; a person approves real changes.",
 }
 
 

@@ -55,8 +55,10 @@ class _Action(BaseModel):
 
     @property
     def service(self) -> str:
-        """The workload an action counts against for rate limits."""
-        return getattr(self, "deployment", None) or getattr(self, "pod", None) or getattr(self, "node", "")
+        """The workload an action counts against for rate limits: ``namespace/name`` (a Deployment of
+        the same name in another namespace is another workload), or the node."""
+        name = getattr(self, "deployment", None) or getattr(self, "pod", None) or getattr(self, "node", "")
+        return f"{self.namespace_scope}/{name}" if self.namespace_scope else name
 
     def summary(self) -> str:
         return self.description

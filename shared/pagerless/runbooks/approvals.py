@@ -4,7 +4,8 @@ A step's approval record lives under the run's incident (so its chat card is the
 and the card's buttons reach ``ApprovalService.decide`` with the incident id) or, for a run
 without an incident, under the job id. Its proposal says ``"kind": "runbook_step"``; the decision
 is the same conditional write, and the task token goes back to Step Functions exactly once.
-While it waits the job is ``parked`` with the approval id as its correlation key. The decision
+The approver is shown the step's own server-side dry run (its diff), never the incident's
+proposal's. While it waits the job is ``parked`` with the approval id as its correlation key. The decision
 itself is the approval service's (``pagerless.workflow.runbook_steps``).
 """
 
@@ -34,6 +35,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
     job = load(job_id)
     step = current_step(job)
     plan = job.state["pending"]
+    checked = _dry_run(job.workspace, plan)
     now = utcnow()
     record = ApprovalRepository().create(
         Approval(
@@ -57,6 +59,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 "risk": plan["risk"],
                 "blast_radius": plan["blast_radius"],
                 "decision": {"rule": job.state.get("rule")},
+                "dry_run": checked,
             },
         )
     )
@@ -82,9 +85,29 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 "action": plan["action"]["action"],
                 "reason": f"runbook {runbook_of(job).name}: {step.name}",
                 "rule": job.state.get("rule"),
+                "diff": checked["diff"],  # the step's own, not the incident's proposal's
             },
         )
     return {"approval_id": record.approval_id}
+
+
+def _dry_run(workspace: str, plan: dict) -> dict:
+    """The step's server-side dry run, under the policy's decision (a drain's per-pod rules): what
+    the approver is shown."""
+    from pagerless.kube import cluster
+    from pagerless.remediation.actions import ActionPlan
+    from pagerless.remediation.executor import dry_run
+    from pagerless.remediation.policy import evaluate
+    from pagerless.remediation.workspace_policy import get_policy, policy_context
+
+    action_plan = ActionPlan.model_validate(plan)
+    decision = evaluate(action_plan, get_policy(workspace), policy_context(workspace))
+    kube = cluster.connect()
+    try:
+        checked = dry_run(action_plan, kube, decision)
+    finally:
+        kube.close()
+    return {"status": checked.status, "message": checked.message, "diff": checked.diff}
 
 
 def expire(job: JobRecord, key: str | None = None, note: str = "the step's approval timed out") -> None:

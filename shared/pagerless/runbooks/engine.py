@@ -251,29 +251,32 @@ def execute(job_id: str) -> dict:
         kube.close()
     _save(job, status=RUNNING)
     diff = "\n".join(str(c) for c in outcome.changes)
+    # a step that changed nothing has nothing to undo: its rollback would undo what someone else did
+    status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
     note(
         job,
         "ToolCompleted",
-        f"{step.name}: {outcome.status}. {outcome.message}",
+        f"{step.name}: {status}. {outcome.message}",
         node=step.name,
         action=action_plan.action.action,
-        status=outcome.status,
+        status=status,
         rule=decision.rule,
         approved_by=approver,
         diff=diff,
     )
-    if outcome.status not in ("succeeded", "no_change"):
-        return _reply("rollback", reason=f"{step.name} did not succeed ({outcome.status}): {outcome.message}")
-    note_action(job.workspace, action_plan.action.service, outcome.started_at)
+    if status not in ("succeeded", "no_change"):
+        return _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
     state = dict(job.state)
-    state["completed"] = [
-        *state.get("completed", []),
-        {"index": state["index"], "step": step.name, "approved_by": approver},
-    ]
+    if status == "succeeded":
+        note_action(job.workspace, action_plan.action.service, outcome.started_at)
+        state["completed"] = [
+            *state.get("completed", []),
+            {"index": state["index"], "step": step.name, "approved_by": approver},
+        ]
     result = {
         "step": step.name,
         "kind": "action",
-        "status": outcome.status,
+        "status": status,
         "action": action_plan.action.action,
         "message": outcome.message,
         "approved_by": approver,
@@ -344,7 +347,8 @@ def rollback(job_id: str, reason: str) -> dict:
                     rule=decision.rule,
                 )
                 continue
-            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by") or job.created_by)
+            # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
+            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
             undone.append({"step": step.name, "status": outcome.status})
             note(
                 job,

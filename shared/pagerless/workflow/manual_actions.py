@@ -51,7 +51,7 @@ def run_action(
     if dry_run:
         kube = cluster.connect()
         try:
-            checked = server_dry_run(plan, kube)
+            checked = server_dry_run(plan, kube, decision)  # a drain's per-pod namespace rules apply
         finally:
             kube.close()
         result = {**checked.model_dump(mode="json"), "diff": checked.diff}

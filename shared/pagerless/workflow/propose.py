@@ -60,7 +60,7 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     judged = [(plan, evaluate(plan, policy, context)) for plan in plans]
     # The first plan the policy allows; if it allows none, show the first with the rule that blocked it.
     plan, decision = next(((p, d) for p, d in judged if d.allowed), judged[0])
-    checked = dry_run(plan, kube)
+    checked = dry_run(plan, kube, decision)  # a drain's per-pod namespace rules apply
     proposal = {
         **describe(plan, decision),
         "dry_run": {**checked.model_dump(mode="json"), "diff": checked.diff},

@@ -91,6 +91,46 @@ def test_a_viewer_cannot_dry_run_an_action(runtime, sample_key):
     assert "operator role" in body["result"]["content"][0]["text"]
 
 
+@pytest.fixture
+def operator_event(runtime) -> dict:
+    from pagerless.api.security import key_service
+
+    key = key_service().create(workspace="default", role="operator", name="agent").secret
+    event = json.loads(EVENT.read_text("utf-8"))
+    return {**event, "headers": {**event["headers"], "authorization": f"Bearer {key}"}}
+
+
+def test_an_action_with_wrong_parameters_is_a_tool_error_naming_the_field(runtime, operator_event):
+    # Given an operator's agent that names the Deployment "name" (not the catalog's "deployment")
+    event = _rpc(
+        operator_event,
+        "tools/call",
+        {
+            "name": "propose_action",
+            "arguments": {"action": {"action": "rollout_restart", "namespace": "default", "name": "web"}},
+        },
+    )
+    # When it calls propose_action
+    body = json.loads(_invoke(runtime, event)["body"])
+    # Then the tool error says which fields are wrong, so the agent can correct its call
+    assert body["result"]["isError"] is True
+    text = body["result"]["content"][0]["text"]
+    assert "rollout_restart.deployment" in text and "rollout_restart.name" in text, text
+
+
+def test_the_propose_action_description_names_the_catalog_parameters(runtime, operator_event):
+    from pagerless.mcp.tools import DESCRIPTIONS
+
+    # the example an agent copies must be a valid action of the catalog
+    example = DESCRIPTIONS["propose_action"].split("(e.g. ", 1)[1].split("}", 1)[0] + "}"
+    example = json.loads(example.replace("...", '"x"'))
+    from pydantic import TypeAdapter
+
+    from pagerless.remediation.actions import Action
+
+    TypeAdapter(Action).validate_python(example)
+
+
 def test_an_unknown_incident_is_a_tool_error_the_model_can_read(runtime, sample_key):
     event = _rpc(
         json.loads(EVENT.read_text("utf-8")),

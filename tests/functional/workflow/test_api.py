@@ -93,6 +93,21 @@ def test_execute_attached_to_an_incident_runs_and_is_recorded(sandbox, scenario,
     assert "action_executed" in timeline_types(opened.id)
 
 
+def test_a_drain_dry_run_tells_what_the_policy_lets_the_drain_do(sandbox, api, operator_key):
+    # Given cluster-wide actions allowed and the default deny list (kube-system): coredns runs on the node
+    store_policy(max_blast_radius="cluster")
+    drain = {"action": "drain_node", "node": "ip-10-0-1-23.ec2.internal"}
+    # When an operator dry-runs the drain, then runs it
+    dry = api.post("/api/actions/execute", json={"action": drain}, headers=auth(operator_key))
+    real = api.post("/api/actions/execute", json={"action": drain, "dry_run": False}, headers=auth(operator_key))
+    # Then the dry run says what the real drain does: refused for the kube-system pod, nothing changed
+    assert real.json()["result"]["status"] == "refused", real.text
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["result"]["status"] == "refused", dry.json()["result"]
+    assert "policy denied_namespace" in dry.json()["result"]["message"]
+    assert not sandbox.node("ip-10-0-1-23.ec2.internal")["spec"].get("unschedulable")
+
+
 def test_execute_denied_by_policy_is_forbidden_with_the_rule(sandbox, api, operator_key):
     store_policy(denied_namespaces=["payments"])
     response = api.post("/api/actions/execute", json={"action": PATCH, "dry_run": False}, headers=auth(operator_key))

@@ -11,6 +11,7 @@ from tests.functional.workflow.conftest import (
     open_incident,
     store_policy,
     timeline_types,
+    wait_for,
     wait_for_status,
 )
 from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
@@ -27,6 +28,17 @@ def notify_jobs(runtime) -> list[dict]:
         if not messages:
             return found
         found += [json.loads(m["Body"]) for m in messages]
+
+
+def notify_job(runtime, generation: str) -> dict:
+    """The notification job of ``generation`` (an approval id), once it is on the queue."""
+    found: list[dict] = []
+
+    def look():
+        found.extend(notify_jobs(runtime))
+        return next((j for j in found if j["generation"] == generation), None)
+
+    return wait_for(look)
 
 
 def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_card(
@@ -66,6 +78,35 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
     assert done["status"] == "completed", done
     assert memory_limit(sandbox) == "512Mi"
     assert timeline_types(incident.id).count("runbook_step") >= 5
+
+
+def test_a_step_card_shows_the_dry_run_of_the_step_not_the_incidents_proposal(runs, sandbox, scenario, api, runtime):
+    from pagerless.notify.context import build
+    from pagerless.outbox.jobs import NotifyJob
+
+    # Given an incident whose own proposal (raise the memory limit to 512Mi) waits for approval
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    notify_jobs(runtime)
+    # When a runbook on it asks to approve a different action (a rollout restart)
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/crashloop-triage/execute", json={"options": FAST}, headers=auth(key)
+    ).json()
+    parked = wait_job(api, key, started["job_id"], "parked")
+    card = notify_job(runtime, parked["correlation_key"])
+    approval = next(
+        a
+        for a in api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"]
+        if a["approval_id"] == parked["correlation_key"]
+    )
+    # Then the card and the approval show the server-side dry run of that restart, not the incident's diff
+    ctx = build(NotifyJob(**card))
+    assert ctx["action"] == "rollout_restart"
+    assert "512Mi" not in (ctx["diff"] or ""), ctx["diff"]
+    assert "restartedAt" in (ctx["diff"] or ""), ctx["diff"]
+    assert "restartedAt" in approval["proposal"]["dry_run"]["diff"]
+    assert approval["proposal"]["dry_run"]["status"] == "would_change"
 
 
 def test_a_denied_step_stops_the_run_and_nothing_runs(runs, sandbox, api):

@@ -367,3 +367,86 @@ def test_a_step_nobody_decides_on_an_incident_updates_its_cards_to_expired(
     decided = [j for j in jobs if j["event"] == "approval.decided"]
     assert requested and [d["data"]["approval_id"] for d in decided] == [requested[-1]["data"]["approval_id"]]
     assert decided[0]["data"]["decision"] == "expired"
+
+
+@pytest.fixture
+def with_older_release(scenario):
+    """payments-api has an earlier release (revision 6, image v2.2.9) next to the current one (revision 7)."""
+    import copy
+
+    replicasets = scenario["cluster"]["replicasets"]["items"]
+    current = next(rs for rs in replicasets if rs["metadata"]["name"].startswith("payments-api-"))
+    older = copy.deepcopy(current)
+    older["metadata"].update(name="payments-api-6b7c8d9f5a", uid="5e0f6a8c-older-release", resourceVersion="31000001")
+    older["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = "6"
+    for labels in (older["metadata"]["labels"], older["spec"]["selector"]["matchLabels"]):
+        labels["pod-template-hash"] = "6b7c8d9f5a"
+    older["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] = "6b7c8d9f5a"
+    older["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.example.com/payments/payments-api:v2.2.9"
+    older["spec"]["replicas"] = 0
+    older["status"] = {"replicas": 0, "observedGeneration": 1}
+    replicasets.append(older)
+
+
+def image(cluster) -> str:
+    return cluster.deployment(NS, DEPLOYMENT)["spec"]["template"]["spec"]["containers"][0]["image"]
+
+
+def test_a_step_that_changed_nothing_is_not_rolled_back_to_an_earlier_release(with_older_release, runs, sandbox, api):
+    # Given a Deployment whose memory limit already is 256Mi, with an earlier release (v2.2.9) in its history
+    key = runs["alice"]
+    assert image(sandbox).endswith(":v2.3.0") and memory_limit(sandbox) == "256Mi"
+    # When oom-recovery "raises" the limit to the value it already has, and its verify fails (still OOMKilled)
+    started = api.post(
+        "/api/workflows/oom-recovery/execute",
+        json={"context": {**CONTEXT, "memory_limit": "256Mi"}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    # Then the run fails, but its rollback does not undo a release the run never made
+    assert done["status"] == "failed", done
+    trail = events(api, key, started["job_id"])
+    assert image(sandbox).endswith(":v2.3.0"), [e.get("message") for e in trail]
+    assert memory_limit(sandbox) == "256Mi"
+    assert not [e for e in trail if e["event"] == "RollbackStep"], trail
+    raised = next(e for e in trail if e["event"] == "ToolCompleted")
+    assert raised["status"] == "no_change", raised
+
+
+def test_a_rollback_the_policy_wants_approved_does_not_run_on_nobodys_approval(runs, sandbox, api):
+    # Given auto-safe: a rollout restart runs at once, a rollback_deployment (medium risk) needs a human
+    store_policy(autonomy="auto-safe", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    body = {
+        "name": "restart or undo",
+        "risk_level": "auto",
+        "steps": [
+            {
+                "name": "Restart",
+                "action": "rollout_restart",
+                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                "verify": {
+                    "check": "workload_healthy",
+                    "max_attempts": 1,
+                    "interval_seconds": 0,
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+                "rollback": {
+                    "action": "rollback_deployment",
+                    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                },
+            }
+        ],
+    }
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When it runs (nobody approves anything) and the restart does not fix the OOMKilled pods
+    started = api.post(
+        "/api/workflows/restart-or-undo/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(key)
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    restarted = sandbox.deployment(NS, DEPLOYMENT)["spec"]["template"]["metadata"].get("annotations") or {}
+    # Then the restart ran, but the rollback the policy wants approved was refused, not run
+    assert done["status"] == "failed", done
+    [rolled] = [e for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
+    assert rolled["status"] == "refused", rolled
+    assert "kubectl.kubernetes.io/restartedAt" in restarted, "the rollback ran without an approval"

@@ -122,14 +122,32 @@ def test_weekly_freeze_in_its_time_zone_across_midnight():
 def test_rate_limit_per_service_within_the_window():
     # Given 3 actions max per 60 minutes, and payments-api had 3 in the last hour (one older)
     recent = {
-        "payments-api": [NOW - timedelta(minutes=m) for m in (5, 20, 50)],
-        "checkout-web": [NOW - timedelta(minutes=5)],
+        "payments/payments-api": [NOW - timedelta(minutes=m) for m in (5, 20, 50)],
+        "payments/checkout-web": [NOW - timedelta(minutes=5)],
     }
     patch = decide(PATCH, recent=recent, rate_limit=RateLimit(max_actions=3, window_minutes=60), autonomy="auto")
     # Then payments-api is limited; the same history outside the window is not
     assert (patch.allowed, patch.rule) == (False, "rate_limit")
-    older = {"payments-api": [NOW - timedelta(minutes=m) for m in (61, 90, 120)]}
+    older = {"payments/payments-api": [NOW - timedelta(minutes=m) for m in (61, 90, 120)]}
     assert decide(PATCH, recent=older, autonomy="auto").allowed
+
+
+def test_rate_limit_counts_a_workload_not_its_name_in_other_namespaces():
+    # Given payments/payments-api had 3 actions in the last hour
+    recent = {}
+    for _ in range(3):
+        recent.setdefault(PATCH.action.service, []).append(NOW - timedelta(minutes=5))
+    staging = ActionPlan.of(
+        PatchResources(namespace="staging", deployment="payments-api", container="api", memory_limit="512Mi"),
+        "increase_memory_limit",
+        "test",
+    )
+    # Then payments/payments-api is limited, but the Deployment of the same name in staging is not
+    assert decide(PATCH, recent=recent, autonomy="auto").rule == "rate_limit"
+    assert decide(staging, recent=recent, autonomy="auto").allowed
+    # and a pod counts against its Deployment
+    pod = RestartPod(namespace="payments", pod="payments-api-7d9f8c6b5d-x2kqp", deployment="payments-api")
+    assert pod.service == PATCH.action.service
 
 
 def test_auto_safe_runs_only_low_risk_small_actions_without_approval():
