@@ -3,6 +3,7 @@
 from pagerless import settings
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
+from pagerless.observability import logger
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, update, with_metric
@@ -102,10 +103,27 @@ def investigator(workspace: str | None = None):
         return Investigator(llm)
     parameter = settings.integrations().pagerless_anthropic_key_parameter
     if parameter:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
         from pydantic import SecretStr
 
         from pagerless.store.session import powertools_parameters
 
-        key = powertools_parameters().get_parameter(parameter, decrypt=True, max_age=300)
+        try:
+            key = powertools_parameters().get_parameter(parameter, decrypt=True, max_age=300)
+        except GetParameterError as exc:  # missing, denied, throttled: the incident still gets a diagnosis
+            logger().warning("anthropic key parameter unreadable", extra={"parameter": parameter})
+            return KeyUnreadable(f"the key parameter {parameter} could not be read: {str(exc)[:300]}")
         return Investigator(llm.model_copy(update={"api_key": SecretStr(key)}))
     return None
+
+
+class KeyUnreadable:
+    """Stands in for the investigator when its key cannot be read (SSM parameter missing, denied,
+    throttled): the analyzers' diagnosis stands, with a note saying why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def investigate(self, context: dict, baseline: Diagnosis, **_tools) -> Diagnosis:
+        note = f"investigator unavailable ({self.reason}); the analyzers' diagnosis stands"
+        return baseline.model_copy(update={"notes": [*baseline.notes, note]})

@@ -35,3 +35,23 @@ def test_diagnose_uses_the_investigator_and_records_its_usage(sandbox, scenario,
     assert "PaymentsApiHighErrorRate" in str(request.body)
     tools = {tool["name"] for tool in request.body["tools"]}
     assert {"knowledge_search", "similar_incidents"} <= tools, tools
+
+
+def test_an_unreadable_key_parameter_leaves_the_analyzers_diagnosis(sandbox, scenario, monkeypatch):
+    from pagerless import settings
+    from pagerless.diagnosis.llm import get_llm_settings
+
+    # Given the key is to be read from an SSM parameter that does not exist (deleted, misnamed, no access)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("PAGERLESS_LLM_API_KEY", raising=False)
+    monkeypatch.setenv("PAGERLESS_ANTHROPIC_KEY_PARAMETER", "/pagerless/anthropic-key-missing")
+    settings.reset()
+    get_llm_settings.cache_clear()
+    # When the workflow diagnoses the OOM incident
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    # Then the incident still gets the analyzers' diagnosis and its proposal, with a note saying why
+    record = incident(opened.id)
+    assert record.diagnosis["engine"] == "analyzers" and record.diagnosis["category"] == "oom_killed"
+    assert any("/pagerless/anthropic-key-missing" in note for note in record.diagnosis["notes"]), record.diagnosis
+    assert record.proposal["action"] == "patch_resources"
