@@ -8,6 +8,10 @@ rejects the rest of a payload. The strict parser of API time filters is ``api.ti
 """
 
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,6 +32,28 @@ def known_zone(value: str) -> str:
     except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(f"unknown time zone {value!r}") from exc
     return value
+
+
+# When the running Lambda invocation is cut off (a time.monotonic() value); None outside one.
+_invocation_deadline: ContextVar[float | None] = ContextVar("invocation_deadline", default=None)
+
+
+@contextmanager
+def invocation(remaining_seconds: float | None) -> Iterator[None]:
+    """Within: the running invocation may last ``remaining_seconds`` more (the Lambda context's
+    remaining time; None: no limit known)."""
+    deadline = None if remaining_seconds is None else time.monotonic() + remaining_seconds
+    token = _invocation_deadline.set(deadline)
+    try:
+        yield
+    finally:
+        _invocation_deadline.reset(token)
+
+
+def invocation_seconds_left() -> float | None:
+    """Seconds before the running Lambda invocation is cut off; None outside one (tests, the CLI)."""
+    deadline = _invocation_deadline.get()
+    return None if deadline is None else deadline - time.monotonic()
 
 
 def utcnow() -> datetime:

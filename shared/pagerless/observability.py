@@ -5,7 +5,7 @@ from functools import cache
 
 from aws_lambda_powertools import Logger, Metrics
 
-from pagerless import settings
+from pagerless import clock, settings
 
 
 @cache
@@ -51,8 +51,10 @@ def lambda_context(handler):
             cold_start=name not in _warm,
         )
         _warm.add(name)
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
         try:
-            return handler(event, context, *args, **kwargs)
+            with clock.invocation(remaining() / 1000 if remaining else None):
+                return handler(event, context, *args, **kwargs)
         finally:
             log.thread_safe_clear_keys()
 

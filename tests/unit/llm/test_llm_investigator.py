@@ -302,6 +302,31 @@ def test_time_limit_stops_retrying_and_falls_back(fake_api, settings, scenario, 
     assert any("time limit of 1.5s reached after 1 retries" in note for note in result.notes)
 
 
+def test_the_lambda_invocation_time_left_bounds_the_investigation(fake_api, settings, scenario, baseline):
+    from pagerless.diagnosis.llm.investigator import RESERVE_SECONDS
+    from pagerless.local.lambdas import LambdaContext
+    from pagerless.observability import lambda_context
+
+    # Given an overloaded API, generous retries and time limit, and a workflow function with a 40 s timeout
+    fake_api.respond_with(lambda request: overloaded())
+    patient = settings.model_copy(
+        update={"max_seconds": 240, "max_retries": 50, "retry_backoff_base_s": 4.0, "retry_backoff_max_s": 4.0}
+    )
+    clock = FakeClock()
+
+    @lambda_context
+    def handler(event, context):
+        return Investigator(patient, sleep=clock.sleep, clock=clock).investigate(scenario, baseline)
+
+    # When the investigation runs inside that invocation
+    result = handler({}, LambdaContext("pagerless-workflow", timeout_seconds=40, region="us-east-1"))
+
+    # Then it stopped in time for the analyzers' diagnosis to be stored before Lambda cuts it off
+    assert 0 < sum(clock.slept) <= 40 - RESERVE_SECONDS
+    assert result.engine == "analyzers"
+    assert any("time limit of" in note and "reached" in note for note in result.notes), result.notes
+
+
 def test_auth_error_is_not_retried_and_falls_back(fake_api, settings, scenario, baseline):
     # Given
     fake_api.enqueue(unauthorized())

@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from pagerless.clock import invocation_seconds_left
 from pagerless.diagnosis.llm.backend import SnapshotBackend, ToolBackend
 from pagerless.diagnosis.llm.pricing import UsageMeter, price_for
 from pagerless.diagnosis.llm.prompts import first_user_message, incident_context, stable_prefix
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 EPHEMERAL = {"type": "ephemeral"}
 STANDS = "the analyzers' diagnosis stands"
+# Inside a Lambda invocation, the investigation ends this long before the function's timeout, so
+# that the step can still store the analyzers' diagnosis (a timed-out step stores nothing).
+RESERVE_SECONDS = 10.0
 
 ClientFactory = Callable[[LlmSettings], Any]
 
@@ -66,7 +70,7 @@ class Investigator:
         """Investigate one incident. ``context`` is a scenario dict; tools read it through
         ``backend`` (default ``SnapshotBackend(context)``); ``knowledge`` and ``similar`` add the
         knowledge-search and similar-incidents tools when given."""
-        settings = self.settings
+        settings = _within_invocation(self.settings)
         if settings.api_key is None or not settings.api_key.get_secret_value():
             return _fallback(baseline, f"investigator skipped: no Anthropic API key configured; {STANDS}", None)
         meter = UsageMeter(
@@ -241,6 +245,15 @@ class _Session:
         return [
             f"{len(missing)} of {len(quotes)} evidence quotes not found verbatim in the context or tool output, e.g. {missing[0][:120]!r}"
         ]
+
+
+def _within_invocation(settings: LlmSettings) -> LlmSettings:
+    """``settings`` with ``max_seconds`` cut to the running Lambda invocation's time left, less
+    ``RESERVE_SECONDS`` (the workflow function's timeout may be shorter than ``max_seconds``)."""
+    left = invocation_seconds_left()
+    if left is None or left - RESERVE_SECONDS >= settings.max_seconds:
+        return settings
+    return settings.model_copy(update={"max_seconds": round(max(left - RESERVE_SECONDS, 0.0), 1)})
 
 
 def _normalize(text: str) -> str:

@@ -35,8 +35,9 @@ class LlmSettings(BaseSettings):
     retry_backoff_base_s: float = Field(default=1.0, ge=0)
     retry_backoff_max_s: float = Field(default=16.0, ge=0)
     request_timeout_s: float = Field(default=60.0, gt=0)
-    # Wall-clock limit of one investigation, below the function's own timeout so that the
-    # analyzers' diagnosis is still returned: request timeouts and retry waits are cut to fit.
+    # Wall-clock limit of one investigation: request timeouts and retry waits are cut to fit. Inside
+    # a Lambda invocation it is also cut to the invocation's time left (the workflow function's
+    # timeout is 120 s), so that the analyzers' diagnosis is still stored.
     max_seconds: float = Field(default=240.0, gt=0)
     tool_output_max_chars: int = Field(default=8_000, ge=500)
 
