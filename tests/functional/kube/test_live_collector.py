@@ -132,3 +132,17 @@ def test_objects_the_typed_models_reject_are_still_collected(scenario):
     assert node["status"]["nodeInfo"] == {"kubeletVersion": "v1.30.4"}
     assert cluster["logs"][f"{key}#previous"] == "lock timeout, retrying\n"
     assert cluster["notes"] == []
+
+
+def test_events_are_cut_to_the_warnings_and_the_newest(sandbox, kube):
+    # Given the namespace's four events: two warnings and two normal ones (the newest is 14:20:31)
+    # When collected with room for three events
+    cluster = collect_cluster(NS, kube=kube, deployment=DEPLOYMENT, max_events=3)
+    # Then both warnings and the newest normal event are kept, and the cut is noted
+    kept = [(e["type"], e["reason"], e["lastTimestamp"]) for e in cluster["events"]["items"]]
+    assert sorted(kept) == [
+        ("Normal", "Pulled", "2026-03-11T14:20:31Z"),
+        ("Warning", "BackOff", "2026-03-11T14:21:12Z"),
+        ("Warning", "BackOff", "2026-03-11T14:21:30Z"),
+    ]
+    assert "events: 4 in payments; kept 3 (warnings first, then the newest)" in cluster["notes"]

@@ -41,12 +41,15 @@ def collect_cluster(
     timeout_seconds: float = 5,
     max_pods: int = 50,
     max_log_pods: int = 10,
+    max_events: int = 500,
 ) -> dict[str, Any]:
     """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
 
     ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
-    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Each
-    call is bounded by ``timeout_seconds`` and the whole collection by six times that.
+    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Events
+    are cut to ``max_events`` (warnings, then the newest), so that a busy namespace's context still
+    fits the context store. Each call is bounded by ``timeout_seconds`` and the whole collection
+    by six times that.
     """
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
@@ -89,7 +92,7 @@ def collect_cluster(
     pods = _pods(namespace, fetch, core, pod, selector, max_pods, notes)
     cluster: dict[str, Any] = {
         "pods": pods,
-        "events": items("events", core.list_namespaced_event, namespace),
+        "events": _events(items("events", core.list_namespaced_event, namespace), max_events, namespace, notes),
         "deployments": deployments,
         "replicasets": items("replicasets", apps.list_namespaced_replica_set, namespace),
         "nodes": [],
@@ -150,6 +153,19 @@ def _pods(
             "(the alert's workload and unhealthy pods first)"
         )
     return ordered[:max_pods]
+
+
+def _events(events: list[dict], max_events: int, namespace: str, notes: list[str]) -> list[dict]:
+    """At most ``max_events``: the warnings first, then the newest."""
+    if len(events) <= max_events:
+        return events
+    notes.append(f"events: {len(events)} in {namespace}; kept {max_events} (warnings first, then the newest)")
+
+    def newest(event: dict) -> str:
+        return event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp") or ""
+
+    by_age = sorted(events, key=newest, reverse=True)
+    return sorted(by_age, key=lambda e: e.get("type") != "Warning")[:max_events]
 
 
 def _healthy(pod: dict) -> bool:

@@ -1,0 +1,47 @@
+"""A busy namespace's context still fits the context store: the workflow diagnoses, it does not fail."""
+
+import copy
+import uuid
+
+import pytest
+
+from tests.functional.workflow.conftest import NS, explain, incident, open_incident, wait_for_status
+
+pytestmark = pytest.mark.functional
+
+
+def _noise_events(scenario: dict, count: int) -> list[dict]:
+    """``count`` Normal events of a namespace whose jobs run every minute (as a busy namespace has)."""
+    [template] = [e for e in scenario["cluster"]["events"]["items"] if e["metadata"]["namespace"] == NS][:1]
+    events = []
+    for n in range(count):
+        event = copy.deepcopy(template)
+        name = f"report-job-{n:05d}-{uuid.uuid4().hex[:5]}"
+        event["metadata"].update(name=f"{name}.{uuid.uuid4().hex[:16]}", uid=str(uuid.uuid4()))
+        event["involvedObject"].update(kind="Pod", name=name, uid=str(uuid.uuid4()))
+        event.update(
+            type="Normal",
+            reason="Pulled",
+            message=f'Successfully pulled image "registry.example.com/report:{uuid.uuid4().hex[:12]}" in 1.{n % 997}s',
+            firstTimestamp="2026-03-11T13:00:00Z",
+            lastTimestamp="2026-03-11T13:50:00Z",
+            count=1,
+        )
+        events.append(event)
+    return events
+
+
+def test_a_namespace_with_thousands_of_events_is_still_diagnosed(scenario, request):
+    # Given the OOM scenario's namespace also holds 4000 unrelated events
+    scenario["cluster"]["events"]["items"] += _noise_events(scenario, 4000)
+    request.getfixturevalue("sandbox")
+    # When the workflow gathers the context and diagnoses
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval", "escalated", "diagnosed", timeout=120)
+    # Then the incident is diagnosed from what was kept, and the context says what was left out
+    from pagerless.store.contexts import ContextRepository
+
+    record = incident(opened.id)
+    assert record.diagnosis and record.diagnosis["category"] == "oom_killed", explain(opened.id)
+    stored = ContextRepository().get(opened.id)
+    assert any("events" in note for note in stored.notes), stored.notes
