@@ -1,12 +1,14 @@
 """GatherContext: collect what the diagnosis needs and store it by reference (the contexts table).
 
-With a cluster configured the live collector reads the alert's namespace; without one the
-context is the alert alone, and the notes say so.
+With a cluster configured the live collector reads the alert's namespace; without one, or with a
+configuration that cannot be loaded (a kubeconfig gone or broken), the context is the alert
+alone, and the notes say why.
 """
 
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time, utcnow
+from pagerless.domain.errors import ValidationError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
@@ -71,14 +73,20 @@ def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_ga
     store it by reference and note it on the timeline; the status is left as it is."""
     alert = alert_of(incident)
     scenario, source = {"alert": alert, "cluster": {"notes": [NO_CLUSTER]}, "deploys": []}, "alert"
+    why = "no cluster configured"
     try:
         kube = cluster.connect()
     except cluster.ClusterNotConfiguredError:
         kube = None
+    except ValidationError as exc:  # a kubeconfig gone or broken: diagnose from the alert, say why
+        kube, why = None, str(exc)
+        scenario["cluster"] = {"notes": [f"{why}: the context is the alert alone"]}
     if kube is not None:
-        scenario["cluster"] = _collect(kube, alert["labels"])
+        try:
+            scenario["cluster"] = _collect(kube, alert["labels"])
+        finally:
+            kube.close()
         source = "live"
-        kube.close()
     scenario["deploys"] = deploys_before(incident)
     stored = ContextRepository().put(incident.id, incident.workspace, source, scenario)
     counts = {
@@ -90,7 +98,7 @@ def collect_and_store(incident: IncidentRecord, *, event_type: str = "context_ga
     timeline.record(
         incident,
         event_type,
-        f"context from {'the cluster' if source == 'live' else 'the alert only (no cluster configured)'}",
+        "context from the cluster" if source == "live" else f"context from the alert only ({why})",
         actor=actor,
         data={
             "source": source,

@@ -45,3 +45,23 @@ def test_a_namespace_with_thousands_of_events_is_still_diagnosed(scenario, reque
     assert record.diagnosis and record.diagnosis["category"] == "oom_killed", explain(opened.id)
     stored = ContextRepository().get(opened.id)
     assert any("events" in note for note in stored.notes), stored.notes
+
+
+def test_an_unusable_cluster_configuration_leaves_the_alert_alone_as_context(
+    scenario, fast_workflow, monkeypatch, tmp_path
+):
+    from pagerless import settings
+    from pagerless.store.contexts import ContextRepository
+
+    # Given the configured kubeconfig is gone (a rotated secret, a wrong path)
+    monkeypatch.setenv("PAGERLESS_KUBECONFIG", str(tmp_path / "missing-kubeconfig"))
+    settings.reset()
+    # When an incident's workflow gathers its context
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval", "diagnosed", "escalated", settled=True)
+    # Then it is diagnosed from the alert, and the context and its timeline entry say why there is no cluster state
+    record = incident(opened.id)
+    assert record.diagnosis, explain(opened.id)
+    stored = ContextRepository().get(opened.id)
+    assert stored.source == "alert"
+    assert any("cluster configuration is unusable" in note for note in stored.notes), stored.notes
