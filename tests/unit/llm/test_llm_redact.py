@@ -103,3 +103,17 @@ def test_secret_looking_env_vars_and_keys_are_redacted_in_specs():
     assert [e.get("value") for e in redacted["env"]] == [REDACTED, REDACTED, "8080", None]
     assert redacted["env"][3]["valueFrom"] == {"secretKeyRef": {"name": "db", "key": "password"}}
     assert redacted["config"] == {"token": REDACTED, "secretName": "db", "readOnly": True}
+
+
+@pytest.mark.parametrize("name", ["DB_PASS", "REDIS_PASS", "STRIPE_KEY", "SIGNING_KEY", "JWT_KEY", "HMAC_KEY"])
+def test_env_vars_named_pass_or_key_are_redacted(name):
+    # Given a container env var whose name says PASS or KEY, as many charts and apps name them
+    # When the pod spec is redacted
+    [env] = redact_obj([{"name": name, "value": "sk_live_51Habcdef0123456789"}])
+    # Then its value does not reach the model
+    assert env == {"name": name, "value": REDACTED}
+
+
+@pytest.mark.parametrize("name", ["PORT", "LOG_LEVEL", "PASSTHROUGH_MODE", "KEYCLOAK_URL"])
+def test_env_vars_that_only_contain_pass_or_key_are_kept(name):
+    assert redact_obj([{"name": name, "value": "x"}]) == [{"name": name, "value": "x"}]

@@ -17,8 +17,11 @@ _SECRET_KEY = re.compile(rf"(?i)^[\w.-]*{_SECRET_WORD}[\w.-]*$")
 # Keys that name or describe a secret rather than hold one (secretName, secretKeyRef, tokenPath...).
 _REFERENCE_KEY = re.compile(r"(?i)(?:name|names|ref|path|file|seconds|ttl|expiration|namespace|kind|type|count|id)$")
 _NON_SECRET_VALUE = re.compile(r"(?i)^(?:true|false|null|none|\[REDACTED\]?)$")
-# Env var names that carry credentials without saying "password" (connection strings, DSNs).
-_SECRET_ENV_NAME = re.compile(rf"(?i){_SECRET_WORD}|dsn|database_url|conn(?:ection)?_?str|_url_with_auth")
+# Env var names that carry credentials without saying "password" (connection strings, DSNs, and
+# the short DB_PASS / STRIPE_KEY / SIGNING_KEY forms).
+_SECRET_ENV_NAME = re.compile(
+    rf"(?i){_SECRET_WORD}|dsn|database_url|conn(?:ection)?_?str|_url_with_auth|(?:^|_)(?:pass|key)$"
+)
 
 _TOKEN_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # PEM private keys, also when a log cut the END line off.
