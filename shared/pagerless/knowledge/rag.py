@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import time
 
+from pagerless.diagnosis.llm import LlmSettings
 from pagerless.knowledge.documents import DocumentService
 from pagerless.knowledge.ranking import tokenize
 from pagerless.observability import logger
@@ -36,14 +37,27 @@ SYSTEM = (
 )
 
 
-def answer(workspace: str, kb_id: str, query: str, top_k: int = 5, *, service: DocumentService | None = None) -> dict:
-    """Retrieve the base's best chunks for ``query`` and answer from them (Claude, or extractive)."""
+def answer(
+    workspace: str,
+    kb_id: str,
+    query: str,
+    top_k: int = 5,
+    *,
+    llm: LlmSettings | None = None,
+    llm_note: str | None = None,
+    service: DocumentService | None = None,
+) -> dict:
+    """Retrieve the base's best chunks for ``query`` and answer from them: Claude with ``llm`` (the
+    workspace's settings and key, pagerless.config.llm), else extractive (``llm_note`` says why)."""
     passages = (service or DocumentService()).search(workspace, kb_id, query, top_k)
     sources = [{"index": n, **hit} for n, hit in enumerate(passages, start=1)]
     result = {"knowledge_id": kb_id, "query": query, "sources": sources}
     if not sources:
         return {**result, "answer": NO_MATCH, "engine": "extractive", "citations": []}
-    claude = _claude(query, sources)
+    if llm is not None:
+        claude = _claude(query, sources, llm)
+    else:
+        claude = {"note": f"{llm_note}; the answer is extractive"} if llm_note else None
     if claude is not None and claude.get("answer"):
         return {**result, **claude}
     text, cited = extractive_answer(query, sources)
@@ -74,13 +88,8 @@ def extractive_answer(query: str, sources: list[dict]) -> tuple[str, list[int]]:
     return text, sorted({index for *_, index in chosen})
 
 
-def _claude(query: str, sources: list[dict]) -> dict | None:
-    """Claude's answer ``{"answer", "engine", "model", "citations"}``; ``{"note"}`` when it failed; None without a key."""
-    from pagerless.diagnosis.llm import get_llm_settings
-
-    settings = get_llm_settings()
-    if settings.api_key is None:
-        return None
+def _claude(query: str, sources: list[dict], settings: LlmSettings) -> dict:
+    """Claude's answer ``{"answer", "engine", "model", "citations"}``; ``{"note"}`` when it failed."""
     from pagerless.diagnosis.llm.redact import redact_text
     from pagerless.diagnosis.llm.transport import LlmUnavailableError, anthropic_client, create_message
 

@@ -1,9 +1,7 @@
 """Diagnose: the analyzers (and Claude, when a key is configured) on the stored context."""
 
-from pagerless import settings
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
-from pagerless.observability import logger
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, update, with_metric
@@ -90,31 +88,13 @@ class WithKnowledge:
 def investigator(workspace: str | None = None):
     """The Claude investigator when a key is configured (env or SSM parameter) and the workspace has
     not turned it off, with the workspace's model and budget (``/api/config``); else None."""
-    from pagerless.config.service import ConfigService, apply_to_llm_settings
-    from pagerless.diagnosis.llm import Investigator, get_llm_settings
+    from pagerless.config.llm import workspace_llm
+    from pagerless.diagnosis.llm import Investigator
 
-    llm = get_llm_settings()
-    if workspace is not None:
-        overrides = ConfigService().overrides(workspace)
-        if overrides.llm_enabled is False:
-            return None
-        llm = apply_to_llm_settings(llm, overrides)
-    if llm.api_key is not None and llm.api_key.get_secret_value():
-        return Investigator(llm)
-    parameter = settings.integrations().pagerless_anthropic_key_parameter
-    if parameter:
-        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-        from pydantic import SecretStr
-
-        from pagerless.store.session import powertools_parameters
-
-        try:
-            key = powertools_parameters().get_parameter(parameter, decrypt=True, max_age=300)
-        except GetParameterError as exc:  # missing, denied, throttled: the incident still gets a diagnosis
-            logger().warning("anthropic key parameter unreadable", extra={"parameter": parameter})
-            return KeyUnreadable(f"the key parameter {parameter} could not be read: {str(exc)[:300]}")
-        return Investigator(llm.model_copy(update={"api_key": SecretStr(key)}))
-    return None
+    llm = workspace_llm(workspace)
+    if llm.settings is not None:
+        return Investigator(llm.settings)
+    return KeyUnreadable(llm.why) if llm.unreadable else None
 
 
 class KeyUnreadable:

@@ -109,6 +109,21 @@ def test_when_claude_fails_the_answer_is_extractive_and_says_why(api, admin_key,
     assert "Claude was not used" in body["note"] and "401" in body["note"]
 
 
+def test_a_workspace_that_turned_claude_off_sends_nothing_to_claude(api, admin_key, kb, claude):
+    from tests.fakes.anthropic_api import message, text_block
+
+    # Given a deployment with a key, and a workspace that turned Claude off
+    claude.enqueue(message(text_block("Run SENTINEL FAILOVER mymaster [1].")))
+    turned_off = api.put("/api/config", json={"llm_enabled": False}, headers=auth(admin_key))
+    assert turned_off.status_code == 200, turned_off.text
+    # When someone asks the knowledge base
+    body = rag(api, admin_key, kb, "How do I fail over Redis with sentinel?").json()
+    # Then the answer is extractive, says why, and neither the question nor the documents left
+    assert body["engine"] == "extractive" and "SENTINEL FAILOVER" in body["answer"]
+    assert "turned off for this workspace" in body["note"]
+    assert claude.message_requests == []
+
+
 def test_errors_are_in_the_error_format(api, admin_key, kb):
     from pagerless.api.security import key_service
 

@@ -122,9 +122,11 @@ def search_base(kb_id: str, body: KnowledgeSearch, principal: ViewerDep) -> dict
 @router.post("/api/knowledge-bases/{kb_id}/rag")
 def rag_base(kb_id: str, body: KnowledgeRag, principal: ViewerDep) -> dict:
     """An answer to the question from the base's best passages (Claude when keyed, else extractive), with sources."""
+    from pagerless.config.llm import workspace_llm
     from pagerless.knowledge.rag import answer
 
-    return answer(principal.workspace, kb_id, body.query, body.top_k)
+    llm = workspace_llm(principal.workspace)
+    return answer(principal.workspace, kb_id, body.query, body.top_k, llm=llm.settings, llm_note=llm.note)
 
 
 @router.post(
