@@ -42,13 +42,16 @@ def collect_cluster(
     max_pods: int = 50,
     max_log_pods: int = 10,
     max_events: int = 500,
+    max_replicasets: int = 50,
 ) -> dict[str, Any]:
     """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
 
     ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
     ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Events
-    are cut to ``max_events`` (warnings, then the newest), so that a busy namespace's context still
-    fits the context store. Each call is bounded by ``timeout_seconds`` and the whole collection
+    are cut to ``max_events`` (warnings, then the newest) and ReplicaSets to ``max_replicasets``
+    (the hinted workload's and the scaled-up ones, then the newest), and objects lose their
+    ``managedFields`` as kubectl shows them, so that a busy namespace's context still fits the
+    context store. Each call is bounded by ``timeout_seconds`` and the whole collection
     by six times that.
     """
     from kubernetes.client.exceptions import ApiException
@@ -94,7 +97,9 @@ def collect_cluster(
         "pods": pods,
         "events": _events(items("events", core.list_namespaced_event, namespace), max_events, namespace, notes),
         "deployments": deployments,
-        "replicasets": items("replicasets", apps.list_namespaced_replica_set, namespace),
+        "replicasets": _replicasets(
+            items("replicasets", apps.list_namespaced_replica_set, namespace), max_replicasets, deployment, notes
+        ),
         "nodes": [],
         "pvcs": items("pvcs", core.list_namespaced_persistent_volume_claim, namespace),
         "hpas": items("hpas", kube.autoscaling.list_namespaced_horizontal_pod_autoscaler, namespace),
@@ -168,6 +173,21 @@ def _events(events: list[dict], max_events: int, namespace: str, notes: list[str
     return sorted(by_age, key=lambda e: e.get("type") != "Warning")[:max_events]
 
 
+def _replicasets(replicasets: list[dict], limit: int, deployment: str | None, notes: list[str]) -> list[dict]:
+    """At most ``limit``: the hinted Deployment's and those with replicas first, then the newest (a
+    namespace keeps up to ten old ReplicaSets per Deployment, each with its whole pod template)."""
+    if len(replicasets) <= limit:
+        return replicasets
+    notes.append(f"replicasets: {len(replicasets)}; kept {limit} (the workload's and the scaled-up ones first)")
+
+    def first(rs: dict) -> tuple[bool, bool]:
+        owners = {o.get("name") for o in rs.get("metadata", {}).get("ownerReferences") or []}
+        return deployment not in owners, not (rs.get("spec") or {}).get("replicas")
+
+    by_age = sorted(replicasets, key=lambda rs: rs.get("metadata", {}).get("creationTimestamp") or "", reverse=True)
+    return sorted(by_age, key=first)[:limit]
+
+
 def _healthy(pod: dict) -> bool:
     ready = any(
         c.get("type") == "Ready" and c.get("status") == "True" for c in pod.get("status", {}).get("conditions") or []
@@ -204,4 +224,6 @@ def _as_list(key: str, items: list[dict]) -> dict[str, Any]:
     for item in items:  # list items come without kind/apiVersion; kubectl adds them, so do we
         item.setdefault("apiVersion", API_VERSIONS.get(kind, "v1"))
         item.setdefault("kind", kind)
+        # who set which field: often most of an object's size, and no diagnosis reads it (kubectl hides it)
+        (item.get("metadata") or {}).pop("managedFields", None)
     return {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items}
