@@ -2,7 +2,8 @@
 
 Accepted: `2026-01-01T00:00:00Z`, `2026-01-01T08:00:00+08:00`, `2026-01-01` (midnight UTC; a time
 without an offset is UTC), or whole seconds since the epoch (`1767225600`). Fractions, negative
-numbers and other text are a 422, never guessed.
+numbers and other text are a 422, never guessed. The value is always returned in UTC: stores
+compare it as ISO text with their UTC keys, so `+08:00` must not reach them as written.
 """
 
 import re
@@ -19,7 +20,7 @@ DESCRIPTION = "ISO 8601 (2026-01-01T00:00:00Z; no offset = UTC) or whole epoch s
 
 def parse_time_filter(value: object) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     text = str(value).strip()
     if _EPOCH.match(text):
         return datetime.fromtimestamp(int(text), UTC)
@@ -28,7 +29,7 @@ def parse_time_filter(value: object) -> datetime:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError as exc:
             raise ValueError(f"not a valid date: {text!r}") from exc
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
     raise ValueError(f"expected {DESCRIPTION}, got {text[:40]!r}")
 
 

@@ -16,6 +16,8 @@ import json
 import sys
 from pathlib import Path
 
+import httpx
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--url", help="Pagerless base URL (default $PAGERLESS_URL or http://127.0.0.1:8080)")
@@ -44,8 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pagerless.client import ApiError, Client
 
+    base_url = args.url
     try:
         with Client(args.url, args.key) as client:
+            base_url = client.base_url
             result = _dispatch(client, args)
     except ApiError as error:
         print(
@@ -63,6 +67,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    except (httpx.HTTPError, httpx.InvalidURL) as error:  # refused, timed out, DNS, TLS: no answer at all
+        print(f"pagerless: cannot reach {base_url}: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
     except (OSError, ValueError) as error:
         print(f"pagerless: {error}", file=sys.stderr)
         return 2

@@ -40,18 +40,33 @@ class _Base:
 
 
 def _parse(call: Call, response: httpx.Response) -> Any:
-    if response.status_code >= 400:
-        try:
-            error = response.json()["error"]
-            raise ApiError(
-                response.status_code, error.get("code", "ERROR"), error.get("message", ""), error.get("details")
-            )
-        except (ValueError, KeyError, TypeError):
-            raise ApiError(response.status_code, "HTTP_ERROR", response.text[:500]) from None
+    if response.status_code >= 300:
+        raise _error(response)
     if response.status_code == 204 or not response.content:
         return None
-    body = response.json()
+    try:
+        body = response.json()
+    except ValueError:
+        raise ApiError(response.status_code, "NOT_JSON", f"not a Pagerless answer: {response.text[:200]}") from None
     return TypeAdapter(call.model).validate_python(body) if call.model is not None else body
+
+
+def _error(response: httpx.Response) -> ApiError:
+    """The API's ``{"error": {...}}``; anything else (a proxy's text, API Gateway's ``{"message"}``,
+    a redirect httpx does not follow) is an ApiError with the status and what the body said."""
+    try:
+        error = response.json()["error"]
+        return ApiError(
+            response.status_code,
+            str(error.get("code") or "ERROR"),
+            str(error.get("message") or ""),
+            error.get("details"),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        pass
+    if response.is_redirect:
+        return ApiError(response.status_code, "REDIRECT", f"redirected to {response.headers.get('location')}")
+    return ApiError(response.status_code, "HTTP_ERROR", response.text[:500])
 
 
 class Client(_Base):

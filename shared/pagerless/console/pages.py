@@ -218,9 +218,9 @@ def console_events(
 ) -> StreamingResponse:
     """The workspace's event stream for the signed-in user (bounded; the browser reconnects)."""
     principal = current_principal(request)
-    resume = request.headers.get("last-event-id") or last_event_id
-    resume_seq = int(resume) if resume and resume.isdigit() else None
     from pagerless.incidents import stream
+
+    resume_seq = stream.parse_event_id(request.headers.get("last-event-id") or last_event_id)
 
     chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
     # Every event arrives as a plain "message" (its type is in the data): one listener sees them all.

@@ -11,6 +11,7 @@ Lambda buffer the response), starts with a `retry:` hint and sends heartbeat com
 """
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pagerless.store.timeline import StreamEventRecord, latest_stream_seq, stream_events_after
 
 RETRY_MS = 2000
+_EVENT_ID = re.compile(r"[0-9]{1,19}")
 
 
 @dataclass
@@ -26,6 +28,12 @@ class StreamOptions:
     poll_seconds: float = 0.5
     heartbeat_seconds: float = 10.0
     gap_hold_seconds: float = 2.0
+
+
+def parse_event_id(text: str | None) -> int | None:
+    """A ``Last-Event-ID`` a client sends back: ASCII digits (``str.isdigit`` also takes "²"), else None."""
+    text = (text or "").strip()
+    return int(text) if _EVENT_ID.fullmatch(text) else None
 
 
 def latest_seq(workspace: str) -> int:

@@ -27,6 +27,15 @@ class DeadLetterService:
                 f"dead letter {dead_letter_id} was already replayed",
                 details=[{"replayed_at": record.replayed_at.isoformat() if record.replayed_at else None}],
             )
+        claimed_at = utcnow()
+        self.repository.claim_replay(record, now=claimed_at)  # two replays at once: the second is a 409
+        try:
+            return self._replay(workspace, record, source)
+        except BaseException:
+            self.repository.release_replay(record, claimed_at=claimed_at)
+            raise
+
+    def _replay(self, workspace: str, record: DeadLetterRecord, source: str | None) -> dict:
         if record.kind == "notify":
             return self._replay_notification(record)
         chosen = resolve_source(source or record.source)

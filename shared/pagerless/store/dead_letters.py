@@ -6,16 +6,17 @@ at once for a payload that can never be normalized), then `replayed` or `replay_
 """
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pagerless.clock import utcnow
-from pagerless.domain.errors import NotFoundError
+from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 FAILING, DEAD, REPLAYED, REPLAY_FAILED = "failing", "dead", "replayed", "replay_failed"
+REPLAY_LEASE = timedelta(minutes=5)  # a replay that died holding its claim frees it after this
 
 
 class DeadLetterRecord(BaseModel):
@@ -38,6 +39,7 @@ class DeadLetterRecord(BaseModel):
     updated_at = UTCDateTimeAttribute(default=utcnow)
     replayed_at = UTCDateTimeAttribute(null=True)
     replay_result = JSONAttribute(null=True)
+    replay_claimed_at = UTCDateTimeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
     def to_dict(self) -> dict:
@@ -104,6 +106,33 @@ class DeadLetterRepository:
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
+    def claim_replay(self, record: DeadLetterRecord, *, now: datetime) -> None:
+        """Take the record for one replay (one conditional write): a ConflictError if it was
+        replayed meanwhile or another replay holds it, so a payload is never ingested twice."""
+        free = DeadLetterRecord.replay_claimed_at.does_not_exist() | (
+            DeadLetterRecord.replay_claimed_at < now - REPLAY_LEASE
+        )
+        try:
+            record.update(
+                actions=[DeadLetterRecord.replay_claimed_at.set(now)],
+                condition=(DeadLetterRecord.status != REPLAYED) & free,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            raise ConflictError(f"dead letter {record.id} is being replayed or was replayed") from exc
+
+    def release_replay(self, record: DeadLetterRecord, *, claimed_at: datetime) -> None:
+        """Give back a claim taken at ``claimed_at`` (a replay that failed), unless it is gone already."""
+        try:
+            record.update(
+                actions=[DeadLetterRecord.replay_claimed_at.remove()],
+                condition=DeadLetterRecord.replay_claimed_at == claimed_at,
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+
     def mark_replayed(self, record: DeadLetterRecord, *, ok: bool, result: dict, now: datetime) -> None:
         record.update(
             actions=[
@@ -111,6 +140,7 @@ class DeadLetterRepository:
                 DeadLetterRecord.replayed_at.set(now),
                 DeadLetterRecord.replay_result.set(result),
                 DeadLetterRecord.updated_at.set(now),
+                DeadLetterRecord.replay_claimed_at.remove(),
             ]
         )
 

@@ -81,11 +81,19 @@ class DeployRepository:
         service: str | None = None,
         namespace: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> tuple[list[DeployRecord], str | None]:
-        """Deploys of a workspace (or one service), newest first."""
-        range_condition = DeployRecord.sk >= since.isoformat() if since else None
+        """Deploys of a workspace (or one service), newest first, at or after ``since`` and at or
+        before ``until`` (both UTC)."""
+        range_condition = None
+        if since and until:
+            range_condition = DeployRecord.sk.between(since.isoformat(), until.isoformat() + "~")
+        elif since:
+            range_condition = DeployRecord.sk >= since.isoformat()
+        elif until:
+            range_condition = DeployRecord.sk <= until.isoformat() + "~"
         filter_condition = DeployRecord.namespace == namespace if namespace else None
         if service:
             results = DeployRecord.by_service.query(

@@ -208,6 +208,16 @@ def test_bounded_event_stream_for_the_session(api, admin_user, admin_key):
     assert "\nevent: " not in response.text
 
 
+def test_event_stream_ignores_a_last_event_id_that_is_not_ascii_digits(api, admin_user, admin_key):
+    # Given a signed-in user and one event
+    sign_in(api, "root@example.com")
+    ingest(api, admin_key, "Payments down")
+    # When the browser resumes after an event id that Python calls a digit
+    response = api.get("/console/events", params={"max_seconds": 0.5, "last_event_id": "²"})
+    # Then the stream opens from now on, as for any id it cannot use, instead of a 500
+    assert response.status_code == 200 and response.text.startswith("retry: ")
+
+
 def test_static_assets_and_offline_docs_are_served_locally(api):
     assert "htmx" in api.get("/console/static/htmx.min.js").text[:200]
     assert api.get("/console/static/../settings.py").status_code == 404

@@ -84,6 +84,40 @@ def test_no_correlation_without_a_deploy_in_the_window(api, admin_key):
     assert body["has_correlation"] is False and body["correlated_deploy"] is None
 
 
+def test_correlation_finds_the_deploy_before_an_incident_however_many_came_after(api, admin_key):
+    from datetime import UTC, datetime, timedelta
+
+    # Given an incident of ledger, deployed 10 minutes before it
+    sent = api.post(
+        "/api/webhooks/generic",
+        params={"sync": "true"},
+        headers=auth(admin_key),
+        json={"title": "ledger errors", "severity": "high", "service": "ledger", "fingerprint": "many-deploys"},
+    )
+    incident_id = sent.json()["alerts"][0]["incident_id"]
+    began = datetime.fromisoformat(
+        api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()["first_seen"]
+    )
+    deploy = {"service": "ledger", "actor": "ci", "image": "ledger:v1"}
+    before = (began - timedelta(minutes=10)).isoformat()
+    assert api.post("/api/deploys", headers=auth(admin_key), json={**deploy, "timestamp": before}).status_code == 201
+    # And a busy pipeline that deployed ledger 60 times since
+    for n in range(60):
+        at = (datetime.now(UTC) + timedelta(seconds=n + 1)).isoformat()
+        later = {**deploy, "image": f"ledger:v{n + 2}", "timestamp": at}
+        assert api.post("/api/deploys", headers=auth(admin_key), json=later).status_code == 201
+
+    # When the incident's deploy correlation is read
+    body = api.get(
+        f"/api/incidents/{incident_id}/deploy-correlation", params={"lookback_minutes": 30}, headers=auth(admin_key)
+    ).json()
+
+    # Then it is the deploy 10 minutes before, not "no deploy"
+    assert body["has_correlation"] is True, body
+    assert body["correlated_deploy"]["image"] == "ledger:v1"
+    assert body["correlated_deploy"]["minutes_before_incident"] == 10
+
+
 def test_seed_002_incident_paths_and_pagerduty(api, admin_key):
     pd = api.post(
         "/webhook/pagerduty",

@@ -123,6 +123,20 @@ def test_sse_stream_resumes_after_last_event_id(api, ingest_key, runtime):
     assert api.get("/api/events", headers={**auth(viewer), "Last-Event-ID": "abc"}).status_code == 400
 
 
+@pytest.mark.parametrize("sent", ["²", "1" * 5000, " 12x"])
+def test_a_last_event_id_that_only_looks_like_a_number_is_a_validation_error(api, sent):
+    # Given a Last-Event-ID Python calls a digit ("²") or too long to be a sequence number
+    viewer = make_key("viewer")
+    # When a client resumes the stream with it (header or query)
+    by_header = api.get(
+        "/api/events", params={"max_seconds": 0.2}, headers={**auth(viewer), "Last-Event-ID": sent.encode("latin-1")}
+    )
+    by_query = api.get("/api/events", params={"max_seconds": 0.2, "last_event_id": sent}, headers=auth(viewer))
+    # Then it is the API's 400, not a 500
+    assert [by_header.status_code, by_query.status_code] == [400, 400]
+    assert by_query.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
 def test_deploys_are_recorded_and_read_back(api, ingest_key, operator_key):
     from pagerless.store.deploys import recent_deploys
 

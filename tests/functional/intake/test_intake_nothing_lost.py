@@ -208,6 +208,37 @@ def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_ano
     assert replay.json()["alerts"][0]["action"] == "created" and incident_count() == 1
 
 
+def test_replays_of_one_dead_letter_at_the_same_time_ingest_it_once(api, runtime, operator_key):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pagerless.domain.errors import ConflictError
+    from pagerless.intake.bootstrap import dead_letter_service
+
+    # Given a dead-lettered alert (published with the wrong source)
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message=json.dumps({"title": "disk full", "service": "db", "fingerprint": "double-click"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    [dead] = _dead_letters(api, operator_key)
+
+    # When operators replay it several times at once (a double click, two people)
+    def replay(_):
+        try:
+            return dead_letter_service().replay("default", dead["id"], source="generic")
+        except ConflictError:
+            return None
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(replay, range(6)))
+
+    # Then one replay ingested it and the others were refused: the alert counted once
+    assert len([r for r in results if r is not None]) == 1
+    [incident] = api.get("/api/incidents", headers=auth(operator_key)).json()["items"]
+    assert incident["alert_count"] == 1
+
+
 def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, operator_key):
     from pagerless.intake.consumer import handle_alert_record
 

@@ -125,20 +125,8 @@ def deploy_correlation(
 
     incident = IncidentRepository().get(incident_id, principal.workspace)
     began = incident.first_seen or incident.created_at
-    window_start = began - timedelta(minutes=lookback_minutes)
-    candidates = (
-        [
-            d
-            for d in DeployRepository().query(
-                principal.workspace, service=incident.service, since=window_start, limit=50
-            )[0]
-            if d.deployed_at <= began
-            and (not incident.namespace or not d.namespace or d.namespace == incident.namespace)
-        ]
-        if incident.service
-        else []
-    )
-    if not candidates:
+    deploy = _last_deploy_before(incident, began - timedelta(minutes=lookback_minutes), began)
+    if deploy is None:
         return {
             "incident_id": incident_id,
             "has_correlation": False,
@@ -146,7 +134,6 @@ def deploy_correlation(
             "lookback_minutes": lookback_minutes,
             "message": f"No deploy of {incident.service or 'the service'} in the {lookback_minutes} min before this incident",
         }
-    deploy = max(candidates, key=lambda d: d.deployed_at)
     minutes = int((began - deploy.deployed_at).total_seconds() // 60)
     found = deploy.to_dict()
     return {
@@ -165,3 +152,20 @@ def deploy_correlation(
         },
         "message": f"Deploy by {found['actor'] or 'someone'} ({found['service']}) was {minutes} min before this incident",
     }
+
+
+def _last_deploy_before(incident, window_start: datetime, began: datetime):
+    """The newest deploy of the incident's service (its namespace, or none named) in the window:
+    pages through the window only, so deploys after the incident or elsewhere never crowd it out."""
+    if not incident.service:
+        return None
+    cursor = None
+    while True:
+        page, cursor = DeployRepository().query(
+            incident.workspace, service=incident.service, since=window_start, until=began, limit=50, cursor=cursor
+        )
+        for deploy in page:  # newest first
+            if not incident.namespace or not deploy.namespace or deploy.namespace == incident.namespace:
+                return deploy
+        if cursor is None:
+            return None

@@ -118,11 +118,10 @@ def events(
 ) -> StreamingResponse:
     """Server-Sent Events of the workspace (incident_created, incident_updated, alert_resolved, ...); reconnect with Last-Event-ID."""
     resume = last_event_id_header or last_event_id
-    if resume is not None and not resume.strip().isdigit():
+    resume_seq = stream.parse_event_id(resume)
+    if resume is not None and resume_seq is None:
         raise ValidationError("Last-Event-ID must be a number from a previous event's id")
-    chunks = stream.stream_events(
-        principal.workspace, int(resume) if resume is not None else None, stream.StreamOptions(max_seconds=max_seconds)
-    )
+    chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
     return StreamingResponse(
         chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
