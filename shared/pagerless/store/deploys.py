@@ -127,7 +127,10 @@ def recent_deploys(
     namespace: str | None = None,
     *,
     since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 50,
 ) -> list[DeployRecord]:
     """Deploys the diagnosis should consider, newest first."""
-    return DeployRepository().query(workspace, service=service, namespace=namespace, since=since, limit=limit)[0]
+    return DeployRepository().query(
+        workspace, service=service, namespace=namespace, since=since, until=until, limit=limit
+    )[0]

@@ -117,11 +117,9 @@ def deploys_before(incident: IncidentRecord, lookback: timedelta = DEPLOY_LOOKBA
     from pagerless.store.deploys import recent_deploys
 
     started = alert_started(incident)
-    return [
-        d.to_dict()
-        for d in recent_deploys(incident.workspace, since=started - lookback)
-        if d.deployed_at <= started + timedelta(minutes=5)
-    ]
+    # the newest before the alert, however many came after it (a re-diagnosis runs later)
+    until = started + timedelta(minutes=5)
+    return [d.to_dict() for d in recent_deploys(incident.workspace, since=started - lookback, until=until)]
 
 
 def _collect(kube, labels: dict) -> dict:
