@@ -195,9 +195,10 @@ class ConfigResource(Resource):
 
 
 class Runbooks(Resource):
-    def list(self, *, source: str | None = None):
-        """Built-in and custom runbooks (latest versions)."""
-        return self._run(Call("GET", "/api/runbooks", params={"source": source}, model=Page[RunbookSummary]))
+    def list(self, *, source: str | None = None, limit: int = 200, cursor: str | None = None):
+        """Built-in and custom runbooks (latest versions), a page at a time."""
+        params = {"source": source, "limit": limit, "cursor": cursor}
+        return self._run(Call("GET", "/api/runbooks", params=params, model=Page[RunbookSummary]))
 
     def get(self, runbook_id: str, *, version: int | None = None):
         return self._run(Call("GET", f"/api/runbooks/{_seg(runbook_id)}", params={"version": version}, model=Runbook))
@@ -268,8 +269,9 @@ class Jobs(Resource):
         """Seed 003's ``POST /api/runs``."""
         return self._run(Call("POST", "/api/runs", json={"workflow_id": workflow_id, "input": input or {}}))
 
-    def list(self, *, status: str | None = None, limit: int = 50):
-        return self._run(Call("GET", "/api/jobs", params={"status": status, "limit": limit}, model=Page[Job]))
+    def list(self, *, status: str | None = None, limit: int = 50, cursor: str | None = None):
+        params = {"status": status, "limit": limit, "cursor": cursor}
+        return self._run(Call("GET", "/api/jobs", params=params, model=Page[Job]))
 
     def get(self, job_id: str):
         return self._run(Call("GET", f"/api/jobs/{_seg(job_id)}", model=Job))

@@ -131,6 +131,9 @@ def test_runbooks_and_jobs(gateway, admin_key):
         async with _client(gateway, admin_key) as client:
             listed = await client.runbooks.list()
             assert "oom-recovery" in {r.id for r in listed.items}
+            # and page by page through iterate(), every runbook once
+            paged = [r.id async for r in client.iterate(lambda c: client.runbooks.list(limit=2, cursor=c))]
+            assert paged == sorted({r.id for r in listed.items}) and len(paged) > 2
             created = await client.runbooks.create(custom)
             assert isinstance(created, Runbook) and created.id == "restart-web" and created.version == 1
             changed = await client.runbooks.update("restart-web", {"description": "v2"})
