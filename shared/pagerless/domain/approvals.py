@@ -72,10 +72,14 @@ class Approval:
         return {
             "approval_id": self.approval_id,
             "decision": decision or self.status,
-            "decided_by": self.decided_by,
+            "decided_by": self.decider_label(),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "comment": self.comment or self.note,
         }
+
+    def decider_label(self) -> str | None:
+        """Who decided, as a card shows it: ``name (id)`` for an API key or a console user."""
+        return label(self.decided_by, self.decided_by_name) if self.decided_by else None
 
     def to_public(self) -> dict:
         """Everything but the task token."""

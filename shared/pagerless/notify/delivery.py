@@ -310,7 +310,7 @@ def _decided_already(incident_id: str, approval_id: str) -> dict | None:
         return None
     return {
         "status": record.status,
-        "decided_by": record.decided_by,
+        "decided_by": record.decider_label(),
         "comment": record.comment or record.note,
         "decided_at": record.decided_at.isoformat() if record.decided_at else None,
     }

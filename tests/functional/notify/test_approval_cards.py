@@ -85,15 +85,19 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     assert by_type["slack"]["provider_message_id"].startswith("1700000000.")
     assert by_type["lark"]["provider_message_id"].startswith("om_fake")
 
-    # When someone approves through the API path
-    service.decide(incident.id, "default", approve=True, actor="alice", role="operator", comment="go")
+    # When someone approves through the API path, with an operator key named alice
+    from pagerless.api.security import key_service
+
+    alice = key_service().create(workspace="default", role="operator", name="alice").record.key_id
+    service.decide(incident.id, "default", approve=True, actor=alice, role="operator", comment="go")
     notify_env.poller.drain()
     # Then the Slack message is updated in place: no buttons, who decided what
     updates = vendors.to("/slack/api/chat.update")
     assert len(updates) == 1
     assert updates[0].body["ts"] == by_type["slack"]["provider_message_id"] and updates[0].body["channel"] == "C0OPS"
     assert all(b["type"] != "actions" for b in updates[0].body["blocks"])
-    assert "Approved by alice" in updates[0].body["blocks"][-1]["elements"][0]["text"]
+    # (named, with the key's short id: not the bare key id)
+    assert f"Approved by alice ({alice[:8]}…)" in updates[0].body["blocks"][-1]["elements"][0]["text"]
     # And the Lark card is patched: no action element, the decision in a note
     patches = [r for r in vendors.requests if r.method == "PATCH"]
     assert len(patches) == 1 and patches[0].path.endswith(by_type["lark"]["provider_message_id"])
