@@ -149,15 +149,16 @@ class Approvals(Resource):
             )
         )
 
-    def approve(self, incident_id: str, comment: str = ""):
-        return self._run(
-            Call("POST", f"/api/incidents/{_seg(incident_id)}/approve", json={"comment": comment}, model=Decision)
-        )
+    def approve(self, incident_id: str, comment: str = "", *, approval_id: str | None = None):
+        """Approve; with ``approval_id`` (the one reviewed), a newer approval meanwhile is a 409."""
+        return self._decide(incident_id, "approve", comment, approval_id)
 
-    def reject(self, incident_id: str, comment: str = ""):
-        return self._run(
-            Call("POST", f"/api/incidents/{_seg(incident_id)}/reject", json={"comment": comment}, model=Decision)
-        )
+    def reject(self, incident_id: str, comment: str = "", *, approval_id: str | None = None):
+        return self._decide(incident_id, "reject", comment, approval_id)
+
+    def _decide(self, incident_id: str, verb: str, comment: str, approval_id: str | None):
+        body = {"comment": comment, **({"approval_id": approval_id} if approval_id else {})}
+        return self._run(Call("POST", f"/api/incidents/{_seg(incident_id)}/{verb}", json=body, model=Decision))
 
 
 class Knowledge(Resource):

@@ -130,3 +130,27 @@ def test_a_person_resolving_the_incident_stops_the_workflow(sandbox, scenario, a
     assert wait_for_execution_end(runtime, opened) == "SUCCEEDED"
     assert incident(opened.id).status == "resolved"
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_approving_names_the_approval_reviewed_and_a_wrong_one_changes_nothing(
+    sandbox, scenario, api, operator_key, runtime
+):
+    # Given an OOM incident waiting for approval
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    [pending] = [a for a in api.get("/api/approvals", headers=auth(operator_key)).json()["items"]]
+    # When an operator approves naming an approval the incident does not have
+    wrong = api.post(
+        f"/api/incidents/{opened.id}/approve", json={"approval_id": "no-such-approval"}, headers=auth(operator_key)
+    )
+    # Then it is refused in the error format and nothing ran
+    assert wrong.status_code == 404 and wrong.json()["error"]["code"] == "NOT_FOUND", wrong.text
+    assert incident(opened.id).status == "awaiting_approval" and memory_limit(sandbox) == "256Mi"
+    # And naming the one reviewed approves it
+    right = api.post(
+        f"/api/incidents/{opened.id}/approve",
+        json={"approval_id": pending["approval_id"], "comment": "go"},
+        headers=auth(operator_key),
+    )
+    assert right.status_code == 200 and right.json()["approval"]["approval_id"] == pending["approval_id"]
+    wait_for_status(opened.id, "resolved", settled=True)

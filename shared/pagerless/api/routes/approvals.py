@@ -26,6 +26,12 @@ class DecisionCreate(BaseModel):
         **documented({"comment": "dry run looks right"}, comment="Why, recorded on the timeline and in the audit log."),
     )
     comment: str = Field(default="", max_length=1000)
+    approval_id: str | None = Field(
+        default=None,
+        max_length=200,
+        description="The approval you reviewed (`GET /api/approvals`). If the incident has a newer one "
+        "meanwhile (a reopen or a re-diagnosis replaced the proposal), nothing changes: 409.",
+    )
 
 
 class ApprovalPublic(BaseModel):
@@ -62,6 +68,7 @@ def _decide(
         actor=principal.key_id,
         role=principal.role.value,
         comment=body.comment,
+        approval_id=body.approval_id,
     )
     request.state.audit_details["changed"] = decided.changed
     request.state.audit_details["approval_id"] = decided.approval["approval_id"]
