@@ -351,3 +351,31 @@ def test_approving_a_proposal_that_was_replaced_meanwhile_changes_nothing(api, a
     assert answer.status_code == 409 and "superseded" in answer.text, answer.text
     assert ApprovalRepository().latest(incident.id).status == "pending"
     assert sfn.calls == []
+
+
+def test_status_cells_speak_the_pages_language(api, admin_user):
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given an incident whose proposal waits for approval
+    incident = IncidentRecord(
+        "INC-20261204-0032",
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="diagnosing",
+        proposal={"action": "restart_pods"},
+    )
+    incident.save()
+    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    # When the approvals page is read in Chinese
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/incidents")
+    api.post(
+        "/console/language", data={"csrf_token": token, "lang": "zh", "next": "/console/approvals"}, headers=ORIGIN
+    )
+    page = api.get("/console/approvals")
+    # Then its status cell is in Chinese too, not the raw value
+    assert page.status_code == 200 and "<td>待处理</td>" in page.text and "<td>pending</td>" not in page.text
