@@ -33,6 +33,15 @@ def timings(options: dict | None, defaults: dict | None) -> dict:
     }
 
 
+def _approver(approval, plan: dict) -> str | None:
+    """Who approved this very plan: an approval shown an earlier plan (the proposal was replaced
+    since) approves nothing here. Approvals stored before they carried their plan count as before."""
+    if approval is None or approval.status != APPROVED:
+        return None
+    shown = (approval.proposal or {}).get("plan")
+    return approval.decided_by if shown is None or shown == plan else None
+
+
 def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
     """Run the proposal's plan; ``next`` is ``verify`` or ``escalate`` (with the reason)."""
     incident = load(incident_id, workspace)
@@ -42,7 +51,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     plan = ActionPlan.model_validate(proposal["plan"])
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     approval = ApprovalRepository().latest(incident_id)
-    approved_by = approval.decided_by if approval is not None and approval.status == APPROVED else None
+    approved_by = _approver(approval, proposal["plan"])
     result = {"next": "escalate", "reason": "", **timings(options, defaults)}
     if not decision.allowed:
         result["reason"] = (

@@ -1,5 +1,7 @@
 """Reject, double approve, approving too late or after a reject, and the approval timeout."""
 
+import json
+
 import pytest
 
 from tests.conftest import auth
@@ -154,3 +156,33 @@ def test_approving_names_the_approval_reviewed_and_a_wrong_one_changes_nothing(
     )
     assert right.status_code == 200 and right.json()["approval"]["approval_id"] == pending["approval_id"]
     wait_for_status(opened.id, "resolved", settled=True)
+
+
+def test_an_approval_of_an_earlier_plan_does_not_approve_the_plan_that_replaced_it(
+    sandbox, scenario, api, operator_key, runtime
+):
+    import copy
+
+    from pagerless.store.incident_updates import set_fields
+    from pagerless.workflow.remediate import remediate
+    from tests.functional.workflow.conftest import _stop_running_executions
+
+    # Given an approval of the proposal as it was shown: raise the memory limit to 512Mi
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
+
+    repository = ApprovalRepository()
+    assert repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    # And the proposal replaced since by another plan (8Gi) that nobody was shown
+    proposal = copy.deepcopy(incident(opened.id).proposal)
+    changed = json.dumps(proposal["plan"]).replace("512Mi", "8Gi")
+    assert changed != json.dumps(proposal["plan"])
+    set_fields(opened.id, proposal={**proposal, "plan": json.loads(changed)})
+    # When the Remediate step runs
+    result = remediate(opened.id, "default")
+    # Then the replaced plan does not run on the earlier approval
+    assert result["next"] == "escalate", result
+    assert memory_limit(sandbox) == "256Mi"
