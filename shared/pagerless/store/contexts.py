@@ -1,7 +1,9 @@
 """Incident context (the collected cluster snapshot) stored by reference, gzip-compressed.
 
 Step Functions state carries only the incident id; the Diagnose step reads the snapshot here.
-Items stay under DynamoDB's 400 KB (and hold only text: the local runtime saves state as JSON): logs are shortened first, then the snapshot is refused.
+Items stay under DynamoDB's 400 KB (and hold only text: the local runtime saves state as JSON): logs are shortened first,
+then whole sections the diagnosis needs least are left out (noted), and only a snapshot whose pods
+alone do not fit is refused.
 """
 
 import base64
@@ -16,6 +18,10 @@ from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
 
 MAX_COMPRESSED_BYTES = 350 * 1024  # of base64 text
+# What a context that is still too large once its logs are cut loses, in this order (the pods, the
+# events' first part and the alert stay as long as anything can).
+_LEAST_NEEDED = ("replicasets", "pvcs", "hpas", "nodes", "deployments", "logs", "events")
+_EMPTY_LIST = {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}}
 RETENTION_SECONDS = 30 * 24 * 3600
 
 
@@ -50,6 +56,14 @@ class ContextRepository:
             scenario = _shorten_logs(scenario, 2000)
             raw, body = _compress(scenario)
             notes.append("logs shortened to their last 2000 characters to fit the context store")
+        for section in _LEAST_NEEDED:  # last resort: leave out what a diagnosis needs least, one by one
+            if len(body) <= MAX_COMPRESSED_BYTES:
+                break
+            if (scenario.get("cluster") or {}).get(section):
+                empty = {} if section == "logs" else {**_EMPTY_LIST, "items": []}
+                scenario = {**scenario, "cluster": {**scenario["cluster"], section: empty}}
+                raw, body = _compress(scenario)
+                notes.append(f"{section} left out to fit the context store")
         if len(body) > MAX_COMPRESSED_BYTES:
             raise ContextTooLargeError(f"context of {incident_id} is {len(body)} bytes compressed")
         record = ContextRecord(

@@ -65,3 +65,25 @@ def test_an_unusable_cluster_configuration_leaves_the_alert_alone_as_context(
     stored = ContextRepository().get(opened.id)
     assert stored.source == "alert"
     assert any("cluster configuration is unusable" in note for note in stored.notes), stored.notes
+
+
+def test_a_context_still_too_large_after_its_logs_are_cut_leaves_out_what_matters_least(scenario, runtime):
+    import os
+
+    from pagerless.store.contexts import ContextRepository
+
+    # Given a context whose ReplicaSets alone are ~600 KB of incompressible text (labels, annotations)
+    [template] = scenario["cluster"]["replicasets"]["items"][:1]
+    bulky = []
+    for n in range(150):
+        rs = copy.deepcopy(template)
+        rs["metadata"]["name"] = f"bulk-{n}"
+        rs["metadata"]["annotations"] = {"blob": os.urandom(3000).hex()}
+        bulky.append(rs)
+    scenario["cluster"]["replicasets"]["items"] = bulky
+    # When it is stored
+    record = ContextRepository().put("INC-20261204-0099", "default", "live", scenario)
+    # Then it is stored without its ReplicaSets (said in the notes), and the pods and events are intact
+    stored = record.scenario()["cluster"]
+    assert stored["replicasets"]["items"] == [] and "replicasets left out to fit the context store" in record.notes
+    assert stored["pods"] == scenario["cluster"]["pods"] and stored["events"] == scenario["cluster"]["events"]
