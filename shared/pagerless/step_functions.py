@@ -10,3 +10,8 @@ def client():
     import boto3
 
     return boto3.client("stepfunctions")
+
+
+def execution_arn(machine: str, name: str) -> str:
+    """The ARN the execution ``name`` of state machine ``machine`` has (known before it starts)."""
+    return machine.replace(":stateMachine:", ":execution:", 1) + f":{name}"

@@ -105,21 +105,28 @@ def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -
     at, wait = Cursor(**(record.cursor or {"step": 0, "repeat": 0})), 0
     if record.pages:
         last = record.pages[-1]
-        step, repeat = last["generation"].rsplit(":", 1)[-1].split("-")
-        at = following(policy, Cursor(int(step), int(repeat)))
+        paged = _paged_cursor(last["generation"])
+        at = following(policy, paged)
         if at is None:  # the tick that paged the last step died before it ended the escalation
             EscalationRepository().finish(record, "ended", "the policy ran out of steps")
             return {"escalation": record.sk, "resume": "ended"}
-        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=policy.steps[int(step)].delay_seconds)
+        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=policy.steps[paged.step].delay_seconds)
         wait = max(0, math.ceil((due - now).total_seconds()))
     name = f"{execution_name(record.incident_id, record.sk)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     machine = settings.workflow().escalation_state_machine_arn
-    arn = f"{machine.replace(':stateMachine:', ':execution:', 1)}:{name}"
+    arn = step_functions.execution_arn(machine, name)
     if not EscalationRepository().hand_over(record, name, arn):
         return {"escalation": record.sk, "resume": "stopped"}
     payload = _input(record.incident_id, record.workspace, record.sk, at, wait_seconds=wait)
     (sfn or step_functions.client()).start_execution(stateMachineArn=machine, name=name, input=payload)
     return {"escalation": record.sk, "resume": f"step {at.step + 1}", "wait_seconds": wait}
+
+
+def _paged_cursor(page_generation: str) -> Cursor:
+    """The step a page paged, from its generation (``<step>-<repeat>``, after ``<generation>:`` but
+    for an opening incident's escalation; see `tick`)."""
+    step, repeat = page_generation.rsplit(":", 1)[-1].split("-")
+    return Cursor(int(step), int(repeat))
 
 
 def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
@@ -164,7 +171,7 @@ def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
         return {"escalation": None}
     reached = -1
     for previous in EscalationRepository().for_incident(incident_id):
-        reached = max([reached, *(int(p["generation"].rsplit(":", 1)[-1].split("-")[0]) for p in previous.pages or [])])
+        reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
         _finish(previous, "ended", "superseded: the approval timed out")
     generation = "a" + approval_id.rsplit("#", 1)[-1]
     record = start(

@@ -45,4 +45,4 @@ def start_incident_workflow(incident, *, name: str | None = None, record_arn: bo
 def execution_arn(name: str, machine: str | None = None) -> str | None:
     """The ARN the incident-response execution named ``name`` has (None: no state machine)."""
     machine = machine or settings.workflow().incident_state_machine_arn
-    return machine.replace(":stateMachine:", ":execution:", 1) + f":{name}" if machine else None
+    return step_functions.execution_arn(machine, name) if machine else None
