@@ -1,15 +1,15 @@
 """The one Step Functions client: every module that starts, describes, stops, redrives or answers an
-execution asks ``client()`` here (one boto3 client per process, created on first use so a function
-that never touches Step Functions never imports boto3 for it). Tests replace ``client`` to inject faults."""
+execution asks ``client()`` here (one client per process, created on first use so a function that
+never touches Step Functions never loads its model). Tests replace ``client`` to inject faults."""
 
 from functools import cache
 
 
 @cache
 def client():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("stepfunctions")
+    return aws.client("stepfunctions")
 
 
 def execution_arn(machine: str, name: str) -> str:

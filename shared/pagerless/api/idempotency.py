@@ -26,7 +26,11 @@ _BODY_MISMATCH = error_body("VALIDATION_ERROR", "this Idempotency-Key was alread
 def persistence_layer():
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
 
-    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency)
+    from pagerless import aws
+
+    # Its own client would come from a new boto3 session (one more botocore session, its models
+    # loaded again): it gets one on the process's session.
+    layer = DynamoDBPersistenceLayer(table_name=settings.tables().idempotency, boto3_client=aws.client("dynamodb"))
     layer.configure(
         IdempotencyConfig(
             event_key_jmespath="key",

@@ -86,9 +86,9 @@ class ChatAppService:
     @property
     def ssm(self):
         if self._ssm is None:
-            import boto3
+            from pagerless import aws
 
-            self._ssm = boto3.client("ssm")
+            self._ssm = aws.client("ssm")
         return self._ssm
 
     def apps(self, provider: str) -> list[ChatApp]:

@@ -101,9 +101,9 @@ def is_envelope(data: object, attributes: dict | None = None) -> bool:
 
 @cache
 def _sqs():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("sqs")
+    return aws.client("sqs")
 
 
 def enqueue(envelope: "IngestEnvelope | AlertEnvelope") -> None:

@@ -108,10 +108,11 @@ _undo: list[Callable[[], Any]] = []  # what ``uninstall`` runs, newest first
 
 def install(port: int, region: str) -> InProcessDispatch:
     """Answer this process's calls to the embedded AWS in-process (sessions created from now on,
-    and boto3's default session if it exists already); ``uninstall`` undoes all of it."""
+    and the process's session if it exists already); ``uninstall`` undoes all of it."""
     global _dispatch
-    import boto3
     from botocore.handlers import BUILTIN_HANDLERS
+
+    from pagerless import aws
 
     with _lock:
         if _dispatch is None:
@@ -120,11 +121,11 @@ def install(port: int, region: str) -> InProcessDispatch:
             added = [h for h in handlers if h not in BUILTIN_HANDLERS]
             BUILTIN_HANDLERS.extend(added)
             _undo.append(lambda: [BUILTIN_HANDLERS.remove(h) for h in added if h in BUILTIN_HANDLERS])
-            session = boto3.DEFAULT_SESSION
+            session = aws.existing()
             if session is not None:
                 for event, handler in handlers:
-                    session.events.register(event, handler)
-                _undo.append(lambda: [session.events.unregister(event, handler) for event, handler in handlers])
+                    session.register(event, handler)
+                _undo.append(lambda: [session.unregister(event, handler) for event, handler in handlers])
             _undo.append(_keep_user_agent_in_process())
             _undo.append(_build_user_agent_once_per_client())
             _undo.append(cache_task_clients())

@@ -14,9 +14,9 @@ from pagerless import settings
 
 @cache
 def _ssm():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("ssm")
+    return aws.client("ssm")
 
 
 @cache

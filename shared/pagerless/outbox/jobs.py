@@ -75,9 +75,9 @@ class NotifyJob:
 
 @cache
 def _sqs():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("sqs")
+    return aws.client("sqs")
 
 
 def enqueue(job: NotifyJob, *, sqs=None) -> None:

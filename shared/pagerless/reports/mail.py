@@ -14,9 +14,9 @@ class MailSettings(BaseSettings):
 
 @cache
 def _ses():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("ses")
+    return aws.client("ses")
 
 
 def send_report(to: list[str], subject: str, html: str, text: str, *, ses=None) -> str:

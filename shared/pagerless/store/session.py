@@ -1,28 +1,23 @@
-"""One botocore session per process, shared by every PynamoDB model and every boto3 client.
+"""One botocore session per process, shared by every PynamoDB model and every AWS client of the code.
 
 PynamoDB gives each model's connection (per thread) its own botocore session, and each session
 loads and parses botocore's JSON service models again: four models cost four sessions and ~28
-JSON files before the first request. Here PynamoDB's connections use boto3's default session,
-whose loader caches each model once for the whole process. Client creation from the shared
-session is serialized (botocore sessions are not safe to create clients from concurrently).
+JSON files before the first request. Here PynamoDB's connections use the process's one session
+(pagerless.aws), whose loader caches each model once for the whole process. Client creation from
+the shared session is serialized (botocore sessions are not safe to create clients from
+concurrently).
 """
 
 import os
-import threading
 
 from pynamodb.connection.base import Connection
 
-_lock = threading.RLock()
+from pagerless import aws
 
 
 def botocore_session():
-    """boto3's default session's botocore session (created once, under the lock)."""
-    import boto3
-
-    with _lock:
-        if boto3.DEFAULT_SESSION is None:
-            boto3.setup_default_session()
-        return boto3.DEFAULT_SESSION._session
+    """The process's one botocore session (pagerless.aws)."""
+    return aws.session()
 
 
 def _session(self):
@@ -44,7 +39,7 @@ def _client(self):
     with extra headers (registered on its own client) keeps its own."""
     if _usable(self._client):
         return self._client
-    with _lock:
+    with aws.lock:
         if self._extra_headers is not None:
             return _pynamodb_client(self)
         key = (
@@ -81,13 +76,11 @@ def powertools_parameters():
     after every ``parameters.clear_caches()``): a second botocore session that loads its JSON
     models again. The provider is put back whenever a cache clear removed it.
     """
-    import boto3
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
 
     if "ssm" not in DEFAULT_PROVIDERS:
-        botocore_session()
-        DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=boto3.client("ssm"))
+        DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=aws.client("ssm"))
     return parameters
 
 

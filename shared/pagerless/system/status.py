@@ -11,11 +11,9 @@ HEARTBEAT_PK = "heartbeat"
 
 @cache
 def _clients():
-    import boto3
+    from pagerless import aws, step_functions
 
-    from pagerless import step_functions
-
-    return boto3.client("dynamodb"), boto3.client("sqs"), step_functions.client()
+    return aws.client("dynamodb"), aws.client("sqs"), step_functions.client()
 
 
 def record_heartbeat(component: str, details: dict | None = None) -> dict:

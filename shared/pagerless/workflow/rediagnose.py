@@ -17,9 +17,9 @@ from pagerless.store.incidents import IncidentRepository
 
 @cache
 def _lambda():
-    import boto3
+    from pagerless import aws
 
-    return boto3.client("lambda")
+    return aws.client("lambda")
 
 
 def request_rediagnosis(incident_id: str, workspace: str, actor: str) -> dict:

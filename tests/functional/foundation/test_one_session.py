@@ -41,3 +41,27 @@ def test_every_model_and_boto3_client_share_one_session_and_models_one_client(ru
     assert len({id(connection.client) for connection in connections}) == 1
     # And boto3's clients come from that same session
     assert boto3.DEFAULT_SESSION._session is session
+
+
+def _sessions() -> int:
+    import gc
+
+    from botocore.session import Session
+
+    gc.collect()
+    return sum(isinstance(o, Session) for o in gc.get_objects())
+
+
+def test_an_idempotent_request_and_a_status_check_make_no_session_of_their_own(runtime, api, admin_key):
+    # Given a process that has served a request (its session made)
+    assert api.get("/api/incidents", headers=auth(admin_key)).status_code == 200
+    before = _sessions()
+
+    # When a request carries an Idempotency-Key (Powertools' persistence layer gets its client)
+    # and the status page checks DynamoDB, SQS and Step Functions
+    headers = {**auth(admin_key), "Idempotency-Key": "one-session-1"}
+    assert api.post("/api/webhooks/generic", headers=headers, json=ALERT).status_code == 200
+    assert api.get("/api/status", headers=auth(admin_key)).status_code == 200
+
+    # Then no botocore session was made for them: their clients come from the process's one
+    assert _sessions() == before

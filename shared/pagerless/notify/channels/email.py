@@ -35,10 +35,10 @@ def recipients(config: dict) -> list[str]:
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     """One email to every address; an address with its own text (its signed approval links) gets its own."""
-    import boto3
+    from pagerless import aws
 
     require(config, *REQUIRED)
-    client = boto3.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
+    client = aws.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
     text = message.body + (f"\n\n{message.link}" if message.link else "")
     addresses = recipients(config)
     personal = [a for a in addresses if message.per_address.get(a)]

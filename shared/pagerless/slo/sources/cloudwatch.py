@@ -38,11 +38,12 @@ def metric_query(spec: dict[str, Any]) -> dict:
 def read(
     spec: dict[str, Any], start: datetime, end: datetime, context: Any = None, *, client=None
 ) -> dict[datetime, float]:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from pagerless import aws
+
     region = spec.get("region") or slo_settings().cloudwatch_region
-    client = client or boto3.client("cloudwatch", **({"region_name": region} if region else {}))
+    client = client or aws.client("cloudwatch", **({"region_name": region} if region else {}))
     request = {
         "MetricDataQueries": [metric_query(spec)],
         "StartTime": start,
