@@ -552,3 +552,44 @@ def test_a_step_denied_before_anything_changed_rolls_nothing_back(runs, sandbox,
     assert not [e for e in trail if e["event"].startswith("Rollback")], trail
     [ended] = [e for e in trail if e["event"] == "JobFailed"]
     assert "rolled back" not in ended["message"], ended
+
+
+@pytest.fixture
+def payments_budget(scenario):
+    """A PodDisruptionBudget that lets no payments-api pod go (both must stay)."""
+    scenario["cluster"]["pdbs"] = {
+        "items": [
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "payments-api", "namespace": NS},
+                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": DEPLOYMENT}}},
+            }
+        ]
+    }
+
+
+def test_a_drain_a_disruption_budget_blocks_gives_the_node_back(payments_budget, runs, sandbox, api):
+    # Given a drain runbook, and a disruption budget that protects the payments-api pod on the node
+    store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    body = {
+        "name": "drain once",
+        "risk_level": "auto",
+        "steps": [{"name": "Drain", "action": "drain_node", "params": {"node": "{node}", "eviction_attempts": 1}}],
+    }
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When it runs and the budget refuses the eviction
+    started = api.post(
+        "/api/workflows/drain-once/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the run fails, the node it cordoned is schedulable again, and the step's result says so
+    assert done["status"] == "failed", done
+    [drained] = [e for e in events(api, key, started["job_id"]) if e.get("action") == "drain_node"]
+    assert drained["status"] == "blocked_by_pdb", drained
+    assert "the node was uncordoned" in drained["message"], drained["message"]
+    assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
+    assert sandbox.pod(NS, "payments-api-4x6gmfs98g-gwkjg") is not None
