@@ -9,6 +9,8 @@
 - Every eviction goes through the Eviction API, so PodDisruptionBudgets hold. A 429 is retried
   ``eviction_attempts`` times with a growing wait, then the pod is reported as not evicted: a
   drain never loops forever. A pod already gone (404) counts as evicted.
+- A drain that does not finish uncordons the node it cordoned, so a failed fix does not take
+  capacity away; a node that was already unschedulable (a person cordoned it) stays cordoned.
 
 ``apply`` returns a ``DrainReport``; the executor turns it into an outcome. ``check_drained``
 is the verify: the node is unschedulable and no pod a drain would evict is left on it.
@@ -43,6 +45,7 @@ class DrainReport:
     not_evicted: dict[str, str] = field(default_factory=dict)  # pod → the API's last answer
     blocked_by_pdb: list[str] = field(default_factory=list)
     attempts: int = 0  # eviction requests sent
+    cordon: str = ""  # an incomplete drain: what became of the node's cordon
 
     @property
     def complete(self) -> bool:
@@ -128,7 +131,8 @@ def apply(
     if report.refused:
         return report
     after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": True}}, dry_run=dry)
-    if bool(node["spec"].get("unschedulable")) != bool(after["spec"].get("unschedulable")):
+    cordoned = bool(node["spec"].get("unschedulable")) != bool(after["spec"].get("unschedulable"))
+    if cordoned:
         report.changes.append(Change(field=f"node {action.node} spec.unschedulable", before=False, after=True))
     for pod in to_evict:
         meta = pod["metadata"]
@@ -155,7 +159,25 @@ def apply(
             report.evicted.append(pod_name(pod))
             report.changes.append(_evicted(pod))
             break
+    if not report.complete and not dry:
+        _undo_cordon(action.node, kube, report, cordoned)
     return report
+
+
+def _undo_cordon(node: str, kube: KubeClients, report: DrainReport, cordoned: bool) -> None:
+    """The drain gave up: give back the node it cordoned; one a person had cordoned stays so."""
+    from kubernetes.client.exceptions import ApiException
+
+    if not cordoned:
+        report.cordon = "the node stays cordoned: it was cordoned before the drain"
+        return
+    try:
+        kube.call(kube.core.patch_node, node, {"spec": {"unschedulable": False}})
+    except ApiException as exc:
+        report.cordon = f"the node stays cordoned: uncordoning it failed ({exc.status}: {_message(exc)})"
+        return
+    report.changes.append(Change(field=f"node {node} spec.unschedulable", before=True, after=False))
+    report.cordon = "the node was uncordoned: it was schedulable before the drain"
 
 
 def _message(exc) -> str:

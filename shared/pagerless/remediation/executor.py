@@ -336,7 +336,9 @@ def _drain(
         status = "blocked_by_pdb" if report.blocked_by_pdb else "failed"
         raise _Failed(
             status,
-            f"drain of {action.node} incomplete (the node stays cordoned): {report.summary()}",
+            f"drain of {action.node} incomplete ({report.cordon}): {report.summary()}"
+            if not dry
+            else f"drain of {action.node} would be incomplete: {report.summary()}",
             changes=report.changes,
         )
     return report.changes

@@ -4,7 +4,8 @@ Each function takes the job id, reads and writes the job's own record (index, re
 and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
 Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
 Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
-and again when it executes; a denied step stops the run.
+and again when it executes. A run that stops early — a failed step or verify, a step the policy
+denies or a person rejects — rolls back the steps before it that changed something, last first.
 """
 
 from __future__ import annotations
@@ -321,8 +322,11 @@ def verify(job_id: str, attempt: int) -> dict:
     return _reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
 
 
-def rollback(job_id: str, reason: str) -> dict:
-    """Undo what ran, last step first; each rollback is a catalog action and goes through the policy."""
+def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
+    """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
+
+    ``ending`` is the outcome the run ends with (``denied``, ``rejected``); without one it stops
+    because a step or its verify failed, and ends ``rolled_back``."""
     from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
 
@@ -360,7 +364,7 @@ def rollback(job_id: str, reason: str) -> dict:
             )
     finally:
         kube.close()
-    finish(job_id, "rolled_back", reason, rolled_back=undone)
+    finish(job_id, ending or "rolled_back", reason, rolled_back=undone)
     return _reply("end", reason=reason)
 
 
@@ -398,6 +402,9 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     ):
         return _reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    if extra.get("rolled_back") and outcome != "rolled_back":  # a denial or rejection undid earlier steps
+        undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
+        text += f"; earlier steps rolled back: {undone}"
     note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)
     return _reply("end")
 

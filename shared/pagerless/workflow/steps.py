@@ -145,7 +145,7 @@ STEPS: dict[str, Step] = {
     "runbook_request_approval": _runbook_approval,
     "runbook_execute": _runbook("execute"),
     "runbook_verify": _runbook("verify", "attempt"),
-    "runbook_rollback": _runbook("rollback", "reason"),
+    "runbook_rollback": _runbook("rollback", "reason", "outcome"),
     "runbook_finish": _runbook("finish", "outcome", "reason"),
     "runbook_failure": _runbook("failure", "error"),
 }

@@ -158,13 +158,30 @@ def test_a_pod_its_disruption_budget_protects_is_reported_after_bounded_retries(
     assert waits == [2, 4]
     evictions = [path for method, path in sandbox.requests() if path.endswith(f"{PAYMENTS_POD}/eviction")]
     assert len(evictions) == 3
-    # And what could go went, the node stays cordoned, and the outcome keeps those changes
+    # And what could go went, and the outcome keeps those changes
     assert sandbox.pod(NS, PAYMENTS_POD) is not None and sandbox.pod("shop", "checkout-6b7c9d-q8w4e") is None
-    assert sandbox.node(NODE)["spec"]["unschedulable"] is True
     assert any("checkout-6b7c9d-q8w4e" in str(c) and "evicted" in str(c) for c in outcome.changes)
+    # And the node the failed drain cordoned is schedulable again, and the outcome says so
+    assert not sandbox.node(NODE)["spec"].get("unschedulable")
+    assert "uncordoned" in outcome.message, outcome.message
+    assert f"node {NODE} spec.unschedulable: true → false" in [str(c) for c in outcome.changes]
     # And the verify names the pod left on the node
     verified = check_drained(kube, NODE)
     assert not verified["ok"] and verified["details"]["pods_left"] == [f"{NS}/{PAYMENTS_POD}"]
+
+
+def test_a_blocked_drain_leaves_a_node_a_person_had_cordoned_cordoned(cluster_with):
+    # Given a node someone cordoned before the drain (kubectl cordon), and a PDB that blocks the drain
+    sandbox, kube = cluster_with(CHECKOUT, pdbs=(PAYMENTS_PDB,))
+    kube.call(kube.core.patch_node, NODE, {"spec": {"unschedulable": True}})
+    plan = drain(eviction_attempts=1)
+    # When the drain runs and gives up
+    outcome = execute(plan, kube, approved(plan), approved_by="alice")
+    # Then the node stays cordoned, as that person left it, and the outcome says why
+    assert outcome.status == "blocked_by_pdb", outcome.message
+    assert sandbox.node(NODE)["spec"]["unschedulable"] is True
+    assert "cordoned before the drain" in outcome.message, outcome.message
+    assert not any("spec.unschedulable" in str(c) for c in outcome.changes), outcome.changes
 
 
 def test_the_dry_run_shows_the_whole_drain_and_changes_nothing(cluster_with):

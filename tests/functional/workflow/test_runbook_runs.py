@@ -450,3 +450,146 @@ def test_a_rollback_the_policy_wants_approved_does_not_run_on_nobodys_approval(r
     [rolled] = [e for e in events(api, key, started["job_id"]) if e["event"] == "RollbackStep"]
     assert rolled["status"] == "refused", rolled
     assert "kubectl.kubernetes.io/restartedAt" in restarted, "the rollback ran without an approval"
+
+
+SCALE_OUT = {
+    "name": "Scale out",
+    "action": "scale_deployment",
+    "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": 4},
+    "rollback": {
+        "action": "scale_deployment",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}", "replicas": "{current_replicas}"},
+    },
+}
+RAISE_MEMORY = {
+    "name": "Raise memory",
+    "action": "patch_resources",
+    "params": {
+        "namespace": "{namespace}",
+        "deployment": "{deployment}",
+        "container": "{container}",
+        "memory_limit": "{memory_limit}",
+    },
+}
+
+
+def test_a_step_rejected_mid_run_rolls_back_the_steps_that_changed_the_deployment(runs, sandbox, api):
+    # Given a confirm runbook: scale out, then raise the memory limit
+    alice, bob = runs["alice"], runs["bob"]
+    body = {"name": "scale then patch", "risk_level": "confirm", "steps": [SCALE_OUT, RAISE_MEMORY]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    before = replicas(sandbox)
+    started = api.post(
+        "/api/workflows/scale-then-patch/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    job_id = started["job_id"]
+    first = wait_job(api, alice, job_id, "parked")
+    approve = {"correlation_key": first["correlation_key"], "payload": {"approved": True}}
+    assert api.post(f"/api/jobs/{job_id}/signal", json=approve, headers=auth(bob)).status_code == 200
+    # When Bob approves step 1 (it scales the Deployment out) and rejects step 2
+    second = wait_for(
+        lambda: (j := job(api, alice, job_id))["status"] == "parked" and j["current_node"] == "Raise memory" and j,
+        timeout=60,
+    )
+    assert replicas(sandbox) == 4
+    reject = {"correlation_key": second["correlation_key"], "payload": {"approved": False, "reason": "not now"}}
+    assert api.post(f"/api/jobs/{job_id}/signal", json=reject, headers=auth(bob)).status_code == 200
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then the run ends rejected, with step 1 rolled back on Bob's approval, and says so
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rejected", done
+    assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
+    assert replicas(sandbox) == before and memory_limit(sandbox) == "256Mi"
+    trail = events(api, alice, job_id)
+    assert [(e["node"], e["status"]) for e in trail if e["event"] == "RollbackStep"] == [("Scale out", "succeeded")]
+    [ended] = [e for e in trail if e["event"] == "JobFailed"]
+    assert "rejected" in ended["message"], ended
+    assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+
+
+def test_a_step_the_policy_denies_mid_run_rolls_back_the_earlier_steps(runs, sandbox, api):
+    # Given a runbook whose second step (a cordon, cluster-wide) the default policy denies
+    key = runs["alice"]
+    cordon = {"name": "Cordon", "action": "cordon_node", "params": {"node": "{node}"}}
+    body = {"name": "scale then cordon", "risk_level": "auto", "steps": [SCALE_OUT, cordon]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    # When it runs (its operator approves every step up front)
+    started = api.post(
+        "/api/workflows/scale-then-cordon/execute",
+        json={"context": {**CONTEXT, "node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the cordon is denied, nothing after it runs, and the scale-out it followed is undone
+    assert done["status"] == "failed" and done["result"]["outcome"] == "denied", (done["error"], done["result"])
+    assert "max_blast_radius" in done["error"], done
+    assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
+    assert replicas(sandbox) == before
+    assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
+    [ended] = [e for e in events(api, key, started["job_id"]) if e["event"] == "JobFailed"]
+    assert "denied" in ended["message"], ended
+    assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+
+
+def test_a_step_denied_before_anything_changed_rolls_nothing_back(runs, sandbox, api):
+    # Given a runbook whose first step the default policy denies
+    key = runs["alice"]
+    cordon = {"name": "Cordon", "action": "cordon_node", "params": {"node": "{node}"}}
+    body = {"name": "cordon first", "risk_level": "auto", "steps": [cordon, SCALE_OUT]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    # When it runs
+    started = api.post(
+        "/api/workflows/cordon-first/execute",
+        json={"context": {**CONTEXT, "node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the run ends denied with nothing to roll back, and nothing changed
+    assert done["result"]["outcome"] == "denied" and done["result"]["rolled_back"] == [], done
+    assert replicas(sandbox) == before
+    trail = events(api, key, started["job_id"])
+    assert not [e for e in trail if e["event"].startswith("Rollback")], trail
+    [ended] = [e for e in trail if e["event"] == "JobFailed"]
+    assert "rolled back" not in ended["message"], ended
+
+
+@pytest.fixture
+def payments_budget(scenario):
+    """A PodDisruptionBudget that lets no payments-api pod go (both must stay)."""
+    scenario["cluster"]["pdbs"] = {
+        "items": [
+            {
+                "apiVersion": "policy/v1",
+                "kind": "PodDisruptionBudget",
+                "metadata": {"name": "payments-api", "namespace": NS},
+                "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": DEPLOYMENT}}},
+            }
+        ]
+    }
+
+
+def test_a_drain_a_disruption_budget_blocks_gives_the_node_back(payments_budget, runs, sandbox, api):
+    # Given a drain runbook, and a disruption budget that protects the payments-api pod on the node
+    store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    body = {
+        "name": "drain once",
+        "risk_level": "auto",
+        "steps": [{"name": "Drain", "action": "drain_node", "params": {"node": "{node}", "eviction_attempts": 1}}],
+    }
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When it runs and the budget refuses the eviction
+    started = api.post(
+        "/api/workflows/drain-once/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the run fails, the node it cordoned is schedulable again, and the step's result says so
+    assert done["status"] == "failed", done
+    [drained] = [e for e in events(api, key, started["job_id"]) if e.get("action") == "drain_node"]
+    assert drained["status"] == "blocked_by_pdb", drained
+    assert "the node was uncordoned" in drained["message"], drained["message"]
+    assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
+    assert sandbox.pod(NS, "payments-api-4x6gmfs98g-gwkjg") is not None
