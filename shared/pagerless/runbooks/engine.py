@@ -89,7 +89,10 @@ def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
         }.items()
         if v
     }
-    return ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target)
+    from pagerless.remediation.workloads import with_pod_owner
+
+    # a pod counts against its workload for the rate limit, not its name
+    return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target))
 
 
 def start(job_id: str) -> dict:
@@ -268,7 +271,7 @@ def execute(job_id: str) -> dict:
         return _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
     state = dict(job.state)
     if status == "succeeded":
-        note_action(job.workspace, action_plan.action.service, outcome.started_at)
+        note_action(job.workspace, action_plan.workload, outcome.started_at)
         state["completed"] = [
             *state.get("completed", []),
             {"index": state["index"], "step": step.name, "approved_by": approver},
