@@ -125,7 +125,10 @@ class Policy(BaseModel):
             allowed_namespaces="If set, actions run only in these namespaces.",
             denied_namespaces="Actions never run in these namespaces (a drain: for any of its pods).",
             max_blast_radius="single_pod, deployment, namespace or cluster.",
-            rate_limit="At most max_actions per workload (namespace/deployment, or node) within window_minutes.",
+            rate_limit=(
+                "At most max_actions per workload (namespace/deployment, the workload that owns a pod, or node) "
+                "within window_minutes."
+            ),
             freeze_windows="Dated change freezes.",
             weekly_freezes="Recurring change freezes.",
             kill_switch="true: no action runs.",
