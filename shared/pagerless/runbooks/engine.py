@@ -77,7 +77,7 @@ def _advance(job: JobRecord, result: dict) -> None:
     _save(job, state=state)
 
 
-def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
+def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
     params = resolve(spec.params, job.state.get("context") or job.input["context"])
     action = _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
     target = {
@@ -92,7 +92,7 @@ def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
     from pagerless.remediation.workloads import with_pod_owner
 
     # a pod counts against its workload for the rate limit, not its name
-    return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target))
+    return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target), kube)
 
 
 def start(job_id: str) -> dict:
@@ -339,7 +339,7 @@ def rollback(job_id: str, reason: str) -> dict:
             if step.rollback is None:
                 note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
                 continue
-            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}")
+            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
             decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
             if not decision.allowed:
                 note(
