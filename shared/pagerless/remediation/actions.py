@@ -53,13 +53,6 @@ class _Action(BaseModel):
     def namespace_scope(self) -> str | None:
         return getattr(self, "namespace", None)
 
-    @property
-    def service(self) -> str:
-        """The workload an action counts against for rate limits: ``namespace/name`` (a Deployment of
-        the same name in another namespace is another workload), or the node."""
-        name = getattr(self, "deployment", None) or getattr(self, "pod", None) or getattr(self, "node", "")
-        return f"{self.namespace_scope}/{name}" if self.namespace_scope else name
-
     def summary(self) -> str:
         return self.description
 
@@ -233,6 +226,9 @@ class ActionPlan(BaseModel):
     blast_radius: BlastRadius
     inverse: Action | None = None
     target: dict[str, str] = Field(default_factory=dict)  # what verification checks afterwards
+    # the controller of the pod a pod action names without its deployment, read from the cluster
+    # ("Deployment/payments-api", "StatefulSet/db"; see remediation.workloads.with_pod_owner)
+    pod_owner: str | None = None
 
     @classmethod
     def of(
@@ -254,6 +250,20 @@ class ActionPlan(BaseModel):
             inverse=inverse,
             target=target or {},
         )
+
+    @property
+    def workload(self) -> str:
+        """What the plan counts against for the policy's rate limit, when it is checked and when it is
+        recorded: ``namespace/deployment`` (a Deployment of the same name in another namespace is
+        another workload), the node, or for a pod its owner (``namespace/<Kind>/name`` when that is
+        not a Deployment); the pod itself only when it has no owner."""
+        action = self.action
+        name = getattr(action, "deployment", None)
+        if not name and self.pod_owner:
+            kind, _, owner = self.pod_owner.partition("/")
+            name = owner if kind == "Deployment" else self.pod_owner
+        name = name or getattr(action, "pod", None) or getattr(action, "node", "")
+        return f"{action.namespace_scope}/{name}" if action.namespace_scope else name
 
     @property
     def id(self) -> str:

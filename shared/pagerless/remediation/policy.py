@@ -11,7 +11,7 @@ names itself in ``Decision.rule``:
                               (cluster-scoped actions are outside every namespace)
 5. ``max_blast_radius``       the action reaches further than the policy allows
 6. ``change_freeze``          now is inside a dated or weekly freeze window
-7. ``rate_limit``             the service already had max_actions within window_minutes
+7. ``rate_limit``             the workload (``ActionPlan.workload``) already had max_actions within window_minutes
    (a drain_node is judged per pod: rules 3 and 4 travel in the Decision and the executor
    refuses the whole drain if one pod on the node is outside them)
 8. ``autonomy:approve``       allowed, a human approves first
@@ -125,7 +125,10 @@ class Policy(BaseModel):
             allowed_namespaces="If set, actions run only in these namespaces.",
             denied_namespaces="Actions never run in these namespaces (a drain: for any of its pods).",
             max_blast_radius="single_pod, deployment, namespace or cluster.",
-            rate_limit="At most max_actions per workload (namespace/deployment, or node) within window_minutes.",
+            rate_limit=(
+                "At most max_actions per workload (namespace/deployment, the workload that owns a pod, or node) "
+                "within window_minutes."
+            ),
             freeze_windows="Dated change freezes.",
             weekly_freezes="Recurring change freezes.",
             kill_switch="true: no action runs.",
@@ -156,7 +159,7 @@ class PolicyContext(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     now: datetime
-    recent_actions: dict[str, list[datetime]] = Field(default_factory=dict)  # service → when actions ran
+    recent_actions: dict[str, list[datetime]] = Field(default_factory=dict)  # ActionPlan.workload → when actions ran
     disabled_actions: frozenset[str] = frozenset()  # action names the workspace switched off
 
     @field_validator("now")
@@ -219,11 +222,11 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         if window.covers(context.now):
             return deny("change_freeze", f"change freeze in effect{': ' + window.reason if window.reason else ''}")
     since = context.now - timedelta(minutes=policy.rate_limit.window_minutes)
-    recent = [t for t in context.recent_actions.get(action.service, []) if t > since]
+    recent = [t for t in context.recent_actions.get(plan.workload, []) if t > since]
     if len(recent) >= policy.rate_limit.max_actions:
         return deny(
             "rate_limit",
-            f"{action.service} already had {len(recent)} actions in the last "
+            f"{plan.workload} already had {len(recent)} actions in the last "
             f"{policy.rate_limit.window_minutes} minutes (max {policy.rate_limit.max_actions})",
         )
     rule = f"autonomy:{policy.autonomy.value}"

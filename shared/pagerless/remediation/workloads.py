@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.planner import Workload, target_names
 
 
@@ -17,21 +18,54 @@ def selector_string(deployment: dict) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
 
 
-def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None:
-    """The Deployment that owns ``pod`` through its ReplicaSet, if any (and if the pod still exists)."""
+def controller_of(obj: dict) -> tuple[str, str] | None:
+    """(kind, name) of the object's controller: the owner reference marked ``controller``, else the first."""
+    refs = obj.get("metadata", {}).get("ownerReferences") or []
+    ref = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
+    return (ref["kind"], ref["name"]) if ref else None
+
+
+def pod_owner(kube: KubeClients, namespace: str, pod: str) -> tuple[str, str] | None:
+    """(kind, name) of the workload that owns ``pod``: its ReplicaSet's Deployment, or its controller
+    (StatefulSet, DaemonSet, a ReplicaSet of its own, a Job); None for a bare pod or one that is gone."""
     from kubernetes.client.exceptions import ApiException
 
     try:
-        pod_obj = kube.call(kube.core.read_namespaced_pod, pod, namespace)
-        rs_name = owner_name(pod_obj, "ReplicaSet")
-        if not rs_name:
-            return None
-        rs = kube.call(kube.apps.read_namespaced_replica_set, rs_name, namespace)
+        owner = controller_of(kube.call(kube.core.read_namespaced_pod, pod, namespace))
+        if owner and owner[0] == "ReplicaSet":
+            rs = kube.call(kube.apps.read_namespaced_replica_set, owner[1], namespace)
+            owner = controller_of(rs) or owner
     except ApiException as exc:
         if exc.status == 404:
             return None
         raise
-    return owner_name(rs, "Deployment")
+    return owner
+
+
+def deployment_of_pod(kube: KubeClients, namespace: str, pod: str) -> str | None:
+    """The Deployment that owns ``pod`` through its ReplicaSet, if any (and if the pod still exists)."""
+    owner = pod_owner(kube, namespace, pod)
+    return owner[1] if owner and owner[0] == "Deployment" else None
+
+
+def with_pod_owner(plan: ActionPlan, kube: KubeClients | None = None) -> ActionPlan:
+    """``plan`` with ``pod_owner`` read from the cluster when it acts on a pod and names no deployment,
+    so that the rate limit counts the pod against its workload and not its name (a restarted pod
+    comes back under a new one). Connects to the configured cluster only when it has to read."""
+    action = plan.action
+    pod = getattr(action, "pod", None)
+    if not pod or getattr(action, "deployment", None) or plan.pod_owner:
+        return plan
+    if kube is None:
+        from pagerless.kube import cluster
+
+        own = cluster.connect()
+        try:
+            return with_pod_owner(plan, own)
+        finally:
+            own.close()
+    owner = pod_owner(kube, action.namespace, pod)
+    return plan.model_copy(update={"pod_owner": "/".join(owner)}) if owner else plan
 
 
 def owned_replicasets(kube: KubeClients, deployment: dict) -> list[dict]:

@@ -37,8 +37,8 @@ def policy_document(workspace: str) -> dict:
 
 
 def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext:
-    """Now, when each service had actions in the last day (for the rate limit), and the actions
-    the workspace switched off."""
+    """Now, when each workload (``ActionPlan.workload``) had actions in the last day (for the rate
+    limit), and the actions the workspace switched off."""
     record = SystemRepository().get(_ACTIONS_PK, workspace)
     recent: dict[str, list[datetime]] = {}
     for entry in record.data.get("items", []) if record else []:
@@ -48,12 +48,13 @@ def policy_context(workspace: str, now: datetime | None = None) -> PolicyContext
     return PolicyContext(now=now or utcnow(), recent_actions=recent, disabled_actions=disabled(workspace, "action"))
 
 
-def note_action(workspace: str, service: str, at: datetime | None = None) -> None:
-    """Count an action that ran against ``service`` (read-modify-write; the rate limit is advisory-tight)."""
+def note_action(workspace: str, workload: str, at: datetime | None = None) -> None:
+    """Count an action that ran against ``workload``, an ``ActionPlan.workload`` (read-modify-write;
+    the rate limit is advisory-tight)."""
     at = at or utcnow()
     repo = SystemRepository()
     record = repo.get(_ACTIONS_PK, workspace)
     cutoff = at - timedelta(hours=_HISTORY_HOURS)
     items = [e for e in (record.data.get("items", []) if record else []) if parse_time(e["at"]) > cutoff]
-    items.append({"service": service, "at": at.isoformat()})
+    items.append({"service": workload, "at": at.isoformat()})
     repo.put(_ACTIONS_PK, workspace, {"items": items[-_HISTORY_MAX:]})

@@ -78,7 +78,7 @@ def _advance(job: JobRecord, result: dict) -> None:
     _save(job, state=state)
 
 
-def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
+def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
     params = resolve(spec.params, job.state.get("context") or job.input["context"])
     action = _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
     target = {
@@ -90,7 +90,10 @@ def plan_of(job: JobRecord, spec, reason: str) -> ActionPlan:
         }.items()
         if v
     }
-    return ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target)
+    from pagerless.remediation.workloads import with_pod_owner
+
+    # a pod counts against its workload for the rate limit, not its name
+    return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target), kube)
 
 
 def start(job_id: str) -> dict:
@@ -269,7 +272,7 @@ def execute(job_id: str) -> dict:
         return _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
     state = dict(job.state)
     if status == "succeeded":
-        note_action(job.workspace, action_plan.action.service, outcome.started_at)
+        note_action(job.workspace, action_plan.workload, outcome.started_at)
         state["completed"] = [
             *state.get("completed", []),
             {"index": state["index"], "step": step.name, "approved_by": approver},
@@ -340,7 +343,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
             if step.rollback is None:
                 note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
                 continue
-            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}")
+            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
             decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
             if not decision.allowed:
                 note(

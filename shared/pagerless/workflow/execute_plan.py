@@ -32,7 +32,7 @@ def execute_and_record(
         kube.close()
     result = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes)}
     if outcome.status == "succeeded":
-        note_action(workspace, plan.action.service, outcome.started_at)
+        note_action(workspace, plan.workload, outcome.started_at)
     if incident is not None:
         record_action(incident, {**result, **(entry or {})})
     return outcome, result

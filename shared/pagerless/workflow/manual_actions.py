@@ -11,6 +11,7 @@ from pagerless.incidents import timeline
 from pagerless.kube import cluster
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workloads import with_pod_owner
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.workflow.execute_plan import execute_and_record
@@ -40,6 +41,7 @@ def run_action(
             if v
         },
     )
+    plan = with_pod_owner(plan)  # a pod counts against its workload for the rate limit, not its name
     incident = IncidentRepository().get(incident_id, workspace) if incident_id else None
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     if not decision.allowed:

@@ -45,7 +45,9 @@ def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) 
     from pagerless.remediation.planner import plan_diagnosis
 
     planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target))
-    plans = [p for p in planned if isinstance(p, ActionPlan)]
+    from pagerless.remediation.workloads import with_pod_owner
+
+    plans = [with_pod_owner(p, kube) for p in planned if isinstance(p, ActionPlan)]
     not_automated = [{"remediation": p.remediation, "reason": p.reason} for p in planned if isinstance(p, NoAction)]
     if not plans:
         reason = why_nothing(not_automated)

@@ -73,6 +73,21 @@ def test_logs_current_previous_and_tail(kube):
     assert raised.value.status == 400
 
 
+def test_logs_are_cut_at_limit_bytes_after_the_tail_as_the_api_server_does(kube):
+    # When a log is read with limitBytes, alone and after tailLines
+    whole = kube.core.read_namespaced_pod_log(POD, NS, container="api")
+    cut = kube.core.read_namespaced_pod_log(POD, NS, container="api", limit_bytes=40)
+    tail = kube.core.read_namespaced_pod_log(POD, NS, container="api", tail_lines=1)
+    tail_cut = kube.core.read_namespaced_pod_log(POD, NS, container="api", tail_lines=1, limit_bytes=40)
+    # Then at most limitBytes come back: the first bytes of what the tail selected
+    assert len(whole.encode()) > 40 and cut == whole.encode()[:40].decode()
+    assert len(tail.encode()) > 40 and tail_cut == tail.encode()[:40].decode()
+    # and a limit that is not positive is refused
+    with pytest.raises(ApiException) as raised:
+        kube.core.read_namespaced_pod_log(POD, NS, container="api", limit_bytes=0)
+    assert raised.value.status == 422
+
+
 def test_dry_run_all_changes_nothing_on_every_mutation(sandbox, kube):
     # Given the scenario
     from kubernetes import client

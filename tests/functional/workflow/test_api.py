@@ -116,6 +116,34 @@ def test_execute_denied_by_policy_is_forbidden_with_the_rule(sandbox, api, opera
     assert memory_limit(sandbox) == "256Mi"
 
 
+def test_restarting_pods_by_name_counts_against_their_deployment_for_the_rate_limit(sandbox, api, operator_key):
+    # Given at most 2 actions per workload an hour
+    store_policy(rate_limit={"max_actions": 2, "window_minutes": 60})
+    restarted = []
+
+    def restart_a_pod_of_the_deployment():
+        # an evicted pod comes back under a new name: restart one not restarted yet, naming no deployment
+        pods = [p["metadata"]["name"] for p in sandbox.pods(NS) if p["metadata"]["labels"].get("app") == DEPLOYMENT]
+        pod = next(name for name in pods if name not in restarted)
+        restarted.append(pod)
+        action = {"action": "restart_pod", "namespace": NS, "pod": pod}
+        return api.post("/api/actions/execute", json={"action": action, "dry_run": False}, headers=auth(operator_key))
+
+    # When an operator restarts pods of payments-api one by one, each under its own name
+    first, second, third = (restart_a_pod_of_the_deployment() for _ in range(3))
+    # Then the first two run and the third is refused: the pods count against payments-api, not their names
+    assert [first.json()["result"]["status"], second.json()["result"]["status"]] == ["succeeded", "succeeded"]
+    assert len(set(restarted)) == 3
+    assert third.status_code == 403, third.text
+    assert third.json()["error"]["details"][0]["rule"] == "rate_limit"
+    assert f"{NS}/{DEPLOYMENT}" in third.json()["error"]["details"][0]["reason"]
+    assert sandbox.pod(NS, restarted[2]) is not None
+    # and the Deployment itself has no budget left either
+    rollout = {"action": "rollout_restart", "namespace": NS, "deployment": DEPLOYMENT}
+    refused = api.post("/api/actions/execute", json={"action": rollout, "dry_run": False}, headers=auth(operator_key))
+    assert refused.status_code == 403 and refused.json()["error"]["details"][0]["rule"] == "rate_limit"
+
+
 def test_execute_without_a_cluster_is_service_unavailable(runtime, api, operator_key, viewer_key):
     response = api.post("/api/actions/execute", json={"action": PATCH}, headers=auth(operator_key))
     assert response.status_code == 503

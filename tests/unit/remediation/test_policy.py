@@ -136,7 +136,7 @@ def test_rate_limit_counts_a_workload_not_its_name_in_other_namespaces():
     # Given payments/payments-api had 3 actions in the last hour
     recent = {}
     for _ in range(3):
-        recent.setdefault(PATCH.action.service, []).append(NOW - timedelta(minutes=5))
+        recent.setdefault(PATCH.workload, []).append(NOW - timedelta(minutes=5))
     staging = ActionPlan.of(
         PatchResources(namespace="staging", deployment="payments-api", container="api", memory_limit="512Mi"),
         "increase_memory_limit",
@@ -145,9 +145,25 @@ def test_rate_limit_counts_a_workload_not_its_name_in_other_namespaces():
     # Then payments/payments-api is limited, but the Deployment of the same name in staging is not
     assert decide(PATCH, recent=recent, autonomy="auto").rule == "rate_limit"
     assert decide(staging, recent=recent, autonomy="auto").allowed
-    # and a pod counts against its Deployment
+    # and a pod counts against its Deployment, named or read from the cluster as the pod's owner
     pod = RestartPod(namespace="payments", pod="payments-api-7d9f8c6b5d-x2kqp", deployment="payments-api")
-    assert pod.service == PATCH.action.service
+    assert ActionPlan.of(pod, "restart_pod", "t").workload == PATCH.workload
+    unnamed = ActionPlan.of(RestartPod(namespace="payments", pod="payments-api-7d9f8c6b5d-4kq2w"), "restart_pod", "t")
+    owned = unnamed.model_copy(update={"pod_owner": "Deployment/payments-api"})
+    assert decide(owned, recent=recent, autonomy="auto").rule == "rate_limit"
+    assert decide(unnamed, recent=recent, autonomy="auto").allowed  # its name alone: not counted
+
+
+def test_a_pod_of_a_statefulset_counts_against_the_statefulset_not_a_deployment_of_its_name():
+    # Given db-0 of the StatefulSet db restarted 3 times in the last hour
+    plan = ActionPlan.of(RestartPod(namespace="payments", pod="db-0"), "restart_pod", "t")
+    owned = ActionPlan.model_validate({**plan.model_dump(mode="json"), "pod_owner": "StatefulSet/db"})
+    recent = {owned.workload: [NOW - timedelta(minutes=m) for m in (5, 10, 15)]}
+    # Then its next restart is limited, and a Deployment named db is another workload
+    assert owned.workload == "payments/StatefulSet/db"
+    assert decide(owned, recent=recent, autonomy="auto").rule == "rate_limit"
+    deployment_db = ActionPlan.of(RolloutRestart(namespace="payments", deployment="db"), "restart_pod", "t")
+    assert decide(deployment_db, recent=recent, autonomy="auto").allowed
 
 
 def test_auto_safe_runs_only_low_risk_small_actions_without_approval():

@@ -5,8 +5,8 @@ those are strict and one unexpected object would fail a whole list.
 
 Collection degrades instead of failing: anything that cannot be read (403 from RBAC, a timeout,
 a pod whose container never started) is left out and named in ``notes``. Pods of the hinted
-workload come first; logs are tail-bounded, and a container that restarted also gets its
-``#previous`` log, which is where a crash's last words are.
+workload come first; logs are bounded by lines and bytes (a cut log is noted), and a container that
+restarted also gets its ``#previous`` log, which is where a crash's last words are.
 """
 
 from __future__ import annotations
@@ -18,6 +18,12 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pagerless.kube.clients import KubeClients
 
+# Per container log, asked of the API server as limitBytes, so a container that writes megabyte-long
+# lines (JSON blobs, stack dumps) is not pulled whole into memory. Ten pods' current and previous
+# logs at this size (1.25 MiB) usually compress to within one context item (store.contexts
+# MAX_COMPRESSED_BYTES, 350 KiB; it shortens logs further when they do not), and it is a third of
+# what the snapshot reads of a log (diagnosis.snapshot: MAX_LOG_LINES lines of 400 characters).
+LOG_LIMIT_BYTES = 64 * 1024
 LIST_KINDS = {
     "pods": "Pod",
     "events": "Event",
@@ -38,6 +44,7 @@ def collect_cluster(
     pod: str | None = None,
     service: str | None = None,
     log_tail_lines: int = 200,
+    log_limit_bytes: int = LOG_LIMIT_BYTES,
     timeout_seconds: float = 5,
     max_pods: int = 50,
     max_log_pods: int = 10,
@@ -47,7 +54,8 @@ def collect_cluster(
     """Pods, events, deployments, replicasets, the pods' nodes, PVCs, HPAs and logs of ``namespace``.
 
     ``deployment``/``pod``/``service`` hint at the alert's workload: its pods are kept first when
-    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most). Events
+    ``max_pods`` cuts the list, and get their logs first (``max_log_pods`` pods at most; each log
+    its last ``log_tail_lines`` lines, of which the API server sends ``log_limit_bytes`` at most). Events
     are cut to ``max_events`` (warnings, then the newest) and ReplicaSets to ``max_replicasets``
     (the hinted workload's and the scaled-up ones, then the newest), and objects lose their
     ``managedFields`` as kubectl shows them, so that a busy namespace's context still fits the
@@ -111,7 +119,9 @@ def collect_cluster(
         namespace,
         pods[:max_log_pods],
         tail=log_tail_lines,
+        limit_bytes=log_limit_bytes,
         fetch_log=lambda what, **kw: fetch(what, core.read_namespaced_pod_log, **kw),
+        notes=notes,
     )
     result = {key: _as_list(key, value) for key, value in cluster.items()}
     result["logs"] = logs
@@ -196,26 +206,50 @@ def _healthy(pod: dict) -> bool:
     return ready and not restarts
 
 
-def _logs(namespace: str, pods: list[dict], *, fetch_log: Callable[..., str | None], tail: int) -> dict[str, str]:
+def _logs(
+    namespace: str,
+    pods: list[dict],
+    *,
+    fetch_log: Callable[..., str | None],
+    tail: int,
+    limit_bytes: int,
+    notes: list[str],
+) -> dict[str, str]:
     logs: dict[str, str] = {}
+
+    def read(key: str, **kwargs: Any) -> None:
+        # The API server stops sending at limitBytes, so a cut log keeps the start of its tail and
+        # loses the newest lines, where a crash explains itself: ask again for fewer lines.
+        lines = tail
+        text = fetch_log(f"log {key}", tail_lines=lines, limit_bytes=limit_bytes, **kwargs)
+        while text and len(text.encode("utf-8")) >= limit_bytes and lines > 1:
+            fewer = max(1, lines // 10)
+            again = fetch_log(f"log {key}", tail_lines=fewer, limit_bytes=limit_bytes, **kwargs)
+            if not again:  # unreadable now (a note says why): the cut read is better than none
+                break
+            lines, text = fewer, again
+        if not text:
+            return
+        logs[key] = text
+        if len(text.encode("utf-8")) >= limit_bytes:
+            notes.append(f"log {key}: cut at {limit_bytes} bytes (limitBytes) of its last {lines} line(s)")
+        elif lines < tail:
+            notes.append(f"log {key}: its last {tail} lines are over {limit_bytes} bytes; kept the last {lines}")
+
     for pod in pods:
         name = pod["metadata"]["name"]
         status_of = pod.get("status", {})
         for status in (status_of.get("initContainerStatuses") or []) + (status_of.get("containerStatuses") or []):
             key = f"{namespace}/{name}/{status['name']}"
-            kwargs = {"name": name, "namespace": namespace, "container": status["name"], "tail_lines": tail}
+            kwargs = {"name": name, "namespace": namespace, "container": status["name"]}
             if (
                 status.get("state", {}).get("running")
                 or status.get("state", {}).get("terminated")
                 or status.get("restartCount")
             ):
-                text = fetch_log(f"log {key}", **kwargs)
-                if text:
-                    logs[key] = text
+                read(key, **kwargs)
             if status.get("restartCount"):
-                previous = fetch_log(f"log {key}#previous", previous=True, **kwargs)
-                if previous:
-                    logs[f"{key}#previous"] = previous
+                read(f"{key}#previous", previous=True, **kwargs)
     return logs
 
 

@@ -66,7 +66,9 @@ def list_objects(state: ClusterState, req: Request) -> dict:
     return {"kind": f"{info.kind}List", "apiVersion": info.api_version, "metadata": metadata, "items": page}
 
 
-def read_log(state: ClusterState, req: Request) -> str:
+def read_log(state: ClusterState, req: Request) -> bytes:
+    """A container's log; ``tailLines`` picks the last lines, then ``limitBytes`` caps what is sent
+    (the first bytes of that, possibly mid-line or mid-character, as the kubelet streams it)."""
     pod = state.get("pods", req.namespace, req.name)
     names = [c["name"] for c in pod["spec"].get("containers", [])]
     container = req.query.get("container")
@@ -88,7 +90,13 @@ def read_log(state: ClusterState, req: Request) -> str:
     if req.query.get("tailLines"):
         lines = text.splitlines(keepends=True)
         text = "".join(lines[-int(req.query["tailLines"]) :]) if int(req.query["tailLines"]) > 0 else ""
-    return text
+    data = text.encode()
+    if req.query.get("limitBytes"):
+        limit = int(req.query["limitBytes"])
+        if limit < 1:
+            raise invalid("PodLogOptions", req.name, "limitBytes", limit, "must be greater than 0")
+        data = data[:limit]
+    return data
 
 
 def patch_object(state: ClusterState, req: Request) -> dict:

@@ -115,8 +115,15 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(delay)  # outside the lock: a slow resource must not stall the others
                 with self.server.lock:
                     code, payload = dispatch(self.server, req)
-                    data = payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
-                self._send(code, data, "text/plain" if isinstance(payload, str) else "application/json")
+                    text = isinstance(payload, str | bytes)  # a log: bytes as sent, possibly cut mid-character
+                    data = (
+                        payload
+                        if isinstance(payload, bytes)
+                        else payload.encode()
+                        if text
+                        else json.dumps(payload).encode()
+                    )
+                self._send(code, data, "text/plain" if text else "application/json")
                 return
         except ApiStatusError as exc:
             code, payload = exc.code, exc.status()

@@ -1,0 +1,57 @@
+"""Which workload a pod action counts against for the rate limit, read through the real client."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pagerless.kube.clients import from_kubeconfig
+from pagerless.local.sandbox_cluster import SandboxCluster
+from pagerless.remediation.actions import ActionPlan, DeletePod, RestartPod
+from pagerless.remediation.workloads import with_pod_owner
+
+pytestmark = pytest.mark.functional
+# a cluster with pods of a Deployment, a DaemonSet and a StatefulSet
+SCENARIO = Path(__file__).parents[2] / "scenarios" / "oom_killed_payments.json"
+
+
+@pytest.fixture
+def mixed_kube():
+    cluster = SandboxCluster.from_scenario(json.loads(SCENARIO.read_text("utf-8")))
+    cluster.start()
+    clients = from_kubeconfig(cluster.kubeconfig_path())
+    yield clients
+    clients.close()
+    cluster.stop()
+
+
+def restart(namespace: str, pod: str, **fields) -> ActionPlan:
+    return ActionPlan.of(RestartPod(namespace=namespace, pod=pod, **fields), "restart_pod", "test")
+
+
+def test_a_pod_counts_against_the_workload_that_owns_it(mixed_kube):
+    # Given pods named without their workload: two of one Deployment, a DaemonSet's, a StatefulSet's
+    one, other = (
+        with_pod_owner(restart("payments", p), mixed_kube)
+        for p in ("payments-api-4x6gmfs98g-gwkjg", "payments-api-4x6gmfs98g-z5m7f")
+    )
+    proxy = with_pod_owner(restart("kube-system", "kube-proxy-6s5gz"), mixed_kube)
+    prometheus = with_pod_owner(
+        ActionPlan.of(DeletePod(namespace="monitoring", pod="prometheus-k8s-0"), "restart_pod", "t"), mixed_kube
+    )
+    # Then each counts against its owner, read Pod → ReplicaSet → Deployment or from the pod's controller
+    assert one.pod_owner == other.pod_owner == "Deployment/payments-api"
+    assert one.workload == other.workload == "payments/payments-api"
+    assert proxy.workload == "kube-system/DaemonSet/kube-proxy"
+    assert prometheus.workload == "monitoring/StatefulSet/prometheus-k8s"
+    # and the action itself is what was asked for
+    assert one.action == restart("payments", "payments-api-4x6gmfs98g-gwkjg").action
+
+
+def test_a_pod_without_an_owner_counts_as_itself_and_a_named_deployment_is_not_read(mixed_kube):
+    # Given a pod that is gone (no owner can be read) and an action that names its deployment
+    gone = with_pod_owner(restart("payments", "payments-api-gone"), mixed_kube)
+    named = restart("payments", "payments-api-4x6gmfs98g-gwkjg", deployment="payments-api")
+    # Then the first counts against its own name, the second against its deployment, unchanged
+    assert (gone.pod_owner, gone.workload) == (None, "payments/payments-api-gone")
+    assert with_pod_owner(named, mixed_kube) is named and named.workload == "payments/payments-api"
