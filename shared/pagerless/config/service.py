@@ -13,16 +13,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import InvalidFieldsError, ValidationError
 from pagerless.store.config import ConfigRepository
 
 PROVIDERS = ("anthropic",)
 
 
 class ConfigOverrides(BaseModel):
-    """What a workspace may override; ``None`` means "the deployment's value"."""
+    """What a workspace may override; ``None`` means "the deployment's value".
 
-    model_config = ConfigDict(extra="forbid")
+    Strict: a value of the wrong JSON type (``true`` for a number, ``"off"`` for a boolean) is
+    refused, not coerced. An integer is still a number for ``llm_max_cost_usd``.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     llm_enabled: bool | None = Field(default=None, description="false: analyzers only, even with a key")
     llm_provider: Literal["anthropic"] | None = Field(default=None, description="the investigator's provider")
@@ -43,8 +47,7 @@ class ConfigService:
         self.repository = repository or ConfigRepository()
 
     def overrides(self, workspace: str) -> ConfigOverrides:
-        record = self.repository.get(workspace)
-        return ConfigOverrides.model_validate((record.values if record else None) or {})
+        return _stored(self.repository.get(workspace))
 
     def effective(self, workspace: str) -> dict:
         """Every key's value and where it comes from (workspace or deployment), secrets masked."""
@@ -52,7 +55,7 @@ class ConfigService:
 
         deployment = get_llm_settings()
         record = self.repository.get(workspace)
-        overrides = ConfigOverrides.model_validate((record.values if record else None) or {})
+        overrides = _stored(record)
         defaults = {
             "llm_enabled": True,
             "llm_provider": "anthropic",
@@ -85,7 +88,7 @@ class ConfigService:
         try:
             validated = ConfigOverrides.model_validate(merged)
         except PydanticValidationError as exc:
-            raise ValidationError(
+            raise InvalidFieldsError(
                 "the configuration is not valid",
                 details=[
                     {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
@@ -93,6 +96,12 @@ class ConfigService:
             ) from exc
         self.repository.put(workspace, validated.model_dump(exclude_none=True), actor=actor)
         return self.effective(workspace)
+
+
+def _stored(record) -> ConfigOverrides:
+    """A stored item's overrides. They were validated strictly when written; they are read laxly
+    so that an item written before strict checking (or edited by hand) still loads."""
+    return ConfigOverrides.model_validate((record.values if record else None) or {}, strict=False)
 
 
 def normalize_keys(changes: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +116,7 @@ def normalize_keys(changes: dict[str, Any]) -> dict[str, Any]:
         else:
             normalized[name] = value
     if unknown:
-        raise ValidationError(
+        raise InvalidFieldsError(
             "unknown or read-only configuration keys",
             details=[
                 {

@@ -100,6 +100,7 @@ class Incident:
     resolved_at: datetime | None = None
     resolved_by: str | None = None
     resolution: str | None = None
+    reopened_at: datetime | None = None
     updated_at: datetime | None = None
 
     @property
@@ -117,3 +118,9 @@ class Incident:
     @property
     def is_root(self) -> bool:
         return self.parent_id is None
+
+
+def waiting_for_acknowledgement_since(incident) -> datetime:
+    """When the wait for an incident's acknowledgement began: its last reopen, else its first alert.
+    A reopen clears the acknowledgement, so the next one answers the reopen, not the first firing."""
+    return incident.reopened_at or incident.first_seen or incident.created_at

@@ -10,7 +10,7 @@ from pagerless.auth.keys import Principal
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
-from pagerless.domain.incidents import IncidentStatus, transition
+from pagerless.domain.incidents import IncidentStatus, transition, waiting_for_acknowledgement_since
 from pagerless.incidents import metrics
 from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.timeline import record, timeline
@@ -93,7 +93,7 @@ class IncidentService:
                 details=[{"acknowledged_by": incident.acknowledged_by}],
             )
         now = utcnow()
-        seconds = round((now - incident.created_at).total_seconds(), 3)
+        seconds = round((now - waiting_for_acknowledgement_since(incident)).total_seconds(), 3)
         if not self.repository.acknowledge(incident, principal.key_id, now, seconds):
             raise ConflictError(f"incident {incident_id} is already acknowledged")
         record(

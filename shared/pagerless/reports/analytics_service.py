@@ -24,6 +24,7 @@ def to_incident(record: IncidentRecord) -> analytics.Incident:
         source=record.source or "",
         first_seen=record.first_seen or record.created_at,
         acknowledged_at=record.acknowledged_at,
+        reopened_at=record.reopened_at,
         resolved_at=record.resolved_at,
         resolved_by=record.resolved_by,
         alert_count=int(record.alert_count or 1),

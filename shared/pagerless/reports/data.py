@@ -1,7 +1,9 @@
 """What a report says, computed from stored incidents, approvals and SLO budgets (pure functions).
 
 Formulas (minutes, two decimals; an empty set gives ``null``):
-- **MTTA**: mean of ``acknowledged_at − first_seen`` over the period's incidents that were acknowledged.
+- **MTTA**: mean of ``acknowledged_at − first_seen`` over the period's incidents that were acknowledged;
+  for a reopened incident, ``acknowledged_at − reopened_at`` (a reopen clears the acknowledgement, so
+  the one it has answers the last reopen, not the first firing).
 - **MTTR**: mean of ``resolved_at − first_seen`` over the period's incidents that are resolved.
 - The period's incidents are those whose first alert (``first_seen``) falls in ``[start, end)``.
 - **Per day** (the workspace's time zone): incidents opened that day, and that day's MTTA and MTTR.
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from pagerless.domain.incidents import waiting_for_acknowledgement_since
+
 TOP_NOISY = 5
 MIN_PATTERN = 2
 VARYING = re.compile(r"[a-z0-9]*\d[a-z0-9]*")  # pod hashes, numbers, ids: any run of letters and digits with a digit
@@ -41,6 +45,7 @@ class IncidentFacts:
     resolved_by: str | None = None
     alert_count: int = 1
     category: str | None = None
+    reopened_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,9 @@ def _mean(values: list[float]) -> float | None:
 
 
 def mtta(incidents: list[IncidentFacts]) -> float | None:
-    return _mean([_minutes(i.acknowledged_at - i.first_seen) for i in incidents if i.acknowledged_at])
+    return _mean(
+        [_minutes(i.acknowledged_at - waiting_for_acknowledgement_since(i)) for i in incidents if i.acknowledged_at]
+    )
 
 
 def mttr(incidents: list[IncidentFacts]) -> float | None:

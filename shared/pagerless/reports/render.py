@@ -5,6 +5,7 @@ embeds the SVG charts; Markdown is plain tables for chat and e-mail.
 """
 
 import json
+from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -176,11 +177,19 @@ def charts(data: dict, t: dict) -> list[str]:
             out.append(
                 svg.burn_down(
                     f"{t['burn']}: {slo['slo_name']}",
-                    [p["at"][5:10] for p in points],
+                    [_closing_day(p, data["timezone"])[5:] for p in points],
                     [p["remaining_percent"] for p in points],
                 )
             )
     return out
+
+
+def _closing_day(point: dict, zone: str) -> str:
+    """The local day a burn-down point closes (reports stored before points had ``date``: the day
+    of the instant just before ``at``, which is that day's end or the period's)."""
+    if point.get("date"):
+        return point["date"]
+    return (parse_time(point["at"]) - timedelta(microseconds=1)).astimezone(ZoneInfo(zone)).date().isoformat()
 
 
 def period(data: dict) -> str:

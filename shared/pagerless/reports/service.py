@@ -99,6 +99,7 @@ def _facts(record) -> report_data.IncidentFacts:
         source=record.source or "",
         first_seen=record.first_seen or record.created_at,
         acknowledged_at=record.acknowledged_at,
+        reopened_at=record.reopened_at,
         resolved_at=record.resolved_at,
         resolved_by=record.resolved_by,
         alert_count=int(record.alert_count or 1),
@@ -159,7 +160,8 @@ class ReportService:
     def _slo_status(self, workspace: str, start: datetime, end: datetime, zone: str) -> list[dict]:
         status = []
         days = report_data.days_of(start, end, zone)
-        moments = [min(local_midnight(day + timedelta(days=1), zone), end) for day in days]
+        # each local day's point is the budget as that day ended (or as the period did), labelled with the day
+        moments = [min(local_midnight(day + timedelta(days=1), zone), end.astimezone(UTC)) for day in days]
         at = min(end, self.clock())  # the budget as the period ended, like the burn-down's last point
         for slo in self.slos.all(workspace):
             budget = self.slos.budget(workspace, slo.name, slo, at=at)
@@ -170,7 +172,10 @@ class ReportService:
                     "target": slo.target,
                     "budget_remaining_percent": budget["budget_remaining_percent"],
                     "alert_level": budget["alert_level"],
-                    "burn_down": self.slos.burn_down(workspace, slo, moments),
+                    "burn_down": [
+                        {**point, "date": day.isoformat()}
+                        for point, day in zip(self.slos.burn_down(workspace, slo, moments), days, strict=True)
+                    ],
                 }
             )
         return status

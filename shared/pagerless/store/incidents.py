@@ -88,6 +88,7 @@ class IncidentRecord(BaseModel):
     llm_usage = JSONAttribute(null=True)
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)  # "source", "workflow", or a principal
+    reopened_at = UTCDateTimeAttribute(null=True)  # the last reopen: its acknowledgement is timed from it
     resolution = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -262,10 +263,12 @@ class IncidentRepository:
         return record
 
     @staticmethod
-    def reopen_actions(execution_arn: str | None = None) -> list:
+    def reopen_actions(now: datetime, execution_arn: str | None = None) -> list:
         """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page);
-        and who works on it: the execution the reopen starts (``execution_arn``), or none."""
+        when it reopened (``now``: the acknowledgement to come is timed from it); and who works on it:
+        the execution the reopen starts (``execution_arn``), or none."""
         return [
+            IncidentRecord.reopened_at.set(now),
             IncidentRecord.resolved_at.remove(),
             IncidentRecord.resolved_by.remove(),
             IncidentRecord.resolution.remove(),

@@ -54,6 +54,44 @@ def test_lark_url_verification_with_another_apps_token_is_401(chat_apps, api, mo
     assert api.post("/lark/event", content=body, headers={"content-type": "application/json"}).status_code == 401
 
 
+def test_lark_url_verification_with_a_non_matching_signature_header_is_answered_by_its_token(chat_apps, api):
+    # Given the exact url_verification fixtures, each sent with signature headers that match nothing
+    # (Lark does not sign url_verification; its token, or the Encrypt Key, is what proves it)
+    for path in ("/lark/event", "/lark/card/action", "/api/v1/feishu/event"):
+        for name in ("url_verification_plaintext.json", "url_verification_encrypted.json"):
+            body = (FIXTURES / "lark" / name).read_bytes()
+            headers = {**lark_headers(body, key="not the encrypt key"), "content-type": "application/json"}
+            # When it reaches the chat function
+            response = api.post(path, content=body, headers=headers)
+            # Then the challenge is echoed
+            assert response.status_code == 200, (path, name, response.text)
+            assert response.json() == {"challenge": "ajls384kdjx98XX"}
+
+
+def test_lark_url_verification_with_a_wrong_token_is_401_whatever_its_signature_headers(chat_apps, api):
+    # Given the fixture's url_verification carrying another token
+    data = json.loads((FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes())
+    forged = json.dumps({**data, "token": "not-the-verification-token"}).encode()
+    # When it is sent with a non-matching signature and with a valid one
+    for key in ("not the encrypt key", LARK_APP.encrypt_key):
+        response = api.post("/lark/event", content=forged, headers=lark_headers(forged, key=key))
+        # Then it is refused
+        assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED", response.text
+
+
+def test_a_lark_event_with_a_non_matching_signature_is_still_401(chat_apps, people, fixture_incident, api):
+    # Given the exact encrypted card.action.trigger bytes, signed with a key that is not the app's
+    body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+    for path in ("/lark/event", "/lark/card/action"):
+        # When it is posted (also unsigned)
+        forged = api.post(path, content=body, headers=lark_headers(body, key="not the encrypt key"))
+        unsigned = api.post(path, content=body, headers={"content-type": "application/json"})
+        # Then both are refused and the incident is not acknowledged
+        assert forged.status_code == 401 and unsigned.status_code == 401, (path, forged.text, unsigned.text)
+    fixture_incident.refresh()
+    assert fixture_incident.status == "open"
+
+
 def test_the_encrypted_v2_ack_fixture_acknowledges_as_the_bound_person(chat_apps, people, fixture_incident, api):
     # Given the exact encrypted card.action.trigger bytes, signed now with the app's encrypt key
     body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()

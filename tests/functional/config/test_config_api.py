@@ -93,3 +93,62 @@ def test_workspaces_do_not_share_configuration(api, admin_key):
     other = key_service().create(workspace="other-team", role="admin").secret
     api.put("/api/config", headers=auth(other), json={"LLM_MODEL": "claude-other"})
     assert api.get("/api/config", headers=auth(admin_key)).json()["sources"]["llm_model"] == "deployment"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"llm_max_turns": True}, "llm_max_turns"),
+        ({"LLM_ENABLED": "off"}, "llm_enabled"),
+        ({"llm_enabled": 1}, "llm_enabled"),
+        ({"llm_max_tokens_per_incident": "20000"}, "llm_max_tokens_per_incident"),
+        ({"llm_max_cost_usd": "0.5"}, "llm_max_cost_usd"),
+        ({"llm_model": 7}, "llm_model"),
+    ],
+)
+def test_a_value_of_the_wrong_json_type_is_a_422_naming_the_field(api, admin_key, body, field):
+    # Given the workspace's current configuration
+    before = api.get("/api/config", headers=auth(admin_key)).json()
+    # When an admin sends a value of the wrong JSON type
+    refused = api.put("/api/config", headers=auth(admin_key), json=body)
+    # Then it is refused (not coerced), naming the field, and nothing is written
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert [d["field"] for d in error["details"]] == [field]
+    assert api.get("/api/config", headers=auth(admin_key)).json()["values"] == before["values"]
+
+
+def test_values_of_the_right_json_types_are_stored_as_sent_and_read_back(api, admin_key):
+    # When an admin sends each key with its own JSON type (an integer where a number is asked too)
+    body = {
+        "llm_enabled": False,
+        "llm_provider": "anthropic",
+        "llm_model": "claude-sonnet-5-5",
+        "llm_effort": "low",
+        "llm_max_cost_usd": 2,
+        "llm_max_tokens_per_incident": 20000,
+        "llm_max_turns": 12,
+    }
+    changed = api.put("/api/config", headers=auth(admin_key), json=body)
+    # Then they are stored unchanged and load again from the stored item
+    assert changed.status_code == 200, changed.text
+    stored = api.get("/api/config", headers=auth(admin_key)).json()
+    assert {key: stored["values"][key] for key in body} == body
+    assert stored["values"]["llm_enabled"] is False and set(stored["sources"]) >= set(body)
+    # And a later partial update re-validates the stored values with the new one
+    again = api.put("/api/config", headers=auth(admin_key), json={"llm_max_turns": 20})
+    assert again.status_code == 200 and again.json()["values"]["llm_max_cost_usd"] == 2
+
+
+def test_a_stored_item_written_with_loose_types_still_loads(api, admin_key):
+    from pagerless.config.llm import workspace_llm
+    from pagerless.store.config import ConfigRepository
+
+    # Given a stored item whose values are not of the strict types (written before strict checks)
+    ConfigRepository().put("default", {"llm_max_turns": "12", "llm_enabled": 1}, actor="legacy")
+    # When the configuration is read over the API and by the investigator
+    body = api.get("/api/config", headers=auth(admin_key)).json()
+    # Then the values load
+    assert body["values"]["llm_max_turns"] == 12 and body["values"]["llm_enabled"] is True
+    assert workspace_llm("default").why == ""

@@ -114,3 +114,37 @@ def test_first_response_is_not_the_pager_paging_or_a_runbook_running(api, admin_
     # Then the first response is the acknowledgement, and there is none yet for the unanswered one
     assert answered["time_to_first_response_minutes"] == 7.0
     assert waiting["time_to_first_response_minutes"] is None
+
+
+def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    # Given an incident that an alert opened three weeks ago and that was resolved since
+    ingest, operator = make_key("ingest"), auth(make_key("operator"))
+    alert = {"title": "Checkout latency", "fingerprint": "mtta-reopen", "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    weeks_ago = utcnow() - timedelta(days=21)
+    record = IncidentRecord.get(incident_id)
+    record.update(
+        actions=[
+            IncidentRecord.first_seen.set(weeks_ago),
+            IncidentRecord.created_at.set(weeks_ago),
+            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
+        ]
+    )
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # When the alert fires again (through intake, which reopens the incident) and someone acknowledges it
+    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+    assert again["action"] == "reopened" and again["incident_id"] == incident_id
+    workflows_done(runtime, 2)
+    acknowledged = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator)
+    assert acknowledged.status_code == 200, acknowledged.text
+    # Then the time to acknowledge counts from the reopen, not from the first firing three weeks ago
+    export = api.get("/api/metrics/export", params={"days": 30}, headers=operator).json()
+    profile = api.get("/api/patterns/services/checkout", headers=operator).json()
+    assert export["incidents_total"] == 1 and export["mtta_minutes"] < 5, export
+    assert profile["mtta_minutes"] < 5, profile
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=operator).json()["items"]
+    [ack] = [e for e in timeline if e["type"] == "acknowledged"]
+    assert ack["data"]["time_to_acknowledge_seconds"] < 300, ack

@@ -171,3 +171,50 @@ def test_a_past_period_shows_the_slo_budget_as_it_stood_then(runtime, api, admin
     (status,) = made.json()["data"]["slo_status"]
     assert status["burn_down"][-1]["remaining_percent"] == 100.0
     assert status["budget_remaining_percent"] == 100.0 and status["alert_level"] == "ok"
+
+
+def _x_axis_labels(html: str, chart_title: str) -> list[str]:
+    """The day labels under the chart whose title starts with ``chart_title`` in a rendered report."""
+    import re
+
+    for chart in re.findall(r"<svg .*?</svg>", html, flags=re.S):
+        if re.search(rf'aria-label="{re.escape(chart_title)}', chart):
+            return re.findall(r'text-anchor="middle">(\d\d-\d\d)</text>', chart)
+    raise AssertionError(f"no chart titled {chart_title!r}")
+
+
+@pytest.mark.parametrize(
+    ("zone", "period_start", "period_end", "days"),
+    [
+        # Tokyo (UTC+9), the period given in UTC: 03-09 00:00 to 03-10 06:00 local, which is still 03-09 in UTC
+        ("Asia/Tokyo", "2026-03-08T15:00:00Z", "2026-03-09T21:00:00Z", ["03-09", "03-10"]),
+        # Shanghai (UTC+8): a whole local week; each day ends at 16:00 UTC
+        ("Asia/Shanghai", "2026-03-02T00:00:00+08:00", "2026-03-09T00:00:00+08:00", [f"03-0{d}" for d in range(2, 9)]),
+        # the default zone: a day ends at midnight UTC, which is already the next UTC day
+        ("UTC", "2026-03-10T00:00:00Z", "2026-03-11T00:00:00Z", ["03-10"]),
+    ],
+)
+def test_the_burn_down_labels_its_points_with_the_workspace_s_days(
+    runtime, api, admin_key, zone, period_start, period_end, days
+):
+    # Given a workspace whose reports use ``zone`` and an SLO
+    assert api.put("/api/reports/settings", json={"timezone": zone}, headers=auth(admin_key)).status_code == 200
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    # When a report is generated for a period of local days
+    made = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": period_start, "period_end": period_end},
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    body = made.json()
+    # Then each burn-down point is labelled with the local day it closes, as the per-day charts are
+    (status,) = body["data"]["slo_status"]
+    assert [d["date"][5:] for d in body["data"]["per_day"]] == days
+    assert [p["date"][5:] for p in status["burn_down"]] == days
+    html = api.get(f"/api/reports/{body['id']}", params={"format": "html"}, headers=auth(admin_key)).text
+    assert _x_axis_labels(html, "Error budget burn-down") == _x_axis_labels(html, "Incidents per day") == days

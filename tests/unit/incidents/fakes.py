@@ -70,8 +70,9 @@ class FakeIncidents:
         return copy.deepcopy(stored)
 
     @staticmethod
-    def reopen_actions(execution_arn: str | None = None) -> list:
+    def reopen_actions(now: datetime, execution_arn: str | None = None) -> list:
         def reopen(incident: Incident) -> None:
+            incident.reopened_at = now
             incident.resolved_at = incident.resolved_by = incident.resolution = None
             incident.acknowledged, incident.acknowledged_by, incident.acknowledged_at = False, None, None
             incident.execution_arn = execution_arn

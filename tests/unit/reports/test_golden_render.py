@@ -142,3 +142,26 @@ def test_unknown_format_or_language_is_refused():
         render(report(), "pdf", "en")
     with pytest.raises(ValidationError):
         render(report(), "html", "fr")
+
+
+def test_a_report_stored_before_points_had_dates_labels_its_burn_down_with_local_days():
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless.reports.render import TEXT, charts
+
+    # Given a New York daily report of 2026-03-10 stored with UTC burn-down moments and no point dates
+    start = datetime(2026, 3, 10, 4, tzinfo=UTC)  # 00:00 EDT
+    stored = data.build(
+        workspace="default",
+        report_type="daily",
+        start=start,
+        end=start + timedelta(days=1),
+        zone="America/New_York",
+        incidents=[],
+        approvals=[],
+        slos=[{**SLOS[0], "burn_down": [{"at": "2026-03-11T04:00:00+00:00", "remaining_percent": 61.5}]}],
+    )
+    # When it is rendered
+    burn_down = charts(stored, TEXT["en"])[-1]
+    # Then its point carries the local day it closes, not the UTC day of the moment
+    assert ">03-10</text>" in burn_down and ">03-11</text>" not in burn_down

@@ -1,7 +1,8 @@
 """Chat callbacks: Slack interactivity and Lark/Feishu events and card actions.
 
-Each route reads the RAW body and checks the vendor's signature before anything else: a forged
-or replayed request gets 401 and changes nothing. The answer comes within Slack's and Lark's
+Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
+or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
+does not sign it, so it is answered on its token whatever signature headers come with it. The answer comes within Slack's and Lark's
 3 seconds: one decision through ApprovalService, no vendor call except Slack's response_url.
 """
 
@@ -76,25 +77,23 @@ async def _lark(request: Request, *, legacy_ok: bool):
     body = await request.body()
     apps = await run_in_threadpool(chat_apps().lark_apps)
     configs = {lark_app.app_id: app for app, lark_app in apps}
-    signed, verified = bool(request.headers.get("x-lark-signature")), None
-    if signed:
-        try:
-            verified = lark.verify([a for _, a in apps], request.headers, body, legacy_ok=legacy_ok)
-        except lark.LarkSignatureError as exc:
-            raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
+    lark_apps = [a for _, a in apps]
     try:
-        data, _ = lark.open_body(body, [a for _, a in apps])
-    except lark.LarkDecryptError as exc:
-        raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from exc
-    except ValueError as exc:
-        raise ValidationError("the body is not a JSON object") from exc
-    if data.get("type") == "url_verification":  # Lark does not sign it; its token is checked instead
+        data, unopened = lark.open_body(body, lark_apps)[0], None
+    except (lark.LarkDecryptError, ValueError) as exc:
+        data, unopened = {}, exc
+    # Lark does not sign url_verification (whatever signature headers come with it): its token is
+    # checked instead. Everything else needs a valid X-Lark-Signature before its body is used.
+    if data.get("type") == "url_verification":
         try:
-            return {"challenge": lark.url_verification(data, [a for _, a in apps])}
+            return {"challenge": lark.url_verification(data, lark_apps)}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
-    if verified is None:
-        raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
+    verified = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
+    if isinstance(unopened, lark.LarkDecryptError):
+        raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from unopened
+    if unopened is not None:
+        raise ValidationError("the body is not a JSON object") from unopened
     event_id = lark.event_id(data)
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
@@ -126,6 +125,15 @@ def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest) -> Non
 
     text = bindings.file_lark_request(workspace, app_id, wants)
     replies.reply_in_lark(workspace, app_id, wants.message_id, text)
+
+
+def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> lark.LarkApp:
+    if not headers.get("x-lark-signature"):
+        raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
+    try:
+        return lark.verify(apps, headers, body, legacy_ok=legacy_ok)
+    except lark.LarkSignatureError as exc:
+        raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
 
 
 def _verify_slack(headers, body: bytes):
