@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from pagerless.domain.errors import InvalidFieldsError, PagerlessError
+from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
 
 STATUS_FOR_CODE = {
@@ -67,7 +67,7 @@ def register_exception_handlers(app: FastAPI) -> None:
 
 
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
-    status = 422 if isinstance(exc, InvalidFieldsError) else STATUS_FOR_CODE.get(exc.code, 500)
+    status = STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status in (429, 503) and getattr(exc, "retry_after", None):
         headers = {"Retry-After": str(math.ceil(exc.retry_after))}

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
-from pagerless.domain.errors import InvalidFieldsError, ValidationError
+from pagerless.domain.errors import ValidationError
 from pagerless.store.config import ConfigRepository
 
 PROVIDERS = ("anthropic",)
@@ -88,7 +88,7 @@ class ConfigService:
         try:
             validated = ConfigOverrides.model_validate(merged)
         except PydanticValidationError as exc:
-            raise InvalidFieldsError(
+            raise ValidationError(
                 "the configuration is not valid",
                 details=[
                     {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
@@ -116,7 +116,7 @@ def normalize_keys(changes: dict[str, Any]) -> dict[str, Any]:
         else:
             normalized[name] = value
     if unknown:
-        raise InvalidFieldsError(
+        raise ValidationError(
             "unknown or read-only configuration keys",
             details=[
                 {

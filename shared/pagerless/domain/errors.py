@@ -16,11 +16,6 @@ class ValidationError(PagerlessError):
     code = "VALIDATION_ERROR"
 
 
-class InvalidFieldsError(ValidationError):
-    """Fields of a request body that are unknown or of the wrong type or value (a 422, as FastAPI
-    answers for the bodies it checks itself); ``details`` name each field."""
-
-
 class NotFoundError(PagerlessError):
     code = "NOT_FOUND"
 

@@ -106,13 +106,13 @@ def test_workspaces_do_not_share_configuration(api, admin_key):
         ({"llm_model": 7}, "llm_model"),
     ],
 )
-def test_a_value_of_the_wrong_json_type_is_a_422_naming_the_field(api, admin_key, body, field):
+def test_a_value_of_the_wrong_json_type_is_a_400_naming_the_field(api, admin_key, body, field):
     # Given the workspace's current configuration
     before = api.get("/api/config", headers=auth(admin_key)).json()
     # When an admin sends a value of the wrong JSON type
     refused = api.put("/api/config", headers=auth(admin_key), json=body)
     # Then it is refused (not coerced), naming the field, and nothing is written
-    assert refused.status_code == 422, refused.text
+    assert refused.status_code == 400, refused.text
     error = refused.json()["error"]
     assert error["code"] == "VALIDATION_ERROR"
     assert [d["field"] for d in error["details"]] == [field]
