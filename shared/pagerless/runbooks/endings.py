@@ -2,7 +2,8 @@
 
 A run that stops early — a failed step or verify, a step the policy denies, a person rejects or
 nobody approves in time, an unexpected error — rolls back the steps before it that changed
-something, last first, each through the policy on the approval its step had. The rollback's progress is kept on the job:
+something, last first, each through the policy on the approval its step had, each putting back
+what its step found (``pagerless.runbooks.restore``). The rollback's progress is kept on the job:
 a retried rollback skips the steps already rolled back, and the failure path never starts a
 second rollback, so an error inside the rollback ends the run naming the steps still applied.
 """
@@ -22,6 +23,7 @@ from pagerless.runbooks.engine import (
     plan_of,
     runbook_of,
 )
+from pagerless.runbooks.restore import restoring
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 
 
@@ -63,6 +65,11 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> lis
         note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
         return []
     action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}")
+    action, why = restoring(action_plan.action, plan_of(job, step.action, "").action, entry.get("found"))
+    if action is None:
+        note(job, "RollbackSkipped", f"{step.name}: {why}", node=step.name)
+        return []
+    action_plan = action_plan.model_copy(update={"action": action})
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
         note(

@@ -18,6 +18,7 @@ from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
+from pagerless.runbooks.restore import found
 from pagerless.store.jobs import FINAL, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
@@ -272,7 +273,12 @@ def execute(job_id: str) -> dict:
         note_action(job.workspace, action_plan.action.service, outcome.started_at)
         state["completed"] = [
             *state.get("completed", []),
-            {"index": state["index"], "step": step.name, "approved_by": approver},
+            {
+                "index": state["index"],
+                "step": step.name,
+                "approved_by": approver,
+                "found": found(action_plan.action, outcome.changes),  # what its rollback sets back
+            },
         ]
     result = {
         "step": step.name,

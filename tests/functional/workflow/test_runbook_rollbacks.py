@@ -1,10 +1,11 @@
 """A runbook run that stops mid-way undoes the steps before it: an approval that times out, an
-unexpected error. The real `runbook-run` ASL on the embedded AWS, against the sandbox cluster."""
+unexpected error, and the node-drain runbook on a node a person had cordoned. The real
+`runbook-run` ASL on the embedded AWS, against the sandbox cluster."""
 
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import memory_limit, wait_for
+from tests.functional.workflow.conftest import NS, memory_limit, store_policy, wait_for
 from tests.functional.workflow.test_runbook_runs import (  # noqa: F401
     CONTEXT,
     DRAINED,
@@ -131,3 +132,37 @@ def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_a
     assert memory_limit(sandbox) == "256Mi" and replicas(sandbox) == 4
     assert "still applied: Scale out" in done["error"], done["error"]
     wait_for(lambda: execution_status(runtime, started["job_id"]) == "FAILED", timeout=30)
+
+
+@pytest.mark.parametrize("cordoned_before", [True, False], ids=["cordoned-by-a-person", "schedulable"])
+def test_the_node_drain_rollback_gives_the_node_back_as_the_drain_found_it(runs, sandbox, api, cordoned_before):
+    from pagerless.kube.clients import from_kubeconfig
+
+    # Given a policy that allows the drain, a node (cordoned by a person, or schedulable), and a pod
+    # on it that its eviction does not remove (it stays Terminating), so the drain's verify fails
+    store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    if cordoned_before:  # kubectl cordon
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        kube.call(kube.core.patch_node, DRAINED, {"spec": {"unschedulable": True}})
+        kube.close()
+    sandbox.keep_terminating(NS, "payments-api-4x6gmfs98g-gwkjg")
+    # When the built-in node-drain runbook runs (its operator approves every step up front)
+    started = api.post(
+        "/api/workflows/node-drain/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the drain ran, its verify failed, and its rollback left the node as the drain found it
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
+    trail = events(api, key, started["job_id"])
+    assert any(e["event"] == "VerifyFailed" and "still on it" in e["message"] for e in trail), trail
+    assert bool(sandbox.node(DRAINED)["spec"].get("unschedulable")) is cordoned_before
+    rolled = [(e["event"], e["node"]) for e in trail if e["event"].startswith("Rollback")]
+    if cordoned_before:
+        assert rolled == [("RollbackSkipped", "Drain the node")], rolled
+        assert done["result"]["rolled_back"] == [], done["result"]
+    else:
+        assert rolled == [("RollbackStep", "Drain the node")], rolled
+        assert done["result"]["rolled_back"] == [{"step": "Drain the node", "status": "succeeded"}], done["result"]
