@@ -179,6 +179,16 @@ class SandboxCluster:
         """Delay every request for ``resource``, to exercise client timeouts."""
         self._require_server().delays[resource] = seconds
 
+    def drop_connection(self, resource: str, subresource: str | None = None) -> None:
+        """Close the connection of every request for ``resource`` (``/subresource``) without an answer
+        and without acting on it, as a network that fails mid-request does."""
+        self._require_server().dropped.add((resource, subresource))
+
+    def keep_terminating(self, namespace: str, pod: str) -> None:
+        """Accept the pod's eviction but keep the pod, Terminating (``deletionTimestamp`` set), as a
+        finalizer or a kubelet that does not confirm the deletion would."""
+        self._require_server().terminating.add((namespace, pod))
+
     def requests(self) -> list[tuple[str, str]]:
         """(method, path) of every request served so far."""
         return list(self._require_server().requests)

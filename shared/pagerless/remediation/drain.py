@@ -11,6 +11,8 @@
   drain never loops forever. A pod already gone (404) counts as evicted.
 - A drain that does not finish uncordons the node it cordoned, so a failed fix does not take
   capacity away; a node that was already unschedulable (a person cordoned it) stays cordoned.
+  That holds when the connection to the API server is lost mid-drain too: the uncordon is tried
+  once, then the connection error propagates (the step fails as before).
 
 ``apply`` returns a ``DrainReport``; the executor turns it into an outcome. ``check_drained``
 is the verify: the node is unschedulable and no pod a drain would evict is left on it.
@@ -101,16 +103,22 @@ def pods_on(kube: KubeClients, node: str) -> list[dict]:
 
 
 def apply(
-    action: DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None, sleep: Callable[[float], None]
+    action: DrainNode,
+    kube: KubeClients,
+    dry: str | None,
+    decision: Decision | None,
+    sleep: Callable[[float], None],
+    report: DrainReport | None = None,
 ) -> DrainReport:
     """Cordon ``action.node`` and evict its pods (``dry="All"``: the API server only validates).
 
     API errors reading the node or its pods propagate (ApiException); eviction errors are per pod.
+    A lost connection (urllib3 ``HTTPError``) after the cordon propagates too, once the node this
+    drain cordoned is uncordoned; ``report`` (filled as the drain goes) then tells what was done.
     """
-    from kubernetes import client
-    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
 
-    report = DrainReport()
+    report = report if report is not None else DrainReport()
     node = kube.call(kube.core.read_node, action.node)
     pods = pods_on(kube, action.node)
     to_evict = []
@@ -130,43 +138,67 @@ def apply(
             to_evict.append(pod)
     if report.refused:
         return report
-    after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": True}}, dry_run=dry)
-    cordoned = bool(node["spec"].get("unschedulable")) != bool(after["spec"].get("unschedulable"))
-    if cordoned:
-        report.changes.append(Change(field=f"node {action.node} spec.unschedulable", before=False, after=True))
-    for pod in to_evict:
-        meta = pod["metadata"]
-        body = client.V1Eviction(
-            metadata=client.V1ObjectMeta(name=meta["name"], namespace=meta["namespace"]),
-            delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None,
-        )
-        attempts = 1 if dry else action.eviction_attempts  # a dry run asks once: it only has to tell
-        for attempt in range(1, attempts + 1):
-            report.attempts += 1
-            try:
-                kube.call(kube.core.create_namespaced_pod_eviction, meta["name"], meta["namespace"], body, dry_run=dry)
-            except ApiException as exc:
-                message = _message(exc)
-                if exc.status == 404:
-                    break  # gone meanwhile: nothing left to evict
-                if exc.status == 429 and attempt < attempts:
-                    sleep(action.retry_seconds * attempt)
-                    continue
-                report.not_evicted[pod_name(pod)] = f"{exc.status}: {message}"
-                if exc.status == 429 and "disruption budget" in message:
-                    report.blocked_by_pdb.append(pod_name(pod))
-                break
-            report.evicted.append(pod_name(pod))
-            report.changes.append(_evicted(pod))
-            break
+    cordoned = not node["spec"].get("unschedulable")  # until the API answers: a schedulable node gets cordoned
+    try:
+        after = kube.call(kube.core.patch_node, action.node, {"spec": {"unschedulable": True}}, dry_run=dry)
+        cordoned = bool(node["spec"].get("unschedulable")) != bool(after["spec"].get("unschedulable"))
+        if cordoned:
+            report.changes.append(Change(field=f"node {action.node} spec.unschedulable", before=False, after=True))
+        for pod in to_evict:
+            _evict(pod, action, kube, dry, report, sleep)
+    except HTTPError:  # the connection dropped or timed out: no answer to act on
+        if not dry:
+            _undo_cordon(action.node, kube, report, cordoned)
+        raise
     if not report.complete and not dry:
         _undo_cordon(action.node, kube, report, cordoned)
     return report
 
 
-def _undo_cordon(node: str, kube: KubeClients, report: DrainReport, cordoned: bool) -> None:
-    """The drain gave up: give back the node it cordoned; one a person had cordoned stays so."""
+def _evict(
+    pod: dict,
+    action: DrainNode,
+    kube: KubeClients,
+    dry: str | None,
+    report: DrainReport,
+    sleep: Callable[[float], None],
+) -> None:
+    """One pod through the Eviction API: a 429 is retried ``eviction_attempts`` times, a 404 is gone."""
+    from kubernetes import client
     from kubernetes.client.exceptions import ApiException
+
+    meta = pod["metadata"]
+    body = client.V1Eviction(
+        metadata=client.V1ObjectMeta(name=meta["name"], namespace=meta["namespace"]),
+        delete_options=client.V1DeleteOptions(dry_run=[dry]) if dry else None,
+    )
+    attempts = 1 if dry else action.eviction_attempts  # a dry run asks once: it only has to tell
+    for attempt in range(1, attempts + 1):
+        report.attempts += 1
+        try:
+            kube.call(kube.core.create_namespaced_pod_eviction, meta["name"], meta["namespace"], body, dry_run=dry)
+        except ApiException as exc:
+            message = _message(exc)
+            if exc.status == 404:
+                return  # gone meanwhile: nothing left to evict
+            if exc.status == 429 and attempt < attempts:
+                sleep(action.retry_seconds * attempt)
+                continue
+            report.not_evicted[pod_name(pod)] = f"{exc.status}: {message}"
+            if exc.status == 429 and "disruption budget" in message:
+                report.blocked_by_pdb.append(pod_name(pod))
+            return
+        report.evicted.append(pod_name(pod))
+        report.changes.append(_evicted(pod))
+        return
+
+
+def _undo_cordon(node: str, kube: KubeClients, report: DrainReport, cordoned: bool) -> None:
+    """The drain gave up: give back the node it cordoned; one a person had cordoned stays so.
+
+    Best effort: a failed uncordon is reported, never raised (the drain's own error is the story)."""
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
 
     if not cordoned:
         report.cordon = "the node stays cordoned: it was cordoned before the drain"
@@ -175,6 +207,9 @@ def _undo_cordon(node: str, kube: KubeClients, report: DrainReport, cordoned: bo
         kube.call(kube.core.patch_node, node, {"spec": {"unschedulable": False}})
     except ApiException as exc:
         report.cordon = f"the node stays cordoned: uncordoning it failed ({exc.status}: {_message(exc)})"
+        return
+    except HTTPError as exc:
+        report.cordon = f"the node may still be cordoned: uncordoning it failed ({type(exc).__name__})"
         return
     report.changes.append(Change(field=f"node {node} spec.unschedulable", before=True, after=False))
     report.cordon = "the node was uncordoned: it was schedulable before the drain"

@@ -163,7 +163,7 @@ def _apply(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Change]:
     from kubernetes.client.exceptions import ApiException
-    from urllib3.exceptions import HTTPError, NewConnectionError
+    from urllib3.exceptions import HTTPError
 
     try:
         if isinstance(action, a.DrainNode):
@@ -172,13 +172,19 @@ def _apply(
     except ApiException as exc:
         raise _from_api_exception(exc) from exc
     except HTTPError as exc:
-        if isinstance(getattr(exc, "reason", None), NewConnectionError):
-            raise _Failed("failed", "cluster unreachable (no connection): nothing was applied") from exc
-        raise _Failed(
-            "failed",
-            f"cluster too slow or connection lost ({type(exc).__name__}): the change may or "
-            "may not have been applied; verify before retrying",
-        ) from exc
+        raise _connection_failure(exc) from exc
+
+
+def _connection_failure(exc: Exception) -> _Failed:
+    from urllib3.exceptions import NewConnectionError
+
+    if isinstance(getattr(exc, "reason", None), NewConnectionError):
+        return _Failed("failed", "cluster unreachable (no connection): nothing was applied")
+    return _Failed(
+        "failed",
+        f"cluster too slow or connection lost ({type(exc).__name__}): the change may or "
+        "may not have been applied; verify before retrying",
+    )
 
 
 def _from_api_exception(exc: Exception) -> _Failed:
@@ -322,9 +328,17 @@ def _cordon(action: a.CordonNode, kube: KubeClients, dry: str | None) -> list[Ch
 def _drain(
     action: a.DrainNode, kube: KubeClients, dry: str | None, decision: Decision | None, sleep: Callable[[float], None]
 ) -> list[Change]:
+    from urllib3.exceptions import HTTPError
+
     from pagerless.remediation import drain
 
-    report = drain.apply(action, kube, dry, decision, sleep)
+    report = drain.DrainReport()
+    try:
+        drain.apply(action, kube, dry, decision, sleep, report)
+    except HTTPError as exc:  # mid-drain: say what became of the cordon, keep what was done
+        lost = _connection_failure(exc)
+        where = f"drain of {action.node} interrupted" + (f" ({report.cordon})" if report.cordon else "")
+        raise _Failed(lost.status, f"{where}: {lost.message}", changes=report.changes) from exc
     if report.refused:
         status: Status = "refused" if any(r.startswith("policy") for r in report.refused.values()) else "rejected"
         raise _Failed(

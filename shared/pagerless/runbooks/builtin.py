@@ -89,7 +89,7 @@ _DEFINITIONS = [
         "name": "Drain a failing node",
         "description": "Drain the node as kubectl drain --ignore-daemonsets does: cordon it, evict every pod on it "
         "through the Eviction API (PodDisruptionBudgets hold; DaemonSet and mirror pods stay), check that "
-        "nothing evictable is left; uncordon on failure.",
+        "nothing evictable is left; on failure, uncordon a node the drain cordoned (one already cordoned stays so).",
         "match": {
             "alert_types": ["node_not_ready", "node_pressure", "KubeNodeNotReady", "NodeDiskPressure"],
             "keywords": ["node", "notready", "disk pressure", "节点"],

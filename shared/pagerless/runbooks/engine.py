@@ -4,8 +4,8 @@ Each function takes the job id, reads and writes the job's own record (index, re
 and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
 Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
 Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
-and again when it executes. A run that stops early — a failed step or verify, a step the policy
-denies or a person rejects — rolls back the steps before it that changed something, last first.
+and again when it executes. How a run ends — and the rollback of a run that stops early — is
+``pagerless.runbooks.endings``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
+from pagerless.runbooks.restore import found
+from pagerless.store.jobs import FINAL, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
 
@@ -275,7 +276,12 @@ def execute(job_id: str) -> dict:
         note_action(job.workspace, action_plan.workload, outcome.started_at)
         state["completed"] = [
             *state.get("completed", []),
-            {"index": state["index"], "step": step.name, "approved_by": approver},
+            {
+                "index": state["index"],
+                "step": step.name,
+                "approved_by": approver,
+                "found": found(action_plan.action, outcome.changes),  # what its rollback sets back
+            },
         ]
     result = {
         "step": step.name,
@@ -323,95 +329,3 @@ def verify(job_id: str, attempt: int) -> dict:
         attempt=attempt,
     )
     return _reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
-
-
-def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
-    """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
-
-    ``ending`` is the outcome the run ends with (``denied``, ``rejected``); without one it stops
-    because a step or its verify failed, and ends ``rolled_back``."""
-    from pagerless.kube import cluster
-    from pagerless.remediation.executor import execute as run
-
-    job = load(job_id)
-    steps = runbook_of(job).steps
-    undone = []
-    kube = cluster.connect()
-    try:
-        for entry in reversed(job.state.get("completed", [])):
-            step = steps[entry["index"]]
-            if step.rollback is None:
-                note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
-                continue
-            action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
-            decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
-            if not decision.allowed:
-                note(
-                    job,
-                    "RollbackDenied",
-                    f"{step.name}: rollback denied by rule {decision.rule}; left as is",
-                    node=step.name,
-                    rule=decision.rule,
-                )
-                continue
-            # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
-            outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
-            undone.append({"step": step.name, "status": outcome.status})
-            note(
-                job,
-                "RollbackStep",
-                f"rolled back {step.name}: {outcome.status}. {outcome.message}",
-                node=step.name,
-                action=action_plan.action.action,
-                status=outcome.status,
-            )
-    finally:
-        kube.close()
-    finish(job_id, ending or "rolled_back", reason, rolled_back=undone)
-    return _reply("end", reason=reason)
-
-
-def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
-    """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...)."""
-    job = JobRepository().get(job_id)
-    if job.status in FINAL:
-        return _reply("end")
-    if outcome == "timed_out":
-        from pagerless.runbooks.approvals import expire
-
-        expire(job)
-    rejected = job.state.get("rejected")
-    if outcome == "rejected" and rejected:
-        reason = f"{rejected['step']} rejected by {rejected['by']}" + (
-            f": {rejected['comment']}" if rejected["comment"] else ""
-        )
-    status = COMPLETED if outcome == "completed" else FAILED
-    results = job.state.get("results", [])
-    summary = {
-        "outcome": outcome,
-        "reason": reason,
-        "steps": len(results),
-        "dry_run": bool(job.input.get("dry_run")),
-        **extra,
-    }
-    if not JobRepository().update(
-        job,
-        status=status,
-        result=summary,
-        error=None if status == COMPLETED else reason or outcome,
-        current_node=None,
-        correlation_key=None,
-        expected_status=(RUNNING, PARKED, "pending"),
-    ):
-        return _reply("end")  # stopped meanwhile: the stop is what happened
-    text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
-    if extra.get("rolled_back") and outcome != "rolled_back":  # a denial or rejection undid earlier steps
-        undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
-        text += f"; earlier steps rolled back: {undone}"
-    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)
-    return _reply("end")
-
-
-def failure(job_id: str, error: dict | None) -> dict:
-    error = error or {}
-    return finish(job_id, "error", f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:300]}")

@@ -106,6 +106,15 @@ def _runbook(name: str, *fields: str) -> Step:
     return run
 
 
+def _runbook_ending(name: str, *fields: str) -> Step:
+    def run(event: dict) -> dict:
+        from pagerless.runbooks import endings
+
+        return getattr(endings, name)(event["job_id"], *(event.get(f) for f in fields))
+
+    return run
+
+
 def _runbook_approval(event: dict) -> dict:
     from pagerless.runbooks.approvals import request
 
@@ -145,9 +154,9 @@ STEPS: dict[str, Step] = {
     "runbook_request_approval": _runbook_approval,
     "runbook_execute": _runbook("execute"),
     "runbook_verify": _runbook("verify", "attempt"),
-    "runbook_rollback": _runbook("rollback", "reason", "outcome"),
-    "runbook_finish": _runbook("finish", "outcome", "reason"),
-    "runbook_failure": _runbook("failure", "error"),
+    "runbook_rollback": _runbook_ending("rollback", "reason", "outcome"),
+    "runbook_finish": _runbook_ending("finish", "outcome", "reason"),
+    "runbook_failure": _runbook_ending("failure", "error"),
 }
 
 

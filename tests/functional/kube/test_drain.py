@@ -259,3 +259,48 @@ def test_the_planner_drains_a_node_and_its_inverse_uncordons():
     plan = plan_remediation("drain_node", {"kind": "Node", "name": NODE})
     assert plan.action == DrainNode(node=NODE) and plan.inverse == CordonNode(node=NODE, unschedulable=False)
     assert plan.risk.value == "high" and plan.blast_radius.value == "cluster"
+
+
+def test_a_connection_lost_during_the_evictions_gives_the_node_back_and_still_fails(cluster_with):
+    from urllib3.exceptions import HTTPError
+
+    from pagerless.remediation import drain as drain_module
+
+    # Given a node the drain cordons, and a network that drops every eviction request
+    sandbox, kube = cluster_with(CHECKOUT)
+    sandbox.drop_connection("pods", "eviction")
+    plan = drain(eviction_attempts=1)
+    # When the drain runs
+    with pytest.raises(HTTPError):
+        drain_module.apply(plan.action, kube, None, approved(plan), sleep=lambda _: None)
+    # Then the eviction was sent, the error still reached the caller, and the node it cordoned is schedulable again
+    assert any(path.endswith("/eviction") for method, path in sandbox.requests() if method == "POST")
+    assert not sandbox.node(NODE)["spec"].get("unschedulable")
+    assert sandbox.pod(NS, PAYMENTS_POD) is not None
+    # And through the executor the step fails, saying the connection was lost and the node was uncordoned
+    outcome = execute(plan, kube, approved(plan), approved_by="alice", max_attempts=1)
+    assert outcome.status == "failed" and "connection lost" in outcome.message, outcome.message
+    assert "the node was uncordoned" in outcome.message, outcome.message
+    assert not sandbox.node(NODE)["spec"].get("unschedulable")
+
+
+def test_a_connection_lost_mid_drain_leaves_a_node_a_person_had_cordoned_cordoned(cluster_with):
+    from urllib3.exceptions import HTTPError
+
+    from pagerless.remediation import drain as drain_module
+
+    # Given a node someone cordoned before the drain, and a network that drops every eviction request
+    sandbox, kube = cluster_with(CHECKOUT)
+    kube.call(kube.core.patch_node, NODE, {"spec": {"unschedulable": True}})
+    sandbox.drop_connection("pods", "eviction")
+    plan = drain(eviction_attempts=1)
+    # When the drain runs and loses the connection
+    with pytest.raises(HTTPError):
+        drain_module.apply(plan.action, kube, None, approved(plan), sleep=lambda _: None)
+    # Then the node stays cordoned, as that person left it
+    assert sandbox.node(NODE)["spec"]["unschedulable"] is True
+    # (the node was patched twice: by that person, and by the drain's cordon, which changed nothing)
+    assert [m for m, path in sandbox.requests() if m == "PATCH" and path.startswith("/api/v1/nodes")] == [
+        "PATCH",
+        "PATCH",
+    ]

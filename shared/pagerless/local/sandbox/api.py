@@ -161,8 +161,11 @@ def delete_pod(state: ClusterState, req: Request) -> dict:
     return pod
 
 
-def evict_pod(state: ClusterState, req: Request) -> dict:
-    """The Eviction API: 429 while a PodDisruptionBudget forbids it, else the pod goes (and is replaced)."""
+def evict_pod(state: ClusterState, req: Request, *, stays: bool = False) -> dict:
+    """The Eviction API: 429 while a PodDisruptionBudget forbids it, else the pod goes (and is replaced).
+
+    ``stays``: the eviction is accepted but the pod stays, Terminating (a finalizer, a kubelet that
+    does not confirm), and nothing replaces it yet."""
     pod = state.get("pods", req.namespace, req.name)
     body = req.body if isinstance(req.body, dict) else {}
     if body.get("metadata", {}).get("name") not in (None, req.name):
@@ -172,6 +175,11 @@ def evict_pod(state: ClusterState, req: Request) -> dict:
     if blocker := controller.disruption_blocker(state, pod):
         raise disruption_budget_violated(blocker)
     target = state.clone() if dry_run else state
+    if stays:
+        pod = target.get("pods", req.namespace, req.name)
+        pod["metadata"].setdefault("deletionTimestamp", now_iso())
+        target.put("pods", pod)
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
     removed = target.remove("pods", req.namespace, req.name)
     controller.emit_event(target, removed, "Evicted", f"Evicted pod {req.name} via the Eviction API")
     controller.after_pod_removed(target, removed)

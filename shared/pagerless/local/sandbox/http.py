@@ -30,6 +30,8 @@ class SandboxServer(ThreadingHTTPServer):
         self.lock = threading.RLock()
         self.forbidden: set[tuple[str, str | None]] = set()  # (resource, namespace or None for all)
         self.delays: dict[str, float] = {}
+        self.dropped: set[tuple[str, str | None]] = set()  # (resource, subresource): the connection drops
+        self.terminating: set[tuple[str, str]] = set()  # (namespace, pod): evicted, the pod stays Terminating
         self.requests: list[tuple[str, str]] = []  # (method, path) as received, for tests
 
 
@@ -79,7 +81,7 @@ def dispatch(server: SandboxServer, req: api.Request) -> tuple[int, object]:
             return 200, api.patch_object(state, req)
         if req.method == "DELETE":
             return 200, api.delete_pod(state, req)
-        return 201, api.evict_pod(state, req)
+        return 201, api.evict_pod(state, req, stays=(req.namespace, req.name) in server.terminating)
     raise ApiStatusError(
         405,
         "MethodNotAllowed",
@@ -107,6 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 req = parse_path(self.command, url.path, query)
                 req.content_type = self.headers.get("Content-Type", "")
+                if (req.resource, req.subresource) in self.server.dropped:
+                    self.close_connection = True  # no answer at all: the client sees the connection drop
+                    return
                 try:
                     req.body = json.loads(raw) if raw else None
                 except json.JSONDecodeError as exc:

@@ -1,0 +1,163 @@
+"""How a runbook run ends: completed, or stopped early with the steps before it rolled back.
+
+A run that stops early — a failed step or verify, a step the policy denies, a person rejects or
+nobody approves in time, an unexpected error — rolls back the steps before it that changed
+something, last first, each through the policy on the approval its step had, each putting back
+what its step found (``pagerless.runbooks.restore``). The rollback's progress is kept on the job:
+a retried rollback skips the steps already rolled back, and the failure path never starts a
+second rollback, so an error inside the rollback ends the run naming the steps still applied.
+"""
+
+from __future__ import annotations
+
+from pagerless.observability import logger
+from pagerless.remediation.policy import evaluate
+from pagerless.remediation.workspace_policy import get_policy, policy_context
+from pagerless.runbooks.engine import (
+    JobFinishedError,
+    _reply,
+    _save,
+    current_step,
+    load,
+    note,
+    plan_of,
+    runbook_of,
+)
+from pagerless.runbooks.restore import restoring
+from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
+
+
+def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
+    """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
+
+    ``ending`` is the outcome the run ends with (``denied``, ``rejected``, ``timed_out``,
+    ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``."""
+    from pagerless.kube import cluster
+    from pagerless.remediation.executor import execute as run
+
+    job = load(job_id)
+    if ending == "timed_out":
+        from pagerless.runbooks.approvals import expire
+
+        expire(job)  # the step can no longer be approved while the steps before it are undone
+        step = current_step(job)
+        reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
+    progress = job.state.get("rollback") or {"done": [], "undone": []}
+    _save(job, state={**job.state, "rollback": progress})
+    steps = runbook_of(job).steps
+    kube = cluster.connect()
+    try:
+        for entry in reversed(job.state.get("completed", [])):
+            if entry["index"] in progress["done"]:
+                continue
+            undone = _roll_back(job, steps[entry["index"]], entry, reason, kube, run)
+            progress = {"done": [*progress["done"], entry["index"]], "undone": progress["undone"] + undone}
+            _save(job, state={**job.state, "rollback": progress})
+    finally:
+        kube.close()
+    finish(job_id, ending or "rolled_back", reason, rolled_back=progress["undone"])
+    return _reply("end", reason=reason)
+
+
+def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> list[dict]:
+    """Roll back one step; what ran, as ``[{"step", "status"}]`` (empty when nothing ran)."""
+    if step.rollback is None:
+        note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
+        return []
+    action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
+    action, why = restoring(action_plan.action, plan_of(job, step.action, "", kube).action, entry.get("found"))
+    if action is None:
+        note(job, "RollbackSkipped", f"{step.name}: {why}", node=step.name)
+        return []
+    action_plan = action_plan.model_copy(update={"action": action})
+    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
+    if not decision.allowed:
+        note(
+            job,
+            "RollbackDenied",
+            f"{step.name}: rollback denied by rule {decision.rule}; left as is",
+            node=step.name,
+            rule=decision.rule,
+        )
+        return []
+    # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
+    outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
+    note(
+        job,
+        "RollbackStep",
+        f"rolled back {step.name}: {outcome.status}. {outcome.message}",
+        node=step.name,
+        action=action_plan.action.action,
+        status=outcome.status,
+    )
+    return [{"step": step.name, "status": outcome.status}]
+
+
+def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
+    """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...)."""
+    job = JobRepository().get(job_id)
+    if job.status in FINAL:
+        return _reply("end")
+    if outcome == "timed_out":
+        from pagerless.runbooks.approvals import expire
+
+        expire(job)
+    rejected = job.state.get("rejected")
+    if outcome == "rejected" and rejected:
+        reason = f"{rejected['step']} rejected by {rejected['by']}" + (
+            f": {rejected['comment']}" if rejected["comment"] else ""
+        )
+    status = COMPLETED if outcome == "completed" else FAILED
+    results = job.state.get("results", [])
+    summary = {
+        "outcome": outcome,
+        "reason": reason,
+        "steps": len(results),
+        "dry_run": bool(job.input.get("dry_run")),
+        **extra,
+    }
+    if not JobRepository().update(
+        job,
+        status=status,
+        result=summary,
+        error=None if status == COMPLETED else reason or outcome,
+        current_node=None,
+        correlation_key=None,
+        expected_status=(RUNNING, PARKED, "pending"),
+    ):
+        return _reply("end")  # stopped meanwhile: the stop is what happened
+    text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    if extra.get("rolled_back") and outcome != "rolled_back":  # the run stopped early and undid earlier steps
+        undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
+        text += f"; earlier steps rolled back: {undone}"
+    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)
+    return _reply("end")
+
+
+def failure(job_id: str, error: dict | None) -> dict:
+    """An unexpected error ended the run: roll back the steps before it, unless the error came from
+    a rollback (it is not started twice); the job ends ``error`` naming any step still applied."""
+    error = error or {}
+    reason = f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:300]}"
+    job = JobRepository().get(job_id)
+    if job.status in FINAL:
+        return _reply("end")
+    if "rollback" not in job.state and job.state.get("completed"):
+        try:
+            return rollback(job_id, reason, ending="error")
+        except JobFinishedError:
+            return _reply("end")  # stopped meanwhile
+        except Exception as exc:  # the failure path must still end the job; what broke the rollback is told
+            logger().exception("runbook rollback failed", extra={"job_id": job_id})
+            reason += f"; its rollback failed too ({type(exc).__name__})"
+            job = JobRepository().get(job_id)
+    progress = job.state.get("rollback") or {"done": [], "undone": []}
+    steps = runbook_of(job).steps
+    left = [
+        steps[e["index"]].name
+        for e in job.state.get("completed", [])
+        if e["index"] not in progress["done"] and steps[e["index"]].rollback is not None
+    ]
+    if left:
+        reason += f"; the rollback did not finish, still applied: {', '.join(left)}"
+    return finish(job_id, "error", reason, rolled_back=progress["undone"])

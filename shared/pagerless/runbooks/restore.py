@@ -1,0 +1,57 @@
+"""A step's rollback puts back what the step found, not a fixed value.
+
+A runbook writes a rollback as a catalog action with fixed parameters: the node-drain runbook
+uncordons (``cordon_node`` with ``unschedulable: false``). Run as written, it would also uncordon
+a node a person had cordoned before the run. So a step records, for each field a rollback may set
+back, the value it found before it changed it (``found``); its rollback sets that value, and a
+rollback of a field the step left as it found it is skipped (``restoring``).
+"""
+
+from __future__ import annotations
+
+from pagerless.remediation.actions import Action, CordonNode, DrainNode
+from pagerless.remediation.diff import Change
+
+
+def _unschedulable(node: str) -> str:
+    return f"node {node} spec.unschedulable"
+
+
+def _may_change(action: Action) -> set[str]:
+    """The fields ``action`` may change that a rollback can set back."""
+    if isinstance(action, (CordonNode, DrainNode)):
+        return {_unschedulable(action.node)}
+    return set()
+
+
+def _sets(rollback: Action) -> tuple[str, str] | None:
+    """The field a rollback sets and the parameter that holds its value."""
+    if isinstance(rollback, CordonNode):
+        return _unschedulable(rollback.node), "unschedulable"
+    return None
+
+
+def found(action: Action, changes: list[Change]) -> dict:
+    """What ``action`` found in the fields a rollback may set back and it changed: field → value before."""
+    fields = _may_change(action)
+    seen: dict = {}
+    for change in changes:
+        if change.field in fields and change.field not in seen:  # the first change holds the value found
+            seen[change.field] = change.before
+    return seen
+
+
+def restoring(rollback: Action, step: Action, before: dict | None) -> tuple[Action | None, str]:
+    """The rollback to run, or None with why nothing is to be set back.
+
+    ``before`` is ``found`` of the step; None (a step recorded before it was kept) runs the
+    rollback as written."""
+    target = _sets(rollback)
+    if target is None or before is None:
+        return rollback, ""
+    field, parameter = target
+    if field in before:
+        return rollback.model_copy(update={parameter: before[field]}), ""
+    if field in _may_change(step):
+        return None, f"the step did not change {field} (it is as the step found it): nothing to set back"
+    return rollback, ""

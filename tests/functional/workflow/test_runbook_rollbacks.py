@@ -1,0 +1,168 @@
+"""A runbook run that stops mid-way undoes the steps before it: an approval that times out, an
+unexpected error, and the node-drain runbook on a node a person had cordoned. The real
+`runbook-run` ASL on the embedded AWS, against the sandbox cluster."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import NS, memory_limit, store_policy, wait_for
+from tests.functional.workflow.test_runbook_runs import (  # noqa: F401
+    CONTEXT,
+    DRAINED,
+    FAST,
+    RAISE_MEMORY,
+    SCALE_OUT,
+    events,
+    hungry,
+    job,
+    replicas,
+    runs,
+    wait_job,
+)
+
+pytestmark = pytest.mark.functional
+
+
+def execution_status(runtime, job_id: str) -> str:
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["RunbookRunStateMachine"]
+    [execution] = [e for e in sfn.list_executions(stateMachineArn=machine)["executions"] if e["name"] == job_id]
+    return execution["status"]
+
+
+def test_a_step_whose_approval_times_out_mid_run_rolls_back_the_steps_before_it(runs, sandbox, api, monkeypatch):
+    from pagerless import settings
+
+    # Given a confirm runbook: scale out, then raise the memory limit
+    alice, bob = runs["alice"], runs["bob"]
+    body = {"name": "scale then wait", "risk_level": "confirm", "steps": [SCALE_OUT, RAISE_MEMORY]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    before = replicas(sandbox)
+    started = api.post(
+        "/api/workflows/scale-then-wait/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    job_id = started["job_id"]
+    first = wait_job(api, alice, job_id, "parked")
+    # When Bob approves step 1 (it scales the Deployment out) and nobody decides step 2 in time
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    approve = {"correlation_key": first["correlation_key"], "payload": {"approved": True}}
+    assert api.post(f"/api/jobs/{job_id}/signal", json=approve, headers=auth(bob)).status_code == 200
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then the run ends timed_out, with step 1 rolled back on Bob's approval, and says so
+    assert done["status"] == "failed" and done["result"]["outcome"] == "timed_out", done
+    assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
+    assert replicas(sandbox) == before and memory_limit(sandbox) == "256Mi"
+    trail = events(api, alice, job_id)
+    assert [(e["node"], e["status"]) for e in trail if e["event"] == "RollbackStep"] == [("Scale out", "succeeded")]
+    [ended] = [e for e in trail if e["event"] == "JobFailed"]
+    assert "timed_out" in ended["message"] and "Raise memory" in ended["message"], ended
+    assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+    # And the step's approval is expired, not left pending
+    expired = api.get("/api/approvals?status=expired", headers=auth(alice)).json()["items"]
+    assert [a["proposal"]["step"] for a in expired if a["proposal"]["job_id"] == job_id] == ["Raise memory"]
+
+
+PODS = {
+    "name": "Inspect the pods",
+    "check": "pods_running",
+    "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+}
+
+
+def test_an_unexpected_error_mid_run_rolls_back_the_steps_before_it(runs, sandbox, api, runtime):
+    # Given a runbook that scales out, then reads the pods, and a network that drops every pod read
+    key = runs["alice"]
+    body = {"name": "scale then look", "risk_level": "auto", "steps": [SCALE_OUT, PODS]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    sandbox.drop_connection("pods")
+    # When it runs: step 1 scales the Deployment out, step 2 fails with a connection error
+    started = api.post(
+        "/api/workflows/scale-then-look/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the run ends in error, and the scale-out is undone and named
+    assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
+    assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
+    assert replicas(sandbox) == before
+    [ended] = [e for e in events(api, key, started["job_id"]) if e["event"] == "JobFailed"]
+    assert "earlier steps rolled back: Scale out (succeeded)" in ended["message"], ended
+    assert execution_status(runtime, started["job_id"]) == "FAILED"
+
+
+def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_applied(
+    hungry, runs, sandbox, api, runtime
+):
+    # Given a runbook whose step 1 has a rollback that cannot be built (5000 replicas is over the limit)
+    key = runs["alice"]
+    broken = {**SCALE_OUT, "rollback": {**SCALE_OUT["rollback"], "params": {**SCALE_OUT["rollback"]["params"]}}}
+    broken["rollback"]["params"]["replicas"] = 5000
+    verified = {
+        **RAISE_MEMORY,
+        "verify": {
+            "check": "workload_healthy",
+            "max_attempts": 1,
+            "interval_seconds": 0,
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+        "rollback": {
+            "action": "rollback_deployment",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+    }
+    body = {"name": "scale then raise badly", "risk_level": "auto", "steps": [broken, verified]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    # When step 2's verify fails (the pods need 2Gi), and the rollback fails at step 1 after undoing step 2
+    started = api.post(
+        "/api/workflows/scale-then-raise-badly/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the failure path does not roll back again (step 2 is undone once), the execution ends,
+    # and the run names the step still applied
+    assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
+    trail = events(api, key, started["job_id"])
+    assert [(e["node"], e["action"]) for e in trail if e["event"] == "RollbackStep"] == [
+        ("Raise memory", "rollback_deployment")
+    ]
+    assert memory_limit(sandbox) == "256Mi" and replicas(sandbox) == 4
+    assert "still applied: Scale out" in done["error"], done["error"]
+    wait_for(lambda: execution_status(runtime, started["job_id"]) == "FAILED", timeout=30)
+
+
+@pytest.mark.parametrize("cordoned_before", [True, False], ids=["cordoned-by-a-person", "schedulable"])
+def test_the_node_drain_rollback_gives_the_node_back_as_the_drain_found_it(runs, sandbox, api, cordoned_before):
+    from pagerless.kube.clients import from_kubeconfig
+
+    # Given a policy that allows the drain, a node (cordoned by a person, or schedulable), and a pod
+    # on it that its eviction does not remove (it stays Terminating), so the drain's verify fails
+    store_policy(max_blast_radius="cluster", denied_namespaces=[], rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    if cordoned_before:  # kubectl cordon
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        kube.call(kube.core.patch_node, DRAINED, {"spec": {"unschedulable": True}})
+        kube.close()
+    sandbox.keep_terminating(NS, "payments-api-4x6gmfs98g-gwkjg")
+    # When the built-in node-drain runbook runs (its operator approves every step up front)
+    started = api.post(
+        "/api/workflows/node-drain/execute",
+        json={"context": {"node": DRAINED}, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the drain ran, its verify failed, and its rollback left the node as the drain found it
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
+    trail = events(api, key, started["job_id"])
+    assert any(e["event"] == "VerifyFailed" and "still on it" in e["message"] for e in trail), trail
+    assert bool(sandbox.node(DRAINED)["spec"].get("unschedulable")) is cordoned_before
+    rolled = [(e["event"], e["node"]) for e in trail if e["event"].startswith("Rollback")]
+    if cordoned_before:
+        assert rolled == [("RollbackSkipped", "Drain the node")], rolled
+        assert done["result"]["rolled_back"] == [], done["result"]
+    else:
+        assert rolled == [("RollbackStep", "Drain the node")], rolled
+        assert done["result"]["rolled_back"] == [{"step": "Drain the node", "status": "succeeded"}], done["result"]
