@@ -1,0 +1,75 @@
+"""Time zones through the API: local wall times of a schedule carry no offset, and overrides given
+in any offset are ordered by the moment they start."""
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+LAYER = {"name": "daily", "rotation_start": "2026-03-25", "handoff_time": "09:00", "rrule": "FREQ=DAILY"}
+
+
+def _person(api, h, name: str) -> str:
+    return api.post("/api/people", json={"name": name.title(), "email": f"{name}@example.com"}, headers=h).json()["id"]
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        {"handoff_time": "09:00+08:00"},
+        {"handoff_time": "09:00Z", "rrule": "FREQ=DAILY;UNTIL=20270101T000000"},
+        {"restrictions": [{"start": "09:00+02:00", "end": "18:00"}]},
+        {"restrictions": [{"start": "09:00", "end": "18:00Z"}]},
+    ],
+)
+def test_a_local_time_with_an_offset_is_refused_rather_than_ignored(api, admin_key, layer):
+    # Given a Berlin schedule whose handoff or restriction time names another offset
+    h = auth(admin_key)
+    ann = _person(api, h, "ann")
+    body = {"name": "berlin", "timezone": "Europe/Berlin", "layers": [{**LAYER, "participants": [ann], **layer}]}
+    # When it is created
+    created = api.post("/api/oncall/schedules", json=body, headers=h)
+    # Then it is a 422 naming the field (before: 201, and then the offset was silently dropped, or
+    # rendering the schedule and resolving it for a page failed with a 500)
+    assert created.status_code == 422, created.text
+    assert created.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "schedule's time zone" in created.text
+
+
+def test_quiet_hours_with_an_offset_are_refused(api, admin_key):
+    h = auth(admin_key)
+    ann = _person(api, h, "ann")
+    body = {"timezone": "Asia/Shanghai", "start": "22:00+08:00", "end": "07:30"}
+    response = api.put(f"/api/oncall/quiet-hours/{ann}", json=body, headers=h)
+    assert response.status_code == 422, response.text
+    assert api.put(f"/api/oncall/quiet-hours/{ann}", json={**body, "start": "22:00"}, headers=h).status_code == 200
+
+
+def test_a_schedule_stored_with_an_offset_in_its_local_times_still_renders(api, admin_key):
+    from pagerless.store.oncall import SCHEDULES, DocumentRepository
+
+    # Given a schedule written before offsets were refused (its times read as Berlin wall time)
+    h = auth(admin_key)
+    ann = _person(api, h, "ann")
+    layer = {
+        **LAYER,
+        "participants": [ann],
+        "handoff_time": "09:00:00Z",
+        "rrule": "FREQ=DAILY;UNTIL=20270101T000000",
+        "restrictions": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00:00+02:00", "end": "18:00:00"}],
+    }
+    doc = {"id": "sch-legacy", "workspace": "default", "name": "old", "timezone": "Europe/Berlin", "layers": [layer]}
+    DocumentRepository(SCHEDULES).put("default", "sch-legacy", doc, create=True)
+    # When its shifts over the March change are asked for
+    response = api.get(
+        "/api/oncall/schedules/sch-legacy/shifts",
+        params={"start": "2026-03-27T00:00:00+01:00", "end": "2026-03-31T00:00:00+02:00"},
+        headers=h,
+    )
+    # Then they are the weekday 09:00-18:00 Berlin windows, not a 500
+    assert response.status_code == 200, response.text
+    assert [(s["start"], s["end"]) for s in response.json()["shifts"]] == [
+        ("2026-03-27T09:00:00+01:00", "2026-03-27T18:00:00+01:00"),
+        ("2026-03-30T09:00:00+02:00", "2026-03-30T18:00:00+02:00"),
+    ]
