@@ -73,3 +73,34 @@ def test_a_schedule_stored_with_an_offset_in_its_local_times_still_renders(api, 
         ("2026-03-27T09:00:00+01:00", "2026-03-27T18:00:00+01:00"),
         ("2026-03-30T09:00:00+02:00", "2026-03-30T18:00:00+02:00"),
     ]
+
+
+def test_overrides_given_in_other_offsets_are_listed_by_when_they_start(api, admin_key):
+    # Given a Berlin schedule and two overrides, the earlier one written in Shanghai's offset
+    h = auth(admin_key)
+    ann, ben = _person(api, h, "ann"), _person(api, h, "ben")
+    body = {"name": "berlin", "timezone": "Europe/Berlin", "layers": [{**LAYER, "participants": [ann]}]}
+    sid = api.post("/api/oncall/schedules", json=body, headers=h).json()["id"]
+    url = f"/api/oncall/schedules/{sid}/overrides"
+    later = api.post(
+        url,
+        headers=h,
+        json={"person_id": ann, "start": "2026-03-28T20:00:00-04:00", "end": "2026-03-29T20:00:00-04:00"},
+    ).json()  # Sunday 01:00 CET
+    earlier = api.post(
+        url,
+        headers=h,
+        json={"person_id": ben, "start": "2026-03-29T06:00:00+08:00", "end": "2026-03-29T08:00:00+08:00"},
+    ).json()  # Saturday 23:00 CET, over the change
+    # When they are listed ("by start")
+    listed = api.get(url, headers=h).json()["items"]
+    # Then the one that starts first comes first, whatever the text of its offset
+    assert [o["id"] for o in listed] == [earlier["id"], later["id"]]
+
+    # and who is on call agrees: ben from Saturday 23:00 CET to Sunday 01:00 CET, then ann
+    def oncall(at: str) -> str:
+        return api.get("/api/oncall/current", params={"schedule": sid, "at": at}, headers=h).json()["oncall"]
+
+    assert oncall("2026-03-28T23:00:00+01:00") == ben
+    assert oncall("2026-03-29T01:00:00+01:00") == ann
+    assert oncall("2026-03-29T03:30:00+02:00") == ann
