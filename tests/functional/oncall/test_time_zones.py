@@ -104,3 +104,28 @@ def test_overrides_given_in_other_offsets_are_listed_by_when_they_start(api, adm
     assert oncall("2026-03-28T23:00:00+01:00") == ben
     assert oncall("2026-03-29T01:00:00+01:00") == ann
     assert oncall("2026-03-29T03:30:00+02:00") == ann
+
+
+def test_half_hourly_handoffs_in_the_skipped_hour_agree_between_shifts_and_current(api, admin_key):
+    # Given a New York rotation handing over every half hour (02:00 and 02:30 do not exist on 8 March)
+    h = auth(admin_key)
+    people = [_person(api, h, n) for n in ("ann", "ben", "cy", "dee")]
+    layer = {**LAYER, "participants": people, "rotation_start": "2026-03-08", "handoff_time": "00:00"}
+    body = {"name": "ny", "timezone": "America/New_York", "layers": [{**layer, "rrule": "FREQ=HOURLY;BYMINUTE=0,30"}]}
+    sid = api.post("/api/oncall/schedules", json=body, headers=h).json()["id"]
+    url = f"/api/oncall/schedules/{sid}/shifts"
+    # When who is on call at 03:10 EDT is asked, and the shifts up to 03:15 EDT are rendered
+    current = api.get("/api/oncall/current", params={"schedule": sid, "at": "2026-03-08T03:10:00-04:00"}, headers=h)
+    shifts = api.get(
+        url, params={"start": "2026-03-08T00:00:00-05:00", "end": "2026-03-08T03:15:00-04:00"}, headers=h
+    ).json()["shifts"]
+    # Then both name the same person: the 03:00 handoff's (cy), which the moved 02:00 and 02:30 ones
+    # (ann, ben) do not push aside, however far the rendered range reaches
+    assert current.json()["oncall"] == people[2]
+    assert [(s["person_id"], s["start"], s["end"]) for s in shifts] == [
+        (people[0], "2026-03-08T00:00:00-05:00", "2026-03-08T00:30:00-05:00"),
+        (people[1], "2026-03-08T00:30:00-05:00", "2026-03-08T01:00:00-05:00"),
+        (people[2], "2026-03-08T01:00:00-05:00", "2026-03-08T01:30:00-05:00"),
+        (people[3], "2026-03-08T01:30:00-05:00", "2026-03-08T03:00:00-04:00"),
+        (people[2], "2026-03-08T03:00:00-04:00", "2026-03-08T03:15:00-04:00"),
+    ]
