@@ -20,10 +20,24 @@ def _zone(value: str) -> str:
     return known_zone(value)
 
 
+def _wall_time(whose: str):
+    """A validator: a local time is wall time in ``whose`` zone, so an offset ("09:00+08:00",
+    "09:00Z") is refused rather than dropped; resolution would otherwise ignore it, or fail."""
+
+    def check(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError(f"a local wall time in the {whose} time zone, without an offset")
+        return value
+
+    return classmethod(check)
+
+
 class RestrictionIn(BaseModel):
     days: list[Weekday] = Field(default_factory=lambda: list(schedules.WEEKDAYS), min_length=1)
     start: time
     end: time
+
+    _local = field_validator("start", "end")(_wall_time("schedule's"))
 
 
 class LayerIn(BaseModel):
@@ -33,6 +47,8 @@ class LayerIn(BaseModel):
     handoff_time: time = Field(default=time(9, 0), description="local wall time of each handoff, e.g. 09:00")
     rrule: str = Field(default="FREQ=WEEKLY", max_length=500, description="RFC 5545 RRULE of the handoffs")
     restrictions: list[RestrictionIn] = Field(default_factory=list, max_length=20)
+
+    _local = field_validator("handoff_time")(_wall_time("schedule's"))
 
     @field_validator("participants")
     @classmethod
@@ -157,10 +173,12 @@ class QuietHoursIn(BaseModel):
     end: time
 
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
+    _local = field_validator("start", "end")(_wall_time("quiet hours'"))
 
 
 def _time(value: str) -> time:
-    return time.fromisoformat(value)
+    # Documents stored before offsets were refused may carry one: the time is the zone's wall time.
+    return time.fromisoformat(value).replace(tzinfo=None)
 
 
 def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:

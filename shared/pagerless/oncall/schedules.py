@@ -82,13 +82,23 @@ def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
 
 
 def handoffs(layer: Layer, zone: ZoneInfo, until: datetime) -> list[tuple[datetime, int]]:
-    """The layer's handoffs (aware, UTC) up to ``until``, each with its occurrence count."""
+    """The layer's handoffs (aware, UTC, strictly increasing) up to ``until``, each with its occurrence count.
+
+    A handoff in a skipped hour moves forward by the hour (`_localize`); where that reaches a later
+    handoff of the layer (rotations of an hour or less), the later one wins and the moved ones are
+    dropped, so shifts never overlap and the answer does not depend on how far ``until`` reaches.
+    """
     dtstart = datetime.combine(layer.rotation_start, layer.handoff_time)
     found: list[tuple[datetime, int]] = []
     for count, naive in enumerate(_rule(layer.rrule, dtstart)):
         at = _localize(naive, zone)
+        moved = at.astimezone(zone).replace(tzinfo=None) != naive
         if at >= until:
+            if moved:  # a later handoff may still come before it
+                continue
             break
+        while found and found[-1][0] >= at:
+            found.pop()
         found.append((at, count))
     return found
 

@@ -7,7 +7,7 @@ The service turns validated documents into stored JSON and stored JSON into the 
 import uuid
 from datetime import datetime
 
-from pagerless.clock import utcnow
+from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.oncall import models, policies, schedules
 from pagerless.store.oncall import (
@@ -97,7 +97,8 @@ class OncallService:
     # ------------------------------------------------------------------ overrides
     def list_overrides(self, workspace: str, schedule_id: str) -> list[dict]:
         self.get_schedule(workspace, schedule_id)
-        return sorted(self.overrides.list(workspace, schedule_id), key=lambda o: o["start"])
+        # By the moment: the stored text keeps the offset it was given in, so it does not sort by time.
+        return sorted(self.overrides.list(workspace, schedule_id), key=lambda o: (parse_time(o["start"]), o["id"]))
 
     def create_override(self, workspace: str, schedule_id: str, body: models.OverrideIn, actor: str) -> dict:
         self.get_schedule(workspace, schedule_id)
