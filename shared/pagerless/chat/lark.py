@@ -5,7 +5,9 @@
 - Legacy (v1) card callback signature: hex(SHA-1(timestamp + nonce + verification_token + raw body)).
 - Encrypted bodies are ``{"encrypt": base64(iv(16) + AES-256-CBC(PKCS#7))}`` with
   key = SHA-256(encrypt_key).
-- url_verification is not signed: it is answered when its ``token`` is the app's verification token.
+- url_verification is not signed: an encrypted one is answered for the app whose Encrypt Key opens
+  it (and whose token, if it has one, it carries); a plaintext one on the token of an app without
+  an Encrypt Key.
 """
 
 import base64
@@ -127,13 +129,25 @@ def open_body(body: bytes, apps: list[LarkApp]) -> tuple[dict, LarkApp | None]:
     raise LarkDecryptError("no configured Lark app's encrypt key opens this body")
 
 
-def url_verification(data: dict, apps: list[LarkApp]) -> str | None:
-    """The challenge to echo if ``data`` is a url_verification whose token is a configured app's."""
+def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None) -> str | None:
+    """The challenge to echo if ``data`` is a url_verification from Lark for a configured app.
+
+    An encrypted one (``opened_by`` is the app whose Encrypt Key decrypted it) is Lark's for that
+    app; it must carry that app's verification token when the app has one. A plaintext one needs
+    the token of an app without an Encrypt Key: Lark encrypts everything it sends an app that has one.
+    """
     if data.get("type") != "url_verification":
         return None
     token = str(data.get("token") or "")
-    if not any(app.verification_token and _same(app.verification_token, token) for app in apps):
-        raise LarkSignatureError("the url_verification token is not a configured app's verification token")
+    if opened_by is not None:
+        if opened_by.verification_token and not _same(opened_by.verification_token, token):
+            raise LarkSignatureError("the url_verification token is not the verification token of the app it is for")
+    elif not any(
+        app.verification_token and not app.encrypt_key and _same(app.verification_token, token) for app in apps
+    ):
+        raise LarkSignatureError(
+            "a plaintext url_verification token is not the verification token of an app without an Encrypt Key"
+        )
     return str(data.get("challenge") or "")
 
 

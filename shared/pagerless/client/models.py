@@ -35,6 +35,7 @@ class Incident(_Model):
     created_at: datetime | None = None
     updated_at: datetime | None = None
     resolved_at: datetime | None = None
+    reopened_at: datetime | None = None  # when it last reopened; None if it never has
 
 
 class TimelineEvent(_Model):

@@ -39,6 +39,11 @@ class IncidentPublic(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     resolution: str | None
+    reopened_at: datetime | None = Field(
+        default=None,
+        description="when it last reopened (an alert firing again after it was resolved); null if it never has."
+        " Its acknowledgement is timed from here",
+    )
     created_at: datetime
     updated_at: datetime
 

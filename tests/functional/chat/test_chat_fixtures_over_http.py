@@ -5,9 +5,11 @@ current time (the signature covers timestamp + body, so the body stays the fixtu
 """
 
 import json
+import uuid
 
 import pytest
 
+from pagerless.chat import lark
 from tests.conftest import auth
 from tests.functional.chat.conftest import FIXTURES, LARK_APP, lark_headers, slack_headers
 
@@ -34,32 +36,147 @@ def fixture_incident(runtime):
     return record
 
 
-def test_lark_url_verification_plaintext_and_encrypted(chat_apps, api):
-    for path in ("/lark/event", "/lark/card/action", "/api/v1/feishu/event"):
-        for name in ("url_verification_plaintext.json", "url_verification_encrypted.json"):
-            body = (FIXTURES / "lark" / name).read_bytes()
-            response = api.post(path, content=body, headers={"content-type": "application/json"})
-            assert response.status_code == 200, (path, name, response.text)
-            assert response.json() == {"challenge": "ajls384kdjx98XX"}
+LARK_PATHS = ("/lark/event", "/lark/card/action", "/api/v1/feishu/event")
 
 
-def test_lark_url_verification_with_another_apps_token_is_401(chat_apps, api, monkeypatch):
+def configure_lark(monkeypatch, *, encrypt_key: str = "", verification_token: str = "", others=()) -> None:
+    """The environment's Lark app with only the secrets given, plus registered apps (app_id, secrets)."""
     from pagerless.api.routes import chat as chat_routes
     from pagerless.chat import apps
 
-    monkeypatch.setenv("PAGERLESS_LARK_VERIFICATION_TOKEN", "another-token")
+    for name, value in (
+        ("PAGERLESS_LARK_ENCRYPT_KEY", encrypt_key),
+        ("PAGERLESS_LARK_VERIFICATION_TOKEN", verification_token),
+    ):
+        if value:
+            monkeypatch.setenv(name, value)
+        else:
+            monkeypatch.delenv(name, raising=False)
     apps.reset()
     chat_routes.chat_apps.cache_clear()
+    for app_id, secrets in others:
+        apps.ChatAppService().register("default", "lark", app_id, secrets=secrets)
+    chat_routes.chat_apps.cache_clear()
+
+
+def post_verification(api, path: str, body: bytes, headers: dict | None = None):
+    return api.post(path, content=body, headers=headers or {"content-type": "application/json"})
+
+
+def encrypted_verification(token: str, key: str = LARK_APP.encrypt_key) -> bytes:
+    """The plaintext fixture carrying ``token``, encrypted as Lark sends it to an app with an Encrypt Key."""
+    data = json.loads((FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes())
+    plain = json.dumps({**data, "token": token}, separators=(",", ":")).encode()
+    return json.dumps({"encrypt": lark.encrypt(plain, key, uuid.uuid4().bytes)}).encode()
+
+
+def test_the_encrypted_url_verification_fixture_is_answered_for_its_app(chat_apps, api):
+    # Given the app with the fixture's Encrypt Key and verification token
+    for path in LARK_PATHS:
+        # When the exact encrypted fixture arrives
+        response = post_verification(api, path, (FIXTURES / "lark" / "url_verification_encrypted.json").read_bytes())
+        # Then its challenge is echoed
+        assert response.status_code == 200, (path, response.text)
+        assert response.json() == {"challenge": "ajls384kdjx98XX"}
+
+
+def test_the_plaintext_url_verification_fixture_is_answered_for_an_app_without_an_encrypt_key(
+    chat_apps, api, monkeypatch
+):
+    # Given an app with the fixture's verification token and no Encrypt Key (Lark sends it plaintext)
+    configure_lark(monkeypatch, verification_token=LARK_APP.verification_token)
+    for path in LARK_PATHS:
+        # When the exact plaintext fixture arrives, then its challenge is echoed
+        response = post_verification(api, path, (FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes())
+        assert response.status_code == 200, (path, response.text)
+        assert response.json() == {"challenge": "ajls384kdjx98XX"}
+
+
+def test_a_plaintext_url_verification_is_401_when_the_token_is_an_encrypt_key_apps(chat_apps, api):
+    # Given the app with an Encrypt Key (Lark encrypts everything it sends that app)
+    # When the plaintext fixture carrying that app's token arrives
+    body = (FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes()
+    response = post_verification(api, "/lark/event", body)
+    # Then it is refused: it cannot have come from Lark for that app
+    assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED", response.text
+
+
+def test_an_encrypted_url_verification_is_answered_for_an_app_with_only_an_encrypt_key(chat_apps, api, monkeypatch):
+    # Given an app configured with an Encrypt Key and no verification token
+    configure_lark(monkeypatch, encrypt_key=LARK_APP.encrypt_key)
+    for path in LARK_PATHS:
+        # When the exact encrypted fixture (which opens with that key) arrives
+        response = post_verification(api, path, (FIXTURES / "lark" / "url_verification_encrypted.json").read_bytes())
+        # Then its challenge is echoed: only Lark's side for that app holds the key
+        assert response.status_code == 200, (path, response.text)
+        assert response.json() == {"challenge": "ajls384kdjx98XX"}
+
+
+def test_an_encrypted_url_verification_carrying_another_apps_token_is_401(chat_apps, api, monkeypatch):
+    # Given app A (the fixture's Encrypt Key, token "token-of-a") and app B, whose token is the fixture's
+    configure_lark(
+        monkeypatch,
+        encrypt_key=LARK_APP.encrypt_key,
+        verification_token="token-of-a",
+        others=[("cli_app_b", {"encrypt_key": "key of b", "verification_token": LARK_APP.verification_token})],
+    )
+    # When the exact encrypted fixture (opened by A's key, carrying B's token) arrives
+    response = post_verification(
+        api, "/lark/event", (FIXTURES / "lark" / "url_verification_encrypted.json").read_bytes()
+    )
+    # Then it is refused
+    assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED", response.text
+    # and the same verification carrying A's own token, encrypted with A's key, is answered
+    answered = post_verification(api, "/lark/event", encrypted_verification("token-of-a"))
+    assert answered.status_code == 200 and answered.json() == {"challenge": "ajls384kdjx98XX"}, answered.text
+    # while one encrypted with B's key carrying A's token is refused
+    crossed = post_verification(api, "/lark/event", encrypted_verification("token-of-a", key="key of b"))
+    assert crossed.status_code == 401, crossed.text
+
+
+def test_a_plaintext_url_verification_needs_the_token_of_an_app_without_an_encrypt_key(chat_apps, api, monkeypatch):
+    # Given app A with an Encrypt Key and the fixture's token, and app B with only a token
+    configure_lark(
+        monkeypatch,
+        encrypt_key=LARK_APP.encrypt_key,
+        verification_token=LARK_APP.verification_token,
+        others=[("cli_app_b", {"verification_token": "token-of-b"})],
+    )
+    data = json.loads((FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes())
+    # When the plaintext fixture (A's token) arrives, then it is refused
+    assert post_verification(api, "/lark/event", json.dumps(data).encode()).status_code == 401
+    # and with B's token it is answered
+    with_b = post_verification(api, "/lark/event", json.dumps({**data, "token": "token-of-b"}).encode())
+    assert with_b.status_code == 200 and with_b.json() == {"challenge": "ajls384kdjx98XX"}, with_b.text
+
+
+def test_an_encrypted_url_verification_with_a_wrong_token_is_401(chat_apps, api):
+    # Given the app with an Encrypt Key and a verification token
+    # When a verification that opens with its key carries another token, then it is refused
+    response = post_verification(api, "/lark/event", encrypted_verification("not-the-verification-token"))
+    assert response.status_code == 401 and response.json()["error"]["code"] == "UNAUTHORIZED", response.text
+
+
+def test_lark_url_verification_with_another_apps_token_is_401(chat_apps, api, monkeypatch):
+    # Given the only app has no Encrypt Key and another token
+    configure_lark(monkeypatch, verification_token="another-token")
     body = (FIXTURES / "lark" / "url_verification_plaintext.json").read_bytes()
     assert api.post("/lark/event", content=body, headers={"content-type": "application/json"}).status_code == 401
 
 
-def test_lark_url_verification_with_a_non_matching_signature_header_is_answered_by_its_token(chat_apps, api):
+def test_lark_url_verification_with_a_non_matching_signature_header_is_answered_by_its_token(
+    chat_apps, api, monkeypatch
+):
     # Given the exact url_verification fixtures, each sent with signature headers that match nothing
     # (Lark does not sign url_verification; its token, or the Encrypt Key, is what proves it)
-    for path in ("/lark/event", "/lark/card/action", "/api/v1/feishu/event"):
-        for name in ("url_verification_plaintext.json", "url_verification_encrypted.json"):
-            body = (FIXTURES / "lark" / name).read_bytes()
+    for name, configure in (
+        ("url_verification_encrypted.json", {}),
+        ("url_verification_plaintext.json", {"verification_token": LARK_APP.verification_token}),
+    ):
+        if configure:
+            configure_lark(monkeypatch, **configure)
+        body = (FIXTURES / "lark" / name).read_bytes()
+        for path in LARK_PATHS:
             headers = {**lark_headers(body, key="not the encrypt key"), "content-type": "application/json"}
             # When it reaches the chat function
             response = api.post(path, content=body, headers=headers)

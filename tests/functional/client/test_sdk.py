@@ -51,6 +51,27 @@ def test_seed_000_usage_lists_gets_and_updates_config(gateway, api, admin_key):
     assert isinstance(config, Config) and config.values["llm_model"] == "claude-3-5-sonnet-20241022"
 
 
+def test_the_sdk_incident_says_when_it_reopened(gateway, api, admin_key):
+    from datetime import datetime
+
+    # Given an incident its alert opened, resolved and then reopened through the webhook
+    alert = {"title": "checkout latency", "service": "checkout", "fingerprint": "sdk-reopen"}
+    incident_id = api.post("/api/webhooks/generic", headers=auth(admin_key), json=alert).json()["alerts"][0][
+        "incident_id"
+    ]
+
+    async def get():
+        async with _client(gateway, admin_key) as client:
+            return await client.incidents.get(incident_id)
+
+    assert _run(get()).reopened_at is None
+    api.post("/api/webhooks/generic", headers=auth(admin_key), json={**alert, "status": "resolved"})
+    again = api.post("/api/webhooks/generic", headers=auth(admin_key), json=alert).json()["alerts"][0]
+    assert again["action"] == "reopened", again
+    # When the SDK reads it, then reopened_at is a typed time
+    assert isinstance(_run(get()).reopened_at, datetime)
+
+
 def test_errors_carry_the_api_code_and_details(gateway, admin_key):
     from pagerless.client import ApiError
 

@@ -379,3 +379,31 @@ def test_status_cells_speak_the_pages_language(api, admin_user):
     page = api.get("/console/approvals")
     # Then its status cell is in Chinese too, not the raw value
     assert page.status_code == 200 and "<td>待处理</td>" in page.text and "<td>pending</td>" not in page.text
+
+
+def test_the_incident_page_shows_when_a_reopened_incident_reopened(api, admin_user, admin_key):
+    from datetime import datetime
+
+    # Given two incidents: one its alert reopened through the webhook after resolving it, one never reopened
+    ingest(api, admin_key, "Payments down", fingerprint="fp-reopen")
+    ingest(api, admin_key, "Cache cold", fingerprint="fp-once")
+    resolve = {"title": "Payments down", "fingerprint": "fp-reopen", "status": "resolved"}
+    assert api.post("/api/webhooks/generic", headers=auth(admin_key), json=resolve).status_code in (200, 202)
+    ingest(api, admin_key, "Payments down", fingerprint="fp-reopen")
+    items = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    reopened = next(i for i in items if i["title"] == "Payments down")
+    never = next(i for i in items if i["title"] == "Cache cold")
+    year = str(datetime.fromisoformat(reopened["reopened_at"]).year)
+    # When the signed-in user opens them
+    sign_in(api, "root@example.com")
+    page = api.get(f"/console/incidents/{reopened['id']}")
+    # Then the reopened one says when it reopened, beside when it was first seen
+    shown = re.search(r'<dt>Reopened</dt><dd id="incident-reopened">([^<]+)</dd>', page.text)
+    assert shown and year in shown.group(1), page.text
+    assert "Reopened" not in api.get(f"/console/incidents/{never['id']}").text
+    # And in Chinese the label is translated
+    token = csrf(api, "/console/incidents")
+    api.post(
+        "/console/language", data={"csrf_token": token, "lang": "zh", "next": "/console/incidents"}, headers=ORIGIN
+    )
+    assert '<dt>重新打开时间</dt><dd id="incident-reopened">' in api.get(f"/console/incidents/{reopened['id']}").text

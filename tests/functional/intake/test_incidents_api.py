@@ -84,6 +84,34 @@ def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_ke
     assert api.get("/api/incidents/INC-20000101-0001", headers=auth(viewer)).status_code == 404
 
 
+def test_a_reopened_incident_shows_when_it_reopened(api, ingest_key, runtime):
+    from datetime import datetime
+
+    from pagerless.clock import utcnow
+
+    viewer = auth(make_key("viewer"))
+    alert = {"title": "alert reopen", "fingerprint": "reopen-at"}
+    # Given an incident its alert opened: it has never reopened
+    incident_id = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["incident_id"]
+    fresh = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    assert "reopened_at" in fresh and fresh["reopened_at"] is None, fresh
+    # When its alert resolves it and then fires again through the webhook
+    post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"})
+    before = utcnow()
+    again = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]
+    assert (again["action"], again["incident_id"]) == ("reopened", incident_id)
+    workflows_done(runtime, 2)
+    # Then the incident and its row in the list say when it reopened
+    incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    [row] = [i for i in api.get("/api/incidents", headers=viewer).json()["items"] if i["id"] == incident_id]
+    reopened_at = datetime.fromisoformat(incident["reopened_at"])
+    assert before <= reopened_at <= utcnow() and incident["resolved_at"] is None, incident
+    assert row["reopened_at"] == incident["reopened_at"]
+    # And the OpenAPI schema documents the field
+    schema = api.get("/openapi.json").json()["components"]["schemas"]["IncidentPublic"]
+    assert "reopened_at" in schema["properties"] and schema["properties"]["reopened_at"].get("description"), schema
+
+
 def _events(text: str) -> list[tuple[int, str]]:
     events = []
     for block in text.split("\n\n"):

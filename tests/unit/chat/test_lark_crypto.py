@@ -22,16 +22,25 @@ def test_the_encrypted_url_verification_opens_and_echoes_its_challenge():
     body = (FIXTURES / vector["file"]).read_bytes()
     data, opened_by = lark.open_body(body, [lark.LarkApp("other", encrypt_key="wrong"), APP])
     assert opened_by == APP and json.dumps(data, separators=(",", ":")) == vector["plaintext"]
-    assert {"challenge": lark.url_verification(data, [APP])} == vector["expected_response_body"]
+    assert {"challenge": lark.url_verification(data, [APP], opened_by)} == vector["expected_response_body"]
+    # with an app that has only the Encrypt Key too, but not with another app's token
+    key_only = lark.LarkApp(APP.app_id, encrypt_key="test key")
+    assert lark.url_verification(data, [key_only], key_only) == "ajls384kdjx98XX"
+    other = lark.LarkApp(APP.app_id, encrypt_key="test key", verification_token="another")
+    with pytest.raises(lark.LarkSignatureError):
+        lark.url_verification(data, [other, APP], other)
     # and encrypting with the vector's IV gives the fixture's bytes back
     assert lark.encrypt(vector["plaintext"].encode(), "test key", vector["iv_ascii"].encode()) == vector["encrypt"]
 
 
-def test_a_plaintext_url_verification_needs_the_apps_token():
-    data, _ = lark.open_body((FIXTURES / "url_verification_plaintext.json").read_bytes(), [APP])
-    assert lark.url_verification(data, [APP]) == "ajls384kdjx98XX"
-    with pytest.raises(lark.LarkSignatureError):
-        lark.url_verification(data, [lark.LarkApp("cli_x", verification_token="another")])
+def test_a_plaintext_url_verification_needs_the_token_of_an_app_without_an_encrypt_key():
+    data, opened_by = lark.open_body((FIXTURES / "url_verification_plaintext.json").read_bytes(), [APP])
+    token_only = lark.LarkApp(APP.app_id, verification_token="xxxxxx")
+    assert opened_by is None and lark.url_verification(data, [token_only], None) == "ajls384kdjx98XX"
+    # Lark encrypts everything it sends an app with an Encrypt Key, so the same token on such an app is refused
+    for apps in ([APP], [lark.LarkApp("cli_x", verification_token="another")]):
+        with pytest.raises(lark.LarkSignatureError):
+            lark.url_verification(data, apps, None)
 
 
 def _headers(vector: dict) -> dict:

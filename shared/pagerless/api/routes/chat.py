@@ -2,8 +2,10 @@
 
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
 or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
-does not sign it, so it is answered on its token whatever signature headers come with it. The answer comes within Slack's and Lark's
-3 seconds: one decision through ApprovalService, no vendor call except Slack's response_url.
+does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
+app's Encrypt Key (and carries that app's token, if it has one) or, plaintext, carries the token of
+an app without an Encrypt Key. The answer comes within Slack's and Lark's 3 seconds: one decision
+through ApprovalService, no vendor call except Slack's response_url.
 """
 
 from functools import cache
@@ -79,14 +81,14 @@ async def _lark(request: Request, *, legacy_ok: bool):
     configs = {lark_app.app_id: app for app, lark_app in apps}
     lark_apps = [a for _, a in apps]
     try:
-        data, unopened = lark.open_body(body, lark_apps)[0], None
+        (data, opened_by), unopened = lark.open_body(body, lark_apps), None
     except (lark.LarkDecryptError, ValueError) as exc:
-        data, unopened = {}, exc
-    # Lark does not sign url_verification (whatever signature headers come with it): its token is
-    # checked instead. Everything else needs a valid X-Lark-Signature before its body is used.
+        data, opened_by, unopened = {}, None, exc
+    # Lark does not sign url_verification (whatever signature headers come with it): the Encrypt Key
+    # that opened it and its token are checked instead. Everything else needs a valid X-Lark-Signature.
     if data.get("type") == "url_verification":
         try:
-            return {"challenge": lark.url_verification(data, lark_apps)}
+            return {"challenge": lark.url_verification(data, lark_apps, opened_by)}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
     verified = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
