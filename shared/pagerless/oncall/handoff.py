@@ -47,7 +47,7 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
                 "schedule_name": doc["name"],
                 "team": doc.get("team"),
                 "current": current.person_id if current else None,
-                "current_until": current.end.astimezone(zone).isoformat() if current else None,
+                "current_until": current.end.astimezone(zone).isoformat() if current and current.end else None,
                 "next": nxt.person_id if nxt else None,
                 "next_starts_at": nxt.start.astimezone(zone).isoformat() if nxt else None,
             }
@@ -108,7 +108,7 @@ def announce_handoffs(now: datetime | None = None) -> dict:
                 "person_id": incoming.person_id,
                 "previous_person_id": outgoing.person_id if outgoing else None,
                 "starts_at": incoming.start.isoformat(),
-                "ends_at": whole.end.isoformat(),
+                "ends_at": whole.end.isoformat() if whole.end else None,  # None: no handoff ahead
             }
             if not claim_handoff(workspace, schedule.id, incoming.start, data):
                 continue

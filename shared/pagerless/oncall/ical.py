@@ -1,4 +1,9 @@
-"""RFC 5545 export of a rendered schedule: one VEVENT per shift, times in UTC."""
+"""RFC 5545 export of a rendered schedule: one VEVENT per shift, times in UTC.
+
+A shift's UID is its schedule, its layer (or override) and its real start, so a calendar that
+downloads the feed again, over another range, updates the same events instead of adding copies;
+the caller passes whole shifts (`schedules.render_whole`), not ones cut at the range's bounds.
+"""
 
 from datetime import UTC, datetime
 
@@ -37,9 +42,10 @@ def calendar(schedule_id: str, name: str, shifts: list[Shift], *, now: datetime)
     ]
     for shift in shifts:
         source = f"override {shift.override_id}" if shift.override_id else f"layer {shift.layer}"
+        origin = f"override-{shift.override_id}" if shift.override_id else f"layer-{shift.layer}"
         lines += [
             "BEGIN:VEVENT",
-            f"UID:{schedule_id}-{_stamp(shift.start)}-{_escape(shift.person_id)}@pagerless",
+            f"UID:{_escape(f'{schedule_id}-{origin}-{_stamp(shift.start)}')}@pagerless",
             f"DTSTAMP:{_stamp(now)}",
             f"DTSTART:{_stamp(shift.start)}",
             f"DTEND:{_stamp(shift.end)}",

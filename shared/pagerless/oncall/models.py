@@ -3,6 +3,7 @@ conversion to the pure resolution types."""
 
 from datetime import date, datetime, time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -64,8 +65,9 @@ class LayerIn(BaseModel):
         value = value.strip().removeprefix("RRULE:")
         if "DTSTART" in value.upper() or "FREQ=" not in value.upper():
             raise ValueError("rrule needs FREQ and no DTSTART (rotation_start and handoff_time give the start)")
+        checked = schedules.local_rrule(value, ZoneInfo("UTC"))  # ValueError naming UNTIL's forms
         try:
-            rrulestr(value, dtstart=datetime(2026, 1, 1))
+            rrulestr(checked, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError) as exc:
             raise ValueError(f"invalid rrule: {exc}") from exc
         if value.upper().find("FREQ=SECONDLY") >= 0 or value.upper().find("FREQ=MINUTELY") >= 0:

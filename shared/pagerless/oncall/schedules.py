@@ -6,12 +6,17 @@ as naive local datetimes and only then given the schedule's zone, so a 09:00 han
 local across both DST changes. Restrictions limit a layer to local windows (weekdays 09:00-18:00);
 a later layer wins over an earlier one where both have someone; overrides win over every layer,
 and where overrides overlap the later one in ``Schedule.overrides`` (the newest) wins.
+
+An RRULE's UNTIL is UTC (``...Z``) as RFC 5545 asks when the start has a zone, and is compared as
+the schedule's wall time of that moment; an UNTIL without ``Z`` is already that wall time.
 """
 
-from dataclasses import dataclass, field
+import re
+from collections import deque
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from itertools import pairwise
+from itertools import pairwise, takewhile
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -60,16 +65,42 @@ class Shift:
     """One stretch of the final schedule: who is on call from ``start`` (inclusive) to ``end``."""
 
     start: datetime
-    end: datetime
+    end: datetime | None  # None only from `on_call`: a shift nothing ends
     person_id: str
     layer: str | None = None  # None for an override
     rotation_index: int | None = None  # the participant's index in the layer
     override_id: str | None = None
 
 
+_UNTIL = re.compile(r"(?<![A-Z])UNTIL=([^;]*)", re.IGNORECASE)
+UNTIL_FORMS = (
+    "rrule UNTIL must be a UTC date-time YYYYMMDDTHHMMSSZ (RFC 5545), "
+    "or YYYYMMDDTHHMMSS or YYYYMMDD in the schedule's time zone"
+)
+
+
+def local_rrule(rrule: str, zone: ZoneInfo) -> str:
+    """The rule with a UTC UNTIL rewritten as the zone's wall time of that moment (occurrences are
+    naive wall times); ValueError naming the accepted forms for an UNTIL of any other shape."""
+    match = _UNTIL.search(rrule)
+    if match is None:
+        return rrule
+    value = match.group(1).upper()
+    if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", value):
+        raise ValueError(UNTIL_FORMS)
+    if not value.endswith("Z"):
+        return rrule
+    try:
+        moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(UNTIL_FORMS) from exc
+    local = moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+    return rrule[: match.start(1)] + local + rrule[match.end(1) :]
+
+
 @lru_cache(maxsize=256)
-def _rule(rrule: str, dtstart: datetime):
-    return rrulestr(rrule, dtstart=dtstart, cache=True)
+def _rule(rrule: str, dtstart: datetime, zone: str):
+    return rrulestr(local_rrule(rrule, ZoneInfo(zone)), dtstart=dtstart, cache=True)
 
 
 def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
@@ -81,16 +112,31 @@ def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
-def handoffs(layer: Layer, zone: ZoneInfo, until: datetime) -> list[tuple[datetime, int]]:
-    """The layer's handoffs (aware, UTC, strictly increasing) up to ``until``, each with its occurrence count.
+def _occurrences(layer: Layer, zone: ZoneInfo):
+    return _rule(layer.rrule, datetime.combine(layer.rotation_start, layer.handoff_time), zone.key)
+
+
+def handoffs(
+    layer: Layer, zone: ZoneInfo, until: datetime, since: datetime | None = None
+) -> list[tuple[datetime, int]]:
+    """The layer's handoffs (aware, UTC, strictly increasing) up to ``until``, each with its occurrence count;
+    with ``since``, only the one in force at ``since`` and those after it.
 
     A handoff in a skipped hour moves forward by the hour (`_localize`); where that reaches a later
     handoff of the layer (rotations of an hour or less), the later one wins and the moved ones are
     dropped, so shifts never overlap and the answer does not depend on how far ``until`` reaches.
     """
-    dtstart = datetime.combine(layer.rotation_start, layer.handoff_time)
+    # Occurrences a day or more before ``since`` are only counted: a DST change moves none that far.
+    skip_before = since.astimezone(zone).replace(tzinfo=None) - timedelta(days=1) if since else None
     found: list[tuple[datetime, int]] = []
-    for count, naive in enumerate(_rule(layer.rrule, dtstart)):
+    skipped: tuple[datetime, int] | None = None
+    for count, naive in enumerate(_occurrences(layer, zone)):
+        if skip_before is not None and naive < skip_before:
+            skipped = (naive, count)
+            continue
+        if skipped is not None:  # the handoff in force a day before ``since``
+            found.append((_localize(skipped[0], zone), skipped[1]))
+            skipped = None
         at = _localize(naive, zone)
         moved = at.astimezone(zone).replace(tzinfo=None) != naive
         if at >= until:
@@ -100,13 +146,15 @@ def handoffs(layer: Layer, zone: ZoneInfo, until: datetime) -> list[tuple[dateti
         while found and found[-1][0] >= at:
             found.pop()
         found.append((at, count))
+    if skipped is not None and _localize(skipped[0], zone) < until:  # the rrule ended before ``since``
+        found.append((_localize(skipped[0], zone), skipped[1]))
     return found
 
 
 def _layer_shifts(layer: Layer, zone: ZoneInfo, start: datetime, end: datetime) -> list[Shift]:
     if not layer.participants:
         return []
-    points = handoffs(layer, zone, end)
+    points = handoffs(layer, zone, end, since=start)
     shifts = []
     for i, (at, count) in enumerate(points):
         shift_end = points[i + 1][0] if i + 1 < len(points) else end
@@ -195,15 +243,120 @@ def _top(stacks: list[list[Shift]], at: datetime) -> Shift | None:
     return None
 
 
+STILL = timedelta(days=8)  # past the last change, restriction windows repeat weekly: a week and a day shows all
+MAX_DOUBLINGS = 10  # the lookup steps over at most ~2000 changes each way (a one-person layer's "shift")
+
+
+def _edge_before(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> datetime | None:
+    """A moment before ``t`` about ``k`` changes (handoffs, override bounds) back, or the earliest
+    change; None if nothing changes before ``t``."""
+    found = []
+    near = t.astimezone(zone).replace(tzinfo=None) + timedelta(hours=3)  # a DST change moves wall times
+    for layer in schedule.layers:
+        if not layer.participants:
+            continue
+        recent = deque(takewhile(lambda n: n < near, _occurrences(layer, zone)), maxlen=k + 3)  # not localized
+        points = [at for at in (_localize(n, zone) for n in recent) if at < t]
+        if points:
+            found.append(points[max(0, len(points) - k)])
+    bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b < t)
+    if bounds:
+        found.append(bounds[max(0, len(bounds) - k)])
+    return max(found) if found else None
+
+
+def _edge_after(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> datetime | None:
+    """A moment after ``t`` about ``k`` changes on, or the last change; None if nothing changes after ``t``
+    (every rrule ended and no override bound is later)."""
+    found = []
+    for layer in schedule.layers:
+        if not layer.participants:
+            continue
+        since = t.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)  # a DST change moves wall times
+        seen, last = 0, None
+        for naive in _occurrences(layer, zone).xafter(since, inc=True):
+            at = _localize(naive, zone)
+            if at > t:
+                seen, last = seen + 1, at
+                if seen >= k:
+                    break
+        if last is not None:
+            found.append(last)
+    bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b > t)
+    if bounds:
+        found.append(bounds[min(len(bounds), k) - 1])
+    return min(found) if found else None
+
+
 def on_call(schedule: Schedule, at: datetime) -> Shift | None:
-    """Who is on call at ``at`` (the whole shift around it, not cut at ``at``), or None."""
-    window = render(schedule, at - timedelta(days=45), at + timedelta(days=45))
-    return next((s for s in window if s.start <= at < s.end), None)
+    """Who is on call at ``at`` and their whole shift around it (not cut at ``at``), or None.
+
+    The shift runs from the change that started it to the change that ends it however far apart they
+    are: the lookup steps through the rrules' occurrences and the override bounds, twice as many
+    each time, rather than rendering a fixed window. ``end`` is None when no handoff is ahead: the
+    layer's rrule ended (its last person stays on call), or the same person stays on for more than
+    the ~2000 changes the lookup steps over (a one-person layer); the start of such a one-person
+    stretch is cut there too.
+    """
+    if at.tzinfo is None:
+        raise ValueError("at must be timezone-aware")
+    at, zone = at.astimezone(UTC), ZoneInfo(schedule.timezone)
+    lo = _edge_before(schedule, zone, at, 2) or at - STILL  # two back: the shift usually starts after lo
+    hi = _edge_after(schedule, zone, at, 2)
+    hi, open_end = (hi, False) if hi is not None else (at + STILL, True)
+    shift, k = None, 2
+    for attempt in range(MAX_DOUBLINGS):
+        shift = next((s for s in render(schedule, lo, hi) if s.start <= at < s.end), None)
+        if shift is None:
+            return None
+        earlier = _edge_before(schedule, zone, lo, k) if shift.start == lo else None
+        later = None
+        if shift.end == hi and not open_end:
+            later = _edge_after(schedule, zone, hi, k)
+            if later is None:
+                later, open_end = hi + STILL, True
+        if earlier is None and later is None:
+            break
+        if attempt == MAX_DOUBLINGS - 1:  # the same person after all those changes: no handoff ahead
+            return replace(shift, end=None) if later is not None else shift
+        lo, hi, k = earlier or lo, later or hi, k * 2
+    if open_end and shift.end == hi:
+        return replace(shift, end=None)
+    return shift
+
+
+def render_whole(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+    """`render`, but the first and last shifts keep their real bounds instead of being cut at
+    ``start`` and ``end`` (a last shift that nothing ends stays cut at ``end``)."""
+    shifts = render(schedule, start, end)
+    if shifts and shifts[0].start == start.astimezone(UTC):
+        whole = on_call(schedule, shifts[0].start)
+        if whole is not None:
+            shifts[0] = replace(shifts[0], start=whole.start)
+    if shifts and shifts[-1].end == end.astimezone(UTC):
+        whole = on_call(schedule, shifts[-1].end - timedelta(microseconds=1))
+        if whole is not None and whole.end is not None:
+            shifts[-1] = replace(shifts[-1], end=whole.end)
+    return shifts
 
 
 def next_handoff(schedule: Schedule, at: datetime, horizon: timedelta = timedelta(days=45)) -> Shift | None:
-    """The first shift after ``at`` whose person differs from the one on call at ``at``."""
+    """The first shift after ``at`` whose person differs from the one on call at ``at``; after a gap
+    with nobody on call it is looked for within ``horizon``."""
     current = on_call(schedule, at)
+    shift = current
+    for _ in range(64):  # pieces of the same person (across layers or overrides) before a handoff
+        if shift is None or shift.end is None:
+            break
+        following = on_call(schedule, shift.end)
+        if following is None:
+            at = shift.end
+            break
+        if current is None or following.person_id != current.person_id:
+            return following
+        shift = following
+    if shift is not None and shift.end is None:
+        return None
     for shift in render(schedule, at, at + horizon):
         if shift.start > at and (current is None or shift.person_id != current.person_id):
             return shift

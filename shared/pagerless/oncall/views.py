@@ -67,7 +67,7 @@ def current(
         "layer": shift.layer if shift else None,
         "override_id": shift.override_id if shift else None,
         "shift_start": shift.start.astimezone(zone).isoformat() if shift else None,
-        "shift_end": shift.end.astimezone(zone).isoformat() if shift else None,
+        "shift_end": shift.end.astimezone(zone).isoformat() if shift and shift.end else None,  # None: no handoff ahead
         "at": at.astimezone(zone).isoformat(),
     }
 

@@ -131,3 +131,45 @@ def test_where_overrides_overlap_the_later_one_wins_and_the_earlier_one_resumes(
         ("erin", utc(2026, 3, 10, 22, 0), utc(2026, 3, 11, 4, 0)),
         ("bob", utc(2026, 3, 11, 4, 0), utc(2026, 3, 11, 6, 0)),
     ]
+
+
+def eight_weekly(**kw) -> Layer:
+    return Layer("primary", ("alice", "bob", "carol"), date(2026, 1, 5), time(9, 0), "FREQ=WEEKLY;INTERVAL=8", **kw)
+
+
+def test_the_next_handoff_of_a_long_rotation_is_found_however_far_it_is():
+    # Given an 8-weekly rotation: bob from Mon 2 March (09:00 EST) to Mon 27 April (09:00 EDT)
+    s = schedule(eight_weekly())
+    # When the next handoff is asked for 48 days before it (a 45-day horizon found none)
+    nxt = next_handoff(s, utc(2026, 3, 10, 12, 0))
+    # Then it is carol's, at the real handoff
+    assert (nxt.person_id, nxt.start) == ("carol", utc(2026, 4, 27, 13, 0))
+
+
+def test_an_override_inside_a_long_shift_leaves_the_rest_of_it_whole():
+    # Given bob's 8-week shift with a two-day override in its middle
+    s = schedule(eight_weekly(), overrides=[Override("o1", "erin", utc(2026, 4, 1), utc(2026, 4, 3))])
+    # Then the override and the shift after it have their real bounds
+    cover = on_call(s, utc(2026, 4, 2))
+    after = on_call(s, utc(2026, 4, 20))
+    assert (cover.person_id, cover.start, cover.end) == ("erin", utc(2026, 4, 1), utc(2026, 4, 3))
+    assert (after.person_id, after.start, after.end) == ("bob", utc(2026, 4, 3), utc(2026, 4, 27, 13, 0))
+
+
+def test_a_one_person_layer_is_on_call_with_no_handoff_ahead():
+    # Given one person rotating weekly since 2024 (every shift is theirs)
+    s = schedule(weekly(date(2024, 1, 1), people=("solo",)))
+    # When who is on call is asked
+    shift = on_call(s, utc(2026, 6, 2, 12, 0))
+    # Then it is them since the first handoff, with no handoff ahead
+    assert (shift.person_id, shift.start, shift.end) == ("solo", utc(2024, 1, 1, 14, 0), None)
+    assert next_handoff(s, utc(2026, 6, 2, 12, 0)) is None
+
+
+def test_a_utc_until_is_the_zones_wall_time_of_that_moment():
+    # Given a daily 09:00 New York rotation whose UNTIL is 13:00Z on 9 March (09:00 EDT, after the change)
+    s = schedule(Layer("daily", ("ann", "ben"), date(2026, 3, 6), time(9, 0), "FREQ=DAILY;UNTIL=20260309T130000Z"))
+    # Then the 9 March handoff is the last one, and ben stays on call after it
+    shifts = render(s, utc(2026, 3, 6), utc(2026, 3, 12))
+    assert [(x.person_id, x.start) for x in shifts][-1] == ("ben", utc(2026, 3, 9, 13, 0))
+    assert on_call(s, utc(2026, 3, 11)).end is None

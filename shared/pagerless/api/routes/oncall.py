@@ -99,7 +99,7 @@ def schedule_ical(
     start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
     views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
     schedule = service.schedule(principal.workspace, schedule_id)
-    body = ical.calendar(schedule.id, schedule.name, schedules.render(schedule, start, end), now=utcnow())
+    body = ical.calendar(schedule.id, schedule.name, schedules.render_whole(schedule, start, end), now=utcnow())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
