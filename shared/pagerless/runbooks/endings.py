@@ -3,7 +3,7 @@
 A run that stops early — a failed step or verify, a step the policy denies, a person rejects or
 nobody approves in time, an unexpected error — rolls back the steps before it that changed
 something, last first, each through the policy on the approval its step had, each putting back
-what its step found (``pagerless.runbooks.restore``). The rollback's progress is kept on the job:
+what its step found (``pagerless.remediation.restore``). The rollback's progress is kept on the job:
 a retried rollback skips the steps already rolled back, and the failure path never starts a
 second rollback, so an error inside the rollback ends the run naming the steps still applied.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.restore import restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.runbooks.engine import (
     JobFinishedError,
@@ -23,7 +24,6 @@ from pagerless.runbooks.engine import (
     plan_of,
     runbook_of,
 )
-from pagerless.runbooks.restore import restoring
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 
 

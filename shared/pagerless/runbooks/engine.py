@@ -16,9 +16,9 @@ from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.runbooks.restore import found
 from pagerless.store.jobs import FINAL, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
