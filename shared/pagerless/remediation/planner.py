@@ -92,7 +92,7 @@ def plan_remediation(
             CordonNode(node=node),
             remediation,
             why,
-            inverse=CordonNode(node=node, unschedulable=False),
+            inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target={"node": node},
         )
     if remediation == "drain_node":
@@ -102,7 +102,7 @@ def plan_remediation(
             DrainNode(node=node),
             remediation,
             why,
-            inverse=CordonNode(node=node, unschedulable=False),
+            inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target={"node": node},
         )
     if not namespace:

@@ -3,27 +3,31 @@
 A run that stops early — a failed step or verify, a step the policy denies, a person rejects or
 nobody approves in time, an unexpected error — rolls back the steps before it that changed
 something, last first, each through the policy on the approval its step had, each putting back
-what its step found (``pagerless.runbooks.restore``). The rollback's progress is kept on the job:
-a retried rollback skips the steps already rolled back, and the failure path never starts a
-second rollback, so an error inside the rollback ends the run naming the steps still applied.
+what its step found (``pagerless.remediation.restore``). A rollback that cannot be built is noted
+(``RollbackFailed``, ``result.not_rolled_back``) and the others still run. The rollback's progress
+is kept on the job: a retried rollback skips the steps already rolled back, and the failure path
+never starts a second rollback, so an error inside the rollback ends the run naming the steps
+still applied.
 """
 
 from __future__ import annotations
 
 from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.restore import restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.runbooks.engine import (
     JobFinishedError,
     _reply,
     _save,
+    action_of,
     current_step,
     load,
     note,
     plan_of,
     runbook_of,
 )
-from pagerless.runbooks.restore import restoring
+from pagerless.runbooks.models import MissingContextError
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 
 
@@ -42,7 +46,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         expire(job)  # the step can no longer be approved while the steps before it are undone
         step = current_step(job)
         reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
-    progress = job.state.get("rollback") or {"done": [], "undone": []}
+    progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": []})}
     _save(job, state={**job.state, "rollback": progress})
     steps = runbook_of(job).steps
     kube = cluster.connect()
@@ -50,22 +54,35 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         for entry in reversed(job.state.get("completed", [])):
             if entry["index"] in progress["done"]:
                 continue
-            undone = _roll_back(job, steps[entry["index"]], entry, reason, kube, run)
-            progress = {"done": [*progress["done"], entry["index"]], "undone": progress["undone"] + undone}
+            step = steps[entry["index"]]
+            try:
+                undone = _roll_back(job, step, entry, reason, kube, run)
+            except (MissingContextError, ValueError) as exc:  # one unbuildable rollback stops no other
+                why = f"its rollback cannot be built: {' '.join(str(exc).split())}"[:300]
+                note(job, "RollbackFailed", f"{step.name}: {why}; still applied", node=step.name, reason=why)
+                undone, progress["missed"] = [], [*progress["missed"], {"step": step.name, "reason": why}]
+            progress = {**progress, "done": [*progress["done"], entry["index"]], "undone": progress["undone"] + undone}
             _save(job, state={**job.state, "rollback": progress})
     finally:
         kube.close()
-    finish(job_id, ending or "rolled_back", reason, rolled_back=progress["undone"])
+    finish(job_id, ending or "rolled_back", reason, **_rollback_result(progress))
     return _reply("end", reason=reason)
 
 
+def _rollback_result(progress: dict) -> dict:
+    """What the job's result says of its rollback: each rollback that ran, and each that could not."""
+    missed = progress.get("missed") or []
+    return {"rolled_back": progress["undone"], **({"not_rolled_back": missed} if missed else {})}
+
+
 def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> list[dict]:
-    """Roll back one step; what ran, as ``[{"step", "status"}]`` (empty when nothing ran)."""
+    """Roll back one step; what ran, as ``[{"step", "status"}]`` (empty when nothing ran). A rollback
+    whose action cannot be built raises MissingContextError or a ValueError, before anything runs."""
     if step.rollback is None:
         note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
         return []
     action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
-    action, why = restoring(action_plan.action, plan_of(job, step.action, "", kube).action, entry.get("found"))
+    action, why = restoring(action_plan.action, action_of(job, step.action), entry.get("found"))
     if action is None:
         note(job, "RollbackSkipped", f"{step.name}: {why}", node=step.name)
         return []
@@ -109,9 +126,11 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         )
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
+    missed = extra.get("not_rolled_back") or []  # steps whose rollback could not run: still applied
+    not_rolled_back = "; ".join(f"not rolled back: {m['step']} ({m['reason']})" for m in missed)
     summary = {
         "outcome": outcome,
-        "reason": reason,
+        "reason": "; ".join(part for part in (reason, not_rolled_back) if part),
         "steps": len(results),
         "dry_run": bool(job.input.get("dry_run")),
         **extra,
@@ -120,17 +139,21 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         job,
         status=status,
         result=summary,
-        error=None if status == COMPLETED else reason or outcome,
+        error=None if status == COMPLETED else summary["reason"] or outcome,
         current_node=None,
         correlation_key=None,
         expected_status=(RUNNING, PARKED, "pending"),
     ):
         return _reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    tail = ""  # what became of the steps: kept whole when a long reason is cut
     if extra.get("rolled_back") and outcome != "rolled_back":  # the run stopped early and undid earlier steps
         undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
-        text += f"; earlier steps rolled back: {undone}"
-    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[:500], outcome=outcome)
+        tail += f"; earlier steps rolled back: {undone}"
+    if not_rolled_back:
+        tail += f"; {not_rolled_back}"
+    tail = tail[:300]
+    note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[: 500 - len(tail)] + tail, outcome=outcome)
     return _reply("end")
 
 
@@ -160,4 +183,4 @@ def failure(job_id: str, error: dict | None) -> dict:
     ]
     if left:
         reason += f"; the rollback did not finish, still applied: {', '.join(left)}"
-    return finish(job_id, "error", reason, rolled_back=progress["undone"])
+    return finish(job_id, "error", reason, **_rollback_result(progress))

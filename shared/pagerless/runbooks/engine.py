@@ -16,9 +16,9 @@ from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.runbooks.restore import found
 from pagerless.store.jobs import FINAL, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
@@ -79,9 +79,15 @@ def _advance(job: JobRecord, result: dict) -> None:
     _save(job, state=state)
 
 
-def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
+def action_of(job: JobRecord, spec) -> Action:
+    """The catalog action of ``spec`` with its parameters resolved from the run's context; raises
+    MissingContextError or a ValueError (a pydantic ValidationError) when it cannot be built."""
     params = resolve(spec.params, job.state.get("context") or job.input["context"])
-    action = _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
+    return _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
+
+
+def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
+    action = action_of(job, spec)
     target = {
         k: v
         for k, v in {

@@ -4,7 +4,9 @@ from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import generation_of, publish
+from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
+from pagerless.remediation.restore import found_in_record, restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
@@ -112,9 +114,25 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
 
 
 def rollback(incident_id: str, workspace: str, reason: str) -> dict:
-    """Run the inverse of the failed fix (the policy decides again), then escalate with the reason."""
+    """Run the inverse of the failed fix (the policy decides again), then escalate with the reason.
+
+    The inverse puts back what the fix found (``pagerless.remediation.restore``): the uncordon of a
+    cordon or a drain runs only when the fix cordoned the node; a node a person had cordoned before
+    stays cordoned, and the timeline says why nothing was rolled back."""
     incident = load(incident_id, workspace)
-    inverse = rollback_plan(last_plan(incident))
+    plan = last_plan(incident)
+    inverse = rollback_plan(plan)
+    action, why = restoring(inverse.action, plan.action, _found_by_fix(incident, plan))
+    if action is None:
+        timeline.record(
+            incident,
+            "rollback_skipped",
+            f"{inverse.action.action} not run: {why}"[:500],
+            actor=ACTOR,
+            data={"action": inverse.action.action},
+        )
+        return escalate(incident_id, workspace, f"the fix did not work ({reason}); not rolled back: {why}")
+    inverse = inverse.model_copy(update={"action": action})
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     approved_by = (incident.approval or {}).get("decided_by")
     # A human approved the action together with its stated inverse; rollback runs on that approval.
@@ -136,6 +154,17 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
     )
     verb = "rolled back" if outcome.status == "succeeded" else f"rollback {outcome.status}"
     return escalate(incident_id, workspace, f"the fix did not work ({reason}); {verb}")
+
+
+def _found_by_fix(incident, plan: ActionPlan) -> dict | None:
+    """What the fix found in the fields its inverse sets back, from the changes it recorded; None
+    when the fix's record is not on the incident (the inverse then runs as written)."""
+    fixes = [
+        entry
+        for entry in incident.actions or []
+        if entry.get("plan_id") == plan.id and entry.get("source") == "workflow" and not entry.get("rollback")
+    ]
+    return found_in_record(plan.action, fixes[-1].get("changes") or []) if fixes else None
 
 
 def handle_failure(incident_id: str, workspace: str, error: dict | None) -> dict:

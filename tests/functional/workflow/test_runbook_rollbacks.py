@@ -93,14 +93,62 @@ def test_an_unexpected_error_mid_run_rolls_back_the_steps_before_it(runs, sandbo
     assert execution_status(runtime, started["job_id"]) == "FAILED"
 
 
-def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_applied(
-    hungry, runs, sandbox, api, runtime
-):
-    # Given a runbook whose step 1 has a rollback that cannot be built (5000 replicas is over the limit)
+def parked_at(api, key, job_id, step: str) -> dict:
+    """The job once it waits for the approval of ``step``."""
+    return wait_for(lambda: (j := job(api, key, job_id))["status"] == "parked" and j["current_node"] == step and j)
+
+
+def signal(api, key, parked: dict, approved: bool) -> None:
+    decision = {"correlation_key": parked["correlation_key"], "payload": {"approved": approved}}
+    assert api.post(f"/api/jobs/{parked['job_id']}/signal", json=decision, headers=auth(key)).status_code == 200
+
+
+def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_applied(runs, sandbox, api, runtime):
+    # Given a confirm runbook: scale out (its rollback restarts a pod named without its Deployment,
+    # so planning it reads the pod's owner from the cluster), raise the memory limit, scale out more
+    alice, bob = runs["alice"], runs["bob"]
+    scale = {**SCALE_OUT, "rollback": {"action": "restart_pod", "params": {"namespace": "{namespace}", "pod": "{pod}"}}}
+    raise_memory = {
+        **RAISE_MEMORY,
+        "rollback": {
+            "action": "rollback_deployment",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+    }
+    more = {**SCALE_OUT, "name": "Scale out more", "params": {**SCALE_OUT["params"], "replicas": 5}}
+    body = {"name": "scale raise scale", "risk_level": "confirm", "steps": [scale, raise_memory, more]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    context = {**CONTEXT, "pod": "payments-api-4x6gmfs98g-gwkjg"}
+    started = api.post(
+        "/api/workflows/scale-raise-scale/execute", json={"context": context, "options": FAST}, headers=auth(alice)
+    ).json()
+    job_id = started["job_id"]
+    signal(api, bob, parked_at(api, alice, job_id, "Scale out"), approved=True)
+    signal(api, bob, parked_at(api, alice, job_id, "Raise memory"), approved=True)
+    last = parked_at(api, alice, job_id, "Scale out more")
+    # When the connection to the cluster drops for pods, and Bob rejects step 3: the rollback undoes
+    # step 2, then fails planning step 1's rollback
+    sandbox.drop_connection("pods")
+    signal(api, bob, last, approved=False)
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then the failure path does not roll back again (step 2 is undone once), the execution ends,
+    # and the run names the step still applied
+    assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
+    trail = events(api, alice, job_id)
+    assert [(e["node"], e["action"]) for e in trail if e["event"] == "RollbackStep"] == [
+        ("Raise memory", "rollback_deployment")
+    ]
+    assert memory_limit(sandbox) == "256Mi" and replicas(sandbox) == 4
+    assert "still applied: Scale out" in done["error"], done["error"]
+    wait_for(lambda: execution_status(runtime, job_id) == "FAILED", timeout=30)
+
+
+def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_rolled_back(hungry, runs, sandbox, api):
+    # Given a runbook: scale out, then raise the memory limit with a verify that fails (the pods
+    # need 2Gi) and a rollback that cannot be built (there is no revision 0)
     key = runs["alice"]
-    broken = {**SCALE_OUT, "rollback": {**SCALE_OUT["rollback"], "params": {**SCALE_OUT["rollback"]["params"]}}}
-    broken["rollback"]["params"]["replicas"] = 5000
-    verified = {
+    before = replicas(sandbox)
+    unbuildable = {
         **RAISE_MEMORY,
         "verify": {
             "check": "workload_healthy",
@@ -110,28 +158,31 @@ def test_a_rollback_that_fails_is_not_run_again_and_the_run_says_what_is_still_a
         },
         "rollback": {
             "action": "rollback_deployment",
-            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}", "to_revision": 0},
         },
     }
-    body = {"name": "scale then raise badly", "risk_level": "auto", "steps": [broken, verified]}
+    body = {"name": "scale then raise for good", "risk_level": "auto", "steps": [SCALE_OUT, unbuildable]}
     assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
-    # When step 2's verify fails (the pods need 2Gi), and the rollback fails at step 1 after undoing step 2
+    # When step 2's verify fails and the run rolls back
     started = api.post(
-        "/api/workflows/scale-then-raise-badly/execute",
+        "/api/workflows/scale-then-raise-for-good/execute",
         json={"context": CONTEXT, "auto_approve": True, "options": FAST},
         headers=auth(key),
     ).json()
     done = wait_job(api, key, started["job_id"], "failed", "completed")
-    # Then the failure path does not roll back again (step 2 is undone once), the execution ends,
-    # and the run names the step still applied
-    assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
+    # Then step 2's rollback is noted with why it could not run, and step 1 is still rolled back
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
+    assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
+    [missed] = done["result"]["not_rolled_back"]
+    assert missed["step"] == "Raise memory" and "to_revision" in missed["reason"], missed
+    assert replicas(sandbox) == before and memory_limit(sandbox) == "512Mi"
     trail = events(api, key, started["job_id"])
-    assert [(e["node"], e["action"]) for e in trail if e["event"] == "RollbackStep"] == [
-        ("Raise memory", "rollback_deployment")
-    ]
-    assert memory_limit(sandbox) == "256Mi" and replicas(sandbox) == 4
-    assert "still applied: Scale out" in done["error"], done["error"]
-    wait_for(lambda: execution_status(runtime, started["job_id"]) == "FAILED", timeout=30)
+    rolled = [(e["event"], e["node"]) for e in trail if e["event"].startswith("Rollback")]
+    assert rolled == [("RollbackFailed", "Raise memory"), ("RollbackStep", "Scale out")], rolled
+    [failed] = [e for e in trail if e["event"] == "RollbackFailed"]
+    assert "cannot be built" in failed["message"] and "to_revision" in failed["message"], failed
+    [ended] = [e for e in trail if e["event"] == "JobFailed"]
+    assert "not rolled back: Raise memory" in ended["message"], ended
 
 
 @pytest.mark.parametrize("cordoned_before", [True, False], ids=["cordoned-by-a-person", "schedulable"])

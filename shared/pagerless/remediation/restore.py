@@ -1,10 +1,13 @@
-"""A step's rollback puts back what the step found, not a fixed value.
+"""A rollback puts back what the action it undoes found, not a fixed value.
 
-A runbook writes a rollback as a catalog action with fixed parameters: the node-drain runbook
-uncordons (``cordon_node`` with ``unschedulable: false``). Run as written, it would also uncordon
-a node a person had cordoned before the run. So a step records, for each field a rollback may set
-back, the value it found before it changed it (``found``); its rollback sets that value, and a
-rollback of a field the step left as it found it is skipped (``restoring``).
+A rollback is a catalog action with fixed parameters: the node-drain runbook's rollback and the
+planner's inverse of a cordon or a drain both uncordon (``cordon_node`` with ``unschedulable:
+false``). Run as written, it would also uncordon a node a person had cordoned before the action.
+So what an action found, before it changed it, is kept for each field a rollback may set back
+(``found``, from the action's recorded changes); its rollback sets that value, and a rollback of
+a field the action left as it found it is skipped (``restoring``). Runbook runs
+(``pagerless.runbooks.endings``) and the incident workflow (``pagerless.workflow.outcomes``) both
+roll back through here.
 """
 
 from __future__ import annotations
@@ -41,11 +44,16 @@ def found(action: Action, changes: list[Change]) -> dict:
     return seen
 
 
+def found_in_record(action: Action, changes: list[dict]) -> dict:
+    """``found`` from changes recorded as JSON (an incident's action log)."""
+    return found(action, [Change.model_validate(change) for change in changes])
+
+
 def restoring(rollback: Action, step: Action, before: dict | None) -> tuple[Action | None, str]:
     """The rollback to run, or None with why nothing is to be set back.
 
-    ``before`` is ``found`` of the step; None (a step recorded before it was kept) runs the
-    rollback as written."""
+    ``before`` is ``found`` of ``step``, the action rolled back; None (nothing was kept, as for a
+    runbook step recorded before it was) runs the rollback as written."""
     target = _sets(rollback)
     if target is None or before is None:
         return rollback, ""
@@ -53,5 +61,5 @@ def restoring(rollback: Action, step: Action, before: dict | None) -> tuple[Acti
     if field in before:
         return rollback.model_copy(update={parameter: before[field]}), ""
     if field in _may_change(step):
-        return None, f"the step did not change {field} (it is as the step found it): nothing to set back"
+        return None, f"{step.action} did not change {field} (it was so before): nothing to set back"
     return rollback, ""

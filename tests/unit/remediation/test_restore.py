@@ -2,7 +2,7 @@
 
 from pagerless.remediation.actions import CordonNode, DrainNode, ScaleDeployment
 from pagerless.remediation.diff import Change
-from pagerless.runbooks.restore import found, restoring
+from pagerless.remediation.restore import found, found_in_record, restoring
 
 NODE = "ip-10-0-1-23.ec2.internal"
 UNCORDON = CordonNode(node=NODE, unschedulable=False)
@@ -49,3 +49,12 @@ def test_rollbacks_it_knows_nothing_about_run_as_written():
     assert restoring(UNCORDON, DrainNode(node=NODE), None) == (UNCORDON, "")
     # a rollback that sets a field its step never touches: as written
     assert restoring(UNCORDON, scale, {}) == (UNCORDON, "")
+
+
+def test_what_was_found_is_read_from_changes_recorded_as_json():
+    # Given the incident workflow's record of a cordon that changed nothing, and of one that cordoned
+    unchanged = found_in_record(CordonNode(node=NODE), [])
+    cordoned = found_in_record(CordonNode(node=NODE), [CORDONED.model_dump(mode="json")])
+    # Then the uncordon is skipped for the first and runs for the second
+    assert restoring(UNCORDON, CordonNode(node=NODE), unchanged)[0] is None
+    assert restoring(UNCORDON, CordonNode(node=NODE), cordoned) == (UNCORDON, "")
