@@ -4,7 +4,10 @@ A run that stops early — a failed step or verify, a step the policy denies, a 
 nobody approves in time, an unexpected error — rolls back the steps before it that changed
 something, last first, each through the policy on the approval its step had, each putting back
 what its step found (``pagerless.remediation.restore``). A rollback that cannot be built is noted
-(``RollbackFailed``, ``result.not_rolled_back``) and the others still run. The rollback's progress
+(``RollbackFailed``), one that runs and does not succeed (the cluster refuses it, the connection
+drops) is noted with its status (``RollbackStep``); both leave their step applied, are named in
+``result.not_rolled_back`` and the job's reason, and the others still run. A run that would end
+``rolled_back`` with a step still applied ends ``rollback_incomplete``. The rollback's progress
 is kept on the job: a retried rollback skips the steps already rolled back, and the failure path
 never starts a second rollback, so an error inside the rollback ends the run naming the steps
 still applied.
@@ -30,12 +33,16 @@ from pagerless.runbooks.engine import (
 from pagerless.runbooks.models import MissingContextError
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 
+# a rollback with one of these statuses put its step back (a dry run changed nothing to put back)
+_UNDONE = {"succeeded", "no_change", "would_change"}
+
 
 def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
     """Undo what ran, last step first; each rollback is a catalog action and goes through the policy.
 
     ``ending`` is the outcome the run ends with (``denied``, ``rejected``, ``timed_out``,
-    ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``."""
+    ``error``); without one it stops because a step or its verify failed, and ends ``rolled_back``,
+    or ``rollback_incomplete`` when a step could not be rolled back."""
     from pagerless.kube import cluster
     from pagerless.remediation.executor import execute as run
 
@@ -55,17 +62,24 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
             if entry["index"] in progress["done"]:
                 continue
             step = steps[entry["index"]]
+            missed = []
             try:
-                undone = _roll_back(job, step, entry, reason, kube, run)
+                undone, missed = _roll_back(job, step, entry, reason, kube, run)
             except (MissingContextError, ValueError) as exc:  # one unbuildable rollback stops no other
                 why = f"its rollback cannot be built: {' '.join(str(exc).split())}"[:300]
                 note(job, "RollbackFailed", f"{step.name}: {why}; still applied", node=step.name, reason=why)
-                undone, progress["missed"] = [], [*progress["missed"], {"step": step.name, "reason": why}]
-            progress = {**progress, "done": [*progress["done"], entry["index"]], "undone": progress["undone"] + undone}
+                undone, missed = [], [{"step": step.name, "reason": why}]
+            progress = {
+                **progress,
+                "done": [*progress["done"], entry["index"]],
+                "undone": progress["undone"] + undone,
+                "missed": progress["missed"] + missed,
+            }
             _save(job, state={**job.state, "rollback": progress})
     finally:
         kube.close()
-    finish(job_id, ending or "rolled_back", reason, **_rollback_result(progress))
+    outcome = ending or ("rollback_incomplete" if progress["missed"] else "rolled_back")
+    finish(job_id, outcome, reason, **_rollback_result(progress))
     return _reply("end", reason=reason)
 
 
@@ -75,17 +89,19 @@ def _rollback_result(progress: dict) -> dict:
     return {"rolled_back": progress["undone"], **({"not_rolled_back": missed} if missed else {})}
 
 
-def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> list[dict]:
-    """Roll back one step; what ran, as ``[{"step", "status"}]`` (empty when nothing ran). A rollback
-    whose action cannot be built raises MissingContextError or a ValueError, before anything runs."""
+def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tuple[list[dict], list[dict]]:
+    """Roll back one step: what it undid, as ``[{"step", "status"}]``, and what it left applied, as
+    ``[{"step", "reason"}]`` (a rollback that ran and did not succeed); both empty when nothing ran.
+    A rollback whose action cannot be built raises MissingContextError or a ValueError, before
+    anything runs."""
     if step.rollback is None:
         note(job, "RollbackSkipped", f"{step.name}: nothing to roll back", node=step.name)
-        return []
+        return [], []
     action_plan = plan_of(job, step.rollback, f"roll back {step.name}: {reason}", kube)
     action, why = restoring(action_plan.action, action_of(job, step.action), entry.get("found"))
     if action is None:
         note(job, "RollbackSkipped", f"{step.name}: {why}", node=step.name)
-        return []
+        return [], []
     action_plan = action_plan.model_copy(update={"action": action})
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
@@ -96,18 +112,24 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> lis
             node=step.name,
             rule=decision.rule,
         )
-        return []
+        return [], []
     # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
     outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
+    undone = outcome.status in _UNDONE
+    why = f"its rollback {outcome.status}: {' '.join(outcome.message.split())}"[:300]
     note(
         job,
         "RollbackStep",
-        f"rolled back {step.name}: {outcome.status}. {outcome.message}",
+        f"rolled back {step.name}: {outcome.status}. {outcome.message}"
+        if undone
+        else f"{step.name}: {why}; still applied",  # it ran and did not take: the step is as it left it
         node=step.name,
         action=action_plan.action.action,
         status=outcome.status,
     )
-    return [{"step": step.name, "status": outcome.status}]
+    if undone:
+        return [{"step": step.name, "status": outcome.status}], []
+    return [], [{"step": step.name, "reason": why}]
 
 
 def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
@@ -126,7 +148,7 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         )
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
-    missed = extra.get("not_rolled_back") or []  # steps whose rollback could not run: still applied
+    missed = extra.get("not_rolled_back") or []  # steps whose rollback did not run or failed: still applied
     not_rolled_back = "; ".join(f"not rolled back: {m['step']} ({m['reason']})" for m in missed)
     summary = {
         "outcome": outcome,

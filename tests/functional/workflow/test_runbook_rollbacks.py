@@ -170,8 +170,9 @@ def test_a_rollback_that_cannot_be_built_is_noted_and_the_other_steps_are_still_
         headers=auth(key),
     ).json()
     done = wait_job(api, key, started["job_id"], "failed", "completed")
-    # Then step 2's rollback is noted with why it could not run, and step 1 is still rolled back
-    assert done["status"] == "failed" and done["result"]["outcome"] == "rolled_back", done
+    # Then step 2's rollback is noted with why it could not run, step 1 is still rolled back, and
+    # the run ends saying its rollback is incomplete
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done
     assert done["result"]["rolled_back"] == [{"step": "Scale out", "status": "succeeded"}], done["result"]
     [missed] = done["result"]["not_rolled_back"]
     assert missed["step"] == "Raise memory" and "to_revision" in missed["reason"], missed
@@ -217,3 +218,53 @@ def test_the_node_drain_rollback_gives_the_node_back_as_the_drain_found_it(runs,
     else:
         assert rolled == [("RollbackStep", "Drain the node")], rolled
         assert done["result"]["rolled_back"] == [{"step": "Drain the node", "status": "succeeded"}], done["result"]
+
+
+def test_a_rollback_whose_kubernetes_call_fails_leaves_the_step_applied_and_the_run_says_so(hungry, runs, sandbox, api):
+    # Given a confirm runbook: scale out, then raise the memory limit with a verify that fails (the
+    # pods need 2Gi) and a rollback to the previous release
+    alice, bob = runs["alice"], runs["bob"]
+    raise_memory = {
+        **RAISE_MEMORY,
+        "verify": {
+            "check": "workload_healthy",
+            "max_attempts": 1,
+            "interval_seconds": 0,
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+        "rollback": {
+            "action": "rollback_deployment",
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+    }
+    body = {"name": "scale then raise or undo", "risk_level": "confirm", "steps": [SCALE_OUT, raise_memory]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    before = replicas(sandbox)
+    started = api.post(
+        "/api/workflows/scale-then-raise-or-undo/execute",
+        json={"context": CONTEXT, "options": FAST},
+        headers=auth(alice),
+    ).json()
+    job_id = started["job_id"]
+    signal(api, bob, parked_at(api, alice, job_id, "Scale out"), approved=True)
+    last = parked_at(api, alice, job_id, "Raise memory")
+    # When the connection drops for every call to the Deployment's scale (the scale-out's rollback
+    # needs it, step 2 does not), Bob approves step 2 and its verify fails
+    sandbox.drop_connection("deployments", "scale")
+    signal(api, bob, last, approved=True)
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then step 2 is rolled back, the scale-out is still applied, and the run does not claim it rolled back
+    assert replicas(sandbox) != before and memory_limit(sandbox) == "256Mi"
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rollback_incomplete", done
+    assert done["result"]["rolled_back"] == [{"step": "Raise memory", "status": "succeeded"}], done["result"]
+    [missed] = done["result"]["not_rolled_back"]
+    assert missed["step"] == "Scale out" and "failed" in missed["reason"], missed
+    assert "not rolled back: Scale out (" in done["error"], done["error"]
+    trail = events(api, alice, job_id)
+    rolled = [(e["node"], e["status"]) for e in trail if e["event"] == "RollbackStep"]
+    assert rolled == [("Raise memory", "succeeded"), ("Scale out", "failed")], rolled
+    [failed] = [e for e in trail if e["event"] == "RollbackStep" and e["status"] == "failed"]
+    assert "still applied" in failed["message"], failed
+    [ended] = [e for e in trail if e["event"] == "JobFailed"]
+    assert "not rolled back: Scale out (" in ended["message"], ended
+    assert "rollback_incomplete" in ended["message"], ended
