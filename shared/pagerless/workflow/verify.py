@@ -102,7 +102,9 @@ def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None) ->
         return "escalate", f"rollback not allowed by policy rule {decision.rule}: {decision.reason}"
     if decision.requires_approval and not approved_by:
         return "escalate", f"rollback needs a human approval (policy {decision.rule}) and the action had none"
-    return "rollback", f"rolling back {plan.action.action} (policy {decision.rule})"
+    # the rollback step decides whether anything is to be set back (pagerless.remediation.restore)
+    # and says what it did: this reason only says it will try
+    return "rollback", f"will try to roll back {plan.action.action} (policy {decision.rule})"
 
 
 def _small(details: dict) -> dict:

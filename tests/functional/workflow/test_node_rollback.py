@@ -50,6 +50,10 @@ def test_the_workflow_rollback_of_a_cordon_gives_the_node_back_as_the_fix_found_
         [skipped] = [t for t in items if t.type == "rollback_skipped"]
         assert f"did not change node {NODE} spec.unschedulable" in skipped.message, skipped.message
         assert "not rolled back" in escalation.message, escalation.message
+        # and nothing on the incident claims a rollback that did not happen
+        claims = [t.message for t in items if "rolling back" in t.message]
+        assert claims == [], claims
+        assert "rolling back" not in record.verification["reason"], record.verification["reason"]
     else:
         assert [a.get("rollback", False) for a in record.actions] == [False, True]
         assert record.actions[-1]["status"] == "succeeded"
