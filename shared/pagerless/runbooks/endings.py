@@ -91,7 +91,8 @@ def _rollback_result(progress: dict) -> dict:
 
 def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tuple[list[dict], list[dict]]:
     """Roll back one step: what it undid, as ``[{"step", "status"}]``, and what it left applied, as
-    ``[{"step", "reason"}]`` (a rollback that ran and did not succeed); both empty when nothing ran.
+    ``[{"step", "reason"}]`` (a rollback the policy denied, or that ran and did not succeed); both
+    empty when there was nothing to roll back.
     A rollback whose action cannot be built raises MissingContextError or a ValueError, before
     anything runs."""
     if step.rollback is None:
@@ -112,7 +113,7 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tup
             node=step.name,
             rule=decision.rule,
         )
-        return [], []
+        return [], [{"step": step.name, "reason": f"its rollback was denied by rule {decision.rule}"}]
     # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
     outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
     undone = outcome.status in _UNDONE

@@ -268,3 +268,30 @@ def test_a_rollback_whose_kubernetes_call_fails_leaves_the_step_applied_and_the_
     [ended] = [e for e in trail if e["event"] == "JobFailed"]
     assert "not rolled back: Scale out (" in ended["message"], ended
     assert "rollback_incomplete" in ended["message"], ended
+
+
+def test_a_rollback_the_policy_denies_leaves_the_step_applied_and_the_run_says_so(runs, sandbox, api):
+    # Given a confirm runbook whose step 1 (scale out) ran on Bob's approval
+    alice, bob = runs["alice"], runs["bob"]
+    body = {"name": "scale then raise frozen", "risk_level": "confirm", "steps": [SCALE_OUT, RAISE_MEMORY]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    before = replicas(sandbox)
+    started = api.post(
+        "/api/workflows/scale-then-raise-frozen/execute",
+        json={"context": CONTEXT, "options": FAST},
+        headers=auth(alice),
+    ).json()
+    job_id = started["job_id"]
+    signal(api, bob, parked_at(api, alice, job_id, "Scale out"), approved=True)
+    last = parked_at(api, alice, job_id, "Raise memory")
+    # When the kill switch goes on before step 2 runs: step 2 is denied, and so is step 1's rollback
+    store_policy(kill_switch=True)
+    signal(api, bob, last, approved=True)
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then the scale-out is still applied, and the run says so instead of ending as if nothing were
+    assert replicas(sandbox) != before
+    assert done["result"]["outcome"] == "denied" and done["result"]["rolled_back"] == [], done["result"]
+    [missed] = done["result"]["not_rolled_back"]
+    assert missed["step"] == "Scale out" and "kill_switch" in missed["reason"], missed
+    [ended] = [e for e in events(api, alice, job_id) if e["event"] == "JobFailed"]
+    assert "not rolled back: Scale out (" in ended["message"], ended
