@@ -13,6 +13,7 @@ pytestmark = pytest.mark.unit
 MODELS = [
     ("pagerless.store.incidents:IncidentRecord", "IncidentsTable"),
     ("pagerless.store.alerts:AlertRecord", "AlertsTable"),
+    ("pagerless.store.timeline:TimelineRecord", "TimelineTable"),
 ]
 
 

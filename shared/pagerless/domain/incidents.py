@@ -124,3 +124,14 @@ def waiting_for_acknowledgement_since(incident) -> datetime:
     """When the wait for an incident's acknowledgement began: its last reopen, else its first alert.
     A reopen clears the acknowledgement, so the next one answers the reopen, not the first firing."""
     return incident.reopened_at or incident.first_seen or incident.created_at
+
+
+def resolving_since(incident) -> datetime:
+    """When the work that an incident's (last) resolve ended began: its last reopen, else its first
+    alert. The weeks a reopened incident sat resolved before its reopen are not time to resolve."""
+    return incident.reopened_at or incident.first_seen or incident.created_at
+
+
+def seconds_to_resolve(incident, resolved_at: datetime) -> float:
+    """The time to resolve, in seconds, of ``incident`` resolved at ``resolved_at`` (see `resolving_since`)."""
+    return round((resolved_at - resolving_since(incident)).total_seconds(), 3)

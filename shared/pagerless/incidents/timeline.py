@@ -46,7 +46,9 @@ def record(
     name = actor_name if actor_name is not None else name_of(incident.workspace, actor)
     if name:
         data = {**(data or {}), "actor_name": name}
-    item = append_timeline(incident.id, now, event_type, actor=actor, message=message, data=data or {})
+    item = append_timeline(
+        incident.id, now, event_type, actor=actor, message=message, data=data or {}, workspace=incident.workspace
+    )
     publish(
         incident.workspace,
         stream_type or event_type,

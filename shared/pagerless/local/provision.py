@@ -2,7 +2,8 @@
 
 Tables (keys, GSIs, TTL), queues (DLQ redrive), topics and subscriptions, the functions
 (registered with moto so Step Functions can invoke them; their code runs in-process), and state
-machines with DefinitionSubstitutions resolved. Re-running it on a provisioned endpoint is a no-op.
+machines with DefinitionSubstitutions resolved. Re-running it on a provisioned endpoint creates only
+what is missing (a table's index the template gained since included).
 """
 
 import io
@@ -58,12 +59,30 @@ def _tables(template: Template, dynamodb, out: Provisioned) -> None:
         name = template.physical_name(logical_id)
         out.tables[logical_id] = name
         if name in existing:
+            _add_missing_indexes(dynamodb, name, props)
             continue
         spec = {k: props[k] for k in _TABLE_KEYS if k in props}
         dynamodb.create_table(TableName=name, **spec)
         ttl = props.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+
+
+def _add_missing_indexes(dynamodb, name: str, props: dict) -> None:
+    """Create the global indexes the template declares and a kept table lacks (state kept from a run of
+    an older template: a new index's queries would fail on it)."""
+    present = {
+        i["IndexName"] for i in dynamodb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+    }
+    missing = [i for i in props.get("GlobalSecondaryIndexes", []) if i["IndexName"] not in present]
+    if not missing:
+        return
+    names = {k["AttributeName"] for i in missing for k in i["KeySchema"]}
+    dynamodb.update_table(
+        TableName=name,
+        AttributeDefinitions=[a for a in props["AttributeDefinitions"] if a["AttributeName"] in names],
+        GlobalSecondaryIndexUpdates=[{"Create": index} for index in missing],
+    )
 
 
 def _queues(template: Template, sqs, out: Provisioned) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time
+from pagerless.domain.incidents import resolving_since
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
 
 CAPACITY_PATTERNS = {
@@ -45,14 +46,14 @@ def _minutes(delta: timedelta) -> float:
 
 
 def noisy(incidents: list[Incident], max_duration_minutes: float, limit: int) -> list[dict]:
-    """Resolved incidents that lasted at most ``max_duration_minutes`` (first alert → resolved) and had no action
-    run: alerts that fire and clear on their own. Newest first."""
+    """Resolved incidents that lasted at most ``max_duration_minutes`` (first alert, or last reopen, → resolved) and
+    had no action run: alerts that fire and clear on their own. Newest first."""
     rows = [
         i
         for i in incidents
         if i.resolved_at
         and not i.actions
-        and (i.resolved_at - i.first_seen).total_seconds() <= max_duration_minutes * 60
+        and (i.resolved_at - resolving_since(i)).total_seconds() <= max_duration_minutes * 60
     ]
     rows.sort(key=lambda i: (i.first_seen, i.id), reverse=True)
     return [
@@ -64,7 +65,7 @@ def noisy(incidents: list[Incident], max_duration_minutes: float, limit: int) ->
             "service": i.service,
             "created_at": i.first_seen.isoformat(),
             "resolved_at": i.resolved_at.isoformat(),
-            "duration_minutes": _minutes(i.resolved_at - i.first_seen),
+            "duration_minutes": _minutes(i.resolved_at - resolving_since(i)),
         }
         for i in rows[:limit]
     ]
@@ -122,7 +123,8 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first; resolution time = resolved − first alert."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first; resolution time = resolved − first alert
+    (or last reopen: `domain.incidents.resolving_since`)."""
     human = [
         parse_time(e["at"])
         for e in timeline
@@ -132,7 +134,7 @@ def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     first_response = min(responses) if responses else None
     summary = {
         "time_to_first_response_minutes": _minutes(first_response - incident.first_seen) if first_response else None,
-        "resolution_time_minutes": _minutes(incident.resolved_at - incident.first_seen)
+        "resolution_time_minutes": _minutes(incident.resolved_at - resolving_since(incident))
         if incident.resolved_at
         else None,
         "actions_taken": len(incident.actions),

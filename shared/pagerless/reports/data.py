@@ -4,9 +4,13 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
 - **MTTA**: mean of ``acknowledged_at − first_seen`` over the period's incidents that were acknowledged;
   for a reopened incident, ``acknowledged_at − reopened_at`` (a reopen clears the acknowledgement, so
   the one it has answers the last reopen, not the first firing).
-- **MTTR**: mean of ``resolved_at − first_seen`` over the period's incidents that are resolved.
-- The period's incidents are those whose first alert (``first_seen``) falls in ``[start, end)``.
-- **Per day** (the workspace's time zone): incidents opened that day, and that day's MTTA and MTTR.
+- **MTTR**: mean of ``resolved_at − first_seen`` over the period's incidents that are resolved; for a
+  reopened incident, ``resolved_at − reopened_at`` (the resolve ends the work the last reopen began,
+  not the weeks it sat resolved before).
+- The period's incidents are those whose first alert (``first_seen``) or a reopen falls in
+  ``[start, end)``; an incident opened and reopened in the period counts once.
+- **Per day** (the workspace's time zone): incidents opened that day (a reopened one on the day it first
+  opened or reopened within the period), and that day's MTTA and MTTR.
 - **Noisy alerts**: incidents grouped by (source, title); ranked by alerts received, then incidents; top 5.
 - **Who fixed it**: ``resolved_by == "workflow"`` → automatically (Pagerless's remediation),
   ``"source"`` → recovered on its own (the monitor resolved the alert), any other value → people;
@@ -25,7 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pagerless.domain.incidents import waiting_for_acknowledgement_since
+from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
 
 TOP_NOISY = 5
 MIN_PATTERN = 2
@@ -46,6 +50,7 @@ class IncidentFacts:
     alert_count: int = 1
     category: str | None = None
     reopened_at: datetime | None = None
+    reopens: tuple[datetime, ...] = ()  # reopens known besides the last (``reopened_at``): those of the period
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ def mtta(incidents: list[IncidentFacts]) -> float | None:
 
 
 def mttr(incidents: list[IncidentFacts]) -> float | None:
-    return _mean([_minutes(i.resolved_at - i.first_seen) for i in incidents if i.resolved_at])
+    return _mean([_minutes(i.resolved_at - resolving_since(i)) for i in incidents if i.resolved_at])
 
 
 def resolution_split(incidents: list[IncidentFacts]) -> dict[str, int]:
@@ -135,11 +140,19 @@ def days_of(start: datetime, end: datetime, zone: str) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+def began_in(incident: IncidentFacts, start: datetime, end: datetime) -> datetime | None:
+    """When the incident began within ``[start, end)``: its first alert, else its first reopen there; None
+    when it neither opened nor reopened in the period."""
+    moments = [incident.first_seen, *incident.reopens, *([incident.reopened_at] if incident.reopened_at else [])]
+    inside = [m for m in moments if start <= m < end]
+    return min(inside) if inside else None
+
+
 def per_day(incidents: list[IncidentFacts], start: datetime, end: datetime, zone: str) -> list[dict]:
     tz = ZoneInfo(zone)
     by_day: dict[date, list[IncidentFacts]] = defaultdict(list)
     for incident in incidents:
-        by_day[incident.first_seen.astimezone(tz).date()].append(incident)
+        by_day[(began_in(incident, start, end) or incident.first_seen).astimezone(tz).date()].append(incident)
     return [
         {
             "date": day.isoformat(),
@@ -163,7 +176,8 @@ def build(
     slos: list[dict],
 ) -> dict:
     """The report's data: everything the renderers show, nothing they compute."""
-    inside = sorted((i for i in incidents if start <= i.first_seen < end), key=lambda i: (i.first_seen, i.id))
+    once = {i.id: i for i in incidents}.values()
+    inside = sorted((i for i in once if began_in(i, start, end)), key=lambda i: (began_in(i, start, end), i.id))
     severities = Counter(i.severity for i in inside)
     services = Counter(i.service or "unknown" for i in inside)
     return {
@@ -191,6 +205,7 @@ def build(
                 "severity": i.severity,
                 "service": i.service,
                 "opened_at": i.first_seen.isoformat(),
+                "reopened_at": i.reopened_at.isoformat() if i.reopened_at else None,
                 "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
             }
             for i in inside

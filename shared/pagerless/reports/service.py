@@ -19,7 +19,13 @@ from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
 from pagerless.reports.render import LANGUAGES, TEXT, first_day, headline, render
-from pagerless.store.reports import ReportRecord, ReportRepository, approvals_requested, incidents_opened
+from pagerless.store.reports import (
+    ReportRecord,
+    ReportRepository,
+    approvals_requested,
+    incidents_opened,
+    incidents_reopened,
+)
 
 TYPES = ("daily", "weekly")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -89,7 +95,7 @@ def standard_period(report_type: str, now: datetime, zone: str) -> tuple[str, da
     return f"weekly-{first.isoformat()}", local_midnight(first, zone), local_midnight(monday, zone)
 
 
-def _facts(record) -> report_data.IncidentFacts:
+def _facts(record, reopens: list[datetime] | None = None) -> report_data.IncidentFacts:
     diagnosis = record.diagnosis or {}
     return report_data.IncidentFacts(
         id=record.id,
@@ -100,6 +106,7 @@ def _facts(record) -> report_data.IncidentFacts:
         first_seen=record.first_seen or record.created_at,
         acknowledged_at=record.acknowledged_at,
         reopened_at=record.reopened_at,
+        reopens=tuple(reopens or ()),
         resolved_at=record.resolved_at,
         resolved_by=record.resolved_by,
         alert_count=int(record.alert_count or 1),
@@ -140,8 +147,12 @@ class ReportService:
 
     # ------------------------------------------------------------------ generation
     def build(self, workspace: str, report_type: str, start: datetime, end: datetime, zone: str) -> dict:
-        lookback = start - timedelta(days=30)  # an incident opened before the period is not the period's
-        incidents = [_facts(r) for r in incidents_opened(workspace, lookback, end)]
+        # The period's incidents: those opened in it (their first alert may precede their creation a
+        # little: hence the lookback) and those reopened in it, however long ago they opened.
+        lookback = start - timedelta(days=30)
+        records = {r.id: (r, []) for r in incidents_opened(workspace, lookback, end)}
+        records.update(incidents_reopened(workspace, start, end))
+        incidents = [_facts(record, reopens) for record, reopens in records.values()]
         approvals = [
             report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
             for a in approvals_requested(workspace, start, end)

@@ -24,7 +24,7 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, transition
+from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, seconds_to_resolve, transition
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 
@@ -282,8 +282,8 @@ class IncidentRepository:
     def resolve_actions(
         incident: IncidentRecord, now: datetime, by: str, resolution: str, *, close_alerts: bool
     ) -> list:
-        """What a resolve records: when, by whom, why, and the time to resolve."""
-        seconds = round((now - incident.created_at).total_seconds(), 3)
+        """What a resolve records: when, by whom, why, and the time to resolve (from the last reopen, if any)."""
+        seconds = seconds_to_resolve(incident, now)
         return [
             IncidentRecord.resolved_at.set(now),
             IncidentRecord.resolved_by.set(by),

@@ -102,6 +102,18 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
     return list(IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key.between(lo, f"{hi}")))
 
 
+def incidents_reopened(
+    workspace: str, start: datetime, end: datetime
+) -> dict[str, tuple[IncidentRecord, list[datetime]]]:
+    """Incidents of the workspace reopened in [start, end), with the times of those reopens: a query of
+    the timeline's sparse `reopens` index, then one BatchGetItem of the incidents."""
+    from pagerless.store.timeline import reopens_between
+
+    reopens = reopens_between(workspace, start, end)
+    records = IncidentRecord.batch_get(list(reopens)) if reopens else []
+    return {r.id: (r, reopens[r.id]) for r in records if r.workspace == workspace}
+
+
 def approvals_requested(workspace: str, start: datetime, end: datetime) -> list[Approval]:
     lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
     rows = []

@@ -10,16 +10,31 @@ import random
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.store.base import BaseModel, Region, TableName
 
 STREAM_ATTEMPTS = 100
+REOPENED = "incident_reopened"
+
+
+class Reopens(GlobalSecondaryIndex):
+    """The reopens of a workspace, by time: a sparse index of the ``incident_reopened`` items alone
+    (only they carry ``reopened_in``). Each reopen's item enters it once: one index write per reopen,
+    never a key change (docs/writes.md). Reports find the incidents reopened in their period here."""
+
+    class Meta:
+        index_name = "reopens"
+        projection = KeysOnlyProjection()
+
+    reopened_in = UnicodeAttribute(hash_key=True)  # the workspace
+    sk = UnicodeAttribute(range_key=True)
 
 
 class TimelineRecord(BaseModel):
@@ -34,6 +49,9 @@ class TimelineRecord(BaseModel):
     actor = UnicodeAttribute(default="system")
     message = UnicodeAttribute(default="")
     data = JSONAttribute(default=dict)
+    reopened_in = UnicodeAttribute(null=True)  # the workspace, on an incident_reopened item only
+
+    reopens = Reopens()
 
     def to_dict(self) -> dict:
         name = (self.data or {}).get("actor_name", "")
@@ -67,14 +85,40 @@ def timeline_key(at: datetime) -> str:
 
 
 def append_timeline(
-    incident_id: str, at: datetime, event_type: str, *, actor: str, message: str, data: dict
+    incident_id: str,
+    at: datetime,
+    event_type: str,
+    *,
+    actor: str,
+    message: str,
+    data: dict,
+    workspace: str | None = None,
 ) -> TimelineRecord:
-    """Put one timeline item (its key sorts by time; a uuid suffix keeps simultaneous items apart)."""
+    """Put one timeline item (its key sorts by time; a uuid suffix keeps simultaneous items apart).
+    A reopen of an incident of ``workspace`` is also indexed under it (`Reopens`)."""
     item = TimelineRecord(
-        incident_id, timeline_key(at), at=at, type=event_type, actor=actor, message=message, data=data
+        incident_id,
+        timeline_key(at),
+        at=at,
+        type=event_type,
+        actor=actor,
+        message=message,
+        data=data,
+        reopened_in=workspace if event_type == REOPENED else None,
     )
     item.save()
     return item
+
+
+def reopens_between(workspace: str, start: datetime, end: datetime) -> dict[str, list[datetime]]:
+    """The incidents of ``workspace`` reopened in [start, end): incident id → the times of those reopens."""
+    lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
+    found: dict[str, list[datetime]] = {}
+    for item in TimelineRecord.reopens.query(workspace, TimelineRecord.sk.between(lo, hi)):
+        at = datetime.fromisoformat(item.sk.rsplit("#", 1)[0])
+        if start <= at < end:
+            found.setdefault(item.incident_id, []).append(at)
+    return found
 
 
 def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:

@@ -1,7 +1,7 @@
 """How a workflow run ends: resolved, rolled back, escalated, handed to humans (diagnosed) or failed."""
 
 from pagerless.clock import utcnow
-from pagerless.domain.incidents import IncidentStatus
+from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import generation_of, publish
 from pagerless.remediation.actions import ActionPlan
@@ -10,7 +10,7 @@ from pagerless.remediation.restore import found_in_record, restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
-from pagerless.workflow.incidents import ACTOR, advance, can_move, load, seconds_since_start, update, with_metric
+from pagerless.workflow.incidents import ACTOR, advance, can_move, load, update, with_metric
 from pagerless.workflow.verify import last_plan, rollback_plan
 
 
@@ -33,7 +33,7 @@ def resolve(incident_id: str, workspace: str) -> dict:
             "resolved_by": ACTOR,
             "open_alerts": 0,
             "resolution": f"{action} applied and verified by the workflow",
-            **with_metric(incident, "time_to_resolve_seconds", seconds_since_start(incident, now)),
+            **with_metric(incident, "time_to_resolve_seconds", seconds_to_resolve(incident, now)),
         },
     )
     AlertRepository().resolve_for_incident(incident_id, now)

@@ -136,3 +136,25 @@ def test_serve_builds_the_same_api_over_an_existing_endpoint(runtime, admin_key)
         # Then the gateway serves every function's routes against them
         assert client.get("/healthz").status_code == 200
         assert client.get("/api/status", headers=auth(admin_key)).status_code == 200
+
+
+def test_provisioning_kept_state_again_adds_the_indexes_the_template_gained(runtime):
+    from pagerless.local.provision import provision
+
+    dynamodb = runtime.client("dynamodb")
+    name = runtime.provisioned.tables["TimelineTable"]
+    # Given the timeline table as an older template made it, without the reopens index
+    dynamodb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "reopens"}}])
+    assert not dynamodb.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes")
+    # When the runtime provisions its kept state again (pagerless dev restarted)
+    provision(runtime.template, session=runtime.session())
+    provision(runtime.template, session=runtime.session())
+    # Then the table has the index the template declares now (once), and the reports can query it
+    indexes = dynamodb.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"]
+    assert [i["IndexName"] for i in indexes] == ["reopens"]
+    dynamodb.query(
+        TableName=name,
+        IndexName="reopens",
+        KeyConditionExpression="reopened_in = :w",
+        ExpressionAttributeValues={":w": {"S": "default"}},
+    )

@@ -249,3 +249,28 @@ def _stream(workspace: str, last_event_id: int) -> list[str]:
 
     options = StreamOptions(max_seconds=1, poll_seconds=1)
     return list(stream_events(workspace, last_event_id, options, clock=lambda: now[0], sleep=sleep))
+
+
+def test_a_reopen_costs_one_index_write_more_for_the_reports_and_nothing_else_does(runtime, meter):
+    from pagerless.intake.service import IntakeService
+
+    reopens = f"{runtime.provisioned.tables['TimelineTable']}.reopens"
+    now = [datetime.now(UTC)]
+    intake = IntakeService(clock=lambda: now[0])
+    # Given an incident opened and resolved (neither enters the timeline's reopens index)
+    with meter.measure("open and resolve"):
+        incident_id = intake.process(_alert(), "default").incident_id
+        now[0] += timedelta(seconds=5)
+        intake.process(_alert("resolved"), "default")
+    assert reopens not in meter.costs["open and resolve"].tables
+    # When its alert fires again, twice (reopen, resolve, reopen)
+    for label in ("reopen", "reopen again"):
+        now[0] += timedelta(seconds=5)
+        with meter.measure(label):
+            reopened = intake.process(_alert(), "default")
+        assert (reopened.action, reopened.incident_id) == ("reopened", incident_id)
+        # Then each reopen's timeline item enters the reports' index once: one index write, no item more
+        cost = meter.costs[label]
+        assert cost.tables[reopens]["writes"] == 1, (label, cost.as_dict())
+        now[0] += timedelta(seconds=5)
+        intake.process(_alert("resolved"), "default")

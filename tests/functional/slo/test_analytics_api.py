@@ -148,3 +148,41 @@ def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=operator).json()["items"]
     [ack] = [e for e in timeline if e["type"] == "acknowledged"]
     assert ack["data"]["time_to_acknowledge_seconds"] < 300, ack
+
+
+def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    # Given an incident that an alert opened three weeks ago and that was resolved since
+    ingest, operator = make_key("ingest"), auth(make_key("operator"))
+    alert = {"title": "Checkout latency", "fingerprint": "mttr-reopen", "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    weeks_ago = utcnow() - timedelta(days=21)
+    IncidentRecord.get(incident_id).update(
+        actions=[
+            IncidentRecord.first_seen.set(weeks_ago),
+            IncidentRecord.created_at.set(weeks_ago),
+            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
+        ]
+    )
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # When the alert fires again (intake reopens the incident) and resolves a moment later
+    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+    assert again["action"] == "reopened" and again["incident_id"] == incident_id
+    workflows_done(runtime, 2)
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+
+    # Then the time to resolve counts from the reopen, not from the first firing three weeks ago:
+    # on the incident, in the metrics export, the service profile and the incident's metrics
+    incident = api.get(f"/api/incidents/{incident_id}", headers=operator).json()
+    assert incident["status"] == "resolved" and incident["metrics"]["time_to_resolve_seconds"] < 300, incident
+    export = api.get("/api/metrics/export", params={"days": 30}, headers=operator).json()
+    assert export["incidents_total"] == 1 and export["mttr_minutes"] < 5, export
+    profile = api.get("/api/patterns/services/checkout", headers=operator).json()
+    assert profile["mttr_minutes"] < 5, profile
+    metrics = api.get(f"/api/incidents/{incident_id}/metrics", headers=operator).json()
+    assert metrics["summary"]["resolution_time_minutes"] < 5, metrics
+    # and, closed within minutes of its reopen with nothing run, it counts as a noisy incident
+    noisy = api.get("/api/incidents/noisy", params={"max_duration_minutes": 5, "days": 30}, headers=operator).json()
+    assert [(i["id"], i["duration_minutes"] < 5) for i in noisy["noisy_incidents"]] == [(incident_id, True)], noisy

@@ -218,3 +218,60 @@ def test_the_burn_down_labels_its_points_with_the_workspace_s_days(
     assert [p["date"][5:] for p in status["burn_down"]] == days
     html = api.get(f"/api/reports/{body['id']}", params={"format": "html"}, headers=auth(admin_key)).text
     assert _x_axis_labels(html, "Error budget burn-down") == _x_axis_labels(html, "Incidents per day") == days
+
+
+def _backdate_first_firing(incident_id: str, when: datetime) -> None:
+    """What happened before the test: the incident's first alert fired at ``when``."""
+    from pagerless.store.incidents import IncidentRecord
+
+    IncidentRecord.get(incident_id).update(
+        actions=[
+            IncidentRecord.first_seen.set(when),
+            IncidentRecord.created_at.set(when),
+            IncidentRecord.created_key.set(f"{when.isoformat()}#{incident_id}"),
+        ]
+    )
+
+
+def test_a_report_counts_an_incident_that_reopened_in_its_period_once(runtime, api, admin_key):
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    ingest, operator = make_key("ingest"), auth(make_key("operator"))
+    # Given an incident whose alert first fired six weeks ago and resolved since
+    old = {"title": "Checkout latency", "fingerprint": "report-reopen-old", "service": "checkout", "status": "firing"}
+    old_id = post_alert(api, ingest, "generic", old).json()["alerts"][0]["incident_id"]
+    _backdate_first_firing(old_id, utcnow() - timedelta(days=42))
+    post_alert(api, ingest, "generic", {**old, "status": "resolved"})
+    # and, in the period, an incident that opens, resolves and reopens
+    start = utcnow() - timedelta(seconds=1)
+    new = {"title": "Cart errors", "fingerprint": "report-reopen-new", "service": "cart", "status": "firing"}
+    new_id = post_alert(api, ingest, "generic", new).json()["alerts"][0]["incident_id"]
+    post_alert(api, ingest, "generic", {**new, "status": "resolved"})
+
+    # When both alerts fire again in the period (intake reopens both incidents) and then resolve
+    for alert, incident_id in ((old, old_id), (new, new_id)):
+        again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+        assert again["action"] == "reopened" and again["incident_id"] == incident_id, again
+    workflows_done(runtime, 4)
+    for alert in (old, new):
+        post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": start.isoformat(),
+            "period_end": (utcnow() + timedelta(minutes=1)).isoformat(),
+        },
+        headers=operator,
+    )
+    assert made.status_code == 200, made.text
+    data = made.json()["data"]
+
+    # Then the period's report counts both, each once: the one reopened in it too
+    assert sorted(i["id"] for i in data["incidents"]) == sorted([old_id, new_id]), data["incidents"]
+    assert data["total_incidents"] == 2 and data["by_service"] == {"cart": 1, "checkout": 1}
+    assert sum(day["incidents"] for day in data["per_day"]) == 2
+    # And the reopened one's time to resolve counts from its reopen, not from six weeks ago
+    assert data["mttr_minutes"] < 5, data
+    reopened = next(i for i in data["incidents"] if i["id"] == old_id)
+    assert reopened["reopened_at"] and reopened["opened_at"] < start.isoformat()
