@@ -2,8 +2,8 @@
 
 Sections: summary, impact, root causes, trigger, detection, resolution, action items, lessons learned
 (what went well, what went wrong, where we got lucky), timeline. The impact table: severity, service,
-start, acknowledged, resolved, time to acknowledge and to resolve, alerts, and each SLO's budget
-spent during the incident. Action items have an owner (the service's owners from the environment
+start, reopened (if it did), acknowledged, resolved, time to acknowledge and to resolve (from the last
+reopen, if any), alerts, and each SLO's budget spent during the incident. Action items have an owner (the service's owners from the environment
 context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) and a status.
 """
 
@@ -18,7 +18,9 @@ MITIGATE_DAYS, PREVENT_DAYS = 7, 14
 
 @dataclass(frozen=True)
 class PostmortemFacts:
-    incident: dict  # id, title, severity, service, namespace, first_seen, acknowledged_at, resolved_at, alert_count, resolved_by
+    # id, title, severity, service, namespace, first_seen, acknowledged_at, resolved_at, reopened_at,
+    # waiting_for_acknowledgement_since, resolving_since (the last reopen, else first_seen), alert_count, resolved_by
+    incident: dict
     diagnosis: dict | None
     actions: list[dict]
     approvals: list[dict]  # requested_at, decided_at, status, decided_by, comment
@@ -32,6 +34,16 @@ def _minutes(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return round((parse_time(end) - parse_time(start)).total_seconds() / 60, 2)
+
+
+def time_to_acknowledge(incident: dict) -> float | None:
+    """Minutes from the start of the wait (the last reopen, if any) to the acknowledgement."""
+    return _minutes(incident.get("waiting_for_acknowledgement_since"), incident.get("acknowledged_at"))
+
+
+def time_to_resolve(incident: dict) -> float | None:
+    """Minutes from the start of the work (the last reopen, if any) to the resolve."""
+    return _minutes(incident.get("resolving_since"), incident.get("resolved_at"))
 
 
 def _action_name(action: dict) -> str:
@@ -53,15 +65,10 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         {"metric": "service", "value": incident.get("service") or "unknown"},
         {"metric": "started_at", "value": incident.get("first_seen")},
         {"metric": "acknowledged_at", "value": incident.get("acknowledged_at")},
+        *([{"metric": "reopened_at", "value": incident["reopened_at"]}] if incident.get("reopened_at") else []),
         {"metric": "resolved_at", "value": incident.get("resolved_at")},
-        {
-            "metric": "time_to_acknowledge_minutes",
-            "value": _minutes(incident.get("first_seen"), incident.get("acknowledged_at")),
-        },
-        {
-            "metric": "time_to_resolve_minutes",
-            "value": _minutes(incident.get("first_seen"), incident.get("resolved_at")),
-        },
+        {"metric": "time_to_acknowledge_minutes", "value": time_to_acknowledge(incident)},
+        {"metric": "time_to_resolve_minutes", "value": time_to_resolve(incident)},
         {"metric": "alerts", "value": incident.get("alert_count")},
     ]
     for slo in facts.slo_impact:
@@ -107,7 +114,7 @@ def draft(facts: PostmortemFacts) -> dict:
     """The postmortem document: title, sections (text), impact table, action items."""
     incident = facts.incident
     diagnosis = facts.diagnosis or {}
-    ttr = _minutes(incident.get("first_seen"), incident.get("resolved_at"))
+    ttr = time_to_resolve(incident)
     summary = (
         f"{incident.get('severity', '').capitalize()} incident on {incident.get('service') or 'an unknown service'}: "
         f"{incident.get('title')}. "
@@ -123,10 +130,7 @@ def draft(facts: PostmortemFacts) -> dict:
         for a in facts.approvals
     )
     went_well = []
-    if (
-        incident.get("acknowledged_at")
-        and (_minutes(incident.get("first_seen"), incident.get("acknowledged_at")) or 0) <= 5
-    ):
+    if incident.get("acknowledged_at") and (time_to_acknowledge(incident) or 0) <= 5:
         went_well.append("The page was acknowledged within 5 minutes.")
     if automatic:
         went_well.append("Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in automatic) + ".")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import polish
@@ -96,6 +97,10 @@ class PostmortemService:
             "first_seen": _iso(first_seen),
             "acknowledged_at": _iso(record.acknowledged_at),
             "resolved_at": _iso(record.resolved_at),
+            "reopened_at": _iso(record.reopened_at),
+            # what the times to acknowledge and to resolve count from: the last reopen, if any
+            "waiting_for_acknowledgement_since": _iso(waiting_for_acknowledgement_since(record)),
+            "resolving_since": _iso(resolving_since(record)),
             "alert_count": int(record.alert_count or 1),
             "resolved_by": record.resolved_by,
         }

@@ -207,3 +207,41 @@ def test_an_unusable_answer_leaves_the_draft(api, admin_key, incident, claude):
     pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(admin_key)).json()
     assert pm["engine"]["engine"] == "deterministic" and "not used" in pm["engine"]["note"]
     assert pm["sections"]["root_causes"] == DIAGNOSIS["summary"]
+
+
+def test_the_draft_of_a_reopened_incident_times_its_acknowledgement_and_resolve_from_the_reopen(
+    api, admin_key, runtime
+):
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    # Given an incident that an alert opened three weeks ago and that was resolved since
+    ingest, operator = make_key("ingest"), auth(make_key("operator"))
+    alert = {"title": "Checkout latency", "fingerprint": "pm-reopen", "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    weeks_ago = utcnow() - timedelta(days=21)
+    IncidentRecord.get(incident_id).update(
+        actions=[
+            IncidentRecord.first_seen.set(weeks_ago),
+            IncidentRecord.created_at.set(weeks_ago),
+            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
+        ]
+    )
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # When the alert fires again (intake reopens it), someone acknowledges it and the alert resolves it
+    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+    assert again["action"] == "reopened" and again["incident_id"] == incident_id
+    workflows_done(runtime, 2)
+    assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator).status_code == 200
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # And a postmortem is drafted
+    created = api.post(f"/api/incidents/{incident_id}/postmortem", headers=operator)
+    assert created.status_code == 201, created.text
+    pm = created.json()
+    # Then its times to acknowledge and to resolve count from the reopen, not from the first firing
+    table = {row["metric"]: row["value"] for row in pm["impact_table"]}
+    assert table["time_to_acknowledge_minutes"] < 5 and table["time_to_resolve_minutes"] < 5, table
+    minutes_in_summary = float(pm["sections"]["summary"].split("Resolved after ")[1].split(" minutes")[0])
+    assert minutes_in_summary < 5, pm["sections"]["summary"]
+    assert "The page was acknowledged within 5 minutes." in pm["sections"]["lessons_learned"]["went_well"]
