@@ -191,7 +191,7 @@ class IncidentLifecycle:
         starts next), or to none: an execution of before the resolve stops at its next step."""
         if incident.status == IncidentStatus.RESOLVED.value:
             incident, _ = self.move(
-                incident, IncidentStatus.OPEN, lambda _: self.repository.reopen_actions(now, execution_arn)
+                incident, IncidentStatus.OPEN, lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn)
             )
             self.record(
                 incident,

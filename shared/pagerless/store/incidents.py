@@ -263,12 +263,16 @@ class IncidentRepository:
         return record
 
     @staticmethod
-    def reopen_actions(now: datetime, execution_arn: str | None = None) -> list:
-        """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page);
-        when it reopened (``now``: the acknowledgement to come is timed from it); and who works on it:
-        the execution the reopen starts (``execution_arn``), or none."""
+    def reopen_actions(incident: IncidentRecord, now: datetime, execution_arn: str | None = None) -> list:
+        """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page),
+        with their times to resolve and to acknowledge (they describe the previous resolve: the next
+        ones are timed from the reopen); when it reopened (``now``); and who works on it: the execution
+        the reopen starts (``execution_arn``), or none."""
+        previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
+        metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
         return [
             IncidentRecord.reopened_at.set(now),
+            IncidentRecord.metrics.set(metrics),
             IncidentRecord.resolved_at.remove(),
             IncidentRecord.resolved_by.remove(),
             IncidentRecord.resolution.remove(),

@@ -217,3 +217,26 @@ def test_status_reaches_the_new_tables_queues_and_state_machine(api, admin_key):
     assert all(status["store"][t]["reachable"] for t in ("alerts", "dead_letters", "deploys", "incidents", "events"))
     assert status["queues"]["alerts"]["reachable"] and status["queues"]["alerts_dlq"]["reachable"]
     assert status["state_machines"]["incident_response"]["reachable"]
+
+
+def test_a_reopened_incident_no_longer_shows_its_previous_resolution(api, ingest_key, runtime):
+    viewer = auth(make_key("viewer"))
+    operator = auth(make_key("operator"))
+    alert = {"title": "alert reopen metrics", "fingerprint": "reopen-metrics"}
+    # Given an incident acknowledged and then resolved by its alert: it has a time to acknowledge and to resolve
+    incident_id = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator).status_code == 200
+    post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"})
+    resolved = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    assert {"time_to_acknowledge_seconds", "time_to_resolve_seconds"} <= set(resolved["metrics"]), resolved
+    # When its alert fires again through the webhook and reopens it
+    again = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]
+    assert (again["action"], again["incident_id"]) == ("reopened", incident_id)
+    workflows_done(runtime, 2)
+    # Then, while it is open again, nothing of the previous resolution (or acknowledgement) reads as current
+    incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    assert incident["status"] != "resolved" and incident["acknowledged"] is False, incident
+    assert incident["resolved_at"] is None and incident["resolved_by"] is None and incident["resolution"] is None
+    assert "time_to_resolve_seconds" not in incident["metrics"], incident
+    assert "time_to_acknowledge_seconds" not in incident["metrics"], incident

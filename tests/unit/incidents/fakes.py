@@ -70,12 +70,16 @@ class FakeIncidents:
         return copy.deepcopy(stored)
 
     @staticmethod
-    def reopen_actions(now: datetime, execution_arn: str | None = None) -> list:
-        def reopen(incident: Incident) -> None:
-            incident.reopened_at = now
-            incident.resolved_at = incident.resolved_by = incident.resolution = None
-            incident.acknowledged, incident.acknowledged_by, incident.acknowledged_at = False, None, None
-            incident.execution_arn = execution_arn
+    def reopen_actions(incident: Incident, now: datetime, execution_arn: str | None = None) -> list:
+        previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
+        metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
+
+        def reopen(stored: Incident) -> None:
+            stored.reopened_at = now
+            stored.metrics = metrics
+            stored.resolved_at = stored.resolved_by = stored.resolution = None
+            stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = False, None, None
+            stored.execution_arn = execution_arn
 
         return [reopen]
 
