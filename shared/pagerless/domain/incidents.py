@@ -135,3 +135,14 @@ def resolving_since(incident) -> datetime:
 def seconds_to_resolve(incident, resolved_at: datetime) -> float:
     """The time to resolve, in seconds, of ``incident`` resolved at ``resolved_at`` (see `resolving_since`)."""
     return round((resolved_at - resolving_since(incident)).total_seconds(), 3)
+
+
+def diagnosing_since(incident) -> datetime:
+    """When the diagnosis a workflow run makes was first wanted: the incident's last reopen (the run
+    that reopen started diagnoses the new firing), else its first alert."""
+    return incident.reopened_at or incident.first_seen or incident.created_at
+
+
+def seconds_to_diagnose(incident, diagnosed_at: datetime) -> float:
+    """The time to diagnose, in seconds, of ``incident`` diagnosed at ``diagnosed_at`` (see `diagnosing_since`)."""
+    return round((diagnosed_at - diagnosing_since(incident)).total_seconds(), 3)

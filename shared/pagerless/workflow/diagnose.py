@@ -1,10 +1,12 @@
 """Diagnose: the analyzers (and Claude, when a key is configured) on the stored context."""
 
+from pagerless.clock import utcnow
 from pagerless.diagnosis.models import Diagnosis
+from pagerless.domain.incidents import seconds_to_diagnose
 from pagerless.incidents import timeline
 from pagerless.store.contexts import ContextRepository
 from pagerless.store.incidents import IncidentRecord
-from pagerless.workflow.incidents import ACTOR, load, seconds_since_start, update, with_metric
+from pagerless.workflow.incidents import ACTOR, load, update, with_metric
 
 
 class ContextMissingError(Exception):
@@ -30,7 +32,7 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
         incident,
         diagnosis=diagnosis.model_dump(mode="json"),
         llm_usage=usage,
-        **with_metric(incident, "time_to_diagnose_seconds", seconds_since_start(incident)),
+        **with_metric(incident, "time_to_diagnose_seconds", seconds_to_diagnose(incident, utcnow())),
     )
     timeline.record(
         incident,

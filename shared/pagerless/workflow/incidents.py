@@ -13,9 +13,7 @@ was resolved and reopened before that step ran) stops the same way instead of ra
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 
-from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
 from pagerless.incidents import timeline
@@ -108,11 +106,6 @@ def advance(
 def can_move(incident: IncidentRecord, target: IncidentStatus) -> bool:
     current = IncidentStatus(incident.status)
     return current == target or target in ALLOWED_TRANSITIONS[current]
-
-
-def seconds_since_start(incident: IncidentRecord, now: datetime | None = None) -> float:
-    started = incident.first_seen or incident.created_at
-    return round(((now or utcnow()) - started).total_seconds(), 3)
 
 
 def with_metric(incident: IncidentRecord, name: str, value: float) -> dict:

@@ -186,3 +186,30 @@ def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(
     # and, closed within minutes of its reopen with nothing run, it counts as a noisy incident
     noisy = api.get("/api/incidents/noisy", params={"max_duration_minutes": 5, "days": 30}, headers=operator).json()
     assert [(i["id"], i["duration_minutes"] < 5) for i in noisy["noisy_incidents"]] == [(incident_id, True)], noisy
+
+
+def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    # Given an incident that an alert opened three weeks ago, diagnosed then and resolved since
+    ingest, viewer = make_key("ingest"), auth(make_key("viewer"))
+    alert = {"title": "Checkout latency", "fingerprint": "mttd-reopen", "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    weeks_ago = utcnow() - timedelta(days=21)
+    IncidentRecord.get(incident_id).update(
+        actions=[
+            IncidentRecord.first_seen.set(weeks_ago),
+            IncidentRecord.created_at.set(weeks_ago),
+            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
+        ]
+    )
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # When the alert fires again (intake reopens the incident) and the reopen's workflow diagnoses it
+    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+    assert again["action"] == "reopened" and again["incident_id"] == incident_id
+    workflows_done(runtime, 2)
+    # Then its time to diagnose counts from the reopen, not from the first firing three weeks ago
+    incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    assert incident["status"] == "diagnosed" and incident["metrics"]["time_to_diagnose_seconds"] < 300, incident
