@@ -26,5 +26,7 @@ def resolved_by_source(source: str) -> None:
 def acknowledged(seconds: float) -> None:
     REGISTRY.inc("incidents_acknowledged", help_text="Incidents acknowledged by a person.")
     REGISTRY.inc(
-        "time_to_acknowledge_seconds_sum", value=seconds, help_text="Seconds from creation to acknowledgement, summed."
+        "time_to_acknowledge_seconds_sum",
+        value=seconds,
+        help_text="Seconds from opening (or the last reopen) to acknowledgement, summed.",
     )
