@@ -85,6 +85,20 @@ def workflows_done(runtime, count: int) -> None:
     )
 
 
+def backdate_first_firing(incident_id: str, when) -> None:
+    """What happened before the test: the incident's first alert fired at ``when`` (a reopen test's
+    first firing, weeks before the reopen)."""
+    from pagerless.store.incidents import IncidentRecord
+
+    IncidentRecord.get(incident_id).update(
+        actions=[
+            IncidentRecord.first_seen.set(when),
+            IncidentRecord.created_at.set(when),
+            IncidentRecord.created_key.set(f"{when.isoformat()}#{incident_id}"),
+        ]
+    )
+
+
 def incident_count() -> int:
     from pagerless.store.incidents import IncidentRecord
 

@@ -117,22 +117,14 @@ def test_first_response_is_not_the_pager_paging_or_a_runbook_running(api, admin_
 
 
 def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from pagerless.store.incidents import IncidentRecord
-    from tests.functional.intake.conftest import post_alert, workflows_done
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
     alert = {"title": "Checkout latency", "fingerprint": "mtta-reopen", "service": "checkout", "status": "firing"}
     incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
     weeks_ago = utcnow() - timedelta(days=21)
-    record = IncidentRecord.get(incident_id)
-    record.update(
-        actions=[
-            IncidentRecord.first_seen.set(weeks_ago),
-            IncidentRecord.created_at.set(weeks_ago),
-            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
-        ]
-    )
+    backdate_first_firing(incident_id, weeks_ago)
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (through intake, which reopens the incident) and someone acknowledges it
     again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
@@ -151,21 +143,14 @@ def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(
 
 
 def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from pagerless.store.incidents import IncidentRecord
-    from tests.functional.intake.conftest import post_alert, workflows_done
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
     alert = {"title": "Checkout latency", "fingerprint": "mttr-reopen", "service": "checkout", "status": "firing"}
     incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
     weeks_ago = utcnow() - timedelta(days=21)
-    IncidentRecord.get(incident_id).update(
-        actions=[
-            IncidentRecord.first_seen.set(weeks_ago),
-            IncidentRecord.created_at.set(weeks_ago),
-            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
-        ]
-    )
+    backdate_first_firing(incident_id, weeks_ago)
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens the incident) and resolves a moment later
     again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
@@ -189,8 +174,7 @@ def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(
 
 
 def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from pagerless.store.incidents import IncidentRecord
-    from tests.functional.intake.conftest import post_alert, workflows_done
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
 
     # Given an incident that an alert opened three weeks ago, diagnosed then and resolved since
     ingest, viewer = make_key("ingest"), auth(make_key("viewer"))
@@ -198,13 +182,7 @@ def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen
     incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
     workflows_done(runtime, 1)
     weeks_ago = utcnow() - timedelta(days=21)
-    IncidentRecord.get(incident_id).update(
-        actions=[
-            IncidentRecord.first_seen.set(weeks_ago),
-            IncidentRecord.created_at.set(weeks_ago),
-            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
-        ]
-    )
+    backdate_first_firing(incident_id, weeks_ago)
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens the incident) and the reopen's workflow diagnoses it
     again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]

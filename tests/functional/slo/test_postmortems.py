@@ -212,8 +212,7 @@ def test_an_unusable_answer_leaves_the_draft(api, admin_key, incident, claude):
 def test_the_draft_of_a_reopened_incident_times_its_acknowledgement_and_resolve_from_the_reopen(
     api, admin_key, runtime
 ):
-    from pagerless.store.incidents import IncidentRecord
-    from tests.functional.intake.conftest import post_alert, workflows_done
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
@@ -221,13 +220,7 @@ def test_the_draft_of_a_reopened_incident_times_its_acknowledgement_and_resolve_
     incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
     workflows_done(runtime, 1)
     weeks_ago = utcnow() - timedelta(days=21)
-    IncidentRecord.get(incident_id).update(
-        actions=[
-            IncidentRecord.first_seen.set(weeks_ago),
-            IncidentRecord.created_at.set(weeks_ago),
-            IncidentRecord.created_key.set(f"{weeks_ago.isoformat()}#{incident_id}"),
-        ]
-    )
+    backdate_first_firing(incident_id, weeks_ago)
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens it), someone acknowledges it and the alert resolves it
     again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]

@@ -220,27 +220,14 @@ def test_the_burn_down_labels_its_points_with_the_workspace_s_days(
     assert _x_axis_labels(html, "Error budget burn-down") == _x_axis_labels(html, "Incidents per day") == days
 
 
-def _backdate_first_firing(incident_id: str, when: datetime) -> None:
-    """What happened before the test: the incident's first alert fired at ``when``."""
-    from pagerless.store.incidents import IncidentRecord
-
-    IncidentRecord.get(incident_id).update(
-        actions=[
-            IncidentRecord.first_seen.set(when),
-            IncidentRecord.created_at.set(when),
-            IncidentRecord.created_key.set(f"{when.isoformat()}#{incident_id}"),
-        ]
-    )
-
-
 def test_a_report_counts_an_incident_that_reopened_in_its_period_once(runtime, api, admin_key):
-    from tests.functional.intake.conftest import post_alert, workflows_done
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
 
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
     # Given an incident whose alert first fired six weeks ago and resolved since
     old = {"title": "Checkout latency", "fingerprint": "report-reopen-old", "service": "checkout", "status": "firing"}
     old_id = post_alert(api, ingest, "generic", old).json()["alerts"][0]["incident_id"]
-    _backdate_first_firing(old_id, utcnow() - timedelta(days=42))
+    backdate_first_firing(old_id, utcnow() - timedelta(days=42))
     post_alert(api, ingest, "generic", {**old, "status": "resolved"})
     # and, in the period, an incident that opens, resolves and reopens
     start = utcnow() - timedelta(seconds=1)
