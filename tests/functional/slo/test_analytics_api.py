@@ -191,3 +191,33 @@ def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen
     # Then its time to diagnose counts from the reopen, not from the first firing three weeks ago
     incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
     assert incident["status"] == "diagnosed" and incident["metrics"]["time_to_diagnose_seconds"] < 300, incident
+
+
+def test_the_overview_counts_every_open_incident_not_only_the_last_weeks(api, admin_key):
+    # Given an incident opened ten days ago and still open, one of ten days ago resolved since,
+    # and one opened yesterday and still open
+    now = utcnow()
+    seed_incident("INC-OLD-OPEN", service="payments", severity="critical", opened=now - timedelta(days=10))
+    seed_incident(
+        "INC-OLD-DONE",
+        service="payments",
+        severity="critical",
+        opened=now - timedelta(days=10),
+        resolved=now - timedelta(days=9),
+    )
+    seed_incident("INC-NEW-OPEN", service="cache", severity="warning", opened=now - timedelta(days=1, hours=1))
+    # When the overview is read
+    overview = api.get("/api/platform/overview", headers=auth(make_key("viewer"))).json()
+    # Then both open incidents count as open, while the 7-day figures still see the last week's alone
+    assert overview["incidents"] == {"last_24h": 0, "last_7d": 1, "open": 2, "by_status": {"open": 1}}, overview
+    assert set(overview) == {
+        "generated_at",
+        "incidents",
+        "mtta_minutes_7d",
+        "mttr_minutes_7d",
+        "actions_7d",
+        "automation_rate_7d",
+        "slos",
+        "workspace",
+    }
+
