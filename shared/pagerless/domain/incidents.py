@@ -126,6 +126,12 @@ def waiting_for_acknowledgement_since(incident) -> datetime:
     return incident.reopened_at or incident.first_seen or incident.created_at
 
 
+def responding_since(incident) -> datetime:
+    """When the wait for a first response to an incident began: its last reopen, else its first alert.
+    A response made before the reopen answered the previous firing, not this one."""
+    return incident.reopened_at or incident.first_seen or incident.created_at
+
+
 def resolving_since(incident) -> datetime:
     """When the work that an incident's (last) resolve ended began: its last reopen, else its first
     alert. The weeks a reopened incident sat resolved before its reopen are not time to resolve."""
@@ -146,3 +152,4 @@ def diagnosing_since(incident) -> datetime:
 def seconds_to_diagnose(incident, diagnosed_at: datetime) -> float:
     """The time to diagnose, in seconds, of ``incident`` diagnosed at ``diagnosed_at`` (see `diagnosing_since`)."""
     return round((diagnosed_at - diagnosing_since(incident)).total_seconds(), 3)
+

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time
-from pagerless.domain.incidents import resolving_since
+from pagerless.domain.incidents import resolving_since, responding_since
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
 
 CAPACITY_PATTERNS = {
@@ -123,17 +123,19 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first; resolution time = resolved − first alert
-    (or last reopen: `domain.incidents.resolving_since`)."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first, since the first alert or the last reopen
+    (`domain.incidents.responding_since`: a response before the reopen does not answer it), counted from then;
+    resolution time = resolved − first alert (or last reopen: `domain.incidents.resolving_since`)."""
     human = [
         parse_time(e["at"])
         for e in timeline
         if (e.get("actor") or "") not in MACHINE_ACTORS and not str(e.get("actor")).startswith("webhook")
     ]
-    responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= incident.first_seen]
+    since = responding_since(incident)
+    responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= since]
     first_response = min(responses) if responses else None
     summary = {
-        "time_to_first_response_minutes": _minutes(first_response - incident.first_seen) if first_response else None,
+        "time_to_first_response_minutes": _minutes(first_response - since) if first_response else None,
         "resolution_time_minutes": _minutes(incident.resolved_at - resolving_since(incident))
         if incident.resolved_at
         else None,
