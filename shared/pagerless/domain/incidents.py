@@ -1,6 +1,7 @@
 """Incidents: the domain object, its statuses and the one table of allowed moves between them."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -126,6 +127,12 @@ def waiting_for_acknowledgement_since(incident) -> datetime:
     return incident.reopened_at or incident.first_seen or incident.created_at
 
 
+def responding_since(incident) -> datetime:
+    """When the wait for a first response to an incident began: its last reopen, else its first alert.
+    A response made before the reopen answered the previous firing, not this one."""
+    return incident.reopened_at or incident.first_seen or incident.created_at
+
+
 def resolving_since(incident) -> datetime:
     """When the work that an incident's (last) resolve ended began: its last reopen, else its first
     alert. The weeks a reopened incident sat resolved before its reopen are not time to resolve."""
@@ -146,3 +153,27 @@ def diagnosing_since(incident) -> datetime:
 def seconds_to_diagnose(incident, diagnosed_at: datetime) -> float:
     """The time to diagnose, in seconds, of ``incident`` diagnosed at ``diagnosed_at`` (see `diagnosing_since`)."""
     return round((diagnosed_at - diagnosing_since(incident)).total_seconds(), 3)
+
+
+# The timeline entries that end and restart an incident's open time (what `incidents.lifecycle` records).
+RESOLVED_EVENT = "incident_resolved"
+REOPENED_EVENT = "incident_reopened"
+
+
+def open_periods(incident, events: Iterable[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime]]:
+    """The spans ``incident`` was open, oldest first: from its first alert to its first resolve, then from each
+    reopen to the resolve after it; the last one ends at its resolve (or ``now``, while open). ``events`` are
+    its timeline's (time, type) pairs; the weeks a reopened incident sat resolved are in no span. The incident's
+    ``reopened_at`` counts as a reopen too (its timeline entry is written just after it)."""
+    periods: list[tuple[datetime, datetime]] = []
+    start: datetime | None = incident.first_seen or incident.created_at
+    reopens = [(incident.reopened_at, REOPENED_EVENT)] if incident.reopened_at else []
+    for at, kind in sorted([*events, *reopens], key=lambda e: e[0]):
+        if kind == RESOLVED_EVENT and start is not None:
+            periods.append((start, max(at, start)))
+            start = None
+        elif kind == REOPENED_EVENT and start is None:
+            start = at
+    if start is not None:
+        periods.append((start, max(incident.resolved_at or now, start)))
+    return periods

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time
-from pagerless.domain.incidents import resolving_since
+from pagerless.domain.incidents import resolving_since, responding_since
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
 
 CAPACITY_PATTERNS = {
@@ -123,17 +123,19 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first; resolution time = resolved − first alert
-    (or last reopen: `domain.incidents.resolving_since`)."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first, since the first alert or the last reopen
+    (`domain.incidents.responding_since`: a response before the reopen does not answer it), counted from then;
+    resolution time = resolved − first alert (or last reopen: `domain.incidents.resolving_since`)."""
     human = [
         parse_time(e["at"])
         for e in timeline
         if (e.get("actor") or "") not in MACHINE_ACTORS and not str(e.get("actor")).startswith("webhook")
     ]
-    responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= incident.first_seen]
+    since = responding_since(incident)
+    responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= since]
     first_response = min(responses) if responses else None
     summary = {
-        "time_to_first_response_minutes": _minutes(first_response - incident.first_seen) if first_response else None,
+        "time_to_first_response_minutes": _minutes(first_response - since) if first_response else None,
         "resolution_time_minutes": _minutes(incident.resolved_at - resolving_since(incident))
         if incident.resolved_at
         else None,
@@ -274,9 +276,10 @@ def activity(incidents: list[Incident], limit: int) -> list[dict]:
     return rows[:limit]
 
 
-def overview(incidents: list[Incident], now: datetime, slos: list[dict]) -> dict:
-    """Platform overview: incidents of the last 24 h and 7 d, open now, by status; 7-day MTTA/MTTR; the share of the
-    7 days' resolved incidents fixed by Pagerless's workflow (``automation_rate``); SLOs and how many burn."""
+def overview(incidents: list[Incident], open_now: int, now: datetime, slos: list[dict]) -> dict:
+    """Platform overview: incidents of the last 24 h and 7 d and by status (from ``incidents``, the last 7 days'),
+    ``open_now`` (every active incident, however old); 7-day MTTA/MTTR; the share of the 7 days' resolved incidents
+    fixed by Pagerless's workflow (``automation_rate``); SLOs and how many burn."""
     week = [i for i in incidents if i.first_seen >= now - timedelta(days=7)]
     day = [i for i in week if i.first_seen >= now - timedelta(days=1)]
     resolved = [i for i in week if i.resolved_at]
@@ -285,7 +288,7 @@ def overview(incidents: list[Incident], now: datetime, slos: list[dict]) -> dict
         "incidents": {
             "last_24h": len(day),
             "last_7d": len(week),
-            "open": sum(1 for i in incidents if i.resolved_at is None),
+            "open": open_now,
             "by_status": dict(sorted(Counter(i.status for i in week).items())),
         },
         "mtta_minutes_7d": mtta(week),

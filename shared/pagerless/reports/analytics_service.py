@@ -9,7 +9,7 @@ from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.store.reports import approvals_requested, incidents_opened
+from pagerless.store.reports import approvals_requested, incidents_opened, open_incidents
 
 NOISY_MINUTES = 5
 
@@ -42,6 +42,10 @@ class AnalyticsService:
     def incidents(self, workspace: str, back: timedelta) -> list[analytics.Incident]:
         now = self.clock()
         return [to_incident(r) for r in incidents_opened(workspace, now - back, now + timedelta(seconds=1))]
+
+    def open_count(self, workspace: str) -> int:
+        """Active incidents of the workspace, whenever they opened."""
+        return open_incidents(workspace)
 
     def incident(self, workspace: str, incident_id: str) -> tuple[analytics.Incident, list[dict]]:
         record = IncidentRepository().get(incident_id, workspace)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
-from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
+from pagerless.domain.incidents import open_periods, resolving_since, waiting_for_acknowledgement_since
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import polish
@@ -114,13 +114,12 @@ class PostmortemService:
             }
             for a in ApprovalRepository().for_incident(incident_id)
         ]
-        timeline = [
-            {"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message}
-            for t in incident_timeline(incident_id, limit=None, incident=record)
-        ]
-        end = record.resolved_at or self.clock()
+        entries = incident_timeline(incident_id, limit=None, incident=record)
+        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message} for t in entries]
+        # The impact is the time it was open: a reopened incident's resolved gap spent no budget of its own.
+        periods = open_periods(record, [(t.at, t.type) for t in entries], self.clock())
         impact = [
-            self.slos.impact(workspace, slo, first_seen, end)
+            self.slos.impact(workspace, slo, periods)
             for slo in self.slos.all(workspace)
             if slo.service == record.service
         ]

@@ -238,9 +238,11 @@ class SloService:
             points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
         return points
 
-    def impact(self, workspace: str, slo: SloDocument, start: datetime, end: datetime) -> dict:
-        """Budget the SLO spent in [start, end): the consumed minutes of the buckets in that span, against
-        the window that ends at ``end`` (what a postmortem's impact table shows)."""
+    def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:
+        """Budget the SLO spent in ``spans`` (each [start, end), oldest first; an incident's open periods): the
+        consumed minutes of the buckets in any of them (each bucket once), against the window that ends at the
+        last span's end (what a postmortem's impact table shows)."""
+        start, end = spans[0][0], spans[-1][1]
         window = window_of(slo, end)
         window_start = window[0].astimezone(UTC)
         rows = self.repository.buckets(
@@ -250,7 +252,7 @@ class SloService:
         objective = objective_of(slo)
         budget = window[2] * objective.allowed
         in_window = [b for b in buckets if window_start <= b.start < window[1]]
-        during = [b for b in buckets if maths.align(start) <= b.start < end]
+        during = [b for b in buckets if any(maths.align(s) <= b.start < e for s, e in spans)]
         if objective.timeslices:
             spent = maths.consumed_minutes(during, objective, budget)
         else:  # the span's bad events against the window's events, as the window's budget counts them

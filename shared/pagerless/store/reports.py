@@ -13,6 +13,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
 from pagerless.domain.errors import NotFoundError
+from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.store.approvals import ApprovalRecord, to_domain
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
@@ -100,6 +101,13 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
     """Incidents of the workspace created in [start, end) (created_key is the creation time, UTC)."""
     lo, hi = start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
     return list(IncidentRecord.by_workspace.query(workspace, IncidentRecord.created_key.between(lo, f"{hi}")))
+
+
+def open_incidents(workspace: str) -> int:
+    """How many incidents of the workspace are active (not resolved), however long ago they opened: a count
+    query of the workspace's partition of `by_workspace` with a status filter (the table has no status index)."""
+    active = [s.value for s in ACTIVE_STATUSES]
+    return IncidentRecord.by_workspace.count(workspace, filter_condition=IncidentRecord.status.is_in(*active))
 
 
 def incidents_reopened(

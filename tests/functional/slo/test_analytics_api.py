@@ -1,6 +1,6 @@
 """The analytics routes over the gateway, on seeded incidents: each answers from stored data in seed 002's shape."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -191,3 +191,59 @@ def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen
     # Then its time to diagnose counts from the reopen, not from the first firing three weeks ago
     incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
     assert incident["status"] == "diagnosed" and incident["metrics"]["time_to_diagnose_seconds"] < 300, incident
+
+
+def test_the_overview_counts_every_open_incident_not_only_the_last_weeks(api, admin_key):
+    # Given an incident opened ten days ago and still open, one of ten days ago resolved since,
+    # and one opened yesterday and still open
+    now = utcnow()
+    seed_incident("INC-OLD-OPEN", service="payments", severity="critical", opened=now - timedelta(days=10))
+    seed_incident(
+        "INC-OLD-DONE",
+        service="payments",
+        severity="critical",
+        opened=now - timedelta(days=10),
+        resolved=now - timedelta(days=9),
+    )
+    seed_incident("INC-NEW-OPEN", service="cache", severity="warning", opened=now - timedelta(days=1, hours=1))
+    # When the overview is read
+    overview = api.get("/api/platform/overview", headers=auth(make_key("viewer"))).json()
+    # Then both open incidents count as open, while the 7-day figures still see the last week's alone
+    assert overview["incidents"] == {"last_24h": 0, "last_7d": 1, "open": 2, "by_status": {"open": 1}}, overview
+    assert set(overview) == {
+        "generated_at",
+        "incidents",
+        "mtta_minutes_7d",
+        "mttr_minutes_7d",
+        "actions_7d",
+        "automation_rate_7d",
+        "slos",
+        "workspace",
+    }
+
+
+def test_the_first_response_to_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
+    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+
+    # Given an incident that an alert opened three weeks ago, that someone commented on then, resolved since
+    ingest, operator = make_key("ingest"), auth(make_key("operator"))
+    alert = {"title": "Checkout latency", "fingerprint": "ttfr-reopen", "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "looking"}, headers=operator)
+    assert comment.status_code == 201, comment.text
+    backdate_first_firing(incident_id, utcnow() - timedelta(days=21))
+    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+    # When the alert fires again (intake reopens the incident) and someone acknowledges it
+    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
+    assert again["action"] == "reopened" and again["incident_id"] == incident_id
+    workflows_done(runtime, 2)
+    assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator).status_code == 200
+    # Then the first response counts from the reopen, and the comment made before it is not the response to it
+    metrics = api.get(f"/api/incidents/{incident_id}/metrics", headers=operator).json()
+    first_response = metrics["summary"]["time_to_first_response_minutes"]
+    assert first_response is not None and 0 <= first_response < 5, metrics
+    [point] = [p for p in metrics["timeline"] if p["metric_name"] == "time_to_first_response_minutes"]
+    incident = api.get(f"/api/incidents/{incident_id}", headers=operator).json()
+    reopened_at = datetime.fromisoformat(incident["reopened_at"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(point["created_at"]) >= reopened_at, (point, incident["reopened_at"])

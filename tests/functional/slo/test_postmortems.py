@@ -238,3 +238,42 @@ def test_the_draft_of_a_reopened_incident_times_its_acknowledgement_and_resolve_
     minutes_in_summary = float(pm["sections"]["summary"].split("Resolved after ")[1].split(" minutes")[0])
     assert minutes_in_summary < 5, pm["sections"]["summary"]
     assert "The page was acknowledged within 5 minutes." in pm["sections"]["lessons_learned"]["went_well"]
+
+
+def test_the_slo_impact_of_a_reopened_incident_leaves_out_the_time_it_sat_resolved(api, admin_key):
+    from pagerless.store.timeline import TimelineRecord, timeline_key
+
+    # Given a downtime SLO and a payments-api incident of 3 h ago: down 20 min, resolved, reopened
+    # 100 min later, down 10 min more and resolved again
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    opened = align(utcnow()) - timedelta(hours=3)
+    seed_incident(
+        "INC-PM2",
+        service="payments-api",
+        severity="critical",
+        opened=opened,
+        acknowledged=opened + minutes(2),
+        resolved=opened + minutes(130),
+        resolved_by="source",
+    )
+    for at, kind in (
+        (opened + minutes(20), "incident_resolved"),
+        (opened + minutes(120), "incident_reopened"),
+        (opened + minutes(130), "incident_resolved"),
+    ):
+        TimelineRecord("INC-PM2", timeline_key(at), at=at, type=kind, actor="intake").save()
+    from pagerless.store.incidents import IncidentRecord
+
+    IncidentRecord.get("INC-PM2").update(actions=[IncidentRecord.reopened_at.set(opened + minutes(120))])
+    # (the downtime SLI reads the incident as down from its first alert to its last resolve)
+    api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
+    # When its postmortem is drafted
+    pm = api.post("/api/incidents/INC-PM2/postmortem", headers=auth(admin_key)).json()
+    # Then the SLO impact is the budget spent while it was open (20 + 10 min), not the 100 min it sat resolved:
+    # 30 bad minutes of the window's evaluated ones (10,080 − 50, the window ending at the last resolve)
+    impact = pm["slo_impact"][0]
+    assert impact["budget_consumed_minutes"] == pytest.approx(30 * 10080 / 10030, rel=0.005), impact

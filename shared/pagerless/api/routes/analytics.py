@@ -115,7 +115,12 @@ def platform_overview(principal: ViewerDep, service: AnalyticsDep) -> dict:
     """Incidents, response times, automation rate and SLOs of the workspace at a glance."""
     incidents = service.incidents(principal.workspace, timedelta(days=7))
     return {
-        **analytics.overview(incidents, service.clock(), service.slo_budgets(principal.workspace)),
+        **analytics.overview(
+            incidents,
+            service.open_count(principal.workspace),
+            service.clock(),
+            service.slo_budgets(principal.workspace),
+        ),
         "workspace": principal.workspace,
     }
 
