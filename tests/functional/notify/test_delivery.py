@@ -283,3 +283,35 @@ def test_a_channel_whose_secret_is_gone_gives_up_naming_the_channel_and_the_secr
     assert "ops-ding" in result["error"] and "webhook_url" in result["error"]
     assert secrets.parameter_name("default", channel["id"]) in result["error"]
     assert vendors.requests == []
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path", "answer", "status"),
+    [
+        ("dingtalk", "/robot/send", {"errcode": 130101, "errmsg": "send too fast"}, "sent"),
+        ("dingtalk", "/robot/send", {"errcode": 300001, "errmsg": "token is not exist"}, "gave_up"),
+        ("wecom", "/cgi-bin/webhook/send", {"errcode": 45009, "errmsg": "api freq out of limit"}, "sent"),
+        ("wecom", "/cgi-bin/webhook/send", {"errcode": 93000, "errmsg": "invalid webhook url"}, "gave_up"),
+    ],
+)
+def test_a_vendor_error_code_in_a_200_answer_is_not_counted_as_delivered(
+    api, notify_env, admin_key, vendors, channel_type, path, answer, status
+):
+    from pagerless.outbox.jobs import enqueue
+
+    url = f"{vendors.base_url}{path}?" + ("access_token=t1" if channel_type == "dingtalk" else "key=k1")
+    channel = create_channel(api, admin_key, "robot", channel_type, {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given the robot answers HTTP 200 with an error code in its JSON
+    vendors.fail(path, 200, times=1, body=answer)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then it is not taken as delivered: "too fast" goes back to the queue (the vendor wants a minute, more than
+    # one invocation waits) and is sent on the next try; any other code gives up with the vendor's words
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == status
+    if status == "sent":
+        assert entry["attempts"] == 2 and len(vendors.to(path)) == 2
+    else:
+        assert entry["attempts"] == 1 and str(answer["errcode"]) in entry["last_error"]
