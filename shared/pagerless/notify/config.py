@@ -90,6 +90,25 @@ class ChannelService:
         """The channel's config with its secrets: for the delivery, never for the API."""
         return {**channel["config"], **secrets.load(workspace, channel["id"], fresh=fresh)}
 
+    def delivery_config(self, workspace: str, channel: dict) -> dict:
+        """``resolved_config`` for a vendor call: SSM not answering is a RetryableError; a secret that is
+        not stored at all a PermanentError naming the channel, the secret and where it should be."""
+        from pagerless.domain.errors import ServiceUnavailableError
+        from pagerless.notify.channels.base import PermanentError, RetryableError
+
+        label = f"channel {channel.get('name') or channel['id']} ({channel['id']})"
+        try:
+            config = self.resolved_config(workspace, channel)
+        except ServiceUnavailableError as exc:
+            raise RetryableError(f"{label}: {exc.message}") from exc
+        missing = [f for f in channel.get("secret_fields") or [] if not config.get(f)]
+        if missing:
+            raise PermanentError(
+                f"{label}: its secret {', '.join(missing)} is not in SSM "
+                f"({secrets.parameter_name(workspace, channel['id'])}); save the channel's config again"
+            )
+        return config
+
 
 def public_channel(channel: dict) -> dict:
     """What the API shows: the config with each secret masked."""

@@ -159,15 +159,18 @@ class NotifyService:
         if claimed is None:
             outcome.skipped.append(target)
             return
-        config = self.channels.resolved_config(job.workspace, channel)
+        override, configured = (recipient.override if recipient is not None else {}), channel
+
+        def config() -> dict:  # read per attempt: an SSM outage is retried like a vendor's 5xx
+            return {**self.channels.delivery_config(job.workspace, configured), **override}
+
         if recipient is not None:
-            config = {**config, **recipient.override}
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
         self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
 
-    def _attempt(self, job, channel, module, config, record, message, ref, outcome, deadline) -> None:
+    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline) -> None:
         conf = settings.notify()
-        rate = config.get("rate_per_minute") or module.RATE_PER_MINUTE
+        rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
         while True:
             if rate:
@@ -181,6 +184,7 @@ class NotifyService:
             attempts += 1
             self.deliveries.note_attempt(record)
             try:
+                config = config_for()
                 sent = (
                     module.update(self.http, config, ref, message) if ref else module.send(self.http, config, message)
                 )

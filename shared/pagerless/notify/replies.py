@@ -32,7 +32,7 @@ def reply_in_lark(workspace: str, app_id: str, message_id: str | None, text: str
         return False
     try:
         with httpx.Client(timeout=REPLY_TIMEOUT_SECONDS, follow_redirects=False) as http:
-            lark_channel.reply_text(http, channels.resolved_config(workspace, channel), message_id, text)
+            lark_channel.reply_text(http, channels.delivery_config(workspace, channel), message_id, text)
     except (PermanentError, RetryableError, httpx.HTTPError) as exc:
         logger().warning("Lark reply failed", extra={"app_id": app_id, "error": str(exc)[:200]})
         return False

@@ -41,7 +41,11 @@ def store(workspace: str, channel_id: str, values: dict) -> None:
 
 
 def load(workspace: str, channel_id: str, *, fresh: bool = False) -> dict:
+    """The channel's secrets; ``{}`` when it has none stored. SSM failing to answer is not "none":
+    it raises ServiceUnavailableError, so a delivery is retried and an edit refused, never run without them."""
     from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    from pagerless.domain.errors import ServiceUnavailableError
 
     try:
         value = _provider().get(
@@ -51,9 +55,18 @@ def load(workspace: str, channel_id: str, *, fresh: bool = False) -> dict:
             max_age=settings.notify().secret_cache_seconds,
             force_fetch=fresh,
         )
-    except GetParameterError:
-        return {}
+    except GetParameterError as exc:
+        if _not_found(exc):
+            return {}
+        raise ServiceUnavailableError(f"the channel's secrets could not be read from SSM: {exc}") from exc
     return value if isinstance(value, dict) else {}
+
+
+def _not_found(exc: Exception) -> bool:
+    from botocore.exceptions import ClientError
+
+    cause = exc.__context__  # Powertools wraps the SDK's error without ``from``: the original is the context
+    return isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ParameterNotFound"
 
 
 def delete(workspace: str, channel_id: str) -> None:

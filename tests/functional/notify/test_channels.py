@@ -61,9 +61,12 @@ def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
     }
 
 
-def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key, vendors):
+def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
     from pagerless.outbox.jobs import NotifyJob, enqueue
 
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
     channel = create_channel(
         api,
         admin_key,
@@ -78,18 +81,25 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     incident.save()
     enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
     notify_env.poller.drain()
-    # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it
+    # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it,
+    # cut on a character boundary, saying it was cut and where the rest is
     [request] = vendors.to("/cgi-bin/webhook/send")
     content = request.body["markdown"]["content"]
-    assert len(content.encode()) <= 4096 and content.endswith("…")
+    assert len(content.encode()) <= 4096
+    assert content.endswith(f"…(truncated, see the console)\nhttps://pagerless.example.com/api/incidents/{incident.id}")
+    assert "\ufffd" not in content and "支付服务数据库连接池耗尽" in content
+    assert len(content.encode()) > 3900  # cut to fit, not to nothing
     assert content.startswith('**<font color="warning">【critical】PaymentsApiHighErrorRate &lt;!channel&gt;</font>**')
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
-def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, admin_key, vendors):
+def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
     from pagerless.outbox.jobs import NotifyJob, enqueue
 
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
     channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
     route_all(api, admin_key, channel["id"])
     # Given an alert whose Chinese description is 10,000 characters (30,000 UTF-8 bytes)
@@ -98,11 +108,13 @@ def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, adm
     incident.save()
     enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
     notify_env.poller.drain()
-    # Then Teams gets a card within its 28 KB (cut, marked …) and accepts it
+    # Then Teams gets a card within its 28 KB (cut, marked as cut) with the incident's button, and accepts it
     [request] = vendors.to("/workflows/t1")
     assert len(request.raw) <= 28_000
-    title, body = request.body["attachments"][0]["content"]["body"]
-    assert body["text"].endswith("…") and "支付服务数据库连接池耗尽" in body["text"]
+    card = request.body["attachments"][0]["content"]
+    title, body = card["body"]
+    assert body["text"].endswith("…(truncated, see the console)") and "支付服务数据库连接池耗尽" in body["text"]
+    assert card["actions"][0]["url"] == f"https://pagerless.example.com/api/incidents/{incident.id}"
     assert len(request.raw) > 25_000  # cut to fit, not to nothing
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
     assert [entry["status"] for entry in logs["items"]] == ["sent"]

@@ -201,3 +201,117 @@ def test_a_job_that_would_outlast_the_invocation_goes_back_to_the_queue(api, not
     assert vendors.requests == [] and _logs(api, admin_key) == []
     # With time, it is delivered once
     assert notify_service().handle(_job(incident.id), deadline=time.monotonic() + 60).delivered == [channel["id"]]
+
+
+def _ssm_fails(times: int):
+    """Make the next ``times`` reads of a channel's secrets fail as an SSM outage does; returns the undo."""
+    from botocore.exceptions import EndpointConnectionError
+
+    from pagerless.notify import secrets
+
+    events = secrets._ssm().meta.events
+    left = [times]
+
+    def fail(**kwargs):
+        if left[0] > 0:
+            left[0] -= 1
+            raise EndpointConnectionError(endpoint_url="https://ssm.example")
+
+    events.register("before-call.ssm.GetParameter", fail)
+    return lambda: events.unregister("before-call.ssm.GetParameter", fail)
+
+
+def test_a_secret_store_outage_is_retried_not_given_up_as_a_missing_secret(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    vendors.bot_secrets["ding-token"] = "SECfake"
+    channel = create_channel(
+        api,
+        admin_key,
+        "ding",
+        "dingtalk",
+        {"webhook_url": f"{vendors.base_url}/robot/send?access_token=ding-token", "secret": "SECfake"},
+    )
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given SSM cannot be reached for the first read of the channel's secrets
+    undo = _ssm_fails(1)
+    try:
+        enqueue(_job(incident.id))
+        notify_env.poller.drain()
+    finally:
+        undo()
+    # Then the delivery is tried again and sent, not given up as "missing webhook_url"
+    assert len(vendors.to("/robot/send")) == 1
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "sent", entry
+
+
+def test_a_secret_store_outage_during_a_channel_edit_keeps_the_channels_secrets(api, notify_env, admin_key, vendors):
+    channel = create_channel(
+        api, admin_key, "ding", "dingtalk", {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1"}
+    )
+    # Given SSM cannot be read while the channel's language is changed
+    undo = _ssm_fails(1)
+    try:
+        edit = api.put(
+            f"/api/notifications/channels/{channel['id']}", headers=auth(admin_key), json={"config": {"language": "zh"}}
+        )
+    finally:
+        undo()
+    # Then the edit is refused as unavailable (try again), and the webhook URL is still there
+    assert edit.status_code == 503, edit.text
+    test = api.post(f"/api/notifications/channels/{channel['id']}/test", headers=auth(admin_key)).json()
+    assert test["ok"] is True, test
+
+
+def test_a_channel_whose_secret_is_gone_gives_up_naming_the_channel_and_the_secret(api, notify_env, admin_key, vendors):
+    import boto3
+
+    from pagerless.notify import secrets
+
+    channel = create_channel(
+        api, admin_key, "ops-ding", "dingtalk", {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1"}
+    )
+    # Given the channel's SSM parameter was deleted behind Pagerless' back
+    boto3.client("ssm").delete_parameter(Name=secrets.parameter_name("default", channel["id"]))
+    secrets._provider().clear_cache()
+    # When the channel is tested
+    result = api.post(f"/api/notifications/channels/{channel['id']}/test", headers=auth(admin_key)).json()
+    # Then it gives up with an error that names the channel, the missing secret and where it should be
+    assert result["ok"] is False and result["status"] == "gave_up"
+    assert "ops-ding" in result["error"] and "webhook_url" in result["error"]
+    assert secrets.parameter_name("default", channel["id"]) in result["error"]
+    assert vendors.requests == []
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path", "answer", "status"),
+    [
+        ("dingtalk", "/robot/send", {"errcode": 130101, "errmsg": "send too fast"}, "sent"),
+        ("dingtalk", "/robot/send", {"errcode": 300001, "errmsg": "token is not exist"}, "gave_up"),
+        ("wecom", "/cgi-bin/webhook/send", {"errcode": 45009, "errmsg": "api freq out of limit"}, "sent"),
+        ("wecom", "/cgi-bin/webhook/send", {"errcode": 93000, "errmsg": "invalid webhook url"}, "gave_up"),
+    ],
+)
+def test_a_vendor_error_code_in_a_200_answer_is_not_counted_as_delivered(
+    api, notify_env, admin_key, vendors, channel_type, path, answer, status
+):
+    from pagerless.outbox.jobs import enqueue
+
+    url = f"{vendors.base_url}{path}?" + ("access_token=t1" if channel_type == "dingtalk" else "key=k1")
+    channel = create_channel(api, admin_key, "robot", channel_type, {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given the robot answers HTTP 200 with an error code in its JSON
+    vendors.fail(path, 200, times=1, body=answer)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then it is not taken as delivered: "too fast" goes back to the queue (the vendor wants a minute, more than
+    # one invocation waits) and is sent on the next try; any other code gives up with the vendor's words
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == status
+    if status == "sent":
+        assert entry["attempts"] == 2 and len(vendors.to(path)) == 2
+    else:
+        assert entry["attempts"] == 1 and str(answer["errcode"]) in entry["last_error"]

@@ -151,3 +151,21 @@ def test_standard_webhooks_reference_vector():
     assert webhook.signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == (
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
     )
+
+
+def test_a_message_over_a_byte_limit_is_cut_on_a_character_boundary_marked_and_keeps_its_link():
+    from pagerless.notify.channels.base import TRUNCATED, fit_bytes
+
+    link = "https://pagerless.example.com/api/incidents/INC-1"
+    text = "a支付é😀" * 200  # 1-, 3-, 2- and 4-byte characters
+    assert fit_bytes("支付", 6, link) == "支付"  # what fits is not touched
+    for limit in range(len((TRUNCATED + "\n" + link).encode()) + 1, 400):
+        # Given any limit, When the text is cut to it
+        cut = fit_bytes(text, limit, link)
+        # Then it fits, ends with the mark and the link, and what is kept is a prefix of whole characters
+        assert len(cut.encode()) <= limit
+        assert cut.endswith(f"{TRUNCATED}\n{link}")
+        assert text.startswith(cut[: -len(f"{TRUNCATED}\n{link}")])
+    # A link the kept part already shows is not written twice
+    shown = fit_bytes(f"{link}\n" + "支付" * 100, 200, link)
+    assert shown.count(link) == 1 and shown.endswith(TRUNCATED)

@@ -93,6 +93,27 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None
 
 
+TRUNCATED = "…(truncated, see the console)"
+
+
+def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
+    """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3).
+
+    A longer text is cut on a character boundary and ends with TRUNCATED and then ``link`` (the
+    incident's), unless the part kept already shows it: the reader sees that it was cut and where the rest is.
+    """
+    data = text.encode()
+    if len(data) <= limit:
+        return text
+    tail = TRUNCATED
+    if link:
+        tail += f"\n{link}"
+    kept = data[: max(0, limit - len(tail.encode()))].decode(errors="ignore").rstrip()
+    if link and link in kept:
+        tail = TRUNCATED
+    return kept + tail
+
+
 def require(config: dict, *names: str) -> None:
     missing = [n for n in names if not config.get(n)]
     if missing:

@@ -22,6 +22,8 @@ OPTIONAL = ("secret",)
 RATE_PER_MINUTE = 20
 CAN_UPDATE = False
 _RETRYABLE = {130101, -1}  # sent too fast; system busy
+# No size limit is applied: DingTalk's documentation of one could not be checked (only its refusal,
+# errcode 460101 "message too long, exceed 20000 bytes", as quoted by users).
 
 
 def escape(text: str) -> str:

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import httpx
 
-from pagerless.notify.channels.base import Message, Sent, request, require
+from pagerless.notify.channels.base import TRUNCATED, Message, Sent, request, require
 
 TYPE = "teams"
 SECRET_FIELDS = ("webhook_url",)
@@ -16,8 +16,9 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
-# "The message size limit is 28 KB" (learn.microsoft.com, Teams "Create an Incoming Webhook"); a larger
-# request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
+# "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error."
+# (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook);
+# a larger request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
 MAX_BYTES = 27_000
 _COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning"}
 
@@ -56,12 +57,12 @@ def adaptive_card(message: Message) -> dict:
 
 
 def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
-    """The card, its body text cut (marked with …) until the request is at most ``limit`` bytes
-    of JSON as httpx sends it (UTF-8, no ASCII escapes)."""
+    """The card, its body text cut (marked ``TRUNCATED``) until the request is at most ``limit`` bytes
+    of JSON as httpx sends it (UTF-8, no ASCII escapes). The incident link is the card's button: it stays."""
     card, body = adaptive_card(message), message.body
     while (excess := len(_encoded(card)) - limit) > 0 and body:
         body = body[: max(0, len(body) - max(1, excess // 4) - 1)]  # a character is at most 4 bytes
-        card = adaptive_card(replace(message, body=body.rstrip() + "…"))
+        card = adaptive_card(replace(message, body=body.rstrip() + TRUNCATED))
     return card
 
 
