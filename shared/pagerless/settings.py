@@ -129,7 +129,7 @@ class NotifySettings(BaseSettings):
     log_retention_days: int = Field(default=90, ge=1)
     secret_prefix: str = "/pagerless/notify"  # SSM SecureString parameters: <prefix>/<workspace>/channels/<id>
     secret_cache_seconds: int = Field(default=60, ge=0)
-    public_url: str | None = None  # links in messages: <public_url>/api/incidents/<id>
+    public_url: str | None = None  # links in messages: <public_url>/console/incidents/<id>
 
 
 class IntegrationSettings(BaseSettings):

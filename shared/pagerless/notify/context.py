@@ -68,7 +68,9 @@ def build(job: NotifyJob) -> dict:
         )
     base = settings.notify().public_url
     if base and job.incident_id:
-        ctx["link"] = f"{base.rstrip('/')}/api/incidents/{job.incident_id}"
+        # the console's page: a person who taps it signs in (if need be) and lands on the incident, where the
+        # API's URL would answer 401 JSON
+        ctx["link"] = f"{base.rstrip('/')}/console/incidents/{job.incident_id}"
     ctx.update({k: v for k, v in data.items() if k in ctx or k in ("approval", "message", "title")})
     if base and (ctx.get("link") or "").startswith("/"):  # a report's link is relative to the API
         ctx["link"] = base.rstrip("/") + ctx["link"]

@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 
 import pytest
 
@@ -86,7 +87,9 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     [request] = vendors.to("/cgi-bin/webhook/send")
     content = request.body["markdown"]["content"]
     assert len(content.encode()) <= 4096
-    assert content.endswith(f"…(truncated, see the console)\nhttps://pagerless.example.com/api/incidents/{incident.id}")
+    assert content.endswith(
+        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    )
     assert "\ufffd" not in content and "支付服务数据库连接池耗尽" in content
     assert len(content.encode()) > 3900  # cut to fit, not to nothing
     assert content.startswith('**<font color="warning">【critical】PaymentsApiHighErrorRate &lt;!channel&gt;</font>**')
@@ -114,8 +117,28 @@ def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, adm
     card = request.body["attachments"][0]["content"]
     title, body = card["body"]
     assert body["text"].endswith("…(truncated, see the console)") and "支付服务数据库连接池耗尽" in body["text"]
-    assert card["actions"][0]["url"] == f"https://pagerless.example.com/api/incidents/{incident.id}"
+    assert card["actions"][0]["url"] == f"https://pagerless.example.com/console/incidents/{incident.id}"
     assert len(request.raw) > 25_000  # cut to fit, not to nothing
+    # And the button opens the incident's console page: sign in first, then land on it
+    path = card["actions"][0]["url"].removeprefix("https://pagerless.example.com")
+    redirect = api.get(path, follow_redirects=False)
+    assert redirect.status_code == 303 and redirect.headers["location"] == f"/console/login?next={path}"
+    api.post("/api/auth/register", json={"email": "oncall@example.com", "password": "password123"})
+    login = api.get(redirect.headers["location"])
+    token = re.search(r'name="csrf-token" content="([^"]+)"', login.text).group(1)
+    form = login.text[
+        login.text.index('action="/console/login"') :
+    ]  # the sign-in form (the page has a language form too)
+    next_path = re.search(r'name="next" value="([^"]+)"', form).group(1)
+    signed = api.post(
+        "/console/login",
+        data={"email": "oncall@example.com", "password": "password123", "csrf_token": token, "next": next_path},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303 and signed.headers["location"] == path
+    page = api.get(path)
+    assert page.status_code == 200 and incident.id in page.text
     logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 

@@ -156,7 +156,7 @@ def test_standard_webhooks_reference_vector():
 def test_a_message_over_a_byte_limit_is_cut_on_a_character_boundary_marked_and_keeps_its_link():
     from pagerless.notify.channels.base import TRUNCATED, fit_bytes
 
-    link = "https://pagerless.example.com/api/incidents/INC-1"
+    link = "https://pagerless.example.com/console/incidents/INC-1"
     text = "a支付é😀" * 200  # 1-, 3-, 2- and 4-byte characters
     assert fit_bytes("支付", 6, link) == "支付"  # what fits is not touched
     for limit in range(len((TRUNCATED + "\n" + link).encode()) + 1, 400):
