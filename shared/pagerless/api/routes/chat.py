@@ -3,7 +3,7 @@
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
 or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
 does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
-app's Encrypt Key (and carries that app's token, if it has one) or, plaintext, carries the token of
+app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext, carries the token of
 an app without an Encrypt Key. The answer comes within Slack's and Lark's 3 seconds: one decision
 through ApprovalService, no vendor call except Slack's response_url.
 """
@@ -91,11 +91,12 @@ async def _lark(request: Request, *, legacy_ok: bool):
             return {"challenge": lark.url_verification(data, lark_apps, opened_by)}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
-    verified = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
+    signed_by = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
     if isinstance(unopened, lark.LarkDecryptError):
         raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from unopened
     if unopened is not None:
         raise ValidationError("the body is not a JSON object") from unopened
+    verified = lark.addressee(data, signed_by)
     event_id = lark.event_id(data)
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
@@ -129,11 +130,11 @@ def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest) -> Non
     replies.reply_in_lark(workspace, app_id, wants.message_id, text)
 
 
-def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> lark.LarkApp:
+def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> list[lark.LarkApp]:
     if not headers.get("x-lark-signature"):
         raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
     try:
-        return lark.verify(apps, headers, body, legacy_ok=legacy_ok)
+        return lark.signers(apps, headers, body, legacy_ok=legacy_ok)
     except lark.LarkSignatureError as exc:
         raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
 
