@@ -19,7 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from pagerless.chat.clicks import Click, parse_button_value
+from pagerless.chat.clicks import Click, member, parse_button_value
 
 WINDOW_SECONDS = 300  # Lark retries within minutes; an older timestamp is a replay
 
@@ -148,8 +148,9 @@ def open_body(body: bytes, apps: list[LarkApp]) -> tuple[dict, LarkApp | None]:
             opened = json.loads(decrypt(str(data["encrypt"]), app.encrypt_key))
         except (LarkDecryptError, ValueError):
             continue
-        if isinstance(opened, dict):
-            return opened, app
+        if not isinstance(opened, dict):  # it is JSON, so this was the key: the content is wrong
+            raise ValueError("the decrypted body is not a JSON object")
+        return opened, app
     raise LarkDecryptError("no configured Lark app's encrypt key opens this body")
 
 
@@ -184,37 +185,40 @@ def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None)
 
 
 def event_id(data: dict) -> str | None:
-    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0)."""
-    return (data.get("header") or {}).get("event_id") or data.get("uuid") or None
+    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); ValueError if malformed."""
+    found = member(data, "header").get("event_id") or data.get("uuid")
+    return str(found) if found else None
 
 
 def click(data: dict, app: LarkApp) -> Click | None:
-    """The button of a ``card.action.trigger`` (v2) or a legacy v1 card callback."""
+    """The button of a ``card.action.trigger`` (v2) or a legacy v1 card callback.
+
+    ValueError if the event does not have Lark's shape."""
     if data.get("schema") == "2.0":
-        header, event = data.get("header") or {}, data.get("event") or {}
+        header, event = member(data, "header"), member(data, "event")
         if header.get("event_type") != "card.action.trigger":
             return None
-        operator, action, context = event.get("operator") or {}, event.get("action") or {}, event.get("context") or {}
+        operator, action, context = member(event, "operator"), member(event, "action"), member(event, "context")
         value = parse_button_value(action.get("value"))
         return Click(
             provider="lark",
-            tenant=header.get("app_id") or app.app_id,
-            user=operator.get("open_id") or "",
+            tenant=str(header.get("app_id") or app.app_id),
+            user=str(operator.get("open_id") or ""),
             action=str(value.get("action") or ""),
             value=value,
-            message_ref=context.get("open_message_id") or "",
-            channel=context.get("open_chat_id") or "",
+            message_ref=str(context.get("open_message_id") or ""),
+            channel=str(context.get("open_chat_id") or ""),
         )
     if "open_id" in data and "action" in data:  # legacy v1 card callback
-        value = parse_button_value((data.get("action") or {}).get("value"))
+        value = parse_button_value(member(data, "action").get("value"))
         return Click(
             provider="lark",
             tenant=app.app_id,
             user=str(data.get("open_id") or ""),
             action=str(value.get("action") or ""),
             value=value,
-            message_ref=data.get("open_message_id") or "",
-            channel=data.get("open_chat_id") or "",
+            message_ref=str(data.get("open_message_id") or ""),
+            channel=str(data.get("open_chat_id") or ""),
         )
     return None
 
@@ -233,23 +237,25 @@ class BindRequest:
 
 
 def bind_request(data: dict) -> BindRequest | None:
-    """The bind request an ``im.message.receive_v1`` text event carries, or None."""
-    header, event = data.get("header") or {}, data.get("event") or {}
+    """The bind request an ``im.message.receive_v1`` text event carries, or None.
+
+    ValueError if the event does not have Lark's shape."""
+    header, event = member(data, "header"), member(data, "event")
     if header.get("event_type") != "im.message.receive_v1":
         return None
-    message = event.get("message") or {}
-    open_id = ((event.get("sender") or {}).get("sender_id") or {}).get("open_id")
+    message = member(event, "message")
+    open_id = member(member(event, "sender"), "sender_id").get("open_id")
     if message.get("message_type") != "text" or not open_id:
         return None
     try:
         text = json.loads(message.get("content") or "{}").get("text", "")
-    except (ValueError, AttributeError):
+    except (ValueError, TypeError, AttributeError):
         return None
     found = _BIND.search(str(text).strip())
     if found is None:
         return None
     language = "zh" if found.group(1) == "绑定" else "en"
-    return BindRequest(open_id, found.group(2), message.get("message_id") or None, language)
+    return BindRequest(str(open_id), found.group(2), str(message.get("message_id") or "") or None, language)
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

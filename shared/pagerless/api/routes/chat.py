@@ -43,11 +43,11 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
     verified = await run_in_threadpool(_verify_slack, request.headers, body)
     try:
         parsed = slack.parse(body, request.headers.get("content-type", ""))
+        click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
     except ValueError as exc:
-        raise ValidationError("the Slack payload is not valid JSON") from exc
+        raise ValidationError("the body is not a Slack request", details=[{"reason": str(exc)}]) from exc
     if parsed.kind == "url_verification":
         return {"challenge": parsed.challenge}
-    click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
     if click is None:
         return JSONResponse({}, status_code=200)
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
@@ -97,21 +97,23 @@ async def _lark(request: Request, *, legacy_ok: bool):
     if unopened is not None:
         raise ValidationError("the body is not a JSON object") from unopened
     verified = lark.addressee(data, signed_by)
-    event_id = lark.event_id(data)
+    try:  # read the whole event before anything is written
+        event_id, click = lark.event_id(data), lark.click(data, verified)
+        wants = lark.bind_request(data) if click is None else None
+    except ValueError as exc:
+        raise ValidationError("the body is not a Lark event", details=[{"reason": str(exc)}]) from exc
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
     try:
-        return await _lark_verified(data, verified, configs[verified.app_id])
+        return await _lark_verified(click, wants, verified, configs[verified.app_id])
     except Exception:
         if event_id:  # let Lark's retry run it (a decision already made answers as unchanged)
             await run_in_threadpool(forget, "lark", event_id)
         raise
 
 
-async def _lark_verified(data: dict, verified: lark.LarkApp, app) -> dict:
-    click = lark.click(data, verified)
+async def _lark_verified(click, wants, verified: lark.LarkApp, app) -> dict:
     if click is None:
-        wants = lark.bind_request(data)
         if wants is not None:
             await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants)
         return {}
