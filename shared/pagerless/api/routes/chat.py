@@ -8,6 +8,7 @@ an app without an Encrypt Key. The answer comes within Slack's and Lark's 3 seco
 through ApprovalService, no vendor call except Slack's response_url.
 """
 
+import time
 from functools import cache
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -25,6 +26,7 @@ from pagerless.store.chat_events import first_time, forget
 router = APIRouter(tags=["chat"])
 SLACK = [Depends(SignatureRequirement("slack"))]
 LARK = [Depends(SignatureRequirement("lark"))]
+SLACK_ACK_BUDGET_SECONDS = 2.5  # Slack waits 3 s for the acknowledgement, counted from its send
 
 
 @cache
@@ -39,6 +41,7 @@ def chat_actions() -> ChatActions:
 @router.post("/slack/interactivity", dependencies=SLACK)
 async def slack_interactivity(request: Request, background: BackgroundTasks):
     """Slack button clicks (block_actions) and Events API url_verification, v0-signed."""
+    deadline = time.monotonic() + SLACK_ACK_BUDGET_SECONDS
     body = await request.body()
     verified = await run_in_threadpool(_verify_slack, request.headers, body)
     try:
@@ -53,7 +56,7 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
     message = slack.ephemeral(answer.text)
     if click.response_url.startswith(chat_settings().slack_response_url_prefix):
-        background.add_task(_post_response_url, click.response_url, message)
+        background.add_task(_post_response_url, click.response_url, message, deadline)
     return message
 
 
@@ -152,10 +155,19 @@ def _verify_slack(headers, body: bytes):
     return next(c for c in candidates if c.signing_secret == secret)
 
 
-def _post_response_url(url: str, message: dict) -> None:
+async def _post_response_url(url: str, message: dict, deadline: float) -> None:
+    """Post the answer to response_url within what is left of Slack's 3 seconds: under Lambda the
+    invocation (which Slack waits for) ends only after this. Past the budget the clicker still sees
+    the card updated by the approval.decided notification."""
+    import anyio
     import httpx
 
-    try:
-        httpx.post(url, json=message, timeout=2.0)
-    except httpx.HTTPError as exc:
-        logger().warning("Slack response_url post failed", extra={"error": type(exc).__name__})
+    left = deadline - time.monotonic()
+    with anyio.move_on_after(max(left, 0)) as budget:
+        try:
+            async with httpx.AsyncClient(timeout=max(left, 0.01)) as client:
+                await client.post(url, json=message)
+        except httpx.HTTPError as exc:
+            logger().warning("Slack response_url post failed", extra={"error": type(exc).__name__})
+    if budget.cancelled_caught:
+        logger().warning("Slack response_url post dropped: Slack's 3-second acknowledgement comes first")
