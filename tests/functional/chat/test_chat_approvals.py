@@ -289,3 +289,24 @@ def test_a_slow_response_url_does_not_hold_the_slack_acknowledgement_past_three_
     assert response.status_code == 200 and response.json()["text"].startswith("You approved"), response.text
     assert elapsed < 3.0, elapsed
     assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label
+
+
+def test_a_reject_after_someone_else_approved_is_told_who_decided_not_shown_an_error(awaiting, api, people):
+    # Given Alice approved in Slack
+    body = slack_form(button_value(awaiting, "approve"))
+    assert (
+        api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+        .json()["text"]
+        .startswith("You approved")
+    )
+    # When Bob clicks Reject on the Lark card a moment later
+    lark_body = lark_v2_body(button_value(awaiting, "reject"), open_id="ou_bob")
+    response = api.post("/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+    # Then he is told, as information, that Alice approved it and her decision stands
+    assert response.status_code == 200, response.text
+    toast = response.json()["toast"]
+    assert toast["type"] == "info", toast
+    assert f"already approved by {people['alice'].label}" in toast["content"], toast
+    approval = _approval(awaiting["incident_id"])
+    assert (approval.status, approval.decided_by) == ("approved", people["alice"].label)
+    assert "rejected" not in timeline_types(awaiting["incident_id"])
