@@ -3,9 +3,10 @@
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
 or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
 does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
-app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext, carries the token of
-an app without an Encrypt Key. The answer comes within Slack's and Lark's 3 seconds: one decision
-through ApprovalService, no vendor call except Slack's response_url.
+app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
+carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
+a 400. The answer comes within Slack's and Lark's 3 seconds: one decision through ApprovalService,
+no vendor call except Slack's response_url (within what is left of the 3 seconds).
 """
 
 import time
@@ -157,8 +158,8 @@ def _verify_slack(headers, body: bytes):
 
 async def _post_response_url(url: str, message: dict, deadline: float) -> None:
     """Post the answer to response_url within what is left of Slack's 3 seconds: under Lambda the
-    invocation (which Slack waits for) ends only after this. Past the budget the clicker still sees
-    the card updated by the approval.decided notification."""
+    invocation (which Slack waits for) ends only after this. Past the budget it is dropped: the
+    card update that follows the decision still shows it."""
     import anyio
     import httpx
 
