@@ -6,17 +6,20 @@ POSTs to response_url. This server records those POSTs and answers 200 "ok" like
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class FakeResponseUrl:
     def __init__(self) -> None:
         self.posts: list[dict] = []
+        self.delay_seconds = 0.0  # how long Slack takes to answer (set it to play a slow Slack)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+                time.sleep(fake.delay_seconds)
                 fake.posts.append(
                     {
                         "path": self.path,
@@ -24,10 +27,13 @@ class FakeResponseUrl:
                         "body": json.loads(raw or b"null"),
                     }
                 )
-                self.send_response(200)
-                self.send_header("content-type", "text/plain")
-                self.end_headers()
-                self.wfile.write(b"ok")
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "text/plain")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a test of a slow Slack)
 
             def log_message(self, *args) -> None:
                 pass

@@ -21,6 +21,14 @@ PROVIDER_NAMES = {"slack": "Slack", "lark": "Lark/Feishu"}
 REQUIRED = {"approve": Role.OPERATOR, "reject": Role.OPERATOR, "acknowledge": Role.OPERATOR}
 
 
+def _decided_by_someone(refused: Exception) -> bool:
+    """The conflict is that a person already approved or rejected it: news for the clicker, not an error."""
+    return isinstance(refused, ConflictError) and any(
+        isinstance(d, dict) and d.get("decided_by") and d.get("status") in ("approved", "rejected")
+        for d in refused.details
+    )
+
+
 @dataclass(frozen=True)
 class Answer:
     """What the clicker is told. ``outcome`` is decided | unchanged | refused."""
@@ -99,7 +107,7 @@ class ChatActions:
                 {"refused": refused.message, "via": via},
             )
             return Answer(
-                "refused",
+                "unchanged" if _decided_by_someone(refused) else "refused",
                 f"{refused.message}.",
                 person.to_public(),
                 details={"code": refused.code, "details": refused.details},

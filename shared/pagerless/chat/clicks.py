@@ -48,3 +48,14 @@ def parse_button_value(value) -> dict:
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return {}
+
+
+def member(data: dict, key: str) -> dict:
+    """``data[key]`` as an object, ``{}`` when absent or empty; ValueError when it is something else
+    (a malformed callback is a client error, not a crash)."""
+    value = data.get(key)
+    if not value:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{key} is not a JSON object")
+    return value

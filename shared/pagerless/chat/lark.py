@@ -5,9 +5,9 @@
 - Legacy (v1) card callback signature: hex(SHA-1(timestamp + nonce + verification_token + raw body)).
 - Encrypted bodies are ``{"encrypt": base64(iv(16) + AES-256-CBC(PKCS#7))}`` with
   key = SHA-256(encrypt_key).
-- url_verification is not signed: an encrypted one is answered for the app whose Encrypt Key opens
-  it (and whose token, if it has one, it carries); a plaintext one on the token of an app without
-  an Encrypt Key.
+- url_verification is not signed: an encrypted one is answered for an app whose Encrypt Key opens
+  it (and whose token, if it has one, it carries; apps may share a key); a plaintext one on the
+  token of an app without an Encrypt Key.
 """
 
 import base64
@@ -19,7 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from pagerless.chat.clicks import Click, parse_button_value
+from pagerless.chat.clicks import Click, member, parse_button_value
 
 WINDOW_SECONDS = 300  # Lark retries within minutes; an older timestamp is a replay
 
@@ -80,7 +80,15 @@ def encrypt(plaintext: bytes, encrypt_key: str, iv: bytes) -> str:
 
 
 def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False, now: float | None = None) -> LarkApp:
-    """Check X-Lark-Signature over the raw body against each configured app; return the app.
+    """Check X-Lark-Signature over the raw body against each configured app; return the first that signed."""
+    return signers(apps, headers, body, legacy_ok=legacy_ok, now=now)[0]
+
+
+def signers(
+    apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False, now: float | None = None
+) -> list[LarkApp]:
+    """Every configured app whose secret produced X-Lark-Signature over the raw body (apps may share
+    an Encrypt Key: ``addressee`` tells them apart).
 
     An app without an encrypt key cannot be checked with the event scheme; with ``legacy_ok``
     (the card callback URL) the v1 SHA-1 scheme over the verification token is accepted too.
@@ -93,16 +101,32 @@ def verify(apps: list[LarkApp], headers, body: bytes, *, legacy_ok: bool = False
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > WINDOW_SECONDS:
         raise LarkSignatureError("the request timestamp is outside the 5-minute window")
-    for app in apps:
+
+    def signed(app: LarkApp) -> bool:
         if app.encrypt_key and _same(event_signature(timestamp, nonce, app.encrypt_key, body), signature):
-            return app
-        if (
+            return True
+        return bool(
             legacy_ok
             and app.verification_token
             and _same(legacy_card_signature(timestamp, nonce, app.verification_token, body), signature)
-        ):
-            return app
-    raise LarkSignatureError("the signature does not match any configured Lark app")
+        )
+
+    found = [app for app in apps if signed(app)]
+    if not found:
+        raise LarkSignatureError("the signature does not match any configured Lark app")
+    return found
+
+
+def addressee(data: dict, signed_by: list[LarkApp]) -> LarkApp:
+    """The app a verified event is for, among the apps whose secret signed it: the one its
+    ``header.app_id`` names, else the one whose verification token it carries, else the first."""
+    if len(signed_by) == 1:
+        return signed_by[0]
+    header = data.get("header") if isinstance(data.get("header"), dict) else {}
+    app_id, token = str(header.get("app_id") or ""), str(header.get("token") or data.get("token") or "")
+    named = [a for a in signed_by if app_id and a.app_id == app_id]
+    named = named or [a for a in signed_by if token and a.verification_token and _same(a.verification_token, token)]
+    return (named or signed_by)[0]
 
 
 def _same(expected: str, presented: str) -> bool:
@@ -124,24 +148,33 @@ def open_body(body: bytes, apps: list[LarkApp]) -> tuple[dict, LarkApp | None]:
             opened = json.loads(decrypt(str(data["encrypt"]), app.encrypt_key))
         except (LarkDecryptError, ValueError):
             continue
-        if isinstance(opened, dict):
-            return opened, app
+        if not isinstance(opened, dict):  # it is JSON, so this was the key: the content is wrong
+            raise ValueError("the decrypted body is not a JSON object")
+        return opened, app
     raise LarkDecryptError("no configured Lark app's encrypt key opens this body")
 
 
 def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None) -> str | None:
     """The challenge to echo if ``data`` is a url_verification from Lark for a configured app.
 
-    An encrypted one (``opened_by`` is the app whose Encrypt Key decrypted it) is Lark's for that
-    app; it must carry that app's verification token when the app has one. A plaintext one needs
+    An encrypted one (``opened_by`` is an app whose Encrypt Key decrypted it) is Lark's for an app
+    with that Encrypt Key; it must carry that app's verification token when the app has one (two apps
+    may share a key: any of them whose token it carries). A plaintext one needs
     the token of an app without an Encrypt Key: Lark encrypts everything it sends an app that has one.
     """
     if data.get("type") != "url_verification":
         return None
     token = str(data.get("token") or "")
     if opened_by is not None:
-        if opened_by.verification_token and not _same(opened_by.verification_token, token):
-            raise LarkSignatureError("the url_verification token is not the verification token of the app it is for")
+        # Every app with the same Encrypt Key opens it; it is for one of them whose token it carries.
+        if not any(
+            app.encrypt_key == opened_by.encrypt_key
+            and (not app.verification_token or _same(app.verification_token, token))
+            for app in [opened_by, *apps]
+        ):
+            raise LarkSignatureError(
+                "the url_verification token is not the verification token of an app whose Encrypt Key opens it"
+            )
     elif not any(
         app.verification_token and not app.encrypt_key and _same(app.verification_token, token) for app in apps
     ):
@@ -152,37 +185,40 @@ def url_verification(data: dict, apps: list[LarkApp], opened_by: LarkApp | None)
 
 
 def event_id(data: dict) -> str | None:
-    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0)."""
-    return (data.get("header") or {}).get("event_id") or data.get("uuid") or None
+    """The dedup key: header.event_id (schema 2.0) or uuid (schema 1.0); ValueError if malformed."""
+    found = member(data, "header").get("event_id") or data.get("uuid")
+    return str(found) if found else None
 
 
 def click(data: dict, app: LarkApp) -> Click | None:
-    """The button of a ``card.action.trigger`` (v2) or a legacy v1 card callback."""
+    """The button of a ``card.action.trigger`` (v2) or a legacy v1 card callback.
+
+    ValueError if the event does not have Lark's shape."""
     if data.get("schema") == "2.0":
-        header, event = data.get("header") or {}, data.get("event") or {}
+        header, event = member(data, "header"), member(data, "event")
         if header.get("event_type") != "card.action.trigger":
             return None
-        operator, action, context = event.get("operator") or {}, event.get("action") or {}, event.get("context") or {}
+        operator, action, context = member(event, "operator"), member(event, "action"), member(event, "context")
         value = parse_button_value(action.get("value"))
         return Click(
             provider="lark",
-            tenant=header.get("app_id") or app.app_id,
-            user=operator.get("open_id") or "",
+            tenant=str(header.get("app_id") or app.app_id),
+            user=str(operator.get("open_id") or ""),
             action=str(value.get("action") or ""),
             value=value,
-            message_ref=context.get("open_message_id") or "",
-            channel=context.get("open_chat_id") or "",
+            message_ref=str(context.get("open_message_id") or ""),
+            channel=str(context.get("open_chat_id") or ""),
         )
     if "open_id" in data and "action" in data:  # legacy v1 card callback
-        value = parse_button_value((data.get("action") or {}).get("value"))
+        value = parse_button_value(member(data, "action").get("value"))
         return Click(
             provider="lark",
             tenant=app.app_id,
             user=str(data.get("open_id") or ""),
             action=str(value.get("action") or ""),
             value=value,
-            message_ref=data.get("open_message_id") or "",
-            channel=data.get("open_chat_id") or "",
+            message_ref=str(data.get("open_message_id") or ""),
+            channel=str(data.get("open_chat_id") or ""),
         )
     return None
 
@@ -201,23 +237,25 @@ class BindRequest:
 
 
 def bind_request(data: dict) -> BindRequest | None:
-    """The bind request an ``im.message.receive_v1`` text event carries, or None."""
-    header, event = data.get("header") or {}, data.get("event") or {}
+    """The bind request an ``im.message.receive_v1`` text event carries, or None.
+
+    ValueError if the event does not have Lark's shape."""
+    header, event = member(data, "header"), member(data, "event")
     if header.get("event_type") != "im.message.receive_v1":
         return None
-    message = event.get("message") or {}
-    open_id = ((event.get("sender") or {}).get("sender_id") or {}).get("open_id")
+    message = member(event, "message")
+    open_id = member(member(event, "sender"), "sender_id").get("open_id")
     if message.get("message_type") != "text" or not open_id:
         return None
     try:
         text = json.loads(message.get("content") or "{}").get("text", "")
-    except (ValueError, AttributeError):
+    except (ValueError, TypeError, AttributeError):
         return None
     found = _BIND.search(str(text).strip())
     if found is None:
         return None
     language = "zh" if found.group(1) == "绑定" else "en"
-    return BindRequest(open_id, found.group(2), message.get("message_id") or None, language)
+    return BindRequest(str(open_id), found.group(2), str(message.get("message_id") or "") or None, language)
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

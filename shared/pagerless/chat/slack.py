@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from pagerless.chat.clicks import Click, parse_button_value
+from pagerless.chat.clicks import Click, member, parse_button_value
 
 WINDOW_SECONDS = 300
 ACTION_IDS = {
@@ -61,6 +61,8 @@ def parse(body: bytes, content_type: str) -> SlackRequest:
     """An interactivity (form ``payload=``) or Events API (JSON) request, already verified."""
     if content_type.startswith("application/json"):
         data = json.loads(body or b"{}")
+        if not isinstance(data, dict):
+            raise ValueError("the body is not a JSON object")
         if data.get("type") == "url_verification":
             return SlackRequest("url_verification", challenge=str(data.get("challenge", "")))
         return SlackRequest("other", payload=data)
@@ -73,26 +75,28 @@ def parse(body: bytes, content_type: str) -> SlackRequest:
 
 
 def click(payload: dict) -> Click | None:
-    """The button a user pressed in a block_actions payload, or None if it is not ours."""
+    """The button a user pressed in a block_actions payload, or None if it is not ours.
+
+    ValueError if the payload does not have Slack's shape."""
     actions = payload.get("actions") or []
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        raise ValueError("actions is not a list of objects")
     if not actions:
         return None
-    action = actions[0]
-    team = (payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id") or ""
-    user = (payload.get("user") or {}).get("id") or ""
+    action, user, container = actions[0], member(payload, "user"), member(payload, "container")
+    team = member(payload, "team").get("id") or user.get("team_id") or ""
     value = parse_button_value(action.get("value"))
     verb = value.get("action") or value.get("op") or ACTION_IDS.get(action.get("action_id", ""))
-    container = payload.get("container") or {}
     return Click(
         provider="slack",
-        tenant=team,
-        user=user,
-        action=verb or "",
+        tenant=str(team),
+        user=str(user.get("id") or ""),
+        action=str(verb or ""),
         value=value,
-        user_name=(payload.get("user") or {}).get("name") or "",
-        message_ref=container.get("message_ts") or "",
-        channel=container.get("channel_id") or "",
-        response_url=payload.get("response_url") or "",
+        user_name=str(user.get("name") or ""),
+        message_ref=str(container.get("message_ts") or ""),
+        channel=str(container.get("channel_id") or ""),
+        response_url=str(payload.get("response_url") or ""),
     )
 
 

@@ -215,3 +215,98 @@ def test_deleting_a_person_unbinds_their_chat_identities(awaiting, api, people, 
     response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
     assert "not linked to a Pagerless person" in response.json()["text"]
     assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_two_approvers_clicking_at_once_make_one_decision(awaiting, api, people):
+    from concurrent.futures import ThreadPoolExecutor
+
+    # Given Alice in Slack and Bob in Lark both click Approve on the same approval at the same moment
+    slack_body = slack_form(button_value(awaiting, "approve"))
+    lark_body = lark_v2_body(button_value(awaiting, "approve"), open_id="ou_bob")
+    with ThreadPoolExecutor(2) as pool:
+        slack_sent = pool.submit(
+            api.post, "/slack/interactivity", content=slack_body, headers=slack_headers(slack_body)
+        )
+        lark_sent = pool.submit(api.post, "/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+        slack_answer, lark_answer = slack_sent.result(), lark_sent.result()
+    # Then both get a 200; one of them approved, the other is told who did, and there is one decision
+    assert slack_answer.status_code == 200 and lark_answer.status_code == 200, (slack_answer.text, lark_answer.text)
+    texts = [slack_answer.json()["text"], lark_answer.json()["toast"]["content"]]
+    approval = _approval(awaiting["incident_id"])
+    winner = approval.decided_by
+    assert winner in (people["alice"].label, people["bob"].label)
+    assert sum(t.startswith("You approved") for t in texts) == 1, texts
+    assert sum(f"already approved by {winner}" in t for t in texts) == 1, texts
+    assert timeline_types(awaiting["incident_id"]).count("approved") == 1
+    wait_for_status(awaiting["incident_id"], "resolved")
+
+
+def test_a_click_after_the_incident_was_resolved_by_hand_changes_nothing(awaiting, api, admin_key):
+    # Given someone resolved the incident by hand while its approval still waited
+    resolved = api.post(
+        f"/api/incidents/{awaiting['incident_id']}/resolve", json={"note": "fixed by hand"}, headers=auth(admin_key)
+    )
+    assert resolved.status_code == 200, resolved.text
+    # When Alice clicks Approve on the Slack card, and Bob on the Lark card
+    body = slack_form(button_value(awaiting, "approve"))
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    lark_body = lark_v2_body(button_value(awaiting, "approve"), open_id="ou_bob")
+    lark_response = api.post("/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+    # Then both are told it is resolved and nothing ran
+    assert response.status_code == 200 and lark_response.status_code == 200, (response.text, lark_response.text)
+    for text in (response.json()["text"], lark_response.json()["toast"]["content"]):
+        assert "is resolved: there is nothing to decide any more" in text, text
+    assert _approval(awaiting["incident_id"]).decided_by is None
+    assert "approved" not in timeline_types(awaiting["incident_id"])
+
+
+def test_a_slow_response_url_does_not_hold_the_slack_acknowledgement_past_three_seconds(
+    awaiting, api, people, response_url, monkeypatch
+):
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _Slow:
+        """The real Step Functions client, taking 1.5 s to answer SendTaskSuccess (a cold, busy region)."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def send_task_success(self, **kwargs):
+            time.sleep(1.5)
+            return real.send_task_success(**kwargs)
+
+    monkeypatch.setattr(step_functions, "client", lambda: _Slow())
+    # Given Step Functions and Slack's response_url are both slow today
+    response_url.delay_seconds = 4.0
+    body = slack_form(button_value(awaiting, "approve"), response_url=response_url.base_url + "/actions/T0CAG1234/1/x")
+    # When Alice clicks Approve (the whole invocation is what Slack waits for, as under Lambda)
+    started = time.monotonic()
+    response = api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+    elapsed = time.monotonic() - started
+    # Then Slack gets its acknowledgement within its 3 seconds, and the approval is hers
+    assert response.status_code == 200 and response.json()["text"].startswith("You approved"), response.text
+    assert elapsed < 3.0, elapsed
+    assert _approval(awaiting["incident_id"]).decided_by == people["alice"].label
+
+
+def test_a_reject_after_someone_else_approved_is_told_who_decided_not_shown_an_error(awaiting, api, people):
+    # Given Alice approved in Slack
+    body = slack_form(button_value(awaiting, "approve"))
+    assert (
+        api.post("/slack/interactivity", content=body, headers=slack_headers(body))
+        .json()["text"]
+        .startswith("You approved")
+    )
+    # When Bob clicks Reject on the Lark card a moment later
+    lark_body = lark_v2_body(button_value(awaiting, "reject"), open_id="ou_bob")
+    response = api.post("/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+    # Then he is told, as information, that Alice approved it and her decision stands
+    assert response.status_code == 200, response.text
+    toast = response.json()["toast"]
+    assert toast["type"] == "info", toast
+    assert f"already approved by {people['alice'].label}" in toast["content"], toast
+    approval = _approval(awaiting["incident_id"])
+    assert (approval.status, approval.decided_by) == ("approved", people["alice"].label)
+    assert "rejected" not in timeline_types(awaiting["incident_id"])

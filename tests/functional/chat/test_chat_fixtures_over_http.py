@@ -134,6 +134,26 @@ def test_an_encrypted_url_verification_carrying_another_apps_token_is_401(chat_a
     assert crossed.status_code == 401, crossed.text
 
 
+def test_two_apps_sharing_an_encrypt_key_each_pass_url_verification_with_their_own_token(chat_apps, api, monkeypatch):
+    # Given app B (registered first) and app A share the fixture's Encrypt Key but have different tokens
+    configure_lark(
+        monkeypatch,
+        encrypt_key=LARK_APP.encrypt_key,
+        verification_token="token-of-a",
+        others=[("cli_app_b", {"encrypt_key": LARK_APP.encrypt_key, "verification_token": "token-of-b"})],
+    )
+    for path in LARK_PATHS:
+        for token in ("token-of-b", "token-of-a"):
+            # When Lark verifies the callback URL of either app (the same key opens both)
+            response = post_verification(api, path, encrypted_verification(token))
+            # Then each admin can save the URL: the challenge is echoed
+            assert response.status_code == 200, (path, token, response.text)
+            assert response.json() == {"challenge": "ajls384kdjx98XX"}
+        # while a token of neither app is still refused
+        stranger = post_verification(api, path, encrypted_verification("token-of-nobody"))
+        assert stranger.status_code == 401, (path, stranger.text)
+
+
 def test_a_plaintext_url_verification_needs_the_token_of_an_app_without_an_encrypt_key(chat_apps, api, monkeypatch):
     # Given app A with an Encrypt Key and the fixture's token, and app B with only a token
     configure_lark(
@@ -222,6 +242,27 @@ def test_the_encrypted_v2_ack_fixture_acknowledges_as_the_bound_person(chat_apps
     # and the same event id again (a Lark retry) is not run again
     again = api.post("/lark/event", content=body, headers=lark_headers(body))
     assert again.json()["toast"]["content"] == "Already handled."
+
+
+def test_a_click_for_the_second_of_two_apps_sharing_an_encrypt_key_acts_for_that_app(
+    chat_apps, people, fixture_incident, api
+):
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps
+
+    # Given another workspace's app, registered first, with the same Encrypt Key as the fixture's app
+    apps.ChatAppService().register(
+        "team-b", "lark", "cli_team_b", secrets={"encrypt_key": LARK_APP.encrypt_key, "verification_token": "tb"}
+    )
+    chat_routes.chat_apps.cache_clear()
+    # When the exact encrypted card.action.trigger of the fixture's app (header.app_id) arrives, signed with that key
+    body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+    response = api.post("/lark/card/action", content=body, headers=lark_headers(body))
+    # Then it is handled for the fixture's app and workspace: Alice acknowledged the incident
+    assert response.status_code == 200, response.text
+    assert response.json()["toast"] == {"type": "success", "content": f"You acknowledged {FIXTURE_INCIDENT}."}
+    fixture_incident.refresh()
+    assert fixture_incident.acknowledged_by == people["alice"].label
 
 
 def test_the_legacy_v1_fixture_is_verified_and_its_resolve_button_declined(chat_apps, people, fixture_incident, api):

@@ -23,14 +23,44 @@ def test_the_encrypted_url_verification_opens_and_echoes_its_challenge():
     data, opened_by = lark.open_body(body, [lark.LarkApp("other", encrypt_key="wrong"), APP])
     assert opened_by == APP and json.dumps(data, separators=(",", ":")) == vector["plaintext"]
     assert {"challenge": lark.url_verification(data, [APP], opened_by)} == vector["expected_response_body"]
-    # with an app that has only the Encrypt Key too, but not with another app's token
+    # with an app that has only the Encrypt Key too, but not when the only app with that key has another token
     key_only = lark.LarkApp(APP.app_id, encrypt_key="test key")
     assert lark.url_verification(data, [key_only], key_only) == "ajls384kdjx98XX"
     other = lark.LarkApp(APP.app_id, encrypt_key="test key", verification_token="another")
     with pytest.raises(lark.LarkSignatureError):
-        lark.url_verification(data, [other, APP], other)
+        lark.url_verification(data, [other], other)
     # and encrypting with the vector's IV gives the fixture's bytes back
     assert lark.encrypt(vector["plaintext"].encode(), "test key", vector["iv_ascii"].encode()) == vector["encrypt"]
+
+
+def test_an_encrypted_url_verification_is_answered_for_any_app_whose_encrypt_key_opens_it():
+    # Given two apps with the fixture's Encrypt Key: the first with another token, the second with the fixture's
+    first = lark.LarkApp("cli_first", encrypt_key="test key", verification_token="another")
+    apps = [first, APP, lark.LarkApp("cli_other_key", encrypt_key="other key", verification_token="xxxxxx")]
+    data, opened_by = lark.open_body((FIXTURES / "url_verification_encrypted.json").read_bytes(), apps)
+    assert opened_by == first
+    # Then the fixture (the second app's token) is answered
+    assert lark.url_verification(data, apps, opened_by) == "ajls384kdjx98XX"
+    # but not when only an app with another key carries that token
+    with pytest.raises(lark.LarkSignatureError):
+        lark.url_verification(data, [first, apps[2]], opened_by)
+
+
+def test_an_event_signed_with_a_shared_encrypt_key_is_for_the_app_it_names():
+    vector = VECTORS["event_signature_computed"]
+    body = (FIXTURES / "card_action_trigger_v2_encrypted.json").read_bytes()
+    now = int(vector["headers"]["X-Lark-Request-Timestamp"])
+    twin = lark.LarkApp("cli_twin", encrypt_key="test key", verification_token="other")
+    apps = [twin, APP]
+    signers = lark.signers(apps, _headers(vector), body, now=now)
+    assert signers == [twin, APP]
+    data, _ = lark.open_body(body, apps)
+    # the event's header.app_id names APP
+    assert lark.addressee(data, signers) == APP
+    # without an app_id, the token tells them apart; with neither, the first signer stands
+    no_app_id = {**data, "header": {**data["header"], "app_id": ""}}
+    assert lark.addressee(no_app_id, signers) == APP
+    assert lark.addressee({"header": {}}, signers) == twin
 
 
 def test_a_plaintext_url_verification_needs_the_token_of_an_app_without_an_encrypt_key():

@@ -3,11 +3,13 @@
 Each route reads the RAW body and checks the vendor's signature before acting on it: a forged
 or replayed request gets 401 and changes nothing. Lark's url_verification is the exception: Lark
 does not sign it, so it is answered, whatever signature headers come with it, when it opens with an
-app's Encrypt Key (and carries that app's token, if it has one) or, plaintext, carries the token of
-an app without an Encrypt Key. The answer comes within Slack's and Lark's 3 seconds: one decision
-through ApprovalService, no vendor call except Slack's response_url.
+app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
+carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
+a 400. The answer comes within Slack's and Lark's 3 seconds: one decision through ApprovalService,
+no vendor call except Slack's response_url (within what is left of the 3 seconds).
 """
 
+import time
 from functools import cache
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -25,6 +27,7 @@ from pagerless.store.chat_events import first_time, forget
 router = APIRouter(tags=["chat"])
 SLACK = [Depends(SignatureRequirement("slack"))]
 LARK = [Depends(SignatureRequirement("lark"))]
+SLACK_ACK_BUDGET_SECONDS = 2.5  # Slack waits 3 s for the acknowledgement, counted from its send
 
 
 @cache
@@ -39,21 +42,22 @@ def chat_actions() -> ChatActions:
 @router.post("/slack/interactivity", dependencies=SLACK)
 async def slack_interactivity(request: Request, background: BackgroundTasks):
     """Slack button clicks (block_actions) and Events API url_verification, v0-signed."""
+    deadline = time.monotonic() + SLACK_ACK_BUDGET_SECONDS
     body = await request.body()
     verified = await run_in_threadpool(_verify_slack, request.headers, body)
     try:
         parsed = slack.parse(body, request.headers.get("content-type", ""))
+        click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
     except ValueError as exc:
-        raise ValidationError("the Slack payload is not valid JSON") from exc
+        raise ValidationError("the body is not a Slack request", details=[{"reason": str(exc)}]) from exc
     if parsed.kind == "url_verification":
         return {"challenge": parsed.challenge}
-    click = slack.click(parsed.payload or {}) if parsed.kind == "block_actions" else None
     if click is None:
         return JSONResponse({}, status_code=200)
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
     message = slack.ephemeral(answer.text)
     if click.response_url.startswith(chat_settings().slack_response_url_prefix):
-        background.add_task(_post_response_url, click.response_url, message)
+        background.add_task(_post_response_url, click.response_url, message, deadline)
     return message
 
 
@@ -91,26 +95,29 @@ async def _lark(request: Request, *, legacy_ok: bool):
             return {"challenge": lark.url_verification(data, lark_apps, opened_by)}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
-    verified = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
+    signed_by = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
     if isinstance(unopened, lark.LarkDecryptError):
         raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from unopened
     if unopened is not None:
         raise ValidationError("the body is not a JSON object") from unopened
-    event_id = lark.event_id(data)
+    verified = lark.addressee(data, signed_by)
+    try:  # read the whole event before anything is written
+        event_id, click = lark.event_id(data), lark.click(data, verified)
+        wants = lark.bind_request(data) if click is None else None
+    except ValueError as exc:
+        raise ValidationError("the body is not a Lark event", details=[{"reason": str(exc)}]) from exc
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
     try:
-        return await _lark_verified(data, verified, configs[verified.app_id])
+        return await _lark_verified(click, wants, verified, configs[verified.app_id])
     except Exception:
         if event_id:  # let Lark's retry run it (a decision already made answers as unchanged)
             await run_in_threadpool(forget, "lark", event_id)
         raise
 
 
-async def _lark_verified(data: dict, verified: lark.LarkApp, app) -> dict:
-    click = lark.click(data, verified)
+async def _lark_verified(click, wants, verified: lark.LarkApp, app) -> dict:
     if click is None:
-        wants = lark.bind_request(data)
         if wants is not None:
             await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants)
         return {}
@@ -129,11 +136,11 @@ def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest) -> Non
     replies.reply_in_lark(workspace, app_id, wants.message_id, text)
 
 
-def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> lark.LarkApp:
+def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> list[lark.LarkApp]:
     if not headers.get("x-lark-signature"):
         raise UnauthorizedError("X-Lark-Signature is required (set an Encrypt Key on the Lark app)")
     try:
-        return lark.verify(apps, headers, body, legacy_ok=legacy_ok)
+        return lark.signers(apps, headers, body, legacy_ok=legacy_ok)
     except lark.LarkSignatureError as exc:
         raise UnauthorizedError(f"Lark signature check failed: {exc}") from exc
 
@@ -149,10 +156,19 @@ def _verify_slack(headers, body: bytes):
     return next(c for c in candidates if c.signing_secret == secret)
 
 
-def _post_response_url(url: str, message: dict) -> None:
+async def _post_response_url(url: str, message: dict, deadline: float) -> None:
+    """Post the answer to response_url within what is left of Slack's 3 seconds: under Lambda the
+    invocation (which Slack waits for) ends only after this. Past the budget it is dropped: the
+    card update that follows the decision still shows it."""
+    import anyio
     import httpx
 
-    try:
-        httpx.post(url, json=message, timeout=2.0)
-    except httpx.HTTPError as exc:
-        logger().warning("Slack response_url post failed", extra={"error": type(exc).__name__})
+    left = deadline - time.monotonic()
+    with anyio.move_on_after(max(left, 0)) as budget:
+        try:
+            async with httpx.AsyncClient(timeout=max(left, 0.01)) as client:
+                await client.post(url, json=message)
+        except httpx.HTTPError as exc:
+            logger().warning("Slack response_url post failed", extra={"error": type(exc).__name__})
+    if budget.cancelled_caught:
+        logger().warning("Slack response_url post dropped: Slack's 3-second acknowledgement comes first")
