@@ -109,8 +109,7 @@ class SlaService:
     def downtime(self, workspace: str, slo: SloDocument, start: datetime, end: datetime) -> tuple[float, list]:
         spans = service_incident_spans(workspace, slo.service, DEFAULT_SEVERITIES, start, end)
         merged = downtime_intervals(spans, end)
-        minutes = sum((min(e, end) - max(s, start)).total_seconds() for s, e in merged if e > start and s < end) / 60
-        return minutes, merged
+        return _minutes_in(merged, start, end), merged
 
     def status(self, workspace: str) -> list[dict]:
         now = utcnow()
@@ -159,12 +158,12 @@ class SlaService:
         if start > end:
             raise ValidationError("start_date is after end_date")
         lo, hi = _day(start), min(_day(end) + timedelta(days=1), utcnow())
-        total_down, _ = self.downtime(workspace, slo, lo, hi)
+        total_down, merged = self.downtime(workspace, slo, lo, hi)  # read once; each day is a part of it
         trend = []
         day = start
         while _day(day) < hi:
             d_lo, d_hi = _day(day), min(_day(day) + timedelta(days=1), hi)
-            down, _ = self.downtime(workspace, slo, d_lo, d_hi)
+            down = _minutes_in(merged, d_lo, d_hi)
             minutes = (d_hi - d_lo).total_seconds() / 60
             trend.append({"date": day.isoformat(), "availability": round(100 * (1 - down / minutes), 4)})
             day += timedelta(days=1)
@@ -185,6 +184,11 @@ class SlaService:
             "summary": f"Service {service} was available {overall}% of the period, which {verdict} "
             f"its SLA target of {target}%.",
         }
+
+
+def _minutes_in(intervals: list[tuple[datetime, datetime]], start: datetime, end: datetime) -> float:
+    """Minutes of [start, end) that the merged ``intervals`` cover."""
+    return sum((min(e, end) - max(s, start)).total_seconds() for s, e in intervals if e > start and s < end) / 60
 
 
 def _day(day: date) -> datetime:

@@ -15,8 +15,10 @@ from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.domain.incidents import open_periods
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
+from pagerless.store.timeline import resolves_and_reopens
 
 BUCKET_RETENTION = timedelta(days=100)
 WORKSPACES = "slo-workspaces"
@@ -124,16 +126,28 @@ class SloRepository:
 def service_incident_spans(
     workspace: str, service: str, severities: tuple[str, ...], start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime | None]]:
-    """(first seen, resolved at) of the service's incidents that overlap [start, end)."""
+    """The spans the service's incidents were open that overlap [start, end): (from, until), ``until`` None
+    while open. An incident is open from its first alert until it resolves; a reopened one only in its open
+    periods (`domain.incidents.open_periods`): the time it sat resolved before a reopen is in no span.
+
+    One query of the workspace's incidents, plus one of the timeline of each reopened incident (one with a
+    ``reopened_at``) that overlaps [start, end), for its resolves and reopens; the others need none."""
     condition = (IncidentRecord.service == service) & IncidentRecord.severity.is_in(*severities)
     rows = IncidentRecord.by_workspace.query(
         workspace, IncidentRecord.created_key < f"{_utc(end)}~", filter_condition=condition
     )
-    spans = []
+    spans: list[tuple[datetime, datetime | None]] = []
     for row in rows:
         began = row.first_seen or row.created_at
-        if began < end and (row.resolved_at is None or row.resolved_at > start):
+        if began >= end or (row.resolved_at is not None and row.resolved_at <= start):
+            continue
+        if row.reopened_at is None:
             spans.append((began, row.resolved_at))
+            continue
+        periods: list[tuple[datetime, datetime | None]] = list(open_periods(row, resolves_and_reopens(row.id), end))
+        if row.resolved_at is None:  # open now: its last period has no end yet (the caller's "now" ends it)
+            periods[-1] = (periods[-1][0], None)
+        spans += [(s, e) for s, e in periods if s < end and (e is None or e > start)]
     return spans
 
 

@@ -18,10 +18,10 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
+from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.store.base import BaseModel, Region, TableName
 
 STREAM_ATTEMPTS = 100
-REOPENED = "incident_reopened"
 
 
 class Reopens(GlobalSecondaryIndex):
@@ -104,7 +104,7 @@ def append_timeline(
         actor=actor,
         message=message,
         data=data,
-        reopened_in=workspace if event_type == REOPENED else None,
+        reopened_in=workspace if event_type == REOPENED_EVENT else None,
     )
     item.save()
     return item
@@ -119,6 +119,17 @@ def reopens_between(workspace: str, start: datetime, end: datetime) -> dict[str,
         if start <= at < end:
             found.setdefault(item.incident_id, []).append(at)
     return found
+
+
+def resolves_and_reopens(incident_id: str) -> list[tuple[datetime, str]]:
+    """The (time, type) of the incident's ``incident_resolved`` and ``incident_reopened`` entries, oldest
+    first (what `domain.incidents.open_periods` reads): one query of its timeline, filtered on the type."""
+    items = TimelineRecord.query(
+        incident_id,
+        filter_condition=TimelineRecord.type.is_in(RESOLVED_EVENT, REOPENED_EVENT),
+        attributes_to_get=["incident_id", "sk", "at", "type"],
+    )
+    return [(item.at, item.type) for item in items]
 
 
 def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:

@@ -69,3 +69,15 @@ def seed_incident(
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def seed_reopen(incident_id: str, *, resolved: datetime, reopened: datetime, workspace: str = "default") -> None:
+    """A seeded incident was resolved at ``resolved`` and reopened at ``reopened`` (its final resolve, if any,
+    is ``seed_incident``'s): the timeline entries and the ``reopened_at`` the lifecycle writes."""
+    from pagerless.store.timeline import append_timeline
+
+    append_timeline(incident_id, resolved, "incident_resolved", actor="intake", message="", data={})
+    append_timeline(
+        incident_id, reopened, "incident_reopened", actor="intake", message="", data={}, workspace=workspace
+    )
+    IncidentRecord.get(incident_id).update(actions=[IncidentRecord.reopened_at.set(reopened)])

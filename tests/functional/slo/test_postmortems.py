@@ -269,7 +269,6 @@ def test_the_slo_impact_of_a_reopened_incident_leaves_out_the_time_it_sat_resolv
     from pagerless.store.incidents import IncidentRecord
 
     IncidentRecord.get("INC-PM2").update(actions=[IncidentRecord.reopened_at.set(opened + minutes(120))])
-    # (the downtime SLI reads the incident as down from its first alert to its last resolve)
     api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
     # When its postmortem is drafted
     pm = api.post("/api/incidents/INC-PM2/postmortem", headers=auth(admin_key)).json()

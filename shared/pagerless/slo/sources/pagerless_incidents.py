@@ -3,7 +3,8 @@
 ``spec.kind``: ``downtime`` (minutes of the bucket covered by an incident of the service with one of
 ``spec.severities``, default critical and high; overlapping incidents count once), ``uptime``
 (5 minus that) or ``minutes`` (5 per bucket: the total). An incident is down from its first alert
-(``first_seen``) until it resolves (or now, while open).
+(``first_seen``) until it resolves (or now, while open); a reopened incident only in its open periods, not
+while it sat resolved before a reopen (`store.slos.service_incident_spans`).
 """
 
 from datetime import datetime, timedelta
