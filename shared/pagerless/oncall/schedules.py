@@ -317,9 +317,20 @@ def render_whole(schedule: Schedule, start: datetime, end: datetime) -> list[Shi
     return shifts
 
 
+MAX_JUMPS = 12  # after a gap, horizons that hold changes but no other person before giving up
+
+
 def next_handoff(schedule: Schedule, at: datetime, horizon: timedelta = timedelta(days=45)) -> Shift | None:
-    """The first shift after ``at`` whose person differs from the one on call at ``at``; after a gap
-    with nobody on call it is looked for within ``horizon``."""
+    """The first shift after ``at`` whose person differs from the one on call at ``at``, whole as
+    `on_call` gives it, or None.
+
+    After a gap with nobody on call it is looked for a ``horizon`` at a time; where a horizon holds
+    none, the search goes on from a week and a day before the next handoff or override bound past it
+    (nothing changes in between, and restriction windows repeat weekly: once what follows the last
+    change was seen for a week and a day, it holds no one else), so a rotation that starts months
+    later is found. None when nothing changes any more, or after `MAX_JUMPS` horizons that
+    held changes but no other person (a one-person layer with restrictions).
+    """
     current = on_call(schedule, at)
     shift = current
     for _ in range(64):  # pieces of the same person (across layers or overrides) before a handoff
@@ -334,9 +345,21 @@ def next_handoff(schedule: Schedule, at: datetime, horizon: timedelta = timedelt
         shift = following
     if shift is not None and shift.end is None:
         return None
-    for shift in render(schedule, at, at + horizon):
-        if shift.start > at and (current is None or shift.person_id != current.person_id):
-            return shift
+    zone, at = ZoneInfo(schedule.timezone), at.astimezone(UTC)
+    horizon, start = max(horizon, 2 * STILL), at
+    for _ in range(MAX_JUMPS):
+        end = start + horizon
+        for shift in render(schedule, start, end):
+            if shift.start > at and (current is None or shift.person_id != current.person_id):
+                return on_call(schedule, shift.start)
+        last = _edge_before(schedule, zone, end, 1)
+        if last is not None and last > end - STILL:  # what follows it was seen for less than a week and a day
+            start = end - STILL
+            continue
+        change = _edge_after(schedule, zone, end, 1)
+        if change is None:
+            return None
+        start = change - STILL
     return None
 
 
