@@ -81,6 +81,23 @@ def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
+def _wall_bound(naive: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment whose wall time in the zone is ``naive`` or later, as UTC.
+
+    It differs from `_localize` in a skipped hour: a restriction window bounds the wall times it
+    covers, so a bound there is the moment the clocks jump past it (a window until 02:30 ends at
+    03:00 when clocks go from 02:00 to 03:00), whereas a handoff there moves forward by the gap.
+    """
+    at = _localize(naive, zone)
+    if at.astimezone(zone).replace(tzinfo=None) == naive:
+        return at
+    lo, hi = naive.replace(tzinfo=zone, fold=1).astimezone(UTC), at  # the offsets after and before the gap
+    while hi - lo > timedelta(seconds=1):  # zones change their offsets on whole seconds
+        mid = lo + timedelta(seconds=(hi - lo).total_seconds() // 2)
+        lo, hi = (lo, mid) if mid.astimezone(zone).replace(tzinfo=None) >= naive else (mid, hi)
+    return hi
+
+
 def _occurrences(layer: Layer, zone: ZoneInfo) -> Occurrences:
     return occurrences(layer.rrule, datetime.combine(layer.rotation_start, layer.handoff_time), zone.key)
 
@@ -143,9 +160,9 @@ def _windows(restrictions: tuple[Restriction, ...], zone: ZoneInfo, start: datet
     while day <= last:
         for r in restrictions:
             if WEEKDAYS[day.weekday()] in r.days:
-                begin = _localize(datetime.combine(day, r.start), zone)
+                begin = _wall_bound(datetime.combine(day, r.start), zone)
                 stop_day = day + timedelta(days=1) if r.end <= r.start else day
-                yield begin, _localize(datetime.combine(stop_day, r.end), zone)
+                yield begin, _wall_bound(datetime.combine(stop_day, r.end), zone)
         day += timedelta(days=1)
 
 

@@ -216,3 +216,26 @@ def test_the_next_handoff_after_a_long_gap_is_the_first_restricted_shift_not_a_l
     nxt = next_handoff(schedule(office, overrides=[cover]), utc(2026, 3, 1, 5, 0))
     # Then it is ann's first Thursday, 09:00 to 17:00 EDT
     assert (nxt.person_id, nxt.start, nxt.end) == ("ann", utc(2026, 4, 30, 13, 0), utc(2026, 4, 30, 21, 0))
+
+
+def test_a_restriction_ending_in_the_skipped_hour_ends_when_the_clocks_jump():
+    # Given a night window 18:00-02:30 over a New York rotation: on 8 March 02:30 does not exist
+    night = Layer(
+        "night", ("ann", "ben"), date(2026, 3, 2), time(9, 0), "FREQ=WEEKLY", (Restriction(time(18), time(2, 30)),)
+    )
+    s = schedule(night)
+    # When who is on call is asked at 01:10 EST, before the change
+    shift = on_call(s, utc(2026, 3, 8, 6, 10))
+    # Then the shift ends at 03:00 EDT, when the wall clock passes 02:30 (not 03:30 EDT, half an hour on)
+    assert (shift.person_id, shift.start, shift.end) == ("ann", utc(2026, 3, 7, 23, 0), utc(2026, 3, 8, 7, 0))
+    assert on_call(s, utc(2026, 3, 8, 7, 10)) is None  # 03:10 EDT is outside 18:00-02:30
+
+
+def test_a_restriction_starting_in_the_skipped_hour_starts_when_the_clocks_jump():
+    # Given an early window 02:30-06:00: on 8 March the wall clock goes from 02:00 EST to 03:00 EDT
+    early = Layer(
+        "early", ("ann", "ben"), date(2026, 3, 2), time(9, 0), "FREQ=WEEKLY", (Restriction(time(2, 30), time(6)),)
+    )
+    # Then ann is on call at 03:10 EDT, from 03:00 EDT to 06:00 EDT
+    shift = on_call(schedule(early), utc(2026, 3, 8, 7, 10))
+    assert (shift.person_id, shift.start, shift.end) == ("ann", utc(2026, 3, 8, 7, 0), utc(2026, 3, 8, 10, 0))
