@@ -11,6 +11,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from pagerless.clock import known_zone, parse_time
 from pagerless.domain.schema_docs import documented
 from pagerless.oncall import policies, schedules
+from pagerless.oncall.occurrences import local_rrule
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Field(min_length=1, max_length=200)
@@ -65,7 +66,7 @@ class LayerIn(BaseModel):
         value = value.strip().removeprefix("RRULE:")
         if "DTSTART" in value.upper() or "FREQ=" not in value.upper():
             raise ValueError("rrule needs FREQ and no DTSTART (rotation_start and handoff_time give the start)")
-        checked = schedules.local_rrule(value, ZoneInfo("UTC"))  # ValueError naming UNTIL's forms
+        checked = local_rrule(value, ZoneInfo("UTC"))  # ValueError naming UNTIL's forms
         try:
             rrulestr(checked, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError) as exc:

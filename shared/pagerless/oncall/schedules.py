@@ -9,17 +9,17 @@ and where overrides overlap the later one in ``Schedule.overrides`` (the newest)
 
 An RRULE's UNTIL is UTC (``...Z``) as RFC 5545 asks when the start has a zone, and is compared as
 the schedule's wall time of that moment; an UNTIL without ``Z`` is already that wall time.
+Occurrences and their counts come from `occurrences`, which computes them for fixed-step rules
+rather than counting from the rotation's start, so a lookup costs the same however old the rotation.
 """
 
-import re
-from collections import deque
+from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from itertools import pairwise, takewhile
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from pagerless.oncall.occurrences import Occurrences, occurrences
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -72,37 +72,6 @@ class Shift:
     override_id: str | None = None
 
 
-_UNTIL = re.compile(r"(?<![A-Z])UNTIL=([^;]*)", re.IGNORECASE)
-UNTIL_FORMS = (
-    "rrule UNTIL must be a UTC date-time YYYYMMDDTHHMMSSZ (RFC 5545), "
-    "or YYYYMMDDTHHMMSS or YYYYMMDD in the schedule's time zone"
-)
-
-
-def local_rrule(rrule: str, zone: ZoneInfo) -> str:
-    """The rule with a UTC UNTIL rewritten as the zone's wall time of that moment (occurrences are
-    naive wall times); ValueError naming the accepted forms for an UNTIL of any other shape."""
-    match = _UNTIL.search(rrule)
-    if match is None:
-        return rrule
-    value = match.group(1).upper()
-    if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", value):
-        raise ValueError(UNTIL_FORMS)
-    if not value.endswith("Z"):
-        return rrule
-    try:
-        moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise ValueError(UNTIL_FORMS) from exc
-    local = moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
-    return rrule[: match.start(1)] + local + rrule[match.end(1) :]
-
-
-@lru_cache(maxsize=256)
-def _rule(rrule: str, dtstart: datetime, zone: str):
-    return rrulestr(local_rrule(rrule, ZoneInfo(zone)), dtstart=dtstart, cache=True)
-
-
 def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """Wall time in the zone as UTC (fold=0: the first of a repeated hour; a skipped time moves forward).
 
@@ -112,8 +81,25 @@ def _localize(naive: datetime, zone: ZoneInfo) -> datetime:
     return naive.replace(tzinfo=zone).astimezone(UTC)
 
 
-def _occurrences(layer: Layer, zone: ZoneInfo):
-    return _rule(layer.rrule, datetime.combine(layer.rotation_start, layer.handoff_time), zone.key)
+def _wall_bound(naive: datetime, zone: ZoneInfo) -> datetime:
+    """The first moment whose wall time in the zone is ``naive`` or later, as UTC.
+
+    It differs from `_localize` in a skipped hour: a restriction window bounds the wall times it
+    covers, so a bound there is the moment the clocks jump past it (a window until 02:30 ends at
+    03:00 when clocks go from 02:00 to 03:00), whereas a handoff there moves forward by the gap.
+    """
+    at = _localize(naive, zone)
+    if at.astimezone(zone).replace(tzinfo=None) == naive:
+        return at
+    lo, hi = naive.replace(tzinfo=zone, fold=1).astimezone(UTC), at  # the offsets after and before the gap
+    while hi - lo > timedelta(seconds=1):  # zones change their offsets on whole seconds
+        mid = lo + timedelta(seconds=(hi - lo).total_seconds() // 2)
+        lo, hi = (lo, mid) if mid.astimezone(zone).replace(tzinfo=None) >= naive else (mid, hi)
+    return hi
+
+
+def _occurrences(layer: Layer, zone: ZoneInfo) -> Occurrences:
+    return occurrences(layer.rrule, datetime.combine(layer.rotation_start, layer.handoff_time), zone.key)
 
 
 def handoffs(
@@ -130,7 +116,8 @@ def handoffs(
     skip_before = since.astimezone(zone).replace(tzinfo=None) - timedelta(days=1) if since else None
     found: list[tuple[datetime, int]] = []
     skipped: tuple[datetime, int] | None = None
-    for count, naive in enumerate(_occurrences(layer, zone)):
+    rule = _occurrences(layer, zone)
+    for count, naive in rule.since(skip_before) if skip_before is not None else rule.all():
         if skip_before is not None and naive < skip_before:
             skipped = (naive, count)
             continue
@@ -173,9 +160,9 @@ def _windows(restrictions: tuple[Restriction, ...], zone: ZoneInfo, start: datet
     while day <= last:
         for r in restrictions:
             if WEEKDAYS[day.weekday()] in r.days:
-                begin = _localize(datetime.combine(day, r.start), zone)
+                begin = _wall_bound(datetime.combine(day, r.start), zone)
                 stop_day = day + timedelta(days=1) if r.end <= r.start else day
-                yield begin, _localize(datetime.combine(stop_day, r.end), zone)
+                yield begin, _wall_bound(datetime.combine(stop_day, r.end), zone)
         day += timedelta(days=1)
 
 
@@ -226,20 +213,25 @@ def render(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
         ]
     )
     edges = sorted({start, end, *(t for stack in stacks for s in stack for t in (s.start, s.end))})
+    starts = [[s.start for s in stack] for stack in stacks[:-1]]
     pieces = []
     for lo, hi in pairwise(edges):
-        top = _top(stacks, lo)
+        top = _top(stacks, starts, lo)
         if top is not None:
             pieces.append(Shift(lo, hi, top.person_id, top.layer, top.rotation_index, top.override_id))
     return _merge(pieces)
 
 
-def _top(stacks: list[list[Shift]], at: datetime) -> Shift | None:
-    """The shift on top at ``at``: the last stack's, and in a stack the last one (only overrides overlap)."""
-    for stack in reversed(stacks):
-        for shift in reversed(stack):
-            if shift.start <= at < shift.end:
-                return shift
+def _top(stacks: list[list[Shift]], starts: list[list[datetime]], at: datetime) -> Shift | None:
+    """The shift on top at ``at``: the last stack's, and in a stack the last one. Only overrides (the
+    last stack) overlap; a layer's shifts are sorted and apart, so its one candidate is found by bisection."""
+    for shift in reversed(stacks[-1]):
+        if shift.start <= at < shift.end:
+            return shift
+    for stack, begins in zip(reversed(stacks[:-1]), reversed(starts), strict=True):
+        i = bisect_right(begins, at) - 1
+        if i >= 0 and at < stack[i].end:
+            return stack[i]
     return None
 
 
@@ -255,8 +247,8 @@ def _edge_before(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> dat
     for layer in schedule.layers:
         if not layer.participants:
             continue
-        recent = deque(takewhile(lambda n: n < near, _occurrences(layer, zone)), maxlen=k + 3)  # not localized
-        points = [at for at in (_localize(n, zone) for n in recent) if at < t]
+        recent = _occurrences(layer, zone).before(near, k + 3)  # not localized
+        points = [at for at in (_localize(n, zone) for _, n in recent) if at < t]
         if points:
             found.append(points[max(0, len(points) - k)])
     bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b < t)
@@ -274,7 +266,9 @@ def _edge_after(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> date
             continue
         since = t.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)  # a DST change moves wall times
         seen, last = 0, None
-        for naive in _occurrences(layer, zone).xafter(since, inc=True):
+        for _, naive in _occurrences(layer, zone).since(since):
+            if naive < since:
+                continue
             at = _localize(naive, zone)
             if at > t:
                 seen, last = seen + 1, at
@@ -340,9 +334,20 @@ def render_whole(schedule: Schedule, start: datetime, end: datetime) -> list[Shi
     return shifts
 
 
+MAX_JUMPS = 12  # after a gap, horizons that hold changes but no other person before giving up
+
+
 def next_handoff(schedule: Schedule, at: datetime, horizon: timedelta = timedelta(days=45)) -> Shift | None:
-    """The first shift after ``at`` whose person differs from the one on call at ``at``; after a gap
-    with nobody on call it is looked for within ``horizon``."""
+    """The first shift after ``at`` whose person differs from the one on call at ``at``, whole as
+    `on_call` gives it, or None.
+
+    After a gap with nobody on call it is looked for a ``horizon`` at a time; where a horizon holds
+    none, the search goes on from a week and a day before the next handoff or override bound past it
+    (nothing changes in between, and restriction windows repeat weekly: once what follows the last
+    change was seen for a week and a day, it holds no one else), so a rotation that starts months
+    later is found. None when nothing changes any more, or after `MAX_JUMPS` horizons that
+    held changes but no other person (a one-person layer with restrictions).
+    """
     current = on_call(schedule, at)
     shift = current
     for _ in range(64):  # pieces of the same person (across layers or overrides) before a handoff
@@ -357,9 +362,21 @@ def next_handoff(schedule: Schedule, at: datetime, horizon: timedelta = timedelt
         shift = following
     if shift is not None and shift.end is None:
         return None
-    for shift in render(schedule, at, at + horizon):
-        if shift.start > at and (current is None or shift.person_id != current.person_id):
-            return shift
+    zone, at = ZoneInfo(schedule.timezone), at.astimezone(UTC)
+    horizon, start = max(horizon, 2 * STILL), at
+    for _ in range(MAX_JUMPS):
+        end = start + horizon
+        for shift in render(schedule, start, end):
+            if shift.start > at and (current is None or shift.person_id != current.person_id):
+                return on_call(schedule, shift.start)
+        last = _edge_before(schedule, zone, end, 1)
+        if last is not None and last > end - STILL:  # what follows it was seen for less than a week and a day
+            start = end - STILL
+            continue
+        change = _edge_after(schedule, zone, end, 1)
+        if change is None:
+            return None
+        start = change - STILL
     return None
 
 

@@ -173,3 +173,69 @@ def test_a_utc_until_is_the_zones_wall_time_of_that_moment():
     shifts = render(s, utc(2026, 3, 6), utc(2026, 3, 12))
     assert [(x.person_id, x.start) for x in shifts][-1] == ("ben", utc(2026, 3, 9, 13, 0))
     assert on_call(s, utc(2026, 3, 11)).end is None
+
+
+def test_the_next_handoff_after_a_gap_longer_than_45_days_is_found():
+    # Given a rotation that starts on 1 June, asked about in March (nobody on call until then)
+    later = Layer("daily", ("ann", "ben"), date(2026, 6, 1), time(9, 0), "FREQ=DAILY")
+    # When the next handoff is asked for
+    nxt = next_handoff(schedule(later), utc(2026, 3, 1))
+    # Then it is ann's first shift, whole
+    assert (nxt.person_id, nxt.start, nxt.end) == ("ann", utc(2026, 6, 1, 13, 0), utc(2026, 6, 2, 13, 0))
+
+
+def test_the_next_handoff_after_an_override_and_a_long_gap_is_found():
+    # Given an override in March and a rotation that starts on 1 June
+    later = Layer("daily", ("ann", "ben"), date(2026, 6, 1), time(9, 0), "FREQ=DAILY")
+    cover = Override("o1", "zoe", utc(2026, 3, 1), utc(2026, 3, 2))
+    # When the next handoff is asked for during the override
+    nxt = next_handoff(schedule(later, overrides=[cover]), utc(2026, 3, 1, 5, 0))
+    # Then it is ann's, not "no handoff ahead"
+    assert (nxt.person_id, nxt.start) == ("ann", utc(2026, 6, 1, 13, 0))
+
+
+def test_no_next_handoff_when_nothing_changes_after_a_gap():
+    # Given a schedule with one override and no layer
+    s = schedule(overrides=[Override("o1", "zoe", utc(2026, 3, 1), utc(2026, 3, 2))])
+    # Then after the override there is nobody, and no handoff ahead
+    assert next_handoff(s, utc(2026, 3, 1, 5, 0)) is None
+
+
+def test_the_next_handoff_after_a_long_gap_is_the_first_restricted_shift_not_a_later_one():
+    # Given a business-hours rotation starting on Thursday 30 April, and an override ending in March
+    office = Layer(
+        "office",
+        ("ann", "ben"),
+        date(2026, 4, 30),
+        time(9, 0),
+        "FREQ=WEEKLY",
+        (Restriction(time(9, 0), time(17, 0), ("thu",)),),
+    )
+    cover = Override("o1", "zoe", utc(2026, 3, 1), utc(2026, 3, 2))
+    # When the next handoff is asked for during the override
+    nxt = next_handoff(schedule(office, overrides=[cover]), utc(2026, 3, 1, 5, 0))
+    # Then it is ann's first Thursday, 09:00 to 17:00 EDT
+    assert (nxt.person_id, nxt.start, nxt.end) == ("ann", utc(2026, 4, 30, 13, 0), utc(2026, 4, 30, 21, 0))
+
+
+def test_a_restriction_ending_in_the_skipped_hour_ends_when_the_clocks_jump():
+    # Given a night window 18:00-02:30 over a New York rotation: on 8 March 02:30 does not exist
+    night = Layer(
+        "night", ("ann", "ben"), date(2026, 3, 2), time(9, 0), "FREQ=WEEKLY", (Restriction(time(18), time(2, 30)),)
+    )
+    s = schedule(night)
+    # When who is on call is asked at 01:10 EST, before the change
+    shift = on_call(s, utc(2026, 3, 8, 6, 10))
+    # Then the shift ends at 03:00 EDT, when the wall clock passes 02:30 (not 03:30 EDT, half an hour on)
+    assert (shift.person_id, shift.start, shift.end) == ("ann", utc(2026, 3, 7, 23, 0), utc(2026, 3, 8, 7, 0))
+    assert on_call(s, utc(2026, 3, 8, 7, 10)) is None  # 03:10 EDT is outside 18:00-02:30
+
+
+def test_a_restriction_starting_in_the_skipped_hour_starts_when_the_clocks_jump():
+    # Given an early window 02:30-06:00: on 8 March the wall clock goes from 02:00 EST to 03:00 EDT
+    early = Layer(
+        "early", ("ann", "ben"), date(2026, 3, 2), time(9, 0), "FREQ=WEEKLY", (Restriction(time(2, 30), time(6)),)
+    )
+    # Then ann is on call at 03:10 EDT, from 03:00 EDT to 06:00 EDT
+    shift = on_call(schedule(early), utc(2026, 3, 8, 7, 10))
+    assert (shift.person_id, shift.start, shift.end) == ("ann", utc(2026, 3, 8, 7, 0), utc(2026, 3, 8, 10, 0))

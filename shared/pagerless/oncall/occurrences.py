@@ -1,0 +1,142 @@
+"""A layer's rrule occurrences (naive wall times) with their counts, found without walking from the
+rotation's start where the rule allows it.
+
+Whose turn it is depends on how many occurrences came before, and walking the rule from its start
+costs what the rotation's age is: an hourly rotation since 2020 is 50,000 occurrences. A rule that
+is FREQ=HOURLY, DAILY or WEEKLY with only INTERVAL, COUNT or UNTIL (and WKST, which changes nothing
+without BYDAY) has its occurrences at a fixed *wall-time* step from the start: dateutil fills in the
+BYxxx parts from the start (same minute, hour, weekday) and works on naive wall times, so the n-th
+occurrence is ``start + n * step`` and the one before a wall time is one floor division away. DST
+does not enter here: occurrences are naive wall times and the schedule gives them the zone
+afterwards (`schedules._localize`), as it does for counted ones. Any other rule (BYDAY, BYMONTHDAY,
+MONTHLY, both COUNT and UNTIL, a form this parser does not know) is counted as before: its
+occurrences are not a fixed step apart, and a wrong count would page the wrong person.
+tests/unit/oncall/test_occurrences.py compares both ways at many instants.
+"""
+
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from itertools import count, takewhile
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+_UNTIL = re.compile(r"(?<![A-Z])UNTIL=([^;]*)", re.IGNORECASE)
+UNTIL_FORMS = (
+    "rrule UNTIL must be a UTC date-time YYYYMMDDTHHMMSSZ (RFC 5545), "
+    "or YYYYMMDDTHHMMSS or YYYYMMDD in the schedule's time zone"
+)
+_STEPS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
+
+
+def local_rrule(rrule: str, zone: ZoneInfo) -> str:
+    """The rule with a UTC UNTIL rewritten as the zone's wall time of that moment (occurrences are
+    naive wall times); ValueError naming the accepted forms for an UNTIL of any other shape."""
+    match = _UNTIL.search(rrule)
+    if match is None:
+        return rrule
+    value = match.group(1).upper()
+    if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", value):
+        raise ValueError(UNTIL_FORMS)
+    if not value.endswith("Z"):
+        return rrule
+    try:
+        moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    except ValueError as exc:
+        raise ValueError(UNTIL_FORMS) from exc
+    local = moment.astimezone(zone).strftime("%Y%m%dT%H%M%S")
+    return rrule[: match.start(1)] + local + rrule[match.end(1) :]
+
+
+def _regular(rrule: str, start: datetime) -> tuple[timedelta, int | None] | None:
+    """(step, index of the last occurrence or None) of a fixed-step rule, else None."""
+    parts: dict[str, str] = {}
+    for pair in rrule.upper().split(";"):
+        name, sep, value = pair.partition("=")
+        if not sep or name in parts:
+            return None
+        parts[name] = value
+    if not set(parts) <= {"FREQ", "INTERVAL", "COUNT", "UNTIL", "WKST"} or parts.get("FREQ") not in _STEPS:
+        return None
+    if "COUNT" in parts and "UNTIL" in parts:
+        return None
+    try:
+        step = _STEPS[parts["FREQ"]] * int(parts.get("INTERVAL", "1"))
+        if step <= timedelta(0):
+            return None
+        if "COUNT" in parts:
+            last = int(parts["COUNT"]) - 1
+            return (step, last) if last >= 0 else None
+        if "UNTIL" in parts:
+            value = parts["UNTIL"]
+            until = datetime.strptime(value, "%Y%m%dT%H%M%S" if "T" in value else "%Y%m%d")
+            return step, (until - start) // step if until >= start else -1
+    except ValueError:
+        return None
+    return step, None
+
+
+@dataclass(frozen=True)
+class Occurrences:
+    """The occurrences of one rule from one start; ``step`` is None where they must be counted."""
+
+    rule: object  # dateutil rrule
+    first: datetime
+    step: timedelta | None
+    last: int | None  # index of the last occurrence of a fixed-step rule (-1: none); None: no end
+
+    def _from(self, index: int) -> Iterator[tuple[int, datetime]]:
+        assert self.step is not None
+        for n in count(max(index, 0)):
+            if self.last is not None and n > self.last:
+                return
+            yield n, self.first + n * self.step
+
+    def _first_not_before(self, naive: datetime) -> int:
+        assert self.step is not None
+        return max(0, -((self.first - naive) // self.step))
+
+    def all(self) -> Iterator[tuple[int, datetime]]:
+        return self._from(0) if self.step is not None else enumerate(self.rule)
+
+    def since(self, naive: datetime) -> Iterator[tuple[int, datetime]]:
+        """The last occurrence before ``naive`` (if any), then every one from ``naive`` on."""
+        if self.step is not None:
+            index = self._first_not_before(naive) - 1
+            yield from self._from(index if self.last is None else min(index, self.last))
+            return
+        skipped = None
+        for item in enumerate(self.rule):
+            if item[1] < naive:
+                skipped = item
+                continue
+            if skipped is not None:
+                yield skipped
+                skipped = None
+            yield item
+        if skipped is not None:
+            yield skipped
+
+    def before(self, naive: datetime, n: int) -> list[tuple[int, datetime]]:
+        """The last ``n`` occurrences before ``naive``, oldest first."""
+        if self.step is None:
+            return list(deque(takewhile(lambda item: item[1] < naive, enumerate(self.rule)), maxlen=n))
+        end = self._first_not_before(naive)
+        if self.last is not None:
+            end = min(end, self.last + 1)
+        return [(i, self.first + i * self.step) for i in range(max(0, end - n), end)]
+
+
+@lru_cache(maxsize=256)
+def occurrences(rrule: str, dtstart: datetime, zone: str) -> Occurrences:
+    """The occurrences of ``rrule`` from ``dtstart`` (naive wall time of ``zone``)."""
+    local = local_rrule(rrule, ZoneInfo(zone))
+    rule = rrulestr(local, dtstart=dtstart, cache=True)
+    first = dtstart.replace(microsecond=0)  # as dateutil does
+    regular = _regular(local, first)
+    step, last = regular if regular is not None else (None, None)
+    return Occurrences(rule, first, step, last)
