@@ -155,6 +155,20 @@ def seconds_to_diagnose(incident, diagnosed_at: datetime) -> float:
     return round((diagnosed_at - diagnosing_since(incident)).total_seconds(), 3)
 
 
+# What Pagerless's own SLO burn alerts come in as (`slo.service`, intake source ``slo``), and the alert
+# the Prometheus rules it exports fire (`slo.rules`).
+SLO_BURN_SOURCE = "slo"
+SLO_BURN_ALERT = "SLOErrorBudgetBurn"
+
+
+def is_slo_burn(incident) -> bool:
+    """Whether ``incident`` was opened by an SLO's burn alert: the effect of its service's downtime, not
+    downtime of its own. Counted as downtime, it would keep the budget burning after the real incident
+    resolved, and the SLO would never recover."""
+    labels = incident.labels or {}
+    return incident.source == SLO_BURN_SOURCE or (labels.get("alertname") == SLO_BURN_ALERT and "slo" in labels)
+
+
 # The timeline entries that end and restart an incident's open time (what `incidents.lifecycle` records).
 RESOLVED_EVENT = "incident_resolved"
 REOPENED_EVENT = "incident_reopened"

@@ -15,7 +15,7 @@ from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.domain.incidents import open_periods
+from pagerless.domain.incidents import is_slo_burn, open_periods
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
@@ -138,6 +138,8 @@ def service_incident_spans(
     )
     spans: list[tuple[datetime, datetime | None]] = []
     for row in rows:
+        if is_slo_burn(row):  # an SLO's own burn alert: its service's downtime is the incident that burns
+            continue
         began = row.first_seen or row.created_at
         if began >= end or (row.resolved_at is not None and row.resolved_at <= start):
             continue

@@ -1,6 +1,7 @@
 """The SLO API on the embedded AWS: definitions in JSON and YAML, roles, errors, CloudWatch SLIs
 (moto), and seed 001's SLA aliases over hand-computed incident downtime."""
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
 
 import boto3
@@ -276,6 +277,39 @@ def test_deleting_a_burning_slo_resolves_its_incident(api, admin_key):
     assert IncidentRecord.get(burn[0].id).status == "resolved"
 
 
+def test_the_incident_a_downtime_slos_burn_alert_opens_is_not_downtime_of_its_own(api, admin_key):
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given a downtime SLO of "cart" burning fast: a critical incident open for an hour
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    opened = align(utcnow()) - minutes(60)
+    seed_incident("INC-13", service="cart", severity="critical", opened=opened)
+    assert api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key)).json()["alert_level"] == "critical"
+    [burn] = [i for i in IncidentRecord.scan() if i.source == "slo"]
+    assert burn.service == "cart" and burn.severity == "critical" and burn.status != "resolved"
+    # When the real incident is resolved (the burn alert's incident is still open: the budget is still spent)
+    assert api.post("/api/incidents/INC-13/resolve", json={}, headers=auth(admin_key)).status_code == 200
+    resolved_at = IncidentRecord.get("INC-13").resolved_at
+    # Then the service is no longer down: the burn incident is an effect of the downtime, not more of it
+    violations = api.get(
+        "/api/sla/violations",
+        params={"start_date": opened.date().isoformat(), "end_date": utcnow().date().isoformat()},
+        headers=auth(admin_key),
+    ).json()
+    assert [(v["started_at"], v["ended_at"]) for v in violations] == [(opened.isoformat(), resolved_at.isoformat())]
+    (board,) = api.get("/api/sla/status", headers=auth(admin_key)).json()
+    assert board["down_checks"] == math.ceil((resolved_at - opened).total_seconds() / 60), board
+    # And the SLO's next evaluation spends no budget for the time since (or it would never recover)
+    api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key))
+    budget = api.get("/api/slo/sla-cart/budget", headers=auth(admin_key)).json()
+    down = (min(resolved_at, datetime.fromisoformat(budget["window"]["end"])) - opened).total_seconds() / 60
+    assert budget["budget_consumed_minutes"] == pytest.approx(down, abs=0.01), budget
+
+
 def test_a_reopened_incident_spends_budget_only_while_it_was_open(runtime, api, admin_key):
     from tests.functional.foundation.test_events import _invoke, _load
     from tests.functional.slo.history import seed_reopen
@@ -345,8 +379,8 @@ def test_a_reopened_incident_still_open_is_down_from_its_reopen_until_now(api, a
         params={"start_date": opened.date().isoformat(), "end_date": utcnow().date().isoformat()},
         headers=auth(admin_key),
     ).json()
-    # (the SLO's critical burn alert opened an incident of "cart" since: left out, it is not this test's subject)
-    periods = [(v["started_at"], v["ended_at"]) for v in violations if v["started_at"] <= reopened.isoformat()]
+    # (the incident the SLO's burn alert opened since is not downtime of its own: not listed)
+    periods = [(v["started_at"], v["ended_at"]) for v in violations]
     assert periods == [
         (opened.isoformat(), (opened + minutes(20)).isoformat()),
         (reopened.isoformat(), None),

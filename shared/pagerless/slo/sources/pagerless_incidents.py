@@ -4,7 +4,8 @@
 ``spec.severities``, default critical and high; overlapping incidents count once), ``uptime``
 (5 minus that) or ``minutes`` (5 per bucket: the total). An incident is down from its first alert
 (``first_seen``) until it resolves (or now, while open); a reopened incident only in its open periods, not
-while it sat resolved before a reopen (`store.slos.service_incident_spans`).
+while it sat resolved before a reopen (`store.slos.service_incident_spans`). An incident opened by an SLO's
+burn alert is not downtime (`domain.incidents.is_slo_burn`): it is the effect of the downtime that burns.
 """
 
 from datetime import datetime, timedelta
