@@ -190,16 +190,28 @@ class IncidentLifecycle:
         A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
         starts next), or to none: an execution of before the resolve stops at its next step."""
         if incident.status == IncidentStatus.RESOLVED.value:
-            incident, _ = self.move(
-                incident, IncidentStatus.OPEN, lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn)
-            )
+            moved = [incident]
+
+            def reopen_with(entry) -> bool:
+                # the reopen and its timeline entry are one transaction: the reports' `reopens`
+                # index finds every reopened incident by that entry (docs/writes.md)
+                moved[0], done = self.move(
+                    incident,
+                    IncidentStatus.OPEN,
+                    lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn),
+                    alongside=entry,
+                )
+                return done
+
             self.record(
                 incident,
                 "incident_reopened",
                 "the alert fired again within the reopen window",
                 data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
                 stream_type="incident_updated",
+                write=reopen_with,
             )
+            incident = moved[0]
             metrics.reopened(alert.source)
         else:
             self.record(
@@ -298,14 +310,17 @@ class IncidentLifecycle:
         actions: Callable[[object], list],
         *,
         stop: Callable[[object], bool] = lambda _: False,
+        alongside=None,
     ) -> tuple[object, bool]:
         """The one conflict-retry policy of incident status moves: `set_status`; on a conflict
         (something else changed the incident meanwhile) re-read and try again, up to
         MOVE_ATTEMPTS times. Gives up without moving (False) when the fresh incident is already at
-        ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error."""
+        ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error.
+        ``alongside``: the move's timeline item, put in the same transaction."""
         for attempt in range(MOVE_ATTEMPTS):
             try:
-                return self.repository.set_status(incident, target, actions=actions(incident)), True
+                moved = self.repository.set_status(incident, target, actions=actions(incident), alongside=alongside)
+                return moved, True
             except ConflictError:
                 if attempt == MOVE_ATTEMPTS - 1:
                     raise

@@ -127,7 +127,7 @@ class IntakeService:
                 mark=mark,
             )
             if claim is not None:
-                return self._claimed(claim, alert, workspace, now)
+                return self._claimed(claim, alert, workspace, now, mark)
             self._await_claim(key, deadline)
 
     def _fire_in_turn(self, key: str, alert: Alert, workspace: str, marks: tuple[DeliveryMark, ...]) -> IngestResult:
@@ -241,7 +241,9 @@ class IntakeService:
             self.start_workflow(incident, name=name, record_arn=False)
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
 
-    def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
+    def _claimed(
+        self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None = None
+    ) -> IngestResult:
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
         created: IncidentRecord | None = None
@@ -265,7 +267,7 @@ class IntakeService:
         except Exception:
             if created is not None:  # nobody can see it yet: a retry must not find a second incident
                 self.lifecycle.discard(created)
-            self.alerts.release(claim)
+            self.alerts.release(claim, mark)
             raise
         # From here the alert belongs to the incident (see `_opened`).
         generation = int(claim.generation or 1) if restart and action != "created" else None

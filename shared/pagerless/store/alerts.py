@@ -272,8 +272,9 @@ class AlertRepository:
             condition=AlertRecord.claim_token == claim.claim_token,
         )
 
-    def release(self, claim: AlertRecord) -> None:
-        """Give a claim back after a failure, so a retry can take it at once (best effort)."""
+    def release(self, claim: AlertRecord, mark: DeliveryMark | None = None) -> None:
+        """Give a claim back after a failure, so a retry can take it at once (best effort), with the
+        ``mark`` the claim wrote: the delivery was not applied, and its retry must not find it so."""
         previous = RESOLVED if claim.incident_id else None
         try:
             if previous is None:
@@ -284,6 +285,8 @@ class AlertRepository:
                         AlertRecord.state.set(RESOLVED),
                         AlertRecord.claim_token.remove(),
                         AlertRecord.generation.add(-1),
+                        AlertRecord.fire_count.add(-1),  # the claim counted the firing; its retry will
+                        *([AlertRecord.delivery.remove()] if mark is not None else []),
                     ],
                     condition=AlertRecord.claim_token == claim.claim_token,
                 )

@@ -53,7 +53,9 @@ class World:
         )
         self.service = IncidentService(self.incidents, self.alerts, self.lifecycle, stop_escalations=lambda *a: None)
 
-    def _record(self, incident, event_type, message="", **_):
+    def _record(self, incident, event_type, message="", *, write=None, **_):
+        if write is not None and not write(None):  # the change the entry is written with was not made
+            return
         self.timeline.append((incident.id, event_type))
 
     def _notify(self, incident, *, by, previous_status):
