@@ -18,6 +18,7 @@ from pagerless.domain.incidents import Incident, IncidentStatus, service_key
 from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
 from pagerless.incidents.timeline import record as record_timeline
+from pagerless.incidents.timeline import recorded as recorded_on_timeline
 from pagerless.observability import logger
 from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import IncidentRepository
@@ -43,6 +44,7 @@ class IncidentLifecycle:
         *,
         allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
         record: Callable[..., object] | None = None,
+        recorded: Callable[[str, str], bool] | None = None,
         notify_resolved: Callable[..., None] = _notify_resolved,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
@@ -51,6 +53,7 @@ class IncidentLifecycle:
         self.slots = slots or CorrelationSlots()
         self.allocate_id = allocate_id
         self.record = record or (lambda *args, **kwargs: record_timeline(*args, **kwargs))
+        self.recorded = recorded or recorded_on_timeline
         self.notify_resolved = notify_resolved
         self.clock = clock
         self.sleep = sleep
@@ -174,6 +177,15 @@ class IncidentLifecycle:
         if incident.parent_id:
             self.repository.add_child(incident.parent_id, now)
         metrics.incident_created(alert.source, bool(incident.parent_id))
+
+    def ensure_announced(self, incident, alert: Alert) -> bool:
+        """Announce an incident whose announcement was lost: the delivery that opened it stored it
+        (with its alert item, in one transaction) and failed before `announce`; its redelivery or
+        dead-letter replay finds the delivery applied and comes here. True if it was announced now."""
+        if self.recorded(incident.id, "incident_created"):
+            return False
+        self.announce(incident, alert, incident.created_at)
+        return True
 
     def correlation_parent(self, alert: Alert, workspace: str, now: datetime):
         """The newest open root incident of the same service and namespace seen within the window."""

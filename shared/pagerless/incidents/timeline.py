@@ -25,6 +25,7 @@ from pagerless.store.timeline import (
     TimelineRecord,
     append_stream_event,
     append_timeline,
+    has_item,
     timeline_item,
     timeline_items,
 )
@@ -69,6 +70,11 @@ def record(
         data={"message": message, "actor": actor, **(data or {})},
     )
     return item
+
+
+def recorded(incident_id: str, event_type: str) -> bool:
+    """Whether the incident's timeline has a stored entry of ``event_type``."""
+    return has_item(incident_id, event_type)
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:

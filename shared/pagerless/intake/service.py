@@ -65,9 +65,22 @@ class IntakeService:
         self.clock = clock
         self.sleep = sleep
 
-    def ingest(self, source: str, payload: Any, workspace: str, *, raw_body: bytes | None = None) -> list[IngestResult]:
-        """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any)."""
-        return [self.process(alert, workspace) for alert in normalize(source, payload)]
+    def ingest(
+        self,
+        source: str,
+        payload: Any,
+        workspace: str,
+        *,
+        raw_body: bytes | None = None,
+        delivered_at: datetime | None = None,
+    ) -> list[IngestResult]:
+        """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any).
+        ``delivered_at``: the time of the queued delivery it comes from, whose marks it carries
+        (a dead-letter replay: see `DeliveryMark`)."""
+        return [
+            self.process(alert, workspace, DeliveryMark.of(alert.status.value, delivered_at) if delivered_at else None)
+            for alert in normalize(source, payload)
+        ]
 
     def process(
         self,
@@ -157,6 +170,8 @@ class IntakeService:
             return None
         incident = self._incident(record.incident_id) if record.incident_id else None
         if replayed and incident is not None:  # its first attempt may have failed after its change, before the start
+            if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
+                self.lifecycle.ensure_announced(incident, alert)  # ... and may have failed before announcing it
             self._start_unconfirmed(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(

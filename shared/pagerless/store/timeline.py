@@ -135,6 +135,12 @@ def reopens_between(workspace: str, start: datetime, end: datetime) -> dict[str,
     return found
 
 
+def has_item(incident_id: str, event_type: str) -> bool:
+    """Whether the incident's timeline holds an item of ``event_type`` (a consistent read)."""
+    items = TimelineRecord.query(incident_id, filter_condition=TimelineRecord.type == event_type, consistent_read=True)
+    return next(iter(items), None) is not None
+
+
 def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:
     """The stored items of an incident's timeline, oldest first (``incidents.timeline`` adds the rendered ones)."""
     return list(TimelineRecord.query(incident_id, limit=limit))

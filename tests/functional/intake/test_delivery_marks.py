@@ -156,18 +156,36 @@ class _Refusing:
         raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "down"}}, "StartExecution")
 
 
-def test_a_dead_letter_replay_ends_as_a_normal_delivery_would(runtime, timeline_table_down, monkeypatch):
+def _queued(kind: str, received: datetime) -> str:
+    """The AlertQueue body of the alert: one normalized alert, or the webhook payload it came in."""
+    import json
+
+    from pagerless.intake.queue import AlertEnvelope, IngestEnvelope
+
+    if kind == "alert":
+        return AlertEnvelope("generic", WORKSPACE, _alert().model_dump(mode="json"), received.isoformat()).to_json()
+    payload = {"title": "orders backlog", "fingerprint": "marks-1"}
+    return IngestEnvelope.build(
+        source="generic",
+        workspace=WORKSPACE,
+        body=json.dumps(payload).encode(),
+        content_type="application/json",
+        received_at=received,
+    ).to_json()
+
+
+@pytest.mark.parametrize("kind", ["alert", "ingest"])
+def test_a_dead_letter_replay_ends_as_a_normal_delivery_would(runtime, timeline_table_down, monkeypatch, kind):
     from pagerless import step_functions
     from pagerless.incidents.service import IncidentService
     from pagerless.intake.bootstrap import dead_letter_service
     from pagerless.intake.consumer import handle_alert_record, handle_dead_record
     from pagerless.intake.deliveries import parse_delivery
-    from pagerless.intake.queue import AlertEnvelope
     from pagerless.store.dead_letters import DeadLetterRepository
     from pagerless.store.incidents import IncidentRecord
 
     received = datetime.now(UTC)
-    body = AlertEnvelope("generic", WORKSPACE, _alert().model_dump(mode="json"), received.isoformat()).to_json()
+    body = _queued(kind, received)
     attributes = {"SentTimestamp": str(int(received.timestamp() * 1000))}
     # Given an outage of the timeline table and of Step Functions through every retry of a queued alert
     real_client = step_functions.client()
@@ -188,6 +206,35 @@ def test_a_dead_letter_replay_ends_as_a_normal_delivery_would(runtime, timeline_
     replayed = dead_letter_service().replay(WORKSPACE, dead_id)
     # Then the incident is what one delivery of the alert makes: counted once, announced once
     [result] = replayed["alerts"]
+    assert (result["action"], result["deduplicated"]) == ("deduplicated", True)
     assert result["incident_id"] == opened.id and len(list(IncidentRecord.scan())) == 1
     assert IncidentService().get(WORKSPACE, opened.id).alert_count == 1
+    assert _types(opened.id).count("incident_created") == 1
+
+
+def test_the_redelivery_of_an_alert_that_opened_its_incident_and_failed_announces_it(runtime, timeline_table_down):
+    from pagerless.intake.consumer import handle_alert_record
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.timeline import StreamEventRecord
+
+    received = datetime.now(UTC)
+    body = _queued("alert", received)
+    attributes = {"SentTimestamp": str(int(received.timestamp() * 1000))}
+    # Given a queued alert whose first attempt opened its incident and failed before announcing it
+    timeline_table_down.start()
+    with pytest.raises(Exception):  # noqa: B017 - the outage's error
+        handle_alert_record(body, None, attributes)
+    timeline_table_down.restore()
+    [opened] = list(IncidentRecord.scan())
+    # When SQS delivers it again
+    [again] = handle_alert_record(body, None, attributes)
+    # Then it counts nothing twice and the incident gets the announcement a first delivery makes
+    assert (again["action"], again["incident_id"]) == ("deduplicated", opened.id)
+    assert IncidentRecord.get(opened.id).alert_count == 1
+    assert _types(opened.id).count("incident_created") == 1
+    assert [e.type for e in StreamEventRecord.query(WORKSPACE) if e.incident_id == opened.id][:1] == [
+        "incident_created"
+    ]
+    # And a further redelivery announces nothing more
+    handle_alert_record(body, None, attributes)
     assert _types(opened.id).count("incident_created") == 1

@@ -39,6 +39,7 @@ class World:
             FakeSlots(),
             allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
             record=self._record,
+            recorded=lambda incident_id, event_type: event_type in self.events(incident_id),
             notify_resolved=self._notify,
             clock=lambda: self.now,
             sleep=lambda s: None,
