@@ -265,8 +265,9 @@ class IncidentRepository:
                 raise self._moved_meanwhile(record, current) from exc
             raise
         except TransactWriteError as exc:
-            reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-            if reasons and reasons[0] in ("ConditionalCheckFailed", "TransactionConflict"):
+            # The put has no condition (puts come first in the transaction): a refused condition is the move's.
+            reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r is not None}
+            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
                 raise self._moved_meanwhile(record, current) from exc
             raise
         record.refresh(consistent_read=True)  # a transaction returns no attributes

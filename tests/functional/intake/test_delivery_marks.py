@@ -238,3 +238,24 @@ def test_the_redelivery_of_an_alert_that_opened_its_incident_and_failed_announce
     # And a further redelivery announces nothing more
     handle_alert_record(body, None, attributes)
     assert _types(opened.id).count("incident_created") == 1
+
+
+def test_a_reopen_of_an_incident_changed_meanwhile_is_retried_on_the_fresh_incident(runtime):
+    from pagerless.incidents.lifecycle import IncidentLifecycle
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = _intake(now)
+    # Given a resolved incident, as a reopen read it
+    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
+    intake.process(_alert("resolved"), WORKSPACE, _mark("resolved", t0 + timedelta(seconds=1)))
+    read = intake.incidents.get(incident_id)
+    # And something else changed the incident after that read (a person edited its title)
+    IncidentRecord.get(incident_id).update(actions=[IncidentRecord.title.set("orders backlog (edited)")])
+    # When the reopen is made from what it read
+    reopened = IncidentLifecycle(intake.incidents).refire(read, _alert(), t0 + timedelta(seconds=2), flapping=False)
+    # Then it was retried on the fresh incident: reopened, with the edit kept and one entry
+    assert (reopened.status, reopened.title) == ("open", "orders backlog (edited)")
+    assert IncidentRecord.get(incident_id).status == "open"
+    assert _types(incident_id).count("incident_reopened") == 1
