@@ -18,6 +18,7 @@ from pagerless.domain.incidents import Incident, IncidentStatus, service_key
 from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
 from pagerless.incidents.timeline import record as record_timeline
+from pagerless.incidents.timeline import recorded as recorded_on_timeline
 from pagerless.observability import logger
 from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import IncidentRepository
@@ -43,6 +44,7 @@ class IncidentLifecycle:
         *,
         allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
         record: Callable[..., object] | None = None,
+        recorded: Callable[[str, str], bool] | None = None,
         notify_resolved: Callable[..., None] = _notify_resolved,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
@@ -51,6 +53,7 @@ class IncidentLifecycle:
         self.slots = slots or CorrelationSlots()
         self.allocate_id = allocate_id
         self.record = record or (lambda *args, **kwargs: record_timeline(*args, **kwargs))
+        self.recorded = recorded or recorded_on_timeline
         self.notify_resolved = notify_resolved
         self.clock = clock
         self.sleep = sleep
@@ -175,6 +178,15 @@ class IncidentLifecycle:
             self.repository.add_child(incident.parent_id, now)
         metrics.incident_created(alert.source, bool(incident.parent_id))
 
+    def ensure_announced(self, incident, alert: Alert) -> bool:
+        """Announce an incident whose announcement was lost: the delivery that opened it stored it
+        (with its alert item, in one transaction) and failed before `announce`; its redelivery or
+        dead-letter replay finds the delivery applied and comes here. True if it was announced now."""
+        if self.recorded(incident.id, "incident_created"):
+            return False
+        self.announce(incident, alert, incident.created_at)
+        return True
+
     def correlation_parent(self, alert: Alert, workspace: str, now: datetime):
         """The newest open root incident of the same service and namespace seen within the window."""
         if not alert.service:
@@ -190,16 +202,28 @@ class IncidentLifecycle:
         A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
         starts next), or to none: an execution of before the resolve stops at its next step."""
         if incident.status == IncidentStatus.RESOLVED.value:
-            incident, _ = self.move(
-                incident, IncidentStatus.OPEN, lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn)
-            )
+            moved = [incident]
+
+            def reopen_with(entry) -> bool:
+                # the reopen and its timeline entry are one transaction: the reports' `reopens`
+                # index finds every reopened incident by that entry (docs/writes.md)
+                moved[0], done = self.move(
+                    incident,
+                    IncidentStatus.OPEN,
+                    lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn),
+                    alongside=entry,
+                )
+                return done
+
             self.record(
                 incident,
                 "incident_reopened",
                 "the alert fired again within the reopen window",
                 data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
                 stream_type="incident_updated",
+                write=reopen_with,
             )
+            incident = moved[0]
             metrics.reopened(alert.source)
         else:
             self.record(
@@ -298,14 +322,17 @@ class IncidentLifecycle:
         actions: Callable[[object], list],
         *,
         stop: Callable[[object], bool] = lambda _: False,
+        alongside=None,
     ) -> tuple[object, bool]:
         """The one conflict-retry policy of incident status moves: `set_status`; on a conflict
         (something else changed the incident meanwhile) re-read and try again, up to
         MOVE_ATTEMPTS times. Gives up without moving (False) when the fresh incident is already at
-        ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error."""
+        ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error.
+        ``alongside``: the move's timeline item, put in the same transaction."""
         for attempt in range(MOVE_ATTEMPTS):
             try:
-                return self.repository.set_status(incident, target, actions=actions(incident)), True
+                moved = self.repository.set_status(incident, target, actions=actions(incident), alongside=alongside)
+                return moved, True
             except ConflictError:
                 if attempt == MOVE_ATTEMPTS - 1:
                     raise

@@ -21,7 +21,14 @@ from datetime import datetime
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.store.timeline import TimelineRecord, append_stream_event, append_timeline, timeline_items
+from pagerless.store.timeline import (
+    TimelineRecord,
+    append_stream_event,
+    append_timeline,
+    has_item,
+    timeline_item,
+    timeline_items,
+)
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
 
@@ -35,20 +42,27 @@ def record(
     data: dict | None = None,
     stream_type: str | None = None,
     actor_name: str | None = None,
-) -> TimelineRecord:
+    write: Callable[[TimelineRecord], bool] | None = None,
+) -> TimelineRecord | None:
     """Append to the incident's timeline and publish ``stream_type`` (default: the same type).
 
     The actor's name (an API key's or a user's, looked up now unless given) is stored beside its
-    id in ``data.actor_name``, so the entry still names a key deleted later."""
+    id in ``data.actor_name``, so the entry still names a key deleted later.
+
+    ``write(item)``: stores the item with the change it records, in one transaction (a reopen:
+    `IncidentRepository.set_status`'s ``alongside``); False when the change was not made, and then
+    nothing is recorded or published (None)."""
     from pagerless.auth.actors import name_of
 
     now = utcnow()
     name = actor_name if actor_name is not None else name_of(incident.workspace, actor)
     if name:
         data = {**(data or {}), "actor_name": name}
-    item = append_timeline(
-        incident.id, now, event_type, actor=actor, message=message, data=data or {}, workspace=incident.workspace
-    )
+    fields = {"actor": actor, "message": message, "data": data or {}, "workspace": incident.workspace}
+    if write is None:
+        item = append_timeline(incident.id, now, event_type, **fields)
+    elif not write(item := timeline_item(incident.id, now, event_type, **fields)):
+        return None
     publish(
         incident.workspace,
         stream_type or event_type,
@@ -56,6 +70,11 @@ def record(
         data={"message": message, "actor": actor, **(data or {})},
     )
     return item
+
+
+def recorded(incident_id: str, event_type: str) -> bool:
+    """Whether the incident's timeline has a stored entry of ``event_type``."""
+    return has_item(incident_id, event_type)
 
 
 def publish(workspace: str, event_type: str, *, incident_id: str | None = None, data: dict | None = None) -> int:

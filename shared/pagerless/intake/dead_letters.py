@@ -8,6 +8,7 @@ from pagerless.domain.errors import ConflictError, PagerlessError, ValidationErr
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.service import IntakeService
 from pagerless.intake.sources import resolve_source
+from pagerless.store.alerts import DeliveryMark
 from pagerless.store.dead_letters import REPLAYED, DeadLetterRecord, DeadLetterRepository
 
 
@@ -40,12 +41,17 @@ class DeadLetterService:
             return self._replay_notification(record)
         chosen = resolve_source(source or record.source)
         try:
+            # With the marks of the delivery that died (status and delivery time, as the consumer
+            # wrote them): an alert it applied already is not applied twice, and one it left
+            # unfinished is finished (see `IntakeService._applied`).
             if record.kind == "alert":  # one normalized alert, queued alone
                 chosen = record.source
-                results = [self.service.process(_alert(record), workspace)]
+                alert = _alert(record)
+                mark = DeliveryMark.of(alert.status.value, record.received_at)
+                results = [self.service.process(alert, workspace, mark)]
             else:
                 payload = parse_payload(_raw(record), source=chosen, content_type=record.content_type)
-                results = self.service.ingest(chosen, payload, workspace)
+                results = self.service.ingest(chosen, payload, workspace, delivered_at=record.received_at)
         except PagerlessError as exc:
             self.repository.mark_replayed(
                 record, ok=False, now=utcnow(), result={"error": {"code": exc.code, "message": exc.message}}

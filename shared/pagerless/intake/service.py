@@ -65,9 +65,22 @@ class IntakeService:
         self.clock = clock
         self.sleep = sleep
 
-    def ingest(self, source: str, payload: Any, workspace: str, *, raw_body: bytes | None = None) -> list[IngestResult]:
-        """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any)."""
-        return [self.process(alert, workspace) for alert in normalize(source, payload)]
+    def ingest(
+        self,
+        source: str,
+        payload: Any,
+        workspace: str,
+        *,
+        raw_body: bytes | None = None,
+        delivered_at: datetime | None = None,
+    ) -> list[IngestResult]:
+        """Normalize ``payload`` and process its alerts in payload order (ValidationError first, if any).
+        ``delivered_at``: the time of the queued delivery it comes from, whose marks it carries
+        (a dead-letter replay: see `DeliveryMark`)."""
+        return [
+            self.process(alert, workspace, DeliveryMark.of(alert.status.value, delivered_at) if delivered_at else None)
+            for alert in normalize(source, payload)
+        ]
 
     def process(
         self,
@@ -127,7 +140,7 @@ class IntakeService:
                 mark=mark,
             )
             if claim is not None:
-                return self._claimed(claim, alert, workspace, now)
+                return self._claimed(claim, alert, workspace, now, mark)
             self._await_claim(key, deadline)
 
     def _fire_in_turn(self, key: str, alert: Alert, workspace: str, marks: tuple[DeliveryMark, ...]) -> IngestResult:
@@ -157,6 +170,8 @@ class IntakeService:
             return None
         incident = self._incident(record.incident_id) if record.incident_id else None
         if replayed and incident is not None:  # its first attempt may have failed after its change, before the start
+            if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
+                self.lifecycle.ensure_announced(incident, alert)  # ... and may have failed before announcing it
             self._start_unconfirmed(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(
@@ -241,7 +256,9 @@ class IntakeService:
             self.start_workflow(incident, name=name, record_arn=False)
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
 
-    def _claimed(self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime) -> IngestResult:
+    def _claimed(
+        self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None = None
+    ) -> IngestResult:
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
         created: IncidentRecord | None = None
@@ -265,7 +282,7 @@ class IntakeService:
         except Exception:
             if created is not None:  # nobody can see it yet: a retry must not find a second incident
                 self.lifecycle.discard(created)
-            self.alerts.release(claim)
+            self.alerts.release(claim, mark)
             raise
         # From here the alert belongs to the incident (see `_opened`).
         generation = int(claim.generation or 1) if restart and action != "created" else None

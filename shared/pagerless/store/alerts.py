@@ -272,8 +272,9 @@ class AlertRepository:
             condition=AlertRecord.claim_token == claim.claim_token,
         )
 
-    def release(self, claim: AlertRecord) -> None:
-        """Give a claim back after a failure, so a retry can take it at once (best effort)."""
+    def release(self, claim: AlertRecord, mark: DeliveryMark | None = None) -> None:
+        """Give a claim back after a failure, so a retry can take it at once (best effort), with the
+        ``mark`` the claim wrote: the delivery was not applied, and its retry must not find it so."""
         previous = RESOLVED if claim.incident_id else None
         try:
             if previous is None:
@@ -284,6 +285,8 @@ class AlertRepository:
                         AlertRecord.state.set(RESOLVED),
                         AlertRecord.claim_token.remove(),
                         AlertRecord.generation.add(-1),
+                        AlertRecord.fire_count.add(-1),  # the claim counted the firing; its retry will
+                        *([AlertRecord.delivery.remove()] if mark is not None else []),
                     ],
                     condition=AlertRecord.claim_token == claim.claim_token,
                 )
@@ -342,9 +345,20 @@ class AlertRepository:
     def uncount(self, key: str, count: int = 1, mark: DeliveryMark | None = None) -> None:
         """Take back duplicates counted by `touch_firing` (their deliveries took another path), and
         the ``mark`` it wrote with them: else the other path would find its own delivery applied.
-        (A mark another delivery wrote in between goes too: a redelivery of that one counts again.)"""
+        The mark goes only while it is still this one: a mark another delivery wrote in between
+        names a delivery that was applied, and its redelivery must find it (one write; a second,
+        without the mark, only when the first was refused for that)."""
         actions = [AlertRecord.fire_count.add(-count), AlertRecord.pending.add(-count)]
-        AlertRecord(key).update(actions=[*actions, AlertRecord.delivery.remove()] if mark else actions)
+        if mark is not None:
+            try:
+                AlertRecord(key).update(
+                    actions=[*actions, AlertRecord.delivery.remove()], condition=AlertRecord.delivery == mark.key
+                )
+                return
+            except UpdateError as exc:
+                if not _conditional(exc):
+                    raise
+        AlertRecord(key).update(actions=actions)
 
     def needs_fold(self, record: AlertRecord, now: datetime, every: timedelta) -> bool:
         """Whether the incident should hear of this alert's pending duplicates now."""

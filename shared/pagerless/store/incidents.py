@@ -238,29 +238,47 @@ class IncidentRepository:
         record.delete()
 
     def set_status(
-        self, record: IncidentRecord, target: IncidentStatus, *, actions: list | None = None
+        self,
+        record: IncidentRecord,
+        target: IncidentStatus,
+        *,
+        actions: list | None = None,
+        alongside: Model | None = None,
     ) -> IncidentRecord:
-        """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile."""
+        """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile.
+
+        ``alongside``: a new item (the move's timeline entry) put in one transaction with the move,
+        so that neither is stored without the other."""
         current = IncidentStatus(record.status)
         transition(current, target)
+        changes = [IncidentRecord.status.set(target.value), IncidentRecord.updated_at.set(utcnow()), *(actions or [])]
+        condition = IncidentRecord.status == current.value
         try:
-            record.update(
-                actions=[
-                    IncidentRecord.status.set(target.value),
-                    IncidentRecord.updated_at.set(utcnow()),
-                    *(actions or []),
-                ],
-                condition=IncidentRecord.status == current.value,
-            )
+            if alongside is None:
+                record.update(actions=changes, condition=condition)
+                return record
+            with TransactWrite(connection=Connection(region=Region().__get__(None, IncidentRecord))) as tx:
+                tx.update(record, actions=changes, condition=condition)
+                tx.save(alongside)
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                fresh = self.get(record.id)
-                raise ConflictError(
-                    f"incident {record.id} changed meanwhile: it is now {fresh.status}",
-                    details=[{"expected": current.value, "actual": fresh.status}],
-                ) from exc
+                raise self._moved_meanwhile(record, current) from exc
             raise
+        except TransactWriteError as exc:
+            # The put has no condition (puts come first in the transaction): a refused condition is the move's.
+            reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r is not None}
+            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise self._moved_meanwhile(record, current) from exc
+            raise
+        record.refresh(consistent_read=True)  # a transaction returns no attributes
         return record
+
+    def _moved_meanwhile(self, record: IncidentRecord, expected: IncidentStatus) -> ConflictError:
+        fresh = self.get(record.id)
+        return ConflictError(
+            f"incident {record.id} changed meanwhile: it is now {fresh.status}",
+            details=[{"expected": expected.value, "actual": fresh.status}],
+        )
 
     @staticmethod
     def reopen_actions(incident: IncidentRecord, now: datetime, execution_arn: str | None = None) -> list:

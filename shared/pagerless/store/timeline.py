@@ -96,7 +96,23 @@ def append_timeline(
 ) -> TimelineRecord:
     """Put one timeline item (its key sorts by time; a uuid suffix keeps simultaneous items apart).
     A reopen of an incident of ``workspace`` is also indexed under it (`Reopens`)."""
-    item = TimelineRecord(
+    item = timeline_item(incident_id, at, event_type, actor=actor, message=message, data=data, workspace=workspace)
+    item.save()
+    return item
+
+
+def timeline_item(
+    incident_id: str,
+    at: datetime,
+    event_type: str,
+    *,
+    actor: str,
+    message: str,
+    data: dict,
+    workspace: str | None = None,
+) -> TimelineRecord:
+    """The item `append_timeline` puts, not saved: for a change that puts it in its own transaction."""
+    return TimelineRecord(
         incident_id,
         timeline_key(at),
         at=at,
@@ -106,8 +122,6 @@ def append_timeline(
         data=data,
         reopened_in=workspace if event_type == REOPENED_EVENT else None,
     )
-    item.save()
-    return item
 
 
 def reopens_between(workspace: str, start: datetime, end: datetime) -> dict[str, list[datetime]]:
@@ -130,6 +144,12 @@ def resolves_and_reopens(incident_id: str) -> list[tuple[datetime, str]]:
         attributes_to_get=["incident_id", "sk", "at", "type"],
     )
     return [(item.at, item.type) for item in items]
+
+
+def has_item(incident_id: str, event_type: str) -> bool:
+    """Whether the incident's timeline holds an item of ``event_type`` (a consistent read)."""
+    items = TimelineRecord.query(incident_id, filter_condition=TimelineRecord.type == event_type, consistent_read=True)
+    return next(iter(items), None) is not None
 
 
 def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:

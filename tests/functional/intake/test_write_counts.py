@@ -272,5 +272,10 @@ def test_a_reopen_costs_one_index_write_more_for_the_reports_and_nothing_else_do
         # Then each reopen's timeline item enters the reports' index once: one index write, no item more
         cost = meter.costs[label]
         assert cost.tables[reopens]["writes"] == 1, (label, cost.as_dict())
+        # And a reopen is 6 items written (docs/writes.md): the claim and its finalize, the reopen with
+        # its timeline item in one transaction (each billed twice), the refire count, the stream event
+        assert (cost.writes, cost.failed) == (6, 1), (label, cost.as_dict())
+        timeline = cost.tables[runtime.provisioned.tables["TimelineTable"]]
+        assert (timeline["writes"], timeline["wcu"]) == (1, 2), (label, cost.as_dict())
         now[0] += timedelta(seconds=5)
         intake.process(_alert("resolved"), "default")

@@ -57,7 +57,9 @@ class FakeIncidents:
             (copy.deepcopy(i) for i in self.items.values() if i.parent_id == parent.id), key=lambda i: i.created_at
         )
 
-    def set_status(self, incident: Incident, target: IncidentStatus, *, actions: list | None = None) -> Incident:
+    def set_status(
+        self, incident: Incident, target: IncidentStatus, *, actions: list | None = None, alongside=None
+    ) -> Incident:
         current = IncidentStatus(incident.status)
         transition(current, target)
         stored = self.items[incident.id]
@@ -231,7 +233,7 @@ class FakeAlerts:
         item.state, item.incident_id, item.claim_token, item.resolved_at = "firing", incident_id, None, None
         item.alert, item.flap_history, item.folded_at = alert, flap_history, claim.claimed_at
 
-    def release(self, claim: FakeAlert) -> None:
+    def release(self, claim: FakeAlert, mark=None) -> None:
         self.items.pop(claim.pk, None)
 
     def mark_resolved(self, key: str, now: datetime, alert: dict, mark=None) -> FakeAlert | None:
@@ -256,7 +258,7 @@ class FakeAlerts:
     def uncount(self, key: str, count: int = 1, mark=None) -> None:
         self.items[key].fire_count -= count
         self.items[key].pending -= count
-        if mark is not None:
+        if mark is not None and self.items[key].delivery == mark.key:
             self.items[key].delivery = None
 
     def needs_fold(self, record: FakeAlert, now: datetime, every: timedelta) -> bool:

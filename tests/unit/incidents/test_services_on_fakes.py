@@ -39,6 +39,7 @@ class World:
             FakeSlots(),
             allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
             record=self._record,
+            recorded=lambda incident_id, event_type: event_type in self.events(incident_id),
             notify_resolved=self._notify,
             clock=lambda: self.now,
             sleep=lambda s: None,
@@ -53,7 +54,9 @@ class World:
         )
         self.service = IncidentService(self.incidents, self.alerts, self.lifecycle, stop_escalations=lambda *a: None)
 
-    def _record(self, incident, event_type, message="", **_):
+    def _record(self, incident, event_type, message="", *, write=None, **_):
+        if write is not None and not write(None):  # the change the entry is written with was not made
+            return
         self.timeline.append((incident.id, event_type))
 
     def _notify(self, incident, *, by, previous_status):
