@@ -142,9 +142,12 @@ class ChatActions:
                 409 if isinstance(refused, ConflictError) else 404,
                 {"refused": refused.message, "via": via},
             )
-            who = next((d.get("acknowledged_by") for d in refused.details if isinstance(d, dict)), None)
+            detail = next((d for d in refused.details if isinstance(d, dict)), {})
+            who = detail.get("acknowledged_by") or detail.get("resolved_by")
+            # Someone acknowledged it first, or it resolved before the click: news, not an error.
+            news = bool(who) or detail.get("status") == "resolved"
             return Answer(
-                "unchanged" if who else "refused",
+                "unchanged" if news else "refused",
                 f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed.",
                 person.to_public(),
             )

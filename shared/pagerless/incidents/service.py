@@ -85,16 +85,17 @@ class IncidentService:
         return parent, self.repository.children_of(parent)
 
     def acknowledge(self, workspace: str, incident_id: str, principal: Principal) -> IncidentRecord:
-        """Mark acknowledged (a field, not a status) and record the time to acknowledge."""
+        """Mark acknowledged (a field, not a status) and record the time to acknowledge.
+
+        409 if it is resolved (nobody is paged for it any more; a stale page card must not record
+        an acknowledgement) or already acknowledged; either way nothing is written."""
         incident = self.get(workspace, incident_id)
-        if incident.acknowledged:
-            raise ConflictError(
-                f"incident {incident_id} is already acknowledged",
-                details=[{"acknowledged_by": incident.acknowledged_by}],
-            )
+        _refuse_acknowledgement(incident)
         now = utcnow()
         seconds = round((now - waiting_for_acknowledgement_since(incident)).total_seconds(), 3)
         if not self.repository.acknowledge(incident, principal.key_id, now, seconds):
+            # Resolved or acknowledged meanwhile: say which, as if it had been so when read.
+            _refuse_acknowledgement(self.repository.get(incident_id, workspace))
             raise ConflictError(f"incident {incident_id} is already acknowledged")
         record(
             incident,
@@ -132,6 +133,27 @@ class IncidentService:
         """Add a comment to the timeline."""
         incident = self.get(workspace, incident_id)
         return record(incident, "comment", text, actor=principal.key_id, actor_name=principal.name or None).to_dict()
+
+
+def _refuse_acknowledgement(incident: IncidentRecord) -> None:
+    """A resolved incident cannot be acknowledged, nor an acknowledged one again (ConflictError,
+    whose details say by whom, so a chat click can answer it as news rather than an error)."""
+    if incident.status == IncidentStatus.RESOLVED.value:
+        raise ConflictError(
+            f"incident {incident.id} is already resolved",
+            details=[
+                {
+                    "status": incident.status,
+                    "resolved_by": incident.resolved_by,
+                    "resolved_at": incident.resolved_at.isoformat() if incident.resolved_at else None,
+                }
+            ],
+        )
+    if incident.acknowledged:
+        raise ConflictError(
+            f"incident {incident.id} is already acknowledged",
+            details=[{"acknowledged_by": incident.acknowledged_by}],
+        )
 
 
 def _stop_escalations(incident_id: str, status: str, reason: str) -> None:

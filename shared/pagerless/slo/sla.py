@@ -133,9 +133,13 @@ class SlaService:
         return board
 
     def violations(self, workspace: str, start: date, end: date) -> list[dict]:
+        """Downtime incidents of every service with an SLA rule, from ``start`` to ``end`` (whole days)."""
+        return self._violations(workspace, self.rules(workspace), start, end)
+
+    def _violations(self, workspace: str, rules: list[SloDocument], start: date, end: date) -> list[dict]:
         lo, hi = _day(start), _day(end) + timedelta(days=1)
         out = []
-        for slo in self.rules(workspace):
+        for slo in rules:
             for began, resolved in service_incident_spans(workspace, slo.service, DEFAULT_SEVERITIES, lo, hi):
                 stop = resolved or utcnow()
                 out.append(
@@ -179,7 +183,7 @@ class SlaService:
             "period_end": end.isoformat(),
             "overall_availability": overall,
             "daily_trend": trend,
-            "violations": self.violations(workspace, start, end),
+            "violations": self._violations(workspace, [slo], start, end),  # this service's own
             "total_downtime_minutes": round(total_down, 2),
             "summary": f"Service {service} was available {overall}% of the period, which {verdict} "
             f"its SLA target of {target}%.",

@@ -315,7 +315,7 @@ class IncidentRepository:
         ]
 
     def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
-        """Mark acknowledged unless it already is (False then)."""
+        """Mark acknowledged unless it already is or is resolved (False then)."""
         try:
             incident.update(
                 actions=[
@@ -325,9 +325,10 @@ class IncidentRepository:
                     IncidentRecord.updated_at.set(now),
                     IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
                 ],
-                condition=IncidentRecord.acknowledged == False,
+                condition=(IncidentRecord.acknowledged == False)  # noqa: E712
+                & (IncidentRecord.status != IncidentStatus.RESOLVED.value),
                 add_version_condition=False,
-            )  # noqa: E712
+            )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

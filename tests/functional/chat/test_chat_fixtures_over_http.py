@@ -297,6 +297,41 @@ def test_the_authored_slack_ack_fixture_acknowledges_and_a_second_click_says_who
     assert f"by {people['alice'].label}" in again.json()["text"] and "nothing changed" in again.json()["text"]
 
 
+def test_a_stale_ack_card_of_a_resolved_incident_says_it_is_resolved_and_records_nothing(
+    chat_apps, people, fixture_incident, api, admin_key
+):
+    from datetime import UTC, datetime
+
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given the page cards' incident, resolved before anyone acknowledged it
+    fixture_incident.update(
+        actions=[
+            IncidentRecord.status.set("resolved"),
+            IncidentRecord.resolved_by.set("alertmanager"),
+            IncidentRecord.resolved_at.set(datetime(2024, 5, 14, 10, 0, tzinfo=UTC)),
+        ]
+    )
+    # When Alice taps Acknowledge on the Lark card and on the Slack card
+    lark_body = (FIXTURES / "lark" / "card_action_trigger_v2_encrypted.json").read_bytes()
+    lark_answer = api.post("/lark/card/action", content=lark_body, headers=lark_headers(lark_body))
+    vectors = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())
+    slack_body = vectors["block_actions_computed"]["raw_body"].encode()
+    slack_answer = api.post("/slack/interactivity", content=slack_body, headers=slack_headers(slack_body))
+    # Then both tell her it is already resolved, as information (not an error), and nothing changed
+    assert lark_answer.status_code == 200 and slack_answer.status_code == 200
+    toast = lark_answer.json()["toast"]
+    assert toast["type"] == "info", toast
+    for text in (toast["content"], slack_answer.json()["text"]):
+        assert f"{FIXTURE_INCIDENT} is already resolved" in text and "nothing changed" in text, text
+    # And no acknowledgement, time to acknowledge or timeline entry was recorded
+    fixture_incident.refresh()
+    assert not fixture_incident.acknowledged and fixture_incident.acknowledged_by is None
+    assert "time_to_acknowledge_seconds" not in (fixture_incident.metrics or {})
+    timeline = api.get(f"/api/incidents/{FIXTURE_INCIDENT}/timeline", headers=auth(admin_key)).json()["items"]
+    assert "acknowledged" not in [event["type"] for event in timeline]
+
+
 def test_the_bolt_fixture_is_a_button_pagerless_declines(chat_apps, api):
     from urllib.parse import quote
 

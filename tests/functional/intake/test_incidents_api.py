@@ -84,6 +84,53 @@ def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_ke
     assert api.get("/api/incidents/INC-20000101-0001", headers=auth(viewer)).status_code == 404
 
 
+def _acknowledged_counter(api) -> list[str]:
+    return [
+        line for line in api.get("/metrics").text.splitlines() if line.startswith("pagerless_incidents_acknowledged")
+    ]
+
+
+def test_a_resolved_incident_cannot_be_acknowledged(api, ingest_key, operator_key, runtime):
+    viewer = auth(make_key("viewer"))
+    # Given an incident resolved by hand before anyone acknowledged it
+    incident_id = _open(api, ingest_key, "ack-after-resolve")
+    workflows_done(runtime, 1)
+    assert api.post(f"/api/incidents/{incident_id}/resolve", headers=auth(operator_key)).status_code == 200
+    counted = _acknowledged_counter(api)
+    # When an operator acknowledges it
+    response = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=auth(operator_key))
+    # Then it is refused as an invalid move, in the API's error format, saying it is resolved
+    assert response.status_code == 409, response.text
+    error = response.json()["error"]
+    assert error["code"] == "CONFLICT" and "already resolved" in error["message"]
+    # And nothing was recorded: no acknowledgement, no time to acknowledge, no timeline entry, no count
+    incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
+    assert incident["acknowledged"] is False and incident["acknowledged_by"] is None
+    assert "time_to_acknowledge_seconds" not in incident["metrics"]
+    types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=viewer).json()["items"]]
+    assert "acknowledged" not in types
+    assert _acknowledged_counter(api) == counted
+
+
+def test_the_store_does_not_write_an_acknowledgement_on_an_incident_resolved_after_it_was_read(
+    api, ingest_key, operator_key, runtime
+):
+    from pagerless.clock import utcnow
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident read while open, then resolved by hand
+    incident_id = _open(api, ingest_key, "ack-race")
+    workflows_done(runtime, 1)
+    stale = IncidentRepository().get(incident_id)
+    assert api.post(f"/api/incidents/{incident_id}/resolve", headers=auth(operator_key)).status_code == 200
+    # When the acknowledgement of the stale read is written
+    written = IncidentRepository().acknowledge(stale, "k-late", utcnow(), 1.0)
+    # Then the write's condition refuses it and the stored incident is not acknowledged
+    assert written is False
+    stored = IncidentRepository().get(incident_id)
+    assert not stored.acknowledged and "time_to_acknowledge_seconds" not in (stored.metrics or {})
+
+
 def test_a_reopened_incident_shows_when_it_reopened(api, ingest_key, runtime):
     from datetime import datetime
 

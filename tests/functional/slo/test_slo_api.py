@@ -233,6 +233,43 @@ def test_sla_rules_status_violations_and_report(api, admin_key):
     assert api.get("/api/sla/rules", headers=auth(admin_key)).json() == []
 
 
+def test_an_sla_report_lists_only_its_own_services_violations(api, admin_key):
+    # Given SLA rules for two services and yesterday a critical incident on each
+    for service in ("backend-api", "payments-api"):
+        created = api.post(
+            "/api/sla/rules",
+            json={"service_id": service, "name": f"{service} SLA", "target_percent": 99.9},
+            headers=auth(admin_key),
+        )
+        assert created.status_code == 201, created.text
+    yesterday = utcnow().date() - timedelta(days=1)
+    seed_incident(
+        "INC-B", service="backend-api", severity="critical", opened=_day(yesterday, 1), resolved=_day(yesterday, 1, 30)
+    )
+    seed_incident(
+        "INC-P", service="payments-api", severity="critical", opened=_day(yesterday, 5), resolved=_day(yesterday, 6)
+    )
+    days = {"start_date": yesterday.isoformat(), "end_date": yesterday.isoformat()}
+    # When each service's availability report is read
+    reports = {
+        service: api.get("/api/sla/report", params={"service_id": service, **days}, headers=auth(admin_key)).json()
+        for service in ("backend-api", "payments-api")
+    }
+    # Then each lists its own violation only, agreeing with its own downtime
+    for service, minutes_down in (("backend-api", 30.0), ("payments-api", 60.0)):
+        report = reports[service]
+        assert [(v["service_name"], v["duration_minutes"]) for v in report["violations"]] == [
+            (service, minutes_down)
+        ], report["violations"]
+        assert report["total_downtime_minutes"] == minutes_down
+    # And the violations list of the date range still names both services
+    listed = api.get("/api/sla/violations", params=days, headers=auth(admin_key)).json()
+    assert [(v["service_name"], v["rule_id"]) for v in listed] == [
+        ("backend-api", "sla-backend-api"),
+        ("payments-api", "sla-payments-api"),
+    ]
+
+
 def test_pagerless_downtime_slo_counts_incident_minutes(api, admin_key):
     # Given a rolling-7-day SLA rule (an SLO over Pagerless's own downtime) and one critical incident
     # of 20 minutes that ended an hour ago

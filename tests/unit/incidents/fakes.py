@@ -97,7 +97,7 @@ class FakeIncidents:
 
     def acknowledge(self, incident: Incident, by: str, now: datetime, seconds: float) -> bool:
         stored = self.items[incident.id]
-        if stored.acknowledged:
+        if stored.acknowledged or stored.status == "resolved":
             return False
         stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = True, by, now
         return True

@@ -137,6 +137,27 @@ def test_a_refire_within_the_window_reopens_and_clears_the_acknowledgement(world
     assert world.started == [incident_id, f"{incident_id}-r2"]
 
 
+def test_an_incident_its_alert_resolves_while_it_is_being_acknowledged_is_refused_as_resolved(world):
+    incident_id = world.fire().incident_id
+    principal = Principal(key_id="k-1", workspace="default", role=Role.OPERATOR, name="Alice")
+    # Given its alert resolves the incident after the acknowledgement read it and before it writes
+    write_acknowledgement = world.incidents.acknowledge
+
+    def resolved_first(incident, by, now, seconds):
+        world.fire(status=AlertStatus.RESOLVED)
+        return write_acknowledgement(incident, by, now, seconds)
+
+    world.incidents.acknowledge = resolved_first
+    # When someone acknowledges it
+    with pytest.raises(ConflictError, match="already resolved") as refused:
+        world.service.acknowledge("default", incident_id, principal)
+    # Then it is refused as resolved, saying by whom, and no acknowledgement was recorded
+    assert refused.value.details[0]["resolved_by"] == "source"
+    incident = world.incidents.items[incident_id]
+    assert incident.status == "resolved" and incident.acknowledged is False and incident.acknowledged_by is None
+    assert "time_to_acknowledge_seconds" not in incident.metrics and "acknowledged" not in world.events(incident_id)
+
+
 def test_a_duplicate_of_an_incident_resolved_meanwhile_reopens_it_and_counts_once(world):
     incident_id = world.fire().incident_id
     # Given the workflow resolved the incident while its alert still fires
