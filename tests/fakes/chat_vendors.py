@@ -3,10 +3,11 @@
 One server answers, by path:
 - Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
-  ``POST /open-apis/im/v1/messages/{id}/reply``,
+  ``POST /open-apis/im/v1/messages/{id}/reply`` (a card request over 30 KB is refused, code 230025),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
-- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token);
+- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
+  a section block's text over 3,000 characters with ``invalid_blocks``);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
 - Teams Workflows: ``POST /workflows/{id}`` (answers 202);
@@ -31,6 +32,7 @@ LARK_APP_ID = "cli_fake_app"
 LARK_APP_SECRET = "fake-app-secret"
 LARK_TOKEN = "t-fake-tenant-token"
 SLACK_TOKEN = "xoxb-fake-token"
+LARK_CARD_MAX_BYTES = 30_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
 
 
 @dataclass
@@ -123,6 +125,8 @@ class ChatVendors:
     def _lark_message(self, req: Recorded) -> tuple[int, Any, dict]:
         if req.headers.get("authorization") != f"Bearer {LARK_TOKEN}":
             return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
+        if req.body.get("msg_type", "interactive") == "interactive" and len(req.raw) > LARK_CARD_MAX_BYTES:
+            return 400, {"code": 230025, "msg": "The length of the message content reaches its limit."}, {}
         if req.method == "POST" and req.path.endswith("/reply"):
             parent = req.path.rsplit("/", 2)[-2]
             if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
@@ -162,6 +166,9 @@ class ChatVendors:
         if req.headers.get("authorization") != f"Bearer {SLACK_TOKEN}":
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         method = req.path.rsplit("/", 1)[-1]
+        sections = [b for b in req.body.get("blocks") or [] if b.get("type") == "section"]
+        if any(len(b["text"]["text"].encode("utf-16-le")) // 2 > 3000 for b in sections):
+            return 200, {"ok": False, "error": "invalid_blocks"}, {}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body
