@@ -14,7 +14,8 @@ One server answers, by path:
 - anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
-status, times, headers, body)`` makes the next ``times`` requests to that path fail.
+status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``delay_seconds``
+is how long every answer takes (set it to play a slow vendor).
 """
 
 import base64
@@ -23,6 +24,7 @@ import hmac
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,6 +63,7 @@ class ChatVendors:
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
         self.lark_messages: dict[str, dict] = {}
         self.slack_messages: dict[tuple[str, str], dict] = {}
+        self.delay_seconds = 0.0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -225,18 +228,22 @@ class ChatVendors:
                 req = Recorded(
                     self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body
                 )
+                time.sleep(fake.delay_seconds)
                 with fake._lock:
                     fake.requests.append(req)
                     status, answer, headers = fake._answer(req)
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if data:
-                    self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    if data:
+                        self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a test of a slow vendor)
 
             do_POST = do_PATCH = do_PUT = do_GET = _serve
 
