@@ -361,3 +361,25 @@ def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "sent" and entry["attempts"] == 2
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_retry_after_longer_than_the_queues_redelivery_is_honoured_up_to_15_minutes(
+    api, notify_env, admin_key, vendors
+):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack answers 429 with Retry-After: one hour
+    vendors.fail("/slack/api/chat.postMessage", 429, times=1, headers={"Retry-After": "3600"})
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then the job waits SQS's longest delay, 15 minutes, not the queue's 3 and not the hour
+    [message] = _notify_queue_messages()
+    waits = message.visible_at / 1000 - time.time()
+    assert 850 < waits <= 900, waits
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "failed" and entry["attempts"] == 1
