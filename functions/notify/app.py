@@ -11,7 +11,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 def record_handler(record: SQSRecord, lambda_context=None) -> None:
     remaining = lambda_context.get_remaining_time_in_millis() if lambda_context is not None else None
-    handle_record(record.body, remaining)
+    handle_record(record.body, remaining, record.receipt_handle)
 
 
 @lambda_context

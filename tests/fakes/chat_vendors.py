@@ -3,17 +3,19 @@
 One server answers, by path:
 - Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
-  ``POST /open-apis/im/v1/messages/{id}/reply``,
+  ``POST /open-apis/im/v1/messages/{id}/reply`` (a card request over 30 KB is refused, code 230025),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
-- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token);
+- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
+  a section block's text over 3,000 characters with ``invalid_blocks``);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
 - Teams Workflows: ``POST /workflows/{id}`` (answers 202);
 - anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
-status, times, headers, body)`` makes the next ``times`` requests to that path fail.
+status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``delay_seconds``
+is how long every answer takes (set it to play a slow vendor).
 """
 
 import base64
@@ -22,6 +24,7 @@ import hmac
 import itertools
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +34,7 @@ LARK_APP_ID = "cli_fake_app"
 LARK_APP_SECRET = "fake-app-secret"
 LARK_TOKEN = "t-fake-tenant-token"
 SLACK_TOKEN = "xoxb-fake-token"
+LARK_CARD_MAX_BYTES = 30_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
 
 
 @dataclass
@@ -59,6 +63,7 @@ class ChatVendors:
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
         self.lark_messages: dict[str, dict] = {}
         self.slack_messages: dict[tuple[str, str], dict] = {}
+        self.delay_seconds = 0.0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -123,6 +128,8 @@ class ChatVendors:
     def _lark_message(self, req: Recorded) -> tuple[int, Any, dict]:
         if req.headers.get("authorization") != f"Bearer {LARK_TOKEN}":
             return 200, {"code": 99991663, "msg": "Invalid access token for authorization"}, {}
+        if req.body.get("msg_type", "interactive") == "interactive" and len(req.raw) > LARK_CARD_MAX_BYTES:
+            return 400, {"code": 230025, "msg": "The length of the message content reaches its limit."}, {}
         if req.method == "POST" and req.path.endswith("/reply"):
             parent = req.path.rsplit("/", 2)[-2]
             if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
@@ -162,6 +169,9 @@ class ChatVendors:
         if req.headers.get("authorization") != f"Bearer {SLACK_TOKEN}":
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         method = req.path.rsplit("/", 1)[-1]
+        sections = [b for b in req.body.get("blocks") or [] if b.get("type") == "section"]
+        if any(len(b["text"]["text"].encode("utf-16-le")) // 2 > 3000 for b in sections):
+            return 200, {"ok": False, "error": "invalid_blocks"}, {}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body
@@ -218,18 +228,22 @@ class ChatVendors:
                 req = Recorded(
                     self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body
                 )
+                time.sleep(fake.delay_seconds)
                 with fake._lock:
                     fake.requests.append(req)
                     status, answer, headers = fake._answer(req)
                 data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                if data:
-                    self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    if data:
+                        self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a test of a slow vendor)
 
             do_POST = do_PATCH = do_PUT = do_GET = _serve
 

@@ -3,9 +3,11 @@
 import json
 from functools import cache
 
-from pagerless.notify.delivery import NotifyService
+from pagerless.notify.delivery import NotifyService, RetryLaterError
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
+
+QUEUE_REDELIVERY_SECONDS = 180  # NotifyQueue's VisibilityTimeout (template.yaml): when a failed job comes back
 
 
 @cache
@@ -13,11 +15,14 @@ def notify_service() -> NotifyService:
     return NotifyService()
 
 
-def handle_record(body: str, remaining_ms: int | None = None) -> dict:
+def handle_record(body: str, remaining_ms: int | None = None, receipt_handle: str | None = None) -> dict:
     """One NotifyQueue message; an unreadable one is dead-lettered at once (it can never succeed).
 
     ``remaining_ms`` is the invocation's remaining time: deliveries that would not finish before it
-    go back to the queue (the claims keep what was sent from being sent again).
+    go back to the queue (the claims keep what was sent from being sent again). A job that must wait
+    longer than the queue's redelivery (DingTalk's throttle, a long Retry-After) comes back only then:
+    its message (``receipt_handle``) stays invisible that long, at most SQS's 15-minute delay. A
+    shorter wait is not shortened further: the queue's retries keep their spacing.
     """
     import time
 
@@ -27,7 +32,14 @@ def handle_record(body: str, remaining_ms: int | None = None) -> dict:
         dead_letter_job(body, error=f"not a notification job: {exc}")
         return {"dead_lettered": True}
     deadline = time.monotonic() + remaining_ms / 1000 - 2 if remaining_ms else None
-    outcome = notify_service().handle(job, deadline=deadline)
+    try:
+        outcome = notify_service().handle(job, deadline=deadline)
+    except RetryLaterError as exc:
+        if receipt_handle and exc.retry_after is not None and exc.retry_after > QUEUE_REDELIVERY_SECONDS:
+            from pagerless.outbox.jobs import delay_redelivery
+
+            delay_redelivery(receipt_handle, exc.retry_after)
+        raise
     logger().info(
         "notification job done", extra={"event": job.event, "incident_id": job.incident_id, **outcome.to_dict()}
     )

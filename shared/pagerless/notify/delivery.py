@@ -35,7 +35,12 @@ from pagerless.store.notify import ConfigRepository, DeliveryRepository
 
 
 class RetryLaterError(Exception):
-    """Some delivery of the job must be tried again later: the queue redelivers the job."""
+    """Some delivery of the job must be tried again later: the queue redelivers the job, not before
+    ``retry_after`` seconds when a vendor said how long to wait (a Retry-After, DingTalk's throttle)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -76,6 +81,7 @@ class NotifyService:
         ctx = contexts.build(job)
         outcome = Outcome()
         retry_later: list[str] = []
+        waits: list[float] = []
         for channel, recipient in self.recipients(job, ctx):
             label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
             if not _time_for(deadline, 0):
@@ -85,8 +91,11 @@ class NotifyService:
                 self._deliver(job, channel, ctx, outcome, deadline, recipient)
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
+                if exc.retry_after is not None:
+                    waits.append(exc.retry_after)
         if retry_later:
-            raise RetryLaterError("; ".join(retry_later))
+            # back when the longest vendor-given wait is over: sooner would only spend that delivery's attempt
+            raise RetryLaterError("; ".join(retry_later), max(waits) if waits else None)
         return outcome
 
     def recipients(self, job: NotifyJob, ctx: dict) -> list[tuple[dict, Recipient | None]]:
@@ -205,7 +214,7 @@ class NotifyService:
                 )
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message)
-                    raise RetryLaterError(exc.message) from exc
+                    raise RetryLaterError(exc.message, exc.retry_after) from exc
                 self.sleep(delay)
                 continue
             self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)

@@ -18,6 +18,7 @@ a Lambda retry of the same job notifies nobody twice, while a later occurrence o
 """
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
 
@@ -78,6 +79,25 @@ def _sqs():
     from pagerless import aws
 
     return aws.client("sqs")
+
+
+MAX_DELAY_SECONDS = 900  # SQS's longest message delay: no job is held back longer than this
+
+
+def delay_redelivery(receipt_handle: str, seconds: float) -> None:
+    """Make a received NotifyQueue message visible again only after ``seconds`` (at most
+    MAX_DELAY_SECONDS; best effort: if this fails, the queue's own visibility timeout applies)."""
+    url = settings.workflow().notify_queue_url
+    if not url:
+        return
+    try:
+        _sqs().change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=min(MAX_DELAY_SECONDS, math.ceil(seconds))
+        )
+    except Exception:
+        from pagerless.observability import logger
+
+        logger().warning("could not delay the redelivery of a notification job", exc_info=True)
 
 
 def enqueue(job: NotifyJob, *, sqs=None) -> None:

@@ -104,3 +104,20 @@ def test_without_a_usable_lark_channel_or_when_lark_refuses_the_request_is_still
     bob = people["bob"].id
     assert _pending(api, admin_key) == {"ou_a": bob, "ou_off": bob, "ou_b": bob}
     assert _replies(vendors) == {}
+
+
+def test_a_slow_lark_does_not_hold_the_events_answer_past_its_3_seconds(lark_app, people, vendors, api, admin_key):
+    import time
+
+    lark_channel(api, admin_key, vendors)
+    # Given Lark answers each call (the tenant token, then the reply) in 1.6 s today
+    vendors.delay_seconds = 1.6
+    # When a user writes "bind bob@example.com" (the whole invocation is what Lark waits for, as under Lambda)
+    started = time.monotonic()
+    response = _write_to_bot(api, "bind bob@example.com", open_id="ou_slow", message_id="om_slow")
+    elapsed = time.monotonic() - started
+    # Then Lark gets its answer within its 3 seconds: the reply that did not fit is dropped
+    assert response.status_code == 200, response.text
+    assert elapsed < 3.0, elapsed
+    # And the request waits for an admin all the same
+    assert _pending(api, admin_key) == {"ou_slow": people["bob"].id}

@@ -208,3 +208,76 @@ def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env,
     refused = _test(api, admin_key, bad["id"])
     assert refused["ok"] is False and "10014" in refused["error"]
     assert json.dumps(refused).count("wrong") == 0  # the secret is never echoed
+
+
+def _long_chinese_alert(api, admin_key, notify_env, monkeypatch, channel: dict, characters: int):
+    """An incident whose Chinese description is ``characters`` long, announced to ``channel``."""
+    from pagerless import settings
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    incident.description = ("支付服务数据库连接池耗尽" * (characters // 12 + 1))[:characters]
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    return incident
+
+
+def test_a_long_chinese_alert_fits_slacks_section_limit_marked_with_the_link(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from tests.functional.notify.conftest import slack_channel
+
+    # Given an alert whose Chinese description is 5,000 characters
+    channel = slack_channel(api, admin_key, vendors)
+    incident = _long_chinese_alert(api, admin_key, notify_env, monkeypatch, channel, 5000)
+    # Then Slack gets a section of at most its 3,000 characters and accepts it, cut on a character
+    # boundary, saying it was cut and where the rest is
+    [request] = vendors.to("/slack/api/chat.postMessage")
+    [section] = [b for b in request.body["blocks"] if b["type"] == "section"]
+    text = section["text"]["text"]
+    assert len(text) <= 3000
+    assert text.endswith(
+        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    )
+    assert "支付服务数据库连接池耗尽" in text and len(text) > 2900  # cut to fit, not to nothing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
+
+
+def test_a_long_chinese_alert_fits_larks_card_size_limit_marked_with_the_link(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from tests.fakes.chat_vendors import LARK_CARD_MAX_BYTES
+    from tests.functional.notify.conftest import lark_channel
+
+    # Given an alert whose Chinese description is 12,000 characters (36,000 UTF-8 bytes)
+    channel = lark_channel(api, admin_key, vendors)
+    incident = _long_chinese_alert(api, admin_key, notify_env, monkeypatch, channel, 12000)
+    # Then Lark gets a card request within its 30 KB and accepts it, the text cut on a character
+    # boundary, saying it was cut and where the rest is
+    [request] = vendors.to("/open-apis/im/v1/messages")
+    assert len(request.raw) <= LARK_CARD_MAX_BYTES
+    card = json.loads(request.body["content"])
+    text = card["elements"][0]["text"]["content"]
+    assert text.endswith(
+        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    )
+    assert "\ufffd" not in text and "支付服务数据库连接池耗尽" in text
+    assert len(request.raw) > LARK_CARD_MAX_BYTES - 2000  # cut to fit, not to nothing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
+
+
+def test_a_short_lark_card_is_sent_whole(api, notify_env, admin_key, vendors, monkeypatch):
+    from tests.functional.notify.conftest import lark_channel
+
+    # Given an alert of 200 Chinese characters: nothing is cut
+    channel = lark_channel(api, admin_key, vendors)
+    _long_chinese_alert(api, admin_key, notify_env, monkeypatch, channel, 200)
+    [request] = vendors.to("/open-apis/im/v1/messages")
+    text = json.loads(request.body["content"])["elements"][0]["text"]["content"]
+    assert "truncated" not in text and ("支付服务数据库连接池耗尽" * 17)[:200] in text

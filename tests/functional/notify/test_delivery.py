@@ -288,7 +288,6 @@ def test_a_channel_whose_secret_is_gone_gives_up_naming_the_channel_and_the_secr
 @pytest.mark.parametrize(
     ("channel_type", "path", "answer", "status"),
     [
-        ("dingtalk", "/robot/send", {"errcode": 130101, "errmsg": "send too fast"}, "sent"),
         ("dingtalk", "/robot/send", {"errcode": 300001, "errmsg": "token is not exist"}, "gave_up"),
         ("wecom", "/cgi-bin/webhook/send", {"errcode": 45009, "errmsg": "api freq out of limit"}, "sent"),
         ("wecom", "/cgi-bin/webhook/send", {"errcode": 93000, "errmsg": "invalid webhook url"}, "gave_up"),
@@ -308,10 +307,79 @@ def test_a_vendor_error_code_in_a_200_answer_is_not_counted_as_delivered(
     enqueue(_job(incident.id))
     notify_env.poller.drain()
     # Then it is not taken as delivered: "too fast" goes back to the queue (the vendor wants a minute, more than
-    # one invocation waits) and is sent on the next try; any other code gives up with the vendor's words
+    # one invocation waits) and is sent on the next try; any other code gives up with the vendor's words.
+    # (DingTalk's "too fast", a 10-minute throttle, has its own test below.)
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == status
     if status == "sent":
         assert entry["attempts"] == 2 and len(vendors.to(path)) == 2
     else:
         assert entry["attempts"] == 1 and str(answer["errcode"]) in entry["last_error"]
+
+
+def _notify_queue_messages():
+    """NotifyQueue's messages as the embedded SQS holds them (to see and end their invisibility)."""
+    from moto.sqs.models import sqs_backends
+
+    from pagerless import settings
+
+    name = settings.workflow().notify_queue_url.rsplit("/", 1)[-1]
+    for backend in sqs_backends.values():
+        for region in backend.values():
+            if name in region.queues:
+                return list(region.queues[name]._messages)
+    raise AssertionError("no NotifyQueue")
+
+
+def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(api, notify_env, admin_key, vendors):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    channel = create_channel(api, admin_key, "robot", "dingtalk", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given DingTalk throttles the robot (it sent more than 20 messages in a minute): "send too fast" for 10 minutes
+    vendors.fail("/robot/send", 200, times=100, body={"errcode": 130101, "errmsg": "send too fast"})
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then it is tried once, and the job comes back only after the throttle ends (not 3 tries 3 minutes apart,
+    # dead before the throttle ends)
+    assert len(vendors.to("/robot/send")) == 1
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "failed" and entry["attempts"] == 1 and "130101" in entry["last_error"]
+    [message] = _notify_queue_messages()
+    waits = message.visible_at / 1000 - time.time()
+    assert 600 < waits <= 900, waits  # past the 10 minutes, within SQS's 15-minute delay maximum
+    # When the throttle has ended and the job comes back
+    vendors.failures.clear()
+    message.change_visibility(0)
+    time.sleep(0.01)
+    notify_env.poller.drain()
+    # Then the page is delivered, and nothing was dead-lettered
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "sent" and entry["attempts"] == 2
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_retry_after_longer_than_the_queues_redelivery_is_honoured_up_to_15_minutes(
+    api, notify_env, admin_key, vendors
+):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack answers 429 with Retry-After: one hour
+    vendors.fail("/slack/api/chat.postMessage", 429, times=1, headers={"Retry-After": "3600"})
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then the job waits SQS's longest delay, 15 minutes, not the queue's 3 and not the hour
+    [message] = _notify_queue_messages()
+    waits = message.visible_at / 1000 - time.time()
+    assert 850 < waits <= 900, waits
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "failed" and entry["attempts"] == 1

@@ -6,7 +6,8 @@ does not sign it, so it is answered, whatever signature headers come with it, wh
 app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
 carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
 a 400. The answer comes within Slack's and Lark's 3 seconds: one decision through ApprovalService,
-no vendor call except Slack's response_url (within what is left of the 3 seconds).
+no vendor call except Slack's response_url and the Lark bot's reply to "bind" (each within what is
+left of the 3 seconds, counted from the request's arrival).
 """
 
 import time
@@ -28,6 +29,7 @@ router = APIRouter(tags=["chat"])
 SLACK = [Depends(SignatureRequirement("slack"))]
 LARK = [Depends(SignatureRequirement("lark"))]
 SLACK_ACK_BUDGET_SECONDS = 2.5  # Slack waits 3 s for the acknowledgement, counted from its send
+LARK_ACK_BUDGET_SECONDS = 2.5  # Lark waits 3 s for an event's or a card action's answer, likewise
 
 
 @cache
@@ -80,6 +82,7 @@ async def lark_card_action(request: Request):
 
 
 async def _lark(request: Request, *, legacy_ok: bool):
+    deadline = time.monotonic() + LARK_ACK_BUDGET_SECONDS
     body = await request.body()
     apps = await run_in_threadpool(chat_apps().lark_apps)
     configs = {lark_app.app_id: app for app, lark_app in apps}
@@ -109,31 +112,31 @@ async def _lark(request: Request, *, legacy_ok: bool):
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", "Already handled.")
     try:
-        return await _lark_verified(click, wants, verified, configs[verified.app_id])
+        return await _lark_verified(click, wants, verified, configs[verified.app_id], deadline)
     except Exception:
         if event_id:  # let Lark's retry run it (a decision already made answers as unchanged)
             await run_in_threadpool(forget, "lark", event_id)
         raise
 
 
-async def _lark_verified(click, wants, verified: lark.LarkApp, app) -> dict:
+async def _lark_verified(click, wants, verified: lark.LarkApp, app, deadline: float) -> dict:
     if click is None:
         if wants is not None:
-            await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants)
+            await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants, deadline)
         return {}
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
     kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
     return lark.toast(kind, answer.text)
 
 
-def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest) -> None:
+def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest, deadline: float) -> None:
     """A pending binding naming the person with that email (an admin still approves it), and the
-    bot's answer in the user's chat."""
+    bot's answer in the user's chat, within what is left of Lark's 3 seconds (past it, dropped)."""
     from pagerless.chat import bindings
     from pagerless.notify import replies
 
     text = bindings.file_lark_request(workspace, app_id, wants)
-    replies.reply_in_lark(workspace, app_id, wants.message_id, text)
+    replies.reply_in_lark(workspace, app_id, wants.message_id, text, deadline=deadline)
 
 
 def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> list[lark.LarkApp]:

@@ -6,6 +6,8 @@ vendor's refusal) and the delivery loop decides.
 """
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
@@ -94,24 +96,46 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 TRUNCATED = "…(truncated, see the console)"
+_PARTIAL_ENTITY = re.compile(r"&#?\w{0,8}$")  # "&am" left of a cut "&amp;": not shown as garbage
 
 
-def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
-    """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3).
+def utf8_size(text: str) -> int:
+    return len(text.encode())
+
+
+def utf16_size(text: str) -> int:
+    """Characters as JavaScript counts them (an emoji outside the BMP is 2): the stricter reading
+    of a vendor's "characters"."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len) -> str:
+    """``text`` within ``limit`` as ``size`` measures it (characters by default).
 
     A longer text is cut on a character boundary and ends with TRUNCATED and then ``link`` (the
     incident's), unless the part kept already shows it: the reader sees that it was cut and where the rest is.
+    ``size`` must grow with the text (it is searched over the text's prefixes).
     """
-    data = text.encode()
-    if len(data) <= limit:
+    if size(text) <= limit:
         return text
-    tail = TRUNCATED
-    if link:
-        tail += f"\n{link}"
-    kept = data[: max(0, limit - len(tail.encode()))].decode(errors="ignore").rstrip()
+    tail = TRUNCATED + (f"\n{link}" if link else "")
+    budget = limit - size(tail)
+    low, high = 0, len(text)  # the longest prefix within the budget
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(text[:middle]) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    kept = _PARTIAL_ENTITY.sub("", text[:low]).rstrip()
     if link and link in kept:
         tail = TRUNCATED
     return kept + tail
+
+
+def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
+    """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
+    return fit(text, limit, link, size=utf8_size)
 
 
 def require(config: dict, *names: str) -> None:

@@ -5,6 +5,7 @@ Config: ``app_id``, ``app_secret`` (secret), ``receive_id`` (a chat_id, or an op
 ``https://open.larksuite.com``). The tenant_access_token is cached until shortly before it expires.
 """
 
+import json
 import threading
 import time
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from pagerless.notify.channels.base import (
     approval_value,
     decision_line,
     dumps,
+    fit,
     json_body,
     request,
     require,
@@ -34,6 +36,12 @@ DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
 _COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "yellow", "low": "blue", "info": "blue"}
+# "文本消息请求体最大不能超过150KB；卡片及富文本消息请求体最大不能超过30KB" (text requests at most 150 KB, card
+# and rich-text requests at most 30 KB: https://open.larksuite.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch,
+# the same in .../im-v1/message/create as error 230025). A card's ``content`` field, as sent, is kept within this,
+# leaving 1,000 bytes for the rest of the request (receive_id, msg_type). A custom bot (lark_bot) sends the same
+# card: its own limit is not documented where we could check it, so the app's bound is kept there too.
+CARD_MAX_BYTES = 29_000
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -43,8 +51,28 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def card(message: Message) -> dict:
-    elements: list[dict] = [{"tag": "div", "text": {"tag": "lark_md", "content": message.body[:8000] or " "}}]
+def card(message: Message, limit: int = CARD_MAX_BYTES) -> dict:
+    """The interactive card; when its ``content`` as sent would exceed ``limit`` bytes, the body text
+    is cut on a character boundary, marked ``TRUNCATED``, with the incident link after the mark."""
+    whole = _card(message, message.body)
+    excess = _sent_size(whole) - limit
+    if excess <= 0:
+        return whole
+    return _card(message, fit(message.body, _text_size(message.body) - excess, message.link, size=_text_size))
+
+
+def _sent_size(value: dict) -> int:
+    """Bytes of the card as the request carries it: a JSON string (``content``) inside the JSON body."""
+    return len(json.dumps(dumps(value), ensure_ascii=False).encode())
+
+
+def _text_size(text: str) -> int:
+    """Bytes ``text`` takes in the request: encoded twice, a quote or a newline grows."""
+    return len(json.dumps(json.dumps(text, ensure_ascii=False), ensure_ascii=False).encode())
+
+
+def _card(message: Message, body: str) -> dict:
+    elements: list[dict] = [{"tag": "div", "text": {"tag": "lark_md", "content": body or " "}}]
     template = _COLORS.get(message.severity, "blue")
     if message.decision:
         template = "green" if message.decision.get("status") == "approved" else "grey"

@@ -15,9 +15,11 @@ from pagerless.notify.channels.base import (
     Sent,
     approval_value,
     decision_line,
+    fit,
     json_body,
     request,
     require,
+    utf16_size,
 )
 
 TYPE = "slack"
@@ -33,6 +35,11 @@ _BUTTONS = (
     ("reject", "pl_reject", "Reject", "danger"),
     ("acknowledge", "pl_ack", "Acknowledge", None),
 )
+# A section's text: "Minimum length for the text in this field is 1 and maximum length is 3000 characters"
+# (https://docs.slack.dev/reference/block-kit/blocks/section-block); Slack refuses a longer one (invalid_blocks).
+# The message's top-level ``text`` is only the title, far within its 40,000 characters
+# (https://api.slack.com/changelog/2018-04-truncating-really-long-messages: longer text is truncated).
+SECTION_MAX_CHARS = 3000
 
 
 def escape(text: str) -> str:
@@ -43,7 +50,7 @@ def escape(text: str) -> str:
 def blocks(message: Message) -> list[dict]:
     out: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": _plain(message.title)[:150], "emoji": False}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": message.body[:3000] or " "}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": section_text(message)}},
     ]
     if message.decision:
         out.append(
@@ -68,6 +75,12 @@ def blocks(message: Message) -> list[dict]:
             }
         )
     return out
+
+
+def section_text(message: Message) -> str:
+    """The body within a section's 3,000 characters (counted as JavaScript does, so an emoji counts
+    2): a longer one is cut, marked ``TRUNCATED``, with the incident link after the mark."""
+    return fit(message.body, SECTION_MAX_CHARS, message.link, size=utf16_size) or " "
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:

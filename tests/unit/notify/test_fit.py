@@ -1,0 +1,28 @@
+"""Cutting a message to a vendor's limit: on a character boundary, marked, with the incident link."""
+
+from pagerless.notify.channels import slack
+from pagerless.notify.channels.base import TRUNCATED, Message, fit, fit_bytes
+
+LINK = "https://pagerless.example.com/console/incidents/INC-1"
+
+
+def test_a_text_within_the_limit_is_unchanged():
+    assert fit("short", 10, LINK) == "short"
+    assert fit_bytes("支付" * 10, 60, LINK) == "支付" * 10
+
+
+def test_a_cut_never_leaves_half_an_escaped_character():
+    # Given escaped text whose cut would fall inside "&lt;"
+    text = "a" * 10 + "&lt;" * 50
+    for limit in range(len(TRUNCATED) + 11, len(TRUNCATED) + 30):
+        kept = fit(text, limit).removesuffix(TRUNCATED)
+        # Then the kept part ends on a whole entity
+        assert kept == "a" * 10 + "&lt;" * ((len(kept) - 10) // 4)
+
+
+def test_slack_counts_an_emoji_outside_the_bmp_as_two_characters():
+    # Given 2,000 emoji (4,000 UTF-16 units, as Slack's limit counts them)
+    text = slack.section_text(Message(event="incident.opened", title="t", body="🔥" * 2000, link=LINK))
+    # Then the section holds at most 3,000 of those units and still ends with the mark and the link
+    assert len(text.encode("utf-16-le")) // 2 <= 3000 and text.endswith(f"{TRUNCATED}\n{LINK}")
+    assert text.startswith("🔥" * 1000)
