@@ -137,3 +137,18 @@ def test_a_one_person_layer_since_2020_has_been_on_call_since_its_first_handoff(
     # Then it is them since that first handoff (not since some 2000 handoffs back), with no end
     assert (shift.person_id, shift.start, shift.end) == ("ann", utc(2020, 1, 1, 23), None)
     assert next_handoff(schedule, utc(2026, 10, 25, 1, 30)) is None
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"), [("Europe/Berlin", date(2026, 3, 29)), ("America/New_York", date(2026, 3, 8))]
+)
+def test_a_one_person_layer_starting_in_the_skipped_hour_starts_where_its_handoffs_do(zone, day):
+    # Given one person handing over to themself at :15 and :45 from 02:45 on the day clocks skip 02:00-03:00
+    schedule = Schedule("s", "n", zone, (solo("FREQ=HOURLY;BYMINUTE=15,45", day, time(2, 45)),))
+    change = next(c for c in CHANGES if c.date() == day)
+    # Then the shift starts at 03:15, where the first handoff (02:45, moved to 03:45) gave way to the next
+    for at in [change + timedelta(minutes=m) for m in (-1, 0, 14, 15, 16, 30, 44, 45, 46, 120)]:
+        expected, _ = reference.on_call(schedule, at)
+        got = on_call(schedule, at)
+        assert (got and (got.person_id, got.start)) == (expected and (expected.person_id, expected.start)), at
+    assert on_call(schedule, change + timedelta(minutes=15)).start == change + timedelta(minutes=15)
