@@ -16,6 +16,7 @@ rather than counting from the rotation's start, so a lookup costs the same howev
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -138,17 +139,30 @@ def handoffs(
     return found
 
 
+@lru_cache(maxsize=256)
+def _first_handoff(layer: Layer, zone: ZoneInfo) -> datetime | None:
+    """The layer's first handoff (UTC; a moved one may give way to the next, see `handoffs`), or None."""
+    first = next(iter(_occurrences(layer, zone).all()), None)
+    found = handoffs(layer, zone, _localize(first[1], zone) + timedelta(days=2)) if first else []
+    return found[0][0] if found else None
+
+
 def _layer_shifts(layer: Layer, zone: ZoneInfo, start: datetime, end: datetime) -> list[Shift]:
     if not layer.participants:
         return []
-    points = handoffs(layer, zone, end, since=start)
-    shifts = []
-    for i, (at, count) in enumerate(points):
-        shift_end = points[i + 1][0] if i + 1 < len(points) else end
-        if shift_end <= start:
-            continue
-        index = count % len(layer.participants)
-        shifts.append(Shift(max(at, start), min(shift_end, end), layer.participants[index], layer.name, index))
+    if len(layer.participants) == 1:  # every handoff is to the same person: one shift from the first on
+        first = _first_handoff(layer, zone)
+        late = first is None or first >= end
+        shifts = [] if late else [Shift(max(first, start), end, layer.participants[0], layer.name, 0)]
+    else:
+        points = handoffs(layer, zone, end, since=start)
+        shifts = []
+        for i, (at, count) in enumerate(points):
+            shift_end = points[i + 1][0] if i + 1 < len(points) else end
+            if shift_end <= start:
+                continue
+            index = count % len(layer.participants)
+            shifts.append(Shift(max(at, start), min(shift_end, end), layer.participants[index], layer.name, index))
     if layer.restrictions:
         shifts = [s for shift in shifts for s in _restrict(shift, layer.restrictions, zone)]
     return shifts
@@ -236,32 +250,42 @@ def _top(stacks: list[list[Shift]], starts: list[list[datetime]], at: datetime) 
 
 
 STILL = timedelta(days=8)  # past the last change, restriction windows repeat weekly: a week and a day shows all
-MAX_DOUBLINGS = 10  # the lookup steps over at most ~2000 changes each way (a one-person layer's "shift")
+MAX_DOUBLINGS = 10  # the lookup steps over at most ~2000 changes (or days of restriction windows) each way
 
 
-def _edge_before(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> datetime | None:
-    """A moment before ``t`` about ``k`` changes (handoffs, override bounds) back, or the earliest
-    change; None if nothing changes before ``t``."""
+def _edge_before(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int, windows: bool = False) -> datetime | None:
+    """A moment before ``t`` about ``k`` changes (handoffs to another person, override bounds) back, or
+    the earliest change; None if nothing changes before ``t``. A one-person layer changes once, at
+    its first handoff; with ``windows``, its restriction windows count as a change a day."""
     found = []
     near = t.astimezone(zone).replace(tzinfo=None) + timedelta(hours=3)  # a DST change moves wall times
     for layer in schedule.layers:
-        if not layer.participants:
-            continue
-        recent = _occurrences(layer, zone).before(near, k + 3)  # not localized
-        points = [at for at in (_localize(n, zone) for _, n in recent) if at < t]
-        if points:
-            found.append(points[max(0, len(points) - k)])
+        if len(layer.participants) == 1:
+            first = _first_handoff(layer, zone)
+            if first is not None and first < t:
+                found.append(max(first, t - k * timedelta(days=1)) if windows and layer.restrictions else first)
+        elif layer.participants:
+            recent = _occurrences(layer, zone).before(near, k + 3)  # not localized
+            points = [at for at in (_localize(n, zone) for _, n in recent) if at < t]
+            if points:
+                found.append(points[max(0, len(points) - k)])
     bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b < t)
     if bounds:
         found.append(bounds[max(0, len(bounds) - k)])
     return max(found) if found else None
 
 
-def _edge_after(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> datetime | None:
+def _edge_after(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int, windows: bool = False) -> datetime | None:
     """A moment after ``t`` about ``k`` changes on, or the last change; None if nothing changes after ``t``
-    (every rrule ended and no override bound is later)."""
+    (every rrule ended, every one-person layer began, and no override bound is later). With
+    ``windows``, a one-person layer's restriction windows count as a change a day while anything does."""
     found = []
     for layer in schedule.layers:
+        if len(layer.participants) == 1:
+            first = _first_handoff(layer, zone)
+            if first is not None and first > t:
+                found.append(first)
+            continue
         if not layer.participants:
             continue
         since = t.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)  # a DST change moves wall times
@@ -279,34 +303,46 @@ def _edge_after(schedule: Schedule, zone: ZoneInfo, t: datetime, k: int) -> date
     bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b > t)
     if bounds:
         found.append(bounds[min(len(bounds), k) - 1])
+    if found and windows and any(len(layer.participants) == 1 and layer.restrictions for layer in schedule.layers):
+        found.append(t + k * timedelta(days=1))
     return min(found) if found else None
+
+
+def _above(schedule: Schedule, shift: Shift) -> Schedule:
+    """The schedule without the layers below the shift's (nor any, for an override's): they cannot end it."""
+    if shift.override_id is not None:
+        return replace(schedule, layers=())
+    lowest = next(i for i, layer in enumerate(schedule.layers) if layer.name == shift.layer)
+    return replace(schedule, layers=schedule.layers[lowest:])
 
 
 def on_call(schedule: Schedule, at: datetime) -> Shift | None:
     """Who is on call at ``at`` and their whole shift around it (not cut at ``at``), or None.
 
     The shift runs from the change that started it to the change that ends it however far apart they
-    are: the lookup steps through the rrules' occurrences and the override bounds, twice as many
-    each time, rather than rendering a fixed window. ``end`` is None when no handoff is ahead: the
-    layer's rrule ended (its last person stays on call), or the same person stays on for more than
-    the ~2000 changes the lookup steps over (a one-person layer); the start of such a one-person
-    stretch is cut there too.
+    are: the lookup steps through the changes that can end it (the handoffs to another person of its
+    layer and those above, override bounds), twice as many each time, rather than rendering a fixed
+    window; a one-person layer's handoffs are not changes, so its shift is found at once. ``end`` is
+    None when nothing ends the shift: its layer's rrule ended (its last person stays on call) or has
+    one person, and nothing above it comes later. A stretch longer than the ~2000 changes (or days
+    of restriction windows) the lookup steps over is cut where it stopped, its end None.
     """
     if at.tzinfo is None:
         raise ValueError("at must be timezone-aware")
     at, zone = at.astimezone(UTC), ZoneInfo(schedule.timezone)
-    lo = _edge_before(schedule, zone, at, 2) or at - STILL  # two back: the shift usually starts after lo
-    hi = _edge_after(schedule, zone, at, 2)
+    lo = _edge_before(schedule, zone, at, 2, windows=True) or at - STILL  # the shift usually starts after lo
+    hi = _edge_after(schedule, zone, at, 2, windows=True)
     hi, open_end = (hi, False) if hi is not None else (at + STILL, True)
     shift, k = None, 2
     for attempt in range(MAX_DOUBLINGS):
         shift = next((s for s in render(schedule, lo, hi) if s.start <= at < s.end), None)
         if shift is None:
             return None
-        earlier = _edge_before(schedule, zone, lo, k) if shift.start == lo else None
+        schedule = _above(schedule, shift)
+        earlier = _edge_before(schedule, zone, lo, k, windows=True) if shift.start == lo else None
         later = None
         if shift.end == hi and not open_end:
-            later = _edge_after(schedule, zone, hi, k)
+            later = _edge_after(schedule, zone, hi, k, windows=True)
             if later is None:
                 later, open_end = hi + STILL, True
         if earlier is None and later is None:
