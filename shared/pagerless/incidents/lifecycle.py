@@ -7,27 +7,30 @@ write) and one conflict-retry policy (`move`); there is one resolve (`resolve`).
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from pagerless import settings
 from pagerless.clock import until_stale, utcnow
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
-from pagerless.domain.incidents import Incident, IncidentStatus, service_key
+from pagerless.domain.incidents import RESOLVED_EVENT, Incident, IncidentStatus, service_key
 from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
+from pagerless.incidents.timeline import Entry
 from pagerless.incidents.timeline import record as record_timeline
+from pagerless.incidents.timeline import record_all as record_timeline_entries
 from pagerless.incidents.timeline import recorded as recorded_on_timeline
 from pagerless.observability import logger
 from pagerless.store.correlation import CorrelationSlots
-from pagerless.store.incidents import IncidentRepository
+from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRepository
 
 # While a fix runs, a source resolve is only noted: verification decides.
 REMEDIATION_STATUSES = frozenset({IncidentStatus.REMEDIATING, IncidentStatus.VERIFYING})
 MOVE_ATTEMPTS = 3
 CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (incidents.ids)
 CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
+SOURCE_RESOLUTION = "every alert resolved at the source"
 
 
 def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
@@ -44,6 +47,7 @@ class IncidentLifecycle:
         *,
         allocate_id: Callable[[datetime, str], str] = allocate_incident_id,
         record: Callable[..., object] | None = None,
+        record_all: Callable[..., object] | None = None,
         recorded: Callable[[str, str], bool] | None = None,
         notify_resolved: Callable[..., None] = _notify_resolved,
         clock: Callable[[], datetime] = utcnow,
@@ -53,6 +57,7 @@ class IncidentLifecycle:
         self.slots = slots or CorrelationSlots()
         self.allocate_id = allocate_id
         self.record = record or (lambda *args, **kwargs: record_timeline(*args, **kwargs))
+        self.record_all = record_all or (lambda *args, **kwargs: record_timeline_entries(*args, **kwargs))
         self.recorded = recorded or recorded_on_timeline
         self.notify_resolved = notify_resolved
         self.clock = clock
@@ -246,39 +251,67 @@ class IncidentLifecycle:
         return incident
 
     # ------------------------------------------------------------------ resolve
-    def alert_resolved(self, incident_id: str, alert: Alert, now: datetime):
-        """One alert of the incident resolved; the last one resolves the incident (by source)."""
-        incident = self.repository.count_resolved_alert(incident_id)
-        if incident is None:
-            return None
-        self.record(
-            incident,
-            "alert_resolved",
-            alert.title,
-            data={"fingerprint": alert.fingerprint, "open_alerts": int(incident.open_alerts)},
-        )
+    def alert_resolved(
+        self, incident_id: str, alert: Alert, now: datetime, *, alongside: AlongsideUpdate | None = None
+    ):
+        """One alert of the incident resolved; the last one resolves the incident (by source).
+
+        All it changes is one transaction: the incident's count (for the last alert, its resolve), the
+        timeline entries that say so and ``alongside``, the alert item's resolve
+        (`AlertRepository.resolving`; `AlongsideTaken` when the alert changed first). A failure leaves
+        nothing done, so the retry of the delivery does it all (a resolve that stopped halfway left
+        an open incident counting no alert, which nothing resolved). None if the incident is gone."""
+        for _ in range(MOVE_ATTEMPTS):  # each lost attempt: the incident changed after it was read
+            try:
+                incident = self.repository.get(incident_id)
+            except NotFoundError:
+                return None
+            counted = self._count_resolved(incident, alert, now, alongside)
+            if counted is not None:
+                return counted
+        raise ConflictError(f"incident {incident_id} kept changing: the resolve of an alert was not applied")
+
+    def _count_resolved(self, incident, alert: Alert, now: datetime, alongside: AlongsideUpdate | None):
+        """One attempt of `alert_resolved` on ``incident`` as read; None if it changed meanwhile."""
         status = IncidentStatus(incident.status)
-        if incident.open_alerts > 0 or status == IncidentStatus.RESOLVED:
-            return incident
-        if status in REMEDIATION_STATUSES:
-            self.record(
+        counted = int(incident.open_alerts or 0)
+        last = counted <= 1 and status != IncidentStatus.RESOLVED
+        entry = Entry("alert_resolved", alert.title, {"fingerprint": alert.fingerprint, "open_alerts": counted - 1})
+        if last and status not in REMEDIATION_STATUSES:
+            resolved, moved = self.resolve(
                 incident,
-                "source_resolved_during_remediation",
-                "every alert resolved at the source while a fix runs; verification decides",
-                data={"status": status.value},
+                by="source",
+                resolution=SOURCE_RESOLUTION,
+                announced_by="its source (every alert resolved)",
+                now=now,
+                close_alerts=True,  # this alert was the last (the transaction checks that it still fires)
+                stop=lambda fresh: (
+                    IncidentStatus(fresh.status) in REMEDIATION_STATUSES or int(fresh.open_alerts or 0) != counted
+                ),
+                before=[entry],
+                updating=alongside,
             )
-            return incident
-        incident, moved = self.resolve(
-            incident,
-            by="source",
-            resolution="every alert resolved at the source",
-            announced_by="its source (every alert resolved)",
-            now=now,
-            stop=lambda fresh: IncidentStatus(fresh.status) in REMEDIATION_STATUSES,
-        )
-        if moved:
-            metrics.resolved_by_source(alert.source)
-        return incident
+            if moved:
+                metrics.resolved_by_source(alert.source)
+            return resolved if moved else None
+        entries = [entry]
+        if last:  # while a fix runs, a source resolve is only noted: verification decides
+            entries.append(
+                Entry(
+                    "source_resolved_during_remediation",
+                    "every alert resolved at the source while a fix runs; verification decides",
+                    {"status": status.value},
+                )
+            )
+        changed = [None]
+
+        def count_with(items) -> bool:
+            changed[0] = self.repository.count_resolved_alert(
+                incident, entries=items, alongside=alongside, same_status=last
+            )
+            return changed[0] is not None
+
+        return changed[0] if self.record_all(incident, entries, write=count_with) is not None else None
 
     def resolve(
         self,
@@ -291,29 +324,39 @@ class IncidentLifecycle:
         announced_by: str | None = None,
         close_alerts: bool = False,
         stop: Callable[[object], bool] = lambda _: False,
+        before: Sequence[Entry] = (),
+        updating: AlongsideUpdate | None = None,
     ) -> tuple[object, bool]:
-        """The one resolve: move to resolved (with `move`'s retries), record it on the timeline and
-        tell the notifications. Returns the incident and whether this call resolved it (False: it
-        was resolved meanwhile, or ``stop`` said to leave it)."""
+        """The one resolve: move to resolved (with `move`'s retries) and record it on the timeline, in
+        one transaction, and tell the notifications. Returns the incident and whether this call
+        resolved it (False: it was resolved meanwhile, or ``stop`` said to leave it).
+
+        ``before``: timeline entries of the same change, recorded ahead of the resolve's own (a
+        source resolve's `alert_resolved`); ``updating``: an item of another table changed in the
+        same transaction (the alert's resolve; `AlongsideTaken` when it changed first)."""
         previous_status = incident.status
-        incident, moved = self.move(
-            incident,
-            IncidentStatus.RESOLVED,
-            lambda current: self.repository.resolve_actions(current, now, by, resolution, close_alerts=close_alerts),
-            stop=stop,
-        )
-        if not moved:
-            return incident, False
-        self.record(
-            incident,
-            "incident_resolved",
-            resolution,
-            actor=actor,
-            data={"resolved_by": by, "status": "resolved"},
-            stream_type="incident_updated",
-        )
-        self.notify_resolved(incident, by=announced_by or by, previous_status=previous_status)
-        return incident, True
+        moved = [incident]
+
+        def resolve_with(items) -> bool:
+            # the resolve and its timeline entries are one transaction: the reports and
+            # `domain.incidents.open_periods` read its entry (docs/writes.md)
+            moved[0], done = self.move(
+                incident,
+                IncidentStatus.RESOLVED,
+                lambda current: self.repository.resolve_actions(
+                    current, now, by, resolution, close_alerts=close_alerts
+                ),
+                stop=stop,
+                alongside=items,
+                updating=updating,
+            )
+            return done
+
+        own = Entry(RESOLVED_EVENT, resolution, {"resolved_by": by, "status": "resolved"}, "incident_updated")
+        if self.record_all(incident, [*before, own], actor=actor, write=resolve_with) is None:
+            return moved[0], False
+        self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status)
+        return moved[0], True
 
     def move(
         self,
@@ -323,16 +366,22 @@ class IncidentLifecycle:
         *,
         stop: Callable[[object], bool] = lambda _: False,
         alongside=None,
+        updating: AlongsideUpdate | None = None,
     ) -> tuple[object, bool]:
         """The one conflict-retry policy of incident status moves: `set_status`; on a conflict
         (something else changed the incident meanwhile) re-read and try again, up to
         MOVE_ATTEMPTS times. Gives up without moving (False) when the fresh incident is already at
         ``target`` or ``stop(fresh)`` holds; an illegal move from the fresh status is an error.
-        ``alongside``: the move's timeline item, put in the same transaction."""
+        ``alongside``: the move's timeline items, put in the same transaction; ``updating``: an item
+        of another table changed in it (`AlongsideTaken`, not retried, when its condition fails)."""
         for attempt in range(MOVE_ATTEMPTS):
             try:
-                moved = self.repository.set_status(incident, target, actions=actions(incident), alongside=alongside)
+                moved = self.repository.set_status(
+                    incident, target, actions=actions(incident), alongside=alongside, updating=updating
+                )
                 return moved, True
+            except AlongsideTaken:
+                raise
             except ConflictError:
                 if attempt == MOVE_ATTEMPTS - 1:
                     raise

@@ -15,8 +15,9 @@ they are and never twice: an old ``incident_created`` has no ``correlation_reaso
 ``child_correlated`` names its child.
 """
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
@@ -70,6 +71,55 @@ def record(
         data={"message": message, "actor": actor, **(data or {})},
     )
     return item
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One timeline entry of a change that stores several (`record_all`)."""
+
+    event_type: str
+    message: str = ""
+    data: dict = field(default_factory=dict)
+    stream_type: str | None = None
+
+
+def record_all(
+    incident,
+    entries: Sequence[Entry],
+    *,
+    write: Callable[[list[TimelineRecord]], bool],
+    actor: str = "system",
+) -> list[TimelineRecord] | None:
+    """`record` for a change that several entries describe: ``write(items)`` stores them with the
+    change in one transaction (False: the change was not made, and nothing is recorded or
+    published: None); then each is published, in order."""
+    from pagerless.auth.actors import name_of
+
+    now = utcnow()
+    name = name_of(incident.workspace, actor)
+    items = [
+        # a microsecond apart: the timeline (its keys sort by time first) keeps them in this order
+        timeline_item(
+            incident.id,
+            now + timedelta(microseconds=n),
+            entry.event_type,
+            actor=actor,
+            message=entry.message,
+            data={**entry.data, "actor_name": name} if name else dict(entry.data),
+            workspace=incident.workspace,
+        )
+        for n, entry in enumerate(entries)
+    ]
+    if not write(items):
+        return None
+    for entry, item in zip(entries, items, strict=True):
+        publish(
+            incident.workspace,
+            entry.stream_type or entry.event_type,
+            incident_id=incident.id,
+            data={"message": entry.message, "actor": actor, **item.data},
+        )
+    return items
 
 
 def recorded(incident_id: str, event_type: str) -> bool:

@@ -7,7 +7,8 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
-- resolved → the alert resolves; the incident resolves when its last alert does.
+- resolved → the alert resolves; the incident resolves when its last alert does, in the same
+  transaction (a retry of a resolve that failed midway finds nothing done and does it all).
 Infrastructure failures propagate (the webhook queues the payload, the consumer retries).
 """
 
@@ -321,27 +322,39 @@ class IntakeService:
 
     # ------------------------------------------------------------------ resolved
     def _resolve(self, key: str, alert: Alert, mark: DeliveryMark | None = None) -> IngestResult:
+        """The alert resolves with its incident's side of it, in one transaction
+        (`IncidentLifecycle.alert_resolved`): a retry of a resolve that failed finds the alert still
+        firing and does it all; one that finds it resolved has nothing left to do."""
         alert = self._inherit(key, alert)
+        payload = alert.model_dump(mode="json")
         deadline = time.monotonic() + settings.intake().claim_wait_seconds
         while True:
             now = self.clock()
-            record = self.alerts.mark_resolved(key, now, alert.model_dump(mode="json"), mark)
-            if record is not None:
-                break
-            existing = self.alerts.get(key)
-            if existing is None or existing.state != AlertState.CLAIMING or time.monotonic() >= deadline:
-                status = "ignored"
-                if existing is not None and existing.incident_id:
-                    status = self._status_of(existing.incident_id)
-                return IngestResult(
-                    alert.fingerprint, existing.incident_id if existing else None, True, status, "ignored"
-                )
-            self.sleep(0.05)  # the firing delivery is still opening the incident
-        if record.pending:  # the incident hears of every duplicate before the alert leaves it
-            self.alerts.fold(record, now)
-        incident = self.lifecycle.alert_resolved(record.incident_id, alert, now)
-        status = incident.status if incident is not None else "unknown"
-        return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
+            record = self.alerts.get(key)
+            if record is None or record.state != AlertState.FIRING or _stale(record, mark):
+                if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
+                    return self._not_resolved(record, alert)
+                self.sleep(0.05)  # the firing delivery is still opening the incident
+                continue
+            if record.pending:  # the incident hears of every duplicate before the alert leaves it
+                self.alerts.fold(record, now)
+            incident = None
+            if record.incident_id:
+                resolving = self.alerts.resolving(key, now, payload, mark, incident_id=record.incident_id)
+                try:
+                    incident = self.lifecycle.alert_resolved(record.incident_id, alert, now, alongside=resolving)
+                except AlongsideTaken:
+                    continue  # the alert changed since it was read: look again
+            if incident is None and self.alerts.mark_resolved(key, now, payload, mark) is None:
+                continue  # its incident is gone: the alert resolves alone
+            status = incident.status if incident is not None else "unknown"
+            return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
+
+    def _not_resolved(self, record: AlertRecord | None, alert: Alert) -> IngestResult:
+        """A resolve with nothing to do: the alert is unknown, resolved already (this delivery's
+        redelivery among others), or changed by a later delivery."""
+        status = self._status_of(record.incident_id) if record is not None and record.incident_id else "ignored"
+        return IngestResult(alert.fingerprint, record.incident_id if record else None, True, status, "ignored")
 
     def _inherit(self, key: str, alert: Alert) -> Alert:
         """A bare resolve (Opsgenie Close, Events v2 resolve) takes title, severity, service... from
@@ -362,6 +375,11 @@ class IntakeService:
             return self.incidents.get(incident_id).status
         except Exception:  # a missing incident is reported as unknown, not as a failure
             return "unknown"
+
+
+def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:
+    """Whether a later delivery than ``mark``'s changed the alert's state (its change is refused)."""
+    return mark is not None and record.changed_at is not None and record.changed_at > mark.at
 
 
 def _restart_name(incident_id: str, generation: int) -> str:

@@ -7,7 +7,8 @@ The item is the dedup lock. Every change is one conditional UpdateItem, never re
 - ``claim``: the first delivery of a re-firing alert (or a new one, without ``opening``) takes the item (condition: absent,
   resolved, or a stale claim), so exactly one delivery opens or reopens the incident;
 - ``finalize`` / ``release``: the claim's owner records the outcome or gives the claim back;
-- ``mark_resolved``: a resolve (condition: state = firing), appending to the flap history.
+- ``resolving``: a resolve (condition: state = firing), appending to the flap history, made in one
+  transaction with the incident's side of it (``mark_resolved``: alone, when its incident is gone).
 
 Duplicates are counted here only (``pending``: duplicates the incident has not been told of);
 ``fold`` moves them onto the incident at most once a minute per alert, and at resolve time, in
@@ -32,7 +33,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.alerts import AlertState
 from pagerless.store.base import BaseModel, Region, TableName
-from pagerless.store.incidents import Alongside, IncidentRecord
+from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
 
 FIRING = AlertState.FIRING.value
 RESOLVED = AlertState.RESOLVED.value
@@ -129,6 +130,21 @@ def _marked(mark: DeliveryMark | None, *, state: bool) -> list:
     if mark is None:
         return []
     return [AlertRecord.delivery.set(mark.key), *([AlertRecord.changed_at.set(mark.at)] if state else [])]
+
+
+def _resolve_change(now: datetime, alert: dict, mark: DeliveryMark | None) -> tuple[list, object]:
+    """What a resolve writes on the alert item, and its condition (firing; with ``mark``, not stale)."""
+    actions = [
+        AlertRecord.state.set(RESOLVED),
+        AlertRecord.resolved_at.set(now),
+        AlertRecord.resolve_count.add(1),
+        AlertRecord.last_seen.set(now),
+        AlertRecord.flap_history.set((AlertRecord.flap_history | []).append([int(now.timestamp())])),
+        AlertRecord.alert.set(alert),
+        *_marked(mark, state=True),
+    ]
+    firing = AlertRecord.state == FIRING
+    return actions, firing if mark is None else firing & _not_stale(mark)
 
 
 def alert_key(workspace: str, source: str, fingerprint: str) -> str:
@@ -293,27 +309,24 @@ class AlertRepository:
         except Exception:  # the claim goes stale and is taken over instead
             pass
 
+    def resolving(
+        self, key: str, now: datetime, alert: dict, mark: DeliveryMark | None = None, *, incident_id: str
+    ) -> AlongsideUpdate:
+        """The resolve of a firing alert of ``incident_id``, to be made in one transaction with the
+        incident's side of it (`IncidentLifecycle.alert_resolved`): refused unless the alert still
+        fires for that incident (and, with ``mark``, unless a later delivery changed its state)."""
+        actions, condition = _resolve_change(now, alert, mark)
+        return AlongsideUpdate(AlertRecord(key), actions, condition & (AlertRecord.incident_id == incident_id))
+
     def mark_resolved(
         self, key: str, now: datetime, alert: dict, mark: DeliveryMark | None = None
     ) -> AlertRecord | None:
-        """Resolve a firing alert; None unless it was firing (and, with ``mark``, unless a later
-        delivery changed its state)."""
+        """Resolve a firing alert alone (its incident is gone); None unless it was firing (and, with
+        ``mark``, unless a later delivery changed its state)."""
         record = AlertRecord(key)
+        actions, condition = _resolve_change(now, alert, mark)
         try:
-            record.update(
-                actions=[
-                    AlertRecord.state.set(RESOLVED),
-                    AlertRecord.resolved_at.set(now),
-                    AlertRecord.resolve_count.add(1),
-                    AlertRecord.last_seen.set(now),
-                    AlertRecord.flap_history.set((AlertRecord.flap_history | []).append([int(now.timestamp())])),
-                    AlertRecord.alert.set(alert),
-                    *_marked(mark, state=True),
-                ],
-                condition=(AlertRecord.state == FIRING)
-                if mark is None
-                else (AlertRecord.state == FIRING) & _not_stale(mark),
-            )
+            record.update(actions=actions, condition=condition)
         except UpdateError as exc:
             if _conditional(exc):
                 return None

@@ -6,15 +6,19 @@ never conflict with a status change (`IncidentRepository.set_status` is version-
 status change never makes them fail.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pynamodb.constants import ALL_NEW, ATTRIBUTES
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.constants import ALL_NEW, ATTRIBUTES, KEY
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from pagerless.domain.errors import ConflictError
-from pagerless.store.incidents import IncidentRecord
+from pagerless.store.base import Region
+from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord, cancellation_codes
 
 APPEND_ATTEMPTS = 25
 
@@ -57,8 +61,49 @@ def count_refire(incident_id: str, now: datetime) -> IncidentRecord | None:
     )
 
 
-def count_resolved_alert(incident_id: str) -> IncidentRecord | None:
-    return update_incident(incident_id, [IncidentRecord.open_alerts.add(-1)])
+def count_resolved_alert(
+    record: IncidentRecord,
+    *,
+    entries: Sequence[Model] = (),
+    alongside: AlongsideUpdate | None = None,
+    same_status: bool = False,
+) -> IncidentRecord | None:
+    """One alert of the incident resolved: ``open_alerts - 1``, on the condition that the count is
+    still the one read in ``record`` (with ``same_status``, the status too), in one transaction with
+    the timeline ``entries`` that say so and ``alongside`` (the alert item's resolve). The fresh
+    incident; None when it changed meanwhile or is gone (read it again); `AlongsideTaken` when the
+    alert's condition was refused."""
+    condition = IncidentRecord.id.exists() & (IncidentRecord.open_alerts == record.open_alerts)
+    if same_status:
+        condition &= IncidentRecord.status == record.status
+    # Built by hand: the counter is version-neutral (see the module docstring).
+    updates = [
+        IncidentRecord._get_connection().get_operation_kwargs(
+            record.id, key=KEY, actions=[IncidentRecord.open_alerts.add(-1)], condition=condition
+        )
+    ]
+    if alongside is not None:
+        updates.append(
+            alongside.item.get_update_kwargs_from_instance(
+                actions=alongside.actions, condition=alongside.condition, add_version_condition=False
+            )
+        )
+    puts = [entry.get_save_kwargs_from_instance() for entry in entries]
+    try:
+        Connection(region=Region().__get__(None, IncidentRecord)).transact_write_items(
+            condition_check_items=[], delete_items=[], put_items=puts, update_items=updates
+        )
+    except TransactWriteError as exc:
+        codes = cancellation_codes(exc)  # puts first, then the incident, then the alert
+        if alongside is not None and codes[len(puts) + 1 : len(puts) + 2] == ["ConditionalCheckFailed"]:
+            raise AlongsideTaken("the item changed with the incident was changed first") from exc
+        if set(codes) & {"ConditionalCheckFailed", "TransactionConflict"}:
+            return None
+        raise
+    try:
+        return IncidentRecord.get(record.id, consistent_read=True)  # a transaction returns no attributes
+    except DoesNotExist:
+        return None
 
 
 def add_child(parent_id: str, now: datetime) -> IncidentRecord | None:

@@ -4,6 +4,7 @@ IncidentRecord: one item per incident; status changes are conditional on the cur
 go through ``domain.incidents.transition`` (an illegal move is an error, never an overwrite).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -108,6 +109,21 @@ class Alongside:
 
     item: Model
     condition: Condition
+
+
+@dataclass(frozen=True)
+class AlongsideUpdate:
+    """An item of another table changed in the same transaction as an incident: ``actions`` on
+    ``condition`` (a resolving alert's item, `AlertRepository.resolving`)."""
+
+    item: Model
+    actions: list
+    condition: Condition
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    """The reason of each item of a refused transaction, in the order sent (puts, then updates)."""
+    return [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
 
 
 def _add_with(record: IncidentRecord, alongside: Alongside) -> IncidentRecord | None:
@@ -243,31 +259,45 @@ class IncidentRepository:
         target: IncidentStatus,
         *,
         actions: list | None = None,
-        alongside: Model | None = None,
+        alongside: Model | Sequence[Model] | None = None,
+        updating: AlongsideUpdate | None = None,
     ) -> IncidentRecord:
         """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile.
 
-        ``alongside``: a new item (the move's timeline entry) put in one transaction with the move,
-        so that neither is stored without the other."""
+        ``alongside``: new items (the move's timeline entries) put in one transaction with the move,
+        so that neither is stored without the other; ``updating``: an item of another table changed
+        in it too (`AlongsideTaken` when its condition is refused)."""
         current = IncidentStatus(record.status)
         transition(current, target)
         changes = [IncidentRecord.status.set(target.value), IncidentRecord.updated_at.set(utcnow()), *(actions or [])]
         condition = IncidentRecord.status == current.value
+        puts = [alongside] if isinstance(alongside, Model) else list(alongside or [])
         try:
-            if alongside is None:
+            if not puts and updating is None:
                 record.update(actions=changes, condition=condition)
                 return record
             with TransactWrite(connection=Connection(region=Region().__get__(None, IncidentRecord))) as tx:
+                for item in puts:
+                    tx.save(item)
                 tx.update(record, actions=changes, condition=condition)
-                tx.save(alongside)
+                if updating is not None:
+                    tx.update(
+                        updating.item,
+                        actions=updating.actions,
+                        condition=updating.condition,
+                        add_version_condition=False,
+                    )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise self._moved_meanwhile(record, current) from exc
             raise
         except TransactWriteError as exc:
-            # The put has no condition (puts come first in the transaction): a refused condition is the move's.
-            reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r is not None}
-            if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            # The puts have no condition (puts come first in the transaction): the move's item is
+            # next, then the one it changes alongside.
+            codes = cancellation_codes(exc)
+            if updating is not None and codes[len(puts) + 1 : len(puts) + 2] == ["ConditionalCheckFailed"]:
+                raise AlongsideTaken("the item changed with the incident was changed first") from exc
+            if set(codes) & {"ConditionalCheckFailed", "TransactionConflict"}:
                 raise self._moved_meanwhile(record, current) from exc
             raise
         record.refresh(consistent_read=True)  # a transaction returns no attributes
@@ -346,10 +376,19 @@ class IncidentRepository:
 
         return incident_updates.count_refire(incident_id, now)
 
-    def count_resolved_alert(self, incident_id: str) -> IncidentRecord | None:
+    def count_resolved_alert(
+        self,
+        record: IncidentRecord,
+        *,
+        entries: Sequence[Model] = (),
+        alongside: AlongsideUpdate | None = None,
+        same_status: bool = False,
+    ) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.count_resolved_alert(incident_id)
+        return incident_updates.count_resolved_alert(
+            record, entries=entries, alongside=alongside, same_status=same_status
+        )
 
     def add_child(self, parent_id: str, now: datetime) -> IncidentRecord | None:
         from pagerless.store import incident_updates

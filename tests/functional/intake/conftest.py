@@ -103,3 +103,29 @@ def incident_count() -> int:
     from pagerless.store.incidents import IncidentRecord
 
     return sum(1 for _ in IncidentRecord.scan())
+
+
+class TableOutage:
+    """A table of the runtime taken away between two writes of a delivery (an outage, a crash):
+    `start()` deletes it, `restore()` provisions it again, empty."""
+
+    def __init__(self, runtime, logical_name: str) -> None:
+        self.runtime, self.logical_name = runtime, logical_name
+
+    def start(self) -> None:
+        self.runtime.client("dynamodb").delete_table(TableName=self.runtime.provisioned.tables[self.logical_name])
+
+    def restore(self) -> None:
+        from pagerless.local.provision import Provisioned, _tables
+
+        _tables(self.runtime.template, self.runtime.client("dynamodb"), Provisioned())
+
+
+@pytest.fixture
+def timeline_table_down(runtime) -> TableOutage:
+    return TableOutage(runtime, "TimelineTable")
+
+
+@pytest.fixture
+def events_table_down(runtime) -> TableOutage:
+    return TableOutage(runtime, "EventsTable")

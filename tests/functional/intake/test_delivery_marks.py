@@ -42,25 +42,6 @@ def _types(incident_id: str) -> list[str]:
     return [entry.type for entry in timeline(incident_id)]
 
 
-@pytest.fixture
-def timeline_table_down(runtime):
-    """Deletes the timeline table (an outage between two writes of a delivery); `restore()` brings it back."""
-    from pagerless.local.provision import Provisioned, _tables
-
-    dynamodb = runtime.client("dynamodb")
-
-    class Outage:
-        @staticmethod
-        def start():
-            dynamodb.delete_table(TableName=runtime.provisioned.tables["TimelineTable"])
-
-        @staticmethod
-        def restore():
-            _tables(runtime.template, dynamodb, Provisioned())
-
-    return Outage
-
-
 def test_a_rolled_back_duplicate_leaves_the_mark_of_a_delivery_applied_meanwhile(runtime):
     from pagerless.incidents.lifecycle import IncidentLifecycle
     from pagerless.store.alerts import AlertRecord

@@ -279,3 +279,38 @@ def test_a_reopen_costs_one_index_write_more_for_the_reports_and_nothing_else_do
         assert (timeline["writes"], timeline["wcu"]) == (1, 2), (label, cost.as_dict())
         now[0] += timedelta(seconds=5)
         intake.process(_alert("resolved"), "default")
+
+
+def test_a_resolve_is_one_transaction_and_a_stream_event_per_entry_and_its_redelivery_writes_nothing(runtime, meter):
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.alerts import DeliveryMark
+
+    tables = runtime.provisioned.tables
+    now = [datetime.now(UTC)]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    # Given an alert whose incident is open
+    incident_id = intake.process(_alert(), "default", DeliveryMark.of("firing", now[0])).incident_id
+    # When the alert resolves at its source
+    now[0] += timedelta(seconds=5)
+    resolve = DeliveryMark.of("resolved", now[0])
+    with meter.measure("resolve"):
+        resolved = intake.process(_alert("resolved"), "default", resolve)
+    assert (resolved.action, resolved.incident_id, resolved.status) == ("resolved", incident_id, "resolved")
+    # Then it is 6 items written (docs/writes.md): one transaction of the alert item, the incident
+    # (its count and its resolve) and the two timeline entries (each billed twice), then one stream
+    # event per entry
+    cost = meter.costs["resolve"]
+    assert (cost.writes, cost.failed) == (6, 0), cost.as_dict()
+    writes = {name: c["writes"] for name, c in cost.tables.items() if "." not in name}
+    assert writes == {
+        tables["AlertsTable"]: 1,
+        tables["IncidentsTable"]: 1,
+        tables["TimelineTable"]: 2,
+        tables["EventsTable"]: 2,
+    }, cost.as_dict()
+    assert cost.tables[tables["TimelineTable"]]["wcu"] == 4
+    # When SQS delivers the resolve again, it finds the alert resolved: a read, no write
+    with meter.measure("redelivered"):
+        again = intake.process(_alert("resolved"), "default", resolve)
+    assert (again.action, again.status) == ("ignored", "resolved")
+    assert (meter.costs["redelivered"].writes, meter.costs["redelivered"].failed) == (0, 0)

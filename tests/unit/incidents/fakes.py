@@ -58,7 +58,7 @@ class FakeIncidents:
         )
 
     def set_status(
-        self, incident: Incident, target: IncidentStatus, *, actions: list | None = None, alongside=None
+        self, incident: Incident, target: IncidentStatus, *, actions: list | None = None, alongside=None, updating=None
     ) -> Incident:
         current = IncidentStatus(incident.status)
         transition(current, target)
@@ -66,6 +66,8 @@ class FakeIncidents:
         if self.conflicts or stored.status != current.value:
             self.conflicts = max(0, self.conflicts - 1)
             raise ConflictError(f"incident {incident.id} changed meanwhile: it is now {stored.status}")
+        if updating is not None:
+            updating.apply()  # AlongsideTaken when its condition fails: nothing is changed
         stored.status = target.value
         for action in actions or []:
             action(stored)
@@ -115,8 +117,17 @@ class FakeIncidents:
             incident_id, alert_count=lambda i: i.alert_count + 1, open_alerts=lambda i: i.open_alerts + 1, last_seen=now
         )
 
-    def count_resolved_alert(self, incident_id: str) -> Incident | None:
-        return self._bump(incident_id, open_alerts=lambda i: i.open_alerts - 1)
+    def count_resolved_alert(
+        self, incident: Incident, *, entries=(), alongside=None, same_status: bool = False
+    ) -> Incident | None:
+        stored = self.items.get(incident.id)
+        if stored is None or stored.open_alerts != incident.open_alerts:
+            return None
+        if same_status and stored.status != incident.status:
+            return None
+        if alongside is not None:
+            alongside.apply()  # AlongsideTaken when its condition fails: nothing is changed
+        return self._bump(incident.id, open_alerts=lambda i: i.open_alerts - 1)
 
     def add_child(self, parent_id: str, now: datetime) -> Incident | None:
         return self._bump(parent_id, child_count=lambda i: i.child_count + 1, last_seen=now)
@@ -248,6 +259,18 @@ class FakeAlerts:
         item.resolve_count += 1
         item.flap_history = [*item.flap_history, int(now.timestamp())]
         return dataclasses.replace(item)
+
+    def resolving(self, key: str, now: datetime, alert: dict, mark=None, *, incident_id: str):
+        """Like the store's: the alert's resolve, made with its incident's side (FakeIncidents)."""
+
+        def apply() -> None:
+            from pagerless.store.incidents import AlongsideTaken
+
+            item = self.items.get(key)
+            if item is None or item.incident_id != incident_id or self.mark_resolved(key, now, alert, mark) is None:
+                raise AlongsideTaken("the alert changed first")
+
+        return SimpleNamespace(apply=apply)
 
     def resolve_for_incident(self, incident_id: str, now: datetime) -> int:
         firing = [i for i in self.items.values() if i.incident_id == incident_id and i.state == "firing"]

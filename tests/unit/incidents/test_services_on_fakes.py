@@ -39,6 +39,7 @@ class World:
             FakeSlots(),
             allocate_id=lambda now, ws: f"INC-{now:%Y%m%d}-{next(self.numbers):04d}",
             record=self._record,
+            record_all=self._record_all,
             recorded=lambda incident_id, event_type: event_type in self.events(incident_id),
             notify_resolved=self._notify,
             clock=lambda: self.now,
@@ -56,8 +57,15 @@ class World:
 
     def _record(self, incident, event_type, message="", *, write=None, **_):
         if write is not None and not write(None):  # the change the entry is written with was not made
-            return
+            return None
         self.timeline.append((incident.id, event_type))
+        return self.timeline[-1]
+
+    def _record_all(self, incident, entries, *, write, **_):
+        if not write([None] * len(entries)):
+            return None
+        self.timeline.extend((incident.id, entry.event_type) for entry in entries)
+        return entries
 
     def _notify(self, incident, *, by, previous_status):
         self.resolved_notices.append((incident.id, by))
