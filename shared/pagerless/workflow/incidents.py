@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from pagerless.domain.errors import ConflictError
-from pagerless.domain.incidents import ALLOWED_TRANSITIONS, IncidentStatus
+from pagerless.domain.incidents import ALLOWED_TRANSITIONS, RESOLVED_EVENT, IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.store.incident_updates import append_action, field_changes, set_fields
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
@@ -93,12 +93,15 @@ def advance(
             f"incident {incident.id} changed meanwhile: it is now {incident.status}",
             details=[{"expected": before, "actual": incident.status}],
         )
+    # A resolve is the `incident_resolved` entry every resolve writes: the open periods of an incident
+    # reopened later (SLO downtime, postmortems, reports) end at it (`domain.incidents.open_periods`).
     timeline.record(
         incident,
-        "status_changed",
+        RESOLVED_EVENT if target is IncidentStatus.RESOLVED else "status_changed",
         message or f"{before} → {target.value}",
         actor=actor,
         data={"from": before, "to": target.value},
+        stream_type="status_changed",
     )
     return incident
 

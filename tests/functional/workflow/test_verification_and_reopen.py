@@ -61,7 +61,7 @@ def test_a_healthy_workload_waits_for_its_alert_to_clear(sandbox, scenario, api,
     assert _send(scenario, "resolved")["action"] == "resolved"
     # Then verification resolves it, saying both held
     wait_for_status(incident.id, "resolved", timeout=60)
-    messages = [e["message"] for e in _timeline(api, operator_key, incident.id) if e["type"] == "status_changed"]
+    messages = [e["message"] for e in _timeline(api, operator_key, incident.id) if e["type"] == "incident_resolved"]
     assert any("every alert has cleared" in m for m in messages), messages
 
 
@@ -74,13 +74,22 @@ def test_an_alert_firing_after_the_workflow_resolved_reopens_the_incident(
     wait_for_status(incident.id, "awaiting_approval")
     api.post(f"/api/incidents/{incident.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
     wait_for_status(incident.id, "resolved", timeout=60)
-    resolved = [e["message"] for e in _timeline(api, operator_key, incident.id) if e["type"] == "status_changed"]
+    resolved = [e["message"] for e in _timeline(api, operator_key, incident.id) if e["type"] == "incident_resolved"]
     assert any("still firing after the 0s grace period" in m for m in resolved), resolved
     # When Alertmanager sends the same alert, still firing
     result = _send(scenario, "firing")
     # Then the incident is reopened, not counted as a duplicate of a resolved incident
     assert (result["action"], result["deduplicated"], result["incident_id"]) == ("reopened", False, incident.id)
     assert "incident_reopened" in timeline_types(incident.id)
+    # and the time it sat resolved after the workflow's resolve is in none of its open periods (SLO downtime,
+    # postmortems)
+    from pagerless.domain.incidents import open_periods
+    from pagerless.store.incidents import IncidentRepository
+    from pagerless.store.timeline import resolves_and_reopens
+
+    record = IncidentRepository().get(incident.id)
+    periods = open_periods(record, resolves_and_reopens(incident.id), record.reopened_at)
+    assert len(periods) == 2 and periods[0][1] <= record.reopened_at == periods[1][0], periods
     # and its workflow runs again
     wait_for_status(incident.id, "awaiting_approval", "diagnosed", "escalated", timeout=60)
 
