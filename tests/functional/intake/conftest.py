@@ -99,6 +99,28 @@ def backdate_first_firing(incident_id: str, when) -> None:
     )
 
 
+def reopen_weeks_later(api, runtime, ingest_key: str, fingerprint: str, *, before_reopen=None) -> tuple[str, dict]:
+    """The reopen tests' common start, through intake: an alert of service checkout opened an incident
+    three weeks ago (its first workflow done), resolved since, and fires again now, which reopens the
+    incident (its workflow done too). ``before_reopen(incident_id)`` runs while it is the first
+    firing (a comment made then). Returns the incident id and the alert, to resolve it again."""
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+
+    alert = {"title": "Checkout latency", "fingerprint": fingerprint, "service": "checkout", "status": "firing"}
+    incident_id = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    if before_reopen is not None:
+        before_reopen(incident_id)
+    backdate_first_firing(incident_id, utcnow() - timedelta(days=21))
+    post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"})
+    again = post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]
+    assert (again["action"], again["incident_id"]) == ("reopened", incident_id), again
+    workflows_done(runtime, 2)
+    return incident_id, alert
+
+
 def incident_count() -> int:
     from pagerless.store.incidents import IncidentRecord
 

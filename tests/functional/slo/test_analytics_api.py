@@ -117,19 +117,12 @@ def test_first_response_is_not_the_pager_paging_or_a_runbook_running(api, admin_
 
 
 def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+    from tests.functional.intake.conftest import reopen_weeks_later
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
-    alert = {"title": "Checkout latency", "fingerprint": "mtta-reopen", "service": "checkout", "status": "firing"}
-    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
-    weeks_ago = utcnow() - timedelta(days=21)
-    backdate_first_firing(incident_id, weeks_ago)
-    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (through intake, which reopens the incident) and someone acknowledges it
-    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
-    assert again["action"] == "reopened" and again["incident_id"] == incident_id
-    workflows_done(runtime, 2)
+    incident_id, alert = reopen_weeks_later(api, runtime, ingest, "mtta-reopen")
     acknowledged = api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator)
     assert acknowledged.status_code == 200, acknowledged.text
     # Then the time to acknowledge counts from the reopen, not from the first firing three weeks ago
@@ -143,19 +136,12 @@ def test_the_acknowledgement_of_a_reopened_incident_is_measured_from_its_reopen(
 
 
 def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+    from tests.functional.intake.conftest import post_alert, reopen_weeks_later
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
-    alert = {"title": "Checkout latency", "fingerprint": "mttr-reopen", "service": "checkout", "status": "firing"}
-    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
-    weeks_ago = utcnow() - timedelta(days=21)
-    backdate_first_firing(incident_id, weeks_ago)
-    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens the incident) and resolves a moment later
-    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
-    assert again["action"] == "reopened" and again["incident_id"] == incident_id
-    workflows_done(runtime, 2)
+    incident_id, alert = reopen_weeks_later(api, runtime, ingest, "mttr-reopen")
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
 
     # Then the time to resolve counts from the reopen, not from the first firing three weeks ago:
@@ -174,20 +160,12 @@ def test_the_time_to_resolve_of_a_reopened_incident_is_measured_from_its_reopen(
 
 
 def test_the_time_to_diagnose_of_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+    from tests.functional.intake.conftest import reopen_weeks_later
 
     # Given an incident that an alert opened three weeks ago, diagnosed then and resolved since
     ingest, viewer = make_key("ingest"), auth(make_key("viewer"))
-    alert = {"title": "Checkout latency", "fingerprint": "mttd-reopen", "service": "checkout", "status": "firing"}
-    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
-    workflows_done(runtime, 1)
-    weeks_ago = utcnow() - timedelta(days=21)
-    backdate_first_firing(incident_id, weeks_ago)
-    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens the incident) and the reopen's workflow diagnoses it
-    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
-    assert again["action"] == "reopened" and again["incident_id"] == incident_id
-    workflows_done(runtime, 2)
+    incident_id, alert = reopen_weeks_later(api, runtime, ingest, "mttd-reopen")
     # Then its time to diagnose counts from the reopen, not from the first firing three weeks ago
     incident = api.get(f"/api/incidents/{incident_id}", headers=viewer).json()
     assert incident["status"] == "diagnosed" and incident["metrics"]["time_to_diagnose_seconds"] < 300, incident
@@ -223,21 +201,17 @@ def test_the_overview_counts_every_open_incident_not_only_the_last_weeks(api, ad
 
 
 def test_the_first_response_to_a_reopened_incident_is_measured_from_its_reopen(api, admin_key, runtime):
-    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+    from tests.functional.intake.conftest import reopen_weeks_later
 
     # Given an incident that an alert opened three weeks ago, that someone commented on then, resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
-    alert = {"title": "Checkout latency", "fingerprint": "ttfr-reopen", "service": "checkout", "status": "firing"}
-    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
-    workflows_done(runtime, 1)
-    comment = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "looking"}, headers=operator)
-    assert comment.status_code == 201, comment.text
-    backdate_first_firing(incident_id, utcnow() - timedelta(days=21))
-    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
+
+    def comment(incident_id: str) -> None:
+        answer = api.post(f"/api/incidents/{incident_id}/comment", json={"text": "looking"}, headers=operator)
+        assert answer.status_code == 201, answer.text
+
     # When the alert fires again (intake reopens the incident) and someone acknowledges it
-    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
-    assert again["action"] == "reopened" and again["incident_id"] == incident_id
-    workflows_done(runtime, 2)
+    incident_id, _ = reopen_weeks_later(api, runtime, ingest, "ttfr-reopen", before_reopen=comment)
     assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator).status_code == 200
     # Then the first response counts from the reopen, and the comment made before it is not the response to it
     metrics = api.get(f"/api/incidents/{incident_id}/metrics", headers=operator).json()

@@ -212,20 +212,12 @@ def test_an_unusable_answer_leaves_the_draft(api, admin_key, incident, claude):
 def test_the_draft_of_a_reopened_incident_times_its_acknowledgement_and_resolve_from_the_reopen(
     api, admin_key, runtime
 ):
-    from tests.functional.intake.conftest import backdate_first_firing, post_alert, workflows_done
+    from tests.functional.intake.conftest import post_alert, reopen_weeks_later
 
     # Given an incident that an alert opened three weeks ago and that was resolved since
     ingest, operator = make_key("ingest"), auth(make_key("operator"))
-    alert = {"title": "Checkout latency", "fingerprint": "pm-reopen", "service": "checkout", "status": "firing"}
-    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
-    workflows_done(runtime, 1)
-    weeks_ago = utcnow() - timedelta(days=21)
-    backdate_first_firing(incident_id, weeks_ago)
-    post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # When the alert fires again (intake reopens it), someone acknowledges it and the alert resolves it
-    again = post_alert(api, ingest, "generic", alert).json()["alerts"][0]
-    assert again["action"] == "reopened" and again["incident_id"] == incident_id
-    workflows_done(runtime, 2)
+    incident_id, alert = reopen_weeks_later(api, runtime, ingest, "pm-reopen")
     assert api.post(f"/api/incidents/{incident_id}/acknowledge", headers=operator).status_code == 200
     post_alert(api, ingest, "generic", {**alert, "status": "resolved"})
     # And a postmortem is drafted
