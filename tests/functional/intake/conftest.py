@@ -121,6 +121,20 @@ def reopen_weeks_later(api, runtime, ingest_key: str, fingerprint: str, *, befor
     return incident_id, alert
 
 
+def delivery_mark(status: str, at):
+    from pagerless.store.alerts import DeliveryMark
+
+    return DeliveryMark.of(status, at)
+
+
+def intake_at(now):
+    """The intake service on the clock ``now[0]``, starting no workflow (the delivery tests look at
+    the tables, and a workflow's steps would race the tables they take down)."""
+    from pagerless.intake.service import IntakeService
+
+    return IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+
+
 def incident_count() -> int:
     from pagerless.store.incidents import IncidentRecord
 

@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.functional.intake.conftest import delivery_mark, intake_at
+from tests.functional.workflow.conftest import timeline_types
+
 pytestmark = pytest.mark.functional
 
 WORKSPACE = "default"
@@ -23,36 +26,20 @@ def _key() -> str:
     return alert_key(WORKSPACE, "generic", "marks-1")
 
 
-def _mark(status: str, at: datetime):
-    from pagerless.store.alerts import DeliveryMark
-
-    return DeliveryMark.of(status, at)
-
-
-def _intake(now):
-    from pagerless.intake.service import IntakeService
-
-    # the workflow is not what these tests look at (its steps would race the tables taken down)
-    return IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
-
-
-def _types(incident_id: str) -> list[str]:
-    from pagerless.incidents.timeline import timeline
-
-    return [entry.type for entry in timeline(incident_id)]
-
-
 def test_a_rolled_back_duplicate_leaves_the_mark_of_a_delivery_applied_meanwhile(runtime):
     from pagerless.incidents.lifecycle import IncidentLifecycle
     from pagerless.store.alerts import AlertRecord
 
     t0 = datetime.now(UTC)
     now = [t0]
-    intake = _intake(now)
+    intake = intake_at(now)
     alerts = intake.alerts
     # Given an alert whose incident is open
-    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
-    mark_a, mark_b = _mark("firing", t0 + timedelta(seconds=1)), _mark("firing", t0 + timedelta(seconds=2))
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    mark_a, mark_b = (
+        delivery_mark("firing", t0 + timedelta(seconds=1)),
+        delivery_mark("firing", t0 + timedelta(seconds=2)),
+    )
     now[0] = t0 + timedelta(seconds=3)
     # When delivery A counts itself as a duplicate
     counted_a = alerts.touch_firing(_key(), now[0], mark_a)
@@ -71,7 +58,7 @@ def test_a_rolled_back_duplicate_leaves_the_mark_of_a_delivery_applied_meanwhile
     assert intake.process(_alert(), WORKSPACE, mark_a).action == "reopened"
     # And three firings were delivered, three were counted
     assert int(AlertRecord.get(_key()).fire_count) == 3
-    assert _types(incident_id).count("incident_reopened") == 1
+    assert timeline_types(incident_id).count("incident_reopened") == 1
 
 
 def test_a_rolled_back_duplicate_still_takes_its_mark_back(runtime):
@@ -80,15 +67,15 @@ def test_a_rolled_back_duplicate_still_takes_its_mark_back(runtime):
 
     t0 = datetime.now(UTC)
     now = [t0]
-    intake = _intake(now)
+    intake = intake_at(now)
     # Given an alert whose incident the workflow resolved while the alert still fires
-    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
     IncidentLifecycle(intake.incidents).resolve(
         intake.incidents.get(incident_id), by="workflow", resolution="fixed", now=now[0]
     )
     # When a firing delivery arrives: it is counted as a duplicate, then takes the reopen path
     now[0] = t0 + timedelta(seconds=3)
-    mark = _mark("firing", t0 + timedelta(seconds=1))
+    mark = delivery_mark("firing", t0 + timedelta(seconds=1))
     assert intake.process(_alert(), WORKSPACE, mark).action == "reopened"
     # Then it was counted once, and its redelivery counts nothing
     assert intake.process(_alert(), WORKSPACE, mark).action == "deduplicated"
@@ -102,14 +89,14 @@ def test_a_reopen_that_failed_before_its_timeline_entry_is_redone_whole_by_the_r
 
     t0 = datetime.now(UTC)
     now = [t0]
-    intake = _intake(now)
+    intake = intake_at(now)
     # Given an alert whose incident opened and resolved
-    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
     now[0] = t0 + timedelta(seconds=5)
-    assert intake.process(_alert("resolved"), WORKSPACE, _mark("resolved", now[0])).action == "resolved"
+    assert intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0])).action == "resolved"
     # When the alert fires again while the timeline table is unavailable
     now[0] = t0 + timedelta(seconds=10)
-    refire = _mark("firing", now[0])
+    refire = delivery_mark("firing", now[0])
     timeline_table_down.start()
     with pytest.raises(Exception):  # noqa: B017 - the outage's error, whatever botocore calls it
         intake.process(_alert(), WORKSPACE, refire)
@@ -121,7 +108,7 @@ def test_a_reopen_that_failed_before_its_timeline_entry_is_redone_whole_by_the_r
     assert (retried.action, retried.incident_id) == ("reopened", incident_id)
     incident = IncidentRecord.get(incident_id)
     assert incident.status == "open" and incident.reopened_at is not None
-    assert _types(incident_id).count("incident_reopened") == 1
+    assert timeline_types(incident_id).count("incident_reopened") == 1
     assert incident_id in reopens_between(WORKSPACE, t0, t0 + timedelta(hours=1))
     alert = AlertRecord.get(_key())
     assert (alert.state, alert.incident_id, int(alert.fire_count)) == ("firing", incident_id, 2)
@@ -190,7 +177,7 @@ def test_a_dead_letter_replay_ends_as_a_normal_delivery_would(runtime, timeline_
     assert (result["action"], result["deduplicated"]) == ("deduplicated", True)
     assert result["incident_id"] == opened.id and len(list(IncidentRecord.scan())) == 1
     assert IncidentService().get(WORKSPACE, opened.id).alert_count == 1
-    assert _types(opened.id).count("incident_created") == 1
+    assert timeline_types(opened.id).count("incident_created") == 1
 
 
 def test_the_redelivery_of_an_alert_that_opened_its_incident_and_failed_announces_it(runtime, timeline_table_down):
@@ -212,13 +199,13 @@ def test_the_redelivery_of_an_alert_that_opened_its_incident_and_failed_announce
     # Then it counts nothing twice and the incident gets the announcement a first delivery makes
     assert (again["action"], again["incident_id"]) == ("deduplicated", opened.id)
     assert IncidentRecord.get(opened.id).alert_count == 1
-    assert _types(opened.id).count("incident_created") == 1
+    assert timeline_types(opened.id).count("incident_created") == 1
     assert [e.type for e in StreamEventRecord.query(WORKSPACE) if e.incident_id == opened.id][:1] == [
         "incident_created"
     ]
     # And a further redelivery announces nothing more
     handle_alert_record(body, None, attributes)
-    assert _types(opened.id).count("incident_created") == 1
+    assert timeline_types(opened.id).count("incident_created") == 1
 
 
 def test_a_reopen_of_an_incident_changed_meanwhile_is_retried_on_the_fresh_incident(runtime):
@@ -227,10 +214,10 @@ def test_a_reopen_of_an_incident_changed_meanwhile_is_retried_on_the_fresh_incid
 
     t0 = datetime.now(UTC)
     now = [t0]
-    intake = _intake(now)
+    intake = intake_at(now)
     # Given a resolved incident, as a reopen read it
-    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
-    intake.process(_alert("resolved"), WORKSPACE, _mark("resolved", t0 + timedelta(seconds=1)))
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", t0 + timedelta(seconds=1)))
     read = intake.incidents.get(incident_id)
     # And something else changed the incident after that read (a person edited its title)
     IncidentRecord.get(incident_id).update(actions=[IncidentRecord.title.set("orders backlog (edited)")])
@@ -239,4 +226,4 @@ def test_a_reopen_of_an_incident_changed_meanwhile_is_retried_on_the_fresh_incid
     # Then it was retried on the fresh incident: reopened, with the edit kept and one entry
     assert (reopened.status, reopened.title) == ("open", "orders backlog (edited)")
     assert IncidentRecord.get(incident_id).status == "open"
-    assert _types(incident_id).count("incident_reopened") == 1
+    assert timeline_types(incident_id).count("incident_reopened") == 1

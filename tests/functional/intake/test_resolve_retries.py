@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.functional.intake.conftest import delivery_mark, intake_at
+from tests.functional.workflow.conftest import timeline_types
+
 pytestmark = pytest.mark.functional
 
 WORKSPACE = "default"
@@ -17,25 +20,6 @@ def _alert(status: str = "firing"):
     return Alert(source="generic", fingerprint="resolve-1", status=status, title="orders backlog", service=None)
 
 
-def _mark(status: str, at: datetime):
-    from pagerless.store.alerts import DeliveryMark
-
-    return DeliveryMark.of(status, at)
-
-
-def _intake(now):
-    from pagerless.intake.service import IntakeService
-
-    # the workflow is not what these tests look at (its steps would race the tables taken down)
-    return IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
-
-
-def _types(incident_id: str) -> list[str]:
-    from pagerless.incidents.timeline import timeline
-
-    return [entry.type for entry in timeline(incident_id)]
-
-
 def _resolved_by_its_source_once(incident_id: str) -> None:
     from pagerless.store.alerts import AlertRecord, alert_key
     from pagerless.store.incidents import IncidentRecord
@@ -43,7 +27,7 @@ def _resolved_by_its_source_once(incident_id: str) -> None:
 
     incident = IncidentRecord.get(incident_id)
     assert (incident.status, incident.resolved_by, int(incident.open_alerts)) == ("resolved", "source", 0)
-    types = _types(incident_id)
+    types = timeline_types(incident_id)
     assert (types.count("alert_resolved"), types.count("incident_resolved")) == (1, 1), types
     assert types.index("alert_resolved") < types.index("incident_resolved")
     # what the reports and `open_periods` read: the resolve's entry
@@ -56,13 +40,13 @@ def _resolved_by_its_source_once(incident_id: str) -> None:
 def test_a_resolve_that_failed_midway_is_finished_by_its_redelivery(runtime, request, outage):
     t0 = datetime.now(UTC)
     now = [t0]
-    intake = _intake(now)
+    intake = intake_at(now)
     table_down = request.getfixturevalue(outage)
     # Given an alert whose incident is open
-    incident_id = intake.process(_alert(), WORKSPACE, _mark("firing", t0)).incident_id
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
     # When its resolve fails midway (the timeline table, or the stream's, is unavailable)
     now[0] = t0 + timedelta(seconds=5)
-    resolve = _mark("resolved", now[0])
+    resolve = delivery_mark("resolved", now[0])
     table_down.start()
     with pytest.raises(Exception):  # noqa: B017 - the outage's error, whatever botocore calls it
         intake.process(_alert("resolved"), WORKSPACE, resolve)
@@ -87,7 +71,7 @@ def test_a_hand_resolve_that_failed_before_its_timeline_entry_is_done_whole_by_i
     from pagerless.store.timeline import resolves_and_reopens
 
     now = [datetime.now(UTC)]
-    incident_id = _intake(now).process(_alert(), WORKSPACE, _mark("firing", now[0])).incident_id
+    incident_id = intake_at(now).process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
     principal = Principal("k-1", WORKSPACE, Role.ADMIN)
     # When a person resolves the incident while the timeline table is unavailable
     timeline_table_down.start()
