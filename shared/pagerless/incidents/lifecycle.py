@@ -31,9 +31,10 @@ MOVE_ATTEMPTS = 3
 CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (incidents.ids)
 CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
 SOURCE_RESOLUTION = "every alert resolved at the source"
+SOURCE_ANNOUNCED_BY = "its source (every alert resolved)"
 
 
-def _notify_resolved(incident, *, by: str, previous_status: str) -> None:
+def _notify_resolved(incident, *, by: str, previous_status: str | None) -> None:
     from pagerless.incidents.notices import incident_resolved
 
     incident_resolved(incident, by=by, previous_status=previous_status)
@@ -282,7 +283,7 @@ class IncidentLifecycle:
                 incident,
                 by="source",
                 resolution=SOURCE_RESOLUTION,
-                announced_by="its source (every alert resolved)",
+                announced_by=SOURCE_ANNOUNCED_BY,
                 now=now,
                 close_alerts=True,  # this alert was the last (the transaction checks that it still fires)
                 stop=lambda fresh: (
@@ -357,6 +358,14 @@ class IncidentLifecycle:
             return moved[0], False
         self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status)
         return moved[0], True
+
+    def announce_source_resolve(self, incident) -> None:
+        """Tell again that ``incident`` resolved by its source: the delivery whose alert resolved it
+        made the transaction and failed before the notification was queued (the stream's table
+        down, the Lambda stopped); its redelivery comes here. The job's generation is the resolve's,
+        so the notify function sends what it had not sent and drops what it had. The status it
+        resolved from is not known any more: a pending approval's cards are closed either way."""
+        self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None)
 
     def move(
         self,

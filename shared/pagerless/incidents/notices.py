@@ -47,18 +47,19 @@ def publish(event: str, incident, *, generation: str = "0", data: dict | None = 
         return False
 
 
-def incident_resolved(incident, *, by: str, previous_status: str) -> None:
+def incident_resolved(incident, *, by: str, previous_status: str | None) -> None:
     """An incident resolved outside the workflow (by hand, or by its source): say so, and turn the
     cards of a pending approval into "closed" at once. The approval record is left to the workflow
     (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
-    update is a duplicate the delivery claims drop)."""
+    update is a duplicate the delivery claims drop). ``previous_status`` None: not known (a
+    redelivery announces again), so the approval is looked up."""
     publish(
         "incident.resolved",
         incident,
         generation=generation_of("resolved", incident.resolved_at),
         data={"message": f"resolved by {by}"},
     )
-    if previous_status != "awaiting_approval":
+    if previous_status not in ("awaiting_approval", None):
         return
     try:
         from pagerless.domain.approvals import PENDING

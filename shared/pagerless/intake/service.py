@@ -333,7 +333,7 @@ class IntakeService:
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.FIRING or _stale(record, mark):
                 if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
-                    return self._not_resolved(record, alert)
+                    return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident
                 continue
             if record.pending:  # the incident hears of every duplicate before the alert leaves it
@@ -350,11 +350,20 @@ class IntakeService:
             status = incident.status if incident is not None else "unknown"
             return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
 
-    def _not_resolved(self, record: AlertRecord | None, alert: Alert) -> IngestResult:
+    def _not_resolved(self, record: AlertRecord | None, alert: Alert, mark: DeliveryMark | None) -> IngestResult:
         """A resolve with nothing to do: the alert is unknown, resolved already (this delivery's
-        redelivery among others), or changed by a later delivery."""
-        status = self._status_of(record.incident_id) if record is not None and record.incident_id else "ignored"
-        return IngestResult(alert.fingerprint, record.incident_id if record else None, True, status, "ignored")
+        redelivery among others), or changed by a later delivery. This delivery's redelivery, when
+        its resolve resolved the incident, tells of it again: its first attempt may have stopped
+        between the transaction and the notification (`IncidentLifecycle.announce_source_resolve`)."""
+        if record is None or not record.incident_id:
+            return IngestResult(alert.fingerprint, None, True, "ignored", "ignored")
+        incident = self._incident(record.incident_id)
+        if incident is None:
+            return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "ignored")
+        replayed = mark is not None and record.delivery == mark.key and record.state == AlertState.RESOLVED
+        if replayed and _resolved_by(incident, record):
+            self.lifecycle.announce_source_resolve(incident)
+        return IngestResult(alert.fingerprint, record.incident_id, True, incident.status, "ignored")
 
     def _inherit(self, key: str, alert: Alert) -> Alert:
         """A bare resolve (Opsgenie Close, Events v2 resolve) takes title, severity, service... from
@@ -370,11 +379,15 @@ class IntakeService:
             return alert
         return alert.inherit(earlier)
 
-    def _status_of(self, incident_id: str) -> str:
-        try:
-            return self.incidents.get(incident_id).status
-        except Exception:  # a missing incident is reported as unknown, not as a failure
-            return "unknown"
+
+def _resolved_by(incident: IncidentRecord, record: AlertRecord) -> bool:
+    """Whether the alert's resolve is what resolved the incident (one transaction: the same time)."""
+    return (
+        incident.status == IncidentStatus.RESOLVED.value
+        and incident.resolved_by == "source"
+        and incident.resolved_at is not None
+        and incident.resolved_at == record.resolved_at
+    )
 
 
 def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:

@@ -84,3 +84,44 @@ def test_a_hand_resolve_that_failed_before_its_timeline_entry_is_done_whole_by_i
     resolved = IncidentService(stop_escalations=lambda *a: None).resolve(WORKSPACE, incident_id, principal, "fixed")
     assert resolved.status == "resolved"
     assert [kind for _, kind in resolves_and_reopens(incident_id)] == ["incident_resolved"]
+
+
+def _resolved_jobs(incident_id: str) -> list[dict]:
+    """The `incident.resolved` notification jobs on NotifyQueue for the incident (received and kept)."""
+    import json
+
+    import boto3
+
+    from pagerless import settings
+
+    sqs, jobs = boto3.client("sqs"), []
+    while messages := sqs.receive_message(
+        QueueUrl=settings.workflow().notify_queue_url, MaxNumberOfMessages=10, VisibilityTimeout=600
+    ).get("Messages", []):
+        jobs += [json.loads(m["Body"]) for m in messages]
+    return [j for j in jobs if j["event"] == "incident.resolved" and j["incident_id"] == incident_id]
+
+
+def test_a_source_resolve_that_failed_after_its_transaction_is_announced_by_its_redelivery(runtime, events_table_down):
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", t0)).incident_id
+    # Given a resolve whose transaction was made, then failed before the notification was queued
+    # (the stream's table unavailable; a Lambda killed there is the same)
+    now[0] = t0 + timedelta(seconds=5)
+    resolve = delivery_mark("resolved", now[0])
+    events_table_down.start()
+    with pytest.raises(Exception):  # noqa: B017 - the outage's error
+        intake.process(_alert("resolved"), WORKSPACE, resolve)
+    events_table_down.restore()
+    _resolved_by_its_source_once(incident_id)
+    assert _resolved_jobs(incident_id) == []
+    # When SQS delivers the resolve again
+    now[0] = t0 + timedelta(seconds=35)
+    intake.process(_alert("resolved"), WORKSPACE, resolve)
+    # Then the people who were paged hear that it resolved, as after one successful delivery
+    [job] = _resolved_jobs(incident_id)
+    assert job["data"]["message"] == "resolved by its source (every alert resolved)"
+    # And nothing is written twice
+    _resolved_by_its_source_once(incident_id)
