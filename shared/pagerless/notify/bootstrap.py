@@ -5,9 +5,7 @@ from functools import cache
 
 from pagerless.notify.delivery import NotifyService, RetryLaterError
 from pagerless.observability import logger
-from pagerless.outbox.jobs import NotifyJob
-
-QUEUE_REDELIVERY_SECONDS = 180  # NotifyQueue's VisibilityTimeout (template.yaml): when a failed job comes back
+from pagerless.outbox.jobs import QUEUE_REDELIVERY_SECONDS, NotifyJob
 
 
 @cache

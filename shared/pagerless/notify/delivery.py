@@ -16,6 +16,7 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
 
@@ -28,7 +29,7 @@ from pagerless.notify.channels.base import ChannelError, Message, PermanentError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
-from pagerless.outbox.jobs import NotifyJob
+from pagerless.outbox.jobs import QUEUE_REDELIVERY_SECONDS, NotifyJob
 from pagerless.store import notify as store
 from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
@@ -51,6 +52,15 @@ class Outcome:
 
     def to_dict(self) -> dict:
         return {"delivered": self.delivered, "skipped": self.skipped, "failed": self.failed}
+
+
+def _held_until(retry_after: float | None) -> datetime | None:
+    """Until when a delivery whose vendor said to wait ``retry_after`` seconds is not tried again: a
+    wait longer than the queue's redelivery holds it while the job's other deliveries come back at
+    the queue's pace (a shorter one is over by the time the job is back)."""
+    if retry_after is None or retry_after <= QUEUE_REDELIVERY_SECONDS:
+        return None
+    return utcnow() + timedelta(seconds=retry_after)
 
 
 def delivery_id(job: NotifyJob, channel_id: str, event: str | None = None) -> str:
@@ -81,21 +91,22 @@ class NotifyService:
         ctx = contexts.build(job)
         outcome = Outcome()
         retry_later: list[str] = []
-        waits: list[float] = []
+        waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
         for channel, recipient in self.recipients(job, ctx):
             label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
+                waits.append(None)
                 continue
             try:
                 self._deliver(job, channel, ctx, outcome, deadline, recipient)
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
-                if exc.retry_after is not None:
-                    waits.append(exc.retry_after)
+                waits.append(exc.retry_after)
         if retry_later:
-            # back when the longest vendor-given wait is over: sooner would only spend that delivery's attempt
-            raise RetryLaterError("; ".join(retry_later), max(waits) if waits else None)
+            # back at the queue's pace while a delivery has no wait of its own, else when the first wait
+            # is over: a delivery whose wait is not over is not tried (its claim says when: `not_before`)
+            raise RetryLaterError("; ".join(retry_later), None if None in waits else min(waits))
         return outcome
 
     def recipients(self, job: NotifyJob, ctx: dict) -> list[tuple[dict, Recipient | None]]:
@@ -166,6 +177,8 @@ class NotifyService:
             retention_days=settings.notify().log_retention_days,
         )
         if claimed is None:
+            if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
+                raise RetryLaterError(f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds())
             outcome.skipped.append(target)
             return
         override, configured = (recipient.override if recipient is not None else {}), channel
@@ -213,7 +226,9 @@ class NotifyService:
                     exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
                 )
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
-                    self.deliveries.mark_failed(record, store.FAILED, exc.message)
+                    self.deliveries.mark_failed(
+                        record, store.FAILED, exc.message, retry_at=_held_until(exc.retry_after)
+                    )
                     raise RetryLaterError(exc.message, exc.retry_after) from exc
                 self.sleep(delay)
                 continue

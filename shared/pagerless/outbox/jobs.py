@@ -82,6 +82,7 @@ def _sqs():
 
 
 MAX_DELAY_SECONDS = 900  # SQS's longest message delay: no job is held back longer than this
+QUEUE_REDELIVERY_SECONDS = 180  # NotifyQueue's VisibilityTimeout (template.yaml): when a failed job comes back
 
 
 def delay_redelivery(receipt_handle: str, seconds: float) -> None:

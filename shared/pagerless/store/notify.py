@@ -123,6 +123,7 @@ class DeliveryRecord(BaseModel):
     recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
     created_at = UTCDateTimeAttribute(default=utcnow)
     claimed_at = UTCDateTimeAttribute(null=True)
+    retry_at = UTCDateTimeAttribute(null=True)  # a failed delivery the vendor told to wait: not tried before
     sent_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
@@ -156,14 +157,15 @@ class DeliveryRepository:
     def claim(self, record: DeliveryRecord, *, stale_seconds: int, retention_days: int) -> DeliveryRecord | None:
         """Take the delivery for one attempt; None when it was sent, given up, or is being sent now.
 
-        Allowed: a new delivery, a failed one (a retry), or a ``sending`` claim older than
-        ``stale_seconds`` (its Lambda died mid-send).
+        Allowed: a new delivery, a failed one (a retry) whose vendor-given wait is over
+        (`not_before`), or a ``sending`` claim older than ``stale_seconds`` (its Lambda died mid-send).
         """
         now = utcnow()
         stale = now - timedelta(seconds=stale_seconds)
+        due = DeliveryRecord.retry_at.does_not_exist() | (DeliveryRecord.retry_at <= now)
         condition = (
             DeliveryRecord.delivery_id.does_not_exist()
-            | (DeliveryRecord.status == FAILED)
+            | ((DeliveryRecord.status == FAILED) & due)
             | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.claimed_at < stale))
         )
         actions = [
@@ -182,6 +184,7 @@ class DeliveryRepository:
             DeliveryRecord.created_key.set(DeliveryRecord.created_key | f"{now.isoformat()}#{record.delivery_id}"),
             DeliveryRecord.attempts.set(DeliveryRecord.attempts | 0),
             DeliveryRecord.expires_at.set(int(time.time()) + retention_days * 86400),
+            DeliveryRecord.retry_at.remove(),
         ]
         if record.incident_id:
             actions.append(DeliveryRecord.incident_id.set(record.incident_id))
@@ -214,14 +217,26 @@ class DeliveryRepository:
             actions.append(DeliveryRecord.provider_ref.set(ref))
         record.update(actions=actions)
 
-    def mark_failed(self, record: DeliveryRecord, status: str, error: str) -> None:
-        record.update(
-            actions=[
-                DeliveryRecord.status.set(status),
-                DeliveryRecord.last_error.set(error[:1000]),
-                DeliveryRecord.updated_at.set(utcnow()),
-            ]
-        )
+    def mark_failed(self, record: DeliveryRecord, status: str, error: str, *, retry_at: datetime | None = None) -> None:
+        """``retry_at``: when the vendor said the delivery may be tried again; its claim is refused
+        before (the job's other deliveries are retried at the queue's pace meanwhile)."""
+        now = utcnow()
+        actions = [
+            DeliveryRecord.status.set(status),
+            DeliveryRecord.last_error.set(error[:1000]),
+            DeliveryRecord.updated_at.set(now),
+        ]
+        if retry_at is not None and retry_at > now:
+            actions.append(DeliveryRecord.retry_at.set(retry_at))
+        record.update(actions=actions)
+
+    def not_before(self, delivery_id: str) -> datetime | None:
+        """When a failed delivery that its vendor told to wait may be tried again; None if it may be
+        now, or is not a failed one (sent, given up, being sent)."""
+        record = self.find(delivery_id)
+        if record is None or record.status != FAILED or record.retry_at is None or record.retry_at <= utcnow():
+            return None
+        return record.retry_at
 
     def release(self, record: DeliveryRecord, error: str) -> None:
         """Give the claim back without counting it (rate-limited: a later run tries again)."""
@@ -235,6 +250,7 @@ class DeliveryRepository:
                     DeliveryRecord.status.set(FAILED),
                     DeliveryRecord.attempts.set(0),
                     DeliveryRecord.updated_at.set(utcnow()),
+                    DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
                 ],
                 condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED),
             )

@@ -331,6 +331,16 @@ def _notify_queue_messages():
     raise AssertionError("no NotifyQueue")
 
 
+def _wait_over(delivery_id: str) -> None:
+    """Time passes: the vendor-given wait of a failed delivery is over (its claim is allowed again)."""
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.notify import DeliveryRecord
+
+    DeliveryRecord(delivery_id).update(actions=[DeliveryRecord.retry_at.set(utcnow() - timedelta(seconds=1))])
+
+
 def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(api, notify_env, admin_key, vendors):
     import time
 
@@ -354,6 +364,7 @@ def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(
     assert 600 < waits <= 900, waits  # past the 10 minutes, within SQS's 15-minute delay maximum
     # When the throttle has ended and the job comes back
     vendors.failures.clear()
+    _wait_over(entry["id"])
     message.change_visibility(0)
     time.sleep(0.01)
     notify_env.poller.drain()
@@ -383,3 +394,45 @@ def test_a_retry_after_longer_than_the_queues_redelivery_is_honoured_up_to_15_mi
     assert 850 < waits <= 900, waits
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "failed" and entry["attempts"] == 1
+
+
+def test_a_throttled_robot_does_not_hold_back_the_retry_of_the_jobs_other_channels(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    import time
+
+    from pagerless import settings
+    from pagerless.outbox.jobs import enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_BACKOFF_BASE_SECONDS", "60")  # a 5xx goes back to the queue at once
+    settings.reset()
+    robot = create_channel(
+        api, admin_key, "robot", "dingtalk", {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1"}
+    )
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, robot["id"], slack["id"])
+    incident = save_incident()
+    # Given DingTalk throttles the robot for 10 minutes, and Slack has a passing outage
+    vendors.fail("/robot/send", 200, times=100, body={"errcode": 130101, "errmsg": "send too fast"})
+    vendors.fail("/slack/api/chat.postMessage", 503, times=1)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()  # a failed job comes back at once here (the queue's pace: 3 minutes)
+    # Then Slack's retry was not held back by the robot's 11 minutes: Slack has the message, and the
+    # robot was tried once, not again inside its throttle
+    by_type = {e["channel_type"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert by_type["slack"]["status"] == "sent" and len(vendors.to("/slack/api/chat.postMessage")) == 2
+    assert by_type["dingtalk"]["status"] == "failed" and len(vendors.to("/robot/send")) == 1
+    # And the job waits for the rest of the robot's wait
+    [message] = _notify_queue_messages()
+    assert 600 < message.visible_at / 1000 - time.time() <= 660
+    # When the throttle is over and the job comes back
+    vendors.failures.clear()
+    _wait_over(by_type["dingtalk"]["id"])
+    message.change_visibility(0)
+    time.sleep(0.01)
+    notify_env.poller.drain()
+    # Then the robot's page is delivered at its second attempt, Slack's is not sent twice, nothing is dead
+    by_type = {e["channel_type"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert (by_type["dingtalk"]["status"], by_type["dingtalk"]["attempts"]) == ("sent", 2)
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 2  # the 503, then the message
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
