@@ -169,3 +169,23 @@ def test_the_shells_last_words_reveal_a_missing_binary_whatever_the_exit_code():
     # When the container analyzer runs
     # Then it is wrong_command_or_entrypoint
     assert categories(container.analyze(snapshot)) == ["wrong_command_or_entrypoint"]
+
+
+def test_an_init_container_that_failed_once_then_completed_is_not_the_cause():
+    # Given an init container that failed twice waiting for its database, then completed, and an app that crashes
+    init = cstatus(
+        "wait-db",
+        state={"terminated": {"reason": "Completed", "exitCode": 0, "finishedAt": "2026-03-11T14:02:00Z"}},
+        last=terminated("Error", 1, 22),
+        restarts=2,
+    )
+    app = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=5)
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], init_specs=[cspec("wait-db")])],
+        logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "Traceback (most recent call last):\nKeyError: 'PAYMENT_URL'"},
+    )
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then the app's crash is reported, and the init container, which has since succeeded, is not blamed
+    assert categories(findings) == ["crashloop_app_error"]
+    assert findings[0].target["container"] == "app"

@@ -232,6 +232,8 @@ def _init_failure(snapshot, pod, c, events, found) -> None:
     if _waiting_fault(pod, c, events, found):
         return
     waiting = str(c.waiting.get("reason", ""))
+    if c.terminated and _exit_code(c.terminated) == 0:
+        return  # it has since completed: an earlier failed attempt (waiting for a dependency) is history
     failed = [
         (t, f)
         for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))
