@@ -256,6 +256,7 @@ class Event:
     count: int
     first: datetime | None
     last: datetime | None
+    field_path: str = ""  # "spec.containers{api}": the container a kubelet event is about
 
     @property
     def source(self) -> str:
@@ -295,4 +296,5 @@ class Event:
             count=to_int(obj.get("count") or series.get("count") or obj.get("deprecatedCount"), 1),
             first=first,
             last=last,
+            field_path=str(involved.get("fieldPath") or ""),
         )
