@@ -189,3 +189,33 @@ def test_an_init_container_that_failed_once_then_completed_is_not_the_cause():
     # Then the app's crash is reported, and the init container, which has since succeeded, is not blamed
     assert categories(findings) == ["crashloop_app_error"]
     assert findings[0].target["container"] == "app"
+
+
+@pytest.mark.parametrize("reason,code", [("OOMKilled", 137), ("Error", 1)])
+def test_a_job_pod_that_failed_a_day_ago_is_history_not_a_cause(reason, code):
+    # Given a CronJob's pod left Failed 30 hours before the alert (failedJobsHistoryLimit keeps it), its log
+    # ending in an error
+    job_pod = pod(
+        "nightly-report-29140865-x7k2p",
+        statuses=[cstatus("report", state=terminated(reason, code, 60 * 30))],
+        phase="Failed",
+    )
+    job_pod["metadata"]["ownerReferences"] = [{"kind": "Job", "name": "nightly-report-29140865", "controller": True}]
+    snapshot = snap(
+        pods=[job_pod],
+        logs={"shop/nightly-report-29140865-x7k2p/report": "Traceback (most recent call last):\nValueError: bad row"},
+        labels={"namespace": "shop"},
+    )
+    # When the container analyzer runs
+    # Then the day-old failure is not reported as a current fault
+    assert container.analyze(snapshot) == []
+
+
+def test_a_job_pod_that_just_failed_is_still_reported():
+    # Given a Job's pod that ran out of memory two minutes before the alert
+    job_pod = pod("nightly-report-29140865-x7k2p", statuses=[cstatus("report", state=terminated("OOMKilled", 137, 2))])
+    job_pod["metadata"]["ownerReferences"] = [{"kind": "Job", "name": "nightly-report-29140865", "controller": True}]
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[job_pod], labels={"namespace": "shop"}))
+    # Then it is oom_killed on the CronJob's workload
+    assert categories(findings) == ["oom_killed"] and findings[0].target["workload"] == "nightly-report"

@@ -55,8 +55,9 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
     waiting_reason = str(c.waiting.get("reason", ""))
     waiting_message = str(c.waiting.get("message", ""))
     last, current = c.last_terminated, c.terminated
-    recent_last = last if is_recent(snapshot, last.get("finishedAt"), unknown=True) else {}
-    terminations = [(t, f) for t, f in ((current, "state.terminated"), (recent_last, "lastState.terminated")) if t]
+    # A container that stays terminated (a Job's pod) is history too once it ended long before the alert.
+    ended = [(t, f) for t, f in ((current, "state.terminated"), (last, "lastState.terminated")) if t]
+    terminations = [(t, f) for t, f in ended if is_recent(snapshot, t.get("finishedAt"), unknown=True)]
     target = pod.target(c.name)
 
     if _waiting_fault(pod, c, events, found):
