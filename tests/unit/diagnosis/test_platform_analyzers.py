@@ -37,6 +37,28 @@ def test_scheduler_message_decides_capacity_versus_constraints(message, category
     assert message in findings[0].evidence[0].detail
 
 
+def test_the_newest_scheduler_message_decides_when_the_reason_changed():
+    # Given a pod Pending for 40 minutes: short of memory at first, and now (its nodeSelector's node pool was
+    # scaled away) on no node that matches its nodeSelector; the API lists the newer event first
+    events = [
+        event(
+            "shop",
+            "Pod",
+            P,
+            "FailedScheduling",
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+            minutes_ago=1,
+        ),
+        event("shop", "Pod", P, "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory.", minutes_ago=30),
+    ]
+    # When the scheduling analyzer runs, whatever order the events come in
+    for order in (events, events[::-1]):
+        findings = scheduling.analyze(snap(pods=[pending()], events=order))
+        # Then the current reason is the finding, quoting the newest message
+        assert [f.category for f in findings] == ["unschedulable_taint_affinity"]
+        assert "node affinity/selector" in findings[0].evidence[0].detail
+
+
 def test_unbound_claim_belongs_to_storage_not_scheduling():
     # Given a Pending pod waiting on a claim whose StorageClass does not exist
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}]
