@@ -219,3 +219,23 @@ def test_a_job_pod_that_just_failed_is_still_reported():
     findings = container.analyze(snap(pods=[job_pod], labels={"namespace": "shop"}))
     # Then it is oom_killed on the CronJob's workload
     assert categories(findings) == ["oom_killed"] and findings[0].target["workload"] == "nightly-report"
+
+
+def test_a_restarting_native_sidecar_is_a_crash_in_a_running_pod_not_an_init_failure():
+    # Given a running pod whose native sidecar (an init container with restartPolicy Always) crashed 5 min ago
+    sidecar = cstatus("log-shipper", state=running(5), last=terminated("Error", 1, 5), restarts=3)
+    snapshot = snap(
+        pods=[
+            pod(
+                "checkout-6d5f7c9b8-a1",
+                init_statuses=[sidecar],
+                init_specs=[cspec("log-shipper", restartPolicy="Always")],
+            )
+        ],
+        logs={"shop/checkout-6d5f7c9b8-a1/log-shipper#previous": "panic: runtime error: index out of range"},
+    )
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it is the sidecar's crash, not an init container keeping the pod from starting
+    assert categories(findings) == ["crashloop_app_error"]
+    assert findings[0].target["container"] == "log-shipper" and "never starts" not in findings[0].summary

@@ -45,7 +45,10 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     for pod in snapshot.pods:
         events = snapshot.events_for("Pod", pod.namespace, pod.name)
         for container in pod.init_containers:
-            _init_failure(snapshot, pod, container, events, found)
+            if container.spec.get("restartPolicy") == "Always":  # a native sidecar: it runs beside the app
+                _app_container(snapshot, pod, container, events, found)
+            else:
+                _init_failure(snapshot, pod, container, events, found)
         for container in pod.containers:
             _app_container(snapshot, pod, container, events, found)
     return found.findings()
