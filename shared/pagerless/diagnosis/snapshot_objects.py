@@ -256,6 +256,7 @@ class Event:
     count: int
     first: datetime | None
     last: datetime | None
+    field_path: str = ""  # "spec.containers{api}": the container a kubelet event is about
 
     @property
     def source(self) -> str:
@@ -271,13 +272,20 @@ class Event:
         involved, meta = _dict(obj.get("involvedObject") or obj.get("regarding")), _meta(obj)
         if not involved.get("name") or not (obj.get("reason") or obj.get("message")):
             return None
+        series = _dict(obj.get("series"))
+        # A recurring event (events.k8s.io, as the scheduler writes them) keeps its first occurrence in eventTime
+        # and the latest in series.lastObservedTime; events.k8s.io/v1 renames the core fields deprecated*.
         last = (
-            parse_time(obj.get("lastTimestamp"))
+            parse_time(obj.get("lastTimestamp") or obj.get("deprecatedLastTimestamp"))
+            or parse_time(series.get("lastObservedTime"))
             or parse_time(obj.get("eventTime"))
-            or parse_time(_dict(obj.get("series")).get("lastObservedTime"))
             or parse_time(meta.get("creationTimestamp"))
         )
-        first = parse_time(obj.get("firstTimestamp")) or last
+        first = (
+            parse_time(obj.get("firstTimestamp") or obj.get("deprecatedFirstTimestamp"))
+            or parse_time(obj.get("eventTime"))
+            or last
+        )
         return cls(
             namespace=str(involved.get("namespace") or meta.get("namespace") or ""),
             kind=str(involved.get("kind", "")),
@@ -285,7 +293,8 @@ class Event:
             reason=str(obj.get("reason", "")),
             message=str(obj.get("message") or obj.get("note") or "").strip(),
             type=str(obj.get("type", "")),
-            count=to_int(obj.get("count") or _dict(obj.get("series")).get("count"), 1),
+            count=to_int(obj.get("count") or series.get("count") or obj.get("deprecatedCount"), 1),
             first=first,
             last=last,
+            field_path=str(involved.get("fieldPath") or ""),
         )

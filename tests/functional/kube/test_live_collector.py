@@ -146,3 +146,33 @@ def test_events_are_cut_to_the_warnings_and_the_newest(sandbox, kube):
         ("Warning", "BackOff", "2026-03-11T14:21:30Z"),
     ]
     assert "events: 4 in payments; kept 3 (warnings first, then the newest)" in cluster["notes"]
+
+
+def test_a_recurring_event_is_kept_by_its_latest_occurrence_when_events_are_cut(scenario):
+    # Given, beside the namespace's two warnings, a scheduler event (events.k8s.io) first seen three hours
+    # ago and still recurring at 14:21:45, after both of them
+    from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
+
+    scenario["cluster"]["events"]["items"].append(
+        {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {"name": "payments-api.recurring", "namespace": NS},
+            "involvedObject": {"kind": "Pod", "name": "payments-api-7d9f8c6b5d-new", "namespace": NS},
+            "reason": "FailedScheduling",
+            "message": "0/3 nodes are available: 3 Insufficient memory.",
+            "type": "Warning",
+            "eventTime": "2026-03-11T11:20:00.000000Z",
+            "firstTimestamp": None,
+            "lastTimestamp": None,
+            "series": {"count": 37, "lastObservedTime": "2026-03-11T14:21:45.000000Z"},
+        }
+    )
+    with SandboxCluster.from_scenario(scenario) as sandbox:
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        # When collected with room for two events
+        cluster = collect_cluster(NS, kube=kube, deployment=DEPLOYMENT, max_events=2)
+    # Then the recurring event is kept with the newest warning, and the older warning is the one cut
+    kept = sorted(e["reason"] + " " + (e.get("lastTimestamp") or "series") for e in cluster["events"]["items"])
+    assert kept == ["BackOff 2026-03-11T14:21:30Z", "FailedScheduling series"]

@@ -169,3 +169,73 @@ def test_the_shells_last_words_reveal_a_missing_binary_whatever_the_exit_code():
     # When the container analyzer runs
     # Then it is wrong_command_or_entrypoint
     assert categories(container.analyze(snapshot)) == ["wrong_command_or_entrypoint"]
+
+
+def test_an_init_container_that_failed_once_then_completed_is_not_the_cause():
+    # Given an init container that failed twice waiting for its database, then completed, and an app that crashes
+    init = cstatus(
+        "wait-db",
+        state={"terminated": {"reason": "Completed", "exitCode": 0, "finishedAt": "2026-03-11T14:02:00Z"}},
+        last=terminated("Error", 1, 22),
+        restarts=2,
+    )
+    app = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 2), restarts=5)
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=[app], init_statuses=[init], init_specs=[cspec("wait-db")])],
+        logs={"shop/checkout-6d5f7c9b8-a1/app#previous": "Traceback (most recent call last):\nKeyError: 'PAYMENT_URL'"},
+    )
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then the app's crash is reported, and the init container, which has since succeeded, is not blamed
+    assert categories(findings) == ["crashloop_app_error"]
+    assert findings[0].target["container"] == "app"
+
+
+@pytest.mark.parametrize("reason,code", [("OOMKilled", 137), ("Error", 1)])
+def test_a_job_pod_that_failed_a_day_ago_is_history_not_a_cause(reason, code):
+    # Given a CronJob's pod left Failed 30 hours before the alert (failedJobsHistoryLimit keeps it), its log
+    # ending in an error
+    job_pod = pod(
+        "nightly-report-29140865-x7k2p",
+        statuses=[cstatus("report", state=terminated(reason, code, 60 * 30))],
+        phase="Failed",
+    )
+    job_pod["metadata"]["ownerReferences"] = [{"kind": "Job", "name": "nightly-report-29140865", "controller": True}]
+    snapshot = snap(
+        pods=[job_pod],
+        logs={"shop/nightly-report-29140865-x7k2p/report": "Traceback (most recent call last):\nValueError: bad row"},
+        labels={"namespace": "shop"},
+    )
+    # When the container analyzer runs
+    # Then the day-old failure is not reported as a current fault
+    assert container.analyze(snapshot) == []
+
+
+def test_a_job_pod_that_just_failed_is_still_reported():
+    # Given a Job's pod that ran out of memory two minutes before the alert
+    job_pod = pod("nightly-report-29140865-x7k2p", statuses=[cstatus("report", state=terminated("OOMKilled", 137, 2))])
+    job_pod["metadata"]["ownerReferences"] = [{"kind": "Job", "name": "nightly-report-29140865", "controller": True}]
+    # When the container analyzer runs
+    findings = container.analyze(snap(pods=[job_pod], labels={"namespace": "shop"}))
+    # Then it is oom_killed on the CronJob's workload
+    assert categories(findings) == ["oom_killed"] and findings[0].target["workload"] == "nightly-report"
+
+
+def test_a_restarting_native_sidecar_is_a_crash_in_a_running_pod_not_an_init_failure():
+    # Given a running pod whose native sidecar (an init container with restartPolicy Always) crashed 5 min ago
+    sidecar = cstatus("log-shipper", state=running(5), last=terminated("Error", 1, 5), restarts=3)
+    snapshot = snap(
+        pods=[
+            pod(
+                "checkout-6d5f7c9b8-a1",
+                init_statuses=[sidecar],
+                init_specs=[cspec("log-shipper", restartPolicy="Always")],
+            )
+        ],
+        logs={"shop/checkout-6d5f7c9b8-a1/log-shipper#previous": "panic: runtime error: index out of range"},
+    )
+    # When the container analyzer runs
+    findings = container.analyze(snapshot)
+    # Then it is the sidecar's crash, not an init container keeping the pod from starting
+    assert categories(findings) == ["crashloop_app_error"]
+    assert findings[0].target["container"] == "log-shipper" and "never starts" not in findings[0].summary

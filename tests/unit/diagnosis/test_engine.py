@@ -7,6 +7,7 @@ from tests.unit.diagnosis.kube import (
     cspec,
     cstatus,
     deployment,
+    node,
     pod,
     replicaset,
     running,
@@ -141,3 +142,24 @@ def test_a_failing_investigator_leaves_the_analyzers_answer_with_a_note():
 
 def test_diagnose_accepts_a_snapshot():
     assert diagnose(snap(pods=[pod(P)])).engine == "analyzers"
+
+
+def test_a_not_ready_node_is_blamed_for_the_alerts_pods_however_many_other_pods_it_runs():
+    # Given a NotReady node running 25 pods of another workload, listed first, and the alert's two web pods
+    not_ready = [{"type": "Ready", "status": "False"}]
+    api = [pod(f"api-6d5f7c9b8-x{i:02d}", workload="api", node="node-1", conditions=not_ready) for i in range(25)]
+    web = [
+        pod(f"web-7d5f7c9b8-a{i}", workload="web", node="node-1", statuses=[cstatus(ready=False)], conditions=not_ready)
+        for i in range(2)
+    ]
+    data = scenario(
+        pods=api + web,
+        nodes=[node("node-1", ready="Unknown", message="Kubelet stopped posting node status.")],
+        labels={"namespace": "shop", "deployment": "web"},
+        title="WebDown",
+    )
+    # When diagnosed
+    result = diagnose(data)
+    # Then the node is the root cause, and the web pods are among the pods it names
+    assert result.category == "node_not_ready"
+    assert "web-7d5f7c9b8-a0" in result.target["pods"].split(",")

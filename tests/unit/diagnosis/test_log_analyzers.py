@@ -130,6 +130,26 @@ def test_refused_connections_to_a_dependency_scaled_to_zero():
     assert "scale_deployment" in findings[0].remediations
 
 
+@pytest.mark.parametrize(
+    "line,summary",
+    [
+        ("ERROR: failed to connect to elasticsearch: connection refused", "checkout cannot reach its dependencies"),
+        (
+            "redis.exceptions.ConnectionError: Error 111 connecting to cart-redis:6379. Connection refused.",
+            "checkout cannot reach cart-redis",
+        ),
+    ],
+)
+def test_the_summary_names_the_unreachable_dependency_or_says_it_is_unknown(line, summary):
+    # Given refused connections in checkout's log, with and without a host the line names
+    snapshot = snap(pods=[pod(P)], logs={f"shop/{P}/app": line})
+    # When the logs analyzer runs
+    [finding] = logs.analyze(snapshot)
+    # Then the summary reads as a sentence
+    assert finding.category == "dependency_unavailable"
+    assert finding.summary.startswith(summary + " (")
+
+
 def test_config_error_at_startup_is_confident():
     # Given a crash-looping container whose last words reject its configuration
     status = cstatus(state=waiting("CrashLoopBackOff"), last=terminated("Error", 1, 1), restarts=5)

@@ -37,6 +37,28 @@ def test_scheduler_message_decides_capacity_versus_constraints(message, category
     assert message in findings[0].evidence[0].detail
 
 
+def test_the_newest_scheduler_message_decides_when_the_reason_changed():
+    # Given a pod Pending for 40 minutes: short of memory at first, and now (its nodeSelector's node pool was
+    # scaled away) on no node that matches its nodeSelector; the API lists the newer event first
+    events = [
+        event(
+            "shop",
+            "Pod",
+            P,
+            "FailedScheduling",
+            "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+            minutes_ago=1,
+        ),
+        event("shop", "Pod", P, "FailedScheduling", "0/3 nodes are available: 3 Insufficient memory.", minutes_ago=30),
+    ]
+    # When the scheduling analyzer runs, whatever order the events come in
+    for order in (events, events[::-1]):
+        findings = scheduling.analyze(snap(pods=[pending()], events=order))
+        # Then the current reason is the finding, quoting the newest message
+        assert [f.category for f in findings] == ["unschedulable_taint_affinity"]
+        assert "node affinity/selector" in findings[0].evidence[0].detail
+
+
 def test_unbound_claim_belongs_to_storage_not_scheduling():
     # Given a Pending pod waiting on a claim whose StorageClass does not exist
     volumes = [{"name": "data", "persistentVolumeClaim": {"claimName": "data-0"}}]
@@ -106,6 +128,29 @@ def test_readiness_failing_without_restarts():
     findings = probes.analyze(snapshot)
     # Then it is readiness_probe_failure
     assert [f.category for f in findings] == ["readiness_probe_failure"]
+
+
+def test_a_probe_event_is_matched_to_its_container_by_field_path_in_a_pod_with_a_sidecar():
+    # Given an unready app container beside a ready istio sidecar, and a probe event the kubelet attributes to
+    # the app by fieldPath only (its message names no container; the sidecar's names the app's /api path)
+    statuses = [cstatus("api", state=running(100), ready=False), cstatus("istio-proxy", image="istio/proxyv2:1.20")]
+    specs = [
+        cspec("api", readinessProbe={"httpGet": {"path": "/ready", "port": 8080}}),
+        cspec("istio-proxy", image="istio/proxyv2:1.20", readinessProbe={"httpGet": {"port": 15021}}),
+    ]
+    app_probe = event("shop", "Pod", P, "Unhealthy", "Readiness probe failed: HTTP probe failed with statuscode: 503")
+    app_probe["involvedObject"]["fieldPath"] = "spec.containers{api}"
+    sidecar_probe = event(
+        "shop", "Pod", P, "Unhealthy", 'Readiness probe failed: Get "http://10.1.2.3:15021/api/ready": EOF', count=2
+    )
+    sidecar_probe["involvedObject"]["fieldPath"] = "spec.containers{istio-proxy}"
+    snapshot = snap(pods=[pod(P, statuses=statuses, specs=specs)], events=[sidecar_probe, app_probe])
+    # When the probes analyzer runs
+    findings = probes.analyze(snapshot)
+    # Then the app's readiness failure cites the app's own probe event
+    assert [f.category for f in findings] == ["readiness_probe_failure"]
+    assert findings[0].evidence[0].detail == "Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503"
+    assert findings[0].confidence == 0.7
 
 
 def test_liveness_killing_a_slow_starter_is_not_mistaken_for_oom():

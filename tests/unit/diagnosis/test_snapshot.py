@@ -87,3 +87,37 @@ def test_focus_is_read_from_relabelled_prometheus_labels_and_alert_fields():
     # Then the focus is the pod's workload in both cases
     assert {p.workload for p in relabelled.focus_pods()} == {"checkout"}
     assert {p.workload for p in normalized.focus_pods()} == {"cart"}
+
+
+def test_a_recurring_event_is_dated_by_its_series_not_by_its_first_occurrence():
+    # Given a scheduler event (events.k8s.io) first seen three hours ago and still recurring a minute ago
+    recurring = {
+        "metadata": {"name": "checkout.1", "namespace": "shop", "creationTimestamp": "2026-03-11T11:22:00Z"},
+        "involvedObject": {"kind": "Pod", "name": "checkout-6d5f7c9b8-a1", "namespace": "shop"},
+        "reason": "FailedScheduling",
+        "message": "0/3 nodes are available: 3 Insufficient memory.",
+        "type": "Warning",
+        "eventTime": "2026-03-11T11:22:00.000000Z",
+        "firstTimestamp": None,
+        "lastTimestamp": None,
+        "series": {"count": 37, "lastObservedTime": "2026-03-11T14:21:00.000000Z"},
+        "reportingComponent": "default-scheduler",
+    }
+    # And the same event read through events.k8s.io/v1, where the old fields are deprecated*
+    v1 = {
+        "metadata": {"name": "checkout.2", "namespace": "shop", "creationTimestamp": "2026-03-11T11:22:00Z"},
+        "regarding": {"kind": "Pod", "name": "checkout-6d5f7c9b8-a2", "namespace": "shop"},
+        "reason": "BackOff",
+        "note": "Back-off restarting failed container app",
+        "type": "Warning",
+        "eventTime": None,
+        "deprecatedFirstTimestamp": "2026-03-11T11:22:00Z",
+        "deprecatedLastTimestamp": "2026-03-11T14:20:00Z",
+        "deprecatedCount": 41,
+    }
+    # When the snapshot is built
+    snapshot = snapshot_from_scenario(scenario(pods=[pod("checkout-6d5f7c9b8-a1")], events=[recurring, v1]))
+    # Then both are recent, with their repeat counts and first occurrences
+    assert [(e.reason, e.count) for e in snapshot.events] == [("FailedScheduling", 37), ("BackOff", 41)]
+    assert [e.last.strftime("%H:%M") for e in snapshot.events] == ["14:21", "14:20"]
+    assert [e.first.strftime("%H:%M") for e in snapshot.events] == ["11:22", "11:22"]

@@ -233,3 +233,34 @@ def test_tool_definitions_have_json_schemas_without_extra_properties(toolset):
     assert set(schema["required"]) == {"namespace", "pod"}
     assert schema["properties"]["tail_lines"]["maximum"] == 1000
     assert all(d["description"] for d in definitions.values())
+
+
+def test_events_date_a_recurring_event_by_its_series_and_count_its_repeats(scenario):
+    # Given a scheduler event (events.k8s.io) first seen three hours ago and recurring until a minute ago
+    scenario["cluster"]["events"]["items"].append(
+        {
+            "metadata": {
+                "name": "payments-api.1",
+                "namespace": "payments",
+                "creationTimestamp": "2026-03-11T11:20:00Z",
+            },
+            "involvedObject": {"kind": "Pod", "name": "payments-api-7d9f-new", "namespace": "payments"},
+            "reason": "FailedScheduling",
+            "message": "0/3 nodes are available: 3 Insufficient memory.",
+            "type": "Warning",
+            "eventTime": "2026-03-11T11:20:00.000000Z",
+            "firstTimestamp": None,
+            "lastTimestamp": None,
+            "series": {"count": 37, "lastObservedTime": "2026-03-11T14:21:30.000000Z"},
+        }
+    )
+    toolset = build_toolset(SnapshotBackend(scenario))
+    # When the model lists the namespace's events
+    result = toolset.invoke("events", {"namespace": "payments"})
+    # Then it is the newest event, shown with its last occurrence and its repeat count
+    newest = result.data[0]
+    assert (newest["reason"], newest["count"], newest["last"]) == (
+        "FailedScheduling",
+        37,
+        "2026-03-11T14:21:30.000000Z",
+    )

@@ -45,7 +45,10 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     for pod in snapshot.pods:
         events = snapshot.events_for("Pod", pod.namespace, pod.name)
         for container in pod.init_containers:
-            _init_failure(snapshot, pod, container, events, found)
+            if container.spec.get("restartPolicy") == "Always":  # a native sidecar: it runs beside the app
+                _app_container(snapshot, pod, container, events, found)
+            else:
+                _init_failure(snapshot, pod, container, events, found)
         for container in pod.containers:
             _app_container(snapshot, pod, container, events, found)
     return found.findings()
@@ -55,8 +58,9 @@ def _app_container(snapshot: Snapshot, pod: Pod, c: Container, events: list, fou
     waiting_reason = str(c.waiting.get("reason", ""))
     waiting_message = str(c.waiting.get("message", ""))
     last, current = c.last_terminated, c.terminated
-    recent_last = last if is_recent(snapshot, last.get("finishedAt"), unknown=True) else {}
-    terminations = [(t, f) for t, f in ((current, "state.terminated"), (recent_last, "lastState.terminated")) if t]
+    # A container that stays terminated (a Job's pod) is history too once it ended long before the alert.
+    ended = [(t, f) for t, f in ((current, "state.terminated"), (last, "lastState.terminated")) if t]
+    terminations = [(t, f) for t, f in ended if is_recent(snapshot, t.get("finishedAt"), unknown=True)]
     target = pod.target(c.name)
 
     if _waiting_fault(pod, c, events, found):
@@ -232,6 +236,8 @@ def _init_failure(snapshot, pod, c, events, found) -> None:
     if _waiting_fault(pod, c, events, found):
         return
     waiting = str(c.waiting.get("reason", ""))
+    if c.terminated and _exit_code(c.terminated) == 0:
+        return  # it has since completed: an earlier failed attempt (waiting for a dependency) is history
     failed = [
         (t, f)
         for t, f in ((c.terminated, "state.terminated"), (c.last_terminated, "lastState.terminated"))

@@ -43,7 +43,7 @@ _SUMMARIES = {
     "volume_full": "{w} cannot write: no space left on device",
     "permission_denied": "{w} is denied filesystem/socket access (permission denied)",
     "app_config_error": "{w} rejects its configuration",
-    "dependency_unavailable": "{w} cannot reach its dependency {h}",
+    "dependency_unavailable": "{w} cannot reach {h}",
     "network_policy_blocked": "{w}'s connections to {h} time out although {h} is healthy: a NetworkPolicy blocks them",
 }
 _STARTUP_FAMILIES = frozenset({"app_config_error", "permission_denied", "rbac_forbidden"})

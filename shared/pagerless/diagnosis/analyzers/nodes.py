@@ -14,6 +14,7 @@ _LOW_ON = re.compile(r"low on resource: ([\w-]+)", re.I)
 _NODE_EVENTS = frozenset({"NodeNotReady", "TaintManagerEviction", "NodeLost"})
 _STATUS_NOT_READY = re.compile(r"status is now: NodeNotReady", re.I)
 _PRESSURE_TAINTS = ("node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure")
+MAX_NAMED_PODS = 20
 
 
 def analyze(snapshot: Snapshot) -> list[Finding]:
@@ -43,7 +44,7 @@ def _not_ready(snapshot: Snapshot) -> list[Finding]:
                 proof.append(evidence(event.source, event.detail))
                 break
         workloads = sorted({p.workload for p in stranded})
-        target = {"kind": "Node", "name": node.name, "node": node.name, "pods": ",".join(p.name for p in stranded[:20])}
+        target = {"kind": "Node", "name": node.name, "node": node.name, "pods": _named_pods(snapshot, stranded)}
         findings.append(
             make_finding(
                 NAME,
@@ -85,7 +86,12 @@ def _not_ready_from_events(snapshot: Snapshot) -> list[Finding]:
             )
         )
         proof.append(evidence(f"{pod.ref()}/spec.nodeName", name))
-        target = {"kind": "Node", "name": name, "node": name, "pods": ",".join(p.name for p, _, _ in stranded[:20])}
+        target = {
+            "kind": "Node",
+            "name": name,
+            "node": name,
+            "pods": _named_pods(snapshot, [p for p, _, _ in stranded]),
+        }
         findings.append(
             make_finding(
                 NAME,
@@ -118,7 +124,7 @@ def _node_events(snapshot: Snapshot, covered: set[str]) -> list[Finding]:
                 "kind": "Node",
                 "name": event.name,
                 "node": event.name,
-                "pods": ",".join(p.name for p in stranded[:20]),
+                "pods": _named_pods(snapshot, stranded),
             }
             findings.append(
                 make_finding(
@@ -132,6 +138,14 @@ def _node_events(snapshot: Snapshot, covered: set[str]) -> list[Finding]:
                 )
             )
     return findings
+
+
+def _named_pods(snapshot: Snapshot, stranded: list[Pod]) -> str:
+    """The pods a node finding names, the alert's own first: the ranking ties the node to the alert (and to
+    the pods' other findings) through this list, which holds only the first MAX_NAMED_PODS of a busy node's pods."""
+    focus = {(p.namespace, p.name) for p in snapshot.focus_pods()}
+    ordered = sorted(stranded, key=lambda p: (p.namespace, p.name) not in focus)
+    return ",".join(p.name for p in ordered[:MAX_NAMED_PODS])
 
 
 def _evictions(snapshot: Snapshot) -> list[Finding]:

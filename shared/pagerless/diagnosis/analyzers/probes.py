@@ -7,7 +7,7 @@ import re
 from pagerless.diagnosis.analyzers.base import container_path, evidence, is_recent, terminated_detail
 from pagerless.diagnosis.analyzers.grouping import WorkloadFindings
 from pagerless.diagnosis.models import Finding
-from pagerless.diagnosis.snapshot import Container, Pod, Snapshot
+from pagerless.diagnosis.snapshot import Container, Event, Pod, Snapshot
 from pagerless.diagnosis.snapshot_objects import to_int
 
 NAME = "probes"
@@ -27,7 +27,7 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
         unhealthy = [e for e in events if e.reason == "Unhealthy"]
         kills = [e for e in events if e.reason == "Killing" and _LIVENESS_KILL.search(e.message)]
         for container in pod.containers:
-            mine = [e for e in unhealthy if _about(e.message, container, pod)]
+            mine = [e for e in unhealthy if _about(e, container, pod)]
             liveness = [e for e in mine if e.message.startswith(("Liveness probe failed", "Startup probe failed"))] + [
                 e for e in kills if container.name in e.message
             ]
@@ -114,8 +114,11 @@ def _startup_seconds(snapshot: Snapshot, pod: Pod, c: Container) -> tuple[float,
     return None
 
 
-def _about(message: str, c: Container, pod: Pod) -> bool:
-    return len(pod.containers) == 1 or c.name in message
+def _about(event: Event, c: Container, pod: Pod) -> bool:
+    # The kubelet names the probed container in the event's fieldPath, not in its message.
+    if event.field_path.startswith("spec."):
+        return event.field_path in (f"spec.containers{{{c.name}}}", f"spec.initContainers{{{c.name}}}")
+    return len(pod.containers) == 1 or c.name in event.message
 
 
 def _restarting(snapshot: Snapshot, c: Container) -> bool:

@@ -118,11 +118,10 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
 
 
 def _messages(snapshot: Snapshot, pod: Pod) -> list[tuple[str, str]]:
-    messages = [
-        (e.source, e.detail)
-        for e in snapshot.events_for("Pod", pod.namespace, pod.name)
-        if e.reason == "FailedScheduling"
-    ]
+    failed = [e for e in snapshot.events_for("Pod", pod.namespace, pod.name) if e.reason == "FailedScheduling"]
+    # The scheduler starts a new event when its reason changes (nodes came, went or fell sick): the newest is current.
+    failed.sort(key=lambda e: e.last or e.first or snapshot.at, reverse=True)
+    messages = [(e.source, e.detail) for e in failed]
     condition = pod.conditions.get("PodScheduled") or {}
     if condition.get("status") == "False" and condition.get("message"):
         messages.append(

@@ -177,7 +177,14 @@ def _events(events: list[dict], max_events: int, namespace: str, notes: list[str
     notes.append(f"events: {len(events)} in {namespace}; kept {max_events} (warnings first, then the newest)")
 
     def newest(event: dict) -> str:
-        return event.get("lastTimestamp") or event.get("eventTime") or event.get("firstTimestamp") or ""
+        series = event.get("series") or {}  # a recurring events.k8s.io event: eventTime is its first occurrence
+        return (
+            event.get("lastTimestamp")
+            or series.get("lastObservedTime")
+            or event.get("eventTime")
+            or event.get("firstTimestamp")
+            or ""
+        )
 
     by_age = sorted(events, key=newest, reverse=True)
     return sorted(by_age, key=lambda e: e.get("type") != "Warning")[:max_events]

@@ -122,8 +122,10 @@ class Events(BackendTool):
 
 
 def _event_time(ev: dict[str, Any]) -> str:
+    # A recurring events.k8s.io event keeps its first occurrence in eventTime, its latest in the series.
     return (
         ev.get("lastTimestamp")
+        or (ev.get("series") or {}).get("lastObservedTime")
         or ev.get("eventTime")
         or ev.get("firstTimestamp")
         or (ev.get("metadata") or {}).get("creationTimestamp")
@@ -138,7 +140,7 @@ def _compact_event(ev: dict[str, Any]) -> dict[str, Any]:
         "reason": ev.get("reason"),
         "object": "/".join(x for x in (obj.get("kind"), obj.get("namespace"), obj.get("name")) if x),
         "message": ev.get("message"),
-        "count": ev.get("count"),
+        "count": ev.get("count") or (ev.get("series") or {}).get("count"),
         "last": _event_time(ev),
     }
 
