@@ -1,6 +1,6 @@
 """The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -52,7 +52,7 @@ def install(app: FastAPI) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
         if request.method == "GET" and request.url.path.startswith("/console/"):
-            target += "?next=" + request.url.path
+            target += "?next=" + quote(_path_and_query(request), safe="/")
         return RedirectResponse(target, status_code=303)
 
 
@@ -89,6 +89,12 @@ def _same_origin_path(request: Request) -> str:
     return "/console/incidents"
 
 
+def _path_and_query(request: Request) -> str:
+    """The page asked for, query included (filters, a login page's own ``next``)."""
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
 def language(request: Request) -> str:
     return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
@@ -105,6 +111,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         csrf_token=csrf_token(request),
         me=principal,
         path=request.url.path,
+        here=_path_and_query(request),
         **context,
     )
     return HTMLResponse(
