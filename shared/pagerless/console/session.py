@@ -152,3 +152,15 @@ def require_role(request: Request, role: Role) -> Principal:
 
 def can(principal: Principal, role: Role | str) -> bool:
     return role_satisfies(principal.role, Role(role))
+
+
+def safe_next(target: str) -> str:
+    """Only our own console paths: never an open redirect."""
+    if (
+        isinstance(target, str)
+        and target.startswith("/console/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
+        return target
+    return "/console/incidents"

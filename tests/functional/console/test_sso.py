@@ -150,3 +150,23 @@ def test_sso_accepts_an_issuer_whose_clock_runs_a_little_ahead(api, issuer):
     # Then the sign-in succeeds instead of failing with "the token is not valid"
     assert back.status_code == 303, back.text
     assert "skew@example.com" in api.get("/console/incidents").text
+
+
+def test_sso_returns_to_the_page_asked_for_and_nowhere_else(api, issuer):
+    # Given a deep link opened without a session, which leads to the sign-in page
+    login = api.get("/console/incidents?status=open", follow_redirects=True)
+    link = re.search(r'<a href="([^"]+)" id="sso"', login.text).group(1).replace("&amp;", "&")
+    # When the person signs in with single sign-on from there
+    start = api.get(link, follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-5"] = {"sub": "abc-789", "email": "deep@example.com", "nonce": query["nonce"][0]}
+    back = api.get(f"/console/sso/callback?code=code-5&state={query['state'][0]}", follow_redirects=False)
+    # Then they land on the page they asked for
+    assert back.status_code == 303 and back.headers["location"] == "/console/incidents?status=open"
+    # And a next that leaves the console is ignored
+    api.cookies.clear()
+    start = api.get("/console/sso?next=https://evil.example/", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-6"] = {"sub": "abc-789", "email": "deep@example.com", "nonce": query["nonce"][0]}
+    back = api.get(f"/console/sso/callback?code=code-6&state={query['state'][0]}", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/console/incidents"
