@@ -448,3 +448,32 @@ def test_switching_language_keeps_the_query_of_the_page(api, admin_user):
     )
     # Then the sign-in page still knows where to go afterwards
     assert switched.headers["location"] == "/console/login?next=%2Fconsole%2Fincidents%2FINC-1"
+
+
+def test_an_expired_session_on_a_live_page_signs_in_back_to_that_page(api, admin_user):
+    # Given an incident page left open whose session has ended: its live refresh (htmx) is refused
+    refreshed = api.get(
+        "/console/incidents/INC-20261204-0001?partial=live",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/console/incidents/INC-20261204-0001"},
+        follow_redirects=False,
+    )
+    # Then htmx is sent to the sign-in page that returns to the incident, not to the bare list
+    assert refreshed.status_code == 401
+    assert refreshed.headers["hx-redirect"] == "/console/login?next=/console/incidents/INC-20261204-0001"
+    # And a form posted after the session ended returns to the page it was posted from
+    token = csrf(api)
+    posted = api.post(
+        "/console/incidents/INC-20261204-0001/acknowledge",
+        data={"csrf_token": token},
+        headers={**ORIGIN, "Referer": "http://testserver/console/incidents/INC-20261204-0001"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/console/login?next=/console/incidents/INC-20261204-0001"
+    # But another site's address is never a place to return to
+    elsewhere = api.get(
+        "/console/incidents?partial=true",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/console/incidents"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["hx-redirect"] == "/console/login"
