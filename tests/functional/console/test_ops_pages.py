@@ -240,3 +240,30 @@ def test_the_delivery_log_status_speaks_the_pages_language(api, admin_user):
     assert page.status_code == 200
     for raw in ("sent", "failed", "gave_up"):
         assert f"<td>{raw}</td>" not in page.text, raw
+
+
+def test_saving_the_edit_form_as_shown_keeps_the_masked_secret(api, admin_user, admin_key, vendors):
+    import html
+
+    # Given a Slack channel, and its edit form, which shows the bot token masked
+    sign_in(api, "root@example.com")
+    post(api, "/console/channels", {"name": "ops", "channel_type": "slack", "config": slack_config(vendors)})
+    [channel] = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    edit = api.get(f"/console/channels?edit={channel['id']}")
+    shown = json.loads(
+        html.unescape(
+            re.search(r'<textarea id="e-config" name="config"[^>]*>(.*?)</textarea>', edit.text, re.S).group(1)
+        )
+    )
+    assert shown["bot_token"].startswith("****")
+    # When the admin changes only the Slack channel and saves the form with the rest as it was shown
+    saved = post(
+        api,
+        f"/console/channels/{channel['id']}",
+        {"name": "ops", "enabled": "true", "config": json.dumps({**shown, "channel": "C0NEW"})},
+    )
+    assert saved.status_code == 303, saved.text
+    # Then the channel still sends with the real token, as the form's label promises
+    assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
+    [message] = vendors.to("/slack/api/chat.postMessage")
+    assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0NEW"
