@@ -18,6 +18,10 @@ from pagerless.auth.users import UserService, principal_for
 from pagerless.domain.errors import UnauthorizedError
 from pagerless.store.users import UserRecord
 
+# The issuer's clock and ours differ a little: a token it just issued may carry an "iat" a few
+# seconds in our future (PyJWT refuses that without leeway), or expire a moment early for us.
+CLOCK_SKEW_SECONDS = 60
+
 
 @cache
 def _jwks_client(url: str) -> jwt.PyJWKClient:
@@ -50,6 +54,7 @@ def verify(token: str) -> dict:
             key.key,
             algorithms=["RS256"],
             issuer=config.oidc_issuer,
+            leeway=CLOCK_SKEW_SECONDS,
             options={"verify_aud": False, "require": ["exp", "iat", "sub", "iss"]},
         )
     except jwt.PyJWKClientError as exc:

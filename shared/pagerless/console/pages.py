@@ -23,6 +23,7 @@ from pagerless.console.session import (
     end_session,
     jar,
     require_role,
+    safe_next,
     start_session,
 )
 from pagerless.console.web import render
@@ -63,7 +64,7 @@ def static(name: str) -> Response:
 @router.get("/console/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/console/incidents") -> HTMLResponse:
     """The sign-in form (password, and the SSO link when OIDC is configured)."""
-    return render(request, "login.html", next=_safe_next(next), error=None, sso=_sso_configured())
+    return render(request, "login.html", next=safe_next(next), error=None, sso=_sso_configured())
 
 
 @router.post("/console/login", dependencies=[CsrfChecked])
@@ -81,13 +82,13 @@ def login(
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
         return render(
-            request, "login.html", status_code=status, next=_safe_next(next), error=exc.code, sso=_sso_configured()
+            request, "login.html", status_code=status, next=safe_next(next), error=exc.code, sso=_sso_configured()
         )
     start_session(request, pair.access_token, pair.refresh_token)
     from pagerless.auth.users import principal_for
 
     request.state.principal = principal_for(user)  # the audit log records the sign-in
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/console/logout", dependencies=[CsrfChecked])
@@ -107,7 +108,7 @@ def switch_language(
             lang,
             {"httponly": False, "samesite": "lax", "path": "/", "max_age": 365 * 24 * 3600},
         )
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 def _filters(status: str | None, severity: str | None, service: str | None) -> dict:
@@ -235,15 +236,3 @@ def console_events(
 def _sso_configured() -> bool:
     config = settings.auth()
     return bool(config.oidc_authorize_url and config.oidc_token_url and config.oidc_client_id)
-
-
-def _safe_next(target: str) -> str:
-    """Only our own console paths: never an open redirect."""
-    if (
-        isinstance(target, str)
-        and target.startswith("/console/")
-        and not target.startswith("//")
-        and "\\" not in target
-    ):
-        return target
-    return "/console/incidents"

@@ -1,10 +1,16 @@
 """Console sessions: HttpOnly cookies, CSRF tokens and an Origin check.
 
 A session is the user's token pair in two HttpOnly cookies: the 15-minute access token
-(``pl_session``, every console path) and the refresh token (``pl_refresh``, SameSite=Strict).
+(``pl_session``, every console path) and the refresh token (``pl_refresh``, ``/console`` only).
 When the access token has expired the refresh token is rotated transparently. Every state-changing
 request must carry the CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``) equal to
 the ``pl_csrf`` cookie, and come from our own origin (``Origin``, else ``Referer``).
+
+All three are SameSite=Lax, not Strict: the console is mostly opened from links in chat and email
+(another site), and on such a navigation a browser withholds Strict cookies, so the refresh token
+would be missing (a password prompt despite a valid session) and a new CSRF token would replace
+the one the open tabs' forms carry. Lax still keeps them off cross-site POSTs, fetches and frames,
+and the CSRF token and Origin check refuse any cross-site state change.
 """
 
 import hmac
@@ -55,7 +61,7 @@ def start_session(request: Request, access_token: str, refresh_token: str) -> No
     cookies.to_set[ACCESS_COOKIE] = (access_token, {"httponly": True, "samesite": "lax", "secure": secure, "path": "/"})
     cookies.to_set[REFRESH_COOKIE] = (
         refresh_token,
-        {"httponly": True, "samesite": "strict", "secure": secure, "path": "/console", "max_age": 30 * 24 * 3600},
+        {"httponly": True, "samesite": "lax", "secure": secure, "path": "/console", "max_age": 30 * 24 * 3600},
     )
 
 
@@ -73,7 +79,7 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         jar(request).to_set[CSRF_COOKIE] = (
             token,
-            {"httponly": True, "samesite": "strict", "secure": _secure(request), "path": "/"},
+            {"httponly": True, "samesite": "lax", "secure": _secure(request), "path": "/"},
         )
     request.state.csrf_token = token
     return token
@@ -152,3 +158,15 @@ def require_role(request: Request, role: Role) -> Principal:
 
 def can(principal: Principal, role: Role | str) -> bool:
     return role_satisfies(principal.role, Role(role))
+
+
+def safe_next(target: str) -> str:
+    """Only our own console paths: never an open redirect."""
+    if (
+        isinstance(target, str)
+        and target.startswith("/console/")
+        and not target.startswith("//")
+        and "\\" not in target
+    ):
+        return target
+    return "/console/incidents"

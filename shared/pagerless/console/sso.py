@@ -3,7 +3,8 @@
 ``/console/sso`` sends the browser to the issuer's authorize endpoint with a random ``state`` and
 ``nonce`` (kept in a short-lived HttpOnly cookie); ``/console/sso/callback`` checks the state,
 exchanges the code at the token endpoint, verifies the id token with the issuer's JWKS and its
-nonce, maps it to a user (pagerless.auth.oidc) and starts an ordinary console session.
+nonce, maps it to a user (pagerless.auth.oidc), starts an ordinary console session and returns the
+browser to the console page it asked for (``next``, kept in the same cookie).
 """
 
 import json
@@ -17,7 +18,7 @@ from pagerless import settings
 from pagerless.auth import oidc, tokens
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.users import principal_for
-from pagerless.console.session import jar, same_secret, start_session
+from pagerless.console.session import jar, safe_next, same_secret, start_session
 from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 
 router = APIRouter(include_in_schema=False)
@@ -34,14 +35,15 @@ def _redirect_uri(request: Request) -> str:
 
 
 @router.get("/console/sso")
-def sso(request: Request) -> RedirectResponse:
-    """Send the browser to the identity provider's sign-in page."""
+def sso(request: Request, next: str = "/console/incidents") -> RedirectResponse:
+    """Send the browser to the identity provider's sign-in page (and back to ``next`` afterwards)."""
     config = settings.auth()
     if not (config.oidc_authorize_url and config.oidc_token_url and config.oidc_client_id):
         raise ForbiddenError("single sign-on is not configured")
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    next = safe_next(next) if len(next) <= 1000 else "/console/incidents"  # the cookie stays far below 4 KB
     jar(request).to_set[SSO_COOKIE] = (
-        json.dumps({"state": state, "nonce": nonce}),
+        json.dumps({"state": state, "nonce": nonce, "next": next}),
         {
             "httponly": True,
             "samesite": "lax",
@@ -83,7 +85,7 @@ def sso_callback(request: Request, code: str = "", state: str = "") -> RedirectR
     pair = tokens.issue_pair(user, users.repository)
     start_session(request, pair.access_token, pair.refresh_token)
     request.state.principal = principal_for(user, kind="oidc")
-    return RedirectResponse("/console/incidents", status_code=303)
+    return RedirectResponse(safe_next(expected.get("next") or "/console/incidents"), status_code=303)
 
 
 def _exchange(code: str, redirect_uri: str) -> str:

@@ -1,6 +1,6 @@
 """The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -49,10 +49,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
         target = "/console/login"
+        back = _return_to(request)
+        if back:
+            target += "?next=" + quote(back, safe="/")
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": target})
-        if request.method == "GET" and request.url.path.startswith("/console/"):
-            target += "?next=" + request.url.path
         return RedirectResponse(target, status_code=303)
 
 
@@ -89,6 +90,31 @@ def _same_origin_path(request: Request) -> str:
     return "/console/incidents"
 
 
+def _return_to(request: Request) -> str | None:
+    """The console page to come back to after signing in: the page asked for; for htmx the page the
+    browser shows (HX-Current-URL); for a form post the page it was posted from (a same-origin Referer)."""
+    if request.headers.get("hx-request"):
+        back = _same_origin_url(request, request.headers.get("hx-current-url"))
+    elif request.method == "GET":
+        back = _path_and_query(request)
+    else:
+        back = _same_origin_url(request, request.headers.get("referer"))
+    return back if back and back.startswith("/console/") and not back.startswith("/console/login") else None
+
+
+def _same_origin_url(request: Request, url: str | None) -> str | None:
+    parts = urlsplit(url or "")
+    if not parts.netloc or parts.netloc != (request.headers.get("x-forwarded-host") or request.headers.get("host")):
+        return None
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _path_and_query(request: Request) -> str:
+    """The page asked for, query included (filters, a login page's own ``next``)."""
+    query = request.url.query
+    return request.url.path + ("?" + query if query else "")
+
+
 def language(request: Request) -> str:
     return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
@@ -105,6 +131,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         csrf_token=csrf_token(request),
         me=principal,
         path=request.url.path,
+        here=_path_and_query(request),
         **context,
     )
     return HTMLResponse(

@@ -70,7 +70,10 @@ class ChannelService:
             channel["is_enabled"] = bool(body["is_enabled"])
         if body.get("config") is not None:
             stored = secrets.load(workspace, channel_id, fresh=True)
-            merged = {**channel["config"], **stored, **{k: v for k, v in body["config"].items()}}
+            # A secret sent back exactly as it was shown masked (a form or a GET saved as is) is unchanged.
+            shown = channel.get("masked", {})
+            changes = {k: v for k, v in body["config"].items() if not (k in shown and v == shown[k])}
+            merged = {**channel["config"], **stored, **changes}
             merged = {k: v for k, v in merged.items() if v is not None and v != ""}
             public, secret = _split(module, merged)
             channel["config"], channel["secret_fields"] = public, sorted(secret)

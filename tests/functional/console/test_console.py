@@ -407,3 +407,73 @@ def test_the_incident_page_shows_when_a_reopened_incident_reopened(api, admin_us
         "/console/language", data={"csrf_token": token, "lang": "zh", "next": "/console/incidents"}, headers=ORIGIN
     )
     assert '<dt>重新打开时间</dt><dd id="incident-reopened">' in api.get(f"/console/incidents/{reopened['id']}").text
+
+
+def test_sign_in_returns_to_the_page_asked_for_with_its_query(api, admin_user):
+    # Given a link to a filtered incident list, opened without a session
+    asked = "/console/incidents?status=open&severity=critical"
+    response = api.get(asked, follow_redirects=False)
+    # When the user signs in from the login page it led to
+    login = response.headers["location"]
+    page = api.get(login)
+    form = re.search(r'action="/console/login".*?</form>', page.text, re.S).group(0)
+    next_field = re.search(r'name="next" value="([^"]*)"', form).group(1).replace("&amp;", "&")
+    signed = api.post(
+        "/console/login",
+        data={
+            "email": "root@example.com",
+            "password": "password123",
+            "csrf_token": csrf(api),
+            "next": next_field,
+        },
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    # Then they land on that page with its filters, not on the bare list
+    assert signed.status_code == 303 and signed.headers["location"] == asked
+
+
+def test_switching_language_keeps_the_query_of_the_page(api, admin_user):
+    # Given the sign-in page reached from a deep link
+    page = api.get("/console/login?next=%2Fconsole%2Fincidents%2FINC-1")
+    form = re.search(r'action="/console/language".*?</form>', page.text, re.S).group(0)
+    next_field = re.search(r'name="next" value="([^"]*)"', form).group(1).replace("&amp;", "&")
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+    # When the user switches to Chinese before signing in
+    switched = api.post(
+        "/console/language",
+        data={"csrf_token": token, "lang": "zh", "next": next_field},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    # Then the sign-in page still knows where to go afterwards
+    assert switched.headers["location"] == "/console/login?next=%2Fconsole%2Fincidents%2FINC-1"
+
+
+def test_an_expired_session_on_a_live_page_signs_in_back_to_that_page(api, admin_user):
+    # Given an incident page left open whose session has ended: its live refresh (htmx) is refused
+    refreshed = api.get(
+        "/console/incidents/INC-20261204-0001?partial=live",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/console/incidents/INC-20261204-0001"},
+        follow_redirects=False,
+    )
+    # Then htmx is sent to the sign-in page that returns to the incident, not to the bare list
+    assert refreshed.status_code == 401
+    assert refreshed.headers["hx-redirect"] == "/console/login?next=/console/incidents/INC-20261204-0001"
+    # And a form posted after the session ended returns to the page it was posted from
+    token = csrf(api)
+    posted = api.post(
+        "/console/incidents/INC-20261204-0001/acknowledge",
+        data={"csrf_token": token},
+        headers={**ORIGIN, "Referer": "http://testserver/console/incidents/INC-20261204-0001"},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    assert posted.headers["location"] == "/console/login?next=/console/incidents/INC-20261204-0001"
+    # But another site's address is never a place to return to
+    elsewhere = api.get(
+        "/console/incidents?partial=true",
+        headers={"HX-Request": "true", "HX-Current-URL": "https://evil.example/console/incidents"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["hx-redirect"] == "/console/login"

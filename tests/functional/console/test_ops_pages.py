@@ -208,3 +208,62 @@ def test_admin_resets_a_password_and_deletes_a_user_but_not_themselves(api, admi
     assert post(api, f"/console/users/{me['id']}/delete", {}).status_code == 409
     assert post(api, f"/console/users/{user_id}/delete", {}).status_code == 303
     assert api.get(f"/api/users/{user_id}", headers=auth(admin_user)).status_code == 404
+
+
+def test_the_delivery_log_status_speaks_the_pages_language(api, admin_user):
+    from pagerless.store.notify import FAILED, GAVE_UP, DeliveryRepository, new_delivery
+
+    # Given one delivery sent, one failing and one given up
+    deliveries = DeliveryRepository()
+    for delivery_id, outcome in (("d-sent", None), ("d-failed", FAILED), ("d-gave-up", GAVE_UP)):
+        record = new_delivery(
+            delivery_id,
+            workspace="default",
+            incident_id="INC-20261204-0001",
+            event="incident.opened",
+            generation="g1",
+            channel={"id": "ch-1", "channel_type": "slack", "name": "ops"},
+            title="Payments down",
+            job=None,
+        )
+        deliveries.claim(record, stale_seconds=60, retention_days=90)
+        if outcome is None:
+            deliveries.mark_sent(record, message_id="m-1", ref=None)
+        else:
+            deliveries.mark_failed(record, outcome, "slack said no")
+    sign_in(api, "root@example.com")
+    assert "<td>sent</td>" in api.get("/console/deliveries").text
+    # When the delivery log is read in Chinese
+    api.cookies.set("pl_lang", "zh")
+    page = api.get("/console/deliveries")
+    # Then each status cell is in Chinese, not the raw value
+    assert page.status_code == 200
+    for raw in ("sent", "failed", "gave_up"):
+        assert f"<td>{raw}</td>" not in page.text, raw
+
+
+def test_saving_the_edit_form_as_shown_keeps_the_masked_secret(api, admin_user, admin_key, vendors):
+    import html
+
+    # Given a Slack channel, and its edit form, which shows the bot token masked
+    sign_in(api, "root@example.com")
+    post(api, "/console/channels", {"name": "ops", "channel_type": "slack", "config": slack_config(vendors)})
+    [channel] = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    edit = api.get(f"/console/channels?edit={channel['id']}")
+    shown = json.loads(
+        html.unescape(
+            re.search(r'<textarea id="e-config" name="config"[^>]*>(.*?)</textarea>', edit.text, re.S).group(1)
+        )
+    )
+    assert shown["bot_token"].startswith("****")
+    # When the admin changes only the Slack channel and saves the form with the rest as it was shown
+    saved = post(
+        api,
+        f"/console/channels/{channel['id']}",
+        {"name": "ops", "enabled": "true", "config": json.dumps({**shown, "channel": "C0NEW"})},
+    )
+    assert saved.status_code == 303, saved.text
+    # Then the channel still sends with the real token, as the form's label promises
+    assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
+    [message] = vendors.to("/slack/api/chat.postMessage")
+    assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0NEW"

@@ -44,7 +44,7 @@ def issuer(runtime, monkeypatch):
             if grant is None or form.get("client_id") != ["console-client"]:
                 self._json(400, {"error": "invalid_grant"})
                 return
-            now = int(time.time())
+            now = int(time.time()) + grant.get("clock_ahead", 0)
             claims = {
                 "iss": ISSUER,
                 "aud": "console-client",
@@ -138,3 +138,35 @@ def test_sso_never_hands_an_existing_account_to_an_unverified_email(api, issuer,
     # Then the sign-in is refused and no session starts
     assert back.status_code == 401, back.text
     assert api.get("/console/users", follow_redirects=False).status_code == 303
+
+
+def test_sso_accepts_an_issuer_whose_clock_runs_a_little_ahead(api, issuer):
+    # Given an issuer whose clock is a few seconds ahead of ours (its id token is "issued" in our future)
+    start = api.get("/console/sso", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-4"] = {"sub": "abc-456", "email": "skew@example.com", "nonce": query["nonce"][0], "clock_ahead": 5}
+    # When the browser comes back with the code
+    back = api.get(f"/console/sso/callback?code=code-4&state={query['state'][0]}", follow_redirects=False)
+    # Then the sign-in succeeds instead of failing with "the token is not valid"
+    assert back.status_code == 303, back.text
+    assert "skew@example.com" in api.get("/console/incidents").text
+
+
+def test_sso_returns_to_the_page_asked_for_and_nowhere_else(api, issuer):
+    # Given a deep link opened without a session, which leads to the sign-in page
+    login = api.get("/console/incidents?status=open", follow_redirects=True)
+    link = re.search(r'<a href="([^"]+)" id="sso"', login.text).group(1).replace("&amp;", "&")
+    # When the person signs in with single sign-on from there
+    start = api.get(link, follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-5"] = {"sub": "abc-789", "email": "deep@example.com", "nonce": query["nonce"][0]}
+    back = api.get(f"/console/sso/callback?code=code-5&state={query['state'][0]}", follow_redirects=False)
+    # Then they land on the page they asked for
+    assert back.status_code == 303 and back.headers["location"] == "/console/incidents?status=open"
+    # And a next that leaves the console is ignored
+    api.cookies.clear()
+    start = api.get("/console/sso?next=https://evil.example/", follow_redirects=False)
+    query = parse_qs(urlsplit(start.headers["location"]).query)
+    issuer["code-6"] = {"sub": "abc-789", "email": "deep@example.com", "nonce": query["nonce"][0]}
+    back = api.get(f"/console/sso/callback?code=code-6&state={query['state'][0]}", follow_redirects=False)
+    assert back.status_code == 303 and back.headers["location"] == "/console/incidents"
