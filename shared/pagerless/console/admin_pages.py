@@ -8,15 +8,18 @@ Each reads through the service or repository the API uses, with the signed-in us
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import render
+from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False)
 CsrfChecked = Depends(check_csrf)
+
+
+Cursor = Annotated[str | None, Query(max_length=2000)]  # the page of a list after the first (`page_links`)
 
 
 def _table(request: Request, title: str, columns: list[tuple[str, str]], rows: list[dict], **extra) -> HTMLResponse:
@@ -24,13 +27,13 @@ def _table(request: Request, title: str, columns: list[tuple[str, str]], rows: l
 
 
 @router.get("/console/approvals", response_class=HTMLResponse)
-def approvals_page(request: Request, status: str = "pending") -> HTMLResponse:
+def approvals_page(request: Request, status: str = "pending", cursor: Cursor = None) -> HTMLResponse:
     """The approvals queue (pending by default)."""
     principal = current_principal(request)
     from pagerless.workflow.approvals import ApprovalService
 
     status = status if status in ("pending", "approved", "rejected", "expired") else "pending"
-    items, _ = ApprovalService().list(principal.workspace, status, limit=100, cursor=None)
+    items, next_cursor = ApprovalService().list(principal.workspace, status, limit=PAGE_SIZE, cursor=cursor)
     rows = [
         {**a, "action": (a.get("proposal") or {}).get("action"), "link": f"/console/incidents/{a['incident_id']}"}
         for a in items
@@ -50,32 +53,34 @@ def approvals_page(request: Request, status: str = "pending") -> HTMLResponse:
         tabs=("pending", "approved", "rejected", "expired"),
         tab=status,
         link_column="incident_id",
+        **page_links(request, cursor, next_cursor),
     )
 
 
 @router.get("/console/knowledge", response_class=HTMLResponse)
-def knowledge_page(request: Request) -> HTMLResponse:
+def knowledge_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
     """Knowledge-base entries."""
     principal = current_principal(request)
     from pagerless.api.routes.knowledge import knowledge_service
 
-    items, _ = knowledge_service().list_entries(principal.workspace, 100, None)
+    items, next_cursor = knowledge_service().list_entries(principal.workspace, PAGE_SIZE, cursor)
     return _table(
         request,
         "Knowledge",
         [("title", "Title"), ("service", "Service"), ("tags", "Tags"), ("content", "Content"), ("author", "Author")],
         [i.to_dict() for i in items],
+        **page_links(request, cursor, next_cursor),
     )
 
 
 @router.get("/console/deploys", response_class=HTMLResponse)
-def deploys_page(request: Request) -> HTMLResponse:
+def deploys_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
     """Recent deploys."""
     principal = current_principal(request)
     from pagerless.store.deploys import DeployRepository
 
-    items, _ = DeployRepository().query(
-        principal.workspace, service=None, namespace=None, since=None, limit=100, cursor=None
+    items, next_cursor = DeployRepository().query(
+        principal.workspace, service=None, namespace=None, since=None, limit=PAGE_SIZE, cursor=cursor
     )
     return _table(
         request,
@@ -89,16 +94,17 @@ def deploys_page(request: Request) -> HTMLResponse:
             ("commit_sha", "Commit"),
         ],
         [i.to_dict() for i in items],
+        **page_links(request, cursor, next_cursor),
     )
 
 
 @router.get("/console/dead-letters", response_class=HTMLResponse)
-def dead_letters_page(request: Request) -> HTMLResponse:
+def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
     """Payloads that could not be processed, with a replay button."""
     principal = require_role(request, Role.OPERATOR)
     from pagerless.intake.bootstrap import dead_letter_service
 
-    items, _ = dead_letter_service().page(principal.workspace, limit=100, cursor=None)
+    items, next_cursor = dead_letter_service().page(principal.workspace, limit=PAGE_SIZE, cursor=cursor)
     return _table(
         request,
         "Dead letters",
@@ -111,6 +117,7 @@ def dead_letters_page(request: Request) -> HTMLResponse:
         ],
         [i.to_dict() for i in items],
         row_action=("/console/dead-letters/{id}/replay", "Replay"),
+        **page_links(request, cursor, next_cursor),
     )
 
 
@@ -291,12 +298,14 @@ def reset_password(
 
 
 @router.get("/console/audit", response_class=HTMLResponse)
-def audit_page(request: Request, actor: str | None = None) -> HTMLResponse:
+def audit_page(request: Request, actor: str | None = None, cursor: Cursor = None) -> HTMLResponse:
     """Who did what, newest first."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.store.audit import AuditRepository
 
-    items, _ = AuditRepository().query(principal.workspace, actor=actor or None, limit=100)
+    items, next_cursor = AuditRepository().query(
+        principal.workspace, actor=actor or None, limit=PAGE_SIZE, cursor=cursor
+    )
     return _table(
         request,
         "Audit",
@@ -309,4 +318,5 @@ def audit_page(request: Request, actor: str | None = None) -> HTMLResponse:
             ("status", "Status"),
         ],
         [r.to_dict() for r in items],
+        **page_links(request, cursor, next_cursor),
     )

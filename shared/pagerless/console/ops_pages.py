@@ -9,12 +9,12 @@ import json
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import render
+from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 
@@ -124,16 +124,26 @@ def put_routes(request: Request, routes: Annotated[str, Form(max_length=200000)]
 
 
 @router.get("/console/deliveries", response_class=HTMLResponse)
-def deliveries_page(request: Request, status: str | None = None) -> HTMLResponse:
-    """The delivery log: each notification, its status, attempts and last error."""
+def deliveries_page(
+    request: Request, status: str | None = None, cursor: Annotated[str | None, Query(max_length=2000)] = None
+) -> HTMLResponse:
+    """The delivery log, newest first, a page at a time: each notification, its status, attempts and
+    last error (``status``: only those)."""
+    from pagerless.store.notify import DELIVERY_STATUSES
+
     principal = require_role(request, Role.OPERATOR)
-    items, _ = _notify().deliveries.page(principal.workspace, incident_id=None, status=None, limit=100, cursor=None)
+    if status and status not in DELIVERY_STATUSES:
+        raise ValidationError(f"status must be one of {', '.join(DELIVERY_STATUSES)}")
+    items, next_cursor = _notify().deliveries.page(
+        principal.workspace, incident_id=None, status=status or None, limit=PAGE_SIZE, cursor=cursor
+    )
     rows = [i.to_public() for i in items]
     return render(
         request,
         "table.html",
         title="Delivery log",
         rows=rows,
+        **page_links(request, cursor, next_cursor),
         columns=[
             ("created_at", "Time"),
             ("event", "Event"),

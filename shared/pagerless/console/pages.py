@@ -26,7 +26,7 @@ from pagerless.console.session import (
     safe_next,
     start_session,
 )
-from pagerless.console.web import render
+from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.errors import ForbiddenError, PagerlessError, RateLimitedError, UnauthorizedError
 from pagerless.domain.roles import Role
 
@@ -122,11 +122,13 @@ def incidents_page(
     severity: str | None = None,
     service: Annotated[str | None, Query(max_length=200)] = None,
     partial: bool = False,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
-    """Incidents, newest first; filters live in the URL and the list refreshes itself on new events."""
+    """Incidents, newest first, a page at a time; filters live in the URL, and the first page
+    refreshes itself on new events (an older page stays as it is)."""
     principal = current_principal(request)
     filters = _filters(status, severity, service)
-    items, _ = _incidents().search(principal.workspace, limit=100, **filters)
+    items, next_cursor = _incidents().search(principal.workspace, limit=PAGE_SIZE, cursor=cursor, **filters)
     template = "_incident_rows.html" if partial else "incidents.html"
     return render(
         request,
@@ -135,7 +137,8 @@ def incidents_page(
         filters=filters,
         statuses=STATUSES,
         severities=SEVERITIES,
-        rows_url="/console/incidents?" + urlencode({**filters, "partial": "true"}),
+        rows_url=None if cursor else "/console/incidents?" + urlencode({**filters, "partial": "true"}),
+        **page_links(request, cursor, next_cursor),
     )
 
 

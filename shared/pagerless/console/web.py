@@ -1,6 +1,6 @@
 """The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -12,6 +12,7 @@ from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
 from pagerless.domain.errors import PagerlessError
 
 COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
+PAGE_SIZE = 100  # rows of a console list; `page_links` leads to the rest
 
 
 class CookieJarMiddleware:
@@ -113,6 +114,21 @@ def _path_and_query(request: Request) -> str:
     """The page asked for, query included (filters, a login page's own ``next``)."""
     query = request.url.query
     return request.url.path + ("?" + query if query else "")
+
+
+def page_links(request: Request, cursor: str | None, next_cursor: str | None) -> dict:
+    """The links of a list longer than a page: to the older items (``next_cursor``), and back to the
+    newest while on an older page; both keep the page's other parameters (its filters)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("cursor", "partial")]
+
+    def url(extra: list[tuple[str, str]]) -> str:
+        query = urlencode(kept + extra)
+        return request.url.path + ("?" + query if query else "")
+
+    return {
+        "older_url": url([("cursor", next_cursor)]) if next_cursor else None,
+        "newest_url": url([]) if cursor else None,
+    }
 
 
 def language(request: Request) -> str:
