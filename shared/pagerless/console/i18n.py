@@ -3,17 +3,23 @@
 ``locales/<lang>/LC_MESSAGES/messages.po`` is the catalog people edit; the compiled ``.mo`` beside
 it is committed (``pybabel compile -d shared/pagerless/console/locales``), and a unit test keeps
 the two in step. The user picks the language; it is kept in the ``pl_lang`` cookie.
+
+Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
+the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or
+when it names no zone.
 """
 
 from datetime import UTC
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from pagerless.clock import parse_time
+from pagerless.clock import known_zone, parse_time
 
 HERE = Path(__file__).resolve().parent
 LANGUAGES = {"en": "English", "zh": "中文"}
@@ -37,9 +43,24 @@ def translations(lang: str) -> NullTranslations:
     return Translations.load(str(HERE / "locales"), [lang], domain="messages")
 
 
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"})
+
+
+def zone(cookie: str | None) -> str:
+    """The time zone pages are shown in: the ``pl_tz`` cookie's, if it names one; else UTC."""
+    cookie = unquote(cookie or "")
+    if cookie and len(cookie) <= 64 and cookie not in UTC_NAMES:
+        try:
+            return known_zone(cookie)
+        except ValueError:
+            pass
+    return "UTC"
+
+
 @cache
-def environment(lang: str) -> Environment:
-    """A Jinja2 environment per language; autoescape is on for every template."""
+def environment(lang: str, zone: str = "UTC") -> Environment:
+    """A Jinja2 environment per language and time zone (``zone``: a checked IANA name); autoescape
+    is on for every template."""
     env = Environment(
         loader=FileSystemLoader(str(HERE / "templates")),
         autoescape=select_autoescape(default=True),
@@ -49,15 +70,18 @@ def environment(lang: str) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)
     locale = "zh_Hans_CN" if lang == "zh" else "en_US"
-    env.filters["when"] = lambda value: _when(value, locale)
+    tzinfo = UTC if zone == "UTC" else ZoneInfo(zone)
+    env.filters["when"] = lambda value: _when(value, locale, tzinfo)
     return env
 
 
-def _when(value, locale: str) -> str:
+def _when(value, locale: str, tzinfo) -> str:
     if not value:
         return ""
     if isinstance(value, str):
         value = parse_time(value) or value
         if isinstance(value, str):
             return value
-    return format_datetime(value, "yyyy-MM-dd HH:mm:ss", tzinfo=UTC, locale=locale) + " UTC"
+    if tzinfo is UTC:
+        return format_datetime(value, "yyyy-MM-dd HH:mm:ss", tzinfo=UTC, locale=locale) + " UTC"
+    return format_datetime(value, "yyyy-MM-dd HH:mm:ss xxx", tzinfo=tzinfo, locale=locale)

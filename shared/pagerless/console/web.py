@@ -12,6 +12,7 @@ from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
 from pagerless.domain.errors import PagerlessError
 
 COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
+TZ_COOKIE = "pl_tz"  # the browser's time zone, set by console.js: times are shown in it
 PAGE_SIZE = 100  # rows of a console list; `page_links` leads to the rest
 
 
@@ -138,7 +139,7 @@ def language(request: Request) -> str:
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     """Render a page in the user's language; every value is autoescaped."""
     lang = language(request)
-    env = i18n.environment(lang)
+    env = i18n.environment(lang, i18n.zone(request.cookies.get(TZ_COOKIE)))
     principal = getattr(request.state, "console_principal", None)
     html = env.get_template(template).render(
         request=request,

@@ -55,7 +55,23 @@
     };
   }
 
+  // Pages show times in the browser's time zone: the server reads it from this cookie.
+  function keepTimeZone() {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return false; }
+    var current = document.cookie.split("; ").filter(function (c) { return c.indexOf("pl_tz=") === 0; })[0];
+    var wanted = "pl_tz=" + zone;  // IANA names ("America/New_York", "Etc/GMT+5") are valid cookie values as they are
+    if (!zone || !/^[A-Za-z0-9_+\/-]+$/.test(zone) || current === wanted) return false;
+    document.cookie = wanted + "; path=/; max-age=31536000; samesite=lax";
+    return document.cookie.split("; ").indexOf(wanted) !== -1;  // false where cookies are refused: no reload loop
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    // A page rendered before the zone was known is rendered again in it, once.
+    if (keepTimeZone() && !document.getElementById("sign-in")) {
+      window.location.reload();
+      return;
+    }
     target = document.getElementById("incident-rows") || document.getElementById("incident-live");
     var live = document.getElementById("incident-live");
     if (live) incidentId = live.getAttribute("data-incident");
