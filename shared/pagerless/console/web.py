@@ -3,9 +3,12 @@
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pagerless.api import errors as api_errors
 from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
 from pagerless.console import i18n
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
@@ -47,6 +50,9 @@ class CookieJarMiddleware:
 def install(app: FastAPI) -> None:
     app.add_middleware(CookieJarMiddleware)
     app.add_exception_handler(PagerlessError, _page_error)
+    app.add_exception_handler(RequestValidationError, _form_error)
+    app.add_exception_handler(StarletteHTTPException, _http_page_error)
+    app.add_exception_handler(Exception, _unexpected_page_error)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, exc: LoginRequired) -> Response:
@@ -70,19 +76,58 @@ ERROR_TITLES = {
 }
 
 
-async def _page_error(request: Request, exc: PagerlessError) -> Response:
-    """Browsers navigating get an HTML page; scripts (fetch, htmx) keep the API's JSON error format."""
-    if "text/html" not in request.headers.get("accept", "") or request.headers.get("hx-request"):
-        return await _domain_error(request, exc)
-    status = STATUS_FOR_CODE.get(exc.code, 500)
+def _navigating(request: Request) -> bool:
+    """A browser navigating (it gets an HTML page); scripts (fetch, htmx) keep the API's JSON errors."""
+    return "text/html" in request.headers.get("accept", "") and not request.headers.get("hx-request")
+
+
+def _error_page(request: Request, status: int, code: str, message: str = "", **extra) -> Response:
     return render(
         request,
         "error.html",
         status_code=status,
-        title=ERROR_TITLES.get(exc.code, "Something went wrong"),
-        message=exc.message,
+        title=ERROR_TITLES.get(code, "Something went wrong"),
+        message=message,
         back=_same_origin_path(request),
+        **extra,
     )
+
+
+async def _page_error(request: Request, exc: PagerlessError) -> Response:
+    if not _navigating(request):
+        return await _domain_error(request, exc)
+    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message)
+
+
+async def _form_error(request: Request, exc: RequestValidationError) -> Response:
+    """A form (or a page's query) FastAPI refused: the page names each field and what is wrong."""
+    if not _navigating(request):
+        return await api_errors._validation_error(request, exc)
+    fields = [(str(e.get("loc", ("",))[-1]), e.get("msg", "")) for e in exc.errors()]
+    return _error_page(request, 422, "VALIDATION_ERROR", fields=fields)
+
+
+async def _http_page_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """No such page (404), or a method the page does not take (405)."""
+    response = await api_errors._http_error(request, exc)
+    if not _navigating(request):
+        return response
+    return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code == 404)
+
+
+async def _unexpected_page_error(request: Request, exc: Exception) -> Response:
+    """A bug: logged (by the API's handler) with the request id the page shows."""
+    response = await api_errors._unexpected_error(request, exc)
+    if not _navigating(request):
+        return response
+    return _error_page(request, 500, "INTERNAL_ERROR", request_id=getattr(request.state, "request_id", ""))
+
+
+def _code_of(response: Response) -> str:
+    """The error code of an API error response (its JSON body)."""
+    import json
+
+    return json.loads(response.body)["error"]["code"]
 
 
 def _same_origin_path(request: Request) -> str:

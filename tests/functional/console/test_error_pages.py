@@ -1,0 +1,43 @@
+"""A browser gets an HTML page for every error, in the page's language; scripts keep the API's JSON."""
+
+import pytest
+
+from tests.functional.console.test_console import ORIGIN, admin_user, csrf, sign_in  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.functional
+BROWSER = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+def test_a_form_that_fails_validation_is_a_page_naming_the_field(api, admin_user):  # noqa: F811
+    sign_in(api, "root@example.com")
+    token = csrf(api, "/console/keys")
+    # When an admin submits the new-key form with a name longer than it allows
+    response = api.post(
+        "/console/keys",
+        data={"role": "ingest", "name": "x" * 101, "csrf_token": token},
+        headers={**ORIGIN, **BROWSER},
+        follow_redirects=False,
+    )
+    # Then the answer is a page saying which field to fix, not the API's JSON
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Check the form" in response.text and "name" in response.text
+    # And in Chinese for a Chinese page
+    api.cookies.set("pl_lang", "zh")
+    response = api.post(
+        "/console/keys",
+        data={"role": "ingest", "name": "x" * 101, "csrf_token": token},
+        headers={**ORIGIN, **BROWSER},
+        follow_redirects=False,
+    )
+    assert response.status_code == 422 and 'lang="zh' in response.text and "Check the form" not in response.text
+
+
+def test_an_unknown_console_page_is_a_404_page(api, admin_user):  # noqa: F811
+    sign_in(api, "root@example.com")
+    page = api.get("/console/no-such-page", headers=BROWSER)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Not found" in page.text
+    # A script still gets the API's error format
+    script = api.get("/console/no-such-page", headers={"Accept": "application/json"})
+    assert script.status_code == 404 and script.json()["error"]["code"] == "NOT_FOUND"
