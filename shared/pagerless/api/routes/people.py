@@ -104,7 +104,7 @@ def update_person(person_id: str, body: PersonUpdate, principal: AdminDep, peopl
 
 @router.delete("/api/people/{person_id}", response_model=PersonPublic)
 def delete_person(person_id: str, principal: AdminDep, people: PeopleDep) -> dict:
-    """Remove a person and unbind their chat identities."""
+    """Remove a person and unbind their chat identities (409 while on-call or a policy names them)."""
     from pagerless.people.identities import ChatIdentityService
 
     person = people.delete(principal.workspace, person_id)
