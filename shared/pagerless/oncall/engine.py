@@ -110,7 +110,8 @@ def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -
         if at is None:  # the tick that paged the last step died before it ended the escalation
             EscalationRepository().finish(record, "ended", "the policy ran out of steps")
             return {"escalation": record.sk, "resume": "ended"}
-        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=policy.steps[paged.step].delay_seconds)
+        delay = 0 if _reached_nobody(last) else policy.steps[paged.step].delay_seconds
+        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
         wait = max(0, math.ceil((due - now).total_seconds()))
     name = f"{execution_name(record.incident_id, record.sk)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     machine = settings.workflow().escalation_state_machine_arn
@@ -231,19 +232,29 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
                 },
             )
         )
+    nxt = following(policy, at)
     who = ", ".join(t["id"] for t in targets) or "nobody reachable"
+    gap = _reached_nobody(page if retried is None else retried)
     timeline.record(
         incident,
         "escalation_paged",
-        f"step {at.step + 1} paged: {who}" + (f" (held back by quiet hours: {', '.join(held)})" if held else ""),
+        f"step {at.step + 1} paged: {who}"
+        + (f" (held back by quiet hours: {', '.join(held)})" if held else "")
+        + (f"; step {nxt.step + 1} is paged at once" if gap and nxt is not None else ""),
         actor=ACTOR,
         data={"generation": page_generation, "targets": targets, "held": held},
     )
-    nxt = following(policy, at)
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
         return _done("exhausted")
-    return {"next": "wait", "wait_seconds": policy.steps[at.step].delay_seconds, "step": nxt.step, "repeat": nxt.repeat}
+    wait = 0 if gap else policy.steps[at.step].delay_seconds
+    return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
+
+
+def _reached_nobody(page: dict) -> bool:
+    """A step that paged nobody (a schedule with nobody on call) is not waited on: waiting its delay
+    would leave the incident with nobody paged. Persons held back by quiet hours were reached on purpose."""
+    return not page["targets"] and not page["held"]
 
 
 def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:

@@ -367,3 +367,50 @@ def test_a_reopen_interrupted_before_its_workflow_ran_pages_again_after_a_restar
     # Then the reopen's run pages its own escalation generation from the first step
     [generation] = _reopen_generations(opened.id)
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+
+
+def test_a_step_whose_schedule_has_nobody_on_call_goes_on_to_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+
+    # Given a policy alice -> schedule -> carol whose schedule step waits a minute, and a gap in the
+    # schedule (its rotation only starts in 2099: nobody is on call now)
+    schedule, _ = oncall(delays=(1, 60, 1))
+    layer = {**schedule["layers"][0], "rotation_start": "2099-01-05"}
+    OncallService().update_schedule(
+        "default", schedule["id"], models.ScheduleIn.model_validate({**schedule, "layers": [layer]}), "test"
+    )
+    opened = open_incident(scenario)
+    # When nobody acknowledges alice's page
+    pages.wait_for("0-0")
+    # Then the schedule's step reaches nobody, so carol is paged at once, not a minute later
+    third = wait_for(lambda: next((j for j in pages() if j["generation"] == "2-0"), None), timeout=30)
+    assert third["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+    [gap] = [p for p in escalation(opened.id).pages if p["generation"] == "1-0"]
+    assert gap["targets"] == [] and gap["held"] == []
+
+
+def test_a_restart_right_after_a_step_that_reached_nobody_pages_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from datetime import datetime, timedelta
+
+    from pagerless.oncall.engine import resume
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given an escalation that paged alice and then a step that reached nobody (a schedule's gap),
+    # whose tick died before the next one ran
+    oncall(delays=(3600, 3600, 1))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    record = escalation(opened.id)
+    at = datetime.fromisoformat(record.pages[-1]["at"]) + timedelta(minutes=1)
+    gap = {"generation": "1-0", "at": at.isoformat(), "targets": [], "held": []}
+    assert EscalationRepository().claim_page(record, gap)
+    # When the runtime resumes it ten seconds later
+    resumed = resume(escalation(opened.id), now=at + timedelta(seconds=10))
+    # Then carol, the step after the gap, is paged at once rather than an hour after the gap
+    assert resumed["resume"] == "step 3" and resumed["wait_seconds"] == 0
+    assert pages.wait_for("2-0")["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
