@@ -260,6 +260,10 @@ def _reached_nobody(page: dict) -> bool:
 def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
     if incident.status == IncidentStatus.RESOLVED.value:
         return "ended", "the incident was resolved"
+    if incident.reopened_at and record.started_at < incident.reopened_at:
+        # resolved (by its source or the workflow: no stop was written) and reopened before this tick;
+        # the reopen's run pages under its own generation, so this one would page everybody twice
+        return "ended", "the incident was resolved; its reopen escalates anew"
     if incident.acknowledged:
         return "stopped", f"acknowledged by {incident.acknowledged_by}"
     if record.kind == "incident" and _approval_decided_since(incident.id, record.started_at):

@@ -414,3 +414,34 @@ def test_a_restart_right_after_a_step_that_reached_nobody_pages_the_next_step_at
     # Then carol, the step after the gap, is paged at once rather than an hour after the gap
     assert resumed["resume"] == "step 3" and resumed["wait_seconds"] == 0
     assert pages.wait_for("2-0")["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+
+
+def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one_paging(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    import time as clock
+
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
+    oncall(delays=(3, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the source resolves the incident and the alert fires again before that next tick
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    [generation] = _reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")
+    # Then the first escalation ends at its tick instead of paging bob beside the reopen's escalation
+    assert wait_for(lambda: escalation(opened.id).status != "running", timeout=60)
+    clock.sleep(1)
+    assert escalation(opened.id).status == "ended"
+    assert "1-0" not in pages.generations()
