@@ -166,13 +166,15 @@ def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
 
 
 def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
-    """A proposal nobody decided: page the next level of the policy (not the one already paged)."""
+    """A proposal nobody decided: page the next level of the policy (not the one already paged since
+    the incident opened or last reopened: the levels a resolved episode reached do not count)."""
     incident = _load_incident(incident_id)
     if incident.status == IncidentStatus.RESOLVED.value:
         return {"escalation": None}
     reached = -1
     for previous in EscalationRepository().for_incident(incident_id):
-        reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
+        if not incident.reopened_at or previous.started_at >= incident.reopened_at:  # not a closed episode's
+            reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
         _finish(previous, "ended", "superseded: the approval timed out")
     generation = "a" + approval_id.rsplit("#", 1)[-1]
     record = start(

@@ -445,3 +445,44 @@ def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one
     clock.sleep(1)
     assert escalation(opened.id).status == "ended"
     assert "1-0" not in pages.generations()
+
+
+def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reopens_own_pages(
+    sandbox, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an incident whose first run reached carol, the last step, after its approval expired
+    oncall(delays=(60, 1, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":2-0")), None), timeout=120)
+    # And that was resolved by its source and reopened by the alert firing again
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    [generation] = _reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")  # the reopen paged alice, step 1
+    before = {r.sk for r in EscalationRepository().for_incident(opened.id)}
+    # When the reopen's approval expires too
+    second = wait_for(
+        lambda: [
+            r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval" and r.sk not in before
+        ],
+        timeout=120,
+    )
+    # Then the level after alice is paged (bob, step 2), not the one after the first run's last page
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].startswith(f"{second[0].sk}:")), None))
+    assert paged["generation"] == f"{second[0].sk}:1-0"
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
