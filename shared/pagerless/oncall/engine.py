@@ -136,9 +136,8 @@ def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
 
 def _input(incident_id: str, workspace: str, generation: str, cursor: Cursor, **extra) -> str:
     cursor_doc = {"step": cursor.step, "repeat": cursor.repeat}
-    return json.dumps(
-        {"incident_id": incident_id, "workspace": workspace, "generation": generation, "cursor": cursor_doc, **extra}
-    )
+    doc = {"incident_id": incident_id, "workspace": workspace, "generation": generation, "cursor": cursor_doc}
+    return json.dumps({**doc, "failures": 0, **extra})  # failures: ticks that failed after their retries
 
 
 def opened_generation(incident_id: str, execution: str | None) -> str:

@@ -486,3 +486,28 @@ def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reo
     paged = wait_for(lambda: next((j for j in pages() if j["generation"].startswith(f"{second[0].sk}:")), None))
     assert paged["generation"] == f"{second[0].sk}:1-0"
     assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_a_tick_that_fails_for_longer_than_its_retries_is_tried_again_and_pages(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    import time as clock
+
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "3600")
+    settings.reset()
+    # Given an escalation that paged alice and pages bob two seconds later
+    oncall(delays=(2, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the NotifyQueue cannot be reached for longer than the tick's own retries (about a minute)
+    sqs, url = runtime.client("sqs"), settings.workflow().notify_queue_url
+    sqs.delete_queue(QueueUrl=url)
+    wait_for(lambda: len(escalation(opened.id).pages) == 2, timeout=30)  # bob's page claimed, not queued
+    clock.sleep(75)
+    assert execution_status(runtime, opened.id) == "RUNNING"
+    sqs.create_queue(QueueName=url.rsplit("/", 1)[-1])
+    # Then the escalation is tried again once the queue is back, and bob is paged
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    assert escalation(opened.id).status == "running"
