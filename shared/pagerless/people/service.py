@@ -135,19 +135,8 @@ class PeopleService:
         return _person(record)
 
     def delete(self, workspace: str, person_id: str) -> Person:
-        """Remove a person; one a schedule, an override or an escalation policy still names is a
-        ConflictError (deleted, they would be paged at no address and the schedule could not be edited)."""
-        from pagerless.oncall.service import OncallService
-
         record = self.repository.get(_pk(person_id), PERSON_SK)
-        if record is None or record.workspace != workspace:
-            raise NotFoundError(f"person {person_id} not found")
-        uses = OncallService().uses_of_person(workspace, person_id)
-        if uses:
-            raise ConflictError(
-                f"person {person_id} is on call or an escalation target: replace them there first", details=uses
-            )
-        if not self.repository.delete(record):
+        if record is None or record.workspace != workspace or not self.repository.delete(record):
             raise NotFoundError(f"person {person_id} not found")
         self._release_email(workspace, (record.data or {}).get("email", ""))
         return _person(record)
