@@ -252,6 +252,18 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
 
 
+def _replaced(record: EscalationRecord, incident) -> bool:
+    """Whether the incident's reopen has an escalation of its own: one started since, or one its new
+    workflow is starting (intake restarts a reopened root incident's workflow unless it flaps). A
+    flapping or child incident's reopen starts none, and this one goes on paging."""
+    if not incident.flapping and not incident.parent_id:
+        return True
+    return any(
+        other.sk != record.sk and other.started_at >= incident.reopened_at
+        for other in EscalationRepository().for_incident(record.incident_id)
+    )
+
+
 def _reached_nobody(page: dict) -> bool:
     """A step that paged nobody (a schedule with nobody on call) is not waited on: waiting its delay
     would leave the incident with nobody paged. Persons held back by quiet hours were reached on purpose."""
@@ -261,7 +273,7 @@ def _reached_nobody(page: dict) -> bool:
 def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
     if incident.status == IncidentStatus.RESOLVED.value:
         return "ended", "the incident was resolved"
-    if incident.reopened_at and record.started_at < incident.reopened_at:
+    if incident.reopened_at and record.started_at < incident.reopened_at and _replaced(record, incident):
         # resolved (by its source or the workflow: no stop was written) and reopened before this tick;
         # the reopen's run pages under its own generation, so this one would page everybody twice
         return "ended", "the incident was resolved; its reopen escalates anew"

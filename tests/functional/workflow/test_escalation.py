@@ -447,6 +447,38 @@ def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one
     assert "1-0" not in pages.generations()
 
 
+def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given alerts that count as flapping from their first re-fire (no new workflow, no new escalation)
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    settings.reset()
+    # And an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
+    oncall(delays=(3, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the source resolves the incident and the alert fires again before that next tick
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    # Then the escalation that was running goes on: bob is paged, the incident is not left unescalated
+    pages.wait_for("1-0")
+    assert escalation(opened.id).status == "running"
+    # (flapping: the reopen started no escalation of its own)
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")] == []
+
+
 def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reopens_own_pages(
     sandbox, scenario, oncall, pages, runtime, monkeypatch
 ):
