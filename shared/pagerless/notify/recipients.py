@@ -5,7 +5,9 @@ reached at every chat address they have — a Slack user id through the workspac
 channel (``chat.postMessage`` with ``channel=<user id>``), a Lark open_id through the Lark app
 channel of the same app (``receive_id_type=open_id``) — from their contacts and their bound chat
 identities; a person with no chat address gets an email through the email (SES) channel. Each
-(person, channel) is its own delivery, so its id names the person. Pure resolution: no vendor call.
+(person, channel) is its own delivery, so its id names the person; a chat user gets one direct
+message even when several channels (a #ops and a #payments channel of one Slack app) could send
+it. Pure resolution: no vendor call.
 """
 
 from dataclasses import dataclass
@@ -97,6 +99,7 @@ def resolve(
 
 def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipient]]:
     out: list[tuple[dict, Recipient]] = []
+    reached: set[tuple[str, str]] = set()  # a user is one inbox: two channels of one app would DM it twice
     for channel in channels:
         kind = channel["channel_type"]
         if kind not in CHAT_TYPES:
@@ -107,6 +110,9 @@ def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipie
                 continue  # an open_id means nothing to another app
             if kind == "slack" and tenant and config.get("team_id") and tenant != config["team_id"]:
                 continue
+            if (kind, user) in reached:
+                continue  # already messaged through an earlier channel
+            reached.add((kind, user))
             override = {"channel": user} if kind == "slack" else {"receive_id": user, "receive_id_type": "open_id"}
             out.append((channel, Recipient(person.id, person.name, f"{kind}:{user}", override)))
             break  # one direct message per person and channel

@@ -110,7 +110,8 @@ def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -
         if at is None:  # the tick that paged the last step died before it ended the escalation
             EscalationRepository().finish(record, "ended", "the policy ran out of steps")
             return {"escalation": record.sk, "resume": "ended"}
-        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=policy.steps[paged.step].delay_seconds)
+        delay = 0 if _reached_nobody(last) else policy.steps[paged.step].delay_seconds
+        due = datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
         wait = max(0, math.ceil((due - now).total_seconds()))
     name = f"{execution_name(record.incident_id, record.sk)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     machine = settings.workflow().escalation_state_machine_arn
@@ -135,9 +136,8 @@ def _policy_doc(service: OncallService, incident, policy: Policy) -> dict:
 
 def _input(incident_id: str, workspace: str, generation: str, cursor: Cursor, **extra) -> str:
     cursor_doc = {"step": cursor.step, "repeat": cursor.repeat}
-    return json.dumps(
-        {"incident_id": incident_id, "workspace": workspace, "generation": generation, "cursor": cursor_doc, **extra}
-    )
+    doc = {"incident_id": incident_id, "workspace": workspace, "generation": generation, "cursor": cursor_doc}
+    return json.dumps({**doc, "failures": 0, **extra})  # failures: ticks that failed after their retries
 
 
 def opened_generation(incident_id: str, execution: str | None) -> str:
@@ -165,13 +165,15 @@ def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
 
 
 def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
-    """A proposal nobody decided: page the next level of the policy (not the one already paged)."""
+    """A proposal nobody decided: page the next level of the policy (not the one already paged since
+    the incident opened or last reopened: the levels a resolved episode reached do not count)."""
     incident = _load_incident(incident_id)
     if incident.status == IncidentStatus.RESOLVED.value:
         return {"escalation": None}
     reached = -1
     for previous in EscalationRepository().for_incident(incident_id):
-        reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
+        if not incident.reopened_at or previous.started_at >= incident.reopened_at:  # not a closed episode's
+            reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
         _finish(previous, "ended", "superseded: the approval timed out")
     generation = "a" + approval_id.rsplit("#", 1)[-1]
     record = start(
@@ -231,24 +233,50 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
                 },
             )
         )
+    nxt = following(policy, at)
     who = ", ".join(t["id"] for t in targets) or "nobody reachable"
+    gap = _reached_nobody(page if retried is None else retried)
     timeline.record(
         incident,
         "escalation_paged",
-        f"step {at.step + 1} paged: {who}" + (f" (held back by quiet hours: {', '.join(held)})" if held else ""),
+        f"step {at.step + 1} paged: {who}"
+        + (f" (held back by quiet hours: {', '.join(held)})" if held else "")
+        + (f"; step {nxt.step + 1} is paged at once" if gap and nxt is not None else ""),
         actor=ACTOR,
         data={"generation": page_generation, "targets": targets, "held": held},
     )
-    nxt = following(policy, at)
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
         return _done("exhausted")
-    return {"next": "wait", "wait_seconds": policy.steps[at.step].delay_seconds, "step": nxt.step, "repeat": nxt.repeat}
+    wait = 0 if gap else policy.steps[at.step].delay_seconds
+    return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
+
+
+def _replaced(record: EscalationRecord, incident) -> bool:
+    """Whether the incident's reopen has an escalation of its own: one started since, or one its new
+    workflow is starting (intake restarts a reopened root incident's workflow unless it flaps). A
+    flapping or child incident's reopen starts none, and this one goes on paging."""
+    if not incident.flapping and not incident.parent_id:
+        return True
+    return any(
+        other.sk != record.sk and other.started_at >= incident.reopened_at
+        for other in EscalationRepository().for_incident(record.incident_id)
+    )
+
+
+def _reached_nobody(page: dict) -> bool:
+    """A step that paged nobody (a schedule with nobody on call) is not waited on: waiting its delay
+    would leave the incident with nobody paged. Persons held back by quiet hours were reached on purpose."""
+    return not page["targets"] and not page["held"]
 
 
 def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
     if incident.status == IncidentStatus.RESOLVED.value:
         return "ended", "the incident was resolved"
+    if incident.reopened_at and record.started_at < incident.reopened_at and _replaced(record, incident):
+        # resolved (by its source or the workflow: no stop was written) and reopened before this tick;
+        # the reopen's run pages under its own generation, so this one would page everybody twice
+        return "ended", "the incident was resolved; its reopen escalates anew"
     if incident.acknowledged:
         return "stopped", f"acknowledged by {incident.acknowledged_by}"
     if record.kind == "incident" and _approval_decided_since(incident.id, record.started_at):

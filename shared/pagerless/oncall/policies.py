@@ -2,7 +2,8 @@
 policy covers, and who a step pages at a given moment.
 
 A policy runs its steps in order: step 0 is paged at once, each step's ``delay_seconds`` is the
-time to wait after paging it before the next step; after the last step the whole list runs again
+time to wait after paging it before the next step (none after a step that reached nobody: the
+engine and the preview go on at once); after the last step the whole list runs again
 ``repeat`` more times. Which incidents a policy covers is decided by one function,
 :func:`select_policy`, so that notification routes can name a policy later without touching the
 engine: today a policy matches on service and severity (an empty list matches all), the most

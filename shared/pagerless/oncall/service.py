@@ -155,6 +155,25 @@ class OncallService:
         if not self.policies.delete(workspace, policy_id):
             raise NotFoundError(f"escalation policy {policy_id} not found")
 
+    def uses_of_person(self, workspace: str, person_id: str, now: datetime | None = None) -> list[dict]:
+        """What would still page the person: schedule layers, overrides not yet ended, policy steps."""
+        now = now or utcnow()
+        uses = []
+        for doc in self.schedules.list(workspace):
+            if any(person_id in (layer.get("participants") or []) for layer in doc.get("layers") or []):
+                uses.append({"schedule_id": doc["id"]})
+            uses += [
+                {"schedule_id": doc["id"], "override_id": o["id"]}
+                for o in self.overrides.list(workspace, doc["id"])
+                if o["person_id"] == person_id and parse_time(o["end"]) > now
+            ]
+        uses += [
+            {"policy_id": doc["id"]}
+            for doc in self.policies.list(workspace)
+            if any(t["kind"] == "person" and t["id"] == person_id for s in doc["steps"] for t in s["targets"])
+        ]
+        return uses
+
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
         check_people(workspace, [t.id for s in body.steps for t in s.targets if t.kind == "person"])
         missing = [

@@ -102,15 +102,19 @@ def escalation_preview(
     if policy is None:
         return {**base, "policy": None, "current_level": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels = []
+    levels, offset = [], 0
     for page in plan(policy):
-        at = opened + timedelta(seconds=page.at_seconds)
+        at = opened + timedelta(seconds=offset)
         resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
+        at_seconds = offset
+        # as the engine does: a step that reaches nobody (nobody on call) is not waited on
+        if any(r.persons or r.held or r.target.kind == "channel" for r in resolved):
+            offset += policy.steps[page.step].delay_seconds
         levels.append(
             {
                 "level": page.step + 1,
                 "repeat": page.repeat,
-                "at_minutes": round(page.at_seconds / 60, 2),
+                "at_minutes": round(at_seconds / 60, 2),
                 "at": at.isoformat(),
                 "status": "paged" if at <= now else "upcoming",
                 "targets": [

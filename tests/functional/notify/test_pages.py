@@ -101,6 +101,25 @@ def test_a_person_is_paged_by_direct_message_on_slack_and_lark_once_per_person(
     assert len({e["id"] for e in logs}) == 3
 
 
+def test_a_person_gets_one_direct_message_per_chat_address_when_channels_share_an_app(
+    api, notify_env, admin_key, vendors, team
+):
+    from pagerless.outbox.jobs import enqueue
+
+    # Given two Slack channels (#ops and #payments) and two Lark group channels, each pair of one app
+    slack_channel(api, admin_key, vendors, name="ops-slack")
+    slack_channel(api, admin_key, vendors, name="payments-slack")
+    lark_channel(api, admin_key, vendors, name="ops-lark")
+    lark_channel(api, admin_key, vendors, name="payments-lark")
+    incident = save_incident()
+    # When escalation pages Alice (on Slack and Lark) and Bob (on Slack)
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}, {"kind": "person", "id": team["bob"].id}]))
+    notify_env.poller.drain()
+    # Then each chat address gets one direct message, not one per channel of the same app
+    assert sorted(p.body["channel"] for p in vendors.to("/slack/api/chat.postMessage")) == ["U0ALICE01", "U0G9QF9C6"]
+    assert [r.body["receive_id"] for r in vendors.to("/open-apis/im/v1/messages")] == ["ou_alice"]
+
+
 def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_email(
     api, notify_env, admin_key, vendors, team
 ):

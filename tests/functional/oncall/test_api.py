@@ -238,6 +238,33 @@ def test_policies_and_the_escalation_preview(api, admin_key, operator_key, sched
     assert api.get(f"/api/escalation-policies/{pid}", headers=h).status_code == 404
 
 
+def test_the_escalation_preview_goes_past_a_schedule_with_nobody_on_call_at_once(api, admin_key, operator_key, ppl):
+    h = auth(admin_key)
+    # Given a schedule whose rotation starts in 2099 (nobody on call now) as the first step of a policy
+    layer = {**SCHEDULE["layers"][0], "participants": [ppl["carol"]], "rotation_start": "2099-01-05"}
+    gap = api.post("/api/oncall/schedules", json={**SCHEDULE, "layers": [layer]}, headers=h).json()
+    steps = [
+        {"delay_seconds": 600, "targets": [{"kind": "schedule", "id": gap["id"]}]},
+        {"delay_seconds": 900, "targets": [{"kind": "person", "id": ppl["frank"]}]},
+    ]
+    policy = {"name": "payments", "services": ["payments"], "steps": steps}
+    assert api.post("/api/escalation-policies", json=policy, headers=h).status_code == 201
+    # When a critical payments incident is one minute old
+    preview = api.get(
+        "/api/notifications/escalation",
+        headers=auth(operator_key),
+        params={"service": "payments", "severity": "critical", "minutes_elapsed": 1},
+    ).json()
+    # Then level 1 reached nobody and level 2 (frank) was paged at once, as the engine does
+    assert [(lv["level"], lv["at_minutes"], lv["status"]) for lv in preview["levels"]] == [
+        (1, 0.0, "paged"),
+        (2, 0.0, "paged"),
+    ]
+    assert preview["levels"][0]["targets"][0]["persons"] == []
+    assert preview["levels"][1]["targets"][0]["persons"] == [ppl["frank"]]
+    assert preview["current_level"] == 2 and preview["next"] is None
+
+
 def test_handoff_digest_and_the_scheduled_handoff_message(runtime, api, admin_key, operator_key, schedule, ppl):
     from pagerless import settings
     from pagerless.oncall.handoff import announce_handoffs

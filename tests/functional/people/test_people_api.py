@@ -115,3 +115,43 @@ def test_a_time_zone_folder_name_is_refused_not_a_server_error(api, admin_key):
     assert response.status_code in (400, 422), response.text
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
     assert {d.get("field") for d in response.json()["error"]["details"]} == {"timezone"}
+
+
+def test_a_person_who_is_on_call_or_an_escalation_target_cannot_be_deleted(api, admin_key):
+    # Given Alice, bound on Slack, is the only participant of a schedule and a step of a policy
+    alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()
+    bob = api.post("/api/people", json={"name": "Bob Li", "email": "bob@example.com"}, headers=auth(admin_key)).json()
+    identity = {"provider": "slack", "tenant": "T0CAG1234", "user": "U0ALICE01", "person_id": alice["id"]}
+    assert api.post("/api/chat-identities", json=identity, headers=auth(admin_key)).status_code in (200, 201)
+    layer = {"name": "weekly", "participants": [alice["id"]], "rotation_start": "2026-03-02"}
+    schedule = api.post(
+        "/api/oncall/schedules", json={"name": "primary", "timezone": "UTC", "layers": [layer]}, headers=auth(admin_key)
+    ).json()
+    steps = [{"delay_seconds": 300, "targets": [{"kind": "person", "id": alice["id"]}]}]
+    policy = api.post(
+        "/api/escalation-policies", json={"name": "payments", "steps": steps}, headers=auth(admin_key)
+    ).json()
+    # When an admin deletes her
+    refused = api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key))
+    # Then it is refused, naming what still pages her, and she is still there and reachable
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "CONFLICT"
+    assert {"schedule_id": schedule["id"]} in refused.json()["error"]["details"]
+    assert {"policy_id": policy["id"]} in refused.json()["error"]["details"]
+    assert api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200
+    bound = api.get("/api/chat-identities", params={"person_id": alice["id"]}, headers=auth(admin_key)).json()
+    assert len(bound["items"] if isinstance(bound, dict) else bound) == 1
+    # When the schedule and the policy name Bob instead, then she can be deleted
+    layer["participants"] = [bob["id"]]
+    steps[0]["targets"] = [{"kind": "person", "id": bob["id"]}]
+    put = api.put(
+        f"/api/oncall/schedules/{schedule['id']}",
+        json={"name": "primary", "timezone": "UTC", "layers": [layer]},
+        headers=auth(admin_key),
+    )
+    assert put.status_code == 200, put.text
+    put = api.put(
+        f"/api/escalation-policies/{policy['id']}", json={"name": "payments", "steps": steps}, headers=auth(admin_key)
+    )
+    assert put.status_code == 200, put.text
+    assert api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200

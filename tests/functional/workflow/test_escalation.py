@@ -367,3 +367,179 @@ def test_a_reopen_interrupted_before_its_workflow_ran_pages_again_after_a_restar
     # Then the reopen's run pages its own escalation generation from the first step
     [generation] = _reopen_generations(opened.id)
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+
+
+def test_a_step_whose_schedule_has_nobody_on_call_goes_on_to_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+
+    # Given a policy alice -> schedule -> carol whose schedule step waits a minute, and a gap in the
+    # schedule (its rotation only starts in 2099: nobody is on call now)
+    schedule, _ = oncall(delays=(1, 60, 1))
+    layer = {**schedule["layers"][0], "rotation_start": "2099-01-05"}
+    OncallService().update_schedule(
+        "default", schedule["id"], models.ScheduleIn.model_validate({**schedule, "layers": [layer]}), "test"
+    )
+    opened = open_incident(scenario)
+    # When nobody acknowledges alice's page
+    pages.wait_for("0-0")
+    # Then the schedule's step reaches nobody, so carol is paged at once, not a minute later
+    third = wait_for(lambda: next((j for j in pages() if j["generation"] == "2-0"), None), timeout=30)
+    assert third["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+    [gap] = [p for p in escalation(opened.id).pages if p["generation"] == "1-0"]
+    assert gap["targets"] == [] and gap["held"] == []
+
+
+def test_a_restart_right_after_a_step_that_reached_nobody_pages_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from datetime import datetime, timedelta
+
+    from pagerless.oncall.engine import resume
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given an escalation that paged alice and then a step that reached nobody (a schedule's gap),
+    # whose tick died before the next one ran
+    oncall(delays=(3600, 3600, 1))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    record = escalation(opened.id)
+    at = datetime.fromisoformat(record.pages[-1]["at"]) + timedelta(minutes=1)
+    gap = {"generation": "1-0", "at": at.isoformat(), "targets": [], "held": []}
+    assert EscalationRepository().claim_page(record, gap)
+    # When the runtime resumes it ten seconds later
+    resumed = resume(escalation(opened.id), now=at + timedelta(seconds=10))
+    # Then carol, the step after the gap, is paged at once rather than an hour after the gap
+    assert resumed["resume"] == "step 3" and resumed["wait_seconds"] == 0
+    assert pages.wait_for("2-0")["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+
+
+def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one_paging(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    import time as clock
+
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
+    oncall(delays=(3, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the source resolves the incident and the alert fires again before that next tick
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    [generation] = _reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")
+    # Then the first escalation ends at its tick instead of paging bob beside the reopen's escalation
+    assert wait_for(lambda: escalation(opened.id).status != "running", timeout=60)
+    clock.sleep(1)
+    assert escalation(opened.id).status == "ended"
+    assert "1-0" not in pages.generations()
+
+
+def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given alerts that count as flapping from their first re-fire (no new workflow, no new escalation)
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    settings.reset()
+    # And an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
+    oncall(delays=(3, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the source resolves the incident and the alert fires again before that next tick
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    # Then the escalation that was running goes on: bob is paged, the incident is not left unescalated
+    pages.wait_for("1-0")
+    assert escalation(opened.id).status == "running"
+    # (flapping: the reopen started no escalation of its own)
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")] == []
+
+
+def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reopens_own_pages(
+    sandbox, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    # Given an incident whose first run reached carol, the last step, after its approval expired
+    oncall(delays=(60, 1, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":2-0")), None), timeout=120)
+    # And that was resolved by its source and reopened by the alert firing again
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(opened.id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    [generation] = _reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")  # the reopen paged alice, step 1
+    before = {r.sk for r in EscalationRepository().for_incident(opened.id)}
+    # When the reopen's approval expires too
+    second = wait_for(
+        lambda: [
+            r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval" and r.sk not in before
+        ],
+        timeout=120,
+    )
+    # Then the level after alice is paged (bob, step 2), not the one after the first run's last page
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].startswith(f"{second[0].sk}:")), None))
+    assert paged["generation"] == f"{second[0].sk}:1-0"
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_a_tick_that_fails_for_longer_than_its_retries_is_tried_again_and_pages(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    import time as clock
+
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "3600")
+    settings.reset()
+    # Given an escalation that paged alice and pages bob two seconds later
+    oncall(delays=(2, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the NotifyQueue cannot be reached for longer than the tick's own retries (about a minute)
+    sqs, url = runtime.client("sqs"), settings.workflow().notify_queue_url
+    sqs.delete_queue(QueueUrl=url)
+    wait_for(lambda: len(escalation(opened.id).pages) == 2, timeout=30)  # bob's page claimed, not queued
+    clock.sleep(75)
+    assert execution_status(runtime, opened.id) == "RUNNING"
+    sqs.create_queue(QueueName=url.rsplit("/", 1)[-1])
+    # Then the escalation is tried again once the queue is back, and bob is paged
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    assert escalation(opened.id).status == "running"

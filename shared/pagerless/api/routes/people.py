@@ -5,6 +5,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
+from pagerless.domain.errors import ConflictError
 from pagerless.domain.schema_docs import documented
 from pagerless.people.service import PeopleService
 
@@ -104,9 +105,16 @@ def update_person(person_id: str, body: PersonUpdate, principal: AdminDep, peopl
 
 @router.delete("/api/people/{person_id}", response_model=PersonPublic)
 def delete_person(person_id: str, principal: AdminDep, people: PeopleDep) -> dict:
-    """Remove a person and unbind their chat identities."""
+    """Remove a person and unbind their chat identities (409 while on-call or a policy names them)."""
+    from pagerless.oncall.service import OncallService
     from pagerless.people.identities import ChatIdentityService
 
+    # deleted while still named there, they would be paged at no address and the schedule not be editable
+    uses = OncallService().uses_of_person(principal.workspace, person_id)
+    if uses:
+        raise ConflictError(
+            f"person {person_id} is on call or an escalation target: replace them there first", details=uses
+        )
     person = people.delete(principal.workspace, person_id)
     identities = ChatIdentityService()
     for identity in identities.list(principal.workspace, person_id=person_id):
