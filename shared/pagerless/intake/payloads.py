@@ -20,10 +20,15 @@ def decode_body(body: bytes) -> str:
 
 
 def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
-    """The payload a normalizer takes: text for text sources and text/plain bodies, else JSON."""
+    """The payload a normalizer takes: text for text sources and text/plain prose, else JSON.
+
+    A JSON document labelled text/plain is still JSON for a JSON source: Amazon SNS posts every
+    HTTP(S) delivery, confirmations included, as "text/plain; charset=UTF-8"
+    (https://docs.aws.amazon.com/sns/latest/dg/http-header.html).
+    """
     text = decode_body(body)
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if source in TEXT_SOURCES or media == "text/plain":
+    if source in TEXT_SOURCES or (media == "text/plain" and not text.lstrip().startswith(("{", "["))):
         if not text.strip():
             raise ValidationError("the alert text is empty")
         return text

@@ -164,3 +164,23 @@ def test_alarm_published_to_the_topic_reaches_an_incident_through_sqs(api, runti
     # Then the incident is resolved by the source
     incident = api.get(f"/api/incidents/{incident['id']}", headers=auth(admin_key)).json()
     assert incident["status"] == "resolved" and incident["resolved_by"] == "source"
+
+
+def test_sns_deliveries_sent_as_text_plain_are_confirmed_and_verified(api, ingest_key, admin_key, fetched, signer):
+    # SNS POSTs to HTTP(S) endpoints with "Content-Type: text/plain; charset=UTF-8" by default
+    # (https://docs.aws.amazon.com/sns/latest/dg/http-header.html).
+    as_sns = {"content-type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "SubscriptionConfirmation"}
+    api.put("/api/webhooks/settings", json={"sns_topics": [TOPIC]}, headers=auth(admin_key))
+    confirmation = _signed(signer[0], fixture_json("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"))
+    alarm = _signed(signer[0], fixture_json("cloudwatch_sns/alerta_sns_http_notification_alarm.json"))
+    # When SNS asks to confirm the subscription, then sends a tampered and a genuine notification
+    confirmed = post_alert(api, ingest_key, "sns", confirmation, **as_sns)
+    as_sns["x-amz-sns-message-type"] = "Notification"
+    tampered = post_alert(api, ingest_key, "cloudwatch", alarm | {"Subject": "changed"}, **as_sns)
+    genuine = post_alert(api, ingest_key, "cloudwatch", alarm, **as_sns)
+    # Then the subscription is confirmed and only the genuine notification opens an incident
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    assert fetched["urls"] == [confirmation["SubscribeURL"]]
+    assert tampered.status_code == 401
+    assert genuine.status_code == 200 and genuine.json()["alerts"][0]["action"] == "created"
+    assert incident_count() == 1
