@@ -1,10 +1,11 @@
-"""Reading a webhook body: UTF-8, JSON (at most MAX_DEPTH levels deep) or plain text.
+"""Reading a webhook body: UTF-8, JSON (at most MAX_DEPTH levels deep), a form, or plain text.
 
 Untrusted input: anything unreadable is a ValidationError (400), before anything is stored.
 """
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pagerless.domain.errors import ValidationError
 
@@ -28,11 +29,26 @@ def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
     """
     text = decode_body(body)
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if source in TEXT_SOURCES or (media == "text/plain" and not text.lstrip().startswith(("{", "["))):
+    json_like = text.lstrip().startswith(("{", "["))
+    if source in TEXT_SOURCES or (media == "text/plain" and not json_like):
         if not text.strip():
             raise ValidationError("the alert text is empty")
         return text
+    if media == "application/x-www-form-urlencoded" and not json_like:  # curl -d sends JSON labelled so
+        return parse_form(text)
     return parse_json(text)
+
+
+def parse_form(text: str) -> dict[str, str]:
+    """A form body as the JSON object of its fields (a repeated field keeps its last value).
+
+    Datadog's "Encode as form" sends the webhook template's fields this way
+    (https://docs.datadoghq.com/integrations/webhooks/).
+    """
+    fields = dict(parse_qsl(text.strip(), keep_blank_values=True))
+    if not fields:
+        raise ValidationError("the form body has no fields")
+    return fields
 
 
 def parse_json(text: str) -> Any:

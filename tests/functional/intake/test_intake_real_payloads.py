@@ -220,3 +220,26 @@ def test_a_queued_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(
     reopened = api.get(f"/api/incidents/{incident['id']}", headers=auth(admin_key)).json()
     assert reopened["status"] != IncidentStatus.RESOLVED.value and reopened["resolved_at"] is None
     assert reopened["execution_arn"].endswith(f":{incident['id']}-r2")
+
+
+def test_datadog_webhook_encoded_as_form_opens_and_resolves_its_incident(api, ingest_key, admin_key):
+    # Given a Datadog webhook with "Encode as form" ticked: the template's fields arrive as
+    # application/x-www-form-urlencoded (https://docs.datadoghq.com/integrations/webhooks/)
+    from urllib.parse import urlencode
+
+    def as_form(name: str) -> bytes:
+        fields = fixture_json(f"datadog/{name}")
+        return urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}).encode()
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    # When the monitor triggers, then recovers
+    fired = post_alert(api, ingest_key, "datadog", as_form("keep_log_alert_triggered.json"), **form)
+    recovered = post_alert(api, ingest_key, "datadog", as_form("keep_log_alert_recovered.json"), **form)
+    # Then the trigger opens an incident for the monitor's scope and the recovery resolves it
+    assert fired.status_code == 200, fired.text
+    [opened] = fired.json()["alerts"]
+    assert opened["action"] == "created"
+    assert recovered.status_code == 200, recovered.text
+    assert recovered.json()["alerts"][0]["action"] == "resolved"
+    incident = _incident(api, admin_key, opened["incident_id"])
+    assert incident["status"] == "resolved" and incident["service"] == "keep-api-matvey-kuk-workflows-fix"

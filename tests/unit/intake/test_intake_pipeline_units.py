@@ -155,3 +155,16 @@ def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats():
     )
     assert _ids(chunks) == [1, 3]
     assert any(chunk.startswith(": heartbeat") for chunk in chunks)
+
+
+def test_form_bodies_are_objects_of_their_fields_and_json_keeps_its_label_free():
+    form = "application/x-www-form-urlencoded"
+    # Given Datadog's "Encode as form" body, JSON sent by `curl -d` (labelled as a form) and SNS's text/plain
+    fields = parse_payload(b"title=%5BTriggered%5D+CPU&alert_id=42&scopes=", source="datadog", content_type=form)
+    curl = parse_payload(b'{"title": "disk full"}', source="generic", content_type=form)
+    sns = parse_payload(b'{"Type": "Notification"}', source="cloudwatch", content_type="text/plain; charset=UTF-8")
+    # Then each is the object it stands for
+    assert fields == {"title": "[Triggered] CPU", "alert_id": "42", "scopes": ""}
+    assert curl == {"title": "disk full"} and sns == {"Type": "Notification"}
+    with pytest.raises(ValidationError):
+        parse_payload(b"   ", source="datadog", content_type=form)
