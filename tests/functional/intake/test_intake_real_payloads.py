@@ -243,3 +243,20 @@ def test_datadog_webhook_encoded_as_form_opens_and_resolves_its_incident(api, in
     assert recovered.json()["alerts"][0]["action"] == "resolved"
     incident = _incident(api, admin_key, opened["incident_id"])
     assert incident["status"] == "resolved" and incident["service"] == "keep-api-matvey-kuk-workflows-fix"
+
+
+def test_assigning_a_resolved_sentry_issue_does_not_reopen_its_incident(api, ingest_key, admin_key):
+    # Given a Sentry issue that was created, then resolved
+    created = fixture_json("sentry/zulip_issue_created.json")
+    issue = created["data"]["issue"]
+    resolved = {**created, "action": "resolved", "data": {"issue": {**issue, "status": "resolved"}}}
+    opened = post_alert(api, ingest_key, "sentry", created).json()["alerts"][0]
+    assert post_alert(api, ingest_key, "sentry", resolved).json()["alerts"][0]["action"] == "resolved"
+    # When someone assigns the resolved issue to an owner for follow-up (Sentry sends action
+    # "assigned" with the issue as it is: status "resolved")
+    assigned = {**created, "action": "assigned", "data": {"issue": {**issue, "status": "resolved"}}}
+    sent = post_alert(api, ingest_key, "sentry", assigned)
+    # Then the incident stays resolved: nobody is paged again
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["alerts"][0]["action"] == "ignored"
+    assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"

@@ -94,6 +94,17 @@ def test_sentry_issue_actions(action, status, acknowledged):
     assert (alert.status, alert.acknowledged) == (status, acknowledged)
 
 
+@pytest.mark.parametrize(("issue_status", "status"), [("resolved", "resolved"), ("ignored", "resolved")])
+def test_sentry_assigned_keeps_the_issues_own_status(issue_status, status):
+    # Given an "assigned" webhook for an issue that is resolved or archived already
+    payload = load_fixture("sentry/zulip_issue_created.json")
+    payload = {**payload, "action": "assigned"}
+    payload["data"]["issue"]["status"] = issue_status
+    # Then the alert says what the issue is, not that it fires again
+    [alert] = normalize("sentry", payload)
+    assert (alert.status, alert.acknowledged) == (status, False)
+
+
 def test_sentry_issue_alert_and_issue_share_the_issue_id():
     # Given an issue alert for issue 1117540176 and an issue webhook for the same id
     [from_alert] = normalize("sentry", load_fixture("sentry/sentry_docs_issue_alert_triggered.json"))
