@@ -260,3 +260,25 @@ def test_assigning_a_resolved_sentry_issue_does_not_reopen_its_incident(api, ing
     assert sent.status_code == 200, sent.text
     assert sent.json()["alerts"][0]["action"] == "ignored"
     assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
+
+
+def test_opsgenie_updates_join_the_alerts_incident_and_never_reopen_it(api, ingest_key, admin_key):
+    # Given an Opsgenie alert that was created and acknowledged, then closed
+    # (https://docs.opsgenie.com/docs/webhook-integration: every alert action is posted, notes and tags too)
+    create = fixture_json("opsgenie/authored_create_p1_with_details.json")
+    acknowledge = fixture_json("opsgenie/zulip_acknowledge.json")
+    note = {**acknowledge, "action": "AddNote", "alert": {**acknowledge["alert"], "note": "root cause: bad deploy"}}
+    opened = post_alert(api, ingest_key, "opsgenie", create).json()["alerts"][0]
+    acked = post_alert(api, ingest_key, "opsgenie", acknowledge).json()["alerts"][0]
+    closed = post_alert(api, ingest_key, "opsgenie", fixture_json("opsgenie/zulip_close.json")).json()["alerts"][0]
+    assert (acked["action"], acked["incident_id"]) == ("deduplicated", opened["incident_id"])
+    assert closed["action"] == "resolved"
+    # When someone adds a note to the closed alert, and a note arrives for an alert never created here
+    noted = post_alert(api, ingest_key, "opsgenie", note)
+    stray = {**note, "alert": {**note["alert"], "alias": "never-created", "alertId": "never-created"}}
+    unknown = post_alert(api, ingest_key, "opsgenie", stray)
+    # Then neither opens nor reopens an incident
+    assert noted.status_code == 200 and noted.json()["alerts"][0]["action"] == "ignored"
+    assert unknown.status_code == 200 and unknown.json()["alerts"][0]["action"] == "ignored"
+    assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
+    assert len(api.get("/api/incidents", headers=auth(admin_key)).json()["items"]) == 1

@@ -126,3 +126,20 @@ def test_pagerduty_incident_key_is_kept_as_a_label():
     [alert] = normalize("pagerduty", load_fixture("pagerduty/pagerduty_docs_v3_incident_priority_updated_p1.json"))
     assert alert.labels["incident_key"] == "d3640fbd41094207a1c11e58e46b1662"
     assert alert.url == "https://acme.pagerduty.com/incidents/PGR0VU2"
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "update_only"),
+    [
+        ("Create", "firing", False),
+        ("Acknowledge", "firing", True),
+        ("AddNote", "firing", True),
+        ("AddTags", "firing", True),
+        ("Close", "resolved", False),
+        ("Delete", "resolved", False),
+    ],
+)
+def test_opsgenie_actions_other_than_create_and_close_are_updates(action, status, update_only):
+    payload = {**load_fixture("opsgenie/zulip_acknowledge.json"), "action": action}
+    [alert] = normalize("opsgenie", payload)
+    assert (alert.status, alert.update_only) == (status, update_only)
