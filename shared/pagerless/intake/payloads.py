@@ -1,4 +1,4 @@
-"""Reading a webhook body: UTF-8, JSON (at most MAX_DEPTH levels deep), a form, or plain text.
+"""Reading a webhook body: UTF-8 (or its declared charset), JSON (at most MAX_DEPTH levels deep), a form, or plain text.
 
 Untrusted input: anything unreadable is a ValidationError (400), before anything is stored.
 """
@@ -13,11 +13,27 @@ MAX_DEPTH = 64
 TEXT_SOURCES = frozenset({"text"})
 
 
-def decode_body(body: bytes) -> str:
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """The body as text: in the charset its Content-Type declares (a chat tool on a GBK system
+    says ``charset=GBK``), else UTF-8; a UTF-8 byte order mark is dropped (RFC 8259 §8.1)."""
+    charset = _charset(content_type)
+    if charset in (None, "utf-8", "utf8"):
+        charset = "utf-8-sig"
     try:
-        return body.decode("utf-8")
+        return body.decode(charset)
+    except LookupError as exc:  # not a charset (or not a text encoding, like base64)
+        raise ValidationError(f"the body's charset {charset!r} is not one Pagerless knows") from exc
     except UnicodeDecodeError as exc:
-        raise ValidationError("the body is not UTF-8 text") from exc
+        name = "UTF-8" if charset == "utf-8-sig" else charset
+        raise ValidationError(f"the body is not {name} text") from exc
+
+
+def _charset(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"').lower()
+    return None
 
 
 def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
@@ -27,7 +43,7 @@ def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
     HTTP(S) delivery, confirmations included, as "text/plain; charset=UTF-8"
     (https://docs.aws.amazon.com/sns/latest/dg/http-header.html).
     """
-    text = decode_body(body)
+    text = decode_body(body, content_type)
     media = (content_type or "").split(";", 1)[0].strip().lower()
     json_like = text.lstrip().startswith(("{", "["))
     if source in TEXT_SOURCES or (media == "text/plain" and not json_like):
