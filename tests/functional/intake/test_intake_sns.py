@@ -184,3 +184,24 @@ def test_sns_deliveries_sent_as_text_plain_are_confirmed_and_verified(api, inges
     assert tampered.status_code == 401
     assert genuine.status_code == 200 and genuine.json()["alerts"][0]["action"] == "created"
     assert incident_count() == 1
+
+
+def test_eventbridge_events_published_to_an_sns_topic_reach_the_sns_endpoint(api, ingest_key):
+    # Given an EventBridge rule whose target is an SNS topic with an HTTPS subscription: SNS wraps
+    # each event, as a JSON string, in the Message of a Notification
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html)
+    def notification(event: dict) -> dict:
+        return {"Type": "Notification", "MessageId": "m", "TopicArn": TOPIC, "Message": json.dumps(event)}
+
+    alarm = fixture_json("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
+    ok = fixture_json("eventbridge/authored_cloudwatch_alarm_state_change_ok_same_alarm.json")
+    as_sns = {"content-type": "text/plain; charset=UTF-8"}
+    # When the alarm fires, then recovers
+    fired = post_alert(api, ingest_key, "sns", notification(alarm), **as_sns)
+    resolved = post_alert(api, ingest_key, "sns", notification(ok), **as_sns)
+    # Then the alarm opens an incident and its OK resolves it, as when EventBridge posts directly
+    assert fired.status_code == 200, fired.text
+    assert fired.json()["alerts"][0]["action"] == "created"
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["alerts"][0]["action"] == "resolved"
+    assert incident_count() == 1
