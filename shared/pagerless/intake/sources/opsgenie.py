@@ -4,8 +4,7 @@ The fingerprint is the alert's `alias` (Opsgenie's own dedup key), else its `ale
 Create → Acknowledge → Close land on one incident. Only Close/Delete resolve; every other
 action (AddNote, AddTags, Escalate…) reports an alert that is still open, as an update: it joins
 the alert's incident while it fires and never opens or reopens one (a note added to a closed
-alert must not page anyone). `priority` is
-usually "P1".."P5" but an integer (3) has been seen.
+alert must not page anyone). `priority` is usually "P1".."P5" but an integer (3) has been seen.
 """
 
 from typing import Any
