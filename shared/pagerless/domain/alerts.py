@@ -47,6 +47,9 @@ class Alert(BaseModel):
     ends_at: datetime | None = None
     url: str | None = None
     acknowledged: bool = False
+    # A vendor's update of an alert it reported before (an Opsgenie note, tag or acknowledgement):
+    # it joins the incident its alert fires with, and never opens or reopens one.
+    update_only: bool = False
     # Fields the payload did not carry and the normalizer filled with a placeholder (a bare
     # resolve or close has no title, severity or service): the alert it resolves supplies them.
     defaulted: tuple[str, ...] = ()

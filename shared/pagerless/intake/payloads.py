@@ -1,10 +1,11 @@
-"""Reading a webhook body: UTF-8, JSON (at most MAX_DEPTH levels deep) or plain text.
+"""Reading a webhook body: UTF-8 (or its declared charset), JSON (at most MAX_DEPTH levels deep), a form, or plain text.
 
 Untrusted input: anything unreadable is a ValidationError (400), before anything is stored.
 """
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 from pagerless.domain.errors import ValidationError
 
@@ -12,22 +13,58 @@ MAX_DEPTH = 64
 TEXT_SOURCES = frozenset({"text"})
 
 
-def decode_body(body: bytes) -> str:
+def decode_body(body: bytes, content_type: str | None = None) -> str:
+    """The body as text: in the charset its Content-Type declares (a chat tool on a GBK system
+    says ``charset=GBK``), else UTF-8; a UTF-8 byte order mark is dropped (RFC 8259 §8.1)."""
+    charset = _charset(content_type)
+    if charset in (None, "utf-8", "utf8"):
+        charset = "utf-8-sig"
     try:
-        return body.decode("utf-8")
+        return body.decode(charset)
+    except LookupError as exc:  # not a charset (or not a text encoding, like base64)
+        raise ValidationError(f"the body's charset {charset!r} is not one Pagerless knows") from exc
     except UnicodeDecodeError as exc:
-        raise ValidationError("the body is not UTF-8 text") from exc
+        name = "UTF-8" if charset == "utf-8-sig" else charset
+        raise ValidationError(f"the body is not {name} text") from exc
+
+
+def _charset(content_type: str | None) -> str | None:
+    for parameter in (content_type or "").split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"'):
+            return value.strip().strip('"').lower()
+    return None
 
 
 def parse_payload(body: bytes, *, source: str, content_type: str | None) -> Any:
-    """The payload a normalizer takes: text for text sources and text/plain bodies, else JSON."""
-    text = decode_body(body)
+    """The payload a normalizer takes: text for text sources and text/plain prose, else JSON.
+
+    A JSON document labelled text/plain is still JSON for a JSON source: Amazon SNS posts every
+    HTTP(S) delivery, confirmations included, as "text/plain; charset=UTF-8"
+    (https://docs.aws.amazon.com/sns/latest/dg/http-header.html).
+    """
+    text = decode_body(body, content_type)
     media = (content_type or "").split(";", 1)[0].strip().lower()
-    if source in TEXT_SOURCES or media == "text/plain":
+    json_like = text.lstrip().startswith(("{", "["))
+    if source in TEXT_SOURCES or (media == "text/plain" and not json_like):
         if not text.strip():
             raise ValidationError("the alert text is empty")
         return text
+    if media == "application/x-www-form-urlencoded" and not json_like:  # curl -d sends JSON labelled so
+        return parse_form(text)
     return parse_json(text)
+
+
+def parse_form(text: str) -> dict[str, str]:
+    """A form body as the JSON object of its fields (a repeated field keeps its last value).
+
+    Datadog's "Encode as form" sends the webhook template's fields this way
+    (https://docs.datadoghq.com/integrations/webhooks/).
+    """
+    fields = dict(parse_qsl(text.strip(), keep_blank_values=True))
+    if not fields:
+        raise ValidationError("the form body has no fields")
+    return fields
 
 
 def parse_json(text: str) -> Any:

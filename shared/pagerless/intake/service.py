@@ -4,6 +4,7 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
 - firing, fingerprint firing with an incident → a duplicate: +1 on the alert item only (one
   UpdateItem); its incident hears of duplicates at most once a minute (`AlertRepository.fold`),
   and readers add what is pending, so counts stay exact (docs/writes.md);
+- firing, an update only (`Alert.update_only`) of an alert not firing here → ignored;
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
@@ -116,6 +117,8 @@ class IntakeService:
                 if result is not None:
                     return result
                 continue  # its incident was resolved under it: the alert now takes the reopen path
+            if alert.update_only:  # the alert does not fire here (closed, or never seen): nothing to update
+                return self._update_ignored(key, alert)
             if earlier:
                 return self._fire_in_turn(key, alert, workspace, (*earlier, mark))
             record = self.alerts.get(key)
@@ -143,6 +146,13 @@ class IntakeService:
             if claim is not None:
                 return self._claimed(claim, alert, workspace, now, mark)
             self._await_claim(key, deadline)
+
+    def _update_ignored(self, key: str, alert: Alert) -> IngestResult:
+        record = self.alerts.get(key)
+        incident = self._incident(record.incident_id) if record is not None and record.incident_id else None
+        if incident is None:
+            return IngestResult(alert.fingerprint, None, True, "ignored", "ignored")
+        return IngestResult(alert.fingerprint, incident.id, True, incident.status, "ignored")
 
     def _fire_in_turn(self, key: str, alert: Alert, workspace: str, marks: tuple[DeliveryMark, ...]) -> IngestResult:
         """Several deliveries of a firing alert that are not (only) duplicates: the first takes the

@@ -170,3 +170,29 @@ def test_settings_are_admin_only_and_ingest_routes_are_audited(api, ingest_key, 
     post_alert(api, ingest_key, "generic", {"title": "storm"})
     actions = [i["action"] for i in api.get("/api/audit-logs", headers=auth(admin_key)).json()["items"]]
     assert any("webhooks/{source}" in a for a in actions)  # who sent what (see test_audit_intake.py)
+
+
+def test_bodies_in_their_declared_charset_or_with_a_utf8_bom_are_read(api, ingest_key, admin_key):
+    # Given a Chinese chat alert from a tool on a GBK system, which says so in its Content-Type,
+    # and an Alertmanager-shaped body saved with a UTF-8 byte order mark (Windows editors, .NET)
+    message = "[告警] Pod CrashLoopBackOff\n服务: user-service\n命名空间：production\n级别: 严重"
+    gbk = api.post(
+        "/api/alert",
+        content=message.encode("gbk"),
+        headers={**auth(ingest_key), "content-type": "text/plain; charset=GBK"},
+    )
+    payload = {"alerts": [{"status": "firing", "labels": {"alertname": "磁盘已满", "namespace": "prod"}}]}
+    bom = post_alert(
+        api, ingest_key, "alertmanager", b"\xef\xbb\xbf" + json.dumps(payload, ensure_ascii=False).encode()
+    )
+    # Then both are read as the text they are
+    assert gbk.status_code == 200, gbk.text
+    assert bom.status_code == 200, bom.text
+    incident = api.get(f"/api/incidents/{gbk.json()['alerts'][0]['incident_id']}", headers=auth(admin_key)).json()
+    assert (incident["title"], incident["service"], incident["severity"]) == (
+        "Pod CrashLoopBackOff",
+        "user-service",
+        "critical",
+    )
+    incident = api.get(f"/api/incidents/{bom.json()['alerts'][0]['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["title"] == "磁盘已满"

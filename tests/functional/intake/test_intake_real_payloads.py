@@ -220,3 +220,65 @@ def test_a_queued_firing_duplicate_of_an_incident_resolved_under_it_reopens_it(
     reopened = api.get(f"/api/incidents/{incident['id']}", headers=auth(admin_key)).json()
     assert reopened["status"] != IncidentStatus.RESOLVED.value and reopened["resolved_at"] is None
     assert reopened["execution_arn"].endswith(f":{incident['id']}-r2")
+
+
+def test_datadog_webhook_encoded_as_form_opens_and_resolves_its_incident(api, ingest_key, admin_key):
+    # Given a Datadog webhook with "Encode as form" ticked: the template's fields arrive as
+    # application/x-www-form-urlencoded (https://docs.datadoghq.com/integrations/webhooks/)
+    from urllib.parse import urlencode
+
+    def as_form(name: str) -> bytes:
+        fields = fixture_json(f"datadog/{name}")
+        return urlencode({k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}).encode()
+
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    # When the monitor triggers, then recovers
+    fired = post_alert(api, ingest_key, "datadog", as_form("keep_log_alert_triggered.json"), **form)
+    recovered = post_alert(api, ingest_key, "datadog", as_form("keep_log_alert_recovered.json"), **form)
+    # Then the trigger opens an incident for the monitor's scope and the recovery resolves it
+    assert fired.status_code == 200, fired.text
+    [opened] = fired.json()["alerts"]
+    assert opened["action"] == "created"
+    assert recovered.status_code == 200, recovered.text
+    assert recovered.json()["alerts"][0]["action"] == "resolved"
+    incident = _incident(api, admin_key, opened["incident_id"])
+    assert incident["status"] == "resolved" and incident["service"] == "keep-api-matvey-kuk-workflows-fix"
+
+
+def test_assigning_a_resolved_sentry_issue_does_not_reopen_its_incident(api, ingest_key, admin_key):
+    # Given a Sentry issue that was created, then resolved
+    created = fixture_json("sentry/zulip_issue_created.json")
+    issue = created["data"]["issue"]
+    resolved = {**created, "action": "resolved", "data": {"issue": {**issue, "status": "resolved"}}}
+    opened = post_alert(api, ingest_key, "sentry", created).json()["alerts"][0]
+    assert post_alert(api, ingest_key, "sentry", resolved).json()["alerts"][0]["action"] == "resolved"
+    # When someone assigns the resolved issue to an owner for follow-up (Sentry sends action
+    # "assigned" with the issue as it is: status "resolved")
+    assigned = {**created, "action": "assigned", "data": {"issue": {**issue, "status": "resolved"}}}
+    sent = post_alert(api, ingest_key, "sentry", assigned)
+    # Then the incident stays resolved: nobody is paged again
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["alerts"][0]["action"] == "ignored"
+    assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
+
+
+def test_opsgenie_updates_join_the_alerts_incident_and_never_reopen_it(api, ingest_key, admin_key):
+    # Given an Opsgenie alert that was created and acknowledged, then closed
+    # (https://docs.opsgenie.com/docs/webhook-integration: every alert action is posted, notes and tags too)
+    create = fixture_json("opsgenie/authored_create_p1_with_details.json")
+    acknowledge = fixture_json("opsgenie/zulip_acknowledge.json")
+    note = {**acknowledge, "action": "AddNote", "alert": {**acknowledge["alert"], "note": "root cause: bad deploy"}}
+    opened = post_alert(api, ingest_key, "opsgenie", create).json()["alerts"][0]
+    acked = post_alert(api, ingest_key, "opsgenie", acknowledge).json()["alerts"][0]
+    closed = post_alert(api, ingest_key, "opsgenie", fixture_json("opsgenie/zulip_close.json")).json()["alerts"][0]
+    assert (acked["action"], acked["incident_id"]) == ("deduplicated", opened["incident_id"])
+    assert closed["action"] == "resolved"
+    # When someone adds a note to the closed alert, and a note arrives for an alert never created here
+    noted = post_alert(api, ingest_key, "opsgenie", note)
+    stray = {**note, "alert": {**note["alert"], "alias": "never-created", "alertId": "never-created"}}
+    unknown = post_alert(api, ingest_key, "opsgenie", stray)
+    # Then neither opens nor reopens an incident
+    assert noted.status_code == 200 and noted.json()["alerts"][0]["action"] == "ignored"
+    assert unknown.status_code == 200 and unknown.json()["alerts"][0]["action"] == "ignored"
+    assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
+    assert len(api.get("/api/incidents", headers=auth(admin_key)).json()["items"]) == 1

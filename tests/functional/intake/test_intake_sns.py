@@ -164,3 +164,44 @@ def test_alarm_published_to_the_topic_reaches_an_incident_through_sqs(api, runti
     # Then the incident is resolved by the source
     incident = api.get(f"/api/incidents/{incident['id']}", headers=auth(admin_key)).json()
     assert incident["status"] == "resolved" and incident["resolved_by"] == "source"
+
+
+def test_sns_deliveries_sent_as_text_plain_are_confirmed_and_verified(api, ingest_key, admin_key, fetched, signer):
+    # SNS POSTs to HTTP(S) endpoints with "Content-Type: text/plain; charset=UTF-8" by default
+    # (https://docs.aws.amazon.com/sns/latest/dg/http-header.html).
+    as_sns = {"content-type": "text/plain; charset=UTF-8", "x-amz-sns-message-type": "SubscriptionConfirmation"}
+    api.put("/api/webhooks/settings", json={"sns_topics": [TOPIC]}, headers=auth(admin_key))
+    confirmation = _signed(signer[0], fixture_json("cloudwatch_sns/alerta_sns_http_subscription_confirmation.json"))
+    alarm = _signed(signer[0], fixture_json("cloudwatch_sns/alerta_sns_http_notification_alarm.json"))
+    # When SNS asks to confirm the subscription, then sends a tampered and a genuine notification
+    confirmed = post_alert(api, ingest_key, "sns", confirmation, **as_sns)
+    as_sns["x-amz-sns-message-type"] = "Notification"
+    tampered = post_alert(api, ingest_key, "cloudwatch", alarm | {"Subject": "changed"}, **as_sns)
+    genuine = post_alert(api, ingest_key, "cloudwatch", alarm, **as_sns)
+    # Then the subscription is confirmed and only the genuine notification opens an incident
+    assert confirmed.status_code == 200 and confirmed.json()["confirmed"] is True
+    assert fetched["urls"] == [confirmation["SubscribeURL"]]
+    assert tampered.status_code == 401
+    assert genuine.status_code == 200 and genuine.json()["alerts"][0]["action"] == "created"
+    assert incident_count() == 1
+
+
+def test_eventbridge_events_published_to_an_sns_topic_reach_the_sns_endpoint(api, ingest_key):
+    # Given an EventBridge rule whose target is an SNS topic with an HTTPS subscription: SNS wraps
+    # each event, as a JSON string, in the Message of a Notification
+    # (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-targets.html)
+    def notification(event: dict) -> dict:
+        return {"Type": "Notification", "MessageId": "m", "TopicArn": TOPIC, "Message": json.dumps(event)}
+
+    alarm = fixture_json("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
+    ok = fixture_json("eventbridge/authored_cloudwatch_alarm_state_change_ok_same_alarm.json")
+    as_sns = {"content-type": "text/plain; charset=UTF-8"}
+    # When the alarm fires, then recovers
+    fired = post_alert(api, ingest_key, "sns", notification(alarm), **as_sns)
+    resolved = post_alert(api, ingest_key, "sns", notification(ok), **as_sns)
+    # Then the alarm opens an incident and its OK resolves it, as when EventBridge posts directly
+    assert fired.status_code == 200, fired.text
+    assert fired.json()["alerts"][0]["action"] == "created"
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["alerts"][0]["action"] == "resolved"
+    assert incident_count() == 1

@@ -257,3 +257,14 @@ def test_eventbridge_events_inside_an_sqs_event():
 
     # Then each record gives its alert
     assert [a.source for a in alerts] == ["cloudwatch", "aws.ec2"]
+
+
+def test_sns_message_carrying_an_eventbridge_event_is_read_as_that_event():
+    # Given the EventBridge alarm state change an EventBridge rule published to an SNS topic
+    event = load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
+    envelope = {"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:1:t"}
+    # When it is read from the SNS envelope, and directly
+    [via_sns] = normalize("cloudwatch", {**envelope, "Message": json.dumps(event)})
+    [direct] = normalize("eventbridge", event)
+    # Then it is the same alert
+    assert via_sns == direct

@@ -155,3 +155,39 @@ def test_stream_skips_a_gap_that_never_fills_and_sends_heartbeats():
     )
     assert _ids(chunks) == [1, 3]
     assert any(chunk.startswith(": heartbeat") for chunk in chunks)
+
+
+def test_form_bodies_are_objects_of_their_fields_and_json_keeps_its_label_free():
+    form = "application/x-www-form-urlencoded"
+    # Given Datadog's "Encode as form" body, JSON sent by `curl -d` (labelled as a form) and SNS's text/plain
+    fields = parse_payload(b"title=%5BTriggered%5D+CPU&alert_id=42&scopes=", source="datadog", content_type=form)
+    curl = parse_payload(b'{"title": "disk full"}', source="generic", content_type=form)
+    sns = parse_payload(b'{"Type": "Notification"}', source="cloudwatch", content_type="text/plain; charset=UTF-8")
+    # Then each is the object it stands for
+    assert fields == {"title": "[Triggered] CPU", "alert_id": "42", "scopes": ""}
+    assert curl == {"title": "disk full"} and sns == {"Type": "Notification"}
+    with pytest.raises(ValidationError):
+        parse_payload(b"   ", source="datadog", content_type=form)
+
+
+def test_bodies_are_decoded_in_their_declared_charset_also_after_the_queue():
+    # Given a GBK chat alert that declares its charset, and JSON behind a UTF-8 byte order mark
+    gbk = "[告警] 磁盘已满".encode("gbk")
+    envelope = IngestEnvelope.build(
+        source="text",
+        workspace="w",
+        body=gbk,
+        content_type="text/plain; charset=GBK",
+        received_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    queued = IngestEnvelope.from_json(json.loads(envelope.to_json()))
+    # Then both read as the text they are, on the webhook and in the consumer alike
+    assert parse_payload(gbk, source="text", content_type="text/plain; charset=GBK") == "[告警] 磁盘已满"
+    assert parse_payload(queued.raw_body(), source="text", content_type=queued.content_type) == "[告警] 磁盘已满"
+    assert parse_payload(b'\xef\xbb\xbf{"a": 1}', source="generic", content_type="application/json") == {"a": 1}
+    # And an undeclared non-UTF-8 body or an unknown charset is still a 400
+    with pytest.raises(ValidationError, match="not UTF-8"):
+        parse_payload(gbk, source="text", content_type="text/plain")
+    for charset in ("nope", "base64"):
+        with pytest.raises(ValidationError, match="charset"):
+            parse_payload(b"x", source="text", content_type=f"text/plain; charset={charset}")

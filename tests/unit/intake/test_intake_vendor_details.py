@@ -94,6 +94,17 @@ def test_sentry_issue_actions(action, status, acknowledged):
     assert (alert.status, alert.acknowledged) == (status, acknowledged)
 
 
+@pytest.mark.parametrize(("issue_status", "status"), [("resolved", "resolved"), ("ignored", "resolved")])
+def test_sentry_assigned_keeps_the_issues_own_status(issue_status, status):
+    # Given an "assigned" webhook for an issue that is resolved or archived already
+    payload = load_fixture("sentry/zulip_issue_created.json")
+    payload = {**payload, "action": "assigned"}
+    payload["data"]["issue"]["status"] = issue_status
+    # Then the alert says what the issue is, not that it fires again
+    [alert] = normalize("sentry", payload)
+    assert (alert.status, alert.acknowledged) == (status, False)
+
+
 def test_sentry_issue_alert_and_issue_share_the_issue_id():
     # Given an issue alert for issue 1117540176 and an issue webhook for the same id
     [from_alert] = normalize("sentry", load_fixture("sentry/sentry_docs_issue_alert_triggered.json"))
@@ -115,3 +126,20 @@ def test_pagerduty_incident_key_is_kept_as_a_label():
     [alert] = normalize("pagerduty", load_fixture("pagerduty/pagerduty_docs_v3_incident_priority_updated_p1.json"))
     assert alert.labels["incident_key"] == "d3640fbd41094207a1c11e58e46b1662"
     assert alert.url == "https://acme.pagerduty.com/incidents/PGR0VU2"
+
+
+@pytest.mark.parametrize(
+    ("action", "status", "update_only"),
+    [
+        ("Create", "firing", False),
+        ("Acknowledge", "firing", True),
+        ("AddNote", "firing", True),
+        ("AddTags", "firing", True),
+        ("Close", "resolved", False),
+        ("Delete", "resolved", False),
+    ],
+)
+def test_opsgenie_actions_other_than_create_and_close_are_updates(action, status, update_only):
+    payload = {**load_fixture("opsgenie/zulip_acknowledge.json"), "action": action}
+    [alert] = normalize("opsgenie", payload)
+    assert (alert.status, alert.update_only) == (status, update_only)

@@ -9,7 +9,8 @@ ALARM fires, OK resolves, INSUFFICIENT_DATA changes nothing and gives no alert.
 `Trigger.Namespace` is an AWS metric namespace (AWS/Lambda, ContainerInsights), never a
 Kubernetes namespace: namespace and pod come only from Container Insights dimensions. The service
 is the watched resource, from the dimensions (`AWS_SERVICE_DIMENSIONS`: FunctionName, QueueName…).
-SNS confirmations are not alerts: see `sns_message_type`.
+SNS confirmations are not alerts: see `sns_message_type`. An EventBridge event in an SNS message
+(an EventBridge rule whose target is the topic) is read by the EventBridge reader.
 """
 
 import re
@@ -122,11 +123,23 @@ def normalize(payload: dict | list | str) -> list[Alert]:
     """Alerts from CloudWatch alarm notifications in any SNS/SQS/Lambda envelope."""
     body = load_json(payload, SOURCE)
     alerts = []
-    for alarm, topic_arn in _alarms(body):
-        alert = alarm_to_alert(alarm, topic_arn=topic_arn)
+    for message, topic_arn in _alarms(body):
+        if is_eventbridge_event(message):
+            # an EventBridge rule's SNS target: read as EventBridge itself would be (imported
+            # here: the EventBridge reader builds on this module)
+            from pagerless.intake.sources import eventbridge
+
+            alert = eventbridge.event_to_alert(message)
+        else:
+            alert = alarm_to_alert(message, topic_arn=topic_arn)
         if alert is not None:
             alerts.append(alert)
     return alerts
+
+
+def is_eventbridge_event(message: Mapping[str, Any]) -> bool:
+    """Whether an SNS message is an EventBridge event (an EventBridge rule targets the topic)."""
+    return "AlarmName" not in message and "detail-type" in message and "source" in message
 
 
 def sns_message_type(payload: Any) -> str | None:
@@ -330,8 +343,8 @@ def _from_envelope(envelope: Mapping[str, Any]) -> Iterator[tuple[Mapping[str, A
         return  # confirmations are the endpoint's business, not alerts
     message = load_json(envelope.get("Message"), f"{SOURCE} SNS 'Message'")
     alarm = require_dict(message, f"{SOURCE} SNS 'Message'")
-    if "AlarmName" not in alarm:
-        raise ValidationError(f"{SOURCE} SNS message is not a CloudWatch alarm (no 'AlarmName')")
+    if "AlarmName" not in alarm and not is_eventbridge_event(alarm):
+        raise ValidationError(f"{SOURCE} SNS message is neither a CloudWatch alarm nor an EventBridge event")
     yield alarm, text(envelope.get("TopicArn"))
 
 

@@ -2,8 +2,9 @@
 
 The fingerprint is the alert's `alias` (Opsgenie's own dedup key), else its `alertId`, so
 Create → Acknowledge → Close land on one incident. Only Close/Delete resolve; every other
-action (AddNote, AddTags, Escalate…) reports an alert that is still open. `priority` is
-usually "P1".."P5" but an integer (3) has been seen.
+action (AddNote, AddTags, Escalate…) reports an alert that is still open, as an update: it joins
+the alert's incident while it fires and never opens or reopens one (a note added to a closed
+alert must not page anyone). `priority` is usually "P1".."P5" but an integer (3) has been seen.
 """
 
 from typing import Any
@@ -28,6 +29,10 @@ ACTION_STATUS_MAP: dict[str, AlertStatus] = {
     "close": AlertStatus.RESOLVED,
     "delete": AlertStatus.RESOLVED,
 }
+
+# Actions that report a new alert; any other (AddNote, Acknowledge, AddTags…) updates one
+# (https://docs.opsgenie.com/docs/webhook-integration). A body without an action is read as a Create.
+OPENING_ACTIONS = frozenset({"create", ""})
 
 # `action` → acknowledged; actions not listed say nothing about acknowledgement.
 ACTION_ACK_MAP: dict[str, bool] = {"acknowledge": True, "unacknowledge": False}
@@ -84,6 +89,7 @@ def normalize(payload: dict | list | str) -> list[Alert]:
             ends_at=parse_time(alert.get("updatedAt")) if status is AlertStatus.RESOLVED else None,
             url=ALERT_URL.format(alert_id=alert_id) if alert_id else None,
             acknowledged=ACTION_ACK_MAP.get(action, False),
+            update_only=status is AlertStatus.FIRING and action not in OPENING_ACTIONS,
             defaulted=defaulted,
         )
     ]

@@ -35,6 +35,15 @@ ISSUE_ACTION_MAP: dict[str, tuple[AlertStatus, bool]] = {
     "archived": (AlertStatus.RESOLVED, False),
 }
 
+# Issue `status` → status, for an action that does not change it ("assigned" is sent for resolved
+# and archived issues too: https://docs.sentry.io/integrations/integration-platform/webhooks/issues/).
+ISSUE_STATUS_MAP: dict[str, AlertStatus] = {
+    "unresolved": AlertStatus.FIRING,
+    "resolved": AlertStatus.RESOLVED,
+    "ignored": AlertStatus.RESOLVED,
+    "archived": AlertStatus.RESOLVED,
+}
+
 # Metric alert `action` → (status, severity).
 METRIC_ACTION_MAP: dict[str, tuple[AlertStatus, Severity]] = {
     "critical": (AlertStatus.FIRING, Severity.CRITICAL),
@@ -64,6 +73,9 @@ def _issue(action: str, issue: Mapping[str, Any]) -> Alert:
     if issue_id is None:
         raise ValidationError(f"{SOURCE} issue has no 'id'")
     status, acknowledged = ISSUE_ACTION_MAP.get(action, (AlertStatus.FIRING, False))
+    if action not in ISSUE_ACTION_MAP or action == "assigned":
+        status = ISSUE_STATUS_MAP.get((text(issue.get("status")) or "").lower(), status)
+        acknowledged = acknowledged and status is AlertStatus.FIRING
     project = optional_dict(issue.get("project"), f"{SOURCE} 'issue.project'")
     metadata = optional_dict(issue.get("metadata"), f"{SOURCE} 'issue.metadata'")
     labels = {
