@@ -25,6 +25,7 @@ from pagerless.clock import until_stale, utcnow
 from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
@@ -98,7 +99,11 @@ class IntakeService:
         metrics.alert_received(alert.source, alert.status.value, 1 + len(earlier))
         key = alert_key(workspace, alert.source, alert.fingerprint)
         if alert.status is AlertStatus.FIRING:
-            return self._fire(key, alert, workspace, delivery, earlier)
+            result = self._fire(key, alert, workspace, delivery, earlier)
+            if alert.acknowledged and result.incident_id and result.status != IncidentStatus.RESOLVED.value:
+                # acknowledged in the monitoring tool: the incident is, and its escalation stops
+                acknowledge_at_source(result.incident_id, alert.source, self.clock(), self.incidents)
+            return result
         if earlier:
             raise ValueError("only a firing alert's deliveries are counted together")
         return self._resolve(key, alert, delivery)

@@ -282,3 +282,21 @@ def test_opsgenie_updates_join_the_alerts_incident_and_never_reopen_it(api, inge
     assert unknown.status_code == 200 and unknown.json()["alerts"][0]["action"] == "ignored"
     assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
     assert len(api.get("/api/incidents", headers=auth(admin_key)).json()["items"]) == 1
+
+
+def test_an_acknowledgement_in_opsgenie_acknowledges_the_incident_once(api, ingest_key, admin_key):
+    # Given an Opsgenie alert that opened an incident nobody has acknowledged
+    opened = post_alert(api, ingest_key, "opsgenie", fixture_json("opsgenie/authored_create_p1_with_details.json"))
+    incident_id = opened.json()["alerts"][0]["incident_id"]
+    assert _incident(api, admin_key, incident_id)["acknowledged"] is False
+    # When the on-call engineer acknowledges it in Opsgenie (its webhook posts the Acknowledge action)
+    acknowledge = fixture_json("opsgenie/zulip_acknowledge.json")
+    post_alert(api, ingest_key, "opsgenie", acknowledge)
+    # Then the incident is acknowledged, by Opsgenie, with its time to acknowledge, as a click here would
+    incident = _incident(api, admin_key, incident_id)
+    assert (incident["acknowledged"], incident["acknowledged_by"]) == (True, "opsgenie")
+    assert "time_to_acknowledge_seconds" in incident["metrics"]
+    # And a second delivery of the acknowledgement records nothing more
+    post_alert(api, ingest_key, "opsgenie", acknowledge)
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    assert [e["message"] for e in timeline if e["type"] == "acknowledged"] == ["acknowledged in opsgenie"]
