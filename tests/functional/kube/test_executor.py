@@ -8,6 +8,7 @@ from pagerless.remediation.actions import (
     ActionPlan,
     CordonNode,
     DeletePod,
+    NoAction,
     PatchResources,
     RestartPod,
     RollbackDeployment,
@@ -201,8 +202,21 @@ def test_rollback_fixes_a_workload_broken_by_its_last_deploy(scenario):
         assert result.healthy, result.reasons
 
 
+def test_the_planner_does_not_scale_a_deployment_its_autoscaler_scales(sandbox, kube):
+    # Given payments-api, whose replicas HorizontalPodAutoscaler payments-api sets (2 to 6)
+    workload = read_workload(kube, TARGET)
+    # When the diagnosis asks to scale it
+    plan = plan_remediation("scale_deployment", TARGET, workload)
+    # Then nothing is proposed that the autoscaler would undo: a human changes the autoscaler
+    assert isinstance(plan, NoAction), plan
+    assert "HorizontalPodAutoscaler payments-api" in plan.reason and "2-6" in plan.reason, plan.reason
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == 2
+
+
 def test_scale_changes_replicas_and_pod_count(sandbox, kube):
-    # Given 2 replicas
+    # Given 2 replicas, and no autoscaler that sets them
+    with sandbox._lock():
+        sandbox.state.remove("horizontalpodautoscalers", NS, DEPLOYMENT)
     plan = plan_remediation("scale_deployment", TARGET, read_workload(kube, TARGET))
     assert isinstance(plan.action, ScaleDeployment) and plan.action.replicas == 3
     # When scaled
