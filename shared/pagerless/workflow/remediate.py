@@ -49,10 +49,12 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     if not proposal.get("plan"):
         raise NoProposalError(f"incident {incident_id} has no plan to run")
     plan = ActionPlan.model_validate(proposal["plan"])
+    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
+    if incident.status in (IncidentStatus.REMEDIATING.value, IncidentStatus.VERIFYING.value):
+        return _ran_before(incident, plan, result)
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     approval = ApprovalRepository().latest(incident_id)
     approved_by = _approver(approval, proposal["plan"])
-    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
     if not decision.allowed:
         result["reason"] = (
             f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
@@ -101,17 +103,44 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     if outcome.status != "succeeded":
         result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
         return result
+    _start_verification(incident, plan, outcome.started_at.isoformat())
+    return {**result, "next": "verify"}
+
+
+def _start_verification(incident, plan: ActionPlan, since: str) -> None:
     advance(
         incident,
         IncidentStatus.VERIFYING,
         "checking that the fix worked",
         changes={
-            "verification": {
-                "since": outcome.started_at.isoformat(),
-                "checks": [],
-                "target": plan.target,
-                "started_at": utcnow().isoformat(),
-            }
+            "verification": {"since": since, "checks": [], "target": plan.target, "started_at": utcnow().isoformat()}
         },
     )
-    return {**result, "next": "verify"}
+
+
+def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
+    """The step runs again for an incident it already moved on (Step Functions retried it after
+    the function had run): the fix is never sent twice; the workflow goes on from what was recorded."""
+    from pagerless.workflow.verify import fix_record
+
+    fix = fix_record(incident, plan)
+    if fix is None:
+        result["reason"] = (
+            f"{plan.action.action} may have run in an earlier attempt of this step and nothing was recorded; "
+            "it is not run again: check the workload"
+        )
+    elif fix.get("status") != "succeeded":
+        result["reason"] = f"{plan.action.action} did not succeed ({fix.get('status')}): {fix.get('message')}"
+    else:
+        if not incident.verification or incident.status == IncidentStatus.REMEDIATING.value:
+            _start_verification(incident, plan, fix["started_at"])
+        result["next"] = "verify"
+    timeline.record(
+        incident,
+        "action_not_repeated",
+        f"the remediate step ran again; {plan.action.action} was not sent again"
+        + (f": {result['reason']}" if result["reason"] else ""),
+        actor=ACTOR,
+        data={"action": plan.action.action, "next": result["next"]},
+    )
+    return result

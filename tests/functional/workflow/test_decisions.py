@@ -186,3 +186,26 @@ def test_an_approval_of_an_earlier_plan_does_not_approve_the_plan_that_replaced_
     # Then the replaced plan does not run on the earlier approval
     assert result["next"] == "escalate", result
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_retried_remediate_step_does_not_run_the_fix_again(sandbox, scenario, runtime):
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.remediate import remediate
+    from tests.functional.workflow.conftest import _stop_running_executions
+
+    # Given an approved fix that the Remediate step ran
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    repository = ApprovalRepository()
+    assert repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    assert remediate(opened.id, "default")["next"] == "verify"
+    patches = [r for r in sandbox.requests() if r[0] == "PATCH"]
+    # When Step Functions runs the step again (a Lambda service error after the function had run)
+    again = remediate(opened.id, "default")
+    # Then the fix is not sent to the cluster a second time, and the workflow goes on to verify it
+    assert [r for r in sandbox.requests() if r[0] == "PATCH"] == patches
+    assert len(incident(opened.id).actions) == 1
+    assert again["next"] == "verify", again
+    assert memory_limit(sandbox) == "512Mi"
