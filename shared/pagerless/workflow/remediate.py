@@ -1,7 +1,9 @@
 """Remediate: ask the policy again, then run the proposed action; the outcome goes on the incident.
 
 The policy is evaluated at run time too: a kill switch turned on while a human was approving
-stops the action. A policy that wants approval is satisfied only by a recorded approval.
+stops the action. A policy that wants approval is satisfied only by a recorded approval. The plan
+runs only on the workload its dry run saw (``changed_since_dry_run``), and never twice when the
+step itself is run again.
 """
 
 from pagerless import settings
@@ -61,6 +63,10 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         )
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
         return result
+    if drift := changed_since_dry_run(plan, proposal):
+        result["reason"] = f"{plan.action.action} not run: {drift}"
+        timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": "changed_since"})
+        return result
     approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
     advance(
         incident,
@@ -105,6 +111,37 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         return result
     _start_verification(incident, plan, outcome.started_at.isoformat())
     return {**result, "next": "verify"}
+
+
+def changed_since_dry_run(plan: ActionPlan, proposal: dict) -> str | None:
+    """How the workload differs from what the proposal's dry run found (and the approver saw), or None.
+
+    The plan sets values computed from the workload as it was then (a limit, a replica count, a
+    revision); on a workload changed since, it would do something nobody was shown (lower a limit
+    a person has raised meanwhile). A drain is not compared: the pods on a node come and go."""
+    shown = proposal.get("dry_run") or {}
+    if plan.action.action == "drain_node" or shown.get("status") != "would_change":
+        return None
+    from pagerless.kube import cluster
+    from pagerless.remediation.executor import dry_run
+
+    kube = cluster.connect()
+    try:
+        now = dry_run(plan, kube)
+    finally:
+        kube.close()
+    if now.status != "would_change":  # it would change nothing, or fail: the executor says so as it runs
+        return None
+    found = {c["field"]: c.get("before") for c in shown.get("changes") or []}
+    finds = {c["field"]: c.get("before") for c in (change.model_dump(mode="json") for change in now.changes)}
+    differences = [
+        f"{field} was {found.get(field, '(not changed)')}, is now {finds.get(field, '(not changed)')}"
+        for field in [*found, *(f for f in finds if f not in found)]
+        if found.get(field, ...) != finds.get(field, ...)
+    ]
+    if not differences:
+        return None
+    return "the workload changed since the dry run the proposal showed: " + "; ".join(differences) + "; check it"
 
 
 def _start_verification(incident, plan: ActionPlan, since: str) -> None:
