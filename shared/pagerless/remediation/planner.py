@@ -38,10 +38,12 @@ class PlannerLimits:
 
 @dataclass(frozen=True)
 class Workload:
-    """What the planner knows of the target: its Deployment and ReplicaSets (Kubernetes JSON)."""
+    """What the planner knows of the target: its Deployment, ReplicaSets and the
+    HorizontalPodAutoscalers that scale it (Kubernetes JSON)."""
 
     deployment: dict | None = None
     replicasets: list[dict] = field(default_factory=list)
+    hpas: list[dict] = field(default_factory=list)
 
     def container(self, name: str | None) -> dict | None:
         containers = (self.deployment or {}).get("spec", {}).get("template", {}).get("spec", {}).get("containers", [])
@@ -213,6 +215,15 @@ def _rollback(namespace, deployment, target, workload, why, limits, verify_targe
 
 
 def _scale(namespace, deployment, target, workload, why, limits, verify_target):
+    if workload.hpas:  # it would set the replicas straight back; its bounds are what to change
+        hpa = workload.hpas[0]
+        spec = hpa.get("spec") or {}
+        return NoAction(
+            remediation="scale_deployment",
+            reason=f"deployment {deployment} is scaled by HorizontalPodAutoscaler {hpa['metadata']['name']} "
+            f"({spec.get('minReplicas', 1)}-{spec.get('maxReplicas')} replicas): a manual scale would be undone; "
+            "change the autoscaler instead",
+        )
     current = workload.deployment.get("spec", {}).get("replicas", 1)
     wanted = int(target["replicas"]) if target.get("replicas") else max(current + 1, math.ceil(current * 1.5))
     wanted = min(wanted, limits.max_replicas)

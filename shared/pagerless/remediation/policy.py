@@ -146,6 +146,15 @@ class Policy(BaseModel):
     kill_switch: bool = False
     approval_timeout_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
 
+    @field_validator("allowed_namespaces", "denied_namespaces", mode="before")
+    @classmethod
+    def _namespace_names(cls, value: object) -> object:
+        # Kubernetes names namespaces in lower case: "Kube-System " typed by a person means
+        # kube-system, and must deny it, not silently match nothing
+        if isinstance(value, list):
+            return [name.strip().lower() if isinstance(name, str) else name for name in value]
+        return value
+
     @model_validator(mode="after")
     def _consistent(self) -> Policy:
         both = set(self.allowed_namespaces) & set(self.denied_namespaces)

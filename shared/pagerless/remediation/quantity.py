@@ -1,5 +1,6 @@
 """Kubernetes resource quantities ("256Mi", "1.5Gi", "500m", "2") as plain numbers and back."""
 
+import re
 from decimal import Decimal, InvalidOperation
 
 from pagerless.domain.errors import ValidationError
@@ -20,20 +21,22 @@ _DECIMAL = {
 MI = 2**20
 
 
+# Kubernetes' grammar: a decimal number, an optional exponent ("1e9", "1E9") and an optional suffix
+# ("2E" is two exa; "NaN", "Infinity" or "1_000" are not quantities, though Decimal reads them)
+_QUANTITY = re.compile(r"(?P<number>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)(?P<suffix>[KMGTPE]i|[numkMGTPE])?")
+
+
 def parse_quantity(value: str | int | float) -> Decimal:
     """The quantity as a number of base units (bytes for memory, cores for CPU)."""
-    text = str(value).strip()
-    for suffix in sorted([*_BINARY, *_DECIMAL], key=len, reverse=True):
-        if suffix and text.endswith(suffix):
-            number, factor = text[: -len(suffix)], Decimal(_BINARY.get(suffix) or _DECIMAL[suffix])
-            break
-    else:
-        number, factor = text, Decimal(1)
+    match = _QUANTITY.fullmatch(str(value).strip())
+    if match is None:
+        raise ValidationError(f"invalid quantity {value!r}")
+    suffix = match["suffix"] or ""
     try:
-        parsed = Decimal(number) * factor
+        parsed = Decimal(match["number"]) * Decimal(_BINARY.get(suffix) or _DECIMAL[suffix])
     except InvalidOperation as exc:
         raise ValidationError(f"invalid quantity {value!r}") from exc
-    if parsed < 0 or not number:
+    if parsed < 0:
         raise ValidationError(f"invalid quantity {value!r}")
     return parsed
 

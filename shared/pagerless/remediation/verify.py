@@ -1,9 +1,9 @@
 """Did the fix work? Checks of a workload after an action, read through the client.
 
 Healthy means: the rollout is complete (observedGeneration current, updatedReplicas ==
-replicas == availableReplicas == spec.replicas), every pod is Ready, and no container restarted
-since the action (a pod created since then with restarts, or a container whose last termination
-finished since then).
+replicas == availableReplicas == spec.replicas), every pod of its ReplicaSets is Ready, and no
+container restarted since the action (a pod created since then with restarts, or a container
+whose last termination finished since then).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.clock import parse_time
 from pagerless.kube.clients import KubeClients
 from pagerless.remediation.planner import target_names
-from pagerless.remediation.workloads import deployment_of_pod, selector_string
+from pagerless.remediation.workloads import controller_of, deployment_of_pod, owned_replicasets, selector_string
 
 
 class VerificationResult(BaseModel):
@@ -26,7 +26,8 @@ class VerificationResult(BaseModel):
 
 
 def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -> VerificationResult:
-    """Check the Deployment named by ``target`` (or owning its pod) and its pods, as of now."""
+    """Check the Deployment named by ``target`` (or owning its pod) and its pods (those of its own
+    ReplicaSets, not every pod its selector matches), as of now."""
     from kubernetes.client.exceptions import ApiException
 
     namespace, deployment, pod, _ = target_names(target)
@@ -37,6 +38,10 @@ def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -
     try:
         obj = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
         pods = kube.call(kube.core.list_namespaced_pod, namespace, label_selector=selector_string(obj) or None)["items"]
+        # its own pods: the selector also matches a canary's or another workload's with the same labels
+        # (ReplicaSets listed after the pods: a pod listed has its ReplicaSet listed too)
+        own = {rs["metadata"]["name"] for rs in owned_replicasets(kube, obj)}
+        pods = [p for p in pods if (owner := controller_of(p)) and owner[0] == "ReplicaSet" and owner[1] in own]
     except ApiException as exc:
         return VerificationResult(
             healthy=False, reasons=[f"deployment {namespace}/{deployment} unreadable: {exc.status}"]

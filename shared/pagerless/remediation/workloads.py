@@ -91,4 +91,24 @@ def read_workload(kube: KubeClients, target: dict[str, str]) -> Workload:
         if exc.status == 404:
             return Workload()
         raise
-    return Workload(deployment=obj, replicasets=owned_replicasets(kube, obj))
+    return Workload(deployment=obj, replicasets=owned_replicasets(kube, obj), hpas=autoscalers_of(kube, obj))
+
+
+def autoscalers_of(kube: KubeClients, deployment: dict) -> list[dict]:
+    """The HorizontalPodAutoscalers whose scaleTargetRef is ``deployment``; none when the API does not
+    serve them or RBAC does not let Pagerless read them (404, 403)."""
+    from kubernetes.client.exceptions import ApiException
+
+    meta = deployment["metadata"]
+    try:
+        listed = kube.call(kube.autoscaling.list_namespaced_horizontal_pod_autoscaler, meta["namespace"])
+    except ApiException as exc:
+        if exc.status in (403, 404):
+            return []
+        raise
+    return [
+        hpa
+        for hpa in listed["items"]
+        if (ref := (hpa.get("spec") or {}).get("scaleTargetRef") or {}).get("kind") == "Deployment"
+        and ref.get("name") == meta["name"]
+    ]

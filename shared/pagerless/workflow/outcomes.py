@@ -11,7 +11,7 @@ from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
 from pagerless.workflow.incidents import ACTOR, advance, can_move, load, update, with_metric
-from pagerless.workflow.verify import last_plan, rollback_plan
+from pagerless.workflow.verify import fix_approver, fix_record, last_plan, rollback_plan
 
 
 def resolve(incident_id: str, workspace: str) -> dict:
@@ -134,8 +134,8 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
         return escalate(incident_id, workspace, f"the fix did not work ({reason}); not rolled back: {why}")
     inverse = inverse.model_copy(update={"action": action})
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
-    approved_by = (incident.approval or {}).get("decided_by")
     # A human approved the action together with its stated inverse; rollback runs on that approval.
+    approved_by = fix_approver(incident, plan)
     advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
     outcome, _ = execute_and_record(
         inverse,
@@ -159,12 +159,8 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
 def _found_by_fix(incident, plan: ActionPlan) -> dict | None:
     """What the fix found in the fields its inverse sets back, from the changes it recorded; None
     when the fix's record is not on the incident (the inverse then runs as written)."""
-    fixes = [
-        entry
-        for entry in incident.actions or []
-        if entry.get("plan_id") == plan.id and entry.get("source") == "workflow" and not entry.get("rollback")
-    ]
-    return found_in_record(plan.action, fixes[-1].get("changes") or []) if fixes else None
+    fix = fix_record(incident, plan)
+    return found_in_record(plan.action, fix.get("changes") or []) if fix else None
 
 
 def handle_failure(incident_id: str, workspace: str, error: dict | None) -> dict:

@@ -1,7 +1,9 @@
 """Remediate: ask the policy again, then run the proposed action; the outcome goes on the incident.
 
 The policy is evaluated at run time too: a kill switch turned on while a human was approving
-stops the action. A policy that wants approval is satisfied only by a recorded approval.
+stops the action. A policy that wants approval is satisfied only by a recorded approval. The plan
+runs only on the workload its dry run saw (``changed_since_dry_run``), and never twice when the
+step itself is run again.
 """
 
 from pagerless import settings
@@ -49,15 +51,21 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     if not proposal.get("plan"):
         raise NoProposalError(f"incident {incident_id} has no plan to run")
     plan = ActionPlan.model_validate(proposal["plan"])
+    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
+    if incident.status in (IncidentStatus.REMEDIATING.value, IncidentStatus.VERIFYING.value):
+        return _ran_before(incident, plan, result)
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     approval = ApprovalRepository().latest(incident_id)
     approved_by = _approver(approval, proposal["plan"])
-    result = {"next": "escalate", "reason": "", **timings(options, defaults)}
     if not decision.allowed:
         result["reason"] = (
             f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"
         )
         timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": decision.rule})
+        return result
+    if drift := changed_since_dry_run(plan, proposal):
+        result["reason"] = f"{plan.action.action} not run: {drift}"
+        timeline.record(incident, "action_refused", result["reason"], actor=ACTOR, data={"rule": "changed_since"})
         return result
     approval_view = {**approval.to_public(), "proposal": None} if approval is not None else None
     advance(
@@ -101,17 +109,75 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
     if outcome.status != "succeeded":
         result["reason"] = f"{plan.action.action} did not succeed ({outcome.status}): {outcome.message}"
         return result
+    _start_verification(incident, plan, outcome.started_at.isoformat())
+    return {**result, "next": "verify"}
+
+
+def changed_since_dry_run(plan: ActionPlan, proposal: dict) -> str | None:
+    """How the workload differs from what the proposal's dry run found (and the approver saw), or None.
+
+    The plan sets values computed from the workload as it was then (a limit, a replica count, a
+    revision); on a workload changed since, it would do something nobody was shown (lower a limit
+    a person has raised meanwhile). A drain is not compared: the pods on a node come and go."""
+    shown = proposal.get("dry_run") or {}
+    if plan.action.action == "drain_node" or shown.get("status") != "would_change":
+        return None
+    from pagerless.kube import cluster
+    from pagerless.remediation.executor import dry_run
+
+    kube = cluster.connect()
+    try:
+        now = dry_run(plan, kube)
+    finally:
+        kube.close()
+    if now.status != "would_change":  # it would change nothing, or fail: the executor says so as it runs
+        return None
+    found = {c["field"]: c.get("before") for c in shown.get("changes") or []}
+    finds = {c["field"]: c.get("before") for c in (change.model_dump(mode="json") for change in now.changes)}
+    differences = [
+        f"{field} was {found.get(field, '(not changed)')}, is now {finds.get(field, '(not changed)')}"
+        for field in [*found, *(f for f in finds if f not in found)]
+        if found.get(field, ...) != finds.get(field, ...)
+    ]
+    if not differences:
+        return None
+    return "the workload changed since the dry run the proposal showed: " + "; ".join(differences) + "; check it"
+
+
+def _start_verification(incident, plan: ActionPlan, since: str) -> None:
     advance(
         incident,
         IncidentStatus.VERIFYING,
         "checking that the fix worked",
         changes={
-            "verification": {
-                "since": outcome.started_at.isoformat(),
-                "checks": [],
-                "target": plan.target,
-                "started_at": utcnow().isoformat(),
-            }
+            "verification": {"since": since, "checks": [], "target": plan.target, "started_at": utcnow().isoformat()}
         },
     )
-    return {**result, "next": "verify"}
+
+
+def _ran_before(incident, plan: ActionPlan, result: dict) -> dict:
+    """The step runs again for an incident it already moved on (Step Functions retried it after
+    the function had run): the fix is never sent twice; the workflow goes on from what was recorded."""
+    from pagerless.workflow.verify import fix_record
+
+    fix = fix_record(incident, plan)
+    if fix is None:
+        result["reason"] = (
+            f"{plan.action.action} may have run in an earlier attempt of this step and nothing was recorded; "
+            "it is not run again: check the workload"
+        )
+    elif fix.get("status") != "succeeded":
+        result["reason"] = f"{plan.action.action} did not succeed ({fix.get('status')}): {fix.get('message')}"
+    else:
+        if not incident.verification or incident.status == IncidentStatus.REMEDIATING.value:
+            _start_verification(incident, plan, fix["started_at"])
+        result["next"] = "verify"
+    timeline.record(
+        incident,
+        "action_not_repeated",
+        f"the remediate step ran again; {plan.action.action} was not sent again"
+        + (f": {result['reason']}" if result["reason"] else ""),
+        actor=ACTOR,
+        data={"action": plan.action.action, "next": result["next"]},
+    )
+    return result

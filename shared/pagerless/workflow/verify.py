@@ -65,7 +65,7 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     elif unhealthy < int(max_checks):
         next_step = "recheck"
     else:
-        next_step, why = _after_failure(plan, workspace, (incident.approval or {}).get("decided_by"))
+        next_step, why = _after_failure(plan, workspace, fix_approver(incident, plan))
         reason = f"still unhealthy after {unhealthy} checks: {reason}; {why}"
     state["outcome"] = next_step
     state["reason"] = reason[:1000]
@@ -83,6 +83,22 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
 
 def last_plan(incident: IncidentRecord) -> ActionPlan:
     return ActionPlan.model_validate((incident.proposal or {})["plan"])
+
+
+def fix_record(incident: IncidentRecord, plan: ActionPlan) -> dict | None:
+    """The workflow's record of ``plan`` run as the fix (not its rollback), the latest; None if it did not run."""
+    fixes = [
+        entry
+        for entry in incident.actions or []
+        if entry.get("plan_id") == plan.id and entry.get("source") == "workflow" and not entry.get("rollback")
+    ]
+    return fixes[-1] if fixes else None
+
+
+def fix_approver(incident: IncidentRecord, plan: ActionPlan) -> str | None:
+    """Who approved the fix that ran: its rollback runs on that approval. Not whoever decided the
+    incident's latest approval, which may be a rejection or the approval of another plan."""
+    return (fix_record(incident, plan) or {}).get("approved_by")
 
 
 def rollback_plan(plan: ActionPlan) -> ActionPlan | None:

@@ -8,6 +8,7 @@ from pagerless.remediation.actions import (
     ActionPlan,
     CordonNode,
     DeletePod,
+    NoAction,
     PatchResources,
     RestartPod,
     RollbackDeployment,
@@ -201,8 +202,21 @@ def test_rollback_fixes_a_workload_broken_by_its_last_deploy(scenario):
         assert result.healthy, result.reasons
 
 
+def test_the_planner_does_not_scale_a_deployment_its_autoscaler_scales(sandbox, kube):
+    # Given payments-api, whose replicas HorizontalPodAutoscaler payments-api sets (2 to 6)
+    workload = read_workload(kube, TARGET)
+    # When the diagnosis asks to scale it
+    plan = plan_remediation("scale_deployment", TARGET, workload)
+    # Then nothing is proposed that the autoscaler would undo: a human changes the autoscaler
+    assert isinstance(plan, NoAction), plan
+    assert "HorizontalPodAutoscaler payments-api" in plan.reason and "2-6" in plan.reason, plan.reason
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == 2
+
+
 def test_scale_changes_replicas_and_pod_count(sandbox, kube):
-    # Given 2 replicas
+    # Given 2 replicas, and no autoscaler that sets them
+    with sandbox._lock():
+        sandbox.state.remove("horizontalpodautoscalers", NS, DEPLOYMENT)
     plan = plan_remediation("scale_deployment", TARGET, read_workload(kube, TARGET))
     assert isinstance(plan.action, ScaleDeployment) and plan.action.replicas == 3
     # When scaled
@@ -320,3 +334,43 @@ def test_a_raise_that_is_not_enough_fails_verification_and_the_next_one_heals(sc
         # Then 512Mi is not enough and 1Gi is
         assert results == [("512Mi", False), ("1Gi", True)]
         assert sandbox.deployment(NS, DEPLOYMENT)["metadata"]["annotations"]["deployment.kubernetes.io/revision"] == "4"
+
+
+def test_verification_checks_the_deployments_own_pods_not_others_its_selector_matches(scenario):
+    from pagerless.kube.clients import from_kubeconfig
+    from pagerless.local.sandbox_cluster import SandboxCluster
+
+    # Given a canary Deployment's pod, Pending, whose labels payments-api's selector (app=payments-api) matches too
+    canary = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {
+            "name": "payments-api-canary-5f6d7c8b9x-q7wzt",
+            "namespace": NS,
+            "labels": {"app": DEPLOYMENT, "track": "canary", "pod-template-hash": "5f6d7c8b9x"},
+            "ownerReferences": [
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "ReplicaSet",
+                    "name": "payments-api-canary-5f6d7c8b9x",
+                    "controller": True,
+                }
+            ],
+            "creationTimestamp": "2026-03-11T14:00:00Z",
+        },
+        "spec": {"containers": [{"name": "api", "image": "payments-api:canary"}]},
+        "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False"}]},
+    }
+    scenario["cluster"]["pods"]["items"].append(canary)
+    with SandboxCluster.from_scenario(scenario) as sandbox:
+        kube = from_kubeconfig(sandbox.kubeconfig_path())
+        assert sandbox.pod(NS, canary["metadata"]["name"]) is not None
+        # When payments-api's memory is raised, which fixes it
+        plan = plan_remediation("increase_memory_limit", TARGET, read_workload(kube, TARGET))
+        since = datetime.now(UTC)
+        assert execute(plan, kube, allow(plan)).status == "succeeded"
+        result = check_workload(kube, plan.target, since)
+        kube.close()
+    # Then the canary's pending pod does not make payments-api's fix look failed (and rolled back)
+    assert result.healthy, result.reasons
+    assert canary["metadata"]["name"] not in result.details["pods"]

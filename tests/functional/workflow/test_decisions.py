@@ -186,3 +186,59 @@ def test_an_approval_of_an_earlier_plan_does_not_approve_the_plan_that_replaced_
     # Then the replaced plan does not run on the earlier approval
     assert result["next"] == "escalate", result
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_retried_remediate_step_does_not_run_the_fix_again(sandbox, scenario, runtime):
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.remediate import remediate
+    from tests.functional.workflow.conftest import _stop_running_executions
+
+    # Given an approved fix that the Remediate step ran
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    repository = ApprovalRepository()
+    assert repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    assert remediate(opened.id, "default")["next"] == "verify"
+    patches = [r for r in sandbox.requests() if r[0] == "PATCH"]
+    # When Step Functions runs the step again (a Lambda service error after the function had run)
+    again = remediate(opened.id, "default")
+    # Then the fix is not sent to the cluster a second time, and the workflow goes on to verify it
+    assert [r for r in sandbox.requests() if r[0] == "PATCH"] == patches
+    assert len(incident(opened.id).actions) == 1
+    assert again["next"] == "verify", again
+    assert memory_limit(sandbox) == "512Mi"
+
+
+def test_an_approved_fix_does_not_run_on_a_workload_that_changed_since_the_dry_run(
+    sandbox, scenario, api, operator_key, runtime
+):
+    from pagerless.kube.clients import from_kubeconfig
+    from tests.functional.workflow.conftest import CONTAINER, DEPLOYMENT, NS
+
+    # Given a proposal shown to the approver as "limits.memory: 256Mi → 512Mi"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    assert "256Mi → 512Mi" in incident(opened.id).proposal["dry_run"]["diff"]
+    # And meanwhile a person raises the limit to 1Gi by hand
+    kube = from_kubeconfig(sandbox.kubeconfig_path())
+    patch = {
+        "spec": {
+            "template": {"spec": {"containers": [{"name": CONTAINER, "resources": {"limits": {"memory": "1Gi"}}}]}}
+        }
+    }
+    kube.call(kube.apps.patch_namespaced_deployment, DEPLOYMENT, NS, patch)
+    kube.close()
+    # When the operator approves what was shown
+    response = api.post(f"/api/incidents/{opened.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    # Then the stale plan does not lower the limit to 512Mi: nothing runs and a human is told why
+    wait_for_status(opened.id, "escalated", settled=True)
+    assert memory_limit(sandbox) == "1Gi"
+    record = incident(opened.id)
+    assert record.actions == []
+    from pagerless.incidents.timeline import timeline
+
+    [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
+    assert "changed since the dry run" in escalation.message and "1Gi" in escalation.message, escalation.message

@@ -52,6 +52,11 @@ def test_blast_radius_is_ordered():
         lambda: PatchResources(namespace="payments", deployment="api", container="api"),
         lambda: PatchResources(namespace="payments", deployment="api", container="api", memory_limit="lots"),
         lambda: PatchResources(namespace="payments", deployment="api", container="api", memory_limit="0"),
+        # numbers Python reads and Kubernetes does not: never sent to the API server
+        lambda: PatchResources(namespace="payments", deployment="api", container="api", memory_limit="NaN"),
+        lambda: PatchResources(namespace="payments", deployment="api", container="api", memory_limit="Infinity"),
+        lambda: PatchResources(namespace="payments", deployment="api", container="api", cpu_limit="inf"),
+        lambda: PatchResources(namespace="payments", deployment="api", container="api", memory_limit="1_000Mi"),
     ],
 )
 def test_invalid_parameters_are_rejected(make):
@@ -84,6 +89,8 @@ def test_quantities():
     assert (
         memory_bytes("256Mi") == 256 * 2**20 and memory_bytes("1G") == 10**9 and memory_bytes("1.5Gi") == 1536 * 2**20
     )
+    assert memory_bytes("1e9") == memory_bytes("1E9") == 10**9 and memory_bytes("1.5e3Ki") == 1536000
+    assert memory_bytes("2E") == 2 * 10**18 and memory_bytes("1Ei") == 2**60
     assert cpu_millis("500m") == 500 and cpu_millis("2") == 2000 and cpu_millis("0.25") == 250
     assert format_memory(512 * 2**20) == "512Mi" and format_memory(2**31) == "2Gi" and format_memory(1000) == "1000"
 

@@ -122,6 +122,16 @@ def test_scale_up_by_half_and_restore_from_zero(workload):
     assert restore.action.replicas == 1
 
 
+def test_a_deployment_an_autoscaler_scales_is_not_scaled_by_hand(workload):
+    # Given a HorizontalPodAutoscaler that targets the deployment (read with it)
+    hpa = copy.deepcopy(SCENARIO["cluster"]["hpas"]["items"][0])
+    managed = Workload(deployment=workload.deployment, replicasets=workload.replicasets, hpas=[hpa])
+    # When the diagnosis asks to scale it, by half or to an explicit count
+    plans = [plan_remediation("scale_deployment", t, managed) for t in (TARGET, {**TARGET, "replicas": "5"})]
+    # Then nothing is planned: the autoscaler would set the replicas back
+    assert all(isinstance(p, NoAction) and "HorizontalPodAutoscaler payments-api" in p.reason for p in plans), plans
+
+
 def test_scale_down_to_zero_is_high_risk(workload):
     # Given an explicit target of 0 replicas
     plan = plan_remediation("scale_deployment", {**TARGET, "replicas": "0"}, workload)

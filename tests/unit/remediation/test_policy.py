@@ -72,6 +72,18 @@ def test_denied_namespaces_win_and_kube_system_is_denied_by_default():
     assert decide(RESTART, denied_namespaces=["payments"], autonomy="auto").rule == "denied_namespace"
 
 
+def test_namespaces_written_with_capitals_or_spaces_still_name_the_namespace():
+    # Given namespaces as a person may type them (Kubernetes names them in lower case only)
+    policy = {"autonomy": "auto", "denied_namespaces": ["Payments "]}
+    # When a restart in payments is evaluated
+    denied = decide(RESTART, **policy)
+    allowed = decide(RESTART, autonomy="auto", allowed_namespaces=[" PAYMENTS"], denied_namespaces=[])
+    # Then the deny list still denies it, and the allow list still allows it
+    assert (denied.allowed, denied.rule) == (False, "denied_namespace")
+    assert allowed.allowed, allowed.reason
+    assert Policy(denied_namespaces=["Kube-System"]).denied_namespaces == ["kube-system"]
+
+
 def test_allowed_namespaces_restrict_when_set():
     # Given only checkout is allowed
     # When payments and a cluster-scoped cordon are evaluated
