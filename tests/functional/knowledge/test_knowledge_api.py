@@ -99,6 +99,7 @@ def _incident(
     status="resolved",
     labels=None,
     workspace="default",
+    parent_id=None,
 ):
     from datetime import UTC, datetime
 
@@ -118,6 +119,7 @@ def _incident(
         labels=labels or {},
         diagnosis={"category": category} if category else None,
         resolution=resolution,
+        parent_id=parent_id,
     )
     record.save()
     return record
