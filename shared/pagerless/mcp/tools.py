@@ -26,12 +26,17 @@ class Toolbox:
         return self.principal.workspace
 
     def list_incidents(
-        self, status: str | None = None, severity: str | None = None, service: str | None = None, limit: int = 20
+        self,
+        status: str | None = None,
+        severity: str | None = None,
+        service: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
     ) -> dict:
         from pagerless.incidents.schemas import public
         from pagerless.incidents.service import IncidentService
 
-        items, _ = IncidentService().search(
+        items, next_cursor = IncidentService().search(
             self.workspace,
             status=status,
             severity=severity,
@@ -39,9 +44,9 @@ class Toolbox:
             namespace=None,
             since=None,
             limit=_bounded(limit),
-            cursor=None,
+            cursor=cursor,
         )
-        return {"items": [_jsonable(public(i)) for i in items]}
+        return {"items": [_jsonable(public(i)) for i in items], "next_cursor": next_cursor}
 
     def get_incident(self, incident_id: str) -> dict:
         from pagerless.incidents.schemas import public
@@ -115,7 +120,8 @@ class Toolbox:
 DESCRIPTIONS: dict[str, str] = {
     "list_incidents": "List incidents of the workspace, newest first. Filter by status (open, diagnosing, "
     "awaiting_approval, remediating, verifying, resolved, diagnosed, escalated), severity "
-    "(critical, high, warning, info) and service.",
+    "(critical, high, warning, info) and service. At most `limit` (up to 100) a call: pass the answer's "
+    "next_cursor as `cursor` for the next page; next_cursor null means there are no more.",
     "get_incident": "One incident by id (INC-YYYYMMDD-NNNN): status, severity, service, alerts, metrics.",
     "get_timeline": "Everything that happened to an incident, oldest first: alerts, diagnosis, proposals, "
     "approvals, actions, verification.",

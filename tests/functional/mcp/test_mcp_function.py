@@ -173,3 +173,28 @@ def test_list_runbooks_gives_the_runbooks_matching_an_incident(runtime, sample_k
     )
     items = json.loads(json.loads(_invoke(runtime, matching)["body"])["result"]["content"][0]["text"])["items"]
     assert items[0]["id"] == "certificate-expiry-check" and items[0]["reasons"]
+
+
+def _tool(runtime, name: str, arguments: dict) -> dict:
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": name, "arguments": arguments})
+    result = json.loads(_invoke(runtime, event)["body"])["result"]
+    assert result["isError"] is False, result
+    return json.loads(result["content"][0]["text"])
+
+
+def test_list_incidents_pages_on_with_the_next_cursor(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given three incidents
+    opened = [
+        IntakeService().process(Alert(source="generic", fingerprint=f"page-{n}", title=f"disk {n}"), "default")
+        for n in range(3)
+    ]
+    # When an agent lists them two at a time, following next_cursor
+    first = _tool(runtime, "list_incidents", {"limit": 2})
+    second = _tool(runtime, "list_incidents", {"limit": 2, "cursor": first["next_cursor"]})
+    # Then it sees every incident once, and the last page says there is no more
+    seen = [i["id"] for i in first["items"] + second["items"]]
+    assert sorted(seen) == sorted(o.incident_id for o in opened)
+    assert first["next_cursor"] and second["next_cursor"] is None
