@@ -8,13 +8,19 @@ can correct itself.
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pagerless.auth.keys import Principal
 from pagerless.domain.errors import ForbiddenError, NotFoundError
+from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.roles import Role, role_satisfies
+from pagerless.domain.severity import Severity
 
 MAX_LIMIT = 100
+# The filters' values, inlined in the tool's schema: a word that is no status matches nothing, so
+# the model is told, rather than shown an empty list it would take for "no incidents".
+StatusFilter = Literal[tuple(s.value for s in IncidentStatus)]
+SeverityFilter = Literal[tuple(s.value for s in Severity)]
 
 
 @dataclass(frozen=True)
@@ -27,8 +33,8 @@ class Toolbox:
 
     def list_incidents(
         self,
-        status: str | None = None,
-        severity: str | None = None,
+        status: StatusFilter | None = None,
+        severity: SeverityFilter | None = None,
         service: str | None = None,
         limit: int = 20,
         cursor: str | None = None,

@@ -198,3 +198,30 @@ def test_list_incidents_pages_on_with_the_next_cursor(runtime, sample_key):
     seen = [i["id"] for i in first["items"] + second["items"]]
     assert sorted(seen) == sorted(o.incident_id for o in opened)
     assert first["next_cursor"] and second["next_cursor"] is None
+
+
+def test_an_unknown_status_or_severity_is_a_tool_error_not_an_empty_list(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given an incident, and the tool's schema, which names the statuses an agent may filter by
+    IntakeService().process(Alert(source="generic", fingerprint="enum", title="disk full"), "default")
+    listed = _invoke(runtime, _rpc(json.loads(EVENT.read_text("utf-8")), "tools/list", {}))
+    [schema] = [
+        t["inputSchema"] for t in json.loads(listed["body"])["result"]["tools"] if t["name"] == "list_incidents"
+    ]
+    assert "awaiting_approval" in json.dumps(schema["properties"]["status"])
+    assert "critical" in json.dumps(schema["properties"]["severity"])
+    # When an agent filters by words that are no status or severity of ours
+    for arguments in ({"status": "acknowledged"}, {"severity": "sev1"}):
+        event = _rpc(
+            json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": "list_incidents", "arguments": arguments}
+        )
+        result = json.loads(_invoke(runtime, event)["body"])["result"]
+        # Then it is told its argument is wrong (naming the values it may use), not that nothing matched
+        assert result["isError"] is True, result
+        assert "open" in result["content"][0]["text"] or "critical" in result["content"][0]["text"]
+    # And a valid filter still works
+    [incident] = _tool(runtime, "list_incidents", {})["items"]
+    filtered = _tool(runtime, "list_incidents", {"status": incident["status"], "severity": incident["severity"]})
+    assert [i["id"] for i in filtered["items"]] == [incident["id"]]
