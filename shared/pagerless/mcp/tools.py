@@ -75,11 +75,10 @@ class Toolbox:
         return _jsonable(incident.diagnosis)
 
     def search_knowledge(self, query: str, limit: int = 10) -> dict:
-        from pagerless.knowledge.service import KnowledgeService
+        """What the investigator's knowledge search sees: the entries and the uploaded documents' passages."""
+        from pagerless.knowledge.documents import search_everything
 
-        return {
-            "items": [_jsonable(hit) for hit in KnowledgeService().search(self.workspace, query, limit=_bounded(limit))]
-        }
+        return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, _bounded(limit))]}
 
     def similar_incidents(self, incident_id: str, limit: int = 10) -> dict:
         from pagerless.incidents.service import IncidentService
@@ -133,7 +132,8 @@ DESCRIPTIONS: dict[str, str] = {
     "approvals, actions, verification.",
     "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
     "ranked alternatives and suggested remediations.",
-    "search_knowledge": "Search the team's knowledge base (runbooks, notes) by words; English or Chinese.",
+    "search_knowledge": "Search the team's knowledge by words, English or Chinese: its entries (runbooks, notes; "
+    'kind "entry") and the passages of the documents uploaded to its knowledge bases (kind "document").',
     "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
     "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
     "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "

@@ -225,3 +225,24 @@ def test_an_unknown_status_or_severity_is_a_tool_error_not_an_empty_list(runtime
     [incident] = _tool(runtime, "list_incidents", {})["items"]
     filtered = _tool(runtime, "list_incidents", {"status": incident["status"], "severity": incident["severity"]})
     assert [i["id"] for i in filtered["items"]] == [incident["id"]]
+
+
+def test_search_knowledge_finds_uploaded_documents_as_well_as_entries(runtime, sample_key):
+    from pagerless.knowledge.documents import DocumentService, Upload
+    from pagerless.knowledge.service import KnowledgeCreate, KnowledgeService
+
+    # Given a knowledge entry, and a runbook uploaded to a knowledge base (in Chinese)
+    KnowledgeService().create(
+        "default", KnowledgeCreate(title="Redis memory", content="raise maxmemory on redis-cache"), "key_admin"
+    )
+    documents = DocumentService()
+    kb = documents.create_base("default", "runbooks", "", "key_admin")["id"]
+    text = "# Redis 故障转移\n\n主节点故障时，用哨兵执行故障转移，然后检查复制状态。"
+    documents.upload("default", kb, Upload("redis.md", "text/markdown", text.encode()), "key_admin")
+    # When an agent searches the knowledge for the failover, and for redis
+    failover = _tool(runtime, "search_knowledge", {"query": "哨兵故障转移"})["items"]
+    redis = _tool(runtime, "search_knowledge", {"query": "redis", "limit": 5})["items"]
+    # Then the uploaded runbook's passage is found, beside the entry
+    assert [(h["kind"], h["document"]) for h in failover] == [("document", "redis.md")]
+    assert "哨兵" in failover[0]["text"]
+    assert {h["kind"] for h in redis} == {"entry", "document"}
