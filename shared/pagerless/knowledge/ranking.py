@@ -57,5 +57,14 @@ class Bm25:
         return total
 
     def rank(self, query: list[str]) -> list[tuple[int, float]]:
+        query = self._with_words_of_single_characters(query)
         scored = [(i, self.score(query, i)) for i in range(len(self.docs))]
         return sorted((s for s in scored if s[1] > 0), key=lambda s: -s[1])
+
+    def _with_words_of_single_characters(self, query: list[str]) -> list[str]:
+        """A one-character Chinese query term ("锁", "慢") also matches the indexed bigrams holding
+        that character: the documents are indexed as bigrams, so the character alone is rarely a term."""
+        single = {t for t in query if len(t) == 1 and _CJK.fullmatch(t)}
+        if not single:
+            return query
+        return query + [term for term in self.idf if len(term) == 2 and (term[0] in single or term[1] in single)]
