@@ -198,3 +198,34 @@ def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     assert signal.json()["approval"]["status"] == "rejected"
     missing = api.get("/api/jobs/job-doesnotexist", headers=auth(key))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "JOB_NOT_FOUND"
+
+
+def test_a_job_whose_execution_cannot_start_fails_and_is_not_left_pending(runs, sandbox, api, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _Throttled:
+        """The real Step Functions client, whose StartExecution is throttled."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def start_execution(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartExecution")
+
+    key = runs["alice"]
+    monkeypatch.setattr(step_functions, "client", lambda: _Throttled())
+    # When a run is submitted while Step Functions refuses to start its execution
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    )
+    # Then the caller gets an error in the API's format, not a job id
+    assert started.status_code == 503, started.text
+    assert "error" in started.json()
+    # And the job it recorded is failed, saying why, rather than pending forever
+    [listed] = api.get("/api/jobs", headers=auth(key)).json()["items"]
+    assert listed["status"] == "failed" and "ThrottlingException" in listed["error"], listed
+    assert [e["event"] for e in events(api, key, listed["job_id"])] == ["JobCreated", "JobFailed"]
