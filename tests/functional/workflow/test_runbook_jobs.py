@@ -229,3 +229,32 @@ def test_a_job_whose_execution_cannot_start_fails_and_is_not_left_pending(runs, 
     [listed] = api.get("/api/jobs", headers=auth(key)).json()["items"]
     assert listed["status"] == "failed" and "ThrottlingException" in listed["error"], listed
     assert [e["event"] for e in events(api, key, listed["job_id"])] == ["JobCreated", "JobFailed"]
+
+
+@pytest.fixture
+def shanghai_time(monkeypatch):
+    """The process runs in UTC+8, as `pagerless dev` does on a laptop in China."""
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_jobs_trace_is_in_time_order_whatever_the_local_time_zone(shanghai_time, runs, sandbox, api):
+    from pagerless.clock import parse_time
+
+    key = runs["alice"]
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    ).json()
+    wait_job(api, key, started["job_id"], "completed")
+    # When the trace merges our events with the execution's history
+    trace = api.get(f"/api/jobs/{started['job_id']}/trace", headers=auth(key)).json()["timeline"]
+    # Then both sources are there, in the order they happened, every time in UTC
+    assert {e["source"] for e in trace} == {"pagerless", "stepfunctions"}
+    times = [parse_time(e["time"]) for e in trace]
+    assert times == sorted(times), [(e["time"], e["source"], e["event"]) for e in trace]
+    assert all(t.utcoffset().total_seconds() == 0 for t in times)
