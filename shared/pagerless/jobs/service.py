@@ -11,6 +11,8 @@ incident and its approval, the trace from its timeline and the execution history
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from pagerless import step_functions
 from pagerless.clock import parse_time
 from pagerless.domain import approvals as approval_vocab
@@ -37,8 +39,8 @@ def _execution(arn: str | None) -> dict | None:
         return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
     return {
         "status": described["status"],
-        "started_at": described["startDate"].isoformat(),
-        "stopped_at": described["stopDate"].isoformat() if described.get("stopDate") else None,
+        "started_at": described["startDate"].astimezone(UTC).isoformat(),  # botocore's are local times
+        "stopped_at": described["stopDate"].astimezone(UTC).isoformat() if described.get("stopDate") else None,
     }
 
 

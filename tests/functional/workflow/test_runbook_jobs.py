@@ -258,3 +258,6 @@ def test_a_jobs_trace_is_in_time_order_whatever_the_local_time_zone(shanghai_tim
     times = [parse_time(e["time"]) for e in trace]
     assert times == sorted(times), [(e["time"], e["source"], e["event"]) for e in trace]
     assert all(t.utcoffset().total_seconds() == 0 for t in times)
+    # And the job's view gives its execution's times in UTC too
+    execution = job(api, key, started["job_id"])["execution"]
+    assert all(parse_time(execution[k]).utcoffset().total_seconds() == 0 for k in ("started_at", "stopped_at"))
