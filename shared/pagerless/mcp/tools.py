@@ -8,6 +8,7 @@ can correct itself.
 
 import json
 from dataclasses import dataclass
+from datetime import date, time
 from typing import Any, Literal
 
 from pagerless.auth.keys import Principal
@@ -149,4 +150,9 @@ def _bounded(limit: int, maximum: int = MAX_LIMIT) -> int:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: Any) -> str:
+    """Times as RFC 3339, as the API gives them (str() of a datetime has a space for the "T")."""
+    return value.isoformat() if isinstance(value, date | time) else str(value)

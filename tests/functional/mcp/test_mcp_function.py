@@ -246,3 +246,19 @@ def test_search_knowledge_finds_uploaded_documents_as_well_as_entries(runtime, s
     assert [(h["kind"], h["document"]) for h in failover] == [("document", "redis.md")]
     assert "哨兵" in failover[0]["text"]
     assert {h["kind"] for h in redis} == {"entry", "document"}
+
+
+def test_times_in_tool_results_are_rfc_3339_like_the_apis(runtime, sample_key):
+    from datetime import datetime
+
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given an incident
+    opened = IntakeService().process(Alert(source="generic", fingerprint="times", title="disk full"), "default")
+    # When an agent reads it
+    incident = _tool(runtime, "get_incident", {"incident_id": opened.incident_id})
+    timeline = _tool(runtime, "get_timeline", {"incident_id": opened.incident_id})["items"]
+    # Then its times are RFC 3339 ("T" between date and time), as the API and the other tools give them
+    for value in (incident["created_at"], incident["first_seen"], incident["updated_at"], timeline[0]["at"]):
+        assert "T" in value and datetime.fromisoformat(value).tzinfo is not None, value
