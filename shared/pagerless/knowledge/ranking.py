@@ -68,3 +68,14 @@ class Bm25:
         if not single:
             return query
         return query + [term for term in self.idf if len(term) == 2 and (term[0] in single or term[1] in single)]
+
+
+def matching_terms(query: Iterable[str], tokens: Iterable[str]) -> set[str]:
+    """The query terms found among ``tokens``; a one-character Chinese term is found in the bigrams
+    that hold it (as in Bm25.rank)."""
+    tokens = set(tokens)
+    return {
+        term
+        for term in set(query)
+        if term in tokens or (len(term) == 1 and _CJK.fullmatch(term) and any(term in t for t in tokens))
+    }
