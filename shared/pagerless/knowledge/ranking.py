@@ -2,11 +2,12 @@
 
 Chinese has no spaces, so runs of CJK characters are indexed as overlapping character bigrams
 (the usual segmenter-free approach); Latin text as lower-cased words and identifiers split on
-'-', '_', '.' and '/' as well as whole.
+'-', '_', '.' and '/' as well as whole. Full-width forms are folded first (NFKC).
 """
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -16,7 +17,8 @@ _STOP = frozenset("a an and are as at be by for from has in is it of on or the t
 
 
 def tokenize(text: str) -> list[str]:
-    text = (text or "").lower()
+    # NFKC: full-width letters and digits (ＣＰＵ, ９０, typed by Chinese input methods) are ASCII words
+    text = unicodedata.normalize("NFKC", text or "").lower()
     tokens: list[str] = []
     for word in _WORD.findall(text):
         word = word.strip("-./_")

@@ -26,3 +26,11 @@ def test_a_one_character_chinese_query_finds_the_words_that_contain_it():
     assert [i for i, _ in index.rank(tokenize("慢"))] == [1]
     # and a longer query ranks as before: by its bigrams
     assert [i for i, _ in index.rank(tokenize("死锁"))] == [0]
+
+
+def test_full_width_letters_and_digits_are_the_same_words():
+    # Chinese input methods often type Latin letters and digits full width: ＣＰＵ, ５００
+    docs = ["ＣＰＵ使用率超过９０％时扩容", "Redis memory eviction"]
+    index = Bm25(tokenize(d) for d in docs)
+    assert [i for i, _ in index.rank(tokenize("cpu 90"))] == [0]
+    assert [i for i, _ in index.rank(tokenize("ＲＥＤＩＳ"))] == [1]
