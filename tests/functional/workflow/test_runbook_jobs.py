@@ -261,3 +261,35 @@ def test_a_jobs_trace_is_in_time_order_whatever_the_local_time_zone(shanghai_tim
     # And the job's view gives its execution's times in UTC too
     execution = job(api, key, started["job_id"])["execution"]
     assert all(parse_time(execution[k]).utcoffset().total_seconds() == 0 for k in ("started_at", "stopped_at"))
+
+
+def test_a_job_stopped_while_its_approval_is_being_requested_stays_cancelled(runs, sandbox, api):
+    import time
+
+    key = runs["alice"]
+    # Given a run whose approval request is slow (its step's dry run reads a slow Deployment)
+    sandbox.slow_down("deployments", 3.0)
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    ).json()
+    wait_for(
+        lambda: any(
+            e["event"] == "StepStarted" and e.get("node") == "Raise the memory limit"
+            for e in events(api, key, started["job_id"])
+        )
+    )
+    time.sleep(1.0)
+    # When the job is stopped while the approval is being requested
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled", stopped.text
+    # Then once the approval request is done (the job parked again, or its approval expired at once)
+    wait_for(
+        lambda: (
+            job(api, key, started["job_id"])["status"] == "parked"
+            or api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
+        )
+    )
+    # the job stays cancelled, and no approval waits for it
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "cancelled" and after["correlation_key"] is None, after
+    assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
