@@ -1,6 +1,7 @@
 """Runbook runs as durable jobs: incident runs with chat-card approvals, policy denials, stop, replay, trace."""
 
 import json
+import time
 
 import pytest
 
@@ -234,8 +235,6 @@ def test_a_job_whose_execution_cannot_start_fails_and_is_not_left_pending(runs, 
 @pytest.fixture
 def shanghai_time(monkeypatch):
     """The process runs in UTC+8, as `pagerless dev` does on a laptop in China."""
-    import time
-
     monkeypatch.setenv("TZ", "Asia/Shanghai")
     time.tzset()
     yield
@@ -264,8 +263,6 @@ def test_a_jobs_trace_is_in_time_order_whatever_the_local_time_zone(shanghai_tim
 
 
 def test_a_job_stopped_while_its_approval_is_being_requested_stays_cancelled(runs, sandbox, api):
-    import time
-
     key = runs["alice"]
     # Given a run whose approval request is slow (its step's dry run reads a slow Deployment)
     sandbox.slow_down("deployments", 3.0)
@@ -293,3 +290,21 @@ def test_a_job_stopped_while_its_approval_is_being_requested_stays_cancelled(run
     after = job(api, key, started["job_id"])
     assert after["status"] == "cancelled" and after["correlation_key"] is None, after
     assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
+
+
+def test_a_job_stopped_while_it_starts_stays_cancelled_and_runs_no_step(runs, sandbox, api):
+    key = runs["alice"]
+    # Given a dry run of scale-out, whose start reads the Deployment's replica count (slowly)
+    sandbox.slow_down("deployments", 3.0)
+    body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "dry_run": True}}
+    started = api.post("/api/runs", json=body, headers=auth(key)).json()
+    wait_for(lambda: events(api, key, started["job_id"]))
+    time.sleep(1.0)
+    # When the job is stopped while it starts
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled", stopped.text
+    time.sleep(6.0)  # its start has read the Deployment by now
+    # Then it stays cancelled: it is not running again, and no step ran
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "cancelled", after
+    assert [e["event"] for e in events(api, key, started["job_id"])] == ["JobCreated", "JobCancelled"]
