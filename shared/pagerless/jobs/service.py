@@ -11,7 +11,10 @@ incident and its approval, the trace from its timeline and the execution history
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from pagerless import step_functions
+from pagerless.clock import parse_time
 from pagerless.domain import approvals as approval_vocab
 from pagerless.domain.pages import page_of
 from pagerless.jobs.errors import InvalidSignalKeyError, JobNotFoundError, JobNotParkedError
@@ -36,8 +39,8 @@ def _execution(arn: str | None) -> dict | None:
         return {"status": "UNKNOWN", "note": f"{type(exc).__name__}"}
     return {
         "status": described["status"],
-        "started_at": described["startDate"].isoformat(),
-        "stopped_at": described["stopDate"].isoformat() if described.get("stopDate") else None,
+        "started_at": described["startDate"].astimezone(UTC).isoformat(),  # botocore's are local times
+        "stopped_at": described["stopDate"].astimezone(UTC).isoformat() if described.get("stopDate") else None,
     }
 
 
@@ -121,7 +124,7 @@ def trace(job_id: str, workspace: str) -> dict:
         return _incident_trace(_incident(job_id, workspace))
     timeline = [{**e, "source": "pagerless"} for e in JobRepository().events(job_id)]
     timeline += _history(record.execution_arn)
-    return {"job_id": job_id, "status": record.status, "timeline": sorted(timeline, key=lambda e: e["time"])}
+    return {"job_id": job_id, "status": record.status, "timeline": sorted(timeline, key=_when)}
 
 
 def _incident_trace(incident) -> dict:
@@ -135,8 +138,13 @@ def _incident_trace(incident) -> dict:
     return {
         "job_id": incident.id,
         "status": _incident_view(incident)["status"],
-        "timeline": sorted(entries, key=lambda e: e["time"]),
+        "timeline": sorted(entries, key=_when),
     }
+
+
+def _when(entry: dict):
+    """An entry's time, as a time: the two sources' texts need not share a zone or a precision."""
+    return parse_time(entry["time"])
 
 
 def _history(arn: str | None) -> list[dict]:

@@ -21,7 +21,7 @@ import time
 
 from pagerless.diagnosis.llm import LlmSettings
 from pagerless.knowledge.documents import DocumentService
-from pagerless.knowledge.ranking import tokenize
+from pagerless.knowledge.ranking import matching_terms, tokenize
 from pagerless.observability import logger
 
 MAX_SENTENCES = 3
@@ -77,7 +77,7 @@ def extractive_answer(query: str, sources: list[dict]) -> tuple[str, list[int]]:
     candidates = []  # (-overlap, source rank, position, sentence, index)
     for rank, source in enumerate(sources):
         for position, sentence in enumerate(sentences(source["text"])):
-            overlap = len(wanted & set(tokenize(sentence)))
+            overlap = len(matching_terms(wanted, tokenize(sentence)))
             if overlap:
                 candidates.append((-overlap, rank, position, sentence, source["index"]))
     if not candidates:  # the terms matched across sentence boundaries: the best passage's opening

@@ -2,11 +2,12 @@
 
 Chinese has no spaces, so runs of CJK characters are indexed as overlapping character bigrams
 (the usual segmenter-free approach); Latin text as lower-cased words and identifiers split on
-'-', '_', '.' and '/' as well as whole.
+'-', '_', '.' and '/' as well as whole. Full-width forms are folded first (NFKC).
 """
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -16,7 +17,8 @@ _STOP = frozenset("a an and are as at be by for from has in is it of on or the t
 
 
 def tokenize(text: str) -> list[str]:
-    text = (text or "").lower()
+    # NFKC: full-width letters and digits (ＣＰＵ, ９０, typed by Chinese input methods) are ASCII words
+    text = unicodedata.normalize("NFKC", text or "").lower()
     tokens: list[str] = []
     for word in _WORD.findall(text):
         word = word.strip("-./_")
@@ -57,5 +59,25 @@ class Bm25:
         return total
 
     def rank(self, query: list[str]) -> list[tuple[int, float]]:
+        query = self._with_words_of_single_characters(query)
         scored = [(i, self.score(query, i)) for i in range(len(self.docs))]
         return sorted((s for s in scored if s[1] > 0), key=lambda s: -s[1])
+
+    def _with_words_of_single_characters(self, query: list[str]) -> list[str]:
+        """A one-character Chinese query term ("锁", "慢") also matches the indexed bigrams holding
+        that character: the documents are indexed as bigrams, so the character alone is rarely a term."""
+        single = {t for t in query if len(t) == 1 and _CJK.fullmatch(t)}
+        if not single:
+            return query
+        return query + [term for term in self.idf if len(term) == 2 and (term[0] in single or term[1] in single)]
+
+
+def matching_terms(query: Iterable[str], tokens: Iterable[str]) -> set[str]:
+    """The query terms found among ``tokens``; a one-character Chinese term is found in the bigrams
+    that hold it (as in Bm25.rank)."""
+    tokens = set(tokens)
+    return {
+        term
+        for term in set(query)
+        if term in tokens or (len(term) == 1 and _CJK.fullmatch(term) and any(term in t for t in tokens))
+    }

@@ -27,11 +27,10 @@ def similar_to_incident(
 ) -> list[dict]:
     """Past incidents of the same workspace most like ``incident`` (itself and its group excluded)."""
     pool = candidates if candidates is not None else recent_incidents(incident.workspace)
-    excluded = {incident.id, incident.parent_id}
     target = _features(incident)
     scored = []
     for other in pool:
-        if other.id in excluded or other.parent_id == incident.id:
+        if _same_group(incident, other):
             continue
         score, reasons = _score(target, _features(other))
         if score >= MIN_SCORE:
@@ -40,17 +39,31 @@ def similar_to_incident(
 
 
 def similar_to_text(
-    workspace: str, query: str, *, limit: int = 5, candidates: list[IncidentRecord] | None = None
+    workspace: str,
+    query: str,
+    *,
+    limit: int = 5,
+    candidates: list[IncidentRecord] | None = None,
+    excluding: IncidentRecord | None = None,
 ) -> list[dict]:
-    """Past incidents whose text matches ``query`` (the investigator's `similar_incidents` tool)."""
+    """Past incidents whose text matches ``query`` (the investigator's `similar_incidents` tool);
+    ``excluding`` is the incident under diagnosis: it and its group are not past incidents."""
     pool = candidates if candidates is not None else recent_incidents(workspace)
     query_tokens = Counter(tokenize(query))
     scored = []
     for other in pool:
+        if excluding is not None and _same_group(excluding, other):
+            continue
         similarity = _cosine(query_tokens, _features(other)["text"])
         if similarity >= MIN_SCORE:
             scored.append(_public(other, similarity, [f"text {similarity:.2f}"]))
     return sorted(scored, key=lambda s: -s["score"])[:limit]
+
+
+def _same_group(incident: IncidentRecord, other: IncidentRecord) -> bool:
+    """``other`` is ``incident`` or of its correlation group (its root, a child, a sibling)."""
+    root = incident.parent_id or incident.id
+    return other.id in (incident.id, root) or other.parent_id in (incident.id, root)
 
 
 def _features(incident: IncidentRecord) -> dict:

@@ -8,13 +8,20 @@ can correct itself.
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from datetime import date, time
+from typing import Any, Literal
 
 from pagerless.auth.keys import Principal
 from pagerless.domain.errors import ForbiddenError, NotFoundError
+from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.roles import Role, role_satisfies
+from pagerless.domain.severity import Severity
 
 MAX_LIMIT = 100
+# The filters' values, inlined in the tool's schema: a word that is no status matches nothing, so
+# the model is told, rather than shown an empty list it would take for "no incidents".
+StatusFilter = Literal[tuple(s.value for s in IncidentStatus)]
+SeverityFilter = Literal[tuple(s.value for s in Severity)]
 
 
 @dataclass(frozen=True)
@@ -26,12 +33,17 @@ class Toolbox:
         return self.principal.workspace
 
     def list_incidents(
-        self, status: str | None = None, severity: str | None = None, service: str | None = None, limit: int = 20
+        self,
+        status: StatusFilter | None = None,
+        severity: SeverityFilter | None = None,
+        service: str | None = None,
+        limit: int = 20,
+        cursor: str | None = None,
     ) -> dict:
         from pagerless.incidents.schemas import public
         from pagerless.incidents.service import IncidentService
 
-        items, _ = IncidentService().search(
+        items, next_cursor = IncidentService().search(
             self.workspace,
             status=status,
             severity=severity,
@@ -39,9 +51,9 @@ class Toolbox:
             namespace=None,
             since=None,
             limit=_bounded(limit),
-            cursor=None,
+            cursor=cursor,
         )
-        return {"items": [_jsonable(public(i)) for i in items]}
+        return {"items": [_jsonable(public(i)) for i in items], "next_cursor": next_cursor}
 
     def get_incident(self, incident_id: str) -> dict:
         from pagerless.incidents.schemas import public
@@ -64,11 +76,10 @@ class Toolbox:
         return _jsonable(incident.diagnosis)
 
     def search_knowledge(self, query: str, limit: int = 10) -> dict:
-        from pagerless.knowledge.service import KnowledgeService
+        """What the investigator's knowledge search sees: the entries and the uploaded documents' passages."""
+        from pagerless.knowledge.documents import search_everything
 
-        return {
-            "items": [_jsonable(hit) for hit in KnowledgeService().search(self.workspace, query, limit=_bounded(limit))]
-        }
+        return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, _bounded(limit))]}
 
     def similar_incidents(self, incident_id: str, limit: int = 10) -> dict:
         from pagerless.incidents.service import IncidentService
@@ -115,13 +126,15 @@ class Toolbox:
 DESCRIPTIONS: dict[str, str] = {
     "list_incidents": "List incidents of the workspace, newest first. Filter by status (open, diagnosing, "
     "awaiting_approval, remediating, verifying, resolved, diagnosed, escalated), severity "
-    "(critical, high, warning, info) and service.",
+    "(critical, high, warning, info) and service. At most `limit` (up to 100) a call: pass the answer's "
+    "next_cursor as `cursor` for the next page; next_cursor null means there are no more.",
     "get_incident": "One incident by id (INC-YYYYMMDD-NNNN): status, severity, service, alerts, metrics.",
     "get_timeline": "Everything that happened to an incident, oldest first: alerts, diagnosis, proposals, "
     "approvals, actions, verification.",
     "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
     "ranked alternatives and suggested remediations.",
-    "search_knowledge": "Search the team's knowledge base (runbooks, notes) by words; English or Chinese.",
+    "search_knowledge": "Search the team's knowledge by words, English or Chinese: its entries (runbooks, notes; "
+    'kind "entry") and the passages of the documents uploaded to its knowledge bases (kind "document").',
     "similar_incidents": "Past incidents most like this one, with the reasons and how they were resolved.",
     "list_actions": "The remediation action catalog: each action's parameters, risk, blast radius, reversibility.",
     "list_runbooks": "Runbooks (steps from the action catalog, with verify and rollback). With incident_id: only "
@@ -137,4 +150,9 @@ def _bounded(limit: int, maximum: int = MAX_LIMIT) -> int:
 
 
 def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _plain(value: Any) -> str:
+    """Times as RFC 3339, as the API gives them (str() of a datetime has a space for the "T")."""
+    return value.isoformat() if isinstance(value, date | time) else str(value)

@@ -19,7 +19,7 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.incidents.notices import publish
 from pagerless.store.approvals import ApprovalRepository
-from pagerless.store.jobs import PARKED, JobRecord, JobRepository
+from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
 
 KIND = vocab.RUNBOOK_STEP
 
@@ -30,7 +30,7 @@ def is_step(record: Approval | None) -> bool:
 
 def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds: int) -> dict:
     """Store the token with the planned step; the job is parked until a decision or the timeout."""
-    from pagerless.runbooks.engine import current_step, load, note, runbook_of
+    from pagerless.runbooks.engine import JobFinishedError, current_step, load, note, runbook_of
 
     job = load(job_id)
     step = current_step(job)
@@ -63,7 +63,16 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             },
         )
     )
-    JobRepository().update(job, status=PARKED, correlation_key=record.approval_id, current_node=step.name)
+    if not JobRepository().update(
+        job,
+        status=PARKED,
+        correlation_key=record.approval_id,
+        current_node=step.name,
+        expected_status=(RUNNING, PARKED),  # parked: a retried invocation of this step
+    ):
+        # Stopped while the approval was being requested: the stop stands, nobody is asked.
+        expire(job, record.approval_id, note=f"the job was {job.status} before its approval was requested")
+        raise JobFinishedError(f"job {job.job_id} is {job.status}")
     note(
         job,
         "JobParked",

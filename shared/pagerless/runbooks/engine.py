@@ -19,7 +19,7 @@ from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.store.jobs import FINAL, RUNNING, JobRecord, JobRepository
+from pagerless.store.jobs import FINAL, PENDING, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
 
@@ -116,7 +116,10 @@ def start(job_id: str) -> dict:
             context["current_replicas"] = int(deployment["spec"].get("replicas", 1))
         finally:
             kube.close()
-    _save(job, status=RUNNING, state={**job.state, "context": context})
+    if not JobRepository().update(
+        job, status=RUNNING, state={**job.state, "context": context}, expected_status=(PENDING, RUNNING)
+    ):
+        raise JobFinishedError(f"job {job_id} is {job.status}")  # stopped while it started
     note(
         job,
         "JobStarted",

@@ -14,7 +14,7 @@ from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.observability import logger
 from pagerless.runbooks.models import CONTEXT_FIELDS, RiskLevel, Runbook
 from pagerless.runbooks.service import RunbookService
-from pagerless.store.jobs import PENDING, JobRecord, JobRepository, new_job_id
+from pagerless.store.jobs import FAILED, PENDING, JobRecord, JobRepository, new_job_id
 
 KIND = "runbook_run"
 _DEFAULTS = {"days": 14}
@@ -139,11 +139,21 @@ def start_execution(job: JobRecord) -> str:
         dry_run=job.input.get("dry_run"),
         replay_of=(job.state or {}).get("replay_of"),
     )
-    arn = step_functions.client().start_execution(
-        stateMachineArn=settings.workflow().runbook_state_machine_arn,
-        name=job.job_id,
-        input=json.dumps({"job_id": job.job_id, "workspace": job.workspace}),
-    )["executionArn"]
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        arn = step_functions.client().start_execution(
+            stateMachineArn=settings.workflow().runbook_state_machine_arn,
+            name=job.job_id,
+            input=json.dumps({"job_id": job.job_id, "workspace": job.workspace}),
+        )["executionArn"]
+    except (ClientError, BotoCoreError) as exc:
+        # Nothing will ever run the job: it fails now (and can be replayed) rather than stay pending.
+        why = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else type(exc).__name__
+        error = f"its execution could not be started ({why or 'an error'})"
+        if repo.update(job, status=FAILED, error=error, expected_status=(PENDING,)):
+            repo.add_event(job, "JobFailed", message=error)
+        raise ServiceUnavailableError(f"job {job.job_id}: {error}; it is failed, replay it or try again") from exc
     repo.update(job, execution_arn=arn)
     logger().info("runbook run started", extra={"job_id": job.job_id, "workflow_id": job.workflow_id})
     return arn

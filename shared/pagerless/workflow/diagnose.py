@@ -74,7 +74,7 @@ class WithKnowledge:
 
         def similar(query: str | None, limit: int) -> list[dict]:
             return (
-                similar_to_text(workspace, query, limit=limit)
+                similar_to_text(workspace, query, limit=limit, excluding=self.incident)
                 if query
                 else similar_to_incident(self.incident, limit=limit)
             )

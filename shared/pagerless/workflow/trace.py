@@ -2,7 +2,7 @@
 long and what failed. Only names, times, errors and causes are read from the history — never
 inputs, outputs or parameters, which carry the task token."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pagerless import step_functions
 from pagerless.clock import parse_time
@@ -118,7 +118,8 @@ def _history(sfn, arn: str) -> list[dict]:
 
 
 def _iso(value) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
+    # botocore gives the history's times in the process's local zone; ours are UTC, and are compared
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 
 def _ms(entered_iso: str, exited: datetime) -> int:

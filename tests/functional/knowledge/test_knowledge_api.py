@@ -99,6 +99,7 @@ def _incident(
     status="resolved",
     labels=None,
     workspace="default",
+    parent_id=None,
 ):
     from datetime import UTC, datetime
 
@@ -118,6 +119,7 @@ def _incident(
         labels=labels or {},
         diagnosis={"category": category} if category else None,
         resolution=resolution,
+        parent_id=parent_id,
     )
     record.save()
     return record
@@ -157,3 +159,21 @@ def test_similar_incidents_ranked_with_scores_and_reasons(api, operator_key):
     assert "INC-20260301-0002" not in {i["incident_id"] for i in items}
     assert "INC-20260302-0001" not in {i["incident_id"] for i in items}
     assert api.get("/api/incidents/INC-19990101-0001/similar", headers=auth(operator_key)).status_code == 404
+
+
+def test_a_one_character_chinese_query_finds_entries_and_passages(api, operator_key):
+    h = auth(operator_key)
+    # Given an entry and an uploaded document about a deadlock (死锁), and one about something else
+    lock = api.post(
+        "/api/knowledge", json={"title": "订单库死锁", "content": "先查 information_schema 的锁等待。"}, headers=h
+    ).json()
+    api.post("/api/knowledge", json={"title": "证书轮换", "content": "cert-manager 自动续期。"}, headers=h)
+    kb = api.post("/api/knowledge-bases", json={"name": "runbooks"}, headers=h).json()["id"]
+    files = {"file": ("db.md", "# 数据库\n\n出现死锁时先杀掉阻塞的会话。".encode(), "text/markdown")}
+    assert api.post(f"/api/knowledge-bases/{kb}/documents", files=files, headers=h).status_code == 201
+    # When searching for the one-character word 锁 (lock)
+    entries = api.get("/api/knowledge/search", params={"q": "锁"}, headers=h).json()["items"]
+    passages = api.post(f"/api/knowledge-bases/{kb}/search", json={"query": "锁"}, headers=h).json()["items"]
+    # Then the deadlock entry and passage are found, and nothing else
+    assert [e["id"] for e in entries] == [lock["id"]]
+    assert [p["document"] for p in passages] == ["db.md"]

@@ -74,6 +74,13 @@ def test_a_chinese_question_gets_the_chinese_sentence(api, admin_key, kb):
     assert "用哨兵执行故障转移" in body["answer"] and body["sources"][0]["document"] == "redis.md"
 
 
+def test_a_one_character_chinese_question_gets_the_sentence_with_that_word(api, admin_key, kb):
+    # 主 (primary): the passage is found, and the answer is its sentence about the primary, not its heading
+    body = rag(api, admin_key, kb, "主").json()
+    assert body["sources"][0]["document"] == "redis.md"
+    assert body["answer"] == "主节点故障时，用哨兵执行故障转移。 [1]", body["answer"]
+
+
 def test_a_question_nothing_matches_says_so_and_cites_nothing(api, admin_key, kb):
     body = rag(api, admin_key, kb, "kafka consumer lag").json()
     assert body["sources"] == [] and body["citations"] == [] and body["answer"].startswith("No passage")

@@ -173,3 +173,93 @@ def test_list_runbooks_gives_the_runbooks_matching_an_incident(runtime, sample_k
     )
     items = json.loads(json.loads(_invoke(runtime, matching)["body"])["result"]["content"][0]["text"])["items"]
     assert items[0]["id"] == "certificate-expiry-check" and items[0]["reasons"]
+
+
+def _tool(runtime, name: str, arguments: dict) -> dict:
+    event = _rpc(json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": name, "arguments": arguments})
+    result = json.loads(_invoke(runtime, event)["body"])["result"]
+    assert result["isError"] is False, result
+    return json.loads(result["content"][0]["text"])
+
+
+def test_list_incidents_pages_on_with_the_next_cursor(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given three incidents
+    opened = [
+        IntakeService().process(Alert(source="generic", fingerprint=f"page-{n}", title=f"disk {n}"), "default")
+        for n in range(3)
+    ]
+    # When an agent lists them two at a time, following next_cursor
+    first = _tool(runtime, "list_incidents", {"limit": 2})
+    second = _tool(runtime, "list_incidents", {"limit": 2, "cursor": first["next_cursor"]})
+    # Then it sees every incident once, and the last page says there is no more
+    seen = [i["id"] for i in first["items"] + second["items"]]
+    assert sorted(seen) == sorted(o.incident_id for o in opened)
+    assert first["next_cursor"] and second["next_cursor"] is None
+
+
+def test_an_unknown_status_or_severity_is_a_tool_error_not_an_empty_list(runtime, sample_key):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given an incident, and the tool's schema, which names the statuses an agent may filter by
+    IntakeService().process(Alert(source="generic", fingerprint="enum", title="disk full"), "default")
+    listed = _invoke(runtime, _rpc(json.loads(EVENT.read_text("utf-8")), "tools/list", {}))
+    [schema] = [
+        t["inputSchema"] for t in json.loads(listed["body"])["result"]["tools"] if t["name"] == "list_incidents"
+    ]
+    assert "awaiting_approval" in json.dumps(schema["properties"]["status"])
+    assert "critical" in json.dumps(schema["properties"]["severity"])
+    # When an agent filters by words that are no status or severity of ours
+    for arguments in ({"status": "acknowledged"}, {"severity": "sev1"}):
+        event = _rpc(
+            json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": "list_incidents", "arguments": arguments}
+        )
+        result = json.loads(_invoke(runtime, event)["body"])["result"]
+        # Then it is told its argument is wrong (naming the values it may use), not that nothing matched
+        assert result["isError"] is True, result
+        assert "open" in result["content"][0]["text"] or "critical" in result["content"][0]["text"]
+    # And a valid filter still works
+    [incident] = _tool(runtime, "list_incidents", {})["items"]
+    filtered = _tool(runtime, "list_incidents", {"severity": incident["severity"]})
+    assert [i["id"] for i in filtered["items"]] == [incident["id"]]
+    assert _tool(runtime, "list_incidents", {"status": "resolved"})["items"] == []  # (its workflow moves it on)
+
+
+def test_search_knowledge_finds_uploaded_documents_as_well_as_entries(runtime, sample_key):
+    from pagerless.knowledge.documents import DocumentService, Upload
+    from pagerless.knowledge.service import KnowledgeCreate, KnowledgeService
+
+    # Given a knowledge entry, and a runbook uploaded to a knowledge base (in Chinese)
+    KnowledgeService().create(
+        "default", KnowledgeCreate(title="Redis memory", content="raise maxmemory on redis-cache"), "key_admin"
+    )
+    documents = DocumentService()
+    kb = documents.create_base("default", "runbooks", "", "key_admin")["id"]
+    text = "# Redis 故障转移\n\n主节点故障时，用哨兵执行故障转移，然后检查复制状态。"
+    documents.upload("default", kb, Upload("redis.md", "text/markdown", text.encode()), "key_admin")
+    # When an agent searches the knowledge for the failover, and for redis
+    failover = _tool(runtime, "search_knowledge", {"query": "哨兵故障转移"})["items"]
+    redis = _tool(runtime, "search_knowledge", {"query": "redis", "limit": 5})["items"]
+    # Then the uploaded runbook's passage is found, beside the entry
+    assert [(h["kind"], h["document"]) for h in failover] == [("document", "redis.md")]
+    assert "哨兵" in failover[0]["text"]
+    assert {h["kind"] for h in redis} == {"entry", "document"}
+
+
+def test_times_in_tool_results_are_rfc_3339_like_the_apis(runtime, sample_key):
+    from datetime import datetime
+
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+
+    # Given an incident
+    opened = IntakeService().process(Alert(source="generic", fingerprint="times", title="disk full"), "default")
+    # When an agent reads it
+    incident = _tool(runtime, "get_incident", {"incident_id": opened.incident_id})
+    timeline = _tool(runtime, "get_timeline", {"incident_id": opened.incident_id})["items"]
+    # Then its times are RFC 3339 ("T" between date and time), as the API and the other tools give them
+    for value in (incident["created_at"], incident["first_seen"], incident["updated_at"], timeline[0]["at"]):
+        assert "T" in value and datetime.fromisoformat(value).tzinfo is not None, value

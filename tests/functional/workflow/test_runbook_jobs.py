@@ -1,6 +1,7 @@
 """Runbook runs as durable jobs: incident runs with chat-card approvals, policy denials, stop, replay, trace."""
 
 import json
+import time
 
 import pytest
 
@@ -198,3 +199,112 @@ def test_an_incident_workflow_is_a_job(runs, sandbox, scenario, api):
     assert signal.json()["approval"]["status"] == "rejected"
     missing = api.get("/api/jobs/job-doesnotexist", headers=auth(key))
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "JOB_NOT_FOUND"
+
+
+def test_a_job_whose_execution_cannot_start_fails_and_is_not_left_pending(runs, sandbox, api, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _Throttled:
+        """The real Step Functions client, whose StartExecution is throttled."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def start_execution(self, **kwargs):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "StartExecution")
+
+    key = runs["alice"]
+    monkeypatch.setattr(step_functions, "client", lambda: _Throttled())
+    # When a run is submitted while Step Functions refuses to start its execution
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    )
+    # Then the caller gets an error in the API's format, not a job id
+    assert started.status_code == 503, started.text
+    assert "error" in started.json()
+    # And the job it recorded is failed, saying why, rather than pending forever
+    [listed] = api.get("/api/jobs", headers=auth(key)).json()["items"]
+    assert listed["status"] == "failed" and "ThrottlingException" in listed["error"], listed
+    assert [e["event"] for e in events(api, key, listed["job_id"])] == ["JobCreated", "JobFailed"]
+
+
+@pytest.fixture
+def shanghai_time(monkeypatch):
+    """The process runs in UTC+8, as `pagerless dev` does on a laptop in China."""
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_jobs_trace_is_in_time_order_whatever_the_local_time_zone(shanghai_time, runs, sandbox, api):
+    from pagerless.clock import parse_time
+
+    key = runs["alice"]
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    ).json()
+    wait_job(api, key, started["job_id"], "completed")
+    # When the trace merges our events with the execution's history
+    trace = api.get(f"/api/jobs/{started['job_id']}/trace", headers=auth(key)).json()["timeline"]
+    # Then both sources are there, in the order they happened, every time in UTC
+    assert {e["source"] for e in trace} == {"pagerless", "stepfunctions"}
+    times = [parse_time(e["time"]) for e in trace]
+    assert times == sorted(times), [(e["time"], e["source"], e["event"]) for e in trace]
+    assert all(t.utcoffset().total_seconds() == 0 for t in times)
+    # And the job's view gives its execution's times in UTC too
+    execution = job(api, key, started["job_id"])["execution"]
+    assert all(parse_time(execution[k]).utcoffset().total_seconds() == 0 for k in ("started_at", "stopped_at"))
+
+
+def test_a_job_stopped_while_its_approval_is_being_requested_stays_cancelled(runs, sandbox, api):
+    key = runs["alice"]
+    # Given a run whose approval request is slow (its step's dry run reads a slow Deployment)
+    sandbox.slow_down("deployments", 3.0)
+    started = api.post(
+        "/api/runs", json={"workflow_id": "oom-recovery", "input": {"context": CONTEXT}}, headers=auth(key)
+    ).json()
+    wait_for(
+        lambda: any(
+            e["event"] == "StepStarted" and e.get("node") == "Raise the memory limit"
+            for e in events(api, key, started["job_id"])
+        )
+    )
+    time.sleep(1.0)
+    # When the job is stopped while the approval is being requested
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled", stopped.text
+    # Then once the approval request is done (the job parked again, or its approval expired at once)
+    wait_for(
+        lambda: (
+            job(api, key, started["job_id"])["status"] == "parked"
+            or api.get("/api/approvals?status=expired", headers=auth(key)).json()["items"]
+        )
+    )
+    # the job stays cancelled, and no approval waits for it
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "cancelled" and after["correlation_key"] is None, after
+    assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
+
+
+def test_a_job_stopped_while_it_starts_stays_cancelled_and_runs_no_step(runs, sandbox, api):
+    key = runs["alice"]
+    # Given a dry run of scale-out, whose start reads the Deployment's replica count (slowly)
+    sandbox.slow_down("deployments", 3.0)
+    body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "dry_run": True}}
+    started = api.post("/api/runs", json=body, headers=auth(key)).json()
+    wait_for(lambda: events(api, key, started["job_id"]))
+    time.sleep(1.0)
+    # When the job is stopped while it starts
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key))
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled", stopped.text
+    time.sleep(6.0)  # its start has read the Deployment by now
+    # Then it stays cancelled: it is not running again, and no step ran
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "cancelled", after
+    assert [e["event"] for e in events(api, key, started["job_id"])] == ["JobCreated", "JobCancelled"]
