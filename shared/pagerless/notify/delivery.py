@@ -160,6 +160,8 @@ class NotifyService:
         if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
             message = _with_approval_links(message, job, channel)
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
+        if recipient is not None and recipient.instead_of and not self._refused(job, recipient.instead_of, event):
+            return  # the person's direct messages went out (or are being retried): no email on top
         record = store.new_delivery(
             delivery_id(job, target, event),
             workspace=job.workspace,
@@ -189,6 +191,11 @@ class NotifyService:
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
         self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
+
+    def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
+        """Whether every one of the job's deliveries to ``targets`` was refused for good."""
+        records = [self.deliveries.find(delivery_id(job, target, event)) for target in targets]
+        return all(r is not None and r.status in (store.GAVE_UP, store.DEAD) for r in records)
 
     def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline) -> None:
         conf = settings.notify()

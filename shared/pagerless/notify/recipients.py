@@ -4,13 +4,15 @@ A ``schedule`` target is the person on call at that moment (pagerless.oncall). A
 reached at every chat address they have — a Slack user id through the workspace's Slack app
 channel (``chat.postMessage`` with ``channel=<user id>``), a Lark open_id through the Lark app
 channel of the same app (``receive_id_type=open_id``) — from their contacts and their bound chat
-identities; a person with no chat address gets an email through the email (SES) channel. Each
+identities; a person with no chat address gets an email through the email (SES) channel, and so does
+a person whose every direct message the vendor refused for good (a user who left the Slack workspace:
+``Recipient.instead_of``, after their chat recipients). Each
 (person, channel) is its own delivery, so its id names the person; a chat user gets one direct
 message even when several channels (a #ops and a #payments channel of one Slack app) could send
 it. Pure resolution: no vendor call.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from pagerless.observability import logger
@@ -26,6 +28,9 @@ class Recipient:
     name: str
     address: str
     override: dict
+    # a fallback: sent only if every one of these deliveries ("<channel id>#<person id>") was refused
+    # for good (given up, or dead after its retries)
+    instead_of: tuple[str, ...] = ()
 
     def to_public(self) -> dict:
         return {"person_id": self.person_id, "name": self.name, "address": self.address}
@@ -82,19 +87,24 @@ def resolve(
 
     people = PeopleService()
     chosen: list[tuple[dict, Recipient]] = []
+    fallbacks: list[tuple[dict, Recipient]] = []  # after every direct message: they depend on how those went
     unreachable: list[str] = []
     for person_id in people_of(workspace, targets, at):
         person = people.find(workspace, person_id)
         if person is None:
             unreachable.append(person_id)
             continue
-        reach = _chat(person, addresses(workspace, person), channels) or _email(person, channels)
+        chat, email = _chat(person, addresses(workspace, person), channels), _email(person, channels)
+        if chat:
+            primaries = tuple(f"{channel['id']}#{person.id}" for channel, _ in chat)
+            fallbacks += [(channel, replace(r, instead_of=primaries)) for channel, r in email]
+        reach = chat or email
         if not reach:
             unreachable.append(person_id)
         chosen += reach
     if unreachable:
         logger().warning("paged people with no reachable address", extra={"person_ids": unreachable[:20]})
-    return chosen, unreachable
+    return chosen + fallbacks, unreachable
 
 
 def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipient]]:

@@ -192,6 +192,37 @@ def test_a_page_does_not_go_through_a_channel_type_switched_off_in_plugins(api, 
     )
 
 
+def test_a_person_whose_chat_address_is_refused_for_good_is_paged_by_email_instead(
+    api, notify_env, admin_key, vendors, team
+):
+    import boto3
+
+    from pagerless.outbox.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
+    )
+    # Given Bob's bound Slack user no longer exists (he left the Slack workspace; Slack refuses for good)
+    vendors.fail("/slack/api/chat.postMessage", 200, times=1, body={"ok": False, "error": "channel_not_found"})
+    incident = save_incident()
+    # When Bob is paged
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["bob"].id}]))
+    notify_env.poller.drain()
+    # Then the Slack message is given up and Bob gets the page by email, at his address only
+    by_type = {e["channel_type"]: e for e in _logs(api, admin_key, incident_id=incident.id)}
+    assert by_type["slack"]["status"] == "gave_up"
+    assert (by_type["email"]["status"], by_type["email"]["recipient"]["address"]) == ("sent", "email:bob@example.com")
+    # And a person whose direct message arrives gets no email (Alice)
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["alice"].id}], generation="1-0"))
+    notify_env.poller.drain()
+    alice = [
+        e for e in _logs(api, admin_key, incident_id=incident.id) if e["recipient"]["person_id"] == team["alice"].id
+    ]
+    assert [(e["channel_type"], e["status"]) for e in alice] == [("slack", "sent")]
+
+
 def test_a_page_nobody_can_receive_is_on_the_timeline(api, notify_env, admin_key, vendors, team):
     from pagerless.outbox.jobs import enqueue
 
