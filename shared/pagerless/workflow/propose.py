@@ -6,6 +6,7 @@ incident; the state machine only gets the route: ``none`` (nothing Pagerless may
 """
 
 from pagerless import settings
+from pagerless.clock import utcnow
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
@@ -137,7 +138,8 @@ def approval_timeout(policy: Policy, options: dict | None) -> int:
 
 def _store(incident: IncidentRecord, proposal: dict, policy: Policy, options: dict | None) -> dict:
     timeout = approval_timeout(policy, options)
-    proposal = {**proposal, "approval_timeout_seconds": timeout}
+    # when it was proposed: only an approval requested since approves it (`remediate._approver`)
+    proposal = {**proposal, "approval_timeout_seconds": timeout, "proposed_at": utcnow().isoformat()}
     update(incident, proposal=proposal)
     decision = proposal.get("decision") or {}
     timeline.record(

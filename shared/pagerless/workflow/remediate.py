@@ -7,7 +7,7 @@ step itself is run again.
 """
 
 from pagerless import settings
-from pagerless.clock import utcnow
+from pagerless.clock import parse_time, utcnow
 from pagerless.domain.approvals import APPROVED
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
@@ -35,13 +35,18 @@ def timings(options: dict | None, defaults: dict | None) -> dict:
     }
 
 
-def _approver(approval, plan: dict) -> str | None:
-    """Who approved this very plan: an approval shown an earlier plan (the proposal was replaced
-    since) approves nothing here. Approvals stored before they carried their plan count as before."""
+def _approver(approval, proposal: dict) -> str | None:
+    """Who approved this very proposal: an approval shown an earlier plan (the proposal was replaced
+    since), or requested before this proposal was made (the same plan proposed again, in a later run
+    of the workflow), approves nothing here. Approvals and proposals stored before they carried their
+    plan and time count as before."""
     if approval is None or approval.status != APPROVED:
         return None
+    proposed_at = parse_time(proposal.get("proposed_at"))
+    if proposed_at is not None and approval.requested_at < proposed_at:
+        return None
     shown = (approval.proposal or {}).get("plan")
-    return approval.decided_by if shown is None or shown == plan else None
+    return approval.decided_by if shown is None or shown == proposal["plan"] else None
 
 
 def remediate(incident_id: str, workspace: str, options: dict | None = None, defaults: dict | None = None) -> dict:
@@ -56,7 +61,7 @@ def remediate(incident_id: str, workspace: str, options: dict | None = None, def
         return _ran_before(incident, plan, result)
     decision = evaluate(plan, get_policy(workspace), policy_context(workspace))
     approval = ApprovalRepository().latest(incident_id)
-    approved_by = _approver(approval, proposal["plan"])
+    approved_by = _approver(approval, proposal)
     if not decision.allowed:
         result["reason"] = (
             f"the policy no longer allows {plan.action.action} (rule {decision.rule}): {decision.reason}; nothing ran"

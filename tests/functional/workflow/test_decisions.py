@@ -188,6 +188,31 @@ def test_an_approval_of_an_earlier_plan_does_not_approve_the_plan_that_replaced_
     assert memory_limit(sandbox) == "256Mi"
 
 
+def test_an_approval_of_an_earlier_proposal_of_the_same_plan_does_not_approve_a_later_one(
+    sandbox, scenario, api, operator_key, runtime, monkeypatch
+):
+    from pagerless.domain.approvals import APPROVED
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.propose import propose
+    from pagerless.workflow.remediate import remediate
+    from tests.functional.workflow.conftest import _stop_running_executions
+
+    # Given alice approved the proposal to raise the memory limit to 512Mi
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "awaiting_approval")
+    _stop_running_executions(runtime)
+    repository = ApprovalRepository()
+    assert repository.decide(repository.latest(opened.id), APPROVED, actor="alice", role="operator")
+    # And the incident was proposed the same plan again later (another run of the workflow), which
+    # nobody has approved
+    propose(opened.id, "default")
+    # When the Remediate step runs for that later proposal
+    result = remediate(opened.id, "default")
+    # Then alice's earlier approval does not run it
+    assert result["next"] == "escalate", result
+    assert memory_limit(sandbox) == "256Mi"
+
+
 def test_a_retried_remediate_step_does_not_run_the_fix_again(sandbox, scenario, runtime):
     from pagerless.domain.approvals import APPROVED
     from pagerless.store.approvals import ApprovalRepository
