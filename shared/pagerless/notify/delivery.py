@@ -21,12 +21,13 @@ from datetime import datetime, timedelta
 import httpx
 
 from pagerless import settings
-from pagerless.clock import parse_time, utcnow
+from pagerless.clock import utcnow
 from pagerless.notify import context as contexts
 from pagerless.notify import recipients, render
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
+from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
 from pagerless.outbox.jobs import QUEUE_REDELIVERY_SECONDS, NotifyJob
@@ -156,9 +157,9 @@ class NotifyService:
                 return
         message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None)
         if recipient is not None and job.event == "escalation.page" and channel["channel_type"] in ("email", "ses"):
-            message = _with_ack_link(message, job, recipient)
+            message = with_ack_link(message, job, recipient)
         if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
-            message = _with_approval_links(message, job, channel)
+            message = with_approval_links(message, job, channel)
         target = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
         if recipient is not None and recipient.instead_of and not self._refused(job, recipient.instead_of, event):
             return  # the person's direct messages went out (or are being retried): no email on top
@@ -381,50 +382,3 @@ def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
 
 
 __all__ = ["ChannelError", "NotifyService", "Outcome", "RetryLaterError", "delivery_id"]
-
-
-def _with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Message:
-    """An email page carries a signed Acknowledge link for its person (when links are configured)."""
-    from dataclasses import replace
-
-    from pagerless.chat.email_links import ack_link_for
-    from pagerless.domain.errors import ServiceUnavailableError
-
-    if not job.incident_id:
-        return message
-    try:
-        link = ack_link_for(recipient.person_id, incident_id=job.incident_id, workspace=job.workspace)
-    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
-        return message
-    return replace(message, body=f"{message.body}\n\nAcknowledge: {link}")
-
-
-def _with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Message:
-    """Each address of an email channel that belongs to a person gets that person's signed Approve and
-    Reject links (a confirm page; only its POST decides, with the person's role)."""
-    from dataclasses import replace
-
-    from pagerless.chat.email_links import links_for
-    from pagerless.domain.errors import ServiceUnavailableError
-    from pagerless.notify.channels.email import recipients as addresses
-    from pagerless.people.service import PeopleService
-
-    approval_id, expires = job.data.get("approval_id"), job.data.get("expires_at")
-    if not (job.incident_id and approval_id and expires):
-        return message
-    people, personal = PeopleService(), {}
-    try:
-        for address in addresses(channel.get("config") or {}):
-            person = people.by_email(job.workspace, address)
-            if person is not None:
-                links = links_for(
-                    person.id,
-                    incident_id=job.incident_id,
-                    approval_id=approval_id,
-                    workspace=job.workspace,
-                    expires_at=parse_time(expires),
-                )
-                personal[address] = f"Approve: {links['approve']}\nReject: {links['reject']}"
-    except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
-        return message
-    return replace(message, per_address=personal) if personal else message
