@@ -258,6 +258,13 @@ class Event:
     last: datetime | None
     field_path: str = ""  # "spec.containers{api}": the container a kubelet event is about
 
+    def about_container(self, name: str) -> bool:
+        """Whether the event may be about container ``name``: it names that container by fieldPath,
+        or no container at all (a pod-level event)."""
+        if not self.field_path.startswith("spec."):
+            return True
+        return self.field_path in (f"spec.containers{{{name}}}", f"spec.initContainers{{{name}}}")
+
     @property
     def source(self) -> str:
         return f"event {self.namespace}/{self.kind}/{self.name}"

@@ -239,3 +239,33 @@ def test_a_restarting_native_sidecar_is_a_crash_in_a_running_pod_not_an_init_fai
     # Then it is the sidecar's crash, not an init container keeping the pod from starting
     assert categories(findings) == ["crashloop_app_error"]
     assert findings[0].target["container"] == "log-shipper" and "never starts" not in findings[0].summary
+
+
+def test_a_containers_finding_cites_its_own_events_not_a_sidecars():
+    # Given an app container OOMKilled beside a sidecar that fails to pull its image, with the kubelet's
+    # events naming each container by fieldPath (the sidecar's "Back-off" names no container in its text)
+    statuses = [
+        cstatus("api", state=waiting("CrashLoopBackOff"), last=terminated("OOMKilled", 137, 3), restarts=4),
+        cstatus("log-shipper", state=waiting("ImagePullBackOff"), image="registry.example.com/shipper:9.9"),
+    ]
+    specs = [cspec("api", resources={"limits": {"memory": "256Mi"}}), cspec("log-shipper", image="shipper:9.9")]
+    app_backoff = event("shop", "Pod", "checkout-6d5f7c9b8-a1", "BackOff", "Back-off restarting failed container")
+    app_backoff["involvedObject"]["fieldPath"] = "spec.containers{api}"
+    shipper_pull = event(
+        "shop", "Pod", "checkout-6d5f7c9b8-a1", "Failed", 'Failed to pull image "shipper:9.9": not found'
+    )
+    shipper_pull["involvedObject"]["fieldPath"] = "spec.containers{log-shipper}"
+    shipper_backoff = event("shop", "Pod", "checkout-6d5f7c9b8-a1", "BackOff", "Back-off pulling image")
+    shipper_backoff["involvedObject"]["fieldPath"] = "spec.containers{log-shipper}"
+    snapshot = snap(
+        pods=[pod("checkout-6d5f7c9b8-a1", statuses=statuses, specs=specs)],
+        events=[shipper_backoff, shipper_pull, app_backoff],
+    )
+    # When the container analyzer runs
+    findings = {f.target["container"]: f for f in container.analyze(snapshot)}
+    # Then each container's finding quotes its own events only
+    assert findings["api"].category == "oom_killed"
+    api_details = " ".join(e.detail for e in findings["api"].evidence)
+    assert "Back-off restarting failed container" in api_details and "pulling image" not in api_details
+    shipper_details = " ".join(e.detail for e in findings["log-shipper"].evidence)
+    assert "restarting failed container" not in shipper_details

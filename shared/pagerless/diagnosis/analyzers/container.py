@@ -45,12 +45,13 @@ def analyze(snapshot: Snapshot) -> list[Finding]:
     for pod in snapshot.pods:
         events = snapshot.events_for("Pod", pod.namespace, pod.name)
         for container in pod.init_containers:
+            mine = [e for e in events if e.about_container(container.name)]  # not a sidecar's events
             if container.spec.get("restartPolicy") == "Always":  # a native sidecar: it runs beside the app
-                _app_container(snapshot, pod, container, events, found)
+                _app_container(snapshot, pod, container, mine, found)
             else:
-                _init_failure(snapshot, pod, container, events, found)
+                _init_failure(snapshot, pod, container, mine, found)
         for container in pod.containers:
-            _app_container(snapshot, pod, container, events, found)
+            _app_container(snapshot, pod, container, [e for e in events if e.about_container(container.name)], found)
     return found.findings()
 
 

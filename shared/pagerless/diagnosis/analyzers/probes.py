@@ -117,7 +117,7 @@ def _startup_seconds(snapshot: Snapshot, pod: Pod, c: Container) -> tuple[float,
 def _about(event: Event, c: Container, pod: Pod) -> bool:
     # The kubelet names the probed container in the event's fieldPath, not in its message.
     if event.field_path.startswith("spec."):
-        return event.field_path in (f"spec.containers{{{c.name}}}", f"spec.initContainers{{{c.name}}}")
+        return event.about_container(c.name)
     return len(pod.containers) == 1 or c.name in event.message
 
 
