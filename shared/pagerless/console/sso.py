@@ -9,9 +9,10 @@ browser to the console page it asked for (``next``, kept in the same cookie).
 
 import json
 import secrets
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from pagerless import settings
@@ -67,8 +68,18 @@ def sso(request: Request, next: str = "/console/incidents") -> RedirectResponse:
 
 
 @router.get("/console/sso/callback")
-def sso_callback(request: Request, code: str = "", state: str = "") -> RedirectResponse:
+def sso_callback(
+    request: Request,
+    code: str = "",
+    state: str = "",
+    error: Annotated[str, Query(max_length=100)] = "",
+    error_description: Annotated[str, Query(max_length=500)] = "",
+) -> RedirectResponse:
     """Finish single sign-on: check the state, exchange the code, verify the id token, start a session."""
+    if error:  # the identity provider did not sign the person in (cancelled, denied: RFC 6749 4.1.2.1)
+        jar(request).to_clear.add(SSO_COOKIE)
+        said = f"{error}: {error_description}" if error_description else error
+        raise UnauthorizedError(f"the identity provider did not sign you in ({said}); start again")
     try:
         expected = json.loads(request.cookies.get(SSO_COOKIE) or "{}")
     except ValueError:

@@ -170,3 +170,20 @@ def test_sso_returns_to_the_page_asked_for_and_nowhere_else(api, issuer):
     issuer["code-6"] = {"sub": "abc-789", "email": "deep@example.com", "nonce": query["nonce"][0]}
     back = api.get(f"/console/sso/callback?code=code-6&state={query['state'][0]}", follow_redirects=False)
     assert back.status_code == 303 and back.headers["location"] == "/console/incidents"
+
+
+def test_a_sign_in_cancelled_at_the_identity_provider_says_so(api, issuer):
+    # Given a person who started single sign-on and pressed Cancel at the identity provider, which
+    # sends the browser back with an error instead of a code (RFC 6749 section 4.1.2.1)
+    start = api.get("/console/sso", follow_redirects=False)
+    state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+    page = api.get(
+        "/console/sso/callback",
+        params={"error": "access_denied", "error_description": "The user cancelled the sign-in", "state": state},
+        headers={"Accept": "text/html"},
+        follow_redirects=False,
+    )
+    # Then the page says what the identity provider said, not that the sign-in could not be verified
+    assert page.status_code == 401 and page.headers["content-type"].startswith("text/html")
+    assert "access_denied" in page.text and "The user cancelled the sign-in" in page.text
+    assert "could not be verified" not in page.text
