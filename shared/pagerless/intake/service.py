@@ -27,6 +27,7 @@ from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
+from pagerless.incidents.severity import is_higher, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
@@ -234,6 +235,8 @@ class IntakeService:
         metrics.deduplicated(alert.source, count)
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
+        if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
+            incident = raise_severity(incident, alert, now) or incident
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
         self._start_unconfirmed(incident)

@@ -133,6 +133,16 @@ def mark_flapping(incident_id: str) -> IncidentRecord | None:
     )  # noqa: E712
 
 
+def raise_severity(incident_id: str, old: str, new: str, now: datetime) -> IncidentRecord | None:
+    """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved; None
+    otherwise (another delivery raised it first: its timeline entry is written once)."""
+    return update_incident(
+        incident_id,
+        [IncidentRecord.severity.set(new), IncidentRecord.updated_at.set(now)],
+        condition=(IncidentRecord.severity == old) & (IncidentRecord.status != "resolved"),
+    )
+
+
 def field_changes(**fields: Any) -> list[Action]:
     """SET actions for incident fields named by keyword (``diagnosis=...``), e.g. for
     ``IncidentRepository.set_status(..., actions=field_changes(...))``; an unknown name is an error."""

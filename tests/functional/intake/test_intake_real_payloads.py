@@ -300,3 +300,27 @@ def test_an_acknowledgement_in_opsgenie_acknowledges_the_incident_once(api, inge
     post_alert(api, ingest_key, "opsgenie", acknowledge)
     timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
     assert [e["message"] for e in timeline if e["type"] == "acknowledged"] == ["acknowledged in opsgenie"]
+
+
+def test_an_alert_whose_source_raises_its_priority_raises_its_incidents_severity(api, ingest_key, admin_key):
+    import copy
+
+    # Given a PagerDuty incident that triggered at priority P3 (a warning here)
+    raised = fixture_json("pagerduty/pagerduty_docs_v3_incident_priority_updated_p1.json")
+    triggered = copy.deepcopy(raised)
+    triggered["event"]["event_type"] = "incident.triggered"
+    triggered["event"]["data"]["priority"]["summary"] = "P3"
+    opened = post_alert(api, ingest_key, "pagerduty", triggered).json()["alerts"][0]
+    incident_id = opened["incident_id"]
+    assert _incident(api, admin_key, incident_id)["severity"] == "warning"
+    # When someone raises it to P1 in PagerDuty (its webhook posts incident.priority_updated)
+    post_alert(api, ingest_key, "pagerduty", raised)
+    # Then the incident is critical, its timeline says who raised it, and routes for critical hear of it
+    assert _incident(api, admin_key, incident_id)["severity"] == "critical"
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
+    assert [e["message"] for e in timeline if e["type"] == "severity_raised"] == [
+        "severity raised from warning to critical by pagerduty"
+    ]
+    # And a lower priority later does not lower it (a person may have acted on critical)
+    post_alert(api, ingest_key, "pagerduty", triggered)
+    assert _incident(api, admin_key, incident_id)["severity"] == "critical"

@@ -1,0 +1,40 @@
+"""An incident's severity follows its source upwards: an alert that fires again at a higher severity
+(a Datadog monitor gone from Warn to Alert, a PagerDuty priority raised to P1) raises its incident's,
+so the routes and people for that severity hear of it. A lower one later does not lower it: someone
+may be acting on the higher one, and a person lowers it by hand."""
+
+from datetime import datetime
+
+from pagerless.domain.alerts import Alert
+from pagerless.domain.severity import Severity
+from pagerless.incidents.notices import publish
+from pagerless.incidents.timeline import record
+from pagerless.store import incident_updates
+
+
+def is_higher(alert: Alert, incident) -> bool:
+    """Whether ``alert`` is more severe than ``incident`` is now."""
+    try:
+        return alert.severity.rank < Severity(incident.severity).rank
+    except ValueError:  # a severity stored by an older version: left as it is
+        return False
+
+
+def raise_severity(incident, alert: Alert, now: datetime):
+    """Raise the incident to the alert's severity, say so on its timeline and to the notification
+    routes (`incident.escalated`); the raised incident, or None if another delivery was first."""
+    old, new = incident.severity, alert.severity.value
+    raised = incident_updates.raise_severity(incident.id, old, new, now)
+    if raised is None:
+        return None
+    message = f"severity raised from {old} to {new} by {alert.source}"
+    record(
+        raised,
+        "severity_raised",
+        message,
+        actor=alert.source,
+        data={"from": old, "to": new, "fingerprint": alert.fingerprint},
+        stream_type="incident_updated",
+    )
+    publish("incident.escalated", raised, generation=f"severity-{new}", data={"message": message})
+    return raised
