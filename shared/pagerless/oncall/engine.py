@@ -8,6 +8,7 @@ Acknowledge and resolve write the stop first and then call StopExecution, so a l
 record stopped and does nothing (``pagerless.incidents.escalations``, which the incident service calls).
 """
 
+import hashlib
 import json
 import math
 import re
@@ -158,6 +159,31 @@ def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
             incident, generation=generation, reason="incident opened" if generation == OPENED else "incident reopened"
         )
     except Exception as exc:  # noqa: BLE001 - paging must not fail the incident workflow; the timeline says why
+        logger().exception("escalation did not start", extra={"incident_id": incident_id})
+        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
+        return {"escalation": None}
+    return {"escalation": record.execution_name if record else None}
+
+
+def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
+    """The workflow handed the incident to humans (a fix failed or did not run, a step failed): page
+    the policy again from its first step, unless someone acknowledged it or an escalation still runs.
+    The paging had stopped when someone decided the approval; they may have gone back to bed
+    believing the incident fixed."""
+    incident = _load_incident(incident_id)
+    if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged:
+        return {"escalation": None}
+    running = [r for r in EscalationRepository().for_incident(incident_id) if r.status == "running"]
+    # one that a decided approval ends at its next tick is over: someone took the incident, and it failed
+    over = [r for r in running if r.kind == "incident" and _approval_decided_since(incident_id, r.started_at)]
+    if len(over) < len(running):
+        return {"escalation": None}  # one still paging goes on
+    for record in over:
+        _finish(record, "ended", "superseded: the workflow escalated after the approval")
+    digest = hashlib.sha256(f"{incident.execution_arn}|{reason}".encode()).hexdigest()[:10]
+    try:
+        record = start(incident, generation=f"e{digest}", reason=f"the workflow escalated: {reason}"[:500])
+    except Exception as exc:  # noqa: BLE001 - paging must not fail the workflow; the timeline says why
         logger().exception("escalation did not start", extra={"incident_id": incident_id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
         return {"escalation": None}

@@ -46,8 +46,10 @@ def resolve(incident_id: str, workspace: str) -> dict:
     return {"status": IncidentStatus.RESOLVED.value}
 
 
-def escalate(incident_id: str, workspace: str, reason: str) -> dict:
-    """Hand the incident to humans with the reason (a no-op move if it is already closed)."""
+def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True) -> dict:
+    """Hand the incident to humans with the reason (a no-op move if it is already closed), and page
+    them again through its escalation policy unless someone acknowledged it (``page`` False: the
+    caller pages, as an approval's timeout does)."""
     incident = load(incident_id, workspace, closed_ok=True)
     if not can_move(incident, IncidentStatus.ESCALATED):
         timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
@@ -60,7 +62,12 @@ def escalate(incident_id: str, workspace: str, reason: str) -> dict:
         generation=generation_of(incident.execution_arn, reason),
         data={"message": reason[:1000], "reason": reason[:1000]},
     )
-    return {"status": IncidentStatus.ESCALATED.value}
+    result = {"status": IncidentStatus.ESCALATED.value}
+    if page:
+        from pagerless.oncall.engine import start_for_workflow_escalation
+
+        result["escalation"] = start_for_workflow_escalation(incident_id, reason)["escalation"]
+    return result
 
 
 def notify(incident_id: str, workspace: str) -> dict:
@@ -105,7 +112,7 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     expired = ApprovalService().expire(incident_id, reason)
     update(incident, **(_approval_view(incident_id) or {"approval": None}))
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
-    result = escalate(incident_id, workspace, reason)
+    result = escalate(incident_id, workspace, reason, page=expired is None)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
         from pagerless.oncall.engine import start_for_approval_timeout
 

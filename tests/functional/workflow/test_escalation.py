@@ -223,6 +223,34 @@ def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, onca
     assert pages.generations().count("0-0") == 1
 
 
+def test_a_fix_that_did_not_run_after_its_approval_pages_again(
+    sandbox, scenario, oncall, pages, api, operator_key, runtime
+):
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import store_policy
+
+    # Given alice was paged and approved the proposed fix, which ended the paging (someone is on it)
+    oncall(delays=(60, 60, 60))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    wait_for_status(opened.id, "awaiting_approval")
+    # And the kill switch was turned on meanwhile, so the fix will not run
+    store_policy(kill_switch=True)
+    approved = api.post(f"/api/incidents/{opened.id}/approve", headers=auth(operator_key), json={"comment": "go"})
+    assert approved.status_code == 200, approved.text
+    # When the workflow escalates because nothing ran
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    # Then the people are paged again from the policy's first step: the approver went back to bed
+    # believing the incident fixed
+    again = wait_for(
+        lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("e")], timeout=60
+    )
+    [record] = again
+    paged = pages.wait_for(f"{record.sk}:0-0")
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert "kill switch" in record.reason or "escalated" in record.reason
+
+
 def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(
     fast_workflow, scenario, oncall, pages, runtime
 ):
