@@ -53,10 +53,12 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
+        credential = _credential(headers, scope)
         if (
             scope["type"] != "http"
             or scope["method"] not in _MUTATING
             or not key
+            or not credential  # nothing to scope the key to: the route refuses or serves it as usual
             or scope["path"].startswith(_NEVER_STORED)
         ):
             await self.app(scope, receive, send)
@@ -67,7 +69,6 @@ class IdempotencyMiddleware:
         )
 
         body, replay_receive = await _read_body(receive)
-        credential = headers.get(b"authorization") or headers.get(b"x-api-key") or scope.get("query_string", b"")
         data = {
             "key": hashlib.sha256(
                 b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])
@@ -139,6 +140,16 @@ class IdempotencyMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _credential(headers: dict, scope: Scope) -> bytes:
+    """What the caller authenticates with, wherever ``presented_key`` reads it: an Idempotency-Key
+    is scoped to it, so two agents (or a caller without any credential) never share a replay."""
+    for name in (b"authorization", b"x-api-key", b"x-agent-token"):
+        if headers.get(name):
+            return headers[name]
+    query = scope.get("query_string", b"")
+    return query if b"api_key=" in query else b""
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
