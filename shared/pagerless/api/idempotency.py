@@ -1,7 +1,8 @@
 """`Idempotency-Key` on mutating requests, stored with Powertools' DynamoDB persistence layer.
 
 The key is scoped to the caller's credential, method and path; the body's hash is validated,
-so the same key with another body is a 422. A completed request is replayed (status, body and
+so the same key with another body is a 422. A replay is only for a credential that still
+authenticates: a revoked key gets the route's 401. A completed request is replayed (status, body and
 a `Idempotent-Replayed: true` header); one still in progress is a 409. 5xx responses are not
 stored, so a retry runs again.
 """
@@ -84,6 +85,9 @@ class IdempotencyMiddleware:
             await _send_json(send, 422, _BODY_MISMATCH)
             return
         except IdempotencyItemAlreadyExistsError:
+            if not await anyio.to_thread.run_sync(_still_authenticates, scope):
+                await self.app(scope, replay_receive, send)  # the route refuses the credential (401)
+                return
             await self._answer_existing(layer, data, send, IdempotencyValidationError)
             return
 
@@ -150,6 +154,21 @@ def _credential(headers: dict, scope: Scope) -> bytes:
             return headers[name]
     query = scope.get("query_string", b"")
     return query if b"api_key=" in query else b""
+
+
+def _still_authenticates(scope: Scope) -> bool:
+    """Whether the credential is still valid: a key revoked (or a user disabled) since the first
+    request gets the route's 401, not a replay. Any doubt leaves the answer to the route."""
+    from starlette.requests import Request
+
+    from pagerless.api.security import key_service, presented_key
+    from pagerless.auth.authenticate import authenticate
+
+    try:
+        secret = presented_key(Request(scope), allow_query=True)
+        return bool(secret) and authenticate(secret, key_service()) is not None
+    except Exception:  # noqa: BLE001 - refused, or the store cannot tell: the route answers
+        return False
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:

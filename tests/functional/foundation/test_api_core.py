@@ -197,6 +197,20 @@ def test_idempotency_key_replays_the_first_response(api, admin_key):
     _assert_error(other, 422, "VALIDATION_ERROR")
 
 
+def test_a_revoked_key_gets_no_replay_of_its_earlier_answers(api, admin_key):
+    # Given an operator key that sent a webhook with an Idempotency-Key
+    operator = api.post("/api/keys", json={"role": "operator", "name": "bot"}, headers=auth(admin_key)).json()
+    headers = {**auth(operator["key"]), "Idempotency-Key": "alert-1"}
+    alert = {"title": "disk full", "service": "db", "fingerprint": "idem-revoked"}
+    assert api.post("/api/webhooks/generic", json=alert, headers=headers).status_code == 200
+    # When the key is revoked and the request is sent again
+    assert api.delete(f"/api/keys/{operator['id']}", headers=auth(admin_key)).status_code == 200
+    again = api.post("/api/webhooks/generic", json=alert, headers=headers)
+    # Then the key is refused, as on every other request
+    _assert_error(again, 401, "UNAUTHORIZED")
+    assert "idempotent-replayed" not in again.headers
+
+
 def test_health_metrics_and_openapi_are_public(api, admin_key):
     assert api.get("/healthz").json()["status"] == "ok"
     api.get("/api/status", headers=auth(admin_key))
