@@ -43,8 +43,9 @@ def persistence_layer():
     return layer
 
 
-# Sign-in answers carry fresh session tokens and their bodies carry passwords: never stored for replay.
-_NEVER_STORED = ("/api/auth/", "/console/")
+# Sign-in answers carry fresh session tokens and their bodies carry passwords; a new API key or
+# agent token is shown once and only its SHA-256 is kept: never stored for replay.
+_NEVER_STORED = ("/api/auth/", "/console/", "/api/keys", "/api/agent-tokens")
 
 
 class IdempotencyMiddleware:
