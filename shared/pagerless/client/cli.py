@@ -96,11 +96,17 @@ def _dispatch(client, args):
         decide = client.approvals.approve if args.area == "approve" else client.approvals.reject
         return decide(args.incident_id, args.comment)
     if args.area == "alert":
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        return client.alerts.send(json.loads(text), source=args.source)
+        # the bytes as saved: the server reads them as it reads the vendor's webhook
+        body = _stdin_bytes() if args.file == "-" else Path(args.file).read_bytes()
+        return client.alerts.send(body, source=args.source)
     if args.verb == "get":
         return client.config.get()
     return client.config.update(dict(_pair(p) for p in args.pairs))
+
+
+def _stdin_bytes() -> bytes:
+    stdin = getattr(sys.stdin, "buffer", None)
+    return stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
 
 
 def _pair(text: str) -> tuple[str, object]:
