@@ -55,12 +55,10 @@ def use_local_defaults() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     use_local_defaults()
-    from botocore.exceptions import BotoCoreError, ClientError
-    from pynamodb.exceptions import PynamoDBException
-
     from pagerless.auth.keys import ApiKeyService
     from pagerless.domain.errors import PagerlessError
     from pagerless.settings import api
+    from pagerless.store.base import UNAVAILABLE
 
     service = ApiKeyService()
     try:
@@ -93,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     except PagerlessError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2
-    except (PynamoDBException, BotoCoreError, ClientError) as exc:  # no endpoint, credentials or table
+    except UNAVAILABLE as exc:  # no endpoint, credentials or table
         print(
             f"error: the key store could not be used: {' '.join(str(exc).split())} "
             "(check AWS credentials, AWS_ENDPOINT_URL and PAGERLESS_TABLE_API_KEYS)",
