@@ -1,6 +1,6 @@
 """Remote commands over the SDK: `pagerless remote ...` against a running Pagerless.
 
-    pagerless remote incidents list --status open
+    pagerless remote incidents list --status open [--limit 20] [--cursor NEXT_CURSOR]
     pagerless remote incidents get INC-20261202-0001
     pagerless remote incidents ack|resolve INC-... [--note "..."]
     pagerless remote approve|reject INC-... [--comment "..."]
@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     incidents.add_argument("--severity")
     incidents.add_argument("--service")
     incidents.add_argument("--limit", type=int, default=20)
+    incidents.add_argument("--cursor", help="the next_cursor of the previous page")
     incidents.add_argument("--note", default="")
     for verb in ("approve", "reject"):
         decision = sub.add_parser(verb, help=f"{verb} an incident's pending proposal")
@@ -81,7 +82,7 @@ def _dispatch(client, args):
     if args.area == "incidents":
         if args.verb == "list":
             return client.incidents.list(
-                status=args.status, severity=args.severity, service=args.service, limit=args.limit
+                status=args.status, severity=args.severity, service=args.service, limit=args.limit, cursor=args.cursor
             )
         if not args.incident_id:
             raise ValueError(f"incidents {args.verb} needs an incident id")

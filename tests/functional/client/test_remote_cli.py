@@ -38,6 +38,11 @@ def _remote(base_url, key, *argv):
     return main(["remote", "--url", base_url, "--key", key, *argv])
 
 
+def _printed(out: str):
+    """What the CLI printed, without the in-process server's own log lines."""
+    return json.loads("\n".join(line for line in out.splitlines() if not line.startswith('{"level"')))
+
+
 def _incident_titles(api, key):
     from tests.conftest import auth
 
@@ -90,3 +95,24 @@ def test_remote_alert_shows_the_apis_error_for_a_bad_payload(base_url, admin_key
     assert code == 1
     error = json.loads(err)["error"]
     assert error["code"] == "VALIDATION_ERROR" and "not valid JSON" in error["message"]
+
+
+def test_remote_incidents_list_pages_with_the_cursor_it_prints(base_url, api, admin_key, capsys):
+    from tests.conftest import auth
+
+    # Given three incidents
+    for n in range(3):
+        alert = {"title": f"latency {n}", "service": f"svc-{n}", "fingerprint": f"cli-page-{n}"}
+        api.post("/api/webhooks/generic", headers=auth(admin_key), json=alert)
+    capsys.readouterr()
+
+    # When the first page of two is listed, then the page its next_cursor names
+    assert _remote(base_url, admin_key, "incidents", "list", "--limit", "2") == 0
+    first = _printed(capsys.readouterr().out)
+    code = _remote(base_url, admin_key, "incidents", "list", "--limit", "2", "--cursor", first["next_cursor"])
+    second = _printed(capsys.readouterr().out)
+
+    # Then the two pages hold the three incidents once each
+    assert code == 0
+    titles = [i["title"] for i in first["items"] + second["items"]]
+    assert sorted(titles) == ["latency 0", "latency 1", "latency 2"]
