@@ -1,7 +1,8 @@
 """`Idempotency-Key` on mutating requests, stored with Powertools' DynamoDB persistence layer.
 
 The key is scoped to the caller's credential, method and path; the body's hash is validated,
-so the same key with another body is a 422. A completed request is replayed (status, body and
+so the same key with another body is a 422. A replay is only for a credential that still
+authenticates: a revoked key gets the route's 401. A completed request is replayed (status, body and
 a `Idempotent-Replayed: true` header); one still in progress is a 409. 5xx responses are not
 stored, so a retry runs again.
 """
@@ -42,8 +43,9 @@ def persistence_layer():
     return layer
 
 
-# Sign-in answers carry fresh session tokens and their bodies carry passwords: never stored for replay.
-_NEVER_STORED = ("/api/auth/", "/console/")
+# Sign-in answers carry fresh session tokens and their bodies carry passwords; a new API key or
+# agent token is shown once and only its SHA-256 is kept: never stored for replay.
+_NEVER_STORED = ("/api/auth/", "/console/", "/api/keys", "/api/agent-tokens")
 
 
 class IdempotencyMiddleware:
@@ -53,10 +55,12 @@ class IdempotencyMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers = dict(scope.get("headers") or []) if scope["type"] == "http" else {}
         key = headers.get(b"idempotency-key")
+        credential = _credential(headers, scope)
         if (
             scope["type"] != "http"
             or scope["method"] not in _MUTATING
             or not key
+            or not credential  # nothing to scope the key to: the route refuses or serves it as usual
             or scope["path"].startswith(_NEVER_STORED)
         ):
             await self.app(scope, receive, send)
@@ -67,7 +71,6 @@ class IdempotencyMiddleware:
         )
 
         body, replay_receive = await _read_body(receive)
-        credential = headers.get(b"authorization") or headers.get(b"x-api-key") or scope.get("query_string", b"")
         data = {
             "key": hashlib.sha256(
                 b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])
@@ -83,6 +86,9 @@ class IdempotencyMiddleware:
             await _send_json(send, 422, _BODY_MISMATCH)
             return
         except IdempotencyItemAlreadyExistsError:
+            if not await anyio.to_thread.run_sync(_still_authenticates, scope):
+                await self.app(scope, replay_receive, send)  # the route refuses the credential (401)
+                return
             await self._answer_existing(layer, data, send, IdempotencyValidationError)
             return
 
@@ -139,6 +145,31 @@ class IdempotencyMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _credential(headers: dict, scope: Scope) -> bytes:
+    """What the caller authenticates with, wherever ``presented_key`` reads it: an Idempotency-Key
+    is scoped to it, so two agents (or a caller without any credential) never share a replay."""
+    for name in (b"authorization", b"x-api-key", b"x-agent-token"):
+        if headers.get(name):
+            return headers[name]
+    query = scope.get("query_string", b"")
+    return query if b"api_key=" in query else b""
+
+
+def _still_authenticates(scope: Scope) -> bool:
+    """Whether the credential is still valid: a key revoked (or a user disabled) since the first
+    request gets the route's 401, not a replay. Any doubt leaves the answer to the route."""
+    from starlette.requests import Request
+
+    from pagerless.api.security import key_service, presented_key
+    from pagerless.auth.authenticate import authenticate
+
+    try:
+        secret = presented_key(Request(scope), allow_query=True)
+        return bool(secret) and authenticate(secret, key_service()) is not None
+    except Exception:  # noqa: BLE001 - refused, or the store cannot tell: the route answers
+        return False
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive]:

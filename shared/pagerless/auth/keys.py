@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the store (PynamoDB, botocore) is imported by the first cal
 
 KEY_PREFIX = "pl_"
 _CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds on a warm instance
+_CACHE_MAX = 10_000  # entries (~250 B each): a spray of made-up keys cannot exhaust a warm instance
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ class ApiKeyService:
         principal = None
         if record is not None and not record.revoked and hmac.compare_digest(record.key_hash, key_hash):
             principal = Principal(record.key_id, record.workspace, Role(record.role), name=record.name or "")
+        if len(self._cache) >= _CACHE_MAX:
+            now = time.monotonic()
+            self._cache = {h: entry for h, entry in self._cache.items() if entry[0] > now}
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache = {}
         self._cache[key_hash] = (time.monotonic() + _CACHE_SECONDS, principal)
         return principal
 

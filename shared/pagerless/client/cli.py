@@ -1,6 +1,6 @@
 """Remote commands over the SDK: `pagerless remote ...` against a running Pagerless.
 
-    pagerless remote incidents list --status open
+    pagerless remote incidents list --status open [--limit 20] [--cursor NEXT_CURSOR]
     pagerless remote incidents get INC-20261202-0001
     pagerless remote incidents ack|resolve INC-... [--note "..."]
     pagerless remote approve|reject INC-... [--comment "..."]
@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     incidents.add_argument("--severity")
     incidents.add_argument("--service")
     incidents.add_argument("--limit", type=int, default=20)
+    incidents.add_argument("--cursor", help="the next_cursor of the previous page")
     incidents.add_argument("--note", default="")
     for verb in ("approve", "reject"):
         decision = sub.add_parser(verb, help=f"{verb} an incident's pending proposal")
@@ -81,7 +82,7 @@ def _dispatch(client, args):
     if args.area == "incidents":
         if args.verb == "list":
             return client.incidents.list(
-                status=args.status, severity=args.severity, service=args.service, limit=args.limit
+                status=args.status, severity=args.severity, service=args.service, limit=args.limit, cursor=args.cursor
             )
         if not args.incident_id:
             raise ValueError(f"incidents {args.verb} needs an incident id")
@@ -96,11 +97,17 @@ def _dispatch(client, args):
         decide = client.approvals.approve if args.area == "approve" else client.approvals.reject
         return decide(args.incident_id, args.comment)
     if args.area == "alert":
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        return client.alerts.send(json.loads(text), source=args.source)
+        # the bytes as saved: the server reads them as it reads the vendor's webhook
+        body = _stdin_bytes() if args.file == "-" else Path(args.file).read_bytes()
+        return client.alerts.send(body, source=args.source)
     if args.verb == "get":
         return client.config.get()
     return client.config.update(dict(_pair(p) for p in args.pairs))
+
+
+def _stdin_bytes() -> bytes:
+    stdin = getattr(sys.stdin, "buffer", None)
+    return stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
 
 
 def _pair(text: str) -> tuple[str, object]:

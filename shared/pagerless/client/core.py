@@ -22,8 +22,10 @@ class ApiError(Exception):
 
 class _Base:
     def __init__(self, base_url: str | None = None, api_key: str | None = None) -> None:
-        self.base_url = (base_url or os.environ.get("PAGERLESS_URL") or "http://127.0.0.1:8080").rstrip("/")
-        self.api_key = api_key or os.environ.get("PAGERLESS_API_KEY")
+        # stripped: a value read from a secret file keeps its newline, which httpx refuses (its
+        # error would print the key)
+        self.base_url = (base_url or os.environ.get("PAGERLESS_URL") or "http://127.0.0.1:8080").strip().rstrip("/")
+        self.api_key = (api_key or os.environ.get("PAGERLESS_API_KEY") or "").strip() or None
         self.incidents = resources.Incidents(self._run)
         self.alerts = resources.Alerts(self._run)
         self.approvals = resources.Approvals(self._run)

@@ -104,22 +104,34 @@ class Incidents(Resource):
 
 class Alerts(Resource):
     def send(
-        self, payload: dict, *, source: str = "generic", idempotency_key: str | None = None, sync: bool | None = None
+        self,
+        payload: dict | list | bytes,
+        *,
+        source: str = "generic",
+        idempotency_key: str | None = None,
+        sync: bool | None = None,
     ):
         """Send one alert payload as ``source`` would (alertmanager, grafana, generic, ...).
 
+        ``payload`` is the JSON, or the body as bytes (a file as saved: the server reads it as it
+        reads the vendor's webhook, byte order mark, text alerts and all).
         ``sync=True`` waits for the incidents (``alerts[].incident_id``); by default the server
         answers once the alerts are queued (``queued``, ``accepted``, ``queued_alerts``)."""
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         params = {"sync": str(sync).lower()} if sync is not None else {}
+        body: dict = {"json": payload}
+        if isinstance(payload, bytes):
+            json_like = payload.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"{", b"[")
+            headers["content-type"] = "application/json" if json_like else "text/plain"
+            body = {"content": payload}
         return self._run(
             Call(
                 "POST",
                 f"/api/webhooks/{_seg(source)}",
                 params=params,
-                json=payload,
                 headers=headers,
                 model=IngestResult,
+                **body,
             )
         )
 

@@ -5,6 +5,7 @@ import json
 import sys
 
 from pagerless.domain.errors import ValidationError
+from pagerless.intake.payloads import decode_body
 from pagerless.intake.sources import ALIASES, SOURCES, normalize
 
 
@@ -35,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _read(path: str) -> str:
+    """The payload as the webhook reads a body: UTF-8 with any byte order mark dropped; bytes
+    that are not UTF-8 are a ValidationError (exit 2), not a traceback."""
     if path == "-":
-        return sys.stdin.read()
-    with open(path, encoding="utf-8") as handle:
-        return handle.read()
+        stdin = getattr(sys.stdin, "buffer", None)
+        body = stdin.read() if stdin is not None else sys.stdin.read().encode("utf-8")
+    else:
+        with open(path, "rb") as handle:
+            body = handle.read()
+    return decode_body(body)

@@ -93,6 +93,16 @@ def run(args: argparse.Namespace) -> int:
     if not template.exists():
         print(f"error: {template} not found (run from the repository root or pass --template)", file=sys.stderr)
         return 2
+    scenario = None
+    if args.sandbox is not None:
+        from pagerless.diagnosis.snapshot import load_scenario
+
+        try:
+            scenario = load_scenario(args.sandbox)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"error: cannot read the sandbox scenario {args.sandbox}: {reason}", file=sys.stderr)
+            return 2
     try:
         api_socket = _bind(args.host, args.port, "--port")
         if args.aws_port:
@@ -105,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     args.state_dir.mkdir(parents=True, exist_ok=True)
     extra_env = {}
     sandbox = None
-    if args.sandbox is not None:
-        sandbox, extra_env = _start_sandbox(args.sandbox, args.state_dir)
+    if scenario is not None:
+        sandbox, extra_env = _start_sandbox(scenario, args.state_dir)
     runtime = LocalRuntime(
         template,
         RuntimeOptions(
@@ -193,7 +203,7 @@ def _selfcheck() -> None:
         print(f"warning: workflow self-check failed: {type(exc).__name__}", file=sys.stderr, flush=True)
 
 
-def _start_sandbox(scenario: Path, state_dir: Path):
+def _start_sandbox(scenario: dict, state_dir: Path):
     from datetime import UTC, datetime
 
     from pagerless.local.sandbox_cluster import SandboxCluster

@@ -8,6 +8,7 @@ with credentials and PAGERLESS_TABLE_API_KEYS set to the stack's ApiKeysTableNam
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from pagerless.auth.keys import ApiKeyService
     from pagerless.domain.errors import PagerlessError
     from pagerless.settings import api
+    from pagerless.store.base import UNAVAILABLE
 
     service = ApiKeyService()
     try:
@@ -75,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                     indent=2,
                 )
             )
-            print("Store this key now: it is not shown again.")
+            print("Store this key now: it is not shown again.", file=sys.stderr)
         elif args.keys_command == "list":
             records = service.list_keys(args.workspace) if args.workspace else service.list_all()
             for r in records:
@@ -87,6 +89,13 @@ def run(args: argparse.Namespace) -> int:
             record = service.revoke_anywhere(args.key_id)
             print(f"revoked {record.key_id} ({record.workspace}, {record.role})")
     except PagerlessError as exc:
-        print(f"error: {exc.message}")
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except UNAVAILABLE as exc:  # no endpoint, credentials or table
+        print(
+            f"error: the key store could not be used: {' '.join(str(exc).split())} "
+            "(check AWS credentials, AWS_ENDPOINT_URL and PAGERLESS_TABLE_API_KEYS)",
+            file=sys.stderr,
+        )
         return 2
     return 0

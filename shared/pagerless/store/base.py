@@ -4,11 +4,17 @@ import base64
 import json
 import os
 
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
 from pynamodb.models import Model
 
 from pagerless import settings
 from pagerless.domain.errors import ValidationError
 from pagerless.store import session as _session  # noqa: F401  (one botocore session for every model)
+
+# What a store call raises when AWS cannot be used (no endpoint, credentials or table), for the
+# command-line tools that report it in one line instead of a traceback.
+UNAVAILABLE = (PynamoDBException, BotoCoreError, ClientError)
 
 
 class TableName:

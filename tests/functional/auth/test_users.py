@@ -196,6 +196,25 @@ def test_agent_tokens_shown_once_then_prefix_and_revocable(api, admin_key):
     )
 
 
+def test_an_idempotency_key_is_scoped_to_the_agent_token_that_sent_it(api, admin_key):
+    # Given two agents, each with its own token
+    tokens = [
+        api.post("/api/agent-tokens", headers=auth(admin_key), json={"name": name}).json()["token"]
+        for name in ("agent-a", "agent-b")
+    ]
+    deploy = {"service": "payments", "namespace": "prod", "image": "payments:v2"}
+    # When both send the same deploy with the same Idempotency-Key (say, derived from the deploy)
+    first = api.post("/api/deploys", headers={"X-Agent-Token": tokens[0], "Idempotency-Key": "d-1"}, json=deploy)
+    second = api.post("/api/deploys", headers={"X-Agent-Token": tokens[1], "Idempotency-Key": "d-1"}, json=deploy)
+    # And a caller with no credential at all tries the same
+    anonymous = api.post("/api/deploys", headers={"Idempotency-Key": "d-1"}, json=deploy)
+    # Then the second agent's request is its own, not a replay of the first's
+    assert first.status_code in (200, 201), first.text
+    assert second.status_code in (200, 201) and "idempotent-replayed" not in second.headers
+    # And the anonymous caller is refused, not handed the first agent's answer
+    assert anonymous.status_code == 401 and "idempotent-replayed" not in anonymous.headers
+
+
 def test_a_user_links_to_a_person_of_the_workspace(api):
     admin = register(api, "root@example.com").json()["access_token"]
     me = api.get("/api/auth/me", headers=auth(admin)).json()

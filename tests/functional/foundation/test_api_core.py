@@ -183,18 +183,49 @@ def test_every_mutation_is_audited_and_filterable(api, admin_key):
 
 
 def test_idempotency_key_replays_the_first_response(api, admin_key):
-    headers = {**auth(admin_key), "Idempotency-Key": "create-ci-key-1"}
+    headers = {**auth(admin_key), "Idempotency-Key": "create-entry-1"}
+    entry = {"title": "Disk full on db", "content": "Grow the volume, then prune old WAL."}
     # Given the same request sent twice with one Idempotency-Key
-    first = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
-    second = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
-    # Then the second is the first's response, and only one key exists
+    first = api.post("/api/knowledge", json=entry, headers=headers)
+    second = api.post("/api/knowledge", json=entry, headers=headers)
+    # Then the second is the first's response, and only one entry exists
     assert first.status_code == second.status_code == 201
     assert second.json() == first.json() and second.headers["idempotent-replayed"] == "true"
-    names = [k["name"] for k in api.get("/api/keys", headers=auth(admin_key)).json()["items"]]
-    assert names.count("ci") == 1
+    titles = [e["title"] for e in api.get("/api/knowledge", headers=auth(admin_key)).json()["items"]]
+    assert titles.count("Disk full on db") == 1
     # And the same key with another body is refused
-    other = api.post("/api/keys", json={"role": "viewer", "name": "ci"}, headers=headers)
+    other = api.post("/api/knowledge", json={**entry, "title": "other"}, headers=headers)
     _assert_error(other, 422, "VALIDATION_ERROR")
+
+
+def test_new_secrets_are_never_kept_for_replay(api, admin_key, runtime):
+    from pagerless import settings
+
+    # When an API key and an agent token are created with an Idempotency-Key
+    headers = {**auth(admin_key), "Idempotency-Key": "create-ci-key-1"}
+    key = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
+    token = api.post("/api/agent-tokens", json={"name": "ci agent"}, headers=headers)
+    assert key.status_code == token.status_code == 201
+    # Then neither secret is stored in the idempotency table (only the key's SHA-256 is kept)
+    stored = str(runtime.client("dynamodb").scan(TableName=settings.tables().idempotency)["Items"])
+    assert key.json()["key"] not in stored and token.json()["token"] not in stored
+    # And a repeat is not answered with the secret again
+    again = api.post("/api/keys", json={"role": "ingest", "name": "ci"}, headers=headers)
+    assert "idempotent-replayed" not in again.headers and again.json()["key"] != key.json()["key"]
+
+
+def test_a_revoked_key_gets_no_replay_of_its_earlier_answers(api, admin_key):
+    # Given an operator key that sent a webhook with an Idempotency-Key
+    operator = api.post("/api/keys", json={"role": "operator", "name": "bot"}, headers=auth(admin_key)).json()
+    headers = {**auth(operator["key"]), "Idempotency-Key": "alert-1"}
+    alert = {"title": "disk full", "service": "db", "fingerprint": "idem-revoked"}
+    assert api.post("/api/webhooks/generic", json=alert, headers=headers).status_code == 200
+    # When the key is revoked and the request is sent again
+    assert api.delete(f"/api/keys/{operator['id']}", headers=auth(admin_key)).status_code == 200
+    again = api.post("/api/webhooks/generic", json=alert, headers=headers)
+    # Then the key is refused, as on every other request
+    _assert_error(again, 401, "UNAUTHORIZED")
+    assert "idempotent-replayed" not in again.headers
 
 
 def test_health_metrics_and_openapi_are_public(api, admin_key):

@@ -1,6 +1,7 @@
 """`pagerless keys create|list|revoke` against the embedded AWS."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,9 @@ def test_keys_cli_create_list_revoke(runtime, capsys):
 
     # When a key is created from the command line
     assert main(["keys", "create", "--role", "operator", "--workspace", "team-a", "--name", "oncall"]) == 0
-    created = json.loads(capsys.readouterr().out.split("Store this key")[0])
+    printed = capsys.readouterr()
+    created = json.loads(printed.out)  # stdout is the JSON alone, for scripts; the reminder is on stderr
+    assert "not shown again" in printed.err
     # Then it authenticates with its role and workspace
     principal = key_service().authenticate(created["key"])
     assert (principal.workspace, principal.role.value) == ("team-a", "operator")
@@ -29,4 +32,32 @@ def test_keys_cli_create_list_revoke(runtime, capsys):
     assert ApiKeyService().authenticate(created["key"]) is None
     # And mistakes are reported, not raised
     assert main(["keys", "revoke", "key_nope"]) == 2
-    assert "not found" in capsys.readouterr().out
+    assert "not found" in capsys.readouterr().err
+
+
+def test_keys_cli_says_when_it_cannot_reach_the_store(tmp_path):
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    # Given an endpoint nobody listens on
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shared = Path(__file__).resolve().parents[3] / "shared"
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(shared),
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    # When keys are listed and revoked (a fresh process: the AWS session reads the endpoint once)
+    for argv in (["keys", "list"], ["keys", "revoke", "key_abc"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "pagerless.cli", *argv], env=env, cwd=tmp_path, capture_output=True, text=True
+        )
+        # Then the command fails with one readable line, not a traceback
+        assert done.returncode != 0 and done.stdout == ""
+        assert f"127.0.0.1:{port}" in done.stderr and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1

@@ -67,3 +67,23 @@ def test_remote_cli_says_it_cannot_reach_the_server(capsys):
     out, err = capsys.readouterr()
     assert code != 0 and out == ""
     assert f"127.0.0.1:{port}" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_key_read_with_its_trailing_newline_still_authenticates(monkeypatch):
+    from pagerless.client import Client
+
+    # Given the key in the environment as a secret file gives it, newline and all
+    monkeypatch.setenv("PAGERLESS_API_KEY", "pl_from_a_file\n")
+    monkeypatch.setenv("PAGERLESS_URL", " http://pagerless.test/\n")
+    seen = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        seen.append((str(request.url), request.headers["authorization"]))
+        return httpx.Response(200, json={"items": [], "next_cursor": None})
+
+    # When the client sends a request
+    with Client(transport=httpx.MockTransport(server)) as client:
+        client.incidents.list()
+
+    # Then the key is sent without the newline (which httpx refuses, echoing the key in its error)
+    assert seen == [("http://pagerless.test/api/incidents?limit=50", "Bearer pl_from_a_file")]

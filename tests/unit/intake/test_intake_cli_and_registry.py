@@ -138,3 +138,22 @@ def test_registry_turns_a_normalizer_slip_into_validation_error(monkeypatch):
     with pytest.raises(ValidationError, match="generic payload could not be read") as raised:
         sources.normalize("generic", {})
     assert isinstance(raised.value.__cause__, KeyError)
+
+
+def test_cli_reads_a_file_as_the_webhook_would(capsys, tmp_path):
+    # Given a payload saved with a UTF-8 byte order mark (as Windows editors save), and one in GBK
+    with_bom = tmp_path / "bom.json"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"title": "磁盘已满", "severity": "critical"}).encode())
+    gbk = tmp_path / "gbk.json"
+    gbk.write_bytes(json.dumps({"title": "磁盘已满"}, ensure_ascii=False).encode("gbk"))
+
+    # When normalize reads them
+    bom_code = main(["normalize", "--source", "generic", str(with_bom)])
+    bom_out = capsys.readouterr().out
+    gbk_code = main(["normalize", "--source", "generic", str(gbk)])
+    gbk_err = capsys.readouterr().err
+
+    # Then the BOM is dropped, as the webhook drops it, and the GBK file is an error line, not a traceback
+    assert bom_code == 0 and json.loads(bom_out)[0]["title"] == "磁盘已满"
+    assert gbk_code == 2 and gbk_err.startswith("pagerless normalize: error:") and "UTF-8" in gbk_err
+    assert "Traceback" not in gbk_err
