@@ -285,7 +285,9 @@ class IntakeService:
             if previous is not None:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
                 flapping = len(flaps) >= config.flap_cycles
-                restart = was_resolved and not (previous.flapping or flapping) and previous.parent_id is None
+                # judged within the flap window: an incident marked flapping whose alert has held
+                # still since is a real re-fire again (the reopen clears the mark and pages)
+                restart = was_resolved and not flapping and previous.parent_id is None
                 # the reopen hands the incident to the execution started below (or to none)
                 execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
                 incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)

@@ -84,6 +84,8 @@ class FakeIncidents:
             stored.resolved_at = stored.resolved_by = stored.resolution = None
             stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = False, None, None
             stored.execution_arn = execution_arn
+            if execution_arn:  # a reopen that starts an execution is not a flap
+                stored.flapping = False
 
         return [reopen]
 
