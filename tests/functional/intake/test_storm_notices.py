@@ -87,3 +87,37 @@ def test_a_flapping_alert_is_not_announced_on_every_flap(runtime):
     assert (incident.status, incident.flapping) == ("resolved", True)
     # Then its resolves are announced while its reopens were (the first three), not once per flap after
     assert _resolved(_notify_jobs()) == [incident_id] * 3
+
+
+def test_a_root_whose_own_alert_resolves_stays_open_while_its_children_still_fire(runtime):
+    from pagerless.store.incidents import IncidentRecord
+    from tests.functional.workflow.conftest import timeline_types
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = intake_at(now)
+    # Given a root incident and two children correlated under it
+    root, first, second = (
+        intake.process(_alert(f"group-{n}"), WORKSPACE, delivery_mark("firing", t0 + timedelta(seconds=n)))
+        for n in range(3)
+    )
+    assert (first.action, second.action) == ("correlated", "correlated")
+    # When the root's own alert resolves while its children still fire
+    now[0] = t0 + timedelta(seconds=30)
+    resolved = intake.process(_alert("group-0", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    # Then the root is not resolved (nobody would look at the children, which start no workflow)
+    assert resolved.status != "resolved"
+    parent = IncidentRecord.get(root.incident_id)
+    assert (parent.status, int(parent.open_alerts)) == ("open", 0)
+    assert "children_still_firing" in timeline_types(root.incident_id)
+    # When one child resolves, the root still waits for the other
+    now[0] = t0 + timedelta(seconds=40)
+    intake.process(_alert("group-1", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert IncidentRecord.get(root.incident_id).status == "open"
+    # When the last child resolves, the whole group is resolved by its source, and announced once
+    now[0] = t0 + timedelta(seconds=50)
+    intake.process(_alert("group-2", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    parent = IncidentRecord.get(root.incident_id)
+    assert (parent.status, parent.resolved_by) == ("resolved", "source")
+    assert {IncidentRecord.get(r.incident_id).status for r in (first, second)} == {"resolved"}
+    assert _resolved(_notify_jobs()) == [root.incident_id]
