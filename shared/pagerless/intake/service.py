@@ -106,7 +106,7 @@ class IntakeService:
             return result
         if earlier:
             raise ValueError("only a firing alert's deliveries are counted together")
-        return self._resolve(key, alert, delivery)
+        return self._resolve(key, alert, workspace, delivery)
 
     # ------------------------------------------------------------------ firing
     def _fire(
@@ -338,7 +338,7 @@ class IntakeService:
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
 
     # ------------------------------------------------------------------ resolved
-    def _resolve(self, key: str, alert: Alert, mark: DeliveryMark | None = None) -> IngestResult:
+    def _resolve(self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None = None) -> IngestResult:
         """The alert resolves with its incident's side of it, in one transaction
         (`IncidentLifecycle.alert_resolved`): a retry of a resolve that failed finds the alert still
         firing and does it all; one that finds it resolved has nothing left to do."""
@@ -349,6 +349,8 @@ class IntakeService:
             now = self.clock()
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.FIRING or _stale(record, mark):
+                if record is None and mark is not None:  # a firing dead-lettered before it must stay closed
+                    self.alerts.remember_resolve(key, workspace=workspace, alert=payload, now=now, mark=mark)
                 if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident

@@ -184,6 +184,28 @@ def test_payload_failing_every_retry_is_dead_lettered_and_replays(
     assert api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key)).status_code == 409
 
 
+def test_replaying_a_firing_whose_alert_resolved_since_opens_no_incident(
+    api, runtime, ingest_key, operator_key, incidents_table_down
+):
+    # Given a firing dead-lettered in a storm (the incidents table down through every retry)
+    alert = {**ALERT, "fingerprint": "late-replay"}
+    assert post_alert(api, ingest_key, "generic", alert).status_code == 202
+    runtime.poller.drain()
+    [dead] = _dead_letters(api, operator_key)
+    # And the alert resolved at its source once the store was back (an alert Pagerless never saw)
+    incidents_table_down.restore()
+    assert post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"}).status_code == 200
+    # When an operator replays the dead letter the next morning
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key))
+    # Then it opens no incident: that firing is older than the alert's resolve (it would never resolve)
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["alerts"][0]["action"] == "ignored"
+    assert incident_count() == 0
+    # And the alert's next firing opens its incident as usual
+    assert post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["action"] == "created"
+    assert incident_count() == 1
+
+
 def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_another_source(api, runtime, operator_key):
     sns = runtime.client("sns")
     topic = runtime.provisioned.topics["AlertsTopic"]
