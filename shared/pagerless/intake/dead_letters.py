@@ -17,8 +17,11 @@ class DeadLetterService:
         self.service = service
         self.repository = repository or DeadLetterRepository()
 
-    def page(self, workspace: str, *, limit: int, cursor: str | None) -> tuple[list[DeadLetterRecord], str | None]:
-        return self.repository.page(workspace, limit=limit, cursor=cursor)
+    def page(
+        self, workspace: str, *, limit: int, cursor: str | None, **filters: str | None
+    ) -> tuple[list[DeadLetterRecord], str | None]:
+        """A page of dead letters, newest first; ``filters``: status, kind, source."""
+        return self.repository.page(workspace, limit=limit, cursor=cursor, **filters)
 
     def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None) -> dict:
         """Run the stored payload through ingestion again (optionally as another source)."""

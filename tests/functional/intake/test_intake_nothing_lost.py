@@ -290,6 +290,55 @@ def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, oper
     assert api.post("/api/webhooks/dead-letter/dl-missing/replay", headers=auth(operator_key)).status_code == 404
 
 
+def test_dead_letters_are_filtered_by_status_kind_and_source(api, runtime, operator_key):
+    from pagerless.intake.consumer import handle_alert_record
+
+    # Given three unreadable payloads of a storm, one of which an operator replayed already
+    for n in range(3):
+        handle_alert_record(
+            json.dumps(
+                {
+                    "kind": "ingest",
+                    "source": "alertmanager",
+                    "workspace": "default",
+                    "body": f'{{"title": "disk {n}", "service": "db"}}',
+                    "received_at": f"2026-01-01T00:00:0{n}+00:00",
+                }
+            ),
+            {},
+            {"ApproximateReceiveCount": "1"},
+        )
+    first = _dead_letters(api, operator_key)[-1]
+    replayed = api.post(
+        f"/api/webhooks/dead-letter/{first['id']}/replay", json={"source": "generic"}, headers=auth(operator_key)
+    )
+    assert replayed.status_code == 200, replayed.text
+
+    def listed(**params):
+        answer = api.get("/api/webhooks/dead-letter", params=params, headers=auth(operator_key))
+        assert answer.status_code == 200, answer.text
+        return [json.loads(i["payload"])["title"] for i in answer.json()["items"]]
+
+    # Then the list shows only what still waits for a replay, or only what was replayed
+    assert listed(status="dead") == ["disk 2", "disk 1"]
+    assert listed(status="replayed") == ["disk 0"]
+    # And it is filtered by kind and source, and pages within a filter
+    assert listed(kind="ingest", source="alertmanager") == ["disk 2", "disk 1", "disk 0"]
+    assert listed(kind="notify") == [] and listed(source="grafana") == []
+    page = api.get(
+        "/api/webhooks/dead-letter", params={"status": "dead", "limit": 1}, headers=auth(operator_key)
+    ).json()
+    rest = api.get(
+        "/api/webhooks/dead-letter",
+        params={"status": "dead", "limit": 1, "cursor": page["next_cursor"]},
+        headers=auth(operator_key),
+    ).json()
+    assert [json.loads(i["payload"])["title"] for i in page["items"] + rest["items"]] == ["disk 2", "disk 1"]
+    # And a status that does not exist is refused, not answered with an empty list
+    refused = api.get("/api/webhooks/dead-letter", params={"status": "deadd"}, headers=auth(operator_key))
+    assert refused.status_code == 422
+
+
 def test_failure_after_the_incident_is_stored_never_opens_a_second_one(
     api, runtime, ingest_key, admin_key, monkeypatch
 ):
