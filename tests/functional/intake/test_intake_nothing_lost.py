@@ -339,6 +339,30 @@ def test_dead_letters_are_filtered_by_status_kind_and_source(api, runtime, opera
     assert refused.status_code == 422
 
 
+def test_a_queued_alert_replayed_as_another_source_is_refused_not_replayed_as_its_own(api, runtime, operator_key):
+    from pagerless.intake.consumer import handle_dead_record
+    from pagerless.intake.queue import AlertEnvelope
+
+    # Given one normalized alert the queue gave up on (queued alone: its payload was too large)
+    alert = {"source": "alertmanager", "fingerprint": "big-1", "title": "disk full", "service": "db"}
+    envelope = AlertEnvelope("alertmanager", "default", alert, "2026-01-01T00:00:00+00:00")
+    handle_dead_record(envelope.to_json(), {}, {})
+    [dead] = _dead_letters(api, operator_key)
+    assert dead["kind"] == "alert"
+    # When an operator asks to replay it as another source
+    replay = api.post(
+        f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "grafana"}, headers=auth(operator_key)
+    )
+    # Then it is refused (it was normalized already: it cannot be read as another source), nothing ingested
+    assert replay.status_code == 400, replay.text
+    assert incident_count() == 0
+    assert _dead_letters(api, operator_key)[0]["status"] == "dead"
+    # And it still replays as its own source
+    again = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key))
+    assert again.status_code == 200, again.text
+    assert again.json()["source"] == "alertmanager" and incident_count() == 1
+
+
 def test_failure_after_the_incident_is_stored_never_opens_a_second_one(
     api, runtime, ingest_key, admin_key, monkeypatch
 ):

@@ -60,7 +60,9 @@ class DeadLetterPublic(BaseModel):
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(**documented({"source": "alertmanager"}))
     source: str | None = Field(
-        default=None, description="replay as another source (e.g. when it was sent to the wrong one)"
+        default=None,
+        description="replay a payload as another source (e.g. when it was sent to the wrong one); "
+        "a queued alert or a notification replays only as its own",
     )
 
 
