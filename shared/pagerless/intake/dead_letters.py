@@ -23,6 +23,9 @@ class DeadLetterService:
         """A page of dead letters, newest first; ``filters``: status, kind, source."""
         return self.repository.page(workspace, limit=limit, cursor=cursor, **filters)
 
+    def get(self, workspace: str, dead_letter_id: str) -> DeadLetterRecord:
+        return self.repository.get(workspace, dead_letter_id)
+
     def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None) -> dict:
         """Run the stored payload through ingestion again (optionally as another source)."""
         record = self.repository.get(workspace, dead_letter_id)

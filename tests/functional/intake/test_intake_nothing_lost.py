@@ -363,6 +363,23 @@ def test_a_queued_alert_replayed_as_another_source_is_refused_not_replayed_as_it
     assert again.json()["source"] == "alertmanager" and incident_count() == 1
 
 
+def test_a_dead_letter_is_read_by_its_id(api, runtime, ingest_key, operator_key):
+    from pagerless.intake.consumer import handle_dead_record
+    from pagerless.intake.queue import AlertEnvelope
+
+    # Given a dead letter, whose id the "alert payload dead-lettered" log line names
+    envelope = AlertEnvelope("generic", "default", {"source": "generic", "fingerprint": "x1", "title": "disk"}, "")
+    handle_dead_record(envelope.to_json(), {}, {"SentTimestamp": "1767225600000"})
+    [listed] = _dead_letters(api, operator_key)
+    # When an operator reads it by that id
+    one = api.get(f"/api/webhooks/dead-letter/{listed['id']}", headers=auth(operator_key))
+    # Then it is the listed record; an unknown id is a 404, and an ingest key cannot read it
+    assert one.status_code == 200, one.text
+    assert one.json() == listed
+    assert api.get("/api/webhooks/dead-letter/dl-missing", headers=auth(operator_key)).status_code == 404
+    assert api.get(f"/api/webhooks/dead-letter/{listed['id']}", headers=auth(ingest_key)).status_code == 403
+
+
 def test_failure_after_the_incident_is_stored_never_opens_a_second_one(
     api, runtime, ingest_key, admin_key, monkeypatch
 ):

@@ -125,6 +125,12 @@ def list_dead_letters(
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
 
 
+@router.get("/api/webhooks/dead-letter/{dead_letter_id}", response_model=DeadLetterPublic)
+def get_dead_letter(dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep) -> dict:
+    """One dead letter by its id (as logged when it was dead-lettered): payload, error, replay result."""
+    return dead_letters.get(principal.workspace, dead_letter_id).to_dict()
+
+
 @router.post("/api/webhooks/dead-letter/{dead_letter_id}/replay")
 def replay_dead_letter(
     dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep, body: ReplayRequest | None = None
