@@ -162,8 +162,9 @@ class IncidentLifecycle:
             logger().warning("could not discard an unfinished incident", extra={"incident_id": incident.id})
         self._release_slot(incident)
 
-    def announce(self, incident, alert: Alert, now: datetime) -> None:
-        """The timeline and stream event of a new incident, and its parent's child count.
+    def announce(self, incident, alert: Alert, now: datetime):
+        """The timeline and stream event of a new incident, and its parent's child count; returns
+        the incident (a root now if its parent resolved as it was correlated: see `_promote`).
 
         One event: a child's correlation (parent and reason) rides on its ``incident_created``; the
         child's "correlated" entry and the parent's "child_correlated" entries are rendered from it
@@ -180,9 +181,26 @@ class IncidentLifecycle:
         if incident.parent_id:
             data["correlation_reason"] = incident.correlation_reason
         self.record(incident, "incident_created", alert.title, data=data)
-        if incident.parent_id:
-            self.repository.add_child(incident.parent_id, now)
+        if incident.parent_id and self.repository.add_child(incident.parent_id, now) is None:
+            incident = self._promote(incident)
         metrics.incident_created(alert.source, bool(incident.parent_id))
+        return incident
+
+    def _promote(self, incident):
+        """The parent resolved between the child's correlation and now: a child starts no workflow,
+        so under a resolved parent nobody would hear of it. It becomes a root of its own."""
+        parent_id = incident.parent_id
+        promoted = self.repository.promote_to_root(incident.id)
+        if promoted is None:
+            return incident
+        self.record(
+            promoted,
+            "promoted_to_root",
+            f"its parent {parent_id} was resolved as it was correlated: it is an incident of its own",
+            data={"parent_id": parent_id},
+            stream_type="incident_updated",
+        )
+        return promoted
 
     def ensure_announced(self, incident, alert: Alert) -> bool:
         """Announce an incident whose announcement was lost: the delivery that opened it stored it

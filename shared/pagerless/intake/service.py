@@ -187,7 +187,8 @@ class IntakeService:
         incident = self._incident(record.incident_id) if record.incident_id else None
         if replayed and incident is not None:  # its first attempt may have failed after its change, before the start
             if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
-                self.lifecycle.ensure_announced(incident, alert)  # ... and may have failed before announcing it
+                if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
+                    incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
             self._start_unconfirmed(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(
@@ -263,7 +264,9 @@ class IntakeService:
         root, or restart a reopened one (``generation``: the claim that reopened it). A failure
         here is retried as a duplicate, never as a second incident."""
         if action in ("created", "correlated"):
-            self.lifecycle.announce(incident, alert, now)
+            incident = self.lifecycle.announce(incident, alert, now)
+            if action == "correlated" and incident.parent_id is None:  # its parent resolved meanwhile
+                action = "created"
         if action == "created" or generation is not None:
             name = incident.id if action == "created" else _restart_name(incident.id, generation)
             # A new incident's execution records its own ARN (its first step writes the incident): a

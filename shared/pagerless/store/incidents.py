@@ -393,9 +393,15 @@ class IncidentRepository:
         )
 
     def add_child(self, parent_id: str, now: datetime) -> IncidentRecord | None:
+        """Count a child on its parent; None if the parent is resolved or gone."""
         from pagerless.store import incident_updates
 
         return incident_updates.add_child(parent_id, now)
+
+    def promote_to_root(self, incident_id: str) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.promote_to_root(incident_id)
 
     def mark_flapping(self, incident_id: str) -> IncidentRecord | None:
         from pagerless.store import incident_updates
