@@ -162,8 +162,9 @@ class IncidentLifecycle:
             logger().warning("could not discard an unfinished incident", extra={"incident_id": incident.id})
         self._release_slot(incident)
 
-    def announce(self, incident, alert: Alert, now: datetime) -> None:
-        """The timeline and stream event of a new incident, and its parent's child count.
+    def announce(self, incident, alert: Alert, now: datetime):
+        """The timeline and stream event of a new incident, and its parent's child count; returns
+        the incident (a root now if its parent resolved as it was correlated: see `_promote`).
 
         One event: a child's correlation (parent and reason) rides on its ``incident_created``; the
         child's "correlated" entry and the parent's "child_correlated" entries are rendered from it
@@ -180,9 +181,26 @@ class IncidentLifecycle:
         if incident.parent_id:
             data["correlation_reason"] = incident.correlation_reason
         self.record(incident, "incident_created", alert.title, data=data)
-        if incident.parent_id:
-            self.repository.add_child(incident.parent_id, now)
+        if incident.parent_id and self.repository.add_child(incident.parent_id, now) is None:
+            incident = self._promote(incident)
         metrics.incident_created(alert.source, bool(incident.parent_id))
+        return incident
+
+    def _promote(self, incident):
+        """The parent resolved between the child's correlation and now: a child starts no workflow,
+        so under a resolved parent nobody would hear of it. It becomes a root of its own."""
+        parent_id = incident.parent_id
+        promoted = self.repository.promote_to_root(incident.id)
+        if promoted is None:
+            return incident
+        self.record(
+            promoted,
+            "promoted_to_root",
+            f"its parent {parent_id} was resolved as it was correlated: it is an incident of its own",
+            data={"parent_id": parent_id},
+            stream_type="incident_updated",
+        )
+        return promoted
 
     def ensure_announced(self, incident, alert: Alert) -> bool:
         """Announce an incident whose announcement was lost: the delivery that opened it stored it
@@ -278,7 +296,8 @@ class IncidentLifecycle:
         counted = int(incident.open_alerts or 0)
         last = counted <= 1 and status != IncidentStatus.RESOLVED
         entry = Entry("alert_resolved", alert.title, {"fingerprint": alert.fingerprint, "open_alerts": counted - 1})
-        if last and status not in REMEDIATION_STATUSES:
+        firing = self.children_firing(incident) if last and status not in REMEDIATION_STATUSES else []
+        if last and status not in REMEDIATION_STATUSES and not firing:
             resolved, moved = self.resolve(
                 incident,
                 by="source",
@@ -296,7 +315,16 @@ class IncidentLifecycle:
                 metrics.resolved_by_source(alert.source)
             return resolved if moved else None
         entries = [entry]
-        if last:  # while a fix runs, a source resolve is only noted: verification decides
+        if firing:  # a root answers for its correlated children, which start no workflow of their own
+            entries.append(
+                Entry(
+                    "children_still_firing",
+                    f"every alert of its own resolved at the source; {len(firing)} correlated incident(s) "
+                    "still fire, so it stays open until they resolve",
+                    {"children": firing},
+                )
+            )
+        elif last:  # while a fix runs, a source resolve is only noted: verification decides
             entries.append(
                 Entry(
                     "source_resolved_during_remediation",
@@ -312,7 +340,47 @@ class IncidentLifecycle:
             )
             return changed[0] is not None
 
-        return changed[0] if self.record_all(incident, entries, write=count_with) is not None else None
+        if self.record_all(incident, entries, write=count_with) is None:
+            return None
+        if firing:  # the last child may have resolved meanwhile, before this count was written
+            self.resolve_waiting_parent(incident.id, now)
+        return changed[0]
+
+    def children_firing(self, incident) -> list[str]:
+        """The ids of ``incident``'s correlated children that are not resolved."""
+        if incident.parent_id or not int(getattr(incident, "child_count", 0) or 0):
+            return []
+        return [c.id for c in self.repository.children_of(incident) if c.status != IncidentStatus.RESOLVED.value]
+
+    def resolve_waiting_parent(self, parent_id: str, now: datetime) -> None:
+        """Resolve by its source a root whose own alerts all resolved while children still fired,
+        once none fires any more (a child resolved; see `_count_resolved`)."""
+        try:
+            parent = self.repository.get(parent_id)
+        except NotFoundError:
+            return
+        status = IncidentStatus(parent.status)
+
+        def waits_for_nothing(fresh) -> bool:
+            return (
+                IncidentStatus(fresh.status) not in REMEDIATION_STATUSES
+                and int(fresh.open_alerts or 0) == 0
+                and not self.children_firing(fresh)
+            )
+
+        if status == IncidentStatus.RESOLVED or not waits_for_nothing(parent):
+            return
+        try:
+            self.resolve(
+                parent,
+                by="source",
+                resolution=SOURCE_RESOLUTION,
+                announced_by=SOURCE_ANNOUNCED_BY,
+                now=now,
+                stop=lambda fresh: not waits_for_nothing(fresh),
+            )
+        except ConflictError:  # its workflow kept moving it: the child's change stands, people see the root
+            logger().warning("could not resolve the root of a resolved group", extra={"incident_id": parent_id})
 
     def resolve(
         self,
@@ -357,6 +425,8 @@ class IncidentLifecycle:
         if self.record_all(incident, [*before, own], actor=actor, write=resolve_with) is None:
             return moved[0], False
         self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status)
+        if moved[0].parent_id:  # the last firing child of a root that waited for it
+            self.resolve_waiting_parent(moved[0].parent_id, now)
         return moved[0], True
 
     def announce_source_resolve(self, incident) -> None:

@@ -52,13 +52,18 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
     cards of a pending approval into "closed" at once. The approval record is left to the workflow
     (a click is refused: there is nothing to decide any more; the timeout expires it, and that later
     update is a duplicate the delivery claims drop). ``previous_status`` None: not known (a
-    redelivery announces again), so the approval is looked up."""
-    publish(
-        "incident.resolved",
-        incident,
-        generation=generation_of("resolved", incident.resolved_at),
-        data={"message": f"resolved by {by}"},
-    )
+    redelivery announces again), so the approval is looked up.
+
+    A correlated child's resolve, and a flapping incident's resolve by its source, are not
+    announced: their opening never was (no workflow of their own), and in a storm one message per
+    child or per flap would bury the messages that matter."""
+    if not _opened_unannounced(incident):
+        publish(
+            "incident.resolved",
+            incident,
+            generation=generation_of("resolved", incident.resolved_at),
+            data={"message": f"resolved by {by}"},
+        )
     if previous_status not in ("awaiting_approval", None):
         return
     try:
@@ -82,6 +87,12 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
                 "comment": "the incident was resolved before anyone decided; nothing ran",
             },
         )
+
+
+def _opened_unannounced(incident) -> bool:
+    """Whether ``incident`` came (back) without an `incident.opened`: a correlated child, or a
+    flapping incident resolved by its source (its reopen started no workflow)."""
+    return bool(incident.parent_id) or (bool(incident.flapping) and incident.resolved_by == "source")
 
 
 def generation_of(*parts) -> str:

@@ -17,12 +17,20 @@ class DeadLetterService:
         self.service = service
         self.repository = repository or DeadLetterRepository()
 
-    def page(self, workspace: str, *, limit: int, cursor: str | None) -> tuple[list[DeadLetterRecord], str | None]:
-        return self.repository.page(workspace, limit=limit, cursor=cursor)
+    def page(
+        self, workspace: str, *, limit: int, cursor: str | None, **filters: str | None
+    ) -> tuple[list[DeadLetterRecord], str | None]:
+        """A page of dead letters, newest first; ``filters``: status, kind, source."""
+        return self.repository.page(workspace, limit=limit, cursor=cursor, **filters)
+
+    def get(self, workspace: str, dead_letter_id: str) -> DeadLetterRecord:
+        return self.repository.get(workspace, dead_letter_id)
 
     def replay(self, workspace: str, dead_letter_id: str, *, source: str | None = None) -> dict:
         """Run the stored payload through ingestion again (optionally as another source)."""
         record = self.repository.get(workspace, dead_letter_id)
+        if source is not None:
+            _refuse_another_source(record, source)
         if record.status == REPLAYED:
             raise ConflictError(
                 f"dead letter {dead_letter_id} was already replayed",
@@ -44,7 +52,7 @@ class DeadLetterService:
             # With the marks of the delivery that died (status and delivery time, as the consumer
             # wrote them): an alert it applied already is not applied twice, and one it left
             # unfinished is finished (see `IntakeService._applied`).
-            if record.kind == "alert":  # one normalized alert, queued alone
+            if record.kind == "alert":  # one normalized alert, queued alone (as its own source: see `replay`)
                 chosen = record.source
                 alert = _alert(record)
                 mark = DeliveryMark.of(alert.status.value, record.received_at)
@@ -68,6 +76,21 @@ class DeadLetterService:
         result = replay(record)
         self.repository.mark_replayed(record, ok=True, result=result, now=utcnow())
         return {"id": record.id, "status": REPLAYED, "source": record.source, **result}
+
+
+def _refuse_another_source(record: DeadLetterRecord, source: str) -> None:
+    """Only a payload can be read again as another source; a normalized alert or a notification
+    cannot (before, the source asked for was ignored and the replay said it ran as its own)."""
+    if record.kind not in ("alert", "notify"):
+        return
+    if (resolve_source(source) if record.kind == "alert" else source) == record.source:
+        return
+    held = "one alert normalized already" if record.kind == "alert" else "a notification"
+    raise ValidationError(
+        f"dead letter {record.id} holds {held}: it cannot be replayed as another source; "
+        f"replay it without one (it replays as {record.source})",
+        details=[{"field": "source", "kind": record.kind, "source": record.source}],
+    )
 
 
 def _alert(record: DeadLetterRecord) -> Alert:

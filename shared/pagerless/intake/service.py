@@ -107,7 +107,7 @@ class IntakeService:
             return result
         if earlier:
             raise ValueError("only a firing alert's deliveries are counted together")
-        return self._resolve(key, alert, delivery)
+        return self._resolve(key, alert, workspace, delivery)
 
     # ------------------------------------------------------------------ firing
     def _fire(
@@ -188,7 +188,8 @@ class IntakeService:
         incident = self._incident(record.incident_id) if record.incident_id else None
         if replayed and incident is not None:  # its first attempt may have failed after its change, before the start
             if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
-                self.lifecycle.ensure_announced(incident, alert)  # ... and may have failed before announcing it
+                if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
+                    incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
             self._start_unconfirmed(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(
@@ -266,7 +267,9 @@ class IntakeService:
         root, or restart a reopened one (``generation``: the claim that reopened it). A failure
         here is retried as a duplicate, never as a second incident."""
         if action in ("created", "correlated"):
-            self.lifecycle.announce(incident, alert, now)
+            incident = self.lifecycle.announce(incident, alert, now)
+            if action == "correlated" and incident.parent_id is None:  # its parent resolved meanwhile
+                action = "created"
         if action == "created" or generation is not None:
             name = incident.id if action == "created" else _restart_name(incident.id, generation)
             # A new incident's execution records its own ARN (its first step writes the incident): a
@@ -288,7 +291,9 @@ class IntakeService:
             if previous is not None:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
                 flapping = len(flaps) >= config.flap_cycles
-                restart = was_resolved and not (previous.flapping or flapping) and previous.parent_id is None
+                # judged within the flap window: an incident marked flapping whose alert has held
+                # still since is a real re-fire again (the reopen clears the mark and pages)
+                restart = was_resolved and not flapping and previous.parent_id is None
                 # the reopen hands the incident to the execution started below (or to none)
                 execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
                 incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)
@@ -339,7 +344,7 @@ class IntakeService:
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
 
     # ------------------------------------------------------------------ resolved
-    def _resolve(self, key: str, alert: Alert, mark: DeliveryMark | None = None) -> IngestResult:
+    def _resolve(self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None = None) -> IngestResult:
         """The alert resolves with its incident's side of it, in one transaction
         (`IncidentLifecycle.alert_resolved`): a retry of a resolve that failed finds the alert still
         firing and does it all; one that finds it resolved has nothing left to do."""
@@ -350,6 +355,8 @@ class IntakeService:
             now = self.clock()
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.FIRING or _stale(record, mark):
+                if record is None and mark is not None:  # a firing dead-lettered before it must stay closed
+                    self.alerts.remember_resolve(key, workspace=workspace, alert=payload, now=now, mark=mark)
                 if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident

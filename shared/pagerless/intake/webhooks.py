@@ -126,12 +126,20 @@ class WebhookIntake:
             verify_signature(source, request, config)
         alerts = normalize(source, payload)  # a 400 or 413 here: nothing stored
         if defer:  # over the caller's rate limit: verified and readable, kept for the consumer
-            outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
-            outcome.body.update(
-                reason="rate_limited",
-                message="over this key's rate limit: the alert is queued and will be processed shortly, not dropped",
-            )
-            return outcome
+            try:
+                outcome = self._queue(request, source, received_at, alerts, [], RateLimited())
+            except ServiceUnavailableError:  # the queue is down: processed here, as any sender's (never refused)
+                logger().warning(
+                    "the alert queue did not take a rate-limited payload; processing it in the request",
+                    extra={"source": source, "workspace": request.workspace},
+                )
+            else:
+                outcome.body.update(
+                    reason="rate_limited",
+                    message="over this key's rate limit: the alert is queued and will be processed shortly, "
+                    "not dropped",
+                )
+                return outcome
         acknowledged = 0
         if alerts and not self._synchronous(request):
             acknowledged = self._acknowledge(request, source, received_at, alerts)

@@ -8,7 +8,9 @@ The item is the dedup lock. Every change is one conditional UpdateItem, never re
   resolved, or a stale claim), so exactly one delivery opens or reopens the incident;
 - ``finalize`` / ``release``: the claim's owner records the outcome or gives the claim back;
 - ``resolving``: a resolve (condition: state = firing), appending to the flap history, made in one
-  transaction with the incident's side of it (``mark_resolved``: alone, when its incident is gone).
+  transaction with the incident's side of it (``mark_resolved``: alone, when its incident is gone);
+- ``remember_resolve``: the resolve of an alert never seen is kept (a resolved item), so a
+  dead-lettered firing from before it, replayed later, is stale.
 
 Duplicates are counted here only (``pending``: duplicates the incident has not been told of);
 ``fold`` moves them onto the incident at most once a minute per alert, and at resolve time, in
@@ -28,7 +30,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.connection import Connection
 from pynamodb.constants import KEY
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.alerts import AlertState
@@ -332,6 +334,34 @@ class AlertRepository:
                 return None
             raise
         return record
+
+    def remember_resolve(self, key: str, *, workspace: str, alert: dict, now: datetime, mark: DeliveryMark) -> None:
+        """Keep the resolve of an alert never seen (its firing was lost, or is a dead letter not
+        replayed yet): a resolved item with the resolve's mark, so that a firing delivered before
+        it and replayed later is stale and opens nothing. Best effort: nothing if an item exists."""
+        item = AlertRecord(
+            key,
+            workspace=workspace,
+            source=alert.get("source", ""),
+            fingerprint=alert.get("fingerprint", ""),
+            state=RESOLVED,
+            generation=0,
+            fire_count=0,
+            resolve_count=1,
+            resolved_at=now,
+            last_seen=now,
+            flap_history=[],
+            title=alert.get("title", ""),
+            severity=alert.get("severity", "warning"),
+            alert=alert,
+            delivery=mark.key,
+            changed_at=mark.at,
+        )
+        try:
+            item.save(condition=AlertRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
 
     def resolve_for_incident(self, incident_id: str, now: datetime) -> int:
         """Mark every firing alert of an incident resolved (a person resolved the incident)."""

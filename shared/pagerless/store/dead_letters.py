@@ -94,10 +94,27 @@ class DeadLetterRepository:
         except DoesNotExist as exc:
             raise NotFoundError(f"dead letter {dead_letter_id} not found") from exc
 
-    def page(self, workspace: str, *, limit: int, cursor: str | None) -> tuple[list[DeadLetterRecord], str | None]:
+    def page(
+        self,
+        workspace: str,
+        *,
+        limit: int,
+        cursor: str | None,
+        status: str | None = None,
+        kind: str | None = None,
+        source: str | None = None,
+    ) -> tuple[list[DeadLetterRecord], str | None]:
+        """Newest first; never the records still being retried (`failing`)."""
+        condition = DeadLetterRecord.status != FAILING
+        if status is not None:
+            condition &= DeadLetterRecord.status == status
+        if kind is not None:
+            condition &= DeadLetterRecord.kind == kind
+        if source is not None:
+            condition &= DeadLetterRecord.source == source
         results = DeadLetterRecord.query(
             workspace,
-            filter_condition=DeadLetterRecord.status != FAILING,
+            filter_condition=condition,
             scan_index_forward=False,
             limit=limit,
             last_evaluated_key=decode_cursor(cursor, DeadLetterRecord, partition=workspace),

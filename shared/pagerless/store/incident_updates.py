@@ -107,7 +107,17 @@ def count_resolved_alert(
 
 
 def add_child(parent_id: str, now: datetime) -> IncidentRecord | None:
-    return update_incident(parent_id, [IncidentRecord.child_count.add(1), IncidentRecord.last_seen.set(now)])
+    """Count a child on its parent; None if the parent is resolved (or gone): it takes no child."""
+    return update_incident(
+        parent_id,
+        [IncidentRecord.child_count.add(1), IncidentRecord.last_seen.set(now)],
+        condition=IncidentRecord.status != "resolved",
+    )
+
+
+def promote_to_root(incident_id: str) -> IncidentRecord | None:
+    """A child whose parent resolved as it was correlated becomes a root incident of its own."""
+    return update_incident(incident_id, [IncidentRecord.parent_id.remove(), IncidentRecord.correlation_reason.remove()])
 
 
 def set_execution(incident_id: str, execution_arn: str) -> IncidentRecord | None:

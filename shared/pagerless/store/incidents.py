@@ -315,7 +315,8 @@ class IncidentRepository:
         """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page),
         with their times to resolve and to acknowledge (they describe the previous resolve: the next
         ones are timed from the reopen); when it reopened (``now``); and who works on it: the execution
-        the reopen starts (``execution_arn``), or none."""
+        the reopen starts (``execution_arn``), or none. A reopen that starts an execution is not a
+        flap (intake judges that within the flap window): it clears ``flapping``."""
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
         return [
@@ -328,6 +329,7 @@ class IncidentRepository:
             IncidentRecord.acknowledged_by.remove(),
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
+            *([IncidentRecord.flapping.set(False)] if execution_arn else []),
         ]
 
     @staticmethod
@@ -391,9 +393,15 @@ class IncidentRepository:
         )
 
     def add_child(self, parent_id: str, now: datetime) -> IncidentRecord | None:
+        """Count a child on its parent; None if the parent is resolved or gone."""
         from pagerless.store import incident_updates
 
         return incident_updates.add_child(parent_id, now)
+
+    def promote_to_root(self, incident_id: str) -> IncidentRecord | None:
+        from pagerless.store import incident_updates
+
+        return incident_updates.promote_to_root(incident_id)
 
     def mark_flapping(self, incident_id: str) -> IncidentRecord | None:
         from pagerless.store import incident_updates

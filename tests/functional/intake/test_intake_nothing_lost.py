@@ -184,6 +184,28 @@ def test_payload_failing_every_retry_is_dead_lettered_and_replays(
     assert api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key)).status_code == 409
 
 
+def test_replaying_a_firing_whose_alert_resolved_since_opens_no_incident(
+    api, runtime, ingest_key, operator_key, incidents_table_down
+):
+    # Given a firing dead-lettered in a storm (the incidents table down through every retry)
+    alert = {**ALERT, "fingerprint": "late-replay"}
+    assert post_alert(api, ingest_key, "generic", alert).status_code == 202
+    runtime.poller.drain()
+    [dead] = _dead_letters(api, operator_key)
+    # And the alert resolved at its source once the store was back (an alert Pagerless never saw)
+    incidents_table_down.restore()
+    assert post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"}).status_code == 200
+    # When an operator replays the dead letter the next morning
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key))
+    # Then it opens no incident: that firing is older than the alert's resolve (it would never resolve)
+    assert replay.status_code == 200, replay.text
+    assert replay.json()["alerts"][0]["action"] == "ignored"
+    assert incident_count() == 0
+    # And the alert's next firing opens its incident as usual
+    assert post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["action"] == "created"
+    assert incident_count() == 1
+
+
 def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_another_source(api, runtime, operator_key):
     sns = runtime.client("sns")
     topic = runtime.provisioned.topics["AlertsTopic"]
@@ -266,6 +288,96 @@ def test_dead_letter_api_needs_operator_and_pages(api, runtime, ingest_key, oper
     payloads = [json.loads(i["payload"])["n"] for i in first["items"] + rest["items"]]
     assert payloads == [2, 1, 0]
     assert api.post("/api/webhooks/dead-letter/dl-missing/replay", headers=auth(operator_key)).status_code == 404
+
+
+def test_dead_letters_are_filtered_by_status_kind_and_source(api, runtime, operator_key):
+    from pagerless.intake.consumer import handle_alert_record
+
+    # Given three unreadable payloads of a storm, one of which an operator replayed already
+    for n in range(3):
+        handle_alert_record(
+            json.dumps(
+                {
+                    "kind": "ingest",
+                    "source": "alertmanager",
+                    "workspace": "default",
+                    "body": f'{{"title": "disk {n}", "service": "db"}}',
+                    "received_at": f"2026-01-01T00:00:0{n}+00:00",
+                }
+            ),
+            {},
+            {"ApproximateReceiveCount": "1"},
+        )
+    first = _dead_letters(api, operator_key)[-1]
+    replayed = api.post(
+        f"/api/webhooks/dead-letter/{first['id']}/replay", json={"source": "generic"}, headers=auth(operator_key)
+    )
+    assert replayed.status_code == 200, replayed.text
+
+    def listed(**params):
+        answer = api.get("/api/webhooks/dead-letter", params=params, headers=auth(operator_key))
+        assert answer.status_code == 200, answer.text
+        return [json.loads(i["payload"])["title"] for i in answer.json()["items"]]
+
+    # Then the list shows only what still waits for a replay, or only what was replayed
+    assert listed(status="dead") == ["disk 2", "disk 1"]
+    assert listed(status="replayed") == ["disk 0"]
+    # And it is filtered by kind and source, and pages within a filter
+    assert listed(kind="ingest", source="alertmanager") == ["disk 2", "disk 1", "disk 0"]
+    assert listed(kind="notify") == [] and listed(source="grafana") == []
+    page = api.get(
+        "/api/webhooks/dead-letter", params={"status": "dead", "limit": 1}, headers=auth(operator_key)
+    ).json()
+    rest = api.get(
+        "/api/webhooks/dead-letter",
+        params={"status": "dead", "limit": 1, "cursor": page["next_cursor"]},
+        headers=auth(operator_key),
+    ).json()
+    assert [json.loads(i["payload"])["title"] for i in page["items"] + rest["items"]] == ["disk 2", "disk 1"]
+    # And a status that does not exist is refused, not answered with an empty list
+    refused = api.get("/api/webhooks/dead-letter", params={"status": "deadd"}, headers=auth(operator_key))
+    assert refused.status_code == 422
+
+
+def test_a_queued_alert_replayed_as_another_source_is_refused_not_replayed_as_its_own(api, runtime, operator_key):
+    from pagerless.intake.consumer import handle_dead_record
+    from pagerless.intake.queue import AlertEnvelope
+
+    # Given one normalized alert the queue gave up on (queued alone: its payload was too large)
+    alert = {"source": "alertmanager", "fingerprint": "big-1", "title": "disk full", "service": "db"}
+    envelope = AlertEnvelope("alertmanager", "default", alert, "2026-01-01T00:00:00+00:00")
+    handle_dead_record(envelope.to_json(), {}, {})
+    [dead] = _dead_letters(api, operator_key)
+    assert dead["kind"] == "alert"
+    # When an operator asks to replay it as another source
+    replay = api.post(
+        f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "grafana"}, headers=auth(operator_key)
+    )
+    # Then it is refused (it was normalized already: it cannot be read as another source), nothing ingested
+    assert replay.status_code == 400, replay.text
+    assert incident_count() == 0
+    assert _dead_letters(api, operator_key)[0]["status"] == "dead"
+    # And it still replays as its own source
+    again = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(operator_key))
+    assert again.status_code == 200, again.text
+    assert again.json()["source"] == "alertmanager" and incident_count() == 1
+
+
+def test_a_dead_letter_is_read_by_its_id(api, runtime, ingest_key, operator_key):
+    from pagerless.intake.consumer import handle_dead_record
+    from pagerless.intake.queue import AlertEnvelope
+
+    # Given a dead letter, whose id the "alert payload dead-lettered" log line names
+    envelope = AlertEnvelope("generic", "default", {"source": "generic", "fingerprint": "x1", "title": "disk"}, "")
+    handle_dead_record(envelope.to_json(), {}, {"SentTimestamp": "1767225600000"})
+    [listed] = _dead_letters(api, operator_key)
+    # When an operator reads it by that id
+    one = api.get(f"/api/webhooks/dead-letter/{listed['id']}", headers=auth(operator_key))
+    # Then it is the listed record; an unknown id is a 404, and an ingest key cannot read it
+    assert one.status_code == 200, one.text
+    assert one.json() == listed
+    assert api.get("/api/webhooks/dead-letter/dl-missing", headers=auth(operator_key)).status_code == 404
+    assert api.get(f"/api/webhooks/dead-letter/{listed['id']}", headers=auth(ingest_key)).status_code == 403
 
 
 def test_failure_after_the_incident_is_stored_never_opens_a_second_one(

@@ -104,6 +104,21 @@ def test_alert_intake_over_the_limit_is_queued_and_processed_never_dropped(api, 
     assert titles == {ALERT["title"], "orders DLQ growing"}
 
 
+def test_alert_intake_over_the_limit_while_the_queue_is_down_is_processed_not_refused(api, runtime, limits):
+    ingest, admin = _key("ingest"), _key("admin")
+    assert api.post("/api/webhooks/generic", json=ALERT, headers=auth(ingest)).status_code == 200
+    # Given an alert queue that cannot take anything (an outage)
+    runtime.client("sqs").delete_queue(QueueUrl=runtime.provisioned.queues["AlertQueue"])
+    # When the same key, over its limit, sends another alert
+    second = api.post("/api/webhooks/generic", json={**ALERT, "title": "orders DLQ growing"}, headers=auth(ingest))
+    # Then it is not refused for the queue (the store is up): it is processed in the request, as
+    # any sender's alerts are while the queue is down
+    assert second.status_code == 200, second.text
+    assert second.json()["alerts"][0]["incident_id"]
+    titles = {i["title"] for i in api.get("/api/incidents", headers=auth(admin)).json()["items"]}
+    assert titles == {ALERT["title"], "orders DLQ growing"}
+
+
 def test_an_unreachable_counter_lets_requests_through(runtime, limits):
     # Given the system table is gone (an outage of the counter's store)
     runtime.client("dynamodb").delete_table(TableName=runtime.provisioned.tables["SystemTable"])

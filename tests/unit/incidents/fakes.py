@@ -84,6 +84,8 @@ class FakeIncidents:
             stored.resolved_at = stored.resolved_by = stored.resolution = None
             stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = False, None, None
             stored.execution_arn = execution_arn
+            if execution_arn:  # a reopen that starts an execution is not a flap
+                stored.flapping = False
 
         return [reopen]
 
@@ -130,7 +132,13 @@ class FakeIncidents:
         return self._bump(incident.id, open_alerts=lambda i: i.open_alerts - 1)
 
     def add_child(self, parent_id: str, now: datetime) -> Incident | None:
+        stored = self.items.get(parent_id)
+        if stored is None or stored.status == "resolved":  # a resolved parent takes no child
+            return None
         return self._bump(parent_id, child_count=lambda i: i.child_count + 1, last_seen=now)
+
+    def promote_to_root(self, incident_id: str) -> Incident | None:
+        return self._bump(incident_id, parent_id=None, correlation_reason=None)
 
     def mark_flapping(self, incident_id: str) -> Incident | None:
         if self.items[incident_id].flapping:

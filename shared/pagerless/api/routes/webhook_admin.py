@@ -1,6 +1,6 @@
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.api.pagination import CursorParam, LimitParam, Page
@@ -60,7 +60,9 @@ class DeadLetterPublic(BaseModel):
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(**documented({"source": "alertmanager"}))
     source: str | None = Field(
-        default=None, description="replay as another source (e.g. when it was sent to the wrong one)"
+        default=None,
+        description="replay a payload as another source (e.g. when it was sent to the wrong one); "
+        "a queued alert or a notification replays only as its own",
     )
 
 
@@ -102,11 +104,31 @@ def put_webhook_settings(body: WebhookSettingsUpdate, principal: AdminDep, intak
 
 @router.get("/api/webhooks/dead-letter", response_model=Page[DeadLetterPublic])
 def list_dead_letters(
-    principal: OperatorDep, dead_letters: DeadLettersDep, limit: LimitParam = 50, cursor: CursorParam = None
+    principal: OperatorDep,
+    dead_letters: DeadLettersDep,
+    limit: LimitParam = 50,
+    cursor: CursorParam = None,
+    status: Annotated[
+        Literal["dead", "replayed", "replay_failed"] | None,
+        Query(description="dead: still to replay; replayed; replay_failed"),
+    ] = None,
+    kind: Annotated[
+        Literal["ingest", "alert", "sns", "raw", "notify"] | None,
+        Query(description="what died: a webhook payload, one queued alert, an SNS or raw message, a notification"),
+    ] = None,
+    source: Annotated[str | None, Query(description="the alert source (or channel of a notification)")] = None,
 ) -> dict:
     """Payloads that could not be processed: payload, source, error and time, newest first."""
-    items, next_cursor = dead_letters.page(principal.workspace, limit=limit, cursor=cursor)
+    items, next_cursor = dead_letters.page(
+        principal.workspace, limit=limit, cursor=cursor, status=status, kind=kind, source=source
+    )
     return {"items": [i.to_dict() for i in items], "next_cursor": next_cursor}
+
+
+@router.get("/api/webhooks/dead-letter/{dead_letter_id}", response_model=DeadLetterPublic)
+def get_dead_letter(dead_letter_id: str, principal: OperatorDep, dead_letters: DeadLettersDep) -> dict:
+    """One dead letter by its id (as logged when it was dead-lettered): payload, error, replay result."""
+    return dead_letters.get(principal.workspace, dead_letter_id).to_dict()
 
 
 @router.post("/api/webhooks/dead-letter/{dead_letter_id}/replay")
