@@ -17,6 +17,10 @@ from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavail
 from pagerless.domain.incidents import RESOLVED_EVENT, Incident, IncidentStatus, service_key
 from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
+from pagerless.incidents.source_resolves import (
+    SOURCE_ANNOUNCED_BY,
+    SourceResolves,
+)
 from pagerless.incidents.timeline import Entry
 from pagerless.incidents.timeline import record as record_timeline
 from pagerless.incidents.timeline import record_all as record_timeline_entries
@@ -25,13 +29,9 @@ from pagerless.observability import logger
 from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRepository
 
-# While a fix runs, a source resolve is only noted: verification decides.
-REMEDIATION_STATUSES = frozenset({IncidentStatus.REMEDIATING, IncidentStatus.VERIFYING})
 MOVE_ATTEMPTS = 3
 CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (incidents.ids)
 CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
-SOURCE_RESOLUTION = "every alert resolved at the source"
-SOURCE_ANNOUNCED_BY = "its source (every alert resolved)"
 
 
 def _notify_resolved(incident, *, by: str, previous_status: str | None) -> None:
@@ -40,7 +40,7 @@ def _notify_resolved(incident, *, by: str, previous_status: str | None) -> None:
     incident_resolved(incident, by=by, previous_status=previous_status)
 
 
-class IncidentLifecycle:
+class IncidentLifecycle(SourceResolves):
     def __init__(
         self,
         repository: IncidentRepository | None = None,
@@ -270,118 +270,6 @@ class IncidentLifecycle:
         return incident
 
     # ------------------------------------------------------------------ resolve
-    def alert_resolved(
-        self, incident_id: str, alert: Alert, now: datetime, *, alongside: AlongsideUpdate | None = None
-    ):
-        """One alert of the incident resolved; the last one resolves the incident (by source).
-
-        All it changes is one transaction: the incident's count (for the last alert, its resolve), the
-        timeline entries that say so and ``alongside``, the alert item's resolve
-        (`AlertRepository.resolving`; `AlongsideTaken` when the alert changed first). A failure leaves
-        nothing done, so the retry of the delivery does it all (a resolve that stopped halfway left
-        an open incident counting no alert, which nothing resolved). None if the incident is gone."""
-        for _ in range(MOVE_ATTEMPTS):  # each lost attempt: the incident changed after it was read
-            try:
-                incident = self.repository.get(incident_id)
-            except NotFoundError:
-                return None
-            counted = self._count_resolved(incident, alert, now, alongside)
-            if counted is not None:
-                return counted
-        raise ConflictError(f"incident {incident_id} kept changing: the resolve of an alert was not applied")
-
-    def _count_resolved(self, incident, alert: Alert, now: datetime, alongside: AlongsideUpdate | None):
-        """One attempt of `alert_resolved` on ``incident`` as read; None if it changed meanwhile."""
-        status = IncidentStatus(incident.status)
-        counted = int(incident.open_alerts or 0)
-        last = counted <= 1 and status != IncidentStatus.RESOLVED
-        entry = Entry("alert_resolved", alert.title, {"fingerprint": alert.fingerprint, "open_alerts": counted - 1})
-        firing = self.children_firing(incident) if last and status not in REMEDIATION_STATUSES else []
-        if last and status not in REMEDIATION_STATUSES and not firing:
-            resolved, moved = self.resolve(
-                incident,
-                by="source",
-                resolution=SOURCE_RESOLUTION,
-                announced_by=SOURCE_ANNOUNCED_BY,
-                now=now,
-                close_alerts=True,  # this alert was the last (the transaction checks that it still fires)
-                stop=lambda fresh: (
-                    IncidentStatus(fresh.status) in REMEDIATION_STATUSES or int(fresh.open_alerts or 0) != counted
-                ),
-                before=[entry],
-                updating=alongside,
-            )
-            if moved:
-                metrics.resolved_by_source(alert.source)
-            return resolved if moved else None
-        entries = [entry]
-        if firing:  # a root answers for its correlated children, which start no workflow of their own
-            entries.append(
-                Entry(
-                    "children_still_firing",
-                    f"every alert of its own resolved at the source; {len(firing)} correlated incident(s) "
-                    "still fire, so it stays open until they resolve",
-                    {"children": firing},
-                )
-            )
-        elif last:  # while a fix runs, a source resolve is only noted: verification decides
-            entries.append(
-                Entry(
-                    "source_resolved_during_remediation",
-                    "every alert resolved at the source while a fix runs; verification decides",
-                    {"status": status.value},
-                )
-            )
-        changed = [None]
-
-        def count_with(items) -> bool:
-            changed[0] = self.repository.count_resolved_alert(
-                incident, entries=items, alongside=alongside, same_status=last
-            )
-            return changed[0] is not None
-
-        if self.record_all(incident, entries, write=count_with) is None:
-            return None
-        if firing:  # the last child may have resolved meanwhile, before this count was written
-            self.resolve_waiting_parent(incident.id, now)
-        return changed[0]
-
-    def children_firing(self, incident) -> list[str]:
-        """The ids of ``incident``'s correlated children that are not resolved."""
-        if incident.parent_id or not int(getattr(incident, "child_count", 0) or 0):
-            return []
-        return [c.id for c in self.repository.children_of(incident) if c.status != IncidentStatus.RESOLVED.value]
-
-    def resolve_waiting_parent(self, parent_id: str, now: datetime) -> None:
-        """Resolve by its source a root whose own alerts all resolved while children still fired,
-        once none fires any more (a child resolved; see `_count_resolved`)."""
-        try:
-            parent = self.repository.get(parent_id)
-        except NotFoundError:
-            return
-        status = IncidentStatus(parent.status)
-
-        def waits_for_nothing(fresh) -> bool:
-            return (
-                IncidentStatus(fresh.status) not in REMEDIATION_STATUSES
-                and int(fresh.open_alerts or 0) == 0
-                and not self.children_firing(fresh)
-            )
-
-        if status == IncidentStatus.RESOLVED or not waits_for_nothing(parent):
-            return
-        try:
-            self.resolve(
-                parent,
-                by="source",
-                resolution=SOURCE_RESOLUTION,
-                announced_by=SOURCE_ANNOUNCED_BY,
-                now=now,
-                stop=lambda fresh: not waits_for_nothing(fresh),
-            )
-        except ConflictError:  # its workflow kept moving it: the child's change stands, people see the root
-            logger().warning("could not resolve the root of a resolved group", extra={"incident_id": parent_id})
-
     def resolve(
         self,
         incident,
