@@ -95,7 +95,7 @@ def plan_remediation(
             remediation,
             why,
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
-            target={"node": node},
+            target=_node_target(node, verify_target, keeps_pods=True),
         )
     if remediation == "drain_node":
         if not node:
@@ -105,7 +105,7 @@ def plan_remediation(
             remediation,
             why,
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
-            target={"node": node},
+            target=_node_target(node, verify_target, keeps_pods=False),
         )
     if not namespace:
         return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")
@@ -128,6 +128,15 @@ def plan_remediation(
             return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
         return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
     return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
+
+
+def _node_target(node: str, workload: dict[str, str], *, keeps_pods: bool) -> dict[str, str]:
+    """What verification checks after a node action: the node, and the alert's workload when the
+    diagnosis names one (its Deployment; a pod only if the action leaves it in place, a drain evicts it)."""
+    if "namespace" not in workload or not ("deployment" in workload or (keeps_pods and "pod" in workload)):
+        return {"node": node}
+    named = {"deployment": workload["deployment"]} if "deployment" in workload else {"pod": workload["pod"]}
+    return {"node": node, "namespace": workload["namespace"], **named}
 
 
 def plan_diagnosis(
