@@ -234,7 +234,22 @@ def _scale(namespace, deployment, target, workload, why, limits, verify_target):
             "change the autoscaler instead",
         )
     current = workload.deployment.get("spec", {}).get("replicas", 1)
-    wanted = int(target["replicas"]) if target.get("replicas") else max(current + 1, math.ceil(current * 1.5))
+    asked = target.get("replicas")
+    if asked is not None and asked != "":
+        if not (isinstance(asked, int) or (isinstance(asked, str) and asked.strip().isdecimal())):
+            return NoAction(
+                remediation="scale_deployment",
+                reason=f"the diagnosis target's replicas {asked!r} is not a whole number of replicas: nothing is scaled",
+            )
+        wanted = int(asked)
+    else:
+        wanted = max(current + 1, math.ceil(current * 1.5))
+    if wanted > limits.max_replicas and current >= limits.max_replicas:
+        # capping would scale it down: not what was asked
+        return NoAction(
+            remediation="scale_deployment",
+            reason=f"deployment {deployment} has {current} replicas, at or above the cap of {limits.max_replicas}",
+        )
     wanted = min(wanted, limits.max_replicas)
     if wanted == current:
         return NoAction(
