@@ -22,6 +22,7 @@ from pagerless.remediation.actions import (
     RolloutRestart,
     ScaleDeployment,
 )
+from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -34,6 +35,15 @@ class PlannerLimits:
     max_memory_bytes: int = 8 * 1024 * MI
     max_cpu_millis: int = 8000
     max_replicas: int = 20
+
+    @classmethod
+    def within(cls, bounds: ActionLimits) -> PlannerLimits:
+        """The ceilings of a policy's ``action_limits``: the planner never proposes what the policy refuses."""
+        return cls(
+            max_memory_bytes=memory_bytes(bounds.max_memory_limit),
+            max_cpu_millis=cpu_millis(bounds.max_cpu_limit),
+            max_replicas=bounds.max_replicas,
+        )
 
 
 @dataclass(frozen=True)
