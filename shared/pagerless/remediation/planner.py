@@ -22,6 +22,7 @@ from pagerless.remediation.actions import (
     RolloutRestart,
     ScaleDeployment,
 )
+from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
 
 REVISION = "deployment.kubernetes.io/revision"
@@ -34,6 +35,15 @@ class PlannerLimits:
     max_memory_bytes: int = 8 * 1024 * MI
     max_cpu_millis: int = 8000
     max_replicas: int = 20
+
+    @classmethod
+    def within(cls, bounds: ActionLimits) -> PlannerLimits:
+        """The ceilings of a policy's ``action_limits``: the planner never proposes what the policy refuses."""
+        return cls(
+            max_memory_bytes=memory_bytes(bounds.max_memory_limit),
+            max_cpu_millis=cpu_millis(bounds.max_cpu_limit),
+            max_replicas=bounds.max_replicas,
+        )
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ def plan_remediation(
             remediation,
             why,
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
-            target={"node": node},
+            target=_node_target(node, verify_target, keeps_pods=True),
         )
     if remediation == "drain_node":
         if not node:
@@ -105,7 +115,7 @@ def plan_remediation(
             remediation,
             why,
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
-            target={"node": node},
+            target=_node_target(node, verify_target, keeps_pods=False),
         )
     if not namespace:
         return NoAction(remediation=remediation, reason="the diagnosis target names no namespace")
@@ -128,6 +138,15 @@ def plan_remediation(
             return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
         return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
     return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
+
+
+def _node_target(node: str, workload: dict[str, str], *, keeps_pods: bool) -> dict[str, str]:
+    """What verification checks after a node action: the node, and the alert's workload when the
+    diagnosis names one (its Deployment; a pod only if the action leaves it in place, a drain evicts it)."""
+    if "namespace" not in workload or not ("deployment" in workload or (keeps_pods and "pod" in workload)):
+        return {"node": node}
+    named = {"deployment": workload["deployment"]} if "deployment" in workload else {"pod": workload["pod"]}
+    return {"node": node, "namespace": workload["namespace"], **named}
 
 
 def plan_diagnosis(
@@ -225,7 +244,22 @@ def _scale(namespace, deployment, target, workload, why, limits, verify_target):
             "change the autoscaler instead",
         )
     current = workload.deployment.get("spec", {}).get("replicas", 1)
-    wanted = int(target["replicas"]) if target.get("replicas") else max(current + 1, math.ceil(current * 1.5))
+    asked = target.get("replicas")
+    if asked is not None and asked != "":
+        if not (isinstance(asked, int) or (isinstance(asked, str) and asked.strip().isdecimal())):
+            return NoAction(
+                remediation="scale_deployment",
+                reason=f"the diagnosis target's replicas {asked!r} is not a whole number of replicas: nothing is scaled",
+            )
+        wanted = int(asked)
+    else:
+        wanted = max(current + 1, math.ceil(current * 1.5))
+    if wanted > limits.max_replicas and current >= limits.max_replicas:
+        # capping would scale it down: not what was asked
+        return NoAction(
+            remediation="scale_deployment",
+            reason=f"deployment {deployment} has {current} replicas, at or above the cap of {limits.max_replicas}",
+        )
     wanted = min(wanted, limits.max_replicas)
     if wanted == current:
         return NoAction(

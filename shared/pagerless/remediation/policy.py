@@ -9,6 +9,9 @@ names itself in ``Decision.rule``:
 3. ``denied_namespace``       the namespace is denied
 4. ``namespace_not_allowed``  allowed_namespaces is set and the action is outside it
                               (cluster-scoped actions are outside every namespace)
+   ``action_limits``          the action sets more replicas, or a higher memory/CPU limit, than the
+                              policy's bounds (by default the planner's ceilings: 20 replicas, 8Gi, 8 CPUs),
+                              whoever asked for it: the planner, an API request, a runbook step, a rollback
 5. ``max_blast_radius``       the action reaches further than the policy allows
 6. ``change_freeze``          now is inside a dated or weekly freeze window
 7. ``rate_limit``             the workload (``ActionPlan.workload``) already had max_actions within window_minutes
@@ -30,8 +33,10 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.clock import known_zone
+from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
-from pagerless.remediation.actions import ActionPlan, BlastRadius, Risk
+from pagerless.remediation.actions import ActionPlan, BlastRadius, PatchResources, Risk, ScaleDeployment
+from pagerless.remediation.quantity import cpu_millis, memory_bytes, parse_quantity
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -107,6 +112,44 @@ class RateLimit(BaseModel):
     window_minutes: int = Field(default=60, ge=1)
 
 
+class ActionLimits(BaseModel):
+    """Upper bounds on what an action may set, whatever proposed it. The defaults are the planner's
+    ceilings (``planner.PlannerLimits``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_replicas: int = Field(default=20, ge=0, le=1000)
+    max_memory_limit: str = "8Gi"
+    max_cpu_limit: str = "8"
+
+    @field_validator("max_memory_limit", "max_cpu_limit")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        try:
+            if parse_quantity(value) <= 0:
+                raise ValueError("a bound must be above zero")
+        except ValidationError as exc:
+            raise ValueError(exc.message) from exc
+        return value
+
+    def exceeded(self, plan: ActionPlan) -> str | None:
+        """Which bound ``plan`` goes past, in words, or None."""
+        action = plan.action
+        if isinstance(action, ScaleDeployment) and action.replicas > self.max_replicas:
+            return (
+                f"scale_deployment to {action.replicas} replicas exceeds action_limits.max_replicas {self.max_replicas}"
+            )
+        if not isinstance(action, PatchResources):
+            return None
+        over = []
+        if action.memory_limit and memory_bytes(action.memory_limit) > memory_bytes(self.max_memory_limit):
+            over.append(
+                f"memory limit {action.memory_limit} exceeds action_limits.max_memory_limit {self.max_memory_limit}"
+            )
+        if action.cpu_limit and cpu_millis(action.cpu_limit) > cpu_millis(self.max_cpu_limit):
+            over.append(f"CPU limit {action.cpu_limit} exceeds action_limits.max_cpu_limit {self.max_cpu_limit}")
+        return f"patch_resources: {'; '.join(over)}" if over else None
+
+
 class Policy(BaseModel):
     """A workspace's remediation policy. The defaults are the cautious ones."""
 
@@ -120,6 +163,7 @@ class Policy(BaseModel):
                 "max_blast_radius": "deployment",
                 "rate_limit": {"max_actions": 3, "window_minutes": 60},
                 "kill_switch": False,
+                "action_limits": {"max_replicas": 20, "max_memory_limit": "8Gi", "max_cpu_limit": "8"},
             },
             autonomy="observe, approve, auto-safe or auto.",
             allowed_namespaces="If set, actions run only in these namespaces.",
@@ -133,6 +177,10 @@ class Policy(BaseModel):
             weekly_freezes="Recurring change freezes.",
             kill_switch="true: no action runs.",
             approval_timeout_seconds="How long an approval waits for a human.",
+            action_limits=(
+                "Upper bounds on any action, whoever proposes it (planner, API, runbook): max_replicas for a "
+                "scale, max_memory_limit and max_cpu_limit for a resource patch."
+            ),
         ),
     )
 
@@ -145,6 +193,7 @@ class Policy(BaseModel):
     weekly_freezes: list[WeeklyFreeze] = Field(default_factory=list)
     kill_switch: bool = False
     approval_timeout_seconds: int = Field(default=1800, ge=60, le=7 * 24 * 3600)
+    action_limits: ActionLimits = ActionLimits()
 
     @field_validator("allowed_namespaces", "denied_namespaces", mode="before")
     @classmethod
@@ -222,6 +271,8 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
     if not per_pod and policy.allowed_namespaces and namespace not in policy.allowed_namespaces:
         where = f"namespace {namespace}" if namespace else "a cluster-scoped action"
         return deny("namespace_not_allowed", f"{where} is outside the allowed namespaces {policy.allowed_namespaces}")
+    if over := policy.action_limits.exceeded(plan):
+        return deny("action_limits", over)
     if plan.blast_radius.rank > policy.max_blast_radius.rank:
         return deny(
             "max_blast_radius",

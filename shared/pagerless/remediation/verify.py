@@ -1,9 +1,14 @@
-"""Did the fix work? Checks of a workload after an action, read through the client.
+"""Did the fix work? Checks of what an action promised and of the workload, read through the client.
 
-Healthy means: the rollout is complete (observedGeneration current, updatedReplicas ==
+A workload is healthy when the rollout is complete (observedGeneration current, updatedReplicas ==
 replicas == availableReplicas == spec.replicas), every pod of its ReplicaSets is Ready, and no
 container restarted since the action (a pod created since then with restarts, or a container
 whose last termination finished since then).
+
+``check_action`` is what the incident workflow verifies: a node action (``cordon_node``,
+``drain_node``) by what it promised (the node unschedulable, or schedulable for an uncordon; for a
+drain also no evictable pod left on it, as ``drain.check_drained`` defines it) and, when the plan's
+target names a workload too (the alert's), that workload's health; any other action by the workload.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import parse_time
 from pagerless.kube.clients import KubeClients
+from pagerless.remediation.actions import ActionPlan, CordonNode, DrainNode
 from pagerless.remediation.planner import target_names
 from pagerless.remediation.workloads import controller_of, deployment_of_pod, owned_replicasets, selector_string
 
@@ -23,6 +29,58 @@ class VerificationResult(BaseModel):
     healthy: bool
     reasons: list[str] = Field(default_factory=list)  # why not healthy (empty when healthy)
     details: dict = Field(default_factory=dict)
+    summary: str = ""  # what was found to hold, when healthy ("node x is cordoned"); empty: a workload
+
+
+def check_action(
+    kube: KubeClients, plan: ActionPlan, since: datetime, target: dict[str, str] | None = None
+) -> VerificationResult:
+    """Check what ``plan``'s action promised and the workload its ``target`` (default: the plan's) names."""
+    target = plan.target if target is None else target
+    action = plan.action
+    if not isinstance(action, (CordonNode, DrainNode)):
+        return check_workload(kube, target, since)
+    node = check_node(kube, action)
+    namespace, deployment, pod, _ = target_names(target)
+    if not namespace or not (deployment or pod):
+        return node.model_copy(update={"details": {"node": node.details}})
+    workload = check_workload(kube, target, since)
+    what = f"{workload.details.get('deployment') or f'pod {namespace}/{pod}'} is healthy"
+    return VerificationResult(
+        healthy=node.healthy and workload.healthy,
+        reasons=node.reasons + workload.reasons,
+        details={**workload.details, "node": node.details},
+        summary=f"{node.summary} and {what}",
+    )
+
+
+def check_node(kube: KubeClients, action: CordonNode | DrainNode) -> VerificationResult:
+    """A cordon: the node is unschedulable (an uncordon: schedulable). A drain: ``drain.check_drained``."""
+    from kubernetes.client.exceptions import ApiException
+
+    from pagerless.remediation.drain import check_drained
+
+    if isinstance(action, DrainNode):
+        drained = check_drained(kube, action.node)
+        reasons = [] if drained["ok"] else [drained["message"]]
+        return VerificationResult(
+            healthy=drained["ok"], reasons=reasons, details=drained["details"], summary=drained["message"]
+        )
+    try:
+        obj = kube.call(kube.core.read_node, action.node)
+    except ApiException as exc:
+        return VerificationResult(healthy=False, reasons=[f"node {action.node} unreadable: {exc.status}"])
+    unschedulable = bool(obj.get("spec", {}).get("unschedulable"))
+    details = {"unschedulable": unschedulable}
+    if unschedulable == action.unschedulable:
+        state = "cordoned" if unschedulable else "schedulable"
+        return VerificationResult(healthy=True, details=details, summary=f"node {action.node} is {state}")
+    reason = (
+        f"node {action.node} is schedulable: the cordon did not hold"
+        if action.unschedulable
+        else f"node {action.node} is still cordoned: the uncordon did not hold"
+    )
+    return VerificationResult(healthy=False, reasons=[reason], details=details)
 
 
 def check_workload(kube: KubeClients, target: dict[str, str], since: datetime) -> VerificationResult:

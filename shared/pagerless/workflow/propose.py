@@ -43,9 +43,11 @@ def propose(incident_id: str, workspace: str, options: dict | None = None) -> di
 
 def _plan_and_check(diagnosis: Diagnosis, kube, workspace: str, policy: Policy) -> dict:
     from pagerless.remediation.executor import dry_run
-    from pagerless.remediation.planner import plan_diagnosis
+    from pagerless.remediation.planner import PlannerLimits, plan_diagnosis
 
-    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target))
+    # the planner proposes within the policy's bounds, which judge every action whatever its source
+    limits = PlannerLimits.within(policy.action_limits)
+    planned = plan_diagnosis(diagnosis, _workload(kube, diagnosis.target), limits=limits)
     from pagerless.remediation.workloads import with_pod_owner
 
     plans = [with_pod_owner(p, kube) for p in planned if isinstance(p, ActionPlan)]

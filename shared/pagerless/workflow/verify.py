@@ -1,6 +1,8 @@
-"""Verify: is the workload healthy since the action, and have the triggering alerts resolved?
+"""Verify: did the action do what it promised, is the workload healthy since, have the alerts resolved?
 
-Resolved takes both: the workload healthy AND every alert of the incident cleared at its source.
+Resolved takes both: the check passing (``remediation.verify.check_action``: a node action's
+cordon or drain in place and the alert's workload, if the target names one, healthy; any other
+action's workload healthy) AND every alert of the incident cleared at its source.
 A healthy workload whose alerts still fire is checked again until they clear or the grace period
 (``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS``, 600 s after the fix) has passed; then it
 resolves, saying so (an alert that keeps firing afterwards reopens the incident). Only unhealthy
@@ -24,7 +26,7 @@ from pagerless.workflow.incidents import ACTOR, load, update
 
 def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> dict:
     """One verification check; returns ``{"attempt", "next", "reason"}``."""
-    from pagerless.remediation.verify import check_workload
+    from pagerless.remediation.verify import check_action
 
     incident = load(incident_id, workspace)
     state = dict(incident.verification or {})
@@ -32,7 +34,8 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     since = parse_time(state["since"]) if state.get("since") else incident.updated_at
     kube = cluster.connect()
     try:
-        result = check_workload(kube, state.get("target") or plan.target, since)
+        # a node action is checked for what it promised, and the workload its target names if any
+        result = check_action(kube, plan, since, state.get("target") or plan.target)
     finally:
         kube.close()
     attempt = int(attempt) + 1
@@ -51,17 +54,18 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
     reason = "; ".join(result.reasons)
     grace = settings.workflow_timing().alert_clear_grace_seconds
     waited = (now - since).total_seconds()
+    held = result.summary or "the workload is healthy"
     if result.healthy and not alerts_open:
-        next_step, reason = "resolve", "the workload is healthy and every alert has cleared"
+        next_step, reason = "resolve", f"{held} and every alert has cleared"
     elif result.healthy and waited >= grace:
         next_step = "resolve"
         reason = (
-            f"the workload is healthy; {alerts_open} alert(s) still firing after the {grace}s grace period: "
+            f"{held}; {alerts_open} alert(s) still firing after the {grace}s grace period: "
             "resolved anyway (an alert that keeps firing reopens the incident)"
         )
     elif result.healthy:
         next_step = "recheck"
-        reason = f"the workload is healthy; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
+        reason = f"{held}; waiting for {alerts_open} alert(s) to clear ({int(waited)}s of {grace}s)"
     elif unhealthy < int(max_checks):
         next_step = "recheck"
     else:

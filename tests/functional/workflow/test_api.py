@@ -182,3 +182,36 @@ def test_a_failing_step_escalates_and_the_trace_shows_the_error(
     [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
     assert "AnalyzerCrashedError" in escalation.message
     assert api.get("/api/incidents/INC-20000101-0001/workflow", headers=auth(viewer_key)).status_code == 404
+
+
+def test_a_manual_action_past_the_policys_action_limits_is_refused_naming_the_bound(
+    sandbox, api, operator_key, admin_key
+):
+    # Given full autonomy and the default action limits (at most 20 replicas, 8Gi of memory)
+    store_policy(autonomy="auto")
+    replicas = sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"]
+    scale = {"action": "scale_deployment", "namespace": NS, "deployment": DEPLOYMENT, "replicas": 1000}
+    memory = {**PATCH, "memory_limit": "64Gi"}
+    # When an operator executes a scale to 1000 replicas and a 64Gi memory limit, and dry-runs the scale
+    responses = [
+        api.post("/api/actions/execute", json={"action": action, "dry_run": dry}, headers=auth(operator_key))
+        for action, dry in ((scale, False), (memory, False), (scale, True))
+    ]
+    # Then each is refused by the action_limits rule naming the bound, and nothing changed
+    assert [r.status_code for r in responses] == [403, 403, 403], [r.text for r in responses]
+    details = [r.json()["error"]["details"][0] for r in responses]
+    assert {d["rule"] for d in details} == {"action_limits"}
+    assert "exceeds action_limits.max_replicas 20" in details[0]["reason"]
+    assert "exceeds action_limits.max_memory_limit 8Gi" in details[1]["reason"]
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == replicas
+    assert memory_limit(sandbox) == "256Mi"
+    # And an admin sets other bounds in the policy document (PUT /api/policy): the dry run is then allowed
+    body = {**api.get("/api/policy", headers=auth(admin_key)).json()["policy"]}
+    assert body["action_limits"] == {"max_replicas": 20, "max_memory_limit": "8Gi", "max_cpu_limit": "8"}
+    body["action_limits"] = {**body["action_limits"], "max_replicas": 1000}
+    put = api.put("/api/policy", json=body, headers=auth(admin_key))
+    assert put.status_code == 200, put.text
+    assert put.json()["policy"]["action_limits"]["max_replicas"] == 1000
+    allowed = api.post("/api/actions/execute", json={"action": scale}, headers=auth(operator_key))
+    assert allowed.status_code == 200, allowed.text
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == replicas

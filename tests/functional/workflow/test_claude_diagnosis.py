@@ -55,3 +55,22 @@ def test_an_unreadable_key_parameter_leaves_the_analyzers_diagnosis(sandbox, sce
     assert record.diagnosis["engine"] == "analyzers" and record.diagnosis["category"] == "oom_killed"
     assert any("/pagerless/anthropic-key-missing" in note for note in record.diagnosis["notes"]), record.diagnosis
     assert record.proposal["action"] == "patch_resources"
+
+
+def test_a_replica_count_that_is_not_a_number_leaves_the_incident_to_a_human_with_the_reason(sandbox, scenario, claude):
+    # Given Claude asks to scale payments-api to "a few more" replicas
+    submission = {
+        **OOM_SUBMISSION,
+        "remediations": ["scale_deployment"],
+        "target": {**OOM_SUBMISSION["target"], "replicas": "a few more"},
+    }
+    claude.enqueue(message(tool_use_block("submit_diagnosis", submission)))
+    # When the workflow diagnoses and proposes
+    opened = open_incident(scenario)
+    # Then Propose does not fail: nothing is proposed, and the proposal says why
+    wait_for_status(opened.id, "diagnosed", "escalated", settled=True)
+    record = incident(opened.id)
+    assert record.status == "diagnosed", record.proposal
+    assert record.diagnosis["target"]["replicas"] == "a few more"
+    [skipped] = record.proposal["not_automated"]
+    assert "replicas 'a few more' is not a whole number of replicas" in skipped["reason"], skipped

@@ -593,3 +593,26 @@ def test_a_drain_a_disruption_budget_blocks_gives_the_node_back(payments_budget,
     assert "the node was uncordoned" in drained["message"], drained["message"]
     assert not sandbox.node(DRAINED)["spec"].get("unschedulable")
     assert sandbox.pod(NS, "payments-api-4x6gmfs98g-gwkjg") is not None
+
+
+def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_bound(runs, sandbox, api):
+    # Given full autonomy and a runbook that scales to 1000 replicas (the default bound is 20)
+    key = runs["alice"]
+    store_policy(autonomy="auto", rate_limit={"max_actions": 50, "window_minutes": 60})
+    huge = {**SCALE_OUT, "params": {**SCALE_OUT["params"], "replicas": 1000}}
+    body = {"name": "scale huge", "risk_level": "auto", "steps": [huge]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    before = replicas(sandbox)
+    # When it runs, every step approved up front
+    started = api.post(
+        "/api/workflows/scale-huge/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "failed", "completed")
+    # Then the step is denied by the action_limits rule, naming the bound, and nothing changed
+    assert done["result"]["outcome"] == "denied", done
+    [step] = done["steps"]
+    assert step["rule"] == "action_limits", step
+    assert "exceeds action_limits.max_replicas 20" in step["message"], step
+    assert replicas(sandbox) == before

@@ -139,6 +139,39 @@ def test_scale_down_to_zero_is_high_risk(workload):
     assert plan.risk == Risk.HIGH
 
 
+@pytest.mark.parametrize("replicas", ["abc", "2.5", "-1", "five pods", " "])
+def test_a_replica_count_that_is_not_a_whole_number_is_refused_with_the_reason(workload, replicas):
+    # Given a diagnosis target whose replica count is not a whole number of replicas
+    target = {**TARGET, "replicas": replicas}
+    # When the planner plans the scale
+    plan = plan_remediation("scale_deployment", target, workload)
+    # Then nothing is planned, and the reason names the value (Propose does not fail)
+    assert isinstance(plan, NoAction), plan
+    assert f"replicas {replicas!r} is not a whole number of replicas" in plan.reason, plan.reason
+
+
+def test_a_scale_never_lowers_a_deployment_already_above_the_cap(workload):
+    # Given a deployment with more replicas than the planner's ceiling
+    workload.deployment["spec"]["replicas"] = 30
+    # When the planner scales it up (by half) or to an explicit count above the ceiling
+    plans = [plan_remediation("scale_deployment", t, workload) for t in (TARGET, {**TARGET, "replicas": "40"})]
+    # Then nothing is planned: capping would scale it down instead
+    assert all(isinstance(p, NoAction) and "the cap of 20" in p.reason for p in plans), plans
+
+
+def test_a_node_action_also_verifies_the_workload_the_diagnosis_names():
+    # Given a node diagnosis about a pod of a deployment (a node-pressure eviction)
+    target = {"kind": "Pod", "namespace": "reco", "pod": "recommender-x", "deployment": "recommender", "node": "n1"}
+    # When the planner cordons or drains the node
+    cordon = plan_remediation("remediate_node", target)
+    drain = plan_remediation("drain_node", target)
+    bare_pod = plan_remediation("drain_node", {k: v for k, v in target.items() if k != "deployment"})
+    # Then verification checks the node and the deployment; a drain never checks a pod it evicts
+    assert cordon.target == drain.target == {"node": "n1", "namespace": "reco", "deployment": "recommender"}
+    assert bare_pod.target == {"node": "n1"}
+    assert plan_remediation("remediate_node", {"kind": "Node", "name": "n1"}).target == {"node": "n1"}
+
+
 def test_remediate_node_cordons():
     # Given a node target
     plan = plan_remediation("remediate_node", {"kind": "Node", "name": "ip-10-0-1-23"})

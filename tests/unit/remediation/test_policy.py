@@ -220,6 +220,11 @@ def test_scale_down_to_zero_is_high_risk_for_auto_safe():
         {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Mars/Olympus"}]},
         {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "America"}]},
         {"weekly_freezes": [{"days": ["friday"], "start": "18:00", "hours": 4}]},
+        {"action_limits": {"max_replicas": -1}},
+        {"action_limits": {"max_replicas": 1001}},
+        {"action_limits": {"max_memory_limit": "lots"}},
+        {"action_limits": {"max_cpu_limit": "0"}},
+        {"action_limits": {"max_pods": 3}},
     ],
 )
 def test_invalid_policies_are_rejected(bad):
@@ -239,6 +244,59 @@ def test_policy_defaults():
         "deployment",
         False,
         1800,
+    )
+
+
+def _scale(replicas: int) -> ActionPlan:
+    return ActionPlan.of(
+        ScaleDeployment(namespace="payments", deployment="payments-api", replicas=replicas), "scale_deployment", "t"
+    )
+
+
+def _patch(**limits: str) -> ActionPlan:
+    return ActionPlan.of(
+        PatchResources(namespace="payments", deployment="payments-api", container="api", **limits), "patch", "t"
+    )
+
+
+def test_action_limits_bound_every_plan_whatever_made_it():
+    # Given full autonomy and the default action limits (the planner's ceilings)
+    # When plans past them are evaluated (an API request or a runbook step, not the planner's)
+    too_many, too_much_memory, too_much_cpu = (
+        decide(plan, autonomy="auto") for plan in (_scale(1000), _patch(memory_limit="64Gi"), _patch(cpu_limit="16"))
+    )
+    # Then each is denied by the action_limits rule, naming the bound
+    assert (too_many.allowed, too_many.rule) == (False, "action_limits")
+    assert too_many.reason == "scale_deployment to 1000 replicas exceeds action_limits.max_replicas 20"
+    assert (too_much_memory.allowed, too_much_memory.rule) == (False, "action_limits")
+    assert "memory limit 64Gi exceeds action_limits.max_memory_limit 8Gi" in too_much_memory.reason
+    assert (too_much_cpu.allowed, too_much_cpu.rule) == (False, "action_limits")
+    assert "CPU limit 16 exceeds action_limits.max_cpu_limit 8" in too_much_cpu.reason
+    # And plans at the bounds run
+    at_bounds = (_scale(20), _patch(memory_limit="8Gi", cpu_limit="8000m"))
+    assert all(decide(plan, autonomy="auto").may_run_now for plan in at_bounds)
+
+
+def test_action_limits_are_set_in_the_policy():
+    # Given a policy that raises the replica bound and lowers the memory one
+    limits = {"max_replicas": 50, "max_memory_limit": "2Gi"}
+    # Then 30 replicas run and 4Gi of memory does not
+    assert decide(_scale(30), autonomy="auto", action_limits=limits).may_run_now
+    denied = decide(_patch(memory_limit="4Gi"), autonomy="auto", action_limits=limits)
+    assert (denied.allowed, denied.rule) == (False, "action_limits")
+    assert "exceeds action_limits.max_memory_limit 2Gi" in denied.reason
+
+
+def test_the_default_action_limits_are_the_planners_ceilings():
+    from pagerless.remediation.planner import PlannerLimits
+
+    # Given an empty policy document
+    limits = Policy.model_validate({}).action_limits
+    # Then its bounds are the planner's, and the planner plans within a policy's bounds
+    assert PlannerLimits.within(limits) == PlannerLimits()
+    lowered = Policy(action_limits={"max_replicas": 5, "max_memory_limit": "1Gi", "max_cpu_limit": "500m"})
+    assert PlannerLimits.within(lowered.action_limits) == PlannerLimits(
+        max_memory_bytes=1024**3, max_cpu_millis=500, max_replicas=5
     )
 
 
