@@ -133,10 +133,19 @@ def rollout_reasons(deployment: dict) -> list[str]:
     return reasons
 
 
+# Why the node, not the workload, ended a pod (the kubelet's status.reason): eviction under node
+# pressure, preemption, a graceful node shutdown. Its controller has replaced it; the pod stays listed,
+# phase Failed, until the pod garbage collector removes it.
+_REMOVED_BY_NODE = frozenset({"Evicted", "Preempting", "Shutdown", "NodeShutdown", "Terminated"})
+
+
 def pod_reasons(pods: list[dict], since: datetime) -> list[str]:
-    """Pods not Ready, or restarted since ``since``."""
+    """Pods not Ready, or restarted since ``since`` (a pod the node removed, left behind, is history)."""
     reasons = []
     for pod in pods:
+        status = pod.get("status") or {}
+        if status.get("phase") == "Failed" and status.get("reason") in _REMOVED_BY_NODE:
+            continue
         name = pod["metadata"]["name"]
         if not _ready(pod):
             reasons.append(f"pod {name} not Ready ({pod_summary(pod)['state']})")

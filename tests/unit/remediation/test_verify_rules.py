@@ -67,3 +67,26 @@ def test_old_restarts_do_not_count_new_ones_do():
     reasons = pod_reasons([after], SINCE)
     assert reasons[0].startswith("pod api-2 not Ready")
     assert "restarted since the action (OOMKilled, restartCount 1)" in reasons[1]
+
+
+def test_an_evicted_pod_left_behind_does_not_fail_the_check():
+    # Given a node-pressure eviction: the kubelet evicted a pod of the Deployment, which replaced it;
+    # the evicted pod stays listed (phase Failed, reason Evicted) until the pod garbage collector
+    # removes it, which can take days
+    evicted = {
+        "metadata": {"name": "api-old", "creationTimestamp": "2026-03-11T13:00:00Z"},
+        "status": {
+            "phase": "Failed",
+            "reason": "Evicted",
+            "message": "The node was low on resource: memory.",
+            "conditions": [{"type": "Ready", "status": "False"}],
+            "containerStatuses": [{"name": "api", "restartCount": 0, "state": {"terminated": {"exitCode": 137}}}],
+        },
+    }
+    # When the Deployment's pods are checked
+    reasons = pod_reasons([pod("api-1"), evicted], SINCE)
+    # Then only the pods that run count: the evicted one is history, not a failed fix
+    assert reasons == []
+    # And a pod that failed while running still counts
+    crashed = {**evicted, "status": {**evicted["status"], "reason": "Error"}}
+    assert pod_reasons([crashed], SINCE)
