@@ -132,6 +132,18 @@ class NotifySettings(BaseSettings):
     public_url: str | None = None  # links in messages: <public_url>/console/incidents/<id>
 
 
+class StatusSettings(BaseSettings):
+    """When GET /api/status says `degraded` (``PAGERLESS_STATUS_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_STATUS_", extra="ignore")
+
+    # visible messages on a work queue (AlertQueue, NotifyQueue) above which Pagerless is behind;
+    # any message on a DLQ and any dead letter waiting for replay is degraded whatever this says
+    queue_backlog_threshold: int = Field(default=100, ge=0)
+    # at most this many dead letters are counted (one query); more shows as "at least"
+    dead_letter_count_limit: int = Field(default=1000, ge=1)
+
+
 class IntegrationSettings(BaseSettings):
     """What is configured, for /api/status. Secrets are never defaulted."""
 
@@ -216,8 +228,13 @@ def rate_limits() -> RateLimitSettings:
     return RateLimitSettings()
 
 
+@cache
+def status() -> StatusSettings:
+    return StatusSettings()
+
+
 def reset() -> None:
     """Forget cached settings (tests and the local runtime change the environment)."""
-    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify, auth):
+    for factory in (tables, workflow, intake, api, observability, integrations, workflow_timing, notify, auth, status):
         factory.cache_clear()
     rate_limits.cache_clear()

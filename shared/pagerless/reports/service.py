@@ -1,4 +1,5 @@
-"""Report generation, the hourly due-check, and delivery (notification job + SES e-mail).
+"""Report generation, the hourly due-check, and delivery (notification job + SES e-mail; no e-mail
+while the workspace switched the ``email`` channel plugin off).
 
 Periods are in the workspace's time zone: a daily report covers a local calendar day, a weekly one
 Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
@@ -112,6 +113,12 @@ def _facts(record, reopens: list[datetime] | None = None) -> report_data.Inciden
         alert_count=int(record.alert_count or 1),
         category=diagnosis.get("category") if isinstance(diagnosis, dict) else None,
     )
+
+
+def _email_switched_off(workspace: str) -> bool:
+    from pagerless.plugin_switches import disabled
+
+    return "email" in disabled(workspace, "channel")
 
 
 class ReportService:
@@ -278,7 +285,10 @@ class ReportService:
         )
         (self._enqueue or enqueue)(job)
         delivery = {"notify": True, "email": []}
-        if settings.email_to:
+        if settings.email_to and _email_switched_off(workspace):
+            # the notify deliveries skip email channels the same way (ChannelService.usable)
+            delivery["email_skipped"] = "the email channel plugin is switched off (/api/plugins/email)"
+        elif settings.email_to:
             delivery["email"] = self._email(record, settings, summary)
         self.repository.set_delivery(record, delivery)
         logger().info("report delivered", extra={"workspace": workspace, "report_id": record.sk})

@@ -123,6 +123,18 @@ class DeadLetterRepository:
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
 
+    def count_to_replay(self, workspace: str, *, limit: int) -> int:
+        """How many records are given up and not replayed yet (`dead`, `replay_failed`), counting
+        at most ``limit`` (one query; only the keys come back)."""
+        results = DeadLetterRecord.query(
+            workspace,
+            filter_condition=DeadLetterRecord.status.is_in(DEAD, REPLAY_FAILED),
+            attributes_to_get=["workspace", "id"],
+            limit=limit,
+            page_size=min(limit, 1000),
+        )
+        return sum(1 for _ in results)
+
     def claim_replay(self, record: DeadLetterRecord, *, now: datetime) -> None:
         """Take the record for one replay (one conditional write): a ConflictError if it was
         replayed meanwhile or another replay holds it, so a payload is never ingested twice."""

@@ -7,6 +7,9 @@ from pagerless import __version__, settings
 from pagerless.store.system import SystemRepository
 
 HEARTBEAT_PK = "heartbeat"
+DEAD_LETTER_QUEUES = {"alerts_dlq", "notify_dlq"}
+QUEUE_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
 
 
 @cache
@@ -24,7 +27,8 @@ def record_heartbeat(component: str, details: dict | None = None) -> dict:
 
 
 def collect_status(workspace: str | None = None) -> dict:
-    """Reachability of every table, queue and state machine, and which integrations are set."""
+    """Reachability of every table, queue and state machine, which integrations are set, and whether
+    work piles up (queue backlogs, DLQs, dead letters to replay): ``status`` ok / degraded / unhealthy."""
     dynamodb, sqs, sfn = _clients()
     tables = {
         name: _check(lambda t=table: dynamodb.describe_table(TableName=t)["Table"]["TableStatus"])
@@ -32,14 +36,7 @@ def collect_status(workspace: str | None = None) -> dict:
     }
     wf = settings.workflow()
     queues = {
-        name: _check(
-            lambda u=url: (
-                sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"][
-                    "ApproximateNumberOfMessages"
-                ]
-                + " messages"
-            )
-        )
+        name: _queue(sqs, url, dead_letter=name in DEAD_LETTER_QUEUES)
         for name, url in {
             "alerts": wf.alert_queue_url,
             "alerts_dlq": wf.alert_dlq_url,
@@ -63,9 +60,13 @@ def collect_status(workspace: str | None = None) -> dict:
     except Exception:  # the tables section already reports the store as unreachable
         pass
     components = [*tables.values(), *queues.values(), *machines.values()]
+    dead_letters = _dead_letters(workspace)
+    state, reasons = _assess({"table": tables, "queue": queues, "state machine": machines}, dead_letters)
     return {
         "version": __version__,
-        "healthy": all(c["reachable"] for c in components),
+        "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
+        "status": state,
+        "reasons": reasons,
         "store": tables,
         "queues": queues,
         "state_machines": machines,
@@ -81,6 +82,7 @@ def collect_status(workspace: str | None = None) -> dict:
             else "none",
         },
         "heartbeats": heartbeats,
+        "dead_letters": dead_letters,
         "notifications": _notifications(workspace),
     }
 
@@ -107,6 +109,56 @@ def _notifications(workspace: str | None) -> dict:
         else "notifications are not configured: add a channel and a route "
         "(/api/notifications/channels, /api/notifications/routes); nothing is sent",
     }
+
+
+def _queue(sqs, url: str, *, dead_letter: bool) -> dict:
+    """One GetQueueAttributes: messages waiting and in flight (SQS's approximate counts)."""
+    probe = _check(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"])
+    if not probe["reachable"]:
+        return {**probe, "dead_letter_queue": dead_letter}
+    attributes = probe["state"]
+    messages = int(attributes.get("ApproximateNumberOfMessages", 0))
+    return {
+        "reachable": True,
+        "state": f"{messages} messages",
+        "messages": messages,
+        "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        "dead_letter_queue": dead_letter,
+    }
+
+
+def _dead_letters(workspace: str | None) -> dict:
+    """Payloads given up and not replayed yet in the workspace's dead-letter store (one query)."""
+    if workspace is None:
+        return {"to_replay": None, "message": "no workspace given"}
+    limit = settings.status().dead_letter_count_limit
+    try:
+        from pagerless.store.dead_letters import DeadLetterRepository
+
+        count = DeadLetterRepository().count_to_replay(workspace, limit=limit)
+    except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
+        return {"to_replay": None, "error": type(exc).__name__}
+    return {"to_replay": count, "at_least": count >= limit, "list": "/api/webhooks/dead-letter"}
+
+
+def _assess(groups: dict[str, dict], dead_letters: dict) -> tuple[str, list[str]]:
+    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up."""
+    threshold = settings.status().queue_backlog_threshold
+    unreachable, behind = [], []
+    for kind, group in groups.items():
+        for name, check in group.items():
+            if not check["reachable"]:
+                unreachable.append(f"{kind} {name} is unreachable ({check['error']})")
+            elif kind != "queue":
+                continue
+            elif check["dead_letter_queue"] and check["messages"] + check["in_flight"]:
+                behind.append(f"queue {name} holds {check['messages'] + check['in_flight']} given-up message(s)")
+            elif not check["dead_letter_queue"] and check["messages"] > threshold:
+                behind.append(f"queue {name} has {check['messages']} messages waiting (threshold {threshold})")
+    if dead_letters.get("to_replay"):
+        more = "at least " if dead_letters.get("at_least") else ""
+        behind.append(f"{more}{dead_letters['to_replay']} dead letter(s) wait for replay ({dead_letters['list']})")
+    return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind
 
 
 def _check(probe) -> dict:

@@ -1,0 +1,95 @@
+"""GET /api/status tells an SRE when Pagerless falls behind: queue backlogs, messages in a DLQ and
+dead letters waiting for replay make it `degraded`; an unreachable dependency makes it `unhealthy`."""
+
+import json
+
+import pytest
+
+from tests.conftest import auth
+
+pytestmark = pytest.mark.functional
+
+
+def _status(api, key) -> dict:
+    response = api.get("/api/status", headers=auth(key))
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_an_idle_system_is_ok(api, admin_key):
+    # When the status of a freshly provisioned system is read
+    status = _status(api, admin_key)
+    # Then it is ok, with nothing waiting anywhere
+    assert status["status"] == "ok" and status["reasons"] == [] and status["healthy"] is True
+    assert status["queues"]["alerts"]["messages"] == 0 and status["queues"]["alerts"]["in_flight"] == 0
+    assert status["queues"]["alerts_dlq"]["messages"] == 0
+    assert status["dead_letters"]["to_replay"] == 0
+
+
+def test_a_backed_up_alert_queue_is_degraded_but_still_healthy(api, runtime, admin_key, monkeypatch):
+    from pagerless import settings
+
+    # Given a backlog threshold of 2 and 3 alerts waiting on the AlertQueue (no consumer ran)
+    monkeypatch.setenv("PAGERLESS_STATUS_QUEUE_BACKLOG_THRESHOLD", "2")
+    settings.reset()
+    sqs = runtime.client("sqs")
+    for n in range(3):
+        sqs.send_message(QueueUrl=settings.workflow().alert_queue_url, MessageBody=json.dumps({"n": n}))
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then it shows the backlog and says degraded, while every dependency is still reachable
+    assert status["queues"]["alerts"]["messages"] == 3
+    assert status["queues"]["alerts"]["state"] == "3 messages"
+    assert status["healthy"] is True
+    assert status["status"] == "degraded"
+    assert any("alerts" in reason and "3" in reason for reason in status["reasons"]), status["reasons"]
+
+
+def test_any_message_in_a_dlq_is_degraded(api, runtime, admin_key):
+    from pagerless import settings
+
+    # Given one message given up on the NotifyDLQ (the mover has not run)
+    runtime.client("sqs").send_message(QueueUrl=settings.workflow().notify_dlq_url, MessageBody="{}")
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then the DLQ's count is shown and the status is degraded because of it
+    assert status["queues"]["notify_dlq"]["messages"] == 1
+    assert status["status"] == "degraded" and status["healthy"] is True
+    assert any("notify_dlq" in reason for reason in status["reasons"]), status["reasons"]
+
+
+def test_dead_letters_waiting_for_replay_are_degraded_until_replayed(api, runtime, admin_key):
+    # Given a payload the intake could not read: dead-lettered at once
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message=json.dumps({"title": "disk full", "service": "db"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then one dead letter waits for replay and the status is degraded
+    assert status["dead_letters"]["to_replay"] == 1
+    assert status["status"] == "degraded"
+    assert any("dead letter" in reason for reason in status["reasons"]), status["reasons"]
+    # When it is replayed
+    [dead] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    replay = api.post(
+        f"/api/webhooks/dead-letter/{dead['id']}/replay", json={"source": "generic"}, headers=auth(admin_key)
+    )
+    assert replay.status_code == 200, replay.text
+    # Then nothing waits any more
+    status = _status(api, admin_key)
+    assert status["dead_letters"]["to_replay"] == 0
+    assert status["status"] == "ok", status["reasons"]
+
+
+def test_an_unreachable_dependency_is_unhealthy(api, runtime, admin_key):
+    # Given the deploys table is gone
+    runtime.client("dynamodb").delete_table(TableName=runtime.provisioned.tables["DeploysTable"])
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then it is unhealthy (and healthy is false, as before), saying which dependency
+    assert status["healthy"] is False
+    assert status["status"] == "unhealthy"
+    assert any("deploys" in reason for reason in status["reasons"]), status["reasons"]
