@@ -311,6 +311,23 @@ def test_a_reopened_incident_starts_a_new_escalation_generation(
     assert escalation(opened.id).status == "stopped"  # the first generation stays stopped
 
 
+def _resolved_and_fired_again(scenario: dict, incident_id: str) -> None:
+    """Alertmanager resolves the scenario's alert, which resolves the incident, then fires it again,
+    which reopens it."""
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
+
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
+    assert status_of(incident_id) == "resolved"
+    fired = _SENDER["client"].post(
+        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
+    )
+    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+
+
 def _reopen_generations(incident_id: str) -> list[str]:
     from pagerless.store.oncall import EscalationRepository
 
@@ -449,23 +466,12 @@ def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one
 ):
     import time as clock
 
-    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
-
     # Given an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
     oncall(delays=(3, 30, 30))
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When the source resolves the incident and the alert fires again before that next tick
-    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
-    resolved = alertmanager_payload(scenario["alert"])
-    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
-    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
-    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
-    assert status_of(opened.id) == "resolved"
-    fired = _SENDER["client"].post(
-        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
-    )
-    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    _resolved_and_fired_again(scenario, opened.id)
     [generation] = _reopen_generations(opened.id)
     pages.wait_for(f"{generation}:0-0")
     # Then the first escalation ends at its tick instead of paging bob beside the reopen's escalation
@@ -480,7 +486,6 @@ def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
 ):
     from pagerless import settings
     from pagerless.store.oncall import EscalationRepository
-    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
 
     # Given alerts that count as flapping from their first re-fire (no new workflow, no new escalation)
     monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
@@ -490,16 +495,7 @@ def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When the source resolves the incident and the alert fires again before that next tick
-    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
-    resolved = alertmanager_payload(scenario["alert"])
-    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
-    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
-    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
-    assert status_of(opened.id) == "resolved"
-    fired = _SENDER["client"].post(
-        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
-    )
-    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    _resolved_and_fired_again(scenario, opened.id)
     # Then the escalation that was running goes on: bob is paged, the incident is not left unescalated
     pages.wait_for("1-0")
     assert escalation(opened.id).status == "running"
@@ -512,7 +508,6 @@ def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reo
 ):
     from pagerless import settings
     from pagerless.store.oncall import EscalationRepository
-    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, status_of
 
     # Given an incident whose first run reached carol, the last step, after its approval expired
     oncall(delays=(60, 1, 60))
@@ -522,16 +517,7 @@ def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reo
     wait_for_status(opened.id, "escalated", settled=True, timeout=120)
     wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":2-0")), None), timeout=120)
     # And that was resolved by its source and reopened by the alert firing again
-    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
-    resolved = alertmanager_payload(scenario["alert"])
-    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
-    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
-    assert _SENDER["client"].post("/api/webhooks/alertmanager", json=resolved, headers=headers).status_code == 200
-    assert status_of(opened.id) == "resolved"
-    fired = _SENDER["client"].post(
-        "/api/webhooks/alertmanager", json=alertmanager_payload(scenario["alert"]), headers=headers
-    )
-    assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
+    _resolved_and_fired_again(scenario, opened.id)
     [generation] = _reopen_generations(opened.id)
     pages.wait_for(f"{generation}:0-0")  # the reopen paged alice, step 1
     before = {r.sk for r in EscalationRepository().for_incident(opened.id)}
