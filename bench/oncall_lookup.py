@@ -1,6 +1,6 @@
 """Who is on call: the cost of a lookup as a rotation ages.
 
-Times `schedules.on_call` on Berlin rotations started on 1 January 2020 and on the Monday of this
+Times `lookup.on_call` on Berlin rotations started on 1 January 2020 and on the Monday of this
 week, asked at instants of the last day, and prints each as a ratio to the same rule started this
 week (within this run; the goal is about 1x). The "counted" row is the 2020 hourly rule spelled
 with the BYxxx parts dateutil fills in anyway, which takes the counting path: what every lookup
@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "shared"))
 
-from pagerless.oncall.schedules import Layer, Restriction, Schedule, on_call  # noqa: E402
+from pagerless.oncall.lookup import on_call  # noqa: E402
+from pagerless.oncall.schedules import Layer, Restriction, Schedule  # noqa: E402
 
 OFFICE = (Restriction(clock(9), clock(17), ("mon", "tue", "wed", "thu", "fri")),)
 CASES = (

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
-from pagerless.oncall import models, schedules
+from pagerless.oncall import lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import (
     SCHEDULES,
@@ -39,8 +39,8 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
     for doc in sorted(DocumentRepository(SCHEDULES).list(workspace), key=lambda d: d["name"]):
         schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
         zone = ZoneInfo(schedule.timezone)
-        current = schedules.on_call(schedule, now)
-        nxt = schedules.next_handoff(schedule, now)
+        current = lookup.on_call(schedule, now)
+        nxt = lookup.next_handoff(schedule, now)
         out.append(
             {
                 "schedule_id": doc["id"],
@@ -100,8 +100,8 @@ def announce_handoffs(now: datetime | None = None) -> dict:
     overrides, announced = OverrideRepository(), []
     for workspace, doc in DocumentRepository(SCHEDULES).list_all():
         schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
-        for outgoing, incoming in schedules.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1)):
-            whole = schedules.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
+        for outgoing, incoming in lookup.handoffs_between(schedule, now - LOOKBACK, now + timedelta(seconds=1)):
+            whole = lookup.on_call(schedule, incoming.start) or incoming  # not cut at ``now``
             data = {
                 "schedule_id": schedule.id,
                 "schedule_name": schedule.name,

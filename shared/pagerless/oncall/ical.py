@@ -2,7 +2,7 @@
 
 A shift's UID is its schedule, its layer (or override) and its real start, so a calendar that
 downloads the feed again, over another range, updates the same events instead of adding copies;
-the caller passes whole shifts (`schedules.render_whole`), not ones cut at the range's bounds.
+the caller passes whole shifts (`lookup.render_whole`), not ones cut at the range's bounds.
 """
 
 from datetime import UTC, datetime

@@ -8,7 +8,7 @@ without BYDAY) has its occurrences at a fixed *wall-time* step from the start: d
 BYxxx parts from the start (same minute, hour, weekday) and works on naive wall times, so the n-th
 occurrence is ``start + n * step`` and the one before a wall time is one floor division away. DST
 does not enter here: occurrences are naive wall times and the schedule gives them the zone
-afterwards (`schedules._localize`), as it does for counted ones. Any other rule (BYDAY, BYMONTHDAY,
+afterwards (`schedules.localize`), as it does for counted ones. Any other rule (BYDAY, BYMONTHDAY,
 MONTHLY, both COUNT and UNTIL, a form this parser does not know) is counted as before: its
 occurrences are not a fixed step apart, and a wrong count would page the wrong person.
 tests/unit/oncall/test_occurrences.py compares both ways at many instants.

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
-from pagerless.oncall import models, policies, schedules
+from pagerless.oncall import lookup, models, policies, schedules
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -208,7 +208,7 @@ class OncallService:
 
     # ------------------------------------------------------------------ resolution
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
-        return schedules.on_call(self.schedule(workspace, schedule_id), at)
+        return lookup.on_call(self.schedule(workspace, schedule_id), at)
 
     def schedule_for_service(self, workspace: str, service: str) -> dict:
         for doc in self.list_schedules(workspace):
@@ -230,7 +230,7 @@ class OncallService:
                     None if doc is None else models.to_schedule(doc, self.overrides.list(workspace, schedule_id))
                 )
             schedule = cache[schedule_id]
-            shift = schedules.on_call(schedule, at) if schedule else None
+            shift = lookup.on_call(schedule, at) if schedule else None
             return shift.person_id if shift else None
 
         def quiet_hours(person_id: str) -> policies.QuietHours | None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from pagerless.domain.errors import ValidationError
-from pagerless.oncall import schedules
+from pagerless.oncall import lookup, schedules
 from pagerless.oncall.policies import plan
 from pagerless.oncall.service import OncallService
 
@@ -52,7 +52,7 @@ def current(
         else service.schedule_for_service(workspace, service_name)
     )
     schedule = service.schedule(workspace, doc["id"])
-    shift = schedules.on_call(schedule, at)
+    shift = lookup.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
     name = service_name or next(iter(doc.get("services") or []), None)
     return {

@@ -13,15 +13,15 @@ from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from pagerless.oncall.lookup import STILL
 from pagerless.oncall.schedules import (
-    STILL,
     Schedule,
     Shift,
-    _localize,
     _merge,
-    _occurrences,
     _restrict,
     handoffs,
+    layer_occurrences,
+    localize,
 )
 
 MAX_DOUBLINGS = 10
@@ -83,8 +83,8 @@ def _edge_before(schedule, zone, t, k):
     for layer in schedule.layers:
         if not layer.participants:
             continue
-        recent = _occurrences(layer, zone).before(near, k + 3)
-        points = [at for at in (_localize(n, zone) for _, n in recent) if at < t]
+        recent = layer_occurrences(layer, zone).before(near, k + 3)
+        points = [at for at in (localize(n, zone) for _, n in recent) if at < t]
         if points:
             found.append(points[max(0, len(points) - k)])
     bounds = sorted(b for o in schedule.overrides for b in (o.start.astimezone(UTC), o.end.astimezone(UTC)) if b < t)
@@ -100,10 +100,10 @@ def _edge_after(schedule, zone, t, k):
             continue
         since = t.astimezone(zone).replace(tzinfo=None) - timedelta(hours=3)
         seen, last = 0, None
-        for _, naive in _occurrences(layer, zone).since(since):
+        for _, naive in layer_occurrences(layer, zone).since(since):
             if naive < since:
                 continue
-            at = _localize(naive, zone)
+            at = localize(naive, zone)
             if at > t:
                 seen, last = seen + 1, at
                 if seen >= k:

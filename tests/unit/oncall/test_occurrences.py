@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pagerless.oncall.lookup import next_handoff, on_call
 from pagerless.oncall.occurrences import occurrences
-from pagerless.oncall.schedules import Layer, Override, Restriction, Schedule, next_handoff, on_call
+from pagerless.oncall.schedules import Layer, Override, Restriction, Schedule
 
 ZONES = ("Europe/Berlin", "America/New_York")
 # 2026 changes in UTC: Berlin 29 March and 25 October at 01:00Z; New York 8 March 07:00Z and 1 November 06:00Z

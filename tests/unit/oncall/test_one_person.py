@@ -13,7 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from pagerless.oncall.schedules import Layer, Override, Restriction, Schedule, next_handoff, on_call
+from pagerless.oncall.lookup import next_handoff, on_call
+from pagerless.oncall.schedules import Layer, Override, Restriction, Schedule
 from tests.unit.oncall import reference
 
 ZONES = ("Europe/Berlin", "America/New_York")

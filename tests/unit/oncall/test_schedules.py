@@ -3,16 +3,8 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pagerless.oncall.schedules import (
-    Layer,
-    Override,
-    Restriction,
-    Schedule,
-    handoffs_between,
-    next_handoff,
-    on_call,
-    render,
-)
+from pagerless.oncall.lookup import handoffs_between, next_handoff, on_call
+from pagerless.oncall.schedules import Layer, Override, Restriction, Schedule, render
 
 NY = "America/New_York"  # 2026: clocks go forward on Sun 8 March, back on Sun 1 November
 

@@ -9,7 +9,7 @@ from pydantic import AwareDatetime
 
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
-from pagerless.oncall import ical, schedules, views
+from pagerless.oncall import ical, lookup, views
 from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
 
@@ -99,7 +99,7 @@ def schedule_ical(
     start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
     views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
     schedule = service.schedule(principal.workspace, schedule_id)
-    body = ical.calendar(schedule.id, schedule.name, schedules.render_whole(schedule, start, end), now=utcnow())
+    body = ical.calendar(schedule.id, schedule.name, lookup.render_whole(schedule, start, end), now=utcnow())
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
