@@ -237,11 +237,22 @@ class IntakeService:
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
-            incident = raise_severity(incident, alert, now) or incident
+            incident = self._raise(incident, alert, now)
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
         self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
+
+    def _raise(self, incident: IncidentRecord, alert: Alert, now: datetime) -> IncidentRecord:
+        """Raise the incident's severity; a policy that covers the new severity pages (the opening did
+        not, if it did not cover the old one)."""
+        raised = raise_severity(incident, alert, now)
+        if raised is None:
+            return incident  # another delivery raised it, and pages
+        from pagerless.oncall.engine import start_for_severity_raise
+
+        start_for_severity_raise(raised)
+        return raised
 
     def _open(
         self, key: str, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None

@@ -165,6 +165,24 @@ def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
     return {"escalation": record.execution_name if record else None}
 
 
+def start_for_severity_raise(incident) -> dict:
+    """Its source raised the incident to a severity that a policy covers (a warning become critical):
+    page as its opening would have, under the same generation as its workflow run's opening
+    escalation, so a run that already escalates (or whose opening step comes later) pages once. Not
+    when someone acknowledged it, nor for a storm's child: its root is the one people are paged for."""
+    if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged or incident.parent_id:
+        return {"escalation": None}
+    execution = (incident.execution_arn or "").rsplit(":", 1)[-1] or None
+    generation = opened_generation(incident.id, execution)
+    try:
+        record = start(incident, generation=generation, reason=f"severity raised to {incident.severity}")
+    except Exception as exc:  # noqa: BLE001 - paging must not fail the intake; the timeline says why
+        logger().exception("escalation did not start", extra={"incident_id": incident.id})
+        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
+        return {"escalation": None}
+    return {"escalation": record.execution_name if record else None}
+
+
 def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
     """The workflow handed the incident to humans (a fix failed or did not run, a step failed): page
     the policy again from its first step, unless someone acknowledged it or an escalation still runs.

@@ -557,3 +557,38 @@ def test_a_tick_that_fails_for_longer_than_its_retries_is_tried_again_and_pages(
     # Then the escalation is tried again once the queue is back, and bob is paged
     assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
     assert escalation(opened.id).status == "running"
+
+
+def test_an_incident_its_source_raises_to_a_severity_a_policy_covers_is_paged(
+    fast_workflow, scenario, oncall, pages, api, operator_key
+):
+    # Given a payments-api warning: the policy covers critical and high, so nobody was paged when it opened
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    assert escalation(opened.id) is None and pages.generations() == []
+    # When its source fires it again as critical (a Warn monitor gone to Alert)
+    scenario["alert"]["severity"] = "critical"
+    assert open_incident(scenario).severity == "critical"
+    # Then the policy's first step is paged, once, as at an opening
+    first = pages.wait_for("0-0")
+    assert first["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert "severity raised" in escalation(opened.id).reason
+    # And the alert firing again at critical starts nothing more
+    open_incident(scenario)
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scenario, oncall, pages, api, operator_key):
+    # Given a warning someone already acknowledged
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    # When its source raises it to critical
+    scenario["alert"]["severity"] = "critical"
+    assert open_incident(scenario).severity == "critical"
+    # Then nobody is paged: the person who took it has it
+    assert escalation(opened.id) is None and pages.generations() == []
