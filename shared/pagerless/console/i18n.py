@@ -17,11 +17,12 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import BaseLoader, Environment, FileSystemLoader, ModuleLoader, select_autoescape
 
 from pagerless.clock import known_zone, parse_time
 
 HERE = Path(__file__).resolve().parent
+COMPILED = "compiled_templates"  # the layer's templates as modules (shared/layer_templates.py)
 LANGUAGES = {"en": "English", "zh": "中文"}
 DEFAULT = "en"
 
@@ -57,17 +58,33 @@ def zone(cookie: str | None) -> str:
     return "UTC"
 
 
-@cache
-def environment(lang: str, zone: str = "UTC") -> Environment:
-    """A Jinja2 environment per language and time zone (``zone``: a checked IANA name); autoescape
-    is on for every template."""
+def _environment(loader: BaseLoader) -> Environment:
+    """The settings every console template is compiled with: autoescape on for every template,
+    new-style gettext (the translations are installed per language, after)."""
     env = Environment(
-        loader=FileSystemLoader(str(HERE / "templates")),
+        loader=loader,
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
+    env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
+    return env
+
+
+def source_environment() -> Environment:
+    """The templates from their source, compiled when loaded (what `shared/layer_templates.py` compiles)."""
+    return _environment(FileSystemLoader(str(HERE / "templates")))
+
+
+@cache
+def environment(lang: str, zone: str = "UTC") -> Environment:
+    """A Jinja2 environment per language and time zone (``zone``: a checked IANA name). In the
+    Lambda layer its templates are the modules the build compiled (``COMPILED``); in a checkout,
+    their source."""
+    compiled = HERE / COMPILED
+    env = _environment(ModuleLoader(str(compiled))) if compiled.is_dir() else source_environment()
     env.install_gettext_translations(translations(lang), newstyle=True)
     locale = "zh_Hans_CN" if lang == "zh" else "en_US"
     tzinfo = UTC if zone == "UTC" else ZoneInfo(zone)
