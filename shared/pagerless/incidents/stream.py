@@ -42,7 +42,38 @@ def latest_seq(workspace: str) -> int:
 
 def format_event(event: StreamEventRecord) -> str:
     data = {"type": event.type, "incident_id": event.incident_id, "at": event.at.isoformat(), **(event.data or {})}
-    return f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    if event.type == "incident_created":  # seed 000's incident_created names the incident as id and title
+        data = {"id": event.incident_id, "title": data.get("message", ""), **data}
+    text = f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    alias = _seed_000_event(event.type, event.incident_id, event.data or {})
+    if alias is not None:
+        name, fields = alias
+        fields = {"type": name, "at": data["at"], **fields}
+        # No id of its own: a client's Last-Event-ID stays the event's, so a resume sends neither again.
+        text += f"event: {name}\ndata: {json.dumps(fields, ensure_ascii=False)}\n\n"
+    return text
+
+
+_SUCCEEDED = ("succeeded", "no_change")
+
+
+def _seed_000_event(event_type: str, incident_id: str | None, data: dict) -> tuple[str, dict] | None:
+    """The event seed 000 (ai-fixer) names for this one, with its fields: a diagnosis is also
+    ``diagnosis_completed``, an executed action also ``execution_completed``."""
+    if event_type == "diagnosed":
+        return "diagnosis_completed", {
+            "incident_id": incident_id,
+            "conclusion": data.get("message", ""),
+            "category": data.get("category"),
+            "confidence": data.get("confidence"),
+        }
+    if event_type == "action_executed":
+        return "execution_completed", {
+            "incident_id": incident_id,
+            "success": data.get("status") in _SUCCEEDED,
+            "action": data.get("action"),
+        }
+    return None
 
 
 def stream_events(
