@@ -221,3 +221,5 @@ def test_an_executed_action_is_also_seed_000s_execution_completed():
         "action": "rollout_restart",
     }
     assert json.loads(failed.split("\n\n")[1].split("data: ", 1)[1])["success"] is False
+    # And the console's stream, which has no use for them, gets the event alone
+    assert "execution_completed" not in stream.format_event(executed(9, "succeeded"), seed_000_events=False)
