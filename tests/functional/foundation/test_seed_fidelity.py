@@ -79,3 +79,22 @@ def test_seed_000_event_stream_names_the_incident_and_its_diagnosis_as_the_seed_
     assert diagnosed[0]["incident_id"] == incident_id and diagnosed[0]["conclusion"]
     # And Pagerless's own event of the diagnosis is still there, once
     assert [name for name, _ in events].count("diagnosed") == 1
+
+
+def test_seed_000_incident_list_honours_page_size_and_refuses_a_page_number_it_cannot_serve(api, admin_key):
+    # Given two incidents
+    for n in (1, 2):
+        api.post(
+            "/api/webhooks/generic",
+            headers=auth(admin_key),
+            json={"title": f"disk {n}", "severity": "high", "fingerprint": f"page-{n}"},
+        )
+    # When a seed 000 client asks for its first page of one
+    first = api.get("/api/incidents?page=1&page_size=1", headers=auth(admin_key))
+    # Then it gets one incident, and the cursor of the next
+    assert first.status_code == 200, first.text
+    assert len(first.json()["items"]) == 1 and first.json()["next_cursor"]
+    # And a page number beyond the first is refused, pointing at the cursor, instead of page 1 again
+    second = api.get("/api/incidents?page=2&page_size=1", headers=auth(admin_key))
+    assert second.status_code == 400, second.text
+    assert second.json()["error"]["code"] == "VALIDATION_ERROR" and "cursor" in second.json()["error"]["message"]
