@@ -1,6 +1,7 @@
 """Access and refresh JWTs (HS256, PyJWT).
 
-An access token lives 15 minutes and carries the user's id and session version; so does a refresh
+An access token lives 15 minutes and carries the user's id, session version and refresh token
+family (its session, so a logout with the access token alone ends it); so does a refresh
 token, so a password reset or a disable (which bump the version) also ends the refresh tokens
 already handed out. A refresh token belongs to a family; each use rotates the family to a new token id, and presenting a token that
 is no longer the family's current one (a stolen copy, replayed) revokes the whole family; only
@@ -54,6 +55,12 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
 
     config = settings.auth()
     now = int(time.time())
+    jti = uuid.uuid4().hex
+    if family_id is None:
+        family_id = uuid.uuid4().hex
+        repository.start_family(
+            family_id, user.user_id, jti, datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC)
+        )
     access = jwt.encode(
         {
             "iss": ISSUER,
@@ -61,6 +68,7 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
             "sub": user.user_id,
             "ws": user.workspace,
             "sv": int(user.session_version),
+            "fam": family_id,  # the session: logging out with the access token ends it
             "iat": now,
             "exp": now + config.access_token_seconds,
             "jti": uuid.uuid4().hex,
@@ -68,12 +76,6 @@ def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str |
         signing_secret(),
         algorithm="HS256",
     )
-    jti = uuid.uuid4().hex
-    if family_id is None:
-        family_id = uuid.uuid4().hex
-        repository.start_family(
-            family_id, user.user_id, jti, datetime.fromtimestamp(now + config.refresh_token_seconds, tz=UTC)
-        )
     return TokenPair(access, _refresh_token(user, family_id, jti, now))
 
 
@@ -164,3 +166,11 @@ def revoke(refresh_token: str, repository: UserRepository) -> None:
     except UnauthorizedError:
         return
     repository.revoke_family(claims.get("fam", ""))
+
+
+def revoke_session_of(access_token: str, repository: UserRepository) -> None:
+    """Log out with an access token: the refresh token family it was issued with stops working."""
+    family_id = decode(access_token, ACCESS).get("fam")
+    if not family_id:  # issued before access tokens named their session
+        raise UnauthorizedError("this access token does not name its session; log out with the refresh token")
+    repository.revoke_family(family_id)

@@ -142,6 +142,10 @@ class UserService:
     def logout(self, refresh_token: str) -> None:
         tokens.revoke(refresh_token, self.repository)
 
+    def logout_access(self, access_token: str) -> None:
+        """End the session an access token belongs to (its refresh token family)."""
+        tokens.revoke_session_of(access_token, self.repository)
+
     def active_user(self, user_id: str) -> UserRecord:
         user = self.repository.get(user_id)
         if user is None:

@@ -226,7 +226,8 @@ def console_events(
 
     resume_seq = stream.parse_event_id(request.headers.get("last-event-id") or last_event_id)
 
-    chunks = stream.stream_events(principal.workspace, resume_seq, stream.StreamOptions(max_seconds=max_seconds))
+    options = stream.StreamOptions(max_seconds=max_seconds, seed_000_events=False)
+    chunks = stream.stream_events(principal.workspace, resume_seq, options)
     # Every event arrives as a plain "message" (its type is in the data): one listener sees them all.
     unnamed = (
         "".join(line for line in chunk.splitlines(keepends=True) if not line.startswith("event: ")) for chunk in chunks

@@ -28,6 +28,7 @@ class StreamOptions:
     poll_seconds: float = 0.5
     heartbeat_seconds: float = 10.0
     gap_hold_seconds: float = 2.0
+    seed_000_events: bool = True  # also send seed 000's event names (the console has no use for them)
 
 
 def parse_event_id(text: str | None) -> int | None:
@@ -40,9 +41,40 @@ def latest_seq(workspace: str) -> int:
     return latest_stream_seq(workspace)
 
 
-def format_event(event: StreamEventRecord) -> str:
+def format_event(event: StreamEventRecord, *, seed_000_events: bool = True) -> str:
     data = {"type": event.type, "incident_id": event.incident_id, "at": event.at.isoformat(), **(event.data or {})}
-    return f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    if event.type == "incident_created":  # seed 000's incident_created names the incident as id and title
+        data = {"id": event.incident_id, "title": data.get("message", ""), **data}
+    text = f"id: {int(event.seq)}\nevent: {event.type}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    alias = _seed_000_event(event.type, event.incident_id, event.data or {}) if seed_000_events else None
+    if alias is not None:
+        name, fields = alias
+        fields = {"type": name, "at": data["at"], **fields}
+        # No id of its own: a client's Last-Event-ID stays the event's, so a resume sends neither again.
+        text += f"event: {name}\ndata: {json.dumps(fields, ensure_ascii=False)}\n\n"
+    return text
+
+
+_SUCCEEDED = ("succeeded", "no_change")
+
+
+def _seed_000_event(event_type: str, incident_id: str | None, data: dict) -> tuple[str, dict] | None:
+    """The event seed 000 (ai-fixer) names for this one, with its fields: a diagnosis is also
+    ``diagnosis_completed``, an executed action also ``execution_completed``."""
+    if event_type == "diagnosed":
+        return "diagnosis_completed", {
+            "incident_id": incident_id,
+            "conclusion": data.get("message", ""),
+            "category": data.get("category"),
+            "confidence": data.get("confidence"),
+        }
+    if event_type == "action_executed":
+        return "execution_completed", {
+            "incident_id": incident_id,
+            "success": data.get("status") in _SUCCEEDED,
+            "action": data.get("action"),
+        }
+    return None
 
 
 def stream_events(
@@ -79,7 +111,7 @@ def stream_events(
             gap_since = None
             last = seq
             emitted = True
-            yield format_event(event)
+            yield format_event(event, seed_000_events=options.seed_000_events)
         if emitted:
             last_sent = clock()
         elif clock() - last_sent >= options.heartbeat_seconds:

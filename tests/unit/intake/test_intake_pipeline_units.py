@@ -191,3 +191,35 @@ def test_bodies_are_decoded_in_their_declared_charset_also_after_the_queue():
     for charset in ("nope", "base64"):
         with pytest.raises(ValidationError, match="charset"):
             parse_payload(b"x", source="text", content_type=f"text/plain; charset={charset}")
+
+
+def test_an_executed_action_is_also_seed_000s_execution_completed():
+    from pagerless.store.timeline import StreamEventRecord
+
+    # Given the stream event of a fix that worked, and of one that failed
+    def executed(seq, status):
+        return StreamEventRecord(
+            "w",
+            seq,
+            type="action_executed",
+            incident_id="INC-1",
+            at=datetime(2026, 1, 15, 10, 30, tzinfo=UTC),
+            data={"message": "done", "action": "rollout_restart", "status": status},
+        )
+
+    # When they are formatted for the stream
+    worked, failed = stream.format_event(executed(7, "succeeded")), stream.format_event(executed(8, "failed"))
+    # Then each is followed by seed 000's execution_completed, without an id of its own
+    assert worked.count("id: ") == 1 and worked.startswith("id: 7\nevent: action_executed\n")
+    alias = worked.split("\n\n")[1]
+    assert alias.startswith("event: execution_completed\ndata: ")
+    assert json.loads(alias.split("data: ", 1)[1]) == {
+        "type": "execution_completed",
+        "at": "2026-01-15T10:30:00+00:00",
+        "incident_id": "INC-1",
+        "success": True,
+        "action": "rollout_restart",
+    }
+    assert json.loads(failed.split("\n\n")[1].split("data: ", 1)[1])["success"] is False
+    # And the console's stream, which has no use for them, gets the event alone
+    assert "execution_completed" not in stream.format_event(executed(9, "succeeded"), seed_000_events=False)

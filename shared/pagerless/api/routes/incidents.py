@@ -42,8 +42,15 @@ def list_incidents(
     since: time_filter("created at or after") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
+    page_size: Annotated[int | None, Query(ge=1, le=200, description="seed 000's name for limit")] = None,
+    page: Annotated[int | None, Query(ge=1, description="seed 000's page number: only 1; then use cursor")] = None,
 ) -> dict:
     """Incidents, newest first, filtered by status, severity, service, namespace and time."""
+    if page is not None and page > 1 and cursor is None:
+        raise ValidationError(
+            "pages are numbered by cursor: ask page 1, then pass its next_cursor as cursor=",
+            details=[{"field": "page", "message": "only page=1 (then cursor=<next_cursor>)"}],
+        )
     items, next_cursor = incidents.search(
         principal.workspace,
         status=status,
@@ -51,7 +58,7 @@ def list_incidents(
         service=service,
         namespace=namespace,
         since=since,
-        limit=limit,
+        limit=page_size or limit,
         cursor=cursor,
     )
     return {"items": [public(i) for i in items], "next_cursor": next_cursor}

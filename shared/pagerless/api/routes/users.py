@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from pagerless.api.security import AdminDep, SignatureRequirement, ViewerDep
 from pagerless.auth.agent_tokens import public as public_token
@@ -31,12 +31,12 @@ class UserRegister(BaseModel):
         **documented(
             {"email": "alice@example.com", "name": "Alice Chen", "password": "correct-horse-battery-1"},
             email="The user's email address; it is the sign-in name.",
-            name="The name shown beside the user's id.",
+            name="The name shown beside the user's id (seed 004 sends it as `nickname`).",
             password="The password (at least the configured minimum length).",
         )
     )
     email: str = Field(max_length=254)
-    name: str = Field(default="", max_length=100)
+    name: str = Field(default="", max_length=100, validation_alias=AliasChoices("name", "nickname"))
     password: str = Field(max_length=256)
 
 
@@ -187,9 +187,18 @@ def refresh(body: RefreshRequest, users: UsersDep) -> dict:
 
 
 @router.post("/api/auth/logout", status_code=status.HTTP_204_NO_CONTENT, dependencies=[PublicAuth])
-def logout(body: RefreshRequest, users: UsersDep) -> Response:
-    """End a session: its refresh token (and every token rotated from it) stops working."""
-    users.logout(body.refresh_token)
+def logout(request: Request, users: UsersDep, body: RefreshRequest | None = None) -> Response:
+    """End a session, named by its refresh token or by the access token in Authorization: Bearer."""
+    if body is not None:
+        users.logout(body.refresh_token)
+    else:
+        from pagerless.api.security import presented_key
+        from pagerless.domain.errors import UnauthorizedError
+
+        access_token = presented_key(request)
+        if not access_token:
+            raise UnauthorizedError("send the refresh token in the body or the access token as Authorization: Bearer")
+        users.logout_access(access_token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
