@@ -53,7 +53,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         expire(job)  # the step can no longer be approved while the steps before it are undone
         step = current_step(job)
         reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
-    progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": []})}
+    progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)})}
     _save(job, state={**job.state, "rollback": progress})
     steps = runbook_of(job).steps
     kube = cluster.connect()
@@ -81,6 +81,15 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
     outcome = ending or ("rollback_incomplete" if progress["missed"] else "rolled_back")
     finish(job_id, outcome, reason, **_rollback_result(progress))
     return _reply("end", reason=reason)
+
+
+def _interrupted(job: JobRecord) -> list[dict]:
+    """The step whose action was cut short before its outcome was recorded: it may be applied, and
+    what its rollback would put back is unknown, so it is named, never rolled back blindly."""
+    executing = job.state.get("executing")
+    if not executing:
+        return []
+    return [{"step": executing["step"], "reason": "it was interrupted while it ran; it may have changed the cluster"}]
 
 
 def _rollback_result(progress: dict) -> dict:
@@ -197,7 +206,7 @@ def failure(job_id: str, error: dict | None) -> dict:
             logger().exception("runbook rollback failed", extra={"job_id": job_id})
             reason += f"; its rollback failed too ({type(exc).__name__})"
             job = JobRepository().get(job_id)
-    progress = job.state.get("rollback") or {"done": [], "undone": []}
+    progress = job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)}
     steps = runbook_of(job).steps
     left = [
         steps[e["index"]].name
