@@ -34,7 +34,10 @@ def normalize(body: dict) -> dict:
     """Seed 001's custom-runbook body → our runbook fields (ours pass through unchanged)."""
     body = dict(body)
     if "match" in body or any(k in body for k in _SEED_FIELDS):
-        match = dict(body.pop("match", None) or {})
+        match = body.pop("match", None) or {}
+        if not isinstance(match, dict):
+            raise ValidationError("match must be an object", details=[{"field": "match", "message": "an object"}])
+        match = dict(match)
         for seed_name, ours in _SEED_FIELDS.items():
             if seed_name in body:
                 match[ours] = body.pop(seed_name)
@@ -53,6 +56,8 @@ def normalize(body: dict) -> dict:
             )
         steps.append(_step(step))
     verify_steps = body.pop("verify_steps", None) or []
+    if isinstance(verify_steps, list) and verify_steps and not isinstance(verify_steps[0], dict):
+        raise ValidationError("a verify step must be an object", details=[{"field": "verify_steps.0"}])
     if verify_steps:
         actions = [s for s in steps if s.get("kind") == "action"]
         if not actions or len(verify_steps) > 1 or actions[-1].get("verify"):
