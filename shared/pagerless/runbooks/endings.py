@@ -28,6 +28,7 @@ from pagerless.runbooks.engine import (
     load,
     note,
     plan_of,
+    record_on_incident,
     runbook_of,
 )
 from pagerless.runbooks.models import MissingContextError
@@ -125,6 +126,7 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tup
         return [], [{"step": step.name, "reason": f"its rollback was denied by rule {decision.rule}"}]
     # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
     outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
+    record_on_incident(job, action_plan, outcome, outcome.status, step=step.name, rollback=True)
     undone = outcome.status in _UNDONE
     why = f"its rollback {outcome.status}: {' '.join(outcome.message.split())}"[:300]
     note(

@@ -69,6 +69,29 @@ def note(job: JobRecord, event: str, message: str, **data) -> None:
         )
 
 
+def record_on_incident(job: JobRecord, action_plan: ActionPlan, outcome, status: str, **fields) -> None:
+    """A run on an incident puts what it ran on the incident's actions, as the workflow and a person's
+    actions do: what changed production is read there (its actions, postmortems, drafts)."""
+    if not job.incident_id:
+        return
+    from pagerless.store.incidents import IncidentRepository
+    from pagerless.workflow.incidents import record_action
+
+    record_action(
+        IncidentRepository().get(job.incident_id),
+        {
+            **outcome.model_dump(mode="json"),
+            "status": status,
+            "diff": "\n".join(str(c) for c in outcome.changes),
+            "plan": action_plan.model_dump(mode="json"),
+            "source": "runbook",
+            "job_id": job.job_id,
+            "runbook_id": runbook_of(job).id,
+            **fields,
+        },
+    )
+
+
 def _save(job: JobRecord, **fields) -> None:
     JobRepository().update(job, **fields)
 
@@ -284,6 +307,7 @@ def execute(job_id: str) -> dict:
     diff = "\n".join(str(c) for c in outcome.changes)
     # a step that changed nothing has nothing to undo: its rollback would undo what someone else did
     status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
+    record_on_incident(job, action_plan, outcome, status, step=step.name)
     note(
         job,
         "ToolCompleted",
