@@ -54,8 +54,21 @@ def _history(workspace: str, pattern: str, service: str | None) -> list:
     return found
 
 
+def _fixes(incident) -> list[dict]:
+    """The catalog actions that changed the incident's workload and stayed: succeeded, not a
+    rollback, and not rolled back after (a fix whose verify failed did not resolve it)."""
+    held: list[dict] = []
+    for entry in incident.actions or []:
+        if entry.get("rollback"):
+            if held:
+                held.pop()  # the latest fix failed its verify: rolled back (or tried to be), it did not resolve
+        elif entry.get("status") == "succeeded" and entry.get("action") in _ACTION_PARAMS and not entry.get("dry_run"):
+            held.append(entry)
+    return held
+
+
 def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, service: str | None = None) -> dict:
-    """A draft from what resolved the pattern's past incidents (the most common successful action)."""
+    """A draft from what resolved the pattern's past incidents (the most common fix that held)."""
     incidents = _history(workspace, pattern, service)
     if len(incidents) < min_incidents:
         raise ValidationError(
@@ -63,12 +76,7 @@ def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, s
             f"{f' for {service}' if service else ''}; {min_incidents} needed",
             details=[{"field": "min_incidents", "occurrences": len(incidents)}],
         )
-    actions = Counter(
-        a.get("action")
-        for i in incidents
-        for a in (i.actions or [])
-        if a.get("status") == "succeeded" and a.get("action") in _ACTION_PARAMS
-    )
+    actions = Counter(a.get("action") for i in incidents for a in _fixes(i))
     steps: list[dict] = [
         {
             "name": "Inspect the pods",
@@ -128,7 +136,7 @@ def _params(action: str, incidents: list) -> dict:
         seen = {
             str((a.get("plan") or {}).get("action", {}).get(field))
             for i in incidents
-            for a in (i.actions or [])
+            for a in _fixes(i)
             if a.get("action") == action and (a.get("plan") or {}).get("action", {}).get(field) is not None
         }
         if field in ("namespace", "deployment", "pod", "node", "container"):
