@@ -108,6 +108,12 @@ def start_run(
             f"unknown context fields: {', '.join(unknown)}",
             details=[{"field": f"context.{k}", "message": f"one of {list(CONTEXT_FIELDS)}"} for k in unknown],
         )
+    shapeless = sorted(k for k, v in (context or {}).items() if not isinstance(v, (str, int, float, type(None))))
+    if shapeless:  # a template fills in text or a number; a list or an object breaks the step mid-run
+        raise ValidationError(
+            f"context fields must be text or numbers: {', '.join(shapeless)}",
+            details=[{"field": f"context.{k}", "message": "text or a number"} for k in shapeless],
+        )
     merged.setdefault("pod", merged.pop("pod_name", None))  # seed 002's names
     merged.setdefault("deployment", merged.pop("deployment_name", None))
     merged = {k: v for k, v in merged.items() if v is not None}

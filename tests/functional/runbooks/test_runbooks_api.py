@@ -174,3 +174,20 @@ def test_a_run_with_options_it_cannot_use_is_refused_before_it_starts(api, keys,
     error = response.json()["error"]
     assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
     assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "context, field",
+    [
+        ({**RUNNABLE, "namespace": ["payments"]}, "context.namespace"),
+        ({**RUNNABLE, "memory_limit": {"value": "512Mi"}}, "context.memory_limit"),
+    ],
+)
+def test_a_run_whose_context_is_not_text_or_numbers_is_refused_before_it_starts(api, keys, context, field):
+    # When a context field is a list or an object (a step's template fills in text or a number)
+    response = api.post("/api/workflows/oom-recovery/execute", json={"context": context}, headers=auth(keys["alice"]))
+    # Then it is refused in the API's error format and no job starts
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
+    assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
