@@ -180,6 +180,8 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     ):
         return _reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    if job.input.get("dry_run"):  # read on an incident's timeline, "run completed" says it was applied
+        text = f"dry {text}: nothing changed"
     tail = ""  # what became of the steps: kept whole when a long reason is cut
     if extra.get("rolled_back") and outcome != "rolled_back":  # the run stopped early and undid earlier steps
         undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])

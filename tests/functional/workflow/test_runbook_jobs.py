@@ -332,3 +332,27 @@ def test_a_run_on_an_incident_puts_what_it_changed_and_undid_on_the_incidents_ac
         ("rollback_deployment", "succeeded", True, "runbook", False),
     ], actions
     assert all(a["namespace"] == NS and a["approved_by"] for a in actions), actions
+
+
+def test_a_dry_run_on_an_incident_ends_on_its_timeline_as_a_dry_run(runs, sandbox, scenario, api):
+    from pagerless.incidents.timeline import timeline
+
+    # Given an OOM incident
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    # When the OOM recovery runbook dry-runs on it
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute?dry_run=true",
+        json={"options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    assert done["status"] == "completed" and memory_limit(sandbox) == "256Mi", done
+    # Then the run's last word on the incident's timeline says nothing was changed
+    [ended] = [
+        item.message
+        for item in timeline(incident.id)
+        if item.type == "runbook_step" and (item.data or {}).get("event") == "JobCompleted"
+    ]
+    assert "dry run" in ended and "nothing changed" in ended, ended
