@@ -31,12 +31,18 @@ _ACTION_PARAMS = {
     "cordon_node": ["node"],
     "drain_node": ["node"],
 }
+_WORKLOAD = {"namespace": "{namespace}", "deployment": "{deployment}"}
+_NODE = {"node": "{node}"}
+_UNCORDON = {"action": "cordon_node", "params": {**_NODE, "unschedulable": False}}  # puts back what it found
 _UNDO = {
-    "patch_resources": "rollback_deployment",
-    "rollback_deployment": "rollback_deployment",
-    "scale_deployment": None,
-    "cordon_node": None,
+    "patch_resources": {"action": "rollback_deployment", "params": _WORKLOAD},
+    "rollback_deployment": {"action": "rollback_deployment", "params": _WORKLOAD},
+    "cordon_node": _UNCORDON,
+    "drain_node": _UNCORDON,
 }
+# what a draft reads before the action and verifies after it: the node for a node action
+_INSPECT = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_ready", _NODE)}
+_VERIFY = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_drained", _NODE)}
 
 
 def _history(workspace: str, pattern: str, service: str | None) -> list:
@@ -77,30 +83,25 @@ def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, s
             details=[{"field": "min_incidents", "occurrences": len(incidents)}],
         )
     actions = Counter(a.get("action") for i in incidents for a in _fixes(i))
+    top = actions.most_common(1)
+    inspect, inspect_params = _INSPECT.get(top[0][0] if top else "", ("pods_running", _WORKLOAD))
     steps: list[dict] = [
         {
-            "name": "Inspect the pods",
+            "name": "Inspect the node" if inspect == "node_ready" else "Inspect the pods",
             "kind": "check",
-            "check": {"check": "pods_running", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
+            "check": {"check": inspect, "params": inspect_params},
         }
     ]
-    for name, count in actions.most_common(1):
+    for name, count in top:
+        verify, verify_params = _VERIFY.get(name, ("workload_healthy", _WORKLOAD))
         step = {
             "name": f"{name.replace('_', ' ').capitalize()} (ran {count}x before)",
             "kind": "action",
             "action": {"action": name, "params": _params(name, incidents)},
-            "verify": {
-                "check": "workload_healthy",
-                "max_attempts": 5,
-                "interval_seconds": 15,
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
-            },
+            "verify": {"check": verify, "max_attempts": 5, "interval_seconds": 15, "params": verify_params},
         }
         if _UNDO.get(name):
-            step["rollback"] = {
-                "action": _UNDO[name],
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
-            }
+            step["rollback"] = _UNDO[name]
         steps.append(step)
     runbook_id = slug(f"generated-{pattern}" + (f"-{service}" if service else ""))
     body = {

@@ -178,3 +178,25 @@ def test_a_draft_from_history_counts_the_fixes_that_held_not_their_rollbacks(api
     assert step["action"]["params"]["memory_limit"] == "512Mi", step
     assert step["name"] == "Patch resources (ran 2x before)", step
     assert "patch_resources resolved 2 of them" in draft.json()["runbook"]["description"]
+
+
+def test_a_draft_from_node_incidents_checks_and_verifies_the_node_not_a_deployment(api, keys):
+    # Given two NotReady incidents resolved by draining the node
+    for number in (1, 2):
+        past_incident(number, "node_not_ready", "kubelet", {"action": "drain_node", "node": f"ip-10-0-1-{number}"})
+    # When a draft is made from them
+    draft = api.post(
+        "/api/runbooks/generate", json={"pattern": "node_not_ready", "min_incidents": 2}, headers=auth(keys["alice"])
+    )
+    # Then it reads, drains and verifies the node, gives it back on failure, and needs only the node
+    assert draft.status_code == 200, draft.text
+    check, drain = draft.json()["runbook"]["steps"]
+    assert check["check"] == {
+        "check": "node_ready",
+        "params": {"node": "{node}"},
+        "max_attempts": 3,
+        "interval_seconds": 10,
+    }
+    assert drain["action"] == {"action": "drain_node", "params": {"node": "{node}"}}
+    assert drain["verify"]["check"] == "node_drained" and drain["verify"]["params"] == {"node": "{node}"}
+    assert drain["rollback"] == {"action": "cordon_node", "params": {"node": "{node}", "unschedulable": False}}
