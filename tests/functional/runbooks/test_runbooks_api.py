@@ -100,6 +100,34 @@ def test_custom_runbook_crud_writes_immutable_versions(api, keys):
             "steps.0",
         ),
         ({"safety_checks": ["trust_me"]}, ""),
+        (  # a context field no run can be given: the runbook could never start
+            {
+                "steps": [
+                    {
+                        "name": "Restart",
+                        "action": "rollout_restart",
+                        "params": {"namespace": "{namespace}", "deployment": "{deploymnt}"},
+                    }
+                ]
+            },
+            "steps.0.action.params.deployment",
+        ),
+        (
+            {
+                "steps": [
+                    {
+                        "name": "Restart",
+                        "action": "rollout_restart",
+                        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                        "verify": {
+                            "check": "workload_healthy",
+                            "params": {"namespace": "{ns}", "deployment": "{deployment}"},
+                        },
+                    }
+                ]
+            },
+            "steps.0.verify.params.namespace",
+        ),
     ],
 )
 def test_steps_come_only_from_the_catalog(api, keys, change, field):
