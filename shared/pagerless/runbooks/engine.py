@@ -7,8 +7,8 @@ Nothing mutating runs without an allowing policy decision, evaluated when the st
 and again when it executes. Step Functions may invoke a step again (its Retry, when Lambda lost
 the answer): an Execute or a passed Verify that already ran answers what it answered the first
 time, and an action whose attempt was cut short before its outcome was recorded is never run a
-second time (the run stops and names it as possibly applied). How a run ends — and the rollback of a run that stops early — is
-``pagerless.runbooks.endings``.
+second time (the run stops and names it as possibly applied). How a run ends — and the rollback
+of a run that stops early — is ``pagerless.runbooks.endings``.
 """
 
 from __future__ import annotations
