@@ -28,6 +28,7 @@ from pagerless.runbooks.engine import (
     load,
     note,
     plan_of,
+    record_on_incident,
     runbook_of,
 )
 from pagerless.runbooks.models import MissingContextError
@@ -53,7 +54,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         expire(job)  # the step can no longer be approved while the steps before it are undone
         step = current_step(job)
         reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
-    progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": []})}
+    progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)})}
     _save(job, state={**job.state, "rollback": progress})
     steps = runbook_of(job).steps
     kube = cluster.connect()
@@ -81,6 +82,15 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
     outcome = ending or ("rollback_incomplete" if progress["missed"] else "rolled_back")
     finish(job_id, outcome, reason, **_rollback_result(progress))
     return _reply("end", reason=reason)
+
+
+def _interrupted(job: JobRecord) -> list[dict]:
+    """The step whose action was cut short before its outcome was recorded: it may be applied, and
+    what its rollback would put back is unknown, so it is named, never rolled back blindly."""
+    executing = job.state.get("executing")
+    if not executing:
+        return []
+    return [{"step": executing["step"], "reason": "it was interrupted while it ran; it may have changed the cluster"}]
 
 
 def _rollback_result(progress: dict) -> dict:
@@ -116,6 +126,7 @@ def _roll_back(job: JobRecord, step, entry: dict, reason: str, kube, run) -> tup
         return [], [{"step": step.name, "reason": f"its rollback was denied by rule {decision.rule}"}]
     # the step's approver (auto_approve: the run's operator) approved its rollback; nobody else did
     outcome = run(action_plan, kube, decision, approved_by=entry.get("approved_by"))
+    record_on_incident(job, action_plan, outcome, outcome.status, step=step.name, rollback=True)
     undone = outcome.status in _UNDONE
     why = f"its rollback {outcome.status}: {' '.join(outcome.message.split())}"[:300]
     note(
@@ -169,6 +180,8 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     ):
         return _reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
+    if job.input.get("dry_run"):  # read on an incident's timeline, "run completed" says it was applied
+        text = f"dry {text}: nothing changed"
     tail = ""  # what became of the steps: kept whole when a long reason is cut
     if extra.get("rolled_back") and outcome != "rolled_back":  # the run stopped early and undid earlier steps
         undone = ", ".join(f"{u['step']} ({u['status']})" for u in extra["rolled_back"])
@@ -197,7 +210,7 @@ def failure(job_id: str, error: dict | None) -> dict:
             logger().exception("runbook rollback failed", extra={"job_id": job_id})
             reason += f"; its rollback failed too ({type(exc).__name__})"
             job = JobRepository().get(job_id)
-    progress = job.state.get("rollback") or {"done": [], "undone": []}
+    progress = job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)}
     steps = runbook_of(job).steps
     left = [
         steps[e["index"]].name

@@ -4,8 +4,11 @@ Each function takes the job id, reads and writes the job's own record (index, re
 and returns ``{"next": ..., "seconds": ..., "attempt": ..., "reason": ...}`` for the ASL's
 Choice states. Every step's result is a job event and, for a run on an incident, a timeline entry.
 Nothing mutating runs without an allowing policy decision, evaluated when the step is planned
-and again when it executes. How a run ends — and the rollback of a run that stops early — is
-``pagerless.runbooks.endings``.
+and again when it executes. Step Functions may invoke a step again (its Retry, when Lambda lost
+the answer): an Execute or a passed Verify that already ran answers what it answered the first
+time, and an action whose attempt was cut short before its outcome was recorded is never run a
+second time (the run stops and names it as possibly applied). How a run ends — and the rollback
+of a run that stops early — is ``pagerless.runbooks.endings``.
 """
 
 from __future__ import annotations
@@ -66,17 +69,45 @@ def note(job: JobRecord, event: str, message: str, **data) -> None:
         )
 
 
+def record_on_incident(job: JobRecord, action_plan: ActionPlan, outcome, status: str, **fields) -> None:
+    """A run on an incident puts what it ran on the incident's actions, as the workflow and a person's
+    actions do: what changed production is read there (its actions, postmortems, drafts)."""
+    if not job.incident_id:
+        return
+    from pagerless.store.incidents import IncidentRepository
+    from pagerless.workflow.incidents import record_action
+
+    record_action(
+        IncidentRepository().get(job.incident_id),
+        {
+            **outcome.model_dump(mode="json"),
+            "status": status,
+            "diff": "\n".join(str(c) for c in outcome.changes),
+            "plan": action_plan.model_dump(mode="json"),
+            "source": "runbook",
+            "job_id": job.job_id,
+            "runbook_id": runbook_of(job).id,
+            **fields,
+        },
+    )
+
+
 def _save(job: JobRecord, **fields) -> None:
     JobRepository().update(job, **fields)
 
 
 def _advance(job: JobRecord, result: dict) -> None:
-    state = dict(job.state)
+    _save(job, state=_advanced(job.state, result))
+
+
+def _advanced(state: dict, result: dict) -> dict:
+    """``state`` with the current step's result recorded and the next step current."""
+    state = dict(state)
     state["results"] = [*state.get("results", []), result]
     state["index"] = int(state.get("index", 0)) + 1
     state.pop("pending", None)
     state.pop("verify", None)
-    _save(job, state=state)
+    return state
 
 
 def action_of(job: JobRecord, spec) -> Action:
@@ -166,7 +197,8 @@ def plan(job_id: str) -> dict:
     if dry:
         return _dry_run(job, step, action_plan, decision)
     confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
-    _save(job, state={**job.state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule})
+    state = {k: v for k, v in job.state.items() if k != "executed"}  # the previous step's execution
+    _save(job, state={**state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule})
     if confirm and not job.input.get("auto_approve"):
         timing = settings.workflow_timing().approval_timeout_seconds
         return _reply(
@@ -244,7 +276,12 @@ def execute(job_id: str) -> dict:
     from pagerless.remediation.executor import execute as run
 
     job = load(job_id)
+    if job.state.get("executed") is not None:
+        # Step Functions invoked the step again (Lambda lost its answer): it ran once, that stands
+        return job.state["executed"]["reply"]
     step = current_step(job)
+    if job.state.get("executing") is not None:
+        return _interrupted(job, step)
     action_plan = ActionPlan.model_validate(job.state["pending"])
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
@@ -260,6 +297,9 @@ def execute(job_id: str) -> dict:
         approver = job.created_by  # the operator who asked for auto_approve approved every step
     kube = cluster.connect()
     try:
+        # from here the step may change the cluster: an attempt that does not record its outcome
+        # is never run again (the run's ending names the step as possibly applied)
+        _save(job, state={**job.state, "executing": {"index": job.state["index"], "step": step.name}})
         outcome = run(action_plan, kube, decision, approved_by=approver)
     finally:
         kube.close()
@@ -267,6 +307,7 @@ def execute(job_id: str) -> dict:
     diff = "\n".join(str(c) for c in outcome.changes)
     # a step that changed nothing has nothing to undo: its rollback would undo what someone else did
     status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
+    record_on_incident(job, action_plan, outcome, status, step=step.name)
     note(
         job,
         "ToolCompleted",
@@ -278,9 +319,11 @@ def execute(job_id: str) -> dict:
         approved_by=approver,
         diff=diff,
     )
+    state = {k: v for k, v in job.state.items() if k != "executing"}
     if status not in ("succeeded", "no_change"):
-        return _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
-    state = dict(job.state)
+        reply = _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
+        _save(job, state={**state, "executed": {"reply": reply}})
+        return reply
     if status == "succeeded":
         note_action(job.workspace, action_plan.workload, outcome.started_at)
         state["completed"] = [
@@ -302,12 +345,26 @@ def execute(job_id: str) -> dict:
         "diff": diff,
     }
     if step.verify is not None:
+        reply = _reply("verify", seconds=_interval(job, step.verify))
         state["verify"] = {"since": outcome.started_at.isoformat(), "result": result}
-        _save(job, state=state)
-        return _reply("verify", seconds=_interval(job, step.verify))
-    _save(job, state=state)
-    _advance(JobRepository().get(job_id), result)
-    return _reply("plan")
+    else:  # the step is done: recorded and advanced in one write, so a retry finds both or neither
+        reply = _reply("plan")
+        state = _advanced(state, result)
+    _save(job, state={**state, "executed": {"reply": reply}})
+    return reply
+
+
+def _interrupted(job: JobRecord, step: Step) -> dict:
+    """An earlier attempt of the step started its action and recorded no outcome (its Lambda was cut
+    short): the step is not run twice; the run stops, naming the step as possibly applied."""
+    message = (
+        f"{step.name}: an earlier attempt was interrupted while it ran; it is not run twice "
+        "(it may have changed the cluster)"
+    )
+    reply = _reply("rollback", reason=message)
+    _save(job, state={**job.state, "executed": {"reply": reply}})
+    note(job, "StepFailed", message, node=step.name)
+    return reply
 
 
 def _interval(job: JobRecord, check) -> int:
@@ -319,14 +376,19 @@ def verify(job_id: str, attempt: int) -> dict:
     """One check of the step's verify: passed → next step; else recheck until max_attempts, then roll back."""
 
     job = load(job_id)
+    if "verify" not in job.state and job.state.get("verified") is not None:
+        # Step Functions invoked it again after it passed (Lambda lost its answer): the step is done
+        return job.state["verified"]
     step = current_step(job)
     since = parse_time(job.state["verify"]["since"])
     result = run_check(job, step.verify, since)
     attempt = int(attempt or 0) + 1
     if result["ok"]:
         note(job, "StepVerified", f"{step.name}: verified ({result['message']})"[:500], node=step.name, attempt=attempt)
-        _advance(job, {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt})
-        return _reply("plan", attempt=attempt)
+        reply = _reply("plan", attempt=attempt)
+        result = {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt}
+        _save(job, state={**_advanced(job.state, result), "verified": reply})
+        return reply
     if attempt < step.verify.max_attempts:
         JobRepository().add_event(job, "VerifyPending", node=step.name, attempt=attempt, message=result["message"])
         return _reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)

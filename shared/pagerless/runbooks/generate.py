@@ -31,12 +31,18 @@ _ACTION_PARAMS = {
     "cordon_node": ["node"],
     "drain_node": ["node"],
 }
+_WORKLOAD = {"namespace": "{namespace}", "deployment": "{deployment}"}
+_NODE = {"node": "{node}"}
+_UNCORDON = {"action": "cordon_node", "params": {**_NODE, "unschedulable": False}}  # puts back what it found
 _UNDO = {
-    "patch_resources": "rollback_deployment",
-    "rollback_deployment": "rollback_deployment",
-    "scale_deployment": None,
-    "cordon_node": None,
+    "patch_resources": {"action": "rollback_deployment", "params": _WORKLOAD},
+    "rollback_deployment": {"action": "rollback_deployment", "params": _WORKLOAD},
+    "cordon_node": _UNCORDON,
+    "drain_node": _UNCORDON,
 }
+# what a draft reads before the action and verifies after it: the node for a node action
+_INSPECT = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_ready", _NODE)}
+_VERIFY = {"cordon_node": ("node_ready", _NODE), "drain_node": ("node_drained", _NODE)}
 
 
 def _history(workspace: str, pattern: str, service: str | None) -> list:
@@ -54,8 +60,21 @@ def _history(workspace: str, pattern: str, service: str | None) -> list:
     return found
 
 
+def _fixes(incident) -> list[dict]:
+    """The catalog actions that changed the incident's workload and stayed: succeeded, not a
+    rollback, and not rolled back after (a fix whose verify failed did not resolve it)."""
+    held: list[dict] = []
+    for entry in incident.actions or []:
+        if entry.get("rollback"):
+            if held:
+                held.pop()  # the latest fix failed its verify: rolled back (or tried to be), it did not resolve
+        elif entry.get("status") == "succeeded" and entry.get("action") in _ACTION_PARAMS and not entry.get("dry_run"):
+            held.append(entry)
+    return held
+
+
 def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, service: str | None = None) -> dict:
-    """A draft from what resolved the pattern's past incidents (the most common successful action)."""
+    """A draft from what resolved the pattern's past incidents (the most common fix that held)."""
     incidents = _history(workspace, pattern, service)
     if len(incidents) < min_incidents:
         raise ValidationError(
@@ -63,36 +82,26 @@ def from_history(workspace: str, actor: str, pattern: str, min_incidents: int, s
             f"{f' for {service}' if service else ''}; {min_incidents} needed",
             details=[{"field": "min_incidents", "occurrences": len(incidents)}],
         )
-    actions = Counter(
-        a.get("action")
-        for i in incidents
-        for a in (i.actions or [])
-        if a.get("status") == "succeeded" and a.get("action") in _ACTION_PARAMS
-    )
+    actions = Counter(a.get("action") for i in incidents for a in _fixes(i))
+    top = actions.most_common(1)
+    inspect, inspect_params = _INSPECT.get(top[0][0] if top else "", ("pods_running", _WORKLOAD))
     steps: list[dict] = [
         {
-            "name": "Inspect the pods",
+            "name": "Inspect the node" if inspect == "node_ready" else "Inspect the pods",
             "kind": "check",
-            "check": {"check": "pods_running", "params": {"namespace": "{namespace}", "deployment": "{deployment}"}},
+            "check": {"check": inspect, "params": inspect_params},
         }
     ]
-    for name, count in actions.most_common(1):
+    for name, count in top:
+        verify, verify_params = _VERIFY.get(name, ("workload_healthy", _WORKLOAD))
         step = {
             "name": f"{name.replace('_', ' ').capitalize()} (ran {count}x before)",
             "kind": "action",
             "action": {"action": name, "params": _params(name, incidents)},
-            "verify": {
-                "check": "workload_healthy",
-                "max_attempts": 5,
-                "interval_seconds": 15,
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
-            },
+            "verify": {"check": verify, "max_attempts": 5, "interval_seconds": 15, "params": verify_params},
         }
         if _UNDO.get(name):
-            step["rollback"] = {
-                "action": _UNDO[name],
-                "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
-            }
+            step["rollback"] = _UNDO[name]
         steps.append(step)
     runbook_id = slug(f"generated-{pattern}" + (f"-{service}" if service else ""))
     body = {
@@ -128,7 +137,7 @@ def _params(action: str, incidents: list) -> dict:
         seen = {
             str((a.get("plan") or {}).get("action", {}).get(field))
             for i in incidents
-            for a in (i.actions or [])
+            for a in _fixes(i)
             if a.get("action") == action and (a.get("plan") or {}).get("action", {}).get(field) is not None
         }
         if field in ("namespace", "deployment", "pod", "node", "container"):

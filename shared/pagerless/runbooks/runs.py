@@ -39,6 +39,23 @@ def incident_context(incident) -> dict:
     return {k: v for k, v in context.items() if v not in (None, "")}
 
 
+def check_options(options: dict) -> None:
+    """The run's options are ones it knows, with values it can use (it reads them mid-run, after a
+    step may have changed the cluster)."""
+    details = [
+        {"field": f"options.{k}", "message": "unknown option (verify_interval_seconds)"}
+        for k in sorted(options)
+        if k != "verify_interval_seconds"
+    ]
+    interval = options.get("verify_interval_seconds")
+    if interval is not None and (
+        isinstance(interval, bool) or not isinstance(interval, int) or not 0 <= interval <= 3600
+    ):
+        details.append({"field": "options.verify_interval_seconds", "message": "whole seconds from 0 to 3600"})
+    if details:
+        raise ValidationError("the run's options are not valid", details=details)
+
+
 def check_context(runbook: Runbook, context: dict, labels: dict) -> None:
     """Every field the steps need is there, and the runbook's safety checks hold."""
     missing = sorted(f for f in runbook.context_fields() - _FILLED_AT_START if context.get(f) in (None, ""))
@@ -73,6 +90,7 @@ def start_run(
     replay_of: str | None = None,
 ) -> JobRecord:
     """Record the job and start its execution (named after the job)."""
+    check_options(options or {})
     runbook = RunbookService(workspace).get(runbook_id, version)
     if runbook.risk_level is RiskLevel.MANUAL and not dry_run:
         raise ValidationError(
@@ -89,6 +107,12 @@ def start_run(
         raise ValidationError(
             f"unknown context fields: {', '.join(unknown)}",
             details=[{"field": f"context.{k}", "message": f"one of {list(CONTEXT_FIELDS)}"} for k in unknown],
+        )
+    shapeless = sorted(k for k, v in (context or {}).items() if not isinstance(v, (str, int, float, type(None))))
+    if shapeless:  # a template fills in text or a number; a list or an object breaks the step mid-run
+        raise ValidationError(
+            f"context fields must be text or numbers: {', '.join(shapeless)}",
+            details=[{"field": f"context.{k}", "message": "text or a number"} for k in shapeless],
         )
     merged.setdefault("pod", merged.pop("pod_name", None))  # seed 002's names
     merged.setdefault("deployment", merged.pop("deployment_name", None))

@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticValidationError
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.runbooks.builtin import BUILTINS, WORKFLOW_ALIASES
-from pagerless.runbooks.models import Runbook
+from pagerless.runbooks.models import CONTEXT_FIELDS, Runbook, template_fields
 from pagerless.store.runbooks import RunbookStore
 
 _SEED_FIELDS = {"match_alert_types": "alert_types", "trigger_keywords": "keywords", "match_labels": "labels"}
@@ -34,7 +34,10 @@ def normalize(body: dict) -> dict:
     """Seed 001's custom-runbook body → our runbook fields (ours pass through unchanged)."""
     body = dict(body)
     if "match" in body or any(k in body for k in _SEED_FIELDS):
-        match = dict(body.pop("match", None) or {})
+        match = body.pop("match", None) or {}
+        if not isinstance(match, dict):
+            raise ValidationError("match must be an object", details=[{"field": "match", "message": "an object"}])
+        match = dict(match)
         for seed_name, ours in _SEED_FIELDS.items():
             if seed_name in body:
                 match[ours] = body.pop(seed_name)
@@ -53,6 +56,8 @@ def normalize(body: dict) -> dict:
             )
         steps.append(_step(step))
     verify_steps = body.pop("verify_steps", None) or []
+    if isinstance(verify_steps, list) and verify_steps and not isinstance(verify_steps[0], dict):
+        raise ValidationError("a verify step must be an object", details=[{"field": "verify_steps.0"}])
     if verify_steps:
         actions = [s for s in steps if s.get("kind") == "action"]
         if not actions or len(verify_steps) > 1 or actions[-1].get("verify"):
@@ -81,9 +86,29 @@ def _step(step: dict) -> dict:
 
 def parse(body: dict) -> Runbook:
     try:
-        return Runbook.model_validate(body)
+        runbook = Runbook.model_validate(body)
     except PydanticValidationError as exc:
         raise ValidationError("the runbook is not valid", details=validation_details(exc)) from exc
+    unknown = list(_unknown_fields(runbook))
+    if unknown:  # a run is refused any context field outside CONTEXT_FIELDS: such a runbook never starts
+        raise ValidationError(
+            "the runbook's parameters name context fields that do not exist",
+            details=[
+                {"field": where, "message": f"{{{name}}} is not one of {', '.join(CONTEXT_FIELDS)}"}
+                for where, name in unknown
+            ],
+        )
+    return runbook
+
+
+def _unknown_fields(runbook: Runbook):
+    """(where, field) of every template that names a field outside CONTEXT_FIELDS."""
+    for index, step in enumerate(runbook.steps):
+        for part in ("action", "rollback", "check", "verify"):
+            spec = getattr(step, part)
+            for key, value in (spec.params if spec is not None else {}).items():
+                for name in sorted(template_fields({key: value}) - set(CONTEXT_FIELDS)):
+                    yield f"steps.{index}.{part}.params.{key}", name
 
 
 class RunbookService:

@@ -18,7 +18,7 @@ def keys(runtime):
     }
 
 
-def past_incident(number: int, category: str, service: str, action: dict | None) -> None:
+def past_incident(number: int, category: str, service: str, action: dict | None, undone: dict | None = None) -> None:
     from datetime import UTC, datetime
 
     from pagerless.store.incidents import IncidentRecord
@@ -35,7 +35,12 @@ def past_incident(number: int, category: str, service: str, action: dict | None)
         namespace="payments",
         status="resolved",
         diagnosis={"category": category},
-        actions=[{"action": action["action"], "status": "succeeded", "plan": {"action": action}}] if action else [],
+        actions=([{"action": action["action"], "status": "succeeded", "plan": {"action": action}}] if action else [])
+        + (  # the workflow's rollback of that fix (its verify failed): it did not resolve the incident
+            [{"action": undone["action"], "status": "succeeded", "rollback": True, "plan": {"action": undone}}]
+            if undone
+            else []
+        ),
     ).save()
 
 
@@ -152,3 +157,46 @@ def test_a_description_with_a_key_is_drafted_by_claude_and_validated(api, keys, 
     assert "当 Redis 内存超过 80%" in json.dumps(fake.requests[0].body, ensure_ascii=False)
     # an answer outside the catalog is not used: the deterministic draft stands, and says why
     assert bad["engine"] == "template" and "Claude could not draft it" in bad["message"]
+
+
+def test_a_draft_from_history_counts_the_fixes_that_held_not_their_rollbacks(api, keys):
+    # Given three OOM incidents: two resolved by raising the memory limit to 512Mi, one whose raise
+    # to 384Mi failed its verify and was rolled back (a patch back to 256Mi)
+    patch = {"action": "patch_resources", "namespace": "payments", "deployment": "payments-api", "container": "api"}
+    past_incident(1, "oom_killed", "payments-api", {**patch, "memory_limit": "512Mi"})
+    past_incident(2, "oom_killed", "payments-api", {**patch, "memory_limit": "512Mi"})
+    past_incident(
+        3, "oom_killed", "payments-api", {**patch, "memory_limit": "384Mi"}, {**patch, "memory_limit": "256Mi"}
+    )
+    # When a draft is made from them
+    draft = api.post(
+        "/api/runbooks/generate", json={"pattern": "oomkilled", "min_incidents": 2}, headers=auth(keys["alice"])
+    )
+    # Then it raises the limit to what held, and says how often that resolved an incident
+    assert draft.status_code == 200, draft.text
+    step = draft.json()["runbook"]["steps"][1]
+    assert step["action"]["params"]["memory_limit"] == "512Mi", step
+    assert step["name"] == "Patch resources (ran 2x before)", step
+    assert "patch_resources resolved 2 of them" in draft.json()["runbook"]["description"]
+
+
+def test_a_draft_from_node_incidents_checks_and_verifies_the_node_not_a_deployment(api, keys):
+    # Given two NotReady incidents resolved by draining the node
+    for number in (1, 2):
+        past_incident(number, "node_not_ready", "kubelet", {"action": "drain_node", "node": f"ip-10-0-1-{number}"})
+    # When a draft is made from them
+    draft = api.post(
+        "/api/runbooks/generate", json={"pattern": "node_not_ready", "min_incidents": 2}, headers=auth(keys["alice"])
+    )
+    # Then it reads, drains and verifies the node, gives it back on failure, and needs only the node
+    assert draft.status_code == 200, draft.text
+    check, drain = draft.json()["runbook"]["steps"]
+    assert check["check"] == {
+        "check": "node_ready",
+        "params": {"node": "{node}"},
+        "max_attempts": 3,
+        "interval_seconds": 10,
+    }
+    assert drain["action"] == {"action": "drain_node", "params": {"node": "{node}"}}
+    assert drain["verify"]["check"] == "node_drained" and drain["verify"]["params"] == {"node": "{node}"}
+    assert drain["rollback"] == {"action": "cordon_node", "params": {"node": "{node}", "unschedulable": False}}

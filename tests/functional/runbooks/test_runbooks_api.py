@@ -100,6 +100,34 @@ def test_custom_runbook_crud_writes_immutable_versions(api, keys):
             "steps.0",
         ),
         ({"safety_checks": ["trust_me"]}, ""),
+        (  # a context field no run can be given: the runbook could never start
+            {
+                "steps": [
+                    {
+                        "name": "Restart",
+                        "action": "rollout_restart",
+                        "params": {"namespace": "{namespace}", "deployment": "{deploymnt}"},
+                    }
+                ]
+            },
+            "steps.0.action.params.deployment",
+        ),
+        (
+            {
+                "steps": [
+                    {
+                        "name": "Restart",
+                        "action": "rollout_restart",
+                        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+                        "verify": {
+                            "check": "workload_healthy",
+                            "params": {"namespace": "{ns}", "deployment": "{deployment}"},
+                        },
+                    }
+                ]
+            },
+            "steps.0.verify.params.namespace",
+        ),
     ],
 )
 def test_steps_come_only_from_the_catalog(api, keys, change, field):
@@ -129,4 +157,65 @@ def test_a_run_without_the_context_its_steps_need_is_refused_before_it_starts(ap
     assert response.status_code == 400
     fields = {d["field"] for d in response.json()["error"]["details"]}
     assert fields == {"context.container", "context.deployment", "context.memory_limit"}
+    assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"match": "payments"}, "match"),
+        ({"verify_steps": ["workload_healthy"]}, "verify_steps.0"),
+        ({"verify_steps": "workload_healthy"}, "verify_steps"),
+    ],
+)
+def test_a_malformed_custom_runbook_is_refused_in_the_error_format(api, keys, change, field):
+    # When a custom runbook's match or verify_steps is not an object (a list of objects)
+    response = api.post("/api/custom-runbooks", json={**SEED_001, **change}, headers=auth(keys["alice"]))
+    # Then it is a 400 naming the field, not an internal error, and nothing is saved
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and field in {d.get("field") for d in error["details"]}, error
+    assert api.get("/api/custom-runbooks", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+RUNNABLE = {"namespace": "payments", "deployment": "payments-api", "container": "api", "memory_limit": "512Mi"}
+
+
+@pytest.mark.parametrize(
+    "options, field",
+    [
+        ({"verify_interval_seconds": "soon"}, "options.verify_interval_seconds"),
+        ({"verify_interval_seconds": -5}, "options.verify_interval_seconds"),
+        ({"verify_interval_seconds": True}, "options.verify_interval_seconds"),
+        ({"verify_interval": 0}, "options.verify_interval"),
+    ],
+)
+def test_a_run_with_options_it_cannot_use_is_refused_before_it_starts(api, keys, options, field):
+    # When a run is asked for with an option it would stumble on after its first action ran
+    response = api.post(
+        "/api/workflows/oom-recovery/execute",
+        json={"context": RUNNABLE, "options": options},
+        headers=auth(keys["alice"]),
+    )
+    # Then it is refused in the API's error format and no job starts
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
+    assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "context, field",
+    [
+        ({**RUNNABLE, "namespace": ["payments"]}, "context.namespace"),
+        ({**RUNNABLE, "memory_limit": {"value": "512Mi"}}, "context.memory_limit"),
+    ],
+)
+def test_a_run_whose_context_is_not_text_or_numbers_is_refused_before_it_starts(api, keys, context, field):
+    # When a context field is a list or an object (a step's template fills in text or a number)
+    response = api.post("/api/workflows/oom-recovery/execute", json={"context": context}, headers=auth(keys["alice"]))
+    # Then it is refused in the API's error format and no job starts
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
     assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []

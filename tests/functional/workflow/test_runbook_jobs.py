@@ -15,7 +15,7 @@ from tests.functional.workflow.conftest import (
     wait_for,
     wait_for_status,
 )
-from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
+from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, hungry, job, runs, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
@@ -308,3 +308,51 @@ def test_a_job_stopped_while_it_starts_stays_cancelled_and_runs_no_step(runs, sa
     after = job(api, key, started["job_id"])
     assert after["status"] == "cancelled", after
     assert [e["event"] for e in events(api, key, started["job_id"])] == ["JobCreated", "JobCancelled"]
+
+
+def test_a_run_on_an_incident_puts_what_it_changed_and_undid_on_the_incidents_actions(
+    hungry, runs, sandbox, scenario, api
+):
+    # Given an OOM incident whose pods need more memory than the runbook gives them
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    # When the OOM recovery runbook runs on it: the memory step runs, fails its verify and is rolled back
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute",
+        json={"auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    assert done["result"]["outcome"] == "rolled_back", done
+    # Then the incident's actions say what changed production, and what undid it
+    actions = api.get(f"/api/incidents/{incident.id}/actions", headers=auth(key)).json()["actions"]
+    assert [(a["action"], a["status"], a["rollback"], a["source"], a["dry_run"]) for a in actions] == [
+        ("patch_resources", "succeeded", False, "runbook", False),
+        ("rollback_deployment", "succeeded", True, "runbook", False),
+    ], actions
+    assert all(a["namespace"] == NS and a["approved_by"] for a in actions), actions
+
+
+def test_a_dry_run_on_an_incident_ends_on_its_timeline_as_a_dry_run(runs, sandbox, scenario, api):
+    from pagerless.incidents.timeline import timeline
+
+    # Given an OOM incident
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    # When the OOM recovery runbook dry-runs on it
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute?dry_run=true",
+        json={"options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    assert done["status"] == "completed" and memory_limit(sandbox) == "256Mi", done
+    # Then the run's last word on the incident's timeline says nothing was changed
+    [ended] = [
+        item.message
+        for item in timeline(incident.id)
+        if item.type == "runbook_step" and (item.data or {}).get("event") == "JobCompleted"
+    ]
+    assert "dry run" in ended and "nothing changed" in ended, ended

@@ -295,3 +295,37 @@ def test_a_rollback_the_policy_denies_leaves_the_step_applied_and_the_run_says_s
     assert missed["step"] == "Scale out" and "kill_switch" in missed["reason"], missed
     [ended] = [e for e in events(api, alice, job_id) if e["event"] == "JobFailed"]
     assert "not rolled back: Scale out (" in ended["message"], ended
+
+
+def test_a_scale_rollback_puts_back_the_count_the_step_found_not_the_count_at_the_start(hungry, runs, sandbox, api):
+    from pagerless.kube.clients import from_kubeconfig
+    from tests.functional.workflow.conftest import DEPLOYMENT
+
+    # Given a confirm runbook that scales out to 4 (its rollback: the count read when the run
+    # started) and verifies the pods (they keep crashing: the verify fails)
+    alice, bob = runs["alice"], runs["bob"]
+    verified = {
+        **SCALE_OUT,
+        "verify": {
+            "check": "workload_healthy",
+            "max_attempts": 1,
+            "interval_seconds": 0,
+            "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+        },
+    }
+    body = {"name": "scale and check", "risk_level": "confirm", "steps": [verified]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(alice)).status_code == 201
+    started = api.post(
+        "/api/workflows/scale-and-check/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    job_id = started["job_id"]
+    parked = parked_at(api, alice, job_id, "Scale out")
+    # When, while the step waits for its approval, a person scales the Deployment to 6 (kubectl scale)
+    kube = from_kubeconfig(sandbox.kubeconfig_path())
+    kube.call(kube.apps.patch_namespaced_deployment_scale, DEPLOYMENT, NS, {"spec": {"replicas": 6}})
+    kube.close()
+    signal(api, bob, parked, approved=True)
+    done = wait_job(api, alice, job_id, "failed", "completed")
+    # Then the failed step's rollback puts back the 6 the step found, not the count of the run's start
+    assert done["result"]["outcome"] == "rolled_back", done
+    assert replicas(sandbox) == 6

@@ -1,6 +1,6 @@
 """A step's rollback puts back what the step found (pure: no cluster, no AWS)."""
 
-from pagerless.remediation.actions import CordonNode, DrainNode, ScaleDeployment
+from pagerless.remediation.actions import CordonNode, DrainNode, RollbackDeployment, ScaleDeployment
 from pagerless.remediation.diff import Change
 from pagerless.remediation.restore import found, found_in_record, restoring
 
@@ -39,12 +39,23 @@ def test_a_rollback_is_set_to_the_value_found_not_the_value_written():
     assert action == CordonNode(node=NODE, unschedulable=True)
 
 
+def test_a_scale_is_rolled_back_to_the_count_it_found_on_its_own_deployment_only():
+    # Given a scale to 4 that found 6 replicas (a person scaled up while it waited), whose rollback
+    # is written with the count read when the run started (2)
+    step = ScaleDeployment(namespace="payments", deployment="payments-api", replicas=4)
+    rollback = ScaleDeployment(namespace="payments", deployment="payments-api", replicas=2)
+    before = found(step, [Change(field="spec.replicas", before=6, after=4)])
+    # Then its rollback sets 6 back; a rollback of another Deployment runs as written
+    assert before == {"deployment payments/payments-api spec.replicas": 6}
+    assert restoring(rollback, step, before) == (rollback.model_copy(update={"replicas": 6}), "")
+    other = ScaleDeployment(namespace="payments", deployment="payments-worker", replicas=2)
+    assert restoring(other, step, before) == (other, "")
+
+
 def test_rollbacks_it_knows_nothing_about_run_as_written():
-    scale = ScaleDeployment(namespace="payments", deployment="payments-api", replicas=2)
-    assert restoring(scale, ScaleDeployment(namespace="payments", deployment="payments-api", replicas=4), {}) == (
-        scale,
-        "",
-    )
+    undo = RollbackDeployment(namespace="payments", deployment="payments-api")
+    scale = ScaleDeployment(namespace="payments", deployment="payments-api", replicas=4)
+    assert restoring(undo, scale, {}) == (undo, "")
     # a step recorded before the values found were kept: as written
     assert restoring(UNCORDON, DrainNode(node=NODE), None) == (UNCORDON, "")
     # a rollback that sets a field its step never touches: as written

@@ -136,7 +136,7 @@ def events(
 
 @router.get("/api/incidents/{incident_id}/actions")
 def incident_actions(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
-    """The actions run (or dry-run) on an incident, oldest first: by the workflow, by hand, and rollbacks (seed 002)."""
+    """The actions run (or dry-run) on an incident, oldest first: by the workflow, by hand, by runbook runs, and rollbacks (seed 002)."""
     incident = incidents.get(principal.workspace, incident_id)
     actions = [_action_view(entry) for entry in (incident.actions or [])]
     return {"incident_id": incident_id, "actions": actions, "count": len(actions)}
