@@ -1,5 +1,5 @@
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.api.timefilter import time_filter
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import ForbiddenError, ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
     AlertPublic,
@@ -42,8 +42,15 @@ def list_incidents(
     since: time_filter("created at or after") = None,
     limit: LimitParam = 50,
     cursor: CursorParam = None,
+    state: Annotated[
+        Literal["open", "acknowledged", "resolved"] | None,
+        Query(description="seed 002's state: open (neither acknowledged nor resolved), acknowledged, resolved"),
+    ] = None,
+    workspace_id: Annotated[str | None, Query(description="seed 002: must be the key's workspace")] = None,
 ) -> dict:
-    """Incidents, newest first, filtered by status, severity, service, namespace and time."""
+    """Incidents, newest first, filtered by status (or seed 002's state), severity, service, namespace and time."""
+    if workspace_id and workspace_id != principal.workspace:
+        raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])
     items, next_cursor = incidents.search(
         principal.workspace,
         status=status,
@@ -53,6 +60,7 @@ def list_incidents(
         since=since,
         limit=limit,
         cursor=cursor,
+        state=state,
     )
     return {"items": [public(i) for i in items], "next_cursor": next_cursor}
 
