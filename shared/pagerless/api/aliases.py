@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 from fastapi.encoders import jsonable_encoder
-from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from starlette.responses import Response
 
@@ -46,10 +45,17 @@ ALIASES: tuple[Alias, ...] = (
     Alias("GET", "/health", "/healthz", "002, 003, 004"),
     Alias("GET", "/incidents", "/api/incidents", "002", seed_shapes.incident_list),
     Alias("GET", "/incidents/noisy", "/api/incidents/noisy", "002"),
-    Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002"),
+    Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002", seed_shapes.incident_detail),
     *(
-        Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002")
-        for part in ("diagnosis", "group", "similar", "timeline", "metrics", "deploy-correlation")
+        Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002", shape)
+        for part, shape in (
+            ("diagnosis", seed_shapes.diagnosis),
+            ("group", seed_shapes.group),
+            ("similar", seed_shapes.similar),
+            ("timeline", seed_shapes.timeline),
+            ("metrics", None),
+            ("deploy-correlation", None),
+        )
     ),
     Alias("POST", f"{_INCIDENT}/postmortem", f"/api{_INCIDENT}/postmortem", "002"),
     Alias("POST", "/actions/execute", "/api/actions/execute", "002"),
@@ -140,7 +146,7 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
             continue
         router.add_api_route(
             alias.path,
-            _shaped(route, alias.shape) if alias.shape else route.endpoint,
+            _shaped(route.endpoint, route.response_model, alias.shape) if alias.shape else route.endpoint,
             methods=[alias.method],
             response_model=None if alias.shape else route.response_model,
             status_code=route.status_code,
@@ -156,10 +162,10 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
     return added
 
 
-def _shaped(route: APIRoute, shape: seed_shapes.Shape):
+@functools.cache  # one wrapper per endpoint and shape, however many times an app is built
+def _shaped(endpoint, response_model, shape: seed_shapes.Shape):
     """The canonical endpoint, its answer serialized as the canonical route would, then shaped."""
-    endpoint = route.endpoint
-    model = TypeAdapter(route.response_model) if route.response_model is not None else None
+    model = TypeAdapter(response_model) if response_model is not None else None
 
     def finish(answer, params: dict):
         if isinstance(answer, Response):

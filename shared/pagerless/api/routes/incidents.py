@@ -139,11 +139,12 @@ def events(
 def incident_actions(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
     """The actions run (or dry-run) on an incident, oldest first: by the workflow, by hand, and rollbacks (seed 002)."""
     incident = incidents.get(principal.workspace, incident_id)
-    actions = [_action_view(entry) for entry in (incident.actions or [])]
+    actions = [action_view(entry) for entry in (incident.actions or [])]
     return {"incident_id": incident_id, "actions": actions, "count": len(actions)}
 
 
-def _action_view(entry: dict) -> dict:
+def action_view(entry: dict) -> dict:
+    """One entry of an incident's actions as seed 002 names it."""
     plan_action = (entry.get("plan") or {}).get("action") or {}
     status = entry.get("status")
     return {
