@@ -87,9 +87,9 @@ ALIASES: tuple[Alias, ...] = (
     Alias("GET", "/slo", "/api/slo", "002"),
     Alias("GET", "/slo/{name}", "/api/slo/{name}", "002"),
     Alias("GET", "/slo/{name}/budget", "/api/slo/{name}/budget", "002"),
-    Alias("GET", "/webhook/dead-letter", "/api/webhooks/dead-letter", "002"),
+    Alias("GET", "/webhook/dead-letter", "/api/webhooks/dead-letter", "002", seed_shapes.dead_letters),
     Alias("GET", "/webhook/deploy/recent", "/api/deploys", "002"),
-    Alias("POST", "/webhook/deploy", "/api/deploys", "002"),
+    Alias("POST", "/webhook/deploy", "/api/deploys", "002", seed_shapes.deploy_created),
     Alias("POST", "/webhook/{source}", "/api/webhooks/{source}", "002"),
     # seed 002: runbooks and workflows at the root
     *(

@@ -101,3 +101,15 @@ def diagnosis(answer: dict, params: dict) -> dict:
             {"name": rid, "description": described.get(rid, rid)} for rid in answer.get("remediations", [])
         ],
     }
+
+
+def dead_letters(answer: dict, params: dict) -> dict:
+    """``entries`` with a ``timestamp`` (when it died, or was received); ``payload`` stays Pagerless's
+    text (with ``payload_encoding``)."""
+    entries = [{**item, "timestamp": item.get("dead_at") or item.get("received_at")} for item in answer["items"]]
+    return {**answer, "items": entries, "entries": entries, "count": len(entries)}
+
+
+def deploy_created(answer: dict, params: dict) -> dict:
+    stored = {**answer, "deploy_id": answer["id"]}
+    return {**answer, "ok": True, "deploy_id": answer["id"], "stored": stored}

@@ -68,3 +68,24 @@ def test_seed_002_pagerduty_webhook_answers_the_sync_fields(api, ingest_key):
     assert body["pd_incident_id"] == "PD12345"
     assert body["local_incident_id"] == body["incident_id"] == body["alerts"][0]["incident_id"]
     assert body["action_taken"] == "created"
+
+
+def test_seed_002_dead_letter_answers_entries_and_count(api, runtime, operator_key):
+    import json
+
+    # Given an SNS message no normalizer can read, dead-lettered by the consumer
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message=json.dumps({"title": "disk full", "service": "db"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    # When seed 002's client inspects the dead letters
+    response = api.get("/webhook/dead-letter", params={"limit": 100}, headers={"X-API-Key": operator_key})
+    # Then it reads entries with the payload, source, error and timestamp, and their count
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["count"] == len(body["entries"]) == 1
+    [entry] = body["entries"]
+    assert "disk full" in entry["payload"] and entry["source"] == "alertmanager"
+    assert "alertmanager" in entry["error"] and entry["timestamp"]
