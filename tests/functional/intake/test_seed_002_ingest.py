@@ -89,3 +89,11 @@ def test_seed_002_dead_letter_answers_entries_and_count(api, runtime, operator_k
     [entry] = body["entries"]
     assert "disk full" in entry["payload"] and entry["source"] == "alertmanager"
     assert "alertmanager" in entry["error"] and entry["timestamp"]
+
+
+def test_seed_002_pagerduty_by_header_answers_the_sync_fields(api, ingest_key):
+    # When seed 002's PagerDuty example is sent to /webhook with its X-Source header (any case)
+    response = api.post("/webhook", headers={"X-API-Key": ingest_key, "X-Source": "PagerDuty"}, json=PAGERDUTY)
+    # Then the answer names the PagerDuty incident too
+    assert response.status_code == 200, response.text
+    assert response.json()["pd_incident_id"] == "PD12345" and response.json()["action_taken"] == "created"

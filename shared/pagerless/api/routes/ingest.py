@@ -133,7 +133,7 @@ def _seed_summary(source: str, raw: bytes, alerts: list[dict]) -> dict:
         "dedup_strategy": "fingerprint" if first.get("deduplicated") else None,
         "group_id": first.get("group_id"),
     }
-    if source == "pagerduty":
+    if source.strip().lower() == "pagerduty":
         summary.update(
             event_type=_pagerduty_event_type(raw),
             pd_incident_id=first.get("fingerprint"),
