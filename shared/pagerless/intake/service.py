@@ -50,7 +50,11 @@ class IngestResult:
     group_id: str | None = None  # the root incident it is correlated into (seed 002's group_id)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The alert's answer; ``group_id`` only for an alert in a correlation group."""
+        answer = asdict(self)
+        if answer["group_id"] is None:
+            del answer["group_id"]
+        return answer
 
 
 class IntakeService:

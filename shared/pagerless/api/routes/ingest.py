@@ -36,7 +36,7 @@ class AlertResult(BaseModel):
     deduplicated: bool
     status: str
     action: str
-    group_id: str | None = None
+    group_id: str | None = None  # only for an alert correlated into a group
 
 
 class IngestResponse(BaseModel):
