@@ -2,14 +2,23 @@
 
 Each alias names a seed path and the canonical route that serves it. ``add_aliases(app)`` copies
 the canonical route of that app to the alias path: the same handler, the same role requirement,
-the same request and response shapes (Pagerless's format, which the seeds' clients read). The
-template routes each alias path to the function that owns the canonical route, so API Gateway and
-``pagerless dev`` deliver it there; a test keeps both in step. docs/seed-paths.md is the table.
+the same request and response shapes (Pagerless's format). An alias with a ``shape`` adds the
+seed's own field names to that answer (``pagerless.api.seed_shapes``), so that a client written
+against the seed reads what it expects. The template routes each alias path to the function that
+owns the canonical route, so API Gateway and ``pagerless dev`` deliver it there; a test keeps both
+in step. docs/seed-paths.md is the table.
 """
 
+import functools
+import inspect
 from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
+from fastapi.encoders import jsonable_encoder
+from pydantic import TypeAdapter
+from starlette.responses import Response
+
+from pagerless.api import seed_shapes
 
 
 @dataclass(frozen=True)
@@ -18,6 +27,7 @@ class Alias:
     path: str  # the seed's path
     canonical: str  # the Pagerless route that serves it
     seed: str  # which seed documents it
+    shape: seed_shapes.Shape | None = None  # adds the seed's field names to the canonical answer
 
 
 _INCIDENT = "/incidents/{incident_id}"
@@ -33,12 +43,19 @@ ALIASES: tuple[Alias, ...] = (
     Alias("GET", "/auth/me", "/api/auth/me", "001"),
     # seed 002 (AI-SRE): everything at the root
     Alias("GET", "/health", "/healthz", "002, 003, 004"),
-    Alias("GET", "/incidents", "/api/incidents", "002"),
+    Alias("GET", "/incidents", "/api/incidents", "002", seed_shapes.incident_list),
     Alias("GET", "/incidents/noisy", "/api/incidents/noisy", "002"),
-    Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002"),
+    Alias("GET", _INCIDENT, f"/api{_INCIDENT}", "002", seed_shapes.incident_detail),
     *(
-        Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002")
-        for part in ("diagnosis", "group", "similar", "timeline", "metrics", "deploy-correlation")
+        Alias("GET", f"{_INCIDENT}/{part}", f"/api{_INCIDENT}/{part}", "002", shape)
+        for part, shape in (
+            ("diagnosis", seed_shapes.diagnosis),
+            ("group", seed_shapes.group),
+            ("similar", seed_shapes.similar),
+            ("timeline", seed_shapes.timeline),
+            ("metrics", None),
+            ("deploy-correlation", None),
+        )
     ),
     Alias("POST", f"{_INCIDENT}/postmortem", f"/api{_INCIDENT}/postmortem", "002"),
     Alias("POST", "/actions/execute", "/api/actions/execute", "002"),
@@ -70,9 +87,9 @@ ALIASES: tuple[Alias, ...] = (
     Alias("GET", "/slo", "/api/slo", "002"),
     Alias("GET", "/slo/{name}", "/api/slo/{name}", "002"),
     Alias("GET", "/slo/{name}/budget", "/api/slo/{name}/budget", "002"),
-    Alias("GET", "/webhook/dead-letter", "/api/webhooks/dead-letter", "002"),
+    Alias("GET", "/webhook/dead-letter", "/api/webhooks/dead-letter", "002", seed_shapes.dead_letters),
     Alias("GET", "/webhook/deploy/recent", "/api/deploys", "002"),
-    Alias("POST", "/webhook/deploy", "/api/deploys", "002"),
+    Alias("POST", "/webhook/deploy", "/api/deploys", "002", seed_shapes.deploy_created),
     Alias("POST", "/webhook/{source}", "/api/webhooks/{source}", "002"),
     # seed 002: runbooks and workflows at the root
     *(
@@ -129,9 +146,9 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
             continue
         router.add_api_route(
             alias.path,
-            route.endpoint,
+            _shaped(route.endpoint, route.response_model, alias.shape) if alias.shape else route.endpoint,
             methods=[alias.method],
-            response_model=route.response_model,
+            response_model=None if alias.shape else route.response_model,
             status_code=route.status_code,
             response_class=route.response_class,
             dependencies=route.dependencies,
@@ -143,3 +160,29 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
         )
         added.append(alias)
     return added
+
+
+@functools.cache  # one wrapper per endpoint and shape, however many times an app is built
+def _shaped(endpoint, response_model, shape: seed_shapes.Shape):
+    """The canonical endpoint, its answer serialized as the canonical route would, then shaped."""
+    model = TypeAdapter(response_model) if response_model is not None else None
+
+    def finish(answer, params: dict):
+        if isinstance(answer, Response):
+            return answer
+        data = model.dump_python(model.validate_python(answer), mode="json") if model else jsonable_encoder(answer)
+        return shape(data, params)
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def shaped_async(**params):
+            return finish(await endpoint(**params), params)
+
+        return shaped_async
+
+    @functools.wraps(endpoint)
+    def shaped(**params):
+        return finish(endpoint(**params), params)
+
+    return shaped

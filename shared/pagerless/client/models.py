@@ -84,6 +84,7 @@ class AlertResult(_Model):
     action: str | None = None
     incident_id: str | None = None
     fingerprint: str | None = None
+    group_id: str | None = None
 
 
 class IngestResult(_Model):

@@ -43,6 +43,7 @@ class IncidentService:
         since: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        state: str | None = None,
     ) -> tuple[list[IncidentRecord], str | None]:
         """Incidents of a workspace, newest first, filtered."""
         items, cursor = self.repository.search(
@@ -54,6 +55,7 @@ class IncidentService:
             since=since,
             limit=limit,
             cursor=cursor,
+            state=state,
         )
         return self._with_pending(items), cursor
 

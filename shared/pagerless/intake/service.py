@@ -47,9 +47,14 @@ class IngestResult:
     deduplicated: bool
     status: str  # the incident's status afterwards, or "ignored" (a resolve for an unknown alert)
     action: str  # created | correlated | deduplicated | reopened | refired | resolved | ignored
+    group_id: str | None = None  # the root incident it is correlated into (seed 002's group_id)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The alert's answer; ``group_id`` only for an alert in a correlation group."""
+        answer = asdict(self)
+        if answer["group_id"] is None:
+            del answer["group_id"]
+        return answer
 
 
 class IntakeService:
@@ -241,7 +246,7 @@ class IntakeService:
         if self.alerts.needs_fold(record, now, FOLD_EVERY):
             self.alerts.fold(record, now)
         self._start_unconfirmed(incident)
-        return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated")
+        return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
     def _raise(self, incident: IncidentRecord, alert: Alert, now: datetime) -> IncidentRecord:
         """Raise the incident's severity; a policy that covers the new severity pages (the opening did
@@ -287,7 +292,7 @@ class IntakeService:
             # duplicate that still sees none retries the start, which is idempotent by name. A
             # reopen wrote the restart's ARN with the reopen.
             self.start_workflow(incident, name=name, record_arn=False)
-        return IngestResult(alert.fingerprint, incident.id, False, incident.status, action)
+        return IngestResult(alert.fingerprint, incident.id, False, incident.status, action, incident.parent_id)
 
     def _claimed(
         self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None = None

@@ -173,10 +173,12 @@ class IncidentRepository:
         since: datetime | None = None,
         limit: int = 50,
         cursor: str | None = None,
+        state: str | None = None,
     ) -> tuple[list[IncidentRecord], str | None]:
-        """Incidents of a workspace, newest first, filtered; with the next page's cursor."""
+        """Incidents of a workspace, newest first, filtered; with the next page's cursor. ``state``
+        is seed 002's coarser one: open (neither acknowledged nor resolved), acknowledged, resolved."""
         range_condition = IncidentRecord.created_key >= since.isoformat() if since else None
-        filter_condition = None
+        filter_condition = _state_condition(state) if state else None
         for attr, value in (
             (IncidentRecord.status, status),
             (IncidentRecord.severity, severity),
@@ -432,3 +434,16 @@ def to_domain(record: IncidentRecord) -> Incident:
     values["labels"] = dict(values["labels"] or {})
     values["metrics"] = dict(values["metrics"] or {})
     return Incident(**values)
+
+
+def _state_condition(state: str) -> Condition:
+    """Seed 002's incident states as a filter: open (neither acknowledged nor resolved), acknowledged, resolved."""
+    resolved = IncidentStatus.RESOLVED.value
+    if state == "resolved":
+        return IncidentRecord.status == resolved
+    acknowledged = IncidentRecord.acknowledged == True  # noqa: E712
+    if state == "acknowledged":
+        return (IncidentRecord.status != resolved) & acknowledged
+    return (IncidentRecord.status != resolved) & (
+        (IncidentRecord.acknowledged == False) | IncidentRecord.acknowledged.does_not_exist()
+    )  # noqa: E712

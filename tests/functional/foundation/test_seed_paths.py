@@ -43,6 +43,9 @@ def test_seed_002_deploy_webhook_recent_and_correlation(api, admin_key):
         },
     )
     assert deployed.status_code == 201, deployed.text
+    assert deployed.json()["ok"] is True and deployed.json()["deploy_id"] == deployed.json()["id"]
+    assert deployed.json()["stored"]["deploy_id"] == deployed.json()["id"]
+    assert deployed.json()["stored"]["actor"] == "ci-bot" and deployed.json()["stored"]["timestamp"]
     sent = api.post(
         "/webhook",
         headers={"X-API-Key": admin_key, "X-Source": "webhook"},

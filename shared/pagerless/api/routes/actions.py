@@ -1,5 +1,7 @@
+from typing import Any
+
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
@@ -24,6 +26,24 @@ class ActionRun(BaseModel):
     dry_run: bool = Field(default=True, description="server-side dry run only (the default)")
     incident_id: str | None = Field(default=None, description="attach the result to this incident")
     reason: str = Field(default="", max_length=500)
+    approved: bool | None = Field(
+        default=None,
+        description="seed 002's explicit approval; a body that says false (its default) runs dry runs only",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _seed_flat_body(cls, data: Any) -> Any:
+        """Seed 002's body names the action and puts its parameters beside it (pod_name,
+        deployment_name, replicas, ...); fold them into the catalog's action object."""
+        if not isinstance(data, dict) or not isinstance(data.get("action"), str):
+            return data
+        own = {"dry_run", "incident_id", "reason", "approved"}
+        action = {_SEED_PARAMS.get(k, k): v for k, v in data.items() if k not in own and v not in ("", None)}
+        return {"approved": False, **{k: v for k, v in data.items() if k in own}, "action": action}
+
+
+_SEED_PARAMS = {"pod_name": "pod", "deployment_name": "deployment"}
 
 
 @router.get("/api/actions")
@@ -39,8 +59,11 @@ def execute_action(body: ActionRun, request: Request, principal: OperatorDep) ->
     """Dry-run (default) or run one action, policy permitting; optionally on an incident's record."""
     from pydantic import ValidationError as PydanticValidationError
 
-    from pagerless.domain.errors import ValidationError
+    from pagerless.domain.errors import ForbiddenError, ValidationError
     from pagerless.workflow.manual_actions import run_action
+
+    if body.approved is False and not body.dry_run:
+        raise ForbiddenError("not approved: send approved: true to run the action, or dry_run: true to preview it")
 
     request.state.audit_details = {"action": body.action, "dry_run": body.dry_run, "incident_id": body.incident_id}
     try:
@@ -58,4 +81,21 @@ def execute_action(body: ActionRun, request: Request, principal: OperatorDep) ->
             details=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
         ) from exc
     request.state.audit_details.update(rule=result["decision"]["rule"], status=result["result"].get("status"))
-    return result
+    return {**result, **_seed_fields(result)}
+
+
+def _seed_fields(result: dict) -> dict:
+    """Seed 002's flat answer beside Pagerless's: status, message and the target's names."""
+    status = result["result"].get("status")
+    if result["dry_run"] and status in ("would_change", "no_change"):
+        status = "dry_run"
+    elif status == "succeeded":
+        status = "success"
+    action = result["action"]
+    return {
+        "status": status,
+        "message": result["result"].get("message", ""),
+        "namespace": action.get("namespace"),
+        **({"pod_name": action["pod"]} if action.get("pod") else {}),
+        **({"deployment_name": action["deployment"]} if action.get("deployment") else {}),
+    }

@@ -1,5 +1,5 @@
 from functools import cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
@@ -7,7 +7,7 @@ from fastapi.responses import StreamingResponse
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.api.timefilter import time_filter
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import ForbiddenError, ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
     AlertPublic,
@@ -44,13 +44,20 @@ def list_incidents(
     cursor: CursorParam = None,
     page_size: Annotated[int | None, Query(ge=1, le=200, description="seed 000's name for limit")] = None,
     page: Annotated[int | None, Query(ge=1, description="seed 000's page number: only 1; then use cursor")] = None,
+    state: Annotated[
+        Literal["open", "acknowledged", "resolved"] | None,
+        Query(description="seed 002's state: open (neither acknowledged nor resolved), acknowledged, resolved"),
+    ] = None,
+    workspace_id: Annotated[str | None, Query(description="seed 002: must be the key's workspace")] = None,
 ) -> dict:
-    """Incidents, newest first, filtered by status, severity, service, namespace and time."""
+    """Incidents, newest first, filtered by status (or seed 002's state), severity, service, namespace and time."""
     if page is not None and page > 1 and cursor is None:
         raise ValidationError(
             "pages are numbered by cursor: ask page 1, then pass its next_cursor as cursor=",
             details=[{"field": "page", "message": "only page=1 (then cursor=<next_cursor>)"}],
         )
+    if workspace_id and workspace_id != principal.workspace:
+        raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])
     items, next_cursor = incidents.search(
         principal.workspace,
         status=status,
@@ -60,6 +67,7 @@ def list_incidents(
         since=since,
         limit=page_size or limit,
         cursor=cursor,
+        state=state,
     )
     return {"items": [public(i) for i in items], "next_cursor": next_cursor}
 
@@ -138,11 +146,12 @@ def events(
 def incident_actions(incident_id: str, principal: ViewerDep, incidents: IncidentsDep) -> dict:
     """The actions run (or dry-run) on an incident, oldest first: by the workflow, by hand, by runbook runs, and rollbacks (seed 002)."""
     incident = incidents.get(principal.workspace, incident_id)
-    actions = [_action_view(entry) for entry in (incident.actions or [])]
+    actions = [action_view(entry) for entry in (incident.actions or [])]
     return {"incident_id": incident_id, "actions": actions, "count": len(actions)}
 
 
-def _action_view(entry: dict) -> dict:
+def action_view(entry: dict) -> dict:
+    """One entry of an incident's actions as seed 002 names it."""
     plan_action = (entry.get("plan") or {}).get("action") or {}
     status = entry.get("status")
     return {

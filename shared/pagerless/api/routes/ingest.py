@@ -2,11 +2,15 @@
 
 By default a webhook is acknowledged once its alerts are on the alert queue (202, naming them);
 ``?sync=true`` waits for dedup and incident creation and answers 200 with each incident id.
+Seed 002's clients read the first alert's outcome at the top level (``ok``, ``incident_id``,
+``deduplicated``, ``dedup_strategy``, ``group_id``; for PagerDuty also ``event_type``,
+``pd_incident_id``, ``local_incident_id``, ``action_taken``): they are added beside ``alerts``.
 
 Every request is audited (who sent what): the source, the body's size and, per alert, the
 fingerprint, the incident and what happened (the first AUDITED_ALERTS of them).
 """
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
@@ -32,10 +36,16 @@ class AlertResult(BaseModel):
     deduplicated: bool
     status: str
     action: str
+    group_id: str | None = None  # only for an alert correlated into a group
 
 
 class IngestResponse(BaseModel):
     alerts: list[AlertResult]
+    ok: bool = True
+    incident_id: str | None = None
+    deduplicated: bool | None = None
+    dedup_strategy: str | None = None
+    group_id: str | None = None
 
 
 class QueuedResponse(BaseModel):
@@ -105,4 +115,37 @@ async def _receive(
         alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]],
     )
     headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
-    return JSONResponse(outcome.body, status_code=outcome.status_code, headers=headers)
+    body = outcome.body
+    if outcome.status_code == 200 and "alerts" in body:  # processed now (a queued 202 names no incident yet)
+        body = {**body, **_seed_summary(source, incoming.body, alerts)}
+    return JSONResponse(body, status_code=outcome.status_code, headers=headers)
+
+
+def _seed_summary(source: str, raw: bytes, alerts: list[dict]) -> dict:
+    """Seed 002's top-level answer: the first alert's outcome (every alert stays in ``alerts``)."""
+    if not alerts:
+        return {"ok": True}
+    first = alerts[0]
+    summary = {
+        "ok": True,
+        "incident_id": first.get("incident_id"),
+        "deduplicated": first.get("deduplicated"),
+        "dedup_strategy": "fingerprint" if first.get("deduplicated") else None,
+        "group_id": first.get("group_id"),
+    }
+    if source.strip().lower() == "pagerduty":
+        summary.update(
+            event_type=_pagerduty_event_type(raw),
+            pd_incident_id=first.get("fingerprint"),
+            local_incident_id=first.get("incident_id"),
+            action_taken=first.get("action"),
+        )
+    return summary
+
+
+def _pagerduty_event_type(raw: bytes) -> str | None:
+    try:
+        event = json.loads(raw).get("event")
+    except (ValueError, AttributeError):
+        return None
+    return event.get("event_type") if isinstance(event, dict) else None

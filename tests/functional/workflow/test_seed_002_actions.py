@@ -1,0 +1,69 @@
+"""Seed 002's POST /actions/execute: a flat body (action name, pod_name, deployment_name, replicas)."""
+
+import pytest
+
+from tests.functional.workflow.conftest import DEPLOYMENT, NS
+
+pytestmark = pytest.mark.functional
+
+
+def _pod(sandbox) -> str:
+    return next(p["metadata"]["name"] for p in sandbox.pods(NS) if p["metadata"]["labels"].get("app") == DEPLOYMENT)
+
+
+def test_seed_002_restart_pod_dry_run_and_executed(sandbox, api, operator_key):
+    # Given a pod of payments-api, named the way seed 002's client names it
+    pod = _pod(sandbox)
+    body = {"action": "restart_pod", "namespace": NS, "pod_name": pod}
+    headers = {"X-API-Key": operator_key}
+    # When the client previews it (dry_run defaults to true) and then runs it with approval
+    dry = api.post("/actions/execute", headers=headers, json=body)
+    real = api.post("/actions/execute", headers=headers, json={**body, "dry_run": False, "approved": True})
+    # Then both answer with the seed's fields, and only the second one restarted the pod
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["status"] == "dry_run" and dry.json()["dry_run"] is True
+    assert dry.json()["namespace"] == NS and dry.json()["pod_name"] == pod
+    assert dry.json()["message"]
+    assert real.status_code == 200, real.text
+    assert real.json()["status"] == "success" and real.json()["result"]["status"] == "succeeded"
+    assert real.json()["pod_name"] == pod and real.json()["message"]
+    assert sandbox.pod(NS, pod) is None
+
+
+def test_seed_002_scale_deployment(sandbox, api, operator_key):
+    # When seed 002's scale example runs
+    response = api.post(
+        "/actions/execute",
+        headers={"X-API-Key": operator_key},
+        json={
+            "action": "scale_deployment",
+            "namespace": NS,
+            "deployment_name": DEPLOYMENT,
+            "replicas": 5,
+            "dry_run": False,
+            "approved": True,
+        },
+    )
+    # Then the Deployment has 5 replicas and the answer names it
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "success"
+    assert response.json()["deployment_name"] == DEPLOYMENT
+    assert sandbox.deployment(NS, DEPLOYMENT)["spec"]["replicas"] == 5
+
+
+def test_seed_002_unknown_action_name_is_a_validation_error(sandbox, api, operator_key):
+    response = api.post("/actions/execute", headers={"X-API-Key": operator_key}, json={"action": "drop_database"})
+    assert response.status_code in (400, 422)
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_seed_002_execution_without_approved_does_not_run(sandbox, api, operator_key):
+    # Given seed 002's body asking for a real run but not saying approved (its default is false)
+    pod = _pod(sandbox)
+    body = {"action": "restart_pod", "namespace": NS, "pod_name": pod, "dry_run": False}
+    # When it is sent
+    response = api.post("/actions/execute", headers={"X-API-Key": operator_key}, json=body)
+    # Then it is refused and the pod is still there
+    assert response.status_code == 403, response.text
+    assert "approved" in response.json()["error"]["message"]
+    assert sandbox.pod(NS, pod) is not None
