@@ -123,13 +123,16 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first, since the first alert or the last reopen
-    (`domain.incidents.responding_since`: a response before the reopen does not answer it), counted from then;
-    resolution time = resolved − first alert (or last reopen: `domain.incidents.resolving_since`)."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source: not the incident's own monitor, which raises its severity),
+    whichever is first, since the first alert or the last reopen (`domain.incidents.responding_since`: a response
+    before the reopen does not answer it), counted from then; resolution time = resolved − first alert (or last
+    reopen: `domain.incidents.resolving_since`). An acknowledgement made in the source is counted as an
+    acknowledgement (``acknowledged_at``)."""
+    machines = MACHINE_ACTORS | ({incident.source} if incident.source else set())
     human = [
         parse_time(e["at"])
         for e in timeline
-        if (e.get("actor") or "") not in MACHINE_ACTORS and not str(e.get("actor")).startswith("webhook")
+        if (e.get("actor") or "") not in machines and not str(e.get("actor")).startswith("webhook")
     ]
     since = responding_since(incident)
     responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= since]
