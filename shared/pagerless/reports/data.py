@@ -8,7 +8,9 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   reopened incident, ``resolved_at − reopened_at`` (the resolve ends the work the last reopen began,
   not the weeks it sat resolved before).
 - The period's incidents are those whose first alert (``first_seen``) or a reopen falls in
-  ``[start, end)``; an incident opened and reopened in the period counts once.
+  ``[start, end)``; an incident opened and reopened in the period counts once. A storm counts once:
+  the incidents correlated under a root (``parent_id``) are not incidents of their own, and their
+  alerts count as their root's (`roots`).
 - **Per day** (the workspace's time zone): incidents opened that day (a reopened one on the day it first
   opened or reopened within the period), and that day's MTTA and MTTR.
 - **Noisy alerts**: incidents grouped by (source, title); ranked by alerts received, then incidents; top 5.
@@ -25,8 +27,10 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
@@ -51,6 +55,10 @@ class IncidentFacts:
     category: str | None = None
     reopened_at: datetime | None = None
     reopens: tuple[datetime, ...] = ()  # reopens known besides the last (``reopened_at``): those of the period
+    parent_id: str | None = None  # the root it was correlated under (a storm's child)
+
+
+Facts = TypeVar("Facts", bound=IncidentFacts)
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,21 @@ class ApprovalFacts:
     requested_at: datetime
     decided_at: datetime | None
     status: str
+
+
+def roots(incidents: Iterable[Facts]) -> list[Facts]:
+    """The incidents that are not correlated children, each with its loaded children's alerts added to its own:
+    a storm is one incident to the people who read a report."""
+    incidents = list(incidents)
+    alerts: Counter[str] = Counter()
+    for child in incidents:
+        if child.parent_id:
+            alerts[child.parent_id] += child.alert_count
+    return [
+        replace(i, alert_count=i.alert_count + alerts[i.id]) if alerts[i.id] else i
+        for i in incidents
+        if not i.parent_id
+    ]
 
 
 def _minutes(delta: timedelta) -> float:
@@ -176,7 +199,7 @@ def build(
     slos: list[dict],
 ) -> dict:
     """The report's data: everything the renderers show, nothing they compute."""
-    once = {i.id: i for i in incidents}.values()
+    once = roots({i.id: i for i in incidents}.values())
     inside = sorted((i for i in once if began_in(i, start, end)), key=lambda i: (began_in(i, start, end), i.id))
     severities = Counter(i.severity for i in inside)
     services = Counter(i.service or "unknown" for i in inside)

@@ -120,6 +120,7 @@ def _facts(record, reopens: list[datetime] | None = None) -> report_data.Inciden
         resolved_by=record.resolved_by,
         alert_count=int(record.alert_count or 1),
         category=diagnosis.get("category") if isinstance(diagnosis, dict) else None,
+        parent_id=record.parent_id,
     )
 
 

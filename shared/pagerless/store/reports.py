@@ -134,10 +134,27 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
 
 
 def open_incidents(workspace: str) -> int:
-    """How many incidents of the workspace are active (not resolved), however long ago they opened: a count
-    query of the workspace's partition of `by_workspace` with a status filter (the table has no status index)."""
+    """How many incidents of the workspace are active (not resolved), however long ago they opened, a storm's
+    correlated children not counted apart from their root: a count query of the workspace's partition of
+    `by_workspace` with a filter (the table has no status index)."""
     active = [s.value for s in ACTIVE_STATUSES]
-    return IncidentRecord.by_workspace.count(workspace, filter_condition=IncidentRecord.status.is_in(*active))
+    return IncidentRecord.by_workspace.count(
+        workspace,
+        filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
+    )
+
+
+def active_roots(workspace: str) -> list[IncidentRecord]:
+    """The workspace's active incidents that are not correlated children, however long ago they opened, newest
+    first (the query `open_incidents` counts)."""
+    active = [s.value for s in ACTIVE_STATUSES]
+    return list(
+        IncidentRecord.by_workspace.query(
+            workspace,
+            filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
+            scan_index_forward=False,
+        )
+    )
 
 
 def incidents_reopened(
