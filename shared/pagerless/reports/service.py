@@ -36,6 +36,7 @@ from pagerless.store.reports import (
 )
 
 TYPES = ("daily", "weekly")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # no report period starts before (nor ends more than a year ahead)
 CLAIM_SECONDS = 900  # a delivery claim older than this (the function's timeout is 120 s) was abandoned
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_WORKSPACE_SETTINGS = {"timezone": "UTC", "language": "en", "daily": True, "weekly": True, "email_to": []}
@@ -253,6 +254,12 @@ class ReportService:
                 raise ValidationError("period_start and period_end need a UTC offset")
             if not start < end or end - start > timedelta(days=31):
                 raise ValidationError("the period must be positive and at most 31 days long")
+            if start < EARLIEST or end > now + timedelta(days=366):
+                # also keeps the period's lookback and local days inside the calendar (year 1 to 9999)
+                raise ValidationError(
+                    "the period must start after 1970 and end within a year from now",
+                    details=[{"field": "period_start"}, {"field": "period_end"}],
+                )
             report_id = f"{report_type}-{start.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%dT%H%M')}-{int((end - start).total_seconds() // 60)}m"
         existing = self.repository.find(workspace, report_id)
         record = self.repository.create(

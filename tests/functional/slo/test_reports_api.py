@@ -310,3 +310,23 @@ def test_a_report_generated_without_delivery_is_still_delivered_by_the_tick(runt
     assert again["delivery"]["notify"] is True, again
     later = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
     assert later["retried"] == [] and later["generated"] == [], later
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01T00:00:00+00:00", "0001-01-02T00:00:00+00:00"),
+        ("9999-12-31T00:00:00+00:00", "9999-12-31T23:00:00+00:00"),
+        ("0001-01-01T08:00:00+09:00", "0001-01-02T00:00:00+00:00"),
+    ],
+)
+def test_a_period_at_the_edge_of_the_calendar_is_a_validation_error(api, admin_key, start, end):
+    # When a report is asked for a period whose days (or the month before it) fall outside the calendar
+    answer = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": start, "period_end": end},
+        headers=auth(admin_key),
+    )
+    # Then it is refused in the API's error format, not a server error
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
