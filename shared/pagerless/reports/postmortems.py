@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import utcnow
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.incidents import open_periods, resolving_since, waiting_for_acknowledgement_since
 from pagerless.domain.schema_docs import documented
@@ -109,13 +110,21 @@ class PostmortemService:
                 "requested_at": _iso(a.requested_at),
                 "decided_at": _iso(a.decided_at),
                 "status": a.status,
-                "decided_by": a.decided_by,
+                "decided_by": a.decider_label(),  # name (id), as cards and the API show it
                 "comment": a.comment,
             }
             for a in ApprovalRepository().for_incident(incident_id)
         ]
         entries = incident_timeline(incident_id, limit=None, incident=record)
-        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message} for t in entries]
+        timeline = [
+            {
+                "at": t.at.isoformat(),
+                "type": t.type,
+                "actor": label(t.actor, (t.data or {}).get("actor_name")),
+                "message": t.message,
+            }
+            for t in entries
+        ]
         # The impact is the time it was open: a reopened incident's resolved gap spent no budget of its own.
         periods = open_periods(record, [(t.at, t.type) for t in entries], self.clock())
         impact = [
