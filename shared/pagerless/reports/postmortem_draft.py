@@ -257,6 +257,6 @@ def to_markdown(document: dict) -> str:
         ("went_wrong", "What went wrong"),
         ("got_lucky", "Where we got lucky"),
     ):
-        lines += ["", f"### {title}"] + [f"- {x}" for x in lessons.get(key, [])] or ["- —"]
+        lines += ["", f"### {title}", *([f"- {x}" for x in lessons.get(key, [])] or ["- —"])]
     lines += ["", "## Timeline"] + [f"- {e}" for e in s["timeline"]]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ from pagerless.domain.errors import ConflictError, NotFoundError, ValidationErro
 from pagerless.domain.incidents import open_periods, resolving_since, waiting_for_acknowledgement_since
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
-from pagerless.reports.polish import polish
+from pagerless.reports.polish import LESSONS, polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
@@ -62,6 +62,19 @@ class ActionItemUpdate(BaseModel):
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
+
+
+def _text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
+def _section_shaped(name: str, value: object) -> bool:
+    """Whether an edited section has the draft's shape (the Markdown and the console render that shape)."""
+    if name == "lessons_learned":
+        return isinstance(value, dict) and all(key in LESSONS and _text_list(items) for key, items in value.items())
+    if name == "timeline":
+        return _text_list(value)
+    return isinstance(value, str)
 
 
 class PostmortemService:
@@ -197,6 +210,13 @@ class PostmortemService:
             unknown = set(edit.sections) - set(current["sections"])
             if unknown:
                 raise ValidationError("unknown postmortem sections", details=[{"section": s} for s in sorted(unknown)])
+            wrong = [name for name, value in edit.sections.items() if not _section_shaped(name, value)]
+            if wrong:
+                raise ValidationError(
+                    "a section keeps its shape: prose is text, lessons_learned maps went_well, went_wrong and "
+                    "got_lucky to lists of text, timeline is a list of text",
+                    details=[{"section": name} for name in wrong],
+                )
             document["sections"] = {**current["sections"], **edit.sections}
         if edit.action_items is not None:
             ids = [i.id for i in edit.action_items]
