@@ -18,7 +18,7 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   ``"source"`` → recovered on its own (the monitor resolved the alert), any other value → people;
   unresolved incidents are counted apart.
 - **Approval latency**: ``decided_at − requested_at`` of approvals requested in the period and decided
-  (approved or rejected): count, mean, median, max.
+  (approved or rejected; an expired one, timed out or superseded, is not): count, mean, median, max.
 - **Recurring patterns**: incidents grouped by diagnosis category, or, without a diagnosis, by the
   lower-cased title with every letters-and-digits run that holds a digit (pod hashes, numbers) replaced
   by ``#``; a group of two or more is a pattern (occurrences, services).
@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
 
 TOP_NOISY = 5
+DECIDED = ("approved", "rejected")  # what people decide; an approval that expired was decided by nobody
 MIN_PATTERN = 2
 VARYING = re.compile(r"[a-z0-9]*\d[a-z0-9]*")  # pod hashes, numbers, ids: any run of letters and digits with a digit
 
@@ -147,7 +148,8 @@ def recurring_patterns(incidents: list[IncidentFacts], minimum: int = MIN_PATTER
 
 
 def approval_latency(approvals: list[ApprovalFacts]) -> dict:
-    decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at]
+    # an expired approval has a decided_at too (the timeout, or a newer approval superseding it): nobody decided it
+    decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at and a.status in DECIDED]
     return {
         "count": len(decided),
         "mean_minutes": _mean(decided),

@@ -330,3 +330,34 @@ def test_a_period_at_the_edge_of_the_calendar_is_a_validation_error(api, admin_k
     # Then it is refused in the API's error format, not a server error
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_approval_latency_counts_the_approvals_people_decided_not_those_that_timed_out(api, admin_key):
+    from pagerless.store.approvals import ApprovalRecord
+
+    # Given yesterday: an approval approved after 3 minutes and one nobody decided (it expired after 30)
+    yesterday = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    for approval_id, status, after in (("a-approved", "approved", 3), ("a-expired", "expired", 30)):
+        requested = yesterday + timedelta(hours=9)
+        ApprovalRecord(
+            "INC-LAT",
+            approval_id,
+            workspace="default",
+            status=status,
+            status_key=f"default#{status}",
+            requested_key=f"{requested.isoformat()}#INC-LAT",
+            requested_at=requested,
+            expires_at=requested + minutes(30),
+            timeout_seconds=1800,
+            task_token="never-shown",
+            decided_by="key:alice" if status == "approved" else "system",
+            decided_at=requested + minutes(after),
+        ).save()
+    # When yesterday's report and the metrics export are read
+    period = {"period_start": yesterday.isoformat(), "period_end": (yesterday + timedelta(days=1)).isoformat()}
+    report = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    export = api.get("/api/metrics/export", params={"days": 2}, headers=auth(admin_key)).json()
+    # Then the latency is the decided approval's: the expired one waited for nobody's decision
+    expected = {"count": 1, "mean_minutes": 3.0, "median_minutes": 3.0, "max_minutes": 3.0}
+    assert report.json()["data"]["approval_latency"] == expected, report.json()["data"]["approval_latency"]
+    assert export["approval_latency"] == expected, export["approval_latency"]
