@@ -254,8 +254,9 @@ def drift(incidents: list[Incident], now: datetime) -> dict:
     }
 
 
-def activity(incidents: list[Incident], limit: int) -> list[dict]:
-    """Actions run on incidents (remediations, manual actions), newest first."""
+def activity(incidents: list[Incident], limit: int, since: datetime | None = None) -> list[dict]:
+    """Actions run on incidents (remediations, manual actions) since ``since`` (when the action finished, else
+    started), newest first: an action counts when it ran, whenever its incident opened."""
     rows = []
     for incident in incidents:
         for action in incident.actions:
@@ -266,17 +267,23 @@ def activity(incidents: list[Incident], limit: int) -> list[dict]:
                 or action.get("created_at")
                 or incident.first_seen.isoformat()
             )
+            when = parse_time(at) or incident.first_seen  # an unreadable time: the incident's opening
+            if since is not None and when < since:
+                continue
             rows.append(
-                {
-                    "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
-                    "incident_id": incident.id,
-                    "outcome": action.get("status") or action.get("outcome") or "unknown",
-                    "dry_run": bool(action.get("dry_run", False)),
-                    "created_at": str(at),
-                }
+                (
+                    when,
+                    {
+                        "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
+                        "incident_id": incident.id,
+                        "outcome": action.get("status") or action.get("outcome") or "unknown",
+                        "dry_run": bool(action.get("dry_run", False)),
+                        "created_at": str(at),
+                    },
+                )
             )
-    rows.sort(key=lambda r: (r["created_at"], r["incident_id"]), reverse=True)
-    return rows[:limit]
+    rows.sort(key=lambda r: (r[0], r[1]["incident_id"]), reverse=True)
+    return [row for _, row in rows[:limit]]
 
 
 def overview(incidents: list[Incident], open_now: int, now: datetime, slos: list[dict]) -> dict:

@@ -9,9 +9,10 @@ from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports import analytics
 from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr, roots
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.store.reports import approvals_requested, incidents_opened, open_incidents
+from pagerless.store.reports import active_roots, approvals_requested, incidents_opened, open_incidents
 
 NOISY_MINUTES = 5
+ACTIONS_LOOKBACK = timedelta(days=30)  # an incident worked on in a period opened at most this long before it
 
 
 def to_incident(record: IncidentRecord) -> analytics.Incident:
@@ -45,6 +46,14 @@ class AnalyticsService:
         (`reports.data.roots`)."""
         now = self.clock()
         return roots(to_incident(r) for r in incidents_opened(workspace, now - back, now + timedelta(seconds=1)))
+
+    def with_actions_since(self, workspace: str, back: timedelta) -> list[analytics.Incident]:
+        """The incidents that may have run an action in the last ``back``: those opened since (or in the
+        ``ACTIONS_LOOKBACK`` before: worked on, resolved since) and every active one, however old."""
+        now = self.clock()
+        opened = incidents_opened(workspace, now - back - ACTIONS_LOOKBACK, now + timedelta(seconds=1))
+        records = {r.id: r for r in [*opened, *active_roots(workspace)]}
+        return [to_incident(r) for r in records.values()]
 
     def open_count(self, workspace: str) -> int:
         """Active incidents of the workspace (not correlated children), whenever they opened."""

@@ -239,3 +239,24 @@ def test_a_monitor_raising_the_severity_is_not_a_first_response(api, admin_key, 
     metrics = api.get(f"/api/incidents/{incident_id}/metrics", headers=viewer).json()
     assert metrics["summary"]["time_to_first_response_minutes"] is None, metrics
     assert [p["metric_name"] for p in metrics["timeline"]] == [], metrics
+
+
+def test_the_activity_feed_shows_the_periods_actions_whenever_their_incident_opened(api, admin_key):
+    # Given an incident opened ten days ago and still worked on: a restart nine days ago and a rollback an hour ago
+    now = utcnow()
+    seed_incident(
+        "INC-LONG",
+        service="payments",
+        severity="critical",
+        opened=now - timedelta(days=10),
+        actions=[
+            {"action": "restart_pod", "status": "succeeded", "finished_at": (now - timedelta(days=9)).isoformat()},
+            {"action": "rollback_deployment", "status": "succeeded", "finished_at": (now - minutes(60)).isoformat()},
+        ],
+    )
+    # When the last week's activity is read
+    activity = api.get("/api/activity", params={"days": 7}, headers=auth(make_key("viewer"))).json()
+    # Then it has the rollback of an hour ago, and not the restart of nine days ago
+    assert [(a["incident_id"], a["action"]) for a in activity["activity"]] == [("INC-LONG", "rollback_deployment")], (
+        activity
+    )
