@@ -268,7 +268,8 @@ class ReportService:
             report_type,
             self.build(workspace, report_type, start, end, zone),
             replace=True,
-            delivery=existing.delivery if existing is not None else None,  # regenerated: it was delivered still
+            # regenerated: what was delivered stays delivered (the tick does not send it again), unless asked to
+            delivery=existing.delivery if existing is not None and not deliver else None,
         )
         if deliver:
             self.deliver(workspace, record)

@@ -361,3 +361,15 @@ def test_approval_latency_counts_the_approvals_people_decided_not_those_that_tim
     expected = {"count": 1, "mean_minutes": 3.0, "median_minutes": 3.0, "max_minutes": 3.0}
     assert report.json()["data"]["approval_latency"] == expected, report.json()["data"]["approval_latency"]
     assert export["approval_latency"] == expected, export["approval_latency"]
+
+
+def test_regenerating_a_delivered_report_with_delivery_sends_it_again(runtime, api, admin_key):
+    # Given yesterday's report, made and announced by the hourly tick
+    ticked = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    daily_id = next(m.split("/")[1] for m in ticked["generated"] if "/daily-" in m)
+    assert [j["generation"] for j in notify_jobs(runtime) if j["event"] == "report.ready"].count(daily_id) == 1
+    # When an operator regenerates it and asks for delivery
+    again = api.post("/api/reports/generate", json={"report_type": "daily", "deliver": True}, headers=auth(admin_key))
+    # Then it is announced again, as asked
+    assert again.status_code == 200 and again.json()["id"] == daily_id, again.text
+    assert [j["generation"] for j in notify_jobs(runtime) if j["event"] == "report.ready"] == [daily_id]
