@@ -22,7 +22,8 @@ MITIGATE_DAYS, PREVENT_DAYS = 7, 14
 @dataclass(frozen=True)
 class PostmortemFacts:
     # id, title, severity, service, namespace, first_seen, acknowledged_at, resolved_at, reopened_at,
-    # waiting_for_acknowledgement_since, resolving_since (the last reopen, else first_seen), alert_count, resolved_by
+    # waiting_for_acknowledgement_since, resolving_since (the last reopen, else first_seen), alert_count (with its
+    # correlated incidents' alerts), correlated_incidents, resolved_by
     incident: dict
     diagnosis: dict | None
     actions: list[dict]
@@ -115,6 +116,11 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         {"metric": "time_to_acknowledge_minutes", "value": time_to_acknowledge(incident)},
         {"metric": "time_to_resolve_minutes", "value": time_to_resolve(incident)},
         {"metric": "alerts", "value": incident.get("alert_count")},
+        *(
+            [{"metric": "correlated_incidents", "value": incident["correlated_incidents"]}]
+            if incident.get("correlated_incidents")
+            else []
+        ),
     ]
     for slo in facts.slo_impact:
         rows.append(
@@ -193,6 +199,11 @@ def draft(facts: PostmortemFacts) -> dict:
     sections = {
         "summary": summary,
         "impact": f"{incident.get('alert_count')} alert(s) on {incident.get('service') or 'an unknown service'}"
+        + (
+            f" ({incident['correlated_incidents']} correlated incident(s))"
+            if incident.get("correlated_incidents")
+            else ""
+        )
         + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
         "root_causes": diagnosis.get("summary") or "Not diagnosed.",
         "trigger": incident.get("title") or "",

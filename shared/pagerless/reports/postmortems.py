@@ -101,6 +101,8 @@ class PostmortemService:
     def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
         record = self.incidents.get(incident_id, workspace)
         first_seen = record.first_seen or record.created_at
+        # a storm's root: its correlated incidents' alerts are its impact too (as the reports count them)
+        children = self.incidents.children_of(record) if int(record.child_count or 0) > 0 else []
         incident = {
             "id": record.id,
             "title": record.title,
@@ -115,7 +117,8 @@ class PostmortemService:
             # what the times to acknowledge and to resolve count from: the last reopen, if any
             "waiting_for_acknowledgement_since": _iso(waiting_for_acknowledgement_since(record)),
             "resolving_since": _iso(resolving_since(record)),
-            "alert_count": int(record.alert_count or 1),
+            "alert_count": int(record.alert_count or 1) + sum(int(c.alert_count or 1) for c in children),
+            "correlated_incidents": len(children),
             "resolved_by": record.resolved_by,
         }
         approvals = [

@@ -68,3 +68,14 @@ def test_a_storm_is_one_incident_in_the_analytics_and_the_handoff(api, storm):
     assert digest["summary"]["opened"] == 1 and digest["summary"]["open"] == 1, digest["summary"]
     assert digest["summary"]["unacknowledged"] == 0, digest["summary"]
     assert [(i["id"], i["correlated_incidents"]) for i in digest["open_incidents"]] == [(storm, 4)], digest
+
+
+def test_the_postmortem_of_a_storm_counts_its_correlated_incidents_alerts(api, storm):
+    # When the storm's root gets a postmortem
+    created = api.post(f"/api/incidents/{storm}/postmortem", headers=auth(make_key("operator")))
+    assert created.status_code == 201, created.text
+    pm = created.json()
+    # Then its impact is the five pods' alerts, and says four more incidents were correlated under it
+    table = {row["metric"]: row["value"] for row in pm["impact_table"]}
+    assert table["alerts"] == 5 and table["correlated_incidents"] == 4, table
+    assert pm["sections"]["impact"].startswith("5 alert(s) on checkout (4 correlated incident(s))"), pm["sections"]
