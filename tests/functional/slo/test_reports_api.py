@@ -373,3 +373,11 @@ def test_regenerating_a_delivered_report_with_delivery_sends_it_again(runtime, a
     # Then it is announced again, as asked
     assert again.status_code == 200 and again.json()["id"] == daily_id, again.text
     assert [j["generation"] for j in notify_jobs(runtime) if j["event"] == "report.ready"] == [daily_id]
+
+
+@pytest.mark.parametrize("cursor", ["-1", "abc", "1e3", "²"])
+def test_a_cursor_the_list_never_gave_is_a_validation_error(api, admin_key, cursor):
+    # When the reports are listed with a cursor that no next_cursor ever was
+    answer = api.get("/api/reports", params={"cursor": cursor}, headers=auth(admin_key))
+    # Then it is refused, not read as an offset from the end of the list
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "VALIDATION_ERROR", answer.text
