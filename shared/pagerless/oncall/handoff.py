@@ -16,7 +16,6 @@ from pagerless.store.oncall import (
 )
 
 LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
-OPEN_SCAN = 200  # open incidents are looked for among the newest this many
 
 
 def _incident(i) -> dict:
@@ -28,6 +27,7 @@ def _incident(i) -> dict:
         "service": i.service,
         "namespace": i.namespace,
         "acknowledged": bool(i.acknowledged),
+        "correlated_incidents": int(i.child_count or 0),  # a storm's children, counted with it
         "created_at": i.created_at.isoformat(),
         "resolved_at": i.resolved_at.isoformat() if i.resolved_at else None,
     }
@@ -56,16 +56,16 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
 
 
 def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
-    """What happened in the last ``hours``, what is still open, what waits for a decision, who is next."""
-    from pagerless.incidents.service import IncidentService
+    """What happened in the last ``hours``, what is still open (however long ago it opened), what waits for a
+    decision, who is next. A storm is one incident: its correlated children count with their root."""
     from pagerless.store.approvals import ApprovalRepository
+    from pagerless.store.reports import active_roots, incidents_opened
 
     now = now or utcnow()
     since = now - timedelta(hours=hours)
-    incidents = IncidentService()
-    in_shift, _ = incidents.search(workspace, since=since, limit=OPEN_SCAN)
-    recent, _ = incidents.search(workspace, limit=OPEN_SCAN)
-    still_open = [i for i in recent if i.status in ACTIVE_STATUSES]
+    opened = incidents_opened(workspace, since, now + timedelta(seconds=1))
+    in_shift = sorted((i for i in opened if not i.parent_id), key=lambda i: i.created_at, reverse=True)
+    still_open = active_roots(workspace)
     records, _ = ApprovalRepository().list(workspace, "pending", limit=50, cursor=None)
     pending = [record.to_public() for record in records]
     resolved = [i for i in in_shift if i.status not in ACTIVE_STATUSES]

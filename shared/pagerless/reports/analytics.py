@@ -123,13 +123,16 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
     """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source), whichever is first, since the first alert or the last reopen
-    (`domain.incidents.responding_since`: a response before the reopen does not answer it), counted from then;
-    resolution time = resolved − first alert (or last reopen: `domain.incidents.resolving_since`)."""
+    (actor not one of ``MACHINE_ACTORS`` nor a source: not the incident's own monitor, which raises its severity),
+    whichever is first, since the first alert or the last reopen (`domain.incidents.responding_since`: a response
+    before the reopen does not answer it), counted from then; resolution time = resolved − first alert (or last
+    reopen: `domain.incidents.resolving_since`). An acknowledgement made in the source is counted as an
+    acknowledgement (``acknowledged_at``)."""
+    machines = MACHINE_ACTORS | ({incident.source} if incident.source else set())
     human = [
         parse_time(e["at"])
         for e in timeline
-        if (e.get("actor") or "") not in MACHINE_ACTORS and not str(e.get("actor")).startswith("webhook")
+        if (e.get("actor") or "") not in machines and not str(e.get("actor")).startswith("webhook")
     ]
     since = responding_since(incident)
     responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= since]
@@ -251,8 +254,9 @@ def drift(incidents: list[Incident], now: datetime) -> dict:
     }
 
 
-def activity(incidents: list[Incident], limit: int) -> list[dict]:
-    """Actions run on incidents (remediations, manual actions), newest first."""
+def activity(incidents: list[Incident], limit: int, since: datetime | None = None) -> list[dict]:
+    """Actions run on incidents (remediations, manual actions) since ``since`` (when the action finished, else
+    started), newest first: an action counts when it ran, whenever its incident opened."""
     rows = []
     for incident in incidents:
         for action in incident.actions:
@@ -263,17 +267,23 @@ def activity(incidents: list[Incident], limit: int) -> list[dict]:
                 or action.get("created_at")
                 or incident.first_seen.isoformat()
             )
+            when = parse_time(at) or incident.first_seen  # an unreadable time: the incident's opening
+            if since is not None and when < since:
+                continue
             rows.append(
-                {
-                    "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
-                    "incident_id": incident.id,
-                    "outcome": action.get("status") or action.get("outcome") or "unknown",
-                    "dry_run": bool(action.get("dry_run", False)),
-                    "created_at": str(at),
-                }
+                (
+                    when,
+                    {
+                        "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
+                        "incident_id": incident.id,
+                        "outcome": action.get("status") or action.get("outcome") or "unknown",
+                        "dry_run": bool(action.get("dry_run", False)),
+                        "created_at": str(at),
+                    },
+                )
             )
-    rows.sort(key=lambda r: (r["created_at"], r["incident_id"]), reverse=True)
-    return rows[:limit]
+    rows.sort(key=lambda r: (r[0], r[1]["incident_id"]), reverse=True)
+    return [row for _, row in rows[:limit]]
 
 
 def overview(incidents: list[Incident], open_now: int, now: datetime, slos: list[dict]) -> dict:

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from pagerless.clock import utcnow
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports import analytics
-from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr
+from pagerless.reports.data import ApprovalFacts, approval_latency, mtta, mttr, roots
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
-from pagerless.store.reports import approvals_requested, incidents_opened, open_incidents
+from pagerless.store.reports import active_roots, approvals_requested, incidents_opened, open_incidents
 
 NOISY_MINUTES = 5
+ACTIONS_LOOKBACK = timedelta(days=30)  # an incident worked on in a period opened at most this long before it
 
 
 def to_incident(record: IncidentRecord) -> analytics.Incident:
@@ -31,6 +32,7 @@ def to_incident(record: IncidentRecord) -> analytics.Incident:
         category=diagnosis.get("category"),
         status=record.status,
         actions=list(record.actions or []),
+        parent_id=record.parent_id,
     )
 
 
@@ -40,11 +42,21 @@ class AnalyticsService:
         self._slos = slos
 
     def incidents(self, workspace: str, back: timedelta) -> list[analytics.Incident]:
+        """The incidents opened in the last ``back``; a storm's correlated children count with their root
+        (`reports.data.roots`)."""
         now = self.clock()
-        return [to_incident(r) for r in incidents_opened(workspace, now - back, now + timedelta(seconds=1))]
+        return roots(to_incident(r) for r in incidents_opened(workspace, now - back, now + timedelta(seconds=1)))
+
+    def with_actions_since(self, workspace: str, back: timedelta) -> list[analytics.Incident]:
+        """The incidents that may have run an action in the last ``back``: those opened since (or in the
+        ``ACTIONS_LOOKBACK`` before: worked on, resolved since) and every active one, however old."""
+        now = self.clock()
+        opened = incidents_opened(workspace, now - back - ACTIONS_LOOKBACK, now + timedelta(seconds=1))
+        records = {r.id: r for r in [*opened, *active_roots(workspace)]}
+        return [to_incident(r) for r in records.values()]
 
     def open_count(self, workspace: str) -> int:
-        """Active incidents of the workspace, whenever they opened."""
+        """Active incidents of the workspace (not correlated children), whenever they opened."""
         return open_incidents(workspace)
 
     def incident(self, workspace: str, incident_id: str) -> tuple[analytics.Incident, list[dict]]:

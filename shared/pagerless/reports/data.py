@@ -8,7 +8,9 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   reopened incident, ``resolved_at − reopened_at`` (the resolve ends the work the last reopen began,
   not the weeks it sat resolved before).
 - The period's incidents are those whose first alert (``first_seen``) or a reopen falls in
-  ``[start, end)``; an incident opened and reopened in the period counts once.
+  ``[start, end)``; an incident opened and reopened in the period counts once. A storm counts once:
+  the incidents correlated under a root (``parent_id``) are not incidents of their own, and their
+  alerts count as their root's (`roots`).
 - **Per day** (the workspace's time zone): incidents opened that day (a reopened one on the day it first
   opened or reopened within the period), and that day's MTTA and MTTR.
 - **Noisy alerts**: incidents grouped by (source, title); ranked by alerts received, then incidents; top 5.
@@ -16,7 +18,7 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   ``"source"`` → recovered on its own (the monitor resolved the alert), any other value → people;
   unresolved incidents are counted apart.
 - **Approval latency**: ``decided_at − requested_at`` of approvals requested in the period and decided
-  (approved or rejected): count, mean, median, max.
+  (approved or rejected; an expired one, timed out or superseded, is not): count, mean, median, max.
 - **Recurring patterns**: incidents grouped by diagnosis category, or, without a diagnosis, by the
   lower-cased title with every letters-and-digits run that holds a digit (pod hashes, numbers) replaced
   by ``#``; a group of two or more is a pattern (occurrences, services).
@@ -25,13 +27,16 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
 import re
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
 
 TOP_NOISY = 5
+DECIDED = ("approved", "rejected")  # what people decide; an approval that expired was decided by nobody
 MIN_PATTERN = 2
 VARYING = re.compile(r"[a-z0-9]*\d[a-z0-9]*")  # pod hashes, numbers, ids: any run of letters and digits with a digit
 
@@ -51,6 +56,10 @@ class IncidentFacts:
     category: str | None = None
     reopened_at: datetime | None = None
     reopens: tuple[datetime, ...] = ()  # reopens known besides the last (``reopened_at``): those of the period
+    parent_id: str | None = None  # the root it was correlated under (a storm's child)
+
+
+Facts = TypeVar("Facts", bound=IncidentFacts)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,21 @@ class ApprovalFacts:
     requested_at: datetime
     decided_at: datetime | None
     status: str
+
+
+def roots(incidents: Iterable[Facts]) -> list[Facts]:
+    """The incidents that are not correlated children, each with its loaded children's alerts added to its own:
+    a storm is one incident to the people who read a report."""
+    incidents = list(incidents)
+    alerts: Counter[str] = Counter()
+    for child in incidents:
+        if child.parent_id:
+            alerts[child.parent_id] += child.alert_count
+    return [
+        replace(i, alert_count=i.alert_count + alerts[i.id]) if alerts[i.id] else i
+        for i in incidents
+        if not i.parent_id
+    ]
 
 
 def _minutes(delta: timedelta) -> float:
@@ -124,7 +148,8 @@ def recurring_patterns(incidents: list[IncidentFacts], minimum: int = MIN_PATTER
 
 
 def approval_latency(approvals: list[ApprovalFacts]) -> dict:
-    decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at]
+    # an expired approval has a decided_at too (the timeout, or a newer approval superseding it): nobody decided it
+    decided = [_minutes(a.decided_at - a.requested_at) for a in approvals if a.decided_at and a.status in DECIDED]
     return {
         "count": len(decided),
         "mean_minutes": _mean(decided),
@@ -176,7 +201,7 @@ def build(
     slos: list[dict],
 ) -> dict:
     """The report's data: everything the renderers show, nothing they compute."""
-    once = {i.id: i for i in incidents}.values()
+    once = roots({i.id: i for i in incidents}.values())
     inside = sorted((i for i in once if began_in(i, start, end)), key=lambda i: (began_in(i, start, end), i.id))
     severities = Counter(i.severity for i in inside)
     services = Counter(i.service or "unknown" for i in inside)

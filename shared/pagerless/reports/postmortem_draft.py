@@ -1,7 +1,9 @@
 """The deterministic postmortem draft (Google SRE workbook sections) from what Pagerless recorded.
 
 Sections: summary, impact, root causes, trigger, detection, resolution, action items, lessons learned
-(what went well, what went wrong, where we got lucky), timeline. The impact table: severity, service,
+(what went well, what went wrong, where we got lucky), timeline. What went well names the workflow's fix only when
+it was verified (the workflow resolved the incident); what went wrong names a fix that was rolled back or failed,
+escalations to people, severity raises, reopens and SLO budget spent. The impact table: severity, service,
 start, reopened (if it did), acknowledged, resolved, time to acknowledge and to resolve (from the last
 reopen, if any), alerts, and each SLO's budget spent during the incident. Action items have an owner (the service's owners from the environment
 context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) and a status.
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from pagerless.clock import parse_time
+from pagerless.domain.incidents import REOPENED_EVENT
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -19,7 +22,8 @@ MITIGATE_DAYS, PREVENT_DAYS = 7, 14
 @dataclass(frozen=True)
 class PostmortemFacts:
     # id, title, severity, service, namespace, first_seen, acknowledged_at, resolved_at, reopened_at,
-    # waiting_for_acknowledgement_since, resolving_since (the last reopen, else first_seen), alert_count, resolved_by
+    # waiting_for_acknowledgement_since, resolving_since (the last reopen, else first_seen), alert_count (with its
+    # correlated incidents' alerts), correlated_incidents, resolved_by
     incident: dict
     diagnosis: dict | None
     actions: list[dict]
@@ -58,6 +62,48 @@ def _action_outcome(action: dict) -> str:
     return "unknown"
 
 
+def _action_line(action: dict) -> str:
+    line = f"{_action_name(action)} ({_action_outcome(action)})"
+    return f"rolled back by {line}" if action.get("rollback") else line
+
+
+def _entries(facts: PostmortemFacts, kind: str) -> list[dict]:
+    return [e for e in facts.timeline if e.get("type") == kind]
+
+
+def _sentence(entry: dict) -> str:
+    return str(entry.get("message") or "").strip().rstrip(".")
+
+
+def _what_went_wrong(facts: PostmortemFacts) -> list[str]:
+    """What the record says went wrong besides the budget: a fix that did not work (rolled back or
+    failed), an escalation to people, a severity raised after the page, reopens, no acknowledgement."""
+    wrong = []
+    fixes = [a for a in facts.actions if a.get("source") == "workflow" and not a.get("rollback")]
+    rollbacks = [a for a in facts.actions if a.get("rollback")]
+    if rollbacks:
+        wrong.append(
+            "The fix did not work ("
+            + (", ".join(_action_name(a) for a in fixes) or "the workflow's action")
+            + "); Pagerless rolled it back: "
+            + ", ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in rollbacks)
+            + "."
+        )
+    elif skipped := _entries(facts, "rollback_skipped"):
+        wrong.append(f"The fix did not work and was not rolled back: {_sentence(skipped[-1])}.")
+    failed = [a for a in fixes if _action_outcome(a) != "succeeded"]
+    if failed:
+        wrong.append("The fix did not succeed: " + ", ".join(_action_line(a) for a in failed) + ".")
+    for entry in _entries(facts, "escalated"):
+        wrong.append(f"The incident was escalated to people: {_sentence(entry)}.")
+    for entry in _entries(facts, "severity_raised"):
+        wrong.append(f"Its severity was raised after it opened ({_sentence(entry)}).")
+    reopens = _entries(facts, REOPENED_EVENT)
+    if reopens:
+        wrong.append(f"It reopened {len(reopens)} time(s) after it was resolved.")
+    return wrong
+
+
 def impact_table(facts: PostmortemFacts) -> list[dict]:
     incident = facts.incident
     rows = [
@@ -70,6 +116,11 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         {"metric": "time_to_acknowledge_minutes", "value": time_to_acknowledge(incident)},
         {"metric": "time_to_resolve_minutes", "value": time_to_resolve(incident)},
         {"metric": "alerts", "value": incident.get("alert_count")},
+        *(
+            [{"metric": "correlated_incidents", "value": incident["correlated_incidents"]}]
+            if incident.get("correlated_incidents")
+            else []
+        ),
     ]
     for slo in facts.slo_impact:
         rows.append(
@@ -120,10 +171,10 @@ def draft(facts: PostmortemFacts) -> dict:
         f"{incident.get('title')}. "
         + (f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written.")
     )
-    automatic = [a for a in facts.actions if a.get("source") == "workflow"]
-    resolution = (
-        "; ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in facts.actions) or "No action was recorded."
-    )
+    # the workflow's fix went well only when it was verified: the workflow resolved the incident
+    automatic = [a for a in facts.actions if a.get("source") == "workflow" and not a.get("rollback")]
+    fixed_by_workflow = incident.get("resolved_by") == "workflow"
+    resolution = "; ".join(_action_line(a) for a in facts.actions) or "No action was recorded."
     approvals = "; ".join(
         f"{a.get('status')} by {a.get('decided_by') or 'nobody'} after "
         f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"
@@ -132,7 +183,7 @@ def draft(facts: PostmortemFacts) -> dict:
     went_well = []
     if incident.get("acknowledged_at") and (time_to_acknowledge(incident) or 0) <= 5:
         went_well.append("The page was acknowledged within 5 minutes.")
-    if automatic:
+    if automatic and fixed_by_workflow:
         went_well.append("Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in automatic) + ".")
     if diagnosis.get("category"):
         went_well.append(
@@ -142,12 +193,17 @@ def draft(facts: PostmortemFacts) -> dict:
         f"SLO {s['slo_name']} spent {s['budget_consumed_percent']}% of its error budget."
         for s in facts.slo_impact
         if s["budget_consumed_minutes"] > 0
-    ]
+    ] + _what_went_wrong(facts)
     if not incident.get("acknowledged_at"):
         went_wrong.append("Nobody acknowledged the page.")
     sections = {
         "summary": summary,
         "impact": f"{incident.get('alert_count')} alert(s) on {incident.get('service') or 'an unknown service'}"
+        + (
+            f" ({incident['correlated_incidents']} correlated incident(s))"
+            if incident.get("correlated_incidents")
+            else ""
+        )
         + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
         "root_causes": diagnosis.get("summary") or "Not diagnosed.",
         "trigger": incident.get("title") or "",
@@ -212,6 +268,6 @@ def to_markdown(document: dict) -> str:
         ("went_wrong", "What went wrong"),
         ("got_lucky", "Where we got lucky"),
     ):
-        lines += ["", f"### {title}"] + [f"- {x}" for x in lessons.get(key, [])] or ["- —"]
+        lines += ["", f"### {title}", *([f"- {x}" for x in lessons.get(key, [])] or ["- —"])]
     lines += ["", "## Timeline"] + [f"- {e}" for e in s["timeline"]]
     return "\n".join(lines) + "\n"

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import utcnow
+from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.incidents import open_periods, resolving_since, waiting_for_acknowledgement_since
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
-from pagerless.reports.polish import polish
+from pagerless.reports.polish import LESSONS, polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
@@ -63,6 +64,19 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value else None
 
 
+def _text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) for x in value)
+
+
+def _section_shaped(name: str, value: object) -> bool:
+    """Whether an edited section has the draft's shape (the Markdown and the console render that shape)."""
+    if name == "lessons_learned":
+        return isinstance(value, dict) and all(key in LESSONS and _text_list(items) for key, items in value.items())
+    if name == "timeline":
+        return _text_list(value)
+    return isinstance(value, str)
+
+
 class PostmortemService:
     def __init__(
         self,
@@ -87,6 +101,8 @@ class PostmortemService:
     def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
         record = self.incidents.get(incident_id, workspace)
         first_seen = record.first_seen or record.created_at
+        # a storm's root: its correlated incidents' alerts are its impact too (as the reports count them)
+        children = self.incidents.children_of(record) if int(record.child_count or 0) > 0 else []
         incident = {
             "id": record.id,
             "title": record.title,
@@ -101,7 +117,8 @@ class PostmortemService:
             # what the times to acknowledge and to resolve count from: the last reopen, if any
             "waiting_for_acknowledgement_since": _iso(waiting_for_acknowledgement_since(record)),
             "resolving_since": _iso(resolving_since(record)),
-            "alert_count": int(record.alert_count or 1),
+            "alert_count": int(record.alert_count or 1) + sum(int(c.alert_count or 1) for c in children),
+            "correlated_incidents": len(children),
             "resolved_by": record.resolved_by,
         }
         approvals = [
@@ -109,13 +126,21 @@ class PostmortemService:
                 "requested_at": _iso(a.requested_at),
                 "decided_at": _iso(a.decided_at),
                 "status": a.status,
-                "decided_by": a.decided_by,
+                "decided_by": a.decider_label(),  # name (id), as cards and the API show it
                 "comment": a.comment,
             }
             for a in ApprovalRepository().for_incident(incident_id)
         ]
         entries = incident_timeline(incident_id, limit=None, incident=record)
-        timeline = [{"at": t.at.isoformat(), "type": t.type, "actor": t.actor, "message": t.message} for t in entries]
+        timeline = [
+            {
+                "at": t.at.isoformat(),
+                "type": t.type,
+                "actor": label(t.actor, (t.data or {}).get("actor_name")),
+                "message": t.message,
+            }
+            for t in entries
+        ]
         # The impact is the time it was open: a reopened incident's resolved gap spent no budget of its own.
         periods = open_periods(record, [(t.at, t.type) for t in entries], self.clock())
         impact = [
@@ -188,6 +213,13 @@ class PostmortemService:
             unknown = set(edit.sections) - set(current["sections"])
             if unknown:
                 raise ValidationError("unknown postmortem sections", details=[{"section": s} for s in sorted(unknown)])
+            wrong = [name for name, value in edit.sections.items() if not _section_shaped(name, value)]
+            if wrong:
+                raise ValidationError(
+                    "a section keeps its shape: prose is text, lessons_learned maps went_well, went_wrong and "
+                    "got_lucky to lists of text, timeline is a list of text",
+                    details=[{"section": name} for name in wrong],
+                )
             document["sections"] = {**current["sections"], **edit.sections}
         if edit.action_items is not None:
             ids = [i.id for i in edit.action_items]

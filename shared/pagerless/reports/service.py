@@ -5,6 +5,13 @@ Periods are in the workspace's time zone: a daily report covers a local calendar
 Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
 week if they are missing: the report id is the period (``daily-2026-12-01``), created with a
 conditional write, so repeated or concurrent ticks store and deliver each report once.
+
+A delivery that failed (SES refused the e-mail, the queue was down, the function timed out) is
+recorded on the report and retried by the next tick, which sends only what is missing (the
+``report.ready`` job once, the e-mail once); a tick claims a report before delivering it, so two
+ticks never deliver it together. A report stored without delivery (an operator generated the
+period's report before the tick) is delivered by the tick too; regenerating a report keeps what
+was delivered of it.
 """
 
 import re
@@ -29,6 +36,8 @@ from pagerless.store.reports import (
 )
 
 TYPES = ("daily", "weekly")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # no report period starts before (nor ends more than a year ahead)
+CLAIM_SECONDS = 900  # a delivery claim older than this (the function's timeout is 120 s) was abandoned
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 DEFAULT_WORKSPACE_SETTINGS = {"timezone": "UTC", "language": "en", "daily": True, "weekly": True, "email_to": []}
 
@@ -112,7 +121,26 @@ def _facts(record, reopens: list[datetime] | None = None) -> report_data.Inciden
         resolved_by=record.resolved_by,
         alert_count=int(record.alert_count or 1),
         category=diagnosis.get("category") if isinstance(diagnosis, dict) else None,
+        parent_id=record.parent_id,
     )
+
+
+def _summary(record: ReportRecord, settings: ReportSettings) -> tuple[str, str]:
+    """The report's title (its type and local first day) and the title with its headline."""
+    t = TEXT[settings.language]
+    title = f"{t[record.report_type]} {first_day(record.data)}"
+    return title, f"{title}: {headline(record.data, t)}"
+
+
+def delivered(record: ReportRecord) -> bool:
+    """Whether the report went out: a delivery recorded without an error (an empty one: never delivered)."""
+    return bool(record.delivery) and "error" not in record.delivery
+
+
+def _why(exc: Exception) -> str:
+    from pagerless.domain.errors import PagerlessError
+
+    return str(exc) if isinstance(exc, PagerlessError) else f"delivery failed ({type(exc).__name__})"
 
 
 def _email_switched_off(workspace: str) -> bool:
@@ -226,17 +254,31 @@ class ReportService:
                 raise ValidationError("period_start and period_end need a UTC offset")
             if not start < end or end - start > timedelta(days=31):
                 raise ValidationError("the period must be positive and at most 31 days long")
+            if start < EARLIEST or end > now + timedelta(days=366):
+                # also keeps the period's lookback and local days inside the calendar (year 1 to 9999)
+                raise ValidationError(
+                    "the period must start after 1970 and end within a year from now",
+                    details=[{"field": "period_start"}, {"field": "period_end"}],
+                )
             report_id = f"{report_type}-{start.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%dT%H%M')}-{int((end - start).total_seconds() // 60)}m"
+        existing = self.repository.find(workspace, report_id)
         record = self.repository.create(
-            workspace, report_id, report_type, self.build(workspace, report_type, start, end, zone), replace=True
+            workspace,
+            report_id,
+            report_type,
+            self.build(workspace, report_type, start, end, zone),
+            replace=True,
+            # regenerated: what was delivered stays delivered (the tick does not send it again), unless asked to
+            delivery=existing.delivery if existing is not None and not deliver else None,
         )
         if deliver:
             self.deliver(workspace, record)
         return record
 
     def run_due(self) -> dict:
-        """The hourly tick: every workspace's missing last day and week, stored and delivered once."""
-        made, skipped = [], 0
+        """The hourly tick: every workspace's missing last day and week, stored and delivered once; a
+        delivery that failed before (or never ran) is retried. One report's failure stops no other."""
+        made, retried, failed, skipped = [], [], [], 0
         workspaces = self.repository.workspaces_with_settings()
         workspaces.setdefault("default", DEFAULT_WORKSPACE_SETTINGS)
         for workspace, raw in sorted(workspaces.items()):
@@ -244,25 +286,60 @@ class ReportService:
             for report_type in TYPES:
                 if not getattr(settings, report_type):
                     continue
-                report_id, start, end = standard_period(report_type, self.clock(), settings.timezone)
-                if self.repository.exists(workspace, report_id):
+                now = self.clock()
+                report_id, start, end = standard_period(report_type, now, settings.timezone)
+                record, new = self.repository.find(workspace, report_id), False
+                if record is None:
+                    data = self.build(workspace, report_type, start, end, settings.timezone)
+                    record = self.repository.create(
+                        workspace, report_id, report_type, data, replace=False, claimed_at=utcnow()
+                    )
+                    new = record is not None  # None: another tick won the conditional write
+                elif not delivered(record) and self.repository.claim_delivery(
+                    record, utcnow(), utcnow() - timedelta(seconds=CLAIM_SECONDS)
+                ):
+                    record = self.repository.find(workspace, report_id)  # what the last attempt delivered
+                else:
+                    record = None
+                if record is None:
                     skipped += 1
                     continue
-                data = self.build(workspace, report_type, start, end, settings.timezone)
-                record = self.repository.create(workspace, report_id, report_type, data, replace=False)
-                if record is None:  # another tick won the conditional write
-                    skipped += 1
+                name = f"{workspace}/{report_id}"
+                try:
+                    self.deliver(workspace, record, settings)
+                except Exception:  # noqa: BLE001 - recorded on the report; the next tick retries it
+                    logger().exception("report delivery failed", extra={"workspace": workspace, "report_id": report_id})
+                    failed.append(name)
                     continue
-                self.deliver(workspace, record, settings)
-                made.append(f"{workspace}/{report_id}")
-        return {"generated": made, "already_done": skipped}
+                (made if new else retried).append(name)
+        return {"generated": made, "retried": retried, "failed": failed, "already_done": skipped}
 
     # ------------------------------------------------------------------ delivery
     def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:
+        """Announce the report (a ``report.ready`` job) and e-mail it, each unless an earlier attempt did;
+        what was done, and the error that stopped it, are recorded on the report (then the error is raised)."""
         settings = settings or self.settings(workspace)
+        previous = record.delivery or {}
+        delivery = {"notify": bool(previous.get("notify")), "email": list(previous.get("email") or [])}
+        try:
+            if not delivery["notify"]:
+                self._announce(workspace, record, settings)
+                delivery["notify"] = True
+            if settings.email_to and _email_switched_off(workspace):
+                # the notify deliveries skip email channels the same way (ChannelService.usable)
+                delivery["email_skipped"] = "the email channel plugin is switched off (/api/plugins/email)"
+            elif settings.email_to and not delivery["email"]:
+                delivery["email"] = self._email(record, settings, _summary(record, settings)[1])
+        except Exception as exc:
+            self.repository.set_delivery(record, {**delivery, "error": _why(exc)})
+            raise
+        self.repository.set_delivery(record, delivery)
+        logger().info("report delivered", extra={"workspace": workspace, "report_id": record.sk})
+        return delivery
+
+    def _announce(self, workspace: str, record: ReportRecord, settings: ReportSettings) -> None:
         t = TEXT[settings.language]
-        title = f"{t[record.report_type]} {first_day(record.data)}"
-        summary = f"{title}: {headline(record.data, t)}"
+        title, summary = _summary(record, settings)
         link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
         from pagerless.outbox.jobs import NotifyJob, enqueue
 
@@ -284,15 +361,6 @@ class ReportService:
             },
         )
         (self._enqueue or enqueue)(job)
-        delivery = {"notify": True, "email": []}
-        if settings.email_to and _email_switched_off(workspace):
-            # the notify deliveries skip email channels the same way (ChannelService.usable)
-            delivery["email_skipped"] = "the email channel plugin is switched off (/api/plugins/email)"
-        elif settings.email_to:
-            delivery["email"] = self._email(record, settings, summary)
-        self.repository.set_delivery(record, delivery)
-        logger().info("report delivered", extra={"workspace": workspace, "report_id": record.sk})
-        return delivery
 
     def _email(self, record: ReportRecord, settings: ReportSettings, subject: str) -> list[str]:
         from pagerless.reports.mail import send_report

@@ -2,13 +2,15 @@
 
 - report: pk ``<workspace>#report``, sk the report id (``daily-2026-12-01``, ``weekly-2026-11-23``);
   created with a conditional write, so an hourly tick that runs twice stores (and delivers) it once.
+  ``delivery_claimed_at``: a tick is delivering it (the creating tick, or one that retries a delivery
+  that failed); a claim older than the function's timeout is taken over.
 - settings: pk ``settings``, sk ``<workspace>``: time zone, language, which reports, e-mail recipients.
 """
 
 from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
@@ -31,6 +33,7 @@ class ReportRecord(BaseModel):
     period_end = UnicodeAttribute(null=True)
     data = JSONAttribute(default=dict)
     delivery = JSONAttribute(default=dict)
+    delivery_claimed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
 
 
@@ -40,9 +43,18 @@ def _reports(workspace: str) -> str:
 
 class ReportRepository:
     def create(
-        self, workspace: str, report_id: str, report_type: str, data: dict, *, replace: bool
+        self,
+        workspace: str,
+        report_id: str,
+        report_type: str,
+        data: dict,
+        *,
+        replace: bool,
+        delivery: dict | None = None,
+        claimed_at: datetime | None = None,
     ) -> ReportRecord | None:
-        """Store a report; without ``replace`` an existing id wins and None is returned."""
+        """Store a report; without ``replace`` an existing id wins and None is returned. ``delivery``: what
+        was delivered of it already (a regenerated report keeps it); ``claimed_at``: the caller delivers it."""
         record = ReportRecord(
             _reports(workspace),
             report_id,
@@ -50,7 +62,8 @@ class ReportRepository:
             period_start=data["period_start"],
             period_end=data["period_end"],
             data=data,
-            delivery={},
+            delivery=delivery or {},
+            delivery_claimed_at=claimed_at,
             created_at=utcnow(),
         )
         try:
@@ -61,12 +74,11 @@ class ReportRepository:
             raise
         return record
 
-    def exists(self, workspace: str, report_id: str) -> bool:
+    def find(self, workspace: str, report_id: str) -> ReportRecord | None:
         try:
-            ReportRecord.get(_reports(workspace), report_id, consistent_read=True, attributes_to_get=["pk"])
-            return True
+            return ReportRecord.get(_reports(workspace), report_id, consistent_read=True)
         except DoesNotExist:
-            return False
+            return None
 
     def get(self, workspace: str, report_id: str) -> ReportRecord:
         try:
@@ -80,8 +92,26 @@ class ReportRepository:
     def delete(self, workspace: str, report_id: str) -> None:
         self.get(workspace, report_id).delete()
 
+    def claim_delivery(self, record: ReportRecord, now: datetime, stale_before: datetime) -> bool:
+        """Take the report's delivery unless another caller is delivering it (a claim since ``stale_before``)."""
+        try:
+            record.update(
+                actions=[ReportRecord.delivery_claimed_at.set(now)],
+                condition=ReportRecord.sk.exists()
+                & (
+                    ReportRecord.delivery_claimed_at.does_not_exist()
+                    | (ReportRecord.delivery_claimed_at < stale_before)
+                ),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def set_delivery(self, record: ReportRecord, delivery: dict) -> None:
-        record.update(actions=[ReportRecord.delivery.set(delivery)])
+        """Record what was delivered, and end the caller's claim."""
+        record.update(actions=[ReportRecord.delivery.set(delivery), ReportRecord.delivery_claimed_at.remove()])
 
     # ------------------------------------------------------------------ settings
     def settings(self, workspace: str) -> dict | None:
@@ -104,10 +134,27 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
 
 
 def open_incidents(workspace: str) -> int:
-    """How many incidents of the workspace are active (not resolved), however long ago they opened: a count
-    query of the workspace's partition of `by_workspace` with a status filter (the table has no status index)."""
+    """How many incidents of the workspace are active (not resolved), however long ago they opened, a storm's
+    correlated children not counted apart from their root: a count query of the workspace's partition of
+    `by_workspace` with a filter (the table has no status index)."""
     active = [s.value for s in ACTIVE_STATUSES]
-    return IncidentRecord.by_workspace.count(workspace, filter_condition=IncidentRecord.status.is_in(*active))
+    return IncidentRecord.by_workspace.count(
+        workspace,
+        filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
+    )
+
+
+def active_roots(workspace: str) -> list[IncidentRecord]:
+    """The workspace's active incidents that are not correlated children, however long ago they opened, newest
+    first (the query `open_incidents` counts)."""
+    active = [s.value for s in ACTIVE_STATUSES]
+    return list(
+        IncidentRecord.by_workspace.query(
+            workspace,
+            filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
+            scan_index_forward=False,
+        )
+    )
 
 
 def incidents_reopened(

@@ -221,3 +221,42 @@ def test_the_first_response_to_a_reopened_incident_is_measured_from_its_reopen(a
     incident = api.get(f"/api/incidents/{incident_id}", headers=operator).json()
     reopened_at = datetime.fromisoformat(incident["reopened_at"].replace("Z", "+00:00"))
     assert datetime.fromisoformat(point["created_at"]) >= reopened_at, (point, incident["reopened_at"])
+
+
+def test_a_monitor_raising_the_severity_is_not_a_first_response(api, admin_key, runtime):
+    from tests.functional.intake.conftest import post_alert, workflows_done
+
+    # Given a warning from a monitor that nobody has answered yet
+    ingest, viewer = make_key("ingest"), auth(make_key("viewer"))
+    alert = {"title": "Checkout errors", "fingerprint": "raise-1", "service": "checkout", "severity": "warning"}
+    incident_id = post_alert(api, ingest, "generic", alert).json()["alerts"][0]["incident_id"]
+    workflows_done(runtime, 1)
+    # When the monitor fires it again as critical (intake raises the incident's severity)
+    post_alert(api, ingest, "generic", {**alert, "severity": "critical"})
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=viewer).json()["items"]
+    assert [e["actor"] for e in timeline if e["type"] == "severity_raised"] == ["generic"], timeline
+    # Then nobody has responded yet: the monitor's raise is not a person's first response
+    metrics = api.get(f"/api/incidents/{incident_id}/metrics", headers=viewer).json()
+    assert metrics["summary"]["time_to_first_response_minutes"] is None, metrics
+    assert [p["metric_name"] for p in metrics["timeline"]] == [], metrics
+
+
+def test_the_activity_feed_shows_the_periods_actions_whenever_their_incident_opened(api, admin_key):
+    # Given an incident opened ten days ago and still worked on: a restart nine days ago and a rollback an hour ago
+    now = utcnow()
+    seed_incident(
+        "INC-LONG",
+        service="payments",
+        severity="critical",
+        opened=now - timedelta(days=10),
+        actions=[
+            {"action": "restart_pod", "status": "succeeded", "finished_at": (now - timedelta(days=9)).isoformat()},
+            {"action": "rollback_deployment", "status": "succeeded", "finished_at": (now - minutes(60)).isoformat()},
+        ],
+    )
+    # When the last week's activity is read
+    activity = api.get("/api/activity", params={"days": 7}, headers=auth(make_key("viewer"))).json()
+    # Then it has the rollback of an hour ago, and not the restart of nine days ago
+    assert [(a["incident_id"], a["action"]) for a in activity["activity"]] == [("INC-LONG", "rollback_deployment")], (
+        activity
+    )

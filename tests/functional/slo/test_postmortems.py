@@ -268,3 +268,44 @@ def test_the_slo_impact_of_a_reopened_incident_leaves_out_the_time_it_sat_resolv
     # 30 bad minutes of the window's evaluated ones (10,080 − 50, the window ending at the last resolve)
     impact = pm["slo_impact"][0]
     assert impact["budget_consumed_minutes"] == pytest.approx(30 * 10080 / 10030, rel=0.005), impact
+
+
+def test_the_draft_names_the_people_who_acted_and_decided(api, admin_key, incident):
+    from pagerless.store.approvals import ApprovalRecord
+
+    # Given a comment made by a named operator key and an approval its name decided
+    operator = make_key("operator")
+    commented = api.post(f"/api/incidents/{incident}/comment", json={"text": "looking"}, headers=auth(operator))
+    assert commented.status_code == 201, commented.text
+    ApprovalRecord.get("INC-PM1", "a1").update(actions=[ApprovalRecord.decided_by_name.set("alice")])
+    # When the postmortem is drafted
+    pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(operator)).json()
+    # Then its timeline and resolution name them, as the timeline and approvals do everywhere else
+    [comment] = [line for line in pm["sections"]["timeline"] if " comment " in line]
+    assert "(test operator (" in comment and comment.endswith(": looking"), comment
+    assert "approved by alice (key:alice) after 3.0 min" in pm["sections"]["resolution"], pm["sections"]["resolution"]
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"summary": {"what": "a dict"}},
+        {"root_causes": ["one", "two"]},
+        {"lessons_learned": "We were lucky."},
+        {"timeline": "it broke"},
+        {"lessons_learned": {"went_well": "one string"}},
+    ],
+)
+def test_an_edit_that_changes_a_sections_shape_is_refused_not_a_broken_markdown(api, admin_key, incident, sections):
+    operator = auth(make_key("operator"))
+    assert api.post(f"/api/incidents/{incident}/postmortem", headers=operator).status_code == 201
+    # When an edit gives a section a shape the document does not have
+    edited = api.put(
+        f"/api/incidents/{incident}/postmortem", json={"expected_version": 1, "sections": sections}, headers=operator
+    )
+    # Then it is refused in the API's error format, and the postmortem still renders as Markdown
+    assert edited.status_code == 400 and edited.json()["error"]["code"] == "VALIDATION_ERROR", edited.text
+    markdown = api.get(f"/api/incidents/{incident}/postmortem", params={"format": "markdown"}, headers=operator)
+    assert markdown.status_code == 200 and "## Summary" in markdown.text
+    # and a list of lessons that is empty says so (nothing went lucky in the draft)
+    assert "### Where we got lucky\n- —\n" in markdown.text, markdown.text

@@ -74,7 +74,7 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     # Then the daily and weekly reports were made once
     daily_id = f"daily-{yesterday.isoformat()}"
     assert f"default/{daily_id}" in first["generated"] and len(first["generated"]) == 2
-    assert second == {"generated": [], "already_done": 2}
+    assert second == {"generated": [], "retried": [], "failed": [], "already_done": 2}
 
     # And each was delivered once: one report.ready job per report on the notification queue, one e-mail each
     jobs = notify_jobs(runtime)
@@ -262,3 +262,122 @@ def test_a_report_counts_an_incident_that_reopened_in_its_period_once(runtime, a
     assert data["mttr_minutes"] < 5, data
     reopened = next(i for i in data["incidents"] if i["id"] == old_id)
     assert reopened["reopened_at"] and reopened["opened_at"] < start.isoformat()
+
+
+def test_a_report_whose_email_failed_is_emailed_by_the_next_tick_once(runtime, api, admin_key, monkeypatch):
+    # Given reports e-mailed to on-call from a sender SES does not accept yet (not verified)
+    ses = boto3.client("ses", region_name="us-east-1")
+    monkeypatch.setenv("PAGERLESS_REPORTS_EMAIL_FROM", "reports@example.com")
+    put = api.put("/api/reports/settings", json={"email_to": ["oncall@example.com"]}, headers=auth(admin_key))
+    assert put.status_code == 200, put.text
+
+    # When the hourly tick makes the day's and week's reports and SES refuses their e-mails
+    first = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    # Then both reports are stored and announced, and each says its e-mail failed
+    assert len(first["generated"]) == 0 and len(first["failed"]) == 2, first
+    for made in first["failed"]:
+        report = api.get(f"/api/reports/{made.split('/')[1]}", headers=auth(admin_key)).json()
+        assert report["delivery"]["notify"] is True and "SES refused" in report["delivery"]["error"], report
+    assert ses.get_send_quota()["SentLast24Hours"] == 0
+
+    # When SES accepts the sender and the next tick runs, and the one after it
+    ses.verify_email_identity(EmailAddress="reports@example.com")
+    second = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    third = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    # Then the next tick e-mails both reports, once, and announces neither again
+    assert sorted(second["retried"]) == sorted(first["failed"]) and second["failed"] == [], second
+    assert third["retried"] == [] and third["already_done"] == 2, third
+    assert ses.get_send_quota()["SentLast24Hours"] == 2
+    jobs = [j for j in notify_jobs(runtime) if j["event"] == "report.ready"]
+    assert sorted(j["generation"] for j in jobs) == sorted(m.split("/")[1] for m in first["failed"])
+    for made in first["failed"]:
+        report = api.get(f"/api/reports/{made.split('/')[1]}", headers=auth(admin_key)).json()
+        assert report["delivery"] == {"notify": True, "email": ["oncall@example.com"]}, report
+
+
+def test_a_report_generated_without_delivery_is_still_delivered_by_the_tick(runtime, api, admin_key):
+    # Given an operator who looked at yesterday's report before the hourly tick made it (no delivery asked)
+    looked = api.post("/api/reports/generate", json={"report_type": "daily"}, headers=auth(admin_key))
+    assert looked.status_code == 200 and looked.json()["delivery"] == {}, looked.text
+    # When the hourly tick runs
+    ticked = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    # Then yesterday's report is still announced to the report channels
+    assert f"default/{looked.json()['id']}" in ticked["retried"], ticked
+    jobs = [j for j in notify_jobs(runtime) if j["event"] == "report.ready"]
+    assert looked.json()["id"] in [j["generation"] for j in jobs]
+    # And regenerating a delivered report does not make the tick deliver it again
+    again = api.post("/api/reports/generate", json={"report_type": "daily"}, headers=auth(admin_key)).json()
+    assert again["delivery"]["notify"] is True, again
+    later = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    assert later["retried"] == [] and later["generated"] == [], later
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("0001-01-01T00:00:00+00:00", "0001-01-02T00:00:00+00:00"),
+        ("9999-12-31T00:00:00+00:00", "9999-12-31T23:00:00+00:00"),
+        ("0001-01-01T08:00:00+09:00", "0001-01-02T00:00:00+00:00"),
+    ],
+)
+def test_a_period_at_the_edge_of_the_calendar_is_a_validation_error(api, admin_key, start, end):
+    # When a report is asked for a period whose days (or the month before it) fall outside the calendar
+    answer = api.post(
+        "/api/reports/generate",
+        json={"report_type": "daily", "period_start": start, "period_end": end},
+        headers=auth(admin_key),
+    )
+    # Then it is refused in the API's error format, not a server error
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_approval_latency_counts_the_approvals_people_decided_not_those_that_timed_out(api, admin_key):
+    from pagerless.store.approvals import ApprovalRecord
+
+    # Given yesterday: an approval approved after 3 minutes and one nobody decided (it expired after 30)
+    yesterday = utcnow().replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    for approval_id, status, after in (("a-approved", "approved", 3), ("a-expired", "expired", 30)):
+        requested = yesterday + timedelta(hours=9)
+        ApprovalRecord(
+            "INC-LAT",
+            approval_id,
+            workspace="default",
+            status=status,
+            status_key=f"default#{status}",
+            requested_key=f"{requested.isoformat()}#INC-LAT",
+            requested_at=requested,
+            expires_at=requested + minutes(30),
+            timeout_seconds=1800,
+            task_token="never-shown",
+            decided_by="key:alice" if status == "approved" else "system",
+            decided_at=requested + minutes(after),
+        ).save()
+    # When yesterday's report and the metrics export are read
+    period = {"period_start": yesterday.isoformat(), "period_end": (yesterday + timedelta(days=1)).isoformat()}
+    report = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    export = api.get("/api/metrics/export", params={"days": 2}, headers=auth(admin_key)).json()
+    # Then the latency is the decided approval's: the expired one waited for nobody's decision
+    expected = {"count": 1, "mean_minutes": 3.0, "median_minutes": 3.0, "max_minutes": 3.0}
+    assert report.json()["data"]["approval_latency"] == expected, report.json()["data"]["approval_latency"]
+    assert export["approval_latency"] == expected, export["approval_latency"]
+
+
+def test_regenerating_a_delivered_report_with_delivery_sends_it_again(runtime, api, admin_key):
+    # Given yesterday's report, made and announced by the hourly tick
+    ticked = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    daily_id = next(m.split("/")[1] for m in ticked["generated"] if "/daily-" in m)
+    assert [j["generation"] for j in notify_jobs(runtime) if j["event"] == "report.ready"].count(daily_id) == 1
+    # When an operator regenerates it and asks for delivery
+    again = api.post("/api/reports/generate", json={"report_type": "daily", "deliver": True}, headers=auth(admin_key))
+    # Then it is announced again, as asked
+    assert again.status_code == 200 and again.json()["id"] == daily_id, again.text
+    assert [j["generation"] for j in notify_jobs(runtime) if j["event"] == "report.ready"] == [daily_id]
+
+
+@pytest.mark.parametrize("cursor", ["-1", "abc", "1e3", "²"])
+def test_a_cursor_the_list_never_gave_is_a_validation_error(api, admin_key, cursor):
+    # When the reports are listed with a cursor that no next_cursor ever was
+    answer = api.get("/api/reports", params={"cursor": cursor}, headers=auth(admin_key))
+    # Then it is refused, not read as an offset from the end of the list
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "VALIDATION_ERROR", answer.text

@@ -94,3 +94,27 @@ def test_restart_pod_on_an_oom_workload_fails_verification_and_is_escalated(sand
 
     [escalation] = [t for t in timeline(opened.id) if t.type == "escalated"]
     assert "restart_pod cannot be rolled back" in escalation.message
+
+
+def test_the_postmortem_of_a_rolled_back_fix_says_it_did_not_work(sandbox, scenario, api, operator_key):
+    from tests.conftest import auth
+
+    # Given a fix that did not work: verification failed, the workflow rolled it back and escalated
+    store_policy(autonomy="auto")
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "escalated", settled=True)
+    # When its postmortem is drafted
+    created = api.post(f"/api/incidents/{opened.id}/postmortem", headers=auth(operator_key))
+    assert created.status_code == 201, created.text
+    sections = created.json()["sections"]
+    lessons = sections["lessons_learned"]
+    # Then it does not count the failed fix as what went well: it says the fix did not work, was rolled
+    # back, and that the incident was escalated to people
+    assert not any("ran the fix itself" in line for line in lessons["went_well"]), lessons
+    assert lessons["went_wrong"][0] == (
+        "The fix did not work (patch_resources); Pagerless rolled it back: patch_resources (succeeded)."
+    ), lessons
+    assert lessons["went_wrong"][1].startswith("The incident was escalated to people: the fix did not work"), lessons
+    # And the resolution tells the fix from its rollback
+    assert "patch_resources (succeeded)" in sections["resolution"], sections["resolution"]
+    assert "rolled back by patch_resources (succeeded)" in sections["resolution"], sections["resolution"]

@@ -1,6 +1,7 @@
 """Reports API (seed 001): list, get (rendered as JSON, HTML or Markdown, English or Chinese), generate, delete;
 and the workspace's report settings (time zone, language, which reports, e-mail recipients)."""
 
+import re
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Literal
@@ -66,10 +67,9 @@ def list_reports(
     """Stored reports, newest period first (filter by report_type)."""
     records = [r for r in reports.repository.all(principal.workspace) if report_type in (None, r.report_type)]
     records.sort(key=lambda r: (r.period_start or "", r.sk), reverse=True)
-    try:
-        offset = int(cursor or 0)
-    except ValueError as exc:
-        raise ValidationError("cursor is not valid", details=[{"field": "cursor"}]) from exc
+    if not re.fullmatch(r"[0-9]+", cursor or "0"):  # a next_cursor is an offset: ASCII digits, never negative
+        raise ValidationError("cursor is not valid", details=[{"field": "cursor"}])
+    offset = int(cursor or 0)
     page = records[offset : offset + limit]
     next_cursor = str(offset + limit) if offset + limit < len(records) else None
     return {"items": [_public(r) for r in page], "next_cursor": next_cursor}
