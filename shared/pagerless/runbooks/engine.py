@@ -74,8 +74,8 @@ def record_on_incident(job: JobRecord, action_plan: ActionPlan, outcome, status:
     actions do: what changed production is read there (its actions, postmortems, drafts)."""
     if not job.incident_id:
         return
+    from pagerless.incidents.actions import record_action
     from pagerless.store.incidents import IncidentRepository
-    from pagerless.workflow.incidents import record_action
 
     record_action(
         IncidentRepository().get(job.incident_id),

@@ -17,7 +17,8 @@ from contextvars import ContextVar
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ALLOWED_TRANSITIONS, RESOLVED_EVENT, IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.store.incident_updates import append_action, field_changes, set_fields
+from pagerless.incidents.actions import record_action  # noqa: F401 - the workflow's steps record through here
+from pagerless.store.incident_updates import field_changes, set_fields
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 
 ACTOR = "workflow"
@@ -59,11 +60,6 @@ def load(incident_id: str, workspace: str, *, closed_ok: bool = False) -> Incide
 def update(incident: IncidentRecord, **fields) -> IncidentRecord:
     """Set fields of the incident without a version check; returns the fresh record."""
     return set_fields(incident.id, **fields) or incident
-
-
-def record_action(incident: IncidentRecord, entry: dict) -> IncidentRecord:
-    """Append ``entry`` to the incident's actions (atomic: a concurrent append is never lost)."""
-    return append_action(incident.id, entry) or incident
 
 
 def advance(
