@@ -313,7 +313,9 @@ class IntakeService:
         return self._opened(incident, alert, now, action, generation)
 
     def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
-        """The incident a re-firing alert goes back to: still active, or resolved within the window."""
+        """The incident a re-firing alert goes back to: still active, or resolved within the window
+        (a correlated child only while its root is open: reopened under a resolved root, which is
+        what people watch, nobody would see it; the alert opens a new incident, correlated anew)."""
         if not claim.incident_id:
             return None
         try:
@@ -322,7 +324,13 @@ class IntakeService:
             return None
         if incident.status != IncidentStatus.RESOLVED.value:
             return incident
-        return incident if is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds) else None
+        if not is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds):
+            return None
+        if incident.parent_id is not None:
+            root = self._incident(incident.parent_id)
+            if root is None or root.status == IncidentStatus.RESOLVED.value:
+                return None
+        return incident
 
     def _start_unconfirmed(self, incident: IncidentRecord) -> None:
         """Retry a start that failed earlier (idempotent by name: an existing execution counts as started)."""
