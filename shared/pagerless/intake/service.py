@@ -38,6 +38,12 @@ WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
 # most this often per alert; readers add what is pending (docs/writes.md).
 FOLD_EVERY = timedelta(seconds=60)
+# How long after a resolve a firing delivered before it can still arrive: the AlertDLQ keeps a
+# message this long from its first enqueue (MessageRetentionPeriod in template.yaml), and the
+# dead-letter store then keeps it `dead_letter_retention_days` for a replay — and a little longer:
+# DynamoDB deletes an expired item within days, not at once, and until then it can be replayed.
+ALERT_DLQ_RETENTION = timedelta(days=14)
+TTL_DELETION_LAG = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -364,7 +370,14 @@ class IntakeService:
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.FIRING or _stale(record, mark):
                 if record is None and mark is not None:  # a firing dead-lettered before it must stay closed
-                    self.alerts.remember_resolve(key, workspace=workspace, alert=payload, now=now, mark=mark)
+                    self.alerts.remember_resolve(
+                        key,
+                        workspace=workspace,
+                        alert=payload,
+                        now=now,
+                        mark=mark,
+                        keep_until=_late_firing_horizon(now),
+                    )
                 if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident
@@ -431,3 +444,8 @@ def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:
 def _restart_name(incident_id: str, generation: int) -> str:
     """The name of the execution that restarts a reopened incident (``generation``: the claim's)."""
     return f"{incident_id}-r{generation}"
+
+
+def _late_firing_horizon(now: datetime) -> datetime:
+    """Until when a firing delivered before ``now`` may still arrive (a dead letter replayed)."""
+    return now + ALERT_DLQ_RETENTION + timedelta(days=settings.intake().dead_letter_retention_days) + TTL_DELETION_LAG
