@@ -4,7 +4,8 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
 - firing, fingerprint firing with an incident → a duplicate: +1 on the alert item only (one
   UpdateItem); its incident hears of duplicates at most once a minute (`AlertRepository.fold`),
   and readers add what is pending, so counts stay exact (docs/writes.md);
-- firing, an update only (`Alert.update_only`) of an alert not firing here → ignored;
+- firing, an update only (`Alert.update_only`) of an alert not firing here → ignored; one of a
+  firing alert counts as a duplicate (one saying its source has no data is noted on the incident);
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
@@ -27,6 +28,7 @@ from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
+from pagerless.incidents.no_data import note_no_data
 from pagerless.incidents.severity import is_higher, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
@@ -110,6 +112,9 @@ class IntakeService:
             if alert.acknowledged and result.incident_id and result.status != IncidentStatus.RESOLVED.value:
                 # acknowledged in the monitoring tool: the incident is, and its escalation stops
                 acknowledge_at_source(result.incident_id, alert.source, self.clock(), self.incidents)
+            if alert.no_data and result.action == "deduplicated" and result.incident_id:
+                # its source went quiet while it fired: the incident stays open and says so
+                note_no_data(result.incident_id, alert, self.incidents)
             return result
         if earlier:
             raise ValueError("only a firing alert's deliveries are counted together")
