@@ -50,6 +50,10 @@ class Alert(BaseModel):
     # A vendor's update of an alert it reported before (an Opsgenie note, tag or acknowledgement):
     # it joins the incident its alert fires with, and never opens or reopens one.
     update_only: bool = False
+    # The source has no data for the alert any more (a CloudWatch alarm gone from ALARM to
+    # INSUFFICIENT_DATA: its metric stopped reporting). Sent as an update: the problem is not known
+    # to be over, so its incident stays open, and its timeline says so (`alert_no_data`).
+    no_data: bool = False
     # Fields the payload did not carry and the normalizer filled with a placeholder (a bare
     # resolve or close has no title, severity or service): the alert it resolves supplies them.
     defaulted: tuple[str, ...] = ()

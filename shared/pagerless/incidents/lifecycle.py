@@ -283,6 +283,7 @@ class IncidentLifecycle(SourceResolves):
         stop: Callable[[object], bool] = lambda _: False,
         before: Sequence[Entry] = (),
         updating: AlongsideUpdate | None = None,
+        detail: dict | None = None,
     ) -> tuple[object, bool]:
         """The one resolve: move to resolved (with `move`'s retries) and record it on the timeline, in
         one transaction, and tell the notifications. Returns the incident and whether this call
@@ -290,7 +291,8 @@ class IncidentLifecycle(SourceResolves):
 
         ``before``: timeline entries of the same change, recorded ahead of the resolve's own (a
         source resolve's `alert_resolved`); ``updating``: an item of another table changed in the
-        same transaction (the alert's resolve; `AlongsideTaken` when it changed first)."""
+        same transaction (the alert's resolve; `AlongsideTaken` when it changed first); ``detail``:
+        more data for the resolve's own entry."""
         previous_status = incident.status
         moved = [incident]
 
@@ -309,13 +311,43 @@ class IncidentLifecycle(SourceResolves):
             )
             return done
 
-        own = Entry(RESOLVED_EVENT, resolution, {"resolved_by": by, "status": "resolved"}, "incident_updated")
+        data = {"resolved_by": by, "status": "resolved", **(detail or {})}
+        own = Entry(RESOLVED_EVENT, resolution, data, "incident_updated")
         if self.record_all(incident, [*before, own], actor=actor, write=resolve_with) is None:
             return moved[0], False
         self.notify_resolved(moved[0], by=announced_by or by, previous_status=previous_status)
         if moved[0].parent_id:  # the last firing child of a root that waited for it
             self.resolve_waiting_parent(moved[0].parent_id, now)
         return moved[0], True
+
+    def resolve_children(self, root, *, by: str, who: str, now: datetime) -> list:
+        """A person resolved ``root`` by hand: its correlated children still open are resolved with
+        it, by that person, each with an entry naming the root. Children start no workflow and are
+        watched through their root, so left open under it nobody would see them again; their
+        resolves are not announced (`notices.incident_resolved`), so nobody hears once per child.
+        Returns the children resolved now."""
+        if root.parent_id or not int(getattr(root, "child_count", 0) or 0):
+            return []
+        resolved = []
+        for child in self.repository.children_of(root):
+            if child.status == IncidentStatus.RESOLVED.value:
+                continue
+            try:
+                child, moved = self.resolve(
+                    child,
+                    by=by,
+                    resolution=f"resolved with its root {root.id} by {who}",
+                    now=now,
+                    actor=by,
+                    close_alerts=True,
+                    detail={"root_id": root.id},
+                )
+            except ConflictError:  # it kept changing: left as it is, in the group view of its root
+                logger().warning("could not resolve a child with its root", extra={"incident_id": child.id})
+                continue
+            if moved:
+                resolved.append(child)
+        return resolved
 
     def announce_source_resolve(self, incident) -> None:
         """Tell again that ``incident`` resolved by its source: the delivery whose alert resolved it

@@ -113,7 +113,8 @@ class IncidentService:
         return self._with_pending([incident])[0]
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
-        """Resolve by hand (409 if already resolved); its alerts are marked resolved too."""
+        """Resolve by hand (409 if already resolved); its alerts are marked resolved too, and so are
+        the correlated children of a root still open, with theirs."""
         incident = self.get(workspace, incident_id)
         transition(IncidentStatus(incident.status), IncidentStatus.RESOLVED)  # 409 if it already is
         now = utcnow()
@@ -128,7 +129,10 @@ class IncidentService:
         if not moved:
             raise ConflictError(f"incident {incident_id} was resolved meanwhile")
         self.alerts.resolve_for_incident(incident_id, now)
-        self.stop_escalations(incident_id, "ended", f"resolved by {label(principal.key_id, principal.name)}")
+        who = label(principal.key_id, principal.name)
+        for child in self.lifecycle.resolve_children(incident, by=principal.key_id, who=who, now=now):
+            self.alerts.resolve_for_incident(child.id, now)  # their next firing is seen (a new group)
+        self.stop_escalations(incident_id, "ended", f"resolved by {who}")
         return self._with_pending([incident])[0]
 
     def comment(self, workspace: str, incident_id: str, principal: Principal, text: str) -> dict:

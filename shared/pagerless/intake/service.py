@@ -4,7 +4,8 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
 - firing, fingerprint firing with an incident → a duplicate: +1 on the alert item only (one
   UpdateItem); its incident hears of duplicates at most once a minute (`AlertRepository.fold`),
   and readers add what is pending, so counts stay exact (docs/writes.md);
-- firing, an update only (`Alert.update_only`) of an alert not firing here → ignored;
+- firing, an update only (`Alert.update_only`) of an alert not firing here → ignored; one of a
+  firing alert counts as a duplicate (one saying its source has no data is noted on the incident);
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
@@ -27,6 +28,7 @@ from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
+from pagerless.incidents.no_data import note_no_data
 from pagerless.incidents.severity import is_higher, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.sources import normalize
@@ -38,6 +40,12 @@ WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
 # most this often per alert; readers add what is pending (docs/writes.md).
 FOLD_EVERY = timedelta(seconds=60)
+# How long after a resolve a firing delivered before it can still arrive: the AlertDLQ keeps a
+# message this long from its first enqueue (MessageRetentionPeriod in template.yaml), and the
+# dead-letter store then keeps it `dead_letter_retention_days` for a replay — and a little longer:
+# DynamoDB deletes an expired item within days, not at once, and until then it can be replayed.
+ALERT_DLQ_RETENTION = timedelta(days=14)
+TTL_DELETION_LAG = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,9 @@ class IntakeService:
             if alert.acknowledged and result.incident_id and result.status != IncidentStatus.RESOLVED.value:
                 # acknowledged in the monitoring tool: the incident is, and its escalation stops
                 acknowledge_at_source(result.incident_id, alert.source, self.clock(), self.incidents)
+            if alert.no_data and result.action == "deduplicated" and result.incident_id:
+                # its source went quiet while it fired: the incident stays open and says so
+                note_no_data(result.incident_id, alert, self.incidents)
             return result
         if earlier:
             raise ValueError("only a firing alert's deliveries are counted together")
@@ -329,7 +340,9 @@ class IntakeService:
         return self._opened(incident, alert, now, action, generation)
 
     def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
-        """The incident a re-firing alert goes back to: still active, or resolved within the window."""
+        """The incident a re-firing alert goes back to: still active, or resolved within the window
+        (a correlated child only while its root is open: reopened under a resolved root, which is
+        what people watch, nobody would see it; the alert opens a new incident, correlated anew)."""
         if not claim.incident_id:
             return None
         try:
@@ -338,7 +351,13 @@ class IntakeService:
             return None
         if incident.status != IncidentStatus.RESOLVED.value:
             return incident
-        return incident if is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds) else None
+        if not is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds):
+            return None
+        if incident.parent_id is not None:
+            root = self._incident(incident.parent_id)
+            if root is None or root.status == IncidentStatus.RESOLVED.value:
+                return None
+        return incident
 
     def _start_unconfirmed(self, incident: IncidentRecord) -> None:
         """Retry a start that failed earlier (idempotent by name: an existing execution counts as started)."""
@@ -372,7 +391,14 @@ class IntakeService:
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.FIRING or _stale(record, mark):
                 if record is None and mark is not None:  # a firing dead-lettered before it must stay closed
-                    self.alerts.remember_resolve(key, workspace=workspace, alert=payload, now=now, mark=mark)
+                    self.alerts.remember_resolve(
+                        key,
+                        workspace=workspace,
+                        alert=payload,
+                        now=now,
+                        mark=mark,
+                        keep_until=_late_firing_horizon(now),
+                    )
                 if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident
@@ -439,3 +465,8 @@ def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:
 def _restart_name(incident_id: str, generation: int) -> str:
     """The name of the execution that restarts a reopened incident (``generation``: the claim's)."""
     return f"{incident_id}-r{generation}"
+
+
+def _late_firing_horizon(now: datetime) -> datetime:
+    """Until when a firing delivered before ``now`` may still arrive (a dead letter replayed)."""
+    return now + ALERT_DLQ_RETENTION + timedelta(days=settings.intake().dead_letter_retention_days) + TTL_DELETION_LAG

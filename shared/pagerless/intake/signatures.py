@@ -23,6 +23,12 @@ CertificateFetcher = Callable[[str], bytes]
 
 # Grafana sends Unix seconds in the timestamp header; older requests are replays.
 GRAFANA_MAX_AGE_SECONDS = 300
+# A Grafana contact point names its HMAC headers. The signature's defaults to this one; the
+# timestamp's has no default (set, it is signed with the body): Grafana's own examples and tests
+# name it X-Grafana-Alerting-Timestamp, and Pagerless documented X-Grafana-Alerting-Signature-Timestamp
+# first, so both are read (lower case, as the request's headers are).
+GRAFANA_SIGNATURE_HEADER = "x-grafana-alerting-signature"
+GRAFANA_TIMESTAMP_HEADERS = ("x-grafana-alerting-timestamp", "x-grafana-alerting-signature-timestamp")
 
 _SNS_CERT_HOST = re.compile(r"^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$")
 

@@ -350,11 +350,12 @@ def verify_signature(source: str, request: WebhookRequest, config: WebhookSettin
     if source == "pagerduty":
         valid = signatures.verify_pagerduty_signature(request.body, headers.get("x-pagerduty-signature"), secret)
     elif source == "grafana":
+        timestamps = (headers.get(name) for name in signatures.GRAFANA_TIMESTAMP_HEADERS)
         valid = signatures.verify_grafana_signature(
             request.body,
-            headers.get("x-grafana-alerting-signature"),
+            headers.get(signatures.GRAFANA_SIGNATURE_HEADER),
             secret,
-            timestamp=headers.get("x-grafana-alerting-signature-timestamp"),
+            timestamp=next((t for t in timestamps if t is not None), None),
         )
     elif source == "sentry":
         valid = signatures.verify_sentry_signature(request.body, headers.get("sentry-hook-signature"), secret)

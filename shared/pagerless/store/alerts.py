@@ -10,7 +10,9 @@ The item is the dedup lock. Every change is one conditional UpdateItem, never re
 - ``resolving``: a resolve (condition: state = firing), appending to the flap history, made in one
   transaction with the incident's side of it (``mark_resolved``: alone, when its incident is gone);
 - ``remember_resolve``: the resolve of an alert never seen is kept (a resolved item), so a
-  dead-lettered firing from before it, replayed later, is stale.
+  dead-lettered firing from before it, replayed later, is stale; the item expires (``expires_at``,
+  the table's TTL attribute) once no such firing can arrive any more, and a claim takes the expiry
+  off (the alert fires here again: its item lives as long as any other).
 
 Duplicates are counted here only (``pending``: duplicates the incident has not been told of);
 ``fold`` moves them onto the incident at most once a minute per alert, and at resolve time, in
@@ -78,6 +80,7 @@ class AlertRecord(BaseModel):
     folded_at = UTCDateTimeAttribute(null=True)  # when the incident last heard from this alert
     delivery = UnicodeAttribute(null=True)  # the last queued delivery applied (DeliveryMark.key)
     changed_at = UTCDateTimeAttribute(null=True)  # delivery time of the last state change queued
+    expires_at = NumberAttribute(null=True)  # TTL (epoch seconds): only a kept resolve of an alert never seen
 
     by_incident = ByIncident()
 
@@ -226,6 +229,7 @@ class AlertRepository:
                     AlertRecord.source.set(source),
                     AlertRecord.fingerprint.set(fingerprint),
                     AlertRecord.flap_history.set(AlertRecord.flap_history | []),
+                    AlertRecord.expires_at.remove(),  # a kept resolve's item is a live alert's now
                     *_marked(mark, state=True),
                 ],
                 condition=condition if mark is None else condition & _not_stale(mark),
@@ -335,10 +339,13 @@ class AlertRepository:
             raise
         return record
 
-    def remember_resolve(self, key: str, *, workspace: str, alert: dict, now: datetime, mark: DeliveryMark) -> None:
+    def remember_resolve(
+        self, key: str, *, workspace: str, alert: dict, now: datetime, mark: DeliveryMark, keep_until: datetime
+    ) -> None:
         """Keep the resolve of an alert never seen (its firing was lost, or is a dead letter not
         replayed yet): a resolved item with the resolve's mark, so that a firing delivered before
-        it and replayed later is stale and opens nothing. Best effort: nothing if an item exists."""
+        it and replayed later is stale and opens nothing, until ``keep_until`` (the TTL: after it no
+        such firing can arrive). Best effort: nothing if an item exists."""
         item = AlertRecord(
             key,
             workspace=workspace,
@@ -356,6 +363,7 @@ class AlertRepository:
             alert=alert,
             delivery=mark.key,
             changed_at=mark.at,
+            expires_at=int(keep_until.timestamp()),
         )
         try:
             item.save(condition=AlertRecord.pk.does_not_exist())

@@ -17,7 +17,9 @@ from pagerless.workflow.verify import fix_approver, fix_record, last_plan, rollb
 def resolve(incident_id: str, workspace: str) -> dict:
     """Resolve after a verification that passed. Alerts still firing (the grace period ended) are
     closed with the incident, so the next firing delivery reopens it instead of counting as a
-    duplicate of a resolved incident."""
+    duplicate of a resolved incident; so are the correlated children still open of a root, with
+    theirs (left open under it, nobody would see them: `IncidentLifecycle.resolve_children`)."""
+    from pagerless.incidents.lifecycle import IncidentLifecycle
     from pagerless.store.alerts import AlertRepository
 
     incident = load(incident_id, workspace)
@@ -37,6 +39,8 @@ def resolve(incident_id: str, workspace: str) -> dict:
         },
     )
     AlertRepository().resolve_for_incident(incident_id, now)
+    for child in IncidentLifecycle().resolve_children(incident, by=ACTOR, who="the workflow (fix verified)", now=now):
+        AlertRepository().resolve_for_incident(child.id, now)
     publish(
         "incident.resolved",
         incident,

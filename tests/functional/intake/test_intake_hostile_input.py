@@ -147,6 +147,46 @@ def test_signed_sources_need_a_valid_signature_once_a_secret_is_set(api, ingest_
     _assert_refused(refused, 400, "VALIDATION_ERROR")
 
 
+def _signed_as_grafana_signs(secret: bytes, body: bytes, timestamp: int) -> str:
+    """Grafana's HMAC with a timestamp header configured (grafana/alerting `http/hmac.go`): the hex
+    HMAC-SHA256 of ``<unix seconds>:<body>``, the seconds sent in that header."""
+    return hmac.new(secret, str(timestamp).encode() + b":" + body, hashlib.sha256).hexdigest()
+
+
+def test_a_grafana_webhook_signed_with_a_timestamp_header_as_grafana_names_it_is_accepted(api, ingest_key, admin_key):
+    import time
+
+    # Given a Grafana secret, and a contact point whose HMAC settings name a timestamp header as
+    # Grafana's own examples do (header X-Grafana-Alerting-Signature, timestamp X-Grafana-Alerting-Timestamp)
+    secrets = {"grafana": "g-secret"}
+    assert api.put("/api/webhooks/settings", json={"secrets": secrets}, headers=auth(admin_key)).status_code == 200
+    body = fixture_bytes("grafana/grafana_docs_firing_2_alerts.json")
+    now = int(time.time())
+
+    def send(timestamp: int, **extra):
+        headers = {
+            "X-Grafana-Alerting-Signature": _signed_as_grafana_signs(b"g-secret", body, timestamp),
+            "X-Grafana-Alerting-Timestamp": str(timestamp),
+            **extra,
+        }
+        return post_alert(api, ingest_key, "grafana", body, **headers)
+
+    # When Grafana sends a notification signed over "<timestamp>:<body>"
+    signed = send(now)
+    # Then it is accepted
+    assert signed.status_code == 200, signed.text
+    assert {a["action"] for a in signed.json()["alerts"]} == {"created"}
+    # And a replay of an old one, or one whose timestamp was changed, is refused and stores nothing
+    count = incident_count()
+    _assert_refused(send(now - 600), 401, "UNAUTHORIZED")
+    tampered = {
+        "X-Grafana-Alerting-Signature": _signed_as_grafana_signs(b"g-secret", body, now - 600),
+        "X-Grafana-Alerting-Timestamp": str(now),
+    }
+    _assert_refused(post_alert(api, ingest_key, "grafana", body, **tampered), 401, "UNAUTHORIZED")
+    assert incident_count() == count
+
+
 def test_a_signature_that_is_not_ascii_is_refused_not_a_server_error(api, ingest_key, admin_key):
     # Given PagerDuty, Grafana and Sentry secrets
     secrets = {"pagerduty": "pd-secret", "grafana": "g-secret", "sentry": "s-secret"}

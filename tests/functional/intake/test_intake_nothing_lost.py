@@ -206,6 +206,39 @@ def test_replaying_a_firing_whose_alert_resolved_since_opens_no_incident(
     assert incident_count() == 1
 
 
+def test_the_kept_resolve_of_an_alert_never_seen_expires_after_a_late_firing_could_still_arrive(
+    api, runtime, ingest_key
+):
+    import time
+
+    from pagerless import settings
+    from pagerless.store.alerts import alert_key
+
+    dynamodb = runtime.client("dynamodb")
+    table = runtime.provisioned.tables["AlertsTable"]
+    # Given the alerts table expires items by the attribute the kept resolves carry
+    ttl = dynamodb.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl.get("AttributeName")) == ("ENABLED", "expires_at")
+    # When a resolve comes for an alert Pagerless never saw (its firing lost or dead-lettered)
+    alert = {**ALERT, "fingerprint": "never-seen"}
+    sent = int(time.time())
+    assert post_alert(api, ingest_key, "generic", {**alert, "status": "resolved"}).status_code == 200
+    # Then the resolved item it keeps expires once no firing from before it can arrive any more: after
+    # the AlertDLQ's retention (a message is kept 14 days from its first enqueue) and then the
+    # dead-letter store's (a dead letter can be replayed until it expires, and until DynamoDB deletes it:
+    # within days, so two more are kept)
+    key = {"pk": {"S": alert_key("default", "generic", "never-seen")}}
+    item = dynamodb.get_item(TableName=table, Key=key)["Item"]
+    dlq = runtime.template.resolve(runtime.template.raw["Resources"]["AlertDLQ"]["Properties"])
+    horizon = int(dlq["MessageRetentionPeriod"]) + settings.intake().dead_letter_retention_days * 86400
+    assert item["state"]["S"] == "resolved"
+    assert sent + horizon + 2 * 86400 <= int(item["expires_at"]["N"]) <= time.time() + horizon + 2 * 86400 + 60
+    # When the alert fires later (a new firing): it is an alert like any other again, kept until it is over
+    assert post_alert(api, ingest_key, "generic", alert).json()["alerts"][0]["action"] == "created"
+    item = dynamodb.get_item(TableName=table, Key=key)["Item"]
+    assert item["state"]["S"] == "firing" and "expires_at" not in item
+
+
 def test_unreadable_sns_payload_goes_straight_to_dead_letters_and_replays_as_another_source(api, runtime, operator_key):
     sns = runtime.client("sns")
     topic = runtime.provisioned.topics["AlertsTopic"]

@@ -324,3 +324,50 @@ def test_an_alert_whose_source_raises_its_priority_raises_its_incidents_severity
     # And a lower priority later does not lower it (a person may have acted on critical)
     post_alert(api, ingest_key, "pagerduty", triggered)
     assert _incident(api, admin_key, incident_id)["severity"] == "critical"
+
+
+def _alarm_in_state(fixture: str, state: str, old_state: str, reason: str) -> dict:
+    """The SNS notification of ``fixture`` for the same alarm moving from ``old_state`` to ``state``."""
+    envelope = fixture_json(fixture)
+    alarm = json.loads(envelope["Message"])
+    alarm.update(NewStateValue=state, OldStateValue=old_state, NewStateReason=reason)
+    subject = f'{state}: "{alarm["AlarmName"]}" in {alarm["Region"]}'
+    return {**envelope, "Subject": subject, "Message": json.dumps(alarm)}
+
+
+def test_a_cloudwatch_alarm_whose_metric_stops_reporting_keeps_its_incident_open_and_says_so(
+    api, ingest_key, admin_key
+):
+    no_data = "Insufficient Data: 1 datapoint was unknown."
+    # Given a CloudWatch alarm in ALARM that opened an incident
+    alarm = fixture_json("cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json")
+    firing = _alarm_in_state(
+        "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json", "ALARM", "OK", "Threshold Crossed"
+    )
+    opened = post_alert(api, ingest_key, "cloudwatch", firing).json()["alerts"][0]
+    assert opened["action"] == "created"
+    # When the alarm goes from ALARM to INSUFFICIENT_DATA (its metric stopped reporting)
+    stopped = _alarm_in_state(
+        "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json", "INSUFFICIENT_DATA", "ALARM", no_data
+    )
+    response = post_alert(api, ingest_key, "cloudwatch", stopped)
+    # Then the incident is not resolved (nothing says the problem is over) and its timeline says why
+    assert response.status_code == 200, response.text
+    [result] = response.json()["alerts"]
+    assert (result["incident_id"], result["action"]) == (opened["incident_id"], "deduplicated")
+    incident = _incident(api, admin_key, opened["incident_id"])
+    assert incident["status"] != "resolved" and incident["open_alerts"] == 1
+    timeline = api.get(f"/api/incidents/{opened['incident_id']}/timeline", headers=auth(admin_key)).json()["items"]
+    [entry] = [e for e in timeline if e["type"] == "alert_no_data"]
+    assert no_data in entry["message"] and entry["data"]["fingerprint"] == opened["fingerprint"]
+    # When the alarm recovers (OK), then loses its data again
+    resolved = post_alert(api, ingest_key, "cloudwatch", alarm).json()["alerts"][0]
+    assert resolved["action"] == "resolved"
+    quiet = _alarm_in_state(
+        "cloudwatch_sns/authored_sns_http_notification_ok_same_alarm.json", "INSUFFICIENT_DATA", "OK", no_data
+    )
+    response = post_alert(api, ingest_key, "cloudwatch", quiet)
+    # Then that is no problem: nothing is opened or reopened
+    assert response.status_code == 200 and response.json()["alerts"] == []
+    assert _incident(api, admin_key, opened["incident_id"])["status"] == "resolved"
+    assert len(api.get("/api/incidents", headers=auth(admin_key)).json()["items"]) == 1

@@ -121,3 +121,60 @@ def test_a_root_whose_own_alert_resolves_stays_open_while_its_children_still_fir
     assert (parent.status, parent.resolved_by) == ("resolved", "source")
     assert {IncidentRecord.get(r.incident_id).status for r in (first, second)} == {"resolved"}
     assert _resolved(_notify_jobs()) == [root.incident_id]
+
+
+def test_a_root_resolved_by_hand_resolves_its_children_that_still_fire_and_pages_nobody_per_child(
+    api, runtime, operator_key
+):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+    from tests.conftest import auth
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    started: list[str] = []
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda incident, **_: started.append(incident.id))
+    # Given a storm: a root incident (paged) and three children correlated under it
+    root, *children = (
+        intake.process(_alert(f"hand-{n}"), WORKSPACE, delivery_mark("firing", t0 + timedelta(seconds=n)))
+        for n in range(4)
+    )
+    assert [c.action for c in children] == ["correlated"] * 3 and started == [root.incident_id]
+    # And one child's alert already resolved at its source
+    now[0] = t0 + timedelta(seconds=10)
+    intake.process(_alert("hand-3", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    # When a person resolves the root by hand while two children still fire
+    response = api.post(
+        f"/api/incidents/{root.incident_id}/resolve", json={"note": "rolled back"}, headers=auth(operator_key)
+    )
+    assert response.status_code == 200, response.text
+    # Then no incident of the group is left open under the resolved root: the firing children are
+    # resolved with it, by that person, and their timeline says so (via the root)
+    stored = {c.incident_id: IncidentRecord.get(c.incident_id) for c in children}
+    assert {s.status for s in stored.values()} == {"resolved"}
+    person = IncidentRecord.get(root.incident_id).resolved_by
+    for child in children[:2]:
+        assert stored[child.incident_id].resolved_by == person
+        [entry] = [e for e in timeline(child.incident_id) if e.type == "incident_resolved"]
+        assert root.incident_id in entry.message and entry.data["root_id"] == root.incident_id
+        assert entry.actor == person
+    # And their alerts are closed, so their next firing is seen
+    from pagerless.store.alerts import AlertRepository, alert_key
+
+    for n in (1, 2):
+        assert AlertRepository().get(alert_key(WORKSPACE, "generic", f"hand-{n}")).state == "resolved"
+    # And nobody is paged or told once per child: chat hears of the root's resolve alone
+    assert started == [root.incident_id]
+    assert _resolved(_notify_jobs()) == [root.incident_id]
+    # When the children's alerts fire again a minute later (the problem is back)
+    again = []
+    for n in (1, 2):
+        now[0] = t0 + timedelta(seconds=60 + n)
+        again.append(intake.process(_alert(f"hand-{n}"), WORKSPACE, delivery_mark("firing", now[0])))
+    # Then they are not reopened under the resolved root, where nobody would see them: they open a
+    # new group, whose root is paged once
+    first, second = again
+    assert (first.action, second.action) == ("created", "correlated"), again
+    assert IncidentRecord.get(second.incident_id).parent_id == first.incident_id
+    assert started == [root.incident_id, first.incident_id]

@@ -19,9 +19,11 @@ from tests.functional.workflow.conftest import (
 pytestmark = pytest.mark.functional
 
 
-def _send(scenario: dict, status: str) -> dict:
+def _send(scenario: dict, status: str, fingerprint: str | None = None) -> dict:
     payload = alertmanager_payload(scenario["alert"])
     payload["status"] = payload["alerts"][0]["status"] = status
+    if fingerprint:
+        payload["alerts"][0]["fingerprint"] = fingerprint
     response = _SENDER["client"].post(
         "/api/webhooks/alertmanager", json=payload, headers={"Authorization": f"Bearer {_SENDER['key']}"}
     )
@@ -92,6 +94,36 @@ def test_an_alert_firing_after_the_workflow_resolved_reopens_the_incident(
     assert len(periods) == 2 and periods[0][1] <= record.reopened_at == periods[1][0], periods
     # and its workflow runs again
     wait_for_status(incident.id, "awaiting_approval", "diagnosed", "escalated", timeout=60)
+
+
+def test_a_root_the_workflow_resolves_takes_its_children_still_firing_with_it(
+    sandbox, scenario, api, operator_key, monkeypatch
+):
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given a root incident and, correlated under it, another alert of its service that still fires
+    _grace(monkeypatch, 0)
+    incident = open_incident(scenario)
+    sibling = copy.deepcopy(scenario)
+    sibling["alert"]["title"] = "KubePodNotReady"
+    sibling["alert"]["labels"] = {**sibling["alert"]["labels"], "alertname": "KubePodNotReady"}
+    child = _send(sibling, "firing", "1b2c3d4e5f67890a")
+    assert (child["action"], IncidentRepository().get(child["incident_id"]).parent_id) == ("correlated", incident.id)
+    # When the fix is approved and the workflow resolves the root on a healthy workload
+    wait_for_status(incident.id, "awaiting_approval")
+    api.post(f"/api/incidents/{incident.id}/approve", json={"comment": "go"}, headers=auth(operator_key))
+    wait_for_status(incident.id, "resolved", timeout=60)
+    # Then the child is not left open under it, where nobody would see it: resolved with its root,
+    # which its timeline names
+    # (the Resolve step takes its children after the root's own move)
+    wait_for_status(child["incident_id"], "resolved", timeout=30)
+    stored = IncidentRepository().get(child["incident_id"])
+    assert (stored.status, stored.resolved_by) == ("resolved", "workflow")
+    [entry] = [e for e in _timeline(api, operator_key, child["incident_id"]) if e["type"] == "incident_resolved"]
+    assert incident.id in entry["message"] and entry["data"]["root_id"] == incident.id
+    # And its alert is closed, so its next firing is seen: a new incident of its own (a root)
+    again = _send(sibling, "firing", "1b2c3d4e5f67890a")
+    assert again["action"] == "created" and again["incident_id"] != child["incident_id"]
 
 
 @pytest.fixture

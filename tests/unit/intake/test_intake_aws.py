@@ -70,6 +70,26 @@ def test_insufficient_data_via_eventbridge_gives_no_alert():
     assert normalize("eventbridge", event) == []
 
 
+def test_insufficient_data_after_alarm_is_an_update_of_the_firing_alert_saying_it_has_no_data():
+    # Given an alarm in ALARM whose metric stopped reporting, by SNS and by EventBridge
+    stopped = alarm("INSUFFICIENT_DATA", OldStateValue="ALARM", NewStateReason="Insufficient Data: 1 datapoint")
+    event = load_fixture("eventbridge/awsdocs_cloudwatch_alarm_state_change_single_metric.json")
+    detail = {**event["detail"], "state": {"value": "INSUFFICIENT_DATA"}, "previousState": {"value": "ALARM"}}
+
+    # When each is normalized
+    [by_sns] = normalize("cloudwatch", sns(stopped))
+    [by_eventbridge] = normalize("eventbridge", {**event, "detail": detail})
+
+    # Then it is the same alarm, still firing: an update that never opens an incident, saying it has no data
+    [fired] = normalize("cloudwatch", sns(alarm("ALARM")))
+    assert by_sns.fingerprint == fired.fingerprint and by_sns.status.value == "firing"
+    assert by_sns.update_only and by_sns.no_data and "Insufficient Data" in by_sns.description
+    assert by_sns.starts_at is None and by_sns.labels["previous_state"] == "ALARM"
+    assert by_eventbridge.status.value == "firing" and by_eventbridge.update_only and by_eventbridge.no_data
+    # And an ALARM is not an update
+    assert not fired.update_only and not fired.no_data
+
+
 @pytest.mark.parametrize("metric_namespace", ["AWS/Lambda", "AWS/EC2", "AWS/ApplicationELB"])
 def test_aws_metric_namespace_is_not_a_kubernetes_namespace(metric_namespace):
     # Given an alarm on an AWS service metric, whose dimensions even include one named "Namespace"

@@ -5,7 +5,9 @@ JSON string in `Message`), the Lambda SNS event (`Records[].Sns`), the SQS event
 subscription (`Records[].body` is the SNS JSON string, whose `Message` is the alarm JSON
 string) or of a raw-delivery subscription (`body` is the alarm), and a bare alarm object.
 
-ALARM fires, OK resolves, INSUFFICIENT_DATA changes nothing and gives no alert.
+ALARM fires, OK resolves. INSUFFICIENT_DATA after ALARM means the metric stopped reporting: the
+problem is not known to be over, so it is an update of the firing alert (`Alert.no_data`: its
+incident stays open and says so); after OK (or at creation) it is no problem and gives no alert.
 `Trigger.Namespace` is an AWS metric namespace (AWS/Lambda, ContainerInsights), never a
 Kubernetes namespace: namespace and pod come only from Container Insights dimensions. The service
 is the watched resource, from the dimensions (`AWS_SERVICE_DIMENSIONS`: FunctionName, QueueName…).
@@ -35,7 +37,7 @@ from pagerless.intake.sources._common import (
 
 SOURCE = "cloudwatch"
 
-# `NewStateValue` → status; None means "no alert" (INSUFFICIENT_DATA changes nothing).
+# `NewStateValue` → status; None: read with the state before it (`alarm_status`).
 STATE_MAP: dict[str, AlertStatus | None] = {
     "ALARM": AlertStatus.FIRING,
     "OK": AlertStatus.RESOLVED,
@@ -158,14 +160,29 @@ def sns_message_type(payload: Any) -> str | None:
     return message_type if isinstance(message_type, str) and message_type in SNS_MESSAGE_TYPES else None
 
 
-def alarm_to_alert(alarm: Mapping[str, Any], *, topic_arn: str | None = None) -> Alert | None:
-    """One Alert from a CloudWatch alarm message, or None for INSUFFICIENT_DATA."""
-    state = (text(alarm.get("NewStateValue")) or "").upper()
+def alarm_status(state: str, previous: Any, what: str) -> tuple[AlertStatus, bool] | None:
+    """(status, no data) of an alarm moving from ``previous`` to ``state``; None: no alert.
+
+    INSUFFICIENT_DATA after ALARM: the metric stopped reporting and the problem is not known to be
+    over, so the alert still fires, as an update that says it has no data. After OK, or with no
+    state before it, it is no problem."""
     if state not in STATE_MAP:
-        raise ValidationError(f"{SOURCE} alarm has unknown NewStateValue {state!r}")
+        raise ValidationError(f"{what} alarm has unknown state {state!r}")
     status = STATE_MAP[state]
-    if status is None:
+    if status is not None:
+        return status, False
+    if (text(previous) or "").upper() == "ALARM":
+        return AlertStatus.FIRING, True
+    return None
+
+
+def alarm_to_alert(alarm: Mapping[str, Any], *, topic_arn: str | None = None) -> Alert | None:
+    """One Alert from a CloudWatch alarm message, or None (INSUFFICIENT_DATA but after ALARM)."""
+    state = (text(alarm.get("NewStateValue")) or "").upper()
+    transition = alarm_status(state, alarm.get("OldStateValue"), SOURCE)
+    if transition is None:
         return None
+    status, no_data = transition
     name = text(alarm.get("AlarmName"))
     if name is None:
         raise ValidationError(f"{SOURCE} alarm has no 'AlarmName'")
@@ -201,9 +218,11 @@ def alarm_to_alert(alarm: Mapping[str, Any], *, topic_arn: str | None = None) ->
         namespace=namespace,
         pod=pod,
         labels=labels,
-        starts_at=changed_at if status is AlertStatus.FIRING else None,
+        starts_at=changed_at if status is AlertStatus.FIRING and not no_data else None,
         ends_at=changed_at if status is AlertStatus.RESOLVED else None,
         url=console_url(region, name),
+        update_only=no_data,
+        no_data=no_data,
     )
 
 

@@ -31,7 +31,8 @@ SOURCE = "eventbridge"
 
 ALARM_DETAIL_TYPE = "CloudWatch Alarm State Change"
 
-# `detail.state.value` → status; None: INSUFFICIENT_DATA changes nothing.
+# `detail.state.value` → status; INSUFFICIENT_DATA is read with `detail.previousState.value`
+# (`cloudwatch.alarm_status`: after ALARM an update saying the metric stopped reporting, else nothing).
 STATE_MAP: dict[str, AlertStatus | None] = cloudwatch.STATE_MAP
 
 # Severity of events no rule maps: they are facts worth recording, not pages.
@@ -50,7 +51,7 @@ def normalize(payload: dict | list | str) -> list[Alert]:
 
 
 def event_to_alert(event: Mapping[str, Any]) -> Alert | None:
-    """One Alert from one EventBridge event, or None for an INSUFFICIENT_DATA alarm."""
+    """One Alert from one EventBridge event, or None for an INSUFFICIENT_DATA alarm but after ALARM."""
     detail_type = text(event.get("detail-type"))
     event_source = text(event.get("source"))
     if detail_type is None or event_source is None:
@@ -63,12 +64,11 @@ def event_to_alert(event: Mapping[str, Any]) -> Alert | None:
 def _alarm(event: Mapping[str, Any]) -> Alert | None:
     detail = optional_dict(event.get("detail"), f"{SOURCE} 'detail'")
     state = optional_dict(detail.get("state"), f"{SOURCE} 'detail.state'")
-    value = (text(state.get("value")) or "").upper()
-    if value not in STATE_MAP:
-        raise ValidationError(f"{SOURCE} alarm has unknown state {value!r}")
-    status = STATE_MAP[value]
-    if status is None:
+    previous = optional_dict(detail.get("previousState"), f"{SOURCE} 'detail.previousState'")
+    transition = cloudwatch.alarm_status((text(state.get("value")) or "").upper(), previous.get("value"), SOURCE)
+    if transition is None:
         return None
+    status, no_data = transition
     name = text(detail.get("alarmName"))
     if name is None:
         raise ValidationError(f"{SOURCE} alarm event has no 'detail.alarmName'")
@@ -79,7 +79,6 @@ def _alarm(event: Mapping[str, Any]) -> Alert | None:
     metrics = _metrics(configuration)
     service, namespace, pod, context_labels = cloudwatch.kubernetes_context(metrics)
     service = service or cloudwatch.aws_service(metrics)
-    previous = optional_dict(detail.get("previousState"), f"{SOURCE} 'detail.previousState'")
     labels = {
         key: value
         for key, value in {
@@ -107,9 +106,11 @@ def _alarm(event: Mapping[str, Any]) -> Alert | None:
         namespace=namespace,
         pod=pod,
         labels=labels,
-        starts_at=changed_at if status is AlertStatus.FIRING else None,
+        starts_at=changed_at if status is AlertStatus.FIRING and not no_data else None,
         ends_at=changed_at if status is AlertStatus.RESOLVED else None,
         url=cloudwatch.console_url(region, name),
+        update_only=no_data,
+        no_data=no_data,
     )
 
 
