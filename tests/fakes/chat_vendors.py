@@ -8,7 +8,8 @@ One server answers, by path:
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
   a section block's text over 3,000 characters with ``invalid_blocks``);
-- DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
+- DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign; refuses a
+  request body over 20,000 bytes with errcode 460101, as DingTalk answers it);
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
 - Teams Workflows: ``POST /workflows/{id}`` (answers 202; over 28 KB, 413);
 - Teams incoming webhook (an Office 365 connector): ``POST /webhookb2/...`` answers HTTP 200 with the text
@@ -43,7 +44,10 @@ TEAMS_CONNECTOR_ERROR = (
     "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error {status} "
     "with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deogVhDYhUaBBCs1fpK0Tw.0.."
 )
-LARK_CARD_MAX_BYTES = 30_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
+LARK_CARD_MAX_BYTES = 30_000
+# DingTalk's robot refuses a longer request: {"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}
+# (as its users quote it, e.g. timonwong/prometheus-webhook-dingtalk#30; also "body 大小不合法 ... 20000bytes 以内")
+DINGTALK_MAX_BYTES = 20_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
 
 
 @dataclass
@@ -212,6 +216,8 @@ class ChatVendors:
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     def _dingtalk(self, req: Recorded) -> tuple[int, Any, dict]:
+        if len(req.raw) > DINGTALK_MAX_BYTES:
+            return 200, {"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"}, {}
         secret = self.bot_secrets.get(req.query.get("access_token", ""))
         if secret is not None:
             timestamp = req.query.get("timestamp", "")

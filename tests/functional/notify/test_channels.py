@@ -143,6 +143,36 @@ def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, adm
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
+def test_a_long_chinese_alert_fits_dingtalks_message_size_limit(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    vendors.bot_secrets["t1"] = "SECding"
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    channel = create_channel(api, admin_key, "ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose Chinese description is 10,000 characters (30,000 UTF-8 bytes)
+    incident = save_incident()
+    incident.description = "支付服务数据库连接池耗尽" * 833
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then DingTalk gets a request within its 20,000 bytes, cut on a character boundary, saying it was cut
+    # and where the rest is, and accepts it (it refused the whole: errcode 460101, given up)
+    [request] = vendors.to("/robot/send")
+    assert len(request.raw) <= 20_000
+    text = request.body["markdown"]["text"]
+    assert text.endswith(
+        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    )
+    assert "\ufffd" not in text and "支付服务数据库连接池耗尽" in text
+    assert len(request.raw) > 18_000  # cut to fit, not to nothing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
+
+
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
     channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
     assert _test(api, admin_key, channel["id"])["ok"] is True
