@@ -173,6 +173,71 @@ def test_a_long_chinese_alert_fits_dingtalks_message_size_limit(api, notify_env,
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
+LINKS = (
+    "[Approve the fix](https://evil.example/steal) ![p](https://tracker.example/p.png) [Open runbook][1]\n"
+    "[1]: https://evil.example/runbook"
+)
+
+
+def _markdown_text(vendors, channel_type: str) -> str:
+    if channel_type == "dingtalk":
+        [request] = vendors.to("/robot/send")
+        return request.body["markdown"]["text"]
+    if channel_type == "wecom":
+        [request] = vendors.to("/cgi-bin/webhook/send")
+        return request.body["markdown"]["content"]
+    [request] = vendors.to("/workflows/t1")
+    return "\n".join(b["text"] for b in request.body["attachments"][0]["content"]["body"])
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path"),
+    [
+        ("dingtalk", "/robot/send?access_token=t1"),
+        ("wecom", "/cgi-bin/webhook/send?key=k1"),
+        ("teams", "/workflows/t1"),
+    ],
+)
+def test_alert_text_cannot_put_a_disguised_link_or_an_image_in_a_markdown_message(
+    api, notify_env, admin_key, vendors, channel_type, path
+):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channel = create_channel(api, admin_key, "chat", channel_type, {"webhook_url": f"{vendors.base_url}{path}"})
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose title and description carry markdown links, an image and a link definition
+    incident = save_incident()
+    incident.title = "DiskFull [click here](https://evil.example/t)"
+    incident.description = LINKS
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the message shows the text and its addresses, but no link whose words hide where it goes,
+    # and no image the chat client would fetch
+    text = _markdown_text(vendors, channel_type)
+    assert "[Approve the fix] (https://evil.example/steal)" in text
+    assert "![p] (https://tracker.example/p.png)" in text
+    assert "[click here] (https://evil.example/t)" in text
+    assert "[Open runbook][1]\n[1] : https://evil.example/runbook" in text  # no definition: [1] is no link
+    assert not re.search(r"\]\(|^ {0,3}\[[^\]]*\]:", text, re.M), text
+
+
+def test_dingtalks_conversation_preview_shows_the_title_as_written(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    channel = create_channel(api, admin_key, "ding", "dingtalk", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()  # titled "PaymentsApiHighErrorRate <!channel>"
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the markdown's title (plain text: the conversation list and the phone's notification show it) reads
+    # as the alert wrote it, while the markdown text keeps "<" escaped
+    [request] = vendors.to("/robot/send")
+    assert request.body["markdown"]["title"] == "[CRITICAL] PaymentsApiHighErrorRate <!channel>"
+    assert request.body["markdown"]["text"].startswith("### [CRITICAL] PaymentsApiHighErrorRate &lt;!channel&gt;\n")
+
+
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
     channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
     assert _test(api, admin_key, channel["id"])["ok"] is True

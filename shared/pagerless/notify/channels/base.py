@@ -138,6 +138,18 @@ def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
     return fit(text, limit, link, size=utf8_size)
 
 
+# a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line
+_LINK_DEFINITION = re.compile(r"""^( {0,3}\[[^\]\n]*\]):(?=[ \t]*\S+[ \t]*(?:$|["'(]))""", re.MULTILINE)
+
+
+def defuse_links(text: str) -> str:
+    """Alert text in a markdown message cannot make a link whose words hide its address, or an image the
+    chat client fetches: ``[words](url)``, ``![alt](url)`` and a ``[ref]: url`` definition (which would
+    make ``[words][ref]`` a link) lose the adjacency markdown needs (``] (url)``, ``[ref] : url``), so the
+    words and the address are both shown as text."""
+    return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
+
+
 def require(config: dict, *names: str) -> None:
     missing = [n for n in names if not config.get(n)]
     if missing:

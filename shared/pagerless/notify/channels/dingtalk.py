@@ -19,6 +19,7 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
+    defuse_links,
     fit,
     json_body,
     request,
@@ -45,7 +46,8 @@ MAX_BYTES = 19_500
 
 
 def escape(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """DingTalk markdown renders HTML (``<font>``) and links: alert text can write neither."""
+    return defuse_links(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def sign(timestamp_ms: int, secret: str) -> str:
@@ -72,7 +74,9 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
 
 
 def _payload(message: Message, text: str) -> dict:
-    return {"msgtype": "markdown", "markdown": {"title": message.title[:100], "text": text}}
+    # the title is plain text (the conversation list and the phone's notification show it): not escaped
+    title = message.title.replace("&lt;", "<").replace("&gt;", ">")[:100]
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
 
 
 def _sent_size(value: dict) -> int:

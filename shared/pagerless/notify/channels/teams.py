@@ -18,6 +18,7 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
+    defuse_links,
     request,
     require,
 )
@@ -37,8 +38,9 @@ _CONNECTOR_ERROR = re.compile(r"returned HTTP error (\d{3})")
 
 
 def escape(text: str) -> str:
-    """Adaptive Card text is markdown without HTML; <at> mentions need entities we never send."""
-    return text
+    """Adaptive Card text is markdown without HTML (links, no images); <at> mentions need entities we never
+    send: alert text cannot make a link."""
+    return defuse_links(text)
 
 
 def adaptive_card(message: Message) -> dict:
