@@ -28,6 +28,7 @@ class Message:
     labels: dict = field(default_factory=dict)
     actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
     per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
+    mentions: tuple[str, ...] = ()  # a page to a group: the paged people's phone numbers (DingTalk @-mentions)
 
 
 @dataclass(frozen=True)
