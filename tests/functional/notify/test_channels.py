@@ -290,6 +290,26 @@ def test_email_goes_through_ses(api, notify_env, admin_key):
     assert refused["ok"] is False and refused["status"] == "gave_up"
 
 
+def test_an_email_channel_with_more_than_50_addresses_reaches_them_all(api, notify_env, admin_key):
+    import boto3
+    from moto.ses.models import ses_backends
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given an email channel to 120 addresses (SES takes at most 50 recipients a message)
+    addresses = [f"oncall{i:03d}@example.com" for i in range(120)]
+    channel = create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": addresses}
+    )
+    # When it is sent to
+    result = _test(api, admin_key, channel["id"])
+    # Then every address got it, in messages of at most 50 (it was refused whole: "Too many recipients")
+    assert result["ok"] is True, result
+    sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
+    batches = [m.destinations["ToAddresses"] for m in sent]
+    assert sorted(a for batch in batches for a in batch) == addresses
+    assert [len(batch) for batch in batches] == [50, 50, 20]
+
+
 def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env, admin_key, vendors):
     from tests.fakes.chat_vendors import LARK_APP_ID
 
