@@ -8,9 +8,13 @@ One server answers, by path:
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
   a section block's text over 3,000 characters with ``invalid_blocks``);
-- DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign);
+- DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign; refuses a
+  request body over 20,000 bytes with errcode 460101, as DingTalk answers it);
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
-- Teams Workflows: ``POST /workflows/{id}`` (answers 202);
+- Teams Workflows: ``POST /workflows/{id}`` (answers 202; over 28 KB, 413);
+- Teams incoming webhook (an Office 365 connector): ``POST /webhookb2/...`` answers HTTP 200 with the text
+  ``1``; its failures are HTTP 200 too, with the error as text ("Connectors do not throw 429s": Microsoft's
+  connector docs), e.g. a message over 28 KB is answered ``... returned HTTP error 413 ...``;
 - anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
@@ -34,7 +38,16 @@ LARK_APP_ID = "cli_fake_app"
 LARK_APP_SECRET = "fake-app-secret"
 LARK_TOKEN = "t-fake-tenant-token"
 SLACK_TOKEN = "xoxb-fake-token"
-LARK_CARD_MAX_BYTES = 30_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
+# What a Teams connector answers, with HTTP 200, when Teams refused the message (Microsoft's connector docs:
+# "Connectors do not throw 429s"; their sample looks for "Microsoft Teams endpoint returned HTTP error 429")
+TEAMS_CONNECTOR_ERROR = (
+    "Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error {status} "
+    "with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deogVhDYhUaBBCs1fpK0Tw.0.."
+)
+LARK_CARD_MAX_BYTES = 30_000
+# DingTalk's robot refuses a longer request: {"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}
+# (as its users quote it, e.g. timonwong/prometheus-webhook-dingtalk#30; also "body 大小不合法 ... 20000bytes 以内")
+DINGTALK_MAX_BYTES = 20_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
 
 
 @dataclass
@@ -121,6 +134,10 @@ class ChatVendors:
             return self._wecom(req)
         if path.startswith("/workflows/"):  # Teams: "the message size limit is 28 KB", else 413
             return (413, b"", {}) if len(req.raw) > 28_000 else (202, b"", {})
+        if path.startswith("/webhookb2/"):
+            if len(req.raw) > 28_000:
+                return 200, TEAMS_CONNECTOR_ERROR.format(status=413).encode(), {}
+            return 200, b"1", {}
         if path.startswith("/hooks/"):
             return 204, b"", {}
         return 404, {"error": "no such fake endpoint"}, {}
@@ -199,6 +216,8 @@ class ChatVendors:
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     def _dingtalk(self, req: Recorded) -> tuple[int, Any, dict]:
+        if len(req.raw) > DINGTALK_MAX_BYTES:
+            return 200, {"errcode": 460101, "errmsg": "message too long, exceed 20000 bytes"}, {}
         secret = self.bot_secrets.get(req.query.get("access_token", ""))
         if secret is not None:
             timestamp = req.query.get("timestamp", "")
@@ -238,7 +257,9 @@ class ChatVendors:
                     for name, value in headers.items():
                         self.send_header(name, value)
                     if data:
-                        self.send_header("content-type", "application/json")
+                        self.send_header(
+                            "content-type", "text/plain" if isinstance(answer, bytes) else "application/json"
+                        )
                     self.send_header("content-length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)

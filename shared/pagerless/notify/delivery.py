@@ -314,6 +314,9 @@ class NotifyService:
                 "workspace": job.workspace,
             }
             actions = ("acknowledge",)
+        mentions: tuple[str, ...] = ()
+        if job.event == "escalation.page" and not page and getattr(module, "MENTIONS_BY_PHONE", False):
+            mentions = tuple(recipients.phones(job.workspace, job.targets or []))  # the group page names them
         return Message(
             event=job.event,
             title=title,
@@ -324,6 +327,7 @@ class NotifyService:
             decision=decision,
             labels=ctx.get("labels") or {},
             actions=actions,
+            mentions=mentions,
         )
 
     def close(self) -> None:

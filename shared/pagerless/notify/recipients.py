@@ -61,6 +61,21 @@ def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -
     return out
 
 
+def phones(workspace: str, targets: list[dict], at: datetime | None = None) -> list[str]:
+    """The phone numbers of the people a job's person and schedule targets name, in order, once each
+    (a person without a phone contact has none): whom a group page mentions where the vendor mentions by phone."""
+    from pagerless.people.service import PeopleService, resolve_contacts
+
+    people = PeopleService()
+    out: list[str] = []
+    for person_id in people_of(workspace, targets, at):
+        person = people.find(workspace, person_id)
+        for number in resolve_contacts(person)["phone"] if person is not None else []:
+            if number not in out:
+                out.append(number)
+    return out
+
+
 def addresses(workspace: str, person) -> dict[str, list[tuple[str | None, str]]]:
     """A person's chat addresses: ``{"slack": [(team id, user id)], "lark": [(app id, open_id)]}``
     from their contacts and bound chat identities (a tenant of None: any app of the workspace)."""

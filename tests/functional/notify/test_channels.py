@@ -143,6 +143,101 @@ def test_a_long_chinese_alert_fits_teams_message_size_limit(api, notify_env, adm
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
+def test_a_long_chinese_alert_fits_dingtalks_message_size_limit(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    vendors.bot_secrets["t1"] = "SECding"
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    channel = create_channel(api, admin_key, "ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose Chinese description is 10,000 characters (30,000 UTF-8 bytes)
+    incident = save_incident()
+    incident.description = "支付服务数据库连接池耗尽" * 833
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then DingTalk gets a request within its 20,000 bytes, cut on a character boundary, saying it was cut
+    # and where the rest is, and accepts it (it refused the whole: errcode 460101, given up)
+    [request] = vendors.to("/robot/send")
+    assert len(request.raw) <= 20_000
+    text = request.body["markdown"]["text"]
+    assert text.endswith(
+        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    )
+    assert "\ufffd" not in text and "支付服务数据库连接池耗尽" in text
+    assert len(request.raw) > 18_000  # cut to fit, not to nothing
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"]
+
+
+LINKS = (
+    "[Approve the fix](https://evil.example/steal) ![p](https://tracker.example/p.png) [Open runbook][1]\n"
+    "[1]: https://evil.example/runbook"
+)
+
+
+def _markdown_text(vendors, channel_type: str) -> str:
+    if channel_type == "dingtalk":
+        [request] = vendors.to("/robot/send")
+        return request.body["markdown"]["text"]
+    if channel_type == "wecom":
+        [request] = vendors.to("/cgi-bin/webhook/send")
+        return request.body["markdown"]["content"]
+    [request] = vendors.to("/workflows/t1")
+    return "\n".join(b["text"] for b in request.body["attachments"][0]["content"]["body"])
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path"),
+    [
+        ("dingtalk", "/robot/send?access_token=t1"),
+        ("wecom", "/cgi-bin/webhook/send?key=k1"),
+        ("teams", "/workflows/t1"),
+    ],
+)
+def test_alert_text_cannot_put_a_disguised_link_or_an_image_in_a_markdown_message(
+    api, notify_env, admin_key, vendors, channel_type, path
+):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channel = create_channel(api, admin_key, "chat", channel_type, {"webhook_url": f"{vendors.base_url}{path}"})
+    route_all(api, admin_key, channel["id"])
+    # Given an alert whose title and description carry markdown links, an image and a link definition
+    incident = save_incident()
+    incident.title = "DiskFull [click here](https://evil.example/t)"
+    incident.description = LINKS
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the message shows the text and its addresses, but no link whose words hide where it goes,
+    # and no image the chat client would fetch
+    text = _markdown_text(vendors, channel_type)
+    assert "[Approve the fix] (https://evil.example/steal)" in text
+    assert "![p] (https://tracker.example/p.png)" in text
+    assert "[click here] (https://evil.example/t)" in text
+    assert "[Open runbook][1]\n[1] : https://evil.example/runbook" in text  # no definition: [1] is no link
+    assert not re.search(r"\]\(|^ {0,3}\[[^\]]*\]:", text, re.M), text
+
+
+def test_dingtalks_conversation_preview_shows_the_title_as_written(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    channel = create_channel(api, admin_key, "ding", "dingtalk", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()  # titled "PaymentsApiHighErrorRate <!channel>"
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the markdown's title (plain text: the conversation list and the phone's notification show it) reads
+    # as the alert wrote it, while the markdown text keeps "<" escaped
+    [request] = vendors.to("/robot/send")
+    assert request.body["markdown"]["title"] == "[CRITICAL] PaymentsApiHighErrorRate <!channel>"
+    assert request.body["markdown"]["text"].startswith("### [CRITICAL] PaymentsApiHighErrorRate &lt;!channel&gt;\n")
+
+
 def test_teams_workflow_gets_an_adaptive_card(api, notify_env, admin_key, vendors):
     channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/t1"})
     assert _test(api, admin_key, channel["id"])["ok"] is True
@@ -193,6 +288,26 @@ def test_email_goes_through_ses(api, notify_env, admin_key):
     )
     refused = _test(api, admin_key, unverified["id"])
     assert refused["ok"] is False and refused["status"] == "gave_up"
+
+
+def test_an_email_channel_with_more_than_50_addresses_reaches_them_all(api, notify_env, admin_key):
+    import boto3
+    from moto.ses.models import ses_backends
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given an email channel to 120 addresses (SES takes at most 50 recipients a message)
+    addresses = [f"oncall{i:03d}@example.com" for i in range(120)]
+    channel = create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": addresses}
+    )
+    # When it is sent to
+    result = _test(api, admin_key, channel["id"])
+    # Then every address got it, in messages of at most 50 (it was refused whole: "Too many recipients")
+    assert result["ok"] is True, result
+    sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
+    batches = [m.destinations["ToAddresses"] for m in sent]
+    assert sorted(a for batch in batches for a in batch) == addresses
+    assert [len(batch) for batch in batches] == [50, 50, 20]
 
 
 def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env, admin_key, vendors):

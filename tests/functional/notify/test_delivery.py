@@ -436,3 +436,30 @@ def test_a_throttled_robot_does_not_hold_back_the_retry_of_the_jobs_other_channe
     assert (by_type["dingtalk"]["status"], by_type["dingtalk"]["attempts"]) == ("sent", 2)
     assert len(vendors.to("/slack/api/chat.postMessage")) == 2  # the 503, then the message
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("status_code", "status", "attempts"),
+    [(429, "sent", 2), (413, "gave_up", 1), (400, "gave_up", 1), (503, "sent", 2)],
+)
+def test_a_teams_connector_error_in_a_200_answer_is_not_counted_as_delivered(
+    api, notify_env, admin_key, vendors, status_code, status, attempts
+):
+    from pagerless.outbox.jobs import enqueue
+    from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
+
+    url = f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b"
+    channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given a Teams incoming webhook (a connector) answers HTTP 200 with Teams' error as text, as connectors do
+    vendors.fail("/webhookb2/", 200, times=1, body=TEAMS_CONNECTOR_ERROR.format(status=status_code).encode())
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then it is not taken as delivered: throttled (429) or unavailable is tried again and sent ("1"),
+    # anything else gives up with Teams' words
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == (status, attempts)
+    assert len(vendors.to("/webhookb2/")) == attempts
+    if status == "gave_up":
+        assert f"HTTP error {status_code}" in entry["last_error"]

@@ -379,3 +379,35 @@ def test_an_approval_email_gives_each_known_person_their_own_signed_links(
         assert "/email/approvals/" not in str(others[0].body)
     finally:
         apps.reset()
+
+
+def test_a_dingtalk_group_paged_with_the_on_call_person_mentions_them_by_phone(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.people.service import PeopleService
+
+    people = PeopleService()
+    dana = people.create(
+        "default",
+        name="Dana Zhou",
+        email="dana@example.com",
+        role="operator",
+        contacts=[{"kind": "phone", "value": "+86 138-0013-8000"}],
+    )
+    erin = people.create("default", name="Erin Xu", email="erin@example.com", role="operator")  # no phone
+    vendors.bot_secrets["t1"] = "SECding"
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    ding = create_channel(api, admin_key, "ops-ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    incident = save_incident()
+    # When a step pages the team's DingTalk group and the on-call people (the schedule resolved to them)
+    targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then the group's message @-mentions the one with a phone, as DingTalk mentions: the mobile number in
+    # at.atMobiles (a mainland number as DingTalk holds it, without +86) and "@<number>" in the text;
+    # never everyone
+    [request] = vendors.to("/robot/send")
+    assert request.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
+    text = request.body["markdown"]["text"]
+    assert text.startswith("### [CRITICAL] Page: PaymentsApiHighErrorRate &lt;!channel&gt;\n\n@13800138000\n\n")
+    [entry] = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["channel_type"] == "dingtalk"]
+    assert entry["status"] == "sent"

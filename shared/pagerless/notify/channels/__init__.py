@@ -3,7 +3,9 @@
 Each module exposes ``TYPE``, ``SECRET_FIELDS`` (stored in SSM, shown masked), ``REQUIRED`` and
 ``OPTIONAL`` config fields, ``RATE_PER_MINUTE`` (None: no limit of ours), ``CAN_UPDATE``,
 ``escape(text)`` (what alert text must not become in that channel), ``send(http, config, message)``
-and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``.
+and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``. A channel that @-mentions people
+by phone number in a group (DingTalk) sets ``MENTIONS_BY_PHONE = True``: a page to it carries the paged
+people's numbers in ``Message.mentions``.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

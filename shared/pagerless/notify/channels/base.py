@@ -28,6 +28,7 @@ class Message:
     labels: dict = field(default_factory=dict)
     actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
     per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
+    mentions: tuple[str, ...] = ()  # a page to a group: the paged people's phone numbers (DingTalk @-mentions)
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,18 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
 def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
     """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
     return fit(text, limit, link, size=utf8_size)
+
+
+# a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line
+_LINK_DEFINITION = re.compile(r"""^( {0,3}\[[^\]\n]*\]):(?=[ \t]*\S+[ \t]*(?:$|["'(]))""", re.MULTILINE)
+
+
+def defuse_links(text: str) -> str:
+    """Alert text in a markdown message cannot make a link whose words hide its address, or an image the
+    chat client fetches: ``[words](url)``, ``![alt](url)`` and a ``[ref]: url`` definition (which would
+    make ``[words][ref]`` a link) lose the adjacency markdown needs (``] (url)``, ``[ref] : url``), so the
+    words and the address are both shown as text."""
+    return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
 
 
 def require(config: dict, *names: str) -> None:

@@ -1,6 +1,8 @@
 """Email through Amazon SES (sesv2 ``SendEmail``): a plain-text message.
 
 Config: ``from_address``, ``to_addresses`` (list or comma-separated), ``region`` (optional).
+SES takes at most 50 recipients a message ("MessageRejected: Too many recipients" past that): a longer
+list is sent in messages of 50.
 """
 
 import httpx
@@ -13,6 +15,7 @@ REQUIRED = ("from_address", "to_addresses")
 OPTIONAL = ("region",)
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+MAX_RECIPIENTS = 50  # SES: "The message may not include more than 50 recipients"
 _RETRYABLE = {
     "TooManyRequestsException",
     "LimitExceededException",
@@ -44,8 +47,8 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     personal = [a for a in addresses if message.per_address.get(a)]
     shared = [a for a in addresses if a not in personal]
     sent = [_send(client, config, message.title, f"{text}\n\n{message.per_address[a]}", [a]) for a in personal]
-    if shared:
-        sent.append(_send(client, config, message.title, text, shared))
+    for start in range(0, len(shared), MAX_RECIPIENTS):
+        sent.append(_send(client, config, message.title, text, shared[start : start + MAX_RECIPIENTS]))
     return Sent(message_id=sent[0] if sent else None)
 
 

@@ -1,14 +1,27 @@
 """Microsoft Teams through a Workflows (Power Automate) webhook: an Adaptive Card message.
 
 Config: ``webhook_url`` (secret: the workflow URL carries its signature). Workflows answers 202.
+An incoming webhook (an Office 365 connector, still in use) answers HTTP 200 with ``1``; its
+refusals are HTTP 200 too, the error in the text ("Microsoft Teams endpoint returned HTTP error 429
+..."): Microsoft's connector docs say to read the body, "as Connectors do not throw 429s".
 """
 
 import json
+import re
 from dataclasses import replace
 
 import httpx
 
-from pagerless.notify.channels.base import TRUNCATED, Message, Sent, request, require
+from pagerless.notify.channels.base import (
+    TRUNCATED,
+    Message,
+    PermanentError,
+    RetryableError,
+    Sent,
+    defuse_links,
+    request,
+    require,
+)
 
 TYPE = "teams"
 SECRET_FIELDS = ("webhook_url",)
@@ -21,11 +34,13 @@ CAN_UPDATE = False
 # a larger request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
 MAX_BYTES = 27_000
 _COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning"}
+_CONNECTOR_ERROR = re.compile(r"returned HTTP error (\d{3})")
 
 
 def escape(text: str) -> str:
-    """Adaptive Card text is markdown without HTML; <at> mentions need entities we never send."""
-    return text
+    """Adaptive Card text is markdown without HTML (links, no images); <at> mentions need entities we never
+    send: alert text cannot make a link."""
+    return defuse_links(text)
 
 
 def adaptive_card(message: Message) -> dict:
@@ -72,5 +87,11 @@ def _encoded(payload: dict) -> bytes:
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
-    request(http, "POST", config["webhook_url"], json=fitted_card(message))
+    response = request(http, "POST", config["webhook_url"], json=fitted_card(message))
+    refused = _CONNECTOR_ERROR.search(response.text[:2000])
+    if refused is not None:
+        status, words = int(refused.group(1)), response.text[:300]
+        if status == 429 or status >= 500:
+            raise RetryableError(f"teams: {words}")
+        raise PermanentError(f"teams: {words}")
     return Sent()

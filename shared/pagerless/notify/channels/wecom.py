@@ -12,6 +12,7 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
+    defuse_links,
     fit_bytes,
     json_body,
     request,
@@ -32,8 +33,8 @@ MAX_BYTES = 4096
 
 
 def escape(text: str) -> str:
-    """WeCom markdown mentions are <@userid>: alert text cannot write one."""
-    return text.replace("<", "&lt;").replace(">", "&gt;")
+    """WeCom markdown mentions are <@userid>, its colours <font>, and it renders links: alert text can write none."""
+    return defuse_links(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
