@@ -19,6 +19,7 @@ from pagerless.notify.channels.base import (
     Sent,
     approval_value,
     decision_line,
+    defuse_links,
     dumps,
     fit,
     json_body,
@@ -47,8 +48,9 @@ _lock = threading.Lock()
 
 
 def escape(text: str) -> str:
-    """lark_md: alert text cannot become <at user_id="all"> or a link tag."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """lark_md: alert text cannot become <at user_id="all">, a link tag, or a markdown link whose words
+    hide its address (`defuse_links`)."""
+    return defuse_links(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def card(message: Message, limit: int = CARD_MAX_BYTES) -> dict:
