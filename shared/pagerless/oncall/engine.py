@@ -298,8 +298,9 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
 
 def _replaced(record: EscalationRecord, incident) -> bool:
     """Whether the incident's reopen has an escalation of its own: one started since, or one its new
-    workflow is starting (intake restarts a reopened root incident's workflow unless it flaps). A
-    flapping or child incident's reopen starts none, and this one goes on paging."""
+    workflow is starting (intake restarts a reopened root incident's workflow). A child's reopen
+    starts none, and a flap's starts one only once its alert has settled (which clears `flapping`):
+    until then this one goes on paging."""
     if not incident.flapping and not incident.parent_id:
         return True
     return any(
