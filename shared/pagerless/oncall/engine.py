@@ -169,8 +169,12 @@ def start_for_severity_raise(incident) -> dict:
     """Its source raised the incident to a severity that a policy covers (a warning become critical):
     page as its opening would have, under the same generation as its workflow run's opening
     escalation, so a run that already escalates (or whose opening step comes later) pages once. Not
-    when someone acknowledged it, nor for a storm's child: its root is the one people are paged for."""
+    when someone acknowledged it, nor for a storm's child: its root is the one people are paged for;
+    nor while a flap's reopen waits for its alert to settle: its run pages (at the raised severity)
+    once it has (`pagerless.workflow.flapping`)."""
     if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged or incident.parent_id:
+        return {"escalation": None}
+    if incident.flapping and incident.status == IncidentStatus.OPEN.value:
         return {"escalation": None}
     execution = (incident.execution_arn or "").rsplit(":", 1)[-1] or None
     generation = opened_generation(incident.id, execution)

@@ -651,3 +651,29 @@ def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scen
     assert open_incident(scenario).severity == "critical"
     # Then nobody is paged: the person who took it has it
     assert escalation(opened.id) is None and pages.generations() == []
+
+
+def test_a_flapping_incident_its_source_raises_is_paged_only_once_it_has_settled(
+    fast_workflow, scenario, oncall, pages, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given a payments-api warning (nobody paged: the policy covers critical and high) that flapped
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "4")
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    _resolved_and_fired_again(scenario, opened.id)
+    # When its source fires it again as critical while it still flaps
+    scenario["alert"]["severity"] = "critical"
+    assert open_incident(scenario).severity == "critical"
+    # Then nobody is paged yet: pages are held back while it flaps
+    assert EscalationRepository().for_incident(opened.id) == []
+    # And once its alert has held firing for the settle period, the policy's first step is paged, once
+    [generation] = _reopen_generations(opened.id)
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert pages.generations() == [f"{generation}:0-0"]
