@@ -59,6 +59,8 @@ class IntakeSettings(BaseSettings):
     reopen_window_seconds: int = Field(default=30 * 60, ge=0)
     flap_cycles: int = Field(default=3, ge=1)
     flap_window_seconds: int = Field(default=30 * 60, ge=0)
+    # a flapping reopen pages (runs its workflow) once its alert has fired this long without resolving
+    flap_settle_seconds: int = Field(default=15 * 60, ge=0, le=24 * 3600)
     correlation_window_seconds: int = Field(default=10 * 60, ge=0)
     claim_wait_seconds: float = Field(default=5.0, ge=0)  # how long a losing delivery waits for the winner
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over

@@ -224,7 +224,8 @@ class IncidentLifecycle(SourceResolves):
     def refire(self, incident, alert: Alert, now: datetime, *, flapping: bool, execution_arn: str | None = None):
         """A resolved alert fires again and its incident takes it back (reopening it if resolved).
         A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
-        starts next), or to none: an execution of before the resolve stops at its next step."""
+        starts next), or to none: an execution of before the resolve stops at its next step. A
+        flap (``flapping``) is marked; its execution waits for the alert to settle before it pages."""
         if incident.status == IncidentStatus.RESOLVED.value:
             moved = [incident]
 
@@ -234,7 +235,7 @@ class IncidentLifecycle(SourceResolves):
                 moved[0], done = self.move(
                     incident,
                     IncidentStatus.OPEN,
-                    lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn),
+                    lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn, flapping=flapping),
                     alongside=entry,
                 )
                 return done
@@ -262,7 +263,7 @@ class IncidentLifecycle(SourceResolves):
             self.record(
                 incident,
                 "flapping_detected",
-                "the alert keeps firing and resolving; the workflow is not restarted",
+                "the alert keeps firing and resolving; paging waits until it holds firing",
                 data={"fingerprint": alert.fingerprint, "flapping": True},
                 stream_type="incident_updated",
             )

@@ -35,6 +35,7 @@ from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
 from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRepository
 from pagerless.workflow.executions import execution_arn, start_incident_workflow
+from pagerless.workflow.flapping import settle_wait
 
 WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
@@ -254,9 +255,11 @@ class IntakeService:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
             incident = self._raise(incident, alert, now)
-        if self.alerts.needs_fold(record, now, FOLD_EVERY):
+        folds = self.alerts.needs_fold(record, now, FOLD_EVERY)
+        if folds:
             self.alerts.fold(record, now)
-        self._start_unconfirmed(incident)
+        if folds or not incident.flapping:  # a flap's start waits minutes to settle: retried once a minute
+            self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
     def _raise(self, incident: IncidentRecord, alert: Alert, now: datetime) -> IncidentRecord:
@@ -302,7 +305,7 @@ class IntakeService:
             # A new incident's execution records its own ARN (its first step writes the incident): a
             # duplicate that still sees none retries the start, which is idempotent by name. A
             # reopen wrote the restart's ARN with the reopen.
-            self.start_workflow(incident, name=name, record_arn=False)
+            self.start_workflow(incident, name=name, record_arn=False, **settle_wait(incident, now))
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action, incident.parent_id)
 
     def _claimed(
@@ -319,8 +322,10 @@ class IntakeService:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
                 flapping = len(flaps) >= config.flap_cycles
                 # judged within the flap window: an incident marked flapping whose alert has held
-                # still since is a real re-fire again (the reopen clears the mark and pages)
-                restart = was_resolved and not flapping and previous.parent_id is None
+                # still since is a real re-fire again (the reopen clears the mark and pages). A flap's
+                # reopen restarts the workflow too, held back until the alert has held firing for the
+                # settle period (`pagerless.workflow.flapping`): a flap that became an outage pages.
+                restart = was_resolved and previous.parent_id is None
                 # the reopen hands the incident to the execution started below (or to none)
                 execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
                 incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)
@@ -363,18 +368,20 @@ class IntakeService:
         """Retry a start that failed earlier (idempotent by name: an existing execution counts as started)."""
         name = self._unconfirmed_workflow(incident)
         if name is not None:
-            self.start_workflow(incident, name=name, record_arn=False)
+            self.start_workflow(incident, name=name, record_arn=False, **settle_wait(incident, self.clock()))
 
     @staticmethod
     def _unconfirmed_workflow(incident: IncidentRecord) -> str | None:
         """The name of the execution an open root incident should have but may not: its own
         (``incident.id``) while no execution has stored its ARN; the one a reopen or a resume named,
         which stored the ARN before its StartExecution, so the ARN proves nothing until the
-        execution moves the incident on. None when there is nothing to retry."""
-        if incident.parent_id is not None or incident.flapping or incident.status != IncidentStatus.OPEN.value:
+        execution moves the incident on (a flap's waits for its alert to settle meanwhile). None
+        when there is nothing to retry (a flapping incident without an ARN was reopened by a
+        version that started no workflow for a flap)."""
+        if incident.parent_id is not None or incident.status != IncidentStatus.OPEN.value:
             return None
         if incident.execution_arn is None:
-            return incident.id
+            return None if incident.flapping else incident.id
         name = incident.execution_arn.rsplit(":", 1)[-1]
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
 

@@ -169,8 +169,12 @@ def start_for_severity_raise(incident) -> dict:
     """Its source raised the incident to a severity that a policy covers (a warning become critical):
     page as its opening would have, under the same generation as its workflow run's opening
     escalation, so a run that already escalates (or whose opening step comes later) pages once. Not
-    when someone acknowledged it, nor for a storm's child: its root is the one people are paged for."""
+    when someone acknowledged it, nor for a storm's child: its root is the one people are paged for;
+    nor while a flap's reopen waits for its alert to settle: its run pages (at the raised severity)
+    once it has (`pagerless.workflow.flapping`)."""
     if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged or incident.parent_id:
+        return {"escalation": None}
+    if incident.flapping and incident.status == IncidentStatus.OPEN.value:
         return {"escalation": None}
     execution = (incident.execution_arn or "").rsplit(":", 1)[-1] or None
     generation = opened_generation(incident.id, execution)
@@ -298,8 +302,9 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
 
 def _replaced(record: EscalationRecord, incident) -> bool:
     """Whether the incident's reopen has an escalation of its own: one started since, or one its new
-    workflow is starting (intake restarts a reopened root incident's workflow unless it flaps). A
-    flapping or child incident's reopen starts none, and this one goes on paging."""
+    workflow is starting (intake restarts a reopened root incident's workflow). A child's reopen
+    starts none, and a flap's starts one only once its alert has settled (which clears `flapping`):
+    until then this one goes on paging."""
     if not incident.flapping and not incident.parent_id:
         return True
     return any(

@@ -143,6 +143,19 @@ def mark_flapping(incident_id: str) -> IncidentRecord | None:
     )  # noqa: E712
 
 
+def settle_flapping(incident_id: str, execution_arn: str) -> IncidentRecord | None:
+    """Clear `flapping` of an open incident that execution ``execution_arn`` holds; None if it is not
+    flapping (any more), or is resolved or held by another execution (so the timeline event is
+    written once, by the execution of the flap that settled)."""
+    return update_incident(
+        incident_id,
+        [IncidentRecord.flapping.set(False)],
+        condition=(IncidentRecord.flapping == True)
+        & (IncidentRecord.status == "open")
+        & (IncidentRecord.execution_arn == execution_arn),
+    )
+
+
 def raise_severity(incident_id: str, old: str, new: str, now: datetime) -> IncidentRecord | None:
     """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved; None
     otherwise (another delivery raised it first: its timeline entry is written once)."""

@@ -313,12 +313,15 @@ class IncidentRepository:
         )
 
     @staticmethod
-    def reopen_actions(incident: IncidentRecord, now: datetime, execution_arn: str | None = None) -> list:
+    def reopen_actions(
+        incident: IncidentRecord, now: datetime, execution_arn: str | None = None, *, flapping: bool = False
+    ) -> list:
         """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page),
         with their times to resolve and to acknowledge (they describe the previous resolve: the next
         ones are timed from the reopen); when it reopened (``now``); and who works on it: the execution
-        the reopen starts (``execution_arn``), or none. A reopen that starts an execution is not a
-        flap (intake judges that within the flap window): it clears ``flapping``."""
+        the reopen starts (``execution_arn``), or none. A reopen that is not a flap (intake judges
+        that within the flap window) and starts an execution clears ``flapping``; a flap's execution
+        clears it once the alert has settled (`pagerless.workflow.flapping`)."""
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
         return [
@@ -331,7 +334,7 @@ class IncidentRepository:
             IncidentRecord.acknowledged_by.remove(),
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
-            *([IncidentRecord.flapping.set(False)] if execution_arn else []),
+            *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
         ]
 
     @staticmethod

@@ -11,7 +11,9 @@ class WorkflowStartError(Exception):
     """Step Functions could not start the execution (the caller retries later)."""
 
 
-def start_incident_workflow(incident, *, name: str | None = None, record_arn: bool = True) -> str | None:
+def start_incident_workflow(
+    incident, *, name: str | None = None, record_arn: bool = True, settle_seconds: int | None = None
+) -> str | None:
     """StartExecution named after the incident (a retry cannot start a second one: an existing
     execution counts as started) and store its ARN on the incident. None if no state machine
     is configured.
@@ -20,7 +22,9 @@ def start_incident_workflow(incident, *, name: str | None = None, record_arn: bo
     step on, and an earlier execution still running stops at its next step
     (pagerless.workflow.incidents). ``record_arn=False`` leaves the ARN to the execution itself:
     its first step (IncidentOpened) stores it (intake uses this for a new incident: one write less
-    per new alert, docs/writes.md; a reopen stores it with the reopen)."""
+    per new alert, docs/writes.md; a reopen stores it with the reopen). ``settle_seconds``: a
+    flap's reopen; the execution waits that long and goes on only if the alert still fires
+    (`pagerless.workflow.flapping`)."""
     machine = settings.workflow().incident_state_machine_arn
     if not machine:
         return None
@@ -31,7 +35,13 @@ def start_incident_workflow(incident, *, name: str | None = None, record_arn: bo
         arn = step_functions.client().start_execution(
             stateMachineArn=machine,
             name=execution_name,
-            input=json.dumps({"incident_id": incident.id, "workspace": incident.workspace}),
+            input=json.dumps(
+                {
+                    "incident_id": incident.id,
+                    "workspace": incident.workspace,
+                    **({"settle_seconds": settle_seconds} if settle_seconds is not None else {}),
+                }
+            ),
         )["executionArn"]
     except Exception as exc:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code")

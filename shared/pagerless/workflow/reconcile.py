@@ -8,7 +8,8 @@ twice:
 | status | resumes at |
 |---|---|
 | open, a root not flapping | the start (the workflow may never have run) |
-| open, a correlated child or flapping | nothing (intake starts no workflow for them) |
+| open, a root flapping | the start after what is left of the settle wait (`workflow.flapping`) |
+| open, a correlated child | nothing (intake starts no workflow for them) |
 | diagnosing, no proposal yet | GatherContext (diagnosis only reads) |
 | diagnosing, proposal stored | its route: Remediate (auto), RequestApproval (approval), Notify |
 | awaiting_approval, pending | RequestApproval on the same approval: a fresh wait, a new `approval.requested` job |
@@ -25,8 +26,10 @@ step after the last one it paged when that step falls due, at once if it is over
 import json
 import re
 import uuid
+from datetime import datetime
 
 from pagerless import settings, step_functions
+from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED
 from pagerless.domain.incidents import IncidentStatus as S
 from pagerless.observability import logger
@@ -36,6 +39,7 @@ from pagerless.store.incident_updates import set_execution
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import outcomes
 from pagerless.workflow.executions import execution_arn
+from pagerless.workflow.flapping import settle_wait
 from pagerless.workflow.remediate import timings
 
 RESUMABLE = (S.OPEN, S.DIAGNOSING, S.AWAITING_APPROVAL, S.REMEDIATING, S.VERIFYING)
@@ -87,16 +91,18 @@ def _resume_escalations(sfn) -> list[dict]:
 
 def _had_workflow(incident: IncidentRecord) -> bool:
     """Whether ``incident`` had a workflow to interrupt. Only a workflow moves an incident past
-    ``open``; an open one has one only if intake starts one for it: a root that is not flapping."""
-    return incident.status != S.OPEN.value or (incident.parent_id is None and not incident.flapping)
+    ``open``; an open one has one only if intake starts one for it: a root (a flapping one's waits
+    for its alert to settle; one reopened by a version that started none for a flap gets one too:
+    its alert has fired since)."""
+    return incident.status != S.OPEN.value or incident.parent_id is None
 
 
-def plan(incident: IncidentRecord) -> dict:
+def plan(incident: IncidentRecord, now: datetime | None = None) -> dict:
     """The execution input that resumes ``incident`` (``resume`` absent: from the start), or an outcome."""
     status, proposal = S(incident.status), incident.proposal or {}
     base = {"incident_id": incident.id, "workspace": incident.workspace}
     if status == S.OPEN:
-        return base
+        return {**base, **settle_wait(incident, now or utcnow())}
     if status == S.DIAGNOSING:
         route = proposal.get("route")
         if not route:
@@ -146,10 +152,9 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
     name = f"{_run_of(incident)}-resume-{uuid.uuid4().hex[:8]}"[:80]
     set_execution(incident.id, execution_arn(name, machine))  # the incident is the new execution's from its first step
     sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(step))
-    logger().info(
-        "workflow resumed after a restart", extra={"incident_id": incident.id, "resume": step.get("resume", "start")}
-    )
-    return {"incident_id": incident.id, "status": incident.status, "resume": step.get("resume", "start")}
+    at = step.get("resume", "settle" if "settle_seconds" in step else "start")  # a flap's run waits to settle
+    logger().info("workflow resumed after a restart", extra={"incident_id": incident.id, "resume": at})
+    return {"incident_id": incident.id, "status": incident.status, "resume": at}
 
 
 def _run_of(incident: IncidentRecord) -> str:

@@ -33,6 +33,12 @@ def _incident_opened(event: dict) -> dict:
     return {**result, "escalation": escalation} if escalation else result
 
 
+def _settle_flapping(event: dict) -> dict:
+    from pagerless.workflow.flapping import settle
+
+    return settle(event["incident_id"], event["workspace"], event.get("execution_arn"))
+
+
 def _escalation_tick(event: dict) -> dict:
     from pagerless.oncall.engine import tick
 
@@ -132,6 +138,7 @@ def _options(event: dict) -> dict:
 
 STEPS: dict[str, Step] = {
     "incident_opened": _incident_opened,
+    "settle_flapping": _settle_flapping,
     "selfcheck_start": _selfcheck_start,
     "selfcheck_wait": _selfcheck_wait,
     "gather_context": _gather_context,
@@ -169,6 +176,7 @@ class UnknownStepError(Exception):
 INCIDENT_STEPS = frozenset(
     {
         "incident_opened",
+        "settle_flapping",
         "gather_context",
         "diagnose",
         "rediagnose",

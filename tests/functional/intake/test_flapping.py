@@ -46,3 +46,87 @@ def test_an_alert_that_stopped_flapping_restarts_the_workflow_when_it_fires_agai
     assert incident.flapping is False
     assert len(started) == len(flapping_starts) + 1 and started[-1].startswith(f"{incident_id}-r")
     assert incident.execution_arn is not None and incident.execution_arn.endswith(started[-1])
+
+
+def test_a_flaps_reopen_starts_its_workflow_held_back_until_the_alert_has_settled(runtime, monkeypatch):
+    from pagerless import settings
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "600")
+    settings.reset()
+    t0 = datetime.now(UTC)
+    now = [t0]
+    started: list[tuple[str, dict]] = []
+    intake = IntakeService(
+        clock=lambda: now[0], start_workflow=lambda incident, name, **options: started.append((name, options))
+    )
+    # Given an alert that fired and resolved three times within a minute
+    for cycle in range(3):
+        now[0] = t0 + timedelta(seconds=15 * cycle)
+        incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+        now[0] += timedelta(seconds=5)
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    # When it fires a fourth time (a flap)
+    now[0] = t0 + timedelta(seconds=50)
+    flap = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
+    # Then the incident reopens flapping, handed to a restart of its workflow that waits the settle period
+    assert (flap.incident_id, flap.action) == (incident_id, "reopened")
+    incident = IncidentRecord.get(incident_id)
+    name, options = started[-1]
+    assert incident.flapping is True and name.startswith(f"{incident_id}-r")
+    assert options == {"record_arn": False, "settle_seconds": 600}
+    assert incident.execution_arn is not None and incident.execution_arn.endswith(name)
+    # And a duplicate four minutes later retries that start (by name) with what is left of the wait
+    now[0] += timedelta(minutes=4)
+    duplicate = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
+    assert duplicate.action == "deduplicated"
+    assert started[-1] == (name, {"record_arn": False, "settle_seconds": 360})
+
+
+def _flapped(intake, now: list, t0: datetime) -> str:
+    """Four firings and resolves within a minute, then a fifth firing: a flap's reopen."""
+    for cycle in range(4):
+        now[0] = t0 + timedelta(seconds=10 * cycle)
+        intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
+        now[0] += timedelta(seconds=5)
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    now[0] = t0 + timedelta(seconds=50)
+    return intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+
+
+def _settle_step(incident_id: str, execution_arn: str | None) -> dict:
+    from pagerless.workflow.steps import run_step
+
+    event = {"step": "settle_flapping", "incident_id": incident_id, "workspace": WORKSPACE}
+    return run_step({**event, "execution_arn": execution_arn})
+
+
+def test_the_settle_step_goes_on_once_with_an_alert_still_firing_and_stops_for_a_resolved_one(runtime):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.incidents import IncidentClosedError
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    # Given a flap's reopen whose alert still fires
+    incident_id = _flapped(intake, now, t0)
+    held = IncidentRecord.get(incident_id).execution_arn
+    # When an execution of an earlier flap checks it, nothing changes: it stops
+    with pytest.raises(IncidentClosedError):
+        _settle_step(incident_id, held.rsplit("-r", 1)[0] + "-r1")
+    assert IncidentRecord.get(incident_id).flapping is True
+    # When the execution that holds it checks it, twice (a retried step)
+    assert _settle_step(incident_id, held) == {"settled": True}
+    assert _settle_step(incident_id, held) == {"settled": True}
+    # Then it is a flap no more, and the timeline says so once
+    assert IncidentRecord.get(incident_id).flapping is False
+    stopped = [e for e in timeline(incident_id) if e.type == "flapping_stopped"]
+    assert len(stopped) == 1 and "without resolving" in stopped[0].message
+    # When its alert resolves (the incident with it), a late check of the same execution stops
+    now[0] += timedelta(seconds=5)
+    intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    with pytest.raises(IncidentClosedError):
+        _settle_step(incident_id, held)

@@ -150,7 +150,9 @@ def test_refire_within_the_window_reopens_and_after_it_opens_a_new_incident(
     assert late["action"] == "created" and late["incident_id"] != first["incident_id"]
 
 
-def test_flapping_alert_is_marked_and_does_not_restart_the_workflow(api, runtime, ingest_key, admin_key):
+def test_flapping_alert_is_marked_and_its_restarted_workflow_waits_for_it_to_settle(
+    api, runtime, ingest_key, admin_key
+):
     # Given an alert that fires and resolves three times
     incident_id = None
     for _ in range(3):
@@ -158,20 +160,26 @@ def test_flapping_alert_is_marked_and_does_not_restart_the_workflow(api, runtime
         post_alert(api, ingest_key, "generic", _alert("f", "resolved"))
     workflows_done(runtime, 3)  # each run stops once its incident is resolved
     executions_before = _executions(runtime)
+    started_before = _timeline_types(api, admin_key, incident_id).count("workflow_started")
     # When it fires a fourth and fifth time
     fourth = post_alert(api, ingest_key, "generic", _alert("f")).json()["alerts"][0]
     post_alert(api, ingest_key, "generic", _alert("f", "resolved"))
     post_alert(api, ingest_key, "generic", _alert("f"))
-    # Then the incident is flapping, reopened but with no new workflow
+    # Then the incident is flapping, reopened, and each flap's restart waits for the alert to settle
+    # (15 minutes by default) before its workflow runs: none has started, none has paged
     assert fourth["incident_id"] == incident_id and fourth["action"] == "reopened"
     incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
     assert incident["flapping"] is True and incident["status"] == "open"
-    assert _executions(runtime) == executions_before and len(executions_before) == 3
-    types = [
-        e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(admin_key)).json()["items"]
-    ]
+    assert len(executions_before) == 3
+    assert _executions(runtime) == sorted([*executions_before, f"{incident_id}-r4", f"{incident_id}-r5"])
+    types = _timeline_types(api, admin_key, incident_id)
     assert types.count("flapping_detected") == 1
+    assert types.count("workflow_started") == started_before
     assert incident_count() == 1
+
+
+def _timeline_types(api, key: str, incident_id: str) -> list[str]:
+    return [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(key)).json()["items"]]
 
 
 def test_source_resolve_during_remediation_is_only_noted(runtime, api, ingest_key, admin_key):

@@ -503,6 +503,65 @@ def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
     assert [r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")] == []
 
 
+def test_a_flapping_incident_whose_alert_then_holds_firing_pages_once_it_has_settled(
+    fast_workflow, scenario, oncall, pages, api, operator_key, monkeypatch
+):
+    from pagerless import settings
+    from tests.functional.workflow.conftest import incident, timeline_types
+
+    # Given alerts that count as flapping from their first re-fire and settle after 2 seconds of firing
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "2")
+    settings.reset()
+    # And an incident that paged alice, who acknowledged it (its escalation stopped)
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    # When its source resolves it and the alert fires again (a flap), and then stays firing
+    _resolved_and_fired_again(scenario, opened.id)
+    assert incident(opened.id).flapping is True
+    # Then once it has fired for the settle period it is a real reopen: alice is paged again, once
+    [generation] = _reopen_generations(opened.id)
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    settled = incident(opened.id)
+    assert (settled.flapping, settled.acknowledged) == (False, False)
+    assert timeline_types(opened.id).count("flapping_stopped") == 1
+    assert [g for g in pages.generations() if g.startswith(f"{generation}:")] == [f"{generation}:0-0"]
+
+
+def test_flaps_within_the_settle_period_hold_the_page_back_and_the_last_one_pages_once(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import incident, timeline_types
+
+    # Given alerts that count as flapping from their first re-fire and settle after 4 seconds of firing
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "4")
+    settings.reset()
+    # And an incident that paged alice, who acknowledged it
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    # When the alert resolves and fires again twice within the settle period, then stays firing
+    _resolved_and_fired_again(scenario, opened.id)
+    first = incident(opened.id).execution_arn
+    _resolved_and_fired_again(scenario, opened.id)
+    last = incident(opened.id).execution_arn
+    assert first != last
+    # Then only the last flap's run pages, once, after the settle period; the first one ends quietly
+    [generation] = _reopen_generations(opened.id)
+    assert last.endswith(f"-{generation}")
+    pages.wait_for(f"{generation}:0-0")
+    sfn = runtime.client("stepfunctions")
+    assert wait_for(lambda: sfn.describe_execution(executionArn=first)["status"] == "SUCCEEDED", timeout=30)
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")] == [generation]
+    assert timeline_types(opened.id).count("flapping_stopped") == 1
+
+
 def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reopens_own_pages(
     sandbox, scenario, oncall, pages, runtime, monkeypatch
 ):
@@ -592,3 +651,29 @@ def test_a_raised_incident_someone_acknowledged_is_not_paged(fast_workflow, scen
     assert open_incident(scenario).severity == "critical"
     # Then nobody is paged: the person who took it has it
     assert escalation(opened.id) is None and pages.generations() == []
+
+
+def test_a_flapping_incident_its_source_raises_is_paged_only_once_it_has_settled(
+    fast_workflow, scenario, oncall, pages, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given a payments-api warning (nobody paged: the policy covers critical and high) that flapped
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "4")
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    _resolved_and_fired_again(scenario, opened.id)
+    # When its source fires it again as critical while it still flaps
+    scenario["alert"]["severity"] = "critical"
+    assert open_incident(scenario).severity == "critical"
+    # Then nobody is paged yet: pages are held back while it flaps
+    assert EscalationRepository().for_incident(opened.id) == []
+    # And once its alert has held firing for the settle period, the policy's first step is paged, once
+    [generation] = _reopen_generations(opened.id)
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert pages.generations() == [f"{generation}:0-0"]

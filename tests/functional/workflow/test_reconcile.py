@@ -160,11 +160,17 @@ def _sent(scenario, *, name: str, fingerprint: str, status: str = "firing", serv
     return payload
 
 
-def test_restart_leaves_correlated_and_flapping_incidents_without_a_workflow(sandbox, scenario, runtime):
+def test_restart_leaves_correlated_incidents_without_a_workflow_and_holds_a_flapping_one_back_to_settle(
+    sandbox, scenario, runtime, monkeypatch
+):
+    from pagerless import settings
     from pagerless.intake.service import IntakeService
 
-    # Given, stored before the restart with no workflow of their own (intake starts none for them):
-    # a root incident, a second alert of its service correlated under it, and a flapping incident
+    # Given flaps that settle after 3 seconds of firing
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "3")
+    settings.reset()
+    # And, stored before the restart with no workflow running: a root incident, a second alert of
+    # its service correlated under it (intake starts none for it), and a flapping incident
     intake = IntakeService(start_workflow=lambda *a, **k: None)
     [root] = intake.ingest("alertmanager", _sent(scenario, name="PodOOMKilled", fingerprint="a1"), "default")
     [child] = intake.ingest("alertmanager", _sent(scenario, name="HighRestartRate", fingerprint="b2"), "default")
@@ -185,9 +191,16 @@ def test_restart_leaves_correlated_and_flapping_incidents_without_a_workflow(san
     assert incident(flapping.incident_id).flapping and incident(flapping.incident_id).status == "open"
     # When the runtime restarts
     done = restart(runtime)
-    # Then only the root's workflow is started; the child and the flapping incident page nobody
-    assert [d["incident_id"] for d in done] == [root.incident_id]
+    # Then the root's workflow is started; the flapping incident's reopen run waits for its alert to
+    # settle first, and the child gets none
+    resumed = {d["incident_id"]: d["resume"] for d in done}
+    assert resumed == {root.incident_id: "start", flapping.incident_id: "settle"}
+    assert "workflow_started" not in timeline_types(flapping.incident_id)
     wait_for_status(root.incident_id, "awaiting_approval")
     assert incident(child.incident_id).status == "open" and incident(child.incident_id).execution_arn is None
-    assert incident(flapping.incident_id).execution_arn is None
     assert "incident_opened" not in timeline_types(child.incident_id)
+    # And once its alert has held firing for the settle period, the flapping incident's reopen runs
+    assert wait_for(lambda: "workflow_started" in timeline_types(flapping.incident_id), timeout=60)
+    settled = incident(flapping.incident_id)
+    assert settled.flapping is False and f"{flapping.incident_id}-r" in settled.execution_arn
+    assert timeline_types(flapping.incident_id).count("flapping_stopped") == 1

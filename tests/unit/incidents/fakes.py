@@ -74,7 +74,9 @@ class FakeIncidents:
         return copy.deepcopy(stored)
 
     @staticmethod
-    def reopen_actions(incident: Incident, now: datetime, execution_arn: str | None = None) -> list:
+    def reopen_actions(
+        incident: Incident, now: datetime, execution_arn: str | None = None, *, flapping: bool = False
+    ) -> list:
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
 
@@ -84,7 +86,7 @@ class FakeIncidents:
             stored.resolved_at = stored.resolved_by = stored.resolution = None
             stored.acknowledged, stored.acknowledged_by, stored.acknowledged_at = False, None, None
             stored.execution_arn = execution_arn
-            if execution_arn:  # a reopen that starts an execution is not a flap
+            if execution_arn and not flapping:  # a flap's execution clears it once the alert settled
                 stored.flapping = False
 
         return [reopen]

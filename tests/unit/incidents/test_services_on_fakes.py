@@ -70,7 +70,7 @@ class World:
     def _notify(self, incident, *, by, previous_status):
         self.resolved_notices.append((incident.id, by))
 
-    def _start(self, incident, name=None, record_arn=True):
+    def _start(self, incident, name=None, record_arn=True, settle_seconds=None):
         self.started.append(name or incident.id)
 
     def fire(self, fingerprint="f1", service=None, status=AlertStatus.FIRING):
