@@ -17,7 +17,6 @@ Infrastructure failures propagate (the webhook queues the payload, the consumer 
 import random
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +30,8 @@ from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.incidents.no_data import note_no_data
 from pagerless.incidents.severity import is_higher, raise_severity
 from pagerless.intake import metrics
+from pagerless.intake.resolves import AlertResolves
+from pagerless.intake.results import IngestResult
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
 from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRepository
@@ -41,32 +42,9 @@ WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
 # most this often per alert; readers add what is pending (docs/writes.md).
 FOLD_EVERY = timedelta(seconds=60)
-# How long after a resolve a firing delivered before it can still arrive: the AlertDLQ keeps a
-# message this long from its first enqueue (MessageRetentionPeriod in template.yaml), and the
-# dead-letter store then keeps it `dead_letter_retention_days` for a replay — and a little longer:
-# DynamoDB deletes an expired item within days, not at once, and until then it can be replayed.
-ALERT_DLQ_RETENTION = timedelta(days=14)
-TTL_DELETION_LAG = timedelta(days=2)
 
 
-@dataclass(frozen=True)
-class IngestResult:
-    fingerprint: str
-    incident_id: str | None
-    deduplicated: bool
-    status: str  # the incident's status afterwards, or "ignored" (a resolve for an unknown alert)
-    action: str  # created | correlated | deduplicated | reopened | refired | resolved | ignored
-    group_id: str | None = None  # the root incident it is correlated into (seed 002's group_id)
-
-    def to_dict(self) -> dict:
-        """The alert's answer; ``group_id`` only for an alert in a correlation group."""
-        answer = asdict(self)
-        if answer["group_id"] is None:
-            del answer["group_id"]
-        return answer
-
-
-class IntakeService:
+class IntakeService(AlertResolves):
     def __init__(
         self,
         alerts: AlertRepository | None = None,
@@ -385,95 +363,7 @@ class IntakeService:
         name = incident.execution_arn.rsplit(":", 1)[-1]
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
 
-    # ------------------------------------------------------------------ resolved
-    def _resolve(self, key: str, alert: Alert, workspace: str, mark: DeliveryMark | None = None) -> IngestResult:
-        """The alert resolves with its incident's side of it, in one transaction
-        (`IncidentLifecycle.alert_resolved`): a retry of a resolve that failed finds the alert still
-        firing and does it all; one that finds it resolved has nothing left to do."""
-        alert = self._inherit(key, alert)
-        payload = alert.model_dump(mode="json")
-        deadline = time.monotonic() + settings.intake().claim_wait_seconds
-        while True:
-            now = self.clock()
-            record = self.alerts.get(key)
-            if record is None or record.state != AlertState.FIRING or _stale(record, mark):
-                if record is None and mark is not None:  # a firing dead-lettered before it must stay closed
-                    self.alerts.remember_resolve(
-                        key,
-                        workspace=workspace,
-                        alert=payload,
-                        now=now,
-                        mark=mark,
-                        keep_until=_late_firing_horizon(now),
-                    )
-                if record is None or record.state != AlertState.CLAIMING or time.monotonic() >= deadline:
-                    return self._not_resolved(record, alert, mark)
-                self.sleep(0.05)  # the firing delivery is still opening the incident
-                continue
-            if record.pending:  # the incident hears of every duplicate before the alert leaves it
-                self.alerts.fold(record, now)
-            incident = None
-            if record.incident_id:
-                resolving = self.alerts.resolving(key, now, payload, mark, incident_id=record.incident_id)
-                try:
-                    incident = self.lifecycle.alert_resolved(record.incident_id, alert, now, alongside=resolving)
-                except AlongsideTaken:
-                    continue  # the alert changed since it was read: look again
-            if incident is None and self.alerts.mark_resolved(key, now, payload, mark) is None:
-                continue  # its incident is gone: the alert resolves alone
-            status = incident.status if incident is not None else "unknown"
-            return IngestResult(alert.fingerprint, record.incident_id, False, status, "resolved")
-
-    def _not_resolved(self, record: AlertRecord | None, alert: Alert, mark: DeliveryMark | None) -> IngestResult:
-        """A resolve with nothing to do: the alert is unknown, resolved already (this delivery's
-        redelivery among others), or changed by a later delivery. This delivery's redelivery, when
-        its resolve resolved the incident, tells of it again: its first attempt may have stopped
-        between the transaction and the notification (`IncidentLifecycle.announce_source_resolve`)."""
-        if record is None or not record.incident_id:
-            return IngestResult(alert.fingerprint, None, True, "ignored", "ignored")
-        incident = self._incident(record.incident_id)
-        if incident is None:
-            return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "ignored")
-        replayed = mark is not None and record.delivery == mark.key and record.state == AlertState.RESOLVED
-        if replayed and _resolved_by(incident, record):
-            self.lifecycle.announce_source_resolve(incident)
-        return IngestResult(alert.fingerprint, record.incident_id, True, incident.status, "ignored")
-
-    def _inherit(self, key: str, alert: Alert) -> Alert:
-        """A bare resolve (Opsgenie Close, Events v2 resolve) takes title, severity, service... from
-        the alert it resolves, so the record and the timeline keep saying what resolved."""
-        if not alert.defaulted:
-            return alert
-        existing = self.alerts.get(key)
-        if existing is None or not existing.alert:
-            return alert
-        try:
-            earlier = Alert.model_validate(existing.alert)
-        except ValueError:  # a record written by an older version: keep the resolve as it came
-            return alert
-        return alert.inherit(earlier)
-
-
-def _resolved_by(incident: IncidentRecord, record: AlertRecord) -> bool:
-    """Whether the alert's resolve is what resolved the incident (one transaction: the same time)."""
-    return (
-        incident.status == IncidentStatus.RESOLVED.value
-        and incident.resolved_by == "source"
-        and incident.resolved_at is not None
-        and incident.resolved_at == record.resolved_at
-    )
-
-
-def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:
-    """Whether a later delivery than ``mark``'s changed the alert's state (its change is refused)."""
-    return mark is not None and record.changed_at is not None and record.changed_at > mark.at
-
 
 def _restart_name(incident_id: str, generation: int) -> str:
     """The name of the execution that restarts a reopened incident (``generation``: the claim's)."""
     return f"{incident_id}-r{generation}"
-
-
-def _late_firing_horizon(now: datetime) -> datetime:
-    """Until when a firing delivered before ``now`` may still arrive (a dead letter replayed)."""
-    return now + ALERT_DLQ_RETENTION + timedelta(days=settings.intake().dead_letter_retention_days) + TTL_DELETION_LAG
