@@ -277,42 +277,50 @@ class ReportService:
 
     def run_due(self) -> dict:
         """The hourly tick: every workspace's missing last day and week, stored and delivered once; a
-        delivery that failed before (or never ran) is retried. One report's failure stops no other."""
-        made, retried, failed, skipped = [], [], [], 0
+        delivery that failed before (or never ran) is retried. One report's failure stops no other,
+        nor does a workspace whose reports cannot be made (its settings no longer load, a build fails):
+        it is named in ``failed`` and tried again by the next tick."""
+        done = {"generated": [], "retried": [], "failed": [], "already_done": 0}
         workspaces = self.repository.workspaces_with_settings()
         workspaces.setdefault("default", DEFAULT_WORKSPACE_SETTINGS)
         for workspace, raw in sorted(workspaces.items()):
-            settings = ReportSettings(**raw)
-            for report_type in TYPES:
-                if not getattr(settings, report_type):
-                    continue
-                now = self.clock()
-                report_id, start, end = standard_period(report_type, now, settings.timezone)
-                record, new = self.repository.find(workspace, report_id), False
-                if record is None:
-                    data = self.build(workspace, report_type, start, end, settings.timezone)
-                    record = self.repository.create(
-                        workspace, report_id, report_type, data, replace=False, claimed_at=utcnow()
-                    )
-                    new = record is not None  # None: another tick won the conditional write
-                elif not delivered(record) and self.repository.claim_delivery(
-                    record, utcnow(), utcnow() - timedelta(seconds=CLAIM_SECONDS)
-                ):
-                    record = self.repository.find(workspace, report_id)  # what the last attempt delivered
-                else:
-                    record = None
-                if record is None:
-                    skipped += 1
-                    continue
-                name = f"{workspace}/{report_id}"
-                try:
-                    self.deliver(workspace, record, settings)
-                except Exception:  # noqa: BLE001 - recorded on the report; the next tick retries it
-                    logger().exception("report delivery failed", extra={"workspace": workspace, "report_id": report_id})
-                    failed.append(name)
-                    continue
-                (made if new else retried).append(name)
-        return {"generated": made, "retried": retried, "failed": failed, "already_done": skipped}
+            try:
+                self._run_workspace(workspace, ReportSettings(**raw), done)
+            except Exception:  # noqa: BLE001 - logged and named; the other workspaces still get theirs
+                logger().exception("reports could not be made", extra={"workspace": workspace})
+                done["failed"].append(workspace)
+        return done
+
+    def _run_workspace(self, workspace: str, settings: ReportSettings, done: dict) -> None:
+        for report_type in TYPES:
+            if not getattr(settings, report_type):
+                continue
+            now = self.clock()
+            report_id, start, end = standard_period(report_type, now, settings.timezone)
+            record, new = self.repository.find(workspace, report_id), False
+            if record is None:
+                data = self.build(workspace, report_type, start, end, settings.timezone)
+                record = self.repository.create(
+                    workspace, report_id, report_type, data, replace=False, claimed_at=utcnow()
+                )
+                new = record is not None  # None: another tick won the conditional write
+            elif not delivered(record) and self.repository.claim_delivery(
+                record, utcnow(), utcnow() - timedelta(seconds=CLAIM_SECONDS)
+            ):
+                record = self.repository.find(workspace, report_id)  # what the last attempt delivered
+            else:
+                record = None
+            if record is None:
+                done["already_done"] += 1
+                continue
+            name = f"{workspace}/{report_id}"
+            try:
+                self.deliver(workspace, record, settings)
+            except Exception:  # noqa: BLE001 - recorded on the report; the next tick retries it
+                logger().exception("report delivery failed", extra={"workspace": workspace, "report_id": report_id})
+                done["failed"].append(name)
+                continue
+            done["generated" if new else "retried"].append(name)
 
     # ------------------------------------------------------------------ delivery
     def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:

@@ -381,3 +381,16 @@ def test_a_cursor_the_list_never_gave_is_a_validation_error(api, admin_key, curs
     answer = api.get("/api/reports", params={"cursor": cursor}, headers=auth(admin_key))
     # Then it is refused, not read as an offset from the end of the list
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "VALIDATION_ERROR", answer.text
+
+
+def test_a_workspace_whose_reports_cannot_be_made_stops_no_other_workspaces_reports(runtime, api, admin_key):
+    from pagerless.store.reports import ReportRepository
+
+    # Given a workspace whose stored report settings no longer load (a zone this version does not know),
+    # sorted before the default workspace
+    ReportRepository().put_settings("a-team", {"timezone": "Mars/Olympus_Mons", "language": "en"})
+    # When the hourly tick runs
+    ticked = _invoke(runtime, "ScheduledFunction", _load("scheduled/reports_due.json"))["result"]
+    # Then the default workspace's day and week are made, and the tick names the workspace it could not serve
+    assert len([m for m in ticked["generated"] if m.startswith("default/")]) == 2, ticked
+    assert [m for m in ticked["failed"] if m.startswith("a-team")] == ["a-team"], ticked
