@@ -6,7 +6,9 @@ without an incident, under the job id. Its proposal says ``"kind": "runbook_step
 is the same conditional write, and the task token goes back to Step Functions exactly once.
 The approver is shown the step's own server-side dry run (its diff), never the incident's
 proposal's. While it waits the job is ``parked`` with the approval id as its correlation key. The decision
-itself is the approval service's (``pagerless.workflow.runbook_steps``).
+itself is the approval service's (``pagerless.workflow.runbook_steps``). A step has one approval
+per run: a request Step Functions invokes again (Lambda lost its answer) finds the pending one
+and moves it onto the new attempt's token, so the cards already sent stay the ones that decide.
 """
 
 from __future__ import annotations
@@ -30,11 +32,25 @@ def is_step(record: Approval | None) -> bool:
 
 def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds: int) -> dict:
     """Store the token with the planned step; the job is parked until a decision or the timeout."""
-    from pagerless.runbooks.engine import JobFinishedError, current_step, load, note, runbook_of
+    from pagerless.runbooks.engine import current_step, load, note, runbook_of
 
     job = load(job_id)
     step = current_step(job)
     plan = job.state["pending"]
+    asked = _pending_for_step(job)
+    if asked is not None:
+        # Step Functions invoked the step again (Lambda lost its answer): the step keeps its one
+        # approval, which now answers the new attempt's token
+        ApprovalRepository().rearm(
+            asked,
+            task_token=task_token,
+            execution_arn=execution_arn,
+            expires_at=utcnow() + timedelta(seconds=int(timeout_seconds)),
+        )
+        if job.status != PARKED or job.correlation_key != asked.approval_id:
+            # the earlier attempt was cut short before it parked the job
+            _park(job, step, asked)
+        return {"approval_id": asked.approval_id}
     checked = _dry_run(job.workspace, plan)
     now = utcnow()
     record = ApprovalRepository().create(
@@ -63,16 +79,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             },
         )
     )
-    if not JobRepository().update(
-        job,
-        status=PARKED,
-        correlation_key=record.approval_id,
-        current_node=step.name,
-        expected_status=(RUNNING, PARKED),  # parked: a retried invocation of this step
-    ):
-        # Stopped while the approval was being requested: the stop stands, nobody is asked.
-        expire(job, record.approval_id, note=f"the job was {job.status} before its approval was requested")
-        raise JobFinishedError(f"job {job.job_id} is {job.status}")
+    _park(job, step, record)
     note(
         job,
         "JobParked",
@@ -98,6 +105,36 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             },
         )
     return {"approval_id": record.approval_id}
+
+
+def _park(job: JobRecord, step, record: Approval) -> None:
+    from pagerless.runbooks.engine import JobFinishedError
+
+    if not JobRepository().update(
+        job,
+        status=PARKED,
+        correlation_key=record.approval_id,
+        current_node=step.name,
+        expected_status=(RUNNING, PARKED),  # parked: a retried invocation of this step
+    ):
+        # Stopped while the approval was being requested: the stop stands, nobody is asked.
+        expire(job, record.approval_id, note=f"the job was {job.status} before its approval was requested")
+        raise JobFinishedError(f"job {job.job_id} is {job.status}")
+
+
+def _pending_for_step(job: JobRecord) -> Approval | None:
+    """The pending approval an earlier attempt requested for the run's current step, if any."""
+    index = job.state["index"]
+    for record in ApprovalRepository().for_incident(job.incident_id or job.job_id, consistent=True):
+        proposal = record.proposal or {}
+        if (
+            record.status == vocab.PENDING
+            and is_step(record)
+            and proposal.get("job_id") == job.job_id
+            and proposal.get("step_index") == index
+        ):
+            return record
+    return None
 
 
 def _dry_run(workspace: str, plan: dict) -> dict:

@@ -96,8 +96,17 @@ def _save(job: JobRecord, **fields) -> None:
     JobRepository().update(job, **fields)
 
 
-def _advance(job: JobRecord, result: dict) -> None:
-    _save(job, state=_advanced(job.state, result))
+def _advance(job: JobRecord, result: dict, planned: dict | None = None) -> None:
+    state = _advanced(job.state, result)
+    if planned is not None:
+        state["planned"] = planned
+    _save(job, state=state)
+
+
+def _planned(entered: str | None, reply: dict) -> dict | None:
+    """What a Plan answered, kept with the time Step Functions entered the state: an attempt it
+    retries enters nothing new, so the same time finds the same answer."""
+    return {"entered": entered, "reply": reply} if entered else None
 
 
 def _advanced(state: dict, result: dict) -> dict:
@@ -160,9 +169,17 @@ def start(job_id: str) -> dict:
     return _reply("plan")
 
 
-def plan(job_id: str) -> dict:
-    """Judge the next step; read-only checks and dry runs happen here, mutations after approval."""
+def plan(job_id: str, entered: str | None = None) -> dict:
+    """Judge the next step; read-only checks and dry runs happen here, mutations after approval.
+
+    ``entered`` is when Step Functions entered the Plan state. An attempt it retries (Lambda lost
+    the answer) answers what the first attempt answered: that attempt may have moved the run past
+    its step (a wait, a check), and planning again would skip it.
+    """
     job = load(job_id)
+    done = job.state.get("planned") or {}
+    if entered and done.get("entered") == entered:
+        return done["reply"]
     step = current_step(job)
     if step is None:
         return _reply("finish")
@@ -171,20 +188,22 @@ def plan(job_id: str) -> dict:
     JobRepository().add_event(job, "StepStarted", node=step.name, index=index, kind=step.kind)
     if step.kind == "wait":
         seconds = 0 if dry else int(step.seconds or 0)
-        _advance(job, {"step": step.name, "kind": "wait", "status": "skipped" if dry else "waited", "seconds": seconds})
+        reply = _reply("wait", seconds=seconds)
+        result = {"step": step.name, "kind": "wait", "status": "skipped" if dry else "waited", "seconds": seconds}
+        _advance(job, result, _planned(entered, reply))
         note(
             job,
             "StepCompleted",
             f"{step.name}: {'skipped in a dry run' if dry else f'waiting {seconds}s'}",
             node=step.name,
         )
-        return _reply("wait", seconds=seconds)
+        return reply
     if step.kind == "check":
-        return _check_step(job, step)
+        return _check_step(job, step, entered)
     try:
         action_plan = plan_of(job, step.action, f"runbook {runbook_of(job).id} step {step.name}")
     except (MissingContextError, ValueError) as exc:
-        return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}")
+        return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}", entered=entered)
     decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
     if not decision.allowed:
         return _stop(
@@ -193,26 +212,32 @@ def plan(job_id: str) -> dict:
             "denied",
             f"{step.name}: denied by policy rule {decision.rule}: {decision.reason}; nothing ran",
             rule=decision.rule,
+            entered=entered,
         )
     if dry:
-        return _dry_run(job, step, action_plan, decision)
+        return _dry_run(job, step, action_plan, decision, entered)
     confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
-    state = {k: v for k, v in job.state.items() if k != "executed"}  # the previous step's execution
-    _save(job, state={**state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule})
+    reply = _reply("execute")
     if confirm and not job.input.get("auto_approve"):
         timing = settings.workflow_timing().approval_timeout_seconds
-        return _reply(
+        reply = _reply(
             "approve",
             seconds=timing or decision.approval_timeout_seconds or get_policy(job.workspace).approval_timeout_seconds,
         )
-    return _reply("execute")
+    state = {k: v for k, v in job.state.items() if k not in ("executed", "planned")}  # the previous step's
+    planned = _planned(entered, reply)
+    state = {**state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule}
+    _save(job, state={**state, "planned": planned} if planned else state)
+    return reply
 
 
-def _check_step(job: JobRecord, step: Step) -> dict:
+def _check_step(job: JobRecord, step: Step, entered: str | None) -> dict:
     result = run_check(job, step.check)
-    _advance(job, {"step": step.name, "kind": "check", "status": "ok" if result["ok"] else "not_ok", **result})
+    reply = _reply("plan")
+    status = "ok" if result["ok"] else "not_ok"
+    _advance(job, {"step": step.name, "kind": "check", "status": status, **result}, _planned(entered, reply))
     note(job, "StepCompleted", f"{step.name}: {result['message']}", node=step.name, ok=result["ok"])
-    return _reply("plan")
+    return reply
 
 
 def run_check(job: JobRecord, check, since=None) -> dict:
@@ -230,7 +255,7 @@ def run_check(job: JobRecord, check, since=None) -> dict:
         kube.close()
 
 
-def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> dict:
+def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, entered: str | None) -> dict:
     from pagerless.kube import cluster
     from pagerless.remediation.executor import dry_run
 
@@ -251,6 +276,7 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> d
             "rule": decision.rule,
             "message": checked.message,
         },
+        _planned(entered, _reply("plan")),
     )
     note(
         job,
@@ -264,10 +290,15 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision) -> d
     return _reply("plan")
 
 
-def _stop(job: JobRecord, step: Step, status: str, message: str, **data) -> dict:
-    _advance(job, {"step": step.name, "kind": step.kind, "status": status, "message": message, **data})
+def _stop(job: JobRecord, step: Step, status: str, message: str, entered: str | None = None, **data) -> dict:
+    reply = _reply("denied", reason=message)
+    _advance(
+        job,
+        {"step": step.name, "kind": step.kind, "status": status, "message": message, **data},
+        _planned(entered, reply),
+    )
     note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data)
-    return _reply("denied", reason=message)
+    return reply
 
 
 def execute(job_id: str) -> dict:

@@ -14,7 +14,7 @@ import uuid
 from collections import Counter
 
 from pagerless.clock import utcnow
-from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
+from pagerless.domain.errors import ConflictError, ForbiddenError, NotFoundError, ValidationError
 from pagerless.observability import logger
 from pagerless.remediation.actions import catalog
 from pagerless.runbooks.builtin import BUILTINS
@@ -260,24 +260,33 @@ def _save_draft(workspace: str, actor: str, body: dict, engine: str) -> dict:
 
 
 def approve(workspace: str, actor: str, draft_id: str, edits: dict | None = None) -> Runbook:
-    """Save the draft as a runbook version; the author cannot approve their own draft."""
+    """Save the draft as a runbook version; the author cannot approve their own draft, and of two
+    approvals at the same time one saves it and the other is refused (ConflictError)."""
     service = RunbookService(workspace)
     draft = service.store.get_draft(draft_id)
     if draft is None:
         raise NotFoundError(f"draft {draft_id} not found (POST /api/runbooks/generate makes one)")
     if draft["status"] != "pending":
-        raise ValidationError(f"draft {draft_id} was already {draft['status']}")
+        by = f" by {draft['approved_by']}" if draft.get("approved_by") else ""
+        raise ConflictError(f"draft {draft_id} was already {draft['status']}{by}")
     if draft["author"] == actor:
         raise ForbiddenError(
             "a draft is approved by someone other than its author", details=[{"author": draft["author"]}]
         )
     body = {**draft["runbook"], **(edits or {})}
     body = {k: v for k, v in body.items() if k not in ("version", "created_by", "created_at", "source")}
-    existing = service.store.versions(body["id"])
-    runbook = (
-        service.update(body["id"], body, actor)
-        if existing and not service.store.is_deleted(body["id"])
-        else service.create(body, actor, source="generated")
-    )
+    holder = service.store.claim_draft(draft, actor)
+    if holder is not None:
+        raise ConflictError(f"draft {draft_id} was already approved by {holder}")
+    try:
+        existing = service.store.versions(body["id"])
+        runbook = (
+            service.update(body["id"], body, actor)
+            if existing and not service.store.is_deleted(body["id"])
+            else service.create(body, actor, source="generated")
+        )
+    except Exception:
+        service.store.release_draft(draft)
+        raise
     service.store.put_draft({**draft, "status": "approved", "approved_by": actor, "runbook_version": runbook.version})
     return runbook

@@ -1,13 +1,15 @@
 """Starting a runbook run: resolve the runbook and its context, record the job, start `runbook-run`.
 
 The context is what the steps' templates read: the incident's namespace, service, pod,
-container and node (from its labels and its proposal), overridden by what the caller passed.
+container and node (from its labels and its proposal), overridden by what the caller passed. The
+node is a node label's, or Prometheus's ``instance`` only when it is a node name (``node_of``).
 Everything a step needs is checked here, so a run never starts only to fail on a missing field.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from pagerless import settings, step_functions
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
@@ -30,13 +32,29 @@ def incident_context(incident) -> dict:
         "service": incident.service or labels.get("service"),
         "pod": labels.get("pod"),
         "container": labels.get("container"),
-        "node": labels.get("node") or labels.get("instance"),
+        "node": node_of(labels),
     }
     plan = (incident.proposal or {}).get("plan") or {}
     for key, value in (plan.get("action") or {}).items():
         if key in CONTEXT_FIELDS and value is not None:
             context[key] = value
     return {k: v for k, v in context.items() if v not in (None, "")}
+
+
+def node_of(labels: dict[str, str]) -> str | None:
+    """The node an alert's labels name: ``node`` or ``kubernetes_node`` (what kube-prometheus
+    relabels a node exporter's target to), else Prometheus's ``instance`` when, without a
+    ``:port``, it is a valid node name (a DNS-1123 subdomain; an IPv4 address is one). An address
+    that cannot be a node's name (``[fd00::17]:9100``, a URL) names none: the run asks for it."""
+    from pagerless.remediation.actions import DNS_NAME
+
+    for name in ("node", "kubernetes_node"):
+        if labels.get(name):
+            return labels[name]
+    host, _, port = (labels.get("instance") or "").strip().rpartition(":")
+    if not (host and port.isdigit()):
+        host = (labels.get("instance") or "").strip()
+    return host if host and len(host) <= 253 and re.match(DNS_NAME, host) else None
 
 
 def check_options(options: dict) -> None:

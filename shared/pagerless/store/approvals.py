@@ -112,9 +112,9 @@ class ApprovalRepository:
                 return approval
         return None
 
-    def for_incident(self, incident_id: str) -> list[Approval]:
+    def for_incident(self, incident_id: str, *, consistent: bool = False) -> list[Approval]:
         """Every approval of the incident (its runbook steps' too), oldest first."""
-        return [to_domain(r) for r in ApprovalRecord.query(incident_id)]
+        return [to_domain(r) for r in ApprovalRecord.query(incident_id, consistent_read=consistent)]
 
     def get(self, incident_id: str, approval_id: str) -> Approval | None:
         try:

@@ -2,7 +2,9 @@
 
 Versions are immutable: ``runbook#<workspace>`` / ``<id>#<version:05d>``, written once with a
 condition. Deleting a runbook writes a tombstone (``runbook-deleted#<workspace>`` / ``<id>``); its
-versions stay as history. Drafts (generated, not yet approved) live under ``runbook-draft#<workspace>``.
+versions stay as history. Drafts (generated, not yet approved) live under ``runbook-draft#<workspace>``;
+approving one first claims it under ``runbook-draft-approval#<workspace>`` / ``<id>#<created_at>``,
+written once with a condition, so of two approvals at the same time exactly one saves a version.
 """
 
 from pynamodb.exceptions import PutError
@@ -59,6 +61,22 @@ class RunbookStore:
     def get_draft(self, draft_id: str) -> dict | None:
         record = self.repo.get(f"runbook-draft#{self.workspace}", draft_id)
         return record.data if record else None
+
+    def claim_draft(self, draft: dict, actor: str) -> str | None:
+        """Claim the draft for ``actor``'s approval: None if this one won, else who holds it."""
+        key = f"{draft['draft_id']}#{draft.get('created_at', '')}"
+        if self.repo.put_if_absent(f"runbook-draft-approval#{self.workspace}", key, {"approved_by": actor}):
+            return None
+        held = self.repo.get(f"runbook-draft-approval#{self.workspace}", key)
+        return (held.data if held else {}).get("approved_by") or "someone else"
+
+    def release_draft(self, draft: dict) -> None:
+        """The claimed approval saved nothing (its version was refused): the draft may be approved again."""
+        record = self.repo.get(
+            f"runbook-draft-approval#{self.workspace}", f"{draft['draft_id']}#{draft.get('created_at', '')}"
+        )
+        if record is not None:
+            record.delete()
 
     def drafts(self) -> list[dict]:
         return [r.data for r in self.repo.list(f"runbook-draft#{self.workspace}")]

@@ -6,7 +6,8 @@ A cycle, precisely:
 1. Nothing happens while the kill switch is on or autonomy is ``observe``.
 2. Candidates are the workspace's incidents in ``diagnosed`` or ``escalated`` (newest first, at most
    ``max_incidents``). Incidents in other states either have a workflow at work or wait for a human.
-3. A candidate is re-run only if its workflow execution has ended, its stored proposal was
+3. A candidate is re-run only if its workflow execution has ended (one Step Functions cannot
+   describe now — throttled, unreachable — might still run, so it is skipped), its stored proposal was
    ``blocked`` by the policy, and the policy evaluated *now* (same ``evaluate``, same context as
    the workflow) allows that plan — i.e. the policy changed since (autonomy raised, a namespace
    allowed, a freeze ended, the rate-limit window passed, the action enabled again).
@@ -120,8 +121,9 @@ def run_cycle(workspace: str, actor: str, max_incidents: int = MAX_INCIDENTS_PER
 
 def _why_not(incident, policy: Policy, context):
     proposal = incident.proposal or {}
-    if _running(incident.execution_arn):
-        return "its workflow is still running", None
+    running = _running(incident.execution_arn)
+    if running:
+        return running, None
     if proposal.get("status") != "blocked" or not proposal.get("plan"):
         return f"its proposal was not blocked by the policy (status {proposal.get('status') or 'none'})", None
     decision = evaluate(ActionPlan.model_validate(proposal["plan"]), policy, context)
@@ -147,12 +149,23 @@ def _rerun(incident, decision, actor: str, started: datetime) -> dict:
     }
 
 
-def _running(execution_arn: str | None) -> bool:
+def _running(execution_arn: str | None) -> str | None:
+    """Why the incident's workflow may still be at work, or None when it has ended (or never was).
+    A describe that fails for another reason than a missing execution (throttled, unreachable)
+    leaves it unknown, which counts as running: a second execution would act twice."""
     if not execution_arn:
-        return False
+        return None
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from pagerless import step_functions
 
     try:
-        return step_functions.client().describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
-    except Exception:  # noqa: BLE001 - an execution we cannot find is not running
-        return False
+        status = step_functions.client().describe_execution(executionArn=execution_arn)["status"]
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ExecutionDoesNotExist":
+            return None  # an execution Step Functions does not know is not running
+        return f"its workflow's state is unknown (Step Functions: {code or exc}); not re-run this cycle"
+    except BotoCoreError as exc:
+        return f"its workflow's state is unknown (Step Functions: {type(exc).__name__}); not re-run this cycle"
+    return "its workflow is still running" if status == "RUNNING" else None

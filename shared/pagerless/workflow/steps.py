@@ -157,7 +157,7 @@ STEPS: dict[str, Step] = {
     "handle_failure": _outcome("handle_failure", "error"),
     "escalation_tick": _escalation_tick,
     "runbook_start": _runbook("start"),
-    "runbook_plan": _runbook("plan"),
+    "runbook_plan": _runbook("plan", "entered"),
     "runbook_request_approval": _runbook_approval,
     "runbook_execute": _runbook("execute"),
     "runbook_verify": _runbook("verify", "attempt"),

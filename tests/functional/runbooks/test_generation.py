@@ -200,3 +200,53 @@ def test_a_draft_from_node_incidents_checks_and_verifies_the_node_not_a_deployme
     assert drain["action"] == {"action": "drain_node", "params": {"node": "{node}"}}
     assert drain["verify"]["check"] == "node_drained" and drain["verify"]["params"] == {"node": "{node}"}
     assert drain["rollback"] == {"action": "cordon_node", "params": {"node": "{node}", "unschedulable": False}}
+
+
+def test_two_people_approving_one_draft_at_once_save_one_version(api, keys, monkeypatch):
+    import threading
+
+    from pagerless.api.security import key_service
+    from pagerless.store.runbooks import RunbookStore
+
+    # Given Alice's draft, and Bob and Carol who both open it and approve it at the same time
+    carol = key_service().create(workspace="default", role="operator", name="carol").secret
+    patch = {"action": "patch_resources", "namespace": "payments", "deployment": "payments-api", "memory_limit": "1Gi"}
+    for number in range(1, 3):
+        past_incident(number, "oom_killed", "payments-api", patch)
+    draft = api.post(
+        "/api/runbooks/generate",
+        json={"service": "payments-api", "pattern": "oomkilled", "min_incidents": 2},
+        headers=auth(keys["alice"]),
+    ).json()
+    both_read = threading.Barrier(2, timeout=10)
+    read = RunbookStore.get_draft
+
+    def get_draft(self, draft_id):
+        found = read(self, draft_id)
+        both_read.wait()  # each approval has read the pending draft before either writes
+        return found
+
+    monkeypatch.setattr(RunbookStore, "get_draft", get_draft)
+    answers: dict[str, object] = {}
+
+    def approve(name, key):
+        answers[name] = api.post(
+            "/api/runbooks/generate/approve", json={"draft_id": draft["draft_id"]}, headers=auth(key)
+        )
+
+    # When both approvals arrive together
+    threads = [threading.Thread(target=approve, args=a) for a in (("bob", keys["bob"]), ("carol", carol))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    monkeypatch.undo()
+    # Then exactly one saved a version; the other is told so, with a 409 in the API's error format
+    statuses = sorted(r.status_code for r in answers.values())
+    assert statuses == [200, 409], {n: r.text for n, r in answers.items()}
+    lost = next(r for r in answers.values() if r.status_code == 409).json()["error"]
+    assert lost["code"] == "CONFLICT" and "already approved" in lost["message"], lost
+    versions = api.get(f"/api/runbooks/{draft['runbook']['id']}/versions", headers=auth(keys["alice"]))
+    assert [v["version"] for v in versions.json()["items"]] == [1], versions.text
+    again = api.post("/api/runbooks/generate/approve", json={"draft_id": draft["draft_id"]}, headers=auth(carol))
+    assert again.status_code == 409 and again.json()["error"]["code"] == "CONFLICT"

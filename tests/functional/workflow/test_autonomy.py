@@ -80,3 +80,42 @@ def test_a_cycle_under_approve_asks_a_human_and_under_the_kill_switch_does_nothi
     # Then the re-run workflow waits for a human and nothing ran
     wait_for_status(opened.id, "awaiting_approval")
     assert memory_limit(sandbox) == "256Mi"
+
+
+def test_a_cycle_that_cannot_tell_whether_a_workflow_runs_does_not_start_another(
+    sandbox, scenario, runtime, api, operator_key, monkeypatch
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless import step_functions
+
+    real = step_functions.client()
+
+    class _Throttled:
+        """The real Step Functions client, whose DescribeExecution is throttled."""
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def describe_execution(self, **kwargs):
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeExecution"
+            )
+
+    # Given an OOM incident whose proposal the policy blocked, and a policy that now allows it
+    store_policy(denied_namespaces=["kube-system", "payments"])
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    store_policy(autonomy="auto")
+    # When a cycle runs while Step Functions cannot say whether its workflow still runs
+    monkeypatch.setattr(step_functions, "client", lambda: _Throttled())
+    cycle = api.post("/autonomy/run", headers=auth(operator_key)).json()
+    # Then nothing is re-run, and the reason says the workflow's state is unknown
+    assert cycle["rerun"] == [], cycle
+    [skipped] = cycle["skipped"]
+    assert skipped["incident_id"] == opened.id and "ThrottlingException" in skipped["reason"], skipped
+    assert "autonomy_rerun" not in timeline_types(opened.id)
+    # And once Step Functions answers again, the next cycle re-runs it
+    monkeypatch.setattr(step_functions, "client", lambda: real)
+    [rerun] = api.post("/autonomy/run", headers=auth(operator_key)).json()["rerun"]
+    assert rerun["incident_id"] == opened.id

@@ -76,7 +76,7 @@ def test_incident_lists_matching_runbooks_and_a_run_is_approved_from_its_chat_ca
     )
     assert decided.changed and decided.approval["status"] == "approved"
     done = wait_job(api, key, job_id, "completed", "failed")
-    assert done["status"] == "completed", done
+    assert done["status"] == "completed", (done["error"], done["steps"])
     assert memory_limit(sandbox) == "512Mi"
     assert timeline_types(incident.id).count("runbook_step") >= 5
 
@@ -356,3 +356,66 @@ def test_a_dry_run_on_an_incident_ends_on_its_timeline_as_a_dry_run(runs, sandbo
         if item.type == "runbook_step" and (item.data or {}).get("event") == "JobCompleted"
     ]
     assert "dry run" in ended and "nothing changed" in ended, ended
+
+
+def node_incident(labels: dict) -> str:
+    from datetime import UTC, datetime
+
+    from pagerless.store.incidents import IncidentRecord
+
+    now = datetime.now(UTC)
+    number = int(now.timestamp() * 1000) % 10000
+    incident_id = f"INC-{now:%Y%m%d}-{number:04d}"
+    IncidentRecord(
+        incident_id,
+        workspace="default",
+        created_key=f"{now.isoformat()}#{number}",
+        service_key="default#-#node-exporter",
+        title="node not ready",
+        severity="critical",
+        status="diagnosed",
+        labels=labels,
+    ).save()
+    return incident_id
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        {"alertname": "KubeNodeNotReady", "instance": "ip-10-0-1-23.ec2.internal:9100"},
+        {"alertname": "KubeNodeNotReady", "instance": "10.0.1.23:9100", "kubernetes_node": "ip-10-0-1-23.ec2.internal"},
+    ],
+    ids=["instance_with_port", "kubernetes_node_label"],
+)
+def test_a_run_on_a_node_alert_targets_the_node_its_labels_name(runs, sandbox, api, labels):
+    # Given a node alert whose Prometheus instance label is host:port, and a policy that allows a drain
+    store_policy(max_blast_radius="cluster", rate_limit={"max_actions": 50, "window_minutes": 60})
+    key = runs["alice"]
+    incident_id = node_incident(labels)
+    # When the node-drain runbook dry-runs on it
+    started = api.post(
+        f"/api/incidents/{incident_id}/runbooks/node-drain/execute?dry_run=true",
+        json={"options": FAST},
+        headers=auth(key),
+    )
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then its steps act on the node, not on the exporter's address
+    assert done["status"] == "completed", (done["error"], done["steps"])
+    assert [s["status"] for s in done["steps"]] == ["ok", "refused"], done["steps"]
+    assert done["steps"][1]["action"]["node"] == "ip-10-0-1-23.ec2.internal"
+
+
+def test_a_run_on_a_node_alert_whose_instance_is_no_node_name_asks_for_the_node(runs, sandbox, api):
+    # Given a node alert whose instance label is an address that cannot be a node's name
+    key = runs["alice"]
+    incident_id = node_incident({"alertname": "KubeNodeNotReady", "instance": "[fd00::17]:9100"})
+    # When the node-drain runbook is asked to run on it
+    started = api.post(
+        f"/api/incidents/{incident_id}/runbooks/node-drain/execute?dry_run=true",
+        json={"options": FAST},
+        headers=auth(key),
+    )
+    # Then it is refused before it starts, asking for the node, in the API's error format
+    assert started.status_code == 400, started.text
+    assert started.json()["error"]["details"] == [{"field": "context.node", "message": "required by a step"}]

@@ -5,8 +5,8 @@ Retry on Lambda.ServiceException), and the step must not change the cluster twic
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import DEPLOYMENT
-from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, runs, wait_job  # noqa: F401
+from tests.functional.workflow.conftest import DEPLOYMENT, memory_limit, wait_for
+from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
@@ -129,3 +129,71 @@ def test_a_verify_step_functions_retries_after_it_passed_lets_the_run_go_on(lamb
     assert done["status"] == "completed", done["error"]
     assert [(s["step"], s.get("verified")) for s in done["steps"]] == [("Restart", True), ("Inspect the pods", None)]
     assert [e["event"] for e in events(api, key, started["job_id"])].count("StepVerified") == 1
+
+
+def states_entered(runtime, execution_arn: str) -> list[str]:
+    sfn = runtime.client("stepfunctions")
+    history = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+    return [e["stateEnteredEventDetails"]["name"] for e in history if "stateEnteredEventDetails" in e]
+
+
+def answers(runtime, monkeypatch) -> list[str]:
+    """The workflow steps whose Lambda invocation has returned (or failed), in order."""
+    done: list[str] = []
+    real = runtime.lambdas.invoke
+
+    def invoke(function_name, event):
+        try:
+            return real(function_name, event)
+        finally:
+            done.append((event or {}).get("step") if isinstance(event, dict) else None)
+
+    monkeypatch.setattr(runtime.lambdas, "invoke", invoke)
+    return done
+
+
+def test_a_wait_step_step_functions_retries_still_waits(lambda_fails_after, runs, sandbox, api, runtime):
+    # Given a runbook that pauses, then reads the pods
+    key = runs["alice"]
+    body = {"name": "pause then look", "risk_level": "auto", "steps": [{"name": "Pause", "seconds": 1}, PODS]}
+    assert api.post("/api/custom-runbooks", json=body, headers=auth(key)).status_code == 201
+    steps, failed = lambda_fails_after
+    steps.append("runbook_plan")
+    # When the Plan of the pause ran but Lambda's answer was lost, so Step Functions invokes it again
+    started = api.post(
+        "/api/workflows/pause-then-look/execute",
+        json={"context": CONTEXT, "auto_approve": True, "options": FAST},
+        headers=auth(key),
+    ).json()
+    done = wait_job(api, key, started["job_id"], "completed", "failed")
+    # Then the run still paused (its Wait state ran), and every step ran once, in order
+    assert failed == ["runbook_plan"], "the plan was retried"
+    assert done["status"] == "completed", done["error"]
+    assert "WaitStep" in states_entered(runtime, done["execution_arn"])
+    assert [(s["step"], s["status"]) for s in done["steps"]] == [("Pause", "waited"), ("Inspect the pods", "not_ok")]
+
+
+def test_an_approval_step_functions_retries_is_asked_once(lambda_fails_after, runs, sandbox, api, runtime, monkeypatch):
+    from pagerless.store.approvals import ApprovalRepository
+
+    # Given an OOM recovery run whose memory step needs an approval
+    alice, bob = runs["alice"], runs["bob"]
+    steps, failed = lambda_fails_after
+    steps.append("runbook_request_approval")
+    answered = answers(runtime, monkeypatch)
+    # When the approval was requested but Lambda's answer was lost, so Step Functions asks again
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    parked = wait_job(api, alice, started["job_id"], "parked")
+    wait_for(lambda: answered.count("runbook_request_approval") == 2, timeout=30)
+    # Then the step has one approval, and approving it runs the step on the retried wait's token
+    assert failed == ["runbook_request_approval"], "the request was retried"
+    mine = ApprovalRepository().for_incident(started["job_id"])
+    assert [(a.status, a.proposal["step"]) for a in mine] == [("pending", "Raise the memory limit")], mine
+    assert job(api, alice, started["job_id"])["correlation_key"] == parked["correlation_key"] == mine[0].approval_id
+    signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
+    assert api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(bob)).status_code == 200
+    done = wait_job(api, alice, started["job_id"], "completed", "failed")
+    assert done["status"] == "completed", done
+    assert memory_limit(sandbox) == "512Mi"
