@@ -32,7 +32,7 @@ def is_step(record: Approval | None) -> bool:
 
 def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds: int) -> dict:
     """Store the token with the planned step; the job is parked until a decision or the timeout."""
-    from pagerless.runbooks.engine import current_step, load, note, runbook_of
+    from pagerless.runbooks.job_state import current_step, load, note, runbook_of
 
     job = load(job_id)
     step = current_step(job)
@@ -108,7 +108,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
 
 
 def _park(job: JobRecord, step, record: Approval) -> None:
-    from pagerless.runbooks.engine import JobFinishedError
+    from pagerless.runbooks.job_state import JobFinishedError
 
     if not JobRepository().update(
         job,

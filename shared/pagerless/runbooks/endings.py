@@ -19,10 +19,8 @@ from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
-from pagerless.runbooks.engine import (
+from pagerless.runbooks.job_state import (
     JobFinishedError,
-    _reply,
-    _save,
     action_of,
     current_step,
     load,
@@ -30,6 +28,8 @@ from pagerless.runbooks.engine import (
     plan_of,
     record_on_incident,
     runbook_of,
+    save,
+    step_reply,
 )
 from pagerless.runbooks.models import MissingContextError
 from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
@@ -55,7 +55,7 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
         step = current_step(job)
         reason = reason or f"{step.name if step else 'the step'}: nobody approved it in time"
     progress = {"missed": [], **(job.state.get("rollback") or {"done": [], "undone": [], "missed": _interrupted(job)})}
-    _save(job, state={**job.state, "rollback": progress})
+    save(job, state={**job.state, "rollback": progress})
     steps = runbook_of(job).steps
     kube = cluster.connect()
     try:
@@ -76,12 +76,12 @@ def rollback(job_id: str, reason: str, ending: str | None = None) -> dict:
                 "undone": progress["undone"] + undone,
                 "missed": progress["missed"] + missed,
             }
-            _save(job, state={**job.state, "rollback": progress})
+            save(job, state={**job.state, "rollback": progress})
     finally:
         kube.close()
     outcome = ending or ("rollback_incomplete" if progress["missed"] else "rolled_back")
     finish(job_id, outcome, reason, **_rollback_result(progress))
-    return _reply("end", reason=reason)
+    return step_reply("end", reason=reason)
 
 
 def _interrupted(job: JobRecord) -> list[dict]:
@@ -148,7 +148,7 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     """Record how the run ended: completed, or failed with the outcome (denied, rejected, timed_out, ...)."""
     job = JobRepository().get(job_id)
     if job.status in FINAL:
-        return _reply("end")
+        return step_reply("end")
     if outcome == "timed_out":
         from pagerless.runbooks.approvals import expire
 
@@ -178,7 +178,7 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         correlation_key=None,
         expected_status=(RUNNING, PARKED, "pending"),
     ):
-        return _reply("end")  # stopped meanwhile: the stop is what happened
+        return step_reply("end")  # stopped meanwhile: the stop is what happened
     text = "run completed" if status == COMPLETED else f"run ended: {outcome}" + (f" ({reason})" if reason else "")
     if job.input.get("dry_run"):  # read on an incident's timeline, "run completed" says it was applied
         text = f"dry {text}: nothing changed"
@@ -190,7 +190,7 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         tail += f"; {not_rolled_back}"
     tail = tail[:300]
     note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[: 500 - len(tail)] + tail, outcome=outcome)
-    return _reply("end")
+    return step_reply("end")
 
 
 def failure(job_id: str, error: dict | None) -> dict:
@@ -200,12 +200,12 @@ def failure(job_id: str, error: dict | None) -> dict:
     reason = f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:300]}"
     job = JobRepository().get(job_id)
     if job.status in FINAL:
-        return _reply("end")
+        return step_reply("end")
     if "rollback" not in job.state and job.state.get("completed"):
         try:
             return rollback(job_id, reason, ending="error")
         except JobFinishedError:
-            return _reply("end")  # stopped meanwhile
+            return step_reply("end")  # stopped meanwhile
         except Exception as exc:  # the failure path must still end the job; what broke the rollback is told
             logger().exception("runbook rollback failed", extra={"job_id": job_id})
             reason += f"; its rollback failed too ({type(exc).__name__})"

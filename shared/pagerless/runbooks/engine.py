@@ -8,139 +8,34 @@ and again when it executes. Step Functions may invoke a step again (its Retry, w
 the answer): an Execute or a passed Verify that already ran answers what it answered the first
 time, and an action whose attempt was cut short before its outcome was recorded is never run a
 second time (the run stops and names it as possibly applied). How a run ends — and the rollback
-of a run that stops early — is ``pagerless.runbooks.endings``.
+of a run that stops early — is ``pagerless.runbooks.endings``; the job record they share (load,
+note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
 """
 
 from __future__ import annotations
 
-from pydantic import TypeAdapter
-
 from pagerless import settings
 from pagerless.clock import parse_time
-from pagerless.remediation.actions import Action, ActionPlan
+from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
-from pagerless.runbooks.models import MissingContextError, Runbook, Step, resolve
-from pagerless.store.jobs import FINAL, PENDING, RUNNING, JobRecord, JobRepository
-
-_ACTION = TypeAdapter(Action)
-
-
-class JobFinishedError(Exception):
-    """The job was stopped (or finished) meanwhile: the execution ends quietly."""
-
-
-def _reply(next_: str, *, seconds: int = 0, attempt: int = 0, reason: str = "") -> dict:
-    return {"next": next_, "seconds": int(seconds), "attempt": int(attempt), "reason": reason}
-
-
-def load(job_id: str) -> JobRecord:
-    job = JobRepository().get(job_id)
-    if job.status in FINAL:
-        raise JobFinishedError(f"job {job_id} is {job.status}")
-    return job
-
-
-def runbook_of(job: JobRecord) -> Runbook:
-    return Runbook.model_validate(job.state["runbook"])
-
-
-def current_step(job: JobRecord) -> Step | None:
-    steps = runbook_of(job).steps
-    index = int(job.state.get("index", 0))
-    return steps[index] if index < len(steps) else None
-
-
-def note(job: JobRecord, event: str, message: str, **data) -> None:
-    """A job event, and the incident's timeline when the run belongs to one."""
-    JobRepository().add_event(job, event, message=message[:500], **data)
-    if job.incident_id:
-        from pagerless.incidents import timeline
-        from pagerless.store.incidents import IncidentRepository
-
-        incident = IncidentRepository().get(job.incident_id)
-        timeline.record(
-            incident,
-            "runbook_step",
-            f"{runbook_of(job).name}: {message}"[:500],
-            actor="runbook",
-            data={"job_id": job.job_id, "event": event, **{k: v for k, v in data.items() if v is not None}},
-        )
-
-
-def record_on_incident(job: JobRecord, action_plan: ActionPlan, outcome, status: str, **fields) -> None:
-    """A run on an incident puts what it ran on the incident's actions, as the workflow and a person's
-    actions do: what changed production is read there (its actions, postmortems, drafts)."""
-    if not job.incident_id:
-        return
-    from pagerless.incidents.actions import record_action
-    from pagerless.store.incidents import IncidentRepository
-
-    record_action(
-        IncidentRepository().get(job.incident_id),
-        {
-            **outcome.model_dump(mode="json"),
-            "status": status,
-            "diff": "\n".join(str(c) for c in outcome.changes),
-            "plan": action_plan.model_dump(mode="json"),
-            "source": "runbook",
-            "job_id": job.job_id,
-            "runbook_id": runbook_of(job).id,
-            **fields,
-        },
-    )
-
-
-def _save(job: JobRecord, **fields) -> None:
-    JobRepository().update(job, **fields)
-
-
-def _advance(job: JobRecord, result: dict, planned: dict | None = None) -> None:
-    state = _advanced(job.state, result)
-    if planned is not None:
-        state["planned"] = planned
-    _save(job, state=state)
-
-
-def _planned(entered: str | None, reply: dict) -> dict | None:
-    """What a Plan answered, kept with the time Step Functions entered the state: an attempt it
-    retries enters nothing new, so the same time finds the same answer."""
-    return {"entered": entered, "reply": reply} if entered else None
-
-
-def _advanced(state: dict, result: dict) -> dict:
-    """``state`` with the current step's result recorded and the next step current."""
-    state = dict(state)
-    state["results"] = [*state.get("results", []), result]
-    state["index"] = int(state.get("index", 0)) + 1
-    state.pop("pending", None)
-    state.pop("verify", None)
-    return state
-
-
-def action_of(job: JobRecord, spec) -> Action:
-    """The catalog action of ``spec`` with its parameters resolved from the run's context; raises
-    MissingContextError or a ValueError (a pydantic ValidationError) when it cannot be built."""
-    params = resolve(spec.params, job.state.get("context") or job.input["context"])
-    return _ACTION.validate_python({"action": spec.action, **{k: v for k, v in params.items() if v is not None}})
-
-
-def plan_of(job: JobRecord, spec, reason: str, kube=None) -> ActionPlan:
-    action = action_of(job, spec)
-    target = {
-        k: v
-        for k, v in {
-            "namespace": getattr(action, "namespace", None),
-            "deployment": getattr(action, "deployment", None),
-            "pod": getattr(action, "pod", None),
-        }.items()
-        if v
-    }
-    from pagerless.remediation.workloads import with_pod_owner
-
-    # a pod counts against its workload for the rate limit, not its name
-    return with_pod_owner(ActionPlan.of(action, f"runbook:{runbook_of(job).id}", reason, target=target), kube)
+from pagerless.runbooks.job_state import (
+    JobFinishedError,
+    advance,
+    advanced,
+    current_step,
+    load,
+    note,
+    plan_of,
+    planned_reply,
+    record_on_incident,
+    runbook_of,
+    save,
+    step_reply,
+)
+from pagerless.runbooks.models import MissingContextError, Step, resolve
+from pagerless.store.jobs import PENDING, RUNNING, JobRecord, JobRepository
 
 
 def start(job_id: str) -> dict:
@@ -166,7 +61,7 @@ def start(job_id: str) -> dict:
         f"run started{' (dry run)' if job.input.get('dry_run') else ''} by {job.created_by}",
         dry_run=job.input.get("dry_run"),
     )
-    return _reply("plan")
+    return step_reply("plan")
 
 
 def plan(job_id: str, entered: str | None = None) -> dict:
@@ -182,15 +77,15 @@ def plan(job_id: str, entered: str | None = None) -> dict:
         return done["reply"]
     step = current_step(job)
     if step is None:
-        return _reply("finish")
+        return step_reply("finish")
     index, dry = int(job.state["index"]), bool(job.input.get("dry_run"))
-    _save(job, current_node=step.name)
+    save(job, current_node=step.name)
     JobRepository().add_event(job, "StepStarted", node=step.name, index=index, kind=step.kind)
     if step.kind == "wait":
         seconds = 0 if dry else int(step.seconds or 0)
-        reply = _reply("wait", seconds=seconds)
+        reply = step_reply("wait", seconds=seconds)
         result = {"step": step.name, "kind": "wait", "status": "skipped" if dry else "waited", "seconds": seconds}
-        _advance(job, result, _planned(entered, reply))
+        advance(job, result, planned_reply(entered, reply))
         note(
             job,
             "StepCompleted",
@@ -217,25 +112,25 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     if dry:
         return _dry_run(job, step, action_plan, decision, entered)
     confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
-    reply = _reply("execute")
+    reply = step_reply("execute")
     if confirm and not job.input.get("auto_approve"):
         timing = settings.workflow_timing().approval_timeout_seconds
-        reply = _reply(
+        reply = step_reply(
             "approve",
             seconds=timing or decision.approval_timeout_seconds or get_policy(job.workspace).approval_timeout_seconds,
         )
     state = {k: v for k, v in job.state.items() if k not in ("executed", "planned")}  # the previous step's
-    planned = _planned(entered, reply)
+    planned = planned_reply(entered, reply)
     state = {**state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule}
-    _save(job, state={**state, "planned": planned} if planned else state)
+    save(job, state={**state, "planned": planned} if planned else state)
     return reply
 
 
 def _check_step(job: JobRecord, step: Step, entered: str | None) -> dict:
     result = run_check(job, step.check)
-    reply = _reply("plan")
+    reply = step_reply("plan")
     status = "ok" if result["ok"] else "not_ok"
-    _advance(job, {"step": step.name, "kind": "check", "status": status, **result}, _planned(entered, reply))
+    advance(job, {"step": step.name, "kind": "check", "status": status, **result}, planned_reply(entered, reply))
     note(job, "StepCompleted", f"{step.name}: {result['message']}", node=step.name, ok=result["ok"])
     return reply
 
@@ -264,7 +159,7 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, ente
         checked = dry_run(action_plan, kube, decision)
     finally:
         kube.close()
-    _advance(
+    advance(
         job,
         {
             "step": step.name,
@@ -276,7 +171,7 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, ente
             "rule": decision.rule,
             "message": checked.message,
         },
-        _planned(entered, _reply("plan")),
+        planned_reply(entered, step_reply("plan")),
     )
     note(
         job,
@@ -287,15 +182,15 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, ente
         rule=decision.rule,
         status=checked.status,
     )
-    return _reply("plan")
+    return step_reply("plan")
 
 
 def _stop(job: JobRecord, step: Step, status: str, message: str, entered: str | None = None, **data) -> dict:
-    reply = _reply("denied", reason=message)
-    _advance(
+    reply = step_reply("denied", reason=message)
+    advance(
         job,
         {"step": step.name, "kind": step.kind, "status": status, "message": message, **data},
-        _planned(entered, reply),
+        planned_reply(entered, reply),
     )
     note(job, "StepDenied" if status == "denied" else "StepFailed", message, node=step.name, **data)
     return reply
@@ -330,11 +225,11 @@ def execute(job_id: str) -> dict:
     try:
         # from here the step may change the cluster: an attempt that does not record its outcome
         # is never run again (the run's ending names the step as possibly applied)
-        _save(job, state={**job.state, "executing": {"index": job.state["index"], "step": step.name}})
+        save(job, state={**job.state, "executing": {"index": job.state["index"], "step": step.name}})
         outcome = run(action_plan, kube, decision, approved_by=approver)
     finally:
         kube.close()
-    _save(job, status=RUNNING)
+    save(job, status=RUNNING)
     diff = "\n".join(str(c) for c in outcome.changes)
     # a step that changed nothing has nothing to undo: its rollback would undo what someone else did
     status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
@@ -352,8 +247,8 @@ def execute(job_id: str) -> dict:
     )
     state = {k: v for k, v in job.state.items() if k != "executing"}
     if status not in ("succeeded", "no_change"):
-        reply = _reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
-        _save(job, state={**state, "executed": {"reply": reply}})
+        reply = step_reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
+        save(job, state={**state, "executed": {"reply": reply}})
         return reply
     if status == "succeeded":
         note_action(job.workspace, action_plan.workload, outcome.started_at)
@@ -376,12 +271,12 @@ def execute(job_id: str) -> dict:
         "diff": diff,
     }
     if step.verify is not None:
-        reply = _reply("verify", seconds=_interval(job, step.verify))
+        reply = step_reply("verify", seconds=_interval(job, step.verify))
         state["verify"] = {"since": outcome.started_at.isoformat(), "result": result}
     else:  # the step is done: recorded and advanced in one write, so a retry finds both or neither
-        reply = _reply("plan")
-        state = _advanced(state, result)
-    _save(job, state={**state, "executed": {"reply": reply}})
+        reply = step_reply("plan")
+        state = advanced(state, result)
+    save(job, state={**state, "executed": {"reply": reply}})
     return reply
 
 
@@ -392,8 +287,8 @@ def _interrupted(job: JobRecord, step: Step) -> dict:
         f"{step.name}: an earlier attempt was interrupted while it ran; it is not run twice "
         "(it may have changed the cluster)"
     )
-    reply = _reply("rollback", reason=message)
-    _save(job, state={**job.state, "executed": {"reply": reply}})
+    reply = step_reply("rollback", reason=message)
+    save(job, state={**job.state, "executed": {"reply": reply}})
     note(job, "StepFailed", message, node=step.name)
     return reply
 
@@ -416,13 +311,13 @@ def verify(job_id: str, attempt: int) -> dict:
     attempt = int(attempt or 0) + 1
     if result["ok"]:
         note(job, "StepVerified", f"{step.name}: verified ({result['message']})"[:500], node=step.name, attempt=attempt)
-        reply = _reply("plan", attempt=attempt)
+        reply = step_reply("plan", attempt=attempt)
         result = {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt}
-        _save(job, state={**_advanced(job.state, result), "verified": reply})
+        save(job, state={**advanced(job.state, result), "verified": reply})
         return reply
     if attempt < step.verify.max_attempts:
         JobRepository().add_event(job, "VerifyPending", node=step.name, attempt=attempt, message=result["message"])
-        return _reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)
+        return step_reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)
     note(
         job,
         "VerifyFailed",
@@ -430,4 +325,4 @@ def verify(job_id: str, attempt: int) -> dict:
         node=step.name,
         attempt=attempt,
     )
-    return _reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
+    return step_reply("rollback", attempt=attempt, reason=f"{step.name} failed its verify: {result['message']}"[:500])
