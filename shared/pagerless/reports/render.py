@@ -5,7 +5,6 @@ embeds the SVG charts; Markdown is plain tables for chat and e-mail.
 """
 
 import json
-import re
 from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pagerless.clock import parse_time
 from pagerless.domain.errors import ValidationError
 from pagerless.reports import svg
+from pagerless.reports.markdown import markdown_text
 
 FORMATS = ("json", "html", "markdown")
 LANGUAGES = ("en", "zh")
@@ -99,21 +99,6 @@ TEXT = {
         "none": "无",
     },
 }
-
-
-# What CommonMark (with GFM's tables and strikethrough) reads as markup inside a line: emphasis, code spans,
-# links and images, raw HTML and autolinks, a cell's end, and an entity (``&amp;`` shown as written). A
-# backslash before ASCII punctuation is CommonMark's escape: the character is shown as text.
-# An underscore between two letters or digits (``oom_killed``) is never emphasis: left as written.
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*~\[\]<>|]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
-_LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
-
-
-def markdown_text(text: str) -> str:
-    """``text`` (alert text, a name) as plain text inside a line of Markdown, a GFM table cell included: its
-    markup characters backslash-escaped, its line breaks spaces (a break would end the row, and could start
-    a heading or a list)."""
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAK.sub(" ", text))
 
 
 def _check(fmt: str, lang: str) -> None:
