@@ -15,6 +15,7 @@ from pagerless.store.oncall import (
     claim_handoff,
 )
 
+PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
 LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
 
 
@@ -66,8 +67,11 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
     opened = incidents_opened(workspace, since, now + timedelta(seconds=1))
     in_shift = sorted((i for i in opened if not i.parent_id), key=lambda i: i.created_at, reverse=True)
     still_open = active_roots(workspace)
-    records, _ = ApprovalRepository().list(workspace, "pending", limit=50, cursor=None)
+    approvals = ApprovalRepository()
+    records, more = approvals.list(workspace, "pending", limit=PENDING_LISTED, cursor=None)
     pending = [record.to_public() for record in records]
+    # the newest are listed; the count is of them all, so what is not listed is said, not dropped
+    pending_count = approvals.count(workspace, "pending") if more else len(pending)
     resolved = [i for i in in_shift if i.status not in ACTIVE_STATUSES]
     return {
         "workspace_id": workspace,
@@ -81,7 +85,7 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
             "open": len(still_open),
             "unacknowledged": sum(1 for i in still_open if not i.acknowledged),
             "critical_open": sum(1 for i in still_open if i.severity == "critical"),
-            "pending_approvals": len(pending),
+            "pending_approvals": pending_count,
         },
         "incidents": [_incident(i) for i in in_shift],
         "open_incidents": [_incident(i) for i in still_open],
@@ -90,6 +94,7 @@ def digest(workspace: str, hours: int, now: datetime | None = None) -> dict:
             | {"action": (a.get("proposal") or {}).get("action")}
             for a in pending
         ],
+        "pending_approvals_not_listed": max(0, pending_count - len(pending)),
         "oncall": _oncall(workspace, now),
     }
 

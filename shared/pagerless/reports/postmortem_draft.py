@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.domain.incidents import REOPENED_EVENT
+from pagerless.reports.markdown import markdown_text
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -225,10 +226,16 @@ def draft(facts: PostmortemFacts) -> dict:
     }
 
 
+def _cell(value) -> str:
+    return "—" if value is None else markdown_text(str(value))
+
+
 def to_markdown(document: dict) -> str:
+    """The postmortem as Markdown: its title and tables hold text (alert text cannot add a heading, a row or
+    markup to them); its sections are prose people write in Markdown, as they wrote it."""
     s = document["sections"]
     lines = [
-        f"# {document['title']}",
+        f"# {markdown_text(document['title'])}",
         "",
         f"Status: {document.get('status', 'draft')} · version {document.get('version', 1)}",
         "",
@@ -241,9 +248,7 @@ def to_markdown(document: dict) -> str:
         "| Metric | Value |",
         "|---|---|",
     ]
-    lines += [
-        f"| {row['metric']} | {row['value'] if row['value'] is not None else '—'} |" for row in document["impact_table"]
-    ]
+    lines += [f"| {_cell(row['metric'])} | {_cell(row['value'])} |" for row in document["impact_table"]]
     for key, title in (
         ("root_causes", "Root causes"),
         ("trigger", "Trigger"),
@@ -259,7 +264,7 @@ def to_markdown(document: dict) -> str:
         "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {i['id']} | {i['kind']} | {i['description']} | {i['owner']} | {i['due_date']} | {i['status']} |"
+        "| " + " | ".join(_cell(i[k]) for k in ("id", "kind", "description", "owner", "due_date", "status")) + " |"
         for i in document["action_items"]
     ]
     lessons = s["lessons_learned"]

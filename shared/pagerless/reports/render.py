@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from pagerless.clock import parse_time
 from pagerless.domain.errors import ValidationError
 from pagerless.reports import svg
+from pagerless.reports.markdown import markdown_text
 
 FORMATS = ("json", "html", "markdown")
 LANGUAGES = ("en", "zh")
@@ -232,7 +233,7 @@ def _markdown(data: dict, t: dict) -> str:
             continue
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "---|" * len(columns))
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+        lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines)
 

@@ -220,6 +220,11 @@ class ApprovalRepository:
         )
         return _with_names([to_domain(r) for r in results]), encode_cursor(results.last_evaluated_key)
 
+    def count(self, workspace: str, status: str) -> int:
+        """How many approvals of the workspace have ``status``: a count query of its `by_status` partition
+        (DynamoDB pages it; no item is returned)."""
+        return ApprovalRecord.by_status.count(f"{workspace}#{status}")
+
 
 def _with_names(items: list[Approval]) -> list[Approval]:
     """The index does not project ``decided_by_name`` (changing a GSI's projection would replace it):

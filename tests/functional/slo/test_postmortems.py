@@ -309,3 +309,42 @@ def test_an_edit_that_changes_a_sections_shape_is_refused_not_a_broken_markdown(
     assert markdown.status_code == 200 and "## Summary" in markdown.text
     # and a list of lessons that is empty says so (nothing went lucky in the draft)
     assert "### Where we got lucky\n- —\n" in markdown.text, markdown.text
+
+
+def test_alert_text_in_a_postmortem_stays_in_its_title_and_its_cells(api):
+    from markdown_it import MarkdownIt
+
+    # Given an incident whose title and diagnosed remediation hold a table's cell end, Markdown and a line break
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident(
+        "INC-PM9",
+        service="pay|ments",
+        severity="high",
+        opened=opened,
+        resolved=opened + minutes(10),
+        title="Disk *full* | see [runbook](https://evil.example)\n## Injected",
+        diagnosis={**DIAGNOSIS, "remediations": ["scale `up` | now\n| AI-9 | forged | row |"]},
+    )
+    operator = auth(make_key("operator"))
+    assert api.post("/api/incidents/INC-PM9/postmortem", headers=operator).status_code == 201
+    # When its Markdown is read in a CommonMark renderer with GFM tables
+    text = api.get("/api/incidents/INC-PM9/postmortem", params={"format": "markdown"}, headers=operator).text
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    # Then the title is one heading, of the title's words (the sections are prose people edit, in Markdown)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert headings[1] == "Summary", headings
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    assert "<h1>Postmortem: Disk *full* | see [runbook](https://evil.example) ## Injected</h1>" in html, html
+    # And every action item is one row of six cells, the remediation as written in its description
+    rows, row = [], None
+    for token in tokens[next(i for i, t in enumerate(tokens) if t.content == "Action items") :]:
+        if token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close":
+            rows.append(row)
+        elif token.type == "table_close":
+            break
+        elif token.type == "inline" and row is not None:
+            row.append("".join(c.content for c in token.children))
+    assert all(len(r) == 6 for r in rows) and [r[0] for r in rows[1:]] == [f"AI-{n}" for n in range(1, len(rows))]
+    assert rows[1][2] == "Make 'scale `up` | now | AI-9 | forged | row |' for pay|ments a reviewed runbook step", rows
