@@ -103,3 +103,19 @@ def _evidence(item) -> str:
     if isinstance(item, dict):
         return f"{item.get('source', '')}: {item.get('detail', '')}"[:300]
     return str(item)[:300]
+
+
+def decided_already(incident_id: str, approval_id: str) -> dict | None:
+    """The decision of an approval decided before its card went out (a slow or retried delivery)."""
+    from pagerless.domain.approvals import PENDING
+    from pagerless.store.approvals import ApprovalRepository
+
+    record = ApprovalRepository().latest(incident_id)
+    if record is None or record.approval_id != approval_id or record.status == PENDING:
+        return None
+    return {
+        "status": record.status,
+        "decided_by": record.decider_label(),
+        "comment": record.comment or record.note,
+        "decided_at": record.decided_at.isoformat() if record.decided_at else None,
+    }

@@ -5,7 +5,10 @@ channel, generation). The delivery is claimed with a conditional write before th
 called, so a Lambda retry of the same job skips what was sent. A retryable failure (429 with
 Retry-After, 5xx, timeout) is tried again with backoff, in this invocation while the wait is
 short, otherwise by the queue; after ``max_attempts`` the delivery is dead and the job goes to
-the dead-letter store, where a replay sends it again. Any other 4xx gives up at once.
+the dead-letter store, where a replay sends it again. Any other 4xx gives up at once. A throttle
+without a wait of the vendor's (`_throttle_wait`) goes back to the queue for minutes, and only time ends it.
+A message sent in several requests records its parts on the delivery as they go (``Parts``): a retry sends
+the rest.
 
 Known window: a Lambda that dies after the vendor accepted the message but before the ``sent``
 write leaves a ``sending`` claim; after ``claim_stale_seconds`` a retry takes it over and the
@@ -23,17 +26,22 @@ import httpx
 from pagerless import settings
 from pagerless.clock import utcnow
 from pagerless.notify import context as contexts
-from pagerless.notify import recipients, render
+from pagerless.notify import reach, recipients, render
 from pagerless.notify.channels import channel_module
-from pagerless.notify.channels.base import ChannelError, Message, PermanentError, RetryableError
+from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
-from pagerless.outbox.jobs import QUEUE_REDELIVERY_SECONDS, NotifyJob
+from pagerless.outbox.jobs import MAX_DELAY_SECONDS, QUEUE_REDELIVERY_SECONDS, NotifyJob
 from pagerless.store import notify as store
 from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
+
+# NotifyQueue redelivers a job at most 5 times (maxReceiveCount): throttled at 0, 5, 10, 20 and 35 minutes,
+# the fifth is past THROTTLE_GIVE_UP_SECONDS and the delivery is dead (in the dead-letter store, to replay).
+THROTTLE_MIN_WAIT = 300.0
+THROTTLE_GIVE_UP_SECONDS = 1800
 
 
 class RetryLaterError(Exception):
@@ -62,6 +70,17 @@ def _held_until(retry_after: float | None) -> datetime | None:
     if retry_after is None or retry_after <= QUEUE_REDELIVERY_SECONDS:
         return None
     return utcnow() + timedelta(seconds=retry_after)
+
+
+def _throttle_wait(record) -> float | None:
+    """How long a delivery the vendor throttled without saying for how long waits: as long as it has been
+    failing (a throttle window outlasts a passing failure: Teams' connectors count requests per hour and per
+    day), at least THROTTLE_MIN_WAIT, at most SQS's delay maximum; None once it has failed for
+    THROTTLE_GIVE_UP_SECONDS (it is dead). Throttled attempts do not use up ``max_attempts``."""
+    failing = (utcnow() - (record.created_at or utcnow())).total_seconds()
+    if failing >= THROTTLE_GIVE_UP_SECONDS:
+        return None
+    return float(min(MAX_DELAY_SECONDS, max(THROTTLE_MIN_WAIT, failing)))
 
 
 def delivery_id(job: NotifyJob, channel_id: str, event: str | None = None) -> str:
@@ -93,34 +112,51 @@ class NotifyService:
         outcome = Outcome()
         retry_later: list[str] = []
         waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
-        for channel, recipient in self.recipients(job, ctx):
+        plan, unreachable = self.recipients(job, ctx)
+        mentions = self._mentions(job, [c for c, r in plan if r is None])
+        mentioning: dict[str, tuple[str, ...]] = {}  # group delivery id -> whom its page @-mentions
+        for channel, recipient in plan:
             label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
+            if recipient is None and mentions:
+                named = reach.mentioned(channel_module(channel["channel_type"]), mentions)
+                mentioning[delivery_id(job, channel["id"])] = tuple(m.person_id for m in named)
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
                 continue
             try:
-                self._deliver(job, channel, ctx, outcome, deadline, recipient)
+                self._deliver(job, channel, ctx, outcome, deadline, recipient, mentions)
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
                 waits.append(exc.retry_after)
+        if unreachable and job.incident_id:
+            status = lambda d: getattr(self.deliveries.find(d), "status", None)  # noqa: E731
+            if nobody := reach.unreached(unreachable, mentioning, status, waiting=bool(retry_later)):
+                reach.note_unreachable(job, nobody)
         if retry_later:
             # back at the queue's pace while a delivery has no wait of its own, else when the first wait
             # is over: a delivery whose wait is not over is not tried (its claim says when: `not_before`)
             raise RetryLaterError("; ".join(retry_later), None if None in waits else min(waits))
         return outcome
 
-    def recipients(self, job: NotifyJob, ctx: dict) -> list[tuple[dict, Recipient | None]]:
-        """Where the job goes: each channel (recipient None), then each person paged through a channel."""
+    def recipients(self, job: NotifyJob, ctx: dict) -> tuple[list[tuple[dict, Recipient | None]], list[str]]:
+        """Where the job goes: each channel (recipient None), then each person paged through a channel; and
+        the paged people no direct message or email reaches."""
         out: list[tuple[dict, Recipient | None]] = [(c, None) for c in self.targets(job, ctx)]
         people = [t for t in job.targets or [] if t.get("kind") in ("person", "schedule")]
-        if people:
-            usable = self.channels.usable(job.workspace)  # not a type switched off in /api/plugins
-            reached, unreachable = recipients.resolve(job.workspace, people, usable)
-            out += reached
-            if unreachable and job.incident_id:
-                _note_unreachable(job, unreachable)
-        return out
+        if not people:
+            return out, []
+        usable = self.channels.usable(job.workspace)  # not a type switched off in /api/plugins
+        reached, unreachable = recipients.resolve(job.workspace, people, usable)
+        return out + reached, unreachable
+
+    def _mentions(self, job: NotifyJob, groups: list[dict]) -> tuple[Mention, ...]:
+        """The paged people a page to ``groups`` may @-mention, when one of them mentions people at all."""
+        if job.event != "escalation.page" or not any(
+            getattr(channel_module(c["channel_type"]), "MENTIONS", None) for c in groups
+        ):
+            return ()
+        return tuple(recipients.mentions(job.workspace, job.targets or []))
 
     def targets(self, job: NotifyJob, ctx: dict) -> list[dict]:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
@@ -144,6 +180,7 @@ class NotifyService:
         outcome: Outcome,
         deadline: float | None,
         recipient: Recipient | None = None,
+        mentions: tuple[Mention, ...] = (),
     ) -> None:
         module = channel_module(channel["channel_type"])
         ref = None
@@ -155,7 +192,7 @@ class NotifyService:
             elif module.CAN_UPDATE:
                 outcome.skipped.append(channel["id"])  # no card of this approval there: nothing to update
                 return
-        message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None)
+        message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None, mentions=mentions)
         if recipient is not None and job.event == "escalation.page" and channel["channel_type"] in ("email", "ses"):
             message = with_ack_link(message, job, recipient)
         if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
@@ -202,6 +239,8 @@ class NotifyService:
         conf = settings.notify()
         rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
+        parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
+        in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
         while True:
             if rate:
                 wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
@@ -216,7 +255,9 @@ class NotifyService:
             try:
                 config = config_for()
                 sent = (
-                    module.update(self.http, config, ref, message) if ref else module.send(self.http, config, message)
+                    module.update(self.http, config, ref, message)
+                    if ref
+                    else module.send(self.http, config, message, **in_parts)
                 )
             except PermanentError as exc:
                 self.deliveries.mark_failed(record, store.GAVE_UP, exc.message)
@@ -226,18 +267,18 @@ class NotifyService:
                 )
                 return
             except RetryableError as exc:
-                if attempts >= conf.max_attempts:
+                wait = exc.retry_after
+                throttled = exc.throttled and wait is None
+                if throttled:
+                    wait = _throttle_wait(record)
+                if (attempts >= conf.max_attempts and not throttled) or (throttled and wait is None):
                     self._dead(job, channel, record, exc.message, attempts)
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
-                delay = (
-                    exc.retry_after if exc.retry_after is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
-                )
+                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
-                    self.deliveries.mark_failed(
-                        record, store.FAILED, exc.message, retry_at=_held_until(exc.retry_after)
-                    )
-                    raise RetryLaterError(exc.message, exc.retry_after) from exc
+                    self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=_held_until(wait))
+                    raise RetryLaterError(exc.message, wait) from exc
                 self.sleep(delay)
                 continue
             self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
@@ -286,7 +327,16 @@ class NotifyService:
         return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
 
     # ------------------------------------------------------------------ rendering
-    def message(self, job: NotifyJob, channel: dict, ctx: dict, *, update: bool = False, page: bool = False) -> Message:
+    def message(
+        self,
+        job: NotifyJob,
+        channel: dict,
+        ctx: dict,
+        *,
+        update: bool = False,
+        page: bool = False,
+        mentions: tuple[Mention, ...] = (),
+    ) -> Message:
         module = channel_module(channel["channel_type"])
         language = channel["config"].get("language", "en")
         event = "approval.requested" if update else job.event  # an updated card keeps its content
@@ -301,7 +351,8 @@ class NotifyService:
         approval = decision = None
         if job.event == "approval.requested" and ctx.get("approval_id"):
             approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
-            decision = _decided_already(job.incident_id, ctx["approval_id"])  # no live buttons on a dead approval
+            # no live buttons on a dead approval
+            decision = contexts.decided_already(job.incident_id, ctx["approval_id"])
         if job.event == "approval.decided":
             decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {
                 "status": ctx.get("decision")
@@ -314,9 +365,7 @@ class NotifyService:
                 "workspace": job.workspace,
             }
             actions = ("acknowledge",)
-        mentions: tuple[str, ...] = ()
-        if job.event == "escalation.page" and not page and getattr(module, "MENTIONS_BY_PHONE", False):
-            mentions = tuple(recipients.phones(job.workspace, job.targets or []))  # the group page names them
+        named = reach.mentioned(module, mentions) if job.event == "escalation.page" and not page else ()
         return Message(
             event=job.event,
             title=title,
@@ -327,7 +376,7 @@ class NotifyService:
             decision=decision,
             labels=ctx.get("labels") or {},
             actions=actions,
-            mentions=mentions,
+            mentions=named,
         )
 
     def close(self) -> None:
@@ -338,37 +387,6 @@ class NotifyService:
 def _time_for(deadline: float | None, wait: float) -> bool:
     """Is there time to wait ``wait`` seconds and then make one vendor call before the deadline?"""
     return deadline is None or time.monotonic() + wait + settings.notify().timeout_seconds + 1 <= deadline
-
-
-def _decided_already(incident_id: str, approval_id: str) -> dict | None:
-    """The decision of an approval decided before its card went out (a slow or retried delivery)."""
-    from pagerless.domain.approvals import PENDING
-    from pagerless.store.approvals import ApprovalRepository
-
-    record = ApprovalRepository().latest(incident_id)
-    if record is None or record.approval_id != approval_id or record.status == PENDING:
-        return None
-    return {
-        "status": record.status,
-        "decided_by": record.decider_label(),
-        "comment": record.comment or record.note,
-        "decided_at": record.decided_at.isoformat() if record.decided_at else None,
-    }
-
-
-def _note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
-    """A page that reaches nobody must be seen: say so on the incident's timeline."""
-    from pagerless.incidents import timeline
-
-    incident = contexts._incident(job)
-    if incident is not None:
-        timeline.record(
-            incident,
-            "page_unreachable",
-            f"no chat address or email channel reaches {', '.join(person_ids)}",
-            actor="notify",
-            data={"event": job.event, "generation": job.generation, "person_ids": person_ids},
-        )
 
 
 def render_plain(text: str) -> str:

@@ -15,6 +15,7 @@ it. Pure resolution: no vendor call.
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from pagerless.notify.channels.base import Mention
 from pagerless.observability import logger
 
 CHAT_TYPES = ("slack", "lark")
@@ -61,18 +62,18 @@ def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -
     return out
 
 
-def phones(workspace: str, targets: list[dict], at: datetime | None = None) -> list[str]:
-    """The phone numbers of the people a job's person and schedule targets name, in order, once each
-    (a person without a phone contact has none): whom a group page mentions where the vendor mentions by phone."""
+def mentions(workspace: str, targets: list[dict], at: datetime | None = None) -> list[Mention]:
+    """The people a job's person and schedule targets name, in order, once each, with what a group page
+    can @-mention them by: their phone numbers and their email."""
     from pagerless.people.service import PeopleService, resolve_contacts
 
     people = PeopleService()
-    out: list[str] = []
+    out: list[Mention] = []
     for person_id in people_of(workspace, targets, at):
         person = people.find(workspace, person_id)
-        for number in resolve_contacts(person)["phone"] if person is not None else []:
-            if number not in out:
-                out.append(number)
+        if person is not None:
+            phones = tuple(dict.fromkeys(resolve_contacts(person)["phone"]))
+            out.append(Mention(person.id, person.name, phones, person.email or None))
     return out
 
 

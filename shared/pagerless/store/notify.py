@@ -9,7 +9,13 @@ generation): the claim is a conditional write on that item, so a retried job nev
 import time
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
@@ -124,6 +130,9 @@ class DeliveryRecord(BaseModel):
     created_at = UTCDateTimeAttribute(default=utcnow)
     claimed_at = UTCDateTimeAttribute(null=True)
     retry_at = UTCDateTimeAttribute(null=True)  # a failed delivery the vendor told to wait: not tried before
+    # a message sent in several requests (SES batches of 50, WeCom's card and its mentions): the parts sent,
+    # which a retry or a replay does not send again
+    parts_sent = UnicodeSetAttribute(null=True)
     sent_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
@@ -202,6 +211,10 @@ class DeliveryRepository:
 
     def note_attempt(self, record: DeliveryRecord) -> None:
         record.update(actions=[DeliveryRecord.attempts.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
+    def mark_parts_sent(self, record: DeliveryRecord, keys: set[str]) -> None:
+        """Record, as each goes out, the parts of a message sent in several requests."""
+        record.update(actions=[DeliveryRecord.parts_sent.add(keys), DeliveryRecord.updated_at.set(utcnow())])
 
     def mark_sent(self, record: DeliveryRecord, *, message_id: str | None, ref: dict | None) -> None:
         now = utcnow()

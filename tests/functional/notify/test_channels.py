@@ -401,3 +401,44 @@ def test_a_short_lark_card_is_sent_whole(api, notify_env, admin_key, vendors, mo
     [request] = vendors.to("/open-apis/im/v1/messages")
     text = json.loads(request.body["content"])["elements"][0]["text"]["content"]
     assert "truncated" not in text and ("支付服务数据库连接池耗尽" * 17)[:200] in text
+
+
+def test_an_email_retried_after_a_later_batch_failed_sends_only_the_batches_not_sent(
+    api, notify_env, admin_key, monkeypatch
+):
+    import boto3
+    from moto.core.exceptions import JsonRESTError
+    from moto.ses.models import ses_backends
+    from moto.sesv2.models import SESV2Backend
+
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+    from tests.functional.notify.conftest import route_all, save_incident
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    addresses = [f"oncall{i:03d}@example.com" for i in range(120)]
+    channel = create_channel(
+        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": addresses}
+    )
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given SES throttles the second message of 50 (longer than botocore's own 5 tries)
+    calls = {"n": 0}
+    send_email = SESV2Backend.send_email
+
+    def throttled_once(self, *args, **kwargs):
+        calls["n"] += 1
+        if 2 <= calls["n"] <= 6:
+            raise JsonRESTError("TooManyRequestsException", "Too many requests.")
+        return send_email(self, *args, **kwargs)
+
+    monkeypatch.setattr(SESV2Backend, "send_email", throttled_once)
+    # When the incident is notified
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then every address got it exactly once: the retry sent the batches not sent, not the first one again
+    sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
+    batches = [m.destinations["ToAddresses"] for m in sent]
+    assert sorted(a for batch in batches for a in batch) == addresses
+    assert [len(batch) for batch in batches] == [50, 50, 20]
+    [entry] = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
+    assert (entry["status"], entry["attempts"]) == ("sent", 2)

@@ -440,7 +440,7 @@ def test_a_throttled_robot_does_not_hold_back_the_retry_of_the_jobs_other_channe
 
 @pytest.mark.parametrize(
     ("status_code", "status", "attempts"),
-    [(429, "sent", 2), (413, "gave_up", 1), (400, "gave_up", 1), (503, "sent", 2)],
+    [(413, "gave_up", 1), (400, "gave_up", 1), (503, "sent", 2)],
 )
 def test_a_teams_connector_error_in_a_200_answer_is_not_counted_as_delivered(
     api, notify_env, admin_key, vendors, status_code, status, attempts
@@ -456,10 +456,94 @@ def test_a_teams_connector_error_in_a_200_answer_is_not_counted_as_delivered(
     vendors.fail("/webhookb2/", 200, times=1, body=TEAMS_CONNECTOR_ERROR.format(status=status_code).encode())
     enqueue(_job(incident.id))
     notify_env.poller.drain()
-    # Then it is not taken as delivered: throttled (429) or unavailable is tried again and sent ("1"),
-    # anything else gives up with Teams' words
+    # Then it is not taken as delivered: unavailable is tried again and sent ("1"), anything else gives up with
+    # Teams' words (throttled, 429, has its own test below)
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert (entry["status"], entry["attempts"]) == (status, attempts)
     assert len(vendors.to("/webhookb2/")) == attempts
     if status == "gave_up":
         assert f"HTTP error {status_code}" in entry["last_error"]
+
+
+def test_a_teams_throttle_without_retry_after_waits_past_the_throttle_window_through_the_queue(
+    api, notify_env, admin_key, vendors
+):
+    import time
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.notify import DeliveryRecord
+    from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
+
+    url = f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b"
+    channel = create_channel(api, admin_key, "teams", "teams", {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Teams throttles the connector (HTTP 200, "returned HTTP error 429", no Retry-After) for a long while
+    throttled = TEAMS_CONNECTOR_ERROR.format(status=429).encode()
+    vendors.fail("/webhookb2/", 200, times=4, body=throttled)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then it is tried once (no retry a second later, inside the throttle), and the job comes back minutes later
+    assert len(vendors.to("/webhookb2/")) == 1
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("failed", 1)
+    [message] = _notify_queue_messages()
+    assert 290 < message.visible_at / 1000 - time.time() <= 300
+    # When it comes back, throttled again each time, as time passes (the delivery failing for 5, 10, 20 minutes)
+    for minutes, wait in ((5, 300), (10, 600), (20, 900)):
+        created = utcnow() - timedelta(minutes=minutes)
+        DeliveryRecord(entry["id"]).update(
+            actions=[DeliveryRecord.created_at.set(created), DeliveryRecord.retry_at.set(utcnow())]
+        )
+        message.change_visibility(0)
+        time.sleep(0.01)
+        notify_env.poller.drain()
+        # Then each wait is as long as the throttle has lasted (at most SQS's 15 minutes), and it is not dead
+        # after 3 attempts: throttled attempts do not use up the delivery's retries
+        [message] = _notify_queue_messages()
+        assert wait - 10 < message.visible_at / 1000 - time.time() <= wait + 5, minutes
+        [entry] = _logs(api, admin_key, incident_id=incident.id)
+        assert entry["status"] == "failed"
+    # When the throttle is over and the job comes back
+    DeliveryRecord(entry["id"]).update(actions=[DeliveryRecord.retry_at.set(utcnow())])
+    message.change_visibility(0)
+    time.sleep(0.01)
+    notify_env.poller.drain()
+    # Then the message is delivered, at its fifth attempt, and nothing was dead-lettered
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 5)
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_throttle_that_lasts_past_half_an_hour_is_dead_lettered(api, notify_env, admin_key, vendors):
+    import time
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.notify import DeliveryRecord
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack answers 429 without Retry-After, and the delivery has been throttled for 31 minutes
+    vendors.fail("/slack/api/chat.postMessage", 429, times=2)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    DeliveryRecord(entry["id"]).update(
+        actions=[
+            DeliveryRecord.created_at.set(utcnow() - timedelta(minutes=31)),
+            DeliveryRecord.retry_at.set(utcnow()),
+        ]
+    )
+    [message] = _notify_queue_messages()
+    message.change_visibility(0)
+    time.sleep(0.01)
+    notify_env.poller.drain()
+    # Then it is dead and in the dead-letter store, to be replayed
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "dead"
+    assert len(api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]) == 1

@@ -411,3 +411,131 @@ def test_a_dingtalk_group_paged_with_the_on_call_person_mentions_them_by_phone(a
     assert text.startswith("### [CRITICAL] Page: PaymentsApiHighErrorRate &lt;!channel&gt;\n\n@13800138000\n\n")
     [entry] = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["channel_type"] == "dingtalk"]
     assert entry["status"] == "sent"
+
+
+def _dana_and_erin():
+    """Dana has a phone contact (a mainland number, as written by a person); Erin has none."""
+    from pagerless.people.service import PeopleService
+
+    people = PeopleService()
+    dana = people.create(
+        "default",
+        name="Dana Zhou",
+        email="dana@example.com",
+        role="operator",
+        contacts=[{"kind": "phone", "value": "+86 138-0013-8000"}],
+    )
+    erin = people.create("default", name="Erin Xu", email="erin@example.com", role="operator")
+    return dana, erin
+
+
+def _unreachable(api, key, incident_id: str) -> list[dict]:
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(key)).json()
+    items = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
+    return [i for i in items if i["type"] == "page_unreachable"]
+
+
+def test_a_wecom_group_paged_mentions_the_paged_people_by_phone_after_the_card(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, erin = _dana_and_erin()
+    url = f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"
+    wecom = create_channel(api, admin_key, "ops-wecom", "wecom", {"webhook_url": url})
+    incident = save_incident()
+    # When a step pages the team's WeCom group and the on-call people
+    targets = [{"kind": "channel", "id": wecom["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then the markdown card goes out as before, and a short text message after it @-mentions the one with a
+    # phone (WeCom's markdown cannot mention by phone; its text message can: mentioned_mobile_list), never @all
+    card, mention = vendors.to("/cgi-bin/webhook/send")
+    assert card.body["msgtype"] == "markdown"
+    assert card.body["markdown"]["content"].startswith('**<font color="warning">[CRITICAL] Page: ')
+    assert mention.body["msgtype"] == "text"
+    assert mention.body["text"]["mentioned_mobile_list"] == ["13800138000"]
+    assert "@all" not in json.dumps(mention.body)
+    assert mention.body["text"]["content"].startswith("[CRITICAL] Page: PaymentsApiHighErrorRate <!channel>")
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 1)
+
+
+def test_a_wecom_mention_that_fails_is_retried_without_sending_the_card_again(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, _ = _dana_and_erin()
+    url = f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"
+    wecom = create_channel(api, admin_key, "ops-wecom", "wecom", {"webhook_url": url})
+    incident = save_incident()
+    # Given WeCom takes the card and then has a passing outage
+    original = vendors._wecom
+    answers = iter([None, (503, {"error": "busy"}, {})])
+
+    def wecom_then_busy(req):
+        answer = next(answers, None)
+        return answer or original(req)
+
+    vendors._wecom = wecom_then_busy
+    enqueue(_page(incident.id, [{"kind": "channel", "id": wecom["id"]}, {"kind": "person", "id": dana.id}]))
+    notify_env.poller.drain()
+    # Then the card went out once and the mention twice (the 503, then sent)
+    kinds = [r.body["msgtype"] for r in vendors.to("/cgi-bin/webhook/send")]
+    assert kinds == ["markdown", "text", "text"]
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "sent"
+
+
+def test_a_teams_group_paged_mentions_the_paged_people_by_their_email(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, erin = _dana_and_erin()
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/w1"})
+    incident = save_incident()
+    # When a step pages the team's Teams channel and the on-call people
+    targets = [{"kind": "channel", "id": teams["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then the card @-mentions both by their email as their UPN: "<at>name</at>" in a text block, and a mention
+    # entity for each in msteams.entities, as Teams' incoming webhooks take it
+    [request] = vendors.to("/workflows/")
+    card = request.body["attachments"][0]["content"]
+    assert card["body"][1] == {"type": "TextBlock", "text": "<at>Dana Zhou</at> <at>Erin Xu</at>", "wrap": True}
+    assert card["msteams"]["entities"] == [
+        {"type": "mention", "text": "<at>Dana Zhou</at>", "mentioned": {"id": "dana@example.com", "name": "Dana Zhou"}},
+        {"type": "mention", "text": "<at>Erin Xu</at>", "mentioned": {"id": "erin@example.com", "name": "Erin Xu"}},
+    ]
+    # And nobody is on the timeline as unreachable: the delivered card named them both
+    assert _unreachable(api, admin_key, incident.id) == []
+
+
+def test_a_person_reached_only_by_a_group_mention_is_not_unreachable(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, erin = _dana_and_erin()
+    vendors.bot_secrets["t1"] = "SECding"
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    ding = create_channel(api, admin_key, "ops-ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    incident = save_incident()
+    # When a page to the DingTalk group names Dana (a phone, no chat address) and Erin (neither), with no email channel
+    targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then Dana was reached (the delivered group message @-mentioned her) and only Erin is unreachable
+    [entry] = _unreachable(api, admin_key, incident.id)
+    assert entry["data"]["person_ids"] == [erin.id]
+
+
+def test_a_group_mention_that_was_not_delivered_does_not_count_as_reaching(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, _ = _dana_and_erin()
+    ding = create_channel(
+        api, admin_key, "ops-ding", "dingtalk", {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1"}
+    )
+    incident = save_incident()
+    # Given the robot's token is refused for good
+    vendors.fail("/robot/send", 200, times=1, body={"errcode": 300001, "errmsg": "token is not exist"})
+    enqueue(_page(incident.id, [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]))
+    notify_env.poller.drain()
+    # Then Dana, whom nothing reached, is on the timeline as unreachable
+    [entry] = _unreachable(api, admin_key, incident.id)
+    assert entry["data"]["person_ids"] == [dana.id]

@@ -59,3 +59,22 @@ def test_a_slack_channel_with_a_team_only_pages_users_of_that_team():
     assert [r.override for _, r in _chat(_Person(), {"lark": [], "slack": [("T2", "U2")]}, channels)] == [
         {"channel": "U2"}
     ]
+
+
+def test_alert_text_in_a_teams_card_cannot_mention_anyone():
+    from pagerless.notify.channels import teams
+    from pagerless.notify.channels.base import Mention
+
+    # Given alert text that writes a Teams mention tag, on a page that mentions Dana
+    body = teams.escape('5xx above 5% <at>Dana Zhou</at> <AT id="x">all</AT>')
+    message = Message(
+        event="escalation.page",
+        title="[CRITICAL] Page: api down",
+        body=body,
+        mentions=(Mention("per_1", "Dana Zhou", (), "dana@example.com"),),
+    )
+    # Then only the page's own mention block carries an <at> tag: the alert's text shows but mentions nobody
+    card = teams.adaptive_card(message)["attachments"][0]["content"]
+    texts = [block["text"] for block in card["body"]]
+    assert [t for t in texts if "<at>" in t.lower() or "<at " in t.lower()] == ["<at>Dana Zhou</at>"]
+    assert "Dana Zhou" in texts[2] and "all" in texts[2]

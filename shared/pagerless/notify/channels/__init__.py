@@ -4,8 +4,11 @@ Each module exposes ``TYPE``, ``SECRET_FIELDS`` (stored in SSM, shown masked), `
 ``OPTIONAL`` config fields, ``RATE_PER_MINUTE`` (None: no limit of ours), ``CAN_UPDATE``,
 ``escape(text)`` (what alert text must not become in that channel), ``send(http, config, message)``
 and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``. A channel that @-mentions people
-by phone number in a group (DingTalk) sets ``MENTIONS_BY_PHONE = True``: a page to it carries the paged
-people's numbers in ``Message.mentions``.
+in a group sets ``MENTIONS`` to what it mentions them by, ``"phone"`` (DingTalk, WeCom) or ``"email"``
+(Teams): a page to it carries the paged people it can mention in ``Message.mentions``, and a delivered page
+counts as reaching them. A channel that sends one message in several requests (SES batches, WeCom's card and
+its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
+marks each as it goes out, and the delivery keeps them, so a retry sends only the rest.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

@@ -7,11 +7,24 @@ vendor's refusal) and the delivery loop decides.
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 import httpx
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A paged person a group page @-mentions, by whatever the channel mentions with (its ``MENTIONS``)."""
+
+    person_id: str
+    name: str
+    phones: tuple[str, ...] = ()
+    email: str | None = None
+
+    def reachable_by(self, kind: str | None) -> bool:
+        return bool(self.phones) if kind == "phone" else bool(self.email) if kind == "email" else False
 
 
 @dataclass(frozen=True)
@@ -28,13 +41,31 @@ class Message:
     labels: dict = field(default_factory=dict)
     actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
     per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
-    mentions: tuple[str, ...] = ()  # a page to a group: the paged people's phone numbers (DingTalk @-mentions)
+    mentions: tuple[Mention, ...] = ()  # a page to a group: the paged people it @-mentions
 
 
 @dataclass(frozen=True)
 class Sent:
     message_id: str | None = None
     ref: dict | None = None  # what update() needs later
+
+
+class Parts:
+    """What of a delivery sent in several requests (SES messages of 50, WeCom's card and its mentions) went out
+    already: kept on the delivery, so a retry sends only the rest. ``record(keys)`` stores newly sent ones."""
+
+    def __init__(self, done: Iterable[str] = (), record: Callable[[set[str]], None] | None = None) -> None:
+        self._done = set(done)
+        self._record = record
+
+    def done(self, key: str) -> bool:
+        return key in self._done
+
+    def mark(self, *keys: str) -> None:
+        new = set(keys) - self._done
+        if new and self._record is not None:
+            self._record(new)
+        self._done |= new
 
 
 class ChannelError(Exception):
@@ -44,9 +75,13 @@ class ChannelError(Exception):
 
 
 class RetryableError(ChannelError):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    """``throttled``: the vendor said "too many requests" (a 429); without its ``retry_after`` the delivery loop
+    waits as a throttle needs, minutes through the queue, not the seconds of a passing failure."""
+
+    def __init__(self, message: str, retry_after: float | None = None, *, throttled: bool = False) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.throttled = throttled
 
 
 class PermanentError(ChannelError):
@@ -62,7 +97,7 @@ def request(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Respon
     except httpx.TransportError as exc:
         raise RetryableError(f"connection failed: {type(exc).__name__}") from exc
     if response.status_code == 429:
-        raise RetryableError(f"HTTP 429: {_snippet(response)}", retry_after_seconds(response))
+        raise RetryableError(f"HTTP 429: {_snippet(response)}", retry_after_seconds(response), throttled=True)
     if response.status_code >= 500:
         raise RetryableError(f"HTTP {response.status_code}: {_snippet(response)}", retry_after_seconds(response))
     if response.status_code >= 400:
@@ -149,6 +184,21 @@ def defuse_links(text: str) -> str:
     make ``[words][ref]`` a link) lose the adjacency markdown needs (``] (url)``, ``[ref] : url``), so the
     words and the address are both shown as text."""
     return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
+
+
+def mobile(number: str) -> str:
+    """A phone contact as the Chinese group robots' mentions take it (DingTalk ``atMobiles``, WeCom
+    ``mentioned_mobile_list``): no spaces, dashes or brackets; a mainland number without +86."""
+    digits = re.sub(r"[\s()-]", "", number)
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            return digits[len(prefix) :]
+    return digits
+
+
+def mobiles(mentions: Iterable[Mention]) -> list[str]:
+    """The mentioned people's numbers as `mobile` writes them, in order, once each."""
+    return [m for m in dict.fromkeys(mobile(n) for mention in mentions for n in mention.phones) if m]
 
 
 def require(config: dict, *names: str) -> None:

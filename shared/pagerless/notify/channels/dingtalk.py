@@ -15,7 +15,6 @@ import base64
 import hashlib
 import hmac
 import json
-import re
 import time
 from urllib.parse import quote_plus
 
@@ -29,6 +28,7 @@ from pagerless.notify.channels.base import (
     defuse_links,
     fit,
     json_body,
+    mobiles,
     request,
     require,
 )
@@ -39,7 +39,7 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ("secret",)
 RATE_PER_MINUTE = 20
 CAN_UPDATE = False
-MENTIONS_BY_PHONE = True
+MENTIONS = "phone"
 _RETRYABLE = {130101, -1}  # sent too fast; system busy
 # A robot that sends more than 20 messages a minute is throttled for 10 minutes (errcode 130101). That
 # figure comes only from copies of DingTalk's robot documentation (we could not check DingTalk's own page):
@@ -73,31 +73,22 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
 def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     """The markdown message; when the request would exceed ``limit`` bytes, its text is cut on a character
     boundary, marked ``TRUNCATED``, with the incident link after the mark."""
-    mobiles = [m for m in dict.fromkeys(mobile(n) for n in message.mentions) if m]
-    mentions = "".join(f"@{m} " for m in mobiles).rstrip()
+    numbers = mobiles(message.mentions)
+    mentions = "".join(f"@{m} " for m in numbers).rstrip()
     text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
-    whole = _payload(message, text, mobiles)
+    whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    return _payload(message, fit(text, _text_size(text) - excess, message.link, size=_text_size), mobiles)
+    return _payload(message, fit(text, _text_size(text) - excess, message.link, size=_text_size), numbers)
 
 
-def mobile(number: str) -> str:
-    """A phone contact as DingTalk's ``atMobiles`` takes it: no spaces, dashes or brackets; +86 dropped."""
-    digits = re.sub(r"[\s()-]", "", number)
-    for prefix in ("+86", "0086"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            return digits[len(prefix) :]
-    return digits
-
-
-def _payload(message: Message, text: str, mobiles: list[str]) -> dict:
+def _payload(message: Message, text: str, numbers: list[str]) -> dict:
     # the title is plain text (the conversation list and the phone's notification show it): not escaped
     title = message.title.replace("&lt;", "<").replace("&gt;", ">")[:100]
     body: dict = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-    if mobiles:
-        body["at"] = {"atMobiles": mobiles, "isAtAll": False}
+    if numbers:
+        body["at"] = {"atMobiles": numbers, "isAtAll": False}
     return body
 
 

@@ -2,12 +2,13 @@
 
 Config: ``from_address``, ``to_addresses`` (list or comma-separated), ``region`` (optional).
 SES takes at most 50 recipients a message ("MessageRejected: Too many recipients" past that): a longer
-list is sent in messages of 50.
+list is sent in messages of 50. Each address is a part of the delivery, recorded as its message is accepted:
+a retry after a later message failed sends only to the addresses not sent to yet.
 """
 
 import httpx
 
-from pagerless.notify.channels.base import Message, PermanentError, RetryableError, Sent, require
+from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, require
 
 TYPE = "email"
 SECRET_FIELDS = ()
@@ -15,6 +16,7 @@ REQUIRED = ("from_address", "to_addresses")
 OPTIONAL = ("region",)
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+SENDS_IN_PARTS = True
 MAX_RECIPIENTS = 50  # SES: "The message may not include more than 50 recipients"
 _RETRYABLE = {
     "TooManyRequestsException",
@@ -36,20 +38,31 @@ def recipients(config: dict) -> list[str]:
     return [str(v).strip() for v in items if str(v).strip()]
 
 
-def send(http: httpx.Client, config: dict, message: Message) -> Sent:
-    """One email to every address; an address with its own text (its signed approval links) gets its own."""
+def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
+    """One email to every address not sent to yet (``parts``); an address with its own text (its signed
+    approval links) gets its own."""
     from pagerless import aws
 
     require(config, *REQUIRED)
+    parts = parts or Parts()
     client = aws.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
     text = message.body + (f"\n\n{message.link}" if message.link else "")
-    addresses = recipients(config)
+    addresses = [a for a in recipients(config) if not parts.done(_part(a))]
     personal = [a for a in addresses if message.per_address.get(a)]
     shared = [a for a in addresses if a not in personal]
-    sent = [_send(client, config, message.title, f"{text}\n\n{message.per_address[a]}", [a]) for a in personal]
+    sent = []
+    for address in personal:
+        sent.append(_send(client, config, message.title, f"{text}\n\n{message.per_address[address]}", [address]))
+        parts.mark(_part(address))
     for start in range(0, len(shared), MAX_RECIPIENTS):
-        sent.append(_send(client, config, message.title, text, shared[start : start + MAX_RECIPIENTS]))
+        batch = shared[start : start + MAX_RECIPIENTS]
+        sent.append(_send(client, config, message.title, text, batch))
+        parts.mark(*(_part(a) for a in batch))
     return Sent(message_id=sent[0] if sent else None)
+
+
+def _part(address: str) -> str:
+    return "to:" + address.lower()
 
 
 def _send(client, config: dict, title: str, text: str, to: list[str]) -> str | None:

@@ -29,18 +29,20 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+MENTIONS = "email"
 # "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error."
 # (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook);
 # a larger request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
 MAX_BYTES = 27_000
 _COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning"}
 _CONNECTOR_ERROR = re.compile(r"returned HTTP error (\d{3})")
+_AT = re.compile(r"<(/?at\b)", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
-    """Adaptive Card text is markdown without HTML (links, no images); <at> mentions need entities we never
-    send: alert text cannot make a link."""
-    return defuse_links(text)
+    """Adaptive Card text is markdown without HTML (links, no images): alert text cannot make a link, nor an
+    ``<at>`` of its own (a zero-width space after ``<``: only a page's mentions are mentions)."""
+    return defuse_links(_AT.sub("<\u200b\\1", text))
 
 
 def adaptive_card(message: Message) -> dict:
@@ -61,6 +63,16 @@ def adaptive_card(message: Message) -> dict:
         "version": "1.4",
         "body": body,
     }
+    people = [m for m in message.mentions if m.email]
+    if people:
+        tags = [f"<at>{_plain_name(m.name)}</at>" for m in people]
+        body.insert(1, {"type": "TextBlock", "text": " ".join(tags), "wrap": True})
+        card["msteams"] = {
+            "entities": [
+                {"type": "mention", "text": tag, "mentioned": {"id": m.email, "name": m.name}}
+                for tag, m in zip(tags, people, strict=True)
+            ]
+        }
     if message.link:
         card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Pagerless", "url": message.link}]
     return {
@@ -69,6 +81,11 @@ def adaptive_card(message: Message) -> dict:
             {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
         ],
     }
+
+
+def _plain_name(name: str) -> str:
+    """A name inside ``<at>...</at>``: no angle brackets to end the tag early."""
+    return name.replace("<", "").replace(">", "")
 
 
 def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
@@ -92,6 +109,6 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     if refused is not None:
         status, words = int(refused.group(1)), response.text[:300]
         if status == 429 or status >= 500:
-            raise RetryableError(f"teams: {words}")
+            raise RetryableError(f"teams: {words}", throttled=status == 429)
         raise PermanentError(f"teams: {words}")
     return Sent()

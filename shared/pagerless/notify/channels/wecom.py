@@ -3,18 +3,27 @@
 Config: ``webhook_url`` (secret: it embeds the key). WeCom allows 20 messages a minute per robot
 and refuses markdown content over 4096 UTF-8 bytes (errcode 40058): a Chinese character is 3.
 A longer message is cut to fit, marked, with the incident link after the mark.
+
+A page to the group @-mentions the paged people by their phone numbers. The robot's markdown message
+cannot mention by number (only ``<@userid>``, and Pagerless knows no WeCom userid); its text message can:
+``mentioned_mobile_list`` (https://developer.work.weixin.qq.com/document/path/91770). So the card goes out
+as markdown, and then a short text message, the page's title, mentions them; numbers are written as for
+DingTalk (a mainland number without +86). ``@all`` is never sent. The two are parts of one delivery: a retry
+after the card went out sends only the mention.
 """
 
 import httpx
 
 from pagerless.notify.channels.base import (
     Message,
+    Parts,
     PermanentError,
     RetryableError,
     Sent,
     defuse_links,
     fit_bytes,
     json_body,
+    mobiles,
     request,
     require,
 )
@@ -25,11 +34,14 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = 20
 CAN_UPDATE = False
+MENTIONS = "phone"
+SENDS_IN_PARTS = True
 _RETRYABLE = {45009, -1}  # api freq out of limit; system busy
 _COLORS = {"critical": "warning", "high": "warning", "warning": "comment"}
 # Content limits are UTF-8 bytes (https://work.weixin.qq.com/api/doc/90000/90136/91770: text "最长不超过2048个
 # 字节"); markdown's is 4096, the figure WeCom's own refusal names: "markdown.content exceed max length 4096" (40058).
 MAX_BYTES = 4096
+MAX_TEXT_BYTES = 2048
 
 
 def escape(text: str) -> str:
@@ -37,21 +49,37 @@ def escape(text: str) -> str:
     return defuse_links(text.replace("<", "&lt;").replace(">", "&gt;"))
 
 
-def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
     require(config, *REQUIRED)
-    color = _COLORS.get(message.severity, "info")
-    content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-    data = json_body(
-        request(
-            http,
-            "POST",
-            config["webhook_url"],
-            json={"msgtype": "markdown", "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link)}},
+    parts = parts or Parts()
+    if not parts.done("card"):
+        color = _COLORS.get(message.severity, "info")
+        content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
+        _post(
+            http, config, {"msgtype": "markdown", "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link)}}
         )
-    )
+        parts.mark("card")
+    numbers = mobiles(message.mentions)
+    if numbers and not parts.done("mentions"):
+        _post(http, config, mention_payload(message, numbers))
+        parts.mark("mentions")
+    return Sent()
+
+
+def mention_payload(message: Message, numbers: list[str]) -> dict:
+    """The text message that @-mentions ``numbers``: the title as plain text, which cannot write a ``<@userid>``."""
+    title = message.title.replace("&lt;", "<").replace("&gt;", ">").replace("<@", "<\u200b@")
+    return {
+        "msgtype": "text",
+        "text": {"content": fit_bytes(title, MAX_TEXT_BYTES, message.link), "mentioned_mobile_list": numbers},
+    }
+
+
+def _post(http: httpx.Client, config: dict, body: dict) -> None:
+    data = json_body(request(http, "POST", config["webhook_url"], json=body))
     code = data.get("errcode", 0)
     if code == 0:
-        return Sent()
+        return
     if code in _RETRYABLE:
         raise RetryableError(f"wecom {code}: {data.get('errmsg')}", 60.0 if code == 45009 else None)
     raise PermanentError(f"wecom {code}: {data.get('errmsg')}")
