@@ -28,7 +28,7 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.incidents.no_data import note_no_data
-from pagerless.incidents.severity import is_higher, raise_severity
+from pagerless.incidents.severity import is_higher, raise_paged, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.resolves import AlertResolves
 from pagerless.intake.results import IngestResult
@@ -186,6 +186,8 @@ class IntakeService(AlertResolves):
                 if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
                     incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
             self._start_unconfirmed(incident)
+            if incident.raise_page_due:  # ... or after its raise, before the raise's page
+                incident = self._page_raise(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(
             alert.fingerprint, record.incident_id, True, status, "deduplicated" if replayed else "ignored"
@@ -232,7 +234,9 @@ class IntakeService(AlertResolves):
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
-            incident = self._raise(incident, alert, now)
+            incident = raise_severity(incident, alert, now) or incident  # None: another delivery raised it
+        if incident.raise_page_due:  # this raise's page, or one whose delivery stopped before starting it
+            incident = self._page_raise(incident)
         folds = self.alerts.needs_fold(record, now, FOLD_EVERY)
         if folds:
             self.alerts.fold(record, now)
@@ -240,16 +244,14 @@ class IntakeService(AlertResolves):
             self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
-    def _raise(self, incident: IncidentRecord, alert: Alert, now: datetime) -> IncidentRecord:
-        """Raise the incident's severity; a policy that covers the new severity pages (the opening did
-        not, if it did not cover the old one)."""
-        raised = raise_severity(incident, alert, now)
-        if raised is None:
-            return incident  # another delivery raised it, and pages
+    def _page_raise(self, incident: IncidentRecord) -> IncidentRecord:
+        """Page for the incident's raised severity where a policy covers it (the opening did not, if
+        it did not cover the old one), then mark the raise paged. A start that fails fails the
+        delivery: its retry (or the alert's next delivery) finds the page still due and starts it."""
         from pagerless.oncall.engine import start_for_severity_raise
 
-        start_for_severity_raise(raised)
-        return raised
+        start_for_severity_raise(incident)
+        return raise_paged(incident)
 
     def _open(
         self, key: str, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None

@@ -157,12 +157,26 @@ def settle_flapping(incident_id: str, execution_arn: str) -> IncidentRecord | No
 
 
 def raise_severity(incident_id: str, old: str, new: str, now: datetime) -> IncidentRecord | None:
-    """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved; None
-    otherwise (another delivery raised it first: its timeline entry is written once)."""
+    """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved, and
+    `raise_page_due` with it (the page the raise owes, in the same update); None otherwise (another
+    delivery raised it first: its timeline entry is written once)."""
     return update_incident(
         incident_id,
-        [IncidentRecord.severity.set(new), IncidentRecord.updated_at.set(now)],
+        [
+            IncidentRecord.severity.set(new),
+            IncidentRecord.raise_page_due.set(new),
+            IncidentRecord.updated_at.set(now),
+        ],
         condition=(IncidentRecord.severity == old) & (IncidentRecord.status != "resolved"),
+    )
+
+
+def raise_paged(incident_id: str, severity: str) -> IncidentRecord | None:
+    """Clear `raise_page_due` while it is still ``severity``; None if it changed or was cleared meanwhile."""
+    return update_incident(
+        incident_id,
+        [IncidentRecord.raise_page_due.remove()],
+        condition=IncidentRecord.raise_page_due == severity,
     )
 
 

@@ -677,3 +677,58 @@ def test_a_flapping_incident_its_source_raises_is_paged_only_once_it_has_settled
     [generation] = _reopen_generations(opened.id)
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert pages.generations() == [f"{generation}:0-0"]
+
+
+class _EscalationStartFailsOnce:
+    """The real Step Functions client, whose first StartExecution of an escalation fails: the
+    process that raised the incident's severity stops before its page is started."""
+
+    def __init__(self, real) -> None:
+        self.real, self.failed = real, False
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def start_execution(self, **kwargs):
+        if (
+            not self.failed
+            and ":stateMachine:" in kwargs["stateMachineArn"]
+            and "escalation" in kwargs["stateMachineArn"]
+        ):
+            from botocore.exceptions import ClientError
+
+            self.failed = True
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+        return self.real.start_execution(**kwargs)
+
+
+def test_a_raise_whose_page_did_not_start_is_paged_when_its_delivery_is_retried(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import step_functions
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, incident
+
+    # Given a payments-api warning nobody was paged for (the policy covers critical and high)
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    # And Step Functions failing the next escalation start (the raise is written, its page is not started)
+    failing = _EscalationStartFailsOnce(step_functions.client())
+    monkeypatch.setattr(step_functions, "client", lambda: failing)
+    # When its source raises it to critical through the alert queue, whose delivery SQS retries if it fails
+    scenario["alert"]["severity"] = "critical"
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager?sync=false",
+        json=alertmanager_payload(scenario["alert"]),
+        headers={"Authorization": f"Bearer {_SENDER['key']}"},
+    )
+    assert response.status_code == 202, response.text
+    runtime.poller.drain()
+    # Then the raise was written once, and the retried delivery pages the policy's first step, once
+    # (read from the escalation: the drain also ran the notify function on its job)
+    assert failing.failed and incident(opened.id).severity == "critical"
+    paged = wait_for(lambda: (r := escalation(opened.id)) and r.pages and r, timeout=30)
+    assert [p["generation"] for p in paged.pages] == ["0-0"]
+    assert paged.pages[0]["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert "severity raised" in paged.reason and incident(opened.id).raise_page_due is None
