@@ -338,6 +338,7 @@ class IncidentRepository:
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
+            *([IncidentRecord.flapping.set(True)] if flapping else []),  # with its `flapping_detected`
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 
@@ -412,10 +413,10 @@ class IncidentRepository:
 
         return incident_updates.promote_to_root(incident_id)
 
-    def mark_flapping(self, incident_id: str) -> IncidentRecord | None:
+    def hand_flap_to(self, incident_id: str, execution_arn: str) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.mark_flapping(incident_id)
+        return incident_updates.hand_flap_to(incident_id, execution_arn)
 
 
 _DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)
