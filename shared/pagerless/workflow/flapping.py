@@ -103,13 +103,20 @@ def _start_settle_run(incident, machine: str, sfn, now: datetime) -> dict:
     return {"incident_id": incident.id, "settle": name, **payload}
 
 
-def _settle_run_name(incident) -> str:
-    """``<reopen run>-resume-<hex>``: the run of the reopen that marked the flap (a reopen's
-    ``<id>-r<n>``, whose escalation generation pages once it settles), or, when the incident names
-    none, a reopen run of its own from when it reopened; <hex> from the execution it replaces."""
+def reopen_run(incident) -> str:
+    """The reopen run (``<id>-r<n>``) a flapping incident's new settle run continues, so that it pages
+    under that reopen's escalation generation once it settles: the one its execution names or, when
+    it names none (reopened by a version that started no workflow for a flap), one of its own from
+    when it reopened (its opening's generation has paged already)."""
     current = (incident.execution_arn or "").rsplit(":", 1)[-1]
     match = re.match(rf"{re.escape(incident.id)}-r(\d+)", current)
+    if match:
+        return f"{incident.id}-r{match.group(1)}"
     since = incident.reopened_at or incident.created_at
-    run = f"{incident.id}-r{match.group(1)}" if match else f"{incident.id}-r{int(since.timestamp())}"
+    return f"{incident.id}-r{int(since.timestamp())}"
+
+
+def _settle_run_name(incident) -> str:
+    """``<reopen run>-resume-<hex>``, <hex> from the execution it replaces (so a sweep starts it once)."""
     digest = hashlib.sha256((incident.execution_arn or "none").encode()).hexdigest()[:8]
-    return f"{run}-resume-{digest}"[:80]
+    return f"{reopen_run(incident)}-resume-{digest}"[:80]

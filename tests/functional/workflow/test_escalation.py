@@ -840,3 +840,40 @@ def test_a_flapping_incident_no_run_holds_gets_its_settle_run_from_the_scheduled
     assert incident(opened.id).flapping is False
     # And a sweep after it has settled starts nothing
     assert runtime.scheduler.fire(target)["result"]["started"] == []
+
+
+def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restart_once_settled(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless import settings
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import incident
+
+    # Given an incident that paged alice, who acknowledged it, and that a version from before the
+    # settle runs reopened as a flap an hour ago (open, flapping, no execution)
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    _resolved_and_fired_again(scenario, opened.id)
+    IncidentRecord.get(opened.id).update(
+        actions=[
+            IncidentRecord.execution_arn.remove(),
+            IncidentRecord.reopened_at.set(datetime.now(UTC) - timedelta(hours=1)),
+        ]
+    )
+    # When the runtime restarts (its reconciler resumes the incident)
+    _restart(runtime)
+    # Then its resumed run settles it and pages alice again, under a generation of its own
+    generation = wait_for(
+        lambda: next((r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")), None),
+        timeout=30,
+    )
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).flapping is False
