@@ -96,6 +96,7 @@ class Incident:
     correlation_reason: str | None = None
     child_count: int = 0
     flapping: bool = False
+    raise_page_due: str | None = None  # a raised severity whose page is not started yet
     execution_arn: str | None = None
     metrics: dict = field(default_factory=dict)
     resolved_at: datetime | None = None

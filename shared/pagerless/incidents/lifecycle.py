@@ -225,29 +225,36 @@ class IncidentLifecycle(SourceResolves):
         """A resolved alert fires again and its incident takes it back (reopening it if resolved).
         A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
         starts next), or to none: an execution of before the resolve stops at its next step. A
-        flap (``flapping``) is marked; its execution waits for the alert to settle before it pages."""
+        flap (``flapping``) is marked; its execution waits for the alert to settle before it pages.
+        An open flap that did not resolve is handed to ``execution_arn`` (its new settle run) if given."""
         if incident.status == IncidentStatus.RESOLVED.value:
             moved = [incident]
 
-            def reopen_with(entry) -> bool:
-                # the reopen and its timeline entry are one transaction: the reports' `reopens`
-                # index finds every reopened incident by that entry (docs/writes.md)
+            def reopen_with(entries) -> bool:
+                # the reopen (a flap's mark with it) and its timeline entries are one transaction: the
+                # reports' `reopens` index finds every reopened incident by its entry (docs/writes.md)
                 moved[0], done = self.move(
                     incident,
                     IncidentStatus.OPEN,
                     lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn, flapping=flapping),
-                    alongside=entry,
+                    alongside=entries,
                 )
                 return done
 
-            self.record(
-                incident,
-                "incident_reopened",
-                "the alert fired again within the reopen window",
-                data={"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value},
-                stream_type="incident_updated",
-                write=reopen_with,
-            )
+            data = {"fingerprint": alert.fingerprint, "status": IncidentStatus.OPEN.value}
+            entries = [
+                Entry("incident_reopened", "the alert fired again within the reopen window", data, "incident_updated")
+            ]
+            if flapping and not incident.flapping:  # marked once (a flap's reopen of a flap keeps the mark)
+                entries.append(
+                    Entry(
+                        "flapping_detected",
+                        "the alert keeps firing and resolving; paging waits until it holds firing",
+                        {"fingerprint": alert.fingerprint, "flapping": True},
+                        "incident_updated",
+                    )
+                )
+            self.record_all(incident, entries, write=reopen_with)
             incident = moved[0]
             metrics.reopened(alert.source)
         else:
@@ -258,17 +265,9 @@ class IncidentLifecycle(SourceResolves):
                 data={"fingerprint": alert.fingerprint},
                 stream_type="alert_received",
             )
-        incident = self.repository.count_refire(incident.id, now) or incident
-        if flapping and self.repository.mark_flapping(incident.id) is not None:
-            self.record(
-                incident,
-                "flapping_detected",
-                "the alert keeps firing and resolving; paging waits until it holds firing",
-                data={"fingerprint": alert.fingerprint, "flapping": True},
-                stream_type="incident_updated",
-            )
-            incident.flapping = True
-        return incident
+            if execution_arn is not None:  # an open flap's re-fire: the settle run the caller starts next
+                incident = self.repository.hand_flap_to(incident.id, execution_arn) or incident
+        return self.repository.count_refire(incident.id, now) or incident
 
     # ------------------------------------------------------------------ resolve
     def resolve(

@@ -22,7 +22,9 @@ def is_higher(alert: Alert, incident) -> bool:
 
 def raise_severity(incident, alert: Alert, now: datetime):
     """Raise the incident to the alert's severity, say so on its timeline and to the notification
-    routes (`incident.escalated`); the raised incident, or None if another delivery was first."""
+    routes (`incident.escalated`); the raised incident, or None if another delivery was first.
+    The raise marks the page it owes (`raise_page_due`, in the same update): the caller pages, then
+    calls `raise_paged`; a delivery that stopped in between leaves the page to its retry."""
     old, new = incident.severity, alert.severity.value
     raised = incident_updates.raise_severity(incident.id, old, new, now)
     if raised is None:
@@ -38,3 +40,11 @@ def raise_severity(incident, alert: Alert, now: datetime):
     )
     publish("incident.escalated", raised, generation=f"severity-{new}", data={"message": message})
     return raised
+
+
+def raise_paged(incident):
+    """The page of the incident's raise was started (or is not needed): nothing is left for a later
+    delivery to page. The incident as it is now."""
+    if not incident.raise_page_due:
+        return incident
+    return incident_updates.raise_paged(incident.id, incident.raise_page_due) or incident

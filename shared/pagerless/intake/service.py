@@ -28,7 +28,7 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
 from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.incidents.no_data import note_no_data
-from pagerless.incidents.severity import is_higher, raise_severity
+from pagerless.incidents.severity import is_higher, raise_paged, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.resolves import AlertResolves
 from pagerless.intake.results import IngestResult
@@ -186,6 +186,8 @@ class IntakeService(AlertResolves):
                 if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
                     incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
             self._start_unconfirmed(incident)
+            if incident.raise_page_due:  # ... or after its raise, before the raise's page
+                incident = self._page_raise(incident)
         status = incident.status if incident is not None else "unknown"
         return IngestResult(
             alert.fingerprint, record.incident_id, True, status, "deduplicated" if replayed else "ignored"
@@ -232,7 +234,9 @@ class IntakeService(AlertResolves):
         if incident is None:
             return IngestResult(alert.fingerprint, record.incident_id, True, "unknown", "deduplicated")
         if is_higher(alert, incident):  # it fires again at a higher severity: so does its incident
-            incident = self._raise(incident, alert, now)
+            incident = raise_severity(incident, alert, now) or incident  # None: another delivery raised it
+        if incident.raise_page_due:  # this raise's page, or one whose delivery stopped before starting it
+            incident = self._page_raise(incident)
         folds = self.alerts.needs_fold(record, now, FOLD_EVERY)
         if folds:
             self.alerts.fold(record, now)
@@ -240,16 +244,14 @@ class IntakeService(AlertResolves):
             self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
-    def _raise(self, incident: IncidentRecord, alert: Alert, now: datetime) -> IncidentRecord:
-        """Raise the incident's severity; a policy that covers the new severity pages (the opening did
-        not, if it did not cover the old one)."""
-        raised = raise_severity(incident, alert, now)
-        if raised is None:
-            return incident  # another delivery raised it, and pages
+    def _page_raise(self, incident: IncidentRecord) -> IncidentRecord:
+        """Page for the incident's raised severity where a policy covers it (the opening did not, if
+        it did not cover the old one), then mark the raise paged. A start that fails fails the
+        delivery: its retry (or the alert's next delivery) finds the page still due and starts it."""
         from pagerless.oncall.engine import start_for_severity_raise
 
-        start_for_severity_raise(raised)
-        return raised
+        start_for_severity_raise(incident)
+        return raise_paged(incident)
 
     def _open(
         self, key: str, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None
@@ -270,10 +272,19 @@ class IntakeService(AlertResolves):
             return None
         return self._opened(incident, alert, now, "correlated" if incident.parent_id else "created", None)
 
-    def _opened(self, incident, alert: Alert, now: datetime, action: str, generation: int | None) -> IngestResult:
+    def _opened(
+        self,
+        incident,
+        alert: Alert,
+        now: datetime,
+        action: str,
+        generation: int | None,
+        settle: dict | None = None,
+    ) -> IngestResult:
         """After the alert belongs to ``incident``: announce a new one; start the workflow of a new
-        root, or restart a reopened one (``generation``: the claim that reopened it). A failure
-        here is retried as a duplicate, never as a second incident."""
+        root, or restart a reopened one (``generation``: the claim that reopened it; ``settle``: its
+        settle wait, if not what is left since the reopen). A failure here is retried as a
+        duplicate, never as a second incident."""
         if action in ("created", "correlated"):
             incident = self.lifecycle.announce(incident, alert, now)
             if action == "correlated" and incident.parent_id is None:  # its parent resolved meanwhile
@@ -283,7 +294,8 @@ class IntakeService(AlertResolves):
             # A new incident's execution records its own ARN (its first step writes the incident): a
             # duplicate that still sees none retries the start, which is idempotent by name. A
             # reopen wrote the restart's ARN with the reopen.
-            self.start_workflow(incident, name=name, record_arn=False, **settle_wait(incident, now))
+            wait = settle if settle is not None else settle_wait(incident, now)
+            self.start_workflow(incident, name=name, record_arn=False, **wait)
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action, incident.parent_id)
 
     def _claimed(
@@ -298,16 +310,21 @@ class IntakeService(AlertResolves):
             previous = self._previous_incident(claim, now)
             if previous is not None:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value
-                flapping = len(flaps) >= config.flap_cycles
-                # judged within the flap window: an incident marked flapping whose alert has held
-                # still since is a real re-fire again (the reopen clears the mark and pages). A flap's
-                # reopen restarts the workflow too, held back until the alert has held firing for the
-                # settle period (`pagerless.workflow.flapping`): a flap that became an outage pages.
-                restart = was_resolved and previous.parent_id is None
-                # the reopen hands the incident to the execution started below (or to none)
+                # judged at a reopen, within the flap window: an incident marked flapping whose alert
+                # has held still since is a real re-fire again (the reopen clears the mark and pages).
+                # A flap's reopen restarts the workflow too, held back until the alert has held firing
+                # for the settle period (`pagerless.workflow.flapping`): a flap that became an outage
+                # pages. An incident that never resolved is not marked: nothing would settle it.
+                flapping = was_resolved and len(flaps) >= config.flap_cycles
+                # An open flap whose alert resolved without resolving it (a correlated child held it
+                # open) and fires again gets a settle run of its own, as a reopen would: the one that
+                # held it may have ended quietly when its check found the alert resolved.
+                restart = previous.parent_id is None and (was_resolved or _open_flap(previous))
+                # the reopen (or the flap's re-fire) hands the incident to the execution started below
                 execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
                 incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)
                 action = "reopened" if was_resolved else "refired"
+                restart = restart and (was_resolved or incident.execution_arn == execution)
             else:
                 incident = created = self.lifecycle.create(alert, workspace, now)
                 action = "correlated" if incident.parent_id else "created"
@@ -320,7 +337,9 @@ class IntakeService(AlertResolves):
             raise
         # From here the alert belongs to the incident (see `_opened`).
         generation = int(claim.generation or 1) if restart and action != "created" else None
-        return self._opened(incident, alert, now, action, generation)
+        # a flap's re-fire waits the whole settle period: its alert has fired only since now
+        settle = {"settle_seconds": config.flap_settle_seconds} if generation and action == "refired" else None
+        return self._opened(incident, alert, now, action, generation, settle)
 
     def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
         """The incident a re-firing alert goes back to: still active, or resolved within the window
@@ -362,6 +381,10 @@ class IntakeService(AlertResolves):
             return None if incident.flapping else incident.id
         name = incident.execution_arn.rsplit(":", 1)[-1]
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
+
+
+def _open_flap(incident: IncidentRecord) -> bool:
+    return bool(incident.flapping) and incident.status == IncidentStatus.OPEN.value
 
 
 def _restart_name(incident_id: str, generation: int) -> str:

@@ -171,7 +171,10 @@ def start_for_severity_raise(incident) -> dict:
     escalation, so a run that already escalates (or whose opening step comes later) pages once. Not
     when someone acknowledged it, nor for a storm's child: its root is the one people are paged for;
     nor while a flap's reopen waits for its alert to settle: its run pages (at the raised severity)
-    once it has (`pagerless.workflow.flapping`)."""
+    once it has (`pagerless.workflow.flapping`).
+
+    A start that fails is said on the timeline and raised: the intake's delivery fails, and its retry
+    finds the raise's page still due (`raise_page_due`) and starts it."""
     if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged or incident.parent_id:
         return {"escalation": None}
     if incident.flapping and incident.status == IncidentStatus.OPEN.value:
@@ -180,10 +183,10 @@ def start_for_severity_raise(incident) -> dict:
     generation = opened_generation(incident.id, execution)
     try:
         record = start(incident, generation=generation, reason=f"severity raised to {incident.severity}")
-    except Exception as exc:  # noqa: BLE001 - paging must not fail the intake; the timeline says why
+    except Exception as exc:
         logger().exception("escalation did not start", extra={"incident_id": incident.id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
-        return {"escalation": None}
+        raise
     return {"escalation": record.execution_name if record else None}
 
 

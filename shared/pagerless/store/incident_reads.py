@@ -14,3 +14,14 @@ def recent(workspace: str, limit: int) -> list[IncidentRecord]:
 def in_statuses(statuses: Iterable[str]) -> Iterator[IncidentRecord]:
     """Every incident (of every workspace) whose status is one of ``statuses`` (a full scan)."""
     return iter(IncidentRecord.scan(IncidentRecord.status.is_in(*statuses)))
+
+
+def open_flaps() -> Iterator[IncidentRecord]:
+    """Every open root incident marked flapping (of every workspace; a full scan: the flap sweep's)."""
+    return iter(
+        IncidentRecord.scan(
+            (IncidentRecord.status == "open")
+            & (IncidentRecord.flapping == True)  # noqa: E712
+            & IncidentRecord.parent_id.does_not_exist()
+        )
+    )

@@ -134,35 +134,80 @@ def claim_execution(incident_id: str, execution_arn: str) -> IncidentRecord | No
     )
 
 
-def mark_flapping(incident_id: str) -> IncidentRecord | None:
-    """Set `flapping`; None if it was already set (so the timeline event is written once)."""
+def update_incident_with(
+    incident_id: str, actions: list[Action], condition, entries: Sequence[Model]
+) -> IncidentRecord | None:
+    """`update_incident` in one transaction with ``entries`` (the timeline items that say so): neither
+    is stored without the other. The fresh incident; None if it does not exist or ``condition`` does
+    not hold (nothing is stored then)."""
+    updates = [
+        IncidentRecord._get_connection().get_operation_kwargs(
+            incident_id, key=KEY, actions=actions, condition=IncidentRecord.id.exists() & condition
+        )
+    ]
+    puts = [entry.get_save_kwargs_from_instance() for entry in entries]
+    try:
+        Connection(region=Region().__get__(None, IncidentRecord)).transact_write_items(
+            condition_check_items=[], delete_items=[], put_items=puts, update_items=updates
+        )
+    except TransactWriteError as exc:
+        if "ConditionalCheckFailed" in cancellation_codes(exc):
+            return None
+        raise
+    try:
+        return IncidentRecord.get(incident_id, consistent_read=True)  # a transaction returns no attributes
+    except DoesNotExist:
+        return None
+
+
+def hand_flap_to(incident_id: str, execution_arn: str) -> IncidentRecord | None:
+    """Hand an open, flapping root incident to the settle run ``execution_arn`` (the one holding it
+    stops at its check); None if it is not one any more (settled, moved on or resolved meanwhile)."""
     return update_incident(
         incident_id,
-        [IncidentRecord.flapping.set(True)],
-        condition=IncidentRecord.flapping.does_not_exist() | (IncidentRecord.flapping == False),
-    )  # noqa: E712
+        [IncidentRecord.execution_arn.set(execution_arn)],
+        condition=(IncidentRecord.flapping == True)  # noqa: E712
+        & (IncidentRecord.status == "open")
+        & IncidentRecord.parent_id.does_not_exist(),
+    )
 
 
-def settle_flapping(incident_id: str, execution_arn: str) -> IncidentRecord | None:
-    """Clear `flapping` of an open incident that execution ``execution_arn`` holds; None if it is not
-    flapping (any more), or is resolved or held by another execution (so the timeline event is
-    written once, by the execution of the flap that settled)."""
-    return update_incident(
+def settle_flapping(incident_id: str, execution_arn: str, entries: Sequence[Model] = ()) -> IncidentRecord | None:
+    """Clear `flapping` of an open incident that execution ``execution_arn`` holds, with ``entries``
+    (its `flapping_stopped`) in the same transaction; None if it is not flapping (any more), or is
+    resolved or held by another execution (so the timeline event is written once, by the execution
+    of the flap that settled)."""
+    return update_incident_with(
         incident_id,
         [IncidentRecord.flapping.set(False)],
-        condition=(IncidentRecord.flapping == True)
+        (IncidentRecord.flapping == True)  # noqa: E712
         & (IncidentRecord.status == "open")
         & (IncidentRecord.execution_arn == execution_arn),
+        entries,
     )
 
 
 def raise_severity(incident_id: str, old: str, new: str, now: datetime) -> IncidentRecord | None:
-    """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved; None
-    otherwise (another delivery raised it first: its timeline entry is written once)."""
+    """Set `severity` to ``new`` while it is still ``old`` and the incident is not resolved, and
+    `raise_page_due` with it (the page the raise owes, in the same update); None otherwise (another
+    delivery raised it first: its timeline entry is written once)."""
     return update_incident(
         incident_id,
-        [IncidentRecord.severity.set(new), IncidentRecord.updated_at.set(now)],
+        [
+            IncidentRecord.severity.set(new),
+            IncidentRecord.raise_page_due.set(new),
+            IncidentRecord.updated_at.set(now),
+        ],
         condition=(IncidentRecord.severity == old) & (IncidentRecord.status != "resolved"),
+    )
+
+
+def raise_paged(incident_id: str, severity: str) -> IncidentRecord | None:
+    """Clear `raise_page_due` while it is still ``severity``; None if it changed or was cleared meanwhile."""
+    return update_incident(
+        incident_id,
+        [IncidentRecord.raise_page_due.remove()],
+        condition=IncidentRecord.raise_page_due == severity,
     )
 
 

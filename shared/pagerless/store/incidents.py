@@ -79,6 +79,9 @@ class IncidentRecord(BaseModel):
     correlation_reason = UnicodeAttribute(null=True)
     child_count = NumberAttribute(default=0)
     flapping = BooleanAttribute(default=False)
+    # the severity a raise by its source set, until that raise's page is started (or not needed): a
+    # delivery that stopped between the raise and the page leaves it for its retry (`incidents.severity`)
+    raise_page_due = UnicodeAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     diagnosis = JSONAttribute(null=True)
     proposal = JSONAttribute(null=True)
@@ -335,6 +338,8 @@ class IncidentRepository:
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
+            *([IncidentRecord.flapping.set(True)] if flapping else []),  # with its `flapping_detected`
+            IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 
     @staticmethod
@@ -408,10 +413,10 @@ class IncidentRepository:
 
         return incident_updates.promote_to_root(incident_id)
 
-    def mark_flapping(self, incident_id: str) -> IncidentRecord | None:
+    def hand_flap_to(self, incident_id: str, execution_arn: str) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.mark_flapping(incident_id)
+        return incident_updates.hand_flap_to(incident_id, execution_arn)
 
 
 _DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)

@@ -10,7 +10,14 @@ JOBS: dict[str, Callable[[dict], dict]] = {
     "oncall_handoff": lambda event: _oncall_handoff(),
     "slo-evaluate": lambda event: _slo_evaluate(),
     "reports-due": lambda event: _reports_due(),
+    "flap-sweep": lambda event: _flap_sweep(),
 }
+
+
+def _flap_sweep() -> dict:
+    from pagerless.workflow.flapping import sweep
+
+    return {"started": sweep()}
 
 
 def _oncall_handoff() -> dict:

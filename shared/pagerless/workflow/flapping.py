@@ -7,14 +7,19 @@ incident is still open, still this execution's, and its alert still fires, the f
 into a real outage: `flapping` is cleared and the execution goes on to IncidentOpened, which pages.
 """
 
+import hashlib
+import json
 import math
+import re
 from datetime import datetime
 
-from pagerless import settings
+from pagerless import settings, step_functions
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
-from pagerless.store.incident_updates import settle_flapping
+from pagerless.observability import logger
+from pagerless.store import incident_reads
+from pagerless.store.incident_updates import hand_flap_to, settle_flapping
 from pagerless.workflow.incidents import ACTOR, IncidentClosedError, load
 
 
@@ -35,17 +40,83 @@ def settle(incident_id: str, workspace: str, execution_arn: str | None, now: dat
     incident = load(incident_id, workspace)  # resolved, or held by a newer flap's execution: it stops
     if incident.status != IncidentStatus.OPEN.value or not incident.open_alerts:
         raise IncidentClosedError(f"incident {incident_id} is no longer an open flap; its settle run stops")
-    settled = settle_flapping(incident.id, execution_arn) if incident.flapping and execution_arn else None
-    if settled is not None:
+    if incident.flapping and execution_arn:
         since = incident.reopened_at or incident.created_at
         minutes = max(0, round(((now or utcnow()) - since).total_seconds() / 60))
         timeline.record(
-            settled,
+            incident,
             "flapping_stopped",
             f"the alert has fired for {minutes} minute{'' if minutes == 1 else 's'} without resolving;"
             " it is handled as a real reopen",
             actor=ACTOR,
             data={"flapping": False, "firing_since": since.isoformat()},
             stream_type="incident_updated",
+            # the mark's clearing and its entry are one transaction: a retry finds both or neither
+            write=lambda item: settle_flapping(incident.id, execution_arn, [item]) is not None,
         )
     return {"settled": True}
+
+
+def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
+    """The scheduled safety net (`flap-sweep`) for flaps nothing would settle: every open root
+    incident marked flapping whose alert still fires and that no running execution holds (reopened
+    by a version that started no workflow for a flap, or left by a run that ended) gets a settle
+    run, once: it takes the incident over before it starts, under a name that the execution it
+    replaces determines, and pages under a generation of its own once it has settled."""
+    machine = settings.workflow().incident_state_machine_arn
+    if not machine:
+        return []
+    sfn = sfn or step_functions.client()
+    now = now or utcnow()
+    done = []
+    for incident in incident_reads.open_flaps():
+        try:
+            if not incident.open_alerts or _running(sfn, incident.execution_arn):
+                continue
+            done.append(_start_settle_run(incident, machine, sfn, now))
+        except Exception as exc:  # one incident must not stop the others
+            logger().exception("could not start a flap's settle run", extra={"incident_id": incident.id})
+            done.append({"incident_id": incident.id, "settle": "failed", "error": type(exc).__name__})
+    return done
+
+
+def _running(sfn, execution_arn: str | None) -> bool:
+    if not execution_arn:
+        return False
+    try:
+        return sfn.describe_execution(executionArn=execution_arn)["status"] == "RUNNING"
+    except sfn.exceptions.ExecutionDoesNotExist:  # a start that failed (or never came)
+        return False
+
+
+def _start_settle_run(incident, machine: str, sfn, now: datetime) -> dict:
+    name = _settle_run_name(incident)
+    arn = step_functions.execution_arn(machine, name)
+    if hand_flap_to(incident.id, arn) is None:  # settled, resolved or moved on meanwhile
+        return {"incident_id": incident.id, "settle": "skipped"}
+    payload = {"incident_id": incident.id, "workspace": incident.workspace, **settle_wait(incident, now)}
+    try:
+        sfn.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
+    except sfn.exceptions.ExecutionAlreadyExists:  # another sweep started it
+        pass
+    logger().info("flap settle run started", extra={"incident_id": incident.id, "execution": name})
+    return {"incident_id": incident.id, "settle": name, **payload}
+
+
+def reopen_run(incident) -> str:
+    """The reopen run (``<id>-r<n>``) a flapping incident's new settle run continues, so that it pages
+    under that reopen's escalation generation once it settles: the one its execution names or, when
+    it names none (reopened by a version that started no workflow for a flap), one of its own from
+    when it reopened (its opening's generation has paged already)."""
+    current = (incident.execution_arn or "").rsplit(":", 1)[-1]
+    match = re.match(rf"{re.escape(incident.id)}-r(\d+)", current)
+    if match:
+        return f"{incident.id}-r{match.group(1)}"
+    since = incident.reopened_at or incident.created_at
+    return f"{incident.id}-r{int(since.timestamp())}"
+
+
+def _settle_run_name(incident) -> str:
+    """``<reopen run>-resume-<hex>``, <hex> from the execution it replaces (so a sweep starts it once)."""
+    digest = hashlib.sha256((incident.execution_arn or "none").encode()).hexdigest()[:8]
+    return f"{reopen_run(incident)}-resume-{digest}"[:80]

@@ -39,7 +39,7 @@ from pagerless.store.incident_updates import set_execution
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow import outcomes
 from pagerless.workflow.executions import execution_arn
-from pagerless.workflow.flapping import settle_wait
+from pagerless.workflow.flapping import reopen_run, settle_wait
 from pagerless.workflow.remediate import timings
 
 RESUMABLE = (S.OPEN, S.DIAGNOSING, S.AWAITING_APPROVAL, S.REMEDIATING, S.VERIFYING)
@@ -160,7 +160,9 @@ def resume(incident: IncidentRecord, machine: str, sfn) -> dict:
 def _run_of(incident: IncidentRecord) -> str:
     """The run the incident was in, which its resume continues: ``<id>-r<n>`` for a reopen's run
     (so a reopen interrupted before its escalation started still pages its own generation), else
-    ``<id>``."""
+    ``<id>``; for an open flap, the reopen run its settle run continues (`flapping.reopen_run`)."""
+    if incident.flapping and incident.status == S.OPEN.value and incident.parent_id is None:
+        return reopen_run(incident)
     current = (incident.execution_arn or "").rsplit(":", 1)[-1]
     match = re.match(rf"{re.escape(incident.id)}-r(\d+)", current)
     return f"{incident.id}-r{match.group(1)}" if match else incident.id

@@ -130,3 +130,91 @@ def test_the_settle_step_goes_on_once_with_an_alert_still_firing_and_stops_for_a
     intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
     with pytest.raises(IncidentClosedError):
         _settle_step(incident_id, held)
+
+
+def test_an_alert_flapping_in_an_incident_that_never_resolves_does_not_mark_it_flapping(runtime):
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+
+    def alert(fingerprint: str, status: str = "firing") -> Alert:
+        return Alert(source="generic", fingerprint=fingerprint, status=status, title="checkout 5xx", service="checkout")
+
+    # Given a root incident held open by a correlated child that keeps firing
+    root = intake.process(alert("root"), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+    assert intake.process(alert("child"), WORKSPACE, delivery_mark("firing", now[0])).group_id == root
+    # When its own alert fires and resolves four times within a minute (it never resolves the incident)
+    for cycle in range(4):
+        now[0] = t0 + timedelta(seconds=1 + 10 * cycle)
+        intake.process(alert("root", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+        now[0] += timedelta(seconds=5)
+        result = intake.process(alert("root"), WORKSPACE, delivery_mark("firing", now[0]))
+        assert (result.incident_id, result.action) == (root, "refired")
+    # Then it is not marked flapping: no reopen held its page back, and no settle run would clear the mark
+    assert IncidentRecord.get(root).flapping is False
+
+
+def test_a_settle_check_that_could_not_say_so_leaves_the_flap_to_its_retry(runtime, timeline_table_down):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    # Given a flap's reopen whose alert still fires
+    incident_id = _flapped(intake, now, t0)
+    held = IncidentRecord.get(incident_id).execution_arn
+    # When its settle check runs while the timeline cannot be written
+    timeline_table_down.start()
+    with pytest.raises(Exception):  # noqa: B017 - whatever the table's absence raises
+        _settle_step(incident_id, held)
+    timeline_table_down.restore()
+    # Then nothing changed; the retried check settles it and says so, once
+    assert IncidentRecord.get(incident_id).flapping is True
+    assert _settle_step(incident_id, held) == {"settled": True}
+    assert IncidentRecord.get(incident_id).flapping is False
+    assert [e.type for e in timeline(incident_id)].count("flapping_stopped") == 1
+
+
+def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all(runtime, monkeypatch):
+    from pynamodb.connection.table import TableConnection
+    from pynamodb.exceptions import PutError
+
+    from pagerless.incidents.timeline import timeline
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+
+    real_put = TableConnection.put_item
+    failed: list[bool] = []
+
+    def put_item(self, *args, **kwargs):  # DynamoDB refuses the first put of a flapping_detected entry
+        if "flapping_detected" in str(kwargs) and not failed:
+            failed.append(True)
+            raise PutError("the timeline put failed")
+        return real_put(self, *args, **kwargs)
+
+    monkeypatch.setattr(TableConnection, "put_item", put_item)
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    # Given an alert that fired and resolved three times within a minute
+    for cycle in range(3):
+        now[0] = t0 + timedelta(seconds=15 * cycle)
+        incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+        now[0] += timedelta(seconds=5)
+        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    # When it fires a fourth time (a flap), and the delivery is retried if it failed
+    now[0] = t0 + timedelta(seconds=50)
+    mark = delivery_mark("firing", now[0])
+    try:
+        intake.process(_alert(), WORKSPACE, mark)
+    except PutError:
+        intake.process(_alert(), WORKSPACE, mark)
+    # Then the incident is marked flapping and its timeline says so, once
+    assert IncidentRecord.get(incident_id).flapping is True
+    assert [e.type for e in timeline(incident_id)].count("flapping_detected") == 1

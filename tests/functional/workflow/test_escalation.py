@@ -677,3 +677,203 @@ def test_a_flapping_incident_its_source_raises_is_paged_only_once_it_has_settled
     [generation] = _reopen_generations(opened.id)
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert pages.generations() == [f"{generation}:0-0"]
+
+
+class _EscalationStartFailsOnce:
+    """The real Step Functions client, whose first StartExecution of an escalation fails: the
+    process that raised the incident's severity stops before its page is started."""
+
+    def __init__(self, real) -> None:
+        self.real, self.failed = real, False
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def start_execution(self, **kwargs):
+        if (
+            not self.failed
+            and ":stateMachine:" in kwargs["stateMachineArn"]
+            and "escalation" in kwargs["stateMachineArn"]
+        ):
+            from botocore.exceptions import ClientError
+
+            self.failed = True
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+        return self.real.start_execution(**kwargs)
+
+
+def test_a_raise_whose_page_did_not_start_is_paged_when_its_delivery_is_retried(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import step_functions
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload, incident
+
+    # Given a payments-api warning nobody was paged for (the policy covers critical and high)
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    # And Step Functions failing the next escalation start (the raise is written, its page is not started)
+    failing = _EscalationStartFailsOnce(step_functions.client())
+    monkeypatch.setattr(step_functions, "client", lambda: failing)
+    # When its source raises it to critical through the alert queue, whose delivery SQS retries if it fails
+    scenario["alert"]["severity"] = "critical"
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager?sync=false",
+        json=alertmanager_payload(scenario["alert"]),
+        headers={"Authorization": f"Bearer {_SENDER['key']}"},
+    )
+    assert response.status_code == 202, response.text
+    runtime.poller.drain()
+    # Then the raise was written once, and the retried delivery pages the policy's first step, once
+    # (read from the escalation: the drain also ran the notify function on its job)
+    assert failing.failed and incident(opened.id).severity == "critical"
+    paged = wait_for(lambda: (r := escalation(opened.id)) and r.pages and r, timeout=30)
+    assert [p["generation"] for p in paged.pages] == ["0-0"]
+    assert paged.pages[0]["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert "severity raised" in paged.reason and incident(opened.id).raise_page_due is None
+
+
+def _post(payload: dict) -> dict:
+    from tests.functional.workflow.conftest import _SENDER
+
+    headers = {"Authorization": f"Bearer {_SENDER['key']}"}
+    response = _SENDER["client"].post("/api/webhooks/alertmanager", json=payload, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["alerts"][0]
+
+
+def test_a_flapping_incident_held_open_whose_alert_fires_again_pages_once_it_has_settled(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import alertmanager_payload, incident, status_of
+
+    # Given alerts that count as flapping from their first re-fire and settle after 3 seconds of firing
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "3")
+    settings.reset()
+    # And an incident that paged alice, who acknowledged it, and then flapped (its settle run waits)
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    _resolved_and_fired_again(scenario, opened.id)
+    settle_run = incident(opened.id).execution_arn
+    # And a second alert of payments-api firing with it (a correlated child: it holds the incident open)
+    child = alertmanager_payload({**scenario["alert"], "title": "PaymentsApiLatency"})
+    child["alerts"][0]["fingerprint"] = "ffff000011112222"
+    assert _post(child)["group_id"] == opened.id
+    # When its own alert resolves (the incident stays open for its child), so its settle run ends quietly
+    resolved = alertmanager_payload(scenario["alert"])
+    resolved["status"] = resolved["alerts"][0]["status"] = "resolved"
+    resolved["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
+    _post(resolved)
+    assert status_of(opened.id) == "open"
+    sfn = runtime.client("stepfunctions")
+    assert wait_for(lambda: sfn.describe_execution(executionArn=settle_run)["status"] == "SUCCEEDED", timeout=30)
+    # And its alert fires again and holds firing
+    assert _post(alertmanager_payload(scenario["alert"]))["action"] == "refired"
+    # Then once it has fired for the settle period it is paged: alice again, under a run of its own
+    generation = wait_for(
+        lambda: next((r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")), None),
+        timeout=30,
+    )
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).flapping is False
+
+
+def test_a_flapping_incident_no_run_holds_gets_its_settle_run_from_the_scheduled_sweep_once(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless import settings
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.oncall import EscalationRepository
+    from tests.conftest import ROOT
+    from tests.functional.workflow.conftest import incident
+
+    # Given an incident that paged alice, who acknowledged it, and that flapped
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    _resolved_and_fired_again(scenario, opened.id)
+    # And that a version from before the settle runs reopened an hour ago: open, flapping, no execution
+    sfn, settle_run = runtime.client("stepfunctions"), incident(opened.id).execution_arn
+
+    def stopped() -> bool:
+        try:  # moto refuses to stop an execution in the moment it starts
+            sfn.stop_execution(executionArn=settle_run)
+        except Exception:  # noqa: BLE001
+            return False
+        return sfn.describe_execution(executionArn=settle_run)["status"] != "RUNNING"
+
+    wait_for(stopped, timeout=10)
+    IncidentRecord.get(opened.id).update(
+        actions=[
+            IncidentRecord.execution_arn.remove(),
+            IncidentRecord.reopened_at.set(datetime.now(UTC) - timedelta(hours=1)),
+        ]
+    )
+    assert (incident(opened.id).status, incident(opened.id).flapping) == ("open", True)
+    # When the template's scheduled sweep fires, and runs again while the run it started goes on
+    [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-FlapSweep"]
+    [started] = runtime.scheduler.fire(target)["result"]["started"]
+    again = runtime.lambdas.invoke(
+        runtime.lambdas.by_logical_id["ScheduledFunction"].name,
+        json.loads((ROOT / "events" / "scheduled" / "flap_sweep.json").read_text()),
+    )
+    # Then one settle run was started, which (the alert having fired for an hour) pages alice again
+    assert started["settle_seconds"] == 0 and started["settle"].startswith(f"{opened.id}-r")
+    assert again == {"job": "flap-sweep", "result": {"started": []}}
+    generation = wait_for(
+        lambda: next((r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")), None),
+        timeout=30,
+    )
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).flapping is False
+    # And a sweep after it has settled starts nothing
+    assert runtime.scheduler.fire(target)["result"]["started"] == []
+
+
+def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restart_once_settled(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
+):
+    from datetime import UTC, datetime, timedelta
+
+    from pagerless import settings
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import incident
+
+    # Given an incident that paged alice, who acknowledged it, and that a version from before the
+    # settle runs reopened as a flap an hour ago (open, flapping, no execution)
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    _resolved_and_fired_again(scenario, opened.id)
+    IncidentRecord.get(opened.id).update(
+        actions=[
+            IncidentRecord.execution_arn.remove(),
+            IncidentRecord.reopened_at.set(datetime.now(UTC) - timedelta(hours=1)),
+        ]
+    )
+    # When the runtime restarts (its reconciler resumes the incident)
+    _restart(runtime)
+    # Then its resumed run settles it and pages alice again, under a generation of its own
+    generation = wait_for(
+        lambda: next((r.sk for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("r")), None),
+        timeout=30,
+    )
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).flapping is False

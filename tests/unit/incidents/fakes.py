@@ -88,6 +88,9 @@ class FakeIncidents:
             stored.execution_arn = execution_arn
             if execution_arn and not flapping:  # a flap's execution clears it once the alert settled
                 stored.flapping = False
+            if flapping:
+                stored.flapping = True
+            stored.raise_page_due = None
 
         return [reopen]
 
@@ -142,10 +145,11 @@ class FakeIncidents:
     def promote_to_root(self, incident_id: str) -> Incident | None:
         return self._bump(incident_id, parent_id=None, correlation_reason=None)
 
-    def mark_flapping(self, incident_id: str) -> Incident | None:
-        if self.items[incident_id].flapping:
+    def hand_flap_to(self, incident_id: str, execution_arn: str) -> Incident | None:
+        stored = self.items[incident_id]
+        if not stored.flapping or stored.status != "open" or stored.parent_id:
             return None
-        return self._bump(incident_id, flapping=True)
+        return self._bump(incident_id, execution_arn=execution_arn)
 
 
 @dataclass
