@@ -239,6 +239,7 @@ class NotifyService:
         conf = settings.notify()
         rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
+        counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
         parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
         while True:
@@ -251,6 +252,7 @@ class NotifyService:
                     self.sleep(wait)
                     continue
             attempts += 1
+            counted += 1
             self.deliveries.note_attempt(record)
             try:
                 config = config_for()
@@ -270,12 +272,14 @@ class NotifyService:
                 wait = exc.retry_after
                 throttled = exc.throttled and wait is None
                 if throttled:
+                    counted -= 1
+                    self.deliveries.note_throttle(record)
                     wait = _throttle_wait(record)
-                if (attempts >= conf.max_attempts and not throttled) or (throttled and wait is None):
+                if (counted >= conf.max_attempts and not throttled) or (throttled and wait is None):
                     self._dead(job, channel, record, exc.message, attempts)
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
-                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
+                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=_held_until(wait))
                     raise RetryLaterError(exc.message, wait) from exc

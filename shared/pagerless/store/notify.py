@@ -121,6 +121,7 @@ class DeliveryRecord(BaseModel):
     channel_name = UnicodeAttribute(default="")
     status = UnicodeAttribute(default=SENDING)
     attempts = NumberAttribute(default=0)
+    throttles = NumberAttribute(null=True)  # of the attempts, those the vendor throttled (not held against retries)
     last_error = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
@@ -212,6 +213,10 @@ class DeliveryRepository:
     def note_attempt(self, record: DeliveryRecord) -> None:
         record.update(actions=[DeliveryRecord.attempts.add(1), DeliveryRecord.updated_at.set(utcnow())])
 
+    def note_throttle(self, record: DeliveryRecord) -> None:
+        """The last attempt was throttled: it does not use up the delivery's retries."""
+        record.update(actions=[DeliveryRecord.throttles.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
     def mark_parts_sent(self, record: DeliveryRecord, keys: set[str]) -> None:
         """Record, as each goes out, the parts of a message sent in several requests."""
         record.update(actions=[DeliveryRecord.parts_sent.add(keys), DeliveryRecord.updated_at.set(utcnow())])
@@ -262,6 +267,7 @@ class DeliveryRepository:
                 actions=[
                     DeliveryRecord.status.set(FAILED),
                     DeliveryRecord.attempts.set(0),
+                    DeliveryRecord.throttles.remove(),
                     DeliveryRecord.updated_at.set(utcnow()),
                     DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
                 ],
