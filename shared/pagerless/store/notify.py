@@ -1,7 +1,8 @@
 """Notification configuration (channels, templates, routes, rate windows) and the delivery log.
 
 Two tables. ``notify`` holds a workspace's configuration under one partition: ``channel#<id>``,
-``template#<id>``, ``routes`` and short-lived ``rate#<channel>#<minute>`` counters. ``deliveries``
+``template#<id>``, ``routes``, short-lived ``rate#<channel>#<minute>`` counters and ``noted#<key>`` markers
+(what was written on a timeline once: a person a page did not reach). ``deliveries``
 holds one item per delivery, keyed by its deterministic id (incident, event, channel,
 generation): the claim is a conditional write on that item, so a retried job never notifies twice.
 """
@@ -16,8 +17,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
@@ -84,6 +88,30 @@ class ConfigRepository:
                 return (minute + 1) * 60 - now
             raise
         return 0.0
+
+
+def not_noted(workspace: str, keys: list[str]) -> list[str]:
+    """Those of ``keys`` that no `put_noted` marked yet, in order."""
+    found = {i.sk for i in NotifyItem.batch_get([(workspace, f"noted#{k}") for k in dict.fromkeys(keys)])}
+    return [k for k in keys if f"noted#{k}" not in found]
+
+
+def put_noted(item: Model, workspace: str, keys: list[str], *, retention_days: int) -> bool:
+    """Put ``item`` (a timeline item) with a marker for each of ``keys``, in one transaction; False, and
+    nothing written, when one of them was marked already (another run wrote it first)."""
+    expires = int(time.time()) + retention_days * 86400
+    try:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, NotifyItem))) as tx:
+            tx.save(item)
+            for key in keys:
+                marker = NotifyItem(workspace, f"noted#{key}", updated_at=utcnow(), expires_at=expires)
+                tx.save(marker, condition=NotifyItem.sk.does_not_exist())
+    except TransactWriteError as exc:
+        reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
+        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            return False
+        raise
+    return True
 
 
 class ByWorkspace(GlobalSecondaryIndex):
