@@ -245,9 +245,11 @@ class NotifyService:
         counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
         parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
+        requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
         while True:
-            if rate:
-                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
+            slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)
+            if slots:
+                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate), slots=slots)
                 if wait > 0:
                     if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
                         self.deliveries.release(record, f"rate limited: {rate} messages a minute")

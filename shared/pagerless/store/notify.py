@@ -73,15 +73,17 @@ class ConfigRepository:
     def put_routes(self, workspace: str, data: dict) -> None:
         NotifyItem(workspace, "routes", data=data, updated_at=utcnow()).save()
 
-    def take_rate_slot(self, workspace: str, channel_id: str, per_minute: int, now: float | None = None) -> float:
-        """Count one message in the channel's current minute; 0 if allowed, else seconds to wait."""
+    def take_rate_slot(
+        self, workspace: str, channel_id: str, per_minute: int, now: float | None = None, *, slots: int = 1
+    ) -> float:
+        """Count ``slots`` messages in the channel's current minute; 0 if allowed, else seconds to wait."""
         now = time.time() if now is None else now
         minute = int(now // 60)
         item = NotifyItem(workspace, f"rate#{channel_id}#{minute}")
         try:
             item.update(
-                actions=[NotifyItem.count.add(1), NotifyItem.expires_at.set(minute * 60 + 180)],
-                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count < per_minute),
+                actions=[NotifyItem.count.add(slots), NotifyItem.expires_at.set(minute * 60 + 180)],
+                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count <= per_minute - slots),
             )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":

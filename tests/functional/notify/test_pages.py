@@ -598,3 +598,33 @@ def test_people_whose_group_mention_was_still_retried_when_the_queue_gave_up_are
     # Then the mention that was never delivered reached nobody: both are on the timeline as unreachable, once
     [entry] = _unreachable(api, admin_key, incident.id)
     assert entry["data"]["person_ids"] == [dana.id, erin.id]
+
+
+def test_a_wecom_page_with_mentions_takes_a_rate_slot_per_message_it_sends(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    import time
+
+    from pagerless import settings
+    from pagerless.outbox.jobs import enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # a full minute goes back to the queue
+    settings.reset()
+    dana, _ = _dana_and_erin()
+    url = f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"
+    wecom = create_channel(api, admin_key, "ops-wecom", "wecom", {"webhook_url": url})
+    incident = save_incident()
+    # When 11 pages to the WeCom group, each @-mentioning Dana (a card and a text message: 22 messages), come
+    # within a minute
+    minute = int(time.time() // 60)
+    for n in range(11):
+        targets = [{"kind": "channel", "id": wecom["id"]}, {"kind": "person", "id": dana.id}]
+        enqueue(_page(incident.id, targets, generation=f"0-{n}"))
+    notify_env.poller.drain(max_rounds=5)
+    # Then the group is not pushed over WeCom's 20 messages a minute (its 45009): 10 pages went out whole, the
+    # eleventh waits for the next minute
+    assert max(vendors.wecom_minutes.values()) <= 20, vendors.wecom_minutes
+    statuses = sorted(e["status"] for e in _logs(api, admin_key, incident_id=incident.id))
+    if int(time.time() // 60) == minute:  # the minute did not turn during the run
+        assert len(vendors.to("/cgi-bin/webhook/send")) == 20
+        assert statuses == ["failed"] + ["sent"] * 10
