@@ -61,7 +61,10 @@ def put_job(body: str, *, error: str | None) -> None:
         return
     from pagerless.notify.bootstrap import notify_service
 
-    notify_service().given_up(job)
+    try:
+        notify_service().given_up(job)
+    except Exception:  # noqa: BLE001 — the letter is kept: failing here would bring the message back for a second one
+        logger().exception("could not record whom the given-up page reached", extra={"dead_letter_id": record.id})
 
 
 def _maybe_json(body: str):
