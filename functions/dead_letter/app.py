@@ -16,9 +16,9 @@ def _is_notify_job(body: str) -> bool:
 
 def record_handler(record: SQSRecord) -> None:
     if _is_notify_job(record.body):
-        from pagerless.notify.bootstrap import dead_letter_job
+        from pagerless.notify.dead_letters import put_job
 
-        dead_letter_job(record.body, error="gave up after the notify queue's retries")
+        put_job(record.body, error="gave up after the notify queue's retries")
         return
     handle_dead_record(record.body, record.raw_event.get("messageAttributes"), record.raw_event.get("attributes"))
 

@@ -19,7 +19,7 @@ One server answers, by path:
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
 status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``delay_seconds``
-is how long every answer takes (set it to play a slow vendor).
+is how long every answer takes (set it to play a slow vendor). A WeCom robot takes 20 messages a minute, as WeCom's do.
 """
 
 import base64
@@ -45,6 +45,7 @@ TEAMS_CONNECTOR_ERROR = (
     "with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deogVhDYhUaBBCs1fpK0Tw.0.."
 )
 LARK_CARD_MAX_BYTES = 30_000
+WECOM_PER_MINUTE = 20
 # DingTalk's robot refuses a longer request: {"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}
 # (as its users quote it, e.g. timonwong/prometheus-webhook-dingtalk#30; also "body 大小不合法 ... 20000bytes 以内")
 DINGTALK_MAX_BYTES = 20_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
@@ -77,6 +78,7 @@ class ChatVendors:
         self.lark_messages: dict[str, dict] = {}
         self.slack_messages: dict[tuple[str, str], dict] = {}
         self.delay_seconds = 0.0
+        self.wecom_minutes: dict[tuple[str, int], int] = {}  # (robot key, minute) -> messages taken
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -213,6 +215,12 @@ class ChatVendors:
         if len(content.encode()) > limit:
             message = f"{req.body['msgtype']}.content exceed max length {limit}. invalid Request Parameter"
             return 200, {"errcode": 40058, "errmsg": message}, {}
+        # a robot takes 20 messages a minute, every message counting (WeCom's robot docs: "每个机器人发送的消息不能超过
+        # 20条/分钟"); over it WeCom answers 45009 "api freq out of limit"
+        window = (req.query["key"], int(time.time() // 60))
+        self.wecom_minutes[window] = self.wecom_minutes.get(window, 0) + 1  # answers are made under self._lock
+        if self.wecom_minutes[window] > WECOM_PER_MINUTE:
+            return 200, {"errcode": 45009, "errmsg": "api freq out of limit"}, {}
         return 200, {"errcode": 0, "errmsg": "ok"}, {}
 
     def _dingtalk(self, req: Recorded) -> tuple[int, Any, dict]:

@@ -1,6 +1,5 @@
-"""Composition root of the notify function and API, and the notify side of the dead-letter store."""
+"""Composition root of the notify function and API."""
 
-import json
 from functools import cache
 
 from pagerless.notify.delivery import NotifyService, RetryLaterError
@@ -27,7 +26,9 @@ def handle_record(body: str, remaining_ms: int | None = None, receipt_handle: st
     try:
         job = NotifyJob.from_json(body)
     except (ValueError, KeyError, TypeError) as exc:
-        dead_letter_job(body, error=f"not a notification job: {exc}")
+        from pagerless.notify.dead_letters import put_job
+
+        put_job(body, error=f"not a notification job: {exc}")
         return {"dead_lettered": True}
     deadline = time.monotonic() + remaining_ms / 1000 - 2 if remaining_ms else None
     try:
@@ -42,38 +43,3 @@ def handle_record(body: str, remaining_ms: int | None = None, receipt_handle: st
         "notification job done", extra={"event": job.event, "incident_id": job.incident_id, **outcome.to_dict()}
     )
     return outcome.to_dict()
-
-
-def dead_letter_job(body: str, *, error: str | None) -> None:
-    """A NotifyDLQ message (or an unreadable job): keep it in the dead-letter store for replay."""
-    import hashlib
-
-    from pagerless import settings
-    from pagerless.clock import utcnow
-    from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
-
-    try:
-        workspace = json.loads(body).get("workspace") or settings.api().default_workspace
-    except (ValueError, AttributeError):
-        workspace = settings.api().default_workspace
-    now = utcnow()
-    record = DeadLetterRecord(
-        str(workspace),
-        f"dl-{now:%Y%m%dT%H%M%S%f}-{hashlib.sha256(body.encode()).hexdigest()[:12]}",
-        kind="notify",
-        source="notify",
-        content_type="application/json",
-        body=json.dumps({"job": _maybe_json(body)}, separators=(",", ":")),
-        received_at=now,
-    )
-    DeadLetterRepository().put_dead(
-        record, error=error, now=now, retention_days=settings.intake().dead_letter_retention_days
-    )
-    logger().warning("notification job dead-lettered", extra={"dead_letter_id": record.id})
-
-
-def _maybe_json(body: str):
-    try:
-        return json.loads(body)
-    except ValueError:
-        return body

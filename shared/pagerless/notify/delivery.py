@@ -26,7 +26,7 @@ import httpx
 from pagerless import settings
 from pagerless.clock import utcnow
 from pagerless.notify import context as contexts
-from pagerless.notify import reach, recipients, render
+from pagerless.notify import dead_letters, reach, recipients, render
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
@@ -35,7 +35,6 @@ from pagerless.notify.recipients import Recipient
 from pagerless.observability import logger
 from pagerless.outbox.jobs import MAX_DELAY_SECONDS, QUEUE_REDELIVERY_SECONDS, NotifyJob
 from pagerless.store import notify as store
-from pagerless.store.dead_letters import DeadLetterRecord, DeadLetterRepository
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
 
 # NotifyQueue redelivers a job at most 5 times (maxReceiveCount): throttled at 0, 5, 10, 20 and 35 minutes,
@@ -114,12 +113,8 @@ class NotifyService:
         waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
         plan, unreachable = self.recipients(job, ctx)
         mentions = self._mentions(job, [c for c, r in plan if r is None])
-        mentioning: dict[str, tuple[str, ...]] = {}  # group delivery id -> whom its page @-mentions
         for channel, recipient in plan:
             label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
-            if recipient is None and mentions:
-                named = reach.mentioned(channel_module(channel["channel_type"]), mentions)
-                mentioning[delivery_id(job, channel["id"])] = tuple(m.person_id for m in named)
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
@@ -129,15 +124,23 @@ class NotifyService:
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
                 waits.append(exc.retry_after)
-        if unreachable and job.incident_id:
-            status = lambda d: getattr(self.deliveries.find(d), "status", None)  # noqa: E731
-            if nobody := reach.unreached(unreachable, mentioning, status, waiting=bool(retry_later)):
-                reach.note_unreachable(job, nobody)
+        reach.settle(job, plan, unreachable, mentions, self._status, waiting=bool(retry_later))
         if retry_later:
             # back at the queue's pace while a delivery has no wait of its own, else when the first wait
             # is over: a delivery whose wait is not over is not tried (its claim says when: `not_before`)
             raise RetryLaterError("; ".join(retry_later), None if None in waits else min(waits))
         return outcome
+
+    def given_up(self, job: NotifyJob) -> None:
+        """The queue gave up on ``job``: the paged people no delivered message reached are unreachable (a message
+        still to be retried then reaches nobody)."""
+        if job.incident_id and job.targets:
+            plan, unreachable = self.recipients(job, contexts.build(job))
+            mentions = self._mentions(job, [c for c, r in plan if r is None])
+            reach.settle(job, plan, unreachable, mentions, self._status, waiting=False)
+
+    def _status(self, delivery: str) -> str | None:
+        return getattr(self.deliveries.find(delivery), "status", None)
 
     def recipients(self, job: NotifyJob, ctx: dict) -> tuple[list[tuple[dict, Recipient | None]], list[str]]:
         """Where the job goes: each channel (recipient None), then each person paged through a channel; and
@@ -239,11 +242,14 @@ class NotifyService:
         conf = settings.notify()
         rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
+        counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
         parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
+        requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
         while True:
-            if rate:
-                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate))
+            slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)
+            if slots:
+                wait = self.config.take_rate_slot(job.workspace, channel["id"], int(rate), slots=slots)
                 if wait > 0:
                     if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
                         self.deliveries.release(record, f"rate limited: {rate} messages a minute")
@@ -251,6 +257,7 @@ class NotifyService:
                     self.sleep(wait)
                     continue
             attempts += 1
+            counted += 1
             self.deliveries.note_attempt(record)
             try:
                 config = config_for()
@@ -270,12 +277,15 @@ class NotifyService:
                 wait = exc.retry_after
                 throttled = exc.throttled and wait is None
                 if throttled:
+                    counted -= 1
+                    self.deliveries.note_throttle(record)
                     wait = _throttle_wait(record)
-                if (attempts >= conf.max_attempts and not throttled) or (throttled and wait is None):
-                    self._dead(job, channel, record, exc.message, attempts)
+                if (counted >= conf.max_attempts and not throttled) or (throttled and wait is None):
+                    self.deliveries.mark_failed(record, store.DEAD, exc.message)
+                    dead_letters.put_delivery(job, channel, record, exc.message, attempts)
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
-                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (attempts - 1)
+                delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
                 if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=_held_until(wait))
                     raise RetryLaterError(exc.message, wait) from exc
@@ -284,30 +294,6 @@ class NotifyService:
             self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
             outcome.delivered.append(channel["id"])
             return
-
-    def _dead(self, job: NotifyJob, channel: dict, record, error: str, attempts: int) -> None:
-        self.deliveries.mark_failed(record, store.DEAD, error)
-        now = utcnow()
-        body = json.dumps(
-            {"job": json.loads(job.to_json()), "delivery_id": record.delivery_id, "channel_id": channel["id"]},
-            separators=(",", ":"),
-        )
-        dead = DeadLetterRecord(
-            job.workspace,
-            f"dl-{now:%Y%m%dT%H%M%S%f}-{record.delivery_id[4:16]}",
-            kind="notify",
-            source=channel["channel_type"],
-            content_type="application/json",
-            body=body,
-            attempts=attempts,
-            received_at=now,
-        )
-        DeadLetterRepository().put_dead(
-            dead, error=error[:500], now=now, retention_days=settings.intake().dead_letter_retention_days
-        )
-        logger().warning(
-            "notification dead-lettered", extra={"delivery_id": record.delivery_id, "dead_letter_id": dead.id}
-        )
 
     def _card(self, job: NotifyJob, channel: dict):
         """The sent approval card of this approval in this channel, if any.

@@ -1,7 +1,8 @@
 """Notification configuration (channels, templates, routes, rate windows) and the delivery log.
 
 Two tables. ``notify`` holds a workspace's configuration under one partition: ``channel#<id>``,
-``template#<id>``, ``routes`` and short-lived ``rate#<channel>#<minute>`` counters. ``deliveries``
+``template#<id>``, ``routes``, short-lived ``rate#<channel>#<minute>`` counters and ``noted#<key>`` markers
+(what was written on a timeline once: a person a page did not reach). ``deliveries``
 holds one item per delivery, keyed by its deterministic id (incident, event, channel,
 generation): the claim is a conditional write on that item, so a retried job never notifies twice.
 """
@@ -16,8 +17,11 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
@@ -69,21 +73,47 @@ class ConfigRepository:
     def put_routes(self, workspace: str, data: dict) -> None:
         NotifyItem(workspace, "routes", data=data, updated_at=utcnow()).save()
 
-    def take_rate_slot(self, workspace: str, channel_id: str, per_minute: int, now: float | None = None) -> float:
-        """Count one message in the channel's current minute; 0 if allowed, else seconds to wait."""
+    def take_rate_slot(
+        self, workspace: str, channel_id: str, per_minute: int, now: float | None = None, *, slots: int = 1
+    ) -> float:
+        """Count ``slots`` messages in the channel's current minute; 0 if allowed, else seconds to wait."""
         now = time.time() if now is None else now
         minute = int(now // 60)
         item = NotifyItem(workspace, f"rate#{channel_id}#{minute}")
         try:
             item.update(
-                actions=[NotifyItem.count.add(1), NotifyItem.expires_at.set(minute * 60 + 180)],
-                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count < per_minute),
+                actions=[NotifyItem.count.add(slots), NotifyItem.expires_at.set(minute * 60 + 180)],
+                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count <= per_minute - slots),
             )
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return (minute + 1) * 60 - now
             raise
         return 0.0
+
+
+def not_noted(workspace: str, keys: list[str]) -> list[str]:
+    """Those of ``keys`` that no `put_noted` marked yet, in order."""
+    found = {i.sk for i in NotifyItem.batch_get([(workspace, f"noted#{k}") for k in dict.fromkeys(keys)])}
+    return [k for k in keys if f"noted#{k}" not in found]
+
+
+def put_noted(item: Model, workspace: str, keys: list[str], *, retention_days: int) -> bool:
+    """Put ``item`` (a timeline item) with a marker for each of ``keys``, in one transaction; False, and
+    nothing written, when one of them was marked already (another run wrote it first)."""
+    expires = int(time.time()) + retention_days * 86400
+    try:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, NotifyItem))) as tx:
+            tx.save(item)
+            for key in keys:
+                marker = NotifyItem(workspace, f"noted#{key}", updated_at=utcnow(), expires_at=expires)
+                tx.save(marker, condition=NotifyItem.sk.does_not_exist())
+    except TransactWriteError as exc:
+        reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
+        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            return False
+        raise
+    return True
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -121,6 +151,7 @@ class DeliveryRecord(BaseModel):
     channel_name = UnicodeAttribute(default="")
     status = UnicodeAttribute(default=SENDING)
     attempts = NumberAttribute(default=0)
+    throttles = NumberAttribute(null=True)  # of the attempts, those the vendor throttled (not held against retries)
     last_error = UnicodeAttribute(null=True)
     provider_message_id = UnicodeAttribute(null=True)
     provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
@@ -212,6 +243,10 @@ class DeliveryRepository:
     def note_attempt(self, record: DeliveryRecord) -> None:
         record.update(actions=[DeliveryRecord.attempts.add(1), DeliveryRecord.updated_at.set(utcnow())])
 
+    def note_throttle(self, record: DeliveryRecord) -> None:
+        """The last attempt was throttled: it does not use up the delivery's retries."""
+        record.update(actions=[DeliveryRecord.throttles.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
     def mark_parts_sent(self, record: DeliveryRecord, keys: set[str]) -> None:
         """Record, as each goes out, the parts of a message sent in several requests."""
         record.update(actions=[DeliveryRecord.parts_sent.add(keys), DeliveryRecord.updated_at.set(utcnow())])
@@ -262,6 +297,7 @@ class DeliveryRepository:
                 actions=[
                     DeliveryRecord.status.set(FAILED),
                     DeliveryRecord.attempts.set(0),
+                    DeliveryRecord.throttles.remove(),
                     DeliveryRecord.updated_at.set(utcnow()),
                     DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
                 ],

@@ -96,3 +96,27 @@ def save_incident(incident_id="INC-20261202-0042", **extra):
     )
     record.save()
     return record
+
+
+def notify_queue_messages():
+    """NotifyQueue's messages as the embedded SQS holds them (to see and end their invisibility)."""
+    from moto.sqs.models import sqs_backends
+
+    from pagerless import settings
+
+    name = settings.workflow().notify_queue_url.rsplit("/", 1)[-1]
+    for backend in sqs_backends.values():
+        for region in backend.values():
+            if name in region.queues:
+                return list(region.queues[name]._messages)
+    raise AssertionError("no NotifyQueue")
+
+
+def wait_over(delivery_id: str) -> None:
+    """Time passes: the vendor-given wait of a failed delivery is over (its claim is allowed again)."""
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.notify import DeliveryRecord
+
+    DeliveryRecord(delivery_id).update(actions=[DeliveryRecord.retry_at.set(utcnow() - timedelta(seconds=1))])

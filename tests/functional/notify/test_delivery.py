@@ -3,7 +3,14 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.notify.conftest import create_channel, route_all, save_incident, slack_channel
+from tests.functional.notify.conftest import (
+    create_channel,
+    notify_queue_messages,
+    route_all,
+    save_incident,
+    slack_channel,
+    wait_over,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -317,30 +324,6 @@ def test_a_vendor_error_code_in_a_200_answer_is_not_counted_as_delivered(
         assert entry["attempts"] == 1 and str(answer["errcode"]) in entry["last_error"]
 
 
-def _notify_queue_messages():
-    """NotifyQueue's messages as the embedded SQS holds them (to see and end their invisibility)."""
-    from moto.sqs.models import sqs_backends
-
-    from pagerless import settings
-
-    name = settings.workflow().notify_queue_url.rsplit("/", 1)[-1]
-    for backend in sqs_backends.values():
-        for region in backend.values():
-            if name in region.queues:
-                return list(region.queues[name]._messages)
-    raise AssertionError("no NotifyQueue")
-
-
-def _wait_over(delivery_id: str) -> None:
-    """Time passes: the vendor-given wait of a failed delivery is over (its claim is allowed again)."""
-    from datetime import timedelta
-
-    from pagerless.clock import utcnow
-    from pagerless.store.notify import DeliveryRecord
-
-    DeliveryRecord(delivery_id).update(actions=[DeliveryRecord.retry_at.set(utcnow() - timedelta(seconds=1))])
-
-
 def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(api, notify_env, admin_key, vendors):
     import time
 
@@ -359,12 +342,12 @@ def test_a_throttled_dingtalk_robot_is_tried_again_after_its_10_minute_throttle(
     assert len(vendors.to("/robot/send")) == 1
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "failed" and entry["attempts"] == 1 and "130101" in entry["last_error"]
-    [message] = _notify_queue_messages()
+    [message] = notify_queue_messages()
     waits = message.visible_at / 1000 - time.time()
     assert 600 < waits <= 900, waits  # past the 10 minutes, within SQS's 15-minute delay maximum
     # When the throttle has ended and the job comes back
     vendors.failures.clear()
-    _wait_over(entry["id"])
+    wait_over(entry["id"])
     message.change_visibility(0)
     time.sleep(0.01)
     notify_env.poller.drain()
@@ -389,7 +372,7 @@ def test_a_retry_after_longer_than_the_queues_redelivery_is_honoured_up_to_15_mi
     enqueue(_job(incident.id))
     notify_env.poller.drain()
     # Then the job waits SQS's longest delay, 15 minutes, not the queue's 3 and not the hour
-    [message] = _notify_queue_messages()
+    [message] = notify_queue_messages()
     waits = message.visible_at / 1000 - time.time()
     assert 850 < waits <= 900, waits
     [entry] = _logs(api, admin_key, incident_id=incident.id)
@@ -423,11 +406,11 @@ def test_a_throttled_robot_does_not_hold_back_the_retry_of_the_jobs_other_channe
     assert by_type["slack"]["status"] == "sent" and len(vendors.to("/slack/api/chat.postMessage")) == 2
     assert by_type["dingtalk"]["status"] == "failed" and len(vendors.to("/robot/send")) == 1
     # And the job waits for the rest of the robot's wait
-    [message] = _notify_queue_messages()
+    [message] = notify_queue_messages()
     assert 600 < message.visible_at / 1000 - time.time() <= 660
     # When the throttle is over and the job comes back
     vendors.failures.clear()
-    _wait_over(by_type["dingtalk"]["id"])
+    wait_over(by_type["dingtalk"]["id"])
     message.change_visibility(0)
     time.sleep(0.01)
     notify_env.poller.drain()
@@ -489,7 +472,7 @@ def test_a_teams_throttle_without_retry_after_waits_past_the_throttle_window_thr
     assert len(vendors.to("/webhookb2/")) == 1
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert (entry["status"], entry["attempts"]) == ("failed", 1)
-    [message] = _notify_queue_messages()
+    [message] = notify_queue_messages()
     assert 290 < message.visible_at / 1000 - time.time() <= 300
     # When it comes back, throttled again each time, as time passes (the delivery failing for 5, 10, 20 minutes)
     for minutes, wait in ((5, 300), (10, 600), (20, 900)):
@@ -502,7 +485,7 @@ def test_a_teams_throttle_without_retry_after_waits_past_the_throttle_window_thr
         notify_env.poller.drain()
         # Then each wait is as long as the throttle has lasted (at most SQS's 15 minutes), and it is not dead
         # after 3 attempts: throttled attempts do not use up the delivery's retries
-        [message] = _notify_queue_messages()
+        [message] = notify_queue_messages()
         assert wait - 10 < message.visible_at / 1000 - time.time() <= wait + 5, minutes
         [entry] = _logs(api, admin_key, incident_id=incident.id)
         assert entry["status"] == "failed"
@@ -539,7 +522,7 @@ def test_a_throttle_that_lasts_past_half_an_hour_is_dead_lettered(api, notify_en
             DeliveryRecord.retry_at.set(utcnow()),
         ]
     )
-    [message] = _notify_queue_messages()
+    [message] = notify_queue_messages()
     message.change_visibility(0)
     time.sleep(0.01)
     notify_env.poller.drain()
@@ -547,3 +530,33 @@ def test_a_throttle_that_lasts_past_half_an_hour_is_dead_lettered(api, notify_en
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "dead"
     assert len(api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]) == 1
+
+
+def test_a_5xx_after_throttles_is_retried_as_a_first_failure_not_dead_at_once(api, notify_env, admin_key, vendors):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack throttles the delivery three times (429 without Retry-After: minutes through the queue), and
+    # then has a passing 500
+    vendors.fail("/slack/api/chat.postMessage", 429, times=3)
+    vendors.fail("/slack/api/chat.postMessage", 500, times=1)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    for _ in range(3):  # the throttle's wait is over each time, and the job comes back
+        [entry] = _logs(api, admin_key, incident_id=incident.id)
+        assert entry["status"] == "failed"
+        wait_over(entry["id"])
+        [message] = notify_queue_messages()
+        message.change_visibility(0)
+        time.sleep(0.01)
+        notify_env.poller.drain()
+    # Then the 500 is the delivery's first failure that counts (throttles do not use up its 3 attempts): it is
+    # retried and sent, not dead at once
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 5)
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 5
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []

@@ -539,3 +539,92 @@ def test_a_group_mention_that_was_not_delivered_does_not_count_as_reaching(api, 
     # Then Dana, whom nothing reached, is on the timeline as unreachable
     [entry] = _unreachable(api, admin_key, incident.id)
     assert entry["data"]["person_ids"] == [dana.id]
+
+
+def test_a_person_unreachable_is_on_the_timeline_once_however_often_the_job_runs(
+    api, notify_env, admin_key, vendors, team
+):
+    from pagerless.outbox.jobs import enqueue
+
+    slack = slack_channel(api, admin_key, vendors)  # no email channel: Carol cannot be reached
+    incident = save_incident()
+    # Given the page to the Slack group fails until it is dead (it is then replayed), and the queue delivers
+    # the job twice
+    vendors.fail("/slack/api/chat.postMessage", 500, times=3)
+    page = _page(incident.id, [{"kind": "channel", "id": slack["id"]}, {"kind": "person", "id": team["carol"].id}])
+    enqueue(page)
+    enqueue(page)
+    notify_env.poller.drain()
+    [letter] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    replayed = api.post(f"/api/webhooks/dead-letter/{letter['id']}/replay", headers=auth(admin_key))
+    assert replayed.status_code == 200, replayed.text
+    notify_env.poller.drain()
+    assert [e["status"] for e in _logs(api, admin_key, incident_id=incident.id)] == ["sent"]
+    # Then Carol is on the timeline as unreachable once, not once per run of the job
+    [entry] = _unreachable(api, admin_key, incident.id)
+    assert entry["data"]["person_ids"] == [team["carol"].id]
+
+
+def test_people_whose_group_mention_was_still_retried_when_the_queue_gave_up_are_unreachable(
+    api, notify_env, admin_key, vendors
+):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+    from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
+    from tests.functional.notify.conftest import notify_queue_messages, wait_over
+
+    dana, erin = _dana_and_erin()
+    url = f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b"
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": url})
+    incident = save_incident()
+    # Given Teams throttles the connector for as long as the queue keeps the job (no email channel, no chat
+    # address: the card's @-mentions are the only way the page reaches Dana and Erin)
+    vendors.fail("/webhookb2/", 200, times=100, body=TEAMS_CONNECTOR_ERROR.format(status=429).encode())
+    targets = [{"kind": "channel", "id": teams["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    for _ in range(8):  # each throttle's wait is over and the job comes back, until the queue gives up on it
+        if not (messages := notify_queue_messages()):
+            break
+        wait_over(_logs(api, admin_key, incident_id=incident.id)[0]["id"])
+        messages[0].change_visibility(0)
+        time.sleep(0.01)
+        notify_env.poller.drain()
+    notify_env.poller.drain()  # the NotifyDLQ's consumer (the receive that moved the job found nothing to run)
+    assert notify_queue_messages() == []
+    [letter] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    assert "gave up after the notify queue's retries" in letter["error"]
+    # Then the mention that was never delivered reached nobody: both are on the timeline as unreachable, once
+    [entry] = _unreachable(api, admin_key, incident.id)
+    assert entry["data"]["person_ids"] == [dana.id, erin.id]
+
+
+def test_a_wecom_page_with_mentions_takes_a_rate_slot_per_message_it_sends(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    import time
+
+    from pagerless import settings
+    from pagerless.outbox.jobs import enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_MAX_WAIT_SECONDS", "0")  # a full minute goes back to the queue
+    settings.reset()
+    dana, _ = _dana_and_erin()
+    url = f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"
+    wecom = create_channel(api, admin_key, "ops-wecom", "wecom", {"webhook_url": url})
+    incident = save_incident()
+    # When 11 pages to the WeCom group, each @-mentioning Dana (a card and a text message: 22 messages), come
+    # within a minute
+    minute = int(time.time() // 60)
+    for n in range(11):
+        targets = [{"kind": "channel", "id": wecom["id"]}, {"kind": "person", "id": dana.id}]
+        enqueue(_page(incident.id, targets, generation=f"0-{n}"))
+    notify_env.poller.drain(max_rounds=5)
+    # Then the group is not pushed over WeCom's 20 messages a minute (its 45009): 10 pages went out whole, the
+    # eleventh waits for the next minute
+    assert max(vendors.wecom_minutes.values()) <= 20, vendors.wecom_minutes
+    statuses = sorted(e["status"] for e in _logs(api, admin_key, incident_id=incident.id))
+    if int(time.time() // 60) == minute:  # the minute did not turn during the run
+        assert len(vendors.to("/cgi-bin/webhook/send")) == 20
+        assert statuses == ["failed"] + ["sent"] * 10

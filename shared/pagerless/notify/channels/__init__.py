@@ -8,7 +8,9 @@ in a group sets ``MENTIONS`` to what it mentions them by, ``"phone"`` (DingTalk,
 (Teams): a page to it carries the paged people it can mention in ``Message.mentions``, and a delivered page
 counts as reaching them. A channel that sends one message in several requests (SES batches, WeCom's card and
 its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
-marks each as it goes out, and the delivery keeps them, so a retry sends only the rest.
+marks each as it goes out, and the delivery keeps them, so a retry sends only the rest. Such a channel with a
+``RATE_PER_MINUTE`` that counts every request also has ``requests(message, parts)``: how many it sends now, each
+taking a slot of the limit.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

@@ -1,8 +1,9 @@
 """WeCom (企业微信) group robot: markdown messages to the robot's webhook URL.
 
-Config: ``webhook_url`` (secret: it embeds the key). WeCom allows 20 messages a minute per robot
-and refuses markdown content over 4096 UTF-8 bytes (errcode 40058): a Chinese character is 3.
-A longer message is cut to fit, marked, with the incident link after the mark.
+Config: ``webhook_url`` (secret: it embeds the key). WeCom allows 20 messages a minute per robot (errcode
+45009 over it; each request counts, so a page with mentions takes two of them: `requests`) and refuses
+markdown content over 4096 UTF-8 bytes (errcode 40058): a Chinese character is 3. A longer message is cut to
+fit, marked, with the incident link after the mark.
 
 A page to the group @-mentions the paged people by their phone numbers. The robot's markdown message
 cannot mention by number (only ``<@userid>``, and Pagerless knows no WeCom userid); its text message can:
@@ -64,6 +65,12 @@ def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | N
         _post(http, config, mention_payload(message, numbers))
         parts.mark("mentions")
     return Sent()
+
+
+def requests(message: Message, parts: Parts) -> int:
+    """How many messages `send` sends now (each takes one of the robot's 20 a minute): the card and the
+    mention, less what a retry already sent."""
+    return int(not parts.done("card")) + int(bool(mobiles(message.mentions)) and not parts.done("mentions"))
 
 
 def mention_payload(message: Message, numbers: list[str]) -> dict:
