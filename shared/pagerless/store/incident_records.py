@@ -1,0 +1,116 @@
+"""The incidents table's item (one per incident) and its indexes, and the conversions between an
+item and the domain's ``Incident``. What changes an item, and under which conditions, is
+``pagerless.store.incidents``.
+"""
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
+
+from pagerless.clock import utcnow
+from pagerless.domain.incidents import Incident, IncidentStatus
+from pagerless.store.base import BaseModel, Region, TableName
+
+
+class ByWorkspace(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_workspace"
+        projection = AllProjection()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(
+        range_key=True
+    )  # "<created_at iso>#<id>": newest first with scan_index_forward=False
+
+
+class ByService(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_service"
+        # What correlation filters on; the incidents themselves are read after (docs/writes.md).
+        projection = IncludeProjection(["parent_id", "status"])
+
+    service_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<namespace>#<service>"
+    last_seen = UTCDateTimeAttribute(range_key=True)
+
+
+class IncidentRecord(BaseModel):
+    class Meta:
+        table_name = TableName("incidents")
+        region = Region()
+
+    id = UnicodeAttribute(hash_key=True)
+    workspace = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    service_key = UnicodeAttribute()
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    severity = UnicodeAttribute()
+    service = UnicodeAttribute(null=True)
+    namespace = UnicodeAttribute(null=True)
+    source = UnicodeAttribute(default="")
+    fingerprint = UnicodeAttribute(default="")  # the alert that opened it
+    labels = JSONAttribute(default=dict)
+    status = UnicodeAttribute(default=IncidentStatus.OPEN.value)
+    acknowledged = BooleanAttribute(default=False)
+    acknowledged_by = UnicodeAttribute(null=True)
+    acknowledged_at = UTCDateTimeAttribute(null=True)
+    alert_count = NumberAttribute(default=1)
+    open_alerts = NumberAttribute(default=1)
+    first_seen = UTCDateTimeAttribute(default=utcnow)
+    last_seen = UTCDateTimeAttribute(default=utcnow)
+    parent_id = UnicodeAttribute(null=True)
+    correlation_reason = UnicodeAttribute(null=True)
+    child_count = NumberAttribute(default=0)
+    flapping = BooleanAttribute(default=False)
+    # the severity a raise by its source set, until that raise's page is started (or not needed): a
+    # delivery that stopped between the raise and the page leaves it for its retry (`incidents.severity`)
+    raise_page_due = UnicodeAttribute(null=True)
+    execution_arn = UnicodeAttribute(null=True)
+    diagnosis = JSONAttribute(null=True)
+    proposal = JSONAttribute(null=True)
+    approval = JSONAttribute(null=True)  # decision data only; the task token lives elsewhere
+    actions = JSONAttribute(default=list)
+    verification = JSONAttribute(null=True)
+    metrics = JSONAttribute(default=dict)  # seconds to acknowledge / diagnose / resolve
+    llm_usage = JSONAttribute(null=True)
+    resolved_at = UTCDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)  # "source", "workflow", or a principal
+    reopened_at = UTCDateTimeAttribute(null=True)  # the last reopen: its acknowledgement is timed from it
+    resolution = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = VersionAttribute()
+
+    by_workspace = ByWorkspace()
+    by_service = ByService()
+
+
+_DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)
+
+
+def record_of(incident: Incident) -> IncidentRecord:
+    """The DynamoDB item of a new incident."""
+    fields = {name: getattr(incident, name) for name in _DOMAIN_FIELDS if name != "id"}
+    fields["updated_at"] = fields["updated_at"] or incident.created_at
+    return IncidentRecord(
+        incident.id,
+        created_key=incident.created_key,
+        service_key=incident.service_key,
+        **{k: v for k, v in fields.items() if v is not None},
+    )
+
+
+def to_domain(record: IncidentRecord) -> Incident:
+    """The domain object of an item (numbers back to int, maps to dict)."""
+    values = {name: getattr(record, name) for name in _DOMAIN_FIELDS}
+    for name in ("alert_count", "open_alerts", "child_count"):
+        values[name] = int(values[name] or 0)
+    values["labels"] = dict(values["labels"] or {})
+    values["metrics"] = dict(values["metrics"] or {})
+    return Incident(**values)
