@@ -6,6 +6,7 @@ count); the AST walk below is a second, dependency-free check that names the fil
 
 import ast
 import io
+import logging
 import tomllib
 from contextlib import redirect_stdout
 
@@ -90,8 +91,16 @@ def test_the_import_linter_contracts_are_kept():
     from importlinter.cli import lint_imports
 
     out = io.StringIO()
-    with redirect_stdout(out):
-        status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    # lint_imports configures logging as a CLI does, which disables every logger that exists then
+    # (the service's among them): the tests that run after this one still read those loggers
+    loggers = [lg for lg in logging.root.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    enabled = [lg for lg in loggers if not lg.disabled]
+    try:
+        with redirect_stdout(out):
+            status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    finally:
+        for lg in enabled:
+            lg.disabled = False
     assert status == 0, out.getvalue()
 
 

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from pagerless import settings
 from tests.conftest import asgi_post
 
 pytestmark = pytest.mark.functional
@@ -24,7 +25,8 @@ def test_hang_up_mid_body_is_a_disconnect(runtime, admin_key, caplog):
         sent.append(message)
 
     scope = asgi_post("/api/webhooks/generic", admin_key, 100)
-    with caplog.at_level(logging.INFO):
+    # the service's logger by name: its own level is POWERTOOLS_LOG_LEVEL's, whatever ran before
+    with caplog.at_level(logging.INFO, logger=settings.observability().powertools_service_name):
         asyncio.run(app(scope, receive, send))
     messages_logged = [r.getMessage() for r in caplog.records]
     assert "client disconnected" in messages_logged and "unhandled error" not in messages_logged
