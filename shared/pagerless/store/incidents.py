@@ -93,6 +93,8 @@ class IncidentRecord(BaseModel):
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)  # "source", "workflow", or a principal
     reopened_at = UTCDateTimeAttribute(null=True)  # the last reopen: its acknowledgement is timed from it
+    # when a flap's alert last began firing (its reopen, or its latest re-fire): its settle wait counts from it
+    flap_fired_at = UTCDateTimeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
@@ -338,7 +340,8 @@ class IncidentRepository:
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
-            *([IncidentRecord.flapping.set(True)] if flapping else []),  # with its `flapping_detected`
+            # with its `flapping_detected`; its settle wait counts from now
+            *([IncidentRecord.flapping.set(True), IncidentRecord.flap_fired_at.set(now)] if flapping else []),
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 
@@ -413,10 +416,12 @@ class IncidentRepository:
 
         return incident_updates.promote_to_root(incident_id)
 
-    def hand_flap_to(self, incident_id: str, execution_arn: str) -> IncidentRecord | None:
+    def hand_flap_to(
+        self, incident_id: str, execution_arn: str, fired_at: datetime | None = None
+    ) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.hand_flap_to(incident_id, execution_arn)
+        return incident_updates.hand_flap_to(incident_id, execution_arn, fired_at)
 
 
 _DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)
