@@ -1024,3 +1024,35 @@ def test_a_duplicate_delivery_that_lost_the_escalation_race_leaves_the_raise_pag
     assert [p["generation"] for p in paged.pages] == ["0-0"]
     assert paged.pages[0]["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert incident(opened.id).raise_page_due is None
+
+
+def test_an_opening_escalation_that_did_not_start_does_not_hold_back_the_workflows_own(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless.incidents.timeline import timeline
+    from pagerless.oncall.engine import start_for_workflow_escalation
+
+    # Given an incident whose opening escalation could not start (Step Functions refused it)
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+
+    def refuse_once(params) -> None:
+        if not refused:
+            refused.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    with _before_escalation_starts(refuse_once):
+        opened = open_incident(scenario)
+        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    assert refused and "escalation_failed" in [e.type for e in timeline(opened.id)]
+    assert pages.generations() == []
+    # When the workflow hands the incident to humans
+    started = start_for_workflow_escalation(opened.id, "nothing to run")
+    # Then its escalation pages the policy's first step: the one that never started holds nothing back
+    assert started["escalation"] is not None
+    assert pages.wait_for(f"{started['escalation'].rsplit('-', 1)[-1]}:0-0")["targets"] == [
+        {"kind": "person", "id": PEOPLE["alice"]}
+    ]
+    assert escalation(opened.id).status == "ended"
