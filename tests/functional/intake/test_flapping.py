@@ -220,11 +220,12 @@ def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all
     assert [e.type for e in timeline(incident_id)].count("flapping_detected") == 1
 
 
-def test_a_retried_start_of_a_flaps_refire_waits_what_is_left_since_that_refire(runtime, monkeypatch):
+def test_a_retried_or_resumed_start_of_a_flaps_refire_waits_what_is_left_since_that_refire(runtime, monkeypatch):
     from pagerless import settings
     from pagerless.domain.alerts import Alert
     from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.reconcile import plan
 
     monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "600")
     settings.reset()
@@ -263,3 +264,5 @@ def test_a_retried_start_of_a_flaps_refire_waits_what_is_left_since_that_refire(
     duplicate = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0]))
     assert duplicate.action == "deduplicated"
     assert started[-1] == (name, {"record_arn": False, "settle_seconds": 360})
+    # And a restart then resumes its settle run with the same wait (the reconciler's plan)
+    assert plan(IncidentRecord.get(incident_id), now[0])["settle_seconds"] == 360
