@@ -103,6 +103,7 @@ class Incident:
     resolved_by: str | None = None
     resolution: str | None = None
     reopened_at: datetime | None = None
+    flap_fired_at: datetime | None = None  # a flap's reopen or latest re-fire: its settle wait counts from it
     updated_at: datetime | None = None
 
     @property

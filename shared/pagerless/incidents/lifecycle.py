@@ -266,7 +266,7 @@ class IncidentLifecycle(SourceResolves):
                 stream_type="alert_received",
             )
             if execution_arn is not None:  # an open flap's re-fire: the settle run the caller starts next
-                incident = self.repository.hand_flap_to(incident.id, execution_arn) or incident
+                incident = self.repository.hand_flap_to(incident.id, execution_arn, fired_at=now) or incident
         return self.repository.count_refire(incident.id, now) or incident
 
     # ------------------------------------------------------------------ resolve

@@ -53,14 +53,19 @@ def start(
     service: OncallService | None = None,
     sfn=None,
 ) -> EscalationRecord | None:
-    """Start an escalation for the incident if a policy covers it; None if none does or it already ran."""
+    """Start an escalation for the incident if a policy covers it; None if none does or it already ran.
+
+    A start that stopped between writing the escalation's record and starting its execution (a
+    crash, a failed call) left a record without an execution: a later start of the same generation
+    (the retried delivery or workflow step) starts it, by the same name and input, which Step
+    Functions treats as one start. None therefore always means the escalation was started (or has
+    ended): never that another start holds it unstarted."""
     service = service or OncallService()
     policy = service.select_policy(incident.workspace, incident.service, incident.severity)
     arn = settings.workflow().escalation_state_machine_arn
     if policy is None or not arn:
         return None
     cursor = Cursor(min(cursor.step, len(policy.steps) - 1), cursor.repeat)
-    name = execution_name(incident.id, generation)
     record = EscalationRecord(
         f"escalation#{incident.id}",
         generation,
@@ -68,25 +73,27 @@ def start(
         workspace=incident.workspace,
         kind=kind,
         policy=_policy_doc(service, incident, policy),
-        execution_name=name,
+        execution_name=execution_name(incident.id, generation),
         cursor={"step": cursor.step, "repeat": cursor.repeat},
         reason=reason,
         started_at=utcnow(),
     )
     repository = EscalationRepository()
     if not repository.create(record):
-        return None
+        record = repository.get(incident.id, generation)
+        if record is None or record.status != "running" or record.execution_arn:
+            return None  # started (or stopped, ended) already
+        policy, cursor = models.to_policy(record.policy), Cursor(**(record.cursor or {"step": 0, "repeat": 0}))
     client = sfn or step_functions.client()
+    payload = _input(incident.id, incident.workspace, generation, cursor)
     try:
-        response = client.start_execution(
-            stateMachineArn=arn, name=name, input=_input(incident.id, incident.workspace, generation, cursor)
-        )
-    except client.exceptions.ExecutionAlreadyExists:
+        response = client.start_execution(stateMachineArn=arn, name=record.execution_name, input=payload)
+    except client.exceptions.ExecutionAlreadyExists:  # it ran and ended before its ARN was stored
+        repository.set_arn(record, step_functions.execution_arn(arn, record.execution_name))
         return None
-    except Exception:
-        repository.discard(record)
-        raise
-    repository.set_arn(record, response["executionArn"])
+    # A failure leaves the record without an execution: the retry starts it (see above).
+    if not repository.set_arn(record, response["executionArn"]):
+        return None  # a concurrent start of the same escalation stored it first (and says so)
     timeline.record(
         incident,
         "escalation_started",
@@ -199,12 +206,18 @@ def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
     if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged:
         return {"escalation": None}
     running = [r for r in EscalationRepository().for_incident(incident_id) if r.status == "running"]
-    # one that a decided approval ends at its next tick is over: someone took the incident, and it failed
-    over = [r for r in running if r.kind == "incident" and _approval_decided_since(incident_id, r.started_at)]
+    # one that a decided approval ends at its next tick is over: someone took the incident, and it failed;
+    # one whose start stopped before its execution (and was not retried) pages nobody
+    over = [
+        r
+        for r in running
+        if not r.execution_arn or (r.kind == "incident" and _approval_decided_since(incident_id, r.started_at))
+    ]
     if len(over) < len(running):
         return {"escalation": None}  # one still paging goes on
     for record in over:
-        _finish(record, "ended", "superseded: the workflow escalated after the approval")
+        why = "after the approval" if record.execution_arn else "and this one never started"
+        _finish(record, "ended", f"superseded: the workflow escalated {why}")
     digest = hashlib.sha256(f"{incident.execution_arn}|{reason}".encode()).hexdigest()[:10]
     try:
         record = start(incident, generation=f"e{digest}", reason=f"the workflow escalated: {reason}"[:500])

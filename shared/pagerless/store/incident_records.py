@@ -82,6 +82,8 @@ class IncidentRecord(BaseModel):
     resolved_at = UTCDateTimeAttribute(null=True)
     resolved_by = UnicodeAttribute(null=True)  # "source", "workflow", or a principal
     reopened_at = UTCDateTimeAttribute(null=True)  # the last reopen: its acknowledgement is timed from it
+    # when a flap's alert last began firing (its reopen, or its latest re-fire): its settle wait counts from it
+    flap_fired_at = UTCDateTimeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)

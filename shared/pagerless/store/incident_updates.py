@@ -160,12 +160,16 @@ def update_incident_with(
         return None
 
 
-def hand_flap_to(incident_id: str, execution_arn: str) -> IncidentRecord | None:
+def hand_flap_to(incident_id: str, execution_arn: str, fired_at: datetime | None = None) -> IncidentRecord | None:
     """Hand an open, flapping root incident to the settle run ``execution_arn`` (the one holding it
-    stops at its check); None if it is not one any more (settled, moved on or resolved meanwhile)."""
+    stops at its check), for its alert's re-fire at ``fired_at`` if one started the run (its settle
+    wait counts from then); None if it is not one any more (settled, moved on or resolved meanwhile)."""
     return update_incident(
         incident_id,
-        [IncidentRecord.execution_arn.set(execution_arn)],
+        [
+            IncidentRecord.execution_arn.set(execution_arn),
+            *([IncidentRecord.flap_fired_at.set(fired_at)] if fired_at else []),
+        ],
         condition=(IncidentRecord.flapping == True)  # noqa: E712
         & (IncidentRecord.status == "open")
         & IncidentRecord.parent_id.does_not_exist(),

@@ -260,7 +260,8 @@ class IncidentRepository:
             IncidentRecord.acknowledged_at.remove(),
             IncidentRecord.execution_arn.set(execution_arn) if execution_arn else IncidentRecord.execution_arn.remove(),
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
-            *([IncidentRecord.flapping.set(True)] if flapping else []),  # with its `flapping_detected`
+            # with its `flapping_detected`; its settle wait counts from now
+            *([IncidentRecord.flapping.set(True), IncidentRecord.flap_fired_at.set(now)] if flapping else []),
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 
@@ -335,10 +336,12 @@ class IncidentRepository:
 
         return incident_updates.promote_to_root(incident_id)
 
-    def hand_flap_to(self, incident_id: str, execution_arn: str) -> IncidentRecord | None:
+    def hand_flap_to(
+        self, incident_id: str, execution_arn: str, fired_at: datetime | None = None
+    ) -> IncidentRecord | None:
         from pagerless.store import incident_updates
 
-        return incident_updates.hand_flap_to(incident_id, execution_arn)
+        return incident_updates.hand_flap_to(incident_id, execution_arn, fired_at)
 
 
 def _state_condition(state: str) -> Condition:

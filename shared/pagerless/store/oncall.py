@@ -150,10 +150,6 @@ class EscalationRepository:
             raise
         return True
 
-    def discard(self, record: EscalationRecord) -> None:
-        """Forget an escalation whose execution never started, so a retried start may try again."""
-        record.delete()
-
     def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
         try:
             return EscalationRecord.get(f"escalation#{incident_id}", generation, consistent_read=True)
@@ -163,8 +159,18 @@ class EscalationRepository:
     def for_incident(self, incident_id: str) -> list[EscalationRecord]:
         return list(EscalationRecord.query(f"escalation#{incident_id}", consistent_read=True))
 
-    def set_arn(self, record: EscalationRecord, arn: str) -> None:
-        record.update(actions=[EscalationRecord.execution_arn.set(arn)])
+    def set_arn(self, record: EscalationRecord, arn: str) -> bool:
+        """Store the ARN of the escalation's execution; False if a concurrent start stored it first."""
+        try:
+            record.update(
+                actions=[EscalationRecord.execution_arn.set(arn)],
+                condition=EscalationRecord.execution_arn.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def running(self) -> list[EscalationRecord]:
         """Every escalation still running, of every incident (a full scan; the reconciler's)."""

@@ -25,12 +25,20 @@ from pagerless.workflow.incidents import ACTOR, IncidentClosedError, load
 
 def settle_wait(incident, now: datetime) -> dict:
     """The execution input's settle wait (``settle_seconds``) of a flapping incident: what is left of
-    `flap_settle_seconds` since its reopen (all of it for the reopen's own start; less for a start
-    retried later, or a run resumed after a restart). Empty for an incident that is not flapping."""
+    `flap_settle_seconds` since its alert last began firing, at its reopen or its latest re-fire (all
+    of it for that start; less for a start retried later, or a run resumed after a restart). Empty
+    for an incident that is not flapping."""
     if not incident.flapping:
         return {}
-    held = (now - incident.reopened_at).total_seconds() if incident.reopened_at else 0.0
+    since = _firing_since(incident)
+    held = (now - since).total_seconds() if since else 0.0
     return {"settle_seconds": max(0, math.ceil(settings.intake().flap_settle_seconds - held))}
+
+
+def _firing_since(incident) -> datetime | None:
+    """When the flap's alert last began firing: its latest re-fire, else its reopen (one reopened by
+    a version that did not record it has only the reopen)."""
+    return incident.flap_fired_at or incident.reopened_at
 
 
 def settle(incident_id: str, workspace: str, execution_arn: str | None, now: datetime | None = None) -> dict:
@@ -41,7 +49,7 @@ def settle(incident_id: str, workspace: str, execution_arn: str | None, now: dat
     if incident.status != IncidentStatus.OPEN.value or not incident.open_alerts:
         raise IncidentClosedError(f"incident {incident_id} is no longer an open flap; its settle run stops")
     if incident.flapping and execution_arn:
-        since = incident.reopened_at or incident.created_at
+        since = _firing_since(incident) or incident.created_at
         minutes = max(0, round(((now or utcnow()) - since).total_seconds() / 60))
         timeline.record(
             incident,

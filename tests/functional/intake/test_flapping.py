@@ -218,3 +218,51 @@ def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all
     # Then the incident is marked flapping and its timeline says so, once
     assert IncidentRecord.get(incident_id).flapping is True
     assert [e.type for e in timeline(incident_id)].count("flapping_detected") == 1
+
+
+def test_a_retried_or_resumed_start_of_a_flaps_refire_waits_what_is_left_since_that_refire(runtime, monkeypatch):
+    from pagerless import settings
+    from pagerless.domain.alerts import Alert
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.reconcile import plan
+
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "600")
+    settings.reset()
+    t0 = datetime.now(UTC)
+    now = [t0]
+    started: list[tuple[str, dict]] = []
+    intake = IntakeService(
+        clock=lambda: now[0], start_workflow=lambda incident, name, **options: started.append((name, options))
+    )
+
+    def alert(fingerprint: str, status: str = "firing") -> Alert:
+        return Alert(source="generic", fingerprint=fingerprint, status=status, title="checkout 5xx", service="checkout")
+
+    # Given a flap's reopen (four firings and resolves within a minute, then a fifth firing)
+    for cycle in range(4):
+        now[0] = t0 + timedelta(seconds=10 * cycle)
+        incident_id = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+        now[0] += timedelta(seconds=5)
+        intake.process(alert("flap", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    now[0] = t0 + timedelta(seconds=50)
+    assert intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    # And a correlated alert that holds it open while its own alert resolves
+    now[0] += timedelta(seconds=5)
+    assert intake.process(alert("held"), WORKSPACE, delivery_mark("firing", now[0])).group_id == incident_id
+    now[0] += timedelta(seconds=5)
+    intake.process(alert("flap", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert IncidentRecord.get(incident_id).status == "open"
+    # When its alert fires again five minutes later: the re-fire's settle run waits the whole period
+    now[0] = t0 + timedelta(minutes=6)
+    refired = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0]))
+    assert (refired.incident_id, refired.action) == (incident_id, "refired")
+    name, options = started[-1]
+    assert IncidentRecord.get(incident_id).flapping is True and options["settle_seconds"] == 600
+    # Then a duplicate four minutes later retries that start with what is left since the re-fire
+    now[0] += timedelta(minutes=4)
+    duplicate = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0]))
+    assert duplicate.action == "deduplicated"
+    assert started[-1] == (name, {"record_arn": False, "settle_seconds": 360})
+    # And a restart then resumes its settle run with the same wait (the reconciler's plan)
+    assert plan(IncidentRecord.get(incident_id), now[0])["settle_seconds"] == 360

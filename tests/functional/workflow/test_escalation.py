@@ -2,6 +2,7 @@
 are read back from the NotifyQueue as the notify function would receive them."""
 
 import json
+from contextlib import contextmanager
 from datetime import date, time
 
 import pytest
@@ -819,6 +820,7 @@ def test_a_flapping_incident_no_run_holds_gets_its_settle_run_from_the_scheduled
         actions=[
             IncidentRecord.execution_arn.remove(),
             IncidentRecord.reopened_at.set(datetime.now(UTC) - timedelta(hours=1)),
+            IncidentRecord.flap_fired_at.remove(),  # that version did not record it
         ]
     )
     assert (incident(opened.id).status, incident(opened.id).flapping) == ("open", True)
@@ -866,6 +868,7 @@ def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restar
         actions=[
             IncidentRecord.execution_arn.remove(),
             IncidentRecord.reopened_at.set(datetime.now(UTC) - timedelta(hours=1)),
+            IncidentRecord.flap_fired_at.remove(),  # that version did not record it
         ]
     )
     # When the runtime restarts (its reconciler resumes the incident)
@@ -877,3 +880,181 @@ def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restar
     )
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert incident(opened.id).flapping is False
+
+
+class _Crash(BaseException):
+    """The process dies where it stands (a Lambda timeout, an out-of-memory kill): no handler runs."""
+
+
+@contextmanager
+def _before_escalation_starts(act):
+    """Call ``act(params)`` before every StartExecution of an escalation, through botocore's event
+    system on the real Step Functions client (``act`` may raise, as the call would)."""
+    from pagerless import step_functions
+
+    def hook(params, **_):
+        if "escalation" in params.get("stateMachineArn", ""):
+            act(params)
+
+    events = step_functions.client().meta.events
+    events.register("before-parameter-build.sfn.StartExecution", hook)
+    try:
+        yield
+    finally:
+        events.unregister("before-parameter-build.sfn.StartExecution", hook)
+
+
+def test_an_opening_escalation_whose_start_crashed_pages_once_when_its_step_is_retried(
+    fast_workflow, scenario, oncall, pages
+):
+    from pagerless.oncall.engine import start_for_opened
+
+    # Given an incident whose opening step ran before a policy covered payments-api (nobody paged)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    assert escalation(opened.id) is None
+    oncall(delays=(30, 30, 30))
+    crashed: list[str] = []
+
+    def crash_once(params) -> None:
+        if not crashed:
+            crashed.append(params["name"])
+            raise _Crash
+
+    with _before_escalation_starts(crash_once):
+        # When the process running the opening step dies after the escalation's record is written,
+        # before its StartExecution
+        with pytest.raises(_Crash):
+            start_for_opened(opened.id, opened.id)
+        assert crashed and escalation(opened.id).execution_arn is None
+        # And the step is retried
+        retried = start_for_opened(opened.id, opened.id)
+    # Then the retry starts the escalation's execution, which pages the first step
+    assert retried == {"escalation": f"esc-{opened.id}-1"}
+    assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    # And a further retry starts nothing more: the first step is paged once
+    assert start_for_opened(opened.id, opened.id) == {"escalation": None}
+    assert pages.generations() == ["0-0"]
+    assert escalation(opened.id).execution_arn.endswith(f":esc-{opened.id}-1")
+
+
+def _raise_through_the_alert_queue(scenario, runtime) -> None:
+    """Its source fires the scenario's alert again as critical, through the alert queue (whose
+    delivery SQS retries if it fails); the queue is drained."""
+    from tests.functional.workflow.conftest import _SENDER, alertmanager_payload
+
+    scenario["alert"]["severity"] = "critical"
+    response = _SENDER["client"].post(
+        "/api/webhooks/alertmanager?sync=false",
+        json=alertmanager_payload(scenario["alert"]),
+        headers={"Authorization": f"Bearer {_SENDER['key']}"},
+    )
+    assert response.status_code == 202, response.text
+    runtime.poller.drain()
+
+
+def test_a_raise_whose_delivery_crashed_before_its_page_started_is_paged_once_when_retried(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless.store.oncall import EscalationRecord
+    from tests.functional.workflow.conftest import incident
+
+    # Given a payments-api warning nobody was paged for (the policy covers critical and high)
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    # And the delivery that raises it dies between the escalation's record and its StartExecution:
+    # the call fails, and so does anything the process would have done after it
+    failed: list[str] = []
+
+    def fail_once(params) -> None:
+        if not failed:
+            failed.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    def nothing_after(params, **_) -> None:
+        if failed and params["Key"]["pk"]["S"].startswith("escalation#") and len(failed) == 1:
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "gone"}}, "DeleteItem")
+
+    dynamodb = EscalationRecord._get_connection().connection.client.meta.events
+    dynamodb.register("before-parameter-build.dynamodb.DeleteItem", nothing_after)
+    try:
+        with _before_escalation_starts(fail_once):
+            # When its source raises it to critical through the alert queue, which retries the delivery
+            _raise_through_the_alert_queue(scenario, runtime)
+    finally:
+        dynamodb.unregister("before-parameter-build.dynamodb.DeleteItem", nothing_after)
+    # Then the retried delivery starts the escalation the crashed one left, which pages the first step once
+    assert failed and incident(opened.id).severity == "critical"
+    paged = wait_for(lambda: (r := escalation(opened.id)) and r.pages and r, timeout=30)
+    assert [p["generation"] for p in paged.pages] == ["0-0"]
+    assert paged.pages[0]["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).raise_page_due is None
+
+
+def test_a_duplicate_delivery_that_lost_the_escalation_race_leaves_the_raise_page_to_a_started_one(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from tests.functional.workflow.conftest import incident
+
+    # Given a payments-api warning nobody was paged for (the policy covers critical and high)
+    oncall(delays=(30, 30, 30))
+    scenario["alert"]["severity"] = "warning"
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    starts: list[str] = []
+
+    def duplicate_then_fail(params) -> None:
+        starts.append(params["name"])
+        if len(starts) == 1:
+            # a duplicate of the delivery arrives while this one is about to start the escalation ...
+            assert open_incident(scenario).severity == "critical"
+            # ... and this one's StartExecution then fails
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    # When its source raises it to critical through the alert queue, and a duplicate delivery races it
+    with _before_escalation_starts(duplicate_then_fail):
+        _raise_through_the_alert_queue(scenario, runtime)
+    # Then the raise is paged: the policy's first step, once
+    assert starts and incident(opened.id).severity == "critical"
+    paged = wait_for(lambda: (r := escalation(opened.id)) and r.pages and r, timeout=30)
+    assert [p["generation"] for p in paged.pages] == ["0-0"]
+    assert paged.pages[0]["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert incident(opened.id).raise_page_due is None
+
+
+def test_an_opening_escalation_that_did_not_start_does_not_hold_back_the_workflows_own(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless.incidents.timeline import timeline
+    from pagerless.oncall.engine import start_for_workflow_escalation
+
+    # Given an incident whose opening escalation could not start (Step Functions refused it)
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+
+    def refuse_once(params) -> None:
+        if not refused:
+            refused.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    with _before_escalation_starts(refuse_once):
+        opened = open_incident(scenario)
+        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
+    assert refused and "escalation_failed" in [e.type for e in timeline(opened.id)]
+    assert pages.generations() == []
+    # When the workflow hands the incident to humans
+    started = start_for_workflow_escalation(opened.id, "nothing to run")
+    # Then its escalation pages the policy's first step: the one that never started holds nothing back
+    assert started["escalation"] is not None
+    assert pages.wait_for(f"{started['escalation'].rsplit('-', 1)[-1]}:0-0")["targets"] == [
+        {"kind": "person", "id": PEOPLE["alice"]}
+    ]
+    assert escalation(opened.id).status == "ended"

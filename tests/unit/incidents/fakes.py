@@ -89,7 +89,7 @@ class FakeIncidents:
             if execution_arn and not flapping:  # a flap's execution clears it once the alert settled
                 stored.flapping = False
             if flapping:
-                stored.flapping = True
+                stored.flapping, stored.flap_fired_at = True, now
             stored.raise_page_due = None
 
         return [reopen]
@@ -145,11 +145,11 @@ class FakeIncidents:
     def promote_to_root(self, incident_id: str) -> Incident | None:
         return self._bump(incident_id, parent_id=None, correlation_reason=None)
 
-    def hand_flap_to(self, incident_id: str, execution_arn: str) -> Incident | None:
+    def hand_flap_to(self, incident_id: str, execution_arn: str, fired_at: datetime | None = None) -> Incident | None:
         stored = self.items[incident_id]
         if not stored.flapping or stored.status != "open" or stored.parent_id:
             return None
-        return self._bump(incident_id, execution_arn=execution_arn)
+        return self._bump(incident_id, execution_arn=execution_arn, **({"flap_fired_at": fired_at} if fired_at else {}))
 
 
 @dataclass
