@@ -112,6 +112,8 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
         return Sent()
     if code in _RETRYABLE:
         raise RetryableError(
-            f"dingtalk {code}: {data.get('errmsg')}", THROTTLE_RETRY_SECONDS if code == 130101 else None
+            f"dingtalk {code}: {data.get('errmsg')}",
+            THROTTLE_RETRY_SECONDS if code == 130101 else None,
+            throttled=code == 130101,
         )
     raise PermanentError(f"dingtalk {code}: {data.get('errmsg')}")
