@@ -5,8 +5,9 @@ channel, generation). The delivery is claimed with a conditional write before th
 called, so a Lambda retry of the same job skips what was sent. A retryable failure (429 with
 Retry-After, 5xx, timeout) is tried again with backoff, in this invocation while the wait is
 short, otherwise by the queue; after ``max_attempts`` the delivery is dead and the job goes to
-the dead-letter store, where a replay sends it again. Any other 4xx gives up at once. A throttle
-without a wait of the vendor's (`_throttle_wait`) goes back to the queue for minutes, and only time ends it.
+the dead-letter store, where a replay sends it again. Any other 4xx gives up at once. A throttle (a 429,
+WeCom's 45009, DingTalk's 130101) does not use up ``max_attempts``: it waits the vendor's wait (at least a
+second), or minutes through the queue when the vendor says none, and only time ends it (`_throttle_wait`).
 A message sent in several requests records its parts on the delivery as they go (``Parts``): a retry sends
 the rest.
 
@@ -41,6 +42,7 @@ from pagerless.store.notify import ConfigRepository, DeliveryRepository
 # the fifth is past THROTTLE_GIVE_UP_SECONDS and the delivery is dead (in the dead-letter store, to replay).
 THROTTLE_MIN_WAIT = 300.0
 THROTTLE_GIVE_UP_SECONDS = 1800
+THROTTLE_MIN_RETRY_AFTER = 1.0  # a vendor's "Retry-After: 0" is not taken as "hammer me"
 
 
 class RetryLaterError(Exception):
@@ -71,14 +73,17 @@ def _held_until(retry_after: float | None) -> datetime | None:
     return utcnow() + timedelta(seconds=retry_after)
 
 
-def _throttle_wait(record) -> float | None:
-    """How long a delivery the vendor throttled without saying for how long waits: as long as it has been
-    failing (a throttle window outlasts a passing failure: Teams' connectors count requests per hour and per
-    day), at least THROTTLE_MIN_WAIT, at most SQS's delay maximum; None once it has failed for
-    THROTTLE_GIVE_UP_SECONDS (it is dead). Throttled attempts do not use up ``max_attempts``."""
+def _throttle_wait(record, retry_after: float | None) -> float | None:
+    """How long a delivery the vendor throttled waits: the vendor's ``retry_after``, at least
+    THROTTLE_MIN_RETRY_AFTER; without one, as long as it has been failing (a throttle window outlasts a passing
+    failure: Teams' connectors count requests per hour and per day), at least THROTTLE_MIN_WAIT, at most SQS's
+    delay maximum. None once it has failed for THROTTLE_GIVE_UP_SECONDS (it is dead): throttled attempts do not
+    use up ``max_attempts``, so time is what ends them."""
     failing = (utcnow() - (record.created_at or utcnow())).total_seconds()
     if failing >= THROTTLE_GIVE_UP_SECONDS:
         return None
+    if retry_after is not None:
+        return max(THROTTLE_MIN_RETRY_AFTER, retry_after)
     return float(min(MAX_DELAY_SECONDS, max(THROTTLE_MIN_WAIT, failing)))
 
 
@@ -243,6 +248,7 @@ class NotifyService:
         rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
         counted = attempts - int(record.throttles or 0)  # throttled attempts do not use up max_attempts
+        throttled_here = 0  # but at most max_attempts of them in one invocation: then the queue's pace
         parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
         requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
@@ -275,18 +281,19 @@ class NotifyService:
                 return
             except RetryableError as exc:
                 wait = exc.retry_after
-                throttled = exc.throttled and wait is None
-                if throttled:
+                if exc.throttled:
                     counted -= 1
+                    throttled_here += 1
                     self.deliveries.note_throttle(record)
-                    wait = _throttle_wait(record)
-                if (counted >= conf.max_attempts and not throttled) or (throttled and wait is None):
+                    wait = _throttle_wait(record, wait)
+                if (wait is None) if exc.throttled else counted >= conf.max_attempts:
                     self.deliveries.mark_failed(record, store.DEAD, exc.message)
                     dead_letters.put_delivery(job, channel, record, exc.message, attempts)
                     outcome.failed.append({"channel_id": channel["id"], "status": store.DEAD, "error": exc.message})
                     return
                 delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
-                if delay > conf.max_wait_seconds or not _time_for(deadline, delay):
+                later = delay > conf.max_wait_seconds or throttled_here >= conf.max_attempts
+                if later or not _time_for(deadline, delay):
                     self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=_held_until(wait))
                     raise RetryLaterError(exc.message, wait) from exc
                 self.sleep(delay)

@@ -66,7 +66,11 @@ def settle(job: NotifyJob, plan: list, unreachable: list[str], mentions: Sequenc
 
 
 def note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
-    """A page that reaches nobody must be seen: say so on the incident's timeline, once per person and job."""
+    """A page that reaches nobody must be seen: say so on the incident's timeline, once per person and job.
+
+    One entry names at most ``store.NOTED_PER_ITEM`` people (it is written with their markers in one
+    transaction); more make several. They are cut in the order of ``person_ids`` from those not noted yet, so
+    a concurrent run of the same job, which noted a first part already, cuts the rest the same way."""
     from pagerless import settings
     from pagerless.incidents import timeline
     from pagerless.notify import context as contexts
@@ -77,14 +81,17 @@ def note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
         return
     keys = {p: f"unreachable#{job.incident_id}#{job.event}#{job.generation}#{p}" for p in person_ids}
     fresh = set(store.not_noted(job.workspace, list(keys.values())))
-    if not (new := [p for p in person_ids if keys[p] in fresh]):
-        return
+    new = [p for p in person_ids if keys[p] in fresh]
     retention = settings.notify().log_retention_days
-    timeline.record(
-        incident,
-        "page_unreachable",
-        f"no delivered message of the page (direct message, email or group mention) reached {', '.join(new)}",
-        actor="notify",
-        data={"event": job.event, "generation": job.generation, "person_ids": new},
-        write=lambda item: store.put_noted(item, job.workspace, [keys[p] for p in new], retention_days=retention),
-    )
+    for start in range(0, len(new), store.NOTED_PER_ITEM):
+        part = new[start : start + store.NOTED_PER_ITEM]
+        timeline.record(
+            incident,
+            "page_unreachable",
+            f"no delivered message of the page (direct message, email or group mention) reached {', '.join(part)}",
+            actor="notify",
+            data={"event": job.event, "generation": job.generation, "person_ids": part},
+            write=lambda item, part=part: store.put_noted(
+                item, job.workspace, [keys[p] for p in part], retention_days=retention
+            ),
+        )

@@ -98,9 +98,14 @@ def not_noted(workspace: str, keys: list[str]) -> list[str]:
     return [k for k in keys if f"noted#{k}" not in found]
 
 
+NOTED_PER_ITEM = 99  # DynamoDB's 100 items in one transaction, less the item the markers go with
+
+
 def put_noted(item: Model, workspace: str, keys: list[str], *, retention_days: int) -> bool:
-    """Put ``item`` (a timeline item) with a marker for each of ``keys``, in one transaction; False, and
-    nothing written, when one of them was marked already (another run wrote it first)."""
+    """Put ``item`` (a timeline item) with a marker for each of ``keys`` (at most NOTED_PER_ITEM), in one
+    transaction; False, and nothing written, when one of them was marked already (another run wrote it first)."""
+    if len(keys) > NOTED_PER_ITEM:
+        raise ValueError(f"at most {NOTED_PER_ITEM} markers go with one item, not {len(keys)}")
     expires = int(time.time()) + retention_days * 86400
     try:
         with TransactWrite(connection=Connection(region=Region().__get__(None, NotifyItem))) as tx:

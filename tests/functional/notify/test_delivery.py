@@ -560,3 +560,83 @@ def test_a_5xx_after_throttles_is_retried_as_a_first_failure_not_dead_at_once(ap
     assert (entry["status"], entry["attempts"]) == ("sent", 5)
     assert len(vendors.to("/slack/api/chat.postMessage")) == 5
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path", "status_code", "answer", "headers"),
+    [
+        ("dingtalk", "/robot/send", 200, {"errcode": 130101, "errmsg": "send too fast"}, {}),
+        ("wecom", "/cgi-bin/webhook/send", 200, {"errcode": 45009, "errmsg": "api freq out of limit"}, {}),
+        ("slack", "/slack/api/chat.postMessage", 429, None, {"Retry-After": "60"}),
+    ],
+)
+def test_throttles_that_say_how_long_to_wait_do_not_use_up_the_deliverys_attempts(
+    api, notify_env, admin_key, vendors, channel_type, path, status_code, answer, headers
+):
+    import time
+
+    from pagerless.outbox.jobs import enqueue
+
+    if channel_type == "slack":
+        channel = slack_channel(api, admin_key, vendors)
+    else:
+        url = f"{vendors.base_url}{path}?" + ("access_token=t1" if channel_type == "dingtalk" else "key=k1")
+        channel = create_channel(api, admin_key, "robot", channel_type, {"webhook_url": url})
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given the vendor throttles the robot three times in a row, each time saying how long to wait
+    vendors.fail(path, status_code, times=3, body=answer, headers=headers)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    for _ in range(3):  # the vendor's wait is over each time, and the job comes back
+        if not (messages := notify_queue_messages()):
+            break
+        [entry] = _logs(api, admin_key, incident_id=incident.id)
+        wait_over(entry["id"])
+        for message in messages:
+            message.change_visibility(0)
+        time.sleep(0.01)
+        notify_env.poller.drain()
+    # Then the throttles did not use up its 3 attempts: it is delivered at the fourth, and nothing is dead
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert (entry["status"], entry["attempts"]) == ("sent", 4)
+    assert len(vendors.to(path)) == 4
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_vendor_answering_retry_after_0_forever_is_bounded_in_an_invocation_and_in_time(
+    api, notify_env, admin_key, vendors
+):
+    import time
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.notify import DeliveryRecord
+
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    # Given Slack answers 429 with "Retry-After: 0" to every request
+    vendors.fail("/slack/api/chat.postMessage", 429, times=10_000, headers={"Retry-After": "0"})
+    enqueue(_job(incident.id))
+    # When the job is run once
+    started = time.monotonic()
+    notify_env.poller.drain(max_rounds=1)
+    # Then the invocation does not loop: it tries 3 times, waiting at least a second between throttles, and the
+    # job goes back to the queue with the delivery failed, not dead (a throttle does not use up its attempts)
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 3
+    assert time.monotonic() - started >= 2
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "failed"
+    [message] = notify_queue_messages()
+    # When the delivery has been throttled for more than half an hour and the job comes back
+    DeliveryRecord(entry["id"]).update(actions=[DeliveryRecord.created_at.set(utcnow() - timedelta(minutes=31))])
+    message.change_visibility(0)
+    time.sleep(0.01)
+    notify_env.poller.drain(max_rounds=1)
+    # Then it is dead after one more try, and in the dead-letter store, to be replayed
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 4
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "dead"
+    assert len(api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]) == 1

@@ -628,3 +628,27 @@ def test_a_wecom_page_with_mentions_takes_a_rate_slot_per_message_it_sends(
     if int(time.time() // 60) == minute:  # the minute did not turn during the run
         assert len(vendors.to("/cgi-bin/webhook/send")) == 20
         assert statuses == ["failed"] + ["sent"] * 10
+
+
+def test_a_page_to_120_people_nobody_can_receive_puts_each_on_the_timeline_once(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.people.service import PeopleService
+
+    slack_channel(api, admin_key, vendors)  # no email channel: people with only an email cannot be reached
+    people = PeopleService()
+    crowd = [
+        people.create("default", name=f"Person {n}", email=f"person{n}@example.com", role="operator").id
+        for n in range(120)
+    ]
+    incident = save_incident()
+    # Given a page to 120 people, none of whom any channel reaches, which the queue delivers twice
+    page = _page(incident.id, [{"kind": "person", "id": p} for p in crowd])
+    enqueue(page)
+    notify_env.poller.drain()
+    enqueue(page)
+    notify_env.poller.drain()
+    # Then every one of them is on the timeline as unreachable, once (more than one transaction's 100 items)
+    noted = [p for entry in _unreachable(api, admin_key, incident.id) for p in entry["data"]["person_ids"]]
+    assert sorted(noted) == sorted(crowd)
+    # And the job did not fail over it (it would have gone to the dead-letter store)
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []

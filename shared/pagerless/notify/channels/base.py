@@ -75,8 +75,9 @@ class ChannelError(Exception):
 
 
 class RetryableError(ChannelError):
-    """``throttled``: the vendor said "too many requests" (a 429); without its ``retry_after`` the delivery loop
-    waits as a throttle needs, minutes through the queue, not the seconds of a passing failure."""
+    """``throttled``: the vendor said "too many requests" (a 429, WeCom's 45009, DingTalk's 130101): the attempt
+    does not use up the delivery's retries; without its ``retry_after`` the delivery loop waits as a throttle
+    needs, minutes through the queue, not the seconds of a passing failure."""
 
     def __init__(self, message: str, retry_after: float | None = None, *, throttled: bool = False) -> None:
         super().__init__(message)

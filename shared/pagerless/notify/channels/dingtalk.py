@@ -43,8 +43,8 @@ MENTIONS = "phone"
 _RETRYABLE = {130101, -1}  # sent too fast; system busy
 # A robot that sends more than 20 messages a minute is throttled for 10 minutes (errcode 130101). That
 # figure comes only from copies of DingTalk's robot documentation (we could not check DingTalk's own page):
-# a throttled message is tried again after 11 minutes, past the throttle (a retry inside it would only
-# spend one of the delivery's attempts), and within SQS's 15-minute maximum delay.
+# a throttled message is tried again after 11 minutes, past the throttle (a retry inside it would only be
+# refused again), and within SQS's 15-minute maximum delay.
 THROTTLE_RETRY_SECONDS = 660.0
 # DingTalk refuses a request body over 20,000 bytes for good: errcode 460101 "message too long, exceed 20000
 # bytes" (its documentation of the limit could not be checked; its refusal is quoted the same by many users,
@@ -112,6 +112,8 @@ def send(http: httpx.Client, config: dict, message: Message, *, now: float | Non
         return Sent()
     if code in _RETRYABLE:
         raise RetryableError(
-            f"dingtalk {code}: {data.get('errmsg')}", THROTTLE_RETRY_SECONDS if code == 130101 else None
+            f"dingtalk {code}: {data.get('errmsg')}",
+            THROTTLE_RETRY_SECONDS if code == 130101 else None,
+            throttled=code == 130101,
         )
     raise PermanentError(f"dingtalk {code}: {data.get('errmsg')}")

@@ -88,5 +88,7 @@ def _post(http: httpx.Client, config: dict, body: dict) -> None:
     if code == 0:
         return
     if code in _RETRYABLE:
-        raise RetryableError(f"wecom {code}: {data.get('errmsg')}", 60.0 if code == 45009 else None)
+        raise RetryableError(
+            f"wecom {code}: {data.get('errmsg')}", 60.0 if code == 45009 else None, throttled=code == 45009
+        )
     raise PermanentError(f"wecom {code}: {data.get('errmsg')}")
