@@ -77,9 +77,10 @@ def _throttle_wait(record, retry_after: float | None) -> float | None:
     """How long a delivery the vendor throttled waits: the vendor's ``retry_after``, at least
     THROTTLE_MIN_RETRY_AFTER; without one, as long as it has been failing (a throttle window outlasts a passing
     failure: Teams' connectors count requests per hour and per day), at least THROTTLE_MIN_WAIT, at most SQS's
-    delay maximum. None once it has failed for THROTTLE_GIVE_UP_SECONDS (it is dead): throttled attempts do not
+    delay maximum. None once it has failed for THROTTLE_GIVE_UP_SECONDS since it was made or last replayed (it is dead): throttled attempts do not
     use up ``max_attempts``, so time is what ends them."""
-    failing = (utcnow() - (record.created_at or utcnow())).total_seconds()
+    began = record.replayed_at or record.created_at or utcnow()  # a replay is a new run of tries
+    failing = (utcnow() - began).total_seconds()
     if failing >= THROTTLE_GIVE_UP_SECONDS:
         return None
     if retry_after is not None:

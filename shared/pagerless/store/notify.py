@@ -164,6 +164,7 @@ class DeliveryRecord(BaseModel):
     job = JSONAttribute(null=True)
     recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
     created_at = UTCDateTimeAttribute(default=utcnow)
+    replayed_at = UTCDateTimeAttribute(null=True)  # the last replay: a new run of tries (and throttles) began
     claimed_at = UTCDateTimeAttribute(null=True)
     retry_at = UTCDateTimeAttribute(null=True)  # a failed delivery the vendor told to wait: not tried before
     # a message sent in several requests (SES batches of 50, WeCom's card and its mentions): the parts sent,
@@ -303,6 +304,7 @@ class DeliveryRepository:
                     DeliveryRecord.status.set(FAILED),
                     DeliveryRecord.attempts.set(0),
                     DeliveryRecord.throttles.remove(),
+                    DeliveryRecord.replayed_at.set(utcnow()),
                     DeliveryRecord.updated_at.set(utcnow()),
                     DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
                 ],

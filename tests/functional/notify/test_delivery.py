@@ -639,4 +639,12 @@ def test_a_vendor_answering_retry_after_0_forever_is_bounded_in_an_invocation_an
     assert len(vendors.to("/slack/api/chat.postMessage")) == 4
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "dead"
-    assert len(api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]) == 1
+    [dead] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    # When a person replays it (the vendor still throttles): the replay is a new run of tries
+    replay = api.post(f"/api/webhooks/dead-letter/{dead['id']}/replay", headers=auth(admin_key))
+    assert replay.status_code == 200, replay.text
+    notify_env.poller.drain(max_rounds=1)
+    # Then it is throttled and waits again, not dead at its first throttle for the half hour before the replay
+    assert len(vendors.to("/slack/api/chat.postMessage")) == 7
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["status"] == "failed"
