@@ -329,6 +329,22 @@ def _resolved_and_fired_again(scenario: dict, incident_id: str) -> None:
     assert fired.json()["alerts"][0]["action"] == "reopened", fired.text
 
 
+def _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, *, settle_seconds: int):
+    """An incident that paged alice, who acknowledged it, and whose alert then resolved and fired again:
+    a flap (every re-fire counts as one), whose settle period is ``settle_seconds``."""
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", str(settle_seconds))
+    settings.reset()
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    _resolved_and_fired_again(scenario, opened.id)
+    return opened
+
+
 def _reopen_generations(incident_id: str) -> list[str]:
     from pagerless.store.oncall import EscalationRepository
 
@@ -507,20 +523,12 @@ def test_a_flapping_reopen_keeps_the_escalation_it_did_not_replace_paging(
 def test_a_flapping_incident_whose_alert_then_holds_firing_pages_once_it_has_settled(
     fast_workflow, scenario, oncall, pages, api, operator_key, monkeypatch
 ):
-    from pagerless import settings
     from tests.functional.workflow.conftest import incident, timeline_types
 
     # Given alerts that count as flapping from their first re-fire and settle after 2 seconds of firing
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "2")
-    settings.reset()
     # And an incident that paged alice, who acknowledged it (its escalation stopped)
-    oncall(delays=(30, 30, 30))
-    opened = open_incident(scenario)
-    pages.wait_for("0-0")
-    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
     # When its source resolves it and the alert fires again (a flap), and then stays firing
-    _resolved_and_fired_again(scenario, opened.id)
+    opened = _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=2)
     assert incident(opened.id).flapping is True
     # Then once it has fired for the settle period it is a real reopen: alice is paged again, once
     [generation] = _reopen_generations(opened.id)
@@ -534,21 +542,13 @@ def test_a_flapping_incident_whose_alert_then_holds_firing_pages_once_it_has_set
 def test_flaps_within_the_settle_period_hold_the_page_back_and_the_last_one_pages_once(
     fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
 ):
-    from pagerless import settings
     from pagerless.store.oncall import EscalationRepository
     from tests.functional.workflow.conftest import incident, timeline_types
 
     # Given alerts that count as flapping from their first re-fire and settle after 4 seconds of firing
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "4")
-    settings.reset()
     # And an incident that paged alice, who acknowledged it
-    oncall(delays=(30, 30, 30))
-    opened = open_incident(scenario)
-    pages.wait_for("0-0")
-    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
     # When the alert resolves and fires again twice within the settle period, then stays firing
-    _resolved_and_fired_again(scenario, opened.id)
+    opened = _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=4)
     first = incident(opened.id).execution_arn
     _resolved_and_fired_again(scenario, opened.id)
     last = incident(opened.id).execution_arn
@@ -747,20 +747,12 @@ def _post(payload: dict) -> dict:
 def test_a_flapping_incident_held_open_whose_alert_fires_again_pages_once_it_has_settled(
     fast_workflow, scenario, oncall, pages, api, operator_key, runtime, monkeypatch
 ):
-    from pagerless import settings
     from pagerless.store.oncall import EscalationRepository
     from tests.functional.workflow.conftest import alertmanager_payload, incident, status_of
 
     # Given alerts that count as flapping from their first re-fire and settle after 3 seconds of firing
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "3")
-    settings.reset()
     # And an incident that paged alice, who acknowledged it, and then flapped (its settle run waits)
-    oncall(delays=(30, 30, 30))
-    opened = open_incident(scenario)
-    pages.wait_for("0-0")
-    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
-    _resolved_and_fired_again(scenario, opened.id)
+    opened = _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=3)
     settle_run = incident(opened.id).execution_arn
     # And a second alert of payments-api firing with it (a correlated child: it holds the incident open)
     child = alertmanager_payload({**scenario["alert"], "title": "PaymentsApiLatency"})
@@ -790,21 +782,13 @@ def test_a_flapping_incident_no_run_holds_gets_its_settle_run_from_the_scheduled
 ):
     from datetime import UTC, datetime, timedelta
 
-    from pagerless import settings
     from pagerless.store.incidents import IncidentRecord
     from pagerless.store.oncall import EscalationRepository
     from tests.conftest import ROOT
     from tests.functional.workflow.conftest import incident
 
     # Given an incident that paged alice, who acknowledged it, and that flapped
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
-    settings.reset()
-    oncall(delays=(30, 30, 30))
-    opened = open_incident(scenario)
-    pages.wait_for("0-0")
-    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
-    _resolved_and_fired_again(scenario, opened.id)
+    opened = _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=60)
     # And that a version from before the settle runs reopened an hour ago: open, flapping, no execution
     sfn, settle_run = runtime.client("stepfunctions"), incident(opened.id).execution_arn
 
@@ -849,21 +833,13 @@ def test_a_flapping_incident_from_before_the_settle_runs_is_paged_after_a_restar
 ):
     from datetime import UTC, datetime, timedelta
 
-    from pagerless import settings
     from pagerless.store.incidents import IncidentRecord
     from pagerless.store.oncall import EscalationRepository
     from tests.functional.workflow.conftest import incident
 
     # Given an incident that paged alice, who acknowledged it, and that a version from before the
     # settle runs reopened as a flap an hour ago (open, flapping, no execution)
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
-    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
-    settings.reset()
-    oncall(delays=(30, 30, 30))
-    opened = open_incident(scenario)
-    pages.wait_for("0-0")
-    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
-    _resolved_and_fired_again(scenario, opened.id)
+    opened = _acknowledged_flap(scenario, oncall, pages, api, operator_key, monkeypatch, settle_seconds=60)
     IncidentRecord.get(opened.id).update(
         actions=[
             IncidentRecord.execution_arn.remove(),
