@@ -27,7 +27,7 @@ work whose result cannot differ; every check, error and return value is still mo
    handler produces (one of S, N, BOOL, NULL, SS, NS, M, L with str strings and non-empty string
    map keys): the same dict the generic shape walk builds. Anything else (binary, several or
    unknown type keys, a response transformer that could match an attribute value's key path)
-   takes the generic walk.
+   takes the generic walk (`pagerless.local.moto_serializer`).
 5. ``call_action``'s check that the action is a method of the handler asks the class for that one
    name (``inspect.isfunction(getattr(cls, name))``, what ``inspect.getmembers`` tests for each
    name) instead of listing every member of the class per request.
@@ -88,9 +88,11 @@ def install() -> None:
             return
         _remember_update_expressions()
         _cache_processing_maps()
-        _serialize_attribute_values_directly()
         _find_actions_by_name()
         _remember_definition_parse_trees()
+        from pagerless.local.moto_serializer import patch_serializer
+
+        patch_serializer(_patch)
         from pagerless.local.moto_sqs import patch_sqs_delete, patch_sqs_receive, patch_sqs_send
 
         patch_sqs_receive(_patch)
@@ -278,80 +280,6 @@ def _cache_processing_maps() -> None:
     _patch(DepthFirstTraverser, "nodes_to_be_processed", nodes_to_be_processed)
     _patch(DepthFirstTraverser, "process", process)
     _patch(DepthFirstTraverser, "traverse_node_recursively", traverse_node_recursively)
-
-
-# 4 ---------------------------------------------------------------------- responses
-_TYPE_KEYS = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS", "M", "L"})
-_UNSAFE_ENDINGS = frozenset("SNBML")  # last letters of AttributeValue's member names
-
-
-class _Generic(Exception):
-    """The value needs moto's generic shape walk."""
-
-
-def _attribute_value(value: Any) -> dict:
-    """What moto's JSON serializer builds for an AttributeValue shape, for the values it can be sure of."""
-    if type(value) is not dict or len(value) != 1:
-        raise _Generic
-    ((kind, inner),) = value.items()
-    if kind not in _TYPE_KEYS:
-        raise _Generic
-    if kind == "S" or kind == "N":
-        if type(inner) is not str:
-            raise _Generic
-        return {kind: inner}
-    if kind == "BOOL" or kind == "NULL":
-        if inner is None:
-            return {}
-        return {kind: inner}
-    if inner is None:
-        return {}
-    if kind == "M":
-        if type(inner) is not dict:
-            raise _Generic
-        out = {}
-        for name, member in inner.items():
-            if type(name) is not str or not name:
-                raise _Generic
-            if member is not None:
-                out[name] = _attribute_value(member)
-        return {"M": out}
-    if type(inner) is not list:
-        raise _Generic
-    if kind == "L":
-        return {"L": [None if member is None else _attribute_value(member) for member in inner]}
-    if any(type(member) is not str for member in inner):  # SS, NS
-        raise _Generic
-    return {kind: list(inner)}
-
-
-def _serialize_attribute_values_directly() -> None:
-    from moto.core.serialize import BaseJSONSerializer
-
-    generic = BaseJSONSerializer._serialize_type_structure
-
-    @functools.wraps(generic)
-    def structure(self, serialized, value, shape, key):
-        if (
-            key
-            and value is not None
-            and shape.name == "AttributeValue"
-            and self.service_model.service_name == "dynamodb"
-            and _no_transformer_can_match(self._value_picker)
-        ):
-            try:
-                serialized[shape.serialization.get("name", key)] = _attribute_value(value)
-                return
-            except _Generic:
-                pass
-        generic(self, serialized, value, shape, key)
-
-    _patch(BaseJSONSerializer, "_serialize_type_structure", structure)
-
-
-def _no_transformer_can_match(picker: Any) -> bool:
-    transformers = getattr(picker, "response_transformers", None) or {}
-    return not any(not path or path[-1] in _UNSAFE_ENDINGS for path in transformers)
 
 
 # 5 ---------------------------------------------------------------------- dispatch
