@@ -1,8 +1,11 @@
 """A report's Markdown read in a CommonMark renderer with GFM tables (what the API's ``format=markdown`` and
-the e-mail's text part are read in): alert text in it stays text, in its own cell."""
+chat clients read it in): alert text in it stays text, in its own cell. The e-mail's text part is read as plain
+text: alert text shows there as written, without Markdown's escapes."""
 
 from datetime import UTC, datetime, timedelta
+from html import escape
 
+import boto3
 import pytest
 from markdown_it import MarkdownIt
 
@@ -71,3 +74,68 @@ def test_alert_text_with_markdown_stays_text_in_its_cell(api):
     assert SECOND_LINE.lstrip("# ") not in " ".join(headings), headings
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
     assert "<a " not in html and "<img" not in html and "<b>" not in html and "<em>" not in html, html
+
+
+@pytest.fixture
+def sent_mails():
+    """What the reports' SES client was asked to send (moto's SES keeps only one part of a message)."""
+    from pagerless.reports import mail
+
+    sent = []
+
+    def record(params, **_):
+        sent.append(params["Message"])
+
+    events = mail._ses().meta.events
+    events.register("before-parameter-build.ses.SendEmail", record)
+    yield sent
+    events.unregister("before-parameter-build.ses.SendEmail", record)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_report_emails_text_part_reads_alert_text_as_written(api, admin_key, monkeypatch, sent_mails, language):
+    # Given reports e-mailed to on-call (in English or Chinese) through SES with a verified sender
+    boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="reports@example.com")
+    monkeypatch.setenv("PAGERLESS_REPORTS_EMAIL_FROM", "reports@example.com")
+    put = api.put(
+        "/api/reports/settings",
+        json={"language": language, "email_to": ["oncall@example.com"]},
+        headers=auth(admin_key),
+    )
+    assert put.status_code == 200, put.text
+    # and yesterday's incident whose alert title holds Markdown's markup characters and a second line
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    seed_incident(
+        "INC-MD2",
+        service="checkout_api*5",
+        severity="high",
+        opened=start + timedelta(hours=9),
+        resolved=start + timedelta(hours=9) + minutes(20),
+        title=f"{TITLE}\n{SECOND_LINE}",
+        source="alert`manager",
+    )
+    # When the day's report is generated and e-mailed
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": start.isoformat(),
+            "period_end": (start + timedelta(days=1)).isoformat(),
+            "deliver": True,
+        },
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    [message] = sent_mails
+    text, html = message["Body"]["Text"]["Data"], message["Body"]["Html"]["Data"]
+    # Then the plain-text part shows the alert's source, title (its line break a space) and service as written,
+    # with no Markdown escapes for a reader of plain text to see
+    lines = text.splitlines()
+    assert f"| alert`manager | {TITLE} {SECOND_LINE} | 1 | 1 |" in lines, text
+    assert "| checkout_api*5 | 1 |" in lines, text
+    # And the HTML part shows them as text too
+    assert f"<td>{escape(TITLE + chr(10) + SECOND_LINE)}</td>" in html, html
+    assert "<td>checkout_api*5</td>" in html, html
+    # And the report's Markdown keeps its escapes
+    markdown = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=auth(admin_key))
+    assert "| checkout_api\\*5 | 1 |" in markdown.text, markdown.text
