@@ -9,6 +9,7 @@ import boto3
 import pytest
 from markdown_it import MarkdownIt
 
+from pagerless.reports.render import TEXT
 from tests.conftest import auth
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident
@@ -39,7 +40,9 @@ def _table_after(tokens, heading: str) -> list[list[str]]:
     raise AssertionError(f"no table under {heading}")
 
 
-def test_alert_text_with_markdown_stays_text_in_its_cell(api):
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_alert_text_with_markdown_stays_text_in_its_cell(api, language):
+    t = TEXT[language]
     # Given yesterday's incident whose alert title holds Markdown, HTML, a link, an image and a second line
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     seed_incident(
@@ -62,13 +65,14 @@ def test_alert_text_with_markdown_stays_text_in_its_cell(api):
         headers=operator,
     )
     assert made.status_code == 200, made.text
-    # When its Markdown is read in a CommonMark renderer with GFM tables
-    text = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=operator).text
+    # When its Markdown (in English or Chinese) is read in a CommonMark renderer with GFM tables
+    report_id = made.json()["id"]
+    text = api.get(f"/api/reports/{report_id}", params={"format": "markdown", "lang": language}, headers=operator).text
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     # Then the noisy alerts table has one row of four cells: the source and the title as they were written
     # (the line break a space), the counts
-    assert _table_after(tokens, "Top noisy alerts") == [["alert`manager", f"{TITLE} {SECOND_LINE}", "1", "1"]]
-    assert _table_after(tokens, "By service") == [["pay*ments_api", "1"]]
+    assert _table_after(tokens, t["noisy"]) == [["alert`manager", f"{TITLE} {SECOND_LINE}", "1", "1"]]
+    assert _table_after(tokens, t["by_service"]) == [["pay*ments_api", "1"]]
     # And the alert wrote no heading, link or image of its own anywhere in the report
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert SECOND_LINE.lstrip("# ") not in " ".join(headings), headings
