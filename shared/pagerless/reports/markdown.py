@@ -11,8 +11,13 @@ _MARKDOWN_SPECIAL = re.compile(r"[\\`*~\[\]<>|]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\v\f\x85\u2028\u2029]")
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line of plain text (a report's e-mail text part): its line breaks spaces, nothing escaped."""
+    return _LINE_BREAK.sub(" ", text)
+
+
 def markdown_text(text: str) -> str:
     """``text`` (alert text, a name) as plain text inside a line of Markdown, a GFM table cell included: its
     markup characters backslash-escaped, its line breaks spaces (a break would end the row, and could start
     a heading or a list)."""
-    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), _LINE_BREAK.sub(" ", text))
+    return _MARKDOWN_SPECIAL.sub(lambda m: "\\" + m.group(0), one_line(text))

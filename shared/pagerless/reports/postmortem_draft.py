@@ -7,6 +7,10 @@ escalations to people, severity raises, reopens and SLO budget spent. The impact
 start, reopened (if it did), acknowledged, resolved, time to acknowledge and to resolve (from the last
 reopen, if any), alerts, and each SLO's budget spent during the incident. Action items have an owner (the service's owners from the environment
 context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) and a status.
+
+The sections are Markdown (people edit them as Markdown): what they quote from the record (the alert's title, the
+service, the diagnosis, timeline messages, names) is escaped as text there, so alert text makes no link, emphasis,
+HTML or list of its own. The title, impact table and action items hold plain text; `to_markdown` escapes them.
 """
 
 from dataclasses import dataclass, field
@@ -51,9 +55,15 @@ def time_to_resolve(incident: dict) -> float | None:
     return _minutes(incident.get("resolving_since"), incident.get("resolved_at"))
 
 
+def _md(value: object) -> str:
+    """A value from the record as text inside a section's Markdown."""
+    return markdown_text(str(value))
+
+
 def _action_name(action: dict) -> str:
+    """The action's name, as Markdown text."""
     plan = action.get("plan") or {}
-    return str(action.get("action") or (plan.get("action") or {}).get("action") or "action")
+    return _md(action.get("action") or (plan.get("action") or {}).get("action") or "action")
 
 
 def _action_outcome(action: dict) -> str:
@@ -64,7 +74,7 @@ def _action_outcome(action: dict) -> str:
 
 
 def _action_line(action: dict) -> str:
-    line = f"{_action_name(action)} ({_action_outcome(action)})"
+    line = f"{_action_name(action)} ({_md(_action_outcome(action))})"
     return f"rolled back by {line}" if action.get("rollback") else line
 
 
@@ -73,7 +83,8 @@ def _entries(facts: PostmortemFacts, kind: str) -> list[dict]:
 
 
 def _sentence(entry: dict) -> str:
-    return str(entry.get("message") or "").strip().rstrip(".")
+    """The entry's message as a clause, in Markdown text."""
+    return _md(str(entry.get("message") or "").strip().rstrip("."))
 
 
 def _what_went_wrong(facts: PostmortemFacts) -> list[str]:
@@ -87,7 +98,7 @@ def _what_went_wrong(facts: PostmortemFacts) -> list[str]:
             "The fix did not work ("
             + (", ".join(_action_name(a) for a in fixes) or "the workflow's action")
             + "); Pagerless rolled it back: "
-            + ", ".join(f"{_action_name(a)} ({_action_outcome(a)})" for a in rollbacks)
+            + ", ".join(f"{_action_name(a)} ({_md(_action_outcome(a))})" for a in rollbacks)
             + "."
         )
     elif skipped := _entries(facts, "rollback_skipped"):
@@ -167,17 +178,17 @@ def draft(facts: PostmortemFacts) -> dict:
     incident = facts.incident
     diagnosis = facts.diagnosis or {}
     ttr = time_to_resolve(incident)
-    summary = (
-        f"{incident.get('severity', '').capitalize()} incident on {incident.get('service') or 'an unknown service'}: "
-        f"{incident.get('title')}. "
-        + (f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written.")
+    service = _md(incident.get("service") or "an unknown service")
+    title = _md(incident.get("title") or "")
+    summary = f"{_md(incident.get('severity', '').capitalize())} incident on {service}: {title}. " + (
+        f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."
     )
     # the workflow's fix went well only when it was verified: the workflow resolved the incident
     automatic = [a for a in facts.actions if a.get("source") == "workflow" and not a.get("rollback")]
     fixed_by_workflow = incident.get("resolved_by") == "workflow"
     resolution = "; ".join(_action_line(a) for a in facts.actions) or "No action was recorded."
     approvals = "; ".join(
-        f"{a.get('status')} by {a.get('decided_by') or 'nobody'} after "
+        f"{_md(a.get('status'))} by {_md(a.get('decided_by') or 'nobody')} after "
         f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"
         for a in facts.approvals
     )
@@ -188,10 +199,10 @@ def draft(facts: PostmortemFacts) -> dict:
         went_well.append("Pagerless ran the fix itself: " + ", ".join(_action_name(a) for a in automatic) + ".")
     if diagnosis.get("category"):
         went_well.append(
-            f"The diagnosis named the cause ({diagnosis['category']}, confidence {diagnosis.get('confidence')})."
+            f"The diagnosis named the cause ({_md(diagnosis['category'])}, confidence {diagnosis.get('confidence')})."
         )
     went_wrong = [
-        f"SLO {s['slo_name']} spent {s['budget_consumed_percent']}% of its error budget."
+        f"SLO {_md(s['slo_name'])} spent {s['budget_consumed_percent']}% of its error budget."
         for s in facts.slo_impact
         if s["budget_consumed_minutes"] > 0
     ] + _what_went_wrong(facts)
@@ -199,20 +210,20 @@ def draft(facts: PostmortemFacts) -> dict:
         went_wrong.append("Nobody acknowledged the page.")
     sections = {
         "summary": summary,
-        "impact": f"{incident.get('alert_count')} alert(s) on {incident.get('service') or 'an unknown service'}"
+        "impact": f"{incident.get('alert_count')} alert(s) on {service}"
         + (
             f" ({incident['correlated_incidents']} correlated incident(s))"
             if incident.get("correlated_incidents")
             else ""
         )
         + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
-        "root_causes": diagnosis.get("summary") or "Not diagnosed.",
-        "trigger": incident.get("title") or "",
-        "detection": f"Alert from {incident.get('source') or 'a monitor'} at {incident.get('first_seen')}.",
+        "root_causes": _md(diagnosis["summary"]) if diagnosis.get("summary") else "Not diagnosed.",
+        "trigger": title,
+        "detection": f"Alert from {_md(incident.get('source') or 'a monitor')} at {incident.get('first_seen')}.",
         "resolution": resolution + (f" Approvals: {approvals}." if approvals else ""),
         "lessons_learned": {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": []},
         "timeline": [
-            f"{e['at']} {e['type']} ({e.get('actor', 'system')}): {e.get('message', '')}".rstrip(": ")
+            f"{e['at']} {_md(e['type'])} ({_md(e.get('actor', 'system'))}): {_md(e.get('message') or '')}".rstrip(": ")
             for e in facts.timeline
         ],
     }

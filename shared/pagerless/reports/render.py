@@ -1,10 +1,12 @@
 """A stored report's data rendered to HTML, Markdown or JSON, in English or Chinese.
 
 The renderers only format: every number comes from `reports.data`. HTML is escaped throughout and
-embeds the SVG charts; Markdown is plain tables for chat and e-mail.
+embeds the SVG charts; Markdown is plain tables for chat. An e-mail's text part is the Markdown's layout
+with its values as written: a person reads it as plain text, where Markdown's escapes would show.
 """
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from html import escape
 from zoneinfo import ZoneInfo
@@ -12,7 +14,7 @@ from zoneinfo import ZoneInfo
 from pagerless.clock import parse_time
 from pagerless.domain.errors import ValidationError
 from pagerless.reports import svg
-from pagerless.reports.markdown import markdown_text
+from pagerless.reports.markdown import markdown_text, one_line
 
 FORMATS = ("json", "html", "markdown")
 LANGUAGES = ("en", "zh")
@@ -224,7 +226,13 @@ def render(data: dict, fmt: str = "json", lang: str = "en") -> str:
     return _html(data, t, lang) if fmt == "html" else _markdown(data, t)
 
 
-def _markdown(data: dict, t: dict) -> str:
+def render_text(data: dict, lang: str = "en") -> str:
+    """The report as plain text (an e-mail's text part): the Markdown's layout, its values as written."""
+    _check("markdown", lang)
+    return _markdown(data, TEXT[lang], cell=one_line)
+
+
+def _markdown(data: dict, t: dict, cell: Callable[[str], str] = markdown_text) -> str:
     lines = [f"# {t[data['report_type']]}", "", f"{t['period']}: {period(data)}", "", f"**{headline(data, t)}**", ""]
     for heading, columns, rows in tables(data, t):
         lines += [f"## {heading}", ""]
@@ -233,7 +241,7 @@ def _markdown(data: dict, t: dict) -> str:
             continue
         lines.append("| " + " | ".join(columns) + " |")
         lines.append("|" + "---|" * len(columns))
-        lines += ["| " + " | ".join(markdown_text(cell) for cell in row) + " |" for row in rows]
+        lines += ["| " + " | ".join(cell(value) for value in row) + " |" for row in rows]
         lines.append("")
     return "\n".join(lines)
 

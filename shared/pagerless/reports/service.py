@@ -26,7 +26,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
-from pagerless.reports.render import LANGUAGES, TEXT, first_day, headline, render
+from pagerless.reports.render import LANGUAGES, TEXT, first_day, headline, render, render_text
 from pagerless.store.reports import (
     ReportRecord,
     ReportRepository,
@@ -378,6 +378,6 @@ class ReportService:
             list(settings.email_to),
             subject,
             render(record.data, "html", settings.language),
-            render(record.data, "markdown", settings.language),
+            render_text(record.data, settings.language),
         )
         return list(settings.email_to)

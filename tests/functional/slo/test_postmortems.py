@@ -348,3 +348,60 @@ def test_alert_text_in_a_postmortem_stays_in_its_title_and_its_cells(api):
             row.append("".join(c.content for c in token.children))
     assert all(len(r) == 6 for r in rows) and [r[0] for r in rows[1:]] == [f"AI-{n}" for n in range(1, len(rows))]
     assert rows[1][2] == "Make 'scale `up` | now | AI-9 | forged | row |' for pay|ments a reviewed runbook step", rows
+
+
+PM_TITLE = "Disk full on [db](https://evil.example) **now** <b>x</b> `rm -rf` ![i](https://evil.example/i.png)"
+
+
+def _inline_texts(tokens) -> list[str]:
+    """Each paragraph's, list item's and heading's text, as a reader sees it (markup would be other tokens)."""
+    return [
+        "".join(c.content for c in t.children if c.type in ("text", "softbreak")) for t in tokens if t.type == "inline"
+    ]
+
+
+def test_alert_text_in_a_postmortems_drafted_prose_stays_text(api):
+    from markdown_it import MarkdownIt
+
+    from pagerless.store.timeline import append_timeline
+
+    # Given an incident whose alert title, service, source, diagnosis and fix hold Markdown, HTML and a line break,
+    # and an escalation whose message quotes the alert
+    opened = align(utcnow()) - timedelta(hours=2)
+    title = f"{PM_TITLE}\n- injected item"
+    seed_incident(
+        "INC-PM10",
+        service="pay*ments*",
+        severity="high",
+        opened=opened,
+        acknowledged=opened + minutes(2),
+        resolved=opened + minutes(10),
+        resolved_by="workflow",
+        title=title,
+        source="alert`manager",
+        diagnosis={**DIAGNOSIS, "category": "oom_[killed]", "summary": "It ran out of **memory** <i>again</i>"},
+        actions=[{"action": "patch_<resources>", "status": "succeeded", "source": "workflow"}],
+    )
+    append_timeline(
+        "INC-PM10", opened + minutes(5), "escalated", actor="system", message=f"paged about {title}", data={}
+    )
+    operator = auth(make_key("operator"))
+    assert api.post("/api/incidents/INC-PM10/postmortem", headers=operator).status_code == 201
+    # When its Markdown is read in a CommonMark renderer with GFM tables
+    text = api.get("/api/incidents/INC-PM10/postmortem", params={"format": "markdown"}, headers=operator).text
+    md = MarkdownIt("commonmark").enable("table")
+    html = md.render(text)
+    # Then the drafted prose makes no link, image, emphasis, code, HTML or list item of its own
+    for markup in ("<a ", "<img", "<strong>", "<em>", "<code>", "<b>", "<i>", "<li>injected item"):
+        assert markup not in html, (markup, html)
+    # And reads the alert's words as written (the line break a space)
+    one_line = f"{PM_TITLE} - injected item"
+    texts = _inline_texts(md.parse(text))
+    assert f"High incident on pay*ments*: {one_line}. Resolved after 10.0 minutes." in texts, texts
+    assert one_line in texts, texts  # the trigger
+    assert "It ran out of **memory** <i>again</i>" in texts, texts  # the root causes
+    assert f"Alert from alert`manager at {opened.isoformat()}." in texts, texts  # the detection
+    assert "patch_<resources> (succeeded)" in texts, texts  # the resolution
+    assert f"The incident was escalated to people: paged about {one_line}." in texts, texts
+    assert any(t.endswith(f"escalated (system): paged about {one_line}") for t in texts), texts  # the timeline
+    assert "The diagnosis named the cause (oom_[killed], confidence 0.9)." in texts, texts

@@ -1,11 +1,15 @@
 """A report's Markdown read in a CommonMark renderer with GFM tables (what the API's ``format=markdown`` and
-the e-mail's text part are read in): alert text in it stays text, in its own cell."""
+chat clients read it in): alert text in it stays text, in its own cell. The e-mail's text part is read as plain
+text: alert text shows there as written, without Markdown's escapes."""
 
 from datetime import UTC, datetime, timedelta
+from html import escape
 
+import boto3
 import pytest
 from markdown_it import MarkdownIt
 
+from pagerless.reports.render import TEXT
 from tests.conftest import auth
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident
@@ -36,7 +40,9 @@ def _table_after(tokens, heading: str) -> list[list[str]]:
     raise AssertionError(f"no table under {heading}")
 
 
-def test_alert_text_with_markdown_stays_text_in_its_cell(api):
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_alert_text_with_markdown_stays_text_in_its_cell(api, language):
+    t = TEXT[language]
     # Given yesterday's incident whose alert title holds Markdown, HTML, a link, an image and a second line
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     seed_incident(
@@ -59,15 +65,81 @@ def test_alert_text_with_markdown_stays_text_in_its_cell(api):
         headers=operator,
     )
     assert made.status_code == 200, made.text
-    # When its Markdown is read in a CommonMark renderer with GFM tables
-    text = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=operator).text
+    # When its Markdown (in English or Chinese) is read in a CommonMark renderer with GFM tables
+    report_id = made.json()["id"]
+    text = api.get(f"/api/reports/{report_id}", params={"format": "markdown", "lang": language}, headers=operator).text
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     # Then the noisy alerts table has one row of four cells: the source and the title as they were written
     # (the line break a space), the counts
-    assert _table_after(tokens, "Top noisy alerts") == [["alert`manager", f"{TITLE} {SECOND_LINE}", "1", "1"]]
-    assert _table_after(tokens, "By service") == [["pay*ments_api", "1"]]
+    assert _table_after(tokens, t["noisy"]) == [["alert`manager", f"{TITLE} {SECOND_LINE}", "1", "1"]]
+    assert _table_after(tokens, t["by_service"]) == [["pay*ments_api", "1"]]
     # And the alert wrote no heading, link or image of its own anywhere in the report
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
     assert SECOND_LINE.lstrip("# ") not in " ".join(headings), headings
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)
     assert "<a " not in html and "<img" not in html and "<b>" not in html and "<em>" not in html, html
+
+
+@pytest.fixture
+def sent_mails():
+    """What the reports' SES client was asked to send (moto's SES keeps only one part of a message)."""
+    from pagerless.reports import mail
+
+    sent = []
+
+    def record(params, **_):
+        sent.append(params["Message"])
+
+    events = mail._ses().meta.events
+    events.register("before-parameter-build.ses.SendEmail", record)
+    yield sent
+    events.unregister("before-parameter-build.ses.SendEmail", record)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_report_emails_text_part_reads_alert_text_as_written(api, admin_key, monkeypatch, sent_mails, language):
+    # Given reports e-mailed to on-call (in English or Chinese) through SES with a verified sender
+    boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="reports@example.com")
+    monkeypatch.setenv("PAGERLESS_REPORTS_EMAIL_FROM", "reports@example.com")
+    put = api.put(
+        "/api/reports/settings",
+        json={"language": language, "email_to": ["oncall@example.com"]},
+        headers=auth(admin_key),
+    )
+    assert put.status_code == 200, put.text
+    # and yesterday's incident whose alert title holds Markdown's markup characters and a second line
+    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    seed_incident(
+        "INC-MD2",
+        service="checkout_api*5",
+        severity="high",
+        opened=start + timedelta(hours=9),
+        resolved=start + timedelta(hours=9) + minutes(20),
+        title=f"{TITLE}\n{SECOND_LINE}",
+        source="alert`manager",
+    )
+    # When the day's report is generated and e-mailed
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": start.isoformat(),
+            "period_end": (start + timedelta(days=1)).isoformat(),
+            "deliver": True,
+        },
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    [message] = sent_mails
+    text, html = message["Body"]["Text"]["Data"], message["Body"]["Html"]["Data"]
+    # Then the plain-text part shows the alert's source, title (its line break a space) and service as written,
+    # with no Markdown escapes for a reader of plain text to see
+    lines = text.splitlines()
+    assert f"| alert`manager | {TITLE} {SECOND_LINE} | 1 | 1 |" in lines, text
+    assert "| checkout_api*5 | 1 |" in lines, text
+    # And the HTML part shows them as text too
+    assert f"<td>{escape(TITLE + chr(10) + SECOND_LINE)}</td>" in html, html
+    assert "<td>checkout_api*5</td>" in html, html
+    # And the report's Markdown keeps its escapes
+    markdown = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=auth(admin_key))
+    assert "| checkout_api\\*5 | 1 |" in markdown.text, markdown.text
