@@ -3,6 +3,8 @@ and the reconciler. Changes to an incident go through ``IncidentRepository`` and
 
 from collections.abc import Iterable, Iterator
 
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.store.incident_updates import index_flaps
 from pagerless.store.incidents import IncidentRecord
 
 
@@ -16,12 +18,14 @@ def in_statuses(statuses: Iterable[str]) -> Iterator[IncidentRecord]:
     return iter(IncidentRecord.scan(IncidentRecord.status.is_in(*statuses)))
 
 
-def open_flaps() -> Iterator[IncidentRecord]:
-    """Every open root incident marked flapping (of every workspace; a full scan: the flap sweep's)."""
-    return iter(
-        IncidentRecord.scan(
-            (IncidentRecord.status == "open")
-            & (IncidentRecord.flapping == True)  # noqa: E712
-            & IncidentRecord.parent_id.does_not_exist()
-        )
+def open_flaps() -> list[IncidentRecord]:
+    """Every open root incident marked flapping (of every workspace): the flap sweep's. Read through
+    the sparse `flaps` index, which holds only the incidents flapping and not resolved, then read
+    consistently (the index is eventually consistent, and KEYS_ONLY)."""
+    index_flaps()
+    ids = [entry.id for entry in IncidentRecord.flaps.scan()]
+    found = IncidentRecord.batch_get(ids, consistent_read=True) if ids else []
+    return sorted(
+        (r for r in found if r.status == IncidentStatus.OPEN.value and r.flapping and r.parent_id is None),
+        key=lambda r: r.id,
     )

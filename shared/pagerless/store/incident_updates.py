@@ -17,10 +17,14 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from pagerless.domain.errors import ConflictError
+from pagerless.domain.incidents import IncidentStatus
 from pagerless.store.base import Region
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord, cancellation_codes
+from pagerless.store.system import SystemRepository
 
 APPEND_ATTEMPTS = 25
+# the system item that says the incidents marked flapping before the `flaps` index have their key
+FLAPS_INDEXED = ("migration", "incidents.flaps")
 
 
 def update_incident(incident_id: str, actions: list[Action], condition=None) -> IncidentRecord | None:
@@ -180,15 +184,34 @@ def settle_flapping(incident_id: str, execution_arn: str, entries: Sequence[Mode
     """Clear `flapping` of an open incident that execution ``execution_arn`` holds, with ``entries``
     (its `flapping_stopped`) in the same transaction; None if it is not flapping (any more), or is
     resolved or held by another execution (so the timeline event is written once, by the execution
-    of the flap that settled)."""
+    of the flap that settled). It leaves the flap sweep's index with it."""
     return update_incident_with(
         incident_id,
-        [IncidentRecord.flapping.set(False)],
+        [IncidentRecord.flapping.set(False), IncidentRecord.flap_key.remove()],
         (IncidentRecord.flapping == True)  # noqa: E712
         & (IncidentRecord.status == "open")
         & (IncidentRecord.execution_arn == execution_arn),
         entries,
     )
+
+
+def index_flaps() -> int:
+    """Once per table: give `flap_key` to the incidents a version without the `flaps` index marked
+    flapping (flapping, not resolved, no key), so that the sweep finds them there; one full scan,
+    then a marker on the system table says it is done. The number of incidents it keyed."""
+    if SystemRepository().get(*FLAPS_INDEXED) is not None:
+        return 0
+    unindexed = (
+        (IncidentRecord.flapping == True)  # noqa: E712
+        & (IncidentRecord.status != IncidentStatus.RESOLVED.value)
+        & IncidentRecord.flap_key.does_not_exist()
+    )
+    keyed = 0
+    for record in IncidentRecord.scan(unindexed):
+        # conditional: one settled or resolved since the scan read it stays out
+        keyed += update_incident(record.id, [IncidentRecord.flap_key.set(record.workspace)], unindexed) is not None
+    SystemRepository().put(*FLAPS_INDEXED, {"keyed": keyed})
+    return keyed
 
 
 def raise_severity(incident_id: str, old: str, new: str, now: datetime) -> IncidentRecord | None:

@@ -197,6 +197,8 @@ class IncidentRepository:
         current = IncidentStatus(record.status)
         transition(current, target)
         changes = [IncidentRecord.status.set(target.value), IncidentRecord.updated_at.set(utcnow()), *(actions or [])]
+        if target is IncidentStatus.RESOLVED:  # a resolved flap leaves the flap sweep's index (keeps `flapping`)
+            changes.append(IncidentRecord.flap_key.remove())
         condition = IncidentRecord.status == current.value
         puts = [alongside] if isinstance(alongside, Model) else list(alongside or [])
         try:
@@ -246,8 +248,11 @@ class IncidentRepository:
         ones are timed from the reopen); when it reopened (``now``); and who works on it: the execution
         the reopen starts (``execution_arn``), or none. A reopen that is not a flap (intake judges
         that within the flap window) and starts an execution clears ``flapping``; a flap's execution
-        clears it once the alert has settled (`pagerless.workflow.flapping`)."""
+        clears it once the alert has settled (`pagerless.workflow.flapping`). An incident flapping
+        after the reopen is in the flap sweep's index (`flap_key`), any other is not."""
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
+        # a reopen that neither marks nor starts an execution (a correlated child's) keeps the mark it had
+        flapping_after = flapping or (bool(incident.flapping) and not execution_arn)
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
         return [
             IncidentRecord.reopened_at.set(now),
@@ -262,6 +267,7 @@ class IncidentRepository:
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
             # with its `flapping_detected`; its settle wait counts from now
             *([IncidentRecord.flapping.set(True), IncidentRecord.flap_fired_at.set(now)] if flapping else []),
+            IncidentRecord.flap_key.set(incident.workspace) if flapping_after else IncidentRecord.flap_key.remove(),
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 

@@ -314,3 +314,48 @@ def test_a_resolve_is_one_transaction_and_a_stream_event_per_entry_and_its_redel
         again = intake.process(_alert("resolved"), "default", resolve)
     assert (again.action, again.status) == ("ignored", "resolved")
     assert (meter.costs["redelivered"].writes, meter.costs["redelivered"].failed) == (0, 0)
+
+
+def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_index(runtime, meter):
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.alerts import DeliveryMark
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.steps import run_step
+
+    flaps = f"{runtime.provisioned.tables['IncidentsTable']}.flaps"
+    t0 = datetime.now(UTC)
+    now = [t0]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+
+    def deliver(status: str):
+        return intake.process(_alert(status), "default", DeliveryMark.of(status, now[0]))
+
+    # Given an alert that opens an incident, repeats, resolves and fires again twice (no flap yet)
+    with meter.measure("ordinary"):
+        incident_id = deliver("firing").incident_id
+        now[0] += timedelta(seconds=2)
+        assert deliver("firing").action == "deduplicated"
+        for _ in range(2):
+            now[0] += timedelta(seconds=5)
+            deliver("resolved")
+            now[0] += timedelta(seconds=5)
+            assert deliver("firing").action == "reopened"
+    # Then none of it wrote the flap sweep's index
+    assert flaps not in meter.costs["ordinary"].tables, meter.costs["ordinary"].as_dict()
+    # When it resolves and fires once more within the flap window: a flap's reopen
+    now[0] += timedelta(seconds=5)
+    deliver("resolved")
+    now[0] += timedelta(seconds=5)
+    with meter.measure("flap"):
+        assert deliver("firing").action == "reopened"
+    # Then the mark enters the index: one index write (of 1 WCU), and no item more: a reopen's 6 and the
+    # `flapping_detected` entry (in the reopen's transaction) with its stream event
+    flap = meter.costs["flap"]
+    assert flap.tables[flaps] == {"writes": 1, "wcu": 1}, flap.as_dict()
+    assert (flap.writes, flap.failed) == (8, 1), flap.as_dict()
+    # When its alert holds firing and its settle run clears the mark: one index write, the entry leaving
+    held = IncidentRecord.get(incident_id).execution_arn
+    step = {"step": "settle_flapping", "incident_id": incident_id, "workspace": "default", "execution_arn": held}
+    with meter.measure("settled"):
+        assert run_step(step) == {"settled": True}
+    assert meter.costs["settled"].tables[flaps]["writes"] == 1, meter.costs["settled"].as_dict()
