@@ -133,3 +133,34 @@ def test_a_page_throttled_past_half_an_hour_over_many_receives_is_given_up_with_
     [unreachable] = _timeline(api, admin_key, incident.id, "page_unreachable")
     assert unreachable["data"]["person_ids"] == [bob.id]
     assert notify_queue_messages() == []
+
+
+def test_a_replay_that_reaches_a_person_noted_unreachable_says_so_on_the_timeline(
+    api, notify_env, admin_key, vendors, bob
+):
+    from pagerless.outbox.jobs import enqueue
+
+    slack_channel(api, admin_key, vendors)
+    incident = save_incident()
+    # Given Bob's direct message fails until it is dead, so Bob is on the timeline as unreachable
+    vendors.fail("/slack/api/chat.postMessage", 500, times=3)
+    page = _page_to(incident.id, bob.id)
+    enqueue(page)
+    notify_env.poller.drain()
+    [unreachable] = _timeline(api, admin_key, incident.id, "page_unreachable")
+    assert unreachable["data"]["person_ids"] == [bob.id]
+    assert _timeline(api, admin_key, incident.id, "page_reached_after_replay") == []
+    # When a person replays the dead letter and Slack takes the message (and the queue delivers the job once more)
+    [letter] = _letters(api, admin_key)
+    replayed = api.post(f"/api/webhooks/dead-letter/{letter['id']}/replay", headers=auth(admin_key))
+    assert replayed.status_code == 200, replayed.text
+    notify_env.poller.drain()
+    enqueue(page)
+    notify_env.poller.drain()
+    [entry] = _logs(api, admin_key, incident.id)
+    assert entry["status"] == "sent"
+    # Then the timeline says, once, that the page reached Bob after all (the unreachable entry stays: append-only)
+    [reached] = _timeline(api, admin_key, incident.id, "page_reached_after_replay")
+    assert reached["data"]["person_ids"] == [bob.id]
+    assert bob.id in reached["message"]
+    assert len(_timeline(api, admin_key, incident.id, "page_unreachable")) == 1
