@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import Mention
+from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
 
 
@@ -71,6 +72,9 @@ def settle(job: NotifyJob, plan: list, unreachable: list[str], mentions: Sequenc
         note_reached_after_replay(job, reached)
 
 
+_MAX_REFUSALS = 5  # a part refused this often (concurrent runs, transaction conflicts) is left, logged
+
+
 def _marker(kind: str, job: NotifyJob, person_id: str) -> str:
     return f"{kind}#{job.incident_id}#{job.event}#{job.generation}#{person_id}"
 
@@ -79,8 +83,9 @@ def note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
     """A page that reaches nobody must be seen: say so on the incident's timeline, once per person and job.
 
     One entry names at most ``store.NOTED_PER_ITEM`` people (it is written with their markers in one
-    transaction); more make several. They are cut in the order of ``person_ids`` from those not noted yet, so
-    a concurrent run of the same job, which noted a first part already, cuts the rest the same way."""
+    transaction); more make several. They are cut in the order of ``person_ids`` from those not noted yet; a
+    concurrent run of the same job that noted some of a part first (it judged other people, or read earlier)
+    makes the transaction fail, and the rest of that part is noted in a new entry (`_note`)."""
     from pagerless.store import notify as store
 
     keys = {p: _marker("unreachable", job, p) for p in person_ids}
@@ -114,7 +119,8 @@ def note_reached_after_replay(job: NotifyJob, person_ids: list[str]) -> None:
 
 def _note(job: NotifyJob, people: list[str], keys: dict[str, str], kind: str, message: str) -> None:
     """One timeline entry of ``kind`` per ``store.NOTED_PER_ITEM`` of ``people``, each written with the people's
-    markers (``keys``) in one transaction."""
+    markers (``keys``) in one transaction. A part refused because another run marked some of its people is
+    written again without them: no one is lost, no one is named twice."""
     from pagerless import settings
     from pagerless.incidents import timeline
     from pagerless.notify import context as contexts
@@ -123,9 +129,10 @@ def _note(job: NotifyJob, people: list[str], keys: dict[str, str], kind: str, me
     if not people or (incident := contexts._incident(job)) is None:
         return
     retention = settings.notify().log_retention_days
-    for start in range(0, len(people), store.NOTED_PER_ITEM):
-        part = people[start : start + store.NOTED_PER_ITEM]
-        timeline.record(
+    pending, refusals = list(people), 0
+    while pending and refusals < _MAX_REFUSALS:
+        part = pending[: store.NOTED_PER_ITEM]
+        written = timeline.record(
             incident,
             kind,
             message.format(", ".join(part)),
@@ -135,3 +142,11 @@ def _note(job: NotifyJob, people: list[str], keys: dict[str, str], kind: str, me
                 item, job.workspace, [keys[p] for p in part], retention_days=retention
             ),
         )
+        if written is None:  # a concurrent run noted some of the part first: the rest of it is still to note
+            refusals += 1
+            left = set(store.not_noted(job.workspace, [keys[p] for p in part]))
+            pending = [p for p in part if keys[p] in left] + pending[len(part) :]
+        else:
+            pending = pending[len(part) :]
+    if pending:
+        logger().warning("could not note whom a page reached", extra={"kind": kind, "person_ids": pending[:20]})
