@@ -2,7 +2,8 @@
 
 from functools import cache
 
-from pagerless.notify.delivery import NotifyService, RetryLaterError
+from pagerless.notify.delivery import NotifyService
+from pagerless.notify.throttle import RetryLaterError, requeue_throttled
 from pagerless.observability import logger
 from pagerless.outbox.jobs import QUEUE_REDELIVERY_SECONDS, NotifyJob
 
@@ -20,6 +21,9 @@ def handle_record(body: str, remaining_ms: int | None = None, receipt_handle: st
     longer than the queue's redelivery (DingTalk's throttle, a long Retry-After) comes back only then:
     its message (``receipt_handle``) stays invisible that long, at most SQS's 15-minute delay. A
     shorter wait is not shortened further: the queue's retries keep their spacing.
+
+    A job that only waits (throttled: see `pagerless.notify.throttle`) is instead sent again as a new
+    delayed message and this one is acknowledged: NotifyQueue's maxReceiveCount counts real failures only.
     """
     import time
 
@@ -34,6 +38,9 @@ def handle_record(body: str, remaining_ms: int | None = None, receipt_handle: st
     try:
         outcome = notify_service().handle(job, deadline=deadline)
     except RetryLaterError as exc:
+        if requeue_throttled(job, exc):
+            logger().info("throttled notification job requeued", extra={"event": job.event, "reason": str(exc)[:300]})
+            return {"requeued": True}
         if receipt_handle and exc.retry_after is not None and exc.retry_after > QUEUE_REDELIVERY_SECONDS:
             from pagerless.outbox.jobs import delay_redelivery
 

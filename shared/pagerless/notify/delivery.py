@@ -7,7 +7,8 @@ Retry-After, 5xx, timeout) is tried again with backoff, in this invocation while
 short, otherwise by the queue; after ``max_attempts`` the delivery is dead and the job goes to
 the dead-letter store, where a replay sends it again. Any other 4xx gives up at once. A throttle (a 429,
 WeCom's 45009, DingTalk's 130101) does not use up ``max_attempts``: it waits the vendor's wait (at least a
-second), or minutes through the queue when the vendor says none, and only time ends it (`_throttle_wait`).
+second), or minutes through the queue when the vendor says none, and only time ends it; a job that only waits
+goes back as a new delayed message, so NotifyQueue's maxReceiveCount counts only real failures (`throttle`).
 A message sent in several requests records its parts on the delivery as they go (``Parts``): a retry sends
 the rest.
 
@@ -20,7 +21,6 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import httpx
 
@@ -33,25 +33,11 @@ from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
+from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
-from pagerless.outbox.jobs import MAX_DELAY_SECONDS, QUEUE_REDELIVERY_SECONDS, NotifyJob
+from pagerless.outbox.jobs import NotifyJob
 from pagerless.store import notify as store
 from pagerless.store.notify import ConfigRepository, DeliveryRepository
-
-# NotifyQueue redelivers a job at most 5 times (maxReceiveCount): throttled at 0, 5, 10, 20 and 35 minutes,
-# the fifth is past THROTTLE_GIVE_UP_SECONDS and the delivery is dead (in the dead-letter store, to replay).
-THROTTLE_MIN_WAIT = 300.0
-THROTTLE_GIVE_UP_SECONDS = 1800
-THROTTLE_MIN_RETRY_AFTER = 1.0  # a vendor's "Retry-After: 0" is not taken as "hammer me"
-
-
-class RetryLaterError(Exception):
-    """Some delivery of the job must be tried again later: the queue redelivers the job, not before
-    ``retry_after`` seconds when a vendor said how long to wait (a Retry-After, DingTalk's throttle)."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -62,30 +48,6 @@ class Outcome:
 
     def to_dict(self) -> dict:
         return {"delivered": self.delivered, "skipped": self.skipped, "failed": self.failed}
-
-
-def _held_until(retry_after: float | None) -> datetime | None:
-    """Until when a delivery whose vendor said to wait ``retry_after`` seconds is not tried again: a
-    wait longer than the queue's redelivery holds it while the job's other deliveries come back at
-    the queue's pace (a shorter one is over by the time the job is back)."""
-    if retry_after is None or retry_after <= QUEUE_REDELIVERY_SECONDS:
-        return None
-    return utcnow() + timedelta(seconds=retry_after)
-
-
-def _throttle_wait(record, retry_after: float | None) -> float | None:
-    """How long a delivery the vendor throttled waits: the vendor's ``retry_after``, at least
-    THROTTLE_MIN_RETRY_AFTER; without one, as long as it has been failing (a throttle window outlasts a passing
-    failure: Teams' connectors count requests per hour and per day), at least THROTTLE_MIN_WAIT, at most SQS's
-    delay maximum. None once it has failed for THROTTLE_GIVE_UP_SECONDS since it was made or last replayed (it is dead): throttled attempts do not
-    use up ``max_attempts``, so time is what ends them."""
-    began = record.replayed_at or record.created_at or utcnow()  # a replay is a new run of tries
-    failing = (utcnow() - began).total_seconds()
-    if failing >= THROTTLE_GIVE_UP_SECONDS:
-        return None
-    if retry_after is not None:
-        return max(THROTTLE_MIN_RETRY_AFTER, retry_after)
-    return float(min(MAX_DELAY_SECONDS, max(THROTTLE_MIN_WAIT, failing)))
 
 
 def delivery_id(job: NotifyJob, channel_id: str, event: str | None = None) -> str:
@@ -117,6 +79,7 @@ class NotifyService:
         outcome = Outcome()
         retry_later: list[str] = []
         waits: list[float | None] = []  # per delivery to retry: the vendor's wait, or None (the queue's pace)
+        waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx)
         mentions = self._mentions(job, [c for c, r in plan if r is None])
         for channel, recipient in plan:
@@ -124,17 +87,20 @@ class NotifyService:
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
+                waiting_only = False
                 continue
             try:
                 self._deliver(job, channel, ctx, outcome, deadline, recipient, mentions)
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
                 waits.append(exc.retry_after)
+                waiting_only = waiting_only and exc.throttled
         reach.settle(job, plan, unreachable, mentions, self._status, waiting=bool(retry_later))
         if retry_later:
             # back at the queue's pace while a delivery has no wait of its own, else when the first wait
             # is over: a delivery whose wait is not over is not tried (its claim says when: `not_before`)
-            raise RetryLaterError("; ".join(retry_later), None if None in waits else min(waits))
+            wait = None if None in waits else min(waits)
+            raise RetryLaterError("; ".join(retry_later), wait, throttled=waiting_only)
         return outcome
 
     def given_up(self, job: NotifyJob) -> None:
@@ -227,7 +193,9 @@ class NotifyService:
         )
         if claimed is None:
             if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
-                raise RetryLaterError(f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds())
+                raise RetryLaterError(
+                    f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds(), throttled=True
+                )
             outcome.skipped.append(target)
             return
         override, configured = (recipient.override if recipient is not None else {}), channel
@@ -260,7 +228,7 @@ class NotifyService:
                 if wait > 0:
                     if wait > conf.max_wait_seconds or not _time_for(deadline, wait):
                         self.deliveries.release(record, f"rate limited: {rate} messages a minute")
-                        raise RetryLaterError(f"rate limited for {wait:.0f}s")
+                        raise RetryLaterError(f"rate limited for {wait:.0f}s", throttled=True)
                     self.sleep(wait)
                     continue
             attempts += 1
@@ -286,7 +254,7 @@ class NotifyService:
                     counted -= 1
                     throttled_here += 1
                     self.deliveries.note_throttle(record)
-                    wait = _throttle_wait(record, wait)
+                    wait = throttle_wait(record, wait)
                 if (wait is None) if exc.throttled else counted >= conf.max_attempts:
                     self.deliveries.mark_failed(record, store.DEAD, exc.message)
                     dead_letters.put_delivery(job, channel, record, exc.message, attempts)
@@ -295,8 +263,8 @@ class NotifyService:
                 delay = wait if wait is not None else conf.backoff_base_seconds * 2 ** (counted - 1)
                 later = delay > conf.max_wait_seconds or throttled_here >= conf.max_attempts
                 if later or not _time_for(deadline, delay):
-                    self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=_held_until(wait))
-                    raise RetryLaterError(exc.message, wait) from exc
+                    self.deliveries.mark_failed(record, store.FAILED, exc.message, retry_at=held_until(wait))
+                    raise RetryLaterError(exc.message, wait, throttled=exc.throttled) from exc
                 self.sleep(delay)
                 continue
             self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)

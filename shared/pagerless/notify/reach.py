@@ -5,12 +5,14 @@ however often the queue delivers the job or a dead letter replays it.
 
 While the job is to come back, a person whose message is still to be retried is not judged yet: the job's next
 run decides. When the queue gives up on the job (its dead-letter path), a message not delivered by then reached
-nobody."""
+nobody. The timeline is append-only: when a replay later delivers a message to people noted unreachable for the
+job, a ``page_reached_after_replay`` entry names them (once per person and job)."""
 
 from collections.abc import Callable, Sequence
 
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import Mention
+from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
 
 
@@ -57,41 +59,94 @@ def unreached(
 
 def settle(job: NotifyJob, plan: list, unreachable: list[str], mentions: Sequence[Mention], status_of, *, waiting):
     """Put on the incident's timeline the paged people of ``plan`` and ``unreachable`` (nothing could address
-    them) whom no delivered message reached (see `unreached`)."""
+    them) whom no delivered message reached (see `unreached`), and those a delivered message reached after they
+    were noted unreachable (a replay: `note_reached_after_replay`)."""
     people = list(dict.fromkeys(unreachable + [r.person_id for _, r in plan if r is not None]))
     if not people or not job.incident_id:
         return
-    if nobody := unreached(people, reaching(job, plan, mentions), status_of, waiting=waiting):
+    reaches = reaching(job, plan, mentions)
+    statuses = {delivery: status_of(delivery) for delivery in reaches}  # read once for both judgements
+    if nobody := unreached(people, reaches, statuses.get, waiting=waiting):
         note_unreachable(job, nobody)
+    if reached := [p for p in people if p not in unreached(people, reaches, statuses.get, waiting=False)]:
+        note_reached_after_replay(job, reached)
+
+
+_MAX_REFUSALS = 5  # a part refused this often (concurrent runs, transaction conflicts) is left, logged
+
+
+def _marker(kind: str, job: NotifyJob, person_id: str) -> str:
+    return f"{kind}#{job.incident_id}#{job.event}#{job.generation}#{person_id}"
 
 
 def note_unreachable(job: NotifyJob, person_ids: list[str]) -> None:
     """A page that reaches nobody must be seen: say so on the incident's timeline, once per person and job.
 
     One entry names at most ``store.NOTED_PER_ITEM`` people (it is written with their markers in one
-    transaction); more make several. They are cut in the order of ``person_ids`` from those not noted yet, so
-    a concurrent run of the same job, which noted a first part already, cuts the rest the same way."""
+    transaction); more make several. They are cut in the order of ``person_ids`` from those not noted yet; a
+    concurrent run of the same job that noted some of a part first (it judged other people, or read earlier)
+    makes the transaction fail, and the rest of that part is noted in a new entry (`_note`)."""
+    from pagerless.store import notify as store
+
+    keys = {p: _marker("unreachable", job, p) for p in person_ids}
+    fresh = set(store.not_noted(job.workspace, list(keys.values())))
+    _note(
+        job,
+        [p for p in person_ids if keys[p] in fresh],
+        keys,
+        "page_unreachable",
+        "no delivered message of the page (direct message, email or group mention) reached {}",
+    )
+
+
+def note_reached_after_replay(job: NotifyJob, person_ids: list[str]) -> None:
+    """The timeline is append-only: when a delivered message of the page (a replay of its dead letter) reaches
+    people a ``page_unreachable`` entry named for this job, a ``page_reached_after_replay`` entry names them,
+    once per person and job."""
+    from pagerless.store import notify as store
+
+    keys = {p: _marker("reached", job, p) for p in person_ids}
+    noted = {p: _marker("unreachable", job, p) for p in person_ids}
+    fresh = set(store.not_noted(job.workspace, list(noted.values()) + list(keys.values())))
+    _note(
+        job,
+        [p for p in person_ids if noted[p] not in fresh and keys[p] in fresh],
+        keys,
+        "page_reached_after_replay",
+        "a delivered message of the page reached {} after all (noted unreachable before)",
+    )
+
+
+def _note(job: NotifyJob, people: list[str], keys: dict[str, str], kind: str, message: str) -> None:
+    """One timeline entry of ``kind`` per ``store.NOTED_PER_ITEM`` of ``people``, each written with the people's
+    markers (``keys``) in one transaction. A part refused because another run marked some of its people is
+    written again without them: no one is lost, no one is named twice."""
     from pagerless import settings
     from pagerless.incidents import timeline
     from pagerless.notify import context as contexts
     from pagerless.store import notify as store
 
-    incident = contexts._incident(job)
-    if incident is None:
+    if not people or (incident := contexts._incident(job)) is None:
         return
-    keys = {p: f"unreachable#{job.incident_id}#{job.event}#{job.generation}#{p}" for p in person_ids}
-    fresh = set(store.not_noted(job.workspace, list(keys.values())))
-    new = [p for p in person_ids if keys[p] in fresh]
     retention = settings.notify().log_retention_days
-    for start in range(0, len(new), store.NOTED_PER_ITEM):
-        part = new[start : start + store.NOTED_PER_ITEM]
-        timeline.record(
+    pending, refusals = list(people), 0
+    while pending and refusals < _MAX_REFUSALS:
+        part = pending[: store.NOTED_PER_ITEM]
+        written = timeline.record(
             incident,
-            "page_unreachable",
-            f"no delivered message of the page (direct message, email or group mention) reached {', '.join(part)}",
+            kind,
+            message.format(", ".join(part)),
             actor="notify",
             data={"event": job.event, "generation": job.generation, "person_ids": part},
             write=lambda item, part=part: store.put_noted(
                 item, job.workspace, [keys[p] for p in part], retention_days=retention
             ),
         )
+        if written is None:  # a concurrent run noted some of the part first: the rest of it is still to note
+            refusals += 1
+            left = set(store.not_noted(job.workspace, [keys[p] for p in part]))
+            pending = [p for p in part if keys[p] in left] + pending[len(part) :]
+        else:
+            pending = pending[len(part) :]
+    if pending:
+        logger().warning("could not note whom a page reached", extra={"kind": kind, "person_ids": pending[:20]})

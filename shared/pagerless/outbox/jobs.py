@@ -101,9 +101,12 @@ def delay_redelivery(receipt_handle: str, seconds: float) -> None:
         logger().warning("could not delay the redelivery of a notification job", exc_info=True)
 
 
-def enqueue(job: NotifyJob, *, sqs=None) -> None:
-    """Put the job on NotifyQueue; a no-op (logged by the caller's choice) when no queue is wired."""
+def enqueue(job: NotifyJob, *, sqs=None, delay_seconds: int = 0) -> bool:
+    """Put the job on NotifyQueue, received no sooner than ``delay_seconds`` (at most MAX_DELAY_SECONDS); a no-op
+    (logged by the caller's choice) when no queue is wired: False."""
     url = settings.workflow().notify_queue_url
     if not url:
-        return
-    (sqs or _sqs()).send_message(QueueUrl=url, MessageBody=job.to_json())
+        return False
+    extra = {"DelaySeconds": min(MAX_DELAY_SECONDS, delay_seconds)} if delay_seconds else {}
+    (sqs or _sqs()).send_message(QueueUrl=url, MessageBody=job.to_json(), **extra)
+    return True

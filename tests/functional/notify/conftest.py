@@ -120,3 +120,20 @@ def wait_over(delivery_id: str) -> None:
     from pagerless.store.notify import DeliveryRecord
 
     DeliveryRecord(delivery_id).update(actions=[DeliveryRecord.retry_at.set(utcnow() - timedelta(seconds=1))])
+
+
+def comes_back_in(message) -> float:
+    """Seconds until a NotifyQueue message is received again: its invisibility (a received message) or its delay
+    (one sent with DelaySeconds), whichever ends later."""
+    import time
+
+    return max(message.visible_at, message.delayed_until) / 1000 - time.time()
+
+
+def make_due(message) -> None:
+    """Time passes: the message's invisibility or delay is over (it is received at the next poll)."""
+    import time
+
+    message.change_visibility(0)
+    message.delayed_until = 0.0
+    time.sleep(0.01)

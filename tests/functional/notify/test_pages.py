@@ -568,31 +568,32 @@ def test_a_person_unreachable_is_on_the_timeline_once_however_often_the_job_runs
 def test_people_whose_group_mention_was_still_retried_when_the_queue_gave_up_are_unreachable(
     api, notify_env, admin_key, vendors
 ):
-    import time
+    import boto3
 
+    from pagerless import settings
     from pagerless.outbox.jobs import enqueue
     from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
-    from tests.functional.notify.conftest import notify_queue_messages, wait_over
+    from tests.functional.notify.conftest import make_due, notify_queue_messages
 
     dana, erin = _dana_and_erin()
     url = f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b"
     teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": url})
     incident = save_incident()
-    # Given Teams throttles the connector for as long as the queue keeps the job (no email channel, no chat
-    # address: the card's @-mentions are the only way the page reaches Dana and Erin)
+    # Given Teams throttles the connector (no email channel, no chat address: the card's @-mentions are the only
+    # way the page reaches Dana and Erin), so the job waits on the queue with its mention still to be retried
     vendors.fail("/webhookb2/", 200, times=100, body=TEAMS_CONNECTOR_ERROR.format(status=429).encode())
     targets = [{"kind": "channel", "id": teams["id"]}, {"kind": "person", "id": dana.id}]
     enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
     notify_env.poller.drain()
-    for _ in range(8):  # each throttle's wait is over and the job comes back, until the queue gives up on it
-        if not (messages := notify_queue_messages()):
-            break
-        wait_over(_logs(api, admin_key, incident_id=incident.id)[0]["id"])
-        messages[0].change_visibility(0)
-        time.sleep(0.01)
-        notify_env.poller.drain()
-    notify_env.poller.drain()  # the NotifyDLQ's consumer (the receive that moved the job found nothing to run)
-    assert notify_queue_messages() == []
+    assert _unreachable(api, admin_key, incident.id) == []
+    # When the queue gives up on the job (its redrive policy moves it to NotifyDLQ, as after repeated failures)
+    [message] = notify_queue_messages()
+    make_due(message)
+    sqs = boto3.client("sqs")
+    [received] = sqs.receive_message(QueueUrl=settings.workflow().notify_queue_url)["Messages"]
+    sqs.send_message(QueueUrl=settings.workflow().notify_dlq_url, MessageBody=received["Body"])
+    sqs.delete_message(QueueUrl=settings.workflow().notify_queue_url, ReceiptHandle=received["ReceiptHandle"])
+    notify_env.poller.drain()
     [letter] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
     assert "gave up after the notify queue's retries" in letter["error"]
     # Then the mention that was never delivered reached nobody: both are on the timeline as unreachable, once

@@ -204,7 +204,7 @@ def delete_channel(channel_id: str, principal: AdminDep) -> Response:
 @router.post("/api/notifications/channels/{channel_id}/test")
 def test_channel(channel_id: str, principal: AdminDep) -> dict:
     """Send a test message to this channel now (one delivery, logged) and report the vendor's answer."""
-    from pagerless.notify.delivery import RetryLaterError
+    from pagerless.notify.throttle import RetryLaterError
     from pagerless.outbox.jobs import NotifyJob
 
     service = _service()
