@@ -8,7 +8,11 @@ from pagerless.store.system import SystemRepository
 
 HEARTBEAT_PK = "heartbeat"
 DEAD_LETTER_QUEUES = {"alerts_dlq", "notify_dlq"}
-QUEUE_ATTRIBUTES = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+QUEUE_ATTRIBUTES = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+]
 OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
 
 
@@ -112,7 +116,8 @@ def _notifications(workspace: str | None) -> dict:
 
 
 def _queue(sqs, url: str, *, dead_letter: bool) -> dict:
-    """One GetQueueAttributes: messages waiting and in flight (SQS's approximate counts)."""
+    """One GetQueueAttributes: messages waiting, in flight and delayed (SQS's approximate counts; a
+    notification job waiting out a vendor's throttle is a delayed message: `pagerless.notify.throttle`)."""
     probe = _check(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"])
     if not probe["reachable"]:
         return {**probe, "dead_letter_queue": dead_letter}
@@ -123,6 +128,7 @@ def _queue(sqs, url: str, *, dead_letter: bool) -> dict:
         "state": f"{messages} messages",
         "messages": messages,
         "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
+        "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
         "dead_letter_queue": dead_letter,
     }
 

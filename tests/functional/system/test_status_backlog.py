@@ -93,3 +93,16 @@ def test_an_unreachable_dependency_is_unhealthy(api, runtime, admin_key):
     assert status["healthy"] is False
     assert status["status"] == "unhealthy"
     assert any("deploys" in reason for reason in status["reasons"]), status["reasons"]
+
+
+def test_a_notification_job_waiting_out_a_throttle_is_shown_as_delayed(api, runtime, admin_key):
+    from pagerless import settings
+
+    # Given a notification job sent back to wait out a vendor's throttle (a delayed message)
+    sqs = runtime.client("sqs")
+    sqs.send_message(QueueUrl=settings.workflow().notify_queue_url, MessageBody="{}", DelaySeconds=600)
+    # When the status is read
+    notify = _status(api, admin_key)["queues"]["notify"]
+    # Then the queue shows it as delayed: neither waiting to be taken nor in flight
+    assert notify["delayed"] == 1, notify
+    assert notify["messages"] == 0 and notify["in_flight"] == 0
