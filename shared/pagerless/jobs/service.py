@@ -229,7 +229,12 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
 
     if record.kind == "runbook_run":
         expire(record, waiting_on, note=f"the job was stopped by {actor}")
-    repo.add_event(record, "JobCancelled", by=actor)
+    # the state as the cancel wrote it: a step that had sent its change by then cannot take it back
+    in_flight = ((record.state or {}).get("executing") or {}).get("step")
+    told = in_flight and f"{in_flight} was applying its action when stopped (in flight): it may still take effect"
+    if told:
+        repo.update(record, error=f"stopped by {actor}; {told}")
+    repo.add_event(record, "JobCancelled", by=actor, in_flight=in_flight, message=told or None)
     if record.execution_arn:
         try:
             step_functions.client().stop_execution(

@@ -81,12 +81,24 @@ class ClusterSettings(BaseModel):
         return self.in_cluster or self.kubeconfig_path is not None or self.api_server is not None
 
 
+class ChangeWithheldError(Exception):
+    """The caller withheld a change before it was sent (its run was stopped): nothing was applied."""
+
+
+_CHANGING = ("patch_", "create_", "delete_", "replace_")
+
+
 @dataclass
 class KubeClients:
-    """One ApiClient and the typed API groups Pagerless uses, created on first use."""
+    """One ApiClient and the typed API groups Pagerless uses, created on first use.
+
+    ``before_first_change``, when set, runs once, just before the first call that can change the
+    cluster (not a ``dryRun=All`` one); raising ``ChangeWithheldError`` there keeps that call unsent.
+    After it passed, the action's further calls go on: an action is applied whole or not at all."""
 
     api_client: Any  # kubernetes.client.ApiClient
     request_timeout_seconds: float = 10.0
+    before_first_change: Callable[[], None] | None = None
 
     @cached_property
     def core(self) -> k8s.CoreV1Api:
@@ -121,6 +133,13 @@ class KubeClients:
         the raw answer avoids that, and building no models is faster too.
         """
         kwargs.setdefault("_request_timeout", self.request_timeout_seconds)
+        if (
+            self.before_first_change is not None
+            and kwargs.get("dry_run") != "All"
+            and getattr(method, "__name__", "").startswith(_CHANGING)
+        ):
+            check, self.before_first_change = self.before_first_change, None
+            check()
         response = method(*args, _preload_content=False, **kwargs)
         body = response.data
         if "json" in (response.headers.get("Content-Type") or ""):

@@ -47,6 +47,7 @@ import copy
 import json
 import tempfile
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -178,6 +179,11 @@ class SandboxCluster:
     def slow_down(self, resource: str, seconds: float) -> None:
         """Delay every request for ``resource``, to exercise client timeouts."""
         self._require_server().delays[resource] = seconds
+
+    def on_request(self, hook: Callable[[str, str], None]) -> None:
+        """Call ``hook(method, path)`` before each request is served (outside the cluster's lock): a
+        test holds a request there, on an event, to order something between a caller's read and write."""
+        self._require_server().hooks.append(hook)
 
     def drop_connection(self, resource: str, subresource: str | None = None) -> None:
         """Close the connection of every request for ``resource`` (``/subresource``) without an answer

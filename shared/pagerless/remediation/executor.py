@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pagerless.kube.clients import KubeClients
+from pagerless.kube.clients import ChangeWithheldError, KubeClients
 from pagerless.remediation import actions as a
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.diff import Change, diff, render
@@ -173,6 +173,8 @@ def _apply(
         raise _from_api_exception(exc) from exc
     except HTTPError as exc:
         raise _connection_failure(exc) from exc
+    except ChangeWithheldError as exc:
+        raise _Failed("refused", f"the change was not sent ({exc}): nothing was applied") from exc
 
 
 def _connection_failure(exc: Exception) -> _Failed:

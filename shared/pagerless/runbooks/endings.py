@@ -32,7 +32,7 @@ from pagerless.runbooks.job_state import (
     step_reply,
 )
 from pagerless.runbooks.models import MissingContextError
-from pagerless.store.jobs import COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
+from pagerless.store.jobs import CANCELLED, COMPLETED, FAILED, FINAL, PARKED, RUNNING, JobRecord, JobRepository
 
 # a rollback with one of these statuses put its step back (a dry run changed nothing to put back)
 _UNDONE = {"succeeded", "no_change", "would_change"}
@@ -191,6 +191,47 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     tail = tail[:300]
     note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[: 500 - len(tail)] + tail, outcome=outcome)
     return step_reply("end")
+
+
+def after_stop(job: JobRecord, step, action_plan, outcome, rule: str, approver: str | None) -> None:
+    """The job was stopped while ``step`` ran its action. An action whose change was not yet sent
+    when the stop came was withheld: nothing ran, nothing is told. One already sent (in flight) ran
+    to its end: the job stays cancelled and says what it did after the stop — its event, its
+    result's ``applied_after_stop``, the incident's actions — and that it was neither verified nor
+    rolled back. Raises JobFinishedError: the execution ends as the stop asked."""
+    from pagerless.remediation.workspace_policy import note_action
+
+    if not (job.state or {}).get("executing"):
+        raise JobFinishedError(f"job {job.job_id} is {job.status}; its step {step.name} sent nothing")
+    diff = "\n".join(str(c) for c in outcome.changes)
+    status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
+    told = f"{step.name}: {status} after the job was stopped, not verified and not rolled back"
+    applied = [*((job.result or {}).get("applied_after_stop") or [])]
+    if outcome.changes:
+        applied.append({"step": step.name, "action": action_plan.action.action, "status": status})
+    JobRepository().update(
+        job,
+        state={k: v for k, v in job.state.items() if k != "executing"},
+        result={**(job.result or {}), "outcome": CANCELLED, "applied_after_stop": applied},
+        error=f"{job.error or 'stopped'}; {told}"[:1000],
+        expected_status=(CANCELLED,),
+    )
+    if status == "succeeded":
+        note_action(job.workspace, action_plan.workload, outcome.started_at)
+    record_on_incident(job, action_plan, outcome, status, step=step.name, after_stop=True)
+    note(
+        job,
+        "ToolCompleted",
+        f"{told}. {outcome.message}",
+        node=step.name,
+        action=action_plan.action.action,
+        status=status,
+        rule=rule,
+        approved_by=approver,
+        diff=diff,
+        after_stop=True,
+    )
+    raise JobFinishedError(f"job {job.job_id} is {job.status}; its step {step.name} ended after the stop")
 
 
 def failure(job_id: str, error: dict | None) -> dict:

@@ -7,7 +7,10 @@ Nothing mutating runs without an allowing policy decision, evaluated when the st
 and again when it executes. Step Functions may invoke a step again (its Retry, when Lambda lost
 the answer): an Execute or a passed Verify that already ran answers what it answered the first
 time, and an action whose attempt was cut short before its outcome was recorded is never run a
-second time (the run stops and names it as possibly applied). How a run ends — and the rollback
+second time (the run stops and names it as possibly applied). A stopped job's step may still be
+running in its Lambda: every step writes its progress only while the job is not stopped, and an
+action is sent only after a conditional write marks it executing on a job not stopped (an action
+the stop caught in flight is told by ``endings.after_stop``). How a run ends — and the rollback
 of a run that stops early — is ``pagerless.runbooks.endings``; the job record they share (load,
 note, advance, the actions a step builds) is ``pagerless.runbooks.job_state``.
 """
@@ -21,6 +24,7 @@ from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.job_state import (
+    ACTIVE,
     JobFinishedError,
     advance,
     advanced,
@@ -31,7 +35,7 @@ from pagerless.runbooks.job_state import (
     planned_reply,
     record_on_incident,
     runbook_of,
-    save,
+    save_step,
     step_reply,
 )
 from pagerless.runbooks.models import MissingContextError, Step, resolve
@@ -79,7 +83,7 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     if step is None:
         return step_reply("finish")
     index, dry = int(job.state["index"]), bool(job.input.get("dry_run"))
-    save(job, current_node=step.name)
+    save_step(job, current_node=step.name)
     JobRepository().add_event(job, "StepStarted", node=step.name, index=index, kind=step.kind)
     if step.kind == "wait":
         seconds = 0 if dry else int(step.seconds or 0)
@@ -122,7 +126,7 @@ def plan(job_id: str, entered: str | None = None) -> dict:
     state = {k: v for k, v in job.state.items() if k not in ("executed", "planned")}  # the previous step's
     planned = planned_reply(entered, reply)
     state = {**state, "pending": action_plan.model_dump(mode="json"), "rule": decision.rule}
-    save(job, state={**state, "planned": planned} if planned else state)
+    save_step(job, state={**state, "planned": planned} if planned else state)
     return reply
 
 
@@ -222,14 +226,17 @@ def execute(job_id: str) -> dict:
     if approver is None and job.input.get("auto_approve"):
         approver = job.created_by  # the operator who asked for auto_approve approved every step
     kube = cluster.connect()
+    kube.before_first_change = lambda: _claim(job, step)
     try:
-        # from here the step may change the cluster: an attempt that does not record its outcome
-        # is never run again (the run's ending names the step as possibly applied)
-        save(job, state={**job.state, "executing": {"index": job.state["index"], "step": step.name}})
         outcome = run(action_plan, kube, decision, approved_by=approver)
     finally:
         kube.close()
-    save(job, status=RUNNING)
+    unclaimed = {k: v for k, v in job.state.items() if k != "executing"}
+    if not JobRepository().update(job, status=RUNNING, state=unclaimed, expected_status=ACTIVE):
+        # stopped while the step ran: what it sent before the stop is told, the job stays stopped
+        from pagerless.runbooks.endings import after_stop
+
+        after_stop(job, step, action_plan, outcome, decision.rule, approver)
     diff = "\n".join(str(c) for c in outcome.changes)
     # a step that changed nothing has nothing to undo: its rollback would undo what someone else did
     status = "no_change" if outcome.status == "succeeded" and not outcome.changes else outcome.status
@@ -245,10 +252,10 @@ def execute(job_id: str) -> dict:
         approved_by=approver,
         diff=diff,
     )
-    state = {k: v for k, v in job.state.items() if k != "executing"}
+    state = dict(job.state)
     if status not in ("succeeded", "no_change"):
         reply = step_reply("rollback", reason=f"{step.name} did not succeed ({status}): {outcome.message}")
-        save(job, state={**state, "executed": {"reply": reply}})
+        save_step(job, state={**state, "executed": {"reply": reply}})
         return reply
     if status == "succeeded":
         note_action(job.workspace, action_plan.workload, outcome.started_at)
@@ -276,8 +283,20 @@ def execute(job_id: str) -> dict:
     else:  # the step is done: recorded and advanced in one write, so a retry finds both or neither
         reply = step_reply("plan")
         state = advanced(state, result)
-    save(job, state={**state, "executed": {"reply": reply}})
+    save_step(job, state={**state, "executed": {"reply": reply}})
     return reply
+
+
+def _claim(job: JobRecord, step: Step) -> None:
+    """Just before the step's first change is sent: mark it executing, only while the job is not
+    stopped (one conditional write, so a stop either sees it in flight or withholds it). From here
+    an attempt that does not record its outcome is never run again (its ending names the step as
+    possibly applied)."""
+    from pagerless.kube.clients import ChangeWithheldError
+
+    executing = {"index": job.state["index"], "step": step.name}
+    if not JobRepository().update(job, state={**job.state, "executing": executing}, expected_status=ACTIVE):
+        raise ChangeWithheldError(f"job {job.job_id} is {job.status}")
 
 
 def _interrupted(job: JobRecord, step: Step) -> dict:
@@ -288,7 +307,7 @@ def _interrupted(job: JobRecord, step: Step) -> dict:
         "(it may have changed the cluster)"
     )
     reply = step_reply("rollback", reason=message)
-    save(job, state={**job.state, "executed": {"reply": reply}})
+    save_step(job, state={**job.state, "executed": {"reply": reply}})
     note(job, "StepFailed", message, node=step.name)
     return reply
 
@@ -310,11 +329,12 @@ def verify(job_id: str, attempt: int) -> dict:
     result = run_check(job, step.verify, since)
     attempt = int(attempt or 0) + 1
     if result["ok"]:
-        note(job, "StepVerified", f"{step.name}: verified ({result['message']})"[:500], node=step.name, attempt=attempt)
         reply = step_reply("plan", attempt=attempt)
-        result = {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt}
-        save(job, state={**advanced(job.state, result), "verified": reply})
+        verified = {**job.state["verify"]["result"], "verified": True, "verify_attempts": attempt}
+        save_step(job, state={**advanced(job.state, verified), "verified": reply})
+        note(job, "StepVerified", f"{step.name}: verified ({result['message']})"[:500], node=step.name, attempt=attempt)
         return reply
+    save_step(job)  # a check answered after the stop is not told
     if attempt < step.verify.max_attempts:
         JobRepository().add_event(job, "VerifyPending", node=step.name, attempt=attempt, message=result["message"])
         return step_reply("recheck", seconds=_interval(job, step.verify), attempt=attempt)

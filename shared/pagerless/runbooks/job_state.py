@@ -9,9 +9,10 @@ from pydantic import TypeAdapter
 
 from pagerless.remediation.actions import Action, ActionPlan
 from pagerless.runbooks.models import Runbook, Step, resolve
-from pagerless.store.jobs import FINAL, JobRecord, JobRepository
+from pagerless.store.jobs import FINAL, PARKED, PENDING, RUNNING, JobRecord, JobRepository
 
 _ACTION = TypeAdapter(Action)
+ACTIVE = (PENDING, RUNNING, PARKED)  # a job not stopped (nor finished): its steps may still write
 
 
 class JobFinishedError(Exception):
@@ -83,11 +84,18 @@ def save(job: JobRecord, **fields) -> None:
     JobRepository().update(job, **fields)
 
 
+def save_step(job: JobRecord, **fields) -> None:
+    """Write a step's progress only while the job is not stopped (a conditional write): a step that
+    ends after the stop records nothing and ends quietly (JobFinishedError)."""
+    if not JobRepository().update(job, expected_status=ACTIVE, **fields):
+        raise JobFinishedError(f"job {job.job_id} is {job.status}")
+
+
 def advance(job: JobRecord, result: dict, planned: dict | None = None) -> None:
     state = advanced(job.state, result)
     if planned is not None:
         state["planned"] = planned
-    save(job, state=state)
+    save_step(job, state=state)
 
 
 def planned_reply(entered: str | None, reply: dict) -> dict | None:

@@ -33,6 +33,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.dropped: set[tuple[str, str | None]] = set()  # (resource, subresource): the connection drops
         self.terminating: set[tuple[str, str]] = set()  # (namespace, pod): evicted, the pod stays Terminating
         self.requests: list[tuple[str, str]] = []  # (method, path) as received, for tests
+        self.hooks: list = []  # callables (method, path) run before a request is served, for tests
 
 
 def parse_path(method: str, path: str, query: dict[str, str]) -> api.Request:
@@ -103,6 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self.server.requests.append((self.command, self.path))
+        for hook in list(self.server.hooks):
+            hook(self.command, self.path)  # outside the lock: a held request must not stall the others
         try:
             if url.path.rstrip("/") == "/version":
                 code, payload = 200, api.SANDBOX_VERSION
