@@ -343,9 +343,18 @@ def _replaced(record: EscalationRecord, incident) -> bool:
     if not incident.flapping and not incident.parent_id:
         return True
     return any(
-        other.sk != record.sk and other.started_at >= incident.reopened_at
+        other.sk != record.sk and other.started_at >= incident.reopened_at and _started_or_starting(other)
         for other in EscalationRepository().for_incident(record.incident_id)
     )
+
+
+def _started_or_starting(record: EscalationRecord) -> bool:
+    """Whether the escalation has an execution or its start may still be under way: one whose start
+    failed past that pages nobody (until the escalation sweep starts it) and replaces nothing."""
+    if record.execution_arn:
+        return True
+    grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
+    return record.status == "running" and utcnow() - record.started_at < grace
 
 
 def _reached_nobody(page: dict) -> bool:

@@ -8,10 +8,12 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for_status
+from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for, wait_for_status
 from tests.functional.workflow.test_escalation import (  # noqa: F401 - fixtures
     PEOPLE,
     _before_escalation_starts,
+    _Crash,
+    _resolved_and_fired_again,
     escalation,
     oncall,
     pages,
@@ -147,3 +149,33 @@ def test_a_workflow_escalation_that_cannot_start_is_raised_and_its_retry_starts_
     generation = retried["escalation"].rsplit("-", 1)[-1]
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
 
+
+def test_a_flapping_reopen_whose_escalation_never_started_leaves_the_old_one_paging(
+    fast_workflow, scenario, oncall, pages, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given alerts that count as flapping from their first re-fire, settling only after a minute
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
+    _grace(monkeypatch, 0)
+    settings.reset()
+    # And an escalation that paged alice and waits 5 seconds for bob, nobody having acknowledged
+    oncall(delays=(5, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the incident flaps, and a start of the reopen's own escalation dies before its StartExecution
+    _resolved_and_fired_again(scenario, opened.id)
+
+    def crash(params) -> None:
+        raise _Crash
+
+    with _before_escalation_starts(crash), pytest.raises(_Crash):
+        start(IncidentRepository().get(opened.id), generation="r1", reason="incident reopened")
+    assert escalation(opened.id, "r1").execution_arn is None
+    # Then the escalation that was running goes on paging: bob is paged at step 2
+    assert wait_for(lambda: "1-0" in pages.generations() or escalation(opened.id).status != "running", timeout=60)
+    assert escalation(opened.id).status == "running"
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
