@@ -79,6 +79,7 @@ class WorkflowTimingSettings(BaseSettings):
     ``PAGERLESS_WORKFLOW_VERIFY_WAIT_SECONDS``, ``_VERIFY_MAX_CHECKS`` and
     ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
     ``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS`` (600): see `workflow.verify`.
+    ``PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS`` (120): see `oncall.sweep`.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_WORKFLOW_", extra="ignore")
@@ -89,6 +90,10 @@ class WorkflowTimingSettings(BaseSettings):
     # How long after a fix verification waits, the workload healthy, for the alerts to clear
     # before it resolves anyway (senders that never send a resolve; late resolves).
     alert_clear_grace_seconds: int = Field(default=600, ge=0, le=24 * 3600)
+    # How long an escalation's start may be under way, its step's retries included: a record
+    # without an execution younger than this is being started; an older one, the scheduled
+    # escalation sweep starts (`oncall.sweep`).
+    escalation_start_grace_seconds: int = Field(default=120, ge=0, le=3600)
 
 
 class ApiSettings(BaseSettings):

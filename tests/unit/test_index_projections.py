@@ -14,6 +14,7 @@ MODELS = [
     ("pagerless.store.incidents:IncidentRecord", "IncidentsTable"),
     ("pagerless.store.alerts:AlertRecord", "AlertsTable"),
     ("pagerless.store.timeline:TimelineRecord", "TimelineTable"),
+    ("pagerless.store.oncall:EscalationRecord", "SystemTable"),
 ]
 
 
@@ -59,3 +60,4 @@ def test_the_narrowed_indexes_are_what_docs_writes_md_says():
     assert _template_indexes("AlertsTable")["by_incident"][1] == "KEYS_ONLY"
     assert _template_indexes("IncidentsTable")["by_service"][1:] == ("INCLUDE", ["parent_id", "status"])
     assert _template_indexes("IncidentsTable")["flaps"] == ({"flap_key": "HASH"}, "KEYS_ONLY", [])
+    assert _template_indexes("SystemTable")["awaiting_start"][1] == "KEYS_ONLY"

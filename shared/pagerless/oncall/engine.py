@@ -33,6 +33,12 @@ OPENED = "1"  # the generation of the escalation an opening incident starts
 ESCALATE_SEVERITIES = (Severity.CRITICAL.value, Severity.HIGH.value)  # with no policy match on severity
 
 
+class EscalationNotStartedError(Exception):
+    """Step Functions did not start an escalation (its record waits without an execution). The
+    workflow's state machine retries the step on it; past its retries the workflow goes on and the
+    scheduled escalation sweep (`pagerless.oncall.sweep`) starts it."""
+
+
 def execution_name(incident_id: str, generation: str) -> str:
     return f"esc-{incident_id}-{generation}"[:80]
 
@@ -57,9 +63,9 @@ def start(
 
     A start that stopped between writing the escalation's record and starting its execution (a
     crash, a failed call) left a record without an execution: a later start of the same generation
-    (the retried delivery or workflow step) starts it, by the same name and input, which Step
-    Functions treats as one start. None therefore always means the escalation was started (or has
-    ended): never that another start holds it unstarted."""
+    (the retried delivery or workflow step, or the escalation sweep) starts it, by the same name and
+    input, which Step Functions treats as one start. None therefore always means the escalation was
+    started (or has ended): never that another start holds it unstarted."""
     service = service or OncallService()
     policy = service.select_policy(incident.workspace, incident.service, incident.severity)
     arn = settings.workflow().escalation_state_machine_arn
@@ -158,18 +164,27 @@ def opened_generation(incident_id: str, execution: str | None) -> str:
 
 
 def start_for_opened(incident_id: str, execution: str | None = None) -> dict:
-    """The incident workflow's IncidentOpened step: page whoever the incident's policy names."""
+    """The incident workflow's IncidentOpened step: page whoever the incident's policy names.
+
+    A start that fails is said on the timeline (`escalation_failed`) and raised as
+    EscalationNotStartedError: the state machine retries the step, whose retry starts the record the
+    failed start left; past its retries the workflow goes on and the escalation sweep starts it."""
     incident = _load_incident(incident_id)
     generation = opened_generation(incident_id, execution)
-    try:
-        record = start(
-            incident, generation=generation, reason="incident opened" if generation == OPENED else "incident reopened"
-        )
-    except Exception as exc:  # noqa: BLE001 - paging must not fail the incident workflow; the timeline says why
-        logger().exception("escalation did not start", extra={"incident_id": incident_id})
-        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
-        return {"escalation": None}
+    reason = "incident opened" if generation == OPENED else "incident reopened"
+    record = _start_or_raise(incident, generation=generation, reason=reason)
     return {"escalation": record.execution_name if record else None}
+
+
+def _start_or_raise(incident, **how) -> EscalationRecord | None:
+    """`start`, with a failure said on the timeline and raised as EscalationNotStartedError: the
+    state machine retries the step (its retry starts the record left without an execution)."""
+    try:
+        return start(incident, **how)
+    except Exception as exc:
+        logger().exception("escalation did not start", extra={"incident_id": incident.id})
+        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
+        raise EscalationNotStartedError(f"escalation of incident {incident.id} did not start") from exc
 
 
 def start_for_severity_raise(incident) -> dict:
@@ -201,11 +216,18 @@ def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
     """The workflow handed the incident to humans (a fix failed or did not run, a step failed): page
     the policy again from its first step, unless someone acknowledged it or an escalation still runs.
     The paging had stopped when someone decided the approval; they may have gone back to bed
-    believing the incident fixed."""
+    believing the incident fixed.
+
+    A start that fails raises EscalationNotStartedError (the step is retried; see `start_for_opened`)."""
     incident = _load_incident(incident_id)
     if incident.status == IncidentStatus.RESOLVED.value or incident.acknowledged:
         return {"escalation": None}
-    running = [r for r in EscalationRepository().for_incident(incident_id) if r.status == "running"]
+    digest = hashlib.sha256(f"{incident.execution_arn}|{reason}".encode()).hexdigest()[:10]
+    generation = f"e{digest}"
+    # (its own record, left without an execution by a failed start, is the one a retry starts)
+    running = [
+        r for r in EscalationRepository().for_incident(incident_id) if r.status == "running" and r.sk != generation
+    ]
     # one that a decided approval ends at its next tick is over: someone took the incident, and it failed;
     # one whose start stopped before its execution (and was not retried) pages nobody
     over = [
@@ -213,18 +235,15 @@ def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
         for r in running
         if not r.execution_arn or (r.kind == "incident" and _approval_decided_since(incident_id, r.started_at))
     ]
-    if len(over) < len(running):
-        return {"escalation": None}  # one still paging goes on
+    if len(over) < len(running):  # one still paging goes on (and this one, left unstarted, is not swept)
+        unstarted = EscalationRepository().get(incident_id, generation)
+        if unstarted is not None and not unstarted.execution_arn:
+            _finish(unstarted, "ended", "superseded: an escalation still paging goes on")
+        return {"escalation": None}
     for record in over:
         why = "after the approval" if record.execution_arn else "and this one never started"
         _finish(record, "ended", f"superseded: the workflow escalated {why}")
-    digest = hashlib.sha256(f"{incident.execution_arn}|{reason}".encode()).hexdigest()[:10]
-    try:
-        record = start(incident, generation=f"e{digest}", reason=f"the workflow escalated: {reason}"[:500])
-    except Exception as exc:  # noqa: BLE001 - paging must not fail the workflow; the timeline says why
-        logger().exception("escalation did not start", extra={"incident_id": incident_id})
-        timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
-        return {"escalation": None}
+    record = _start_or_raise(incident, generation=generation, reason=f"the workflow escalated: {reason}"[:500])
     return {"escalation": record.execution_name if record else None}
 
 
@@ -324,9 +343,18 @@ def _replaced(record: EscalationRecord, incident) -> bool:
     if not incident.flapping and not incident.parent_id:
         return True
     return any(
-        other.sk != record.sk and other.started_at >= incident.reopened_at
+        other.sk != record.sk and other.started_at >= incident.reopened_at and _started_or_starting(other)
         for other in EscalationRepository().for_incident(record.incident_id)
     )
+
+
+def _started_or_starting(record: EscalationRecord) -> bool:
+    """Whether the escalation has an execution or its start may still be under way: one whose start
+    failed past that pages nobody (until the escalation sweep starts it) and replaces nothing."""
+    if record.execution_arn:
+        return True
+    grace = timedelta(seconds=settings.workflow_timing().escalation_start_grace_seconds)
+    return record.status == "running" and utcnow() - record.started_at < grace
 
 
 def _reached_nobody(page: dict) -> bool:

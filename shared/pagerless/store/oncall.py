@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
@@ -116,6 +117,21 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return True
 
 
+UNSTARTED = "escalation"  # the `awaiting_start` value of an escalation that has no execution yet
+
+
+class AwaitingStart(GlobalSecondaryIndex):
+    """Sparse: only escalations still waiting for their execution carry its keys (`set_arn`,
+    `hand_over` and `finish` remove them), so the escalation sweep reads those and nothing else."""
+
+    class Meta:
+        index_name = "awaiting_start"
+        projection = KeysOnlyProjection()
+
+    awaiting_start = UnicodeAttribute(hash_key=True)
+    awaiting_since = UTCDateTimeAttribute(range_key=True)
+
+
 class EscalationRecord(BaseModel):
     """One escalation (one Step Functions execution): pk ``escalation#<incident>``, sk the generation."""
 
@@ -138,10 +154,18 @@ class EscalationRecord(BaseModel):
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
+    awaiting_start = UnicodeAttribute(null=True)  # UNSTARTED until its execution is stored
+    awaiting_since = UTCDateTimeAttribute(null=True)
+    by_awaiting_start = AwaitingStart()
+
+
+_STARTED = (EscalationRecord.awaiting_start.remove(), EscalationRecord.awaiting_since.remove())
 
 
 class EscalationRepository:
     def create(self, record: EscalationRecord) -> bool:
+        """Write a new escalation, waiting for its execution; False if its generation exists."""
+        record.awaiting_start, record.awaiting_since = UNSTARTED, record.started_at
         try:
             record.save(condition=EscalationRecord.pk.does_not_exist())
         except PutError as exc:
@@ -163,7 +187,7 @@ class EscalationRepository:
         """Store the ARN of the escalation's execution; False if a concurrent start stored it first."""
         try:
             record.update(
-                actions=[EscalationRecord.execution_arn.set(arn)],
+                actions=[EscalationRecord.execution_arn.set(arn), *_STARTED],
                 condition=EscalationRecord.execution_arn.does_not_exist(),
             )
         except UpdateError as exc:
@@ -180,12 +204,23 @@ class EscalationRepository:
             )
         )
 
+    def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
+        """Escalations written before ``before`` that still have no execution (a query on the sparse
+        `awaiting_start` index: only those are in it), read back whole."""
+        keys = EscalationRecord.by_awaiting_start.query(UNSTARTED, EscalationRecord.awaiting_since < before)
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None]
+
     def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
         False if it stopped meanwhile."""
         try:
             record.update(
-                actions=[EscalationRecord.execution_name.set(name), EscalationRecord.execution_arn.set(arn)],
+                actions=[
+                    EscalationRecord.execution_name.set(name),
+                    EscalationRecord.execution_arn.set(arn),
+                    *_STARTED,
+                ],
                 condition=EscalationRecord.status == "running",
             )
         except UpdateError as exc:
@@ -219,6 +254,7 @@ class EscalationRepository:
                     EscalationRecord.status.set(status),
                     EscalationRecord.reason.set(reason[:500]),
                     EscalationRecord.ended_at.set(utcnow()),
+                    *_STARTED,
                 ],
                 condition=EscalationRecord.status == "running",
             )

@@ -11,11 +11,18 @@ JOBS: dict[str, Callable[[dict], dict]] = {
     "slo-evaluate": lambda event: _slo_evaluate(),
     "reports-due": lambda event: _reports_due(),
     "flap-sweep": lambda event: _flap_sweep(),
+    "escalation-sweep": lambda event: _escalation_sweep(),
 }
 
 
 def _flap_sweep() -> dict:
     from pagerless.workflow.flapping import sweep
+
+    return {"started": sweep()}
+
+
+def _escalation_sweep() -> dict:
+    from pagerless.oncall.sweep import sweep
 
     return {"started": sweep()}
 

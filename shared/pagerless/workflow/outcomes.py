@@ -53,8 +53,15 @@ def resolve(incident_id: str, workspace: str) -> dict:
 def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True) -> dict:
     """Hand the incident to humans with the reason (a no-op move if it is already closed), and page
     them again through its escalation policy unless someone acknowledged it (``page`` False: the
-    caller pages, as an approval's timeout does)."""
+    caller pages, as an approval's timeout does). A page that did not start raises
+    EscalationNotStartedError after the move: the retried step finds the incident escalated and
+    starts only the page."""
     incident = load(incident_id, workspace, closed_ok=True)
+    if page and incident.status == IncidentStatus.ESCALATED.value:
+        # a retried step whose escalation did not start (EscalationNotStartedError): start it now
+        from pagerless.oncall.engine import start_for_workflow_escalation
+
+        return {"status": incident.status, **start_for_workflow_escalation(incident_id, reason)}
     if not can_move(incident, IncidentStatus.ESCALATED):
         timeline.record(incident, "workflow_ended", f"not escalated ({incident.status}): {reason}", actor=ACTOR)
         return {"status": incident.status}

@@ -1012,16 +1012,17 @@ def test_an_opening_escalation_that_did_not_start_does_not_hold_back_the_workflo
     from pagerless.incidents.timeline import timeline
     from pagerless.oncall.engine import start_for_workflow_escalation
 
-    # Given an incident whose opening escalation could not start (Step Functions refused it)
+    # Given an incident whose opening escalation could not start (Step Functions refused it, and
+    # every retry of the workflow's step)
     oncall(delays=(30, 30, 30))
     refused: list[str] = []
 
-    def refuse_once(params) -> None:
-        if not refused:
+    def refuse_opening(params) -> None:
+        if params["name"].endswith("-1"):
             refused.append(params["name"])
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
 
-    with _before_escalation_starts(refuse_once):
+    with _before_escalation_starts(refuse_opening):
         opened = open_incident(scenario)
         wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # handed to humans: no cluster
     assert refused and "escalation_failed" in [e.type for e in timeline(opened.id)]

@@ -1,0 +1,181 @@
+"""Starting escalations when Step Functions refuses the start: the workflow step retries it, the
+workflow goes on when it cannot, and the scheduled `escalation-sweep` starts what was left
+unstarted. Step Functions is refused at the AWS boundary (botocore's event system), as in
+test_escalation.py, whose fixtures these tests share."""
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for, wait_for_status
+from tests.functional.workflow.test_escalation import (  # noqa: F401 - fixtures
+    PEOPLE,
+    _before_escalation_starts,
+    _Crash,
+    _resolved_and_fired_again,
+    escalation,
+    oncall,
+    pages,
+)
+
+pytestmark = pytest.mark.functional
+
+
+def _refuse(refused: list[str], *, times: int | None = None, generation: str | None = None):
+    """A StartExecution hook that refuses the escalation's start (``times`` times, or always), of
+    ``generation`` only if given, and notes each refusal's execution name."""
+
+    def act(params) -> None:
+        if generation is not None and not params["name"].endswith(f"-{generation}"):
+            return
+        if times is None or len(refused) < times:
+            refused.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    return act
+
+
+def _grace(monkeypatch, seconds: int) -> None:
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS", str(seconds))
+    settings.reset()
+
+
+def _sweep(runtime) -> dict:
+    """Fire the template's escalation sweep as EventBridge would."""
+    [target] = [t for t in runtime.schedules() if t.name == "ScheduledFunction-EscalationSweep"]
+    return runtime.scheduler.fire(target)
+
+
+def test_an_opening_escalation_refused_once_is_started_by_the_steps_retry(fast_workflow, scenario, oncall, pages):
+    # Given a policy for payments-api, and Step Functions refusing the first start of an escalation
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, times=1)):
+        # When a critical payments-api incident opens
+        opened = open_incident(scenario)
+        # Then the workflow's IncidentOpened step is retried, and its retry starts the escalation: alice is paged
+        assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert refused == [f"esc-{opened.id}-1"]
+    assert "escalation_failed" in timeline_types(opened.id)
+    assert escalation(opened.id).execution_arn.endswith(f":esc-{opened.id}-1")
+    assert pages.generations() == ["0-0"]
+
+
+def test_an_opening_escalation_that_cannot_start_leaves_the_workflow_going_and_the_sweep_starts_it(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch
+):
+    from tests.conftest import ROOT
+    from tests.functional.workflow.conftest import incident
+
+    # Given a policy for payments-api, and Step Functions refusing every start of an opening escalation
+    oncall(delays=(30, 30, 30))
+    _grace(monkeypatch, 1)
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, generation="1")):
+        # When a critical payments-api incident opens
+        opened = open_incident(scenario)
+        # Then the IncidentOpened step tried again, and once its retries ran out the workflow went on:
+        # it diagnosed the incident and handed it to humans (it did not fail)
+        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # no cluster: nothing to run
+        assert len(refused) > 1
+        # And a sweep while Step Functions still refuses leaves the escalation to the next sweep
+        assert _sweep(runtime)["result"]["started"][0]["start"] == "failed"
+    assert "escalated" not in timeline_types(opened.id)
+    assert incident(opened.id).status == "diagnosed"
+    stranded = escalation(opened.id)
+    assert (stranded.status, stranded.execution_arn) == ("running", None)
+    assert pages.generations() == []
+    # When the scheduled escalation sweep runs once Step Functions accepts starts again
+    swept = _sweep(runtime)["result"]["started"]
+    # Then it starts the escalation left unstarted, under its own name: alice is paged, once
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": f"esc-{opened.id}-1"}]
+    assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert escalation(opened.id).execution_arn.endswith(f":esc-{opened.id}-1")
+    # And a later sweep (the event the template schedules) starts nothing more
+    again = runtime.lambdas.invoke(
+        runtime.lambdas.by_logical_id["ScheduledFunction"].name,
+        json.loads((ROOT / "events" / "scheduled" / "escalation_sweep.json").read_text()),
+    )
+    assert again == {"job": "escalation-sweep", "result": {"started": []}}
+    assert pages.generations() == ["0-0"]
+
+
+def test_the_sweep_does_not_start_the_escalation_of_an_acknowledged_incident(
+    fast_workflow, scenario, oncall, pages, runtime, monkeypatch, api, operator_key
+):
+    from tests.conftest import auth
+
+    # Given an incident whose opening escalation could not start
+    oncall(delays=(30, 30, 30))
+    _grace(monkeypatch, 1)
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, generation="1")):
+        opened = open_incident(scenario)
+        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+    # And that a person acknowledged
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    # When the escalation sweep runs
+    swept = _sweep(runtime)["result"]["started"]
+    # Then it starts nothing: the acknowledge stopped the escalation that never started, and nobody is paged
+    assert swept == []
+    assert escalation(opened.id).status == "stopped"
+    assert pages.generations() == []
+
+
+def test_a_workflow_escalation_that_cannot_start_is_raised_and_its_retry_starts_it(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.oncall.engine import EscalationNotStartedError
+    from pagerless.workflow.outcomes import escalate
+
+    # Given an incident handed to humans whose opening escalation could not start
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, generation="1")):
+        opened = open_incident(scenario)
+        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+    # When the workflow escalates it while Step Functions refuses that start too
+    with _before_escalation_starts(_refuse(refused)), pytest.raises(EscalationNotStartedError):
+        escalate(opened.id, "default", "nothing to run")
+    # Then the step failed (so the state machine retries it), and the timeline says why
+    assert wait_for_status(opened.id, "escalated") == "escalated"
+    assert timeline_types(opened.id).count("escalation_failed") >= 2
+    # When the step is retried (the incident is escalated already)
+    retried = escalate(opened.id, "default", "nothing to run")
+    # Then its escalation starts and pages the policy's first step
+    generation = retried["escalation"].rsplit("-", 1)[-1]
+    assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+
+
+def test_a_flapping_reopen_whose_escalation_never_started_leaves_the_old_one_paging(
+    fast_workflow, scenario, oncall, pages, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given alerts that count as flapping from their first re-fire, settling only after a minute
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_CYCLES", "1")
+    monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "60")
+    _grace(monkeypatch, 0)
+    settings.reset()
+    # And an escalation that paged alice and waits 5 seconds for bob, nobody having acknowledged
+    oncall(delays=(5, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the incident flaps, and a start of the reopen's own escalation dies before its StartExecution
+    _resolved_and_fired_again(scenario, opened.id)
+
+    def crash(params) -> None:
+        raise _Crash
+
+    with _before_escalation_starts(crash), pytest.raises(_Crash):
+        start(IncidentRepository().get(opened.id), generation="r1", reason="incident reopened")
+    assert escalation(opened.id, "r1").execution_arn is None
+    # Then the escalation that was running goes on paging: bob is paged at step 2
+    assert wait_for(lambda: "1-0" in pages.generations() or escalation(opened.id).status != "running", timeout=60)
+    assert escalation(opened.id).status == "running"
+    assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
