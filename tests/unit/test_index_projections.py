@@ -61,3 +61,20 @@ def test_the_narrowed_indexes_are_what_docs_writes_md_says():
     assert _template_indexes("IncidentsTable")["by_service"][1:] == ("INCLUDE", ["parent_id", "status"])
     assert _template_indexes("IncidentsTable")["flaps"] == ({"flap_key": "HASH"}, "KEYS_ONLY", [])
     assert _template_indexes("SystemTable")["awaiting_start"][1] == "KEYS_ONLY"
+    assert _template_indexes("IncidentsTable")["by_end"] == (
+        {"workspace": "HASH", "end_key": "RANGE"},
+        "INCLUDE",
+        sorted(
+            [
+                "parent_id",
+                "service",
+                "severity",
+                "source",
+                "labels",
+                "first_seen",
+                "created_at",
+                "resolved_at",
+                "reopened_at",
+            ]
+        ),
+    )

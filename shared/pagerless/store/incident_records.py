@@ -3,6 +3,8 @@ item and the domain's ``Incident``. What changes an item, and under which condit
 ``pagerless.store.incidents``.
 """
 
+from datetime import UTC, datetime
+
 from pynamodb.attributes import (
     BooleanAttribute,
     JSONAttribute,
@@ -16,6 +18,20 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProject
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import Incident, IncidentStatus
 from pagerless.store.base import BaseModel, Region, TableName
+
+# what `store.slos.service_incident_spans` (with `domain.incidents.is_slo_burn` and `open_periods`) and
+# `store.reports.active_roots` / `open_incidents` read of an incident
+END_PROJECTED = [
+    "parent_id",
+    "service",
+    "severity",
+    "source",
+    "labels",
+    "first_seen",
+    "created_at",
+    "resolved_at",
+    "reopened_at",
+]
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -51,6 +67,33 @@ class Flaps(GlobalSecondaryIndex):
     flap_key = UnicodeAttribute(hash_key=True)  # the workspace
 
 
+# `end_key` of an incident not resolved: sorts after every timestamp
+ACTIVE_END = "~"
+
+
+def end_key_of(status: str, resolved_at: datetime | None) -> str:
+    """The `by_end` range key: the resolve's time (UTC ISO, as `created_key` is written) while resolved,
+    ``ACTIVE_END`` while not."""
+    if status != IncidentStatus.RESOLVED.value or resolved_at is None:
+        return ACTIVE_END
+    return resolved_at.astimezone(UTC).isoformat()
+
+
+class ByEnd(GlobalSecondaryIndex):
+    """Every incident by when it stopped being active: its resolve's time, or ``ACTIVE_END`` while it is
+    active, so the SLO read (the incidents active or resolved since its window began) and the digest (the
+    active ones) read the incidents of their window, not every incident the workspace ever had. INCLUDE of
+    what those reads look at, none of which a duplicate's fold or a status move between active statuses
+    changes (docs/writes.md); the digest reads the items it lists after."""
+
+    class Meta:
+        index_name = "by_end"
+        projection = IncludeProjection(END_PROJECTED)
+
+    workspace = UnicodeAttribute(hash_key=True)
+    end_key = UnicodeAttribute(range_key=True)
+
+
 class IncidentRecord(BaseModel):
     class Meta:
         table_name = TableName("incidents")
@@ -59,6 +102,9 @@ class IncidentRecord(BaseModel):
     id = UnicodeAttribute(hash_key=True)
     workspace = UnicodeAttribute()
     created_key = UnicodeAttribute()
+    # its resolve's time while resolved, "~" while active: its `by_end` key (set at creation, by the
+    # resolve and by the reopen, in their writes)
+    end_key = UnicodeAttribute(null=True)
     service_key = UnicodeAttribute()
     title = UnicodeAttribute()
     description = UnicodeAttribute(default="")
@@ -106,6 +152,7 @@ class IncidentRecord(BaseModel):
     by_workspace = ByWorkspace()
     by_service = ByService()
     flaps = Flaps()
+    by_end = ByEnd()
 
 
 _DOMAIN_FIELDS = tuple(Incident.__dataclass_fields__)
@@ -118,6 +165,7 @@ def record_of(incident: Incident) -> IncidentRecord:
     return IncidentRecord(
         incident.id,
         created_key=incident.created_key,
+        end_key=end_key_of(incident.status, incident.resolved_at),
         service_key=incident.service_key,
         **{k: v for k, v in fields.items() if v is not None},
     )

@@ -19,12 +19,15 @@ from pynamodb.models import Model
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.store.base import Region
+from pagerless.store.incident_records import end_key_of
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord, cancellation_codes
 from pagerless.store.system import SystemRepository
 
 APPEND_ATTEMPTS = 25
 # the system item that says the incidents marked flapping before the `flaps` index have their key
 FLAPS_INDEXED = ("migration", "incidents.flaps")
+# the system item that says the incidents stored before the `by_end` index have their key
+ENDS_INDEXED = ("migration", "incidents.by_end")
 
 
 def update_incident(incident_id: str, actions: list[Action], condition=None) -> IncidentRecord | None:
@@ -211,6 +214,23 @@ def index_flaps() -> int:
         # conditional: one settled or resolved since the scan read it stays out
         keyed += update_incident(record.id, [IncidentRecord.flap_key.set(record.workspace)], unindexed) is not None
     SystemRepository().put(*FLAPS_INDEXED, {"keyed": keyed})
+    return keyed
+
+
+def index_ends() -> int:
+    """Once per table: give `end_key` to the incidents a version without the `by_end` index stored (its
+    resolve's time if resolved, "~" if not), so that the SLO and digest reads find them there; one full
+    scan, then a marker on the system table says it is done. The number of incidents it keyed."""
+    if SystemRepository().get(*ENDS_INDEXED) is not None:
+        return 0
+    keyed = 0
+    for record in IncidentRecord.scan(IncidentRecord.end_key.does_not_exist()):
+        # conditional: a resolve or reopen since the scan read it wrote the key itself
+        unchanged = IncidentRecord.end_key.does_not_exist() & (IncidentRecord.status == record.status)
+        resolved_at = record.resolved_at or record.updated_at or record.created_at
+        key = end_key_of(record.status, resolved_at)
+        keyed += update_incident(record.id, [IncidentRecord.end_key.set(key)], unchanged) is not None
+    SystemRepository().put(*ENDS_INDEXED, {"keyed": keyed})
     return keyed
 
 

@@ -19,6 +19,7 @@ from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, seconds_to_resolve, transition
 from pagerless.store.base import Region, decode_cursor, encode_cursor
+from pagerless.store.incident_records import ACTIVE_END, end_key_of
 from pagerless.store.incident_records import IncidentRecord as IncidentRecord
 from pagerless.store.incident_records import record_of as record_of
 from pagerless.store.incident_records import to_domain as to_domain
@@ -258,6 +259,7 @@ class IncidentRepository:
             IncidentRecord.reopened_at.set(now),
             IncidentRecord.metrics.set(metrics),
             IncidentRecord.resolved_at.remove(),
+            IncidentRecord.end_key.set(ACTIVE_END),  # active again: the digest's, and every SLO window's
             IncidentRecord.resolved_by.remove(),
             IncidentRecord.resolution.remove(),
             IncidentRecord.acknowledged.set(False),
@@ -279,6 +281,7 @@ class IncidentRepository:
         seconds = seconds_to_resolve(incident, now)
         return [
             IncidentRecord.resolved_at.set(now),
+            IncidentRecord.end_key.set(end_key_of(IncidentStatus.RESOLVED.value, now)),
             IncidentRecord.resolved_by.set(by),
             IncidentRecord.resolution.set(resolution),
             IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_resolve_seconds": seconds}),

@@ -18,6 +18,8 @@ from pagerless.domain.errors import NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.store.approvals import ApprovalRecord, to_domain
 from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.incident_records import ACTIVE_END
+from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 
 
@@ -135,26 +137,30 @@ def incidents_opened(workspace: str, start: datetime, end: datetime) -> list[Inc
 
 def open_incidents(workspace: str) -> int:
     """How many incidents of the workspace are active (not resolved), however long ago they opened, a storm's
-    correlated children not counted apart from their root: a count query of the workspace's partition of
-    `by_workspace` with a filter (the table has no status index)."""
-    active = [s.value for s in ACTIVE_STATUSES]
-    return IncidentRecord.by_workspace.count(
-        workspace,
-        filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
+    correlated children not counted apart from their root: a count query of the active entries of the
+    workspace's `by_end` index (the active incidents only, not the workspace's history)."""
+    index_ends()
+    return IncidentRecord.by_end.count(
+        workspace, IncidentRecord.end_key == ACTIVE_END, filter_condition=IncidentRecord.parent_id.does_not_exist()
     )
 
 
 def active_roots(workspace: str) -> list[IncidentRecord]:
     """The workspace's active incidents that are not correlated children, however long ago they opened, newest
-    first (the query `open_incidents` counts)."""
-    active = [s.value for s in ACTIVE_STATUSES]
-    return list(
-        IncidentRecord.by_workspace.query(
-            workspace,
-            filter_condition=IncidentRecord.status.is_in(*active) & IncidentRecord.parent_id.does_not_exist(),
-            scan_index_forward=False,
+    first: the active entries of the `by_end` index (those `open_incidents` counts), then their items in one
+    BatchGetItem (the index holds what the SLO reads need, not what the digest lists)."""
+    index_ends()
+    ids = [
+        entry.id
+        for entry in IncidentRecord.by_end.query(
+            workspace, IncidentRecord.end_key == ACTIVE_END, filter_condition=IncidentRecord.parent_id.does_not_exist()
         )
-    )
+    ]
+    found = IncidentRecord.batch_get(ids) if ids else []
+    active = {s.value for s in ACTIVE_STATUSES}
+    # the index is eventually consistent: an item resolved or correlated meanwhile is left out
+    roots = [r for r in found if r.workspace == workspace and r.status in active and r.parent_id is None]
+    return sorted(roots, key=lambda r: r.created_key, reverse=True)
 
 
 def incidents_reopened(

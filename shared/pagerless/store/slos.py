@@ -17,6 +17,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import is_slo_burn, open_periods
 from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
 
@@ -130,12 +131,12 @@ def service_incident_spans(
     while open. An incident is open from its first alert until it resolves; a reopened one only in its open
     periods (`domain.incidents.open_periods`): the time it sat resolved before a reopen is in no span.
 
-    One query of the workspace's incidents, plus one of the timeline of each reopened incident (one with a
-    ``reopened_at``) that overlaps [start, end), for its resolves and reopens; the others need none."""
+    One query of the workspace's `by_end` index for the incidents active now or resolved after ``start``
+    (those resolved before the window are not read), plus one of the timeline of each reopened incident (one
+    with a ``reopened_at``) that overlaps [start, end), for its resolves and reopens; the others need none."""
+    index_ends()
     condition = (IncidentRecord.service == service) & IncidentRecord.severity.is_in(*severities)
-    rows = IncidentRecord.by_workspace.query(
-        workspace, IncidentRecord.created_key < f"{_utc(end)}~", filter_condition=condition
-    )
+    rows = IncidentRecord.by_end.query(workspace, IncidentRecord.end_key > _utc(start), filter_condition=condition)
     spans: list[tuple[datetime, datetime | None]] = []
     for row in rows:
         if is_slo_burn(row):  # an SLO's own burn alert: its service's downtime is the incident that burns

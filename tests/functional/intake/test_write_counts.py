@@ -359,3 +359,40 @@ def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_index(runtime, met
     with meter.measure("settled"):
         assert run_step(step) == {"settled": True}
     assert meter.costs["settled"].tables[flaps]["writes"] == 1, meter.costs["settled"].as_dict()
+
+
+def test_the_end_index_is_written_on_create_resolve_and_reopen_only(runtime, meter):
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.alerts import DeliveryMark
+
+    tables = runtime.provisioned.tables
+    by_end = f"{tables['IncidentsTable']}.by_end"
+    now = [datetime.now(UTC)]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+
+    def deliver(status: str):
+        return intake.process(_alert(status), "default", DeliveryMark.of(status, now[0]))
+
+    # When a new alert opens an incident: the incident enters the index once (1 WCU), no item more
+    with meter.measure("new"):
+        assert deliver("firing").action == "created"
+    new = meter.costs["new"]
+    assert new.tables[by_end] == {"writes": 1, "wcu": 1}, new.as_dict()
+    assert (new.writes, new.failed) == (4, 1), new.as_dict()
+    # When duplicates arrive, and the first after a minute folds them into the incident: nothing in the index
+    with meter.measure("duplicates"):
+        for _ in range(3):
+            now[0] += timedelta(seconds=2)
+            assert deliver("firing").action == "deduplicated"
+        now[0] += timedelta(seconds=61)
+        assert deliver("firing").action == "deduplicated"
+    duplicates = meter.costs["duplicates"]
+    assert by_end not in duplicates.tables, duplicates.as_dict()
+    # When it resolves, and reopens: its index key moves each time (a delete and a put), no item more
+    for label, status, writes in (("resolve", "resolved", 6), ("reopen", "firing", 6)):
+        now[0] += timedelta(seconds=5)
+        with meter.measure(label):
+            deliver(status)
+        cost = meter.costs[label]
+        assert cost.tables[by_end] == {"writes": 2, "wcu": 2}, (label, cost.as_dict())
+        assert cost.writes == writes, (label, cost.as_dict())

@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from pagerless.store.incident_records import end_key_of
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import TimelineRecord, timeline_key
 
@@ -28,6 +29,7 @@ def seed_incident(
         incident_id,
         workspace=workspace,
         created_key=f"{opened.isoformat()}#{incident_id}",
+        end_key=end_key_of("resolved" if resolved else "open", resolved),
         service_key=f"{workspace}#{namespace}#{service}",
         title=title or f"{service} {severity}",
         severity=severity,
