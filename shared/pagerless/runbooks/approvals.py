@@ -8,7 +8,8 @@ The approver is shown the step's own server-side dry run (its diff), never the i
 proposal's. While it waits the job is ``parked`` with the approval id as its correlation key. The decision
 itself is the approval service's (``pagerless.workflow.runbook_steps``). A step has one approval
 per run: a request Step Functions invokes again (Lambda lost its answer) finds the pending one
-and moves it onto the new attempt's token, so the cards already sent stay the ones that decide.
+and moves it onto the new attempt's token, so the cards already sent stay the ones that decide;
+one decided in between has its decision handed to the new token (``approval_tokens.wait_again``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import timedelta
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
+from pagerless.incidents.approval_tokens import wait_again
 from pagerless.incidents.notices import publish
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.jobs import PARKED, RUNNING, JobRecord, JobRepository
@@ -37,20 +39,23 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
     job = load(job_id)
     step = current_step(job)
     plan = job.state["pending"]
-    asked = _pending_for_step(job)
+    asked = _asked_for_step(job)
     if asked is not None:
         # Step Functions invoked the step again (Lambda lost its answer): the step keeps its one
-        # approval, which now answers the new attempt's token
-        ApprovalRepository().rearm(
+        # approval, which now answers the new attempt's token; decided meanwhile, its decision does
+        status = wait_again(
             asked,
             task_token=task_token,
             execution_arn=execution_arn,
             expires_at=utcnow() + timedelta(seconds=int(timeout_seconds)),
         )
-        if job.status != PARKED or job.correlation_key != asked.approval_id:
-            # the earlier attempt was cut short before it parked the job
-            _park(job, step, asked)
-        return {"approval_id": asked.approval_id}
+        if status == vocab.PENDING:
+            if job.status != PARKED or job.correlation_key != asked.approval_id:
+                # the earlier attempt was cut short before it parked the job
+                _park(job, step, asked)
+            return {"approval_id": asked.approval_id}
+        if status != vocab.EXPIRED:
+            return {"approval_id": asked.approval_id, "handed_over": status}
     checked = _dry_run(job.workspace, plan)
     now = utcnow()
     record = ApprovalRepository().create(
@@ -122,17 +127,12 @@ def _park(job: JobRecord, step, record: Approval) -> None:
         raise JobFinishedError(f"job {job.job_id} is {job.status}")
 
 
-def _pending_for_step(job: JobRecord) -> Approval | None:
-    """The pending approval an earlier attempt requested for the run's current step, if any."""
+def _asked_for_step(job: JobRecord) -> Approval | None:
+    """The latest approval an earlier attempt requested for the run's current step, if any."""
     index = job.state["index"]
-    for record in ApprovalRepository().for_incident(job.incident_id or job.job_id, consistent=True):
+    for record in reversed(ApprovalRepository().for_incident(job.incident_id or job.job_id, consistent=True)):
         proposal = record.proposal or {}
-        if (
-            record.status == vocab.PENDING
-            and is_step(record)
-            and proposal.get("job_id") == job.job_id
-            and proposal.get("step_index") == index
-        ):
+        if is_step(record) and proposal.get("job_id") == job.job_id and proposal.get("step_index") == index:
             return record
     return None
 

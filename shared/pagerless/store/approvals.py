@@ -160,8 +160,10 @@ class ApprovalRepository:
         _refresh(approval, record)
         return True
 
-    def undo(self, approval: Approval) -> None:
-        """Back to pending: the decision just written never reached Step Functions, so it can be made again."""
+    def undo(self, approval: Approval) -> bool:
+        """Back to pending: the decision just written never reached Step Functions, so it can be made
+        again. False (``approval`` updated to what is stored) if the decision changed meanwhile or a
+        retried request already handed it on to its own token."""
         record = _key(approval)
         try:
             record.update(
@@ -175,38 +177,74 @@ class ApprovalRepository:
                     ApprovalRecord.comment.remove(),
                 ],
                 condition=(ApprovalRecord.status == approval.status)
-                & (ApprovalRecord.decided_at == approval.decided_at),
+                & (ApprovalRecord.decided_at == approval.decided_at)
+                & (ApprovalRecord.task_token == approval.task_token),
             )
         except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            record.refresh(consistent_read=True)
+            return _lost(exc, approval, record)
         _refresh(approval, record)
+        return True
 
-    def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> None:
-        """A pending approval waits again on a new execution's token (after a restart)."""
-        record = _key(approval)
-        record.update(
-            actions=[
-                ApprovalRecord.task_token.set(task_token),
-                ApprovalRecord.execution_arn.set(execution_arn),
-                ApprovalRecord.expires_at.set(expires_at),
-            ],
-            condition=ApprovalRecord.status == PENDING,
-        )
-        _refresh(approval, record)
+    def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> bool:
+        """A pending approval waits again on a new task token (a retried attempt, a restart's execution).
 
-    def mark_expired(self, approval: Approval, note: str) -> None:
-        """After Step Functions refused a decided token (it timed out first): say so, keep who tried."""
+        False (``approval`` updated to what is stored) if it was decided first: whoever decided sent
+        the decision to the old token, so the caller hands it on (``hand_over``). A decision written
+        after this reads the new token in the same write, so exactly one of the two answers it."""
         record = _key(approval)
-        record.update(
-            actions=[
-                ApprovalRecord.status.set(EXPIRED),
-                ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
-                ApprovalRecord.note.set(note),
-            ]
-        )
+        try:
+            record.update(
+                actions=[
+                    ApprovalRecord.task_token.set(task_token),
+                    ApprovalRecord.execution_arn.set(execution_arn),
+                    ApprovalRecord.expires_at.set(expires_at),
+                ],
+                condition=ApprovalRecord.status == PENDING,
+            )
+        except UpdateError as exc:
+            return _lost(exc, approval, record)
         _refresh(approval, record)
+        return True
+
+    def hand_over(self, approval: Approval, *, task_token: str, execution_arn: str) -> bool:
+        """A decided approval's decision goes to ``task_token`` (the attempt that waits now) instead of
+        the token it was sent to. False (``approval`` updated) if its status or token changed meanwhile
+        (a refused decision marked it expired; another attempt took it over)."""
+        record = _key(approval)
+        try:
+            record.update(
+                actions=[
+                    ApprovalRecord.task_token.set(task_token),
+                    ApprovalRecord.execution_arn.set(execution_arn),
+                ],
+                condition=(ApprovalRecord.status == approval.status)
+                & (ApprovalRecord.task_token == approval.task_token),
+            )
+        except UpdateError as exc:
+            return _lost(exc, approval, record)
+        _refresh(approval, record)
+        return True
+
+    def mark_expired(self, approval: Approval, note: str) -> bool:
+        """After Step Functions refused a decided token (it timed out first): say so, keep who tried.
+
+        False (``approval`` updated) if a retried request took the decision over to its own token
+        meanwhile: the decision stands."""
+        record = _key(approval)
+        try:
+            record.update(
+                actions=[
+                    ApprovalRecord.status.set(EXPIRED),
+                    ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
+                    ApprovalRecord.note.set(note),
+                ],
+                condition=(ApprovalRecord.status == approval.status)
+                & (ApprovalRecord.task_token == approval.task_token),
+            )
+        except UpdateError as exc:
+            return _lost(exc, approval, record)
+        _refresh(approval, record)
+        return True
 
     def list(
         self, workspace: str, status: str, *, limit: int = 50, cursor: str | None = None
@@ -224,6 +262,15 @@ class ApprovalRepository:
         """How many approvals of the workspace have ``status``: a count query of its `by_status` partition
         (DynamoDB pages it; no item is returned)."""
         return ApprovalRecord.by_status.count(f"{workspace}#{status}")
+
+
+def _lost(exc: UpdateError, approval: Approval, record: ApprovalRecord) -> bool:
+    """A conditional write another writer won: ``approval`` becomes what is stored; other errors raise."""
+    if exc.cause_response_code != "ConditionalCheckFailedException":
+        raise exc
+    record.refresh(consistent_read=True)
+    _refresh(approval, record)
+    return False
 
 
 def _with_names(items: list[Approval]) -> list[Approval]:

@@ -7,7 +7,6 @@ a reject, or after the approval timed out, is a ConflictError. A decision Step F
 with an error is undone (the approval is pending again): a ServiceUnavailableError, try again.
 """
 
-import json
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,14 +17,14 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
-from pagerless.incidents import timeline
+from pagerless.incidents import approval_tokens, timeline
 from pagerless.incidents.notices import publish
 from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 
-REJECTED_ERROR = "ApprovalRejected"  # the ASL's Catch matches this error name
+REJECTED_ERROR = approval_tokens.REJECTED_ERROR
 SUPERSEDED = "superseded"  # what the cards of an approval replaced by a newer one say (stored as expired)
 
 
@@ -53,16 +52,37 @@ class ApprovalService:
         execution_arn: str,
         timeout_seconds: int,
         resume_approval: str | None = None,
+        retried: bool = False,
     ) -> dict:
         """Store the token with the proposal and move the incident to awaiting_approval.
 
         ``resume_approval`` (from the reconciler after a restart): that approval, if still pending,
-        gets the new token and a fresh wait instead of a new approval, so its cards stay valid."""
+        gets the new token and a fresh wait instead of a new approval, so its cards stay valid.
+        ``retried`` (Step Functions invoked the step again: Lambda lost its answer): the approval the
+        earlier attempt asked does the same. Either one, decided before it got the new token, has its
+        decision sent to the new token (``approval_tokens.wait_again``)."""
         incident = load(incident_id, workspace)
         now = utcnow()
-        pending = self.repository.get(incident_id, resume_approval) if resume_approval else None
-        if pending is not None and pending.status == vocab.PENDING:
-            return self._resume(incident, pending, task_token, execution_arn, int(timeout_seconds))
+        earlier = self._asked_before(incident_id, execution_arn, resume_approval, retried)
+        if earlier is not None:
+            status = approval_tokens.wait_again(
+                earlier,
+                task_token=task_token,
+                execution_arn=execution_arn,
+                expires_at=now + timedelta(seconds=int(timeout_seconds)),
+                repository=self.repository,
+                sfn=self._sfn,
+            )
+            if status == vocab.PENDING and resume_approval:
+                return self._resume(incident, earlier, execution_arn, int(timeout_seconds))
+            if status == vocab.PENDING:
+                return self._retried(incident, earlier)
+            if status != vocab.EXPIRED:  # decided while the token moved: the decision went to this attempt
+                logger().info(
+                    "approval decision handed to a retried request",
+                    extra={"incident_id": incident_id, "approval_id": earlier.approval_id, "status": status},
+                )
+                return {"approval_id": earlier.approval_id, "handed_over": status}
         proposal = incident.proposal or {}
         previous = self.repository.latest(incident_id)
         record = self.repository.create(
@@ -114,13 +134,37 @@ class ApprovalService:
         )
         return {"approval_id": record.approval_id}
 
-    def _resume(self, incident, pending: Approval, task_token: str, execution_arn: str, timeout: int) -> dict:
-        self.repository.rearm(
-            pending,
-            task_token=task_token,
-            execution_arn=execution_arn,
-            expires_at=utcnow() + timedelta(seconds=timeout),
+    def _asked_before(
+        self, incident_id: str, execution_arn: str, resume_approval: str | None, retried: bool
+    ) -> Approval | None:
+        """The approval this RequestApproval asked before on another token: the one a restart resumes,
+        or the one an earlier attempt of this execution's step asked (the incident's latest, if it is
+        this execution's: the first attempt may have ended before it asked)."""
+        if resume_approval:
+            return self.repository.get(incident_id, resume_approval)
+        if not retried:
+            return None
+        latest = self.repository.latest(incident_id)
+        return latest if latest is not None and execution_arn and latest.execution_arn == execution_arn else None
+
+    def _retried(self, incident, pending: Approval) -> dict:
+        """Step Functions invoked the step again (Lambda lost its answer): the pending approval, on the
+        new token, stays the one that decides; its cards (same generation) are not sent twice."""
+        advance(
+            incident,
+            IncidentStatus.AWAITING_APPROVAL,
+            "waiting for a human to approve the proposal",
+            changes={"approval": {**pending.to_public(), "proposal": None}},
         )
+        publish(
+            "approval.requested",
+            incident,
+            generation=pending.approval_id,
+            data={"approval_id": pending.approval_id, "expires_at": pending.expires_at.isoformat()},
+        )
+        return {"approval_id": pending.approval_id, "retried": True}
+
+    def _resume(self, incident, pending: Approval, execution_arn: str, timeout: int) -> dict:
         advance(
             incident,
             IncidentStatus.AWAITING_APPROVAL,
@@ -193,7 +237,12 @@ class ApprovalService:
         try:
             self._send(record, approve, actor, comment)
         except _TokenRefused as refused:
-            self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}")
+            # a timeout, unless the attempt holding the token ended early or a retried request already
+            # took the decision over to its own token: then the decision stands (see approval_tokens)
+            if not approval_tokens.refusal_is_timeout(record, utcnow()) or not self.repository.mark_expired(
+                record, f"Step Functions refused the decision: {refused}"
+            ):
+                return self._stands(record, wanted, incident, who, name, role, comment)
             _publish_decided(incident, record)
             timeline.record(
                 incident,
@@ -208,8 +257,17 @@ class ApprovalService:
                 details=[{"status": vocab.EXPIRED}],
             ) from refused
         except _NotSent as failed:  # the workflow still waits: the approval waits again, a retry decides
-            raise self._undo(record, failed) from failed
-        verb = "approved" if approve else "rejected"
+            if self.repository.undo(record):
+                raise _not_taken(record, failed) from failed
+            # a retried request took the decision over to its own token meanwhile: it stands
+        return self._stands(record, wanted, incident, who, name, role, comment)
+
+    def _stands(self, record: Approval, wanted: str, incident, who: str, name: str, role: str, comment: str):
+        """The decision stands: it reached the workflow, or a retried request hands it on (see approval_tokens)."""
+        if record.status != wanted:
+            return self._already_decided(record, wanted)
+        actor = record.decided_by
+        verb = "approved" if wanted == vocab.APPROVED else "rejected"
         timeline.record(
             incident,
             verb,
@@ -282,31 +340,12 @@ class ApprovalService:
             ],
         )
 
-    def _undo(self, record: Approval, failed: Exception) -> ServiceUnavailableError:
-        """The decision did not reach Step Functions: the approval is pending again; the error to raise."""
-        self.repository.undo(record)
-        return ServiceUnavailableError(
-            f"Step Functions did not take the decision on {record.incident_id} ({failed}); "
-            "nothing changed, the approval still waits: try again",
-            retry_after=1,
-        )
-
     def _send(self, record: Approval, approve: bool, actor: str, comment: str) -> None:
         from botocore.exceptions import ClientError
         from botocore.exceptions import ConnectionError as NoConnection
 
         try:
-            if approve:
-                self.sfn.send_task_success(
-                    taskToken=record.task_token,
-                    output=json.dumps({"approval_id": record.approval_id, "approved_by": actor}),
-                )
-            else:
-                self.sfn.send_task_failure(
-                    taskToken=record.task_token,
-                    error=REJECTED_ERROR,
-                    cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""),
-                )
+            approval_tokens.answer(record, approve=approve, actor=actor, comment=comment, sfn=self.sfn)
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
@@ -319,6 +358,15 @@ class ApprovalService:
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
     publish("approval.decided", incident, generation=record.approval_id, data=record.decided_notice(decision))
+
+
+def _not_taken(record: Approval, failed: Exception) -> ServiceUnavailableError:
+    """The decision did not reach Step Functions and the approval is pending again: the error to raise."""
+    return ServiceUnavailableError(
+        f"Step Functions did not take the decision on {record.incident_id} ({failed}); "
+        "nothing changed, the approval still waits: try again",
+        retry_after=1,
+    )
 
 
 class _TokenRefused(Exception):

@@ -12,9 +12,10 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError
 from pagerless.incidents import timeline
+from pagerless.incidents.approval_tokens import refusal_is_timeout
 from pagerless.runbooks.approvals import is_step, publish_decided
 from pagerless.store.jobs import PARKED, RUNNING, JobRepository
-from pagerless.workflow.approvals import Decided, _NotSent, _publish_decided, _TokenRefused
+from pagerless.workflow.approvals import Decided, _not_taken, _NotSent, _publish_decided, _TokenRefused
 
 __all__ = ["decide", "is_step"]
 
@@ -47,14 +48,21 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     try:
         service._send(record, approve, actor, comment)
     except _TokenRefused as exc:
-        service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}")
-        publish_decided(incident_id, record)
-        raise ConflictError(
-            "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
-        ) from exc
+        # a timeout, unless the attempt holding the token ended early or a retried request already
+        # took the decision over to its own token: then the decision stands (see approval_tokens)
+        if refusal_is_timeout(record, utcnow()) and service.repository.mark_expired(
+            record, f"Step Functions refused the decision: {exc}"
+        ):
+            publish_decided(incident_id, record)
+            raise ConflictError(
+                "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
+            ) from exc
     except _NotSent as failed:  # the run still waits on this step: the decision can be made again
-        JobRepository().update(job, state=before)
-        raise service._undo(record, failed) from failed
+        if service.repository.undo(record):
+            JobRepository().update(job, state=before)
+            raise _not_taken(record, failed) from failed
+    if record.status != wanted:  # (a retried request took a decision over meanwhile: it stands)
+        return service._already_decided(record, wanted)
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
     JobRepository().add_event(
         job,

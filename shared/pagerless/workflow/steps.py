@@ -79,6 +79,7 @@ def _request_approval(event: dict) -> dict:
         execution_arn=event.get("execution_arn", ""),
         timeout_seconds=int(event["timeout_seconds"]),
         resume_approval=(event.get("input") or {}).get("resume_approval"),
+        retried=int(event.get("retry_count") or 0) > 0,
     )
 
 

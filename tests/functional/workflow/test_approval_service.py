@@ -79,7 +79,9 @@ def test_a_token_step_functions_timed_out_turns_the_decision_into_a_conflict(wai
     from pagerless.store.approvals import ApprovalRepository
     from pagerless.workflow.approvals import ApprovalService
 
-    # Given Step Functions already timed the task out (the workflow has not marked it yet)
+    # Given Step Functions already timed the task out, its deadline seconds away by our clock (its
+    # timer started before the request stored the deadline; the workflow has not marked it yet)
+    _deadline_in(waiting.id, seconds=5)
     sfn = FakeStepFunctions(error_code="TaskTimedOut")
     # When an operator approves
     with pytest.raises(ConflictError) as refused:
@@ -114,7 +116,123 @@ def test_a_decision_step_functions_did_not_take_can_be_made_again(waiting):
     assert [name for name, _ in sfn.calls] == ["send_task_success", "send_task_success"]
 
 
+def _deadline_in(incident_id: str, *, seconds: int) -> None:
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.approvals import ApprovalRepository
+
+    approval = ApprovalRepository().latest(incident_id)
+    expires_at = utcnow() + timedelta(seconds=seconds)
+    assert ApprovalRepository().rearm(
+        approval, task_token=approval.task_token, execution_arn=approval.execution_arn, expires_at=expires_at
+    )
+
+
 def _timeline(incident_id: str):
     from pagerless.incidents.timeline import timeline
 
     return timeline(incident_id)
+
+
+RETRIED = "AQCEAAAA-fake-task-token-of-the-retried-attempt"
+
+
+def test_a_retried_request_hands_a_decision_made_before_it_to_its_own_token(waiting):
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given an operator approved; her answer went to the first attempt's token, which no longer waits
+    sfn = FakeStepFunctions()
+    ApprovalService(sfn=sfn).decide(waiting.id, "default", approve=True, actor="key_a")
+    # When Step Functions invokes the request again on a new token
+    answer = ApprovalService(sfn=sfn).request(
+        waiting.id, "default", task_token=RETRIED, execution_arn="arn:x", timeout_seconds=600, retried=True
+    )
+    # Then her decision goes to the new token, once, as a decision does; no second approval is asked
+    assert answer["handed_over"] == "approved"
+    assert [(name, call["taskToken"]) for name, call in sfn.calls] == [
+        ("send_task_success", TOKEN),
+        ("send_task_success", RETRIED),
+    ]
+    assert sfn.calls[1][1]["output"] == sfn.calls[0][1]["output"]
+    [approval] = ApprovalRepository().for_incident(waiting.id)
+    assert (approval.status, approval.decided_by, approval.task_token) == ("approved", "key_a", RETRIED)
+
+
+def test_a_decision_after_the_retried_request_moved_the_token_answers_the_new_token_only(waiting):
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given Step Functions invoked the request again, on a new token
+    sfn = FakeStepFunctions()
+    again = ApprovalService(sfn=sfn).request(
+        waiting.id, "default", task_token=RETRIED, execution_arn="arn:x", timeout_seconds=600, retried=True
+    )
+    assert again["retried"] and not sfn.calls
+    # When an operator rejects
+    ApprovalService(sfn=sfn).decide(waiting.id, "default", approve=False, actor="key_a", comment="no")
+    # Then the rejection answers the token that waits, once
+    assert [(name, call["taskToken"]) for name, call in sfn.calls] == [("send_task_failure", RETRIED)]
+
+
+class RetriedWhileSending(FakeStepFunctions):
+    """Step Functions refuses the first attempt's token: while the decision is on its way, the
+    retried attempt's request runs (on a new token) and the old token is already closed."""
+
+    def __init__(self, incident_id: str) -> None:
+        super().__init__()
+        self.incident_id = incident_id
+
+    def _call(self, name: str, **kwargs) -> dict:
+        if kwargs["taskToken"] != TOKEN:
+            return super()._call(name, **kwargs)
+        from pagerless.workflow.approvals import ApprovalService
+
+        ApprovalService(sfn=self).request(
+            self.incident_id, "default", task_token=RETRIED, execution_arn="arn:x", timeout_seconds=600, retried=True
+        )
+        self.calls.append((name, kwargs))
+        raise ClientError({"Error": {"Code": "TaskTimedOut", "Message": "Task Timed Out"}}, name)
+
+
+def test_a_decision_refused_because_a_retried_request_took_it_over_stands(waiting):
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given the decision's token is closed by Step Functions retrying the request meanwhile
+    sfn = RetriedWhileSending(waiting.id)
+    # When an operator approves
+    decided = ApprovalService(sfn=sfn).decide(waiting.id, "default", approve=True, actor="key_a")
+    # Then her decision stands (not a "timed out" conflict): the retried attempt's token got it
+    assert decided.changed and decided.approval["status"] == "approved"
+    assert [(name, call["taskToken"]) for name, call in sfn.calls] == [
+        ("send_task_success", RETRIED),
+        ("send_task_success", TOKEN),
+    ]
+    [approval] = ApprovalRepository().for_incident(waiting.id)
+    assert (approval.status, approval.task_token) == ("approved", RETRIED)
+    assert "approved" in [t.type for t in _timeline(waiting.id)]
+
+
+def test_a_decision_refused_long_before_the_deadline_stands_and_goes_to_the_retried_request(waiting):
+    from pagerless.store.approvals import ApprovalRepository
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given Step Functions refuses the first attempt's token: it is retrying the request (Lambda lost
+    # its answer), ten minutes before the approval's deadline
+    sfn = FakeStepFunctions(error_code="TaskTimedOut", fail_first=1)
+    # When an operator rejects, and then the retried request runs on its new token
+    decided = ApprovalService(sfn=sfn).decide(waiting.id, "default", approve=False, actor="key_a", comment="no")
+    answer = ApprovalService(sfn=sfn).request(
+        waiting.id, "default", task_token=RETRIED, execution_arn="arn:x", timeout_seconds=600, retried=True
+    )
+    # Then her rejection stood (not a "timed out" conflict) and went to the retried attempt's token
+    assert decided.changed and decided.approval["status"] == "rejected"
+    assert answer["handed_over"] == "rejected"
+    assert [(name, call["taskToken"]) for name, call in sfn.calls] == [
+        ("send_task_failure", TOKEN),
+        ("send_task_failure", RETRIED),
+    ]
+    assert sfn.calls[1][1]["error"] == "ApprovalRejected" and sfn.calls[1][1]["cause"] == "rejected by key_a: no"
+    [approval] = ApprovalRepository().for_incident(waiting.id)
+    assert (approval.status, approval.task_token) == ("rejected", RETRIED)

@@ -1,0 +1,83 @@
+"""The Step Functions task token an approval holds, for incident approvals and runbook steps alike.
+
+A decision answers the token stored with the approval, read in the same conditional write that
+records the decision. A RequestApproval step that Step Functions invoked again (Lambda lost its
+answer, or a restart's new execution) waits on a new token: ``wait_again`` moves a pending
+approval onto it, or, when a person decided in between (their answer went to the old token, which
+nobody waits on any more), hands their decision to the new token. Either the decision or the move
+is written first, by a condition on the approval's status, so exactly one of them answers the
+token that waits.
+
+Step Functions refuses a token whose task attempt is over, whatever ended it. Only a refusal near
+the approval's deadline means the wait timed out; one well before it means the attempt ended
+early (Step Functions is retrying the request, or the execution stopped for a restart), so the
+decision stands: the next attempt, or the restart's reconciler, takes it from the record.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from pagerless import step_functions
+from pagerless.domain import approvals as vocab
+from pagerless.domain.approvals import Approval
+from pagerless.store.approvals import ApprovalRepository
+
+REJECTED_ERROR = "ApprovalRejected"  # the ASLs' Catch matches this error name
+# How much earlier than ``expires_at`` Step Functions' own timer may end the wait: it starts when
+# the task does, before the request's Lambda (cold start, writes) sets ``expires_at``.
+TIMER_LEAD = timedelta(seconds=30)
+
+
+def refusal_is_timeout(record: Approval, now: datetime) -> bool:
+    """Whether Step Functions refusing ``record``'s token at ``now`` means its wait timed out."""
+    return now >= record.expires_at - TIMER_LEAD
+
+
+def answer(record: Approval, *, approve: bool, actor: str, comment: str = "", sfn=None) -> None:
+    """Send the decision to the token ``record`` holds (botocore's ClientError if refused)."""
+    sfn = sfn or step_functions.client()
+    if approve:
+        sfn.send_task_success(
+            taskToken=record.task_token,
+            output=json.dumps({"approval_id": record.approval_id, "approved_by": actor}),
+        )
+    else:
+        sfn.send_task_failure(
+            taskToken=record.task_token,
+            error=REJECTED_ERROR,
+            cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""),
+        )
+
+
+def wait_again(
+    record: Approval,
+    *,
+    task_token: str,
+    execution_arn: str,
+    expires_at: datetime,
+    repository: ApprovalRepository | None = None,
+    sfn=None,
+) -> str:
+    """The approval an earlier attempt of the step asked now answers ``task_token``: a pending one
+    waits on it, a decided one's decision is sent to it. Returns the status it ends with (expired:
+    nothing was handed on, the caller asks again). ``record`` is updated to what is stored."""
+    repository = repository or ApprovalRepository()
+    while True:
+        if record.status == vocab.PENDING:
+            if repository.rearm(record, task_token=task_token, execution_arn=execution_arn, expires_at=expires_at):
+                return vocab.PENDING
+        elif record.status in (vocab.APPROVED, vocab.REJECTED):
+            if repository.hand_over(record, task_token=task_token, execution_arn=execution_arn):
+                answer(
+                    record,
+                    approve=record.status == vocab.APPROVED,
+                    actor=record.decided_by or "",
+                    comment=record.comment or "",
+                    sfn=sfn,
+                )
+                return record.status
+        else:
+            return record.status
+        # a conditional write lost to a decision, an undo or a refused decision: ``record`` is fresh
