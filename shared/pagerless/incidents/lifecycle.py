@@ -17,10 +17,7 @@ from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavail
 from pagerless.domain.incidents import RESOLVED_EVENT, Incident, IncidentStatus, service_key
 from pagerless.incidents import metrics
 from pagerless.incidents.ids import allocate_incident_id
-from pagerless.incidents.source_resolves import (
-    SOURCE_ANNOUNCED_BY,
-    SourceResolves,
-)
+from pagerless.incidents.source_resolves import SourceResolves
 from pagerless.incidents.timeline import Entry
 from pagerless.incidents.timeline import record as record_timeline
 from pagerless.incidents.timeline import record_all as record_timeline_entries
@@ -319,43 +316,6 @@ class IncidentLifecycle(SourceResolves):
         if moved[0].parent_id:  # the last firing child of a root that waited for it
             self.resolve_waiting_parent(moved[0].parent_id, now)
         return moved[0], True
-
-    def resolve_children(self, root, *, by: str, who: str, now: datetime) -> list:
-        """A person resolved ``root`` by hand: its correlated children still open are resolved with
-        it, by that person, each with an entry naming the root. Children start no workflow and are
-        watched through their root, so left open under it nobody would see them again; their
-        resolves are not announced (`notices.incident_resolved`), so nobody hears once per child.
-        Returns the children resolved now."""
-        if root.parent_id or not int(getattr(root, "child_count", 0) or 0):
-            return []
-        resolved = []
-        for child in self.repository.children_of(root):
-            if child.status == IncidentStatus.RESOLVED.value:
-                continue
-            try:
-                child, moved = self.resolve(
-                    child,
-                    by=by,
-                    resolution=f"resolved with its root {root.id} by {who}",
-                    now=now,
-                    actor=by,
-                    close_alerts=True,
-                    detail={"root_id": root.id},
-                )
-            except ConflictError:  # it kept changing: left as it is, in the group view of its root
-                logger().warning("could not resolve a child with its root", extra={"incident_id": child.id})
-                continue
-            if moved:
-                resolved.append(child)
-        return resolved
-
-    def announce_source_resolve(self, incident) -> None:
-        """Tell again that ``incident`` resolved by its source: the delivery whose alert resolved it
-        made the transaction and failed before the notification was queued (the stream's table
-        down, the Lambda stopped); its redelivery comes here. The job's generation is the resolve's,
-        so the notify function sends what it had not sent and drops what it had. The status it
-        resolved from is not known any more: a pending approval's cards are closed either way."""
-        self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None)
 
     def move(
         self,

@@ -2,7 +2,8 @@
 move itself, `resolve`): the last alert resolves the incident by its source, in one transaction
 with the alert's own resolve; while a fix runs that is only noted (verification decides); and a root
 incident answers for its correlated children (which start no workflow of their own): it stays open
-while one still fires, and the last of them to resolve resolves it."""
+while one still fires, and the last of them to resolve resolves it; resolved by hand, it resolves
+them with it (`resolve_children`)."""
 
 from datetime import datetime
 
@@ -22,7 +23,7 @@ RESOLVE_ATTEMPTS = 3  # each lost attempt: the incident changed after it was rea
 
 
 class SourceResolves:
-    """Needs ``repository``, ``record_all`` and ``resolve`` (`IncidentLifecycle`)."""
+    """Needs ``repository``, ``record_all``, ``resolve`` and ``notify_resolved`` (`IncidentLifecycle`)."""
 
     def alert_resolved(
         self, incident_id: str, alert: Alert, now: datetime, *, alongside: AlongsideUpdate | None = None
@@ -135,3 +136,40 @@ class SourceResolves:
             )
         except ConflictError:  # its workflow kept moving it: the child's change stands, people see the root
             logger().warning("could not resolve the root of a resolved group", extra={"incident_id": parent_id})
+
+    def resolve_children(self, root, *, by: str, who: str, now: datetime) -> list:
+        """A person resolved ``root`` by hand: its correlated children still open are resolved with
+        it, by that person, each with an entry naming the root. Children start no workflow and are
+        watched through their root, so left open under it nobody would see them again; their
+        resolves are not announced (`notices.incident_resolved`), so nobody hears once per child.
+        Returns the children resolved now."""
+        if root.parent_id or not int(getattr(root, "child_count", 0) or 0):
+            return []
+        resolved = []
+        for child in self.repository.children_of(root):
+            if child.status == IncidentStatus.RESOLVED.value:
+                continue
+            try:
+                child, moved = self.resolve(
+                    child,
+                    by=by,
+                    resolution=f"resolved with its root {root.id} by {who}",
+                    now=now,
+                    actor=by,
+                    close_alerts=True,
+                    detail={"root_id": root.id},
+                )
+            except ConflictError:  # it kept changing: left as it is, in the group view of its root
+                logger().warning("could not resolve a child with its root", extra={"incident_id": child.id})
+                continue
+            if moved:
+                resolved.append(child)
+        return resolved
+
+    def announce_source_resolve(self, incident) -> None:
+        """Tell again that ``incident`` resolved by its source: the delivery whose alert resolved it
+        made the transaction and failed before the notification was queued (the stream's table
+        down, the Lambda stopped); its redelivery comes here. The job's generation is the resolve's,
+        so the notify function sends what it had not sent and drops what it had. The status it
+        resolved from is not known any more: a pending approval's cards are closed either way."""
+        self.notify_resolved(incident, by=SOURCE_ANNOUNCED_BY, previous_status=None)
