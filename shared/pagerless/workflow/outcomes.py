@@ -59,7 +59,7 @@ def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True
     incident = load(incident_id, workspace, closed_ok=True)
     if page and incident.status == IncidentStatus.ESCALATED.value:
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
-        from pagerless.oncall.engine import start_for_workflow_escalation
+        from pagerless.oncall.starts import start_for_workflow_escalation
 
         return {"status": incident.status, **start_for_workflow_escalation(incident_id, reason)}
     if not can_move(incident, IncidentStatus.ESCALATED):
@@ -75,7 +75,7 @@ def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True
     )
     result = {"status": IncidentStatus.ESCALATED.value}
     if page:
-        from pagerless.oncall.engine import start_for_workflow_escalation
+        from pagerless.oncall.starts import start_for_workflow_escalation
 
         result["escalation"] = start_for_workflow_escalation(incident_id, reason)["escalation"]
     return result
@@ -125,7 +125,7 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     result = escalate(incident_id, workspace, reason, page=expired is None)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
-        from pagerless.oncall.engine import start_for_approval_timeout
+        from pagerless.oncall.starts import start_for_approval_timeout
 
         result["escalation"] = start_for_approval_timeout(incident_id, expired.approval_id)["escalation"]
     return result
