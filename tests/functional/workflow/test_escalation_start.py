@@ -64,6 +64,25 @@ def test_an_opening_escalation_refused_once_is_started_by_the_steps_retry(fast_w
     assert pages.generations() == ["0-0"]
 
 
+def test_a_retried_opening_step_says_the_workflow_started_once(fast_workflow, scenario, oncall, pages):
+    from pagerless.store.timeline import stream_events_after
+
+    # Given a policy for payments-api, and Step Functions refusing the first two starts of an escalation
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, times=2)):
+        # When a critical payments-api incident opens (its IncidentOpened step runs three times)
+        opened = open_incident(scenario)
+        pages.wait_for("0-0")
+    assert len(refused) == 2
+    # Then its timeline says once that the workflow started, and the event stream carries it once
+    assert timeline_types(opened.id).count("workflow_started") == 1
+    streamed = [e.type for e in stream_events_after(opened.workspace, 0, limit=1000) if e.incident_id == opened.id]
+    assert streamed.count("workflow_started") == 1
+    # And the workflow went on from that step: the incident was diagnosed
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+
+
 def test_an_opening_escalation_that_cannot_start_leaves_the_workflow_going_and_the_sweep_starts_it(
     fast_workflow, scenario, oncall, pages, runtime, monkeypatch
 ):
