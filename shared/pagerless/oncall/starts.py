@@ -119,17 +119,22 @@ def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:
 
 def start_for_approval_timeout(incident_id: str, approval_id: str) -> dict:
     """A proposal nobody decided: page the next level of the policy (not the one already paged since
-    the incident opened or last reopened: the levels a resolved episode reached do not count)."""
+    the incident opened or last reopened: the levels a resolved episode reached do not count).
+
+    A start that fails raises EscalationNotStartedError (the ApprovalTimedOut step is retried, and
+    its retry starts this escalation's record, left without an execution; see `start_for_opened`)."""
     incident = _load_incident(incident_id)
     if incident.status == IncidentStatus.RESOLVED.value:
         return {"escalation": None}
+    generation = "a" + approval_id.rsplit("#", 1)[-1]
     reached = -1
     for previous in EscalationRepository().for_incident(incident_id):
+        if previous.sk == generation:
+            continue  # its own, which a failed start left without an execution: the retry starts it
         if not incident.reopened_at or previous.started_at >= incident.reopened_at:  # not a closed episode's
             reached = max([reached, *(_paged_cursor(p["generation"]).step for p in previous.pages or [])])
         _finish(previous, "ended", "superseded: the approval timed out")
-    generation = "a" + approval_id.rsplit("#", 1)[-1]
-    record = start(
+    record = _start_or_raise(
         incident,
         generation=generation,
         kind="approval",

@@ -117,7 +117,18 @@ def _approval_view(incident_id: str) -> dict:
 
 
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
+    """The approval's timeout fired: expire it, escalate, page the policy's next level. A retried
+    step (its page did not start: EscalationNotStartedError) finds the approval expired and the
+    incident escalated, and starts only the page."""
+    from pagerless.domain.approvals import EXPIRED
+    from pagerless.store.approvals import ApprovalRepository
+
     incident = load(incident_id, workspace, closed_ok=True)
+    latest = ApprovalRepository().latest(incident_id)
+    if latest is not None and latest.status == EXPIRED and incident.status == IncidentStatus.ESCALATED.value:
+        from pagerless.oncall.starts import start_for_approval_timeout
+
+        return {"status": incident.status, **start_for_approval_timeout(incident_id, latest.approval_id)}
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
     expired = ApprovalService().expire(incident_id, reason)

@@ -198,3 +198,46 @@ def test_a_flapping_reopen_whose_escalation_never_started_leaves_the_old_one_pag
     assert wait_for(lambda: "1-0" in pages.generations() or escalation(opened.id).status != "running", timeout=60)
     assert escalation(opened.id).status == "running"
     assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_an_approval_timeout_whose_escalation_was_refused_once_pages_the_next_level_after_the_retry(
+    sandbox, scenario, oncall, pages, runtime, monkeypatch
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import wait_for
+
+    # Given a policy whose first step waits a minute, and an approval that may wait one second
+    oncall(delays=(60, 60, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    refused: list[str] = []
+
+    def refuse_the_approvals_once(params) -> None:
+        if params["name"].rsplit("-", 1)[-1].startswith("a") and not refused:
+            refused.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    with _before_escalation_starts(refuse_the_approvals_once):
+        opened = open_incident(scenario)
+        pages.wait_for("0-0")
+        # When nobody decides in time, and Step Functions refuses the first start of the next level's escalation
+        wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+        [approval] = wait_for(
+            lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"], timeout=60
+        )
+        # Then the ApprovalTimedOut step is retried, and its retry pages the next level (the schedule: bob)
+        paged = pages.wait_for(f"{approval.sk}:1-0")
+    assert refused == [f"esc-{opened.id}-{approval.sk}"]
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    types = timeline_types(opened.id)
+    assert "escalation_failed" in types
+    assert (types.count("approval_expired"), types.count("escalated"), types.count("workflow_ended")) == (1, 1, 0), (
+        types
+    )
+    # And nothing else pages: not the policy's first step again, not a second escalation
+    assert sorted(pages.generations()) == sorted(["0-0", f"{approval.sk}:1-0"])
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == ["1", approval.sk]
+    assert escalation(opened.id, approval.sk).execution_arn.endswith(f":esc-{opened.id}-{approval.sk}")
