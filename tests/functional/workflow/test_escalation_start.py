@@ -241,3 +241,59 @@ def test_an_approval_timeout_whose_escalation_was_refused_once_pages_the_next_le
     assert sorted(pages.generations()) == sorted(["0-0", f"{approval.sk}:1-0"])
     assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == ["1", approval.sk]
     assert escalation(opened.id, approval.sk).execution_arn.endswith(f":esc-{opened.id}-{approval.sk}")
+
+
+def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failure_starts_no_second_one(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless.store.contexts import ContextRecord
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import wait_for
+
+    # Given an incident nobody was paged for when it opened (no policy covered payments-api yet),
+    # whose GatherContext step then fails (DynamoDB refuses the context's write), a policy covering
+    # it by then; and Step Functions refusing the first start of an escalation
+    failed: list[str] = []
+
+    def refuse_the_context(params, **_) -> None:
+        if params.get("TableName") == ContextRecord.Meta.table_name:
+            if not failed:
+                oncall(delays=(30, 30, 30))
+            failed.append(params["TableName"])
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "gone"}}, "PutItem")
+
+    dynamodb = ContextRecord._get_connection().connection.client.meta.events
+    dynamodb.register("before-parameter-build.dynamodb.PutItem", refuse_the_context)
+    refused: list[str] = []
+    try:
+        with _before_escalation_starts(_refuse(refused, times=1)):
+            # When the workflow runs: the step fails, HandleFailure escalates, its page is refused once
+            opened = open_incident(scenario)
+            wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+            [record] = wait_for(lambda: EscalationRepository().for_incident(opened.id), timeout=60)
+            # Then HandleFailure is retried, and its retry pages the policy's first step: alice, once
+            paged = pages.wait_for(f"{record.sk}:0-0")
+    finally:
+        dynamodb.unregister("before-parameter-build.dynamodb.PutItem", refuse_the_context)
+    assert failed and refused == [f"esc-{opened.id}-{record.sk}"]
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert pages.generations() == [f"{record.sk}:0-0"]
+    types = timeline_types(opened.id)
+    assert (types.count("escalated"), types.count("escalation_failed"), types.count("escalation_started")) == (1, 1, 1)
+    # When a second, different failure of the same run is handed to the workflow while that escalation pages
+    second = runtime.lambdas.invoke(
+        runtime.lambdas.by_logical_id["WorkflowFunction"].name,
+        {
+            "step": "handle_failure",
+            "incident_id": opened.id,
+            "workspace": opened.workspace,
+            "error": {"Error": "ContextMissingError", "Cause": f"no context stored for {opened.id}"},
+        },
+    )
+    # Then it starts no second escalation: the one paging goes on, and nobody is paged again
+    assert second == {"status": "escalated", "escalation": None}
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == [record.sk]
+    assert escalation(opened.id, record.sk).status == "running"
+    assert pages.generations() == [f"{record.sk}:0-0"]
