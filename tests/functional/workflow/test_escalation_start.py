@@ -297,3 +297,107 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
     assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == [record.sk]
     assert escalation(opened.id, record.sk).status == "running"
     assert pages.generations() == [f"{record.sk}:0-0"]
+
+
+def _scheduled_sweep(runtime) -> list[dict]:
+    """Run the scheduled function's escalation sweep with its sample event (events/scheduled/)."""
+    from tests.conftest import ROOT
+
+    event = json.loads((ROOT / "events" / "scheduled" / "escalation_sweep.json").read_text())
+    answer = runtime.lambdas.invoke(runtime.lambdas.by_logical_id["ScheduledFunction"].name, event)
+    assert answer["job"] == "escalation-sweep"
+    return answer["result"]["started"]
+
+
+def _left_unstarted(opened, change=None) -> None:
+    """After ``change`` (a resolve, an acknowledge), a start of the incident's escalation writes its
+    record and dies before its StartExecution: the record waits, running, without an execution."""
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+    from tests.functional.workflow.test_escalation import _Crash
+
+    if change is not None:
+        change()
+
+    def crash(params) -> None:
+        raise _Crash
+
+    with _before_escalation_starts(crash), pytest.raises(_Crash):
+        start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
+    assert (escalation(opened.id).status, escalation(opened.id).execution_arn) == ("running", None)
+
+
+@pytest.fixture
+def unpaged(fast_workflow, scenario, oncall, monkeypatch):
+    """An incident handed to humans that nobody was paged for (no policy covered it when it opened),
+    then a policy covering it; the sweep starts an escalation left unstarted at once."""
+    _grace(monkeypatch, 0)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # no cluster: nothing to run
+    assert escalation(opened.id) is None
+    _, policy = oncall(delays=(30, 30, 30))
+    return opened, policy
+
+
+def test_the_sweep_ends_the_unstarted_escalation_of_a_resolved_incident(unpaged, pages, runtime, api, operator_key):
+    from tests.conftest import auth
+
+    opened, _ = unpaged
+
+    # Given an escalation left unstarted by a start that raced the incident's resolve
+    def resolve() -> None:
+        url = f"/api/incidents/{opened.id}/resolve"
+        assert api.post(url, json={"note": "fixed by hand"}, headers=auth(operator_key)).status_code == 200
+
+    _left_unstarted(opened, resolve)
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it ends that escalation instead of starting it: nobody is paged for a resolved incident
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "ended"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("ended", None)
+    assert "resolved" in record.reason
+    # And the next sweep finds nothing left
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
+
+
+def test_the_sweep_stops_the_unstarted_escalation_of_an_acknowledged_incident(
+    unpaged, pages, runtime, api, operator_key
+):
+    from tests.conftest import auth
+
+    opened, _ = unpaged
+
+    # Given an escalation left unstarted by a start that raced the incident's acknowledge
+    def acknowledge() -> None:
+        assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+
+    _left_unstarted(opened, acknowledge)
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it stops that escalation instead of starting it: someone took the incident
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "stopped"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("stopped", None)
+    assert record.reason.startswith("acknowledged by")
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
+
+
+def test_the_sweep_ends_an_unstarted_escalation_no_policy_covers_any_more(unpaged, pages, runtime):
+    from pagerless.oncall.service import OncallService
+
+    opened, policy = unpaged
+    # Given an escalation left unstarted, and then its policy deleted
+    _left_unstarted(opened)
+    OncallService().delete_policy("default", policy["id"])
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it ends that escalation (a later sweep would find it again otherwise); nobody is paged
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "ended"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("ended", None)
+    assert record.reason == "no escalation policy covers the incident any more"
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
