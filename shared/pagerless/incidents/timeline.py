@@ -27,6 +27,8 @@ from pagerless.store.timeline import (
     append_stream_event,
     append_timeline,
     has_item,
+    once_key,
+    put_new,
     timeline_item,
     timeline_items,
 )
@@ -44,6 +46,8 @@ def record(
     stream_type: str | None = None,
     actor_name: str | None = None,
     write: Callable[[TimelineRecord], bool] | None = None,
+    once: str | None = None,
+    at: datetime | None = None,
 ) -> TimelineRecord | None:
     """Append to the incident's timeline and publish ``stream_type`` (default: the same type).
 
@@ -52,15 +56,21 @@ def record(
 
     ``write(item)``: stores the item with the change it records, in one transaction (a reopen:
     `IncidentRepository.set_status`'s ``alongside``); False when the change was not made, and then
-    nothing is recorded or published (None)."""
+    nothing is recorded or published (None).
+
+    ``once`` (with ``at``, the same on every call): the entry is written and published at most once
+    for that key (a workflow execution's ARN), so a retried step does not say it twice (None then)."""
     from pagerless.auth.actors import name_of
 
-    now = utcnow()
+    now = at or utcnow()
     name = actor_name if actor_name is not None else name_of(incident.workspace, actor)
     if name:
         data = {**(data or {}), "actor_name": name}
     fields = {"actor": actor, "message": message, "data": data or {}, "workspace": incident.workspace}
-    if write is None:
+    if once is not None:
+        if not put_new(item := timeline_item(incident.id, now, event_type, key=once_key(now, once), **fields)):
+            return None
+    elif write is None:
         item = append_timeline(incident.id, now, event_type, **fields)
     elif not write(item := timeline_item(incident.id, now, event_type, **fields)):
         return None

@@ -1,27 +1,37 @@
 """Timeline events the workflow writes about an incident."""
 
+from datetime import UTC, datetime
+
 from pagerless.incidents.timeline import record
 from pagerless.store.incident_updates import claim_execution
 from pagerless.store.incidents import IncidentRepository
 
 
-def record_workflow_started(incident_id: str, execution_arn: str | None = None) -> dict:
+def record_workflow_started(incident_id: str, execution_arn: str | None = None, started_at: str | None = None) -> dict:
     """The `workflow_started` timeline event of the incident-response execution; the execution
     stores its own ARN on the incident here (intake does not write it: docs/writes.md).
     ``recorded`` is False, and nothing is written, when the incident already belongs to another
-    execution: it was resolved and reopened before this one began, and the reopen started a newer one."""
+    execution: it was resolved and reopened before this one began, and the reopen started a newer one.
+
+    With the execution's start time (``started_at``, ISO 8601), the entry is written at that time,
+    once per execution (a conditional put of a key made of both): the step's retries (its escalation
+    did not start) neither say it again nor put it on the event stream again. The `incident.opened`
+    notice is queued again; its deliveries are claimed per generation (sent once)."""
     incident = IncidentRepository().get(incident_id)
     if execution_arn and incident.execution_arn != execution_arn:
         claimed = claim_execution(incident_id, execution_arn)
         if claimed is None:
             return {"recorded": False, "incident_id": incident_id, "superseded_by": incident.execution_arn}
         incident = claimed
+    at = datetime.fromisoformat(started_at).astimezone(UTC) if started_at and execution_arn else None
     record(
         incident,
         "workflow_started",
         "incident response workflow started",
         actor="workflow",
         data={"execution_arn": incident.execution_arn},
+        once=execution_arn if at else None,
+        at=at,
     )
     from pagerless.incidents.notices import generation_of, publish
 

@@ -248,7 +248,7 @@ class IntakeService(AlertResolves):
         """Page for the incident's raised severity where a policy covers it (the opening did not, if
         it did not cover the old one), then mark the raise paged. A start that fails fails the
         delivery: its retry (or the alert's next delivery) finds the page still due and starts it."""
-        from pagerless.oncall.engine import start_for_severity_raise
+        from pagerless.oncall.starts import start_for_severity_raise
 
         start_for_severity_raise(incident)
         return raise_paged(incident)

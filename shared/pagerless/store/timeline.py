@@ -6,6 +6,7 @@ read and write of them, by intent.
   which the SSE endpoint uses as the event id for `Last-Event-ID` resumption.
 """
 
+import hashlib
 import random
 import time
 import uuid
@@ -101,6 +102,23 @@ def append_timeline(
     return item
 
 
+def once_key(at: datetime, once: str) -> str:
+    """The key of an entry written at most once for ``once`` (a workflow execution's ARN) at ``at``:
+    every write of it has the same key (it still sorts by time), so `put_new` stores it once."""
+    return f"{at.isoformat()}#{hashlib.sha256(once.encode()).hexdigest()[:12]}"
+
+
+def put_new(item: TimelineRecord) -> bool:
+    """Put ``item`` unless an item of its key is stored (a retried step wrote it); False then."""
+    try:
+        item.save(condition=TimelineRecord.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
 def timeline_item(
     incident_id: str,
     at: datetime,
@@ -110,11 +128,13 @@ def timeline_item(
     message: str,
     data: dict,
     workspace: str | None = None,
+    key: str | None = None,
 ) -> TimelineRecord:
-    """The item `append_timeline` puts, not saved: for a change that puts it in its own transaction."""
+    """The item `append_timeline` puts, not saved: for a change that puts it in its own transaction
+    (``key``: its sort key, if not a new one)."""
     return TimelineRecord(
         incident_id,
-        timeline_key(at),
+        key or timeline_key(at),
         at=at,
         type=event_type,
         actor=actor,

@@ -59,7 +59,7 @@ def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True
     incident = load(incident_id, workspace, closed_ok=True)
     if page and incident.status == IncidentStatus.ESCALATED.value:
         # a retried step whose escalation did not start (EscalationNotStartedError): start it now
-        from pagerless.oncall.engine import start_for_workflow_escalation
+        from pagerless.oncall.starts import start_for_workflow_escalation
 
         return {"status": incident.status, **start_for_workflow_escalation(incident_id, reason)}
     if not can_move(incident, IncidentStatus.ESCALATED):
@@ -75,7 +75,7 @@ def escalate(incident_id: str, workspace: str, reason: str, *, page: bool = True
     )
     result = {"status": IncidentStatus.ESCALATED.value}
     if page:
-        from pagerless.oncall.engine import start_for_workflow_escalation
+        from pagerless.oncall.starts import start_for_workflow_escalation
 
         result["escalation"] = start_for_workflow_escalation(incident_id, reason)["escalation"]
     return result
@@ -117,7 +117,18 @@ def _approval_view(incident_id: str) -> dict:
 
 
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
+    """The approval's timeout fired: expire it, escalate, page the policy's next level. A retried
+    step (its page did not start: EscalationNotStartedError) finds the approval expired and the
+    incident escalated, and starts only the page."""
+    from pagerless.domain.approvals import EXPIRED
+    from pagerless.store.approvals import ApprovalRepository
+
     incident = load(incident_id, workspace, closed_ok=True)
+    latest = ApprovalRepository().latest(incident_id)
+    if latest is not None and latest.status == EXPIRED and incident.status == IncidentStatus.ESCALATED.value:
+        from pagerless.oncall.starts import start_for_approval_timeout
+
+        return {"status": incident.status, **start_for_approval_timeout(incident_id, latest.approval_id)}
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
     expired = ApprovalService().expire(incident_id, reason)
@@ -125,7 +136,7 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
     timeline.record(incident, "approval_expired", reason, actor=ACTOR)
     result = escalate(incident_id, workspace, reason, page=expired is None)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
-        from pagerless.oncall.engine import start_for_approval_timeout
+        from pagerless.oncall.starts import start_for_approval_timeout
 
         result["escalation"] = start_for_approval_timeout(incident_id, expired.approval_id)["escalation"]
     return result

@@ -883,7 +883,7 @@ def _before_escalation_starts(act):
 def test_an_opening_escalation_whose_start_crashed_pages_once_when_its_step_is_retried(
     fast_workflow, scenario, oncall, pages
 ):
-    from pagerless.oncall.engine import start_for_opened
+    from pagerless.oncall.starts import start_for_opened
 
     # Given an incident whose opening step ran before a policy covered payments-api (nobody paged)
     opened = open_incident(scenario)
@@ -1010,7 +1010,7 @@ def test_an_opening_escalation_that_did_not_start_does_not_hold_back_the_workflo
     from botocore.exceptions import ClientError
 
     from pagerless.incidents.timeline import timeline
-    from pagerless.oncall.engine import start_for_workflow_escalation
+    from pagerless.oncall.starts import start_for_workflow_escalation
 
     # Given an incident whose opening escalation could not start (Step Functions refused it, and
     # every retry of the workflow's step)

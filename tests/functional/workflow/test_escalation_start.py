@@ -64,6 +64,25 @@ def test_an_opening_escalation_refused_once_is_started_by_the_steps_retry(fast_w
     assert pages.generations() == ["0-0"]
 
 
+def test_a_retried_opening_step_says_the_workflow_started_once(fast_workflow, scenario, oncall, pages):
+    from pagerless.store.timeline import stream_events_after
+
+    # Given a policy for payments-api, and Step Functions refusing the first two starts of an escalation
+    oncall(delays=(30, 30, 30))
+    refused: list[str] = []
+    with _before_escalation_starts(_refuse(refused, times=2)):
+        # When a critical payments-api incident opens (its IncidentOpened step runs three times)
+        opened = open_incident(scenario)
+        pages.wait_for("0-0")
+    assert len(refused) == 2
+    # Then its timeline says once that the workflow started, and the event stream carries it once
+    assert timeline_types(opened.id).count("workflow_started") == 1
+    streamed = [e.type for e in stream_events_after(opened.workspace, 0, limit=1000) if e.incident_id == opened.id]
+    assert streamed.count("workflow_started") == 1
+    # And the workflow went on from that step: the incident was diagnosed
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+
+
 def test_an_opening_escalation_that_cannot_start_leaves_the_workflow_going_and_the_sweep_starts_it(
     fast_workflow, scenario, oncall, pages, runtime, monkeypatch
 ):
@@ -179,3 +198,206 @@ def test_a_flapping_reopen_whose_escalation_never_started_leaves_the_old_one_pag
     assert wait_for(lambda: "1-0" in pages.generations() or escalation(opened.id).status != "running", timeout=60)
     assert escalation(opened.id).status == "running"
     assert pages.wait_for("1-0")["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+
+
+def test_an_approval_timeout_whose_escalation_was_refused_once_pages_the_next_level_after_the_retry(
+    sandbox, scenario, oncall, pages, runtime, monkeypatch
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import wait_for
+
+    # Given a policy whose first step waits a minute, and an approval that may wait one second
+    oncall(delays=(60, 60, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    refused: list[str] = []
+
+    def refuse_the_approvals_once(params) -> None:
+        if params["name"].rsplit("-", 1)[-1].startswith("a") and not refused:
+            refused.append(params["name"])
+            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
+
+    with _before_escalation_starts(refuse_the_approvals_once):
+        opened = open_incident(scenario)
+        pages.wait_for("0-0")
+        # When nobody decides in time, and Step Functions refuses the first start of the next level's escalation
+        wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+        [approval] = wait_for(
+            lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"], timeout=60
+        )
+        # Then the ApprovalTimedOut step is retried, and its retry pages the next level (the schedule: bob)
+        paged = pages.wait_for(f"{approval.sk}:1-0")
+    assert refused == [f"esc-{opened.id}-{approval.sk}"]
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    types = timeline_types(opened.id)
+    assert "escalation_failed" in types
+    assert (types.count("approval_expired"), types.count("escalated"), types.count("workflow_ended")) == (1, 1, 0), (
+        types
+    )
+    # And nothing else pages: not the policy's first step again, not a second escalation
+    assert sorted(pages.generations()) == sorted(["0-0", f"{approval.sk}:1-0"])
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == ["1", approval.sk]
+    assert escalation(opened.id, approval.sk).execution_arn.endswith(f":esc-{opened.id}-{approval.sk}")
+
+
+def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failure_starts_no_second_one(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from botocore.exceptions import ClientError
+
+    from pagerless.store.contexts import ContextRecord
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import wait_for
+
+    # Given an incident nobody was paged for when it opened (no policy covered payments-api yet),
+    # whose GatherContext step then fails (DynamoDB refuses the context's write), a policy covering
+    # it by then; and Step Functions refusing the first start of an escalation
+    failed: list[str] = []
+
+    def refuse_the_context(params, **_) -> None:
+        if params.get("TableName") == ContextRecord.Meta.table_name:
+            if not failed:
+                oncall(delays=(30, 30, 30))
+            failed.append(params["TableName"])
+            raise ClientError({"Error": {"Code": "InternalServerError", "Message": "gone"}}, "PutItem")
+
+    dynamodb = ContextRecord._get_connection().connection.client.meta.events
+    dynamodb.register("before-parameter-build.dynamodb.PutItem", refuse_the_context)
+    refused: list[str] = []
+    try:
+        with _before_escalation_starts(_refuse(refused, times=1)):
+            # When the workflow runs: the step fails, HandleFailure escalates, its page is refused once
+            opened = open_incident(scenario)
+            wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+            [record] = wait_for(lambda: EscalationRepository().for_incident(opened.id), timeout=60)
+            # Then HandleFailure is retried, and its retry pages the policy's first step: alice, once
+            paged = pages.wait_for(f"{record.sk}:0-0")
+    finally:
+        dynamodb.unregister("before-parameter-build.dynamodb.PutItem", refuse_the_context)
+    assert failed and refused == [f"esc-{opened.id}-{record.sk}"]
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert pages.generations() == [f"{record.sk}:0-0"]
+    types = timeline_types(opened.id)
+    assert (types.count("escalated"), types.count("escalation_failed"), types.count("escalation_started")) == (1, 1, 1)
+    # When a second, different failure of the same run is handed to the workflow while that escalation pages
+    second = runtime.lambdas.invoke(
+        runtime.lambdas.by_logical_id["WorkflowFunction"].name,
+        {
+            "step": "handle_failure",
+            "incident_id": opened.id,
+            "workspace": opened.workspace,
+            "error": {"Error": "ContextMissingError", "Cause": f"no context stored for {opened.id}"},
+        },
+    )
+    # Then it starts no second escalation: the one paging goes on, and nobody is paged again
+    assert second == {"status": "escalated", "escalation": None}
+    assert [r.sk for r in EscalationRepository().for_incident(opened.id)] == [record.sk]
+    assert escalation(opened.id, record.sk).status == "running"
+    assert pages.generations() == [f"{record.sk}:0-0"]
+
+
+def _scheduled_sweep(runtime) -> list[dict]:
+    """Run the scheduled function's escalation sweep with its sample event (events/scheduled/)."""
+    from tests.conftest import ROOT
+
+    event = json.loads((ROOT / "events" / "scheduled" / "escalation_sweep.json").read_text())
+    answer = runtime.lambdas.invoke(runtime.lambdas.by_logical_id["ScheduledFunction"].name, event)
+    assert answer["job"] == "escalation-sweep"
+    return answer["result"]["started"]
+
+
+def _left_unstarted(opened, change=None) -> None:
+    """After ``change`` (a resolve, an acknowledge), a start of the incident's escalation writes its
+    record and dies before its StartExecution: the record waits, running, without an execution."""
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+    from tests.functional.workflow.test_escalation import _Crash
+
+    if change is not None:
+        change()
+
+    def crash(params) -> None:
+        raise _Crash
+
+    with _before_escalation_starts(crash), pytest.raises(_Crash):
+        start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
+    assert (escalation(opened.id).status, escalation(opened.id).execution_arn) == ("running", None)
+
+
+@pytest.fixture
+def unpaged(fast_workflow, scenario, oncall, monkeypatch):
+    """An incident handed to humans that nobody was paged for (no policy covered it when it opened),
+    then a policy covering it; the sweep starts an escalation left unstarted at once."""
+    _grace(monkeypatch, 0)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)  # no cluster: nothing to run
+    assert escalation(opened.id) is None
+    _, policy = oncall(delays=(30, 30, 30))
+    return opened, policy
+
+
+def test_the_sweep_ends_the_unstarted_escalation_of_a_resolved_incident(unpaged, pages, runtime, api, operator_key):
+    from tests.conftest import auth
+
+    opened, _ = unpaged
+
+    # Given an escalation left unstarted by a start that raced the incident's resolve
+    def resolve() -> None:
+        url = f"/api/incidents/{opened.id}/resolve"
+        assert api.post(url, json={"note": "fixed by hand"}, headers=auth(operator_key)).status_code == 200
+
+    _left_unstarted(opened, resolve)
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it ends that escalation instead of starting it: nobody is paged for a resolved incident
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "ended"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("ended", None)
+    assert "resolved" in record.reason
+    # And the next sweep finds nothing left
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
+
+
+def test_the_sweep_stops_the_unstarted_escalation_of_an_acknowledged_incident(
+    unpaged, pages, runtime, api, operator_key
+):
+    from tests.conftest import auth
+
+    opened, _ = unpaged
+
+    # Given an escalation left unstarted by a start that raced the incident's acknowledge
+    def acknowledge() -> None:
+        assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+
+    _left_unstarted(opened, acknowledge)
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it stops that escalation instead of starting it: someone took the incident
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "stopped"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("stopped", None)
+    assert record.reason.startswith("acknowledged by")
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
+
+
+def test_the_sweep_ends_an_unstarted_escalation_no_policy_covers_any_more(unpaged, pages, runtime):
+    from pagerless.oncall.service import OncallService
+
+    opened, policy = unpaged
+    # Given an escalation left unstarted, and then its policy deleted
+    _left_unstarted(opened)
+    OncallService().delete_policy("default", policy["id"])
+    # When the scheduled escalation sweep runs
+    swept = _scheduled_sweep(runtime)
+    # Then it ends that escalation (a later sweep would find it again otherwise); nobody is paged
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": "ended"}]
+    record = escalation(opened.id)
+    assert (record.status, record.execution_arn) == ("ended", None)
+    assert record.reason == "no escalation policy covers the incident any more"
+    assert _scheduled_sweep(runtime) == []
+    assert pages.generations() == []
