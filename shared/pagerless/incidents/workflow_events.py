@@ -7,23 +7,25 @@ from pagerless.store.incident_updates import claim_execution
 from pagerless.store.incidents import IncidentRepository
 
 
-def record_workflow_started(incident_id: str, execution_arn: str | None = None, started_at: str | None = None) -> dict:
+def record_workflow_started(incident_id: str, execution_arn: str | None = None, entered_at: str | None = None) -> dict:
     """The `workflow_started` timeline event of the incident-response execution; the execution
     stores its own ARN on the incident here (intake does not write it: docs/writes.md).
     ``recorded`` is False, and nothing is written, when the incident already belongs to another
     execution: it was resolved and reopened before this one began, and the reopen started a newer one.
 
-    With the execution's start time (``started_at``, ISO 8601), the entry is written at that time,
-    once per execution (a conditional put of a key made of both): the step's retries (its escalation
-    did not start) neither say it again nor put it on the event stream again. The `incident.opened`
-    notice is queued again; its deliveries are claimed per generation (sent once)."""
+    With the time the step's state was entered (``entered_at``, ISO 8601: Step Functions'
+    ``$$.State.EnteredTime``, the same for every retry of the step, and after a flap's settle
+    wait, not before it), the entry is written at that time, once per execution (a conditional put
+    of a key made of both): the step's retries (its escalation did not start) neither say it again
+    nor put it on the event stream again. The `incident.opened` notice is queued again; its
+    deliveries are claimed per generation (sent once)."""
     incident = IncidentRepository().get(incident_id)
     if execution_arn and incident.execution_arn != execution_arn:
         claimed = claim_execution(incident_id, execution_arn)
         if claimed is None:
             return {"recorded": False, "incident_id": incident_id, "superseded_by": incident.execution_arn}
         incident = claimed
-    at = datetime.fromisoformat(started_at).astimezone(UTC) if started_at and execution_arn else None
+    at = datetime.fromisoformat(entered_at).astimezone(UTC) if entered_at and execution_arn else None
     record(
         incident,
         "workflow_started",

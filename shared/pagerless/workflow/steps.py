@@ -24,7 +24,7 @@ def _incident_opened(event: dict) -> dict:
     from pagerless.incidents.workflow_events import record_workflow_started
     from pagerless.oncall.starts import start_for_opened
 
-    result = record_workflow_started(event["incident_id"], event.get("execution_arn"), event.get("started_at"))
+    result = record_workflow_started(event["incident_id"], event.get("execution_arn"), event.get("entered_at"))
     if not result["recorded"]:
         from pagerless.workflow.incidents import IncidentClosedError
 
