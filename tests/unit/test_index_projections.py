@@ -15,7 +15,24 @@ MODELS = [
     ("pagerless.store.alerts:AlertRecord", "AlertsTable"),
     ("pagerless.store.timeline:TimelineRecord", "TimelineTable"),
     ("pagerless.store.oncall:EscalationRecord", "SystemTable"),
+    ("pagerless.store.sweeps:FlapMarker", "SystemTable"),
 ]
+
+# The global secondary indexes of every table as the last release deployed them (template.yaml at
+# 694479d). CloudFormation creates or deletes at most ONE GSI per table in a stack update ("Cannot
+# perform more than one GSI creation or deletion in a single update"): a version that adds two to a
+# table deploys fresh but fails, and rolls back, as an upgrade. When you release, record here the
+# indexes that release deploys.
+RELEASED_INDEXES = {
+    "ApiKeysTable": {"by_workspace"},
+    "IncidentsTable": {"by_workspace", "by_service"},
+    "TimelineTable": {"reopens"},
+    "AlertsTable": {"by_incident"},
+    "DeliveriesTable": {"by_workspace", "by_incident"},
+    "DeploysTable": {"by_service"},
+    "ApprovalsTable": {"by_status"},
+    "PeopleTable": {"by_workspace"},
+}
 
 
 def _model(path: str):
@@ -59,8 +76,12 @@ def test_model_and_template_declare_the_same_indexes(model, logical_id):
 def test_the_narrowed_indexes_are_what_docs_writes_md_says():
     assert _template_indexes("AlertsTable")["by_incident"][1] == "KEYS_ONLY"
     assert _template_indexes("IncidentsTable")["by_service"][1:] == ("INCLUDE", ["parent_id", "status"])
-    assert _template_indexes("IncidentsTable")["flaps"] == ({"flap_key": "HASH"}, "KEYS_ONLY", [])
-    assert _template_indexes("SystemTable")["awaiting_start"][1] == "KEYS_ONLY"
+    assert "flaps" not in _template_indexes("IncidentsTable")  # the flap sweep reads the system table's `sweeps`
+    assert _template_indexes("SystemTable")["sweeps"] == (
+        {"sweep": "HASH", "sweep_since": "RANGE"},
+        "KEYS_ONLY",
+        [],
+    )
     assert _template_indexes("IncidentsTable")["by_end"] == (
         {"workspace": "HASH", "end_key": "RANGE"},
         "INCLUDE",
@@ -77,4 +98,30 @@ def test_the_narrowed_indexes_are_what_docs_writes_md_says():
                 "reopened_at",
             ]
         ),
+    )
+
+
+def _tables() -> dict[str, set[str]]:
+    resources = load_yaml(TEMPLATE)["Resources"]
+    return {
+        name: {i["IndexName"] for i in resource["Properties"].get("GlobalSecondaryIndexes", [])}
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::DynamoDB::Table"
+    }
+
+
+def test_an_upgrade_from_the_last_release_creates_or_deletes_at_most_one_index_per_table():
+    # Given the indexes the last release deployed, and those this template declares
+    # When each table's are compared
+    changed = {
+        table: sorted(RELEASED_INDEXES.get(table, set()) ^ indexes)
+        for table, indexes in _tables().items()
+        if len(RELEASED_INDEXES.get(table, set()) ^ indexes) > 1
+    }
+    # Then no table gains or loses more than one: CloudFormation would refuse the upgrade and roll back
+    assert not changed, (
+        f"these tables create or delete more than one global secondary index since the last release: {changed}."
+        " CloudFormation allows one GSI creation or deletion per table in a stack update (an upgrade would"
+        " fail and roll back): spread them over releases. If a release was made since, record its indexes"
+        " in RELEASED_INDEXES (git show <release>:template.yaml)."
     )

@@ -5,7 +5,8 @@ the start grace (`PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS`) is started
 path as a retried step (`engine.start` finds the record and starts it under its own name and input),
 unless its incident was resolved or acknowledged meanwhile: then it is ended or stopped instead.
 
-It reads only the records still waiting for an execution (the sparse `awaiting_start` index)."""
+It reads only the records still waiting for an execution (the system table's sparse `sweeps` index,
+kind ``escalation``)."""
 
 from datetime import datetime, timedelta
 

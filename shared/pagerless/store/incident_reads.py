@@ -4,7 +4,8 @@ and the reconciler. Changes to an incident go through ``IncidentRepository`` and
 from collections.abc import Iterable, Iterator
 
 from pagerless.domain.incidents import IncidentStatus
-from pagerless.store.incident_updates import index_flaps
+from pagerless.store import sweeps
+from pagerless.store.incident_updates import mark_flaps
 from pagerless.store.incidents import IncidentRecord
 
 
@@ -20,12 +21,18 @@ def in_statuses(statuses: Iterable[str]) -> Iterator[IncidentRecord]:
 
 def open_flaps() -> list[IncidentRecord]:
     """Every open root incident marked flapping (of every workspace): the flap sweep's. Read through
-    the sparse `flaps` index, which holds only the incidents flapping and not resolved, then read
-    consistently (the index is eventually consistent, and KEYS_ONLY)."""
-    index_flaps()
-    ids = [entry.id for entry in IncidentRecord.flaps.scan()]
-    found = IncidentRecord.batch_get(ids, consistent_read=True) if ids else []
+    the flap markers of the system table's sparse `sweeps` index, which only the incidents flapping and
+    not resolved have, then read consistently (the index is eventually consistent, and KEYS_ONLY). A
+    marker whose incident is gone, resolved or not flapping (left by an older version, or by a write
+    that failed after its transaction) is deleted."""
+    mark_flaps()
+    ids = sweeps.marked_ids()
+    found = {r.id: r for r in IncidentRecord.batch_get(ids, consistent_read=True)} if ids else {}
+    for incident_id in ids:
+        record = found.get(incident_id)
+        if record is None or record.status == IncidentStatus.RESOLVED.value or not record.flapping:
+            sweeps.drop_if_stale(incident_id)
     return sorted(
-        (r for r in found if r.status == IncidentStatus.OPEN.value and r.flapping and r.parent_id is None),
+        (r for r in found.values() if r.status == IncidentStatus.OPEN.value and r.flapping and r.parent_id is None),
         key=lambda r: r.id,
     )

@@ -13,7 +13,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import Incident, IncidentStatus
@@ -53,18 +53,6 @@ class ByService(GlobalSecondaryIndex):
 
     service_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<namespace>#<service>"
     last_seen = UTCDateTimeAttribute(range_key=True)
-
-
-class Flaps(GlobalSecondaryIndex):
-    """Sparse: only an incident marked flapping and not resolved carries `flap_key`, set and removed
-    in the same write as the mark, so the flap sweep reads the flaps of now, not every incident ever
-    stored (docs/writes.md). The sweep reads the incidents it names after, consistently."""
-
-    class Meta:
-        index_name = "flaps"
-        projection = KeysOnlyProjection()
-
-    flap_key = UnicodeAttribute(hash_key=True)  # the workspace
 
 
 # `end_key` of an incident not resolved: sorts after every timestamp
@@ -126,8 +114,6 @@ class IncidentRecord(BaseModel):
     correlation_reason = UnicodeAttribute(null=True)
     child_count = NumberAttribute(default=0)
     flapping = BooleanAttribute(default=False)
-    # the workspace while it is flapping and not resolved (`flapping` itself outlives the resolve): its `flaps` key
-    flap_key = UnicodeAttribute(null=True)
     # the severity a raise by its source set, until that raise's page is started (or not needed): a
     # delivery that stopped between the raise and the page leaves it for its retry (`incidents.severity`)
     raise_page_due = UnicodeAttribute(null=True)
@@ -151,7 +137,6 @@ class IncidentRecord(BaseModel):
 
     by_workspace = ByWorkspace()
     by_service = ByService()
-    flaps = Flaps()
     by_end = ByEnd()
 
 

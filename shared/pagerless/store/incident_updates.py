@@ -18,14 +18,15 @@ from pynamodb.models import Model
 
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.store import sweeps
 from pagerless.store.base import Region
 from pagerless.store.incident_records import end_key_of
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord, cancellation_codes
 from pagerless.store.system import SystemRepository
 
 APPEND_ATTEMPTS = 25
-# the system item that says the incidents marked flapping before the `flaps` index have their key
-FLAPS_INDEXED = ("migration", "incidents.flaps")
+# the system item that says the incidents marked flapping by a version without flap markers have theirs
+FLAPS_MARKED = ("migration", "system.sweeps.flap")
 # the system item that says the incidents stored before the `by_end` index have their key
 ENDS_INDEXED = ("migration", "incidents.by_end")
 
@@ -142,20 +143,22 @@ def claim_execution(incident_id: str, execution_arn: str) -> IncidentRecord | No
 
 
 def update_incident_with(
-    incident_id: str, actions: list[Action], condition, entries: Sequence[Model]
+    incident_id: str, actions: list[Action], condition, entries: Sequence[Model], deletes: Sequence[Model] = ()
 ) -> IncidentRecord | None:
-    """`update_incident` in one transaction with ``entries`` (the timeline items that say so): neither
-    is stored without the other. The fresh incident; None if it does not exist or ``condition`` does
-    not hold (nothing is stored then)."""
+    """`update_incident` in one transaction with ``entries`` (the timeline items that say so) and the
+    deletion of ``deletes`` (unconditional: one already gone fails nothing): none is stored without
+    the others. The fresh incident; None if it does not exist or ``condition`` does not hold (nothing
+    is stored then)."""
     updates = [
         IncidentRecord._get_connection().get_operation_kwargs(
             incident_id, key=KEY, actions=actions, condition=IncidentRecord.id.exists() & condition
         )
     ]
     puts = [entry.get_save_kwargs_from_instance() for entry in entries]
+    removed = [item.get_delete_kwargs_from_instance() for item in deletes]
     try:
         Connection(region=Region().__get__(None, IncidentRecord)).transact_write_items(
-            condition_check_items=[], delete_items=[], put_items=puts, update_items=updates
+            condition_check_items=[], delete_items=removed, put_items=puts, update_items=updates
         )
     except TransactWriteError as exc:
         if "ConditionalCheckFailed" in cancellation_codes(exc):
@@ -187,34 +190,31 @@ def settle_flapping(incident_id: str, execution_arn: str, entries: Sequence[Mode
     """Clear `flapping` of an open incident that execution ``execution_arn`` holds, with ``entries``
     (its `flapping_stopped`) in the same transaction; None if it is not flapping (any more), or is
     resolved or held by another execution (so the timeline event is written once, by the execution
-    of the flap that settled). It leaves the flap sweep's index with it."""
+    of the flap that settled). Its flap marker (the flap sweep's entry) is deleted in that transaction."""
     return update_incident_with(
         incident_id,
-        [IncidentRecord.flapping.set(False), IncidentRecord.flap_key.remove()],
+        [IncidentRecord.flapping.set(False)],
         (IncidentRecord.flapping == True)  # noqa: E712
         & (IncidentRecord.status == "open")
         & (IncidentRecord.execution_arn == execution_arn),
         entries,
+        deletes=[sweeps.unmark(incident_id).marker],
     )
 
 
-def index_flaps() -> int:
-    """Once per table: give `flap_key` to the incidents a version without the `flaps` index marked
-    flapping (flapping, not resolved, no key), so that the sweep finds them there; one full scan,
-    then a marker on the system table says it is done. The number of incidents it keyed."""
-    if SystemRepository().get(*FLAPS_INDEXED) is not None:
+def mark_flaps() -> int:
+    """Once per table: give a flap marker to the incidents a version without markers marked flapping
+    (flapping, not resolved, no marker), so that the sweep finds them in the `sweeps` index; one full
+    scan of the incidents, then a system item says it is done. The number of incidents it marked."""
+    if SystemRepository().get(*FLAPS_MARKED) is not None:
         return 0
-    unindexed = (
-        (IncidentRecord.flapping == True)  # noqa: E712
-        & (IncidentRecord.status != IncidentStatus.RESOLVED.value)
-        & IncidentRecord.flap_key.does_not_exist()
+    flapping = (IncidentRecord.flapping == True) & (  # noqa: E712
+        IncidentRecord.status != IncidentStatus.RESOLVED.value
     )
-    keyed = 0
-    for record in IncidentRecord.scan(unindexed):
-        # conditional: one settled or resolved since the scan read it stays out
-        keyed += update_incident(record.id, [IncidentRecord.flap_key.set(record.workspace)], unindexed) is not None
-    SystemRepository().put(*FLAPS_INDEXED, {"keyed": keyed})
-    return keyed
+    # conditional: one settled, resolved or marked since the scan read it is left as it is
+    marked = sum(sweeps.mark_unless_settled(record) for record in IncidentRecord.scan(flapping))
+    SystemRepository().put(*FLAPS_MARKED, {"marked": marked})
+    return marked
 
 
 def index_ends() -> int:

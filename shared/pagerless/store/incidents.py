@@ -18,6 +18,7 @@ from pynamodb.transactions import TransactWrite
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, seconds_to_resolve, transition
+from pagerless.store import sweeps
 from pagerless.store.base import Region, decode_cursor, encode_cursor
 from pagerless.store.incident_records import ACTIVE_END, end_key_of
 from pagerless.store.incident_records import IncidentRecord as IncidentRecord
@@ -192,21 +193,32 @@ class IncidentRepository:
     ) -> IncidentRecord:
         """Move ``record`` to ``target`` if the transition table allows it and nobody moved it meanwhile.
 
-        ``alongside``: new items (the move's timeline entries) put in one transaction with the move,
-        so that neither is stored without the other; ``updating``: an item of another table changed
+        ``actions``: the move's updates of the incident, and any `sweeps.MarkerChange` among them (its flap
+        marker put or deleted, `reopen_actions`); a resolve of an incident marked flapping deletes its
+        marker. ``alongside``: new items (the move's timeline entries) put in one transaction with the
+        move, so that neither is stored without the other; ``updating``: an item of another table changed
         in it too (`AlongsideTaken` when its condition is refused)."""
         current = IncidentStatus(record.status)
         transition(current, target)
-        changes = [IncidentRecord.status.set(target.value), IncidentRecord.updated_at.set(utcnow()), *(actions or [])]
-        if target is IncidentStatus.RESOLVED:  # a resolved flap leaves the flap sweep's index (keeps `flapping`)
-            changes.append(IncidentRecord.flap_key.remove())
+        markers = [a for a in actions or [] if isinstance(a, sweeps.MarkerChange)]
+        changes = [
+            IncidentRecord.status.set(target.value),
+            IncidentRecord.updated_at.set(utcnow()),
+            *(a for a in actions or [] if not isinstance(a, sweeps.MarkerChange)),
+        ]
+        if target is IncidentStatus.RESOLVED and record.flapping:  # a resolved flap is no work for the sweep
+            markers.append(sweeps.unmark(record.id))  # (it keeps `flapping`: the resolve's notice reads it)
         condition = IncidentRecord.status == current.value
         puts = [alongside] if isinstance(alongside, Model) else list(alongside or [])
+        puts += [m.marker for m in markers if m.put]
+        deletes = [m.marker for m in markers if not m.put]
         try:
-            if not puts and updating is None:
+            if not puts and not deletes and updating is None:
                 record.update(actions=changes, condition=condition)
                 return record
             with TransactWrite(connection=Connection(region=Region().__get__(None, IncidentRecord))) as tx:
+                for item in deletes:
+                    tx.delete(item)  # no condition: a marker already gone fails nothing
                 for item in puts:
                     tx.save(item)
                 tx.update(record, actions=changes, condition=condition)
@@ -222,10 +234,11 @@ class IncidentRepository:
                 raise self._moved_meanwhile(record, current) from exc
             raise
         except TransactWriteError as exc:
-            # The puts have no condition (puts come first in the transaction): the move's item is
-            # next, then the one it changes alongside.
+            # The deletes and puts have no condition (they come first in the transaction): the move's
+            # item is next, then the one it changes alongside.
             codes = cancellation_codes(exc)
-            if updating is not None and codes[len(puts) + 1 : len(puts) + 2] == ["ConditionalCheckFailed"]:
+            after_move = len(deletes) + len(puts) + 1
+            if updating is not None and codes[after_move : after_move + 1] == ["ConditionalCheckFailed"]:
                 raise AlongsideTaken("the item changed with the incident was changed first") from exc
             if set(codes) & {"ConditionalCheckFailed", "TransactionConflict"}:
                 raise self._moved_meanwhile(record, current) from exc
@@ -250,11 +263,17 @@ class IncidentRepository:
         the reopen starts (``execution_arn``), or none. A reopen that is not a flap (intake judges
         that within the flap window) and starts an execution clears ``flapping``; a flap's execution
         clears it once the alert has settled (`pagerless.workflow.flapping`). An incident flapping
-        after the reopen is in the flap sweep's index (`flap_key`), any other is not."""
+        after the reopen has a flap marker (the flap sweep's entry in the system table's `sweeps`
+        index, put in the reopen's transaction: a `sweeps.MarkerChange` among the actions); one that was
+        flapping and is not any more loses it."""
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         # a reopen that neither marks nor starts an execution (a correlated child's) keeps the mark it had
         flapping_after = flapping or (bool(incident.flapping) and not execution_arn)
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
+        if flapping_after:
+            marker = [sweeps.mark(incident.id, incident.workspace, now)]
+        else:  # a resolve deleted it already, unless an older version resolved it
+            marker = [sweeps.unmark(incident.id)] if incident.flapping else []
         return [
             IncidentRecord.reopened_at.set(now),
             IncidentRecord.metrics.set(metrics),
@@ -269,7 +288,7 @@ class IncidentRepository:
             *([IncidentRecord.flapping.set(False)] if execution_arn and not flapping else []),
             # with its `flapping_detected`; its settle wait counts from now
             *([IncidentRecord.flapping.set(True), IncidentRecord.flap_fired_at.set(now)] if flapping else []),
-            IncidentRecord.flap_key.set(incident.workspace) if flapping_after else IncidentRecord.flap_key.remove(),
+            *marker,
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
         ]
 

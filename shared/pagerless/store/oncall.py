@@ -16,10 +16,10 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.sweeps import ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
@@ -117,21 +117,6 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return True
 
 
-UNSTARTED = "escalation"  # the `awaiting_start` value of an escalation that has no execution yet
-
-
-class AwaitingStart(GlobalSecondaryIndex):
-    """Sparse: only escalations still waiting for their execution carry its keys (`set_arn`,
-    `hand_over` and `finish` remove them), so the escalation sweep reads those and nothing else."""
-
-    class Meta:
-        index_name = "awaiting_start"
-        projection = KeysOnlyProjection()
-
-    awaiting_start = UnicodeAttribute(hash_key=True)
-    awaiting_since = UTCDateTimeAttribute(range_key=True)
-
-
 class EscalationRecord(BaseModel):
     """One escalation (one Step Functions execution): pk ``escalation#<incident>``, sk the generation."""
 
@@ -154,18 +139,20 @@ class EscalationRecord(BaseModel):
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
-    awaiting_start = UnicodeAttribute(null=True)  # UNSTARTED until its execution is stored
-    awaiting_since = UTCDateTimeAttribute(null=True)
-    by_awaiting_start = AwaitingStart()
+    # ESCALATION and when its record was written, until its execution is stored: the escalation
+    # sweep's entry in the system table's sparse `sweeps` index (set_arn, hand_over, finish remove them)
+    sweep = UnicodeAttribute(null=True)
+    sweep_since = UTCDateTimeAttribute(null=True)
+    by_sweep = Sweeps()
 
 
-_STARTED = (EscalationRecord.awaiting_start.remove(), EscalationRecord.awaiting_since.remove())
+_STARTED = (EscalationRecord.sweep.remove(), EscalationRecord.sweep_since.remove())
 
 
 class EscalationRepository:
     def create(self, record: EscalationRecord) -> bool:
         """Write a new escalation, waiting for its execution; False if its generation exists."""
-        record.awaiting_start, record.awaiting_since = UNSTARTED, record.started_at
+        record.sweep, record.sweep_since = ESCALATION, record.started_at
         try:
             record.save(condition=EscalationRecord.pk.does_not_exist())
         except PutError as exc:
@@ -205,9 +192,9 @@ class EscalationRepository:
         )
 
     def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
-        """Escalations written before ``before`` that still have no execution (a query on the sparse
-        `awaiting_start` index: only those are in it), read back whole."""
-        keys = EscalationRecord.by_awaiting_start.query(UNSTARTED, EscalationRecord.awaiting_since < before)
+        """Escalations written before ``before`` that still have no execution (a query of the sparse
+        `sweeps` index for ``ESCALATION``: only those are in it), read back whole."""
+        keys = EscalationRecord.by_sweep.query(ESCALATION, EscalationRecord.sweep_since < before)
         found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
         return [record for record in found if record is not None]
 

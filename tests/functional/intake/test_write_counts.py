@@ -316,13 +316,14 @@ def test_a_resolve_is_one_transaction_and_a_stream_event_per_entry_and_its_redel
     assert (meter.costs["redelivered"].writes, meter.costs["redelivered"].failed) == (0, 0)
 
 
-def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_index(runtime, meter):
+def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_marker(runtime, meter):
     from pagerless.intake.service import IntakeService
     from pagerless.store.alerts import DeliveryMark
     from pagerless.store.incidents import IncidentRecord
     from pagerless.workflow.steps import run_step
 
-    flaps = f"{runtime.provisioned.tables['IncidentsTable']}.flaps"
+    system = runtime.provisioned.tables["SystemTable"]
+    sweeps = f"{system}.sweeps"
     t0 = datetime.now(UTC)
     now = [t0]
     intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
@@ -340,25 +341,58 @@ def test_only_a_flap_mark_and_its_clear_write_the_flap_sweeps_index(runtime, met
             deliver("resolved")
             now[0] += timedelta(seconds=5)
             assert deliver("firing").action == "reopened"
-    # Then none of it wrote the flap sweep's index
-    assert flaps not in meter.costs["ordinary"].tables, meter.costs["ordinary"].as_dict()
+    # Then none of it wrote a flap marker or the sweeps index
+    ordinary = meter.costs["ordinary"]
+    assert system not in ordinary.tables and sweeps not in ordinary.tables, ordinary.as_dict()
     # When it resolves and fires once more within the flap window: a flap's reopen
     now[0] += timedelta(seconds=5)
     deliver("resolved")
     now[0] += timedelta(seconds=5)
     with meter.measure("flap"):
         assert deliver("firing").action == "reopened"
-    # Then the mark enters the index: one index write (of 1 WCU), and no item more: a reopen's 6 and the
-    # `flapping_detected` entry (in the reopen's transaction) with its stream event
+    # Then its marker is one item more, in the reopen's transaction (2 WCU), entering the sweeps index
+    # (1 WCU): a reopen's 6, the `flapping_detected` entry (in the reopen's transaction) with its stream
+    # event, and the marker
     flap = meter.costs["flap"]
-    assert flap.tables[flaps] == {"writes": 1, "wcu": 1}, flap.as_dict()
-    assert (flap.writes, flap.failed) == (8, 1), flap.as_dict()
-    # When its alert holds firing and its settle run clears the mark: one index write, the entry leaving
+    assert flap.tables[system] == {"writes": 1, "wcu": 2}, flap.as_dict()
+    assert flap.tables[sweeps] == {"writes": 1, "wcu": 1}, flap.as_dict()
+    assert (flap.writes, flap.failed) == (9, 1), flap.as_dict()
+    # When its alert holds firing and its settle run clears the mark: the marker is deleted with it
     held = IncidentRecord.get(incident_id).execution_arn
     step = {"step": "settle_flapping", "incident_id": incident_id, "workspace": "default", "execution_arn": held}
     with meter.measure("settled"):
         assert run_step(step) == {"settled": True}
-    assert meter.costs["settled"].tables[flaps]["writes"] == 1, meter.costs["settled"].as_dict()
+    settled = meter.costs["settled"]
+    assert settled.tables[system]["writes"] == 1 and settled.tables[sweeps]["writes"] == 1, settled.as_dict()
+
+
+def test_a_resolve_of_a_flap_deletes_its_marker_in_the_resolve(runtime, meter):
+    from pagerless.intake.service import IntakeService
+    from pagerless.store.alerts import DeliveryMark
+
+    system = runtime.provisioned.tables["SystemTable"]
+    now = [datetime.now(UTC)]
+    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+
+    def deliver(status: str):
+        return intake.process(_alert(status), "default", DeliveryMark.of(status, now[0]))
+
+    # Given an alert that flapped: its fifth firing within the flap window reopened it as a flap
+    deliver("firing")
+    for _ in range(4):
+        now[0] += timedelta(seconds=5)
+        deliver("resolved")
+        now[0] += timedelta(seconds=5)
+        deliver("firing")
+    assert deliver("firing").action == "deduplicated"
+    # When the alert resolves
+    now[0] += timedelta(seconds=5)
+    with meter.measure("resolve"):
+        assert deliver("resolved").action == "resolved"
+    # Then the resolve is a resolve's 6 items and the marker's delete, in its transaction
+    cost = meter.costs["resolve"]
+    assert cost.tables[system]["writes"] == 1 and cost.tables[f"{system}.sweeps"]["writes"] == 1, cost.as_dict()
+    assert (cost.writes, cost.failed) == (7, 0), cost.as_dict()
 
 
 def test_the_end_index_is_written_on_create_resolve_and_reopen_only(runtime, meter):

@@ -1,6 +1,7 @@
-"""The scheduled flap sweep (`flap-sweep`, every 15 minutes) reads the flapping incidents through the
-incidents table's sparse `flaps` index, so its cost follows the incidents flapping now, not every
-incident ever stored (issue #12; docs/writes.md, "The flap sweep reads the flapping incidents only").
+"""The scheduled flap sweep (`flap-sweep`, every 15 minutes) finds the flapping incidents through their
+flap markers in the system table's sparse `sweeps` index, so its cost follows the incidents flapping
+now, not every incident ever stored (issue #12; docs/writes.md, "The flap sweep reads the incidents
+flapping now").
 """
 
 import json
@@ -18,16 +19,20 @@ WORKSPACE = "default"
 
 class IncidentReads:
     """Every request the test's thread makes to the incidents table (not the workflow's, which runs in
-    threads of its own): its operation, index and what it read."""
+    threads of its own): its operation, index and what it read; and its queries and scans of the
+    system table (``system``)."""
 
-    def __init__(self, table: str) -> None:
-        self.table, self.calls, self.thread = table, [], threading.get_ident()
+    def __init__(self, table: str, system: str) -> None:
+        self.table, self.system, self.calls, self.thread = table, system, [], threading.get_ident()
+        self.system_reads: list[dict] = []
 
     def before(self, model, params, context, **_):
         if threading.get_ident() != self.thread:
             return
         body = json.loads(params.get("body") or b"{}")
         tables = body.get("RequestItems", {}) if model.name == "BatchGetItem" else {body.get("TableName"): body}
+        if self.system in tables and model.name in ("Scan", "Query"):
+            context["system_read"] = {"operation": model.name, "index": body.get("IndexName")}
         if self.table in tables:
             keys = tables[self.table].get("Keys", [body.get("Key")] if body.get("Key") else [])
             context["incident_read"] = {
@@ -37,6 +42,10 @@ class IncidentReads:
             }
 
     def after(self, parsed, context, **_):
+        system = context.pop("system_read", None)
+        if system is not None:
+            system["scanned"] = parsed.get("ScannedCount")
+            self.system_reads.append(system)
         call = context.pop("incident_read", None)
         if call is not None:
             call["scanned"] = parsed.get("ScannedCount")
@@ -54,7 +63,7 @@ def incident_reads(runtime):
     from pagerless.store.incidents import IncidentRecord
 
     events = IncidentRecord._get_connection().connection.client.meta.events
-    reads = IncidentReads(runtime.provisioned.tables["IncidentsTable"])
+    reads = IncidentReads(runtime.provisioned.tables["IncidentsTable"], runtime.provisioned.tables["SystemTable"])
     events.register("before-call.dynamodb", reads.before)
     events.register("after-call.dynamodb", reads.after)
     yield reads
@@ -90,10 +99,16 @@ def _flap(intake, now: list, fingerprint: str) -> str:
 
 
 def _in_flaps_index(runtime) -> set[str]:
-    """The incidents the `flaps` index holds, read with the plain DynamoDB client."""
+    """The incidents whose flap marker the system table's `sweeps` index holds, read with the plain
+    DynamoDB client."""
     dynamodb = runtime.client("dynamodb")
-    items = dynamodb.scan(TableName=runtime.provisioned.tables["IncidentsTable"], IndexName="flaps")["Items"]
-    return {item["id"]["S"] for item in items}
+    items = dynamodb.query(
+        TableName=runtime.provisioned.tables["SystemTable"],
+        IndexName="sweeps",
+        KeyConditionExpression="sweep = :flap",
+        ExpressionAttributeValues={":flap": {"S": "flap"}},
+    )["Items"]
+    return {item["sk"]["S"] for item in items}
 
 
 @pytest.fixture
@@ -136,15 +151,17 @@ def test_the_sweep_reads_the_flapping_incidents_only_through_their_index(runtime
         intake.process(_alert(fingerprint, "resolved"), WORKSPACE)
     flap = _flap(intake, now, "flapping")
     incident_reads.calls.clear()
+    incident_reads.system_reads.clear()
     # When the sweep runs
     [started] = _sweep(runtime)
     # Then it starts the flap's settle run
     assert started["incident_id"] == flap and started["settle"].startswith(f"{flap}-r")
     assert IncidentRecord.get(flap).execution_arn.endswith(started["settle"])
-    # And it read the incidents table through the flaps index only, which held the flap alone
-    scans = incident_reads.scans()
-    assert [(s["operation"], s["index"]) for s in scans] == [("Scan", "flaps")], incident_reads.calls
-    assert sum(s["scanned"] for s in scans) == 1
+    # And it found the flap through the sweeps index, which held its marker alone, and neither scanned
+    # nor queried the incidents table
+    assert [(s["operation"], s["index"]) for s in incident_reads.system_reads] == [("Query", "sweeps")]
+    assert sum(s["scanned"] for s in incident_reads.system_reads) == 1
+    assert incident_reads.scans() == [], incident_reads.calls
     # And the only incident item it read is the flap's: none of the ordinary ones
     assert incident_reads.read_ids() == {flap}
     assert not set(ordinary) & incident_reads.read_ids()
@@ -152,6 +169,7 @@ def test_the_sweep_reads_the_flapping_incidents_only_through_their_index(runtime
 
 def test_a_flap_leaves_the_index_when_it_settles_and_when_it_resolves(runtime, settle_runs):
     from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.sweeps import mark
     from pagerless.workflow.steps import run_step
 
     now = [datetime.now(UTC)]
@@ -177,31 +195,82 @@ def test_a_flap_leaves_the_index_when_it_settles_and_when_it_resolves(runtime, s
     assert intake.process(_alert("resolving"), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
     assert IncidentRecord.get(resolving).flapping is True
     assert _in_flaps_index(runtime) == {resolving}
+    # When it resolves once more after the flap window, its marker left behind (as a version without
+    # markers resolves), and its alert fires again: a reopen that is not a flap, which clears `flapping`
+    now[0] += timedelta(minutes=31)
+    intake.process(_alert("resolving", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    mark(resolving, WORKSPACE, now[0]).marker.save()
+    now[0] += timedelta(seconds=5)
+    assert intake.process(_alert("resolving"), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    assert IncidentRecord.get(resolving).flapping is False
+    # Then its marker is deleted with the mark
+    assert _in_flaps_index(runtime) == set()
 
 
-def test_a_flap_marked_before_the_index_existed_is_found_by_the_first_sweep_only(runtime, settle_runs, incident_reads):
+def _drop_marker(runtime, incident_id: str) -> None:
+    """What a version without flap markers leaves: the incident flapping, no marker."""
+    runtime.client("dynamodb").delete_item(
+        TableName=runtime.provisioned.tables["SystemTable"], Key={"pk": {"S": "flap"}, "sk": {"S": incident_id}}
+    )
+
+
+def test_a_flap_marked_before_the_markers_existed_is_found_by_the_first_sweep_only(
+    runtime, settle_runs, incident_reads
+):
     from pagerless.store.incidents import IncidentRecord
 
     now = [datetime.now(UTC)]
     intake = _intake(now)
-    # Given a flap's reopen and a resolved flap, both stored by a version without the index (no index key)
+    # Given a flap's reopen and a resolved flap, both stored by a version without flap markers
     old_open, old_resolved = _flap(intake, now, "old-open"), _flap(intake, now, "old-resolved")
     now[0] += timedelta(seconds=5)
     intake.process(_alert("old-resolved", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
-    dynamodb, table = runtime.client("dynamodb"), runtime.provisioned.tables["IncidentsTable"]
     for incident_id in (old_open, old_resolved):
-        dynamodb.update_item(TableName=table, Key={"id": {"S": incident_id}}, UpdateExpression="REMOVE flap_key")
+        _drop_marker(runtime, incident_id)
     assert _in_flaps_index(runtime) == set()
     incident_reads.calls.clear()
     # When the sweep runs for the first time
     [started] = _sweep(runtime)
-    # Then it found the open flap (one look through the whole table) and started its settle run
+    # Then it found the open flap (one look through the whole incidents table) and started its settle run
     assert started["incident_id"] == old_open
     assert [s["index"] for s in incident_reads.scans()].count(None) == 1
-    # And the open flap is in the index from now on; the resolved one is not
+    # And the open flap has its marker from now on; the resolved one has none
     assert _in_flaps_index(runtime) == {old_open}
     assert IncidentRecord.get(old_resolved).flapping is True
-    # When the sweep runs again, it reads the index only
+    # When the sweep runs again, it reads the sweeps index only, and not the incidents table's indexes
     incident_reads.calls.clear()
+    incident_reads.system_reads.clear()
     assert _sweep(runtime) == []  # its settle run holds it now
-    assert [(s["operation"], s["index"]) for s in incident_reads.scans()] == [("Scan", "flaps")]
+    assert incident_reads.scans() == []
+    assert [(s["operation"], s["index"]) for s in incident_reads.system_reads] == [("Query", "sweeps")]
+
+
+def test_the_sweep_deletes_a_marker_whose_incident_is_resolved_and_a_resolve_without_its_marker_works(
+    runtime, settle_runs
+):
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.store.sweeps import mark
+
+    # Given the sweep's one-off look for flaps without a marker has run on this table
+    assert _sweep(runtime) == []
+    now = [datetime.now(UTC)]
+    intake = _intake(now)
+    # And a flap resolved by a version that left its marker (put back here as that version leaves it)
+    resolved = _flap(intake, now, "left-behind")
+    now[0] += timedelta(seconds=5)
+    intake.process(_alert("left-behind", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert IncidentRecord.get(resolved).status == "resolved"
+    mark(resolved, WORKSPACE, now[0]).marker.save()
+    # And a flap whose marker is already gone (a version without markers marked it after that look)
+    unmarked = _flap(intake, now, "unmarked")
+    _drop_marker(runtime, unmarked)
+    assert _in_flaps_index(runtime) == {resolved}
+    # When the sweep runs
+    assert _sweep(runtime) == []
+    # Then the resolved incident's marker is deleted, and its incident left as it was
+    assert _in_flaps_index(runtime) == set()
+    assert IncidentRecord.get(resolved).status == "resolved"
+    # When the unmarked flap resolves, the delete of its missing marker fails nothing
+    now[0] += timedelta(seconds=5)
+    result = intake.process(_alert("unmarked", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    assert (result.action, IncidentRecord.get(unmarked).status) == ("resolved", "resolved")

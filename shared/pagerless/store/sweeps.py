@@ -1,0 +1,122 @@
+"""The system table's `sweeps` index, and the flap markers in it.
+
+`sweeps` is sparse and KEYS_ONLY: only an item a scheduled sweep has to look at carries `sweep` (its
+kind) and `sweep_since`: an escalation still waiting for its execution (``ESCALATION``,
+`store.oncall.EscalationRecord`) and the marker of an incident flapping now (``FLAP``, `FlapMarker`).
+One index for both because a stack update can create at most one GSI per table (docs/writes.md).
+
+A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
+resolved: it is put in the transaction that marks the flap (the reopen) and deleted in the one that
+clears the mark (the settle run, a reopen that is not a flap) and in a resolve of a flapping incident.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.transactions import TransactWrite
+
+from pagerless.clock import utcnow
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.incident_records import IncidentRecord
+
+ESCALATION, FLAP = "escalation", "flap"  # the kinds of `sweep`
+
+
+class Sweeps(GlobalSecondaryIndex):
+    """Sparse: only what a sweep has to look at carries its keys (docs/writes.md)."""
+
+    class Meta:
+        index_name = "sweeps"
+        projection = KeysOnlyProjection()
+
+    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION or FLAP
+    sweep_since = UTCDateTimeAttribute(range_key=True)
+
+
+class FlapMarker(BaseModel):
+    """An incident marked flapping and not resolved: the flap sweep's entry for it."""
+
+    class Meta:
+        table_name = TableName("system")
+        region = Region()
+
+    pk = UnicodeAttribute(hash_key=True, default=FLAP)
+    sk = UnicodeAttribute(range_key=True)  # the incident's id
+    workspace = UnicodeAttribute(null=True)
+    sweep = UnicodeAttribute(null=True, default=FLAP)
+    sweep_since = UTCDateTimeAttribute(null=True)  # when it was marked flapping
+    by_sweep = Sweeps()
+
+
+@dataclass(frozen=True)
+class MarkerChange:
+    """A flap marker put (``put``) or deleted in the transaction of the incident change it follows
+    (`IncidentRepository.set_status` takes it among its ``actions``)."""
+
+    marker: FlapMarker
+    put: bool
+
+
+def mark(incident_id: str, workspace: str, since: datetime) -> MarkerChange:
+    return MarkerChange(FlapMarker(FLAP, incident_id, workspace=workspace, sweep=FLAP, sweep_since=since), put=True)
+
+
+def unmark(incident_id: str) -> MarkerChange:
+    return MarkerChange(FlapMarker(FLAP, incident_id), put=False)
+
+
+def marked_ids() -> list[str]:
+    """The ids of the incidents that have a flap marker (of every workspace), from the index (which
+    may lag: read the incidents consistently after)."""
+    return [entry.sk for entry in FlapMarker.by_sweep.query(FLAP)]
+
+
+def mark_unless_settled(record: IncidentRecord) -> bool:
+    """Put the marker of ``record`` if it is still flapping and not resolved, and has none yet (one
+    transaction with that check of the incident); False otherwise."""
+    since = record.flap_fired_at or record.reopened_at or record.updated_at or utcnow()
+    try:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, FlapMarker))) as tx:
+            tx.condition_check(
+                IncidentRecord,
+                record.id,
+                condition=(IncidentRecord.flapping == True)  # noqa: E712
+                & (IncidentRecord.status != IncidentStatus.RESOLVED.value),
+            )
+            tx.save(mark(record.id, record.workspace, since).marker, condition=FlapMarker.sk.does_not_exist())
+    except TransactWriteError as exc:
+        if _refused(exc):
+            return False
+        raise
+    return True
+
+
+def drop_if_stale(incident_id: str) -> bool:
+    """Delete the marker of an incident that is gone, resolved or not flapping (one transaction with that
+    check of the incident: a flap's reopen that marks it again meanwhile keeps its marker); False if the
+    incident is a flap again (or still)."""
+    stale = (
+        IncidentRecord.id.does_not_exist()
+        | (IncidentRecord.status == IncidentStatus.RESOLVED.value)
+        | IncidentRecord.flapping.does_not_exist()
+        | (IncidentRecord.flapping == False)  # noqa: E712
+    )
+    try:
+        with TransactWrite(connection=Connection(region=Region().__get__(None, FlapMarker))) as tx:
+            tx.condition_check(IncidentRecord, incident_id, condition=stale)
+            tx.delete(unmark(incident_id).marker)
+    except TransactWriteError as exc:
+        if _refused(exc):
+            return False
+        raise
+    return True
+
+
+def _refused(exc: TransactWriteError) -> bool:
+    codes = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
+    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})
