@@ -69,3 +69,53 @@ def remember_valid_state_machines() -> None:
 
     StepFunctionsParserBackend._validate_definition = staticmethod(remembered)
     StepFunctionsParserBackend._pagerless_remembered = True
+
+
+_early_stops = threading.Lock()
+
+
+def keep_early_stops() -> None:
+    """StopExecution takes effect however early it comes, as on AWS. moto answers StartExecution
+    before its worker thread has set the execution up (its environment, then its program running);
+    a stop in between failed inside moto (``None.set_stop``: an error to our caller) or was dropped
+    (the program was not running yet), and the execution ran on: a just-started escalation that an
+    acknowledge stopped would still page. Such a stop is kept, and the program starts stopped: it
+    ends at once, ABORTED, with its ExecutionAborted event, before any state runs."""
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    if getattr(ExecutionWorker, "_pagerless_early_stops", False):
+        return
+    make_environment, run = ExecutionWorker._get_evaluation_environment, Program.eval
+
+    def stop(self, stop_date, error, cause):
+        with _early_stops:
+            env = self.env
+            if env is None or env.program_state() is None:  # not set up, or its program not started
+                self._pagerless_stop = {"stop_date": stop_date, "error": error, "cause": cause}
+                if env is not None:
+                    env._pagerless_stop = self._pagerless_stop
+                return
+        env.set_stop(stop_date=stop_date, cause=cause, error=error)
+
+    def environment(self):
+        with _early_stops:
+            self.env = env = make_environment(self)  # (the caller assigns the same object again)
+            env._pagerless_stop = getattr(self, "_pagerless_stop", None)
+        return env
+
+    def program(self, env):
+        with _early_stops:
+            stopped = env.__dict__.pop("_pagerless_stop", None)
+            env.next_state_name = self.start_at.start_at_name  # its program is running from here on
+        if stopped is None:
+            return run(self, env)
+        env.set_stop(**stopped)
+        EvalComponent.eval(self, env)  # no state runs; the program records its ExecutionAborted
+        return None
+
+    ExecutionWorker.stop = stop
+    ExecutionWorker._get_evaluation_environment = environment
+    Program.eval = program
+    ExecutionWorker._pagerless_early_stops = True
