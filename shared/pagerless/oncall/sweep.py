@@ -6,7 +6,8 @@ path as a retried step (`engine.start` finds the record and starts it under its 
 unless its incident was resolved or acknowledged meanwhile: then it is ended or stopped instead.
 
 It reads only the records still waiting for an execution (the system table's sparse `sweeps` index,
-kind ``escalation``)."""
+kind ``escalation``); the first sweep on a table looks once through the whole table for those an older
+version left without their index keys (`EscalationRepository.key_unstarted`)."""
 
 from datetime import datetime, timedelta
 

@@ -20,9 +20,11 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.sweeps import ESCALATION, Sweeps
-from pagerless.store.system import SystemRecord
+from pagerless.store.system import SystemRecord, SystemRepository
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
+# the system item that says the escalations a version without the `sweeps` index left waiting have their keys
+UNSTARTED_KEYED = ("migration", "system.sweeps.escalation")
 
 
 def _overrides_pk(workspace: str, schedule_id: str) -> str:
@@ -194,9 +196,42 @@ class EscalationRepository:
     def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
         """Escalations written before ``before`` that still have no execution (a query of the sparse
         `sweeps` index for ``ESCALATION``: only those are in it), read back whole."""
+        self.key_unstarted()
         keys = EscalationRecord.by_sweep.query(ESCALATION, EscalationRecord.sweep_since < before)
         found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
         return [record for record in found if record is not None]
+
+    def key_unstarted(self) -> int:
+        """Once per table: give the sweep keys to the escalations a version without the `sweeps` index
+        left running without an execution, so that `awaiting_start` finds them; one full scan of the
+        system table, then a system item says it is done. The number of escalations it keyed."""
+        if SystemRepository().get(*UNSTARTED_KEYED) is not None:
+            return 0
+        waiting = (
+            EscalationRecord.pk.startswith("escalation#")
+            & (EscalationRecord.status == "running")
+            & EscalationRecord.execution_arn.does_not_exist()
+            & EscalationRecord.sweep.does_not_exist()
+        )
+        keyed = 0
+        for record in EscalationRecord.scan(waiting):
+            try:  # conditional: one started, stopped or ended since the scan read it is left as it is
+                record.update(
+                    actions=[
+                        EscalationRecord.sweep.set(ESCALATION),
+                        EscalationRecord.sweep_since.set(record.started_at),
+                    ],
+                    condition=(EscalationRecord.status == "running")
+                    & EscalationRecord.execution_arn.does_not_exist()
+                    & EscalationRecord.sweep.does_not_exist(),
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+            else:
+                keyed += 1
+        SystemRepository().put(*UNSTARTED_KEYED, {"keyed": keyed})
+        return keyed
 
     def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);

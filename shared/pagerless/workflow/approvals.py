@@ -34,6 +34,12 @@ class Decided:
     changed: bool  # False: an earlier identical decision stands (a double click)
 
 
+@dataclass(frozen=True)
+class Expiry:
+    approval: Approval | None  # the incident's latest approval; None: it has none
+    changed: bool  # True: this call expired it; False: it was decided or expired before (a retried step)
+
+
 class ApprovalService:
     def __init__(self, repository: ApprovalRepository | None = None, sfn=None) -> None:
         self.repository = repository or ApprovalRepository()
@@ -285,16 +291,18 @@ class ApprovalService:
         # The incident is not written here: the workflow moves on at once and owns it from now on.
         return Decided(record.to_public(), True)
 
-    def expire(self, incident_id: str, reason: str) -> Approval | None:
-        """The workflow's timeout fired: a pending approval becomes expired (no token is sent)."""
+    def expire(self, incident_id: str, reason: str) -> Expiry:
+        """The workflow's timeout fired: a pending approval becomes expired (no token is sent), by a
+        conditional write; ``changed`` says whether this call expired it."""
         record = self.repository.latest(incident_id)
-        if (
+        changed = (
             record is not None
             and record.status == vocab.PENDING
             and self.repository.decide(record, vocab.EXPIRED, actor="system", note=reason)
-        ):
+        )
+        if changed:
             _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
-        return record
+        return Expiry(record, changed)
 
     def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
         records, next_cursor = self.repository.list(workspace, status, limit=limit, cursor=cursor)

@@ -119,7 +119,8 @@ def _approval_view(incident_id: str) -> dict:
 def approval_timed_out(incident_id: str, workspace: str) -> dict:
     """The approval's timeout fired: expire it, escalate, page the policy's next level. A retried
     step (its page did not start: EscalationNotStartedError) finds the approval expired and the
-    incident escalated, and starts only the page."""
+    incident escalated, and starts only the page; one whose first attempt died after expiring the
+    approval escalates without saying again that it expired."""
     from pagerless.domain.approvals import EXPIRED
     from pagerless.store.approvals import ApprovalRepository
 
@@ -131,9 +132,12 @@ def approval_timed_out(incident_id: str, workspace: str) -> dict:
         return {"status": incident.status, **start_for_approval_timeout(incident_id, latest.approval_id)}
     timeout = (incident.proposal or {}).get("approval_timeout_seconds")
     reason = f"nobody approved or rejected the proposal within {timeout}s; nothing ran"
-    expired = ApprovalService().expire(incident_id, reason)
+    expiry = ApprovalService().expire(incident_id, reason)
     update(incident, **(_approval_view(incident_id) or {"approval": None}))
-    timeline.record(incident, "approval_expired", reason, actor=ACTOR)
+    if expiry.changed or expiry.approval is None:
+        # a retry whose first attempt expired the approval (and died before escalating) wrote this already
+        timeline.record(incident, "approval_expired", reason, actor=ACTOR)
+    expired = expiry.approval
     result = escalate(incident_id, workspace, reason, page=expired is None)
     if expired is not None:  # an approval nobody decides pages the next level of the escalation policy
         from pagerless.oncall.starts import start_for_approval_timeout

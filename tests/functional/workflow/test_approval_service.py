@@ -1,6 +1,8 @@
 """The approval service on the embedded DynamoDB with a fake Step Functions client: the token goes
 back at most once, and a token Step Functions already timed out becomes a conflict."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -236,3 +238,38 @@ def test_a_decision_refused_long_before_the_deadline_stands_and_goes_to_the_retr
     assert sfn.calls[1][1]["error"] == "ApprovalRejected" and sfn.calls[1][1]["cause"] == "rejected by key_a: no"
     [approval] = ApprovalRepository().for_incident(waiting.id)
     assert (approval.status, approval.task_token) == ("rejected", RETRIED)
+
+
+class _Crash(Exception):
+    """The step's process dies."""
+
+
+def test_a_retried_approval_timeout_whose_first_attempt_died_before_escalating_says_the_approval_expired_once(
+    waiting,
+):
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.steps import run_step
+
+    step = {"step": "approval_timed_out", "incident_id": waiting.id, "workspace": "default"}
+
+    # Given the ApprovalTimedOut step's first attempt, which dies after expiring the approval, before the
+    # incident is escalated (its move to escalated never reaches DynamoDB)
+    def die_at_the_escalation(params, **_) -> None:
+        if '"escalated"' in json.dumps(params):
+            raise _Crash
+
+    events = IncidentRecord._get_connection().connection.client.meta.events
+    events.register("before-parameter-build.dynamodb", die_at_the_escalation)
+    try:
+        with pytest.raises(_Crash):
+            run_step(step)
+    finally:
+        events.unregister("before-parameter-build.dynamodb", die_at_the_escalation)
+    assert incident(waiting.id).status != "escalated"
+    # When Step Functions retries the step
+    result = run_step(step)
+    # Then the retry escalates the incident, and the timeline says once that the approval expired
+    assert result["status"] == "escalated"
+    types = [item.type for item in _timeline(waiting.id)]
+    assert (types.count("approval_expired"), types.count("escalated")) == (1, 1), types
+    assert incident(waiting.id).approval["status"] == "expired"

@@ -401,3 +401,55 @@ def test_the_sweep_ends_an_unstarted_escalation_no_policy_covers_any_more(unpage
     assert record.reason == "no escalation policy covers the incident any more"
     assert _scheduled_sweep(runtime) == []
     assert pages.generations() == []
+
+
+@pytest.fixture
+def system_reads(runtime):
+    """The queries and scans of the system table the test's thread makes (the scheduled function runs
+    in it): their operation and index."""
+    import threading
+
+    from pagerless.store.oncall import EscalationRecord
+
+    table, thread, reads = runtime.provisioned.tables["SystemTable"], threading.get_ident(), []
+
+    def before(model, params, **_):
+        body = json.loads(params.get("body") or b"{}")
+        if threading.get_ident() == thread and model.name in ("Scan", "Query") and body.get("TableName") == table:
+            reads.append((model.name, body.get("IndexName")))
+
+    events = EscalationRecord._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb", before)
+    yield reads
+    events.unregister("before-call.dynamodb", before)
+
+
+def _without_sweep_keys(runtime, incident_id: str, generation: str = "1") -> None:
+    """What a version without the `sweeps` index leaves: the record running, no execution, no sweep keys."""
+    runtime.client("dynamodb").update_item(
+        TableName=runtime.provisioned.tables["SystemTable"],
+        Key={"pk": {"S": f"escalation#{incident_id}"}, "sk": {"S": generation}},
+        UpdateExpression="REMOVE sweep, sweep_since",
+    )
+
+
+def test_an_escalation_left_unstarted_by_a_version_without_sweep_keys_is_started_by_the_next_sweep(
+    unpaged, pages, runtime, system_reads
+):
+    opened, _ = unpaged
+    # Given an escalation an older version left unstarted (its start died): running, no execution,
+    # and without the keys that put it in the `sweeps` index
+    _left_unstarted(opened)
+    _without_sweep_keys(runtime, opened.id)
+    system_reads.clear()
+    # When the scheduled escalation sweep runs for the first time
+    swept = _scheduled_sweep(runtime)
+    # Then it finds that escalation (one look through the whole system table) and starts it: alice is paged
+    assert swept == [{"incident_id": opened.id, "escalation": "1", "start": f"esc-{opened.id}-1"}]
+    assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert [read for read in system_reads if read[0] == "Scan"] == [("Scan", None)]
+    # When the sweep runs again, it reads the sweeps index only: no second look through the table
+    system_reads.clear()
+    assert _scheduled_sweep(runtime) == []
+    assert system_reads == [("Query", "sweeps")]
+    assert pages.generations() == ["0-0"]
