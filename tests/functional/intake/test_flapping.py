@@ -18,23 +18,43 @@ def _alert(status: str = "firing"):
     return Alert(source="generic", fingerprint="flap-then-steady", status=status, title="checkout 5xx", service=None)
 
 
+def _checkout(fingerprint: str, status: str = "firing"):
+    from pagerless.domain.alerts import Alert
+
+    return Alert(source="generic", fingerprint=fingerprint, status=status, title="checkout 5xx", service="checkout")
+
+
+def _clocked_intake(start_workflow=lambda *a, **k: None) -> tuple:
+    """The intake service on a clock the test moves (``now[0]``, from ``t0``), starting workflows
+    through ``start_workflow``: (intake, now, t0)."""
+    from pagerless.intake.service import IntakeService
+
+    t0 = datetime.now(UTC)
+    now = [t0]
+    return IntakeService(clock=lambda: now[0], start_workflow=start_workflow), now, t0
+
+
+def _fired_and_resolved(intake, now: list, t0: datetime, times: int, *, every: int, alert=_alert) -> str:
+    """The alert fires and, 5 seconds later, resolves, ``times`` times ``every`` seconds apart from
+    ``t0`` (``now[0]`` is the clock); the incident it fired."""
+    for cycle in range(times):
+        now[0] = t0 + timedelta(seconds=every * cycle)
+        incident_id = intake.process(alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+        now[0] += timedelta(seconds=5)
+        intake.process(alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    return incident_id
+
+
 def test_an_alert_that_stopped_flapping_restarts_the_workflow_when_it_fires_again(runtime, monkeypatch):
     from pagerless import settings
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
 
     monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_WINDOW_SECONDS", "600")
     settings.reset()
-    t0 = datetime.now(UTC)
-    now = [t0]
     started: list[str] = []
-    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda incident, name, **_: started.append(name))
+    intake, now, t0 = _clocked_intake(lambda incident, name, **_: started.append(name))
     # Given an alert that flapped (four firings and resolves within a minute): marked flapping
-    for cycle in range(4):
-        now[0] = t0 + timedelta(seconds=15 * cycle)
-        incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
-        now[0] += timedelta(seconds=5)
-        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    incident_id = _fired_and_resolved(intake, now, t0, 4, every=15)
     assert IncidentRecord.get(incident_id).flapping is True
     flapping_starts = list(started)
     # When it held still for 20 minutes (past the flap window, within the reopen window) and fires again
@@ -50,23 +70,14 @@ def test_an_alert_that_stopped_flapping_restarts_the_workflow_when_it_fires_agai
 
 def test_a_flaps_reopen_starts_its_workflow_held_back_until_the_alert_has_settled(runtime, monkeypatch):
     from pagerless import settings
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
 
     monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "600")
     settings.reset()
-    t0 = datetime.now(UTC)
-    now = [t0]
     started: list[tuple[str, dict]] = []
-    intake = IntakeService(
-        clock=lambda: now[0], start_workflow=lambda incident, name, **options: started.append((name, options))
-    )
+    intake, now, t0 = _clocked_intake(lambda incident, name, **options: started.append((name, options)))
     # Given an alert that fired and resolved three times within a minute
-    for cycle in range(3):
-        now[0] = t0 + timedelta(seconds=15 * cycle)
-        incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
-        now[0] += timedelta(seconds=5)
-        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    incident_id = _fired_and_resolved(intake, now, t0, 3, every=15)
     # When it fires a fourth time (a flap)
     now[0] = t0 + timedelta(seconds=50)
     flap = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
@@ -86,11 +97,7 @@ def test_a_flaps_reopen_starts_its_workflow_held_back_until_the_alert_has_settle
 
 def _flapped(intake, now: list, t0: datetime) -> str:
     """Four firings and resolves within a minute, then a fifth firing: a flap's reopen."""
-    for cycle in range(4):
-        now[0] = t0 + timedelta(seconds=10 * cycle)
-        intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0]))
-        now[0] += timedelta(seconds=5)
-        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    _fired_and_resolved(intake, now, t0, 4, every=10)
     now[0] = t0 + timedelta(seconds=50)
     return intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
 
@@ -104,13 +111,10 @@ def _settle_step(incident_id: str, execution_arn: str | None) -> dict:
 
 def test_the_settle_step_goes_on_once_with_an_alert_still_firing_and_stops_for_a_resolved_one(runtime):
     from pagerless.incidents.timeline import timeline
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
     from pagerless.workflow.incidents import IncidentClosedError
 
-    t0 = datetime.now(UTC)
-    now = [t0]
-    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    intake, now, t0 = _clocked_intake()
     # Given a flap's reopen whose alert still fires
     incident_id = _flapped(intake, now, t0)
     held = IncidentRecord.get(incident_id).execution_arn
@@ -133,26 +137,19 @@ def test_the_settle_step_goes_on_once_with_an_alert_still_firing_and_stops_for_a
 
 
 def test_an_alert_flapping_in_an_incident_that_never_resolves_does_not_mark_it_flapping(runtime):
-    from pagerless.domain.alerts import Alert
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
 
-    t0 = datetime.now(UTC)
-    now = [t0]
-    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
-
-    def alert(fingerprint: str, status: str = "firing") -> Alert:
-        return Alert(source="generic", fingerprint=fingerprint, status=status, title="checkout 5xx", service="checkout")
+    intake, now, t0 = _clocked_intake()
 
     # Given a root incident held open by a correlated child that keeps firing
-    root = intake.process(alert("root"), WORKSPACE, delivery_mark("firing", now[0])).incident_id
-    assert intake.process(alert("child"), WORKSPACE, delivery_mark("firing", now[0])).group_id == root
+    root = intake.process(_checkout("root"), WORKSPACE, delivery_mark("firing", now[0])).incident_id
+    assert intake.process(_checkout("child"), WORKSPACE, delivery_mark("firing", now[0])).group_id == root
     # When its own alert fires and resolves four times within a minute (it never resolves the incident)
     for cycle in range(4):
         now[0] = t0 + timedelta(seconds=1 + 10 * cycle)
-        intake.process(alert("root", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+        intake.process(_checkout("root", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
         now[0] += timedelta(seconds=5)
-        result = intake.process(alert("root"), WORKSPACE, delivery_mark("firing", now[0]))
+        result = intake.process(_checkout("root"), WORKSPACE, delivery_mark("firing", now[0]))
         assert (result.incident_id, result.action) == (root, "refired")
     # Then it is not marked flapping: no reopen held its page back, and no settle run would clear the mark
     assert IncidentRecord.get(root).flapping is False
@@ -160,12 +157,9 @@ def test_an_alert_flapping_in_an_incident_that_never_resolves_does_not_mark_it_f
 
 def test_a_settle_check_that_could_not_say_so_leaves_the_flap_to_its_retry(runtime, timeline_table_down):
     from pagerless.incidents.timeline import timeline
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
 
-    t0 = datetime.now(UTC)
-    now = [t0]
-    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    intake, now, t0 = _clocked_intake()
     # Given a flap's reopen whose alert still fires
     incident_id = _flapped(intake, now, t0)
     held = IncidentRecord.get(incident_id).execution_arn
@@ -186,7 +180,6 @@ def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all
     from pynamodb.exceptions import PutError
 
     from pagerless.incidents.timeline import timeline
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
 
     real_put = TableConnection.put_item
@@ -199,15 +192,9 @@ def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all
         return real_put(self, *args, **kwargs)
 
     monkeypatch.setattr(TableConnection, "put_item", put_item)
-    t0 = datetime.now(UTC)
-    now = [t0]
-    intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
+    intake, now, t0 = _clocked_intake()
     # Given an alert that fired and resolved three times within a minute
-    for cycle in range(3):
-        now[0] = t0 + timedelta(seconds=15 * cycle)
-        incident_id = intake.process(_alert(), WORKSPACE, delivery_mark("firing", now[0])).incident_id
-        now[0] += timedelta(seconds=5)
-        intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    incident_id = _fired_and_resolved(intake, now, t0, 3, every=15)
     # When it fires a fourth time (a flap), and the delivery is retried if it failed
     now[0] = t0 + timedelta(seconds=50)
     mark = delivery_mark("firing", now[0])
@@ -222,46 +209,33 @@ def test_a_flaps_reopen_is_marked_with_its_flapping_detected_entry_or_not_at_all
 
 def test_a_retried_or_resumed_start_of_a_flaps_refire_waits_what_is_left_since_that_refire(runtime, monkeypatch):
     from pagerless import settings
-    from pagerless.domain.alerts import Alert
-    from pagerless.intake.service import IntakeService
     from pagerless.store.incidents import IncidentRecord
     from pagerless.workflow.reconcile import plan
 
     monkeypatch.setenv("PAGERLESS_INTAKE_FLAP_SETTLE_SECONDS", "600")
     settings.reset()
-    t0 = datetime.now(UTC)
-    now = [t0]
     started: list[tuple[str, dict]] = []
-    intake = IntakeService(
-        clock=lambda: now[0], start_workflow=lambda incident, name, **options: started.append((name, options))
-    )
-
-    def alert(fingerprint: str, status: str = "firing") -> Alert:
-        return Alert(source="generic", fingerprint=fingerprint, status=status, title="checkout 5xx", service="checkout")
+    intake, now, t0 = _clocked_intake(lambda incident, name, **options: started.append((name, options)))
 
     # Given a flap's reopen (four firings and resolves within a minute, then a fifth firing)
-    for cycle in range(4):
-        now[0] = t0 + timedelta(seconds=10 * cycle)
-        incident_id = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0])).incident_id
-        now[0] += timedelta(seconds=5)
-        intake.process(alert("flap", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    incident_id = _fired_and_resolved(intake, now, t0, 4, every=10, alert=lambda *status: _checkout("flap", *status))
     now[0] = t0 + timedelta(seconds=50)
-    assert intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
+    assert intake.process(_checkout("flap"), WORKSPACE, delivery_mark("firing", now[0])).action == "reopened"
     # And a correlated alert that holds it open while its own alert resolves
     now[0] += timedelta(seconds=5)
-    assert intake.process(alert("held"), WORKSPACE, delivery_mark("firing", now[0])).group_id == incident_id
+    assert intake.process(_checkout("held"), WORKSPACE, delivery_mark("firing", now[0])).group_id == incident_id
     now[0] += timedelta(seconds=5)
-    intake.process(alert("flap", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
+    intake.process(_checkout("flap", "resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
     assert IncidentRecord.get(incident_id).status == "open"
     # When its alert fires again five minutes later: the re-fire's settle run waits the whole period
     now[0] = t0 + timedelta(minutes=6)
-    refired = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0]))
+    refired = intake.process(_checkout("flap"), WORKSPACE, delivery_mark("firing", now[0]))
     assert (refired.incident_id, refired.action) == (incident_id, "refired")
     name, options = started[-1]
     assert IncidentRecord.get(incident_id).flapping is True and options["settle_seconds"] == 600
     # Then a duplicate four minutes later retries that start with what is left since the re-fire
     now[0] += timedelta(minutes=4)
-    duplicate = intake.process(alert("flap"), WORKSPACE, delivery_mark("firing", now[0]))
+    duplicate = intake.process(_checkout("flap"), WORKSPACE, delivery_mark("firing", now[0]))
     assert duplicate.action == "deduplicated"
     assert started[-1] == (name, {"record_arn": False, "settle_seconds": 360})
     # And a restart then resumes its settle run with the same wait (the reconciler's plan)

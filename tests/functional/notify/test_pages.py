@@ -33,6 +33,15 @@ def _logs(api, key, **params) -> list[dict]:
     return response.json()["items"]
 
 
+def _email_channel(api, key, name: str = "mail", to: list[str] | None = None) -> dict:
+    """An SES email channel sending from a verified address (to team@example.com unless ``to``)."""
+    import boto3
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    config = {"from_address": "pagerless@example.com", "to_addresses": to or ["team@example.com"]}
+    return create_channel(api, key, name, "email", config)
+
+
 @pytest.fixture
 def team(runtime):
     """Alice on Slack (a contact) and Lark (a bound identity), Bob on Slack only (bound), Carol with email only."""
@@ -123,17 +132,13 @@ def test_a_person_gets_one_direct_message_per_chat_address_when_channels_share_a
 def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_email(
     api, notify_env, admin_key, vendors, team
 ):
-    import boto3
 
     from pagerless.oncall import models
     from pagerless.oncall.service import OncallService
     from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
-    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-    create_channel(
-        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
-    )
+    _email_channel(api, admin_key)
     schedule = OncallService().create_schedule(
         "default",
         models.ScheduleIn(
@@ -168,15 +173,11 @@ def test_a_schedule_pages_whoever_is_on_call_and_a_person_without_chat_gets_an_e
 
 
 def test_a_page_does_not_go_through_a_channel_type_switched_off_in_plugins(api, notify_env, admin_key, vendors, team):
-    import boto3
 
     from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
-    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-    create_channel(
-        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
-    )
+    _email_channel(api, admin_key)
     # Given Slack is switched off for the workspace, and Bob's only chat address is on Slack
     assert api.post("/api/plugins/slack/disable", headers=auth(admin_key)).status_code == 200
     incident = save_incident()
@@ -195,15 +196,11 @@ def test_a_page_does_not_go_through_a_channel_type_switched_off_in_plugins(api, 
 def test_a_person_whose_chat_address_is_refused_for_good_is_paged_by_email_instead(
     api, notify_env, admin_key, vendors, team
 ):
-    import boto3
 
     from pagerless.outbox.jobs import enqueue
 
     slack_channel(api, admin_key, vendors)
-    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-    create_channel(
-        api, admin_key, "mail", "email", {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]}
-    )
+    _email_channel(api, admin_key)
     # Given Bob's bound Slack user no longer exists (he left the Slack workspace; Slack refuses for good)
     vendors.fail("/slack/api/chat.postMessage", 200, times=1, body={"ok": False, "error": "channel_not_found"})
     incident = save_incident()
@@ -276,141 +273,90 @@ def test_the_acknowledge_button_of_a_page_acknowledges_as_the_bound_person(
     assert IncidentRepository().get(incident.id).acknowledged_by == team["bob"].label
 
 
-def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(
-    api, notify_env, admin_key, team, monkeypatch
-):
-    import re
+EMAIL_LINK_SECRET = "email-link-secret-for-tests"
 
-    import boto3
+
+@pytest.fixture
+def email_links(notify_env, monkeypatch):
+    """Email channels that carry signed links (a link secret and the public URL)."""
+    from pagerless.chat import apps
+
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", EMAIL_LINK_SECRET)
+    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
+    apps.reset()
+    yield
+    apps.reset()
+
+
+def _emails() -> list:
+    """Every email SES has sent."""
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends
 
-    from pagerless.chat import apps
+    return list(ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages)
+
+
+def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(
+    api, notify_env, admin_key, team, email_links
+):
+    import re
+
     from pagerless.outbox.jobs import enqueue
 
-    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
-    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
-    apps.reset()
-    try:
-        boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-        create_channel(
-            api,
-            admin_key,
-            "mail",
-            "email",
-            {"from_address": "pagerless@example.com", "to_addresses": ["team@example.com"]},
-        )
-        incident = save_incident()
-        # Given Carol, who has only an email address, is paged
-        enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
-        notify_env.poller.drain()
-        [sent] = [
-            m
-            for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-            if "carol@example.com" in str(m.destinations)
-        ]
-        link = re.search(r"Acknowledge: https://pagerless\.example\.com(/email/approvals/\S+)", str(sent.body))[1]
-        # When the link is opened (a mail scanner would do the same), nothing happens
-        page = api.get(link)
-        assert page.status_code == 200 and "Acknowledge" in page.text and "Carol Wu" in page.text
-        assert not api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()["acknowledged"]
-        # Then only the page's POST acknowledges, as Carol
-        done = api.post(link)
-        assert done.status_code == 200, done.text
-        after = api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()
-        assert after["acknowledged"] is True and "Carol" in after["acknowledged_by"]
-        assert "Already acknowledged" in api.get(link).text
-    finally:
-        apps.reset()
+    _email_channel(api, admin_key)
+    incident = save_incident()
+    # Given Carol, who has only an email address, is paged
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
+    notify_env.poller.drain()
+    [sent] = [m for m in _emails() if "carol@example.com" in str(m.destinations)]
+    link = re.search(r"Acknowledge: https://pagerless\.example\.com(/email/approvals/\S+)", str(sent.body))[1]
+    # When the link is opened (a mail scanner would do the same), nothing happens
+    page = api.get(link)
+    assert page.status_code == 200 and "Acknowledge" in page.text and "Carol Wu" in page.text
+    assert not api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()["acknowledged"]
+    # Then only the page's POST acknowledges, as Carol
+    done = api.post(link)
+    assert done.status_code == 200, done.text
+    after = api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()
+    assert after["acknowledged"] is True and "Carol" in after["acknowledged_by"]
+    assert "Already acknowledged" in api.get(link).text
 
 
 def test_an_approval_email_gives_each_known_person_their_own_signed_links(
-    api, notify_env, admin_key, team, monkeypatch
+    api, notify_env, admin_key, team, email_links
 ):
     import re
 
-    import boto3
-    from moto.core import DEFAULT_ACCOUNT_ID
-    from moto.ses.models import ses_backends
-
-    from pagerless.chat import apps
     from pagerless.chat.email_links import verify
     from pagerless.outbox.jobs import NotifyJob, enqueue
 
-    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-tests")
-    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
-    apps.reset()
-    try:
-        boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
-        channel = create_channel(
-            api,
-            admin_key,
-            "approvers",
-            "email",
-            {"from_address": "pagerless@example.com", "to_addresses": ["carol@example.com", "oncall@example.com"]},
-        )
-        api.put(
-            "/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}}
-        )
-        incident = save_incident()
-        # Given an approval request routed to an email channel whose first address is Carol's
-        enqueue(
-            NotifyJob(
-                workspace="default",
-                event="approval.requested",
-                incident_id=incident.id,
-                generation="apr-1",
-                data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
-            )
-        )
-        notify_env.poller.drain()
-        messages = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
-        carol = [m for m in messages if "carol@example.com" in str(m.destinations)]
-        others = [m for m in messages if "oncall@example.com" in str(m.destinations)]
-        # Then Carol's own email carries her signed links, and the list's address gets the plain message
-        assert len(carol) == 1 and len(others) == 1, (channel, [str(m.destinations) for m in messages])
-        token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol[0].body))[1]
-        link = verify(token, key="email-link-secret-for-tests", now=0)
-        assert (link.person_id, link.decision, link.approval_id) == (
-            team["carol"].id,
-            "approve",
-            "2026-12-02T10:00:00#abcd1234",
-        )
-        assert "/email/approvals/" not in str(others[0].body)
-    finally:
-        apps.reset()
-
-
-def test_a_dingtalk_group_paged_with_the_on_call_person_mentions_them_by_phone(api, notify_env, admin_key, vendors):
-    from pagerless.outbox.jobs import enqueue
-    from pagerless.people.service import PeopleService
-
-    people = PeopleService()
-    dana = people.create(
-        "default",
-        name="Dana Zhou",
-        email="dana@example.com",
-        role="operator",
-        contacts=[{"kind": "phone", "value": "+86 138-0013-8000"}],
-    )
-    erin = people.create("default", name="Erin Xu", email="erin@example.com", role="operator")  # no phone
-    vendors.bot_secrets["t1"] = "SECding"
-    url = f"{vendors.base_url}/robot/send?access_token=t1"
-    ding = create_channel(api, admin_key, "ops-ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    channel = _email_channel(api, admin_key, "approvers", ["carol@example.com", "oncall@example.com"])
+    api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}})
     incident = save_incident()
-    # When a step pages the team's DingTalk group and the on-call people (the schedule resolved to them)
-    targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]
-    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    # Given an approval request routed to an email channel whose first address is Carol's
+    enqueue(
+        NotifyJob(
+            workspace="default",
+            event="approval.requested",
+            incident_id=incident.id,
+            generation="apr-1",
+            data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
+        )
+    )
     notify_env.poller.drain()
-    # Then the group's message @-mentions the one with a phone, as DingTalk mentions: the mobile number in
-    # at.atMobiles (a mainland number as DingTalk holds it, without +86) and "@<number>" in the text;
-    # never everyone
-    [request] = vendors.to("/robot/send")
-    assert request.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
-    text = request.body["markdown"]["text"]
-    assert text.startswith("### [CRITICAL] Page: PaymentsApiHighErrorRate &lt;!channel&gt;\n\n@13800138000\n\n")
-    [entry] = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["channel_type"] == "dingtalk"]
-    assert entry["status"] == "sent"
+    messages = _emails()
+    carol = [m for m in messages if "carol@example.com" in str(m.destinations)]
+    others = [m for m in messages if "oncall@example.com" in str(m.destinations)]
+    # Then Carol's own email carries her signed links, and the list's address gets the plain message
+    assert len(carol) == 1 and len(others) == 1, (channel, [str(m.destinations) for m in messages])
+    token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol[0].body))[1]
+    link = verify(token, key=EMAIL_LINK_SECRET, now=0)
+    assert (link.person_id, link.decision, link.approval_id) == (
+        team["carol"].id,
+        "approve",
+        "2026-12-02T10:00:00#abcd1234",
+    )
+    assert "/email/approvals/" not in str(others[0].body)
 
 
 def _dana_and_erin():
@@ -427,6 +373,34 @@ def _dana_and_erin():
     )
     erin = people.create("default", name="Erin Xu", email="erin@example.com", role="operator")
     return dana, erin
+
+
+def _signed_ding_channel(api, key, vendors) -> dict:
+    """A DingTalk group robot that signs its requests (secret SECding, token t1)."""
+    vendors.bot_secrets["t1"] = "SECding"
+    url = f"{vendors.base_url}/robot/send?access_token=t1"
+    return create_channel(api, key, "ops-ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+
+
+def test_a_dingtalk_group_paged_with_the_on_call_person_mentions_them_by_phone(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    dana, erin = _dana_and_erin()  # erin has no phone
+    ding = _signed_ding_channel(api, admin_key, vendors)
+    incident = save_incident()
+    # When a step pages the team's DingTalk group and the on-call people (the schedule resolved to them)
+    targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then the group's message @-mentions the one with a phone, as DingTalk mentions: the mobile number in
+    # at.atMobiles (a mainland number as DingTalk holds it, without +86) and "@<number>" in the text;
+    # never everyone
+    [request] = vendors.to("/robot/send")
+    assert request.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
+    text = request.body["markdown"]["text"]
+    assert text.startswith("### [CRITICAL] Page: PaymentsApiHighErrorRate &lt;!channel&gt;\n\n@13800138000\n\n")
+    [entry] = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["channel_type"] == "dingtalk"]
+    assert entry["status"] == "sent"
 
 
 def _unreachable(api, key, incident_id: str) -> list[dict]:
@@ -511,9 +485,7 @@ def test_a_person_reached_only_by_a_group_mention_is_not_unreachable(api, notify
     from pagerless.outbox.jobs import enqueue
 
     dana, erin = _dana_and_erin()
-    vendors.bot_secrets["t1"] = "SECding"
-    url = f"{vendors.base_url}/robot/send?access_token=t1"
-    ding = create_channel(api, admin_key, "ops-ding", "dingtalk", {"webhook_url": url, "secret": "SECding"})
+    ding = _signed_ding_channel(api, admin_key, vendors)
     incident = save_incident()
     # When a page to the DingTalk group names Dana (a phone, no chat address) and Erin (neither), with no email channel
     targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]

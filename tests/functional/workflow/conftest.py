@@ -246,3 +246,19 @@ def claude(monkeypatch):
         get_llm_settings.cache_clear()
         yield fake
     get_llm_settings.cache_clear()
+
+
+@pytest.fixture
+def pages(runtime):
+    """Every escalation.page job put on the NotifyQueue so far (`escalations.Pages`)."""
+    from tests.functional.workflow.escalations import Pages
+
+    return Pages(runtime)
+
+
+@pytest.fixture
+def oncall(runtime):
+    """Makes the payments-api schedule and escalation policy (`escalations.payments_oncall`)."""
+    from tests.functional.workflow.escalations import payments_oncall
+
+    return payments_oncall

@@ -1,39 +1,24 @@
 """Starting escalations when Step Functions refuses the start: the workflow step retries it, the
 workflow goes on when it cannot, and the scheduled `escalation-sweep` starts what was left
 unstarted. Step Functions is refused at the AWS boundary (botocore's event system), as in
-test_escalation.py, whose fixtures these tests share."""
+test_escalation_crashes.py; the helpers they share are in escalations.py."""
 
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for, wait_for_status
-from tests.functional.workflow.test_escalation import (  # noqa: F401 - fixtures
+from tests.functional.workflow.escalations import (
     PEOPLE,
-    _before_escalation_starts,
-    _Crash,
-    _resolved_and_fired_again,
+    Crash,
+    before_escalation_starts,
     escalation,
-    oncall,
-    pages,
+    refuse_start,
+    resolved_and_fired_again,
+    unstarted_opening,
 )
 
 pytestmark = pytest.mark.functional
-
-
-def _refuse(refused: list[str], *, times: int | None = None, generation: str | None = None):
-    """A StartExecution hook that refuses the escalation's start (``times`` times, or always), of
-    ``generation`` only if given, and notes each refusal's execution name."""
-
-    def act(params) -> None:
-        if generation is not None and not params["name"].endswith(f"-{generation}"):
-            return
-        if times is None or len(refused) < times:
-            refused.append(params["name"])
-            raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
-
-    return act
 
 
 def _grace(monkeypatch, seconds: int) -> None:
@@ -53,7 +38,7 @@ def test_an_opening_escalation_refused_once_is_started_by_the_steps_retry(fast_w
     # Given a policy for payments-api, and Step Functions refusing the first start of an escalation
     oncall(delays=(30, 30, 30))
     refused: list[str] = []
-    with _before_escalation_starts(_refuse(refused, times=1)):
+    with before_escalation_starts(refuse_start(refused, times=1)):
         # When a critical payments-api incident opens
         opened = open_incident(scenario)
         # Then the workflow's IncidentOpened step is retried, and its retry starts the escalation: alice is paged
@@ -70,7 +55,7 @@ def test_a_retried_opening_step_says_the_workflow_started_once(fast_workflow, sc
     # Given a policy for payments-api, and Step Functions refusing the first two starts of an escalation
     oncall(delays=(30, 30, 30))
     refused: list[str] = []
-    with _before_escalation_starts(_refuse(refused, times=2)):
+    with before_escalation_starts(refuse_start(refused, times=2)):
         # When a critical payments-api incident opens (its IncidentOpened step runs three times)
         opened = open_incident(scenario)
         pages.wait_for("0-0")
@@ -93,7 +78,7 @@ def test_an_opening_escalation_that_cannot_start_leaves_the_workflow_going_and_t
     oncall(delays=(30, 30, 30))
     _grace(monkeypatch, 1)
     refused: list[str] = []
-    with _before_escalation_starts(_refuse(refused, generation="1")):
+    with before_escalation_starts(refuse_start(refused, generation="1")):
         # When a critical payments-api incident opens
         opened = open_incident(scenario)
         # Then the IncidentOpened step tried again, and once its retries ran out the workflow went on:
@@ -130,10 +115,7 @@ def test_the_sweep_does_not_start_the_escalation_of_an_acknowledged_incident(
     # Given an incident whose opening escalation could not start
     oncall(delays=(30, 30, 30))
     _grace(monkeypatch, 1)
-    refused: list[str] = []
-    with _before_escalation_starts(_refuse(refused, generation="1")):
-        opened = open_incident(scenario)
-        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+    opened, _ = unstarted_opening(scenario)
     # And that a person acknowledged
     assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
     # When the escalation sweep runs
@@ -152,12 +134,9 @@ def test_a_workflow_escalation_that_cannot_start_is_raised_and_its_retry_starts_
 
     # Given an incident handed to humans whose opening escalation could not start
     oncall(delays=(30, 30, 30))
-    refused: list[str] = []
-    with _before_escalation_starts(_refuse(refused, generation="1")):
-        opened = open_incident(scenario)
-        wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+    opened, refused = unstarted_opening(scenario)
     # When the workflow escalates it while Step Functions refuses that start too
-    with _before_escalation_starts(_refuse(refused)), pytest.raises(EscalationNotStartedError):
+    with before_escalation_starts(refuse_start(refused)), pytest.raises(EscalationNotStartedError):
         escalate(opened.id, "default", "nothing to run")
     # Then the step failed (so the state machine retries it), and the timeline says why
     assert wait_for_status(opened.id, "escalated") == "escalated"
@@ -186,12 +165,12 @@ def test_a_flapping_reopen_whose_escalation_never_started_leaves_the_old_one_pag
     opened = open_incident(scenario)
     pages.wait_for("0-0")
     # When the incident flaps, and a start of the reopen's own escalation dies before its StartExecution
-    _resolved_and_fired_again(scenario, opened.id)
+    resolved_and_fired_again(scenario, opened.id)
 
     def crash(params) -> None:
-        raise _Crash
+        raise Crash
 
-    with _before_escalation_starts(crash), pytest.raises(_Crash):
+    with before_escalation_starts(crash), pytest.raises(Crash):
         start(IncidentRepository().get(opened.id), generation="r1", reason="incident reopened")
     assert escalation(opened.id, "r1").execution_arn is None
     # Then the escalation that was running goes on paging: bob is paged at step 2
@@ -220,7 +199,7 @@ def test_an_approval_timeout_whose_escalation_was_refused_once_pages_the_next_le
             refused.append(params["name"])
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
 
-    with _before_escalation_starts(refuse_the_approvals_once):
+    with before_escalation_starts(refuse_the_approvals_once):
         opened = open_incident(scenario)
         pages.wait_for("0-0")
         # When nobody decides in time, and Step Functions refuses the first start of the next level's escalation
@@ -268,7 +247,7 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
     dynamodb.register("before-parameter-build.dynamodb.PutItem", refuse_the_context)
     refused: list[str] = []
     try:
-        with _before_escalation_starts(_refuse(refused, times=1)):
+        with before_escalation_starts(refuse_start(refused, times=1)):
             # When the workflow runs: the step fails, HandleFailure escalates, its page is refused once
             opened = open_incident(scenario)
             wait_for_status(opened.id, "escalated", settled=True, timeout=120)
@@ -314,15 +293,14 @@ def _left_unstarted(opened, change=None) -> None:
     record and dies before its StartExecution: the record waits, running, without an execution."""
     from pagerless.oncall.engine import start
     from pagerless.store.incidents import IncidentRepository
-    from tests.functional.workflow.test_escalation import _Crash
 
     if change is not None:
         change()
 
     def crash(params) -> None:
-        raise _Crash
+        raise Crash
 
-    with _before_escalation_starts(crash), pytest.raises(_Crash):
+    with before_escalation_starts(crash), pytest.raises(Crash):
         start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
     assert (escalation(opened.id).status, escalation(opened.id).execution_arn) == ("running", None)
 

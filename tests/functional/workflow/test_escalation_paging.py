@@ -1,0 +1,272 @@
+"""Paging and acknowledging on moto's Step Functions with the real escalation ASL and second-long
+delays: each step is paged in turn until someone acknowledges, resolves or an approval times out;
+a reopen pages a generation of its own. Pages are read back from the NotifyQueue as the notify
+function would receive them (`escalations.Pages`)."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.workflow.conftest import alertmanager_payload, open_incident, status_of, wait_for, wait_for_status
+from tests.functional.workflow.escalations import (
+    PEOPLE,
+    escalation,
+    execution_status,
+    post_alert,
+    reopen_generations,
+    resolved_and_fired_again,
+    resolved_payload,
+)
+
+pytestmark = pytest.mark.functional
+
+
+def test_nobody_acks_so_step_two_is_paged_then_an_ack_stops_it(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
+    # Given a critical payments-api incident and a policy alice -> schedule (bob) -> carol
+    oncall(delays=(1, 4, 1))
+    opened = open_incident(scenario)
+    # When nobody acknowledges
+    first = pages.wait_for("0-0")
+    second = pages.wait_for("1-0")
+    # Then alice was paged first and bob, on call in the schedule, second
+    assert first["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert second["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    assert first["incident_id"] == opened.id and second["data"]["step"] == 2
+    # When bob acknowledges
+    response = api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    # Then the execution is stopped, the record says why, and carol is never paged
+    assert (
+        wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+        and execution_status(runtime, opened.id) == "ABORTED"
+    )
+    record = escalation(opened.id)
+    assert record.status == "stopped" and record.reason.startswith("acknowledged by")
+    assert pages.generations() == ["0-0", "1-0"]
+
+
+def test_a_tick_that_arrives_after_the_ack_pages_nobody(fast_workflow, scenario, oncall, pages, api, operator_key):
+    from pagerless.store.oncall import EscalationRepository
+    from pagerless.workflow.steps import run_step
+
+    # Given an escalation that paged its first step and waits for the second
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    in_flight = escalation(opened.id)  # a tick that read the record before the ack
+    # When the ack lands, and then that tick (and a later one) runs
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    claimed = EscalationRepository().claim_page(in_flight, {"generation": "1-0", "targets": []})
+    late = run_step(
+        {
+            "step": "escalation_tick",
+            "incident_id": opened.id,
+            "workspace": "default",
+            "generation": "1",
+            "cursor": {"step": 1, "repeat": 0},
+        }
+    )
+    # Then the stale claim is refused, the tick stops, and no page follows the ack
+    assert claimed is False
+    assert late["next"] == "stop"
+    assert pages.generations() == ["0-0"]
+
+
+def test_resolving_the_incident_mid_escalation_ends_it(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
+    # Given an escalation between its first and second step
+    oncall(delays=(3, 3, 3))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When a person resolves the incident
+    response = api.post(
+        f"/api/incidents/{opened.id}/resolve", json={"note": "rolled back by hand"}, headers=auth(operator_key)
+    )
+    assert response.status_code == 200, response.text
+    # Then the escalation ended and nobody else is paged
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+    assert escalation(opened.id).status == "ended"
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_repeated_start_is_refused_by_name(fast_workflow, scenario, oncall, pages):
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the opening escalation is started again (a retried step)
+    again = start(IncidentRepository().get(opened.id), generation="1")
+    # Then nothing new starts and nobody is paged twice
+    assert again is None
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_step_whose_schedule_has_nobody_on_call_goes_on_to_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+
+    # Given a policy alice -> schedule -> carol whose schedule step waits a minute, and a gap in the
+    # schedule (its rotation only starts in 2099: nobody is on call now)
+    schedule, _ = oncall(delays=(1, 60, 1))
+    layer = {**schedule["layers"][0], "rotation_start": "2099-01-05"}
+    OncallService().update_schedule(
+        "default", schedule["id"], models.ScheduleIn.model_validate({**schedule, "layers": [layer]}), "test"
+    )
+    opened = open_incident(scenario)
+    # When nobody acknowledges alice's page
+    pages.wait_for("0-0")
+    # Then the schedule's step reaches nobody, so carol is paged at once, not a minute later
+    third = wait_for(lambda: next((j for j in pages() if j["generation"] == "2-0"), None), timeout=30)
+    assert third["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+    [gap] = [p for p in escalation(opened.id).pages if p["generation"] == "1-0"]
+    assert gap["targets"] == [] and gap["held"] == []
+
+
+def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, oncall, pages, runtime, monkeypatch):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given a policy whose first step waits a minute, and an approval that may wait one second
+    oncall(delays=(60, 60, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When nobody decides in time
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    # Then the next level (the schedule: bob) is paged at once by a new escalation
+    records = wait_for(
+        lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval"], timeout=120
+    )
+    [approval] = records
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":1-0")), None), timeout=120)
+    assert paged["generation"] == f"{approval.sk}:1-0"
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
+    assert paged["data"]["kind"] == "approval"
+    # and the incident's first escalation was superseded, not left paging alice again
+    assert escalation(opened.id).status == "ended"
+    assert pages.generations().count("0-0") == 1
+
+
+def test_a_fix_that_did_not_run_after_its_approval_pages_again(
+    sandbox, scenario, oncall, pages, api, operator_key, runtime
+):
+    from pagerless.store.oncall import EscalationRepository
+    from tests.functional.workflow.conftest import store_policy
+
+    # Given alice was paged and approved the proposed fix, which ended the paging (someone is on it)
+    oncall(delays=(60, 60, 60))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    wait_for_status(opened.id, "awaiting_approval")
+    # And the kill switch was turned on meanwhile, so the fix will not run
+    store_policy(kill_switch=True)
+    approved = api.post(f"/api/incidents/{opened.id}/approve", headers=auth(operator_key), json={"comment": "go"})
+    assert approved.status_code == 200, approved.text
+    # When the workflow escalates because nothing ran
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    # Then the people are paged again from the policy's first step: the approver went back to bed
+    # believing the incident fixed
+    again = wait_for(
+        lambda: [r for r in EscalationRepository().for_incident(opened.id) if r.sk.startswith("e")], timeout=60
+    )
+    [record] = again
+    paged = pages.wait_for(f"{record.sk}:0-0")
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    assert "kill switch" in record.reason or "escalated" in record.reason
+
+
+def test_an_incident_its_source_resolves_ends_the_escalation_at_the_next_tick(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    # Given an escalation that paged its first step and waits 3 seconds for the second
+    oncall(delays=(3, 3, 3))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When Alertmanager says the alert is resolved
+    post_alert(resolved_payload(scenario["alert"]))
+    assert status_of(opened.id) == "resolved"
+    # Then the next tick ends the escalation without paging anybody
+    assert wait_for(lambda: execution_status(runtime, opened.id) != "RUNNING", timeout=60)
+    assert execution_status(runtime, opened.id) == "SUCCEEDED"
+    record = escalation(opened.id)
+    assert (record.status, record.reason) == ("ended", "the incident was resolved")
+    assert pages.generations() == ["0-0"]
+
+
+def test_a_reopened_incident_starts_a_new_escalation_generation(
+    fast_workflow, scenario, oncall, pages, api, operator_key, runtime
+):
+    # Given an incident that paged, was acknowledged, and was then resolved by its source
+    oncall(delays=(30, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
+    post_alert(resolved_payload(scenario["alert"]))
+    assert status_of(opened.id) == "resolved"
+    # When the alert fires again within the reopen window
+    assert post_alert(alertmanager_payload(scenario["alert"]))["action"] == "reopened"
+    # Then the incident is open and unacknowledged, and a new escalation generation pages step 1 again
+    reopened = pages.wait_for(next(g for g in reopen_generations(opened.id)) + ":0-0")
+    assert reopened["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
+    from pagerless.store.incidents import IncidentRepository
+
+    assert IncidentRepository().get(opened.id).acknowledged is False
+    assert escalation(opened.id).status == "stopped"  # the first generation stays stopped
+
+
+def test_a_reopen_before_the_old_escalation_ticked_again_leaves_only_the_new_one_paging(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    import time as clock
+
+    # Given an escalation that paged alice and waits 3 seconds for bob, nobody having acknowledged
+    oncall(delays=(3, 30, 30))
+    opened = open_incident(scenario)
+    pages.wait_for("0-0")
+    # When the source resolves the incident and the alert fires again before that next tick
+    resolved_and_fired_again(scenario, opened.id)
+    [generation] = reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")
+    # Then the first escalation ends at its tick instead of paging bob beside the reopen's escalation
+    assert wait_for(lambda: escalation(opened.id).status != "running", timeout=60)
+    clock.sleep(1)
+    assert escalation(opened.id).status == "ended"
+    assert "1-0" not in pages.generations()
+
+
+def test_an_approval_nobody_decides_after_a_reopen_pages_the_level_after_the_reopens_own_pages(
+    sandbox, scenario, oncall, pages, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.oncall import EscalationRepository
+
+    # Given an incident whose first run reached carol, the last step, after its approval expired
+    oncall(delays=(60, 1, 60))
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "1")
+    settings.reset()
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "escalated", settled=True, timeout=120)
+    wait_for(lambda: next((j for j in pages() if j["generation"].endswith(":2-0")), None), timeout=120)
+    # And that was resolved by its source and reopened by the alert firing again
+    resolved_and_fired_again(scenario, opened.id)
+    [generation] = reopen_generations(opened.id)
+    pages.wait_for(f"{generation}:0-0")  # the reopen paged alice, step 1
+    before = {r.sk for r in EscalationRepository().for_incident(opened.id)}
+    # When the reopen's approval expires too
+    second = wait_for(
+        lambda: [
+            r for r in EscalationRepository().for_incident(opened.id) if r.kind == "approval" and r.sk not in before
+        ],
+        timeout=120,
+    )
+    # Then the level after alice is paged (bob, step 2), not the one after the first run's last page
+    paged = wait_for(lambda: next((j for j in pages() if j["generation"].startswith(f"{second[0].sk}:")), None))
+    assert paged["generation"] == f"{second[0].sk}:1-0"
+    assert paged["targets"] == [{"kind": "person", "id": PEOPLE["bob"]}]
