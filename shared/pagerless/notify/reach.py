@@ -1,5 +1,5 @@
 """Whom a page reached: a paged person is reached by a delivered message of the page, their own (a direct
-message, an email) or a group message that @-mentions them (DingTalk, WeCom by phone; Teams by email). Nobody
+message, an email) or a group message that @-mentions them (DingTalk, WeCom by phone; Teams by Teams identity or email). Nobody
 else is written on the incident's timeline as ``page_unreachable``: once per person and job (its generation),
 however often the queue delivers the job or a dead letter replays it.
 

@@ -64,7 +64,8 @@ def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -
 
 def mentions(workspace: str, targets: list[dict], at: datetime | None = None) -> list[Mention]:
     """The people a job's person and schedule targets name, in order, once each, with what a group page
-    can @-mention them by: their phone numbers and their email."""
+    can @-mention them by: their phone numbers, their email and their Teams identity (their first ``teams``
+    contact)."""
     from pagerless.people.service import PeopleService, resolve_contacts
 
     people = PeopleService()
@@ -72,8 +73,10 @@ def mentions(workspace: str, targets: list[dict], at: datetime | None = None) ->
     for person_id in people_of(workspace, targets, at):
         person = people.find(workspace, person_id)
         if person is not None:
-            phones = tuple(dict.fromkeys(resolve_contacts(person)["phone"]))
-            out.append(Mention(person.id, person.name, phones, person.email or None))
+            contacts = resolve_contacts(person)
+            phones = tuple(dict.fromkeys(contacts["phone"]))
+            teams = next(iter(contacts["teams"]), None)
+            out.append(Mention(person.id, person.name, phones, person.email or None, teams))
     return out
 
 

@@ -17,15 +17,22 @@ from pagerless.domain.roles import Role
 from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
 
 PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)
-CONTACT_KINDS = ("email", "phone", "slack", "lark")
+CONTACT_KINDS = ("email", "phone", "slack", "lark", "teams")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TEAMS_FORMS = (
+    "a Teams identity is the user's sign-in name (UPN, name@domain) "
+    "or their Microsoft Entra object ID (a GUID, 8-4-4-4-12 hex digits)"
+)
 
 
 @dataclass(frozen=True)
 class Contact:
     """One way to reach a person. ``slack`` values are "<team id>/<user id>" or a user id;
-    ``lark`` values are "<app id>/<open_id>" (an open_id is only meaningful within its app)."""
+    ``lark`` values are "<app id>/<open_id>" (an open_id is only meaningful within its app); a ``teams`` value is
+    the user's sign-in name (UPN) or Microsoft Entra object ID, what a Teams @-mention takes (the email is used
+    without it, and mentions nobody where the UPN is not the email)."""
 
     kind: str
     value: str
@@ -212,6 +219,8 @@ def _validated(*, name: str, email: str, timezone: str, role: str, contacts: lis
             )
         elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not _PHONE.match(value):
             errors.append({"field": f"contacts[{index}]", "message": f"not a valid {kind}"})
+        elif kind == "teams" and not (_EMAIL.match(value) or _GUID.match(value)):
+            errors.append({"field": f"contacts[{index}]", "message": _TEAMS_FORMS})
         else:
             clean_contacts.append({"kind": kind, "value": value})
     if errors:

@@ -155,3 +155,67 @@ def test_a_person_who_is_on_call_or_an_escalation_target_cannot_be_deleted(api, 
     )
     assert put.status_code == 200, put.text
     assert api.delete(f"/api/people/{alice['id']}", headers=auth(admin_key)).status_code == 200
+
+
+UPN = "alice@corp.onmicrosoft.com"
+ENTRA_OBJECT_ID = "87d349ed-44d7-43e1-9a83-5f2406dee5bd"
+
+
+@pytest.mark.parametrize("identity", [UPN, ENTRA_OBJECT_ID])
+def test_a_person_carries_a_teams_identity_as_a_upn_or_an_entra_object_id(api, admin_key, identity):
+    # Given an admin gives Alice her Teams identity (her sign-in name, or her Microsoft Entra object ID)
+    contacts = [{"kind": "teams", "value": identity}]
+    created = api.post("/api/people", json={**ALICE, "contacts": contacts}, headers=auth(admin_key))
+    # Then it is kept as given, beside her email, and read back as one of her contacts
+    assert created.status_code == 201, created.text
+    alice = api.get(f"/api/people/{created.json()['id']}", headers=auth(admin_key)).json()
+    assert alice["contacts"] == contacts and alice["email"] == "alice@example.com"
+
+
+def test_resolve_contacts_lists_the_teams_identity(runtime):
+    from pagerless.people.service import PeopleService, resolve_contacts
+
+    person = PeopleService().create("default", **{**ALICE, "contacts": [{"kind": "teams", "value": UPN}]})
+    assert resolve_contacts(person)["teams"] == [UPN]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "alice",  # neither a sign-in name nor an object ID
+        "alice@corp",  # no domain
+        "87d349ed-44d7-43e1-9a83-5f2406dee5b",  # an object ID one digit short
+        "87d349ed44d743e19a835f2406dee5bd",  # a GUID without its dashes: not the form Entra shows
+        "{87d349ed-44d7-43e1-9a83-5f2406dee5bd}",
+    ],
+)
+def test_a_malformed_teams_identity_is_refused_naming_the_contact(api, admin_key, value):
+    # When an admin creates Alice with a Teams identity that is neither a UPN nor a GUID
+    contacts = [{"kind": "phone", "value": "+86 138 0000 0000"}, {"kind": "teams", "value": value}]
+    response = api.post("/api/people", json={**ALICE, "contacts": contacts}, headers=auth(admin_key))
+    # Then the API's validation error names that contact and says what a Teams identity is; nothing is stored
+    assert response.status_code in (400, 422), response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert error["details"] == [
+        {
+            "field": "contacts[1]",
+            "message": "a Teams identity is the user's sign-in name (UPN, name@domain) "
+            "or their Microsoft Entra object ID (a GUID, 8-4-4-4-12 hex digits)",
+        }
+    ]
+    assert api.get("/api/people", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_a_malformed_teams_identity_is_refused_on_a_change_too(api, admin_key):
+    alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()
+    # When an admin replaces her contacts with a malformed Teams identity
+    patched = api.patch(
+        f"/api/people/{alice['id']}",
+        json={"contacts": [{"kind": "teams", "value": "Alice Chen"}]},
+        headers=auth(admin_key),
+    )
+    # Then it is refused and her contacts are unchanged
+    assert patched.status_code in (400, 422) and patched.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert [d["field"] for d in patched.json()["error"]["details"]] == ["contacts[0]"]
+    assert api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).json()["contacts"] == ALICE["contacts"]

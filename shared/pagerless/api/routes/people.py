@@ -20,7 +20,7 @@ PeopleDep = Annotated[PeopleService, Depends(people_service)]
 
 
 class ContactIn(BaseModel):
-    kind: Literal["email", "phone", "slack", "lark"]
+    kind: Literal["email", "phone", "slack", "lark", "teams"]
     value: str = Field(min_length=1, max_length=200)
 
 
@@ -38,7 +38,7 @@ class PersonCreate(BaseModel):
             email="Their email address.",
             timezone="IANA time zone, e.g. Europe/Berlin.",
             role="viewer, operator or admin (what they may do from chat).",
-            contacts="How to reach them (email, phone, chat...).",
+            contacts="How to reach them (email, phone, slack, lark, teams: their UPN or Entra object ID).",
         )
     )
     name: str = Field(min_length=1, max_length=200)

@@ -22,9 +22,16 @@ class Mention:
     name: str
     phones: tuple[str, ...] = ()
     email: str | None = None
+    teams: str | None = None  # their ``teams`` contact: the sign-in name (UPN) or Microsoft Entra object ID
+
+    @property
+    def teams_id(self) -> str | None:
+        """Whom a Teams mention names: their Teams identity, else their email (their UPN where the two match)."""
+        return self.teams or self.email
 
     def reachable_by(self, kind: str | None) -> bool:
-        return bool(self.phones) if kind == "phone" else bool(self.email) if kind == "email" else False
+        by_kind = {"phone": bool(self.phones), "email": bool(self.email), "teams": bool(self.teams_id)}
+        return by_kind.get(kind or "", False)
 
 
 @dataclass(frozen=True)

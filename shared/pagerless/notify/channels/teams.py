@@ -4,6 +4,10 @@ Config: ``webhook_url`` (secret: the workflow URL carries its signature). Workfl
 An incoming webhook (an Office 365 connector, still in use) answers HTTP 200 with ``1``; its
 refusals are HTTP 200 too, the error in the text ("Microsoft Teams endpoint returned HTTP error 429
 ..."): Microsoft's connector docs say to read the body, "as Connectors do not throw 429s".
+
+A page to the channel @-mentions the paged people: ``<at>name</at>`` and a ``mention`` entity in
+``msteams.entities`` whose id is the user's UPN or Microsoft Entra object ID ("User mention in Incoming Webhook
+with Adaptive Cards"): their ``teams`` contact, else their email (which notifies only where it is their UPN).
 """
 
 import json
@@ -29,7 +33,7 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
-MENTIONS = "email"
+MENTIONS = "teams"
 # "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error."
 # (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook);
 # a larger request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
@@ -63,13 +67,13 @@ def adaptive_card(message: Message) -> dict:
         "version": "1.4",
         "body": body,
     }
-    people = [m for m in message.mentions if m.email]
+    people = [m for m in message.mentions if m.teams_id]
     if people:
         tags = [f"<at>{_plain_name(m.name)}</at>" for m in people]
         body.insert(1, {"type": "TextBlock", "text": " ".join(tags), "wrap": True})
         card["msteams"] = {
             "entities": [
-                {"type": "mention", "text": tag, "mentioned": {"id": m.email, "name": m.name}}
+                {"type": "mention", "text": tag, "mentioned": {"id": m.teams_id, "name": m.name}}
                 for tag, m in zip(tags, people, strict=True)
             ]
         }

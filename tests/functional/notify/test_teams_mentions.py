@@ -1,0 +1,98 @@
+"""A page to a Teams channel @-mentions the paged people by their Teams identity (a ``teams`` contact: the
+sign-in name or the Microsoft Entra object ID), or by their email when they have none, in the Adaptive Card's
+``msteams.entities`` as Microsoft documents for incoming webhooks."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.notify.conftest import create_channel, save_incident
+
+pytestmark = pytest.mark.functional
+
+
+def _person(api, key, name: str, email: str, contacts: list[dict] | None = None) -> dict:
+    body = {"name": name, "email": email, "role": "operator", "contacts": contacts or []}
+    response = api.post("/api/people", json=body, headers=auth(key))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _page(incident_id: str, targets: list[dict]):
+    from pagerless.outbox.jobs import NotifyJob
+
+    data = {"step": 1, "repeat": 0}
+    return NotifyJob("default", "escalation.page", incident_id, generation="0-0", targets=targets, data=data)
+
+
+def _unreachable(api, key, incident_id: str) -> list[dict]:
+    timeline = api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(key)).json()
+    items = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
+    return [i for i in items if i["type"] == "page_unreachable"]
+
+
+def test_a_teams_page_mentions_people_by_their_teams_identity_or_else_their_email(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    # Given Alice signs in to Teams with a UPN that is not her email, Bob's Teams identity is his Entra object
+    # ID, and Carol has none (her email is her UPN); none has a phone or a chat address, and there is no email
+    # channel: the card's mentions are the only way the page reaches them
+    alice = _person(
+        api, admin_key, "Alice Chen", "alice.chen@corp.com", [{"kind": "teams", "value": "alice@corp.onmicrosoft.com"}]
+    )
+    bob = _person(
+        api, admin_key, "Bob Li", "bob@corp.com", [{"kind": "teams", "value": "87d349ed-44d7-43e1-9a83-5f2406dee5bd"}]
+    )
+    carol = _person(api, admin_key, "Carol Wu", "carol@corp.com")
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/w1"})
+    incident = save_incident()
+    # When a step pages the Teams channel and the three of them
+    people = [{"kind": "person", "id": p["id"]} for p in (alice, bob, carol)]
+    enqueue(_page(incident.id, [{"kind": "channel", "id": teams["id"]}, *people]))
+    notify_env.poller.drain()
+    # Then the card @-mentions each by the id Teams resolves: the UPN, the object ID, else the email
+    [request] = vendors.to("/workflows/")
+    card = request.body["attachments"][0]["content"]
+    assert card["body"][1] == {
+        "type": "TextBlock",
+        "text": "<at>Alice Chen</at> <at>Bob Li</at> <at>Carol Wu</at>",
+        "wrap": True,
+    }
+    assert card["msteams"] == {
+        "entities": [
+            {
+                "type": "mention",
+                "text": "<at>Alice Chen</at>",
+                "mentioned": {"id": "alice@corp.onmicrosoft.com", "name": "Alice Chen"},
+            },
+            {
+                "type": "mention",
+                "text": "<at>Bob Li</at>",
+                "mentioned": {"id": "87d349ed-44d7-43e1-9a83-5f2406dee5bd", "name": "Bob Li"},
+            },
+            {"type": "mention", "text": "<at>Carol Wu</at>", "mentioned": {"id": "carol@corp.com", "name": "Carol Wu"}},
+        ]
+    }
+    # And the delivered card reached them all: nobody is on the timeline as unreachable
+    assert _unreachable(api, admin_key, incident.id) == []
+
+
+def test_a_changed_teams_identity_is_what_the_next_page_mentions(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    # Given Dana had no Teams identity, and an admin then adds her UPN through the people API
+    dana = _person(api, admin_key, "Dana Zhou", "dana.zhou@corp.com")
+    patched = api.patch(
+        f"/api/people/{dana['id']}",
+        json={"contacts": [{"kind": "teams", "value": "dzhou@corp.onmicrosoft.com"}]},
+        headers=auth(admin_key),
+    )
+    assert patched.status_code == 200, patched.text
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/w1"})
+    incident = save_incident()
+    # When she is paged through the Teams channel
+    enqueue(_page(incident.id, [{"kind": "channel", "id": teams["id"]}, {"kind": "person", "id": dana["id"]}]))
+    notify_env.poller.drain()
+    # Then the mention names her by that UPN
+    [request] = vendors.to("/workflows/")
+    [entity] = request.body["attachments"][0]["content"]["msteams"]["entities"]
+    assert entity["mentioned"] == {"id": "dzhou@corp.onmicrosoft.com", "name": "Dana Zhou"}
