@@ -3,6 +3,12 @@
 Only the prose sections go to the model (summary, impact, root causes, lessons learned), redacted of
 secrets; it answers one JSON object with the same keys. The impact table, action items and timeline
 are never the model's to change. ``anthropic`` is imported only here, only when a key is configured.
+
+The draft's prose holds no markup of its own: what it quotes from the record (alert titles, names) is escaped as
+text (`markdown_text`). The model's answer is made text the same way, so alert text it quoted without the
+escapes, or a link, image or HTML it wrote, is shown as written, not rendered: each answer is read as the text a
+CommonMark reader would see (`shown_text`: escapes and entities decoded, nothing else) and escaped again
+(`markdown_paragraph`), which leaves prose that kept the draft's escapes as it was.
 """
 
 import json
@@ -11,6 +17,7 @@ import re
 from pagerless.diagnosis.llm.redact import redact_obj
 from pagerless.diagnosis.llm.settings import get_llm_settings
 from pagerless.observability import logger
+from pagerless.reports.markdown import markdown_paragraph, shown_text
 
 PROSE = ("summary", "impact", "root_causes")
 LESSONS = ("went_well", "went_wrong", "got_lucky")
@@ -70,5 +77,12 @@ def _validated(text: str) -> dict:
     lessons = value.get("lessons_learned")
     if not isinstance(lessons, dict) or not all(isinstance(lessons.get(k, []), list) for k in LESSONS):
         raise ValueError("lessons_learned is not the expected shape")
-    value["lessons_learned"] = {k: [str(x) for x in lessons.get(k, [])] for k in LESSONS}
-    return value
+    return {
+        **{k: _as_text(value[k]) for k in PROSE},
+        "lessons_learned": {k: [_as_text(str(x)) for x in lessons.get(k, [])] for k in LESSONS},
+    }
+
+
+def _as_text(prose: str) -> str:
+    """The model's prose as text in the draft's Markdown: no markup the draft did not have."""
+    return markdown_paragraph(shown_text(prose))

@@ -442,3 +442,49 @@ def test_an_email_retried_after_a_later_batch_failed_sends_only_the_batches_not_
     assert [len(batch) for batch in batches] == [50, 50, 20]
     [entry] = api.get("/api/notification-logs", headers=auth(admin_key)).json()["items"]
     assert (entry["status"], entry["attempts"]) == ("sent", 2)
+
+
+# a dry run's diff as a proposal shows it: a regex with "](" and a kubectl patch
+DIFF = (
+    "- matchPattern: '[a-z]+(api|web)'\n"
+    "+ matchPattern: '[a-z](api|web)'\n"
+    '+ {"spec":{"containers":[{"name":"api","resources":{"limits":{"memory":"512Mi"}}}]}}'
+)
+
+
+@pytest.mark.parametrize(
+    ("channel_type", "path"),
+    [
+        ("dingtalk", "/robot/send?access_token=t1"),
+        ("wecom", "/cgi-bin/webhook/send?key=k1"),
+        ("teams", "/workflows/t1"),
+        ("lark_bot", "/open-apis/bot/v2/hook/hooktoken"),
+    ],
+)
+def test_a_dry_run_diff_in_a_markdown_message_keeps_its_fence_and_no_link(
+    api, notify_env, admin_key, vendors, channel_type, path
+):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channel = create_channel(api, admin_key, "chat", channel_type, {"webhook_url": f"{vendors.base_url}{path}"})
+    route_all(api, admin_key, channel["id"])
+    # Given a proposal whose dry-run diff holds a regex whose "[a-z](api|web)" reads as a link in markdown
+    incident = save_incident()
+    incident.proposal = {"action": "patch_resources", "dry_run": {"diff": DIFF}}
+    incident.save()
+    # When its approval request is sent with the default template (the diff in a ``` fence)
+    enqueue(
+        NotifyJob(
+            workspace="default",
+            event="approval.requested",
+            incident_id=incident.id,
+            generation="apr-diff",
+            data={"approval_id": "2026-12-02T10:00:00#d1ff", "expires_at": "2026-12-02T10:30:00+00:00"},
+        )
+    )
+    notify_env.poller.drain()
+    text = _markdown_text(vendors, channel_type)
+    # Then the diff is in its fence, every line as the dry run wrote it but the "](" a markdown link needs: these
+    # clients show no fenced block as code (so the fence would not keep a link out), and the link is text
+    assert "```\n" + DIFF.replace("](", "] (") + "\n```" in text, text
+    assert not re.search(r"\]\(", text), text

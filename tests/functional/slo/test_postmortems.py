@@ -3,6 +3,7 @@ impact table and action items), edit with versions, action-item tracking, publis
 through the local fake Messages API, and the draft standing when the answer is unusable."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -405,3 +406,86 @@ def test_alert_text_in_a_postmortems_drafted_prose_stays_text(api):
     assert f"The incident was escalated to people: paged about {one_line}." in texts, texts
     assert any(t.endswith(f"escalated (system): paged about {one_line}") for t in texts), texts  # the timeline
     assert "The diagnosis named the cause (oom_[killed], confidence 0.9)." in texts, texts
+
+
+def _unescaped(text: str) -> str:
+    """What a model that drops the draft's backslash escapes answers."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _with_raw_markup(text: str) -> str:
+    """What a model that writes its own link, image and HTML around the alert's words answers."""
+    return f"{_unescaped(text)} See [the runbook](https://evil.example/rb) ![x](https://evil.example/x.png) <img src=x>"
+
+
+def _answer_from(draft_prose: dict, rewrite) -> dict:
+    return {
+        **{k: rewrite(draft_prose[k]) for k in ("summary", "impact", "root_causes")},
+        "lessons_learned": {k: [rewrite(x) for x in v] for k, v in draft_prose["lessons_learned"].items()},
+    }
+
+
+@pytest.mark.parametrize("rewrite", [_unescaped, _with_raw_markup], ids=["escapes-dropped", "raw-link-image-html"])
+def test_alert_text_in_claudes_polished_prose_stays_text(api, claude, rewrite):
+    from markdown_it import MarkdownIt
+
+    # Given an incident whose alert title and diagnosis hold Markdown and HTML
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident(
+        "INC-PM11",
+        service="payments-api",
+        severity="high",
+        opened=opened,
+        acknowledged=opened + minutes(2),
+        resolved=opened + minutes(10),
+        title=PM_TITLE,
+        diagnosis={**DIAGNOSIS, "category": "oom_[killed]", "summary": f"It ran out of memory: {PM_TITLE}"},
+    )
+    # And Claude answers with the draft's prose, its escapes dropped or with markup of its own added
+    claude.respond_with(
+        lambda request: message(
+            text_block(json.dumps(_answer_from(json.loads(request.body["messages"][0]["content"]), rewrite)))
+        )
+    )
+    operator = auth(make_key("operator"))
+    # When the postmortem is drafted and read as Markdown
+    created = api.post("/api/incidents/INC-PM11/postmortem", headers=operator)
+    assert created.status_code == 201 and created.json()["engine"]["engine"] == "claude", created.text
+    text = api.get("/api/incidents/INC-PM11/postmortem", params={"format": "markdown"}, headers=operator).text
+    md = MarkdownIt("commonmark").enable("table")
+    html = md.render(text)
+    # Then the polished prose makes no link, image, emphasis, code or HTML
+    for markup in ("<a ", "<img", "<strong>", "<em>", "<code>", "<b>"):
+        assert markup not in html, (markup, html)
+    # And reads the alert's words as written
+    texts = _inline_texts(md.parse(text))
+    assert any(t.startswith("High incident on payments-api: " + PM_TITLE) for t in texts), texts
+    assert any(t.startswith(f"It ran out of memory: {PM_TITLE}") for t in texts), texts
+    assert any(t.startswith("The diagnosis named the cause (oom_[killed]") for t in texts), texts
+    if rewrite is _with_raw_markup:
+        assert any(
+            "See [the runbook](https://evil.example/rb) ![x](https://evil.example/x.png) <img src=x>" in t
+            for t in texts
+        ), texts
+
+
+def test_claudes_prose_that_kept_the_escapes_is_the_drafts_markdown(api, claude):
+    # Given an incident whose alert title holds Markdown and HTML, and Claude answering the draft's prose as sent
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident(
+        "INC-PM12",
+        service="payments-api",
+        severity="high",
+        opened=opened,
+        resolved=opened + minutes(10),
+        title=PM_TITLE,
+        diagnosis={**DIAGNOSIS, "summary": f"It ran out of memory: {PM_TITLE} a\\b &amp; 1\\. x"},
+    )
+    claude.respond_with(lambda request: message(text_block(request.body["messages"][0]["content"])))
+    # When the postmortem is drafted
+    pm = api.post("/api/incidents/INC-PM12/postmortem", headers=auth(make_key("operator"))).json()
+    # Then its prose is the draft's, escapes and all
+    sent = json.loads(claude.message_requests[-1].body["messages"][0]["content"])
+    assert pm["engine"]["engine"] == "claude"
+    assert {k: pm["sections"][k] for k in sent} == sent
+    assert "\\[db\\](https://evil.example) \\*\\*now\\*\\* \\<b\\>" in pm["sections"]["summary"]

@@ -190,7 +190,14 @@ def defuse_links(text: str) -> str:
     """Alert text in a markdown message cannot make a link whose words hide its address, or an image the
     chat client fetches: ``[words](url)``, ``![alt](url)`` and a ``[ref]: url`` definition (which would
     make ``[words][ref]`` a link) lose the adjacency markdown needs (``] (url)``, ``[ref] : url``), so the
-    words and the address are both shown as text."""
+    words and the address are both shown as text.
+
+    Code is defused too, on purpose. None of the clients that get these messages shows a fenced block as code:
+    Teams' TextBlock markdown is bold, italic, lists and links; DingTalk's robot markdown has no code; WeCom's
+    ``markdown`` has single-line inline code only (blocks are ``markdown_v2``); Lark's ``lark_md`` is text
+    formatting (blocks are the ``markdown`` element's). A link inside a template's ``` fence (a dry run's diff)
+    is a link there. And this runs on each template value, before the template puts it in a fence or a code span,
+    so the value's own backticks say nothing of what is code in the message."""
     return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
 
 
