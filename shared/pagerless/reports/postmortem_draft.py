@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.domain.incidents import REOPENED_EVENT
-from pagerless.reports.markdown import markdown_text
+from pagerless.reports.markdown import markdown_paragraph, markdown_text
 
 ITEM_STATUSES = ("open", "in_progress", "done", "wont_do")
 MITIGATE_DAYS, PREVENT_DAYS = 7, 14
@@ -217,8 +217,9 @@ def draft(facts: PostmortemFacts) -> dict:
             else ""
         )
         + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
-        "root_causes": _md(diagnosis["summary"]) if diagnosis.get("summary") else "Not diagnosed.",
-        "trigger": title,
+        # these two start their section's line with record text: a leading "#" or "1." must not open a block
+        "root_causes": markdown_paragraph(diagnosis["summary"]) if diagnosis.get("summary") else "Not diagnosed.",
+        "trigger": markdown_paragraph(incident.get("title") or ""),
         "detection": f"Alert from {_md(incident.get('source') or 'a monitor')} at {incident.get('first_seen')}.",
         "resolution": resolution + (f" Approvals: {approvals}." if approvals else ""),
         "lessons_learned": {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": []},

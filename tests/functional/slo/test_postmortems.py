@@ -408,6 +408,32 @@ def test_alert_text_in_a_postmortems_drafted_prose_stays_text(api):
     assert "The diagnosis named the cause (oom_[killed], confidence 0.9)." in texts, texts
 
 
+def test_alert_text_that_starts_a_section_opens_no_heading_or_list(api):
+    from markdown_it import MarkdownIt
+
+    # Given an incident whose title reads as a heading and whose diagnosis reads as a numbered list item
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident(
+        "INC-PM11",
+        service="payments",
+        severity="high",
+        opened=opened,
+        resolved=opened + minutes(10),
+        title="# Disk full",
+        diagnosis={**DIAGNOSIS, "summary": "1. The disk filled up"},
+    )
+    operator = auth(make_key("operator"))
+    assert api.post("/api/incidents/INC-PM11/postmortem", headers=operator).status_code == 201
+    # When its Markdown is read in a CommonMark renderer
+    text = api.get("/api/incidents/INC-PM11/postmortem", params={"format": "markdown"}, headers=operator).text
+    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+    # Then the trigger and the root causes are paragraphs of their words, not a heading and a list
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    assert "Disk full" not in headings and not any(t.type == "ordered_list_open" for t in tokens), headings
+    texts = _inline_texts(tokens)
+    assert "# Disk full" in texts and "1. The disk filled up" in texts, texts
+
+
 def _unescaped(text: str) -> str:
     """What a model that drops the draft's backslash escapes answers."""
     return re.sub(r"\\(.)", r"\1", text)
