@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pagerless import step_functions
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
+from pagerless.domain.errors import ServiceUnavailableError
 from pagerless.store.approvals import ApprovalRepository
 
 REJECTED_ERROR = "ApprovalRejected"  # the ASLs' Catch matches this error name
@@ -49,6 +50,40 @@ def answer(record: Approval, *, approve: bool, actor: str, comment: str = "", sf
             error=REJECTED_ERROR,
             cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""),
         )
+
+
+class TokenRefused(Exception):
+    """Step Functions refused the token: the task attempt that held it is over (see ``refusal_is_timeout``)."""
+
+
+class NotSent(Exception):
+    """Step Functions answered with an error (or was not reached): the decision did not arrive."""
+
+
+def send(record: Approval, *, approve: bool, actor: str, comment: str = "", sfn=None) -> None:
+    """``answer``, with Step Functions' refusal of the token (``TokenRefused``) told apart from a
+    decision that did not arrive and can be sent again (``NotSent``)."""
+    from botocore.exceptions import ClientError
+    from botocore.exceptions import ConnectionError as NoConnection
+
+    try:
+        answer(record, approve=approve, actor=actor, comment=comment, sfn=sfn)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
+            raise TokenRefused(code) from exc
+        raise NotSent(code or "an error") from exc
+    except NoConnection as exc:
+        raise NotSent("no connection") from exc
+
+
+def not_taken(record: Approval, failed: NotSent) -> ServiceUnavailableError:
+    """The decision did not reach Step Functions and the approval is pending again: the error to raise."""
+    return ServiceUnavailableError(
+        f"Step Functions did not take the decision on {record.incident_id} ({failed}); "
+        "nothing changed, the approval still waits: try again",
+        retry_after=1,
+    )
 
 
 def wait_again(

@@ -136,10 +136,8 @@ class ApprovalRepository:
     ) -> bool:
         """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
         way ``approval`` is updated to what is stored."""
-        record = _key(approval)
         actions = [
-            ApprovalRecord.status.set(status),
-            ApprovalRecord.status_key.set(f"{approval.workspace}#{status}"),
+            *_status_is(approval.workspace, status),
             ApprovalRecord.decided_by.set(actor),
             ApprovalRecord.decided_role.set(role),
             ApprovalRecord.decided_at.set(utcnow()),
@@ -149,41 +147,24 @@ class ApprovalRepository:
             actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
             actions.append(ApprovalRecord.note.set(note))
-        try:
-            record.update(actions=actions, condition=ApprovalRecord.status == expected)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                record.refresh(consistent_read=True)
-                _refresh(approval, record)
-                return False
-            raise
-        _refresh(approval, record)
-        return True
+        return _update(approval, actions, ApprovalRecord.status == expected)
 
     def undo(self, approval: Approval) -> bool:
         """Back to pending: the decision just written never reached Step Functions, so it can be made
         again. False (``approval`` updated to what is stored) if the decision changed meanwhile or a
         retried request already handed it on to its own token."""
-        record = _key(approval)
-        try:
-            record.update(
-                actions=[
-                    ApprovalRecord.status.set(PENDING),
-                    ApprovalRecord.status_key.set(f"{approval.workspace}#{PENDING}"),
-                    ApprovalRecord.decided_by.remove(),
-                    ApprovalRecord.decided_by_name.remove(),
-                    ApprovalRecord.decided_role.remove(),
-                    ApprovalRecord.decided_at.remove(),
-                    ApprovalRecord.comment.remove(),
-                ],
-                condition=(ApprovalRecord.status == approval.status)
-                & (ApprovalRecord.decided_at == approval.decided_at)
-                & (ApprovalRecord.task_token == approval.task_token),
-            )
-        except UpdateError as exc:
-            return _lost(exc, approval, record)
-        _refresh(approval, record)
-        return True
+        return _update(
+            approval,
+            [
+                *_status_is(approval.workspace, PENDING),
+                ApprovalRecord.decided_by.remove(),
+                ApprovalRecord.decided_by_name.remove(),
+                ApprovalRecord.decided_role.remove(),
+                ApprovalRecord.decided_at.remove(),
+                ApprovalRecord.comment.remove(),
+            ],
+            _unchanged(approval) & (ApprovalRecord.decided_at == approval.decided_at),
+        )
 
     def rearm(self, approval: Approval, *, task_token: str, execution_arn: str, expires_at: datetime) -> bool:
         """A pending approval waits again on a new task token (a retried attempt, a restart's execution).
@@ -191,60 +172,34 @@ class ApprovalRepository:
         False (``approval`` updated to what is stored) if it was decided first: whoever decided sent
         the decision to the old token, so the caller hands it on (``hand_over``). A decision written
         after this reads the new token in the same write, so exactly one of the two answers it."""
-        record = _key(approval)
-        try:
-            record.update(
-                actions=[
-                    ApprovalRecord.task_token.set(task_token),
-                    ApprovalRecord.execution_arn.set(execution_arn),
-                    ApprovalRecord.expires_at.set(expires_at),
-                ],
-                condition=ApprovalRecord.status == PENDING,
-            )
-        except UpdateError as exc:
-            return _lost(exc, approval, record)
-        _refresh(approval, record)
-        return True
+        return _update(
+            approval,
+            [
+                ApprovalRecord.task_token.set(task_token),
+                ApprovalRecord.execution_arn.set(execution_arn),
+                ApprovalRecord.expires_at.set(expires_at),
+            ],
+            ApprovalRecord.status == PENDING,
+        )
 
     def hand_over(self, approval: Approval, *, task_token: str, execution_arn: str) -> bool:
         """A decided approval's decision goes to ``task_token`` (the attempt that waits now) instead of
         the token it was sent to. False (``approval`` updated) if its status or token changed meanwhile
         (a refused decision marked it expired; another attempt took it over)."""
-        record = _key(approval)
-        try:
-            record.update(
-                actions=[
-                    ApprovalRecord.task_token.set(task_token),
-                    ApprovalRecord.execution_arn.set(execution_arn),
-                ],
-                condition=(ApprovalRecord.status == approval.status)
-                & (ApprovalRecord.task_token == approval.task_token),
-            )
-        except UpdateError as exc:
-            return _lost(exc, approval, record)
-        _refresh(approval, record)
-        return True
+        return _update(
+            approval,
+            [ApprovalRecord.task_token.set(task_token), ApprovalRecord.execution_arn.set(execution_arn)],
+            _unchanged(approval),
+        )
 
     def mark_expired(self, approval: Approval, note: str) -> bool:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried.
 
         False (``approval`` updated) if a retried request took the decision over to its own token
         meanwhile: the decision stands."""
-        record = _key(approval)
-        try:
-            record.update(
-                actions=[
-                    ApprovalRecord.status.set(EXPIRED),
-                    ApprovalRecord.status_key.set(f"{approval.workspace}#{EXPIRED}"),
-                    ApprovalRecord.note.set(note),
-                ],
-                condition=(ApprovalRecord.status == approval.status)
-                & (ApprovalRecord.task_token == approval.task_token),
-            )
-        except UpdateError as exc:
-            return _lost(exc, approval, record)
-        _refresh(approval, record)
-        return True
+        return _update(
+            approval, [*_status_is(approval.workspace, EXPIRED), ApprovalRecord.note.set(note)], _unchanged(approval)
+        )
 
     def list(
         self, workspace: str, status: str, *, limit: int = 50, cursor: str | None = None
@@ -264,13 +219,30 @@ class ApprovalRepository:
         return ApprovalRecord.by_status.count(f"{workspace}#{status}")
 
 
-def _lost(exc: UpdateError, approval: Approval, record: ApprovalRecord) -> bool:
-    """A conditional write another writer won: ``approval`` becomes what is stored; other errors raise."""
-    if exc.cause_response_code != "ConditionalCheckFailedException":
-        raise exc
-    record.refresh(consistent_read=True)
+def _update(approval: Approval, actions: list, condition) -> bool:
+    """One conditional update of ``approval``'s item. False if another writer won (the condition
+    failed); either way ``approval`` becomes what is stored. Other errors raise."""
+    record = _key(approval)
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        record.refresh(consistent_read=True)
+        _refresh(approval, record)
+        return False
     _refresh(approval, record)
-    return False
+    return True
+
+
+def _status_is(workspace: str, status: str) -> list:
+    """The status and the key of the by_status index that goes with it."""
+    return [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{workspace}#{status}")]
+
+
+def _unchanged(approval: Approval):
+    """The stored status and token are still the ones ``approval`` holds (nobody wrote in between)."""
+    return (ApprovalRecord.status == approval.status) & (ApprovalRecord.task_token == approval.task_token)
 
 
 def _with_names(items: list[Approval]) -> list[Approval]:

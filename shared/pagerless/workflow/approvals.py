@@ -15,7 +15,7 @@ from pagerless import step_functions
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
-from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import approval_tokens, timeline
 from pagerless.incidents.notices import publish
@@ -24,7 +24,6 @@ from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, advance, load
 
-REJECTED_ERROR = approval_tokens.REJECTED_ERROR
 SUPERSEDED = "superseded"  # what the cards of an approval replaced by a newer one say (stored as expired)
 
 
@@ -241,8 +240,8 @@ class ApprovalService:
         if not won:
             return self._already_decided(record, wanted)
         try:
-            self._send(record, approve, actor, comment)
-        except _TokenRefused as refused:
+            approval_tokens.send(record, approve=approve, actor=actor, comment=comment, sfn=self.sfn)
+        except approval_tokens.TokenRefused as refused:
             # a timeout, unless the attempt holding the token ended early or a retried request already
             # took the decision over to its own token: then the decision stands (see approval_tokens)
             if not approval_tokens.refusal_is_timeout(record, utcnow()) or not self.repository.mark_expired(
@@ -262,9 +261,9 @@ class ApprovalService:
                 f"the approval of {incident_id} timed out before the decision; nothing ran",
                 details=[{"status": vocab.EXPIRED}],
             ) from refused
-        except _NotSent as failed:  # the workflow still waits: the approval waits again, a retry decides
+        except approval_tokens.NotSent as failed:  # the workflow still waits: the approval waits again, a retry decides
             if self.repository.undo(record):
-                raise _not_taken(record, failed) from failed
+                raise approval_tokens.not_taken(record, failed) from failed
             # a retried request took the decision over to its own token meanwhile: it stands
         return self._stands(record, wanted, incident, who, name, role, comment)
 
@@ -348,41 +347,10 @@ class ApprovalService:
             ],
         )
 
-    def _send(self, record: Approval, approve: bool, actor: str, comment: str) -> None:
-        from botocore.exceptions import ClientError
-        from botocore.exceptions import ConnectionError as NoConnection
-
-        try:
-            approval_tokens.answer(record, approve=approve, actor=actor, comment=comment, sfn=self.sfn)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            if code in ("TaskTimedOut", "InvalidToken", "TaskDoesNotExist"):
-                raise _TokenRefused(code) from exc
-            raise _NotSent(code or "an error") from exc
-        except NoConnection as exc:
-            raise _NotSent("no connection") from exc
-
 
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
     publish("approval.decided", incident, generation=record.approval_id, data=record.decided_notice(decision))
-
-
-def _not_taken(record: Approval, failed: Exception) -> ServiceUnavailableError:
-    """The decision did not reach Step Functions and the approval is pending again: the error to raise."""
-    return ServiceUnavailableError(
-        f"Step Functions did not take the decision on {record.incident_id} ({failed}); "
-        "nothing changed, the approval still waits: try again",
-        retry_after=1,
-    )
-
-
-class _TokenRefused(Exception):
-    pass
-
-
-class _NotSent(Exception):
-    """Step Functions answered with an error (or was not reached): the decision did not arrive."""
 
 
 def _approver_view(proposal: dict) -> dict:

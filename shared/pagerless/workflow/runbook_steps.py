@@ -12,10 +12,10 @@ from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError
 from pagerless.incidents import timeline
-from pagerless.incidents.approval_tokens import refusal_is_timeout
+from pagerless.incidents.approval_tokens import NotSent, TokenRefused, not_taken, refusal_is_timeout, send
 from pagerless.runbooks.approvals import is_step, publish_decided
 from pagerless.store.jobs import PARKED, RUNNING, JobRepository
-from pagerless.workflow.approvals import Decided, _not_taken, _NotSent, _publish_decided, _TokenRefused
+from pagerless.workflow.approvals import Decided, _publish_decided
 
 __all__ = ["decide", "is_step"]
 
@@ -46,8 +46,8 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
             job, state={**job.state, "rejected": {"by": actor, "comment": comment, "step": record.proposal["step"]}}
         )
     try:
-        service._send(record, approve, actor, comment)
-    except _TokenRefused as exc:
+        send(record, approve=approve, actor=actor, comment=comment, sfn=service.sfn)
+    except TokenRefused as exc:
         # a timeout, unless the attempt holding the token ended early or a retried request already
         # took the decision over to its own token: then the decision stands (see approval_tokens)
         if refusal_is_timeout(record, utcnow()) and service.repository.mark_expired(
@@ -57,10 +57,10 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
             raise ConflictError(
                 "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
             ) from exc
-    except _NotSent as failed:  # the run still waits on this step: the decision can be made again
+    except NotSent as failed:  # the run still waits on this step: the decision can be made again
         if service.repository.undo(record):
             JobRepository().update(job, state=before)
-            raise _not_taken(record, failed) from failed
+            raise not_taken(record, failed) from failed
     if record.status != wanted:  # (a retried request took a decision over meanwhile: it stands)
         return service._already_decided(record, wanted)
     JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))

@@ -69,6 +69,11 @@ def _alert(fingerprint: str, status: str = "firing"):
     return Alert(source="generic", fingerprint=fingerprint, status=status, title=f"{fingerprint} 5xx", service=None)
 
 
+def _checkout(incident_id: str, opened: datetime, resolved: datetime | None = None) -> None:
+    """A critical checkout incident, stored with these times."""
+    seed_incident(incident_id, service="checkout", severity="critical", opened=opened, resolved=resolved)
+
+
 def _history(now: datetime) -> dict[str, str]:
     """Old resolved incidents, one resolved in the window, open ones, reopened ones and a child; two of them
     through intake (its create, resolve and reopen writes), the rest seeded with chosen times."""
@@ -78,30 +83,16 @@ def _history(now: datetime) -> dict[str, str]:
 
     for n, incident_id in enumerate(OLD):  # resolved weeks before any window
         opened = now - timedelta(days=60, hours=n)
-        seed_incident(
-            incident_id, service="checkout", severity="critical", opened=opened, resolved=opened + timedelta(minutes=30)
-        )
+        _checkout(incident_id, opened, opened + timedelta(minutes=30))
     # opened 50 days ago, resolved an hour later, reopened the next day and resolved for good 45 days ago
-    seed_incident(
-        "INC-OLD-REOPENED",
-        service="checkout",
-        severity="critical",
-        opened=now - timedelta(days=50),
-        resolved=now - timedelta(days=45),
-    )
+    _checkout("INC-OLD-REOPENED", now - timedelta(days=50), now - timedelta(days=45))
     seed_reopen("INC-OLD-REOPENED", resolved=now - timedelta(days=50, hours=-1), reopened=now - timedelta(days=49))
-    seed_incident(
-        "INC-RECENT",
-        service="checkout",
-        severity="critical",
-        opened=now - timedelta(hours=3),
-        resolved=now - timedelta(hours=2),
-    )
-    seed_incident("INC-OPEN", service="checkout", severity="critical", opened=now - timedelta(hours=1))
-    seed_incident("INC-CHILD", service="checkout", severity="critical", opened=now - timedelta(minutes=50))
+    _checkout("INC-RECENT", now - timedelta(hours=3), now - timedelta(hours=2))
+    _checkout("INC-OPEN", now - timedelta(hours=1))
+    _checkout("INC-CHILD", now - timedelta(minutes=50))
     IncidentRecord.get("INC-CHILD").update(actions=[IncidentRecord.parent_id.set("INC-OPEN")])
     # opened 40 days ago, resolved an hour later, reopened half an hour ago and open since
-    seed_incident("INC-REOPENED", service="checkout", severity="critical", opened=now - timedelta(days=40))
+    _checkout("INC-REOPENED", now - timedelta(days=40))
     seed_reopen("INC-REOPENED", resolved=now - timedelta(days=40, hours=-1), reopened=now - timedelta(minutes=30))
 
     clock = [now]
@@ -176,15 +167,9 @@ def test_incidents_stored_before_the_index_are_found_after_a_one_off_look(runtim
 
     now = datetime.now(UTC).replace(microsecond=0)
     # Given an incident open for 100 days and one resolved two hours ago, stored without the index's key
-    seed_incident("INC-LONG-OPEN", service="checkout", severity="critical", opened=now - timedelta(days=100))
-    seed_incident(
-        "INC-JUST-RESOLVED",
-        service="checkout",
-        severity="critical",
-        opened=now - timedelta(hours=3),
-        resolved=now - timedelta(hours=2),
-    )
-    seed_incident("INC-OLD", service="checkout", severity="critical", opened=now - timedelta(days=80), resolved=now)
+    _checkout("INC-LONG-OPEN", now - timedelta(days=100))
+    _checkout("INC-JUST-RESOLVED", now - timedelta(hours=3), now - timedelta(hours=2))
+    _checkout("INC-OLD", now - timedelta(days=80), now)
     dynamodb, table = runtime.client("dynamodb"), runtime.provisioned.tables["IncidentsTable"]
     for incident_id in ("INC-LONG-OPEN", "INC-JUST-RESOLVED", "INC-OLD"):
         dynamodb.update_item(TableName=table, Key={"id": {"S": incident_id}}, UpdateExpression="REMOVE end_key")

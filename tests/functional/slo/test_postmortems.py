@@ -26,6 +26,15 @@ DIAGNOSIS = {
 }
 
 
+def _payments_sla(api, admin_key) -> None:
+    """An SLA for payments-api: a weekly downtime SLO of 99.9 %."""
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+
+
 @pytest.fixture
 def incident(api, admin_key):
     """A critical payments-api incident 2 h ago: acknowledged after 4 min, fixed by the workflow after 25 min,
@@ -37,11 +46,7 @@ def incident(api, admin_key):
         json={"text": "", "services": [{"name": "payments-api", "owners": ["team-payments"]}]},
         headers=auth(admin_key),
     )
-    api.post(
-        "/api/sla/rules",
-        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
-        headers=auth(admin_key),
-    )
+    _payments_sla(api, admin_key)
     opened = align(utcnow()) - timedelta(hours=2)
     seed_incident(
         "INC-PM1",
@@ -238,11 +243,7 @@ def test_the_slo_impact_of_a_reopened_incident_leaves_out_the_time_it_sat_resolv
 
     # Given a downtime SLO and a payments-api incident of 3 h ago: down 20 min, resolved, reopened
     # 100 min later, down 10 min more and resolved again
-    api.post(
-        "/api/sla/rules",
-        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
-        headers=auth(admin_key),
-    )
+    _payments_sla(api, admin_key)
     opened = align(utcnow()) - timedelta(hours=3)
     seed_incident(
         "INC-PM2",

@@ -40,30 +40,35 @@ def _table_after(tokens, heading: str) -> list[list[str]]:
     raise AssertionError(f"no table under {heading}")
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
-def test_alert_text_with_markdown_stays_text_in_its_cell(api, language):
-    t = TEXT[language]
-    # Given yesterday's incident whose alert title holds Markdown, HTML, a link, an image and a second line
+def _yesterday_with_markup(incident_id: str, service: str) -> datetime:
+    """Yesterday's incident of ``service`` whose alert title holds Markdown, HTML, a link, an image and a
+    second line, its source a backtick: the start of yesterday."""
     start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
     seed_incident(
-        "INC-MD1",
-        service="pay*ments_api",
+        incident_id,
+        service=service,
         severity="high",
         opened=start + timedelta(hours=9),
         resolved=start + timedelta(hours=9) + minutes(20),
         title=f"{TITLE}\n{SECOND_LINE}",
         source="alert`manager",
     )
+    return start
+
+
+def _daily_report(api, start: datetime, headers: dict, **options):
+    """Generate the report of the day that begins at ``start``."""
+    period = {"period_start": start.isoformat(), "period_end": (start + timedelta(days=1)).isoformat()}
+    return api.post("/api/reports/generate", json={"report_type": "daily", **period, **options}, headers=headers)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_alert_text_with_markdown_stays_text_in_its_cell(api, language):
+    t = TEXT[language]
+    # Given yesterday's incident whose alert title holds Markdown, HTML, a link, an image and a second line
+    start = _yesterday_with_markup("INC-MD1", "pay*ments_api")
     operator = auth(make_key("operator"))
-    made = api.post(
-        "/api/reports/generate",
-        json={
-            "report_type": "daily",
-            "period_start": start.isoformat(),
-            "period_end": (start + timedelta(days=1)).isoformat(),
-        },
-        headers=operator,
-    )
+    made = _daily_report(api, start, operator)
     assert made.status_code == 200, made.text
     # When its Markdown (in English or Chinese) is read in a CommonMark renderer with GFM tables
     report_id = made.json()["id"]
@@ -108,27 +113,9 @@ def test_the_report_emails_text_part_reads_alert_text_as_written(api, admin_key,
     )
     assert put.status_code == 200, put.text
     # and yesterday's incident whose alert title holds Markdown's markup characters and a second line
-    start = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=1)
-    seed_incident(
-        "INC-MD2",
-        service="checkout_api*5",
-        severity="high",
-        opened=start + timedelta(hours=9),
-        resolved=start + timedelta(hours=9) + minutes(20),
-        title=f"{TITLE}\n{SECOND_LINE}",
-        source="alert`manager",
-    )
+    start = _yesterday_with_markup("INC-MD2", "checkout_api*5")
     # When the day's report is generated and e-mailed
-    made = api.post(
-        "/api/reports/generate",
-        json={
-            "report_type": "daily",
-            "period_start": start.isoformat(),
-            "period_end": (start + timedelta(days=1)).isoformat(),
-            "deliver": True,
-        },
-        headers=auth(admin_key),
-    )
+    made = _daily_report(api, start, auth(admin_key), deliver=True)
     assert made.status_code == 200, made.text
     [message] = sent_mails
     text, html = message["Body"]["Text"]["Data"], message["Body"]["Html"]["Data"]

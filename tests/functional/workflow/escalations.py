@@ -1,6 +1,6 @@
-"""What the escalation tests (test_escalation_*.py, test_escalation_start.py) share: the pages read
-back from the NotifyQueue, the payments-api on-call policy, and the alerts, restarts and crashes
-that move an escalation along. The `pages` and `oncall` fixtures in conftest.py serve these."""
+"""What the escalation tests (test_escalation_*.py) share: the pages read back from the NotifyQueue,
+the payments-api on-call policy, and the alerts, restarts and crashes that move an escalation along.
+The `pages` and `oncall` fixtures in conftest.py serve these."""
 
 import json
 from contextlib import contextmanager
@@ -220,6 +220,14 @@ def refuse_start(refused: list[str], *, times: int | None = None, generation: st
             raise ClientError({"Error": {"Code": "ServiceUnavailable", "Message": "try later"}}, "StartExecution")
 
     return act
+
+
+def start_grace(monkeypatch, seconds: int) -> None:
+    """How long an escalation may wait unstarted before the sweep starts it."""
+    from pagerless import settings
+
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS", str(seconds))
+    settings.reset()
 
 
 def unstarted_opening(scenario: dict) -> tuple:
