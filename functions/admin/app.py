@@ -1,6 +1,9 @@
 """Administration: API keys, the audit log, users and agent tokens, people, chat identities and chat
 apps, and notifications (channels, templates, routes, logs)."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

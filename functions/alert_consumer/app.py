@@ -1,6 +1,9 @@
 """AlertQueue consumer: SNS notifications (CloudWatch, EventBridge, other accounts) and webhook
 payloads queued for later, through the intake service; failed records are retried by SQS."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 

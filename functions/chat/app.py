@@ -1,5 +1,8 @@
 """Chat callbacks (Slack, Lark/Feishu) and email approval links: verify, then decide."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

@@ -1,5 +1,8 @@
 """The operator console: server-rendered pages (Jinja2 + htmx) with cookie sessions."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

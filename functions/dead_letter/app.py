@@ -1,5 +1,8 @@
 """AlertDLQ and NotifyDLQ consumer: what the queues gave up on goes to the dead-letter store the API reads."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 

@@ -1,6 +1,9 @@
 """Diagnosis area: an incident's diagnosis and its re-run, knowledge base, environment context,
 similar incidents, knowledge bases of uploaded documents."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

@@ -1,5 +1,8 @@
 """Incidents: read and act on them, the SSE event stream, and the question-and-answer bot."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

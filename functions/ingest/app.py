@@ -1,5 +1,8 @@
 """Alert intake over HTTP: vendor webhooks, deploy events, webhook settings, dead letters."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

@@ -1,5 +1,8 @@
 """MCP: Pagerless's incident tools for AI agents over streamable HTTP (stateless, per request)."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

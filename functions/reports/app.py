@@ -1,6 +1,9 @@
 """Reports area: daily and weekly incident reports (list, get rendered, generate, delete), their settings,
 postmortems and the analytics (noisy incidents, patterns, forecasting, drift, activity, overview, export)."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

@@ -1,5 +1,8 @@
 """Scheduled jobs fired by EventBridge: the event's Input names the job."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from pagerless.observability import lambda_context
 from pagerless.system.jobs import run_job
 

@@ -1,5 +1,8 @@
 """SLO area: OpenSLO definitions, error budgets, evaluation on request, seed 001's SLA aliases."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app

@@ -1,6 +1,9 @@
 """Workflow task handler: Step Functions passes {"step": ..., ...}; the step's exception class
 name becomes the ASL error name (Retry/Catch match on it)."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from pagerless.observability import append_invocation_keys, lambda_context
 from pagerless.workflow.steps import run_step
 

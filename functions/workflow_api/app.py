@@ -1,6 +1,9 @@
 """Approvals, the remediation policy, the action catalog, the incident workflow trace, runbooks, jobs
 and autonomy cycles."""
 
+import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its bundle (pagerless/bundle.py)
+
+# isort: split
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app
