@@ -309,7 +309,9 @@ class NotifyService:
             logger().warning(
                 "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
             )
-            title, body = render.render(render.default_template(event, language), ctx, module.escape)
+            template = render.default_template(event, language)
+            title, body = render.render(template, ctx, module.escape)
+        code = render.split_code(template, ctx, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
         approval = decision = None
         if job.event == "approval.requested" and ctx.get("approval_id"):
             approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
@@ -339,6 +341,7 @@ class NotifyService:
             labels=ctx.get("labels") or {},
             actions=actions,
             mentions=named,
+            code=code,
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ alert saying ``<!channel>`` or ``<at user_id="all">`` arrives as text. Rendering
 """
 
 import operator
+import re
 from collections.abc import Callable
 from functools import cache
 
@@ -16,6 +17,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import defaults
+from pagerless.notify.channels.base import Code
 
 MAX_TITLE = 300
 MAX_BODY = 12000
@@ -101,6 +103,34 @@ def render(template: dict, data: dict, escape: Callable[[str], str]) -> tuple[st
     title = render_one(template["title_template"], context, cap=MAX_TITLE, field="title_template")
     body = render_one(template["body_template"], context, cap=MAX_BODY, field="body_template")
     return " ".join(title.split()), body.strip()
+
+
+_MARK = "\ue000\ue001\ue000"  # private-use characters: no escape, filter or alert text writes them
+# the mark alone on a line, between an opening fence (``` with an info string or none) and a closing one
+_FENCED_MARK = re.compile(r"(?:^|\n)(`{3,})[^`\n]*\n" + _MARK + r"\n(`{3,})[ \t]*(?:\n|$)")
+
+
+def split_code(template: dict, data: dict, escape: Callable[[str], str], body: str, field: str = "diff") -> Code | None:
+    """``body`` (what `render` made of ``template``) split around ``data[field]`` where the template fences it on
+    lines of its own (the default templates' dry run), for a channel that shows it in a code element. None where
+    the template puts it anywhere else, or uses it beyond printing it (the split would not give ``body`` back)."""
+    value = data.get(field)
+    if not isinstance(value, str) or not value:
+        return None
+    context = {**escaped_context(data, escape), field: _MARK}
+    try:
+        marked = render_one(template["body_template"], context, cap=MAX_BODY, field="body_template").strip()
+    except ValidationError:  # the template does more with the diff than print it
+        return None
+    found = _FENCED_MARK.search(marked)
+    if (
+        found is None
+        or marked.count(_MARK) != 1
+        or len(found.group(2)) < len(found.group(1))
+        or marked.replace(_MARK, escape(value)) != body
+    ):
+        return None
+    return Code(before=marked[: found.start()].strip(), code=value, after=marked[found.end() :].strip())
 
 
 def default_template(event: str, language: str = "en") -> dict:

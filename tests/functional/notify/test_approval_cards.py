@@ -66,8 +66,10 @@ def test_approval_cards_go_to_slack_and_lark_and_the_decision_updates_both(api, 
     assert sends[0].body["msg_type"] == "interactive" and sends[0].body["receive_id"] == "oc_fakechat"
     card = json.loads(sends[0].body["content"])
     assert card["config"]["update_multi"] is True
-    content = card["elements"][0]["text"]["content"]
+    # (the text before the dry run's diff, the diff in a code block, the text after it: test_diff_code.py)
+    content = "\n".join(e["text"]["content"] for e in card["elements"] if e["tag"] == "div")
     assert "Diagnosis: oom_killed (92% confident)\n" in content and "Policy rule: approve.default" in content
+    assert {"tag": "markdown", "content": "```\nmemory: 256Mi -> 512Mi\n```"} in card["elements"]
     assert card["header"]["title"]["tag"] == "plain_text"  # alert text in a header is never markup
     actions = card["elements"][-1]["actions"]
     assert [a["value"]["action"] for a in actions] == ["approve", "reject", "acknowledge"]

@@ -169,3 +169,34 @@ def test_a_message_over_a_byte_limit_is_cut_on_a_character_boundary_marked_and_k
     # A link the kept part already shows is not written twice
     shown = fit_bytes(f"{link}\n" + "支付" * 100, 200, link)
     assert shown.count(link) == 1 and shown.endswith(TRUNCATED)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_default_approval_card_splits_around_the_fenced_diff(language):
+    # Given the default approval request, with a diff that is markdown
+    template = render.default_template("approval.requested", language)
+    data = {"incident_id": "INC-1", "action": "restart_pod", "diff": "- a **b**\n+ c <at id=all></at>", "rule": "r"}
+    _, body = render.render(template, data, lark.escape)
+    # When it is split for a channel with a code element
+    code = render.split_code(template, data, lark.escape, body)
+    # Then the code is the diff as written, between the body's text before and after the fence
+    assert code is not None and code.code == data["diff"]
+    assert body.startswith(code.before) and body.endswith(code.after)
+    assert code.before.endswith(("Dry run:", "演练结果:")) and code.after.startswith(("Policy rule: r", "策略规则:r"))
+
+
+@pytest.mark.parametrize(
+    "body_template",
+    [
+        "Dry run: {{ diff }}",  # not on lines of its own
+        "```\n{{ diff|upper }}\n```",  # more than printed
+        "```\n{{ diff }}\n```\n{{ diff }}",  # twice
+        "````\n{{ diff }}\n```",  # a closing fence shorter than the opening one
+        "Nothing about it",
+    ],
+)
+def test_a_template_that_does_not_fence_the_diff_alone_keeps_it_in_the_text(body_template):
+    template = {"title_template": "t", "body_template": body_template}
+    data = {"diff": "- a\n+ b"}
+    _, body = render.render(template, data, lark.escape)
+    assert render.split_code(template, data, lark.escape, body) is None

@@ -10,7 +10,8 @@ counts as reaching them. A channel that sends one message in several requests (S
 its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
 marks each as it goes out, and the delivery keeps them, so a retry sends only the rest. Such a channel with a
 ``RATE_PER_MINUTE`` that counts every request also has ``requests(message, parts)``: how many it sends now, each
-taking a slot of the limit.
+taking a slot of the limit. A channel with a code element sets ``CODE_BLOCKS = True``: its messages carry
+``Message.code``, the body split around a dry run's diff the template fences on lines of its own, to show it as code.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

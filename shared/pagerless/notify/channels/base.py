@@ -35,6 +35,17 @@ class Mention:
 
 
 @dataclass(frozen=True)
+class Code:
+    """The body around a dry run's diff that the template fenced on lines of its own: ``before`` and ``after``
+    are the body's text (escaped for the channel), ``code`` the diff as the dry run wrote it. A channel with a
+    code element (``CODE_BLOCKS``) shows ``code`` in it; ``Message.body`` still holds the whole text."""
+
+    before: str
+    code: str
+    after: str
+
+
+@dataclass(frozen=True)
 class Message:
     """A rendered notification; ``title`` and ``body`` are already escaped for the channel."""
 
@@ -49,6 +60,7 @@ class Message:
     actions: tuple[str, ...] = ("approve", "reject", "acknowledge")  # the buttons a card with ``approval`` shows
     per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
     mentions: tuple[Mention, ...] = ()  # a page to a group: the paged people it @-mentions
+    code: Code | None = None  # for a channel with ``CODE_BLOCKS``: the body split around the dry run's diff
 
 
 @dataclass(frozen=True)
@@ -196,7 +208,8 @@ def defuse_links(text: str) -> str:
     Teams' TextBlock markdown is bold, italic, lists and links; DingTalk's robot markdown has no code; WeCom's
     ``markdown`` has single-line inline code only (blocks are ``markdown_v2``); Lark's ``lark_md`` is text
     formatting (blocks are the ``markdown`` element's). A link inside a template's ``` fence (a dry run's diff)
-    is a link there. And this runs on each template value, before the template puts it in a fence or a code span,
+    is a link there. (Lark and Teams cards take a diff the template fences on lines of its own out of the text,
+    into a code element: ``Message.code``.) And this runs on each template value, before the template puts it in a fence or a code span,
     so the value's own backticks say nothing of what is code in the message."""
     return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))
 

@@ -6,6 +6,7 @@ Config: ``app_id``, ``app_secret`` (secret), ``receive_id`` (a chat_id, or an op
 """
 
 import json
+import re
 import threading
 import time
 from urllib.parse import quote
@@ -13,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from pagerless.notify.channels.base import (
+    Code,
     Message,
     PermanentError,
     RetryableError,
@@ -33,6 +35,7 @@ REQUIRED = ("app_id", "app_secret", "receive_id")
 OPTIONAL = ("receive_id_type", "api_base")
 RATE_PER_MINUTE = None
 CAN_UPDATE = True
+CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_block`)
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
@@ -43,6 +46,8 @@ _COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "
 # leaving 1,000 bytes for the rest of the request (receive_id, msg_type). A custom bot (lark_bot) sends the same
 # card: its own limit is not documented where we could check it, so the app's bound is kept there too.
 CARD_MAX_BYTES = 29_000
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_BACKTICK_RUN = re.compile(r"``(?=`)")
 _tokens: dict[tuple[str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
@@ -53,9 +58,25 @@ def escape(text: str) -> str:
     return defuse_links(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
+def code_block(code: str) -> str:
+    """``code`` as a fenced code block of the card's rich text (``markdown``) element, which Feishu documents
+    for the JSON 1.0 card our cards are: "卡片的富文本（Markdown）组件支持渲染表情、表格、图片、代码块、分割线等元素"
+    (https://open.larkoffice.com/document/uAjLw4CM/ukzMukzMukzM/feishu-cards/card-components/content-components/rich-text).
+    The docs say neither what the element still reads inside a block (its ``<at id=all></at>`` pages a whole
+    group, ``<font>``, ``<link>``) nor that a longer fence holds a run of backticks. So the text keeps every
+    character, plus a zero-width space after a ``<`` that could open a tag and inside every run of three
+    backticks (no line can end the block): what the reader sees is what the dry run wrote."""
+    return "```\n" + _BACKTICK_RUN.sub("``\u200b", _TAG_START.sub("<\u200b", code)) + "\n```"
+
+
 def card(message: Message, limit: int = CARD_MAX_BYTES) -> dict:
-    """The interactive card; when its ``content`` as sent would exceed ``limit`` bytes, the body text
-    is cut on a character boundary, marked ``TRUNCATED``, with the incident link after the mark."""
+    """The interactive card, a dry run's diff (``message.code``) in a code block between the text before and
+    after it; when its ``content`` as sent would exceed ``limit`` bytes, the card is the body text alone, cut
+    on a character boundary, marked ``TRUNCATED``, with the incident link after the mark."""
+    if message.code is not None:
+        with_code = _card(message, message.body, message.code)
+        if _sent_size(with_code) <= limit:
+            return with_code
     whole = _card(message, message.body)
     excess = _sent_size(whole) - limit
     if excess <= 0:
@@ -73,8 +94,14 @@ def _text_size(text: str) -> int:
     return len(json.dumps(json.dumps(text, ensure_ascii=False), ensure_ascii=False).encode())
 
 
-def _card(message: Message, body: str) -> dict:
-    elements: list[dict] = [{"tag": "div", "text": {"tag": "lark_md", "content": body or " "}}]
+def _card(message: Message, body: str, code: Code | None = None) -> dict:
+    elements: list[dict] = [_text(body or " ")]
+    if code is not None:
+        elements = [
+            *([_text(code.before)] if code.before else []),
+            {"tag": "markdown", "content": code_block(code.code)},
+            *([_text(code.after)] if code.after else []),
+        ]
     template = _COLORS.get(message.severity, "blue")
     if message.decision:
         template = "green" if message.decision.get("status") == "approved" else "grey"
@@ -107,6 +134,10 @@ def _card(message: Message, body: str) -> dict:
         "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
         "elements": elements,
     }
+
+
+def _text(content: str) -> dict:
+    return {"tag": "div", "text": {"tag": "lark_md", "content": content}}
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:

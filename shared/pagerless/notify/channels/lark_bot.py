@@ -20,6 +20,7 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ("secret",)
 RATE_PER_MINUTE = 100
 CAN_UPDATE = False
+CODE_BLOCKS = True  # the app's card, its dry-run diff in a code block
 escape = lark.escape
 
 

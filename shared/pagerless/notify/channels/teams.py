@@ -33,6 +33,7 @@ REQUIRED = ("webhook_url",)
 OPTIONAL = ()
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+CODE_BLOCKS = True  # a dry run's diff goes in a CodeBlock (`code_block`)
 MENTIONS = "teams"
 # "The message size limit is 28 KB. When the size exceeds 28 KB, you receive an error."
 # (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook);
@@ -59,7 +60,7 @@ def adaptive_card(message: Message) -> dict:
             "wrap": True,
             "color": _COLORS.get(message.severity, "Default"),
         },
-        {"type": "TextBlock", "text": message.body, "wrap": True},
+        *_text_blocks(message),
     ]
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -87,14 +88,46 @@ def adaptive_card(message: Message) -> dict:
     }
 
 
+def _text_blocks(message: Message) -> list[dict]:
+    code = message.code
+    if code is None:
+        return [{"type": "TextBlock", "text": message.body, "wrap": True}]
+    return [
+        *([{"type": "TextBlock", "text": code.before, "wrap": True}] if code.before else []),
+        code_block(code.code),
+        *([{"type": "TextBlock", "text": code.after, "wrap": True}] if code.after else []),
+    ]
+
+
+def code_block(code: str) -> dict:
+    """Teams' ``CodeBlock`` element, "a formatted and syntax-colored code block" with ``codeSnippet``, ``language``
+    and ``fallback`` (https://learn.microsoft.com/en-us/javascript/api/teams-sdk-typescript/@microsoft/teams.cards,
+    https://learn.microsoft.com/en-us/dotnet/api/microsoft.teams.cards.codeblock): the snippet is not markdown and
+    mentions are only TextBlock's and FactSet's, so it is the diff exactly as written. A client that does not know
+    the element shows its ``fallback`` ("what to do when an unknown element is encountered",
+    https://adaptivecards.io/explorer/TextBlock.html): the diff as text, escaped as every text in the card."""
+    return {
+        "type": "CodeBlock",
+        "codeSnippet": code,
+        "language": "PlainText",
+        "fallback": {"type": "TextBlock", "text": "```\n" + escape(code) + "\n```", "wrap": True},
+    }
+
+
 def _plain_name(name: str) -> str:
     """A name inside ``<at>...</at>``: no angle brackets to end the tag early."""
     return name.replace("<", "").replace(">", "")
 
 
 def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
-    """The card, its body text cut (marked ``TRUNCATED``) until the request is at most ``limit`` bytes
-    of JSON as httpx sends it (UTF-8, no ASCII escapes). The incident link is the card's button: it stays."""
+    """The card, a dry run's diff (``message.code``) in a `code_block`; over ``limit`` bytes of JSON as httpx sends
+    it (UTF-8, no ASCII escapes), the body text alone, cut (marked ``TRUNCATED``) until it fits. The incident link
+    is the card's button: it stays."""
+    if message.code is not None:
+        with_code = adaptive_card(message)
+        if len(_encoded(with_code)) <= limit:
+            return with_code
+        message = replace(message, code=None)  # too large: the body text alone, cut
     card, body = adaptive_card(message), message.body
     while (excess := len(_encoded(card)) - limit) > 0 and body:
         body = body[: max(0, len(body) - max(1, excess // 4) - 1)]  # a character is at most 4 bytes
