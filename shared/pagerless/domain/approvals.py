@@ -68,9 +68,11 @@ class Approval:
         return self.pending and now >= self.expires_at
 
     def decided_notice(self, decision: str | None = None) -> dict:
-        """The ``approval.decided`` notice's data: every card of this approval shows it."""
+        """The ``approval.decided`` notice's data: every card of this approval shows it (an updated card is
+        the request's, rendered again: it keeps the expiry it was asked with)."""
         return {
             "approval_id": self.approval_id,
+            "expires_at": self.expires_at.isoformat(),
             "decision": decision or self.status,
             "decided_by": self.decider_label(),
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,

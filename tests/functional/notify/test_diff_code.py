@@ -130,8 +130,7 @@ def test_a_lark_approval_card_shows_the_diff_as_a_code_block_and_keeps_it_when_d
     [patch] = [r for r in vendors.requests if r.method == "PATCH"]
     patched = json.loads(patch.body["content"])
     assert patched["header"]["template"] == "green"
-    assert patched["elements"][:2] == [text_before, code]
-    assert patched["elements"][2]["text"]["content"].startswith("Policy rule: approve.default\nExpires: ")
+    assert patched["elements"][:3] == [text_before, code, text_after]  # the expiry it was asked with, not "None"
     assert [e["tag"] for e in patched["elements"][3:]] == ["hr", "note"]
     assert patched["elements"][4]["elements"][0]["content"].startswith(f"Approved by alice ({alice[:8]}…) at ")
 
