@@ -55,6 +55,8 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 _park(job, step, asked)
             return {"approval_id": asked.approval_id}
         if status != vocab.EXPIRED:
+            # the decider's process may have ended before it told the job: then this does
+            wake(job, asked)
             return {"approval_id": asked.approval_id, "handed_over": status}
     checked = _dry_run(job.workspace, plan)
     now = utcnow()
@@ -135,6 +137,52 @@ def _asked_for_step(job: JobRecord) -> Approval | None:
         if is_step(record) and proposal.get("job_id") == job.job_id and proposal.get("step_index") == index:
             return record
     return None
+
+
+def step_decision(job: JobRecord) -> Approval | None:
+    """The run's current step's approval once it is decided (approved or rejected). The decision is
+    written there before anything else, so it names who decided even when the decider's process
+    ended before it told the job (a retried request then handed the decision over): the step takes
+    its approver, and a rejection its rejecter, from here."""
+    asked = _asked_for_step(job)
+    return asked if asked is not None and asked.status in (vocab.APPROVED, vocab.REJECTED) else None
+
+
+def wake(job: JobRecord, record: Approval) -> bool:
+    """The job, parked on ``record``, stops waiting now that it is decided; its event, the incident's
+    timeline and the step's cards say who decided. Done once, by whoever moves the job off the wait
+    first (a conditional write): the decider, or the retried request that handed the decision over."""
+    if not JobRepository().update(
+        job,
+        status=RUNNING,
+        correlation_key=None,
+        expected_status=(PARKED,),
+        expected_correlation_key=record.approval_id,
+    ):
+        return False
+    approve = record.status == vocab.APPROVED
+    actor, comment, step = record.decided_by or "", record.comment or "", record.proposal["step"]
+    JobRepository().add_event(
+        job,
+        "SignalReceived",
+        node=step,
+        correlation_key=record.approval_id,
+        payload={"approved": approve, "by": actor, "comment": comment or None},
+    )
+    if job.incident_id:
+        from pagerless.incidents import timeline
+        from pagerless.store.incidents import IncidentRepository
+
+        verb = "approved" if approve else "rejected"
+        timeline.record(
+            IncidentRepository().get(job.incident_id),
+            "runbook_step",
+            f"{actor} {verb} runbook step {step}" + (f": {comment}" if comment else ""),
+            actor=actor,
+            data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb},
+        )
+        publish_decided(job.incident_id, record)
+    return True
 
 
 def _dry_run(workspace: str, plan: dict) -> dict:

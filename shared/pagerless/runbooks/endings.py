@@ -15,6 +15,7 @@ still applied.
 
 from __future__ import annotations
 
+from pagerless.domain import approvals as vocab
 from pagerless.observability import logger
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import restoring
@@ -153,10 +154,9 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
         from pagerless.runbooks.approvals import expire
 
         expire(job)
-    rejected = job.state.get("rejected")
-    if outcome == "rejected" and rejected:
-        reason = f"{rejected['step']} rejected by {rejected['by']}" + (
-            f": {rejected['comment']}" if rejected["comment"] else ""
+    if outcome == "rejected" and (rejected := _rejection(job)) is not None:
+        reason = f"{rejected.proposal['step']} rejected by {rejected.decided_by}" + (
+            f": {rejected.comment}" if rejected.comment else ""
         )
     status = COMPLETED if outcome == "completed" else FAILED
     results = job.state.get("results", [])
@@ -191,6 +191,15 @@ def finish(job_id: str, outcome: str, reason: str = "", **extra) -> dict:
     tail = tail[:300]
     note(job, "JobCompleted" if status == COMPLETED else "JobFailed", text[: 500 - len(tail)] + tail, outcome=outcome)
     return step_reply("end")
+
+
+def _rejection(job: JobRecord):
+    """The current step's rejected approval (the record names the rejecter even when the decider
+    ended before it told the job)."""
+    from pagerless.runbooks.approvals import step_decision
+
+    decided = step_decision(job)
+    return decided if decided is not None and decided.status == vocab.REJECTED else None
 
 
 def after_stop(job: JobRecord, step, action_plan, outcome, rule: str, approver: str | None) -> None:

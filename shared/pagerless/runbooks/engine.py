@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from pagerless import settings
 from pagerless.clock import parse_time
+from pagerless.domain import approvals as vocab
 from pagerless.remediation.actions import ActionPlan
 from pagerless.remediation.policy import evaluate
 from pagerless.remediation.restore import found
@@ -222,9 +223,7 @@ def execute(job_id: str) -> dict:
             f"{step.name}: the policy no longer allows it (rule {decision.rule}): {decision.reason}; nothing ran",
             rule=decision.rule,
         )
-    approver = (job.state.get("approved_by") or {}).get(str(job.state["index"]))
-    if approver is None and job.input.get("auto_approve"):
-        approver = job.created_by  # the operator who asked for auto_approve approved every step
+    approver = _approver(job)
     kube = cluster.connect()
     kube.before_first_change = lambda: _claim(job, step)
     try:
@@ -285,6 +284,19 @@ def execute(job_id: str) -> dict:
         state = advanced(state, result)
     save_step(job, state={**state, "executed": {"reply": reply}})
     return reply
+
+
+def _approver(job: JobRecord) -> str | None:
+    """Who approved the current step: its approval's decider, read from the approval record (the
+    decider may have ended before it told the job), else, with auto_approve, the run's operator."""
+    from pagerless.runbooks.approvals import step_decision
+
+    decided = step_decision(job)
+    if decided is not None and decided.status == vocab.APPROVED:
+        return decided.decided_by
+    if job.input.get("auto_approve"):
+        return job.created_by  # the operator who asked for auto_approve approved every step
+    return None
 
 
 def _claim(job: JobRecord, step: Step) -> None:

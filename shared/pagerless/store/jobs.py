@@ -89,13 +89,24 @@ class JobRepository:
             raise NotFoundError(f"job {job_id} not found")
         return record
 
-    def update(self, record: JobRecord, *, expected_status: tuple[str, ...] | None = None, **fields) -> bool:
-        """Set ``fields``; with ``expected_status``, only while the job is in one of them (False if not)."""
+    def update(
+        self,
+        record: JobRecord,
+        *,
+        expected_status: tuple[str, ...] | None = None,
+        expected_correlation_key: str | None = None,
+        **fields,
+    ) -> bool:
+        """Set ``fields``; with ``expected_status``, only while the job is in one of them, with
+        ``expected_correlation_key`` only while it waits on that key (False if not)."""
         actions = [
             getattr(JobRecord, k).set(v) if v is not None else getattr(JobRecord, k).remove() for k, v in fields.items()
         ]
         actions.append(JobRecord.updated_at.set(utcnow()))
         condition = JobRecord.status.is_in(*expected_status) if expected_status else None
+        if expected_correlation_key is not None:
+            waits = JobRecord.correlation_key == expected_correlation_key
+            condition = waits if condition is None else condition & waits
         try:
             record.update(actions=actions, condition=condition)
         except UpdateError as exc:

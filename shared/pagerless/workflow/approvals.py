@@ -87,6 +87,8 @@ class ApprovalService:
                     "approval decision handed to a retried request",
                     extra={"incident_id": incident_id, "approval_id": earlier.approval_id, "status": status},
                 )
+                # the decider's process may have ended before it said so: then this does
+                tell_decided(incident, earlier)
                 return {"approval_id": earlier.approval_id, "handed_over": status}
         proposal = incident.proposal or {}
         previous = self.repository.latest(incident_id)
@@ -247,7 +249,7 @@ class ApprovalService:
             if not approval_tokens.refusal_is_timeout(record, utcnow()) or not self.repository.mark_expired(
                 record, f"Step Functions refused the decision: {refused}"
             ):
-                return self._stands(record, wanted, incident, who, name, role, comment)
+                return self._stands(record, wanted, incident)
             _publish_decided(incident, record)
             timeline.record(
                 incident,
@@ -265,28 +267,13 @@ class ApprovalService:
             if self.repository.undo(record):
                 raise approval_tokens.not_taken(record, failed) from failed
             # a retried request took the decision over to its own token meanwhile: it stands
-        return self._stands(record, wanted, incident, who, name, role, comment)
+        return self._stands(record, wanted, incident)
 
-    def _stands(self, record: Approval, wanted: str, incident, who: str, name: str, role: str, comment: str):
+    def _stands(self, record: Approval, wanted: str, incident):
         """The decision stands: it reached the workflow, or a retried request hands it on (see approval_tokens)."""
         if record.status != wanted:
             return self._already_decided(record, wanted)
-        actor = record.decided_by
-        verb = "approved" if wanted == vocab.APPROVED else "rejected"
-        timeline.record(
-            incident,
-            verb,
-            f"{who} {verb} {record.proposal.get('action')}" + (f": {comment}" if comment else ""),
-            actor=actor,
-            actor_name=name,
-            data={
-                "approval_id": record.approval_id,
-                "role": role,
-                "comment": comment,
-                "decided_at": record.decided_at.isoformat(),
-            },
-        )
-        _publish_decided(incident, record)
+        tell_decided(incident, record)
         # The incident is not written here: the workflow moves on at once and owns it from now on.
         return Decided(record.to_public(), True)
 
@@ -346,6 +333,31 @@ class ApprovalService:
                 }
             ],
         )
+
+
+def tell_decided(incident: IncidentRecord, record: Approval) -> None:
+    """The timeline's entry and the cards' update for ``record``'s decision, read from the record and
+    written once (keyed by the approval and its decision's time): by the decider, or by the retried
+    request that handed the decision over when the decider's process ended before it."""
+    verb = "approved" if record.status == vocab.APPROVED else "rejected"
+    comment = record.comment or ""
+    told = timeline.record(
+        incident,
+        verb,
+        f"{record.decider_label()} {verb} {record.proposal.get('action')}" + (f": {comment}" if comment else ""),
+        actor=record.decided_by,
+        actor_name=record.decided_by_name or "",
+        data={
+            "approval_id": record.approval_id,
+            "role": record.decided_role or "",
+            "comment": comment,
+            "decided_at": record.decided_at.isoformat(),
+        },
+        once=record.approval_id,
+        at=record.decided_at,
+    )
+    if told is not None:
+        _publish_decided(incident, record)
 
 
 def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:

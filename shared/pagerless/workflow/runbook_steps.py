@@ -2,7 +2,8 @@
 
 The step's approval record is on the same table and cards as an incident's; deciding it is the
 same conditional write and the task token goes back once, but no incident status is involved:
-the parked job records the decision and runs on.
+the parked job is woken and runs on. The decision is kept in one place, the approval record:
+the step reads its approver (a rejection its rejecter) there, never from the job.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError
-from pagerless.incidents import timeline
 from pagerless.incidents.approval_tokens import NotSent, TokenRefused, not_taken, refusal_is_timeout, send
-from pagerless.runbooks.approvals import is_step, publish_decided
-from pagerless.store.jobs import PARKED, RUNNING, JobRepository
-from pagerless.workflow.approvals import Decided, _publish_decided
+from pagerless.runbooks.approvals import is_step, publish_decided, wake
+from pagerless.store.jobs import JobRepository
+from pagerless.workflow.approvals import Decided
 
 __all__ = ["decide", "is_step"]
 
@@ -36,15 +36,6 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     )
     if not won:
         return service._already_decided(record, wanted)
-    job = JobRepository().get(record.proposal["job_id"])
-    before = job.state
-    if approve:
-        approved = {**(job.state.get("approved_by") or {}), str(record.proposal["step_index"]): actor}
-        JobRepository().update(job, state={**job.state, "approved_by": approved})
-    else:
-        JobRepository().update(
-            job, state={**job.state, "rejected": {"by": actor, "comment": comment, "step": record.proposal["step"]}}
-        )
     try:
         send(record, approve=approve, actor=actor, comment=comment, sfn=service.sfn)
     except TokenRefused as exc:
@@ -59,29 +50,10 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
             ) from exc
     except NotSent as failed:  # the run still waits on this step: the decision can be made again
         if service.repository.undo(record):
-            JobRepository().update(job, state=before)
             raise not_taken(record, failed) from failed
     if record.status != wanted:  # (a retried request took a decision over meanwhile: it stands)
         return service._already_decided(record, wanted)
-    JobRepository().update(job, status=RUNNING, correlation_key=None, expected_status=(PARKED,))
-    JobRepository().add_event(
-        job,
-        "SignalReceived",
-        node=record.proposal["step"],
-        correlation_key=record.approval_id,
-        payload={"approved": approve, "by": actor, "comment": comment or None},
-    )
-    if job.incident_id:
-        from pagerless.store.incidents import IncidentRepository
-
-        incident = IncidentRepository().get(job.incident_id)
-        verb = "approved" if approve else "rejected"
-        timeline.record(
-            incident,
-            "runbook_step",
-            f"{actor} {verb} runbook step {record.proposal['step']}" + (f": {comment}" if comment else ""),
-            actor=actor,
-            data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb},
-        )
-        _publish_decided(incident, record)
+    # the step reads who decided from the approval; the job, its event, the timeline and the cards are
+    # told here, or by the retried request that hands the decision over if this process ends first
+    wake(JobRepository().get(record.proposal["job_id"]), record)
     return Decided(record.to_public(), True)

@@ -4,11 +4,13 @@ which no longer waits, so the retried attempt hands it to its own token and the 
 person decided. The real `incident-response` and `runbook-run` ASL on the embedded AWS, against the
 sandbox cluster; the decision goes through the real API."""
 
+import json
+
 import pytest
 
 from tests.conftest import auth
 from tests.functional.workflow.conftest import incident, memory_limit, open_incident, timeline_types, wait_for_status
-from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, job, runs, wait_job  # noqa: F401
+from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
@@ -107,3 +109,137 @@ def test_a_runbook_step_approved_before_step_functions_retried_its_request_runs(
     assert memory_limit(sandbox) == "512Mi"
     mine = ApprovalRepository().for_incident(started["job_id"])
     assert [(a.status, a.decided_by) for a in mine] == [("approved", mine[0].decided_by)] and mine[0].decided_by
+
+
+class _Crash(Exception):
+    """The decider's process dies."""
+
+
+@pytest.fixture
+def dies_after_deciding():
+    """``dies_after_deciding(actor, decide)``: runs ``decide()``, whose process dies right after the
+    approvals table took ``actor``'s decision (the write is stored; nothing after it happens)."""
+    from pagerless.store.approvals import ApprovalRecord
+
+    def run(actor: str, decide):
+        decided: list[bool] = []
+
+        def note_the_decision(params, **_) -> None:
+            if actor in json.dumps(params, default=str):
+                decided.append(True)
+
+        def die_once_stored(**_) -> None:
+            if decided:
+                raise _Crash
+
+        events = ApprovalRecord._get_connection().connection.client.meta.events
+        events.register("before-parameter-build.dynamodb.UpdateItem", note_the_decision)
+        events.register("after-call.dynamodb.UpdateItem", die_once_stored)
+        try:
+            return decide()
+        finally:
+            events.unregister("before-parameter-build.dynamodb.UpdateItem", note_the_decision)
+            events.unregister("after-call.dynamodb.UpdateItem", die_once_stored)
+
+    return run
+
+
+def test_a_runbook_step_whose_decider_died_after_deciding_runs_with_its_approver(
+    answer_lost, dies_after_deciding, runs, sandbox, api
+):
+    from pagerless.api.security import key_service
+    from pagerless.store.approvals import ApprovalRepository
+
+    # Given an OOM recovery run whose memory step's approval request ran, its answer lost
+    alice, bob = runs["alice"], runs["bob"]
+    bob_id = key_service().authenticate(bob).key_id
+
+    def bob_approves_and_dies(event: dict) -> None:
+        parked = job(api, alice, event["job_id"])
+        signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
+        response = dies_after_deciding(
+            bob_id, lambda: api.post(f"/api/jobs/{event['job_id']}/signal", json=signal, headers=auth(bob))
+        )
+        assert response.status_code == 500, response.text
+
+    # When Bob's approval is stored and his request dies, then Step Functions asks again and the
+    # retried request hands Bob's approval over
+    lost = answer_lost("runbook_request_approval", bob_approves_and_dies)
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    done = wait_job(api, alice, started["job_id"], "completed", "failed")
+    # Then the step runs, and the job's result and its events name Bob as its approver
+    assert len(lost) == 1, "the request was retried"
+    [approval] = ApprovalRepository().for_incident(started["job_id"])
+    assert (approval.status, approval.decided_by) == ("approved", bob_id)
+    assert done["status"] == "completed", (done["error"], done["steps"])
+    assert memory_limit(sandbox) == "512Mi"
+    assert done["steps"][1]["approved_by"] == bob_id, done["steps"]
+    trace = events(api, alice, started["job_id"])
+    [ran] = [e for e in trace if e["event"] == "ToolCompleted"]
+    assert ran["approved_by"] == bob_id, ran
+    [woken] = [e for e in trace if e["event"] == "SignalReceived"]
+    assert woken["payload"] == {"approved": True, "by": bob_id, "comment": None}, woken
+
+
+def test_a_runbook_step_whose_rejecter_died_after_deciding_names_the_rejecter(
+    answer_lost, dies_after_deciding, runs, sandbox, api
+):
+    from pagerless.api.security import key_service
+
+    # Given an OOM recovery run whose memory step's approval request ran, its answer lost
+    alice, bob = runs["alice"], runs["bob"]
+    bob_id = key_service().authenticate(bob).key_id
+
+    def bob_rejects_and_dies(event: dict) -> None:
+        parked = job(api, alice, event["job_id"])
+        signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": False, "reason": "not now"}}
+        response = dies_after_deciding(
+            bob_id, lambda: api.post(f"/api/jobs/{event['job_id']}/signal", json=signal, headers=auth(bob))
+        )
+        assert response.status_code == 500, response.text
+
+    # When Bob's rejection is stored and his request dies, then the retried request hands it over
+    answer_lost("runbook_request_approval", bob_rejects_and_dies)
+    started = api.post(
+        "/api/workflows/oom-recovery/execute", json={"context": CONTEXT, "options": FAST}, headers=auth(alice)
+    ).json()
+    done = wait_job(api, alice, started["job_id"], "completed", "failed")
+    # Then nothing runs, and the run says who rejected the step and why
+    assert memory_limit(sandbox) == "256Mi"
+    assert done["status"] == "failed" and done["result"]["outcome"] == "rejected", done
+    assert done["error"] == f"Raise the memory limit rejected by {bob_id}: not now", done["error"]
+    [woken] = [e for e in events(api, alice, started["job_id"]) if e["event"] == "SignalReceived"]
+    assert woken["payload"] == {"approved": False, "by": bob_id, "comment": "not now"}, woken
+
+
+def test_an_approval_whose_decider_died_after_deciding_runs_the_fix_naming_the_approver(
+    answer_lost, dies_after_deciding, sandbox, scenario, api, operator_key
+):
+    from pagerless.api.security import key_service
+    from pagerless.incidents.timeline import timeline
+
+    # Given the workflow's approval request ran, and its answer to Step Functions is lost
+    operator = key_service().authenticate(operator_key).key_id
+
+    def approves_and_dies(event: dict) -> None:
+        response = dies_after_deciding(
+            operator,
+            lambda: api.post(
+                f"/api/incidents/{event['incident_id']}/approve", json={"comment": "go"}, headers=auth(operator_key)
+            ),
+        )
+        assert response.status_code == 500, response.text
+
+    # When an operator's approval is stored and her request dies, then the retried request hands it over
+    lost = answer_lost("request_approval", approves_and_dies)
+    opened = open_incident(scenario).id
+    # Then the fix runs once, its action and the timeline name her as its approver, once
+    assert wait_for_status(opened, "resolved", "escalated", settled=True) == "resolved", timeline_types(opened)
+    assert len(lost) == 1, "the request was retried"
+    [action] = incident(opened).actions
+    assert (action["status"], action["approved_by"]) == ("succeeded", operator)
+    assert incident(opened).approval["decided_by"] == operator
+    [approved] = [item for item in timeline(opened) if item.type == "approved"]
+    assert approved.actor == operator and approved.message.endswith(": go"), approved.message

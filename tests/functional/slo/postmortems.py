@@ -1,0 +1,96 @@
+"""What the postmortem tests share: a diagnosis, a payments-api SLA, an incident with an approval
+that burned it (``incident``), and Claude through the local fake Messages API (``claude``)."""
+
+from datetime import timedelta
+
+import pytest
+
+from pagerless.clock import utcnow
+from pagerless.slo.budget import align
+from tests.conftest import auth
+from tests.fakes.anthropic_api import FakeMessagesApi
+from tests.functional.slo.history import minutes, seed_incident
+
+DIAGNOSIS = {
+    "category": "oom_killed",
+    "confidence": 0.9,
+    "summary": "payments-api ran out of memory (limit 256Mi).",
+    "remediations": ["patch_resources"],
+    "engine": "analyzers",
+}
+
+
+def payments_sla(api, admin_key) -> None:
+    """An SLA for payments-api: a weekly downtime SLO of 99.9 %."""
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "payments-api", "name": "Payments", "target_percent": 99.9, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+
+
+@pytest.fixture
+def incident(api, admin_key):
+    """A critical payments-api incident 2 h ago: acknowledged after 4 min, fixed by the workflow after 25 min,
+    with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
+    from pagerless.store.approvals import ApprovalRecord
+
+    api.put(
+        "/api/environment-context",
+        json={"text": "", "services": [{"name": "payments-api", "owners": ["team-payments"]}]},
+        headers=auth(admin_key),
+    )
+    payments_sla(api, admin_key)
+    opened = align(utcnow()) - timedelta(hours=2)
+    seed_incident(
+        "INC-PM1",
+        service="payments-api",
+        severity="critical",
+        opened=opened,
+        acknowledged=opened + minutes(4),
+        resolved=opened + minutes(25),
+        resolved_by="workflow",
+        title="OOMKilled payments-api",
+        diagnosis=DIAGNOSIS,
+        alert_count=3,
+        actions=[{"action": "patch_resources", "status": "succeeded", "source": "workflow"}],
+    )
+    ApprovalRecord(
+        "INC-PM1",
+        "a1",
+        workspace="default",
+        status="approved",
+        status_key="default#approved",
+        requested_key=f"{(opened + minutes(6)).isoformat()}#INC-PM1",
+        requested_at=opened + minutes(6),
+        expires_at=opened + minutes(36),
+        timeout_seconds=1800,
+        task_token="never-shown",
+        decided_by="key:alice",
+        decided_at=opened + minutes(9),
+    ).save()
+    api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
+    return "INC-PM1"
+
+
+@pytest.fixture
+def claude(monkeypatch, runtime, incident):
+    """The key set only once the workflows the fixture's SLO evaluation may have started have ended, so
+    no Diagnose step takes the answer meant for the postmortem."""
+    import time
+
+    from pagerless.diagnosis.llm import get_llm_settings
+
+    sfn = runtime.client("stepfunctions")
+    machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+        run["status"] == "RUNNING" for run in sfn.list_executions(stateMachineArn=machine)["executions"]
+    ):
+        time.sleep(0.2)
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()
