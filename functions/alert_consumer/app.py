@@ -7,12 +7,14 @@ import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from pagerless.coldstart import gc_after_first
 from pagerless.intake.consumer import AlertBatch, register_context
 from pagerless.observability import lambda_context
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
+@gc_after_first
 @lambda_context
 def handler(event: dict, context) -> dict:
     register_context(context)

@@ -6,6 +6,7 @@ import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app
+from pagerless.coldstart import gc_after_first
 from pagerless.console import web
 
 # Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy);
@@ -40,4 +41,4 @@ ROUTERS = [
 ]
 app = create_app("console", ROUTERS)
 web.install(app)
-handler = Mangum(app, lifespan="off")
+handler = gc_after_first(Mangum(app, lifespan="off"))

@@ -6,10 +6,11 @@ import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app
+from pagerless.coldstart import gc_after_first
 
 # Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
 ROUTERS = [
     Lazy("pagerless.api.routes.mcp", ("/api/mcp",)),
 ]
 app = create_app("mcp", ROUTERS)
-handler = Mangum(app, lifespan="off")
+handler = gc_after_first(Mangum(app, lifespan="off"))

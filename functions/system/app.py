@@ -6,6 +6,7 @@ import pagerless.bundle  # noqa: F401 - first: the layer's modules load from its
 from mangum import Mangum
 
 from pagerless.api.app import Lazy, create_app
+from pagerless.coldstart import gc_after_first
 
 # Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
 ROUTERS = [
@@ -17,4 +18,4 @@ ROUTERS = [
     Lazy("pagerless.api.routes.plugins", ("/adapters", "/api/adapters", "/api/plugins")),
 ]
 app = create_app("system", ROUTERS)
-handler = Mangum(app, lifespan="off")
+handler = gc_after_first(Mangum(app, lifespan="off"))

@@ -16,6 +16,9 @@ library, extension modules, kubernetes, which ships as bytecode only) is left to
 The bundle is written from the bytecode layer_bytecode.py compiled, once, when the layer is built;
 Lambda mounts a layer read-only, so it cannot go stale. A bundle made by another Python (the
 magic number differs) or a checkout without one (``make dev``, the tests): nothing is installed.
+
+Where the bundle installs, the process is a deployed function's cold start: the garbage collector
+is paused until the first invocation ends (pagerless/coldstart.py).
 """
 
 from __future__ import annotations
@@ -92,4 +95,7 @@ def install(root: str | None = None) -> BundleFinder | None:
     return finder
 
 
-install()
+if install() is not None:  # a deployed function's cold start: no collections until it is over
+    from pagerless import coldstart
+
+    coldstart.pause()
