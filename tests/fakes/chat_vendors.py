@@ -7,7 +7,8 @@ One server answers, by path:
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
-  a section block's text over 3,000 characters with ``invalid_blocks``);
+  a section block's text over 3,000 characters, more than 50 blocks, or a rich text block not in its documented
+  shape with ``invalid_blocks``, and blocks holding more than 11,000 characters of text with ``msg_blocks_too_long``);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign; refuses a
   request body over 20,000 bytes with errcode 460101, as DingTalk answers it);
 - WeCom robot: ``POST /cgi-bin/webhook/send?key=...`` (refuses content over its UTF-8 byte limit);
@@ -45,6 +46,16 @@ TEAMS_CONNECTOR_ERROR = (
     "with ContextId tcid=0,server=msgapi-production-eus-azsc2-4-170,cv=deogVhDYhUaBBCs1fpK0Tw.0.."
 )
 LARK_CARD_MAX_BYTES = 30_000
+# "You can include up to 50 blocks in each message" (https://docs.slack.dev/reference/block-kit/blocks)
+SLACK_MAX_BLOCKS = 50
+# Slack refuses blocks holding too much text together with msg_blocks_too_long; the limit is not documented: its
+# engineers put it at "12,000 text characters with a buffer for block containers" (slackapi/bolt-js#2509) and
+# blocks of 11,341 were refused (slackapi/bolt-js#2867). The fake refuses above 11,000.
+SLACK_MAX_BLOCKS_TEXT = 11_000
+# A rich text block's elements (https://docs.slack.dev/reference/block-kit/blocks/rich-text-block); a preformatted
+# one holds "An array of text or link elements"
+# (https://docs.slack.dev/reference/block-kit/block-elements/rich-text-preformatted-element)
+_SLACK_RICH_TEXT = {"rich_text_section", "rich_text_list", "rich_text_preformatted", "rich_text_quote"}
 WECOM_PER_MINUTE = 20
 # DingTalk's robot refuses a longer request: {"errcode":460101,"errmsg":"message too long, exceed 20000 bytes"}
 # (as its users quote it, e.g. timonwong/prometheus-webhook-dingtalk#30; also "body 大小不合法 ... 20000bytes 以内")
@@ -188,9 +199,14 @@ class ChatVendors:
         if req.headers.get("authorization") != f"Bearer {SLACK_TOKEN}":
             return 200, {"ok": False, "error": "invalid_auth"}, {}
         method = req.path.rsplit("/", 1)[-1]
-        sections = [b for b in req.body.get("blocks") or [] if b.get("type") == "section"]
-        if any(len(b["text"]["text"].encode("utf-16-le")) // 2 > 3000 for b in sections):
+        blocks = req.body.get("blocks") or []
+        sections = [b for b in blocks if b.get("type") == "section"]
+        if any(_utf16(b["text"]["text"]) > 3000 for b in sections) or len(blocks) > SLACK_MAX_BLOCKS:
             return 200, {"ok": False, "error": "invalid_blocks"}, {}
+        if not all(_slack_rich_text(b) for b in blocks if b.get("type") == "rich_text"):
+            return 200, {"ok": False, "error": "invalid_blocks"}, {}
+        if _slack_text_size(blocks) > SLACK_MAX_BLOCKS_TEXT:
+            return 200, {"ok": False, "error": "msg_blocks_too_long"}, {}
         if method == "chat.postMessage":
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body
@@ -277,3 +293,40 @@ class ChatVendors:
             do_POST = do_PATCH = do_PUT = do_GET = _serve
 
         return Handler
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _slack_rich_text(block: dict) -> bool:
+    """A rich text block as Slack's reference has it: its elements of the four kinds; a preformatted one's elements
+    text (with its ``text``) or link (with its ``url``)."""
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return False
+    for element in elements:
+        if not isinstance(element, dict) or element.get("type") not in _SLACK_RICH_TEXT:
+            return False
+        inner = element.get("elements")
+        if not isinstance(inner, list) or not inner:
+            return False
+        if element["type"] == "rich_text_preformatted" and not all(
+            (e.get("type") == "text" and isinstance(e.get("text"), str))
+            or (e.get("type") == "link" and isinstance(e.get("url"), str))
+            for e in inner
+            if isinstance(e, dict)
+        ):
+            return False
+        if not all(isinstance(e, dict) for e in inner):
+            return False
+    return True
+
+
+def _slack_text_size(value) -> int:
+    """Characters of every ``text`` string in the blocks, as Slack (JavaScript) counts them."""
+    if isinstance(value, list):
+        return sum(_slack_text_size(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_utf16(v) if k == "text" and isinstance(v, str) else _slack_text_size(v) for k, v in value.items())
+    return 0

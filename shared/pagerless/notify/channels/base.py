@@ -208,7 +208,7 @@ def defuse_links(text: str) -> str:
     Teams' TextBlock markdown is bold, italic, lists and links; DingTalk's robot markdown has no code; WeCom's
     ``markdown`` has single-line inline code only (blocks are ``markdown_v2``); Lark's ``lark_md`` is text
     formatting (blocks are the ``markdown`` element's). A link inside a template's ``` fence (a dry run's diff)
-    is a link there. (Lark and Teams cards take a diff the template fences on lines of its own out of the text,
+    is a link there. (Slack, Lark and Teams cards take a diff the template fences on lines of its own out of the text,
     into a code element: ``Message.code``.) And this runs on each template value, before the template puts it in a fence or a code span,
     so the value's own backticks say nothing of what is code in the message."""
     return _LINK_DEFINITION.sub(r"\1 :", text.replace("](", "] ("))

@@ -9,6 +9,7 @@ import json
 import httpx
 
 from pagerless.notify.channels.base import (
+    Code,
     Message,
     PermanentError,
     RetryableError,
@@ -28,6 +29,7 @@ REQUIRED = ("bot_token", "channel")
 OPTIONAL = ("api_base", "team_id")  # team_id: direct-message pages only reach users of that team
 RATE_PER_MINUTE = None
 CAN_UPDATE = True
+CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element (`code_block`)
 DEFAULT_BASE = "https://slack.com/api"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _BUTTONS = (
@@ -40,6 +42,13 @@ _BUTTONS = (
 # The message's top-level ``text`` is only the title, far within its 40,000 characters
 # (https://api.slack.com/changelog/2018-04-truncating-really-long-messages: longer text is truncated).
 SECTION_MAX_CHARS = 3000
+# The text of all of a message's blocks together: Slack documents none for rich_text and refuses a message whose
+# blocks hold too much text with ``msg_blocks_too_long``; its engineers put it at "12,000 text characters with a
+# buffer for block containers" (https://github.com/slackapi/bolt-js/issues/2509), and blocks of 11,341 characters
+# were refused (https://github.com/slackapi/bolt-js/issues/2867). A card with its diff as code stays well within;
+# a larger one is the old layout, the body in one section cut to its 3,000 characters. (Also well within: the
+# 50 blocks of a message, https://docs.slack.dev/reference/block-kit/blocks; a card has at most 5.)
+MAX_BLOCKS_TEXT = 8000
 
 
 def escape(text: str) -> str:
@@ -47,10 +56,46 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def code_block(code: str) -> dict:
+    """``code`` as the one text of a rich text block's ``rich_text_preformatted`` element
+    (https://docs.slack.dev/reference/block-kit/blocks/rich-text-block,
+    https://docs.slack.dev/reference/block-kit/block-elements/rich-text-preformatted-element: "An array of text or
+    link elements"). A rich text ``text`` element is "The text shown to the user"
+    (https://docs.slack.dev/reference/block-kit/block-elements/text-element): styles, links and mentions are
+    elements of their own, not markup in the text, so nothing in it is mrkdwn (a ``` line, ``*bold*``,
+    ``<!channel>``, ``<https://x|y>``) and it is sent as the dry run wrote it, not entity-escaped: Slack escapes
+    ``&``, ``<`` and ``>`` because it uses them "as control characters for special parsing in text objects"
+    (https://api.slack.com/reference/surfaces/formatting#escaping), the mrkdwn of sections, which a rich text
+    element is not. (The docs do not say it in so many words for rich text: should Slack decode entities there
+    after all, an ``&amp;`` in a diff would show as ``&``, never as markup.)"""
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_preformatted", "elements": [{"type": "text", "text": code}]}],
+    }
+
+
 def blocks(message: Message) -> list[dict]:
+    """The card; a dry run's diff (``message.code``) in a `code_block` between sections of the text before and
+    after it. Where those sections or the whole would be more than Slack takes, the old layout: the body, diff
+    included, in one section cut to fit (`section_text`)."""
+    if message.code is not None:
+        with_code = _blocks(message, message.code)
+        if _fits(with_code):
+            return with_code
+    return _blocks(message)
+
+
+def _blocks(message: Message, code: Code | None = None) -> list[dict]:
+    text: list[dict] = [_section(section_text(message))]
+    if code is not None:
+        text = [
+            *([_section(code.before)] if code.before else []),
+            code_block(code.code),
+            *([_section(code.after)] if code.after else []),
+        ]
     out: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": _plain(message.title)[:150], "emoji": False}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": section_text(message)}},
+        *text,
     ]
     if message.decision:
         out.append(
@@ -75,6 +120,24 @@ def blocks(message: Message) -> list[dict]:
             }
         )
     return out
+
+
+def _section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _fits(blocks: list[dict]) -> bool:
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    return all(utf16_size(t) <= SECTION_MAX_CHARS for t in sections) and _text_size(blocks) <= MAX_BLOCKS_TEXT
+
+
+def _text_size(value) -> int:
+    """Characters of every ``text`` string in the blocks (as JavaScript counts them)."""
+    if isinstance(value, list):
+        return sum(_text_size(v) for v in value)
+    if isinstance(value, dict):
+        return sum(utf16_size(v) if k == "text" and isinstance(v, str) else _text_size(v) for k, v in value.items())
+    return 0
 
 
 def section_text(message: Message) -> str:
