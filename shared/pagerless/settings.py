@@ -80,6 +80,7 @@ class WorkflowTimingSettings(BaseSettings):
     ``_APPROVAL_TIMEOUT_SECONDS`` (the last replaces the workspace policy's approval timeout).
     ``PAGERLESS_WORKFLOW_ALERT_CLEAR_GRACE_SECONDS`` (600): see `workflow.verify`.
     ``PAGERLESS_WORKFLOW_ESCALATION_START_GRACE_SECONDS`` (120): see `oncall.sweep`.
+    ``PAGERLESS_WORKFLOW_APPROVAL_DELIVERY_GRACE_SECONDS`` (150): see `workflow.approval_delivery`.
     """
 
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_WORKFLOW_", extra="ignore")
@@ -94,6 +95,10 @@ class WorkflowTimingSettings(BaseSettings):
     # without an execution younger than this is being started; an older one, the scheduled
     # escalation sweep starts (`oncall.sweep`).
     escalation_start_grace_seconds: int = Field(default=120, ge=0, le=3600)
+    # How long a recorded decision may be on its way to its task token: longer than the longest
+    # timeout of a Lambda that records one (the workflow function's 120 s hand-over), so the
+    # scheduled approval sweep (`workflow.approval_delivery`) never races a live decider.
+    approval_delivery_grace_seconds: int = Field(default=150, ge=0, le=3600)
 
 
 class ApiSettings(BaseSettings):

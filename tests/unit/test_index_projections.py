@@ -16,6 +16,7 @@ MODELS = [
     ("pagerless.store.timeline:TimelineRecord", "TimelineTable"),
     ("pagerless.store.oncall:EscalationRecord", "SystemTable"),
     ("pagerless.store.sweeps:FlapMarker", "SystemTable"),
+    ("pagerless.store.approvals:ApprovalRecord", "ApprovalsTable"),
 ]
 
 # The global secondary indexes of every table as the last release deployed them (template.yaml at
@@ -79,6 +80,12 @@ def test_the_narrowed_indexes_are_what_docs_writes_md_says():
     assert "flaps" not in _template_indexes("IncidentsTable")  # the flap sweep reads the system table's `sweeps`
     assert _template_indexes("SystemTable")["sweeps"] == (
         {"sweep": "HASH", "sweep_since": "RANGE"},
+        "KEYS_ONLY",
+        [],
+    )
+    # the approval sweep's: only the decisions not yet delivered to their task token, never the token
+    assert _template_indexes("ApprovalsTable")["undelivered"] == (
+        {"undelivered": "HASH", "undelivered_since": "RANGE"},
         "KEYS_ONLY",
         [],
     )

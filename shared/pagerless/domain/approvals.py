@@ -54,6 +54,8 @@ class Approval:
     decided_at: datetime | None = None
     comment: str | None = None
     note: str | None = None  # e.g. why an approval ended up expired
+    # set while a recorded decision has not reached the task token (the approval sweep's), never public
+    undelivered_since: datetime | None = None
 
     @property
     def pending(self) -> bool:

@@ -12,6 +12,11 @@ Step Functions refuses a token whose task attempt is over, whatever ended it. On
 the approval's deadline means the wait timed out; one well before it means the attempt ended
 early (Step Functions is retrying the request, or the execution stopped for a restart), so the
 decision stands: the next attempt, or the restart's reconciler, takes it from the record.
+
+The write that records a decision (or hands it over) also marks it undelivered; ``deliver`` clears
+the mark once Step Functions took it, and a refusal well before the deadline clears it too (whoever
+takes the decision over marks it again). A process that dies between the write and the send leaves
+the mark: the scheduled `approval-sweep` (``workflow.approval_delivery``) sends the decision then.
 """
 
 from __future__ import annotations
@@ -77,6 +82,28 @@ def send(record: Approval, *, approve: bool, actor: str, comment: str = "", sfn=
         raise NotSent("no connection") from exc
 
 
+def deliver(
+    record: Approval,
+    *,
+    approve: bool,
+    actor: str,
+    comment: str = "",
+    sfn=None,
+    repository: ApprovalRepository | None = None,
+) -> None:
+    """``send``, then the record's decision is no longer undelivered (raises as ``send`` does, the
+    mark left in place)."""
+    send(record, approve=approve, actor=actor, comment=comment, sfn=sfn)
+    (repository or ApprovalRepository()).delivered(record)
+
+
+def refused_early(record: Approval, repository: ApprovalRepository | None = None) -> None:
+    """Step Functions refused ``record``'s token well before its deadline: the attempt that waits now
+    takes the decision from the record (and marks it undelivered again), so this token needs no more
+    sending."""
+    (repository or ApprovalRepository()).delivered(record)
+
+
 def not_taken(record: Approval, failed: NotSent) -> ServiceUnavailableError:
     """The decision did not reach Step Functions and the approval is pending again: the error to raise."""
     return ServiceUnavailableError(
@@ -112,6 +139,7 @@ def wait_again(
                     comment=record.comment or "",
                     sfn=sfn,
                 )
+                repository.delivered(record)
                 return record.status
         else:
             return record.status

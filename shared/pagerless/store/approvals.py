@@ -4,6 +4,12 @@ The token lives only in this table, is never logged and never leaves through the
 repository speaks ``Approval`` domain objects; ``ApprovalRecord`` stays in here. A decision is one
 conditional write (pending → approved / rejected / expired), so a token is returned to Step
 Functions at most once.
+
+An approved or rejected approval whose decision has not reached its token yet carries
+``undelivered`` and ``undelivered_since``, the keys of the sparse, KEYS_ONLY ``undelivered`` index:
+set in the write that records the decision (or hands it over to a new token), removed once Step
+Functions took it (or refused it: see ``approval_tokens``). The scheduled `approval-sweep` reads
+only that index, so its cost follows the decisions undelivered now (docs/writes.md).
 """
 
 from dataclasses import fields
@@ -11,13 +17,14 @@ from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from pagerless.clock import utcnow
-from pagerless.domain.approvals import EXPIRED, PENDING, Approval
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 _FIELDS = [f.name for f in fields(Approval)]
+UNDELIVERED = "decision"  # the one value of ``undelivered``: the index's one partition
 
 
 class ByStatus(GlobalSecondaryIndex):
@@ -45,6 +52,17 @@ class ByStatus(GlobalSecondaryIndex):
     requested_key = UnicodeAttribute(range_key=True)  # "<requested_at iso>#<incident id>"
 
 
+class Undelivered(GlobalSecondaryIndex):
+    """Sparse: only a decision recorded and not yet taken by Step Functions carries these keys."""
+
+    class Meta:
+        index_name = "undelivered"
+        projection = KeysOnlyProjection()  # never the task token
+
+    undelivered = UnicodeAttribute(hash_key=True)  # UNDELIVERED
+    undelivered_since = UTCDateTimeAttribute(range_key=True)  # when the decision was recorded (or handed over)
+
+
 class ApprovalRecord(BaseModel):
     class Meta:
         table_name = TableName("approvals")
@@ -68,8 +86,11 @@ class ApprovalRecord(BaseModel):
     decided_at = UTCDateTimeAttribute(null=True)
     comment = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)  # e.g. why an approval ended up expired
+    undelivered = UnicodeAttribute(null=True)  # UNDELIVERED while the decision has not reached its token
+    undelivered_since = UTCDateTimeAttribute(null=True)
 
     by_status = ByStatus()
+    by_undelivered = Undelivered()
 
 
 def to_domain(record: ApprovalRecord) -> Approval:
@@ -135,14 +156,18 @@ class ApprovalRepository:
         actor_name: str = "",
     ) -> bool:
         """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
-        way ``approval`` is updated to what is stored."""
+        way ``approval`` is updated to what is stored. An approval or a rejection is marked undelivered in
+        the same write: its decider sends it next (``approval_tokens.deliver``), or the sweep does."""
+        now = utcnow()
         actions = [
             *_status_is(approval.workspace, status),
             ApprovalRecord.decided_by.set(actor),
             ApprovalRecord.decided_role.set(role),
-            ApprovalRecord.decided_at.set(utcnow()),
+            ApprovalRecord.decided_at.set(now),
             ApprovalRecord.comment.set(comment),
         ]
+        if status in (APPROVED, REJECTED):
+            actions += _undelivered_since(now)
         if actor_name:
             actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
@@ -162,6 +187,7 @@ class ApprovalRepository:
                 ApprovalRecord.decided_role.remove(),
                 ApprovalRecord.decided_at.remove(),
                 ApprovalRecord.comment.remove(),
+                *_delivered(),
             ],
             _unchanged(approval) & (ApprovalRecord.decided_at == approval.decided_at),
         )
@@ -185,20 +211,57 @@ class ApprovalRepository:
     def hand_over(self, approval: Approval, *, task_token: str, execution_arn: str) -> bool:
         """A decided approval's decision goes to ``task_token`` (the attempt that waits now) instead of
         the token it was sent to. False (``approval`` updated) if its status or token changed meanwhile
-        (a refused decision marked it expired; another attempt took it over)."""
+        (a refused decision marked it expired; another attempt took it over). The decision is marked
+        undelivered again, from now: the caller sends it next, or the sweep does."""
         return _update(
             approval,
-            [ApprovalRecord.task_token.set(task_token), ApprovalRecord.execution_arn.set(execution_arn)],
+            [
+                ApprovalRecord.task_token.set(task_token),
+                ApprovalRecord.execution_arn.set(execution_arn),
+                *_undelivered_since(utcnow()),
+            ],
             _unchanged(approval),
+        )
+
+    def delivered(self, approval: Approval) -> bool:
+        """The decision needs no more sending to the token ``approval`` holds: Step Functions took it, or
+        refused it well before the deadline (the attempt that waits now takes it over from the record,
+        and marks it again). False, nothing changed, if the status or the token changed meanwhile (a
+        hand-over to a newer token owns the mark). ``approval`` is not refreshed."""
+        try:
+            _key(approval).update(actions=_delivered(), condition=_unchanged(approval))
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        approval.undelivered_since = None
+        return True
+
+    def undelivered(self, before: datetime) -> list[Approval]:
+        """The approvals whose decision was recorded (or handed over) before ``before`` and has not
+        reached its token: a query of the sparse ``undelivered`` index, which holds only those, then a
+        consistent read of each (the index may lag; it never holds the token)."""
+        keys = [
+            (entry.incident_id, entry.approval_id)
+            for entry in ApprovalRecord.by_undelivered.query(UNDELIVERED, ApprovalRecord.undelivered_since < before)
+        ]
+        if not keys:
+            return []
+        records = [to_domain(r) for r in ApprovalRecord.batch_get(keys, consistent_read=True)]
+        return sorted(
+            (r for r in records if r.undelivered_since is not None and r.undelivered_since < before),
+            key=lambda r: r.undelivered_since,
         )
 
     def mark_expired(self, approval: Approval, note: str) -> bool:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried.
 
         False (``approval`` updated) if a retried request took the decision over to its own token
-        meanwhile: the decision stands."""
+        meanwhile, or its decision was delivered meanwhile (the sweep sent it): the decision stands."""
         return _update(
-            approval, [*_status_is(approval.workspace, EXPIRED), ApprovalRecord.note.set(note)], _unchanged(approval)
+            approval,
+            [*_status_is(approval.workspace, EXPIRED), ApprovalRecord.note.set(note), *_delivered()],
+            _unchanged(approval) & ApprovalRecord.undelivered_since.exists(),
         )
 
     def list(
@@ -238,6 +301,15 @@ def _update(approval: Approval, actions: list, condition) -> bool:
 def _status_is(workspace: str, status: str) -> list:
     """The status and the key of the by_status index that goes with it."""
     return [ApprovalRecord.status.set(status), ApprovalRecord.status_key.set(f"{workspace}#{status}")]
+
+
+def _undelivered_since(at: datetime) -> list:
+    """The keys that put an approval in the ``undelivered`` index."""
+    return [ApprovalRecord.undelivered.set(UNDELIVERED), ApprovalRecord.undelivered_since.set(at)]
+
+
+def _delivered() -> list:
+    return [ApprovalRecord.undelivered.remove(), ApprovalRecord.undelivered_since.remove()]
 
 
 def _unchanged(approval: Approval):

@@ -12,7 +12,14 @@ JOBS: dict[str, Callable[[dict], dict]] = {
     "reports-due": lambda event: _reports_due(),
     "flap-sweep": lambda event: _flap_sweep(),
     "escalation-sweep": lambda event: _escalation_sweep(),
+    "approval-sweep": lambda event: _approval_sweep(),
 }
+
+
+def _approval_sweep() -> dict:
+    from pagerless.workflow.approval_delivery import sweep
+
+    return {"delivered": sweep()}
 
 
 def _flap_sweep() -> dict:

@@ -131,7 +131,7 @@ class ApprovalService:
                 previous, vocab.EXPIRED, actor="system", note=f"superseded by a newer approval ({record.approval_id})"
             )
         ):
-            _publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
+            publish_decided(incident, previous, decision=SUPERSEDED)  # its cards lose their buttons
         logger().info("approval requested", extra={"incident_id": incident_id, "approval_id": record.approval_id})
         publish(
             "approval.requested",
@@ -230,7 +230,7 @@ class ApprovalService:
         if record.timed_out(utcnow()) and self.repository.decide(
             record, vocab.EXPIRED, actor="system", note="the approval timed out"
         ):
-            _publish_decided(incident, record)  # its cards lose their buttons (the workflow's timeout finds it expired)
+            publish_decided(incident, record)  # its cards lose their buttons (the workflow's timeout finds it expired)
         from pagerless.auth.actors import name_of
         from pagerless.domain.actors import label
 
@@ -242,15 +242,18 @@ class ApprovalService:
         if not won:
             return self._already_decided(record, wanted)
         try:
-            approval_tokens.send(record, approve=approve, actor=actor, comment=comment, sfn=self.sfn)
+            approval_tokens.deliver(
+                record, approve=approve, actor=actor, comment=comment, sfn=self.sfn, repository=self.repository
+            )
         except approval_tokens.TokenRefused as refused:
-            # a timeout, unless the attempt holding the token ended early or a retried request already
-            # took the decision over to its own token: then the decision stands (see approval_tokens)
-            if not approval_tokens.refusal_is_timeout(record, utcnow()) or not self.repository.mark_expired(
-                record, f"Step Functions refused the decision: {refused}"
-            ):
+            # a timeout, unless the attempt holding the token ended early, a retried request already took
+            # the decision over to its own token, or the sweep delivered it: then it stands (see approval_tokens)
+            if not approval_tokens.refusal_is_timeout(record, utcnow()):
+                approval_tokens.refused_early(record, self.repository)
                 return self._stands(record, wanted, incident)
-            _publish_decided(incident, record)
+            if not self.repository.mark_expired(record, f"Step Functions refused the decision: {refused}"):
+                return self._stands(record, wanted, incident)
+            publish_decided(incident, record)
             timeline.record(
                 incident,
                 "approval_expired",
@@ -287,7 +290,7 @@ class ApprovalService:
             and self.repository.decide(record, vocab.EXPIRED, actor="system", note=reason)
         )
         if changed:
-            _publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
+            publish_decided(load(incident_id, record.workspace, closed_ok=True), record)
         return Expiry(record, changed)
 
     def list(self, workspace: str, status: str, *, limit: int, cursor: str | None) -> tuple[list[dict], str | None]:
@@ -337,8 +340,9 @@ class ApprovalService:
 
 def tell_decided(incident: IncidentRecord, record: Approval) -> None:
     """The timeline's entry and the cards' update for ``record``'s decision, read from the record and
-    written once (keyed by the approval and its decision's time): by the decider, or by the retried
-    request that handed the decision over when the decider's process ended before it."""
+    written once (keyed by the approval and its decision's time): by the decider, by the retried
+    request that handed the decision over, or by the approval sweep that delivered it, when the
+    decider's process ended before it."""
     verb = "approved" if record.status == vocab.APPROVED else "rejected"
     comment = record.comment or ""
     told = timeline.record(
@@ -357,10 +361,10 @@ def tell_decided(incident: IncidentRecord, record: Approval) -> None:
         at=record.decided_at,
     )
     if told is not None:
-        _publish_decided(incident, record)
+        publish_decided(incident, record)
 
 
-def _publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
+def publish_decided(incident: IncidentRecord, record: Approval, decision: str | None = None) -> None:
     """Every card of this approval is updated to show who decided what and when (see pagerless.notify)."""
     publish("approval.decided", incident, generation=record.approval_id, data=record.decided_notice(decision))
 

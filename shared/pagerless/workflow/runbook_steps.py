@@ -12,7 +12,14 @@ from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ConflictError
-from pagerless.incidents.approval_tokens import NotSent, TokenRefused, not_taken, refusal_is_timeout, send
+from pagerless.incidents.approval_tokens import (
+    NotSent,
+    TokenRefused,
+    deliver,
+    not_taken,
+    refusal_is_timeout,
+    refused_early,
+)
 from pagerless.runbooks.approvals import is_step, publish_decided, wake
 from pagerless.store.jobs import JobRepository
 from pagerless.workflow.approvals import Decided
@@ -37,13 +44,13 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     if not won:
         return service._already_decided(record, wanted)
     try:
-        send(record, approve=approve, actor=actor, comment=comment, sfn=service.sfn)
+        deliver(record, approve=approve, actor=actor, comment=comment, sfn=service.sfn, repository=service.repository)
     except TokenRefused as exc:
-        # a timeout, unless the attempt holding the token ended early or a retried request already
-        # took the decision over to its own token: then the decision stands (see approval_tokens)
-        if refusal_is_timeout(record, utcnow()) and service.repository.mark_expired(
-            record, f"Step Functions refused the decision: {exc}"
-        ):
+        # a timeout, unless the attempt holding the token ended early, a retried request already took
+        # the decision over to its own token, or the sweep delivered it: then it stands (see approval_tokens)
+        if not refusal_is_timeout(record, utcnow()):
+            refused_early(record, service.repository)
+        elif service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}"):
             publish_decided(incident_id, record)
             raise ConflictError(
                 "the step's approval timed out before the decision; nothing ran", details=[{"status": vocab.EXPIRED}]
@@ -54,6 +61,7 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     if record.status != wanted:  # (a retried request took a decision over meanwhile: it stands)
         return service._already_decided(record, wanted)
     # the step reads who decided from the approval; the job, its event, the timeline and the cards are
-    # told here, or by the retried request that hands the decision over if this process ends first
+    # told here, or (if this process ends first) by the retried request that hands the decision over or
+    # the approval sweep that delivers it
     wake(JobRepository().get(record.proposal["job_id"]), record)
     return Decided(record.to_public(), True)
