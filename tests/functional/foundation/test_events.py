@@ -61,6 +61,12 @@ def test_scheduled_heartbeat_event_records_a_heartbeat(runtime):
     assert SystemRepository().get("heartbeat", "scheduler") is not None
 
 
+def test_scheduled_approval_sweep_event_runs_the_sweep(runtime):
+    result = _invoke(runtime, "ScheduledFunction", _load("scheduled/approval_sweep.json"))
+    assert result["job"] == "approval-sweep"
+    assert result["result"] == {"delivered": []}  # no decision is waiting for its task token
+
+
 def test_every_event_file_is_used_by_a_test():
     from tests.functional.intake.test_intake_events import FUNCTIONS as RUN_BY_FOLDER
 
