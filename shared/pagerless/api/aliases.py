@@ -19,6 +19,7 @@ from pydantic import TypeAdapter
 from starlette.responses import Response
 
 from pagerless.api import seed_shapes
+from pagerless.api.deferred import DeferredRoute
 
 
 @dataclass(frozen=True)
@@ -144,22 +145,36 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
         route = routes.get((alias.method, alias.canonical))
         if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
             continue
-        router.add_api_route(
-            alias.path,
-            _shaped(route.endpoint, route.response_model, alias.shape) if alias.shape else route.endpoint,
-            methods=[alias.method],
-            response_model=None if alias.shape else route.response_model,
-            status_code=route.status_code,
-            response_class=route.response_class,
-            dependencies=route.dependencies,
-            responses=route.responses,
-            include_in_schema=False,
-            name=f"{route.name}_seed_alias",
-            openapi_extra=route.openapi_extra,
-            description=f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).",
+        options = functools.partial(_options, alias, route, router.dependency_overrides_provider)
+        name = f"{route.name}_seed_alias"
+        router.routes.append(
+            DeferredRoute.later(
+                alias.path, route.endpoint, options, methods=[alias.method], name=name, include_in_schema=False
+            )
         )
         added.append(alias)
+    mark_changed = getattr(router, "_mark_routes_changed", None)
+    if added and mark_changed is not None:  # FastAPI >= 0.16x caches the effective routes per version
+        mark_changed()
     return added
+
+
+def _options(alias: Alias, route, provider) -> dict:
+    """The alias's route as its canonical route is (read when the alias is first matched: pagerless.api.deferred)."""
+    return {
+        "endpoint": _shaped(route.endpoint, route.response_model, alias.shape) if alias.shape else route.endpoint,
+        "methods": [alias.method],
+        "response_model": None if alias.shape else route.response_model,
+        "status_code": route.status_code,
+        "response_class": route.response_class,
+        "dependencies": route.dependencies,
+        "responses": route.responses,
+        "include_in_schema": False,
+        "name": f"{route.name}_seed_alias",
+        "openapi_extra": route.openapi_extra,
+        "description": f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).",
+        "dependency_overrides_provider": provider,
+    }
 
 
 @functools.cache  # one wrapper per endpoint and shape, however many times an app is built

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, FastAPI
 
+from pagerless.api.deferred import DeferredRoute
+
 
 @dataclass(frozen=True)
 class Lazy:
@@ -39,6 +41,7 @@ class Routers:
         self.app = app
         self.entries = list(entries)
         self.loaded: dict[int, APIRouter] = {i: e for i, e in enumerate(entries) if not isinstance(e, Lazy)}
+        self._served: dict[int, list[DeferredRoute]] = {}  # the app's copies of each deferred router's routes
         self._lock = threading.Lock()
         self.rebuild()
 
@@ -68,12 +71,20 @@ class Routers:
 
     def rebuild(self) -> None:
         """Swap in the loaded routers (declared order) and their aliases as one new route list,
-        so a request being matched on another thread sees either the old list or the new one."""
+        so a request being matched on another thread sees either the old list or the new one.
+        A router of deferred routes (pagerless.api.deferred) gives the app its own copy of each,
+        made once and built when a request first matches it; another router is included."""
         from pagerless.api.aliases import add_aliases
 
         router = APIRouter(dependency_overrides_provider=self.app)
         for i in sorted(self.loaded):
-            router.include_router(self.loaded[i])
+            loaded = self.loaded[i]
+            if all(isinstance(route, DeferredRoute) for route in loaded.routes):
+                if i not in self._served:
+                    self._served[i] = [route.for_app(self.app) for route in loaded.routes]
+                router.routes.extend(self._served[i])
+            else:
+                router.include_router(loaded)
         add_aliases(router)
         self.app.router.routes = router.routes
         mark_changed = getattr(self.app.router, "_mark_routes_changed", None)

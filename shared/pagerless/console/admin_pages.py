@@ -11,11 +11,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.roles import Role
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 
 

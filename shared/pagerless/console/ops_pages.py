@@ -12,13 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
 from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 CHANNEL_TYPES = ("slack", "lark", "lark_bot", "dingtalk", "wecom", "teams", "email", "webhook")
 

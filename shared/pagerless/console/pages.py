@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from pagerless import settings
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.static import vendored_asset
 from pagerless.auth.authenticate import user_service
 from pagerless.console import i18n
@@ -30,7 +31,7 @@ from pagerless.console.web import PAGE_SIZE, page_links, render
 from pagerless.domain.errors import ForbiddenError, PagerlessError, RateLimitedError, UnauthorizedError
 from pagerless.domain.roles import Role
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 STATUSES = ("open", "diagnosing", "diagnosed", "awaiting_approval", "remediating", "verifying", "escalated", "resolved")
 SEVERITIES = ("critical", "high", "warning", "info")

@@ -16,13 +16,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import RedirectResponse
 
 from pagerless import settings
+from pagerless.api.deferred import DeferredRoute
 from pagerless.auth import oidc, tokens
 from pagerless.auth.authenticate import user_service
 from pagerless.auth.users import principal_for
 from pagerless.console.session import jar, safe_next, same_secret, start_session
 from pagerless.domain.errors import ForbiddenError, ServiceUnavailableError, UnauthorizedError
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 SSO_COOKIE = "pl_sso"
 
 

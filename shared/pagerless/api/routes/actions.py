@@ -3,10 +3,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["actions"])
+router = APIRouter(tags=["actions"], route_class=DeferredRoute)
 
 
 class ActionRun(BaseModel):

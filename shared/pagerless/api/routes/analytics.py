@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import ViewerDep
 from pagerless.reports import analytics
 from pagerless.reports.analytics_service import AnalyticsService
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(tags=["analytics"], route_class=DeferredRoute)
 
 
 @cache

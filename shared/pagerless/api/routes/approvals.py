@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.approvals import STATUSES
@@ -10,7 +11,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.incidents.schemas import MUTATION_BODY
 from pagerless.workflow.approvals import ApprovalService
 
-router = APIRouter(tags=["approvals"])
+router = APIRouter(tags=["approvals"], route_class=DeferredRoute)
 
 
 def approval_service() -> ApprovalService:

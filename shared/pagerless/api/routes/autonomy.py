@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter, Query, Request
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.workflow.autonomy import MAX_INCIDENTS_PER_CYCLE, autonomy_status, run_cycle
 
-router = APIRouter(tags=["autonomy"])
+router = APIRouter(tags=["autonomy"], route_class=DeferredRoute)
 
 
 @router.get("/api/autonomy/status")

@@ -1,11 +1,12 @@
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import ViewerDep
 from pagerless.chat.bot import BotService
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], route_class=DeferredRoute)
 
 
 class BotMessage(BaseModel):

@@ -17,6 +17,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import SignatureRequirement
 from pagerless.chat import lark, slack
 from pagerless.chat.actions import Answer, ChatActions
@@ -25,7 +26,7 @@ from pagerless.domain.errors import UnauthorizedError, ValidationError
 from pagerless.observability import logger
 from pagerless.store.chat_events import first_time, forget
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], route_class=DeferredRoute)
 SLACK = [Depends(SignatureRequirement("slack"))]
 LARK = [Depends(SignatureRequirement("lark"))]
 SLACK_ACK_BUDGET_SECONDS = 2.5  # Slack waits 3 s for the acknowledgement, counted from its send

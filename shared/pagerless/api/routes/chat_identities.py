@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page, page_of
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.chat.apps import ChatAppService
@@ -16,7 +17,7 @@ from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.people.identities import ChatIdentityService
 
-router = APIRouter(tags=["chat identities"])
+router = APIRouter(tags=["chat identities"], route_class=DeferredRoute)
 
 
 def identity_service() -> ChatIdentityService:

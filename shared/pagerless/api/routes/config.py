@@ -2,10 +2,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep
 from pagerless.config.service import ConfigPublic, ConfigService
 
-router = APIRouter(tags=["config"])
+router = APIRouter(tags=["config"], route_class=DeferredRoute)
 
 _EXAMPLE = {"LLM_PROVIDER": "anthropic", "LLM_MODEL": "claude-sonnet-5-5", "llm_max_cost_usd": 0.25}
 

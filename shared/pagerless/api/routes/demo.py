@@ -1,8 +1,9 @@
 from fastapi import APIRouter, status
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=DeferredRoute)
 
 # A small, realistic morning: what `POST /demo/seed` sends through intake (seed 002).
 DEMO_ALERTS = (

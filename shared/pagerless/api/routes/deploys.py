@@ -4,13 +4,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import IngestDep, ViewerDep
 from pagerless.api.timefilter import time_filter
 from pagerless.domain.schema_docs import documented
 from pagerless.store.deploys import DeployRepository
 
-router = APIRouter(tags=["deploys"])
+router = APIRouter(tags=["deploys"], route_class=DeferredRoute)
 
 
 class DeployCreate(BaseModel):

@@ -1,12 +1,13 @@
 from fastapi import APIRouter, status
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.incidents import IncidentRepository
 from pagerless.workflow.rediagnose import request_rediagnosis
 
-router = APIRouter(tags=["diagnosis"])
+router = APIRouter(tags=["diagnosis"], route_class=DeferredRoute)
 
 
 @router.get("/api/incidents/{incident_id}/diagnosis", response_model=Diagnosis)

@@ -3,11 +3,12 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 from pagerless.knowledge.documents import MAX_DOCUMENT_BYTES, DocumentService, Upload
 
-router = APIRouter(tags=["knowledge"])
+router = APIRouter(tags=["knowledge"], route_class=DeferredRoute)
 
 
 class KnowledgeBaseCreate(BaseModel):

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import SignatureRequirement
 from pagerless.chat import email_links
 from pagerless.chat.actions import ChatActions
 from pagerless.chat.clicks import Click
 from pagerless.domain.errors import NotFoundError, UnauthorizedError
 
-router = APIRouter(tags=["email approvals"])
+router = APIRouter(tags=["email approvals"], route_class=DeferredRoute)
 SIGNED = [Depends(SignatureRequirement("email-link"))]
 
 _PAGE = """<!doctype html>

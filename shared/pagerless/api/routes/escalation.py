@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.routes.oncall import OncallDep
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.clock import utcnow
@@ -11,7 +12,7 @@ from pagerless.domain.errors import ForbiddenError
 from pagerless.oncall import engine, handoff, views
 from pagerless.oncall.models import PolicyIn
 
-router = APIRouter(tags=["escalation"])
+router = APIRouter(tags=["escalation"], route_class=DeferredRoute)
 
 
 @router.get("/api/escalation-policies")

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import StreamingResponse
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.api.timefilter import time_filter
@@ -20,7 +21,7 @@ from pagerless.incidents.schemas import (
 )
 from pagerless.incidents.service import IncidentService
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], route_class=DeferredRoute)
 
 
 @cache

@@ -18,12 +18,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import IngestDep
 from pagerless.auth.keys import Principal
 from pagerless.intake.bootstrap import webhook_intake
 from pagerless.intake.webhooks import WebhookIntake, WebhookRequest
 
-router = APIRouter(tags=["ingest"])
+router = APIRouter(tags=["ingest"], route_class=DeferredRoute)
 IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 NO_AUDIT = {"x-audit": True}  # name kept for other branches; intake is audited
 AUDITED_ALERTS = 20

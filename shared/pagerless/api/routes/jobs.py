@@ -6,11 +6,12 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["jobs"])
+router = APIRouter(tags=["jobs"], route_class=DeferredRoute)
 
 
 class RunSubmit(BaseModel):

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, key_service
 from pagerless.api.timefilter import time_filter
@@ -14,7 +15,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.store.audit import AuditRepository
 from pagerless.store.base import decode_cursor, encode_cursor
 
-router = APIRouter(tags=["keys"])
+router = APIRouter(tags=["keys"], route_class=DeferredRoute)
 KeysDep = Annotated[ApiKeyService, Depends(key_service)]
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.knowledge.service import (
@@ -18,7 +19,7 @@ from pagerless.knowledge.service import (
 from pagerless.knowledge.similar import similar_to_incident
 from pagerless.store.incidents import IncidentRepository
 
-router = APIRouter(tags=["knowledge"])
+router = APIRouter(tags=["knowledge"], route_class=DeferredRoute)
 
 
 @cache

@@ -1,8 +1,9 @@
 from fastapi import APIRouter, Request, Response
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import ViewerDep
 
-router = APIRouter(tags=["mcp"])
+router = APIRouter(tags=["mcp"], route_class=DeferredRoute)
 
 _PASSED_HEADERS = ("content-type", "mcp-session-id", "mcp-protocol-version", "allow", "www-authenticate")
 

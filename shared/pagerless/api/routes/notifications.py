@@ -6,12 +6,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["notifications"])
+router = APIRouter(tags=["notifications"], route_class=DeferredRoute)
 
 
 def _service():

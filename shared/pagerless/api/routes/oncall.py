@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
 from pagerless.oncall import ical, lookup, views
 from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
 
-router = APIRouter(tags=["oncall"])
+router = APIRouter(tags=["oncall"], route_class=DeferredRoute)
 
 
 @cache

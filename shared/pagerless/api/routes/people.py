@@ -3,13 +3,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.schema_docs import documented
 from pagerless.people.service import PeopleService
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], route_class=DeferredRoute)
 
 
 def people_service() -> PeopleService:

@@ -4,10 +4,11 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.plugins import PluginService
 
-router = APIRouter(tags=["plugins"])
+router = APIRouter(tags=["plugins"], route_class=DeferredRoute)
 Kind = Literal["source", "analyzer", "action", "channel"]
 
 

@@ -1,10 +1,11 @@
 from fastapi import APIRouter, Request
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep
 from pagerless.remediation.policy import Policy
 from pagerless.remediation.workspace_policy import policy_document, put_policy
 
-router = APIRouter(tags=["policy"])
+router = APIRouter(tags=["policy"], route_class=DeferredRoute)
 
 
 @router.get("/api/policy")

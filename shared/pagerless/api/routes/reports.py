@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import ValidationError
@@ -17,7 +18,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.reports.render import render
 from pagerless.reports.service import ReportService, ReportSettings
 
-router = APIRouter(tags=["reports"])
+router = APIRouter(tags=["reports"], route_class=DeferredRoute)
 
 
 @cache

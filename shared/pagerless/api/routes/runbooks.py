@@ -5,11 +5,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, page_of
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["runbooks"])
+router = APIRouter(tags=["runbooks"], route_class=DeferredRoute)
 
 
 class RunRequest(BaseModel):

@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.routes.slo import slo_service
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.domain.schema_docs import documented
 from pagerless.slo.sla import SlaService
 
-router = APIRouter(tags=["sla"])
+router = APIRouter(tags=["sla"], route_class=DeferredRoute)
 
 
 @cache

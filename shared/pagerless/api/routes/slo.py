@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
 from pagerless.incidents.service import IncidentService
@@ -14,7 +15,7 @@ from pagerless.slo.rules import rule_file
 from pagerless.slo.service import SloService
 from pagerless.slo.triage import rank, worst_level
 
-router = APIRouter(tags=["slo"])
+router = APIRouter(tags=["slo"], route_class=DeferredRoute)
 
 MAX_YAML_BYTES = 256 * 1024
 

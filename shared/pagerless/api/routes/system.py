@@ -3,11 +3,12 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 
 from pagerless import __version__
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import ViewerDep
 from pagerless.api.static import DOCS_ASSETS, vendored_asset
 from pagerless.prometheus import REGISTRY
 
-router = APIRouter(tags=["system"])
+router = APIRouter(tags=["system"], route_class=DeferredRoute)
 
 
 @router.get("/healthz")

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, SignatureRequirement, ViewerDep
 from pagerless.auth.agent_tokens import public as public_token
 from pagerless.auth.authenticate import agent_token_service, user_service
@@ -12,7 +13,7 @@ from pagerless.auth.users import UserService, principal_for, public
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=DeferredRoute)
 UsersDep = Annotated[UserService, Depends(user_service)]
 
 

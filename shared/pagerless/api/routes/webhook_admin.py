@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep
 from pagerless.domain.errors import ValidationError
@@ -12,7 +13,7 @@ from pagerless.intake.dead_letters import DeadLetterService
 from pagerless.intake.webhooks import SIGNED_SOURCES, WebhookIntake
 from pagerless.store.webhook_settings import WebhookSettingsRepository
 
-router = APIRouter(tags=["webhooks"])
+router = APIRouter(tags=["webhooks"], route_class=DeferredRoute)
 DeadLettersDep = Annotated[DeadLetterService, Depends(dead_letter_service)]
 IntakeDep = Annotated[WebhookIntake, Depends(webhook_intake)]
 
