@@ -198,6 +198,7 @@ def _sessions() -> int:
 
     from botocore.session import Session
 
+    gc.unfreeze()  # the cold start's objects, frozen after the first invocation (pagerless.coldstart), counted too
     return sum(isinstance(o, Session) for o in gc.get_objects())
 
 

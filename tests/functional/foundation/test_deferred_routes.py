@@ -103,3 +103,21 @@ def test_walking_an_app_builds_every_route_as_fastapi_declares_it(runtime):
         assert route.dependant.call is route.endpoint and callable(route.app)
         assert route.unique_id
     assert {path for path in document["paths"]} >= {r.path for r in routes if r.include_in_schema}
+
+
+def test_every_router_declares_deferred_routes():
+    import importlib
+    import pkgutil
+
+    import pagerless.api.routes
+    import pagerless.console
+
+    routers = {}
+    for package in (pagerless.api.routes, pagerless.console):
+        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            router = getattr(importlib.import_module(module.name), "router", None)
+            if router is not None:
+                routers[module.name] = router
+    assert len(routers) > 30
+    plain = sorted(name for name, r in routers.items() if not all(isinstance(x, DeferredRoute) for x in r.routes))
+    assert plain == []  # (a plain APIRouter still works, included as FastAPI includes it, built at once)
