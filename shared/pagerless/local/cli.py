@@ -1,6 +1,7 @@
 """`pagerless dev`: the whole system in one process on an embedded AWS."""
 
 import argparse
+import gc
 import logging
 import os
 import socket
@@ -134,6 +135,10 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     runtime.start()
     admin_key, created = _admin_key(args.state_dir)
+    # What the start made (modules, the embedded AWS's backends, the restored state) lives as long as
+    # the server: frozen, full collections under load walk only what came after (docs/performance.md §6)
+    gc.collect()
+    gc.freeze()
     threading.Thread(target=_selfcheck, daemon=True, name="selfcheck").start()
     base = f"http://{args.host}:{api_socket.getsockname()[1]}"
     print(
