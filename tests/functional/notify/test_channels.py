@@ -9,6 +9,7 @@ import re
 import pytest
 
 from tests.conftest import auth
+from tests.fakes.chat_vendors import LARK_APP_ID
 from tests.functional.notify.conftest import create_channel, route_all, save_incident
 
 pytestmark = pytest.mark.functional
@@ -328,6 +329,25 @@ def test_lark_token_is_fetched_once_and_a_wrong_secret_gives_up(api, notify_env,
     refused = _test(api, admin_key, bad["id"])
     assert refused["ok"] is False and "10014" in refused["error"]
     assert json.dumps(refused).count("wrong") == 0  # the secret is never echoed
+
+
+def test_a_lark_token_fetched_with_one_secret_is_not_used_for_another(api, notify_env, admin_key, vendors):
+    from tests.functional.notify.conftest import lark_channel
+
+    # Given a Lark app channel that works (its tenant token fetched and cached)
+    good = lark_channel(api, admin_key, vendors)
+    assert _test(api, admin_key, good["id"])["ok"] is True
+    # When another channel names the same app with a wrong secret (or the secret is edited to one)
+    bad = create_channel(
+        api,
+        admin_key,
+        "lark-typo",
+        "lark",
+        {"app_id": LARK_APP_ID, "app_secret": "wrong", "receive_id": "oc_x", "api_base": vendors.base_url},
+    )
+    refused = _test(api, admin_key, bad["id"])
+    # Then its test fails with Lark's own answer to the secret, not a success on the other's token
+    assert refused["ok"] is False and "10014" in refused["error"]
 
 
 def _long_chinese_alert(api, admin_key, notify_env, monkeypatch, channel: dict, characters: int):

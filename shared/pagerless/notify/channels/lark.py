@@ -5,6 +5,7 @@ Config: ``app_id``, ``app_secret`` (secret), ``receive_id`` (a chat_id, or an op
 ``https://open.larksuite.com``). The tenant_access_token is cached until shortly before it expires.
 """
 
+import hashlib
 import json
 import re
 import threading
@@ -48,7 +49,9 @@ _COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "
 CARD_MAX_BYTES = 29_000
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _BACKTICK_RUN = re.compile(r"``(?=`)")
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+# (base, app id, the secret's digest) -> (token, good until): a token belongs to the app id and secret that
+# fetched it, so a channel with another (or an edited, wrong) secret fetches its own and hears Lark's answer
+_tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
 
 
@@ -175,7 +178,7 @@ def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> 
 
 def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> str:
     base = _base(config)
-    key = (base, config["app_id"])
+    key = (base, config["app_id"], hashlib.sha256(str(config["app_secret"]).encode()).hexdigest())
     with _lock:
         cached = _tokens.get(key)
         if cached and not fresh and cached[1] > time.monotonic():
