@@ -145,8 +145,8 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
         route = routes.get((alias.method, alias.canonical))
         if route is None or (alias.method, alias.path) in routes:  # not this app's, or served directly
             continue
-        options = functools.partial(_options, alias, route, router.dependency_overrides_provider)
         name = f"{route.name}_seed_alias"
+        options = functools.partial(_options, alias, route, name, router.dependency_overrides_provider)
         router.routes.append(
             DeferredRoute.later(
                 alias.path, route.endpoint, options, methods=[alias.method], name=name, include_in_schema=False
@@ -159,7 +159,7 @@ def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
     return added
 
 
-def _options(alias: Alias, route, provider) -> dict:
+def _options(alias: Alias, route, name: str, provider) -> dict:
     """The alias's route as its canonical route is (read when the alias is first matched: pagerless.api.deferred)."""
     return {
         "endpoint": _shaped(route.endpoint, route.response_model, alias.shape) if alias.shape else route.endpoint,
@@ -170,7 +170,7 @@ def _options(alias: Alias, route, provider) -> dict:
         "dependencies": route.dependencies,
         "responses": route.responses,
         "include_in_schema": False,
-        "name": f"{route.name}_seed_alias",
+        "name": name,
         "openapi_extra": route.openapi_extra,
         "description": f"Alias of {alias.method} {alias.canonical} (seed {alias.seed}).",
         "dependency_overrides_provider": provider,
