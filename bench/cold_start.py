@@ -152,9 +152,16 @@ def child(path: str, event_file: str) -> None:
     profile = os.environ.get("PAGERLESS_BENCH_PROFILE")
     if profile:
         import cProfile
+        import threading
 
-        profiler = cProfile.Profile()
-        profiler.enable()
+        profilers = [cProfile.Profile()]
+
+        def profile_thread(*_):  # a thread's first event: that thread gets its own profiler
+            profilers.append(cProfile.Profile())
+            profilers[-1].enable()
+
+        threading.setprofile(profile_thread)  # sync routes and PynamoDB calls run in worker threads
+        profilers[0].enable()
     started = time.perf_counter()
     spec = importlib.util.spec_from_file_location("bench_handler", path)
     module = importlib.util.module_from_spec(spec)
@@ -168,8 +175,12 @@ def child(path: str, event_file: str) -> None:
             error = f"{type(exc).__name__}: {exc}"
     done = time.perf_counter()
     if profile:
-        profiler.disable()
-        profiler.dump_stats(f"{profile}/{Path(path).parent.name}-{os.getpid()}.prof")
+        import pstats
+
+        profilers[0].disable()
+        threading.setprofile(None)
+        stats = pstats.Stats(*profilers)
+        stats.dump_stats(f"{profile}/{Path(path).parent.name}-{os.getpid()}.prof")
     print(
         json.dumps(
             {
@@ -276,7 +287,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="")
-    parser.add_argument("--profile", help="write a cProfile of each child (import + first invocation) here")
+    parser.add_argument(
+        "--profile", help="write a cProfile of each child (import + first invocation, every thread) here"
+    )
     parser.add_argument(
         "--baseline",
         help="another checkout of the repo (e.g. `git archive <commit> | tar -x -C DIR`): its handlers are run "

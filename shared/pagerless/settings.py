@@ -154,6 +154,8 @@ class StatusSettings(BaseSettings):
     queue_backlog_threshold: int = Field(default=100, ge=0)
     # at most this many dead letters are counted (one query); more shows as "at least"
     dead_letter_count_limit: int = Field(default=1000, ge=1)
+    # the status probes (a call each to DynamoDB, SQS and Step Functions) run on this many threads
+    probe_threads: int = Field(default=8, ge=1, le=32)
 
 
 class IntegrationSettings(BaseSettings):

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from pagerless import settings
@@ -32,12 +32,15 @@ from pagerless.domain.errors import (
 from pagerless.intake import metrics, signatures
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import AlertEnvelope, IngestEnvelope, enqueue, enqueue_all, fits
-from pagerless.intake.service import IngestResult, IntakeService
+from pagerless.intake.results import IngestResult
 from pagerless.intake.sources import normalize, resolve_source
 from pagerless.intake.sources.cloudwatch import sns_message_type
 from pagerless.observability import logger
-from pagerless.store.alerts import DeliveryMark
+from pagerless.store.alert_records import DeliveryMark
 from pagerless.store.webhook_settings import WebhookSettings, WebhookSettingsRepository
+
+if TYPE_CHECKING:
+    from pagerless.intake.service import IntakeService
 
 UrlFetcher = Callable[[str], int]  # GET a URL, return the HTTP status
 
@@ -90,7 +93,7 @@ class RateLimited(Exception):
 class WebhookIntake:
     def __init__(
         self,
-        service: IntakeService | None = None,
+        service: "IntakeService | None" = None,
         settings_repository: WebhookSettingsRepository | None = None,
         *,
         fetch_certificate: signatures.CertificateFetcher | None = None,
@@ -98,13 +101,23 @@ class WebhookIntake:
         queue: Callable[[IngestEnvelope], None] = enqueue,
         queue_all: Callable[[list], int] = enqueue_all,
     ) -> None:
-        self.service = service or IntakeService()
+        self._service = service
         self.settings_repository = settings_repository or WebhookSettingsRepository()
         self.fetch_certificate = fetch_certificate
         self.fetch_url = fetch_url
         self.queue = queue
         self.queue_all = queue_all
         self._settings_cache: dict[str, tuple[float, WebhookSettings]] = {}
+
+    @property
+    def service(self) -> "IntakeService":
+        """The intake service (dedup, incidents): the process's one, made when an alert is first
+        processed here. A webhook that is queued never needs it, nor its imports."""
+        if self._service is None:
+            from pagerless.intake.bootstrap import intake_service
+
+            self._service = intake_service()
+        return self._service
 
     def receive(self, request: WebhookRequest, *, defer: bool = False) -> WebhookOutcome:
         """Verify and ingest a webhook; 200 with per-alert results, or 202 when queued.

@@ -106,3 +106,36 @@ def test_a_notification_job_waiting_out_a_throttle_is_shown_as_delayed(api, runt
     # Then the queue shows it as delayed: neither waiting to be taken nor in flight
     assert notify["delayed"] == 1, notify
     assert notify["messages"] == 0 and notify["in_flight"] == 0
+
+
+def test_the_probes_run_side_by_side_so_a_slow_dependency_does_not_hold_up_the_others(api, admin_key):
+    import threading
+
+    from pagerless.system.status import _clients
+
+    # Given DynamoDB answers a DescribeTable only once another probe is under way at the same
+    # time (or after 5 s, when none ever is)
+    lock, company = threading.Lock(), threading.Event()
+    state = {"in_flight": 0, "peak": 0}
+
+    def meet_another(**_):
+        with lock:
+            state["in_flight"] += 1
+            state["peak"] = max(state["peak"], state["in_flight"])
+            if state["in_flight"] >= 2:
+                company.set()
+        if not company.wait(timeout=5):
+            company.set()  # alone: the rest need not wait too
+        with lock:
+            state["in_flight"] -= 1
+
+    events = _clients()[0].meta.events
+    events.register("before-call.dynamodb.DescribeTable", meet_another, unique_id="status-test-meet")
+    try:
+        # When the status is read
+        status = _status(api, admin_key)
+    finally:
+        events.unregister("before-call.dynamodb.DescribeTable", unique_id="status-test-meet")
+    # Then the table probes overlapped, and every one still answered
+    assert state["peak"] >= 2
+    assert status["store"] and all(table["reachable"] for table in status["store"].values())
