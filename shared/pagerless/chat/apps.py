@@ -3,7 +3,8 @@
 An app config is a record in the people table (provider, app id, workspace, name) whose secrets
 — Slack's signing secret, Lark's encrypt key and verification token — live in SSM Parameter
 Store as SecureString parameters named ``<prefix>/<provider>/<app id>/<secret>`` (prefix from
-``PAGERLESS_CHAT_PARAMETER_PREFIX``), read through Powertools Parameters with a short cache.
+``PAGERLESS_CHAT_PARAMETER_PREFIX``), read through Powertools Parameters with a short cache: a
+callback reads every app's secrets of its provider in one GetParameters per ten names.
 For local development one app per provider can come from the environment instead
 (``PAGERLESS_SLACK_SIGNING_SECRET``, ``PAGERLESS_LARK_ENCRYPT_KEY``, ...; see settings).
 
@@ -149,12 +150,16 @@ class ChatAppService:
         return app
 
     def slack_secrets(self) -> list[VerifiedSlackApp]:
-        return [VerifiedSlackApp(a, s) for a in self.apps("slack") if (s := secret_of(a, "signing_secret"))]
+        apps = self.apps("slack")
+        secrets = secrets_of(apps)
+        return [VerifiedSlackApp(a, s) for a in apps if (s := secrets[a, "signing_secret"])]
 
     def lark_apps(self) -> list[tuple[ChatApp, LarkApp]]:
+        apps = self.apps("lark")
+        secrets = secrets_of(apps)
         return [
-            (a, LarkApp(a.app_id, secret_of(a, "encrypt_key") or "", secret_of(a, "verification_token") or ""))
-            for a in self.apps("lark")
+            (a, LarkApp(a.app_id, secrets[a, "encrypt_key"] or "", secrets[a, "verification_token"] or ""))
+            for a in apps
         ]
 
 
@@ -167,6 +172,38 @@ def secret_of(app: ChatApp, secret: str) -> str | None:
             "verification_token": settings.lark_verification_token,
         }[secret]
     return _secret(app.parameter(secret))
+
+
+def secrets_of(apps: list[ChatApp]) -> dict[tuple[ChatApp, str], str | None]:
+    """Every secret of ``apps`` ({(app, secret): value, None when absent}): the configured apps'
+    in one SSM GetParameters per ten (Powertools Parameters, cached as ``secret_of``), not a call
+    each; SSM failing to answer reads as absent, as for one secret."""
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+    from pagerless.store.session import powertools_parameters
+
+    found: dict[tuple[ChatApp, str], str | None] = {}
+    names: dict[str, tuple[ChatApp, str]] = {}
+    for app in apps:
+        for secret in SECRETS[app.provider]:
+            if app.source == "env":
+                found[app, secret] = secret_of(app, secret)
+            else:
+                names[app.parameter(secret)] = (app, secret)
+    values: dict = {}
+    if names:
+        try:
+            values = powertools_parameters().get_parameters_by_name(
+                {name: {} for name in names},
+                decrypt=True,
+                max_age=chat_settings().chat_secret_cache_seconds,
+                raise_on_error=False,  # absent ones are listed under "_errors"
+            )
+        except GetParameterError:
+            values = {}
+    for name, key in names.items():
+        found[key] = values.get(name) or None
+    return found
 
 
 def _secret(name: str) -> str | None:
