@@ -135,6 +135,11 @@ def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
     return card
 
 
+def payload(message: Message) -> dict:
+    """What the webhook is sent: the `fitted_card`."""
+    return fitted_card(message)
+
+
 def _encoded(payload: dict) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
