@@ -26,8 +26,8 @@ import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
+from pagerless.notify import compose, dead_letters, reach, recipients, render
 from pagerless.notify import context as contexts
-from pagerless.notify import dead_letters, reach, recipients, render
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
 from pagerless.notify.config import ChannelService, RouteService, TemplateService
@@ -303,46 +303,8 @@ class NotifyService:
         language = channel["config"].get("language", "en")
         event = "approval.requested" if update else job.event  # an updated card keeps its content
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
-        try:
-            title, body = render.render(template, ctx, module.escape)
-        except Exception as exc:  # noqa: BLE001 — a broken custom template must not cost the page: use the default
-            logger().warning(
-                "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
-            )
-            template = render.default_template(event, language)
-            title, body = render.render(template, ctx, module.escape)
-        code = render.split_code(template, ctx, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
-        approval = decision = None
-        if job.event == "approval.requested" and ctx.get("approval_id"):
-            approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
-            # no live buttons on a dead approval
-            decision = contexts.decided_already(job.incident_id, ctx["approval_id"])
-        if job.event == "approval.decided":
-            decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {
-                "status": ctx.get("decision")
-            }
-        actions = ("approve", "reject", "acknowledge")
-        if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
-            approval = {
-                "approval_id": str(ctx.get("approval_id") or ""),
-                "incident_id": job.incident_id,
-                "workspace": job.workspace,
-            }
-            actions = ("acknowledge",)
-        named = reach.mentioned(module, mentions) if job.event == "escalation.page" and not page else ()
-        return Message(
-            event=job.event,
-            title=title,
-            body=body,
-            severity=str(ctx.get("severity") or "info"),
-            link=ctx.get("link"),
-            approval=approval,
-            decision=decision,
-            labels=ctx.get("labels") or {},
-            actions=actions,
-            mentions=named,
-            code=code,
-        )
+        fallback = render.default_template(event, language)
+        return compose.message(job, module, template, ctx, page=page, mentions=mentions, fallback=fallback)
 
     def close(self) -> None:
         if self._http is not None:

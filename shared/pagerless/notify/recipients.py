@@ -64,9 +64,14 @@ def people_of(workspace: str, targets: list[dict], at: datetime | None = None) -
 
 def mentions(workspace: str, targets: list[dict], at: datetime | None = None) -> list[Mention]:
     """The people a job's person and schedule targets name, in order, once each, with what a group page
-    can @-mention them by: their phone numbers, their email and their Teams identity (their first ``teams``
-    contact)."""
-    from pagerless.people.service import PeopleService, resolve_contacts
+    can @-mention them by: their phone numbers, their email and their Teams identity.
+
+    A Teams card mentions a person once (one ``<at>`` tag and its entity: two tags of one name would be noise, and
+    an id Teams cannot resolve in the channel's tenant reaches nobody), so the identity is one of their ``teams``
+    contacts: the first that is a sign-in name or an object ID (`is_teams_identity`: a malformed one, which the
+    people API refuses but a restored or migrated table may hold, is skipped for the next), else none (the card
+    names them by their email)."""
+    from pagerless.people.service import PeopleService, is_teams_identity, resolve_contacts
 
     people = PeopleService()
     out: list[Mention] = []
@@ -75,7 +80,7 @@ def mentions(workspace: str, targets: list[dict], at: datetime | None = None) ->
         if person is not None:
             contacts = resolve_contacts(person)
             phones = tuple(dict.fromkeys(contacts["phone"]))
-            teams = next(iter(contacts["teams"]), None)
+            teams = next((t for t in contacts["teams"] if is_teams_identity(t)), None)
             out.append(Mention(person.id, person.name, phones, person.email or None, teams))
     return out
 

@@ -61,6 +61,11 @@ class Person:
         return public
 
 
+def is_teams_identity(value: str) -> bool:
+    """Whether ``value`` is what a Teams @-mention can name a user by: a sign-in name (UPN) or an Entra object ID."""
+    return bool(_EMAIL.match(value) or _GUID.match(value))
+
+
 def resolve_contacts(person: Person) -> dict[str, list[str]]:
     """Every address of a person by kind; the email field is always the first email."""
     resolved: dict[str, list[str]] = {kind: [] for kind in CONTACT_KINDS}
@@ -219,7 +224,7 @@ def _validated(*, name: str, email: str, timezone: str, role: str, contacts: lis
             )
         elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not _PHONE.match(value):
             errors.append({"field": f"contacts[{index}]", "message": f"not a valid {kind}"})
-        elif kind == "teams" and not (_EMAIL.match(value) or _GUID.match(value)):
+        elif kind == "teams" and not is_teams_identity(value):
             errors.append({"field": f"contacts[{index}]", "message": _TEAMS_FORMS})
         else:
             clean_contacts.append({"kind": kind, "value": value})

@@ -96,3 +96,57 @@ def test_a_changed_teams_identity_is_what_the_next_page_mentions(api, notify_env
     [request] = vendors.to("/workflows/")
     [entity] = request.body["attachments"][0]["content"]["msteams"]["entities"]
     assert entity["mentioned"] == {"id": "dzhou@corp.onmicrosoft.com", "name": "Dana Zhou"}
+
+
+def _stored_with_contacts(person_id: str, contacts: list[dict]) -> None:
+    """The person's stored contacts replaced as they are, unchecked: what a restore of the table, or a migration
+    that wrote it, can leave behind (the people API refuses a malformed Teams identity)."""
+    from pagerless.store.people import PERSON_SK, PeopleRepository
+
+    repository = PeopleRepository()
+    record = repository.get(f"person#{person_id}", PERSON_SK)
+    record.data = {**record.data, "contacts": contacts}
+    repository.replace(record)
+
+
+def test_a_person_is_mentioned_once_by_their_first_valid_teams_identity(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+
+    # Given Erin's first Teams identity is not one (her display name, left in the table by a restore) and her
+    # second is her UPN; Frank has two valid ones, his UPN first and then his Entra object ID; Gina's only one is
+    # malformed, and her email is her UPN
+    erin = _person(api, admin_key, "Erin Sun", "erin.sun@corp.com")
+    _stored_with_contacts(
+        erin["id"],
+        [{"kind": "teams", "value": "Erin Sun"}, {"kind": "teams", "value": "esun@corp.onmicrosoft.com"}],
+    )
+    frank = _person(
+        api,
+        admin_key,
+        "Frank Ma",
+        "frank.ma@corp.com",
+        [
+            {"kind": "teams", "value": "fma@corp.onmicrosoft.com"},
+            {"kind": "teams", "value": "5b2c6a1e-0d4f-4c8e-9a3b-7f1e2d3c4b5a"},
+        ],
+    )
+    gina = _person(api, admin_key, "Gina Ho", "gina@corp.com")
+    _stored_with_contacts(gina["id"], [{"kind": "teams", "value": "{not-a-guid}"}])
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/w1"})
+    incident = save_incident()
+    # When a step pages the Teams channel and the three of them
+    people = [{"kind": "person", "id": p["id"]} for p in (erin, frank, gina)]
+    enqueue(_page(incident.id, [{"kind": "channel", "id": teams["id"]}, *people]))
+    notify_env.poller.drain()
+    # Then each is mentioned once: Erin by her UPN (the malformed one skipped), Frank by the first of his two,
+    # Gina by her email; no id Teams cannot resolve goes out
+    [request] = vendors.to("/workflows/")
+    card = request.body["attachments"][0]["content"]
+    assert card["body"][1]["text"] == "<at>Erin Sun</at> <at>Frank Ma</at> <at>Gina Ho</at>"
+    assert [e["mentioned"] for e in card["msteams"]["entities"]] == [
+        {"id": "esun@corp.onmicrosoft.com", "name": "Erin Sun"},
+        {"id": "fma@corp.onmicrosoft.com", "name": "Frank Ma"},
+        {"id": "gina@corp.com", "name": "Gina Ho"},
+    ]
+    # And the delivered card reached them all
+    assert _unreachable(api, admin_key, incident.id) == []

@@ -264,30 +264,20 @@ def delete_template(template_id: str, principal: AdminDep) -> Response:
 
 @router.post("/api/notifications/templates/preview")
 def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
-    """Render a template (given, the workspace's, or the built-in one) as the channel would receive it."""
-    from pagerless.notify import context, render
-    from pagerless.notify.channels import channel_module
-    from pagerless.outbox.jobs import EVENTS, NotifyJob
+    """What a channel of the type is sent (``payload``) with a template (given, the workspace's or the built-in one)."""
+    from pagerless.notify.compose import preview
 
-    module = channel_module(body.channel_type)
-    if body.event not in EVENTS:
-        raise ValidationError(f"unknown event {body.event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
-    template = _service().templates.choose(principal.workspace, module.TYPE, body.event, body.language)
-    if body.title_template is not None or body.body_template is not None:
-        template = {
-            **template,
-            "title_template": body.title_template or template["title_template"],
-            "body_template": body.body_template or template["body_template"],
-        }
-    job = NotifyJob(workspace=principal.workspace, event=body.event, incident_id=body.incident_id, data=body.data)
-    title, text = render.render(template, context.build(job), module.escape)
-    return {
-        "channel_type": module.TYPE,
-        "event": body.event,
-        "template_id": template.get("id"),
-        "title": title,
-        "body": text,
-    }
+    return preview(
+        _service().templates,
+        principal.workspace,
+        body.channel_type,
+        body.event,
+        language=body.language,
+        title_template=body.title_template,
+        body_template=body.body_template,
+        incident_id=body.incident_id,
+        data=body.data,
+    )
 
 
 # ---------------------------------------------------------------- routes and tests

@@ -2,8 +2,9 @@
 
 Each module exposes ``TYPE``, ``SECRET_FIELDS`` (stored in SSM, shown masked), ``REQUIRED`` and
 ``OPTIONAL`` config fields, ``RATE_PER_MINUTE`` (None: no limit of ours), ``CAN_UPDATE``,
-``escape(text)`` (what alert text must not become in that channel), ``send(http, config, message)``
-and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``. A channel that @-mentions people
+``escape(text)`` (what alert text must not become in that channel), ``payload(message)`` (the request body
+``send`` sends, but for what the channel's config adds: its destination, a signature; the template preview shows
+it), ``send(http, config, message)`` and, where ``CAN_UPDATE``, ``update(http, config, ref, message)``. A channel that @-mentions people
 in a group sets ``MENTIONS`` to what it mentions them by, ``"phone"`` (DingTalk, WeCom) or ``"teams"``
 (Teams: the ``teams`` contact, else the email; see ``Mention.reachable_by``): a page to it carries the paged people it can mention in ``Message.mentions``, and a delivered page
 counts as reaching them. A channel that sends one message in several requests (SES batches, WeCom's card and

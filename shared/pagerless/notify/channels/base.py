@@ -22,7 +22,9 @@ class Mention:
     name: str
     phones: tuple[str, ...] = ()
     email: str | None = None
-    teams: str | None = None  # their ``teams`` contact: the sign-in name (UPN) or Microsoft Entra object ID
+    # their Teams identity, the sign-in name (UPN) or Microsoft Entra object ID: the first valid one of their
+    # ``teams`` contacts (`recipients.mentions`; a person is mentioned once)
+    teams: str | None = None
 
     @property
     def teams_id(self) -> str | None:

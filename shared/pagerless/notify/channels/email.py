@@ -46,38 +46,54 @@ def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | N
     require(config, *REQUIRED)
     parts = parts or Parts()
     client = aws.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
-    text = message.body + (f"\n\n{message.link}" if message.link else "")
+    text = _text(message)
     addresses = [a for a in recipients(config) if not parts.done(_part(a))]
     personal = [a for a in addresses if message.per_address.get(a)]
     shared = [a for a in addresses if a not in personal]
     sent = []
     for address in personal:
-        sent.append(_send(client, config, message.title, f"{text}\n\n{message.per_address[address]}", [address]))
+        sent.append(
+            _send(client, config, _content(message.title, f"{text}\n\n{message.per_address[address]}"), [address])
+        )
         parts.mark(_part(address))
     for start in range(0, len(shared), MAX_RECIPIENTS):
         batch = shared[start : start + MAX_RECIPIENTS]
-        sent.append(_send(client, config, message.title, text, batch))
+        sent.append(_send(client, config, payload(message), batch))
         parts.mark(*(_part(a) for a in batch))
     return Sent(message_id=sent[0] if sent else None)
+
+
+def payload(message: Message) -> dict:
+    """The email as SES ``SendEmail`` takes its ``Content``, less the sender and addresses the channel adds (and
+    the signed links only one address gets, ``per_address``): the title as subject, the body and the link."""
+    return _content(message.title, _text(message))
+
+
+def _text(message: Message) -> str:
+    return message.body + (f"\n\n{message.link}" if message.link else "")
+
+
+def _content(title: str, text: str) -> dict:
+    return {
+        "Simple": {
+            "Subject": {"Data": title[:900], "Charset": "UTF-8"},
+            "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
+        }
+    }
 
 
 def _part(address: str) -> str:
     return "to:" + address.lower()
 
 
-def _send(client, config: dict, title: str, text: str, to: list[str]) -> str | None:
+def _send(client, config: dict, content: dict, to: list[str]) -> str | None:
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         answer = client.send_email(
             FromEmailAddress=config["from_address"],
             Destination={"ToAddresses": to},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": title[:900], "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": text, "Charset": "UTF-8"}},
-                }
-            },
+            Content=content,
         )
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")

@@ -143,6 +143,12 @@ def _text(content: str) -> dict:
     return {"tag": "div", "text": {"tag": "lark_md", "content": content}}
 
 
+def payload(message: Message) -> dict:
+    """The message as ``im/v1/messages`` sends it, less the ``receive_id`` it adds: the `card` as a JSON string
+    (a PATCH sends its ``content`` alone)."""
+    return {"msg_type": "interactive", "content": dumps(card(message))}
+
+
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
     id_type = config.get("receive_id_type") or "chat_id"
@@ -151,7 +157,7 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
         config,
         "POST",
         f"/open-apis/im/v1/messages?receive_id_type={id_type}",
-        {"receive_id": config["receive_id"], "msg_type": "interactive", "content": dumps(card(message))},
+        {"receive_id": config["receive_id"], **payload(message)},
     )
     message_id = (data.get("data") or {}).get("message_id")
     return Sent(message_id=message_id, ref={"message_id": message_id})
@@ -159,7 +165,8 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
     require(config, "app_id", "app_secret")
-    _call(http, config, "PATCH", f"/open-apis/im/v1/messages/{ref['message_id']}", {"content": dumps(card(message))})
+    content = payload(message)["content"]
+    _call(http, config, "PATCH", f"/open-apis/im/v1/messages/{ref['message_id']}", {"content": content})
     return Sent(message_id=ref["message_id"], ref=ref)
 
 

@@ -29,9 +29,15 @@ def sign(timestamp: int, secret: str) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
 
 
+def payload(message: Message) -> dict:
+    """The message as the hook takes it, less the timestamp and signature a secret adds: the app's card without
+    buttons (a custom bot has no callbacks)."""
+    return {"msg_type": "interactive", "card": lark.card(Message(**{**message.__dict__, "approval": None}))}
+
+
 def send(http: httpx.Client, config: dict, message: Message, *, now: float | None = None) -> Sent:
     require(config, *REQUIRED)
-    body: dict = {"msg_type": "interactive", "card": lark.card(Message(**{**message.__dict__, "approval": None}))}
+    body = payload(message)
     if config.get("secret"):
         timestamp = int(time.time() if now is None else now)
         body = {"timestamp": str(timestamp), "sign": sign(timestamp, config["secret"]), **body}

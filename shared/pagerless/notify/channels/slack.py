@@ -146,14 +146,15 @@ def section_text(message: Message) -> str:
     return fit(message.body, SECTION_MAX_CHARS, message.link, size=utf16_size) or " "
 
 
+def payload(message: Message) -> dict:
+    """The message as ``chat.postMessage`` and ``chat.update`` send it, less the channel (and ``ts``) they add:
+    the title as the notification text, and the `blocks`."""
+    return {"text": _plain(message.title), "blocks": blocks(message)}
+
+
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     require(config, *REQUIRED)
-    data = _call(
-        http,
-        config,
-        "chat.postMessage",
-        {"channel": config["channel"], "text": _plain(message.title), "blocks": blocks(message)},
-    )
+    data = _call(http, config, "chat.postMessage", {"channel": config["channel"], **payload(message)})
     return Sent(
         message_id=data.get("ts"), ref={"channel": data.get("channel") or config["channel"], "ts": data.get("ts")}
     )
@@ -161,12 +162,7 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
     require(config, "bot_token")
-    data = _call(
-        http,
-        config,
-        "chat.update",
-        {"channel": ref["channel"], "ts": ref["ts"], "text": _plain(message.title), "blocks": blocks(message)},
-    )
+    data = _call(http, config, "chat.update", {"channel": ref["channel"], "ts": ref["ts"], **payload(message)})
     return Sent(message_id=data.get("ts") or ref["ts"], ref=ref)
 
 

@@ -7,7 +7,9 @@ refusals are HTTP 200 too, the error in the text ("Microsoft Teams endpoint retu
 
 A page to the channel @-mentions the paged people: ``<at>name</at>`` and a ``mention`` entity in
 ``msteams.entities`` whose id is the user's UPN or Microsoft Entra object ID ("User mention in Incoming Webhook
-with Adaptive Cards"): their ``teams`` contact, else their email (which notifies only where it is their UPN).
+with Adaptive Cards"): their Teams identity, else their email (which notifies only where it is their UPN). A
+person is mentioned once, by the first of their ``teams`` contacts that is a UPN or an object ID
+(`recipients.mentions`).
 """
 
 import json
@@ -133,6 +135,11 @@ def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
         body = body[: max(0, len(body) - max(1, excess // 4) - 1)]  # a character is at most 4 bytes
         card = adaptive_card(replace(message, body=body.rstrip() + TRUNCATED))
     return card
+
+
+def payload(message: Message) -> dict:
+    """What the webhook is sent: the `fitted_card`."""
+    return fitted_card(message)
 
 
 def _encoded(payload: dict) -> bytes:

@@ -54,17 +54,21 @@ def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | N
     require(config, *REQUIRED)
     parts = parts or Parts()
     if not parts.done("card"):
-        color = _COLORS.get(message.severity, "info")
-        content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-        _post(
-            http, config, {"msgtype": "markdown", "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link)}}
-        )
+        _post(http, config, payload(message))
         parts.mark("card")
     numbers = mobiles(message.mentions)
     if numbers and not parts.done("mentions"):
         _post(http, config, mention_payload(message, numbers))
         parts.mark("mentions")
     return Sent()
+
+
+def payload(message: Message) -> dict:
+    """The card: the markdown message, its title in the severity's colour, within ``MAX_BYTES``. (A page's
+    mention is a second message, `mention_payload`.)"""
+    color = _COLORS.get(message.severity, "info")
+    content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
+    return {"msgtype": "markdown", "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link)}}
 
 
 def requests(message: Message, parts: Parts) -> int:

@@ -1,0 +1,111 @@
+"""A job's message for one channel type, and the template preview, which shows what that type is sent.
+
+`message` is the one place a rendered template becomes a `Message` (title, body, a dry run's diff split out as
+code, approval buttons, mentions); the sender (`NotifyService.message`) and the preview both build with it, and
+the preview's ``payload`` is the channel module's own ``payload(message)``, the function its ``send`` sends.
+"""
+
+from collections.abc import Sequence
+from types import ModuleType
+
+from pagerless.domain.errors import ValidationError
+from pagerless.notify import context as contexts
+from pagerless.notify import reach, render
+from pagerless.notify.channels import channel_module
+from pagerless.notify.channels.base import Mention, Message
+from pagerless.observability import logger
+from pagerless.outbox.jobs import EVENTS, NotifyJob
+
+
+def message(
+    job: NotifyJob,
+    module: ModuleType,
+    template: dict,
+    ctx: dict,
+    *,
+    page: bool = False,
+    mentions: Sequence[Mention] = (),
+    fallback: dict | None = None,
+) -> Message:
+    """``job`` as a channel of ``module`` shows it, with ``template``. ``page``: a page's direct message (its one
+    button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
+    render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
+    template's `ValidationError` is raised (the preview shows it)."""
+    try:
+        title, body = render.render(template, ctx, module.escape)
+    except Exception as exc:  # noqa: BLE001 — whatever a broken custom template raises
+        if fallback is None:
+            raise
+        logger().warning(
+            "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
+        )
+        template = fallback
+        title, body = render.render(template, ctx, module.escape)
+    code = render.split_code(template, ctx, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
+    approval = decision = None
+    if job.event == "approval.requested" and ctx.get("approval_id"):
+        approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}
+        # no live buttons on a dead approval
+        decision = contexts.decided_already(job.incident_id, ctx["approval_id"])
+    if job.event == "approval.decided":
+        decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
+    actions = ("approve", "reject", "acknowledge")
+    if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
+        approval = {
+            "approval_id": str(ctx.get("approval_id") or ""),
+            "incident_id": job.incident_id,
+            "workspace": job.workspace,
+        }
+        actions = ("acknowledge",)
+    named = reach.mentioned(module, mentions) if job.event == "escalation.page" and not page else ()
+    return Message(
+        event=job.event,
+        title=title,
+        body=body,
+        severity=str(ctx.get("severity") or "info"),
+        link=ctx.get("link"),
+        approval=approval,
+        decision=decision,
+        labels=ctx.get("labels") or {},
+        actions=actions,
+        mentions=named,
+        code=code,
+    )
+
+
+def preview(
+    templates,
+    workspace: str,
+    channel_type: str,
+    event: str,
+    *,
+    language: str = "en",
+    title_template: str | None = None,
+    body_template: str | None = None,
+    incident_id: str | None = None,
+    data: dict | None = None,
+) -> dict:
+    """What a channel of ``channel_type`` is sent for ``event`` (a group message: no page's mentions), with the
+    workspace's template (or the built-in one) or the one being tried: ``title`` and ``body``, the template's
+    text as rendered for the channel, and ``payload``, the request body the channel sends, but for what its own
+    config adds (its destination, a signature). ``templates``: the workspace's `TemplateService`."""
+    module = channel_module(channel_type)
+    if event not in EVENTS:
+        raise ValidationError(f"unknown event {event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
+    template = templates.choose(workspace, module.TYPE, event, language)
+    if title_template is not None or body_template is not None:
+        template = {
+            **template,
+            "title_template": title_template or template["title_template"],
+            "body_template": body_template or template["body_template"],
+        }
+    job = NotifyJob(workspace=workspace, event=event, incident_id=incident_id, data=data or {})
+    shown = message(job, module, template, contexts.build(job))
+    return {
+        "channel_type": module.TYPE,
+        "event": event,
+        "template_id": template.get("id"),
+        "title": shown.title,
+        "body": shown.body,
+        "payload": module.payload(shown),
+    }
