@@ -4,11 +4,13 @@ resolves the same endpoint in every partition as with botocore's full data, and 
 is unknown."""
 
 import importlib.util
+import json
 import re
 import shutil
 from pathlib import Path
 
 import botocore
+import botocore.awsrequest
 import botocore.loaders
 import botocore.session
 import pytest
@@ -74,3 +76,47 @@ def test_kept_clients_resolve_as_with_the_full_data_and_others_are_unknown(tmp_p
         with pytest.raises(UnknownServiceError):
             trimmed.create_client(service, region_name="us-east-1")
     assert (data / "endpoints.json").stat().st_size < (full / "endpoints.json").stat().st_size / 10
+
+
+def test_kept_models_are_botocores_less_their_documentation_and_send_the_same_requests(tmp_path):
+    script = _script()
+    full = Path(botocore.__file__).parent / "data"
+    data = tmp_path / "python" / "botocore" / "data"
+    shutil.copytree(full, data, ignore=lambda d, names: [n for n in names if Path(d) == full and n in {"s3", "ec2"}])
+
+    script.trim(tmp_path / "python")
+
+    # Every kept model is botocore's, less its documentation strings (and its examples are gone)
+    ours, theirs = (
+        botocore.loaders.Loader(extra_search_paths=[str(data)], include_default_search_paths=False),
+        (botocore.loaders.Loader()),
+    )
+    for service in sorted(script.SERVICES):
+        model = ours.load_service_model(service, "service-2")
+        assert model == script.without_documentation(theirs.load_service_model(service, "service-2")), service
+        assert '"documentation"' not in json.dumps(model)
+    assert not list(data.glob("*/*/examples-1.json"))
+    # A client made from the trimmed data sends what one made from botocore's own sends, byte for byte
+    sent = {}
+    for name, session in (("ours", _session(data)), ("theirs", _session(None))):
+        client = session.create_client("dynamodb", region_name="us-east-1")
+
+        def capture(request, name=name, **_):
+            sent[name] = (request.url, request.headers["X-Amz-Target"], request.body)
+            return botocore.awsrequest.AWSResponse(request.url, 200, {}, _Raw(b"{}"))
+
+        client.meta.events.register("before-send.dynamodb.PutItem", capture)
+        client.put_item(
+            TableName="t",
+            Item={"pk": {"S": "a"}, "n": {"N": "1"}, "m": {"M": {"l": {"L": [{"BOOL": True}]}}}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+    assert sent["ours"] == sent["theirs"]
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_):
+        yield self.body
