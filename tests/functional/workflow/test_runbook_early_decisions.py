@@ -61,17 +61,17 @@ def decides_early(api):
 
     def arm(key: str, approve: bool, moment: str) -> list:
         armed.append((key, approve, moment))
-        for events in hooked:
+        for emitter in hooked:
             for operation in ("PutItem", "UpdateItem"):
-                events.register(f"before-parameter-build.dynamodb.{operation}", note)
-                events.register(f"after-call.dynamodb.{operation}", decide)
+                emitter.register(f"before-parameter-build.dynamodb.{operation}", note)
+                emitter.register(f"after-call.dynamodb.{operation}", decide)
         return answers
 
     yield arm
-    for events in hooked:
+    for emitter in hooked:
         for operation in ("PutItem", "UpdateItem"):
-            events.unregister(f"before-parameter-build.dynamodb.{operation}", note)
-            events.unregister(f"after-call.dynamodb.{operation}", decide)
+            emitter.unregister(f"before-parameter-build.dynamodb.{operation}", note)
+            emitter.unregister(f"after-call.dynamodb.{operation}", decide)
 
 
 @pytest.mark.parametrize("moment", ["stored", "parked"], ids=["before-the-park", "after-the-park"])
