@@ -141,6 +141,45 @@ def test_a_decider_that_died_after_its_send_is_told_by_the_sweep_once(
     assert _undelivered_index() == [] and _sweep(runtime) == []
 
 
+def test_a_decision_its_dead_decider_sent_is_not_marked_expired_by_the_sweep_near_the_deadline(
+    sandbox, scenario, api, operator_key, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+
+    # Given an incident whose approval's deadline is near from the start (every refusal reads as a timeout)
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "20")
+    settings.reset()
+    opened = open_incident(scenario).id
+    wait_for_status(opened, "awaiting_approval")
+    _cards(runtime, "approval.decided")
+
+    # And an approval Step Functions took, whose decider died before the write that clears its mark
+    def die_before_the_clear(params, **_) -> None:
+        if str(params.get("UpdateExpression", "")).startswith("REMOVE") and "undelivered" in json.dumps(params):
+            raise _Crash
+
+    client_events = ApprovalRecord._get_connection().connection.client.meta.events
+    client_events.register("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
+    try:
+        response = api.post(f"/api/incidents/{opened}/approve", json={"comment": "go"}, headers=auth(operator_key))
+    finally:
+        client_events.unregister("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
+    assert response.status_code == 500, response.text
+    assert wait_for_status(opened, "resolved", "escalated", settled=True) == "resolved", timeline_types(opened)
+    # When the approval sweep sends it and Step Functions refuses the used token, near the deadline
+    _grace(monkeypatch, 0)
+    [swept] = _sweep(runtime)
+    # Then the decision stands, told once; nothing says expired
+    assert (swept["decision"], swept["delivered"]) == ("approved", "refused")
+    [approval] = ApprovalRepository().for_incident(opened, consistent=True)
+    assert approval.status == "approved", approval.note
+    assert incident(opened).approval["status"] == "approved"
+    assert timeline_types(opened).count("approved") == 1 and "approval_expired" not in timeline_types(opened)
+    assert [d["data"]["decision"] for d in _cards(runtime, "approval.decided")] == ["approved"]
+    assert _undelivered_index() == [] and _sweep(runtime) == []
+
+
 def test_a_rejection_whose_decider_died_is_delivered_as_a_rejection(
     dies_after_deciding, sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
