@@ -13,7 +13,9 @@ holds, as its decider would have sent it, and what the decider
 does after the send follows: the timeline entry and the cards (``tell_decided``) or the runbook
 job's wake (``wake``), each written once whoever does it first, so a decider that was merely slow
 adds nothing. A token Step Functions refuses follows ``approval_tokens``' rules: near the deadline
-the wait timed out and the approval is marked expired; well before, the decision stands (the
+the wait timed out and the approval is marked expired, unless the execution's history says the task
+took a decision (its decider died after its send, before it cleared the mark: a used token is
+refused as a timed-out one is); well before, the decision stands (the
 workflow took it already, or the attempt that waits now takes it from the record) and is told as
 above. Step Functions refuses a token another sender's decision used as it refuses one whose wait
 timed out, so the claim is what tells them apart: a decider whose send is refused after the sweep's
@@ -68,9 +70,9 @@ def _deliver(record: Approval, repository: ApprovalRepository, sfn) -> str:
             repository=repository,
         )
     except approval_tokens.TokenRefused as refused:
-        if not approval_tokens.refusal_is_timeout(record, utcnow()):
-            # the decision stands (the workflow took it already, or the attempt that waits now takes it
-            # from the record): told as its decider tells it then, once
+        if not approval_tokens.refusal_is_timeout(record, utcnow()) or approval_tokens.took_a_decision(record, sfn):
+            # the decision stands (the workflow took it already, its decider having died after its send,
+            # or the attempt that waits now takes it from the record): told as its decider tells it, once
             approval_tokens.refused_early(record, repository)
             _tell_decided(record)
             return "refused"
