@@ -8,10 +8,14 @@ nobody waits on any more), hands their decision to the new token. Either the dec
 is written first, by a condition on the approval's status, so exactly one of them answers the
 token that waits.
 
-Step Functions refuses a token whose task attempt is over, whatever ended it. Only a refusal near
-the approval's deadline means the wait timed out; one well before it means the attempt ended
-early (Step Functions is retrying the request, or the execution stopped for a restart), so the
-decision stands: the next attempt, or the restart's reconciler, takes it from the record.
+Step Functions refuses a token whose task attempt is over, whatever ended it, with the same error
+for a token a decision used as for a wait that timed out. Only a refusal near the approval's
+deadline may mean the wait timed out; one well before it means the attempt ended early (Step
+Functions is retrying the request, or the execution stopped for a restart), so the decision
+stands: the next attempt, or the restart's reconciler, takes it from the record. Near the deadline,
+a sender whose own mark is still in place (``ApprovalRepository.mark_expired``) knows nobody else
+sent to the token since it marked or claimed it; the approval sweep, which sends after a decider
+that may have died after its own send, asks the execution's history (``took_a_decision``).
 
 The write that records a decision (or hands it over) also marks it undelivered; ``deliver`` clears
 the mark once Step Functions took it, and a refusal well before the deadline clears it too (whoever
@@ -55,6 +59,41 @@ def answer(record: Approval, *, approve: bool, actor: str, comment: str = "", sf
             error=REJECTED_ERROR,
             cause=f"rejected by {actor}" + (f": {comment[:200]}" if comment else ""),
         )
+
+
+def took_a_decision(record: Approval, sfn=None) -> bool:
+    """Whether the execution's history says the task that held ``record``'s token ended with a
+    decision (it succeeded, or failed with the rejection) rather than by its timeout. Step Functions
+    refuses a token a decision used as it refuses one whose wait timed out (``TaskTimedOut``), and a
+    decider that died between its send and the write that clears its mark left no other trace of its
+    send. False when the history says otherwise or cannot be read (the execution is gone)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    sfn = sfn or step_functions.client()
+    chain: set[int] = set()  # the task's events: scheduled, started, submitted, ...
+    try:
+        for page in sfn.get_paginator("get_execution_history").paginate(executionArn=record.execution_arn):
+            for event in page["events"]:
+                if event["type"] == "TaskScheduled" and _holds(event, record.task_token):
+                    chain = {event["id"]}
+                elif event.get("previousEventId") in chain:
+                    if event["type"] == "TaskSucceeded":
+                        return True
+                    if event["type"] in ("TaskFailed", "TaskTimedOut"):
+                        return (event.get("taskFailedEventDetails") or {}).get("error") == REJECTED_ERROR
+                    chain.add(event["id"])
+    except (BotoCoreError, ClientError):
+        return False
+    return False
+
+
+def _holds(scheduled: dict, task_token: str) -> bool:
+    """Whether a TaskScheduled event is the task that was given ``task_token``."""
+    try:
+        parameters = json.loads(scheduled["taskScheduledEventDetails"]["parameters"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return (parameters.get("Payload") or {}).get("task_token") == task_token
 
 
 class TokenRefused(Exception):

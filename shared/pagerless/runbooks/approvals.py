@@ -53,6 +53,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
             if job.status != PARKED or job.correlation_key != asked.approval_id:
                 # the earlier attempt was cut short before it parked the job
                 _park(job, step, asked)
+                _wake_if_decided(job, asked)
             return {"approval_id": asked.approval_id}
         if status != vocab.EXPIRED:
             # the decider's process may have ended before it told the job: then this does
@@ -111,6 +112,7 @@ def request(job_id: str, *, task_token: str, execution_arn: str, timeout_seconds
                 "diff": checked["diff"],  # the step's own, not the incident's proposal's
             },
         )
+    _wake_if_decided(job, record)
     return {"approval_id": record.approval_id}
 
 
@@ -127,6 +129,16 @@ def _park(job: JobRecord, step, record: Approval) -> None:
         # Stopped while the approval was being requested: the stop stands, nobody is asked.
         expire(job, record.approval_id, note=f"the job was {job.status} before its approval was requested")
         raise JobFinishedError(f"job {job.job_id} is {job.status}")
+
+
+def _wake_if_decided(job: JobRecord, asked: Approval) -> None:
+    """The job is parked on ``asked`` now; a decision made before it was (the approval is stored, and
+    listed, a moment earlier) found no wait to end, so its ``wake`` changed nothing: it is told here.
+    ``wake`` is one conditional write on the parked job, so when the decider comes after the park,
+    it and this both try and the job's ``SignalReceived`` is written once either way."""
+    decided = ApprovalRepository().get(asked.incident_id, asked.approval_id)
+    if decided is not None and decided.status in (vocab.APPROVED, vocab.REJECTED):
+        wake(job, decided)
 
 
 def _asked_for_step(job: JobRecord) -> Approval | None:
@@ -151,7 +163,8 @@ def step_decision(job: JobRecord) -> Approval | None:
 def wake(job: JobRecord, record: Approval) -> bool:
     """The job, parked on ``record``, stops waiting now that it is decided; its event, the incident's
     timeline and the step's cards say who decided. Done once, by whoever moves the job off the wait
-    first (a conditional write): the decider, or the retried request that handed the decision over."""
+    first (a conditional write): the decider, the retried request that handed the decision over, the
+    approval sweep that delivered it, or the request that parked the job after the decision came."""
     if not JobRepository().update(
         job,
         status=RUNNING,

@@ -7,13 +7,14 @@ Functions at most once.
 
 An approved or rejected approval whose decision has not reached its token yet carries
 ``undelivered`` and ``undelivered_since``, the keys of the sparse, KEYS_ONLY ``undelivered`` index:
-set in the write that records the decision (or hands it over to a new token), removed once Step
-Functions took it (or refused it: see ``approval_tokens``). The scheduled `approval-sweep` reads
-only that index, so its cost follows the decisions undelivered now (docs/writes.md).
+set in the write that records the decision (or hands it over to a new token), stamped anew when
+the sweep takes its sending over (``claim``), removed once Step Functions took it (or refused it:
+see ``approval_tokens``). The scheduled `approval-sweep` reads only that index, so its cost follows
+the decisions undelivered now (docs/writes.md).
 """
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -237,6 +238,18 @@ class ApprovalRepository:
         approval.undelivered_since = None
         return True
 
+    def claim(self, approval: Approval) -> bool:
+        """The approval sweep takes the sending of ``approval``'s decision over from whoever marked it,
+        before it sends: the mark is stamped anew, so a sender refused after this one's send finds its
+        own stamp gone (see ``mark_expired``). False (``approval`` updated) if the status, the token or
+        the mark changed since ``approval`` was read: delivered, expired, handed over or claimed meanwhile."""
+        stamp = max(utcnow(), approval.undelivered_since + timedelta(microseconds=1))  # never the one it replaces
+        return _update(
+            approval,
+            [ApprovalRecord.undelivered_since.set(stamp)],
+            _unchanged(approval) & (ApprovalRecord.undelivered_since == approval.undelivered_since),
+        )
+
     def undelivered(self, before: datetime) -> list[Approval]:
         """The approvals whose decision was recorded (or handed over) before ``before`` and has not
         reached its token: a query of the sparse ``undelivered`` index, which holds only those, then a
@@ -256,12 +269,15 @@ class ApprovalRepository:
     def mark_expired(self, approval: Approval, note: str) -> bool:
         """After Step Functions refused a decided token (it timed out first): say so, keep who tried.
 
+        Only while the mark is the one this sender wrote or claimed (``approval.undelivered_since``):
+        Step Functions refuses a token that another sender's decision used as it refuses one whose wait
+        timed out, and every other sender marks (a hand-over) or claims (the sweep) before it sends.
         False (``approval`` updated) if a retried request took the decision over to its own token
-        meanwhile, or its decision was delivered meanwhile (the sweep sent it): the decision stands."""
+        meanwhile, or another sender delivered it or took its sending over: the decision stands."""
         return _update(
             approval,
             [*_status_is(approval.workspace, EXPIRED), ApprovalRecord.note.set(note), *_delivered()],
-            _unchanged(approval) & ApprovalRecord.undelivered_since.exists(),
+            _unchanged(approval) & (ApprovalRecord.undelivered_since == approval.undelivered_since),
         )
 
     def list(

@@ -8,13 +8,19 @@ would deliver it.
 The write that records the decision marks it undelivered (the approvals table's sparse
 ``undelivered`` index); every decision still marked longer than the grace
 (`PAGERLESS_WORKFLOW_APPROVAL_DELIVERY_GRACE_SECONDS`, longer than any decider's Lambda may run) is
-sent here to the token its record holds, as its decider would have sent it, and what the decider
+claimed (its mark stamped anew, one conditional write) and sent here to the token its record
+holds, as its decider would have sent it, and what the decider
 does after the send follows: the timeline entry and the cards (``tell_decided``) or the runbook
 job's wake (``wake``), each written once whoever does it first, so a decider that was merely slow
 adds nothing. A token Step Functions refuses follows ``approval_tokens``' rules: near the deadline
-the wait timed out and the approval is marked expired; well before, the decision stands (the
+the wait timed out and the approval is marked expired, unless the execution's history says the task
+took a decision (its decider died after its send, before it cleared the mark: a used token is
+refused as a timed-out one is); well before, the decision stands (the
 workflow took it already, or the attempt that waits now takes it from the record) and is told as
-above. A decision Step Functions did not take stays marked for the next sweep."""
+above. Step Functions refuses a token another sender's decision used as it refuses one whose wait
+timed out, so the claim is what tells them apart: a decider whose send is refused after the sweep's
+finds its own mark gone and leaves the decision standing, never marking it expired. A decision Step
+Functions did not take stays marked for the next sweep."""
 
 from datetime import datetime, timedelta
 
@@ -47,9 +53,12 @@ def sweep(sfn=None, now: datetime | None = None) -> list[dict]:
 
 def _deliver(record: Approval, repository: ApprovalRepository, sfn) -> str:
     """``sent``, ``expired`` (the wait had timed out), ``refused`` (an attempt that waits now takes it
-    from the record) or ``not sent`` (the next sweep tries again)."""
+    from the record), ``not sent`` (the next sweep tries again) or ``taken over`` (someone else wrote
+    first: see ``ApprovalRepository.claim``)."""
     if record.status not in (vocab.APPROVED, vocab.REJECTED):
         return "not decided"  # (an older version's leftover; nothing to send)
+    if not repository.claim(record):
+        return "taken over"  # delivered, expired or handed over meanwhile, or another sweep sends it
     approve = record.status == vocab.APPROVED
     try:
         approval_tokens.deliver(
@@ -61,9 +70,9 @@ def _deliver(record: Approval, repository: ApprovalRepository, sfn) -> str:
             repository=repository,
         )
     except approval_tokens.TokenRefused as refused:
-        if not approval_tokens.refusal_is_timeout(record, utcnow()):
-            # the decision stands (the workflow took it already, or the attempt that waits now takes it
-            # from the record): told as its decider tells it then, once
+        if not approval_tokens.refusal_is_timeout(record, utcnow()) or approval_tokens.took_a_decision(record, sfn):
+            # the decision stands (the workflow took it already, its decider having died after its send,
+            # or the attempt that waits now takes it from the record): told as its decider tells it, once
             approval_tokens.refused_early(record, repository)
             _tell_decided(record)
             return "refused"
