@@ -106,3 +106,34 @@ def test_running_escalations_written_before_the_running_keys_are_found_by_one_lo
     system_reads.clear()
     assert _running() == [(opened.id, reopen)]
     assert _scans(system_reads) == []
+
+
+def test_an_escalation_writes_the_sweeps_index_when_it_is_written_starts_and_ends(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.incidents.escalations import finish
+    from pagerless.local.write_meter import WriteMeter
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident nobody was paged for, then a policy that covers it
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", timeout=120, settled=True)
+    oncall(delays=(30, 30, 30))
+    index = f"{runtime.provisioned.tables['SystemTable']}.sweeps"
+    meter = WriteMeter().install()
+    try:
+        # When its escalation starts (its record written, then its execution stored) and is then stopped
+        with meter.measure("start"):
+            record = start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
+        pages.wait_for("0-0")
+        with meter.measure("end"):
+            assert finish(escalation(opened.id), "stopped", "acknowledged")
+    finally:
+        meter.uninstall()
+    # Then its entry enters the index with its record, moves to the running kind when it starts (a key
+    # change: a delete and a put) and leaves it when it ends
+    assert record.execution_arn and escalation(opened.id).status == "stopped"
+    assert meter.costs["start"].tables[index]["writes"] == 3, meter.costs["start"].as_dict()
+    assert meter.costs["end"].tables[index]["writes"] == 1, meter.costs["end"].as_dict()
+    assert _running() == []
