@@ -70,8 +70,9 @@ def mentions(workspace: str, targets: list[dict], at: datetime | None = None) ->
     an id Teams cannot resolve in the channel's tenant reaches nobody), so the identity is one of their ``teams``
     contacts: the first that is a sign-in name or an object ID (`is_teams_identity`: a malformed one, which the
     people API refuses but a restored or migrated table may hold, is skipped for the next), else none (the card
-    names them by their email)."""
-    from pagerless.people.service import PeopleService, is_teams_identity, resolve_contacts
+    names them by their email). A stored phone that is not one (`is_phone`) is skipped the same way: a group robot
+    cannot mention by it, and it must not count as reaching them."""
+    from pagerless.people.service import PeopleService, is_phone, is_teams_identity, resolve_contacts
 
     people = PeopleService()
     out: list[Mention] = []
@@ -79,7 +80,7 @@ def mentions(workspace: str, targets: list[dict], at: datetime | None = None) ->
         person = people.find(workspace, person_id)
         if person is not None:
             contacts = resolve_contacts(person)
-            phones = tuple(dict.fromkeys(contacts["phone"]))
+            phones = tuple(dict.fromkeys(p for p in contacts["phone"] if is_phone(p)))
             teams = next((t for t in contacts["teams"] if is_teams_identity(t)), None)
             out.append(Mention(person.id, person.name, phones, person.email or None, teams))
     return out

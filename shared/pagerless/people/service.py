@@ -66,6 +66,11 @@ def is_teams_identity(value: str) -> bool:
     return bool(_EMAIL.match(value) or _GUID.match(value))
 
 
+def is_phone(value: str) -> bool:
+    """Whether ``value`` is a phone number as the people API takes it (digits, spaces, dashes, brackets, a leading +)."""
+    return bool(_PHONE.match(value))
+
+
 def resolve_contacts(person: Person) -> dict[str, list[str]]:
     """Every address of a person by kind; the email field is always the first email."""
     resolved: dict[str, list[str]] = {kind: [] for kind in CONTACT_KINDS}
@@ -134,10 +139,13 @@ class PeopleService:
         record = self.repository.get(_pk(person_id), PERSON_SK)
         if record is None or record.workspace != workspace:
             raise NotFoundError(f"person {person_id} not found")
-        merged = {**(record.data or {}), **{k: v for k, v in changes.items() if v is not None}}
-        fields = _validated(**merged)
-        previous = (record.data or {}).get("email", "")
-        moved = fields["email"].lower() != previous.lower()
+        # only what the caller sends is checked: a stored value it leaves alone is kept as it is, even one the
+        # API now refuses (a restored or migrated table, an older version's looser checks), and the code that
+        # uses it skips an invalid one (`is_teams_identity`, `is_phone`)
+        stored = record.data or {}
+        fields = {**stored, **_validated(**{k: v for k, v in changes.items() if v is not None})}
+        previous = stored.get("email", "")
+        moved = fields.get("email", "").lower() != previous.lower()
         if moved:
             self._claim_email(workspace, fields["email"], person_id)
         record.data = fields
@@ -196,20 +204,45 @@ def _person(record: PeopleRecord) -> Person:
     )
 
 
-def _validated(*, name: str, email: str, timezone: str, role: str, contacts: list) -> dict:
-    errors = []
+def _validated(**fields) -> dict:
+    """The given fields, checked and cleaned (a change checks only what it changes); a ValidationError
+    names every field that is not valid."""
+    errors: list[dict] = []
+    clean = {name: _CHECKS[name](value, errors) for name, value in fields.items()}
+    if errors:
+        raise ValidationError("the person is not valid", details=errors)
+    return clean
+
+
+def _name(name: str, errors: list[dict]) -> str:
     name = (name or "").strip()
     if not name or len(name) > 200:
         errors.append({"field": "name", "message": "1 to 200 characters"})
+    return name
+
+
+def _email(email: str, errors: list[dict]) -> str:
     email = (email or "").strip()
     if not _EMAIL.match(email) or len(email) > 254:
         errors.append({"field": "email", "message": "not an email address"})
+    return email
+
+
+def _timezone(timezone: str, errors: list[dict]) -> str:
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database ("America")
         errors.append({"field": "timezone", "message": f"unknown IANA timezone {timezone!r}"})
+    return timezone
+
+
+def _role(role: str, errors: list[dict]) -> str:
     if role not in {r.value for r in PERSON_ROLES}:
         errors.append({"field": "role", "message": "viewer, operator or admin"})
+    return role
+
+
+def _contacts(contacts: list, errors: list[dict]) -> list[dict]:
     clean_contacts = []
     for index, contact in enumerate(contacts):
         kind, value = (
@@ -222,12 +255,13 @@ def _validated(*, name: str, email: str, timezone: str, role: str, contacts: lis
                     "message": f"kind is one of {', '.join(CONTACT_KINDS)}; value is 1 to 200 characters",
                 }
             )
-        elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not _PHONE.match(value):
+        elif kind == "email" and not _EMAIL.match(value) or kind == "phone" and not is_phone(value):
             errors.append({"field": f"contacts[{index}]", "message": f"not a valid {kind}"})
         elif kind == "teams" and not is_teams_identity(value):
             errors.append({"field": f"contacts[{index}]", "message": _TEAMS_FORMS})
         else:
             clean_contacts.append({"kind": kind, "value": value})
-    if errors:
-        raise ValidationError("the person is not valid", details=errors)
-    return {"name": name, "email": email, "timezone": timezone, "role": role, "contacts": clean_contacts}
+    return clean_contacts
+
+
+_CHECKS = {"name": _name, "email": _email, "timezone": _timezone, "role": _role, "contacts": _contacts}

@@ -19,12 +19,14 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
-from pagerless.store.sweeps import ESCALATION, Sweeps
+from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
 # the system item that says the escalations a version without the `sweeps` index left waiting have their keys
 UNSTARTED_KEYED = ("migration", "system.sweeps.escalation")
+# the one that says the escalations a version without the running keys left running have their keys
+RUNNING_KEYED = ("migration", "system.sweeps.escalation-running")
 
 
 def _overrides_pk(workspace: str, schedule_id: str) -> str:
@@ -141,14 +143,19 @@ class EscalationRecord(BaseModel):
     reason = UnicodeAttribute(default="")
     started_at = UTCDateTimeAttribute(default=utcnow)
     ended_at = UTCDateTimeAttribute(null=True)
-    # ESCALATION and when its record was written, until its execution is stored: the escalation
-    # sweep's entry in the system table's sparse `sweeps` index (set_arn, hand_over, finish remove them)
+    # while it runs, its entry in the system table's sparse `sweeps` index, with when its record was written:
+    # ESCALATION until its execution is stored (the escalation sweep's), then RUNNING_ESCALATION (set_arn,
+    # hand_over); finish, the one write that ends it, removes them. The reconciler reads both kinds (`running`)
     sweep = UnicodeAttribute(null=True)
     sweep_since = UTCDateTimeAttribute(null=True)
     by_sweep = Sweeps()
 
 
-_STARTED = (EscalationRecord.sweep.remove(), EscalationRecord.sweep_since.remove())
+_UNKEYED = (EscalationRecord.sweep.remove(), EscalationRecord.sweep_since.remove())
+
+
+def _keyed(kind: str, record: EscalationRecord) -> tuple:
+    return (EscalationRecord.sweep.set(kind), EscalationRecord.sweep_since.set(record.started_at))
 
 
 class EscalationRepository:
@@ -173,25 +180,29 @@ class EscalationRepository:
         return list(EscalationRecord.query(f"escalation#{incident_id}", consistent_read=True))
 
     def set_arn(self, record: EscalationRecord, arn: str) -> bool:
-        """Store the ARN of the escalation's execution; False if a concurrent start stored it first."""
-        try:
-            record.update(
-                actions=[EscalationRecord.execution_arn.set(arn), *_STARTED],
-                condition=EscalationRecord.execution_arn.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        """Store the ARN of the escalation's execution (a running one moves to the reconciler's entries of
+        `sweeps`; one stopped or ended meanwhile gets none); False if a concurrent start stored it first."""
+        unstarted = EscalationRecord.execution_arn.does_not_exist()
+        if self._update(
+            record,
+            [EscalationRecord.execution_arn.set(arn), *_keyed(RUNNING_ESCALATION, record)],
+            unstarted & (EscalationRecord.status == "running"),
+        ):
+            return True
+        return self._update(record, [EscalationRecord.execution_arn.set(arn), *_UNKEYED], unstarted)
 
     def running(self) -> list[EscalationRecord]:
-        """Every escalation still running, of every incident (a full scan; the reconciler's)."""
-        return list(
-            EscalationRecord.scan(
-                EscalationRecord.pk.startswith("escalation#") & (EscalationRecord.status == "running")
-            )
-        )
+        """Every escalation still running, of every incident: the reconciler's. A query of the sparse `sweeps`
+        index for the two kinds only a running escalation has (waiting for its execution, or with it), each
+        read back whole and consistently (the index is eventually consistent and KEYS_ONLY), after the one
+        look for those a version without the running keys left (`key_running`)."""
+        self.key_running()
+        keys = [
+            *EscalationRecord.by_sweep.query(ESCALATION),
+            *EscalationRecord.by_sweep.query(RUNNING_ESCALATION),
+        ]
+        found = (self.get(key.pk.removeprefix("escalation#"), key.sk) for key in keys)
+        return [record for record in found if record is not None and record.status == "running"]
 
     def awaiting_start(self, before: datetime) -> list[EscalationRecord]:
         """Escalations written before ``before`` that still have no execution (a query of the sparse
@@ -205,33 +216,46 @@ class EscalationRepository:
         """Once per table: give the sweep keys to the escalations a version without the `sweeps` index
         left running without an execution, so that `awaiting_start` finds them; one full scan of the
         system table, then a system item says it is done. The number of escalations it keyed."""
-        if SystemRepository().get(*UNSTARTED_KEYED) is not None:
+        return self._key_once(UNSTARTED_KEYED, EscalationRecord.execution_arn.does_not_exist())
+
+    def key_running(self) -> int:
+        """Once per table: give their keys to the escalations a version without them left running (with an
+        execution: ``RUNNING_ESCALATION``; without: ``ESCALATION``), so that `running` finds them; one full
+        scan of the system table, then a system item says it is done. The number of escalations it keyed."""
+        return self._key_once(RUNNING_KEYED)
+
+    def _key_once(self, done: tuple[str, str], which=None) -> int:
+        if SystemRepository().get(*done) is not None:
             return 0
-        waiting = (
+        keyless = (
             EscalationRecord.pk.startswith("escalation#")
             & (EscalationRecord.status == "running")
-            & EscalationRecord.execution_arn.does_not_exist()
             & EscalationRecord.sweep.does_not_exist()
         )
         keyed = 0
-        for record in EscalationRecord.scan(waiting):
-            try:  # conditional: one started, stopped or ended since the scan read it is left as it is
-                record.update(
-                    actions=[
-                        EscalationRecord.sweep.set(ESCALATION),
-                        EscalationRecord.sweep_since.set(record.started_at),
-                    ],
-                    condition=(EscalationRecord.status == "running")
-                    & EscalationRecord.execution_arn.does_not_exist()
-                    & EscalationRecord.sweep.does_not_exist(),
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
-            else:
-                keyed += 1
-        SystemRepository().put(*UNSTARTED_KEYED, {"keyed": keyed})
+        for record in EscalationRecord.scan(keyless if which is None else keyless & which):
+            started = record.execution_arn is not None
+            arn = (
+                EscalationRecord.execution_arn.exists() if started else EscalationRecord.execution_arn.does_not_exist()
+            )
+            # conditional: one started, stopped, ended or keyed since the scan read it is left as it is
+            condition = (EscalationRecord.status == "running") & arn & EscalationRecord.sweep.does_not_exist()
+            keyed += self._update(
+                record, list(_keyed(RUNNING_ESCALATION if started else ESCALATION, record)), condition
+            )
+        SystemRepository().put(*done, {"keyed": keyed})
         return keyed
+
+    @staticmethod
+    def _update(record: EscalationRecord, actions: list, condition) -> bool:
+        """One conditional update of ``record``; False if its condition failed."""
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
@@ -241,7 +265,7 @@ class EscalationRepository:
                 actions=[
                     EscalationRecord.execution_name.set(name),
                     EscalationRecord.execution_arn.set(arn),
-                    *_STARTED,
+                    *_keyed(RUNNING_ESCALATION, record),
                 ],
                 condition=EscalationRecord.status == "running",
             )
@@ -276,7 +300,7 @@ class EscalationRepository:
                     EscalationRecord.status.set(status),
                     EscalationRecord.reason.set(reason[:500]),
                     EscalationRecord.ended_at.set(utcnow()),
-                    *_STARTED,
+                    *_UNKEYED,
                 ],
                 condition=EscalationRecord.status == "running",
             )

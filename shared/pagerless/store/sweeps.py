@@ -1,8 +1,10 @@
 """The system table's `sweeps` index, and the flap markers in it.
 
-`sweeps` is sparse and KEYS_ONLY: only an item a scheduled sweep has to look at carries `sweep` (its
-kind) and `sweep_since`: an escalation still waiting for its execution (``ESCALATION``,
-`store.oncall.EscalationRecord`) and the marker of an incident flapping now (``FLAP``, `FlapMarker`).
+`sweeps` is sparse and KEYS_ONLY: only an item a scheduled sweep (or the restart reconciler) has to look
+at carries `sweep` (its kind) and `sweep_since`: an escalation still waiting for its execution
+(``ESCALATION``, `store.oncall.EscalationRecord`), an escalation running with its execution
+(``RUNNING_ESCALATION``: the reconciler's, which reads both escalation kinds) and the marker of an incident
+flapping now (``FLAP``, `FlapMarker`).
 One index for both because a stack update can create at most one GSI per table (docs/writes.md).
 
 A flap marker (pk ``flap``, sk the incident's id) exists while its incident is marked flapping and not
@@ -24,7 +26,7 @@ from pagerless.domain.incidents import IncidentStatus
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incident_records import IncidentRecord
 
-ESCALATION, FLAP = "escalation", "flap"  # the kinds of `sweep`
+ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
 
 
 class Sweeps(GlobalSecondaryIndex):
@@ -34,7 +36,7 @@ class Sweeps(GlobalSecondaryIndex):
         index_name = "sweeps"
         projection = KeysOnlyProjection()
 
-    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION or FLAP
+    sweep = UnicodeAttribute(hash_key=True)  # the kind: ESCALATION, RUNNING_ESCALATION or FLAP
     sweep_since = UTCDateTimeAttribute(range_key=True)
 
 

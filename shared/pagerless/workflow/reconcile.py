@@ -20,7 +20,9 @@ twice:
 | diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
 
 Every escalation still paging (`pagerless.oncall.engine.resume`) gets a new execution that pages the
-step after the last one it paged when that step falls due, at once if it is overdue.
+step after the last one it paged when that step falls due, at once if it is overdue; they are read
+from the system table's sparse `sweeps` index, which holds only running escalations
+(`EscalationRepository.running`, docs/writes.md).
 """
 
 import json

@@ -496,6 +496,33 @@ def test_a_person_reached_only_by_a_group_mention_is_not_unreachable(api, notify
     assert entry["data"]["person_ids"] == [erin.id]
 
 
+def test_a_stored_phone_that_is_not_one_is_not_mentioned_and_does_not_count_as_reaching(
+    api, notify_env, admin_key, vendors
+):
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.store.people import PERSON_SK, PeopleRepository
+
+    dana, erin = _dana_and_erin()
+    # Given Erin's stored contacts hold a phone that is not one (left by a restore of the table, or an older
+    # version's looser checks: the people API refuses it)
+    repository = PeopleRepository()
+    record = repository.get(f"person#{erin.id}", PERSON_SK)
+    record.data = {**record.data, "contacts": [{"kind": "phone", "value": "ask the front desk"}]}
+    repository.replace(record)
+    ding = _signed_ding_channel(api, admin_key, vendors)
+    incident = save_incident()
+    # When a page to the DingTalk group names Dana and Erin, with no email channel
+    targets = [{"kind": "channel", "id": ding["id"]}, {"kind": "person", "id": dana.id}]
+    enqueue(_page(incident.id, targets + [{"kind": "person", "id": erin.id}]))
+    notify_env.poller.drain()
+    # Then the group mentions Dana's number only: no mention of a "number" DingTalk cannot resolve
+    [request] = vendors.to("/robot/send")
+    assert request.body["at"] == {"atMobiles": ["13800138000"], "isAtAll": False}
+    # And Erin, whom nothing reached, is on the timeline as unreachable
+    [entry] = _unreachable(api, admin_key, incident.id)
+    assert entry["data"]["person_ids"] == [erin.id]
+
+
 def test_a_group_mention_that_was_not_delivered_does_not_count_as_reaching(api, notify_env, admin_key, vendors):
     from pagerless.outbox.jobs import enqueue
 

@@ -219,3 +219,51 @@ def test_a_malformed_teams_identity_is_refused_on_a_change_too(api, admin_key):
     assert patched.status_code in (400, 422) and patched.json()["error"]["code"] == "VALIDATION_ERROR"
     assert [d["field"] for d in patched.json()["error"]["details"]] == ["contacts[0]"]
     assert api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).json()["contacts"] == ALICE["contacts"]
+
+
+def _stored_with_contacts(person_id: str, contacts: list[dict]) -> None:
+    """The person's stored contacts replaced as they are, unchecked: what a restore of the table, a migration
+    that wrote it or an older version with looser checks can leave behind."""
+    from pagerless.store.people import PERSON_SK, PeopleRepository
+
+    repository = PeopleRepository()
+    record = repository.get(f"person#{person_id}", PERSON_SK)
+    record.data = {**record.data, "contacts": contacts}
+    repository.replace(record)
+
+
+def test_a_change_of_other_fields_keeps_stored_contacts_the_api_now_refuses(api, admin_key):
+    # Given Alice's stored contacts hold a Teams identity that is not one and a phone that is not one (left by a
+    # restore), next to a valid Slack user
+    alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()
+    stored = [
+        {"kind": "teams", "value": "Alice Chen"},
+        {"kind": "phone", "value": "ask the front desk"},
+        {"kind": "slack", "value": "T0CAG1234/U0G9QF9C6"},
+    ]
+    _stored_with_contacts(alice["id"], stored)
+    # When an admin changes her name and role, and nothing else
+    patched = api.patch(
+        f"/api/people/{alice['id']}", json={"name": "Alice Chen-Wu", "role": "admin"}, headers=auth(admin_key)
+    )
+    # Then the change is made: what the admin did not send is not checked again, and is kept as it is stored
+    assert patched.status_code == 200, patched.text
+    read = api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).json()
+    assert (read["name"], read["role"], read["email"], read["timezone"]) == (
+        "Alice Chen-Wu",
+        "admin",
+        "alice@example.com",
+        "Asia/Shanghai",
+    )
+    assert read["contacts"] == stored
+    # And what the admin sends is still checked: the same malformed identity sent back is refused, naming it
+    refused = api.patch(f"/api/people/{alice['id']}", json={"contacts": stored}, headers=auth(admin_key))
+    assert refused.status_code in (400, 422) and refused.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert [d["field"] for d in refused.json()["error"]["details"]] == ["contacts[0]", "contacts[1]"]
+    assert api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).json()["contacts"] == stored
+    # And a change of a field the admin sends is checked too, with the malformed contacts left alone
+    bad_zone = api.patch(f"/api/people/{alice['id']}", json={"timezone": "Mars/Olympus"}, headers=auth(admin_key))
+    assert [d["field"] for d in bad_zone.json()["error"]["details"]] == ["timezone"]
+    # And replacing the contacts with valid ones works
+    fixed = api.patch(f"/api/people/{alice['id']}", json={"contacts": stored[2:]}, headers=auth(admin_key))
+    assert fixed.status_code == 200 and fixed.json()["contacts"] == stored[2:]

@@ -262,3 +262,24 @@ def oncall(runtime):
     from tests.functional.workflow.escalations import payments_oncall
 
     return payments_oncall
+
+
+@pytest.fixture
+def system_reads(runtime):
+    """The queries and scans of the system table the test's thread makes (the scheduled function runs
+    in it): their operation and index."""
+    import threading
+
+    from pagerless.store.oncall import EscalationRecord
+
+    table, thread, reads = runtime.provisioned.tables["SystemTable"], threading.get_ident(), []
+
+    def before(model, params, **_):
+        body = json.loads(params.get("body") or b"{}")
+        if threading.get_ident() == thread and model.name in ("Scan", "Query") and body.get("TableName") == table:
+            reads.append((model.name, body.get("IndexName")))
+
+    events = EscalationRecord._get_connection().connection.client.meta.events
+    events.register("before-call.dynamodb", before)
+    yield reads
+    events.unregister("before-call.dynamodb", before)

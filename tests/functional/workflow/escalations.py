@@ -6,6 +6,8 @@ import json
 from contextlib import contextmanager
 from datetime import date, time
 
+import pytest
+
 from tests.conftest import auth
 from tests.functional.workflow.conftest import (
     _SENDER,
@@ -251,3 +253,29 @@ def raise_through_the_alert_queue(scenario, runtime) -> None:
     )
     assert response.status_code == 202, response.text
     runtime.poller.drain()
+
+
+def left_unstarted(opened, change=None) -> None:
+    """After ``change`` (a resolve, an acknowledge), a start of the incident's escalation writes its
+    record and dies before its StartExecution: the record waits, running, without an execution."""
+    from pagerless.oncall.engine import start
+    from pagerless.store.incidents import IncidentRepository
+
+    if change is not None:
+        change()
+
+    def crash(params) -> None:
+        raise Crash
+
+    with before_escalation_starts(crash), pytest.raises(Crash):
+        start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
+    assert (escalation(opened.id).status, escalation(opened.id).execution_arn) == ("running", None)
+
+
+def without_sweep_keys(runtime, incident_id: str, generation: str = "1") -> None:
+    """What a version without the `sweeps` index leaves: the record running, no execution, no sweep keys."""
+    runtime.client("dynamodb").update_item(
+        TableName=runtime.provisioned.tables["SystemTable"],
+        Key={"pk": {"S": f"escalation#{incident_id}"}, "sk": {"S": generation}},
+        UpdateExpression="REMOVE sweep, sweep_since",
+    )

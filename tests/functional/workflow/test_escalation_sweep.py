@@ -11,12 +11,13 @@ import pytest
 from tests.functional.workflow.conftest import open_incident, timeline_types, wait_for_status
 from tests.functional.workflow.escalations import (
     PEOPLE,
-    Crash,
     before_escalation_starts,
     escalation,
+    left_unstarted,
     refuse_start,
     start_grace,
     unstarted_opening,
+    without_sweep_keys,
 )
 
 pytestmark = pytest.mark.functional
@@ -96,23 +97,6 @@ def _scheduled_sweep(runtime) -> list[dict]:
     return answer["result"]["started"]
 
 
-def _left_unstarted(opened, change=None) -> None:
-    """After ``change`` (a resolve, an acknowledge), a start of the incident's escalation writes its
-    record and dies before its StartExecution: the record waits, running, without an execution."""
-    from pagerless.oncall.engine import start
-    from pagerless.store.incidents import IncidentRepository
-
-    if change is not None:
-        change()
-
-    def crash(params) -> None:
-        raise Crash
-
-    with before_escalation_starts(crash), pytest.raises(Crash):
-        start(IncidentRepository().get(opened.id), generation="1", reason="incident opened")
-    assert (escalation(opened.id).status, escalation(opened.id).execution_arn) == ("running", None)
-
-
 @pytest.fixture
 def unpaged(fast_workflow, scenario, oncall, monkeypatch):
     """An incident handed to humans that nobody was paged for (no policy covered it when it opened),
@@ -135,7 +119,7 @@ def test_the_sweep_ends_the_unstarted_escalation_of_a_resolved_incident(unpaged,
         url = f"/api/incidents/{opened.id}/resolve"
         assert api.post(url, json={"note": "fixed by hand"}, headers=auth(operator_key)).status_code == 200
 
-    _left_unstarted(opened, resolve)
+    left_unstarted(opened, resolve)
     # When the scheduled escalation sweep runs
     swept = _scheduled_sweep(runtime)
     # Then it ends that escalation instead of starting it: nobody is paged for a resolved incident
@@ -159,7 +143,7 @@ def test_the_sweep_stops_the_unstarted_escalation_of_an_acknowledged_incident(
     def acknowledge() -> None:
         assert api.post(f"/api/incidents/{opened.id}/acknowledge", headers=auth(operator_key)).status_code == 200
 
-    _left_unstarted(opened, acknowledge)
+    left_unstarted(opened, acknowledge)
     # When the scheduled escalation sweep runs
     swept = _scheduled_sweep(runtime)
     # Then it stops that escalation instead of starting it: someone took the incident
@@ -176,7 +160,7 @@ def test_the_sweep_ends_an_unstarted_escalation_no_policy_covers_any_more(unpage
 
     opened, policy = unpaged
     # Given an escalation left unstarted, and then its policy deleted
-    _left_unstarted(opened)
+    left_unstarted(opened)
     OncallService().delete_policy("default", policy["id"])
     # When the scheduled escalation sweep runs
     swept = _scheduled_sweep(runtime)
@@ -189,44 +173,14 @@ def test_the_sweep_ends_an_unstarted_escalation_no_policy_covers_any_more(unpage
     assert pages.generations() == []
 
 
-@pytest.fixture
-def system_reads(runtime):
-    """The queries and scans of the system table the test's thread makes (the scheduled function runs
-    in it): their operation and index."""
-    import threading
-
-    from pagerless.store.oncall import EscalationRecord
-
-    table, thread, reads = runtime.provisioned.tables["SystemTable"], threading.get_ident(), []
-
-    def before(model, params, **_):
-        body = json.loads(params.get("body") or b"{}")
-        if threading.get_ident() == thread and model.name in ("Scan", "Query") and body.get("TableName") == table:
-            reads.append((model.name, body.get("IndexName")))
-
-    events = EscalationRecord._get_connection().connection.client.meta.events
-    events.register("before-call.dynamodb", before)
-    yield reads
-    events.unregister("before-call.dynamodb", before)
-
-
-def _without_sweep_keys(runtime, incident_id: str, generation: str = "1") -> None:
-    """What a version without the `sweeps` index leaves: the record running, no execution, no sweep keys."""
-    runtime.client("dynamodb").update_item(
-        TableName=runtime.provisioned.tables["SystemTable"],
-        Key={"pk": {"S": f"escalation#{incident_id}"}, "sk": {"S": generation}},
-        UpdateExpression="REMOVE sweep, sweep_since",
-    )
-
-
 def test_an_escalation_left_unstarted_by_a_version_without_sweep_keys_is_started_by_the_next_sweep(
     unpaged, pages, runtime, system_reads
 ):
     opened, _ = unpaged
     # Given an escalation an older version left unstarted (its start died): running, no execution,
     # and without the keys that put it in the `sweeps` index
-    _left_unstarted(opened)
-    _without_sweep_keys(runtime, opened.id)
+    left_unstarted(opened)
+    without_sweep_keys(runtime, opened.id)
     system_reads.clear()
     # When the scheduled escalation sweep runs for the first time
     swept = _scheduled_sweep(runtime)
