@@ -186,7 +186,11 @@ def test_a_token_step_functions_never_gave_is_invalid(runtime):
     arn = asks.start("waiting")
     asks.token()
     for token in ("not-a-token", "x" * 64):
-        assert _sends(asks.sfn, token) == {"success": "InvalidToken", "failure": "InvalidToken", "heartbeat": "InvalidToken"}
+        assert _sends(asks.sfn, token) == {
+            "success": "InvalidToken",
+            "failure": "InvalidToken",
+            "heartbeat": "InvalidToken",
+        }
     assert asks.status(arn) == "RUNNING" and not asks.holds(arn)
 
 
