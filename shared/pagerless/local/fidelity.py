@@ -128,14 +128,16 @@ def answer_each_token_once() -> None:
     """A task token takes one answer, while the task attempt it was given to waits, as on AWS.
 
     AWS (Step Functions API reference, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
-    "Errors") refuses a token with ``TaskTimedOut``, "the task token has either expired or the task
+    "Errors": docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html;
+    botocore raises ``TaskTimedOut``, "Task Timed Out: 'Provided task does not exist anymore'")
+    refuses a token with ``TaskTimedOut``, "the task token has either expired or the task
     associated with the token has already been closed", and one it never gave with ``InvalidToken``,
     "the provided token is not valid"; each attempt of a Task state has a token of its own. moto
     kept every token of a running execution open: a second SendTaskSuccess or SendTaskFailure was
-    taken (the last one won if the task had not read the first yet), a retried attempt got the
+    taken (and won, if the task had not read the first yet), a retried attempt got the
     token of the attempt before it (so it took that attempt's answer again), a SendTaskFailure to a
     finished execution was taken, and a SendTaskHeartbeat to a task without HeartbeatSeconds was
-    ``InvalidToken``. Here a token closes with its first answer, and when its attempt ends however
+    ``InvalidToken`` (it is taken here: there is no heartbeat clock to reset). Here a token closes with its first answer, and when its attempt ends however
     it ends (its answer read, its wait timed out, its Lambda failed); a retry gets a new token; a
     token of an execution that stopped or ended is closed. A send to a closed token is refused with
     ``TaskTimedOut``, one to a token no execution gave with ``InvalidToken``. (A token of an
@@ -154,7 +156,7 @@ def answer_each_token_once() -> None:
     def one_token_per_attempt(self, env):
         task = env.states.context_object.context_object_data.get("Task") or {}
         endpoint = env.callback_pool_manager.get(task["Token"]) if task.get("Token") else None
-        if endpoint is None:  # not a task that waits for a token
+        if endpoint is None or not self._is_integration_pattern():  # not a task that waits for a token
             return attempt(self, env)
         if getattr(endpoint, "_pagerless_attempted", False):  # a retry: its own token (a frame copies it)
             endpoint = env.callback_pool_manager.add(env.states.context_object.update_task_token())

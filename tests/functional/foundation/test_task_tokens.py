@@ -4,7 +4,7 @@ wait timed out, once its attempt was retried or its execution ended, every SendT
 SendTaskFailure and SendTaskHeartbeat with it is refused with ``TaskTimedOut`` ("the task
 associated with the token has already been closed"), and the execution goes on with the first
 answer; a token Step Functions never gave is ``InvalidToken``. moto took a second answer while the
-execution ran (the last one won if the task had not read the first yet), gave a retried attempt
+execution ran (and it won if the task had not read the first yet), gave a retried attempt
 the token of the attempt before it, and took a SendTaskFailure for a finished execution: two
 senders of one approval (a decider and the approval sweep, a retried request and a hand-over)
 passed here and failed on AWS.
