@@ -119,3 +119,84 @@ def keep_early_stops() -> None:
     ExecutionWorker._get_evaluation_environment = environment
     Program.eval = program
     ExecutionWorker._pagerless_early_stops = True
+
+
+_tokens = threading.Lock()
+
+
+def answer_each_token_once() -> None:
+    """A task token takes one answer, while the task attempt it was given to waits, as on AWS.
+
+    AWS (Step Functions API reference, SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat,
+    "Errors": docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskSuccess.html;
+    botocore raises ``TaskTimedOut``, "Task Timed Out: 'Provided task does not exist anymore'")
+    refuses a token with ``TaskTimedOut``, "the task token has either expired or the task
+    associated with the token has already been closed", and one it never gave with ``InvalidToken``,
+    "the provided token is not valid"; each attempt of a Task state has a token of its own. moto
+    kept every token of a running execution open: a second SendTaskSuccess or SendTaskFailure was
+    taken (and won, if the task had not read the first yet), a retried attempt got the
+    token of the attempt before it (so it took that attempt's answer again), a SendTaskFailure to a
+    finished execution was taken, and a SendTaskHeartbeat to a task without HeartbeatSeconds was
+    ``InvalidToken`` (it is taken here: there is no heartbeat clock to reset). Here a token closes with its first answer, and when its attempt ends however
+    it ends (its answer read, its wait timed out, its Lambda failed); a retry gets a new token; a
+    token of an execution that stopped or ended is closed. A send to a closed token is refused with
+    ``TaskTimedOut``, one to a token no execution gave with ``InvalidToken``. (A token of an
+    execution the local retention dropped is unknown here: ``InvalidToken``.)"""
+    from moto.stepfunctions.parser.api import InvalidToken, SendTaskFailureOutput, TaskTimedOut
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure, CallbackOutcomeSuccess
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if getattr(StepFunctionsParserBackend, "_pagerless_tokens_once", False):
+        return
+    attempt = StateTaskServiceCallback._evaluate_with_timeout
+
+    def one_token_per_attempt(self, env):
+        task = env.states.context_object.context_object_data.get("Task") or {}
+        endpoint = env.callback_pool_manager.get(task["Token"]) if task.get("Token") else None
+        if endpoint is None or not self._is_integration_pattern():  # not a task that waits for a token
+            return attempt(self, env)
+        if getattr(endpoint, "_pagerless_attempted", False):  # a retry: its own token (a frame copies it)
+            endpoint = env.callback_pool_manager.add(env.states.context_object.update_task_token())
+        endpoint._pagerless_attempted = True
+        try:
+            return attempt(self, env)
+        finally:
+            with _tokens:
+                endpoint._pagerless_closed = True
+
+    def open_endpoint(backend, token: str):
+        """The endpoint a task attempt waits on with ``token``, or the error AWS refuses it with."""
+        for execution in backend._get_executions():
+            env = execution.exec_worker.env if execution.exec_worker is not None else None
+            endpoint = env.callback_pool_manager.get(token) if env is not None else None
+            if endpoint is None:
+                continue
+            over = not env.is_running() or getattr(execution.exec_status, "value", None) != "RUNNING"
+            if over or getattr(endpoint, "_pagerless_closed", False) or endpoint.get_outcome() is not None:
+                raise TaskTimedOut("Task Timed Out: 'Provided task does not exist anymore'")
+            return endpoint
+        raise InvalidToken("Invalid Token: 'Invalid token'")
+
+    def send_task_success(self, task_token, outcome):
+        with _tokens:
+            endpoint = open_endpoint(self, task_token)
+            endpoint.notify(CallbackOutcomeSuccess(callback_id=task_token, output=outcome))
+
+    def send_task_failure(self, task_token, error=None, cause=None):
+        with _tokens:
+            endpoint = open_endpoint(self, task_token)
+            endpoint.notify(CallbackOutcomeFailure(callback_id=task_token, error=error, cause=cause))
+        return SendTaskFailureOutput()
+
+    def send_task_heartbeat(self, task_token):
+        with _tokens:
+            open_endpoint(self, task_token).notify_heartbeat()  # no HeartbeatSeconds: nothing to reset
+
+    StateTaskServiceCallback._evaluate_with_timeout = one_token_per_attempt
+    StepFunctionsParserBackend.send_task_success = send_task_success
+    StepFunctionsParserBackend.send_task_failure = send_task_failure
+    StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat
+    StepFunctionsParserBackend._pagerless_tokens_once = True

@@ -18,7 +18,12 @@ import boto3
 from pagerless import settings
 from pagerless.local import footprint, inprocess, moto_speedups, priority, state
 from pagerless.local import journal as wal
-from pagerless.local.fidelity import keep_early_stops, remember_valid_state_machines, serialize_dynamodb_writes
+from pagerless.local.fidelity import (
+    answer_each_token_once,
+    keep_early_stops,
+    remember_valid_state_machines,
+    serialize_dynamodb_writes,
+)
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
 from pagerless.local.pollers import SqsPoller, SqsSource
@@ -101,6 +106,7 @@ class LocalRuntime:
         serialize_dynamodb_writes()
         remember_valid_state_machines()
         keep_early_stops()
+        answer_each_token_once()
         moto_speedups.install()
         footprint.stop_instance_tracking()  # moto kept every model instance it made, item copies too
         self.provisioned = provision(self.template, session=self.session())

@@ -2,8 +2,8 @@
 second send near the approval's deadline: it refuses a token a decision used as it refuses one
 whose wait timed out (``TaskTimedOut``), so a decision that reached the workflow must not be
 recorded expired by whichever sender came second. The real `incident-response` ASL on the embedded
-AWS, against the sandbox cluster; the interleaving is made at the AWS boundary (botocore's event
-hooks), as in test_approval_delivery.py."""
+AWS (which refuses a used token as AWS does), against the sandbox cluster; the interleaving is made
+at the AWS boundary (botocore's event hooks), as in test_approval_delivery.py."""
 
 import json
 
@@ -15,15 +15,6 @@ from tests.functional.workflow.test_approval_delivery import _cards, _grace, _sw
 from tests.functional.workflow.test_approval_retries import _Crash
 
 pytestmark = pytest.mark.functional
-
-
-def _used_token():
-    """What Step Functions answers a send to a token whose task took a decision already: the same
-    error as for a wait that timed out (so the sender cannot tell the two apart from it)."""
-    from botocore.awsrequest import AWSResponse
-
-    error = {"Code": "TaskTimedOut", "Message": "Task Timed Out: 'Provided task does not exist anymore'"}
-    return AWSResponse("https://states.local/", 400, {}, None), {"Error": error, "ResponseMetadata": {}}
 
 
 def test_a_decision_the_sweep_sent_is_not_marked_expired_by_its_late_decider(
@@ -40,15 +31,17 @@ def test_a_decision_the_sweep_sent_is_not_marked_expired_by_its_late_decider(
     _cards(runtime, "approval.decided")
     _grace(monkeypatch, 0)
     # And an operator's approval stored by a slow request: before it sends, the sweep sends the decision
-    # (Step Functions takes it) and ends before it clears the mark; her own send is then refused
+    # (Step Functions takes it) and ends before it clears the mark; her own send then goes to a used token
     swept: list = []
+    answered: list[str] = []  # what Step Functions answered each send, in order ('' when it took it)
 
     def the_sweep_sends_first(**_):
-        if swept:
-            return None  # the sweep's own send goes to Step Functions
-        swept.append(None)
-        swept[0] = _sweep(runtime)
-        return _used_token()  # hers comes second: the token was used
+        if not swept:
+            swept.append(None)
+            swept[0] = _sweep(runtime)
+
+    def step_functions_answered(parsed, **_) -> None:
+        answered.append(parsed.get("Error", {}).get("Code", ""))
 
     def the_sweep_ends_before_its_clear(params, **_) -> None:
         if swept and swept[0] is None and str(params.get("UpdateExpression", "")).startswith("REMOVE"):
@@ -57,14 +50,17 @@ def test_a_decision_the_sweep_sent_is_not_marked_expired_by_its_late_decider(
     sfn_events = step_functions.client().meta.events
     db_events = ApprovalRecord._get_connection().connection.client.meta.events
     sfn_events.register("before-call.states.SendTaskSuccess", the_sweep_sends_first)
+    sfn_events.register("after-call.states.SendTaskSuccess", step_functions_answered)
     db_events.register("before-parameter-build.dynamodb.UpdateItem", the_sweep_ends_before_its_clear)
     try:
         # When her request goes on
         response = api.post(f"/api/incidents/{opened}/approve", json={"comment": "go"}, headers=auth(operator_key))
     finally:
         sfn_events.unregister("before-call.states.SendTaskSuccess", the_sweep_sends_first)
+        sfn_events.unregister("after-call.states.SendTaskSuccess", step_functions_answered)
         db_events.unregister("before-parameter-build.dynamodb.UpdateItem", the_sweep_ends_before_its_clear)
     assert [s["delivered"] for s in swept[0]] == ["failed"], swept  # it sent, then ended before its clear
+    assert answered == ["", "TaskTimedOut"]  # the sweep's send was taken; hers, to the used token, refused
     # Then the workflow goes on with her approval, and everything says so: her answer, the record, the
     # incident's copy, the timeline and the cards; nothing says expired
     assert response.status_code == 200, response.text
