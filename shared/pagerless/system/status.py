@@ -34,7 +34,7 @@ def collect_status(workspace: str | None = None) -> dict:
     """Reachability of every table, queue and state machine, which integrations are set, and whether
     work piles up (queue backlogs, DLQs, dead letters to replay): ``status`` ok / degraded / unhealthy.
 
-    The probes (a call each, about twenty) run side by side on a few threads: they wait on the
+    The probes (a call each, about thirty) run side by side on a few threads: they wait on the
     network, so the answer takes about as long as the slowest few, not the sum of all. Each runs in
     a copy of the request's context (its deadline, and in `pagerless dev` its place before
     background work: pagerless.local.priority).
