@@ -70,6 +70,26 @@ def _decide_and_die(dies, api, key, incident_id: str, verb: str, comment: str = 
     assert response.status_code == 500, response.text
 
 
+def _approve_and_die_before_the_clear(api, key, incident_id: str) -> None:
+    """An operator approves; Step Functions takes the decision, and the deciding request dies right
+    before the write that clears its undelivered mark (the workflow goes on and resolves)."""
+    from pagerless.store.approvals import ApprovalRecord
+
+    def die_before_the_clear(params, **_) -> None:
+        if str(params.get("UpdateExpression", "")).startswith("REMOVE") and "undelivered" in json.dumps(params):
+            raise _Crash
+
+    client_events = ApprovalRecord._get_connection().connection.client.meta.events
+    client_events.register("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
+    try:
+        response = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "go"}, headers=auth(key))
+    finally:
+        client_events.unregister("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
+    assert response.status_code == 500, response.text
+    status = wait_for_status(incident_id, "resolved", "escalated", settled=True)
+    assert status == "resolved", timeline_types(incident_id)
+
+
 def test_an_approval_whose_decider_died_after_recording_it_is_delivered_by_the_sweep(
     dies_after_deciding, sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
@@ -110,7 +130,6 @@ def test_an_approval_whose_decider_died_after_recording_it_is_delivered_by_the_s
 def test_a_decider_that_died_after_its_send_is_told_by_the_sweep_once(
     sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
-    from pagerless.store.approvals import ApprovalRecord
 
     opened = open_incident(scenario).id
     wait_for_status(opened, "awaiting_approval")
@@ -118,18 +137,7 @@ def test_a_decider_that_died_after_its_send_is_told_by_the_sweep_once(
 
     # Given an approval Step Functions took, whose decider died before it said so (before the write
     # that marks the decision delivered)
-    def die_before_the_clear(params, **_) -> None:
-        if str(params.get("UpdateExpression", "")).startswith("REMOVE") and "undelivered" in json.dumps(params):
-            raise _Crash
-
-    client_events = ApprovalRecord._get_connection().connection.client.meta.events
-    client_events.register("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
-    try:
-        response = api.post(f"/api/incidents/{opened}/approve", json={"comment": "go"}, headers=auth(operator_key))
-    finally:
-        client_events.unregister("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
-    assert response.status_code == 500, response.text
-    assert wait_for_status(opened, "resolved", "escalated", settled=True) == "resolved", timeline_types(opened)
+    _approve_and_die_before_the_clear(api, operator_key, opened)
     # When the approval sweep runs past the grace, Step Functions refuses the token (the task is done)
     _grace(monkeypatch, 0)
     [swept] = _sweep(runtime)

@@ -5,13 +5,17 @@ recorded expired by whichever sender came second. The real `incident-response` A
 AWS (which refuses a used token as AWS does), against the sandbox cluster; the interleaving is made
 at the AWS boundary (botocore's event hooks), as in test_approval_delivery.py."""
 
-import json
-
 import pytest
 
 from tests.conftest import auth
 from tests.functional.workflow.conftest import incident, open_incident, timeline_types, wait_for_status
-from tests.functional.workflow.test_approval_delivery import _cards, _grace, _sweep, _undelivered_index
+from tests.functional.workflow.test_approval_delivery import (
+    _approve_and_die_before_the_clear,
+    _cards,
+    _grace,
+    _sweep,
+    _undelivered_index,
+)
 from tests.functional.workflow.test_approval_retries import _Crash
 
 pytestmark = pytest.mark.functional
@@ -78,7 +82,7 @@ def test_a_decision_its_dead_decider_sent_is_not_marked_expired_by_the_sweep_nea
     sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
     from pagerless import settings
-    from pagerless.store.approvals import ApprovalRecord, ApprovalRepository
+    from pagerless.store.approvals import ApprovalRepository
 
     # Given an incident whose approval's deadline is near from the start (every refusal reads as a timeout)
     monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "20")
@@ -88,18 +92,7 @@ def test_a_decision_its_dead_decider_sent_is_not_marked_expired_by_the_sweep_nea
     _cards(runtime, "approval.decided")
 
     # And an approval Step Functions took, whose decider died before the write that clears its mark
-    def die_before_the_clear(params, **_) -> None:
-        if str(params.get("UpdateExpression", "")).startswith("REMOVE") and "undelivered" in json.dumps(params):
-            raise _Crash
-
-    client_events = ApprovalRecord._get_connection().connection.client.meta.events
-    client_events.register("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
-    try:
-        response = api.post(f"/api/incidents/{opened}/approve", json={"comment": "go"}, headers=auth(operator_key))
-    finally:
-        client_events.unregister("before-parameter-build.dynamodb.UpdateItem", die_before_the_clear)
-    assert response.status_code == 500, response.text
-    assert wait_for_status(opened, "resolved", "escalated", settled=True) == "resolved", timeline_types(opened)
+    _approve_and_die_before_the_clear(api, operator_key, opened)
     # When the approval sweep sends it and Step Functions refuses the used token, near the deadline
     _grace(monkeypatch, 0)
     [swept] = _sweep(runtime)
