@@ -9,7 +9,7 @@ import json
 
 import httpx
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -22,10 +22,38 @@ AXE = (ARTIFACTS.parent / "vendor" / "axe.min.js").read_text("utf-8")
 WAIT = 90  # generous: the machine is shared; nothing here measures speed
 
 
+# What ChromeDriver answers when a read meets a document being replaced, besides "stale element":
+# the node was found in the old document and read after the new one took its place.
+NAVIGATING = ("does not belong to the document", "document unloaded", "Execution context was destroyed")
+
+
+class Settled(WebDriverWait):
+    """A wait that reads again when what it read was replaced meanwhile (a reload, a live update)."""
+
+    def __init__(self, browser) -> None:
+        super().__init__(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+
+    def until(self, method, message: str = ""):
+        def read(driver):
+            try:
+                return method(driver)
+            except WebDriverException as error:
+                if isinstance(error, StaleElementReferenceException) or any(
+                    part in (error.msg or "") for part in NAVIGATING
+                ):
+                    return False
+                raise
+
+        return super().until(read, message)
+
+
 def settled(browser) -> WebDriverWait:
-    """A wait that reads again when the element it read was replaced meanwhile (a reload, a live
-    update): the element goes stale between finding it and reading it."""
-    return WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+    return Settled(browser)
+
+
+def page_language(driver) -> str | None:
+    """The loaded page's language, read in one step; None while a page is still loading."""
+    return driver.execute_script("return document.readyState === 'complete' ? document.documentElement.lang : null;")
 
 
 state: dict = {}
@@ -113,13 +141,13 @@ def test_switch_between_chinese_and_english(server, browser):
     browser.get(f"{server.base}/console/incidents")
     browser.find_element(By.ID, "lang-zh").click()
     # The choice reloads the page
-    settled(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN")
+    settled(browser).until(lambda d: page_language(d) == "zh-CN")
     assert "事件" in browser.find_element(By.TAG_NAME, "h1").text
     browser.get(f"{server.base}/console/incidents/{state['incident_id']}")  # the choice is kept
     assert "时间线" in browser.page_source
     shot(browser, "05-chinese")
     browser.find_element(By.ID, "lang-en").click()
-    settled(browser).until(lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    settled(browser).until(lambda d: page_language(d) == "en")
     assert "Timeline" in browser.page_source
 
 
