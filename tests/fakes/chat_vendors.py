@@ -18,6 +18,8 @@ One server answers, by path:
   connector docs), e.g. a message over 28 KB is answered ``... returned HTTP error 413 ...``;
 - anything else (a generic webhook receiver): ``POST /hooks/...`` answers 204.
 
+``teams_mentions(body)`` reads a Teams card's mentions as Teams ties them: by the entity's ``text``.
+
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
 status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``delay_seconds``
 is how long every answer takes (set it to play a slow vendor). A WeCom robot takes 20 messages a minute, as WeCom's do.
@@ -28,6 +30,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -330,3 +333,20 @@ def _slack_text_size(value) -> int:
     if isinstance(value, dict):
         return sum(_utf16(v) if k == "text" and isinstance(v, str) else _slack_text_size(v) for k, v in value.items())
     return 0
+
+
+_TEAMS_AT = re.compile(r"<at>.*?</at>", re.DOTALL)
+
+
+def teams_mentions(body: dict) -> list[tuple[str, list[str]]]:
+    """A Teams card message's mentions as Teams reads them: each ``<at>...</at>`` in the card's TextBlocks, in order,
+    with the ids of the ``msteams.entities`` whose ``text`` it is. Teams ties an entity to the card by that text
+    ("The text field in the object in the entities array must match a portion of the message text field. If it does
+    not, the mention is ignored": Microsoft's "Add mentions to your messages"): a tag with no entity mentions
+    nobody, and one with two is either of two people."""
+    card = body["attachments"][0]["content"]
+    entities = (card.get("msteams") or {}).get("entities") or []
+    tags = [
+        tag for block in card["body"] if block.get("type") == "TextBlock" for tag in _TEAMS_AT.findall(block["text"])
+    ]
+    return [(tag, [e["mentioned"]["id"] for e in entities if e.get("text") == tag]) for tag in tags]

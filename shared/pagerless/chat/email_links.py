@@ -36,6 +36,17 @@ class EmailLink:
     expires_at: int  # epoch seconds
 
 
+def configured() -> bool:
+    """Whether links are on (a secret or its parameter is configured); reads no secret."""
+    settings = chat_settings()
+    return bool(settings.email_link_secret or settings.email_link_secret_parameter)
+
+
+def url(token: str) -> str:
+    """The confirm page a link's ``token`` opens."""
+    return chat_settings().public_url.rstrip("/") + "/email/approvals/" + token
+
+
 def secret() -> str:
     settings = chat_settings()
     if settings.email_link_secret:
@@ -86,10 +97,10 @@ def links_for(
     person_id: str, *, incident_id: str, approval_id: str, workspace: str, expires_at: datetime
 ) -> dict[str, str]:
     """The approve and reject URLs for one person (what the email channel puts in a message)."""
-    base = chat_settings().public_url.rstrip("/")
     return {
-        decision: f"{base}/email/approvals/"
-        + sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, int(expires_at.timestamp())))
+        decision: url(
+            sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, int(expires_at.timestamp())))
+        )
         for decision in DECISIONS
     }
 
@@ -107,5 +118,4 @@ def _unb64(text: str) -> bytes:
 def ack_link_for(person_id: str, *, incident_id: str, workspace: str, now: float | None = None) -> str:
     """The Acknowledge URL an email page carries for its person (a confirm page; only its POST acts)."""
     expires = int((time.time() if now is None else now) + ACK_LINK_HOURS * 3600)
-    base = chat_settings().public_url.rstrip("/")
-    return f"{base}/email/approvals/" + sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires))
+    return url(sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires)))

@@ -1,20 +1,19 @@
-"""A job's message for one channel type, and the template preview, which shows what that type is sent.
+"""A job's message for one channel type.
 
 `message` is the one place a rendered template becomes a `Message` (title, body, a dry run's diff split out as
-code, approval buttons, mentions); the sender (`NotifyService.message`) and the preview both build with it, and
-the preview's ``payload`` is the channel module's own ``payload(message)``, the function its ``send`` sends.
+code, approval buttons, mentions); the sender (`NotifyService.message`) and the template preview
+(`pagerless.notify.preview`) both build with it, and the preview shows what the channel module's own functions,
+those its ``send`` sends, make of it.
 """
 
 from collections.abc import Sequence
 from types import ModuleType
 
-from pagerless.domain.errors import ValidationError
 from pagerless.notify import context as contexts
 from pagerless.notify import reach, render
-from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import Mention, Message
 from pagerless.observability import logger
-from pagerless.outbox.jobs import EVENTS, NotifyJob
+from pagerless.outbox.jobs import NotifyJob
 
 
 def message(
@@ -71,41 +70,3 @@ def message(
         mentions=named,
         code=code,
     )
-
-
-def preview(
-    templates,
-    workspace: str,
-    channel_type: str,
-    event: str,
-    *,
-    language: str = "en",
-    title_template: str | None = None,
-    body_template: str | None = None,
-    incident_id: str | None = None,
-    data: dict | None = None,
-) -> dict:
-    """What a channel of ``channel_type`` is sent for ``event`` (a group message: no page's mentions), with the
-    workspace's template (or the built-in one) or the one being tried: ``title`` and ``body``, the template's
-    text as rendered for the channel, and ``payload``, the request body the channel sends, but for what its own
-    config adds (its destination, a signature). ``templates``: the workspace's `TemplateService`."""
-    module = channel_module(channel_type)
-    if event not in EVENTS:
-        raise ValidationError(f"unknown event {event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
-    template = templates.choose(workspace, module.TYPE, event, language)
-    if title_template is not None or body_template is not None:
-        template = {
-            **template,
-            "title_template": title_template or template["title_template"],
-            "body_template": body_template or template["body_template"],
-        }
-    job = NotifyJob(workspace=workspace, event=event, incident_id=incident_id, data=data or {})
-    shown = message(job, module, template, contexts.build(job))
-    return {
-        "channel_type": module.TYPE,
-        "event": event,
-        "template_id": template.get("id"),
-        "title": shown.title,
-        "body": shown.body,
-        "payload": module.payload(shown),
-    }

@@ -1,6 +1,15 @@
 """What an email carries that a chat message does not: a page's signed Acknowledge link, and an
 approval's signed Approve and Reject links for each address that belongs to a person
-(`pagerless.chat.email_links` signs them; the links open a confirm page whose POST decides)."""
+(`pagerless.chat.email_links` signs them; the links open a confirm page whose POST decides).
+
+The template preview shows these emails with `preview_link` in place of each signed link: the link's URL with
+``<approve token>`` (``reject``, ``acknowledge``) where the token goes. It never mints a token. A link is a bearer
+credential: whoever holds it decides as the person it names, with their role, on its confirm page, with no other
+sign-in; and the preview takes any incident and approval id from any operator. A real token there would let an
+operator approve as an admin, or as the one person a proposal waits for, and put that person's name on the decision;
+and a preview's answer is shown in a console, copied into tickets, kept in browser history. What the token is
+(``base64url(claims).base64url(HMAC-SHA256)`` naming the approval, the decision, the person and the expiry) is no
+secret, and it is said beside the preview."""
 
 from dataclasses import replace
 
@@ -8,6 +17,26 @@ from pagerless.clock import parse_time
 from pagerless.notify.channels.base import Message
 from pagerless.notify.recipients import Recipient
 from pagerless.outbox.jobs import NotifyJob
+
+
+def ack_line(link: str) -> str:
+    return f"Acknowledge: {link}"
+
+
+def approval_lines(links: dict[str, str]) -> str:
+    return f"Approve: {links['approve']}\nReject: {links['reject']}"
+
+
+def with_ack_line(message: Message, link: str) -> Message:
+    """A page's email with its person's Acknowledge ``link`` after the body."""
+    return replace(message, body=f"{message.body}\n\n{ack_line(link)}")
+
+
+def preview_link(decision: str) -> str:
+    """A signed link as the template preview shows it: its URL, ``<decision token>`` in place of the token."""
+    from pagerless.chat.email_links import url
+
+    return url(f"<{decision} token>")
 
 
 def with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Message:
@@ -21,7 +50,12 @@ def with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Mes
         link = ack_link_for(recipient.person_id, incident_id=job.incident_id, workspace=job.workspace)
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
         return message
-    return replace(message, body=f"{message.body}\n\nAcknowledge: {link}")
+    return with_ack_line(message, link)
+
+
+def approval_links_due(job: NotifyJob) -> bool:
+    """Whether an approval's email carries links: the job names the incident, the approval and its expiry."""
+    return bool(job.incident_id and job.data.get("approval_id") and job.data.get("expires_at"))
 
 
 def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Message:
@@ -32,9 +66,9 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
     from pagerless.notify.channels.email import recipients as addresses
     from pagerless.people.service import PeopleService
 
-    approval_id, expires = job.data.get("approval_id"), job.data.get("expires_at")
-    if not (job.incident_id and approval_id and expires):
+    if not approval_links_due(job):
         return message
+    approval_id, expires = job.data["approval_id"], job.data["expires_at"]
     people, personal = PeopleService(), {}
     try:
         for address in addresses(channel.get("config") or {}):
@@ -47,7 +81,7 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
                     workspace=job.workspace,
                     expires_at=parse_time(expires),
                 )
-                personal[address] = f"Approve: {links['approve']}\nReject: {links['reject']}"
+                personal[address] = approval_lines(links)
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
         return message
     return replace(message, per_address=personal) if personal else message

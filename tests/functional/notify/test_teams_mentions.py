@@ -150,3 +150,41 @@ def test_a_person_is_mentioned_once_by_their_first_valid_teams_identity(api, not
     ]
     # And the delivered card reached them all
     assert _unreachable(api, admin_key, incident.id) == []
+
+
+def test_two_people_with_one_name_are_two_distinguishable_mentions(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+    from tests.fakes.chat_vendors import teams_mentions
+
+    # Given two different people named Alex Wang (one signs in with a UPN, the other's Teams identity is an object
+    # ID), and a third, Bo, whose name nobody shares
+    upn = _person(
+        api, admin_key, "Alex Wang", "alex.wang@corp.com", [{"kind": "teams", "value": "awang@corp.onmicrosoft.com"}]
+    )
+    oid = _person(
+        api,
+        admin_key,
+        "Alex Wang",
+        "alex.wang2@corp.com",
+        [{"kind": "teams", "value": "5b2c6a1e-0d4f-4c8e-9a3b-7f1e2d3c4b5a"}],
+    )
+    bo = _person(api, admin_key, "Bo Zhang", "bo@corp.com")
+    teams = create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": f"{vendors.base_url}/workflows/w1"})
+    incident = save_incident()
+    # When a step pages the Teams channel and the three of them
+    people = [{"kind": "person", "id": p["id"]} for p in (upn, oid, bo)]
+    enqueue(_page(incident.id, [{"kind": "channel", "id": teams["id"]}, *people]))
+    notify_env.poller.drain()
+    # Then, read as Teams ties mentions to the card (by the tag's text), each tag mentions exactly one person, and
+    # the three tags mention the three of them: the two Alexes are told apart by their email, Bo is only his name
+    [request] = vendors.to("/workflows/")
+    assert teams_mentions(request.body) == [
+        ("<at>Alex Wang (alex.wang@corp.com)</at>", ["awang@corp.onmicrosoft.com"]),
+        ("<at>Alex Wang (alex.wang2@corp.com)</at>", ["5b2c6a1e-0d4f-4c8e-9a3b-7f1e2d3c4b5a"]),
+        ("<at>Bo Zhang</at>", ["bo@corp.com"]),
+    ]
+    # And each entity still names the person by their own name, as Teams shows it on hover
+    entities = request.body["attachments"][0]["content"]["msteams"]["entities"]
+    assert [e["mentioned"]["name"] for e in entities] == ["Alex Wang", "Alex Wang", "Bo Zhang"]
+    # And the delivered card reached them all
+    assert _unreachable(api, admin_key, incident.id) == []

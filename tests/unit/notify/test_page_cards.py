@@ -78,3 +78,21 @@ def test_alert_text_in_a_teams_card_cannot_mention_anyone():
     texts = [block["text"] for block in card["body"]]
     assert [t for t in texts if "<at>" in t.lower() or "<at " in t.lower()] == ["<at>Dana Zhou</at>"]
     assert "Dana Zhou" in texts[2] and "all" in texts[2]
+
+
+def test_teams_tags_of_people_sharing_a_name_that_nothing_else_tells_apart_are_numbered():
+    from pagerless.notify.channels.base import Mention
+    from pagerless.notify.channels.teams import mention_tags
+
+    # Given two Alex Wangs whose Teams identities are object IDs and who have no email (nothing a reader knows them
+    # by), one written in other case and spacing, and someone whose own name is what a number would make
+    people = (
+        Mention("per_1", "Alex Wang", teams="87d349ed-44d7-43e1-9a83-5f2406dee5bd"),
+        Mention("per_2", "alex  WANG", teams="5b2c6a1e-0d4f-4c8e-9a3b-7f1e2d3c4b5a"),
+        Mention("per_3", "Alex Wang (2)", email="aw2@example.com"),
+    )
+    # Then their tags are numbered, no object ID is shown, and no two tags read the same
+    tags = mention_tags(people)
+    assert tags[:2] == ["Alex Wang (1)", "alex  WANG (2)"]
+    assert len({" ".join(t.split()).casefold() for t in tags}) == 3
+    assert not any("87d349ed" in t or "5b2c6a1e" in t for t in tags)

@@ -1,7 +1,7 @@
 """Notification channels, templates, routes, the delivery log and test notifications."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -121,6 +121,11 @@ class NotificationTemplate(BaseModel):
     updated_at: str
 
 
+class PreviewTarget(BaseModel):
+    kind: Literal["person", "schedule"] = Field(description="person, or schedule (whoever is on call in it now)")
+    id: str = Field(min_length=1, description="The person's or the schedule's id.")
+
+
 class PreviewRequest(BaseModel):
     model_config = ConfigDict(
         **documented(
@@ -140,6 +145,11 @@ class PreviewRequest(BaseModel):
     body_template: str | None = None
     incident_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, description="values for the placeholders")
+    targets: list[PreviewTarget] = Field(
+        default_factory=list,
+        max_length=50,
+        description="escalation.page: the people it pages, whom the group message @-mentions (DingTalk, WeCom, Teams)",
+    )
 
 
 class NotificationLog(BaseModel):
@@ -264,8 +274,8 @@ def delete_template(template_id: str, principal: AdminDep) -> Response:
 
 @router.post("/api/notifications/templates/preview")
 def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
-    """What a channel of the type is sent (``payload``) with a template (given, the workspace's or the built-in one)."""
-    from pagerless.notify.compose import preview
+    """What a channel of the type sends (``payload``, and every request in ``messages``) with a template."""
+    from pagerless.notify.preview import preview
 
     return preview(
         _service().templates,
@@ -277,6 +287,7 @@ def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
         body_template=body.body_template,
         incident_id=body.incident_id,
         data=body.data,
+        targets=[t.model_dump() for t in body.targets] or None,
     )
 
 

@@ -11,8 +11,12 @@ counts as reaching them. A channel that sends one message in several requests (S
 its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
 marks each as it goes out, and the delivery keeps them, so a retry sends only the rest. Such a channel with a
 ``RATE_PER_MINUTE`` that counts every request also has ``requests(message, parts)``: how many it sends now, each
-taking a slot of the limit. A channel with a code element sets ``CODE_BLOCKS = True``: its messages carry
-``Message.code``, the body split around a dry run's diff the template fences on lines of its own, to show it as code.
+taking a slot of the limit. The template preview (`pagerless.notify.preview`) shows every request ``send`` sends:
+a channel that sends several bodies has ``messages(message)``, ``[(part, body)]`` in the order sent (what ``send``
+iterates), and one whose receiver must see more than the body (the webhook's signature headers) has
+``preview(message)``, the entries the preview shows. A channel with a code element sets ``CODE_BLOCKS = True``: its
+messages carry ``Message.code``, the body split around a dry run's diff the template fences on lines of its own, to
+show it as code.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

@@ -46,15 +46,12 @@ def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | N
     require(config, *REQUIRED)
     parts = parts or Parts()
     client = aws.client("sesv2", **({"region_name": config["region"]} if config.get("region") else {}))
-    text = _text(message)
     addresses = [a for a in recipients(config) if not parts.done(_part(a))]
     personal = [a for a in addresses if message.per_address.get(a)]
     shared = [a for a in addresses if a not in personal]
     sent = []
     for address in personal:
-        sent.append(
-            _send(client, config, _content(message.title, f"{text}\n\n{message.per_address[address]}"), [address])
-        )
+        sent.append(_send(client, config, personal_payload(message, message.per_address[address]), [address]))
         parts.mark(_part(address))
     for start in range(0, len(shared), MAX_RECIPIENTS):
         batch = shared[start : start + MAX_RECIPIENTS]
@@ -67,6 +64,12 @@ def payload(message: Message) -> dict:
     """The email as SES ``SendEmail`` takes its ``Content``, less the sender and addresses the channel adds (and
     the signed links only one address gets, ``per_address``): the title as subject, the body and the link."""
     return _content(message.title, _text(message))
+
+
+def personal_payload(message: Message, own: str) -> dict:
+    """The email one address gets with text of its own (``own``: its person's signed links, ``per_address``)
+    after the message, as `payload` shows the message."""
+    return _content(message.title, f"{_text(message)}\n\n{own}")
 
 
 def _text(message: Message) -> str:

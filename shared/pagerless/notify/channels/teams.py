@@ -9,17 +9,20 @@ A page to the channel @-mentions the paged people: ``<at>name</at>`` and a ``men
 ``msteams.entities`` whose id is the user's UPN or Microsoft Entra object ID ("User mention in Incoming Webhook
 with Adaptive Cards"): their Teams identity, else their email (which notifies only where it is their UPN). A
 person is mentioned once, by the first of their ``teams`` contacts that is a UPN or an object ID
-(`recipients.mentions`).
+(`recipients.mentions`). Teams ties an entity to the card by its ``text`` alone, so no two people get the same
+tag (`mention_tags`).
 """
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 
 import httpx
 
 from pagerless.notify.channels.base import (
     TRUNCATED,
+    Mention,
     Message,
     PermanentError,
     RetryableError,
@@ -72,7 +75,7 @@ def adaptive_card(message: Message) -> dict:
     }
     people = [m for m in message.mentions if m.teams_id]
     if people:
-        tags = [f"<at>{_plain_name(m.name)}</at>" for m in people]
+        tags = [f"<at>{label}</at>" for label in mention_tags(people)]
         body.insert(1, {"type": "TextBlock", "text": " ".join(tags), "wrap": True})
         card["msteams"] = {
             "entities": [
@@ -114,6 +117,48 @@ def code_block(code: str) -> dict:
         "language": "PlainText",
         "fallback": {"type": "TextBlock", "text": "```\n" + escape(code) + "\n```", "wrap": True},
     }
+
+
+def mention_tags(people: Sequence[Mention]) -> list[str]:
+    """What each person's ``<at>...</at>`` says: their name, and never the same words for two people.
+
+    Teams ties a ``mention`` entity to the card by its ``text``: "The text field in the object in the entities array
+    must match a portion of the message text field" (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/
+    how-to/conversations/channel-and-group-conversations, "Add mentions to your messages"), so two entities of one
+    text (two Alex Wangs) make a tag that is either of them. The words are free (Microsoft's own example mentions one
+    person as ``<at>Adele UPN</at>`` and ``<at>Adele Microsoft Entra ID</at>``, both ``"name": "Adele Vance"``,
+    https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/cards-format, "Mention
+    support within Adaptive Cards"): a name that two of the people share (case and spacing aside, which a reader
+    cannot tell apart either) is followed by what tells them apart, their email or sign-in name, or, where that
+    does not, their place among those sharing it: ``Alex Wang (alex.wang@corp.com)``, ``Alex Wang (2)``. An object
+    ID is never shown: it tells a reader nothing."""
+    labels = [_plain_name(m.name).strip() or _known_as(m) or "on call" for m in people]
+    sharing: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        sharing.setdefault(_words(label), []).append(i)
+    for same in (indexes for indexes in sharing.values() if len(indexes) > 1):
+        known = [_known_as(people[i]) for i in same]
+        told_apart = all(known) and len({_words(k) for k in known}) == len(known)
+        for place, i in enumerate(same, 1):
+            labels[i] = f"{labels[i]} ({known[place - 1] if told_apart else place})"
+    taken: set[str] = set()
+    for i, label in enumerate(labels):  # a made label can still be someone's own name ("Alex Wang (2)")
+        unique, n = label, 2
+        while _words(unique) in taken:
+            unique, n = f"{label} ({n})", n + 1
+        labels[i] = unique
+        taken.add(_words(unique))
+    return labels
+
+
+def _known_as(person: Mention) -> str | None:
+    """What a reader can tell a person by, beside their name: their email, else a sign-in name (never an object ID)."""
+    upn = person.teams if person.teams and "@" in person.teams else None
+    return _plain_name(person.email or upn or "").strip() or None
+
+
+def _words(label: str) -> str:
+    return " ".join(label.split()).casefold()
 
 
 def _plain_name(name: str) -> str:

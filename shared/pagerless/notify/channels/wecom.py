@@ -53,14 +53,19 @@ def escape(text: str) -> str:
 def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
     require(config, *REQUIRED)
     parts = parts or Parts()
-    if not parts.done("card"):
-        _post(http, config, payload(message))
-        parts.mark("card")
-    numbers = mobiles(message.mentions)
-    if numbers and not parts.done("mentions"):
-        _post(http, config, mention_payload(message, numbers))
-        parts.mark("mentions")
+    for part, body in messages(message):
+        if not parts.done(part):
+            _post(http, config, body)
+            parts.mark(part)
     return Sent()
+
+
+def messages(message: Message) -> list[tuple[str, dict]]:
+    """Every message `send` sends, in order, each with the part of the delivery it is: the ``card`` (`payload`),
+    then, on a page that mentions people by phone, the ``mentions`` (`mention_payload`). The template preview
+    shows them all."""
+    numbers = mobiles(message.mentions)
+    return [("card", payload(message))] + ([("mentions", mention_payload(message, numbers))] if numbers else [])
 
 
 def payload(message: Message) -> dict:
@@ -74,7 +79,7 @@ def payload(message: Message) -> dict:
 def requests(message: Message, parts: Parts) -> int:
     """How many messages `send` sends now (each takes one of the robot's 20 a minute): the card and the
     mention, less what a retry already sent."""
-    return int(not parts.done("card")) + int(bool(mobiles(message.mentions)) and not parts.done("mentions"))
+    return sum(not parts.done(part) for part, _ in messages(message))
 
 
 def mention_payload(message: Message, numbers: list[str]) -> dict:

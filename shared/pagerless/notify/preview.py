@@ -1,0 +1,130 @@
+"""The template preview: everything a channel of one type sends for a sample (an event, an incident, data, and
+for a page the people it pages), built by the code that sends it.
+
+``payload`` is the first request's body, as before; ``messages`` is every one, in order, each ``{"part",
+"payload"}`` and what else its receiver needs to see:
+
+- WeCom: the ``card``, then on a page that @-mentions people by phone the ``mentions`` text message (its markdown
+  cannot mention by number);
+- webhook: the ``headers`` a receiver gets, and in ``signature`` what it verifies and how the signature is computed;
+  the example is signed with a published key (`webhook.EXAMPLE_SECRET`), never the channel's secret;
+- email: the ``message`` every address without links of its own gets, and, when email links are configured, the
+  email one address gets with its own signed links: on an approval each address that is a person's (``approval_links``),
+  on a page a paged person reached by email (``acknowledge_link``). The links are shown with a placeholder in place of
+  the token (`email_pages.preview_link`: a real token is a credential that acts as its person, and is never minted
+  for a preview).
+
+What the channel's config adds (its destination, a custom bot's or DingTalk's signature, SES's sender and addresses)
+is not shown, and nothing of a channel's secrets is.
+"""
+
+from types import ModuleType
+
+from pagerless.domain.errors import ValidationError
+from pagerless.notify import compose, email_pages, recipients
+from pagerless.notify import context as contexts
+from pagerless.notify.channels import channel_module
+from pagerless.notify.channels.base import Message
+from pagerless.outbox.jobs import EVENTS, NotifyJob
+
+TOKEN_NOTE = (
+    "<{decision} token> stands for a token signed for the address's person, base64url(claims).base64url(HMAC-SHA256"
+    " with the email link secret), naming {what}, the person and when it expires ({when}); a preview never mints one:"
+    " a link decides as its person for whoever holds it"
+)
+
+
+def preview(
+    templates,
+    workspace: str,
+    channel_type: str,
+    event: str,
+    *,
+    language: str = "en",
+    title_template: str | None = None,
+    body_template: str | None = None,
+    incident_id: str | None = None,
+    data: dict | None = None,
+    targets: list[dict] | None = None,
+) -> dict:
+    """What a channel of ``channel_type`` sends for ``event`` with the workspace's template (or the built-in one) or
+    the one being tried: ``title`` and ``body``, the template's text as rendered for the channel; ``payload``, the
+    body of the request it sends (of the first, where it sends several), but for what its own config adds; and
+    ``messages``, every request it sends (see the module's docstring). ``targets``: the people a page pages
+    (``{"kind": "person" | "schedule", "id"}``), whom its group message @-mentions; without them, no one is.
+    ``templates``: the workspace's `TemplateService`."""
+    module = channel_module(channel_type)
+    if event not in EVENTS:
+        raise ValidationError(f"unknown event {event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
+    template = templates.choose(workspace, module.TYPE, event, language)
+    if title_template is not None or body_template is not None:
+        template = {
+            **template,
+            "title_template": title_template or template["title_template"],
+            "body_template": body_template or template["body_template"],
+        }
+    job = NotifyJob(workspace=workspace, event=event, incident_id=incident_id, targets=targets, data=data or {})
+    ctx = contexts.build(job)
+    mentions = ()
+    if event == "escalation.page" and targets and getattr(module, "MENTIONS", None):
+        mentions = tuple(recipients.mentions(workspace, targets))
+    shown = compose.message(job, module, template, ctx, mentions=mentions)
+    messages = _sent(module, shown)
+    if module.TYPE == "email":
+        messages += _personal_emails(job, module, template, ctx, shown)
+    return {
+        "channel_type": module.TYPE,
+        "event": event,
+        "template_id": template.get("id"),
+        "title": shown.title,
+        "body": shown.body,
+        "payload": messages[0]["payload"],
+        "messages": messages,
+    }
+
+
+def _sent(module: ModuleType, message: Message) -> list[dict]:
+    """Every request ``module.send`` sends for ``message``: the module's own ``preview``, else its ``messages``
+    (several requests), else its one ``payload``."""
+    if hasattr(module, "preview"):
+        return module.preview(message)
+    if hasattr(module, "messages"):
+        return [{"part": part, "payload": body} for part, body in module.messages(message)]
+    return [{"part": "message", "payload": module.payload(message)}]
+
+
+def _personal_emails(job: NotifyJob, module: ModuleType, template: dict, ctx: dict, shown: Message) -> list[dict]:
+    """The emails that carry one person's signed links, as `NotifyService` adds them (`email_pages`), with
+    `email_pages.preview_link` in place of each link. None where links are off: none are sent then."""
+    from pagerless.chat.email_links import DECISIONS, configured
+
+    if not configured():
+        return []
+    if job.event == "approval.requested" and email_pages.approval_links_due(job):
+        links = {decision: email_pages.preview_link(decision) for decision in DECISIONS}
+        when = "the approval's expiry, " + str(job.data["expires_at"])
+        return [
+            {
+                "part": "approval_links",
+                "for": "each address of the channel that is a person's email",
+                "payload": module.personal_payload(shown, email_pages.approval_lines(links)),
+                "note": TOKEN_NOTE.format(
+                    decision="approve|reject", what="the incident, the approval and the decision", when=when
+                ),
+            }
+        ]
+    if job.event == "escalation.page" and job.incident_id:
+        from pagerless.chat.email_links import ACK_LINK_HOURS
+
+        page = compose.message(job, module, template, ctx, page=True)  # a page to a person, as `_deliver` builds it
+        return [
+            {
+                "part": "acknowledge_link",
+                "for": "a paged person the page reaches by email (no chat address, or every direct message refused)",
+                "payload": module.payload(email_pages.with_ack_line(page, email_pages.preview_link("acknowledge"))),
+                "note": TOKEN_NOTE.format(
+                    decision="acknowledge", what="the incident", when=f"{ACK_LINK_HOURS} hours after sending"
+                ),
+            }
+        ]
+    return []
