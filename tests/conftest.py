@@ -50,10 +50,10 @@ def _reset_caches() -> None:
 def _stop_unfinished_workflows(rt, earlier: set, timeout: float = 60.0) -> None:
     """moto runs each execution in its own thread, which outlives the test: a workflow left running
     would take its next step on the next test's data (the same incident ids). Stop them, as
-    StopExecution does: no state after the one in progress runs. Then let that state end before
-    the next test's runtime starts (its Lambda would run there, on that test's incidents): a task
-    still waiting for its token is woken with a failure, which a stopped execution does not catch.
-    ``earlier``: moto's execution threads that were running before this test began."""
+    StopExecution does: no state after the one in progress runs, and a task waiting for its token
+    stops waiting (pagerless.local.fidelity.end_stopped_executions_at_once). Then let the state in
+    progress end before the next test's runtime starts (its Lambda would run there, on that test's
+    incidents). ``earlier``: moto's execution threads that were running before this test began."""
     from moto.stepfunctions.parser.utils import TMP_THREADS
 
     sfn = rt.client("stepfunctions")
@@ -68,7 +68,6 @@ def _stop_unfinished_workflows(rt, earlier: set, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     for arn in running:
         _stop_execution(sfn, arn, deadline)
-        _wake_waiting_tasks(rt, arn)
     for thread in [t for t in TMP_THREADS if t not in earlier]:
         thread.join(max(0.0, deadline - time.monotonic()))
     still = [t for t in TMP_THREADS if t not in earlier and t.is_alive()]
@@ -87,17 +86,6 @@ def _stop_execution(sfn, arn: str, deadline: float) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.01)
-
-
-def _wake_waiting_tasks(rt, arn: str) -> None:
-    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackOutcomeFailure
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
-
-    region, account = arn.split(":")[3:5]
-    execution = stepfunctions_parser_backends[account][region].describe_execution(arn)
-    pool = execution.exec_worker.env.callback_pool_manager
-    for endpoint in list(pool._pool.values()):
-        endpoint.notify(CallbackOutcomeFailure(endpoint.callback_id, "States.Aborted", "the test ended"))
 
 
 @pytest.fixture

@@ -38,10 +38,13 @@ def create_app(title: str, routers: list[APIRouter | Lazy], *, description: str 
 
 def write_audit(principal, scope, route: str, status: int, request_id: str) -> None:
     """Record who did what: one audit item per authenticated mutating call (a route may add
-    ``request.state.audit_details``, e.g. an approval's decision and comment)."""
+    ``request.state.audit_details``, e.g. an approval's decision and comment, and
+    ``request.state.audit_once``, the key of a record another writer may write in its stead:
+    ``incidents.decision_audit``)."""
     from pagerless.store.audit import AuditRepository
 
     path_params = scope.get("path_params") or {}
+    once = scope.get("state", {}).get("audit_once")
     AuditRepository().write(
         principal.workspace,
         actor=principal.key_id,
@@ -55,6 +58,8 @@ def write_audit(principal, scope, route: str, status: int, request_id: str) -> N
             "actor_name": getattr(principal, "name", ""),
             **(scope.get("state", {}).get("audit_details") or {}),
         },
+        once=once.key if once else None,
+        at=once.at if once else None,
     )
 
 

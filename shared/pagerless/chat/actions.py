@@ -13,6 +13,7 @@ from pagerless.auth.keys import Principal
 from pagerless.chat.clicks import Click
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.roles import Role, role_satisfies
+from pagerless.incidents import decision_audit
 from pagerless.observability import logger
 from pagerless.people.identities import ChatIdentityService
 from pagerless.people.service import Person
@@ -118,6 +119,8 @@ class ChatActions:
             click,
             200,
             {"decision": click.verb, "changed": decided.changed, "approval_id": approval["approval_id"], "via": via},
+            # the approval sweep may write this decision's record in its stead: one of them does
+            once=decision_audit.once(approval) if decided.changed else None,
         )
         action = (approval.get("proposal") or {}).get("action") or "the proposal"
         if decided.changed:
@@ -170,7 +173,9 @@ class ChatActions:
         self._write_audit(person, click, 403, {"refused": text, "via": via})
         return Answer("refused", text, person.to_public())
 
-    def _write_audit(self, person: Person, click: Click, status: int, details: dict) -> None:
+    def _write_audit(
+        self, person: Person, click: Click, status: int, details: dict, once: decision_audit.Once | None = None
+    ) -> None:
         try:
             self.audit.write(
                 person.workspace,
@@ -186,6 +191,8 @@ class ChatActions:
                     "person_id": person.id,
                     "approval_id": click.approval_id,
                 },
+                once=once.key if once else None,
+                at=once.at if once else None,
             )
         except Exception:  # the decision stands; a lost audit line must not turn it into an error
             logger().exception("audit write failed", extra={"incident_id": click.incident_id})

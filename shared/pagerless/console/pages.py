@@ -192,8 +192,10 @@ def incident_action(
     principal = require_role(request, Role.OPERATOR)
     service = _incidents()
     if action in ("approve", "reject"):
+        from pagerless.incidents import decision_audit
+
         request.state.audit_details = {"decision": action, "comment": text}
-        _approvals().decide(
+        decided = _approvals().decide(
             incident_id,
             principal.workspace,
             approve=action == "approve",
@@ -202,6 +204,8 @@ def incident_action(
             comment=text,
             approval_id=approval_id or None,
         )
+        if decided.changed:  # the approval sweep may write this decision's record in its stead: one of them does
+            request.state.audit_once = decision_audit.once(decided.approval)
     elif action == "acknowledge":
         service.acknowledge(principal.workspace, incident_id, principal)
     elif action == "resolve":

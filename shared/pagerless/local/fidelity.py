@@ -200,3 +200,157 @@ def answer_each_token_once() -> None:
     StepFunctionsParserBackend.send_task_failure = send_task_failure
     StepFunctionsParserBackend.send_task_heartbeat = send_task_heartbeat
     StepFunctionsParserBackend._pagerless_tokens_once = True
+
+
+def keep_failure_causes() -> None:
+    """SendTaskFailure's ``cause`` reaches the task, as on AWS.
+
+    AWS (Step Functions API reference, SendTaskFailure, "Request Parameters":
+    docs.aws.amazon.com/step-functions/latest/apireference/API_SendTaskFailure.html) takes an
+    ``error`` and a ``cause``; the task fails with both: its TaskFailed event carries them
+    (API_TaskFailedEventDetails.html), a Catch's ResultPath gets the error output
+    ``{"Error": ..., "Cause": ...}`` (developer guide, "Handling errors in Step Functions
+    workflows", docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html), and an
+    uncaught one fails the execution with them (ExecutionFailed, DescribeExecution's ``error`` and
+    ``cause``). moto's handler read the ``error`` and dropped the ``cause``: a rejected approval's
+    trace and the runbook run's rollback reason (``$.error.Cause``) did not say who rejected it."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if getattr(StepFunctionResponse, "_pagerless_failure_causes", False):
+        return
+    respond = StepFunctionResponse.send_task_failure
+
+    def send_task_failure(self):
+        backend = self.stepfunction_backend
+        if not isinstance(backend, StepFunctionsParserBackend):  # (no execution: nothing waits on a token)
+            return respond(self)
+        backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+    StepFunctionResponse._pagerless_failure_causes = True
+
+
+_stops = threading.Lock()
+_EXECUTION_ENDS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+
+
+def end_stopped_executions_at_once() -> None:
+    """StopExecution ends the execution when it answers, whatever its state in progress waits on, as on AWS.
+
+    AWS (Step Functions API reference, StopExecution:
+    docs.aws.amazon.com/step-functions/latest/apireference/API_StopExecution.html) stops the
+    execution and answers with its ``stopDate``; from then on DescribeExecution says ABORTED, the
+    history ends with ExecutionAborted, whose details are the stop's ``error`` and ``cause``
+    (API_ExecutionAbortedEventDetails.html), and a task token the execution waited on is refused
+    (``TaskTimedOut``: ``answer_each_token_once``). moto only flagged the execution's program
+    stopped: a state that waited went on waiting (a task on its token until it was answered or its
+    TimeoutSeconds, a year by default, fired), the execution stayed RUNNING meanwhile, and the
+    wait's end was then recorded as a failure the stopped program could not catch (the execution
+    ended FAILED, ``States.Runtime``); StopExecution answered with no ``stopDate`` and dropped its
+    ``error`` and ``cause``.
+
+    Here a stop that is taken (the execution still runs): the execution is ABORTED at the stop's
+    date, its history gets its ExecutionAborted and nothing after it, and every wait on a task token
+    of the execution ends at once, so its threads end too. A state that runs on by itself (a Lambda
+    task's invocation) ends in the background, as on AWS, and nothing it does is recorded. A stop
+    that comes before moto's worker has set the execution up (``keep_early_stops``, which this
+    relies on) makes it ABORTED at once too; its ExecutionAborted is recorded when the worker sets
+    it up, moments later. The state the stop interrupted fails no further (moto raised its failure
+    into the stopped program, which logged it as an error): its ExecutionAborted is the last word."""
+    from datetime import UTC, datetime
+
+    from moto.core.responses import ActionResult
+    from moto.stepfunctions.parser.api import ExecutionAbortedEventDetails, ExecutionStatus, HistoryEventType
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+    from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
+    from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext, EventManager
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+    from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if getattr(StepFunctionsParserBackend, "_pagerless_stops_at_once", False):
+        return
+    record, reflect, respond, uncaught = (
+        EventManager.add_event,
+        BaseExecutionWorkerCommunication._reflect_execution_status,
+        StepFunctionResponse.stop_execution,
+        ExecutionState._handle_uncaught,
+    )
+
+    def history_lock(manager) -> threading.Lock:
+        return vars(manager).setdefault("_pagerless_lock", threading.Lock())
+
+    def add_event(self, context, event_type, *args, **kwargs):
+        with history_lock(self):
+            if getattr(self, "_pagerless_ended", False):  # the execution's last event is recorded
+                return None
+            self._pagerless_ended = str(getattr(event_type, "value", event_type)) in _EXECUTION_ENDS
+            return record(self, context, event_type, *args, **kwargs)
+
+    def record_abort(env, error, cause) -> None:
+        """The stopped execution's last event (as moto's program records it: after the event 0)."""
+        manager = env.event_manager
+        details = {name: value for name, value in (("error", error), ("cause", cause)) if value is not None}
+        with history_lock(manager):
+            if getattr(manager, "_pagerless_ended", False):
+                return
+            record(
+                manager,
+                EventHistoryContext.of_program_start(),
+                HistoryEventType.ExecutionAborted,
+                EventDetails(executionAbortedEventDetails=ExecutionAbortedEventDetails(**details)),
+            )
+            manager._pagerless_ended = True
+
+    def stop_execution(self, execution_arn: str, error: str | None = None, cause: str | None = None):
+        execution = self.describe_execution(execution_arn)
+        with _stops:
+            if getattr(execution.exec_status, "value", None) != "RUNNING":
+                return execution  # it ended before: there is nothing to stop
+            stop_date = datetime.now(UTC)
+            execution.stop(stop_date=stop_date, error=error, cause=cause)
+            worker = execution.exec_worker
+            env = worker.env
+            started = env is not None and env.program_state() is not None
+            early = getattr(worker, "_pagerless_stop", None) is not None  # kept until the worker sets it up
+            if started and not isinstance(env.program_state(), ProgramStopped) and not early:
+                return execution  # it ended by itself just before the stop
+            execution.exec_status = ExecutionStatus.ABORTED
+            execution.stop_date = stop_date
+            if started and isinstance(env.program_state(), ProgramStopped):
+                record_abort(env, error, cause)
+                for endpoint in list(env.callback_pool_manager._pool.values()):
+                    endpoint.interrupt_all()  # its wait ends, with no answer: the token is refused from now on
+        return execution
+
+    def handle_uncaught(self, env, failure_event):
+        if isinstance(env.program_state(), ProgramStopped):  # the stop ended the state's attempt (and the execution)
+            return
+        uncaught(self, env, failure_event)
+
+    def reflect_execution_status(self):
+        if getattr(self.execution.exec_status, "value", None) == "ABORTED":  # the stop ended it when it answered
+            return
+        reflect(self)
+
+    def stop_execution_response(self):
+        backend = self.stepfunction_backend
+        if not isinstance(backend, StepFunctionsParserBackend):  # (no execution: moto's own stop)
+            return respond(self)
+        execution = backend.stop_execution(
+            self._get_param("executionArn"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return ActionResult({"stopDate": execution.stop_date})
+
+    EventManager.add_event = add_event
+    ExecutionState._handle_uncaught = handle_uncaught
+    BaseExecutionWorkerCommunication._reflect_execution_status = reflect_execution_status
+    StepFunctionsParserBackend.stop_execution = stop_execution
+    StepFunctionResponse.stop_execution = stop_execution_response
+    StepFunctionsParserBackend._pagerless_stops_at_once = True

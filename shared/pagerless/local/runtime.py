@@ -20,7 +20,9 @@ from pagerless.local import footprint, inprocess, moto_speedups, priority, state
 from pagerless.local import journal as wal
 from pagerless.local.fidelity import (
     answer_each_token_once,
+    end_stopped_executions_at_once,
     keep_early_stops,
+    keep_failure_causes,
     remember_valid_state_machines,
     serialize_dynamodb_writes,
 )
@@ -106,7 +108,9 @@ class LocalRuntime:
         serialize_dynamodb_writes()
         remember_valid_state_machines()
         keep_early_stops()
+        end_stopped_executions_at_once()
         answer_each_token_once()
+        keep_failure_causes()
         moto_speedups.install()
         footprint.stop_instance_tracking()  # moto kept every model instance it made, item copies too
         self.provisioned = provision(self.template, session=self.session())

@@ -1,13 +1,17 @@
 """The audit log: one item per mutating call, newest first per workspace.
 
 Records written at the same time (a storm's webhook calls, each audited) are committed together
-(`pagerless.store.group_commit`); a lone record is one ``PutItem``, as before.
+(`pagerless.store.group_commit`); a lone record is one ``PutItem``, as before. A record that two
+writers may each write (an approval's decision: by its decider, or by the approval sweep in its
+stead) is written ``once``: its key is the same for both, and the second write stores nothing.
 """
 
+import hashlib
 import uuid
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from pagerless.clock import utcnow
@@ -63,11 +67,15 @@ class AuditRepository:
         status: int = 0,
         request_id: str = "",
         details: dict | None = None,
-    ) -> AuditRecord:
-        now = utcnow()
+        once: str | None = None,
+        at: datetime | None = None,
+    ) -> AuditRecord | None:
+        """Store a record. ``once`` (with ``at``, the same on every call): stored at most once for that
+        key, whoever writes it first (None then)."""
+        now = at or utcnow()
         record = AuditRecord(
             workspace,
-            f"{now.isoformat()}#{uuid.uuid4().hex}",
+            f"{now.isoformat()}#{_once_suffix(once) if once is not None else uuid.uuid4().hex}",
             at=now.isoformat(),
             actor=actor,
             role=role,
@@ -77,7 +85,15 @@ class AuditRepository:
             request_id=request_id,
             details=details or {},
         )
-        _COMMITS.save(record)
+        if once is None:
+            _COMMITS.save(record)
+            return record
+        try:  # (a conditional put: the group commit's batches take no condition)
+            record.save(condition=AuditRecord.sk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return None
         return record
 
     def query(
@@ -120,3 +136,8 @@ class AuditRepository:
         )
         items = list(results)
         return items, encode_cursor(results.last_evaluated_key)
+
+
+def _once_suffix(once: str) -> str:
+    """The key's second part for a record written once for ``once`` (where others have a random uuid)."""
+    return hashlib.sha256(once.encode()).hexdigest()[:32]

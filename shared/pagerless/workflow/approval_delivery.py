@@ -11,11 +11,12 @@ The write that records the decision marks it undelivered (the approvals table's 
 claimed (its mark stamped anew, one conditional write) and sent here to the token its record
 holds, as its decider would have sent it, and what the decider
 does after the send follows: the timeline entry and the cards (``tell_decided``) or the runbook
-job's wake (``wake``), each written once whoever does it first, so a decider that was merely slow
-adds nothing. A token Step Functions refuses follows ``approval_tokens``' rules: near the deadline
-the wait timed out and the approval is marked expired, unless the execution's history says the task
-took a decision (its decider died after its send, before it cleared the mark: a used token is
-refused as a timed-out one is); well before, the decision stands (the
+job's wake (``wake``), and the decision's audit record, whose actor is the person who decided and
+which says the sweep delivered it (``decision_audit``), each written once whoever does it first,
+so a decider that was merely slow adds nothing. A token Step Functions refuses follows
+``approval_tokens``' rules: near the deadline the wait timed out and the approval is marked
+expired, unless the execution's history says the task took a decision (its decider died after its
+send, before it cleared the mark: a used token is refused as a timed-out one is); well before, the decision stands (the
 workflow took it already, or the attempt that waits now takes it from the record) and is told as
 above. Step Functions refuses a token another sender's decision used as it refuses one whose wait
 timed out, so the claim is what tells them apart: a decider whose send is refused after the sweep's
@@ -28,7 +29,7 @@ from pagerless import settings, step_functions
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
-from pagerless.incidents import approval_tokens, timeline
+from pagerless.incidents import approval_tokens, decision_audit, timeline
 from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
 
@@ -96,6 +97,10 @@ def _deliver(record: Approval, repository: ApprovalRepository, sfn) -> str:
 
 def _tell_decided(record: Approval) -> None:
     """What the decider does after its send: each part is written once, whoever comes first."""
+    try:
+        decision_audit.record_delivered(record)
+    except Exception:  # the decision stands; a lost audit record must not keep the timeline and cards from it
+        logger().exception("audit write failed", extra={"approval_id": record.approval_id})
     if record.is_runbook_step:
         from pagerless.runbooks.approvals import wake
         from pagerless.store.jobs import JobRepository

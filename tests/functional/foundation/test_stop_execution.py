@@ -2,13 +2,20 @@
 sent right after the start (an acknowledge that stops a just-started escalation, a restart that
 ends every running execution) ends it ABORTED. moto's worker thread sets up the execution after
 StartExecution has answered; a stop that came before it had done so failed inside moto (an
-AttributeError, a 500) or was lost, and the execution ran on."""
+AttributeError, a 500) or was lost, and the execution ran on.
+
+A stop ends the execution when StopExecution answers, whatever its state in progress waits on: it
+is ABORTED, its history ends with ExecutionAborted (with the stop's error and cause), and a task
+token it waited on is refused. moto kept an execution that waited on a task token RUNNING until
+the wait ended (its token was answered, or its timeout, a year by default, fired), dropped the
+stop's error and cause, and then recorded the wait's end as a failure of the stopped execution."""
 
 import json
 import threading
 
 import pytest
 
+from tests.functional.foundation.test_task_tokens import REFUSED, Asks, _sends
 from tests.functional.workflow.conftest import wait_for
 
 pytestmark = pytest.mark.functional
@@ -62,3 +69,30 @@ def test_executions_stopped_as_soon_as_they_started_are_aborted(runtime):
         sfn.stop_execution(executionArn=arn, error="Restart", cause="the runtime restarted")
         arns.append(arn)
     assert wait_for(lambda: {_status(sfn, arn) for arn in arns} == {"ABORTED"}, timeout=10)
+
+
+def test_an_execution_waiting_on_a_task_token_is_aborted_when_stopped(runtime):
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    before = {t for t in TMP_THREADS if t.is_alive()}
+    asks = Asks(runtime)
+    # Given an execution whose task waits on its token
+    arn = asks.start("waits")
+    token = asks.token()["token"]
+    # When it is stopped
+    stopped = asks.sfn.stop_execution(executionArn=arn, error="JobStopped", cause="stopped by alice")
+    # Then it is ABORTED when StopExecution answers, at the date the stop answered with
+    described = asks.sfn.describe_execution(executionArn=arn)
+    assert described["status"] == "ABORTED"
+    assert stopped["stopDate"] == described["stopDate"]
+    # And its history ends with ExecutionAborted, which carries the stop's error and cause; the task's
+    # wait is not recorded as a failure, and no state after it ran
+    events = asks.events(arn)
+    assert events[-1]["type"] == "ExecutionAborted", [e["type"] for e in events]
+    assert events[-1]["executionAbortedEventDetails"] == {"error": "JobStopped", "cause": "stopped by alice"}
+    assert not {"TaskFailed", "TaskTimedOut", "TaskStateExited", "WaitStateEntered"} & set(asks.types(arn))
+    # And its token is refused
+    assert _sends(asks.sfn, token) == REFUSED
+    # And the wait ended: the execution's threads are done, and its history says no more
+    assert wait_for(lambda: not [t for t in TMP_THREADS if t not in before and t.is_alive()], timeout=5)
+    assert asks.events(arn) == events and asks.status(arn) == "ABORTED"

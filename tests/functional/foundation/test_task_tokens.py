@@ -176,7 +176,7 @@ def test_a_token_of_a_stopped_execution_is_refused(runtime):
     asks = Asks(runtime)
     arn = asks.start("stopped")
     token = asks.token()["token"]
-    # (moto ends the execution only once the task's wait ends: the runtime fixture wakes it at teardown)
+    # (the stop ends the task's wait at once: tests/functional/foundation/test_stop_execution.py)
     asks.sfn.stop_execution(executionArn=arn, error="Restart", cause="the runtime restarted")
     assert _sends(asks.sfn, token) == REFUSED
 
@@ -202,3 +202,37 @@ def test_a_heartbeat_for_a_waiting_task_is_taken(runtime):
     assert _refusal(asks.sfn.send_task_heartbeat, taskToken=token) == ""
     asks.sfn.send_task_success(taskToken=token, output="{}")
     wait_for(lambda: asks.holds(arn))
+
+
+def test_a_rejection_keeps_its_error_and_cause_in_the_history_and_the_catch_output(runtime):
+    asks = Asks(runtime)
+    arn = asks.start("rejected-by")
+    token = asks.token()["token"]
+    # When the token is answered with a failure that says who rejected it
+    asks.sfn.send_task_failure(taskToken=token, error="Rejected", cause="rejected by alice: not now")
+    wait_for(lambda: asks.holds(arn))
+    # Then the task's TaskFailed event carries the error and the cause, as AWS records them
+    [failed] = [e for e in asks.events(arn) if e["type"] == "TaskFailed"]
+    details = failed["taskFailedEventDetails"]
+    assert (details["error"], details.get("cause")) == ("Rejected", "rejected by alice: not now")
+    # And the Catch's ResultPath gets the error output, {"Error": ..., "Cause": ...}, that the next state reads
+    [held] = [e for e in asks.events(arn) if e["type"] == "WaitStateEntered"]
+    assert json.loads(held["stateEnteredEventDetails"]["input"])["error"] == {
+        "Error": "Rejected",
+        "Cause": "rejected by alice: not now",
+    }
+
+
+def test_an_uncaught_rejection_fails_the_execution_with_its_error_and_cause(runtime):
+    asks = Asks(runtime, name="uncaught", Catch=[{"ErrorEquals": ["Other"], "Next": "Hold"}])
+    arn = asks.start("fails")
+    token = asks.token()["token"]
+    # When the token is answered with a failure no Catch matches
+    asks.sfn.send_task_failure(taskToken=token, error="Rejected", cause="rejected by alice")
+    # Then the execution fails with that error and cause: in DescribeExecution and its ExecutionFailed event
+    assert wait_for(lambda: asks.status(arn) != "RUNNING", timeout=10) and asks.status(arn) == "FAILED"
+    described = asks.sfn.describe_execution(executionArn=arn)
+    assert (described.get("error"), described.get("cause")) == ("Rejected", "rejected by alice")
+    [ended] = [e for e in asks.events(arn) if e["type"] == "ExecutionFailed"]
+    details = ended["executionFailedEventDetails"]
+    assert (details["error"], details.get("cause")) == ("Rejected", "rejected by alice")

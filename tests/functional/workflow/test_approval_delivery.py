@@ -53,6 +53,15 @@ def _cards(runtime, event: str) -> list[dict]:
     return [j for j in jobs if j["event"] == event]
 
 
+def _decision_audit(approval_id: str) -> list[dict]:
+    """The audit log's records of the decision ``approval_id`` holds (a request that died wrote, here,
+    a record of its failed call too, which names no approval: a dead process writes none)."""
+    from pagerless.store.audit import AuditRepository
+
+    items, _ = AuditRepository().query("default", limit=500)
+    return [i.to_dict() for i in items if (i.details or {}).get("approval_id") == approval_id]
+
+
 def _undelivered_index() -> list[tuple[str, str]]:
     from pagerless.store.approvals import UNDELIVERED, ApprovalRecord
 
@@ -123,14 +132,28 @@ def test_an_approval_whose_decider_died_after_recording_it_is_delivered_by_the_s
     assert approved.actor == operator and approved.message.endswith(": go"), approved.message
     decided = _cards(runtime, "approval.decided")
     assert [(d["data"]["approval_id"], d["data"]["decision"]) for d in decided] == [(approval.approval_id, "approved")]
-    # And the decision is no longer undelivered: a later sweep sends nothing
+    # And the audit log records her decision, as her request would have, saying the sweep delivered it
+    [audited] = _decision_audit(approval.approval_id)
+    assert (audited["actor"], audited["role"], audited["status"]) == (operator, "operator", 200), audited
+    assert (audited["action"], audited["target"]) == (
+        "POST /api/incidents/{incident_id}/approve",
+        f"incident_id={opened}",
+    )
+    assert audited["details"]["delivered_by"] == "approval-sweep", audited
+    assert (audited["details"]["decision"], audited["details"]["comment"]) == ("approve", "go"), audited
+    assert audited["at"] == approval.decided_at.isoformat()
+    # And the decision is no longer undelivered: a later sweep sends nothing, and records nothing more
     assert _undelivered_index() == [] and _sweep(runtime) == []
+    assert _decision_audit(approval.approval_id) == [audited]
 
 
 def test_a_decider_that_died_after_its_send_is_told_by_the_sweep_once(
     sandbox, scenario, api, operator_key, runtime, monkeypatch
 ):
+    from pagerless.api.security import key_service
+    from pagerless.store.approvals import ApprovalRepository
 
+    operator = key_service().authenticate(operator_key).key_id
     opened = open_incident(scenario).id
     wait_for_status(opened, "awaiting_approval")
     _cards(runtime, "approval.decided")
@@ -142,11 +165,42 @@ def test_a_decider_that_died_after_its_send_is_told_by_the_sweep_once(
     _grace(monkeypatch, 0)
     [swept] = _sweep(runtime)
     assert (swept["decision"], swept["delivered"]) == ("approved", "refused")
-    # Then the decision stands, told once: the timeline's entry and the cards
+    # Then the decision stands, told once: the timeline's entry, the cards and the audit log's record
     assert incident(opened).approval["status"] == "approved"
     assert timeline_types(opened).count("approved") == 1
     assert [d["data"]["decision"] for d in _cards(runtime, "approval.decided")] == ["approved"]
+    [approval] = ApprovalRepository().for_incident(opened, consistent=True)
+    [audited] = _decision_audit(approval.approval_id)
+    assert (audited["actor"], audited["details"]["decision"]) == (operator, "approve"), audited
+    assert audited["details"]["delivered_by"] == "approval-sweep", audited
     assert _undelivered_index() == [] and _sweep(runtime) == []
+    assert len(_decision_audit(approval.approval_id)) == 1
+
+
+def test_a_decider_that_recorded_its_decision_leaves_the_sweep_nothing_to_record(
+    sandbox, scenario, api, operator_key, runtime, monkeypatch
+):
+    from pagerless.store.approvals import ApprovalRepository
+
+    opened = open_incident(scenario).id
+    wait_for_status(opened, "awaiting_approval")
+    # Given an operator's approval whose request went all the way (sent, told, recorded in the audit
+    # log) but left its undelivered mark (the write that clears it was lost)
+    with monkeypatch.context() as lost:
+        lost.setattr(ApprovalRepository, "delivered", lambda self, approval: True)
+        response = api.post(f"/api/incidents/{opened}/approve", json={"comment": "go"}, headers=auth(operator_key))
+    assert response.status_code == 200, response.text
+    [approval] = ApprovalRepository().for_incident(opened, consistent=True)
+    assert approval.undelivered_since is not None
+    [audited] = _decision_audit(approval.approval_id)
+    assert "delivered_by" not in audited["details"] and audited["request_id"], audited
+    # When the approval sweep runs past the grace (Step Functions refuses the token her send used)
+    _grace(monkeypatch, 0)
+    [swept] = _sweep(runtime)
+    assert (swept["decision"], swept["delivered"]) == ("approved", "refused")
+    # Then the audit log holds her own record of the decision, and no second one
+    assert _decision_audit(approval.approval_id) == [audited]
+    assert timeline_types(opened).count("approved") == 1
 
 
 def test_a_rejection_whose_decider_died_is_delivered_as_a_rejection(
@@ -165,6 +219,11 @@ def test_a_rejection_whose_decider_died_is_delivered_as_a_rejection(
     assert memory_limit(sandbox) == "256Mi" and not incident(opened).actions
     assert incident(opened).approval["status"] == "rejected"
     assert timeline_types(opened).count("rejected") == 1
+    # And the audit log records the rejection, with its comment, saying the sweep delivered it
+    [audited] = _decision_audit(incident(opened).approval["approval_id"])
+    assert audited["action"] == "POST /api/incidents/{incident_id}/reject", audited
+    assert (audited["details"]["decision"], audited["details"]["comment"]) == ("reject", "not now"), audited
+    assert audited["details"]["delivered_by"] == "approval-sweep", audited
 
 
 def test_a_decision_left_undelivered_until_the_approval_timed_out_is_marked_expired(
@@ -258,6 +317,9 @@ def test_a_slow_decider_and_the_sweep_deliver_the_decision_once(
     assert timeline_types(opened).count("approved") == 1
     assert len(_cards(runtime, "approval.decided")) == 1
     assert _undelivered_index() == []
+    # And the audit log records her decision once: the sweep wrote it first, her request's write added nothing
+    [audited] = _decision_audit(response.json()["approval"]["approval_id"])
+    assert (audited["actor"], audited["details"]["delivered_by"]) == (operator, "approval-sweep"), audited
 
 
 def _run_and_die(dies, api, runs, *, approve: bool) -> str:
@@ -283,6 +345,7 @@ def test_a_runbook_step_whose_approver_died_after_recording_it_runs_when_the_swe
     dies_after_deciding, runs, sandbox, api, runtime, monkeypatch
 ):
     from pagerless.api.security import key_service
+    from pagerless.store.approvals import ApprovalRepository
 
     alice = runs["alice"]
     bob_id = key_service().authenticate(runs["bob"]).key_id
@@ -300,6 +363,15 @@ def test_a_runbook_step_whose_approver_died_after_recording_it_runs_when_the_swe
     assert done["steps"][1]["approved_by"] == bob_id, done["steps"]
     [woken] = [e for e in events(api, alice, job_id) if e["event"] == "SignalReceived"]
     assert woken["payload"] == {"approved": True, "by": bob_id, "comment": None}, woken
+    # And the audit log records Bob's approval of the step, as his signal would have, saying the sweep delivered it
+    [step] = ApprovalRepository().for_incident(job_id, consistent=True)
+    [audited] = _decision_audit(step.approval_id)
+    assert (audited["actor"], audited["action"], audited["target"]) == (
+        bob_id,
+        "POST /api/jobs/{job_id}/signal",
+        f"job_id={job_id}",
+    ), audited
+    assert (audited["details"]["approved"], audited["details"]["delivered_by"]) == (True, "approval-sweep"), audited
     assert _sweep(runtime) == []
 
 

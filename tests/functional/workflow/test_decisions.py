@@ -19,6 +19,9 @@ pytestmark = pytest.mark.functional
 
 
 def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario, api, operator_key, runtime):
+    from pagerless.api.security import key_service
+
+    operator = key_service().authenticate(operator_key).key_id
     # Given an OOM incident waiting for approval
     opened = open_incident(scenario)
     wait_for_status(opened.id, "awaiting_approval")
@@ -42,6 +45,10 @@ def test_reject_runs_nothing_and_leaves_the_incident_diagnosed(sandbox, scenario
     assert incident(opened.id).approval["status"] == "rejected" and "task_token" not in incident(opened.id).approval
     trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(operator_key)).json()
     assert [s["name"] for s in trace["steps"]][-1] == "Rejected"
+    # And the workflow's trace says who rejected it, and why (the rejection's cause, as Step Functions keeps it)
+    [asked] = [s for s in trace["steps"] if s["name"] == "RequestApproval"]
+    assert (asked["status"], asked["error"]) == ("failed", "ApprovalRejected"), asked
+    assert asked["cause"] == f"rejected by {operator}: not during the sale", asked
 
 
 def test_double_approve_answers_the_first_decision_and_runs_one_remediation(

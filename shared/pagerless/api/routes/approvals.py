@@ -8,6 +8,7 @@ from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
 from pagerless.domain.approvals import STATUSES
 from pagerless.domain.schema_docs import documented
+from pagerless.incidents import decision_audit
 from pagerless.incidents.schemas import MUTATION_BODY
 from pagerless.workflow.approvals import ApprovalService
 
@@ -73,6 +74,8 @@ def _decide(
     )
     request.state.audit_details["changed"] = decided.changed
     request.state.audit_details["approval_id"] = decided.approval["approval_id"]
+    if decided.changed:  # the approval sweep may write this decision's record in its stead: one of them does
+        request.state.audit_once = decision_audit.once(decided.approval)
     return {"approval": decided.approval, "changed": decided.changed}
 
 

@@ -97,12 +97,17 @@ def get_job(job_id: str, principal: ViewerDep) -> dict:
 @router.post("/api/jobs/{job_id}/signal")
 def signal_job(job_id: str, body: Signal, request: Request, principal: OperatorDep) -> dict:
     """Wake a parked job with its correlation key and a payload ({"approved": bool})."""
+    from pagerless.incidents import decision_audit
     from pagerless.jobs.service import signal
 
     request.state.audit_details = {"job_id": job_id, "approved": body.payload.get("approved")}
-    return signal(
+    signalled = signal(
         job_id, principal.workspace, principal.key_id, principal.role.value, body.correlation_key, body.payload
     )
+    request.state.audit_details.update(changed=signalled["accepted"], approval_id=signalled["approval"]["approval_id"])
+    if signalled["accepted"]:  # the approval sweep may write this decision's record in its stead: one of them does
+        request.state.audit_once = decision_audit.once(signalled["approval"])
+    return signalled
 
 
 @router.get("/api/jobs/{job_id}/trace")
