@@ -132,8 +132,8 @@ class UserService:
         for key in keys:
             self.repository.clear_throttle(key)
         if hasher().check_needs_rehash(user.password_hash):
-            user.password_hash = hasher().hash(password)
-            self.repository.save(user)
+            # unless a reset replaced the password since it was read: the rehash of the old one must not undo it
+            self.repository.rehash_password(user.user_id, user.password_hash, hasher().hash(password))
         return user, tokens.issue_pair(user, self.repository)
 
     def refresh(self, refresh_token: str) -> tokens.TokenPair:
@@ -193,24 +193,30 @@ class UserService:
         email: str | None = None,
         person_id: str | None = None,
     ) -> UserRecord:
+        """Change the fields given, and only those: what another admin changed meanwhile (a disable, a password
+        reset, another field) is kept."""
         user = self.get(workspace, user_id)
         if user_id == actor_user_id and (is_active is False or (role is not None and role != Role.ADMIN)):
             raise ConflictError("you cannot disable yourself or remove your own admin role")
+        fields: dict = {}
         if name is not None:
-            user.name = name
+            fields["name"] = name
         if role is not None:
-            user.role = parse_role(role).value
+            fields["role"] = parse_role(role).value
         if person_id is not None:
-            user.person_id = self._linkable_person(workspace, person_id) if person_id else None
-        if is_active is not None and is_active != user.is_active:
-            user.is_active = is_active
-            user.session_version = int(user.session_version) + 1  # every open session ends now
+            fields["person_id"] = self._linkable_person(workspace, person_id) if person_id else None
+        end_sessions = is_active is not None and is_active != user.is_active  # every open session ends now
+        if end_sessions:
+            fields["is_active"] = is_active
         if email is not None and normalize_email(email) != user.email:
-            if not self.repository.change_email(user, normalize_email(email)):
+            changed = self.repository.change_email(user, normalize_email(email), fields, end_sessions=end_sessions)
+            if changed is None:
                 raise ConflictError("a user with that email already exists")
-            return user
-        self.repository.save(user)
-        return user
+        else:
+            changed = self.repository.edit(user_id, fields, end_sessions=end_sessions) if fields else user
+        if changed is None:
+            raise NotFoundError(f"user {user_id} not found")
+        return changed
 
     def delete(self, workspace: str, user_id: str, *, actor_user_id: str | None) -> None:
         if user_id == actor_user_id:
@@ -218,10 +224,10 @@ class UserService:
         self.repository.delete(self.get(workspace, user_id))
 
     def reset_password(self, workspace: str, user_id: str, new_password: str) -> None:
-        user = self.get(workspace, user_id)
-        user.password_hash = hasher().hash(check_password(new_password))
-        user.session_version = int(user.session_version) + 1
-        self.repository.save(user)
+        self.get(workspace, user_id)
+        password_hash = hasher().hash(check_password(new_password))
+        if self.repository.reset_password(user_id, password_hash) is None:
+            raise NotFoundError(f"user {user_id} not found")
 
     def _linkable_person(self, workspace: str, person_id: str) -> str:
         """A person of the same workspace (pagerless.people), so pages and on-call reach this user."""

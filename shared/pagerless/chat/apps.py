@@ -119,7 +119,7 @@ class ChatAppService:
                 self.ssm.put_parameter(
                     Name=app.parameter(secret), Value=secrets[secret], Type="SecureString", Overwrite=True
                 )
-        self.repository.replace(
+        self.repository.put(
             PeopleRecord(
                 f"chatapp#{provider}#{app_id}",
                 APP_SK,

@@ -81,27 +81,36 @@ class ConfigService:
         }
 
     def update(self, workspace: str, changes: dict[str, Any], *, actor: str) -> dict:
-        """Merge ``changes`` into the workspace's overrides (validated as a whole) and store them."""
+        """Merge ``changes`` into the workspace's overrides (validated as a whole) and store them; a key another
+        admin changed meanwhile is kept (the merge is applied again to what they stored)."""
         normalized = normalize_keys(changes)
-        current = self.overrides(workspace).model_dump(exclude_none=True)
-        merged = {**current, **normalized}
-        try:
-            validated = ConfigOverrides.model_validate(merged)
-        except PydanticValidationError as exc:
-            raise ValidationError(
-                "the configuration is not valid",
-                details=[
-                    {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]} for e in exc.errors()
-                ],
-            ) from exc
-        self.repository.put(workspace, validated.model_dump(exclude_none=True), actor=actor)
+
+        def merged(values: dict) -> dict:
+            current = _lax(values).model_dump(exclude_none=True)
+            try:
+                validated = ConfigOverrides.model_validate({**current, **normalized})
+            except PydanticValidationError as exc:
+                raise ValidationError(
+                    "the configuration is not valid",
+                    details=[
+                        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+                        for e in exc.errors()
+                    ],
+                ) from exc
+            return validated.model_dump(exclude_none=True)
+
+        self.repository.edit(workspace, merged, actor=actor)
         return self.effective(workspace)
 
 
 def _stored(record) -> ConfigOverrides:
-    """A stored item's overrides. They were validated strictly when written; they are read laxly
-    so that an item written before strict checking (or edited by hand) still loads."""
-    return ConfigOverrides.model_validate((record.values if record else None) or {}, strict=False)
+    return _lax((record.values if record else None) or {})
+
+
+def _lax(values: dict) -> ConfigOverrides:
+    """Stored overrides. They were validated strictly when written; they are read laxly so that an item
+    written before strict checking (or edited by hand) still loads."""
+    return ConfigOverrides.model_validate(values, strict=False)
 
 
 def normalize_keys(changes: dict[str, Any]) -> dict[str, Any]:

@@ -112,11 +112,8 @@ class KnowledgeService:
         return self.repository.page(workspace, limit, cursor)
 
     def update(self, workspace: str, entry_id: str, body: KnowledgeUpdate) -> KnowledgeRecord:
-        record = self.repository.get(workspace, entry_id)
-        for field, value in body.model_dump(exclude_unset=True).items():
-            setattr(record, field, value)
-        record.updated_at = utcnow()
-        return self.repository.put(record)
+        """Change the fields sent, and only those (an edit of another field made meanwhile is kept)."""
+        return self.repository.edit(workspace, entry_id, body.model_dump(exclude_unset=True))
 
     def delete(self, workspace: str, entry_id: str) -> None:
         self.repository.delete(self.repository.get(workspace, entry_id))

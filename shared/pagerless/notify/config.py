@@ -5,11 +5,12 @@ import uuid
 from pydantic import ValidationError as PydanticError
 
 from pagerless.clock import utcnow
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import ALIASES, CHANNELS, channel_module
 from pagerless.outbox.jobs import EVENTS
 from pagerless.store.notify import ConfigRepository
+from pagerless.store.versions import retry_on_change
 
 LANGUAGES = ("en", "zh")
 GENERAL_FIELDS = ("language", "rate_per_minute")
@@ -62,7 +63,20 @@ class ChannelService:
         return self.repository.put(workspace, "channel", channel_id, channel)
 
     def update(self, workspace: str, channel_id: str, body: dict) -> dict:
-        channel = self.get(workspace, channel_id)
+        """Change the name, the enabled flag or config fields (merged; secrets kept unless given). Only what is
+        sent changes: an edit that meets another edit of the channel is applied again to what that one stored
+        (`store.versions`), and is a ConflictError (409) if the channel keeps changing meanwhile."""
+
+        def edit() -> dict | None:
+            item = self.repository.item(workspace, "channel", channel_id)
+            channel = self._changed(workspace, dict(item.data), body)
+            return channel if self.repository.replace(item, channel) else None
+
+        return retry_on_change(edit, what=f"channel {channel_id}")
+
+    def _changed(self, workspace: str, channel: dict, body: dict) -> dict:
+        """``channel`` with the changes of ``body``; a changed secret is stored in SSM."""
+        channel_id = channel["id"]
         module = channel_module(channel["channel_type"])
         if "name" in body and body["name"] is not None:
             channel["name"] = body["name"]
@@ -83,7 +97,7 @@ class ChannelService:
             else:
                 secrets.delete(workspace, channel_id)
         channel["updated_at"] = utcnow().isoformat()
-        return self.repository.put(workspace, "channel", channel_id, channel)
+        return channel
 
     def delete(self, workspace: str, channel_id: str) -> None:
         self.repository.delete(workspace, "channel", channel_id)
@@ -178,16 +192,24 @@ class TemplateService:
         template = _checked_template(
             {"id": f"tpl-{uuid.uuid4().hex[:12]}", "created_at": now, "updated_at": now, **body}
         )
+        self.repository.put(workspace, "template", template["id"], template)
         self._clear_defaults(workspace, template)
-        return self.repository.put(workspace, "template", template["id"], template)
+        return template
 
     def update(self, workspace: str, template_id: str, body: dict) -> dict:
-        current = self.get(workspace, template_id)
-        template = _checked_template(
-            {**current, **{k: v for k, v in body.items() if v is not None}, "updated_at": utcnow().isoformat()}
-        )
-        self._clear_defaults(workspace, template)
-        return self.repository.put(workspace, "template", template_id, template)
+        """Change the fields sent (not null); an edit that meets another edit of the template is applied again to
+        what that one stored, and is a ConflictError (409) if the template keeps changing meanwhile."""
+        changes = {k: v for k, v in body.items() if v is not None}
+
+        def edit() -> dict | None:
+            item = self.repository.item(workspace, "template", template_id)
+            template = _checked_template({**item.data, **changes, "updated_at": utcnow().isoformat()})
+            return template if self.repository.replace(item, template) else None
+
+        template = retry_on_change(edit, what=f"template {template_id}")
+        if changes.get("is_default"):  # an edit that leaves the flag alone leaves the other templates alone
+            self._clear_defaults(workspace, template)
+        return template
 
     def delete(self, workspace: str, template_id: str) -> None:
         self.repository.delete(workspace, "template", template_id)
@@ -203,7 +225,8 @@ class TemplateService:
         return candidates[0] if candidates else render.default_template(event, language)
 
     def _clear_defaults(self, workspace: str, template: dict) -> None:
-        """Setting is_default=true clears the default of the other templates of the same type (and event)."""
+        """Setting is_default=true clears the default of the other templates of the same type (and event), as an
+        edit of each (an edit of one of them made meanwhile is kept)."""
         if not template.get("is_default"):
             return
         for other in self.list(workspace):
@@ -213,7 +236,20 @@ class TemplateService:
                 and other["channel_type"] == template["channel_type"]
                 and other.get("event") == template.get("event")
             ):
-                self.repository.put(workspace, "template", other["id"], {**other, "is_default": False})
+                self._not_default(workspace, other["id"])
+
+    def _not_default(self, workspace: str, template_id: str) -> None:
+        def edit() -> dict | None:
+            try:
+                item = self.repository.item(workspace, "template", template_id)
+            except NotFoundError:  # deleted meanwhile
+                return {}
+            if not item.data.get("is_default"):
+                return item.data
+            changed = {**item.data, "is_default": False}
+            return changed if self.repository.replace(item, changed) else None
+
+        retry_on_change(edit, what=f"template {template_id}")
 
 
 def _checked_template(template: dict) -> dict:

@@ -95,7 +95,7 @@ class ChatIdentityService:
             data["display_name"] = display_name
         data.setdefault("requested_at", now.isoformat())
         record = _record(workspace, data)
-        self.repository.replace(record)
+        self.repository.put(record)
         return _identity(record)
 
     def unbind(self, workspace: str, provider: str, tenant: str, user: str) -> ChatIdentity:

@@ -3,9 +3,11 @@
 import base64
 import json
 import os
+from collections.abc import Collection
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.exceptions import PynamoDBException
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from pagerless import settings
@@ -41,6 +43,16 @@ class BaseModel(Model):
 
     class Meta:
         abstract = True
+
+
+def field_edits(model: type[Model], fields: dict, editable: Collection[str]) -> list[Action]:
+    """The update actions that set each of ``fields`` of a ``model`` item (None removes one): an edit that writes
+    only what it changes. A name not in ``editable`` is an AttributeError."""
+    unknown = sorted(set(fields) - set(editable))
+    if unknown:
+        raise AttributeError(f"{model.__name__} has no editable field {', '.join(unknown)}")
+    attributes = model.get_attributes()
+    return [attributes[n].remove() if v is None else attributes[n].set(v) for n, v in fields.items()]
 
 
 def encode_cursor(last_evaluated_key: dict | None) -> str | None:

@@ -1,7 +1,8 @@
 """A workspace's runtime configuration overrides, one item on the system table."""
 
-from pagerless.clock import utcnow
-from pagerless.store.system import SystemRecord
+from collections.abc import Callable
+
+from pagerless.store.system import SystemRecord, SystemRepository
 
 PK = "config"
 
@@ -23,5 +24,12 @@ class ConfigRepository:
         except DoesNotExist:
             return None
 
-    def put(self, workspace: str, values: dict, *, actor: str) -> None:
-        SystemRecord(PK, workspace, data={"values": values, "updated_by": actor}, updated_at=utcnow()).save()
+    def edit(self, workspace: str, change: Callable[[dict], dict], *, actor: str) -> None:
+        """Store ``change`` of the workspace's overrides, applied again to what another edit stored meanwhile
+        (`SystemRepository.edit`): a concurrent change of another key is kept."""
+        SystemRepository().edit(
+            PK,
+            workspace,
+            lambda data: {"values": change(dict(data.get("values") or {})), "updated_by": actor},
+            what=f"the configuration of workspace {workspace}",
+        )

@@ -1,11 +1,11 @@
 """Knowledge-base entries per workspace."""
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, field_edits
 
 
 class KnowledgeRecord(BaseModel):
@@ -36,6 +36,9 @@ class KnowledgeRecord(BaseModel):
         }
 
 
+_EDITABLE = ("title", "content", "tags", "service")
+
+
 class KnowledgeRepository:
     def get(self, workspace: str, entry_id: str) -> KnowledgeRecord:
         try:
@@ -55,6 +58,20 @@ class KnowledgeRepository:
 
     def put(self, record: KnowledgeRecord) -> KnowledgeRecord:
         record.save()
+        return record
+
+    def edit(self, workspace: str, entry_id: str, fields: dict) -> KnowledgeRecord:
+        """Set the named ``fields`` of the stored entry (None removes one) and return it as stored; a
+        NotFoundError if it is gone. Only those attributes are written: an edit of the others made since the
+        caller read the entry is kept, and a deleted entry is not stored again."""
+        actions = [*field_edits(KnowledgeRecord, fields, _EDITABLE), KnowledgeRecord.updated_at.set(utcnow())]
+        record = KnowledgeRecord(workspace, entry_id)
+        try:
+            record.update(actions=actions, condition=KnowledgeRecord.id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise NotFoundError(f"knowledge entry {entry_id} not found") from exc
+            raise
         return record
 
     def delete(self, record: KnowledgeRecord) -> None:

@@ -5,6 +5,9 @@ Two tables. ``notify`` holds a workspace's configuration under one partition: ``
 (what was written on a timeline once: a person a page did not reach). ``deliveries``
 holds one item per delivery, keyed by its deterministic id (incident, event, channel,
 generation): the claim is a conditional write on that item, so a retried job never notifies twice.
+
+A channel or template carries ``version``: an edit is written back only if nobody else wrote it since it was
+read (`store.versions`).
 """
 
 import time
@@ -26,6 +29,7 @@ from pynamodb.transactions import TransactWrite
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.versions import save_unchanged
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
 DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
@@ -42,6 +46,7 @@ class NotifyItem(BaseModel):
     count = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)  # a channel's or template's: raised by each edit
 
 
 class ConfigRepository:
@@ -52,10 +57,20 @@ class ConfigRepository:
         return data
 
     def get(self, workspace: str, kind: str, item_id: str) -> dict:
+        return self.item(workspace, kind, item_id).data
+
+    def item(self, workspace: str, kind: str, item_id: str) -> NotifyItem:
+        """The stored channel or template with its version, for an edit (`replace`)."""
         try:
-            return NotifyItem.get(workspace, f"{kind}#{item_id}", consistent_read=True).data
+            return NotifyItem.get(workspace, f"{kind}#{item_id}", consistent_read=True)
         except DoesNotExist as exc:
             raise NotFoundError(f"{kind} {item_id} not found") from exc
+
+    def replace(self, item: NotifyItem, data: dict) -> bool:
+        """Write ``data`` as the edit of ``item`` if the stored item is still the version it was read at; False,
+        and nothing written, if another edit (or a delete) came first: read it again."""
+        item.data, item.updated_at = data, utcnow()
+        return save_unchanged(item)
 
     def list(self, workspace: str, kind: str) -> list[dict]:
         return [i.data for i in NotifyItem.query(workspace, NotifyItem.sk.startswith(f"{kind}#"), consistent_read=True)]

@@ -6,16 +6,20 @@ A chat identity:   pk "chat#<provider>#<tenant>#<user>",       sk "identity"
     status "bound" ties it to a person; "pending" waits for an admin to approve the binding.
 A chat app config: pk "chatapp#<provider>#<app id>",          sk "app" (its secrets live in SSM).
 An email claim:    pk "email#<workspace>#<email>",             sk "email" (one person per email).
+
+A person carries ``version``: an edit is written back only if nobody else wrote it since it was read
+(`store.versions`); the other items are written whole by one act each (a binding, an app's registration).
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.versions import save_unchanged
 
 PERSON_SK, IDENTITY_SK, APP_SK, EMAIL_SK = "person", "identity", "app", "email"
 BOUND, PENDING = "bound", "pending"
@@ -45,6 +49,7 @@ class PeopleRecord(BaseModel):
     data = JSONAttribute(default=dict)
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = NumberAttribute(null=True)  # a person's: raised by each edit (none on items an older version wrote)
 
     by_workspace = ByWorkspace()
 
@@ -66,7 +71,14 @@ class PeopleRepository:
             raise
         return True
 
-    def replace(self, record: PeopleRecord) -> None:
+    def replace(self, record: PeopleRecord) -> bool:
+        """Write back an edit of ``record`` if the stored item is still the version it was read at; False,
+        and nothing written, if another edit (or a delete) came first: read it again."""
+        record.updated_at = utcnow()
+        return save_unchanged(record)
+
+    def put(self, record: PeopleRecord) -> None:
+        """Store ``record`` whole, whatever is stored under its key (a chat binding, a chat app)."""
         record.updated_at = utcnow()
         record.save()
 

@@ -10,7 +10,7 @@
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
@@ -52,26 +52,36 @@ def _buckets(workspace: str, name: str) -> str:
 
 class SloRepository:
     def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> SloRecord:
-        """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist."""
+        """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist (NotFoundError).
+        A replace writes the definition's own attributes only: the evaluation's state, which the scheduled
+        evaluation may write at the same moment, is not put back as it was read."""
         now = utcnow()
+        if not create:
+            record = SloRecord(_definitions(workspace), name)
+            try:
+                record.update(
+                    actions=[
+                        SloRecord.service.set(service),
+                        SloRecord.document.set(document),
+                        SloRecord.updated_at.set(now),
+                    ],
+                    condition=SloRecord.pk.exists(),
+                )
+            except UpdateError as exc:
+                if exc.cause_response_code == "ConditionalCheckFailedException":
+                    raise NotFoundError(f"SLO {name} not found") from exc
+                raise
+            return record
         record = SloRecord(
             _definitions(workspace), name, service=service, document=document, state={}, created_at=now, updated_at=now
         )
-        if not create:
-            existing = self.get(workspace, name)
-            record.state = existing.state
-            record.created_at = existing.created_at
         try:
-            condition = SloRecord.pk.does_not_exist() if create else SloRecord.pk.exists()
-            record.save(condition=condition)
+            record.save(condition=SloRecord.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                if create:
-                    raise ConflictError(f"SLO {name} already exists") from exc
-                raise NotFoundError(f"SLO {name} not found") from exc
+                raise ConflictError(f"SLO {name} already exists") from exc
             raise
-        if create:
-            SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
+        SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
         return record
 
     def get(self, workspace: str, name: str) -> SloRecord:

@@ -1,10 +1,18 @@
-"""Small system records (heartbeats, singletons) keyed by pk/sk."""
+"""Small system records (heartbeats, singletons) keyed by pk/sk.
+
+A singleton that requests change in part (a workspace's configuration, its webhook settings) is changed with
+`SystemRepository.edit`: it carries ``version``, and an edit is written back only if nobody else wrote it since it
+was read (`store.versions`).
+"""
+
+from collections.abc import Callable
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.versions import retry_on_change, save_unchanged
 
 
 class SystemRecord(BaseModel):
@@ -16,6 +24,7 @@ class SystemRecord(BaseModel):
     sk = UnicodeAttribute(range_key=True)
     data = JSONAttribute(default=dict)
     updated_at = UTCDateTimeAttribute(default=utcnow)
+    version = NumberAttribute(null=True)  # raised by each `SystemRepository.edit`
 
 
 class SystemRepository:
@@ -33,6 +42,21 @@ class SystemRepository:
                 return False
             raise
         return True
+
+    def edit(self, pk: str, sk: str, change: Callable[[dict], dict], *, what: str) -> dict:
+        """Store ``change`` of the record's data ({} when there is none yet) and return it. ``change`` applies
+        one request's changes; when another edit wrote the record between the read and the write, it is applied
+        again to what that one stored, so both are kept; a ConflictError (409) if the record keeps changing."""
+
+        def attempt() -> dict | None:
+            record = self.get(pk, sk)
+            data = change(dict(record.data or {}) if record is not None else {})
+            if record is None:
+                return data if self.put_if_absent(pk, sk, data) else None
+            record.data, record.updated_at = data, utcnow()
+            return data if save_unchanged(record) else None
+
+        return retry_on_change(attempt, what=what)
 
     def get(self, pk: str, sk: str) -> SystemRecord | None:
         try:

@@ -15,10 +15,12 @@ from datetime import datetime
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.domain.errors import ConflictError
+from pagerless.store.base import BaseModel, Region, TableName, field_edits
 
 
 class _Item(BaseModel):
@@ -109,6 +111,15 @@ def _conditional_failed(exc: Exception) -> bool:
     }
 
 
+_EDITABLE = ("name", "role", "person_id", "is_active", "password_hash", "email")
+
+
+def _edits(fields: dict, end_sessions: bool) -> list[Action]:
+    """The update actions of an edit of ``fields`` (None removes one); ``end_sessions`` bumps `session_version`."""
+    actions = field_edits(UserRecord, fields, _EDITABLE)
+    return [*actions, UserRecord.session_version.add(1)] if end_sessions else actions
+
+
 class UserRepository:
     """The only code that reads and writes the users table."""
 
@@ -156,32 +167,75 @@ class UserRepository:
         items = UserRecord.scan(UserRecord.sk == "USER")
         return sorted((u for u in items if u.workspace == workspace), key=lambda u: u.created_at)
 
-    def save(self, record: UserRecord) -> None:
-        record.updated_at = utcnow()
-        record.save()
+    def edit(self, user_id: str, fields: dict, *, end_sessions: bool = False) -> UserRecord | None:
+        """Set the named ``fields`` of the stored user (None removes one) and, with ``end_sessions``, end its
+        open sessions; the user as stored, or None if it is gone (nothing written then). Only the named
+        attributes are written: an edit never puts back what it read of the others, so it cannot undo a
+        disable or a password reset that landed between its read and its write."""
+        return self._update(user_id, _edits(fields, end_sessions))
 
-    def change_email(self, record: UserRecord, new_email: str) -> bool:
-        old = EmailRecord(f"EMAIL#{record.email}", "EMAIL")
-        record.email = new_email
-        record.updated_at = utcnow()
+    def reset_password(self, user_id: str, password_hash: str) -> UserRecord | None:
+        """A new password; every open session ends. None if the user is gone."""
+        return self._update(user_id, _edits({"password_hash": password_hash}, end_sessions=True))
+
+    def rehash_password(self, user_id: str, old_hash: str, new_hash: str) -> bool:
+        """The same password under new hash parameters, unless a reset replaced it since ``old_hash`` was read."""
+        actions = _edits({"password_hash": new_hash}, end_sessions=False)
+        return self._update(user_id, actions, UserRecord.password_hash == old_hash) is not None
+
+    def _update(self, user_id: str, actions: list[Action], condition=None) -> UserRecord | None:
+        record = UserRecord(f"USER#{user_id}", "USER")
+        exists = UserRecord.pk.exists()
+        try:
+            record.update(
+                actions=[*actions, UserRecord.updated_at.set(utcnow())],
+                condition=exists if condition is None else exists & condition,
+            )
+        except UpdateError as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return record
+
+    def change_email(
+        self, record: UserRecord, new_email: str, fields: dict, *, end_sessions: bool = False
+    ) -> UserRecord | None:
+        """`edit` with the user's email moved from ``record.email`` to ``new_email`` (its claim moves in the same
+        transaction); None if ``new_email`` is taken. A ConflictError if the user's email changed (or the user
+        went) since ``record`` was read: the claim moved would not be its own."""
+        user = UserRecord(f"USER#{record.user_id}", "USER")
+        actions = _edits({**fields, "email": new_email}, end_sessions)
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
+                tx.delete(EmailRecord(f"EMAIL#{record.email}", "EMAIL"))
                 tx.save(
                     EmailRecord(f"EMAIL#{new_email}", "EMAIL", user_id=record.user_id),
                     condition=EmailRecord.pk.does_not_exist(),
                 )
-                tx.delete(old)
-                tx.save(record)
+                tx.update(
+                    user,
+                    actions=[*actions, UserRecord.updated_at.set(utcnow())],
+                    condition=UserRecord.email == record.email,
+                )
         except TransactWriteError as exc:
+            codes = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]  # delete, put, update
+            if codes[2:3] == ["ConditionalCheckFailed"]:
+                raise ConflictError(f"user {record.user_id} was changed meanwhile; read it again") from exc
             if _conditional_failed(exc):
-                return False
+                return None
             raise
-        return True
+        return self.get(record.user_id)
 
     def delete(self, record: UserRecord) -> None:
-        with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
-            tx.delete(EmailRecord(f"EMAIL#{record.email}", "EMAIL"))
-            tx.delete(record)
+        """Delete the user and its email's claim; a ConflictError if its email changed since ``record`` was read."""
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
+                tx.delete(EmailRecord(f"EMAIL#{record.email}", "EMAIL"))
+                tx.delete(record, condition=UserRecord.email == record.email)
+        except TransactWriteError as exc:
+            if _conditional_failed(exc):
+                raise ConflictError(f"user {record.user_id} was changed meanwhile; read it again") from exc
+            raise
 
     # refresh-token families
     def start_family(self, family_id: str, user_id: str, jti: str, expires: datetime) -> None:

@@ -3,6 +3,7 @@
 Secrets are stored for verification only; nothing returns them (see `public`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pagerless.store.system import SystemRepository
@@ -30,16 +31,24 @@ class WebhookSettingsRepository:
 
     def get(self, workspace: str) -> WebhookSettings:
         record = self.system.get(_PK, workspace)
-        data = record.data if record else {}
-        return WebhookSettings(
-            secrets=dict(data.get("secrets", {})),
-            sns_topics=list(data.get("sns_topics", [])),
-            verify_sns=bool(data.get("verify_sns", True)),
-        )
+        return _settings(record.data if record else {})
 
-    def put(self, workspace: str, settings: WebhookSettings) -> None:
-        self.system.put(
-            _PK,
-            workspace,
-            {"secrets": settings.secrets, "sns_topics": settings.sns_topics, "verify_sns": settings.verify_sns},
-        )
+    def edit(self, workspace: str, change: Callable[[WebhookSettings], None]) -> WebhookSettings:
+        """Store the settings as ``change`` leaves them; when another edit stored them between the read and the
+        write, ``change`` is applied again to what it stored (`SystemRepository.edit`): a secret another admin set
+        for another source meanwhile is kept."""
+
+        def changed(data: dict) -> dict:
+            settings = _settings(data)
+            change(settings)
+            return {"secrets": settings.secrets, "sns_topics": settings.sns_topics, "verify_sns": settings.verify_sns}
+
+        return _settings(self.system.edit(_PK, workspace, changed, what=f"the webhook settings of {workspace}"))
+
+
+def _settings(data: dict) -> WebhookSettings:
+    return WebhookSettings(
+        secrets=dict(data.get("secrets", {})),
+        sns_topics=list(data.get("sns_topics", [])),
+        verify_sns=bool(data.get("verify_sns", True)),
+    )

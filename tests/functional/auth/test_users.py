@@ -297,3 +297,23 @@ def test_re_enabling_a_user_does_not_revive_the_sessions_the_disable_ended(api):
     api.put(f"/api/users/{user_id}", headers=auth(admin), json={"is_active": False})
     api.put(f"/api/users/{user_id}", headers=auth(admin), json={"is_active": True})
     assert api.post("/api/auth/refresh", json={"refresh_token": old["refresh_token"]}).status_code == 401
+
+
+def test_an_email_change_moves_the_sign_in_and_frees_the_old_address(api):
+    # Given an operator and another user
+    admin = register(api, "root@example.com").json()["access_token"]
+    body = {"email": "op@example.com", "name": "Op", "password": "password123", "role": "operator"}
+    user_id = api.post("/api/users", headers=auth(admin), json=body).json()["id"]
+    api.post("/api/users", headers=auth(admin), json={**body, "email": "other@example.com"})
+    # When the admin moves the operator to an address another user has, it is refused and nothing changes
+    taken = api.put(f"/api/users/{user_id}", headers=auth(admin), json={"email": "other@example.com", "name": "X"})
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "CONFLICT"
+    assert api.get(f"/api/users/{user_id}", headers=auth(admin)).json()["name"] == "Op"
+    # When moved to a free address with a new name
+    moved = api.put(f"/api/users/{user_id}", headers=auth(admin), json={"email": "op2@example.com", "name": "Op 2"})
+    # Then both are stored, the new address signs in, the old one does not and can be used again
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["email"] == "op2@example.com" and moved.json()["name"] == "Op 2"
+    assert api.post("/api/auth/login", json={"email": "op2@example.com", "password": "password123"}).status_code == 200
+    assert api.post("/api/auth/login", json={"email": "op@example.com", "password": "password123"}).status_code == 401
+    assert api.post("/api/users", headers=auth(admin), json=body).status_code == 201

@@ -143,12 +143,17 @@ def test_values_of_the_right_json_types_are_stored_as_sent_and_read_back(api, ad
 
 def test_a_stored_item_written_with_loose_types_still_loads(api, admin_key):
     from pagerless.config.llm import workspace_llm
-    from pagerless.store.config import ConfigRepository
+    from pagerless.store.config import PK
+    from pagerless.store.system import SystemRepository
 
-    # Given a stored item whose values are not of the strict types (written before strict checks)
-    ConfigRepository().put("default", {"llm_max_turns": "12", "llm_enabled": 1}, actor="legacy")
+    # Given a stored item whose values are not of the strict types (written before strict checks, without a version)
+    SystemRepository().put(PK, "default", {"values": {"llm_max_turns": "12", "llm_enabled": 1}, "updated_by": "legacy"})
     # When the configuration is read over the API and by the investigator
     body = api.get("/api/config", headers=auth(admin_key)).json()
     # Then the values load
     assert body["values"]["llm_max_turns"] == 12 and body["values"]["llm_enabled"] is True
     assert workspace_llm("default").why == ""
+    # And a change of another key is stored onto it, keeping its values
+    changed = api.put("/api/config", headers=auth(admin_key), json={"llm_max_cost_usd": 0.2})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["values"]["llm_max_turns"] == 12 and changed.json()["values"]["llm_max_cost_usd"] == 0.2

@@ -459,3 +459,33 @@ def test_only_a_reopened_incident_costs_the_downtime_sli_a_timeline_query(api, a
     assert timeline_queries == ["INC-21"]
     budget = api.get("/api/slo/sla-cart/budget", headers=auth(admin_key)).json()
     assert budget["budget_consumed_minutes"] == pytest.approx(40 + (10 + 10) + 40, abs=0.1), budget
+
+
+def test_replacing_an_slo_while_it_is_evaluated_keeps_the_evaluation(api, runtime, admin_key):
+    from pagerless.store.slos import SloRecord, SloRepository
+    from tests.functional.interleave import before_writing
+
+    # Given a downtime SLO of "cart" (a rolling-7-day SLA rule) and its document
+    api.post(
+        "/api/sla/rules",
+        json={"service_id": "cart", "name": "Cart", "target_percent": 99.0, "calculation_window": "weekly"},
+        headers=auth(admin_key),
+    )
+    document = api.get("/api/slo/sla-cart", headers=auth(admin_key)).json()["document"]
+    document["spec"]["description"] = "Cart availability, as the SLA promises it"
+
+    # When the scheduled evaluation lands between an admin's read of the SLO and its write of the new document
+    def evaluation():
+        return api.post("/api/slo/sla-cart/evaluate", headers=auth(admin_key))
+
+    table = runtime.provisioned.tables["SlosTable"]
+    definition = lambda key: key.get("sk", {}).get("S") == "sla-cart" and key["pk"]["S"].endswith("#slo")  # noqa: E731
+    with before_writing(SloRecord, table, definition, evaluation) as others:
+        replaced = api.put("/api/slo/sla-cart", json=document, headers=auth(admin_key))
+
+    # Then the document is the new one and the evaluation's state is kept (so the next one neither reads its whole
+    # window again nor pages again for a level it already paged for)
+    assert others[0].status_code == 200 and replaced.status_code == 200, replaced.text
+    assert api.get("/api/slo/sla-cart", headers=auth(admin_key)).json()["document"] == document
+    state = SloRepository().get("default", "sla-cart").state
+    assert state.get("last_bucket_end") and state.get("alert_level") == "ok"

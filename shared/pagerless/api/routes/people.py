@@ -67,6 +67,14 @@ class PersonUpdate(BaseModel):
     contacts: list[ContactIn] | None = Field(default=None, max_length=20)
 
 
+class ContactPublic(BaseModel):
+    kind: str = Field(
+        description="email, phone, slack, lark or teams; another kind (stored by a newer version) is shown as "
+        "stored, kept by edits that leave the contacts alone, and reaches nobody here"
+    )
+    value: str
+
+
 class PersonPublic(BaseModel):
     id: str
     workspace: str
@@ -74,7 +82,7 @@ class PersonPublic(BaseModel):
     email: str
     timezone: str
     role: str
-    contacts: list[ContactIn]
+    contacts: list[ContactPublic]
     created_at: str
     updated_at: str
 
@@ -100,7 +108,7 @@ def get_person(person_id: str, principal: ViewerDep, people: PeopleDep) -> dict:
 
 @router.patch("/api/people/{person_id}", response_model=PersonPublic)
 def update_person(person_id: str, body: PersonUpdate, principal: AdminDep, people: PeopleDep) -> dict:
-    """Change a person's name, email, timezone, role or contacts."""
+    """Change a person's name, email, timezone, role or contacts (only the fields sent; 409 if it kept changing)."""
     return people.update(principal.workspace, person_id, **body.model_dump(exclude_unset=True)).to_public()
 
 

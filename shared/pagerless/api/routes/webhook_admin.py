@@ -87,20 +87,22 @@ def put_webhook_settings(body: WebhookSettingsUpdate, principal: AdminDep, intak
         raise ValidationError(
             "sns_topics must be SNS topic ARNs", details=[{"field": "sns_topics", "values": bad_topics}]
         )
-    repository = WebhookSettingsRepository()
-    current = repository.get(principal.workspace)
-    for source, secret in body.secrets.items():
-        if secret:
-            current.secrets[source] = secret
-        else:
-            current.secrets.pop(source, None)
-    if body.sns_topics is not None:
-        current.sns_topics = list(dict.fromkeys(body.sns_topics))
-    if body.verify_sns is not None:
-        current.verify_sns = body.verify_sns
-    repository.put(principal.workspace, current)
+
+    # what is sent, onto the stored settings (again onto what another edit stored, if one came first)
+    def change(current) -> None:
+        for source, secret in body.secrets.items():
+            if secret:
+                current.secrets[source] = secret
+            else:
+                current.secrets.pop(source, None)
+        if body.sns_topics is not None:
+            current.sns_topics = list(dict.fromkeys(body.sns_topics))
+        if body.verify_sns is not None:
+            current.verify_sns = body.verify_sns
+
+    stored = WebhookSettingsRepository().edit(principal.workspace, change)
     intake.forget_settings(principal.workspace)
-    return current.public()
+    return stored.public()
 
 
 @router.get("/api/webhooks/dead-letter", response_model=Page[DeadLetterPublic])
