@@ -220,6 +220,8 @@ class NotifyService:
         throttled_here = 0  # but at most max_attempts of them in one invocation: then the queue's pace
         parts = Parts(record.parts_sent or (), lambda keys: self.deliveries.mark_parts_sent(record, keys))
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
+        if getattr(module, "DELIVERY_MESSAGE_ID", False):  # every attempt of the delivery sends one message id
+            in_parts["message_id"] = "msg_" + record.delivery_id.removeprefix("dlv-")
         requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
         while True:
             slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)

@@ -638,3 +638,26 @@ def test_a_vendor_answering_retry_after_0_forever_is_bounded_in_an_invocation_an
     assert len(vendors.to("/slack/api/chat.postMessage")) == 7
     [entry] = _logs(api, admin_key, incident_id=incident.id)
     assert entry["status"] == "failed"
+
+
+def test_a_webhook_retried_keeps_its_message_id_so_the_receiver_can_drop_the_repeat(
+    api, notify_env, admin_key, vendors
+):
+    from pagerless.outbox.jobs import enqueue
+
+    hook = create_channel(api, admin_key, "hook", "webhook", {"url": f"{vendors.base_url}/hooks/in"})
+    route_all(api, admin_key, hook["id"])
+    incident = save_incident()
+    # When the receiver fails once (it may have taken the message before it failed) and the retry lands
+    vendors.fail("/hooks/in", 503, times=1)
+    enqueue(_job(incident.id))
+    notify_env.poller.drain()
+    # Then both requests carry one webhook-id (Standard Webhooks: the id a receiver dedupes by), the one logged
+    first, retry = vendors.to("/hooks/in")
+    assert first.headers["webhook-id"] == retry.headers["webhook-id"]
+    [entry] = _logs(api, admin_key, incident_id=incident.id)
+    assert entry["provider_message_id"] == retry.headers["webhook-id"]
+    # And the incident's next occurrence is another message, with an id of its own
+    enqueue(_job(incident.id, generation="g2"))
+    notify_env.poller.drain()
+    assert vendors.to("/hooks/in")[-1].headers["webhook-id"] != first.headers["webhook-id"]

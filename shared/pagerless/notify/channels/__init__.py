@@ -11,7 +11,9 @@ counts as reaching them. A channel that sends one message in several requests (S
 its mentions) sets ``SENDS_IN_PARTS = True`` and takes ``send(..., parts=Parts)``: it skips the parts done and
 marks each as it goes out, and the delivery keeps them, so a retry sends only the rest. Such a channel with a
 ``RATE_PER_MINUTE`` that counts every request also has ``requests(message, parts)``: how many it sends now, each
-taking a slot of the limit. The template preview (`pagerless.notify.preview`) shows every request ``send`` sends:
+taking a slot of the limit. A channel whose receivers drop repeats by a message id (the webhook's ``webhook-id``)
+sets ``DELIVERY_MESSAGE_ID = True`` and takes ``send(..., message_id=)``: one id for every attempt of a delivery.
+The template preview (`pagerless.notify.preview`) shows every request ``send`` sends:
 a channel that sends several bodies has ``messages(message)``, ``[(part, body)]`` in the order sent (what ``send``
 iterates), and one whose receiver must see more than the body (the webhook's signature headers) has
 ``preview(message)``, the entries the preview shows. A channel with a code element sets ``CODE_BLOCKS = True``: its

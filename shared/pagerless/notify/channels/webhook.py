@@ -23,6 +23,9 @@ REQUIRED = ("url",)
 OPTIONAL = ("secret",)
 RATE_PER_MINUTE = None
 CAN_UPDATE = False
+# `send` takes the delivery's ``message_id``: every attempt of one delivery carries the same ``webhook-id``, which
+# Standard Webhooks receivers drop repeats by (a retry after a timeout may follow a request that did land)
+DELIVERY_MESSAGE_ID = True
 
 # What a receiver verifies (the template preview shows it with `preview`)
 VERIFY = {
@@ -32,7 +35,7 @@ VERIFY = {
     "algorithm": "HMAC-SHA256",
     "key": "the channel's secret: after a whsec_ prefix, base64 of the key's bytes; any other string, its UTF-8 bytes",
     "webhook-signature": "v1,<base64 of the HMAC>; sent only when the channel has a secret",
-    "webhook-id": "msg_<32 hex>, new for each attempt",
+    "webhook-id": "msg_<32 hex>, the same on every attempt of one delivery: a receiver drops repeats by it",
     "webhook-timestamp": "the time of sending, in Unix seconds: also the body's timestamp",
 }
 # The preview signs its example with this published key, never a channel's secret: a receiver can check its own
