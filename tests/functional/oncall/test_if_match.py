@@ -31,7 +31,7 @@ def _policy_body(person: str, n: int) -> dict:
 
 
 def _quiet_body(n: int) -> dict:
-    return {"timezone": "Europe/Paris", "start": f"2{n}:00", "end": "07:00"}
+    return {"timezone": "Europe/Paris", "start": f"1{n}:00", "end": "07:00"}
 
 
 def _start(doc: dict) -> str:
