@@ -6,6 +6,7 @@ from functools import cache
 from fastapi import FastAPI
 
 from pagerless import __version__
+from pagerless.api.conditional import PRECONDITION_FAILED
 from pagerless.api.routes import ROUTER_MODULES
 
 DOC_PATHS = frozenset({"/openapi.json", "/docs", "/redoc", "/docs/static/{name}"})
@@ -72,3 +73,5 @@ def _document_errors(schema: dict) -> None:
                     responses[status] = {"description": description, "content": reference}
                 else:
                     responses.setdefault(status, {"description": description, "content": reference})
+            if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+                responses["412"] = {"description": PRECONDITION_FAILED, "content": reference}

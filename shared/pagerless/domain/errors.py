@@ -24,6 +24,12 @@ class ConflictError(PagerlessError):
     code = "CONFLICT"
 
 
+class PreconditionFailedError(PagerlessError):
+    """A conditional request's precondition (If-Match) does not hold for what is stored (HTTP 412)."""
+
+    code = "PRECONDITION_FAILED"
+
+
 class UnauthorizedError(PagerlessError):
     code = "UNAUTHORIZED"
 

@@ -6,6 +6,7 @@ from pydantic import ValidationError as PydanticError
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import ALIASES, CHANNELS, channel_module
 from pagerless.outbox.jobs import EVENTS
@@ -283,7 +284,9 @@ class RouteService:
         stored = self.repository.get_routes(workspace)
         return routing.RouteSet.model_validate(stored) if stored is not None else None
 
-    def put(self, workspace: str, body: dict) -> routing.RouteSet:
+    def put(self, workspace: str, body: dict, if_match: IfMatch | None = None) -> tuple[dict, int]:
+        """Replace the routes; with ``if_match``, only over that stored version (412 if not, or if no routes
+        are stored). The view of what was written and its version."""
         try:
             route_set = (
                 routing.from_seed(body)
@@ -295,15 +298,30 @@ class RouteService:
                 "routes are not valid",
                 details=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
             ) from exc
-        self.repository.put_routes(workspace, route_set.model_dump(by_alias=True))
-        return route_set
+        version = self.repository.put_routes(workspace, route_set.model_dump(by_alias=True), if_match)
+        if version is None:
+            stored = self.repository.get_routes_versioned(workspace)
+            raise precondition_failed(
+                "the notification routes", stored[1] if stored else None, exists=stored is not None
+            )
+        return _view(route_set), version
 
     def view(self, workspace: str) -> dict:
-        route_set = self.get(workspace)
-        routes = route_set or routing.RouteSet()
-        return {
-            "configured": bool(route_set and route_set.routes),
-            "routes": routes.model_dump(by_alias=True)["routes"],
-            **routing.to_seed(routes),
-            "registered_adapters": sorted(CHANNELS),
-        }
+        return self.versioned_view(workspace)[0]
+
+    def versioned_view(self, workspace: str) -> tuple[dict, int | None]:
+        """The view of the routes and their stored version (None: never stored, so no ETag)."""
+        stored = self.repository.get_routes_versioned(workspace)
+        if stored is None:
+            return _view(None), None
+        return _view(routing.RouteSet.model_validate(stored[0])), stored[1]
+
+
+def _view(route_set: routing.RouteSet | None) -> dict:
+    routes = route_set or routing.RouteSet()
+    return {
+        "configured": bool(route_set and route_set.routes),
+        "routes": routes.model_dump(by_alias=True)["routes"],
+        **routing.to_seed(routes),
+        "registered_adapters": sorted(CHANNELS),
+    }

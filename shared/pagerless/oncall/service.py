@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.oncall import lookup, models, policies, schedules
 from pagerless.store.oncall import (
     POLICIES,
@@ -47,10 +48,14 @@ class OncallService:
         return sorted(self.schedules.list(workspace), key=lambda d: (d["name"], d["id"]))
 
     def get_schedule(self, workspace: str, schedule_id: str) -> dict:
-        doc = self.schedules.get(workspace, schedule_id)
-        if doc is None:
+        return self.read_schedule(workspace, schedule_id)[0]
+
+    def read_schedule(self, workspace: str, schedule_id: str) -> tuple[dict, int]:
+        """The schedule and its stored version (its ETag's)."""
+        found = self.schedules.get_versioned(workspace, schedule_id)
+        if found is None:
             raise NotFoundError(f"schedule {schedule_id} not found")
-        return doc
+        return found
 
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
@@ -63,16 +68,20 @@ class OncallService:
             "updated_at": now,
             "updated_by": actor,
         }
-        self.schedules.put(workspace, doc["id"], doc, create=True)
+        self.schedules.create(workspace, doc["id"], doc)
         return doc
 
-    def update_schedule(self, workspace: str, schedule_id: str, body: models.ScheduleIn, actor: str) -> dict:
+    def update_schedule(
+        self, workspace: str, schedule_id: str, body: models.ScheduleIn, actor: str, if_match: IfMatch | None = None
+    ) -> tuple[dict, int]:
+        """Replace the schedule's definition, only if it is still the version ``if_match`` names (412 if not);
+        without ``if_match``, whatever is stored. The document and the version written."""
         current = self.get_schedule(workspace, schedule_id)
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
         doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
-        if not self.schedules.put(workspace, schedule_id, doc):
-            raise NotFoundError(f"schedule {schedule_id} not found")
-        return doc
+        return doc, self._replaced(
+            self.schedules, workspace, schedule_id, doc, if_match, what=f"schedule {schedule_id}"
+        )
 
     def delete_schedule(self, workspace: str, schedule_id: str) -> None:
         users = [
@@ -124,10 +133,14 @@ class OncallService:
         return sorted(self.policies.list(workspace), key=lambda d: (d["created_at"], d["id"]))
 
     def get_policy(self, workspace: str, policy_id: str) -> dict:
-        doc = self.policies.get(workspace, policy_id)
-        if doc is None:
+        return self.read_policy(workspace, policy_id)[0]
+
+    def read_policy(self, workspace: str, policy_id: str) -> tuple[dict, int]:
+        """The policy and its stored version (its ETag's)."""
+        found = self.policies.get_versioned(workspace, policy_id)
+        if found is None:
             raise NotFoundError(f"escalation policy {policy_id} not found")
-        return doc
+        return found
 
     def create_policy(self, workspace: str, body: models.PolicyIn, actor: str) -> dict:
         self._check_targets(workspace, body)
@@ -140,16 +153,34 @@ class OncallService:
             "updated_at": now,
             "updated_by": actor,
         }
-        self.policies.put(workspace, doc["id"], doc, create=True)
+        self.policies.create(workspace, doc["id"], doc)
         return doc
 
-    def update_policy(self, workspace: str, policy_id: str, body: models.PolicyIn, actor: str) -> dict:
+    def update_policy(
+        self, workspace: str, policy_id: str, body: models.PolicyIn, actor: str, if_match: IfMatch | None = None
+    ) -> tuple[dict, int]:
+        """Replace the policy, only if it is still the version ``if_match`` names (412 if not); without
+        ``if_match``, whatever is stored. The document and the version written."""
         current = self.get_policy(workspace, policy_id)
         self._check_targets(workspace, body)
         doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
-        if not self.policies.put(workspace, policy_id, doc):
-            raise NotFoundError(f"escalation policy {policy_id} not found")
-        return doc
+        return doc, self._replaced(
+            self.policies, workspace, policy_id, doc, if_match, what=f"escalation policy {policy_id}"
+        )
+
+    @staticmethod
+    def _replaced(
+        documents: DocumentRepository, workspace: str, doc_id: str, doc: dict, if_match: IfMatch | None, *, what: str
+    ) -> int:
+        """Write ``doc`` over the stored one (conditional on ``if_match``): the version written. A refused write
+        is a 404 when the document is gone, else a 412."""
+        version = documents.replace(workspace, doc_id, doc, if_match)
+        if version is not None:
+            return version
+        stored = documents.get_versioned(workspace, doc_id)
+        if stored is None or if_match is None:
+            raise NotFoundError(f"{what} not found")
+        raise precondition_failed(what, stored[1])
 
     def delete_policy(self, workspace: str, policy_id: str) -> None:
         if not self.policies.delete(workspace, policy_id):
@@ -191,16 +222,28 @@ class OncallService:
 
     # ------------------------------------------------------------------ quiet hours
     def get_quiet_hours(self, workspace: str, person_id: str) -> dict:
-        doc = self.quiet.get(workspace, person_id)
-        if doc is None:
-            raise NotFoundError(f"no quiet hours for {person_id}")
-        return doc
+        return self.read_quiet_hours(workspace, person_id)[0]
 
-    def put_quiet_hours(self, workspace: str, person_id: str, body: models.QuietHoursIn) -> dict:
+    def read_quiet_hours(self, workspace: str, person_id: str) -> tuple[dict, int]:
+        """The person's quiet hours and their stored version (their ETag's)."""
+        found = self.quiet.get_versioned(workspace, person_id)
+        if found is None:
+            raise NotFoundError(f"no quiet hours for {person_id}")
+        return found
+
+    def put_quiet_hours(
+        self, workspace: str, person_id: str, body: models.QuietHoursIn, if_match: IfMatch | None = None
+    ) -> tuple[dict, int]:
+        """Set the person's quiet hours; with ``if_match``, only over that stored version (412 if not, or if
+        there are none). The document and the version written."""
         check_people(workspace, [person_id])
         doc = {"person_id": person_id, **body.model_dump(mode="json")}
-        self.quiet.put(workspace, person_id, doc)
-        return doc
+        version = self.quiet.put(workspace, person_id, doc, if_match)
+        if version is None:
+            stored = self.quiet.get_versioned(workspace, person_id)
+            what = f"the quiet hours of {person_id}"
+            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+        return doc, version
 
     def delete_quiet_hours(self, workspace: str, person_id: str) -> None:
         self.get_quiet_hours(workspace, person_id)

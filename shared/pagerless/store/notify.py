@@ -7,7 +7,8 @@ holds one item per delivery, keyed by its deterministic id (incident, event, cha
 generation): the claim is a conditional write on that item, so a retried job never notifies twice.
 
 A channel or template carries ``version``: an edit is written back only if nobody else wrote it since it was
-read (`store.versions`).
+read (`store.versions`). So does the routes document, replaced whole: each write raises it, and a replace is
+conditional on the request's If-Match (`store.versions.replace_if_match`).
 """
 
 import time
@@ -28,8 +29,9 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
-from pagerless.store.versions import save_unchanged
+from pagerless.store.versions import replace_if_match, save_unchanged, version_of
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
 DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
@@ -46,7 +48,7 @@ class NotifyItem(BaseModel):
     count = NumberAttribute(null=True)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
-    version = NumberAttribute(null=True)  # a channel's or template's: raised by each edit
+    version = NumberAttribute(null=True)  # a channel's, template's or the routes': raised by each edit
 
 
 class ConfigRepository:
@@ -80,13 +82,21 @@ class ConfigRepository:
         NotifyItem(workspace, f"{kind}#{item_id}").delete()
 
     def get_routes(self, workspace: str) -> dict | None:
+        found = self.get_routes_versioned(workspace)
+        return found[0] if found is not None else None
+
+    def get_routes_versioned(self, workspace: str) -> tuple[dict, int] | None:
+        """The routes document and its stored version (0: stored before versions); None if never stored."""
         try:
-            return NotifyItem.get(workspace, "routes", consistent_read=True).data
+            item = NotifyItem.get(workspace, "routes", consistent_read=True)
         except DoesNotExist:
             return None
+        return item.data, version_of(item)
 
-    def put_routes(self, workspace: str, data: dict) -> None:
-        NotifyItem(workspace, "routes", data=data, updated_at=utcnow()).save()
+    def put_routes(self, workspace: str, data: dict, if_match: IfMatch | None = None) -> int | None:
+        """Replace the routes (created without ``if_match``): the version written, or None and nothing
+        written when ``if_match`` does not hold for what is stored."""
+        return replace_if_match(NotifyItem(workspace, "routes", data=data), if_match, upsert=True)
 
     def take_rate_slot(
         self, workspace: str, channel_id: str, per_minute: int, now: float | None = None, *, slots: int = 1

@@ -1,7 +1,8 @@
 """On-call records on the system table: schedules, overrides, escalation policies, quiet hours,
 escalation state and handoff claims.
 
-Documents are stored as validated JSON (the oncall service shapes them); escalation state has
+Documents are stored as validated JSON (the oncall service shapes them) with a ``version`` each write
+raises; a replace is conditional on the request's If-Match (`store.versions.replace_if_match`). Escalation state has
 its own attributes because stopping and paging race and are decided by conditional writes.
 """
 
@@ -18,9 +19,11 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
+from pagerless.store.versions import replace_if_match, version_of
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
 # the system item that says the escalations a version without the `sweeps` index left waiting have their keys
@@ -46,21 +49,32 @@ class DocumentRepository:
         return [(r.sk.split("#", 1)[0], r.data) for r in SystemRecord.query(self.kind)]
 
     def get(self, workspace: str, doc_id: str) -> dict | None:
+        found = self.get_versioned(workspace, doc_id)
+        return found[0] if found is not None else None
+
+    def get_versioned(self, workspace: str, doc_id: str) -> tuple[dict, int] | None:
+        """The document and its stored version (0: stored before versions)."""
         try:
-            return SystemRecord.get(self.kind, f"{workspace}#{doc_id}", consistent_read=True).data
+            record = SystemRecord.get(self.kind, f"{workspace}#{doc_id}", consistent_read=True)
         except DoesNotExist:
             return None
+        return record.data, version_of(record)
 
-    def put(self, workspace: str, doc_id: str, data: dict, *, create: bool = False) -> bool:
-        """Write the document; with ``create``, only if it does not exist (False if it does)."""
-        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow())
+    def create(self, workspace: str, doc_id: str, data: dict) -> bool:
+        """Write a new document as version 1, only if it does not exist (False if it does)."""
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=1)
         try:
-            record.save(condition=SystemRecord.pk.does_not_exist() if create else SystemRecord.pk.exists())
+            record.save(condition=SystemRecord.pk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def replace(self, workspace: str, doc_id: str, data: dict, if_match: IfMatch | None = None) -> int | None:
+        """Replace an existing document if the stored version is what ``if_match`` expects (always, without it):
+        the version written, or None and nothing written (gone, or another write came first)."""
+        return replace_if_match(SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data), if_match)
 
     def delete(self, workspace: str, doc_id: str) -> bool:
         try:
@@ -95,13 +109,21 @@ class OverrideRepository:
 
 class QuietHoursRepository:
     def get(self, workspace: str, person_id: str) -> dict | None:
+        found = self.get_versioned(workspace, person_id)
+        return found[0] if found is not None else None
+
+    def get_versioned(self, workspace: str, person_id: str) -> tuple[dict, int] | None:
         try:
-            return SystemRecord.get(f"oncall-quiet#{workspace}", person_id, consistent_read=True).data
+            record = SystemRecord.get(f"oncall-quiet#{workspace}", person_id, consistent_read=True)
         except DoesNotExist:
             return None
+        return record.data, version_of(record)
 
-    def put(self, workspace: str, person_id: str, data: dict) -> None:
-        SystemRecord(f"oncall-quiet#{workspace}", person_id, data=data, updated_at=utcnow()).save()
+    def put(self, workspace: str, person_id: str, data: dict, if_match: IfMatch | None = None) -> int | None:
+        """Set the quiet hours (created without ``if_match``): the version written, or None and nothing
+        written when ``if_match`` does not hold."""
+        record = SystemRecord(f"oncall-quiet#{workspace}", person_id, data=data)
+        return replace_if_match(record, if_match, upsert=True)
 
     def delete(self, workspace: str, person_id: str) -> None:
         SystemRecord(f"oncall-quiet#{workspace}", person_id).delete()

@@ -9,15 +9,24 @@ fields it changes, so applying them again onto the fresh record keeps both edits
 
 A record written before versions (by an older Pagerless, or by hand) has no ``version``: its first edit
 expects none, and writes 1. Records a model declares ``version = NumberAttribute(null=True)`` for.
+
+A document replaced whole by a PUT (a schedule, an escalation policy, quiet hours, the notification routes) is
+written by `replace_if_match`: one UpdateItem that sets its data and adds one to ``version``, on the condition
+the request's If-Match puts on the stored version (`pagerless.domain.preconditions`), or with none (last writer
+wins) when it sent no If-Match. Every write raises the version, so an ETag read before any of them goes stale.
 """
 
+import operator
 from collections.abc import Callable
+from functools import reduce
 from typing import TypeVar
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
+from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
+from pagerless.domain.preconditions import IfMatch
 
 # how many times an edit reads and applies its change again before answering 409: each lost try means
 # another edit was stored meanwhile
@@ -63,3 +72,39 @@ def retry_on_change(edit: Callable[[], T | None], *, what: str, attempts: int = 
         "nothing was changed: read it again and send the change again",
         details=[{"reason": "concurrent_update", "attempts": attempts}],
     )
+
+
+def version_of(record: Model) -> int:
+    """The stored version of ``record``; 0 for one written before versions."""
+    return int(record.version or 0)
+
+
+def _at_version(model: type[Model], version: int):
+    if version == 0:  # stored before versions: no attribute, but the item must be there
+        return model._hash_key_attribute().exists() & model.version.does_not_exist()
+    return model.version == version
+
+
+def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = False) -> int | None:
+    """Write ``record.data`` as the next version of the stored item, in one UpdateItem that adds 1 to its
+    ``version``, conditional on ``if_match`` (one of its versions; ``any``: the item exists). Without
+    ``if_match`` the write is unconditional (with ``upsert``; else only if the item exists). The version
+    written, or None and nothing written when the condition failed."""
+    model = type(record)
+    exists = model._hash_key_attribute().exists()
+    if if_match is None:
+        condition = None if upsert else exists
+    elif if_match.any:
+        condition = exists
+    elif not if_match.versions:
+        return None  # only tags that name no version of ours: nothing can match
+    else:
+        condition = reduce(operator.or_, (_at_version(model, v) for v in sorted(if_match.versions)))
+    actions = [model.data.set(record.data), model.updated_at.set(utcnow()), model.version.add(1)]
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    return version_of(record)

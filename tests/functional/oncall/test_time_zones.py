@@ -60,7 +60,7 @@ def test_a_schedule_stored_with_an_offset_in_its_local_times_still_renders(api, 
         "restrictions": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00:00+02:00", "end": "18:00:00"}],
     }
     doc = {"id": "sch-legacy", "workspace": "default", "name": "old", "timezone": "Europe/Berlin", "layers": [layer]}
-    DocumentRepository(SCHEDULES).put("default", "sch-legacy", doc, create=True)
+    DocumentRepository(SCHEDULES).create("default", "sch-legacy", doc)
     # When its shifts over the March change are asked for
     response = api.get(
         "/api/oncall/schedules/sch-legacy/shifts",

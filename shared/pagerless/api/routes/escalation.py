@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.routes.oncall import OncallDep
 from pagerless.api.security import AdminDep, ViewerDep
@@ -27,16 +28,18 @@ def create_policy(body: PolicyIn, principal: AdminDep, service: OncallDep) -> di
     return service.create_policy(principal.workspace, body, principal.key_id)
 
 
-@router.get("/api/escalation-policies/{policy_id}")
-def get_policy(policy_id: str, principal: ViewerDep, service: OncallDep) -> dict:
-    """One escalation policy."""
-    return service.get_policy(principal.workspace, policy_id)
+@router.get("/api/escalation-policies/{policy_id}", responses=READ)
+def get_policy(policy_id: str, principal: ViewerDep, service: OncallDep, response: Response) -> dict:
+    """One escalation policy, with its ETag."""
+    return tagged(response, *service.read_policy(principal.workspace, policy_id))
 
 
-@router.put("/api/escalation-policies/{policy_id}")
-def update_policy(policy_id: str, body: PolicyIn, principal: AdminDep, service: OncallDep) -> dict:
-    """Replace a policy (running escalations keep the version they started with)."""
-    return service.update_policy(principal.workspace, policy_id, body, principal.key_id)
+@router.put("/api/escalation-policies/{policy_id}", responses=CONDITIONAL_PUT)
+def update_policy(
+    policy_id: str, body: PolicyIn, principal: AdminDep, service: OncallDep, if_match: IfMatchDep, response: Response
+) -> dict:
+    """Replace a policy (running escalations keep the version they started with); with If-Match, only the one read."""
+    return tagged(response, *service.update_policy(principal.workspace, policy_id, body, principal.key_id, if_match))
 
 
 @router.delete("/api/escalation-policies/{policy_id}", status_code=204)

@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
@@ -292,13 +293,13 @@ def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
 
 
 # ---------------------------------------------------------------- routes and tests
-@router.get("/api/notifications/routes")
-def get_routes(principal: ViewerDep) -> dict:
-    """The routes, and the seed 002 view of them (default rules by severity, service overrides)."""
-    return _service().routes.view(principal.workspace)
+@router.get("/api/notifications/routes", responses=READ)
+def get_routes(principal: ViewerDep, response: Response) -> dict:
+    """The routes, and the seed 002 view of them (default rules by severity, service overrides); ETag once stored."""
+    return tagged(response, *_service().routes.versioned_view(principal.workspace))
 
 
-@router.put("/api/notifications/routes")
+@router.put("/api/notifications/routes", responses=CONDITIONAL_PUT)
 def put_routes(
     body: Annotated[
         dict[str, Any],
@@ -313,10 +314,11 @@ def put_routes(
         ),
     ],
     principal: AdminDep,
+    if_match: IfMatchDep,
+    response: Response,
 ) -> dict:
-    """Replace the routes: {"routes": [...]} or seed 002's {"default_rules", "service_overrides"}."""
-    _service().routes.put(principal.workspace, body)
-    return _service().routes.view(principal.workspace)
+    """Replace the routes ({"routes": [...]} or seed 002's shape); with If-Match, only the version read."""
+    return tagged(response, *_service().routes.put(principal.workspace, body, if_match))
 
 
 @router.post("/api/notifications/test", status_code=status.HTTP_202_ACCEPTED)

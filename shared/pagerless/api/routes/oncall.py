@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
+from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
@@ -60,16 +61,25 @@ def create_schedule(body: ScheduleIn, principal: AdminDep, service: OncallDep) -
     return service.create_schedule(principal.workspace, body, principal.key_id)
 
 
-@router.get("/api/oncall/schedules/{schedule_id}")
-def get_schedule(schedule_id: str, principal: ViewerDep, service: OncallDep) -> dict:
-    """One schedule."""
-    return service.get_schedule(principal.workspace, schedule_id)
+@router.get("/api/oncall/schedules/{schedule_id}", responses=READ)
+def get_schedule(schedule_id: str, principal: ViewerDep, service: OncallDep, response: Response) -> dict:
+    """One schedule, with its ETag."""
+    return tagged(response, *service.read_schedule(principal.workspace, schedule_id))
 
 
-@router.put("/api/oncall/schedules/{schedule_id}")
-def update_schedule(schedule_id: str, body: ScheduleIn, principal: AdminDep, service: OncallDep) -> dict:
-    """Replace a schedule's definition (its overrides stay)."""
-    return service.update_schedule(principal.workspace, schedule_id, body, principal.key_id)
+@router.put("/api/oncall/schedules/{schedule_id}", responses=CONDITIONAL_PUT)
+def update_schedule(
+    schedule_id: str,
+    body: ScheduleIn,
+    principal: AdminDep,
+    service: OncallDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> dict:
+    """Replace a schedule's definition (its overrides stay); with If-Match, only the version read."""
+    return tagged(
+        response, *service.update_schedule(principal.workspace, schedule_id, body, principal.key_id, if_match)
+    )
 
 
 @router.delete("/api/oncall/schedules/{schedule_id}", status_code=204)
@@ -127,16 +137,23 @@ def delete_override(schedule_id: str, override_id: str, principal: OperatorDep, 
     return Response(status_code=204)
 
 
-@router.get("/api/oncall/quiet-hours/{person_id}")
-def get_quiet_hours(person_id: str, principal: ViewerDep, service: OncallDep) -> dict:
-    """A person's quiet hours (non-critical pages are held back in them)."""
-    return service.get_quiet_hours(principal.workspace, person_id)
+@router.get("/api/oncall/quiet-hours/{person_id}", responses=READ)
+def get_quiet_hours(person_id: str, principal: ViewerDep, service: OncallDep, response: Response) -> dict:
+    """A person's quiet hours (non-critical pages are held back in them), with their ETag."""
+    return tagged(response, *service.read_quiet_hours(principal.workspace, person_id))
 
 
-@router.put("/api/oncall/quiet-hours/{person_id}")
-def put_quiet_hours(person_id: str, body: QuietHoursIn, principal: OperatorDep, service: OncallDep) -> dict:
-    """Set a person's quiet hours (local times in their timezone)."""
-    return service.put_quiet_hours(principal.workspace, person_id, body)
+@router.put("/api/oncall/quiet-hours/{person_id}", responses=CONDITIONAL_PUT)
+def put_quiet_hours(
+    person_id: str,
+    body: QuietHoursIn,
+    principal: OperatorDep,
+    service: OncallDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> dict:
+    """Set a person's quiet hours (local times in their timezone); with If-Match, only over the version read."""
+    return tagged(response, *service.put_quiet_hours(principal.workspace, person_id, body, if_match))
 
 
 @router.delete("/api/oncall/quiet-hours/{person_id}", status_code=204)

@@ -1,0 +1,64 @@
+"""Conditional replaces of a whole document (RFC 9110 §8.8.3 ETag, §13.1.1 If-Match), in the domain's terms.
+
+A document replaced whole by a PUT (an on-call schedule, an escalation policy, quiet hours, the notification
+routes) carries ``version``, raised by every write. Its entity tag is that version, quoted (``"v3"``); one
+stored before versions has none and is ``"v0"``. A PUT that sends ``If-Match`` is written only if the stored
+version is one of the tags it lists (``*``: any, so only if the document exists); the write itself carries
+that condition, so a change stored between the request's read and its write is never overwritten.
+"""
+
+import re
+from dataclasses import dataclass
+
+from pagerless.domain.errors import PreconditionFailedError
+
+_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
+_VERSION = re.compile(r"v(0|[1-9][0-9]{0,17})")
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """What a conditional write expects of the stored document: one of ``versions``, or with ``any`` that it
+    exists. No version at all (only weak, foreign or malformed tags) matches nothing."""
+
+    versions: frozenset[int] = frozenset()
+    any: bool = False
+
+
+def etag(version: int | None) -> str:
+    """The strong entity tag of a stored version (``None``: a document stored before versions)."""
+    return f'"v{int(version or 0)}"'
+
+
+def parse_if_match(header: str | None) -> IfMatch | None:
+    """The If-Match header as an `IfMatch`; None without the header (the write is unconditional). If-Match
+    compares strongly: a weak tag (``W/"v3"``) never matches, nor does a tag this server did not make."""
+    if header is None:
+        return None
+    if header.strip() == "*":
+        return IfMatch(any=True)
+    versions, position = set(), 0
+    while position < len(header):
+        tag = _TAG.match(header, position)
+        if tag is None or tag.end() == position:
+            return IfMatch()  # malformed: matches nothing
+        weak, value = tag.group(1), tag.group(2)
+        if not weak and (version := _VERSION.fullmatch(value)):
+            versions.add(int(version.group(1)))
+        position = tag.end()
+    return IfMatch(versions=frozenset(versions))
+
+
+def precondition_failed(what: str, current: int | None, *, exists: bool = True) -> PreconditionFailedError:
+    """The 412 of a conditional write whose If-Match did not match the stored ``what``."""
+    if not exists:
+        return PreconditionFailedError(
+            f"{what} does not exist, and If-Match only replaces a stored document: nothing was changed; "
+            "GET it to see what is stored, or PUT without If-Match to create it",
+            details=[{"reason": "precondition_failed", "header": "If-Match", "etag": None}],
+        )
+    return PreconditionFailedError(
+        f"{what} was changed since the version in If-Match was read: nothing was changed; GET it again, apply "
+        "your change to what it holds now and PUT it with the ETag that GET answers",
+        details=[{"reason": "precondition_failed", "header": "If-Match", "etag": etag(current)}],
+    )

@@ -1,0 +1,95 @@
+"""Conditional whole-document PUTs (RFC 9110 ETag / If-Match), checked the same way for every resource.
+
+A `Resource` is one stored document an area replaces with a PUT: where it is, and bodies that tell
+one edit from another (``edit(n)``, read back by ``label``). Each area's test builds its resources and
+calls these checks against the real apps on the embedded AWS.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tests.conftest import auth
+
+STRONG_ETAG = re.compile(r'^"[\x21\x23-\x7e]+"$')  # RFC 9110 entity-tag, not weak (no W/)
+
+
+@dataclass
+class Resource:
+    path: str
+    edit: Callable[[int], dict]  # the body of the n-th edit
+    label: Callable[[dict], object]  # what tells the edits apart in a GET (or PUT) answer
+
+
+def etag_of(api, key: str, resource: Resource) -> str:
+    response = api.get(resource.path, headers=auth(key))
+    assert response.status_code == 200, response.text
+    etag = response.headers.get("etag")
+    assert etag and STRONG_ETAG.match(etag), f"no strong ETag on GET {resource.path}: {etag!r}"
+    return etag
+
+
+def put(api, key: str, resource: Resource, n: int, if_match: str | None = None):
+    headers = auth(key) | ({"If-Match": if_match} if if_match is not None else {})
+    return api.put(resource.path, json=resource.edit(n), headers=headers)
+
+
+def stored_label(api, key: str, resource: Resource):
+    return resource.label(api.get(resource.path, headers=auth(key)).json())
+
+
+def assert_precondition_failed(response) -> None:
+    assert response.status_code == 412, response.text
+    error = response.json()["error"]
+    assert error["code"] == "PRECONDITION_FAILED"
+    assert "GET" in error["message"]  # tells the client to read it again
+
+
+def check_current_if_match_succeeds(api, key: str, resource: Resource) -> None:
+    # Given the ETag of what is stored
+    etag = etag_of(api, key, resource)
+    # When a PUT is conditional on it
+    response = put(api, key, resource, 1, if_match=etag)
+    # Then it is stored and answers the new ETag, the one a GET now gives
+    assert response.status_code == 200, response.text
+    new = response.headers.get("etag")
+    assert new and STRONG_ETAG.match(new) and new != etag
+    assert etag_of(api, key, resource) == new
+    assert stored_label(api, key, resource) == resource.label({**resource.edit(1)})
+
+
+def check_stale_if_match_is_refused(api, key: str, resource: Resource) -> None:
+    # Given one SRE read the document, then a colleague replaced it (an old client: no If-Match)
+    etag = etag_of(api, key, resource)
+    assert put(api, key, resource, 2).status_code == 200
+    # When the first SRE's PUT is conditional on what they read
+    response = put(api, key, resource, 3, if_match=etag)
+    # Then it is a 412 and the colleague's change stands
+    assert_precondition_failed(response)
+    assert stored_label(api, key, resource) == resource.label(resource.edit(2))
+    # and once read again, the same change goes through
+    assert put(api, key, resource, 3, if_match=etag_of(api, key, resource)).status_code == 200
+    assert stored_label(api, key, resource) == resource.label(resource.edit(3))
+
+
+def check_without_if_match_last_writer_wins(api, key: str, resource: Resource) -> None:
+    assert put(api, key, resource, 1).status_code == 200
+    response = put(api, key, resource, 2)
+    assert response.status_code == 200, response.text
+    assert STRONG_ETAG.match(response.headers.get("etag") or "")
+    assert stored_label(api, key, resource) == resource.label(resource.edit(2))
+
+
+def check_if_match_any(api, key: str, resource: Resource) -> None:
+    # If-Match: * means "if it exists"
+    response = put(api, key, resource, 4, if_match="*")
+    assert response.status_code == 200, response.text
+    assert stored_label(api, key, resource) == resource.label(resource.edit(4))
+
+
+def check_unknown_or_weak_tags_never_match(api, key: str, resource: Resource) -> None:
+    etag = etag_of(api, key, resource)
+    for tag in (f"W/{etag}", '"nonsense"', "garbage"):  # If-Match compares strongly (RFC 9110 13.1.1)
+        assert_precondition_failed(put(api, key, resource, 5, if_match=tag))
+    # a list matches if one of its tags does
+    assert put(api, key, resource, 5, if_match=f'"nonsense", {etag}').status_code == 200

@@ -1,0 +1,83 @@
+"""Conditional PUTs of the notification routes (RFC 9110 If-Match): a stale replace is a 412 and changes
+nothing; a PUT without If-Match is last-writer-wins as before (the real apps on the embedded AWS)."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional import conditional
+from tests.functional.conditional import Resource, assert_precondition_failed, etag_of, put, stored_label
+from tests.functional.interleave import before_writing
+
+pytestmark = pytest.mark.functional
+
+PATH = "/api/notifications/routes"
+
+
+def _routes(n: int) -> dict:
+    return {"default_rules": {"critical": [f"oncall-{n}"]}}
+
+
+ROUTES = Resource(PATH, _routes, lambda doc: doc["default_rules"])
+
+
+@pytest.fixture
+def routes(api, admin_key) -> Resource:
+    assert api.put(PATH, json=_routes(0), headers=auth(admin_key)).status_code == 200
+    return ROUTES
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        conditional.check_current_if_match_succeeds,
+        conditional.check_stale_if_match_is_refused,
+        conditional.check_without_if_match_last_writer_wins,
+        conditional.check_if_match_any,
+        conditional.check_unknown_or_weak_tags_never_match,
+    ],
+    ids=lambda f: f.__name__.removeprefix("check_"),
+)
+def test_conditional_put_of_routes(api, admin_key, routes, check):
+    check(api, admin_key, routes)
+
+
+def test_routes_never_stored_have_no_etag_and_if_match_any_does_not_create_them(api, admin_key):
+    # Given a workspace without routes: the GET shows the empty default, which no stored version backs
+    shown = api.get(PATH, headers=auth(admin_key))
+    assert shown.status_code == 200 and "etag" not in shown.headers
+    # Then If-Match: * is refused, and a PUT without it creates them
+    assert_precondition_failed(put(api, admin_key, ROUTES, 1, if_match="*"))
+    assert api.get(PATH, headers=auth(admin_key)).json()["configured"] is False
+    assert put(api, admin_key, ROUTES, 1).status_code == 200
+
+
+def test_a_change_landing_between_the_read_and_the_write_is_not_overwritten(api, runtime, admin_key, routes):
+    from pagerless.store.notify import NotifyItem
+
+    etag = etag_of(api, admin_key, routes)
+
+    def colleague():
+        return put(api, admin_key, routes, 2)
+
+    table = runtime.provisioned.tables["NotifyTable"]
+    with before_writing(NotifyItem, table, lambda key: key.get("sk", {}).get("S") == "routes", colleague) as others:
+        response = put(api, admin_key, routes, 3, if_match=etag)
+
+    assert others and others[0].status_code == 200
+    assert_precondition_failed(response)
+    assert stored_label(api, admin_key, routes) == routes.label(routes.edit(2))
+
+
+def test_routes_stored_before_versions_have_an_etag_that_works_once(api, admin_key, routes):
+    from pagerless.store.notify import NotifyItem
+
+    # Given routes an older Pagerless wrote: the item without `version`
+    stored = NotifyItem.get("default", "routes", consistent_read=True)
+    NotifyItem("default", "routes", data=stored.data).save()
+
+    etag = etag_of(api, admin_key, routes)
+    assert etag_of(api, admin_key, routes) == etag
+    first = put(api, admin_key, routes, 1, if_match=etag)
+    assert first.status_code == 200, first.text
+    assert_precondition_failed(put(api, admin_key, routes, 2, if_match=etag))
+    assert stored_label(api, admin_key, routes) == routes.label(routes.edit(1))

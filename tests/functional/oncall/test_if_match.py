@@ -1,0 +1,140 @@
+"""Conditional PUTs of on-call documents (schedules, escalation policies, quiet hours): an SRE who read a
+document and replaces it with If-Match cannot overwrite a colleague's change made meanwhile; a PUT without
+If-Match is last-writer-wins as before (the real apps on the embedded AWS)."""
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional import conditional
+from tests.functional.conditional import Resource, assert_precondition_failed, etag_of, put, stored_label
+from tests.functional.interleave import before_writing
+from tests.functional.oncall.test_api import SCHEDULE
+
+pytestmark = pytest.mark.functional
+
+KINDS = ["schedule", "policy", "quiet-hours"]
+
+
+@pytest.fixture
+def person(runtime) -> str:
+    from pagerless.people.service import PeopleService
+
+    return PeopleService().create("default", name="Carol", email="carol@example.com").id
+
+
+def _schedule_body(person: str, n: int) -> dict:
+    return {**SCHEDULE, "name": f"primary v{n}", "layers": [{**SCHEDULE["layers"][0], "participants": [person]}]}
+
+
+def _policy_body(person: str, n: int) -> dict:
+    return {"name": f"critical v{n}", "steps": [{"delay_seconds": 300, "targets": [{"kind": "person", "id": person}]}]}
+
+
+def _quiet_body(n: int) -> dict:
+    return {"timezone": "Europe/Paris", "start": f"1{n}:00", "end": "07:00"}
+
+
+def _start(doc: dict) -> str:
+    return doc["start"][:5]
+
+
+def _name(doc: dict) -> str:
+    return doc["name"]
+
+
+def make(kind: str, api, key: str, person: str) -> Resource:
+    """Create a document of ``kind`` and describe it."""
+    h = auth(key)
+    if kind == "schedule":
+        created = api.post("/api/oncall/schedules", json=_schedule_body(person, 0), headers=h)
+        assert created.status_code == 201, created.text
+        return Resource(f"/api/oncall/schedules/{created.json()['id']}", lambda n: _schedule_body(person, n), _name)
+    if kind == "policy":
+        created = api.post("/api/escalation-policies", json=_policy_body(person, 0), headers=h)
+        assert created.status_code == 201, created.text
+        return Resource(f"/api/escalation-policies/{created.json()['id']}", lambda n: _policy_body(person, n), _name)
+    path = f"/api/oncall/quiet-hours/{person}"
+    assert api.put(path, json=_quiet_body(0), headers=h).status_code == 200
+    return Resource(path, _quiet_body, _start)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "check",
+    [
+        conditional.check_current_if_match_succeeds,
+        conditional.check_stale_if_match_is_refused,
+        conditional.check_without_if_match_last_writer_wins,
+        conditional.check_if_match_any,
+        conditional.check_unknown_or_weak_tags_never_match,
+    ],
+    ids=lambda f: f.__name__.removeprefix("check_") if callable(f) else f,
+)
+def test_conditional_put(api, admin_key, person, kind, check):
+    check(api, admin_key, make(kind, api, admin_key, person))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_change_landing_between_the_read_and_the_write_is_not_overwritten(api, runtime, admin_key, person, kind):
+    from pagerless.store.system import SystemRecord
+
+    resource = make(kind, api, admin_key, person)
+    etag = etag_of(api, admin_key, resource)
+
+    # When a colleague's PUT lands after this PUT's request read the document, just before it writes
+    def colleague():
+        return put(api, admin_key, resource, 2)
+
+    table = runtime.provisioned.tables["SystemTable"]
+    documents = ("oncall-schedule", "escalation-policy", "oncall-quiet#default")
+    with before_writing(SystemRecord, table, lambda key: key.get("pk", {}).get("S") in documents, colleague) as others:
+        response = put(api, admin_key, resource, 3, if_match=etag)
+
+    # Then the write itself was conditional: 412, and the colleague's change stands
+    assert others and others[0].status_code == 200
+    assert_precondition_failed(response)
+    assert stored_label(api, admin_key, resource) == resource.label(resource.edit(2))
+
+
+def test_if_match_any_on_quiet_hours_never_set_is_refused(api, admin_key, person):
+    # If-Match: * is "only if it exists": it does not create
+    path = f"/api/oncall/quiet-hours/{person}"
+    response = api.put(path, json=_quiet_body(1), headers=auth(admin_key) | {"If-Match": "*"})
+    assert_precondition_failed(response)
+    assert api.get(path, headers=auth(admin_key)).status_code == 404
+    # without If-Match a PUT still creates them
+    assert api.put(path, json=_quiet_body(1), headers=auth(admin_key)).status_code == 200
+
+
+def test_an_if_match_put_of_a_missing_schedule_is_404(api, admin_key, person):
+    response = api.put(
+        "/api/oncall/schedules/sch-missing", json=_schedule_body(person, 1), headers=auth(admin_key) | {"If-Match": "*"}
+    )
+    assert response.status_code == 404, response.text
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_document_stored_before_versions_has_an_etag_that_works_once(api, admin_key, person, kind):
+    from pagerless.store.system import SystemRecord
+
+    # Given a document an older Pagerless wrote: the same item, without `version`
+    resource = make(kind, api, admin_key, person)
+    doc = api.get(resource.path, headers=auth(admin_key)).json()
+    pk, sk = {
+        "schedule": ("oncall-schedule", f"default#{doc.get('id')}"),
+        "policy": ("escalation-policy", f"default#{doc.get('id')}"),
+        "quiet-hours": ("oncall-quiet#default", person),
+    }[kind]
+    SystemRecord(pk, sk, data=doc).save()
+    assert SystemRecord.get(pk, sk, consistent_read=True).version is None
+
+    # When it is read twice, then replaced with If-Match
+    etag = etag_of(api, admin_key, resource)
+    assert etag_of(api, admin_key, resource) == etag  # derived the same way every time
+    first = put(api, admin_key, resource, 1, if_match=etag)
+
+    # Then the first PUT with it succeeds, and a second with the same ETag is stale
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] != etag
+    assert_precondition_failed(put(api, admin_key, resource, 2, if_match=etag))
+    assert stored_label(api, admin_key, resource) == resource.label(resource.edit(1))
