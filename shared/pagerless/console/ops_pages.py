@@ -104,7 +104,7 @@ def test_channel(request: Request, channel_id: str) -> HTMLResponse:
 def routes_page(request: Request) -> HTMLResponse:
     """Notification routes as JSON; admins edit them (same validation as PUT /api/notifications/routes)."""
     principal = current_principal(request)
-    view = _notify().routes.view(principal.workspace)
+    view, version = _notify().routes.versioned_view(principal.workspace)
     return render(
         request,
         "json_edit.html",
@@ -113,14 +113,31 @@ def routes_page(request: Request) -> HTMLResponse:
         field="routes",
         document=json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False),
         editable=principal.role.value == "admin",
+        version=version,
     )
 
 
 @router.post("/console/routes", dependencies=[CsrfChecked])
-def put_routes(request: Request, routes: Annotated[str, Form(max_length=200000)]) -> RedirectResponse:
-    """Replace the routes."""
+def put_routes(
+    request: Request,
+    routes: Annotated[str, Form(max_length=200000)],
+    version: Annotated[int | None, Form(ge=0)] = None,
+) -> RedirectResponse:
+    """Replace the routes; a page that showed a stored version replaces only that one (as If-Match does), so a
+    save from a page opened before someone else's save is refused (412) instead of overwriting it."""
+    from pagerless.domain.errors import PreconditionFailedError
+    from pagerless.domain.preconditions import IfMatch
+
     principal = require_role(request, Role.ADMIN)
-    _notify().routes.put(principal.workspace, _json_form(routes, "routes"))
+    if_match = None if version is None else IfMatch(versions=frozenset({version}))
+    try:
+        _notify().routes.put(principal.workspace, _json_form(routes, "routes"), if_match)
+    except PreconditionFailedError as exc:
+        raise PreconditionFailedError(
+            "the routes were saved by someone else after this page was opened: nothing was changed; reload the "
+            "page, make your change again and save",
+            details=exc.details,
+        ) from exc
     return RedirectResponse("/console/routes", status_code=303)
 
 

@@ -101,6 +101,31 @@ def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
     assert api.get("/console/deliveries").status_code == 403
 
 
+def test_routes_saved_from_a_page_opened_before_another_save_are_refused_not_overwritten(api, admin_user, admin_key):
+    sign_in(api, "root@example.com")
+    first = '{"routes": [{"name": "first", "match": {"events": ["report.ready"]}, "channels": ["slack"]}]}'
+    assert post(api, "/console/routes", {"routes": first}).status_code == 303
+    # Given an admin who opened the routes page (it carries the version it shows)
+    page = api.get("/console/routes").text
+    shown = re.search(r'name="version" value="(\d+)"', page).group(1)
+    # When a colleague saves other routes over the API meanwhile
+    theirs = {"routes": [{"name": "theirs", "match": {"events": ["incident.opened"]}, "channels": ["slack"]}]}
+    assert api.put("/api/notifications/routes", json=theirs, headers=auth(admin_key)).status_code == 200
+    # Then the admin's save from the page they opened is refused, and the colleague's routes stand
+    mine = '{"routes": [{"name": "mine", "match": {"events": ["report.ready"]}, "channels": ["slack"]}]}'
+    refused = post(api, "/console/routes", {"routes": mine, "version": shown}, page="/console/routes")
+    assert refused.status_code == 412
+    assert "reload" in refused.text.lower()
+    stored = api.get("/api/notifications/routes", headers=auth(admin_key)).json()["routes"]
+    assert [r["name"] for r in stored] == ["theirs"]
+    # And after a reload the page's save lands
+    again = re.search(r'name="version" value="(\d+)"', api.get("/console/routes").text).group(1)
+    assert again != shown
+    assert post(api, "/console/routes", {"routes": mine, "version": again}).status_code == 303
+    stored = api.get("/api/notifications/routes", headers=auth(admin_key)).json()["routes"]
+    assert [r["name"] for r in stored] == ["mine"]
+
+
 def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
     from pagerless.people.service import PeopleService
 
