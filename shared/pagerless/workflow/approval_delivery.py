@@ -15,8 +15,9 @@ job's wake (``wake``), and the decision's audit record, whose actor is the perso
 which says the sweep delivered it (``decision_audit``), each written once whoever does it first,
 so a decider that was merely slow adds nothing. A token Step Functions refuses follows
 ``approval_tokens``' rules: near the deadline the wait timed out and the approval is marked
-expired (the audit log says so, with who had decided: ``decision_audit.record_expired``), unless the execution's history says the task took a decision (its decider died after its
-send, before it cleared the mark: a used token is refused as a timed-out one is); well before, the decision stands (the
+expired (the audit log says so, naming who had decided: ``decision_audit.record_expired``), unless
+the execution's history says the task took a decision (its decider died after its send, before it
+cleared the mark: a used token is refused as a timed-out one is); well before, the decision stands (the
 workflow took it already, or the attempt that waits now takes it from the record) and is told as
 above. Step Functions refuses a token another sender's decision used as it refuses one whose wait
 timed out, so the claim is what tells them apart: a decider whose send is refused after the sweep's
