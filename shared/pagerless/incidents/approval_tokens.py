@@ -17,6 +17,9 @@ a sender whose own mark is still in place (``ApprovalRepository.mark_expired``) 
 sent to the token since it marked or claimed it; the approval sweep, which sends after a decider
 that may have died after its own send, asks the execution's history (``took_a_decision``).
 
+A hand-over writes the decision's audit record as the sweep does (``decision_audit``: once, whoever
+writes first), ``delivered_by`` saying the retried request sent it.
+
 The write that records a decision (or hands it over) also marks it undelivered; ``deliver`` clears
 the mark once Step Functions took it, and a refusal well before the deadline clears it too (whoever
 takes the decision over marks it again). A process that dies between the write and the send leaves
@@ -32,6 +35,8 @@ from pagerless import step_functions
 from pagerless.domain import approvals as vocab
 from pagerless.domain.approvals import Approval
 from pagerless.domain.errors import ServiceUnavailableError
+from pagerless.incidents import decision_audit
+from pagerless.observability import logger
 from pagerless.store.approvals import ApprovalRepository
 
 REJECTED_ERROR = "ApprovalRejected"  # the ASLs' Catch matches this error name
@@ -179,7 +184,17 @@ def wait_again(
                     sfn=sfn,
                 )
                 repository.delivered(record)
+                _audit_handed_over(record)
                 return record.status
         else:
             return record.status
         # a conditional write lost to a decision, an undo or a refused decision: ``record`` is fresh
+
+
+def _audit_handed_over(record: Approval) -> None:
+    """The decision's audit record, as its decider writes it, once whoever writes first: a decider whose
+    process ended before it did leaves the hand-over to write it."""
+    try:
+        decision_audit.record_delivered(record, delivered_by=decision_audit.HAND_OVER)
+    except Exception:  # the decision reached the workflow; a lost audit record must not fail the step
+        logger().exception("audit write failed", extra={"approval_id": record.approval_id})

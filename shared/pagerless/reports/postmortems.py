@@ -16,6 +16,7 @@ from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, d
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
+from pagerless.store.versions import retry_on_change
 
 
 class ActionItem(BaseModel):
@@ -239,20 +240,36 @@ class PostmortemService:
     def update_item(
         self, workspace: str, incident_id: str, item_id: str, update: ActionItemUpdate, author: str
     ) -> dict:
-        current = self.get(workspace, incident_id)
-        items = [dict(i) for i in current["action_items"]]
-        item = next((i for i in items if i["id"] == item_id), None)
-        if item is None:
-            raise NotFoundError(f"action item {item_id} not found")
-        item.update({k: v for k, v in update.model_dump().items() if v is not None})
-        return self._next(workspace, incident_id, {**current, "action_items": items}, author)
+        """Track one action item (a new version). Only the fields ``update`` sends change, so an update whose
+        version another save took meanwhile is applied again to the version that save stored; a 409 when
+        every try met another save (``retry_on_change``)."""
+        changes = {k: v for k, v in update.model_dump().items() if v is not None}
+
+        def apply() -> dict | None:
+            current = self.repository.latest(workspace, incident_id, consistent=True)
+            if current is None:
+                raise NotFoundError(f"incident {incident_id} has no postmortem")
+            items = [dict(i) for i in current["action_items"]]
+            item = next((i for i in items if i["id"] == item_id), None)
+            if item is None:
+                raise NotFoundError(f"action item {item_id} not found")
+            item.update(changes)
+            document = self._stamped({**current, "action_items": items}, author)
+            return self.repository.save_version_if_free(workspace, incident_id, document)
+
+        return retry_on_change(apply, what=f"the postmortem of {incident_id}")
 
     def _next(self, workspace: str, incident_id: str, document: dict, author: str) -> dict:
-        return self.repository.save_version(
-            workspace,
-            incident_id,
-            {**document, "version": document["version"] + 1, "author": author, "updated_at": self.clock().isoformat()},
-        )
+        return self.repository.save_version(workspace, incident_id, self._stamped(document, author))
+
+    def _stamped(self, document: dict, author: str) -> dict:
+        """``document`` as the version after its own, by ``author``, now."""
+        return {
+            **document,
+            "version": document["version"] + 1,
+            "author": author,
+            "updated_at": self.clock().isoformat(),
+        }
 
     def action_items(self, workspace: str, status: str | None = None) -> list[dict]:
         """Every postmortem's action items in the workspace (filter by status), soonest due first."""

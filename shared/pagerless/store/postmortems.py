@@ -23,6 +23,18 @@ def _index(workspace: str) -> str:
 
 class PostmortemRepository:
     def save_version(self, workspace: str, incident_id: str, document: dict) -> dict:
+        """Store ``document`` as its version; a ConflictError if another save took that version first."""
+        saved = self.save_version_if_free(workspace, incident_id, document)
+        if saved is None:
+            version = int(document["version"])
+            raise ConflictError(
+                f"postmortem of {incident_id} changed meanwhile: version {version} exists",
+                details=[{"version": version}],
+            )
+        return saved
+
+    def save_version_if_free(self, workspace: str, incident_id: str, document: dict) -> dict | None:
+        """Store ``document`` as its version; None, and nothing written, if another save took that version first."""
         version = int(document["version"])
         record = ReportRecord(
             _versions(workspace, incident_id),
@@ -35,10 +47,7 @@ class PostmortemRepository:
             record.save(condition=ReportRecord.sk.does_not_exist())
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConflictError(
-                    f"postmortem of {incident_id} changed meanwhile: version {version} exists",
-                    details=[{"version": version}],
-                ) from exc
+                return None
             raise
         ReportRecord(
             _index(workspace),
@@ -54,8 +63,14 @@ class PostmortemRepository:
         ).save()
         return document
 
-    def latest(self, workspace: str, incident_id: str) -> dict | None:
-        rows = list(ReportRecord.query(_versions(workspace, incident_id), scan_index_forward=False, limit=1))
+    def latest(self, workspace: str, incident_id: str, *, consistent: bool = False) -> dict | None:
+        """The newest version; ``consistent``: read after every save that succeeded (an edit applied again
+        after losing to another save must read that save's version)."""
+        rows = list(
+            ReportRecord.query(
+                _versions(workspace, incident_id), scan_index_forward=False, limit=1, consistent_read=consistent
+            )
+        )
         return rows[0].data if rows else None
 
     def version(self, workspace: str, incident_id: str, version: int) -> dict:

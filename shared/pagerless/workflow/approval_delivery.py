@@ -15,8 +15,9 @@ job's wake (``wake``), and the decision's audit record, whose actor is the perso
 which says the sweep delivered it (``decision_audit``), each written once whoever does it first,
 so a decider that was merely slow adds nothing. A token Step Functions refuses follows
 ``approval_tokens``' rules: near the deadline the wait timed out and the approval is marked
-expired, unless the execution's history says the task took a decision (its decider died after its
-send, before it cleared the mark: a used token is refused as a timed-out one is); well before, the decision stands (the
+expired (the audit log says so, naming who had decided: ``decision_audit.record_expired``), unless
+the execution's history says the task took a decision (its decider died after its send, before it
+cleared the mark: a used token is refused as a timed-out one is); well before, the decision stands (the
 workflow took it already, or the attempt that waits now takes it from the record) and is told as
 above. Step Functions refuses a token another sender's decision used as it refuses one whose wait
 timed out, so the claim is what tells them apart: a decider whose send is refused after the sweep's
@@ -79,6 +80,7 @@ def _deliver(record: Approval, repository: ApprovalRepository, sfn) -> str:
             return "refused"
         if not repository.mark_expired(record, f"Step Functions refused the decision: {refused}"):
             return "refused"  # taken over by a retried request meanwhile: the decision stands
+        _audit_expired(record, approve)
         _tell_expired(record, approve)
         return "expired"
     except approval_tokens.NotSent as failed:
@@ -111,6 +113,14 @@ def _tell_decided(record: Approval) -> None:
     from pagerless.workflow.approvals import tell_decided
 
     tell_decided(IncidentRepository().get(record.incident_id, record.workspace), record)
+
+
+def _audit_expired(record: Approval, approve: bool) -> None:
+    """The audit log says who had decided, that the decision was never delivered, and that the approval expired."""
+    try:
+        decision_audit.record_expired(record, approved=approve)
+    except Exception:  # the approval is expired either way; a lost audit record must not keep the timeline from it
+        logger().exception("audit write failed", extra={"approval_id": record.approval_id})
 
 
 def _tell_expired(record: Approval, approve: bool) -> None:

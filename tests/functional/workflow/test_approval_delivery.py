@@ -20,6 +20,7 @@ from tests.functional.workflow.conftest import (
     wait_for_status,
 )
 from tests.functional.workflow.test_approval_retries import _Crash, dies_after_deciding  # noqa: F401
+from tests.functional.workflow.test_approval_retries import decision_audit as _decision_audit
 from tests.functional.workflow.test_runbook_runs import CONTEXT, FAST, events, job, runs, wait_job  # noqa: F401
 
 pytestmark = pytest.mark.functional
@@ -51,15 +52,6 @@ def _cards(runtime, event: str) -> list[dict]:
             QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(batch)]
         )
     return [j for j in jobs if j["event"] == event]
-
-
-def _decision_audit(approval_id: str) -> list[dict]:
-    """The audit log's records of the decision ``approval_id`` holds (a request that died wrote, here,
-    a record of its failed call too, which names no approval: a dead process writes none)."""
-    from pagerless.store.audit import AuditRepository
-
-    items, _ = AuditRepository().query("default", limit=500)
-    return [i.to_dict() for i in items if (i.details or {}).get("approval_id") == approval_id]
 
 
 def _undelivered_index() -> list[tuple[str, str]]:
@@ -252,6 +244,18 @@ def test_a_decision_left_undelivered_until_the_approval_timed_out_is_marked_expi
     assert "approval_expired" in timeline_types(opened) and "approved" not in timeline_types(opened)
     assert memory_limit(sandbox) == "256Mi" and not incident(opened).actions
     assert _undelivered_index() == [] and _sweep(runtime) == []
+    # And the audit log says, once, that the sweep found her decision undelivered and the approval expired
+    [audited] = _decision_audit(approval.approval_id)
+    assert (audited["actor"], audited["role"], audited["status"]) == ("approval-sweep", "system", 409), audited
+    assert (audited["action"], audited["target"]) == ("SWEEP expire undelivered decision", f"incident_id={opened}")
+    details = audited["details"]
+    assert (details["decided_by"], details["decision"], details["outcome"]) == (
+        operator,
+        "approve",
+        "expired undelivered",
+    ), details
+    assert details["decided_at"] == approval.decided_at.isoformat(), details
+    assert audited["at"] == approval.expires_at.isoformat()
 
 
 def test_a_decision_younger_than_the_grace_is_left_to_its_decider(

@@ -64,6 +64,9 @@ def test_an_approval_decided_before_step_functions_retried_its_request_runs_the_
     [approval] = ApprovalRepository().for_incident(opened[0])
     assert (approval.status, approval.comment) == ("approved", "decided early")
     assert timeline_types(opened[0]).count("approved") == 1
+    # and the audit log holds her request's own record of the decision, and no second one
+    [audited] = decision_audit(approval.approval_id)
+    assert audited["request_id"] and "delivered_by" not in audited["details"], audited
 
 
 def test_a_rejection_made_before_step_functions_retried_the_request_rejects_the_proposal(
@@ -109,6 +112,15 @@ def test_a_runbook_step_approved_before_step_functions_retried_its_request_runs(
     assert memory_limit(sandbox) == "512Mi"
     mine = ApprovalRepository().for_incident(started["job_id"])
     assert [(a.status, a.decided_by) for a in mine] == [("approved", mine[0].decided_by)] and mine[0].decided_by
+
+
+def decision_audit(approval_id: str) -> list[dict]:
+    """The audit log's records of the decision ``approval_id`` holds (a request that died wrote, here,
+    a record of its failed call too, which names no approval: a dead process writes none)."""
+    from pagerless.store.audit import AuditRepository
+
+    items, _ = AuditRepository().query("default", limit=500)
+    return [i.to_dict() for i in items if (i.details or {}).get("approval_id") == approval_id]
 
 
 class _Crash(Exception):
@@ -181,6 +193,16 @@ def test_a_runbook_step_whose_decider_died_after_deciding_runs_with_its_approver
     assert ran["approved_by"] == bob_id, ran
     [woken] = [e for e in trace if e["event"] == "SignalReceived"]
     assert woken["payload"] == {"approved": True, "by": bob_id, "comment": None}, woken
+    # And the audit log records Bob's approval of the step once, as his signal would have, saying the
+    # retried request handed it over
+    [audited] = decision_audit(approval.approval_id)
+    assert (audited["actor"], audited["action"], audited["status"]) == (
+        bob_id,
+        "POST /api/jobs/{job_id}/signal",
+        200,
+    ), audited
+    assert (audited["details"]["approved"], audited["details"]["delivered_by"]) == (True, "approval-request"), audited
+    assert audited["at"] == approval.decided_at.isoformat()
 
 
 def test_a_runbook_step_whose_rejecter_died_after_deciding_names_the_rejecter(
@@ -243,3 +265,13 @@ def test_an_approval_whose_decider_died_after_deciding_runs_the_fix_naming_the_a
     assert incident(opened).approval["decided_by"] == operator
     [approved] = [item for item in timeline(opened) if item.type == "approved"]
     assert approved.actor == operator and approved.message.endswith(": go"), approved.message
+    # And the audit log records her decision once, as her request would have, saying the retried request
+    # handed it over
+    [audited] = decision_audit(incident(opened).approval["approval_id"])
+    assert (audited["actor"], audited["role"], audited["status"]) == (operator, "operator", 200), audited
+    assert (audited["action"], audited["target"]) == (
+        "POST /api/incidents/{incident_id}/approve",
+        f"incident_id={opened}",
+    ), audited
+    assert (audited["details"]["decision"], audited["details"]["comment"]) == ("approve", "go"), audited
+    assert audited["details"]["delivered_by"] == "approval-request", audited
