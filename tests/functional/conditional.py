@@ -93,3 +93,13 @@ def check_unknown_or_weak_tags_never_match(api, key: str, resource: Resource) ->
         assert_precondition_failed(put(api, key, resource, 5, if_match=tag))
     # a list matches if one of its tags does
     assert put(api, key, resource, 5, if_match=f'"nonsense", {etag}').status_code == 200
+
+
+# Every check a conditional PUT's resource passes (each resource's tests parametrize over these)
+CHECKS = (
+    check_current_if_match_succeeds,
+    check_stale_if_match_is_refused,
+    check_without_if_match_last_writer_wins,
+    check_if_match_any,
+    check_unknown_or_weak_tags_never_match,
+)

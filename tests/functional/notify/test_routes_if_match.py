@@ -28,13 +28,7 @@ def routes(api, admin_key) -> Resource:
 
 @pytest.mark.parametrize(
     "check",
-    [
-        conditional.check_current_if_match_succeeds,
-        conditional.check_stale_if_match_is_refused,
-        conditional.check_without_if_match_last_writer_wins,
-        conditional.check_if_match_any,
-        conditional.check_unknown_or_weak_tags_never_match,
-    ],
+    conditional.CHECKS,
     ids=lambda f: f.__name__.removeprefix("check_"),
 )
 def test_conditional_put_of_routes(api, admin_key, routes, check):

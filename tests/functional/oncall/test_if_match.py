@@ -61,13 +61,7 @@ def make(kind: str, api, key: str, person: str) -> Resource:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     "check",
-    [
-        conditional.check_current_if_match_succeeds,
-        conditional.check_stale_if_match_is_refused,
-        conditional.check_without_if_match_last_writer_wins,
-        conditional.check_if_match_any,
-        conditional.check_unknown_or_weak_tags_never_match,
-    ],
+    conditional.CHECKS,
     ids=lambda f: f.__name__.removeprefix("check_") if callable(f) else f,
 )
 def test_conditional_put(api, admin_key, person, kind, check):
