@@ -18,7 +18,8 @@ Lambda mounts a layer read-only, so it cannot go stale. A bundle made by another
 magic number differs) or a checkout without one (``make dev``, the tests): nothing is installed.
 
 Where the bundle installs, the process is a deployed function's cold start: the garbage collector
-is paused until the first invocation ends (pagerless/coldstart.py).
+is paused until the first invocation ends (pagerless/coldstart.py), and the layer's regular
+expressions, compiled when it was built, are read instead of compiled (pagerless/regexcache.py).
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def install(root: str | None = None) -> BundleFinder | None:
     return finder
 
 
-if install() is not None:  # a deployed function's cold start: no collections until it is over
-    from pagerless import coldstart
+_finder = install()
+if _finder is not None:  # a deployed function's cold start: no collections until it is over
+    from pagerless import coldstart, regexcache
 
+    regexcache.install(_finder.root)  # and its patterns compiled when the layer was built
     coldstart.pause()

@@ -75,7 +75,7 @@ def _layer(root: Path) -> Path:
         (layer / relative).parent.mkdir(parents=True, exist_ok=True)
         (layer / relative).write_text(text)
     (layer / "pagerless").mkdir()
-    for name in ("__init__.py", "bundle.py", "coldstart.py"):
+    for name in ("__init__.py", "bundle.py", "coldstart.py", "regexcache.py"):
         shutil.copy(SHARED / "pagerless" / name, layer / "pagerless" / name)
     return layer
 
@@ -109,7 +109,7 @@ def test_the_layers_modules_load_from_the_bundle_as_the_path_finder_would_load_t
     layer = _layer(tmp_path)
     built = _build(layer)
     assert built.returncode == 0, built.stderr
-    assert "layer bundle: 6 modules in pagerless-modules.bundle" in built.stdout, built.stdout
+    assert "layer bundle: 7 modules in pagerless-modules.bundle" in built.stdout, built.stdout
 
     seen = _probe(layer)
 
@@ -130,7 +130,15 @@ def test_the_bundle_holds_only_what_the_path_finder_would_load_under_that_name(t
 
     index = _index(layer)
 
-    assert sorted(index) == ["app", "app.service", "dup", "pagerless", "pagerless.bundle", "pagerless.coldstart"]
+    assert sorted(index) == [
+        "app",
+        "app.service",
+        "dup",
+        "pagerless",
+        "pagerless.bundle",
+        "pagerless.coldstart",
+        "pagerless.regexcache",
+    ]
     assert index["dup"][:2] == ("dup/__init__.py", True) and index["app.service"][:2] == ("app/service.py", False)
 
 
