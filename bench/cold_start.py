@@ -162,6 +162,8 @@ def child(path: str, event_file: str) -> None:
 
         threading.setprofile(profile_thread)  # sync routes and PynamoDB calls run in worker threads
         profilers[0].enable()
+    calls: list[str] = []
+    sys.addaudithook(lambda event, args: _record_call(calls, event, args))
     started = time.perf_counter()
     spec = importlib.util.spec_from_file_location("bench_handler", path)
     module = importlib.util.module_from_spec(spec)
@@ -190,9 +192,22 @@ def child(path: str, event_file: str) -> None:
                 "botocore_sessions": _sessions(),
                 "modules": len(sys.modules),
                 "bundled": _bundled(),
+                "calls": calls,
             }
         )
     )
+
+
+def _record_call(calls: list[str], event: str, args: tuple) -> None:
+    """An AWS call the child sends (Python's ``http.client.send`` audit event, headers first): its
+    ``X-Amz-Target`` (DynamoDB_20120810.GetItem, AmazonSQS.SendMessage, ...), else its request line."""
+    if event != "http.client.send" or not isinstance(args[1], (bytes, bytearray)):
+        return
+    head = bytes(args[1])
+    if not head[:8].split(b" ", 1)[0].isalpha() or b" HTTP/1." not in head.split(b"\r\n", 1)[0]:
+        return  # a body, not a request's head
+    target = head.partition(b"\r\nX-Amz-Target: ")[2].partition(b"\r\n")[0]
+    calls.append((target or head.split(b"\r\n", 1)[0]).decode("latin-1").rpartition(".")[2])
 
 
 def _bundled() -> int:
@@ -361,7 +376,7 @@ def main() -> None:
 def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
     print(
         f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions"
-        "  modules (from the bundle)"
+        "  modules (from the bundle)  AWS calls of the DB request"
     )
     for spec in specs:
         path = spec.code_dir / (spec.handler.rsplit(".", 1)[0] + ".py")
@@ -377,9 +392,16 @@ def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
             cheap_text = cheap["error"] or ratio(cheap["ms"], cheap["hello_ms"])
         print(
             row + f"{base:5.0f} ms {ratio(served['import_ms'], base)} {cheap_text:>18} {ratio(served['ms'], base)}  "
-            f"{served['botocore_sessions']:>8}  {served['modules']} ({served['bundled']})",
+            f"{served['botocore_sessions']:>8}  {served['modules']} ({served['bundled']})  {_calls(served)}",
             flush=True,
         )
+
+
+def _calls(served: dict) -> str:
+    """``5: GetItem, UpdateItem, Query x3`` (the last run's, in the order sent)."""
+    names = served.get("calls") or []
+    grouped = [(name, sum(1 for _ in group)) for name, group in __import__("itertools").groupby(names)]
+    return f"{len(names)}: " + ", ".join(name if n == 1 else f"{name} x{n}" for name, n in grouped)
 
 
 def floor(runner: Runner, workdir: Path, bundled: bool = False) -> None:
