@@ -42,20 +42,18 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         records = submit(_heartbeat_records)
         dead_letters = submit(_dead_letters, workspace)
         notifications = submit(_notifications, workspace)
-        infra = probes.probe(submit) if live else None
+        infra = probes.probe(submit) if live else None  # forced: at once, beside the reads
         try:
             records = records.result()
         except Exception:  # noqa: BLE001 — the store is down: the probes (live) say so
             records = None
-        source = "live"
-        if infra is None:
-            infra = _fresh(records)
-            if infra is None:
-                infra = probes.probe(submit)
-            else:
-                source = probes.SOURCES[infra["by"]]
-        if source == "live" and records is not None:  # not when the store just failed: the answer would wait
-            submit(_store, infra)
+        stored = None if live else _fresh(records)
+        if stored is not None:
+            infra, source = stored, probes.SOURCES[stored["by"]]
+        else:
+            infra, source = infra or probes.probe(submit), "live"
+            if records is not None:  # kept for the next caller; not when the store just failed (the answer would wait)
+                submit(_store, infra)
     tables, queues, machines = infra["store"], infra["queues"], infra["state_machines"]
     dead_letters = dead_letters.result()
     integ = settings.integrations()
@@ -93,9 +91,9 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
 
 
 def _fresh(records) -> dict | None:
-    """The stored probe, if it was read and is at most PAGERLESS_STATUS_MAX_AGE_SECONDS old."""
+    """The stored probe, if it was read and is younger than PAGERLESS_STATUS_MAX_AGE_SECONDS (0: never)."""
     found = probes.stored(records) if records is not None else None
-    if found is None or probes.age_seconds(found) > settings.status().max_age_seconds:
+    if found is None or probes.age_seconds(found) >= settings.status().max_age_seconds:
         return None
     return found
 

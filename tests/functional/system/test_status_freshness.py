@@ -158,3 +158,17 @@ def test_the_status_answers_when_the_stored_probe_cannot_be_read(runtime, api, a
     assert status["store"]["system"]["reachable"] is False
     assert status["status"] == "unhealthy" and status["healthy"] is False
     assert status["heartbeats"] == {}
+
+
+def test_a_stored_probe_of_other_tables_is_not_served(runtime, api, admin_key, monkeypatch):
+    from pagerless import settings
+
+    # Given the scheduler's probe, then this function configured with another deploys table
+    _scheduled_probe(runtime)
+    monkeypatch.setenv("PAGERLESS_TABLE_DEPLOYS", "pagerless-deploys-elsewhere")
+    settings.reset()
+    # When the status is read
+    status = _status(api, admin_key)
+    # Then it probed what it is configured with, not answered with what the scheduler probed
+    assert status["probes"]["source"] == "live"
+    assert status["store"]["deploys"]["reachable"] is False and status["status"] == "unhealthy"
