@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def db_requests(seed: dict) -> dict[str, dict]:
     return {
         "IngestFunction": sample("ingest", "webhook_alertmanager_firing.json"),
         "IncidentsFunction": sample("incidents", "list_open_incidents.json"),
-        "SystemFunction": keyed("GET", "/api/status"),
+        "SystemFunction": seed["status_probe"],
         "AdminFunction": keyed("GET", "/api/keys"),
         "McpFunction": sample("mcp", "tools_call_list_incidents.json"),
         "DiagnosisFunction": keyed("GET", "/api/knowledge"),
@@ -93,10 +94,50 @@ def db_requests(seed: dict) -> dict[str, dict]:
     }
 
 
-def failure(result) -> str | None:
+def db_variants(seed: dict) -> dict[str, dict[str, object]]:
+    """Other first requests of a function, each printed on a line of its own below the function's."""
+    return {"SystemFunction": {"?live=true": status_request(live=True)}}
+
+
+def status_request(*, live: bool) -> dict:
+    """GET /api/status, the stored probe's answer or (``live``) ?live=true's; the header says which answer
+    the request must get (`failure`), so that a probe missing or too old cannot pass for the stored one."""
+    event = keyed("GET", "/api/status", query="live=true" if live else "")
+    event["headers"][EXPECT_PROBES] = "live" if live else "stored"
+    return event
+
+
+EXPECT_PROBES = "x-bench-expect-probes"
+
+
+class ScheduledProbe:
+    """The System function's request on the status probe as the deployed scheduler keeps it: the scheduled
+    function's `status-probe` job (events/scheduled/status_probe.json) run again once a minute has passed
+    (EventBridge's rate(1 minute)), in this process, between the children."""
+
+    def __init__(self, runtime) -> None:
+        self.runtime, self.at = runtime, None
+
+    def __call__(self, run: int | None = None) -> dict:
+        if self.at is None or time.monotonic() - self.at >= 60:
+            job = self.runtime.lambdas.by_logical_id["ScheduledFunction"].name
+            answer = self.runtime.lambdas.invoke(job, sample("scheduled", "status_probe.json"))
+            if answer["result"]["unreachable"]:
+                raise RuntimeError(f"the status probe found unreachable: {answer['result']['unreachable']}")
+            self.at = time.monotonic()
+        return status_request(live=False)
+
+
+def failure(result, event: dict | None = None) -> str | None:
     """Why an invocation did not do its job, or None."""
     if isinstance(result, dict) and "statusCode" in result:
-        return None if result["statusCode"] < 400 else f"HTTP {result['statusCode']}: {str(result.get('body'))[:160]}"
+        if result["statusCode"] >= 400:
+            return f"HTTP {result['statusCode']}: {str(result.get('body'))[:160]}"
+        expected = ((event or {}).get("headers") or {}).get(EXPECT_PROBES)
+        probes = json.loads(result.get("body") or "{}").get("probes") if expected else None
+        if probes and (probes["source"] == "live") != (expected == "live"):  # a tree before probes: none
+            return f"/api/status answered with probes from {probes['source']!r}, not {expected}"
+        return None
     if isinstance(result, dict) and result.get("batchItemFailures"):
         return f"failed SQS records: {result['batchItemFailures']}"
     return None
@@ -122,8 +163,8 @@ def start_aws():
 
 
 def seed(runtime, receiver_url: str) -> dict:
-    """The sample key, an incident, a signed-in user, a Lark app and a webhook channel (to
-    ``receiver_url``), made through the functions."""
+    """The sample key, an incident, a signed-in user, a Lark app, a webhook channel (to ``receiver_url``)
+    and the stored status probe, made through the functions."""
     from pagerless.api.security import key_service
     from pagerless.domain.roles import Role
 
@@ -131,8 +172,8 @@ def seed(runtime, receiver_url: str) -> dict:
 
     def call(logical_id: str, event: dict) -> dict:
         answer = runtime.lambdas.invoke(runtime.lambdas.by_logical_id[logical_id].name, event)
-        if failure(answer):
-            raise RuntimeError(f"seeding {logical_id}: {failure(answer)}")
+        if failure(answer, event):
+            raise RuntimeError(f"seeding {logical_id}: {failure(answer, event)}")
         return json.loads(answer["body"] or "{}")
 
     created = call("IngestFunction", keyed("POST", "/api/webhooks/generic", body=GENERIC_ALERT, query="sync=true"))
@@ -159,7 +200,12 @@ def seed(runtime, receiver_url: str) -> dict:
             body={"name": "bench", "channel_type": "webhook", "config": {"url": f"{receiver_url}/hook"}},
         ),
     )
+    status_probe = ScheduledProbe(runtime)
+    stored = call("SystemFunction", status_probe())["probes"]
+    if stored["source"] != "scheduled":
+        raise RuntimeError(f"/api/status did not answer from the scheduled probe: {stored}")
     return {
+        "status_probe": status_probe,
         "incident_id": incident,
         "access_token": tokens["access_token"],
         "lark_verification": lark,

@@ -12,7 +12,10 @@ FastAPI+Mangum hello world (import + first request) measured in the same run:
 - ``DB``: import + a first request that authenticates with a real API key and does the route's
   job against DynamoDB, SQS and Step Functions (a moto server on loopback, started once by the
   parent, with every table and queue of template.yaml). Non-HTTP functions get their own event
-  (SQS batch, Step Functions task, schedule), from events/ where one fits.
+  (SQS batch, Step Functions task, schedule), from events/ where one fits. The System function's
+  ``GET /api/status`` answers from the probe the scheduled function's ``status-probe`` job stores (run by
+  the parent as EventBridge runs it, once a minute); ``?live=true``, which probes every table, queue and
+  state machine itself, is printed on a line of its own.
 
 Every request's answer is checked (HTTP 2xx/3xx, no failed SQS record, no exception); a function
 whose request fails is printed with the failure instead of a figure.
@@ -39,7 +42,17 @@ import sys
 import time
 from pathlib import Path
 
-from _cold_events import Receiver, db_requests, failure, http_event, no_db_requests, seed, start_aws, start_receiver
+from _cold_events import (
+    Receiver,
+    db_requests,
+    db_variants,
+    failure,
+    http_event,
+    no_db_requests,
+    seed,
+    start_aws,
+    start_receiver,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # pagerless.bundle.BUNDLE: not imported, a child must import nothing of the layer before its clock starts
@@ -169,13 +182,14 @@ def child(path: str, event_file: str) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     imported = time.perf_counter()
-    error = None
+    error = result = None
     if event is not None:
         try:
-            error = failure(module.handler(event, Context()))
+            result = module.handler(event, Context())
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"
     done = time.perf_counter()
+    error = error or failure(result, event)
     if profile:
         import pstats
 
@@ -349,6 +363,7 @@ def main() -> None:
     only = set(filter(None, args.only.split(",")))
     specs = [s for s in runtime.lambdas.specs.values() if not only or s.logical_id in only]
     no_db, db = no_db_requests(), db_requests(seeded)
+    variants = db_variants(seeded)
     print(f"Cold start per function: import + first invocation in a fresh process, median of {args.runs};")
     print("each ratio is to a FastAPI+Mangum hello world (import + GET /hello) run alternately with that")
     print("function. DB = a real authenticated request on DynamoDB (moto server on loopback); no-DB only")
@@ -361,9 +376,9 @@ def main() -> None:
         print("shared/ and functions/ compiled beforehand, as the layer ships them (make bench measures the layer).")
     try:
         if args.baseline:
-            compare(runner, specs, Path(args.baseline).resolve(), no_db, db)
+            compare(runner, specs, Path(args.baseline).resolve(), no_db, db, variants)
         else:
-            table(runner, specs, no_db, db)
+            table(runner, specs, no_db, db, variants)
             floor(runner, workdir, bool(args.layer and (args.layer / BUNDLE).is_file()))
         if Receiver.received:
             print(f"  the webhook channel received {Receiver.received} notifications (one per NotifyFunction run)")
@@ -373,7 +388,7 @@ def main() -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
+def table(runner: Runner, specs, no_db: dict, db: dict, variants: dict) -> None:
     print(
         f"  {'function':<24} {'hello':>8} {'import':>16} {'no-DB request':>18} {'DB request':>18}  sessions"
         "  modules (from the bundle)  AWS calls of the DB request"
@@ -395,6 +410,13 @@ def table(runner: Runner, specs, no_db: dict, db: dict) -> None:
             f"{served['botocore_sessions']:>8}  {served['modules']} ({served['bundled']})  {_calls(served)}",
             flush=True,
         )
+        for name, event in variants.get(spec.logical_id, {}).items():
+            other = runner.measure(spec.logical_id + name, path, event)
+            figure = (
+                other["error"]
+                or f"{other['hello_ms']:5.0f} ms {'':>16} {'':>18} {ratio(other['ms'], other['hello_ms'])}"
+            )
+            print(f"  {'  ' + name:<24} {figure}", flush=True)
 
 
 def _calls(served: dict) -> str:
@@ -431,7 +453,7 @@ def floor(runner: Runner, workdir: Path, bundled: bool = False) -> None:
         print(f"  {name} {ratio(served['ms'], served['hello_ms'])}: {what}", flush=True)
 
 
-def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict) -> None:
+def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict, variants: dict) -> None:
     """Before (the --baseline tree) -> after (this tree), ratios to the hello runs of the same rounds."""
     print(f"Before = {baseline}, after = this tree, run in the same rounds.")
     print(f"  {'function':<24} {'hello':>8} {'import':>14} {'no-DB request':>16} {'DB request':>14}  sessions")
@@ -462,6 +484,12 @@ def compare(runner: Runner, specs, baseline: Path, no_db: dict, db: dict) -> Non
             f"{text(served, 'ms'):>14}  {sessions}",
             flush=True,
         )
+        for name, event in variants.get(spec.logical_id, {}).items():
+            other = pair(spec.logical_id + name, spec, event)
+            figure = (
+                other[0].get("error") or f"{other[1]['hello_ms']:5.0f} ms {'':>14} {'':>16} {text(other, 'ms'):>14}"
+            )
+            print(f"  {'  ' + name:<24} {figure}", flush=True)
 
 
 if __name__ == "__main__":

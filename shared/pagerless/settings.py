@@ -145,7 +145,7 @@ class NotifySettings(BaseSettings):
 
 
 class StatusSettings(BaseSettings):
-    """When GET /api/status says `degraded` (``PAGERLESS_STATUS_*``)."""
+    """When GET /api/status says `degraded`, and how it probes (``PAGERLESS_STATUS_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="PAGERLESS_STATUS_", extra="ignore")
 
@@ -156,6 +156,9 @@ class StatusSettings(BaseSettings):
     dead_letter_count_limit: int = Field(default=1000, ge=1)
     # the status probes (a call each to DynamoDB, SQS and Step Functions) run on this many threads
     probe_threads: int = Field(default=8, ge=1, le=32)
+    # the tables, queues and state machines are answered from the probe the scheduled `status-probe` job
+    # stores every minute while it is at most this old; older (or with ?live=true) they are probed again
+    max_age_seconds: float = Field(default=120, ge=0)
 
 
 class IntegrationSettings(BaseSettings):

@@ -1,6 +1,6 @@
 """What Pagerless is connected to (seed 002's ``GET /adapters``), computed from real configuration:
 the same probes as /api/status, the workspace's LLM settings, its notification channels and the
-plugin switches."""
+plugin switches. The platform's probes are /api/status's: the stored one while it is fresh."""
 
 from pagerless.plugins import PluginService
 from pagerless.system.status import collect_status
@@ -10,7 +10,7 @@ def adapters(workspace: str) -> dict:
     """Seed 002's lists (the enabled plugins), plus ``adapters``: one entry per connection with its status."""
     from pagerless.config.service import ConfigService
 
-    status = collect_status(workspace)
+    status = collect_status(workspace, live=False)  # the platform's probes as /api/status has them
     plugins = PluginService().list(workspace)
     enabled = {
         kind: [p["name"] for p in plugins if p["kind"] == kind and p["enabled"]]
@@ -78,6 +78,7 @@ def adapters(workspace: str) -> dict:
             "store": all(t["reachable"] for t in status["store"].values()),
             "queues": all(q["reachable"] for q in status["queues"].values()),
             "state_machines": all(m["reachable"] for m in status["state_machines"].values()),
+            "probes": status["probes"],  # where the three above come from, and when they were taken
         },
     ]
     return {

@@ -7,6 +7,7 @@ from pagerless.system.status import record_heartbeat
 
 JOBS: dict[str, Callable[[dict], dict]] = {
     "heartbeat": lambda event: record_heartbeat("scheduler", {"job": "heartbeat"}),
+    "status-probe": lambda event: _status_probe(),
     "oncall_handoff": lambda event: _oncall_handoff(),
     "slo-evaluate": lambda event: _slo_evaluate(),
     "reports-due": lambda event: _reports_due(),
@@ -14,6 +15,12 @@ JOBS: dict[str, Callable[[dict], dict]] = {
     "escalation-sweep": lambda event: _escalation_sweep(),
     "approval-sweep": lambda event: _approval_sweep(),
 }
+
+
+def _status_probe() -> dict:
+    from pagerless.system.probes import probe_and_store
+
+    return probe_and_store()
 
 
 def _approval_sweep() -> dict:

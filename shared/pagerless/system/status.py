@@ -1,26 +1,13 @@
 """What is configured and reachable, for GET /api/status and the dev runtime's banner."""
 
 from datetime import UTC, datetime
-from functools import cache
 
 from pagerless import __version__, settings
 from pagerless.store.system import SystemRepository
+from pagerless.system import probes
+from pagerless.system.probes import HEARTBEAT_PK
 
-HEARTBEAT_PK = "heartbeat"
-DEAD_LETTER_QUEUES = {"alerts_dlq", "notify_dlq"}
-QUEUE_ATTRIBUTES = [
-    "ApproximateNumberOfMessages",
-    "ApproximateNumberOfMessagesNotVisible",
-    "ApproximateNumberOfMessagesDelayed",
-]
 OK, DEGRADED, UNHEALTHY = "ok", "degraded", "unhealthy"
-
-
-@cache
-def _clients():
-    from pagerless import aws, step_functions
-
-    return aws.client("dynamodb"), aws.client("sqs"), step_functions.client()
 
 
 def record_heartbeat(component: str, details: dict | None = None) -> dict:
@@ -30,50 +17,44 @@ def record_heartbeat(component: str, details: dict | None = None) -> dict:
     return data
 
 
-def collect_status(workspace: str | None = None) -> dict:
+def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     """Reachability of every table, queue and state machine, which integrations are set, and whether
     work piles up (queue backlogs, DLQs, dead letters to replay): ``status`` ok / degraded / unhealthy.
 
-    The probes (a call each, about thirty) run side by side on a few threads: they wait on the
-    network, so the answer takes about as long as the slowest few, not the sum of all. Each runs in
-    a copy of the request's context (its deadline, and in `pagerless dev` its place before
-    background work: pagerless.local.priority).
+    The tables, queues and state machines (about thirty calls, the same for every workspace) come from the
+    stored probe (`pagerless.system.probes`: the scheduled job takes it every minute) unless ``live``, or it is
+    older than PAGERLESS_STATUS_MAX_AGE_SECONDS, or missing, or cannot be read: then they are probed now,
+    and the result stored for the next caller. ``probes`` says which, and when they were taken. The
+    workspace's dead letters and notification routes are read for every call.
+
+    The calls run side by side on a few threads: they wait on the network, so the answer takes about as
+    long as the slowest few, not the sum of all. Each runs in a copy of the request's context (its
+    deadline, and in `pagerless dev` its place before background work: pagerless.local.priority).
     """
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    dynamodb, sqs, sfn = _clients()
-    wf = settings.workflow()
-    queue_urls = {
-        "alerts": wf.alert_queue_url,
-        "alerts_dlq": wf.alert_dlq_url,
-        "notify": wf.notify_queue_url,
-        "notify_dlq": wf.notify_dlq_url,
-    }
-    machine_arns = {"incident_response": wf.incident_state_machine_arn, "selfcheck": wf.selfcheck_state_machine_arn}
     with ThreadPoolExecutor(max_workers=settings.status().probe_threads, thread_name_prefix="status") as executor:
 
         def submit(fn, *args, **kwargs):
             return executor.submit(contextvars.copy_context().run, fn, *args, **kwargs)
 
-        tables = {
-            name: submit(_check, lambda t=table: dynamodb.describe_table(TableName=t)["Table"]["TableStatus"])
-            for name, table in settings.tables().model_dump().items()
-        }
-        queues = {
-            name: submit(_queue, sqs, url, dead_letter=name in DEAD_LETTER_QUEUES)
-            for name, url in queue_urls.items()
-            if url
-        }
-        machines = {
-            name: submit(_check, lambda a=arn: sfn.describe_state_machine(stateMachineArn=a)["status"])
-            for name, arn in machine_arns.items()
-            if arn
-        }
-        heartbeats = submit(_heartbeats)
+        records = submit(_heartbeat_records)
         dead_letters = submit(_dead_letters, workspace)
         notifications = submit(_notifications, workspace)
-    tables, queues, machines = ({name: f.result() for name, f in group.items()} for group in (tables, queues, machines))
+        infra = probes.probe(submit) if live else None  # forced: at once, beside the reads
+        try:
+            records = records.result()
+        except Exception:  # noqa: BLE001 — the store is down: the probes (live) say so
+            records = None
+        stored = None if live else _fresh(records)
+        if stored is not None:
+            infra, source = stored, probes.SOURCES[stored["by"]]
+        else:
+            infra, source = infra or probes.probe(submit), "live"
+            if records is not None:  # kept for the next caller; not when the store just failed (the answer would wait)
+                submit(_store, infra)
+    tables, queues, machines = infra["store"], infra["queues"], infra["state_machines"]
     dead_letters = dead_letters.result()
     integ = settings.integrations()
     components = [*tables.values(), *queues.values(), *machines.values()]
@@ -83,6 +64,12 @@ def collect_status(workspace: str | None = None) -> dict:
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
         "status": state,
         "reasons": reasons,
+        "probes": {
+            "source": source,
+            "checked_at": infra["checked_at"],
+            "age_seconds": round(probes.age_seconds(infra), 1),
+            "max_age_seconds": settings.status().max_age_seconds,
+        },
         "store": tables,
         "queues": queues,
         "state_machines": machines,
@@ -97,17 +84,32 @@ def collect_status(workspace: str | None = None) -> dict:
             if integ.pagerless_kubeconfig
             else "none",
         },
-        "heartbeats": heartbeats.result(),
+        "heartbeats": {r.sk: r.data for r in records or () if r.sk != probes.PROBE_SK},
         "dead_letters": dead_letters,
         "notifications": notifications.result(),
     }
 
 
-def _heartbeats() -> dict:
+def _fresh(records) -> dict | None:
+    """The stored probe, if it was read and is younger than PAGERLESS_STATUS_MAX_AGE_SECONDS (0: never)."""
+    found = probes.stored(records) if records is not None else None
+    if found is None or probes.age_seconds(found) >= settings.status().max_age_seconds:
+        return None
+    return found
+
+
+def _store(result: dict) -> None:
     try:
-        return {r.sk: r.data for r in SystemRepository().list(HEARTBEAT_PK)}
-    except Exception:  # noqa: BLE001 — the tables section already reports the store as unreachable
-        return {}
+        probes.store(result, by="request")
+    except Exception as exc:  # noqa: BLE001 — the next caller probes again; this answer stands
+        from pagerless.observability import logger
+
+        logger().warning("status probe not stored", extra={"error_type": type(exc).__name__})
+
+
+def _heartbeat_records() -> list:
+    """The heartbeat partition: each component's last run, and the stored probe."""
+    return SystemRepository().list(HEARTBEAT_PK)
 
 
 def _notifications(workspace: str | None) -> dict:
@@ -131,24 +133,6 @@ def _notifications(workspace: str | None) -> dict:
         if configured
         else "notifications are not configured: add a channel and a route "
         "(/api/notifications/channels, /api/notifications/routes); nothing is sent",
-    }
-
-
-def _queue(sqs, url: str, *, dead_letter: bool) -> dict:
-    """One GetQueueAttributes: messages waiting, in flight and delayed (SQS's approximate counts; a
-    notification job waiting out a vendor's throttle is a delayed message: `pagerless.notify.throttle`)."""
-    probe = _check(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=QUEUE_ATTRIBUTES)["Attributes"])
-    if not probe["reachable"]:
-        return {**probe, "dead_letter_queue": dead_letter}
-    attributes = probe["state"]
-    messages = int(attributes.get("ApproximateNumberOfMessages", 0))
-    return {
-        "reachable": True,
-        "state": f"{messages} messages",
-        "messages": messages,
-        "in_flight": int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)),
-        "delayed": int(attributes.get("ApproximateNumberOfMessagesDelayed", 0)),
-        "dead_letter_queue": dead_letter,
     }
 
 
@@ -184,10 +168,3 @@ def _assess(groups: dict[str, dict], dead_letters: dict) -> tuple[str, list[str]
         more = "at least " if dead_letters.get("at_least") else ""
         behind.append(f"{more}{dead_letters['to_replay']} dead letter(s) wait for replay ({dead_letters['list']})")
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind
-
-
-def _check(probe) -> dict:
-    try:
-        return {"reachable": True, "state": probe()}
-    except Exception as exc:  # report, never raise: status must answer when things are down
-        return {"reachable": False, "error": type(exc).__name__}

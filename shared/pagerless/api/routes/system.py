@@ -62,11 +62,12 @@ def docs_asset(name: str) -> Response:
 
 
 @router.get("/api/status")
-def status(principal: ViewerDep) -> dict:
+def status(principal: ViewerDep, live: bool = False) -> dict:
     """What is configured and reachable: store, queues, state machines, LLM key, Kubernetes."""
     from pagerless.system.status import collect_status  # the store: not imported for /healthz
 
-    return collect_status(principal.workspace)
+    # the tables, queues and state machines from the scheduled probe while it is fresh, unless ?live=true
+    return collect_status(principal.workspace, live=live)
 
 
 @router.get("/api/version")
