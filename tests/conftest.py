@@ -42,9 +42,11 @@ def _reset_caches() -> None:
     idempotency.persistence_layer.cache_clear()
     from pagerless import plugins
     from pagerless.api import ratelimit
+    from pagerless.auth import tokens
 
     plugins.forget()
     ratelimit.LIMITER.reset()
+    tokens.forget_secret()  # the generated signing secret is the test's system table's, as in a fresh process
 
 
 def _stop_unfinished_workflows(rt, earlier: set, timeout: float = 60.0) -> None:

@@ -34,10 +34,10 @@ HEAVY = (
 
 # What a function may import at cold start because every one of its requests needs it.
 NEEDED = {
-    "console": {"jinja2", "babel", "jwt", "cryptography"},  # pages, localized dates, the session's JWT
     "notify": {"jinja2", "httpx", "pynamodb"},  # every job is rendered (sandboxed Jinja2) and delivered over HTTP
     # Every invocation of the event-driven functions works on the store. An HTTP function's routers
-    # (and with them the store) are imported by the first request that reaches them.
+    # (and with them the store) are imported by the first request that reaches them; so are the
+    # console's Jinja2 (its first page), Babel (a Chinese page) and PyJWT (the first session it checks).
     **{name: {"pynamodb"} for name in ("alert_consumer", "dead_letter", "scheduled", "workflow")},
 }
 NEVER = {"kubernetes", "anthropic", "moto", "mcp", "pypdf"}

@@ -13,11 +13,10 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from pagerless import settings
 from pagerless.domain.errors import UnauthorizedError
-from pagerless.store.system import SystemRepository
+from pagerless.store.system import SystemRecord, SystemRepository
 from pagerless.store.users import UserRecord, UserRepository
 
 ISSUER = "pagerless"
@@ -34,19 +33,52 @@ class TokenPair:
     refresh_token: str
 
 
-@cache
+SECRET_KEY = ("auth", "jwt_secret")  # the generated secret's item in the system table
+_stored: dict[str, str] = {}  # that secret, once read: a process reads it once
+
+
 def signing_secret() -> str:
     """PAGERLESS_JWT_SECRET, or one random secret generated on first use and shared by every
     function through the system table (the conditional write lets exactly one instance create it)."""
     configured = settings.auth().jwt_secret
     if configured:
         return configured
-    repository = SystemRepository()
-    existing = repository.get("auth", "jwt_secret")
-    if existing is None:
-        repository.put_if_absent("auth", "jwt_secret", {"secret": secrets.token_urlsafe(48)})
-        existing = repository.get("auth", "jwt_secret")
-    return existing.data["secret"]
+    if "secret" not in _stored:
+        repository = SystemRepository()
+        existing = repository.get(*SECRET_KEY)
+        if existing is None:
+            repository.put_if_absent(*SECRET_KEY, {"secret": secrets.token_urlsafe(48)})
+            existing = repository.get(*SECRET_KEY)
+        _stored["secret"] = existing.data["secret"]
+    return _stored["secret"]
+
+
+def forget_secret() -> None:
+    """Read the stored secret again on next use (a test's fresh system table)."""
+    _stored.clear()
+
+
+def user_read_with_secret(token: str, repository: UserRepository) -> UserRecord | None:
+    """The first token a process checks, when the secret is the stored one and not read yet: the secret
+    and the user the token names, read in one round trip (a BatchGetItem of the system and users tables)
+    instead of one after the other. The secret is kept as `signing_secret` keeps it; the user is what the
+    token claims before its signature is checked, so the caller uses the record only after `decode` has
+    verified the token, and only if the verified claims name the same user. None (and nothing read) when
+    the secret is configured or known, the token names no user, or the secret is not stored yet."""
+    if "secret" in _stored or settings.auth().jwt_secret:
+        return None
+    import jwt
+
+    try:
+        user_id = jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.InvalidTokenError:
+        return None
+    if not isinstance(user_id, str) or not user_id:
+        return None
+    stored, user = repository.get_with(user_id, SystemRecord, *SECRET_KEY)
+    if stored is not None:
+        _stored.setdefault("secret", stored.data["secret"])
+    return user
 
 
 def issue_pair(user: UserRecord, repository: UserRepository, *, family_id: str | None = None) -> TokenPair:

@@ -7,19 +7,26 @@ the two in step. The user picks the language; it is kept in the ``pl_lang`` cook
 Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
 the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or
 when it names no zone.
+
+Jinja2 is imported when a page is first rendered, and Babel only for the Chinese catalog (English
+is the templates' own text) or a time that is not a datetime: importing the console's handler
+takes neither, and an English page neither Babel (docs/performance.md, section 4).
 """
 
-from datetime import UTC
+from __future__ import annotations
+
+from datetime import UTC, datetime
 from functools import cache
+from gettext import NullTranslations
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
-from babel.support import NullTranslations, Translations
-from jinja2 import BaseLoader, Environment, FileSystemLoader, ModuleLoader, select_autoescape
-
 from pagerless.clock import known_zone, parse_time
+
+if TYPE_CHECKING:
+    from jinja2 import BaseLoader, Environment
 
 HERE = Path(__file__).resolve().parent
 COMPILED = "compiled_templates"  # the layer's templates as modules (shared/layer_templates.py)
@@ -39,8 +46,12 @@ def pick(cookie: str | None, accept_language: str | None) -> str:
 
 @cache
 def translations(lang: str) -> NullTranslations:
+    """The catalog of ``lang``; English, the templates' own strings, has none (the standard library's
+    ``NullTranslations`` gives every string back as it is, as Babel's does)."""
     if lang == DEFAULT:
         return NullTranslations()
+    from babel.support import Translations
+
     return Translations.load(str(HERE / "locales"), [lang], domain="messages")
 
 
@@ -61,6 +72,8 @@ def zone(cookie: str | None) -> str:
 def _environment(loader: BaseLoader) -> Environment:
     """The settings every console template is compiled with: autoescape on for every template,
     new-style gettext (the translations are installed per language, after)."""
+    from jinja2 import Environment, select_autoescape
+
     env = Environment(
         loader=loader,
         autoescape=select_autoescape(default=True),
@@ -75,6 +88,8 @@ def _environment(loader: BaseLoader) -> Environment:
 
 def source_environment() -> Environment:
     """The templates from their source, compiled when loaded (what `shared/layer_templates.py` compiles)."""
+    from jinja2 import FileSystemLoader
+
     return _environment(FileSystemLoader(str(HERE / "templates")))
 
 
@@ -83,6 +98,8 @@ def environment(lang: str, zone: str = "UTC") -> Environment:
     """A Jinja2 environment per language and time zone (``zone``: a checked IANA name). In the
     Lambda layer its templates are the modules the build compiled (``COMPILED``); in a checkout,
     their source."""
+    from jinja2 import ModuleLoader
+
     compiled = HERE / COMPILED
     env = _environment(ModuleLoader(str(compiled))) if compiled.is_dir() else source_environment()
     env.install_gettext_translations(translations(lang), newstyle=True)
@@ -93,12 +110,37 @@ def environment(lang: str, zone: str = "UTC") -> Environment:
 
 
 def _when(value, locale: str, tzinfo) -> str:
+    """A time as pages show it: ``yyyy-MM-dd HH:mm:ss`` in ``tzinfo``, then " UTC" or its offset
+    (``+08:00``). Babel's ``format_datetime`` with those patterns, whose output is the same in every
+    locale (Latin digits, no names): a datetime is formatted here as Babel formats it, anything else
+    (a timestamp, a date) is left to Babel."""
     if not value:
         return ""
     if isinstance(value, str):
         value = parse_time(value) or value
         if isinstance(value, str):
             return value
+    if not isinstance(value, datetime):
+        return _babel_when(value, locale, tzinfo)
+    local = (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).astimezone(tzinfo)
+    shown = f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    if tzinfo is UTC:
+        return shown + " UTC"
+    return f"{shown} {_offset(local)}"
+
+
+def _offset(local: datetime) -> str:
+    """Babel's ``xxx``: the UTC offset as ``+HH:MM`` (seconds of an offset dropped, as Babel does)."""
+    offset = local.utcoffset()
+    seconds = offset.days * 24 * 60 * 60 + offset.seconds
+    sign = "-" if seconds < 0 else "+"
+    hours, seconds = divmod(abs(seconds), 3600)
+    return f"{sign}{hours:02d}:{seconds // 60:02d}"
+
+
+def _babel_when(value, locale: str, tzinfo) -> str:
+    from babel.dates import format_datetime
+
     if tzinfo is UTC:
         return format_datetime(value, "yyyy-MM-dd HH:mm:ss", tzinfo=UTC, locale=locale) + " UTC"
     return format_datetime(value, "yyyy-MM-dd HH:mm:ss xxx", tzinfo=tzinfo, locale=locale)

@@ -39,9 +39,9 @@ STATIC = {name: i18n.HERE / "static" / name for name in ("htmx.min.js", "console
 
 
 def _incidents():
-    from pagerless.api.routes.incidents import incident_service
+    from pagerless.incidents.service import IncidentService  # the service alone, not the API's incident routes
 
-    return incident_service()
+    return IncidentService()
 
 
 def _approvals():

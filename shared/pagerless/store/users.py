@@ -16,11 +16,12 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute,
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
-from pagerless.store.base import BaseModel, Region, TableName, field_edits
+from pagerless.store.base import BaseModel, Region, TableName, field_edits, get_together
 
 
 class _Item(BaseModel):
@@ -155,6 +156,12 @@ class UserRepository:
             return UserRecord.get(f"USER#{user_id}", "USER", consistent_read=True)
         except DoesNotExist:
             return None
+
+    def get_with(self, user_id: str, model: type[Model], hash_key: str, range_key: str | None = None) -> tuple:
+        """An item of another table and the user, read consistently in one round trip: (item, user), None for
+        either that does not exist."""
+        item, user = get_together((model, hash_key, range_key), (UserRecord, f"USER#{user_id}", "USER"))
+        return item, user
 
     def by_email(self, email: str) -> UserRecord | None:
         try:
