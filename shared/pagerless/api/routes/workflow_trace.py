@@ -1,0 +1,18 @@
+"""The incident workflow's trace: its own router, so that reading it loads neither the approval
+service nor the decisions' audit (the workflow API function's lazy routers, pagerless.api.lazy)."""
+
+from fastapi import APIRouter
+
+from pagerless.api.deferred import DeferredRoute
+from pagerless.api.security import ViewerDep
+
+router = APIRouter(tags=["approvals"], route_class=DeferredRoute)
+
+
+@router.get("/api/incidents/{incident_id}/workflow")
+def workflow(incident_id: str, principal: ViewerDep) -> dict:
+    """The incident's workflow execution: status and each step (when, how long, what failed)."""
+    from pagerless.store.incidents import IncidentRepository
+    from pagerless.workflow.trace import workflow_trace
+
+    return workflow_trace(IncidentRepository().get(incident_id, principal.workspace))
