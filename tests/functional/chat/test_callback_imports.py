@@ -1,7 +1,9 @@
 """A chat callback's cold start: in a fresh process, against an AWS on loopback (a moto server),
 a Lark callback for an app whose secrets are in SSM reads them without importing boto3 (and with it
 s3transfer and multiprocessing) or Powertools' parameters utility: pagerless.parameters reads them
-on the process's own botocore session. Behaviour, not timing: bench/cold_start.py prints the time."""
+on the process's own botocore session. A url_verification acts on no click, so what a click does
+(pagerless.chat.actions: people, approvals, the decisions' audit) is not imported either.
+Behaviour, not timing: bench/cold_start.py prints the time."""
 
 import json
 import subprocess
@@ -21,7 +23,13 @@ from pagerless.store.people import PeopleRecord
 
 PeopleRecord.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
 ChatAppService().register("default", "lark", "cli_fresh", secrets={"verification_token": "xxxxxx"})
-NOT_WANTED = ("boto3", "s3transfer", "multiprocessing", "aws_lambda_powertools.utilities.parameters")
+NOT_WANTED = (
+    "boto3",
+    "s3transfer",
+    "multiprocessing",
+    "aws_lambda_powertools.utilities.parameters",
+    "pagerless.chat.actions",
+)
 before = [m for m in NOT_WANTED if m in sys.modules]
 
 class Context:
