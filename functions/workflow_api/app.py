@@ -11,14 +11,15 @@ from pagerless.coldstart import gc_after_first
 
 # Each router is imported when a request first reaches one of its prefixes (pagerless.api.lazy).
 ROUTERS = [
-    Lazy("pagerless.api.routes.approvals", ("/api/approvals", "/api/incidents/")),
+    Lazy("pagerless.api.routes.approvals", ("/api/approvals", "/api/incidents/*/approve", "/api/incidents/*/reject")),
+    Lazy("pagerless.api.routes.workflow_trace", ("/api/incidents/*/workflow",)),
     Lazy("pagerless.api.routes.policy", ("/api/policy",)),
     Lazy("pagerless.api.routes.actions", ("/actions/", "/api/actions")),
     Lazy(
         "pagerless.api.routes.runbooks",
         (
             "/api/custom-runbooks",
-            "/api/incidents/",
+            "/api/incidents/*/runbooks",
             "/api/runbooks",
             "/api/workflows",
             "/custom-runbooks",

@@ -74,12 +74,36 @@ def test_a_request_loads_only_the_routers_its_path_can_reach():
     assert _endpoint(app, "POST", "/webhook/github").__module__ == "pagerless.api.routes.ingest"
 
 
+def test_a_star_segment_of_a_prefix_stands_for_one_path_segment():
+    # /api/incidents/{id}/... is served by several routers of the workflow API: a request loads
+    # only the one its path's last part names (the trace loads no approval service)
+    app = _fresh_app("workflow_api")
+    app.routers.ensure("/api/incidents/inc-1/workflow")
+    assert [app.routers.entries[i].module for i in app.routers.loaded] == ["pagerless.api.routes.workflow_trace"]
+    assert _endpoint(app, "GET", "/api/incidents/inc-1/workflow").__module__ == "pagerless.api.routes.workflow_trace"
+    app.routers.ensure("/api/incidents/inc-1/approve/")  # a trailing slash still reaches it (redirected)
+    assert _endpoint(app, "POST", "/api/incidents/inc-1/approve").__module__ == "pagerless.api.routes.approvals"
+    # a star matches one non-empty segment, no more, no less
+    from pagerless.api.app import Lazy
+
+    lazy = Lazy("unused", ("/api/incidents/*/approve",))
+    assert lazy.serves("/api/incidents/a/approve") and lazy.serves("/api/incidents/a/approve/x")
+    assert not lazy.serves("/api/incidents//approve") and not lazy.serves("/api/incidents/a/b/approve")
+    assert not lazy.serves("/api/incidents/a/reject") and not lazy.serves("/api/incidents/a")
+
+
 def test_a_router_whose_prefixes_miss_one_of_its_paths_is_refused():
     from pagerless.api.app import Lazy, create_app, iter_api_routes
 
     app = create_app("broken", [Lazy("pagerless.api.routes.deploys", ("/api/deploys",))])
     with pytest.raises(RuntimeError, match="none of its prefixes"):
         list(iter_api_routes(app))
+    # with a star segment: /api/incidents/{incident_id}/workflow is not under /api/incidents/*/trace
+    starred = create_app("broken", [Lazy("pagerless.api.routes.workflow_trace", ("/api/incidents/*/trace",))])
+    with pytest.raises(RuntimeError, match="none of its prefixes"):
+        list(iter_api_routes(starred))
+    right = create_app("right", [Lazy("pagerless.api.routes.workflow_trace", ("/api/incidents/*/workflow",))])
+    assert [r.path for r in iter_api_routes(right)] == ["/api/incidents/{incident_id}/workflow"]
 
 
 def _modules_before_and_after(name: str, path: str, prefixes: tuple[str, ...]) -> list[str]:
@@ -110,6 +134,11 @@ def _modules_before_and_after(name: str, path: str, prefixes: tuple[str, ...]) -
 def test_importing_a_handler_imports_no_router_and_a_request_only_its_own():
     found = _modules_before_and_after("admin", "/api/keys", ("pagerless.api.routes.",))
     assert found == ["[]", "['pagerless.api.routes.keys']", "401"]
+
+
+def test_the_workflow_trace_loads_neither_the_approvals_nor_the_runbooks_router():
+    found = _modules_before_and_after("workflow_api", "/api/incidents/inc-1/workflow", ("pagerless.api.routes.",))
+    assert found == ["[]", "['pagerless.api.routes.workflow_trace']", "401"]
 
 
 def test_the_health_check_imports_no_store():

@@ -1,7 +1,9 @@
 """Routers built on first use: a cold start pays only for the router its first request needs.
 
 A function's app names its routers as ``Lazy(module, prefixes)``. Nothing of a lazy router is
-imported until a request's path starts with one of its prefixes; then its module is imported and
+imported until a request's path starts with one of its prefixes (a ``*`` segment of a prefix stands
+for any one path segment: ``/api/incidents/*/approve`` is every incident's approve path and what
+lies under it); then its module is imported and
 the app's routes are rebuilt in the declared order, followed by the seed aliases of every loaded
 route (pagerless.api.aliases). Because a request loads every router that has a route its path
 could match, and routes keep their relative order, a request is matched exactly as in an app that
@@ -14,6 +16,7 @@ request for it could arrive before its router is loaded.
 """
 
 import importlib
+import re
 import threading
 from dataclasses import dataclass
 
@@ -28,10 +31,34 @@ class Lazy:
     prefixes: tuple[str, ...]  # every path of the router (and of its seed aliases) starts with one
 
     def serves(self, path: str) -> bool:
-        return any(path.startswith(prefix) or (path + "/").startswith(prefix) for prefix in self.prefixes)
+        return any(_starts_with(path, prefix) or _starts_with(path + "/", prefix) for prefix in self.prefixes)
 
     def load(self) -> APIRouter:
         return importlib.import_module(self.module).router
+
+
+def _starts_with(path: str, prefix: str) -> bool:
+    """``path`` starts with ``prefix``, each ``*`` segment of which matches one non-empty segment."""
+    if "*" not in prefix:
+        return path.startswith(prefix)
+    *whole, last = prefix.split("/")
+    segments = path.split("/")
+    if len(segments) <= len(whole):
+        return False
+    for wanted, segment in zip(whole, segments, strict=False):
+        if segment != wanted and not (wanted == "*" and segment):
+            return False
+    rest = segments[len(whole)]
+    return bool(rest) if last == "*" else rest.startswith(last)
+
+
+def _samples(path: str) -> list[str]:
+    """``path`` (a route's, with ``{parameters}``) with a value for each parameter: one segment, and
+    for a ``{name:path}`` parameter also two (a lazy router must serve every path of its routes)."""
+    one = re.sub(r"\{[^}]*\}", "x1", path)
+    if ":path}" not in path:
+        return [one]
+    return [one, re.sub(r"\{[^}]*\}", lambda m: "x1/x2" if m.group().endswith(":path}") else "x1", path)]
 
 
 class Routers:
@@ -102,7 +129,7 @@ class Routers:
             routes = {(m, r.path) for r in iter_api_routes(self.loaded[i]) for m in r.methods}
             paths = {path for _, path in routes} | {a.path for a in ALIASES if (a.method, a.canonical) in routes}
             for path in paths:
-                if not entry.serves(path.split("{", 1)[0]):
+                if not all(entry.serves(sample) for sample in _samples(path)):
                     raise RuntimeError(
                         f"{entry.module} serves {path}, which none of its prefixes {entry.prefixes} covers"
                     )

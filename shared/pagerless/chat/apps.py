@@ -3,8 +3,9 @@
 An app config is a record in the people table (provider, app id, workspace, name) whose secrets
 — Slack's signing secret, Lark's encrypt key and verification token — live in SSM Parameter
 Store as SecureString parameters named ``<prefix>/<provider>/<app id>/<secret>`` (prefix from
-``PAGERLESS_CHAT_PARAMETER_PREFIX``), read through Powertools Parameters with a short cache: a
-callback reads every app's secrets of its provider in one GetParameters per ten names.
+``PAGERLESS_CHAT_PARAMETER_PREFIX``), read through pagerless.parameters with a short cache
+(``PAGERLESS_CHAT_SECRET_CACHE_SECONDS``): a callback reads every app's secrets of its provider in
+one GetParameters per ten names.
 For local development one app per provider can come from the environment instead
 (``PAGERLESS_SLACK_SIGNING_SECRET``, ``PAGERLESS_LARK_ENCRYPT_KEY``, ...; see settings).
 
@@ -87,9 +88,9 @@ class ChatAppService:
     @property
     def ssm(self):
         if self._ssm is None:
-            from pagerless import aws
+            from pagerless import parameters
 
-            self._ssm = aws.client("ssm")
+            self._ssm = parameters.client()
         return self._ssm
 
     def apps(self, provider: str) -> list[ChatApp]:
@@ -176,11 +177,8 @@ def secret_of(app: ChatApp, secret: str) -> str | None:
 
 def secrets_of(apps: list[ChatApp]) -> dict[tuple[ChatApp, str], str | None]:
     """Every secret of ``apps`` ({(app, secret): value, None when absent}): the configured apps'
-    in one SSM GetParameters per ten (Powertools Parameters, cached as ``secret_of``), not a call
-    each; SSM failing to answer reads as absent, as for one secret."""
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-    from pagerless.store.session import powertools_parameters
+    in one SSM GetParameters per ten (cached as ``secret_of``), not a call each."""
+    from pagerless import parameters
 
     found: dict[tuple[ChatApp, str], str | None] = {}
     names: dict[str, tuple[ChatApp, str]] = {}
@@ -190,33 +188,19 @@ def secrets_of(apps: list[ChatApp]) -> dict[tuple[ChatApp, str], str | None]:
                 found[app, secret] = secret_of(app, secret)
             else:
                 names[app.parameter(secret)] = (app, secret)
-    values: dict = {}
-    if names:
-        try:
-            values = powertools_parameters().get_parameters_by_name(
-                {name: {} for name in names},
-                decrypt=True,
-                max_age=chat_settings().chat_secret_cache_seconds,
-                raise_on_error=False,  # absent ones are listed under "_errors"
-            )
-        except GetParameterError:
-            values = {}
+    values = parameters.get_many(list(names), max_age=chat_settings().chat_secret_cache_seconds) if names else {}
     for name, key in names.items():
         found[key] = values.get(name) or None
     return found
 
 
 def _secret(name: str) -> str | None:
-    """A SecureString through Powertools Parameters (cached max_age seconds); None when absent."""
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
-
-    from pagerless.store.session import powertools_parameters
+    """A SecureString (cached ``chat_secret_cache_seconds``); None when absent or unreadable."""
+    from pagerless import parameters
 
     try:
-        return powertools_parameters().get_parameter(
-            name, decrypt=True, max_age=chat_settings().chat_secret_cache_seconds
-        )
-    except GetParameterError:
+        return parameters.get(name, max_age=chat_settings().chat_secret_cache_seconds)
+    except parameters.ParameterError:
         return None
 
 
@@ -236,9 +220,14 @@ def _env_app(provider: str) -> ChatApp | None:
 
 
 def _forget_secrets() -> None:
-    from aws_lambda_powertools.utilities import parameters
+    import sys
 
-    parameters.clear_caches()
+    from pagerless import parameters
+
+    parameters.forget()
+    powertools = sys.modules.get("aws_lambda_powertools.utilities.parameters")
+    if powertools is not None:  # the email-link secret (chat.email_links) is read through it
+        powertools.clear_caches()
 
 
 def reset() -> None:

@@ -1,6 +1,8 @@
 """The incident workflow's trace from Step Functions' execution history: what ran, when, for how
 long and what failed. Only names, times, errors and causes are read from the history — never
-inputs, outputs or parameters, which carry the task token."""
+inputs, outputs or parameters, which carry the task token (the history is asked for without them:
+``includeExecutionData=False``). The execution's status, start, stop and error come from the same
+history (its Execution* events), so one call answers: no DescribeExecution."""
 
 from datetime import UTC, datetime
 
@@ -41,23 +43,53 @@ def workflow_trace(incident: IncidentRecord, sfn=None) -> dict:
     sfn = sfn or step_functions.client()
     arn = execution_arn(incident)
     try:
-        described = sfn.describe_execution(executionArn=arn)
         events = _history(sfn, arn)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("ExecutionDoesNotExist", "StateMachineDoesNotExist"):
             raise NotFoundError(f"incident {incident.id} has no workflow execution") from exc
         raise
     steps, failure = steps_from_history(events)
+    execution = execution_from_history(events)
     return {
         "incident_id": incident.id,
         "execution_arn": arn,
-        "status": described["status"],
-        "started_at": _iso(described.get("startDate")),
-        "stopped_at": _iso(described.get("stopDate")),
-        "error": described.get("error") or (failure or {}).get("error"),
-        "cause": _clip(described.get("cause")) or (failure or {}).get("cause"),
+        "status": execution["status"],
+        "started_at": _iso(execution["started"]),
+        "stopped_at": _iso(execution["stopped"]),
+        "error": execution["error"] or (failure or {}).get("error"),
+        "cause": _clip(execution["cause"]) or (failure or {}).get("cause"),
         "steps": steps,
     }
+
+
+# The events that end an execution (or run it again), with the status DescribeExecution then gives
+# and where the event keeps the error and cause it gives.
+_ENDINGS = {
+    "ExecutionSucceeded": ("SUCCEEDED", "executionSucceededEventDetails"),
+    "ExecutionFailed": ("FAILED", "executionFailedEventDetails"),
+    "ExecutionTimedOut": ("TIMED_OUT", "executionTimedOutEventDetails"),
+    "ExecutionAborted": ("ABORTED", "executionAbortedEventDetails"),
+}
+
+
+def execution_from_history(events: list[dict]) -> dict:
+    """What DescribeExecution says of the execution (status, start and stop dates, error, cause),
+    read from its history: RUNNING from ExecutionStarted (or a redrive's ExecutionRedriven) until
+    an ending event."""
+    found = {"status": "RUNNING", "started": None, "stopped": None, "error": None, "cause": None}
+    for event in events:
+        kind = event["type"]
+        if kind == "ExecutionStarted":
+            found["started"] = event["timestamp"]
+        elif kind == "ExecutionRedriven":
+            found.update(status="RUNNING", stopped=None, error=None, cause=None)
+        elif kind in _ENDINGS:
+            status, details_key = _ENDINGS[kind]
+            details = event.get(details_key) or {}
+            found.update(
+                status=status, stopped=event["timestamp"], error=details.get("error"), cause=details.get("cause")
+            )
+    return found
 
 
 RESUME_CHOICES = frozenset({"Resume", "ResumeAt"})  # where a reconciled execution picks up: routing, not a step
@@ -110,7 +142,9 @@ def steps_from_history(events: list[dict]) -> tuple[list[dict], dict | None]:
 def _history(sfn, arn: str) -> list[dict]:
     events, token = [], None
     while True:
-        page = sfn.get_execution_history(executionArn=arn, maxResults=1000, **({"nextToken": token} if token else {}))
+        page = sfn.get_execution_history(
+            executionArn=arn, maxResults=1000, includeExecutionData=False, **({"nextToken": token} if token else {})
+        )
         events += page["events"]
         token = page.get("nextToken")
         if not token:

@@ -43,11 +43,9 @@ def test_a_lark_url_verification_event_is_answered_with_its_challenge(configured
 
 
 def test_a_callback_reads_every_apps_secrets_in_one_ssm_call(runtime, monkeypatch):
-    from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-
+    from pagerless import parameters
     from pagerless.api.routes import chat as chat_routes
     from pagerless.chat import apps
-    from pagerless.store.session import powertools_parameters
 
     # Given three Lark apps configured in the workspace (secrets in SSM), the last one the event's
     monkeypatch.delenv("PAGERLESS_LARK_APP_ID", raising=False)
@@ -56,15 +54,15 @@ def test_a_callback_reads_every_apps_secrets_in_one_ssm_call(runtime, monkeypatc
     service = apps.ChatAppService()
     for n, token in enumerate(["first-token", "second-token", "xxxxxx"]):
         service.register("default", "lark", f"cli_app{n}", secrets={"verification_token": token})
-    powertools_parameters()
     calls: list[str] = []
-    DEFAULT_PROVIDERS["ssm"].client.meta.events.register(
+    parameters.client().meta.events.register(
         "before-call.ssm.*", lambda model, **_: calls.append(model.name), unique_id="count-ssm-calls"
     )
     try:
         # When Lark's URL verification event arrives
         response = _invoke(runtime, "lark_url_verification.json")
     finally:
+        parameters.client().meta.events.unregister("before-call.ssm.*", unique_id="count-ssm-calls")
         apps.reset()
         chat_routes.chat_apps.cache_clear()
     # Then it is answered, after one SSM call for the six secret names (three apps' two; absent

@@ -1,5 +1,7 @@
 """The policy API, the action catalog and manual actions, and the workflow trace of a failed step."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from tests.conftest import auth
@@ -171,8 +173,36 @@ def test_a_failing_step_escalates_and_the_trace_shows_the_error(
     # When the workflow runs
     wait_for_status(opened.id, "escalated", settled=True)
     # Then the incident is escalated with the error, and the trace shows which step failed and why
-    trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(viewer_key)).json()
+    from pagerless import step_functions
+
+    sfn = step_functions.client()
+    calls: list[tuple[str, dict]] = []
+    sfn.meta.events.register(
+        "provide-client-params.states.*", lambda params, model, **_: calls.append((model.name, dict(params))), "calls"
+    )
+    try:
+        trace = api.get(f"/api/incidents/{opened.id}/workflow", headers=auth(viewer_key)).json()
+    finally:
+        sfn.meta.events.unregister("provide-client-params.states.*", unique_id="calls")
     assert trace["status"] == "FAILED" and trace["error"] == "IncidentWorkflowFailed"
+    # read from the history alone, asked for without the steps' inputs and outputs (they carry the
+    # task token), and saying what DescribeExecution says of the execution
+    assert [(name, params.get("includeExecutionData")) for name, params in calls] == [("GetExecutionHistory", False)]
+    described = sfn.describe_execution(executionArn=trace["execution_arn"])
+    assert (trace["status"], trace["error"]) == (described["status"], described["error"])
+    assert trace["cause"] == described["cause"][:1000]
+    # its start and stop are the history's ExecutionStarted and ExecutionFailed events' times: the
+    # moment the execution began its first state (the embedded Step Functions stamps its startDate a
+    # few milliseconds before that), so no step starts before the execution
+    started, stopped = datetime.fromisoformat(trace["started_at"]), datetime.fromisoformat(trace["stopped_at"])
+    assert (
+        abs(started - described["startDate"]) < timedelta(seconds=1)
+        and trace["started_at"] <= trace["steps"][0]["entered_at"]
+    )
+    assert (
+        abs(stopped - described["stopDate"]) < timedelta(seconds=1)
+        and trace["stopped_at"] >= trace["steps"][-1]["entered_at"]
+    )
     failed = next(s for s in trace["steps"] if s["name"] == "Diagnose")
     assert failed["status"] == "failed" and failed["error"] == "AnalyzerCrashedError"
     assert "the analyzers crashed" in failed["cause"]

@@ -51,6 +51,51 @@ def test_trace_has_one_step_per_state_with_durations_and_failures_and_no_token()
     assert TOKEN not in repr(steps) + repr(failure)
 
 
+def test_the_executions_status_start_stop_and_error_are_read_from_its_history():
+    from pagerless.workflow.trace import execution_from_history
+
+    started = {"type": "ExecutionStarted", "timestamp": _at(0), "executionStartedEventDetails": {}}
+    entered = {"type": "TaskStateEntered", "timestamp": _at(1), "stateEnteredEventDetails": {"name": "Diagnose"}}
+    failed = {
+        "type": "ExecutionFailed",
+        "timestamp": _at(5),
+        "executionFailedEventDetails": {"error": "IncidentWorkflowFailed", "cause": "a step failed"},
+    }
+    # Running until an ending event
+    assert execution_from_history([started, entered]) == {
+        "status": "RUNNING",
+        "started": _at(0),
+        "stopped": None,
+        "error": None,
+        "cause": None,
+    }
+    # Failed, with its stop, error and cause
+    assert execution_from_history([started, entered, failed]) == {
+        "status": "FAILED",
+        "started": _at(0),
+        "stopped": _at(5),
+        "error": "IncidentWorkflowFailed",
+        "cause": "a step failed",
+    }
+    # Running again once redriven; then succeeded, with no error
+    redriven = {"type": "ExecutionRedriven", "timestamp": _at(9), "executionRedrivenEventDetails": {}}
+    assert execution_from_history([started, failed, redriven])["status"] == "RUNNING"
+    assert execution_from_history([started, failed, redriven])["stopped"] is None
+    succeeded = {"type": "ExecutionSucceeded", "timestamp": _at(12), "executionSucceededEventDetails": {}}
+    assert execution_from_history([started, failed, redriven, succeeded]) == {
+        "status": "SUCCEEDED",
+        "started": _at(0),
+        "stopped": _at(12),
+        "error": None,
+        "cause": None,
+    }
+    aborted = {"type": "ExecutionAborted", "timestamp": _at(3), "executionAbortedEventDetails": {"error": "stopped"}}
+    timed_out = {"type": "ExecutionTimedOut", "timestamp": _at(3), "executionTimedOutEventDetails": {}}
+    assert execution_from_history([started, aborted])["status"] == "ABORTED"
+    assert execution_from_history([started, aborted])["error"] == "stopped"
+    assert execution_from_history([started, timed_out])["status"] == "TIMED_OUT"
+
+
 def test_verification_durations_prefer_execution_input_then_env_then_template(monkeypatch):
     from pagerless import settings
     from pagerless.workflow.remediate import timings

@@ -8,6 +8,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.system",
     "pagerless.api.routes.keys",
     "pagerless.api.routes.approvals",
+    "pagerless.api.routes.workflow_trace",
     "pagerless.api.routes.policy",
     "pagerless.api.routes.actions",
     "pagerless.api.routes.knowledge",

@@ -106,12 +106,3 @@ def list_approvals(
     """Approval requests of the workspace by status, newest first (never their task tokens)."""
     items, next_cursor = service.list(principal.workspace, status, limit=limit, cursor=cursor)
     return {"items": items, "next_cursor": next_cursor}
-
-
-@router.get("/api/incidents/{incident_id}/workflow")
-def workflow(incident_id: str, principal: ViewerDep) -> dict:
-    """The incident's workflow execution: status and each step (when, how long, what failed)."""
-    from pagerless.store.incidents import IncidentRepository
-    from pagerless.workflow.trace import workflow_trace
-
-    return workflow_trace(IncidentRepository().get(incident_id, principal.workspace))

@@ -12,6 +12,7 @@ left of the 3 seconds, counted from the request's arrival).
 
 import time
 from functools import cache
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse
@@ -20,11 +21,13 @@ from starlette.concurrency import run_in_threadpool
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import SignatureRequirement
 from pagerless.chat import lark, slack
-from pagerless.chat.actions import Answer, ChatActions
 from pagerless.chat.apps import ChatAppService, chat_settings
 from pagerless.domain.errors import UnauthorizedError, ValidationError
 from pagerless.observability import logger
 from pagerless.store.chat_events import first_time, forget
+
+if TYPE_CHECKING:
+    from pagerless.chat.actions import Answer, ChatActions
 
 router = APIRouter(tags=["chat"], route_class=DeferredRoute)
 SLACK = [Depends(SignatureRequirement("slack"))]
@@ -38,7 +41,10 @@ def chat_apps() -> ChatAppService:
     return ChatAppService()
 
 
-def chat_actions() -> ChatActions:
+def chat_actions() -> "ChatActions":
+    """What a verified click does (imported here: a url_verification or a refused callback needs none of it)."""
+    from pagerless.chat.actions import ChatActions
+
     return ChatActions()
 
 
