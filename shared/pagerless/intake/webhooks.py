@@ -11,6 +11,7 @@ synchronously too. In the synchronous path, if the store or the workflow start f
 left goes to the AlertQueue and the caller gets 202 saying what was processed and what queued.
 """
 
+import functools
 import re
 import time
 import urllib.request
@@ -125,9 +126,10 @@ class WebhookIntake:
         ``defer`` (the caller is over its rate limit): verify as usual, then queue instead of ingesting."""
         received_at = utcnow()
         source = resolve_source(request.source)
+        settings_read = self._settings_beside(request.workspace)
         refuse_disabled_source(source, request.workspace)
         payload = parse_payload(request.body, source=source, content_type=request.content_type)
-        config = self.settings_for(request.workspace)
+        config = settings_read()
         sns_type = sns_message_type(payload) if source == "cloudwatch" and isinstance(payload, dict) else None
         if sns_type is not None:
             self._verify_sns(payload, config)
@@ -235,6 +237,17 @@ class WebhookIntake:
         self._settings_cache[workspace] = (time.monotonic() + settings.intake().settings_cache_seconds, config)
         return config
 
+    def _settings_beside(self, workspace: str) -> Callable[[], WebhookSettings]:
+        """The workspace's webhook settings, read on another thread while this one reads the plugin
+        switches (``refuse_disabled_source``): when neither is cached, a request waits for one round
+        trip to DynamoDB, not two. Call the result for the settings (or settings_for's error)."""
+        cached = self._settings_cache.get(workspace)
+        if cached and cached[0] > time.monotonic():
+            return lambda: cached[1]
+        import contextvars
+
+        return _reader().submit(contextvars.copy_context().run, self.settings_for, workspace).result
+
     def forget_settings(self, workspace: str) -> None:
         self._settings_cache.pop(workspace, None)
 
@@ -336,6 +349,14 @@ class WebhookIntake:
             raise ServiceUnavailableError(f"SNS refused the confirmation (HTTP {status})")
         logger().info("SNS subscription confirmed", extra={"topic_arn": topic})
         return WebhookOutcome(200, {"alerts": [], "confirmed": True, "topic_arn": topic})
+
+
+@functools.cache
+def _reader():
+    """The thread that reads a workspace's webhook settings beside its plugin switches."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="intake-settings")
 
 
 def refuse_disabled_source(source: str, workspace: str) -> None:
