@@ -8,8 +8,10 @@ layer and the standard library on its path, as a function has) puts a recorder i
 - imports every module of the layer's bundle (a module that fails to import here is skipped: what
   it compiled before failing is kept, and a function that imports it compiles the rest as before);
 - makes a client of every AWS service whose botocore model the layer keeps (a client compiles a few
-  patterns of its own);
-- reads a function's source, as FastAPI does for every endpoint (``tokenize``'s patterns).
+  patterns of its own).
+
+``tokenize``'s main pattern (FastAPI reads each endpoint's source) cannot be recorded: it is built
+from a set of string prefixes, so its text differs from one process to the next (hash randomization).
 
 For every pattern compiled (``DEBUG`` and ``LOCALE`` aside) it keeps what ``_sre.compile`` was given.
 Patterns a cold start compiles beyond these (a route's path, say) are compiled as before, so the file
@@ -84,9 +86,6 @@ RECORDER = textwrap.dedent(
                                   aws_access_key_id="x", aws_secret_access_key="x")
     except ImportError:
         pass
-    import inspect
-
-    inspect.getsourcelines(inspect.getsourcelines)
     with open(target, "wb") as out:
         marshal.dump(recorded, out)
     print(len(failed))
