@@ -6,6 +6,7 @@ was read (`store.versions`).
 """
 
 from collections.abc import Callable
+from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
@@ -37,6 +38,19 @@ class SystemRepository:
         """Create the record unless it exists (exactly one concurrent caller wins); True if this one did."""
         try:
             SystemRecord(pk, sk, data=data, updated_at=utcnow()).save(condition=SystemRecord.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def put_newer(self, pk: str, sk: str, data: dict, at: datetime) -> bool:
+        """Store the record as of ``at`` unless the stored one is as recent or more (two writers that
+        finished in the other order: the later observation stays); True if this one was stored."""
+        try:
+            SystemRecord(pk, sk, data=data, updated_at=at).save(
+                condition=SystemRecord.pk.does_not_exist() | (SystemRecord.updated_at < at)
+            )
         except PutError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return False

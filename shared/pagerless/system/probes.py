@@ -74,10 +74,13 @@ def probe(submit) -> dict:
 
 
 def store(result: dict, *, by: str) -> None:
-    """Keep ``result`` (from `probe`) for the next /api/status; ``by``: "scheduler" or "request"."""
+    """Keep ``result`` (from `probe`) for the next /api/status; ``by``: "scheduler" or "request". A probe
+    that began before the one stored (a slow live probe finishing after the scheduler's) is not kept."""
     from pagerless.store.system import SystemRepository
 
-    SystemRepository().put(HEARTBEAT_PK, PROBE_SK, {**result, "by": by, "targets": targets()})
+    SystemRepository().put_newer(
+        HEARTBEAT_PK, PROBE_SK, {**result, "by": by, "targets": targets()}, parse_time(result["checked_at"])
+    )
 
 
 def stored(records) -> dict | None:

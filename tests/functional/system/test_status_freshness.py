@@ -172,3 +172,31 @@ def test_a_stored_probe_of_other_tables_is_not_served(runtime, api, admin_key, m
     # Then it probed what it is configured with, not answered with what the scheduler probed
     assert status["probes"]["source"] == "live"
     assert status["store"]["deploys"]["reachable"] is False and status["status"] == "unhealthy"
+
+
+def test_a_probe_that_began_before_the_stored_one_does_not_replace_it(runtime, api, admin_key):
+    """A slow live probe that finishes after the scheduler's quicker, later one: the later observation stays."""
+    from datetime import timedelta
+
+    from pagerless.clock import parse_time
+    from pagerless.system import probes
+
+    scheduled = _scheduled_probe(runtime)
+    began = parse_time(scheduled["checked_at"])
+    earlier = probes.probe(lambda fn, *args, **kwargs: _Done(fn(*args, **kwargs)))
+    earlier["checked_at"] = (began - timedelta(seconds=5)).isoformat()
+
+    probes.store(earlier, by="request")
+
+    served = _status(api, admin_key)["probes"]
+    assert served["source"] == "scheduled" and served["checked_at"] == scheduled["checked_at"]
+
+
+class _Done:
+    """A finished future (what `probes.probe`'s ``submit`` gives back), for a probe run in this thread."""
+
+    def __init__(self, value) -> None:
+        self.value = value
+
+    def result(self):
+        return self.value
