@@ -40,7 +40,6 @@ FILE = "pagerless-regex.cache"
 SIGNATURE = b"PLREGEX1"
 FINGERPRINT_BYTES = 32
 HEADER = len(SIGNATURE) + FINGERPRINT_BYTES + 8
-SKIPPED_FLAGS = re.DEBUG | re.LOCALE
 
 
 def fingerprint() -> bytes:
