@@ -5,6 +5,8 @@ Every action writes a timeline event (and so a stream event). Status changes go 
 """
 
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from pagerless.auth.keys import Principal
 from pagerless.clock import utcnow
@@ -12,11 +14,13 @@ from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus, transition, waiting_for_acknowledgement_since
 from pagerless.incidents import metrics
-from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.timeline import record, timeline
 from pagerless.store.alerts import AlertRecord, AlertRepository
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.timeline import TimelineRecord
+
+if TYPE_CHECKING:
+    from pagerless.incidents.lifecycle import IncidentLifecycle
 
 
 class IncidentService:
@@ -24,13 +28,22 @@ class IncidentService:
         self,
         repository: IncidentRepository | None = None,
         alerts: AlertRepository | None = None,
-        lifecycle: IncidentLifecycle | None = None,
+        lifecycle: "IncidentLifecycle | None" = None,
         stop_escalations=None,
     ) -> None:
         self.repository = repository or IncidentRepository()
         self.alerts = alerts or AlertRepository()
-        self.lifecycle = lifecycle or IncidentLifecycle(self.repository)
+        if lifecycle is not None:
+            self.lifecycle = lifecycle
         self.stop_escalations = stop_escalations or _stop_escalations
+
+    @cached_property
+    def lifecycle(self) -> "IncidentLifecycle":
+        """Made on a first resolve: reading (a console page, a list) does not import creation and
+        resolution (ids, correlation slots, source resolves)."""
+        from pagerless.incidents.lifecycle import IncidentLifecycle
+
+        return IncidentLifecycle(self.repository)
 
     def search(
         self,
