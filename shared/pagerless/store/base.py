@@ -6,7 +6,7 @@ import os
 from collections.abc import Collection
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import GetError, PynamoDBException
+from pynamodb.exceptions import GetError, PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
@@ -76,6 +76,11 @@ def get_together(*keys: tuple[type[Model], str, str | None]) -> list[Model | Non
         next((model.from_raw_data(item) for item in found.get(table, []) if key.items() <= item.items()), None)
         for model, table, key in wanted
     ]
+
+
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    """The reason of each item of a refused transaction, in the order sent (puts, then updates)."""
+    return [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
 
 
 def field_edits(model: type[Model], fields: dict, editable: Collection[str]) -> list[Action]:

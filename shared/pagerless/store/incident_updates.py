@@ -19,9 +19,9 @@ from pynamodb.models import Model
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.store import sweeps
-from pagerless.store.base import Region
+from pagerless.store.base import Region, cancellation_codes
 from pagerless.store.incident_records import end_key_of
-from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord, cancellation_codes
+from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord
 from pagerless.store.system import SystemRepository
 
 APPEND_ATTEMPTS = 25

@@ -19,7 +19,7 @@ from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, seconds_to_resolve, transition
 from pagerless.store import sweeps
-from pagerless.store.base import Region, decode_cursor, encode_cursor
+from pagerless.store.base import Region, cancellation_codes, decode_cursor, encode_cursor
 from pagerless.store.incident_records import ACTIVE_END, end_key_of
 from pagerless.store.incident_records import IncidentRecord as IncidentRecord
 from pagerless.store.incident_records import record_of as record_of
@@ -46,11 +46,6 @@ class AlongsideUpdate:
     item: Model
     actions: list
     condition: Condition
-
-
-def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
-    """The reason of each item of a refused transaction, in the order sent (puts, then updates)."""
-    return [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
 
 
 def _add_with(record: IncidentRecord, alongside: Alongside) -> IncidentRecord | None:

@@ -1,15 +1,20 @@
 """Postmortems, versioned (reports table): every save is a new version, written only if that version
-number is still free, so two concurrent edits of the same version cannot both win.
+number is still free, so two concurrent edits of the same version cannot both win. A version and the
+index entry naming it are one transaction: a save that fails leaves neither, so the index never names
+a version older or newer than the stored latest.
 
 - version: pk ``<workspace>#postmortem#<incident id>``, sk ``v00001``…: the whole document.
 - index: pk ``<workspace>#postmortems``, sk ``<incident id>``: the latest version's number, status and
   action items (what the workspace-wide action-item list reads).
 """
 
-from pynamodb.exceptions import PutError
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
+from pagerless.store.base import Region, cancellation_codes
 from pagerless.store.reports import ReportRecord
 
 
@@ -36,20 +41,15 @@ class PostmortemRepository:
     def save_version_if_free(self, workspace: str, incident_id: str, document: dict) -> dict | None:
         """Store ``document`` as its version; None, and nothing written, if another save took that version first."""
         version = int(document["version"])
+        now = utcnow()
         record = ReportRecord(
             _versions(workspace, incident_id),
             f"v{version:05d}",
             report_type="postmortem",
             data=document,
-            created_at=utcnow(),
+            created_at=now,
         )
-        try:
-            record.save(condition=ReportRecord.sk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        ReportRecord(
+        index = ReportRecord(
             _index(workspace),
             incident_id,
             report_type="postmortem",
@@ -59,8 +59,18 @@ class PostmortemRepository:
                 "title": document["title"],
                 "action_items": document["action_items"],
             },
-            created_at=utcnow(),
-        ).save()
+            created_at=now,
+        )
+        try:
+            with TransactWrite(connection=Connection(region=Region().__get__(None, ReportRecord))) as tx:
+                tx.save(record, condition=ReportRecord.sk.does_not_exist())
+                tx.save(index)
+        except TransactWriteError as exc:
+            # the version taken, or the index entry in another save's transaction at this moment (which
+            # took this version, or will have when the caller reads again)
+            if set(cancellation_codes(exc)) & {"ConditionalCheckFailed", "TransactionConflict"}:
+                return None
+            raise
         return document
 
     def latest(self, workspace: str, incident_id: str, *, consistent: bool = False) -> dict | None:

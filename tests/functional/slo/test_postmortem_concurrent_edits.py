@@ -121,3 +121,42 @@ def test_an_action_item_removed_meanwhile_is_not_found_not_brought_back(api, run
     assert response.status_code == 404, response.text
     stored = api.get(f"/api/incidents/{incident}/postmortem", headers=auth(operator)).json()
     assert [i["id"] for i in stored["action_items"]] == ["AI-2", "AI-3"] and stored["version"] == 2
+
+
+def test_a_save_that_fails_at_its_index_write_leaves_the_postmortem_and_the_action_item_list_agreeing(
+    api, runtime, incident
+):
+    from pagerless.store.reports import ReportRecord
+
+    # Given a drafted postmortem (version 1), its action items in the workspace's list
+    operator = make_key("operator")
+    assert api.post(f"/api/incidents/{incident}/postmortem", headers=auth(operator)).status_code == 201
+
+    # When an update of AI-1 fails as it writes the workspace's index of postmortems (the process dies,
+    # DynamoDB refuses the request: here, the request never reaches it)
+    def dies():
+        raise ConnectionError("the function died before this write reached DynamoDB")
+
+    def index_items(key: dict) -> bool:
+        return key.get("pk", {}).get("S", "").endswith("#postmortems")
+
+    with before_writing(ReportRecord, _reports_table(runtime), index_items, dies):
+        failed = api.put(
+            f"/api/incidents/{incident}/postmortem/action-items/AI-1", json={"status": "done"}, headers=auth(operator)
+        )
+
+    # Then the update failed as a whole: the postmortem is still version 1, and the list says what it says
+    assert failed.status_code >= 500
+    stored = api.get(f"/api/incidents/{incident}/postmortem", headers=auth(operator)).json()
+    assert stored["version"] == 1
+    listed = api.get("/api/postmortems/action-items", headers=auth(operator)).json()["items"]
+    statuses = {i["id"]: i["status"] for i in listed if i["incident_id"] == incident}
+    assert statuses == {i["id"]: i["status"] for i in stored["action_items"]}
+    # and the same update made again is version 2, in both
+    again = api.put(
+        f"/api/incidents/{incident}/postmortem/action-items/AI-1", json={"status": "done"}, headers=auth(operator)
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["version"] == 2
+    listed = api.get("/api/postmortems/action-items", headers=auth(operator)).json()["items"]
+    assert {i["id"]: i["status"] for i in listed if i["incident_id"] == incident}["AI-1"] == "done"
