@@ -147,7 +147,7 @@ def deliveries_page(
 ) -> HTMLResponse:
     """The delivery log, newest first, a page at a time: each notification, its status, attempts and
     last error (``status``: only those)."""
-    from pagerless.store.notify import DELIVERY_STATUSES
+    from pagerless.store.deliveries import DELIVERY_STATUSES
 
     principal = require_role(request, Role.OPERATOR)
     if status and status not in DELIVERY_STATUSES:

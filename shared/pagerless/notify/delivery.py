@@ -36,8 +36,9 @@ from pagerless.notify.recipients import Recipient
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
-from pagerless.store import notify as store
-from pagerless.store.notify import ConfigRepository, DeliveryRepository
+from pagerless.store import deliveries as store
+from pagerless.store.deliveries import DeliveryRepository
+from pagerless.store.notify import ConfigRepository
 
 
 @dataclass

@@ -44,7 +44,7 @@ def unreached(
     ``reaches``: delivery id -> the person ids its message reaches; ``status_of(delivery id)``: its status now
     (None: not tried). While the job is to come back (``waiting``), a person whose message is still to be
     retried (or not tried yet) is not judged."""
-    from pagerless.store.notify import FAILED, SENDING, SENT
+    from pagerless.store.deliveries import FAILED, SENDING, SENT
 
     reached: set[str] = set()
     pending: set[str] = set()

@@ -8,7 +8,7 @@ from pagerless.outbox.jobs import NotifyJob, enqueue
 def replay(record) -> dict:
     """Send a dead-lettered notification again: revive its delivery, put the job back on NotifyQueue."""
     from pagerless.domain.errors import ValidationError
-    from pagerless.store.notify import DeliveryRepository
+    from pagerless.store.deliveries import DeliveryRepository
 
     stored = json.loads(record.body)
     try:

@@ -236,7 +236,7 @@ def test_admin_resets_a_password_and_deletes_a_user_but_not_themselves(api, admi
 
 
 def test_the_delivery_log_status_speaks_the_pages_language(api, admin_user):
-    from pagerless.store.notify import FAILED, GAVE_UP, DeliveryRepository, new_delivery
+    from pagerless.store.deliveries import FAILED, GAVE_UP, DeliveryRepository, new_delivery
 
     # Given one delivery sent, one failing and one given up
     deliveries = DeliveryRepository()

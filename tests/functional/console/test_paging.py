@@ -83,7 +83,7 @@ def test_a_tampered_page_link_is_a_400_page_not_a_crash(api, admin_user):  # noq
 
 
 def test_the_delivery_log_filters_by_status_and_pages(api, admin_user):  # noqa: F811
-    from pagerless.store.notify import FAILED, DeliveryRepository, new_delivery
+    from pagerless.store.deliveries import FAILED, DeliveryRepository, new_delivery
 
     # Given 102 deliveries sent and 3 failed
     deliveries = DeliveryRepository()

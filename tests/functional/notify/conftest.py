@@ -117,7 +117,7 @@ def wait_over(delivery_id: str) -> None:
     from datetime import timedelta
 
     from pagerless.clock import utcnow
-    from pagerless.store.notify import DeliveryRecord
+    from pagerless.store.deliveries import DeliveryRecord
 
     DeliveryRecord(delivery_id).update(actions=[DeliveryRecord.retry_at.set(utcnow() - timedelta(seconds=1))])
 

@@ -455,7 +455,7 @@ def test_a_teams_throttle_without_retry_after_waits_past_the_throttle_window_thr
 
     from pagerless.clock import utcnow
     from pagerless.outbox.jobs import enqueue
-    from pagerless.store.notify import DeliveryRecord
+    from pagerless.store.deliveries import DeliveryRecord
     from tests.fakes.chat_vendors import TEAMS_CONNECTOR_ERROR
 
     url = f"{vendors.base_url}/webhookb2/0e1c@72f9/IncomingWebhook/5d1a/9c2b"
@@ -502,7 +502,7 @@ def test_a_throttle_that_lasts_past_half_an_hour_is_dead_lettered(api, notify_en
 
     from pagerless.clock import utcnow
     from pagerless.outbox.jobs import enqueue
-    from pagerless.store.notify import DeliveryRecord
+    from pagerless.store.deliveries import DeliveryRecord
 
     channel = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, channel["id"])
@@ -603,7 +603,7 @@ def test_a_vendor_answering_retry_after_0_forever_is_bounded_in_an_invocation_an
 
     from pagerless.clock import utcnow
     from pagerless.outbox.jobs import enqueue
-    from pagerless.store.notify import DeliveryRecord
+    from pagerless.store.deliveries import DeliveryRecord
 
     channel = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, channel["id"])

@@ -107,7 +107,7 @@ def test_a_page_throttled_past_half_an_hour_over_many_receives_is_given_up_with_
 
     from pagerless.clock import utcnow
     from pagerless.outbox.jobs import enqueue
-    from pagerless.store.notify import DeliveryRecord
+    from pagerless.store.deliveries import DeliveryRecord
 
     slack_channel(api, admin_key, vendors)
     incident = save_incident()

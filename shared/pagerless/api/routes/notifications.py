@@ -358,7 +358,7 @@ def list_notification_logs(
     status_filter: Annotated[str | None, Query(alias="status")] = None,
 ) -> dict:
     """Deliveries, newest first: status, attempts, last error, provider message id (kept 90 days)."""
-    from pagerless.store.notify import DELIVERY_STATUSES
+    from pagerless.store.deliveries import DELIVERY_STATUSES
 
     if status_filter and status_filter not in DELIVERY_STATUSES:
         raise ValidationError(f"status must be one of {', '.join(DELIVERY_STATUSES)}", details=[{"field": "status"}])

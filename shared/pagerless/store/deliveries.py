@@ -1,0 +1,298 @@
+"""The delivery log (``deliveries`` table): one item per delivery, keyed by its deterministic id
+(incident, event, channel, generation). The claim is a conditional write on that item, so a retried job
+never notifies twice. A workspace's notification configuration is ``store.notify``.
+"""
+
+import time
+from datetime import datetime, timedelta
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from pagerless.clock import utcnow
+from pagerless.domain.errors import NotFoundError
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+
+SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
+DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
+
+
+class ByWorkspace(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_workspace"
+        projection = AllProjection()
+
+    workspace = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)  # "<created iso>#<delivery id>"
+
+
+class ByIncident(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_incident"
+        projection = AllProjection()
+
+    incident_key = UnicodeAttribute(hash_key=True)  # "<workspace>#<incident id>"
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class DeliveryRecord(BaseModel):
+    class Meta:
+        table_name = TableName("deliveries")
+        region = Region()
+
+    delivery_id = UnicodeAttribute(hash_key=True)
+    workspace = UnicodeAttribute()
+    created_key = UnicodeAttribute()
+    incident_key = UnicodeAttribute()
+    incident_id = UnicodeAttribute(null=True)
+    event = UnicodeAttribute()
+    generation = UnicodeAttribute(default="0")
+    channel_id = UnicodeAttribute()
+    channel_type = UnicodeAttribute()
+    channel_name = UnicodeAttribute(default="")
+    status = UnicodeAttribute(default=SENDING)
+    attempts = NumberAttribute(default=0)
+    throttles = NumberAttribute(null=True)  # of the attempts, those the vendor throttled (not held against retries)
+    last_error = UnicodeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    provider_ref = JSONAttribute(null=True)  # what a later update needs (Slack channel + ts, Lark message id)
+    title = UnicodeAttribute(default="")
+    job = JSONAttribute(null=True)
+    recipient = JSONAttribute(null=True)  # a page to a person: {person_id, name, address}
+    created_at = UTCDateTimeAttribute(default=utcnow)
+    replayed_at = UTCDateTimeAttribute(null=True)  # the last replay: a new run of tries (and throttles) began
+    claimed_at = UTCDateTimeAttribute(null=True)
+    retry_at = UTCDateTimeAttribute(null=True)  # a failed delivery the vendor told to wait: not tried before
+    # a message sent in several requests (SES batches of 50, WeCom's card and its mentions): the parts sent,
+    # which a retry or a replay does not send again
+    parts_sent = UnicodeSetAttribute(null=True)
+    sent_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(default=utcnow)
+    expires_at = NumberAttribute(null=True)
+
+    by_workspace = ByWorkspace()
+    by_incident = ByIncident()
+
+    def to_public(self) -> dict:
+        return {
+            "id": self.delivery_id,
+            "incident_id": self.incident_id,
+            "alert_id": self.incident_id,
+            "event": self.event,
+            "generation": self.generation,
+            "channel_id": self.channel_id,
+            "channel_type": self.channel_type,
+            "channel_name": self.channel_name,
+            "recipient": self.recipient,
+            "status": self.status,
+            "attempts": int(self.attempts or 0),
+            "last_error": self.last_error,
+            "title": self.title,
+            "provider_message_id": self.provider_message_id,
+            "created_at": self.created_at.isoformat(),
+            "sent_at": self.sent_at.isoformat() if self.sent_at else None,
+            "updated_at": self.updated_at.isoformat(),
+        }
+
+
+class DeliveryRepository:
+    def claim(self, record: DeliveryRecord, *, stale_seconds: int, retention_days: int) -> DeliveryRecord | None:
+        """Take the delivery for one attempt; None when it was sent, given up, or is being sent now.
+
+        Allowed: a new delivery, a failed one (a retry) whose vendor-given wait is over
+        (`not_before`), or a ``sending`` claim older than ``stale_seconds`` (its Lambda died mid-send).
+        """
+        now = utcnow()
+        stale = now - timedelta(seconds=stale_seconds)
+        due = DeliveryRecord.retry_at.does_not_exist() | (DeliveryRecord.retry_at <= now)
+        condition = (
+            DeliveryRecord.delivery_id.does_not_exist()
+            | ((DeliveryRecord.status == FAILED) & due)
+            | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.claimed_at < stale))
+        )
+        actions = [
+            DeliveryRecord.workspace.set(record.workspace),
+            DeliveryRecord.incident_key.set(record.incident_key),
+            DeliveryRecord.event.set(record.event),
+            DeliveryRecord.generation.set(record.generation),
+            DeliveryRecord.channel_id.set(record.channel_id),
+            DeliveryRecord.channel_type.set(record.channel_type),
+            DeliveryRecord.channel_name.set(record.channel_name),
+            DeliveryRecord.title.set(record.title[:300]),
+            DeliveryRecord.status.set(SENDING),
+            DeliveryRecord.claimed_at.set(now),
+            DeliveryRecord.updated_at.set(now),
+            DeliveryRecord.created_at.set(DeliveryRecord.created_at | now),
+            DeliveryRecord.created_key.set(DeliveryRecord.created_key | f"{now.isoformat()}#{record.delivery_id}"),
+            DeliveryRecord.attempts.set(DeliveryRecord.attempts | 0),
+            DeliveryRecord.expires_at.set(int(time.time()) + retention_days * 86400),
+            DeliveryRecord.retry_at.remove(),
+        ]
+        if record.incident_id:
+            actions.append(DeliveryRecord.incident_id.set(record.incident_id))
+        if record.job is not None:
+            actions.append(DeliveryRecord.job.set(record.job))
+        if record.recipient is not None:
+            actions.append(DeliveryRecord.recipient.set(record.recipient))
+        try:
+            record.update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return record
+
+    def note_attempt(self, record: DeliveryRecord) -> None:
+        record.update(actions=[DeliveryRecord.attempts.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
+    def note_throttle(self, record: DeliveryRecord) -> None:
+        """The last attempt was throttled: it does not use up the delivery's retries."""
+        record.update(actions=[DeliveryRecord.throttles.add(1), DeliveryRecord.updated_at.set(utcnow())])
+
+    def mark_parts_sent(self, record: DeliveryRecord, keys: set[str]) -> None:
+        """Record, as each goes out, the parts of a message sent in several requests."""
+        record.update(actions=[DeliveryRecord.parts_sent.add(keys), DeliveryRecord.updated_at.set(utcnow())])
+
+    def mark_sent(self, record: DeliveryRecord, *, message_id: str | None, ref: dict | None) -> None:
+        now = utcnow()
+        actions = [
+            DeliveryRecord.status.set(SENT),
+            DeliveryRecord.sent_at.set(now),
+            DeliveryRecord.updated_at.set(now),
+            DeliveryRecord.last_error.remove(),
+        ]
+        if message_id:
+            actions.append(DeliveryRecord.provider_message_id.set(message_id))
+        if ref:
+            actions.append(DeliveryRecord.provider_ref.set(ref))
+        record.update(actions=actions)
+
+    def mark_failed(self, record: DeliveryRecord, status: str, error: str, *, retry_at: datetime | None = None) -> None:
+        """``retry_at``: when the vendor said the delivery may be tried again; its claim is refused
+        before (the job's other deliveries are retried at the queue's pace meanwhile)."""
+        now = utcnow()
+        actions = [
+            DeliveryRecord.status.set(status),
+            DeliveryRecord.last_error.set(error[:1000]),
+            DeliveryRecord.updated_at.set(now),
+        ]
+        if retry_at is not None and retry_at > now:
+            actions.append(DeliveryRecord.retry_at.set(retry_at))
+        record.update(actions=actions)
+
+    def not_before(self, delivery_id: str) -> datetime | None:
+        """When a failed delivery that its vendor told to wait may be tried again; None if it may be
+        now, or is not a failed one (sent, given up, being sent)."""
+        record = self.find(delivery_id)
+        if record is None or record.status != FAILED or record.retry_at is None or record.retry_at <= utcnow():
+            return None
+        return record.retry_at
+
+    def release(self, record: DeliveryRecord, error: str) -> None:
+        """Give the claim back without counting it (rate-limited: a later run tries again)."""
+        self.mark_failed(record, FAILED, error)
+
+    def revive(self, delivery_id: str) -> bool:
+        """A dead or given-up delivery may be claimed again (a replay); False if it was sent meanwhile."""
+        try:
+            DeliveryRecord(delivery_id).update(
+                actions=[
+                    DeliveryRecord.status.set(FAILED),
+                    DeliveryRecord.attempts.set(0),
+                    DeliveryRecord.throttles.remove(),
+                    DeliveryRecord.replayed_at.set(utcnow()),
+                    DeliveryRecord.updated_at.set(utcnow()),
+                    DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
+                ],
+                condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, delivery_id: str) -> DeliveryRecord:
+        try:
+            return DeliveryRecord.get(delivery_id, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"delivery {delivery_id} not found") from exc
+
+    def find(self, delivery_id: str) -> DeliveryRecord | None:
+        try:
+            return DeliveryRecord.get(delivery_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def for_incident(self, workspace: str, incident_id: str) -> list[DeliveryRecord]:
+        return list(DeliveryRecord.by_incident.query(f"{workspace}#{incident_id}"))
+
+    def page(
+        self, workspace: str, *, incident_id: str | None, status: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[DeliveryRecord], str | None]:
+        condition = None
+        if status:
+            condition = DeliveryRecord.status == status
+        if incident_id:
+            results = DeliveryRecord.by_incident.query(
+                f"{workspace}#{incident_id}",
+                filter_condition=condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(
+                    cursor, DeliveryRecord, DeliveryRecord.by_incident, partition=f"{workspace}#{incident_id}"
+                ),
+                page_size=max(limit, 25),
+            )
+        else:
+            results = DeliveryRecord.by_workspace.query(
+                workspace,
+                filter_condition=condition,
+                scan_index_forward=False,
+                limit=limit,
+                last_evaluated_key=decode_cursor(
+                    cursor, DeliveryRecord, DeliveryRecord.by_workspace, partition=workspace
+                ),
+                page_size=max(limit, 25),
+            )
+        items = list(results)
+        return items, encode_cursor(results.last_evaluated_key)
+
+
+def new_delivery(
+    delivery_id: str,
+    *,
+    workspace: str,
+    incident_id: str | None,
+    event: str,
+    generation: str,
+    channel: dict,
+    title: str,
+    job: dict | None,
+    recipient: dict | None = None,
+) -> DeliveryRecord:
+    return DeliveryRecord(
+        delivery_id,
+        workspace=workspace,
+        incident_id=incident_id,
+        incident_key=f"{workspace}#{incident_id or '-'}",
+        event=event,
+        generation=generation,
+        channel_id=channel["id"],
+        channel_type=channel["channel_type"],
+        channel_name=channel.get("name", ""),
+        title=title,
+        job=job,
+        recipient=recipient,
+    )
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
