@@ -418,3 +418,41 @@ def test_the_sweep_reads_only_the_undelivered_decisions(
     assert [(s["approval_id"], s["delivered"]) for s in swept] == [(step.approval_id, "sent")]
     assert read[:2] == [(1, 1), ("batch", 1)], read
     wait_job(api, runs["alice"], job_id, "completed", "failed")
+
+
+def test_a_runbook_step_decision_left_undelivered_until_its_approval_timed_out_is_audited_as_expired(
+    dies_after_deciding, runs, sandbox, api, runtime, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.api.security import key_service
+    from pagerless.store.approvals import ApprovalRepository
+
+    monkeypatch.setenv("PAGERLESS_WORKFLOW_APPROVAL_TIMEOUT_SECONDS", "5")
+    settings.reset()
+    alice = runs["alice"]
+    bob_id = key_service().authenticate(runs["bob"]).key_id
+    # Given a run's memory step whose approval Bob's dying request stored, and the step's wait timing out meanwhile
+    job_id = _run_and_die(dies_after_deciding, api, runs, approve=True)
+    timed_out = wait_job(api, alice, job_id, "failed", "completed")
+    assert timed_out["result"]["outcome"] == "timed_out", timed_out
+    # When the approval sweep runs past the grace
+    _grace(monkeypatch, 0)
+    [swept] = _sweep(runtime)
+    # Then Step Functions refused the late decision: the step's approval is expired, saying who tried; nothing ran
+    assert (swept["decision"], swept["delivered"]) == ("approved", "expired")
+    [step] = ApprovalRepository().for_incident(job_id, consistent=True)
+    assert (step.status, step.decided_by) == ("expired", bob_id)
+    assert memory_limit(sandbox) == "256Mi"
+    assert _undelivered_index() == [] and _sweep(runtime) == []
+    # And the audit log says, once, on the job, that the sweep found Bob's decision undelivered and the approval expired
+    [audited] = _decision_audit(step.approval_id)
+    assert (audited["actor"], audited["role"], audited["status"]) == ("approval-sweep", "system", 409), audited
+    assert (audited["action"], audited["target"]) == ("SWEEP expire undelivered decision", f"job_id={job_id}")
+    details = audited["details"]
+    assert (details["decided_by"], details["decision"], details["outcome"]) == (
+        bob_id,
+        "approve",
+        "expired undelivered",
+    )
+    assert details["decided_at"] == step.decided_at.isoformat(), details
+    assert audited["at"] == step.expires_at.isoformat()
