@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pagerless.domain.errors import PreconditionFailedError
 
+FIRST_VERSION = 1  # the version a document's first write stores (a POST that creates it answers its ETag)
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
 _VERSION = re.compile(r"v(0|[1-9][0-9]{0,17})")
 

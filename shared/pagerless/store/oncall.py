@@ -19,7 +19,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
-from pagerless.domain.preconditions import IfMatch
+from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
@@ -61,8 +61,8 @@ class DocumentRepository:
         return record.data, version_of(record)
 
     def create(self, workspace: str, doc_id: str, data: dict) -> bool:
-        """Write a new document as version 1, only if it does not exist (False if it does)."""
-        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=1)
+        """Write a new document as its first version, only if it does not exist (False if it does)."""
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=FIRST_VERSION)
         try:
             record.save(condition=SystemRecord.pk.does_not_exist())
         except PutError as exc:

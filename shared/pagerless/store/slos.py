@@ -1,6 +1,8 @@
 """SLO definitions, their 5-minute buckets and evaluation state (one table, pk/sk).
 
-- definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation.
+- definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation. The
+  document carries a ``version`` each replace raises (the evaluation's state does not), and a replace is
+  conditional on the request's If-Match (`store.versions.replace_if_match`).
 - workspace registry: pk ``slo-workspaces``, sk ``<workspace>``: written with the first SLO, so the
   5-minute evaluation finds the workspaces without scanning buckets.
 - bucket: pk ``<workspace>#slo#<name>``, sk ``<bucket start ISO>``: good and total counts; expires
@@ -10,16 +12,18 @@
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import is_slo_burn, open_periods
+from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
+from pagerless.store.versions import replace_if_match, version_of
 
 BUCKET_RETENTION = timedelta(days=100)
 WORKSPACES = "slo-workspaces"
@@ -40,6 +44,7 @@ class SloRecord(BaseModel):
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)  # a definition's: raised by each write of its document
 
 
 def _definitions(workspace: str) -> str:
@@ -51,29 +56,24 @@ def _buckets(workspace: str, name: str) -> str:
 
 
 class SloRepository:
-    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> SloRecord:
+    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> int:
         """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist (NotFoundError).
-        A replace writes the definition's own attributes only: the evaluation's state, which the scheduled
-        evaluation may write at the same moment, is not put back as it was read."""
-        now = utcnow()
+        The version written."""
         if not create:
-            record = SloRecord(_definitions(workspace), name)
-            try:
-                record.update(
-                    actions=[
-                        SloRecord.service.set(service),
-                        SloRecord.document.set(document),
-                        SloRecord.updated_at.set(now),
-                    ],
-                    condition=SloRecord.pk.exists(),
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    raise NotFoundError(f"SLO {name} not found") from exc
-                raise
-            return record
+            version = self.replace(workspace, name, service, document)
+            if version is None:
+                raise NotFoundError(f"SLO {name} not found")
+            return version
+        now = utcnow()
         record = SloRecord(
-            _definitions(workspace), name, service=service, document=document, state={}, created_at=now, updated_at=now
+            _definitions(workspace),
+            name,
+            service=service,
+            document=document,
+            state={},
+            created_at=now,
+            updated_at=now,
+            version=FIRST_VERSION,
         )
         try:
             record.save(condition=SloRecord.pk.does_not_exist())
@@ -82,7 +82,22 @@ class SloRepository:
                 raise ConflictError(f"SLO {name} already exists") from exc
             raise
         SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
-        return record
+        return FIRST_VERSION
+
+    def replace(
+        self, workspace: str, name: str, service: str, document: dict, if_match: IfMatch | None = None
+    ) -> int | None:
+        """Replace an existing definition if ``if_match`` holds for its stored version (always, without it): the
+        version written, or None and nothing written (gone, or another write came first). It writes the
+        definition's own attributes only: the evaluation's state, which the scheduled evaluation may write at the
+        same moment, is not put back as it was read, and its writes do not raise the version."""
+        record = SloRecord(_definitions(workspace), name, service=service, document=document)
+        return replace_if_match(record, if_match, fields=("service", "document"))
+
+    def get_versioned(self, workspace: str, name: str) -> tuple[SloRecord, int]:
+        """The definition and its stored version (0: stored before versions); NotFoundError if there is none."""
+        record = self.get(workspace, name)
+        return record, version_of(record)
 
     def get(self, workspace: str, name: str) -> SloRecord:
         try:

@@ -10,8 +10,9 @@ fields it changes, so applying them again onto the fresh record keeps both edits
 A record written before versions (by an older Pagerless, or by hand) has no ``version``: its first edit
 expects none, and writes 1. Records a model declares ``version = NumberAttribute(null=True)`` for.
 
-A document replaced whole by a PUT (a schedule, an escalation policy, quiet hours, the notification routes) is
-written by `replace_if_match`: one UpdateItem that sets its data and adds one to ``version``, on the condition
+A document replaced whole by a PUT (a schedule, an escalation policy, quiet hours, the notification routes, the
+remediation policy, report settings, the environment context, an SLO's definition) is written by
+`replace_if_match`: one UpdateItem that sets its data and adds one to ``version``, on the condition
 the request's If-Match puts on the stored version (`pagerless.domain.preconditions`), or with none (last writer
 wins) when it sent no If-Match. Every write raises the version, so an ETag read before any of them goes stale.
 """
@@ -85,11 +86,13 @@ def _at_version(model: type[Model], version: int):
     return model.version == version
 
 
-def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = False) -> int | None:
-    """Write ``record.data`` as the next version of the stored item, in one UpdateItem that adds 1 to its
-    ``version``, conditional on ``if_match`` (one of its versions; ``any``: the item exists). Without
-    ``if_match`` the write is unconditional (with ``upsert``; else only if the item exists). The version
-    written, or None and nothing written when the condition failed."""
+def replace_if_match(
+    record: Model, if_match: IfMatch | None, *, upsert: bool = False, fields: tuple[str, ...] = ("data",)
+) -> int | None:
+    """Write ``record``'s ``fields`` (its ``data``, unless told) as the next version of the stored item, in one
+    UpdateItem that sets ``updated_at`` and adds 1 to its ``version``, conditional on ``if_match`` (one of its
+    versions; ``any``: the item exists). Without ``if_match`` the write is unconditional (with ``upsert``; else
+    only if the item exists). The version written, or None and nothing written when the condition failed."""
     model = type(record)
     exists = model._hash_key_attribute().exists()
     if if_match is None:
@@ -100,7 +103,8 @@ def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = 
         return None  # only tags that name no version of ours: nothing can match
     else:
         condition = reduce(operator.or_, (_at_version(model, v) for v in sorted(if_match.versions)))
-    actions = [model.data.set(record.data), model.updated_at.set(utcnow()), model.version.add(1)]
+    sets = [getattr(model, name).set(getattr(record, name)) for name in fields]
+    actions = [*sets, model.updated_at.set(utcnow()), model.version.add(1)]
     try:
         record.update(actions=actions, condition=condition)
     except UpdateError as exc:

@@ -132,3 +132,18 @@ def test_a_document_stored_before_versions_has_an_etag_that_works_once(api, admi
     assert first.headers["etag"] != etag
     assert_precondition_failed(put(api, admin_key, resource, 2, if_match=etag))
     assert stored_label(api, admin_key, resource) == resource.label(resource.edit(1))
+
+
+@pytest.mark.parametrize("kind", ["schedule", "policy"])
+def test_a_created_document_answers_the_etag_a_put_can_send_back(api, admin_key, person, kind):
+    # When a schedule or policy is created
+    path, body = {
+        "schedule": ("/api/oncall/schedules", lambda n: _schedule_body(person, n)),
+        "policy": ("/api/escalation-policies", lambda n: _policy_body(person, n)),
+    }[kind]
+    created = api.post(path, json=body(0), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # Then it answers the ETag of what it stored, the one a GET gives, and a PUT with it is applied
+    resource = Resource(f"{path}/{created.json()['id']}", body, _name)
+    assert created.headers.get("etag") == etag_of(api, admin_key, resource) == '"v1"'
+    assert put(api, admin_key, resource, 1, if_match=created.headers["etag"]).status_code == 200
