@@ -1,8 +1,9 @@
 """SLO definitions, their 5-minute buckets and evaluation state (one table, pk/sk).
 
 - definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation. The
-  document carries a ``version`` each replace raises (the evaluation's state does not), and a replace is
-  conditional on the request's If-Match (`store.versions.replace_if_match`).
+  document carries a ``version`` each write raises (the evaluation's state does not), and a replace is
+  conditional on the request's If-Match (`store.versions.replace_if_match`). A deleted SLO's item keeps only
+  its version (no ``document``), so one created again under its name goes on from it.
 - workspace registry: pk ``slo-workspaces``, sk ``<workspace>``: written with the first SLO, so the
   5-minute evaluation finds the workspaces without scanning buckets.
 - bucket: pk ``<workspace>#slo#<name>``, sk ``<bucket start ISO>``: good and total counts; expires
@@ -12,18 +13,18 @@
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import is_slo_burn, open_periods
-from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
-from pagerless.store.versions import replace_if_match, version_of
+from pagerless.store.versions import replace_if_match, retire, version_of
 
 BUCKET_RETENTION = timedelta(days=100)
 WORKSPACES = "slo-workspaces"
@@ -58,31 +59,32 @@ def _buckets(workspace: str, name: str) -> str:
 class SloRepository:
     def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> int:
         """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist (NotFoundError).
-        The version written."""
+        The version written: a created one goes on from the version of a deleted one of the same name (`delete`)."""
         if not create:
             version = self.replace(workspace, name, service, document)
             if version is None:
                 raise NotFoundError(f"SLO {name} not found")
             return version
         now = utcnow()
-        record = SloRecord(
-            _definitions(workspace),
-            name,
-            service=service,
-            document=document,
-            state={},
-            created_at=now,
-            updated_at=now,
-            version=FIRST_VERSION,
-        )
+        record = SloRecord(_definitions(workspace), name)
         try:
-            record.save(condition=SloRecord.pk.does_not_exist())
-        except PutError as exc:
+            record.update(
+                actions=[
+                    SloRecord.service.set(service),
+                    SloRecord.document.set(document),
+                    SloRecord.state.set({}),
+                    SloRecord.created_at.set(now),
+                    SloRecord.updated_at.set(now),
+                    SloRecord.version.add(1),
+                ],
+                condition=SloRecord.document.does_not_exist(),
+            )
+        except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise ConflictError(f"SLO {name} already exists") from exc
             raise
         SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
-        return FIRST_VERSION
+        return version_of(record)
 
     def replace(
         self, workspace: str, name: str, service: str, document: dict, if_match: IfMatch | None = None
@@ -101,28 +103,35 @@ class SloRepository:
 
     def get(self, workspace: str, name: str) -> SloRecord:
         try:
-            return SloRecord.get(_definitions(workspace), name, consistent_read=True)
+            record = SloRecord.get(_definitions(workspace), name, consistent_read=True)
         except DoesNotExist as exc:
             raise NotFoundError(f"SLO {name} not found") from exc
+        if record.document is None:  # deleted: the item keeps only its version (`delete`)
+            raise NotFoundError(f"SLO {name} not found")
+        return record
 
     def all(self, workspace: str) -> list[SloRecord]:
-        return list(SloRecord.query(_definitions(workspace)))
+        return list(SloRecord.query(_definitions(workspace), filter_condition=SloRecord.document.exists()))
 
     def workspaces(self) -> list[str]:
         """Workspaces that have SLOs (the scheduled evaluation walks them)."""
         return sorted(r.sk for r in SloRecord.query(WORKSPACES))
 
     def delete(self, workspace: str, name: str) -> None:
+        """Delete the definition and its buckets. Its item keeps the version (`store.versions.retire`): an SLO
+        created again under the name goes on from it, so an ETag read before the delete does not match it."""
         record = self.get(workspace, name)
         with BatchWrite(SloRecord) as batch:
             for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
                 batch.delete(bucket)
-        record.delete()
+        if not retire(record, fields=("service", "document")):
+            raise NotFoundError(f"SLO {name} not found")
 
     def set_state(self, workspace: str, name: str, state: dict) -> None:
         record = SloRecord(_definitions(workspace), name)
         record.update(
-            actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())], condition=SloRecord.pk.exists()
+            actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
+            condition=SloRecord.document.exists(),
         )
 
     # ------------------------------------------------------------------ buckets

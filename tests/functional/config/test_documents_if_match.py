@@ -174,3 +174,25 @@ def test_a_document_stored_before_versions_has_an_etag_that_works_once(api, admi
     assert first.headers["etag"] != etag
     assert_precondition_failed(put(api, admin_key, resource, 2, if_match=etag))
     assert stored_label(api, admin_key, resource) == resource.label(resource.edit(1))
+
+
+def test_an_etag_read_before_an_slo_was_deleted_and_created_again_is_stale(api, admin_key):
+    # Given an SRE who read an SLO
+    resource = make("slo", api, admin_key)
+    etag = etag_of(api, admin_key, resource)
+    # When a colleague deletes it and creates it again under the same name
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
+    assert api.get(resource.path, headers=auth(admin_key)).status_code == 404
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
+    assert api.put(resource.path, json=_slo(1), headers=auth(admin_key) | {"If-Match": "*"}).status_code == 404
+    again = api.post("/api/slo", json=_slo(2), headers=auth(admin_key))
+    assert again.status_code == 201, again.text
+    # Then the ETag read before the delete names none of what is stored since: the SRE's PUT is a 412
+    assert again.headers["etag"] != etag
+    assert_precondition_failed(put(api, admin_key, resource, 3, if_match=etag))
+    assert stored_label(api, admin_key, resource) == resource.label(resource.edit(2))
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 1
+    # and a second create of the same name is still a conflict, a delete of a deleted SLO a 404
+    assert api.post("/api/slo", json=_slo(4), headers=auth(admin_key)).status_code == 409
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 404
