@@ -7,8 +7,13 @@ CONDITIONAL = [
     ("/api/escalation-policies/{policy_id}", "put"),
     ("/api/oncall/quiet-hours/{person_id}", "put"),
     ("/api/notifications/routes", "put"),
+    ("/api/policy", "put"),
+    ("/api/reports/settings", "put"),
+    ("/api/environment-context", "put"),
+    ("/api/slo/{name}", "put"),
 ]
 READS = [(path, "get") for path, _ in CONDITIONAL]
+CREATES = ["/api/oncall/schedules", "/api/escalation-policies", "/api/slo"]
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +39,8 @@ def test_a_conditional_put_declares_if_match_and_412(schema, path, method):
 @pytest.mark.parametrize(("path", "method"), READS)
 def test_the_read_declares_its_etag(schema, path, method):
     assert "ETag" in schema["paths"][path][method]["responses"]["200"].get("headers", {})
+
+
+@pytest.mark.parametrize("path", CREATES)
+def test_a_create_declares_the_etag_of_its_first_version(schema, path):
+    assert "ETag" in schema["paths"][path]["post"]["responses"]["201"].get("headers", {})

@@ -6,7 +6,7 @@ ETag keep working. One that sends the ETag it read is refused with 412 PRECONDIT
 if anyone wrote the document since (`pagerless.domain.preconditions`).
 """
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Response
 
@@ -24,6 +24,7 @@ _ETAG = {
     }
 }
 READ = {200: {"headers": _ETAG}}  # a read of a document a PUT replaces
+CREATED = {201: {"headers": _ETAG}}  # a POST that creates one (its first version)
 CONDITIONAL_PUT = {200: {"headers": _ETAG}}  # its 412 is added with the other errors (pagerless.api.openapi)
 PRECONDITION_FAILED = "If-Match names a version that is no longer stored: GET it again (PRECONDITION_FAILED)"
 
@@ -35,9 +36,10 @@ def _if_match(
 
 
 IfMatchDep = Annotated[IfMatch | None, Depends(_if_match)]
+Body = TypeVar("Body")
 
 
-def tagged(response: Response, body: dict, version: int | None) -> dict:
+def tagged(response: Response, body: Body, version: int | None) -> Body:
     """``body`` answered with the ETag of ``version`` (none for a document never stored)."""
     if version is not None:
         response.headers["ETag"] = etag(version)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, page_links, render
+from pagerless.console.web import PAGE_SIZE, page_links, render, saved_meanwhile, shown_version
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -136,9 +136,9 @@ def replay(request: Request, dead_letter_id: str) -> RedirectResponse:
 def policy_page(request: Request) -> HTMLResponse:
     """The workspace's remediation policy, editable as JSON (the same check and store as PUT /api/policy)."""
     principal = require_role(request, Role.ADMIN)
-    from pagerless.remediation.workspace_policy import policy_document
+    from pagerless.remediation.workspace_policy import versioned_policy_document
 
-    document = policy_document(principal.workspace)
+    document, version = versioned_policy_document(principal.workspace)
     return render(
         request,
         "json_edit.html",
@@ -147,12 +147,18 @@ def policy_page(request: Request) -> HTMLResponse:
         field="policy",
         editable=True,
         document=json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False),
+        version=version,
     )
 
 
 @router.post("/console/policy", dependencies=[CsrfChecked])
-def put_policy_page(request: Request, policy: Annotated[str, Form(max_length=200000)]) -> RedirectResponse:
-    """Replace the remediation policy."""
+def put_policy_page(
+    request: Request,
+    policy: Annotated[str, Form(max_length=200000)],
+    version: Annotated[int | None, Form(ge=0)] = None,
+) -> RedirectResponse:
+    """Replace the remediation policy; a page that showed a stored version replaces only that one (as If-Match
+    does), so a save from a page opened before someone else's save is refused (412) instead of overwriting it."""
     principal = require_role(request, Role.ADMIN)
     from pydantic import ValidationError as SchemaError
 
@@ -171,7 +177,8 @@ def put_policy_page(request: Request, policy: Annotated[str, Form(max_length=200
             ],
         ) from exc
     request.state.audit_details = {"policy": body.model_dump(mode="json")}
-    put_policy(principal.workspace, body, actor=principal.key_id)
+    with saved_meanwhile("the policy was"):
+        put_policy(principal.workspace, body, actor=principal.key_id, if_match=shown_version(version))
     return RedirectResponse("/console/policy", status_code=303)
 
 

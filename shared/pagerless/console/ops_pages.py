@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pagerless.api.deferred import DeferredRoute
 from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, page_links, render
+from pagerless.console.web import PAGE_SIZE, page_links, render, saved_meanwhile, shown_version
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 
@@ -125,19 +125,9 @@ def put_routes(
 ) -> RedirectResponse:
     """Replace the routes; a page that showed a stored version replaces only that one (as If-Match does), so a
     save from a page opened before someone else's save is refused (412) instead of overwriting it."""
-    from pagerless.domain.errors import PreconditionFailedError
-    from pagerless.domain.preconditions import IfMatch
-
     principal = require_role(request, Role.ADMIN)
-    if_match = None if version is None else IfMatch(versions=frozenset({version}))
-    try:
-        _notify().routes.put(principal.workspace, _json_form(routes, "routes"), if_match)
-    except PreconditionFailedError as exc:
-        raise PreconditionFailedError(
-            "the routes were saved by someone else after this page was opened: nothing was changed; reload the "
-            "page, make your change again and save",
-            details=exc.details,
-        ) from exc
+    with saved_meanwhile("the routes were"):
+        _notify().routes.put(principal.workspace, _json_form(routes, "routes"), shown_version(version))
     return RedirectResponse("/console/routes", status_code=303)
 
 

@@ -1,5 +1,7 @@
 """The console's ASGI plumbing: cookie jar middleware, login redirects, error pages, page rendering."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import FastAPI, Request
@@ -12,7 +14,8 @@ from pagerless.api import errors as api_errors
 from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
 from pagerless.console import i18n
 from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
-from pagerless.domain.errors import PagerlessError
+from pagerless.domain.errors import PagerlessError, PreconditionFailedError
+from pagerless.domain.preconditions import IfMatch
 
 COOKIE_PATHS = {"pl_refresh": "/console", "pl_sso": "/console/sso"}
 TZ_COOKIE = "pl_tz"  # the browser's time zone, set by console.js: times are shown in it
@@ -73,6 +76,7 @@ ERROR_TITLES = {
     "UNAUTHORIZED": "Sign in again",
     "RATE_LIMITED": "Slow down",
     "SERVICE_UNAVAILABLE": "Temporarily unavailable",
+    "PRECONDITION_FAILED": "Saved by someone else",
 }
 
 
@@ -96,7 +100,29 @@ def _error_page(request: Request, status: int, code: str, message: str = "", **e
 async def _page_error(request: Request, exc: PagerlessError) -> Response:
     if not _navigating(request):
         return await _domain_error(request, exc)
+    if exc.code == "PRECONDITION_FAILED":  # an editor's save refused (`saved_meanwhile`): the page says it, translated
+        return _error_page(request, 412, exc.code, saved_meanwhile=True)
     return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message)
+
+
+def shown_version(version: int | None) -> IfMatch | None:
+    """The condition an editor page's save puts on the document: the version the page showed (its hidden
+    ``version`` field), as If-Match does; none when the page showed no stored version."""
+    return None if version is None else IfMatch(versions=frozenset({version}))
+
+
+@contextmanager
+def saved_meanwhile(what: str) -> Iterator[None]:
+    """Around an editor page's save conditional on `shown_version`: when someone saved ``what`` after the page
+    was opened, the 412 says to reload the page (a browser gets it as a page in the user's language)."""
+    try:
+        yield
+    except PreconditionFailedError as exc:
+        raise PreconditionFailedError(
+            f"{what} saved by someone else after this page was opened: nothing was changed; reload the page, make "
+            "your change again and save",
+            details=exc.details,
+        ) from exc
 
 
 async def _form_error(request: Request, exc: RequestValidationError) -> Response:

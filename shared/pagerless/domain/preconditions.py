@@ -1,7 +1,8 @@
 """Conditional replaces of a whole document (RFC 9110 §8.8.3 ETag, §13.1.1 If-Match), in the domain's terms.
 
 A document replaced whole by a PUT (an on-call schedule, an escalation policy, quiet hours, the notification
-routes) carries ``version``, raised by every write. Its entity tag is that version, quoted (``"v3"``); one
+routes, the remediation policy, report settings, the environment context, an SLO's definition) carries
+``version``, raised by every write. Its entity tag is that version, quoted (``"v3"``); one
 stored before versions has none and is ``"v0"``. A PUT that sends ``If-Match`` is written only if the stored
 version is one of the tags it lists (``*``: any, so only if the document exists); the write itself carries
 that condition, so a change stored between the request's read and its write is never overwritten.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from pagerless.domain.errors import PreconditionFailedError
 
+FIRST_VERSION = 1  # the version a document's first write stores (a POST that creates it answers its ETag)
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
 _VERSION = re.compile(r"v(0|[1-9][0-9]{0,17})")
 

@@ -5,6 +5,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from pagerless.clock import utcnow
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
 from pagerless.knowledge.ranking import Bm25, tokenize
 from pagerless.store.knowledge import KnowledgeRecord, KnowledgeRepository
@@ -132,13 +133,29 @@ _ENV_PK = "environment"
 
 
 def get_environment(workspace: str) -> EnvironmentContext:
-    record = SystemRepository().get(_ENV_PK, workspace)
-    return EnvironmentContext.model_validate(record.data) if record else EnvironmentContext()
+    return versioned_environment(workspace)[0]
 
 
-def put_environment(workspace: str, context: EnvironmentContext) -> EnvironmentContext:
-    SystemRepository().put(_ENV_PK, workspace, context.model_dump())
-    return context
+def versioned_environment(workspace: str) -> tuple[EnvironmentContext, int | None]:
+    """The environment context and its stored version (None: never stored, the empty default: no ETag)."""
+    stored = SystemRepository().get_versioned(_ENV_PK, workspace)
+    if stored is None:
+        return EnvironmentContext(), None
+    return EnvironmentContext.model_validate(stored[0]), stored[1]
+
+
+def put_environment(
+    workspace: str, context: EnvironmentContext, if_match: IfMatch | None = None
+) -> tuple[EnvironmentContext, int]:
+    """Replace the environment context (created without ``if_match``); with ``if_match``, only over that stored
+    version (412 if not, or if none is stored). The context and the version written."""
+    repository = SystemRepository()
+    record = repository.replace(_ENV_PK, workspace, context.model_dump(), if_match)
+    if record is None:
+        stored = repository.get_versioned(_ENV_PK, workspace)
+        what = "the environment context"
+        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+    return context, int(record.version)
 
 
 def environment_prompt(context: EnvironmentContext) -> str:

@@ -246,8 +246,8 @@ class OncallService:
         return doc, version
 
     def delete_quiet_hours(self, workspace: str, person_id: str) -> None:
-        self.get_quiet_hours(workspace, person_id)
-        self.quiet.delete(workspace, person_id)
+        if not self.quiet.delete(workspace, person_id):
+            raise NotFoundError(f"no quiet hours for {person_id}")
 
     # ------------------------------------------------------------------ resolution
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:

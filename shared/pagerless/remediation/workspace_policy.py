@@ -1,10 +1,17 @@
-"""A workspace's remediation policy in the system table, and the action history its rate limit reads."""
+"""A workspace's remediation policy in the system table, and the action history its rate limit reads.
+
+The policy is a document a PUT replaces whole: each write raises its ``version``, and a replace that names the
+version it read (If-Match, or the console editor's page) is written only if that is still the stored one
+(`pagerless.store.versions.replace_if_match`), else 412 and nothing changes.
+"""
 
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time, utcnow
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.remediation.policy import Policy, PolicyContext
-from pagerless.store.system import SystemRepository
+from pagerless.store.system import SystemRecord, SystemRepository
+from pagerless.store.versions import version_of
 
 _POLICY_PK, _ACTIONS_PK = "policy", "recent-actions"
 _HISTORY_HOURS = 24
@@ -13,23 +20,42 @@ _HISTORY_MAX = 200
 
 def get_policy(workspace: str) -> Policy:
     """The stored policy, or the cautious defaults when none was ever stored."""
-    record = SystemRepository().get(_POLICY_PK, workspace)
+    return _policy_of(SystemRepository().get(_POLICY_PK, workspace))
+
+
+def _policy_of(record: SystemRecord | None) -> Policy:
     if record is None:
         return Policy()
     return Policy.model_validate({k: v for k, v in record.data.items() if not k.startswith("_")})
 
 
-def put_policy(workspace: str, policy: Policy, *, actor: str) -> Policy:
-    SystemRepository().put(_POLICY_PK, workspace, {**policy.model_dump(mode="json"), "_updated_by": actor})
-    return get_policy(workspace)
+def put_policy(workspace: str, policy: Policy, *, actor: str, if_match: IfMatch | None = None) -> tuple[dict, int]:
+    """Replace the stored policy (created without ``if_match``); with ``if_match``, only over that stored version
+    (412 if not, or if none is stored). The policy as the API shows it, and the version written."""
+    repository = SystemRepository()
+    data = {**policy.model_dump(mode="json"), "_updated_by": actor}
+    record = repository.replace(_POLICY_PK, workspace, data, if_match)
+    if record is None:
+        stored = repository.get_versioned(_POLICY_PK, workspace)
+        what = "the remediation policy"
+        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+    return _document(workspace, record), version_of(record)
 
 
 def policy_document(workspace: str) -> dict:
+    return versioned_policy_document(workspace)[0]
+
+
+def versioned_policy_document(workspace: str) -> tuple[dict, int | None]:
+    """The policy as the API shows it and its stored version (None: never stored, the defaults: no ETag)."""
     record = SystemRepository().get(_POLICY_PK, workspace)
-    body = get_policy(workspace).model_dump(mode="json")
+    return _document(workspace, record), version_of(record) if record is not None else None
+
+
+def _document(workspace: str, record: SystemRecord | None) -> dict:
     return {
         "workspace": workspace,
-        "policy": body,
+        "policy": _policy_of(record).model_dump(mode="json"),
         "stored": record is not None,
         "updated_at": record.updated_at.isoformat() if record else None,
         "updated_by": record.data.get("_updated_by") if record else None,

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
@@ -174,11 +175,26 @@ class ReportService:
 
     # ------------------------------------------------------------------ settings
     def settings(self, workspace: str) -> ReportSettings:
-        return ReportSettings(**(self.repository.settings(workspace) or DEFAULT_WORKSPACE_SETTINGS))
+        return self.versioned_settings(workspace)[0]
 
-    def put_settings(self, workspace: str, settings: ReportSettings) -> ReportSettings:
-        self.repository.put_settings(workspace, settings.model_dump(mode="json"))
-        return settings
+    def versioned_settings(self, workspace: str) -> tuple[ReportSettings, int | None]:
+        """The settings and their stored version (None: never stored, the defaults: no ETag)."""
+        stored = self.repository.settings_versioned(workspace)
+        if stored is None:
+            return ReportSettings(**DEFAULT_WORKSPACE_SETTINGS), None
+        return ReportSettings(**stored[0]), stored[1]
+
+    def put_settings(
+        self, workspace: str, settings: ReportSettings, if_match: IfMatch | None = None
+    ) -> tuple[ReportSettings, int]:
+        """Replace the settings; with ``if_match``, only over that stored version (412 if not, or if none are
+        stored). The settings and the version written."""
+        version = self.repository.put_settings(workspace, settings.model_dump(mode="json"), if_match)
+        if version is None:
+            stored = self.repository.settings_versioned(workspace)
+            what = "the report settings"
+            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+        return settings, version
 
     # ------------------------------------------------------------------ generation
     def build(self, workspace: str, report_type: str, start: datetime, end: datetime, zone: str) -> dict:

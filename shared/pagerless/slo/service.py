@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from pagerless.clock import parse_time, utcnow
-from pagerless.domain.errors import ValidationError
+from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.observability import logger
 from pagerless.slo import budget as maths
 from pagerless.slo.config import slo_settings
@@ -58,19 +59,31 @@ class SloService:
 
     # ------------------------------------------------------------------ definitions
     def create(self, workspace: str, document: dict) -> SloDocument:
-        slo = parse_document(document)
-        self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True)
-        return slo
+        return self.create_versioned(workspace, document)[0]
 
-    def replace(self, workspace: str, name: str, document: dict) -> SloDocument:
+    def create_versioned(self, workspace: str, document: dict) -> tuple[SloDocument, int]:
+        """Store a new SLO: it and the version written (its ETag's)."""
+        slo = parse_document(document)
+        return slo, self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=True)
+
+    def replace(
+        self, workspace: str, name: str, document: dict, if_match: IfMatch | None = None
+    ) -> tuple[SloDocument, int]:
+        """Replace the SLO's definition, only if it is still the version ``if_match`` names (412 if not); without
+        ``if_match``, whatever is stored. The definition and the version written."""
         slo = parse_document(document)
         if slo.name != name:
             raise ValidationError(
                 "metadata.name must match the SLO being replaced",
                 details=[{"field": "metadata.name", "expected": name}],
             )
-        self.repository.put(workspace, name, slo.service, slo.to_dict(), create=False)
-        return slo
+        version = self.repository.replace(workspace, name, slo.service, slo.to_dict(), if_match)
+        if version is None:
+            _, current = self.repository.get_versioned(workspace, name)  # NotFoundError when it is gone
+            if if_match is None:
+                raise NotFoundError(f"SLO {name} not found")
+            raise precondition_failed(f"SLO {name}", current)
+        return slo, version
 
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
         """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
@@ -94,6 +107,11 @@ class SloService:
 
     def get(self, workspace: str, name: str) -> SloDocument:
         return self.document(self.repository.get(workspace, name))
+
+    def read(self, workspace: str, name: str) -> tuple[SloDocument, int]:
+        """The SLO and its stored version (its ETag's)."""
+        record, version = self.repository.get_versioned(workspace, name)
+        return self.document(record), version
 
     def all(self, workspace: str) -> list[SloDocument]:
         return [self.document(r) for r in self.repository.all(workspace)]

@@ -19,11 +19,11 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
-from pagerless.domain.preconditions import IfMatch
+from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
-from pagerless.store.versions import replace_if_match, version_of
+from pagerless.store.versions import replace_if_match, retire, version_of
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
 # the system item that says the escalations a version without the `sweeps` index left waiting have their keys
@@ -61,8 +61,8 @@ class DocumentRepository:
         return record.data, version_of(record)
 
     def create(self, workspace: str, doc_id: str, data: dict) -> bool:
-        """Write a new document as version 1, only if it does not exist (False if it does)."""
-        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=1)
+        """Write a new document as its first version, only if it does not exist (False if it does)."""
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=FIRST_VERSION)
         try:
             record.save(condition=SystemRecord.pk.does_not_exist())
         except PutError as exc:
@@ -113,9 +113,12 @@ class QuietHoursRepository:
         return found[0] if found is not None else None
 
     def get_versioned(self, workspace: str, person_id: str) -> tuple[dict, int] | None:
+        """The quiet hours and their stored version (0: stored before versions); None if none (or deleted)."""
         try:
             record = SystemRecord.get(f"oncall-quiet#{workspace}", person_id, consistent_read=True)
         except DoesNotExist:
+            return None
+        if not record.data:  # deleted (`delete`): the item keeps only its version (its data reads as the default, {})
             return None
         return record.data, version_of(record)
 
@@ -125,8 +128,10 @@ class QuietHoursRepository:
         record = SystemRecord(f"oncall-quiet#{workspace}", person_id, data=data)
         return replace_if_match(record, if_match, upsert=True)
 
-    def delete(self, workspace: str, person_id: str) -> None:
-        SystemRecord(f"oncall-quiet#{workspace}", person_id).delete()
+    def delete(self, workspace: str, person_id: str) -> bool:
+        """Delete the quiet hours, keeping their version (`store.versions.retire`): quiet hours set again go on
+        from it, so an ETag read before the delete does not match them. False if there were none."""
+        return retire(SystemRecord(f"oncall-quiet#{workspace}", person_id))
 
 
 def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) -> bool:

@@ -4,23 +4,27 @@
   created with a conditional write, so an hourly tick that runs twice stores (and delivers) it once.
   ``delivery_claimed_at``: a tick is delivering it (the creating tick, or one that retries a delivery
   that failed); a claim older than the function's timeout is taken over.
-- settings: pk ``settings``, sk ``<workspace>``: time zone, language, which reports, e-mail recipients.
+- settings: pk ``settings``, sk ``<workspace>``: time zone, language, which reports, e-mail recipients; a
+  document a PUT replaces whole, with a ``version`` each write raises, written on the condition the request's
+  If-Match puts on it (`store.versions.replace_if_match`).
 """
 
 from datetime import UTC, datetime
 
-from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.approvals import ApprovalRecord, to_domain
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incident_records import ACTIVE_END
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
+from pagerless.store.versions import replace_if_match, version_of
 
 
 class ReportRecord(BaseModel):
@@ -37,6 +41,8 @@ class ReportRecord(BaseModel):
     delivery = JSONAttribute(default=dict)
     delivery_claimed_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute(default=utcnow)
+    updated_at = UTCDateTimeAttribute(null=True)  # settings: their last write
+    version = NumberAttribute(null=True)  # settings: raised by each write
 
 
 def _reports(workspace: str) -> str:
@@ -117,13 +123,21 @@ class ReportRepository:
 
     # ------------------------------------------------------------------ settings
     def settings(self, workspace: str) -> dict | None:
+        found = self.settings_versioned(workspace)
+        return found[0] if found is not None else None
+
+    def settings_versioned(self, workspace: str) -> tuple[dict, int] | None:
+        """The workspace's settings and their stored version (0: stored before versions); None if never stored."""
         try:
-            return ReportRecord.get("settings", workspace, consistent_read=True).data
+            record = ReportRecord.get("settings", workspace, consistent_read=True)
         except DoesNotExist:
             return None
+        return record.data, version_of(record)
 
-    def put_settings(self, workspace: str, settings: dict) -> None:
-        ReportRecord("settings", workspace, data=settings, created_at=utcnow()).save()
+    def put_settings(self, workspace: str, settings: dict, if_match: IfMatch | None = None) -> int | None:
+        """Replace the settings (created without ``if_match``): the version written, or None and nothing written
+        when ``if_match`` does not hold for what is stored."""
+        return replace_if_match(ReportRecord("settings", workspace, data=settings), if_match, upsert=True)
 
     def workspaces_with_settings(self) -> dict[str, dict]:
         return {r.sk: r.data for r in ReportRecord.query("settings")}

@@ -1,6 +1,9 @@
 """SLO definitions, their 5-minute buckets and evaluation state (one table, pk/sk).
 
-- definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation.
+- definition: pk ``<workspace>#slo``, sk ``<name>``: the OpenSLO document and the last evaluation. The
+  document carries a ``version`` each write raises (the evaluation's state does not), and a replace is
+  conditional on the request's If-Match (`store.versions.replace_if_match`). A deleted SLO's item keeps only
+  its version (no ``document``), so one created again under its name goes on from it.
 - workspace registry: pk ``slo-workspaces``, sk ``<workspace>``: written with the first SLO, so the
   5-minute evaluation finds the workspaces without scanning buckets.
 - bucket: pk ``<workspace>#slo#<name>``, sk ``<bucket start ISO>``: good and total counts; expires
@@ -10,16 +13,18 @@
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import is_slo_burn, open_periods
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
+from pagerless.store.versions import replace_if_match, retire, version_of
 
 BUCKET_RETENTION = timedelta(days=100)
 WORKSPACES = "slo-workspaces"
@@ -40,6 +45,7 @@ class SloRecord(BaseModel):
     created_at = UTCDateTimeAttribute(default=utcnow)
     updated_at = UTCDateTimeAttribute(default=utcnow)
     expires_at = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)  # a definition's: raised by each write of its document
 
 
 def _definitions(workspace: str) -> str:
@@ -51,63 +57,81 @@ def _buckets(workspace: str, name: str) -> str:
 
 
 class SloRepository:
-    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> SloRecord:
+    def put(self, workspace: str, name: str, service: str, document: dict, *, create: bool) -> int:
         """Store a definition; ``create`` refuses an existing name (ConflictError), else it must exist (NotFoundError).
-        A replace writes the definition's own attributes only: the evaluation's state, which the scheduled
-        evaluation may write at the same moment, is not put back as it was read."""
-        now = utcnow()
+        The version written: a created one goes on from the version of a deleted one of the same name (`delete`)."""
         if not create:
-            record = SloRecord(_definitions(workspace), name)
-            try:
-                record.update(
-                    actions=[
-                        SloRecord.service.set(service),
-                        SloRecord.document.set(document),
-                        SloRecord.updated_at.set(now),
-                    ],
-                    condition=SloRecord.pk.exists(),
-                )
-            except UpdateError as exc:
-                if exc.cause_response_code == "ConditionalCheckFailedException":
-                    raise NotFoundError(f"SLO {name} not found") from exc
-                raise
-            return record
-        record = SloRecord(
-            _definitions(workspace), name, service=service, document=document, state={}, created_at=now, updated_at=now
-        )
+            version = self.replace(workspace, name, service, document)
+            if version is None:
+                raise NotFoundError(f"SLO {name} not found")
+            return version
+        now = utcnow()
+        record = SloRecord(_definitions(workspace), name)
         try:
-            record.save(condition=SloRecord.pk.does_not_exist())
-        except PutError as exc:
+            record.update(
+                actions=[
+                    SloRecord.service.set(service),
+                    SloRecord.document.set(document),
+                    SloRecord.state.set({}),
+                    SloRecord.created_at.set(now),
+                    SloRecord.updated_at.set(now),
+                    SloRecord.version.add(1),
+                ],
+                condition=SloRecord.document.does_not_exist(),
+            )
+        except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 raise ConflictError(f"SLO {name} already exists") from exc
             raise
         SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
-        return record
+        return version_of(record)
+
+    def replace(
+        self, workspace: str, name: str, service: str, document: dict, if_match: IfMatch | None = None
+    ) -> int | None:
+        """Replace an existing definition if ``if_match`` holds for its stored version (always, without it): the
+        version written, or None and nothing written (gone, or another write came first). It writes the
+        definition's own attributes only: the evaluation's state, which the scheduled evaluation may write at the
+        same moment, is not put back as it was read, and its writes do not raise the version."""
+        record = SloRecord(_definitions(workspace), name, service=service, document=document)
+        return replace_if_match(record, if_match, fields=("service", "document"))
+
+    def get_versioned(self, workspace: str, name: str) -> tuple[SloRecord, int]:
+        """The definition and its stored version (0: stored before versions); NotFoundError if there is none."""
+        record = self.get(workspace, name)
+        return record, version_of(record)
 
     def get(self, workspace: str, name: str) -> SloRecord:
         try:
-            return SloRecord.get(_definitions(workspace), name, consistent_read=True)
+            record = SloRecord.get(_definitions(workspace), name, consistent_read=True)
         except DoesNotExist as exc:
             raise NotFoundError(f"SLO {name} not found") from exc
+        if record.document is None:  # deleted: the item keeps only its version (`delete`)
+            raise NotFoundError(f"SLO {name} not found")
+        return record
 
     def all(self, workspace: str) -> list[SloRecord]:
-        return list(SloRecord.query(_definitions(workspace)))
+        return list(SloRecord.query(_definitions(workspace), filter_condition=SloRecord.document.exists()))
 
     def workspaces(self) -> list[str]:
         """Workspaces that have SLOs (the scheduled evaluation walks them)."""
         return sorted(r.sk for r in SloRecord.query(WORKSPACES))
 
     def delete(self, workspace: str, name: str) -> None:
+        """Delete the definition and its buckets. Its item keeps the version (`store.versions.retire`): an SLO
+        created again under the name goes on from it, so an ETag read before the delete does not match it."""
         record = self.get(workspace, name)
         with BatchWrite(SloRecord) as batch:
             for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
                 batch.delete(bucket)
-        record.delete()
+        if not retire(record, fields=("service", "document")):
+            raise NotFoundError(f"SLO {name} not found")
 
     def set_state(self, workspace: str, name: str, state: dict) -> None:
         record = SloRecord(_definitions(workspace), name)
         record.update(
-            actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())], condition=SloRecord.pk.exists()
+            actions=[SloRecord.state.set(state), SloRecord.updated_at.set(utcnow())],
+            condition=SloRecord.document.exists(),
         )
 
     # ------------------------------------------------------------------ buckets

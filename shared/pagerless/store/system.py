@@ -2,7 +2,8 @@
 
 A singleton that requests change in part (a workspace's configuration, its webhook settings) is changed with
 `SystemRepository.edit`: it carries ``version``, and an edit is written back only if nobody else wrote it since it
-was read (`store.versions`).
+was read (`store.versions`). One a PUT replaces whole (a workspace's remediation policy, its environment context) is
+written by `SystemRepository.replace`, conditional on the request's If-Match (`store.versions.replace_if_match`).
 """
 
 from collections.abc import Callable
@@ -12,8 +13,9 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from pagerless.clock import utcnow
+from pagerless.domain.preconditions import IfMatch
 from pagerless.store.base import BaseModel, Region, TableName
-from pagerless.store.versions import retry_on_change, save_unchanged
+from pagerless.store.versions import replace_if_match, retry_on_change, save_unchanged, version_of
 
 
 class SystemRecord(BaseModel):
@@ -25,7 +27,7 @@ class SystemRecord(BaseModel):
     sk = UnicodeAttribute(range_key=True)
     data = JSONAttribute(default=dict)
     updated_at = UTCDateTimeAttribute(default=utcnow)
-    version = NumberAttribute(null=True)  # raised by each `SystemRepository.edit`
+    version = NumberAttribute(null=True)  # raised by each `SystemRepository.edit` and `SystemRepository.replace`
 
 
 class SystemRepository:
@@ -71,6 +73,18 @@ class SystemRepository:
             return data if save_unchanged(record) else None
 
         return retry_on_change(attempt, what=what)
+
+    def replace(self, pk: str, sk: str, data: dict, if_match: IfMatch | None = None) -> SystemRecord | None:
+        """Store ``data`` as the record's next version (created without ``if_match``): the record as written (its
+        ``version`` and ``updated_at`` the stored ones), or None and nothing written when ``if_match`` does not hold
+        for what is stored (`store.versions.replace_if_match`)."""
+        record = SystemRecord(pk, sk, data=data)
+        return record if replace_if_match(record, if_match, upsert=True) is not None else None
+
+    def get_versioned(self, pk: str, sk: str) -> tuple[dict, int] | None:
+        """The record's data and its stored version (0: stored before versions); None if there is none."""
+        record = self.get(pk, sk)
+        return None if record is None else (record.data, version_of(record))
 
     def get(self, pk: str, sk: str) -> SystemRecord | None:
         try:

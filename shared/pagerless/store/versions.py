@@ -10,10 +10,14 @@ fields it changes, so applying them again onto the fresh record keeps both edits
 A record written before versions (by an older Pagerless, or by hand) has no ``version``: its first edit
 expects none, and writes 1. Records a model declares ``version = NumberAttribute(null=True)`` for.
 
-A document replaced whole by a PUT (a schedule, an escalation policy, quiet hours, the notification routes) is
-written by `replace_if_match`: one UpdateItem that sets its data and adds one to ``version``, on the condition
+A document replaced whole by a PUT (a schedule, an escalation policy, quiet hours, the notification routes, the
+remediation policy, report settings, the environment context, an SLO's definition) is written by
+`replace_if_match`: one UpdateItem that sets its data and adds one to ``version``, on the condition
 the request's If-Match puts on the stored version (`pagerless.domain.preconditions`), or with none (last writer
 wins) when it sent no If-Match. Every write raises the version, so an ETag read before any of them goes stale.
+One that a PUT may create again under the same key (a person's quiet hours) is deleted by `retire`, which keeps
+its item and version: the document created next goes on from that version, so an ETag read before the delete
+never matches it.
 """
 
 import operator
@@ -79,19 +83,27 @@ def version_of(record: Model) -> int:
     return int(record.version or 0)
 
 
-def _at_version(model: type[Model], version: int):
-    if version == 0:  # stored before versions: no attribute, but the item must be there
-        return model._hash_key_attribute().exists() & model.version.does_not_exist()
-    return model.version == version
+def _stored(model: type[Model], fields: tuple[str, ...]):
+    """The condition that the document is stored: its fields exist (a `retire`d one keeps only its version)."""
+    return reduce(operator.and_, (getattr(model, name).exists() for name in fields))
 
 
-def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = False) -> int | None:
-    """Write ``record.data`` as the next version of the stored item, in one UpdateItem that adds 1 to its
-    ``version``, conditional on ``if_match`` (one of its versions; ``any``: the item exists). Without
-    ``if_match`` the write is unconditional (with ``upsert``; else only if the item exists). The version
+def _at_version(model: type[Model], version: int, stored):
+    if version == 0:  # stored before versions: no attribute, but the document must be there
+        return stored & model.version.does_not_exist()
+    return stored & (model.version == version)
+
+
+def replace_if_match(
+    record: Model, if_match: IfMatch | None, *, upsert: bool = False, fields: tuple[str, ...] = ("data",)
+) -> int | None:
+    """Write ``record``'s ``fields`` (its ``data``, unless told) as the next version of the stored item, in one
+    UpdateItem that sets ``updated_at`` and adds 1 to its ``version``, conditional on ``if_match`` (one of its
+    versions; ``any``: the document is stored, its ``fields`` exist: a `retire`d one's item has none). Without
+    ``if_match`` the write is unconditional (with ``upsert``; else only if the document is stored). The version
     written, or None and nothing written when the condition failed."""
     model = type(record)
-    exists = model._hash_key_attribute().exists()
+    exists = _stored(model, fields)
     if if_match is None:
         condition = None if upsert else exists
     elif if_match.any:
@@ -99,8 +111,9 @@ def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = 
     elif not if_match.versions:
         return None  # only tags that name no version of ours: nothing can match
     else:
-        condition = reduce(operator.or_, (_at_version(model, v) for v in sorted(if_match.versions)))
-    actions = [model.data.set(record.data), model.updated_at.set(utcnow()), model.version.add(1)]
+        condition = reduce(operator.or_, (_at_version(model, v, exists) for v in sorted(if_match.versions)))
+    sets = [getattr(model, name).set(getattr(record, name)) for name in fields]
+    actions = [*sets, model.updated_at.set(utcnow()), model.version.add(1)]
     try:
         record.update(actions=actions, condition=condition)
     except UpdateError as exc:
@@ -108,3 +121,20 @@ def replace_if_match(record: Model, if_match: IfMatch | None, *, upsert: bool = 
             return None
         raise
     return version_of(record)
+
+
+def retire(record: Model, *, fields: tuple[str, ...] = ("data",)) -> bool:
+    """Delete a document a PUT may create again under the same key, keeping its version: one UpdateItem that
+    removes its ``fields`` and adds 1 to ``version``, on the condition it is stored (False, and nothing written,
+    if it is not). Deleting the item instead would let the document created next start again at version 1, so
+    that an ETag read before the delete would match it; the version it keeps makes the next one go on from it.
+    Its readers treat an item without its fields as no document."""
+    model = type(record)
+    actions = [*(getattr(model, name).remove() for name in fields), model.updated_at.set(utcnow())]
+    try:
+        record.update(actions=[*actions, model.version.add(1)], condition=_stored(model, fields))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

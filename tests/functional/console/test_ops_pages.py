@@ -217,6 +217,39 @@ def test_admin_edits_the_policy_through_the_api_service(api, admin_user):
     assert api.post("/console/policy", data={"policy": "{}"}, headers=ORIGIN).status_code == 403  # no CSRF token
 
 
+def test_a_policy_saved_from_a_page_opened_before_another_save_is_refused_not_overwritten(api, admin_user):
+    sign_in(api, "root@example.com")
+    assert post(api, "/console/policy", {"policy": '{"kill_switch": false}'}).status_code == 303
+    # Given an admin who opened the policy page (it carries the version it shows)
+    shown = re.search(r'name="version" value="(\d+)"', api.get("/console/policy").text).group(1)
+    # When a colleague saves another policy over the API meanwhile
+    assert api.put("/api/policy", json={"kill_switch": True}, headers=auth(admin_user)).status_code == 200
+    # Then the admin's save from the page they opened is refused, and the colleague's policy stands
+    mine = '{"autonomy": "auto-safe", "kill_switch": false}'
+    refused = post(api, "/console/policy", {"policy": mine, "version": shown}, page="/console/policy")
+    assert refused.status_code == 412
+    assert refused.json()["error"]["code"] == "PRECONDITION_FAILED" and "reload" in refused.text.lower()
+    stored = api.get("/api/policy", headers=auth(admin_user)).json()["policy"]
+    assert stored["kill_switch"] is True and stored["autonomy"] == "approve"
+    # And a browser is shown a page that says to reload, in English and in Chinese
+    for lang, words in (("en", "Reload the page"), ("zh", "重新加载页面")):
+        api.cookies.set("pl_lang", lang)
+        page = api.post(
+            "/console/policy",
+            data={"csrf_token": csrf(api, "/console/policy"), "policy": mine, "version": shown},
+            headers={**ORIGIN, "Accept": "text/html"},
+            follow_redirects=False,
+        )
+        assert page.status_code == 412 and page.headers["content-type"].startswith("text/html")
+        assert words in page.text, page.text
+    api.cookies.set("pl_lang", "en")
+    # And after a reload the page's save lands
+    again = re.search(r'name="version" value="(\d+)"', api.get("/console/policy").text).group(1)
+    assert again != shown
+    assert post(api, "/console/policy", {"policy": mine, "version": again}).status_code == 303
+    assert api.get("/api/policy", headers=auth(admin_user)).json()["policy"]["autonomy"] == "auto-safe"
+
+
 def test_admin_resets_a_password_and_deletes_a_user_but_not_themselves(api, admin_user):
     user_id = make_user(api, admin_user, "op@example.com", "operator")
     me = api.get("/api/auth/me", headers=auth(admin_user)).json()

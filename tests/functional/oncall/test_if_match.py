@@ -132,3 +132,35 @@ def test_a_document_stored_before_versions_has_an_etag_that_works_once(api, admi
     assert first.headers["etag"] != etag
     assert_precondition_failed(put(api, admin_key, resource, 2, if_match=etag))
     assert stored_label(api, admin_key, resource) == resource.label(resource.edit(1))
+
+
+@pytest.mark.parametrize("kind", ["schedule", "policy"])
+def test_a_created_document_answers_the_etag_a_put_can_send_back(api, admin_key, person, kind):
+    # When a schedule or policy is created
+    path, body = {
+        "schedule": ("/api/oncall/schedules", lambda n: _schedule_body(person, n)),
+        "policy": ("/api/escalation-policies", lambda n: _policy_body(person, n)),
+    }[kind]
+    created = api.post(path, json=body(0), headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # Then it answers the ETag of what it stored, the one a GET gives, and a PUT with it is applied
+    resource = Resource(f"{path}/{created.json()['id']}", body, _name)
+    assert created.headers.get("etag") == etag_of(api, admin_key, resource) == '"v1"'
+    assert put(api, admin_key, resource, 1, if_match=created.headers["etag"]).status_code == 200
+
+
+def test_an_etag_read_before_quiet_hours_were_deleted_and_set_again_is_stale(api, admin_key, person):
+    # Given an SRE who read a person's quiet hours
+    resource = make("quiet-hours", api, admin_key, person)
+    etag = etag_of(api, admin_key, resource)
+    # When a colleague deletes them and sets them again (an old client: no If-Match)
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
+    assert api.get(resource.path, headers=auth(admin_key)).status_code == 404
+    assert_precondition_failed(put(api, admin_key, resource, 1, if_match="*"))  # deleted: nothing to replace
+    assert put(api, admin_key, resource, 2).status_code == 200
+    # Then the ETag read before the delete names none of what is stored since: the SRE's PUT is a 412
+    assert_precondition_failed(put(api, admin_key, resource, 3, if_match=etag))
+    assert stored_label(api, admin_key, resource) == resource.label(resource.edit(2))
+    # and a delete of quiet hours already deleted is a 404
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
+    assert api.delete(resource.path, headers=auth(admin_key)).status_code == 404

@@ -4,12 +4,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
+from pagerless.api.conditional import CONDITIONAL_PUT, CREATED, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.routes.oncall import OncallDep
 from pagerless.api.security import AdminDep, ViewerDep
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ForbiddenError
+from pagerless.domain.preconditions import FIRST_VERSION
 from pagerless.oncall import engine, handoff, views
 from pagerless.oncall.models import PolicyIn
 
@@ -22,10 +23,11 @@ def list_policies(principal: ViewerDep, service: OncallDep) -> dict:
     return {"items": service.list_policies(principal.workspace)}
 
 
-@router.post("/api/escalation-policies", status_code=201)
-def create_policy(body: PolicyIn, principal: AdminDep, service: OncallDep) -> dict:
-    """Create a policy: steps (delay, targets), repeat count, the services and severities it covers."""
-    return service.create_policy(principal.workspace, body, principal.key_id)
+@router.post("/api/escalation-policies", status_code=201, responses=CREATED)
+def create_policy(body: PolicyIn, principal: AdminDep, service: OncallDep, response: Response) -> dict:
+    """Create a policy: steps (delay, targets), repeat count, the services and severities it covers; answers its
+    ETag."""
+    return tagged(response, service.create_policy(principal.workspace, body, principal.key_id), FIRST_VERSION)
 
 
 @router.get("/api/escalation-policies/{policy_id}", responses=READ)

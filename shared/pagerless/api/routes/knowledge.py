@@ -2,9 +2,10 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import BaseModel
 
+from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
@@ -13,8 +14,8 @@ from pagerless.knowledge.service import (
     KnowledgeCreate,
     KnowledgeService,
     KnowledgeUpdate,
-    get_environment,
     put_environment,
+    versioned_environment,
 )
 from pagerless.knowledge.similar import similar_to_incident
 from pagerless.store.incidents import IncidentRepository
@@ -102,16 +103,19 @@ def delete_knowledge(entry_id: str, principal: OperatorDep, knowledge: Knowledge
     knowledge.delete(principal.workspace, entry_id)
 
 
-@router.get("/api/environment-context", response_model=EnvironmentContext)
-def read_environment(principal: ViewerDep) -> EnvironmentContext:
-    """The workspace's environment notes and service catalog (owners, dependencies, runbooks)."""
-    return get_environment(principal.workspace)
+@router.get("/api/environment-context", response_model=EnvironmentContext, responses=READ)
+def read_environment(principal: ViewerDep, response: Response) -> EnvironmentContext:
+    """The workspace's environment notes and service catalog (owners, dependencies, runbooks), with its ETag once
+    stored."""
+    return tagged(response, *versioned_environment(principal.workspace))
 
 
-@router.put("/api/environment-context", response_model=EnvironmentContext)
-def write_environment(body: EnvironmentContext, principal: AdminDep) -> EnvironmentContext:
-    """Replace the environment notes and service catalog."""
-    return put_environment(principal.workspace, body)
+@router.put("/api/environment-context", response_model=EnvironmentContext, responses=CONDITIONAL_PUT)
+def write_environment(
+    body: EnvironmentContext, principal: AdminDep, if_match: IfMatchDep, response: Response
+) -> EnvironmentContext:
+    """Replace the environment notes and service catalog; with If-Match, only the version read."""
+    return tagged(response, *put_environment(principal.workspace, body, if_match))
 
 
 @router.get("/api/incidents/{incident_id}/similar", response_model=Page[SimilarIncident])

@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
-from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
+from pagerless.api.conditional import CONDITIONAL_PUT, CREATED, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
+from pagerless.domain.preconditions import FIRST_VERSION
 from pagerless.oncall import ical, lookup, views
 from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
@@ -55,10 +56,10 @@ def list_schedules(principal: ViewerDep, service: OncallDep) -> dict:
     return {"items": service.list_schedules(principal.workspace)}
 
 
-@router.post("/api/oncall/schedules", status_code=201)
-def create_schedule(body: ScheduleIn, principal: AdminDep, service: OncallDep) -> dict:
-    """Create a schedule (timezone, layers with rotations and restrictions)."""
-    return service.create_schedule(principal.workspace, body, principal.key_id)
+@router.post("/api/oncall/schedules", status_code=201, responses=CREATED)
+def create_schedule(body: ScheduleIn, principal: AdminDep, service: OncallDep, response: Response) -> dict:
+    """Create a schedule (timezone, layers with rotations and restrictions); answers its ETag."""
+    return tagged(response, service.create_schedule(principal.workspace, body, principal.key_id), FIRST_VERSION)
 
 
 @router.get("/api/oncall/schedules/{schedule_id}", responses=READ)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from pagerless.api.conditional import CONDITIONAL_PUT, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
@@ -85,16 +86,21 @@ def generate_report(body: ReportGenerate, principal: OperatorDep, reports: Repor
     return {**_public(record), "data": record.data}
 
 
-@router.get("/api/reports/settings")
-def get_report_settings(principal: ViewerDep, reports: ReportsDep) -> dict:
-    """The workspace's report settings."""
-    return reports.settings(principal.workspace).model_dump(mode="json")
+@router.get("/api/reports/settings", responses=READ)
+def get_report_settings(principal: ViewerDep, reports: ReportsDep, response: Response) -> dict:
+    """The workspace's report settings, with their ETag once stored."""
+    settings, version = reports.versioned_settings(principal.workspace)
+    return tagged(response, settings.model_dump(mode="json"), version)
 
 
-@router.put("/api/reports/settings")
-def put_report_settings(body: ReportSettings, principal: AdminDep, reports: ReportsDep) -> dict:
-    """Set the time zone, language, daily/weekly switches and e-mail recipients."""
-    return reports.put_settings(principal.workspace, body).model_dump(mode="json")
+@router.put("/api/reports/settings", responses=CONDITIONAL_PUT)
+def put_report_settings(
+    body: ReportSettings, principal: AdminDep, reports: ReportsDep, if_match: IfMatchDep, response: Response
+) -> dict:
+    """Set the time zone, language, daily/weekly switches and e-mail recipients; with If-Match, only over the
+    version read."""
+    settings, version = reports.put_settings(principal.workspace, body, if_match)
+    return tagged(response, settings.model_dump(mode="json"), version)
 
 
 @router.get("/api/reports/{report_id}")

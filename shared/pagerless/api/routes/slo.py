@@ -3,10 +3,11 @@
 from functools import cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, Request, status
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 
+from pagerless.api.conditional import CONDITIONAL_PUT, CREATED, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
@@ -64,10 +65,11 @@ def list_slos(principal: ViewerDep, slos: SloDep) -> dict:
     return {"slos": items, "count": len(items)}
 
 
-@router.post("/api/slo", status_code=status.HTTP_201_CREATED)
-def create_slo(document: DocumentBody, principal: AdminDep, slos: SloDep) -> dict:
-    """Create an SLO from an OpenSLO document (JSON)."""
-    return _details(slos, slos.create(principal.workspace, document))
+@router.post("/api/slo", status_code=status.HTTP_201_CREATED, responses=CREATED)
+def create_slo(document: DocumentBody, principal: AdminDep, slos: SloDep, response: Response) -> dict:
+    """Create an SLO from an OpenSLO document (JSON); answers its ETag."""
+    slo, version = slos.create_versioned(principal.workspace, document)
+    return tagged(response, _details(slos, slo), version)
 
 
 @router.post("/api/slo/import")
@@ -101,16 +103,20 @@ def export_prometheus_rules(principal: ViewerDep, slos: SloDep) -> PlainTextResp
     return PlainTextResponse(rule_file(slos.all(principal.workspace)), media_type="application/yaml")
 
 
-@router.get("/api/slo/{name}")
-def get_slo(name: str, principal: ViewerDep, slos: SloDep) -> dict:
-    """One SLO: its summary and OpenSLO document."""
-    return _details(slos, slos.get(principal.workspace, name))
+@router.get("/api/slo/{name}", responses=READ)
+def get_slo(name: str, principal: ViewerDep, slos: SloDep, response: Response) -> dict:
+    """One SLO: its summary and OpenSLO document, with the ETag of its definition."""
+    slo, version = slos.read(principal.workspace, name)
+    return tagged(response, _details(slos, slo), version)
 
 
-@router.put("/api/slo/{name}")
-def replace_slo(name: str, document: DocumentBody, principal: AdminDep, slos: SloDep) -> dict:
-    """Replace an SLO's definition (its buckets stay)."""
-    return _details(slos, slos.replace(principal.workspace, name, document))
+@router.put("/api/slo/{name}", responses=CONDITIONAL_PUT)
+def replace_slo(
+    name: str, document: DocumentBody, principal: AdminDep, slos: SloDep, if_match: IfMatchDep, response: Response
+) -> dict:
+    """Replace an SLO's definition (its buckets stay); with If-Match, only the version read."""
+    slo, version = slos.replace(principal.workspace, name, document, if_match)
+    return tagged(response, _details(slos, slo), version)
 
 
 @router.delete("/api/slo/{name}", status_code=status.HTTP_204_NO_CONTENT)
