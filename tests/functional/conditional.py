@@ -29,8 +29,9 @@ def etag_of(api, key: str, resource: Resource) -> str:
     return etag
 
 
-def put(api, key: str, resource: Resource, n: int, if_match: str | None = None):
+def put(api, key: str, resource: Resource, n: int, if_match: str | None = None, if_none_match: str | None = None):
     headers = auth(key) | ({"If-Match": if_match} if if_match is not None else {})
+    headers |= {"If-None-Match": if_none_match} if if_none_match is not None else {}
     return api.put(resource.path, json=resource.edit(n), headers=headers)
 
 
@@ -95,6 +96,34 @@ def check_unknown_or_weak_tags_never_match(api, key: str, resource: Resource) ->
     assert put(api, key, resource, 5, if_match=f'"nonsense", {etag}').status_code == 200
 
 
+def check_if_none_match_star_does_not_overwrite_a_stored_document(api, key: str, resource: Resource) -> None:
+    # Given a stored document (its ETag)
+    etag = etag_of(api, key, resource)
+    # When a PUT is a first save (If-None-Match: *)
+    response = put(api, key, resource, 6, if_none_match="*")
+    # Then it is a 412 that says one exists and names its ETag, and nothing changed
+    assert_precondition_failed(response)
+    assert "exists already" in response.json()["error"]["message"]
+    assert response.json()["error"]["details"][0]["etag"] == etag
+    assert etag_of(api, key, resource) == etag
+    # and If-None-Match takes only *: a tag list is refused as bad input
+    refused = put(api, key, resource, 6, if_none_match=etag)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "VALIDATION_ERROR", refused.text
+    assert etag_of(api, key, resource) == etag
+
+
+def check_a_first_save(api, key: str, resource: Resource) -> None:
+    """For a document a PUT creates, never stored yet: ``If-None-Match: *`` creates it; a second first save
+    (a colleague who also saw the defaults) is refused, and the first stands."""
+    created = put(api, key, resource, 1, if_none_match="*")
+    assert created.status_code == 200, created.text
+    assert created.headers.get("etag") == '"v1"'
+    second = put(api, key, resource, 2, if_none_match="*")
+    assert_precondition_failed(second)
+    assert second.json()["error"]["details"][0]["etag"] == '"v1"'
+    assert stored_label(api, key, resource) == resource.label(resource.edit(1))
+
+
 # Every check a conditional PUT's resource passes (each resource's tests parametrize over these)
 CHECKS = (
     check_current_if_match_succeeds,
@@ -102,4 +131,5 @@ CHECKS = (
     check_without_if_match_last_writer_wins,
     check_if_match_any,
     check_unknown_or_weak_tags_never_match,
+    check_if_none_match_star_does_not_overwrite_a_stored_document,
 )

@@ -2,7 +2,8 @@
 
 import pytest
 
-from pagerless.domain.preconditions import IfMatch, etag, parse_if_match
+from pagerless.domain.errors import ValidationError
+from pagerless.domain.preconditions import IfMatch, etag, parse_conditions, parse_if_match, precondition_failed
 
 
 def test_an_etag_is_a_quoted_strong_tag_and_a_document_without_version_is_v0():
@@ -30,3 +31,31 @@ def test_an_etag_is_a_quoted_strong_tag_and_a_document_without_version_is_v0():
 )
 def test_if_match_parses_to_the_versions_it_accepts(header, expected):
     assert parse_if_match(header) == expected
+
+
+@pytest.mark.parametrize(
+    ("if_match", "if_none_match", "expected"),
+    [
+        (None, None, None),  # neither: unconditional
+        ('"v3"', None, IfMatch(versions=frozenset({3}))),
+        (None, "*", IfMatch(absent=True)),  # a first save: only if none is stored
+        (None, " * ", IfMatch(absent=True)),
+        ('"v3"', "*", IfMatch()),  # both never hold: stored and absent at once
+        ("*", "*", IfMatch()),
+    ],
+)
+def test_if_none_match_star_is_the_condition_of_a_first_save(if_match, if_none_match, expected):
+    assert parse_conditions(if_match, if_none_match) == expected
+
+
+@pytest.mark.parametrize("header", ['"v3"', 'W/"v3"', "", "v3, *"])
+def test_if_none_match_on_a_put_takes_only_a_star(header):
+    with pytest.raises(ValidationError) as refused:
+        parse_conditions(None, header)
+    assert refused.value.details == [{"field": "If-None-Match", "value": header}]
+
+
+def test_a_first_save_refused_because_one_is_stored_says_so_and_names_the_stored_etag():
+    refused = precondition_failed("the remediation policy", 4, if_match=IfMatch(absent=True))
+    assert "exists already" in refused.message and "If-None-Match" in refused.message
+    assert refused.details == [{"reason": "precondition_failed", "header": "If-None-Match", "etag": '"v4"'}]

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, page_links, render, saved_meanwhile, shown_version
+from pagerless.console.web import PAGE_SIZE, SHOWN_VERSION, page_links, render, saved_meanwhile, shown_version
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -155,9 +155,10 @@ def policy_page(request: Request) -> HTMLResponse:
 def put_policy_page(
     request: Request,
     policy: Annotated[str, Form(max_length=200000)],
-    version: Annotated[int | None, Form(ge=0)] = None,
+    version: Annotated[str | None, Form(pattern=SHOWN_VERSION)] = None,
 ) -> RedirectResponse:
     """Replace the remediation policy; a page that showed a stored version replaces only that one (as If-Match
+    does), and one that showed the defaults stores only if nobody stored a policy meanwhile (as If-None-Match: *
     does), so a save from a page opened before someone else's save is refused (412) instead of overwriting it."""
     principal = require_role(request, Role.ADMIN)
     from pydantic import ValidationError as SchemaError

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pagerless.api.deferred import DeferredRoute
 from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, page_links, render, saved_meanwhile, shown_version
+from pagerless.console.web import PAGE_SIZE, SHOWN_VERSION, page_links, render, saved_meanwhile, shown_version
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 
@@ -121,10 +121,11 @@ def routes_page(request: Request) -> HTMLResponse:
 def put_routes(
     request: Request,
     routes: Annotated[str, Form(max_length=200000)],
-    version: Annotated[int | None, Form(ge=0)] = None,
+    version: Annotated[str | None, Form(pattern=SHOWN_VERSION)] = None,
 ) -> RedirectResponse:
-    """Replace the routes; a page that showed a stored version replaces only that one (as If-Match does), so a
-    save from a page opened before someone else's save is refused (412) instead of overwriting it."""
+    """Replace the routes; a page that showed a stored version replaces only that one (as If-Match does), and one
+    that showed no stored routes stores only if nobody stored them meanwhile (as If-None-Match: * does), so a save
+    from a page opened before someone else's save is refused (412) instead of overwriting it."""
     principal = require_role(request, Role.ADMIN)
     with saved_meanwhile("the routes were"):
         _notify().routes.put(principal.workspace, _json_form(routes, "routes"), shown_version(version))

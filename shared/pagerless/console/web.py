@@ -105,10 +105,18 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
     return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message)
 
 
-def shown_version(version: int | None) -> IfMatch | None:
+SHOWN_VERSION = r"^(new|0|[1-9][0-9]{0,17})$"  # an editor page's hidden ``version``: the stored one, or "new"
+
+
+def shown_version(version: str | None) -> IfMatch | None:
     """The condition an editor page's save puts on the document: the version the page showed (its hidden
-    ``version`` field), as If-Match does; none when the page showed no stored version."""
-    return None if version is None else IfMatch(versions=frozenset({version}))
+    ``version`` field), as If-Match does; "new" when the page showed the defaults, no stored document, as
+    ``If-None-Match: *`` does (a first save meanwhile is not overwritten); none from a page without the field."""
+    if version is None:
+        return None
+    if version == "new":
+        return IfMatch(absent=True)
+    return IfMatch(versions=frozenset({int(version)}))
 
 
 @contextmanager

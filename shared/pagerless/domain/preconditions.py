@@ -6,12 +6,14 @@ routes, the remediation policy, report settings, the environment context, an SLO
 stored before versions has none and is ``"v0"``. A PUT that sends ``If-Match`` is written only if the stored
 version is one of the tags it lists (``*``: any, so only if the document exists); the write itself carries
 that condition, so a change stored between the request's read and its write is never overwritten.
+``If-None-Match: *`` (§13.1.2) is the condition of a first save: written only if no document is stored, so two
+people saving a document that did not exist yet (a page that showed the defaults) cannot both win.
 """
 
 import re
 from dataclasses import dataclass
 
-from pagerless.domain.errors import PreconditionFailedError
+from pagerless.domain.errors import PreconditionFailedError, ValidationError
 
 FIRST_VERSION = 1  # the version a document's first write stores (a POST that creates it answers its ETag)
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*(?:,|$)')
@@ -20,11 +22,13 @@ _VERSION = re.compile(r"v(0|[1-9][0-9]{0,17})")
 
 @dataclass(frozen=True)
 class IfMatch:
-    """What a conditional write expects of the stored document: one of ``versions``, or with ``any`` that it
-    exists. No version at all (only weak, foreign or malformed tags) matches nothing."""
+    """What a conditional write expects of the stored document: one of ``versions``; with ``any`` that it
+    exists; with ``absent`` (If-None-Match: *) that none is stored. No version at all (only weak, foreign or
+    malformed tags) matches nothing."""
 
     versions: frozenset[int] = frozenset()
     any: bool = False
+    absent: bool = False
 
 
 def etag(version: int | None) -> str:
@@ -51,8 +55,33 @@ def parse_if_match(header: str | None) -> IfMatch | None:
     return IfMatch(versions=frozenset(versions))
 
 
-def precondition_failed(what: str, current: int | None, *, exists: bool = True) -> PreconditionFailedError:
-    """The 412 of a conditional write whose If-Match did not match the stored ``what``."""
+def parse_conditions(if_match: str | None, if_none_match: str | None) -> IfMatch | None:
+    """A PUT's precondition from its If-Match and If-None-Match headers; None without either (unconditional).
+    If-None-Match takes only ``*`` on a PUT (a ValidationError otherwise). Both at once never hold: If-Match needs
+    a stored document and ``If-None-Match: *`` none (RFC 9110 §13.2.2 evaluates both), so nothing matches."""
+    condition = parse_if_match(if_match)
+    if if_none_match is None:
+        return condition
+    if if_none_match.strip() != "*":
+        raise ValidationError(
+            "If-None-Match on a PUT takes only * (create the document only if none is stored); to replace a "
+            "version you read, send its ETag as If-Match",
+            details=[{"field": "If-None-Match", "value": if_none_match[:100]}],
+        )
+    return IfMatch() if condition is not None else IfMatch(absent=True)
+
+
+def precondition_failed(
+    what: str, current: int | None, *, exists: bool = True, if_match: IfMatch | None = None
+) -> PreconditionFailedError:
+    """The 412 of a conditional write whose If-Match (or ``If-None-Match: *``, in ``if_match``) did not hold for
+    the stored ``what``."""
+    if if_match is not None and if_match.absent and exists:
+        return PreconditionFailedError(
+            f"{what} exists already, and If-None-Match: * only creates it: nothing was changed; GET it to see "
+            "what is stored, and PUT your change with the ETag that GET answers as If-Match",
+            details=[{"reason": "precondition_failed", "header": "If-None-Match", "etag": etag(current)}],
+        )
     if not exists:
         return PreconditionFailedError(
             f"{what} does not exist, and If-Match only replaces a stored document: nothing was changed; "

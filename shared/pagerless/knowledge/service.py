@@ -154,7 +154,7 @@ def put_environment(
     if record is None:
         stored = repository.get_versioned(_ENV_PK, workspace)
         what = "the environment context"
-        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
     return context, int(record.version)
 
 

@@ -302,7 +302,7 @@ class RouteService:
         if version is None:
             stored = self.repository.get_routes_versioned(workspace)
             raise precondition_failed(
-                "the notification routes", stored[1] if stored else None, exists=stored is not None
+                "the notification routes", stored[1] if stored else None, exists=stored is not None, if_match=if_match
             )
         return _view(route_set), version
 

@@ -180,7 +180,7 @@ class OncallService:
         stored = documents.get_versioned(workspace, doc_id)
         if stored is None or if_match is None:
             raise NotFoundError(f"{what} not found")
-        raise precondition_failed(what, stored[1])
+        raise precondition_failed(what, stored[1], if_match=if_match)
 
     def delete_policy(self, workspace: str, policy_id: str) -> None:
         if not self.policies.delete(workspace, policy_id):
@@ -242,7 +242,7 @@ class OncallService:
         if version is None:
             stored = self.quiet.get_versioned(workspace, person_id)
             what = f"the quiet hours of {person_id}"
-            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
         return doc, version
 
     def delete_quiet_hours(self, workspace: str, person_id: str) -> None:

@@ -38,7 +38,7 @@ def put_policy(workspace: str, policy: Policy, *, actor: str, if_match: IfMatch 
     if record is None:
         stored = repository.get_versioned(_POLICY_PK, workspace)
         what = "the remediation policy"
-        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+        raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
     return _document(workspace, record), version_of(record)
 
 

@@ -193,7 +193,7 @@ class ReportService:
         if version is None:
             stored = self.repository.settings_versioned(workspace)
             what = "the report settings"
-            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None)
+            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
         return settings, version
 
     # ------------------------------------------------------------------ generation

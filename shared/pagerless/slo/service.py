@@ -82,7 +82,7 @@ class SloService:
             _, current = self.repository.get_versioned(workspace, name)  # NotFoundError when it is gone
             if if_match is None:
                 raise NotFoundError(f"SLO {name} not found")
-            raise precondition_failed(f"SLO {name}", current)
+            raise precondition_failed(f"SLO {name}", current, if_match=if_match)
         return slo, version
 
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:

@@ -99,7 +99,8 @@ def replace_if_match(
 ) -> int | None:
     """Write ``record``'s ``fields`` (its ``data``, unless told) as the next version of the stored item, in one
     UpdateItem that sets ``updated_at`` and adds 1 to its ``version``, conditional on ``if_match`` (one of its
-    versions; ``any``: the document is stored, its ``fields`` exist: a `retire`d one's item has none). Without
+    versions; ``any``: the document is stored, its ``fields`` exist: a `retire`d one's item has none; ``absent``:
+    it is not, and only with ``upsert``, where a PUT may create the document). Without
     ``if_match`` the write is unconditional (with ``upsert``; else only if the document is stored). The version
     written, or None and nothing written when the condition failed."""
     model = type(record)
@@ -108,6 +109,10 @@ def replace_if_match(
         condition = None if upsert else exists
     elif if_match.any:
         condition = exists
+    elif if_match.absent:  # If-None-Match: *: a first save, so only where a PUT may create (else nothing matches)
+        if not upsert:
+            return None
+        condition = ~exists
     elif not if_match.versions:
         return None  # only tags that name no version of ours: nothing can match
     else:

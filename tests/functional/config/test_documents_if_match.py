@@ -196,3 +196,28 @@ def test_an_etag_read_before_an_slo_was_deleted_and_created_again_is_stale(api, 
     assert api.post("/api/slo", json=_slo(4), headers=auth(admin_key)).status_code == 409
     assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
     assert api.delete(resource.path, headers=auth(admin_key)).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["policy", "report-settings", "environment"])
+def test_a_first_save_with_if_none_match_creates_it_once(api, admin_key, kind):
+    path, edit, label, _ = DOCUMENTS[kind]
+    conditional.check_a_first_save(api, admin_key, Resource(path, edit, label))
+
+
+def test_a_first_save_landing_between_another_first_saves_read_and_write_is_not_overwritten(api, runtime, admin_key):
+    from pagerless.store.system import SystemRecord
+
+    path, edit, label, (table, matches) = DOCUMENTS["policy"]
+    resource = Resource(path, edit, label)
+
+    # When a colleague's first save lands just before this first save writes (both saw the defaults)
+    def colleague():
+        return put(api, admin_key, resource, 2, if_none_match="*")
+
+    with before_writing(SystemRecord, runtime.provisioned.tables[table], matches, colleague) as others:
+        response = put(api, admin_key, resource, 3, if_none_match="*")
+
+    # Then the write itself was conditional: 412, and the colleague's policy stands
+    assert others and others[0].status_code == 200, others[0].text
+    assert_precondition_failed(response)
+    assert stored_label(api, admin_key, resource) == label(edit(2))

@@ -250,6 +250,43 @@ def test_a_policy_saved_from_a_page_opened_before_another_save_is_refused_not_ov
     assert api.get("/api/policy", headers=auth(admin_user)).json()["policy"]["autonomy"] == "auto-safe"
 
 
+def test_a_first_policy_saved_from_a_page_that_showed_the_defaults_does_not_overwrite_one_saved_meanwhile(
+    api, admin_user
+):
+    sign_in(api, "root@example.com")
+    # Given an admin who opened the policy page while none was stored: it shows the defaults, marked new
+    shown = re.search(r'name="version" value="([^"]+)"', api.get("/console/policy").text).group(1)
+    assert shown == "new"
+    # When a colleague stores a policy over the API meanwhile
+    assert api.put("/api/policy", json={"kill_switch": True}, headers=auth(admin_user)).status_code == 200
+    # Then the admin's save from the defaults is refused, and the colleague's policy stands
+    mine = '{"autonomy": "auto-safe", "kill_switch": false}'
+    refused = post(api, "/console/policy", {"policy": mine, "version": shown}, page="/console/policy")
+    assert refused.status_code == 412 and refused.json()["error"]["code"] == "PRECONDITION_FAILED"
+    assert "reload" in refused.text.lower()
+    assert api.get("/api/policy", headers=auth(admin_user)).json()["policy"]["kill_switch"] is True
+    # And a page's version field takes only a stored version or "new"
+    bad = post(api, "/console/policy", {"policy": mine, "version": "v1"}, page="/console/policy")
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "VALIDATION_ERROR", bad.text
+    # And after a reload the page shows the stored version, and its save lands
+    again = re.search(r'name="version" value="([^"]+)"', api.get("/console/policy").text).group(1)
+    assert again.isdigit()
+    assert post(api, "/console/policy", {"policy": mine, "version": again}).status_code == 303
+    assert api.get("/api/policy", headers=auth(admin_user)).json()["policy"]["autonomy"] == "auto-safe"
+
+
+def test_the_routes_editor_saves_first_routes_only_if_none_were_stored_meanwhile(api, admin_user):
+    sign_in(api, "root@example.com")
+    shown = re.search(r'name="version" value="([^"]+)"', api.get("/console/routes").text).group(1)
+    assert shown == "new"
+    colleague = {"default_rules": {"critical": ["oncall-colleague"]}}
+    assert api.put("/api/notifications/routes", json=colleague, headers=auth(admin_user)).status_code == 200
+    refused = post(api, "/console/routes", {"routes": '{"routes": []}', "version": shown}, page="/console/routes")
+    assert refused.status_code == 412, refused.text
+    stored = api.get("/api/notifications/routes", headers=auth(admin_user)).json()
+    assert stored["default_rules"] == colleague["default_rules"]
+
+
 def test_admin_resets_a_password_and_deletes_a_user_but_not_themselves(api, admin_user):
     user_id = make_user(api, admin_user, "op@example.com", "operator")
     me = api.get("/api/auth/me", headers=auth(admin_user)).json()

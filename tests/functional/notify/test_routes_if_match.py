@@ -75,3 +75,7 @@ def test_routes_stored_before_versions_have_an_etag_that_works_once(api, admin_k
     assert first.status_code == 200, first.text
     assert_precondition_failed(put(api, admin_key, routes, 2, if_match=etag))
     assert stored_label(api, admin_key, routes) == routes.label(routes.edit(1))
+
+
+def test_a_first_save_of_routes_with_if_none_match_creates_them_once(api, admin_key):
+    conditional.check_a_first_save(api, admin_key, ROUTES)

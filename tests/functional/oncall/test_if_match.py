@@ -164,3 +164,19 @@ def test_an_etag_read_before_quiet_hours_were_deleted_and_set_again_is_stale(api
     # and a delete of quiet hours already deleted is a 404
     assert api.delete(resource.path, headers=auth(admin_key)).status_code == 204
     assert api.delete(resource.path, headers=auth(admin_key)).status_code == 404
+
+
+def test_a_first_save_of_quiet_hours_with_if_none_match_sets_them_once(api, admin_key, person):
+    conditional.check_a_first_save(api, admin_key, Resource(f"/api/oncall/quiet-hours/{person}", _quiet_body, _start))
+
+
+@pytest.mark.parametrize("kind", ["schedule", "policy"])
+def test_if_none_match_on_a_document_a_put_only_replaces_is_a_404_when_there_is_none(api, admin_key, person, kind):
+    # A schedule or an escalation policy is created by its POST; a PUT only replaces, with or without a condition
+    if kind == "schedule":
+        path, body = "/api/oncall/schedules/sched-missing", _schedule_body(person, 1)
+    else:
+        path, body = "/api/escalation-policies/pol-missing", _policy_body(person, 1)
+    response = api.put(path, json=body, headers=auth(admin_key) | {"If-None-Match": "*"})
+    assert response.status_code == 404, response.text
+    assert api.get(path, headers=auth(admin_key)).status_code == 404
