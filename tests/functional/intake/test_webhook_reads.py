@@ -9,6 +9,7 @@ while the first waits.
 
 import json
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -20,9 +21,10 @@ pytestmark = pytest.mark.functional
 GENERIC = {"title": "checkout latency high", "severity": "critical", "service": "checkout"}
 
 
+@contextmanager
 def _reads_of_the_system_table(runtime):
-    """Records each switches Query / settings GetItem on the system table, and whether each arrived
-    while the other was waiting for it."""
+    """While open: records each switches Query / settings GetItem on the system table, and whether each
+    arrived while the other was waiting for it (yields both lists)."""
     from pagerless.store.system import SystemRecord
 
     table = runtime.provisioned.tables["SystemTable"]
@@ -41,7 +43,11 @@ def _reads_of_the_system_table(runtime):
         else:
             together.set()
 
-    return events, before, arrived, overlapped
+    events.register("before-call.dynamodb", before)
+    try:
+        yield arrived, overlapped
+    finally:
+        events.unregister("before-call.dynamodb", before)
 
 
 def test_a_webhook_reads_the_plugin_switches_and_its_settings_side_by_side(runtime, api, admin_key):
@@ -50,12 +56,8 @@ def test_a_webhook_reads_the_plugin_switches_and_its_settings_side_by_side(runti
 
     plugin_switches.forget()
     webhook_intake().forget_settings("default")
-    events, before, arrived, overlapped = _reads_of_the_system_table(runtime)
-    events.register("before-call.dynamodb", before)
-    try:
+    with _reads_of_the_system_table(runtime) as (arrived, overlapped):
         response = post_alert(api, admin_key, "generic", GENERIC)
-    finally:
-        events.unregister("before-call.dynamodb", before)
 
     assert response.status_code in (200, 202), response.text
     assert sorted(arrived) == ["GetItem", "Query"]
@@ -67,12 +69,8 @@ def test_cached_settings_are_not_read_again_and_a_disabled_source_is_still_refus
     from pagerless.intake.bootstrap import webhook_intake
 
     assert post_alert(api, admin_key, "generic", GENERIC).status_code in (200, 202)
-    events, before, arrived, _ = _reads_of_the_system_table(runtime)
-    events.register("before-call.dynamodb", before)
-    try:
+    with _reads_of_the_system_table(runtime) as (arrived, _):
         again = post_alert(api, admin_key, "generic", GENERIC)
-    finally:
-        events.unregister("before-call.dynamodb", before)
     assert again.status_code in (200, 202) and arrived == []  # both cached
 
     assert api.post("/api/plugins/generic/disable", headers=auth(admin_key)).status_code == 200
