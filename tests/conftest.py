@@ -2,12 +2,31 @@
 provisioned from the real template.yaml, and clients for the real apps behind the local gateway."""
 
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def fresh_python(*args: str) -> str:
+    """The stdout of a fresh interpreter run with ``args`` (``-c CODE ...``), importing only this checkout's
+    shared/ and the repo (no test's imports, nothing of this environment's): what a cold start sees."""
+    out = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout
+
+
 TEMPLATE = ROOT / "template.yaml"
 FIXTURES = ROOT / "tests" / "fixtures"
 

@@ -4,12 +4,9 @@ anthropic ~2.6 s), the MCP SDK, pypdf, argon2, PyJWT + cryptography, httpx, Jinj
 imported where they are used, on the request that needs them. Behaviour, not timing: the figures
 are printed by `make bench` (bench/cold_start.py)."""
 
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fresh_python
 
 pytestmark = pytest.mark.unit
 
@@ -49,16 +46,8 @@ def _function_dirs() -> list[str]:
 
 def _heavy_after_import(path) -> set[str]:
     code = f"import sys, runpy; runpy.run_path(sys.argv[1]); print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return set(filter(None, out.stdout.strip().split(",")))
+    stdout = fresh_python("-c", code, str(path))
+    return set(filter(None, stdout.strip().split(",")))
 
 
 @pytest.mark.parametrize("name", _function_dirs())

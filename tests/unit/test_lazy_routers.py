@@ -3,13 +3,11 @@ reach, is matched exactly as by an app with every router included, and everythin
 app's routes (route, role and template tests, the OpenAPI document) still sees every route."""
 
 import runpy
-import subprocess
-import sys
 
 import pytest
 from starlette.routing import Match
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, fresh_python
 
 pytestmark = pytest.mark.unit
 
@@ -119,16 +117,8 @@ def _modules_before_and_after(name: str, path: str, prefixes: tuple[str, ...]) -
         "after = sorted(m for m in sys.modules if m.startswith(prefixes))\n"
         "print(before, after, status)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT / "functions" / name / "app.py")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return out.stdout.splitlines()[-1].split()
+    stdout = fresh_python("-c", code, str(ROOT / "functions" / name / "app.py"))
+    return stdout.splitlines()[-1].split()
 
 
 def test_importing_a_handler_imports_no_router_and_a_request_only_its_own():

@@ -3,15 +3,13 @@ when a page is first rendered, Babel only for the Chinese catalog, and the incid
 the API's incident routes. Behaviour, not timing: `bench/cold_start.py` prints the figures."""
 
 import json
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from babel.dates import format_datetime
 
-from tests.conftest import ROOT
+from tests.conftest import fresh_python
 
 pytestmark = pytest.mark.unit
 
@@ -41,16 +39,8 @@ print(json.dumps({"loaded": loaded, "pages": pages}))
 
 
 def _probe() -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": f"{ROOT / 'shared'}:{ROOT}", "AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    stdout = fresh_python("-c", PROBE)
+    return json.loads(stdout.strip().splitlines()[-1])
 
 
 def test_english_pages_render_without_babel_and_chinese_ones_with_its_catalog():
