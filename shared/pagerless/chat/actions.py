@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from pagerless.auth.keys import Principal
 from pagerless.chat.clicks import Click
+from pagerless.domain.approvals import CHAT_VIA, VIA_EMAIL, Via
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.roles import Role, role_satisfies
 from pagerless.incidents import decision_audit
@@ -28,6 +29,13 @@ def _decided_by_someone(refused: Exception) -> bool:
         isinstance(d, dict) and d.get("decided_by") and d.get("status") in ("approved", "rejected")
         for d in refused.details
     )
+
+
+def _channel(person: Person, click: Click, via: str) -> Via:
+    """The channel a click decides through (an email link's click is ``email``), with what this decider's
+    audit record says of it, so the approval sweep writes that record if this process dies first."""
+    channel = VIA_EMAIL if click.provider == "email" else CHAT_VIA + click.provider
+    return Via(channel, {"via": via, "chat_user": click.user, "tenant": click.tenant, "person_id": person.id})
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,7 @@ class ChatActions:
                 role=person.role,
                 comment=f"via {via}",
                 approval_id=click.approval_id,
+                via=_channel(person, click, via),
             )
         except (ConflictError, NotFoundError, ServiceUnavailableError) as refused:
             self._write_audit(

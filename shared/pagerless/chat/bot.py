@@ -61,6 +61,7 @@ class BotService:
         return [i for i in self._open(workspace) if i.service and i.service.lower() in words]
 
     def _approve(self, principal: Principal, incident) -> bool:
+        from pagerless.domain.approvals import VIA_BOT, Via
         from pagerless.workflow.approvals import ApprovalService
 
         if not role_satisfies(principal.role, Role.OPERATOR):
@@ -74,6 +75,7 @@ class BotService:
                 actor=principal.key_id,
                 role=principal.role.value,
                 comment="approved through /bot/interact",
+                via=Via(VIA_BOT),
             )
             .changed
         )

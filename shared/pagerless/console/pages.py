@@ -192,6 +192,7 @@ def incident_action(
     principal = require_role(request, Role.OPERATOR)
     service = _incidents()
     if action in ("approve", "reject"):
+        from pagerless.domain.approvals import VIA_CONSOLE, Via
         from pagerless.incidents import decision_audit
 
         request.state.audit_details = {"decision": action, "comment": text}
@@ -203,7 +204,9 @@ def incident_action(
             role=principal.role.value,
             comment=text,
             approval_id=approval_id or None,
+            via=Via(VIA_CONSOLE),
         )
+        request.state.audit_details.update(changed=decided.changed, approval_id=decided.approval["approval_id"])
         if decided.changed:  # the approval sweep may write this decision's record in its stead: one of them does
             request.state.audit_once = decision_audit.once(decided.approval)
     elif action == "acknowledge":

@@ -3,7 +3,8 @@
 An approval holds the Step Functions task token of the step that waits for it. The token is a
 credential: ``to_public`` never includes it, and it is not part of the object's repr. A decision
 moves a pending approval to approved, rejected or expired exactly once (the store makes that one
-conditional write).
+conditional write), with the channel it came through (``Via``), so whoever writes the decision's audit
+record in a decider's stead writes the record that decider would have written.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +31,19 @@ STATUSES = tuple(s.value for s in ApprovalStatus)
 DECIDED = (APPROVED, REJECTED, EXPIRED)
 RUNBOOK_STEP = "runbook_step"  # proposal kind of a runbook step's approval
 
+# The channels a decision comes through (``decided_via``); a chat click's is CHAT_VIA + its vendor ("chat:slack")
+VIA_API, VIA_CONSOLE, VIA_EMAIL, VIA_JOB_SIGNAL, VIA_BOT = "api", "console", "email", "job-signal", "bot"
+CHAT_VIA = "chat:"
+
+
+@dataclass(frozen=True)
+class Via:
+    """The channel a decision came through, and what its decider's audit record says of it besides the
+    person and the decision (a chat click's vendor name, chat user, tenant and person id)."""
+
+    channel: str
+    details: dict = field(default_factory=dict)
+
 
 def approval_key(at: datetime, suffix: str) -> str:
     """An approval id: ``<requested_at iso>#<suffix>``, so an incident's approvals sort oldest first."""
@@ -54,6 +68,8 @@ class Approval:
     decided_at: datetime | None = None
     comment: str | None = None
     note: str | None = None  # e.g. why an approval ended up expired
+    decided_via: str | None = None  # a person's decision's channel (``Via``); None if decided before it was kept
+    decided_via_details: dict | None = field(default=None, repr=False)  # ``Via.details``, never public
     # set while a recorded decision has not reached the task token (the approval sweep's), never public
     undelivered_since: datetime | None = None
 
@@ -103,4 +119,5 @@ class Approval:
             "decided_at": self.decided_at.isoformat() if self.decided_at else None,
             "comment": self.comment,
             "note": self.note,
+            "decided_via": self.decided_via,
         }

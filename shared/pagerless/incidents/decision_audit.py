@@ -3,8 +3,9 @@
 A decider (the API, the console, a chat button, an emailed link, a runbook job's signal) records
 the decision, sends it to Step Functions and then writes its audit record. One whose process died
 before (Lambda timeout, crash, OOM) leaves a decision that the approval sweep delivers
-(``workflow.approval_delivery``), and the sweep writes the record in its stead: the person who
-decided is its actor, and ``delivered_by`` says the sweep sent it. A RequestApproval step Step
+(``workflow.approval_delivery``), and the sweep writes the record in its stead: the record that
+decider writes (the channel the decision came through is kept with it: ``Approval.decided_via``), the
+person who decided its actor, and ``delivered_by`` saying the sweep sent it. A RequestApproval step Step
 Functions invoked again hands a decision made in between to its own token (``approval_tokens.wait_again``)
 and writes the same record, ``delivered_by`` saying the retried request sent it. All write under the
 decision's key (``once``: the approval and the time of its decision), so the first write stands: a
@@ -45,21 +46,11 @@ def record_delivered(
     approval: Approval, repository: AuditRepository | None = None, *, delivered_by: str = SWEEP
 ) -> bool:
     """The audit record a decider that died writes no more, for the decision ``delivered_by`` (the sweep,
-    or a retried request's hand-over) delivered: the record the API writes for it (an incident's approve
-    or reject, a runbook step's signal), with the person who decided as its actor. False if the decider
-    (or an earlier sweep or hand-over) wrote it already."""
+    or a retried request's hand-over) delivered: the record that decider writes for it (``as_decided``),
+    with the person who decided as its actor. False if the decider (or an earlier sweep or hand-over)
+    wrote it already."""
     key = once(approval.to_public())
-    approved = approval.status == vocab.APPROVED
-    details = {"actor_name": approval.decided_by_name or "", "approval_id": approval.approval_id, "changed": True}
-    if approval.is_runbook_step:
-        job_id = approval.proposal["job_id"]
-        action, target, path = "POST /api/jobs/{job_id}/signal", f"job_id={job_id}", f"/api/jobs/{job_id}/signal"
-        details.update(job_id=job_id, approved=approved, comment=approval.comment or "")
-    else:
-        verb = "approve" if approved else "reject"
-        action, target = f"POST /api/incidents/{{incident_id}}/{verb}", f"incident_id={approval.incident_id}"
-        path = f"/api/incidents/{approval.incident_id}/{verb}"
-        details.update(decision=verb, comment=approval.comment or "")
+    action, target, details = as_decided(approval)
     written = (repository or AuditRepository()).write(
         approval.workspace,
         actor=approval.decided_by or "",
@@ -67,11 +58,44 @@ def record_delivered(
         action=action,
         target=target,
         status=200,
-        details={"path": path, **details, "delivered_by": delivered_by},
+        details={**details, "delivered_by": delivered_by},
         once=key.key,
         at=key.at,
     )
     return written is not None
+
+
+def as_decided(approval: Approval) -> tuple[str, str, dict]:
+    """The action, target and details of the audit record the decider of ``approval`` writes for its
+    decision, by the channel it came through (``decided_via``): the API's approve or reject, the
+    console's button, a chat card's click or an emailed link's (``CHAT <vendor> <verb>``), a runbook
+    job's signal, ``/bot/interact``. A decision kept without its channel (recorded before it was) gets
+    the API's: a runbook step's signal, an incident's approve or reject."""
+    approved = approval.status == vocab.APPROVED
+    verb, incident_id = "approve" if approved else "reject", approval.incident_id
+    via = approval.decided_via or (vocab.VIA_JOB_SIGNAL if approval.is_runbook_step else vocab.VIA_API)
+    decided = {"approval_id": approval.approval_id, "changed": True}
+    if via == vocab.VIA_EMAIL or via.startswith(vocab.CHAT_VIA):
+        vendor = "email" if via == vocab.VIA_EMAIL else via.removeprefix(vocab.CHAT_VIA)
+        details = {"decision": verb, **decided, **(approval.decided_via_details or {})}
+        return f"CHAT {vendor} {verb}", f"incident_id={incident_id}", details
+    asked = {"actor_name": approval.decided_by_name or ""}  # what an HTTP request's record says of its actor
+    comment = approval.comment or ""
+    if via == vocab.VIA_JOB_SIGNAL:
+        job_id = approval.proposal["job_id"]
+        path = f"/api/jobs/{job_id}/signal"
+        details = {"path": path, **asked, "job_id": job_id, "approved": approved, "comment": comment, **decided}
+        return "POST /api/jobs/{job_id}/signal", f"job_id={job_id}", details
+    if via == vocab.VIA_CONSOLE:
+        path = f"/console/incidents/{incident_id}/{verb}"
+        details = {"path": path, **asked, "decision": verb, "comment": comment, **decided}
+        return "POST /console/incidents/{incident_id}/{action}", f"action={verb},incident_id={incident_id}", details
+    if via == vocab.VIA_BOT:
+        details = {"path": "/api/bot/interact", **asked, "incident_id": incident_id, "auto_apply": True, **decided}
+        return "POST /api/bot/interact", "", details
+    path = f"/api/incidents/{incident_id}/{verb}"
+    details = {"path": path, **asked, "decision": verb, "comment": comment, **decided}
+    return f"POST /api/incidents/{{incident_id}}/{verb}", f"incident_id={incident_id}", details
 
 
 def record_expired(approval: Approval, *, approved: bool, repository: AuditRepository | None = None) -> bool:

@@ -173,6 +173,7 @@ def _history(arn: str | None) -> list[dict]:
 
 def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: str, payload: dict) -> dict:
     """Wake a parked job: the key must be its current wait's; ``payload.approved`` decides the step."""
+    from pagerless.domain.approvals import VIA_JOB_SIGNAL, Via
     from pagerless.workflow.approvals import ApprovalService
 
     current = view(job_id, workspace)
@@ -199,6 +200,7 @@ def signal(job_id: str, workspace: str, actor: str, role: str, correlation_key: 
         role=role,
         comment=comment,
         approval_id=correlation_key,
+        via=Via(VIA_JOB_SIGNAL),
     )
     return {"job_id": job_id, "accepted": decided.changed, "approval": decided.approval}
 

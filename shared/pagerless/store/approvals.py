@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from pagerless.clock import utcnow
-from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
+from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval, Via
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
 
 _FIELDS = [f.name for f in fields(Approval)]
@@ -87,6 +87,8 @@ class ApprovalRecord(BaseModel):
     decided_at = UTCDateTimeAttribute(null=True)
     comment = UnicodeAttribute(null=True)
     note = UnicodeAttribute(null=True)  # e.g. why an approval ended up expired
+    decided_via = UnicodeAttribute(null=True)  # the channel of a person's decision (not in by_status)
+    decided_via_details = JSONAttribute(null=True)  # what its decider's audit record says of the channel
     undelivered = UnicodeAttribute(null=True)  # UNDELIVERED while the decision has not reached its token
     undelivered_since = UTCDateTimeAttribute(null=True)
 
@@ -155,10 +157,12 @@ class ApprovalRepository:
         note: str | None = None,
         expected: str = PENDING,
         actor_name: str = "",
+        via: Via | None = None,
     ) -> bool:
         """Move ``approval`` from ``expected`` to ``status``; False if someone else decided first. Either
         way ``approval`` is updated to what is stored. An approval or a rejection is marked undelivered in
-        the same write: its decider sends it next (``approval_tokens.deliver``), or the sweep does."""
+        the same write: its decider sends it next (``approval_tokens.deliver``), or the sweep does, and
+        writes the audit record of the channel (``via``) the same write keeps."""
         now = utcnow()
         actions = [
             *_status_is(approval.workspace, status),
@@ -173,6 +177,10 @@ class ApprovalRepository:
             actions.append(ApprovalRecord.decided_by_name.set(actor_name))
         if note is not None:
             actions.append(ApprovalRecord.note.set(note))
+        if via is not None:
+            actions.append(ApprovalRecord.decided_via.set(via.channel))
+            if via.details:
+                actions.append(ApprovalRecord.decided_via_details.set(via.details))
         return _update(approval, actions, ApprovalRecord.status == expected)
 
     def undo(self, approval: Approval) -> bool:
@@ -188,6 +196,8 @@ class ApprovalRepository:
                 ApprovalRecord.decided_role.remove(),
                 ApprovalRecord.decided_at.remove(),
                 ApprovalRecord.comment.remove(),
+                ApprovalRecord.decided_via.remove(),
+                ApprovalRecord.decided_via_details.remove(),
                 *_delivered(),
             ],
             _unchanged(approval) & (ApprovalRecord.decided_at == approval.decided_at),

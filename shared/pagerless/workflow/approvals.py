@@ -14,7 +14,7 @@ from datetime import timedelta
 from pagerless import step_functions
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
-from pagerless.domain.approvals import Approval
+from pagerless.domain.approvals import Approval, Via
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import approval_tokens, timeline
@@ -204,17 +204,19 @@ class ApprovalService:
         role: str = "",
         comment: str = "",
         approval_id: str | None = None,
+        via: Via | None = None,
     ) -> Decided:
         """Approve or reject the incident's pending approval (see the module docstring).
 
         With ``approval_id`` (a chat card's own approval), a card whose approval is no longer the
-        incident's latest (superseded by a re-diagnosis) is refused and changes nothing.
+        incident's latest (superseded by a re-diagnosis) is refused and changes nothing. ``via``, the
+        channel the decision came through, is kept with it (``decision_audit`` reads it).
         """
         from pagerless.workflow import runbook_steps
 
         step = self.repository.get(incident_id, approval_id) if approval_id else None
         if runbook_steps.is_step(step) and step.workspace == workspace:  # a runbook run's step, named by its card
-            return runbook_steps.decide(self, step, approve=approve, actor=actor, role=role, comment=comment)
+            return runbook_steps.decide(self, step, approve=approve, actor=actor, role=role, comment=comment, via=via)
         incident = load(incident_id, workspace, closed_ok=True)
         record = self.repository.latest(incident_id)
         if record is None or record.workspace != workspace:
@@ -237,7 +239,7 @@ class ApprovalService:
         name = name_of(workspace, actor)
         who = label(actor, name)
         won = record.status == vocab.PENDING and self.repository.decide(
-            record, wanted, actor=actor, role=role, comment=comment, actor_name=name
+            record, wanted, actor=actor, role=role, comment=comment, actor_name=name, via=via
         )
         if not won:
             return self._already_decided(record, wanted)

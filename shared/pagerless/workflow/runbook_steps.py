@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pagerless.clock import utcnow
 from pagerless.domain import approvals as vocab
-from pagerless.domain.approvals import Approval
+from pagerless.domain.approvals import Approval, Via
 from pagerless.domain.errors import ConflictError
 from pagerless.incidents.approval_tokens import (
     NotSent,
@@ -27,7 +27,9 @@ from pagerless.workflow.approvals import Decided
 __all__ = ["decide", "is_step"]
 
 
-def decide(service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = ""):
+def decide(
+    service, record: Approval, *, approve: bool, actor: str, role: str = "", comment: str = "", via: Via | None = None
+):
     """``ApprovalService.decide`` for a runbook step (no incident status involved)."""
     wanted = vocab.APPROVED if approve else vocab.REJECTED
     # a run on an incident files its step under the incident, a run on none under its job id
@@ -39,7 +41,13 @@ def decide(service, record: Approval, *, approve: bool, actor: str, role: str = 
     from pagerless.auth.actors import name_of
 
     won = record.status == vocab.PENDING and service.repository.decide(
-        record, wanted, actor=actor, role=role, comment=comment, actor_name=name_of(record.workspace, actor)
+        record,
+        wanted,
+        actor=actor,
+        role=role,
+        comment=comment,
+        actor_name=name_of(record.workspace, actor),
+        via=via,
     )
     if not won:
         return service._already_decided(record, wanted)

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep
-from pagerless.domain.approvals import STATUSES
+from pagerless.domain.approvals import STATUSES, VIA_API, Via
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents import decision_audit
 from pagerless.incidents.schemas import MUTATION_BODY
@@ -52,6 +52,12 @@ class ApprovalPublic(BaseModel):
     decided_at: str | None = None
     comment: str | None = None
     note: str | None = None
+    decided_via: str | None = Field(
+        default=None,
+        description="The channel a person decided through: `api`, `console`, `chat:slack`, `chat:lark`, `email` "
+        "(an emailed link), `job-signal` (`POST /api/jobs/{id}/signal`) or `bot` (`/bot/interact`); null for an "
+        "approval still pending, expired by the system, or decided before the channel was kept.",
+    )
 
 
 class DecisionPublic(BaseModel):
@@ -71,6 +77,7 @@ def _decide(
         role=principal.role.value,
         comment=body.comment,
         approval_id=body.approval_id,
+        via=Via(VIA_API),
     )
     request.state.audit_details["changed"] = decided.changed
     request.state.audit_details["approval_id"] = decided.approval["approval_id"]
