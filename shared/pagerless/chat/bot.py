@@ -7,6 +7,7 @@ services the message names. ``auto_apply`` approves the pending proposal through
 """
 
 import re
+from dataclasses import dataclass
 
 from pagerless.auth.keys import Principal
 from pagerless.domain.errors import ForbiddenError, ValidationError
@@ -16,18 +17,32 @@ from pagerless.incidents.service import IncidentService
 OPEN = ("open", "diagnosing", "awaiting_approval", "remediating", "verifying", "diagnosed", "escalated")
 
 
+@dataclass(frozen=True)
+class Answer:
+    """The reply (``body``, seed 002's shape) and, when ``auto_apply`` decided the pending approval, that
+    decision (``workflow.approvals.Decided``: the route keys its audit record by it)."""
+
+    body: dict
+    decided: object | None = None
+
+
 class BotService:
     def __init__(self, incidents: IncidentService | None = None) -> None:
         self.incidents = incidents or IncidentService()
 
-    def interact(self, principal: Principal, message: str, *, incident_id: str | None, auto_apply: bool) -> dict:
+    def interact(
+        self, principal: Principal, message: str, *, incident_id: str | None, auto_apply: bool, path: str = ""
+    ) -> Answer:
+        """The answer to ``message``; ``path``, the route it was asked on, is kept with an approval it makes."""
         if incident_id:
             incident = self.incidents.get(principal.workspace, incident_id)
-            reply, applied = describe(incident), False
+            reply, decided = describe(incident), None
             if auto_apply:
-                applied = self._approve(principal, incident)
-                reply += " Approved the proposal; the workflow runs it now." if applied else ""
-            return {"reply": reply, "incident_id": incident.id, "incidents": [incident.id], "applied": applied}
+                decided = self._approve(principal, incident, path)
+                reply += " Approved the proposal; the workflow runs it now." if decided.changed else ""
+            applied = decided is not None and decided.changed
+            body = {"reply": reply, "incident_id": incident.id, "incidents": [incident.id], "applied": applied}
+            return Answer(body, decided)
         if auto_apply:
             raise ValidationError("auto_apply needs an incident_id: name the incident whose proposal to approve")
         matches = self._mentioned(principal.workspace, message)
@@ -39,13 +54,17 @@ class BotService:
                 if open_now
                 else "No open incident matches that, and nothing is open right now."
             )
-            return {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}
-        return {
-            "reply": " ".join(describe(i) for i in matches[:3]),
-            "incident_id": matches[0].id,
-            "incidents": [i.id for i in matches],
-            "applied": False,
-        }
+            return Answer(
+                {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}
+            )
+        return Answer(
+            {
+                "reply": " ".join(describe(i) for i in matches[:3]),
+                "incident_id": matches[0].id,
+                "incidents": [i.id for i in matches],
+                "applied": False,
+            }
+        )
 
     def _open(self, workspace: str) -> list:
         found = []
@@ -60,24 +79,20 @@ class BotService:
         words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", message.lower()))
         return [i for i in self._open(workspace) if i.service and i.service.lower() in words]
 
-    def _approve(self, principal: Principal, incident) -> bool:
+    def _approve(self, principal: Principal, incident, path: str):
         from pagerless.domain.approvals import VIA_BOT, Via
         from pagerless.workflow.approvals import ApprovalService
 
         if not role_satisfies(principal.role, Role.OPERATOR):
             raise ForbiddenError(f"auto_apply needs the operator role; the key has {principal.role.value}")
-        return (
-            ApprovalService()
-            .decide(
-                incident.id,
-                principal.workspace,
-                approve=True,
-                actor=principal.key_id,
-                role=principal.role.value,
-                comment="approved through /bot/interact",
-                via=Via(VIA_BOT),
-            )
-            .changed
+        return ApprovalService().decide(
+            incident.id,
+            principal.workspace,
+            approve=True,
+            actor=principal.key_id,
+            role=principal.role.value,
+            comment="approved through /bot/interact",
+            via=Via(VIA_BOT, {"path": path} if path else {}),
         )
 
 

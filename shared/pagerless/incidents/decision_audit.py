@@ -90,9 +90,10 @@ def as_decided(approval: Approval) -> tuple[str, str, dict]:
         path = f"/console/incidents/{incident_id}/{verb}"
         details = {"path": path, **asked, "decision": verb, "comment": comment, **decided}
         return "POST /console/incidents/{incident_id}/{action}", f"action={verb},incident_id={incident_id}", details
-    if via == vocab.VIA_BOT:
-        details = {"path": "/api/bot/interact", **asked, "incident_id": incident_id, "auto_apply": True, **decided}
-        return "POST /api/bot/interact", "", details
+    if via == vocab.VIA_BOT:  # called as /api/bot/interact or as seed 002's /bot/interact
+        path = (approval.decided_via_details or {}).get("path") or "/api/bot/interact"
+        details = {"path": path, **asked, "incident_id": incident_id, "auto_apply": True, **decided}
+        return f"POST {path}", "", details
     path = f"/api/incidents/{incident_id}/{verb}"
     details = {"path": path, **asked, "decision": verb, "comment": comment, **decided}
     return f"POST /api/incidents/{{incident_id}}/{verb}", f"incident_id={incident_id}", details

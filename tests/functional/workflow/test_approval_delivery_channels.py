@@ -187,3 +187,56 @@ def test_a_decision_stored_without_its_channel_is_audited_as_the_api_call(
         "via Slack",
     ), details
     assert details["delivered_by"] == "approval-sweep", details
+
+
+def _bot_approve(api, key: str, incident_id: str):
+    return api.post(
+        "/bot/interact",
+        headers=auth(key),
+        json={"message": "approve the fix", "incident_id": incident_id, "auto_apply": True},
+    )
+
+
+def test_a_bot_approval_is_audited_once_under_its_decision(awaiting, api, operator_key):
+    incident_id = awaiting["incident_id"]
+    # When an operator approves the pending proposal through the bot
+    answer = _bot_approve(api, operator_key, incident_id)
+    assert answer.status_code == 200 and answer.json()["applied"] is True, answer.text
+    # Then the bot's own record is the decision's, keyed as the sweep's would be: one of them is written
+    [audited] = _decision_audit(awaiting["approval_id"])
+    assert audited["action"] == "POST /bot/interact", audited
+    assert (audited["details"]["changed"], audited["details"]["incident_id"]) == (True, incident_id), audited
+    assert "delivered_by" not in audited["details"], audited
+    # And approving again changes nothing: its call is recorded as one that changed nothing
+    again = _bot_approve(api, operator_key, incident_id)
+    assert again.status_code == 200 and again.json()["applied"] is False, again.text
+    changed = sorted(a["details"]["changed"] for a in _decision_audit(awaiting["approval_id"]))
+    assert changed == [False, True]
+    wait_for_status(incident_id, "resolved", "escalated", settled=True)
+
+
+def test_a_bot_approval_whose_request_died_is_audited_as_the_bot(
+    dies_after_deciding, awaiting, api, operator_key, runtime, monkeypatch
+):
+    from pagerless.api.security import key_service
+
+    incident_id = awaiting["incident_id"]
+    operator = key_service().authenticate(operator_key)
+    # Given an operator approved through the bot, and the request died once the approval was stored
+    response = dies_after_deciding(operator.key_id, lambda: _bot_approve(api, operator_key, incident_id))
+    assert response.status_code == 500, response.text
+    # When the approval sweep delivers the approval
+    approval = _swept_once(runtime, monkeypatch, incident_id)
+    assert approval.decided_via == "bot"
+    # Then the audit log records the bot's call, as the bot would have, saying the sweep delivered it
+    [audited] = _decision_audit(approval.approval_id)
+    assert (audited["actor"], audited["action"]) == (operator.key_id, "POST /bot/interact"), audited
+    assert audited["details"] == {
+        "path": "/bot/interact",
+        "actor_name": "on-call",
+        "incident_id": incident_id,
+        "auto_apply": True,
+        "approval_id": approval.approval_id,
+        "changed": True,
+        "delivered_by": "approval-sweep",
+    }

@@ -31,4 +31,18 @@ class BotMessage(BaseModel):
 def interact(body: BotMessage, principal: ViewerDep, request: Request) -> dict:
     """Ask about an incident or a service in plain words (seed 002); answers from the stored diagnosis and proposal."""
     request.state.audit_details = {"incident_id": body.incident_id, "auto_apply": body.auto_apply}
-    return BotService().interact(principal, body.message, incident_id=body.incident_id, auto_apply=body.auto_apply)
+    answer = BotService().interact(
+        principal,
+        body.message,
+        incident_id=body.incident_id,
+        auto_apply=body.auto_apply,
+        path=request.scope["route"].path,  # the alias's (seed 002's /bot/interact) or this one's
+    )
+    decided = answer.decided
+    if decided is not None:
+        request.state.audit_details.update(changed=decided.changed, approval_id=decided.approval["approval_id"])
+        if decided.changed:  # the approval sweep may write this decision's record in its stead: one of them does
+            from pagerless.incidents import decision_audit
+
+            request.state.audit_once = decision_audit.once(decided.approval)
+    return answer.body
