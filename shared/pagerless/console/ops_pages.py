@@ -183,7 +183,7 @@ def oncall_page(request: Request) -> HTMLResponse:
     from pagerless.people.service import PeopleService
 
     people, _ = PeopleService().list(principal.workspace, limit=200)
-    names = {p.id: p.name for p in people}
+    names = {p.id: p.name for p in people} | {s["id"]: s["name"] for s in schedules}  # escalation targets by name
     return render(
         request, "oncall.html", schedules=schedules, names=names, policies=service.list_policies(principal.workspace)
     )
