@@ -83,7 +83,13 @@ def login(
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
         return render(
-            request, "login.html", status_code=status, next=safe_next(next), error=exc.code, sso=_sso_configured()
+            request,
+            "login.html",
+            status_code=status,
+            next=safe_next(next),
+            error=exc.code,
+            sso=_sso_configured(),
+            email=email,  # kept, so a mistyped password costs only the password
         )
     start_session(request, pair.access_token, pair.refresh_token)
     from pagerless.auth.users import principal_for

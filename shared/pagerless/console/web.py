@@ -102,7 +102,26 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
         return await _domain_error(request, exc)
     if exc.code == "PRECONDITION_FAILED":  # an editor's save refused (`saved_meanwhile`): the page says it, translated
         return _error_page(request, 412, exc.code, saved_meanwhile=True)
-    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message)
+    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message, fields=_fields(exc))
+
+
+def _fields(exc: PagerlessError) -> list[tuple[str, str]]:
+    """The fields an error names (its ``details``), each with what is wrong with it when it says."""
+    return [
+        (str(d.get("field") or ""), str(d.get("message") or ""))
+        for d in exc.details
+        if isinstance(d, dict) and (d.get("field") or d.get("message"))
+    ]
+
+
+def refused_form(request: Request, exc: PagerlessError, template: str, **form) -> HTMLResponse:
+    """A form the service refused (invalid, or conflicting with what is stored) shown again as the user filled
+    it in (``form``: the template's values for its fields), saying what to fix, so nothing typed is lost. A
+    script (not a browser navigating) gets the API's JSON error instead."""
+    if not _navigating(request):
+        raise exc
+    problem = {"message": exc.message, "fields": _fields(exc)}
+    return render(request, template, status_code=STATUS_FOR_CODE.get(exc.code, 400), problem=problem, **form)
 
 
 SHOWN_VERSION = r"^(new|0|[1-9][0-9]{0,17})$"  # an editor page's hidden ``version``: the stored one, or "new"
