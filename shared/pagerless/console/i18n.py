@@ -2,7 +2,9 @@
 
 ``locales/<lang>/LC_MESSAGES/messages.po`` is the catalog people edit; the compiled ``.mo`` beside
 it is committed (``pybabel compile -d shared/pagerless/console/locales``), and a unit test keeps
-the two in step. The user picks the language; it is kept in the ``pl_lang`` cookie.
+the two in step. Beside the templates' strings it holds the codes pages show in words (statuses,
+roles) and the console's own refusals (``web.said``: an expired form, a policy that is not valid). The
+user picks the language; it is kept in the ``pl_lang`` cookie.
 
 Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
 the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or

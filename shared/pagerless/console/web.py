@@ -91,7 +91,7 @@ def _error_page(request: Request, status: int, code: str, message: str = "", **e
         "error.html",
         status_code=status,
         title=ERROR_TITLES.get(code, "Something went wrong"),
-        message=message,
+        message=said(request, message),
         back=_same_origin_path(request),
         **extra,
     )
@@ -120,7 +120,7 @@ def refused_form(request: Request, exc: PagerlessError, template: str, **form) -
     script (not a browser navigating) gets the API's JSON error instead."""
     if not _navigating(request):
         raise exc
-    problem = {"message": exc.message, "fields": _fields(exc)}
+    problem = {"message": said(request, exc.message), "fields": _fields(exc)}
     return render(request, template, status_code=STATUS_FOR_CODE.get(exc.code, 400), problem=problem, **form)
 
 
@@ -232,6 +232,13 @@ def page_links(request: Request, cursor: str | None, next_cursor: str | None) ->
 
 def language(request: Request) -> str:
     return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+def said(request: Request, message: str) -> str:
+    """An error's message in the page's language when the catalog has it (the console's own refusals: an
+    expired form, a policy that is not valid); the service's other messages as they are. Looked up, never
+    formatted: a message may hold a ``%``."""
+    return i18n.translations(language(request)).gettext(message) if message else message
 
 
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
