@@ -71,6 +71,7 @@ def install(app: FastAPI) -> None:
 ERROR_TITLES = {
     "FORBIDDEN": "Not allowed",
     "NOT_FOUND": "Not found",
+    "METHOD_NOT_ALLOWED": "Not found",  # a form's address opened as a page
     "CONFLICT": "Already done",
     "VALIDATION_ERROR": "Check the form",
     "UNAUTHORIZED": "Sign in again",
@@ -165,7 +166,7 @@ async def _http_page_error(request: Request, exc: StarletteHTTPException) -> Res
     response = await api_errors._http_error(request, exc)
     if not _navigating(request):
         return response
-    return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code == 404)
+    return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code in (404, 405))
 
 
 async def _unexpected_page_error(request: Request, exc: Exception) -> Response:
@@ -207,6 +208,15 @@ def _same_origin_url(request: Request, url: str | None) -> str | None:
     if not parts.netloc or parts.netloc != (request.headers.get("x-forwarded-host") or request.headers.get("host")):
         return None
     return parts.path + ("?" + parts.query if parts.query else "")
+
+
+def _shown_page(request: Request) -> str:
+    """The page to show again after switching language: the page itself; for a page answered to a form
+    (a refused form, an error) the page the form was on, since the form's address takes only a POST."""
+    if request.method == "GET":
+        return _path_and_query(request)
+    back = _same_origin_url(request, request.headers.get("referer"))
+    return back if back and back.startswith("/console/") else "/console/incidents"
 
 
 def _path_and_query(request: Request) -> str:
@@ -253,7 +263,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         csrf_token=csrf_token(request),
         me=principal,
         path=request.url.path,
-        here=_path_and_query(request),
+        here=_shown_page(request),
         **context,
     )
     return HTMLResponse(

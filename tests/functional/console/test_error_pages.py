@@ -57,3 +57,11 @@ def test_the_consoles_own_refusals_are_said_in_the_pages_language(api, admin_use
         headers={**ORIGIN, **BROWSER},
     )
     assert refused.status_code == 400 and "策略无效" in refused.text and "autonomy" in refused.text
+
+
+def test_opening_a_forms_address_is_no_such_page_not_something_went_wrong(api, admin_user):  # noqa: F811
+    # The address of a page answered to a form (copied, bookmarked) takes only the form's POST
+    sign_in(api, "root@example.com")
+    page = api.get("/console/users/usr_x/password", headers=BROWSER)
+    assert page.status_code == 405 and "There is no such page." in page.text
+    assert "Something went wrong" not in page.text  # that is said of a bug

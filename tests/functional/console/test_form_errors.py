@@ -101,3 +101,29 @@ def test_a_wrong_password_keeps_the_email(api, admin_user):  # noqa: F811
     wrong = sign_in(api, "root@example.com", "wrong-password")
     assert wrong.status_code == 401
     assert re.search(r'<input id="email" name="email" type="email" value="root@example.com"', wrong.text)
+
+
+def test_switching_language_on_a_page_answered_to_a_form_leads_back_to_the_form_page(api, admin_user):  # noqa: F811
+    channel = {"name": "hook", "channel_type": "webhook", "config": {"url": "https://hooks.example.com/x"}}
+    channel_id = api.post("/api/notifications/channels", json=channel, headers=auth(admin_user)).json()["id"]
+    sign_in(api, "root@example.com")
+    # Given the page a refused edit came back on (its address is the form's, which only takes a POST)
+    form_page = f"/console/channels?edit={channel_id}"
+    data = {"name": "hook", "config": "{bad", "csrf_token": csrf(api, form_page)}
+    refused = api.post(
+        f"/console/channels/{channel_id}", data=data, headers={**BROWSER, "Referer": f"http://testserver{form_page}"}
+    )
+    assert refused.status_code == 400
+    switch = re.search(r'action="/console/language".*?</form>', refused.text, re.S).group(0)
+    next_field = html.unescape(re.search(r'name="next" value="([^"]*)"', switch).group(1))
+    # When they switch to Chinese there
+    switched = api.post(
+        "/console/language",
+        data={"csrf_token": csrf(api), "lang": "zh", "next": next_field},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    # Then they land on the page the form was on, in Chinese, not on a 405
+    assert switched.headers["location"] == form_page
+    page = api.get(switched.headers["location"], headers=BROWSER)
+    assert page.status_code == 200 and 'lang="zh-CN"' in page.text and 'id="edit-channel"' in page.text
