@@ -182,6 +182,10 @@ def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
     budget = api.get("/console/slo/payments-api-availability")
     assert budget.status_code == 200 and "<dd>21.6</dd>" in budget.text and "1h:" in budget.text
     assert api.get("/console/slo/nope", headers={"Accept": "text/html"}).status_code == 404
+    # And in Chinese, the alert level in words too
+    api.cookies.set("pl_lang", "zh")
+    assert "<td>正常</td>" in api.get("/console/slo").text
+    assert "<dd>正常</dd>" in api.get("/console/slo/payments-api-availability").text
 
 
 def test_reports_are_generated_by_operators_and_viewed_as_html(api, admin_user):
