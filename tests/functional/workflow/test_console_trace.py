@@ -35,6 +35,8 @@ def test_the_workflow_section_says_when_each_step_started_in_the_browsers_zone(
     assert [row[0] for row in rows][:3] == ["IncidentOpened", "GatherContext", "Diagnose"]
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00", row[1]) for row in rows), rows
     assert "<strong>running</strong>" in page.text
-    # And in Chinese
+    # And in Chinese, with the proposal's risk and blast radius in words
     api.cookies.set("pl_lang", "zh")
-    assert "<strong>运行中</strong>" in api.get(f"/console/incidents/{incident.id}").text
+    chinese = api.get(f"/console/incidents/{incident.id}").text
+    assert "<strong>运行中</strong>" in chinese
+    assert "风险: 中 · 影响范围: 整个 Deployment" in chinese
