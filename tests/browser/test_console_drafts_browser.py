@@ -1,6 +1,7 @@
 """What an engineer typed survives a session that ended meanwhile (signed out in another tab, a password
 reset): the comment is back in its box once they have signed in again, and a comment that went through is
-not put back (a real headless Chromium: the page's script keeps the draft)."""
+not put back (a real headless Chromium: the page's script keeps the draft); and a note of several lines
+reads on the timeline as it was written."""
 
 import httpx
 import pytest
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.e2e
 COMMENT = "rolled back payments-api to 1.4.2 at 10:05; error rate back under 1%, watching"
 
 
-def _open_incident(server) -> str:
-    alert = {"title": "Checkout latency", "severity": "warning", "fingerprint": "drafts-browser-test"}
+def _open_incident(server, fingerprint: str) -> str:
+    alert = {"title": "Checkout latency", "severity": "warning", "fingerprint": fingerprint}
     with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as api:
         sent = api.post("/api/webhooks/generic?sync=true", json=alert)
         assert sent.status_code == 200, sent.text
@@ -28,7 +29,7 @@ def _comment_box(browser):
 
 
 def test_a_comment_sent_after_the_session_ended_is_kept_through_signing_in_again(server, browser):
-    incident_id = _open_incident(server)
+    incident_id = _open_incident(server, "drafts-browser-test")
     page = f"{server.base}/console/incidents/{incident_id}"
     # Given an operator writing a comment on the incident's page
     sign_in(browser, server.base, "operator@example.com")
@@ -53,3 +54,17 @@ def test_a_comment_sent_after_the_session_ended_is_kept_through_signing_in_again
     assert _comment_box(browser).get_attribute("value") == ""
     browser.refresh()
     assert _comment_box(browser).get_attribute("value") == ""
+
+
+def test_a_comment_keeps_its_line_breaks_on_the_timeline(server, browser):
+    incident_id = _open_incident(server, "line-breaks-browser-test")
+    sign_in(browser, server.base, "operator@example.com")
+    browser.get(f"{server.base}/console/incidents/{incident_id}")
+    # When an operator leaves a note of several lines
+    _comment_box(browser).send_keys("1. rolled back to 1.4.2\n2. error rate back under 1%\n3. watching")
+    browser.find_element(By.ID, "comment").click()
+    # Then the timeline shows it as written, a line each, not run together
+    entry = WebDriverWait(browser, WAIT).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='comment'] .message"))
+    )
+    assert entry.text == "1. rolled back to 1.4.2\n2. error rate back under 1%\n3. watching"
