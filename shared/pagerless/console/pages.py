@@ -119,7 +119,9 @@ def switch_language(
 
 
 def _filters(status: str | None, severity: str | None, service: str | None) -> dict:
-    return {k: v for k, v in {"status": status, "severity": severity, "service": service}.items() if v}
+    """The list's filters as given, without the spaces a pasted service name brings along."""
+    given = {"status": status, "severity": severity, "service": service}
+    return {k: v.strip() for k, v in given.items() if v and v.strip()}
 
 
 @router.get("/console/incidents", response_class=HTMLResponse)
