@@ -124,11 +124,34 @@ def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
             ("status", "Status"),
             ("error", "Error"),
             ("replay_result", "Replay result"),
+            ("incident_id", "Incident"),
         ],
-        [i.to_dict() for i in items],
+        [_dead_letter_row(i.to_dict()) for i in items],
         row_action=("/console/dead-letters/{id}/replay", "Replay"),
+        link_column="incident_id",
         **page_links(request, cursor, next_cursor),
     )
+
+
+def _dead_letter_row(letter: dict) -> dict:
+    """A dead letter as the page lists it: what its replay did in words and the incident it reached (a link),
+    not the replay's JSON; and no replay button once replayed (the service refuses a second replay)."""
+    result = letter.get("replay_result") or {}
+    alerts = [a for a in result.get("alerts") or [] if isinstance(a, dict)]
+    incident_id = next((a["incident_id"] for a in alerts if a.get("incident_id")), None) or result.get("incident_id")
+    if alerts:
+        done = ", ".join(dict.fromkeys(str(a.get("action") or a.get("status") or "") for a in alerts))
+    elif result.get("requeued"):
+        done = "requeued"
+    else:
+        done = "; ".join(f"{k}: {v}" for k, v in result.items() if k not in ("id", "status") and v not in (None, ""))
+    return {
+        **letter,
+        "replay_result": done,
+        "incident_id": incident_id,
+        "link": f"/console/incidents/{incident_id}" if incident_id else None,
+        "no_action": letter.get("status") == "replayed",
+    }
 
 
 @router.post("/console/dead-letters/{dead_letter_id}/replay", dependencies=[CsrfChecked])
