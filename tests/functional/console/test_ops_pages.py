@@ -366,3 +366,11 @@ def test_saving_the_edit_form_as_shown_keeps_the_masked_secret(api, admin_user, 
     assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
     [message] = vendors.to("/slack/api/chat.postMessage")
     assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0NEW"
+
+
+def test_the_knowledge_page_lists_tags_as_words_not_json(api, admin_user):
+    entry = {"title": "OOM runbook", "content": "raise the limit", "service": "payments", "tags": ["oom", "memory"]}
+    assert api.post("/api/knowledge", json=entry, headers=auth(admin_user)).status_code == 201
+    sign_in(api, "root@example.com")
+    page = api.get("/console/knowledge")
+    assert page.status_code == 200 and "<td>oom, memory</td>" in page.text and '["oom"' not in page.text
