@@ -14,6 +14,7 @@ from tests.unit.console.test_i18n import PO
 
 pytestmark = pytest.mark.functional
 UNTRANSLATED_OK = {"Pagerless", "SLO", "SLOs", "MTTA", "MTTR", "English"}  # names, the same in both languages
+REPORT_BODY = re.compile(r"/console/reports/[^/]+/html")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
@@ -64,7 +65,9 @@ def _crawl(api, lang: str) -> dict[str, int]:
             continue
         parsed = _Page()
         parsed.feed(page.text)
-        if lang == "zh":
+        if REPORT_BODY.fullmatch(url):  # the report itself (in its frame): the reports' renderer speaks for it
+            pass
+        elif lang == "zh":
             untranslated = sorted({t for t in parsed.texts if t in english})
             assert not untranslated, f"{url} shows English on a Chinese page: {untranslated}"
         else:
