@@ -65,3 +65,13 @@ def test_opening_a_forms_address_is_no_such_page_not_something_went_wrong(api, a
     page = api.get("/console/users/usr_x/password", headers=BROWSER)
     assert page.status_code == 405 and "There is no such page." in page.text
     assert "Something went wrong" not in page.text  # that is said of a bug
+
+
+def test_a_page_above_the_users_role_says_so_in_the_pages_language(api, admin_user):  # noqa: F811
+    from tests.functional.console.test_console import make_user
+
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    sign_in(api, "viewer@example.com")
+    api.cookies.set("pl_lang", "zh")
+    page = api.get("/console/users", headers=BROWSER)
+    assert page.status_code == 403 and "此操作需要管理员角色，你的角色是只读" in page.text
