@@ -134,17 +134,19 @@ def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
 
 
 def _dead_letter_row(letter: dict) -> dict:
-    """A dead letter as the page lists it: what its replay did in words and the incident it reached (a link),
-    not the replay's JSON; and no replay button once replayed (the service refuses a second replay)."""
+    """A dead letter as the page lists it: what its replay did in words (the alerts' actions, a requeued
+    notification, why it failed) and the incident it reached (a link), not the replay's JSON; and no replay
+    button once replayed (the service refuses a second replay)."""
     result = letter.get("replay_result") or {}
     alerts = [a for a in result.get("alerts") or [] if isinstance(a, dict)]
+    error = result.get("error")
     incident_id = next((a["incident_id"] for a in alerts if a.get("incident_id")), None) or result.get("incident_id")
     if alerts:
         done = ", ".join(dict.fromkeys(str(a.get("action") or a.get("status") or "") for a in alerts))
-    elif result.get("requeued"):
-        done = "requeued"
+    elif isinstance(error, dict):
+        done = str(error.get("message") or error.get("code") or "")
     else:
-        done = "; ".join(f"{k}: {v}" for k, v in result.items() if k not in ("id", "status") and v not in (None, ""))
+        done = "requeued" if result.get("requeued") else ""
     return {
         **letter,
         "replay_result": done,
