@@ -180,7 +180,7 @@ def deliveries_page(
     items, next_cursor = _notify().deliveries.page(
         principal.workspace, incident_id=None, status=status or None, limit=PAGE_SIZE, cursor=cursor
     )
-    rows = [i.to_public() for i in items]
+    rows = [{**row, "channel": row.get("channel_name") or row["channel_id"]} for row in (i.to_public() for i in items)]
     return render(
         request,
         "table.html",
@@ -191,7 +191,7 @@ def deliveries_page(
             ("created_at", "Time"),
             ("event", "Event"),
             ("incident_id", "Incident"),
-            ("channel_id", "Channel"),
+            ("channel", "Channel"),
             ("status", "Status"),
             ("attempts", "Attempts"),
             ("last_error", "Error"),

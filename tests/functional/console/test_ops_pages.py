@@ -73,6 +73,7 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     # And the delivery log shows both tests as sent
     log = api.get("/console/deliveries")
     assert log.status_code == 200 and log.text.count("<td>sent</td>") == 2
+    assert "<td>ops</td>" in log.text and f"<td>{channel['id']}</td>" not in log.text  # the channel by its name
     # And bad JSON is a clear 400, nothing created
     bad = post(api, "/console/channels", {"name": "x", "channel_type": "slack", "config": "{not json"})
     assert bad.status_code == 400 and len(api.get("/api/notifications/channels", headers=auth(admin_key)).json()) == 1
