@@ -1,7 +1,7 @@
 """What an engineer typed survives a session that ended meanwhile (signed out in another tab, a password
 reset): the comment is back in its box once they have signed in again, and a comment that went through is
-not put back (a real headless Chromium: the page's script keeps the draft); and a note of several lines
-reads on the timeline as it was written."""
+not put back (a real headless Chromium: the page's script keeps the draft); a note of several lines reads
+on the timeline as it was written; and deleting a user asks first."""
 
 import httpx
 import pytest
@@ -68,3 +68,23 @@ def test_a_comment_keeps_its_line_breaks_on_the_timeline(server, browser):
         EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='comment'] .message"))
     )
     assert entry.text == "1. rolled back to 1.4.2\n2. error rate back under 1%\n3. watching"
+
+
+def test_deleting_a_user_asks_first(server, browser):
+    with httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {ADMIN_KEY}"}, timeout=30) as api:
+        body = {"email": "leaving@example.com", "password": PASSWORD, "role": "viewer"}
+        assert api.post("/api/users", json=body).status_code == 201
+    sign_in(browser, server.base, "admin@example.com")
+    browser.get(f"{server.base}/console/users")
+    delete = "//tr[td[text()='leaving@example.com']]//form[contains(@action, '/delete')]//button"
+    # When the admin clicks Delete and then thinks better of it, nothing is deleted
+    browser.find_element(By.XPATH, delete).click()
+    WebDriverWait(browser, WAIT).until(EC.alert_is_present())
+    assert "leaving@example.com" in browser.switch_to.alert.text
+    browser.switch_to.alert.dismiss()
+    browser.get(f"{server.base}/console/users")
+    # And when they confirm, the user is gone
+    browser.find_element(By.XPATH, delete).click()
+    WebDriverWait(browser, WAIT).until(EC.alert_is_present())
+    browser.switch_to.alert.accept()
+    WebDriverWait(browser, WAIT).until(lambda b: "leaving@example.com" not in b.find_element(By.TAG_NAME, "main").text)

@@ -114,6 +114,12 @@
 
   document.addEventListener("submit", keepDrafts, true);
 
+  // A form marked data-confirm (deleting a user, revoking a key: neither can be undone) asks first.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute ? event.target.getAttribute("data-confirm") : null;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     // A page rendered before the zone was known is rendered again in it, once.
     if (keepTimeZone() && !document.getElementById("sign-in")) {
