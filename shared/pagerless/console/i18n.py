@@ -84,8 +84,19 @@ def _environment(loader: BaseLoader) -> Environment:
         lstrip_blocks=True,
     )
     env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
+    env.globals["asset"] = asset
     env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
     return env
+
+
+@cache
+def asset(name: str) -> str:
+    """A console asset's address, versioned by its content: browsers keep an asset a day
+    (``vendored_asset``), so a new release's pages name new addresses and get their own assets at once."""
+    import hashlib
+
+    digest = hashlib.sha256((HERE / "static" / name).read_bytes()).hexdigest()[:12]
+    return f"/console/static/{name}?v={digest}"
 
 
 def source_environment() -> Environment:
