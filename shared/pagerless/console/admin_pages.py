@@ -9,11 +9,20 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, SHOWN_VERSION, page_links, render, saved_meanwhile, shown_version
+from pagerless.console.web import (
+    PAGE_SIZE,
+    SHOWN_VERSION,
+    page_links,
+    refused_form,
+    render,
+    saved_meanwhile,
+    shown_version,
+)
+from pagerless.domain.errors import ConflictError, ValidationError
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
@@ -115,11 +124,36 @@ def dead_letters_page(request: Request, cursor: Cursor = None) -> HTMLResponse:
             ("status", "Status"),
             ("error", "Error"),
             ("replay_result", "Replay result"),
+            ("incident_id", "Incident"),
         ],
-        [i.to_dict() for i in items],
+        [_dead_letter_row(i.to_dict()) for i in items],
         row_action=("/console/dead-letters/{id}/replay", "Replay"),
+        link_column="incident_id",
         **page_links(request, cursor, next_cursor),
     )
+
+
+def _dead_letter_row(letter: dict) -> dict:
+    """A dead letter as the page lists it: what its replay did in words (the alerts' actions, a requeued
+    notification, why it failed) and the incident it reached (a link), not the replay's JSON; and no replay
+    button once replayed (the service refuses a second replay)."""
+    result = letter.get("replay_result") or {}
+    alerts = [a for a in result.get("alerts") or [] if isinstance(a, dict)]
+    error = result.get("error")
+    incident_id = next((a["incident_id"] for a in alerts if a.get("incident_id")), None) or result.get("incident_id")
+    if alerts:
+        done = ", ".join(dict.fromkeys(str(a.get("action") or a.get("status") or "") for a in alerts))
+    elif isinstance(error, dict):
+        done = str(error.get("message") or error.get("code") or "")
+    else:
+        done = "requeued" if result.get("requeued") else ""
+    return {
+        **letter,
+        "replay_result": done,
+        "incident_id": incident_id,
+        "link": f"/console/incidents/{incident_id}" if incident_id else None,
+        "no_action": letter.get("status") == "replayed",
+    }
 
 
 @router.post("/console/dead-letters/{dead_letter_id}/replay", dependencies=[CsrfChecked])
@@ -139,16 +173,20 @@ def policy_page(request: Request) -> HTMLResponse:
     from pagerless.remediation.workspace_policy import versioned_policy_document
 
     document, version = versioned_policy_document(principal.workspace)
-    return render(
-        request,
-        "json_edit.html",
-        title="Policy",
-        action="/console/policy",
-        field="policy",
-        editable=True,
-        document=json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False),
-        version=version,
-    )
+    shown = json.dumps(document["policy"], indent=2, default=str, ensure_ascii=False)
+    return render(request, "json_edit.html", **_policy_editor(shown, version))
+
+
+def _policy_editor(document: str, version: int | str | None) -> dict:
+    """The policy editor's page showing ``document`` (as stored, or as typed) and the version it was read at."""
+    return {
+        "title": "Policy",
+        "action": "/console/policy",
+        "field": "policy",
+        "editable": True,
+        "document": document,
+        "version": version,
+    }
 
 
 @router.post("/console/policy", dependencies=[CsrfChecked])
@@ -156,30 +194,36 @@ def put_policy_page(
     request: Request,
     policy: Annotated[str, Form(max_length=200000)],
     version: Annotated[str | None, Form(pattern=SHOWN_VERSION)] = None,
-) -> RedirectResponse:
+) -> Response:
     """Replace the remediation policy; a page that showed a stored version replaces only that one (as If-Match
     does), and one that showed the defaults stores only if nobody stored a policy meanwhile (as If-None-Match: *
-    does), so a save from a page opened before someone else's save is refused (412) instead of overwriting it."""
+    does), so a save from a page opened before someone else's save is refused (412) instead of overwriting it.
+    A policy that is not valid comes back in the editor as typed, with the fields to fix."""
     principal = require_role(request, Role.ADMIN)
     from pydantic import ValidationError as SchemaError
 
-    from pagerless.domain.errors import ValidationError
     from pagerless.remediation.policy import Policy
     from pagerless.remediation.workspace_policy import put_policy
 
     try:
-        body = Policy.model_validate_json(policy)
-    except SchemaError as exc:
-        raise ValidationError(
-            "the policy is not valid",
-            details=[
-                {"field": ".".join(str(p) for p in e["loc"]) or "policy", "message": e["msg"]}
-                for e in exc.errors()[:20]
-            ],
-        ) from exc
-    request.state.audit_details = {"policy": body.model_dump(mode="json")}
-    with saved_meanwhile("the policy was"):
-        put_policy(principal.workspace, body, actor=principal.key_id, if_match=shown_version(version))
+        try:
+            body = Policy.model_validate_json(policy)
+        except SchemaError as exc:
+            raise ValidationError(
+                "the policy is not valid",
+                details=[
+                    {"field": ".".join(str(p) for p in e["loc"]) or "policy", "message": e["msg"]}
+                    for e in exc.errors()[:20]
+                ],
+            ) from exc
+        request.state.audit_details = {"policy": body.model_dump(mode="json")}
+        with saved_meanwhile("the policy was"):
+            put_policy(principal.workspace, body, actor=principal.key_id, if_match=shown_version(version))
+    except ValidationError as exc:
+        editor = _policy_editor(policy, version)
+        if version is None:  # the page had no version field: neither has the editor shown again
+            del editor["version"]
+        return refused_form(request, exc, "json_edit.html", **editor)
     return RedirectResponse("/console/policy", status_code=303)
 
 
@@ -242,9 +286,7 @@ def users_page(request: Request) -> HTMLResponse:
     from pagerless.auth.authenticate import user_service
     from pagerless.auth.users import public
 
-    return render(
-        request, "users.html", users=[public(u) for u in user_service().list(principal.workspace)], error=None
-    )
+    return render(request, "users.html", users=[public(u) for u in user_service().list(principal.workspace)])
 
 
 @router.post("/console/users", dependencies=[CsrfChecked])
@@ -254,12 +296,20 @@ def create_user(
     role: Annotated[str, Form()],
     password: Annotated[str, Form(max_length=256)],
     name: Annotated[str, Form(max_length=100)] = "",
-):
-    """Create a user."""
+) -> Response:
+    """Create a user; one refused (a short password, a taken email) comes back in the form as typed, but the
+    password."""
     principal = require_role(request, Role.ADMIN)
     from pagerless.auth.authenticate import user_service
+    from pagerless.auth.users import public
 
-    user_service().create(workspace=principal.workspace, email=email, name=name, password=password, role=role)
+    users = user_service()
+    try:
+        users.create(workspace=principal.workspace, email=email, name=name, password=password, role=role)
+    except (ValidationError, ConflictError) as exc:
+        listed = [public(u) for u in users.list(principal.workspace)]
+        draft = {"email": email, "name": name, "role": role}
+        return refused_form(request, exc, "users.html", users=listed, draft=draft)
     return RedirectResponse("/console/users", status_code=303)
 
 

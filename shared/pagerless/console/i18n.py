@@ -2,7 +2,9 @@
 
 ``locales/<lang>/LC_MESSAGES/messages.po`` is the catalog people edit; the compiled ``.mo`` beside
 it is committed (``pybabel compile -d shared/pagerless/console/locales``), and a unit test keeps
-the two in step. The user picks the language; it is kept in the ``pl_lang`` cookie.
+the two in step. Beside the templates' strings it holds the codes pages show in words (statuses,
+roles) and the console's own refusals (``web.said``: an expired form, a policy that is not valid). The
+user picks the language; it is kept in the ``pl_lang`` cookie.
 
 Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
 the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or
@@ -82,8 +84,19 @@ def _environment(loader: BaseLoader) -> Environment:
         lstrip_blocks=True,
     )
     env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
+    env.globals["asset"] = asset
     env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
     return env
+
+
+@cache
+def asset(name: str) -> str:
+    """A console asset's address, versioned by its content: browsers keep an asset a day
+    (``vendored_asset``), so a new release's pages name new addresses and get their own assets at once."""
+    import hashlib
+
+    digest = hashlib.sha256((HERE / "static" / name).read_bytes()).hexdigest()[:12]
+    return f"/console/static/{name}?v={digest}"
 
 
 def source_environment() -> Environment:

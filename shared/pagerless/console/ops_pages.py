@@ -10,12 +10,20 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.clock import utcnow
 from pagerless.console.session import check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, SHOWN_VERSION, page_links, render, saved_meanwhile, shown_version
+from pagerless.console.web import (
+    PAGE_SIZE,
+    SHOWN_VERSION,
+    page_links,
+    refused_form,
+    render,
+    saved_meanwhile,
+    shown_version,
+)
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.roles import Role
 
@@ -47,13 +55,17 @@ def channels_page(request: Request, edit: str | None = None) -> HTMLResponse:
     return _channels(request, edit=edit, test=None)
 
 
-def _channels(request: Request, *, edit: str | None, test: dict | None) -> HTMLResponse:
+def _channels(request: Request, *, edit: str | None, test: dict | None, **form) -> HTMLResponse:
+    return render(request, "channels.html", **_channels_page(request, edit), test=test, **form)
+
+
+def _channels_page(request: Request, edit: str | None) -> dict:
     principal = current_principal(request)
     from pagerless.notify.config import public_channel
 
     channels = [public_channel(c) for c in _notify().channels.list(principal.workspace)]
     editing = next((c for c in channels if c["id"] == edit), None)
-    return render(request, "channels.html", channels=channels, editing=editing, types=CHANNEL_TYPES, test=test)
+    return {"channels": channels, "editing": editing, "types": CHANNEL_TYPES}
 
 
 @router.post("/console/channels", dependencies=[CsrfChecked])
@@ -62,13 +74,17 @@ def create_channel(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     channel_type: Annotated[str, Form()],
     config: Annotated[str, Form(max_length=20000)] = "{}",
-):
-    """Create a channel; its secrets go to SSM like over the API."""
+) -> Response:
+    """Create a channel; its secrets go to SSM like over the API. One refused comes back in the form as typed."""
     principal = require_role(request, Role.ADMIN)
-    _notify().channels.create(
-        principal.workspace,
-        {"name": name, "channel_type": channel_type, "config": _json_form(config, "config"), "is_enabled": True},
-    )
+    try:
+        _notify().channels.create(
+            principal.workspace,
+            {"name": name, "channel_type": channel_type, "config": _json_form(config, "config"), "is_enabled": True},
+        )
+    except ValidationError as exc:
+        draft = {"name": name, "channel_type": channel_type, "config": config}
+        return refused_form(request, exc, "channels.html", **_channels_page(request, None), draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 
 
@@ -79,14 +95,22 @@ def update_channel(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     config: Annotated[str, Form(max_length=20000)] = "{}",
     enabled: Annotated[str | None, Form()] = None,
-) -> RedirectResponse:
-    """Change a channel: config is merged, a secret left out keeps its stored value."""
+) -> Response:
+    """Change a channel: config is merged, a secret left out keeps its stored value. A change refused comes
+    back in the edit form as typed."""
     principal = require_role(request, Role.ADMIN)
-    _notify().channels.update(
-        principal.workspace,
-        channel_id,
-        {"name": name, "config": _json_form(config, "config"), "is_enabled": enabled == "true"},
-    )
+    try:
+        _notify().channels.update(
+            principal.workspace,
+            channel_id,
+            {"name": name, "config": _json_form(config, "config"), "is_enabled": enabled == "true"},
+        )
+    except ValidationError as exc:
+        page = _channels_page(request, channel_id)
+        if page["editing"] is None:  # no such channel (any more): the update's own error says so
+            raise
+        draft = {"name": name, "config": config, "enabled": enabled == "true"}
+        return refused_form(request, exc, "channels.html", **page, edit_draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 
 
@@ -105,16 +129,21 @@ def routes_page(request: Request) -> HTMLResponse:
     """Notification routes as JSON; admins edit them (same validation as PUT /api/notifications/routes)."""
     principal = current_principal(request)
     view, version = _notify().routes.versioned_view(principal.workspace)
+    shown = json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False)
     return render(
-        request,
-        "json_edit.html",
-        title="Routes",
-        action="/console/routes",
-        field="routes",
-        document=json.dumps({"routes": view.get("routes", [])}, indent=2, ensure_ascii=False),
-        editable=principal.role.value == "admin",
-        version=version,
+        request, "json_edit.html", **_routes_editor(shown, editable=principal.role.value == "admin"), version=version
     )
+
+
+def _routes_editor(document: str, *, editable: bool) -> dict:
+    """The routes editor's page showing ``document`` (as stored, or as typed)."""
+    return {
+        "title": "Routes",
+        "action": "/console/routes",
+        "field": "routes",
+        "document": document,
+        "editable": editable,
+    }
 
 
 @router.post("/console/routes", dependencies=[CsrfChecked])
@@ -122,13 +151,18 @@ def put_routes(
     request: Request,
     routes: Annotated[str, Form(max_length=200000)],
     version: Annotated[str | None, Form(pattern=SHOWN_VERSION)] = None,
-) -> RedirectResponse:
+) -> Response:
     """Replace the routes; a page that showed a stored version replaces only that one (as If-Match does), and one
     that showed no stored routes stores only if nobody stored them meanwhile (as If-None-Match: * does), so a save
-    from a page opened before someone else's save is refused (412) instead of overwriting it."""
+    from a page opened before someone else's save is refused (412) instead of overwriting it. Routes that are not
+    valid come back in the editor as typed, with the fields to fix."""
     principal = require_role(request, Role.ADMIN)
-    with saved_meanwhile("the routes were"):
-        _notify().routes.put(principal.workspace, _json_form(routes, "routes"), shown_version(version))
+    try:
+        with saved_meanwhile("the routes were"):
+            _notify().routes.put(principal.workspace, _json_form(routes, "routes"), shown_version(version))
+    except ValidationError as exc:
+        editor = _routes_editor(routes, editable=True) | ({} if version is None else {"version": version})
+        return refused_form(request, exc, "json_edit.html", **editor)
     return RedirectResponse("/console/routes", status_code=303)
 
 
@@ -146,7 +180,7 @@ def deliveries_page(
     items, next_cursor = _notify().deliveries.page(
         principal.workspace, incident_id=None, status=status or None, limit=PAGE_SIZE, cursor=cursor
     )
-    rows = [i.to_public() for i in items]
+    rows = [{**row, "channel": row.get("channel_name") or row["channel_id"]} for row in (i.to_public() for i in items)]
     return render(
         request,
         "table.html",
@@ -157,7 +191,7 @@ def deliveries_page(
             ("created_at", "Time"),
             ("event", "Event"),
             ("incident_id", "Incident"),
-            ("channel_id", "Channel"),
+            ("channel", "Channel"),
             ("status", "Status"),
             ("attempts", "Attempts"),
             ("last_error", "Error"),
@@ -183,7 +217,7 @@ def oncall_page(request: Request) -> HTMLResponse:
     from pagerless.people.service import PeopleService
 
     people, _ = PeopleService().list(principal.workspace, limit=200)
-    names = {p.id: p.name for p in people}
+    names = {p.id: p.name for p in people} | {s["id"]: s["name"] for s in schedules}  # escalation targets by name
     return render(
         request, "oncall.html", schedules=schedules, names=names, policies=service.list_policies(principal.workspace)
     )

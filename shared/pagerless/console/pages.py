@@ -83,7 +83,13 @@ def login(
     except (UnauthorizedError, ForbiddenError, RateLimitedError) as exc:
         status = {UnauthorizedError: 401, ForbiddenError: 403, RateLimitedError: 429}[type(exc)]
         return render(
-            request, "login.html", status_code=status, next=safe_next(next), error=exc.code, sso=_sso_configured()
+            request,
+            "login.html",
+            status_code=status,
+            next=safe_next(next),
+            error=exc.code,
+            sso=_sso_configured(),
+            email=email,  # kept, so a mistyped password costs only the password
         )
     start_session(request, pair.access_token, pair.refresh_token)
     from pagerless.auth.users import principal_for
@@ -113,7 +119,9 @@ def switch_language(
 
 
 def _filters(status: str | None, severity: str | None, service: str | None) -> dict:
-    return {k: v for k, v in {"status": status, "severity": severity, "service": service}.items() if v}
+    """The list's filters as given, without the spaces a pasted service name brings along."""
+    given = {"status": status, "severity": severity, "service": service}
+    return {k: v.strip() for k, v in given.items() if v and v.strip()}
 
 
 @router.get("/console/incidents", response_class=HTMLResponse)

@@ -152,6 +152,7 @@ def current_principal(request: Request) -> Principal:
 def require_role(request: Request, role: Role) -> Principal:
     principal = current_principal(request)
     if not role_satisfies(principal.role, role):
+        # the page says it in its language: each wording is in the Chinese catalog (`web.said`)
         raise ForbiddenError(f"this action needs the {role.value} role; you have {principal.role.value}")
     return principal
 

@@ -71,6 +71,7 @@ def install(app: FastAPI) -> None:
 ERROR_TITLES = {
     "FORBIDDEN": "Not allowed",
     "NOT_FOUND": "Not found",
+    "METHOD_NOT_ALLOWED": "Not found",  # a form's address opened as a page
     "CONFLICT": "Already done",
     "VALIDATION_ERROR": "Check the form",
     "UNAUTHORIZED": "Sign in again",
@@ -91,7 +92,7 @@ def _error_page(request: Request, status: int, code: str, message: str = "", **e
         "error.html",
         status_code=status,
         title=ERROR_TITLES.get(code, "Something went wrong"),
-        message=message,
+        message=said(request, message),
         back=_same_origin_path(request),
         **extra,
     )
@@ -102,7 +103,26 @@ async def _page_error(request: Request, exc: PagerlessError) -> Response:
         return await _domain_error(request, exc)
     if exc.code == "PRECONDITION_FAILED":  # an editor's save refused (`saved_meanwhile`): the page says it, translated
         return _error_page(request, 412, exc.code, saved_meanwhile=True)
-    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message)
+    return _error_page(request, STATUS_FOR_CODE.get(exc.code, 500), exc.code, exc.message, fields=_fields(exc))
+
+
+def _fields(exc: PagerlessError) -> list[tuple[str, str]]:
+    """The fields an error names (its ``details``), each with what is wrong with it when it says."""
+    return [
+        (str(d.get("field") or ""), str(d.get("message") or ""))
+        for d in exc.details
+        if isinstance(d, dict) and (d.get("field") or d.get("message"))
+    ]
+
+
+def refused_form(request: Request, exc: PagerlessError, template: str, **form) -> HTMLResponse:
+    """A form the service refused (invalid, or conflicting with what is stored) shown again as the user filled
+    it in (``form``: the template's values for its fields), saying what to fix, so nothing typed is lost. A
+    script (not a browser navigating) gets the API's JSON error instead."""
+    if not _navigating(request):
+        raise exc
+    problem = {"message": said(request, exc.message), "fields": _fields(exc)}
+    return render(request, template, status_code=STATUS_FOR_CODE.get(exc.code, 400), problem=problem, **form)
 
 
 SHOWN_VERSION = r"^(new|0|[1-9][0-9]{0,17})$"  # an editor page's hidden ``version``: the stored one, or "new"
@@ -146,7 +166,7 @@ async def _http_page_error(request: Request, exc: StarletteHTTPException) -> Res
     response = await api_errors._http_error(request, exc)
     if not _navigating(request):
         return response
-    return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code == 404)
+    return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code in (404, 405))
 
 
 async def _unexpected_page_error(request: Request, exc: Exception) -> Response:
@@ -190,6 +210,15 @@ def _same_origin_url(request: Request, url: str | None) -> str | None:
     return parts.path + ("?" + parts.query if parts.query else "")
 
 
+def _shown_page(request: Request) -> str:
+    """The page to show again after switching language: the page itself; for a page answered to a form
+    (a refused form, an error) the page the form was on, since the form's address takes only a POST."""
+    if request.method == "GET":
+        return _path_and_query(request)
+    back = _same_origin_url(request, request.headers.get("referer"))
+    return back if back and back.startswith("/console/") else "/console/incidents"
+
+
 def _path_and_query(request: Request) -> str:
     """The page asked for, query included (filters, a login page's own ``next``)."""
     query = request.url.query
@@ -215,6 +244,13 @@ def language(request: Request) -> str:
     return i18n.pick(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
+def said(request: Request, message: str) -> str:
+    """An error's message in the page's language when the catalog has it (the console's own refusals: an
+    expired form, a policy that is not valid); the service's other messages as they are. Looked up, never
+    formatted: a message may hold a ``%``."""
+    return i18n.translations(language(request)).gettext(message) if message else message
+
+
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     """Render a page in the user's language; every value is autoescaped."""
     lang = language(request)
@@ -227,7 +263,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
         csrf_token=csrf_token(request),
         me=principal,
         path=request.url.path,
-        here=_path_and_query(request),
+        here=_shown_page(request),
         **context,
     )
     return HTMLResponse(

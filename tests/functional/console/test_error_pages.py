@@ -41,3 +41,37 @@ def test_an_unknown_console_page_is_a_404_page(api, admin_user):  # noqa: F811
     # A script still gets the API's error format
     script = api.get("/console/no-such-page", headers={"Accept": "application/json"})
     assert script.status_code == 404 and script.json()["error"]["code"] == "NOT_FOUND"
+
+
+def test_the_consoles_own_refusals_are_said_in_the_pages_language(api, admin_user):  # noqa: F811
+    sign_in(api, "root@example.com")
+    api.cookies.set("pl_lang", "zh")
+    # A form whose CSRF token no longer matches (another tab signed in again, the cookie was cleared)
+    expired = api.post("/console/keys", data={"role": "viewer", "csrf_token": "x" * 43}, headers={**ORIGIN, **BROWSER})
+    assert expired.status_code == 403
+    assert "表单已过期" in expired.text and "the form has expired" not in expired.text
+    # A policy that is not valid: the page's summary in Chinese, the fields as the checker names them
+    refused = api.post(
+        "/console/policy",
+        data={"policy": '{"autonomy": "yolo"}', "csrf_token": csrf(api, "/console/policy")},
+        headers={**ORIGIN, **BROWSER},
+    )
+    assert refused.status_code == 400 and "策略无效" in refused.text and "autonomy" in refused.text
+
+
+def test_opening_a_forms_address_is_no_such_page_not_something_went_wrong(api, admin_user):  # noqa: F811
+    # The address of a page answered to a form (copied, bookmarked) takes only the form's POST
+    sign_in(api, "root@example.com")
+    page = api.get("/console/users/usr_x/password", headers=BROWSER)
+    assert page.status_code == 405 and "There is no such page." in page.text
+    assert "Something went wrong" not in page.text  # that is said of a bug
+
+
+def test_a_page_above_the_users_role_says_so_in_the_pages_language(api, admin_user):  # noqa: F811
+    from tests.functional.console.test_console import make_user
+
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    sign_in(api, "viewer@example.com")
+    api.cookies.set("pl_lang", "zh")
+    page = api.get("/console/users", headers=BROWSER)
+    assert page.status_code == 403 and "此操作需要管理员角色，你的角色是只读" in page.text

@@ -73,6 +73,7 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     # And the delivery log shows both tests as sent
     log = api.get("/console/deliveries")
     assert log.status_code == 200 and log.text.count("<td>sent</td>") == 2
+    assert "<td>ops</td>" in log.text and f"<td>{channel['id']}</td>" not in log.text  # the channel by its name
     # And bad JSON is a clear 400, nothing created
     bad = post(api, "/console/channels", {"name": "x", "channel_type": "slack", "config": "{not json"})
     assert bad.status_code == 400 and len(api.get("/api/notifications/channels", headers=auth(admin_key)).json()) == 1
@@ -163,7 +164,7 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
     # Then the person the API says is on call is shown by name, and the next 14 days alternate between both
     assert re.search(rf'class="oncall-now">{names[now["oncall"]]}[^<]*<', page.text)
     assert page.text.count("<td>Carol") >= 6 and page.text.count("<td>Dave") >= 6
-    assert f"schedule {created.json()['id']} · then wait 10 min" in page.text
+    assert "schedule payments primary · then wait 10 min" in page.text  # the schedule by its name, not its id
     # And in Chinese
     api.cookies.set("pl_lang", "zh")
     assert "当前值班" in api.get("/console/oncall").text and "然后等待 10 分钟" in api.get("/console/oncall").text
@@ -182,6 +183,10 @@ def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
     budget = api.get("/console/slo/payments-api-availability")
     assert budget.status_code == 200 and "<dd>21.6</dd>" in budget.text and "1h:" in budget.text
     assert api.get("/console/slo/nope", headers={"Accept": "text/html"}).status_code == 404
+    # And in Chinese, the alert level in words too
+    api.cookies.set("pl_lang", "zh")
+    assert "<td>正常</td>" in api.get("/console/slo").text
+    assert "<dd>正常</dd>" in api.get("/console/slo/payments-api-availability").text
 
 
 def test_reports_are_generated_by_operators_and_viewed_as_html(api, admin_user):
@@ -362,3 +367,11 @@ def test_saving_the_edit_form_as_shown_keeps_the_masked_secret(api, admin_user, 
     assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
     [message] = vendors.to("/slack/api/chat.postMessage")
     assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0NEW"
+
+
+def test_the_knowledge_page_lists_tags_as_words_not_json(api, admin_user):
+    entry = {"title": "OOM runbook", "content": "raise the limit", "service": "payments", "tags": ["oom", "memory"]}
+    assert api.post("/api/knowledge", json=entry, headers=auth(admin_user)).status_code == 201
+    sign_in(api, "root@example.com")
+    page = api.get("/console/knowledge")
+    assert page.status_code == 200 and "<td>oom, memory</td>" in page.text and '["oom"' not in page.text

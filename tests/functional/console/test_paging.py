@@ -114,3 +114,11 @@ def test_the_delivery_log_filters_by_status_and_pages(api, admin_user):  # noqa:
     second = api.get(_link(first.text, "page-older"))
     assert first.text.count("<td>incident.opened</td>") == 100
     assert second.text.count("<td>incident.opened</td>") == 5
+
+
+def test_a_service_filter_pasted_with_spaces_around_it_still_finds_the_service(api, admin_user):  # noqa: F811
+    _save_incidents(2)
+    sign_in(api, "root@example.com")
+    page = api.get("/console/incidents", params={"service": " payments "})
+    assert page.status_code == 200 and _ids(page.text) == ["INC-20261201-0002", "INC-20261201-0001"]
+    assert 'name="service" value="payments"' in page.text

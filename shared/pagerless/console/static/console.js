@@ -66,12 +66,67 @@
     return document.cookie.split("; ").indexOf(wanted) !== -1;  // false where cookies are refused: no reload loop
   }
 
+  // What was typed in a box marked data-draft (an incident's comment) outlives a submit that did not
+  // go through: when the session had ended (the sign-in page comes next) or the post was refused with
+  // an error page, the text is put back into the same empty box of the same page once the person is
+  // back on it, instead of being lost. A submit that went through lands on a page that is neither, and
+  // the draft is dropped. sessionStorage: this tab only, gone with it. (The policy and routes editors
+  // are not marked: their text put back over a newer stored document would be saved as if read after it.)
+  var DRAFTS = "pl-drafts";
+
+  function readDrafts() {
+    try { return JSON.parse(window.sessionStorage.getItem(DRAFTS) || "null"); } catch (e) { return null; }
+  }
+
+  function writeDrafts(drafts) {
+    try {
+      if (drafts) window.sessionStorage.setItem(DRAFTS, JSON.stringify(drafts));
+      else window.sessionStorage.removeItem(DRAFTS);
+    } catch (e) { /* storage refused: nothing kept, as before */ }
+  }
+
+  function keepDrafts(event) {
+    var boxes = event.target.querySelectorAll ? event.target.querySelectorAll("textarea[data-draft]") : [];
+    if (!boxes.length) return;  // another form (signing in, the language): the draft waits for its own
+    var texts = {};
+    var any = false;
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].id && boxes[i].value.trim() !== "") { texts[boxes[i].id] = boxes[i].value; any = true; }
+    }
+    writeDrafts(any ? { page: window.location.pathname, interrupted: false, texts: texts } : null);
+  }
+
+  function settleDrafts() {
+    var drafts = readDrafts();
+    if (!drafts) return;
+    if (document.getElementById("sign-in") || document.getElementById("error-page")) {
+      drafts.interrupted = true;  // not the page the submit meant to reach: keep the text for the way back
+      writeDrafts(drafts);
+      return;
+    }
+    writeDrafts(null);
+    if (!drafts.interrupted || drafts.page !== window.location.pathname) return;
+    Object.keys(drafts.texts || {}).forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box && box.hasAttribute("data-draft") && box.value.trim() === "") box.value = drafts.texts[id];
+    });
+  }
+
+  document.addEventListener("submit", keepDrafts, true);
+
+  // A form marked data-confirm (deleting a user, revoking a key: neither can be undone) asks first.
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute ? event.target.getAttribute("data-confirm") : null;
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
     // A page rendered before the zone was known is rendered again in it, once.
     if (keepTimeZone() && !document.getElementById("sign-in")) {
       window.location.reload();
       return;
     }
+    settleDrafts();
     target = document.getElementById("incident-rows") || document.getElementById("incident-live");
     var live = document.getElementById("incident-live");
     if (live) incidentId = live.getAttribute("data-incident");
