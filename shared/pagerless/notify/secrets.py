@@ -81,9 +81,10 @@ def delete(workspace: str, channel_id: str) -> None:
 
 
 def mask(value: str) -> str:
-    """``https://oapi.dingtalk.com/****6f2a`` for a URL, ``****6f2a`` otherwise (short: ``****``)."""
-    tail = value[-4:] if len(value) >= 12 else ""
+    """``https://oapi.dingtalk.com/****6f2a`` for a URL (the end of its path and query, the part that is
+    secret), ``****6f2a`` otherwise; nothing of a secret shorter than 12 characters: ``****``."""
     if value.startswith(("http://", "https://")):
         parts = urlsplit(value)
-        return f"{parts.scheme}://{parts.netloc}/****{tail}"
-    return f"****{tail}"
+        origin = f"{parts.scheme}://{parts.netloc}"
+        return f"{origin}/{mask(value.removeprefix(origin))}"
+    return f"****{value[-4:]}" if len(value) >= 12 else "****"
