@@ -12,13 +12,15 @@ start``). Later layers win over earlier ones, overrides over every layer, the ne
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 STEPS = {"HOURLY": timedelta(hours=1), "DAILY": timedelta(days=1), "WEEKLY": timedelta(weeks=1)}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
+@cache
+def transitions(zone: ZoneInfo, year: int) -> tuple[tuple[datetime, timedelta, timedelta], ...]:
     """(UTC instant, offset before, offset after) of each offset change of ``zone`` in ``year``."""
     found, at = [], datetime(year, 1, 1, tzinfo=UTC)
     before = at.astimezone(zone).utcoffset()
@@ -28,17 +30,18 @@ def transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, ti
         if after != before:
             found.append((step, before, after))
         at, before = step, after
-    return found
+    return tuple(found)
 
 
-def gaps(zone: ZoneInfo, year: int) -> list[tuple[datetime, datetime, datetime]]:
+@cache
+def gaps(zone: ZoneInfo, year: int) -> tuple[tuple[datetime, datetime, datetime], ...]:
     """(first skipped wall time, first wall time after the gap, UTC instant of the jump)."""
     out = []
     for t, before, after in transitions(zone, year):
         if after > before:
             naive = t.replace(tzinfo=None)
             out.append((naive + before, naive + after, t))
-    return out
+    return tuple(out)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,9 @@ def _check(api, h, sid: str, oracle: Oracle, start: datetime, end: datetime, sam
         assert a[1] <= b[0], "shifts overlap"
     assert all(s[1] > s[0] for s in shifts), "a shift of no length"
     assert all(start <= s[0] and s[1] <= end for s in shifts)
+    # the unrestricted weekly layer began two weeks earlier: the window is covered, its shifts add up to it
+    assert shifts[0][0] == start and shifts[-1][1] == end
+    assert sum((s[1] - s[0] for s in shifts), timedelta()) == end - start
     wide = oracle.shifts(start - timedelta(days=20), end + timedelta(days=20))
     for t in samples:
         now = api.get("/api/oncall/current", params={"schedule": sid, "at": t.isoformat()}, headers=h)
@@ -168,3 +171,68 @@ def test_shifts_and_current_agree_with_an_independent_computation_around_each_ch
         oracle = Oracle(created.json(), overrides)
         start, end = change - timedelta(days=4), change + timedelta(days=3)
         _check(api, h, sid, oracle, start, end, _samples(oracle, change, start, end))
+
+
+def _quiet(doc: dict, t: datetime) -> bool:
+    """The person's quiet hours hold ``t`` back: its wall time in their zone is in the window."""
+    local = t.astimezone(ZoneInfo(doc["timezone"])).time()
+    start, end = (datetime.strptime(doc[k][:5], "%H:%M").time() for k in ("start", "end"))
+    return start <= local < end if start < end else (local >= start or local < end)
+
+
+def test_escalation_levels_and_quiet_hours_over_the_autumn_change(api, admin_key):
+    from pagerless.oncall import views
+    from pagerless.oncall.service import OncallService
+
+    # Given a New York schedule handing over daily at 01:30 (twice on the clock on 1 November), a
+    # policy paging it and then ben every 20 and 25 minutes, three rounds, and quiet hours in
+    # New York's and London's wall time (London changed a week earlier)
+    h = auth(admin_key)
+    ann, ben, cy = (_person(api, h, n) for n in ("ann", "ben", "cy"))
+    layer = {"name": "night", "participants": [ann, cy], "rotation_start": "2026-10-30", "handoff_time": "01:30"}
+    doc = {"name": "ny", "timezone": "America/New_York", "layers": [{**layer, "rrule": "FREQ=DAILY"}]}
+    schedule = api.post("/api/oncall/schedules", json=doc, headers=h).json()
+    quiet = {
+        ben: {"timezone": "America/New_York", "start": "01:00", "end": "01:45"},
+        ann: {"timezone": "Europe/London", "start": "05:00", "end": "06:00"},
+    }
+    for person, body in quiet.items():
+        assert api.put(f"/api/oncall/quiet-hours/{person}", json=body, headers=h).status_code == 200
+    steps = [
+        {"delay_seconds": 1200, "targets": [{"kind": "schedule", "id": schedule["id"]}]},
+        {"delay_seconds": 1500, "targets": [{"kind": "person", "id": ben}]},
+    ]
+    policy = {"name": "p", "steps": steps, "repeat": 2, "services": ["payments"], "severities": ["high"]}
+    assert api.post("/api/escalation-policies", json=policy, headers=h).status_code == 201
+    # When an incident that opened at 00:40 EDT is previewed 200 minutes later
+    opened = datetime(2026, 11, 1, 4, 40, tzinfo=UTC)
+    preview = views.escalation_preview(
+        OncallService(),
+        "default",
+        service_name="payments",
+        severity="high",
+        minutes_elapsed=200,
+        now=opened + timedelta(minutes=200),
+    )
+    # Then each level is paged its delays later in elapsed time (not wall time), to whoever the
+    # independent computation has on call then, held back exactly when the wall clock is in quiet hours
+    oracle = Oracle(schedule, [])
+    wide = oracle.shifts(opened - timedelta(days=3), opened + timedelta(days=1))
+    offset, expected = 0, []
+    for repeat in range(3):
+        for step in steps:
+            at = opened + timedelta(seconds=offset)
+            target = step["targets"][0]
+            person = (
+                target["id"] if target["kind"] == "person" else next(s.person for s in wide if s.start <= at < s.end)
+            )
+            held = person in quiet and _quiet(quiet[person], at)
+            expected.append((at, repeat, [] if held else [person], [person] if held else []))
+            offset += step["delay_seconds"]
+    got = [
+        (datetime.fromisoformat(lv["at"]), lv["repeat"], lv["targets"][0]["persons"], lv["targets"][0]["held"])
+        for lv in preview["levels"]
+    ]
+    assert got == expected
+    assert {p for _, _, persons, held in expected for p in persons + held} == {ann, ben, cy}  # each case is met
+    assert any(held for *_, held in expected) and any(persons for _, _, persons, _ in expected)
