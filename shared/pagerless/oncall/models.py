@@ -209,12 +209,18 @@ def _time(value: str) -> time:
     return time.fromisoformat(value).replace(tzinfo=None)
 
 
+def _within(moment: datetime) -> datetime:
+    """A stored moment brought into the supported range (one stored before the range was checked: an
+    override "for ever", until 9999-12-31, now lasts until 3000), so lookups can step past it."""
+    return min(max(moment, EARLIEST), LATEST)
+
+
 def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
     layers = tuple(
         schedules.Layer(
             name=layer["name"],
             participants=tuple(layer["participants"]),
-            rotation_start=date.fromisoformat(layer["rotation_start"]),
+            rotation_start=min(date.fromisoformat(layer["rotation_start"]), LATEST.date()),
             handoff_time=_time(layer["handoff_time"]),
             rrule=layer["rrule"],
             restrictions=tuple(
@@ -230,7 +236,7 @@ def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
         doc["timezone"],
         layers,
         tuple(  # oldest first: where overrides overlap, the newest wins (the store lists them by id)
-            schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"]))
+            schedules.Override(o["id"], o["person_id"], _within(parse_time(o["start"])), _within(parse_time(o["end"])))
             for o in sorted(overrides, key=lambda o: o.get("created_at") or "")
         ),
     )

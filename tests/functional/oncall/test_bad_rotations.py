@@ -116,3 +116,29 @@ def test_a_date_out_of_range_is_refused_rather_than_breaking_every_lookup(api, a
     assert api.get(url, headers=h).json()["items"] == []
     now = api.get("/api/oncall/current", params={"schedule": sid, "at": "2026-03-08T12:00:00Z"}, headers=h)
     assert now.status_code == 200 and now.json()["oncall"] == ann
+
+
+def test_a_stored_override_for_ever_still_resolves(api, admin_key):
+    from pagerless.store.oncall import OverrideRepository
+
+    # Given an override until 9999-12-31 stored before such dates were refused
+    h = auth(admin_key)
+    ann, ben = _person(api, h, "ann"), _person(api, h, "ben")
+    body = {"name": "ny", "timezone": "America/New_York", "layers": [{**LAYER, "participants": [ann]}]}
+    sid = api.post("/api/oncall/schedules", json=body, headers=h).json()["id"]
+    cover = {"id": "ovr-old", "schedule_id": sid, "person_id": ben, "created_at": "2026-01-01T00:00:00+00:00"}
+    OverrideRepository().put("default", sid, {**cover, "start": "2026-03-05T00:00:00Z", "end": "9999-12-31T00:00:00Z"})
+    # When who is on call is asked, before and during it, and the shifts over its start
+    before = api.get("/api/oncall/current", params={"schedule": sid, "at": "2026-03-02T12:00:00Z"}, headers=h)
+    during = api.get("/api/oncall/current", params={"schedule": sid, "at": "2026-03-08T12:00:00Z"}, headers=h)
+    shifts = api.get(
+        f"/api/oncall/schedules/{sid}/shifts",
+        params={"start": "2026-03-04T00:00:00Z", "end": "2026-03-06T00:00:00Z"},
+        headers=h,
+    )
+    # Then ann hands over to ben for good (before: a 500 each time, so escalations through it paged nobody)
+    assert before.status_code == 200, before.text
+    assert (before.json()["oncall"], before.json()["shift_end"]) == (ann, "2026-03-04T19:00:00-05:00")
+    assert during.status_code == 200, during.text
+    assert (during.json()["oncall"], during.json()["override_id"]) == (ben, "ovr-old")
+    assert [s["person_id"] for s in shifts.json()["shifts"]] == [ann, ben]
