@@ -203,6 +203,12 @@ class QuietHoursIn(BaseModel):
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
     _local = field_validator("start", "end")(_wall_time("quiet hours'"))
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> "QuietHoursIn":
+        if self.start == self.end:
+            raise ValueError("start and end are the same time: the quiet hours would hold nothing back")
+        return self
+
 
 def _time(value: str) -> time:
     # Documents stored before offsets were refused may carry one: the time is the zone's wall time.

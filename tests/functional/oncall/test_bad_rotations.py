@@ -142,3 +142,15 @@ def test_a_stored_override_for_ever_still_resolves(api, admin_key):
     assert during.status_code == 200, during.text
     assert (during.json()["oncall"], during.json()["override_id"]) == (ben, "ovr-old")
     assert [s["person_id"] for s in shifts.json()["shifts"]] == [ann, ben]
+
+
+def test_quiet_hours_that_start_when_they_end_are_refused(api, admin_key):
+    # A window from 07:00 to 07:00 held nothing back (a restriction window with the same bounds lasts a
+    # whole day): it was stored and the person was paged through what they took for quiet hours
+    h = auth(admin_key)
+    ann = _person(api, h, "ann")
+    body = {"timezone": "Europe/London", "start": "07:00", "end": "07:00:00"}
+    response = api.put(f"/api/oncall/quiet-hours/{ann}", json=body, headers=h)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert api.get(f"/api/oncall/quiet-hours/{ann}", headers=h).status_code == 404
