@@ -1,17 +1,38 @@
 """The documents users write (schedules, overrides, policies, quiet hours), validated, and their
 conversion to the pure resolution types."""
 
-from datetime import date, datetime, time
-from typing import Literal
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.clock import known_zone, parse_time
 from pagerless.domain.schema_docs import documented
 from pagerless.oncall import policies, schedules
-from pagerless.oncall.occurrences import local_rrule
+from pagerless.oncall.occurrences import local_rrule, turnless
+
+# Dates and moments a schedule can be resolved at: lookups step days and weeks past what they are
+# given, which Python's datetime cannot do near year 1 or 9999 (every lookup then failed, so a
+# schedule holding such a date paged nobody).
+EARLIEST, LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC)
+RANGE = "must be from 1970-01-01 and before 3000-01-01"
+
+
+def _supported_moment(value: datetime) -> datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError(RANGE)
+    return value
+
+
+def _supported_date(value: date) -> date:
+    if not EARLIEST.date() <= value < LATEST.date():
+        raise ValueError(RANGE)
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_supported_moment)]
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Field(min_length=1, max_length=200)
@@ -45,7 +66,9 @@ class RestrictionIn(BaseModel):
 class LayerIn(BaseModel):
     name: str = Name
     participants: list[str] = Field(min_length=1, max_length=100, description="person ids, in rotation order")
-    rotation_start: date = Field(description="the local date of the first handoff")
+    rotation_start: Annotated[date, AfterValidator(_supported_date)] = Field(
+        description="the local date of the first handoff"
+    )
     handoff_time: time = Field(default=time(9, 0), description="local wall time of each handoff, e.g. 09:00")
     rrule: str = Field(default="FREQ=WEEKLY", max_length=500, description="RFC 5545 RRULE of the handoffs")
     restrictions: list[RestrictionIn] = Field(default_factory=list, max_length=20)
@@ -67,6 +90,8 @@ class LayerIn(BaseModel):
         if "DTSTART" in value.upper() or "FREQ=" not in value.upper():
             raise ValueError("rrule needs FREQ and no DTSTART (rotation_start and handoff_time give the start)")
         checked = local_rrule(value, ZoneInfo("UTC"))  # ValueError naming UNTIL's forms
+        if turnless(checked):
+            raise ValueError("rrule INTERVAL and COUNT must be whole numbers of at least 1")
         try:
             rrulestr(checked, dtstart=datetime(2026, 1, 1))
         except (ValueError, TypeError) as exc:
@@ -116,8 +141,8 @@ class OverrideIn(BaseModel):
         )
     )
     person_id: str = PersonId
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
 
     @model_validator(mode="after")
     def _order(self) -> "OverrideIn":
@@ -178,10 +203,22 @@ class QuietHoursIn(BaseModel):
     _tz = field_validator("timezone")(classmethod(lambda cls, v: _zone(v)))
     _local = field_validator("start", "end")(_wall_time("quiet hours'"))
 
+    @model_validator(mode="after")
+    def _not_empty(self) -> "QuietHoursIn":
+        if self.start == self.end:
+            raise ValueError("start and end are the same time: the quiet hours would hold nothing back")
+        return self
+
 
 def _time(value: str) -> time:
     # Documents stored before offsets were refused may carry one: the time is the zone's wall time.
     return time.fromisoformat(value).replace(tzinfo=None)
+
+
+def _within(moment: datetime) -> datetime:
+    """A stored moment brought into the supported range (one stored before the range was checked: an
+    override "for ever", until 9999-12-31, now lasts until 3000), so lookups can step past it."""
+    return min(max(moment, EARLIEST), LATEST)
 
 
 def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
@@ -189,7 +226,7 @@ def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
         schedules.Layer(
             name=layer["name"],
             participants=tuple(layer["participants"]),
-            rotation_start=date.fromisoformat(layer["rotation_start"]),
+            rotation_start=min(date.fromisoformat(layer["rotation_start"]), LATEST.date()),
             handoff_time=_time(layer["handoff_time"]),
             rrule=layer["rrule"],
             restrictions=tuple(
@@ -205,7 +242,7 @@ def to_schedule(doc: dict, overrides: list[dict] = ()) -> schedules.Schedule:
         doc["timezone"],
         layers,
         tuple(  # oldest first: where overrides overlap, the newest wins (the store lists them by id)
-            schedules.Override(o["id"], o["person_id"], parse_time(o["start"]), parse_time(o["end"]))
+            schedules.Override(o["id"], o["person_id"], _within(parse_time(o["start"])), _within(parse_time(o["end"])))
             for o in sorted(overrides, key=lambda o: o.get("created_at") or "")
         ),
     )

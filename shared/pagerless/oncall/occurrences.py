@@ -52,6 +52,17 @@ def local_rrule(rrule: str, zone: ZoneInfo) -> str:
     return rrule[: match.start(1)] + local + rrule[match.end(1) :]
 
 
+def turnless(rrule: str) -> bool:
+    """Whether the rule names no turn: an INTERVAL or a COUNT below 1 (or not a number). dateutil takes
+    them, and then repeats the start for ever (INTERVAL=0), fails while counting (INTERVAL=-1), or gives
+    no occurrence (COUNT=0). The API refuses them; a stored one has no handoffs (see `occurrences`)."""
+    for pair in rrule.upper().split(";"):
+        name, _, value = pair.partition("=")
+        if name.strip() in ("INTERVAL", "COUNT") and not (value.strip().isdigit() and int(value) >= 1):
+            return True
+    return False
+
+
 def _regular(rrule: str, start: datetime) -> tuple[timedelta, int | None] | None:
     """(step, index of the last occurrence or None) of a fixed-step rule, else None."""
     parts: dict[str, str] = {}
@@ -135,8 +146,10 @@ class Occurrences:
 def occurrences(rrule: str, dtstart: datetime, zone: str) -> Occurrences:
     """The occurrences of ``rrule`` from ``dtstart`` (naive wall time of ``zone``)."""
     local = local_rrule(rrule, ZoneInfo(zone))
-    rule = rrulestr(local, dtstart=dtstart, cache=True)
     first = dtstart.replace(microsecond=0)  # as dateutil does
+    if turnless(local):  # stored before the API refused it: no handoffs, rather than a lookup that never ends
+        return Occurrences((), first, None, None)
+    rule = rrulestr(local, dtstart=dtstart, cache=True)
     regular = _regular(local, first)
     step, last = regular if regular is not None else (None, None)
     return Occurrences(rule, first, step, last)

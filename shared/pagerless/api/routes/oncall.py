@@ -5,7 +5,6 @@ from functools import cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import AwareDatetime
 
 from pagerless.api.conditional import CONDITIONAL_PUT, CREATED, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
@@ -13,7 +12,7 @@ from pagerless.api.security import AdminDep, OperatorDep, ViewerDep
 from pagerless.clock import utcnow
 from pagerless.domain.preconditions import FIRST_VERSION
 from pagerless.oncall import ical, lookup, views
-from pagerless.oncall.models import OverrideIn, QuietHoursIn, ScheduleIn
+from pagerless.oncall.models import Moment, OverrideIn, QuietHoursIn, ScheduleIn
 from pagerless.oncall.service import OncallService
 
 router = APIRouter(tags=["oncall"], route_class=DeferredRoute)
@@ -25,9 +24,9 @@ def oncall_service() -> OncallService:
 
 
 OncallDep = Annotated[OncallService, Depends(oncall_service)]
-At = Annotated[AwareDatetime | None, Query(description="a moment with its offset; default now")]
-Start = Annotated[AwareDatetime | None, Query(description="range start with offset; default now")]
-End = Annotated[AwareDatetime | None, Query(description="range end with offset; default start + 14 days")]
+At = Annotated[Moment | None, Query(description="a moment with its offset; default now")]
+Start = Annotated[Moment | None, Query(description="range start with offset; default now")]
+End = Annotated[Moment | None, Query(description="range end with offset; default start + 14 days")]
 
 
 def _range(start: datetime | None, end: datetime | None, days: int = 14) -> tuple[datetime, datetime]:
