@@ -79,12 +79,13 @@ class DevServer:
         raise RuntimeError(f"/healthz did not answer within {timeout}s:\n{self.read_log()}")
 
     def read_log(self) -> str:
-        self.log.flush()
+        if not self.log.closed:  # also once stopped
+            self.log.flush()
         return (self.state_dir.parent / f"dev-{self.port}.log").read_text("utf-8", "replace")
 
-    def stop(self) -> int:
+    def stop(self, sig: int = signal.SIGINT) -> int:
         if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

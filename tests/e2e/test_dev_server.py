@@ -1,6 +1,7 @@
 """`pagerless dev` as a user runs it: starts fast, guards the API, keeps data across restarts."""
 
 import re
+import signal
 
 import pytest
 
@@ -39,6 +40,32 @@ def test_dev_serves_health_guards_the_api_and_survives_a_restart(tmp_path):
             assert "survives restarts" in names
         with again.client(created["key"]) as viewer:
             assert viewer.get("/api/version").status_code == 200
+    finally:
+        again.stop()
+
+
+def test_sigterm_is_a_clean_stop_that_saves_the_state(tmp_path):
+    # Given a running `pagerless dev` with a key created after its start (so it is in the journal)
+    state_dir = tmp_path / "state"
+    server = DevServer(state_dir)
+    try:
+        server.start(timeout=30)
+        admin_key = re.search(r"Admin API key\s+(pl_\S+)", server.read_log()).group(1)
+        with server.client(admin_key) as api:
+            assert api.post("/api/keys", json={"role": "viewer", "name": "kept by SIGTERM"}).status_code == 201
+    finally:
+        # When it is stopped with SIGTERM (a service manager, `kill`, `docker stop`)
+        code = server.stop(signal.SIGTERM)
+    # Then it stops as on Ctrl-C: status 0, and it says it saved its state
+    assert code == 0, server.read_log()
+    assert "Pagerless stopped; state saved" in server.read_log()
+    again = DevServer(state_dir)
+    try:
+        again.start(timeout=30)
+        # And the next start restores the data from that snapshot, with no journal left to replay
+        assert re.search(r"restored \d+ items, \d+ queued messages, 0 journaled writes", again.read_log())
+        with again.client(admin_key) as api:
+            assert "kept by SIGTERM" in [k["name"] for k in api.get("/api/keys").json()["items"]]
     finally:
         again.stop()
 

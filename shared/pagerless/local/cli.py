@@ -4,6 +4,7 @@ import argparse
 import gc
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -159,9 +160,12 @@ def run(args: argparse.Namespace) -> int:
             runtime.gateway(), host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2
         )
     )
+    # uvicorn handles SIGINT and SIGTERM gracefully, then raises the signal again under the handler
+    # found before it: SIGTERM's default would end the process before the state is saved below
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.run(sockets=[api_socket])
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled gracefully
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C (or SIGTERM) it handled gracefully
         pass
     finally:
         runtime.stop()
@@ -169,6 +173,11 @@ def run(args: argparse.Namespace) -> int:
             sandbox.stop()
         print("Pagerless stopped; state saved to", args.state_dir, flush=True)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops `pagerless dev` as Ctrl-C does: the state is saved."""
+    raise KeyboardInterrupt
 
 
 def _admin_key(state_dir: Path) -> tuple[str, bool]:
