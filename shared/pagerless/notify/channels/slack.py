@@ -15,6 +15,7 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     approval_value,
+    button_label,
     decision_line,
     fit,
     json_body,
@@ -33,9 +34,9 @@ CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element 
 DEFAULT_BASE = "https://slack.com/api"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _BUTTONS = (
-    ("approve", "pl_approve", "Approve", "primary"),
-    ("reject", "pl_reject", "Reject", "danger"),
-    ("acknowledge", "pl_ack", "Acknowledge", None),
+    ("approve", "pl_approve", "primary"),
+    ("reject", "pl_reject", "danger"),
+    ("acknowledge", "pl_ack", None),
 )
 # A section's text: "Minimum length for the text in this field is 1 and maximum length is 3000 characters"
 # (https://docs.slack.dev/reference/block-kit/blocks/section-block); Slack refuses a longer one (invalid_blocks).
@@ -103,7 +104,10 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
     ]
     if message.decision:
         out.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision))}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision, message.language))}],
+            }
         )
     elif message.approval:
         out.append(
@@ -114,11 +118,11 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
                     {
                         "type": "button",
                         "action_id": action_id,
-                        "text": {"type": "plain_text", "text": label},
+                        "text": {"type": "plain_text", "text": button_label(action, message.language)},
                         "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
                         **({"style": style} if style else {}),
                     }
-                    for action, action_id, label, style in _BUTTONS
+                    for action, action_id, style in _BUTTONS
                     if action in message.actions
                 ],
             }
