@@ -401,6 +401,39 @@ def test_a_long_chinese_title_with_emoji_fits_slacks_header_and_the_card_is_sent
     assert request.body["text"] == f"[CRITICAL] {incident.title}"
 
 
+def test_a_cut_never_leaves_half_of_a_templates_link(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.notify.channels.base import TRUNCATED
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+    from tests.functional.notify.conftest import slack_channel
+
+    # Given a Slack template whose body is the alert text, a link to the runbook, and the alert text again
+    template = {
+        "name": "with a runbook link",
+        "channel_type": "slack",
+        "title_template": "[{{ severity }}] {{ title }}",
+        "body_template": "{{ message }} <https://runbooks.example.com/payments/oom|Runbook: 支付服务 OOM>\nAgain: {{ message }}",
+        "is_default": True,
+    }
+    assert api.post("/api/notifications/templates", headers=auth(admin_key), json=template).status_code == 201
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    # and an alert text so long that Slack's 3,000 characters end inside that link
+    incident = save_incident()
+    tail = f"{TRUNCATED}\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    incident.description = ("支付服务数据库连接池耗尽" * 300)[: 3000 - len(tail) - 12]
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the text is cut before the link, not inside it: Slack shows no half link's markup
+    [request] = vendors.to("/slack/api/chat.postMessage")
+    [text] = [b["text"]["text"] for b in request.body["blocks"] if b["type"] == "section"]
+    assert text.endswith(tail)
+    assert text.removesuffix(tail) == incident.description
+
+
 def test_a_long_chinese_alert_fits_larks_card_size_limit_marked_with_the_link(
     api, notify_env, admin_key, vendors, monkeypatch
 ):

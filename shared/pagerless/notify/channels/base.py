@@ -156,6 +156,11 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 TRUNCATED = "…(truncated, see the console)"
 _PARTIAL_ENTITY = re.compile(r"&#?\w{0,8}$")  # "&am" left of a cut "&amp;": not shown as garbage
+# What is left of a link a template wrote when the cut falls inside it: Slack's "<https://x|wor", markdown's
+# "[words](https://x", "[words]" or "[wor". It goes whole rather than show as broken markup (alert text makes no
+# link: its "<" is escaped, its "](" defused; a bracket of it at the cut goes too). Bounded, and on one line, so a
+# stray "<" or "[" far before the cut costs nothing.
+_HALF_LINK = re.compile(r"(?:<[^<>\n]{0,500}|!?\[[^\[\]\n]{0,300}(?:\](?:\([^()\s]{0,500})?)?)$")
 
 
 def utf8_size(text: str) -> int:
@@ -171,7 +176,7 @@ def utf16_size(text: str) -> int:
 def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len) -> str:
     """``text`` within ``limit`` as ``size`` measures it (characters by default).
 
-    A longer text is cut on a character boundary and ends with TRUNCATED and then ``link`` (the
+    A longer text is cut on a character boundary, before a link the cut would halve, and ends with TRUNCATED and then ``link`` (the
     incident's), unless the part kept already shows it: the reader sees that it was cut and where the rest is.
     ``size`` must grow with the text (it is searched over the text's prefixes).
     """
@@ -186,7 +191,7 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
             low = middle
         else:
             high = middle - 1
-    kept = _PARTIAL_ENTITY.sub("", text[:low]).rstrip()
+    kept = _HALF_LINK.sub("", _PARTIAL_ENTITY.sub("", text[:low])).rstrip()
     if link and link in kept:
         tail = TRUNCATED
     return kept + tail
