@@ -176,8 +176,9 @@ def utf16_size(text: str) -> int:
 def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len) -> str:
     """``text`` within ``limit`` as ``size`` measures it (characters by default).
 
-    A longer text is cut on a character boundary, before a link the cut would halve, and ends with TRUNCATED and then ``link`` (the
-    incident's), unless the part kept already shows it: the reader sees that it was cut and where the rest is.
+    A longer text is cut on a character boundary, before a link the cut would halve, and ends with TRUNCATED
+    and then ``link`` (the incident's), unless the part kept already shows it: the reader sees that it was cut
+    and where the rest is.
     ``size`` must grow with the text (it is searched over the text's prefixes).
     """
     if size(text) <= limit:
