@@ -7,7 +7,8 @@ One server answers, by path:
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
-  a section block's text over 3,000 characters, more than 50 blocks, or a rich text block not in its documented
+  a header block's text over 150 characters, a section block's text over 3,000 (both counted as JavaScript
+  counts them, an emoji 2), more than 50 blocks, or a rich text block not in its documented
   shape with ``invalid_blocks``, and blocks holding more than 11,000 characters of text with ``msg_blocks_too_long``);
 - DingTalk robot: ``POST /robot/send?access_token=..&timestamp=..&sign=..`` (checks the sign; refuses a
   request body over 20,000 bytes with errcode 460101, as DingTalk answers it);
@@ -51,6 +52,9 @@ TEAMS_CONNECTOR_ERROR = (
 LARK_CARD_MAX_BYTES = 30_000
 # "You can include up to 50 blocks in each message" (https://docs.slack.dev/reference/block-kit/blocks)
 SLACK_MAX_BLOCKS = 50
+# a header's plain_text: "Maximum length for the text in this field is 150 characters"
+# (https://docs.slack.dev/reference/block-kit/blocks/header-block); a longer one is refused with invalid_blocks
+SLACK_MAX_HEADER = 150
 # Slack refuses blocks holding too much text together with msg_blocks_too_long; the limit is not documented: its
 # engineers put it at "12,000 text characters with a buffer for block containers" (slackapi/bolt-js#2509) and
 # blocks of 11,341 were refused (slackapi/bolt-js#2867). The fake refuses above 11,000.
@@ -206,6 +210,9 @@ class ChatVendors:
         sections = [b for b in blocks if b.get("type") == "section"]
         if any(_utf16(b["text"]["text"]) > 3000 for b in sections) or len(blocks) > SLACK_MAX_BLOCKS:
             return 200, {"ok": False, "error": "invalid_blocks"}, {}
+        headers = [b for b in blocks if b.get("type") == "header"]
+        if any(not 1 <= _utf16(b["text"]["text"]) <= SLACK_MAX_HEADER for b in headers):
+            return 200, {"ok": False, "error": "invalid_blocks"}, {}  # "must be less than 151 characters"
         if not all(_slack_rich_text(b) for b in blocks if b.get("type") == "rich_text"):
             return 200, {"ok": False, "error": "invalid_blocks"}, {}
         if _slack_text_size(blocks) > SLACK_MAX_BLOCKS_TEXT:

@@ -69,4 +69,5 @@ def message(
         actions=actions,
         mentions=named,
         code=code,
+        language=str(template.get("language") or "en"),
     )

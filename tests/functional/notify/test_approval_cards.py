@@ -275,3 +275,41 @@ def test_the_cards_of_a_superseded_approval_say_so_and_lose_their_buttons(api, n
     ]
     old = ApprovalRepository().get(incident.id, first["approval_id"])
     assert old.status == "expired" and "superseded" in old.note
+
+
+def test_chinese_channels_get_chinese_buttons_and_a_chinese_decision_line(api, notify_env, admin_key, vendors):
+    from pagerless.api.security import key_service
+    from pagerless.workflow.approvals import ApprovalService
+
+    # Given a Slack and a Lark channel whose language is Chinese
+    slack, lark = slack_channel(api, admin_key, vendors), lark_channel(api, admin_key, vendors)
+    for channel in (slack, lark):
+        changed = api.put(
+            f"/api/notifications/channels/{channel['id']}", headers=auth(admin_key), json={"config": {"language": "zh"}}
+        )
+        assert changed.status_code == 200, changed.text
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident("INC-20261202-0045")
+    service = ApprovalService(sfn=FakeStepFunctions())
+    service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
+    notify_env.poller.drain()
+    # Then the cards' buttons are in Chinese, like the rest of the card (the values are the contract's, unchanged)
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    assert "待审批" in post.body["text"]
+    buttons = post.body["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["批准", "拒绝", "确认"]
+    assert [json.loads(b["value"])["action"] for b in buttons] == ["approve", "reject", "acknowledge"]
+    [send] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    actions = json.loads(send.body["content"])["elements"][-1]["actions"]
+    assert [a["text"]["content"] for a in actions] == ["批准", "拒绝", "确认"]
+    # When someone approves
+    alice = key_service().create(workspace="default", role="operator", name="alice").record.key_id
+    service.decide(incident.id, "default", approve=True, actor=alice, role="operator", comment="go")
+    notify_env.poller.drain()
+    # Then the updated cards say who decided, in Chinese too
+    [update] = vendors.to("/slack/api/chat.update")
+    line = update.body["blocks"][-1]["elements"][0]["text"]
+    assert line.startswith(f"alice ({alice[:8]}…) 于 ") and line.endswith(" 批准:go"), line
+    [patch] = [r for r in vendors.requests if r.method == "PATCH"]
+    note = json.loads(patch.body["content"])["elements"][-1]["elements"][0]["content"]
+    assert note.startswith(f"alice ({alice[:8]}…) 于 ") and note.endswith(" 批准:go"), note

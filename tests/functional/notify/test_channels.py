@@ -374,6 +374,66 @@ def test_a_long_chinese_alert_fits_slacks_section_limit_marked_with_the_link(
     assert [entry["status"] for entry in logs["items"]] == ["sent"]
 
 
+def test_a_long_chinese_title_with_emoji_fits_slacks_header_and_the_card_is_sent(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+    from tests.functional.notify.conftest import slack_channel
+
+    # Given an alert whose title is Chinese with emoji, 150 characters long: in the card's header, after
+    # "[CRITICAL] ", more than Slack's 150 (an emoji outside the BMP is 2 of them, as JavaScript counts)
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    incident = save_incident()
+    incident.title = ("🔥支付服务数据库连接池耗尽" * 12)[:150]
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then Slack accepts the card: its header is the title cut within 150 characters on a character
+    # boundary (no half of an emoji), ending with "…" so the reader sees it was cut
+    logs = api.get("/api/notification-logs", headers=auth(admin_key), params={"incident_id": incident.id}).json()
+    assert [entry["status"] for entry in logs["items"]] == ["sent"], logs
+    [request] = vendors.to("/slack/api/chat.postMessage")
+    [header] = [b["text"]["text"] for b in request.body["blocks"] if b["type"] == "header"]
+    assert len(header.encode("utf-16-le")) // 2 <= 150
+    assert header.endswith("…") and header[:-1] in f"[CRITICAL] {incident.title}"
+    assert len(header.encode("utf-16-le")) // 2 >= 148  # cut to fit, not to nothing
+    header.encode("utf-8")  # no lone surrogate
+    # and the notification text (Slack's 40,000 characters) keeps the whole title
+    assert request.body["text"] == f"[CRITICAL] {incident.title}"
+
+
+def test_a_cut_never_leaves_half_of_a_templates_link(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+    from pagerless.notify.channels.base import TRUNCATED
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+    from tests.functional.notify.conftest import slack_channel
+
+    # Given a Slack template whose body is the alert text, a link to the runbook, and the alert text again
+    template = {
+        "name": "with a runbook link",
+        "channel_type": "slack",
+        "title_template": "[{{ severity }}] {{ title }}",
+        "body_template": "{{ message }} <https://runbooks.example.com/payments/oom|Runbook: 支付服务 OOM>\nAgain: {{ message }}",
+        "is_default": True,
+    }
+    assert api.post("/api/notifications/templates", headers=auth(admin_key), json=template).status_code == 201
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    channel = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, channel["id"])
+    # and an alert text so long that Slack's 3,000 characters end inside that link
+    incident = save_incident()
+    tail = f"{TRUNCATED}\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+    incident.description = ("支付服务数据库连接池耗尽" * 300)[: 3000 - len(tail) - 12]
+    incident.save()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then the text is cut before the link, not inside it: Slack shows no half link's markup
+    [request] = vendors.to("/slack/api/chat.postMessage")
+    [text] = [b["text"]["text"] for b in request.body["blocks"] if b["type"] == "section"]
+    assert text.endswith(tail)
+    assert text.removesuffix(tail) == incident.description
+
+
 def test_a_long_chinese_alert_fits_larks_card_size_limit_marked_with_the_link(
     api, notify_env, admin_key, vendors, monkeypatch
 ):

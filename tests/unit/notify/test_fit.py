@@ -26,3 +26,22 @@ def test_slack_counts_an_emoji_outside_the_bmp_as_two_characters():
     # Then the section holds at most 3,000 of those units and still ends with the mark and the link
     assert len(text.encode("utf-16-le")) // 2 <= 3000 and text.endswith(f"{TRUNCATED}\n{LINK}")
     assert text.startswith("🔥" * 1000)
+
+
+def test_a_cut_inside_a_markdown_link_drops_the_half_link():
+    # Given a text whose limit falls inside a markdown link, in its words or in its address
+    text = "支付" * 20 + " [Runbook: 支付服务 OOM](https://runbooks.example.com/payments/oom) " + "x" * 200
+    for limit in range(len(TRUNCATED) + 42, len(TRUNCATED) + 100):
+        kept = fit(text, limit).removesuffix(TRUNCATED)
+        # Then the kept part is the text before the link, or the text with the whole link
+        assert kept in (
+            "支付" * 20,
+            "支付" * 20 + " [Runbook: 支付服务 OOM](https://runbooks.example.com/payments/oom)",
+        ), kept
+
+
+def test_a_stray_bracket_costs_at_most_a_few_hundred_characters():
+    # Given alert text with a "[" that no "]" closes, far before the cut
+    text = "[" + "a" * 2000
+    # Then the cut keeps the text (a half link is only what is left of one near the cut)
+    assert fit(text, 1000).removesuffix(TRUNCATED) == text[: 1000 - len(TRUNCATED)]

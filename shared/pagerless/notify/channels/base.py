@@ -63,6 +63,7 @@ class Message:
     per_address: dict = field(default_factory=dict)  # email: text only one address gets (its signed links)
     mentions: tuple[Mention, ...] = ()  # a page to a group: the paged people it @-mentions
     code: Code | None = None  # for a channel with ``CODE_BLOCKS``: the body split around the dry run's diff
+    language: str = "en"  # the template's: what a card adds to the text (buttons, who decided) is in it too
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,11 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 TRUNCATED = "…(truncated, see the console)"
 _PARTIAL_ENTITY = re.compile(r"&#?\w{0,8}$")  # "&am" left of a cut "&amp;": not shown as garbage
+# What is left of a link a template wrote when the cut falls inside it: Slack's "<https://x|wor", markdown's
+# "[words](https://x", "[words]" or "[wor". It goes whole rather than show as broken markup (alert text makes no
+# link: its "<" is escaped, its "](" defused; a bracket of it at the cut goes too). Bounded, and on one line, so a
+# stray "<" or "[" far before the cut costs nothing.
+_HALF_LINK = re.compile(r"(?:<[^<>\n]{0,500}|!?\[[^\[\]\n]{0,300}(?:\](?:\([^()\s]{0,500})?)?)$")
 
 
 def utf8_size(text: str) -> int:
@@ -170,8 +176,9 @@ def utf16_size(text: str) -> int:
 def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len) -> str:
     """``text`` within ``limit`` as ``size`` measures it (characters by default).
 
-    A longer text is cut on a character boundary and ends with TRUNCATED and then ``link`` (the
-    incident's), unless the part kept already shows it: the reader sees that it was cut and where the rest is.
+    A longer text is cut on a character boundary, before a link the cut would halve, and ends with TRUNCATED
+    and then ``link`` (the incident's), unless the part kept already shows it: the reader sees that it was cut
+    and where the rest is.
     ``size`` must grow with the text (it is searched over the text's prefixes).
     """
     if size(text) <= limit:
@@ -185,7 +192,7 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
             low = middle
         else:
             high = middle - 1
-    kept = _PARTIAL_ENTITY.sub("", text[:low]).rstrip()
+    kept = _HALF_LINK.sub("", _PARTIAL_ENTITY.sub("", text[:low])).rstrip()
     if link and link in kept:
         tail = TRUNCATED
     return kept + tail
@@ -248,15 +255,39 @@ def approval_value(approval: dict, action: str) -> dict:
     }
 
 
-def decision_line(decision: dict) -> str:
+# A card's buttons in the language of its template (the console's words for them)
+_BUTTON_LABELS = {
+    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge"},
+    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"},
+}
+_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝"}
+
+
+def _zh(language: str) -> bool:
+    return language.lower().startswith("zh")
+
+
+def button_label(action: str, language: str = "en") -> str:
+    return _BUTTON_LABELS["zh" if _zh(language) else "en"][action]
+
+
+def decision_line(decision: dict, language: str = "en") -> str:
+    """Who decided a card's approval and when, in the card's language (the comment as it was written)."""
     status = decision.get("status", "decided")
-    who = decision.get("decided_by") or "system"
+    who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
     when = decision.get("decided_at") or ""
+    comment = decision.get("comment") or ""
+    if _zh(language):
+        if status == "superseded":
+            return f"已于 {when} 被新的审批请求取代;此卡片不再生效。"
+        if status == "expired":
+            return f"已于 {when} 过期:" + (comment or "无人及时审批,未执行任何操作。")
+        return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f":{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
-        return f"Expired at {when}: " + (decision.get("comment") or "nobody decided in time; nothing ran.")
-    return f"{status.capitalize()} by {who} at {when}" + (f": {decision['comment']}" if decision.get("comment") else "")
+        return f"Expired at {when}: " + (comment or "nobody decided in time; nothing ran.")
+    return f"{status.capitalize()} by {who} at {when}" + (f": {comment}" if comment else "")
 
 
 def _snippet(response: httpx.Response) -> str:

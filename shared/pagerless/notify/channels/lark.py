@@ -21,6 +21,7 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     approval_value,
+    button_label,
     decision_line,
     defuse_links,
     dumps,
@@ -110,7 +111,10 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
         template = "green" if message.decision.get("status") == "approved" else "grey"
         elements += [
             {"tag": "hr"},
-            {"tag": "note", "elements": [{"tag": "plain_text", "content": decision_line(message.decision)}]},
+            {
+                "tag": "note",
+                "elements": [{"tag": "plain_text", "content": decision_line(message.decision, message.language)}],
+            },
         ]
     elif message.approval:
         elements.append(
@@ -119,15 +123,11 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
                 "actions": [
                     {
                         "tag": "button",
-                        "text": {"tag": "plain_text", "content": label},
+                        "text": {"tag": "plain_text", "content": button_label(action, message.language)},
                         "type": kind,
                         "value": approval_value(message.approval, action),
                     }
-                    for action, label, kind in (
-                        ("approve", "Approve", "primary"),
-                        ("reject", "Reject", "danger"),
-                        ("acknowledge", "Acknowledge", "default"),
-                    )
+                    for action, kind in (("approve", "primary"), ("reject", "danger"), ("acknowledge", "default"))
                     if action in message.actions
                 ],
             }

@@ -15,6 +15,7 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     approval_value,
+    button_label,
     decision_line,
     fit,
     json_body,
@@ -33,15 +34,19 @@ CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element 
 DEFAULT_BASE = "https://slack.com/api"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 _BUTTONS = (
-    ("approve", "pl_approve", "Approve", "primary"),
-    ("reject", "pl_reject", "Reject", "danger"),
-    ("acknowledge", "pl_ack", "Acknowledge", None),
+    ("approve", "pl_approve", "primary"),
+    ("reject", "pl_reject", "danger"),
+    ("acknowledge", "pl_ack", None),
 )
 # A section's text: "Minimum length for the text in this field is 1 and maximum length is 3000 characters"
 # (https://docs.slack.dev/reference/block-kit/blocks/section-block); Slack refuses a longer one (invalid_blocks).
 # The message's top-level ``text`` is only the title, far within its 40,000 characters
 # (https://api.slack.com/changelog/2018-04-truncating-really-long-messages: longer text is truncated).
 SECTION_MAX_CHARS = 3000
+# A header's text: "Maximum length for the text in this field is 150 characters"
+# (https://docs.slack.dev/reference/block-kit/blocks/header-block); a longer one is refused (invalid_blocks), and
+# the card with it.
+HEADER_MAX_CHARS = 150
 # The text of all of a message's blocks together: Slack documents none for rich_text and refuses a message whose
 # blocks hold too much text with ``msg_blocks_too_long``; its engineers put it at "12,000 text characters with a
 # buffer for block containers" (https://github.com/slackapi/bolt-js/issues/2509), and blocks of 11,341 characters
@@ -94,12 +99,15 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
             *([_section(code.after)] if code.after else []),
         ]
     out: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _plain(message.title)[:150], "emoji": False}},
+        {"type": "header", "text": {"type": "plain_text", "text": header_text(message.title), "emoji": False}},
         *text,
     ]
     if message.decision:
         out.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision))}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision, message.language))}],
+            }
         )
     elif message.approval:
         out.append(
@@ -110,16 +118,32 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
                     {
                         "type": "button",
                         "action_id": action_id,
-                        "text": {"type": "plain_text", "text": label},
+                        "text": {"type": "plain_text", "text": button_label(action, message.language)},
                         "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
                         **({"style": style} if style else {}),
                     }
-                    for action, action_id, label, style in _BUTTONS
+                    for action, action_id, style in _BUTTONS
                     if action in message.actions
                 ],
             }
         )
     return out
+
+
+def header_text(title: str) -> str:
+    """The title as a header's plain text, within its 150 characters counted as `section_text` counts them
+    (an emoji 2): a longer one is cut on a character boundary and ends with "…"; the notification ``text``
+    keeps it whole."""
+    plain = _plain(title)
+    if utf16_size(plain) <= HEADER_MAX_CHARS:
+        return plain or " "
+    kept, budget = [], HEADER_MAX_CHARS - 1
+    for char in plain:
+        budget -= utf16_size(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + "…"
 
 
 def _section(text: str) -> dict:
