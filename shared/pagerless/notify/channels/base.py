@@ -279,10 +279,10 @@ def decision_line(decision: dict, language: str = "en") -> str:
     comment = decision.get("comment") or ""
     if _zh(language):
         if status == "superseded":
-            return f"已于 {when} 被新的审批请求取代;此卡片不再生效。"
+            return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"
         if status == "expired":
-            return f"已于 {when} 过期:" + (comment or "无人及时审批,未执行任何操作。")
-        return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f":{comment}" if comment else "")
+            return f"已于 {when} 过期：" + (comment or "无人及时审批，未执行任何操作。")
+        return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
