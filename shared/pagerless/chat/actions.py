@@ -174,8 +174,8 @@ class ChatActions:
         return Answer(
             "refused",
             f"Your {via} account ({click.user}) is not linked to a Pagerless person, so "
-            "nothing changed. A binding request is waiting for an admin "
-            f"(GET /api/v1/feishu/pending or /api/chat-identities?status=pending).",
+            "nothing changed. A request to link it is waiting for a Pagerless admin "
+            "(GET /api/chat-identities?status=pending).",
         )
 
     def _refuse(self, person: Person, click: Click, text: str, via: str) -> Answer:
