@@ -204,6 +204,13 @@ class ReportService:
         records = {r.id: (r, []) for r in incidents_opened(workspace, lookback, end)}
         records.update(incidents_reopened(workspace, start, end))
         incidents = [_facts(record, reopens) for record, reopens in records.values()]
+        # one reopened after the period holds a later firing than the period's: its timeline tells the period's
+        later = [i for i in incidents if i.reopened_at and i.reopened_at >= end]
+        if later:
+            from pagerless.store.timeline import episode_entries
+
+            seen = {i.id: report_data.episode_in(i, episode_entries(i.id), start, end) for i in later}
+            incidents = [seen.get(i.id, i) for i in incidents]
         approvals = [
             report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
             for a in approvals_requested(workspace, start, end)
