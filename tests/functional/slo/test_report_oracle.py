@@ -50,7 +50,7 @@ def generate(rng: random.Random, prefix: str, first: datetime, last: datetime, e
         else:
             cursor = first - timedelta(hours=6) + timedelta(seconds=rng.randrange(span))
         episodes = []
-        for k in range(rng.choice((1, 1, 2, 3))):
+        for _ in range(rng.choice((1, 1, 2, 3))):
             length = timedelta(seconds=rng.randrange(60, 14 * 3600))  # often across a period's edge
             acknowledged = cursor + length * rng.random() if rng.random() < 0.7 else None
             episodes.append(Episode(cursor, acknowledged, cursor + length))
