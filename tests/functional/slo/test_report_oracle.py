@@ -172,3 +172,74 @@ def test_report_figures_agree_with_an_independent_calculation(api, admin_key, zo
         assert [d[:2] for d in days] == [d[:2] for d in want["per_day"]], where
         for got, wanted in zip(days, want["per_day"], strict=True):
             assert close(got[2], wanted[2]) and close(got[3], wanted[3]), (where, got, wanted)
+
+
+def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
+    # Given a 99 % SLO over a New York calendar month, and its buckets from late October to December: an hourly
+    # bucket with a random error ratio (what its 5-minute evaluation stored)
+    from pagerless.store.slos import SloRepository
+
+    zone = "America/New_York"
+    document = {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": "monthly"},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "bad": {"metricSource": {"type": "Prometheus", "spec": {"query": "errors_total"}}},
+                        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "requests_total"}}},
+                    }
+                }
+            },
+            "timeWindow": [{"duration": "1M", "isRolling": False, "calendar": {"timeZone": zone}}],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": 0.99}],
+        },
+    }
+    assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
+    assert api.put("/api/reports/settings", json={"timezone": zone}, headers=auth(admin_key)).status_code == 200
+    rng = random.Random(21)
+    buckets = {}
+    moment = datetime(2026, 10, 20, tzinfo=UTC)
+    while moment < datetime(2026, 12, 3, tzinfo=UTC):
+        total = rng.randrange(100, 1000)
+        buckets[moment] = (total - int(total * rng.choice((0, 0, 0.002, 0.005, 0.01, 0.03))), total)
+        moment += timedelta(hours=1)
+    SloRepository().put_buckets("default", "monthly", [(t, float(g), float(n)) for t, (g, n) in buckets.items()])
+
+    def remaining_percent(day: date) -> float:
+        """As ``day`` ended: the error ratio of its month up to the next local midnight, against the 1 % allowed."""
+        first = local_midnight(day.replace(day=1), zone)
+        inside = [v for t, v in buckets.items() if first <= t < local_midnight(day + timedelta(days=1), zone)]
+        ratio = sum(n - g for g, n in inside) / sum(n for _, n in inside)
+        return 100 * (1 - ratio / 0.01)
+
+    # When the reports of the last day of October and of November, and of the week across both ends, are made
+    periods = [
+        ("daily", date(2026, 10, 31), date(2026, 11, 1)),
+        ("daily", date(2026, 11, 30), date(2026, 12, 1)),
+        ("weekly", date(2026, 10, 26), date(2026, 11, 2)),  # Monday to Monday, New York's fall-back day in it
+    ]
+    for report_type, first, last in periods:
+        made = api.post(
+            "/api/reports/generate",
+            json={
+                "report_type": report_type,
+                "period_start": local_midnight(first, zone).isoformat(),
+                "period_end": local_midnight(last, zone).isoformat(),
+            },
+            headers=auth(admin_key),
+        )
+        assert made.status_code == 200, made.text
+        (status,) = made.json()["data"]["slo_status"]
+
+        # Then the budget, and each day's burn-down point, are those of the month the day was in, as it ended
+        ended = last - timedelta(days=1)
+        assert status["budget_remaining_percent"] == pytest.approx(remaining_percent(ended), abs=0.006), first
+        days = [first + timedelta(days=n) for n in range((last - first).days)]
+        assert [p["date"] for p in status["burn_down"]] == [d.isoformat() for d in days]
+        for point, day in zip(status["burn_down"], days, strict=True):
+            assert point["remaining_percent"] == pytest.approx(remaining_percent(day), abs=0.006), day
