@@ -229,9 +229,10 @@ class ReportService:
     def _slo_status(self, workspace: str, start: datetime, end: datetime, zone: str) -> list[dict]:
         status = []
         days = report_data.days_of(start, end, zone)
-        # each local day's point is the budget as that day ended (or as the period did), labelled with the day
-        moments = [min(local_midnight(day + timedelta(days=1), zone), end.astimezone(UTC)) for day in days]
-        at = min(end, self.clock())  # the budget as the period ended, like the burn-down's last point
+        at = min(end, self.clock()).astimezone(UTC)  # the budget as the period ended (or as it stands, while it runs)
+        # each local day's point is the budget as that day ended (or as the period did, or as it stands now: the
+        # stored buckets say nothing of the future), labelled with the day; the last point is the budget above
+        moments = [min(local_midnight(day + timedelta(days=1), zone), at) for day in days]
         for slo in self.slos.all(workspace):
             budget = self.slos.budget(workspace, slo.name, slo, at=at)
             status.append(

@@ -15,6 +15,7 @@ from tests.functional.slo.history import seed_episodes
 
 pytestmark = pytest.mark.functional
 
+FIVE = timedelta(minutes=5)
 RESOLVERS = ("person", "workflow", "source")
 SEVERITIES = ("critical", "high", "medium")
 
@@ -243,3 +244,54 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
         assert [p["date"] for p in status["burn_down"]] == [d.isoformat() for d in days]
         for point, day in zip(status["burn_down"], days, strict=True):
             assert point["remaining_percent"] == pytest.approx(remaining_percent(day), abs=0.006), day
+
+
+def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api, admin_key):
+    # Given a daily rolling 99 % SLO whose only errors were 23 hours ago: 2 % of that hour's requests
+    from pagerless.clock import utcnow
+    from pagerless.slo.budget import align
+    from pagerless.store.slos import SloRepository
+
+    document = {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": "rolling-day"},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "bad": {"metricSource": {"type": "Prometheus", "spec": {"query": "errors_total"}}},
+                        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "requests_total"}}},
+                    }
+                }
+            },
+            "timeWindow": [{"duration": "1d", "isRolling": True}],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": 0.99}],
+        },
+    }
+    assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
+    now = align(utcnow())
+    rows = [(now - timedelta(hours=23) + FIVE * n, 980.0, 1000.0) for n in range(12)]
+    rows += [(now - timedelta(hours=20) + FIVE * n, 1000.0, 1000.0) for n in range(12)]
+    SloRepository().put_buckets("default", "rolling-day", rows)
+
+    # When the report of the 24 hours from an hour ago (still running) is made
+    start = now - timedelta(hours=1)
+    made = api.post(
+        "/api/reports/generate",
+        json={
+            "report_type": "daily",
+            "period_start": start.isoformat(),
+            "period_end": (start + timedelta(days=1)).isoformat(),
+        },
+        headers=auth(admin_key),
+    )
+    assert made.status_code == 200, made.text
+    (status,) = made.json()["data"]["slo_status"]
+
+    # Then the budget is as it stands now: 240 errors of 24,000 requests, 1 % against the 1 % allowed, all spent
+    assert status["budget_remaining_percent"] == 0.0
+    # and the burn-down's last point says the same, not what the window would hold tomorrow without those errors
+    assert status["burn_down"][-1]["remaining_percent"] == 0.0
