@@ -205,7 +205,7 @@ class ReportService:
         records.update(incidents_reopened(workspace, start, end))
         incidents = [_facts(record, reopens) for record, reopens in records.values()]
         # one reopened after the period holds a later firing than the period's: its timeline tells the period's
-        later = [i for i in incidents if i.reopened_at and i.reopened_at >= end]
+        later = [i for i in incidents if i.reopened_at and i.reopened_at >= end and report_data.began_in(i, start, end)]
         if later:
             from pagerless.store.timeline import episode_entries
 
