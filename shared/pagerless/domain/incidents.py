@@ -174,6 +174,7 @@ def is_slo_burn(incident) -> bool:
 # The timeline entries that end and restart an incident's open time (what `incidents.lifecycle` records).
 RESOLVED_EVENT = "incident_resolved"
 REOPENED_EVENT = "incident_reopened"
+ACKNOWLEDGED_EVENT = "acknowledged"
 
 
 def open_periods(incident, events: Iterable[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime]]:

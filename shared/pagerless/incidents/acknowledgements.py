@@ -6,7 +6,7 @@ tick and the time to acknowledge is recorded. An un-acknowledge there changes no
 from datetime import datetime
 
 from pagerless.domain.errors import NotFoundError
-from pagerless.domain.incidents import IncidentStatus, waiting_for_acknowledgement_since
+from pagerless.domain.incidents import ACKNOWLEDGED_EVENT, IncidentStatus, waiting_for_acknowledgement_since
 from pagerless.incidents import metrics
 from pagerless.incidents.timeline import record
 from pagerless.store.incidents import IncidentRepository
@@ -26,7 +26,7 @@ def acknowledge_at_source(incident_id: str, source: str, now: datetime, reposito
         return False
     record(
         incident,
-        "acknowledged",
+        ACKNOWLEDGED_EVENT,
         f"acknowledged in {source}",
         actor=source,
         data={"time_to_acknowledge_seconds": seconds, "source": source},

@@ -12,7 +12,12 @@ from pagerless.auth.keys import Principal
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
-from pagerless.domain.incidents import IncidentStatus, transition, waiting_for_acknowledgement_since
+from pagerless.domain.incidents import (
+    ACKNOWLEDGED_EVENT,
+    IncidentStatus,
+    transition,
+    waiting_for_acknowledgement_since,
+)
 from pagerless.incidents import metrics
 from pagerless.incidents.timeline import record, timeline
 from pagerless.store.alerts import AlertRecord, AlertRepository
@@ -114,7 +119,7 @@ class IncidentService:
             raise ConflictError(f"incident {incident_id} is already acknowledged")
         record(
             incident,
-            "acknowledged",
+            ACKNOWLEDGED_EVENT,
             f"acknowledged by {label(principal.key_id, principal.name)}",
             actor=principal.key_id,
             actor_name=principal.name or None,

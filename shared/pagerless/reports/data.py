@@ -8,7 +8,10 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   reopened incident, ``resolved_at − reopened_at`` (the resolve ends the work the last reopen began,
   not the weeks it sat resolved before).
 - The period's incidents are those whose first alert (``first_seen``) or a reopen falls in
-  ``[start, end)``; an incident opened and reopened in the period counts once. A storm counts once:
+  ``[start, end)``; an incident opened and reopened in the period counts once. Its times are those of
+  the last firing that began in the period (`episode_in`): an incident reopened after the period ends
+  is timed, in this period's report, by the acknowledgement and resolve of the firing the period saw,
+  not by the later one (which the period of its reopen counts). A storm counts once:
   the incidents correlated under a root (``parent_id``) are not incidents of their own, and their
   alerts count as their root's (`roots`).
 - **Per day** (the workspace's time zone): incidents opened that day (a reopened one on the day it first
@@ -33,7 +36,13 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from pagerless.domain.incidents import resolving_since, waiting_for_acknowledgement_since
+from pagerless.domain.incidents import (
+    ACKNOWLEDGED_EVENT,
+    REOPENED_EVENT,
+    RESOLVED_EVENT,
+    resolving_since,
+    waiting_for_acknowledgement_since,
+)
 
 TOP_NOISY = 5
 DECIDED = ("approved", "rejected")  # what people decide; an approval that expired was decided by nobody
@@ -171,6 +180,34 @@ def began_in(incident: IncidentFacts, start: datetime, end: datetime) -> datetim
     moments = [incident.first_seen, *incident.reopens, *([incident.reopened_at] if incident.reopened_at else [])]
     inside = [m for m in moments if start <= m < end]
     return min(inside) if inside else None
+
+
+def episode_in(
+    incident: Facts, entries: Iterable[tuple[datetime, str, str | None]], start: datetime, end: datetime
+) -> Facts:
+    """``incident`` as the period ``[start, end)`` saw it: the last firing that began in the period, with that
+    firing's acknowledgement and resolve. The stored incident holds its last firing only (a reopen clears the
+    acknowledgement and the resolve); when it reopened after ``end``, the firing the period saw is read from its
+    timeline ``entries`` ((time, type, who): acknowledgements, resolves with who resolved, reopens)."""
+    entries = sorted(entries, key=lambda e: e[0])
+    starts = sorted({incident.first_seen, *(at for at, kind, _ in entries if kind == REOPENED_EVENT)})
+    if incident.reopened_at:
+        starts = sorted({*starts, incident.reopened_at})
+    inside = [s for s in starts if start <= s < end]
+    if not inside or not incident.reopened_at or incident.reopened_at <= inside[-1]:
+        return incident  # the stored incident's last firing is the period's (or the period saw none)
+    began = inside[-1]
+    refired = min(s for s in starts if s > began)
+    resolve = next(((at, who) for at, kind, who in entries if kind == RESOLVED_EVENT and began <= at <= refired), None)
+    until = resolve[0] if resolve else refired
+    acknowledged = next((at for at, kind, _ in entries if kind == ACKNOWLEDGED_EVENT and began <= at <= until), None)
+    return replace(
+        incident,
+        reopened_at=began if began != incident.first_seen else None,
+        acknowledged_at=acknowledged,
+        resolved_at=resolve[0] if resolve else None,
+        resolved_by=resolve[1] if resolve else None,
+    )
 
 
 def per_day(incidents: list[IncidentFacts], start: datetime, end: datetime, zone: str) -> list[dict]:

@@ -204,6 +204,13 @@ class ReportService:
         records = {r.id: (r, []) for r in incidents_opened(workspace, lookback, end)}
         records.update(incidents_reopened(workspace, start, end))
         incidents = [_facts(record, reopens) for record, reopens in records.values()]
+        # one reopened after the period holds a later firing than the period's: its timeline tells the period's
+        later = [i for i in incidents if i.reopened_at and i.reopened_at >= end and report_data.began_in(i, start, end)]
+        if later:
+            from pagerless.store.timeline import episode_entries
+
+            seen = {i.id: report_data.episode_in(i, episode_entries(i.id), start, end) for i in later}
+            incidents = [seen.get(i.id, i) for i in incidents]
         approvals = [
             report_data.ApprovalFacts(a.requested_at, a.decided_at, a.status)
             for a in approvals_requested(workspace, start, end)
@@ -222,9 +229,10 @@ class ReportService:
     def _slo_status(self, workspace: str, start: datetime, end: datetime, zone: str) -> list[dict]:
         status = []
         days = report_data.days_of(start, end, zone)
-        # each local day's point is the budget as that day ended (or as the period did), labelled with the day
-        moments = [min(local_midnight(day + timedelta(days=1), zone), end.astimezone(UTC)) for day in days]
-        at = min(end, self.clock())  # the budget as the period ended, like the burn-down's last point
+        at = min(end, self.clock()).astimezone(UTC)  # the budget as the period ended (or as it stands, while it runs)
+        # each local day's point is the budget as that day ended (or as the period did, or as it stands now: the
+        # stored buckets say nothing of the future), labelled with the day; the last point is the budget above
+        moments = [min(local_midnight(day + timedelta(days=1), zone), at) for day in days]
         for slo in self.slos.all(workspace):
             budget = self.slos.budget(workspace, slo.name, slo, at=at)
             status.append(

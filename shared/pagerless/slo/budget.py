@@ -98,10 +98,12 @@ def rolling_window(now: datetime, days: int) -> tuple[datetime, datetime, Fracti
     return end - timedelta(days=days), end, Fraction(days * 1440)
 
 
-def calendar_month(now: datetime, zone: str) -> tuple[datetime, datetime, Fraction]:
-    """This calendar month in ``zone``: its start, ``now`` (aligned), and the month's full length in minutes."""
+def calendar_month(now: datetime, zone: str, *, ended: bool = False) -> tuple[datetime, datetime, Fraction]:
+    """This calendar month in ``zone``: its start, ``now`` (aligned), and the month's full length in minutes.
+    ``ended``: the month of the instant before ``now`` (the budget as a period that ends at ``now`` left it: a
+    day that ends at a month's first midnight was the previous month's last, not the new month's empty start)."""
     tz = ZoneInfo(zone)
-    local = now.astimezone(tz)
+    local = (now - timedelta(microseconds=1) if ended else now).astimezone(tz)
     start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
     # same-zone aware subtraction is wall-clock time; through UTC it is real time (DST months differ by an hour)

@@ -34,12 +34,14 @@ def objective_of(slo: SloDocument) -> maths.Objective:
     )
 
 
-def window_of(slo: SloDocument, now: datetime) -> tuple[datetime, datetime, Fraction]:
+def window_of(slo: SloDocument, now: datetime, *, ended: bool = False) -> tuple[datetime, datetime, Fraction]:
+    """The SLO's window at ``now``; ``ended``: as a period ending at ``now`` left it (a calendar month that
+    ends at ``now`` is that month, not the next one's empty start)."""
     window = slo.window
     if window.is_rolling:
         return maths.rolling_window(now, slo.window_days())
     zone = window.calendar.time_zone if window.calendar else "UTC"
-    return maths.calendar_month(now, zone)
+    return maths.calendar_month(now, zone, ended=ended)
 
 
 def _round(value: Fraction | None, digits: int = 4) -> float | None:
@@ -200,7 +202,7 @@ class SloService:
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
         now = at or self.clock()
-        window = window_of(slo, now)
+        window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
         rows = self.repository.buckets(workspace, name, read_from, end)
@@ -209,7 +211,8 @@ class SloService:
         return maths.evaluate(buckets, objective, window), objective
 
     def budget(self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None) -> dict:
-        """Seed 002's error-budget answer, plus every burn rate and the window it covers (now, or as of ``at``)."""
+        """Seed 002's error-budget answer, plus every burn rate and the window it covers: now, or as a period that
+        ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start)."""
         slo = slo or self.get(workspace, name)
         status, objective = self.status(workspace, name, slo, at)
         remaining_percent = status.remaining_fraction * 100
@@ -241,10 +244,11 @@ class SloService:
         }
 
     def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
-        """Budget remaining (%) as it stood at each moment (from the stored buckets)."""
+        """Budget remaining (%) as it stood at each moment, each the end of a day (from the stored buckets): a
+        calendar month that ends at a moment is the month shown there."""
         if not moments:
             return []
-        first_start = window_of(slo, moments[0])[0].astimezone(UTC)
+        first_start = window_of(slo, moments[0], ended=True)[0].astimezone(UTC)
         rows = self.repository.buckets(
             workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]
         )
@@ -252,7 +256,7 @@ class SloService:
         objective = objective_of(slo)
         points = []
         for moment in moments:
-            status = maths.evaluate(buckets, objective, window_of(slo, moment))
+            status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True))
             points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
         return points
 

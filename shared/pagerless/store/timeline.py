@@ -19,7 +19,7 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
-from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
+from pagerless.domain.incidents import ACKNOWLEDGED_EVENT, REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.store.base import BaseModel, Region, TableName
 
 STREAM_ATTEMPTS = 100
@@ -164,6 +164,18 @@ def resolves_and_reopens(incident_id: str) -> list[tuple[datetime, str]]:
         attributes_to_get=["incident_id", "sk", "at", "type"],
     )
     return [(item.at, item.type) for item in items]
+
+
+def episode_entries(incident_id: str) -> list[tuple[datetime, str, str | None]]:
+    """The (time, type, who) of the incident's acknowledgements, resolves and reopens, oldest first: what
+    tells one firing of a reopened incident from the next (`reports.data.episode_in`). ``who`` is a resolve's
+    ``resolved_by`` (else its actor), an acknowledgement's actor."""
+    items = TimelineRecord.query(
+        incident_id,
+        filter_condition=TimelineRecord.type.is_in(ACKNOWLEDGED_EVENT, RESOLVED_EVENT, REOPENED_EVENT),
+        attributes_to_get=["incident_id", "sk", "at", "type", "actor", "data"],
+    )
+    return [(item.at, item.type, (item.data or {}).get("resolved_by") or item.actor) for item in items]
 
 
 def has_item(incident_id: str, event_type: str) -> bool:

@@ -83,3 +83,45 @@ def seed_reopen(incident_id: str, *, resolved: datetime, reopened: datetime, wor
         incident_id, reopened, "incident_reopened", actor="intake", message="", data={}, workspace=workspace
     )
     IncidentRecord.get(incident_id).update(actions=[IncidentRecord.reopened_at.set(reopened)])
+
+
+def seed_episodes(
+    incident_id: str,
+    episodes: list[tuple[datetime, datetime | None, datetime | None]],
+    *,
+    service: str,
+    severity: str,
+    workspace: str = "default",
+    resolved_by: str = "person",
+) -> IncidentRecord:
+    """An incident that fired in ``episodes`` (start, acknowledged or None, resolved or None; oldest first; every
+    one but the last resolved), stored as the lifecycle leaves it: the record holds the last episode (its reopen,
+    acknowledgement and resolve: a reopen clears the earlier ones), the timeline every acknowledgement, resolve and
+    reopen."""
+    from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
+    from pagerless.store.timeline import append_timeline
+
+    last_start, last_ack, last_end = episodes[-1]
+    record = seed_incident(
+        incident_id,
+        service=service,
+        severity=severity,
+        opened=episodes[0][0],
+        acknowledged=last_ack,
+        resolved=last_end,
+        resolved_by=resolved_by if last_end else None,
+        workspace=workspace,
+    )
+    for n, (start, acknowledged, resolved) in enumerate(episodes):
+        if n:
+            append_timeline(
+                incident_id, start, REOPENED_EVENT, actor="intake", message="", data={}, workspace=workspace
+            )
+        if acknowledged:
+            append_timeline(incident_id, acknowledged, "acknowledged", actor="person", message="", data={})
+        if resolved:
+            data = {"resolved_by": resolved_by, "status": "resolved"}
+            append_timeline(incident_id, resolved, RESOLVED_EVENT, actor=resolved_by, message="", data=data)
+    if len(episodes) > 1:
+        record.update(actions=[IncidentRecord.reopened_at.set(last_start)])
+    return record

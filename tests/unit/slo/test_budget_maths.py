@@ -159,3 +159,16 @@ def test_calendar_month_budget_uses_the_whole_month():
 
 def test_align_floors_to_five_minutes():
     assert maths.align(datetime(2026, 1, 1, 10, 7, 59, tzinfo=UTC)) == datetime(2026, 1, 1, 10, 5, tzinfo=UTC)
+
+
+def test_a_month_that_ended_is_that_month_not_the_next_ones_empty_start():
+    # Given the first instant of December in New York (05:00 UTC)
+    december = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
+    # When the month is taken as of that moment, and as a period ending there left it
+    start, end, length = maths.calendar_month(december, "America/New_York")
+    ended_start, ended_end, ended_length = maths.calendar_month(december, "America/New_York", ended=True)
+    # Then December has just begun (nothing in it yet); the month that ended is November, all of it:
+    # 30 days and the hour its fall-back day added
+    assert start == end == december and length == 31 * 1440
+    assert ended_start == datetime(2026, 11, 1, 4, 0, tzinfo=UTC) and ended_end == december
+    assert ended_length == 30 * 1440 + 60
