@@ -181,25 +181,7 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
     from pagerless.store.slos import SloRepository
 
     zone = "America/New_York"
-    document = {
-        "apiVersion": "openslo/v1",
-        "kind": "SLO",
-        "metadata": {"name": "monthly"},
-        "spec": {
-            "service": "payments-api",
-            "indicator": {
-                "spec": {
-                    "ratioMetric": {
-                        "bad": {"metricSource": {"type": "Prometheus", "spec": {"query": "errors_total"}}},
-                        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "requests_total"}}},
-                    }
-                }
-            },
-            "timeWindow": [{"duration": "1M", "isRolling": False, "calendar": {"timeZone": zone}}],
-            "budgetingMethod": "Occurrences",
-            "objectives": [{"target": 0.99}],
-        },
-    }
+    document = _ratio_slo("monthly", {"duration": "1M", "isRolling": False, "calendar": {"timeZone": zone}})
     assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
     assert api.put("/api/reports/settings", json={"timezone": zone}, headers=auth(admin_key)).status_code == 200
     rng = random.Random(21)
@@ -252,25 +234,7 @@ def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api,
     from pagerless.slo.budget import align
     from pagerless.store.slos import SloRepository
 
-    document = {
-        "apiVersion": "openslo/v1",
-        "kind": "SLO",
-        "metadata": {"name": "rolling-day"},
-        "spec": {
-            "service": "payments-api",
-            "indicator": {
-                "spec": {
-                    "ratioMetric": {
-                        "bad": {"metricSource": {"type": "Prometheus", "spec": {"query": "errors_total"}}},
-                        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "requests_total"}}},
-                    }
-                }
-            },
-            "timeWindow": [{"duration": "1d", "isRolling": True}],
-            "budgetingMethod": "Occurrences",
-            "objectives": [{"target": 0.99}],
-        },
-    }
+    document = _ratio_slo("rolling-day", {"duration": "1d", "isRolling": True})
     assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
     now = align(utcnow())
     rows = [(now - timedelta(hours=23) + FIVE * n, 980.0, 1000.0) for n in range(12)]
@@ -295,3 +259,26 @@ def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api,
     assert status["budget_remaining_percent"] == 0.0
     # and the burn-down's last point says the same, not what the window would hold tomorrow without those errors
     assert status["burn_down"][-1]["remaining_percent"] == 0.0
+
+
+def _ratio_slo(name: str, window: dict) -> dict:
+    """A 99 % OpenSLO ratio SLO of payments-api (Prometheus errors over requests), counted by occurrences."""
+    return {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": name},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {
+                "spec": {
+                    "ratioMetric": {
+                        "bad": {"metricSource": {"type": "Prometheus", "spec": {"query": "errors_total"}}},
+                        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": "requests_total"}}},
+                    }
+                }
+            },
+            "timeWindow": [window],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": 0.99}],
+        },
+    }
