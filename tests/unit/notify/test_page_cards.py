@@ -96,3 +96,18 @@ def test_teams_tags_of_people_sharing_a_name_that_nothing_else_tells_apart_are_n
     assert tags[:2] == ["Alex Wang (1)", "alex  WANG (2)"]
     assert len({" ".join(t.split()).casefold() for t in tags}) == 3
     assert not any("87d349ed" in t or "5b2c6a1e" in t for t in tags)
+
+
+def test_a_chinese_cards_buttons_carry_its_language_and_an_english_cards_do_not():
+    # Given the same approval card for a Chinese channel and for an English one
+    approval = {**PAGE, "approval_id": "a1"}
+    chinese = Message(event="approval.requested", title="t", body="b", approval=approval, language="zh")
+    english = Message(event="approval.requested", title="t", body="b", approval=approval)
+    # Then every button of the Chinese cards says "zh" (the chat click answers in it), Slack's and Lark's alike
+    [slack_zh] = [b for b in slack.blocks(chinese) if b["type"] == "actions"]
+    [lark_zh] = [e for e in lark.card(chinese)["elements"] if e["tag"] == "action"]
+    values = [json.loads(e["value"]) for e in slack_zh["elements"]] + [b["value"] for b in lark_zh["actions"]]
+    assert len(values) == 6 and all(v["lang"] == "zh" for v in values)
+    # and an English card's values are the contract as it was (no tag: what old cards carry, answered in English)
+    [slack_en] = [b for b in slack.blocks(english) if b["type"] == "actions"]
+    assert json.loads(slack_en["elements"][0]["value"]) == {"pl": 1, **approval, "action": "approve"}

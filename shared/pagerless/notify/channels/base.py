@@ -13,6 +13,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from pagerless.chat.clicks import button_value
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -198,6 +200,23 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
     return kept + tail
 
 
+ELLIPSIS = "…"
+
+
+def ellipsize(text: str, limit: int, *, size: Callable[[str], int] = len) -> str:
+    """A one-line ``text`` (a header, a title) within ``limit`` as ``size`` measures it: a longer one is cut on a
+    character boundary and ends with ELLIPSIS, the mark counted within the limit."""
+    if size(text) <= limit:
+        return text
+    kept, budget = [], limit - size(ELLIPSIS)
+    for char in text:
+        budget -= size(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + ELLIPSIS
+
+
 def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
     """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
     return fit(text, limit, link, size=utf8_size)
@@ -244,15 +263,10 @@ def require(config: dict, *names: str) -> None:
         raise PermanentError(f"channel is missing {', '.join(missing)}")
 
 
-def approval_value(approval: dict, action: str) -> dict:
-    """The button contract shared with the chat callbacks (HELPERS.md)."""
-    return {
-        "pl": 1,
-        "approval_id": approval["approval_id"],
-        "incident_id": approval["incident_id"],
-        "workspace": approval["workspace"],
-        "action": action,
-    }
+def approval_value(approval: dict, action: str, language: str = "en") -> dict:
+    """The button contract shared with the chat callbacks (`pagerless.chat.clicks.button_value`): a Chinese
+    card's buttons carry its language, so the click is answered in it."""
+    return button_value(approval, action, language)
 
 
 # A card's buttons in the language of its template (the console's words for them)
