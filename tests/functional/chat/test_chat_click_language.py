@@ -7,19 +7,24 @@ import re
 
 import pytest
 
-from tests.functional.chat.conftest import button_value, lark_headers, lark_v2_body, slack_form, slack_headers
+from tests.functional.chat.conftest import (
+    HALF_WIDTH,
+    button_value,
+    lark_headers,
+    lark_v2_body,
+    slack_form,
+    slack_headers,
+)
 from tests.functional.chat.test_chat_fixtures_over_http import FIXTURE_INCIDENT, fixture_incident  # noqa: F401
 from tests.functional.workflow.conftest import timeline_types
 
 pytestmark = pytest.mark.functional
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-# ASCII punctuation against a Chinese character: Chinese text takes the full-width forms (，：；。！？（）)
-_HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,.:;!?()]|[,:;!?()][\u4e00-\u9fff]")
 
 
 def assert_chinese(text: str) -> None:
-    assert _CJK.search(text) and not _HALF_WIDTH.search(text), text
+    assert _CJK.search(text) and not HALF_WIDTH.search(text), text
     assert "nothing changed" not in text.lower() and "nothing ran" not in text, text
 
 

@@ -111,3 +111,19 @@ def test_a_chinese_cards_buttons_carry_its_language_and_an_english_cards_do_not(
     # and an English card's values are the contract as it was (no tag: what old cards carry, answered in English)
     [slack_en] = [b for b in slack.blocks(english) if b["type"] == "actions"]
     assert json.loads(slack_en["elements"][0]["value"]) == {"pl": 1, **approval, "action": "approve"}
+
+
+def test_a_chinese_teams_cards_open_button_is_in_chinese():
+    from pagerless.notify.channels import teams
+
+    # Given a Teams card for a Chinese channel and one for an English channel, each with the incident's link
+    link = "https://pagerless.example.com/console/incidents/INC-20261202-0001"
+
+    def button(language: str) -> dict:
+        message = Message(event="incident.opened", title="t", body="b", link=link, language=language)
+        [action] = teams.adaptive_card(message)["attachments"][0]["content"]["actions"]
+        return action
+
+    # Then its one button is labelled in the card's language, like the Slack and Lark cards' buttons
+    assert button("zh") == {"type": "Action.OpenUrl", "title": "在 Pagerless 中打开", "url": link}
+    assert button("en")["title"] == "Open in Pagerless"

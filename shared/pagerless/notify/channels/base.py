@@ -271,8 +271,8 @@ def approval_value(approval: dict, action: str, language: str = "en") -> dict:
 
 # A card's buttons in the language of its template (the console's words for them)
 _BUTTON_LABELS = {
-    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge"},
-    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"},
+    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge", "open": "Open in Pagerless"},
+    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认", "open": "在 Pagerless 中打开"},
 }
 _DECIDED_ZH = {"approved": "批准", "rejected": "拒绝"}
 
