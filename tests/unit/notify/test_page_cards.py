@@ -127,3 +127,23 @@ def test_a_chinese_teams_cards_open_button_is_in_chinese():
     # Then its one button is labelled in the card's language, like the Slack and Lark cards' buttons
     assert button("zh") == {"type": "Action.OpenUrl", "title": "在 Pagerless 中打开", "url": link}
     assert button("en")["title"] == "Open in Pagerless"
+
+
+def test_a_chinese_card_of_an_approval_that_timed_out_says_so_in_chinese_only():
+    # Given the decision the workflow's timeout records (its note is written in English, for the API and timeline)
+    expired = {
+        "status": "expired",
+        "decided_by": None,
+        "decided_at": "2026-12-02T10:10:00+00:00",
+        "comment": "nobody approved or rejected the proposal within 600s; nothing ran",
+    }
+    message = Message(event="approval.requested", title="t", body="b", approval=PAGE, decision=expired, language="zh")
+    # Then the updated Chinese cards say in Chinese that it expired and nothing ran, without the English note
+    [slack_line] = [b["elements"][0]["text"] for b in slack.blocks(message) if b["type"] == "context"]
+    [lark_note] = [e["elements"][0]["content"] for e in lark.card(message)["elements"] if e["tag"] == "note"]
+    for line in (slack_line, lark_note):
+        assert line == "已于 2026-12-02T10:10:00+00:00 过期，未执行任何操作。", line
+    # and the English card keeps the note, as before
+    english = Message(event="approval.requested", title="t", body="b", approval=PAGE, decision=expired)
+    [note] = [e["elements"][0]["content"] for e in lark.card(english)["elements"] if e["tag"] == "note"]
+    assert note == f"Expired at 2026-12-02T10:10:00+00:00: {expired['comment']}"

@@ -286,7 +286,11 @@ def button_label(action: str, language: str = "en") -> str:
 
 
 def decision_line(decision: dict, language: str = "en") -> str:
-    """Who decided a card's approval and when, in the card's language (the comment as it was written)."""
+    """Who decided a card's approval and when, in the card's language (a person's comment as it was written).
+
+    An expired approval's note is the system's, written in English for the API and the timeline ("nobody
+    approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
+    them means, that it expired and nothing ran, rather than show it."""
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
     when = decision.get("decided_at") or ""
@@ -295,7 +299,7 @@ def decision_line(decision: dict, language: str = "en") -> str:
         if status == "superseded":
             return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"
         if status == "expired":
-            return f"已于 {when} 过期：" + (comment or "无人及时审批，未执行任何操作。")
+            return f"已于 {when} 过期，未执行任何操作。"
         return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
