@@ -63,3 +63,18 @@ def test_a_lark_header_title_cut_to_its_200_characters_ends_with_an_ellipsis():
     assert len(cut) >= 190  # cut to fit, not to nothing
     # and one that fits is shown whole, unmarked
     assert header(exact) == exact
+
+
+def test_a_dingtalk_title_cut_to_its_100_characters_ends_with_an_ellipsis():
+    from pagerless.notify.channels import dingtalk
+
+    # Given a title longer than the 100 characters DingTalk's conversation preview is given
+    title = "支付服务数据库连接池耗尽 " * 12
+
+    def preview(text: str) -> str:
+        return dingtalk.payload(Message(event="incident.opened", title=text, body="b"))["markdown"]["title"]
+
+    # Then it is cut within the 100, the mark counted, and ends with "…"; one that fits is whole
+    cut = preview(title)
+    assert len(cut) <= 100 and cut.endswith("…") and title.startswith(cut[:-1]) and len(cut) >= 95
+    assert preview("x" * 100) == "x" * 100
