@@ -2,10 +2,12 @@
 
 A card's buttons carry its language (``"lang": "zh"``) because the click must be answered in it and
 no vendor says it: Slack's block_actions and Lark's card.action.trigger name the user, the message
-and the chat, not a language, and the channel a card went to cannot be found again from the chat id
-(a channel is a config; a page goes to a person's direct chat; two channels may share a chat). The
-card's language is known exactly when it is rendered, so it travels in the value Slack and Lark both
-send back unchanged. English cards carry no tag, so their values are the contract as it was; a card
+and the chat, not a language. Looking up the notification channel by the chat the click came from
+would be the other way, and a worse one: a page goes to a person's direct chat, which no channel
+names; two channels (an English and a Chinese one) may post to one chat; a channel's language may
+change after its cards went out; and it is one more read within the vendor's 3 seconds. The card's
+language is known exactly when it is rendered, so it travels in the value Slack and Lark both send
+back unchanged. English cards carry no tag, so their values are the contract as it was; a card
 posted before the tag existed has none either, and is accepted and answered in English.
 """
 

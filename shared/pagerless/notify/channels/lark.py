@@ -49,7 +49,7 @@ _COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "
 # leaving 1,000 bytes for the rest of the request (receive_id, msg_type). A custom bot (lark_bot) sends the same
 # card: its own limit is not documented where we could check it, so the app's bound is kept there too.
 CARD_MAX_BYTES = 29_000
-HEADER_MAX_CHARS = 200  # the header title Pagerless has always kept to (Lark documents no bound we could find)
+HEADER_MAX_CHARS = 200  # the bound Pagerless has always kept a card's header title to
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _BACKTICK_RUN = re.compile(r"``(?=`)")
 # (base, app id, the secret's digest) -> (token, good until): a token belongs to the app id and secret that
@@ -143,7 +143,7 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
 
 def header_text(title: str) -> str:
     """The title as the header's plain text, within ``HEADER_MAX_CHARS``: a longer one is cut on a character
-    boundary and ends with "…" (counted within the limit), as Slack's header is; the message body keeps it."""
+    boundary and ends with "…" (counted within the limit), as Slack's header is."""
     return ellipsize(_plain(title), HEADER_MAX_CHARS)
 
 
