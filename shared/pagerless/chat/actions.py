@@ -4,12 +4,14 @@ The person acts with their own role. Approve and reject go through ``ApprovalSer
 with the card's own approval id (a stale card changes nothing); acknowledge goes through the
 incidents service. The audit log and the timeline name the person ("Alice Chen (per_…)").
 Nothing here talks to a vendor: the card update everyone sees follows the ``approval.decided``
-notification that the decision enqueues.
+notification that the decision enqueues. What the clicker is told is in the card's language
+(``Click.language``, carried by the card's buttons; see pagerless.chat.clicks and .wording).
 """
 
 from dataclasses import dataclass, field
 
 from pagerless.auth.keys import Principal
+from pagerless.chat import wording
 from pagerless.chat.clicks import Click
 from pagerless.domain.approvals import CHAT_VIA, VIA_EMAIL, Via
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
@@ -66,11 +68,9 @@ class ChatActions:
         """Decide a click from an app of ``app_workspace``; every refusal says why."""
         via = via or PROVIDER_NAMES.get(click.provider, click.provider)
         if click.verb is None:
-            return Answer(
-                "refused", f"Pagerless does not handle the {click.action or 'unnamed'!r} button; nothing changed."
-            )
+            return Answer("refused", wording.unhandled(click.language, click.action))
         if not click.incident_id:
-            return Answer("refused", "The button names no incident; nothing changed.")
+            return Answer("refused", wording.no_incident(click.language))
         person = self.identities.person_of(click.provider, click.tenant, click.user)
         if person is None:
             return self._unbound(click, app_workspace, via)
@@ -79,19 +79,14 @@ class ChatActions:
     def act(self, person: Person, click: Click, app_workspace: str, via: str) -> Answer:
         """Decide as ``person`` (already identified: a bound chat user, or a signed email link)."""
         if click.verb is None:
-            return Answer("refused", f"Pagerless does not handle {click.action!r}; nothing changed.")
+            return Answer("refused", wording.unhandled(click.language, click.action))
         workspace = person.workspace
         if workspace != app_workspace or (click.workspace and click.workspace != workspace):
-            return self._refuse(person, click, "This card belongs to another workspace; nothing changed.", via)
+            return self._refuse(person, click, wording.other_workspace(click.language), via)
         required = REQUIRED[click.verb]
         if not role_satisfies(Role(person.role), required):
-            return self._refuse(
-                person,
-                click,
-                f"{person.name}, your Pagerless role is {person.role}; "
-                f"to {click.verb} you need {required.value}. Nothing changed.",
-                via,
-            )
+            text = wording.role_too_low(click.language, person.name, person.role, click.verb, required.value)
+            return self._refuse(person, click, text, via)
         if click.verb == "acknowledge":
             return self._acknowledge(person, click, via)
         return self._decide(person, click, via)
@@ -118,7 +113,7 @@ class ChatActions:
             )
             return Answer(
                 "unchanged" if _decided_by_someone(refused) else "refused",
-                f"{refused.message}.",
+                wording.decision_refused(click.language, refused, click.incident_id),
                 person.to_public(),
                 details={"code": refused.code, "details": refused.details},
             )
@@ -131,17 +126,12 @@ class ChatActions:
             # the approval sweep may write this decision's record in its stead: one of them does
             once=decision_audit.once(approval) if decided.changed else None,
         )
-        action = (approval.get("proposal") or {}).get("action") or "the proposal"
+        action = (approval.get("proposal") or {}).get("action")
         if decided.changed:
-            verb = "approved" if approve else "rejected"
-            return Answer("decided", f"You {verb} {action} for {click.incident_id}.", person.to_public(), approval)
-        return Answer(
-            "unchanged",
-            f"{action} for {click.incident_id} was already {approval['status']} by "
-            f"{approval['decided_by']} at {approval['decided_at']}; nothing changed.",
-            person.to_public(),
-            approval,
-        )
+            text = wording.decided(click.language, click.verb, action, click.incident_id)
+            return Answer("decided", text, person.to_public(), approval)
+        text = wording.unchanged(click.language, action, click.incident_id, approval)
+        return Answer("unchanged", text, person.to_public(), approval)
 
     def _acknowledge(self, person: Person, click: Click, via: str) -> Answer:
         principal = Principal(person.label, person.workspace, Role(person.role))
@@ -160,23 +150,18 @@ class ChatActions:
             news = bool(who) or detail.get("status") == "resolved"
             return Answer(
                 "unchanged" if news else "refused",
-                f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed.",
+                wording.acknowledgement_refused(click.language, refused, click.incident_id, who),
                 person.to_public(),
             )
         self._write_audit(person, click, 200, {"decision": "acknowledge", "via": via})
-        return Answer("decided", f"You acknowledged {click.incident_id}.", person.to_public())
+        return Answer("decided", wording.acknowledged(click.language, click.incident_id), person.to_public())
 
     def _unbound(self, click: Click, app_workspace: str, via: str) -> Answer:
         identity = self.identities.request(
             app_workspace, click.provider, click.tenant, click.user, display_name=click.user_name
         )
         logger().info("chat click from an unbound user", extra={"provider": click.provider, "status": identity.status})
-        return Answer(
-            "refused",
-            f"Your {via} account ({click.user}) is not linked to a Pagerless person, so "
-            "nothing changed. A request to link it is waiting for a Pagerless admin "
-            "(GET /api/chat-identities?status=pending).",
-        )
+        return Answer("refused", wording.unbound(click.language, via, click.user))
 
     def _refuse(self, person: Person, click: Click, text: str, via: str) -> Answer:
         self._write_audit(person, click, 403, {"refused": text, "via": via})

@@ -17,9 +17,9 @@ _REPLIES = {
         "A Pagerless admin can still link you to the right person.",
     },
     "zh": {
-        "bound": "此飞书账号已关联 Pagerless,无需重复绑定。",
-        "person": "已提交绑定申请:将此飞书账号关联到 {email}。Pagerless 管理员批准后,你在事件卡片上的操作将以你的身份执行。",
-        "nobody": "已提交绑定申请,但没有邮箱为 {email} 的 Pagerless 人员。管理员仍可将你关联到正确的人员。",
+        "bound": "此飞书账号已关联 Pagerless，无需重复绑定。",
+        "person": "已提交绑定申请：将此飞书账号关联到 {email}。Pagerless 管理员批准后，你在事件卡片上的操作将以你的身份执行。",
+        "nobody": "已提交绑定申请，但没有邮箱为 {email} 的 Pagerless 人员。管理员仍可将你关联到正确的人员。",
     },
 }
 

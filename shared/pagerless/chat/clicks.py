@@ -1,9 +1,40 @@
-"""What a button press is, independent of the vendor."""
+"""What a button press is, independent of the vendor, and the button value both sides share.
+
+A card's buttons carry its language (``"lang": "zh"``) because the click must be answered in it and
+no vendor says it: Slack's block_actions and Lark's card.action.trigger name the user, the message
+and the chat, not a language. Looking up the notification channel by the chat the click came from
+would be the other way, and a worse one: a page goes to a person's direct chat, which no channel
+names; two channels (an English and a Chinese one) may post to one chat; a channel's language may
+change after its cards went out; and it is one more read within the vendor's 3 seconds. The card's
+language is known exactly when it is rendered, so it travels in the value Slack and Lark both send
+back unchanged. English cards carry no tag, so their values are the contract as it was; a card
+posted before the tag existed has none either, and is accepted and answered in English.
+"""
 
 import json
 from dataclasses import dataclass, field
 
 VERBS = {"approve": "approve", "reject": "reject", "acknowledge": "acknowledge", "ack": "acknowledge"}
+LANGUAGE_KEY = "lang"
+
+
+def button_value(approval: dict, action: str, language: str = "en") -> dict:
+    """The value of a card's button: the approval it decides, the action, and a non-English card's language."""
+    value = {
+        "pl": 1,
+        "approval_id": approval["approval_id"],
+        "incident_id": approval["incident_id"],
+        "workspace": approval["workspace"],
+        "action": action,
+    }
+    if language_of(language) != "en":
+        value[LANGUAGE_KEY] = language_of(language)
+    return value
+
+
+def language_of(tag) -> str:
+    """``zh`` for a Chinese tag (``zh``, ``zh-CN``), else ``en``: the languages a card is rendered in."""
+    return "zh" if isinstance(tag, str) and tag.lower().startswith("zh") else "en"
 
 
 @dataclass(frozen=True)
@@ -34,6 +65,11 @@ class Click:
     @property
     def workspace(self) -> str | None:
         return self.value.get("workspace") or None
+
+    @property
+    def language(self) -> str:
+        """The card's language, which the answer speaks (``en`` for a card without the tag)."""
+        return language_of(self.value.get(LANGUAGE_KEY))
 
 
 def parse_button_value(value) -> dict:

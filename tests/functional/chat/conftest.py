@@ -2,6 +2,7 @@
 RequestApproval), people bound to chat users, and signed Slack and Lark requests."""
 
 import json
+import re
 import time
 import uuid
 from urllib.parse import quote
@@ -25,6 +26,8 @@ FIXTURES = ROOT / "tests" / "fixtures" / "chat"
 SLACK_SECRET = json.loads((FIXTURES / "slack" / "signature_vectors.json").read_text())["documented"]["signing_secret"]
 SLACK_TEAM, SLACK_APP = "T0CAG1234", "A0KRD7HC3"
 LARK_APP = lark.LarkApp("cli_a1b2c3d4e5f6a7b8", encrypt_key="test key", verification_token="xxxxxx")
+# ASCII punctuation against a Chinese character: Chinese text takes the full-width forms (，：；。！？（）)
+HALF_WIDTH = re.compile(r"[\u4e00-\u9fff][,.:;!?()]|[,:;!?()][\u4e00-\u9fff]")
 
 
 @pytest.fixture

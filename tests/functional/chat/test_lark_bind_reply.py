@@ -9,7 +9,7 @@ import pytest
 from pagerless.chat import lark
 from tests.conftest import auth
 from tests.fakes.chat_vendors import LARK_APP_ID
-from tests.functional.chat.conftest import LARK_APP, lark_headers
+from tests.functional.chat.conftest import HALF_WIDTH, LARK_APP, lark_headers
 from tests.functional.notify.conftest import lark_channel, vendors  # noqa: F401 (vendors: a fixture)
 
 pytestmark = pytest.mark.functional
@@ -71,6 +71,7 @@ def test_the_bot_answers_a_bind_request_in_the_language_it_was_asked_in(lark_app
     replies = _replies(vendors)
     assert set(replies) == {"om_zh", "om_en"}
     assert "已提交绑定申请" in replies["om_zh"] and "bob@example.com" in replies["om_zh"]
+    assert not HALF_WIDTH.search(replies["om_zh"]), replies["om_zh"]  # Chinese takes full-width punctuation
     assert "no Pagerless person has the email nobody@example.com" in replies["om_en"]
     assert all(r.headers.get("authorization") for r in vendors.to("/open-apis/im/v1/messages/"))
 
@@ -82,6 +83,9 @@ def test_an_account_already_linked_is_told_so(lark_app, people, vendors, api, ad
     ChatIdentityService().bind("default", "lark", LARK_APP_ID, "ou_linked", people["bob"].id, actor="test")
     assert _write_to_bot(api, "bind bob@example.com", open_id="ou_linked", message_id="om_1").status_code == 200
     assert "already linked" in _replies(vendors)["om_1"]
+    # and in Chinese when asked in Chinese, with full-width punctuation
+    assert _write_to_bot(api, "绑定 bob@example.com", open_id="ou_linked", message_id="om_2").status_code == 200
+    assert "已关联" in _replies(vendors)["om_2"] and not HALF_WIDTH.search(_replies(vendors)["om_2"])
     assert "ou_linked" not in _pending(api, admin_key)
 
 

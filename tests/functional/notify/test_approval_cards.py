@@ -293,15 +293,18 @@ def test_chinese_channels_get_chinese_buttons_and_a_chinese_decision_line(api, n
     service = ApprovalService(sfn=FakeStepFunctions())
     service.request(incident.id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600)
     notify_env.poller.drain()
-    # Then the cards' buttons are in Chinese, like the rest of the card (the values are the contract's, unchanged)
+    # Then the cards' buttons are in Chinese, like the rest of the card (the values are the contract's, with the
+    # card's language: a click is answered in it)
     [post] = vendors.to("/slack/api/chat.postMessage")
     assert "待审批" in post.body["text"]
     buttons = post.body["blocks"][-1]["elements"]
     assert [b["text"]["text"] for b in buttons] == ["批准", "拒绝", "确认"]
     assert [json.loads(b["value"])["action"] for b in buttons] == ["approve", "reject", "acknowledge"]
+    assert {json.loads(b["value"])["lang"] for b in buttons} == {"zh"}
     [send] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
     actions = json.loads(send.body["content"])["elements"][-1]["actions"]
     assert [a["text"]["content"] for a in actions] == ["批准", "拒绝", "确认"]
+    assert {a["value"]["lang"] for a in actions} == {"zh"}
     # When someone approves
     alice = key_service().create(workspace="default", role="operator", name="alice").record.key_id
     service.decide(incident.id, "default", approve=True, actor=alice, role="operator", comment="go")

@@ -45,3 +45,36 @@ def test_a_stray_bracket_costs_at_most_a_few_hundred_characters():
     text = "[" + "a" * 2000
     # Then the cut keeps the text (a half link is only what is left of one near the cut)
     assert fit(text, 1000).removesuffix(TRUNCATED) == text[: 1000 - len(TRUNCATED)]
+
+
+def test_a_lark_header_title_cut_to_its_200_characters_ends_with_an_ellipsis():
+    from pagerless.notify.channels import lark
+
+    # Given a title longer than a Lark header's 200 characters, and one of exactly 200
+    long_title = "支付服务数据库连接池耗尽 " * 30
+    exact = "x" * 200
+
+    def header(title: str) -> str:
+        return lark.card(Message(event="incident.opened", title=title, body="b"))["header"]["title"]["content"]
+
+    # Then the long one is cut within the 200, the mark counted, and ends with "…" as Slack's header does
+    cut = header(long_title)
+    assert len(cut) <= 200 and cut.endswith("…") and long_title.startswith(cut[:-1])
+    assert len(cut) >= 190  # cut to fit, not to nothing
+    # and one that fits is shown whole, unmarked
+    assert header(exact) == exact
+
+
+def test_a_dingtalk_title_cut_to_its_100_characters_ends_with_an_ellipsis():
+    from pagerless.notify.channels import dingtalk
+
+    # Given a title longer than the 100 characters DingTalk's conversation preview is given
+    title = "支付服务数据库连接池耗尽 " * 12
+
+    def preview(text: str) -> str:
+        return dingtalk.payload(Message(event="incident.opened", title=text, body="b"))["markdown"]["title"]
+
+    # Then it is cut within the 100, the mark counted, and ends with "…"; one that fits is whole
+    cut = preview(title)
+    assert len(cut) <= 100 and cut.endswith("…") and title.startswith(cut[:-1]) and len(cut) >= 95
+    assert preview("x" * 100) == "x" * 100

@@ -96,3 +96,54 @@ def test_teams_tags_of_people_sharing_a_name_that_nothing_else_tells_apart_are_n
     assert tags[:2] == ["Alex Wang (1)", "alex  WANG (2)"]
     assert len({" ".join(t.split()).casefold() for t in tags}) == 3
     assert not any("87d349ed" in t or "5b2c6a1e" in t for t in tags)
+
+
+def test_a_chinese_cards_buttons_carry_its_language_and_an_english_cards_do_not():
+    # Given the same approval card for a Chinese channel and for an English one
+    approval = {**PAGE, "approval_id": "a1"}
+    chinese = Message(event="approval.requested", title="t", body="b", approval=approval, language="zh")
+    english = Message(event="approval.requested", title="t", body="b", approval=approval)
+    # Then every button of the Chinese cards says "zh" (the chat click answers in it), Slack's and Lark's alike
+    [slack_zh] = [b for b in slack.blocks(chinese) if b["type"] == "actions"]
+    [lark_zh] = [e for e in lark.card(chinese)["elements"] if e["tag"] == "action"]
+    values = [json.loads(e["value"]) for e in slack_zh["elements"]] + [b["value"] for b in lark_zh["actions"]]
+    assert len(values) == 6 and all(v["lang"] == "zh" for v in values)
+    # and an English card's values are the contract as it was (no tag: what old cards carry, answered in English)
+    [slack_en] = [b for b in slack.blocks(english) if b["type"] == "actions"]
+    assert json.loads(slack_en["elements"][0]["value"]) == {"pl": 1, **approval, "action": "approve"}
+
+
+def test_a_chinese_teams_cards_open_button_is_in_chinese():
+    from pagerless.notify.channels import teams
+
+    # Given a Teams card for a Chinese channel and one for an English channel, each with the incident's link
+    link = "https://pagerless.example.com/console/incidents/INC-20261202-0001"
+
+    def button(language: str) -> dict:
+        message = Message(event="incident.opened", title="t", body="b", link=link, language=language)
+        [action] = teams.adaptive_card(message)["attachments"][0]["content"]["actions"]
+        return action
+
+    # Then its one button is labelled in the card's language, like the Slack and Lark cards' buttons
+    assert button("zh") == {"type": "Action.OpenUrl", "title": "在 Pagerless 中打开", "url": link}
+    assert button("en")["title"] == "Open in Pagerless"
+
+
+def test_a_chinese_card_of_an_approval_that_timed_out_says_so_in_chinese_only():
+    # Given the decision the workflow's timeout records (its note is written in English, for the API and timeline)
+    expired = {
+        "status": "expired",
+        "decided_by": None,
+        "decided_at": "2026-12-02T10:10:00+00:00",
+        "comment": "nobody approved or rejected the proposal within 600s; nothing ran",
+    }
+    message = Message(event="approval.requested", title="t", body="b", approval=PAGE, decision=expired, language="zh")
+    # Then the updated Chinese cards say in Chinese that it expired and nothing ran, without the English note
+    [slack_line] = [b["elements"][0]["text"] for b in slack.blocks(message) if b["type"] == "context"]
+    [lark_note] = [e["elements"][0]["content"] for e in lark.card(message)["elements"] if e["tag"] == "note"]
+    for line in (slack_line, lark_note):
+        assert line == "已于 2026-12-02T10:10:00+00:00 过期，未执行任何操作。", line
+    # and the English card keeps the note, as before
+    english = Message(event="approval.requested", title="t", body="b", approval=PAGE, decision=expired)
+    [note] = [e["elements"][0]["content"] for e in lark.card(english)["elements"] if e["tag"] == "note"]
+    assert note == f"Expired at 2026-12-02T10:10:00+00:00: {expired['comment']}"

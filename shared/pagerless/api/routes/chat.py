@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import SignatureRequirement
-from pagerless.chat import lark, slack
+from pagerless.chat import lark, slack, wording
 from pagerless.chat.apps import ChatAppService, chat_settings
 from pagerless.domain.errors import UnauthorizedError, ValidationError
 from pagerless.observability import logger
@@ -117,7 +117,7 @@ async def _lark(request: Request, *, legacy_ok: bool):
     except ValueError as exc:
         raise ValidationError("the body is not a Lark event", details=[{"reason": str(exc)}]) from exc
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
-        return lark.toast("info", "Already handled.")
+        return lark.toast("info", wording.already_handled(click.language if click else "en"))
     try:
         return await _lark_verified(click, wants, verified, configs[verified.app_id], deadline)
     except Exception:

@@ -13,6 +13,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from pagerless.chat.clicks import button_value
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -198,6 +200,23 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
     return kept + tail
 
 
+ELLIPSIS = "…"
+
+
+def ellipsize(text: str, limit: int, *, size: Callable[[str], int] = len) -> str:
+    """A one-line ``text`` (a header, a title) within ``limit`` as ``size`` measures it: a longer one is cut on a
+    character boundary and ends with ELLIPSIS, the mark counted within the limit."""
+    if size(text) <= limit:
+        return text
+    kept, budget = [], limit - size(ELLIPSIS)
+    for char in text:
+        budget -= size(char)
+        if budget < 0:
+            break
+        kept.append(char)
+    return "".join(kept).rstrip() + ELLIPSIS
+
+
 def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
     """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
     return fit(text, limit, link, size=utf8_size)
@@ -244,21 +263,16 @@ def require(config: dict, *names: str) -> None:
         raise PermanentError(f"channel is missing {', '.join(missing)}")
 
 
-def approval_value(approval: dict, action: str) -> dict:
-    """The button contract shared with the chat callbacks (HELPERS.md)."""
-    return {
-        "pl": 1,
-        "approval_id": approval["approval_id"],
-        "incident_id": approval["incident_id"],
-        "workspace": approval["workspace"],
-        "action": action,
-    }
+def approval_value(approval: dict, action: str, language: str = "en") -> dict:
+    """The button contract shared with the chat callbacks (`pagerless.chat.clicks.button_value`): a Chinese
+    card's buttons carry its language, so the click is answered in it."""
+    return button_value(approval, action, language)
 
 
 # A card's buttons in the language of its template (the console's words for them)
 _BUTTON_LABELS = {
-    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge"},
-    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"},
+    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge", "open": "Open in Pagerless"},
+    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认", "open": "在 Pagerless 中打开"},
 }
 _DECIDED_ZH = {"approved": "批准", "rejected": "拒绝"}
 
@@ -272,7 +286,11 @@ def button_label(action: str, language: str = "en") -> str:
 
 
 def decision_line(decision: dict, language: str = "en") -> str:
-    """Who decided a card's approval and when, in the card's language (the comment as it was written)."""
+    """Who decided a card's approval and when, in the card's language (a person's comment as it was written).
+
+    An expired approval's note is the system's, written in English for the API and the timeline ("nobody
+    approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
+    them means, that it expired and nothing ran, rather than show it."""
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
     when = decision.get("decided_at") or ""
@@ -281,7 +299,7 @@ def decision_line(decision: dict, language: str = "en") -> str:
         if status == "superseded":
             return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"
         if status == "expired":
-            return f"已于 {when} 过期：" + (comment or "无人及时审批，未执行任何操作。")
+            return f"已于 {when} 过期，未执行任何操作。"
         return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."

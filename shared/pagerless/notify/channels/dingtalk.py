@@ -26,6 +26,7 @@ from pagerless.notify.channels.base import (
     RetryableError,
     Sent,
     defuse_links,
+    ellipsize,
     fit,
     json_body,
     mobiles,
@@ -51,6 +52,7 @@ THROTTLE_RETRY_SECONDS = 660.0
 # e.g. timonwong/prometheus-webhook-dingtalk#30, and as "body 大小不合法 ... 请保持大小在 20000bytes 以内").
 # A longer message is cut to fit, with a margin, marked, with the incident link after the mark.
 MAX_BYTES = 19_500
+TITLE_MAX_CHARS = 100  # the markdown title (conversation list, notification) Pagerless has always kept to
 
 
 def escape(text: str) -> str:
@@ -84,8 +86,9 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
 
 
 def _payload(message: Message, text: str, numbers: list[str]) -> dict:
-    # the title is plain text (the conversation list and the phone's notification show it): not escaped
-    title = message.title.replace("&lt;", "<").replace("&gt;", ">")[:100]
+    # the title is plain text (the conversation list and the phone's notification show it): not escaped; a long
+    # one is cut to 100 characters ending with "…", as the other vendors' titles are
+    title = ellipsize(message.title.replace("&lt;", "<").replace("&gt;", ">"), TITLE_MAX_CHARS)
     body: dict = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
     if numbers:
         body["at"] = {"atMobiles": numbers, "isAtAll": False}

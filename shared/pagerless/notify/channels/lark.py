@@ -25,6 +25,7 @@ from pagerless.notify.channels.base import (
     decision_line,
     defuse_links,
     dumps,
+    ellipsize,
     fit,
     json_body,
     request,
@@ -48,6 +49,7 @@ _COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "
 # leaving 1,000 bytes for the rest of the request (receive_id, msg_type). A custom bot (lark_bot) sends the same
 # card: its own limit is not documented where we could check it, so the app's bound is kept there too.
 CARD_MAX_BYTES = 29_000
+HEADER_MAX_CHARS = 200  # the bound Pagerless has always kept a card's header title to
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _BACKTICK_RUN = re.compile(r"``(?=`)")
 # (base, app id, the secret's digest) -> (token, good until): a token belongs to the app id and secret that
@@ -125,7 +127,7 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
                         "tag": "button",
                         "text": {"tag": "plain_text", "content": button_label(action, message.language)},
                         "type": kind,
-                        "value": approval_value(message.approval, action),
+                        "value": approval_value(message.approval, action, message.language),
                     }
                     for action, kind in (("approve", "primary"), ("reject", "danger"), ("acknowledge", "default"))
                     if action in message.actions
@@ -134,9 +136,15 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
         )
     return {
         "config": {"wide_screen_mode": True, "update_multi": True},
-        "header": {"template": template, "title": {"tag": "plain_text", "content": _plain(message.title)[:200]}},
+        "header": {"template": template, "title": {"tag": "plain_text", "content": header_text(message.title)}},
         "elements": elements,
     }
+
+
+def header_text(title: str) -> str:
+    """The title as the header's plain text, within ``HEADER_MAX_CHARS``: a longer one is cut on a character
+    boundary and ends with "…" (counted within the limit), as Slack's header is."""
+    return ellipsize(_plain(title), HEADER_MAX_CHARS)
 
 
 def _text(content: str) -> dict:

@@ -17,6 +17,7 @@ from pagerless.notify.channels.base import (
     approval_value,
     button_label,
     decision_line,
+    ellipsize,
     fit,
     json_body,
     request,
@@ -119,7 +120,9 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
                         "type": "button",
                         "action_id": action_id,
                         "text": {"type": "plain_text", "text": button_label(action, message.language)},
-                        "value": json.dumps(approval_value(message.approval, action), separators=(",", ":")),
+                        "value": json.dumps(
+                            approval_value(message.approval, action, message.language), separators=(",", ":")
+                        ),
                         **({"style": style} if style else {}),
                     }
                     for action, action_id, style in _BUTTONS
@@ -134,16 +137,7 @@ def header_text(title: str) -> str:
     """The title as a header's plain text, within its 150 characters counted as `section_text` counts them
     (an emoji 2): a longer one is cut on a character boundary and ends with "…"; the notification ``text``
     keeps it whole."""
-    plain = _plain(title)
-    if utf16_size(plain) <= HEADER_MAX_CHARS:
-        return plain or " "
-    kept, budget = [], HEADER_MAX_CHARS - 1
-    for char in plain:
-        budget -= utf16_size(char)
-        if budget < 0:
-            break
-        kept.append(char)
-    return "".join(kept).rstrip() + "…"
+    return ellipsize(_plain(title), HEADER_MAX_CHARS, size=utf16_size) or " "
 
 
 def _section(text: str) -> dict:

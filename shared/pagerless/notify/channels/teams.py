@@ -27,6 +27,7 @@ from pagerless.notify.channels.base import (
     PermanentError,
     RetryableError,
     Sent,
+    button_label,
     defuse_links,
     request,
     require,
@@ -84,7 +85,9 @@ def adaptive_card(message: Message) -> dict:
             ]
         }
     if message.link:
-        card["actions"] = [{"type": "Action.OpenUrl", "title": "Open in Pagerless", "url": message.link}]
+        card["actions"] = [
+            {"type": "Action.OpenUrl", "title": button_label("open", message.language), "url": message.link}
+        ]
     return {
         "type": "message",
         "attachments": [

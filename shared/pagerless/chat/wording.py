@@ -1,0 +1,128 @@
+"""What a chat click is told, in its card's language (``Click.language``: ``en`` or ``zh``).
+
+The English of a refusal is the domain error's own message, the one API clients read; the Chinese is
+written here from the same facts (the error's class and details, never its English text), with the
+full-width punctuation of the Chinese cards' decision lines. Names, ids, roles and actions stay as
+Pagerless writes them everywhere else.
+"""
+
+from pagerless.domain.errors import NotFoundError, PagerlessError, ServiceUnavailableError
+
+_VERBS_ZH = {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"}
+_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "pending": "待审批", "superseded": "被取代"}
+_INCIDENT_STATUS_ZH = {
+    "open": "待处理",
+    "diagnosing": "诊断中",
+    "diagnosed": "已诊断",
+    "awaiting_approval": "待审批",
+    "remediating": "修复中",
+    "verifying": "验证中",
+    "escalated": "已升级",
+    "resolved": "已解决",
+}
+_PRODUCTS_ZH = {"Lark": "飞书", "Lark/Feishu": "飞书"}  # Lark's name in Chinese; Slack has none
+
+
+def _zh(language: str) -> bool:
+    return language == "zh"
+
+
+def unhandled(language: str, action: str) -> str:
+    if _zh(language):
+        return f"Pagerless 不处理“{action or '未命名'}”按钮，未做任何更改。"
+    return f"Pagerless does not handle the {action or 'unnamed'!r} button; nothing changed."
+
+
+def no_incident(language: str) -> str:
+    return "按钮未指明事件，未做任何更改。" if _zh(language) else "The button names no incident; nothing changed."
+
+
+def other_workspace(language: str) -> str:
+    if _zh(language):
+        return "此卡片属于其他工作区，未做任何更改。"
+    return "This card belongs to another workspace; nothing changed."
+
+
+def role_too_low(language: str, name: str, role: str, verb: str, required: str) -> str:
+    if _zh(language):
+        return f"{name}，你的 Pagerless 角色是 {role}，{_VERBS_ZH[verb]}需要 {required} 角色。未做任何更改。"
+    return f"{name}, your Pagerless role is {role}; to {verb} you need {required}. Nothing changed."
+
+
+def unbound(language: str, via: str, user: str) -> str:
+    if _zh(language):
+        product = _PRODUCTS_ZH.get(via, f" {via} ")
+        return (
+            f"你的{product}账号（{user}）尚未关联 Pagerless 人员，未做任何更改。关联申请已提交，"
+            "等待 Pagerless 管理员批准（GET /api/chat-identities?status=pending）。"
+        )
+    return (
+        f"Your {via} account ({user}) is not linked to a Pagerless person, so "
+        "nothing changed. A request to link it is waiting for a Pagerless admin "
+        "(GET /api/chat-identities?status=pending)."
+    )
+
+
+def decided(language: str, verb: str, action: str | None, incident_id: str) -> str:
+    if _zh(language):
+        return f"你已{_VERBS_ZH[verb]} {incident_id} 的" + (f" {action}。" if action else "提议。")
+    past = {"approve": "approved", "reject": "rejected"}[verb]
+    return f"You {past} {action or 'the proposal'} for {incident_id}."
+
+
+def unchanged(language: str, action: str | None, incident_id: str, approval: dict) -> str:
+    """The clicker's decision was already made (by them or someone else): it stands."""
+    status, by, at = approval["status"], approval["decided_by"], approval["decided_at"]
+    if _zh(language):
+        what = f"{incident_id} 的 {action}" if action else f"{incident_id} 的提议"
+        return f"{what} 已由 {by} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"
+    return f"{action or 'the proposal'} for {incident_id} was already {status} by {by} at {at}; nothing changed."
+
+
+def acknowledged(language: str, incident_id: str) -> str:
+    return f"你已确认 {incident_id}。" if _zh(language) else f"You acknowledged {incident_id}."
+
+
+def already_handled(language: str) -> str:
+    """A vendor's retry of an event already handled."""
+    return "此操作已处理。" if _zh(language) else "Already handled."
+
+
+def decision_refused(language: str, refused: PagerlessError, incident_id: str) -> str:
+    """Why ``ApprovalService.decide`` changed nothing (superseded, timed out, decided by someone else, ...)."""
+    if not _zh(language):
+        return f"{refused.message}."
+    detail = _detail(refused)
+    status = detail.get("status")
+    if isinstance(refused, ServiceUnavailableError):
+        return f"Step Functions 未收到对 {incident_id} 的决定，未做任何更改，审批仍在等待：请重试。"
+    if isinstance(refused, NotFoundError):
+        return f"找不到 {incident_id} 的这次审批，未做任何更改。"
+    if status == "superseded":
+        current = _DECIDED_ZH.get(detail.get("current_status"), detail.get("current_status"))
+        return f"此卡片的审批已被 {incident_id} 的新审批请求取代（新请求：{current}），未做任何更改。"
+    if status == "expired":
+        return f"{incident_id} 的审批已超时，未执行任何操作。"
+    if status in ("approved", "rejected") and detail.get("decided_by"):
+        return f"{incident_id} 的提议已由 {detail['decided_by']} {_DECIDED_ZH[status]}，该决定不变。"
+    if status in _INCIDENT_STATUS_ZH:
+        return f"{incident_id} 当前状态为“{_INCIDENT_STATUS_ZH[status]}”，已无需审批，未做任何更改。"
+    return f"未做任何更改：{refused.message}。"
+
+
+def acknowledgement_refused(language: str, refused: PagerlessError, incident_id: str, who: str | None) -> str:
+    """Why ``IncidentService.acknowledge`` changed nothing; ``who`` acknowledged or resolved it first."""
+    if not _zh(language):
+        return f"{refused.message}" + (f" by {who}" if who else "") + "; nothing changed."
+    detail = _detail(refused)
+    if isinstance(refused, NotFoundError):
+        return f"找不到事件 {incident_id}，未做任何更改。"
+    if detail.get("status") == "resolved":
+        return f"{incident_id} 已由 {who} 解决，未做任何更改。" if who else f"{incident_id} 已解决，未做任何更改。"
+    if who:
+        return f"{incident_id} 已由 {who} 确认，未做任何更改。"
+    return f"{incident_id} 已被确认，未做任何更改。"
+
+
+def _detail(refused: PagerlessError) -> dict:
+    return next((d for d in refused.details if isinstance(d, dict)), {})
