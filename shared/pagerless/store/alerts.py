@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
 from pynamodb.constants import KEY
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 
 from pagerless.store.alert_records import CLAIMING as CLAIMING
 from pagerless.store.alert_records import FIRING as FIRING
@@ -34,7 +34,7 @@ from pagerless.store.alert_records import RESOLVED as RESOLVED
 from pagerless.store.alert_records import AlertRecord as AlertRecord
 from pagerless.store.alert_records import DeliveryMark as DeliveryMark
 from pagerless.store.alert_records import alert_key as alert_key
-from pagerless.store.base import Region
+from pagerless.store.base import Region, written
 from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
 
 
@@ -69,10 +69,6 @@ def _resolve_change(now: datetime, alert: dict, mark: DeliveryMark | None) -> tu
     return actions, firing if mark is None else firing & _not_stale(mark)
 
 
-def _conditional(exc: UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
-
-
 class AlertRepository:
     def get(self, key: str) -> AlertRecord | None:
         try:
@@ -89,20 +85,17 @@ class AlertRepository:
         record = AlertRecord(key)
         condition = (AlertRecord.state == FIRING) & AlertRecord.incident_id.exists()
         count = 1 + len(earlier)
-        try:
-            record.update(
-                actions=[
-                    AlertRecord.fire_count.add(count),
-                    AlertRecord.pending.add(count),
-                    AlertRecord.last_seen.set(now),
-                    *_marked(mark, state=False),
-                ],
-                condition=condition if mark is None else condition & _not_replayed(mark, earlier),
-            )
-        except UpdateError as exc:
-            if _conditional(exc):
-                return None
-            raise
+        if not written(
+            record.update,
+            actions=[
+                AlertRecord.fire_count.add(count),
+                AlertRecord.pending.add(count),
+                AlertRecord.last_seen.set(now),
+                *_marked(mark, state=False),
+            ],
+            condition=condition if mark is None else condition & _not_replayed(mark, earlier),
+        ):
+            return None
         return record
 
     def claim(
@@ -124,29 +117,26 @@ class AlertRepository:
             | (AlertRecord.state == RESOLVED)
             | ((AlertRecord.state == CLAIMING) & (AlertRecord.claimed_at < now - stale_after))
         )
-        try:
-            record.update(
-                actions=[
-                    AlertRecord.state.set(CLAIMING),
-                    AlertRecord.claim_token.set(uuid.uuid4().hex),
-                    AlertRecord.claimed_at.set(now),
-                    AlertRecord.generation.add(1),
-                    AlertRecord.fire_count.add(1),
-                    AlertRecord.last_seen.set(now),
-                    AlertRecord.first_seen.set(AlertRecord.first_seen | now),
-                    AlertRecord.workspace.set(workspace),
-                    AlertRecord.source.set(source),
-                    AlertRecord.fingerprint.set(fingerprint),
-                    AlertRecord.flap_history.set(AlertRecord.flap_history | []),
-                    AlertRecord.expires_at.remove(),  # a kept resolve's item is a live alert's now
-                    *_marked(mark, state=True),
-                ],
-                condition=condition if mark is None else condition & _not_stale(mark),
-            )
-        except UpdateError as exc:
-            if _conditional(exc):
-                return None
-            raise
+        if not written(
+            record.update,
+            actions=[
+                AlertRecord.state.set(CLAIMING),
+                AlertRecord.claim_token.set(uuid.uuid4().hex),
+                AlertRecord.claimed_at.set(now),
+                AlertRecord.generation.add(1),
+                AlertRecord.fire_count.add(1),
+                AlertRecord.last_seen.set(now),
+                AlertRecord.first_seen.set(AlertRecord.first_seen | now),
+                AlertRecord.workspace.set(workspace),
+                AlertRecord.source.set(source),
+                AlertRecord.fingerprint.set(fingerprint),
+                AlertRecord.flap_history.set(AlertRecord.flap_history | []),
+                AlertRecord.expires_at.remove(),  # a kept resolve's item is a live alert's now
+                *_marked(mark, state=True),
+            ],
+            condition=condition if mark is None else condition & _not_stale(mark),
+        ):
+            return None
         return record
 
     def opening(
@@ -240,12 +230,8 @@ class AlertRepository:
         ``mark``, unless a later delivery changed its state)."""
         record = AlertRecord(key)
         actions, condition = _resolve_change(now, alert, mark)
-        try:
-            record.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if _conditional(exc):
-                return None
-            raise
+        if not written(record.update, actions=actions, condition=condition):
+            return None
         return record
 
     def remember_resolve(
@@ -274,25 +260,18 @@ class AlertRepository:
             changed_at=mark.at,
             expires_at=int(keep_until.timestamp()),
         )
-        try:
-            item.save(condition=AlertRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        written(item.save, condition=AlertRecord.pk.does_not_exist())
 
     def resolve_for_incident(self, incident_id: str, now: datetime) -> int:
         """Mark every firing alert of an incident resolved (a person resolved the incident)."""
         count = 0
         for key in AlertRecord.by_incident.query(incident_id):
-            try:
-                AlertRecord(key.pk).update(
-                    actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
-                    condition=AlertRecord.state == FIRING,
-                )
+            if written(
+                AlertRecord(key.pk).update,
+                actions=[AlertRecord.state.set(RESOLVED), AlertRecord.resolved_at.set(now)],
+                condition=AlertRecord.state == FIRING,
+            ):
                 count += 1
-            except UpdateError as exc:
-                if not _conditional(exc):
-                    raise
         return count
 
     def for_incident(self, incident_id: str, limit: int = 200) -> list[AlertRecord]:
@@ -309,15 +288,12 @@ class AlertRepository:
         names a delivery that was applied, and its redelivery must find it (one write; a second,
         without the mark, only when the first was refused for that)."""
         actions = [AlertRecord.fire_count.add(-count), AlertRecord.pending.add(-count)]
-        if mark is not None:
-            try:
-                AlertRecord(key).update(
-                    actions=[*actions, AlertRecord.delivery.remove()], condition=AlertRecord.delivery == mark.key
-                )
-                return
-            except UpdateError as exc:
-                if not _conditional(exc):
-                    raise
+        if mark is not None and written(
+            AlertRecord(key).update,
+            actions=[*actions, AlertRecord.delivery.remove()],
+            condition=AlertRecord.delivery == mark.key,
+        ):
+            return
         AlertRecord(key).update(actions=actions)
 
     def needs_fold(self, record: AlertRecord, now: datetime, every: timedelta) -> bool:

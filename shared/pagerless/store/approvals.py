@@ -17,12 +17,12 @@ from dataclasses import fields
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 
 from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval, Via
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 
 _FIELDS = [f.name for f in fields(Approval)]
 UNDELIVERED = "decision"  # the one value of ``undelivered``: the index's one partition
@@ -239,11 +239,7 @@ class ApprovalRepository:
         refused it well before the deadline (the attempt that waits now takes it over from the record,
         and marks it again). False, nothing changed, if the status or the token changed meanwhile (a
         hand-over to a newer token owns the mark). ``approval`` is not refreshed."""
-        try:
-            _key(approval).update(actions=_delivered(), condition=_unchanged(approval))
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        if not written(_key(approval).update, actions=_delivered(), condition=_unchanged(approval)):
             return False
         approval.undelivered_since = None
         return True
@@ -312,11 +308,7 @@ def _update(approval: Approval, actions: list, condition) -> bool:
     """One conditional update of ``approval``'s item. False if another writer won (the condition
     failed); either way ``approval`` becomes what is stored. Other errors raise."""
     record = _key(approval)
-    try:
-        record.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not written(record.update, actions=actions, condition=condition):
         record.refresh(consistent_read=True)
         _refresh(approval, record)
         return False

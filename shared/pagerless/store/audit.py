@@ -11,12 +11,11 @@ import uuid
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 from pagerless.store.group_commit import GroupCommit
 
 
@@ -88,11 +87,8 @@ class AuditRepository:
         if once is None:
             _COMMITS.save(record)
             return record
-        try:  # (a conditional put: the group commit's batches take no condition)
-            record.save(condition=AuditRecord.sk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        # put on its own, not group-committed: the group commit's batches take no condition
+        if not written(record.save, condition=AuditRecord.sk.does_not_exist()):
             return None
         return record
 

@@ -3,10 +3,10 @@
 import base64
 import json
 import os
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pynamodb.exceptions import GetError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DeleteError, GetError, PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
@@ -81,6 +81,26 @@ def get_together(*keys: tuple[type[Model], str, str | None]) -> list[Model | Non
 def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     """The reason of each item of a refused transaction, in the order sent (puts, then updates)."""
     return [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
+
+
+def written(write: Callable[..., object], /, **kwargs) -> bool:
+    """Make one conditional write, ``write(**kwargs)``: a record's ``update``, ``save`` or ``delete`` with its
+    ``condition``. False, and nothing written, if DynamoDB refused it for that condition; any other error
+    (throttling, a validation error, no table) raises as it is."""
+    try:
+        write(**kwargs)
+    except (UpdateError, PutError, DeleteError) as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return False
+    return True
+
+
+def lost_race(exc: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled because one of its conditions failed, or because another write
+    changed one of its items at that moment (TransactionConflict): either way another writer came first and
+    the caller reads again. A transaction cancelled for anything else (throttling, validation) is not."""
+    return bool(set(cancellation_codes(exc)) & {"ConditionalCheckFailed", "TransactionConflict"})
 
 
 def field_edits(model: type[Model], fields: dict, editable: Collection[str]) -> list[Action]:

@@ -6,9 +6,8 @@ One conditional put on the system table (pk "chat-event"), expiring through its 
 import time
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
 
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 TTL_SECONDS = 24 * 3600  # Lark retries for hours at most
 
@@ -27,13 +26,7 @@ def first_time(provider: str, event_id: str) -> bool:
     """Claim an event id; False if it was claimed before (and has not expired)."""
     now = int(time.time())
     record = ChatEventRecord("chat-event", f"{provider}#{event_id}", expires_at=now + TTL_SECONDS)
-    try:
-        record.save(condition=ChatEventRecord.sk.does_not_exist() | (ChatEventRecord.expires_at < now))
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return written(record.save, condition=ChatEventRecord.sk.does_not_exist() | (ChatEventRecord.expires_at < now))
 
 
 def forget(provider: str, event_id: str) -> None:

@@ -9,9 +9,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 
 class CorrelationSlot(BaseModel):
@@ -42,21 +42,16 @@ class CorrelationSlots:
         condition = CorrelationSlot.pk.does_not_exist() | (CorrelationSlot.expires_at < int(now.timestamp()))
         if replacing is not None:
             condition = condition | (CorrelationSlot.root_id == replacing)
-        try:
-            slot.update(
-                actions=[
-                    CorrelationSlot.root_id.set(root_id),
-                    CorrelationSlot.token.set(uuid.uuid4().hex),
-                    CorrelationSlot.claimed_at.set(now),
-                    CorrelationSlot.expires_at.set(int((now + window).timestamp())),
-                ],
-                condition=condition,
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            slot.update,
+            actions=[
+                CorrelationSlot.root_id.set(root_id),
+                CorrelationSlot.token.set(uuid.uuid4().hex),
+                CorrelationSlot.claimed_at.set(now),
+                CorrelationSlot.expires_at.set(int((now + window).timestamp())),
+            ],
+            condition=condition,
+        )
 
     def release(self, service_key: str, root_id: str) -> None:
         """Give the slot back (the root could not be created); best effort."""

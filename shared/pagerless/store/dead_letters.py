@@ -9,11 +9,11 @@ import time
 from datetime import datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 
 FAILING, DEAD, REPLAYED, REPLAY_FAILED = "failing", "dead", "replayed", "replay_failed"
 REPLAY_LEASE = timedelta(minutes=5)  # a replay that died holding its claim frees it after this
@@ -141,26 +141,20 @@ class DeadLetterRepository:
         free = DeadLetterRecord.replay_claimed_at.does_not_exist() | (
             DeadLetterRecord.replay_claimed_at < now - REPLAY_LEASE
         )
-        try:
-            record.update(
-                actions=[DeadLetterRecord.replay_claimed_at.set(now)],
-                condition=(DeadLetterRecord.status != REPLAYED) & free,
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            raise ConflictError(f"dead letter {record.id} is being replayed or was replayed") from exc
+        if not written(
+            record.update,
+            actions=[DeadLetterRecord.replay_claimed_at.set(now)],
+            condition=(DeadLetterRecord.status != REPLAYED) & free,
+        ):
+            raise ConflictError(f"dead letter {record.id} is being replayed or was replayed")
 
     def release_replay(self, record: DeadLetterRecord, *, claimed_at: datetime) -> None:
         """Give back a claim taken at ``claimed_at`` (a replay that failed), unless it is gone already."""
-        try:
-            record.update(
-                actions=[DeadLetterRecord.replay_claimed_at.remove()],
-                condition=DeadLetterRecord.replay_claimed_at == claimed_at,
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        written(
+            record.update,
+            actions=[DeadLetterRecord.replay_claimed_at.remove()],
+            condition=DeadLetterRecord.replay_claimed_at == claimed_at,
+        )
 
     def mark_replayed(self, record: DeadLetterRecord, *, ok: bool, result: dict, now: datetime) -> None:
         record.update(

@@ -13,12 +13,12 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 
 SENDING, SENT, FAILED, GAVE_UP, DEAD = "sending", "sent", "failed", "gave_up", "dead"
 DELIVERY_STATUSES = (SENDING, SENT, FAILED, GAVE_UP, DEAD)
@@ -141,12 +141,8 @@ class DeliveryRepository:
             actions.append(DeliveryRecord.job.set(record.job))
         if record.recipient is not None:
             actions.append(DeliveryRecord.recipient.set(record.recipient))
-        try:
-            record.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
+        if not written(record.update, actions=actions, condition=condition):
+            return None
         return record
 
     def note_attempt(self, record: DeliveryRecord) -> None:
@@ -201,23 +197,18 @@ class DeliveryRepository:
 
     def revive(self, delivery_id: str) -> bool:
         """A dead or given-up delivery may be claimed again (a replay); False if it was sent meanwhile."""
-        try:
-            DeliveryRecord(delivery_id).update(
-                actions=[
-                    DeliveryRecord.status.set(FAILED),
-                    DeliveryRecord.attempts.set(0),
-                    DeliveryRecord.throttles.remove(),
-                    DeliveryRecord.replayed_at.set(utcnow()),
-                    DeliveryRecord.updated_at.set(utcnow()),
-                    DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
-                ],
-                condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            DeliveryRecord(delivery_id).update,
+            actions=[
+                DeliveryRecord.status.set(FAILED),
+                DeliveryRecord.attempts.set(0),
+                DeliveryRecord.throttles.remove(),
+                DeliveryRecord.replayed_at.set(utcnow()),
+                DeliveryRecord.updated_at.set(utcnow()),
+                DeliveryRecord.retry_at.remove(),  # a person's replay is tried now
+            ],
+            condition=DeliveryRecord.status.is_in(DEAD, GAVE_UP, FAILED),
+        )
 
     def get(self, delivery_id: str) -> DeliveryRecord:
         try:

@@ -19,7 +19,7 @@ from pynamodb.models import Model
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.store import sweeps
-from pagerless.store.base import Region, cancellation_codes
+from pagerless.store.base import Region, cancellation_codes, lost_race
 from pagerless.store.incident_records import end_key_of
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRecord
 from pagerless.store.system import SystemRepository
@@ -105,7 +105,7 @@ def count_resolved_alert(
         codes = cancellation_codes(exc)  # puts first, then the incident, then the alert
         if alongside is not None and codes[len(puts) + 1 : len(puts) + 2] == ["ConditionalCheckFailed"]:
             raise AlongsideTaken("the item changed with the incident was changed first") from exc
-        if set(codes) & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if lost_race(exc):
             return None
         raise
     try:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -19,7 +19,7 @@ from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES, Incident, IncidentStatus, seconds_to_resolve, transition
 from pagerless.store import sweeps
-from pagerless.store.base import Region, cancellation_codes, decode_cursor, encode_cursor
+from pagerless.store.base import Region, cancellation_codes, decode_cursor, encode_cursor, lost_race, written
 from pagerless.store.incident_records import ACTIVE_END, end_key_of
 from pagerless.store.incident_records import IncidentRecord as IncidentRecord
 from pagerless.store.incident_records import record_of as record_of
@@ -166,12 +166,8 @@ class IncidentRepository:
         record = record_of(incident)
         if alongside is not None:
             return _add_with(record, alongside)
-        try:
-            record.save(condition=IncidentRecord.id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
+        if not written(record.save, condition=IncidentRecord.id.does_not_exist()):
+            return None
         return record
 
     def delete(self, record: IncidentRecord) -> None:
@@ -207,10 +203,11 @@ class IncidentRepository:
         puts = [alongside] if isinstance(alongside, Model) else list(alongside or [])
         puts += [m.marker for m in markers if m.put]
         deletes = [m.marker for m in markers if not m.put]
+        if not puts and not deletes and updating is None:
+            if not written(record.update, actions=changes, condition=condition):
+                raise self._moved_meanwhile(record, current)
+            return record
         try:
-            if not puts and not deletes and updating is None:
-                record.update(actions=changes, condition=condition)
-                return record
             with TransactWrite(connection=Connection(region=Region().__get__(None, IncidentRecord))) as tx:
                 for item in deletes:
                     tx.delete(item)  # no condition: a marker already gone fails nothing
@@ -224,10 +221,6 @@ class IncidentRepository:
                         condition=updating.condition,
                         add_version_condition=False,
                     )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise self._moved_meanwhile(record, current) from exc
-            raise
         except TransactWriteError as exc:
             # The deletes and puts have no condition (they come first in the transaction): the move's
             # item is next, then the one it changes alongside.
@@ -235,7 +228,7 @@ class IncidentRepository:
             after_move = len(deletes) + len(puts) + 1
             if updating is not None and codes[after_move : after_move + 1] == ["ConditionalCheckFailed"]:
                 raise AlongsideTaken("the item changed with the incident was changed first") from exc
-            if set(codes) & {"ConditionalCheckFailed", "TransactionConflict"}:
+            if lost_race(exc):
                 raise self._moved_meanwhile(record, current) from exc
             raise
         record.refresh(consistent_read=True)  # a transaction returns no attributes
@@ -304,24 +297,19 @@ class IncidentRepository:
 
     def acknowledge(self, incident: IncidentRecord, by: str, now: datetime, seconds: float) -> bool:
         """Mark acknowledged unless it already is or is resolved (False then)."""
-        try:
-            incident.update(
-                actions=[
-                    IncidentRecord.acknowledged.set(True),
-                    IncidentRecord.acknowledged_by.set(by),
-                    IncidentRecord.acknowledged_at.set(now),
-                    IncidentRecord.updated_at.set(now),
-                    IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
-                ],
-                condition=(IncidentRecord.acknowledged == False)  # noqa: E712
-                & (IncidentRecord.status != IncidentStatus.RESOLVED.value),
-                add_version_condition=False,
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            incident.update,
+            actions=[
+                IncidentRecord.acknowledged.set(True),
+                IncidentRecord.acknowledged_by.set(by),
+                IncidentRecord.acknowledged_at.set(now),
+                IncidentRecord.updated_at.set(now),
+                IncidentRecord.metrics.set({**(incident.metrics or {}), "time_to_acknowledge_seconds": seconds}),
+            ],
+            condition=(IncidentRecord.acknowledged == False)  # noqa: E712
+            & (IncidentRecord.status != IncidentStatus.RESOLVED.value),
+            add_version_condition=False,
+        )
 
     # Counters and markers: version-neutral single UpdateItems (see store.incident_updates).
     def count_open_duplicate(self, incident_id: str, now: datetime) -> IncidentRecord | None:

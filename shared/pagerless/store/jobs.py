@@ -9,11 +9,11 @@ across a restart; DynamoDB items it does keep). Status moves are conditional wri
 import uuid
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 PENDING, RUNNING, PARKED, COMPLETED, FAILED, CANCELLED = (
     "pending",
@@ -107,13 +107,9 @@ class JobRepository:
         if expected_correlation_key is not None:
             waits = JobRecord.correlation_key == expected_correlation_key
             condition = waits if condition is None else condition & waits
-        try:
-            record.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                record.refresh(consistent_read=True)
-                return False
-            raise
+        if not written(record.update, actions=actions, condition=condition):
+            record.refresh(consistent_read=True)
+            return False
         return True
 
     def add_event(self, record: JobRecord, event: str, **data) -> dict:

@@ -1,11 +1,11 @@
 """API keys in DynamoDB: the hash of the secret is the key, the secret is never stored."""
 
 from pynamodb.attributes import BooleanAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.clock import utcnow
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 
 class ByWorkspace(GlobalSecondaryIndex):
@@ -46,13 +46,7 @@ class ApiKeyRepository:
 
     def put_new(self, record: ApiKeyRecord) -> bool:
         """Store a new key; False if a key with that hash already exists."""
-        try:
-            record.save(condition=ApiKeyRecord.key_hash.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.save, condition=ApiKeyRecord.key_hash.does_not_exist())
 
     def put(self, record: ApiKeyRecord) -> ApiKeyRecord:
         """Store ``record``, replacing a key with the same hash."""

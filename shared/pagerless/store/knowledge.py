@@ -1,11 +1,11 @@
 """Knowledge-base entries per workspace."""
 
 from pynamodb.attributes import JSONAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, field_edits
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, field_edits, written
 
 
 class KnowledgeRecord(BaseModel):
@@ -66,12 +66,8 @@ class KnowledgeRepository:
         caller read the entry is kept, and a deleted entry is not stored again."""
         actions = [*field_edits(KnowledgeRecord, fields, _EDITABLE), KnowledgeRecord.updated_at.set(utcnow())]
         record = KnowledgeRecord(workspace, entry_id)
-        try:
-            record.update(actions=actions, condition=KnowledgeRecord.id.exists())
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise NotFoundError(f"knowledge entry {entry_id} not found") from exc
-            raise
+        if not written(record.update, actions=actions, condition=KnowledgeRecord.id.exists()):
+            raise NotFoundError(f"knowledge entry {entry_id} not found")
         return record
 
     def delete(self, record: KnowledgeRecord) -> None:

@@ -18,14 +18,14 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.preconditions import IfMatch
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, lost_race, written
 from pagerless.store.versions import replace_if_match, save_unchanged, version_of
 
 
@@ -97,15 +97,12 @@ class ConfigRepository:
         now = time.time() if now is None else now
         minute = int(now // 60)
         item = NotifyItem(workspace, f"rate#{channel_id}#{minute}")
-        try:
-            item.update(
-                actions=[NotifyItem.count.add(slots), NotifyItem.expires_at.set(minute * 60 + 180)],
-                condition=NotifyItem.count.does_not_exist() | (NotifyItem.count <= per_minute - slots),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return (minute + 1) * 60 - now
-            raise
+        if not written(
+            item.update,
+            actions=[NotifyItem.count.add(slots), NotifyItem.expires_at.set(minute * 60 + 180)],
+            condition=NotifyItem.count.does_not_exist() | (NotifyItem.count <= per_minute - slots),
+        ):
+            return (minute + 1) * 60 - now
         return 0.0
 
 
@@ -131,8 +128,7 @@ def put_noted(item: Model, workspace: str, keys: list[str], *, retention_days: i
                 marker = NotifyItem(workspace, f"noted#{key}", updated_at=utcnow(), expires_at=expires)
                 tx.save(marker, condition=NotifyItem.sk.does_not_exist())
     except TransactWriteError as exc:
-        reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+        if lost_race(exc):
             return False
         raise
     return True

@@ -16,11 +16,11 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
 from pagerless.store.versions import replace_if_match, retire, version_of
@@ -63,13 +63,7 @@ class DocumentRepository:
     def create(self, workspace: str, doc_id: str, data: dict) -> bool:
         """Write a new document as its first version, only if it does not exist (False if it does)."""
         record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=FIRST_VERSION)
-        try:
-            record.save(condition=SystemRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
     def replace(self, workspace: str, doc_id: str, data: dict, if_match: IfMatch | None = None) -> int | None:
         """Replace an existing document if the stored version is what ``if_match`` expects (always, without it):
@@ -77,13 +71,7 @@ class DocumentRepository:
         return replace_if_match(SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data), if_match)
 
     def delete(self, workspace: str, doc_id: str) -> bool:
-        try:
-            SystemRecord(self.kind, f"{workspace}#{doc_id}").delete(condition=SystemRecord.pk.exists())
-        except Exception as exc:  # DeleteError: only a failed condition means "not there"
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(SystemRecord(self.kind, f"{workspace}#{doc_id}").delete, condition=SystemRecord.pk.exists())
 
 
 class OverrideRepository:
@@ -94,13 +82,9 @@ class OverrideRepository:
         SystemRecord(_overrides_pk(workspace, schedule_id), override["id"], data=override, updated_at=utcnow()).save()
 
     def delete(self, workspace: str, schedule_id: str, override_id: str) -> bool:
-        try:
-            SystemRecord(_overrides_pk(workspace, schedule_id), override_id).delete(condition=SystemRecord.pk.exists())
-        except Exception as exc:
-            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            SystemRecord(_overrides_pk(workspace, schedule_id), override_id).delete, condition=SystemRecord.pk.exists()
+        )
 
     def delete_all(self, workspace: str, schedule_id: str) -> None:
         for record in SystemRecord.query(_overrides_pk(workspace, schedule_id)):
@@ -139,13 +123,7 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     record = SystemRecord(
         "oncall-handoff", f"{workspace}#{schedule_id}#{at.isoformat()}", data=data, updated_at=utcnow()
     )
-    try:
-        record.save(condition=SystemRecord.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
 class EscalationRecord(BaseModel):
@@ -189,13 +167,7 @@ class EscalationRepository:
     def create(self, record: EscalationRecord) -> bool:
         """Write a new escalation, waiting for its execution; False if its generation exists."""
         record.sweep, record.sweep_since = ESCALATION, record.started_at
-        try:
-            record.save(condition=EscalationRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.save, condition=EscalationRecord.pk.does_not_exist())
 
     def get(self, incident_id: str, generation: str) -> EscalationRecord | None:
         try:
@@ -276,63 +248,42 @@ class EscalationRepository:
     @staticmethod
     def _update(record: EscalationRecord, actions: list, condition) -> bool:
         """One conditional update of ``record``; False if its condition failed."""
-        try:
-            record.update(actions=actions, condition=condition)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.update, actions=actions, condition=condition)
 
     def hand_over(self, record: EscalationRecord, name: str, arn: str) -> bool:
         """The escalation belongs to execution ``name`` from now on (its acknowledge stops that one);
         False if it stopped meanwhile."""
-        try:
-            record.update(
-                actions=[
-                    EscalationRecord.execution_name.set(name),
-                    EscalationRecord.execution_arn.set(arn),
-                    *_keyed(RUNNING_ESCALATION, record),
-                ],
-                condition=EscalationRecord.status == "running",
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.execution_name.set(name),
+                EscalationRecord.execution_arn.set(arn),
+                *_keyed(RUNNING_ESCALATION, record),
+            ],
+            condition=EscalationRecord.status == "running",
+        )
 
     def claim_page(self, record: EscalationRecord, page: dict) -> bool:
         """Append a page only while the escalation still runs (a stop written first wins)."""
-        try:
-            record.update(
-                actions=[
-                    EscalationRecord.pages.set([*(record.pages or []), page]),
-                    EscalationRecord.paged_count.add(1),
-                ],
-                condition=(EscalationRecord.status == "running")
-                & (EscalationRecord.paged_count == len(record.pages or [])),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.pages.set([*(record.pages or []), page]),
+                EscalationRecord.paged_count.add(1),
+            ],
+            condition=(EscalationRecord.status == "running")
+            & (EscalationRecord.paged_count == len(record.pages or [])),
+        )
 
     def finish(self, record: EscalationRecord, status: str, reason: str) -> bool:
         """Move a running escalation to ``stopped`` or ``ended``; False if it was not running."""
-        try:
-            record.update(
-                actions=[
-                    EscalationRecord.status.set(status),
-                    EscalationRecord.reason.set(reason[:500]),
-                    EscalationRecord.ended_at.set(utcnow()),
-                    *_UNKEYED,
-                ],
-                condition=EscalationRecord.status == "running",
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            record.update,
+            actions=[
+                EscalationRecord.status.set(status),
+                EscalationRecord.reason.set(reason[:500]),
+                EscalationRecord.ended_at.set(utcnow()),
+                *_UNKEYED,
+            ],
+            condition=EscalationRecord.status == "running",
+        )

@@ -14,11 +14,11 @@ A person carries ``version``: an edit is written back only if nobody else wrote 
 from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.clock import utcnow
-from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 from pagerless.store.versions import save_unchanged
 
 PERSON_SK, IDENTITY_SK, APP_SK, EMAIL_SK = "person", "identity", "app", "email"
@@ -63,13 +63,7 @@ class PeopleRepository:
 
     def create(self, record: PeopleRecord) -> bool:
         """Store a new item; False if one with the same key exists."""
-        try:
-            record.save(condition=PeopleRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.save, condition=PeopleRecord.pk.does_not_exist())
 
     def replace(self, record: PeopleRecord) -> bool:
         """Write back an edit of ``record`` if the stored item is still the version it was read at; False,
@@ -83,13 +77,7 @@ class PeopleRepository:
         record.save()
 
     def delete(self, record: PeopleRecord) -> bool:
-        try:
-            record.delete(condition=PeopleRecord.pk.exists())
-        except DeleteError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(record.delete, condition=PeopleRecord.pk.exists())
 
     def list(
         self, workspace_key: str, *, limit: int = 200, cursor: str | None = None

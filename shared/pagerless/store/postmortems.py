@@ -14,7 +14,7 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
-from pagerless.store.base import Region, cancellation_codes
+from pagerless.store.base import Region, lost_race
 from pagerless.store.reports import ReportRecord
 
 
@@ -68,7 +68,7 @@ class PostmortemRepository:
         except TransactWriteError as exc:
             # the version taken, or the index entry in another save's transaction at this moment (which
             # took this version, or will have when the caller reads again)
-            if set(cancellation_codes(exc)) & {"ConditionalCheckFailed", "TransactionConflict"}:
+            if lost_race(exc):
                 return None
             raise
         return document

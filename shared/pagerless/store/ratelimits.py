@@ -6,9 +6,8 @@ the limit. Items carry ``expires_at`` (the table's TTL attribute) and vanish aft
 """
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 
 class RateCounterRecord(BaseModel):
@@ -25,13 +24,10 @@ class RateCounterRecord(BaseModel):
 def take(caller: str, bucket: str, window_start: int, limit: int, expires_at: int) -> int | None:
     """Count one request in the window and return the new count; None when the window is full."""
     record = RateCounterRecord(f"ratelimit#{caller}#{bucket}", str(window_start))
-    try:
-        record.update(
-            actions=[RateCounterRecord.count.add(1), RateCounterRecord.expires_at.set(expires_at)],
-            condition=RateCounterRecord.count.does_not_exist() | (RateCounterRecord.count < limit),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    if not written(
+        record.update,
+        actions=[RateCounterRecord.count.add(1), RateCounterRecord.expires_at.set(expires_at)],
+        condition=RateCounterRecord.count.does_not_exist() | (RateCounterRecord.count < limit),
+    ):
+        return None
     return int(record.count)

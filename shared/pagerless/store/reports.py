@@ -12,7 +12,7 @@
 from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.approvals import APPROVED, EXPIRED, PENDING, REJECTED, Approval
@@ -20,7 +20,7 @@ from pagerless.domain.errors import NotFoundError
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.domain.preconditions import IfMatch
 from pagerless.store.approvals import ApprovalRecord, to_domain
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.incident_records import ACTIVE_END
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
@@ -74,12 +74,8 @@ class ReportRepository:
             delivery_claimed_at=claimed_at,
             created_at=utcnow(),
         )
-        try:
-            record.save(condition=None if replace else ReportRecord.sk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
+        if not written(record.save, condition=None if replace else ReportRecord.sk.does_not_exist()):
+            return None
         return record
 
     def find(self, workspace: str, report_id: str) -> ReportRecord | None:
@@ -102,20 +98,12 @@ class ReportRepository:
 
     def claim_delivery(self, record: ReportRecord, now: datetime, stale_before: datetime) -> bool:
         """Take the report's delivery unless another caller is delivering it (a claim since ``stale_before``)."""
-        try:
-            record.update(
-                actions=[ReportRecord.delivery_claimed_at.set(now)],
-                condition=ReportRecord.sk.exists()
-                & (
-                    ReportRecord.delivery_claimed_at.does_not_exist()
-                    | (ReportRecord.delivery_claimed_at < stale_before)
-                ),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            record.update,
+            actions=[ReportRecord.delivery_claimed_at.set(now)],
+            condition=ReportRecord.sk.exists()
+            & (ReportRecord.delivery_claimed_at.does_not_exist() | (ReportRecord.delivery_claimed_at < stale_before)),
+        )
 
     def set_delivery(self, record: ReportRecord, delivery: dict) -> None:
         """Record what was delivered, and end the caller's claim."""

@@ -7,9 +7,8 @@ approving one first claims it under ``runbook-draft-approval#<workspace>`` / ``<
 written once with a condition, so of two approvals at the same time exactly one saves a version.
 """
 
-from pynamodb.exceptions import PutError
-
 from pagerless.domain.errors import ConflictError
+from pagerless.store.base import written
 from pagerless.store.system import SystemRecord, SystemRepository
 
 
@@ -22,14 +21,10 @@ class RunbookStore:
         record = SystemRecord(
             f"runbook#{self.workspace}", f"{runbook['id']}#{int(runbook['version']):05d}", data=runbook
         )
-        try:
-            record.save(condition=SystemRecord.sk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConflictError(
-                    f"runbook {runbook['id']} version {runbook['version']} already exists; versions are immutable"
-                ) from exc
-            raise
+        if not written(record.save, condition=SystemRecord.sk.does_not_exist()):
+            raise ConflictError(
+                f"runbook {runbook['id']} version {runbook['version']} already exists; versions are immutable"
+            )
         deleted = self.repo.get(f"runbook-deleted#{self.workspace}", runbook["id"])
         if deleted is not None:
             deleted.delete()

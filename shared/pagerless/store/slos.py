@@ -13,14 +13,14 @@
 from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import BatchWrite
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError
 from pagerless.domain.incidents import is_slo_burn, open_periods
 from pagerless.domain.preconditions import IfMatch
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.incident_updates import index_ends
 from pagerless.store.incidents import IncidentRecord
 from pagerless.store.timeline import resolves_and_reopens
@@ -67,22 +67,19 @@ class SloRepository:
             return version
         now = utcnow()
         record = SloRecord(_definitions(workspace), name)
-        try:
-            record.update(
-                actions=[
-                    SloRecord.service.set(service),
-                    SloRecord.document.set(document),
-                    SloRecord.state.set({}),
-                    SloRecord.created_at.set(now),
-                    SloRecord.updated_at.set(now),
-                    SloRecord.version.add(1),
-                ],
-                condition=SloRecord.document.does_not_exist(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise ConflictError(f"SLO {name} already exists") from exc
-            raise
+        if not written(
+            record.update,
+            actions=[
+                SloRecord.service.set(service),
+                SloRecord.document.set(document),
+                SloRecord.state.set({}),
+                SloRecord.created_at.set(now),
+                SloRecord.updated_at.set(now),
+                SloRecord.version.add(1),
+            ],
+            condition=SloRecord.document.does_not_exist(),
+        ):
+            raise ConflictError(f"SLO {name} already exists")
         SloRecord(WORKSPACES, workspace, created_at=now, updated_at=now).save()
         return version_of(record)
 

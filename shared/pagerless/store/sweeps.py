@@ -23,7 +23,7 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.incidents import IncidentStatus
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, lost_race
 from pagerless.store.incident_records import IncidentRecord
 
 ESCALATION, RUNNING_ESCALATION, FLAP = "escalation", "escalation-running", "flap"  # the kinds of `sweep`
@@ -92,7 +92,7 @@ def mark_unless_settled(record: IncidentRecord) -> bool:
             )
             tx.save(mark(record.id, record.workspace, since).marker, condition=FlapMarker.sk.does_not_exist())
     except TransactWriteError as exc:
-        if _refused(exc):
+        if lost_race(exc):
             return False
         raise
     return True
@@ -113,12 +113,7 @@ def drop_if_stale(incident_id: str) -> bool:
             tx.condition_check(IncidentRecord, incident_id, condition=stale)
             tx.delete(unmark(incident_id).marker)
     except TransactWriteError as exc:
-        if _refused(exc):
+        if lost_race(exc):
             return False
         raise
     return True
-
-
-def _refused(exc: TransactWriteError) -> bool:
-    codes = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
-    return bool(codes & {"ConditionalCheckFailed", "TransactionConflict"})

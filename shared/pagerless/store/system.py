@@ -10,11 +10,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from pagerless.clock import utcnow
 from pagerless.domain.preconditions import IfMatch
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.versions import replace_if_match, retry_on_change, save_unchanged, version_of
 
 
@@ -38,26 +38,17 @@ class SystemRepository:
 
     def put_if_absent(self, pk: str, sk: str, data: dict) -> bool:
         """Create the record unless it exists (exactly one concurrent caller wins); True if this one did."""
-        try:
-            SystemRecord(pk, sk, data=data, updated_at=utcnow()).save(condition=SystemRecord.pk.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            SystemRecord(pk, sk, data=data, updated_at=utcnow()).save, condition=SystemRecord.pk.does_not_exist()
+        )
 
     def put_newer(self, pk: str, sk: str, data: dict, at: datetime) -> bool:
         """Store the record as of ``at`` unless the stored one is as recent or more (two writers that
         finished in the other order: the later observation stays); True if this one was stored."""
-        try:
-            SystemRecord(pk, sk, data=data, updated_at=at).save(
-                condition=SystemRecord.pk.does_not_exist() | (SystemRecord.updated_at < at)
-            )
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return written(
+            SystemRecord(pk, sk, data=data, updated_at=at).save,
+            condition=SystemRecord.pk.does_not_exist() | (SystemRecord.updated_at < at),
+        )
 
     def edit(self, pk: str, sk: str, change: Callable[[dict], dict], *, what: str) -> dict:
         """Store ``change`` of the record's data ({} when there is none yet) and return it. ``change`` applies

@@ -14,13 +14,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import ACKNOWLEDGED_EVENT, REOPENED_EVENT, RESOLVED_EVENT
-from pagerless.store.base import BaseModel, Region, TableName
+from pagerless.store.base import BaseModel, Region, TableName, written
 
 STREAM_ATTEMPTS = 100
 
@@ -110,13 +109,7 @@ def once_key(at: datetime, once: str) -> str:
 
 def put_new(item: TimelineRecord) -> bool:
     """Put ``item`` unless an item of its key is stored (a retried step wrote it); False then."""
-    try:
-        item.save(condition=TimelineRecord.sk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return False
-    return True
+    return written(item.save, condition=TimelineRecord.sk.does_not_exist())
 
 
 def timeline_item(
@@ -207,23 +200,19 @@ def append_stream_event(
     pause = 0.005
     for _ in range(STREAM_ATTEMPTS):
         seq = _newest_seq(workspace) + 1
-        try:
-            StreamEventRecord(
-                workspace,
-                seq,
-                at=at,
-                type=event_type,
-                incident_id=incident_id,
-                data=data,
-                expires_at=int(time.time()) + retention_seconds,
-            ).save(condition=StreamEventRecord.seq.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-            time.sleep(pause * random.uniform(0.5, 1.5))
-            pause = min(pause * 2, 0.2)
-            continue
-        return seq
+        event = StreamEventRecord(
+            workspace,
+            seq,
+            at=at,
+            type=event_type,
+            incident_id=incident_id,
+            data=data,
+            expires_at=int(time.time()) + retention_seconds,
+        )
+        if written(event.save, condition=StreamEventRecord.seq.does_not_exist()):
+            return seq
+        time.sleep(pause * random.uniform(0.5, 1.5))
+        pause = min(pause * 2, 0.2)
     raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
 
 

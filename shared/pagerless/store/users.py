@@ -14,14 +14,14 @@ from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
-from pagerless.store.base import BaseModel, Region, TableName, field_edits, get_together
+from pagerless.store.base import BaseModel, Region, TableName, field_edits, get_together, written
 
 
 class _Item(BaseModel):
@@ -139,13 +139,9 @@ class UserRepository:
 
     def claim_first_admin(self, user_id: str) -> bool:
         """True for exactly one caller ever: the conditional write makes a race safe."""
-        try:
-            MarkerRecord("BOOTSTRAP", "FIRST_ADMIN", value=user_id).save(condition=MarkerRecord.pk.does_not_exist())
-        except PutError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return written(
+            MarkerRecord("BOOTSTRAP", "FIRST_ADMIN", value=user_id).save, condition=MarkerRecord.pk.does_not_exist()
+        )
 
     def release_first_admin(self, user_id: str) -> None:
         """Undo a claim whose user could not be stored (e.g. the email was taken)."""
@@ -193,15 +189,12 @@ class UserRepository:
     def _update(self, user_id: str, actions: list[Action], condition=None) -> UserRecord | None:
         record = UserRecord(f"USER#{user_id}", "USER")
         exists = UserRecord.pk.exists()
-        try:
-            record.update(
-                actions=[*actions, UserRecord.updated_at.set(utcnow())],
-                condition=exists if condition is None else exists & condition,
-            )
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return None
-            raise
+        if not written(
+            record.update,
+            actions=[*actions, UserRecord.updated_at.set(utcnow())],
+            condition=exists if condition is None else exists & condition,
+        ):
+            return None
         return record
 
     def change_email(
@@ -251,28 +244,20 @@ class UserRepository:
     def rotate_family(self, family_id: str, presented_jti: str, new_jti: str, now: float) -> bool:
         """Move the family to ``new_jti`` only if ``presented_jti`` is its current token."""
         record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
-        try:
-            record.update(
-                actions=[
-                    FamilyRecord.current_jti.set(new_jti),
-                    FamilyRecord.previous_jti.set(presented_jti),
-                    FamilyRecord.rotated_at.set(int(now)),
-                ],
-                condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False),
-            )  # noqa: E712
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return False
-            raise
-        return True
+        return written(
+            record.update,
+            actions=[
+                FamilyRecord.current_jti.set(new_jti),
+                FamilyRecord.previous_jti.set(presented_jti),
+                FamilyRecord.rotated_at.set(int(now)),
+            ],
+            condition=(FamilyRecord.current_jti == presented_jti) & (FamilyRecord.revoked == False),
+        )  # noqa: E712
 
     def revoke_family(self, family_id: str) -> None:
         record = FamilyRecord(f"FAMILY#{family_id}", "FAMILY")
-        try:
-            record.update(actions=[FamilyRecord.revoked.set(True)], condition=FamilyRecord.pk.exists())
-        except UpdateError as exc:
-            if not _conditional_failed(exc):
-                raise
+        # a family never stored (or expired) has nothing to revoke
+        written(record.update, actions=[FamilyRecord.revoked.set(True)], condition=FamilyRecord.pk.exists())
 
     def family(self, family_id: str) -> FamilyRecord | None:
         try:
@@ -309,18 +294,15 @@ class UserRepository:
         burst of parallel guesses gets one number each); the attempt's number, or None while
         ``key`` is locked."""
         record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
-        try:
-            record.update(
-                actions=[
-                    ThrottleRecord.failures.add(1),
-                    ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
-                ],
-                condition=ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now)),
-            )
-        except UpdateError as exc:
-            if _conditional_failed(exc):
-                return None
-            raise
+        if not written(
+            record.update,
+            actions=[
+                ThrottleRecord.failures.add(1),
+                ThrottleRecord.expires.set(datetime.fromtimestamp(now + 3600, tz=utcnow().tzinfo)),
+            ],
+            condition=ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now)),
+        ):
+            return None
         return int(record.failures)
 
     def lock(self, key: str, *, until: float) -> None:

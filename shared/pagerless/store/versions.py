@@ -25,12 +25,13 @@ from collections.abc import Callable
 from functools import reduce
 from typing import TypeVar
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
 from pagerless.domain.preconditions import IfMatch
+from pagerless.store.base import written
 
 # how many times an edit reads and applies its change again before answering 409: each lost try means
 # another edit was stored meanwhile
@@ -119,12 +120,8 @@ def replace_if_match(
         condition = reduce(operator.or_, (_at_version(model, v, exists) for v in sorted(if_match.versions)))
     sets = [getattr(model, name).set(getattr(record, name)) for name in fields]
     actions = [*sets, model.updated_at.set(utcnow()), model.version.add(1)]
-    try:
-        record.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    if not written(record.update, actions=actions, condition=condition):
+        return None
     return version_of(record)
 
 
@@ -136,10 +133,4 @@ def retire(record: Model, *, fields: tuple[str, ...] = ("data",)) -> bool:
     Its readers treat an item without its fields as no document."""
     model = type(record)
     actions = [*(getattr(model, name).remove() for name in fields), model.updated_at.set(utcnow())]
-    try:
-        record.update(actions=[*actions, model.version.add(1)], condition=_stored(model, fields))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return written(record.update, actions=[*actions, model.version.add(1)], condition=_stored(model, fields))
