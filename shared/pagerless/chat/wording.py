@@ -37,7 +37,7 @@ def _zh(language: str) -> bool:
 def decision_comment(language: str, status: str | None, comment: str | None) -> str:
     """A decision's comment as a card in ``language`` shows it: a person's words as written; the channel a chat
     or email decision came through (stored as "via Lark") in the card's language; on a Chinese card, the system's
-    English note of an expired or closed approval as what it means, that nothing ran."""
+    English note of an expired, closed or superseded approval as what it means."""
     comment = (comment or "").strip()
     if not _zh(language):
         return comment
@@ -45,6 +45,8 @@ def decision_comment(language: str, status: str | None, comment: str | None) -> 
         return "未执行任何操作"
     if status == "closed":
         return "事件在审批前已解决，未执行任何操作"
+    if status == "superseded":
+        return "此卡片不再生效"
     via = _VIA_COMMENT.fullmatch(comment)
     return _VIA_ZH[via.group(1)] if via else comment
 

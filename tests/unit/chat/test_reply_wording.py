@@ -27,3 +27,20 @@ def test_a_slack_answer_escapes_what_slack_reads_as_markup_once():
         "You approved &lt;!channel&gt; &amp; &lt;https://evil.example|your bank&gt; for INC-1 (&amp;amp; stays as typed)."
     )
     assert "<" not in answer["text"] and ">" not in answer["text"]
+
+
+def test_a_decisions_stored_comment_is_shown_in_the_cards_language():
+    # A chat or email decision's comment, as stored (and kept so for the API and the audit)
+    assert wording.decision_comment("zh", "approved", "via Lark") == "通过飞书"
+    assert wording.decision_comment("zh", "rejected", "via Slack") == "通过 Slack"
+    assert wording.decision_comment("zh", "approved", "via email") == "通过邮件"
+    assert wording.decision_comment("en", "approved", "via Lark") == "via Lark"
+    # a person's own words stay as written, even when they start alike
+    assert wording.decision_comment("zh", "approved", "via Lark, checked the dashboards") == (
+        "via Lark, checked the dashboards"
+    )
+    # the system's English notes are said in Chinese on a Chinese card, as what they mean
+    superseded = "superseded by a newer approval request (2026-12-06T10:00:00+00:00#ab12)"
+    assert wording.decision_comment("zh", "superseded", superseded) == "此卡片不再生效"
+    assert wording.decision_comment("zh", "expired", "nobody approved ... within 600s; nothing ran") == "未执行任何操作"
+    assert wording.decision_comment("en", "superseded", superseded) == superseded
