@@ -91,6 +91,16 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+def display_time(value: Any) -> str:
+    """``value`` (anything `parse_time` reads) as a person reads it: to the minute, in UTC, the zone named
+    (``2026-12-06 14:03 UTC``). No channel or workspace setting names a time zone, so UTC is the one a reader
+    can rely on; the API and the vendors' own fields keep RFC 3339. Text that is no time comes back unchanged."""
+    moment = parse_time(value)
+    if moment is None:
+        return "" if value is None else str(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _from_epoch(number: float) -> datetime | None:
     # Seconds, milliseconds (Opsgenie createdAt, New Relic, CI tools) or nanoseconds (Opsgenie
     # updatedAt): the first unit that gives a plausible year is the one.

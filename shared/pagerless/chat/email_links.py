@@ -5,6 +5,11 @@ approval. Its token is ``base64url(json) + "." + base64url(HMAC-SHA256(secret, j
 link opens a confirm page (GET); only the page's POST decides, because mail scanners prefetch
 every GET. The secret comes from ``PAGERLESS_EMAIL_LINK_SECRET`` (local) or the SSM
 SecureString named by ``PAGERLESS_EMAIL_LINK_SECRET_PARAMETER``; without one, links are off.
+
+A Chinese email's links carry its language (``"l": "zh"``) inside the signed claims, so the confirm page and its
+answer are Chinese. It is signed along rather than added as a query parameter: it costs nothing, a forwarded or
+edited link cannot be made to speak another language than the email did, and the token stays the one thing a link
+is. An English link's claims are what they were before (no ``l``), so links already sent verify unchanged.
 """
 
 import base64
@@ -16,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pagerless.chat.apps import chat_settings
+from pagerless.chat.clicks import language_of
 from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
 
 DECISIONS = ("approve", "reject")
@@ -23,7 +29,11 @@ ACK_LINK_HOURS = 24  # how long a page's Acknowledge link works
 
 
 class LinkExpiredError(UnauthorizedError):
-    """A genuine link whose time is over."""
+    """A genuine link whose time is over; ``language`` is its email's (its page says so in it)."""
+
+    def __init__(self, message: str, language: str = "en") -> None:
+        super().__init__(message)
+        self.language = language
 
 
 @dataclass(frozen=True)
@@ -34,6 +44,7 @@ class EmailLink:
     decision: str  # approve | reject | acknowledge (a page's link; approval_id is empty)
     person_id: str
     expires_at: int  # epoch seconds
+    language: str = "en"  # the email's: its confirm page and answer speak it (en | zh)
 
 
 def configured() -> bool:
@@ -61,17 +72,17 @@ def secret() -> str:
 
 
 def sign(link: EmailLink, key: str | None = None) -> str:
-    payload = json.dumps(
-        {
-            "a": link.approval_id,
-            "i": link.incident_id,
-            "w": link.workspace,
-            "d": link.decision,
-            "p": link.person_id,
-            "e": link.expires_at,
-        },
-        separators=(",", ":"),
-    ).encode()
+    claims = {
+        "a": link.approval_id,
+        "i": link.incident_id,
+        "w": link.workspace,
+        "d": link.decision,
+        "p": link.person_id,
+        "e": link.expires_at,
+    }
+    if language_of(link.language) != "en":
+        claims["l"] = language_of(link.language)
+    payload = json.dumps(claims, separators=(",", ":")).encode()
     mac = hmac.new((key or secret()).encode(), payload, hashlib.sha256).digest()
     return _b64(payload) + "." + _b64(mac)
 
@@ -87,20 +98,20 @@ def verify(token: str, *, key: str | None = None, now: float | None = None) -> E
     if not hmac.compare_digest(expected, presented):
         raise UnauthorizedError("this approval link is not valid")
     data = json.loads(payload)
-    link = EmailLink(data["a"], data["i"], data["w"], data["d"], data["p"], int(data["e"]))
+    link = EmailLink(data["a"], data["i"], data["w"], data["d"], data["p"], int(data["e"]), language_of(data.get("l")))
     if (time.time() if now is None else now) >= link.expires_at:
-        raise LinkExpiredError("this approval link has expired; nothing changed")
+        raise LinkExpiredError("this approval link has expired; nothing changed", link.language)
     return link
 
 
 def links_for(
-    person_id: str, *, incident_id: str, approval_id: str, workspace: str, expires_at: datetime
+    person_id: str, *, incident_id: str, approval_id: str, workspace: str, expires_at: datetime, language: str = "en"
 ) -> dict[str, str]:
-    """The approve and reject URLs for one person (what the email channel puts in a message)."""
+    """The approve and reject URLs for one person (what the email channel puts in a message), in the email's
+    ``language``."""
+    expires = int(expires_at.timestamp())
     return {
-        decision: url(
-            sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, int(expires_at.timestamp())))
-        )
+        decision: url(sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, expires, language)))
         for decision in DECISIONS
     }
 
@@ -115,7 +126,9 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def ack_link_for(person_id: str, *, incident_id: str, workspace: str, now: float | None = None) -> str:
+def ack_link_for(
+    person_id: str, *, incident_id: str, workspace: str, now: float | None = None, language: str = "en"
+) -> str:
     """The Acknowledge URL an email page carries for its person (a confirm page; only its POST acts)."""
     expires = int((time.time() if now is None else now) + ACK_LINK_HOURS * 3600)
-    return url(sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires)))
+    return url(sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires, language)))

@@ -100,6 +100,16 @@ def click(payload: dict) -> Click | None:
     )
 
 
+def escape(text: str) -> str:
+    """Plain ``text`` as mrkdwn shows it: Slack's three control characters as their entities, and only those
+    (https://api.slack.com/reference/surfaces/formatting#escaping), so no text can write ``<!channel>``, a
+    ``<@U…>`` mention or a ``<https://…|words>`` link. Plain text goes through it once: an ``&amp;`` in it was
+    typed, and shows as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def ephemeral(text: str) -> dict:
-    """The immediate HTTP answer to a click: an ephemeral message only the clicker sees."""
-    return {"response_type": "ephemeral", "replace_original": False, "text": text}
+    """The immediate HTTP answer to a click: an ephemeral message only the clicker sees. Its ``text`` is mrkdwn,
+    and the answer (plain text, `pagerless.chat.wording`) repeats names, actions and refusals that alert text can
+    reach: it is `escape`d."""
+    return {"response_type": "ephemeral", "replace_original": False, "text": escape(text)}

@@ -6,6 +6,9 @@ full-width punctuation of the Chinese cards' decision lines. Names, ids, roles a
 Pagerless writes them everywhere else.
 """
 
+import re
+
+from pagerless.clock import display_time
 from pagerless.domain.errors import NotFoundError, PagerlessError, ServiceUnavailableError
 
 _VERBS_ZH = {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"}
@@ -21,10 +24,31 @@ _INCIDENT_STATUS_ZH = {
     "resolved": "已解决",
 }
 _PRODUCTS_ZH = {"Lark": "飞书", "Lark/Feishu": "飞书"}  # Lark's name in Chinese; Slack has none
+# The comment a decision made with a chat button or an email link is stored with (`ChatActions`: "via Lark"); the
+# audit and the API keep it as written, a Chinese card shows it in Chinese
+_VIA_COMMENT = re.compile(r"via (Slack|Lark|Lark/Feishu|email)")
+_VIA_ZH = {"Slack": "通过 Slack", "Lark": "通过飞书", "Lark/Feishu": "通过飞书", "email": "通过邮件"}
 
 
 def _zh(language: str) -> bool:
-    return language == "zh"
+    return str(language).lower().startswith("zh")
+
+
+def decision_comment(language: str, status: str | None, comment: str | None) -> str:
+    """A decision's comment as a card in ``language`` shows it: a person's words as written; the channel a chat
+    or email decision came through (stored as "via Lark") in the card's language; on a Chinese card, the system's
+    English note of an expired, closed or superseded approval as what it means."""
+    comment = (comment or "").strip()
+    if not _zh(language):
+        return comment
+    if status == "expired":
+        return "未执行任何操作"
+    if status == "closed":
+        return "事件在审批前已解决，未执行任何操作"
+    if status == "superseded":
+        return "此卡片不再生效"
+    via = _VIA_COMMENT.fullmatch(comment)
+    return _VIA_ZH[via.group(1)] if via else comment
 
 
 def unhandled(language: str, action: str) -> str:
@@ -72,7 +96,7 @@ def decided(language: str, verb: str, action: str | None, incident_id: str) -> s
 
 def unchanged(language: str, action: str | None, incident_id: str, approval: dict) -> str:
     """The clicker's decision was already made (by them or someone else): it stands."""
-    status, by, at = approval["status"], approval["decided_by"], approval["decided_at"]
+    status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"])
     if _zh(language):
         what = f"{incident_id} 的 {action}" if action else f"{incident_id} 的提议"
         return f"{what} 已由 {by} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"

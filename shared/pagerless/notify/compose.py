@@ -30,8 +30,9 @@ def message(
     button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
     render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
     template's `ValidationError` is raised (the preview shows it)."""
+    shown = contexts.shown(ctx, str(template.get("language") or "en"))
     try:
-        title, body = render.render(template, ctx, module.escape)
+        title, body = render.render(template, shown, module.escape)
     except Exception as exc:  # noqa: BLE001 — whatever a broken custom template raises
         if fallback is None:
             raise
@@ -39,8 +40,9 @@ def message(
             "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
         )
         template = fallback
-        title, body = render.render(template, ctx, module.escape)
-    code = render.split_code(template, ctx, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
+        shown = contexts.shown(ctx, str(template.get("language") or "en"))
+        title, body = render.render(template, shown, module.escape)
+    code = render.split_code(template, shown, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
     approval = decision = None
     if job.event == "approval.requested" and ctx.get("approval_id"):
         approval = {"approval_id": ctx["approval_id"], "incident_id": job.incident_id, "workspace": job.workspace}

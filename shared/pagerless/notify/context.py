@@ -1,9 +1,13 @@
 """What a template may say about a job: the incident, its diagnosis and proposal, and the job's data."""
 
 from pagerless import settings
+from pagerless.chat.wording import decision_comment
+from pagerless.clock import display_time
 from pagerless.outbox.jobs import NotifyJob
 
-_DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "已被取代"}
+_DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
+_TIMES = ("expires_at", "decided_at")
+_NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
 def build(job: NotifyJob) -> dict:
@@ -79,6 +83,22 @@ def build(job: NotifyJob) -> dict:
     if ctx.get("diff") and len(ctx["diff"]) > 2500:
         ctx["diff"] = ctx["diff"][:2500] + "\n…"
     return ctx
+
+
+def shown(ctx: dict, language: str) -> dict:
+    """``ctx`` as a template in ``language`` shows it (`build` is the same for every channel; a channel's language
+    is its own): times read by people (``2026-12-06 14:03 UTC``), no decider where the system ended the approval
+    (an expiry's ``decided_by`` is "system"), and the comment as `decision_comment` shows it in ``language``
+    (a chat decision's "via Lark", the system's English notes on a Chinese card)."""
+    out = dict(ctx)
+    for key in _TIMES:
+        if out.get(key):
+            out[key] = display_time(out[key])
+    if out.get("decision"):
+        if out["decision"] in _NOBODY_DECIDED:
+            out["decided_by"] = ""
+        out["comment"] = decision_comment(language, out["decision"], out.get("comment"))
+    return out
 
 
 def facts(ctx: dict) -> dict:

@@ -27,7 +27,7 @@ EN: dict[str, tuple[str, str]] = {
     ),
     "approval.decided": (
         "[{{ severity|upper }}] {{ action }} {{ decision }} · {{ title }}",
-        _INCIDENT + "\n{{ decision|capitalize }} by {{ decided_by }} at {{ decided_at }}"
+        _INCIDENT + "\n{{ decision|capitalize }}{% if decided_by %} by {{ decided_by }}{% endif %} at {{ decided_at }}"
         "{% if comment %}: {{ comment }}{% endif %}",
     ),
     "incident.remediated": (
@@ -55,7 +55,8 @@ ZH: dict[str, tuple[str, str]] = {
     ),
     "approval.decided": (
         "【{{ severity }}】{{ action }} 已{{ decision_zh }} · {{ title }}",
-        _INCIDENT + "\n{{ decided_by }} 于 {{ decided_at }} {{ decision_zh }}{% if comment %}:{{ comment }}{% endif %}",
+        _INCIDENT
+        + "\n{% if decided_by %}{{ decided_by }} {% else %}已{% endif %}于 {{ decided_at }} {{ decision_zh }}{% if comment %}:{{ comment }}{% endif %}",
     ),
     "incident.remediated": ("【{{ severity }}】已执行修复:{{ action }} · {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT + "\n{{ message }}"),

@@ -14,22 +14,22 @@ secret, and it is said beside the preview."""
 from dataclasses import replace
 
 from pagerless.clock import parse_time
-from pagerless.notify.channels.base import Message
+from pagerless.notify.channels.base import Message, button_label
 from pagerless.notify.recipients import Recipient
 from pagerless.outbox.jobs import NotifyJob
 
 
-def ack_line(link: str) -> str:
-    return f"Acknowledge: {link}"
+def ack_line(link: str, language: str = "en") -> str:
+    return f"{button_label('acknowledge', language)}: {link}"
 
 
-def approval_lines(links: dict[str, str]) -> str:
-    return f"Approve: {links['approve']}\nReject: {links['reject']}"
+def approval_lines(links: dict[str, str], language: str = "en") -> str:
+    return f"{button_label('approve', language)}: {links['approve']}\n{button_label('reject', language)}: {links['reject']}"
 
 
 def with_ack_line(message: Message, link: str) -> Message:
     """A page's email with its person's Acknowledge ``link`` after the body."""
-    return replace(message, body=f"{message.body}\n\n{ack_line(link)}")
+    return replace(message, body=f"{message.body}\n\n{ack_line(link, message.language)}")
 
 
 def preview_link(decision: str) -> str:
@@ -47,7 +47,9 @@ def with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Mes
     if not job.incident_id:
         return message
     try:
-        link = ack_link_for(recipient.person_id, incident_id=job.incident_id, workspace=job.workspace)
+        link = ack_link_for(
+            recipient.person_id, incident_id=job.incident_id, workspace=job.workspace, language=message.language
+        )
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
         return message
     return with_ack_line(message, link)
@@ -80,8 +82,9 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
                     approval_id=approval_id,
                     workspace=job.workspace,
                     expires_at=parse_time(expires),
+                    language=message.language,
                 )
-                personal[address] = approval_lines(links)
+                personal[address] = approval_lines(links, message.language)
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links
         return message
     return replace(message, per_address=personal) if personal else message

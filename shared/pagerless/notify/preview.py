@@ -107,7 +107,7 @@ def _personal_emails(job: NotifyJob, module: ModuleType, template: dict, ctx: di
             {
                 "part": "approval_links",
                 "for": "each address of the channel that is a person's email",
-                "payload": module.personal_payload(shown, email_pages.approval_lines(links)),
+                "payload": module.personal_payload(shown, email_pages.approval_lines(links, shown.language)),
                 "note": TOKEN_NOTE.format(
                     decision="approve|reject", what="the incident, the approval and the decision", when=when
                 ),

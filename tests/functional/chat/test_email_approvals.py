@@ -91,3 +91,32 @@ def test_without_a_link_secret_links_are_off(runtime, api, monkeypatch):
     apps.reset()
     response = api.post("/email/approvals/abc.def")
     assert response.status_code == 503 and response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+
+
+def test_a_chinese_emails_link_opens_chinese_pages_and_answers_in_chinese(awaiting, link_secret, people, api):
+    from pagerless.chat.email_links import links_for
+    from pagerless.store.approvals import ApprovalRepository
+
+    # Given the Approve link of a Chinese email (the email channel's language travels, signed, in the link)
+    approval = ApprovalRepository().latest(awaiting["incident_id"])
+    links = links_for(
+        people["alice"].id,
+        incident_id=awaiting["incident_id"],
+        approval_id=awaiting["approval_id"],
+        workspace="default",
+        expires_at=approval.expires_at,
+        language="zh",
+    )
+    approve = _path(links["approve"])
+    # When Alice opens it, the confirm page is Chinese, its expiry readable
+    page = api.get(approve)
+    assert page.status_code == 200 and '<html lang="zh">' in page.text
+    assert "批准" in page.text and "Alice Chen" in page.text and "Signed in" not in page.text
+    assert " UTC" in page.text and approval.expires_at.isoformat() not in page.text
+    # And when she confirms, the answer is Chinese too
+    done = api.post(approve)
+    assert done.status_code == 200 and f"你已批准 {awaiting['incident_id']} 的 patch_resources。" in done.text
+    assert "You approved" not in done.text
+    # And the page of the decided link says so in Chinese
+    again = api.get(approve)
+    assert "已处理" in again.text and "Already decided" not in again.text

@@ -238,7 +238,7 @@ def test_resolving_by_hand_while_awaiting_approval_closes_the_cards_and_announce
         update.body["blocks"]
     )
     titles = [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")]
-    assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate <!channel>"
+    assert titles[-1] == "[RESOLVED] PaymentsApiHighErrorRate &lt;!channel&gt;"
     # A click on the old card is refused: there is nothing to decide any more
     late = api.post(f"/api/incidents/{incident.id}/approve", headers=auth(admin_key), json={})
     assert late.status_code == 409 and "nothing to decide" in late.json()["error"]["message"]

@@ -84,12 +84,12 @@ def test_a_long_chinese_alert_fits_wecoms_byte_limit(api, notify_env, admin_key,
     enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
     notify_env.poller.drain()
     # Then WeCom gets at most its 4,096 bytes of markdown (not 4,096 characters) and accepts it,
-    # cut on a character boundary, saying it was cut and where the rest is
+    # cut on a character boundary, saying (in the channel's Chinese, the mark counted) it was cut and where the rest is
     [request] = vendors.to("/cgi-bin/webhook/send")
     content = request.body["markdown"]["content"]
     assert len(content.encode()) <= 4096
     assert content.endswith(
-        f"…(truncated, see the console)\nhttps://pagerless.example.com/console/incidents/{incident.id}"
+        f"…（内容过长已截断，请在控制台查看）\nhttps://pagerless.example.com/console/incidents/{incident.id}"
     )
     assert "\ufffd" not in content and "支付服务数据库连接池耗尽" in content
     assert len(content.encode()) > 3900  # cut to fit, not to nothing

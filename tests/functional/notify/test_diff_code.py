@@ -38,6 +38,7 @@ BEFORE = (
     "Dry run:"
 )
 EXPIRES = "2026-12-02T10:30:00+00:00"
+EXPIRES_SHOWN = "2026-12-02 10:30 UTC"  # as a card shows it
 
 
 def _incident_with_the_diff():
@@ -102,7 +103,7 @@ def test_a_lark_approval_card_shows_the_diff_as_a_code_block_and_keeps_it_when_d
         "approval_id"
     ]
     notify_env.poller.drain()
-    expires = ApprovalRepository().latest(incident.id).expires_at.isoformat()
+    expires = ApprovalRepository().latest(incident.id).expires_at.strftime("%Y-%m-%d %H:%M UTC")
     # Then the card has the text before the diff, the diff in a code block of the rich text component, the text
     # after it, and the buttons: the diff reads as written, no line of it a list item, a bold or a link
     [sent] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
@@ -146,7 +147,10 @@ def test_a_lark_custom_bot_card_shows_the_diff_as_a_code_block(api, notify_env, 
     assert request.body["card"]["elements"] == [
         {"tag": "div", "text": {"tag": "lark_md", "content": BEFORE}},
         {"tag": "markdown", "content": "```\n" + DIFF_IN_LARK + "\n```"},
-        {"tag": "div", "text": {"tag": "lark_md", "content": f"Policy rule: approve.default\nExpires: {EXPIRES}"}},
+        {
+            "tag": "div",
+            "text": {"tag": "lark_md", "content": f"Policy rule: approve.default\nExpires: {EXPIRES_SHOWN}"},
+        },
     ]
 
 
@@ -186,7 +190,7 @@ def test_a_teams_card_shows_the_diff_in_a_code_block_with_the_text_as_fallback(a
                 "wrap": True,
             },
         },
-        {"type": "TextBlock", "text": f"Policy rule: approve.default\nExpires: {EXPIRES}", "wrap": True},
+        {"type": "TextBlock", "text": f"Policy rule: approve.default\nExpires: {EXPIRES_SHOWN}", "wrap": True},
     ]
 
 
@@ -249,7 +253,7 @@ def test_a_slack_approval_card_shows_the_diff_byte_exact_in_a_preformatted_block
         "approval_id"
     ]
     notify_env.poller.drain()
-    expires = ApprovalRepository().latest(incident.id).expires_at.isoformat()
+    expires = ApprovalRepository().latest(incident.id).expires_at.strftime("%Y-%m-%d %H:%M UTC")
     # Then Slack gets the text before the diff in a section, the diff as the only text of a rich text
     # preformatted element (literal text: no mrkdwn, no entity to decode), the text after it, and the buttons
     [post] = vendors.to("/slack/api/chat.postMessage")
@@ -261,7 +265,7 @@ def test_a_slack_approval_card_shows_the_diff_byte_exact_in_a_preformatted_block
         "elements": [{"type": "rich_text_preformatted", "elements": [{"type": "text", "text": SLACK_DIFF}]}],
     }
     after = {"type": "section", "text": {"type": "mrkdwn", "text": f"Policy rule: approve.default\nExpires: {expires}"}}
-    assert post.body["text"] == title  # the notification text: the title, as before
+    assert post.body["text"] == title.replace("<!channel>", "&lt;!channel&gt;")  # the notification text, escaped
     assert post.body["blocks"] == [header, before, code, after, _slack_buttons(approval_id, incident.id)]
     # When it is approved
     alice = key_service().create(workspace="default", role="operator", name="alice").record.key_id
@@ -269,7 +273,7 @@ def test_a_slack_approval_card_shows_the_diff_byte_exact_in_a_preformatted_block
     notify_env.poller.drain()
     # Then the card is updated with the same text and preformatted diff, the decision instead of the buttons
     [update] = vendors.to("/slack/api/chat.update")
-    assert update.body["channel"] == "C0OPS" and update.body["text"] == title
+    assert update.body["channel"] == "C0OPS" and update.body["text"] == post.body["text"]
     assert update.body["blocks"][:4] == [header, before, code, after]
     [decision] = update.body["blocks"][4:]
     assert decision["type"] == "context"

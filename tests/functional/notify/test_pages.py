@@ -359,6 +359,44 @@ def test_an_approval_email_gives_each_known_person_their_own_signed_links(
     assert "/email/approvals/" not in str(others[0].body)
 
 
+def test_a_chinese_approval_email_carries_chinese_links_that_say_so_in_their_signature(
+    api, notify_env, admin_key, team, email_links
+):
+    import re
+
+    from pagerless.chat.email_links import verify
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given an approval request routed to a Chinese email channel whose address is Carol's
+    channel = _email_channel(api, admin_key, "approvers-zh", ["carol@example.com"])
+    changed = api.put(
+        f"/api/notifications/channels/{channel['id']}", headers=auth(admin_key), json={"config": {"language": "zh"}}
+    )
+    assert changed.status_code == 200, changed.text
+    api.put(
+        "/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers-zh"]}}
+    )
+    incident = save_incident()
+    enqueue(
+        NotifyJob(
+            workspace="default",
+            event="approval.requested",
+            incident_id=incident.id,
+            generation="apr-zh",
+            data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
+        )
+    )
+    notify_env.poller.drain()
+    # Then her email's links are labelled in Chinese, the expiry is readable, and each link's signed claims say
+    # Chinese (its confirm page and answer are Chinese: tests/functional/chat/test_email_approvals.py)
+    [carol] = _emails()
+    body = str(carol.body)
+    assert "过期时间:2026-12-02 10:30 UTC" in body, body
+    links = dict(re.findall(r"(批准|拒绝): https://pagerless\.example\.com/email/approvals/([\w-]+\.[\w-]+)", body))
+    assert set(links) == {"批准", "拒绝"}, body
+    assert {verify(token, key=EMAIL_LINK_SECRET, now=0).language for token in links.values()} == {"zh"}
+
+
 def _dana_and_erin():
     """Dana has a phone contact (a mainland number, as written by a person); Erin has none."""
     from pagerless.people.service import PeopleService

@@ -32,3 +32,18 @@ def test_a_link_expires_with_its_approval():
     token = email_links.sign(LINK, key="k")
     with pytest.raises(email_links.LinkExpiredError):
         email_links.verify(token, key="k", now=LINK.expires_at)
+
+
+def test_a_chinese_links_language_is_signed_along_and_an_old_link_is_english():
+    # Given the link a Chinese email carries
+    chinese = email_links.EmailLink(**{**LINK.__dict__, "language": "zh"})
+    token = email_links.sign(chinese, key="k")
+    # Then it reads back as Chinese; the language is part of what is signed, so it cannot be changed alone
+    assert email_links.verify(token, key="k", now=0).language == "zh"
+    english = email_links.sign(LINK, key="k")
+    swapped = english.split(".")[0] + "." + token.split(".")[1]
+    with pytest.raises(UnauthorizedError):
+        email_links.verify(swapped, key="k", now=0)
+    # And an English link's token is exactly what it was before languages (links already sent keep working)
+    assert email_links.verify(english, key="k", now=0).language == "en"
+    assert b'"l"' not in email_links._unb64(english.split(".")[0])

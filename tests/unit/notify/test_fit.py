@@ -78,3 +78,40 @@ def test_a_dingtalk_title_cut_to_its_100_characters_ends_with_an_ellipsis():
     cut = preview(title)
     assert len(cut) <= 100 and cut.endswith("…") and title.startswith(cut[:-1]) and len(cut) >= 95
     assert preview("x" * 100) == "x" * 100
+
+
+def test_a_chinese_card_says_it_was_cut_in_chinese_within_every_vendors_limit():
+    import json
+
+    from pagerless.notify.channels import dingtalk, lark, teams, wecom
+
+    # Given a Chinese card whose body is far more than any vendor takes
+    message = Message(
+        event="incident.opened",
+        title="【critical】支付",
+        body="支付服务数据库连接池耗尽" * 3000,
+        link=LINK,
+        language="zh",
+    )
+    mark = "…（内容过长已截断，请在控制台查看）"
+    # When each vendor's card is made of it
+    slack_text = slack.section_text(message)
+    lark_card = lark.card(message)
+    lark_text = lark_card["elements"][0]["text"]["content"]
+    ding = dingtalk.payload(message)
+    wecom_text = wecom.payload(message)["markdown"]["content"]
+    teams_card = teams.fitted_card(message)
+    teams_text = json.dumps(teams_card, ensure_ascii=False)
+    # Then each is cut, marked in Chinese (then the incident link), and within the vendor's limit, mark counted
+    for text in (slack_text, lark_text, ding["markdown"]["text"], wecom_text):
+        assert text.endswith(f"{mark}\n{LINK}"), text[-80:]
+        assert "truncated" not in text
+    assert mark in teams_text and "truncated" not in teams_text
+    assert len(slack_text.encode("utf-16-le")) // 2 <= slack.SECTION_MAX_CHARS
+    assert len(json.dumps(lark.dumps(lark_card), ensure_ascii=False).encode()) <= lark.CARD_MAX_BYTES
+    assert len(json.dumps(ding, ensure_ascii=False, separators=(",", ":")).encode()) <= dingtalk.MAX_BYTES
+    assert len(wecom_text.encode()) <= wecom.MAX_BYTES
+    assert len(json.dumps(teams_card, ensure_ascii=False, separators=(",", ":")).encode()) <= teams.MAX_BYTES
+    # And an English card keeps the English mark
+    english = slack.section_text(Message(event="incident.opened", title="t", body="x" * 5000, link=LINK))
+    assert english.endswith(f"{TRUNCATED}\n{LINK}")

@@ -142,8 +142,8 @@ def test_a_chinese_card_of_an_approval_that_timed_out_says_so_in_chinese_only():
     [slack_line] = [b["elements"][0]["text"] for b in slack.blocks(message) if b["type"] == "context"]
     [lark_note] = [e["elements"][0]["content"] for e in lark.card(message)["elements"] if e["tag"] == "note"]
     for line in (slack_line, lark_note):
-        assert line == "已于 2026-12-02T10:10:00+00:00 过期，未执行任何操作。", line
+        assert line == "已于 2026-12-02 10:10 UTC 过期，未执行任何操作。", line
     # and the English card keeps the note, as before
     english = Message(event="approval.requested", title="t", body="b", approval=PAGE, decision=expired)
     [note] = [e["elements"][0]["content"] for e in lark.card(english)["elements"] if e["tag"] == "note"]
-    assert note == f"Expired at 2026-12-02T10:10:00+00:00: {expired['comment']}"
+    assert note == f"Expired at 2026-12-02 10:10 UTC: {expired['comment']}"

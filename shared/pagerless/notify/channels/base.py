@@ -14,6 +14,8 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from pagerless.chat.clicks import button_value
+from pagerless.chat.wording import decision_comment
+from pagerless.clock import display_time
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,14 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
 
 
 TRUNCATED = "…(truncated, see the console)"
+TRUNCATED_ZH = "…（内容过长已截断，请在控制台查看）"
+
+
+def truncated(language: str = "en") -> str:
+    """The mark a cut text ends with, in the card's language."""
+    return TRUNCATED_ZH if _zh(language) else TRUNCATED
+
+
 _PARTIAL_ENTITY = re.compile(r"&#?\w{0,8}$")  # "&am" left of a cut "&amp;": not shown as garbage
 # What is left of a link a template wrote when the cut falls inside it: Slack's "<https://x|wor", markdown's
 # "[words](https://x", "[words]" or "[wor". It goes whole rather than show as broken markup (alert text makes no
@@ -175,17 +185,19 @@ def utf16_size(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len) -> str:
+def fit(
+    text: str, limit: int, link: str | None = None, *, size: Callable[[str], int] = len, mark: str = TRUNCATED
+) -> str:
     """``text`` within ``limit`` as ``size`` measures it (characters by default).
 
-    A longer text is cut on a character boundary, before a link the cut would halve, and ends with TRUNCATED
-    and then ``link`` (the incident's), unless the part kept already shows it: the reader sees that it was cut
-    and where the rest is.
+    A longer text is cut on a character boundary, before a link the cut would halve, and ends with ``mark``
+    (`truncated` in the card's language) and then ``link`` (the incident's), unless the part kept already shows
+    it: the reader sees that it was cut and where the rest is. The mark and the link count within ``limit``.
     ``size`` must grow with the text (it is searched over the text's prefixes).
     """
     if size(text) <= limit:
         return text
-    tail = TRUNCATED + (f"\n{link}" if link else "")
+    tail = mark + (f"\n{link}" if link else "")
     budget = limit - size(tail)
     low, high = 0, len(text)  # the longest prefix within the budget
     while low < high:
@@ -196,7 +208,7 @@ def fit(text: str, limit: int, link: str | None = None, *, size: Callable[[str],
             high = middle - 1
     kept = _HALF_LINK.sub("", _PARTIAL_ENTITY.sub("", text[:low])).rstrip()
     if link and link in kept:
-        tail = TRUNCATED
+        tail = mark
     return kept + tail
 
 
@@ -217,9 +229,9 @@ def ellipsize(text: str, limit: int, *, size: Callable[[str], int] = len) -> str
     return "".join(kept).rstrip() + ELLIPSIS
 
 
-def fit_bytes(text: str, limit: int, link: str | None = None) -> str:
+def fit_bytes(text: str, limit: int, link: str | None = None, *, mark: str = TRUNCATED) -> str:
     """``text`` within ``limit`` UTF-8 bytes (a vendor counts bytes: a Chinese character is 3), cut as `fit` cuts."""
-    return fit(text, limit, link, size=utf8_size)
+    return fit(text, limit, link, size=utf8_size, mark=mark)
 
 
 # a link reference definition, "[ref]: url" or "[ref]: url 'title'", at the start of a line
@@ -274,7 +286,7 @@ _BUTTON_LABELS = {
     "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge", "open": "Open in Pagerless"},
     "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认", "open": "在 Pagerless 中打开"},
 }
-_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝"}
+_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "closed": "关闭"}
 
 
 def _zh(language: str) -> bool:
@@ -286,15 +298,17 @@ def button_label(action: str, language: str = "en") -> str:
 
 
 def decision_line(decision: dict, language: str = "en") -> str:
-    """Who decided a card's approval and when, in the card's language (a person's comment as it was written).
+    """Who decided a card's approval and when (to the minute, the zone named), in the card's language (a person's
+    comment as it was written; the channel of a chat decision, stored as "via Lark", in the card's language:
+    `decision_comment`).
 
     An expired approval's note is the system's, written in English for the API and the timeline ("nobody
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
     them means, that it expired and nothing ran, rather than show it."""
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
-    when = decision.get("decided_at") or ""
-    comment = decision.get("comment") or ""
+    when = display_time(decision.get("decided_at"))
+    comment = decision_comment(language, status, decision.get("comment"))
     if _zh(language):
         if status == "superseded":
             return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"

@@ -32,6 +32,7 @@ from pagerless.notify.channels.base import (
     mobiles,
     request,
     require,
+    truncated,
 )
 
 TYPE = "dingtalk"
@@ -74,7 +75,7 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
 
 def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     """The markdown message; when the request would exceed ``limit`` bytes, its text is cut on a character
-    boundary, marked ``TRUNCATED``, with the incident link after the mark."""
+    boundary, marked (`truncated`, in the card's language), with the incident link after the mark."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
     text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
@@ -82,7 +83,11 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    return _payload(message, fit(text, _text_size(text) - excess, message.link, size=_text_size), numbers)
+    return _payload(
+        message,
+        fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language)),
+        numbers,
+    )
 
 
 def _payload(message: Message, text: str, numbers: list[str]) -> dict:

@@ -30,6 +30,7 @@ from pagerless.notify.channels.base import (
     json_body,
     request,
     require,
+    truncated,
 )
 
 TYPE = "lark"
@@ -78,7 +79,7 @@ def code_block(code: str) -> str:
 def card(message: Message, limit: int = CARD_MAX_BYTES) -> dict:
     """The interactive card, a dry run's diff (``message.code``) in a code block between the text before and
     after it; when its ``content`` as sent would exceed ``limit`` bytes, the card is the body text alone, cut
-    on a character boundary, marked ``TRUNCATED``, with the incident link after the mark."""
+    on a character boundary, marked (`truncated`, in the card's language), with the incident link after the mark."""
     if message.code is not None:
         with_code = _card(message, message.body, message.code)
         if _sent_size(with_code) <= limit:
@@ -87,7 +88,16 @@ def card(message: Message, limit: int = CARD_MAX_BYTES) -> dict:
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    return _card(message, fit(message.body, _text_size(message.body) - excess, message.link, size=_text_size))
+    return _card(
+        message,
+        fit(
+            message.body,
+            _text_size(message.body) - excess,
+            message.link,
+            size=_text_size,
+            mark=truncated(message.language),
+        ),
+    )
 
 
 def _sent_size(value: dict) -> int:

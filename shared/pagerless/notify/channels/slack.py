@@ -8,6 +8,7 @@ import json
 
 import httpx
 
+from pagerless.chat.slack import escape as _mrkdwn_escape
 from pagerless.notify.channels.base import (
     Code,
     Message,
@@ -22,6 +23,7 @@ from pagerless.notify.channels.base import (
     json_body,
     request,
     require,
+    truncated,
     utf16_size,
 )
 
@@ -59,7 +61,7 @@ MAX_BLOCKS_TEXT = 8000
 
 def escape(text: str) -> str:
     """Slack mrkdwn control characters: alert text cannot become <!channel> or <@U..>."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _mrkdwn_escape(text)
 
 
 def code_block(code: str) -> dict:
@@ -160,14 +162,16 @@ def _text_size(value) -> int:
 
 def section_text(message: Message) -> str:
     """The body within a section's 3,000 characters (counted as JavaScript does, so an emoji counts
-    2): a longer one is cut, marked ``TRUNCATED``, with the incident link after the mark."""
-    return fit(message.body, SECTION_MAX_CHARS, message.link, size=utf16_size) or " "
+    2): a longer one is cut, marked (`truncated`, in the card's language), with the incident link after the mark."""
+    return fit(message.body, SECTION_MAX_CHARS, message.link, size=utf16_size, mark=truncated(message.language)) or " "
 
 
 def payload(message: Message) -> dict:
     """The message as ``chat.postMessage`` and ``chat.update`` send it, less the channel (and ``ts``) they add:
-    the title as the notification text, and the `blocks`."""
-    return {"text": _plain(message.title), "blocks": blocks(message)}
+    the title as the notification text, and the `blocks`. The ``text`` is mrkdwn (``mrkdwn`` defaults to true) and
+    Slack reads its mentions: it is the title as rendered, its alert text escaped, so an alert titled
+    ``<!channel>`` pings nobody (Slack shows the entities as the characters)."""
+    return {"text": message.title, "blocks": blocks(message)}
 
 
 def send(http: httpx.Client, config: dict, message: Message) -> Sent:

@@ -21,7 +21,6 @@ from dataclasses import replace
 import httpx
 
 from pagerless.notify.channels.base import (
-    TRUNCATED,
     Mention,
     Message,
     PermanentError,
@@ -31,6 +30,7 @@ from pagerless.notify.channels.base import (
     defuse_links,
     request,
     require,
+    truncated,
 )
 
 TYPE = "teams"
@@ -171,7 +171,7 @@ def _plain_name(name: str) -> str:
 
 def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
     """The card, a dry run's diff (``message.code``) in a `code_block`; over ``limit`` bytes of JSON as httpx sends
-    it (UTF-8, no ASCII escapes), the body text alone, cut (marked ``TRUNCATED``) until it fits. The incident link
+    it (UTF-8, no ASCII escapes), the body text alone, cut (marked (`truncated`, in the card's language)) until it fits. The incident link
     is the card's button: it stays."""
     if message.code is not None:
         with_code = adaptive_card(message)
@@ -181,7 +181,7 @@ def fitted_card(message: Message, limit: int = MAX_BYTES) -> dict:
     card, body = adaptive_card(message), message.body
     while (excess := len(_encoded(card)) - limit) > 0 and body:
         body = body[: max(0, len(body) - max(1, excess // 4) - 1)]  # a character is at most 4 bytes
-        card = adaptive_card(replace(message, body=body.rstrip() + TRUNCATED))
+        card = adaptive_card(replace(message, body=body.rstrip() + truncated(message.language)))
     return card
 
 

@@ -27,6 +27,7 @@ from pagerless.notify.channels.base import (
     mobiles,
     request,
     require,
+    truncated,
 )
 
 TYPE = "wecom"
@@ -73,7 +74,10 @@ def payload(message: Message) -> dict:
     mention is a second message, `mention_payload`.)"""
     color = _COLORS.get(message.severity, "info")
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-    return {"msgtype": "markdown", "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link)}}
+    return {
+        "msgtype": "markdown",
+        "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},
+    }
 
 
 def requests(message: Message, parts: Parts) -> int:
@@ -87,7 +91,10 @@ def mention_payload(message: Message, numbers: list[str]) -> dict:
     title = message.title.replace("&lt;", "<").replace("&gt;", ">").replace("<@", "<\u200b@")
     return {
         "msgtype": "text",
-        "text": {"content": fit_bytes(title, MAX_TEXT_BYTES, message.link), "mentioned_mobile_list": numbers},
+        "text": {
+            "content": fit_bytes(title, MAX_TEXT_BYTES, message.link, mark=truncated(message.language)),
+            "mentioned_mobile_list": numbers,
+        },
     }
 
 

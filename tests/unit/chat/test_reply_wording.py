@@ -1,0 +1,46 @@
+"""What a click's answer says: readable times, and nothing in it Slack reads as markup."""
+
+import re
+
+from pagerless.chat import slack, wording
+
+DECIDED = {"status": "approved", "decided_by": "bob (key_1234…)", "decided_at": "2026-12-06T14:03:27.5+00:00"}
+
+
+def test_an_unchanged_decision_is_told_with_a_readable_time_in_both_languages():
+    # When the clicker's decision was made already, at a recorded RFC 3339 time
+    english = wording.unchanged("en", "patch_resources", "INC-1", DECIDED)
+    chinese = wording.unchanged("zh", "patch_resources", "INC-1", DECIDED)
+    # Then the answer says when to the minute, in UTC, the zone named: never the raw timestamp
+    assert "at 2026-12-06 14:03 UTC;" in english, english
+    assert "于 2026-12-06 14:03 UTC 批准" in chinese, chinese
+    assert not re.search(r"T\d\d:\d\d", english + chinese)
+
+
+def test_a_slack_answer_escapes_what_slack_reads_as_markup_once():
+    # Given an answer that repeats text from an alert (an action, a name) with Slack's control characters
+    text = "You approved <!channel> & <https://evil.example|your bank> for INC-1 (&amp; stays as typed)."
+    # When it is the ephemeral answer to the click
+    answer = slack.ephemeral(text)
+    # Then only &, < and > are escaped, as Slack documents: no @channel, no disguised link, "&amp;" shows as typed
+    assert answer["text"] == (
+        "You approved &lt;!channel&gt; &amp; &lt;https://evil.example|your bank&gt; for INC-1 (&amp;amp; stays as typed)."
+    )
+    assert "<" not in answer["text"] and ">" not in answer["text"]
+
+
+def test_a_decisions_stored_comment_is_shown_in_the_cards_language():
+    # A chat or email decision's comment, as stored (and kept so for the API and the audit)
+    assert wording.decision_comment("zh", "approved", "via Lark") == "通过飞书"
+    assert wording.decision_comment("zh", "rejected", "via Slack") == "通过 Slack"
+    assert wording.decision_comment("zh", "approved", "via email") == "通过邮件"
+    assert wording.decision_comment("en", "approved", "via Lark") == "via Lark"
+    # a person's own words stay as written, even when they start alike
+    assert wording.decision_comment("zh", "approved", "via Lark, checked the dashboards") == (
+        "via Lark, checked the dashboards"
+    )
+    # the system's English notes are said in Chinese on a Chinese card, as what they mean
+    superseded = "superseded by a newer approval request (2026-12-06T10:00:00+00:00#ab12)"
+    assert wording.decision_comment("zh", "superseded", superseded) == "此卡片不再生效"
+    assert wording.decision_comment("zh", "expired", "nobody approved ... within 600s; nothing ran") == "未执行任何操作"
+    assert wording.decision_comment("en", "superseded", superseded) == superseded

@@ -1,0 +1,62 @@
+"""An alert's title and text are written by whoever can fire an alert: in every vendor's markup field of a card
+they are text, never a mention of everyone, a mention of someone, or a link whose words hide its address."""
+
+import pytest
+
+from pagerless.notify import render
+from pagerless.notify.channels import dingtalk, lark, slack, wecom
+from pagerless.notify.channels.base import Message
+
+TITLE = "<!channel> <!here|here> <@U0ADMIN> <https://evil.example|Open runbook> <at id=all></at> <@all> &amp;"
+TEXT = '<at user_id="all"></at> <!subteam^S1> [Open runbook](https://evil.example) @all @所有人'
+APPROVAL = {"approval_id": "2026-12-06T10:00:00+00:00#ab12", "incident_id": "INC-1", "workspace": "default"}
+
+
+def _message(module, language: str = "en", **extra) -> Message:
+    data = {
+        "severity": "critical",
+        "title": TITLE,
+        "message": TEXT,
+        "incident_id": "INC-1",
+        "service": TITLE,
+        "namespace": None,
+        "action": "patch_resources",
+        "reason": TEXT,
+        "rule": "approve.default",
+        "expires_at": "2026-12-06T10:10:00+00:00",
+    }
+    template = render.default_template("approval.requested", language)
+    title, body = render.render(template, data, module.escape)
+    return Message(event="approval.requested", title=title, body=body, approval=APPROVAL, language=language, **extra)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_slack_mrkdwn_never_carries_an_alerts_mention_or_link(language):
+    decision = {"status": "approved", "decided_by": "<!channel> Eve", "decided_at": "2026-12-06T10:03:00+00:00"}
+    for message in (_message(slack, language), _message(slack, language, decision={**decision, "comment": TITLE})):
+        sent = slack.payload(message)
+        # every text Slack parses as mrkdwn: the notification text, the sections, the decision line
+        mrkdwn = [sent["text"]] + [
+            t["text"]
+            for b in sent["blocks"]
+            for t in (
+                [b["text"]] if b["type"] == "section" else b.get("elements", []) if b["type"] == "context" else []
+            )
+        ]
+        for text in mrkdwn:
+            assert "<" not in text and ">" not in text, text
+            assert "&amp;amp;amp;" not in text  # escaped once: the alert's own "&amp;" shows as typed
+        assert "&lt;!channel&gt;" in sent["text"] and "&amp;amp;" in sent["text"]
+
+
+def test_lark_text_and_code_carry_no_at_tag_and_dingtalk_wecom_no_mention():
+    # (the header is plain_text: Lark reads no tag there, and shows the title as the alert wrote it)
+    card = lark.card(_message(lark, "zh"))
+    content = [e["text"]["content"] for e in card["elements"] if e["tag"] == "div"]
+    assert all("<" not in c and "](" not in c for c in content), content
+    ding = dingtalk.payload(_message(dingtalk, "zh"))
+    assert "<" not in ding["markdown"]["text"] and "](" not in ding["markdown"]["text"]
+    assert "at" not in ding or ding["at"]["isAtAll"] is False  # "@all"/"@所有人" in text mention no one
+    wecom_content = wecom.payload(_message(wecom, "zh"))["markdown"]["content"]
+    body = wecom_content.split("</font>**", 1)[1]
+    assert "<" not in body and "](" not in body
