@@ -6,20 +6,22 @@ POSTs to response_url. This server records those POSTs and answers 200 "ok" like
 
 import json
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HOLD_LIMIT_SECONDS = 30  # a held POST is answered after this even if never released
 
 
 class FakeResponseUrl:
     def __init__(self) -> None:
         self.posts: list[dict] = []
-        self.delay_seconds = 0.0  # how long Slack takes to answer (set it to play a slow Slack)
+        self.released = threading.Event()  # cleared by hold(): Slack answers no POST until release()
+        self.released.set()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                time.sleep(fake.delay_seconds)
+                fake.released.wait(HOLD_LIMIT_SECONDS)
                 fake.posts.append(
                     {
                         "path": self.path,
@@ -45,10 +47,18 @@ class FakeResponseUrl:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
+    def hold(self) -> None:
+        """Play a Slack that does not answer: POSTs wait (unrecorded) until release()."""
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
     def start(self) -> "FakeResponseUrl":
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
