@@ -41,7 +41,6 @@ def test_output_piped_into_a_reader_that_has_gone_ends_quietly(tmp_path):
 def test_ctrl_c_while_waiting_for_a_server_ends_without_a_traceback():
     import signal
     import socket
-    import time
 
     # Given a server that accepts connections and never answers
     with socket.socket() as silent:
@@ -56,10 +55,13 @@ def test_ctrl_c_while_waiting_for_a_server_ends_without_a_traceback():
             env={**os.environ, "PYTHONPATH": str(SHARED)},
             text=True,
         )
-        # When the user presses Ctrl-C while the CLI waits for the answer
-        time.sleep(2.0)
-        child.send_signal(signal.SIGINT)
-        out, err = child.communicate(timeout=30)
+        # When the user presses Ctrl-C while the CLI waits for the answer (it has connected and sent)
+        silent.settimeout(60)
+        connection, _ = silent.accept()
+        with connection:
+            connection.recv(1)
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=30)
 
     # Then it ends with the shell's interrupted status and one line, not a traceback
     assert child.returncode == 130 and out == ""
