@@ -22,8 +22,8 @@ One server answers, by path:
 ``teams_mentions(body)`` reads a Teams card's mentions as Teams ties them: by the entity's ``text``.
 
 Every request is recorded (method, path, query, headers, raw body, parsed JSON). ``fail(path_prefix,
-status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``delay_seconds``
-is how long every answer takes (set it to play a slow vendor). A WeCom robot takes 20 messages a minute, as WeCom's do.
+status, times, headers, body)`` makes the next ``times`` requests to that path fail; ``hold()`` plays a
+vendor that does not answer: requests wait, unrecorded, until ``release()`` (or 30 s). A WeCom robot takes 20 messages a minute, as WeCom's do.
 """
 
 import base64
@@ -69,6 +69,9 @@ WECOM_PER_MINUTE = 20
 DINGTALK_MAX_BYTES = 20_000  # "卡片及富文本消息请求体最大不能超过30KB" (Lark's im/v1 message docs)
 
 
+HOLD_LIMIT_SECONDS = 30  # a held request is answered after this even if never released
+
+
 @dataclass
 class Recorded:
     method: str
@@ -95,7 +98,8 @@ class ChatVendors:
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
         self.lark_messages: dict[str, dict] = {}
         self.slack_messages: dict[tuple[str, str], dict] = {}
-        self.delay_seconds = 0.0
+        self.released = threading.Event()
+        self.released.set()
         self.wecom_minutes: dict[tuple[str, int], int] = {}  # (robot key, minute) -> messages taken
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -110,7 +114,14 @@ class ChatVendors:
         self._thread.start()
         return self
 
+    def hold(self) -> None:
+        self.released.clear()
+
+    def release(self) -> None:
+        self.released.set()
+
     def stop(self) -> None:
+        self.release()
         self._server.shutdown()
         self._server.server_close()
 
@@ -281,7 +292,7 @@ class ChatVendors:
                 req = Recorded(
                     self.command, parts.path, query, {k.lower(): v for k, v in self.headers.items()}, raw, body
                 )
-                time.sleep(fake.delay_seconds)
+                fake.released.wait(HOLD_LIMIT_SECONDS)
                 with fake._lock:
                     fake.requests.append(req)
                     status, answer, headers = fake._answer(req)

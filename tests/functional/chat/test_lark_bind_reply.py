@@ -111,17 +111,18 @@ def test_without_a_usable_lark_channel_or_when_lark_refuses_the_request_is_still
 
 
 def test_a_slow_lark_does_not_hold_the_events_answer_past_its_3_seconds(lark_app, people, vendors, api, admin_key):
-    import time
+    from pagerless.api.routes import chat as chat_routes
 
     lark_channel(api, admin_key, vendors)
-    # Given Lark answers each call (the tenant token, then the reply) in 1.6 s today
-    vendors.delay_seconds = 1.6
+    # Given Lark does not answer its API today (neither the tenant token nor the reply)
+    vendors.hold()
     # When a user writes "bind bob@example.com" (the whole invocation is what Lark waits for, as under Lambda)
-    started = time.monotonic()
     response = _write_to_bot(api, "bind bob@example.com", open_id="ou_slow", message_id="om_slow")
-    elapsed = time.monotonic() - started
-    # Then Lark gets its answer within its 3 seconds: the reply that did not fit is dropped
+    # Then Lark got its answer without the reply, which had only what was left of a budget that ends
+    # before Lark's 3 seconds: the held calls are still unanswered (unrecorded)
     assert response.status_code == 200, response.text
-    assert elapsed < 3.0, elapsed
+    assert vendors.to("/open-apis/") == [], "the events answer waited for Lark's API"
+    assert chat_routes.LARK_ACK_BUDGET_SECONDS < 3.0
+    vendors.release()
     # And the request waits for an admin all the same
     assert _pending(api, admin_key) == {"ou_slow": people["bob"].id}
