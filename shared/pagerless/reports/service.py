@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pagerless.clock import utcnow
+from pagerless.clock import STORED, utcnow, zone_field
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
@@ -74,14 +74,7 @@ class ReportSettings(BaseModel):
             raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except Exception as exc:  # noqa: BLE001 - ZoneInfo raises several types for a bad key
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    _zone = field_validator("timezone")(classmethod(lambda cls, value, info: zone_field(value, info)))
 
     @field_validator("language")
     @classmethod
@@ -182,7 +175,7 @@ class ReportService:
         stored = self.repository.settings_versioned(workspace)
         if stored is None:
             return ReportSettings(**DEFAULT_WORKSPACE_SETTINGS), None
-        return ReportSettings(**stored[0]), stored[1]
+        return ReportSettings.model_validate(stored[0], context=STORED), stored[1]
 
     def put_settings(
         self, workspace: str, settings: ReportSettings, if_match: IfMatch | None = None
@@ -309,7 +302,7 @@ class ReportService:
         workspaces.setdefault("default", DEFAULT_WORKSPACE_SETTINGS)
         for workspace, raw in sorted(workspaces.items()):
             try:
-                self._run_workspace(workspace, ReportSettings(**raw), done)
+                self._run_workspace(workspace, ReportSettings.model_validate(raw, context=STORED), done)
             except Exception:  # noqa: BLE001 - logged and named; the other workspaces still get theirs
                 logger().exception("reports could not be made", extra={"workspace": workspace})
                 done["failed"].append(workspace)
