@@ -65,6 +65,8 @@ def _call(app, method: str, path: str, spec_version: str = "2.4") -> list[dict]:
         await asyncio.Event().wait()
 
     async def send(message):
+        # the server reads the method from its scope as it writes (uvicorn: no body for a HEAD)
+        assert scope["method"] == method, "the server's scope must keep the request's method"
         sent.append(message)
 
     asyncio.run(app(scope, receive, send))

@@ -20,6 +20,7 @@ from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_MATCHED = ("route", "endpoint", "path_params")  # what routing adds to a request's scope
 
 
 class RequestContextMiddleware:
@@ -108,8 +109,8 @@ class BodyLimitMiddleware:
 
 class HeadMiddleware:
     """HEAD is answered as GET: the GET's status and headers, no body. FastAPI declares no HEAD
-    operations (the OpenAPI documents stay GET-only), so the route matches as GET here, while the
-    outer middleware still logs and counts the request as HEAD. A response without Content-Length
+    operations (the OpenAPI documents stay GET-only), so the route matches a GET scope here, while
+    the server and the outer middleware still see the HEAD. A response without Content-Length
     (an SSE stream) is ended after its headers and its producer cancelled, so a HEAD never waits
     for the stream; a response with a length finishes its own work (background tasks) unseen."""
 
@@ -133,12 +134,14 @@ class HeadMiddleware:
                 stream.cancel()
                 await anyio.sleep(0)  # the stream stops here, at its first send, before any event
 
-        scope["method"] = "GET"
+        # A copy: the server reads the request's method from its own scope when it writes the
+        # response (uvicorn writes no body, and no chunked framing, for a HEAD).
+        as_get = {**scope, "method": "GET"}
         try:
             with anyio.CancelScope() as stream:
-                await self.app(scope, receive, send_headers_only)
+                await self.app(as_get, receive, send_headers_only)
         finally:
-            scope["method"] = "HEAD"
+            scope.update((key, as_get[key]) for key in _MATCHED if key in as_get)  # for the access log
 
 
 class _TooLarge(StarletteHTTPException):
