@@ -21,17 +21,39 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 _COMPACT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})$")
 
 
-def known_zone(value: str) -> str:
+# Names the zone database holds that are no IANA zone: the server's own zone (it differs between
+# Lambda and a laptop), tzcode's placeholder, its POSIX rules file, and the two copies of the database
+# some systems keep (posix/..., right/...: the latter counts leap seconds).
+_NOT_ZONES = frozenset({"localtime", "factory", "posixrules"})
+_NOT_ZONE_FOLDERS = ("posix/", "right/")
+
+
+# The pydantic validation context of a document read back from the store.
+STORED = {"stored": True}
+
+
+def known_zone(value: str, *, stored: bool = False) -> str:
     """``value`` if it names an IANA time zone, else ValueError (for a pydantic validator's message).
     ZoneInfo raises several types for a bad key: ZoneInfoNotFoundError, ValueError for a malformed
-    one, and OSError for a folder of the database ("America")."""
+    one, and OSError for a folder of the database ("America"); it accepts the names in _NOT_ZONES
+    and its folders, which are refused here, except in a ``stored`` document: one saved before they
+    were refused still loads (its routes, policy or reports keep working). The one check of a zone
+    every area uses."""
     from zoneinfo import ZoneInfo
 
+    folded = value.casefold()
+    if not stored and (folded in _NOT_ZONES or folded.startswith(_NOT_ZONE_FOLDERS)):
+        raise ValueError(f"{value!r} is not an IANA time zone: name one, such as Europe/Berlin or UTC")
     try:
         ZoneInfo(value)
     except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
         raise ValueError(f"unknown time zone {value!r}") from exc
     return value
+
+
+def zone_field(value: str, info) -> str:
+    """`known_zone` as a pydantic field validator; a model validated with context STORED is stored."""
+    return known_zone(value, stored=bool(info.context and info.context.get("stored")))
 
 
 # When the running Lambda invocation is cut off (a time.monotonic() value); None outside one.

@@ -78,3 +78,24 @@ def test_admin_key_from_environment(tmp_path):
             assert api.get("/api/keys").status_code == 200
     finally:
         server.stop()
+
+
+def test_head_probes_of_a_real_server_answer_headers_only(tmp_path):
+    # Uptime monitors probe with HEAD; uvicorn frames a HEAD response (no body, no chunks) by the
+    # method it was sent, so what the app answers must agree with it
+    server = DevServer(tmp_path / "state", admin_key="pl_e2eheadprobes000000000000000000")
+    try:
+        server.start(timeout=30)
+        with server.client("pl_e2eheadprobes000000000000000000") as api:
+            # When the health route, an authenticated route and the event stream are probed with HEAD
+            health, status, events = api.head("/healthz"), api.head("/api/status"), api.head("/api/events")
+            # Then each answers its GET's status and headers, with no body, and the stream does not run
+            assert (health.status_code, health.content) == (200, b"")
+            assert (status.status_code, status.content) == (200, b"")
+            assert (events.status_code, events.content) == (200, b"")
+            assert events.headers["content-type"].startswith("text/event-stream")
+            # And the connection is still sound for the next request
+            assert api.get("/healthz").json()["status"] == "ok"
+        assert "Traceback" not in server.read_log()
+    finally:
+        assert server.stop() == 0

@@ -9,12 +9,12 @@ from pagerless import __version__, settings
 from pagerless.api.errors import register_exception_handlers
 from pagerless.api.idempotency import IdempotencyMiddleware
 from pagerless.api.lazy import Lazy, LazyApp, Routers, include_all
-from pagerless.api.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from pagerless.api.middleware import BodyLimitMiddleware, HeadMiddleware, RequestContextMiddleware
 
 
 def create_app(title: str, routers: list[APIRouter | Lazy], *, description: str = "") -> FastAPI:
     """A FastAPI app with the shared error format, body limit, idempotency, request ids,
-    metrics and audit trail. The system function serves the combined `/openapi.json` and `/docs`
+    metrics, audit trail and HEAD on every GET route. The system function serves the combined `/openapi.json` and `/docs`
     for all areas (pagerless.api.openapi), so areas do not serve their own.
 
     A router given as ``Lazy(module, prefixes)`` is imported when a request first reaches one of
@@ -29,7 +29,9 @@ def create_app(title: str, routers: list[APIRouter | Lazy], *, description: str 
     )
     app.routers = Routers(app, routers)  # includes the routers already built, and their aliases
     register_exception_handlers(app)
-    # Added last = outermost: the body limit runs before idempotency reads the body.
+    # Added last = outermost: the body limit runs before idempotency reads the body; HEAD is
+    # innermost, so the request is logged and counted as the HEAD it is.
+    app.add_middleware(HeadMiddleware)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api().max_request_bytes)
     app.add_middleware(RequestContextMiddleware, audit_writer=write_audit)

@@ -4,6 +4,7 @@ Pure ASGI (not BaseHTTPMiddleware) so the SSE stream passes through unbuffered.
 - RequestContextMiddleware: request id, structured access log, Prometheus metrics, audit record
   for every authenticated mutating call.
 - BodyLimitMiddleware: 413 over the limit, with or without Content-Length.
+- HeadMiddleware: HEAD on every GET route (uptime monitors and load balancers probe with HEAD).
 """
 
 import json
@@ -19,6 +20,7 @@ from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
 
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_MATCHED = ("route", "endpoint", "path_params")  # what routing adds to a request's scope
 
 
 class RequestContextMiddleware:
@@ -103,6 +105,43 @@ class BodyLimitMiddleware:
         except _TooLarge:
             if not response_started:
                 await _too_large(send, self.max_bytes)
+
+
+class HeadMiddleware:
+    """HEAD is answered as GET: the GET's status and headers, no body. FastAPI declares no HEAD
+    operations (the OpenAPI documents stay GET-only), so the route matches a GET scope here, while
+    the server and the outer middleware still see the HEAD. A response without Content-Length
+    (an SSE stream) is ended after its headers and its producer cancelled, so a HEAD never waits
+    for the stream; a response with a length finishes its own work (background tasks) unseen."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+        answered = False
+
+        async def send_headers_only(message: Message) -> None:
+            nonlocal answered
+            if answered or message["type"] != "http.response.start":
+                return
+            answered = True
+            await send(message)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if not any(name.lower() == b"content-length" for name, _ in message.get("headers") or ()):
+                stream.cancel()
+                await anyio.sleep(0)  # the stream stops here, at its first send, before any event
+
+        # A copy: the server reads the request's method from its own scope when it writes the
+        # response (uvicorn writes no body, and no chunked framing, for a HEAD).
+        as_get = {**scope, "method": "GET"}
+        try:
+            with anyio.CancelScope() as stream:
+                await self.app(as_get, receive, send_headers_only)
+        finally:
+            scope.update((key, as_get[key]) for key in _MATCHED if key in as_get)  # for the access log
 
 
 class _TooLarge(StarletteHTTPException):

@@ -4,7 +4,7 @@ import uuid
 
 from pydantic import ValidationError as PydanticError
 
-from pagerless.clock import utcnow
+from pagerless.clock import STORED, utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.notify import render, routing, secrets
@@ -282,7 +282,7 @@ class RouteService:
 
     def get(self, workspace: str) -> routing.RouteSet | None:
         stored = self.repository.get_routes(workspace)
-        return routing.RouteSet.model_validate(stored) if stored is not None else None
+        return routing.RouteSet.model_validate(stored, context=STORED) if stored is not None else None
 
     def put(self, workspace: str, body: dict, if_match: IfMatch | None = None) -> tuple[dict, int]:
         """Replace the routes; with ``if_match``, only over that stored version (412 if not, or if no routes
@@ -314,7 +314,7 @@ class RouteService:
         stored = self.repository.get_routes_versioned(workspace)
         if stored is None:
             return _view(None), None
-        return _view(routing.RouteSet.model_validate(stored[0])), stored[1]
+        return _view(routing.RouteSet.model_validate(stored[0], context=STORED)), stored[1]
 
 
 def _view(route_set: routing.RouteSet | None) -> dict:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pagerless.clock import known_zone
+from pagerless.clock import zone_field
 from pagerless.outbox.jobs import EVENTS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -31,10 +31,7 @@ class TimeInterval(BaseModel):
     start: str = "00:00"
     end: str = "24:00"
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return known_zone(value)
+    _zone = field_validator("timezone")(classmethod(lambda cls, value, info: zone_field(value, info)))
 
     @field_validator("weekdays")
     @classmethod

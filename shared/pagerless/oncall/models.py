@@ -6,12 +6,21 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from pagerless.clock import known_zone, parse_time
 from pagerless.domain.schema_docs import documented
 from pagerless.oncall import policies, schedules
-from pagerless.oncall.occurrences import local_rrule, turnless
+from pagerless.oncall.occurrences import NEVER, local_rrule, never_occurs, time_parts_out_of_range, turnless
 
 # Dates and moments a schedule can be resolved at: lookups step days and weeks past what they are
 # given, which Python's datetime cannot do near year 1 or 9999 (every lookup then failed, so a
@@ -85,17 +94,25 @@ class LayerIn(BaseModel):
 
     @field_validator("rrule")
     @classmethod
-    def _rrule(cls, value: str) -> str:
+    def _rrule(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip().removeprefix("RRULE:")
         if "DTSTART" in value.upper() or "FREQ=" not in value.upper():
             raise ValueError("rrule needs FREQ and no DTSTART (rotation_start and handoff_time give the start)")
         checked = local_rrule(value, ZoneInfo("UTC"))  # ValueError naming UNTIL's forms
         if turnless(checked):
             raise ValueError("rrule INTERVAL and COUNT must be whole numbers of at least 1")
+        if message := time_parts_out_of_range(checked):
+            raise ValueError(message)
+        # the rule's start: a part the rule leaves out (a YEARLY rule's day) is the start's
+        start = datetime.combine(
+            info.data.get("rotation_start", date(2026, 1, 1)), info.data.get("handoff_time", time())
+        )
         try:
-            rrulestr(checked, dtstart=datetime(2026, 1, 1))
+            rule = rrulestr(checked, dtstart=start)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"invalid rrule: {exc}") from exc
+        if never_occurs(rule):
+            raise ValueError(NEVER)
         if value.upper().find("FREQ=SECONDLY") >= 0 or value.upper().find("FREQ=MINUTELY") >= 0:
             raise ValueError("rotations hand over at most hourly")
         return value

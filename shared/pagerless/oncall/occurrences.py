@@ -14,6 +14,7 @@ occurrences are not a fixed step apart, and a wrong count would page the wrong p
 tests/unit/oncall/test_occurrences.py compares both ways at many instants.
 """
 
+import calendar
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from functools import lru_cache
 from itertools import count, takewhile
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import DAILY, rrulestr
 
 _UNTIL = re.compile(r"(?<![A-Z])UNTIL=([^;]*)", re.IGNORECASE)
 UNTIL_FORMS = (
@@ -61,6 +62,53 @@ def turnless(rrule: str) -> bool:
         if name.strip() in ("INTERVAL", "COUNT") and not (value.strip().isdigit() and int(value) >= 1):
             return True
     return False
+
+
+NEVER = (
+    "rrule never hands over: no date has its BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY "
+    "(a part the rule leaves out is the rotation start's, as RFC 5545 says)"
+)
+_TIME_PARTS = {"BYHOUR": 23, "BYMINUTE": 59, "BYSECOND": 59}
+_LEAP, _COMMON = 2024, 2025
+
+
+def time_parts_out_of_range(rrule: str) -> str | None:
+    """The first BYHOUR, BYMINUTE or BYSECOND value out of range, named; dateutil takes them and
+    then fails at the first lookup."""
+    for pair in rrule.upper().split(";"):
+        name, _, values = pair.partition("=")
+        top = _TIME_PARTS.get(name.strip())
+        for value in values.split(",") if top is not None else ():
+            if not (value.strip().isdigit() and int(value) <= top):
+                return f"rrule {name.strip()} values must be whole numbers from 0 to {top}"
+    return None
+
+
+def never_occurs(rule) -> bool:
+    """Whether a dateutil rule can have no occurrence at all, told without iterating it (dateutil
+    walks a rule that never occurs to the year 9999: seconds of a lookup). Sound, not complete: True
+    only when no calendar date passes its month, month-day and year-day parts (a date's parts are
+    the same in every leap year, and in every common year, so one of each is enough), or when a
+    daily rule stepping whole weeks never lands on its BYDAY. It reads dateutil's own parsed parts,
+    with the ones it fills in from the start (a YEARLY rule's month and day, a MONTHLY one's day)."""
+    if rule._freq == DAILY and rule._interval % 7 == 0 and rule._byweekday:
+        if rule._dtstart.weekday() not in rule._byweekday:
+            return True
+    months, days, ndays, ydays = rule._bymonth, rule._bymonthday or (), rule._bynmonthday or (), rule._byyearday
+    for year in (_LEAP, _COMMON):
+        year_length, yday = 365 + calendar.isleap(year), 0
+        for month in range(1, 13):
+            month_length = calendar.monthrange(year, month)[1]
+            for day in range(1, month_length + 1):
+                yday += 1
+                if months and month not in months:
+                    continue
+                if (days or ndays) and day not in days and day - month_length - 1 not in ndays:
+                    continue
+                if ydays and yday not in ydays and yday - year_length - 1 not in ydays:
+                    continue
+                return False
+    return True
 
 
 def _regular(rrule: str, start: datetime) -> tuple[timedelta, int | None] | None:
@@ -147,9 +195,13 @@ def occurrences(rrule: str, dtstart: datetime, zone: str) -> Occurrences:
     """The occurrences of ``rrule`` from ``dtstart`` (naive wall time of ``zone``)."""
     local = local_rrule(rrule, ZoneInfo(zone))
     first = dtstart.replace(microsecond=0)  # as dateutil does
-    if turnless(local):  # stored before the API refused it: no handoffs, rather than a lookup that never ends
+    # stored before the API refused it: no handoffs, rather than a lookup that fails, never ends,
+    # or walks to the year 9999
+    if turnless(local) or time_parts_out_of_range(local):
         return Occurrences((), first, None, None)
     rule = rrulestr(local, dtstart=dtstart, cache=True)
+    if never_occurs(rule):
+        return Occurrences((), first, None, None)
     regular = _regular(local, first)
     step, last = regular if regular is not None else (None, None)
     return Occurrences(rule, first, step, last)

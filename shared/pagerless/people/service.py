@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pagerless.clock import known_zone
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
@@ -262,9 +262,9 @@ def _email(email: str, errors: list[dict]) -> str:
 
 def _timezone(timezone: str, errors: list[dict]) -> str:
     try:
-        ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of the database ("America")
-        errors.append({"field": "timezone", "message": f"unknown IANA timezone {timezone!r}"})
+        known_zone(timezone)
+    except ValueError as exc:
+        errors.append({"field": "timezone", "message": str(exc)})
     return timezone
 
 

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from pagerless.clock import known_zone
+from pagerless.clock import zone_field
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.schema_docs import documented
 from pagerless.remediation.actions import ActionPlan, BlastRadius, PatchResources, Risk, ScaleDeployment
@@ -89,10 +89,7 @@ class WeeklyFreeze(BaseModel):
     timezone: str = "UTC"
     reason: str = ""
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        return known_zone(value)
+    _zone = field_validator("timezone")(classmethod(lambda cls, value, info: zone_field(value, info)))
 
     def covers(self, now: datetime) -> bool:
         local = now.astimezone(ZoneInfo(self.timezone))

@@ -7,7 +7,7 @@ version it read (If-Match, or the console editor's page) is written only if that
 
 from datetime import datetime, timedelta
 
-from pagerless.clock import parse_time, utcnow
+from pagerless.clock import STORED, parse_time, utcnow
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.remediation.policy import Policy, PolicyContext
 from pagerless.store.system import SystemRecord, SystemRepository
@@ -26,7 +26,7 @@ def get_policy(workspace: str) -> Policy:
 def _policy_of(record: SystemRecord | None) -> Policy:
     if record is None:
         return Policy()
-    return Policy.model_validate({k: v for k, v in record.data.items() if not k.startswith("_")})
+    return Policy.model_validate({k: v for k, v in record.data.items() if not k.startswith("_")}, context=STORED)
 
 
 def put_policy(workspace: str, policy: Policy, *, actor: str, if_match: IfMatch | None = None) -> tuple[dict, int]:

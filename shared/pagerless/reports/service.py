@@ -1,17 +1,15 @@
-"""Report generation, the hourly due-check, and delivery (notification job + SES e-mail; no e-mail
-while the workspace switched the ``email`` channel plugin off).
+"""Report settings, generation and the hourly due-check; a stored report goes out through
+`pagerless.reports.delivery` (notification job + SES e-mail).
 
 Periods are in the workspace's time zone: a daily report covers a local calendar day, a weekly one
 Monday 00:00 to the next Monday. The hourly tick makes, per workspace, the last complete day and
 week if they are missing: the report id is the period (``daily-2026-12-01``), created with a
 conditional write, so repeated or concurrent ticks store and deliver each report once.
 
-A delivery that failed (SES refused the e-mail, the queue was down, the function timed out) is
-recorded on the report and retried by the next tick, which sends only what is missing (the
-``report.ready`` job once, the e-mail once); a tick claims a report before delivering it, so two
-ticks never deliver it together. A report stored without delivery (an operator generated the
-period's report before the tick) is delivered by the tick too; regenerating a report keeps what
-was delivered of it.
+A tick claims a report before delivering it, so two ticks never deliver it together, and retries
+a delivery that failed. A report stored without delivery (an operator generated the period's
+report before the tick) is delivered by the tick too; regenerating a report keeps what was
+delivered of it.
 """
 
 import re
@@ -21,13 +19,14 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pagerless.clock import utcnow
+from pagerless.clock import STORED, utcnow, zone_field
 from pagerless.domain.errors import ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.domain.schema_docs import documented
 from pagerless.observability import logger
 from pagerless.reports import data as report_data
-from pagerless.reports.render import LANGUAGES, TEXT, first_day, headline, render, render_text
+from pagerless.reports.delivery import ReportDelivery, delivered
+from pagerless.reports.render import LANGUAGES
 from pagerless.store.reports import (
     ReportRecord,
     ReportRepository,
@@ -74,14 +73,7 @@ class ReportSettings(BaseModel):
             raise ValueError(f"not e-mail addresses: {', '.join(bad)}")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except Exception as exc:  # noqa: BLE001 - ZoneInfo raises several types for a bad key
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    _zone = field_validator("timezone")(classmethod(lambda cls, value, info: zone_field(value, info)))
 
     @field_validator("language")
     @classmethod
@@ -126,30 +118,6 @@ def _facts(record, reopens: list[datetime] | None = None) -> report_data.Inciden
     )
 
 
-def _summary(record: ReportRecord, settings: ReportSettings) -> tuple[str, str]:
-    """The report's title (its type and local first day) and the title with its headline."""
-    t = TEXT[settings.language]
-    title = f"{t[record.report_type]} {first_day(record.data)}"
-    return title, f"{title}: {headline(record.data, t)}"
-
-
-def delivered(record: ReportRecord) -> bool:
-    """Whether the report went out: a delivery recorded without an error (an empty one: never delivered)."""
-    return bool(record.delivery) and "error" not in record.delivery
-
-
-def _why(exc: Exception) -> str:
-    from pagerless.domain.errors import PagerlessError
-
-    return str(exc) if isinstance(exc, PagerlessError) else f"delivery failed ({type(exc).__name__})"
-
-
-def _email_switched_off(workspace: str) -> bool:
-    from pagerless.plugin_switches import disabled
-
-    return "email" in disabled(workspace, "channel")
-
-
 class ReportService:
     def __init__(
         self,
@@ -162,8 +130,7 @@ class ReportService:
         self.repository = repository or ReportRepository()
         self.clock = clock
         self._slos = slos
-        self._enqueue = enqueue
-        self._mailer = mailer
+        self.delivery = ReportDelivery(self.repository, enqueue=enqueue, mailer=mailer)
 
     @property
     def slos(self):
@@ -182,7 +149,7 @@ class ReportService:
         stored = self.repository.settings_versioned(workspace)
         if stored is None:
             return ReportSettings(**DEFAULT_WORKSPACE_SETTINGS), None
-        return ReportSettings(**stored[0]), stored[1]
+        return ReportSettings.model_validate(stored[0], context=STORED), stored[1]
 
     def put_settings(
         self, workspace: str, settings: ReportSettings, if_match: IfMatch | None = None
@@ -309,7 +276,7 @@ class ReportService:
         workspaces.setdefault("default", DEFAULT_WORKSPACE_SETTINGS)
         for workspace, raw in sorted(workspaces.items()):
             try:
-                self._run_workspace(workspace, ReportSettings(**raw), done)
+                self._run_workspace(workspace, ReportSettings.model_validate(raw, context=STORED), done)
             except Exception:  # noqa: BLE001 - logged and named; the other workspaces still get theirs
                 logger().exception("reports could not be made", extra={"workspace": workspace})
                 done["failed"].append(workspace)
@@ -348,60 +315,5 @@ class ReportService:
 
     # ------------------------------------------------------------------ delivery
     def deliver(self, workspace: str, record: ReportRecord, settings: ReportSettings | None = None) -> dict:
-        """Announce the report (a ``report.ready`` job) and e-mail it, each unless an earlier attempt did;
-        what was done, and the error that stopped it, are recorded on the report (then the error is raised)."""
-        settings = settings or self.settings(workspace)
-        previous = record.delivery or {}
-        delivery = {"notify": bool(previous.get("notify")), "email": list(previous.get("email") or [])}
-        try:
-            if not delivery["notify"]:
-                self._announce(workspace, record, settings)
-                delivery["notify"] = True
-            if settings.email_to and _email_switched_off(workspace):
-                # the notify deliveries skip email channels the same way (ChannelService.usable)
-                delivery["email_skipped"] = "the email channel plugin is switched off (/api/plugins/email)"
-            elif settings.email_to and not delivery["email"]:
-                delivery["email"] = self._email(record, settings, _summary(record, settings)[1])
-        except Exception as exc:
-            self.repository.set_delivery(record, {**delivery, "error": _why(exc)})
-            raise
-        self.repository.set_delivery(record, delivery)
-        logger().info("report delivered", extra={"workspace": workspace, "report_id": record.sk})
-        return delivery
-
-    def _announce(self, workspace: str, record: ReportRecord, settings: ReportSettings) -> None:
-        t = TEXT[settings.language]
-        title, summary = _summary(record, settings)
-        link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
-        from pagerless.outbox.jobs import NotifyJob, enqueue
-
-        job = NotifyJob(
-            workspace=workspace,
-            event="report.ready",
-            generation=record.sk,
-            data={
-                "report_id": record.sk,
-                "report_type": record.report_type,
-                "summary": summary,
-                "title": title,
-                "message": headline(record.data, t),
-                "link": link,
-                "period_start": record.period_start,
-                "period_end": record.period_end,
-                "no_incidents": record.data.get("no_incidents", False),
-                "markdown": render(record.data, "markdown", settings.language),
-            },
-        )
-        (self._enqueue or enqueue)(job)
-
-    def _email(self, record: ReportRecord, settings: ReportSettings, subject: str) -> list[str]:
-        from pagerless.reports.mail import send_report
-
-        mailer = self._mailer or send_report
-        mailer(
-            list(settings.email_to),
-            subject,
-            render(record.data, "html", settings.language),
-            render_text(record.data, settings.language),
-        )
-        return list(settings.email_to)
+        """Deliver a stored report (pagerless.reports.delivery) with the workspace's settings."""
+        return self.delivery.deliver(workspace, record, settings or self.settings(workspace))

@@ -129,7 +129,7 @@ class SloService:
 
     @staticmethod
     def document(record: SloRecord) -> SloDocument:
-        return parse_document(record.document)
+        return parse_document(record.document, stored=True)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate_all(self) -> dict:

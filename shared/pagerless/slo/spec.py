@@ -30,7 +30,6 @@ import re
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -43,6 +42,7 @@ from pydantic import (
     ValidationError as PydanticValidationError,
 )
 
+from pagerless.clock import STORED, zone_field
 from pagerless.domain.errors import ValidationError
 
 NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
@@ -128,14 +128,7 @@ class Calendar(_Strict):
     start_time: str | None = Field(default=None, alias="startTime")
     time_zone: str = Field(default="UTC", alias="timeZone")
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a folder ("America")
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
+    _zone = field_validator("time_zone")(classmethod(lambda cls, value, info: zone_field(value, info)))
 
 
 class TimeWindow(_Strict):
@@ -237,12 +230,13 @@ def duration_minutes(text: str) -> int:
     return int(match.group(1)) * UNIT_MINUTES[match.group(2)]
 
 
-def parse_document(data: Any) -> SloDocument:
-    """One SLO from a decoded document; a domain ValidationError naming each bad field."""
+def parse_document(data: Any, *, stored: bool = False) -> SloDocument:
+    """One SLO from a decoded document (``stored``: read back from the store); a domain
+    ValidationError naming each bad field."""
     if not isinstance(data, dict):
         raise ValidationError("an SLO document is a mapping")
     try:
-        return SloDocument.model_validate(data)
+        return SloDocument.model_validate(data, context=STORED if stored else None)
     except PydanticValidationError as exc:
         details = [{"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"]} for err in exc.errors()]
         raise ValidationError("SLO document is not valid", details=details) from exc

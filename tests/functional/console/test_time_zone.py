@@ -36,6 +36,8 @@ def _save_incident() -> None:
         (None, "2026-12-01 23:30:05 UTC"),  # not known yet
         ("Etc/UTC", "2026-12-01 23:30:05 UTC"),
         ("Mars/Olympus_Mons", "2026-12-01 23:30:05 UTC"),  # names no zone
+        ("Factory", "2026-12-01 23:30:05 UTC"),  # no IANA zone: tzcode's placeholder (before: shown as +00:00)
+        ("posix/Asia/Shanghai", "2026-12-01 23:30:05 UTC"),  # a copy of the database, not a zone name
     ],
 )
 def test_the_incident_list_shows_times_in_the_browsers_time_zone(api, admin_user, zone, shown):  # noqa: F811

@@ -26,6 +26,13 @@ def test_system_healthz_event_through_mangum(runtime):
     assert json.loads(response["body"])["status"] == "ok"
 
 
+def test_system_head_healthz_event_through_mangum_answers_headers_only(runtime):
+    # API Gateway's event for HEAD /healthz (template.yaml declares the route for uptime monitors)
+    response = _invoke(runtime, "SystemFunction", _load("system/head_healthz.json"))
+    assert response["statusCode"] == 200 and response["body"] == ""
+    assert response["headers"]["content-type"] == "application/json"
+
+
 def test_system_status_event_without_key_is_401(runtime):
     response = _invoke(runtime, "SystemFunction", _load("system/status_without_key.json"))
     assert response["statusCode"] == 401

@@ -1,4 +1,4 @@
-"""Rotations that name no turn, and moments too far out to resolve, are refused with a 422 in the API's
+"""Rotations that name no turn (or that never hand over), and moments too far out to resolve, are refused with a 422 in the API's
 error format (nothing stored); a schedule stored before they were refused still answers who is on call."""
 
 import pytest
@@ -23,6 +23,13 @@ def _person(api, h, name: str) -> str:
         "FREQ=HOURLY;INTERVAL=x",
         "FREQ=DAILY;COUNT=0",  # before: stored, and nobody was ever on call
         "FREQ=WEEKLY;COUNT=-2",
+        # before: stored, and every lookup walked the rule to the year 9999 (seconds) to find no handoff
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=31",
+        "FREQ=YEARLY;BYYEARDAY=1;BYMONTH=2",
+        "FREQ=DAILY;INTERVAL=7;BYDAY=MO",  # from Sunday 2026-03-01, a week at a time: never a Monday
+        "FREQ=DAILY;BYHOUR=24",  # before: stored, then every lookup failed (500)
+        "FREQ=HOURLY;BYMINUTE=0,60",
     ],
 )
 def test_a_rotation_that_names_no_turn_is_refused(api, admin_key, rrule):
@@ -37,10 +44,24 @@ def test_a_rotation_that_names_no_turn_is_refused(api, admin_key, rrule):
     assert api.get("/api/oncall/schedules", headers=h).json()["items"] == []
 
 
-def test_a_stored_rotation_with_no_interval_gives_way_to_the_other_layers(api, admin_key):
+@pytest.mark.parametrize(
+    "rrule",
+    ["FREQ=MONTHLY;BYMONTHDAY=29;BYMONTH=2", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=YEARLY;BYYEARDAY=366"],
+)
+def test_a_rotation_on_leap_days_only_is_accepted(api, admin_key, rrule):
+    h = auth(admin_key)
+    ann = _person(api, h, "ann")
+    body = {"name": "ny", "timezone": "America/New_York", "layers": [{**LAYER, "participants": [ann], "rrule": rrule}]}
+    assert api.post("/api/oncall/schedules", json=body, headers=h).status_code == 201
+
+
+@pytest.mark.parametrize(
+    "rrule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;BYHOUR=24"]
+)
+def test_a_stored_rotation_with_no_turn_gives_way_to_the_other_layers(api, admin_key, rrule):
     from pagerless.store.oncall import SCHEDULES, DocumentRepository
 
-    # Given a schedule stored before INTERVAL=0 was refused, over a base layer that has someone
+    # Given a schedule stored before its rule was refused, over a base layer that has someone
     h = auth(admin_key)
     ann, ben, cy = _person(api, h, "ann"), _person(api, h, "ben"), _person(api, h, "cy")
     layers = [
@@ -50,7 +71,7 @@ def test_a_stored_rotation_with_no_interval_gives_way_to_the_other_layers(api, a
             "name": "broken",
             "participants": [ann, ben],
             "handoff_time": "09:00:00",
-            "rrule": "FREQ=DAILY;INTERVAL=0",
+            "rrule": rrule,
         },
     ]
     doc = {"id": "sch-legacy", "workspace": "default", "name": "old", "timezone": "America/New_York", "layers": layers}
@@ -63,6 +84,7 @@ def test_a_stored_rotation_with_no_interval_gives_way_to_the_other_layers(api, a
         headers=h,
     )
     # Then the broken layer has nobody (it names no turn) and the base layer's person is on call
+    # (before, for BYHOUR=24: a 500 each time)
     assert now.status_code == 200, now.text
     assert now.json()["oncall"] == cy
     assert [s["person_id"] for s in shifts.json()["shifts"]] == [cy]

@@ -61,3 +61,12 @@ def test_gateway_matches_like_api_gateway():
     assert gateway.owner("DELETE", "/api/webhooks/settings") == (None, True)
     assert gateway.owner("POST", "/api/webhooks/alertmanager") == ("IngestFunction", True)
     assert gateway.owner("POST", "/api/webhooks/") == (None, False)
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/health", "/api/status"])
+def test_the_probe_routes_declare_head_for_api_gateway(path):
+    # API Gateway matches a route by method: HEAD reaches a function only where a HEAD route is
+    # declared (the apps answer it as GET), so uptime monitors probing with HEAD need one.
+    routes = Template(TEMPLATE).http_routes()
+    owners = {(method, p): owner for method, p, owner in routes}
+    assert owners[("HEAD", path)] == owners[("GET", path)] == "SystemFunction"
