@@ -95,7 +95,13 @@ class UserService:
             role=Role.ADMIN if first else Role.VIEWER,
             workspace=workspace,
         )
-        if not self.repository.create(record):
+        try:
+            created = self.repository.create(record)
+        except Exception:  # throttled, say: the claim goes back too, or no one could ever become admin
+            if first:
+                self.repository.release_first_admin(user_id)
+            raise
+        if not created:
             if first:
                 self.repository.release_first_admin(user_id)
             raise ConflictError("a user with that email already exists")

@@ -304,9 +304,10 @@ class IntakeService(AlertResolves):
         config = settings.intake()
         flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
         created: IncidentRecord | None = None
-        if claim.pending:  # duplicates of its last firing the previous incident has not heard of
-            self.alerts.fold(claim, now)
         try:
+            if claim.pending:  # duplicates of its last firing the previous incident has not heard of
+                # moved before a new incident takes the alert; a fold that fails gives the claim back for the retry
+                self.alerts.fold(claim, now)
             previous = self._previous_incident(claim, now)
             if previous is not None:
                 was_resolved = previous.status == IncidentStatus.RESOLVED.value

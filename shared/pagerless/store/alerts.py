@@ -34,7 +34,7 @@ from pagerless.store.alert_records import RESOLVED as RESOLVED
 from pagerless.store.alert_records import AlertRecord as AlertRecord
 from pagerless.store.alert_records import DeliveryMark as DeliveryMark
 from pagerless.store.alert_records import alert_key as alert_key
-from pagerless.store.base import Region, written
+from pagerless.store.base import Region, lost_race, written
 from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
 
 
@@ -303,7 +303,9 @@ class AlertRepository:
     def fold(self, record: AlertRecord, now: datetime, incident_id: str | None = None) -> bool:
         """Move ``record``'s pending duplicates onto its incident (``alert_count``, ``last_seen``),
         both in one transaction; False if another delivery folded them first (or nothing is
-        pending, or the incident is gone)."""
+        pending, or the incident is gone). A transaction refused for anything else (throttling)
+        raises: the delivery fails and is retried, and the duplicates stay pending, counted by
+        readers, until a fold succeeds."""
         pending = int(record.pending or 0)
         incident_id = incident_id or record.incident_id
         if pending <= 0 or not incident_id:
@@ -328,8 +330,10 @@ class AlertRepository:
             Connection(region=Region().__get__(None, AlertRecord)).transact_write_items(
                 condition_check_items=[], delete_items=[], put_items=[], update_items=[alert_update, incident_update]
             )
-        except TransactWriteError:
-            return False
+        except TransactWriteError as exc:
+            if lost_race(exc):
+                return False
+            raise
         record.pending, record.folded_at = 0, now
         return True
 

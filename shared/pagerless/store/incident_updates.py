@@ -147,8 +147,8 @@ def update_incident_with(
 ) -> IncidentRecord | None:
     """`update_incident` in one transaction with ``entries`` (the timeline items that say so) and the
     deletion of ``deletes`` (unconditional: one already gone fails nothing): none is stored without
-    the others. The fresh incident; None if it does not exist or ``condition`` does not hold (nothing
-    is stored then)."""
+    the others. The fresh incident; None if it does not exist or ``condition`` does not hold, or another
+    write changed one of the items at that moment (nothing is stored then: read it again)."""
     updates = [
         IncidentRecord._get_connection().get_operation_kwargs(
             incident_id, key=KEY, actions=actions, condition=IncidentRecord.id.exists() & condition
@@ -161,7 +161,7 @@ def update_incident_with(
             condition_check_items=[], delete_items=removed, put_items=puts, update_items=updates
         )
     except TransactWriteError as exc:
-        if "ConditionalCheckFailed" in cancellation_codes(exc):
+        if lost_race(exc):
             return None
         raise
     try:

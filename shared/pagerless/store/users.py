@@ -21,7 +21,16 @@ from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
 from pagerless.domain.errors import ConflictError
-from pagerless.store.base import BaseModel, Region, TableName, field_edits, get_together, written
+from pagerless.store.base import (
+    BaseModel,
+    Region,
+    TableName,
+    cancellation_codes,
+    field_edits,
+    get_together,
+    lost_race,
+    written,
+)
 
 
 class _Item(BaseModel):
@@ -105,13 +114,6 @@ class ThrottleRecord(_Item):
     expires = TTLAttribute(null=True)
 
 
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", "") in {
-        "ConditionalCheckFailedException",
-        "TransactionCanceledException",
-    }
-
-
 _EDITABLE = ("name", "role", "person_id", "is_active", "password_hash", "email")
 
 
@@ -125,14 +127,15 @@ class UserRepository:
     """The only code that reads and writes the users table."""
 
     def create(self, record: UserRecord) -> bool:
-        """Store a user and claim its email in one transaction; False if the email is taken."""
+        """Store a user and claim its email in one transaction; False if the email is taken (or another write
+        was taking it at that moment). A transaction refused for anything else (throttling) raises."""
         email = EmailRecord(f"EMAIL#{record.email}", "EMAIL", user_id=record.user_id)
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
                 tx.save(email, condition=EmailRecord.pk.does_not_exist())
                 tx.save(record, condition=UserRecord.pk.does_not_exist())
         except TransactWriteError as exc:
-            if _conditional_failed(exc):
+            if lost_race(exc):
                 return False
             raise
         return True
@@ -202,7 +205,8 @@ class UserRepository:
     ) -> UserRecord | None:
         """`edit` with the user's email moved from ``record.email`` to ``new_email`` (its claim moves in the same
         transaction); None if ``new_email`` is taken. A ConflictError if the user's email changed (or the user
-        went) since ``record`` was read: the claim moved would not be its own."""
+        went) since ``record`` was read: the claim moved would not be its own; one too if another write touched
+        one of its items at that moment (read it again). A transaction refused for anything else raises."""
         user = UserRecord(f"USER#{record.user_id}", "USER")
         actions = _edits({**fields, "email": new_email}, end_sessions)
         try:
@@ -218,22 +222,23 @@ class UserRepository:
                     condition=UserRecord.email == record.email,
                 )
         except TransactWriteError as exc:
-            codes = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]  # delete, put, update
-            if codes[2:3] == ["ConditionalCheckFailed"]:
-                raise ConflictError(f"user {record.user_id} was changed meanwhile; read it again") from exc
-            if _conditional_failed(exc):
+            if not lost_race(exc):
+                raise
+            codes = cancellation_codes(exc)  # delete, put, update
+            if codes[1:2] == ["ConditionalCheckFailed"] and codes[2:3] != ["ConditionalCheckFailed"]:
                 return None
-            raise
+            raise ConflictError(f"user {record.user_id} was changed meanwhile; read it again") from exc
         return self.get(record.user_id)
 
     def delete(self, record: UserRecord) -> None:
-        """Delete the user and its email's claim; a ConflictError if its email changed since ``record`` was read."""
+        """Delete the user and its email's claim; a ConflictError if its email changed since ``record`` was read
+        (or another write touched it at that moment). A transaction refused for anything else raises."""
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
                 tx.delete(EmailRecord(f"EMAIL#{record.email}", "EMAIL"))
                 tx.delete(record, condition=UserRecord.email == record.email)
         except TransactWriteError as exc:
-            if _conditional_failed(exc):
+            if lost_race(exc):
                 raise ConflictError(f"user {record.user_id} was changed meanwhile; read it again") from exc
             raise
 

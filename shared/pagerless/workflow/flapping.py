@@ -15,12 +15,15 @@ from datetime import datetime
 
 from pagerless import settings, step_functions
 from pagerless.clock import utcnow
+from pagerless.domain.errors import ConflictError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents import timeline
 from pagerless.observability import logger
 from pagerless.store import incident_reads
 from pagerless.store.incident_updates import hand_flap_to, settle_flapping
 from pagerless.workflow.incidents import ACTOR, IncidentClosedError, load
+
+SETTLE_ATTEMPTS = 5  # reads of an incident whose clearing was refused, before the step fails
 
 
 def settle_wait(incident, now: datetime) -> dict:
@@ -44,14 +47,17 @@ def _firing_since(incident) -> datetime | None:
 def settle(incident_id: str, workspace: str, execution_arn: str | None, now: datetime | None = None) -> dict:
     """Go on (``settled``) with a flap whose alert has held firing; `IncidentClosedError` (the
     execution ends quietly) when it resolved, flapped again or was moved on meanwhile. A retry finds
-    `flapping` cleared already and goes on without a second timeline entry."""
-    incident = load(incident_id, workspace)  # resolved, or held by a newer flap's execution: it stops
-    if incident.status != IncidentStatus.OPEN.value or not incident.open_alerts:
-        raise IncidentClosedError(f"incident {incident_id} is no longer an open flap; its settle run stops")
-    if incident.flapping and execution_arn:
+    `flapping` cleared already and goes on without a second timeline entry. A clearing refused
+    because the incident changed under it (or another write met it at that moment) reads it again."""
+    for _ in range(SETTLE_ATTEMPTS):
+        incident = load(incident_id, workspace)  # resolved, or held by a newer flap's execution: it stops
+        if incident.status != IncidentStatus.OPEN.value or not incident.open_alerts:
+            raise IncidentClosedError(f"incident {incident_id} is no longer an open flap; its settle run stops")
+        if not (incident.flapping and execution_arn):
+            return {"settled": True}
         since = _firing_since(incident) or incident.created_at
         minutes = max(0, round(((now or utcnow()) - since).total_seconds() / 60))
-        timeline.record(
+        recorded = timeline.record(
             incident,
             "flapping_stopped",
             f"the alert has fired for {minutes} minute{'' if minutes == 1 else 's'} without resolving;"
@@ -60,9 +66,11 @@ def settle(incident_id: str, workspace: str, execution_arn: str | None, now: dat
             data={"flapping": False, "firing_since": since.isoformat()},
             stream_type="incident_updated",
             # the mark's clearing and its entry are one transaction: a retry finds both or neither
-            write=lambda item: settle_flapping(incident.id, execution_arn, [item]) is not None,
+            write=lambda item: settle_flapping(incident_id, execution_arn, [item]) is not None,
         )
-    return {"settled": True}
+        if recorded is not None:
+            return {"settled": True}
+    raise ConflictError(f"incident {incident_id} kept changing; its flap was not settled")
 
 
 def sweep(sfn=None, now: datetime | None = None) -> list[dict]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.functional.intake.conftest import delivery_mark
+from tests.functional.refusals import cancelled, refusing
 
 pytestmark = pytest.mark.functional
 
@@ -134,6 +135,27 @@ def test_the_settle_step_goes_on_once_with_an_alert_still_firing_and_stops_for_a
     intake.process(_alert("resolved"), WORKSPACE, delivery_mark("resolved", now[0]))
     with pytest.raises(IncidentClosedError):
         _settle_step(incident_id, held)
+
+
+def test_the_settle_step_whose_write_meets_another_transaction_on_the_incident_reads_again_and_settles(runtime):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.store.incidents import IncidentRecord
+
+    intake, now, t0 = _clocked_intake()
+    # Given a flap's reopen whose alert still fires
+    incident_id = _flapped(intake, now, t0)
+    held = IncidentRecord.get(incident_id).execution_arn
+    # When the execution that holds it checks it, and its write meets another transaction on the incident at that
+    # moment (a duplicate's fold, say: DynamoDB cancels it for TransactionConflict)
+    with refusing(
+        "TransactWriteItems", "TransactionCanceledException", **cancelled("None", "None", "TransactionConflict")
+    ) as refused:
+        settled = _settle_step(incident_id, held)
+    # Then it reads the incident again and settles it: a flap no more, said once on the timeline
+    assert refused == ["TransactWriteItems"]
+    assert settled == {"settled": True}
+    assert IncidentRecord.get(incident_id).flapping is False
+    assert [e.type for e in timeline(incident_id)].count("flapping_stopped") == 1
 
 
 def test_an_alert_flapping_in_an_incident_that_never_resolves_does_not_mark_it_flapping(runtime):
