@@ -15,6 +15,7 @@ in a policy and an ARN of a call are built from the same physical names.
 """
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 
@@ -213,9 +214,14 @@ class Statement:
 
 
 def _matches(pattern: str, value: str, *, case: bool) -> bool:
+    return _regex(pattern, case).fullmatch(value) is not None
+
+
+@functools.cache
+def _regex(pattern: str, case: bool) -> re.Pattern:
     """IAM's wildcards: ``*`` any run of characters (``/`` and ``:`` too), ``?`` one character."""
     regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, 0 if case else re.IGNORECASE) is not None
+    return re.compile(regex, 0 if case else re.IGNORECASE)
 
 
 def _as_list(value) -> list:
