@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.iam import calls as iam_calls
+from tests.iam import check as iam_check
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -123,7 +126,12 @@ def runtime(monkeypatch):
         rt = LocalRuntime(TEMPLATE, RuntimeOptions(mode="inprocess", retry_delay_seconds=0))
         rt.start(background=False)
         try:
-            yield rt
+            # Each AWS call a template function makes is checked against its role (tests/iam).
+            with iam_calls.recording() as calls:
+                yield rt
+                _stop_unfinished_workflows(rt, earlier)
+            denials = iam_check.call_denials(iam_check.as_deployed(TEMPLATE, os.environ), calls)
+            assert not denials, iam_check.report(denials)
         finally:
             try:
                 _stop_unfinished_workflows(rt, earlier)

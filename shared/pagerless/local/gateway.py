@@ -13,7 +13,7 @@ import re
 from starlette.types import Receive, Scope, Send
 
 from pagerless.api.errors import error_body
-from pagerless.local.lambdas import InProcessLambdas
+from pagerless.local.lambdas import InProcessLambdas, running_function
 from pagerless.local.priority import FOREGROUND
 
 
@@ -88,6 +88,7 @@ class Gateway:
             )
             return
         app = self.lambdas.module(logical_id).app
+        running = running_function.set(logical_id)
         with FOREGROUND.serving() as token:
 
             async def send_and_stop_counting(message: dict) -> None:
@@ -95,7 +96,10 @@ class Gateway:
                     FOREGROUND.leave(token)  # a stream's body can take hours: it no longer counts
                 await send(message)
 
-            await app(scope, receive, send_and_stop_counting)
+            try:
+                await app(scope, receive, send_and_stop_counting)
+            finally:
+                running_function.reset(running)
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list) -> None:

@@ -18,11 +18,18 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from pagerless.local.priority import FOREGROUND
 from pagerless.local.template import ACCOUNT_ID, FunctionSpec, Template
+
+# The logical id of the function whose code is running (None: the runtime's own work, or a test's).
+# Each invocation and each request the gateway serves sets it; it follows the request into its
+# threadpool and background tasks, as context variables do. The IAM check reads it to charge each
+# AWS call to the role that would make it (tests/iam).
+running_function: ContextVar[str | None] = ContextVar("pagerless_running_function", default=None)
 
 
 @dataclass
@@ -86,10 +93,13 @@ class InProcessLambdas:
         name = function_name.rsplit(":function:", 1)[-1].split(":")[0]
         spec = self.specs[name]
         context = LambdaContext(spec.name, spec.timeout, self.template.region)
+        token = running_function.set(spec.logical_id)
         try:
             return self.handler(spec.logical_id)(event, context)
         except Exception as exc:
             raise FunctionError(type(exc).__name__, str(exc)) from exc
+        finally:
+            running_function.reset(token)
 
 
 _installed: InProcessLambdas | None = None

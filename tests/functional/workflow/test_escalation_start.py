@@ -159,6 +159,7 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
     from pagerless.store.contexts import ContextRecord
     from pagerless.store.oncall import EscalationRepository
     from tests.functional.workflow.conftest import wait_for
+    from tests.iam.calls import as_the_test
 
     # Given an incident nobody was paged for when it opened (no policy covered payments-api yet),
     # whose GatherContext step then fails (DynamoDB refuses the context's write), a policy covering
@@ -168,7 +169,8 @@ def test_a_failed_step_whose_page_was_refused_once_pages_once_and_a_second_failu
     def refuse_the_context(params, **_) -> None:
         if params.get("TableName") == ContextRecord.Meta.table_name:
             if not failed:
-                oncall(delays=(30, 30, 30))
+                with as_the_test():  # the test's arrangement, not the workflow function's calls
+                    oncall(delays=(30, 30, 30))
             failed.append(params["TableName"])
             raise ClientError({"Error": {"Code": "InternalServerError", "Message": "gone"}}, "PutItem")
 
