@@ -41,8 +41,9 @@ def presented_key(request: Request, *, allow_query: bool = False) -> str | None:
 class RoleRequirement:
     """A dependency that authenticates the caller and checks its role."""
 
-    def __init__(self, role: Role) -> None:
+    def __init__(self, role: Role, *, sign_in: bool = False) -> None:
         self.role = role
+        self.sign_in = sign_in  # an OIDC token's first use makes its user (only where the role may write users)
 
     def __call__(self, request: Request) -> Principal:
         principal = getattr(request.state, "session_principal", None)  # set by the console's cookie session
@@ -50,7 +51,7 @@ class RoleRequirement:
             secret = presented_key(request, allow_query=self.role is Role.INGEST)
             if not secret:
                 raise UnauthorizedError("an API key is required (Authorization: Bearer <key>)")
-            principal = authenticate(secret, key_service())
+            principal = authenticate(secret, key_service(), sign_in=self.sign_in)
         request.state.principal = principal
         if not role_satisfies(principal.role, self.role):
             raise ForbiddenError(f"this action needs the {self.role.value} role; the key has {principal.role.value}")
@@ -80,3 +81,5 @@ ViewerDep = Annotated[Principal, Depends(require(Role.VIEWER))]
 OperatorDep = Annotated[Principal, Depends(require(Role.OPERATOR))]
 AdminDep = Annotated[Principal, Depends(require(Role.ADMIN))]
 IngestDep = Annotated[Principal, Depends(require(Role.INGEST))]
+# GET /api/auth/me: an OIDC token's sign-in, served by the admin function, whose role writes the users table
+SignInDep = Annotated[Principal, Depends(RoleRequirement(Role.VIEWER, sign_in=True))]

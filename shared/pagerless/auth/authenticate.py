@@ -28,8 +28,9 @@ def agent_token_service():
     return AgentTokenService()
 
 
-def authenticate(credential: str, keys: ApiKeyService) -> Principal:
-    """The principal behind a presented credential; UnauthorizedError if it is not valid."""
+def authenticate(credential: str, keys: ApiKeyService, *, sign_in: bool = False) -> Principal:
+    """The principal behind a presented credential; UnauthorizedError if it is not valid. ``sign_in``:
+    an OIDC token may make or link its user (`oidc.user_for_claims`), on the routes that sign in."""
     if credential.startswith(AGENT_PREFIX):
         principal = agent_token_service().authenticate(credential)
         if principal is None:
@@ -41,7 +42,7 @@ def authenticate(credential: str, keys: ApiKeyService) -> Principal:
         if tokens.looks_like_ours(credential):
             return user_service().principal_from_access_token(credential)
         if oidc.is_issuer_token(credential):
-            return oidc.authenticate(credential, user_service())
+            return oidc.authenticate(credential, user_service(), enroll=sign_in)
         raise UnauthorizedError("the token is not valid")
     principal = keys.authenticate(credential)
     if principal is None:

@@ -5,6 +5,10 @@ keys (RS256; PyJWT's ``PyJWKClient`` caches them), its audience or ``client_id``
 the subject is mapped to a Pagerless user: through a stored (issuer, sub) link, else the verified
 email of an existing user, else a new user with ``PAGERLESS_OIDC_DEFAULT_ROLE``. An email is verified
 only when the token says ``email_verified: true``; a token without the claim is refused.
+
+Only a sign-in writes (``enroll``): the console's single sign-on and ``GET /api/auth/me``, served by the
+functions whose roles may write the users table (docs/iam.md). Elsewhere a token is mapped by its link or
+its verified email without writing, and a person with no account yet is refused (401) and told to sign in.
 """
 
 import uuid
@@ -71,14 +75,22 @@ def verify(token: str) -> dict:
     return claims
 
 
-def authenticate(token: str, users: UserService | None = None) -> Principal:
+NOT_SIGNED_IN = (
+    "no Pagerless account is linked to this identity yet: sign in once first (GET /api/auth/me with this "
+    "token, or the console's single sign-on), which makes it; then every API accepts the token"
+)
+
+
+def authenticate(token: str, users: UserService | None = None, *, enroll: bool = False) -> Principal:
     claims = verify(token)
     users = users or UserService()
-    user = user_for_claims(claims, users)
+    user = user_for_claims(claims, users, enroll=enroll)
     return principal_for(user, kind="oidc")
 
 
-def user_for_claims(claims: dict, users: UserService) -> UserRecord:
+def user_for_claims(claims: dict, users: UserService, *, enroll: bool) -> UserRecord:
+    """The user the verified ``claims`` name. ``enroll``: a sign-in, which links the identity to the
+    user with its verified email, or makes a new user; without it nothing is written."""
     issuer, subject = claims["iss"], claims["sub"]
     repository = users.repository
     user_id = repository.oidc_link(issuer, subject)
@@ -90,6 +102,8 @@ def user_for_claims(claims: dict, users: UserService) -> UserRecord:
         if not email or str(claims.get("email_verified")).lower() != "true":
             raise UnauthorizedError("the identity provider did not give a verified email for this account")
         user = repository.by_email(email)
+        if user is None and not enroll:
+            raise UnauthorizedError(NOT_SIGNED_IN)
         if user is None:
             user = users._new(
                 "usr_" + uuid.uuid4().hex[:16],
@@ -101,7 +115,8 @@ def user_for_claims(claims: dict, users: UserService) -> UserRecord:
             )
             if not repository.create(user):
                 user = repository.by_email(email)
-        repository.link_oidc(issuer, subject, user.user_id)
+        if enroll:
+            repository.link_oidc(issuer, subject, user.user_id)
     if not user.is_active:
         raise UnauthorizedError("this account is disabled")
     return user

@@ -93,7 +93,7 @@ def sso_callback(
     if not same_secret(expected.get("nonce"), claims.get("nonce")):
         raise UnauthorizedError("the sign-in could not be verified; start again")
     users = user_service()
-    user = oidc.user_for_claims(claims, users)
+    user = oidc.user_for_claims(claims, users, enroll=True)
     pair = tokens.issue_pair(user, users.repository)
     start_session(request, pair.access_token, pair.refresh_token)
     request.state.principal = principal_for(user, kind="oidc")

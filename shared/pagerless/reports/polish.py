@@ -2,7 +2,10 @@
 
 Only the prose sections go to the model (summary, impact, root causes, lessons learned), redacted of
 secrets; it answers one JSON object with the same keys. The impact table, action items and timeline
-are never the model's to change. ``anthropic`` is imported only here, only when a key is configured.
+are never the model's to change. ``anthropic`` is imported only here, only when a key is configured. The
+key and settings are the workspace's, read as every caller of Claude reads them (`workspace_llm`: the
+environment's key, else the SSM parameter ``PAGERLESS_ANTHROPIC_KEY_PARAMETER`` names, read on first use), so a
+workspace that turned Claude off sends nothing and a key kept in SSM, as the template deploys it, is used.
 
 The draft's prose holds no markup of its own: what it quotes from the record (alert titles, names) is escaped as
 text (`markdown_text`). The model's answer is made text the same way, so alert text it quoted without the
@@ -14,6 +17,7 @@ CommonMark reader would see (`shown_text`: escapes and entities decoded, nothing
 import json
 import re
 
+from pagerless.config.llm import workspace_llm
 from pagerless.diagnosis.llm.redact import redact_obj
 from pagerless.diagnosis.llm.settings import get_llm_settings
 from pagerless.observability import logger
@@ -30,11 +34,15 @@ SYSTEM = (
 MAX_OUTPUT_TOKENS = 2048
 
 
-def polish(sections: dict, *, client=None) -> tuple[dict, dict]:
+def polish(sections: dict, *, workspace: str | None = None, client=None) -> tuple[dict, dict]:
     """(sections, engine info): Claude's prose merged over the draft, or the draft and why it stands."""
-    settings = get_llm_settings()
-    if settings.api_key is None and client is None:
-        return sections, {"engine": "deterministic"}
+    if client is None:
+        llm = workspace_llm(workspace)
+        if llm.settings is None:
+            return sections, {"engine": "deterministic"} | ({"note": llm.note} if llm.note else {})
+        settings = llm.settings
+    else:
+        settings = get_llm_settings()
     payload = redact_obj({k: sections[k] for k in PROSE} | {"lessons_learned": sections["lessons_learned"]})
     try:
         if client is None:

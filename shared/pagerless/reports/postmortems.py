@@ -175,7 +175,7 @@ class PostmortemService:
         if current is not None and current["status"] == "published":
             raise ConflictError("the postmortem is published; it is not regenerated")
         document = draft(self.facts(workspace, incident_id))
-        document["sections"], engine = polish(document["sections"])
+        document["sections"], engine = polish(document["sections"], workspace=workspace)
         version = (current["version"] + 1) if current else 1
         return self.repository.save_version(
             workspace,

@@ -110,3 +110,22 @@ def test_tampered_or_foreign_tokens_are_refused(api, cognito):
         algorithm="HS256",
     )
     assert api.get("/api/auth/me", headers=auth(foreign)).status_code == 401
+
+
+def test_a_first_sign_in_at_a_function_that_only_reads_users_is_told_to_sign_in_and_then_works(api, cognito):
+    # Given a person in the Cognito pool who has never used Pagerless, and one whose account an admin made
+    api.post("/api/auth/register", json={"email": "sre@example.com", "password": "password123"})
+    newcomer = cognito("new@example.com")
+    known = cognito("sre@example.com")
+    # When their first request with the id token goes to the on-call API (a function whose role only reads users)
+    first = api.get("/api/escalation-policies", headers=auth(newcomer))
+    # Then the newcomer is told to sign in first (the account is made where sign-in happens), nothing is written
+    assert first.status_code == 401, first.text
+    said = first.json()["error"]["message"]
+    assert "sign in" in said and "/api/auth/me" in said, said
+    # while the person with an account is that user at once (found by the verified email, without a write)
+    assert api.get("/api/escalation-policies", headers=auth(known)).status_code == 200
+    # And once the newcomer signs in (GET /api/auth/me, served by the admin function), every API takes the token
+    me = api.get("/api/auth/me", headers=auth(newcomer))
+    assert me.status_code == 200 and me.json()["role"] == "viewer", me.text
+    assert api.get("/api/escalation-policies", headers=auth(newcomer)).status_code == 200

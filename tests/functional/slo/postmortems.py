@@ -77,9 +77,44 @@ def incident(api, admin_key):
 def claude(monkeypatch, runtime, incident):
     """The key set only once the workflows the fixture's SLO evaluation may have started have ended, so
     no Diagnose step takes the answer meant for the postmortem."""
-    import time
-
     from pagerless.diagnosis.llm import get_llm_settings
+
+    workflows_ended(runtime)
+    with FakeMessagesApi() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        get_llm_settings.cache_clear()
+        yield fake
+    get_llm_settings.cache_clear()
+
+
+SSM_KEY = "sk-ant-from-ssm-1111111111111111"
+
+
+@pytest.fixture
+def claude_key_in_ssm(monkeypatch, runtime, incident):
+    """As ``claude``, but deployed as in AWS: no key in the environment, the key a SecureString
+    parameter named by ``PAGERLESS_ANTHROPIC_KEY_PARAMETER`` (the template's AnthropicKeyParameter)."""
+    from pagerless import settings
+    from pagerless.diagnosis.llm import get_llm_settings
+
+    workflows_ended(runtime)
+    name = "/pagerless/postmortem-test/anthropic-key"
+    runtime.client("ssm").put_parameter(Name=name, Value=SSM_KEY, Type="SecureString", Overwrite=True)
+    with FakeMessagesApi() as fake:
+        monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+        monkeypatch.delenv("PAGERLESS_LLM_API_KEY", raising=False)
+        monkeypatch.setenv("PAGERLESS_ANTHROPIC_KEY_PARAMETER", name)
+        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
+        settings.reset()
+        get_llm_settings.cache_clear()
+        yield fake
+    settings.reset()
+    get_llm_settings.cache_clear()
+
+
+def workflows_ended(runtime) -> None:
+    import time
 
     sfn = runtime.client("stepfunctions")
     machine = runtime.provisioned.state_machines["IncidentResponseStateMachine"]
@@ -88,9 +123,3 @@ def claude(monkeypatch, runtime, incident):
         run["status"] == "RUNNING" for run in sfn.list_executions(stateMachineArn=machine)["executions"]
     ):
         time.sleep(0.2)
-    with FakeMessagesApi() as fake:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-0000000000000000")
-        monkeypatch.setenv("PAGERLESS_LLM_BASE_URL", fake.base_url)
-        get_llm_settings.cache_clear()
-        yield fake
-    get_llm_settings.cache_clear()

@@ -14,7 +14,14 @@ from tests.conftest import auth
 from tests.fakes.anthropic_api import message, text_block
 from tests.functional.intake.conftest import make_key
 from tests.functional.slo.history import minutes, seed_incident
-from tests.functional.slo.postmortems import DIAGNOSIS, claude, incident, payments_sla  # noqa: F401
+from tests.functional.slo.postmortems import (  # noqa: F401
+    DIAGNOSIS,
+    SSM_KEY,
+    claude,
+    claude_key_in_ssm,
+    incident,
+    payments_sla,
+)
 
 pytestmark = pytest.mark.functional
 
@@ -123,6 +130,27 @@ def test_claude_polishes_the_prose_only(api, admin_key, incident, claude):
     assert pm["action_items"][0]["owner"] == "team-payments"
     sent = claude.requests[0].body
     assert "payments-api" in json.dumps(sent) and "action_items" not in json.dumps(sent)
+
+
+def test_claude_polishes_with_the_key_from_its_ssm_parameter(api, admin_key, incident, claude_key_in_ssm):
+    # Given the Anthropic key is only in its SSM parameter, as the template deploys it, and Claude answers
+    polished = {
+        "summary": "A memory limit that was too low took payments-api down.",
+        "impact": "Checkout failed.",
+        "root_causes": "The memory limit was 256Mi.",
+        "lessons_learned": {"went_well": ["Fast fix."], "went_wrong": [], "got_lucky": []},
+    }
+    claude_key_in_ssm.enqueue(message(text_block(json.dumps(polished))))
+    # When drafted (by the reports function, whose role may read that parameter)
+    pm = api.post(f"/api/incidents/{incident}/postmortem", headers=auth(admin_key)).json()
+    # Then Claude polished it, called with the parameter's key
+    assert pm["engine"]["engine"] == "claude", pm["engine"]
+    assert pm["sections"]["summary"] == polished["summary"]
+    [request] = claude_key_in_ssm.message_requests
+    assert SSM_KEY in (
+        request.headers.get("x-api-key"),
+        request.headers.get("authorization", "").removeprefix("Bearer "),
+    )
 
 
 def test_an_unusable_answer_leaves_the_draft(api, admin_key, incident, claude):

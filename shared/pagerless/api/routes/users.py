@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from pagerless.api.deferred import DeferredRoute
-from pagerless.api.security import AdminDep, SignatureRequirement, ViewerDep
+from pagerless.api.security import AdminDep, SignatureRequirement, SignInDep
 from pagerless.auth.agent_tokens import public as public_token
 from pagerless.auth.authenticate import agent_token_service, user_service
 from pagerless.auth.users import UserService, principal_for, public
@@ -204,8 +204,9 @@ def logout(request: Request, users: UsersDep, body: RefreshRequest | None = None
 
 
 @router.get("/api/auth/me", response_model=UserPublic)
-def me(principal: ViewerDep, users: UsersDep) -> dict:
-    """The signed-in user (a user token or session; API keys have no user)."""
+def me(principal: SignInDep, users: UsersDep) -> dict:
+    """The signed-in user (a user token or session; API keys have no user). An OIDC token's first sign-in:
+    links it to the user with its verified email, or makes a user with the default role."""
     if principal.user_id is None:
         raise ValidationError("this credential is an API key, not a user")
     return public(users.get(principal.workspace, principal.user_id))
