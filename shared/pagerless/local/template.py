@@ -247,9 +247,10 @@ class Template:
         return specs
 
     def http_routes(self) -> list[tuple[str, str, str]]:
-        """(METHOD, path, function logical id) for every HttpApi event."""
+        """(METHOD, path, function logical id) for every HttpApi event; an event with neither Path
+        nor Method is the API's `$default` route, as SAM makes it: ("ANY", "$default", id)."""
         return [
-            (ev.properties["Method"].upper(), ev.properties["Path"], fn.logical_id)
+            (ev.properties.get("Method", "ANY").upper(), ev.properties.get("Path", "$default"), fn.logical_id)
             for fn in self.functions()
             for ev in fn.events
             if ev.type == "HttpApi"

@@ -116,27 +116,6 @@ def test_no_api_route_is_left_open_by_accident(runtime, api):
                 _assert_error(response, 401, "UNAUTHORIZED")
 
 
-def test_template_routes_equal_app_routes(runtime):
-    template_routes = {(method, path) for method, path, _ in runtime.template.http_routes()}
-    app_routes = {(method, route.path) for _, route in _api_routes(runtime) for method in route.methods}
-    # the one route no app declares: every other console path goes to the console, which answers
-    # it with its 404 or 405 page (API Gateway's own 404 would be JSON to a browser)
-    catch_all = ("ANY", "/console/{proxy+}")
-    # HEAD routes (uptime probes) declare no operation: the app answers them as its GET
-    head_routes = {(method, path) for method, path in template_routes if method == "HEAD"}
-    assert {("GET", path) for _, path in head_routes} <= app_routes
-    assert template_routes - {catch_all} - head_routes == app_routes
-    assert {lid for method, path, lid in runtime.template.http_routes() if (method, path) == catch_all} == {
-        "ConsoleFunction"
-    }
-    # and each route is owned by the function whose app serves it
-    owners = {(method, path): lid for method, path, lid in runtime.template.http_routes()}
-    assert all(owners[("GET", path)] == owners[("HEAD", path)] for _, path in head_routes)
-    for logical_id, route in _api_routes(runtime):
-        for method in route.methods:
-            assert owners[(method, route.path)] == logical_id
-
-
 def test_keys_lifecycle_roles_and_ways_to_present_a_key(api, admin_key):
     # Given an admin creates a viewer key
     created = api.post("/api/keys", json={"role": "viewer", "name": "dashboards"}, headers=auth(admin_key))
