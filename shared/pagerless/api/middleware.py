@@ -15,7 +15,7 @@ import anyio
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pagerless.api.errors import error_body
+from pagerless.api.errors import error_body, throttled_response
 from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
 
@@ -36,16 +36,23 @@ class RequestContextMiddleware:
         request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
+                status_holder.update(status=message["status"], started=True)
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # no handler took it: an AWS throttle is a 503, anything else the 500 it is
+            throttled = (
+                None if status_holder["started"] else throttled_response(exc, path=scope["path"], request_id=request_id)
+            )
+            if throttled is None:
+                raise
+            await throttled(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
