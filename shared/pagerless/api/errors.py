@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from pagerless.domain.errors import PagerlessError
+from pagerless.domain.errors import PagerlessError, ServiceUnavailableError
 from pagerless.observability import logger
 
 STATUS_FOR_CODE = {
@@ -62,7 +62,8 @@ def error_response(
 
 def register_exception_handlers(app: FastAPI) -> None:
     # An AWS throttle has no handler here: registering one would import botocore and PynamoDB at cold start.
-    # RequestContextMiddleware answers it (`throttled_response`) when it reaches the middleware unhandled.
+    # RequestContextMiddleware answers it (`throttled_error`, through the app's PagerlessError handler, so the
+    # console renders its page) when it reaches the middleware unhandled.
     app.add_exception_handler(PagerlessError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -93,11 +94,11 @@ def _retry_after_seconds() -> int:
     return RETRY_AFTER_SECONDS
 
 
-def throttled_response(exc: BaseException, *, path: str, request_id: str) -> JSONResponse | None:
-    """The answer to ``exc`` if it is AWS (DynamoDB, most often, in an alert storm) throttling a call past
-    botocore's retries, else None. Nothing is wrong with the request or the code, so the answer is 503 with
-    Retry-After (clients and load balancers retry it) and a warning, not a 500 that pages whoever runs Pagerless
-    as a bug. A programming error stays the 500 it is."""
+def throttled_error(exc: BaseException, *, path: str, request_id: str) -> ServiceUnavailableError | None:
+    """``exc`` as the domain's ServiceUnavailableError if it is AWS (DynamoDB, most often, in an alert storm)
+    throttling a call past botocore's retries, else None. Nothing is wrong with the request or the code: the
+    answer is 503 with Retry-After (clients and load balancers retry it) and a warning, not a 500 that pages
+    whoever runs Pagerless as a bug. A programming error stays the 500 it is."""
     code = _throttled(exc)
     if code is None:
         return None
@@ -105,13 +106,13 @@ def throttled_response(exc: BaseException, *, path: str, request_id: str) -> JSO
         "AWS throttled a call; answered 503",
         extra={"path": path, "error_type": type(exc).__name__, "aws_code": code, "request_id": request_id},
     )
-    return error_response(
-        503,
-        "SERVICE_UNAVAILABLE",
+    unavailable = ServiceUnavailableError(
         "the service is over its capacity for the moment; retry after the time in Retry-After",
-        [{"request_id": request_id}],
-        {"Retry-After": str(_retry_after_seconds())},
+        details=[{"request_id": request_id}],
+        retry_after=_retry_after_seconds(),
     )
+    unavailable.__cause__ = exc
+    return unavailable
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

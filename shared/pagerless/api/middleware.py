@@ -13,9 +13,12 @@ import uuid
 
 import anyio
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pagerless.api.errors import error_body, throttled_response
+from pagerless.api.errors import _domain_error as domain_error
+from pagerless.api.errors import error_body, throttled_error
+from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
 
@@ -47,12 +50,15 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as exc:  # no handler took it: an AWS throttle is a 503, anything else the 500 it is
-            throttled = (
-                None if status_holder["started"] else throttled_response(exc, path=scope["path"], request_id=request_id)
-            )
-            if throttled is None:
+            unavailable = None
+            if not status_holder["started"]:
+                unavailable = throttled_error(exc, path=scope["path"], request_id=request_id)
+            if unavailable is None:
                 raise
-            await throttled(scope, receive, send_with_id)
+            # answered as the app answers its domain errors (the API's JSON, the console's page)
+            handlers = getattr(scope.get("app"), "exception_handlers", {})
+            response = await handlers.get(PagerlessError, domain_error)(Request(scope), unavailable)
+            await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)
