@@ -57,11 +57,13 @@ def test_every_api_operation_documents_its_error_answers(schema):
     for name, method, path, operation in _operations(schema):
         if not path.startswith("/api"):
             continue
-        wanted = {"400", "401", "403", "404", "422"} | ({"409"} if method != "get" else set())
+        wanted = {"400", "401", "403", "404", "422", "503"} | ({"409"} if method != "get" else set())
         for status in sorted(wanted - set(operation["responses"])):
             missing.append(f"{name}: {status}")
         for status in wanted & set(operation["responses"]):
             content = operation["responses"][status].get("content", {}).get("application/json", {})
             if content.get("schema", {}).get("$ref") != "#/components/schemas/Error":
                 missing.append(f"{name}: {status} is not the error format")
+        if "503" in operation["responses"] and "Retry-After" not in operation["responses"]["503"].get("headers", {}):
+            missing.append(f"{name}: 503 does not say when to retry (Retry-After)")
     assert not missing, "\n".join(missing)

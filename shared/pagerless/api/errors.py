@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from pagerless.domain.errors import PagerlessError
+from pagerless.domain.errors import PagerlessError, ServiceUnavailableError
 from pagerless.observability import logger
 
 STATUS_FOR_CODE = {
@@ -61,6 +61,9 @@ def error_response(
 
 
 def register_exception_handlers(app: FastAPI) -> None:
+    # An AWS throttle has no handler here: registering one would import botocore and PynamoDB at cold start.
+    # RequestContextMiddleware answers it (`throttled_error`, through the app's PagerlessError handler, so the
+    # console renders its page) when it reaches the middleware unhandled.
     app.add_exception_handler(PagerlessError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -71,9 +74,45 @@ def register_exception_handlers(app: FastAPI) -> None:
 async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
     status = STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if status in (429, 503) and getattr(exc, "retry_after", None):
-        headers = {"Retry-After": str(math.ceil(exc.retry_after))}
+    retry_after = getattr(exc, "retry_after", None)
+    if status == 503 and not retry_after and _throttled(exc.__cause__):  # "unavailable" because AWS throttled
+        retry_after = _retry_after_seconds()
+    if status in (429, 503) and retry_after:
+        headers = {"Retry-After": str(math.ceil(retry_after))}
     return error_response(status, exc.code, exc.message, exc.details, headers)
+
+
+def _throttled(exc: BaseException | None) -> str | None:
+    from pagerless.store.throttling import throttled_code
+
+    return throttled_code(exc)
+
+
+def _retry_after_seconds() -> int:
+    from pagerless.store.throttling import RETRY_AFTER_SECONDS
+
+    return RETRY_AFTER_SECONDS
+
+
+def throttled_error(exc: BaseException, *, path: str, request_id: str) -> ServiceUnavailableError | None:
+    """``exc`` as the domain's ServiceUnavailableError if it is AWS (DynamoDB, most often, in an alert storm)
+    throttling a call past botocore's retries, else None. Nothing is wrong with the request or the code: the
+    answer is 503 with Retry-After (clients and load balancers retry it) and a warning, not a 500 that pages
+    whoever runs Pagerless as a bug. A programming error stays the 500 it is."""
+    code = _throttled(exc)
+    if code is None:
+        return None
+    logger().warning(
+        "AWS throttled a call; answered 503",
+        extra={"path": path, "error_type": type(exc).__name__, "aws_code": code, "request_id": request_id},
+    )
+    unavailable = ServiceUnavailableError(
+        "the service is over its capacity for the moment; retry after the time in Retry-After",
+        details=[{"request_id": request_id}],
+        retry_after=_retry_after_seconds(),
+    )
+    unavailable.__cause__ = exc
+    return unavailable
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -13,9 +13,12 @@ import uuid
 
 import anyio
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pagerless.api.errors import error_body
+from pagerless.api.errors import _domain_error as domain_error
+from pagerless.api.errors import error_body, throttled_error
+from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
 
@@ -36,16 +39,26 @@ class RequestContextMiddleware:
         request_id = (headers.get(b"x-request-id") or b"").decode("latin-1")[:64] or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder = {"status": 500, "started": False}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                status_holder["status"] = message["status"]
+                status_holder.update(status=message["status"], started=True)
                 message.setdefault("headers", []).append((b"x-request-id", request_id.encode("latin-1")))
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # no handler took it: an AWS throttle is a 503, anything else the 500 it is
+            unavailable = None
+            if not status_holder["started"]:
+                unavailable = throttled_error(exc, path=scope["path"], request_id=request_id)
+            if unavailable is None:
+                raise
+            # answered as the app answers its domain errors (the API's JSON, the console's page)
+            handlers = getattr(scope.get("app"), "exception_handlers", {})
+            response = await handlers.get(PagerlessError, domain_error)(Request(scope), unavailable)
+            await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = _route_template(scope)

@@ -40,7 +40,9 @@ _ERRORS = {
     "404": "no such resource in the key's workspace (NOT_FOUND)",
     "409": "the resource changed meanwhile or the action is no longer possible (CONFLICT)",
     "422": "the body or a parameter does not match the schema (VALIDATION_ERROR)",
+    "503": "a dependency is over its capacity or down for the moment (SERVICE_UNAVAILABLE): retry after Retry-After",
 }
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
 
 
 def _document_errors(schema: dict) -> None:
@@ -69,9 +71,12 @@ def _document_errors(schema: dict) -> None:
             for status, description in _ERRORS.items():
                 if status == "409" and method == "get":
                     continue
+                answer = {"description": description, "content": reference}
+                if status == "503":
+                    answer["headers"] = RETRY_AFTER
                 if status == "422":
-                    responses[status] = {"description": description, "content": reference}
+                    responses[status] = answer
                 else:
-                    responses.setdefault(status, {"description": description, "content": reference})
+                    responses.setdefault(status, answer)
             if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", [])):
                 responses["412"] = {"description": PRECONDITION_FAILED, "content": reference}

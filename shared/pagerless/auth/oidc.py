@@ -19,12 +19,15 @@ import jwt
 from pagerless import settings
 from pagerless.auth.keys import Principal
 from pagerless.auth.users import UserService, principal_for
-from pagerless.domain.errors import UnauthorizedError
+from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
 from pagerless.store.users import UserRecord
 
 # The issuer's clock and ours differ a little: a token it just issued may carry an "iat" a few
 # seconds in our future (PyJWT refuses that without leeway), or expire a moment early for us.
 CLOCK_SKEW_SECONDS = 60
+# How many times a first sign-in reads the email's user again and tries to create it when its creation lost a race
+# and the winner is not there to read (a delete, or a write still under way); then the caller is told to retry.
+CREATE_ATTEMPTS = 3
 
 
 @cache
@@ -101,25 +104,44 @@ def user_for_claims(claims: dict, users: UserService, *, enroll: bool) -> UserRe
         # issuer (some issuers do not verify it) would be handed the Pagerless account that has it.
         if not email or str(claims.get("email_verified")).lower() != "true":
             raise UnauthorizedError("the identity provider did not give a verified email for this account")
-        user = repository.by_email(email)
-        if user is None and not enroll:
-            raise UnauthorizedError(NOT_SIGNED_IN)
-        if user is None:
-            user = users._new(
-                "usr_" + uuid.uuid4().hex[:16],
-                email=email,
-                name=claims.get("name") or "",
-                password=None,
-                role=_default_role(),
-                workspace=None,
-            )
-            if not repository.create(user):
-                user = repository.by_email(email)
-        if enroll:
+        if not enroll:
+            user = repository.by_email(email)
+            if user is None:
+                raise UnauthorizedError(NOT_SIGNED_IN)
+        else:
+            user = _user_with_email(email, claims, users)
             repository.link_oidc(issuer, subject, user.user_id)
     if not user.is_active:
         raise UnauthorizedError("this account is disabled")
     return user
+
+
+def _user_with_email(email: str, claims: dict, users: UserService) -> UserRecord:
+    """The user with ``email``, created at this first sign-in when there is none. A creation that loses a race
+    (``create`` False) reads the winner; when there is none to read (the other write deleted the user, or was
+    cancelled, or has not landed yet), it tries again, a bounded number of times, then answers 503: the same
+    sign-in a moment later succeeds, and nothing about the token is wrong."""
+    repository = users.repository
+    for _ in range(CREATE_ATTEMPTS):
+        user = repository.by_email(email)
+        if user is not None:
+            return user
+        user = users._new(
+            "usr_" + uuid.uuid4().hex[:16],
+            email=email,
+            name=claims.get("name") or "",
+            password=None,
+            role=_default_role(),
+            workspace=None,
+        )
+        if repository.create(user):
+            return user
+    user = repository.by_email(email)
+    if user is not None:
+        return user
+    raise ServiceUnavailableError(
+        "this account is being changed by another request at this moment; sign in again", retry_after=1
+    )
 
 
 def _default_role():

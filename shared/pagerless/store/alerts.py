@@ -34,7 +34,7 @@ from pagerless.store.alert_records import RESOLVED as RESOLVED
 from pagerless.store.alert_records import AlertRecord as AlertRecord
 from pagerless.store.alert_records import DeliveryMark as DeliveryMark
 from pagerless.store.alert_records import alert_key as alert_key
-from pagerless.store.base import Region, lost_race, written
+from pagerless.store.base import Region, best_effort, lost_race, written
 from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
 
 
@@ -197,22 +197,24 @@ class AlertRepository:
         """Give a claim back after a failure, so a retry can take it at once (best effort), with the
         ``mark`` the claim wrote: the delivery was not applied, and its retry must not find it so."""
         previous = RESOLVED if claim.incident_id else None
-        try:
-            if previous is None:
-                claim.delete(condition=AlertRecord.claim_token == claim.claim_token)
-            else:
-                claim.update(
-                    actions=[
-                        AlertRecord.state.set(RESOLVED),
-                        AlertRecord.claim_token.remove(),
-                        AlertRecord.generation.add(-1),
-                        AlertRecord.fire_count.add(-1),  # the claim counted the firing; its retry will
-                        *([AlertRecord.delivery.remove()] if mark is not None else []),
-                    ],
-                    condition=AlertRecord.claim_token == claim.claim_token,
-                )
-        except Exception:  # the claim goes stale and is taken over instead
-            pass
+        # a claim not given back goes stale and is taken over instead
+        if previous is None:
+            best_effort(
+                "giving an alert claim back", claim.delete, condition=AlertRecord.claim_token == claim.claim_token
+            )
+            return
+        best_effort(
+            "giving an alert claim back",
+            claim.update,
+            actions=[
+                AlertRecord.state.set(RESOLVED),
+                AlertRecord.claim_token.remove(),
+                AlertRecord.generation.add(-1),
+                AlertRecord.fire_count.add(-1),  # the claim counted the firing; its retry will
+                *([AlertRecord.delivery.remove()] if mark is not None else []),
+            ],
+            condition=AlertRecord.claim_token == claim.claim_token,
+        )
 
     def resolving(
         self, key: str, now: datetime, alert: dict, mark: DeliveryMark | None = None, *, incident_id: str

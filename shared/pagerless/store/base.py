@@ -12,6 +12,7 @@ from pynamodb.models import Model
 
 from pagerless import settings
 from pagerless.domain.errors import ValidationError
+from pagerless.observability import logger
 from pagerless.store import session as _session  # noqa: F401  (one botocore session for every model)
 
 # What a store call raises when AWS cannot be used (no endpoint, credentials or table), for the
@@ -94,6 +95,33 @@ def written(write: Callable[..., object], /, **kwargs) -> bool:
             raise
         return False
     return True
+
+
+def best_effort(what: str, write: Callable[..., object], /, **kwargs) -> bool:
+    """Make a write the caller can do without (giving a claim back: it goes stale and is taken over instead),
+    ``write(**kwargs)``; False if it was not made. A refused condition (another writer took the item over) is
+    expected and only noted; any other AWS error (throttling, say) is logged as a warning with its type and code,
+    and the caller proceeds. Anything else (a TypeError, an AttributeError) is a bug and raises: swallowing it
+    would hide it for good, while the caller's own error it interrupts stays chained to it."""
+    try:
+        write(**kwargs)
+    except (UpdateError, PutError, DeleteError) as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            _not_made(what, exc)
+        return False
+    except UNAVAILABLE as exc:
+        _not_made(what, exc)
+        return False
+    return True
+
+
+def _not_made(what: str, exc: Exception) -> None:
+    code = exc.cause_response_code if isinstance(exc, PynamoDBException) else None
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+    logger().warning(
+        "best-effort write not made", extra={"write": what, "error_type": type(exc).__name__, "aws_code": code}
+    )
 
 
 def lost_race(exc: TransactWriteError) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.base import BaseModel, Region, TableName, best_effort, written
 
 
 class CorrelationSlot(BaseModel):
@@ -55,10 +55,8 @@ class CorrelationSlots:
 
     def release(self, service_key: str, root_id: str) -> None:
         """Give the slot back (the root could not be created); best effort."""
-        try:
-            CorrelationSlot(_pk(service_key), "slot").delete(condition=CorrelationSlot.root_id == root_id)
-        except Exception:  # it expires or is taken over instead
-            pass
+        slot = CorrelationSlot(_pk(service_key), "slot")  # one not given back expires or is taken over instead
+        best_effort("giving a correlation slot back", slot.delete, condition=CorrelationSlot.root_id == root_id)
 
 
 def _pk(service_key: str) -> str:

@@ -129,3 +129,45 @@ def test_a_first_sign_in_at_a_function_that_only_reads_users_is_told_to_sign_in_
     me = api.get("/api/auth/me", headers=auth(newcomer))
     assert me.status_code == 200 and me.json()["role"] == "viewer", me.text
     assert api.get("/api/escalation-policies", headers=auth(newcomer)).status_code == 200
+
+
+def _users_with_email(email: str) -> int:
+    from pagerless.store.users import UserRepository
+
+    return 0 if UserRepository().by_email(email) is None else 1
+
+
+def test_a_first_sign_in_whose_creation_loses_a_race_to_a_write_that_left_no_user_signs_in(api, cognito):
+    from tests.functional.refusals import cancelled, refusing
+
+    # Given a person new to Pagerless, with a Cognito id token
+    id_token = cognito("racer@example.com")
+    # When their first sign-in's creation meets another write of the same email at that moment (TransactionConflict:
+    # a delete, or a creation cancelled since), so that there is no user to read after losing
+    with refusing(
+        "TransactWriteItems", "TransactionCanceledException", **cancelled("TransactionConflict", "None")
+    ) as refused:
+        me = api.get("/api/auth/me", headers=auth(id_token))
+    # Then the sign-in tries again and succeeds, with the one account made for them
+    assert refused == ["TransactWriteItems"]
+    assert me.status_code == 200, me.text
+    assert me.json()["email"] == "racer@example.com" and me.json()["role"] == "viewer"
+    assert _users_with_email("racer@example.com") == 1
+
+
+def test_a_first_sign_in_that_keeps_losing_the_race_is_told_to_retry(api, cognito):
+    from tests.functional.refusals import cancelled, refusing
+
+    # Given a person new to Pagerless, with a Cognito id token
+    id_token = cognito("racer@example.com")
+    # When every creation of their account meets another write of the email, which never leaves a user
+    with refusing(
+        "TransactWriteItems", "TransactionCanceledException", times=1000, **cancelled("TransactionConflict", "None")
+    ):
+        me = api.get("/api/auth/me", headers=auth(id_token))
+    # Then they are told to sign in again shortly, not an internal error, and no account is half made
+    assert me.status_code == 503, me.text
+    assert me.json()["error"]["code"] == "SERVICE_UNAVAILABLE" and me.headers["Retry-After"]
+    assert _users_with_email("racer@example.com") == 0
+    # And signing in again once the other write is done succeeds
+    assert api.get("/api/auth/me", headers=auth(id_token)).status_code == 200

@@ -1,5 +1,5 @@
 """A user's transactions (create, email change, delete) that DynamoDB cancels for throttling are errors the caller
-retries (500, nothing changed), never "that email is taken" or "changed meanwhile"; one cancelled because another
+retries (503 with Retry-After, nothing changed), never "that email is taken" or "changed meanwhile"; one cancelled because another
 write touched the same item at that moment is a conflict (409: read it again). The real apps on the embedded AWS,
 DynamoDB's answers injected at the AWS boundary."""
 
@@ -27,8 +27,8 @@ def test_a_throttled_user_creation_is_an_error_to_retry_not_a_taken_email(api, a
     # When an admin creates a user while DynamoDB throttles the transaction
     with refusing("TransactWriteItems", "TransactionCanceledException", **cancelled("ThrottlingError", "None")):
         throttled = api.post("/api/users", headers=auth(admin), json=OPERATOR)
-    # Then the answer is an internal error, not "a user with that email already exists", and nothing is stored
-    assert throttled.status_code == 500 and throttled.json()["error"]["code"] == "INTERNAL_ERROR", throttled.text
+    # Then the answer is "retry later", not "a user with that email already exists", and nothing is stored
+    assert throttled.status_code == 503 and throttled.json()["error"]["code"] == "SERVICE_UNAVAILABLE", throttled.text
     assert _emails(api, admin) == ["root@example.com"]
     # And the same request, retried, creates the user
     assert api.post("/api/users", headers=auth(admin), json=OPERATOR).status_code == 201
@@ -39,7 +39,7 @@ def test_a_throttled_first_registration_leaves_the_first_admin_to_the_retry(api)
     # When the very first registration's transaction is throttled
     with refusing("TransactWriteItems", "TransactionCanceledException", **cancelled("None", "ThrottlingError")):
         throttled = register(api, "root@example.com")
-    assert throttled.status_code == 500, throttled.text
+    assert throttled.status_code == 503, throttled.text
     # Then its retry registers the first user, who is the admin
     again = register(api, "root@example.com")
     assert again.status_code == 201, again.text
@@ -52,8 +52,8 @@ def test_a_throttled_email_change_is_an_error_to_retry_not_a_taken_email(api, ad
     # When an admin moves them to a free address while DynamoDB throttles the transaction
     with refusing("TransactWriteItems", "TransactionCanceledException", **cancelled("None", "ThrottlingError", "None")):
         throttled = api.put(f"/api/users/{user_id}", headers=auth(admin), json={"email": "op2@example.com"})
-    # Then the answer is an internal error and nothing moved
-    assert throttled.status_code == 500 and throttled.json()["error"]["code"] == "INTERNAL_ERROR", throttled.text
+    # Then the answer is "retry later" and nothing moved
+    assert throttled.status_code == 503 and throttled.json()["error"]["code"] == "SERVICE_UNAVAILABLE", throttled.text
     assert api.get(f"/api/users/{user_id}", headers=auth(admin)).json()["email"] == "op@example.com"
     # And the retry moves them
     moved = api.put(f"/api/users/{user_id}", headers=auth(admin), json={"email": "op2@example.com"})
@@ -79,8 +79,8 @@ def test_a_throttled_user_deletion_is_an_error_to_retry_not_a_conflict(api, admi
     # When an admin deletes them while DynamoDB throttles the transaction
     with refusing("TransactWriteItems", "TransactionCanceledException", **cancelled("ThrottlingError", "None")):
         throttled = api.delete(f"/api/users/{user_id}", headers=auth(admin))
-    # Then the answer is an internal error, not "changed meanwhile", and the user is still there
-    assert throttled.status_code == 500 and throttled.json()["error"]["code"] == "INTERNAL_ERROR", throttled.text
+    # Then the answer is "retry later", not "changed meanwhile", and the user is still there
+    assert throttled.status_code == 503 and throttled.json()["error"]["code"] == "SERVICE_UNAVAILABLE", throttled.text
     assert api.get(f"/api/users/{user_id}", headers=auth(admin)).status_code == 200
     # And the retry deletes them
     assert api.delete(f"/api/users/{user_id}", headers=auth(admin)).status_code == 204

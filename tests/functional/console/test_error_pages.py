@@ -75,3 +75,18 @@ def test_a_page_above_the_users_role_says_so_in_the_pages_language(api, admin_us
     api.cookies.set("pl_lang", "zh")
     page = api.get("/console/users", headers=BROWSER)
     assert page.status_code == 403 and "此操作需要管理员角色，你的角色是只读" in page.text
+
+
+def test_a_page_whose_reads_are_throttled_is_a_page_saying_to_retry(api, admin_user):  # noqa: F811
+    from tests.functional.refusals import refusing
+
+    sign_in(api, "root@example.com")
+    assert api.get("/console/incidents", headers=BROWSER).status_code == 200
+    # When DynamoDB throttles the incident list's query
+    with refusing("Query", "ProvisionedThroughputExceededException", times=1000):
+        page = api.get("/console/incidents", headers=BROWSER)
+        script = api.get("/console/incidents", headers={"Accept": "application/json"})
+    # Then a browser gets a page saying the service is unavailable for the moment, a script the API's 503
+    assert page.status_code == 503 and page.headers["content-type"].startswith("text/html"), page.text[:300]
+    assert script.status_code == 503 and script.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert script.headers["Retry-After"]
