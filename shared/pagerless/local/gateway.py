@@ -2,7 +2,8 @@
 
 Like API Gateway, it matches the template's routes with API Gateway's priorities
 (`pagerless.local.routes`: full matches, then `{proxy+}`, then `$default`); as API Gateway does
-with the API's CORS configuration, it answers OPTIONS itself. A path that exists with another
+with the API's CORS configuration, it answers OPTIONS itself, and adds the configuration's
+`access-control-allow-origin` and `-expose-headers` to the answers of requests with an Origin. A path that exists with another
 method is a 405, anything else a 404, both in the API's error format. The
 matched function's ASGI app then serves the request in-process (SSE streams pass through).
 While a request is answered, until its response starts, background work steps aside
@@ -23,6 +24,7 @@ class Gateway:
     def __init__(self, lambdas: InProcessLambdas) -> None:
         self.lambdas = lambdas
         self.routes = RouteTable(lambdas.template.http_routes())
+        self.cors = Cors(lambdas.template.cors())
 
     def owner(self, method: str, path: str) -> tuple[str | None, bool]:
         """(logical id of the owning function or None, whether the path exists at all)."""
@@ -42,18 +44,10 @@ class Gateway:
         if scope["type"] != "http":
             return
         logical_id, path_exists = self.owner(scope["method"], scope["path"])
-        if scope["method"] == "OPTIONS" and path_exists:  # the CORS preflight: API Gateway answers it
-            await _send(
-                send,
-                204,
-                b"",
-                [
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-allow-headers", b"*"),
-                    (b"access-control-allow-methods", b"GET,POST,PUT,DELETE,OPTIONS"),
-                ],
-            )
+        if scope["method"] == "OPTIONS" and path_exists and self.cors:  # the preflight: API Gateway answers it
+            await _send(send, 204, b"", self.cors.preflight(_origin(scope)))
             return
+        send = self.cors.answering(_origin(scope), send)
         if logical_id is None:
             status, code, message = (
                 (405, "METHOD_NOT_ALLOWED", "method not allowed on this route")
@@ -77,6 +71,57 @@ class Gateway:
                 await app(scope, receive, send_and_stop_counting)
             finally:
                 running_function.reset(running)
+
+
+class Cors:
+    """The HTTP API's CorsConfiguration as API Gateway applies it: it answers a preflight (OPTIONS) itself,
+    and puts the allowed origin and the exposed headers on every answer to a request with an Origin."""
+
+    def __init__(self, config: dict) -> None:
+        self.origins = [o.lower() for o in config.get("AllowOrigins") or []]
+        self.methods = ",".join(config.get("AllowMethods") or [])
+        self.headers = ",".join(config.get("AllowHeaders") or [])
+        self.exposed = ",".join(config.get("ExposeHeaders") or [])
+        self.max_age = config.get("MaxAge")
+
+    def __bool__(self) -> bool:
+        return bool(self.origins)
+
+    def allowed(self, origin: str | None) -> bytes | None:
+        if "*" in self.origins:
+            return b"*"
+        return origin.encode("latin-1") if origin and origin.lower() in self.origins else None
+
+    def preflight(self, origin: str | None) -> list[tuple[bytes, bytes]]:
+        allowed = self.allowed(origin)
+        if allowed is None:
+            return []
+        headers = [(b"access-control-allow-origin", allowed), (b"access-control-allow-methods", self.methods.encode())]
+        if self.headers:
+            headers.append((b"access-control-allow-headers", self.headers.encode()))
+        if self.max_age is not None:
+            headers.append((b"access-control-max-age", str(self.max_age).encode()))
+        return headers
+
+    def answering(self, origin: str | None, send: Send) -> Send:
+        allowed = self.allowed(origin) if origin else None
+        if allowed is None:
+            return send
+        added = [(b"access-control-allow-origin", allowed)]
+        if self.exposed:
+            added.append((b"access-control-expose-headers", self.exposed.encode()))
+
+        async def send_with_cors(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *added]}
+            await send(message)
+
+        return send_with_cors
+
+
+def _origin(scope: Scope) -> str | None:
+    value = dict(scope.get("headers") or []).get(b"origin")
+    return value.decode("latin-1") if value else None
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list) -> None:

@@ -224,6 +224,11 @@ class Template:
     def of_type(self, kind: str) -> dict[str, dict]:
         return {lid: res for lid, res in self.resources.items() if res["Type"] == kind}
 
+    def cors(self) -> dict:
+        """The HTTP API's CorsConfiguration ({} without one): API Gateway answers preflights with it."""
+        apis = self.of_type("AWS::Serverless::HttpApi").values()
+        return next((api.get("Properties", {}).get("CorsConfiguration") or {} for api in apis), {})
+
     def functions(self) -> list[FunctionSpec]:
         specs = []
         global_env = self.globals.get("Environment", {}).get("Variables", {})
