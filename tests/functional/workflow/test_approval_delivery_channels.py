@@ -21,7 +21,8 @@ from tests.functional.chat.conftest import (  # noqa: F401
     slack_headers,
 )
 from tests.functional.chat.test_email_approvals import _links, _path, link_secret  # noqa: F401
-from tests.functional.console.test_console import ORIGIN, admin_user, make_user, sign_in  # noqa: F401
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, make_user, sign_in  # noqa: F401
 from tests.functional.workflow.conftest import open_incident, wait_for_status
 from tests.functional.workflow.test_approval_delivery import _grace, _sweep
 from tests.functional.workflow.test_approval_retries import decision_audit as _decision_audit
