@@ -12,7 +12,8 @@ from botocore.exceptions import ConnectionClosedError, ConnectTimeoutError, Endp
 
 from pagerless import settings
 from tests.conftest import ROOT, auth
-from tests.functional.console.test_console import admin_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import sign_in
 from tests.functional.console.test_error_pages import BROWSER
 from tests.functional.refusals import failing, refusing
 
