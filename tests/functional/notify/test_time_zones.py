@@ -14,6 +14,7 @@ from tests.conftest import auth
 from tests.fakes.chat_vendors import LARK_APP_ID
 from tests.functional.chat.conftest import SLACK_TEAM, chat_apps, response_url, slack_form, slack_headers  # noqa: F401
 from tests.functional.notify.conftest import create_channel, lark_channel, route_all, save_incident, slack_channel
+from tests.functional.notify.test_pages import EMAIL_LINK_SECRET, _email_channel, _emails, email_links  # noqa: F401
 
 pytestmark = pytest.mark.functional
 
@@ -246,3 +247,30 @@ def test_the_template_preview_shows_the_zone(api, notify_env, admin_key):
     )
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "VALIDATION_ERROR"
     assert bad.json()["error"]["details"][0]["field"] == "timezone"
+
+
+def test_an_email_channel_in_shanghai_and_its_signed_links_read_times_there(
+    api,
+    notify_env,
+    admin_key,
+    email_links,  # noqa: F811
+):
+    from pagerless.chat.email_links import verify
+    from pagerless.people.service import PeopleService
+
+    # Given Carol, and an email channel to her address in Asia/Shanghai that approvals are routed to
+    PeopleService().create("default", name="Carol Wu", email="carol@example.com", role="operator")
+    channel = _email_channel(api, admin_key, "approvers", ["carol@example.com"])
+    _set(api, admin_key, channel, {"timezone": SHANGHAI})
+    route_all(api, admin_key, channel["id"])
+    # When an approval is requested
+    _, _, approval = _request_approval(notify_env, "INC-20261206-0305")
+    # Then her email's expiry reads in Shanghai time, and her signed links carry the zone
+    [email] = _emails()
+    body = str(email.body)
+    assert f"Expires: {_in(approval.expires_at, SHANGHAI)}" in body, body
+    token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", body)[1]
+    assert verify(token, key=EMAIL_LINK_SECRET).zone == SHANGHAI
+    # And the confirm page the link opens says when the approval expires, in the same zone
+    page = api.get(f"/email/approvals/{token}")
+    assert page.status_code == 200 and f"expires at {_in(approval.expires_at, SHANGHAI)}." in page.text, page.text
