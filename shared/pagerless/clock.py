@@ -121,12 +121,13 @@ def reading_zone(value: Any) -> str | None:
     """The zone a stored setting names for people to read times in (a channel's ``timezone``, a person's), or None
     for UTC: absent, a name of UTC itself, or one the zone database no longer holds (a stored value is never a
     reason to fail a message; `known_zone` refused it when it was written)."""
-    if not isinstance(value, str) or not value or value in UTC_NAMES:
+    if not isinstance(value, str) or not value:
         return None
     try:
-        return known_zone(value, stored=True)
+        zone = known_zone(value, stored=True)
     except ValueError:
         return None
+    return None if zone in UTC_NAMES else zone
 
 
 def display_time(value: Any, zone: str | None = None) -> str:
