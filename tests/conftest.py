@@ -11,6 +11,7 @@ import pytest
 
 from tests.iam import calls as iam_calls
 from tests.iam import check as iam_check
+from tests.iam import usage as iam_usage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,6 +131,8 @@ def runtime(monkeypatch):
             with iam_calls.recording() as calls:
                 yield rt
                 _stop_unfinished_workflows(rt, earlier)
+            if os.environ.get("PAGERLESS_IAM_USAGE"):  # what each function used of its role (tests/iam/usage.py)
+                iam_usage.append(calls, Path(os.environ["PAGERLESS_IAM_USAGE"]))
             denials = iam_check.call_denials(iam_check.as_deployed(TEMPLATE, os.environ), calls)
             assert not denials, iam_check.report(denials)
         finally:

@@ -7,12 +7,14 @@ which). Absent, empty, unreadable values and Go's zero time give None: a bad tim
 rejects the rest of a payload. The strict parser of API time filters is ``api.timefilter``.
 """
 
+import logging
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 _GO_ZERO_TIME = re.compile(r"^0001-01-01T00:00:00(\.0+)?(Z|[+-]00:?00)?$")
@@ -30,6 +32,27 @@ _NOT_ZONE_FOLDERS = ("posix/", "right/")
 
 # The pydantic validation context of a document read back from the store.
 STORED = {"stored": True}
+# What a stored `localtime` is read as: the zone it named where Pagerless runs (AWS Lambda's is UTC)
+SERVER_ZONE = "UTC"
+
+
+@cache
+def read_localtime_as_utc() -> None:
+    """Say once per process that a stored zone `localtime` is read as UTC (this module is below the
+    observability one: the standard logger, which Lambda's runtime and the test logs both collect)."""
+    logging.getLogger(__name__).warning(
+        "a stored time zone 'localtime' is read as UTC (what it is on AWS Lambda); set an IANA zone to change it"
+    )
+
+
+def stored_zone(value: str) -> str:
+    """A time zone as a stored document is read: `localtime`, saved before it was refused, follows the
+    zone of the machine reading it (UTC on Lambda, a laptop's own elsewhere), so it is read as UTC on
+    every machine, and said once; any other as stored."""
+    if value.casefold() != "localtime":
+        return value
+    read_localtime_as_utc()
+    return SERVER_ZONE
 
 
 def known_zone(value: str, *, stored: bool = False) -> str:
@@ -37,10 +60,12 @@ def known_zone(value: str, *, stored: bool = False) -> str:
     ZoneInfo raises several types for a bad key: ZoneInfoNotFoundError, ValueError for a malformed
     one, and OSError for a folder of the database ("America"); it accepts the names in _NOT_ZONES
     and its folders, which are refused here, except in a ``stored`` document: one saved before they
-    were refused still loads (its routes, policy or reports keep working). The one check of a zone
-    every area uses."""
+    were refused still loads (its routes, policy or reports keep working; `localtime` as UTC:
+    `stored_zone`). The one check of a zone every area uses."""
     from zoneinfo import ZoneInfo
 
+    if stored:
+        value = stored_zone(value)
     folded = value.casefold()
     if not stored and (folded in _NOT_ZONES or folded.startswith(_NOT_ZONE_FOLDERS)):
         raise ValueError(f"{value!r} is not an IANA time zone: name one, such as Europe/Berlin or UTC")

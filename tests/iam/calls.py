@@ -168,6 +168,7 @@ class Recorder:
     calls: dict[Call, int] = field(default_factory=dict)  # each distinct call, how many times
     unknown: set[str] = field(default_factory=set)
     functions: set[str] = field(default_factory=set)  # every function that made a call
+    expected_denials: set[Call] = field(default_factory=set)  # calls a test means AWS to refuse (`expect_denial`)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, function: str, service: str, operation: str, params: dict, region: str) -> None:
@@ -195,10 +196,21 @@ def as_the_test() -> Iterator[None]:
         running_function.reset(token)
 
 
+_ACTIVE: list[Recorder] = []  # the recorders of the blocks under way (the runtime fixture's, a test's own)
+
+
+def expect_denial(function: str, action: str, resource: str) -> None:
+    """A call the test means the role to refuse, as AWS would (a function configured with a resource outside
+    the stack): the check passes it if the role denies it, and reports it if the role allows it."""
+    for recorder in _ACTIVE:
+        recorder.expected_denials.add(Call(function, action, resource))
+
+
 @contextmanager
 def recording() -> Iterator[Recorder]:
     """Record every AWS call made while a template function runs, until the block ends."""
     recorder = Recorder()
+    _ACTIVE.append(recorder)
     original_call, original_submit = BaseClient._make_api_call, ThreadPoolExecutor.submit
 
     def _make_api_call(client, operation_name, api_params):
@@ -216,3 +228,4 @@ def recording() -> Iterator[Recorder]:
         yield recorder
     finally:
         BaseClient._make_api_call, ThreadPoolExecutor.submit = original_call, original_submit
+        _ACTIVE.remove(recorder)

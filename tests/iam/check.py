@@ -28,7 +28,12 @@ def call_denials(template: Template, recorder: Recorder) -> list[str]:
     lines = [
         f"{call.function}: {call.action} on {call.resource} ({count} call(s))"
         for call, count in sorted(recorder.calls.items(), key=lambda item: item[0].function + item[0].action)
-        if policies.denied(roles[call.function], call.action, call.resource)
+        if policies.denied(roles[call.function], call.action, call.resource) and call not in recorder.expected_denials
+    ]
+    lines += [
+        f"{call.function}: {call.action} on {call.resource} is allowed, the test expected a denial"
+        for call in sorted(recorder.expected_denials, key=str)
+        if not policies.denied(roles[call.function], call.action, call.resource)
     ]
     return lines + [f"not understood (teach tests/iam/calls.py): {line}" for line in sorted(recorder.unknown)]
 

@@ -13,7 +13,7 @@ import pytest
 from pagerless.local.template import Template
 from tests.conftest import ROOT, TEMPLATE
 from tests.iam import check, policies
-from tests.iam.calls import Recorder, authorizations
+from tests.iam.calls import Recorder, authorizations, expect_denial, recording
 
 pytestmark = pytest.mark.unit
 
@@ -206,4 +206,21 @@ def test_a_state_machine_that_cannot_invoke_its_function_is_reported():
     assert check.state_machine_denials(template) == [
         "EscalationStateMachine.Tick: lambda:InvokeFunction on "
         "arn:aws:lambda:us-east-1:123456789012:function:pagerless-workflow"
+    ]
+
+
+def test_an_expected_denial_passes_only_while_the_role_denies_it():
+    # Given a test that configures the system function with a table outside the stack, and says so
+    template = Template(TEMPLATE)
+    elsewhere = TABLE.format("deploys-elsewhere")
+    allowed = TABLE.format("DeploysTable")
+    with recording() as recorder:
+        expect_denial("SystemFunction", "dynamodb:DescribeTable", elsewhere)
+        expect_denial("SystemFunction", "dynamodb:DescribeTable", allowed)
+    # When the function describes both
+    for table in (elsewhere, allowed):
+        recorder.record("SystemFunction", "dynamodb", "DescribeTable", {"TableName": table}, "us-east-1")
+    # Then the refused one passes, and the one the role allows is reported as a stale expectation
+    assert check.call_denials(template, recorder) == [
+        f"SystemFunction: dynamodb:DescribeTable on {allowed} is allowed, the test expected a denial"
     ]

@@ -14,17 +14,6 @@ pytestmark = pytest.mark.functional
 
 
 @pytest.fixture
-def admin_user(api):
-    """The first registered user (an admin), as in test_console.py; their access token."""
-    from pagerless.auth.authenticate import user_service
-
-    user_service.cache_clear()
-    return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
-        "access_token"
-    ]
-
-
-@pytest.fixture
 def vendors():
     fake = ChatVendors().start()
     yield fake

@@ -7,9 +7,13 @@ import time
 
 import pytest
 
+from pagerless.local.template import ACCOUNT_ID
 from tests.conftest import ROOT, auth
+from tests.iam import calls as iam_calls
 
 pytestmark = pytest.mark.functional
+
+TABLE_ARN = f"arn:aws:dynamodb:us-east-1:{ACCOUNT_ID}:table"
 
 
 def _status(api, key, query: str = "") -> dict:
@@ -167,6 +171,8 @@ def test_a_stored_probe_of_other_tables_is_not_served(runtime, api, admin_key, m
     _scheduled_probe(runtime)
     monkeypatch.setenv("PAGERLESS_TABLE_DEPLOYS", "pagerless-deploys-elsewhere")
     settings.reset()
+    # (in AWS the role describes only the stack's own tables: this one is refused, unreachable all the same)
+    iam_calls.expect_denial("SystemFunction", "dynamodb:DescribeTable", f"{TABLE_ARN}/pagerless-deploys-elsewhere")
     # When the status is read
     status = _status(api, admin_key)
     # Then it probed what it is configured with, not answered with what the scheduler probed
