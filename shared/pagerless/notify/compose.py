@@ -29,10 +29,11 @@ def message(
     zone: str | None = None,
 ) -> Message:
     """``job`` as a channel of ``module`` shows it, with ``template``. ``page``: a page's direct message (its one
-        button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
-        render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
-        template's `ValidationError` is raised (the preview shows it). ``zone``: the time zone its times read in (the
-    channel's, or a paged person's on their direct message; None: UTC), which its buttons carry for the click's answer."""
+    button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
+    render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
+    template's `ValidationError` is raised (the preview shows it). ``zone``: the time zone its times read in (the
+    channel's, or a paged person's on their direct message; None: UTC), which its buttons carry for the click's
+    answer."""
     shown = contexts.shown(ctx, str(template.get("language") or "en"), zone)
     try:
         title, body = render.render(template, shown, module.escape)

@@ -299,9 +299,9 @@ def button_label(action: str, language: str = "en") -> str:
 
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
-    """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's language (a person's
-    comment as it was written; the channel of a chat decision, stored as "via Lark", in the card's language:
-    `decision_comment`).
+    """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
+    language (a person's comment as it was written; the channel of a chat decision, stored as "via Lark", in the
+    card's language: `decision_comment`).
 
     An expired approval's note is the system's, written in English for the API and the timeline ("nobody
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
