@@ -138,14 +138,43 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def display_time(value: Any) -> str:
-    """``value`` (anything `parse_time` reads) as a person reads it: to the minute, in UTC, the zone named
-    (``2026-12-06 14:03 UTC``). No channel or workspace setting names a time zone, so UTC is the one a reader
-    can rely on; the API and the vendors' own fields keep RFC 3339. Text that is no time comes back unchanged."""
+# The names of UTC itself: a card "in" one of them reads as a card in no zone does (``... 14:03 UTC``)
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"})
+
+
+def reading_zone(value: Any) -> str | None:
+    """The zone a stored setting names for people to read times in (a channel's ``timezone``, a person's), or None
+    for UTC: absent, a name of UTC itself, or one the zone database no longer holds (a stored value is never a
+    reason to fail a message; `known_zone` refused it when it was written)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        zone = known_zone(value, stored=True)
+    except ValueError:
+        return None
+    return None if zone in UTC_NAMES else zone
+
+
+def display_time(value: Any, zone: str | None = None) -> str:
+    """``value`` (anything `parse_time` reads) as a person reads it: to the minute, the zone named. In UTC
+    (``zone`` None or a name of UTC: `reading_zone`) ``2026-12-06 14:03 UTC``; in another zone its wall clock and
+    its offset from UTC, ``2026-12-06 22:03 UTC+08:00`` (Asia/Shanghai), which no reader can take for another
+    zone, as an abbreviation can ("CST" is China's and America's), and which reads the same in an English and a
+    Chinese card. The API and the vendors' own fields keep RFC 3339. Text that is no time comes back unchanged."""
     moment = parse_time(value)
     if moment is None:
         return "" if value is None else str(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    zone = reading_zone(zone)
+    if zone is None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = local.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return local.strftime("%Y-%m-%d %H:%M") + f" UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 def _from_epoch(number: float) -> datetime | None:

@@ -99,9 +99,10 @@ def decided(language: str, verb: str, action: str | None, incident_id: str) -> s
     return f"You {past} {action or 'the proposal'} for {incident_id}."
 
 
-def unchanged(language: str, action: str | None, incident_id: str, approval: dict) -> str:
-    """The clicker's decision was already made (by them or someone else): it stands."""
-    status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"])
+def unchanged(language: str, action: str | None, incident_id: str, approval: dict, zone: str | None = None) -> str:
+    """The clicker's decision was already made (by them or someone else): it stands. Its time reads in the card's
+    ``zone`` (`Click.zone`; None: UTC)."""
+    status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"], zone)
     if _zh(language):
         what = f"{incident_id} 的 {action}" if action else f"{incident_id} 的提议"
         return f"{what} 已由 {by} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"
