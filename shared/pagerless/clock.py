@@ -7,12 +7,14 @@ which). Absent, empty, unreadable values and Go's zero time give None: a bad tim
 rejects the rest of a payload. The strict parser of API time filters is ``api.timefilter``.
 """
 
+import logging
 import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 _GO_ZERO_TIME = re.compile(r"^0001-01-01T00:00:00(\.0+)?(Z|[+-]00:?00)?$")
@@ -30,6 +32,27 @@ _NOT_ZONE_FOLDERS = ("posix/", "right/")
 
 # The pydantic validation context of a document read back from the store.
 STORED = {"stored": True}
+# What a stored `localtime` is read as: the zone it named where Pagerless runs (AWS Lambda's is UTC)
+SERVER_ZONE = "UTC"
+
+
+@cache
+def read_localtime_as_utc() -> None:
+    """Say once per process that a stored zone `localtime` is read as UTC (this module is below the
+    observability one: the standard logger, which Lambda's runtime and the test logs both collect)."""
+    logging.getLogger(__name__).warning(
+        "a stored time zone 'localtime' is read as UTC (what it is on AWS Lambda); set an IANA zone to change it"
+    )
+
+
+def stored_zone(value: str) -> str:
+    """A time zone as a stored document is read: `localtime`, saved before it was refused, follows the
+    zone of the machine reading it (UTC on Lambda, a laptop's own elsewhere), so it is read as UTC on
+    every machine, and said once; any other as stored."""
+    if value.casefold() != "localtime":
+        return value
+    read_localtime_as_utc()
+    return SERVER_ZONE
 
 
 def known_zone(value: str, *, stored: bool = False) -> str:
@@ -37,10 +60,12 @@ def known_zone(value: str, *, stored: bool = False) -> str:
     ZoneInfo raises several types for a bad key: ZoneInfoNotFoundError, ValueError for a malformed
     one, and OSError for a folder of the database ("America"); it accepts the names in _NOT_ZONES
     and its folders, which are refused here, except in a ``stored`` document: one saved before they
-    were refused still loads (its routes, policy or reports keep working). The one check of a zone
-    every area uses."""
+    were refused still loads (its routes, policy or reports keep working; `localtime` as UTC:
+    `stored_zone`). The one check of a zone every area uses."""
     from zoneinfo import ZoneInfo
 
+    if stored:
+        value = stored_zone(value)
     folded = value.casefold()
     if not stored and (folded in _NOT_ZONES or folded.startswith(_NOT_ZONE_FOLDERS)):
         raise ValueError(f"{value!r} is not an IANA time zone: name one, such as Europe/Berlin or UTC")
@@ -113,14 +138,43 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def display_time(value: Any) -> str:
-    """``value`` (anything `parse_time` reads) as a person reads it: to the minute, in UTC, the zone named
-    (``2026-12-06 14:03 UTC``). No channel or workspace setting names a time zone, so UTC is the one a reader
-    can rely on; the API and the vendors' own fields keep RFC 3339. Text that is no time comes back unchanged."""
+# The names of UTC itself: a card "in" one of them reads as a card in no zone does (``... 14:03 UTC``)
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"})
+
+
+def reading_zone(value: Any) -> str | None:
+    """The zone a stored setting names for people to read times in (a channel's ``timezone``, a person's), or None
+    for UTC: absent, a name of UTC itself, or one the zone database no longer holds (a stored value is never a
+    reason to fail a message; `known_zone` refused it when it was written)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        zone = known_zone(value, stored=True)
+    except ValueError:
+        return None
+    return None if zone in UTC_NAMES else zone
+
+
+def display_time(value: Any, zone: str | None = None) -> str:
+    """``value`` (anything `parse_time` reads) as a person reads it: to the minute, the zone named. In UTC
+    (``zone`` None or a name of UTC: `reading_zone`) ``2026-12-06 14:03 UTC``; in another zone its wall clock and
+    its offset from UTC, ``2026-12-06 22:03 UTC+08:00`` (Asia/Shanghai), which no reader can take for another
+    zone, as an abbreviation can ("CST" is China's and America's), and which reads the same in an English and a
+    Chinese card. The API and the vendors' own fields keep RFC 3339. Text that is no time comes back unchanged."""
     moment = parse_time(value)
     if moment is None:
         return "" if value is None else str(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    zone = reading_zone(zone)
+    if zone is None:
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = local.utcoffset() or timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return local.strftime("%Y-%m-%d %H:%M") + f" UTC{sign}{hours:02d}:{minutes:02d}"
 
 
 def _from_epoch(number: float) -> datetime | None:

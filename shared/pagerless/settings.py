@@ -193,6 +193,9 @@ class AuthSettings(BaseSettings):
     oidc_redirect_url: str | None = None  # default: <this host>/console/sso/callback
     oidc_default_role: str = "viewer"  # role of a user created at first OIDC sign-in
     open_registration: bool = False  # after the first (admin) user, may anyone register as a viewer?
+    # A first-admin claim whose registration failed and could not give it back is taken over after this; longer
+    # than any registration can take (the API functions' 30-second timeout).
+    first_admin_claim_seconds: int = Field(default=60, ge=1)
 
 
 @cache

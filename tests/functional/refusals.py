@@ -1,6 +1,7 @@
 """DynamoDB refusing a request, at the AWS boundary: botocore's ``before-call`` event on the DynamoDB client every
 model of the process shares (`pagerless.store.session`) answers the next calls of an operation with an error, as
-AWS would (raised before the request, so no retry of botocore's runs). Nothing of Pagerless is replaced."""
+AWS would (raised before the request, so no retry of botocore's runs: the error is the one that outlasted them).
+Nothing of Pagerless is replaced."""
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,8 +20,26 @@ def refusing(
     operation: str, code: str, *, times: int = 1, when: Callable[[], bool] = lambda: True, **response
 ) -> Iterator[list[str]]:
     """Answer the next ``times`` calls of ``operation`` (``TransactWriteItems``, ``UpdateItem``...) made while
-    ``when()`` holds with the error ``code`` and ``response`` (its ``CancellationReasons``); yields the list of the
-    calls refused so far."""
+    ``when()`` holds with the error ``code`` and ``response`` (its ``CancellationReasons``, its
+    ``ResponseMetadata``'s ``HTTPStatusCode``); yields the list of the calls refused so far."""
+
+    def error(operation_name: str) -> Exception:
+        return ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}, **response}, operation_name)
+
+    with failing(operation, error, times=times, when=when) as refused:
+        yield refused
+
+
+@contextmanager
+def failing(
+    operation: str,
+    error: Callable[[str], Exception],
+    *,
+    times: int = 1,
+    when: Callable[[], bool] = lambda: True,
+) -> Iterator[list[str]]:
+    """Fail the next ``times`` calls of ``operation`` made while ``when()`` holds with ``error(operation_name)``
+    (a botocore ``EndpointConnectionError``, say: DynamoDB out of reach); yields the list of the calls failed."""
     from pagerless.store.system import SystemRecord
 
     events = SystemRecord._get_connection().connection.client.meta.events
@@ -30,7 +49,7 @@ def refusing(
         if len(refused) >= times or not when():
             return
         refused.append(model.name)
-        raise ClientError({"Error": {"Code": code, "Message": f"{code} (injected)"}, **response}, model.name)
+        raise error(model.name)
 
     events.register(f"before-call.dynamodb.{operation}", answer)
     try:

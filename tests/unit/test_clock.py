@@ -65,3 +65,22 @@ def test_the_clock_is_aware_utc():
 def test_the_forms_alert_sources_send(value, expected):
     # Given a timestamp as an intake source writes it, When it is parsed, Then it is that moment (or None)
     assert parse_time(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [
+        (None, "2026-12-06 14:03 UTC"),
+        ("UTC", "2026-12-06 14:03 UTC"),
+        ("Etc/UTC", "2026-12-06 14:03 UTC"),
+        ("Asia/Shanghai", "2026-12-06 22:03 UTC+08:00"),
+        ("Asia/Kolkata", "2026-12-06 19:33 UTC+05:30"),
+        ("America/New_York", "2026-12-06 09:03 UTC-05:00"),
+        ("Europe/London", "2026-12-06 14:03 UTC+00:00"),
+        ("Nowhere/Atlantis", "2026-12-06 14:03 UTC"),  # a stored zone the database lost: UTC, never a failure
+    ],
+)
+def test_a_time_is_shown_in_a_zone_with_its_offset_and_in_utc_as_before(zone, shown):
+    from pagerless.clock import display_time
+
+    assert display_time("2026-12-06T14:03:59Z", zone) == shown

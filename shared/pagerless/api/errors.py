@@ -61,9 +61,9 @@ def error_response(
 
 
 def register_exception_handlers(app: FastAPI) -> None:
-    # An AWS throttle has no handler here: registering one would import botocore and PynamoDB at cold start.
-    # RequestContextMiddleware answers it (`throttled_error`, through the app's PagerlessError handler, so the
-    # console renders its page) when it reaches the middleware unhandled.
+    # AWS unavailable for a moment (throttling, a server error, no connection) has no handler here: registering one
+    # would import botocore and PynamoDB at cold start. RequestContextMiddleware answers it (`unavailable_error`,
+    # through the app's PagerlessError handler, so the console renders its page) when it reaches it unhandled.
     app.add_exception_handler(PagerlessError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -75,17 +75,17 @@ async def _domain_error(request: Request, exc: PagerlessError) -> JSONResponse:
     status = STATUS_FOR_CODE.get(exc.code, 500)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     retry_after = getattr(exc, "retry_after", None)
-    if status == 503 and not retry_after and _throttled(exc.__cause__):  # "unavailable" because AWS throttled
+    if status == 503 and not retry_after and _unavailable(exc.__cause__):  # "unavailable" because AWS was
         retry_after = _retry_after_seconds()
     if status in (429, 503) and retry_after:
         headers = {"Retry-After": str(math.ceil(retry_after))}
     return error_response(status, exc.code, exc.message, exc.details, headers)
 
 
-def _throttled(exc: BaseException | None) -> str | None:
-    from pagerless.store.throttling import throttled_code
+def _unavailable(exc: BaseException | None):
+    from pagerless.store.throttling import unavailable
 
-    return throttled_code(exc)
+    return unavailable(exc)
 
 
 def _retry_after_seconds() -> int:
@@ -94,22 +94,38 @@ def _retry_after_seconds() -> int:
     return RETRY_AFTER_SECONDS
 
 
-def throttled_error(exc: BaseException, *, path: str, request_id: str) -> ServiceUnavailableError | None:
-    """``exc`` as the domain's ServiceUnavailableError if it is AWS (DynamoDB, most often, in an alert storm)
-    throttling a call past botocore's retries, else None. Nothing is wrong with the request or the code: the
-    answer is 503 with Retry-After (clients and load balancers retry it) and a warning, not a 500 that pages
-    whoever runs Pagerless as a bug. A programming error stays the 500 it is."""
-    code = _throttled(exc)
-    if code is None:
-        return None
-    logger().warning(
+# What the log and the caller are told, by why AWS was unavailable (pagerless.store.throttling's kinds).
+_UNAVAILABLE = {
+    "throttled": (
         "AWS throttled a call; answered 503",
-        extra={"path": path, "error_type": type(exc).__name__, "aws_code": code, "request_id": request_id},
+        "the service is over its capacity for the moment; retry after the time in Retry-After",
+    ),
+    "failed": (
+        "AWS failed a call on its side; answered 503",
+        "a service Pagerless depends on failed for the moment; retry after the time in Retry-After",
+    ),
+    "unreachable": (
+        "AWS could not be reached; answered 503",
+        "a service Pagerless depends on could not be reached for the moment; retry after the time in Retry-After",
+    ),
+}
+
+
+def unavailable_error(exc: BaseException, *, path: str, request_id: str) -> ServiceUnavailableError | None:
+    """``exc`` as the domain's ServiceUnavailableError if it is AWS unavailable for a moment past botocore's
+    retries (DynamoDB throttling in an alert storm, a service's InternalServerError, an endpoint that does not
+    answer), else None. Nothing is wrong with the request or the code: the answer is 503 with Retry-After (clients
+    and load balancers retry it) and a warning, not a 500 that pages whoever runs Pagerless as a bug. A
+    programming error, and an AWS error that is the caller's (AccessDenied, a ValidationException), stay 500s."""
+    found = _unavailable(exc)
+    if found is None:
+        return None
+    logged, told = _UNAVAILABLE[found.kind]
+    logger().warning(
+        logged, extra={"path": path, "error_type": type(exc).__name__, "aws_code": found.code, "request_id": request_id}
     )
     unavailable = ServiceUnavailableError(
-        "the service is over its capacity for the moment; retry after the time in Retry-After",
-        details=[{"request_id": request_id}],
-        retry_after=_retry_after_seconds(),
+        told, details=[{"request_id": request_id}], retry_after=_retry_after_seconds()
     )
     unavailable.__cause__ = exc
     return unavailable

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api.errors import _domain_error as domain_error
-from pagerless.api.errors import error_body, throttled_error
+from pagerless.api.errors import error_body, unavailable_error
 from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
@@ -49,10 +49,10 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception as exc:  # no handler took it: an AWS throttle is a 503, anything else the 500 it is
+        except Exception as exc:  # no handler took it: AWS unavailable for a moment is a 503, the rest the 500 it is
             unavailable = None
             if not status_holder["started"]:
-                unavailable = throttled_error(exc, path=scope["path"], request_id=request_id)
+                unavailable = unavailable_error(exc, path=scope["path"], request_id=request_id)
             if unavailable is None:
                 raise
             # answered as the app answers its domain errors (the API's JSON, the console's page)

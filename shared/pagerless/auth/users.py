@@ -1,7 +1,8 @@
 """People who sign in: registration, password login with throttling, and admin management.
 
 Passwords are hashed with argon2id (argon2-cffi). The first user ever registered becomes admin
-through a conditional write, so two simultaneous first registrations cannot both win. A failed
+through a conditional write, so two simultaneous first registrations cannot both win (a claim whose
+registration failed and could not be given back is taken over after a short lease). A failed
 login answers the same for an unknown email and a wrong password (no user enumeration), and an
 email or address with too many failures is locked out for a while.
 """
@@ -9,17 +10,20 @@ email or address with too many failures is locked out for a while.
 import re
 import time
 import uuid
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
 from pagerless import settings
 from pagerless.auth import tokens
 from pagerless.auth.keys import Principal
+from pagerless.clock import until_stale, utcnow
 from pagerless.domain.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
     RateLimitedError,
+    ServiceUnavailableError,
     UnauthorizedError,
     ValidationError,
 )
@@ -84,8 +88,17 @@ class UserService:
         """A new user; the first one ever is admin, later ones are viewers until an admin says otherwise."""
         email, password = normalize_email(email), check_password(password)
         user_id = "usr_" + uuid.uuid4().hex[:16]
-        first = self.repository.claim_first_admin(user_id)
-        if not first and not settings.auth().open_registration:
+        config, now = settings.auth(), utcnow()
+        lease = timedelta(seconds=config.first_admin_claim_seconds)
+        first = self.repository.claim_first_admin(user_id, now=now, stale_after=lease)
+        if not first:
+            claimed_at = self.repository.first_admin_claimed_at()
+            if claimed_at is not None:  # no admin yet: neither "closed" nor a viewer, or none might ever be admin
+                raise ServiceUnavailableError(
+                    "the first user is being registered at this moment; register again after the time in Retry-After",
+                    retry_after=until_stale(claimed_at, lease, now),
+                )
+        if not first and not config.open_registration:
             raise ForbiddenError("registration is closed; ask an admin to create your account")
         record = self._new(
             user_id,
@@ -96,8 +109,8 @@ class UserService:
             workspace=workspace,
         )
         try:
-            created = self.repository.create(record)
-        except Exception:  # throttled, say: the claim goes back too, or no one could ever become admin
+            created = self.repository.create(record, first_admin=first)
+        except Exception:  # throttled, say: the claim goes back (or is taken over after its lease)
             if first:
                 self.repository.release_first_admin(user_id)
             raise

@@ -4,8 +4,8 @@ The person acts with their own role. Approve and reject go through ``ApprovalSer
 with the card's own approval id (a stale card changes nothing); acknowledge goes through the
 incidents service. The audit log and the timeline name the person ("Alice Chen (per_…)").
 Nothing here talks to a vendor: the card update everyone sees follows the ``approval.decided``
-notification that the decision enqueues. What the clicker is told is in the card's language
-(``Click.language``, carried by the card's buttons; see pagerless.chat.clicks and .wording).
+notification that the decision enqueues. What the clicker is told is in the card's language and time zone
+(``Click.language``, ``Click.zone``, carried by the card's buttons; see pagerless.chat.clicks and .wording).
 """
 
 from dataclasses import dataclass, field
@@ -130,7 +130,7 @@ class ChatActions:
         if decided.changed:
             text = wording.decided(click.language, click.verb, action, click.incident_id)
             return Answer("decided", text, person.to_public(), approval)
-        text = wording.unchanged(click.language, action, click.incident_id, approval)
+        text = wording.unchanged(click.language, action, click.incident_id, approval, click.zone)
         return Answer("unchanged", text, person.to_public(), approval)
 
     def _acknowledge(self, person: Person, click: Click, via: str) -> Answer:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from pagerless.auth.keys import Principal
+from pagerless.chat.wording import BOT_COMMENT
 from pagerless.domain.errors import ForbiddenError, ValidationError
 from pagerless.domain.roles import Role, role_satisfies
 from pagerless.incidents.service import IncidentService
@@ -91,7 +92,7 @@ class BotService:
             approve=True,
             actor=principal.key_id,
             role=principal.role.value,
-            comment="approved through /bot/interact",
+            comment=BOT_COMMENT,
             via=Via(VIA_BOT, {"path": path} if path else {}),
         )
 

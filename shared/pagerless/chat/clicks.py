@@ -9,17 +9,25 @@ change after its cards went out; and it is one more read within the vendor's 3 s
 language is known exactly when it is rendered, so it travels in the value Slack and Lark both send
 back unchanged. English cards carry no tag, so their values are the contract as it was; a card
 posted before the tag existed has none either, and is accepted and answered in English.
+
+A card in a time zone (its channel's, or the paged person's on a direct message) carries the zone the same way
+(``"tz": "Asia/Shanghai"``), for the same reasons: the answer to a click on it names times as the card does. A card
+in UTC carries none, so its values are the contract as it was too.
 """
 
 import json
 from dataclasses import dataclass, field
 
+from pagerless.clock import reading_zone
+
 VERBS = {"approve": "approve", "reject": "reject", "acknowledge": "acknowledge", "ack": "acknowledge"}
 LANGUAGE_KEY = "lang"
+ZONE_KEY = "tz"
 
 
-def button_value(approval: dict, action: str, language: str = "en") -> dict:
-    """The value of a card's button: the approval it decides, the action, and a non-English card's language."""
+def button_value(approval: dict, action: str, language: str = "en", zone: str | None = None) -> dict:
+    """The value of a card's button: the approval it decides, the action, a non-English card's language, and the
+    time zone of a card not in UTC."""
     value = {
         "pl": 1,
         "approval_id": approval["approval_id"],
@@ -29,6 +37,8 @@ def button_value(approval: dict, action: str, language: str = "en") -> dict:
     }
     if language_of(language) != "en":
         value[LANGUAGE_KEY] = language_of(language)
+    if (zone := reading_zone(zone)) is not None:
+        value[ZONE_KEY] = zone
     return value
 
 
@@ -70,6 +80,12 @@ class Click:
     def language(self) -> str:
         """The card's language, which the answer speaks (``en`` for a card without the tag)."""
         return language_of(self.value.get(LANGUAGE_KEY))
+
+    @property
+    def zone(self) -> str | None:
+        """The card's time zone, which the answer's times read in (None, UTC, for a card without one, or one
+        that names no zone)."""
+        return reading_zone(self.value.get(ZONE_KEY))
 
 
 def parse_button_value(value) -> dict:

@@ -10,6 +10,9 @@ A Chinese email's links carry its language (``"l": "zh"``) inside the signed cla
 answer are Chinese. It is signed along rather than added as a query parameter: it costs nothing, a forwarded or
 edited link cannot be made to speak another language than the email did, and the token stays the one thing a link
 is. An English link's claims are what they were before (no ``l``), so links already sent verify unchanged.
+An email whose times read in a time zone (its channel's, or the paged person's) signs that zone along the same way
+(``"z": "Asia/Shanghai"``), so its confirm page and answer read times as the email did; a UTC email's claims have
+no ``z``.
 """
 
 import base64
@@ -22,6 +25,7 @@ from datetime import datetime
 
 from pagerless.chat.apps import chat_settings
 from pagerless.chat.clicks import language_of
+from pagerless.clock import reading_zone
 from pagerless.domain.errors import ServiceUnavailableError, UnauthorizedError
 
 DECISIONS = ("approve", "reject")
@@ -45,6 +49,7 @@ class EmailLink:
     person_id: str
     expires_at: int  # epoch seconds
     language: str = "en"  # the email's: its confirm page and answer speak it (en | zh)
+    zone: str | None = None  # the email's time zone, which its confirm page and answer read times in (None: UTC)
 
 
 def configured() -> bool:
@@ -82,6 +87,8 @@ def sign(link: EmailLink, key: str | None = None) -> str:
     }
     if language_of(link.language) != "en":
         claims["l"] = language_of(link.language)
+    if (zone := reading_zone(link.zone)) is not None:
+        claims["z"] = zone
     payload = json.dumps(claims, separators=(",", ":")).encode()
     mac = hmac.new((key or secret()).encode(), payload, hashlib.sha256).digest()
     return _b64(payload) + "." + _b64(mac)
@@ -98,20 +105,38 @@ def verify(token: str, *, key: str | None = None, now: float | None = None) -> E
     if not hmac.compare_digest(expected, presented):
         raise UnauthorizedError("this approval link is not valid")
     data = json.loads(payload)
-    link = EmailLink(data["a"], data["i"], data["w"], data["d"], data["p"], int(data["e"]), language_of(data.get("l")))
+    link = EmailLink(
+        data["a"],
+        data["i"],
+        data["w"],
+        data["d"],
+        data["p"],
+        int(data["e"]),
+        language_of(data.get("l")),
+        reading_zone(data.get("z")),
+    )
     if (time.time() if now is None else now) >= link.expires_at:
         raise LinkExpiredError("this approval link has expired; nothing changed", link.language)
     return link
 
 
 def links_for(
-    person_id: str, *, incident_id: str, approval_id: str, workspace: str, expires_at: datetime, language: str = "en"
+    person_id: str,
+    *,
+    incident_id: str,
+    approval_id: str,
+    workspace: str,
+    expires_at: datetime,
+    language: str = "en",
+    zone: str | None = None,
 ) -> dict[str, str]:
     """The approve and reject URLs for one person (what the email channel puts in a message), in the email's
-    ``language``."""
+    ``language`` and time ``zone``."""
     expires = int(expires_at.timestamp())
     return {
-        decision: url(sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, expires, language)))
+        decision: url(
+            sign(EmailLink(approval_id, incident_id, workspace, decision, person_id, expires, language, zone))
+        )
         for decision in DECISIONS
     }
 
@@ -127,8 +152,14 @@ def _unb64(text: str) -> bytes:
 
 
 def ack_link_for(
-    person_id: str, *, incident_id: str, workspace: str, now: float | None = None, language: str = "en"
+    person_id: str,
+    *,
+    incident_id: str,
+    workspace: str,
+    now: float | None = None,
+    language: str = "en",
+    zone: str | None = None,
 ) -> str:
     """The Acknowledge URL an email page carries for its person (a confirm page; only its POST acts)."""
     expires = int((time.time() if now is None else now) + ACK_LINK_HOURS * 3600)
-    return url(sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires, language)))
+    return url(sign(EmailLink("", incident_id, workspace, "acknowledge", person_id, expires, language, zone)))

@@ -28,6 +28,9 @@ _PRODUCTS_ZH = {"Lark": "飞书", "Lark/Feishu": "飞书"}  # Lark's name in Chi
 # audit and the API keep it as written, a Chinese card shows it in Chinese
 _VIA_COMMENT = re.compile(r"via (Slack|Lark|Lark/Feishu|email)")
 _VIA_ZH = {"Slack": "通过 Slack", "Lark": "通过飞书", "Lark/Feishu": "通过飞书", "email": "通过邮件"}
+# The comment an approval made through seed 002's bot is stored with (`chat.bot`), kept so and shown as the others
+BOT_COMMENT = "approved through /bot/interact"
+_SYSTEM_NOTES_ZH = {BOT_COMMENT: "通过 /bot/interact"}
 
 
 def _zh(language: str) -> bool:
@@ -35,9 +38,9 @@ def _zh(language: str) -> bool:
 
 
 def decision_comment(language: str, status: str | None, comment: str | None) -> str:
-    """A decision's comment as a card in ``language`` shows it: a person's words as written; the channel a chat
-    or email decision came through (stored as "via Lark") in the card's language; on a Chinese card, the system's
-    English note of an expired, closed or superseded approval as what it means."""
+    """A decision's comment as a card in ``language`` shows it: a person's words as written; the channel a chat,
+    email or bot decision came through (stored as "via Lark", `BOT_COMMENT`) in the card's language; on a Chinese
+    card, the system's English note of an expired, closed or superseded approval as what it means."""
     comment = (comment or "").strip()
     if not _zh(language):
         return comment
@@ -47,6 +50,8 @@ def decision_comment(language: str, status: str | None, comment: str | None) -> 
         return "事件在审批前已解决，未执行任何操作"
     if status == "superseded":
         return "此卡片不再生效"
+    if comment in _SYSTEM_NOTES_ZH:
+        return _SYSTEM_NOTES_ZH[comment]
     via = _VIA_COMMENT.fullmatch(comment)
     return _VIA_ZH[via.group(1)] if via else comment
 
@@ -94,9 +99,10 @@ def decided(language: str, verb: str, action: str | None, incident_id: str) -> s
     return f"You {past} {action or 'the proposal'} for {incident_id}."
 
 
-def unchanged(language: str, action: str | None, incident_id: str, approval: dict) -> str:
-    """The clicker's decision was already made (by them or someone else): it stands."""
-    status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"])
+def unchanged(language: str, action: str | None, incident_id: str, approval: dict, zone: str | None = None) -> str:
+    """The clicker's decision was already made (by them or someone else): it stands. Its time reads in the card's
+    ``zone`` (`Click.zone`; None: UTC)."""
+    status, by, at = approval["status"], approval["decided_by"], display_time(approval["decided_at"], zone)
     if _zh(language):
         what = f"{incident_id} 的 {action}" if action else f"{incident_id} 的提议"
         return f"{what} 已由 {by} 于 {at} {_DECIDED_ZH.get(status, status)}，未做任何更改。"

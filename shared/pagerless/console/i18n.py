@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from pagerless.clock import known_zone, parse_time
+from pagerless.clock import UTC_NAMES, known_zone, parse_time
 from pagerless.console import labels
 
 if TYPE_CHECKING:
@@ -58,9 +58,6 @@ def translations(lang: str) -> NullTranslations:
     from babel.support import Translations
 
     return Translations.load(str(HERE / "locales"), [lang], domain="messages")
-
-
-UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "Etc/UCT", "UCT"})
 
 
 def zone(cookie: str | None) -> str:

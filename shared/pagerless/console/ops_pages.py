@@ -65,7 +65,18 @@ def _channels_page(request: Request, edit: str | None) -> dict:
 
     channels = [public_channel(c) for c in _notify().channels.list(principal.workspace)]
     editing = next((c for c in channels if c["id"] == edit), None)
+    if editing is not None:  # its time zone has a field of its own
+        editing = {**editing, "form_config": {k: v for k, v in editing["config"].items() if k != "timezone"}}
     return {"channels": channels, "editing": editing, "types": CHANNEL_TYPES}
+
+
+def _with_zone(config: dict, timezone: str | None, *, shown: bool = True) -> dict:
+    """The form's config with its time zone field: a zone typed sets ``config.timezone``, an empty field removes
+    it (null, as over the API); a form that did not show the field (``shown``; an empty field comes as None, like
+    one not sent) leaves it as it is."""
+    if not shown:
+        return config
+    return {**config, "timezone": (timezone or "").strip() or None}
 
 
 @router.post("/console/channels", dependencies=[CsrfChecked])
@@ -74,16 +85,18 @@ def create_channel(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     channel_type: Annotated[str, Form()],
     config: Annotated[str, Form(max_length=20000)] = "{}",
+    timezone: Annotated[str | None, Form(max_length=64)] = None,
 ) -> Response:
     """Create a channel; its secrets go to SSM like over the API. One refused comes back in the form as typed."""
     principal = require_role(request, Role.ADMIN)
     try:
+        settings = {k: v for k, v in _with_zone(_json_form(config, "config"), timezone).items() if v is not None}
         _notify().channels.create(
             principal.workspace,
-            {"name": name, "channel_type": channel_type, "config": _json_form(config, "config"), "is_enabled": True},
+            {"name": name, "channel_type": channel_type, "config": settings, "is_enabled": True},
         )
     except ValidationError as exc:
-        draft = {"name": name, "channel_type": channel_type, "config": config}
+        draft = {"name": name, "channel_type": channel_type, "config": config, "timezone": timezone or ""}
         return refused_form(request, exc, "channels.html", **_channels_page(request, None), draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 
@@ -95,6 +108,8 @@ def update_channel(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     config: Annotated[str, Form(max_length=20000)] = "{}",
     enabled: Annotated[str | None, Form()] = None,
+    timezone: Annotated[str | None, Form(max_length=64)] = None,
+    timezone_field: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Change a channel: config is merged, a secret left out keeps its stored value. A change refused comes
     back in the edit form as typed."""
@@ -103,13 +118,17 @@ def update_channel(
         _notify().channels.update(
             principal.workspace,
             channel_id,
-            {"name": name, "config": _json_form(config, "config"), "is_enabled": enabled == "true"},
+            {
+                "name": name,
+                "config": _with_zone(_json_form(config, "config"), timezone, shown=bool(timezone_field)),
+                "is_enabled": enabled == "true",
+            },
         )
     except ValidationError as exc:
         page = _channels_page(request, channel_id)
         if page["editing"] is None:  # no such channel (any more): the update's own error says so
             raise
-        draft = {"name": name, "config": config, "enabled": enabled == "true"}
+        draft = {"name": name, "config": config, "enabled": enabled == "true", "timezone": timezone or ""}
         return refused_form(request, exc, "channels.html", **page, edit_draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 

@@ -175,6 +175,16 @@ def is_slo_burn(incident) -> bool:
 RESOLVED_EVENT = "incident_resolved"
 REOPENED_EVENT = "incident_reopened"
 ACKNOWLEDGED_EVENT = "acknowledged"
+# What the workflow's resolve wrote before 4 December 2026 instead of RESOLVED_EVENT: ``{"to": "resolved"}``
+OLDER_RESOLVE_EVENT = "status_changed"
+
+
+def period_event(kind: str, data: dict | None) -> str:
+    """A timeline entry's type as `open_periods` and the reports read it: an older workflow resolve's
+    ``status_changed`` entry is the resolve it was (RESOLVED_EVENT); any other entry is its own type."""
+    if kind == OLDER_RESOLVE_EVENT and (data or {}).get("to") == IncidentStatus.RESOLVED.value:
+        return RESOLVED_EVENT
+    return kind
 
 
 def open_periods(incident, events: Iterable[tuple[datetime, str]], now: datetime) -> list[tuple[datetime, datetime]]:

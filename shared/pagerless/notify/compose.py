@@ -9,6 +9,7 @@ those its ``send`` sends, make of it.
 from collections.abc import Sequence
 from types import ModuleType
 
+from pagerless.clock import reading_zone
 from pagerless.notify import context as contexts
 from pagerless.notify import reach, render
 from pagerless.notify.channels.base import Mention, Message
@@ -25,12 +26,15 @@ def message(
     page: bool = False,
     mentions: Sequence[Mention] = (),
     fallback: dict | None = None,
+    zone: str | None = None,
 ) -> Message:
     """``job`` as a channel of ``module`` shows it, with ``template``. ``page``: a page's direct message (its one
     button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
     render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
-    template's `ValidationError` is raised (the preview shows it)."""
-    shown = contexts.shown(ctx, str(template.get("language") or "en"))
+    template's `ValidationError` is raised (the preview shows it). ``zone``: the time zone its times read in (the
+    channel's, or a paged person's on their direct message; None: UTC), which its buttons carry for the click's
+    answer."""
+    shown = contexts.shown(ctx, str(template.get("language") or "en"), zone)
     try:
         title, body = render.render(template, shown, module.escape)
     except Exception as exc:  # noqa: BLE001 — whatever a broken custom template raises
@@ -40,7 +44,7 @@ def message(
             "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
         )
         template = fallback
-        shown = contexts.shown(ctx, str(template.get("language") or "en"))
+        shown = contexts.shown(ctx, str(template.get("language") or "en"), zone)
         title, body = render.render(template, shown, module.escape)
     code = render.split_code(template, shown, module.escape, body) if getattr(module, "CODE_BLOCKS", False) else None
     approval = decision = None
@@ -72,4 +76,5 @@ def message(
         mentions=named,
         code=code,
         language=str(template.get("language") or "en"),
+        timezone=reading_zone(zone),
     )

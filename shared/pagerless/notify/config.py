@@ -4,7 +4,7 @@ import uuid
 
 from pydantic import ValidationError as PydanticError
 
-from pagerless.clock import STORED, utcnow
+from pagerless.clock import STORED, known_zone, reading_zone, utcnow
 from pagerless.domain.errors import NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.notify import render, routing, secrets
@@ -14,7 +14,10 @@ from pagerless.store.notify import ConfigRepository
 from pagerless.store.versions import retry_on_change
 
 LANGUAGES = ("en", "zh")
-GENERAL_FIELDS = ("language", "rate_per_minute")
+# What every channel takes beside its type's own fields. The time zone is one of them, in ``config`` as the language
+# is: both say how the channel's messages read, every type has them, an edit merges them like any config field, and
+# the channel's shape (seed 001: name, channel_type, config, is_enabled) stays as it is.
+GENERAL_FIELDS = ("language", "rate_per_minute", "timezone")
 LARK_ID_TYPES = ("chat_id", "open_id", "user_id", "union_id", "email")
 
 
@@ -128,6 +131,11 @@ class ChannelService:
         return config
 
 
+def channel_zone(channel: dict) -> str | None:
+    """The time zone a channel's messages read in (its ``config.timezone``); None: UTC."""
+    return reading_zone((channel.get("config") or {}).get("timezone"))
+
+
 def public_channel(channel: dict) -> dict:
     """What the API shows: the config with each secret masked."""
     return {
@@ -173,6 +181,13 @@ def _split(module, config: dict) -> tuple[dict, dict]:
         )
     if config.get("language") and config["language"] not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
+    if config.get("timezone"):
+        try:
+            known_zone(config["timezone"])
+        except ValueError as exc:
+            raise ValidationError(
+                f"config.timezone: {exc}", details=[{"field": "config.timezone", "message": str(exc)}]
+            ) from exc
     secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}
     public = {k: v for k, v in config.items() if k not in module.SECRET_FIELDS}
     return public, secret

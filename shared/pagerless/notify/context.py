@@ -6,7 +6,7 @@ from pagerless.clock import display_time
 from pagerless.outbox.jobs import NotifyJob
 
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
-_TIMES = ("expires_at", "decided_at")
+_TIMES = ("opened_at", "expires_at", "decided_at")
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
@@ -25,6 +25,7 @@ def build(job: NotifyJob) -> dict:
         "namespace": None,
         "hostname": None,
         "status": None,
+        "opened_at": None,
         "labels": {},
         "category": None,
         "confidence": None,
@@ -52,6 +53,7 @@ def build(job: NotifyJob) -> dict:
             service=incident.service,
             namespace=incident.namespace,
             status=incident.status,
+            opened_at=incident.created_at.isoformat() if incident.created_at else None,
             labels=labels,
             hostname=labels.get("instance") or labels.get("host") or labels.get("node"),
         )
@@ -85,15 +87,16 @@ def build(job: NotifyJob) -> dict:
     return ctx
 
 
-def shown(ctx: dict, language: str) -> dict:
+def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     """``ctx`` as a template in ``language`` shows it (`build` is the same for every channel; a channel's language
-    is its own): times read by people (``2026-12-06 14:03 UTC``), no decider where the system ended the approval
+    and time zone are its own): times read by people in ``zone`` (`display_time`: ``2026-12-06 14:03 UTC`` when
+    None, ``2026-12-06 22:03 UTC+08:00`` in Asia/Shanghai), no decider where the system ended the approval
     (an expiry's ``decided_by`` is "system"), and the comment as `decision_comment` shows it in ``language``
     (a chat decision's "via Lark", the system's English notes on a Chinese card)."""
     out = dict(ctx)
     for key in _TIMES:
         if out.get(key):
-            out[key] = display_time(out[key])
+            out[key] = display_time(out[key], zone)
     if out.get("decision"):
         if out["decision"] in _NOBODY_DECIDED:
             out["decided_by"] = ""
@@ -127,6 +130,8 @@ def _evidence(item) -> str:
 
 def decided_already(incident_id: str, approval_id: str) -> dict | None:
     """The decision of an approval decided before its card went out (a slow or retried delivery)."""
+    if not incident_id:  # a preview of a card for no incident: nothing was decided
+        return None
     from pagerless.domain.approvals import PENDING
     from pagerless.store.approvals import ApprovalRepository
 

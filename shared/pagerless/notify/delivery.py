@@ -30,7 +30,7 @@ from pagerless.notify import compose, dead_letters, reach, recipients, render
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
-from pagerless.notify.config import ChannelService, RouteService, TemplateService
+from pagerless.notify.config import ChannelService, RouteService, TemplateService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
@@ -168,7 +168,7 @@ class NotifyService:
             elif module.CAN_UPDATE:
                 outcome.skipped.append(channel["id"])  # no card of this approval there: nothing to update
                 return
-        message = self.message(job, channel, ctx, update=ref is not None, page=recipient is not None, mentions=mentions)
+        message = self.message(job, channel, ctx, update=ref is not None, recipient=recipient, mentions=mentions)
         if recipient is not None and job.event == "escalation.page" and channel["channel_type"] in ("email", "ses"):
             message = with_ack_link(message, job, recipient)
         if job.event == "approval.requested" and channel["channel_type"] in ("email", "ses") and ref is None:
@@ -299,15 +299,19 @@ class NotifyService:
         ctx: dict,
         *,
         update: bool = False,
-        page: bool = False,
+        recipient: Recipient | None = None,
         mentions: tuple[Mention, ...] = (),
     ) -> Message:
+        """``job`` as ``channel`` shows it; ``recipient``: a paged person's direct message (or email), whose times
+        read in the person's time zone, else in the channel's."""
         module = channel_module(channel["channel_type"])
         language = channel["config"].get("language", "en")
+        zone = (recipient.timezone if recipient is not None else None) or channel_zone(channel)
         event = "approval.requested" if update else job.event  # an updated card keeps its content
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         fallback = render.default_template(event, language)
-        return compose.message(job, module, template, ctx, page=page, mentions=mentions, fallback=fallback)
+        page = recipient is not None
+        return compose.message(job, module, template, ctx, page=page, mentions=mentions, fallback=fallback, zone=zone)
 
     def close(self) -> None:
         if self._http is not None:

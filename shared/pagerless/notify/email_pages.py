@@ -48,7 +48,11 @@ def with_ack_link(message: Message, job: NotifyJob, recipient: Recipient) -> Mes
         return message
     try:
         link = ack_link_for(
-            recipient.person_id, incident_id=job.incident_id, workspace=job.workspace, language=message.language
+            recipient.person_id,
+            incident_id=job.incident_id,
+            workspace=job.workspace,
+            language=message.language,
+            zone=message.timezone,
         )
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the page goes out without a link
         return message
@@ -83,6 +87,7 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
                     workspace=job.workspace,
                     expires_at=parse_time(expires),
                     language=message.language,
+                    zone=message.timezone,
                 )
                 personal[address] = approval_lines(links, message.language)
     except ServiceUnavailableError:  # no PAGERLESS_EMAIL_LINK_SECRET: the email goes out without links

@@ -20,6 +20,7 @@ is not shown, and nothing of a channel's secrets is.
 
 from types import ModuleType
 
+from pagerless.clock import known_zone
 from pagerless.domain.errors import ValidationError
 from pagerless.notify import compose, email_pages, recipients
 from pagerless.notify import context as contexts
@@ -46,14 +47,17 @@ def preview(
     incident_id: str | None = None,
     data: dict | None = None,
     targets: list[dict] | None = None,
+    timezone: str | None = None,
 ) -> dict:
     """What a channel of ``channel_type`` sends for ``event`` with the workspace's template (or the built-in one) or
     the one being tried: ``title`` and ``body``, the template's text as rendered for the channel; ``payload``, the
     body of the request it sends (of the first, where it sends several), but for what its own config adds; and
     ``messages``, every request it sends (see the module's docstring). ``targets``: the people a page pages
     (``{"kind": "person" | "schedule", "id"}``), whom its group message @-mentions; without them, no one is.
-    ``templates``: the workspace's `TemplateService`."""
+    ``timezone``: the time zone a channel's (or a paged person's) times read in, an IANA name; ``timezone`` in the
+    answer names the one the times read in (UTC by default). ``templates``: the workspace's `TemplateService`."""
     module = channel_module(channel_type)
+    zone = _zone(timezone)
     if event not in EVENTS:
         raise ValidationError(f"unknown event {event!r}", details=[{"field": "event", "allowed": list(EVENTS)}])
     template = templates.choose(workspace, module.TYPE, event, language)
@@ -68,7 +72,7 @@ def preview(
     mentions = ()
     if event == "escalation.page" and targets and getattr(module, "MENTIONS", None):
         mentions = tuple(recipients.mentions(workspace, targets))
-    shown = compose.message(job, module, template, ctx, mentions=mentions)
+    shown = compose.message(job, module, template, ctx, mentions=mentions, zone=zone)
     messages = _sent(module, shown)
     if module.TYPE == "email":
         messages += _personal_emails(job, module, template, ctx, shown)
@@ -76,11 +80,21 @@ def preview(
         "channel_type": module.TYPE,
         "event": event,
         "template_id": template.get("id"),
+        "timezone": shown.timezone or "UTC",
         "title": shown.title,
         "body": shown.body,
         "payload": messages[0]["payload"],
         "messages": messages,
     }
+
+
+def _zone(timezone: str | None) -> str | None:
+    if not timezone:
+        return None
+    try:
+        return known_zone(timezone)
+    except ValueError as exc:
+        raise ValidationError(f"timezone: {exc}", details=[{"field": "timezone", "message": str(exc)}]) from exc
 
 
 def _sent(module: ModuleType, message: Message) -> list[dict]:
@@ -116,7 +130,8 @@ def _personal_emails(job: NotifyJob, module: ModuleType, template: dict, ctx: di
     if job.event == "escalation.page" and job.incident_id:
         from pagerless.chat.email_links import ACK_LINK_HOURS
 
-        page = compose.message(job, module, template, ctx, page=True)  # a page to a person, as `_deliver` builds it
+        # a page to a person, as `_deliver` builds it (here in the preview's zone, as if it were the person's)
+        page = compose.message(job, module, template, ctx, page=True, zone=shown.timezone)
         return [
             {
                 "part": "acknowledge_link",

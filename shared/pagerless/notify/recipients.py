@@ -32,6 +32,9 @@ class Recipient:
     # a fallback: sent only if every one of these deliveries ("<channel id>#<person id>") was refused
     # for good (given up, or dead after its retries)
     instead_of: tuple[str, ...] = ()
+    # the person's time zone, which their message's times read in; None (UTC, the people API's default): the
+    # channel's
+    timezone: str | None = None
 
     def to_public(self) -> dict:
         return {"person_id": self.person_id, "name": self.name, "address": self.address}
@@ -149,7 +152,7 @@ def _chat(person, found: dict, channels: list[dict]) -> list[tuple[dict, Recipie
                 continue  # already messaged through an earlier channel
             reached.add((kind, user))
             override = {"channel": user} if kind == "slack" else {"receive_id": user, "receive_id_type": "open_id"}
-            out.append((channel, Recipient(person.id, person.name, f"{kind}:{user}", override)))
+            out.append((channel, Recipient(person.id, person.name, f"{kind}:{user}", override, timezone=_zone(person))))
             break  # one direct message per person and channel
     return out
 
@@ -160,7 +163,14 @@ def _email(person, channels: list[dict]) -> list[tuple[dict, Recipient]]:
     channel = next((c for c in channels if c["channel_type"] in ("email", "ses")), None)
     if channel is None:
         return []
-    return [(channel, Recipient(person.id, person.name, f"email:{person.email}", {"to_addresses": [person.email]}))]
+    override = {"to_addresses": [person.email]}
+    return [(channel, Recipient(person.id, person.name, f"email:{person.email}", override, timezone=_zone(person)))]
+
+
+def _zone(person) -> str | None:
+    from pagerless.clock import reading_zone
+
+    return reading_zone(person.timezone)
 
 
 def _add(items: list, tenant: str | None, user: str) -> None:

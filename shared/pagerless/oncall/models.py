@@ -108,10 +108,10 @@ class LayerIn(BaseModel):
             info.data.get("rotation_start", date(2026, 1, 1)), info.data.get("handoff_time", time())
         )
         try:
-            rule = rrulestr(checked, dtstart=start)
+            rrulestr(checked, dtstart=start)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"invalid rrule: {exc}") from exc
-        if never_occurs(rule):
+        if never_occurs(checked, start):
             raise ValueError(NEVER)
         if value.upper().find("FREQ=SECONDLY") >= 0 or value.upper().find("FREQ=MINUTELY") >= 0:
             raise ValueError("rotations hand over at most hourly")

@@ -15,6 +15,7 @@ tests/unit/oncall/test_occurrences.py compares both ways at many instants.
 """
 
 import calendar
+import math
 import re
 from collections import deque
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from functools import lru_cache
 from itertools import count, takewhile
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import DAILY, rrulestr
+from dateutil.rrule import rrulestr
 
 _UNTIL = re.compile(r"(?<![A-Z])UNTIL=([^;]*)", re.IGNORECASE)
 UNTIL_FORMS = (
@@ -65,11 +66,13 @@ def turnless(rrule: str) -> bool:
 
 
 NEVER = (
-    "rrule never hands over: no date has its BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY "
-    "(a part the rule leaves out is the rotation start's, as RFC 5545 says)"
+    "rrule never hands over: no date has its BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY, or the rule's "
+    "INTERVAL steps over every one (a part the rule leaves out is the rotation start's, as RFC 5545 says)"
 )
 _TIME_PARTS = {"BYHOUR": 23, "BYMINUTE": 59, "BYSECOND": 59}
-_LEAP, _COMMON = 2024, 2025
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_LAST_YEAR = 9999  # dateutil stops there (datetime.MAXYEAR)
+_LEAP_CYCLE = 400  # Gregorian years repeat which of them are leap years every 400 years (4,800 months)
 
 
 def time_parts_out_of_range(rrule: str) -> str | None:
@@ -84,18 +87,51 @@ def time_parts_out_of_range(rrule: str) -> str | None:
     return None
 
 
-def never_occurs(rule) -> bool:
-    """Whether a dateutil rule can have no occurrence at all, told without iterating it (dateutil
-    walks a rule that never occurs to the year 9999: seconds of a lookup). Sound, not complete: True
-    only when no calendar date passes its month, month-day and year-day parts (a date's parts are
-    the same in every leap year, and in every common year, so one of each is enough), or when a
-    daily rule stepping whole weeks never lands on its BYDAY. It reads dateutil's own parsed parts,
-    with the ones it fills in from the start (a YEARLY rule's month and day, a MONTHLY one's day)."""
-    if rule._freq == DAILY and rule._interval % 7 == 0 and rule._byweekday:
-        if rule._dtstart.weekday() not in rule._byweekday:
-            return True
-    months, days, ndays, ydays = rule._bymonth, rule._bymonthday or (), rule._bynmonthday or (), rule._byyearday
-    for year in (_LEAP, _COMMON):
+def _date_parts(rrule: str, start: datetime) -> dict[str, list] | None:
+    """The rule's FREQ, INTERVAL and date parts as RFC 5545 reads them from ``start`` (dateutil alike): without
+    BYWEEKNO, BYYEARDAY, BYMONTHDAY or BYDAY, a YEARLY rule takes its month and day from the start, a MONTHLY one
+    its day, a WEEKLY one its weekday. None for a rule this reading does not know (it is then not judged)."""
+    parts: dict[str, str] = {}
+    for pair in rrule.upper().split(";"):
+        name, sep, value = pair.partition("=")
+        if not sep or name.strip() in parts:
+            return None
+        parts[name.strip()] = value.strip()
+    try:
+        read = {
+            "FREQ": [parts.get("FREQ", "")],
+            "INTERVAL": [int(parts.get("INTERVAL", "1"))],
+            **{
+                name: [int(v) for v in parts[name].split(",")]
+                for name in ("BYMONTH", "BYMONTHDAY", "BYYEARDAY")
+                if name in parts
+            },
+        }
+        if "BYDAY" in parts:  # "MO", "-1FR": the weekday (a daily rule's n is none of its business)
+            read["BYDAY"] = [_WEEKDAYS.index(v.strip().lstrip("+-0123456789")) for v in parts["BYDAY"].split(",")]
+    except ValueError:
+        return None
+    if "BYEASTER" in parts or read["INTERVAL"][0] < 1:
+        return None
+    if not {"BYWEEKNO", "BYYEARDAY", "BYMONTHDAY", "BYDAY"} & set(parts):
+        if read["FREQ"][0] == "YEARLY":
+            read.setdefault("BYMONTH", [start.month])
+            read["BYMONTHDAY"] = [start.day]
+        elif read["FREQ"][0] == "MONTHLY":
+            read["BYMONTHDAY"] = [start.day]
+        elif read["FREQ"][0] == "WEEKLY":
+            read["BYDAY"] = [start.weekday()]
+    return read
+
+
+def _months_with_a_date(parts: dict[str, list]) -> dict[bool, set[int]]:
+    """The months (1-12) of a leap year (True) and of a common one (False) that hold a date passing the rule's
+    month, month-day and year-day parts: a date's parts are the same in every leap year, and in every common
+    year."""
+    months, ydays = parts.get("BYMONTH"), parts.get("BYYEARDAY")
+    days = parts.get("BYMONTHDAY") or ()
+    found: dict[bool, set[int]] = {True: set(), False: set()}
+    for year in (2024, 2025):  # one leap year, one common year
         year_length, yday = 365 + calendar.isleap(year), 0
         for month in range(1, 13):
             month_length = calendar.monthrange(year, month)[1]
@@ -103,12 +139,40 @@ def never_occurs(rule) -> bool:
                 yday += 1
                 if months and month not in months:
                     continue
-                if (days or ndays) and day not in days and day - month_length - 1 not in ndays:
+                if days and day not in days and day - month_length - 1 not in days:
                     continue
                 if ydays and yday not in ydays and yday - year_length - 1 not in ydays:
                     continue
-                return False
-    return True
+                found[calendar.isleap(year)].add(month)
+    return found
+
+
+def never_occurs(rrule: str, start: datetime) -> bool:
+    """Whether the rule from ``start`` can have no occurrence at all, told without iterating it (dateutil
+    walks a rule that never occurs to the year 9999: seconds of a lookup). Sound, not complete: True only
+    when no calendar date passes its month, month-day and year-day parts; when a YEARLY or MONTHLY rule's
+    INTERVAL steps from the start over every year or month that has one (29 February every fourth year from
+    a common year: the years it reaches repeat which of them are leap years every 400 years, so one cycle
+    tells); or when a daily rule stepping whole weeks never lands on its BYDAY. It reads the rule's text, with
+    the parts RFC 5545 fills in from the start (a YEARLY rule's month and day, a MONTHLY one's day)."""
+    parts = _date_parts(rrule, start)
+    if parts is None:
+        return False
+    freq, interval = parts["FREQ"][0], parts["INTERVAL"][0]
+    if freq == "DAILY" and interval % 7 == 0 and parts.get("BYDAY") and start.weekday() not in parts["BYDAY"]:
+        return True
+    months = _months_with_a_date(parts)
+    if freq == "YEARLY":
+        steps = _LEAP_CYCLE // math.gcd(interval, _LEAP_CYCLE)
+        years = (start.year + k * interval for k in range(steps))
+        return not any(months[calendar.isleap(y)] for y in takewhile(lambda y: y <= _LAST_YEAR, years))
+    if freq == "MONTHLY":
+        cycle = 12 * _LEAP_CYCLE
+        first = start.year * 12 + start.month - 1
+        reached = (divmod(first + k * interval, 12) for k in range(cycle // math.gcd(interval, cycle)))
+        in_range = takewhile(lambda ym: ym[0] <= _LAST_YEAR, reached)
+        return not any(month + 1 in months[calendar.isleap(year)] for year, month in in_range)
+    return not (months[True] or months[False])
 
 
 def _regular(rrule: str, start: datetime) -> tuple[timedelta, int | None] | None:
@@ -200,7 +264,7 @@ def occurrences(rrule: str, dtstart: datetime, zone: str) -> Occurrences:
     if turnless(local) or time_parts_out_of_range(local):
         return Occurrences((), first, None, None)
     rule = rrulestr(local, dtstart=dtstart, cache=True)
-    if never_occurs(rule):
+    if never_occurs(local, first):
         return Occurrences((), first, None, None)
     regular = _regular(local, first)
     step, last = regular if regular is not None else (None, None)

@@ -11,7 +11,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, field
 
-from pagerless.clock import known_zone
+from pagerless.clock import known_zone, stored_zone
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
@@ -223,7 +223,7 @@ def _person(record: PeopleRecord) -> Person:
         workspace=record.workspace,
         name=data.get("name", ""),
         email=data.get("email", ""),
-        timezone=data.get("timezone", "UTC"),
+        timezone=stored_zone(data.get("timezone", "UTC")),
         role=data.get("role", Role.VIEWER.value),
         # as stored, a kind this version does not know included (`resolve_contacts` skips it)
         contacts=tuple(

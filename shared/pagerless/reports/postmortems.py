@@ -8,7 +8,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.clock import utcnow
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
-from pagerless.domain.incidents import open_periods, resolving_since, waiting_for_acknowledgement_since
+from pagerless.domain.incidents import (
+    open_periods,
+    period_event,
+    resolving_since,
+    waiting_for_acknowledgement_since,
+)
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import LESSONS, polish
@@ -143,7 +148,7 @@ class PostmortemService:
             for t in entries
         ]
         # The impact is the time it was open: a reopened incident's resolved gap spent no budget of its own.
-        periods = open_periods(record, [(t.at, t.type) for t in entries], self.clock())
+        periods = open_periods(record, [(t.at, period_event(t.type, t.data)) for t in entries], self.clock())
         impact = [
             self.slos.impact(workspace, slo, periods)
             for slo in self.slos.all(workspace)

@@ -124,11 +124,16 @@ def _not_made(what: str, exc: Exception) -> None:
     )
 
 
-def lost_race(exc: TransactWriteError) -> bool:
+_RACE_LOST = frozenset({"ConditionalCheckFailed", "TransactionConflict"})
+
+
+def lost_race(exc: TransactWriteError, item: int | None = None) -> bool:
     """Whether a transaction was cancelled because one of its conditions failed, or because another write
     changed one of its items at that moment (TransactionConflict): either way another writer came first and
-    the caller reads again. A transaction cancelled for anything else (throttling, validation) is not."""
-    return bool(set(cancellation_codes(exc)) & {"ConditionalCheckFailed", "TransactionConflict"})
+    the caller reads again. A transaction cancelled for anything else (throttling, validation) is not. With
+    ``item`` (its position in the order sent), whether that item is one the race was lost on."""
+    codes = cancellation_codes(exc)
+    return bool(set(codes if item is None else codes[item : item + 1]) & _RACE_LOST)
 
 
 def field_edits(model: type[Model], fields: dict, editable: Collection[str]) -> list[Action]:

@@ -54,13 +54,11 @@ def _add_with(record: IncidentRecord, alongside: Alongside) -> IncidentRecord | 
             tx.save(record, condition=IncidentRecord.id.does_not_exist())
             tx.save(alongside.item, condition=alongside.condition)
     except TransactWriteError as exc:
-        # A concurrent transaction on the same item (TransactionConflict) is a race lost like a
-        # failed condition: the caller looks again.
-        lost = ("ConditionalCheckFailed", "TransactionConflict")
-        reasons = [getattr(r, "code", None) for r in (exc.cancellation_reasons or [])]
-        if len(reasons) > 1 and reasons[1] in lost:
+        # A concurrent transaction on the same item (TransactionConflict) is a race lost like a failed condition:
+        # the caller looks again. Anything else (throttling) raises as it is.
+        if lost_race(exc, item=1):
             raise AlongsideTaken("the item put with the incident was taken first") from exc
-        if reasons and reasons[0] in lost:
+        if lost_race(exc, item=0):
             return None
         raise
     return record

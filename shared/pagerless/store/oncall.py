@@ -18,7 +18,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.exceptions import DoesNotExist
 
-from pagerless.clock import utcnow
+from pagerless.clock import stored_zone, utcnow
 from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName, written
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
@@ -36,6 +36,13 @@ def _overrides_pk(workspace: str, schedule_id: str) -> str:
     return f"oncall-override#{workspace}#{schedule_id}"
 
 
+def _read(data: dict) -> dict:
+    """A stored schedule or quiet hours as read: a zone stored as `localtime` is UTC (`clock.stored_zone`)."""
+    if "timezone" not in data:
+        return data
+    return {**data, "timezone": stored_zone(data["timezone"])}
+
+
 class DocumentRepository:
     """Workspace-scoped JSON documents under one partition (schedules or policies)."""
 
@@ -43,10 +50,10 @@ class DocumentRepository:
         self.kind = kind
 
     def list(self, workspace: str) -> list[dict]:
-        return [r.data for r in SystemRecord.query(self.kind, SystemRecord.sk.startswith(f"{workspace}#"))]
+        return [_read(r.data) for r in SystemRecord.query(self.kind, SystemRecord.sk.startswith(f"{workspace}#"))]
 
     def list_all(self) -> list[tuple[str, dict]]:
-        return [(r.sk.split("#", 1)[0], r.data) for r in SystemRecord.query(self.kind)]
+        return [(r.sk.split("#", 1)[0], _read(r.data)) for r in SystemRecord.query(self.kind)]
 
     def get(self, workspace: str, doc_id: str) -> dict | None:
         found = self.get_versioned(workspace, doc_id)
@@ -58,7 +65,7 @@ class DocumentRepository:
             record = SystemRecord.get(self.kind, f"{workspace}#{doc_id}", consistent_read=True)
         except DoesNotExist:
             return None
-        return record.data, version_of(record)
+        return _read(record.data), version_of(record)
 
     def create(self, workspace: str, doc_id: str, data: dict) -> bool:
         """Write a new document as its first version, only if it does not exist (False if it does)."""
@@ -104,7 +111,7 @@ class QuietHoursRepository:
             return None
         if not record.data:  # deleted (`delete`): the item keeps only its version (its data reads as the default, {})
             return None
-        return record.data, version_of(record)
+        return _read(record.data), version_of(record)
 
     def put(self, workspace: str, person_id: str, data: dict, if_match: IfMatch | None = None) -> int | None:
         """Set the quiet hours (created without ``if_match``): the version written, or None and nothing

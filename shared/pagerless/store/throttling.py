@@ -1,11 +1,21 @@
-"""Whether an error is AWS asking to be called again later: throttling that outlasted botocore's own retries.
+"""Whether an error is AWS unavailable for a moment, past botocore's own retries: throttling, a server error of the
+service (InternalServerError, an HTTP 5xx), or no connection to it (refused, timed out, closed).
 
 The API answers such an error 503 with ``Retry-After`` (pagerless.api.errors), not a 500: nothing is wrong with
 the request or the code, and the same request a moment later can succeed. Only the store speaks PynamoDB, so the
 question is asked here; the API imports this module only when a request has failed (no cold start pays for it).
 """
 
-from botocore.exceptions import ClientError
+from dataclasses import dataclass
+
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 
 # Error codes AWS answers when a caller is over a rate or a capacity (botocore's ThrottledRetryableChecker's union,
@@ -36,26 +46,85 @@ THROTTLED_CODES = frozenset(
 THROTTLED_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"})
 # A cancelled transaction whose other items failed their conditions is an answer, not a throttle.
 _ANSWERED_REASONS = frozenset({"ConditionalCheckFailed", "ValidationError", "ItemCollectionSizeLimitExceeded"})
+# Error codes of a service failing on its side, and the HTTP statuses botocore retries as transient
+# (TransientRetryableChecker): any code answered with one of them is the service's failure, not the caller's.
+SERVER_CODES = frozenset(
+    {
+        "InternalServerError",
+        "InternalServerException",
+        "InternalFailure",
+        "InternalError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
+SERVER_STATUSES = frozenset({500, 502, 503, 504})
+# botocore's connection errors that a moment later may not recur: the endpoint refused or did not answer, the
+# connection closed or timed out, a streamed answer broke. Not SSLError nor ProxyConnectionError: a certificate or
+# a proxy that is wrong stays wrong, which is a 500 to look at.
+UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    ResponseStreamingError,
+)
 # How long a caller waits before trying a throttled request again. botocore has already backed off a few
 # times inside the call; DynamoDB's adaptive capacity and on-demand scaling react within seconds.
 RETRY_AFTER_SECONDS = 2
 
 
-def throttled_code(exc: BaseException | None) -> str | None:
-    """The AWS code that makes ``exc`` a throttle (``ProvisionedThroughputExceededException``, a cancelled
-    transaction's ``ThrottlingError``...), looking through PynamoDB's wrapping and ``raise ... from``; None if it
-    is not one. A programming error raised while handling a throttle is not one (only explicit causes count)."""
+THROTTLED, FAILED, UNREACHED = "throttled", "failed", "unreachable"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """Why AWS could not serve a call for the moment: ``kind`` THROTTLED, FAILED (a server error of the service)
+    or UNREACHED (no connection); ``code`` the AWS error code, or the name of botocore's connection error."""
+
+    kind: str
+    code: str
+
+
+def unavailable(exc: BaseException | None) -> Unavailable | None:
+    """What makes ``exc`` AWS unavailable for a moment, looking through PynamoDB's wrapping and ``raise ... from``;
+    None for anything else: an AWS error that is the caller's (AccessDenied, a ValidationException, a condition
+    that failed), a programming error. A programming error raised while handling an AWS error is not one (only
+    explicit causes count)."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        code = _code(exc)
-        if code is not None:
-            return code
+        found = _unavailable(exc)
+        if found is not None:
+            return found
         exc = getattr(exc, "cause", None) if isinstance(exc, PynamoDBException) and exc.cause else exc.__cause__
     return None
 
 
-def _code(exc: BaseException) -> str | None:
+def throttled_code(exc: BaseException | None) -> str | None:
+    """The AWS code that makes ``exc`` a throttle (``ProvisionedThroughputExceededException``, a cancelled
+    transaction's ``ThrottlingError``...), as `unavailable` finds it; None if it is not one."""
+    found = unavailable(exc)
+    return found.code if found is not None and found.kind == THROTTLED else None
+
+
+def _unavailable(exc: BaseException) -> Unavailable | None:
+    code = _throttled_code(exc)
+    if code is not None:
+        return Unavailable(THROTTLED, code)
+    if isinstance(exc, UNREACHABLE):
+        return Unavailable(UNREACHED, type(exc).__name__)
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code") or ""
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in SERVER_CODES or status in SERVER_STATUSES:
+            return Unavailable(FAILED, code or f"HTTP {status}")
+    return None
+
+
+def _throttled_code(exc: BaseException) -> str | None:
     if isinstance(exc, TransactWriteError):
         reasons = {getattr(r, "code", None) for r in (exc.cancellation_reasons or [])}
         if reasons & THROTTLED_REASONS and not reasons & _ANSWERED_REASONS:

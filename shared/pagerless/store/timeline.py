@@ -18,7 +18,13 @@ from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 
 from pagerless.domain.actors import label
 from pagerless.domain.errors import ConflictError
-from pagerless.domain.incidents import ACKNOWLEDGED_EVENT, REOPENED_EVENT, RESOLVED_EVENT
+from pagerless.domain.incidents import (
+    ACKNOWLEDGED_EVENT,
+    OLDER_RESOLVE_EVENT,
+    REOPENED_EVENT,
+    RESOLVED_EVENT,
+    period_event,
+)
 from pagerless.store.base import BaseModel, Region, TableName, written
 
 STREAM_ATTEMPTS = 100
@@ -148,27 +154,34 @@ def reopens_between(workspace: str, start: datetime, end: datetime) -> dict[str,
     return found
 
 
-def resolves_and_reopens(incident_id: str) -> list[tuple[datetime, str]]:
-    """The (time, type) of the incident's ``incident_resolved`` and ``incident_reopened`` entries, oldest
-    first (what `domain.incidents.open_periods` reads): one query of its timeline, filtered on the type."""
+def _entries_of(incident_id: str, *kinds: str) -> list[tuple[TimelineRecord, str]]:
+    """The incident's entries of ``kinds`` with the type each is read as (`domain.incidents.period_event`: an
+    older workflow resolve's ``status_changed`` entry is a resolve), oldest first: one query of its timeline,
+    filtered on the type (the filter saves no read capacity, only what comes back)."""
+    wanted = {*kinds, *((OLDER_RESOLVE_EVENT,) if RESOLVED_EVENT in kinds else ())}
     items = TimelineRecord.query(
         incident_id,
-        filter_condition=TimelineRecord.type.is_in(RESOLVED_EVENT, REOPENED_EVENT),
-        attributes_to_get=["incident_id", "sk", "at", "type"],
+        filter_condition=TimelineRecord.type.is_in(*sorted(wanted)),
+        attributes_to_get=["incident_id", "sk", "at", "type", "actor", "data"],
     )
-    return [(item.at, item.type) for item in items]
+    read = ((item, period_event(item.type, item.data)) for item in items)
+    return [(item, kind) for item, kind in read if kind in kinds]
+
+
+def resolves_and_reopens(incident_id: str) -> list[tuple[datetime, str]]:
+    """The (time, type) of the incident's resolves and ``incident_reopened`` entries, oldest first (what
+    `domain.incidents.open_periods` reads)."""
+    return [(item.at, kind) for item, kind in _entries_of(incident_id, RESOLVED_EVENT, REOPENED_EVENT)]
 
 
 def episode_entries(incident_id: str) -> list[tuple[datetime, str, str | None]]:
     """The (time, type, who) of the incident's acknowledgements, resolves and reopens, oldest first: what
     tells one firing of a reopened incident from the next (`reports.data.episode_in`). ``who`` is a resolve's
     ``resolved_by`` (else its actor), an acknowledgement's actor."""
-    items = TimelineRecord.query(
-        incident_id,
-        filter_condition=TimelineRecord.type.is_in(ACKNOWLEDGED_EVENT, RESOLVED_EVENT, REOPENED_EVENT),
-        attributes_to_get=["incident_id", "sk", "at", "type", "actor", "data"],
-    )
-    return [(item.at, item.type, (item.data or {}).get("resolved_by") or item.actor) for item in items]
+    return [
+        (item.at, kind, (item.data or {}).get("resolved_by") or item.actor)
+        for item, kind in _entries_of(incident_id, ACKNOWLEDGED_EVENT, RESOLVED_EVENT, REOPENED_EVENT)
+    ]
 
 
 def has_item(incident_id: str, event_type: str) -> bool:

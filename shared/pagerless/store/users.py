@@ -3,14 +3,15 @@
 Items:
   USER#<id> / USER            the user (email, role, password hash, active flag)
   EMAIL#<email> / EMAIL       uniqueness of an email (written in one transaction with the user)
-  BOOTSTRAP / FIRST_ADMIN     claimed by exactly one registration: the first user becomes admin
+  BOOTSTRAP / FIRST_ADMIN     claimed by exactly one registration: the first user becomes admin (``claiming``
+                              until that user is stored, in the same transaction: then ``taken``)
   FAMILY#<id> / FAMILY        a refresh-token family: the one current token id, or revoked
   AGENT#<sha256> / TOKEN      an agent token (only its hash and prefix are stored)
   THROTTLE#<key> / LOGIN      failed logins and lockout for an email or an address
   OIDC#<issuer>#<sub> / LINK  which user an OIDC subject is
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
@@ -20,11 +21,12 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from pagerless.clock import utcnow
-from pagerless.domain.errors import ConflictError
+from pagerless.domain.errors import ConflictError, ServiceUnavailableError
 from pagerless.store.base import (
     BaseModel,
     Region,
     TableName,
+    best_effort,
     cancellation_codes,
     field_edits,
     get_together,
@@ -75,6 +77,12 @@ class MarkerRecord(_Item):
         region = Region()
 
     value = UnicodeAttribute(default="")
+    state = UnicodeAttribute(null=True)  # the first-admin claim's: CLAIMING, then TAKEN (None: written before)
+    claimed_at = UTCDateTimeAttribute(null=True)
+
+
+FIRST_ADMIN = ("BOOTSTRAP", "FIRST_ADMIN")
+CLAIMING, TAKEN = "claiming", "taken"
 
 
 class FamilyRecord(_Item):
@@ -126,29 +134,61 @@ def _edits(fields: dict, end_sessions: bool) -> list[Action]:
 class UserRepository:
     """The only code that reads and writes the users table."""
 
-    def create(self, record: UserRecord) -> bool:
+    def create(self, record: UserRecord, *, first_admin: bool = False) -> bool:
         """Store a user and claim its email in one transaction; False if the email is taken (or another write
-        was taking it at that moment). A transaction refused for anything else (throttling) raises."""
+        was taking it at that moment). A transaction refused for anything else (throttling) raises. With
+        ``first_admin``, the user's first-admin claim (`claim_first_admin`) is settled in the same transaction:
+        a 503 to register again if it was taken over meanwhile (the registration outlasted its lease)."""
         email = EmailRecord(f"EMAIL#{record.email}", "EMAIL", user_id=record.user_id)
         try:
             with TransactWrite(connection=Connection(region=Region().__get__(None, UserRecord))) as tx:
                 tx.save(email, condition=EmailRecord.pk.does_not_exist())
                 tx.save(record, condition=UserRecord.pk.does_not_exist())
+                if first_admin:
+                    tx.update(
+                        MarkerRecord(*FIRST_ADMIN),
+                        actions=[MarkerRecord.state.set(TAKEN)],
+                        condition=(MarkerRecord.value == record.user_id) & (MarkerRecord.state == CLAIMING),
+                    )
         except TransactWriteError as exc:
+            if first_admin and lost_race(exc, item=2):
+                raise ServiceUnavailableError(
+                    "the first admin's claim was taken over while this registration was under way; register again",
+                    retry_after=1,
+                ) from exc
             if lost_race(exc):
                 return False
             raise
         return True
 
-    def claim_first_admin(self, user_id: str) -> bool:
-        """True for exactly one caller ever: the conditional write makes a race safe."""
+    def claim_first_admin(self, user_id: str, *, now: datetime, stale_after: timedelta) -> bool:
+        """True for one registration at a time: the conditional write makes a race safe. The claim holds until
+        its user is stored (`create` with ``first_admin`` settles it for good) or given back; one whose
+        registration failed and could not give it back (DynamoDB throttled that too) is taken over once
+        ``stale_after`` has passed since it was taken, or nobody could ever become admin."""
+        stale = (MarkerRecord.state == CLAIMING) & (MarkerRecord.claimed_at < now - stale_after)
         return written(
-            MarkerRecord("BOOTSTRAP", "FIRST_ADMIN", value=user_id).save, condition=MarkerRecord.pk.does_not_exist()
+            MarkerRecord(*FIRST_ADMIN, value=user_id, state=CLAIMING, claimed_at=now).save,
+            condition=MarkerRecord.pk.does_not_exist() | stale,
         )
 
-    def release_first_admin(self, user_id: str) -> None:
-        """Undo a claim whose user could not be stored (e.g. the email was taken)."""
-        MarkerRecord("BOOTSTRAP", "FIRST_ADMIN").delete(condition=MarkerRecord.value == user_id)
+    def first_admin_claimed_at(self) -> datetime | None:
+        """When the first-admin claim was taken, while a registration holds it without its user stored yet;
+        None once it is settled (or before anyone claimed it)."""
+        try:
+            claim = MarkerRecord.get(*FIRST_ADMIN, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return claim.claimed_at if claim.state == CLAIMING else None
+
+    def release_first_admin(self, user_id: str) -> bool:
+        """Give back a claim whose user could not be stored (the email was taken, the write throttled); best
+        effort: one not given back is taken over after its lease (`claim_first_admin`)."""
+        return best_effort(
+            "giving the first-admin claim back",
+            MarkerRecord(*FIRST_ADMIN).delete,
+            condition=(MarkerRecord.value == user_id) & (MarkerRecord.state == CLAIMING),
+        )
 
     def get(self, user_id: str) -> UserRecord | None:
         try:

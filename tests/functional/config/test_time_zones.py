@@ -84,28 +84,77 @@ def test_a_real_zone_is_still_taken(api, admin_key, where):
     assert write(api, auth(admin_key), "Europe/Berlin").status_code in (200, 201)
 
 
-def test_documents_stored_before_are_read_as_they_were(api, admin_key):
-    from pagerless.store.notify import ConfigRepository
-    from pagerless.store.reports import ReportRepository
+def test_documents_stored_before_still_load_with_the_zone_they_named(api, admin_key):
     from pagerless.store.system import SystemRepository
 
-    # Given routes, a policy and report settings stored with `localtime` before it was refused
+    # Given a policy stored with `Factory` before it was refused
     h = auth(admin_key)
-    ConfigRepository().put_routes(
-        "default", {"routes": [{"channels": ["x"], "active_times": [{"timezone": "localtime"}]}]}
-    )
     SystemRepository().put(
         "policy",
         "default",
         {"weekly_freezes": [{"days": ["fri"], "start": "18:00", "hours": 4, "timezone": "Factory"}]},
     )
-    ReportRepository().put_settings("default", {"timezone": "localtime", "language": "en"})
-    # When they are read back
-    routes = api.get("/api/notifications/routes", headers=h)
+    # When it is read back
     policy = api.get("/api/policy", headers=h)
-    settings = api.get("/api/reports/settings", headers=h)
-    # Then they still load (the routes still route, the freeze still holds) rather than failing every read
-    assert routes.status_code == 200, routes.text
-    assert routes.json()["routes"][0]["active_times"][0]["timezone"] == "localtime"
+    # Then it still loads (the freeze still holds) rather than failing every read
     assert policy.status_code == 200 and policy.json()["policy"]["weekly_freezes"][0]["timezone"] == "Factory"
-    assert settings.status_code == 200 and settings.json()["timezone"] == "localtime"
+
+
+def _stored_with_localtime(api, h) -> dict[str, str]:
+    """Documents stored with `localtime` before it was refused, written straight into the store."""
+    from pagerless.store.notify import ConfigRepository
+    from pagerless.store.oncall import SCHEDULES, DocumentRepository, QuietHoursRepository
+    from pagerless.store.people import PeopleRecord
+    from pagerless.store.reports import ReportRepository
+
+    ConfigRepository().put_routes(
+        "default", {"routes": [{"channels": ["x"], "active_times": [{"timezone": "localtime"}]}]}
+    )
+    ReportRepository().put_settings("default", {"timezone": "localtime", "language": "en"})
+    person = _person(api, h)
+    record = next(r for r in PeopleRecord.scan() if r.sort_key == person)
+    record.update(actions=[PeopleRecord.data.set({**record.data, "timezone": "localtime"})])
+    layer = {
+        "name": "daily",
+        "participants": [person, _person_with_zone(api, h, "UTC").json()["id"]],
+        "rotation_start": "2026-03-02",
+        "handoff_time": "09:00:00",
+        "rrule": "FREQ=DAILY",
+    }
+    schedule = {"id": "sch-old", "workspace": "default", "name": "old", "timezone": "localtime", "layers": [layer]}
+    DocumentRepository(SCHEDULES).create("default", "sch-old", schedule)
+    QuietHoursRepository().put("default", person, {"timezone": "localtime", "start": "22:00", "end": "07:00"})
+    return {"person": person, "schedule": "sch-old"}
+
+
+def test_a_stored_localtime_is_read_as_utc_the_zone_it_meant_on_lambda(api, admin_key, caplog):
+    from pagerless import clock
+
+    clock.read_localtime_as_utc.cache_clear()  # the warning is once per process
+    h = auth(admin_key)
+    # Given documents stored with `localtime` (the server's zone: UTC on Lambda, a laptop's own zone elsewhere)
+    stored = _stored_with_localtime(api, h)
+    # When they are read back through the API
+    with caplog.at_level("WARNING"):
+        routes = api.get("/api/notifications/routes", headers=h).json()
+        settings = api.get("/api/reports/settings", headers=h).json()
+        schedule = api.get(f"/api/oncall/schedules/{stored['schedule']}", headers=h).json()
+        listed = api.get("/api/oncall/schedules", headers=h).json()["items"]
+        quiet = api.get(f"/api/oncall/quiet-hours/{stored['person']}", headers=h).json()
+        person = api.get(f"/api/people/{stored['person']}", headers=h).json()
+        shifts = api.get(
+            f"/api/oncall/schedules/{stored['schedule']}/shifts",
+            params={"start": "2026-03-10T00:00:00Z", "end": "2026-03-11T00:00:00Z"},
+            headers=h,
+        ).json()["shifts"]
+    # Then each says UTC, the zone `localtime` is on AWS Lambda, on every machine
+    assert routes["routes"][0]["active_times"][0]["timezone"] == "UTC", routes
+    assert settings["timezone"] == "UTC", settings
+    assert schedule["timezone"] == "UTC" and [s["timezone"] for s in listed] == ["UTC"], schedule
+    assert quiet["timezone"] == "UTC" and person["timezone"] == "UTC", (quiet, person)
+    # And the schedule hands over at 09:00 UTC, whatever zone the machine reading it is in
+    assert [s["start"][11:16] for s in shifts] == ["00:00", "09:00"], shifts
+    assert all(s["start"].endswith(("+00:00", "Z")) for s in shifts), shifts
+    # And reading them said so, once
+    warnings = [r for r in caplog.records if "localtime" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelname == "WARNING", [r.getMessage() for r in warnings]

@@ -25,15 +25,6 @@ def sign_in(client, email, password="password123"):
     )
 
 
-@pytest.fixture
-def admin_user(api):
-    from pagerless.auth.authenticate import user_service
-
-    user_service.cache_clear()
-    tokens = api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()
-    return tokens["access_token"]
-
-
 def make_user(api, admin_token, email, role):
     response = api.post(
         "/api/users", headers=auth(admin_token), json={"email": email, "password": "password123", "role": role}

@@ -13,16 +13,6 @@ from tests.functional.console.test_ops_pages import post
 pytestmark = pytest.mark.functional
 
 
-@pytest.fixture
-def admin_user(api):
-    from pagerless.auth.authenticate import user_service
-
-    user_service.cache_clear()
-    return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
-        "access_token"
-    ]
-
-
 def test_a_report_generated_with_delivery_is_announced_and_emailed(runtime, api, admin_user, monkeypatch):
     from pagerless import settings
 

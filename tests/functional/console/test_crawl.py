@@ -9,7 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from tests.conftest import FIXTURES, auth
-from tests.functional.console.test_console import admin_user, ingest, make_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ingest, make_user, sign_in  # noqa: F401 - the fixture
 from tests.unit.console.test_i18n import PO
 
 pytestmark = pytest.mark.functional

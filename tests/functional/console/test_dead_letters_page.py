@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.conftest import ROOT
-from tests.functional.console.test_console import ORIGIN, admin_user, csrf, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, csrf, sign_in
 
 pytestmark = pytest.mark.functional
 

@@ -5,7 +5,7 @@ import jwt
 import pytest
 
 from tests.conftest import auth
-from tests.functional.console.test_console import admin_user, make_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import make_user, sign_in
 
 pytestmark = pytest.mark.functional
 

@@ -14,17 +14,6 @@ pytestmark = pytest.mark.functional
 
 
 @pytest.fixture
-def admin_user(api):
-    """The first registered user (an admin), as in test_console.py; their access token."""
-    from pagerless.auth.authenticate import user_service
-
-    user_service.cache_clear()
-    return api.post("/api/auth/register", json={"email": "root@example.com", "password": "password123"}).json()[
-        "access_token"
-    ]
-
-
-@pytest.fixture
 def vendors():
     fake = ChatVendors().start()
     yield fake
@@ -367,6 +356,57 @@ def test_saving_the_edit_form_as_shown_keeps_the_masked_secret(api, admin_user, 
     assert "Test sent" in post(api, f"/console/channels/{channel['id']}/test", {}).text
     [message] = vendors.to("/slack/api/chat.postMessage")
     assert message.headers.get("authorization") == f"Bearer {SLACK_TOKEN}" and message.body["channel"] == "C0NEW"
+
+
+def test_an_admin_sets_a_channel_s_time_zone_in_its_form_in_english_and_chinese(api, admin_user, admin_key, vendors):
+    import html
+
+    sign_in(api, "root@example.com")
+    # When the admin creates a Slack channel with the time zone field set
+    created = post(
+        api,
+        "/console/channels",
+        {"name": "sh", "channel_type": "slack", "config": slack_config(vendors), "timezone": "Asia/Shanghai"},
+    )
+    assert created.status_code == 303, created.text
+    # Then the channel's messages read in Asia/Shanghai (config.timezone, as over the API)
+    [channel] = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    assert channel["config"]["timezone"] == "Asia/Shanghai"
+    # And the edit form shows the zone in its own field, not in the config JSON
+    edit = api.get(f"/console/channels?edit={channel['id']}").text
+    assert re.search(r'<input id="e-timezone" name="timezone" value="Asia/Shanghai"', edit), edit
+    assert '<input type="hidden" name="timezone_field" value="1">' in edit  # an emptied field clears the zone
+    config = html.unescape(re.search(r'<textarea id="e-config" name="config"[^>]*>(.*?)</textarea>', edit, re.S)[1])
+    assert "timezone" not in json.loads(config)
+    # When a zone that is none is saved, the form comes back saying why, as typed, and nothing changed
+    refused = api.post(
+        f"/console/channels/{channel['id']}",
+        data={
+            "csrf_token": csrf(api, "/console/incidents"),
+            "name": "sh",
+            "enabled": "true",
+            "config": config,
+            "timezone": "Asia/Nowhere",
+            "timezone_field": "1",
+        },
+        headers={**ORIGIN, "accept": "text/html"},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 400 and "config.timezone" in refused.text and 'value="Asia/Nowhere"' in refused.text
+    assert api.get("/api/notifications/channels", headers=auth(admin_key)).json() == [channel]
+    # When the field is emptied, the channel is back in UTC
+    cleared = post(
+        api,
+        f"/console/channels/{channel['id']}",
+        {"name": "sh", "enabled": "true", "config": config, "timezone": "", "timezone_field": "1"},
+    )
+    assert cleared.status_code == 303, cleared.text
+    assert "timezone" not in api.get("/api/notifications/channels", headers=auth(admin_key)).json()[0]["config"]
+    # And the field is labelled in Chinese on a Chinese page
+    api.cookies.set("pl_lang", "zh")
+    assert '<label for="c-timezone">消息时区（IANA 名称，如 Asia/Shanghai；留空为 UTC）</label>' in (
+        api.get("/console/channels").text
+    )
 
 
 def test_the_knowledge_page_lists_tags_as_words_not_json(api, admin_user):

@@ -5,7 +5,7 @@ from html import unescape
 
 import pytest
 
-from tests.functional.console.test_console import admin_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import sign_in
 
 pytestmark = pytest.mark.functional
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.functional.console.test_console import admin_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import sign_in
 
 pytestmark = pytest.mark.functional
 SEEN = datetime(2026, 12, 1, 23, 30, 5, tzinfo=UTC)

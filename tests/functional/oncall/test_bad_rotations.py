@@ -28,6 +28,8 @@ def _person(api, h, name: str) -> str:
         "FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=31",
         "FREQ=YEARLY;BYYEARDAY=1;BYMONTH=2",
         "FREQ=DAILY;INTERVAL=7;BYDAY=MO",  # from Sunday 2026-03-01, a week at a time: never a Monday
+        "FREQ=YEARLY;INTERVAL=4;BYMONTH=2;BYMONTHDAY=29",  # 2026, 2030, 2034...: never a leap year
+        "FREQ=MONTHLY;INTERVAL=12;BYMONTH=2",  # from March, twelve months at a time: never February
         "FREQ=DAILY;BYHOUR=24",  # before: stored, then every lookup failed (500)
         "FREQ=HOURLY;BYMINUTE=0,60",
     ],
@@ -46,7 +48,12 @@ def test_a_rotation_that_names_no_turn_is_refused(api, admin_key, rrule):
 
 @pytest.mark.parametrize(
     "rrule",
-    ["FREQ=MONTHLY;BYMONTHDAY=29;BYMONTH=2", "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", "FREQ=YEARLY;BYYEARDAY=366"],
+    [
+        "FREQ=MONTHLY;BYMONTHDAY=29;BYMONTH=2",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=YEARLY;BYYEARDAY=366",
+        "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29",  # 2026, 2028 (a leap year)...
+    ],
 )
 def test_a_rotation_on_leap_days_only_is_accepted(api, admin_key, rrule):
     h = auth(admin_key)

@@ -21,7 +21,8 @@ from tests.functional.chat.conftest import (  # noqa: F401
     slack_headers,
 )
 from tests.functional.chat.test_email_approvals import _links, _path, link_secret  # noqa: F401
-from tests.functional.console.test_console import ORIGIN, admin_user, make_user, sign_in  # noqa: F401
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, make_user, sign_in  # noqa: F401
 from tests.functional.workflow.conftest import open_incident, wait_for_status
 from tests.functional.workflow.test_approval_delivery import _grace, _sweep
 from tests.functional.workflow.test_approval_retries import decision_audit as _decision_audit
@@ -212,6 +213,25 @@ def test_a_bot_approval_is_audited_once_under_its_decision(awaiting, api, operat
     assert again.status_code == 200 and again.json()["applied"] is False, again.text
     changed = sorted(a["details"]["changed"] for a in _decision_audit(awaiting["approval_id"]))
     assert changed == [False, True]
+    wait_for_status(incident_id, "resolved", "escalated", settled=True)
+
+
+def test_a_bot_approval_says_how_it_was_decided_in_the_cards_language(awaiting, api, operator_key):
+    from pagerless.notify.channels.base import decision_line
+    from pagerless.notify.context import decided_already
+
+    incident_id = awaiting["incident_id"]
+    # When an operator approves the pending proposal through the bot
+    answer = _bot_approve(api, operator_key, incident_id)
+    assert answer.status_code == 200 and answer.json()["applied"] is True, answer.text
+    # Then the approval keeps the bot's note as written (the API and the audit read it)
+    decision = decided_already(incident_id, awaiting["approval_id"])
+    assert decision["comment"] == "approved through /bot/interact", decision
+    # And an English card shows it as before, a Chinese card in Chinese, as it shows "via Lark" (通过飞书)
+    assert decision_line(decision, "en").endswith(": approved through /bot/interact"), decision_line(decision, "en")
+    chinese = decision_line(decision, "zh")
+    assert chinese.endswith(" 批准：通过 /bot/interact"), chinese
+    assert "approved through" not in chinese
     wait_for_status(incident_id, "resolved", "escalated", settled=True)
 
 

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.functional.console.test_console import admin_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import sign_in
 from tests.functional.workflow.conftest import open_incident, wait_for_status
 
 pytestmark = pytest.mark.functional

@@ -35,6 +35,11 @@ def test_a_decisions_stored_comment_is_shown_in_the_cards_language():
     assert wording.decision_comment("zh", "rejected", "via Slack") == "通过 Slack"
     assert wording.decision_comment("zh", "approved", "via email") == "通过邮件"
     assert wording.decision_comment("en", "approved", "via Lark") == "via Lark"
+    # the bot's note (`/bot/interact`'s approval) too: English as stored, Chinese as the channel it came through
+    assert wording.decision_comment("zh", "approved", "approved through /bot/interact") == "通过 /bot/interact"
+    assert wording.decision_comment("en", "approved", "approved through /bot/interact") == (
+        "approved through /bot/interact"
+    )
     # a person's own words stay as written, even when they start alike
     assert wording.decision_comment("zh", "approved", "via Lark, checked the dashboards") == (
         "via Lark, checked the dashboards"

@@ -1,7 +1,7 @@
 """Email approval links: GET shows a confirm page, only POST decides (mail scanners prefetch GETs).
 
-The pages and the answer speak the link's language (signed in its token: `pagerless.chat.email_links`), the
-email's; names, ids and actions stay as Pagerless writes them everywhere else.
+The pages and the answer speak the link's language and read times in its time zone (both signed in its token:
+`pagerless.chat.email_links`), the email's; names, ids and actions stay as Pagerless writes them everywhere else.
 """
 
 from html import escape
@@ -14,7 +14,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import SignatureRequirement
 from pagerless.chat import email_links
 from pagerless.chat.actions import ChatActions
-from pagerless.chat.clicks import LANGUAGE_KEY, Click
+from pagerless.chat.clicks import LANGUAGE_KEY, ZONE_KEY, Click
 from pagerless.clock import display_time
 from pagerless.domain.errors import NotFoundError, UnauthorizedError
 
@@ -138,7 +138,7 @@ def confirm_page(token: str) -> HTMLResponse:
     form = (
         "<p>"
         + words["signed_in"].format(name=escape(person.name))
-        + words["expires"].format(when=escape(display_time(approval.expires_at)))
+        + words["expires"].format(when=escape(display_time(approval.expires_at, link.zone)))
         + f'</p><form method="post"><button class="{link.decision}" type="submit">{verb}</button></form>'
     )
     return _page(words["ask"].format(verb=verb, incident=link.incident_id), facts + form, language=language)
@@ -204,6 +204,7 @@ def _decide(link: email_links.EmailLink):
             "incident_id": link.incident_id,
             "workspace": link.workspace,
             LANGUAGE_KEY: link.language,  # the answer speaks the email's language
+            ZONE_KEY: link.zone,  # and reads times in its zone
         },
     )
     return ChatActions().act(person, click, link.workspace, "email")

@@ -32,7 +32,8 @@ class ChannelCreate(BaseModel):
                 "is_enabled": True,
             },
             name="The channel's name.",
-            config="The channel type's settings (webhook URL, secret, addresses...).",
+            config="The channel type's settings (webhook URL, secret, addresses...); any type also takes language"
+            " (en, zh), rate_per_minute and timezone (an IANA name, e.g. Asia/Shanghai: the zone its times read in).",
             is_enabled="false keeps it but sends nothing.",
         )
     )
@@ -137,6 +138,7 @@ class PreviewRequest(BaseModel):
             title_template="A title template to try (default: the stored one).",
             body_template="A body template to try (default: the stored one).",
             incident_id="Render with this incident's values.",
+            timezone="The IANA time zone its times read in (a channel's config.timezone); default UTC.",
         )
     )
     channel_type: str
@@ -146,6 +148,7 @@ class PreviewRequest(BaseModel):
     body_template: str | None = None
     incident_id: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, description="values for the placeholders")
+    timezone: str | None = None
     targets: list[PreviewTarget] = Field(
         default_factory=list,
         max_length=50,
@@ -289,6 +292,7 @@ def preview_template(body: PreviewRequest, principal: OperatorDep) -> dict:
         incident_id=body.incident_id,
         data=body.data,
         targets=[t.model_dump() for t in body.targets] or None,
+        timezone=body.timezone,
     )
 
 

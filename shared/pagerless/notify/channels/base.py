@@ -68,6 +68,7 @@ class Message:
     mentions: tuple[Mention, ...] = ()  # a page to a group: the paged people it @-mentions
     code: Code | None = None  # for a channel with ``CODE_BLOCKS``: the body split around the dry run's diff
     language: str = "en"  # the template's: what a card adds to the text (buttons, who decided) is in it too
+    timezone: str | None = None  # the zone its times read in (None: UTC); its buttons carry it for the click's answer
 
 
 @dataclass(frozen=True)
@@ -275,10 +276,10 @@ def require(config: dict, *names: str) -> None:
         raise PermanentError(f"channel is missing {', '.join(missing)}")
 
 
-def approval_value(approval: dict, action: str, language: str = "en") -> dict:
+def approval_value(approval: dict, action: str, language: str = "en", zone: str | None = None) -> dict:
     """The button contract shared with the chat callbacks (`pagerless.chat.clicks.button_value`): a Chinese
-    card's buttons carry its language, so the click is answered in it."""
-    return button_value(approval, action, language)
+    card's buttons carry its language, and a card in a time zone its zone, so the click is answered in them."""
+    return button_value(approval, action, language, zone)
 
 
 # A card's buttons in the language of its template (the console's words for them)
@@ -297,17 +298,17 @@ def button_label(action: str, language: str = "en") -> str:
     return _BUTTON_LABELS["zh" if _zh(language) else "en"][action]
 
 
-def decision_line(decision: dict, language: str = "en") -> str:
-    """Who decided a card's approval and when (to the minute, the zone named), in the card's language (a person's
-    comment as it was written; the channel of a chat decision, stored as "via Lark", in the card's language:
-    `decision_comment`).
+def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
+    """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
+    language (a person's comment as it was written; the channel of a chat decision, stored as "via Lark", in the
+    card's language: `decision_comment`).
 
     An expired approval's note is the system's, written in English for the API and the timeline ("nobody
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
     them means, that it expired and nothing ran, rather than show it."""
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
-    when = display_time(decision.get("decided_at"))
+    when = display_time(decision.get("decided_at"), zone)
     comment = decision_comment(language, status, decision.get("comment"))
     if _zh(language):
         if status == "superseded":

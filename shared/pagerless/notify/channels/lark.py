@@ -125,7 +125,12 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
             {"tag": "hr"},
             {
                 "tag": "note",
-                "elements": [{"tag": "plain_text", "content": decision_line(message.decision, message.language)}],
+                "elements": [
+                    {
+                        "tag": "plain_text",
+                        "content": decision_line(message.decision, message.language, message.timezone),
+                    }
+                ],
             },
         ]
     elif message.approval:
@@ -137,7 +142,7 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
                         "tag": "button",
                         "text": {"tag": "plain_text", "content": button_label(action, message.language)},
                         "type": kind,
-                        "value": approval_value(message.approval, action, message.language),
+                        "value": approval_value(message.approval, action, message.language, message.timezone),
                     }
                     for action, kind in (("approve", "primary"), ("reject", "danger"), ("acknowledge", "default"))
                     if action in message.actions

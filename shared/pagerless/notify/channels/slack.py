@@ -109,7 +109,12 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
         out.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": escape(decision_line(message.decision, message.language))}],
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": escape(decision_line(message.decision, message.language, message.timezone)),
+                    }
+                ],
             }
         )
     elif message.approval:
@@ -123,7 +128,8 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
                         "action_id": action_id,
                         "text": {"type": "plain_text", "text": button_label(action, message.language)},
                         "value": json.dumps(
-                            approval_value(message.approval, action, message.language), separators=(",", ":")
+                            approval_value(message.approval, action, message.language, message.timezone),
+                            separators=(",", ":"),
                         ),
                         **({"style": style} if style else {}),
                     }
