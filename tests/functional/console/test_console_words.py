@@ -7,7 +7,7 @@ from html import unescape
 import pytest
 
 from tests.conftest import auth
-from tests.functional.console.test_console import ORIGIN, admin_user, ingest, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, ingest, sign_in
 
 pytestmark = pytest.mark.functional
 
@@ -36,7 +36,7 @@ def _said(html: str, kind: str) -> list[str]:
     return [unescape(text) for text in found]
 
 
-def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, admin_user):  # noqa: F811
+def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, admin_user):
     # Given an incident whose proposal waits for approval
     incident = _awaiting_approval("INC-20261206-0041")
     sign_in(api, "root@example.com")
@@ -63,7 +63,7 @@ def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, ad
     assert api.get(f"/api/incidents/{incident.id}", headers=auth(admin_user)).json()["status"] == "awaiting_approval"
 
 
-def test_a_note_stays_verbatim_and_what_the_catalogue_cannot_say_is_shown_as_stored(api, admin_user, admin_key):  # noqa: F811
+def test_a_note_stays_verbatim_and_what_the_catalogue_cannot_say_is_shown_as_stored(api, admin_user, admin_key):
     from pagerless.incidents.timeline import record
     from pagerless.store.incidents import IncidentRepository
 

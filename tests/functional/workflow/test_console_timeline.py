@@ -7,7 +7,8 @@ from html import unescape
 import pytest
 
 from tests.conftest import auth
-from tests.functional.console.test_console import ORIGIN, admin_user, sign_in  # noqa: F401 - the fixture
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, sign_in
 from tests.functional.workflow.conftest import open_incident, wait_for_status
 
 pytestmark = pytest.mark.functional
