@@ -131,7 +131,7 @@ def test_approve_from_the_incident_page_then_the_timeline_updates(server, browse
     WebDriverWait(browser, WAIT).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, "#timeline li[data-type='action_executed']"))
     )
-    settled(browser).until(lambda d: "resolved" in d.find_element(By.ID, "incident-status").text)
+    settled(browser).until(lambda d: "Resolved" in d.find_element(By.ID, "incident-status").text)
     assert same_page(browser)
     assert browser.find_elements(By.CSS_SELECTOR, "#timeline li[data-type='approved']")
     shot(browser, "04-approved-and-resolved")

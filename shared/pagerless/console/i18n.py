@@ -4,7 +4,9 @@
 it is committed (``pybabel compile -d shared/pagerless/console/locales``), and a unit test keeps
 the two in step. Beside the templates' strings it holds the codes pages show in words (statuses,
 roles) and the console's own refusals (``web.said``: an expired form, a policy that is not valid). The
-user picks the language; it is kept in the ``pl_lang`` cookie.
+user picks the language; it is kept in the ``pl_lang`` cookie. A code's English words are in
+`pagerless.console.labels` (the ``label`` filter), and timeline entries are said from their kind and
+data in the page's language (the ``say`` filter, `pagerless.console.timeline_phrases`).
 
 Times are shown in the browser's time zone: console.js keeps it (an IANA name, from ``Intl``) in
 the ``pl_tz`` cookie, and pages render in it, with its UTC offset; UTC until the cookie is set or
@@ -26,6 +28,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from pagerless.clock import UTC_NAMES, known_zone, parse_time
+from pagerless.console import labels
 
 if TYPE_CHECKING:
     from jinja2 import BaseLoader, Environment
@@ -83,7 +86,25 @@ def _environment(loader: BaseLoader) -> Environment:
     env.newstyle_gettext = True  # what install_gettext_translations(newstyle=True) sets: it changes the code
     env.globals["asset"] = asset
     env.filters["when"] = lambda value: _when(value, "en_US", UTC)  # per language and zone in `environment`
+    _speak(env, DEFAULT, NullTranslations())  # per language in `environment`
     return env
+
+
+def _speak(env: Environment, lang: str, catalog: NullTranslations) -> None:
+    """The filters that put what is stored into words in ``lang``: ``label`` (a code: ``awaiting_approval``
+    is "Awaiting approval", 待审批) and ``say`` (a timeline entry, from its kind and data:
+    `pagerless.console.timeline_phrases`, imported with the first entry said)."""
+
+    def label(code):
+        return labels.label(code, catalog.gettext)
+
+    def say(entry: dict) -> str:
+        from pagerless.console.timeline_phrases import say
+
+        return say(entry, lang, label)
+
+    env.filters["label"] = label
+    env.filters["say"] = say
 
 
 @cache
@@ -113,6 +134,7 @@ def environment(lang: str, zone: str = "UTC") -> Environment:
     compiled = HERE / COMPILED
     env = _environment(ModuleLoader(str(compiled))) if compiled.is_dir() else source_environment()
     env.install_gettext_translations(translations(lang), newstyle=True)
+    _speak(env, lang, translations(lang))
     locale = "zh_Hans_CN" if lang == "zh" else "en_US"
     tzinfo = UTC if zone == "UTC" else ZoneInfo(zone)
     env.filters["when"] = lambda value: _when(value, locale, tzinfo)

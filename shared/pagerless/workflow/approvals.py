@@ -355,6 +355,7 @@ def tell_decided(incident: IncidentRecord, record: Approval) -> None:
         actor_name=record.decided_by_name or "",
         data={
             "approval_id": record.approval_id,
+            "action": record.proposal.get("action"),
             "role": record.decided_role or "",
             "comment": comment,
             "decided_at": record.decided_at.isoformat(),

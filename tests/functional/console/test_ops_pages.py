@@ -61,7 +61,7 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     assert vendors.to("/slack/api/chat.postMessage")[-1].body["channel"] == "C0NEW"
     # And the delivery log shows both tests as sent
     log = api.get("/console/deliveries")
-    assert log.status_code == 200 and log.text.count("<td>sent</td>") == 2
+    assert log.status_code == 200 and log.text.count("<td>Sent</td>") == 2
     assert "<td>ops</td>" in log.text and f"<td>{channel['id']}</td>" not in log.text  # the channel by its name
     # And bad JSON is a clear 400, nothing created
     bad = post(api, "/console/channels", {"name": "x", "channel_type": "slack", "config": "{not json"})
@@ -321,7 +321,7 @@ def test_the_delivery_log_status_speaks_the_pages_language(api, admin_user):
         else:
             deliveries.mark_failed(record, outcome, "slack said no")
     sign_in(api, "root@example.com")
-    assert "<td>sent</td>" in api.get("/console/deliveries").text
+    assert "<td>Sent</td>" in api.get("/console/deliveries").text
     # When the delivery log is read in Chinese
     api.cookies.set("pl_lang", "zh")
     page = api.get("/console/deliveries")

@@ -108,7 +108,7 @@ def test_the_delivery_log_filters_by_status_and_pages(api, admin_user):  # noqa:
     failed = api.get("/console/deliveries", params={"status": "failed"})
     # Then only they are shown
     assert failed.status_code == 200
-    assert failed.text.count("<td>failed</td>") == 3 and "<td>sent</td>" not in failed.text
+    assert failed.text.count("<td>Failed</td>") == 3 and "<td>Sent</td>" not in failed.text
     # And the whole log pages: 100, then the other 5
     first = api.get("/console/deliveries")
     second = api.get(_link(first.text, "page-older"))

@@ -1,0 +1,50 @@
+"""The words pages show for the codes Pagerless stores (an incident's ``awaiting_approval``, a delivery's
+``gave_up``): English here, Chinese in the catalog, whose ids are the codes themselves. Forms keep the
+codes as their values; only what people read changes. A code with no words is shown as it is.
+
+The JSON API, chat cards and reports keep their own wording; this is the console's.
+"""
+
+from collections.abc import Callable
+
+ENGLISH = {
+    # incidents
+    "open": "Open",
+    "diagnosing": "Diagnosing",
+    "diagnosed": "Diagnosed",
+    "awaiting_approval": "Awaiting approval",
+    "remediating": "Remediating",
+    "verifying": "Verifying",
+    "escalated": "Escalated",
+    "resolved": "Resolved",
+    # approvals
+    "pending": "Pending",
+    "approved": "Approved",
+    "rejected": "Rejected",
+    "expired": "Expired",
+    # dead letters and deliveries
+    "dead": "Dead",
+    "failing": "Failing",
+    "replayed": "Replayed",
+    "replay_failed": "Replay failed",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Failed",
+    "gave_up": "Gave up",
+    # a proposal's blast radius (shown inline: "Blast radius: single pod")
+    "single_pod": "single pod",
+    "deployment": "whole deployment",
+    "namespace": "whole namespace",
+    "cluster": "whole cluster",
+}
+
+
+def label(code, gettext: Callable[[str], str]):
+    """``code`` in words: the catalog's (``gettext``, keyed by the code) if it has them, else the
+    English above, else the code. Anything but a string is given back as it is."""
+    if not isinstance(code, str) or not code:
+        return code
+    translated = gettext(code)
+    if translated != code:
+        return translated
+    return ENGLISH.get(code, code)

@@ -1,0 +1,229 @@
+"""What the console says for a timeline entry, in the page's language, from the entry's kind and data.
+
+The timeline stores each entry's ``message`` in English, written when it happened; the API and the
+stream keep it. The console says it again from the entry's ``type`` and ``data``: ``PHRASES`` holds an
+English and a Chinese phrase per kind (or per variant of a kind, ``kind:variant``), whose fields are
+the data's values (names, actions, counts; codes in words through the catalog). English keeps the
+stored message where it reads well (``{message}``). What people wrote stays as they wrote it: a comment,
+an approval's comment, a resolve's note, an alert's title. A kind not here, or an entry without the
+data its phrases need, is shown as stored.
+
+Imported when an incident page is rendered, never with the console's handler (stdlib only).
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+
+# kind, or kind:variant -> (English, Chinese)
+PHRASES: dict[str, tuple[str, str]] = {
+    # people's words, as written
+    "comment": ("{message}", "{message}"),
+    # alerts
+    "incident_created": ("opened by {source}: {message}", "由 {source} 告警创建：{message}"),
+    "incident_created:plain": ("opened: {message}", "事件已创建：{message}"),
+    "alert_refired": ("fired again: {message}", "告警再次触发：{message}"),
+    "alert_resolved": ("resolved at the source: {message}", "告警已在源头恢复：{message}"),
+    "alert_no_data": ("{message}", "{actor} 的告警不再有数据；未确认已恢复，事件保持打开"),
+    "severity_raised": ("{message}", "{actor} 将严重程度从 {from} 提升到 {to}"),
+    "incident_reopened": ("{message}", "告警在重新打开窗口内再次触发，事件已重新打开"),
+    "flapping_detected": ("{message}", "告警反复触发又恢复；等它持续触发后才会呼叫"),
+    "flapping_stopped": ("{message}", "告警已持续触发不再恢复，按真正的重新打开处理"),
+    "children_still_firing": (
+        "{message}",
+        "自身告警均已在源头恢复；仍有 {children_count} 个关联事件在触发，事件保持打开直到它们恢复",
+    ),
+    "source_resolved_during_remediation": ("{message}", "修复进行中，所有告警已在源头恢复；由验证决定结果"),
+    "correlated": ("{message}", "已关联到事件 {parent_id}"),
+    "child_correlated": ("{message}", "关联事件 {child_id}：{title}"),
+    "promoted_to_root": ("{message}", "父事件 {parent_id} 在关联时已解决：本事件独立处理"),
+    # the workflow
+    "workflow_started": ("{message}", "事件响应工作流已启动"),
+    "status_changed": ("{message}", "状态：{from} → {to}"),
+    "context_gathered:live": (
+        "{message}",
+        "已从集群收集上下文：{pods} 个 Pod、{events} 个事件、{deployments} 个 Deployment、{deploys} 次部署",
+    ),
+    "context_gathered:live_plain": ("{message}", "已从集群收集上下文"),
+    "context_gathered:alert": ("{message}", "上下文只有告警本身（未能读取集群）"),
+    "context_refreshed:live": ("{message}", "已从集群重新收集上下文"),
+    "context_refreshed:alert": ("{message}", "重新收集的上下文只有告警本身（未能读取集群）"),
+    "rediagnosis_requested": ("{message}", "已请求重新诊断"),
+    "diagnosed": ("{message}", "诊断：{category}（置信度 {confidence_pct}%，{engine}）"),
+    "proposal:approval": ("{message}", "提议执行 {action}；策略规则 {rule}：需要人工审批"),
+    "proposal:auto": ("{message}", "提议执行 {action}；策略规则 {rule}：自动执行"),
+    "proposal:blocked": ("{message}", "提议执行 {action}，但策略规则 {rule} 不允许"),
+    "proposal:none": ("{message}", "没有可自动执行的修复，交由人工处理"),
+    "approval_requested": ("{message}", "已请求审批 {action}；{expires_in} 秒后过期"),
+    "approval_requested:plain": ("{message}", "已请求审批 {action}"),
+    "approval_resumed": ("{message}", "重启后继续等待审批；{expires_in} 秒后过期"),
+    "approved": ("{message}", "{actor} 批准了 {action}{comment_part}"),
+    "approved:plain": ("{message}", "{actor} 批准了修复方案{comment_part}"),
+    "rejected": ("{message}", "{actor} 拒绝了 {action}{comment_part}"),
+    "rejected:plain": ("{message}", "{actor} 拒绝了修复方案{comment_part}"),
+    "approval_expired:timed_out": ("{message}", "审批已超时，未执行任何操作"),
+    "approval_expired:late": ("{message}", "{actor} 在审批超时后才作出决定，未执行任何操作"),
+    "action_executed": ("{message}", "执行 {action}：{status}"),
+    "action_dry_run": ("{message}", "{actor} 试运行 {action}：{status}"),
+    "action_refused:changed_since": ("{message}", "未执行修复：目标在试运行之后已发生变化"),
+    "action_refused:policy": ("{message}", "未执行修复：策略规则 {rule} 不允许"),
+    "action_not_repeated": ("{message}", "修复步骤再次运行；{action} 没有再次执行"),
+    "verification_check:healthy": ("{message}", "第 {attempt} 次验证：工作负载健康{alerts_part}"),
+    "verification_check:unhealthy": ("{message}", "第 {attempt} 次验证：工作负载尚未恢复健康{alerts_part}"),
+    "rolled_back": ("{message}", "回滚 {action}：{status}"),
+    "rollback_skipped": ("{message}", "未回滚 {action}"),
+    "autonomy_rerun": ("{message}", "策略现已允许被阻止的修复（规则 {rule}），工作流重新运行"),
+    "handed_to_humans": ("{message}", "没有可自动执行的修复，交由人工处理"),
+    "escalated": ("{message}", "已升级，交由人工处理"),
+    "workflow_ended": ("{message}", "工作流已结束，未升级"),
+    # people acting on the incident
+    "acknowledged:source": ("{message}", "已在 {source} 中确认"),
+    "acknowledged:person": ("{message}", "{actor} 确认了事件"),
+    "incident_resolved:source": ("{message}", "所有告警已在源头恢复，事件已解决"),
+    "incident_resolved:workflow": ("{message}", "工作流已解决事件（{from} → {to}）"),
+    "incident_resolved:with_root": ("{message}", "随根事件 {root_id} 一起由 {actor} 解决"),
+    "incident_resolved:by_hand": ("{message}", "{actor} 手动解决了事件"),
+    "incident_resolved:note": ("{message}", "{actor} 解决了事件：{message}"),
+    # paging
+    "escalation_started": ("{message}", "已开始按升级策略呼叫"),
+    "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}"),
+    "escalation_failed": ("{message}", "升级呼叫未能启动"),
+    "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
+    "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
+    "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
+}
+
+SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
+LABELLED = frozenset({"from", "to", "status"})  # codes shown in words
+
+
+def _variants(kind: str, data: dict, entry: dict) -> list[str]:
+    """The catalogue's keys for this entry, tried in order: the first whose fields the data has is said."""
+    actor = entry.get("actor") or "system"
+    if kind in ("context_gathered", "context_refreshed"):
+        live = data.get("source") == "live"
+        return [f"{kind}:live", f"{kind}:live_plain"] if live else [f"{kind}:alert"]
+    if kind == "proposal":
+        return [f"proposal:{data.get('route')}"]
+    if kind == "approval_expired":
+        return ["approval_expired:timed_out" if actor in SYSTEM_ACTORS else "approval_expired:late"]
+    if kind == "action_refused":
+        return ["action_refused:changed_since" if data.get("rule") == "changed_since" else "action_refused:policy"]
+    if kind == "verification_check" and isinstance(data.get("healthy"), bool):
+        return ["verification_check:healthy" if data["healthy"] else "verification_check:unhealthy"]
+    if kind == "acknowledged":
+        return ["acknowledged:source" if data.get("source") else "acknowledged:person"]
+    if kind == "incident_resolved":
+        return [_resolved(data, entry, actor)]
+    return [kind, f"{kind}:plain"]
+
+
+def _resolved(data: dict, entry: dict, actor: str) -> str:
+    if data.get("resolved_by") == "source":
+        return "incident_resolved:source"
+    if "from" in data and actor in SYSTEM_ACTORS:
+        return "incident_resolved:workflow"
+    if data.get("root_id"):
+        return "incident_resolved:with_root"
+    if data.get("resolved_by") == actor and actor not in SYSTEM_ACTORS:
+        return "incident_resolved:by_hand" if entry.get("message") == "resolved by hand" else "incident_resolved:note"
+    return "incident_resolved"
+
+
+class _Values(dict):
+    """An entry's values by field name; a field the entry lacks is a KeyError (its phrase is not said)."""
+
+    def __init__(self, entry: dict, lang: str, label: Callable[[str], str]) -> None:
+        super().__init__(message=entry.get("message") or "")
+        self.entry, self.data, self.zh, self.label = entry, entry.get("data") or {}, lang == "zh", label
+
+    def __missing__(self, name: str):
+        derived = getattr(self, f"_{name}", None)
+        value = derived() if derived is not None else self._plain(self.data.get(name))
+        if value is None or (value == "" and not name.endswith("_part")):  # a part may be empty: it is optional
+            raise KeyError(name)
+        return self.label(value) if name in LABELLED else value
+
+    @staticmethod
+    def _plain(value):
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float | str):
+            return value
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return ", ".join(value)
+        return None
+
+    def _actor(self):
+        return self.entry.get("actor_label") or self.entry.get("actor")
+
+    def _comment_part(self) -> str:
+        comment = str(self.data.get("comment") or "").strip()
+        return ("：" if self.zh else ": ") + comment if comment else ""
+
+    def _confidence_pct(self):
+        confidence = self.data.get("confidence")
+        return f"{confidence * 100:.0f}" if isinstance(confidence, int | float) else None
+
+    def _expires_in(self):
+        try:
+            ends, at = datetime.fromisoformat(self.data["expires_at"]), datetime.fromisoformat(self.entry["at"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return max(0, round((ends - at).total_seconds()))
+
+    def _alerts_part(self) -> str:
+        still = self.data.get("alerts_open")
+        if not isinstance(still, int) or isinstance(still, bool) or still <= 0:
+            return ""
+        return f"；仍有 {still} 条告警在触发" if self.zh else f"; {still} alert(s) still firing"
+
+    def _children_count(self):
+        children = self.data.get("children")
+        return len(children) if isinstance(children, list) and children else None
+
+    def _paged(self):
+        targets = self.data.get("targets")
+        if not isinstance(targets, list):
+            return None
+        return ", ".join(str(t.get("id")) for t in targets if isinstance(t, dict) and t.get("id")) or None
+
+    def _held_part(self) -> str:
+        held = self._plain(self.data.get("held"))
+        if not held:
+            return ""
+        return f"（因免打扰时段暂缓：{held}）" if self.zh else f" (held back by quiet hours: {held})"
+
+    def _count(self, kind: str):
+        counts = self.data.get("counts")
+        value = counts.get(kind) if isinstance(counts, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def _pods(self):
+        return self._count("pods")
+
+    def _events(self):
+        return self._count("events")
+
+    def _deployments(self):
+        return self._count("deployments")
+
+    def _deploys(self):
+        return self._count("deploys")
+
+
+def say(entry: dict, lang: str, label: Callable[[str], str]) -> str:
+    """The entry as the console shows it in ``lang`` (``en`` or ``zh``); ``label`` shows a code in words.
+    Its stored message when the catalogue has no phrase for its kind or the entry lacks the phrase's data."""
+    message = entry.get("message") or ""
+    kind = entry.get("type") or ""
+    data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
+    values = _Values({**entry, "data": data}, lang, label)
+    for key in _variants(kind, data, entry):
+        phrases = PHRASES.get(key)
+        if phrases is None:
+            continue
+        try:
+            return phrases[1 if lang == "zh" else 0].format_map(values)
+        except KeyError:
+            continue
+    return message

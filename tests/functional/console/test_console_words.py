@@ -1,0 +1,100 @@
+"""Codes in words on every console page (English and Chinese), and timeline entries the catalogue cannot
+say shown as stored."""
+
+import re
+from html import unescape
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.console.test_console import ORIGIN, ingest, sign_in
+
+pytestmark = pytest.mark.functional
+
+
+def _awaiting_approval(incident_id: str):
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.approvals import ApprovalService
+
+    incident = IncidentRecord(
+        incident_id,
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="diagnosing",
+        proposal={"action": "restart_pods"},
+    )
+    incident.save()
+    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    return incident
+
+
+def _said(html: str, kind: str) -> list[str]:
+    found = re.findall(rf'<li data-type="{kind}">.*?<span class="message"[^>]*>(.*?)</span></li>', html, re.S)
+    return [unescape(text) for text in found]
+
+
+def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, admin_user):
+    # Given an incident whose proposal waits for approval
+    incident = _awaiting_approval("INC-20261206-0041")
+    sign_in(api, "root@example.com")
+    # When the incidents list, the incident and the approvals are read in English
+    listed = api.get("/console/incidents").text
+    shown = api.get(f"/console/incidents/{incident.id}").text
+    approvals = api.get("/console/approvals").text
+    # Then the status reads "Awaiting approval", never the code
+    assert re.search(r'<tr id="row-INC-20261206-0041">.*?<td>Awaiting approval</td>', listed, re.S), listed
+    assert '<dd id="incident-status">Awaiting approval</dd>' in shown
+    assert "<td>Pending</td>" in approvals
+    for page in (listed, shown, approvals):
+        assert not re.search(r">\s*awaiting_approval\s*<", page)
+    # And the status filter still sends the code, with the words as its label
+    assert '<option value="awaiting_approval" >Awaiting approval</option>' in listed
+    filtered = api.get("/console/incidents?status=awaiting_approval").text
+    assert '<option value="awaiting_approval" selected>Awaiting approval</option>' in filtered
+    assert "row-INC-20261206-0041" in filtered
+    # And in Chinese the same cells speak Chinese
+    api.cookies.set("pl_lang", "zh")
+    assert '<dd id="incident-status">待审批</dd>' in api.get(f"/console/incidents/{incident.id}").text
+    assert '<option value="awaiting_approval" >待审批</option>' in api.get("/console/incidents").text
+    # And the API keeps the code
+    assert api.get(f"/api/incidents/{incident.id}", headers=auth(admin_user)).json()["status"] == "awaiting_approval"
+
+
+def test_a_note_stays_verbatim_and_what_the_catalogue_cannot_say_is_shown_as_stored(api, admin_user, admin_key):
+    from pagerless.incidents.timeline import record
+    from pagerless.store.incidents import IncidentRepository
+
+    # Given an incident with a person's note, an entry of a kind the console does not know, and an
+    # approval request stored without the data its phrase needs
+    ingest(api, admin_key, "Payments down")
+    [item] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    sign_in(api, "root@example.com")
+    page = api.get(f"/console/incidents/{item['id']}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    note = "rollback <b>v42</b> 之后再看 — 50% of 5xx"
+    sent = api.post(
+        f"/console/incidents/{item['id']}/comment",
+        data={"csrf_token": token, "text": note},
+        headers=ORIGIN,
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    incident = IncidentRepository().get(item["id"])
+    record(incident, "capacity_forecast", "disk fills in 3 days at this rate", data={"days": 3})
+    record(incident, "approval_requested", "approval requested for an old proposal")
+    # When the page is read in Chinese, then in English
+    for lang in ("zh", "en"):
+        api.cookies.set("pl_lang", lang)
+        html = api.get(f"/console/incidents/{item['id']}").text
+        # Then the note is as written, and the entries the catalogue cannot say are as stored
+        assert _said(html, "comment") == [note], lang
+        assert _said(html, "capacity_forecast") == ["disk fills in 3 days at this rate"], lang
+        assert _said(html, "approval_requested") == ["approval requested for an old proposal"], lang
+    # And the entries it can say are said in the page's language
+    api.cookies.set("pl_lang", "zh")
+    assert _said(api.get(f"/console/incidents/{item['id']}").text, "incident_created") == [
+        "由 generic 告警创建：Payments down"
+    ]
