@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the store (PynamoDB, botocore) is imported by the first cal
     from pagerless.store.keys import ApiKeyRecord, ApiKeyRepository
 
 KEY_PREFIX = "pl_"
+MIN_CHOSEN_KEY_LENGTH = 16  # a key chosen by a person (PAGERLESS_ADMIN_KEY), not generated
 _CACHE_SECONDS = 10.0  # a revoked key stops working within this many seconds on a warm instance
 _CACHE_MAX = 10_000  # entries (~250 B each): a spray of made-up keys cannot exhaust a warm instance
 
@@ -79,8 +80,8 @@ class ApiKeyService:
 
     def ensure(self, secret: str, *, workspace: str, role: Role, name: str) -> ApiKeyRecord:
         """Make ``secret`` a valid key (used for PAGERLESS_ADMIN_KEY); idempotent."""
-        if len(secret) < 16:
-            raise ValidationError("an API key must be at least 16 characters long")
+        if len(secret) < MIN_CHOSEN_KEY_LENGTH:
+            raise ValidationError(f"an API key must be at least {MIN_CHOSEN_KEY_LENGTH} characters long")
         existing = self.repository.get_by_hash(hash_secret(secret))
         if existing and not existing.revoked:
             return existing

@@ -95,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
     if not template.exists():
         print(f"error: {template} not found (run from the repository root or pass --template)", file=sys.stderr)
         return 2
+    from pagerless.auth.keys import MIN_CHOSEN_KEY_LENGTH
+
+    if 0 < len(os.environ.get("PAGERLESS_ADMIN_KEY", "")) < MIN_CHOSEN_KEY_LENGTH:
+        print(f"error: PAGERLESS_ADMIN_KEY must be at least {MIN_CHOSEN_KEY_LENGTH} characters long", file=sys.stderr)
+        return 2
     scenario = None
     if args.sandbox is not None:
         from pagerless.diagnosis.snapshot import load_scenario
