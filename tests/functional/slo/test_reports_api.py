@@ -425,3 +425,17 @@ def test_a_report_is_read_in_the_workspace_s_report_language_unless_lang_names_a
     assert api.put("/api/reports/settings", json=settings, headers=auth(admin_key)).status_code == 200
     again = api.get(path, params={"format": format_}, headers=auth(admin_key))
     assert "No incidents in this period." in again.text and "每日事件报告" not in again.text
+
+
+def test_a_report_is_read_in_the_workspace_s_language_when_its_other_settings_no_longer_load(api, admin_key):
+    from pagerless.store.reports import ReportRepository
+
+    # Given a stored report, then report settings in Chinese whose zone this version does not know
+    period = {"period_start": "2026-02-19T00:00:00+08:00", "period_end": "2026-02-20T00:00:00+08:00"}
+    made = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    assert made.status_code == 200, made.text
+    ReportRepository().put_settings("default", {"timezone": "Mars/Olympus_Mons", "language": "zh"})
+    # When it is read as Markdown without lang
+    markdown = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=auth(admin_key))
+    # Then it still reads, in Chinese
+    assert markdown.status_code == 200 and markdown.text.startswith("# 每日事件报告"), markdown.text
