@@ -59,3 +59,35 @@ def test_a_first_save_refused_because_one_is_stored_says_so_and_names_the_stored
     refused = precondition_failed("the remediation policy", 4, if_match=IfMatch(absent=True))
     assert "exists already" in refused.message and "If-None-Match" in refused.message
     assert refused.details == [{"reason": "precondition_failed", "header": "If-None-Match", "etag": '"v4"'}]
+
+
+# What each caller of `precondition_failed` names: plural and singular, with an article or without
+WHAT = (
+    "the notification routes",
+    "the quiet hours of alice",
+    "schedule sch-1",
+    "escalation policy ep-1",
+    "the remediation policy",
+    "the environment context",
+    "the report settings",
+    "SLO checkout-availability",
+)
+
+
+@pytest.mark.parametrize("what", WHAT)
+@pytest.mark.parametrize(
+    "refusal",
+    [
+        {"current": 4},  # a stale If-Match
+        {"current": None, "exists": False},  # If-Match with nothing stored
+        {"current": 4, "if_match": IfMatch(absent=True)},  # If-None-Match: * over a stored one
+    ],
+    ids=["stale", "none_stored", "first_save_over_stored"],
+)
+def test_a_412_never_makes_what_it_names_the_subject_of_a_verb_that_agrees_with_it(what, refusal):
+    message = precondition_failed(what, **refusal).message
+    # what is named only after "version of" or as what to GET: never "the report settings was changed"
+    assert f"version of {what} " in message
+    rest = message.replace(f"version of {what} ", "").replace(f"GET {what} ", "")
+    assert what not in rest, message
+    assert "nothing was saved" in message

@@ -12,8 +12,18 @@ from pagerless.clock import display_time
 from pagerless.domain.errors import NotFoundError, PagerlessError, ServiceUnavailableError
 
 _VERBS_ZH = {"approve": "批准", "reject": "拒绝", "acknowledge": "确认"}
-_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "pending": "待审批", "superseded": "被取代"}
-_INCIDENT_STATUS_ZH = {
+# A status said on its own, as a Chinese card says it; the console's catalog says it alike (one wording,
+# held together by tests/unit/console/test_status_words.py)
+APPROVAL_PENDING_ZH = "待审批"
+# How a decision is said inside a sentence ("已由 bob 批准")
+_DECIDED_ZH = {
+    "approved": "批准",
+    "rejected": "拒绝",
+    "expired": "过期",
+    "pending": APPROVAL_PENDING_ZH,
+    "superseded": "被取代",
+}
+INCIDENT_STATUS_ZH = {
     "open": "待处理",
     "diagnosing": "诊断中",
     "diagnosed": "已诊断",
@@ -135,8 +145,8 @@ def decision_refused(language: str, refused: PagerlessError, incident_id: str) -
         return f"{incident_id} 的审批已超时，未执行任何操作。"
     if status in ("approved", "rejected") and detail.get("decided_by"):
         return f"{incident_id} 的提议已由 {detail['decided_by']} {_DECIDED_ZH[status]}，该决定不变。"
-    if status in _INCIDENT_STATUS_ZH:
-        return f"{incident_id} 当前状态为“{_INCIDENT_STATUS_ZH[status]}”，已无需审批，未做任何更改。"
+    if status in INCIDENT_STATUS_ZH:
+        return f"{incident_id} 当前状态为“{INCIDENT_STATUS_ZH[status]}”，已无需审批，未做任何更改。"
     return f"未做任何更改：{refused.message}。"
 
 

@@ -2,7 +2,8 @@
 ``gave_up``): English here, Chinese in the catalog, whose ids are the codes themselves. Forms keep the
 codes as their values; only what people read changes. A code with no words is shown as it is.
 
-The JSON API, chat cards and reports keep their own wording; this is the console's.
+The JSON API, chat cards and reports keep their own wording; this is the console's. A status's Chinese is
+the Chinese chat cards' (`pagerless.chat.wording`): tests/unit/console/test_status_words.py holds the two alike.
 """
 
 from collections.abc import Callable

@@ -75,21 +75,22 @@ def precondition_failed(
     what: str, current: int | None, *, exists: bool = True, if_match: IfMatch | None = None
 ) -> PreconditionFailedError:
     """The 412 of a conditional write whose If-Match (or ``If-None-Match: *``, in ``if_match``) did not hold for
-    the stored ``what``."""
+    the stored ``what`` ("the notification routes", "schedule sch-1"). The sentence's subject is a version of
+    ``what``, never ``what`` itself, so it reads for a plural name as for a singular one."""
     if if_match is not None and if_match.absent and exists:
         return PreconditionFailedError(
-            f"{what} exists already, and If-None-Match: * only creates it: nothing was changed; GET it to see "
-            "what is stored, and PUT your change with the ETag that GET answers as If-Match",
+            f"a version of {what} exists already, and If-None-Match: * only saves the first one: nothing was saved; "
+            f"GET {what} to see what is stored, and PUT your change with the ETag that GET answers as If-Match",
             details=[{"reason": "precondition_failed", "header": "If-None-Match", "etag": etag(current)}],
         )
     if not exists:
         return PreconditionFailedError(
-            f"{what} does not exist, and If-Match only replaces a stored document: nothing was changed; "
-            "GET it to see what is stored, or PUT without If-Match to create it",
+            f"no version of {what} is stored, and If-Match only replaces a stored one: nothing was saved; "
+            f"GET {what} to see what is there now, or PUT without If-Match to save the first version",
             details=[{"reason": "precondition_failed", "header": "If-Match", "etag": None}],
         )
     return PreconditionFailedError(
-        f"{what} was changed since the version in If-Match was read: nothing was changed; GET it again, apply "
-        "your change to what it holds now and PUT it with the ETag that GET answers",
+        f"the stored version of {what} is not the one in If-Match (it changed since you read it): nothing was "
+        f"saved; GET {what} again, apply your change to what is stored now, and PUT it with the ETag that GET answers",
         details=[{"reason": "precondition_failed", "header": "If-Match", "etag": etag(current)}],
     )

@@ -53,7 +53,7 @@ class ReportSettings(BaseModel):
                 "email_to": ["sre@example.com"],
             },
             timezone="IANA time zone the reports' days and weeks are in.",
-            language="en or zh.",
+            language="en or zh: the language reports are delivered in, and read in when GET names no lang.",
             daily="Send the daily report.",
             weekly="Send the weekly report.",
             email_to="Addresses the reports are emailed to.",
@@ -150,6 +150,14 @@ class ReportService:
         if stored is None:
             return ReportSettings(**DEFAULT_WORKSPACE_SETTINGS), None
         return ReportSettings.model_validate(stored[0], context=STORED), stored[1]
+
+    def language(self, workspace: str) -> str:
+        """The language the workspace's reports are in: its settings' ``language`` (English when none are stored,
+        or the stored one is not a language reports have). Read on its own, so a report still reads when other
+        stored settings no longer load (a zone this version does not know)."""
+        stored = self.repository.settings_versioned(workspace)
+        language = (stored[0] or {}).get("language") if stored else None
+        return language if language in LANGUAGES else DEFAULT_WORKSPACE_SETTINGS["language"]
 
     def put_settings(
         self, workspace: str, settings: ReportSettings, if_match: IfMatch | None = None

@@ -370,7 +370,7 @@ def test_status_cells_speak_the_pages_language(api, admin_user):
     )
     page = api.get("/console/approvals")
     # Then its status cell is in Chinese too, not the raw value
-    assert page.status_code == 200 and "<td>待处理</td>" in page.text and "<td>pending</td>" not in page.text
+    assert page.status_code == 200 and "<td>待审批</td>" in page.text and "<td>pending</td>" not in page.text
 
 
 def test_the_incident_page_shows_when_a_reopened_incident_reopened(api, admin_user, admin_key):

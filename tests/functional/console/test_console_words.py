@@ -55,10 +55,12 @@ def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, ad
     filtered = api.get("/console/incidents?status=awaiting_approval").text
     assert '<option value="awaiting_approval" selected>Awaiting approval</option>' in filtered
     assert "row-INC-20261206-0041" in filtered
-    # And in Chinese the same cells speak Chinese
+    # And in Chinese the same cells speak Chinese, in the words chat cards use (open: 待处理)
     api.cookies.set("pl_lang", "zh")
     assert '<dd id="incident-status">待审批</dd>' in api.get(f"/console/incidents/{incident.id}").text
     assert '<option value="awaiting_approval" >待审批</option>' in api.get("/console/incidents").text
+    assert '<option value="open" >待处理</option>' in api.get("/console/incidents").text
+    assert "<td>待审批</td>" in api.get("/console/approvals").text
     # And the API keeps the code
     assert api.get(f"/api/incidents/{incident.id}", headers=auth(admin_user)).json()["status"] == "awaiting_approval"
 

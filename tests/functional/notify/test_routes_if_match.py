@@ -79,3 +79,30 @@ def test_routes_stored_before_versions_have_an_etag_that_works_once(api, admin_k
 
 def test_a_first_save_of_routes_with_if_none_match_creates_them_once(api, admin_key):
     conditional.check_a_first_save(api, admin_key, ROUTES)
+
+
+def test_a_refused_conditional_put_of_routes_says_so_in_a_sentence_that_reads(api, admin_key):
+    # Given routes never stored, then stored, then replaced by a colleague after an SRE read them
+    never = put(api, admin_key, ROUTES, 1, if_match="*").json()["error"]["message"]
+    assert put(api, admin_key, ROUTES, 1).status_code == 200
+    etag = etag_of(api, admin_key, ROUTES)
+    first_save = put(api, admin_key, ROUTES, 2, if_none_match="*").json()["error"]["message"]
+    assert put(api, admin_key, ROUTES, 2).status_code == 200
+    # When the SRE's PUT is conditional on what they read
+    stale = put(api, admin_key, ROUTES, 3, if_match=etag).json()["error"]["message"]
+    # Then each 412 says what happened in English that agrees with "routes" (no "the routes was changed")
+    assert stale == (
+        "the stored version of the notification routes is not the one in If-Match (it changed since you read it): "
+        "nothing was saved; GET the notification routes again, apply your change to what is stored now, and PUT it "
+        "with the ETag that GET answers"
+    )
+    assert never == (
+        "no version of the notification routes is stored, and If-Match only replaces a stored one: nothing was "
+        "saved; GET the notification routes to see what is there now, or PUT without If-Match to save the first "
+        "version"
+    )
+    assert first_save == (
+        "a version of the notification routes exists already, and If-None-Match: * only saves the first one: "
+        "nothing was saved; GET the notification routes to see what is stored, and PUT your change with the ETag "
+        "that GET answers as If-Match"
+    )

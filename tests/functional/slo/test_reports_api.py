@@ -96,11 +96,14 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
     assert report["data"]["resolution"]["automatic"] == 1 and report["data"]["resolution"]["people"] == 1
     assert report["delivery"] == {"notify": True, "email": ["oncall@example.com"]}
 
-    # And it renders as HTML in Chinese and Markdown in English
+    # And it renders as HTML in Chinese (the delivered link's lang), and as Markdown in the workspace's Chinese
+    # or, asked, in English
     html = api.get(f"/api/reports/{daily_id}", params={"format": "html", "lang": "zh"}, headers=auth(admin_key))
     assert html.headers["content-type"].startswith("text/html") and "每日事件报告" in html.text
     assert "<svg" in html.text
     markdown = api.get(f"/api/reports/{daily_id}", params={"format": "markdown"}, headers=auth(admin_key))
+    assert markdown.text.startswith("# 每日事件报告")
+    markdown = api.get(f"/api/reports/{daily_id}", params={"format": "markdown", "lang": "en"}, headers=auth(admin_key))
     assert markdown.text.startswith("# Daily incident report")
 
     # And the list has both, filterable by type
@@ -394,3 +397,45 @@ def test_a_workspace_whose_reports_cannot_be_made_stops_no_other_workspaces_repo
     # Then the default workspace's day and week are made, and the tick names the workspace it could not serve
     assert len([m for m in ticked["generated"] if m.startswith("default/")]) == 2, ticked
     assert [m for m in ticked["failed"] if m.startswith("a-team")] == ["a-team"], ticked
+
+
+@pytest.mark.parametrize("format_", ["markdown", "html"])
+def test_a_report_is_read_in_the_workspace_s_report_language_unless_lang_names_another(api, admin_key, format_):
+    # Given a workspace whose reports are in Chinese, and a report of a quiet day
+    settings = {"timezone": "Asia/Shanghai", "language": "zh"}
+    assert api.put("/api/reports/settings", json=settings, headers=auth(admin_key)).status_code == 200
+    period = {"period_start": "2026-02-19T00:00:00+08:00", "period_end": "2026-02-20T00:00:00+08:00"}
+    made = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    assert made.status_code == 200, made.text
+    path = f"/api/reports/{made.json()['id']}"
+
+    # When it is read without lang
+    chinese = api.get(path, params={"format": format_}, headers=auth(admin_key))
+    # Then it is in the workspace's language, as the report it delivered was
+    assert chinese.status_code == 200, chinese.text
+    assert "每日事件报告" in chinese.text and "本周期内没有事件。" in chinese.text
+    assert "Daily incident report" not in chinese.text
+
+    # And lang names another language for this read only
+    english = api.get(path, params={"format": format_, "lang": "en"}, headers=auth(admin_key))
+    assert "Daily incident report" in english.text and "每日事件报告" not in english.text
+
+    # And once the workspace's reports are in English, a read without lang is English
+    settings["language"] = "en"
+    assert api.put("/api/reports/settings", json=settings, headers=auth(admin_key)).status_code == 200
+    again = api.get(path, params={"format": format_}, headers=auth(admin_key))
+    assert "No incidents in this period." in again.text and "每日事件报告" not in again.text
+
+
+def test_a_report_is_read_in_the_workspace_s_language_when_its_other_settings_no_longer_load(api, admin_key):
+    from pagerless.store.reports import ReportRepository
+
+    # Given a stored report, then report settings in Chinese whose zone this version does not know
+    period = {"period_start": "2026-02-19T00:00:00+08:00", "period_end": "2026-02-20T00:00:00+08:00"}
+    made = api.post("/api/reports/generate", json={"report_type": "daily", **period}, headers=auth(admin_key))
+    assert made.status_code == 200, made.text
+    ReportRepository().put_settings("default", {"timezone": "Mars/Olympus_Mons", "language": "zh"})
+    # When it is read as Markdown without lang
+    markdown = api.get(f"/api/reports/{made.json()['id']}", params={"format": "markdown"}, headers=auth(admin_key))
+    # Then it still reads, in Chinese
+    assert markdown.status_code == 200 and markdown.text.startswith("# 每日事件报告"), markdown.text

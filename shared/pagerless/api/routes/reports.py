@@ -109,10 +109,12 @@ def get_report(
     principal: ViewerDep,
     reports: ReportsDep,
     format: Annotated[Literal["json", "html", "markdown"], Query()] = "json",
-    lang: Annotated[Literal["en", "zh"], Query()] = "en",
+    lang: Annotated[Literal["en", "zh"] | None, Query()] = None,
 ) -> Response:
-    """One report: its data (JSON), or rendered to HTML or Markdown in English or Chinese."""
+    """One report: its data (JSON), or rendered to HTML or Markdown in lang (default: the workspace's report
+    language)."""
     record = reports.repository.get(principal.workspace, report_id)
+    lang = lang or reports.language(principal.workspace)
     if format == "html":
         return HTMLResponse(render(record.data, "html", lang))
     if format == "markdown":

@@ -1,0 +1,34 @@
+"""A status reads the same in Chinese on a chat card and in the console. The console's words are its catalog's
+(looked up by code, through Babel, on Chinese pages only); the cards' are `pagerless.chat.wording`'s. Two lists,
+so this test holds them to one wording."""
+
+import pytest
+
+from pagerless.chat import wording
+from pagerless.console import i18n
+
+pytestmark = pytest.mark.unit
+
+
+def _console_zh(code: str) -> str:
+    return i18n.environment("zh").filters["label"](code)
+
+
+@pytest.mark.parametrize("status", sorted(wording.INCIDENT_STATUS_ZH))
+def test_an_incident_status_reads_the_same_on_chat_cards_and_in_the_console(status):
+    assert _console_zh(status) == wording.INCIDENT_STATUS_ZH[status]
+
+
+def test_an_approval_waiting_for_a_decision_reads_the_same_on_chat_cards_and_in_the_console():
+    assert _console_zh("pending") == wording.APPROVAL_PENDING_ZH
+
+
+def test_an_open_incident_waits_to_be_handled_and_an_approval_for_a_decision():
+    # 待处理 (to be handled) for an SRE's new incident, not 未处理 ("left unhandled"); 待审批 for an approval
+    assert wording.INCIDENT_STATUS_ZH["open"] == "待处理"
+    assert wording.APPROVAL_PENDING_ZH == "待审批"
+
+
+def test_no_two_incident_statuses_read_alike():
+    words = [_console_zh(status) for status in wording.INCIDENT_STATUS_ZH]
+    assert len(set(words)) == len(words), words
