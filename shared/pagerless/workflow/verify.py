@@ -49,7 +49,8 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         "alerts_open": alerts_open,
         "details": _small(result.details),
     }
-    state["checks"] = [*state.get("checks", []), check]
+    # a step run again (its attempt failed after storing its check) replaces that check: one per attempt
+    state["checks"] = [*(c for c in state.get("checks", []) if c.get("attempt") != attempt), check]
     unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
     reason = "; ".join(result.reasons)
     grace = settings.workflow_timing().alert_clear_grace_seconds
