@@ -92,7 +92,13 @@ def _remediate(event: dict) -> dict:
 def _verify(event: dict) -> dict:
     from pagerless.workflow.verify import verify
 
-    return verify(event["incident_id"], event["workspace"], int(event.get("attempt", 0)), int(event["max_checks"]))
+    return verify(
+        event["incident_id"],
+        event["workspace"],
+        int(event.get("attempt", 0)),
+        int(event["max_checks"]),
+        retried=int(event.get("retry_count") or 0) > 0,
+    )
 
 
 def _outcome(name: str, *fields: str) -> Step:

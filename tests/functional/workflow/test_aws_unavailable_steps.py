@@ -98,3 +98,17 @@ def test_a_resolve_throttled_after_it_resolved_the_incident_closes_its_alerts_wh
     assert incident(opened.id).resolved_by == "workflow"
     assert [a.state for a in AlertRepository().for_incident(opened.id)] == ["resolved"]
     assert timeline_types(opened.id).count("incident_resolved") == 1
+
+
+def test_a_verify_throttled_after_it_stored_its_check_counts_that_check_once(sandbox, scenario, runtime):
+    # Given a workflow that fixes the OOM on its own, and DynamoDB throttling the Verify step's first new item (its
+    # timeline entry), written after the step stored its check on the incident
+    store_policy(autonomy="auto")
+    with refusing("PutItem", "ThrottlingException", when=inside("verify")) as refused:
+        # When the incident opens and the fix works
+        opened = open_incident(scenario)
+        # Then the step is tried again and resolves the incident, its first check stored once
+        assert wait_for_status(opened.id, "resolved", settled=True) == "resolved"
+    assert refused == ["PutItem"]
+    assert [check["attempt"] for check in incident(opened.id).verification["checks"]] == [1]
+    assert timeline_types(opened.id).count("verification_check") == 1
