@@ -9,6 +9,7 @@ question is asked here; the API imports this module only when a request has fail
 from dataclasses import dataclass
 
 from botocore.exceptions import (
+    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -101,6 +102,15 @@ def unavailable(exc: BaseException | None) -> Unavailable | None:
             return found
         exc = getattr(exc, "cause", None) if isinstance(exc, PynamoDBException) and exc.cause else exc.__cause__
     return None
+
+
+def sdk_unavailable(exc: BaseException | None) -> Unavailable | None:
+    """`unavailable`, for an error the SDK itself raised (botocore's, PynamoDB's); None for one of Pagerless's own
+    errors raised ``from`` it: that error names what failed and has its own handling (the workflow retries and
+    catches EscalationNotStartedError by name)."""
+    if not isinstance(exc, (ClientError, BotoCoreError, PynamoDBException)):
+        return None
+    return unavailable(exc)
 
 
 def throttled_code(exc: BaseException | None) -> str | None:

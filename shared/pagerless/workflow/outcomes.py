@@ -10,7 +10,7 @@ from pagerless.remediation.restore import found_in_record, restoring
 from pagerless.remediation.workspace_policy import get_policy, policy_context
 from pagerless.workflow.approvals import ApprovalService
 from pagerless.workflow.execute_plan import execute_and_record
-from pagerless.workflow.incidents import ACTOR, advance, can_move, load, update, with_metric
+from pagerless.workflow.incidents import ACTOR, IncidentClosedError, advance, can_move, load, update, with_metric
 from pagerless.workflow.verify import fix_approver, fix_record, last_plan, rollback_plan
 
 
@@ -18,26 +18,32 @@ def resolve(incident_id: str, workspace: str) -> dict:
     """Resolve after a verification that passed. Alerts still firing (the grace period ended) are
     closed with the incident, so the next firing delivery reopens it instead of counting as a
     duplicate of a resolved incident; so are the correlated children still open of a root, with
-    theirs (left open under it, nobody would see them: `IncidentLifecycle.resolve_children`)."""
+    theirs (left open under it, nobody would see them: `IncidentLifecycle.resolve_children`). A step run
+    again after it resolved the incident (AWS failed a later write) closes what is left, at the same time."""
     from pagerless.incidents.lifecycle import IncidentLifecycle
     from pagerless.store.alerts import AlertRepository
 
-    incident = load(incident_id, workspace)
-    now = utcnow()
+    incident = load(incident_id, workspace, closed_ok=True)
     action = (incident.proposal or {}).get("action", "the action")
     why = (incident.verification or {}).get("reason") or "the workload is healthy"
-    advance(
-        incident,
-        IncidentStatus.RESOLVED,
-        f"resolved: {action} worked; {why}"[:1000],
-        changes={
-            "resolved_at": now,
-            "resolved_by": ACTOR,
-            "open_alerts": 0,
-            "resolution": f"{action} applied and verified by the workflow",
-            **with_metric(incident, "time_to_resolve_seconds", seconds_to_resolve(incident, now)),
-        },
-    )
+    if incident.status == IncidentStatus.RESOLVED.value:
+        if incident.resolved_by != ACTOR or incident.resolved_at is None:
+            raise IncidentClosedError(f"incident {incident_id} was resolved meanwhile; the workflow stops")
+        now = incident.resolved_at  # this step's earlier attempt resolved it (load: this run holds it)
+    else:
+        now = utcnow()
+        advance(
+            incident,
+            IncidentStatus.RESOLVED,
+            f"resolved: {action} worked; {why}"[:1000],
+            changes={
+                "resolved_at": now,
+                "resolved_by": ACTOR,
+                "open_alerts": 0,
+                "resolution": f"{action} applied and verified by the workflow",
+                **with_metric(incident, "time_to_resolve_seconds", seconds_to_resolve(incident, now)),
+            },
+        )
     AlertRepository().resolve_for_incident(incident_id, now)
     for child in IncidentLifecycle().resolve_children(incident, by=ACTOR, who="the workflow (fix verified)", now=now):
         AlertRepository().resolve_for_incident(child.id, now)

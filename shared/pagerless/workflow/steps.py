@@ -92,7 +92,13 @@ def _remediate(event: dict) -> dict:
 def _verify(event: dict) -> dict:
     from pagerless.workflow.verify import verify
 
-    return verify(event["incident_id"], event["workspace"], int(event.get("attempt", 0)), int(event["max_checks"]))
+    return verify(
+        event["incident_id"],
+        event["workspace"],
+        int(event.get("attempt", 0)),
+        int(event["max_checks"]),
+        retried=int(event.get("retry_count") or 0) > 0,
+    )
 
 
 def _outcome(name: str, *fields: str) -> Step:
@@ -172,6 +178,11 @@ class UnknownStepError(Exception):
     """The state machine named a step this code does not have (a deploy mismatch)."""
 
 
+class AwsUnavailableError(Exception):
+    """AWS failed the step for a moment, past botocore's own retries: throttled, a server error, no connection
+    (`pagerless.store.throttling.unavailable`). Every Task state retries it with backoff (docs/workflow.md)."""
+
+
 # The incident-response state machine's steps: they work on an incident only while it holds
 # their execution (pagerless.workflow.incidents.running_for).
 INCIDENT_STEPS = frozenset(
@@ -197,6 +208,20 @@ INCIDENT_STEPS = frozenset(
 
 
 def run_step(event: dict) -> dict:
+    """Run the step ``event`` names. AWS unavailable for a moment is raised as AwsUnavailableError, whatever the
+    step and the SDK call (the ASL's Retry matches that one name); every other error keeps its class name."""
+    try:
+        return _run(event)
+    except Exception as exc:
+        from pagerless.store.throttling import sdk_unavailable
+
+        found = sdk_unavailable(exc)
+        if found is None:
+            raise
+        raise AwsUnavailableError(f"{event.get('step')}: AWS {found.kind} ({found.code}); try again") from exc
+
+
+def _run(event: dict) -> dict:
     step = STEPS.get(event.get("step", ""))
     if step is None:
         raise UnknownStepError(f"unknown workflow step {event.get('step')!r}")

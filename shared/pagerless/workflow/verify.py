@@ -24,8 +24,9 @@ from pagerless.store.incidents import IncidentRecord
 from pagerless.workflow.incidents import ACTOR, load, update
 
 
-def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> dict:
-    """One verification check; returns ``{"attempt", "next", "reason"}``."""
+def verify(incident_id: str, workspace: str, attempt: int, max_checks: int, *, retried: bool = False) -> dict:
+    """One verification check; returns ``{"attempt", "next", "reason"}``. ``retried``: Step Functions runs the
+    step again (an attempt failed, perhaps after storing its check): that check is replaced, not counted twice."""
     from pagerless.remediation.verify import check_action
 
     incident = load(incident_id, workspace)
@@ -49,7 +50,10 @@ def verify(incident_id: str, workspace: str, attempt: int, max_checks: int) -> d
         "alerts_open": alerts_open,
         "details": _small(result.details),
     }
-    state["checks"] = [*state.get("checks", []), check]
+    checks = list(state.get("checks", []))
+    if retried and checks and checks[-1].get("attempt") == attempt:
+        checks.pop()
+    state["checks"] = [*checks, check]
     unhealthy = sum(1 for c in state["checks"] if not c.get("healthy"))
     reason = "; ".join(result.reasons)
     grace = settings.workflow_timing().alert_clear_grace_seconds

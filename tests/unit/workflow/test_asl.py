@@ -95,3 +95,52 @@ def test_substitutions_in_the_asl_are_defined_in_the_template(definition):
     machine = template["Resources"]["IncidentResponseStateMachine"]["Properties"]
     used = set(re.findall(r"\$\{(\w+)\}", ASL.read_text("utf-8")))
     assert used == set(machine["DefinitionSubstitutions"])
+
+
+# Task states that AWS failing for a moment does not retry: running them again after they failed part-way is not
+# safe (README.md, "When AWS fails a step for a moment").
+NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE = {
+    # its inverse may have been sent before the failed write: a second attempt would send it again and could
+    # escalate under another reason (a second page)
+    ("incident_response", "Rollback"),
+}
+
+
+def _tasks(states: dict):
+    for name, state in states.items():
+        if state["Type"] == "Task":
+            yield name, state
+        for branch in state.get("Branches", []):
+            yield from _tasks(branch["States"])
+        for key in ("Iterator", "ItemProcessor"):
+            if key in state:
+                yield from _tasks(state[key]["States"])
+
+
+def test_every_task_of_every_state_machine_retries_aws_unavailable_with_backoff():
+    from pagerless.workflow.steps import AwsUnavailableError
+
+    seen = set()
+    for path in sorted((ROOT / "infra" / "statemachines").glob("*.asl.json")):
+        machine = path.name.removesuffix(".asl.json")
+        for name, state in _tasks(json.loads(path.read_text("utf-8"))["States"]):
+            seen.add((machine, name))
+            # Step Functions applies the first retrier that names the error (States.ALL names every error)
+            rule = next(
+                (
+                    r
+                    for r in state.get("Retry", [])
+                    if {AwsUnavailableError.__name__, "States.ALL"} & set(r["ErrorEquals"])
+                ),
+                None,
+            )
+            if (machine, name) in NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE:
+                assert rule is None, f"{machine}.{name} is exempt but retries"
+                continue
+            assert rule is not None, f"{machine}.{name} does not retry {AwsUnavailableError.__name__}"
+            assert rule["IntervalSeconds"] >= 2 and rule["BackoffRate"] >= 2 and rule["MaxAttempts"] >= 4, name
+            if rule["ErrorEquals"] != ["States.ALL"]:  # the escalation's Tick retries every error already
+                assert rule["ErrorEquals"] == [AwsUnavailableError.__name__], f"{machine}.{name}"
+                assert (rule["IntervalSeconds"], rule["BackoffRate"], rule["MaxAttempts"]) == (2, 2, 4), name
+                assert rule["JitterStrategy"] == "FULL", f"{machine}.{name}"
+    assert NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE <= seen
