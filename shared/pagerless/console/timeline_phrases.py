@@ -71,6 +71,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "verification_check:unhealthy": ("{message}", "第 {attempt} 次验证：工作负载尚未恢复健康{alerts_part}"),
     "rolled_back": ("{message}", "回滚 {action}：{status}"),
     "rollback_skipped": ("{message}", "未回滚 {action}"),
+    "rollback_not_repeated": ("{message}", "回滚步骤再次运行；{action} 没有再次执行"),
     "autonomy_rerun": ("{message}", "策略现已允许被阻止的修复（规则 {rule}），工作流重新运行"),
     "handed_to_humans": ("{message}", "没有可自动执行的修复，交由人工处理"),
     "escalated": ("{message}", "已升级，交由人工处理"),

@@ -31,8 +31,9 @@ def execute_and_record(
     finally:
         kube.close()
     result = {**outcome.model_dump(mode="json"), "diff": "\n".join(str(c) for c in outcome.changes)}
-    if outcome.status == "succeeded":
-        note_action(workspace, plan.workload, outcome.started_at)
+    # what was sent is recorded first: a step run again after a later write failed finds it and sends nothing
     if incident is not None:
         record_action(incident, {**result, **(entry or {})})
+    if outcome.status == "succeeded":
+        note_action(workspace, plan.workload, outcome.started_at)
     return outcome, result

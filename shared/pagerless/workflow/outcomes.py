@@ -1,6 +1,6 @@
 """How a workflow run ends: resolved, rolled back, escalated, handed to humans (diagnosed) or failed."""
 
-from pagerless.clock import utcnow
+from pagerless.clock import parse_time, utcnow
 from pagerless.domain.incidents import IncidentStatus, seconds_to_resolve
 from pagerless.incidents import timeline
 from pagerless.incidents.notices import generation_of, publish
@@ -157,42 +157,99 @@ def rollback(incident_id: str, workspace: str, reason: str) -> dict:
 
     The inverse puts back what the fix found (``pagerless.remediation.restore``): the uncordon of a
     cordon or a drain runs only when the fix cordoned the node; a node a person had cordoned before
-    stays cordoned, and the timeline says why nothing was rolled back."""
+    stays cordoned, and the timeline says why nothing was rolled back.
+
+    The step is safe to run again (Step Functions retries it when AWS failed one of its writes): the
+    inverse is marked on the incident's verification as the last write before it is sent, so a step
+    run again after that point never sends it again (`_rolled_back_before`); before it, nothing was
+    sent and the step runs as the first time. Its escalation's reason is the same either way, so its
+    page (keyed by the reason) is made once."""
     incident = load(incident_id, workspace)
+    if sent := (incident.verification or {}).get("rollback"):
+        return _rolled_back_before(incident, sent, reason)
     plan = last_plan(incident)
     inverse = rollback_plan(plan)
     action, why = restoring(inverse.action, plan.action, _found_by_fix(incident, plan))
     if action is None:
-        timeline.record(
-            incident,
-            "rollback_skipped",
-            f"{inverse.action.action} not run: {why}"[:500],
-            actor=ACTOR,
-            data={"action": inverse.action.action},
-        )
+        if incident.status != IncidentStatus.ESCALATED.value:  # not said again by a retry after it escalated
+            timeline.record(
+                incident,
+                "rollback_skipped",
+                f"{inverse.action.action} not run: {why}"[:500],
+                actor=ACTOR,
+                data={"action": inverse.action.action},
+            )
         return escalate(incident_id, workspace, f"the fix did not work ({reason}); not rolled back: {why}")
     inverse = inverse.model_copy(update={"action": action})
     decision = evaluate(inverse, get_policy(workspace), policy_context(workspace))
     # A human approved the action together with its stated inverse; rollback runs on that approval.
     approved_by = fix_approver(incident, plan)
-    advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
-    outcome, _ = execute_and_record(
+    incident = advance(incident, IncidentStatus.REMEDIATING, f"rolling back: {inverse.action.action}")
+    sending = {"plan": inverse.model_dump(mode="json"), "at": utcnow().isoformat()}
+    incident = update(incident, verification={**(incident.verification or {}), "rollback": sending})
+    _, result = execute_and_record(
         inverse,
         decision,
         workspace=workspace,
         approved_by=approved_by,
         incident=incident,
-        entry={"source": "workflow", "rollback": True, "plan": inverse.model_dump(mode="json")},
+        entry={"source": "workflow", "rollback": True, "plan": sending["plan"]},
     )
+    _say_rolled_back(incident, inverse, result)
+    return escalate(incident_id, workspace, _rolled_back_reason(reason, result))
+
+
+def _rolled_back_before(incident, sent: dict, reason: str) -> dict:
+    """The step runs again after an earlier attempt marked the inverse as sent: it is not sent again. Its
+    recorded outcome is said (once) and escalated with; without one (the write that records it failed, or the
+    attempt ended between the mark and the send) the escalation says the inverse may have been sent."""
+    inverse = ActionPlan.model_validate(sent["plan"])
+    name = inverse.action.action
+    result = _sent_record(incident, inverse, parse_time(sent["at"]))
+    if result is None:
+        told = f"{name} may have been sent by an earlier attempt of this step and its outcome was not recorded"
+        why = f"{told}; it is not sent again: check the workload"
+    else:
+        _say_rolled_back(incident, inverse, result)
+        why = f"{name} was sent by an earlier attempt of this step ({result.get('status')}); it is not sent again"
+    timeline.record(
+        incident,
+        "rollback_not_repeated",
+        f"the rollback step ran again; {why}"[:500],
+        actor=ACTOR,
+        data={"action": name, "status": result.get("status") if result else None},
+    )
+    return escalate(incident.id, incident.workspace, _rolled_back_reason(reason, result, unknown=why))
+
+
+def _sent_record(incident, inverse: ActionPlan, since) -> dict | None:
+    """The outcome of ``inverse`` sent by this rollback (not by an earlier run's), as recorded on the incident."""
+    for entry in reversed(incident.actions or []):
+        started = parse_time(entry.get("started_at"))
+        if entry.get("rollback") and entry.get("plan_id") == inverse.id and started and since and started >= since:
+            return entry
+    return None
+
+
+def _say_rolled_back(incident, inverse: ActionPlan, result: dict) -> None:
+    """Put the rollback's outcome on the timeline, once however often the step runs (keyed by its end)."""
     timeline.record(
         incident,
         "rolled_back",
-        outcome.message[:500],
+        result["message"][:500],
         actor=ACTOR,
-        data={"action": inverse.action.action, "status": outcome.status, "rule": decision.rule},
+        data={"action": inverse.action.action, "status": result["status"], "rule": result.get("decision_rule")},
+        once=f"rolled_back#{incident.id}#{result['plan_id']}#{result['started_at']}",
+        at=parse_time(result["finished_at"]),
     )
-    verb = "rolled back" if outcome.status == "succeeded" else f"rollback {outcome.status}"
-    return escalate(incident_id, workspace, f"the fix did not work ({reason}); {verb}")
+
+
+def _rolled_back_reason(reason: str, result: dict | None, unknown: str = "") -> str:
+    """Why the workflow escalates after its rollback: the same for the step run again (its page is keyed by it)."""
+    if result is None:
+        return f"the fix did not work ({reason}); {unknown}"
+    verb = "rolled back" if result["status"] == "succeeded" else f"rollback {result['status']}"
+    return f"the fix did not work ({reason}); {verb}"
 
 
 def _found_by_fix(incident, plan: ActionPlan) -> dict | None:

@@ -180,7 +180,8 @@ class UnknownStepError(Exception):
 
 class AwsUnavailableError(Exception):
     """AWS failed the step for a moment, past botocore's own retries: throttled, a server error, no connection
-    (`pagerless.store.throttling.unavailable`). Every Task state but the incident Rollback retries it with backoff (README, "When AWS fails a step for a moment")."""
+    (`pagerless.store.throttling.unavailable`). Every Task state retries it with backoff (README, "When AWS fails a
+    step for a moment")."""
 
 
 # The incident-response state machine's steps: they work on an incident only while it holds

@@ -98,12 +98,9 @@ def test_substitutions_in_the_asl_are_defined_in_the_template(definition):
 
 
 # Task states that AWS failing for a moment does not retry: running them again after they failed part-way is not
-# safe (README.md, "When AWS fails a step for a moment").
-NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE = {
-    # its inverse may have been sent before the failed write: a second attempt would send it again and could
-    # escalate under another reason (a second page)
-    ("incident_response", "Rollback"),
-}
+# safe (README.md, "When AWS fails a step for a moment"). None: every step, the incident Rollback too, is safe to
+# run again.
+NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE: set[tuple[str, str]] = set()
 
 
 def _tasks(states: dict):
