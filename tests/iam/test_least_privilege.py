@@ -176,6 +176,12 @@ FUNCTION_WRITES = {
     ("Mcp", "IncidentsTable"): UPDATE,
     # a job the notify queue gave up on: a timeline entry put with its markers (store/notify.py put_noted)
     ("DeadLetter", "NotifyTable"): PUT,
+    # a click or a Lark "bind" from an unbound chat user files a pending binding (people/identities.py request)
+    ("Chat", "PeopleTable"): PUT,
+    # alerts are put, claimed and released by intake; a resolve by hand or by a verified fix only updates the
+    # incident's firing alerts (store/alerts.py resolve_for_incident)
+    ("Incidents", "AlertsTable"): UPDATE,
+    ("Workflow", "AlertsTable"): UPDATE,
 }
 
 
