@@ -1,7 +1,8 @@
 """Grants narrowed to what the code calls stay narrow (docs/iam.md, "Narrowed"): sending mail only as
 the account's SES identities, the status probe describing only the stack's own resources, the audit log
-append-only and the idempotency records only got, put, updated and deleted. The call check (every
-functional test) catches a grant too small; these catch one that grows back."""
+append-only, the idempotency records only got, put, updated and deleted, and the tables written one way
+(the timeline and event stream appended to, dead letters and deliveries updated, ...) granted that write
+only. The call check (every functional test) catches a grant too small; these catch one that grows back."""
 
 import re
 
@@ -131,3 +132,84 @@ def test_the_idempotency_records_are_only_got_put_updated_and_deleted(template, 
             assert not policies.denied(roles[lid], f"dynamodb:{action}", table), (lid, action)
         for action in ("Scan", "Query", "BatchGetItem", "BatchWriteItem"):
             assert policies.denied(roles[lid], f"dynamodb:{action}", table), (lid, action)
+
+
+_ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem")
+PUT, UPDATE = frozenset({"PutItem"}), frozenset({"UpdateItem"})
+_STREAM_WRITERS = {
+    "Ingest",
+    "AlertConsumer",
+    "Incidents",
+    "Mcp",
+    "Diagnosis",
+    "Console",
+    "Slo",
+    "Workflow",
+    "WorkflowApi",
+} | {"Chat", "DeadLetter", "Notify", "Scheduled"}
+
+# Tables whose writes were read off every write of their store module (only store/ speaks PynamoDB) and of
+# each caller: function -> the item writes its role may make there; a function not named makes none. A
+# transaction's Put is authorized as a PutItem, its Update as an UpdateItem; TTL deletes are AWS's.
+WRITES = {
+    # store/timeline.py: append_timeline and put_new save an entry (put_new on a condition), and the
+    # transactions of store/incidents.py, store/incident_updates.py and store/notify.py put the entries of a change
+    "TimelineTable": dict.fromkeys(_STREAM_WRITERS, PUT),
+    # store/timeline.py append_stream_event: a conditional put at the stream's next sequence number
+    "EventsTable": dict.fromkeys(_STREAM_WRITERS, PUT),
+    # store/dead_letters.py: noted failing, put dead, claimed, released, marked replayed: updates by key
+    "DeadLetterTable": dict.fromkeys({"Ingest", "AlertConsumer", "DeadLetter", "Notify", "Admin", "Console"}, UPDATE),
+    # store/deliveries.py: claimed (a conditional update creates it), counted, marked, revived: updates by key
+    "DeliveriesTable": dict.fromkeys({"Ingest", "Notify", "Admin", "Console"}, UPDATE),
+    # store/deploys.py DeployRepository.record: a put (POST /api/deploys)
+    "DeploysTable": {"Ingest": PUT},
+    # store/contexts.py ContextRepository.put: a put (the workflow's CollectContext step)
+    "ContextsTable": {"Workflow": PUT},
+    # store/approvals.py: `create` (a put) only from the workflow's RequestApproval and a runbook step's
+    # approval (workflow/steps.py); deciding, delivering, expiring, re-arming and handing over are updates
+    "ApprovalsTable": {"Workflow": PUT | UPDATE}
+    | dict.fromkeys({"Incidents", "Console", "WorkflowApi", "Chat", "Scheduled"}, UPDATE),
+}
+# One function's writes to a table others write more ways: function, table -> its item writes there.
+FUNCTION_WRITES = {
+    # mcp's tools read, and a dry run on an incident appends to its actions (store/incident_updates.py append_action)
+    ("Mcp", "IncidentsTable"): UPDATE,
+    # a job the notify queue gave up on: a timeline entry put with its markers (store/notify.py put_noted)
+    ("DeadLetter", "NotifyTable"): PUT,
+    # a click or a Lark "bind" from an unbound chat user files a pending binding (people/identities.py request)
+    ("Chat", "PeopleTable"): PUT,
+    # alerts are put, claimed and released by intake; a resolve by hand or by a verified fix only updates the
+    # incident's firing alerts (store/alerts.py resolve_for_incident)
+    ("Incidents", "AlertsTable"): UPDATE,
+    ("Workflow", "AlertsTable"): UPDATE,
+}
+
+
+def _item_writes(statements, resource: str) -> set[str]:
+    return {a for a in _ITEM_WRITES if not policies.denied(statements, f"dynamodb:{a}", resource)}
+
+
+@pytest.mark.parametrize("table", sorted(WRITES))
+def test_narrowed_tables_grant_each_writer_its_writes_only(template, roles, table):
+    # Given a table whose writes were read off the code, and every role's grants on it and its indexes
+    arn = template.get_att(table, "Arn")
+    expected = {f"{name}Function": writes for name, writes in WRITES[table].items()}
+    for lid, statements in roles.items():
+        # Then each role may make the item writes its code makes there, no other, and none on an index ...
+        assert _item_writes(statements, arn) == expected.get(lid, set()), (lid, table)
+        assert _item_writes(statements, f"{arn}/index/any") == set(), (lid, table)
+        # ... and a writer reads it, and queries its indexes (the timeline's reopens, a delivery's by_incident)
+        if lid in expected:
+            for action, resource in (("GetItem", arn), ("Query", arn), ("Query", f"{arn}/index/any")):
+                assert not policies.denied(statements, f"dynamodb:{action}", resource), (lid, action, resource)
+
+
+@pytest.mark.parametrize(("function", "table"), sorted(FUNCTION_WRITES))
+def test_a_function_narrowed_on_a_table_makes_its_writes_only(template, roles, function, table):
+    # Given one function's grants on a table other functions write in more ways
+    arn = template.get_att(table, "Arn")
+    statements = roles[f"{function}Function"]
+    # Then it may make the item writes its code makes there, and read it
+    assert _item_writes(statements, arn) == FUNCTION_WRITES[function, table]
+    assert _item_writes(statements, f"{arn}/index/any") == set()
+    assert not policies.denied(statements, "dynamodb:Query", arn)
