@@ -1,6 +1,8 @@
 """Diagnose: the analyzers (and Claude, when a key is configured) on the stored context."""
 
-from pagerless.clock import utcnow
+from datetime import datetime
+
+from pagerless.clock import parse_time, utcnow
 from pagerless.diagnosis.models import Diagnosis
 from pagerless.domain.incidents import seconds_to_diagnose
 from pagerless.incidents import timeline
@@ -13,27 +15,32 @@ class ContextMissingError(Exception):
     """GatherContext stored nothing for this incident (a deploy mismatch or a lost item)."""
 
 
-def diagnose_incident(incident_id: str, workspace: str) -> dict:
-    """Run the diagnosis on the stored context and store it on the incident; returns its category."""
-    from pagerless.diagnosis.engine import run_diagnosis
+def diagnose_incident(
+    incident_id: str, workspace: str, *, execution_arn: str | None = None, retried: bool = False
+) -> dict:
+    """Run the diagnosis on the stored context and store it on the incident; returns its category.
 
+    The stored diagnosis says when it was made and by which execution (``diagnosed_at``, ``execution_arn``).
+    ``retried``: Step Functions runs the step again (an attempt failed, perhaps after storing its diagnosis): a
+    diagnosis this execution stored is kept and said once, not made again (no second Claude call). A re-diagnosis
+    a person requests, or an execution started after a restart, diagnoses afresh."""
     incident = load(incident_id, workspace)
-    stored = ContextRepository().get(incident_id)
-    if stored is None:
-        raise ContextMissingError(f"no context stored for {incident_id}")
-    claude = investigator(workspace)
-    from pagerless.plugin_switches import disabled
-
-    diagnosis: Diagnosis = run_diagnosis(
-        stored.scenario(), claude and WithKnowledge(claude, incident), skip=disabled(workspace, "analyzer")
-    )
-    usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
-    update(
-        incident,
-        diagnosis=diagnosis.model_dump(mode="json"),
-        llm_usage=usage,
-        **with_metric(incident, "time_to_diagnose_seconds", seconds_to_diagnose(incident, utcnow())),
-    )
+    made = _made_by(incident, execution_arn) if retried else None
+    if made is not None:
+        diagnosis, diagnosed_at = made
+    else:
+        diagnosis, diagnosed_at = _diagnose(incident, workspace), utcnow()
+        usage = diagnosis.usage.model_dump(mode="json") if diagnosis.usage else None
+        incident = update(
+            incident,
+            diagnosis={
+                **diagnosis.model_dump(mode="json"),
+                "diagnosed_at": diagnosed_at.isoformat(),
+                "execution_arn": execution_arn,
+            },
+            llm_usage=usage,
+            **with_metric(incident, "time_to_diagnose_seconds", seconds_to_diagnose(incident, diagnosed_at)),
+        )
     timeline.record(
         incident,
         "diagnosed",
@@ -46,6 +53,8 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
             "remediations": diagnosis.remediations,
             "target": diagnosis.target,
         },
+        once=f"diagnosed#{incident.id}#{diagnosed_at.isoformat()}",
+        at=diagnosed_at,
     )
     from pagerless.incidents.notices import generation_of, publish
 
@@ -55,6 +64,29 @@ def diagnose_incident(incident_id: str, workspace: str) -> dict:
         generation=generation_of(incident.execution_arn, diagnosis.category, diagnosis.summary),
     )
     return {"category": diagnosis.category, "engine": diagnosis.engine}
+
+
+def _diagnose(incident: IncidentRecord, workspace: str) -> Diagnosis:
+    from pagerless.diagnosis.engine import run_diagnosis
+    from pagerless.plugin_switches import disabled
+
+    stored = ContextRepository().get(incident.id)
+    if stored is None:
+        raise ContextMissingError(f"no context stored for {incident.id}")
+    claude = investigator(workspace)
+    return run_diagnosis(
+        stored.scenario(), claude and WithKnowledge(claude, incident), skip=disabled(workspace, "analyzer")
+    )
+
+
+def _made_by(incident: IncidentRecord, execution_arn: str | None) -> tuple[Diagnosis, datetime] | None:
+    """The diagnosis stored on ``incident`` by execution ``execution_arn``, and when it was made; None if the
+    incident holds none of that execution's (an earlier execution's, a person's re-diagnosis, or none)."""
+    stored = incident.diagnosis or {}
+    diagnosed_at = parse_time(stored.get("diagnosed_at"))
+    if not execution_arn or stored.get("execution_arn") != execution_arn or diagnosed_at is None:
+        return None
+    return Diagnosis.model_validate(stored), diagnosed_at
 
 
 class WithKnowledge:

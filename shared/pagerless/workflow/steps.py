@@ -60,7 +60,12 @@ def _rediagnose(event: dict) -> dict:
 def _diagnose(event: dict) -> dict:
     from pagerless.workflow.diagnose import diagnose_incident
 
-    return diagnose_incident(event["incident_id"], event["workspace"])
+    return diagnose_incident(
+        event["incident_id"],
+        event["workspace"],
+        execution_arn=event.get("execution_arn"),
+        retried=int(event.get("retry_count") or 0) > 0,
+    )
 
 
 def _propose(event: dict) -> dict:

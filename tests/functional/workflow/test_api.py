@@ -165,7 +165,7 @@ def test_a_failing_step_escalates_and_the_trace_shows_the_error(
     from pagerless.workflow import diagnose
 
     # Given the diagnosis step crashes
-    def crash(incident_id, workspace):
+    def crash(incident_id, workspace, **_run):
         raise AnalyzerCrashedError("the analyzers crashed on this snapshot")
 
     monkeypatch.setattr(diagnose, "diagnose_incident", crash)

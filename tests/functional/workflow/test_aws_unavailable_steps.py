@@ -112,3 +112,26 @@ def test_a_verify_throttled_after_it_stored_its_check_counts_that_check_once(san
     assert refused == ["PutItem"]
     assert [check["attempt"] for check in incident(opened.id).verification["checks"]] == [1]
     assert timeline_types(opened.id).count("verification_check") == 1
+
+
+def test_a_diagnose_throttled_after_it_stored_its_diagnosis_does_not_diagnose_again(
+    fast_workflow, scenario, runtime, claude
+):
+    from tests.fakes.anthropic_api import message, tool_use_block
+    from tests.functional.workflow.test_claude_diagnosis import OOM_SUBMISSION
+    from tests.functional.workflow.test_rollback_retries import within
+
+    # Given Claude answering every investigation, and DynamoDB throttling the Diagnose step's first stream event (the
+    # `diagnosed` entry's), written after the step stored its diagnosis and its timeline entry
+    claude.respond_with(lambda _request: message(tool_use_block("submit_diagnosis", OOM_SUBMISSION)))
+    with refusing("PutItem", "ThrottlingException", when=within("diagnose_incident", "append_stream_event")) as refused:
+        # When an incident opens (no cluster: the workflow diagnoses it and hands it to humans)
+        opened = open_incident(scenario)
+        # Then the step is tried again and the workflow completes, on the diagnosis the first attempt made
+        assert wait_for_status(opened.id, "diagnosed", settled=True) == "diagnosed"
+    assert refused == ["PutItem"]
+    assert execution_status(runtime, opened) == "SUCCEEDED"
+    assert len(claude.message_requests) == 1
+    assert incident(opened.id).diagnosis["engine"] == "claude"
+    assert timeline_types(opened.id).count("diagnosed") == 1
+    assert "handed_to_humans" in timeline_types(opened.id)
