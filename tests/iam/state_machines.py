@@ -27,15 +27,16 @@ def _substituted(template: Template, logical_id: str) -> dict:
     return json.loads(text)
 
 
-def _tasks(states: dict):
+def tasks(states: dict):
+    """Every Task state of a definition's ``states``, with its name, Parallel branches and Map iterators included."""
     for name, state in states.items():
         if state["Type"] == "Task":
             yield name, state
         for branch in state.get("Branches", []):
-            yield from _tasks(branch["States"])
+            yield from tasks(branch["States"])
         for key in ("Iterator", "ItemProcessor"):
             if key in state:
-                yield from _tasks(state[key]["States"])
+                yield from tasks(state[key]["States"])
 
 
 def _resource(template: Template, parameter: str, value: str) -> str:
@@ -51,7 +52,7 @@ def _resource(template: Template, parameter: str, value: str) -> str:
 def authorizations(template: Template, logical_id: str) -> list[tuple[str, str, str]]:
     """(state name, action, resource ARN) for each Task state of the state machine ``logical_id``."""
     out = []
-    for name, state in _tasks(_substituted(template, logical_id)["States"]):
+    for name, state in tasks(_substituted(template, logical_id)["States"]):
         match = re.fullmatch(
             r"arn:aws:states:::([a-z0-9]+:[A-Za-z]+)(\.sync(:2)?|\.waitForTaskToken)?", state["Resource"]
         )

@@ -33,6 +33,26 @@ def make_user(api, admin_token, email, role):
     return response.json()["id"]
 
 
+def awaiting_approval(incident_id: str):
+    """An incident whose restart_pods proposal awaits approval (its pending approval stored)."""
+    from pagerless.store.incidents import IncidentRecord
+    from pagerless.workflow.approvals import ApprovalService
+
+    incident = IncidentRecord(
+        incident_id,
+        workspace="default",
+        created_key="x",
+        service_key="x",
+        title="PaymentsApiHighErrorRate",
+        severity="critical",
+        status="diagnosing",
+        proposal={"action": "restart_pods"},
+    )
+    incident.save()
+    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    return incident
+
+
 def ingest(api, key, title, description="", fingerprint="fp-1"):
     alert = {
         "title": title,
@@ -307,23 +327,11 @@ def test_approving_a_proposal_that_was_replaced_meanwhile_changes_nothing(api, a
     from pagerless import step_functions
     from pagerless.store.approvals import ApprovalRepository
     from pagerless.store.incident_updates import set_fields
-    from pagerless.store.incidents import IncidentRecord
     from pagerless.workflow.approvals import ApprovalService
 
     sfn = _RecordingStepFunctions()
     monkeypatch.setattr(step_functions, "client", lambda: sfn)
-    incident = IncidentRecord(
-        "INC-20261204-0031",
-        workspace="default",
-        created_key="x",
-        service_key="x",
-        title="PaymentsApiHighErrorRate",
-        severity="critical",
-        status="diagnosing",
-        proposal={"action": "restart_pods"},
-    )
-    incident.save()
-    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    incident = awaiting_approval("INC-20261204-0031")
     make_user(api, admin_user, "op@example.com", "operator")
     sign_in(api, "op@example.com")
     # Given the operator's page shows the restart_pods proposal with its Approve button
@@ -346,22 +354,8 @@ def test_approving_a_proposal_that_was_replaced_meanwhile_changes_nothing(api, a
 
 
 def test_status_cells_speak_the_pages_language(api, admin_user):
-    from pagerless.store.incidents import IncidentRecord
-    from pagerless.workflow.approvals import ApprovalService
-
     # Given an incident whose proposal waits for approval
-    incident = IncidentRecord(
-        "INC-20261204-0032",
-        workspace="default",
-        created_key="x",
-        service_key="x",
-        title="PaymentsApiHighErrorRate",
-        severity="critical",
-        status="diagnosing",
-        proposal={"action": "restart_pods"},
-    )
-    incident.save()
-    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
+    awaiting_approval("INC-20261204-0032")
     # When the approvals page is read in Chinese
     sign_in(api, "root@example.com")
     token = csrf(api, "/console/incidents")

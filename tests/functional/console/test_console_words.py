@@ -7,28 +7,9 @@ from html import unescape
 import pytest
 
 from tests.conftest import auth
-from tests.functional.console.test_console import ORIGIN, ingest, sign_in
+from tests.functional.console.test_console import ORIGIN, awaiting_approval, ingest, sign_in
 
 pytestmark = pytest.mark.functional
-
-
-def _awaiting_approval(incident_id: str):
-    from pagerless.store.incidents import IncidentRecord
-    from pagerless.workflow.approvals import ApprovalService
-
-    incident = IncidentRecord(
-        incident_id,
-        workspace="default",
-        created_key="x",
-        service_key="x",
-        title="PaymentsApiHighErrorRate",
-        severity="critical",
-        status="diagnosing",
-        proposal={"action": "restart_pods"},
-    )
-    incident.save()
-    ApprovalService().request(incident.id, "default", task_token="tok-1", execution_arn="arn:1", timeout_seconds=600)
-    return incident
 
 
 def _said(html: str, kind: str) -> list[str]:
@@ -38,7 +19,7 @@ def _said(html: str, kind: str) -> list[str]:
 
 def test_english_pages_show_statuses_in_words_and_filters_keep_the_codes(api, admin_user):
     # Given an incident whose proposal waits for approval
-    incident = _awaiting_approval("INC-20261206-0041")
+    incident = awaiting_approval("INC-20261206-0041")
     sign_in(api, "root@example.com")
     # When the incidents list, the incident and the approvals are read in English
     listed = api.get("/console/incidents").text

@@ -24,6 +24,15 @@ def scenario(oom_scenario) -> dict:
     return copy.deepcopy(oom_scenario)
 
 
+def unfixable_oom(oom_scenario: dict) -> dict:
+    """The OOM scenario, except the service needs 2Gi: doubling the limit to 512Mi does not fix it."""
+    changed = copy.deepcopy(oom_scenario)
+    changed["sandbox"] = {
+        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
+    }
+    return changed
+
+
 @pytest.fixture
 def fast_workflow(runtime, monkeypatch):
     """Short verification waits and a short approval timeout (env overrides of the template's durations)."""

@@ -1,18 +1,14 @@
 """A rollback that needs a human runs only on the approval of the fix it undoes, never on whoever
 decided some other approval of the incident."""
 
-import copy
-
 import pytest
 
 from tests.functional.workflow.conftest import (
-    CONTAINER,
-    DEPLOYMENT,
-    NS,
     incident,
     memory_limit,
     open_incident,
     store_policy,
+    unfixable_oom,
     wait_for_status,
 )
 
@@ -22,11 +18,7 @@ pytestmark = pytest.mark.functional
 @pytest.fixture
 def scenario(oom_scenario):
     """The OOM scenario, except the service needs 2Gi: doubling the limit to 512Mi does not fix it."""
-    changed = copy.deepcopy(oom_scenario)
-    changed["sandbox"] = {
-        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
-    }
-    return changed
+    return unfixable_oom(oom_scenario)
 
 
 def test_a_rejection_does_not_approve_the_rollback_of_a_fix_that_ran_without_approval(sandbox, scenario, runtime):

@@ -4,21 +4,18 @@ the inverse is marked on the incident just before it is sent, so a retry after t
 escalates under the reason the first attempt would have given (the escalation's key). DynamoDB refuses at the AWS
 boundary (tests/functional/refusals.py), only inside the Rollback step."""
 
-import copy
-
 import pytest
 
 from tests.conftest import auth
 from tests.functional.refusals import refusing
 from tests.functional.workflow.conftest import (
-    CONTAINER,
     DEPLOYMENT,
-    NS,
     execution_status,
     incident,
     memory_limit,
     open_incident,
     timeline_types,
+    unfixable_oom,
     wait_for,
     wait_for_status,
 )
@@ -30,11 +27,7 @@ pytestmark = pytest.mark.functional
 @pytest.fixture
 def scenario(oom_scenario):
     """The OOM scenario, except the service needs 2Gi: doubling the limit to 512Mi does not fix it."""
-    changed = copy.deepcopy(oom_scenario)
-    changed["sandbox"] = {
-        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
-    }
-    return changed
+    return unfixable_oom(oom_scenario)
 
 
 def within(*functions: str):

@@ -3,14 +3,13 @@
 import pytest
 
 from tests.functional.workflow.conftest import (
-    CONTAINER,
     DEPLOYMENT,
-    NS,
     incident,
     memory_limit,
     open_incident,
     store_policy,
     timeline_types,
+    unfixable_oom,
     wait_for_status,
 )
 
@@ -20,13 +19,7 @@ pytestmark = pytest.mark.functional
 @pytest.fixture
 def scenario(oom_scenario):
     """The OOM scenario, except the service needs 2Gi: doubling the limit to 512Mi does not fix it."""
-    import copy
-
-    changed = copy.deepcopy(oom_scenario)
-    changed["sandbox"] = {
-        "failures": {f"{NS}/{DEPLOYMENT}": {"kind": "oom", "container": CONTAINER, "memory_needed": "2Gi"}}
-    }
-    return changed
+    return unfixable_oom(oom_scenario)
 
 
 def test_failed_verification_rolls_the_fix_back_and_escalates(sandbox, scenario, api, operator_key):

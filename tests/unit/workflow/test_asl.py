@@ -6,6 +6,7 @@ import re
 import pytest
 
 from tests.conftest import ROOT
+from tests.iam.state_machines import tasks
 
 pytestmark = pytest.mark.unit
 
@@ -103,24 +104,13 @@ def test_substitutions_in_the_asl_are_defined_in_the_template(definition):
 NOT_RETRIED_WHEN_AWS_IS_UNAVAILABLE: set[tuple[str, str]] = set()
 
 
-def _tasks(states: dict):
-    for name, state in states.items():
-        if state["Type"] == "Task":
-            yield name, state
-        for branch in state.get("Branches", []):
-            yield from _tasks(branch["States"])
-        for key in ("Iterator", "ItemProcessor"):
-            if key in state:
-                yield from _tasks(state[key]["States"])
-
-
 def test_every_task_of_every_state_machine_retries_aws_unavailable_with_backoff():
     from pagerless.workflow.steps import AwsUnavailableError
 
     seen = set()
     for path in sorted((ROOT / "infra" / "statemachines").glob("*.asl.json")):
         machine = path.name.removesuffix(".asl.json")
-        for name, state in _tasks(json.loads(path.read_text("utf-8"))["States"]):
+        for name, state in tasks(json.loads(path.read_text("utf-8"))["States"]):
             seen.add((machine, name))
             # Step Functions applies the first retrier that names the error (States.ALL names every error)
             rule = next(
