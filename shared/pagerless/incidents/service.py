@@ -78,7 +78,18 @@ class IncidentService:
         return self._with_pending(items), cursor
 
     def get(self, workspace: str, incident_id: str) -> IncidentRecord:
-        return self._with_pending([self.repository.get(incident_id, workspace)])[0]
+        """The incident with its exact alert count, which reads the alerts table too."""
+        return self.counted(self.stored(workspace, incident_id))
+
+    def stored(self, workspace: str, incident_id: str) -> IncidentRecord:
+        """The incident as stored (NotFoundError if the workspace has none), read from the incidents
+        table alone: its ``alert_count`` may leave out the last minute's duplicates. For a check or a
+        page that shows no count, in a function not granted the alerts table (on-call, chat)."""
+        return self.repository.get(incident_id, workspace)
+
+    def counted(self, incident: IncidentRecord) -> IncidentRecord:
+        """``incident`` with its exact alert count (reads the alerts table)."""
+        return self._with_pending([incident])[0]
 
     def _with_pending(self, incidents: list) -> list:
         """Exact alert counts: an incident's stored ``alert_count`` plus the duplicates its alert
@@ -108,8 +119,10 @@ class IncidentService:
         """Mark acknowledged (a field, not a status) and record the time to acknowledge.
 
         409 if it is resolved (nobody is paged for it any more; a stale page card must not record
-        an acknowledgement) or already acknowledged; either way nothing is written."""
-        incident = self.get(workspace, incident_id)
+        an acknowledgement) or already acknowledged; either way nothing is written. It reads and
+        answers the incident as stored, without the alerts table: chat's buttons and email links
+        acknowledge too (``counted`` adds the alert count for those who show it)."""
+        incident = self.stored(workspace, incident_id)
         _refuse_acknowledgement(incident)
         now = utcnow()
         seconds = round((now - waiting_for_acknowledgement_since(incident)).total_seconds(), 3)
@@ -128,7 +141,7 @@ class IncidentService:
         )
         metrics.acknowledged(seconds)
         self.stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
-        return self._with_pending([incident])[0]
+        return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:
         """Resolve by hand (409 if already resolved); its alerts are marked resolved too, and so are

@@ -405,3 +405,20 @@ def test_the_sample_current_oncall_event_through_the_oncall_function(runtime, ad
     # Then
     assert result["statusCode"] == 200, result["body"]
     assert json.loads(result["body"])["oncall"] == ann
+
+
+def test_an_incident_opened_by_an_alert_has_its_escalations_read_within_the_oncall_role(api, admin_key):
+    # Given an incident an alert opened (it has a fingerprint, so reading it whole reads the alerts table)
+    opened = api.post(
+        "/api/webhooks/generic?sync=true",
+        json={"title": "checkout 5xx", "service": "checkout", "severity": "critical"},
+        headers=auth(admin_key),
+    )
+    assert opened.status_code in (200, 201, 202), opened.text
+    incident_id = opened.json()["alerts"][0]["incident_id"]
+    # When its escalations are asked for (the on-call function, which is not granted the alerts table)
+    response = api.get(f"/api/incidents/{incident_id}/escalations", headers=auth(admin_key))
+    # Then they answer, and the runtime fixture's IAM check finds no call the role denies
+    assert response.status_code == 200, response.text
+    assert response.json()["incident_id"] == incident_id
+    assert api.get("/api/incidents/INC-20260101-9999/escalations", headers=auth(admin_key)).status_code == 404

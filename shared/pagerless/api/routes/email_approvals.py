@@ -151,7 +151,7 @@ def _ack_page(link: email_links.EmailLink, person) -> HTMLResponse:
 
     language, words = link.language, _WORDS[link.language]
     try:
-        incident = IncidentService().get(link.workspace, link.incident_id)
+        incident = IncidentService().stored(link.workspace, link.incident_id)
     except Missing:
         incident = None
     if person is None or incident is None:

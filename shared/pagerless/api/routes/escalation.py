@@ -76,7 +76,7 @@ def incident_escalations(incident_id: str, principal: ViewerDep) -> dict:
     """The incident's escalations, newest first: status, pages sent, why it stopped."""
     from pagerless.incidents.service import IncidentService
 
-    IncidentService().get(principal.workspace, incident_id)
+    IncidentService().stored(principal.workspace, incident_id)
     return {"incident_id": incident_id, "items": engine.status_of(incident_id)}
 
 

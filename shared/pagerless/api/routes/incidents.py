@@ -108,7 +108,7 @@ def incident_group(incident_id: str, principal: ViewerDep, incidents: IncidentsD
 @router.post("/api/incidents/{incident_id}/acknowledge", response_model=IncidentPublic)
 def acknowledge_incident(incident_id: str, principal: OperatorDep, incidents: IncidentsDep) -> dict:
     """Acknowledge an incident (409 if already acknowledged or resolved)."""
-    return public(incidents.acknowledge(principal.workspace, incident_id, principal))
+    return public(incidents.counted(incidents.acknowledge(principal.workspace, incident_id, principal)))
 
 
 @router.post("/api/incidents/{incident_id}/resolve", response_model=IncidentPublic)
