@@ -4,8 +4,10 @@ no generated request may cause a server error (5xx). Bounded: a few examples per
 import os
 
 import pytest
+import yaml
 
-from tests.conftest import auth
+from tests.conftest import FIXTURES, auth
+from tests.functional.runbooks.test_runbooks_api import SEED_001
 
 pytestmark = pytest.mark.functional
 
@@ -65,6 +67,16 @@ def known_ids(api, admin_key, unlimited) -> dict:
         {"name": "fuzz", "channel_type": "slack", "title_template": "{{title}}", "body_template": "{{message}}"},
     )
     user = created("/api/users", {"email": "fuzz-user@example.com", "name": "Fuzz", "password": "password123"})
+    slo = next(yaml.safe_load_all((FIXTURES / "slo" / "payments.yaml").read_text()))
+    created("/api/slo", slo)
+    sla = created(
+        "/api/sla/rules",
+        {"service_id": "fuzz", "name": "Fuzz", "target_percent": 99.0, "calculation_window": "weekly"},
+    )
+    report = created("/api/reports/generate", {"report_type": "daily"})
+    runbook = created("/api/custom-runbooks", SEED_001)
+    context = {"namespace": "fuzz", "deployment": "fuzz", "replicas": 2}  # no cluster: the run fails, and is kept
+    job = created("/api/runs", {"workflow_id": "scale-out", "input": {"context": context, "dry_run": True}})
     return {
         "incident_id": incident["alerts"][0]["incident_id"],
         "entry_id": created("/api/knowledge", {"title": "fuzz", "content": "fuzz"})["id"],
@@ -75,6 +87,15 @@ def known_ids(api, admin_key, unlimited) -> dict:
         "channel_id": channel["id"],
         "template_id": template["id"],
         "user_id": user["id"],
+        "key_id": created("/api/keys", {"role": "viewer", "name": "fuzz"})["id"],
+        "name": {"/api/slo/": slo["metadata"]["name"], "/api/plugins/": "dingtalk"},
+        "rule_id": sla["rule_id"],
+        "report_id": report["id"],
+        "runbook_id": runbook["id"],
+        "service_name": "fuzz",
+        "job_id": job["job_id"],
+        "run_id": job["job_id"],
+        "workflow_id": "scale-out",
         "source": "generic",
     }
 
@@ -121,7 +142,11 @@ def _fuzz(operation, api, admin_key, known_ids, failures) -> None:
     def run(case):
         for name in list(case.path_parameters or {}):
             if name in known_ids:
-                case.path_parameters[name] = known_ids[name]
+                known = known_ids[name]  # or, for a name several areas use, by path prefix
+                if isinstance(known, dict):
+                    known = next((v for prefix, v in known.items() if operation.path.startswith(prefix)), None)
+                if known is not None:
+                    case.path_parameters[name] = known
         kwargs = case.as_transport_kwargs(base_url="")
         headers = {**(kwargs.pop("headers", None) or {}), **auth(admin_key)}
         headers.pop("Idempotency-Key", None)
