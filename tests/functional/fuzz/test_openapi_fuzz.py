@@ -18,19 +18,24 @@ SKIPPED = {"/api/events", "/api/jobs/{job_id}/events"}  # Server-Sent Events str
 
 
 @pytest.fixture
-def unlimited(runtime, monkeypatch):
-    """No per-caller rate limit: past 600 requests a minute every operation would answer 429
-    before its code ran, so how much the fuzz reached depended on the machine's speed."""
+def reachable(runtime, monkeypatch):
+    """Every operation's code within reach: no per-caller rate limit (past 600 requests a minute
+    every operation would answer 429 before its code ran, so how much the fuzz reached depended on
+    the machine's speed), and a link secret, so email links are checked rather than switched off (503)."""
     from pagerless import settings
+    from pagerless.chat import apps
 
     monkeypatch.setenv("PAGERLESS_RATE_LIMIT_ENABLED", "false")
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", "email-link-secret-for-the-fuzz")
     settings.reset()
+    apps.reset()
     yield
     settings.reset()
+    apps.reset()
 
 
 @pytest.fixture
-def known_ids(api, admin_key, unlimited) -> dict:
+def known_ids(api, admin_key, reachable) -> dict:
     """Real ids for path parameters, so generated bodies reach the code behind the 404 check (and
     the AWS calls each function makes there meet its role: the runtime fixture's IAM check)."""
 
