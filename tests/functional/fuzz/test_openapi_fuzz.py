@@ -1,5 +1,7 @@
 """Schemathesis over the whole OpenAPI document, through the real apps on the embedded AWS:
-no generated request may cause a server error (5xx). Bounded: a few examples per operation."""
+no generated request may cause a server error (5xx), nor an AWS call its function's role denies
+(the runtime fixture's IAM check). Bounded: a few examples per operation, and as many again with real
+ids for an operation whose path names one."""
 
 import os
 
