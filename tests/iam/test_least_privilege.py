@@ -1,8 +1,9 @@
 """Grants narrowed to what the code calls stay narrow (docs/iam.md, "Narrowed"): sending mail only as
 the account's SES identities, the status probe describing only the stack's own resources, the audit log
-append-only, the idempotency records only got, put, updated and deleted, and the tables written one way
-(the timeline and event stream appended to, dead letters and deliveries updated, ...) granted that write
-only. The call check (every functional test) catches a grant too small; these catch one that grows back."""
+append-only, the idempotency records only got, put, updated and deleted (by the functions that serve the
+API), and the tables written one way (the timeline and event stream appended to, dead letters and
+deliveries updated, ...) granted that write only. The call check (every functional test) catches a
+grant too small; these catch one that grows back."""
 
 import re
 
@@ -132,6 +133,16 @@ def test_the_idempotency_records_are_only_got_put_updated_and_deleted(template, 
             assert not policies.denied(roles[lid], f"dynamodb:{action}", table), (lid, action)
         for action in ("Scan", "Query", "BatchGetItem", "BatchWriteItem"):
             assert policies.denied(roles[lid], f"dynamodb:{action}", table), (lid, action)
+
+
+def test_only_the_functions_that_serve_the_api_may_touch_idempotency_records(template, roles):
+    # Given the functions that serve HTTP requests through the API's app (its middleware keeps the
+    # Idempotency-Key records, api/idempotency.py); queue, workflow and schedule handlers do not
+    table = template.get_att("IdempotencyTable", "Arn")
+    serving = {f.logical_id for f in template.functions() if "create_app(" in (f.code_dir / "app.py").read_text()}
+    # Then they, and only they, are granted the idempotency table
+    users = {lid for lid, statements in roles.items() if not policies.denied(statements, "dynamodb:GetItem", table)}
+    assert users == serving
 
 
 _ITEM_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem")
