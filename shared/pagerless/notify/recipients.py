@@ -32,8 +32,8 @@ class Recipient:
     # a fallback: sent only if every one of these deliveries ("<channel id>#<person id>") was refused
     # for good (given up, or dead after its retries)
     instead_of: tuple[str, ...] = ()
-    # the person's time zone, which their message's times read in; None (UTC, the people API's default): the
-    # channel's
+    # the person's time zone, which their message's times read in ("UTC" when they chose it); None (they chose
+    # none): the channel's
     timezone: str | None = None
 
     def to_public(self) -> dict:
@@ -168,9 +168,10 @@ def _email(person, channels: list[dict]) -> list[tuple[dict, Recipient]]:
 
 
 def _zone(person) -> str | None:
+    """The zone a person's page reads in: theirs, UTC when they chose it, None (the channel's) when they chose none."""
     from pagerless.clock import reading_zone
 
-    return reading_zone(person.timezone)
+    return reading_zone(person.timezone) or ("UTC" if person.timezone_set else None)
 
 
 def _add(items: list, tenant: str | None, user: str) -> None:

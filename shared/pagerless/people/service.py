@@ -19,6 +19,7 @@ from pagerless.store.versions import retry_on_change
 
 PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)
 CONTACT_KINDS = ("email", "phone", "slack", "lark", "teams")
+ZONE_CHOSEN = "timezone_set"  # kept beside a person's fields once they name a zone (`Person.timezone_set`)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()-]{5,20}$")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -51,6 +52,9 @@ class Person:
     contacts: tuple[Contact, ...] = field(default_factory=tuple)
     created_at: str = ""
     updated_at: str = ""
+    # whether the person chose ``timezone`` (it was sent), rather than took the default: a page to them reads
+    # in the zone they chose, UTC too, and in the channel's only when they chose none; not in the API
+    timezone_set: bool = False
 
     @property
     def label(self) -> str:
@@ -60,6 +64,7 @@ class Person:
     def to_public(self) -> dict:
         public = asdict(self)
         public["contacts"] = [asdict(c) for c in self.contacts]
+        del public["timezone_set"]
         return public
 
 
@@ -123,12 +128,15 @@ class PeopleService:
         *,
         name: str,
         email: str,
-        timezone: str = "UTC",
+        timezone: str | None = None,
         role: str = "viewer",
         contacts: list[dict] | None = None,
     ) -> Person:
-        """Add a person; an email already used in the workspace is a ConflictError."""
-        fields = _validated(name=name, email=email, timezone=timezone, role=role, contacts=contacts or [])
+        """Add a person; an email already used in the workspace is a ConflictError. Without ``timezone`` they
+        read times in UTC, and a page to them in its channel's zone."""
+        fields = _validated(name=name, email=email, timezone=timezone or "UTC", role=role, contacts=contacts or [])
+        if timezone is not None:
+            fields[ZONE_CHOSEN] = True
         person_id = "per_" + uuid.uuid4().hex[:12]
         self._claim_email(workspace, fields["email"], person_id)
         record = PeopleRecord(
@@ -154,6 +162,8 @@ class PeopleService:
         # newer version), and the code that uses it skips an invalid one (`is_teams_identity`, `is_phone`,
         # `resolve_contacts`)
         sent = _validated(**{k: v for k, v in changes.items() if v is not None})
+        if "timezone" in sent:
+            sent[ZONE_CHOSEN] = True
         claimed: list[str] = []  # the new email, claimed once for every try
 
         def edit() -> Person | None:
@@ -224,6 +234,7 @@ def _person(record: PeopleRecord) -> Person:
         name=data.get("name", ""),
         email=data.get("email", ""),
         timezone=stored_zone(data.get("timezone", "UTC")),
+        timezone_set=bool(data.get(ZONE_CHOSEN)),  # a person stored before it was kept: chose none
         role=data.get("role", Role.VIEWER.value),
         # as stored, a kind this version does not know included (`resolve_contacts` skips it)
         contacts=tuple(

@@ -186,6 +186,40 @@ def test_a_page_to_a_person_reads_in_their_own_zone(api, notify_env, admin_key, 
     ]
 
 
+def test_a_person_who_chose_utc_is_paged_in_utc_through_a_channel_in_another_zone(api, notify_env, admin_key, vendors):
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.people.identities import ChatIdentityService
+
+    # Given a Lark channel in Shanghai whose page template shows when the incident opened, Carol, who chose
+    # UTC, Dan, who named no zone, and Erin, who named none and then chose UTC
+    lark = lark_channel(api, admin_key, vendors)
+    _set(api, admin_key, lark, {"timezone": SHANGHAI})
+    template = {"name": "page", "channel_type": "lark", "event": "escalation.page", "is_default": True}
+    template |= {"title_template": "Page: {{ title }}", "body_template": "Opened {{ opened_at }}"}
+    assert api.post("/api/notifications/templates", headers=auth(admin_key), json=template).status_code == 201
+    h, people = auth(admin_key), {}
+    for name, zone in (("carol", "UTC"), ("dan", None), ("erin", None)):
+        body = {"name": name.title(), "email": f"{name}@example.com", "role": "operator"}
+        created = api.post("/api/people", headers=h, json=body | ({"timezone": zone} if zone else {}))
+        assert created.status_code == 201 and created.json()["timezone"] == "UTC", created.text
+        people[name] = created.json()["id"]
+        ChatIdentityService().bind("default", "lark", LARK_APP_ID, f"ou_{name}", people[name], actor="test")
+    edited = api.patch(f"/api/people/{people['erin']}", headers=h, json={"timezone": "Etc/UTC"})
+    assert edited.status_code == 200 and "timezone_set" not in edited.json(), edited.text
+    incident = save_incident("INC-20261206-0305")
+    opened = api.get(f"/api/incidents/{incident.id}", headers=h).json()["created_at"]
+    # When the three are paged
+    enqueue(_page(incident.id, [{"kind": "person", "id": pid} for pid in people.values()]))
+    notify_env.poller.drain()
+    # Then Carol's and Erin's pages read in UTC, their choice, and Dan's in the channel's zone
+    sent = {r.body["receive_id"]: _lark_card(r)[0] for r in vendors.to("/open-apis/im/v1/messages")}
+    assert sent == {
+        "ou_carol": f"Opened {_in(opened, 'UTC')}",
+        "ou_dan": f"Opened {_in(opened, SHANGHAI)}",
+        "ou_erin": f"Opened {_in(opened, 'UTC')}",
+    }
+
+
 def test_a_click_on_a_card_in_shanghai_is_answered_in_shanghai_time(
     api,
     notify_env,

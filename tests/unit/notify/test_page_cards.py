@@ -33,7 +33,7 @@ def test_an_approval_card_keeps_all_three_buttons():
 
 
 class _Person:
-    id, name, timezone = "per_1", "Alice", "UTC"
+    id, name, timezone, timezone_set = "per_1", "Alice", "UTC", False
 
 
 def test_a_lark_open_id_is_only_used_through_the_app_it_belongs_to():

@@ -37,7 +37,7 @@ class PersonCreate(BaseModel):
             },
             name="The person's name, shown beside their id.",
             email="Their email address.",
-            timezone="IANA time zone, e.g. Europe/Berlin.",
+            timezone="IANA time zone, e.g. Europe/Berlin. Without one: UTC, and a page to them reads in its channel's zone.",
             role="viewer, operator or admin (what they may do from chat).",
             contacts="How to reach them (email, phone, slack, lark, teams: their UPN or Entra object ID).",
         )
@@ -97,7 +97,10 @@ def list_people(principal: ViewerDep, people: PeopleDep, limit: LimitParam = 200
 @router.post("/api/people", response_model=PersonPublic, status_code=status.HTTP_201_CREATED)
 def create_person(body: PersonCreate, principal: AdminDep, people: PeopleDep) -> dict:
     """Add a person (their role is what they may do from chat and email links)."""
-    return people.create(principal.workspace, **body.model_dump()).to_public()
+    fields = body.model_dump()
+    if "timezone" not in body.model_fields_set:  # none chosen: pages to them read in their channel's zone
+        fields["timezone"] = None
+    return people.create(principal.workspace, **fields).to_public()
 
 
 @router.get("/api/people/{person_id}", response_model=PersonPublic)
