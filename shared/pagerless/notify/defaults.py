@@ -36,7 +36,10 @@ EN: dict[str, tuple[str, str]] = {
     ),
     "incident.resolved": ("[RESOLVED] {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.escalated": ("[{{ severity|upper }}] Escalated: {{ title }}", _INCIDENT + "\n{{ message }}"),
-    "escalation.page": ("[{{ severity|upper }}] Page: {{ title }}", _INCIDENT + "\n{{ message }}"),
+    "escalation.page": (
+        "[{{ severity|upper }}] Page: {{ title }}",
+        _INCIDENT + "\n{{ message }}{% if opened_at %}\nOpened: {{ opened_at }}{% endif %}",
+    ),
     "oncall.handoff": ("On-call handoff", "{{ message }}"),
     "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("[{{ severity|upper }}] Test notification from Pagerless", "{{ message }}\nService: {{ service or '-' }}"),
@@ -61,7 +64,10 @@ ZH: dict[str, tuple[str, str]] = {
     "incident.remediated": ("【{{ severity }}】已执行修复:{{ action }} · {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.escalated": ("【{{ severity }}】已升级:{{ title }}", _INCIDENT + "\n{{ message }}"),
-    "escalation.page": ("【{{ severity }}】呼叫:{{ title }}", _INCIDENT + "\n{{ message }}"),
+    "escalation.page": (
+        "【{{ severity }}】呼叫:{{ title }}",
+        _INCIDENT + "\n{{ message }}{% if opened_at %}\n开始时间:{{ opened_at }}{% endif %}",
+    ),
     "oncall.handoff": ("值班交接", "{{ message }}"),
     "report.ready": ("报告已生成:{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务:{{ service or '-' }}"),

@@ -220,6 +220,40 @@ def test_a_person_who_chose_utc_is_paged_in_utc_through_a_channel_in_another_zon
     }
 
 
+def test_a_built_in_page_says_when_the_incident_opened_in_the_readers_zone_and_language(
+    api, notify_env, admin_key, vendors
+):
+    from pagerless.outbox.jobs import enqueue
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+
+    # Given a Chinese Lark channel in Shanghai with the built-in templates, Fay, who names no zone, and Gus in UTC
+    lark = lark_channel(api, admin_key, vendors)
+    _set(api, admin_key, lark, {"language": "zh", "timezone": SHANGHAI})
+    people = PeopleService()
+    fay = people.create("default", name="Fay", email="fay@example.com", role="operator")
+    gus = people.create("default", name="Gus", email="gus@example.com", role="operator", timezone="UTC")
+    for person, open_id in ((fay, "ou_fay"), (gus, "ou_gus")):
+        ChatIdentityService().bind("default", "lark", LARK_APP_ID, open_id, person.id, actor="test")
+    incident = save_incident("INC-20261206-0306")
+    opened = api.get(f"/api/incidents/{incident.id}", headers=auth(admin_key)).json()["created_at"]
+    # When both are paged (a page can come long after the incident opened: its step's delay, repeats)
+    enqueue(_page(incident.id, [{"kind": "person", "id": fay.id}, {"kind": "person", "id": gus.id}]))
+    notify_env.poller.drain()
+    # Then each page says when it opened, in Chinese, in the zone its reader reads
+    sent = {r.body["receive_id"]: _lark_card(r)[0] for r in vendors.to("/open-apis/im/v1/messages")}
+    assert sent["ou_fay"].endswith(f"开始时间:{_in(opened, SHANGHAI)}"), sent["ou_fay"]
+    assert sent["ou_gus"].endswith(f"开始时间:{_in(opened, 'UTC')}"), sent["ou_gus"]
+    # And on the channel in English, Fay's next page says it in English
+    _set(api, admin_key, lark, {"language": "en", "timezone": SHANGHAI})
+    other = save_incident("INC-20261206-0307")
+    enqueue(_page(other.id, [{"kind": "person", "id": fay.id}]))
+    notify_env.poller.drain()
+    [english] = [_lark_card(r)[0] for r in vendors.to("/open-apis/im/v1/messages") if other.id in r.body["content"]]
+    opened = api.get(f"/api/incidents/{other.id}", headers=auth(admin_key)).json()["created_at"]
+    assert english.endswith(f"Opened: {_in(opened, SHANGHAI)}"), english
+
+
 def test_a_click_on_a_card_in_shanghai_is_answered_in_shanghai_time(
     api,
     notify_env,
