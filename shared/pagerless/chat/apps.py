@@ -14,6 +14,7 @@ The notify branch owns the outbound channels; this is the small inbound config t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -25,6 +26,7 @@ from pagerless.envsettings import BaseSettings, SettingsConfigDict
 from pagerless.store.people import APP_SK, PeopleRecord, PeopleRepository
 
 SECRETS = {"slack": ("signing_secret",), "lark": ("encrypt_key", "verification_token")}
+_APP_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 class ChatSettings(BaseSettings):
@@ -107,8 +109,11 @@ class ChatAppService:
         """Store (or replace) an app: its secrets go to SSM SecureString, never to the table."""
         if provider not in SECRETS:
             raise ValidationError("provider is lark or slack", details=[{"field": "provider"}])
-        if not app_id or len(app_id) > 64 or "/" in app_id or "#" in app_id:
-            raise ValidationError("app_id is 1 to 64 characters without '/' or '#'", details=[{"field": "app_id"}])
+        if not _APP_ID.fullmatch(app_id):  # it names the app's SSM parameters, and SSM takes only these
+            raise ValidationError(
+                "app_id is 1 to 64 letters, digits, '_', '.' or '-' (as Slack's and Lark's app ids are)",
+                details=[{"field": "app_id"}],
+            )
         missing = [s for s in SECRETS[provider] if not secrets.get(s)]
         if provider == "slack" and missing or provider == "lark" and len(missing) == 2:
             raise ValidationError(

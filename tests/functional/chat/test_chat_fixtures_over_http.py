@@ -397,6 +397,18 @@ def test_chat_apps_keep_their_secrets_in_ssm_and_never_show_them(runtime, api, a
     assert api.delete("/api/chat-apps/slack/A0TEST", headers=auth(admin_key)).status_code == 200
 
 
+@pytest.mark.parametrize("app_id", ["A0 TEST", "A0\nTEST", "cli_飞书", "A0:TEST", "a" * 65])
+def test_an_app_id_ssm_cannot_name_a_parameter_by_is_refused_and_nothing_is_stored(runtime, api, admin_key, app_id):
+    # When an app is registered with an id that cannot be part of an SSM parameter name (its secrets' home)
+    body = {"provider": "slack", "app_id": app_id, "signing_secret": "s3cr3t-value"}
+    created = api.post("/api/chat-apps", json=body, headers=auth(admin_key))
+    # Then it is refused naming app_id (AWS would refuse the parameter: a 500 after a half-made app)
+    assert created.status_code == 400, created.text
+    assert created.json()["error"]["details"][0]["field"] == "app_id"
+    assert api.get("/api/chat-apps", headers=auth(admin_key)).json()["items"] == []
+    assert runtime.client("ssm").describe_parameters()["Parameters"] == []
+
+
 def test_a_lark_user_asks_the_bot_to_bind_and_an_admin_approves(chat_apps, people, api, admin_key):
     import uuid
 

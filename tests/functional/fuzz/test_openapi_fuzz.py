@@ -73,6 +73,12 @@ def known_ids(api, admin_key, reachable) -> dict:
         "/api/notifications/templates",
         {"name": "fuzz", "channel_type": "slack", "title_template": "{{title}}", "body_template": "{{message}}"},
     )
+    override = created(
+        f"/api/oncall/schedules/{schedule['id']}/overrides",
+        {"person_id": person["id"], "start": "2026-12-07T09:00:00+00:00", "end": "2026-12-07T12:00:00+00:00"},
+    )
+    agent = created("/api/agent-tokens", {"name": "fuzz"})
+    app = created("/api/chat-apps", {"provider": "slack", "app_id": "A0FUZZ", "name": "fuzz", "signing_secret": "s"})
     user = created("/api/users", {"email": "fuzz-user@example.com", "name": "Fuzz", "password": "password123"})
     slo = next(yaml.safe_load_all((FIXTURES / "slo" / "payments.yaml").read_text()))
     created("/api/slo", slo)
@@ -90,6 +96,10 @@ def known_ids(api, admin_key, reachable) -> dict:
         "kb_id": created("/api/knowledge-bases", {"name": "fuzz"})["id"],
         "person_id": person["id"],
         "schedule_id": schedule["id"],
+        "override_id": override["id"],
+        "token_id": agent["id"],
+        "provider": "slack",
+        "app_id": app["app_id"],
         "policy_id": policy["id"],
         "channel_id": channel["id"],
         "template_id": template["id"],
