@@ -402,7 +402,7 @@ def test_an_app_id_ssm_cannot_name_a_parameter_by_is_refused_and_nothing_is_stor
     # When an app is registered with an id that cannot be part of an SSM parameter name (its secrets' home)
     body = {"provider": "slack", "app_id": app_id, "signing_secret": "s3cr3t-value"}
     created = api.post("/api/chat-apps", json=body, headers=auth(admin_key))
-    # Then it is refused naming app_id (AWS would refuse the parameter: a 500 after a half-made app)
+    # Then it is refused naming app_id (deployed SSM refuses such a parameter name: it answered 500)
     assert created.status_code == 400, created.text
     assert created.json()["error"]["details"][0]["field"] == "app_id"
     assert api.get("/api/chat-apps", headers=auth(admin_key)).json()["items"] == []
