@@ -37,7 +37,7 @@ def reachable(runtime, monkeypatch):
 
 
 @pytest.fixture
-def known_ids(api, admin_key, reachable) -> dict:
+def known_ids(api, runtime, admin_key, reachable) -> dict:
     """Real ids for path parameters, so generated bodies reach the code behind the 404 check (and
     the AWS calls each function makes there meet its role: the runtime fixture's IAM check)."""
 
@@ -90,10 +90,23 @@ def known_ids(api, admin_key, reachable) -> dict:
     runbook = created("/api/custom-runbooks", SEED_001)
     context = {"namespace": "fuzz", "deployment": "fuzz", "replicas": 2}  # no cluster: the run fails, and is kept
     job = created("/api/runs", {"workflow_id": "scale-out", "input": {"context": context, "dry_run": True}})
+    incident_id = incident["alerts"][0]["incident_id"]
+    postmortem = created(f"/api/incidents/{incident_id}/postmortem", {})
+    item = {"id": "AI-FUZZ", "description": "fuzz"}
+    edit = {"expected_version": postmortem["version"], "action_items": [*postmortem["action_items"], item]}
+    assert api.put(f"/api/incidents/{incident_id}/postmortem", json=edit, headers=auth(admin_key)).status_code == 200
+    kb = created("/api/knowledge-bases", {"name": "fuzz"})
+    files = {"file": ("fuzz.md", b"# fuzz\n\nfuzz", "text/markdown")}
+    document = api.post(f"/api/knowledge-bases/{kb['id']}/documents", files=files, headers=auth(admin_key))
+    assert document.status_code == 201, document.text
     return {
-        "incident_id": incident["alerts"][0]["incident_id"],
+        "incident_id": incident_id,
+        "item_id": item["id"],
+        "dead_letter_id": _dead_letter(api, runtime, admin_key),
+        "token": _acknowledge_token(incident_id, person["id"]),
         "entry_id": created("/api/knowledge", {"title": "fuzz", "content": "fuzz"})["id"],
-        "kb_id": created("/api/knowledge-bases", {"name": "fuzz"})["id"],
+        "kb_id": kb["id"],
+        "doc_id": document.json()["id"],
         "person_id": person["id"],
         "schedule_id": schedule["id"],
         "override_id": override["id"],
@@ -115,6 +128,28 @@ def known_ids(api, admin_key, reachable) -> dict:
         "workflow_id": "scale-out",
         "source": "generic",
     }
+
+
+def _dead_letter(api, runtime, admin_key) -> str:
+    """A payload its source cannot read, published to the alerts topic: dead-lettered at once."""
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message='{"title": "fuzz"}',
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    [dead] = api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"]
+    return dead["id"]
+
+
+def _acknowledge_token(incident_id: str, person_id: str) -> str:
+    """A genuine email Acknowledge link's token (signed with the fixture's link secret), for a day."""
+    import time
+
+    from pagerless.chat.email_links import EmailLink, sign
+
+    expires = int(time.time()) + 86_400
+    return sign(EmailLink("", incident_id, "default", "acknowledge", person_id, expires))
 
 
 def test_no_generated_request_causes_a_server_error(api, admin_key, known_ids):
