@@ -20,7 +20,15 @@ from pydantic import (
 from pagerless.clock import known_zone, parse_time
 from pagerless.domain.schema_docs import documented
 from pagerless.oncall import policies, schedules
-from pagerless.oncall.occurrences import NEVER, local_rrule, never_occurs, time_parts_out_of_range, turnless
+from pagerless.oncall.occurrences import (
+    NEVER,
+    NOT_FOUND,
+    findable,
+    local_rrule,
+    never_occurs,
+    time_parts_out_of_range,
+    turnless,
+)
 
 # Dates and moments a schedule can be resolved at: lookups step days and weeks past what they are
 # given, which Python's datetime cannot do near year 1 or 9999 (every lookup then failed, so a
@@ -108,11 +116,13 @@ class LayerIn(BaseModel):
             info.data.get("rotation_start", date(2026, 1, 1)), info.data.get("handoff_time", time())
         )
         try:
-            rrulestr(checked, dtstart=start)
+            rule = rrulestr(checked, dtstart=start)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"invalid rrule: {exc}") from exc
         if never_occurs(checked, start):
             raise ValueError(NEVER)
+        if not findable(rule, start):
+            raise ValueError(NOT_FOUND)
         if value.upper().find("FREQ=SECONDLY") >= 0 or value.upper().find("FREQ=MINUTELY") >= 0:
             raise ValueError("rotations hand over at most hourly")
         return value

@@ -17,6 +17,7 @@ tests/unit/oncall/test_occurrences.py compares both ways at many instants.
 import calendar
 import math
 import re
+import sys
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -68,6 +69,11 @@ def turnless(rrule: str) -> bool:
 NEVER = (
     "rrule never hands over: no date has its BYMONTH, BYMONTHDAY, BYYEARDAY and BYDAY, or the rule's "
     "INTERVAL steps over every one (a part the rule leaves out is the rotation start's, as RFC 5545 says)"
+)
+NOT_FOUND = (
+    "rrule has no handover that can be found from the rotation start: it never hands over, or too rarely to look "
+    "up (a BYSETPOS past the times of a period, a BYWEEKNO no year has, or an INTERVAL that steps over every BYDAY "
+    "and BYHOUR)"
 )
 _TIME_PARTS = {"BYHOUR": 23, "BYMINUTE": 59, "BYSECOND": 59}
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -175,6 +181,43 @@ def never_occurs(rrule: str, start: datetime) -> bool:
     return not (months[True] or months[False])
 
 
+WALK_BUDGET = 100_000  # Python calls dateutil may make looking for a rule's first occurrence (0.3-0.8 s)
+
+
+class _WalkTooLong(Exception):
+    """Raised inside dateutil's walk by `findable`'s trace function once the walk's budget is spent."""
+
+
+def findable(rule, start: datetime, budget: int = WALK_BUDGET) -> bool:
+    """Whether dateutil finds the first occurrence of ``rule`` (a dateutil rrule made without ``cache``: an
+    interrupted walk would leave a cached one half-filled) from ``start`` within ``budget`` Python calls.
+
+    Where `never_occurs` cannot tell (a BYSETPOS past every period's set, a BYWEEKNO no year has, an hourly
+    INTERVAL whose steps miss every BYDAY and BYHOUR), dateutil walks a rule without occurrences period by period
+    to the year 9999 (an hourly rule hour by hour: minutes), and it checks UNTIL only against a candidate, so
+    nothing in the rule bounds the walk. This budget does. It is counted in calls, through a trace function on
+    this thread alone, not in time, so the answer is the same on any machine. A rotation a team uses is found in
+    a few hundred calls (a 29 February that is a Monday: 81); a rule found past the budget is treated as never
+    handing over."""
+    calls = 0
+
+    def spend(frame, event, arg):
+        nonlocal calls
+        calls += 1
+        if calls > budget:
+            raise _WalkTooLong
+        return None  # no line events: calls only
+
+    traced = sys.gettrace()  # a debugger's or coverage's, put back after
+    sys.settrace(spend)
+    try:
+        return rule.after(start, inc=True) is not None
+    except _WalkTooLong:
+        return False
+    finally:
+        sys.settrace(traced)
+
+
 def _regular(rrule: str, start: datetime) -> tuple[timedelta, int | None] | None:
     """(step, index of the last occurrence or None) of a fixed-step rule, else None."""
     parts: dict[str, str] = {}
@@ -263,9 +306,11 @@ def occurrences(rrule: str, dtstart: datetime, zone: str) -> Occurrences:
     # or walks to the year 9999
     if turnless(local) or time_parts_out_of_range(local):
         return Occurrences((), first, None, None)
-    rule = rrulestr(local, dtstart=dtstart, cache=True)
     if never_occurs(local, first):
         return Occurrences((), first, None, None)
     regular = _regular(local, first)
+    if regular is None and not findable(rrulestr(local, dtstart=dtstart), first):  # a walk that would not end
+        return Occurrences((), first, None, None)
+    rule = rrulestr(local, dtstart=dtstart, cache=True)
     step, last = regular if regular is not None else (None, None)
     return Occurrences(rule, first, step, last)

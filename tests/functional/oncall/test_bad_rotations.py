@@ -32,6 +32,12 @@ def _person(api, h, name: str) -> str:
         "FREQ=MONTHLY;INTERVAL=12;BYMONTH=2",  # from March, twelve months at a time: never February
         "FREQ=DAILY;BYHOUR=24",  # before: stored, then every lookup failed (500)
         "FREQ=HOURLY;BYMINUTE=0,60",
+        # before: stored, and every lookup walked to the year 9999 (an hourly one hour by hour: minutes)
+        "FREQ=HOURLY;BYSETPOS=30",  # an hour's set holds one time
+        "FREQ=DAILY;BYSETPOS=-2",
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",  # no month has six Mondays
+        "FREQ=YEARLY;BYWEEKNO=54",
+        "FREQ=HOURLY;INTERVAL=7;BYDAY=MO;BYHOUR=3",  # from Sunday 09:00, 7 hours at a time: never Monday 03:00
     ],
 )
 def test_a_rotation_that_names_no_turn_is_refused(api, admin_key, rrule):
@@ -53,6 +59,8 @@ def test_a_rotation_that_names_no_turn_is_refused(api, admin_key, rrule):
         "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
         "FREQ=YEARLY;BYYEARDAY=366",
         "FREQ=YEARLY;INTERVAL=2;BYMONTH=2;BYMONTHDAY=29",  # 2026, 2028 (a leap year)...
+        "FREQ=MONTHLY;BYMONTH=2;BYDAY=MO;BYSETPOS=5",  # a February with five Mondays: 2044
+        "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1",  # the last Friday of every month
     ],
 )
 def test_a_rotation_on_leap_days_only_is_accepted(api, admin_key, rrule):
@@ -63,7 +71,13 @@ def test_a_rotation_on_leap_days_only_is_accepted(api, admin_key, rrule):
 
 
 @pytest.mark.parametrize(
-    "rrule", ["FREQ=DAILY;INTERVAL=0", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;BYHOUR=24"]
+    "rrule",
+    [
+        "FREQ=DAILY;INTERVAL=0",
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
+        "FREQ=DAILY;BYHOUR=24",
+        "FREQ=DAILY;BYSETPOS=-2",  # before: each lookup walked to the year 9999 (seconds)
+    ],
 )
 def test_a_stored_rotation_with_no_turn_gives_way_to_the_other_layers(api, admin_key, rrule):
     from pagerless.store.oncall import SCHEDULES, DocumentRepository

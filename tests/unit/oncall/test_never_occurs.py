@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from dateutil.rrule import rrulestr
 
-from pagerless.oncall.occurrences import never_occurs
+from pagerless.oncall.occurrences import findable, never_occurs
 
 pytestmark = pytest.mark.unit
 
@@ -106,3 +106,50 @@ def test_a_rule_stepping_far_is_told_at_once():
         never_occurs(LEAP_DAY.format(4), datetime(2025, 1, 1))
         never_occurs("FREQ=MONTHLY;INTERVAL=48;BYMONTHDAY=29", datetime(2025, 2, 1))
     assert time.perf_counter() - began < 1.0
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=HOURLY;BYSETPOS=30",  # dateutil: minutes, hour by hour to the year 9999
+        "FREQ=DAILY;BYSETPOS=-2",
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6",
+        "FREQ=YEARLY;BYWEEKNO=54",
+        "FREQ=HOURLY;INTERVAL=7;BYDAY=MO;BYHOUR=3",  # from Monday 09:00, 7 hours at a time: never Monday 03:00
+        "FREQ=DAILY;UNTIL=20200101",  # over before the rotation starts
+    ],
+)
+def test_a_rule_whose_walk_finds_no_occurrence_is_not_findable_and_the_walk_is_cut_short(rule):
+    # never_occurs cannot tell these; the bounded walk can, at once
+    assert never_occurs(rule, START) is False
+    assert findable(rrulestr(rule, dtstart=START), START) is False
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=WEEKLY",
+        "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1",  # the last Friday of the month
+        "FREQ=MONTHLY;BYMONTH=2;BYDAY=MO;BYSETPOS=5",  # February 2044
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO",  # 2044
+        "FREQ=HOURLY;INTERVAL=5;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYHOUR=7",  # 2140
+        "FREQ=DAILY;INTERVAL=400;BYMONTH=2;BYMONTHDAY=29",  # 2520
+    ],
+)
+def test_a_rotation_with_a_rare_first_handover_is_findable(rule):
+    assert findable(rrulestr(rule, dtstart=START), START) is True
+
+
+def test_the_bounded_walk_puts_back_the_trace_function_it_found():
+    import sys
+
+    def tracer(frame, event, arg):
+        return None
+
+    before = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        findable(rrulestr("FREQ=HOURLY;BYSETPOS=30", dtstart=START), START)
+        assert sys.gettrace() is tracer
+    finally:
+        sys.settrace(before)
