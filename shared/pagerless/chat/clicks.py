@@ -88,18 +88,24 @@ class Click:
         return reading_zone(self.value.get(ZONE_KEY))
 
 
+_NAMES = ("approval_id", "incident_id", "workspace", "action", "op")  # what a click looks up and decides by
+
+
 def parse_button_value(value) -> dict:
     """A button value is the JSON contract (``{"pl": 1, "approval_id", ...}``) as an object
-    (Lark) or a string (Slack); anything else is an empty dict."""
-    if isinstance(value, dict):
-        return value
+    (Lark) or a string (Slack); anything else is an empty dict. ValueError when one of the names a click
+    looks things up by is not a string (a malformed callback is a client error, not a key DynamoDB refuses)."""
     if isinstance(value, str):
         try:
-            parsed = json.loads(value)
+            value = json.loads(value)
         except ValueError:
             return {}
-        return parsed if isinstance(parsed, dict) else {}
-    return {}
+    if not isinstance(value, dict):
+        return {}
+    for name in _NAMES:
+        if value.get(name) is not None and not isinstance(value[name], str):
+            raise ValueError(f"the button value's {name} is not a string")
+    return value
 
 
 def member(data: dict, key: str) -> dict:

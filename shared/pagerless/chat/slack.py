@@ -85,8 +85,10 @@ def click(payload: dict) -> Click | None:
         return None
     action, user, container = actions[0], member(payload, "user"), member(payload, "container")
     team = member(payload, "team").get("id") or user.get("team_id") or ""
-    value = parse_button_value(action.get("value"))
-    verb = value.get("action") or value.get("op") or ACTION_IDS.get(action.get("action_id", ""))
+    value, action_id = parse_button_value(action.get("value")), action.get("action_id") or ""
+    if not isinstance(action_id, str):
+        raise ValueError("action_id is not a string")
+    verb = value.get("action") or value.get("op") or ACTION_IDS.get(action_id)
     return Click(
         provider="slack",
         tenant=str(team),

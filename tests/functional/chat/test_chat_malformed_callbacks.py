@@ -30,11 +30,28 @@ SLACK_BODIES = {
     "payload an array": (_slack_form([1]), "application/x-www-form-urlencoded"),
     "actions a string": (_slack_form({"type": "block_actions", "actions": "x"}), "application/x-www-form-urlencoded"),
     "action a string": (_slack_form({"type": "block_actions", "actions": ["x"]}), "application/x-www-form-urlencoded"),
+    "action id a list": (  # before: a 500
+        _slack_form({"type": "block_actions", "actions": [{"action_id": ["pl_approve"]}]}),
+        "application/x-www-form-urlencoded",
+    ),
     "user a string": (
         _slack_form({"type": "block_actions", "user": "U1", "actions": [{"action_id": "pl_approve"}]}),
         "application/x-www-form-urlencoded",
     ),
     "not utf-8": (b"payload=\xff\xfe", "application/x-www-form-urlencoded"),
+    # before: a 500 (the id went into a DynamoDB key as it was)
+    "approval id an object": (
+        _slack_form(
+            {
+                "type": "block_actions",
+                "user": {"id": "U1"},
+                "actions": [
+                    {"action_id": "pl_approve", "value": json.dumps({"approval_id": {"a": 1}, "incident_id": "i"})}
+                ],
+            }
+        ),
+        "application/x-www-form-urlencoded",
+    ),
 }
 
 
@@ -60,6 +77,21 @@ LARK_DATA = {
         "event": {"operator": "ou_x", "action": {"value": {"action": "approve"}}},
     },
     "legacy action a string": {"open_id": "ou_x", "action": "approve"},
+    # before: a 500 (the id went into a DynamoDB key as it was)
+    "approval id a list": {
+        "schema": "2.0",
+        "header": {"event_type": "card.action.trigger", "event_id": "e2"},
+        "event": {"operator": {"open_id": "ou_x"}, "action": {"value": {"action": "approve", "approval_id": ["x"]}}},
+    },
+    "legacy incident id an object": {
+        "open_id": "ou_x",
+        "action": {"value": {"action": "reject", "approval_id": "a", "incident_id": {"i": 1}}},
+    },
+    "workspace a number": {
+        "schema": "2.0",
+        "header": {"event_type": "card.action.trigger", "event_id": "e3"},
+        "event": {"operator": {"open_id": "ou_x"}, "action": {"value": {"action": "approve", "workspace": 7}}},
+    },
     "message a string": {"schema": "2.0", "header": {"event_type": "im.message.receive_v1"}, "event": {"message": "x"}},
 }
 
