@@ -154,14 +154,17 @@ def job_events(
 ) -> StreamingResponse:
     """Server-Sent Events of one job; ends when the job does (resume with Last-Event-ID)."""
     from pagerless.domain.errors import ValidationError
+    from pagerless.incidents.stream import parse_event_id
     from pagerless.jobs.service import find
     from pagerless.jobs.stream import stream_job
 
     if find(job_id, principal.workspace) is None:
         raise ValidationError("an incident workflow's events are on GET /api/events")
-    if last_event_id is not None and not last_event_id.strip().isdigit():
+    # as on GET /api/events: ASCII digits that fit a sequence number (1 to 19)
+    resume = parse_event_id(last_event_id)
+    if last_event_id is not None and resume is None:
         raise ValidationError("Last-Event-ID must be a number from a previous event's id")
-    chunks = stream_job(job_id, int(last_event_id or 0), max_seconds=max_seconds)
+    chunks = stream_job(job_id, resume or 0, max_seconds=max_seconds)
     return StreamingResponse(
         chunks, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
