@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
-from pagerless.domain.errors import PagerlessError, ServiceUnavailableError
+from pagerless.domain.errors import NotFoundError, PagerlessError, ServiceUnavailableError
 from pagerless.observability import logger
 
 STATUS_FOR_CODE = {
@@ -129,6 +129,19 @@ def unavailable_error(exc: BaseException, *, path: str, request_id: str) -> Serv
     )
     unavailable.__cause__ = exc
     return unavailable
+
+
+def nameless_key_error(exc: BaseException) -> NotFoundError | None:
+    """``exc`` as a 404 if it is DynamoDB refusing a key longer than any key can be (an id of thousands of
+    characters in a path or a query: it names nothing stored, as moto answered, where deployed DynamoDB refuses
+    the read), else None."""
+    from pagerless.store.throttling import key_too_long
+
+    if not key_too_long(exc):
+        return None
+    found = NotFoundError("nothing stored has an id or a name that long")
+    found.__cause__ = exc
+    return found
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api.errors import _domain_error as domain_error
-from pagerless.api.errors import error_body, unavailable_error
+from pagerless.api.errors import error_body, nameless_key_error, unavailable_error
 from pagerless.domain.errors import PagerlessError
 from pagerless.observability import logger
 from pagerless.prometheus import REGISTRY
@@ -49,15 +49,16 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception as exc:  # no handler took it: AWS unavailable for a moment is a 503, the rest the 500 it is
-            unavailable = None
+        except Exception as exc:  # no handler took it: AWS unavailable for a moment is a 503, a key DynamoDB
+            # refuses as longer than any key can be a 404 (it names nothing stored), the rest the 500 it is
+            answer = None
             if not status_holder["started"]:
-                unavailable = unavailable_error(exc, path=scope["path"], request_id=request_id)
-            if unavailable is None:
+                answer = unavailable_error(exc, path=scope["path"], request_id=request_id) or nameless_key_error(exc)
+            if answer is None:
                 raise
             # answered as the app answers its domain errors (the API's JSON, the console's page)
             handlers = getattr(scope.get("app"), "exception_handlers", {})
-            response = await handlers.get(PagerlessError, domain_error)(Request(scope), unavailable)
+            response = await handlers.get(PagerlessError, domain_error)(Request(scope), answer)
             await response(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started

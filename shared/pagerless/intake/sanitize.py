@@ -7,6 +7,11 @@
 - Text that is not valid Unicode (a lone UTF-16 surrogate such as ``\\ud800``) cannot be stored
   or sent anywhere: the payload is a 400 at once, never accepted and dead-lettered later.
 - Titles are one line of at most MAX_TITLE_CHARS characters.
+- What keys an alert's records (its fingerprint, service and namespace: DynamoDB keys and index keys, which hold
+  2,048 bytes at most, 1,024 for a sort key) is at most MAX_KEY_PART_BYTES of UTF-8. A longer fingerprint is
+  replaced by its hash (the same long fingerprint, sent again or resolved, gives the same one); a longer service
+  or namespace keeps its start and ends in a short hash of the whole, so two that differ only past the cut stay
+  two. The labels keep every value as sent.
 - An alert larger than ``PAGERLESS_INTAKE_MAX_ALERT_BYTES`` once normalized (a DynamoDB item
   holds 400 KB, an SQS message 256 KiB) has its longest prose (description, annotation values)
   cut to fit, marked with TRUNCATED. One that still does not fit (huge labels or title: what
@@ -14,6 +19,7 @@
   ``PAGERLESS_INTAKE_MAX_ALERTS_PER_PAYLOAD`` alerts is a 413 too.
 """
 
+import hashlib
 import json
 import re
 
@@ -22,6 +28,7 @@ from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
 
 MAX_TITLE_CHARS = 1000
+MAX_KEY_PART_BYTES = 512
 TRUNCATED = " …[truncated by Pagerless: the alert was larger than PAGERLESS_INTAKE_MAX_ALERT_BYTES]"
 _LINE_BREAKS = re.compile(r"[\t\n\r\v\f\u0085\u2028\u2029]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # C0 except TAB/LF, DEL, C1
@@ -63,6 +70,11 @@ def _sanitize(alert: Alert, index: int, source: str, max_bytes: int) -> Alert:
             data[field] = one_line(data[field]) or (None if field != "title" else "")
     data["title"] = _shorten(data["title"] or "(untitled alert)")
     data["fingerprint"] = data["fingerprint"] or make_fingerprint(source, alert.fingerprint)
+    if len(data["fingerprint"].encode()) > MAX_KEY_PART_BYTES:
+        data["fingerprint"] = make_fingerprint(source, data["fingerprint"])
+    for field in ("service", "namespace"):
+        if data.get(field) and len(data[field].encode()) > MAX_KEY_PART_BYTES:
+            data[field] = key_part(data[field])
     data["description"] = multi_line(data.get("description") or "")
     data["labels"] = {one_line(k): one_line(v) for k, v in (data.get("labels") or {}).items()}
     data["annotations"] = {one_line(k): multi_line(v) for k, v in (data.get("annotations") or {}).items()}
@@ -78,6 +90,14 @@ def _sanitize(alert: Alert, index: int, source: str, max_bytes: int) -> Alert:
             details=[{"field": f"alerts[{index}]", "bytes": size, "limit": max_bytes}],
         )
     return cleaned
+
+
+def key_part(value: str) -> str:
+    """``value`` cut to MAX_KEY_PART_BYTES of UTF-8 (at a character's edge), ending in "…" and 12 hex digits of
+    its SHA-256: short enough to key a record, and still one value per value."""
+    digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+    head = value.encode()[: MAX_KEY_PART_BYTES - len(digest) - 3].decode("utf-8", "ignore")  # "…" is 3 bytes
+    return f"{head}…{digest}"
 
 
 def _size(alert: Alert) -> int:

@@ -28,7 +28,7 @@ from pagerless.local.fidelity import (
 )
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
-from pagerless.local.moto_numbers import refuse_numbers_dynamodb_refuses
+from pagerless.local.moto_limits import refuse_what_dynamodb_refuses
 from pagerless.local.pollers import SqsPoller, SqsSource
 from pagerless.local.provision import Provisioned, provision
 from pagerless.local.retention import Sweeper
@@ -107,7 +107,7 @@ class LocalRuntime:
         priority.FOREGROUND.max_wait = self.options.step_aside_seconds
         quiet_resume_probe()
         serialize_dynamodb_writes()
-        refuse_numbers_dynamodb_refuses()
+        refuse_what_dynamodb_refuses()
         remember_valid_state_machines()
         keep_early_stops()
         end_stopped_executions_at_once()

@@ -94,14 +94,33 @@ def unavailable(exc: BaseException | None) -> Unavailable | None:
     None for anything else: an AWS error that is the caller's (AccessDenied, a ValidationException, a condition
     that failed), a programming error. A programming error raised while handling an AWS error is not one (only
     explicit causes count)."""
+    return next(filter(None, map(_unavailable, _causes(exc))), None)
+
+
+def _causes(exc: BaseException | None):
+    """``exc`` and what it was raised from, through PynamoDB's wrapping and ``raise ... from``."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        found = _unavailable(exc)
-        if found is not None:
-            return found
+        yield exc
         exc = getattr(exc, "cause", None) if isinstance(exc, PynamoDBException) and exc.cause else exc.__cause__
-    return None
+
+
+# How DynamoDB refuses a key longer than a key can be (2,048 bytes for a partition key, 1,024 for a sort key),
+# which it does on reads too (GetItem, Query, BatchGetItem...): such a key names no item.
+KEY_TOO_LONG = ("Size of hashkey has exceeded", "Aggregated size of all range keys has exceeded")
+
+
+def key_too_long(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is DynamoDB refusing a key longer than any key can be: an id or a name from a request that
+    no stored item can have (the API answers 404), not a fault. Not an index key too long on a write: that is
+    data the code should have bounded, a 500 to look at."""
+    for cause in _causes(exc):
+        if isinstance(cause, ClientError) and cause.response.get("Error", {}).get("Code") == "ValidationException":
+            message = cause.response.get("Error", {}).get("Message") or ""
+            if any(text in message for text in KEY_TOO_LONG):
+                return True
+    return False
 
 
 def sdk_unavailable(exc: BaseException | None) -> Unavailable | None:

@@ -149,3 +149,36 @@ def test_control_characters_are_stripped_from_every_normalized_field(api, runtim
     assert incident["labels"]["team"] == "pay ments"
     stored = json.dumps(incident)
     assert "\\u0000" not in stored and "\\u001b" not in stored and "\\r" not in stored
+
+
+def test_an_alert_whose_service_namespace_or_fingerprint_is_longer_than_a_key_opens_its_incident(
+    api, runtime, ingest_key, admin_key
+):
+    # Given Alertmanager alerts whose service, namespace and fingerprint are 3,000 bytes each (DynamoDB keys hold
+    # 2,048 at most; before, deployed, each delivery failed on every retry and was dead-lettered)
+    service, namespace = "svc-" + "s" * 2996, "命" * 1000
+    alert = {
+        "status": "firing",
+        "fingerprint": "f" * 3000,
+        "labels": {"alertname": "Long", "service": service, "namespace": namespace},
+        "annotations": {"summary": "long names"},
+        "startsAt": "2026-12-06T10:00:00Z",
+    }
+    first = post_alert(api, ingest_key, "alertmanager", {"alerts": [alert]})
+    # Then it opens an incident at once, whose service and namespace keep their start and end in a hash of the whole
+    assert first.status_code == 200, first.text
+    [opened] = first.json()["alerts"]
+    incident = api.get(f"/api/incidents/{opened['incident_id']}", headers=auth(admin_key)).json()
+    assert incident["service"].startswith("svc-sss") and len(incident["service"].encode()) <= 512
+    assert incident["namespace"].startswith("命命") and len(incident["namespace"].encode()) <= 512
+    assert incident["service"] != service[:300] and "…" in incident["service"]
+    # And its labels keep the values as sent
+    assert incident["labels"]["service"] == service and incident["labels"]["namespace"] == namespace
+    # And the same alert again is its duplicate; one whose service differs only past the cut is another problem
+    again = post_alert(api, ingest_key, "alertmanager", {"alerts": [alert]}).json()["alerts"][0]
+    assert again["deduplicated"] is True and again["incident_id"] == opened["incident_id"]
+    other = {**alert, "fingerprint": "g" * 3000, "labels": {**alert["labels"], "service": service + "2"}}
+    second = post_alert(api, ingest_key, "alertmanager", {"alerts": [other]}).json()["alerts"][0]
+    other_incident = api.get(f"/api/incidents/{second['incident_id']}", headers=auth(admin_key)).json()
+    assert other_incident["service"] != incident["service"]
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
