@@ -159,6 +159,12 @@ def _parse_role(role: Role | str) -> Role:
         raise ValidationError(f"unknown role {role!r}; expected one of viewer, operator, admin, ingest") from exc
 
 
+# A workspace's name ends its incidents' ids (INC-YYYYMMDD-NNNN-<workspace>), and an incident's workflow runs are
+# named after its id (<id>-r<n>-resume-<8 hex>, 38 characters past a 40-character workspace's); Step Functions
+# names an execution in at most 80 characters.
+MAX_WORKSPACE = 40
+
+
 def _check_workspace(workspace: str) -> None:
-    if not workspace or len(workspace) > 64 or not all(c.isalnum() or c in "-_" for c in workspace):
-        raise ValidationError("workspace must be 1-64 letters, digits, '-' or '_'")
+    if not workspace or len(workspace) > MAX_WORKSPACE or not all(c.isalnum() or c in "-_" for c in workspace):
+        raise ValidationError(f"workspace must be 1-{MAX_WORKSPACE} letters, digits, '-' or '_'")

@@ -1,4 +1,5 @@
-"""Refuse what DynamoDB refuses and moto takes: numbers it cannot keep, keys longer than a key can be.
+"""Refuse what AWS refuses and moto takes: numbers DynamoDB cannot keep, keys longer than a key can be, execution
+names Step Functions refuses.
 
 - **Numbers.** A DynamoDB number has at most 38 significant digits and a magnitude from 1E-130 to under
   1E+126; anything else (and a value that is no number, such as ``Infinity``, which ``json.dumps`` writes for
@@ -12,10 +13,13 @@
   index's key can be (2,048 bytes for its partition key, 1,024 for its sort key) is refused, where moto wrote
   it: a PutItem (alone, in a batch or a transaction), and an UpdateItem or transaction update that sets such
   an attribute to such a value (``SET a = :v``).
+- **Execution names.** Step Functions names an execution in 1 to 80 characters, without whitespace, brackets,
+  wildcards or control characters. moto's interpreter started an execution under any name; an incident of a
+  64-character workspace had a workflow here and none deployed.
 
-The embedded runtime checks every DynamoDB request as DynamoDB does, with its messages, so the tests (the
-OpenAPI fuzz among them) and ``pagerless dev`` meet the refusal where AWS would give it. The check walks the
-request's parameters once: a few microseconds for our items, next to the milliseconds moto spends.
+The embedded runtime checks every such request as AWS does, with its messages, so the tests (the OpenAPI fuzz
+among them) and ``pagerless dev`` meet the refusal where AWS would give it. The DynamoDB check walks the request's
+parameters once: a few microseconds for our items, next to the milliseconds moto spends.
 """
 
 import functools
@@ -193,3 +197,22 @@ def refuse_what_dynamodb_refuses() -> None:
 
     DynamoHandler.call_action = checked
     DynamoHandler._pagerless_limits = True
+
+
+def name_executions_as_step_functions_does() -> None:
+    """StartExecution checks the execution's name as Step Functions does (moto's own check, which its interpreter's
+    StartExecution skips)."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    if getattr(StepFunctionsParserBackend, "_pagerless_names", False):
+        return
+    start_execution = StepFunctionsParserBackend.start_execution
+
+    @functools.wraps(start_execution)
+    def checked(self, state_machine_arn, name=None, *args, **kwargs):
+        if name is not None:
+            self._validate_name(name)
+        return start_execution(self, state_machine_arn, name, *args, **kwargs)
+
+    StepFunctionsParserBackend.start_execution = checked
+    StepFunctionsParserBackend._pagerless_names = True

@@ -38,7 +38,7 @@ class EscalationNotStartedError(Exception):
 
 
 def execution_name(incident_id: str, generation: str) -> str:
-    return f"esc-{incident_id}-{generation}"[:80]
+    return step_functions.fitting_name(f"esc-{incident_id}-{generation}")
 
 
 def _load_incident(incident_id: str):
@@ -125,7 +125,7 @@ def resume(record: EscalationRecord, *, sfn=None, now: datetime | None = None) -
         delay = 0 if _reached_nobody(last) else policy.steps[paged.step].delay_seconds
         due = datetime.fromisoformat(last["at"]) + timedelta(seconds=delay)
         wait = max(0, math.ceil((due - now).total_seconds()))
-    name = f"{execution_name(record.incident_id, record.sk)}-resume-{uuid.uuid4().hex[:8]}"[:80]
+    name = step_functions.fitting_name(f"esc-{record.incident_id}-{record.sk}-resume-{uuid.uuid4().hex[:8]}")
     machine = settings.workflow().escalation_state_machine_arn
     arn = step_functions.execution_arn(machine, name)
     if not EscalationRepository().hand_over(record, name, arn):
