@@ -16,6 +16,7 @@ names Step Functions refuses.
 - **Execution names.** Step Functions names an execution in 1 to 80 characters, without whitespace, brackets,
   wildcards or control characters. moto's interpreter started an execution under any name; an incident of a
   64-character workspace had a workflow here and none deployed.
+- **Parameter values.** A Standard-tier SSM parameter (ours) holds at most 4,096 characters; moto kept any.
 
 The embedded runtime checks every such request as AWS does, with its messages, so the tests (the OpenAPI fuzz
 among them) and ``pagerless dev`` meet the refusal where AWS would give it. The DynamoDB check walks the request's
@@ -23,6 +24,7 @@ parameters once: a few microseconds for our items, next to the milliseconds moto
 """
 
 import functools
+import inspect
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -216,3 +218,33 @@ def name_executions_as_step_functions_does() -> None:
 
     StepFunctionsParserBackend.start_execution = checked
     StepFunctionsParserBackend._pagerless_names = True
+
+
+SSM_STANDARD_VALUE = 4096
+SSM_TOO_LONG = (
+    "Standard tier parameters support a maximum parameter value of 4096 characters. To create a larger parameter "
+    "value, upgrade the parameter to use the advanced-parameter tier. For more information, see "
+    "https://docs.aws.amazon.com/systems-manager/latest/userguide/parameter-store-advanced-parameters.html"
+)
+
+
+def keep_parameters_as_ssm_does() -> None:
+    """PutParameter refuses a Standard-tier value longer than SSM keeps."""
+    from moto.ssm.exceptions import ValidationException
+    from moto.ssm.models import SimpleSystemManagerBackend
+
+    if getattr(SimpleSystemManagerBackend, "_pagerless_values", False):
+        return
+    put_parameter = SimpleSystemManagerBackend.put_parameter
+    signature = inspect.signature(put_parameter)
+
+    @functools.wraps(put_parameter)
+    def checked(self, *args, **kwargs):
+        given = signature.bind(self, *args, **kwargs).arguments  # moto's handler passes them by position
+        value, tier = given.get("value"), given.get("tier")
+        if isinstance(value, str) and len(value) > SSM_STANDARD_VALUE and tier in (None, "", "Standard"):
+            raise ValidationException(SSM_TOO_LONG)
+        return put_parameter(self, *args, **kwargs)
+
+    SimpleSystemManagerBackend.put_parameter = checked
+    SimpleSystemManagerBackend._pagerless_values = True

@@ -28,7 +28,11 @@ from pagerless.local.fidelity import (
 )
 from pagerless.local.gateway import Gateway
 from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
-from pagerless.local.moto_limits import name_executions_as_step_functions_does, refuse_what_dynamodb_refuses
+from pagerless.local.moto_limits import (
+    keep_parameters_as_ssm_does,
+    name_executions_as_step_functions_does,
+    refuse_what_dynamodb_refuses,
+)
 from pagerless.local.pollers import SqsPoller, SqsSource
 from pagerless.local.provision import Provisioned, provision
 from pagerless.local.retention import Sweeper
@@ -109,6 +113,7 @@ class LocalRuntime:
         serialize_dynamodb_writes()
         refuse_what_dynamodb_refuses()
         name_executions_as_step_functions_does()
+        keep_parameters_as_ssm_does()
         remember_valid_state_machines()
         keep_early_stops()
         end_stopped_executions_at_once()

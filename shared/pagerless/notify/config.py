@@ -190,6 +190,12 @@ def _split(module, config: dict) -> tuple[dict, dict]:
             ) from exc
     secret = {k: v for k, v in config.items() if k in module.SECRET_FIELDS}
     public = {k: v for k, v in config.items() if k not in module.SECRET_FIELDS}
+    if (size := secrets.stored_size(secret)) > secrets.MAX_STORED:
+        raise ValidationError(
+            f"the channel's secrets ({', '.join(sorted(secret))}) take {size} characters as stored; a channel keeps "
+            f"at most {secrets.MAX_STORED} (one SSM parameter)",
+            details=[{"field": f"config.{name}"} for name in sorted(secret)],
+        )
     return public, secret
 
 

@@ -2,7 +2,8 @@
 
 One parameter per channel, ``<prefix>/<workspace>/channels/<id>``, holding a JSON object; read
 through Powertools Parameters (cached ``secret_cache_seconds``). Nothing else stores them, and
-the API only ever shows them masked.
+the API only ever shows them masked. A Standard-tier parameter holds at most MAX_STORED characters,
+so a channel's secrets together are at most that, as stored (`stored_size`).
 """
 
 import json
@@ -30,12 +31,21 @@ def parameter_name(workspace: str, channel_id: str) -> str:
     return f"{settings.notify().secret_prefix.rstrip('/')}/{workspace}/channels/{channel_id}"
 
 
+MAX_STORED = 4096  # characters of a Standard-tier SSM parameter's value
+
+
+def _stored(values: dict) -> str:
+    return json.dumps(values, separators=(",", ":"))
+
+
+def stored_size(values: dict) -> int:
+    """The characters ``values`` take in their parameter (ASCII JSON: a non-ASCII character is six)."""
+    return len(_stored(values))
+
+
 def store(workspace: str, channel_id: str, values: dict) -> None:
     _ssm().put_parameter(
-        Name=parameter_name(workspace, channel_id),
-        Type="SecureString",
-        Overwrite=True,
-        Value=json.dumps(values, separators=(",", ":")),
+        Name=parameter_name(workspace, channel_id), Type="SecureString", Overwrite=True, Value=_stored(values)
     )
     _provider().clear_cache()
 

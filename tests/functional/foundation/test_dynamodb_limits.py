@@ -126,3 +126,12 @@ def test_a_write_giving_an_index_key_a_value_longer_than_the_index_key_can_be_is
     with pytest.raises(ClientError, match="Index Key service_key"):
         dynamodb.transact_write_items(TransactItems=[{"Put": {"TableName": incidents_table, "Item": item}}])
     assert "Item" not in dynamodb.get_item(TableName=incidents_table, Key={"id": {"S": "INC-1"}})
+
+
+def test_a_standard_ssm_parameter_keeps_at_most_4096_characters(runtime):
+    ssm = runtime.client("ssm")
+    ssm.put_parameter(Name="/limits/fits", Value="v" * 4096, Type="SecureString")
+    with pytest.raises(ClientError, match="maximum parameter value of 4096 characters") as refused:
+        ssm.put_parameter(Name="/limits/long", Value="v" * 4097, Type="SecureString")
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    ssm.put_parameter(Name="/limits/advanced", Value="v" * 4097, Type="SecureString", Tier="Advanced")

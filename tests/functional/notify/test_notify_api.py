@@ -41,6 +41,37 @@ def test_channel_secrets_live_in_ssm_and_are_only_shown_masked(api, runtime, adm
     assert api.get(f"/api/notifications/channels/{channel['id']}", headers=auth(admin_key)).status_code == 404
 
 
+def test_secrets_longer_than_one_ssm_parameter_keeps_are_refused_and_nothing_changes(api, runtime, admin_key):
+    import boto3
+
+    # Given a DingTalk channel with its secret in SSM
+    url = "https://oapi.dingtalk.com/robot/send?access_token=0123456789abcdef"
+    channel = create_channel(api, admin_key, "ops", "dingtalk", {"webhook_url": url, "secret": "SECsupersecret1"})
+    # When a channel is created, or this one edited, with secrets of more than SSM's 4,096 characters
+    # (before: a 500 deployed, where SSM refuses such a Standard-tier value; moto kept it)
+    long_token = "x" * 4100
+    created = api.post(
+        "/api/notifications/channels",
+        json={"name": "big", "channel_type": "dingtalk", "config": {"webhook_url": url, "secret": long_token}},
+        headers=auth(admin_key),
+    )
+    edited = api.put(
+        f"/api/notifications/channels/{channel['id']}", json={"config": {"secret": long_token}}, headers=auth(admin_key)
+    )
+    # Then both are 400s naming the secret fields, and nothing changed
+    for response in (created, edited):
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR" and "4096" in error["message"]
+        assert {"field": "config.secret"} in error["details"]
+    listed = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    assert [c["name"] for c in listed] == ["ops"]
+    parameter = boto3.client("ssm").get_parameter(
+        Name=f"/pagerless/notify/default/channels/{channel['id']}", WithDecryption=True
+    )["Parameter"]
+    assert "SECsupersecret1" in parameter["Value"]
+
+
 def test_bad_channels_get_clear_errors_and_viewers_cannot_create(api, runtime, admin_key, viewer_key):
     for body, needle in (
         ({"name": "x", "channel_type": "pager", "config": {}}, "unknown channel type"),
