@@ -7,7 +7,6 @@ the `kind` field, for tools that drop attributes).
 """
 
 import base64
-import json
 import math
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from functools import cache
 from pagerless import settings
 from pagerless.domain.errors import ServiceUnavailableError
 from pagerless.observability import logger
+from pagerless.sqs_text import message_json
 
 KIND = "ingest"
 ALERT_KIND = "alert"  # one normalized alert, queued alone when the whole payload cannot be
@@ -63,7 +63,7 @@ class IngestEnvelope:
         return base64.b64decode(self.body) if self.body_encoding == "base64" else self.body.encode("utf-8")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return message_json(asdict(self))
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class AlertEnvelope:
     kind: str = ALERT_KIND
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        return message_json(asdict(self))
 
 
 def is_alert_envelope(data: object, attributes: dict | None = None) -> bool:

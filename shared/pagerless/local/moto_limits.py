@@ -17,6 +17,8 @@ names Step Functions refuses.
   wildcards or control characters. moto's interpreter started an execution under any name; an incident of a
   64-character workspace had a workflow here and none deployed.
 - **Parameter values.** A Standard-tier SSM parameter (ours) holds at most 4,096 characters; moto kept any.
+- **Message characters.** An SQS message body holds only #x9, #xA, #xD and #x20 to #x10FFFF without the
+  surrogates, U+FFFE and U+FFFF; SQS refuses any other with ``InvalidMessageContents``. moto queued it.
 
 The embedded runtime checks every such request as AWS does, with its messages, so the tests (the OpenAPI fuzz
 among them) and ``pagerless dev`` meet the refusal where AWS would give it. The DynamoDB check walks the request's
@@ -248,3 +250,29 @@ def keep_parameters_as_ssm_does() -> None:
 
     SimpleSystemManagerBackend.put_parameter = checked
     SimpleSystemManagerBackend._pagerless_values = True
+
+
+SQS_REFUSED = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+SQS_INVALID_CONTENTS = (
+    "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
+    "#x10000 to #x10FFFF"
+)
+
+
+def queue_messages_as_sqs_does() -> None:
+    """SendMessage and SendMessageBatch refuse a body with a character SQS does not keep."""
+    from moto.sqs.exceptions import SQSException
+    from moto.sqs.models import SQSBackend
+
+    if getattr(SQSBackend, "_pagerless_characters", False):
+        return
+    validate = SQSBackend._validate_message
+
+    @functools.wraps(validate)
+    def checked(self, queue, message_body, *args, **kwargs):
+        if isinstance(message_body, str) and SQS_REFUSED.search(message_body):
+            raise SQSException("InvalidMessageContents", SQS_INVALID_CONTENTS)
+        return validate(self, queue, message_body, *args, **kwargs)
+
+    SQSBackend._validate_message = checked
+    SQSBackend._pagerless_characters = True

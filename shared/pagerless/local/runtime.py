@@ -31,6 +31,7 @@ from pagerless.local.lambdas import InProcessLambdas, install_moto_hook
 from pagerless.local.moto_limits import (
     keep_parameters_as_ssm_does,
     name_executions_as_step_functions_does,
+    queue_messages_as_sqs_does,
     refuse_what_dynamodb_refuses,
 )
 from pagerless.local.pollers import SqsPoller, SqsSource
@@ -114,6 +115,7 @@ class LocalRuntime:
         refuse_what_dynamodb_refuses()
         name_executions_as_step_functions_does()
         keep_parameters_as_ssm_does()
+        queue_messages_as_sqs_does()
         remember_valid_state_machines()
         keep_early_stops()
         end_stopped_executions_at_once()

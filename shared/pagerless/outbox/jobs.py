@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from functools import cache
 
 from pagerless import settings
+from pagerless.sqs_text import message_json
 
 KIND = "notify"
 
@@ -57,7 +58,7 @@ class NotifyJob:
             raise ValueError(f"unknown notification event {self.event!r}")
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), default=str)
+        return message_json(asdict(self), default=str)
 
     @classmethod
     def from_json(cls, text: str) -> "NotifyJob":

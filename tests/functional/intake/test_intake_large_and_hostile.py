@@ -182,3 +182,25 @@ def test_an_alert_whose_service_namespace_or_fingerprint_is_longer_than_a_key_op
     other_incident = api.get(f"/api/incidents/{second['incident_id']}", headers=auth(admin_key)).json()
     assert other_incident["service"] != incident["service"]
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_an_alert_with_characters_sqs_does_not_keep_is_queued_and_opens_its_incident(
+    api, runtime, ingest_key, admin_key, monkeypatch
+):
+    from pagerless import settings
+
+    # Given intake that acknowledges by queueing (as deployed), and an alert whose text holds U+FFFF and U+FFFE
+    # (valid Unicode that SQS refuses in a message; before, the queue refused the payload and it was processed in
+    # the request instead, and when the store was down too it could not be kept at all)
+    monkeypatch.setenv("PAGERLESS_INTAKE_ACKNOWLEDGE", "queue")
+    settings.reset()
+    title = "disk \uffff full \ufffe on db-1"
+    body = json.dumps({"title": title, "service": "db"}, ensure_ascii=False).encode()
+    # When it is posted
+    response = post_alert(api, ingest_key, "generic", body)
+    # Then the queue takes it, and the consumer opens its incident with the title as sent
+    assert response.status_code == 202 and response.json()["queued"] is True, response.text
+    runtime.poller.drain()
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    assert incident["title"] == title
+    assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []

@@ -1,8 +1,11 @@
-"""The embedded DynamoDB refuses what DynamoDB refuses and moto took, with DynamoDB's ValidationException: the
+"""The embedded AWS refuses what AWS refuses and moto took (`pagerless.local.moto_limits`). DynamoDB, with its
+ValidationException: the
 numbers it cannot keep (more than 38 significant digits, a magnitude past 1E+126 or under 1E-130, Infinity and
 NaN) wherever they are in a request; a read naming a key longer than a key can be (2,048 bytes for a partition
 key, 1,024 for a sort key); a write giving an index's key attribute a value longer than that index's key can be.
-So code that passes an unbounded number or id from a request fails here as it would deployed."""
+Step Functions: an execution name past 80 characters (tests/functional/foundation/test_long_workspace_names.py).
+SSM: a Standard-tier value past 4,096 characters. SQS: a message body with a character it does not keep. So code
+that passes an unbounded number, id or text from a request fails here as it would deployed."""
 
 import pytest
 from botocore.exceptions import ClientError
@@ -135,3 +138,15 @@ def test_a_standard_ssm_parameter_keeps_at_most_4096_characters(runtime):
         ssm.put_parameter(Name="/limits/long", Value="v" * 4097, Type="SecureString")
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     ssm.put_parameter(Name="/limits/advanced", Value="v" * 4097, Type="SecureString", Tier="Advanced")
+
+
+@pytest.mark.parametrize("character", ["\uffff", "\ufffe", "\x00", "\x1b"])
+def test_sqs_refuses_a_message_with_a_character_it_does_not_keep(runtime, character):
+    sqs = runtime.client("sqs")
+    url = runtime.provisioned.queues["AlertDLQ"]
+    with pytest.raises(ClientError, match="Invalid characters found") as refused:
+        sqs.send_message(QueueUrl=url, MessageBody=f"disk {character} full")
+    assert refused.value.response["Error"]["Code"] == "InvalidMessageContents"
+    with pytest.raises(ClientError, match="Invalid characters found"):  # a batch: the whole call, as moto checks it
+        sqs.send_message_batch(QueueUrl=url, Entries=[{"Id": "1", "MessageBody": f"x{character}"}])
+    sqs.send_message(QueueUrl=url, MessageBody="磁盘满了 \t\n\r \x85 🙂")  # what SQS keeps
