@@ -9,10 +9,14 @@ the alert, not its escapes).
 """
 
 import json
+import re
 
-_ESCAPED = {code: f"\\u{code:04x}" for code in (*range(0xD800, 0xE000), 0xFFFE, 0xFFFF)}
+_REFUSED = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 def message_json(value, **options) -> str:
     """``value`` as compact JSON that SQS keeps (``options``: more of ``json.dumps``'s, such as ``default``)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), **options).translate(_ESCAPED)
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), **options)
+    if _REFUSED.search(text) is None:  # the usual case, told in C
+        return text
+    return _REFUSED.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

@@ -4,6 +4,8 @@ service (InternalServerError, an HTTP 5xx), or no connection to it (refused, tim
 The API answers such an error 503 with ``Retry-After`` (pagerless.api.errors), not a 500: nothing is wrong with
 the request or the code, and the same request a moment later can succeed. Only the store speaks PynamoDB, so the
 question is asked here; the API imports this module only when a request has failed (no cold start pays for it).
+The other AWS error the API answers as the caller's is asked here too (`key_too_long`): DynamoDB refusing a key
+longer than any key can be, which names nothing stored (404).
 """
 
 from dataclasses import dataclass
