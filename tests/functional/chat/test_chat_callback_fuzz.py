@@ -12,53 +12,12 @@ from urllib.parse import quote
 import pytest
 
 from pagerless.chat import lark
+from tests.functional.bending import bent
 from tests.functional.chat.conftest import FIXTURES, LARK_APP, button_value, lark_headers, slack_headers
 
 pytestmark = pytest.mark.functional
 
 EXAMPLES = 60  # per callback kind
-
-
-def _json_values():
-    from hypothesis import strategies as st
-
-    leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    return st.recursive(
-        leaves,
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-        max_leaves=5,
-    )
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-def _bent(base: dict, draw) -> dict:
-    """``base`` with one to three of its parts replaced by other JSON, or left out."""
-    from hypothesis import strategies as st
-
-    document = json.loads(json.dumps(base))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(list(_paths(document))[1:] or [()]))
-        if not path:
-            return draw(_json_values())
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        if draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(_json_values())
-        if not isinstance(document, dict):
-            break
-    return document
 
 
 def _slack(payload) -> bytes:
@@ -124,7 +83,7 @@ def test_no_signed_callback_causes_a_server_error(api, awaiting, kind):
     )
     def run(data):
         action = data.draw(st.sampled_from(["approve", "reject", "acknowledge"]))
-        document = _bent(click(button_value(awaiting, action)), data.draw)
+        document = bent(click(button_value(awaiting, action)), data.draw, whole=False)
         body = encode(document)
         response = api.post(path, content=body, headers=headers(body))
         if response.status_code >= 500:

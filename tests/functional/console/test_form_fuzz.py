@@ -9,8 +9,8 @@ import json
 import pytest
 
 from tests.conftest import auth
+from tests.functional.bending import json_values
 from tests.functional.console.test_console import ORIGIN, csrf, sign_in
-from tests.functional.intake.test_intake_payload_fuzz import json_values
 
 pytestmark = pytest.mark.functional
 

@@ -8,52 +8,13 @@ import json
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.functional.bending import bent
 from tests.functional.intake.conftest import post_alert
 
 pytestmark = pytest.mark.functional
 
 EXAMPLES = 4  # per fixture: 68 fixtures, about 270 deliveries
 PAYLOADS = sorted(p.relative_to(FIXTURES / "alerts") for p in (FIXTURES / "alerts").glob("*/*.json"))
-
-
-def json_values():
-    from hypothesis import strategies as st
-
-    leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12)
-    return st.recursive(
-        leaves,
-        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-        max_leaves=5,
-    )
-
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, (*prefix, key))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, (*prefix, index))
-
-
-def bent(document, draw):
-    """``document`` (parsed JSON) with one to three of its parts replaced by other JSON, or left out."""
-    from hypothesis import strategies as st
-
-    document = json.loads(json.dumps(document))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(list(_paths(document))))
-        if not path:
-            return draw(json_values())
-        parent = document
-        for part in path[:-1]:
-            parent = parent[part]
-        if draw(st.booleans()) and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = draw(json_values())
-    return document
 
 
 def test_no_bent_payload_of_any_source_causes_a_server_error(api, runtime, ingest_key):
