@@ -9,6 +9,9 @@ TOOLS := .tools
 PORT ?= 8080
 AWS_PORT ?= 4566
 STATE_DIR ?= .pagerless
+# Test processes for `make test` (pytest-xdist; 0 runs it in this process). A test spends much of its
+# time waiting on workflow threads and real processes, so 4 keep 2 cores busy.
+TEST_WORKERS ?= 4
 export SAM_CLI_TELEMETRY := 0
 
 .PHONY: install dev test test-unit test-functional test-e2e test-browser bench soak validate lint lint-imports build deploy clean
@@ -25,7 +28,7 @@ dev: $(INSTALLED)  ## run Pagerless locally on an embedded AWS (no Docker, no ac
 	$(VENV)/bin/pagerless dev --port $(PORT) --aws-port $(AWS_PORT) --state-dir $(STATE_DIR) $(ARGS)
 
 test: $(INSTALLED)  ## the whole suite: unit, functional (embedded AWS in-process), e2e (real processes)
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-unit: $(INSTALLED)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
