@@ -256,8 +256,8 @@ def test_a_reopen_costs_one_index_write_more_for_the_reports_and_nothing_else_do
 
     reopens = f"{runtime.provisioned.tables['TimelineTable']}.reopens"
     now = [datetime.now(UTC)]
-    # No workflow: its steps write the same incident and stream meanwhile, on their own threads, and
-    # a write of theirs racing the reopen's is billed in the reopen's window (a second refused write)
+    # No workflow: its steps write the same incident meanwhile, on their own threads, and one of
+    # theirs landing inside the reopen can have one of its conditional writes refused once more
     intake = IntakeService(clock=lambda: now[0], start_workflow=lambda *a, **k: None)
     # Given an incident opened and resolved (neither enters the timeline's reopens index)
     with meter.measure("open and resolve"):
