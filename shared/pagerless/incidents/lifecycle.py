@@ -26,6 +26,9 @@ from pagerless.observability import logger
 from pagerless.store.correlation import CorrelationSlots
 from pagerless.store.incidents import AlongsideTaken, AlongsideUpdate, IncidentRepository
 
+# Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
+_JITTER = random.Random()
+
 MOVE_ATTEMPTS = 3
 CREATE_ATTEMPTS = 40  # incident numbers are taken by a conditional put (incidents.ids)
 CREATE_BACKOFF_CAP = 0.25  # seconds: a creator that lost a number waits up to this before the next
@@ -104,7 +107,7 @@ class IncidentLifecycle(SourceResolves):
             self._release_slot(incident)
             logger().info("incident id already taken; allocating another", extra={"incident_id": incident_id})
             # Simultaneous creators all read the same first free number: jitter spreads them out.
-            self.sleep(random.uniform(0, min(CREATE_BACKOFF_CAP, 0.005 * 2**attempt)))
+            self.sleep(_JITTER.uniform(0, min(CREATE_BACKOFF_CAP, 0.005 * 2**attempt)))
         raise ServiceUnavailableError(f"incident {incident_id} is already taken; try again", retry_after=1.0)
 
     def _release_slot(self, incident) -> None:
@@ -147,7 +150,7 @@ class IncidentLifecycle(SourceResolves):
                     f"the root incident of service {alert.service} is still being opened",
                     retry_after=until_stale(slot.claimed_at, stale, self.clock()),
                 )
-            self.sleep(pause * random.uniform(0.5, 1.5))
+            self.sleep(pause * _JITTER.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.5)
 
     def discard(self, incident) -> None:

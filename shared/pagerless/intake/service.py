@@ -38,6 +38,9 @@ from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRe
 from pagerless.workflow.executions import execution_arn, start_incident_workflow
 from pagerless.workflow.flapping import settle_wait
 
+# Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
+_JITTER = random.Random()
+
 WorkflowStarter = Callable[..., str | None]
 # Duplicates reach the incident (its alert_count and last_seen, and so the by_service index) at
 # most this often per alert; readers add what is pending (docs/writes.md).
@@ -131,7 +134,7 @@ class IntakeService(AlertResolves):
                     raise ServiceUnavailableError(
                         "another delivery of this alert is still opening its incident", retry_after=1.0
                     )
-                self.sleep(0.01 * random.uniform(0.5, 1.5))
+                self.sleep(0.01 * _JITTER.uniform(0.5, 1.5))
                 continue  # another delivery opened it first (or raced it): this one looks again
             if mark is not None and (applied := self._applied(record, alert, mark)) is not None:
                 return applied
@@ -206,7 +209,7 @@ class IntakeService(AlertResolves):
         pause = 0.05
         record = None
         while time.monotonic() < deadline:
-            self.sleep(pause * random.uniform(0.5, 1.5))
+            self.sleep(pause * _JITTER.uniform(0.5, 1.5))
             pause = min(pause * 1.5, 0.5)
             record = self.alerts.get(key)
             if record is None or record.state != AlertState.CLAIMING:

@@ -27,6 +27,9 @@ from pagerless.domain.incidents import (
 )
 from pagerless.store.base import BaseModel, Region, TableName, written
 
+# Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
+_JITTER = random.Random()
+
 STREAM_ATTEMPTS = 100
 
 
@@ -224,7 +227,7 @@ def append_stream_event(
         )
         if written(event.save, condition=StreamEventRecord.seq.does_not_exist()):
             return seq
-        time.sleep(pause * random.uniform(0.5, 1.5))
+        time.sleep(pause * _JITTER.uniform(0.5, 1.5))
         pause = min(pause * 2, 0.2)
     raise ConflictError(f"could not take a stream sequence number of workspace {workspace}")
 

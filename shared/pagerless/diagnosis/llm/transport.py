@@ -14,6 +14,9 @@ from typing import Any
 
 from pagerless.diagnosis.llm.settings import LlmSettings
 
+# Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
+_JITTER = random.Random()
+
 _RETRYABLE_STATUS = {408, 409, 429}  # and every 5xx, including 529 overloaded
 
 
@@ -80,7 +83,7 @@ def backoff_delay(attempt: int, settings: LlmSettings, retry_after: float | None
     if retry_after is not None and retry_after >= 0:
         return min(retry_after, settings.retry_backoff_max_s)
     exponential = settings.retry_backoff_base_s * (2**attempt)
-    return min(exponential, settings.retry_backoff_max_s) * (0.5 + random.random() / 2)
+    return min(exponential, settings.retry_backoff_max_s) * (0.5 + _JITTER.random() / 2)
 
 
 def _retry_after(headers: Any) -> float | None:
