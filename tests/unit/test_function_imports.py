@@ -34,7 +34,8 @@ NEEDED = {
     "notify": {"jinja2", "httpx", "pynamodb"},  # every job is rendered (sandboxed Jinja2) and delivered over HTTP
     # Every invocation of the event-driven functions works on the store. An HTTP function's routers
     # (and with them the store) are imported by the first request that reaches them; so are the
-    # console's Jinja2 (its first page), Babel (a Chinese page) and PyJWT (the first session it checks).
+    # console's Jinja2 (its first page) and Babel (a Chinese page); PyJWT by a sign-in (a session is checked
+    # without it: tests/unit/test_hs256.py).
     **{name: {"pynamodb"} for name in ("alert_consumer", "dead_letter", "scheduled", "workflow")},
 }
 NEVER = {"kubernetes", "anthropic", "moto", "mcp", "pypdf"}

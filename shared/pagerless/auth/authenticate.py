@@ -1,9 +1,9 @@
 """The one door: every credential Pagerless accepts becomes a Principal here.
 
 API keys (``pl_...``), agent tokens (``pla_...`` or ``X-Agent-Token``), our own access JWTs, and
-tokens from the configured OIDC issuer. Credentials are never logged. PyJWT (with cryptography,
-~0.3 s) and argon2 are imported only when a JWT or a password is involved, so API-key calls keep
-their cold start.
+tokens from the configured OIDC issuer. Credentials are never logged. Our own JWTs are checked
+without PyJWT (`hs256`); PyJWT (with cryptography, 20-25 ms of a cold start) is imported only for
+another issuer's token, and argon2 only when a password is involved.
 """
 
 from functools import cache
@@ -37,10 +37,12 @@ def authenticate(credential: str, keys: ApiKeyService, *, sign_in: bool = False)
             raise UnauthorizedError("the agent token is not valid or has been revoked")
         return principal
     if credential.count(".") == 2 and not credential.startswith(KEY_PREFIX):
-        from pagerless.auth import oidc, tokens
+        from pagerless.auth import tokens
 
         if tokens.looks_like_ours(credential):
             return user_service().principal_from_access_token(credential)
+        from pagerless.auth import oidc  # PyJWT: only another issuer's token pays for its import
+
         if oidc.is_issuer_token(credential):
             return oidc.authenticate(credential, user_service(), enroll=sign_in)
         raise UnauthorizedError("the token is not valid")
