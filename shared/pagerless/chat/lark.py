@@ -129,6 +129,16 @@ def addressee(data: dict, signed_by: list[LarkApp]) -> LarkApp:
     return (named or signed_by)[0]
 
 
+def check_named_app(data: dict, app: LarkApp) -> None:
+    """LarkSignatureError if the event's ``header.app_id`` names another app than ``app``, whose secret
+    signed it: Lark names the app an event is for, and a user is keyed by app id and open_id, so an
+    event signed with one app's key must not act for another app's users."""
+    header = data.get("header") if isinstance(data.get("header"), dict) else {}
+    named = str(header.get("app_id") or "")
+    if named and named != app.app_id:
+        raise LarkSignatureError(f"the event is for Lark app {named}, but no secret of that app signed it")
+
+
 def _same(expected: str, presented: str) -> bool:
     """A constant-time comparison that any presented text can go through (not only ASCII)."""
     return hmac.compare_digest(expected.encode(), presented.encode())
@@ -202,7 +212,7 @@ def click(data: dict, app: LarkApp) -> Click | None:
         value = parse_button_value(action.get("value"))
         return Click(
             provider="lark",
-            tenant=str(header.get("app_id") or app.app_id),
+            tenant=app.app_id,  # the app whose secret signed it (`check_named_app`)
             user=str(operator.get("open_id") or ""),
             action=str(value.get("action") or ""),
             value=value,

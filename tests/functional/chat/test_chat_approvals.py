@@ -1,6 +1,7 @@
 """Approving from Slack and Lark/Feishu on a real incident parked on RequestApproval by the real ASL:
 signatures first, then the bound person's role, then one decision through ApprovalService."""
 
+import json
 import time
 
 import pytest
@@ -148,6 +149,36 @@ def test_a_forged_lark_click_is_401(awaiting, api):
     unsigned = api.post("/lark/card/action", content=body, headers={"content-type": "application/json"})
     assert unsigned.status_code == 401
     assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_click_signed_by_one_lark_app_cannot_act_for_another_apps_users(awaiting, api):
+    """A user is keyed by app id and open_id: a click signed with a second app's key that names the
+    first app (whose user Alice is) is refused, whatever open_id it carries."""
+    import uuid
+
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps, lark
+
+    apps.ChatAppService().register(
+        "default", "lark", "cli_other_app", secrets={"encrypt_key": "other key", "verification_token": "vt2"}
+    )
+    chat_routes.chat_apps.cache_clear()
+    click = json.loads(lark.decrypt(json.loads(lark_v2_body(button_value(awaiting, "approve")))["encrypt"], "test key"))
+    assert click["header"]["app_id"] == "cli_a1b2c3d4e5f6a7b8"  # the app Alice is bound under
+    body = json.dumps({"encrypt": lark.encrypt(json.dumps(click).encode(), "other key", uuid.uuid4().bytes)}).encode()
+    response = api.post("/lark/card/action", content=body, headers=lark_headers(body, key="other key"))
+    assert response.status_code == 401
+    assert "cli_a1b2c3d4e5f6a7b8" in response.json()["error"]["message"]
+    assert _approval(awaiting["incident_id"]).status == "pending"
+
+
+def test_a_body_no_apps_key_opens_is_told_so_not_asked_for_a_signature(awaiting, api):
+    from pagerless.chat import lark
+
+    body = json.dumps({"encrypt": lark.encrypt(b'{"type": "url_verification"}', "unknown key", b"0" * 16)}).encode()
+    response = api.post("/lark/event", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 401
+    assert "does not decrypt" in response.json()["error"]["message"]
 
 
 def test_a_click_after_the_approval_expired_changes_nothing(awaiting, api):

@@ -105,12 +105,16 @@ async def _lark(request: Request, *, legacy_ok: bool):
             return {"challenge": lark.url_verification(data, lark_apps, opened_by)}
         except lark.LarkSignatureError as exc:
             raise UnauthorizedError(str(exc)) from exc
+    if isinstance(unopened, lark.LarkDecryptError):  # said first: no signature can help a body no key opens
+        raise UnauthorizedError("the body does not decrypt with any configured Lark app's Encrypt Key") from unopened
     signed_by = _verify_lark(lark_apps, request.headers, body, legacy_ok=legacy_ok)
-    if isinstance(unopened, lark.LarkDecryptError):
-        raise UnauthorizedError("the body does not decrypt with any configured Lark app's encrypt key") from unopened
     if unopened is not None:
         raise ValidationError("the body is not a JSON object") from unopened
     verified = lark.addressee(data, signed_by)
+    try:
+        lark.check_named_app(data, verified)
+    except lark.LarkSignatureError as exc:
+        raise UnauthorizedError(str(exc)) from exc
     try:  # read the whole event before anything is written
         event_id, click = lark.event_id(data), lark.click(data, verified)
         wants = lark.bind_request(data) if click is None else None
