@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from pagerless.api.deferred import DeferredRoute
-from pagerless.api.security import IngestDep
+from pagerless.api.security import IngestDep, own_workspace
 from pagerless.auth.keys import Principal
 from pagerless.intake.bootstrap import webhook_intake
 from pagerless.intake.webhooks import WebhookIntake, WebhookRequest
@@ -65,14 +65,26 @@ SyncParam = Annotated[
         "false: queue and answer 202 (default: PAGERLESS_INTAKE_ACKNOWLEDGE)"
     ),
 ]
+WorkspaceHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Workspace-Id",
+        description="seed 002: the workspace the alert is for; it must be the key's (403 otherwise, nothing stored)",
+    ),
+]
 
 
 @router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
 async def webhook(
-    source: str, request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None
+    source: str,
+    request: Request,
+    principal: IngestDep,
+    intake: IntakeDep,
+    sync: SyncParam = None,
+    workspace: WorkspaceHeader = None,
 ) -> JSONResponse:
     """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
-    return await _receive(source, request, principal, intake, sync)
+    return await _receive(source, request, principal, intake, sync, workspace)
 
 
 @router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
@@ -82,21 +94,26 @@ async def webhook_by_header(
     intake: IntakeDep,
     x_source: Annotated[str, Header()] = "generic",
     sync: SyncParam = None,
+    workspace: WorkspaceHeader = None,
 ) -> JSONResponse:
     """Receive a webhook whose source is named by the X-Source header (default generic)."""
-    return await _receive(x_source, request, principal, intake, sync)
+    return await _receive(x_source, request, principal, intake, sync, workspace)
 
 
 @router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
-async def alert(request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None) -> JSONResponse:
+async def alert(
+    request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None, workspace: WorkspaceHeader = None
+) -> JSONResponse:
     """Send one alert as plain text (text/plain) or generic JSON."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return await _receive("text" if media == "text/plain" else "generic", request, principal, intake, sync)
+    source = "text" if media == "text/plain" else "generic"
+    return await _receive(source, request, principal, intake, sync, workspace)
 
 
 async def _receive(
-    source: str, request: Request, principal: Principal, intake: WebhookIntake, sync: bool | None
+    source: str, request: Request, principal: Principal, intake: WebhookIntake, sync: bool | None, workspace: str | None
 ) -> JSONResponse:
+    own_workspace(principal, workspace, field="X-Workspace-Id")  # before anything is read, queued or stored
     incoming = WebhookRequest(
         source=source,
         workspace=principal.workspace,
