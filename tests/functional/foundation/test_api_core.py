@@ -181,6 +181,44 @@ def test_idempotency_key_replays_the_first_response(api, admin_key):
     _assert_error(other, 422, "VALIDATION_ERROR")
 
 
+DEPLOY = {"service": "payments-api", "image": "payments-api:v2.3.1", "actor": "ci-bot"}
+
+
+@pytest.mark.parametrize(("first", "then"), [("/webhook/deploy", "/api/deploys"), ("/api/deploys", "/webhook/deploy")])
+def test_an_idempotency_key_is_one_across_a_seed_path_and_its_canonical_path(api, admin_key, first, then):
+    headers = {**auth(admin_key), "Idempotency-Key": "dep-key-1"}
+    # Given a deploy recorded with an Idempotency-Key at one path
+    one = api.post(first, json=DEPLOY, headers=headers)
+    assert one.status_code == 201, one.text
+    # When the client retries at the other path (seed 002's alias of the same route)
+    two = api.post(then, json=DEPLOY, headers=headers)
+    # Then the retry is the first answer, in the shape of the path asked, and one deploy exists
+    assert two.status_code == 201 and two.headers["idempotent-replayed"] == "true", two.text
+    assert two.json()["id"] == one.json()["id"]
+    seed, canonical = (one, two) if first.startswith("/webhook") else (two, one)
+    assert seed.json()["ok"] is True and seed.json()["deploy_id"] == seed.json()["id"]
+    assert seed.json()["stored"]["deploy_id"] == seed.json()["id"]
+    assert not {"ok", "deploy_id", "stored"} & set(canonical.json())
+    assert {k: seed.json()[k] for k in canonical.json()} == canonical.json()
+    assert len(api.get("/api/deploys", headers=auth(admin_key)).json()["items"]) == 1
+
+
+def test_a_sign_in_at_a_seed_path_is_never_kept_for_replay(api, admin_key, runtime):
+    from pagerless import settings
+
+    # Given a user
+    user = {"email": "idem@example.com", "name": "Idem", "password": "password123"}
+    assert api.post("/api/users", json=user, headers=auth(admin_key)).status_code == 201
+    # When they sign in at seed 001's and seed 004's paths with a credential and an Idempotency-Key
+    headers = {**auth(admin_key), "Idempotency-Key": "login-1"}
+    login = {"email": user["email"], "password": user["password"]}
+    tokens = [api.post(path, json=login, headers=headers) for path in ("/auth/login", "/api/v1/auth/login")]
+    # Then each is a sign-in of its own (new tokens), and no token is kept in the idempotency table
+    assert all(t.status_code == 200 and "idempotent-replayed" not in t.headers for t in tokens), tokens
+    stored = str(runtime.client("dynamodb").scan(TableName=settings.tables().idempotency)["Items"])
+    assert [t.json()["refresh_token"] in stored for t in tokens] == [False, False]
+
+
 def test_new_secrets_are_never_kept_for_replay(api, admin_key, runtime):
     from pagerless import settings
 
