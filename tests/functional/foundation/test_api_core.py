@@ -249,6 +249,41 @@ def test_a_revoked_key_gets_no_replay_of_its_earlier_answers(api, admin_key):
     assert "idempotent-replayed" not in again.headers
 
 
+ALERT = {"title": "High CPU on payments-api", "service": "payments-api"}
+BIG = {"content": b"{" + b" " * (1024 * 1024 + 10) + b"}", "headers": {"content-type": "application/json"}}
+CODES = {403: "FORBIDDEN", 404: "NOT_FOUND", 413: "PAYLOAD_TOO_LARGE", 422: "VALIDATION_ERROR"}
+# (method, the operation's path, the path asked, the request, the status): outside /api and at seed paths
+ERRORS_ASKED = [
+    ("get", "/notifications/escalation", "/notifications/escalation", {"params": {"minutes_elapsed": "abc"}}, 422),
+    ("get", "/digest/handoff", "/digest/handoff", {"params": {"hours": 0}}, 422),
+    ("get", "/oncall/current", "/oncall/current", {"params": {"at": "yesterday"}}, 422),
+    ("post", "/webhook", "/webhook", {"params": {"sync": "maybe"}, "json": ALERT}, 422),
+    ("post", "/webhook", "/webhook", {"json": ALERT, "headers": {"X-Workspace-Id": "ws-acme"}}, 403),
+    ("post", "/webhook", "/webhook", BIG, 413),
+    ("post", "/webhook/{source}", "/webhook/generic", BIG, 413),
+    ("post", "/api/webhooks/{source}", "/api/webhooks/generic", BIG, 413),
+    ("post", "/api/auth/login", "/api/auth/login", BIG, 413),
+    ("get", "/incidents/{incident_id}", "/incidents/INC-20260101-0001", {}, 404),
+    ("get", "/incidents", "/incidents", {"params": {"limit": 0}}, 422),
+]
+
+
+@pytest.mark.parametrize(("method", "operation", "path", "request_", "status"), ERRORS_ASKED)
+def test_an_error_answer_is_the_one_the_openapi_documents(api, admin_key, method, operation, path, request_, status):
+    document = api.get("/openapi.json").json()
+    # When a request its operation refuses is sent
+    response = api.request(method, path, **{**request_, "headers": {**auth(admin_key), **request_.get("headers", {})}})
+    # Then the answer is in the error format, and the OpenAPI documents that status in that format
+    _assert_error(response, status, CODES[status])
+    documented = document["paths"][operation][method]["responses"][str(status)]
+    assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert document["components"]["schemas"]["Error"]["properties"]["error"]["required"] == [
+        "code",
+        "message",
+        "details",
+    ]
+
+
 def test_health_metrics_and_openapi_are_public(api, admin_key):
     assert api.get("/healthz").json()["status"] == "ok"
     api.get("/api/status", headers=auth(admin_key))
