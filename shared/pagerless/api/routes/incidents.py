@@ -6,9 +6,9 @@ from fastapi.responses import StreamingResponse
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
-from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.api.security import OperatorDep, ViewerDep, own_workspace
 from pagerless.api.timefilter import time_filter
-from pagerless.domain.errors import ForbiddenError, ValidationError
+from pagerless.domain.errors import ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
     AlertPublic,
@@ -57,8 +57,7 @@ def list_incidents(
             "pages are numbered by cursor: ask page 1, then pass its next_cursor as cursor=",
             details=[{"field": "page", "message": "only page=1 (then cursor=<next_cursor>)"}],
         )
-    if workspace_id and workspace_id != principal.workspace:
-        raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])
+    own_workspace(principal, workspace_id, field="workspace_id")
     items, next_cursor = incidents.search(
         principal.workspace,
         status=status,
