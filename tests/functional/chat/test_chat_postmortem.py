@@ -1,0 +1,75 @@
+"""A bad deploy approved from Slack, as QA ran it: kube-state-metrics' KubePodCrashLooping (a pod, no
+deployment label) delivered twice, the real workflow diagnosing the rollout and proposing a rollback,
+Alice approving it with a signed Slack click, the fix verified. What the incident then says: which
+deployment it is about."""
+
+import json
+
+import pytest
+
+from tests.conftest import ROOT, auth
+from tests.functional.chat.conftest import slack_form, slack_headers
+from tests.functional.workflow.conftest import (  # noqa: F401
+    _SENDER,
+    alertmanager_payload,
+    open_incident,
+    operator_key,
+    wait_for_status,
+)
+
+pytestmark = pytest.mark.functional
+
+POD = "catalog-api-fhd8pcq6wg-58vmz"  # the new revision's crashing pod in the scenario's cluster
+
+
+@pytest.fixture
+def scenario() -> dict:
+    """The bad-deploy scenario, its alert labelled as kube-state-metrics labels it: the pod, not its deployment."""
+    scenario = json.loads((ROOT / "tests" / "scenarios" / "bad_deploy_crash_after_rollout.json").read_text("utf-8"))
+    scenario["alert"]["labels"] = {"namespace": "catalog", "pod": POD, "container": "api", "job": "kube-state-metrics"}
+    return scenario
+
+
+@pytest.fixture
+def approved_in_slack(sandbox, scenario, chat_apps, people, api, operator_key) -> str:
+    """The incident, its alert delivered twice, its rollback approved by Alice from Slack and verified; no
+    escalation policy covers catalog-api, so nobody was paged."""
+    from pagerless.store.approvals import ApprovalRepository
+
+    for deploy in scenario["deploys"]:
+        response = api.post("/api/deploys", json={**deploy, "environment": "prod"}, headers=auth(operator_key))
+        assert response.status_code in (200, 201), response.text
+    incident = open_incident(scenario)
+    again = _SENDER["client"].post(
+        "/api/webhooks/alertmanager",
+        json=alertmanager_payload(scenario["alert"]),
+        headers={"Authorization": f"Bearer {_SENDER['key']}"},
+    )
+    assert again.status_code == 200 and again.json()["alerts"][0]["deduplicated"], again.text
+    wait_for_status(incident.id, "awaiting_approval")
+    approval = ApprovalRepository().latest(incident.id)
+    assert approval.proposal["action"] == "rollback_deployment", approval.proposal
+    click = {
+        "pl": 1,
+        "approval_id": approval.approval_id,
+        "incident_id": incident.id,
+        "workspace": "default",
+        "action": "approve",
+    }
+    body = slack_form(click)
+    assert api.post("/slack/interactivity", content=body, headers=slack_headers(body)).status_code == 200
+    wait_for_status(incident.id, "resolved", settled=True)
+    return incident.id
+
+
+def test_the_seed_incident_names_the_deployment_its_pod_belongs_to(approved_in_slack, api, operator_key):
+    incident_id = approved_in_slack
+    headers = {"X-API-Key": operator_key}
+    # When seed 002's client reads the incident (its alert named only the pod) and lists incidents
+    detail = api.get(f"/incidents/{incident_id}", headers=headers).json()
+    [listed] = [i for i in api.get("/incidents", headers=headers).json()["incidents"] if i["id"] == incident_id]
+    # Then both name the Deployment the pod belongs to, as the diagnosis found it in the cluster
+    assert (detail["pod"], detail["deployment"]) == (POD, "catalog-api"), detail
+    assert detail["incident"]["deployment"] == "catalog-api" and listed["deployment"] == "catalog-api", listed
+    # and so does the incident at its own path
+    assert api.get(f"/api/incidents/{incident_id}", headers=auth(operator_key)).json()["deployment"] == "catalog-api"
