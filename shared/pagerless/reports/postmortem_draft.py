@@ -5,8 +5,10 @@ Sections: summary, impact, root causes, trigger, detection, resolution, action i
 it was verified (the workflow resolved the incident); what went wrong names a fix that was rolled back or failed,
 escalations to people, severity raises, reopens and SLO budget spent. The impact table: severity, service,
 start, reopened (if it did), acknowledged, resolved, time to acknowledge and to resolve (from the last
-reopen, if any), alerts, and each SLO's budget spent during the incident. Action items have an owner (the service's owners from the environment
-context, else ``unassigned``), a due date (7 days to mitigate, 14 to prevent) and a status.
+reopen, if any), alerts (one per incident: a storm's root counts its correlated incidents') and their deliveries
+(duplicates and re-firings included), and each SLO's budget spent during the incident. Action items have an owner
+(the service's owners from the environment context, else ``unassigned``), a due date (7 days to mitigate, 14 to
+prevent) and a status.
 
 The sections are Markdown (people edit them as Markdown): what they quote from the record (the alert's title, the
 service, the diagnosis, timeline messages, names) is escaped as text there, so alert text makes no link, emphasis,
@@ -43,6 +45,10 @@ def _minutes(start: str | None, end: str | None) -> float | None:
     if not start or not end:
         return None
     return round((parse_time(end) - parse_time(start)).total_seconds() / 60, 2)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def time_to_acknowledge(incident: dict) -> float | None:
@@ -116,6 +122,17 @@ def _what_went_wrong(facts: PostmortemFacts) -> list[str]:
     return wrong
 
 
+def _impact(incident: dict, service: str) -> str:
+    """The alerts on the service: how many, and how often they were delivered when it was more often."""
+    alerts, deliveries = int(incident.get("alerts") or 1), int(incident.get("alert_count") or 1)
+    correlated = incident.get("correlated_incidents")
+    return (
+        f"{_plural(alerts, 'alert')} on {service}"
+        + (f" ({correlated} correlated incident(s))" if correlated else "")
+        + (f", delivered {deliveries} times" if deliveries > alerts else "")
+    )
+
+
 def impact_table(facts: PostmortemFacts) -> list[dict]:
     incident = facts.incident
     rows = [
@@ -127,7 +144,8 @@ def impact_table(facts: PostmortemFacts) -> list[dict]:
         {"metric": "resolved_at", "value": incident.get("resolved_at")},
         {"metric": "time_to_acknowledge_minutes", "value": time_to_acknowledge(incident)},
         {"metric": "time_to_resolve_minutes", "value": time_to_resolve(incident)},
-        {"metric": "alerts", "value": incident.get("alert_count")},
+        {"metric": "alerts", "value": incident.get("alerts")},
+        {"metric": "alert_deliveries", "value": incident.get("alert_count")},
         *(
             [{"metric": "correlated_incidents", "value": incident["correlated_incidents"]}]
             if incident.get("correlated_incidents")
@@ -210,12 +228,7 @@ def draft(facts: PostmortemFacts) -> dict:
         went_wrong.append("Nobody acknowledged the page.")
     sections = {
         "summary": summary,
-        "impact": f"{incident.get('alert_count')} alert(s) on {service}"
-        + (
-            f" ({incident['correlated_incidents']} correlated incident(s))"
-            if incident.get("correlated_incidents")
-            else ""
-        )
+        "impact": _impact(incident, service)
         + (f"; {len(facts.slo_impact)} SLO(s) affected." if facts.slo_impact else "; no SLO is defined for it."),
         # these two start their section's line with record text: a leading "#" or "1." must not open a block
         "root_causes": markdown_paragraph(diagnosis["summary"]) if diagnosis.get("summary") else "Not diagnosed.",

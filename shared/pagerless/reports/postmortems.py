@@ -18,6 +18,7 @@ from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import LESSONS, polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
+from pagerless.store.alerts import AlertRepository
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
 from pagerless.store.postmortems import PostmortemRepository
@@ -109,6 +110,9 @@ class PostmortemService:
         first_seen = record.first_seen or record.created_at
         # a storm's root: its correlated incidents' alerts are its impact too (as the reports count them)
         children = self.incidents.children_of(record) if int(record.child_count or 0) > 0 else []
+        # the duplicates of the last minute wait on the alert before they reach the incident: counted as the
+        # incident's API counts them (`IncidentService.counted`)
+        pending = AlertRepository().pending_for([record, *children])
         incident = {
             "id": record.id,
             "title": record.title,
@@ -123,7 +127,10 @@ class PostmortemService:
             # what the times to acknowledge and to resolve count from: the last reopen, if any
             "waiting_for_acknowledgement_since": _iso(waiting_for_acknowledgement_since(record)),
             "resolving_since": _iso(resolving_since(record)),
-            "alert_count": int(record.alert_count or 1) + sum(int(c.alert_count or 1) for c in children),
+            # an incident's alert is the one fingerprint that opened it (its re-firings and duplicates come back to
+            # it); each correlated incident has its own: `alert_count` counts their deliveries
+            "alerts": 1 + len(children),
+            "alert_count": sum(int(i.alert_count or 1) + pending.get(i.id, 0) for i in [record, *children]),
             "correlated_incidents": len(children),
             "resolved_by": record.resolved_by,
         }

@@ -1,7 +1,7 @@
 """A bad deploy approved from Slack, as QA ran it: kube-state-metrics' KubePodCrashLooping (a pod, no
 deployment label) delivered twice, the real workflow diagnosing the rollout and proposing a rollback,
-Alice approving it with a signed Slack click, the fix verified. What the incident then says: which
-deployment it is about."""
+Alice approving it with a signed Slack click, the fix verified. What the incident and its postmortem
+then say: which deployment, how many alerts."""
 
 import json
 
@@ -73,3 +73,14 @@ def test_the_seed_incident_names_the_deployment_its_pod_belongs_to(approved_in_s
     assert detail["incident"]["deployment"] == "catalog-api" and listed["deployment"] == "catalog-api", listed
     # and so does the incident at its own path
     assert api.get(f"/api/incidents/{incident_id}", headers=auth(operator_key)).json()["deployment"] == "catalog-api"
+
+
+def test_the_postmortem_counts_one_alert_delivered_twice(approved_in_slack, api, operator_key):
+    incident_id = approved_in_slack
+    # When the postmortem of the incident whose one alert came twice is drafted
+    pm = api.post(f"/api/incidents/{incident_id}/postmortem", headers=auth(operator_key)).json()
+    # Then it says one alert, delivered twice, as the incident counts its deliveries
+    assert api.get(f"/api/incidents/{incident_id}", headers=auth(operator_key)).json()["alert_count"] == 2
+    assert pm["sections"]["impact"].startswith("1 alert on catalog-api, delivered 2 times;"), pm["sections"]
+    table = {row["metric"]: row["value"] for row in pm["impact_table"]}
+    assert (table["alerts"], table["alert_deliveries"]) == (1, 2), table
