@@ -1,7 +1,7 @@
 """A bad deploy approved from Slack, as QA ran it: kube-state-metrics' KubePodCrashLooping (a pod, no
 deployment label) delivered twice, the real workflow diagnosing the rollout and proposing a rollback,
 Alice approving it with a signed Slack click, the fix verified. What the incident and its postmortem
-then say: which deployment, how many alerts."""
+then say: who responded, whether anyone was paged, which deployment, how many alerts."""
 
 import json
 
@@ -60,6 +60,36 @@ def approved_in_slack(sandbox, scenario, chat_apps, people, api, operator_key) -
     assert api.post("/slack/interactivity", content=body, headers=slack_headers(body)).status_code == 200
     wait_for_status(incident.id, "resolved", settled=True)
     return incident.id
+
+
+def test_the_postmortem_credits_the_approver_and_blames_no_page_that_was_never_sent(
+    approved_in_slack, api, operator_key, people
+):
+    incident_id = approved_in_slack
+    # Given the incident's metrics count Alice's approval as its first response
+    metrics = api.get(f"/incidents/{incident_id}/metrics", headers={"X-API-Key": operator_key}).json()
+    assert metrics["summary"]["time_to_first_response_minutes"] is not None, metrics
+    # When its postmortem is drafted at seed 002's path
+    created = api.post(f"/incidents/{incident_id}/postmortem", headers={"X-API-Key": operator_key})
+    assert created.status_code == 201, created.text
+    pm = created.json()
+    lessons, items = pm["sections"]["lessons_learned"], [i["description"] for i in pm["action_items"]]
+    # Then nobody is said to have ignored a page: none was sent, and Alice responded
+    assert not any("acknowledged the page" in line for line in lessons["went_wrong"]), lessons
+    assert not any("acknowledged the page" in item for item in items), items
+    # And what went well credits her approval, from Slack, with how soon it came
+    [credit] = [line for line in lessons["went_well"] if "approved rollback_deployment" in line]
+    alice = people["alice"]
+    assert credit.startswith(f"Alice Chen ({alice.id}) approved rollback_deployment from Slack "), credit
+    assert credit.endswith(" s after the incident opened; Pagerless applied and verified it."), credit
+    assert not any("ran the fix itself" in line for line in lessons["went_well"]), lessons
+    # And that nobody was paged is where we got lucky, and an action item: no policy covers catalog-api
+    [lucky] = lessons["got_lucky"]
+    assert lucky.startswith(
+        "No one was paged (no escalation policy covers catalog-api's warning incidents); "
+        f"Alice Chen ({alice.id}) responded anyway, "
+    ), lucky
+    assert "Cover catalog-api's warning incidents with an escalation policy: no one was paged for this one" in items
 
 
 def test_the_seed_incident_names_the_deployment_its_pod_belongs_to(approved_in_slack, api, operator_key):
