@@ -36,7 +36,7 @@ def incident(item: dict) -> dict:
         "state": incident_state(item),
         "workspace_id": item.get("workspace"),
         "pod": labels.get("pod"),
-        "deployment": labels.get("deployment"),
+        "deployment": item.get("deployment"),  # the label, else the pod's Deployment (`domain.incidents.deployment_of`)
     }
 
 
