@@ -329,10 +329,12 @@ def render_plain(text: str) -> str:
 
 def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
     """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
+    from pagerless.notify.routing import names
+
     chosen: list[dict] = []
     for ref in refs:
         for channel in channels:
-            if ref in (channel["id"], channel["name"], channel["channel_type"]) and channel not in chosen:
+            if names(ref, channel) and channel not in chosen:
                 chosen.append(channel)
     return chosen
 
