@@ -311,7 +311,15 @@ class NotifyService:
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         fallback = render.default_template(event, language)
         page = recipient is not None
-        return compose.message(job, module, template, ctx, page=page, mentions=mentions, fallback=fallback, zone=zone)
+        decided = None
+        if event == "approval.requested":  # a card decided (updated, or sent late) says the decision in its title
+
+            def decided() -> dict:
+                return self.templates.choose(job.workspace, module.TYPE, "approval.decided", language)
+
+        return compose.message(
+            job, module, template, ctx, page=page, mentions=mentions, fallback=fallback, zone=zone, decided=decided
+        )
 
     def close(self) -> None:
         if self._http is not None:

@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from pagerless.chat.clicks import button_value
-from pagerless.chat.wording import decision_comment
+from pagerless.chat.wording import decision_comment, decision_route
 from pagerless.clock import display_time
 
 
@@ -300,8 +300,9 @@ def button_label(action: str, language: str = "en") -> str:
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
     """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
-    language (a person's comment as it was written; the channel of a chat decision, stored as "via Lark", in the
-    card's language: `decision_comment`).
+    language: a person's comment as it was written, after the decision ("Rejected by bob at ...: too risky"); the
+    channel a chat, email or bot decision came through (stored as "via Lark") said as part of the sentence, in the
+    card's language ("Approved by alice at ... via Lark", "alice 于 ... 通过飞书批准": `decision_route`).
 
     An expired approval's note is the system's, written in English for the API and the timeline ("nobody
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
@@ -309,18 +310,21 @@ def decision_line(decision: dict, language: str = "en", zone: str | None = None)
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
     when = display_time(decision.get("decided_at"), zone)
-    comment = decision_comment(language, status, decision.get("comment"))
+    route = decision_route(language, decision.get("comment"))
+    comment = "" if route else decision_comment(language, status, decision.get("comment"))
     if _zh(language):
         if status == "superseded":
             return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"
         if status == "expired":
             return f"已于 {when} 过期，未执行任何操作。"
-        return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f"：{comment}" if comment else "")
+        # "通过飞书批准", "通过 Slack 批准": a Latin word stands apart from the Chinese around it
+        verb = (route + " " * route[-1].isascii() if route else "") + _DECIDED_ZH.get(status, status)
+        return f"{who} 于 {when} {verb}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
         return f"Expired at {when}: " + (comment or "nobody decided in time; nothing ran.")
-    return f"{status.capitalize()} by {who} at {when}" + (f": {comment}" if comment else "")
+    return f"{status.capitalize()} by {who} at {when}" + (f" {route}" if route else f": {comment}" if comment else "")
 
 
 def _snippet(response: httpx.Response) -> str:
