@@ -71,6 +71,24 @@ class Message:
     timezone: str | None = None  # the zone its times read in (None: UTC); its buttons carry it for the click's answer
 
 
+# What a message's colour says where a vendor colours it (Lark's header, the title of a Teams or WeCom card): the
+# severity while someone is needed, else how it went (`tone`)
+GOOD, ENDED, UNDER_WAY = "good", "ended", "under_way"
+
+
+def tone(message: Message) -> str:
+    """What ``message``'s colour says: ``GOOD`` for a resolved incident and an approved fix, ``ENDED`` for an
+    approval that ended otherwise (rejected, expired, closed, superseded: its card no longer asks anything),
+    ``UNDER_WAY`` for a fix applied (its verification follows), else the severity."""
+    if message.decision:
+        return GOOD if message.decision.get("status") == "approved" else ENDED
+    if message.event == "incident.resolved":
+        return GOOD
+    if message.event == "incident.remediated":
+        return UNDER_WAY
+    return message.severity
+
+
 @dataclass(frozen=True)
 class Sent:
     message_id: str | None = None
