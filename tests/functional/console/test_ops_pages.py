@@ -68,7 +68,14 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     assert bad.status_code == 400 and len(api.get("/api/notifications/channels", headers=auth(admin_key)).json()) == 1
 
 
+def a_channel(api, key, name="ops-slack") -> None:
+    """A Slack channel for routes to name (routes naming no channel are refused); nothing is sent to it."""
+    body = {"name": name, "channel_type": "slack", "config": {"bot_token": "xoxb-1", "channel": "C1"}}
+    assert api.post("/api/notifications/channels", json=body, headers=auth(key)).status_code == 201
+
+
 def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
+    a_channel(api, admin_user)
     sign_in(api, "root@example.com")
     saved = post(
         api,
@@ -91,7 +98,27 @@ def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
     assert api.get("/console/deliveries").status_code == 403
 
 
+def test_the_consoles_routes_form_shows_the_refusal_with_the_fields(api, admin_user, admin_key):
+    a_channel(api, admin_key)
+    sign_in(api, "root@example.com")
+    typed = '{"routes": [{"match": {"severity": ["urgent"]}, "channels": ["ops_slack"]}]}'
+    # When an admin saves routes naming an unknown severity and channel from the routes page
+    page = api.post(
+        "/console/routes",
+        data={"csrf_token": csrf(api, "/console/routes"), "routes": typed},
+        headers={**ORIGIN, "Accept": "text/html"},
+        follow_redirects=False,
+    )
+    # Then the page comes back with what they typed and both problems, each by its field, and nothing is stored
+    assert page.status_code == 400 and 'id="form-problem"' in page.text, page.text
+    assert "<code>routes.0.match.severity</code>: &#39;urgent&#39; is not a Pagerless severity" in page.text
+    assert "<code>routes.0.channels.0</code>: no channel has the id, name or type &#39;ops_slack&#39;" in page.text
+    assert "&#34;ops_slack&#34;" in page.text  # the document as typed, in the editor
+    assert api.get("/api/notifications/routes", headers=auth(admin_key)).json()["configured"] is False
+
+
 def test_routes_saved_from_a_page_opened_before_another_save_are_refused_not_overwritten(api, admin_user, admin_key):
+    a_channel(api, admin_key)
     sign_in(api, "root@example.com")
     first = '{"routes": [{"name": "first", "match": {"events": ["report.ready"]}, "channels": ["slack"]}]}'
     assert post(api, "/console/routes", {"routes": first}).status_code == 303
@@ -344,6 +371,7 @@ def test_the_routes_editor_saves_first_routes_only_if_none_were_stored_meanwhile
     sign_in(api, "root@example.com")
     shown = re.search(r'name="version" value="([^"]+)"', api.get("/console/routes").text).group(1)
     assert shown == "new"
+    a_channel(api, admin_user, "oncall-colleague")
     colleague = {"default_rules": {"critical": ["oncall-colleague"]}}
     assert api.put("/api/notifications/routes", json=colleague, headers=auth(admin_user)).status_code == 200
     refused = post(api, "/console/routes", {"routes": '{"routes": []}', "version": shown}, page="/console/routes")
