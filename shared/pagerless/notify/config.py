@@ -334,6 +334,8 @@ class RouteService:
         Pagerless does not have or a channel that does not exist are refused, each problem named by its route
         and field, and nothing is stored."""
         seed = ("default_rules" in body or "service_overrides" in body) and "routes" not in body
+        if seed and (shape := routing.seed_shape_problems(body)):
+            raise ValidationError("routes are not valid", details=shape)
         problems: list[tuple[tuple, str]] = []
         try:
             route_set = routing.from_seed(body) if seed else routing.RouteSet.model_validate(body)

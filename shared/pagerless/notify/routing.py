@@ -198,6 +198,31 @@ def seed_field(document: dict, loc: tuple) -> str:
     return f"{field}.{loc[3]}" if loc[2:3] == ("channels",) and len(loc) > 3 else field
 
 
+def seed_shape_problems(document: dict) -> list[dict]:
+    """What keeps a seed shaped ``document`` from being read at all: ``default_rules`` must map severities to
+    channel lists, ``service_overrides`` services to such maps (each problem: its field and a message)."""
+
+    def rules(value, field: str) -> list[dict]:
+        if not isinstance(value, dict):
+            return [{"field": field, "message": "must be an object of severity: [channels]"}]
+        return [
+            {"field": f"{field}.{severity}", "message": "must be a list of channels"}
+            for severity, channels in value.items()
+            if not isinstance(channels, list)
+        ]
+
+    problems = rules(document.get("default_rules") or {}, "default_rules")
+    overrides = document.get("service_overrides") or {}
+    if not isinstance(overrides, dict):
+        return [
+            *problems,
+            {"field": "service_overrides", "message": "must be an object of service: {severity: [channels]}"},
+        ]
+    for service, value in overrides.items():
+        problems += rules(value or {}, f"service_overrides.{service}")
+    return problems
+
+
 def _seed_rules(document: dict):
     """(field, route name, match, channels) of each seed rule, overrides first, in the document's order."""
     for service, rules in (document.get("service_overrides") or {}).items():

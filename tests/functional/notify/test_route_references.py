@@ -78,6 +78,21 @@ def test_seed_shaped_routes_are_refused_naming_the_rule_as_written(api, runtime,
     assert api.get(PATH, headers=auth(admin_key)).json()["configured"] is False
 
 
+@pytest.mark.parametrize(
+    "seed, field",
+    [
+        ({"service_overrides": {"payments": ["ops-slack"]}}, "service_overrides.payments"),
+        ({"service_overrides": ["payments"]}, "service_overrides"),
+        ({"default_rules": ["ops-slack"]}, "default_rules"),
+        ({"default_rules": {"critical": "ops-slack"}}, "default_rules.critical"),
+    ],
+)
+def test_seed_shaped_routes_not_in_the_seeds_shape_are_refused_not_a_500(api, runtime, admin_key, seed, field):
+    details = _refused(api.put(PATH, json=seed, headers=auth(admin_key)))
+    assert field in details, details
+    assert api.get(PATH, headers=auth(admin_key)).json()["configured"] is False
+
+
 def test_a_channel_a_route_names_cannot_be_deleted_or_renamed_away(api, runtime, admin_key, vendors):
     # Given ops-slack, named by its name in the routes, and another Slack channel
     slack = slack_channel(api, admin_key, vendors)
