@@ -49,7 +49,13 @@ def run_action(
             f"blocked by policy rule {decision.rule}: {decision.reason}; nothing ran",
             details=[{"rule": decision.rule, "reason": decision.reason}],
         )
-    entry = {"source": "api", "requested_by": actor, "dry_run": dry_run, "decision_rule": decision.rule}
+    entry = {
+        "source": "api",
+        "requested_by": actor,
+        "dry_run": dry_run,
+        "decision_rule": decision.rule,
+        "plan": plan.model_dump(mode="json"),  # what it acted on (its namespace), as the workflow's and runs' say
+    }
     if dry_run:
         kube = cluster.connect()
         try:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.functional.workflow.conftest import DEPLOYMENT, NS
+from tests.functional.workflow.conftest import DEPLOYMENT, NS, open_incident, store_policy, wait_for_status
 
 pytestmark = pytest.mark.functional
 
@@ -67,3 +67,33 @@ def test_seed_002_execution_without_approved_does_not_run(sandbox, api, operator
     assert response.status_code == 403, response.text
     assert "approved" in response.json()["error"]["message"]
     assert sandbox.pod(NS, pod) is not None
+
+
+def _handed_to_humans(scenario):
+    """An incident whose workflow ran no action (the kill switch was on meanwhile), the kill switch off again."""
+    store_policy(kill_switch=True)
+    opened = open_incident(scenario)
+    wait_for_status(opened.id, "diagnosed", settled=True)
+    store_policy()
+    return opened
+
+
+def test_seed_002_an_action_on_an_incident_reads_alike_in_its_actions_and_the_activity(
+    sandbox, scenario, api, operator_key
+):
+    # Given an incident of payments-api
+    opened = _handed_to_humans(scenario)
+    headers = {"X-API-Key": operator_key}
+    # When seed 002's client restarts one of its pods for the incident
+    body = {"action": "restart_pod", "namespace": NS, "pod_name": _pod(sandbox), "dry_run": False, "approved": True}
+    response = api.post("/actions/execute", headers=headers, json={**body, "incident_id": opened.id})
+    assert response.status_code == 200 and response.json()["status"] == "success", response.text
+    # Then the incident's actions name the namespace and say success, as the seed shows
+    actions = api.get(f"/incidents/{opened.id}/actions", headers=headers).json()["actions"]
+    assert [(a["action"], a["namespace"], a["outcome"], a["dry_run"]) for a in actions] == [
+        ("restart_pod", NS, "success", False)
+    ]
+    assert api.get(f"/incidents/{opened.id}", headers=headers).json()["actions"] == actions
+    # And the activity says the same outcome of the same action
+    activity = [a for a in api.get("/activity", headers=headers).json()["activity"] if a["incident_id"] == opened.id]
+    assert [(a["action"], a["outcome"]) for a in activity] == [("restart_pod", "success")]

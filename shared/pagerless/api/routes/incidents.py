@@ -8,6 +8,7 @@ from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import OperatorDep, ViewerDep, own_workspace
 from pagerless.api.timefilter import time_filter
+from pagerless.domain.actions import seed_outcome
 from pagerless.domain.errors import ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
@@ -159,7 +160,7 @@ def action_view(entry: dict) -> dict:
     status = entry.get("status")
     return {
         "action": entry.get("action") or plan_action.get("action"),
-        "outcome": "success" if status == "succeeded" else status,
+        "outcome": seed_outcome(status),
         "status": status,
         "dry_run": bool(entry.get("dry_run", False)),
         "namespace": plan_action.get("namespace") or entry.get("namespace"),
