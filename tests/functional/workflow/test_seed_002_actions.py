@@ -97,3 +97,43 @@ def test_seed_002_an_action_on_an_incident_reads_alike_in_its_actions_and_the_ac
     # And the activity says the same outcome of the same action
     activity = [a for a in api.get("/activity", headers=headers).json()["activity"] if a["incident_id"] == opened.id]
     assert [(a["action"], a["outcome"]) for a in activity] == [("restart_pod", "success")]
+
+
+def test_seed_002_a_dry_run_is_not_held_back_by_the_rate_limit_and_says_a_real_run_would_be(sandbox, api, operator_key):
+    # Given at most 2 actions per workload an hour, both spent restarting pods of payments-api
+    store_policy(rate_limit={"max_actions": 2, "window_minutes": 60})
+    headers = {"X-API-Key": operator_key}
+    for _ in range(2):
+        body = {"action": "restart_pod", "namespace": NS, "pod_name": _pod(sandbox), "dry_run": False, "approved": True}
+        assert api.post("/actions/execute", headers=headers, json=body).json()["status"] == "success"
+    pod = _pod(sandbox)
+    # When seed 002's client previews a third restart
+    dry = api.post(
+        "/actions/execute", headers=headers, json={"action": "restart_pod", "namespace": NS, "pod_name": pod}
+    )
+    # Then the preview is made, changes nothing, and says that a real run would be blocked now, and by which rule
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["status"] == "dry_run" and dry.json()["result"]["status"] == "would_change"
+    assert dry.json()["decision"]["allowed"] is False and dry.json()["decision"]["rule"] == "rate_limit"
+    assert "a real run now would be blocked by policy rule rate_limit" in dry.json()["message"], dry.json()
+    assert sandbox.pod(NS, pod) is not None
+    # And the real run is refused as before
+    real = api.post(
+        "/actions/execute",
+        headers=headers,
+        json={"action": "restart_pod", "namespace": NS, "pod_name": pod, "dry_run": False, "approved": True},
+    )
+    assert real.status_code == 403 and real.json()["error"]["details"][0]["rule"] == "rate_limit", real.text
+    assert sandbox.pod(NS, pod) is not None
+
+
+def test_seed_002_a_dry_run_the_policy_forbids_outright_is_refused_naming_the_rule(sandbox, api, operator_key):
+    # Given payments denied (a rule about the action itself, not about how many ran)
+    store_policy(denied_namespaces=[NS])
+    pod = _pod(sandbox)
+    # When seed 002's client previews a restart there
+    body = {"action": "restart_pod", "namespace": NS, "pod_name": pod, "dry_run": True}
+    response = api.post("/actions/execute", headers={"X-API-Key": operator_key}, json=body)
+    # Then it is refused with the rule, as the real run is
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["details"][0]["rule"] == "denied_namespace"
