@@ -3,12 +3,14 @@
 An operator's explicit request to execute is the human approval the policy may ask for; a
 denied decision is a ForbiddenError naming the rule, and nothing reaches the cluster. A dry run
 changes nothing, so the rate limit does not hold it back (`policy.evaluate_dry_run`); it answers
-the decision a real run would get now, and its message says when that one would be refused.
+the decision a real run would get now, and its message says when that one would be refused. What
+the action names that does not exist (a pod, a deployment, a node) is a NotFoundError (404) naming
+it, once the attempt is on the incident's actions and timeline, as any other outcome is.
 """
 
 from pydantic import TypeAdapter
 
-from pagerless.domain.errors import ForbiddenError
+from pagerless.domain.errors import ForbiddenError, NotFoundError
 from pagerless.incidents import timeline
 from pagerless.kube import cluster
 from pagerless.remediation.actions import Action, ActionPlan
@@ -86,6 +88,10 @@ def run_action(
     }
     if incident is not None:
         _note(incident, actor, response)
+    if result.get("status") == "not_found":  # recorded on the incident above, as every outcome of a request is
+        raise NotFoundError(
+            result["message"], details=[{"action": parsed.action, "status": "not_found", "dry_run": dry_run}]
+        )
     return response
 
 

@@ -137,3 +137,30 @@ def test_seed_002_a_dry_run_the_policy_forbids_outright_is_refused_naming_the_ru
     # Then it is refused with the rule, as the real run is
     assert response.status_code == 403, response.text
     assert response.json()["error"]["details"][0]["rule"] == "denied_namespace"
+
+
+def test_seed_002_an_action_on_something_that_does_not_exist_is_a_404_naming_it(sandbox, scenario, api, operator_key):
+    # Given an incident of payments-api
+    opened = _handed_to_humans(scenario)
+    headers = {"X-API-Key": operator_key}
+    # When seed 002's client restarts a pod that does not exist for it, for real and as a dry run
+    body = {"action": "restart_pod", "namespace": NS, "pod_name": "nope-pod", "incident_id": opened.id}
+    real = api.post("/actions/execute", headers=headers, json={**body, "dry_run": False, "approved": True})
+    dry = api.post("/actions/execute", headers=headers, json=body)
+    # Then each is a 404 in the error format, naming the pod and its namespace
+    for response in (real, dry):
+        assert response.status_code == 404, response.text
+        error = response.json()["error"]
+        assert error["code"] == "NOT_FOUND" and error["message"].startswith(f"pod {NS}/nope-pod not found"), error
+        assert error["details"][0]["status"] == "not_found"
+    # And both attempts are on the incident's actions, as any outcome of a request is
+    actions = api.get(f"/incidents/{opened.id}/actions", headers=headers).json()["actions"]
+    assert [(a["action"], a["outcome"], a["dry_run"], a["namespace"]) for a in actions] == [
+        ("restart_pod", "not_found", False, NS),
+        ("restart_pod", "not_found", True, NS),
+    ]
+    # And scaling a Deployment that does not exist is a 404 naming it too
+    scale = {"action": "scale_deployment", "namespace": NS, "deployment_name": "ghost", "replicas": 2}
+    missing = api.post("/actions/execute", headers=headers, json={**scale, "dry_run": False, "approved": True})
+    assert missing.status_code == 404, missing.text
+    assert missing.json()["error"]["message"].startswith(f"deployment {NS}/ghost not found")
