@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time
+from pagerless.domain.actions import seed_outcome
 from pagerless.domain.incidents import resolving_since, responding_since
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
 from pagerless.reports.responses import responses
@@ -268,7 +269,7 @@ def activity(incidents: list[Incident], limit: int, since: datetime | None = Non
                     {
                         "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
                         "incident_id": incident.id,
-                        "outcome": action.get("status") or action.get("outcome") or "unknown",
+                        "outcome": seed_outcome(action.get("status") or action.get("outcome")) or "unknown",
                         "dry_run": bool(action.get("dry_run", False)),
                         "created_at": str(at),
                     },
