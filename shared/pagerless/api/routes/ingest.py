@@ -38,6 +38,7 @@ class AlertResult(BaseModel):
     status: str
     action: str
     group_id: str | None = None  # only for an alert correlated into a group
+    reason: str | None = None  # only for an alert ignored for a reason its action does not say: late_firing
 
 
 class IngestResponse(BaseModel):
@@ -220,13 +221,19 @@ async def _receive(
     request.state.audit_details.update(
         alert_count=len(alerts) or outcome.body.get("accepted", 0),
         queued=outcome.body.get("queued", False),
-        alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]],
+        alerts=[_audited(a) for a in alerts[:AUDITED_ALERTS]],
     )
     headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
     body = outcome.body
     if outcome.status_code == 200 and "alerts" in body:  # processed now (a queued 202 names no incident yet)
         body = {**body, **_seed_summary(source, incoming.body, alerts)}
     return JSONResponse(body, status_code=outcome.status_code, headers=headers)
+
+
+def _audited(alert: dict) -> dict:
+    """What the audit keeps of one alert's outcome (its reason, when it was ignored for one)."""
+    kept = {k: alert.get(k) for k in ("fingerprint", "incident_id", "action")}
+    return {**kept, "reason": alert["reason"]} if alert.get("reason") else kept
 
 
 def _seed_summary(source: str, raw: bytes, alerts: list[dict]) -> dict:
