@@ -7,6 +7,13 @@ a CloudWatch alarm's state change, an Opsgenie alert's or a PagerDuty incident's
 and a re-fire carries a later one. So a firing whose start is not later than the resolve its
 alert's source sent last is late: it reopens nothing, pages nobody and starts no workflow.
 
+Only for a while after the resolve came (``PAGERLESS_INTAKE_LATE_FIRING_WINDOW_SECONDS``, 5 minutes: HA
+copies and retries come within seconds to Alertmanager's group interval). A firing with the same start
+later than that is the alert firing again: when Alertmanager stops hearing from Prometheus it sends a
+resolve it cannot know is false, and once Prometheus is back (having restored the alert's state) the
+still-firing alert comes with its old start. Ignoring it would leave an outage unpaged; paging it again
+at worst pages twice.
+
 Both times are the source's own (its clock, as it wrote them), compared as aware datetimes. The
 resolve is on the alert item already (``AlertRecord.alert``, written by the resolve itself): the
 check reads what the firing path reads anyway and writes nothing. A firing without a start, an
@@ -15,8 +22,9 @@ it still fired: a firing says it still does), and a resolve that named no time, 
 that a firing after a resolve reopens.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.intake import metrics
@@ -43,10 +51,12 @@ def started(alert: Alert) -> datetime | None:
     return parse_time(alert.starts_at)
 
 
-def is_late(alert: Alert, record: AlertRecord) -> bool:
-    """Whether a firing ``alert`` belongs to an episode its source has resolved already."""
+def is_late(alert: Alert, record: AlertRecord, now: datetime) -> bool:
+    """Whether a firing ``alert``, come at ``now``, belongs to an episode its source resolved a moment ago."""
     start, end = started(alert), resolved_episode_end(record)
-    return start is not None and end is not None and start <= end
+    if start is None or end is None or start > end or record.resolved_at is None:
+        return False
+    return now - record.resolved_at <= timedelta(seconds=settings.intake().late_firing_window_seconds)
 
 
 def late_firing(alert: Alert, record: AlertRecord, incident: IncidentRecord | None) -> IngestResult:

@@ -143,7 +143,7 @@ class IntakeService(AlertResolves):
                 continue  # another delivery opened it first (or raced it): this one looks again
             if mark is not None and (applied := self._applied(record, alert, mark)) is not None:
                 return applied
-            if is_late(alert, record):  # its episode's resolve came first: nothing to reopen
+            if is_late(alert, record, self.clock()):  # its episode's resolve came first: nothing to reopen
                 return late_firing(alert, record, self._incident(record.incident_id) if record.incident_id else None)
             claim = self.alerts.claim(
                 key,

@@ -120,6 +120,23 @@ def test_a_refire_with_a_later_start_reopens_the_incident_and_restarts_its_workf
     assert incident["status"] == "open" and incident["open_alerts"] == 1
 
 
+def test_the_same_start_firing_again_well_after_the_resolve_reopens(api, runtime, ingest_key, monkeypatch):
+    """Past the window a firing with the episode's old start is the alert firing again, not a late copy: when
+    Alertmanager stops hearing from Prometheus it resolves the alert, and once Prometheus is back the alert comes
+    with its old startsAt. Ignoring it would leave that outage unpaged."""
+    from pagerless import settings
+
+    # Given the alert fired and resolved at its source, and the late-firing window is over (0 s here)
+    incident_id = _fired_and_resolved(api, runtime, ingest_key)
+    monkeypatch.setenv("PAGERLESS_INTAKE_LATE_FIRING_WINDOW_SECONDS", "0")
+    settings.intake.cache_clear()
+    # When the same firing body arrives
+    answer = post_alert(api, ingest_key, "alertmanager", fixture_json(FIRING)).json()["alerts"][0]
+    # Then it reopens the incident
+    assert (answer["incident_id"], answer["action"]) == (incident_id, "reopened"), answer
+    assert "reason" not in answer
+
+
 @pytest.mark.parametrize(
     ("starts_at", "action"),
     [
