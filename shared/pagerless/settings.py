@@ -185,8 +185,11 @@ class AuthSettings(BaseSettings):
     jwt_secret: str | None = None  # unset: a random secret is generated once and kept in the system table
     access_token_seconds: int = Field(default=15 * 60, ge=60, le=24 * 3600)
     refresh_token_seconds: int = Field(default=30 * 24 * 3600, ge=300)
-    login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    login_max_failures: int = Field(default=5, ge=1)  # failed sign-ins that lock an email (pagerless.auth.users)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)  # how long a lock lasts; an address's counting window
+    # different emails whose sign-ins failed from one client address within the window that lock the address (password
+    # spraying): a team behind one NAT, VPN or proxy shares an address, and one person's typos count once
+    login_max_emails_per_address: int = Field(default=20, ge=1)
     oidc_issuer: str | None = None  # e.g. https://cognito-idp.<region>.amazonaws.com/<pool id>
     oidc_jwks_url: str | None = None  # default: <issuer>/.well-known/jwks.json
     oidc_client_id: str | None = None  # the audience of id tokens (Cognito app client id)

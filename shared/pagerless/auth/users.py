@@ -3,10 +3,13 @@
 Passwords are hashed with argon2id (argon2-cffi). The first user ever registered becomes admin
 through a conditional write, so two simultaneous first registrations cannot both win (a claim whose
 registration failed and could not be given back is taken over after a short lease). A failed
-login answers the same for an unknown email and a wrong password (no user enumeration), and an
-email or address with too many failures is locked out for a while.
+login answers the same for an unknown email and a wrong password (no user enumeration). An email with
+too many failed sign-ins is locked out for a while; so is a client address from which too many different
+emails failed (password spraying), a much higher bar, since a whole team may share one address.
 """
 
+import hashlib
+import math
 import re
 import time
 import uuid
@@ -121,39 +124,52 @@ class UserService:
         return record
 
     def login(self, *, email: str, password: str, address: str = "") -> tuple[UserRecord, tokens.TokenPair]:
-        """Tokens for a correct email and password; the same 401 for every wrong combination."""
+        """Tokens for a correct email and password; the same 401 for every wrong combination. An email is locked
+        after ``login_max_failures`` failed sign-ins; a client address only after sign-ins for
+        ``login_max_emails_per_address`` different emails failed from it within ``login_lockout_seconds``: one
+        person's typos lock their own account, not everyone behind the same NAT, VPN or proxy."""
         config = settings.auth()
         email = (email or "").strip().lower()
-        keys = [f"email:{email}"] + ([f"addr:{address}"] if address else [])
         now = time.time()
-        attempts = {}
-        for key in keys:  # counted before the password is checked: a parallel burst gets no extra tries
-            attempt = self.repository.count_attempt(key, now=now)
-            if attempt is not None and attempt > config.login_max_failures:
-                self.repository.lock(key, until=now + config.login_lockout_seconds)
-                attempt = None
-            if attempt is None:
-                throttle = self.repository.throttle(key)
-                locked_until = int(throttle.locked_until) if throttle is not None else now
-                raise RateLimitedError(
-                    "too many failed sign-ins; try again later",
-                    details=[{"retry_after": max(1, int(locked_until - now) + 1)}],
-                )
-            attempts[key] = attempt
+        # counted before the password is checked: a parallel burst gets no extra tries
+        emails_tried = self._count_from_address(address, email, now) if address else 0
+        failures = self.repository.count_attempt(f"email:{email}", now=now)
+        if failures is not None and failures > config.login_max_failures:
+            self.repository.lock(f"email:{email}", until=now + config.login_lockout_seconds)
+            failures = None
+        if failures is None:
+            raise _locked_out(self.repository, f"email:{email}", now, "email")
         user = self.repository.by_email(email) if _EMAIL.match(email) else None
         if not self._password_matches(user, password or ""):
-            for key, attempt in attempts.items():
-                if attempt >= config.login_max_failures:
-                    self.repository.lock(key, until=now + config.login_lockout_seconds)
+            if failures >= config.login_max_failures:
+                self.repository.lock(f"email:{email}", until=now + config.login_lockout_seconds)
+            if address and emails_tried >= config.login_max_emails_per_address:
+                self.repository.lock(f"addr:{address}", until=now + config.login_lockout_seconds)
             raise UnauthorizedError(_BAD_LOGIN)
+        if address:  # the right password was no guess; the others' failures from the address still count
+            self.repository.forget_address_attempt(f"addr:{address}", _email_tag(email))
         if not user.is_active:
             raise ForbiddenError("this account is disabled")
-        for key in keys:
-            self.repository.clear_throttle(key)
+        self.repository.clear_throttle(f"email:{email}")
         if hasher().check_needs_rehash(user.password_hash):
             # unless a reset replaced the password since it was read: the rehash of the old one must not undo it
             self.repository.rehash_password(user.user_id, user.password_hash, hasher().hash(password))
         return user, tokens.issue_pair(user, self.repository)
+
+    def _count_from_address(self, address: str, email: str, now: float) -> int:
+        """The different emails tried from ``address`` in its window, this one included; RateLimitedError while
+        the address is locked (or once this attempt is one too many)."""
+        config = settings.auth()
+        key = f"addr:{address}"
+        tried = self.repository.count_address_attempt(
+            key, _email_tag(email), now=now, window=config.login_lockout_seconds
+        )
+        if tried is not None and tried > config.login_max_emails_per_address:
+            self.repository.lock(key, until=now + config.login_lockout_seconds)
+            tried = None
+        if tried is None:
+            raise _locked_out(self.repository, key, now, "address")
+        return tried
 
     def refresh(self, refresh_token: str) -> tokens.TokenPair:
         return tokens.rotate(refresh_token, self.repository, self.active_user)
@@ -288,6 +304,25 @@ class UserService:
             return hasher().verify(stored or _dummy_hash(), password) and stored is not None
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+
+def _email_tag(email: str) -> str:
+    """How an address's count names an email tried from it (what was typed is not stored there)."""
+    return hashlib.sha256(email.encode("utf-8")).hexdigest()[:16]
+
+
+def _locked_out(repository: UserRepository, key: str, now: float, locked: str) -> RateLimitedError:
+    """The 429 of a locked email or address (``locked``), saying which and when to try again: ``details`` and
+    Retry-After."""
+    throttle = repository.throttle(key)
+    locked_until = int(throttle.locked_until) if throttle is not None and throttle.locked_until else now
+    retry_after = max(1, math.ceil(locked_until - now))
+    where = "for this email" if locked == "email" else "from this address"
+    return RateLimitedError(
+        f"too many failed sign-ins {where}; try again after the time in Retry-After",
+        details=[{"locked": locked, "retry_after": retry_after}],
+        retry_after=retry_after,
+    )
 
 
 def public(user: UserRecord) -> dict:

@@ -7,13 +7,20 @@ Items:
                               until that user is stored, in the same transaction: then ``taken``)
   FAMILY#<id> / FAMILY        a refresh-token family: the one current token id, or revoked
   AGENT#<sha256> / TOKEN      an agent token (only its hash and prefix are stored)
-  THROTTLE#<key> / LOGIN      failed logins and lockout for an email or an address
+  THROTTLE#<key> / LOGIN      failed logins and lockout for an email, or the emails tried from an address
   OIDC#<issuer>#<sub> / LINK  which user an OIDC subject is
 """
 
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
@@ -117,8 +124,10 @@ class ThrottleRecord(_Item):
         table_name = TableName("users")
         region = Region()
 
-    failures = NumberAttribute(default=0)
+    failures = NumberAttribute(default=0)  # an email's
     locked_until = NumberAttribute(default=0)
+    emails = UnicodeSetAttribute(null=True)  # an address's: the emails tried from it in its window (their tags)
+    window_ends = NumberAttribute(null=True)  # an address's
     expires = TTLAttribute(null=True)
 
 
@@ -349,6 +358,45 @@ class UserRepository:
         ):
             return None
         return int(record.failures)
+
+    def count_address_attempt(self, key: str, email_tag: str, *, now: float, window: float) -> int | None:
+        """Count a sign-in attempt from an address (``key``) for an email (``email_tag``) before its password is
+        checked: how many different emails were tried from the address in its window and not signed in since
+        (`forget_address_attempt`), this one included, or None while the address is locked. One atomic add to a
+        set, so an email tried again counts once and a parallel burst gets one number each; the window starts
+        with the first attempt after the last one ended and lasts ``window`` seconds."""
+        record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
+        unlocked = ThrottleRecord.locked_until.does_not_exist() | (ThrottleRecord.locked_until <= int(now))
+        expires = ThrottleRecord.expires.set(datetime.fromtimestamp(now + window + 3600, tz=utcnow().tzinfo))
+        for _ in range(3):
+            if written(
+                record.update,
+                actions=[ThrottleRecord.emails.add({email_tag}), expires],
+                condition=unlocked & (ThrottleRecord.window_ends > int(now)),
+            ):
+                return len(record.emails or ())
+            if written(
+                record.update,
+                actions=[
+                    ThrottleRecord.emails.set({email_tag}),
+                    ThrottleRecord.window_ends.set(int(now + window)),
+                    expires,
+                ],
+                condition=unlocked
+                & (ThrottleRecord.window_ends.does_not_exist() | (ThrottleRecord.window_ends <= int(now))),
+            ):
+                return 1
+            current = self.throttle(key)  # neither: locked, or another attempt started the window meanwhile
+            if current is not None and current.locked_until and current.locked_until > now:
+                return None
+        raise ServiceUnavailableError("sign-ins from this address are being counted; try again", retry_after=1)
+
+    def forget_address_attempt(self, key: str, email_tag: str) -> None:
+        """A sign-in for the email succeeded: it no longer counts among the emails tried from the address."""
+        record = ThrottleRecord(f"THROTTLE#{key}", "LOGIN")
+        written(
+            record.update, actions=[ThrottleRecord.emails.delete({email_tag})], condition=ThrottleRecord.pk.exists()
+        )
 
     def lock(self, key: str, *, until: float) -> None:
         """Refuse sign-ins on ``key`` until ``until``; its count starts again after."""
