@@ -88,6 +88,7 @@ def login(
             status_code=status,
             next=safe_next(next),
             error=exc.code,
+            lockout=_lockout(exc),
             sso=_sso_configured(),
             email=email,  # kept, so a mistyped password costs only the password
         )
@@ -96,6 +97,15 @@ def login(
 
     request.state.principal = principal_for(user)  # the audit log records the sign-in
     return RedirectResponse(safe_next(next), status_code=303)
+
+
+def _lockout(exc: PagerlessError) -> dict | None:
+    """What a locked sign-in's page says: whose lock (this account's or this network's) and the minutes left."""
+    if not isinstance(exc, RateLimitedError):
+        return None
+    detail = next((d for d in exc.details if isinstance(d, dict)), {})
+    seconds = exc.retry_after or detail.get("retry_after") or 60
+    return {"locked": detail.get("locked", "email"), "minutes": max(1, -(-int(seconds) // 60))}
 
 
 @router.post("/console/logout", dependencies=[CsrfChecked])
