@@ -82,10 +82,12 @@ def _reset_caches() -> None:
     from pagerless import plugins
     from pagerless.api import ratelimit
     from pagerless.auth import tokens
+    from pagerless.auth.authenticate import user_service
 
     plugins.forget()
     ratelimit.LIMITER.reset()
     tokens.forget_secret()  # the generated signing secret is the test's system table's, as in a fresh process
+    user_service.cache_clear()  # what it knows of the first admin is the test's users table's
 
 
 def _stop_unfinished_workflows(rt, earlier: set, timeout: float = 60.0) -> None:

@@ -14,6 +14,7 @@ from pagerless.console import web
 ROUTERS = [
     Lazy("pagerless.console.pages", ("/",)),
     Lazy("pagerless.console.sso", ("/console/sso",)),
+    Lazy("pagerless.console.first_admin", ("/console/first-admin",)),
     Lazy(
         "pagerless.console.admin_pages",
         (

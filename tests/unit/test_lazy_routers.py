@@ -136,6 +136,15 @@ def test_the_health_check_imports_no_store():
     assert _modules_before_and_after("system", "/healthz", ("pynamodb", "pagerless.store")) == ["[]", "[]", "200"]
 
 
+def test_the_console_sign_in_page_imports_no_store():
+    # whether anyone has registered yet (the first admin's form) is asked once the page is shown (htmx), by the
+    # request for that form (pagerless.console.first_admin): the page itself needs no store
+    found = _modules_before_and_after(
+        "console", "/console/login", ("pynamodb", "pagerless.store", "pagerless.auth.users")
+    )
+    assert found == ["[]", "[]", "200"]
+
+
 def test_the_openapi_document_has_every_route_of_every_function():
     from pagerless.api.app import iter_api_routes
     from pagerless.api.openapi import combined_schema

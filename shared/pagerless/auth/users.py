@@ -85,10 +85,21 @@ def principal_for(user: UserRecord, kind: str = "user") -> Principal:
 class UserService:
     def __init__(self, repository: UserRepository | None = None) -> None:
         self.repository = repository or UserRepository()
+        self._first_admin_known = False  # once seen, for the process's life: the first admin never goes back
 
     # registration and sign-in
-    def register(self, *, email: str, name: str, password: str, workspace: str | None = None) -> UserRecord:
-        """A new user; the first one ever is admin, later ones are viewers until an admin says otherwise."""
+    def first_admin_exists(self) -> bool:
+        """Whether the first user (the admin) has registered, so registration no longer makes an admin. One read,
+        until the answer is yes."""
+        if not self._first_admin_known:
+            self._first_admin_known = self.repository.first_admin_taken()
+        return self._first_admin_known
+
+    def register(
+        self, *, email: str, name: str, password: str, workspace: str | None = None, first_admin_only: bool = False
+    ) -> UserRecord:
+        """A new user; the first one ever is admin, later ones are viewers until an admin says otherwise (and only
+        with open registration). ``first_admin_only``: the first admin, or refused as closed registration is."""
         email, password = normalize_email(email), check_password(password)
         user_id = "usr_" + uuid.uuid4().hex[:16]
         config, now = settings.auth(), utcnow()
@@ -101,7 +112,7 @@ class UserService:
                     "the first user is being registered at this moment; register again after the time in Retry-After",
                     retry_after=until_stale(claimed_at, lease, now),
                 )
-        if not first and not config.open_registration:
+        if not first and (first_admin_only or not config.open_registration):
             raise ForbiddenError("registration is closed; ask an admin to create your account")
         record = self._new(
             user_id,
@@ -121,6 +132,7 @@ class UserService:
             if first:
                 self.repository.release_first_admin(user_id)
             raise ConflictError("a user with that email already exists")
+        self._first_admin_known = True
         return record
 
     def login(self, *, email: str, password: str, address: str = "") -> tuple[UserRecord, tokens.TokenPair]:

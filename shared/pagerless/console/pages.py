@@ -65,7 +65,7 @@ def static(name: str) -> Response:
 @router.get("/console/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/console/incidents") -> HTMLResponse:
     """The sign-in form (password, and the SSO link when OIDC is configured)."""
-    return render(request, "login.html", next=safe_next(next), error=None, sso=_sso_configured())
+    return render(request, "login.html", next=safe_next(next), error=None, sso=sso_configured())
 
 
 @router.post("/console/login", dependencies=[CsrfChecked])
@@ -89,7 +89,7 @@ def login(
             next=safe_next(next),
             error=exc.code,
             lockout=_lockout(exc),
-            sso=_sso_configured(),
+            sso=sso_configured(),
             email=email,  # kept, so a mistyped password costs only the password
         )
     start_session(request, pair.access_token, pair.refresh_token)
@@ -263,6 +263,6 @@ def console_events(
     )
 
 
-def _sso_configured() -> bool:
+def sso_configured() -> bool:
     config = settings.auth()
     return bool(config.oidc_authorize_url and config.oidc_token_url and config.oidc_client_id)

@@ -241,7 +241,7 @@ def _banner(
         "",
         f"Pagerless is running (started in {seconds:.1f}s)",
         f"  API            {base}/api   (health: {base}/healthz, docs: {base}/docs)",
-        f"  Console        {base}/   (first user: POST {base}/api/auth/register becomes admin)",
+        f"  Console        {base}/   (first user, the admin: its sign-in page, or POST {base}/api/auth/register)",
         f"  Embedded AWS   {aws}   (AWS_ENDPOINT_URL={aws} aws dynamodb list-tables)",
         f"  Admin API key  {admin_key}" + ("   (new; kept in " + str(state_dir / "admin-key") + ")" if created else ""),
         f"  State          {state_dir.resolve()}  (restored {restored['items']} items, {restored['messages']} queued messages, "

@@ -190,6 +190,14 @@ class UserRepository:
             return None
         return claim.claimed_at if claim.state == CLAIMING else None
 
+    def first_admin_taken(self) -> bool:
+        """Whether the first admin is stored (the claim settled): registration no longer makes an admin."""
+        try:
+            claim = MarkerRecord.get(*FIRST_ADMIN, consistent_read=True)
+        except DoesNotExist:
+            return False
+        return claim.state != CLAIMING
+
     def release_first_admin(self, user_id: str) -> bool:
         """Give back a claim whose user could not be stored (the email was taken, the write throttled); best
         effort: one not given back is taken over after its lease (`claim_first_admin`)."""

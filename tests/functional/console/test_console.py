@@ -262,7 +262,15 @@ def test_console_through_api_gateway_events(runtime, api, admin_user, admin_key)
     assert '"type": "incident_created"' in streamed["body"]
 
 
-PUBLIC_CONSOLE = {"/", "/console", "/console/static/{name}", "/console/login", "/console/sso", "/console/sso/callback"}
+PUBLIC_CONSOLE = {
+    "/",
+    "/console",
+    "/console/static/{name}",
+    "/console/login",
+    "/console/first-admin",  # the first admin's form, on the sign-in page while nobody has registered
+    "/console/sso",
+    "/console/sso/callback",
+}
 
 
 def test_every_console_page_needs_a_session_and_every_post_a_csrf_token(runtime, api):

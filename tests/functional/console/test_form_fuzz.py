@@ -51,9 +51,9 @@ def _forms():
     """(path, path parameter names, form field names) of every console POST route."""
     from fastapi.routing import APIRoute
 
-    from pagerless.console import admin_pages, ops_pages, pages
+    from pagerless.console import admin_pages, first_admin, ops_pages, pages
 
-    for router in (pages.router, admin_pages.router, ops_pages.router):
+    for router in (pages.router, first_admin.router, admin_pages.router, ops_pages.router):
         for route in router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods and route.path not in NOT_FUZZED:
                 fields = [p.alias for p in route.dependant.body_params]
