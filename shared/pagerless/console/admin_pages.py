@@ -309,7 +309,8 @@ def create_user(
     except (ValidationError, ConflictError) as exc:
         listed = [public(u) for u in users.list(principal.workspace)]
         draft = {"email": email, "name": name, "role": role}
-        return refused_form(request, exc, "users.html", users=listed, draft=draft)
+        labels = {"email": "Email", "name": "Name", "password": "Password", "role": "Role"}  # users.html's
+        return refused_form(request, exc, "users.html", labels=labels, users=listed, draft=draft)
     return RedirectResponse("/console/users", status_code=303)
 
 

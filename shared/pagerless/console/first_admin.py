@@ -25,6 +25,12 @@ from pagerless.domain.errors import ConflictError, ValidationError
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
+LABELS = {  # _first_admin.html's, of the fields a refusal names
+    "email": "Email",
+    "name": "Name",
+    "password": "Password (8 to 256 characters)",
+    "password_again": "Password again",
+}
 
 
 @router.get("/console/first-admin", response_class=HTMLResponse)
@@ -53,7 +59,8 @@ def register_first_admin(
             raise ValidationError("the two passwords differ", details=[{"field": "password_again"}])
         user = users.register(email=email, name=name, password=password, first_admin_only=True)
     except (ValidationError, ConflictError) as exc:
-        return refused_form(request, exc, "login.html", **_page(next), draft={"email": email, "name": name})
+        draft = {"email": email, "name": name}
+        return refused_form(request, exc, "login.html", labels=LABELS, **_page(next), draft=draft)
     from pagerless.auth.users import principal_for
 
     request.state.principal = principal_for(user)  # the audit log records the registration

@@ -30,6 +30,13 @@ from pagerless.domain.roles import Role
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 CHANNEL_TYPES = ("slack", "lark", "lark_bot", "dingtalk", "wecom", "teams", "email", "webhook")
+# the channel forms' labels of the fields a refusal names (channels.html)
+CHANNEL_LABELS = {
+    "name": "Name",
+    "channel_type": "Type",
+    "config": "Config (JSON)",
+    "config.timezone": "Time zone of its messages (an IANA name such as Asia/Shanghai; empty: UTC)",
+}
 
 
 def _notify():
@@ -97,7 +104,8 @@ def create_channel(
         )
     except ValidationError as exc:
         draft = {"name": name, "channel_type": channel_type, "config": config, "timezone": timezone or ""}
-        return refused_form(request, exc, "channels.html", **_channels_page(request, None), draft=draft)
+        page = _channels_page(request, None)
+        return refused_form(request, exc, "channels.html", labels=CHANNEL_LABELS, **page, draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 
 
@@ -129,7 +137,7 @@ def update_channel(
         if page["editing"] is None:  # no such channel (any more): the update's own error says so
             raise
         draft = {"name": name, "config": config, "enabled": enabled == "true", "timezone": timezone or ""}
-        return refused_form(request, exc, "channels.html", **page, edit_draft=draft)
+        return refused_form(request, exc, "channels.html", labels=CHANNEL_LABELS, **page, edit_draft=draft)
     return RedirectResponse("/console/channels", status_code=303)
 
 

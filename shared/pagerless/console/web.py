@@ -115,14 +115,34 @@ def _fields(exc: PagerlessError) -> list[tuple[str, str]]:
     ]
 
 
-def refused_form(request: Request, exc: PagerlessError, template: str, **form) -> HTMLResponse:
+def refused_form(
+    request: Request, exc: PagerlessError, template: str, *, labels: dict[str, str] | None = None, **form
+) -> HTMLResponse:
     """A form the service refused (invalid, or conflicting with what is stored) shown again as the user filled
     it in (``form``: the template's values for its fields), saying what to fix, so nothing typed is lost. A
-    script (not a browser navigating) gets the API's JSON error instead."""
+    script (not a browser navigating) gets the API's JSON error instead. ``labels``: the form's label of each
+    field the service may name (its English text, translated here), so the page names a field as the form does."""
     if not _navigating(request):
         raise exc
-    problem = {"message": said(request, exc.message), "fields": _fields(exc)}
-    return render(request, template, status_code=STATUS_FOR_CODE.get(exc.code, 400), problem=problem, **form)
+    return render(
+        request,
+        template,
+        status_code=STATUS_FOR_CODE.get(exc.code, 400),
+        problem=_problem(request, exc, labels or {}),
+        **form,
+    )
+
+
+def _problem(request: Request, exc: PagerlessError, labels: dict[str, str]) -> dict:
+    """What a refused form's box says: the error's message, then each field it names, by the form's label where
+    known (else as the service names it), with what is wrong with it. Said once: a message that only restates a
+    field's line ("config.timezone: unknown time zone ...") is left to that line."""
+    fields = [
+        {"field": field, "label": said(request, labels[field]) if field in labels else "", "message": message}
+        for field, message in _fields(exc)
+    ]
+    restated = any(f["message"] and exc.message == f"{f['field']}: {f['message']}" for f in fields)
+    return {"message": "" if restated else said(request, exc.message), "fields": fields}
 
 
 SHOWN_VERSION = r"^(new|0|[1-9][0-9]{0,17})$"  # an editor page's hidden ``version``: the stored one, or "new"

@@ -81,15 +81,16 @@ def test_the_first_admin_registers_from_the_console_and_then_the_form_is_gone(ap
 
 def test_a_refused_first_admin_form_says_what_to_fix_keeps_what_was_typed_and_registers_nobody(api):
     # When the passwords differ, the email is not one, or the password is too short
-    for fields, said in (
-        ({"password_again": "password124"}, "the two passwords differ"),
-        ({"email": "ada-at-example"}, "email is not a valid address"),
-        ({"password": "short", "password_again": "short"}, "password must be 8 to 256 characters"),
+    for fields, said, label in (
+        ({"password_again": "password124"}, "the two passwords differ", "Password again"),
+        ({"email": "ada-at-example"}, "email is not a valid address", "Email"),
+        ({"password": "short", "password_again": "short"}, "password must be 8 to 256 characters", "Password"),
     ):
         refused = register(api, **fields)
-        # Then the page shows the form again with the problem, what was typed (but the passwords) kept
+        # Then the page shows the form again with the problem and the field by its label, what was typed (but the
+        # passwords) kept
         assert refused.status_code == 400, refused.text
-        assert said in problem(refused)
+        assert said in problem(refused) and f"<li>{label}" in refused.text
         assert 'id="first-name" name="name" value="Ada"' in refused.text
         assert "password123" not in refused.text and "password124" not in refused.text
     # And in Chinese for a Chinese page

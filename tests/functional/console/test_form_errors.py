@@ -81,6 +81,33 @@ def test_a_refused_channel_keeps_its_name_type_and_config(api, admin_user):  # n
     assert '<option value="false" selected>' in form and 'id="form-problem"' in form
 
 
+def problem_box(page: str) -> str:
+    """The refused form's box as a person reads it."""
+    box = re.search(r'<div[^>]*id="form-problem".*?</div>', page, re.S).group(0)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", box)).split())
+
+
+def test_a_refused_time_zone_is_said_once_by_the_forms_label(api, admin_user):  # noqa: F811
+    sign_in(api, "root@example.com")
+    channel = {"name": "ops", "channel_type": "webhook", "config": '{"url": "https://hooks.example.com/x"}'}
+    # When an admin creates a channel whose time zone is none
+    refused = submit(api, "/console/channels", {**channel, "timezone": "Mars/Base"}, "/console/channels")
+    # Then the box says what is wrong once, naming the field by the label the form shows, not as the API names it
+    assert refused.status_code == 400
+    said = problem_box(refused.text)
+    assert said.count("unknown time zone 'Mars/Base'") == 1, said
+    assert said == (
+        "Check the form Time zone of its messages (an IANA name such as Asia/Shanghai; empty: UTC): "
+        "unknown time zone 'Mars/Base'"
+    )
+    # And in Chinese, by the Chinese label
+    api.cookies.set("pl_lang", "zh")
+    refused = submit(api, "/console/channels", {**channel, "timezone": "Mars/Base"}, "/console/channels")
+    said = problem_box(refused.text)
+    assert "消息时区（IANA 名称，如 Asia/Shanghai；留空为 UTC）: unknown time zone 'Mars/Base'" in said, said
+    assert "config.timezone" not in said and said.count("Mars/Base") == 1
+
+
 def test_a_refused_new_user_keeps_what_was_typed_but_the_password(api, admin_user):  # noqa: F811
     sign_in(api, "root@example.com")
     data = {"email": "grace@example.com", "name": "Grace", "password": "short", "role": "operator"}
