@@ -16,6 +16,7 @@ ROUTERS = [
     Lazy("pagerless.api.routes.people", ("/api/people",)),
     Lazy("pagerless.api.routes.chat_identities", ("/api/chat-apps", "/api/chat-identities", "/api/v1/feishu/")),
     Lazy("pagerless.api.routes.notifications", ("/api/notification-logs", "/api/notifications/", "/notifications/")),
+    Lazy("pagerless.api.routes.console_slash", ("/console/",)),  # the $default route's: no console route has it
 ]
 app = create_app("admin", ROUTERS)
 handler = gc_after_first(Mangum(app, lifespan="off"))

@@ -10,7 +10,12 @@ from fastapi.responses import Response
 from pagerless.domain.errors import NotFoundError
 
 _HERE = Path(__file__).resolve().parent
-_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".ico": "image/x-icon",
+}
 
 DOCS_ASSETS = {
     name: _HERE / "docs_static" / name

@@ -36,6 +36,7 @@ CsrfChecked = Depends(check_csrf)
 STATUSES = ("open", "diagnosing", "diagnosed", "awaiting_approval", "remediating", "verifying", "escalated", "resolved")
 SEVERITIES = ("critical", "high", "warning", "info")
 STATIC = {name: i18n.HERE / "static" / name for name in ("htmx.min.js", "console.js", "console.css")}
+FAVICON = {"favicon.ico": i18n.HERE / "static" / "favicon.ico"}
 
 
 def _incidents():
@@ -54,6 +55,12 @@ def _approvals():
 def home() -> RedirectResponse:
     """The console's front door."""
     return RedirectResponse("/console/incidents", status_code=303)
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon a browser asks every site for (the API docs' favicon.svg as an icon: static/VENDORED.txt)."""
+    return vendored_asset(FAVICON, "favicon.ico")
 
 
 @router.get("/console/static/{name}")

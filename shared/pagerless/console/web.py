@@ -7,13 +7,14 @@ from urllib.parse import quote, urlencode, urlsplit
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pagerless.api import errors as api_errors
 from pagerless.api.errors import STATUS_FOR_CODE, _domain_error
 from pagerless.console import i18n
-from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token
+from pagerless.console.session import LANG_COOKIE, LoginRequired, csrf_token, current_principal
 from pagerless.domain.errors import PagerlessError, PreconditionFailedError
 from pagerless.domain.preconditions import IfMatch
 
@@ -182,11 +183,21 @@ async def _form_error(request: Request, exc: RequestValidationError) -> Response
 
 
 async def _http_page_error(request: Request, exc: StarletteHTTPException) -> Response:
-    """No such page (404), or a method the page does not take (405)."""
+    """No such page (404), or a method the page does not take (405): with the console's navigation and Sign out
+    for a signed-in user, as on every other page."""
     response = await api_errors._http_error(request, exc)
     if not _navigating(request):
         return response
+    await run_in_threadpool(_who_is_signed_in, request)
     return _error_page(request, exc.status_code, _code_of(response), no_such_page=exc.status_code in (404, 405))
+
+
+def _who_is_signed_in(request: Request) -> None:
+    """The session's user, if there is one, for a page no route answered (so none looked the session up)."""
+    try:
+        current_principal(request)
+    except (LoginRequired, PagerlessError):
+        pass  # nobody, or a session no longer valid: the page is shown without the navigation
 
 
 async def _unexpected_page_error(request: Request, exc: Exception) -> Response:

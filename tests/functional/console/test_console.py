@@ -270,6 +270,7 @@ PUBLIC_CONSOLE = {
     "/console/first-admin",  # the first admin's form, on the sign-in page while nobody has registered
     "/console/sso",
     "/console/sso/callback",
+    "/favicon.ico",  # the site's icon, which a browser asks for on every page
 }
 
 

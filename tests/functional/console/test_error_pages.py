@@ -43,6 +43,41 @@ def test_an_unknown_console_page_is_a_404_page(api, admin_user):  # noqa: F811
     assert script.status_code == 404 and script.json()["error"]["code"] == "NOT_FOUND"
 
 
+def test_an_unknown_console_page_keeps_the_navigation_and_sign_out_of_a_signed_in_user(api, admin_user):  # noqa: F811
+    # Given a signed-in admin
+    sign_in(api, "root@example.com")
+    # When they open a console address that is no page
+    page = api.get("/console/no-such-page", headers=BROWSER)
+    # Then the 404 page has the console's navigation and Sign out, as every other page
+    assert page.status_code == 404 and "There is no such page." in page.text
+    assert '<nav aria-label="Main">' in page.text and 'id="logout"' in page.text
+    assert "root@example.com" in page.text
+    # And without a session it is the same page, without them (not a sign-in redirect)
+    api.cookies.clear()
+    page = api.get("/console/no-such-page", headers=BROWSER, follow_redirects=False)
+    assert page.status_code == 404 and "There is no such page." in page.text
+    assert 'id="logout"' not in page.text and "<nav" not in page.text
+
+
+def test_the_console_address_with_a_trailing_slash_leads_to_the_console(api, admin_user):  # noqa: F811
+    # When a person types the console's address with a trailing slash
+    typed = api.get("/console/", headers=BROWSER, follow_redirects=False)
+    # Then they are sent on to the console, not shown the API's JSON 404
+    assert typed.status_code == 303 and typed.headers["location"] == "/console", typed.text
+    landed = api.get("/console/", headers=BROWSER)
+    assert landed.status_code == 200 and landed.url.path == "/console/login"
+    sign_in(api, "root@example.com")
+    assert api.get("/console/", headers=BROWSER).url.path == "/console/incidents"
+
+
+def test_the_sites_icon_is_an_icon_not_a_json_404(api):
+    # When a browser asks the site for its icon
+    icon = api.get("/favicon.ico", headers={"Accept": "image/avif,image/webp,image/png,image/*,*/*;q=0.8"})
+    # Then it gets one (an ICO), which it may keep a day
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00" and "max-age=86400" in icon.headers["cache-control"]
+
+
 def test_the_consoles_own_refusals_are_said_in_the_pages_language(api, admin_user):  # noqa: F811
     sign_in(api, "root@example.com")
     api.cookies.set("pl_lang", "zh")

@@ -7,7 +7,16 @@ from tests.conftest import auth
 
 pytestmark = pytest.mark.functional
 
-PUBLIC_PATHS = {"/healthz", "/health", "/metrics", "/docs", "/openapi.json", "/redoc", "/docs/static/{name}"}
+PUBLIC_PATHS = {
+    "/healthz",
+    "/health",
+    "/metrics",
+    "/docs",
+    "/openapi.json",
+    "/redoc",
+    "/docs/static/{name}",
+    "/favicon.ico",  # the console's icon, which every browser asks for
+}
 
 
 def _console_page(path: str) -> bool:

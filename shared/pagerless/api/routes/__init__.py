@@ -39,4 +39,5 @@ ROUTER_MODULES: tuple[str, ...] = (
     "pagerless.api.routes.jobs",
     "pagerless.api.routes.plugins",
     "pagerless.api.routes.runbooks",
+    "pagerless.api.routes.console_slash",  # no API operation: /console/ on to the console
 )
