@@ -32,6 +32,18 @@ def check_people(workspace: str, person_ids: list[str]) -> None:
         )
 
 
+def names_channel(ref: str, channel: dict) -> bool:
+    """Whether a channel target's id names ``channel``: its id, its name or its type, as the notify function picks
+    the channels of a job's targets."""
+    return ref in (channel.get("id"), channel.get("name"), channel.get("channel_type"))
+
+
+def _channels(workspace: str) -> list[dict]:
+    from pagerless.store.notify import ConfigRepository
+
+    return ConfigRepository().list(workspace, "channel")
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -205,6 +217,31 @@ class OncallService:
         ]
         return uses
 
+    def uses_of_channel(self, workspace: str, channel_id: str) -> list[dict]:
+        """The policy steps that would page nobody without the channel: a channel target that names it (by id, name
+        or type) and no other channel of the workspace."""
+        channels = _channels(workspace)
+        others = [c for c in channels if c.get("id") != channel_id]
+        gone = [c for c in channels if c.get("id") == channel_id]
+        return [
+            {"policy_id": doc["id"], "step": i, "channel": t["id"]}
+            for doc in self.list_policies(workspace)
+            for i, step in enumerate(doc["steps"])
+            for t in step["targets"]
+            if t["kind"] == "channel"
+            and any(names_channel(t["id"], c) for c in gone)
+            and not any(names_channel(t["id"], c) for c in others)
+        ]
+
+    def keep_channel(self, workspace: str, channel_id: str) -> None:
+        """Refuse (409, naming them) to let the channel go while escalation policies page it and no other channel:
+        a step would page a channel that does not exist."""
+        uses = self.uses_of_channel(workspace, channel_id)
+        if uses:
+            raise ConflictError(
+                f"channel {channel_id} is a target of escalation policies: change their steps first", details=uses
+            )
+
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
         check_people(workspace, [t.id for s in body.steps for t in s.targets if t.kind == "person"])
         missing = [
@@ -215,6 +252,17 @@ class OncallService:
         ]
         if missing:
             raise ValidationError("escalation policy names schedules that do not exist", details=missing)
+        wanted = [(i, t.id) for i, s in enumerate(body.steps) for t in s.targets if t.kind == "channel"]
+        channels = _channels(workspace) if wanted else []
+        unknown = [
+            {"step": i, "channel_id": ref} for i, ref in wanted if not any(names_channel(ref, c) for c in channels)
+        ]
+        if unknown:
+            raise ValidationError(
+                "escalation policy names channels that do not exist: add them under /api/notifications/channels "
+                "first (a channel target is a channel's id, name or type)",
+                details=unknown,
+            )
 
     def select_policy(self, workspace: str, service: str | None, severity: str) -> policies.Policy | None:
         """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
@@ -285,6 +333,13 @@ class OncallService:
         self, workspace: str, policy: policies.Policy, step: int, at: datetime, critical: bool
     ) -> list[policies.Resolved]:
         on_call, quiet_hours = self.resolver(workspace)
+        targets = policy.steps[step].targets
+        channels = _channels(workspace) if any(t.kind == "channel" for t in targets) else []
         return policies.resolve_targets(
-            policy.steps[step].targets, at, on_call=on_call, quiet_hours=quiet_hours, critical=critical
+            targets,
+            at,
+            on_call=on_call,
+            quiet_hours=quiet_hours,
+            critical=critical,
+            channel_exists=lambda ref: any(names_channel(ref, c) for c in channels),
         )

@@ -108,7 +108,7 @@ def escalation_preview(
         resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call) is not waited on
-        if any(r.persons or r.held or r.target.kind == "channel" for r in resolved):
+        if any(r.reached for r in resolved):
             offset += policy.steps[page.step].delay_seconds
         levels.append(
             {
@@ -119,6 +119,7 @@ def escalation_preview(
                 "status": "paged" if at <= now else "upcoming",
                 "targets": [
                     {"kind": r.target.kind, "id": r.target.id, "persons": list(r.persons), "held": list(r.held)}
+                    | ({"missing": True} if r.missing else {})  # a channel the policy names that no longer exists
                     for r in resolved
                 ],
             }
