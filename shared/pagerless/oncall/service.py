@@ -71,6 +71,7 @@ class OncallService:
 
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
+        self._check_services(workspace, body.services)
         now = utcnow().isoformat()
         doc = {
             "id": _new_id("sch"),
@@ -90,6 +91,8 @@ class OncallService:
         without ``if_match``, whatever is stored. The document and the version written."""
         current = self.get_schedule(workspace, schedule_id)
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
+        added = [s for s in body.services if s not in (current.get("services") or [])]
+        self._check_services(workspace, added, schedule_id)
         doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
         return doc, self._replaced(
             self.schedules, workspace, schedule_id, doc, if_match, what=f"schedule {schedule_id}"
@@ -108,6 +111,25 @@ class OncallService:
         if not self.schedules.delete(workspace, schedule_id):
             raise NotFoundError(f"schedule {schedule_id} not found")
         self.overrides.delete_all(workspace, schedule_id)
+
+    def _check_services(self, workspace: str, services: list[str], schedule_id: str | None = None) -> None:
+        """One schedule answers who is on call for a service: a service another schedule lists is refused (409,
+        naming it). A second rotation for the service is a layer of that schedule, or a schedule that lists no
+        service, which a policy's later step pages."""
+        taken = [
+            {"service": name, "schedule_id": doc["id"], "schedule_name": doc["name"]}
+            for doc in self.list_schedules(workspace)
+            if doc["id"] != schedule_id
+            for name in dict.fromkeys(services)
+            if name in (doc.get("services") or [])
+        ]
+        if taken:
+            said = ", ".join(f"{t['service']!r} by {t['schedule_name']!r} ({t['schedule_id']})" for t in taken)
+            raise ConflictError(
+                f"services are covered by another schedule already: {said}; one schedule answers who is on call "
+                "for a service (add a layer to it, or leave the service out of this one)",
+                details=taken,
+            )
 
     def schedule(self, workspace: str, schedule_id: str) -> schedules.Schedule:
         """The schedule with its overrides, ready to resolve."""
@@ -301,14 +323,19 @@ class OncallService:
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
         return lookup.on_call(self.schedule(workspace, schedule_id), at)
 
-    def schedule_for_service(self, workspace: str, service: str) -> dict:
-        for doc in self.list_schedules(workspace):
-            if service in (doc.get("services") or []):
-                return doc
-        raise NotFoundError(
-            f"no schedule covers service {service!r}",
-            details=[{"field": "service", "hint": "list the service in a schedule's services"}],
+    def schedules_for_service(self, workspace: str, service: str) -> list[dict]:
+        """The schedules that list ``service``, the one that answers for it first: the oldest (by creation, then
+        id). One at most, unless stored before a second was refused (`_check_services`); never empty (404)."""
+        found = sorted(
+            (doc for doc in self.schedules.list(workspace) if service in (doc.get("services") or [])),
+            key=lambda d: (d.get("created_at") or "", d["id"]),
         )
+        if not found:
+            raise NotFoundError(
+                f"no schedule covers service {service!r}",
+                details=[{"field": "service", "hint": "list the service in a schedule's services"}],
+            )
+        return found
 
     def resolver(self, workspace: str):
         """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``."""

@@ -46,11 +46,12 @@ def current(
         raise ValidationError(
             "give exactly one of schedule or service", details=[{"field": "schedule"}, {"field": "service"}]
         )
-    doc = (
-        service.get_schedule(workspace, schedule_id)
+    docs = (
+        [service.get_schedule(workspace, schedule_id)]
         if schedule_id
-        else service.schedule_for_service(workspace, service_name)
+        else service.schedules_for_service(workspace, service_name)
     )
+    doc, others = docs[0], docs[1:]  # others: schedules stored listing the service too, before that was refused
     schedule = service.schedule(workspace, doc["id"])
     shift = lookup.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
@@ -69,6 +70,10 @@ def current(
         "shift_start": shift.start.astimezone(zone).isoformat() if shift else None,
         "shift_end": shift.end.astimezone(zone).isoformat() if shift and shift.end else None,  # None: no handoff ahead
         "at": at.astimezone(zone).isoformat(),
+        # True when schedules stored before one service had one schedule list it too: the oldest answers, the
+        # others are named, so the answer never depends on their names and nobody takes it as the only one
+        "ambiguous": bool(others),
+        "other_schedules": [{"schedule_id": d["id"], "schedule_name": d["name"]} for d in others],
     }
 
 
