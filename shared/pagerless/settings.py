@@ -62,6 +62,9 @@ class IntakeSettings(BaseSettings):
     # a flapping reopen pages (runs its workflow) once its alert has fired this long without resolving
     flap_settle_seconds: int = Field(default=15 * 60, ge=0, le=24 * 3600)
     correlation_window_seconds: int = Field(default=10 * 60, ge=0)
+    # a firing no later than its source's resolve is that episode arriving late only this long after the resolve
+    # came (`intake.late_firings`); later, it is the alert firing again (as after Alertmanager's false resolve)
+    late_firing_window_seconds: int = Field(default=5 * 60, ge=0, le=24 * 3600)
     claim_wait_seconds: float = Field(default=5.0, ge=0)  # how long a losing delivery waits for the winner
     claim_stale_seconds: int = Field(default=60, ge=1)  # a claim older than this is taken over
     settings_cache_seconds: float = Field(default=10.0, ge=0)

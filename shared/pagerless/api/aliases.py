@@ -7,11 +7,19 @@ seed's own field names to that answer (``pagerless.api.seed_shapes``), so that a
 against the seed reads what it expects. The template routes each alias path to the function that
 owns the canonical route, so API Gateway and ``pagerless dev`` deliver it there; a test keeps both
 in step. docs/seed-paths.md is the table.
+
+An alias is the same route for an ``Idempotency-Key`` too: ``resolve(method, path)`` names the canonical
+route's path a request is for, and a shaped alias records the canonical answer it shaped
+(``recording_canonical_answers``), so a retry through either path replays one answer in its own shape.
 """
 
+import contextlib
 import functools
 import inspect
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, FastAPI
 from fastapi.encoders import jsonable_encoder
@@ -28,7 +36,9 @@ class Alias:
     path: str  # the seed's path
     canonical: str  # the Pagerless route that serves it
     seed: str  # which seed documents it
-    shape: seed_shapes.Shape | None = None  # adds the seed's field names to the canonical answer
+    # Adds the seed's field names to the canonical answer. A mutating alias's shape reads only the answer
+    # and the path's parameters: an Idempotency-Key replay through the alias shapes the stored answer with them.
+    shape: seed_shapes.Shape | None = None
 
 
 _INCIDENT = "/incidents/{incident_id}"
@@ -133,6 +143,46 @@ ALIASES: tuple[Alias, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Resolved:
+    path: str  # the canonical route's path with the request's values: what an Idempotency-Key is scoped to
+    alias: Alias | None = None  # the alias asked, if any
+    params: dict = field(default_factory=dict)  # its path parameters
+
+
+@functools.cache
+def _patterns() -> tuple:
+    """Every alias's path pattern, literal paths first (the order ``add_aliases`` serves them in)."""
+    from starlette.routing import compile_path
+
+    return tuple((alias, compile_path(alias.path)[0]) for alias in sorted(ALIASES, key=lambda a: a.path.count("{")))
+
+
+def resolve(method: str, path: str) -> Resolved:
+    """The canonical route a request for ``method path`` is served by: an alias's path is its canonical
+    path with the same values; any other path is itself."""
+    for alias, pattern in _patterns():
+        if alias.method == method and (match := pattern.match(path)):
+            return Resolved(re.sub(r"\{(\w+)[^}]*\}", lambda m: match[m[1]], alias.canonical), alias, match.groupdict())
+    return Resolved(path)
+
+
+_CANONICAL_ANSWER: ContextVar[dict | None] = ContextVar("pagerless_canonical_answer", default=None)
+
+
+@contextlib.contextmanager
+def recording_canonical_answers() -> Iterator[dict]:
+    """While a request is served in this block: ``["answer"]`` of the yielded dict is the canonical route's
+    answer (as JSON data) that a shaped alias shaped, if one did. (A dict, not a value set in the context:
+    a sync endpoint runs in a worker thread, in a copy of the context that shares the dict.)"""
+    recorded: dict = {}
+    token = _CANONICAL_ANSWER.set(recorded)
+    try:
+        yield recorded
+    finally:
+        _CANONICAL_ANSWER.reset(token)
+
+
 def add_aliases(app: FastAPI | APIRouter) -> list[Alias]:
     """Serve every alias whose canonical route is one of ``app``'s; returns the ones added."""
     from pagerless.api.app import iter_api_routes
@@ -186,6 +236,9 @@ def _shaped(endpoint, response_model, shape: seed_shapes.Shape):
         if isinstance(answer, Response):
             return answer
         data = model.dump_python(model.validate_python(answer), mode="json") if model else jsonable_encoder(answer)
+        recording = _CANONICAL_ANSWER.get()
+        if recording is not None:
+            recording["answer"] = data
         return shape(data, params)
 
     if inspect.iscoroutinefunction(endpoint):

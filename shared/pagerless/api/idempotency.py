@@ -1,10 +1,12 @@
 """`Idempotency-Key` on mutating requests, stored with Powertools' DynamoDB persistence layer.
 
-The key is scoped to the caller's credential, method and path; the body's hash is validated,
-so the same key with another body is a 422. A replay is only for a credential that still
-authenticates: a revoked key gets the route's 401. A completed request is replayed (status, body and
-a `Idempotent-Replayed: true` header); one still in progress is a 409. 5xx responses are not
-stored, so a retry runs again.
+The key is scoped to the caller's credential, method and route: a seed's path and its canonical
+`/api/...` path are one route (pagerless.api.aliases), so a retry through either replays the first
+answer, in the shape of the path asked (the canonical answer is stored; a seed path's shape is applied
+to it on replay). The body's hash is validated, so the same key with another body is a 422. A replay
+is only for a credential that still authenticates: a revoked key gets the route's 401. A completed
+request is replayed (status, body and a `Idempotent-Replayed: true` header); one still in progress is
+a 409. 5xx responses are not stored, so a retry runs again.
 """
 
 import hashlib
@@ -61,8 +63,13 @@ class IdempotencyMiddleware:
             or scope["method"] not in _MUTATING
             or not key
             or not credential  # nothing to scope the key to: the route refuses or serves it as usual
-            or scope["path"].startswith(_NEVER_STORED)
         ):
+            await self.app(scope, receive, send)
+            return
+        from pagerless.api.aliases import recording_canonical_answers, resolve
+
+        route = resolve(scope["method"], scope["path"])
+        if route.path.startswith(_NEVER_STORED):
             await self.app(scope, receive, send)
             return
         from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -73,7 +80,7 @@ class IdempotencyMiddleware:
         body, replay_receive = await _read_body(receive)
         data = {
             "key": hashlib.sha256(
-                b"|".join([credential, scope["method"].encode(), scope["path"].encode(), key])
+                b"|".join([credential, scope["method"].encode(), route.path.encode(), key])
             ).hexdigest(),
             "body": hashlib.sha256(body).hexdigest(),
         }
@@ -89,7 +96,7 @@ class IdempotencyMiddleware:
             if not await anyio.to_thread.run_sync(_still_authenticates, scope):
                 await self.app(scope, replay_receive, send)  # the route refuses the credential (401)
                 return
-            await self._answer_existing(layer, data, send, IdempotencyValidationError)
+            await self._answer_existing(layer, data, route, send, IdempotencyValidationError)
             return
 
         captured: dict = {"status": 500, "headers": [], "body": b""}
@@ -102,23 +109,25 @@ class IdempotencyMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
-        try:
-            await self.app(scope, replay_receive, capturing_send)
-        except Exception as exc:
-            error = exc  # the lambda runs in a worker thread; bind the exception to a plain name for it
-            await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=error))
-            raise
+        with recording_canonical_answers() as recorded:
+            try:
+                await self.app(scope, replay_receive, capturing_send)
+            except Exception as exc:
+                error = exc  # the lambda runs in a worker thread; bind the exception to a plain name for it
+                await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=error))
+                raise
         if captured["status"] >= 500 or len(captured["body"]) > _MAX_STORED_BODY:
             await anyio.to_thread.run_sync(lambda: layer.delete_record(data=data, exception=RuntimeError("not stored")))
             return
         result = {
             "status": captured["status"],
-            "body": captured["body"].decode("utf-8", "replace"),
+            # a seed path that added its fields to the canonical answer: the canonical answer is kept
+            "body": _json(recorded["answer"]) if "answer" in recorded else captured["body"].decode("utf-8", "replace"),
             "content_type": dict(captured["headers"]).get(b"content-type", b"application/json").decode("latin-1"),
         }
         await anyio.to_thread.run_sync(lambda: layer.save_success(data=data, result=result))
 
-    async def _answer_existing(self, layer, data: dict, send: Send, validation_error: type) -> None:
+    async def _answer_existing(self, layer, data: dict, route, send: Send, validation_error: type) -> None:
         try:
             record = await anyio.to_thread.run_sync(lambda: layer.get_record(data=data))
         except validation_error:
@@ -132,7 +141,7 @@ class IdempotencyMiddleware:
             )
             return
         stored = record.response_json_as_dict()
-        body = stored["body"].encode("utf-8")
+        body = _in_shape_of(route, stored).encode("utf-8")
         await send(
             {
                 "type": "http.response.start",
@@ -145,6 +154,20 @@ class IdempotencyMiddleware:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _in_shape_of(route, stored: dict) -> str:
+    """The stored (canonical) answer as the path asked answers it: a seed path with a shape adds its
+    fields to a successful JSON answer, as it did to the first one (errors are never shaped)."""
+    shape = route.alias.shape if route.alias is not None else None
+    if shape is None or not 200 <= stored["status"] < 300 or not stored["content_type"].startswith("application/json"):
+        return stored["body"]
+    return _json(shape(json.loads(stored["body"]), route.params))
+
+
+def _json(data) -> str:
+    """As Starlette's JSONResponse renders it."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":"))
 
 
 def _credential(headers: dict, scope: Scope) -> bytes:

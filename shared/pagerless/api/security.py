@@ -62,6 +62,13 @@ class RoleRequirement:
         return principal
 
 
+def own_workspace(principal: Principal, named: str | None, *, field: str) -> None:
+    """Seed 002 names a workspace (``?workspace_id=``, ``X-Workspace-Id``); a key serves only its own:
+    naming another is a 403, never silently the key's workspace instead."""
+    if named and named != principal.workspace:
+        raise ForbiddenError("the key belongs to another workspace", details=[{"field": field}])
+
+
 class SignatureRequirement:
     """Marks a public vendor callback whose handler verifies the vendor's signature itself."""
 

@@ -3,12 +3,23 @@
 A shape takes the canonical route's answer (as JSON) and the request's parameters and returns it
 with the fields seed 002's client reads added beside Pagerless's (``incidents`` beside ``items``,
 ``event_type`` beside ``type``, ...). Nothing is removed or renamed: a client of either reads its
-own fields. The ``/api/...`` routes answer in Pagerless's shape only.
+own fields. The ``/api/...`` routes answer in Pagerless's shape only. Each shape names the fields it
+adds (``adds``), for the OpenAPI document's entry of the seed's path.
 """
 
 from typing import Any
 
-Shape = Any  # Callable[[dict, dict], dict]: (answer, request parameters) -> answer
+Shape = Any  # Callable[[dict, dict], dict]: (answer, request parameters) -> answer, with ``adds``
+
+
+def adds(**fields: str):
+    """Declares the fields a shape adds to the answer (name: what it is), for the OpenAPI."""
+
+    def declared(shape):
+        shape.adds = fields
+        return shape
+
+    return declared
 
 
 def incident_state(incident: dict) -> str:
@@ -25,15 +36,33 @@ def incident(item: dict) -> dict:
         "state": incident_state(item),
         "workspace_id": item.get("workspace"),
         "pod": labels.get("pod"),
-        "deployment": labels.get("deployment"),
+        "deployment": item.get("deployment"),  # the label, else the pod's Deployment (`domain.incidents.deployment_of`)
     }
 
 
+_INCIDENT_FIELDS = {
+    "state": "seed 002's state: open, acknowledged or resolved",
+    "workspace_id": "the incident's workspace",
+    "pod": "its pod label",
+    "deployment": "its deployment label",
+}
+
+
+@adds(
+    incidents="the items, each with " + ", ".join(_INCIDENT_FIELDS) + " added",
+    count="how many incidents this page holds",
+)
 def incident_list(answer: dict, params: dict) -> dict:
     items = [incident(i) for i in answer.get("items", [])]
     return {**answer, "items": items, "incidents": items, "count": len(items)}
 
 
+@adds(
+    **_INCIDENT_FIELDS,
+    incident="the incident again, as the seed nests it",
+    metrics="gains time_to_first_response_minutes, resolution_time_minutes and actions_taken",
+    actions="the incident's actions (GET /incidents/{incident_id}/actions)",
+)
 def incident_detail(answer: dict, params: dict) -> dict:
     """``{"incident", "metrics", "actions"}`` beside the incident's own fields; the seed's metrics join
     Pagerless's ``metrics`` (time_to_first_response_minutes, resolution_time_minutes, actions_taken)."""
@@ -51,6 +80,11 @@ def incident_detail(answer: dict, params: dict) -> dict:
     }
 
 
+@adds(
+    incident_id="the incident",
+    events="the items, each with event_type, payload and created_at beside type, data and at",
+    count="how many events this page holds",
+)
 def timeline(answer: dict, params: dict) -> dict:
     events = [
         {**item, "event_type": item["type"], "payload": item["data"], "created_at": item["at"]}
@@ -59,6 +93,12 @@ def timeline(answer: dict, params: dict) -> dict:
     return {**answer, "incident_id": params["incident_id"], "events": events, "count": len(events)}
 
 
+@adds(
+    incident_id="the incident asked",
+    parent_id="the group's root, null when the incident asked is the root",
+    is_parent="whether the incident asked is the root of at least one child",
+    children="each child gains incident_id",
+)
 def group(answer: dict, params: dict) -> dict:
     """The asked incident's place in its group: the root is the parent of its children; a child names
     its parent. ``children`` stays the group's children (Pagerless's), each with its ``incident_id``."""
@@ -73,6 +113,11 @@ def group(answer: dict, params: dict) -> dict:
     }
 
 
+@adds(
+    incident_id="the incident asked",
+    similar_incidents="the items, each with id and similarity_score beside incident_id and score",
+    count="how many similar incidents",
+)
 def similar(answer: dict, params: dict) -> dict:
     items = [{**item, "id": item["incident_id"], "similarity_score": item["score"]} for item in answer.get("items", [])]
     return {
@@ -84,6 +129,13 @@ def similar(answer: dict, params: dict) -> dict:
     }
 
 
+@adds(
+    incident_id="the incident",
+    root_cause="the diagnosis's summary",
+    k8s_context="the diagnosis's target",
+    log_excerpt="the log evidence, one line each",
+    suggested_actions="the remediations, each {name, description}",
+)
 def diagnosis(answer: dict, params: dict) -> dict:
     """The seed's names for what the diagnosis holds: the summary as ``root_cause``, log evidence as
     ``log_excerpt``, the remediations (with their descriptions) as ``suggested_actions``."""
@@ -103,6 +155,9 @@ def diagnosis(answer: dict, params: dict) -> dict:
     }
 
 
+@adds(
+    entries="the items, each with timestamp (when it died, or was received)", count="how many entries this page holds"
+)
 def dead_letters(answer: dict, params: dict) -> dict:
     """``entries`` with a ``timestamp`` (when it died, or was received); ``payload`` stays Pagerless's
     text (with ``payload_encoding``)."""
@@ -110,6 +165,7 @@ def dead_letters(answer: dict, params: dict) -> dict:
     return {**answer, "items": entries, "entries": entries, "count": len(entries)}
 
 
+@adds(ok="true", deploy_id="the deploy's id", stored="the deploy, with deploy_id")
 def deploy_created(answer: dict, params: dict) -> dict:
     stored = {**answer, "deploy_id": answer["id"]}
     return {**answer, "ok": True, "deploy_id": answer["id"], "stored": stored}

@@ -66,6 +66,18 @@ def decision_comment(language: str, status: str | None, comment: str | None) -> 
     return _VIA_ZH[via.group(1)] if via else comment
 
 
+def decision_route(language: str, comment: str | None) -> str | None:
+    """How a decision came in, in ``language`` ("via Slack", "through /bot/interact"; "通过飞书"), when its
+    stored comment says only that (`ChatActions`' "via Lark", `BOT_COMMENT`); None for a person's own words."""
+    comment = (comment or "").strip()
+    if comment == BOT_COMMENT:
+        return _SYSTEM_NOTES_ZH[BOT_COMMENT] if _zh(language) else "through /bot/interact"
+    via = _VIA_COMMENT.fullmatch(comment)
+    if via is None:
+        return None
+    return _VIA_ZH[via.group(1)] if _zh(language) else comment
+
+
 def unhandled(language: str, action: str) -> str:
     if _zh(language):
         return f"Pagerless 不处理“{action or '未命名'}”按钮，未做任何更改。"

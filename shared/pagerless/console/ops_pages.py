@@ -245,16 +245,11 @@ def oncall_page(request: Request) -> HTMLResponse:
 # ---------------------------------------------------------------- SLOs
 @router.get("/console/slo", response_class=HTMLResponse)
 def slo_page(request: Request) -> HTMLResponse:
-    """SLOs with budget remaining, burn rates and alert level."""
+    """SLOs with budget remaining, burn rates and alert level, as each SLO's last evaluation left them."""
     principal = current_principal(request)
     from pagerless.api.routes.slo import slo_service
 
-    slos = slo_service()
-    rows = [
-        {**slos.summary(s), "budget": slos.budget(principal.workspace, s.name, s)}
-        for s in slos.all(principal.workspace)
-    ]
-    return render(request, "slo.html", slos=rows, budget=None)
+    return render(request, "slo.html", slos=slo_service().overview(principal.workspace), budget=None)
 
 
 @router.get("/console/slo/{name}", response_class=HTMLResponse)

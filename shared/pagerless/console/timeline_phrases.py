@@ -64,6 +64,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "approval_expired:late": ("{message}", "{actor} 在审批超时后才作出决定，未执行任何操作"),
     "action_executed": ("{message}", "执行 {action}：{status}"),
     "action_dry_run": ("{message}", "{actor} 试运行 {action}：{status}"),
+    "action_dry_run:blocked": ("{message}", "{actor} 试运行 {action}：{status}；但策略规则 {rule} 现在不允许实际执行"),
     "action_refused:changed_since": ("{message}", "未执行修复：目标在试运行之后已发生变化"),
     "action_refused:policy": ("{message}", "未执行修复：策略规则 {rule} 不允许"),
     "action_not_repeated": ("{message}", "修复步骤再次运行；{action} 没有再次执行"),
@@ -107,6 +108,8 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
         return [f"proposal:{data.get('route')}"]
     if kind == "approval_expired":
         return ["approval_expired:timed_out" if actor in SYSTEM_ACTORS else "approval_expired:late"]
+    if kind == "action_dry_run" and data.get("allowed") is False:  # a real run would be refused now
+        return ["action_dry_run:blocked"]
     if kind == "action_refused":
         return ["action_refused:changed_since" if data.get("rule") == "changed_since" else "action_refused:policy"]
     if kind == "verification_check" and isinstance(data.get("healthy"), bool):

@@ -157,6 +157,23 @@ def seconds_to_diagnose(incident, diagnosed_at: datetime) -> float:
     return round((diagnosed_at - diagnosing_since(incident)).total_seconds(), 3)
 
 
+def deployment_of(incident) -> str | None:
+    """The Kubernetes Deployment ``incident`` is about: its alert's ``deployment`` label; else the Deployment the
+    diagnosis found its pod belongs to (the pod's owner, read from the cluster: the diagnosis target's
+    ``deployment``); else the Deployment the proposed action targets. None when none of them names one."""
+    diagnosis, proposal = getattr(incident, "diagnosis", None), getattr(incident, "proposal", None)
+    diagnosis = diagnosis if isinstance(diagnosis, dict) else {}
+    plan = (proposal if isinstance(proposal, dict) else {}).get("plan") or {}
+    for found in (
+        (incident.labels or {}).get("deployment"),
+        (diagnosis.get("target") or {}).get("deployment"),
+        (plan.get("target") or {}).get("deployment"),
+    ):
+        if isinstance(found, str) and found.strip():
+            return found.strip()
+    return None
+
+
 # What Pagerless's own SLO burn alerts come in as (`slo.service`, intake source ``slo``), and the alert
 # the Prometheus rules it exports fire (`slo.rules`).
 SLO_BURN_SOURCE = "slo"

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from pagerless.domain.incidents import deployment_of
 from pagerless.domain.schema_docs import documented
 
 # Incident mutation bodies refuse fields they do not know (422): a misspelt field would otherwise
@@ -43,6 +44,11 @@ class IncidentPublic(BaseModel):
         default=None,
         description="when it last reopened (an alert firing again after it was resolved); null if it never has."
         " Its acknowledgement is timed from here",
+    )
+    deployment: str | None = Field(
+        default=None,
+        description="the Kubernetes Deployment it is about: its alert's `deployment` label, else the Deployment the"
+        " diagnosis found the alert's pod belongs to, else the one the proposed action targets; null when none is known",
     )
     created_at: datetime
     updated_at: datetime
@@ -103,7 +109,8 @@ class IncidentGroup(BaseModel):
 
 def public(record) -> dict:
     """An IncidentRecord as IncidentPublic's fields."""
-    return {name: getattr(record, name) for name in IncidentPublic.model_fields} | {
+    return {name: getattr(record, name) for name in IncidentPublic.model_fields if name != "deployment"} | {
+        "deployment": deployment_of(record),
         "alert_count": int(record.alert_count or 0),
         "open_alerts": int(record.open_alerts or 0),
         "child_count": int(record.child_count or 0),

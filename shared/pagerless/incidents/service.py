@@ -19,7 +19,7 @@ from pagerless.domain.incidents import (
     waiting_for_acknowledgement_since,
 )
 from pagerless.incidents import metrics
-from pagerless.incidents.timeline import record, timeline
+from pagerless.incidents.timeline import record, timeline_page
 from pagerless.store.alerts import AlertRecord, AlertRepository
 from pagerless.store.incidents import IncidentRecord, IncidentRepository
 from pagerless.store.timeline import TimelineRecord
@@ -100,14 +100,25 @@ class IncidentService:
                     incident.alert_count = int(incident.alert_count or 0) + pending
         return incidents
 
-    def alerts_of(self, workspace: str, incident_id: str) -> list[AlertRecord]:
+    def alerts_of(
+        self, workspace: str, incident_id: str, *, limit: int = 200, cursor: str | None = None
+    ) -> tuple[list[AlertRecord], str | None]:
+        """A page of the alerts folded into it, and the next page's cursor."""
         self.get(workspace, incident_id)
-        return self.alerts.for_incident(incident_id)
+        return self.alerts.page_for_incident(incident_id, limit=limit, cursor=cursor)
 
     def timeline_of(self, workspace: str, incident_id: str, *, limit: int = 500) -> list[TimelineRecord]:
         """Its timeline, with the correlation entries rendered from its children (incidents.timeline)."""
+        return self.timeline_page(workspace, incident_id, limit=limit)[0]
+
+    def timeline_page(
+        self, workspace: str, incident_id: str, *, limit: int = 500, cursor: str | None = None
+    ) -> tuple[list[TimelineRecord], str | None]:
+        """A page of `timeline_of` after ``cursor``, and the next page's cursor (None on the last)."""
         incident = self.repository.get(incident_id, workspace)
-        return timeline(incident_id, limit=limit, incident=incident, children_of=self.repository.children_of)
+        return timeline_page(
+            incident_id, limit=limit, cursor=cursor, incident=incident, children_of=self.repository.children_of
+        )
 
     def group(self, workspace: str, incident_id: str) -> tuple[IncidentRecord, list[IncidentRecord]]:
         """The correlation group an incident belongs to: its root and the root's children."""

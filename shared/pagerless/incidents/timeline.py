@@ -27,10 +27,13 @@ from pagerless.store.timeline import (
     append_stream_event,
     append_timeline,
     has_item,
+    items_of_type,
     once_key,
     put_new,
+    timeline_cursor,
     timeline_item,
     timeline_items,
+    timeline_position,
 )
 
 STREAM_RETENTION_SECONDS = 3 * 24 * 3600
@@ -158,28 +161,69 @@ def timeline(
     children_of: Callable[[IncidentRecord], list[IncidentRecord]] | None = None,
 ) -> list[TimelineRecord]:
     """The incident's timeline, oldest first: its stored items plus the rendered correlation
-    entries (see the module docstring); at most ``limit`` entries (None: all).
+    entries (see the module docstring); at most ``limit`` entries, the first (None: all).
 
     ``incident``: its item, when the caller has it (otherwise it is read, to know its children)."""
-    stored = timeline_items(incident_id, limit=limit)
+    if limit is not None:
+        return timeline_page(incident_id, limit=limit, incident=incident, children_of=children_of)[0]
+    stored = timeline_items(incident_id, limit=None)
+    return _with_rendered(incident_id, stored, stored, incident, children_of)
+
+
+def timeline_page(
+    incident_id: str,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    incident: IncidentRecord | None = None,
+    children_of: Callable[[IncidentRecord], list[IncidentRecord]] | None = None,
+) -> tuple[list[TimelineRecord], str | None]:
+    """A page of the incident's timeline (`timeline`): ``limit`` entries after ``cursor``, and the cursor of the
+    next page (None on the last). Every entry, rendered ones too, has a key that sorts it (its time first); the
+    cursor names the last one returned, so a page resumes exactly after it (a bad cursor is a ValidationError).
+
+    The stored items are read from that key on, the item of that key included (a ``correlated`` entry is
+    rendered from the ``incident_created`` item before it), two more than ``limit``: when the query is cut
+    there, a rendered entry past its last item belongs to a later page, and at least one entry is left for it."""
+    after = timeline_position(incident_id, cursor)
+    stored = timeline_items(incident_id, limit=limit + 2, from_key=after)
+    cut = len(stored) == limit + 2
+    # an older parent's stored child_correlated items, which its rendered ones must not repeat, may be on other pages
+    older = stored if after is None and not cut else None
+    entries = [
+        e for e in _with_rendered(incident_id, stored, older, incident, children_of) if not after or e.sk > after
+    ]
+    if cut:
+        entries = [e for e in entries if e.sk <= stored[-1].sk]
+    page = entries[:limit]
+    return page, (timeline_cursor(incident_id, page[-1].sk) if len(entries) > limit else None)
+
+
+def _with_rendered(
+    incident_id: str,
+    stored: list[TimelineRecord],
+    whole: list[TimelineRecord] | None,
+    incident: IncidentRecord | None,
+    children_of: Callable[[IncidentRecord], list[IncidentRecord]] | None,
+) -> list[TimelineRecord]:
+    """``stored`` with the correlation entries rendered for it, in key order. ``whole``: the whole stored
+    timeline, when ``stored`` is it (otherwise its stored ``child_correlated`` items are read)."""
     entries = [*stored, *_child_entries(stored)]
     if incident is None:
         incident = _incident(incident_id)
     if incident is not None and int(incident.child_count or 0) > 0:
         children = (children_of or IncidentRepository().children_of)(incident)
-        entries += _parent_entries(incident.id, stored, children)
-    if limit is not None and len(stored) >= limit:
-        # The stored page was cut: a rendered entry later than its last item belongs to a later page.
-        entries = [e for e in entries if e.at <= stored[-1].at]
-    entries.sort(key=lambda e: e.at)  # stable: a rendered entry follows the stored one it comes from
-    return entries[:limit] if limit is not None else entries
+        recorded = whole if whole is not None else items_of_type(incident_id, "child_correlated")
+        entries += _parent_entries(incident.id, recorded, children)
+    return sorted(entries, key=lambda e: e.sk)
 
 
 def _child_entries(stored: list[TimelineRecord]) -> list[TimelineRecord]:
-    """A child's ``correlated`` entry, from the correlation its ``incident_created`` carries."""
+    """A child's ``correlated`` entry, from the correlation its ``incident_created`` carries (right after it)."""
     return [
         _rendered(
             item.incident_id,
+            f"{item.sk}#correlated",
             item.at,
             "correlated",
             item.data["correlation_reason"],
@@ -191,28 +235,29 @@ def _child_entries(stored: list[TimelineRecord]) -> list[TimelineRecord]:
 
 
 def _parent_entries(
-    parent_id: str, stored: list[TimelineRecord], children: list[IncidentRecord]
+    parent_id: str, recorded: list[TimelineRecord], children: list[IncidentRecord]
 ) -> list[TimelineRecord]:
-    """A parent's ``child_correlated`` entries, one per child not already on its stored timeline."""
-    recorded = {(item.data or {}).get("child_id") for item in stored if item.type == "child_correlated"}
+    """A parent's ``child_correlated`` entries, one per child not named by a stored one (``recorded``), each
+    after the items stored at the child's creation time."""
+    named = {(item.data or {}).get("child_id") for item in recorded if item.type == "child_correlated"}
     return [
         _rendered(
             parent_id,
+            f"{child.created_at.isoformat()}#~{child.id}",
             child.created_at,
             "child_correlated",
             child.correlation_reason or "",
             {"child_id": child.id, "title": child.title},
         )
         for child in children
-        if child.parent_id == parent_id and child.id not in recorded
+        if child.parent_id == parent_id and child.id not in named
     ]
 
 
-def _rendered(incident_id: str, at: datetime, event_type: str, message: str, data: dict) -> TimelineRecord:
-    """An entry shown on the timeline and never stored (its key is not written anywhere)."""
-    return TimelineRecord(
-        incident_id, f"{at.isoformat()}#rendered", at=at, type=event_type, actor="system", message=message, data=data
-    )
+def _rendered(incident_id: str, key: str, at: datetime, event_type: str, message: str, data: dict) -> TimelineRecord:
+    """An entry shown on the timeline and never stored (its ``key`` sorts it among the stored items' keys,
+    which start with their time: `store.timeline.timeline_key`)."""
+    return TimelineRecord(incident_id, key, at=at, type=event_type, actor="system", message=message, data=data)
 
 
 def _incident(incident_id: str) -> IncidentRecord | None:

@@ -35,9 +35,10 @@ from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.intake import metrics
 from pagerless.intake.bootstrap import intake_service
 from pagerless.intake.deliveries import Delivery, parse_delivery
+from pagerless.intake.late_firings import LATE_FIRING, started
 from pagerless.intake.payloads import parse_payload
 from pagerless.intake.queue import delay_redelivery
-from pagerless.intake.service import IngestResult
+from pagerless.intake.service import IngestResult, IntakeService
 from pagerless.intake.sources import normalize
 from pagerless.observability import logger
 from pagerless.store.alerts import DeliveryMark, alert_key
@@ -185,14 +186,26 @@ class AlertBatch:
             position = next(
                 n for n, m in enumerate(run.members) if (m.message_id, m.index) == (entry.record["messageId"], index)
             )
-            members = run.members[position:]
-            marks = tuple({m.mark.key: m.mark for m in members}.values())  # a delivery repeated (a re-send) counts once
             try:
-                run.result = service.process(members[0].alert, entry.delivery.workspace, marks[-1], marks[:-1])
+                run.result = _apply_run(service, run.members[position:], entry.delivery.workspace)
             except Exception as exc:
                 run.error = exc
                 raise
         return run.result
+
+
+def _apply_run(service: IntakeService, members: list[_Member], workspace: str) -> IngestResult:
+    """Apply a run with its first delivery's alert. A run whose first alert is a late firing (its
+    episode resolved already) is late whole, unless a later delivery in it starts later (a re-fire
+    may follow the late copy in one batch): the run goes on from that one."""
+    while True:
+        marks = tuple({m.mark.key: m.mark for m in members}.values())  # a delivery repeated (a re-send) counts once
+        result = service.process(members[0].alert, workspace, marks[-1], marks[:-1])
+        first = started(members[0].alert)
+        later = [n for n, m in enumerate(members) if first and (start := started(m.alert)) and start > first]
+        if result.reason != LATE_FIRING or not later:
+            return result
+        members = members[later[0] :]
 
 
 def _done_already(entry: _Entry) -> bool:

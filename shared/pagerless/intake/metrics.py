@@ -16,6 +16,14 @@ def deduplicated(source: str, count: int = 1) -> None:
     REGISTRY.inc("alerts_deduplicated", {"source": source}, count, help_text="Alerts folded into an open incident.")
 
 
+def late_firing(source: str) -> None:
+    REGISTRY.inc(
+        "alerts_late_firing",
+        {"source": source},
+        help_text="Firings of an episode their source had resolved already (ignored: not a re-fire).",
+    )
+
+
 def queued(reason: str) -> None:
     REGISTRY.inc("alerts_queued", {"reason": reason}, help_text="Webhook payloads queued for later processing.")
 

@@ -11,10 +11,12 @@ class IngestResult:
     status: str  # the incident's status afterwards, or "ignored" (a resolve for an unknown alert)
     action: str  # created | correlated | deduplicated | reopened | refired | resolved | ignored
     group_id: str | None = None  # the root incident it is correlated into (seed 002's group_id)
+    reason: str | None = None  # why an alert was ignored, when the action alone does not say: late_firing
 
     def to_dict(self) -> dict:
-        """The alert's answer; ``group_id`` only for an alert in a correlation group."""
+        """The alert's answer; ``group_id`` only for an alert in a correlation group, ``reason`` only when given."""
         answer = asdict(self)
-        if answer["group_id"] is None:
-            del answer["group_id"]
+        for optional in ("group_id", "reason"):
+            if answer[optional] is None:
+                del answer[optional]
         return answer

@@ -6,6 +6,8 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
   and readers add what is pending, so counts stay exact (docs/writes.md);
 - firing, an update only (`Alert.update_only`) of an alert not firing here → ignored; one of a
   firing alert counts as a duplicate (one saying its source has no data is noted on the incident);
+- firing, resolved by its source with a start not later than that resolve → ignored: the episode
+  the resolve ended, arriving late (`pagerless.intake.late_firings`), not a re-fire;
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
   take the duplicate path. Incident numbers are allocated by the winner only;
@@ -30,6 +32,7 @@ from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
 from pagerless.incidents.no_data import note_no_data
 from pagerless.incidents.severity import is_higher, raise_paged, raise_severity
 from pagerless.intake import metrics
+from pagerless.intake.late_firings import LATE_FIRING, is_late, late_firing
 from pagerless.intake.resolves import AlertResolves
 from pagerless.intake.results import IngestResult
 from pagerless.intake.sources import normalize
@@ -96,6 +99,8 @@ class IntakeService(AlertResolves):
         key = alert_key(workspace, alert.source, alert.fingerprint)
         if alert.status is AlertStatus.FIRING:
             result = self._fire(key, alert, workspace, delivery, earlier)
+            if result.reason == LATE_FIRING:  # nothing of it is news: not its acknowledgement either
+                return result
             if alert.acknowledged and result.incident_id and result.status != IncidentStatus.RESOLVED.value:
                 # acknowledged in the monitoring tool: the incident is, and its escalation stops
                 acknowledge_at_source(result.incident_id, alert.source, self.clock(), self.incidents)
@@ -138,6 +143,8 @@ class IntakeService(AlertResolves):
                 continue  # another delivery opened it first (or raced it): this one looks again
             if mark is not None and (applied := self._applied(record, alert, mark)) is not None:
                 return applied
+            if is_late(alert, record, self.clock()):  # its episode's resolve came first: nothing to reopen
+                return late_firing(alert, record, self._incident(record.incident_id) if record.incident_id else None)
             claim = self.alerts.claim(
                 key,
                 workspace=workspace,
@@ -171,7 +178,9 @@ class IntakeService(AlertResolves):
         if applied == len(marks):  # the whole run was applied: the replay answers as the last delivery
             return self._fire(key, alert, workspace, marks[-1])
         if applied == 0:
-            self._fire(key, alert, workspace, marks[0])
+            first = self._fire(key, alert, workspace, marks[0])
+            if first.reason == LATE_FIRING:  # one alert: the run's other deliveries are as late
+                return first
             applied = 1
         return self._fire(key, alert, workspace, marks[-1], marks[applied:-1])
 

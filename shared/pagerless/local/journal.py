@@ -1,11 +1,12 @@
 """A write-ahead journal of the embedded AWS, so a 2xx survives `kill -9` of `pagerless dev`.
 
-Every state-changing call that reaches moto's DynamoDB or SQS backend appends one JSON line to
-`<state-dir>/journal/<segment>.log` and is fsync'd before moto answers the caller, so a request
-that Pagerless acknowledged with a 2xx has its writes on disk. What is logged is the outcome, not
-the request: the whole item after a DynamoDB write (or its key after a delete), the message
-after an SQS send (with its id), the ids removed by an SQS delete. Replaying is therefore
-idempotent and needs no condition evaluation.
+Every state-changing call that reaches moto's DynamoDB, SQS or SSM Parameter Store backend appends
+one JSON line to `<state-dir>/journal/<segment>.log` and is fsync'd before moto answers the caller,
+so a request that Pagerless acknowledged with a 2xx has its writes on disk. What is logged is the
+outcome, not the request: the whole item after a DynamoDB write (or its key after a delete), the
+message after an SQS send (with its id), the ids removed by an SQS delete, the parameter after a
+PutParameter (as PutParameter takes it back: a SecureString's value decrypted) and the names a
+DeleteParameter(s) removed. Replaying is therefore idempotent and needs no condition evaluation.
 
 Concurrent writers share one fsync (group commit): each appends under the lock, then waits until
 a sync covers its line. A snapshot rotates to a new segment first; after `state.json` is written
@@ -20,8 +21,9 @@ idempotent), and nothing that was answered with a 2xx depends on those writes. L
 DynamoDB ``BatchWriteItem`` journals its items as they are written and fsyncs once, before it
 answers.
 
-Not journaled: Step Functions executions (the reconciler restarts incidents' workflows) and
-moto's own redrive of a message to its DLQ (after a crash such a message is retried again).
+Not journaled: Step Functions executions (the reconciler restarts incidents' workflows),
+moto's own redrive of a message to its DLQ (after a crash such a message is retried again), and a
+parameter's labels and tags (Pagerless sets none).
 """
 
 import contextlib
@@ -142,12 +144,13 @@ def sync() -> None:
 
 
 def install(journal: Journal) -> None:
-    """Route moto's DynamoDB and SQS writes through ``journal`` (patches once per process)."""
+    """Route moto's DynamoDB, SQS and SSM parameter writes through ``journal`` (patches once per process)."""
     global _journal
     _journal = journal
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.responses import DynamoHandler
     from moto.sqs.models import SQSBackend
+    from moto.ssm.models import SimpleSystemManagerBackend as SSMBackend
 
     if getattr(DynamoDBBackend, "_pagerless_journaled", False):
         return
@@ -161,6 +164,9 @@ def install(journal: Journal) -> None:
     SQSBackend.send_message = _journaled(SQSBackend.send_message, _sqs_sent)
     SQSBackend.delete_message = _journaled(SQSBackend.delete_message, _sqs_deleted, before=_sqs_ids)
     SQSBackend.purge_queue = _journaled(SQSBackend.purge_queue, _sqs_purged)
+    SSMBackend.put_parameter = _journaled(SSMBackend.put_parameter, _ssm_put)
+    SSMBackend.delete_parameter = _journaled(SSMBackend.delete_parameter, _ssm_deleted_one)
+    SSMBackend.delete_parameters = _journaled(SSMBackend.delete_parameters, _ssm_deleted)
     DynamoHandler.batch_write_item = _synced_once(DynamoHandler.batch_write_item)
     DynamoDBBackend._pagerless_journaled = True
 
@@ -273,6 +279,43 @@ def _sqs_deleted(backend, result, seen, queue_name, *args, **kwargs):
 
 def _sqs_purged(backend, result, seen, queue_name, *args, **kwargs):
     return [{"op": "sqs-purge", "q": queue_name}]
+
+
+# ---------------------------------------------------------------------- SSM outcomes
+def _ssm_put(backend, parameter, seen, *args, **kwargs):
+    return [{"op": "ssm-put", "p": parameter_record(parameter)}]
+
+
+def _ssm_deleted_one(backend, result, seen, name, *args, **kwargs):
+    return [{"op": "ssm-del", "n": name}]  # moto raised ParameterNotFound (nothing logged) if there was none
+
+
+def _ssm_deleted(backend, deleted, seen, *args, **kwargs):
+    return [{"op": "ssm-del", "n": name} for name in deleted or []]
+
+
+def parameter_record(parameter) -> dict:
+    """A parameter's latest version as PutParameter takes it back (its field names): a SecureString's value
+    decrypted, so it is put again as a SecureString that reads back the same ``WithDecryption``. Not kept:
+    its earlier versions (a restored one starts again at version 1), labels and tags."""
+    record = {"Name": parameter.name, "Type": parameter.parameter_type, "Value": parameter.decrypt(parameter.value)}
+    optional = {
+        "Description": parameter.description,
+        "KeyId": parameter.keyid,
+        "Tier": parameter.tier,
+        "DataType": parameter.data_type,
+        "AllowedPattern": parameter.allowed_pattern,
+        "Policies": parameter.policies,
+    }
+    record.update({key: value for key, value in optional.items() if value})
+    return record
+
+
+def parameter_key(name: str) -> str:
+    """The name SSM keeps a parameter under (``a`` and ``/a`` are one parameter; ``/a/b`` keeps its slash)."""
+    from moto.ssm.models import ParameterDict
+
+    return ParameterDict.normalize_name(name)
 
 
 def message_attributes(message) -> dict:

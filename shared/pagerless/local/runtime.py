@@ -83,7 +83,7 @@ class LocalRuntime:
         self.endpoint: str | None = None
         self.poller: SqsPoller | None = None
         self.scheduler: Scheduler | None = None
-        self.restored: dict[str, int] = {"items": 0, "messages": 0, "journal": 0}
+        self.restored: dict[str, int] = {"items": 0, "messages": 0, "parameters": 0, "journal": 0}
         self.journal: wal.Journal | None = None
         self.resumed: list[dict] = []
         self._snapshot_stop = threading.Event()
@@ -132,7 +132,12 @@ class LocalRuntime:
                 self.journal = wal.Journal(self.options.state_dir)
                 wal.install(self.journal)
             self.restored = state.restore(
-                self.options.state_dir, self.provisioned, self.client("dynamodb"), self.client("sqs"), self.journal
+                self.options.state_dir,
+                self.provisioned,
+                self.client("dynamodb"),
+                self.client("sqs"),
+                self.client("ssm"),
+                self.journal,
             )
             if self.journal is not None:  # compact what was replayed, then log every write from here on
                 self.save_state()

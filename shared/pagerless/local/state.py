@@ -1,18 +1,21 @@
 """Keep the embedded AWS's data across restarts of `pagerless dev`.
 
-Saved: every DynamoDB item and every message waiting in a queue, to `<state-dir>/state.json`,
-every 30 seconds and on a clean stop (Ctrl-C / SIGTERM), written atomically. Between snapshots
-every write is in the journal (`pagerless.local.journal`), fsync'd before it is acknowledged, so
-a crash (kill -9, power loss) loses nothing that was answered. Restored on start, before
-anything runs: the snapshot, then the journal. Not saved: running Step Functions executions (a
-restart ends them; the reconciler restarts each open incident's workflow) and SQS receive counts.
+Saved: every DynamoDB item, every message waiting in a queue and every SSM parameter (the channels'
+and chat apps' secrets, SecureStrings; its latest version: name, type, value, description, key,
+tier), to `<state-dir>/state.json` (owner-only: it holds the secrets decrypted), every 30 seconds
+and on a clean stop (Ctrl-C / SIGTERM), written atomically. Between snapshots every write is in
+the journal (`pagerless.local.journal`), fsync'd before it is acknowledged, so a crash (kill -9,
+power loss) loses nothing that was answered; a deleted parameter stays deleted. Restored on start,
+before anything runs: the snapshot, then the journal. Not saved: running Step Functions executions
+(a restart ends them; the reconciler restarts each open incident's workflow), SQS receive counts,
+and a parameter's earlier versions, labels and tags.
 """
 
 import json
 import os
 from pathlib import Path
 
-from pagerless.local.journal import Journal, message_attributes
+from pagerless.local.journal import Journal, message_attributes, parameter_key, parameter_record
 from pagerless.local.provision import Provisioned
 
 STATE_FILE = "state.json"
@@ -23,15 +26,17 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journ
     # Rotate first: every write before this point is in the scan below; later ones are in the new
     # segment, and replaying an outcome that the scan already saw is harmless.
     journal_from = journal.rotate() if journal is not None else None
-    data = {"version": 1, "tables": {}, "queues": {}, "journal_from": journal_from}
+    data = {"version": 1, "tables": {}, "queues": {}, "parameters": _parameters(region), "journal_from": journal_from}
     for table in provisioned.tables.values():
         data["tables"][table] = _table_items(table, region)
     for logical_id, url in provisioned.queues.items():
         data["queues"][logical_id] = _queue_messages(url, region)
     target = state_dir / STATE_FILE
     temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data), "utf-8")
-    with open(temporary, "rb+") as handle:
+    temporary.unlink(missing_ok=True)  # created afresh, owner-only: the snapshot holds the secrets
+    with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(data))
+        handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, target)
     if journal is not None:
@@ -39,7 +44,9 @@ def save(state_dir: Path, provisioned: Provisioned, dynamodb, region: str, journ
     return target
 
 
-def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs, journal: Journal | None = None) -> dict[str, int]:
+def restore(
+    state_dir: Path, provisioned: Provisioned, dynamodb, sqs, ssm, journal: Journal | None = None
+) -> dict[str, int]:
     """Load the snapshot and replay the journal into freshly provisioned resources; returns counts."""
     path = state_dir / STATE_FILE
     data = json.loads(path.read_text("utf-8")) if path.exists() else {}
@@ -48,6 +55,7 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs, journal: J
     queued: dict[str, dict[str, dict]] = {}
     for logical_id, queue_messages in data.get("queues", {}).items():
         queued[logical_id] = {m.get("id") or f"snapshot-{n}": m for n, m in enumerate(queue_messages)}
+    parameters = {parameter_key(p["Name"]): p for p in data.get("parameters", [])}
     items = messages = replayed = 0
     for table, table_items in data.get("tables", {}).items():
         if table not in known_tables:
@@ -70,6 +78,10 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs, journal: J
             queued.get(names[entry["q"]], {}).pop(entry["id"], None)
         elif op == "sqs-purge" and entry["q"] in names:
             queued[names[entry["q"]]] = {}
+        elif op == "ssm-put":
+            parameters[parameter_key(entry["p"]["Name"])] = entry["p"]
+        elif op == "ssm-del":
+            parameters.pop(parameter_key(entry["n"]), None)
     for logical_id, by_id in queued.items():
         url = provisioned.queues.get(logical_id)
         for message in by_id.values() if url else []:
@@ -77,7 +89,9 @@ def restore(state_dir: Path, provisioned: Provisioned, dynamodb, sqs, journal: J
                 QueueUrl=url, MessageBody=message["body"], MessageAttributes=message.get("attributes") or {}
             )
             messages += 1
-    return {"items": items, "messages": messages, "journal": replayed}
+    for parameter in parameters.values():
+        ssm.put_parameter(Overwrite=True, **parameter)
+    return {"items": items, "messages": messages, "parameters": len(parameters), "journal": replayed}
 
 
 def _table_items(table: str, region: str) -> list[dict]:
@@ -92,6 +106,21 @@ def _table_items(table: str, region: str) -> list[dict]:
     backend = dynamodb_backends[ACCOUNT_ID][region]
     with dynamodb_write_lock():
         return [item.to_json()["Attributes"] for item in backend.get_table(table).all_items()]
+
+
+def _parameters(region: str) -> list[dict]:
+    """Every SSM parameter's latest version, read off moto's backend (``Value`` decrypted: `parameter_record`).
+    The public ones moto serves under ``/aws/`` (AMI ids, regions) are its own data, not ours."""
+    from moto.ssm.models import ssm_backends
+
+    from pagerless.local.template import ACCOUNT_ID
+
+    stored = ssm_backends[ACCOUNT_ID][region]._parameters
+    return [
+        parameter_record(versions[-1])
+        for name, versions in list(stored.items())
+        if versions and not name.startswith("/aws/")
+    ]
 
 
 def _queue_messages(url: str, region: str) -> list[dict]:

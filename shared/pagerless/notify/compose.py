@@ -6,7 +6,7 @@ code, approval buttons, mentions); the sender (`NotifyService.message`) and the 
 those its ``send`` sends, make of it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from pagerless.clock import reading_zone
@@ -27,13 +27,16 @@ def message(
     mentions: Sequence[Mention] = (),
     fallback: dict | None = None,
     zone: str | None = None,
+    decided: Callable[[], dict] | None = None,
 ) -> Message:
     """``job`` as a channel of ``module`` shows it, with ``template``. ``page``: a page's direct message (its one
     button is Acknowledge); ``mentions``: the paged people a group page may @-mention. When ``template`` fails to
     render, ``fallback`` is used instead (a broken custom template must not cost the page); without one, the
     template's `ValidationError` is raised (the preview shows it). ``zone``: the time zone its times read in (the
     channel's, or a paged person's on their direct message; None: UTC), which its buttons carry for the click's
-    answer."""
+    answer. ``decided``: for an approval's card (``template`` is ``approval.requested``'s), the channel's
+    ``approval.decided`` template, asked for only when the approval is decided: the card then keeps its content
+    but takes that template's title, which says the decision (`_decided_title`)."""
     shown = contexts.shown(ctx, str(template.get("language") or "en"), zone)
     try:
         title, body = render.render(template, shown, module.escape)
@@ -54,6 +57,8 @@ def message(
         decision = contexts.decided_already(job.incident_id, ctx["approval_id"])
     if job.event == "approval.decided":
         decision = {k: ctx.get(k) for k in ("decided_by", "decided_at", "comment")} | {"status": ctx.get("decision")}
+    if decision and decided is not None:
+        title = _decided_title(decided(), contexts.with_decision(ctx, decision), module, zone)
     actions = ("approve", "reject", "acknowledge")
     if page and job.event == "escalation.page" and job.incident_id and not approval:  # Acknowledge stops it
         approval = {
@@ -78,3 +83,17 @@ def message(
         language=str(template.get("language") or "en"),
         timezone=reading_zone(zone),
     )
+
+
+def _decided_title(template: dict, ctx: dict, module: ModuleType, zone: str | None) -> str:
+    """The title of a decided approval's card: ``template``'s (the channel's ``approval.decided``), or the built-in
+    one's in its language where that fails to render."""
+    language = str(template.get("language") or "en")
+    try:
+        return render.render_title(template, contexts.shown(ctx, language, zone), module.escape)
+    except Exception as exc:  # noqa: BLE001 — whatever a broken custom template raises
+        logger().warning(
+            "template failed; using the default", extra={"template": template.get("id"), "error": str(exc)[:200]}
+        )
+        fallback = render.default_template("approval.decided", language)
+        return render.render_title(fallback, contexts.shown(ctx, language, zone), module.escape)

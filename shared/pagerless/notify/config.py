@@ -5,7 +5,7 @@ import uuid
 from pydantic import ValidationError as PydanticError
 
 from pagerless.clock import STORED, known_zone, reading_zone, utcnow
-from pagerless.domain.errors import NotFoundError, ValidationError
+from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.notify import render, routing, secrets
 from pagerless.notify.channels import ALIASES, CHANNELS, channel_module
@@ -73,6 +73,8 @@ class ChannelService:
 
         def edit() -> dict | None:
             item = self.repository.item(workspace, "channel", channel_id)
+            if body.get("name") not in (None, item.data["name"]):
+                self._keep_routes(workspace, item.data, {**item.data, "name": body["name"]})
             channel = self._changed(workspace, dict(item.data), body)
             return channel if self.repository.replace(item, channel) else None
 
@@ -104,8 +106,29 @@ class ChannelService:
         return channel
 
     def delete(self, workspace: str, channel_id: str) -> None:
+        self._keep_routes(workspace, self.get(workspace, channel_id), None)
         self.repository.delete(workspace, "channel", channel_id)
         secrets.delete(workspace, channel_id)
+
+    def _keep_routes(self, workspace: str, channel: dict, changed: dict | None) -> None:
+        """Refuse (409) to delete ``channel`` (``changed`` None) or rename it to ``changed`` where a route names it
+        and no other channel: the route would send nowhere, and nobody would hear of it until an incident."""
+        stored = self.repository.get_routes(workspace)
+        if not stored:
+            return
+        route_set = routing.RouteSet.model_validate(stored, context=STORED)
+        others = [c for c in self.list(workspace) if c["id"] != channel["id"]]
+        named = {u["loc"] for u in routing.unresolved(route_set, [*others, channel])}
+        lost = [u for u in routing.unresolved(route_set, others + [changed] * bool(changed)) if u["loc"] not in named]
+        if lost:
+            change = "deleted" if changed is None else f"renamed to {changed['name']!r}"
+            raise ConflictError(
+                f"the notification routes name channel {channel['name']!r} ({channel['id']}): {change}, they would "
+                "send nowhere; change the routes first",
+                details=[
+                    {"route": u["route"], "field": ".".join(map(str, u["loc"])), "channel": u["channel"]} for u in lost
+                ],
+            )
 
     def resolved_config(self, workspace: str, channel: dict, *, fresh: bool = False) -> dict:
         """The channel's config with its secrets: for the delivery, never for the API."""
@@ -307,18 +330,23 @@ class RouteService:
 
     def put(self, workspace: str, body: dict, if_match: IfMatch | None = None) -> tuple[dict, int]:
         """Replace the routes; with ``if_match``, only over that stored version (412 if not, or if no routes
-        are stored). The view of what was written and its version."""
+        are stored). The view of what was written and its version. Routes that are not valid, name a severity
+        Pagerless does not have or a channel that does not exist are refused, each problem named by its route
+        and field, and nothing is stored."""
+        seed = ("default_rules" in body or "service_overrides" in body) and "routes" not in body
+        if seed and (shape := routing.seed_shape_problems(body)):
+            raise ValidationError("routes are not valid", details=shape)
+        problems: list[tuple[tuple, str]] = []
         try:
-            route_set = (
-                routing.from_seed(body)
-                if ("default_rules" in body or "service_overrides" in body) and "routes" not in body
-                else routing.RouteSet.model_validate(body)
-            )
+            route_set = routing.from_seed(body) if seed else routing.RouteSet.model_validate(body)
         except PydanticError as exc:
-            raise ValidationError(
-                "routes are not valid",
-                details=[{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
-            ) from exc
+            problems = [(e["loc"], e["msg"].removeprefix("Value error, ")) for e in exc.errors()]
+            route_set = _as_stored(body, seed)  # its channels are checked too, when that is all that holds them
+        if route_set is not None:
+            channels = self.repository.list(workspace, "channel")
+            problems += [(u["loc"], u["message"]) for u in routing.unresolved(route_set, channels)]
+        if problems:
+            raise ValidationError("routes are not valid", details=[_problem(body, seed, *p) for p in problems])
         version = self.repository.put_routes(workspace, route_set.model_dump(by_alias=True), if_match)
         if version is None:
             stored = self.repository.get_routes_versioned(workspace)
@@ -326,6 +354,12 @@ class RouteService:
                 "the notification routes", stored[1] if stored else None, exists=stored is not None, if_match=if_match
             )
         return _view(route_set), version
+
+    def unknown_channels(self, workspace: str) -> list[dict]:
+        """The stored routes' channel references that name no channel (`routing.unresolved`): routes stored before
+        such references were refused, or whose channel went while they were being saved."""
+        route_set = self.get(workspace)
+        return routing.unresolved(route_set, self.repository.list(workspace, "channel")) if route_set else []
 
     def view(self, workspace: str) -> dict:
         return self.versioned_view(workspace)[0]
@@ -336,6 +370,23 @@ class RouteService:
         if stored is None:
             return _view(None), None
         return _view(routing.RouteSet.model_validate(stored[0], context=STORED)), stored[1]
+
+
+def _as_stored(body: dict, seed: bool) -> routing.RouteSet | None:
+    """The routes of ``body`` read as stored ones are (their severities as written), or None if not even so."""
+    try:
+        return routing.RouteSet.model_validate(routing.seed_document(body) if seed else body, context=STORED)
+    except PydanticError:
+        return None
+
+
+def _problem(body: dict, seed: bool, loc: tuple, message: str) -> dict:
+    """A refused routes document's problem as the error's details name it: the field, as the document wrote it
+    (a seed shaped one's ``default_rules.critical``), and for a ``{"routes": [...]}`` one the route's index."""
+    if seed:
+        return {"field": routing.seed_field(body, loc), "message": message}
+    route = {"route": loc[1]} if len(loc) > 1 and loc[0] == "routes" and isinstance(loc[1], int) else {}
+    return {"field": ".".join(str(p) for p in loc), **route, "message": message}
 
 
 def _view(route_set: routing.RouteSet | None) -> dict:

@@ -43,6 +43,7 @@ def build(job: NotifyJob) -> dict:
         "decided_by": None,
         "decided_at": None,
         "comment": None,
+        "decision_note": None,
         "link": None,
     }
     if incident is not None:
@@ -85,9 +86,22 @@ def build(job: NotifyJob) -> dict:
         ctx["link"] = base.rstrip("/") + ctx["link"]
     if ctx.get("decision"):
         ctx["decision_zh"] = _DECISIONS_ZH.get(ctx["decision"], ctx["decision"])
+    ctx["decision_note"] = None  # said per language and time zone (`shown`)
     if ctx.get("diff") and len(ctx["diff"]) > 2500:
         ctx["diff"] = ctx["diff"][:2500] + "\n…"
     return ctx
+
+
+def with_decision(ctx: dict, decision: dict) -> dict:
+    """``ctx`` of an approval's card with the approval's ``decision`` (``{"status", "decided_by", "decided_at",
+    "comment"}``, as `decided_already` or the job's data give it): the placeholders of ``approval.decided``."""
+    status = decision.get("status")
+    return {
+        **ctx,
+        "decision": status,
+        "decision_zh": _DECISIONS_ZH.get(status, status),
+        **{k: decision.get(k) for k in ("decided_by", "decided_at", "comment")},
+    }
 
 
 def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
@@ -95,8 +109,16 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     and time zone are its own): times read by people in ``zone`` (`display_time`: ``2026-12-06 14:03 UTC`` when
     None, ``2026-12-06 22:03 UTC+08:00`` in Asia/Shanghai), no decider where the system ended the approval
     (an expiry's ``decided_by`` is "system"), and the comment as `decision_comment` shows it in ``language``
-    (a chat decision's "via Lark", the system's English notes on a Chinese card)."""
+    (a chat decision's "via Lark", the system's English notes on a Chinese card). ``decision_note`` is the
+    decision said in a sentence of ``language``, as an updated card's note says it (`decision_line`)."""
     out = dict(ctx)
+    if out.get("decision"):
+        from pagerless.notify.channels.base import decision_line
+
+        decision = {"status": out["decision"], **{k: out.get(k) for k in ("decided_by", "decided_at", "comment")}}
+        if out["decision"] in _NOBODY_DECIDED:
+            decision["decided_by"] = None
+        out["decision_note"] = decision_line(decision, language, zone)
     for key in _TIMES:
         if out.get(key):
             out[key] = display_time(out[key], zone)

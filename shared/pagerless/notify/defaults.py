@@ -1,4 +1,8 @@
-"""The built-in templates, English and Chinese, one (title, body) pair per event."""
+"""The built-in templates, English and Chinese, one (title, body) pair per event.
+
+``approval.decided``'s title is also the title of an approval's card once it is decided (`compose.message`): an
+updated card, or one sent after its decision, says the decision where it said that it awaited one.
+"""
 
 _INCIDENT = "{{ incident_id }} · {{ service or '-' }}{% if namespace %} ({{ namespace }}){% endif %}"
 _DIAG = (
@@ -50,9 +54,8 @@ EN: dict[str, tuple[str, str]] = {
         + "\nPolicy rule: {{ rule or '-' }}\nExpires: {{ expires_at }}",
     ),
     "approval.decided": (
-        "[{{ severity|upper }}] {{ action }} {{ decision }} · {{ title }}",
-        _INCIDENT + "\n{{ decision|capitalize }}{% if decided_by %} by {{ decided_by }}{% endif %} at {{ decided_at }}"
-        "{% if comment %}: {{ comment }}{% endif %}",
+        "[{{ severity|upper }}] {{ decision|capitalize }}: {{ action }} · {{ title }}",
+        _INCIDENT + "\n{{ decision_note }}",
     ),
     "incident.remediated": (
         "[{{ severity|upper }}] Fix applied: {{ action }} · {{ title }}",
@@ -81,9 +84,8 @@ ZH: dict[str, tuple[str, str]] = {
         "{% if diff %}\n演练结果:\n```\n{{ diff }}\n```{% endif %}\n策略规则:{{ rule or '-' }}\n过期时间:{{ expires_at }}",
     ),
     "approval.decided": (
-        "【{{ severity }}】{{ action }} 已{{ decision_zh }} · {{ title }}",
-        _INCIDENT
-        + "\n{% if decided_by %}{{ decided_by }} {% else %}已{% endif %}于 {{ decided_at }} {{ decision_zh }}{% if comment %}:{{ comment }}{% endif %}",
+        "【{{ severity }}】已{{ decision_zh }}:{{ action }} · {{ title }}",
+        _INCIDENT + "\n{{ decision_note }}",
     ),
     "incident.remediated": ("【{{ severity }}】已执行修复:{{ action }} · {{ title }}", _INCIDENT + "\n{{ message }}"),
     "incident.resolved": ("【已恢复】{{ title }}", _INCIDENT + "\n{{ message }}"),

@@ -311,7 +311,15 @@ class NotifyService:
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         fallback = render.default_template(event, language)
         page = recipient is not None
-        return compose.message(job, module, template, ctx, page=page, mentions=mentions, fallback=fallback, zone=zone)
+        decided = None
+        if event == "approval.requested":  # a card decided (updated, or sent late) says the decision in its title
+
+            def decided() -> dict:
+                return self.templates.choose(job.workspace, module.TYPE, "approval.decided", language)
+
+        return compose.message(
+            job, module, template, ctx, page=page, mentions=mentions, fallback=fallback, zone=zone, decided=decided
+        )
 
     def close(self) -> None:
         if self._http is not None:
@@ -329,10 +337,12 @@ def render_plain(text: str) -> str:
 
 def _pick(channels: list[dict], refs: list[str]) -> list[dict]:
     """Channels named by id, by name, or by type (every channel of that type), in order, once each."""
+    from pagerless.notify.routing import names
+
     chosen: list[dict] = []
     for ref in refs:
         for channel in channels:
-            if ref in (channel["id"], channel["name"], channel["channel_type"]) and channel not in chosen:
+            if names(ref, channel) and channel not in chosen:
                 chosen.append(channel)
     return chosen
 

@@ -72,7 +72,17 @@ def preview(
     mentions = ()
     if event == "escalation.page" and targets and getattr(module, "MENTIONS", None):
         mentions = tuple(recipients.mentions(workspace, targets))
-    shown = compose.message(job, module, template, ctx, mentions=mentions, zone=zone)
+    shown = compose.message(
+        job,
+        module,
+        template,
+        ctx,
+        mentions=mentions,
+        zone=zone,
+        decided=(lambda: templates.choose(workspace, module.TYPE, "approval.decided", language))
+        if event == "approval.requested"
+        else None,
+    )
     messages = _sent(module, shown)
     if module.TYPE == "email":
         messages += _personal_emails(job, module, template, ctx, shown)

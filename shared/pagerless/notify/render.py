@@ -100,9 +100,18 @@ def escaped_context(data: dict, escape: Callable[[str], str]) -> dict:
 
 def render(template: dict, data: dict, escape: Callable[[str], str]) -> tuple[str, str]:
     context = escaped_context(data, escape)
-    title = render_one(template["title_template"], context, cap=MAX_TITLE, field="title_template")
+    title = _title(template, context)
     body = render_one(template["body_template"], context, cap=MAX_BODY, field="body_template")
-    return " ".join(title.split()), body.strip()
+    return title, body.strip()
+
+
+def render_title(template: dict, data: dict, escape: Callable[[str], str]) -> str:
+    """The title alone, as `render` makes it."""
+    return _title(template, escaped_context(data, escape))
+
+
+def _title(template: dict, context: dict) -> str:
+    return " ".join(render_one(template["title_template"], context, cap=MAX_TITLE, field="title_template").split())
 
 
 _MARK = "\ue000\ue001\ue000"  # private-use characters: no escape, filter or alert text writes them

@@ -10,6 +10,11 @@ and no service, namespace or labels. So a route selects them when it has no seve
 namespace or label filter (a catch-all), or by naming them: ``match: {events: [report.ready]}``.
 Put such an events route before the catch-all so reports go to their own channel; a route that
 filters on severity (other than ``info``) or service never hears of a report.
+
+A route that could never deliver is refused when it is written, not found out at the next incident: a severity
+that is not one of Pagerless's (``critical``, ``high``, ``warning``, ``info``: an alert's ``P1`` or ``sev2`` is
+read as one of them at intake, and the route must name that one), and a channel reference that names no channel
+(`unresolved`). Routes read back from the store are taken as they are (``context=STORED``).
 """
 
 from datetime import UTC, datetime
@@ -18,6 +23,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pagerless.clock import zone_field
+from pagerless.domain.severity import Severity, severity_of
 from pagerless.outbox.jobs import EVENTS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -74,6 +80,16 @@ class RouteMatch(BaseModel):
             raise ValueError(f"unknown events {bad}; known: {', '.join(EVENTS)}")
         return value
 
+    @field_validator("severity")
+    @classmethod
+    def _severities(cls, value: list[str], info) -> list[str]:
+        if info.context and info.context.get("stored"):
+            return value
+        bad = [s for s in value if s.lower() not in SEVERITIES]
+        if bad:
+            raise ValueError("; ".join(_not_a_severity(s) for s in bad))
+        return value
+
 
 class Route(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
@@ -110,6 +126,41 @@ def matches(route: Route, facts: dict, at: datetime) -> bool:
     return not any(i.contains(at) for i in route.mute_times)
 
 
+def names(ref: str, channel: dict) -> bool:
+    """Whether a route's channel reference names ``channel``: its id, its name, or its type."""
+    return ref in (channel["id"], channel["name"], channel["channel_type"])
+
+
+def unresolved(route_set: RouteSet, channels: list[dict]) -> list[dict]:
+    """Each channel reference of the routes that names none of ``channels``: ``{"route", "name", "loc",
+    "channel", "message"}``, ``loc`` as pydantic locates a field (``("routes", 0, "channels", 1)``), ``message``
+    what a routes document naming it is told."""
+    known = "; channels are " + ", ".join(f"{c['name']} ({c['channel_type']}, {c['id']})" for c in channels)
+    return [
+        {
+            "route": i,
+            "name": route.name,
+            "loc": ("routes", i, "channels", n),
+            "channel": ref,
+            "message": f"no channel has the id, name or type {ref!r}"
+            + (known if channels else "; there are no channels (POST /api/notifications/channels)"),
+        }
+        for i, route in enumerate(route_set.routes)
+        for n, ref in enumerate(route.channels)
+        if not any(names(ref, c) for c in channels)
+    ]
+
+
+def sends_nowhere(problems: list[dict]) -> str | None:
+    """What `unresolved`'s ``problems`` in stored routes mean, in one sentence (None: there are none)."""
+    if not problems:
+        return None
+    said = [
+        f"route {p['route']}" + (f" ({p['name']})" if p["name"] else "") + f" names {p['channel']!r}" for p in problems
+    ]
+    return "; ".join(said) + ": no channel has that id, name or type, so nothing is sent there"
+
+
 def resolve(route_set: RouteSet, facts: dict, at: datetime | None = None) -> list[str]:
     """The channel references of the matching routes, in order, without repeats."""
     at = at or datetime.now(UTC)
@@ -123,20 +174,63 @@ def resolve(route_set: RouteSet, facts: dict, at: datetime | None = None) -> lis
 
 
 def from_seed(document: dict) -> RouteSet:
-    """Seed 002's ``{"default_rules": {sev: [channels]}, "service_overrides": {svc: {sev: [...]}}}``."""
-    routes: list[Route] = []
+    """Seed 002's ``{"default_rules": {sev: [channels]}, "service_overrides": {svc: {sev: [...]}}}``; a
+    pydantic ValidationError names the route (``routes.<n>...``) that `seed_field` names in the document."""
+    return RouteSet.model_validate(seed_document(document))
+
+
+def seed_document(document: dict) -> dict:
+    """The seed shaped ``document`` as a ``{"routes": [...]}`` one."""
+    return {
+        "routes": [
+            {"name": name, "channels": channels, "match": match} for _, name, match, channels in _seed_rules(document)
+        ]
+    }
+
+
+def seed_field(document: dict, loc: tuple) -> str:
+    """Where in the seed shaped ``document`` the compiled route at ``loc`` (``("routes", n, ...)``) came from:
+    ``default_rules.critical``, ``service_overrides.payments.critical.0`` for its first channel."""
+    rules = list(_seed_rules(document))
+    if len(loc) < 2 or loc[0] != "routes" or not isinstance(loc[1], int) or loc[1] >= len(rules):
+        return ".".join(str(p) for p in loc)
+    field = rules[loc[1]][0]
+    return f"{field}.{loc[3]}" if loc[2:3] == ("channels",) and len(loc) > 3 else field
+
+
+def seed_shape_problems(document: dict) -> list[dict]:
+    """What keeps a seed shaped ``document`` from being read at all: ``default_rules`` must map severities to
+    channel lists, ``service_overrides`` services to such maps (each problem: its field and a message)."""
+
+    def rules(value, field: str) -> list[dict]:
+        if not isinstance(value, dict):
+            return [{"field": field, "message": "must be an object of severity: [channels]"}]
+        return [
+            {"field": f"{field}.{severity}", "message": "must be a list of channels"}
+            for severity, channels in value.items()
+            if not isinstance(channels, list)
+        ]
+
+    problems = rules(document.get("default_rules") or {}, "default_rules")
+    overrides = document.get("service_overrides") or {}
+    if not isinstance(overrides, dict):
+        return [
+            *problems,
+            {"field": "service_overrides", "message": "must be an object of service: {severity: [channels]}"},
+        ]
+    for service, value in overrides.items():
+        problems += rules(value or {}, f"service_overrides.{service}")
+    return problems
+
+
+def _seed_rules(document: dict):
+    """(field, route name, match, channels) of each seed rule, overrides first, in the document's order."""
     for service, rules in (document.get("service_overrides") or {}).items():
         for severity, channels in (rules or {}).items():
-            routes.append(
-                Route(
-                    name=f"{service}/{severity}",
-                    channels=list(channels),
-                    match=RouteMatch(service=[service], severity=[severity]),
-                )
-            )
+            match = {"service": [service], "severity": [severity]}
+            yield f"service_overrides.{service}.{severity}", f"{service}/{severity}", match, channels
     for severity, channels in (document.get("default_rules") or {}).items():
-        routes.append(Route(name=f"default/{severity}", channels=list(channels), match=RouteMatch(severity=[severity])))
-    return RouteSet(routes=routes)
+        yield f"default_rules.{severity}", f"default/{severity}", {"severity": [severity]}, channels
 
 
 def to_seed(route_set: RouteSet) -> dict:
@@ -155,6 +249,16 @@ def to_seed(route_set: RouteSet) -> dict:
     return {"default_rules": default_rules, "service_overrides": overrides}
 
 
+SEVERITIES = tuple(s.value for s in Severity)
+
+
+def _not_a_severity(value: str) -> str:
+    """Why ``value`` is no severity of a route, and the ones there are; a vendor's word for one says which."""
+    means = severity_of(value)
+    told = f" (an alert's {value!r} is read as {means.value}: write that)" if means is not None else ""
+    return f"{value!r} is not a Pagerless severity{told}; severities are {', '.join(SEVERITIES)}"
+
+
 def _minutes(value: str) -> int:
     try:
         hours, minutes = value.split(":")
@@ -166,4 +270,17 @@ def _minutes(value: str) -> int:
     return total
 
 
-__all__ = ["Route", "RouteSet", "TimeInterval", "from_seed", "resolve", "to_seed"]
+__all__ = [
+    "SEVERITIES",
+    "Route",
+    "RouteSet",
+    "TimeInterval",
+    "from_seed",
+    "names",
+    "resolve",
+    "seed_document",
+    "seed_field",
+    "sends_nowhere",
+    "to_seed",
+    "unresolved",
+]

@@ -170,7 +170,7 @@ def _apply(
             return _drain(action, kube, "All" if dry else None, decision, sleep)
         return _HANDLERS[type(action)](action, kube, "All" if dry else None)
     except ApiException as exc:
-        raise _from_api_exception(exc) from exc
+        raise _from_api_exception(exc, action) from exc
     except HTTPError as exc:
         raise _connection_failure(exc) from exc
     except ChangeWithheldError as exc:
@@ -189,12 +189,15 @@ def _connection_failure(exc: Exception) -> _Failed:
     )
 
 
-def _from_api_exception(exc: Exception) -> _Failed:
+def _from_api_exception(exc: Exception, action: a._Action | None = None) -> _Failed:
     code = getattr(exc, "status", None)
     try:
-        message = json.loads(getattr(exc, "body", "") or "{}").get("message") or str(getattr(exc, "reason", ""))
-    except ValueError:
-        message = str(getattr(exc, "reason", "")) or "request failed"
+        body = json.loads(getattr(exc, "body", "") or "{}")
+        message = body.get("message") or str(getattr(exc, "reason", ""))
+    except (ValueError, AttributeError):
+        body, message = {}, str(getattr(exc, "reason", "")) or "request failed"
+    if code == 404 and (missing := _missing(body.get("details"), action)):
+        return _Failed("not_found", f"{missing} not found ({code}: {message})", code)
     status: Status = {
         429: "blocked_by_pdb",
         404: "not_found",
@@ -206,6 +209,16 @@ def _from_api_exception(exc: Exception) -> _Failed:
     if code == 429 and "disruption budget" not in message:
         status = "failed"
     return _Failed(status, f"{code}: {message}", code)
+
+
+def _missing(details: object, action: a._Action | None) -> str | None:
+    """What a NotFound names, as ``pod payments/api-1``: the kind and name of the Status's ``details`` and the
+    action's namespace (a cluster-scoped action's object, a node, has none); None without them."""
+    if not isinstance(details, dict) or not details.get("kind") or not details.get("name"):
+        return None
+    kind = str(details["kind"]).removesuffix("s")  # the resource (pods, deployments, nodes) as one object
+    namespace = action.namespace_scope if action is not None else None
+    return f"{kind} {namespace}/{details['name']}" if namespace else f"{kind} {details['name']}"
 
 
 def _restart_pod(action: a.RestartPod, kube: KubeClients, dry: str | None) -> list[Change]:

@@ -2,6 +2,10 @@
 
 The planner is pure: what it needs to know about the workload (its Deployment and ReplicaSets,
 as Kubernetes JSON) is handed in as a ``Workload``; ``executor.read_workload`` fetches one.
+
+A plan's ``reason`` says why this action: what it changes, from what to what, and where the diagnosis's category
+says it, why that answers it ("roll back catalog-api from revision 19 to 18, the revision before the rollout that
+started the failures"). It does not repeat the diagnosis, which every place that shows the proposal shows beside it.
 """
 
 from __future__ import annotations
@@ -88,22 +92,22 @@ def plan_remediation(
     target: dict[str, str],
     workload: Workload | None = None,
     *,
-    reason: str = "",
+    category: str = "",
     limits: PlannerLimits = PlannerLimits(),
 ) -> ActionPlan | NoAction:
-    """The action that carries out ``remediation`` on ``target``, or NoAction with the reason."""
+    """The action that carries out ``remediation`` on ``target``, or NoAction with the reason. ``category``: the
+    diagnosis's, which the plan's reason may say the action answers."""
     workload = workload or Workload()
     namespace, deployment, pod, node = target_names(target)
     deployment = deployment or workload.name
     verify_target = {k: v for k, v in {"namespace": namespace, "deployment": deployment, "pod": pod}.items() if v}
-    why = reason or f"diagnosis suggests {remediation}"
     if remediation == "remediate_node":
         if not node:
             return NoAction(remediation=remediation, reason="the diagnosis names no node to cordon")
         return ActionPlan.of(
             CordonNode(node=node),
             remediation,
-            why,
+            f"cordon node {node} so no new pods are scheduled on it; the pods running there stay",
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target=_node_target(node, verify_target, keeps_pods=True),
         )
@@ -113,7 +117,7 @@ def plan_remediation(
         return ActionPlan.of(
             DrainNode(node=node),
             remediation,
-            why,
+            f"drain node {node}: cordon it and evict its pods, so they run on other nodes",
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target=_node_target(node, verify_target, keeps_pods=False),
         )
@@ -122,11 +126,17 @@ def plan_remediation(
     if remediation == "restart_pod":
         if pod:
             return ActionPlan.of(
-                RestartPod(namespace=namespace, pod=pod, deployment=deployment), remediation, why, target=verify_target
+                RestartPod(namespace=namespace, pod=pod, deployment=deployment),
+                remediation,
+                f"restart pod {pod}: delete it so its controller starts a fresh one",
+                target=verify_target,
             )
         if deployment:
             return ActionPlan.of(
-                RolloutRestart(namespace=namespace, deployment=deployment), remediation, why, target=verify_target
+                RolloutRestart(namespace=namespace, deployment=deployment),
+                remediation,
+                f"restart every pod of {deployment} with a rolling update",
+                target=verify_target,
             )
         return NoAction(remediation=remediation, reason="the diagnosis target names neither a pod nor a deployment")
     if remediation in _DEPLOYMENT_PLANNERS:
@@ -136,7 +146,9 @@ def plan_remediation(
             )
         if workload.deployment is None:
             return NoAction(remediation=remediation, reason=f"deployment {namespace}/{deployment} could not be read")
-        return _DEPLOYMENT_PLANNERS[remediation](namespace, deployment, target, workload, why, limits, verify_target)
+        return _DEPLOYMENT_PLANNERS[remediation](
+            namespace, deployment, target, workload, category, limits, verify_target
+        )
     return NoAction(remediation=remediation, reason=f"no action for this category ({remediation} is done by a human)")
 
 
@@ -153,16 +165,13 @@ def plan_diagnosis(
     diagnosis: Diagnosis, workload: Workload | None = None, *, limits: PlannerLimits = PlannerLimits()
 ) -> list[ActionPlan | NoAction]:
     """One plan (or NoAction) per remediation id of the diagnosis, in the diagnosis's order."""
-    # the analyzers' summaries already start with "<category>: "; say the category once
-    summary = diagnosis.summary.strip()
-    reason = summary if summary.startswith(f"{diagnosis.category}:") else f"{diagnosis.category}: {summary}"
     return [
-        plan_remediation(remediation, diagnosis.target, workload, reason=reason, limits=limits)
+        plan_remediation(remediation, diagnosis.target, workload, category=diagnosis.category, limits=limits)
         for remediation in diagnosis.remediations
     ]
 
 
-def _increase_memory(namespace, deployment, target, workload, why, limits, verify_target):
+def _increase_memory(namespace, deployment, target, workload, category, limits, verify_target):
     container = workload.container(target.get("container"))
     if container is None:
         return NoAction(remediation="increase_memory_limit", reason=f"container {target.get('container')!r} not found")
@@ -183,16 +192,19 @@ def _increase_memory(namespace, deployment, target, workload, why, limits, verif
     inverse = PatchResources(
         namespace=namespace, deployment=deployment, container=container["name"], memory_limit=current
     )
+    cap = " (the most the policy allows)" if new == limits.max_memory_bytes else ""
+    because = f": it was OOMKilled at {current}" if category == "oom_killed" else ""
     return ActionPlan.of(
         action,
         "increase_memory_limit",
-        f"{why}: memory limit {current} → {format_memory(new)}",
+        f"raise the memory limit of container {container['name']} in {deployment} from {current} to "
+        f"{format_memory(new)}{cap}{because}",
         inverse=inverse,
         target=verify_target,
     )
 
 
-def _increase_cpu(namespace, deployment, target, workload, why, limits, verify_target):
+def _increase_cpu(namespace, deployment, target, workload, category, limits, verify_target):
     container = workload.container(target.get("container"))
     if container is None:
         return NoAction(remediation="increase_cpu_limit", reason=f"container {target.get('container')!r} not found")
@@ -208,32 +220,40 @@ def _increase_cpu(namespace, deployment, target, workload, why, limits, verify_t
         namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new)
     )
     inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=current)
+    cap = " (the most the policy allows)" if new == limits.max_cpu_millis else ""
+    because = f": it is throttled at {current}" if category == "cpu_throttling" else ""
     return ActionPlan.of(
         action,
         "increase_cpu_limit",
-        f"{why}: CPU limit {current} → {format_cpu(new)}",
+        f"raise the CPU limit of container {container['name']} in {deployment} from {current} to "
+        f"{format_cpu(new)}{cap}{because}",
         inverse=inverse,
         target=verify_target,
     )
 
 
-def _rollback(namespace, deployment, target, workload, why, limits, verify_target):
+def _rollback(namespace, deployment, target, workload, category, limits, verify_target):
     current = workload.current_revision
     earlier = [r for r in workload.revisions() if current is None or r < current]
     if not earlier:
         return NoAction(remediation="rollback_deployment", reason=f"deployment {deployment} has no earlier revision")
     action = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=earlier[-1])
     inverse = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=current) if current else None
+    if current is None:
+        why = f"roll back {deployment} to revision {earlier[-1]}, its latest"
+    else:
+        before = "the rollout that started the failures" if category == "bad_deploy" else "the current one"
+        why = f"roll back {deployment} from revision {current} to {earlier[-1]}, the revision before {before}"
     return ActionPlan.of(
         action,
         "rollback_deployment",
-        f"{why}: revision {current} → {earlier[-1]}",
+        why,
         inverse=inverse,
         target=verify_target,
     )
 
 
-def _scale(namespace, deployment, target, workload, why, limits, verify_target):
+def _scale(namespace, deployment, target, workload, category, limits, verify_target):
     if workload.hpas:  # it would set the replicas straight back; its bounds are what to change
         hpa = workload.hpas[0]
         spec = hpa.get("spec") or {}
@@ -268,10 +288,11 @@ def _scale(namespace, deployment, target, workload, why, limits, verify_target):
     risk = Risk.LOW if wanted > current else Risk.HIGH if wanted == 0 else Risk.MEDIUM
     action = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=wanted)
     inverse = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=current)
+    how = "as the diagnosis asks" if asked not in (None, "") else ""
     return ActionPlan.of(
         action,
         "scale_deployment",
-        f"{why}: replicas {current} → {wanted}",
+        f"scale {deployment} from {current} to {wanted} replicas" + (f" ({how})" if how else ""),
         risk=risk,
         inverse=inverse,
         target=verify_target,

@@ -15,6 +15,8 @@ names itself in ``Decision.rule``:
 5. ``max_blast_radius``       the action reaches further than the policy allows
 6. ``change_freeze``          now is inside a dated or weekly freeze window
 7. ``rate_limit``             the workload (``ActionPlan.workload``) already had max_actions within window_minutes
+                              (a dry run changes nothing and is not counted: ``evaluate_dry_run`` leaves this rule
+                              out, and the dry run says what the real run would be told, ``dry_run_message``)
    (a drain_node is judged per pod: rules 3 and 4 travel in the Decision and the executor
    refuses the whole drain if one pod on the node is outside them)
 8. ``autonomy:approve``       allowed, a human approves first
@@ -330,3 +332,18 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
         plan_id=plan.id,
         approval_timeout_seconds=policy.approval_timeout_seconds,
     )
+
+
+def evaluate_dry_run(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:
+    """Whether a server-side dry run of ``plan`` may be sent: every rule of `evaluate` but the rate limit, which
+    counts changes (a dry run makes none). A rule that forbids the action itself (a denied namespace, the
+    action limits, the kill switch) refuses its dry run too."""
+    return evaluate(plan, policy, context.model_copy(update={"recent_actions": {}}))
+
+
+def dry_run_message(message: str, decision: Decision) -> str:
+    """A dry run's ``message``, and what the policy says of running it for real now (``decision``, from
+    `evaluate`) when it would not allow it: a preview that does not say a real run would be refused misleads."""
+    if decision.allowed:
+        return message
+    return f"{message}; a real run now would be blocked by policy rule {decision.rule}: {decision.reason}"

@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pagerless.clock import parse_time
+from pagerless.domain.actions import seed_outcome
 from pagerless.domain.incidents import resolving_since, responding_since
 from pagerless.reports.data import IncidentFacts, mtta, mttr, pattern_key
+from pagerless.reports.responses import responses
 
 CAPACITY_PATTERNS = {
     "oom_killed",
@@ -30,9 +32,6 @@ RECOMMENDATIONS = {
     "disk_pressure": "Add disk headroom or log rotation on the affected nodes",
 }
 CAPACITY_RECOMMENDATION = "Increase resource limits or add horizontal scaling"
-# Timeline actors that are Pagerless itself, not a person responding: intake, the workflow, the escalation
-# engine paging people (`oncall.engine.ACTOR`), notification failures and runbook steps.
-MACHINE_ACTORS = frozenset({"", "system", "workflow", "intake", "escalation", "notify", "runbook"})
 
 
 @dataclass(frozen=True)
@@ -122,21 +121,15 @@ def service_profile(service: str, incidents: list[Incident]) -> dict:
 
 
 def incident_metrics(incident: Incident, timeline: list[dict]) -> dict:
-    """Seed 002's incident metrics: first response = first acknowledgement or first human timeline entry
-    (actor not one of ``MACHINE_ACTORS`` nor a source: not the incident's own monitor, which raises its severity),
-    whichever is first, since the first alert or the last reopen (`domain.incidents.responding_since`: a response
-    before the reopen does not answer it), counted from then; resolution time = resolved − first alert (or last
-    reopen: `domain.incidents.resolving_since`). An acknowledgement made in the source is counted as an
+    """Seed 002's incident metrics: first response = the first acknowledgement or timeline entry by a person
+    (`reports.responses`: not Pagerless itself, a webhook nor the incident's own monitor, which raises its
+    severity), since the first alert or the last reopen (`domain.incidents.responding_since`: a response
+    before the reopen does not answer it), counted from then; resolution time = resolved − first alert (or
+    last reopen: `domain.incidents.resolving_since`). An acknowledgement made in the source is counted as an
     acknowledgement (``acknowledged_at``)."""
-    machines = MACHINE_ACTORS | ({incident.source} if incident.source else set())
-    human = [
-        parse_time(e["at"])
-        for e in timeline
-        if (e.get("actor") or "") not in machines and not str(e.get("actor")).startswith("webhook")
-    ]
     since = responding_since(incident)
-    responses = [t for t in [incident.acknowledged_at, *human] if t is not None and t >= since]
-    first_response = min(responses) if responses else None
+    answered = responses(timeline, since=since, acknowledged_at=incident.acknowledged_at, source=incident.source)
+    first_response = answered[0].at if answered else None
     summary = {
         "time_to_first_response_minutes": _minutes(first_response - since) if first_response else None,
         "resolution_time_minutes": _minutes(incident.resolved_at - resolving_since(incident))
@@ -276,7 +269,7 @@ def activity(incidents: list[Incident], limit: int, since: datetime | None = Non
                     {
                         "action": action.get("action") or (plan.get("action") or {}).get("action") or "action",
                         "incident_id": incident.id,
-                        "outcome": action.get("status") or action.get("outcome") or "unknown",
+                        "outcome": seed_outcome(action.get("status") or action.get("outcome")) or "unknown",
                         "dry_run": bool(action.get("dry_run", False)),
                         "created_at": str(at),
                     },

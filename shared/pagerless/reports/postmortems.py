@@ -12,14 +12,18 @@ from pagerless.domain.incidents import (
     open_periods,
     period_event,
     resolving_since,
+    responding_since,
     waiting_for_acknowledgement_since,
 )
 from pagerless.domain.schema_docs import documented
 from pagerless.incidents.timeline import timeline as incident_timeline
 from pagerless.reports.polish import LESSONS, polish
 from pagerless.reports.postmortem_draft import ITEM_STATUSES, PostmortemFacts, draft
+from pagerless.reports.responses import responses
+from pagerless.store.alerts import AlertRepository
 from pagerless.store.approvals import ApprovalRepository
 from pagerless.store.incidents import IncidentRepository
+from pagerless.store.oncall import EscalationRepository
 from pagerless.store.postmortems import PostmortemRepository
 from pagerless.store.versions import retry_on_change
 
@@ -107,8 +111,12 @@ class PostmortemService:
     def facts(self, workspace: str, incident_id: str) -> PostmortemFacts:
         record = self.incidents.get(incident_id, workspace)
         first_seen = record.first_seen or record.created_at
+        since = responding_since(record)
         # a storm's root: its correlated incidents' alerts are its impact too (as the reports count them)
         children = self.incidents.children_of(record) if int(record.child_count or 0) > 0 else []
+        # the duplicates of the last minute wait on the alert before they reach the incident: counted as the
+        # incident's API counts them (`IncidentService.counted`)
+        pending = AlertRepository().pending_for([record, *children])
         incident = {
             "id": record.id,
             "title": record.title,
@@ -116,6 +124,7 @@ class PostmortemService:
             "service": record.service,
             "namespace": record.namespace,
             "source": record.source,
+            "parent_id": record.parent_id,
             "first_seen": _iso(first_seen),
             "acknowledged_at": _iso(record.acknowledged_at),
             "resolved_at": _iso(record.resolved_at),
@@ -123,7 +132,11 @@ class PostmortemService:
             # what the times to acknowledge and to resolve count from: the last reopen, if any
             "waiting_for_acknowledgement_since": _iso(waiting_for_acknowledgement_since(record)),
             "resolving_since": _iso(resolving_since(record)),
-            "alert_count": int(record.alert_count or 1) + sum(int(c.alert_count or 1) for c in children),
+            "responding_since": _iso(since),
+            # an incident's alert is the one fingerprint that opened it (its re-firings and duplicates come back to
+            # it); each correlated incident has its own: `alert_count` counts their deliveries
+            "alerts": 1 + len(children),
+            "alert_count": sum(int(i.alert_count or 1) + pending.get(i.id, 0) for i in [record, *children]),
             "correlated_incidents": len(children),
             "resolved_by": record.resolved_by,
         }
@@ -133,6 +146,9 @@ class PostmortemService:
                 "decided_at": _iso(a.decided_at),
                 "status": a.status,
                 "decided_by": a.decider_label(),  # name (id), as cards and the API show it
+                "decided_by_id": a.decided_by,  # as the actions it approved name it (``approved_by``)
+                "decided_via": a.decided_via,
+                "action": (a.proposal or {}).get("action"),
                 "comment": a.comment,
             }
             for a in ApprovalRepository().for_incident(incident_id)
@@ -147,6 +163,14 @@ class PostmortemService:
             }
             for t in entries
         ]
+        # the same responses the incident's metrics count (time to first response)
+        answered = responses(
+            [{"at": t.at, "actor": t.actor, "actor_name": (t.data or {}).get("actor_name")} for t in entries],
+            since=since,
+            acknowledged_at=record.acknowledged_at,
+            acknowledged_by=record.acknowledged_by,
+            source=record.source,
+        )
         # The impact is the time it was open: a reopened incident's resolved gap spent no budget of its own.
         periods = open_periods(record, [(t.at, period_event(t.type, t.data)) for t in entries], self.clock())
         impact = [
@@ -163,7 +187,37 @@ class PostmortemService:
             slo_impact=impact,
             owners=self._owners(workspace, record.service),
             today=self.clock().date(),
+            responses=[{"at": r.at.isoformat(), "by": label(r.actor, r.actor_name)} for r in answered],
+            escalations=self._escalations(incident_id, since),
+            covering_policy=self._covering_policy(workspace, record),
         )
+
+    @staticmethod
+    def _escalations(incident_id: str, since: datetime) -> list[dict]:
+        """The incident's escalations of this firing (since ``since``: its last reopen, else its first alert),
+        oldest first, each with the pages it sent since then."""
+        out = []
+        for escalation in sorted(EscalationRepository().for_incident(incident_id), key=lambda r: r.started_at):
+            pages = [
+                {
+                    "at": page["at"],
+                    "targets": [t["id"] for t in page.get("targets") or []],
+                    "held": list(page.get("held") or []),
+                }
+                for page in escalation.pages or []
+                if datetime.fromisoformat(page["at"]) >= since
+            ]
+            if pages or escalation.started_at >= since:
+                out.append({"policy": (escalation.policy or {}).get("name"), "pages": pages})
+        return out
+
+    @staticmethod
+    def _covering_policy(workspace: str, record) -> str | None:
+        """The name of the escalation policy that covers the incident now (its service and severity), if any."""
+        from pagerless.oncall.service import OncallService
+
+        policy = OncallService().select_policy(workspace, record.service, record.severity)
+        return policy.name if policy else None
 
     @staticmethod
     def _owners(workspace: str, service: str | None) -> list[str]:

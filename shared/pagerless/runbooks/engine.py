@@ -21,7 +21,7 @@ from pagerless import settings
 from pagerless.clock import parse_time
 from pagerless.domain import approvals as vocab
 from pagerless.remediation.actions import ActionPlan
-from pagerless.remediation.policy import evaluate
+from pagerless.remediation.policy import dry_run_message, evaluate, evaluate_dry_run
 from pagerless.remediation.restore import found
 from pagerless.remediation.workspace_policy import get_policy, note_action, policy_context
 from pagerless.runbooks.job_state import (
@@ -104,18 +104,20 @@ def plan(job_id: str, entered: str | None = None) -> dict:
         action_plan = plan_of(job, step.action, f"runbook {runbook_of(job).id} step {step.name}")
     except (MissingContextError, ValueError) as exc:
         return _stop(job, step, "failed", f"{step.name}: the action cannot be built: {exc}", entered=entered)
-    decision = evaluate(action_plan, get_policy(job.workspace), policy_context(job.workspace))
-    if not decision.allowed:
+    policy, context = get_policy(job.workspace), policy_context(job.workspace)
+    decision = evaluate(action_plan, policy, context)
+    permit = evaluate_dry_run(action_plan, policy, context) if dry else decision  # a dry run is not rate-limited
+    if not permit.allowed:
         return _stop(
             job,
             step,
             "denied",
-            f"{step.name}: denied by policy rule {decision.rule}: {decision.reason}; nothing ran",
-            rule=decision.rule,
+            f"{step.name}: denied by policy rule {permit.rule}: {permit.reason}; nothing ran",
+            rule=permit.rule,
             entered=entered,
         )
     if dry:
-        return _dry_run(job, step, action_plan, decision, entered)
+        return _dry_run(job, step, action_plan, permit, decision, entered)
     confirm = runbook_of(job).risk_level.value == "confirm" or decision.requires_approval
     reply = step_reply("execute")
     if confirm and not job.input.get("auto_approve"):
@@ -155,15 +157,17 @@ def run_check(job: JobRecord, check, since=None) -> dict:
         kube.close()
 
 
-def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, entered: str | None) -> dict:
+def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, permit, decision, entered: str | None) -> dict:
+    """The step's server-side dry run (under ``permit``), saying what a real run would be told (``decision``)."""
     from pagerless.kube import cluster
     from pagerless.remediation.executor import dry_run
 
     kube = cluster.connect()
     try:
-        checked = dry_run(action_plan, kube, decision)
+        checked = dry_run(action_plan, kube, permit)
     finally:
         kube.close()
+    message = dry_run_message(checked.message, decision)
     advance(
         job,
         {
@@ -174,14 +178,15 @@ def _dry_run(job: JobRecord, step: Step, action_plan: ActionPlan, decision, ente
             "action": action_plan.action.model_dump(mode="json"),
             "diff": checked.diff,
             "rule": decision.rule,
-            "message": checked.message,
+            "allowed": decision.allowed,
+            "message": message,
         },
         planned_reply(entered, step_reply("plan")),
     )
     note(
         job,
         "StepCompleted",
-        f"{step.name} (dry run): {checked.message}",
+        f"{step.name} (dry run): {message}",
         node=step.name,
         diff=checked.diff,
         rule=decision.rule,

@@ -21,6 +21,9 @@ from pagerless.slo.spec import BudgetingMethod, SloDocument, dump_yaml, load_yam
 from pagerless.store.slos import SloRecord, SloRepository
 
 LONGEST_LOOKBACK = timedelta(minutes=max(maths.LOOKBACKS.values()))
+# What an evaluation keeps of the budget for the SLO list (`SloService.overview`), and how long it stands for it
+SNAPSHOT = ("budget_remaining_percent", "burn_rates", "alert_level", "time_to_exhaustion_hours")
+SNAPSHOT_FRESH = timedelta(minutes=15)
 OVERLAP = 2 * maths.BUCKET
 
 
@@ -149,7 +152,7 @@ class SloService:
         return {"evaluated": evaluated, "failed": failed}
 
     def evaluate(self, workspace: str, name: str) -> dict:
-        record = self.repository.get(workspace, name)
+        record, version = self.repository.get_versioned(workspace, name)
         slo = self.document(record)
         now = self.clock()
         end = maths.align(now)
@@ -169,6 +172,8 @@ class SloService:
                 "last_bucket_end": end.isoformat(),
                 "evaluated_at": now.isoformat(),
                 "buckets_written": len(buckets),
+                # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
+                "budget": {"version": version, **{key: status[key] for key in SNAPSHOT}},
             }
         )
         self.repository.set_state(workspace, name, state)
@@ -286,6 +291,24 @@ class SloService:
             "budget_consumed_minutes": _round(spent, 2),
             "budget_consumed_percent": _round(spent / budget * 100, 2) if budget else 0.0,
         }
+
+    def overview(self, workspace: str) -> list[dict]:
+        """Every SLO's list item with its budget (`SNAPSHOT`'s fields and ``as_of``) as its last evaluation left it:
+        reading a 30-day window's 8,640 buckets takes an SLO seconds, so a list of them is not computed on each
+        read. An SLO whose definition changed since, or not evaluated for `SNAPSHOT_FRESH` (the schedule runs every
+        5 minutes), has its budget computed now (``as_of`` None)."""
+        rows = []
+        for record, version in self.repository.all_versioned(workspace):
+            slo = self.document(record)
+            state = record.state or {}
+            snapshot, evaluated = state.get("budget") or {}, parse_time(state.get("evaluated_at"))
+            if snapshot.get("version") == version and evaluated and self.clock() - evaluated <= SNAPSHOT_FRESH:
+                budget = {key: snapshot.get(key) for key in SNAPSHOT} | {"as_of": evaluated.isoformat()}
+            else:
+                budget = {key: value for key, value in self.budget(workspace, slo.name, slo).items() if key in SNAPSHOT}
+                budget["as_of"] = None
+            rows.append({**self.summary(slo), "budget": budget})
+        return rows
 
     def summary(self, slo: SloDocument) -> dict:
         """Seed 002's list item."""

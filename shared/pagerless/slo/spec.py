@@ -56,6 +56,10 @@ class BudgetingMethod(StrEnum):
     TIMESLICES = "Timeslices"
 
 
+# What a Pagerless metricSource reads (`slo.sources.pagerless_incidents`)
+PAGERLESS_KINDS = ("downtime", "uptime", "minutes")
+
+
 class SourceType(StrEnum):
     PROMETHEUS = "Prometheus"
     CLOUDWATCH = "CloudWatch"
@@ -79,8 +83,8 @@ class MetricSource(_Strict):
             for field in ("namespace", "metricName"):
                 if not str(spec.get(field) or "").strip():
                     raise ValueError(f"a CloudWatch metricSource needs spec.{field}")
-        if self.type is SourceType.PAGERLESS and spec.get("kind", "downtime") not in ("downtime", "minutes"):
-            raise ValueError("a Pagerless metricSource's spec.kind is 'downtime' or 'minutes'")
+        if self.type is SourceType.PAGERLESS and spec.get("kind", "downtime") not in PAGERLESS_KINDS:
+            raise ValueError("a Pagerless metricSource's spec.kind is 'downtime', 'uptime' or 'minutes'")
         return self
 
 

@@ -34,7 +34,7 @@ from pagerless.store.alert_records import RESOLVED as RESOLVED
 from pagerless.store.alert_records import AlertRecord as AlertRecord
 from pagerless.store.alert_records import DeliveryMark as DeliveryMark
 from pagerless.store.alert_records import alert_key as alert_key
-from pagerless.store.base import Region, best_effort, lost_race, written
+from pagerless.store.base import Region, best_effort, decode_cursor, encode_cursor, lost_race, written
 from pagerless.store.incidents import Alongside, AlongsideUpdate, IncidentRecord
 
 
@@ -278,7 +278,26 @@ class AlertRepository:
 
     def for_incident(self, incident_id: str, limit: int = 200) -> list[AlertRecord]:
         """The alerts of an incident (the index holds keys only: the items are read after)."""
-        keys = [key.pk for key in AlertRecord.by_incident.query(incident_id, limit=limit)]
+        return self._read(incident_id, [key.pk for key in AlertRecord.by_incident.query(incident_id, limit=limit)])
+
+    def page_for_incident(
+        self, incident_id: str, *, limit: int, cursor: str | None = None
+    ) -> tuple[list[AlertRecord], str | None]:
+        """A page of `for_incident`, in key order: ``limit`` alerts after ``cursor``, and the next page's cursor
+        (None on the last; a bad cursor is a ValidationError). One key more than ``limit`` is read, so the last
+        page says it is the last."""
+        after = decode_cursor(cursor, AlertRecord, AlertRecord.by_incident, incident_id)
+        condition = AlertRecord.pk > after["pk"]["S"] if after else None
+        keys = [key.pk for key in AlertRecord.by_incident.query(incident_id, condition, limit=limit + 1)]
+        page = keys[:limit]
+        more = len(keys) > limit
+        return self._read(incident_id, page), (
+            encode_cursor({"incident_id": {"S": incident_id}, "pk": {"S": page[-1]}}) if more else None
+        )
+
+    @staticmethod
+    def _read(incident_id: str, keys: list[str]) -> list[AlertRecord]:
+        """The items of ``keys`` still of the incident (the index may name an alert moved on since), in that order."""
         records = {r.pk: r for r in AlertRecord.batch_get(keys)} if keys else {}
         return [records[k] for k in keys if k in records and records[k].incident_id == incident_id]
 

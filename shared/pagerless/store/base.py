@@ -175,6 +175,7 @@ def decode_cursor(
             and len(v) == 1
             and next(iter(v)) in ("S", "N", "B")
             and isinstance(next(iter(v.values())), str)
+            and next(iter(v.values()))  # DynamoDB refuses an empty key value (a 500, not the caller's 400)
             for v in value.values()
         )
     ):

@@ -110,6 +110,10 @@ class SloRepository:
     def all(self, workspace: str) -> list[SloRecord]:
         return list(SloRecord.query(_definitions(workspace), filter_condition=SloRecord.document.exists()))
 
+    def all_versioned(self, workspace: str) -> list[tuple[SloRecord, int]]:
+        """Every definition with its stored version (as `get_versioned`)."""
+        return [(record, version_of(record)) for record in self.all(workspace)]
+
     def workspaces(self) -> list[str]:
         """Workspaces that have SLOs (the scheduled evaluation walks them)."""
         return sorted(r.sk for r in SloRecord.query(WORKSPACES))
@@ -146,7 +150,11 @@ class SloRepository:
                 )
 
     def buckets(self, workspace: str, name: str, start: datetime, end: datetime) -> list[tuple[datetime, float, float]]:
-        rows = SloRecord.query(_buckets(workspace, name), SloRecord.sk.between(_utc(start), _utc(end)))
+        rows = SloRecord.query(
+            _buckets(workspace, name),
+            SloRecord.sk.between(_utc(start), _utc(end)),
+            attributes_to_get=["sk", "good", "total"],  # a month of them: what is not read is not parsed
+        )
         out = []
         for row in rows:
             moment = parse_time(row.sk)

@@ -25,7 +25,7 @@ from pagerless.domain.incidents import (
     RESOLVED_EVENT,
     period_event,
 )
-from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
 
 # Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
 _JITTER = random.Random()
@@ -193,9 +193,27 @@ def has_item(incident_id: str, event_type: str) -> bool:
     return next(iter(items), None) is not None
 
 
-def timeline_items(incident_id: str, *, limit: int | None = 500) -> list[TimelineRecord]:
-    """The stored items of an incident's timeline, oldest first (``incidents.timeline`` adds the rendered ones)."""
-    return list(TimelineRecord.query(incident_id, limit=limit))
+def timeline_items(incident_id: str, *, limit: int | None = 500, from_key: str | None = None) -> list[TimelineRecord]:
+    """The stored items of an incident's timeline, oldest first (``incidents.timeline`` adds the rendered ones);
+    with ``from_key``, those whose key sorts at or after it (the item of that key included)."""
+    return list(TimelineRecord.query(incident_id, TimelineRecord.sk >= from_key if from_key else None, limit=limit))
+
+
+def items_of_type(incident_id: str, event_type: str) -> list[TimelineRecord]:
+    """The incident's stored items of ``event_type``, oldest first (one query, filtered on the type)."""
+    return list(TimelineRecord.query(incident_id, filter_condition=TimelineRecord.type == event_type))
+
+
+def timeline_cursor(incident_id: str, key: str) -> str:
+    """The opaque cursor of a page of ``incident_id``'s timeline whose last entry sorts at ``key``."""
+    return encode_cursor({"incident_id": {"S": incident_id}, "sk": {"S": key}})
+
+
+def timeline_position(incident_id: str, cursor: str | None) -> str | None:
+    """The key a cursor of ``incident_id``'s timeline (`timeline_cursor`) names; ValidationError (400) if it is
+    not one, or is another incident's."""
+    key = decode_cursor(cursor, TimelineRecord, partition=incident_id)
+    return key["sk"]["S"] if key else None
 
 
 def append_stream_event(

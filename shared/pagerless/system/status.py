@@ -113,26 +113,38 @@ def _heartbeat_records() -> list:
 
 
 def _notifications(workspace: str | None) -> dict:
-    """Whether anyone will hear of an incident: without a route, nothing is sent."""
+    """Whether anyone will hear of an incident: without a route, nothing is sent; a route that names a channel
+    that is no more (stored before such routes were refused, or deleted meanwhile) sends nowhere, and is named."""
     if workspace is None:
         return {"configured": False, "message": "no workspace given"}
     try:
+        from pagerless.clock import STORED
+        from pagerless.notify.routing import RouteSet, sends_nowhere, unresolved
         from pagerless.store.notify import ConfigRepository
 
         repository = ConfigRepository()
-        routes = (repository.get_routes(workspace) or {}).get("routes") or []
-        channels = [c for c in repository.list(workspace, "channel") if c.get("is_enabled", True)]
+        stored = repository.get_routes(workspace) or {}
+        everything = repository.list(workspace, "channel")
+        unknown = unresolved(RouteSet.model_validate(stored, context=STORED), everything) if stored else []
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
         return {"configured": False, "error": type(exc).__name__}
+    routes = stored.get("routes") or []
+    channels = [c for c in everything if c.get("is_enabled", True)]
     configured = bool(routes and channels)
+    message = None
+    if not configured:
+        message = (
+            "notifications are not configured: add a channel and a route "
+            "(/api/notifications/channels, /api/notifications/routes); nothing is sent"
+        )
+    elif unknown:
+        message = sends_nowhere(unknown)
     return {
         "configured": configured,
         "routes": len(routes),
         "channels": len(channels),
-        "message": None
-        if configured
-        else "notifications are not configured: add a channel and a route "
-        "(/api/notifications/channels, /api/notifications/routes); nothing is sent",
+        "unknown_channels": [{k: u[k] for k in ("route", "name", "channel")} for u in unknown],
+        "message": message,
     }
 
 

@@ -38,7 +38,7 @@ def _report_settings(api, h, zone):
 
 
 def _notify_routes(api, h, zone):
-    routes = {"routes": [{"channels": ["x"], "active_times": [{"timezone": zone}]}]}
+    routes = {"routes": [{"channels": [], "active_times": [{"timezone": zone}]}]}
     return api.put("/api/notifications/routes", json=routes, headers=h)
 
 

@@ -68,7 +68,14 @@ def test_admin_creates_a_slack_channel_sees_its_secret_masked_and_sends_a_test(a
     assert bad.status_code == 400 and len(api.get("/api/notifications/channels", headers=auth(admin_key)).json()) == 1
 
 
+def a_channel(api, key, name="ops-slack") -> None:
+    """A Slack channel for routes to name (routes naming no channel are refused); nothing is sent to it."""
+    body = {"name": name, "channel_type": "slack", "config": {"bot_token": "xoxb-1", "channel": "C1"}}
+    assert api.post("/api/notifications/channels", json=body, headers=auth(key)).status_code == 201
+
+
 def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
+    a_channel(api, admin_user)
     sign_in(api, "root@example.com")
     saved = post(
         api,
@@ -91,7 +98,27 @@ def test_routes_are_edited_by_admins_and_read_by_viewers(api, admin_user):
     assert api.get("/console/deliveries").status_code == 403
 
 
+def test_the_consoles_routes_form_shows_the_refusal_with_the_fields(api, admin_user, admin_key):
+    a_channel(api, admin_key)
+    sign_in(api, "root@example.com")
+    typed = '{"routes": [{"match": {"severity": ["urgent"]}, "channels": ["ops_slack"]}]}'
+    # When an admin saves routes naming an unknown severity and channel from the routes page
+    page = api.post(
+        "/console/routes",
+        data={"csrf_token": csrf(api, "/console/routes"), "routes": typed},
+        headers={**ORIGIN, "Accept": "text/html"},
+        follow_redirects=False,
+    )
+    # Then the page comes back with what they typed and both problems, each by its field, and nothing is stored
+    assert page.status_code == 400 and 'id="form-problem"' in page.text, page.text
+    assert "<code>routes.0.match.severity</code>: &#39;urgent&#39; is not a Pagerless severity" in page.text
+    assert "<code>routes.0.channels.0</code>: no channel has the id, name or type &#39;ops_slack&#39;" in page.text
+    assert "&#34;ops_slack&#34;" in page.text  # the document as typed, in the editor
+    assert api.get("/api/notifications/routes", headers=auth(admin_key)).json()["configured"] is False
+
+
 def test_routes_saved_from_a_page_opened_before_another_save_are_refused_not_overwritten(api, admin_user, admin_key):
+    a_channel(api, admin_key)
     sign_in(api, "root@example.com")
     first = '{"routes": [{"name": "first", "match": {"events": ["report.ready"]}, "channels": ["slack"]}]}'
     assert post(api, "/console/routes", {"routes": first}).status_code == 303
@@ -176,6 +203,77 @@ def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
     api.cookies.set("pl_lang", "zh")
     assert "<td>正常</td>" in api.get("/console/slo").text
     assert "<dd>正常</dd>" in api.get("/console/slo/payments-api-availability").text
+
+
+def _downtime_slo(name: str, target: str) -> dict:
+    """A one-day SLO over payments-api's own downtime (Pagerless's incidents: no metrics backend needed)."""
+    down = {"metricSource": {"type": "Pagerless", "spec": {"kind": "downtime"}}}
+    minutes = {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}}
+    return {
+        "apiVersion": "openslo/v1",
+        "kind": "SLO",
+        "metadata": {"name": name},
+        "spec": {
+            "service": "payments-api",
+            "indicator": {"spec": {"ratioMetric": {"counter": True, "bad": down, "total": minutes}}},
+            "timeWindow": [{"duration": "1d", "isRolling": True}],
+            "budgetingMethod": "Occurrences",
+            "objectives": [{"target": float(target)}],
+        },
+    }
+
+
+def test_the_slo_list_shows_each_slos_last_evaluation_without_reading_its_buckets(api, admin_user, admin_key):
+    """A 30-day SLO has 8,640 five-minute buckets, seconds to read: the list shows what each SLO's last evaluation
+    computed (every 5 minutes), and reads the buckets only of an SLO whose definition changed since."""
+    from datetime import timedelta
+
+    from botocore.client import BaseClient
+
+    from pagerless.clock import utcnow
+    from tests.functional.slo.history import seed_episodes
+
+    # Given two SLOs over payments-api's downtime, which has been down for 40 minutes, both evaluated
+    now = utcnow()
+    seed_episodes("INC-DOWN", [(now - timedelta(minutes=40), None, None)], service="payments-api", severity="critical")
+    for name, target in (("strict", "0.99"), ("loose", "0.9")):
+        assert api.post("/api/slo", json=_downtime_slo(name, target), headers=auth(admin_key)).status_code == 201
+        assert api.post(f"/api/slo/{name}/evaluate", headers=auth(admin_key)).status_code == 200
+    evaluated = {n: api.get(f"/api/slo/{n}/budget", headers=auth(admin_key)).json() for n in ("strict", "loose")}
+    sign_in(api, "root@example.com")
+    bucket_reads = []
+    original = BaseClient._make_api_call
+
+    def recording(client, operation, params):
+        if operation == "Query" and "#slo#" in json.dumps(params.get("ExpressionAttributeValues", {})):
+            bucket_reads.append(params)
+        return original(client, operation, params)
+
+    # When the SLO list is read
+    BaseClient._make_api_call = recording
+    try:
+        page = api.get("/console/slo")
+        # Then it shows each evaluation's budget and says when it was computed, and no SLO's buckets were read
+        assert page.status_code == 200
+        for name in ("strict", "loose"):
+            row = re.search(rf'href="/console/slo/{name}">.*?</tr>', page.text, re.S).group(0)
+            assert f'<td class="budget-remaining">{evaluated[name]["budget_remaining_percent"]}%</td>' in row
+            assert f"<td>{evaluated[name]['alert_level']}</td>" in row
+        assert 'id="as-of"' in page.text
+        assert bucket_reads == []
+
+        # And when one definition changes after its evaluation, the list computes that one's budget now
+        replaced = _downtime_slo("loose", "0.5")
+        assert api.put("/api/slo/loose", json=replaced, headers=auth(admin_key)).status_code == 200
+        now_budget = api.get("/api/slo/loose/budget", headers=auth(admin_key)).json()["budget_remaining_percent"]
+        bucket_reads.clear()
+        page = api.get("/console/slo")
+        row = re.search(r'href="/console/slo/loose">.*?</tr>', page.text, re.S).group(0)
+        assert f'<td class="budget-remaining">{now_budget}%</td>' in row
+        assert now_budget != evaluated["loose"]["budget_remaining_percent"]
+        assert len(bucket_reads) == 1
+    finally:
+        BaseClient._make_api_call = original
 
 
 def test_reports_are_generated_by_operators_and_viewed_as_html(api, admin_user):
@@ -273,6 +371,7 @@ def test_the_routes_editor_saves_first_routes_only_if_none_were_stored_meanwhile
     sign_in(api, "root@example.com")
     shown = re.search(r'name="version" value="([^"]+)"', api.get("/console/routes").text).group(1)
     assert shown == "new"
+    a_channel(api, admin_user, "oncall-colleague")
     colleague = {"default_rules": {"critical": ["oncall-colleague"]}}
     assert api.put("/api/notifications/routes", json=colleague, headers=auth(admin_user)).status_code == 200
     refused = post(api, "/console/routes", {"routes": '{"routes": []}', "version": shown}, page="/console/routes")

@@ -181,6 +181,44 @@ def test_idempotency_key_replays_the_first_response(api, admin_key):
     _assert_error(other, 422, "VALIDATION_ERROR")
 
 
+DEPLOY = {"service": "payments-api", "image": "payments-api:v2.3.1", "actor": "ci-bot"}
+
+
+@pytest.mark.parametrize(("first", "then"), [("/webhook/deploy", "/api/deploys"), ("/api/deploys", "/webhook/deploy")])
+def test_an_idempotency_key_is_one_across_a_seed_path_and_its_canonical_path(api, admin_key, first, then):
+    headers = {**auth(admin_key), "Idempotency-Key": "dep-key-1"}
+    # Given a deploy recorded with an Idempotency-Key at one path
+    one = api.post(first, json=DEPLOY, headers=headers)
+    assert one.status_code == 201, one.text
+    # When the client retries at the other path (seed 002's alias of the same route)
+    two = api.post(then, json=DEPLOY, headers=headers)
+    # Then the retry is the first answer, in the shape of the path asked, and one deploy exists
+    assert two.status_code == 201 and two.headers["idempotent-replayed"] == "true", two.text
+    assert two.json()["id"] == one.json()["id"]
+    seed, canonical = (one, two) if first.startswith("/webhook") else (two, one)
+    assert seed.json()["ok"] is True and seed.json()["deploy_id"] == seed.json()["id"]
+    assert seed.json()["stored"]["deploy_id"] == seed.json()["id"]
+    assert not {"ok", "deploy_id", "stored"} & set(canonical.json())
+    assert {k: seed.json()[k] for k in canonical.json()} == canonical.json()
+    assert len(api.get("/api/deploys", headers=auth(admin_key)).json()["items"]) == 1
+
+
+def test_a_sign_in_at_a_seed_path_is_never_kept_for_replay(api, admin_key, runtime):
+    from pagerless import settings
+
+    # Given a user
+    user = {"email": "idem@example.com", "name": "Idem", "password": "password123"}
+    assert api.post("/api/users", json=user, headers=auth(admin_key)).status_code == 201
+    # When they sign in at seed 001's and seed 004's paths with a credential and an Idempotency-Key
+    headers = {**auth(admin_key), "Idempotency-Key": "login-1"}
+    login = {"email": user["email"], "password": user["password"]}
+    tokens = [api.post(path, json=login, headers=headers) for path in ("/auth/login", "/api/v1/auth/login")]
+    # Then each is a sign-in of its own (new tokens), and no token is kept in the idempotency table
+    assert all(t.status_code == 200 and "idempotent-replayed" not in t.headers for t in tokens), tokens
+    stored = str(runtime.client("dynamodb").scan(TableName=settings.tables().idempotency)["Items"])
+    assert [t.json()["refresh_token"] in stored for t in tokens] == [False, False]
+
+
 def test_new_secrets_are_never_kept_for_replay(api, admin_key, runtime):
     from pagerless import settings
 
@@ -209,6 +247,41 @@ def test_a_revoked_key_gets_no_replay_of_its_earlier_answers(api, admin_key):
     # Then the key is refused, as on every other request
     _assert_error(again, 401, "UNAUTHORIZED")
     assert "idempotent-replayed" not in again.headers
+
+
+ALERT = {"title": "High CPU on payments-api", "service": "payments-api"}
+BIG = {"content": b"{" + b" " * (1024 * 1024 + 10) + b"}", "headers": {"content-type": "application/json"}}
+CODES = {403: "FORBIDDEN", 404: "NOT_FOUND", 413: "PAYLOAD_TOO_LARGE", 422: "VALIDATION_ERROR"}
+# (method, the operation's path, the path asked, the request, the status): outside /api and at seed paths
+ERRORS_ASKED = [
+    ("get", "/notifications/escalation", "/notifications/escalation", {"params": {"minutes_elapsed": "abc"}}, 422),
+    ("get", "/digest/handoff", "/digest/handoff", {"params": {"hours": 0}}, 422),
+    ("get", "/oncall/current", "/oncall/current", {"params": {"at": "yesterday"}}, 422),
+    ("post", "/webhook", "/webhook", {"params": {"sync": "maybe"}, "json": ALERT}, 422),
+    ("post", "/webhook", "/webhook", {"json": ALERT, "headers": {"X-Workspace-Id": "ws-acme"}}, 403),
+    ("post", "/webhook", "/webhook", BIG, 413),
+    ("post", "/webhook/{source}", "/webhook/generic", BIG, 413),
+    ("post", "/api/webhooks/{source}", "/api/webhooks/generic", BIG, 413),
+    ("post", "/api/auth/login", "/api/auth/login", BIG, 413),
+    ("get", "/incidents/{incident_id}", "/incidents/INC-20260101-0001", {}, 404),
+    ("get", "/incidents", "/incidents", {"params": {"limit": 0}}, 422),
+]
+
+
+@pytest.mark.parametrize(("method", "operation", "path", "request_", "status"), ERRORS_ASKED)
+def test_an_error_answer_is_the_one_the_openapi_documents(api, admin_key, method, operation, path, request_, status):
+    document = api.get("/openapi.json").json()
+    # When a request its operation refuses is sent
+    response = api.request(method, path, **{**request_, "headers": {**auth(admin_key), **request_.get("headers", {})}})
+    # Then the answer is in the error format, and the OpenAPI documents that status in that format
+    _assert_error(response, status, CODES[status])
+    documented = document["paths"][operation][method]["responses"][str(status)]
+    assert documented["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert document["components"]["schemas"]["Error"]["properties"]["error"]["required"] == [
+        "code",
+        "message",
+        "details",
+    ]
 
 
 def test_health_metrics_and_openapi_are_public(api, admin_key):

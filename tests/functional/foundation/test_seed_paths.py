@@ -25,10 +25,32 @@ def test_every_alias_is_served_and_routed_to_the_owner_of_its_canonical_route(ru
         assert owner in served[(alias.method, alias.canonical)], alias
 
 
+def _table_rows(text: str, heading: str | None = None) -> list[list[str]]:
+    """The cells of the rows of the first table after ``heading`` (the document's first table without one)."""
+    lines = text.split("\n")
+    start = lines.index(heading) if heading else 0
+    rows, seen_table = [], False
+    for line in lines[start:]:
+        if line.startswith("|"):
+            seen_table = True
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+        elif seen_table:
+            break
+    return rows[2:]  # past the header and its rule
+
+
 def test_the_alias_table_in_docs_lists_every_alias():
-    table = (ROOT / "docs" / "seed-paths.md").read_text("utf-8")
-    for alias in ALIASES:
-        assert f"`{alias.method} {alias.path}`" in table, alias
+    text = (ROOT / "docs" / "seed-paths.md").read_text("utf-8")
+    # the first table: each alias once, with the route that serves it and its seed, in the order served
+    assert _table_rows(text) == [
+        [f"`{alias.method} {alias.path}`", f"`{alias.method} {alias.canonical}`", alias.seed] for alias in ALIASES
+    ]
+    # the table of seed 002's field names: every alias that adds them
+    shaped = _table_rows(text, "## Seed 002's field names")
+    assert sorted(row[0] for row in shaped) == sorted(
+        f"`{alias.method} {alias.path}`" for alias in ALIASES if alias.shape
+    )
+    assert all(len(row) == 2 and row[1] for row in shaped), shaped
 
 
 def test_seed_002_deploy_webhook_recent_and_correlation(api, admin_key):

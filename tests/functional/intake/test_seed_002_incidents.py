@@ -3,7 +3,7 @@
 import pytest
 
 from tests.conftest import auth
-from tests.functional.intake.conftest import workflows_done
+from tests.functional.intake.conftest import wait_for, workflows_done
 
 pytestmark = pytest.mark.functional
 
@@ -111,3 +111,40 @@ def test_seed_002_diagnosis_answers_incident_id_root_cause_and_suggested_actions
     assert body["root_cause"] and body["summary"] and 0 <= body["confidence"] <= 1
     assert body["suggested_actions"], body
     assert all(a["name"] and a["description"] for a in body["suggested_actions"])
+
+
+def test_a_seed_path_answers_every_field_its_openapi_entry_adds(api, runtime, ingest_key, admin_key):
+    import json
+
+    from pagerless.api.aliases import ALIASES
+
+    # Given a diagnosed incident of checkout with a second alert correlated into it, and a dead letter
+    root = _send(api, ingest_key, "checkout 5xx", service="checkout")
+    _send(api, ingest_key, "checkout slow", service="checkout")
+    runtime.client("sns").publish(
+        TopicArn=runtime.provisioned.topics["AlertsTopic"],
+        Message=json.dumps({"title": "disk full"}),
+        MessageAttributes={"source": {"DataType": "String", "StringValue": "alertmanager"}},
+    )
+    runtime.poller.drain()
+    headers = {"X-API-Key": admin_key}
+    wait_for(lambda: api.get(f"/api/incidents/{root}/diagnosis", headers=headers).status_code == 200)
+    # When seed 002's client asks each seed path that adds the seed's field names
+    asked = {
+        ("get", "/incidents"): api.get("/incidents", headers=headers),
+        ("get", "/incidents/{incident_id}"): api.get(f"/incidents/{root}", headers=headers),
+        ("get", "/incidents/{incident_id}/diagnosis"): api.get(f"/incidents/{root}/diagnosis", headers=headers),
+        ("get", "/incidents/{incident_id}/group"): api.get(f"/incidents/{root}/group", headers=headers),
+        ("get", "/incidents/{incident_id}/similar"): api.get(f"/incidents/{root}/similar", headers=headers),
+        ("get", "/incidents/{incident_id}/timeline"): api.get(f"/incidents/{root}/timeline", headers=headers),
+        ("get", "/webhook/dead-letter"): api.get("/webhook/dead-letter", headers=headers),
+        ("post", "/webhook/deploy"): api.post("/webhook/deploy", json={"service": "checkout"}, headers=headers),
+    }
+    # Then each answer has every field its entry in the OpenAPI document says the seed's shape adds
+    assert set(asked) == {(a.method.lower(), a.path) for a in ALIASES if a.shape is not None}
+    document = api.get("/openapi.json").json()
+    for (method, path), response in asked.items():
+        assert response.status_code in (200, 201), (path, response.text)
+        documented = document["paths"][path][method]["responses"][str(response.status_code)]
+        _, added = documented["content"]["application/json"]["schema"]["allOf"]
+        assert set(added["properties"]) <= set(response.json()), path

@@ -97,3 +97,32 @@ def test_seed_002_pagerduty_by_header_answers_the_sync_fields(api, ingest_key):
     # Then the answer names the PagerDuty incident too
     assert response.status_code == 200, response.text
     assert response.json()["pd_incident_id"] == "PD12345" and response.json()["action_taken"] == "created"
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/webhook?sync=true", "/webhook/generic?sync=true", "/api/webhooks/generic?sync=true", "/api/alert?sync=false"],
+)
+def test_x_workspace_id_of_another_workspace_is_refused_and_nothing_is_stored(
+    api, runtime, ingest_key, admin_key, path
+):
+    # When a key of workspace "default" sends seed 002's alert naming workspace ws-acme in X-Workspace-Id
+    headers = {"X-API-Key": ingest_key, "X-Workspace-Id": "ws-acme"}
+    response = api.post(path, headers=headers, json=GENERIC)
+    # Then it is refused as GET /incidents?workspace_id=ws-acme is, in the error format
+    assert response.status_code == 403, response.text
+    assert response.json()["error"]["code"] == "FORBIDDEN"
+    assert response.json()["error"]["details"] == [{"field": "X-Workspace-Id"}]
+    # And no incident was opened in any workspace, nor an alert queued to open one
+    runtime.poller.drain()
+    assert api.get("/api/incidents", headers={"X-API-Key": admin_key}).json()["items"] == []
+
+
+def test_x_workspace_id_of_the_keys_own_workspace_is_served(api, ingest_key, admin_key):
+    # When the header names the key's own workspace
+    headers = {"X-API-Key": ingest_key, "X-Workspace-Id": "default", "X-Source": "webhook"}
+    response = api.post("/webhook?sync=true", headers=headers, json=GENERIC)
+    # Then the alert opens its incident there, as without the header
+    assert response.status_code == 200, response.text
+    listed = api.get("/incidents", params={"workspace_id": "default"}, headers={"X-API-Key": admin_key}).json()
+    assert [i["id"] for i in listed["incidents"]] == [response.json()["incident_id"]]

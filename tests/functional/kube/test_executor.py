@@ -279,6 +279,7 @@ def test_failures_are_outcomes_with_the_api_message(sandbox, kube):
     # Then each is a not_found outcome, recorded with its times
     assert (first.status, second.status) == ("not_found", "not_found")
     assert 'pods "ghost" not found' in first.message
+    assert first.message.startswith(f"pod {NS}/ghost not found")  # what is missing, with its namespace
     assert first.finished_at >= first.started_at
 
 

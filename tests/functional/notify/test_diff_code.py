@@ -271,10 +271,14 @@ def test_a_slack_approval_card_shows_the_diff_byte_exact_in_a_preformatted_block
     alice = key_service().create(workspace="default", role="operator", name="alice").record.key_id
     service.decide(incident.id, "default", approve=True, actor=alice, role="operator")
     notify_env.poller.drain()
-    # Then the card is updated with the same text and preformatted diff, the decision instead of the buttons
+    # Then the card is updated with the same text and preformatted diff, the decision instead of the buttons, its
+    # title saying the decision
     [update] = vendors.to("/slack/api/chat.update")
-    assert update.body["channel"] == "C0OPS" and update.body["text"] == post.body["text"]
-    assert update.body["blocks"][:4] == [header, before, code, after]
+    decided = title.replace("Approval needed:", "Approved:")
+    assert update.body["channel"] == "C0OPS" and update.body["text"] == decided.replace(
+        "<!channel>", "&lt;!channel&gt;"
+    )
+    assert update.body["blocks"][:4] == [{**header, "text": {**header["text"], "text": decided}}, before, code, after]
     [decision] = update.body["blocks"][4:]
     assert decision["type"] == "context"
     assert decision["elements"][0]["text"].startswith(f"Approved by alice ({alice[:8]}…) at ")

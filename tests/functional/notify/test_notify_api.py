@@ -129,6 +129,10 @@ def test_templates_seed_shape_default_flag_and_preview(api, runtime, admin_key):
 
 
 def test_routes_accept_and_show_seed_002_shape(api, runtime, admin_key, viewer_key):
+    # Given a channel of each type the routes name (routes naming no channel are refused)
+    create_channel(api, admin_key, "ops-slack", "slack", {"bot_token": "xoxb-1", "channel": "C1"})
+    create_channel(api, admin_key, "ops-mail", "email", {"from_address": "p@example.com", "to_addresses": ["o@x.io"]})
+    create_channel(api, admin_key, "ops-teams", "teams", {"webhook_url": "https://example.com/teams"})
     seed = {
         "default_rules": {"critical": ["slack", "email"], "warning": ["slack"]},
         "service_overrides": {"payments": {"critical": ["slack", "email", "teams"]}},

@@ -64,8 +64,9 @@ def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notif
 
 
 def test_a_report_does_not_match_severity_routes_but_does_match_a_catch_all(api, notify_env, admin_key, vendors):
-    # Given only a severity route and then a catch-all, both to Slack-type channels
+    # Given only a severity route to Lark and then a catch-all to Slack
     critical = slack_channel(api, admin_key, vendors, name="critical-slack")
+    lark_channel(api, admin_key, vendors)
     _routes(
         api,
         admin_key,
@@ -83,3 +84,4 @@ def test_a_report_does_not_match_severity_routes_but_does_match_a_catch_all(api,
     # Then the catch-all delivered it; its text names the weekly report
     [post] = vendors.to("/slack/api/chat.postMessage")
     assert post.body["text"].startswith("Report ready: Weekly")
+    assert vendors.to("/open-apis/im/v1/messages") == []

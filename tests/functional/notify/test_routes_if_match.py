@@ -14,10 +14,18 @@ PATH = "/api/notifications/routes"
 
 
 def _routes(n: int) -> dict:
-    return {"default_rules": {"critical": [f"oncall-{n}"]}}
+    return {"default_rules": {"critical": ["oncall"]}, "service_overrides": {f"service-{n}": {"critical": ["oncall"]}}}
 
 
-ROUTES = Resource(PATH, _routes, lambda doc: doc["default_rules"])
+ROUTES = Resource(PATH, _routes, lambda doc: doc["service_overrides"])
+
+
+@pytest.fixture(autouse=True)
+def oncall(api, admin_key) -> None:
+    """The channel the routes name: routes naming no channel are refused."""
+    config = {"from_address": "pagerless@example.com", "to_addresses": ["oncall@example.com"]}
+    body = {"name": "oncall", "channel_type": "email", "config": config}
+    assert api.post("/api/notifications/channels", json=body, headers=auth(admin_key)).status_code == 201
 
 
 @pytest.fixture

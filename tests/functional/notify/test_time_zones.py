@@ -289,7 +289,7 @@ def test_a_click_on_a_card_in_shanghai_is_answered_in_shanghai_time(
     [update] = vendors.to("/slack/api/chat.update")
     line = update.body["blocks"][-1]["elements"][0]["text"]
     when = re.escape(_in(decided.decided_at, SHANGHAI))
-    assert re.fullmatch(rf"Approved by Bob Li \(per_\w+\) at {when}: via Slack", line), line
+    assert re.fullmatch(rf"Approved by Bob Li \(per_\w+\) at {when} via Slack", line), line
 
 
 def test_the_template_preview_shows_the_zone(api, notify_env, admin_key):

@@ -31,9 +31,10 @@ def payments_sla(api, admin_key) -> None:
 
 @pytest.fixture
 def incident(api, admin_key):
-    """A critical payments-api incident 2 h ago: acknowledged after 4 min, fixed by the workflow after 25 min,
-    with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
+    """A critical payments-api incident 2 h ago: paged at once and acknowledged after 4 min, fixed by the
+    workflow after 25 min, with an approval decided in 3 min and an SLA (downtime SLO) that it burned."""
     from pagerless.store.approvals import ApprovalRecord
+    from pagerless.store.oncall import EscalationRecord
 
     api.put(
         "/api/environment-context",
@@ -68,6 +69,24 @@ def incident(api, admin_key):
         task_token="never-shown",
         decided_by="key:alice",
         decided_at=opened + minutes(9),
+    ).save()
+    EscalationRecord(
+        "escalation#INC-PM1",
+        "1",
+        incident_id="INC-PM1",
+        workspace="default",
+        policy={"id": "pol_payments", "name": "payments"},
+        execution_name="esc-INC-PM1-1",
+        pages=[
+            {
+                "generation": "0-0",
+                "at": (opened + timedelta(seconds=5)).isoformat(),
+                "targets": [{"kind": "person", "id": "per_alice"}],
+                "held": [],
+            }
+        ],
+        status="stopped",
+        started_at=opened + timedelta(seconds=4),
     ).save()
     api.post("/api/slo/sla-payments-api/evaluate", headers=auth(admin_key))
     return "INC-PM1"

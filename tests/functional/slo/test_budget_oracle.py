@@ -245,3 +245,30 @@ def test_downtime_budget_across_the_window_start_and_a_reopen_agrees(api, admin_
     assert not agrees(answer, oracle(buckets, window_end, 1, "0.99", None))
     # And, by hand: the first incident's last 4 h but 97 s, 35 + 20 min, and the open one's 40 min and 97 s
     assert answer["budget_consumed_minutes"] == pytest.approx(240 + 35 + 20 + 40, abs=0.01)
+
+
+def test_an_uptime_sli_over_its_minutes_gives_the_budget_of_the_downtime_sli(api, admin_key):
+    """The README's three kinds of Pagerless SLI: good = uptime over total = minutes is the same objective as
+    bad = downtime over total = minutes."""
+    at = align(utcnow()) - timedelta(seconds=97)
+    seed_episodes(
+        "INC-U1",
+        [(at - timedelta(minutes=50), None, at - timedelta(minutes=5))],
+        service="payments-api",
+        severity="critical",
+    )
+    minutes = {"metricSource": {"type": "Pagerless", "spec": {"kind": "minutes"}}}
+    for name, ratio in (
+        ("by-downtime", {"bad": {"metricSource": {"type": "Pagerless", "spec": {"kind": "downtime"}}}}),
+        ("by-uptime", {"good": {"metricSource": {"type": "Pagerless", "spec": {"kind": "uptime"}}}}),
+    ):
+        document = cloudwatch_slo(name, 1, "0.99", None)
+        document["spec"].update({"service": "payments-api"})
+        document["spec"]["indicator"] = {"spec": {"ratioMetric": {"counter": True, **ratio, "total": minutes}}}
+        created = api.post("/api/slo", json=document, headers=auth(admin_key))
+        assert created.status_code == 201, created.text
+        assert api.post(f"/api/slo/{name}/evaluate", headers=auth(admin_key)).status_code == 200
+    down, up = (api.get(f"/api/slo/{n}/budget", headers=auth(admin_key)).json() for n in ("by-downtime", "by-uptime"))
+    assert down["budget_consumed_minutes"] > 0
+    for key in ("budget_consumed_minutes", "budget_remaining_percent", "burn_rates", "alert_level"):
+        assert up[key] == down[key], key

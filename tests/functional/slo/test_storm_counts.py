@@ -78,4 +78,5 @@ def test_the_postmortem_of_a_storm_counts_its_correlated_incidents_alerts(api, s
     # Then its impact is the five pods' alerts, and says four more incidents were correlated under it
     table = {row["metric"]: row["value"] for row in pm["impact_table"]}
     assert table["alerts"] == 5 and table["correlated_incidents"] == 4, table
-    assert pm["sections"]["impact"].startswith("5 alert(s) on checkout (4 correlated incident(s))"), pm["sections"]
+    assert table["alert_deliveries"] == 5, table
+    assert pm["sections"]["impact"].startswith("5 alerts on checkout (4 correlated incident(s));"), pm["sections"]

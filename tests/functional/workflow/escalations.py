@@ -125,6 +125,15 @@ def resolved_payload(alert: dict) -> dict:
     return payload
 
 
+def refired_payload(alert: dict) -> dict:
+    """The scenario's alert as Alertmanager sends it when it fires again after its resolve: a new
+    episode, started after the resolve's end (the first firing's body sent again is that episode
+    arriving late, which reopens nothing)."""
+    payload = alertmanager_payload(alert)
+    payload["alerts"][0]["startsAt"] = "2026-03-11T14:45:00Z"
+    return payload
+
+
 def post_alert(payload: dict) -> dict:
     """Deliver an Alertmanager webhook through the intake API; what it did with the alert."""
     headers = {"Authorization": f"Bearer {_SENDER['key']}"}
@@ -138,7 +147,7 @@ def resolved_and_fired_again(scenario: dict, incident_id: str) -> None:
     which reopens it."""
     post_alert(resolved_payload(scenario["alert"]))
     assert status_of(incident_id) == "resolved"
-    fired = post_alert(alertmanager_payload(scenario["alert"]))
+    fired = post_alert(refired_payload(scenario["alert"]))
     assert fired["action"] == "reopened", fired
 
 

@@ -227,10 +227,12 @@ def test_a_bot_approval_says_how_it_was_decided_in_the_cards_language(awaiting, 
     # Then the approval keeps the bot's note as written (the API and the audit read it)
     decision = decided_already(incident_id, awaiting["approval_id"])
     assert decision["comment"] == "approved through /bot/interact", decision
-    # And an English card shows it as before, a Chinese card in Chinese, as it shows "via Lark" (通过飞书)
-    assert decision_line(decision, "en").endswith(": approved through /bot/interact"), decision_line(decision, "en")
+    # And a card says how it was decided as part of its sentence, as it says "via Lark" (Chinese: 通过飞书批准)
+    english = decision_line(decision, "en")
+    assert english.startswith("Approved by ") and english.endswith(" through /bot/interact"), english
+    assert ": " not in english.split(" UTC", 1)[1], english
     chinese = decision_line(decision, "zh")
-    assert chinese.endswith(" 批准：通过 /bot/interact"), chinese
+    assert chinese.endswith(" 通过 /bot/interact 批准"), chinese
     assert "approved through" not in chinese
     wait_for_status(incident_id, "resolved", "escalated", settled=True)
 

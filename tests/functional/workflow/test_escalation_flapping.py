@@ -21,6 +21,7 @@ from tests.functional.workflow.escalations import (
     escalation,
     flapping_from_the_first_refire,
     post_alert,
+    refired_payload,
     reopen_generations,
     resolved_and_fired_again,
     resolved_payload,
@@ -111,7 +112,7 @@ def test_a_flapping_incident_held_open_whose_alert_fires_again_pages_once_it_has
     sfn = runtime.client("stepfunctions")
     assert wait_for(lambda: sfn.describe_execution(executionArn=settle_run)["status"] == "SUCCEEDED", timeout=30)
     # And its alert fires again and holds firing
-    assert post_alert(alertmanager_payload(scenario["alert"]))["action"] == "refired"
+    assert post_alert(refired_payload(scenario["alert"]))["action"] == "refired"
     # Then once it has fired for the settle period it is paged: alice again, under a run of its own
     generation = reopen_generations(opened.id, timeout=30)[0]
     assert pages.wait_for(f"{generation}:0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]

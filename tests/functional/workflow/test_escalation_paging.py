@@ -6,12 +6,13 @@ function would receive them (`escalations.Pages`)."""
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import alertmanager_payload, open_incident, status_of, wait_for, wait_for_status
+from tests.functional.workflow.conftest import open_incident, status_of, wait_for, wait_for_status
 from tests.functional.workflow.escalations import (
     PEOPLE,
     escalation,
     execution_status,
     post_alert,
+    refired_payload,
     reopen_generations,
     resolved_and_fired_again,
     resolved_payload,
@@ -248,7 +249,7 @@ def test_a_reopened_incident_starts_a_new_escalation_generation(
     post_alert(resolved_payload(scenario["alert"]))
     assert status_of(opened.id) == "resolved"
     # When the alert fires again within the reopen window
-    assert post_alert(alertmanager_payload(scenario["alert"]))["action"] == "reopened"
+    assert post_alert(refired_payload(scenario["alert"]))["action"] == "reopened"
     # Then the incident is open and unacknowledged, and a new escalation generation pages step 1 again
     reopened = pages.wait_for(next(g for g in reopen_generations(opened.id)) + ":0-0")
     assert reopened["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]

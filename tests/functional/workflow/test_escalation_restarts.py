@@ -5,12 +5,13 @@ that fails for longer than its retries is tried again."""
 import pytest
 
 from tests.conftest import auth
-from tests.functional.workflow.conftest import alertmanager_payload, incident, open_incident, status_of, wait_for
+from tests.functional.workflow.conftest import incident, open_incident, status_of, wait_for
 from tests.functional.workflow.escalations import (
     PEOPLE,
     acknowledged_flap,
     escalation,
     execution_status,
+    refired_payload,
     reopen_generations,
     resolved_payload,
     restart,
@@ -95,7 +96,7 @@ def test_a_reopen_interrupted_before_its_workflow_ran_pages_again_after_a_restar
     intake.ingest("alertmanager", resolved_payload(scenario["alert"]), "default")
     assert status_of(opened.id) == "resolved"
     # And reopened by its alert firing again, the process dying before the reopen's workflow started
-    [result] = intake.ingest("alertmanager", alertmanager_payload(scenario["alert"]), "default")
+    [result] = intake.ingest("alertmanager", refired_payload(scenario["alert"]), "default")
     assert result.action == "reopened"
     # When the runtime restarts
     restart(runtime)

@@ -176,17 +176,19 @@ def test_restart_leaves_correlated_incidents_without_a_workflow_and_holds_a_flap
     [child] = intake.ingest("alertmanager", _sent(scenario, name="HighRestartRate", fingerprint="b2"), "default")
     assert incident(child.incident_id).parent_id == root.incident_id
     flapper = _sent(scenario, name="DiskPressure", fingerprint="c3", service="storage-node")
-    for _ in range(4):
+    for minute in range(4):  # each firing a new episode, after the last one's resolve
+        flapper["alerts"][0]["startsAt"] = f"2026-03-11T15:0{minute}:00Z"
         [flapping] = intake.ingest("alertmanager", flapper, "default")
         intake.ingest(
             "alertmanager",
             {
                 **flapper,
                 "status": "resolved",
-                "alerts": [{**flapper["alerts"][0], "status": "resolved", "endsAt": "2030-01-01T00:00:00Z"}],
+                "alerts": [{**flapper["alerts"][0], "status": "resolved", "endsAt": f"2026-03-11T15:0{minute}:30Z"}],
             },
             "default",
         )
+    flapper["alerts"][0]["startsAt"] = "2026-03-11T15:05:00Z"
     [flapping] = intake.ingest("alertmanager", flapper, "default")
     assert incident(flapping.incident_id).flapping and incident(flapping.incident_id).status == "open"
     # When the runtime restarts

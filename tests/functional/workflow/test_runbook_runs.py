@@ -69,6 +69,33 @@ def test_dry_run_changes_nothing_and_records_each_step(runs, sandbox, api):
     assert memory_limit(sandbox) == "256Mi"
 
 
+def test_a_dry_run_is_not_held_back_by_the_rate_limit_and_says_which_steps_a_real_run_would_be_refused(
+    runs, sandbox, api
+):
+    # Given payments-api has had its 3 actions of the hour: an operator restarted 3 of its pods
+    store_policy(rate_limit={"max_actions": 3, "window_minutes": 60})
+    key = runs["alice"]
+    for _ in range(3):
+        pod = next(p["metadata"]["name"] for p in sandbox.pods(NS) if p["metadata"]["labels"].get("app") == DEPLOYMENT)
+        restart = {"action": {"action": "restart_pod", "namespace": NS, "pod": pod}, "dry_run": False}
+        assert api.post("/api/actions/execute", json=restart, headers=auth(key)).json()["result"]["status"] == (
+            "succeeded"
+        )
+    # When the OOM runbook is dry-run on it
+    started = api.post(
+        "/api/workflows/oom_recovery/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    )
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then the dry run completes with the step's diff, and the step says a real run would be blocked now
+    assert done["status"] == "completed", done
+    step = done["steps"][1]
+    assert step["status"] == "would_change" and "256Mi → 512Mi" in step["diff"], step
+    assert step["rule"] == "rate_limit" and step["allowed"] is False
+    assert "a real run now would be blocked by policy rule rate_limit" in step["message"]
+    assert memory_limit(sandbox) == "256Mi"
+
+
 def test_each_step_waits_for_its_approval_then_runs_and_verifies(runs, sandbox, api, runtime):
     alice, bob = runs["alice"], runs["bob"]
     started = api.post(

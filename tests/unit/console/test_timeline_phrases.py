@@ -73,6 +73,13 @@ def test_a_kinds_variant_follows_its_data():
     paged = _entry("escalation_paged", targets=[{"kind": "person", "id": "ann"}], held=["bo"])
     assert say(paged, "zh", _label) == "已呼叫：ann（因免打扰时段暂缓：bo）"
     assert say(_entry("approved", actor="ann", comment=""), "zh", _label) == "ann 批准了修复方案"
+    dry = {"action": "restart_pod", "status": "would_change", "rule": "rate_limit"}
+    assert say(_entry("action_dry_run", actor="ann", allowed=False, **dry), "zh", _label) == (
+        "ann 试运行 restart_pod：would_change；但策略规则 rate_limit 现在不允许实际执行"
+    )
+    assert say(_entry("action_dry_run", actor="ann", allowed=True, **dry), "zh", _label) == (
+        "ann 试运行 restart_pod：would_change"
+    )
 
 
 def test_an_unknown_kind_or_missing_data_is_said_as_stored():

@@ -94,6 +94,15 @@ def test_sentry_issue_actions(action, status, acknowledged):
     assert (alert.status, alert.acknowledged) == (status, acknowledged)
 
 
+def test_a_sentry_issue_unresolved_again_gives_no_start_as_its_first_event_is_not_when_it_regressed():
+    # Given an issue Sentry reports unresolved again (a regression, or by hand) and one just created
+    created = load_fixture("sentry/zulip_issue_created.json")
+    unresolved = {**load_fixture("sentry/zulip_issue_created.json"), "action": "unresolved"}
+    # Then the created one starts at its first event, the unresolved one at no time the payload says
+    assert normalize("sentry", created)[0].starts_at.isoformat() == "2020-04-28T13:56:05.903736+00:00"
+    assert normalize("sentry", unresolved)[0].starts_at is None
+
+
 @pytest.mark.parametrize(("issue_status", "status"), [("resolved", "resolved"), ("ignored", "resolved")])
 def test_sentry_assigned_keeps_the_issues_own_status(issue_status, status):
     # Given an "assigned" webhook for an issue that is resolved or archived already
@@ -120,6 +129,19 @@ def test_sentry_issue_alert_and_issue_share_the_issue_id():
 def test_pagerduty_acknowledged_incident_is_still_firing():
     [alert] = normalize("pagerduty", load_fixture("pagerduty/zulip_v3_incident_acknowledged.json"))
     assert (alert.status, alert.acknowledged) == ("firing", True)
+
+
+def test_a_pagerduty_reopen_starts_when_it_reopened_not_when_its_incident_was_created():
+    # Given an incident.reopened event: its incident keeps its creation time
+    payload = load_fixture("pagerduty/zulip_v3_incident_triggered.json")
+    payload["event"].update(event_type="incident.reopened", occurred_at="2021-06-04T14:30:05.000Z")
+    payload["event"]["data"]["created_at"] = "2021-06-04T13:35:29Z"
+    # Then the alert's episode starts at the reopen (a new one, later than the incident's resolve)
+    [reopened] = normalize("pagerduty", payload)
+    assert (reopened.status, reopened.starts_at.isoformat()) == ("firing", "2021-06-04T14:30:05+00:00")
+    # And every other event of the incident starts at its creation
+    payload["event"]["event_type"] = "incident.triggered"
+    assert normalize("pagerduty", payload)[0].starts_at.isoformat() == "2021-06-04T13:35:29+00:00"
 
 
 def test_pagerduty_incident_key_is_kept_as_a_label():

@@ -45,7 +45,7 @@ def test_increase_memory_limit_doubles_the_limit(workload):
     )
     assert plan.inverse.memory_limit == "256Mi"
     assert plan.target == {"namespace": "payments", "deployment": "payments-api"}
-    assert "256Mi → 512Mi" in plan.reason
+    assert plan.reason == "raise the memory limit of container api in payments-api from 256Mi to 512Mi"
 
 
 def test_memory_is_rounded_up_to_mi_and_capped(workload):
@@ -225,6 +225,9 @@ def test_a_diagnosis_becomes_one_plan_per_remediation(workload):
     )
     # When planned
     plans = plan_diagnosis(diagnosis, workload)
-    # Then the first is executable, the second is for a human
-    assert isinstance(plans[0], ActionPlan) and plans[0].reason.startswith("oom_killed: api OOMKilled")
+    # Then the first is executable, the second is for a human; the first says why this action, not the diagnosis
+    assert isinstance(plans[0], ActionPlan)
+    assert plans[0].reason == (
+        "raise the memory limit of container api in payments-api from 256Mi to 512Mi: it was OOMKilled at 256Mi"
+    )
     assert isinstance(plans[1], NoAction)

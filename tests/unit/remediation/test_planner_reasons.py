@@ -29,16 +29,38 @@ def _workload(scenario: dict, name: str, *, only_current: bool = False) -> Workl
     return Workload(deployment, replicasets)
 
 
-def test_the_category_prefix_is_said_once():
-    # Given the OOMKilled diagnosis, whose summary starts with "oom_killed: "
+def test_the_reason_says_why_this_action_without_repeating_the_diagnosis():
+    # Given the OOMKilled diagnosis, whose summary the proposal's card shows above the action
     scenario = _scenario("oom_killed_payments.json")
     diagnosis = run_diagnosis(scenario)
-    assert diagnosis.summary.startswith("oom_killed: ")
     # When its memory fix is planned
     [plan, *_] = plan_diagnosis(diagnosis, _workload(scenario, "payments-api"))
-    # Then the reason names the category once
+    # Then the reason says what changes and why that answers the diagnosis, and does not repeat its summary
     assert isinstance(plan, ActionPlan)
-    assert plan.reason.startswith("oom_killed: container") and plan.reason.count("oom_killed:") == 1
+    container = plan.action.container
+    limit = plan.inverse.memory_limit
+    assert plan.reason == (
+        f"raise the memory limit of container {container} in payments-api from {limit} to "
+        f"{plan.action.memory_limit}: it was OOMKilled at {limit}"
+    )
+    assert diagnosis.summary not in plan.reason and "oom_killed" not in plan.reason
+
+
+def test_a_rollback_after_a_bad_rollout_says_which_revision_and_why():
+    # Given a deployment that started failing after its rollout (the QA's catalog-api, revision 19 → 18)
+    scenario = _scenario("bad_deploy_crash_after_rollout.json")
+    diagnosis = run_diagnosis(scenario)
+    assert diagnosis.category == "bad_deploy" and "rollback_deployment" in diagnosis.remediations
+    name = diagnosis.target["deployment"]
+    # When the rollback is planned
+    [plan] = [p for p in plan_diagnosis(diagnosis, _workload(scenario, name)) if isinstance(p, ActionPlan)]
+    # Then the reason names the revisions and why the earlier one, not the diagnosis again
+    current, earlier = plan.inverse.to_revision, plan.action.to_revision
+    assert plan.reason == (
+        f"roll back {name} from revision {current} to {earlier}, the revision before the rollout that started the "
+        "failures"
+    )
+    assert diagnosis.summary not in plan.reason
 
 
 def test_nothing_planned_says_why_for_each_remediation():

@@ -20,7 +20,9 @@ from pagerless.remediation.policy import (
     PolicyContext,
     RateLimit,
     WeeklyFreeze,
+    dry_run_message,
     evaluate,
+    evaluate_dry_run,
 )
 
 pytestmark = pytest.mark.unit
@@ -142,6 +144,25 @@ def test_rate_limit_per_service_within_the_window():
     assert (patch.allowed, patch.rule) == (False, "rate_limit")
     older = {"payments/payments-api": [NOW - timedelta(minutes=m) for m in (61, 90, 120)]}
     assert decide(PATCH, recent=older, autonomy="auto").allowed
+
+
+def test_a_dry_run_is_not_rate_limited_and_tells_what_the_real_run_would_be_told():
+    # Given payments-api had its 3 actions of the hour
+    policy = Policy(rate_limit=RateLimit(max_actions=3, window_minutes=60))
+    context = PolicyContext(now=NOW, recent_actions={"payments/payments-api": [NOW - timedelta(minutes=5)] * 3})
+    # When its patch is judged for real and for a dry run
+    real, dry = evaluate(PATCH, policy, context), evaluate_dry_run(PATCH, policy, context)
+    # Then the dry run may be sent, the real run may not, and the dry run's message says so
+    assert (real.allowed, real.rule) == (False, "rate_limit")
+    assert (dry.allowed, dry.rule) == (True, "autonomy:approve")
+    assert dry_run_message("dry run: 1 change(s) would be made", real) == (
+        "dry run: 1 change(s) would be made; a real run now would be blocked by policy rule rate_limit: "
+        "payments/payments-api already had 3 actions in the last 60 minutes (max 3)"
+    )
+    assert dry_run_message("dry run: nothing would change", dry) == "dry run: nothing would change"
+    # And a rule against the action itself refuses its dry run too
+    denied = Policy(denied_namespaces=["payments"])
+    assert evaluate_dry_run(PATCH, denied, context).rule == "denied_namespace"
 
 
 def test_rate_limit_counts_a_workload_not_its_name_in_other_namespaces():

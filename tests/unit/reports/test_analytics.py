@@ -145,7 +145,7 @@ def test_activity_and_overview():
         {
             "action": "restart_pod",
             "incident_id": "N4",
-            "outcome": "succeeded",
+            "outcome": "success",
             "dry_run": False,
             "created_at": RESTART["finished_at"],
         }

@@ -87,11 +87,10 @@ def execute_action(body: ActionRun, request: Request, principal: OperatorDep) ->
 
 def _seed_fields(result: dict) -> dict:
     """Seed 002's flat answer beside Pagerless's: status, message and the target's names."""
+    from pagerless.domain.actions import seed_outcome
+
     status = result["result"].get("status")
-    if result["dry_run"] and status in ("would_change", "no_change"):
-        status = "dry_run"
-    elif status == "succeeded":
-        status = "success"
+    status = "dry_run" if result["dry_run"] and status in ("would_change", "no_change") else seed_outcome(status)
     action = result["action"]
     return {
         "status": status,

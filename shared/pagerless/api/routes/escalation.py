@@ -7,9 +7,8 @@ from fastapi import APIRouter, Query, Response
 from pagerless.api.conditional import CONDITIONAL_PUT, CREATED, READ, IfMatchDep, tagged
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.routes.oncall import OncallDep
-from pagerless.api.security import AdminDep, ViewerDep
+from pagerless.api.security import AdminDep, ViewerDep, own_workspace
 from pagerless.clock import utcnow
-from pagerless.domain.errors import ForbiddenError
 from pagerless.domain.preconditions import FIRST_VERSION
 from pagerless.oncall import engine, handoff, views
 from pagerless.oncall.models import PolicyIn
@@ -86,6 +85,5 @@ def handoff_digest(
     principal: ViewerDep, hours: Annotated[int, Query(ge=1, le=48)] = 12, workspace_id: str | None = None
 ) -> dict:
     """Shift handoff (seed 002): incidents of the last hours, open incidents, pending approvals, who is next."""
-    if workspace_id and workspace_id != principal.workspace:
-        raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])
+    own_workspace(principal, workspace_id, field="workspace_id")
     return handoff.digest(principal.workspace, hours)

@@ -6,9 +6,10 @@ from fastapi.responses import StreamingResponse
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
-from pagerless.api.security import OperatorDep, ViewerDep
+from pagerless.api.security import OperatorDep, ViewerDep, own_workspace
 from pagerless.api.timefilter import time_filter
-from pagerless.domain.errors import ForbiddenError, ValidationError
+from pagerless.domain.actions import seed_outcome
+from pagerless.domain.errors import ValidationError
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
     AlertPublic,
@@ -57,8 +58,7 @@ def list_incidents(
             "pages are numbered by cursor: ask page 1, then pass its next_cursor as cursor=",
             details=[{"field": "page", "message": "only page=1 (then cursor=<next_cursor>)"}],
         )
-    if workspace_id and workspace_id != principal.workspace:
-        raise ForbiddenError("the key belongs to another workspace", details=[{"field": "workspace_id"}])
+    own_workspace(principal, workspace_id, field="workspace_id")
     items, next_cursor = incidents.search(
         principal.workspace,
         status=status,
@@ -80,10 +80,12 @@ def get_incident(incident_id: str, principal: ViewerDep, incidents: IncidentsDep
 
 
 @router.get("/api/incidents/{incident_id}/alerts", response_model=Page[AlertPublic])
-def incident_alerts(incident_id: str, principal: ViewerDep, incidents: IncidentsDep, limit: LimitParam = 200) -> dict:
-    """The alerts (fingerprints) folded into an incident, with their counts (the first ``limit``)."""
-    alerts = incidents.alerts_of(principal.workspace, incident_id)[:limit]
-    return {"items": [a.to_dict() for a in alerts], "next_cursor": None}
+def incident_alerts(
+    incident_id: str, principal: ViewerDep, incidents: IncidentsDep, limit: LimitParam = 200, cursor: CursorParam = None
+) -> dict:
+    """The alerts (fingerprints) folded into an incident, with their counts, a page at a time."""
+    alerts, next_cursor = incidents.alerts_of(principal.workspace, incident_id, limit=limit, cursor=cursor)
+    return {"items": [a.to_dict() for a in alerts], "next_cursor": next_cursor}
 
 
 @router.get("/api/incidents/{incident_id}/timeline", response_model=Page[TimelineEventPublic])
@@ -92,10 +94,11 @@ def incident_timeline(
     principal: ViewerDep,
     incidents: IncidentsDep,
     limit: Annotated[int, Query(ge=1, le=500, description="page size")] = 500,
+    cursor: CursorParam = None,
 ) -> dict:
-    """Everything that happened to an incident, oldest first (the first ``limit`` events)."""
-    events = incidents.timeline_of(principal.workspace, incident_id, limit=limit)
-    return {"items": [t.to_dict() for t in events], "next_cursor": None}
+    """Everything that happened to an incident, oldest first, a page at a time."""
+    events, next_cursor = incidents.timeline_page(principal.workspace, incident_id, limit=limit, cursor=cursor)
+    return {"items": [t.to_dict() for t in events], "next_cursor": next_cursor}
 
 
 @router.get("/api/incidents/{incident_id}/group", response_model=IncidentGroup)
@@ -157,7 +160,7 @@ def action_view(entry: dict) -> dict:
     status = entry.get("status")
     return {
         "action": entry.get("action") or plan_action.get("action"),
-        "outcome": "success" if status == "succeeded" else status,
+        "outcome": seed_outcome(status),
         "status": status,
         "dry_run": bool(entry.get("dry_run", False)),
         "namespace": plan_action.get("namespace") or entry.get("namespace"),

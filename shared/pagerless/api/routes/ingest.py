@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from pagerless.api.deferred import DeferredRoute
-from pagerless.api.security import IngestDep
+from pagerless.api.security import IngestDep, own_workspace
 from pagerless.auth.keys import Principal
 from pagerless.intake.bootstrap import webhook_intake
 from pagerless.intake.webhooks import WebhookIntake, WebhookRequest
@@ -38,6 +38,7 @@ class AlertResult(BaseModel):
     status: str
     action: str
     group_id: str | None = None  # only for an alert correlated into a group
+    reason: str | None = None  # only for an alert ignored for a reason its action does not say: late_firing
 
 
 class IngestResponse(BaseModel):
@@ -65,38 +66,145 @@ SyncParam = Annotated[
         "false: queue and answer 202 (default: PAGERLESS_INTAKE_ACKNOWLEDGE)"
     ),
 ]
+# The routes read the body themselves (any source's payload, in any of these types), so FastAPI declares
+# none: the OpenAPI gets it from here, with seed 002's and seed 000's examples, for Swagger's "Try it out".
+_GENERIC = {
+    "title": "High CPU on payments-api",
+    "description": "CPU usage > 90% for 5 minutes",
+    "severity": "critical",
+    "source": "prometheus",
+    "namespace": "production",
+    "pod": "payments-api-7d8f9c6b5-x2k4m",
+    "deployment": "payments-api",
+    "service": "payments-api",
+}
+_SEED_002 = {
+    "generic": _GENERIC,
+    "pagerduty": {
+        "event": {
+            "event_type": "incident.triggered",
+            "data": {
+                "id": "PD12345",
+                "title": "Database connection pool exhausted",
+                "urgency": "high",
+                "service": {"summary": "auth-service"},
+            },
+        }
+    },
+    "alertmanager": {
+        "status": "firing",
+        "groupKey": 'alertmanager/cluster-1/{severity="critical"}',
+        "alerts": [
+            {
+                "status": "firing",
+                "fingerprint": "abc123",
+                "labels": {
+                    "alertname": "PodCrashLooping",
+                    "namespace": "production",
+                    "pod": "api-server-5d4f3c2b1-xyz",
+                },
+                "annotations": {
+                    "summary": "Pod is crash looping",
+                    "description": "Pod has restarted 5 times in the last 10 minutes",
+                },
+            }
+        ],
+    },
+}
+_CHAT_TEXT = "[告警] Pod CrashLoopBackOff\n服务: user-service\n命名空间: production"  # seed 000
 
 
-@router.post("/api/webhooks/{source}", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
+def _body(description: str, json_examples: dict, text: str) -> dict:
+    """The request body as the route reads it: JSON (an object or a list of them), text, or a form."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "application/json": {
+                    "schema": {"anyOf": [{"type": "object"}, {"type": "array", "items": {"type": "object"}}]},
+                    "examples": {name: {"value": value} for name, value in json_examples.items()},
+                },
+                "text/plain": {"schema": {"type": "string"}, "example": text},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "example": {"title": "High CPU on payments-api", "severity": "critical", "service": "payments-api"},
+                },
+            },
+        }
+    }
+
+
+_BY_SOURCE = _body(
+    "The source's own payload, as it sends it (the `text` source takes plain text; JSON labelled text/plain, "
+    "as Amazon SNS sends it, is read as JSON; a form is the object of its fields).",
+    {f"{name} (seed 002)": value for name, value in _SEED_002.items()},
+    _CHAT_TEXT,
+)
+_BY_HEADER = _body(
+    "The payload of the source named by X-Source, as it sends it (seed 002's examples).",
+    {f"X-Source: {'webhook' if name == 'generic' else name}": value for name, value in _SEED_002.items()},
+    _CHAT_TEXT,
+)
+_ONE_ALERT = _body(
+    "One alert: plain text (text/plain), a chat bot's {message, sender_id} (seed 000), or a generic JSON alert.",
+    {"chat message (seed 000)": {"message": _CHAT_TEXT, "sender_id": "alert_bot"}, "generic alert": _GENERIC},
+    _CHAT_TEXT,
+)
+WorkspaceHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Workspace-Id",
+        description="seed 002: the workspace the alert is for; it must be the key's (403 otherwise, nothing stored)",
+    ),
+]
+
+
+@router.post(
+    "/api/webhooks/{source}",
+    response_model=IngestResponse,
+    responses=_RESPONSES,
+    openapi_extra={**INTAKE, **_BY_SOURCE},
+)
 async def webhook(
-    source: str, request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None
+    source: str,
+    request: Request,
+    principal: IngestDep,
+    intake: IntakeDep,
+    sync: SyncParam = None,
+    workspace: WorkspaceHeader = None,
 ) -> JSONResponse:
     """Receive a vendor webhook (alertmanager, grafana, pagerduty, opsgenie, datadog, newrelic, sentry, cloudwatch/sns, eventbridge, generic, text)."""
-    return await _receive(source, request, principal, intake, sync)
+    return await _receive(source, request, principal, intake, sync, workspace)
 
 
-@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
+@router.post("/webhook", response_model=IngestResponse, responses=_RESPONSES, openapi_extra={**INTAKE, **_BY_HEADER})
 async def webhook_by_header(
     request: Request,
     principal: IngestDep,
     intake: IntakeDep,
     x_source: Annotated[str, Header()] = "generic",
     sync: SyncParam = None,
+    workspace: WorkspaceHeader = None,
 ) -> JSONResponse:
     """Receive a webhook whose source is named by the X-Source header (default generic)."""
-    return await _receive(x_source, request, principal, intake, sync)
+    return await _receive(x_source, request, principal, intake, sync, workspace)
 
 
-@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra=INTAKE)
-async def alert(request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None) -> JSONResponse:
+@router.post("/api/alert", response_model=IngestResponse, responses=_RESPONSES, openapi_extra={**INTAKE, **_ONE_ALERT})
+async def alert(
+    request: Request, principal: IngestDep, intake: IntakeDep, sync: SyncParam = None, workspace: WorkspaceHeader = None
+) -> JSONResponse:
     """Send one alert as plain text (text/plain) or generic JSON."""
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    return await _receive("text" if media == "text/plain" else "generic", request, principal, intake, sync)
+    source = "text" if media == "text/plain" else "generic"
+    return await _receive(source, request, principal, intake, sync, workspace)
 
 
 async def _receive(
-    source: str, request: Request, principal: Principal, intake: WebhookIntake, sync: bool | None
+    source: str, request: Request, principal: Principal, intake: WebhookIntake, sync: bool | None, workspace: str | None
 ) -> JSONResponse:
+    own_workspace(principal, workspace, field="X-Workspace-Id")  # before anything is read, queued or stored
     incoming = WebhookRequest(
         source=source,
         workspace=principal.workspace,
@@ -113,13 +221,19 @@ async def _receive(
     request.state.audit_details.update(
         alert_count=len(alerts) or outcome.body.get("accepted", 0),
         queued=outcome.body.get("queued", False),
-        alerts=[{k: a.get(k) for k in ("fingerprint", "incident_id", "action")} for a in alerts[:AUDITED_ALERTS]],
+        alerts=[_audited(a) for a in alerts[:AUDITED_ALERTS]],
     )
     headers = {"Retry-After": str(verdict.retry_after)} if deferred else None
     body = outcome.body
     if outcome.status_code == 200 and "alerts" in body:  # processed now (a queued 202 names no incident yet)
         body = {**body, **_seed_summary(source, incoming.body, alerts)}
     return JSONResponse(body, status_code=outcome.status_code, headers=headers)
+
+
+def _audited(alert: dict) -> dict:
+    """What the audit keeps of one alert's outcome (its reason, when it was ignored for one)."""
+    kept = {k: alert.get(k) for k in ("fingerprint", "incident_id", "action")}
+    return {**kept, "reason": alert["reason"]} if alert.get("reason") else kept
 
 
 def _seed_summary(source: str, raw: bytes, alerts: list[dict]) -> dict:

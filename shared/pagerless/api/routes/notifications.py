@@ -336,10 +336,11 @@ def test_notification(
     message: str = "Test notification",
     namespace: str | None = None,
 ) -> dict:
-    """Queue a routed test notification; answers which channels the routes chose."""
+    """Queue a routed test notification; answers which channels the routes chose, and which route names none."""
     from pagerless import settings
     from pagerless.domain.errors import ServiceUnavailableError
     from pagerless.notify import context
+    from pagerless.notify.routing import sends_nowhere
     from pagerless.outbox.jobs import NotifyJob, enqueue
 
     if not settings.workflow().notify_queue_url:
@@ -352,7 +353,14 @@ def test_notification(
     )
     channels = _service().targets(job, context.build(job))
     enqueue(job)
-    return {"queued": True, "generation": job.generation, "channels": [c["id"] for c in channels]}
+    unknown = _service().routes.unknown_channels(principal.workspace)
+    return {
+        "queued": True,
+        "generation": job.generation,
+        "channels": [c["id"] for c in channels],
+        "unknown_channels": [{k: u[k] for k in ("route", "name", "channel")} for u in unknown],
+        "warning": sends_nowhere(unknown),
+    }
 
 
 @router.get("/api/notification-logs", response_model=Page[NotificationLog])

@@ -46,6 +46,44 @@ class UserLogin(BaseModel):
     password: str = Field(max_length=256)
 
 
+_PASSWORD = {"type": "string", "maxLength": 256, "description": "The password."}
+_FORM = {
+    "schema": {
+        "type": "object",
+        "required": ["username", "password"],
+        "properties": {
+            "username": {
+                "type": "string",
+                "description": "The user's email address (OAuth2's password form, seed 004).",
+            },
+            "password": _PASSWORD,
+        },
+    },
+    "example": {"username": "alice@example.com", "password": "correct-horse-battery-1"},
+}
+# The login reads JSON or a form itself (seed 004 posts the form): the OpenAPI declares both from here.
+_LOGIN_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["email", "password"],
+                    "properties": {
+                        "email": {"type": "string", "maxLength": 254, "description": "The user's email address."},
+                        "password": _PASSWORD,
+                    },
+                },
+                "example": {"email": "alice@example.com", "password": "correct-horse-battery-1"},
+            },
+            "application/x-www-form-urlencoded": _FORM,
+            "multipart/form-data": _FORM,
+        },
+    }
+}
+
+
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(
         **documented(
@@ -159,7 +197,7 @@ def register(body: UserRegister, request: Request, users: UsersDep) -> dict:
     return _pair(pair)
 
 
-@router.post("/api/auth/login", response_model=TokenPairPublic, dependencies=[PublicAuth])
+@router.post("/api/auth/login", response_model=TokenPairPublic, dependencies=[PublicAuth], openapi_extra=_LOGIN_BODY)
 async def login(request: Request, users: UsersDep) -> dict:
     """Sign in with email and password (JSON, or a form with username/password)."""
     content_type = request.headers.get("content-type", "")

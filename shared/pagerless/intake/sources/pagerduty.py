@@ -9,6 +9,7 @@ Events v2: the fingerprint is `dedup_key`. The `routing_key` is a secret and nev
 """
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pagerless.clock import parse_time
@@ -159,12 +160,20 @@ def _webhook_v3(event: Mapping[str, Any]) -> list[Alert]:
             title=text(data.get("title")) or f"PagerDuty incident {incident_id}",
             service=text(service.get("summary")),
             labels=labels,
-            starts_at=parse_time(first_text(data.get("created_at"), event.get("occurred_at"))),
+            starts_at=_episode_start(event_type, data, event),
             ends_at=parse_time(event.get("occurred_at")) if status is AlertStatus.RESOLVED else None,
             url=text(data.get("html_url")),
             acknowledged=acknowledged,
         )
     ]
+
+
+def _episode_start(event_type: str, data: Mapping[str, Any], event: Mapping[str, Any]) -> datetime | None:
+    """When the incident's current episode started: its creation, or for a reopen the reopen itself
+    (a firing that starts no later than the incident's resolve is that episode arriving late)."""
+    if event_type == "incident.reopened":
+        return parse_time(event.get("occurred_at"))
+    return parse_time(first_text(data.get("created_at"), event.get("occurred_at")))
 
 
 def _incident_state(event_type: str, data_status: str | None) -> tuple[AlertStatus, bool]:

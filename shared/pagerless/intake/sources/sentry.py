@@ -98,7 +98,9 @@ def _issue(action: str, issue: Mapping[str, Any]) -> Alert:
         description=first_text(metadata.get("value"), issue.get("culprit")) or "",
         service=first_text(project.get("slug"), project.get("name")),
         labels=labels,
-        starts_at=parse_time(issue.get("firstSeen")),
+        # an issue unresolved (a regression, or by hand) fires again from a moment the payload does not
+        # give: its firstSeen, long before its resolve, would make the re-fire look like a late firing
+        starts_at=parse_time(issue.get("firstSeen")) if action != "unresolved" else None,
         ends_at=parse_time(issue.get("lastSeen")) if status is AlertStatus.RESOLVED else None,
         url=text(issue.get("permalink")),
         acknowledged=acknowledged,

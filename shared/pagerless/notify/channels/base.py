@@ -14,7 +14,7 @@ from email.utils import parsedate_to_datetime
 import httpx
 
 from pagerless.chat.clicks import button_value
-from pagerless.chat.wording import decision_comment
+from pagerless.chat.wording import decision_comment, decision_route
 from pagerless.clock import display_time
 
 
@@ -69,6 +69,24 @@ class Message:
     code: Code | None = None  # for a channel with ``CODE_BLOCKS``: the body split around the dry run's diff
     language: str = "en"  # the template's: what a card adds to the text (buttons, who decided) is in it too
     timezone: str | None = None  # the zone its times read in (None: UTC); its buttons carry it for the click's answer
+
+
+# What a message's colour says where a vendor colours it (Lark's header, the title of a Teams or WeCom card): the
+# severity while someone is needed, else how it went (`tone`)
+GOOD, ENDED, UNDER_WAY = "good", "ended", "under_way"
+
+
+def tone(message: Message) -> str:
+    """What ``message``'s colour says: ``GOOD`` for a resolved incident and an approved fix, ``ENDED`` for an
+    approval that ended otherwise (rejected, expired, closed, superseded: its card no longer asks anything),
+    ``UNDER_WAY`` for a fix applied (its verification follows), else the severity."""
+    if message.decision:
+        return GOOD if message.decision.get("status") == "approved" else ENDED
+    if message.event == "incident.resolved":
+        return GOOD
+    if message.event == "incident.remediated":
+        return UNDER_WAY
+    return message.severity
 
 
 @dataclass(frozen=True)
@@ -300,8 +318,9 @@ def button_label(action: str, language: str = "en") -> str:
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
     """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
-    language (a person's comment as it was written; the channel of a chat decision, stored as "via Lark", in the
-    card's language: `decision_comment`).
+    language: a person's comment as it was written, after the decision ("Rejected by bob at ...: too risky"); the
+    channel a chat, email or bot decision came through (stored as "via Lark") said as part of the sentence, in the
+    card's language ("Approved by alice at ... via Lark", "alice 于 ... 通过飞书批准": `decision_route`).
 
     An expired approval's note is the system's, written in English for the API and the timeline ("nobody
     approved ... within 600s; nothing ran", "the job was stopped by ..."): a Chinese card says what every one of
@@ -309,18 +328,21 @@ def decision_line(decision: dict, language: str = "en", zone: str | None = None)
     status = decision.get("status", "decided")
     who = decision.get("decided_by") or ("系统" if _zh(language) else "system")
     when = display_time(decision.get("decided_at"), zone)
-    comment = decision_comment(language, status, decision.get("comment"))
+    route = decision_route(language, decision.get("comment"))
+    comment = "" if route else decision_comment(language, status, decision.get("comment"))
     if _zh(language):
         if status == "superseded":
             return f"已于 {when} 被新的审批请求取代；此卡片不再生效。"
         if status == "expired":
             return f"已于 {when} 过期，未执行任何操作。"
-        return f"{who} 于 {when} {_DECIDED_ZH.get(status, status)}" + (f"：{comment}" if comment else "")
+        # "通过飞书批准", "通过 Slack 批准": a Latin word stands apart from the Chinese around it
+        verb = (route + " " * route[-1].isascii() if route else "") + _DECIDED_ZH.get(status, status)
+        return f"{who} 于 {when} {verb}" + (f"：{comment}" if comment else "")
     if status == "superseded":
         return f"Superseded at {when} by a newer approval request; this card changes nothing."
     if status == "expired":
         return f"Expired at {when}: " + (comment or "nobody decided in time; nothing ran.")
-    return f"{status.capitalize()} by {who} at {when}" + (f": {comment}" if comment else "")
+    return f"{status.capitalize()} by {who} at {when}" + (f" {route}" if route else f": {comment}" if comment else "")
 
 
 def _snippet(response: httpx.Response) -> str:

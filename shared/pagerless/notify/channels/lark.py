@@ -15,6 +15,9 @@ from urllib.parse import quote
 import httpx
 
 from pagerless.notify.channels.base import (
+    ENDED,
+    GOOD,
+    UNDER_WAY,
     Code,
     Message,
     PermanentError,
@@ -30,6 +33,7 @@ from pagerless.notify.channels.base import (
     json_body,
     request,
     require,
+    tone,
     truncated,
 )
 
@@ -43,7 +47,18 @@ CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_bl
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
 _TOKEN_CODES = {99991661, 99991663, 99991668}  # token missing, invalid or expired
-_COLORS = {"critical": "red", "high": "orange", "warning": "yellow", "medium": "yellow", "low": "blue", "info": "blue"}
+# the header's colour by the card's `tone`: a resolved incident's card green, as an approved fix's
+_COLORS = {
+    "critical": "red",
+    "high": "orange",
+    "warning": "yellow",
+    "medium": "yellow",
+    "low": "blue",
+    "info": "blue",
+    GOOD: "green",
+    ENDED: "grey",
+    UNDER_WAY: "turquoise",
+}
 # "文本消息请求体最大不能超过150KB；卡片及富文本消息请求体最大不能超过30KB" (text requests at most 150 KB, card
 # and rich-text requests at most 30 KB: https://open.larksuite.com/document/uAjLw4CM/ukTMukTMukTM/reference/im-v1/message/patch,
 # the same in .../im-v1/message/create as error 230025). A card's ``content`` field, as sent, is kept within this,
@@ -118,9 +133,8 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
             {"tag": "markdown", "content": code_block(code.code)},
             *([_text(code.after)] if code.after else []),
         ]
-    template = _COLORS.get(message.severity, "blue")
+    template = _COLORS.get(tone(message), "blue")
     if message.decision:
-        template = "green" if message.decision.get("status") == "approved" else "grey"
         elements += [
             {"tag": "hr"},
             {

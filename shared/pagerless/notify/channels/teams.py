@@ -21,6 +21,8 @@ from dataclasses import replace
 import httpx
 
 from pagerless.notify.channels.base import (
+    GOOD,
+    UNDER_WAY,
     Mention,
     Message,
     PermanentError,
@@ -30,6 +32,7 @@ from pagerless.notify.channels.base import (
     defuse_links,
     request,
     require,
+    tone,
     truncated,
 )
 
@@ -45,7 +48,8 @@ MENTIONS = "teams"
 # (https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook);
 # a larger request is refused with 413, a permanent error: the card's body is cut to fit, with a margin.
 MAX_BYTES = 27_000
-_COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning"}
+# the title's colour by the card's `tone` (Adaptive Cards' TextBlock colors; ENDED: Default)
+_COLORS = {"critical": "Attention", "high": "Attention", "warning": "Warning", GOOD: "Good", UNDER_WAY: "Accent"}
 _CONNECTOR_ERROR = re.compile(r"returned HTTP error (\d{3})")
 _AT = re.compile(r"<(/?at\b)", re.IGNORECASE)
 
@@ -64,7 +68,7 @@ def adaptive_card(message: Message) -> dict:
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
-            "color": _COLORS.get(message.severity, "Default"),
+            "color": _COLORS.get(tone(message), "Default"),
         },
         *_text_blocks(message),
     ]

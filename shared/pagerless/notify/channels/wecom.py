@@ -16,6 +16,7 @@ after the card went out sends only the mention.
 import httpx
 
 from pagerless.notify.channels.base import (
+    ENDED,
     Message,
     Parts,
     PermanentError,
@@ -27,6 +28,7 @@ from pagerless.notify.channels.base import (
     mobiles,
     request,
     require,
+    tone,
     truncated,
 )
 
@@ -39,7 +41,8 @@ CAN_UPDATE = False
 MENTIONS = "phone"
 SENDS_IN_PARTS = True
 _RETRYABLE = {45009, -1}  # api freq out of limit; system busy
-_COLORS = {"critical": "warning", "high": "warning", "warning": "comment"}
+# the title's colour by the card's `tone` (WeCom's font colors: info green, comment grey, warning orange-red)
+_COLORS = {"critical": "warning", "high": "warning", "warning": "comment", ENDED: "comment"}
 # Content limits are UTF-8 bytes (https://work.weixin.qq.com/api/doc/90000/90136/91770: text "最长不超过2048个
 # 字节"); markdown's is 4096, the figure WeCom's own refusal names: "markdown.content exceed max length 4096" (40058).
 MAX_BYTES = 4096
@@ -70,9 +73,9 @@ def messages(message: Message) -> list[tuple[str, dict]]:
 
 
 def payload(message: Message) -> dict:
-    """The card: the markdown message, its title in the severity's colour, within ``MAX_BYTES``. (A page's
+    """The card: the markdown message, its title in the colour of its `tone`, within ``MAX_BYTES``. (A page's
     mention is a second message, `mention_payload`.)"""
-    color = _COLORS.get(message.severity, "info")
+    color = _COLORS.get(tone(message), "info")
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
     return {
         "msgtype": "markdown",

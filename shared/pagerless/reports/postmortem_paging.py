@@ -1,0 +1,55 @@
+"""Whether people were paged for an incident and answered, as a postmortem says it (pure functions).
+
+A page was sent when one of the incident's escalations (of this firing: since its last reopen, else its first
+alert) paged a step that reached someone: a person or a channel (``targets``); people held back by quiet hours
+were not paged yet. It went unanswered when no person responded (`reports.responses`, as the incident's metrics
+count a response) at or after the last such page. When nothing paged anyone, the postmortem says why: no
+escalation policy covers the incident's service and severity, or its policy reached nobody. A correlated
+incident's root is the one paged for it: nothing is judged for the correlated incident itself.
+"""
+
+from dataclasses import dataclass
+
+from pagerless.clock import parse_time
+
+
+@dataclass(frozen=True)
+class Paging:
+    paged: bool  # a page reached someone
+    unanswered: bool = False  # no one responded at or after the last page
+    why_nobody: str | None = None  # why no page reached anyone, when that is a lesson
+    fix: str | None = None  # the action item that makes the next incident page someone
+
+
+def paging(
+    incident: dict, escalations: list[dict], responses: list[dict], covering_policy: str | None
+) -> Paging | None:
+    """How paging went for ``incident`` (the postmortem's facts: ``escalations`` of this firing, people's
+    ``responses``, the policy that covers it now); None for a correlated incident (its root is paged)."""
+    if incident.get("parent_id"):
+        return None
+    pages = [p for e in escalations for p in e["pages"] if p["targets"]]
+    if pages:
+        last = max(parse_time(p["at"]) for p in pages)
+        return Paging(paged=True, unanswered=not any(parse_time(r["at"]) >= last for r in responses))
+    service = incident.get("service") or "the service"
+    covered = f"{service}'s {incident.get('severity')} incidents"
+    if not escalations:
+        if covering_policy:  # a policy covers it now (made since?); nothing ran for this incident
+            return Paging(paged=False, why_nobody=f"no escalation ran for it (policy {covering_policy} covers it now)")
+        return Paging(
+            paged=False,
+            why_nobody=f"no escalation policy covers {covered}",
+            fix=f"Cover {covered} with an escalation policy: no one was paged for this one",
+        )
+    reached_nobody = [e for e in escalations if e["pages"]]
+    if not reached_nobody:  # it never paged: someone answered first, the incident resolved first, or it did not start
+        return Paging(paged=False)
+    policy = reached_nobody[0].get("policy") or "its escalation policy"
+    held = sorted({person for e in reached_nobody for p in e["pages"] for person in p["held"]})
+    return Paging(
+        paged=False,
+        why_nobody=f"escalation policy {policy} reached nobody on call"
+        + (f" (quiet hours held back {', '.join(held)})" if held else ""),
+        fix=f"Make escalation policy {policy} reach someone on call for {service}",
+    )
