@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pagerless.auth.keys import Principal
 from pagerless.chat import wording
 from pagerless.chat.clicks import Click
+from pagerless.chat.paged import IDENTIFIED_BY, paged_person
 from pagerless.domain.approvals import CHAT_VIA, VIA_EMAIL, Via
 from pagerless.domain.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from pagerless.domain.roles import Role, role_satisfies
@@ -73,22 +74,30 @@ class ChatActions:
             return Answer("refused", wording.no_incident(click.language))
         person = self.identities.person_of(click.provider, click.tenant, click.user)
         if person is None:
-            return self._unbound(click, app_workspace, via)
+            # the page's own person, paged at a contact rather than a bound identity, acknowledging it
+            person = paged_person(click, app_workspace)
+            if person is None:
+                return self._unbound(click, app_workspace, via)
+            return self.act(person, click, app_workspace, via, identified_by=IDENTIFIED_BY)
         return self.act(person, click, app_workspace, via)
 
-    def act(self, person: Person, click: Click, app_workspace: str, via: str) -> Answer:
-        """Decide as ``person`` (already identified: a bound chat user, or a signed email link)."""
+    def act(
+        self, person: Person, click: Click, app_workspace: str, via: str, *, identified_by: str | None = None
+    ) -> Answer:
+        """Decide as ``person`` (already identified: a bound chat user, a signed email link, or the person a page
+        went to, as ``identified_by`` then says in the audit record)."""
         if click.verb is None:
             return Answer("refused", wording.unhandled(click.language, click.action))
+        how = {"identified_by": identified_by} if identified_by else {}
         workspace = person.workspace
         if workspace != app_workspace or (click.workspace and click.workspace != workspace):
-            return self._refuse(person, click, wording.other_workspace(click.language), via)
+            return self._refuse(person, click, wording.other_workspace(click.language), via, how)
         required = REQUIRED[click.verb]
         if not role_satisfies(Role(person.role), required):
             text = wording.role_too_low(click.language, person.name, person.role, click.verb, required.value)
-            return self._refuse(person, click, text, via)
+            return self._refuse(person, click, text, via, how)
         if click.verb == "acknowledge":
-            return self._acknowledge(person, click, via)
+            return self._acknowledge(person, click, via, how)
         return self._decide(person, click, via)
 
     def _decide(self, person: Person, click: Click, via: str) -> Answer:
@@ -133,7 +142,7 @@ class ChatActions:
         text = wording.unchanged(click.language, action, click.incident_id, approval, click.zone)
         return Answer("unchanged", text, person.to_public(), approval)
 
-    def _acknowledge(self, person: Person, click: Click, via: str) -> Answer:
+    def _acknowledge(self, person: Person, click: Click, via: str, how: dict) -> Answer:
         principal = Principal(person.label, person.workspace, Role(person.role))
         try:
             self.incidents.acknowledge(person.workspace, click.incident_id, principal)
@@ -142,7 +151,7 @@ class ChatActions:
                 person,
                 click,
                 409 if isinstance(refused, ConflictError) else 404,
-                {"refused": refused.message, "via": via},
+                {"refused": refused.message, "via": via, **how},
             )
             detail = next((d for d in refused.details if isinstance(d, dict)), {})
             who = detail.get("acknowledged_by") or detail.get("resolved_by")
@@ -153,7 +162,7 @@ class ChatActions:
                 wording.acknowledgement_refused(click.language, refused, click.incident_id, who),
                 person.to_public(),
             )
-        self._write_audit(person, click, 200, {"decision": "acknowledge", "via": via})
+        self._write_audit(person, click, 200, {"decision": "acknowledge", "via": via, **how})
         return Answer("decided", wording.acknowledged(click.language, click.incident_id), person.to_public())
 
     def _unbound(self, click: Click, app_workspace: str, via: str) -> Answer:
@@ -163,8 +172,8 @@ class ChatActions:
         logger().info("chat click from an unbound user", extra={"provider": click.provider, "status": identity.status})
         return Answer("refused", wording.unbound(click.language, via, click.user))
 
-    def _refuse(self, person: Person, click: Click, text: str, via: str) -> Answer:
-        self._write_audit(person, click, 403, {"refused": text, "via": via})
+    def _refuse(self, person: Person, click: Click, text: str, via: str, how: dict) -> Answer:
+        self._write_audit(person, click, 403, {"refused": text, "via": via, **how})
         return Answer("refused", text, person.to_public())
 
     def _write_audit(

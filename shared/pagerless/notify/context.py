@@ -1,4 +1,5 @@
-"""What a template may say about a job: the incident, its diagnosis and proposal, and the job's data."""
+"""What a template may say about a job: the incident, its diagnosis and proposal, and the job's data (every key of
+it: a value the incident also gives is the data's)."""
 
 from pagerless import settings
 from pagerless.chat.wording import decision_comment
@@ -6,7 +7,7 @@ from pagerless.clock import display_time
 from pagerless.outbox.jobs import NotifyJob
 
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
-_TIMES = ("opened_at", "expires_at", "decided_at")
+_TIMES = ("opened_at", "expires_at", "decided_at", "starts_at", "ends_at")  # a handoff's shift: `starts_at`, `ends_at`
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
@@ -78,7 +79,9 @@ def build(job: NotifyJob) -> dict:
         # the console's page: a person who taps it signs in (if need be) and lands on the incident, where the
         # API's URL would answer 401 JSON
         ctx["link"] = f"{base.rstrip('/')}/console/incidents/{job.incident_id}"
-    ctx.update({k: v for k, v in data.items() if k in ctx or k in ("approval", "message", "title")})
+    # every key of the job's data, not only those an incident has: a job without one (a handoff, a report) says
+    # everything in its data, and a template may show any of it (a page's `policy_name`, a handoff's `starts_at`)
+    ctx.update(data)
     if base and (ctx.get("link") or "").startswith("/"):  # a report's link is relative to the API
         ctx["link"] = base.rstrip("/") + ctx["link"]
     if ctx.get("decision"):

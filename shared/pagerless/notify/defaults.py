@@ -15,6 +15,30 @@ _DIAG_ZH = (
 )
 _DIFF = "{% if diff %}\nDry run:\n```\n{{ diff }}\n```{% endif %}"
 
+_HANDOFF = (
+    "You are on call for {{ schedule_name }} from {{ starts_at }}"
+    "{% if ends_at %} until {{ ends_at }}.{% else %}; no handoff is scheduled after this shift.{% endif %}"
+    "\n{% if previous_person_name %}Taking over from {{ previous_person_name }}.{% else %}Nobody was on call before"
+    " you.{% endif %}"
+    "{% if digest %}\nOpen incidents: {{ digest.open }} ({{ digest.unacknowledged }} unacknowledged,"
+    " {{ digest.critical_open }} critical). Pending approvals: {{ digest.pending_approvals }}."
+    " Opened in the last {{ digest_hours or 12 }} hours: {{ digest.opened }}.{% endif %}"
+    "{% for i in open_incidents %}\n- [{{ i.severity|upper }}] {{ i.id }} · {{ i.title }}"
+    "{% if not i.acknowledged %} (unacknowledged){% endif %}{% endfor %}"
+    "{% if open_incidents_not_listed %}\n… and {{ open_incidents_not_listed }} more{% endif %}"
+)
+_HANDOFF_ZH = (
+    "您负责值班表 {{ schedule_name }} 的值班，从 {{ starts_at }}"
+    "{% if ends_at %} 到 {{ ends_at }}。{% else %} 开始，此后没有排定的交接。{% endif %}"
+    "\n{% if previous_person_name %}交接人:{{ previous_person_name }}。{% else %}此前无人值班。{% endif %}"
+    "{% if digest %}\n未关闭事件:{{ digest.open }} 个(未确认 {{ digest.unacknowledged }} 个，"
+    "严重 {{ digest.critical_open }} 个)。待审批:{{ digest.pending_approvals }} 个。"
+    "过去 {{ digest_hours or 12 }} 小时新增:{{ digest.opened }} 个。{% endif %}"
+    "{% for i in open_incidents %}\n- 【{{ i.severity }}】{{ i.id }} · {{ i.title }}"
+    "{% if not i.acknowledged %}(未确认){% endif %}{% endfor %}"
+    "{% if open_incidents_not_listed %}\n……另有 {{ open_incidents_not_listed }} 个{% endif %}"
+)
+
 EN: dict[str, tuple[str, str]] = {
     "incident.opened": (
         "[{{ severity|upper }}] {{ title }}",
@@ -43,7 +67,7 @@ EN: dict[str, tuple[str, str]] = {
         "[{{ severity|upper }}] Page: {{ title }}",
         _INCIDENT + "\n{{ message }}{% if opened_at %}\nOpened: {{ opened_at }}{% endif %}",
     ),
-    "oncall.handoff": ("On-call handoff", "{{ message }}"),
+    "oncall.handoff": ("On-call handoff: {{ schedule_name }}", _HANDOFF),
     "report.ready": ("Report ready: {{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("[{{ severity|upper }}] Test notification from Pagerless", "{{ message }}\nService: {{ service or '-' }}"),
 }
@@ -70,7 +94,7 @@ ZH: dict[str, tuple[str, str]] = {
         "【{{ severity }}】呼叫:{{ title }}",
         _INCIDENT + "\n{{ message }}{% if opened_at %}\n开始时间:{{ opened_at }}{% endif %}",
     ),
-    "oncall.handoff": ("值班交接", "{{ message }}"),
+    "oncall.handoff": ("值班交接:{{ schedule_name }}", _HANDOFF_ZH),
     "report.ready": ("报告已生成:{{ title }}", "{{ message }}{% if link %}\n{{ link }}{% endif %}"),
     "test": ("【{{ severity }}】Pagerless 测试通知", "{{ message }}\n服务:{{ service or '-' }}"),
 }

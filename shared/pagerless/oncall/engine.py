@@ -171,11 +171,14 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     resolved = service.resolve_step(workspace, policy, at.step, now, critical=incident.severity == Severity.CRITICAL)
     targets = job_targets(resolved)
     held = [p for r in resolved for p in r.held]
+    missing = [r.target.id for r in resolved if r.missing]  # channels the policy names that no longer exist
     page_generation = f"{at.step}-{at.repeat}" if generation == OPENED else f"{generation}:{at.step}-{at.repeat}"
     page = {"generation": page_generation, "at": now.isoformat(), "targets": targets, "held": held}
+    if missing:
+        page["missing"] = missing
     retried = next((p for p in record.pages or [] if p["generation"] == page_generation), None)
     if retried is not None:  # a retried tick: send the claimed page again (same generation, deduplicated)
-        targets, held = retried["targets"], retried["held"]
+        targets, held, missing = retried["targets"], retried["held"], retried.get("missing", [])
     elif not repository.claim_page(record, page):
         return _done("stopped")
     if targets:
@@ -207,9 +210,11 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
         "escalation_paged",
         f"step {at.step + 1} paged: {who}"
         + (f" (held back by quiet hours: {', '.join(held)})" if held else "")
+        + (f" (no such channel, deleted since the policy named it: {', '.join(missing)})" if missing else "")
         + (f"; step {nxt.step + 1} is paged at once" if gap and nxt is not None else ""),
         actor=ACTOR,
-        data={"generation": page_generation, "targets": targets, "held": held},
+        data={"generation": page_generation, "targets": targets, "held": held}
+        | ({"missing_channels": missing} if missing else {}),
     )
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
@@ -241,7 +246,7 @@ def _started_or_starting(record: EscalationRecord) -> bool:
 
 
 def _reached_nobody(page: dict) -> bool:
-    """A step that paged nobody (a schedule with nobody on call) is not waited on: waiting its delay
+    """A step that paged nobody (a schedule with nobody on call, a channel deleted since) is not waited on: waiting its delay
     would leave the incident with nobody paged. Persons held back by quiet hours were reached on purpose."""
     return not page["targets"] and not page["held"]
 

@@ -4,7 +4,7 @@ tells the incoming on-call person their shift starts, once per handoff."""
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from pagerless.clock import utcnow
+from pagerless.clock import display_time, utcnow
 from pagerless.domain.incidents import ACTIVE_STATUSES
 from pagerless.oncall import lookup, models
 from pagerless.outbox.jobs import NotifyJob, enqueue
@@ -16,6 +16,8 @@ from pagerless.store.oncall import (
 )
 
 PENDING_LISTED = 50  # the newest pending approvals the digest lists; the summary counts them all
+OPEN_LISTED = 10  # the open incidents a handoff message lists; the digest's summary counts them all
+DIGEST_HOURS = 12  # the window of the digest a handoff message summarises
 LOOKBACK = timedelta(minutes=30)  # the check runs every 5 minutes; missed runs are caught up, claims dedupe
 
 
@@ -117,15 +119,42 @@ def announce_handoffs(now: datetime | None = None) -> dict:
             }
             if not claim_handoff(workspace, schedule.id, incoming.start, data):
                 continue
-            summary = digest(workspace, 12, now)["summary"]
             enqueue(
                 NotifyJob(
                     workspace=workspace,
                     event="oncall.handoff",
                     generation=f"{schedule.id}@{incoming.start.isoformat()}",
                     targets=[{"kind": "person", "id": incoming.person_id}],
-                    data={**data, "digest": summary},
+                    data=_announcement(workspace, data, digest(workspace, DIGEST_HOURS, now)),
                 )
             )
             announced.append(data)
     return {"announced": announced}
+
+
+def _announcement(workspace: str, handoff: dict, shift_digest: dict) -> dict:
+    """The ``oncall.handoff`` job's data: the handoff, who hands over (by name), the digest's summary and the open
+    incidents it lists (the first `OPEN_LISTED`, the rest counted). ``title`` and ``message`` say it in a line of
+    plain English (UTC times) for a workspace template that shows only those; the built-in templates show the
+    fields, in the reader's language and time zone."""
+    from pagerless.people.service import PeopleService
+
+    previous = handoff["previous_person_id"]
+    person = PeopleService().find(workspace, previous) if previous else None
+    previous_name = person.name if person is not None else previous
+    still_open = shift_digest["open_incidents"]
+    until = f" until {display_time(handoff['ends_at'])}" if handoff["ends_at"] else ""
+    return {
+        **handoff,
+        "previous_person_name": previous_name,
+        "digest": shift_digest["summary"],
+        "digest_hours": shift_digest["hours"],
+        "open_incidents": [
+            {k: i[k] for k in ("id", "title", "severity", "status", "service", "acknowledged")}
+            for i in still_open[:OPEN_LISTED]
+        ],
+        "open_incidents_not_listed": max(0, len(still_open) - OPEN_LISTED),
+        "title": f"On-call handoff: {handoff['schedule_name']}",
+        "message": f"You are on call for {handoff['schedule_name']} from {display_time(handoff['starts_at'])}{until}"
+        + (f", taking over from {previous_name}." if previous_name else "."),
+    }

@@ -121,6 +121,12 @@ class Resolved:
     target: Target
     persons: tuple[str, ...] = ()
     held: tuple[str, ...] = field(default=())  # persons held back by their quiet hours
+    missing: bool = False  # a channel target that names no channel (deleted since the policy named it)
+
+    @property
+    def reached(self) -> bool:
+        """Whether the target reaches anyone: a person (held back by quiet hours on purpose too) or a channel."""
+        return bool(self.persons or self.held or (self.target.kind == "channel" and not self.missing))
 
 
 def resolve_targets(
@@ -130,12 +136,14 @@ def resolve_targets(
     on_call: Callable[[str, datetime], str | None],
     quiet_hours: Callable[[str], QuietHours | None],
     critical: bool,
+    channel_exists: Callable[[str], bool] = lambda _: True,
 ) -> list[Resolved]:
-    """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours."""
+    """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours. A channel target
+    that ``channel_exists`` says names no channel is `Resolved.missing`: it reaches nobody."""
     resolved = []
     for target in targets:
         if target.kind == "channel":
-            resolved.append(Resolved(target))
+            resolved.append(Resolved(target, missing=not channel_exists(target.id)))
             continue
         person = target.id if target.kind == "person" else on_call(target.id, at)
         if person is None:
@@ -150,9 +158,11 @@ def resolve_targets(
 
 
 def job_targets(resolved: Iterable[Resolved]) -> list[dict]:
-    """The NotifyJob targets: each person once, channels as channels, in order."""
+    """The NotifyJob targets: each person once, channels as channels (not a missing one), in order."""
     out, seen = [], set()
     for item in resolved:
+        if item.missing:
+            continue
         entries = (
             [("person", p) for p in item.persons] if item.target.kind != "channel" else [("channel", item.target.id)]
         )

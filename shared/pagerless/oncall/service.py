@@ -32,6 +32,18 @@ def check_people(workspace: str, person_ids: list[str]) -> None:
         )
 
 
+def names_channel(ref: str, channel: dict) -> bool:
+    """Whether a channel target's id names ``channel``: its id, its name or its type, as the notify function picks
+    the channels of a job's targets."""
+    return ref in (channel.get("id"), channel.get("name"), channel.get("channel_type"))
+
+
+def _channels(workspace: str) -> list[dict]:
+    from pagerless.store.notify import ConfigRepository
+
+    return ConfigRepository().list(workspace, "channel")
+
+
 def _new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -59,6 +71,7 @@ class OncallService:
 
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
+        self._check_services(workspace, body.services)
         now = utcnow().isoformat()
         doc = {
             "id": _new_id("sch"),
@@ -78,6 +91,8 @@ class OncallService:
         without ``if_match``, whatever is stored. The document and the version written."""
         current = self.get_schedule(workspace, schedule_id)
         check_people(workspace, [p for layer in body.layers for p in layer.participants])
+        added = [s for s in body.services if s not in (current.get("services") or [])]
+        self._check_services(workspace, added, schedule_id)
         doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
         return doc, self._replaced(
             self.schedules, workspace, schedule_id, doc, if_match, what=f"schedule {schedule_id}"
@@ -96,6 +111,25 @@ class OncallService:
         if not self.schedules.delete(workspace, schedule_id):
             raise NotFoundError(f"schedule {schedule_id} not found")
         self.overrides.delete_all(workspace, schedule_id)
+
+    def _check_services(self, workspace: str, services: list[str], schedule_id: str | None = None) -> None:
+        """One schedule answers who is on call for a service: a service another schedule lists is refused (409,
+        naming it). A second rotation for the service is a layer of that schedule, or a schedule that lists no
+        service, which a policy's later step pages."""
+        taken = [
+            {"service": name, "schedule_id": doc["id"], "schedule_name": doc["name"]}
+            for doc in self.list_schedules(workspace)
+            if doc["id"] != schedule_id
+            for name in dict.fromkeys(services)
+            if name in (doc.get("services") or [])
+        ]
+        if taken:
+            said = ", ".join(f"{t['service']!r} by {t['schedule_name']!r} ({t['schedule_id']})" for t in taken)
+            raise ConflictError(
+                f"services are covered by another schedule already: {said}; one schedule answers who is on call "
+                "for a service (add a layer to it, or leave the service out of this one)",
+                details=taken,
+            )
 
     def schedule(self, workspace: str, schedule_id: str) -> schedules.Schedule:
         """The schedule with its overrides, ready to resolve."""
@@ -205,6 +239,31 @@ class OncallService:
         ]
         return uses
 
+    def uses_of_channel(self, workspace: str, channel_id: str) -> list[dict]:
+        """The policy steps that would page nobody without the channel: a channel target that names it (by id, name
+        or type) and no other channel of the workspace."""
+        channels = _channels(workspace)
+        others = [c for c in channels if c.get("id") != channel_id]
+        gone = [c for c in channels if c.get("id") == channel_id]
+        return [
+            {"policy_id": doc["id"], "step": i, "channel": t["id"]}
+            for doc in self.list_policies(workspace)
+            for i, step in enumerate(doc["steps"])
+            for t in step["targets"]
+            if t["kind"] == "channel"
+            and any(names_channel(t["id"], c) for c in gone)
+            and not any(names_channel(t["id"], c) for c in others)
+        ]
+
+    def keep_channel(self, workspace: str, channel_id: str) -> None:
+        """Refuse (409, naming them) to let the channel go while escalation policies page it and no other channel:
+        a step would page a channel that does not exist."""
+        uses = self.uses_of_channel(workspace, channel_id)
+        if uses:
+            raise ConflictError(
+                f"channel {channel_id} is a target of escalation policies: change their steps first", details=uses
+            )
+
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:
         check_people(workspace, [t.id for s in body.steps for t in s.targets if t.kind == "person"])
         missing = [
@@ -215,6 +274,17 @@ class OncallService:
         ]
         if missing:
             raise ValidationError("escalation policy names schedules that do not exist", details=missing)
+        wanted = [(i, t.id) for i, s in enumerate(body.steps) for t in s.targets if t.kind == "channel"]
+        channels = _channels(workspace) if wanted else []
+        unknown = [
+            {"step": i, "channel_id": ref} for i, ref in wanted if not any(names_channel(ref, c) for c in channels)
+        ]
+        if unknown:
+            raise ValidationError(
+                "escalation policy names channels that do not exist: add them under /api/notifications/channels "
+                "first (a channel target is a channel's id, name or type)",
+                details=unknown,
+            )
 
     def select_policy(self, workspace: str, service: str | None, severity: str) -> policies.Policy | None:
         """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
@@ -253,14 +323,19 @@ class OncallService:
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
         return lookup.on_call(self.schedule(workspace, schedule_id), at)
 
-    def schedule_for_service(self, workspace: str, service: str) -> dict:
-        for doc in self.list_schedules(workspace):
-            if service in (doc.get("services") or []):
-                return doc
-        raise NotFoundError(
-            f"no schedule covers service {service!r}",
-            details=[{"field": "service", "hint": "list the service in a schedule's services"}],
+    def schedules_for_service(self, workspace: str, service: str) -> list[dict]:
+        """The schedules that list ``service``, the one that answers for it first: the oldest (by creation, then
+        id). One at most, unless stored before a second was refused (`_check_services`); never empty (404)."""
+        found = sorted(
+            (doc for doc in self.schedules.list(workspace) if service in (doc.get("services") or [])),
+            key=lambda d: (d.get("created_at") or "", d["id"]),
         )
+        if not found:
+            raise NotFoundError(
+                f"no schedule covers service {service!r}",
+                details=[{"field": "service", "hint": "list the service in a schedule's services"}],
+            )
+        return found
 
     def resolver(self, workspace: str):
         """``on_call(schedule_id, at) -> person id | None`` and ``quiet_hours(person) -> QuietHours | None``."""
@@ -285,6 +360,13 @@ class OncallService:
         self, workspace: str, policy: policies.Policy, step: int, at: datetime, critical: bool
     ) -> list[policies.Resolved]:
         on_call, quiet_hours = self.resolver(workspace)
+        targets = policy.steps[step].targets
+        channels = _channels(workspace) if any(t.kind == "channel" for t in targets) else []
         return policies.resolve_targets(
-            policy.steps[step].targets, at, on_call=on_call, quiet_hours=quiet_hours, critical=critical
+            targets,
+            at,
+            on_call=on_call,
+            quiet_hours=quiet_hours,
+            critical=critical,
+            channel_exists=lambda ref: any(names_channel(ref, c) for c in channels),
         )

@@ -46,11 +46,12 @@ def current(
         raise ValidationError(
             "give exactly one of schedule or service", details=[{"field": "schedule"}, {"field": "service"}]
         )
-    doc = (
-        service.get_schedule(workspace, schedule_id)
+    docs = (
+        [service.get_schedule(workspace, schedule_id)]
         if schedule_id
-        else service.schedule_for_service(workspace, service_name)
+        else service.schedules_for_service(workspace, service_name)
     )
+    doc, others = docs[0], docs[1:]  # others: schedules stored listing the service too, before that was refused
     schedule = service.schedule(workspace, doc["id"])
     shift = lookup.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
@@ -69,6 +70,10 @@ def current(
         "shift_start": shift.start.astimezone(zone).isoformat() if shift else None,
         "shift_end": shift.end.astimezone(zone).isoformat() if shift and shift.end else None,  # None: no handoff ahead
         "at": at.astimezone(zone).isoformat(),
+        # True when schedules stored before one service had one schedule list it too: the oldest answers, the
+        # others are named, so the answer never depends on their names and nobody takes it as the only one
+        "ambiguous": bool(others),
+        "other_schedules": [{"schedule_id": d["id"], "schedule_name": d["name"]} for d in others],
     }
 
 
@@ -108,7 +113,7 @@ def escalation_preview(
         resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
         at_seconds = offset
         # as the engine does: a step that reaches nobody (nobody on call) is not waited on
-        if any(r.persons or r.held or r.target.kind == "channel" for r in resolved):
+        if any(r.reached for r in resolved):
             offset += policy.steps[page.step].delay_seconds
         levels.append(
             {
@@ -119,6 +124,7 @@ def escalation_preview(
                 "status": "paged" if at <= now else "upcoming",
                 "targets": [
                     {"kind": r.target.kind, "id": r.target.id, "persons": list(r.persons), "held": list(r.held)}
+                    | ({"missing": True} if r.missing else {})  # a channel the policy names that no longer exists
                     for r in resolved
                 ],
             }

@@ -134,7 +134,9 @@ class PeopleService:
     ) -> Person:
         """Add a person; an email already used in the workspace is a ConflictError. Without ``timezone`` they
         read times in UTC, and a page to them in its channel's zone."""
-        fields = _validated(name=name, email=email, timezone=timezone or "UTC", role=role, contacts=contacts or [])
+        # an empty zone is refused as the API refuses one anywhere ("  " too), not read as none chosen
+        zone = "UTC" if timezone is None else timezone
+        fields = _validated(name=name, email=email, timezone=zone, role=role, contacts=contacts or [])
         if timezone is not None:
             fields[ZONE_CHOSEN] = True
         person_id = "per_" + uuid.uuid4().hex[:12]

@@ -187,6 +187,11 @@ def test_shifts_and_ical_export(api, operator_key, schedule, ppl):
 
 def test_policies_and_the_escalation_preview(api, admin_key, operator_key, schedule, ppl):
     h = auth(admin_key)
+    channel = api.post(
+        "/api/notifications/channels",
+        headers=h,
+        json={"name": "payments", "channel_type": "webhook", "config": {"url": "https://payments.test/hook"}},
+    ).json()
     policy = {
         "name": "payments",
         "services": ["payments"],
@@ -195,7 +200,7 @@ def test_policies_and_the_escalation_preview(api, admin_key, operator_key, sched
             {"delay_seconds": 600, "targets": [{"kind": "schedule", "id": schedule["id"]}]},
             {
                 "delay_seconds": 900,
-                "targets": [{"kind": "person", "id": ppl["frank"]}, {"kind": "channel", "id": "C0PAYMENTS"}],
+                "targets": [{"kind": "person", "id": ppl["frank"]}, {"kind": "channel", "id": channel["id"]}],
             },
         ],
     }

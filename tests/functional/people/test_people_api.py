@@ -117,6 +117,21 @@ def test_a_time_zone_folder_name_is_refused_not_a_server_error(api, admin_key):
     assert {d.get("field") for d in response.json()["error"]["details"]} == {"timezone"}
 
 
+@pytest.mark.parametrize("zone", ["", "  "])
+def test_an_empty_time_zone_is_refused_like_any_unknown_one_not_taken_as_utc(api, admin_key, zone):
+    # When a person is added, or edited, with an empty time zone
+    created = api.post("/api/people", json={**ALICE, "timezone": zone}, headers=auth(admin_key))
+    # Then it is refused naming the field, as a schedule's or quiet hours' empty zone is, and nobody is added
+    assert created.status_code in (400, 422), created.text
+    assert created.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert [d.get("field") for d in created.json()["error"]["details"]] == ["timezone"]
+    assert api.get("/api/people", headers=auth(admin_key)).json()["items"] == []
+    alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()
+    edited = api.patch(f"/api/people/{alice['id']}", json={"timezone": zone}, headers=auth(admin_key))
+    assert edited.status_code in (400, 422) and [d["field"] for d in edited.json()["error"]["details"]] == ["timezone"]
+    assert api.get(f"/api/people/{alice['id']}", headers=auth(admin_key)).json()["timezone"] == "Asia/Shanghai"
+
+
 def test_a_person_who_is_on_call_or_an_escalation_target_cannot_be_deleted(api, admin_key):
     # Given Alice, bound on Slack, is the only participant of a schedule and a step of a policy
     alice = api.post("/api/people", json=ALICE, headers=auth(admin_key)).json()

@@ -129,6 +129,43 @@ def test_a_step_whose_schedule_has_nobody_on_call_goes_on_to_the_next_step_at_on
     assert gap["targets"] == [] and gap["held"] == []
 
 
+def test_a_step_whose_channel_was_deleted_says_so_and_goes_on_to_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.notify.config import ChannelService
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+    from pagerless.store.notify import ConfigRepository
+
+    # Given a policy alice -> the #ops channel -> carol whose channel step waits a minute
+    _, policy = oncall(delays=(1, 60, 1))
+    channels = ChannelService(ConfigRepository())
+    ops = channels.create("default", {"name": "ops", "channel_type": "webhook", "config": {"url": "https://ops.test/"}})
+    steps = [*policy["steps"]]
+    steps[1] = {"delay_seconds": 60, "targets": [{"kind": "channel", "id": ops["id"]}]}
+    OncallService().update_policy(
+        "default", policy["id"], models.PolicyIn.model_validate({**policy, "steps": steps}), "t"
+    )
+    # And the channel deleted since (data from before a policy's channel was kept: the service deletes it)
+    channels.delete("default", ops["id"])
+    opened = open_incident(scenario)
+    # When nobody acknowledges alice's page
+    pages.wait_for("0-0")
+    # Then the channel's step reaches nobody, so carol is paged at once, not a minute later
+    third = wait_for(lambda: next((j for j in pages() if j["generation"] == "2-0"), None), timeout=30)
+    assert third["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+    assert "1-0" not in pages.generations()  # no page to a channel that does not exist
+    [gap] = [p for p in escalation(opened.id).pages if p["generation"] == "1-0"]
+    assert gap["targets"] == [] and gap["missing"] == [ops["id"]]
+    # And the timeline says why
+    [said] = [t.message for t in timeline(opened.id) if t.type == "escalation_paged" and "step 2" in t.message]
+    assert said == (
+        f"step 2 paged: nobody reachable (no such channel, deleted since the policy named it: {ops['id']});"
+        " step 3 is paged at once"
+    )
+
+
 def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, oncall, pages, runtime, monkeypatch):
     from pagerless import settings
     from pagerless.store.oncall import EscalationRepository

@@ -211,7 +211,10 @@ def update_channel(channel_id: str, body: ChannelUpdate, principal: AdminDep) ->
 
 @router.delete("/api/notifications/channels/{channel_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_channel(channel_id: str, principal: AdminDep) -> Response:
-    """Delete a channel and its stored secrets."""
+    """Delete a channel and its stored secrets (409 while an escalation policy pages it and no other channel)."""
+    from pagerless.oncall.service import OncallService
+
+    OncallService().keep_channel(principal.workspace, channel_id)
     _service().channels.delete(principal.workspace, channel_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
