@@ -81,7 +81,10 @@ def test_a_colleagues_typos_lock_only_their_account_and_the_page_says_for_how_lo
         browser.find_element(By.ID, "email").clear()
         browser.find_element(By.ID, "email").send_keys("bob@example.com")
         browser.find_element(By.ID, "password").send_keys("not-the-password")
-        browser.find_element(By.ID, "sign-in").click()
+        button = browser.find_element(By.ID, "sign-in")
+        button.click()
+        # the answer is a new page: wait for it, not for the last answer's error still on screen
+        WebDriverWait(browser, WAIT).until(EC.staleness_of(button))
         WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.ID, "login-error")))
     # Then the page says his account is locked and for how long
     said = browser.find_element(By.ID, "login-error").text
