@@ -56,10 +56,11 @@ def test_an_answer_to_a_browser_lets_it_read_the_etag_and_the_request_id(api, ad
     response = api.get(
         "/api/notifications/routes", headers={**auth(admin_key), "Origin": "https://dashboards.example.com"}
     )
-    # Then the answer allows that origin and exposes the ETag, Retry-After and the request id to its script
+    # Then the answer allows that origin and exposes the ETag, Retry-After, the request id and whether an
+    # Idempotency-Key's answer was replayed to its script
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == "*"
     exposed = set(response.headers["access-control-expose-headers"].split(","))
-    assert {"etag", "x-request-id", "retry-after"} <= exposed
+    assert {"etag", "x-request-id", "retry-after", "idempotent-replayed"} <= exposed
     # And an answer to a request without an Origin (curl, a monitoring tool) carries none of it
     assert "access-control-allow-origin" not in api.get("/api/notifications/routes", headers=auth(admin_key)).headers
