@@ -33,6 +33,11 @@ def test_list_is_newest_first_filtered_and_paged(api, ingest_key, admin_key):
         ]
     ] == [second]
     assert api.get("/api/incidents", params={"status": "resolved"}, headers=auth(viewer)).json()["items"] == []
+    # and a status or severity Pagerless does not have is refused, as seed 002's state is, not an empty list
+    for name, value in (("status", "bogus"), ("severity", "urgent")):
+        refused = api.get("/api/incidents", params={name: value}, headers=auth(viewer))
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "VALIDATION_ERROR", refused.text
+        assert refused.json()["error"]["details"][0]["field"] == f"query.{name}", refused.text
     assert (
         api.get("/api/incidents", params={"since": "2999-01-01T00:00:00Z"}, headers=auth(viewer)).json()["items"] == []
     )

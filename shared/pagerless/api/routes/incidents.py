@@ -10,6 +10,8 @@ from pagerless.api.security import OperatorDep, ViewerDep, own_workspace
 from pagerless.api.timefilter import time_filter
 from pagerless.domain.actions import seed_outcome
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.incidents import IncidentStatus
+from pagerless.domain.severity import Severity
 from pagerless.incidents import stream
 from pagerless.incidents.schemas import (
     AlertPublic,
@@ -37,8 +39,8 @@ IncidentsDep = Annotated[IncidentService, Depends(incident_service)]
 def list_incidents(
     principal: ViewerDep,
     incidents: IncidentsDep,
-    status: str | None = None,
-    severity: str | None = None,
+    status: IncidentStatus | None = None,
+    severity: Severity | None = None,
     service: str | None = None,
     namespace: str | None = None,
     since: time_filter("created at or after") = None,
