@@ -122,6 +122,9 @@ def update_channel(
     """Change a channel: config is merged, a secret left out keeps its stored value. A change refused comes
     back in the edit form as typed."""
     principal = require_role(request, Role.ADMIN)
+    from pagerless.oncall.service import OncallService
+
+    OncallService().keep_channel(principal.workspace, channel_id, renamed_to=name)  # 409 as the API's edit
     try:
         _notify().channels.update(
             principal.workspace,

@@ -239,12 +239,14 @@ class OncallService:
         ]
         return uses
 
-    def uses_of_channel(self, workspace: str, channel_id: str) -> list[dict]:
-        """The policy steps that would page nobody without the channel: a channel target that names it (by id, name
-        or type) and no other channel of the workspace."""
+    def uses_of_channel(self, workspace: str, channel_id: str, renamed_to: str | None = None) -> list[dict]:
+        """The policy steps that would page nobody without the channel (or, ``renamed_to``, under its old name): a
+        channel target that names it (by id, name or type) and no other channel of the workspace."""
         channels = _channels(workspace)
         others = [c for c in channels if c.get("id") != channel_id]
         gone = [c for c in channels if c.get("id") == channel_id]
+        if renamed_to is not None:  # still there under its id and type, not under the name it had
+            others += [{**c, "name": renamed_to} for c in gone]
         return [
             {"policy_id": doc["id"], "step": i, "channel": t["id"]}
             for doc in self.list_policies(workspace)
@@ -255,13 +257,16 @@ class OncallService:
             and not any(names_channel(t["id"], c) for c in others)
         ]
 
-    def keep_channel(self, workspace: str, channel_id: str) -> None:
-        """Refuse (409, naming them) to let the channel go while escalation policies page it and no other channel:
-        a step would page a channel that does not exist."""
-        uses = self.uses_of_channel(workspace, channel_id)
+    def keep_channel(self, workspace: str, channel_id: str, renamed_to: str | None = None) -> None:
+        """Refuse (409, naming them) to let the channel go, or its name change to ``renamed_to``, while escalation
+        policies page it (by that name) and no other channel: a step would page a channel that does not exist."""
+        uses = self.uses_of_channel(workspace, channel_id, renamed_to)
         if uses:
+            change = "deleted" if renamed_to is None else f"renamed to {renamed_to!r}"
             raise ConflictError(
-                f"channel {channel_id} is a target of escalation policies: change their steps first", details=uses
+                f"channel {channel_id} is a target of escalation policies: {change}, their steps would page nobody; "
+                "change their steps first",
+                details=uses,
             )
 
     def _check_targets(self, workspace: str, body: models.PolicyIn) -> None:

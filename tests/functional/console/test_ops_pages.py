@@ -205,6 +205,20 @@ def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):
     assert "<dd>正常</dd>" in api.get("/console/slo/payments-api-availability").text
 
 
+def test_a_channel_an_escalation_policy_pages_by_name_is_not_renamed_from_the_form(api, admin_user, admin_key):
+    h = auth(admin_key)
+    body = {"name": "ops", "channel_type": "webhook", "config": {"url": "https://ops.test/hook"}}
+    channel = api.post("/api/notifications/channels", headers=h, json=body).json()
+    policy = {"name": "payments", "steps": [{"delay_seconds": 60, "targets": [{"kind": "channel", "id": "ops"}]}]}
+    assert api.post("/api/escalation-policies", headers=h, json=policy).status_code == 201
+    sign_in(api, "root@example.com")
+    # When the admin renames the channel in the edit form
+    renamed = post(api, f"/console/channels/{channel['id']}", {"name": "ops-old", "enabled": "true", "config": "{}"})
+    # Then it is refused as the API refuses it, and the channel keeps its name
+    assert renamed.status_code == 409, renamed.text
+    assert api.get(f"/api/notifications/channels/{channel['id']}", headers=h).json()["name"] == "ops"
+
+
 def _downtime_slo(name: str, target: str) -> dict:
     """A one-day SLO over payments-api's own downtime (Pagerless's incidents: no metrics backend needed)."""
     down = {"metricSource": {"type": "Pagerless", "spec": {"kind": "downtime"}}}

@@ -75,6 +75,27 @@ def test_a_channel_a_policy_pages_cannot_be_deleted_until_the_policy_no_longer_n
     assert api.delete(f"/api/notifications/channels/{ops['id']}", headers=h).status_code == 204
 
 
+def test_a_channel_a_policy_pages_by_name_cannot_be_renamed_away(api, admin_key):
+    h = auth(admin_key)
+    ops = _channel(api, admin_key, "ops")
+    by_name = api.post("/api/escalation-policies", headers=h, json=_policy({"kind": "channel", "id": "ops"})).json()
+    # When an admin renames the channel a policy pages by its name
+    refused = api.put(f"/api/notifications/channels/{ops['id']}", headers=h, json={"name": "ops-old"})
+    # Then it is a 409 naming the policy's step, and the channel keeps its name
+    assert refused.status_code == 409, refused.text
+    assert "renamed to 'ops-old'" in refused.json()["error"]["message"]
+    assert refused.json()["error"]["details"] == [{"policy_id": by_name["id"], "step": 0, "channel": "ops"}]
+    assert api.get(f"/api/notifications/channels/{ops['id']}", headers=h).json()["name"] == "ops"
+    # While a policy that pages it by its id lets it be renamed, and so does keeping its name
+    moved = api.put(
+        f"/api/escalation-policies/{by_name['id']}", headers=h, json=_policy({"kind": "channel", "id": ops["id"]})
+    )
+    assert moved.status_code == 200, moved.text
+    for name in ("ops", "ops-primary"):
+        renamed = api.put(f"/api/notifications/channels/{ops['id']}", headers=h, json={"name": name})
+        assert renamed.status_code == 200 and renamed.json()["name"] == name, renamed.text
+
+
 def test_the_escalation_preview_marks_a_deleted_channel_missing_and_does_not_wait_on_it(api, admin_key):
     from pagerless.notify.config import ChannelService
     from pagerless.people.service import PeopleService

@@ -203,9 +203,14 @@ def get_channel(channel_id: str, principal: ViewerDep) -> dict:
 
 @router.put("/api/notifications/channels/{channel_id}", response_model=NotificationChannel)
 def update_channel(channel_id: str, body: ChannelUpdate, principal: AdminDep) -> dict:
-    """Change a channel's name, config (merged; secrets kept unless given) or enabled flag."""
+    """Change a channel's name, config (merged; secrets kept unless given) or enabled flag (409 renaming it while an
+    escalation policy pages it by that name and no other channel)."""
     from pagerless.notify.config import public_channel
 
+    if body.name is not None:
+        from pagerless.oncall.service import OncallService
+
+        OncallService().keep_channel(principal.workspace, channel_id, renamed_to=body.name)
     return public_channel(_service().channels.update(principal.workspace, channel_id, body.model_dump()))
 
 
