@@ -61,8 +61,9 @@ class IncidentResolve(BaseModel):
     note: str = Field(
         default="",
         max_length=4000,
-        validation_alias=AliasChoices("note", "resolution"),
-        description="what fixed it; stored as the incident's resolution (alias: resolution)",
+        validation_alias=AliasChoices("note", "resolution", "comment"),
+        description="what fixed it; stored as the incident's resolution (aliases: resolution, and comment as an "
+        "approval's is named)",
     )
 
 

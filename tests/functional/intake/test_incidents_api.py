@@ -74,6 +74,10 @@ def test_acknowledge_resolve_and_comment(api, ingest_key, operator_key, admin_ke
     # And the resolve went through the transition table, once
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert resolved.json()["resolution"] == "rolled back"
+    # (a comment, as an approval names it, is a resolve's note too)
+    other = _open(api, ingest_key, "commented", severity="warning", service="d", namespace="n1")
+    commented = api.post(f"/api/incidents/{other}/resolve", json={"comment": "restarted"}, headers=auth(operator_key))
+    assert commented.status_code == 200 and commented.json()["resolution"] == "restarted", commented.text
     assert twice.status_code == 409
     types = [e["type"] for e in api.get(f"/api/incidents/{incident_id}/timeline", headers=auth(viewer)).json()["items"]]
     assert types[0] == "incident_created" and {"acknowledged", "comment", "incident_resolved"} <= set(types)
