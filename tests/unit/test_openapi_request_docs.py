@@ -76,6 +76,7 @@ RAW_BODIES = {
     "POST /api/webhooks/{source}": {"application/json", "text/plain", "application/x-www-form-urlencoded"},
     "POST /api/alert": {"application/json", "text/plain", "application/x-www-form-urlencoded"},
     "POST /api/auth/login": {"application/json", "application/x-www-form-urlencoded", "multipart/form-data"},
+    "POST /api/slo/import": {"application/yaml", "text/plain"},
 }
 
 

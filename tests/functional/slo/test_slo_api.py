@@ -489,3 +489,12 @@ def test_replacing_an_slo_while_it_is_evaluated_keeps_the_evaluation(api, runtim
     assert api.get("/api/slo/sla-cart", headers=auth(admin_key)).json()["document"] == document
     state = SloRepository().get("default", "sla-cart").state
     assert state.get("last_bucket_end") and state.get("alert_level") == "ok"
+
+
+def test_the_import_example_the_openapi_documents_imports(api, admin_key):
+    """Swagger's "Try it out" sends the documented example: it is an SLO the import takes."""
+    operation = api.get("/openapi.json").json()["paths"]["/api/slo/import"]["post"]
+    example = operation["requestBody"]["content"]["application/yaml"]["example"]
+    imported = _import(api, admin_key, text=example)
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["imported"] == [{"name": "payments-api-downtime", "action": "created"}]

@@ -72,7 +72,37 @@ def create_slo(document: DocumentBody, principal: AdminDep, slos: SloDep, respon
     return tagged(response, _details(slos, slo), version)
 
 
-@router.post("/api/slo/import")
+# The route reads its body itself (YAML, whatever the content type says), so FastAPI declares none: the OpenAPI
+# gets it from here, for Swagger's "Try it out".
+_OPENSLO_EXAMPLE = """apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: payments-api-downtime
+spec:
+  service: payments-api
+  indicator:
+    spec:
+      ratioMetric:
+        counter: true
+        bad: {metricSource: {type: Pagerless, spec: {kind: downtime}}}
+        total: {metricSource: {type: Pagerless, spec: {kind: minutes}}}
+  timeWindow: [{duration: 30d, isRolling: true}]
+  budgetingMethod: Occurrences
+  objectives: [{target: 0.999}]
+"""
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "OpenSLO v1 YAML: one or more SLO documents separated by ---",
+        "content": {
+            media: {"schema": {"type": "string"}, "example": _OPENSLO_EXAMPLE}
+            for media in ("application/yaml", "text/plain")
+        },
+    }
+}
+
+
+@router.post("/api/slo/import", openapi_extra=_IMPORT_BODY)
 async def import_slos(
     request: Request,
     principal: AdminDep,
