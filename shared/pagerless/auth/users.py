@@ -31,6 +31,7 @@ from pagerless.domain.errors import (
     ValidationError,
 )
 from pagerless.domain.roles import Role
+from pagerless.store.login_throttles import LoginThrottleRepository
 from pagerless.store.users import UserRecord, UserRepository
 
 if TYPE_CHECKING:
@@ -85,6 +86,7 @@ def principal_for(user: UserRecord, kind: str = "user") -> Principal:
 class UserService:
     def __init__(self, repository: UserRepository | None = None) -> None:
         self.repository = repository or UserRepository()
+        self.throttles = LoginThrottleRepository()
         self._first_admin_known = False  # once seen, for the process's life: the first admin never goes back
 
     # registration and sign-in
@@ -145,24 +147,24 @@ class UserService:
         now = time.time()
         # counted before the password is checked: a parallel burst gets no extra tries
         emails_tried = self._count_from_address(address, email, now) if address else 0
-        failures = self.repository.count_attempt(f"email:{email}", now=now)
+        failures = self.throttles.count_attempt(f"email:{email}", now=now)
         if failures is not None and failures > config.login_max_failures:
-            self.repository.lock(f"email:{email}", until=now + config.login_lockout_seconds)
+            self.throttles.lock(f"email:{email}", until=now + config.login_lockout_seconds)
             failures = None
         if failures is None:
-            raise _locked_out(self.repository, f"email:{email}", now, "email")
+            raise _locked_out(self.throttles, f"email:{email}", now, "email")
         user = self.repository.by_email(email) if _EMAIL.match(email) else None
         if not self._password_matches(user, password or ""):
             if failures >= config.login_max_failures:
-                self.repository.lock(f"email:{email}", until=now + config.login_lockout_seconds)
+                self.throttles.lock(f"email:{email}", until=now + config.login_lockout_seconds)
             if address and emails_tried >= config.login_max_emails_per_address:
-                self.repository.lock(f"addr:{address}", until=now + config.login_lockout_seconds)
+                self.throttles.lock(f"addr:{address}", until=now + config.login_lockout_seconds)
             raise UnauthorizedError(_BAD_LOGIN)
         if address:  # the right password was no guess; the others' failures from the address still count
-            self.repository.forget_address_attempt(f"addr:{address}", _email_tag(email))
+            self.throttles.forget_address_attempt(f"addr:{address}", _email_tag(email))
         if not user.is_active:
             raise ForbiddenError("this account is disabled")
-        self.repository.clear_throttle(f"email:{email}")
+        self.throttles.clear_throttle(f"email:{email}")
         if hasher().check_needs_rehash(user.password_hash):
             # unless a reset replaced the password since it was read: the rehash of the old one must not undo it
             self.repository.rehash_password(user.user_id, user.password_hash, hasher().hash(password))
@@ -173,14 +175,14 @@ class UserService:
         the address is locked (or once this attempt is one too many)."""
         config = settings.auth()
         key = f"addr:{address}"
-        tried = self.repository.count_address_attempt(
+        tried = self.throttles.count_address_attempt(
             key, _email_tag(email), now=now, window=config.login_lockout_seconds
         )
         if tried is not None and tried > config.login_max_emails_per_address:
-            self.repository.lock(key, until=now + config.login_lockout_seconds)
+            self.throttles.lock(key, until=now + config.login_lockout_seconds)
             tried = None
         if tried is None:
-            raise _locked_out(self.repository, key, now, "address")
+            raise _locked_out(self.throttles, key, now, "address")
         return tried
 
     def refresh(self, refresh_token: str) -> tokens.TokenPair:
@@ -323,10 +325,10 @@ def _email_tag(email: str) -> str:
     return hashlib.sha256(email.encode("utf-8")).hexdigest()[:16]
 
 
-def _locked_out(repository: UserRepository, key: str, now: float, locked: str) -> RateLimitedError:
+def _locked_out(throttles: LoginThrottleRepository, key: str, now: float, locked: str) -> RateLimitedError:
     """The 429 of a locked email or address (``locked``), saying which and when to try again: ``details`` and
     Retry-After."""
-    throttle = repository.throttle(key)
+    throttle = throttles.throttle(key)
     locked_until = int(throttle.locked_until) if throttle is not None and throttle.locked_until else now
     retry_after = max(1, math.ceil(locked_until - now))
     where = "for this email" if locked == "email" else "from this address"
