@@ -16,6 +16,14 @@ def deduplicated(source: str, count: int = 1) -> None:
     REGISTRY.inc("alerts_deduplicated", {"source": source}, count, help_text="Alerts folded into an open incident.")
 
 
+def late_resolve(source: str) -> None:
+    REGISTRY.inc(
+        "alerts_late_resolve",
+        {"source": source},
+        help_text="Resolves of an episode before the one firing (ignored: the alert fired again since).",
+    )
+
+
 def late_firing(source: str) -> None:
     REGISTRY.inc(
         "alerts_late_firing",

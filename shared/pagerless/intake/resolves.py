@@ -1,17 +1,29 @@
 """The intake service's resolves, mixed into `IntakeService`: an alert resolves with its
 incident's side of it in one transaction (`IncidentLifecycle.alert_resolved`), a resolve with
 nothing left to do is answered (and, redelivered, announces its incident's resolve again), and the
-resolve of an alert never seen here is kept until no late firing can arrive."""
+resolve of an alert never seen here is kept until no late firing can arrive.
+
+A resolve of an earlier episode than the one firing is late (`late_resolve`): a sender's retry or an HA
+peer's copy of the resolve of an alert that has fired again since. Its start (the episode it resolves, by
+its source's clock) is earlier than the firing's, and it resolves nothing. Only from a source whose resolve
+names its episode's start (`sources.EPISODE_STARTS`: Alertmanager, Grafana); a resolve without a start, a
+firing without one, or another source keeps the rule that a resolve resolves what fires."""
 
 import time
 from datetime import datetime, timedelta
 
 from pagerless import settings
+from pagerless.clock import parse_time
 from pagerless.domain.alerts import Alert, AlertState
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.intake import metrics
 from pagerless.intake.results import IngestResult
+from pagerless.intake.sources import EPISODE_STARTS
+from pagerless.observability import logger
 from pagerless.store.alerts import AlertRecord, DeliveryMark
 from pagerless.store.incidents import AlongsideTaken, IncidentRecord
+
+LATE_RESOLVE = "late_resolve"  # the answer's reason
 
 # How long after a resolve a firing delivered before it can still arrive: the AlertDLQ keeps a
 # message this long from its first enqueue (MessageRetentionPeriod in template.yaml), and the
@@ -48,6 +60,8 @@ class AlertResolves:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident
                 continue
+            if _earlier_episode(alert, record):
+                return self._late_resolve(record, alert)
             if record.pending:  # the incident hears of every duplicate before the alert leaves it
                 self.alerts.fold(record, now)
             incident = None
@@ -77,6 +91,17 @@ class AlertResolves:
             self.lifecycle.announce_source_resolve(incident)
         return IngestResult(alert.fingerprint, record.incident_id, True, incident.status, "ignored")
 
+    def _late_resolve(self, record: AlertRecord, alert: Alert) -> IngestResult:
+        """The answer to a resolve of an episode before the one firing (nothing changed)."""
+        metrics.late_resolve(alert.source)
+        logger().info(
+            "late resolve ignored: the alert has fired again since the episode it resolves",
+            extra={"source": alert.source, "fingerprint": alert.fingerprint, "incident_id": record.incident_id},
+        )
+        incident = self._incident(record.incident_id) if record.incident_id else None
+        status = incident.status if incident is not None else "unknown"
+        return IngestResult(alert.fingerprint, record.incident_id, True, status, "ignored", reason=LATE_RESOLVE)
+
     def _inherit(self, key: str, alert: Alert) -> Alert:
         """A bare resolve (Opsgenie Close, Events v2 resolve) takes title, severity, service... from
         the alert it resolves, so the record and the timeline keep saying what resolved."""
@@ -100,6 +125,14 @@ def _resolved_by(incident: IncidentRecord, record: AlertRecord) -> bool:
         and incident.resolved_at is not None
         and incident.resolved_at == record.resolved_at
     )
+
+
+def _earlier_episode(alert: Alert, record: AlertRecord) -> bool:
+    """Whether the resolve ``alert`` is of an episode that started before the one the alert fires in."""
+    if alert.source not in EPISODE_STARTS:
+        return False
+    resolved, firing = parse_time(alert.starts_at), parse_time((record.alert or {}).get("starts_at"))
+    return resolved is not None and firing is not None and resolved < firing
 
 
 def _stale(record: AlertRecord, mark: DeliveryMark | None) -> bool:

@@ -11,7 +11,7 @@ class IngestResult:
     status: str  # the incident's status afterwards, or "ignored" (a resolve for an unknown alert)
     action: str  # created | correlated | deduplicated | reopened | refired | resolved | ignored
     group_id: str | None = None  # the root incident it is correlated into (seed 002's group_id)
-    reason: str | None = None  # why an alert was ignored, when the action alone does not say: late_firing
+    reason: str | None = None  # why an alert was ignored, when the action alone does not say: late_firing, late_resolve
 
     def to_dict(self) -> dict:
         """The alert's answer; ``group_id`` only for an alert in a correlation group, ``reason`` only when given."""

@@ -120,6 +120,27 @@ def test_a_refire_with_a_later_start_reopens_the_incident_and_restarts_its_workf
     assert incident["status"] == "open" and incident["open_alerts"] == 1
 
 
+def test_the_first_episodes_resolve_delivered_after_a_refire_resolves_nothing(api, runtime, ingest_key, admin_key):
+    """An HA peer's copy (or a retry) of a resolve can arrive after the alert fired again: it resolves the episode
+    it names by its start, which is over; the episode firing now stays open and paged."""
+    # Given the alert fired, resolved at its source, and fired again (a new episode, started after that resolve)
+    incident_id = _fired_and_resolved(api, runtime, ingest_key)
+    refire_start = "2024-05-14T08:52:07.5Z"
+    again = post_alert(api, ingest_key, "alertmanager", _with_start(FIRING, refire_start)).json()["alerts"][0]
+    assert again["action"] == "reopened", again
+    # When the first episode's resolve is delivered again (startsAt 08:21:37.123Z)
+    late = post_alert(api, ingest_key, "alertmanager", fixture_json(RESOLVED)).json()["alerts"][0]
+    # Then it is answered as late and the incident stays open with its alert firing
+    assert (late["action"], late.get("reason"), late["incident_id"]) == ("ignored", "late_resolve", incident_id)
+    incident = api.get(f"/api/incidents/{incident_id}", headers=auth(admin_key)).json()
+    assert incident["status"] == "open" and incident["open_alerts"] == 1, incident
+    # And the re-fire's own resolve (its startsAt) resolves it
+    resolve = _with_start(RESOLVED, refire_start)
+    resolve["alerts"][0]["endsAt"] = "2024-05-14T09:02:07.5Z"
+    done = post_alert(api, ingest_key, "alertmanager", resolve).json()["alerts"][0]
+    assert (done["status"], done.get("reason")) == ("resolved", None), done
+
+
 def test_the_same_start_firing_again_well_after_the_resolve_reopens(api, runtime, ingest_key, monkeypatch):
     """Past the window a firing with the episode's old start is the alert firing again, not a late copy: when
     Alertmanager stops hearing from Prometheus it resolves the alert, and once Prometheus is back the alert comes

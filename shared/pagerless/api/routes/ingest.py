@@ -38,7 +38,9 @@ class AlertResult(BaseModel):
     status: str
     action: str
     group_id: str | None = None  # only for an alert correlated into a group
-    reason: str | None = None  # only for an alert ignored for a reason its action does not say: late_firing
+    reason: str | None = (
+        None  # only for an alert ignored for a reason its action does not say: late_firing, late_resolve
+    )
 
 
 class IngestResponse(BaseModel):

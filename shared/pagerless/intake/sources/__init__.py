@@ -55,6 +55,12 @@ SOURCES: MappingProxyType[str, Normalizer] = MappingProxyType(
     }
 )
 
+# Sources whose resolve carries the start of the very episode it resolves (Alertmanager's and Grafana's
+# ``startsAt``, the same on an episode's firing and resolve). Others name the start of something larger
+# (PagerDuty: the incident's creation, kept across a reopen; Sentry: the first event), so a resolve's
+# start earlier than the firing's says nothing about its episode there.
+EPISODE_STARTS = frozenset({"alertmanager", "grafana"})
+
 ALIASES: MappingProxyType[str, str] = MappingProxyType(
     {
         "prometheus": "alertmanager",
