@@ -15,8 +15,9 @@ names itself in ``Decision.rule``:
 5. ``max_blast_radius``       the action reaches further than the policy allows
 6. ``change_freeze``          now is inside a dated or weekly freeze window
 7. ``rate_limit``             the workload (``ActionPlan.workload``) already had max_actions within window_minutes
-                              (a dry run changes nothing and is not counted: ``evaluate_dry_run`` leaves this rule
-                              out, and the dry run says what the real run would be told, ``dry_run_message``)
+   (a dry run changes nothing: ``evaluate_dry_run`` leaves rules 6 and 7, which are about now rather than the
+   action, out, and the dry run says what the real run would be told, ``dry_run_message``; so a fix can be
+   previewed during a freeze, to run when it ends)
    (a drain_node is judged per pod: rules 3 and 4 travel in the Decision and the executor
    refuses the whole drain if one pod on the node is outside them)
 8. ``autonomy:approve``       allowed, a human approves first
@@ -335,10 +336,11 @@ def evaluate(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decisi
 
 
 def evaluate_dry_run(plan: ActionPlan, policy: Policy, context: PolicyContext) -> Decision:
-    """Whether a server-side dry run of ``plan`` may be sent: every rule of `evaluate` but the rate limit, which
-    counts changes (a dry run makes none). A rule that forbids the action itself (a denied namespace, the
-    action limits, the kill switch) refuses its dry run too."""
-    return evaluate(plan, policy, context.model_copy(update={"recent_actions": {}}))
+    """Whether a server-side dry run of ``plan`` may be sent: every rule of `evaluate` but the two about now,
+    which forbid changes and a dry run makes none: the rate limit and the change freeze. A rule that forbids
+    the action itself (a denied namespace, the action limits, the kill switch) refuses its dry run too."""
+    unfrozen = policy.model_copy(update={"freeze_windows": [], "weekly_freezes": []})
+    return evaluate(plan, unfrozen, context.model_copy(update={"recent_actions": {}}))
 
 
 def dry_run_message(message: str, decision: Decision) -> str:

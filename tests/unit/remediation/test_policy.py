@@ -165,6 +165,23 @@ def test_a_dry_run_is_not_rate_limited_and_tells_what_the_real_run_would_be_told
     assert evaluate_dry_run(PATCH, denied, context).rule == "denied_namespace"
 
 
+def test_a_dry_run_previews_a_fix_during_a_change_freeze_and_says_a_real_run_would_be_blocked():
+    # Given a release-week freeze in effect now
+    freeze = FreezeWindow(start=NOW - timedelta(hours=1), end=NOW + timedelta(days=2), reason="release week")
+    policy, context = Policy(freeze_windows=[freeze]), PolicyContext(now=NOW)
+    # When the patch is judged for real and for a dry run
+    real, dry = evaluate(PATCH, policy, context), evaluate_dry_run(PATCH, policy, context)
+    # Then only the dry run may be sent, and its message names the freeze
+    assert (real.allowed, real.rule) == (False, "change_freeze")
+    assert dry.allowed
+    assert dry_run_message("dry run: 1 change(s) would be made", real) == (
+        "dry run: 1 change(s) would be made; a real run now would be blocked by policy rule change_freeze: "
+        "change freeze in effect: release week"
+    )
+    # And the kill switch, which stops everything Pagerless does to the cluster, still refuses the dry run
+    assert evaluate_dry_run(PATCH, Policy(kill_switch=True, freeze_windows=[freeze]), context).rule == "kill_switch"
+
+
 def test_rate_limit_counts_a_workload_not_its_name_in_other_namespaces():
     # Given payments/payments-api had 3 actions in the last hour
     recent = {}
