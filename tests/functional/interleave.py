@@ -1,6 +1,6 @@
 """Force a read–modify–write race deterministically, at the AWS boundary.
 
-`before_writing` runs another request (``then``) just before the test's request writes an item:
+`before_writing` runs another request (``then``) just before the test's request writes (or deletes) an item:
 after that request read the item and merged its change, before its write reaches DynamoDB. It is
 botocore's ``before-call`` event on the DynamoDB client every model of the process shares
 (`pagerless.store.session`); nothing of Pagerless is replaced. Writes made while ``then`` runs
@@ -11,17 +11,17 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-WRITES = ("PutItem", "UpdateItem", "TransactWriteItems")
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems")
 
 
 def _written(model_name: str, body: dict) -> list[tuple[str, dict]]:
-    """(table, key or item) of each item a write request writes."""
+    """(table, key or item) of each item a write request writes (or deletes)."""
     if model_name == "TransactWriteItems":
         return [
             (op["TableName"], op.get("Key") or op.get("Item") or {})
             for entry in body.get("TransactItems", [])
             for kind, op in entry.items()
-            if kind in ("Put", "Update")
+            if kind in ("Put", "Update", "Delete")
         ]
     return [(body.get("TableName", ""), body.get("Key") or body.get("Item") or {})]
 

@@ -1,16 +1,21 @@
 """Schedules, overrides, escalation policies and quiet hours: CRUD and "who is on call".
 
 The service turns validated documents into stored JSON and stored JSON into the pure types of
-`schedules` and `policies`; the store is the only code that speaks DynamoDB.
+`schedules` and `policies`; the store is the only code that speaks DynamoDB. A write that names people or
+schedules, and a delete of one, checks and writes as one turn of the workspace's reference ledger
+(`store.references.in_turn`): what it checked still holds when it is written.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.oncall import lookup, models, policies, schedules
+from pagerless.store import references
 from pagerless.store.oncall import (
     POLICIES,
     SCHEDULES,
@@ -18,6 +23,8 @@ from pagerless.store.oncall import (
     OverrideRepository,
     QuietHoursRepository,
 )
+
+T = TypeVar("T")
 
 
 def check_people(workspace: str, person_ids: list[str]) -> None:
@@ -70,8 +77,6 @@ class OncallService:
         return found
 
     def create_schedule(self, workspace: str, body: models.ScheduleIn, actor: str) -> dict:
-        check_people(workspace, [p for layer in body.layers for p in layer.participants])
-        self._check_services(workspace, body.services)
         now = utcnow().isoformat()
         doc = {
             "id": _new_id("sch"),
@@ -81,36 +86,49 @@ class OncallService:
             "updated_at": now,
             "updated_by": actor,
         }
-        self.schedules.create(workspace, doc["id"], doc)
-        return doc
+
+        def create(at: references.Seen) -> dict:
+            check_people(workspace, [p for layer in body.layers for p in layer.participants])
+            self._check_services(workspace, body.services)
+            self.schedules.create(workspace, doc["id"], doc, at)
+            return doc
+
+        return references.in_turn(workspace, create, what="the schedule")
 
     def update_schedule(
         self, workspace: str, schedule_id: str, body: models.ScheduleIn, actor: str, if_match: IfMatch | None = None
     ) -> tuple[dict, int]:
         """Replace the schedule's definition, only if it is still the version ``if_match`` names (412 if not);
         without ``if_match``, whatever is stored. The document and the version written."""
-        current = self.get_schedule(workspace, schedule_id)
-        check_people(workspace, [p for layer in body.layers for p in layer.participants])
-        added = [s for s in body.services if s not in (current.get("services") or [])]
-        self._check_services(workspace, added, schedule_id)
-        doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
-        return doc, self._replaced(
-            self.schedules, workspace, schedule_id, doc, if_match, what=f"schedule {schedule_id}"
-        )
+
+        def update(at: references.Seen) -> tuple[dict, int]:
+            current = self.get_schedule(workspace, schedule_id)
+            check_people(workspace, [p for layer in body.layers for p in layer.participants])
+            added = [s for s in body.services if s not in (current.get("services") or [])]
+            self._check_services(workspace, added, schedule_id)
+            doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
+            what = f"schedule {schedule_id}"
+            return doc, self._replaced(self.schedules, workspace, schedule_id, doc, if_match, what=what, at=at)
+
+        return references.in_turn(workspace, update, what=f"schedule {schedule_id}")
 
     def delete_schedule(self, workspace: str, schedule_id: str) -> None:
-        users = [
-            p["id"]
-            for p in self.policies.list(workspace)
-            if any(t["kind"] == "schedule" and t["id"] == schedule_id for s in p["steps"] for t in s["targets"])
-        ]
-        if users:
-            raise ConflictError(
-                f"schedule {schedule_id} is a target of escalation policies", details=[{"policy_id": p} for p in users]
-            )
-        if not self.schedules.delete(workspace, schedule_id):
-            raise NotFoundError(f"schedule {schedule_id} not found")
-        self.overrides.delete_all(workspace, schedule_id)
+        def delete(at: references.Seen) -> None:
+            users = [
+                p["id"]
+                for p in self.policies.list(workspace)
+                if any(t["kind"] == "schedule" and t["id"] == schedule_id for s in p["steps"] for t in s["targets"])
+            ]
+            if users:
+                raise ConflictError(
+                    f"schedule {schedule_id} is a target of escalation policies",
+                    details=[{"policy_id": p} for p in users],
+                )
+            if not self.schedules.delete(workspace, schedule_id, at):
+                raise NotFoundError(f"schedule {schedule_id} not found")
+
+        references.in_turn(workspace, delete, what=f"the deletion of schedule {schedule_id}")
+        self.overrides.delete_all(workspace, schedule_id)  # none can be added now: adding one checks the schedule
 
     def _check_services(self, workspace: str, services: list[str], schedule_id: str | None = None) -> None:
         """One schedule answers who is on call for a service: a service another schedule lists is refused (409,
@@ -144,8 +162,6 @@ class OncallService:
         return sorted(self.overrides.list(workspace, schedule_id), key=lambda o: (parse_time(o["start"]), o["id"]))
 
     def create_override(self, workspace: str, schedule_id: str, body: models.OverrideIn, actor: str) -> dict:
-        self.get_schedule(workspace, schedule_id)
-        check_people(workspace, [body.person_id])
         doc = {
             "id": _new_id("ovr"),
             "schedule_id": schedule_id,
@@ -155,8 +171,14 @@ class OncallService:
             "created_by": actor,
             "created_at": utcnow().isoformat(),
         }
-        self.overrides.put(workspace, schedule_id, doc)
-        return doc
+
+        def create(at: references.Seen) -> dict:
+            self.get_schedule(workspace, schedule_id)
+            check_people(workspace, [body.person_id])
+            self.overrides.put(workspace, schedule_id, doc, at)
+            return doc
+
+        return references.in_turn(workspace, create, what="the override")
 
     def delete_override(self, workspace: str, schedule_id: str, override_id: str) -> None:
         if not self.overrides.delete(workspace, schedule_id, override_id):
@@ -177,7 +199,6 @@ class OncallService:
         return found
 
     def create_policy(self, workspace: str, body: models.PolicyIn, actor: str) -> dict:
-        self._check_targets(workspace, body)
         now = utcnow().isoformat()
         doc = {
             "id": _new_id("pol"),
@@ -187,38 +208,69 @@ class OncallService:
             "updated_at": now,
             "updated_by": actor,
         }
-        self.policies.create(workspace, doc["id"], doc)
-        return doc
+
+        def create(at: references.Seen) -> dict:
+            self._check_targets(workspace, body)
+            self.policies.create(workspace, doc["id"], doc, at)
+            return doc
+
+        return references.in_turn(workspace, create, what="the escalation policy")
 
     def update_policy(
         self, workspace: str, policy_id: str, body: models.PolicyIn, actor: str, if_match: IfMatch | None = None
     ) -> tuple[dict, int]:
         """Replace the policy, only if it is still the version ``if_match`` names (412 if not); without
         ``if_match``, whatever is stored. The document and the version written."""
-        current = self.get_policy(workspace, policy_id)
-        self._check_targets(workspace, body)
-        doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
-        return doc, self._replaced(
-            self.policies, workspace, policy_id, doc, if_match, what=f"escalation policy {policy_id}"
-        )
+
+        def update(at: references.Seen) -> tuple[dict, int]:
+            current = self.get_policy(workspace, policy_id)
+            self._check_targets(workspace, body)
+            doc = {**current, **body.model_dump(mode="json"), "updated_at": utcnow().isoformat(), "updated_by": actor}
+            what = f"escalation policy {policy_id}"
+            return doc, self._replaced(self.policies, workspace, policy_id, doc, if_match, what=what, at=at)
+
+        return references.in_turn(workspace, update, what=f"escalation policy {policy_id}")
 
     @staticmethod
     def _replaced(
-        documents: DocumentRepository, workspace: str, doc_id: str, doc: dict, if_match: IfMatch | None, *, what: str
+        documents: DocumentRepository,
+        workspace: str,
+        doc_id: str,
+        doc: dict,
+        if_match: IfMatch | None,
+        *,
+        what: str,
+        at: references.Seen,
     ) -> int:
         """Write ``doc`` over the stored one (conditional on ``if_match``): the version written. A refused write
-        is a 404 when the document is gone, else a 412."""
-        version = documents.replace(workspace, doc_id, doc, if_match)
+        is a 404 when the document is gone, else a 412 (or, without ``if_match``, another turn)."""
+        version = documents.replace(workspace, doc_id, doc, if_match, at)
         if version is not None:
             return version
         stored = documents.get_versioned(workspace, doc_id)
-        if stored is None or if_match is None:
+        if stored is None:
             raise NotFoundError(f"{what} not found")
+        if if_match is None:
+            raise references.ReferencesMoved  # written meanwhile by something outside the ledger: read it again
         raise precondition_failed(what, stored[1], if_match=if_match)
 
     def delete_policy(self, workspace: str, policy_id: str) -> None:
         if not self.policies.delete(workspace, policy_id):
             raise NotFoundError(f"escalation policy {policy_id} not found")
+
+    def release_person(self, workspace: str, person_id: str, delete: Callable[[references.Seen], T]) -> T:
+        """``delete(at)`` the person unless something still pages them (409, naming the uses): the check and the
+        delete as one turn of the reference ledger, so no schedule or policy can name them in between."""
+
+        def release(at: references.Seen) -> T:
+            uses = self.uses_of_person(workspace, person_id)
+            if uses:
+                raise ConflictError(
+                    f"person {person_id} is on call or an escalation target: replace them there first", details=uses
+                )
+            return delete(at)
+
+        return references.in_turn(workspace, release, what=f"the deletion of person {person_id}")
 
     def uses_of_person(self, workspace: str, person_id: str, now: datetime | None = None) -> list[dict]:
         """What would still page the person: schedule layers, overrides not yet ended, policy steps."""

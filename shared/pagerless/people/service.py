@@ -15,6 +15,7 @@ from pagerless.clock import known_zone, stored_zone
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 from pagerless.store.people import EMAIL_SK, PERSON_SK, PeopleRecord, PeopleRepository
+from pagerless.store.references import Seen
 from pagerless.store.versions import retry_on_change
 
 PERSON_ROLES = (Role.VIEWER, Role.OPERATOR, Role.ADMIN)
@@ -193,9 +194,11 @@ class PeopleService:
                 self._release_email(workspace, claimed[0])
             raise
 
-    def delete(self, workspace: str, person_id: str) -> Person:
+    def delete(self, workspace: str, person_id: str, at: Seen | None = None) -> Person:
+        """Delete the person (404 if there is none); with ``at``, as a turn of the reference ledger, after the
+        checks that nothing pages them (`OncallService.release_person`)."""
         record = self.repository.get(_pk(person_id), PERSON_SK)
-        if record is None or record.workspace != workspace or not self.repository.delete(record):
+        if record is None or record.workspace != workspace or not self.repository.delete(record, at):
             raise NotFoundError(f"person {person_id} not found")
         self._release_email(workspace, (record.data or {}).get("email", ""))
         return _person(record)

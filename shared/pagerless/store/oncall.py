@@ -3,7 +3,9 @@ escalation state and handoff claims.
 
 Documents are stored as validated JSON (the oncall service shapes them) with a ``version`` each write
 raises; a replace is conditional on the request's If-Match (`store.versions.replace_if_match`). Escalation state has
-its own attributes because stopping and paging race and are decided by conditional writes.
+its own attributes because stopping and paging race and are decided by conditional writes. Writes given ``at``
+(what the workspace's reference ledger was when their checks began) are made with the ledger's update, so a
+reference checked cannot dangle (`store.references`); their reads are strongly consistent.
 """
 
 from __future__ import annotations
@@ -21,9 +23,10 @@ from pynamodb.exceptions import DoesNotExist
 from pagerless.clock import stored_zone, utcnow
 from pagerless.domain.preconditions import FIRST_VERSION, IfMatch
 from pagerless.store.base import BaseModel, Region, TableName, written
+from pagerless.store.references import Seen, Write, commit
 from pagerless.store.sweeps import ESCALATION, RUNNING_ESCALATION, Sweeps
 from pagerless.store.system import SystemRecord, SystemRepository
-from pagerless.store.versions import replace_if_match, retire, version_of
+from pagerless.store.versions import replace_if_match, replacement, retire, version_of
 
 SCHEDULES, POLICIES = "oncall-schedule", "escalation-policy"
 # the system item that says the escalations a version without the `sweeps` index left waiting have their keys
@@ -50,7 +53,8 @@ class DocumentRepository:
         self.kind = kind
 
     def list(self, workspace: str) -> list[dict]:
-        return [_read(r.data) for r in SystemRecord.query(self.kind, SystemRecord.sk.startswith(f"{workspace}#"))]
+        query = SystemRecord.query(self.kind, SystemRecord.sk.startswith(f"{workspace}#"), consistent_read=True)
+        return [_read(r.data) for r in query]
 
     def list_all(self) -> list[tuple[str, dict]]:
         return [(r.sk.split("#", 1)[0], _read(r.data)) for r in SystemRecord.query(self.kind)]
@@ -67,26 +71,49 @@ class DocumentRepository:
             return None
         return _read(record.data), version_of(record)
 
-    def create(self, workspace: str, doc_id: str, data: dict) -> bool:
+    def create(self, workspace: str, doc_id: str, data: dict, at: Seen | None = None) -> bool:
         """Write a new document as its first version, only if it does not exist (False if it does)."""
         record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data, updated_at=utcnow(), version=FIRST_VERSION)
+        if at is not None:
+            return commit(at, Write("save", record, SystemRecord.pk.does_not_exist()))
         return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
-    def replace(self, workspace: str, doc_id: str, data: dict, if_match: IfMatch | None = None) -> int | None:
+    def replace(
+        self, workspace: str, doc_id: str, data: dict, if_match: IfMatch | None = None, at: Seen | None = None
+    ) -> int | None:
         """Replace an existing document if the stored version is what ``if_match`` expects (always, without it):
         the version written, or None and nothing written (gone, or another write came first)."""
-        return replace_if_match(SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data), if_match)
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}", data=data)
+        if at is None:
+            return replace_if_match(record, if_match)
+        current = self.get_versioned(workspace, doc_id)
+        replacing = replacement(record, if_match)
+        if current is None or replacing is None:
+            return None
+        actions, condition = replacing
+        read = SystemRecord.version.does_not_exist() if current[1] == 0 else SystemRecord.version == current[1]
+        # every write of it goes through the ledger, so the version read after ``at`` is the one replaced
+        if not commit(at, Write("update", record, condition & read, tuple(actions))):
+            return None
+        return current[1] + 1
 
-    def delete(self, workspace: str, doc_id: str) -> bool:
-        return written(SystemRecord(self.kind, f"{workspace}#{doc_id}").delete, condition=SystemRecord.pk.exists())
+    def delete(self, workspace: str, doc_id: str, at: Seen | None = None) -> bool:
+        record = SystemRecord(self.kind, f"{workspace}#{doc_id}")
+        if at is not None:
+            return commit(at, Write("delete", record, SystemRecord.pk.exists()))
+        return written(record.delete, condition=SystemRecord.pk.exists())
 
 
 class OverrideRepository:
     def list(self, workspace: str, schedule_id: str) -> list[dict]:
-        return [r.data for r in SystemRecord.query(_overrides_pk(workspace, schedule_id))]
+        return [r.data for r in SystemRecord.query(_overrides_pk(workspace, schedule_id), consistent_read=True)]
 
-    def put(self, workspace: str, schedule_id: str, override: dict) -> None:
-        SystemRecord(_overrides_pk(workspace, schedule_id), override["id"], data=override, updated_at=utcnow()).save()
+    def put(self, workspace: str, schedule_id: str, override: dict, at: Seen | None = None) -> None:
+        record = SystemRecord(_overrides_pk(workspace, schedule_id), override["id"], data=override, updated_at=utcnow())
+        if at is not None:
+            commit(at, Write("save", record))
+        else:
+            record.save()
 
     def delete(self, workspace: str, schedule_id: str, override_id: str) -> bool:
         return written(

@@ -19,6 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
 from pagerless.clock import utcnow
 from pagerless.store.base import BaseModel, Region, TableName, decode_cursor, encode_cursor, written
+from pagerless.store.references import Seen, Write, commit
 from pagerless.store.versions import save_unchanged
 
 PERSON_SK, IDENTITY_SK, APP_SK, EMAIL_SK = "person", "identity", "app", "email"
@@ -76,7 +77,10 @@ class PeopleRepository:
         record.updated_at = utcnow()
         record.save()
 
-    def delete(self, record: PeopleRecord) -> bool:
+    def delete(self, record: PeopleRecord, at: Seen | None = None) -> bool:
+        """Delete the item (False if it is gone); with ``at``, as a turn of the reference ledger (`store.references`)."""
+        if at is not None:
+            return commit(at, Write("delete", record, PeopleRecord.pk.exists()))
         return written(record.delete, condition=PeopleRecord.pk.exists())
 
     def list(

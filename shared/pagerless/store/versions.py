@@ -104,6 +104,17 @@ def replace_if_match(
     it is not, and only with ``upsert``, where a PUT may create the document). Without
     ``if_match`` the write is unconditional (with ``upsert``; else only if the document is stored). The version
     written, or None and nothing written when the condition failed."""
+    replacing = replacement(record, if_match, upsert=upsert, fields=fields)
+    if replacing is None or not written(record.update, actions=replacing[0], condition=replacing[1]):
+        return None
+    return version_of(record)
+
+
+def replacement(
+    record: Model, if_match: IfMatch | None, *, upsert: bool = False, fields: tuple[str, ...] = ("data",)
+) -> tuple[list, object] | None:
+    """The UpdateItem `replace_if_match` makes, as its actions and condition (for a transaction to make it);
+    None when ``if_match`` can match nothing."""
     model = type(record)
     exists = _stored(model, fields)
     if if_match is None:
@@ -119,10 +130,7 @@ def replace_if_match(
     else:
         condition = reduce(operator.or_, (_at_version(model, v, exists) for v in sorted(if_match.versions)))
     sets = [getattr(model, name).set(getattr(record, name)) for name in fields]
-    actions = [*sets, model.updated_at.set(utcnow()), model.version.add(1)]
-    if not written(record.update, actions=actions, condition=condition):
-        return None
-    return version_of(record)
+    return [*sets, model.updated_at.set(utcnow()), model.version.add(1)], condition
 
 
 def retire(record: Model, *, fields: tuple[str, ...] = ("data",)) -> bool:

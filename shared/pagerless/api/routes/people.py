@@ -6,7 +6,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.pagination import CursorParam, LimitParam, Page
 from pagerless.api.security import AdminDep, ViewerDep
-from pagerless.domain.errors import ConflictError
 from pagerless.domain.schema_docs import documented
 from pagerless.people.service import PeopleService
 
@@ -122,12 +121,9 @@ def delete_person(person_id: str, principal: AdminDep, people: PeopleDep) -> dic
     from pagerless.people.identities import ChatIdentityService
 
     # deleted while still named there, they would be paged at no address and the schedule not be editable
-    uses = OncallService().uses_of_person(principal.workspace, person_id)
-    if uses:
-        raise ConflictError(
-            f"person {person_id} is on call or an escalation target: replace them there first", details=uses
-        )
-    person = people.delete(principal.workspace, person_id)
+    person = OncallService().release_person(
+        principal.workspace, person_id, lambda at: people.delete(principal.workspace, person_id, at)
+    )
     identities = ChatIdentityService()
     for identity in identities.list(principal.workspace, person_id=person_id):
         identities.unbind(principal.workspace, identity.provider, identity.tenant, identity.user)
