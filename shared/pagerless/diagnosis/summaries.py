@@ -132,3 +132,13 @@ def insufficient(title: str, threshold: float, lead: dict | None) -> Phrase:
 def render(phrase, language: str) -> str | None:
     """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say."""
     return SUMMARIES.render(phrase, language)
+
+
+def said(diagnosis: dict, language: str) -> str:
+    """A stored diagnosis's summary in ``language``: said from its phrase while the stored English is still the
+    phrase's (an LLM's summary has none, and is quoted as the model wrote it)."""
+    stored = (diagnosis.get("summary") or "").strip()
+    phrase = diagnosis.get("summary_phrase")
+    if phrase and stored and stored == (render(phrase, "en") or "").strip():
+        return render(phrase, language) or stored
+    return stored

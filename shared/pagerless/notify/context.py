@@ -135,17 +135,17 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
 
 
 def _in_language(ctx: dict, language: str) -> dict:
-    """The diagnosis summary and the proposal's reason in ``language``, rendered from their phrases, where the
-    context still shows the text the phrase was said as (a job's own ``summary`` or ``reason`` stays as it is, and
-    so does an LLM's summary, which has no phrase)."""
+    """The diagnosis summary and the proposal's reason in ``language``, said from their phrases where the context
+    still shows the text the phrase was said as (`summaries.said`, `reasons.said`): a job's own ``summary`` or
+    ``reason`` stays as it is, and so does an LLM's summary, which has no phrase."""
     from pagerless.diagnosis import summaries
     from pagerless.remediation import reasons
 
     said = {}
-    for key, catalog in (("summary", summaries), ("reason", reasons)):
-        phrase = ctx.get(f"{key}_phrase")
-        if phrase and ctx.get(key) and ctx[key] == catalog.render(phrase, "en"):
-            said[key] = catalog.render(phrase, language) or ctx[key]
+    if ctx.get("summary") and ctx.get("summary_phrase"):
+        said["summary"] = summaries.said({"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}, language)
+    if ctx.get("reason") and ctx.get("reason_phrase"):
+        said["reason"] = reasons.said({"reason": ctx["reason"], "reason_phrase": ctx["reason_phrase"]}, language)
     return said
 
 

@@ -104,3 +104,13 @@ def reason(code: str, **params) -> Phrase:
 def render(phrase, language: str) -> str | None:
     """``phrase`` (a `Phrase` or its stored dict) in ``language``; None when there is none to say."""
     return REASONS.render(phrase, language)
+
+
+def said(proposal: dict, language: str) -> str:
+    """A stored proposal's reason in ``language``: said from its phrase while the stored English is still the
+    phrase's; a reason someone wrote (a manual action's, a runbook's) as written."""
+    stored = (proposal.get("reason") or "").strip()
+    phrase = proposal.get("reason_phrase")
+    if phrase and stored and stored == (render(phrase, "en") or "").strip():
+        return render(phrase, language) or stored
+    return stored
