@@ -94,6 +94,16 @@ def test_official_client_reads_incidents_diagnosis_and_knowledge(tmp_path):
         assert json.loads(_text(diagnosis))["category"]
         assert json.loads(_text(knowledge))["items"][0]["title"] == "payments-api 5xx runbook"
         assert bad.is_error and "not found" in _text(bad)
+        # And it reads the timeline a page at a time, with the REST API's cursor
+        _, (first,) = asyncio.run(_session(url, operator, [("get_timeline", {"incident_id": incident_id, "limit": 1})]))
+        first = json.loads(_text(first))
+        _, (second,) = asyncio.run(
+            _session(url, operator, [("get_timeline", {"incident_id": incident_id, "cursor": first["next_cursor"]})])
+        )
+        with server.client(ADMIN_KEY) as api:
+            rest = api.get(f"/api/incidents/{incident_id}/timeline", params={"limit": 1}).json()
+        assert len(first["items"]) == 1 and first["items"] == rest["items"] and first["next_cursor"]
+        assert json.loads(_text(second))["items"][0]["at"] >= first["items"][0]["at"]
         # And a wrong key gets nothing
         with server.client("pl_not_a_key") as anonymous:
             assert (

@@ -3,13 +3,15 @@
 The answer comes from what Pagerless already knows: an incident's status, diagnosis (category,
 confidence, summary) and proposal, or, without an incident id, the open incidents of the
 services the message names. ``auto_apply`` approves the pending proposal through the same
-``ApprovalService`` as the API (operator role; the policy is checked again when it runs).
+``ApprovalService`` as the API (operator role; the policy is checked again when it runs). A message
+with Chinese in it is answered in Chinese, any other in English (`pagerless.chat.answers`).
 """
 
 import re
 from dataclasses import dataclass
 
 from pagerless.auth.keys import Principal
+from pagerless.chat import answers
 from pagerless.chat.wording import BOT_COMMENT
 from pagerless.domain.errors import ForbiddenError, ValidationError
 from pagerless.domain.roles import Role, role_satisfies
@@ -34,13 +36,15 @@ class BotService:
     def interact(
         self, principal: Principal, message: str, *, incident_id: str | None, auto_apply: bool, path: str = ""
     ) -> Answer:
-        """The answer to ``message``; ``path``, the route it was asked on, is kept with an approval it makes."""
+        """The answer to ``message``, in its language; ``path``, the route it was asked on, is kept with an approval
+        it makes."""
+        language = answers.language_of_text(message)
         if incident_id:
             incident = self.incidents.get(principal.workspace, incident_id)
-            reply, decided = describe(incident), None
+            reply, decided = answers.describe(incident, language), None
             if auto_apply:
                 decided = self._approve(principal, incident, path)
-                reply += " Approved the proposal; the workflow runs it now." if decided.changed else ""
+                reply += answers.approved_now(language) if decided.changed else ""
             applied = decided is not None and decided.changed
             body = {"reply": reply, "incident_id": incident.id, "incidents": [incident.id], "applied": applied}
             return Answer(body, decided)
@@ -49,18 +53,13 @@ class BotService:
         matches = self._mentioned(principal.workspace, message)
         if not matches:
             open_now = self._open(principal.workspace)
-            reply = (
-                f"No open incident matches that. {len(open_now)} open incident(s): "
-                + "; ".join(f"{i.id} {i.service or ''} {i.status}".strip() for i in open_now[:5])
-                if open_now
-                else "No open incident matches that, and nothing is open right now."
-            )
+            reply = answers.nothing_matches(language, open_now)
             return Answer(
                 {"reply": reply, "incident_id": None, "incidents": [i.id for i in open_now[:5]], "applied": False}
             )
         return Answer(
             {
-                "reply": " ".join(describe(i) for i in matches[:3]),
+                "reply": ("" if language == "zh" else " ").join(answers.describe(i, language) for i in matches[:3]),
                 "incident_id": matches[0].id,
                 "incidents": [i.id for i in matches],
                 "applied": False,
@@ -95,24 +94,3 @@ class BotService:
             comment=BOT_COMMENT,
             via=Via(VIA_BOT, {"path": path} if path else {}),
         )
-
-
-def describe(incident) -> str:
-    """One paragraph about an incident: what, where, status, diagnosis and proposal."""
-    text = f"{incident.id} ({incident.severity}) {incident.title}"
-    if incident.service:
-        text += f" on {incident.service}" + (f" in {incident.namespace}" if incident.namespace else "")
-    text += f" is {incident.status}."
-    diagnosis = incident.diagnosis or {}
-    if diagnosis:
-        text += (
-            f" Diagnosis: {diagnosis.get('category')} at {float(diagnosis.get('confidence') or 0):.0%}"
-            f" — {(diagnosis.get('summary') or '').strip()}"
-        )
-    proposal = incident.proposal or {}
-    if proposal.get("action"):
-        text += f" Proposed fix: {proposal.get('action')}" + (
-            f" ({proposal['reason']})" if proposal.get("reason") else ""
-        )
-        text += "."
-    return text

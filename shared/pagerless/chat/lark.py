@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from pagerless.chat.clicks import Click, member, parse_button_value
+from pagerless.chat.commands import ChatMessage
 
 WINDOW_SECONDS = 300  # Lark retries within minutes; an older timestamp is a replay
 
@@ -250,22 +251,42 @@ def bind_request(data: dict) -> BindRequest | None:
     """The bind request an ``im.message.receive_v1`` text event carries, or None.
 
     ValueError if the event does not have Lark's shape."""
-    header, event = member(data, "header"), member(data, "event")
-    if header.get("event_type") != "im.message.receive_v1":
+    said = _text_message(data)
+    if said is None:
         return None
-    message = member(event, "message")
-    open_id = member(member(event, "sender"), "sender_id").get("open_id")
-    if message.get("message_type") != "text" or not open_id:
-        return None
-    try:
-        text = json.loads(message.get("content") or "{}").get("text", "")
-    except (ValueError, TypeError, AttributeError):
-        return None
-    found = _BIND.search(str(text).strip())
+    open_id, text, message_id, _ = said
+    found = _BIND.search(text.strip())
     if found is None:
         return None
     language = "zh" if found.group(1) == "绑定" else "en"
-    return BindRequest(str(open_id), found.group(2), str(message.get("message_id") or "") or None, language)
+    return BindRequest(open_id, found.group(2), message_id, language)
+
+
+def message(data: dict, app: LarkApp) -> ChatMessage | None:
+    """The text a user sent the bot (``im.message.receive_v1``; not a bind request, see ``bind_request``), or None.
+
+    ValueError if the event does not have Lark's shape."""
+    said = _text_message(data)
+    if said is None or _BIND.search(said[1].strip()):
+        return None
+    open_id, text, message_id, chat_id = said
+    return ChatMessage("lark", app.app_id, open_id, text, message_id or "", chat_id)
+
+
+def _text_message(data: dict) -> tuple[str, str, str | None, str] | None:
+    """(sender's open_id, text, message_id, chat_id) of an ``im.message.receive_v1`` text event from a user."""
+    header, event = member(data, "header"), member(data, "event")
+    if header.get("event_type") != "im.message.receive_v1":
+        return None
+    sent, sender = member(event, "message"), member(event, "sender")
+    open_id = member(sender, "sender_id").get("open_id")
+    if sent.get("message_type") != "text" or not open_id or sender.get("sender_type", "user") != "user":
+        return None
+    try:
+        text = json.loads(sent.get("content") or "{}").get("text", "")
+    except (ValueError, TypeError, AttributeError):
+        return None
+    return str(open_id), str(text), str(sent.get("message_id") or "") or None, str(sent.get("chat_id") or "")
 
 
 def toast(kind: str, text: str, card: dict | None = None) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from pagerless.chat.clicks import Click, member, parse_button_value
+from pagerless.chat.commands import ChatMessage
 
 WINDOW_SECONDS = 300
 ACTION_IDS = {
@@ -100,6 +101,34 @@ def click(payload: dict) -> Click | None:
         channel=str(container.get("channel_id") or ""),
         response_url=str(payload.get("response_url") or ""),
     )
+
+
+def message(data: dict) -> ChatMessage | None:
+    """What a person wrote to the bot, from an Events API ``event_callback``: a direct message (``message`` in an
+    ``im``) or a mention of the app (``app_mention``). None for anything else, and for a bot's message or an edit
+    (``bot_id``, a ``subtype``), so the bot never answers itself.
+
+    ValueError if the event does not have Slack's shape."""
+    if data.get("type") != "event_callback":
+        return None
+    event = member(data, "event")
+    kind = event.get("type")
+    direct = kind == "message" and event.get("channel_type") == "im"
+    if not (direct or kind == "app_mention") or event.get("bot_id") or event.get("subtype"):
+        return None
+    user, text = event.get("user"), event.get("text")
+    if not isinstance(user, str) or not user or not isinstance(text, str):
+        return None
+    team = data.get("team_id") or event.get("team") or ""
+    # the reply goes to the message's thread, or starts one under a mention in a channel; a direct message's is plain
+    thread = event.get("thread_ts") or (event.get("ts") if kind == "app_mention" else "")
+    return ChatMessage("slack", str(team), user, text, str(thread or ""), str(event.get("channel") or ""))
+
+
+def event_id(data: dict) -> str | None:
+    """The Events API's dedup key (Slack retries an event it got no 200 for within 3 seconds)."""
+    found = data.get("event_id")
+    return str(found) if found else None
 
 
 def escape(text: str) -> str:

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from pagerless.diagnosis import summaries
 from pagerless.diagnosis.analyzers import ANALYZERS
 from pagerless.diagnosis.models import Diagnosis, Evidence, Finding, RankedCategory
 from pagerless.diagnosis.ranking import Scored, score_findings
 from pagerless.diagnosis.snapshot import Snapshot, snapshot_from_scenario
 from pagerless.diagnosis.taxonomy import category_ids, remediation_ids
+from pagerless.domain.phrases import Phrase
 
 ENGINE = "analyzers"
 INSUFFICIENT = "insufficient_evidence"
@@ -99,7 +101,7 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
             category=INSUFFICIENT,
             confidence=abstain,
             ranked_categories=[RankedCategory(category=INSUFFICIENT, confidence=abstain), *ranked],
-            summary=_insufficient_summary(snapshot, scored),
+            **_said(_insufficient_summary(snapshot, scored)),
             evidence=_weak_evidence(snapshot, scored),
             remediations=["gather_more_evidence", "none_manual"],
             engine=ENGINE,
@@ -121,7 +123,7 @@ def _decide(snapshot: Snapshot, scored: list[Scored], notes: list[str]) -> Diagn
         category=category,
         ranked_categories=ranked,
         confidence=round(score, 3),
-        summary=_summary(snapshot, category, top, evidence),
+        **_said(_summary(snapshot, category, top, evidence)),
         evidence=evidence,
         remediations=remediations,
         engine=ENGINE,
@@ -148,18 +150,23 @@ def _evidence(winners: list[Scored], top: Scored) -> list[Evidence]:
     return [Evidence(source=s, detail=d) for s, d in unique[:MAX_EVIDENCE]]
 
 
-def _summary(snapshot: Snapshot, category: str, top: Scored, evidence: list[Evidence]) -> str:
-    since = _since(evidence)
-    where = _where(top.finding.target)
-    parts = [f"{category}: {top.finding.summary}.", f"Where: {where}."]
+def _said(phrase: Phrase) -> dict:
+    """The Diagnosis fields of a summary: its English text and the phrase it is said from in any language."""
+    return {"summary": summaries.render(phrase, "en"), "summary_phrase": phrase}
+
+
+def _summary(snapshot: Snapshot, category: str, top: Scored, evidence: list[Evidence]) -> Phrase:
     others = [f for f in top.explains if _workload(f.target) != _workload(top.finding.target)]
-    if others:
-        places = sorted({"/".join(_workload(f.target)) for f in others})
-        parts.append(f"Explains {', '.join(sorted({f.category for f in others}))} in {', '.join(places[:3])}.")
-    parts.append(f"Since: {since}." if since else f"Alert started {snapshot.at:%Y-%m-%d %H:%M}Z.")
-    if evidence:
-        parts.append(f"Evidence: {evidence[0].detail[:160]}")
-    return " ".join(parts)
+    return summaries.found(
+        category,
+        finding=top.finding.summary,
+        where=dict(top.finding.target),
+        explains=sorted({f.category for f in others}),
+        places=sorted({"/".join(_workload(f.target)) for f in others})[:3],
+        since=_since(evidence),
+        alert_started=f"{snapshot.at:%Y-%m-%d %H:%M}Z",
+        evidence=evidence[0].detail[:160] if evidence else None,
+    )
 
 
 def _since(evidence: list[Evidence]) -> str:
@@ -172,29 +179,16 @@ def _workload(target: dict[str, str]) -> tuple[str, str]:
 
 
 def _where(target: dict[str, str]) -> str:
-    if target.get("kind") == "Node":
-        return f"node {target.get('name')}"
-    parts = [target.get("namespace", ""), target.get("workload") or target.get("name", "")]
-    where = "/".join(p for p in parts if p)
-    if target.get("container"):
-        where += f" (container {target['container']})"
-    return where or "cluster"
+    return summaries.where(target)
 
 
-def _insufficient_summary(snapshot: Snapshot, scored: list[Scored]) -> str:
+def _insufficient_summary(snapshot: Snapshot, scored: list[Scored]) -> Phrase:
     lead = (
-        (
-            f" The strongest hint, {scored[0].finding.category} ({scored[0].score:.2f}), is below the "
-            f"{CONFIDENCE_THRESHOLD} threshold: {scored[0].finding.summary}."
-        )
+        {"category": scored[0].finding.category, "score": scored[0].score, "finding": scored[0].finding.summary}
         if scored
-        else ""
+        else None
     )
-    return (
-        f"insufficient_evidence: the snapshot for '{snapshot.alert.title}' shows no conclusive fault signal "
-        f"(no failing containers, scheduling, node, storage or error-log pattern tied to the alert).{lead} "
-        "Collect metrics, traces or longer logs before acting."
-    )
+    return summaries.insufficient(snapshot.alert.title, CONFIDENCE_THRESHOLD, lead)
 
 
 def _weak_evidence(snapshot: Snapshot, scored: list[Scored]) -> list[Evidence]:

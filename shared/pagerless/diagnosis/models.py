@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel, Field
 
+from pagerless.domain.phrases import Phrase
+
 
 class Evidence(BaseModel):
     """One fact a conclusion rests on, quoted from where it was found."""
@@ -48,6 +50,8 @@ class Diagnosis(BaseModel):
     ranked_categories: list[RankedCategory] = Field(default_factory=list)
     confidence: float = Field(ge=0.0, le=1.0)
     summary: str
+    # the analyzers' summary as data, for the other languages (diagnosis.summaries); None for a model's own words
+    summary_phrase: Phrase | None = None
     evidence: list[Evidence] = Field(default_factory=list)
     remediations: list[str] = Field(default_factory=list)
     engine: str = "analyzers"

@@ -18,6 +18,7 @@ from pagerless.domain.roles import Role, role_satisfies
 from pagerless.domain.severity import Severity
 
 MAX_LIMIT = 100
+MAX_TIMELINE_LIMIT = 500  # as GET /api/incidents/{id}/timeline pages it
 # The filters' values, inlined in the tool's schema: a word that is no status matches nothing, so
 # the model is told, rather than shown an empty list it would take for "no incidents".
 StatusFilter = Literal[tuple(s.value for s in IncidentStatus)]
@@ -61,11 +62,13 @@ class Toolbox:
 
         return _jsonable(public(IncidentService().get(self.workspace, incident_id)))
 
-    def get_timeline(self, incident_id: str, limit: int = 100) -> dict:
+    def get_timeline(self, incident_id: str, limit: int = 100, cursor: str | None = None) -> dict:
         from pagerless.incidents.service import IncidentService
 
-        events = IncidentService().timeline_of(self.workspace, incident_id, limit=_bounded(limit, 500))
-        return {"items": [_jsonable(e.to_dict()) for e in events]}
+        events, next_cursor = IncidentService().timeline_page(
+            self.workspace, incident_id, limit=_bounded(limit, MAX_TIMELINE_LIMIT), cursor=cursor
+        )
+        return {"items": [_jsonable(e.to_dict()) for e in events], "next_cursor": next_cursor}
 
     def get_diagnosis(self, incident_id: str) -> dict:
         from pagerless.incidents.service import IncidentService
@@ -130,7 +133,9 @@ DESCRIPTIONS: dict[str, str] = {
     "next_cursor as `cursor` for the next page; next_cursor null means there are no more.",
     "get_incident": "One incident by id (INC-YYYYMMDD-NNNN): status, severity, service, alerts, metrics.",
     "get_timeline": "Everything that happened to an incident, oldest first: alerts, diagnosis, proposals, "
-    "approvals, actions, verification.",
+    "approvals, actions, verification. At most `limit` (up to 500) a call: pass the answer's next_cursor as "
+    "`cursor` for the next page (the cursor of GET /api/incidents/{id}/timeline); next_cursor null means there "
+    "are no more.",
     "get_diagnosis": "The incident's stored diagnosis: root-cause category, confidence, evidence with sources, "
     "ranked alternatives and suggested remediations.",
     "search_knowledge": "Search the team's knowledge by words, English or Chinese: its entries (runbooks, notes; "

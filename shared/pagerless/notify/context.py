@@ -31,9 +31,11 @@ def build(job: NotifyJob) -> dict:
         "category": None,
         "confidence": None,
         "summary": None,
+        "summary_phrase": None,  # the summary as data (diagnosis.summaries): `shown` says it in the card's language
         "evidence": [],
         "action": None,
         "reason": None,
+        "reason_phrase": None,  # likewise (remediation.reasons)
         "diff": None,
         "rule": None,
         "expires_at": None,
@@ -64,6 +66,7 @@ def build(job: NotifyJob) -> dict:
             ctx.update(
                 category=diagnosis["category"],
                 summary=diagnosis.get("summary"),
+                summary_phrase=diagnosis.get("summary_phrase"),
                 confidence=round(float(diagnosis.get("confidence") or 0) * 100),
                 evidence=[_evidence(e) for e in (diagnosis.get("evidence") or [])[:3]],
             )
@@ -71,6 +74,7 @@ def build(job: NotifyJob) -> dict:
         ctx.update(
             action=proposal.get("action"),
             reason=proposal.get("reason") or proposal.get("description"),
+            reason_phrase=proposal.get("reason_phrase"),
             diff=(proposal.get("dry_run") or {}).get("diff"),
             rule=(proposal.get("decision") or {}).get("rule"),
         )
@@ -122,11 +126,27 @@ def shown(ctx: dict, language: str, zone: str | None = None) -> dict:
     for key in _TIMES:
         if out.get(key):
             out[key] = display_time(out[key], zone)
+    out.update(_in_language(out, language))
     if out.get("decision"):
         if out["decision"] in _NOBODY_DECIDED:
             out["decided_by"] = ""
         out["comment"] = decision_comment(language, out["decision"], out.get("comment"))
     return out
+
+
+def _in_language(ctx: dict, language: str) -> dict:
+    """The diagnosis summary and the proposal's reason in ``language``, said from their phrases where the context
+    still shows the text the phrase was said as (`summaries.said`, `reasons.said`): a job's own ``summary`` or
+    ``reason`` stays as it is, and so does an LLM's summary, which has no phrase."""
+    from pagerless.diagnosis import summaries
+    from pagerless.remediation import reasons
+
+    said = {}
+    if ctx.get("summary") and ctx.get("summary_phrase"):
+        said["summary"] = summaries.said({"summary": ctx["summary"], "summary_phrase": ctx["summary_phrase"]}, language)
+    if ctx.get("reason") and ctx.get("reason_phrase"):
+        said["reason"] = reasons.said({"reason": ctx["reason"], "reason_phrase": ctx["reason_phrase"]}, language)
+    return said
 
 
 def facts(ctx: dict) -> dict:

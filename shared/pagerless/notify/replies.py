@@ -1,10 +1,11 @@
 """Answering a chat user's message as the app, outside of any notification.
 
-A Lark bot's answer to a user (e.g. to "bind <email>", `pagerless.chat.bindings`) is sent through
-the Lark app's notification channel: the channel that sends the app's cards holds the app secret a
-reply needs (an enabled one, of a type not switched off in /api/plugins). With no such channel, or
-when Lark refuses, the answer is only logged: a chat that
-cannot be answered is no reason to fail the event (Lark would retry it).
+A Lark bot's answer to a user (e.g. to "bind <email>", `pagerless.chat.bindings`, or a command,
+`pagerless.chat.commands`) is sent through the Lark app's notification channel: the channel that sends the app's
+cards holds the app secret a reply needs (an enabled one, of a type not switched off in /api/plugins). A Slack
+bot's answer likewise goes through a Slack channel's bot token: the one of the message's team (config ``team_id``),
+else one that names no team. With no such channel, or when the vendor refuses, the answer is only logged: a chat
+that cannot be answered is no reason to fail the event (the vendor would retry it).
 
 The reply is made while Lark waits for the event's answer (under Lambda the invocation is what Lark
 waits for), so it gets only what is left of the caller's ``deadline``: each of its HTTP calls (the
@@ -65,5 +66,34 @@ def reply_in_lark(
             "Lark reply dropped: Lark's 3-second answer comes first" if late else "Lark reply failed",
             extra={"app_id": app_id, "error": str(exc)[:200]},
         )
+        return False
+    return True
+
+
+def reply_in_slack(
+    workspace: str, team_id: str, channel_id: str, thread_ts: str, text: str, *, deadline: float | None = None
+) -> bool:
+    """Answer a Slack user's message in its conversation as the app before ``deadline``; False (and a log line)
+    when it cannot be."""
+    from pagerless.notify.channels import slack as slack_channel
+    from pagerless.notify.channels.base import PermanentError, RetryableError
+    from pagerless.notify.config import ChannelService
+
+    if not channel_id:
+        return False
+    deadline = time.monotonic() + REPLY_TIMEOUT_SECONDS if deadline is None else deadline
+    channels = ChannelService()
+    usable = channels.usable(workspace, "slack")
+    channel = next((c for c in usable if (c.get("config") or {}).get("team_id") == team_id), None) or next(
+        (c for c in usable if not (c.get("config") or {}).get("team_id")), None
+    )
+    if channel is None:
+        logger().info("no Slack channel of this team to reply with", extra={"team_id": team_id})
+        return False
+    try:
+        with _DeadlineClient(deadline, follow_redirects=False) as http:
+            slack_channel.reply_text(http, channels.delivery_config(workspace, channel), channel_id, text, thread_ts)
+    except (PermanentError, RetryableError, httpx.HTTPError) as exc:
+        logger().warning("Slack reply failed", extra={"team_id": team_id, "error": str(exc)[:200]})
         return False
     return True

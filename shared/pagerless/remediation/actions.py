@@ -15,6 +15,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.phrases import Phrase
 from pagerless.remediation.quantity import parse_quantity
 
 DNS_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
@@ -221,7 +222,8 @@ class ActionPlan(BaseModel):
 
     action: Action
     remediation: str  # the taxonomy remediation id it implements
-    reason: str
+    reason: str  # in English; ``why`` says it as data, for the other languages (remediation.reasons)
+    why: Phrase | None = None
     risk: Risk
     blast_radius: BlastRadius
     inverse: Action | None = None
@@ -235,16 +237,22 @@ class ActionPlan(BaseModel):
         cls,
         action: _Action,
         remediation: str,
-        reason: str,
+        reason: str | Phrase,
         *,
         risk: Risk | None = None,
         inverse: _Action | None = None,
         target: dict[str, str] | None = None,
     ) -> ActionPlan:
+        why = reason if isinstance(reason, Phrase) else None
+        if why is not None:
+            from pagerless.remediation.reasons import render
+
+            reason = render(why, "en") or why.code
         return cls(
             action=action,
             remediation=remediation,
             reason=reason,
+            why=why,
             risk=risk or action.risk,
             blast_radius=action.blast_radius,
             inverse=inverse,

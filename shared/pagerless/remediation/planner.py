@@ -28,6 +28,7 @@ from pagerless.remediation.actions import (
 )
 from pagerless.remediation.policy import ActionLimits
 from pagerless.remediation.quantity import MI, cpu_millis, format_cpu, format_memory, memory_bytes
+from pagerless.remediation.reasons import reason
 
 REVISION = "deployment.kubernetes.io/revision"
 
@@ -107,7 +108,7 @@ def plan_remediation(
         return ActionPlan.of(
             CordonNode(node=node),
             remediation,
-            f"cordon node {node} so no new pods are scheduled on it; the pods running there stay",
+            reason("cordon_node", node=node),
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target=_node_target(node, verify_target, keeps_pods=True),
         )
@@ -117,7 +118,7 @@ def plan_remediation(
         return ActionPlan.of(
             DrainNode(node=node),
             remediation,
-            f"drain node {node}: cordon it and evict its pods, so they run on other nodes",
+            reason("drain_node", node=node),
             inverse=CordonNode(node=node, unschedulable=False),  # run only if it cordoned (remediation.restore)
             target=_node_target(node, verify_target, keeps_pods=False),
         )
@@ -128,14 +129,14 @@ def plan_remediation(
             return ActionPlan.of(
                 RestartPod(namespace=namespace, pod=pod, deployment=deployment),
                 remediation,
-                f"restart pod {pod}: delete it so its controller starts a fresh one",
+                reason("restart_pod", pod=pod),
                 target=verify_target,
             )
         if deployment:
             return ActionPlan.of(
                 RolloutRestart(namespace=namespace, deployment=deployment),
                 remediation,
-                f"restart every pod of {deployment} with a rolling update",
+                reason("rollout_restart", deployment=deployment),
                 target=verify_target,
             )
         return NoAction(remediation=remediation, reason="the diagnosis target names neither a pod nor a deployment")
@@ -192,13 +193,19 @@ def _increase_memory(namespace, deployment, target, workload, category, limits, 
     inverse = PatchResources(
         namespace=namespace, deployment=deployment, container=container["name"], memory_limit=current
     )
-    cap = " (the most the policy allows)" if new == limits.max_memory_bytes else ""
-    because = f": it was OOMKilled at {current}" if category == "oom_killed" else ""
+    why = reason(
+        "increase_memory_limit",
+        container=container["name"],
+        deployment=deployment,
+        current=current,
+        new=format_memory(new),
+        capped=new == limits.max_memory_bytes,
+        oom=category == "oom_killed",
+    )
     return ActionPlan.of(
         action,
         "increase_memory_limit",
-        f"raise the memory limit of container {container['name']} in {deployment} from {current} to "
-        f"{format_memory(new)}{cap}{because}",
+        why,
         inverse=inverse,
         target=verify_target,
     )
@@ -220,13 +227,19 @@ def _increase_cpu(namespace, deployment, target, workload, category, limits, ver
         namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=format_cpu(new)
     )
     inverse = PatchResources(namespace=namespace, deployment=deployment, container=container["name"], cpu_limit=current)
-    cap = " (the most the policy allows)" if new == limits.max_cpu_millis else ""
-    because = f": it is throttled at {current}" if category == "cpu_throttling" else ""
+    why = reason(
+        "increase_cpu_limit",
+        container=container["name"],
+        deployment=deployment,
+        current=current,
+        new=format_cpu(new),
+        capped=new == limits.max_cpu_millis,
+        throttled=category == "cpu_throttling",
+    )
     return ActionPlan.of(
         action,
         "increase_cpu_limit",
-        f"raise the CPU limit of container {container['name']} in {deployment} from {current} to "
-        f"{format_cpu(new)}{cap}{because}",
+        why,
         inverse=inverse,
         target=verify_target,
     )
@@ -239,11 +252,13 @@ def _rollback(namespace, deployment, target, workload, category, limits, verify_
         return NoAction(remediation="rollback_deployment", reason=f"deployment {deployment} has no earlier revision")
     action = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=earlier[-1])
     inverse = RollbackDeployment(namespace=namespace, deployment=deployment, to_revision=current) if current else None
-    if current is None:
-        why = f"roll back {deployment} to revision {earlier[-1]}, its latest"
-    else:
-        before = "the rollout that started the failures" if category == "bad_deploy" else "the current one"
-        why = f"roll back {deployment} from revision {current} to {earlier[-1]}, the revision before {before}"
+    why = reason(
+        "rollback_deployment",
+        deployment=deployment,
+        current=current,
+        to=earlier[-1],
+        bad_deploy=category == "bad_deploy",
+    )
     return ActionPlan.of(
         action,
         "rollback_deployment",
@@ -288,11 +303,12 @@ def _scale(namespace, deployment, target, workload, category, limits, verify_tar
     risk = Risk.LOW if wanted > current else Risk.HIGH if wanted == 0 else Risk.MEDIUM
     action = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=wanted)
     inverse = ScaleDeployment(namespace=namespace, deployment=deployment, replicas=current)
-    how = "as the diagnosis asks" if asked not in (None, "") else ""
     return ActionPlan.of(
         action,
         "scale_deployment",
-        f"scale {deployment} from {current} to {wanted} replicas" + (f" ({how})" if how else ""),
+        reason(
+            "scale_deployment", deployment=deployment, current=current, wanted=wanted, asked=asked not in (None, "")
+        ),
         risk=risk,
         inverse=inverse,
         target=verify_target,

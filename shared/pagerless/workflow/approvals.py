@@ -374,7 +374,18 @@ def publish_decided(incident: IncidentRecord, record: Approval, decision: str | 
 
 def _approver_view(proposal: dict) -> dict:
     """What the approver needs: the action, why, the dry-run diff and the policy decision."""
-    keys = ("action", "description", "reason", "risk", "blast_radius", "reversible", "plan", "decision", "message")
+    keys = (
+        "action",
+        "description",
+        "reason",
+        "reason_phrase",
+        "risk",
+        "blast_radius",
+        "reversible",
+        "plan",
+        "decision",
+        "message",
+    )
     dry_run = proposal.get("dry_run") or {}
     return {
         **{k: proposal.get(k) for k in keys},

@@ -116,6 +116,7 @@ def describe(plan: ActionPlan, decision: Decision) -> dict:
         "action": plan.action.action,
         "description": plan.action.description,
         "reason": plan.reason,
+        "reason_phrase": plan.why.model_dump(mode="json") if plan.why else None,
         "risk": plan.risk.value,
         "blast_radius": plan.blast_radius.value,
         "reversible": plan.inverse is not None,

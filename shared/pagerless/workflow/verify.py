@@ -112,9 +112,10 @@ def fix_approver(incident: IncidentRecord, plan: ActionPlan) -> str | None:
 def rollback_plan(plan: ActionPlan) -> ActionPlan | None:
     if plan.inverse is None:
         return None
-    return ActionPlan.of(
-        plan.inverse, plan.remediation, f"roll back {plan.action.action}: the fix did not work", target=plan.target
-    )
+    from pagerless.remediation.reasons import reason
+
+    why = reason("rollback_fix", action=plan.action.action)
+    return ActionPlan.of(plan.inverse, plan.remediation, why, target=plan.target)
 
 
 def _after_failure(plan: ActionPlan, workspace: str, approved_by: str | None) -> tuple[str, str]:

@@ -6,8 +6,8 @@ does not sign it, so it is answered, whatever signature headers come with it, wh
 app's Encrypt Key (and carries the token of an app with that key, if it has one) or, plaintext,
 carries the token of an app without an Encrypt Key. A signed body that is not the vendor's shape is
 a 400. The answer comes within Slack's and Lark's 3 seconds: one decision through ApprovalService,
-no vendor call except Slack's response_url and the Lark bot's reply to "bind" (each within what is
-left of the 3 seconds, counted from the request's arrival).
+no vendor call except Slack's response_url and the bots' replies to "bind" and the commands of
+`pagerless.chat.commands` (each within what is left of the 3 seconds, counted from the request's arrival).
 """
 
 import time
@@ -28,6 +28,7 @@ from pagerless.store.chat_events import first_time, forget
 
 if TYPE_CHECKING:
     from pagerless.chat.actions import Answer, ChatActions
+    from pagerless.chat.commands import ChatMessage
 
 router = APIRouter(tags=["chat"], route_class=DeferredRoute)
 SLACK = [Depends(SignatureRequirement("slack"))]
@@ -62,6 +63,14 @@ async def slack_interactivity(request: Request, background: BackgroundTasks):
     if parsed.kind == "url_verification":
         return {"challenge": parsed.challenge}
     if click is None:
+        try:
+            said = slack.message(parsed.payload or {}) if parsed.kind == "other" else None
+        except ValueError as exc:
+            raise ValidationError("the body is not a Slack event", details=[{"reason": str(exc)}]) from exc
+        if said is not None:
+            await _slack_message(
+                said, slack.event_id(parsed.payload or {}), verified.app.workspace, background, deadline
+            )
         return JSONResponse({}, status_code=200)
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, verified.app.workspace, "Slack")
     message = slack.ephemeral(answer.text)
@@ -118,12 +127,13 @@ async def _lark(request: Request, *, legacy_ok: bool):
     try:  # read the whole event before anything is written
         event_id, click = lark.event_id(data), lark.click(data, verified)
         wants = lark.bind_request(data) if click is None else None
+        said = lark.message(data, verified) if click is None and wants is None else None
     except ValueError as exc:
         raise ValidationError("the body is not a Lark event", details=[{"reason": str(exc)}]) from exc
     if event_id and not await run_in_threadpool(first_time, "lark", event_id):
         return lark.toast("info", wording.already_handled(click.language if click else "en"))
     try:
-        return await _lark_verified(click, wants, verified, configs[verified.app_id], deadline)
+        return await _lark_verified(click, wants or said, verified, configs[verified.app_id], deadline)
     except Exception:
         if event_id:  # let Lark's retry run it (a decision already made answers as unchanged)
             await run_in_threadpool(forget, "lark", event_id)
@@ -131,9 +141,12 @@ async def _lark(request: Request, *, legacy_ok: bool):
 
 
 async def _lark_verified(click, wants, verified: lark.LarkApp, app, deadline: float) -> dict:
+    """``wants``: a bind request or another message to the bot, when the event is no click."""
     if click is None:
-        if wants is not None:
+        if isinstance(wants, lark.BindRequest):
             await run_in_threadpool(_bind_and_reply, app.workspace, verified.app_id, wants, deadline)
+        elif wants is not None:
+            await run_in_threadpool(_answer_in_lark, app.workspace, verified.app_id, wants, deadline)
         return {}
     answer: Answer = await run_in_threadpool(chat_actions().handle, click, app.workspace, "Lark")
     kind = "success" if answer.outcome == "decided" else "info" if answer.ok else "error"
@@ -148,6 +161,37 @@ def _bind_and_reply(workspace: str, app_id: str, wants: lark.BindRequest, deadli
 
     text = bindings.file_lark_request(workspace, app_id, wants)
     replies.reply_in_lark(workspace, app_id, wants.message_id, text, deadline=deadline)
+
+
+def _answer_in_lark(workspace: str, app_id: str, said: "ChatMessage", deadline: float) -> None:
+    """The bot's answer to a command (`pagerless.chat.commands`), in the user's chat, within Lark's 3 seconds."""
+    from pagerless.chat.commands import ChatBot
+    from pagerless.notify import replies
+
+    text = ChatBot().answer(said, workspace, "Lark")
+    replies.reply_in_lark(workspace, app_id, said.message_ref or None, text, deadline=deadline)
+
+
+async def _slack_message(said: "ChatMessage", event_id: str | None, workspace: str, background, deadline: float):
+    """Answer a message to the Slack bot once (Slack retries an event it got no answer for within 3 seconds): the
+    command is answered now, the reply is posted after the HTTP answer, within what is left of the 3 seconds."""
+    if event_id and not await run_in_threadpool(first_time, "slack", event_id):
+        return
+    from pagerless.chat.commands import ChatBot
+
+    try:
+        text = await run_in_threadpool(ChatBot().answer, said, workspace, "Slack")
+    except Exception:
+        if event_id:
+            await run_in_threadpool(forget, "slack", event_id)
+        raise
+    background.add_task(_reply_in_slack, workspace, said, text, deadline)
+
+
+def _reply_in_slack(workspace: str, said: "ChatMessage", text: str, deadline: float) -> None:
+    from pagerless.notify import replies
+
+    replies.reply_in_slack(workspace, said.tenant, said.channel, said.message_ref, text, deadline=deadline)
 
 
 def _verify_lark(apps: list[lark.LarkApp], headers, body: bytes, *, legacy_ok: bool) -> list[lark.LarkApp]:

@@ -188,6 +188,14 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
     )
 
 
+def reply_text(http: httpx.Client, config: dict, channel: str, text: str, thread_ts: str = "") -> str:
+    """Answer a person's message in its conversation with plain ``text`` (``chat.postMessage``; escaped, so nothing
+    in it is a mention or a link), in the message's thread when ``thread_ts`` names one. Returns the reply's ts."""
+    require(config, "bot_token")
+    body = {"channel": channel, "text": escape(text), **({"thread_ts": thread_ts} if thread_ts else {})}
+    return str(_call(http, config, "chat.postMessage", body).get("ts") or "")
+
+
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
     require(config, "bot_token")
     data = _call(http, config, "chat.update", {"channel": ref["channel"], "ts": ref["ts"], **payload(message)})

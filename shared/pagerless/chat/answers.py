@@ -1,0 +1,151 @@
+"""What the bot says, in English or Chinese: seed 002's `/bot/interact` answers and the chat bot's command replies.
+
+An incident is described from its stored facts; the analyzers' diagnosis summary and the planner's reason are said
+from their phrases (`pagerless.diagnosis.summaries`, `pagerless.remediation.reasons`), so a Chinese answer says
+them in Chinese; a model's summary is quoted as it wrote it. Chinese takes full-width punctuation; names, ids,
+categories and actions stay as Pagerless writes them everywhere else.
+"""
+
+import re
+
+from pagerless.chat.wording import INCIDENT_STATUS_ZH
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def language_of_text(text: str) -> str:
+    """``zh`` for a message with Chinese characters in it, else ``en``."""
+    return "zh" if _CJK.search(text or "") else "en"
+
+
+def _zh(language: str) -> bool:
+    return language == "zh"
+
+
+def describe(incident, language: str = "en") -> str:
+    """One paragraph about an incident: what, where, status, diagnosis and proposal."""
+    from pagerless.diagnosis import summaries
+    from pagerless.remediation import reasons
+
+    diagnosis, proposal = incident.diagnosis or {}, incident.proposal or {}
+    summary = summaries.said(diagnosis, language)
+    reason = reasons.said(proposal, language)
+    confidence = f"{float(diagnosis.get('confidence') or 0):.0%}"
+    if _zh(language):
+        text = f"{incident.id}（{incident.severity}）{incident.title}"
+        if incident.service:
+            text += f"，服务 {incident.service}" + (f"（命名空间 {incident.namespace}）" if incident.namespace else "")
+        text += f"，状态：{INCIDENT_STATUS_ZH.get(incident.status, incident.status)}。"
+        if diagnosis:
+            text += f"诊断：{diagnosis.get('category')}，置信度 {confidence}——{summary}"
+            text += "" if text.endswith(("。", ".")) else "。"
+        if proposal.get("action"):
+            text += f"建议修复：{proposal['action']}" + (f"（{reason}）" if reason else "") + "。"
+        return text
+    text = f"{incident.id} ({incident.severity}) {incident.title}"
+    if incident.service:
+        text += f" on {incident.service}" + (f" in {incident.namespace}" if incident.namespace else "")
+    text += f" is {incident.status}."
+    if diagnosis:
+        text += f" Diagnosis: {diagnosis.get('category')} at {confidence} — {summary}"
+    if proposal.get("action"):
+        text += f" Proposed fix: {proposal['action']}" + (f" ({reason})" if reason else "") + "."
+    return text
+
+
+def approved_now(language: str) -> str:
+    return "已批准该提议，工作流正在执行。" if _zh(language) else " Approved the proposal; the workflow runs it now."
+
+
+def nothing_matches(language: str, open_now: list) -> str:
+    """No open incident is about what the message names; the open ones, if any."""
+    listed = [f"{i.id} {i.service or ''} {_status(i.status, language)}".replace("  ", " ") for i in open_now[:5]]
+    if _zh(language):
+        if not open_now:
+            return "没有与之相符的未关闭事件，目前也没有任何未关闭的事件。"
+        return f"没有与之相符的未关闭事件。当前有 {len(open_now)} 个未关闭事件：" + "；".join(listed) + "。"
+    if not open_now:
+        return "No open incident matches that, and nothing is open right now."
+    return f"No open incident matches that. {len(open_now)} open incident(s): " + "; ".join(listed)
+
+
+def _status(status: str, language: str) -> str:
+    return INCIDENT_STATUS_ZH.get(status, status) if _zh(language) else status
+
+
+def help_text(language: str, provider: str) -> str:
+    """The commands the bot understands."""
+    bind_zh = "\n绑定 <邮箱>：将此飞书账号关联到你的 Pagerless 人员" if provider == "lark" else ""
+    bind_en = "\nbind <email>: link this Lark account to your Pagerless person" if provider == "lark" else ""
+    if _zh(language):
+        return (
+            "Pagerless 机器人可以：\n帮助：显示本说明\n状态 <事件编号>：事件的状态、诊断和建议修复"
+            "\n值班 [服务]：现在谁在值班（所有值班表，或负责该服务的值班表）\n确认 <事件编号>：确认事件" + bind_zh
+        )
+    return (
+        "Pagerless bot commands:\nhelp: this list\nstatus <incident id>: an incident's status, diagnosis and "
+        "proposed fix\noncall [service]: who is on call now (every schedule, or the one covering the service)"
+        "\nack <incident id>: acknowledge an incident" + bind_en
+    )
+
+
+_COMMAND_WORDS = {"status": ("status", "状态"), "ack": ("ack", "确认")}
+
+
+def needs_argument(language: str, command: str) -> str:
+    """``status`` and ``ack`` name an incident."""
+    english, chinese = _COMMAND_WORDS[command]
+    if _zh(language):
+        return f"请写明事件编号，例如：{chinese} INC-20260311-0042。"
+    return f"Name the incident, e.g. {english} INC-20260311-0042."
+
+
+def other_workspace(language: str) -> str:
+    if _zh(language):
+        return "你的 Pagerless 人员属于其他工作区，此机器人无法为你查询或更改。"
+    return "Your Pagerless person belongs to another workspace than this bot's; nothing was read or changed."
+
+
+def unbound(language: str, provider: str, user: str) -> str:
+    """What an unbound chat user is told: how to link their account (nothing was read or changed)."""
+    if provider == "lark":
+        if _zh(language):
+            return f"你的飞书账号（{user}）尚未关联 Pagerless 人员。请发送“绑定 <你的邮箱>”，Pagerless 管理员批准后即可使用。"
+        return (
+            f'Your Lark account ({user}) is not linked to a Pagerless person. Send "bind <your email>"; '
+            "a Pagerless admin approves it, then ask again."
+        )
+    if _zh(language):
+        return (
+            f"你的 Slack 账号（{user}）尚未关联 Pagerless 人员。关联申请已提交，等待 Pagerless 管理员批准"
+            "（GET /api/chat-identities?status=pending），批准后即可使用。"
+        )
+    return (
+        f"Your Slack account ({user}) is not linked to a Pagerless person. A request to link it is waiting for a "
+        "Pagerless admin (GET /api/chat-identities?status=pending); ask again once it is approved."
+    )
+
+
+def no_such_incident(language: str, incident_id: str) -> str:
+    return f"找不到事件 {incident_id}。" if _zh(language) else f"There is no incident {incident_id}."
+
+
+def on_call(language: str, rows: list[tuple[str, str | None, str | None]]) -> str:
+    """Who is on call: (schedule name, person's name or None, shift end or None) per schedule."""
+    if not rows:
+        return "还没有任何值班表。" if _zh(language) else "There is no on-call schedule yet."
+    lines = []
+    for schedule, person, until in rows:
+        if _zh(language):
+            who = person or "无人值班"
+            lines.append(f"{schedule}：{who}" + (f"（到 {until}）" if person and until else ""))
+        else:
+            who = person or "nobody"
+            lines.append(f"{schedule}: {who}" + (f" (until {until})" if person and until else ""))
+    return ("现在值班：\n" if _zh(language) else "On call now:\n") + "\n".join(lines)
+
+
+def no_schedule_for(language: str, service: str) -> str:
+    if _zh(language):
+        return f"没有值班表负责服务 {service}。"
+    return f"No on-call schedule covers service {service}."

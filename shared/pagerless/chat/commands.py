@@ -1,0 +1,179 @@
+"""What a person writes to the chat bot (Lark/Feishu or Slack), and the answer, in the language of the command.
+
+Commands, in English or Chinese: ``help`` / 帮助, ``status <incident id>`` / 状态, ``oncall [service]`` / 值班,
+``ack <incident id>`` / 确认 (``bind <email>`` / 绑定 is Lark's, `pagerless.chat.bindings`). Anything else is
+answered with the help, in the language the message is written in.
+
+Identity and permissions are the button path's (`pagerless.chat.actions`): the chat user must be bound to a
+Pagerless person of the app's workspace, who acts with their own role. Reading (status, oncall) needs a bound
+person; ``ack`` is a click on an acknowledge button, decided by ``ChatActions.act`` (the operator role, the audit
+record, ``IncidentService.acknowledge``). An unbound user is told how to bind, and nothing is read or changed.
+"""
+
+import re
+from dataclasses import dataclass
+
+from pagerless.chat import answers
+from pagerless.chat.clicks import LANGUAGE_KEY, Click
+from pagerless.domain.errors import NotFoundError
+
+# word -> (command, language)
+WORDS = {
+    "help": ("help", "en"),
+    "帮助": ("help", "zh"),
+    "status": ("status", "en"),
+    "状态": ("status", "zh"),
+    "oncall": ("oncall", "en"),
+    "on-call": ("oncall", "en"),
+    "值班": ("oncall", "zh"),
+    "ack": ("ack", "en"),
+    "acknowledge": ("ack", "en"),
+    "确认": ("ack", "zh"),
+}
+_NEEDS_BINDING = ("status", "oncall", "ack")
+_MENTION = re.compile(r"<@[A-Z0-9]+>|@_user_\d+")  # Slack's <@U0BOT> and Lark's @_user_1 placeholders
+_INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A text message to the bot, independent of the vendor."""
+
+    provider: str  # "slack" | "lark"
+    tenant: str  # Slack team id; Lark app id
+    user: str  # Slack user id; Lark open_id
+    text: str
+    message_ref: str = ""  # Slack ts; Lark message_id (the reply answers it)
+    channel: str = ""  # Slack channel id; Lark chat id
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # help | status | oncall | ack
+    argument: str
+    language: str  # en | zh
+
+
+def parse(text: str) -> Command:
+    """The command ``text`` gives (mentions of the bot dropped; words in either language); help otherwise, in the
+    message's language."""
+    words = _MENTION.sub(" ", text or "").split()
+    if words and (found := WORDS.get(words[0].lower())):
+        name, language = found
+        argument = " ".join(words[1:])
+        if name in ("status", "ack") and _INCIDENT_ID.fullmatch(argument):
+            argument = argument.upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
+        return Command(name, argument, language)
+    return Command("help", "", answers.language_of_text(text))
+
+
+class ChatBot:
+    def __init__(self, identities=None, actions=None, incidents=None, oncall=None, people=None) -> None:
+        self._identities, self._actions, self._incidents = identities, actions, incidents
+        self._oncall, self._people = oncall, people
+
+    def answer(self, message: ChatMessage, app_workspace: str, via: str) -> str:
+        """What to reply to ``message`` from an app of ``app_workspace``."""
+        command = parse(message.text)
+        if command.name not in _NEEDS_BINDING:
+            return answers.help_text(command.language, message.provider)
+        person = self.identities.person_of(message.provider, message.tenant, message.user)
+        if person is None:
+            return self._unbound(message, app_workspace, command.language)
+        if person.workspace != app_workspace:
+            return answers.other_workspace(command.language)
+        if command.name == "oncall":
+            return self._on_call(person.workspace, command)
+        if not command.argument:
+            return answers.needs_argument(command.language, command.name)
+        if command.name == "status":
+            return self._status(person.workspace, command)
+        return self._ack(person, message, command, app_workspace, via)
+
+    def _status(self, workspace: str, command: Command) -> str:
+        try:
+            incident = self.incidents.get(workspace, command.argument)
+        except NotFoundError:
+            return answers.no_such_incident(command.language, command.argument)
+        return answers.describe(incident, command.language)
+
+    def _ack(self, person, message: ChatMessage, command: Command, app_workspace: str, via: str) -> str:
+        """A click on the incident's acknowledge button, as ``person`` (ChatActions decides and audits it)."""
+        value = {"incident_id": command.argument, "workspace": person.workspace, "action": "acknowledge"}
+        if command.language != "en":
+            value[LANGUAGE_KEY] = command.language
+        click = Click(
+            provider=message.provider,
+            tenant=message.tenant,
+            user=message.user,
+            action="acknowledge",
+            value=value,
+            message_ref=message.message_ref,
+            channel=message.channel,
+        )
+        return self.actions.act(person, click, app_workspace, via).text
+
+    def _on_call(self, workspace: str, command: Command) -> str:
+        from pagerless.clock import display_time, utcnow
+
+        now, rows = utcnow(), []
+        if command.argument:
+            try:
+                docs = self.oncall.schedules_for_service(workspace, command.argument)[:1]
+            except NotFoundError:
+                return answers.no_schedule_for(command.language, command.argument)
+        else:
+            docs = self.oncall.list_schedules(workspace)
+        for doc in docs:
+            shift = self.oncall.on_call(workspace, doc["id"], now)
+            person = self.people.find(workspace, shift.person_id) if shift else None
+            name = (person.name if person else shift.person_id) if shift else None
+            rows.append((doc["name"], name, display_time(shift.end.isoformat(), None) if shift and shift.end else None))
+        return answers.on_call(command.language, rows)
+
+    def _unbound(self, message: ChatMessage, app_workspace: str, language: str) -> str:
+        """Nothing is read or changed; a Slack user's link request waits for an admin, as a click's does (a Lark
+        user files theirs with "bind <email>")."""
+        if message.provider != "lark":
+            self.identities.request(app_workspace, message.provider, message.tenant, message.user)
+        return answers.unbound(language, message.provider, message.user)
+
+    @property
+    def identities(self):
+        if self._identities is None:
+            from pagerless.people.identities import ChatIdentityService
+
+            self._identities = ChatIdentityService()
+        return self._identities
+
+    @property
+    def actions(self):
+        if self._actions is None:
+            from pagerless.chat.actions import ChatActions
+
+            self._actions = ChatActions(identities=self.identities, incidents=self._incidents)
+        return self._actions
+
+    @property
+    def incidents(self):
+        if self._incidents is None:
+            from pagerless.incidents.service import IncidentService
+
+            self._incidents = IncidentService()
+        return self._incidents
+
+    @property
+    def oncall(self):
+        if self._oncall is None:
+            from pagerless.oncall.service import OncallService
+
+            self._oncall = OncallService()
+        return self._oncall
+
+    @property
+    def people(self):
+        if self._people is None:
+            from pagerless.people.service import PeopleService
+
+            self._people = PeopleService()
+        return self._people

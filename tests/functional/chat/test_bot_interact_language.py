@@ -1,0 +1,60 @@
+"""Seed 002's `POST /bot/interact` answers a Chinese question in Chinese and any other in English, with the same
+fields (reply, incident_id, incidents, applied). The analyzers' diagnosis summary and the planner's reason are said
+in Chinese from their phrases."""
+
+import pytest
+
+from tests.functional.chat.conftest import HALF_WIDTH
+from tests.functional.notify.conftest import save_incident
+from tests.functional.notify.test_chinese_card_phrases import _oom_diagnosis_and_proposal
+
+pytestmark = pytest.mark.functional
+
+INCIDENT = "INC-20261202-0060"
+
+
+@pytest.fixture
+def oom_incident(runtime):
+    """An open payments-api incident with the OOMKilled scenario's real diagnosis and memory plan."""
+    diagnosis, proposal = _oom_diagnosis_and_proposal()
+    record = save_incident(INCIDENT)
+    record.diagnosis, record.proposal = diagnosis, proposal
+    record.save()
+    return {"diagnosis": diagnosis, "proposal": proposal}
+
+
+def _ask(api, key: str, message: str, incident_id: str | None = None) -> dict:
+    body = {"message": message, **({"incident_id": incident_id} if incident_id else {})}
+    answered = api.post("/bot/interact", headers={"X-API-Key": key}, json=body)
+    assert answered.status_code == 200, answered.text
+    assert set(answered.json()) == {"reply", "incident_id", "incidents", "applied"}
+    return answered.json()
+
+
+def test_a_chinese_question_is_answered_in_chinese(api, admin_key, oom_incident):
+    # When an engineer asks about the incident in Chinese
+    answer = _ask(api, admin_key, "这个事件怎么样了？", INCIDENT)
+    # Then the answer is Chinese: its status, the analyzers' summary and the planner's reason in Chinese
+    reply = answer["reply"]
+    assert reply.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in reply, reply
+    assert "容器超出内存限制" in reply and "位置：payments/payments-api" in reply, reply
+    assert "将 payments-api 中容器 api 的内存限制从 256Mi 提高到 512Mi" in reply, reply
+    assert "Where:" not in reply and oom_incident["proposal"]["reason"] not in reply, reply
+    assert not HALF_WIDTH.search(reply.split("证据：")[0]), reply
+    assert (answer["incident_id"], answer["applied"]) == (INCIDENT, False)
+
+
+def test_an_english_question_is_answered_in_english_as_before(api, admin_key, oom_incident):
+    reply = _ask(api, admin_key, "What is wrong?", INCIDENT)["reply"]
+    assert reply.startswith(f"{INCIDENT} (critical)") and " is diagnosing." in reply, reply
+    assert oom_incident["diagnosis"]["summary"] in reply and oom_incident["proposal"]["reason"] in reply
+
+
+def test_a_chinese_question_naming_a_service_finds_its_incident_and_says_so_in_chinese(api, admin_key, oom_incident):
+    # When asked about a service in Chinese, and about a service nothing is open for
+    found = _ask(api, admin_key, "payments-api 出了什么问题？")
+    nothing = _ask(api, admin_key, "checkout 有事吗？")
+    # Then the first describes the incident in Chinese, the second lists what is open, in Chinese
+    assert found["incident_id"] == INCIDENT and found["reply"].startswith(f"{INCIDENT}（critical）")
+    assert nothing["incident_id"] is None and nothing["incidents"] == [INCIDENT]
+    assert nothing["reply"] == f"没有与之相符的未关闭事件。当前有 1 个未关闭事件：{INCIDENT} payments-api 诊断中。"

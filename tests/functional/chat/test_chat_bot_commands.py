@@ -1,0 +1,208 @@
+"""People write to the chat bot (signed Lark im.message.receive_v1 and Slack Events API events, built on the
+fixtures' app, tenant and user ids): help, an incident's status, who is on call, and ack, in English or Chinese
+(帮助 / 状态 / 值班 / 确认). The bot answers in the language of the command, through the app's notification channel
+(the fake vendors), with the button path's identity and role rules: an unbound user is told how to bind."""
+
+import json
+import time
+import uuid
+
+import pytest
+
+from pagerless.chat import lark, slack
+from tests.conftest import auth
+from tests.fakes.chat_vendors import LARK_APP_ID
+from tests.functional.chat.conftest import FIXTURES, HALF_WIDTH, LARK_APP, SLACK_APP, SLACK_SECRET, lark_headers
+from tests.functional.notify.conftest import (
+    lark_channel,
+    save_incident,
+    slack_channel,
+    vendors,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.functional
+
+SLACK_ACK = json.loads((FIXTURES / "slack" / "block_actions_incident_ack_authored.json").read_text())
+LARK_CLICK = json.loads((FIXTURES / "lark" / "card_action_trigger_v2_ack_button.json").read_text())
+SLACK_TEAM, ALICE_SLACK = SLACK_ACK["team"]["id"], SLACK_ACK["user"]["id"]
+ALICE_LARK = LARK_CLICK["event"]["operator"]["open_id"]
+INCIDENT = "INC-20261202-0042"
+
+
+@pytest.fixture
+def bot(runtime, monkeypatch, vendors, api, admin_key):  # noqa: F811
+    """The Lark app the fake Lark knows and the fixtures' Slack app; their notification channels (the bot replies
+    through them); Alice (operator) bound on both, Victor (viewer) on Slack, Bob (operator) on Lark."""
+    from pagerless.api.routes import chat as chat_routes
+    from pagerless.chat import apps
+    from pagerless.people.identities import ChatIdentityService
+    from pagerless.people.service import PeopleService
+
+    monkeypatch.setenv("PAGERLESS_LARK_APP_ID", LARK_APP_ID)
+    monkeypatch.setenv("PAGERLESS_LARK_ENCRYPT_KEY", LARK_APP.encrypt_key)
+    monkeypatch.setenv("PAGERLESS_LARK_VERIFICATION_TOKEN", LARK_APP.verification_token)
+    apps.reset()
+    chat_routes.chat_apps.cache_clear()
+    apps.ChatAppService().register("default", "slack", SLACK_APP, secrets={"signing_secret": SLACK_SECRET})
+    lark_channel(api, admin_key, vendors)
+    slack_channel(api, admin_key, vendors)
+    people, identities = PeopleService(), ChatIdentityService()
+    alice = people.create("default", name="Alice Chen", email="alice@example.com", role="operator")
+    victor = people.create("default", name="Victor Viewer", email="victor@example.com", role="viewer")
+    bob = people.create("default", name="Bob Li", email="bob@example.com", role="operator")
+    identities.bind("default", "slack", SLACK_TEAM, ALICE_SLACK, alice.id, actor="test")
+    identities.bind("default", "slack", SLACK_TEAM, "U0VIEWER1", victor.id, actor="test")
+    identities.bind("default", "lark", LARK_APP_ID, ALICE_LARK, alice.id, actor="test")
+    identities.bind("default", "lark", LARK_APP_ID, "ou_bob", bob.id, actor="test")
+    save_incident(INCIDENT)
+    yield {"alice": alice, "victor": victor, "bob": bob}
+    apps.reset()
+    chat_routes.chat_apps.cache_clear()
+
+
+def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK) -> str | None:  # noqa: F811
+    """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header); the
+    bot's reply, if it made one."""
+    message_id = f"om_{uuid.uuid4().hex[:12]}"
+    event = {
+        "schema": "2.0",
+        "header": {**LARK_CLICK["header"], "event_id": uuid.uuid4().hex, "event_type": "im.message.receive_v1"},
+        "event": {
+            "sender": {"sender_id": {"open_id": open_id}, "sender_type": "user", "tenant_key": "736588c9260f175d"},
+            "message": {
+                "message_id": message_id,
+                "chat_id": LARK_CLICK["event"]["context"]["open_chat_id"],
+                "chat_type": "p2p",
+                "message_type": "text",
+                "content": json.dumps({"text": text}, ensure_ascii=False),
+            },
+        },
+    }
+    event["header"]["app_id"] = LARK_APP_ID
+    plain = json.dumps(event, ensure_ascii=False).encode()
+    body = json.dumps({"encrypt": lark.encrypt(plain, LARK_APP.encrypt_key, uuid.uuid4().bytes)}).encode()
+    answered = api.post("/lark/event", content=body, headers=lark_headers(body))
+    assert answered.status_code == 200, answered.text
+    replies = [m for m in vendors.lark_messages.values() if m.get("reply_to") == message_id]
+    return json.loads(replies[0]["content"])["text"] if replies else None
+
+
+def _slack_event(text: str, *, user: str = ALICE_SLACK, kind: str = "message", **extra) -> dict:
+    """An Events API event_callback from the fixture's team and app: a direct message, or a mention."""
+    event = {"type": kind, "user": user, "text": text, "ts": f"{time.time():.6f}", "channel": "D0ALICE", **extra}
+    if kind == "message":
+        event["channel_type"] = "im"
+    else:
+        event["channel"] = SLACK_ACK["channel"]["id"]
+    return {
+        "token": SLACK_ACK["token"],
+        "team_id": SLACK_TEAM,
+        "api_app_id": SLACK_ACK["api_app_id"],
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()),
+    }
+
+
+def _to_slack_bot(api, vendors, data: dict) -> list[dict]:  # noqa: F811
+    """Send a signed Slack event; the bot's replies to its conversation."""
+    body = json.dumps(data).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": slack.sign(SLACK_SECRET, timestamp, body),
+    }
+    answered = api.post("/slack/interactivity", content=body, headers=headers)
+    assert answered.status_code == 200, answered.text
+    channel = data["event"]["channel"]
+    return [m for (to, _), m in vendors.slack_messages.items() if to == channel and "blocks" not in m]
+
+
+def _acknowledged_by() -> str | None:
+    from pagerless.store.incidents import IncidentRepository
+
+    return IncidentRepository().get(INCIDENT).acknowledged_by
+
+
+def test_help_answers_in_the_language_asked_even_before_binding(bot, api, vendors):  # noqa: F811
+    chinese = _to_lark_bot(api, vendors, "帮助", open_id="ou_stranger")
+    english = _to_lark_bot(api, vendors, "help", open_id="ou_stranger")
+    assert "状态 <事件编号>" in chinese and "值班 [服务]" in chinese and "确认 <事件编号>" in chinese
+    assert "绑定 <邮箱>" in chinese and not HALF_WIDTH.search(chinese), chinese
+    assert "status <incident id>" in english and "oncall [service]" in english and "bind <email>" in english
+    # and what the bot does not understand is answered with the help, in the message's language
+    assert "状态 <事件编号>" in _to_lark_bot(api, vendors, "你好，出什么事了", open_id="ou_stranger")
+
+
+def test_status_describes_the_incident_in_the_commands_language(bot, api, vendors):  # noqa: F811
+    chinese = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    assert chinese.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in chinese, chinese
+    assert "诊断：oom_killed，置信度 92%" in chinese and "建议修复：patch_resources" in chinese, chinese
+    english = _to_lark_bot(api, vendors, f"status {INCIDENT.lower()}")
+    assert english.startswith(f"{INCIDENT} (critical)") and "is diagnosing." in english, english
+    assert _to_lark_bot(api, vendors, "状态 INC-20200101-0001") == "找不到事件 INC-20200101-0001。"
+    assert _to_lark_bot(api, vendors, "status") == "Name the incident, e.g. status INC-20260311-0042."
+
+
+def test_an_unbound_user_is_told_how_to_bind_and_nothing_is_read_or_changed(bot, api, vendors, admin_key):  # noqa: F811
+    # Lark: send 绑定 <email>
+    chinese = _to_lark_bot(api, vendors, f"确认 {INCIDENT}", open_id="ou_stranger")
+    assert "尚未关联" in chinese and "绑定 <你的邮箱>" in chinese and INCIDENT not in chinese, chinese
+    english = _to_lark_bot(api, vendors, f"status {INCIDENT}", open_id="ou_stranger")
+    assert 'Send "bind <your email>"' in english and "diagnos" not in english, english
+    # Slack: a link request waits for an admin, as an unbound click's does
+    [reply] = _to_slack_bot(api, vendors, _slack_event(f"ack {INCIDENT}", user="U0STRANGER"))
+    assert "is not linked to a Pagerless person" in reply["text"], reply
+    pending = api.get("/api/chat-identities", params={"status": "pending"}, headers=auth(admin_key)).json()["items"]
+    assert [(p["provider"], p["user"]) for p in pending] == [("slack", "U0STRANGER")]
+    assert _acknowledged_by() is None
+
+
+def test_ack_acknowledges_as_the_bound_person_with_the_buttons_rules(bot, api, vendors, admin_key):  # noqa: F811
+    # Given Victor, a viewer: his ack is refused as his button click would be
+    [refused] = _to_slack_bot(api, vendors, _slack_event(f"ack {INCIDENT}", user="U0VIEWER1"))
+    assert "your Pagerless role is viewer; to acknowledge you need operator" in refused["text"], refused
+    assert _acknowledged_by() is None
+    # When Bob writes 确认 to the Lark bot
+    chinese = _to_lark_bot(api, vendors, f"确认 {INCIDENT}", open_id="ou_bob")
+    # Then the incident is acknowledged by Bob, through the incidents service, and he is told so in Chinese
+    assert chinese == f"你已确认 {INCIDENT}。"
+    assert _acknowledged_by() == bot["bob"].label
+    audit = api.get("/api/audit-logs", params={"action": "CHAT lark"}, headers=auth(admin_key)).json()["items"]
+    assert any(a["action"] == "CHAT lark acknowledge" and a["actor"] == bot["bob"].label for a in audit), audit
+    # And Alice, mentioning the Slack bot in a channel, hears that in English, in the thread of her message
+    event = _slack_event(f"<@U0PAGERLESS> ack {INCIDENT}", kind="app_mention")
+    [reply] = _to_slack_bot(api, vendors, event)
+    assert "already acknowledged by" in reply["text"] and bot["bob"].name in reply["text"], reply
+    assert reply["thread_ts"] == event["event"]["ts"]
+
+
+def test_oncall_says_who_is_on_call_for_a_service_or_every_schedule(bot, api, vendors, admin_key):  # noqa: F811
+    # Given a schedule covering payments-api with Alice on call
+    schedule = {
+        "name": "payments primary",
+        "timezone": "UTC",
+        "services": ["payments-api"],
+        "layers": [{"name": "weekly", "participants": [bot["alice"].id], "rotation_start": "2026-01-05"}],
+    }
+    created = api.post("/api/oncall/schedules", json=schedule, headers=auth(admin_key))
+    assert created.status_code == 201, created.text
+    # When people ask the bot
+    chinese = _to_lark_bot(api, vendors, "值班 payments-api")
+    english = _to_lark_bot(api, vendors, "oncall")
+    unknown = _to_lark_bot(api, vendors, "值班 checkout")
+    # Then it names her, in the language asked
+    assert chinese == "现在值班：\npayments primary：Alice Chen", chinese
+    assert english == "On call now:\npayments primary: Alice Chen", english
+    assert unknown == "没有值班表负责服务 checkout。"
+
+
+def test_a_slack_retry_is_answered_once_and_the_bots_own_messages_not_at_all(bot, api, vendors):  # noqa: F811
+    event = _slack_event("帮助")
+    assert len(_to_slack_bot(api, vendors, event)) == 1
+    assert len(_to_slack_bot(api, vendors, event)) == 1  # Slack's retry of the same event_id
+    echo = _slack_event("Pagerless bot commands:", bot_id="B0PAGERLESS")
+    echo["event"]["channel"] = "D0ECHO"
+    assert _to_slack_bot(api, vendors, echo) == []

@@ -1,0 +1,94 @@
+"""A Chinese channel's approval card says the analyzers' diagnosis summary and the planner's reason in Chinese,
+rendered from the phrases they are stored with (a code and its facts), while an English channel's card of the same
+incident says them in English as stored. A model's summary stays as the model wrote it."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.chat.conftest import HALF_WIDTH
+from tests.functional.notify.conftest import lark_channel, route_all, save_incident, slack_channel
+from tests.functional.notify.test_approval_cards import FakeStepFunctions
+
+pytestmark = pytest.mark.functional
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+def _oom_diagnosis_and_proposal() -> tuple[dict, dict]:
+    """The OOMKilled scenario's real diagnosis and memory plan, stored as the workflow stores them."""
+    from pagerless.diagnosis.engine import run_diagnosis
+    from pagerless.remediation.actions import ActionPlan
+    from pagerless.remediation.planner import Workload, plan_diagnosis
+    from pagerless.remediation.policy import Decision
+    from pagerless.workflow.propose import describe
+
+    scenario = json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8"))
+    diagnosis = run_diagnosis(scenario)
+    [deployment] = [d for d in scenario["cluster"]["deployments"]["items"] if d["metadata"]["name"] == "payments-api"]
+    [plan, *_] = [p for p in plan_diagnosis(diagnosis, Workload(deployment, [])) if isinstance(p, ActionPlan)]
+    decision = Decision(allowed=True, requires_approval=True, rule="approve.default", reason="-", plan_id=plan.id)
+    return diagnosis.model_dump(mode="json"), describe(plan, decision)
+
+
+def _cards(api, admin_key, vendors, notify_env, incident_id: str, diagnosis: dict, proposal: dict) -> tuple[str, str]:
+    """The text of the English Slack card and of the Chinese Lark card of one approval of the incident."""
+    from pagerless.workflow.approvals import ApprovalService
+
+    slack, lark = slack_channel(api, admin_key, vendors), lark_channel(api, admin_key, vendors)
+    changed = api.put(
+        f"/api/notifications/channels/{lark['id']}", headers=auth(admin_key), json={"config": {"language": "zh"}}
+    )
+    assert changed.status_code == 200, changed.text
+    route_all(api, admin_key, slack["id"], lark["id"])
+    record = save_incident(incident_id)
+    record.diagnosis, record.proposal = diagnosis, proposal
+    record.save()
+    ApprovalService(sfn=FakeStepFunctions()).request(
+        incident_id, "default", task_token="tok", execution_arn="arn:x", timeout_seconds=600
+    )
+    notify_env.poller.drain()
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    english = "\n".join(b["text"]["text"] for b in post.body["blocks"] if b["type"] == "section")
+    [send] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    return english, send.body["content"]
+
+
+def test_a_chinese_card_says_the_diagnosis_summary_and_the_reason_in_chinese(api, notify_env, admin_key, vendors):
+    # Given an incident diagnosed by the analyzers (OOMKilled) with the planner's memory fix proposed
+    diagnosis, proposal = _oom_diagnosis_and_proposal()
+    assert diagnosis["summary_phrase"]["code"] == "oom_killed" and proposal["reason_phrase"]
+    # When its approval card goes to an English Slack channel and a Chinese Lark channel
+    english, chinese = _cards(api, admin_key, vendors, notify_env, "INC-20261202-0050", diagnosis, proposal)
+    # Then the English card says them as stored
+    assert diagnosis["summary"].split(" Evidence:")[0] in english.replace("&lt;", "<").replace("&gt;", ">")
+    assert proposal["reason"] in english
+    # And the Chinese card says them in Chinese, from the same facts (names and quantities as Kubernetes writes them)
+    plan = proposal["plan"]["action"]
+    lark_text = json.loads(chinese)
+    text = json.dumps(lark_text, ensure_ascii=False)
+    assert "容器超出内存限制" in text and "位置：" in text, text
+    assert f"将 payments-api 中容器 {plan['container']} 的内存限制从" in text and plan["memory_limit"] in text, text
+    assert proposal["reason"] not in text and "Where:" not in text, text
+    for line in (lark_text["elements"][0].get("content") or "").splitlines():
+        assert not HALF_WIDTH.search(line.split("证据：")[0]), line
+
+
+def test_a_models_summary_stays_as_the_model_wrote_it_on_a_chinese_card(api, notify_env, admin_key, vendors):
+    # Given an incident whose diagnosis Claude wrote (no phrase), and a proposal with a reason someone wrote
+    diagnosis = {
+        "category": "oom_killed",
+        "confidence": 0.9,
+        "engine": "claude",
+        "summary": "The api container ran out of memory under the Monday batch load.",
+        "evidence": [],
+    }
+    proposal = {"action": "patch_resources", "reason": "raise the memory limit", "decision": {"rule": "r"}}
+    # When its approval card goes to a Chinese channel
+    _, chinese = _cards(api, admin_key, vendors, notify_env, "INC-20261202-0051", diagnosis, proposal)
+    # Then the model's words and the written reason are shown as they came
+    text = json.dumps(json.loads(chinese), ensure_ascii=False)
+    assert "The api container ran out of memory under the Monday batch load." in text
+    assert "raise the memory limit" in text

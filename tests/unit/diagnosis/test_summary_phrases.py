@@ -1,0 +1,87 @@
+"""The diagnosis summary and the proposal's reason are data (a code and its facts) said in English and Chinese: the
+English is what the engine and the planner store, the Chinese is said from the same facts, for every category of
+the taxonomy."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pagerless.diagnosis import summaries
+from pagerless.diagnosis.engine import run_diagnosis
+from pagerless.diagnosis.taxonomy import category_ids
+from pagerless.domain.phrases import Catalog
+from pagerless.remediation import reasons
+from pagerless.remediation.actions import ActionPlan
+from pagerless.remediation.planner import Workload, plan_diagnosis
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+CJK = range(0x4E00, 0xA000)
+
+
+def _chinese(text: str) -> bool:
+    return any(ord(c) in CJK for c in text)
+
+
+def test_every_taxonomy_category_is_said_in_chinese():
+    assert set(summaries.CAUSES_ZH) == set(category_ids())
+    assert set(summaries.SUMMARIES.entries) == set(category_ids())
+
+
+@pytest.mark.parametrize("name", ["oom_killed_payments.json", "bad_deploy_crash_after_rollout.json"])
+def test_the_stored_summary_is_the_english_of_its_phrase_and_the_chinese_says_the_same_facts(name):
+    # Given a scenario's analyzers' diagnosis
+    diagnosis = run_diagnosis(json.loads((SCENARIOS / name).read_text("utf-8")))
+    # When its phrase is said, as stored (JSON) and read back
+    stored = json.loads(json.dumps(diagnosis.summary_phrase.model_dump(mode="json")))
+    english, chinese = summaries.render(stored, "en"), summaries.render(stored, "zh-CN")
+    # Then the English is the summary the API gives, and the Chinese names the same category, place and time
+    assert english == diagnosis.summary
+    assert _chinese(chinese) and chinese.startswith(f"{diagnosis.category}：{summaries.CAUSES_ZH[diagnosis.category]}")
+    assert summaries.where(diagnosis.target, "zh") in chinese and "Where:" not in chinese
+
+
+def test_an_abstention_is_said_in_chinese_too():
+    phrase = summaries.insufficient("disk full", 0.35, {"category": "volume_full", "score": 0.2, "finding": "x"})
+    assert summaries.render(phrase, "en").startswith("insufficient_evidence: the snapshot for 'disk full'")
+    chinese = summaries.render(phrase, "zh")
+    assert "证据不足" in chinese and "“disk full”" in chinese and "volume_full" in chinese and "0.35" in chinese
+
+
+def test_the_planners_reason_is_said_in_chinese_from_its_facts():
+    # Given the OOMKilled diagnosis's memory plan
+    scenario = json.loads((SCENARIOS / "oom_killed_payments.json").read_text("utf-8"))
+    diagnosis = run_diagnosis(scenario)
+    [deployment] = [d for d in scenario["cluster"]["deployments"]["items"] if d["metadata"]["name"] == "payments-api"]
+    [plan, *_] = [p for p in plan_diagnosis(diagnosis, Workload(deployment, [])) if isinstance(p, ActionPlan)]
+    # Then its English reason is its phrase's, and the Chinese says the same container, deployment and limits
+    assert plan.why is not None and reasons.render(plan.why, "en") == plan.reason
+    assert reasons.render(plan.why, "zh") == (
+        f"将 payments-api 中容器 {plan.action.container} 的内存限制从 {plan.inverse.memory_limit} 提高到 "
+        f"{plan.action.memory_limit}：它在 {plan.inverse.memory_limit} 时被 OOMKilled"
+    )
+
+
+def test_every_reason_code_renders_in_both_languages():
+    facts = {
+        "node": "n1",
+        "pod": "p1",
+        "deployment": "d1",
+        "container": "c1",
+        "current": "1",
+        "new": "2",
+        "to": 3,
+        "wanted": 4,
+        "action": "scale_deployment",
+    }
+    for code in reasons.REASONS.entries:
+        phrase = reasons.reason(code, **facts)
+        assert reasons.render(phrase, "en") and _chinese(reasons.render(phrase, "zh")), code
+
+
+def test_a_phrase_that_cannot_be_said_gives_none_and_a_catalog_needs_both_languages():
+    assert summaries.render({"code": "no_such_category", "params": {}}, "zh") is None
+    assert reasons.render({"code": "restart_pod", "params": {}}, "zh") is None  # its pod is missing
+    assert reasons.render(None, "zh") is None
+    with pytest.raises(ValueError, match="without a rendering"):
+        Catalog({"x": {"en": lambda p: "x"}})
