@@ -90,7 +90,7 @@ def test_a_root_never_sent_leaves_the_next_message_on_its_own(api, notify_env, a
     assert resolved["thread_ts"] == diagnosed_ts
 
 
-def test_a_page_to_the_channel_is_a_reply_in_the_incidents_thread(api, notify_env, admin_key, vendors):
+def test_a_page_to_the_channel_is_sent_on_its_own_not_hidden_in_the_thread(api, notify_env, admin_key, vendors):
     # Given an incident whose opened message is the root in the Slack channel
     slack = slack_channel(api, admin_key, vendors)
     route_all(api, admin_key, slack["id"])
@@ -110,6 +110,12 @@ def test_a_page_to_the_channel_is_a_reply_in_the_incidents_thread(api, notify_en
         )
     )
     notify_env.poller.drain()
-    # Then the page is a reply in the incident's thread too
+    # Then the page is a message of its own, where the channel sees it (a reply notifies only the thread's followers)
     root, page = _slack_posts(vendors)
-    assert page["thread_ts"] and "thread_ts" not in root
+    assert "thread_ts" not in root and "thread_ts" not in page
+    assert page["text"].startswith("[CRITICAL] Page:")
+    # And a later message still replies to the opened message, the root
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    assert _slack_posts(vendors)[2]["thread_ts"] == root_ts
