@@ -107,3 +107,18 @@ def test_a_lark_click_on_the_opened_card_acknowledges(api, runtime, opened, vend
 
 def send_id(vendors) -> str:
     return next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+
+
+def test_an_acknowledgement_at_the_alerts_source_updates_the_opened_card_too(runtime, opened, vendors):
+    from pagerless.clock import utcnow
+    from pagerless.incidents.acknowledgements import acknowledge_at_source
+    from pagerless.store.incidents import IncidentRepository
+
+    # When the incident is acknowledged in Opsgenie (its alert arrives acknowledged)
+    assert acknowledge_at_source(opened.id, "opsgenie", utcnow(), IncidentRepository())
+    runtime.poller.drain()
+    # Then the Slack card says so, with no button left
+    [update] = [r.body for r in vendors.to("/slack/api/chat.update")]
+    assert not [b for b in update["blocks"] if b["type"] == "actions"]
+    [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
+    assert note.startswith("Acknowledged by opsgenie at ")
