@@ -3,10 +3,13 @@
 One server answers, by path:
 - Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
-  ``POST /open-apis/im/v1/messages/{id}/reply`` (a card request over 30 KB is refused, code 230025),
+  ``POST /open-apis/im/v1/messages/{id}/reply`` (``reply_in_thread`` puts the reply in the
+  thread of the first message, answered with its ``root_id`` and ``thread_id``; a card request over 30 KB is
+  refused, code 230025),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
-- Slack Web API: ``POST /slack/api/chat.postMessage``, ``/slack/api/chat.update`` (Bearer token; refuses
+- Slack Web API: ``POST /slack/api/chat.postMessage`` (a ``thread_ts`` must name a top-level message it posted in
+  that channel: the reply goes in its thread), ``/slack/api/chat.update`` (Bearer token; refuses
   a header block's text over 150 characters, a section block's text over 3,000 (both counted as JavaScript
   counts them, an emoji 2), more than 50 blocks, or a rich text block not in its documented
   shape with ``invalid_blocks``, and blocks holding more than 11,000 characters of text with ``msg_blocks_too_long``);
@@ -183,8 +186,20 @@ class ChatVendors:
             if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
                 return 400, {"code": 230001, "msg": "invalid message content"}, {}
             message_id = f"om_fake{next(self._ids):04d}"
-            self.lark_messages[message_id] = {"reply_to": parent, "content": req.body["content"]}
-            return 200, {"code": 0, "msg": "success", "data": {"message_id": message_id, "parent_id": parent}}, {}
+            # a reply's root is its parent's root (a reply to a reply stays in the first message's thread)
+            root = self.lark_messages.get(parent, {}).get("root_id") or parent
+            in_thread = bool(req.body.get("reply_in_thread"))
+            self.lark_messages[message_id] = {
+                "reply_to": parent,
+                "root_id": root,
+                "reply_in_thread": in_thread,
+                "msg_type": req.body["msg_type"],
+                "content": req.body["content"],
+            }
+            data = {"message_id": message_id, "root_id": root, "parent_id": parent, "msg_type": req.body["msg_type"]}
+            if in_thread:
+                data["thread_id"] = "omt_" + root.removeprefix("om_")
+            return 200, {"code": 0, "msg": "success", "data": data}, {}
         if req.method == "POST":
             message_id = f"om_fake{next(self._ids):04d}"
             self.lark_messages[message_id] = {"receive_id": req.body["receive_id"], "content": req.body["content"]}
@@ -229,13 +244,15 @@ class ChatVendors:
         if _slack_text_size(blocks) > SLACK_MAX_BLOCKS_TEXT:
             return 200, {"ok": False, "error": "msg_blocks_too_long"}, {}
         if method == "chat.postMessage":
+            thread_ts = req.body.get("thread_ts")
+            parent = self.slack_messages.get((req.body["channel"], thread_ts)) if thread_ts else None
+            if thread_ts and (parent is None or parent.get("thread_ts")):
+                # the fake's own rule: a reply names a top-level message of the same channel that it posted
+                return 200, {"ok": False, "error": "thread_not_found"}, {}
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body
-            return (
-                200,
-                {"ok": True, "channel": req.body["channel"], "ts": ts, "message": {"text": req.body.get("text")}},
-                {},
-            )
+            message = {"text": req.body.get("text"), **({"thread_ts": thread_ts} if thread_ts else {})}
+            return 200, {"ok": True, "channel": req.body["channel"], "ts": ts, "message": message}, {}
         if method == "chat.update":
             key = (req.body["channel"], req.body["ts"])
             if key not in self.slack_messages:

@@ -33,4 +33,7 @@ def acknowledge_at_source(incident_id: str, source: str, now: datetime, reposito
         stream_type="incident_updated",
     )
     metrics.acknowledged(seconds)
+    from pagerless.incidents.notices import incident_acknowledged
+
+    incident_acknowledged(incident, by=source, at=now)
     return True

@@ -89,6 +89,17 @@ def incident_resolved(incident, *, by: str, previous_status: str | None) -> None
         )
 
 
+def incident_acknowledged(incident, *, by: str, at) -> None:
+    """An acknowledgement (a person's, or one made at the alert's source): the incident's opened card (Slack, the
+    Lark app) is updated to say who acknowledged and when, in place of its Acknowledge button."""
+    publish(
+        "incident.acknowledged",
+        incident,
+        generation=generation_of("acknowledged", at.isoformat()),
+        data={"acknowledged_by": by, "acknowledged_at": at.isoformat()},
+    )
+
+
 def _opened_unannounced(incident) -> bool:
     """Whether ``incident`` came (back) without an `incident.opened`: a correlated child, or a
     flapping incident resolved by its source (its reopen started no workflow)."""

@@ -151,7 +151,11 @@ class IncidentService:
             stream_type="incident_updated",
         )
         metrics.acknowledged(seconds)
-        self.stop_escalations(incident_id, "stopped", f"acknowledged by {label(principal.key_id, principal.name)}")
+        who = label(principal.key_id, principal.name)
+        self.stop_escalations(incident_id, "stopped", f"acknowledged by {who}")
+        from pagerless.incidents.notices import incident_acknowledged
+
+        incident_acknowledged(incident, by=who, at=now)
         return incident
 
     def resolve(self, workspace: str, incident_id: str, principal: Principal, note: str = "") -> IncidentRecord:

@@ -11,10 +11,13 @@ from types import ModuleType
 
 from pagerless.clock import reading_zone
 from pagerless.notify import context as contexts
-from pagerless.notify import reach, render
-from pagerless.notify.channels.base import Mention, Message
+from pagerless.notify import links, reach, render
+from pagerless.notify.channels.base import ACKNOWLEDGED, Mention, Message
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
+
+# the events whose message is the opened card: its announcement, and its update once acknowledged
+OPENED_CARD = ("incident.opened", "incident.acknowledged")
 
 
 def message(
@@ -36,7 +39,10 @@ def message(
     channel's, or a paged person's on their direct message; None: UTC), which its buttons carry for the click's
     answer. ``decided``: for an approval's card (``template`` is ``approval.requested``'s), the channel's
     ``approval.decided`` template, asked for only when the approval is decided: the card then keeps its content
-    but takes that template's title, which says the decision (`_decided_title`)."""
+    but takes that template's title, which says the decision (`_decided_title`). An incident's opened card
+    (``incident.opened``, and ``incident.acknowledged``, its update, rendered with the opened template) shows the
+    incident's runbook and source links, and, in a chat whose buttons call back (the module's ``CLICKS``),
+    Acknowledge, or once acknowledged who did it."""
     shown = contexts.shown(ctx, str(template.get("language") or "en"), zone)
     try:
         title, body = render.render(template, shown, module.escape)
@@ -67,6 +73,17 @@ def message(
             "workspace": job.workspace,
         }
         actions = ("acknowledge",)
+    if job.event in OPENED_CARD and job.incident_id and getattr(module, "CLICKS", False):
+        # the opened card of a chat whose buttons call back: Acknowledge, as a page's (the same click path), and once
+        # acknowledged (the update `incident.acknowledged` makes), who did it instead
+        approval = {"approval_id": "", "incident_id": job.incident_id, "workspace": job.workspace}
+        actions = ("acknowledge",)
+        if job.event == "incident.acknowledged":
+            decision = {
+                "status": ACKNOWLEDGED,
+                "decided_by": ctx.get("acknowledged_by"),
+                "decided_at": ctx.get("acknowledged_at"),
+            }
     named = reach.mentioned(module, mentions) if job.event == "escalation.page" and not page else ()
     return Message(
         event=job.event,
@@ -82,6 +99,7 @@ def message(
         code=code,
         language=str(template.get("language") or "en"),
         timezone=reading_zone(zone),
+        links=links.of_context(ctx) if job.event in OPENED_CARD else (),
     )
 
 

@@ -4,10 +4,18 @@ it: a value the incident also gives is the data's)."""
 from pagerless import settings
 from pagerless.chat.wording import decision_comment
 from pagerless.clock import display_time
+from pagerless.notify import links
 from pagerless.outbox.jobs import NotifyJob
 
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
-_TIMES = ("opened_at", "expires_at", "decided_at", "starts_at", "ends_at")  # a handoff's shift: `starts_at`, `ends_at`
+_TIMES = (
+    "opened_at",
+    "expires_at",
+    "decided_at",
+    "starts_at",
+    "ends_at",
+    "acknowledged_at",
+)  # a handoff's shift: `starts_at`, `ends_at`
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
@@ -47,6 +55,9 @@ def build(job: NotifyJob) -> dict:
         "comment": None,
         "decision_note": None,
         "link": None,
+        "reopened": False,  # an ``incident.opened`` of a reopened incident's new run (the job's data says it)
+        "runbook_url": None,  # the opening alert's ``runbook_url`` annotation (or label), an http(s) URL
+        "source_url": None,  # the opening alert's link at its source (Alertmanager's generatorURL, Grafana's ...)
     }
     if incident is not None:
         labels = dict(incident.labels or {})
@@ -61,6 +72,7 @@ def build(job: NotifyJob) -> dict:
             labels=labels,
             hostname=labels.get("instance") or labels.get("host") or labels.get("node"),
         )
+        ctx.update(links.of_incident(incident))
         diagnosis = incident.diagnosis or {}
         if diagnosis.get("category"):
             ctx.update(

@@ -1,5 +1,9 @@
 """The built-in templates, English and Chinese, one (title, body) pair per event.
 
+``incident.opened``'s title says a reopen (``{{ reopened }}``: the job of a reopened incident's new run), so the
+message of an incident that came back does not read as a new one. ``incident.acknowledged`` has none: it updates
+the opened card, which keeps that template's content (`compose.message`).
+
 ``approval.decided``'s title is also the title of an approval's card once it is decided (`compose.message`): an
 updated card, or one sent after its decision, says the decision where it said that it awaited one.
 """
@@ -41,7 +45,7 @@ _HANDOFF_ZH = (
 
 EN: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "[{{ severity|upper }}] {{ title }}",
+        "[{{ severity|upper }}] {% if reopened %}Reopened: {% endif %}{{ title }}",
         _INCIDENT + "\n{{ message }}{% if hostname %}\nHost: {{ hostname }}{% endif %}",
     ),
     "incident.diagnosed": ("[{{ severity|upper }}] Diagnosed: {{ title }}", _INCIDENT + _DIAG),
@@ -74,7 +78,7 @@ EN: dict[str, tuple[str, str]] = {
 
 ZH: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "【{{ severity }}】{{ title }}",
+        "【{{ severity }}】{% if reopened %}已重新打开:{% endif %}{{ title }}",
         _INCIDENT + "\n告警内容:{{ message }}{% if hostname %}\n主机:{{ hostname }}{% endif %}",
     ),
     "incident.diagnosed": ("【{{ severity }}】已诊断:{{ title }}", _INCIDENT + _DIAG_ZH),

@@ -26,7 +26,7 @@ import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, reach, recipients, render
+from pagerless.notify import compose, dead_letters, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
@@ -138,6 +138,8 @@ class NotifyService:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
         whose type is switched off in /api/plugins is not delivered to."""
         channels = self.channels.usable(job.workspace)
+        if job.event == ACKNOWLEDGED:  # wherever the opened card went, whatever the routes say now
+            return _pick(channels, threads.opened_channels(self.deliveries, job))
         if job.targets is not None:
             return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
         route_set = self.routes.get(job.workspace)
@@ -161,6 +163,11 @@ class NotifyService:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
+        if job.event == ACKNOWLEDGED:  # the opened card says who acknowledged: an update, never a message of its own
+            ref = threads.opened_message(self.deliveries, job, channel["id"]) if module.CAN_UPDATE else None
+            if ref is None or recipient is not None:
+                outcome.skipped.append(channel["id"])
+                return
         if job.event == "approval.decided":
             card = self._card(job, channel)
             if card is not None and module.CAN_UPDATE:
@@ -204,16 +211,19 @@ class NotifyService:
         def config() -> dict:  # read per attempt: an SSM outage is retried like a vendor's 5xx
             return {**self.channels.delivery_config(job.workspace, configured), **override}
 
+        thread = None
+        if ref is None and recipient is None and getattr(module, "THREADS", False):
+            thread = threads.root(self.deliveries, job, channel["id"])  # later messages reply in the root's thread
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
-        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline)
+        self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
         """Whether every one of the job's deliveries to ``targets`` was refused for good."""
         records = [self.deliveries.find(delivery_id(job, target, event)) for target in targets]
         return all(r is not None and r.status in (store.GAVE_UP, store.DEAD) for r in records)
 
-    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline) -> None:
+    def _attempt(self, job, channel, module, config_for, record, message, ref, outcome, deadline, thread=None) -> None:
         conf = settings.notify()
         rate = channel["config"].get("rate_per_minute") or module.RATE_PER_MINUTE
         attempts = int(record.attempts or 0)
@@ -223,6 +233,8 @@ class NotifyService:
         in_parts = {"parts": parts} if getattr(module, "SENDS_IN_PARTS", False) else {}
         if getattr(module, "DELIVERY_MESSAGE_ID", False):  # every attempt of the delivery sends one message id
             in_parts["message_id"] = "msg_" + record.delivery_id.removeprefix("dlv-")
+        if thread is not None:
+            in_parts["thread"] = thread
         requests = getattr(module, "requests", None)  # a message sent in several requests takes a slot for each
         while True:
             slots = min(int(rate or 0), requests(message, parts) if requests and not ref else 1)
@@ -307,7 +319,7 @@ class NotifyService:
         module = channel_module(channel["channel_type"])
         language = channel["config"].get("language", "en")
         zone = (recipient.timezone if recipient is not None else None) or channel_zone(channel)
-        event = "approval.requested" if update else job.event  # an updated card keeps its content
+        event = _UPDATED.get(job.event, job.event) if update else job.event  # an updated card keeps its content
         template = self.templates.choose(job.workspace, module.TYPE, event, language)
         fallback = render.default_template(event, language)
         page = recipient is not None
@@ -324,6 +336,11 @@ class NotifyService:
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
+
+
+ACKNOWLEDGED = "incident.acknowledged"
+# an update's event -> the event of the card it updates, whose template renders it (the card keeps its content)
+_UPDATED = {"approval.decided": "approval.requested", ACKNOWLEDGED: "incident.opened"}
 
 
 def _time_for(deadline: float | None, wait: float) -> bool:

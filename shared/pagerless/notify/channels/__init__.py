@@ -18,7 +18,10 @@ a channel that sends several bodies has ``messages(message)``, ``[(part, body)]`
 iterates), and one whose receiver must see more than the body (the webhook's signature headers) has
 ``preview(message)``, the entries the preview shows. A channel with a code element sets ``CODE_BLOCKS = True``: its
 messages carry ``Message.code``, the body split around a dry run's diff the template fences on lines of its own, to
-show it as code.
+show it as code. A channel that threads (Slack, the Lark app) sets ``THREADS = True`` and takes ``send(..., thread=)``,
+the vendor reference of the incident's root message there (`pagerless.notify.threads`): the message goes as a reply in
+its thread, and its reference names the root (``"root"``). A channel whose buttons call back into Pagerless sets
+``CLICKS = True``: its opened card carries Acknowledge.
 
 To add a channel: write ``channels/<vendor>.py``, add it to CHANNELS below, a fake of its API to
 tests/fakes/chat_vendors.py, and a test asserting the exact body it sends.

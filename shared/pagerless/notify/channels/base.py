@@ -69,18 +69,22 @@ class Message:
     code: Code | None = None  # for a channel with ``CODE_BLOCKS``: the body split around the dry run's diff
     language: str = "en"  # the template's: what a card adds to the text (buttons, who decided) is in it too
     timezone: str | None = None  # the zone its times read in (None: UTC); its buttons carry it for the click's answer
+    # an opened incident's links, ``(kind, url)`` with kind "runbook" or "source" (`pagerless.notify.links`: safe
+    # http(s) URLs), which a channel shows as links of its own, labelled in the card's language (`button_label`)
+    links: tuple[tuple[str, str], ...] = ()
 
 
 # What a message's colour says where a vendor colours it (Lark's header, the title of a Teams or WeCom card): the
 # severity while someone is needed, else how it went (`tone`)
 GOOD, ENDED, UNDER_WAY = "good", "ended", "under_way"
+ACKNOWLEDGED = "acknowledged"  # an opened card's ``decision`` once someone acknowledged the incident
 
 
 def tone(message: Message) -> str:
     """What ``message``'s colour says: ``GOOD`` for a resolved incident and an approved fix, ``ENDED`` for an
     approval that ended otherwise (rejected, expired, closed, superseded: its card no longer asks anything),
     ``UNDER_WAY`` for a fix applied (its verification follows), else the severity."""
-    if message.decision:
+    if message.decision and message.decision.get("status") != ACKNOWLEDGED:  # acknowledged: still the severity
         return GOOD if message.decision.get("status") == "approved" else ENDED
     if message.event == "incident.resolved":
         return GOOD
@@ -302,10 +306,24 @@ def approval_value(approval: dict, action: str, language: str = "en", zone: str 
 
 # A card's buttons in the language of its template (the console's words for them)
 _BUTTON_LABELS = {
-    "en": {"approve": "Approve", "reject": "Reject", "acknowledge": "Acknowledge", "open": "Open in Pagerless"},
-    "zh": {"approve": "批准", "reject": "拒绝", "acknowledge": "确认", "open": "在 Pagerless 中打开"},
+    "en": {
+        "approve": "Approve",
+        "reject": "Reject",
+        "acknowledge": "Acknowledge",
+        "open": "Open in Pagerless",
+        "runbook": "Runbook",
+        "source": "Alert source",
+    },
+    "zh": {
+        "approve": "批准",
+        "reject": "拒绝",
+        "acknowledge": "确认",
+        "open": "在 Pagerless 中打开",
+        "runbook": "处理手册",
+        "source": "告警来源",
+    },
 }
-_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "closed": "关闭"}
+_DECIDED_ZH = {"approved": "批准", "rejected": "拒绝", "closed": "关闭", ACKNOWLEDGED: "确认"}
 
 
 def _zh(language: str) -> bool:
@@ -314,6 +332,18 @@ def _zh(language: str) -> bool:
 
 def button_label(action: str, language: str = "en") -> str:
     return _BUTTON_LABELS["zh" if _zh(language) else "en"][action]
+
+
+def links_markdown(message: Message) -> str:
+    """The incident's links as markdown links on one line (``[Runbook](url) · [Alert source](url)``), for a channel
+    whose text is markdown; empty without links. The URLs are safe in a markdown link (`pagerless.notify.links`)."""
+    return " · ".join(f"[{button_label(kind, message.language)}]({url})" for kind, url in message.links)
+
+
+def links_text(message: Message) -> str:
+    """The incident's links as plain text lines (``Runbook: url``), for a channel of plain text; empty without."""
+    colon = "：" if _zh(message.language) else ": "
+    return "\n".join(f"{button_label(kind, message.language)}{colon}{url}" for kind, url in message.links)
 
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:

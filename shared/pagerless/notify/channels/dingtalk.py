@@ -29,6 +29,7 @@ from pagerless.notify.channels.base import (
     ellipsize,
     fit,
     json_body,
+    links_markdown,
     mobiles,
     request,
     require,
@@ -79,6 +80,8 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
     text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
+    if message.links:
+        text += "\n\n" + links_markdown(message)
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:

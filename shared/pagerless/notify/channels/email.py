@@ -8,7 +8,7 @@ a retry after a later message failed sends only to the addresses not sent to yet
 
 import httpx
 
-from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, require
+from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, links_text, require
 
 TYPE = "email"
 SECRET_FIELDS = ()
@@ -73,7 +73,8 @@ def personal_payload(message: Message, own: str) -> dict:
 
 
 def _text(message: Message) -> str:
-    return message.body + (f"\n\n{message.link}" if message.link else "")
+    links = f"\n\n{links_text(message)}" if message.links else ""
+    return message.body + links + (f"\n\n{message.link}" if message.link else "")
 
 
 def _content(title: str, text: str) -> dict:

@@ -43,6 +43,10 @@ REQUIRED = ("app_id", "app_secret", "receive_id")
 OPTIONAL = ("receive_id_type", "api_base")
 RATE_PER_MINUTE = None
 CAN_UPDATE = True
+# a later message of an incident is a reply in the thread of its first one there (``send(..., thread=)``), and the
+# card's buttons call back (the app's card callback URL), so a card may carry Acknowledge
+THREADS = True
+CLICKS = True
 CODE_BLOCKS = True  # a dry run's diff goes in a code block of its own (`code_block`)
 DEFAULT_BASE = "https://open.feishu.cn"
 _RETRYABLE_CODES = {99991400, 99991401, 230020, 11232}  # too many requests / frequency limits
@@ -133,6 +137,8 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
             {"tag": "markdown", "content": code_block(code.code)},
             *([_text(code.after)] if code.after else []),
         ]
+    if message.links:  # lark_md links; the URLs' ")" are encoded (`pagerless.notify.links`)
+        elements.append(_text(" · ".join(f"[{button_label(k, message.language)}]({url})" for k, url in message.links)))
     template = _COLORS.get(tone(message), "blue")
     if message.decision:
         elements += [
@@ -186,8 +192,27 @@ def payload(message: Message) -> dict:
     return {"msg_type": "interactive", "content": dumps(card(message))}
 
 
-def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | None = None) -> Sent:
+    """Send ``message`` to the channel's chat; with ``thread`` (the ref of the incident's root message in this
+    channel) as a reply to the root in its thread (``POST im/v1/messages/{message_id}/reply`` with
+    ``reply_in_thread``: https://open.feishu.cn/document/server-docs/im-v1/message/reply). A root sent to another
+    chat (the channel's ``receive_id`` changed since) has no thread here. The reply's ref names its root (``root``)."""
     require(config, *REQUIRED)
+    if (
+        thread is not None
+        and thread.get("message_id")
+        and thread.get("receive_id", config["receive_id"]) == config["receive_id"]
+    ):
+        root = str(thread["message_id"])
+        data = _call(
+            http,
+            config,
+            "POST",
+            f"/open-apis/im/v1/messages/{quote(root, safe='')}/reply",
+            {**payload(message), "reply_in_thread": True},
+        )
+        message_id = (data.get("data") or {}).get("message_id")
+        return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
     id_type = config.get("receive_id_type") or "chat_id"
     data = _call(
         http,
@@ -197,7 +222,7 @@ def send(http: httpx.Client, config: dict, message: Message) -> Sent:
         {"receive_id": config["receive_id"], **payload(message)},
     )
     message_id = (data.get("data") or {}).get("message_id")
-    return Sent(message_id=message_id, ref={"message_id": message_id})
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"]})
 
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:

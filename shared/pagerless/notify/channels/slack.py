@@ -33,6 +33,10 @@ REQUIRED = ("bot_token", "channel")
 OPTIONAL = ("api_base", "team_id")  # team_id: direct-message pages only reach users of that team
 RATE_PER_MINUTE = None
 CAN_UPDATE = True
+# a later message of an incident is a reply in the thread of its first one there (``send(..., thread=)``), and the
+# buttons call back (the app's interactivity URL), so a card may carry Acknowledge
+THREADS = True
+CLICKS = True
 CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element (`code_block`)
 DEFAULT_BASE = "https://slack.com/api"
 _RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -104,6 +108,7 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
     out: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": header_text(message.title), "emoji": False}},
         *text,
+        *([links_block(message)] if message.links else []),
     ]
     if message.decision:
         out.append(
@@ -139,6 +144,20 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
             }
         )
     return out
+
+
+def links_block(message: Message) -> dict:
+    """The incident's runbook and source links, a context block of one mrkdwn link each (``<url|words>``,
+    https://docs.slack.dev/messaging/formatting-message-text#linking-urls), each well within an element's 3,000
+    characters (a URL is at most 2,000: `pagerless.notify.links`, which also encoded the ``|`` and ``>`` that
+    would end it). The URL's ``&`` is written ``&amp;``, as Slack's escaping asks."""
+    return {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": f"<{url.replace('&', '&amp;')}|{button_label(kind, message.language)}>"}
+            for kind, url in message.links
+        ],
+    }
 
 
 def header_text(title: str) -> str:
@@ -180,12 +199,23 @@ def payload(message: Message) -> dict:
     return {"text": message.title, "blocks": blocks(message)}
 
 
-def send(http: httpx.Client, config: dict, message: Message) -> Sent:
+def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | None = None) -> Sent:
+    """Post ``message``; with ``thread`` (the ref of the incident's root message in this channel) as a reply in
+    the root's thread: ``thread_ts`` is the root's ``ts`` (https://docs.slack.dev/reference/methods/chat.postMessage:
+    "Provide another message's ts value to make this message a reply"). No ``reply_broadcast``: the root is where
+    the channel looks, and its thread is where the incident goes on. The reply's ref names its root (``root``)."""
     require(config, *REQUIRED)
-    data = _call(http, config, "chat.postMessage", {"channel": config["channel"], **payload(message)})
-    return Sent(
-        message_id=data.get("ts"), ref={"channel": data.get("channel") or config["channel"], "ts": data.get("ts")}
-    )
+    channel = config["channel"]
+    # a root posted to what the channel names now (its ``to``; Slack answers with the channel's id, which a config
+    # naming the channel by name would not match), not before the config moved to another Slack channel
+    threaded = bool(thread and thread.get("ts") and thread.get("to", thread.get("channel")) == channel)
+    if threaded:
+        body = {"channel": thread["channel"], **payload(message), "thread_ts": thread["ts"]}
+    else:
+        body = {"channel": channel, **payload(message)}
+    data = _call(http, config, "chat.postMessage", body)
+    ref = {"channel": data.get("channel") or body["channel"], "ts": data.get("ts"), "to": channel}
+    return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else ref)
 
 
 def reply_text(http: httpx.Client, config: dict, channel: str, text: str, thread_ts: str = "") -> str:

@@ -88,9 +88,11 @@ def adaptive_card(message: Message) -> dict:
                 for tag, m in zip(tags, people, strict=True)
             ]
         }
-    if message.link:
+    opens = [("open", message.link)] if message.link else []
+    if opens or message.links:  # the console's page, then the incident's runbook and source
         card["actions"] = [
-            {"type": "Action.OpenUrl", "title": button_label("open", message.language), "url": message.link}
+            {"type": "Action.OpenUrl", "title": button_label(kind, message.language), "url": url}
+            for kind, url in [*opens, *message.links]
         ]
     return {
         "type": "message",

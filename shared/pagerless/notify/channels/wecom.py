@@ -25,6 +25,7 @@ from pagerless.notify.channels.base import (
     defuse_links,
     fit_bytes,
     json_body,
+    links_markdown,
     mobiles,
     request,
     require,
@@ -77,6 +78,8 @@ def payload(message: Message) -> dict:
     mention is a second message, `mention_payload`.)"""
     color = _COLORS.get(tone(message), "info")
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
+    if message.links:
+        content += "\n" + links_markdown(message)
     return {
         "msgtype": "markdown",
         "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},

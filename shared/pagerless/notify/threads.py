@@ -1,0 +1,64 @@
+"""Where an incident's messages sit in a chat that threads (Slack, the Lark app: a channel module's ``THREADS``).
+
+The incident's first message in a channel is its root: it is sent on its own, and updated in place where that
+happens already (an approval card's decision; the opened card's acknowledgement). Every later message of the
+incident in that channel (its diagnosis, an approval, a fix, a raised severity, a reopen, its resolution) is a
+reply in the root's thread. A page to the channel is not: it is there to wake someone, and a thread's reply
+notifies only the people following the thread, so it is sent on its own as before. The delivery log (``deliveries``) knows the root: the oldest delivery of the incident
+to the channel that was sent on its own, with the vendor's reference (Slack's channel and ``ts``, Lark's
+``message_id``). A root never sent (refused, dead, still retrying) is no root: the next message is sent on its own,
+as before, and becomes the root. A direct message to a paged person, and a webhook channel (DingTalk, WeCom, Teams,
+the Lark custom bot), has no thread.
+"""
+
+from pagerless.outbox.jobs import NotifyJob
+from pagerless.store.deliveries import SENT, DeliveryRepository
+
+OPENED = "incident.opened"
+UNTHREADED = ("escalation.page",)  # sent on its own: see the module docstring
+
+
+def root(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict | None:
+    """The vendor reference of the incident's root message in the channel ``channel_id``, or None (no incident, or
+    nothing of it sent there on its own yet)."""
+    if not job.incident_id or job.event in UNTHREADED:
+        return None
+    for record in deliveries.for_incident(job.workspace, job.incident_id):  # oldest first
+        if _own_message(record, channel_id) and not record.provider_ref.get("root"):
+            return dict(record.provider_ref)
+    return None
+
+
+def opened_message(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict | None:
+    """The vendor reference of the latest ``incident.opened`` message of the incident in the channel (a reopen's,
+    if it reopened), the card its Acknowledge button is on; None if none was sent there."""
+    if not job.incident_id:
+        return None
+    found = None
+    for record in deliveries.for_incident(job.workspace, job.incident_id):
+        if record.event == OPENED and _own_message(record, channel_id):
+            found = dict(record.provider_ref)
+    return found
+
+
+def opened_channels(deliveries: DeliveryRepository, job: NotifyJob) -> list[str]:
+    """The channels an ``incident.opened`` message of the incident was sent to (not a person's direct message)."""
+    if not job.incident_id:
+        return []
+    return list(
+        dict.fromkeys(
+            record.channel_id
+            for record in deliveries.for_incident(job.workspace, job.incident_id)
+            if record.event == OPENED and record.recipient is None and record.status == SENT and record.provider_ref
+        )
+    )
+
+
+def _own_message(record, channel_id: str) -> bool:
+    """A message the channel itself got (not a paged person's direct message through it), sent, with a reference."""
+    return (
+        record.channel_id == channel_id
+        and record.recipient is None
+        and record.status == SENT
+        and bool(record.provider_ref)
+    )

@@ -1,0 +1,121 @@
+"""An incident's messages in Slack and Lark: its first message is the root, the later ones replies in its thread."""
+
+import json
+
+import pytest
+
+from tests.functional.notify.conftest import create_channel, lark_channel, route_all, save_incident, slack_channel
+
+pytestmark = pytest.mark.functional
+
+
+def _notify(incident_id: str, event: str, generation: str = "0", data: dict | None = None) -> None:
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    enqueue(NotifyJob("default", event, incident_id=incident_id, generation=generation, data=data or {}))
+
+
+def _slack_posts(vendors) -> list[dict]:
+    return [r.body for r in vendors.to("/slack/api/chat.postMessage")]
+
+
+def _lark_sends(vendors) -> list:
+    return [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+
+
+def test_later_messages_of_an_incident_reply_in_the_thread_of_its_first(api, notify_env, admin_key, vendors):
+    # Given an incident announced in a Slack channel and a Lark chat, and a webhook channel beside them
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    hook = create_channel(
+        api, admin_key, "ops-bot", "lark_bot", {"webhook_url": f"{vendors.base_url}/open-apis/bot/v2/hook/hooktoken"}
+    )
+    route_all(api, admin_key, slack["id"], lark["id"], hook["id"])
+    incident = save_incident()
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    # When its diagnosis, and then its resolution, are said
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved by alice"})
+    notify_env.poller.drain()
+    # Then Slack got the opened message on its own, and the two others as replies in its thread (not broadcast)
+    root, diagnosed, resolved = _slack_posts(vendors)
+    assert "thread_ts" not in root
+    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    assert diagnosed["thread_ts"] == root_ts and diagnosed["channel"] == "C0OPS"
+    assert resolved["thread_ts"] == root_ts and "reply_broadcast" not in resolved
+    assert resolved["text"].startswith("[RESOLVED]")
+    # And Lark got the opened card in the chat, and the others as thread replies to it
+    first, *replies = _lark_sends(vendors)
+    assert first.path == "/open-apis/im/v1/messages" and first.body["receive_id"] == "oc_fakechat"
+    root_id = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    assert [r.path for r in replies] == [f"/open-apis/im/v1/messages/{root_id}/reply"] * 2
+    assert all(r.body["reply_in_thread"] is True and r.body["msg_type"] == "interactive" for r in replies)
+    assert "receive_id" not in replies[0].body
+    assert json.loads(replies[1].body["content"])["header"]["template"] == "green"
+    # And the Lark custom bot, a webhook that cannot thread, got three messages as before
+    assert len(vendors.to("/open-apis/bot/v2/hook/hooktoken")) == 3
+    # And the delivery log says each reply's root
+    from pagerless.store.deliveries import DeliveryRepository
+
+    refs = {
+        (d.channel_type, d.event): d.provider_ref for d in DeliveryRepository().for_incident("default", incident.id)
+    }
+    assert refs["slack", "incident.resolved"]["root"] == root_ts
+    assert refs["lark", "incident.diagnosed"]["root"] == root_id
+    assert "root" not in refs["slack", "incident.opened"]
+
+
+def test_a_root_never_sent_leaves_the_next_message_on_its_own(api, notify_env, admin_key, vendors):
+    # Given the opened message refused by Slack (an invalid token for the moment)
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident()
+    vendors.fail("/slack/api/chat.postMessage", 200, body={"ok": False, "error": "channel_not_found"})
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    from pagerless.store.deliveries import DeliveryRepository
+
+    assert [d.status for d in DeliveryRepository().for_incident("default", incident.id)] == ["gave_up"]
+    # When the diagnosis and then the resolution are said
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved by alice"})
+    notify_env.poller.drain()
+    # Then the diagnosis went top-level, as it did before threads, and became the root of the resolution
+    _refused, diagnosed, resolved = _slack_posts(vendors)
+    assert "thread_ts" not in diagnosed
+    diagnosed_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is diagnosed)
+    assert resolved["thread_ts"] == diagnosed_ts
+
+
+def test_a_page_to_the_channel_is_sent_on_its_own_not_hidden_in_the_thread(api, notify_env, admin_key, vendors):
+    # Given an incident whose opened message is the root in the Slack channel
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident()
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    # When a page goes to the channel itself (an escalation step naming it)
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    enqueue(
+        NotifyJob(
+            "default",
+            "escalation.page",
+            incident_id=incident.id,
+            generation="step-1",
+            targets=[{"kind": "channel", "id": slack["id"]}],
+        )
+    )
+    notify_env.poller.drain()
+    # Then the page is a message of its own, where the channel sees it (a reply notifies only the thread's followers)
+    root, page = _slack_posts(vendors)
+    assert "thread_ts" not in root and "thread_ts" not in page
+    assert page["text"].startswith("[CRITICAL] Page:")
+    # And a later message still replies to the opened message, the root
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    assert _slack_posts(vendors)[2]["thread_ts"] == root_ts
