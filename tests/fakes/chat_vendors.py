@@ -4,8 +4,8 @@ One server answers, by path:
 - Lark/Feishu: ``POST /open-apis/auth/v3/tenant_access_token/internal``,
   ``POST /open-apis/im/v1/messages?receive_id_type=...``, ``PATCH /open-apis/im/v1/messages/{id}``,
   ``POST /open-apis/im/v1/messages/{id}/reply`` (``reply_in_thread`` puts the reply in the
-  thread of the first message, answered with its ``root_id`` and ``thread_id``; a card request over 30 KB is
-  refused, code 230025),
+  thread of the first message, answered with its ``root_id`` and ``thread_id``; a reply to a message the test
+  recalled (``lark_recalled``) is refused with code 230011; a card request over 30 KB is refused, code 230025),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
 - Slack Web API: ``POST /slack/api/chat.postMessage`` (a ``thread_ts`` must name a top-level message it posted in
@@ -100,6 +100,7 @@ class ChatVendors:
         self.failures: list[_Failure] = []
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
         self.lark_messages: dict[str, dict] = {}
+        self.lark_recalled: set[str] = set()  # message ids recalled in the chat: a reply to one is refused
         self.slack_messages: dict[tuple[str, str], dict] = {}
         self.released = threading.Event()
         self.released.set()
@@ -185,6 +186,8 @@ class ChatVendors:
             parent = req.path.rsplit("/", 2)[-2]
             if req.body.get("msg_type") not in ("text", "interactive", "post") or "content" not in req.body:
                 return 400, {"code": 230001, "msg": "invalid message content"}, {}
+            if parent in self.lark_recalled:
+                return 400, {"code": 230011, "msg": "The message was recalled."}, {}
             message_id = f"om_fake{next(self._ids):04d}"
             # a reply's root is its parent's root (a reply to a reply stays in the first message's thread)
             root = self.lark_messages.get(parent, {}).get("root_id") or parent

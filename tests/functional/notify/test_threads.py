@@ -119,3 +119,30 @@ def test_a_page_to_the_channel_is_sent_on_its_own_not_hidden_in_the_thread(api, 
     notify_env.poller.drain()
     root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
     assert _slack_posts(vendors)[2]["thread_ts"] == root_ts
+
+
+def test_a_root_deleted_in_the_chat_leaves_the_next_message_on_its_own(api, notify_env, admin_key, vendors):
+    # Given an incident announced in Slack and Lark, whose opened messages were then deleted in each chat
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident()
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    vendors.slack_messages.clear()  # Slack answers thread_not_found for a thread_ts it no longer has
+    vendors.lark_recalled.update(vendors.lark_messages)
+    # When its resolution is said
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved by alice"})
+    notify_env.poller.drain()
+    # Then each vendor, refusing the reply, got the resolution as a message of its own: nothing failed
+    *_, tried, resolved = _slack_posts(vendors)
+    assert "thread_ts" in tried and "thread_ts" not in resolved and resolved["text"].startswith("[RESOLVED]")
+    *_, refused, sent = _lark_sends(vendors)
+    assert refused.path.endswith("/reply") and sent.path == "/open-apis/im/v1/messages"
+    from pagerless.store.deliveries import DeliveryRepository
+
+    deliveries = DeliveryRepository().for_incident("default", incident.id)
+    assert {(d.channel_type, d.event, d.status) for d in deliveries if d.event == "incident.resolved"} == {
+        ("slack", "incident.resolved", "sent"),
+        ("lark", "incident.resolved", "sent"),
+    }

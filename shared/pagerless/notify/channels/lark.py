@@ -36,6 +36,7 @@ from pagerless.notify.channels.base import (
     tone,
     truncated,
 )
+from pagerless.observability import logger
 
 TYPE = "lark"
 SECRET_FIELDS = ("app_secret",)
@@ -196,7 +197,8 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     """Send ``message`` to the channel's chat; with ``thread`` (the ref of the incident's root message in this
     channel) as a reply to the root in its thread (``POST im/v1/messages/{message_id}/reply`` with
     ``reply_in_thread``: https://open.feishu.cn/document/server-docs/im-v1/message/reply). A root sent to another
-    chat (the channel's ``receive_id`` changed since) has no thread here. The reply's ref names its root (``root``)."""
+    chat (the channel's ``receive_id`` changed since) has no thread here, and a reply Lark refuses for good (its root
+    recalled or deleted in the chat) is sent on its own. The reply's ref names its root (``root``)."""
     require(config, *REQUIRED)
     if (
         thread is not None
@@ -204,15 +206,19 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         and thread.get("receive_id", config["receive_id"]) == config["receive_id"]
     ):
         root = str(thread["message_id"])
-        data = _call(
-            http,
-            config,
-            "POST",
-            f"/open-apis/im/v1/messages/{quote(root, safe='')}/reply",
-            {**payload(message), "reply_in_thread": True},
-        )
-        message_id = (data.get("data") or {}).get("message_id")
-        return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
+        try:
+            data = _call(
+                http,
+                config,
+                "POST",
+                f"/open-apis/im/v1/messages/{quote(root, safe='')}/reply",
+                {**payload(message), "reply_in_thread": True},
+            )
+        except PermanentError as exc:  # the root recalled or deleted in the chat: say it on its own, as before threads
+            logger().warning("lark reply refused; sent on its own", extra={"root": root, "error": str(exc)})
+        else:
+            message_id = (data.get("data") or {}).get("message_id")
+            return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
     id_type = config.get("receive_id_type") or "chat_id"
     data = _call(
         http,

@@ -26,6 +26,7 @@ from pagerless.notify.channels.base import (
     truncated,
     utf16_size,
 )
+from pagerless.observability import logger
 
 TYPE = "slack"
 SECRET_FIELDS = ("bot_token",)
@@ -203,17 +204,25 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     """Post ``message``; with ``thread`` (the ref of the incident's root message in this channel) as a reply in
     the root's thread: ``thread_ts`` is the root's ``ts`` (https://docs.slack.dev/reference/methods/chat.postMessage:
     "Provide another message's ts value to make this message a reply"). No ``reply_broadcast``: the root is where
-    the channel looks, and its thread is where the incident goes on. The reply's ref names its root (``root``)."""
+    the channel looks, and its thread is where the incident goes on. A reply Slack refuses for good (its root deleted:
+    ``thread_not_found``) is posted on its own. The reply's ref names its root (``root``)."""
     require(config, *REQUIRED)
     channel = config["channel"]
     # a root posted to what the channel names now (its ``to``; Slack answers with the channel's id, which a config
     # naming the channel by name would not match), not before the config moved to another Slack channel
     threaded = bool(thread and thread.get("ts") and thread.get("to", thread.get("channel")) == channel)
+    body = {"channel": channel, **payload(message)}
     if threaded:
-        body = {"channel": thread["channel"], **payload(message), "thread_ts": thread["ts"]}
-    else:
-        body = {"channel": channel, **payload(message)}
-    data = _call(http, config, "chat.postMessage", body)
+        try:
+            body = {"channel": thread["channel"], **payload(message), "thread_ts": thread["ts"]}
+            data = _call(http, config, "chat.postMessage", body)
+        except PermanentError as exc:  # the root deleted (thread_not_found): say it on its own, as before threads
+            logger().warning(
+                "slack thread reply refused; sent on its own", extra={"root": thread["ts"], "error": str(exc)}
+            )
+            threaded, body = False, {"channel": channel, **payload(message)}
+    if not threaded:
+        data = _call(http, config, "chat.postMessage", body)
     ref = {"channel": data.get("channel") or body["channel"], "ts": data.get("ts"), "to": channel}
     return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else ref)
 
