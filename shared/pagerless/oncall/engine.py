@@ -278,6 +278,8 @@ def _reached_nobody(page: dict) -> bool:
 
 
 def why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
+    """Why the escalation pages nobody any more, ``(status, reason)``, or None: what a tick and the release of a
+    page held back by quiet hours (`oncall.held`) both ask."""
     if incident.status == IncidentStatus.RESOLVED.value:
         return "ended", "the incident was resolved"
     if incident.reopened_at and record.started_at < incident.reopened_at and _replaced(record, incident):
