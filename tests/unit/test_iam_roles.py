@@ -204,10 +204,11 @@ def test_a_state_machine_that_cannot_invoke_its_function_is_reported():
     template.resources["EscalationStateMachine"]["Properties"]["Policies"] = [
         {"LambdaInvokePolicy": {"FunctionName": {"Ref": "NotifyFunction"}}}
     ]
-    # Then its one task is named
+    # Then each of its tasks is named
     assert check.state_machine_denials(template) == [
-        "EscalationStateMachine.Tick: lambda:InvokeFunction on "
+        f"EscalationStateMachine.{task}: lambda:InvokeFunction on "
         "arn:aws:lambda:us-east-1:123456789012:function:pagerless-workflow"
+        for task in ("ReleaseHeldPage", "Tick")
     ]
 
 

@@ -12,7 +12,7 @@ Imported when an incident page is rendered, never with the console's handler (st
 """
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 # kind, or kind:variant -> (English, Chinese)
 PHRASES: dict[str, tuple[str, str]] = {
@@ -89,6 +89,11 @@ PHRASES: dict[str, tuple[str, str]] = {
     "escalation_started": ("{message}", "已开始按升级策略呼叫"),
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
+    "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
+    "held_page_withheld": (
+        "{message}",
+        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为 {reason}",
+    ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
     "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
@@ -190,6 +195,13 @@ class _Values(dict):
         if not isinstance(targets, list):
             return None
         return ", ".join(str(t.get("id")) for t in targets if isinstance(t, dict) and t.get("id")) or None
+
+    def _until(self):
+        try:
+            moment = datetime.fromisoformat(self.data["held_until"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
     def _held_part(self) -> str:
         held = self._plain(self.data.get("held"))

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from pagerless import settings, step_functions
-from pagerless.clock import utcnow
+from pagerless.clock import display_time, utcnow
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
@@ -159,7 +159,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     if record is None or record.status != "running":
         return _done(record.status if record else "missing")
     incident = _load_incident(incident_id)
-    why = _why_stop(incident, record)
+    why = why_stop(incident, record)
     if why is not None:
         status, reason = why
         _finish(record, status, reason, stop_execution=False)  # this execution ends by itself
@@ -171,16 +171,25 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     resolved = service.resolve_step(workspace, policy, at.step, now, critical=incident.severity == Severity.CRITICAL)
     targets = job_targets(resolved)
     held = [p for r in resolved for p in r.held]
+    held_until = {p: r.held_until.isoformat() for r in resolved for p in r.held if r.held_until}
     missing = [r.target.id for r in resolved if r.missing]  # channels the policy names that no longer exist
+    unusable = {r.target.id: r.unusable for r in resolved if r.unusable}  # channels disabled or switched off
     page_generation = f"{at.step}-{at.repeat}" if generation == OPENED else f"{generation}:{at.step}-{at.repeat}"
     page = {"generation": page_generation, "at": now.isoformat(), "targets": targets, "held": held}
+    if held_until:
+        page["held_until"] = held_until
     if missing:
         page["missing"] = missing
+    if unusable:
+        page["unusable"] = unusable
     retried = next((p for p in record.pages or [] if p["generation"] == page_generation), None)
     if retried is not None:  # a retried tick: send the claimed page again (same generation, deduplicated)
+        page = retried
         targets, held, missing = retried["targets"], retried["held"], retried.get("missing", [])
+        held_until, unusable = retried.get("held_until", {}), retried.get("unusable", {})
     elif not repository.claim_page(record, page):
         return _done("stopped")
+    about = _page_data(record, policy, incident, at)
     if targets:
         enqueue(
             NotifyJob(
@@ -189,38 +198,54 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
                 incident_id=incident_id,
                 generation=page_generation,
                 targets=targets,
-                data={
-                    "step": at.step + 1,
-                    "repeat": at.repeat,
-                    "policy_id": policy.id,
-                    "policy_name": policy.name,
-                    "title": incident.title,
-                    "severity": incident.severity,
-                    "service": incident.service,
-                    "kind": record.kind,
-                    "escalation": record.execution_name,
-                },
+                data=about,
             )
         )
+    if held_until:  # each held person is paged when their quiet hours end (`oncall.held`), once per window
+        from pagerless.oncall import held as held_pages
+
+        held_pages.schedule(record, held_until, about)
     nxt = following(policy, at)
     who = ", ".join(t["id"] for t in targets) or "nobody reachable"
-    gap = _reached_nobody(page if retried is None else retried)
+    gap = _reached_nobody(page)
     timeline.record(
         incident,
         "escalation_paged",
         f"step {at.step + 1} paged: {who}"
-        + (f" (held back by quiet hours: {', '.join(held)})" if held else "")
+        + (f" (held back by quiet hours: {_held_said(held, held_until)})" if held else "")
         + (f" (no such channel, deleted since the policy named it: {', '.join(missing)})" if missing else "")
+        + "".join(f" (channel {ref} reaches nobody: {why})" for ref, why in unusable.items())
         + (f"; step {nxt.step + 1} is paged at once" if gap and nxt is not None else ""),
         actor=ACTOR,
         data={"generation": page_generation, "targets": targets, "held": held}
-        | ({"missing_channels": missing} if missing else {}),
+        | ({"held_until": held_until} if held_until else {})
+        | ({"missing_channels": missing} if missing else {})
+        | ({"unusable_channels": unusable} if unusable else {}),
     )
     if nxt is None:
         repository.finish(record, "ended", "the policy ran out of steps")
         return _done("exhausted")
     wait = 0 if gap else policy.steps[at.step].delay_seconds
     return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
+
+
+def _page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) -> dict:
+    """What an ``escalation.page`` job says about the page: its step, policy and incident."""
+    return {
+        "step": at.step + 1,
+        "repeat": at.repeat,
+        "policy_id": policy.id,
+        "policy_name": policy.name,
+        "title": incident.title,
+        "severity": incident.severity,
+        "service": incident.service,
+        "kind": record.kind,
+        "escalation": record.execution_name,
+    }
+
+
+def _held_said(held: list[str], held_until: dict) -> str:
+    return ", ".join(f"{p}, paged at {display_time(held_until[p])}" if p in held_until else p for p in held)
 
 
 def _replaced(record: EscalationRecord, incident) -> bool:
@@ -246,12 +271,15 @@ def _started_or_starting(record: EscalationRecord) -> bool:
 
 
 def _reached_nobody(page: dict) -> bool:
-    """A step that paged nobody (a schedule with nobody on call, a channel deleted since) is not waited on: waiting its delay
-    would leave the incident with nobody paged. Persons held back by quiet hours were reached on purpose."""
+    """A step that paged nobody (a schedule with nobody on call, a channel deleted since, disabled or of a type
+    switched off) is not waited on: waiting its delay would leave the incident with nobody paged. Persons held back
+    by quiet hours were reached on purpose: they are paged when their quiet hours end (`oncall.held`)."""
     return not page["targets"] and not page["held"]
 
 
-def _why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
+def why_stop(incident, record: EscalationRecord) -> tuple[str, str] | None:
+    """Why the escalation pages nobody any more, ``(status, reason)``, or None: what a tick and the release of a
+    page held back by quiet hours (`oncall.held`) both ask."""
     if incident.status == IncidentStatus.RESOLVED.value:
         return "ended", "the incident was resolved"
     if incident.reopened_at and record.started_at < incident.reopened_at and _replaced(record, incident):

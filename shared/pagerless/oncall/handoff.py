@@ -37,7 +37,9 @@ def _incident(i) -> dict:
 
 
 def _oncall(workspace: str, now: datetime) -> list[dict]:
-    out = []
+    from pagerless.oncall.views import person_names
+
+    out, name = [], person_names(workspace)
     overrides = OverrideRepository()
     for doc in sorted(DocumentRepository(SCHEDULES).list(workspace), key=lambda d: d["name"]):
         schedule = models.to_schedule(doc, overrides.list(workspace, doc["id"]))
@@ -50,8 +52,10 @@ def _oncall(workspace: str, now: datetime) -> list[dict]:
                 "schedule_name": doc["name"],
                 "team": doc.get("team"),
                 "current": current.person_id if current else None,
+                "current_name": name(current.person_id if current else None),
                 "current_until": current.end.astimezone(zone).isoformat() if current and current.end else None,
                 "next": nxt.person_id if nxt else None,
+                "next_name": name(nxt.person_id if nxt else None),
                 "next_starts_at": nxt.start.astimezone(zone).isoformat() if nxt else None,
             }
         )

@@ -2,9 +2,11 @@
 
 A shift's UID is its schedule, its layer (or override) and its real start, so a calendar that
 downloads the feed again, over another range, updates the same events instead of adding copies;
-the caller passes whole shifts (`lookup.render_whole`), not ones cut at the range's bounds.
+the caller passes whole shifts (`lookup.render_whole`), not ones cut at the range's bounds. An event names
+the person by their display name (``name``; the caller's falls back to the id for a person deleted since).
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pagerless.oncall.schedules import Shift
@@ -31,7 +33,14 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar(schedule_id: str, name: str, shifts: list[Shift], *, now: datetime) -> str:
+def calendar(
+    schedule_id: str,
+    name: str,
+    shifts: list[Shift],
+    *,
+    now: datetime,
+    person_name: Callable[[str], str | None] = lambda person_id: person_id,
+) -> str:
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -43,14 +52,15 @@ def calendar(schedule_id: str, name: str, shifts: list[Shift], *, now: datetime)
     for shift in shifts:
         source = f"override {shift.override_id}" if shift.override_id else f"layer {shift.layer}"
         origin = f"override-{shift.override_id}" if shift.override_id else f"layer-{shift.layer}"
+        who = person_name(shift.person_id) or shift.person_id
         lines += [
             "BEGIN:VEVENT",
             f"UID:{_escape(f'{schedule_id}-{origin}-{_stamp(shift.start)}')}@pagerless",
             f"DTSTAMP:{_stamp(now)}",
             f"DTSTART:{_stamp(shift.start)}",
             f"DTEND:{_stamp(shift.end)}",
-            f"SUMMARY:{_escape(f'On call: {shift.person_id} ({name})')}",
-            f"DESCRIPTION:{_escape(f'{shift.person_id} is on call for {name} ({source}).')}",
+            f"SUMMARY:{_escape(f'On call: {who} ({name})')}",
+            f"DESCRIPTION:{_escape(f'{who} ({shift.person_id}) is on call for {name} ({source}).')}",
             "TRANSP:TRANSPARENT",
             "END:VEVENT",
         ]

@@ -12,7 +12,7 @@ specific match wins (service named > any service), then the oldest policy.
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pagerless.domain.severity import Severity
@@ -57,6 +57,31 @@ class QuietHours:
         if self.start <= self.end:
             return self.start <= local < self.end
         return local >= self.start or local < self.end
+
+    def ends_after(self, at: datetime) -> datetime:
+        """When the quiet hours that hold ``at`` end (in UTC): the first moment after ``at`` that `contains` no
+        longer holds. A window past midnight ends on the next local day when ``at`` is before midnight; an end
+        that a DST change skips (02:30 on a spring-forward night) is the moment the clocks jump past it; one
+        that happens twice (autumn) is its first."""
+        zone = ZoneInfo(self.timezone)
+        local = at.astimezone(zone)
+        day = local.date()
+        if self.start > self.end and local.time() >= self.start:
+            day += timedelta(days=1)
+        wall = datetime.combine(day, self.end, tzinfo=zone)  # fold 0: an autumn end's first occurrence
+        end = wall.astimezone(UTC)
+        if end.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+            return end
+        return self._gap_end(wall)
+
+    def _gap_end(self, wall: datetime) -> datetime:
+        """The moment the clocks jump past ``wall``, a wall time a spring-forward change skips: between its two
+        readings (the offset before the change and the one after), the first second out of the quiet hours."""
+        low, high = wall.replace(fold=1).astimezone(UTC), wall.replace(fold=0).astimezone(UTC)
+        while high - low > timedelta(seconds=1):
+            middle = low + (high - low) / 2
+            low, high = (middle, high) if self.contains(middle) else (low, middle)
+        return high.replace(microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -121,12 +146,17 @@ class Resolved:
     target: Target
     persons: tuple[str, ...] = ()
     held: tuple[str, ...] = field(default=())  # persons held back by their quiet hours
+    held_until: datetime | None = None  # when the quiet hours of the person held back end (their page is sent then)
     missing: bool = False  # a channel target that names no channel (deleted since the policy named it)
+    unusable: str = ""  # why a channel target that names channels sends through none: disabled, type switched off
 
     @property
     def reached(self) -> bool:
-        """Whether the target reaches anyone: a person (held back by quiet hours on purpose too) or a channel."""
-        return bool(self.persons or self.held or (self.target.kind == "channel" and not self.missing))
+        """Whether the target reaches anyone: a person (held back by quiet hours, paged when they end, too) or a
+        channel that exists and may send."""
+        if self.target.kind == "channel":
+            return not self.missing and not self.unusable
+        return bool(self.persons or self.held)
 
 
 def resolve_targets(
@@ -137,13 +167,17 @@ def resolve_targets(
     quiet_hours: Callable[[str], QuietHours | None],
     critical: bool,
     channel_exists: Callable[[str], bool] = lambda _: True,
+    channel_unusable: Callable[[str], str] = lambda _: "",
 ) -> list[Resolved]:
-    """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours. A channel target
-    that ``channel_exists`` says names no channel is `Resolved.missing`: it reaches nobody."""
+    """Resolve persons through schedules at ``at``; hold back non-critical pages in quiet hours, until they end. A
+    channel target that ``channel_exists`` says names no channel is `Resolved.missing`, and one whose channels may
+    not send (``channel_unusable`` says why: disabled, its type switched off) is `Resolved.unusable`: either
+    reaches nobody."""
     resolved = []
     for target in targets:
         if target.kind == "channel":
-            resolved.append(Resolved(target, missing=not channel_exists(target.id)))
+            missing = not channel_exists(target.id)
+            resolved.append(Resolved(target, missing=missing, unusable="" if missing else channel_unusable(target.id)))
             continue
         person = target.id if target.kind == "person" else on_call(target.id, at)
         if person is None:
@@ -151,17 +185,17 @@ def resolve_targets(
             continue
         quiet = None if critical else quiet_hours(person)
         if quiet is not None and quiet.contains(at):
-            resolved.append(Resolved(target, held=(person,)))
+            resolved.append(Resolved(target, held=(person,), held_until=quiet.ends_after(at)))
         else:
             resolved.append(Resolved(target, persons=(person,)))
     return resolved
 
 
 def job_targets(resolved: Iterable[Resolved]) -> list[dict]:
-    """The NotifyJob targets: each person once, channels as channels (not a missing one), in order."""
+    """The NotifyJob targets: each person once, channels as channels (not a missing or unusable one), in order."""
     out, seen = [], set()
     for item in resolved:
-        if item.missing:
+        if item.missing or item.unusable:
             continue
         entries = (
             [("person", p) for p in item.persons] if item.target.kind != "channel" else [("channel", item.target.id)]

@@ -15,6 +15,7 @@ from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
 from pagerless.oncall import lookup, models, policies, schedules
+from pagerless.plugin_switches import disabled
 from pagerless.store import references
 from pagerless.store.oncall import (
     POLICIES,
@@ -43,6 +44,21 @@ def names_channel(ref: str, channel: dict) -> bool:
     """Whether a channel target's id names ``channel``: its id, its name or its type, as the notify function picks
     the channels of a job's targets."""
     return ref in (channel.get("id"), channel.get("name"), channel.get("channel_type"))
+
+
+def channel_unusable(ref: str, channels: list[dict], switched_off: frozenset[str]) -> str:
+    """Why none of the channels a channel target names may send (the notify function sends through none of them),
+    or "" if one may: each is disabled or of a type switched off in /api/plugins. Stored channel types are the
+    canonical ones (`ChannelService.create` stores the module's type), which the plugin switches name."""
+    named = [c for c in channels if names_channel(ref, c)]
+    enabled = [c for c in named if c.get("is_enabled", True)]
+    if any(c.get("channel_type") not in switched_off for c in enabled):
+        return ""
+    if not enabled:
+        return "disabled"
+    types = ", ".join(sorted({c.get("channel_type") for c in enabled}))
+    off = f"its type {types} is switched off in /api/plugins"
+    return off if len(enabled) == len(named) else f"disabled, or {off}"
 
 
 def _channels(workspace: str) -> list[dict]:
@@ -419,6 +435,7 @@ class OncallService:
         on_call, quiet_hours = self.resolver(workspace)
         targets = policy.steps[step].targets
         channels = _channels(workspace) if any(t.kind == "channel" for t in targets) else []
+        switched_off = disabled(workspace, "channel") if channels else frozenset()
         return policies.resolve_targets(
             targets,
             at,
@@ -426,4 +443,5 @@ class OncallService:
             quiet_hours=quiet_hours,
             critical=critical,
             channel_exists=lambda ref: any(names_channel(ref, c) for c in channels),
+            channel_unusable=lambda ref: channel_unusable(ref, channels, switched_off),
         )

@@ -1,6 +1,9 @@
 """What the on-call API answers: who is on call now (seed 002's shape), a rendered schedule, and
-who an escalation would page when."""
+who an escalation would page when. Each person id comes with the person's display name beside it (``oncall`` and
+``oncall_name``, ``person_id`` and ``person_name``): the ids stay as they were, for the API's callers; a person
+deleted since is named by their id (`person_names`)."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,11 +15,30 @@ from pagerless.oncall.service import OncallService
 MAX_RANGE = timedelta(days=366)
 
 
-def shift_public(shift: schedules.Shift, zone: ZoneInfo) -> dict:
+def person_names(workspace: str) -> Callable[[str | None], str | None]:
+    """``name(person_id)``: the person's display name, their id if they were deleted since, None for None; each
+    person read once."""
+    from pagerless.people.service import PeopleService
+
+    people, known = PeopleService(), {}
+
+    def name(person_id: str | None) -> str | None:
+        if person_id is None:
+            return None
+        if person_id not in known:
+            found = people.find(workspace, person_id)
+            known[person_id] = found.name if found is not None else person_id
+        return known[person_id]
+
+    return name
+
+
+def shift_public(shift: schedules.Shift, zone: ZoneInfo, name: Callable[[str | None], str | None]) -> dict:
     return {
         "start": shift.start.astimezone(zone).isoformat(),
         "end": shift.end.astimezone(zone).isoformat(),
         "person_id": shift.person_id,
+        "person_name": name(shift.person_id),
         "layer": shift.layer,
         "rotation_index": shift.rotation_index,
         "override_id": shift.override_id,
@@ -28,13 +50,14 @@ def rendered(service: OncallService, workspace: str, schedule_id: str, start: da
         raise ValidationError("end must be after start and at most 366 days later", details=[{"field": "end"}])
     schedule = service.schedule(workspace, schedule_id)
     zone = ZoneInfo(schedule.timezone)
+    name = person_names(workspace)
     return {
         "schedule_id": schedule.id,
         "name": schedule.name,
         "timezone": schedule.timezone,
         "start": start.astimezone(zone).isoformat(),
         "end": end.astimezone(zone).isoformat(),
-        "shifts": [shift_public(s, zone) for s in schedules.render(schedule, start, end)],
+        "shifts": [shift_public(s, zone, name) for s in schedules.render(schedule, start, end)],
     }
 
 
@@ -56,11 +79,15 @@ def current(
     shift = lookup.on_call(schedule, at)
     zone = ZoneInfo(schedule.timezone)
     name = service_name or next(iter(doc.get("services") or []), None)
+    contact = _escalation_contact(service, workspace, name, shift, at)
+    person_name = person_names(workspace)
     return {
         "service": name,
         "oncall": shift.person_id if shift else None,
+        "oncall_name": person_name(shift.person_id if shift else None),
         "team": doc.get("team"),
-        "escalation_contact": _escalation_contact(service, workspace, name, shift, at),
+        "escalation_contact": contact,
+        "escalation_contact_name": person_name(contact),
         "week_number": at.astimezone(zone).isocalendar().week,
         "rotation_index": shift.rotation_index if shift else None,
         "schedule_id": doc["id"],
@@ -91,6 +118,28 @@ def _escalation_contact(service: OncallService, workspace: str, name: str | None
     return None
 
 
+def _target_public(resolved, name: Callable[[str | None], str | None]) -> dict:
+    """One target of a preview's level: whom it reaches (ids, and names beside them), whom quiet hours hold back
+    and until when (their page is sent then), and why a channel reaches nobody."""
+    out = {
+        "kind": resolved.target.kind,
+        "id": resolved.target.id,
+        "persons": list(resolved.persons),
+        "person_names": [name(p) for p in resolved.persons],
+        "held": list(resolved.held),
+        "held_names": [name(p) for p in resolved.held],
+    }
+    if resolved.target.kind == "person":
+        out["name"] = name(resolved.target.id)
+    if resolved.held_until is not None:
+        out["held_until"] = resolved.held_until.isoformat()
+    if resolved.missing:  # a channel the policy names that no longer exists
+        out["missing"] = True
+    if resolved.unusable:  # a channel disabled, or of a type switched off: it reaches nobody
+        out["unusable"] = resolved.unusable
+    return out
+
+
 def escalation_preview(
     service: OncallService,
     workspace: str,
@@ -107,12 +156,13 @@ def escalation_preview(
     if policy is None:
         return {**base, "policy": None, "current_level": None, "levels": [], "next": None}
     opened = now - timedelta(minutes=minutes_elapsed)
-    levels, offset = [], 0
+    levels, offset, name = [], 0, person_names(workspace)
     for page in plan(policy):
         at = opened + timedelta(seconds=offset)
         resolved = service.resolve_step(workspace, policy, page.step, at, critical=severity == "critical")
         at_seconds = offset
-        # as the engine does: a step that reaches nobody (nobody on call) is not waited on
+        # as the engine does: a step that reaches nobody (nobody on call, a channel gone, disabled or switched off)
+        # is not waited on
         if any(r.reached for r in resolved):
             offset += policy.steps[page.step].delay_seconds
         levels.append(
@@ -122,11 +172,7 @@ def escalation_preview(
                 "at_minutes": round(at_seconds / 60, 2),
                 "at": at.isoformat(),
                 "status": "paged" if at <= now else "upcoming",
-                "targets": [
-                    {"kind": r.target.kind, "id": r.target.id, "persons": list(r.persons), "held": list(r.held)}
-                    | ({"missing": True} if r.missing else {})  # a channel the policy names that no longer exists
-                    for r in resolved
-                ],
+                "targets": [_target_public(r, name) for r in resolved],
             }
         )
     paged = [level for level in levels if level["status"] == "paged"]

@@ -160,6 +160,21 @@ def claim_handoff(workspace: str, schedule_id: str, at: datetime, data: dict) ->
     return written(record.save, condition=SystemRecord.pk.does_not_exist())
 
 
+def claim_release(key: str, data: dict) -> bool:
+    """Record what became of a page held back by quiet hours once they ended (``key``: incident, escalation, person
+    and end); False if that was recorded already (a retried release)."""
+    record = SystemRecord("escalation-held-release", key, data=data, updated_at=utcnow())
+    return written(record.save, condition=SystemRecord.pk.does_not_exist())
+
+
+def release_claimed(key: str) -> dict | None:
+    """What `claim_release` recorded for ``key``, or None."""
+    try:
+        return SystemRecord.get("escalation-held-release", key, consistent_read=True).data
+    except DoesNotExist:
+        return None
+
+
 class EscalationRecord(BaseModel):
     """One escalation (one Step Functions execution): pk ``escalation#<incident>``, sk the generation."""
 
@@ -176,7 +191,7 @@ class EscalationRecord(BaseModel):
     policy = JSONAttribute(default=dict)  # the policy as it was when the escalation started
     execution_name = UnicodeAttribute()
     execution_arn = UnicodeAttribute(null=True)
-    pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held"}]
+    pages = JSONAttribute(default=list)  # [{"generation", "at", "targets", "held", "held_until"?, "missing"?, ...}]
     cursor = JSONAttribute(null=True)  # {"step", "repeat"} it started at (a resume without a page starts there)
     paged_count = NumberAttribute(default=0)
     reason = UnicodeAttribute(default="")

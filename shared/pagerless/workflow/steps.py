@@ -45,6 +45,15 @@ def _escalation_tick(event: dict) -> dict:
     return tick(event["incident_id"], event["workspace"], event["generation"], event["cursor"])
 
 
+def _escalation_release(event: dict) -> dict:
+    from pagerless.oncall.held import release
+
+    held = event["release"]
+    return release(
+        event["incident_id"], event["workspace"], event["generation"], held["person"], held["until"], held["page"]
+    )
+
+
 def _gather_context(event: dict) -> dict:
     from pagerless.workflow.context import gather_context
 
@@ -168,6 +177,7 @@ STEPS: dict[str, Step] = {
     "escalate": _outcome("escalate", "reason"),
     "handle_failure": _outcome("handle_failure", "error"),
     "escalation_tick": _escalation_tick,
+    "escalation_release": _escalation_release,
     "runbook_start": _runbook("start"),
     "runbook_plan": _runbook("plan", "entered"),
     "runbook_request_approval": _runbook_approval,

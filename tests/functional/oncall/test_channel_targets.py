@@ -119,5 +119,13 @@ def test_the_escalation_preview_marks_a_deleted_channel_missing_and_does_not_wai
     # Then the channel's level reaches nobody, says so, and Eve's level follows at once
     assert [(lvl["level"], lvl["at_minutes"]) for lvl in preview["levels"]] == [(1, 0.0), (2, 0.0)]
     assert preview["levels"][0]["targets"] == [
-        {"kind": "channel", "id": ops["id"], "persons": [], "held": [], "missing": True}
+        {
+            "kind": "channel",
+            "id": ops["id"],
+            "persons": [],
+            "person_names": [],
+            "held": [],
+            "held_names": [],
+            "missing": True,
+        }
     ]

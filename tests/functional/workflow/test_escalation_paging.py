@@ -166,6 +166,50 @@ def test_a_step_whose_channel_was_deleted_says_so_and_goes_on_to_the_next_step_a
     )
 
 
+@pytest.mark.parametrize(
+    ("switch", "why"),
+    [("disabled", "disabled"), ("switched_off", "its type webhook is switched off in /api/plugins")],
+)
+def test_a_step_whose_channel_may_not_send_reaches_nobody_and_goes_on_to_the_next_step_at_once(
+    fast_workflow, scenario, oncall, pages, runtime, switch, why
+):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.notify.config import ChannelService
+    from pagerless.oncall import models
+    from pagerless.oncall.service import OncallService
+    from pagerless.plugins.state import PluginService
+    from pagerless.store.notify import ConfigRepository
+
+    # Given a policy alice -> the #ops webhook channel -> carol whose channel step waits a minute
+    _, policy = oncall(delays=(1, 60, 1))
+    channels = ChannelService(ConfigRepository())
+    ops = channels.create("default", {"name": "ops", "channel_type": "webhook", "config": {"url": "https://ops.test/"}})
+    steps = [*policy["steps"]]
+    steps[1] = {"delay_seconds": 60, "targets": [{"kind": "channel", "id": ops["id"]}]}
+    OncallService().update_policy(
+        "default", policy["id"], models.PolicyIn.model_validate({**policy, "steps": steps}), "t"
+    )
+    # And the channel disabled, or its type switched off in /api/plugins (the notify function sends through neither)
+    if switch == "disabled":
+        channels.update("default", ops["id"], {"is_enabled": False})
+    else:
+        PluginService().set_enabled("default", "webhook", False, actor="t", kind="channel")
+    opened = open_incident(scenario)
+    # When nobody acknowledges alice's page
+    pages.wait_for("0-0")
+    # Then the channel's step reaches nobody, so carol is paged at once, not a minute later
+    third = wait_for(lambda: next((j for j in pages() if j["generation"] == "2-0"), None), timeout=30)
+    assert third["targets"] == [{"kind": "person", "id": PEOPLE["carol"]}]
+    assert "1-0" not in pages.generations()  # no page to a channel that sends nothing
+    [gap] = [p for p in escalation(opened.id).pages if p["generation"] == "1-0"]
+    assert gap["targets"] == [] and gap["unusable"] == {ops["id"]: why}
+    # And the timeline says why
+    [said] = [t.message for t in timeline(opened.id) if t.type == "escalation_paged" and "step 2" in t.message]
+    assert (
+        said == f"step 2 paged: nobody reachable (channel {ops['id']} reaches nobody: {why}); step 3 is paged at once"
+    )
+
+
 def test_an_approval_nobody_decides_pages_the_next_level(sandbox, scenario, oncall, pages, runtime, monkeypatch):
     from pagerless import settings
     from pagerless.store.oncall import EscalationRepository

@@ -32,6 +32,10 @@ DATA = {
     "person_ids": ["ann", "bo"],
     "event": "incident.opened",
     "children": ["INC-2", "INC-3"],
+    "person_id": "bo",
+    "held_until": "2026-12-07T06:00:00+00:00",
+    "step": 1,
+    "reason": "acknowledged by ann",
 }
 
 
@@ -72,6 +76,11 @@ def test_a_kinds_variant_follows_its_data():
     )
     paged = _entry("escalation_paged", targets=[{"kind": "person", "id": "ann"}], held=["bo"])
     assert say(paged, "zh", _label) == "已呼叫：ann（因免打扰时段暂缓：bo）"
+    held = {"person_id": "bo", "held_until": "2026-12-07T06:00:00+00:00", "step": 1}
+    assert say(_entry("held_page_sent", **held), "zh", _label) == (
+        "免打扰时段已结束（2026-12-07 06:00 UTC）：已呼叫 bo（第 1 级的呼叫暂缓至此时）"
+    )
+    assert say(_entry("held_page_sent", "as stored", **held), "en", _label) == "as stored"
     assert say(_entry("approved", actor="ann", comment=""), "zh", _label) == "ann 批准了修复方案"
     dry = {"action": "restart_pod", "status": "would_change", "rule": "rate_limit"}
     assert say(_entry("action_dry_run", actor="ann", allowed=False, **dry), "zh", _label) == (

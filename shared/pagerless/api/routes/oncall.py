@@ -110,7 +110,9 @@ def schedule_ical(
     start, end = _range(start or utcnow() - timedelta(days=7), end, days=35)
     views.rendered(service, principal.workspace, schedule_id, start, end)  # validates the range
     schedule = service.schedule(principal.workspace, schedule_id)
-    body = ical.calendar(schedule.id, schedule.name, lookup.render_whole(schedule, start, end), now=utcnow())
+    shifts = lookup.render_whole(schedule, start, end)
+    name = views.person_names(principal.workspace)
+    body = ical.calendar(schedule.id, schedule.name, shifts, now=utcnow(), person_name=name)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
