@@ -14,7 +14,7 @@ from typing import TypeVar
 from pagerless.clock import parse_time, utcnow
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.preconditions import IfMatch, precondition_failed
-from pagerless.oncall import lookup, models, policies, schedules
+from pagerless.oncall import channel_targets, lookup, models, policies, schedules
 from pagerless.plugin_switches import disabled
 from pagerless.store import references
 from pagerless.store.oncall import (
@@ -38,33 +38,6 @@ def check_people(workspace: str, person_ids: list[str]) -> None:
         raise ValidationError(
             "unknown person ids: add them under /api/people first", details=[{"person_id": p} for p in missing]
         )
-
-
-def names_channel(ref: str, channel: dict) -> bool:
-    """Whether a channel target's id names ``channel``: its id, its name or its type, as the notify function picks
-    the channels of a job's targets."""
-    return ref in (channel.get("id"), channel.get("name"), channel.get("channel_type"))
-
-
-def channel_unusable(ref: str, channels: list[dict], switched_off: frozenset[str]) -> str:
-    """Why none of the channels a channel target names may send (the notify function sends through none of them),
-    or "" if one may: each is disabled or of a type switched off in /api/plugins. Stored channel types are the
-    canonical ones (`ChannelService.create` stores the module's type), which the plugin switches name."""
-    named = [c for c in channels if names_channel(ref, c)]
-    enabled = [c for c in named if c.get("is_enabled", True)]
-    if any(c.get("channel_type") not in switched_off for c in enabled):
-        return ""
-    if not enabled:
-        return "disabled"
-    types = ", ".join(sorted({c.get("channel_type") for c in enabled}))
-    off = f"its type {types} is switched off in /api/plugins"
-    return off if len(enabled) == len(named) else f"disabled, or {off}"
-
-
-def _channels(workspace: str) -> list[dict]:
-    from pagerless.store.notify import ConfigRepository
-
-    return ConfigRepository().list(workspace, "channel")
 
 
 def _new_id(prefix: str) -> str:
@@ -308,22 +281,10 @@ class OncallService:
         return uses
 
     def uses_of_channel(self, workspace: str, channel_id: str, renamed_to: str | None = None) -> list[dict]:
-        """The policy steps that would page nobody without the channel (or, ``renamed_to``, under its old name): a
-        channel target that names it (by id, name or type) and no other channel of the workspace."""
-        channels = _channels(workspace)
-        others = [c for c in channels if c.get("id") != channel_id]
-        gone = [c for c in channels if c.get("id") == channel_id]
-        if renamed_to is not None:  # still there under its id and type, not under the name it had
-            others += [{**c, "name": renamed_to} for c in gone]
-        return [
-            {"policy_id": doc["id"], "step": i, "channel": t["id"]}
-            for doc in self.list_policies(workspace)
-            for i, step in enumerate(doc["steps"])
-            for t in step["targets"]
-            if t["kind"] == "channel"
-            and any(names_channel(t["id"], c) for c in gone)
-            and not any(names_channel(t["id"], c) for c in others)
-        ]
+        """The policy steps that would page nobody without the channel (or, ``renamed_to``, under its old name)."""
+        return channel_targets.uses_of_channel(
+            self.list_policies(workspace), channel_targets.workspace_channels(workspace), channel_id, renamed_to
+        )
 
     def keep_channel(self, workspace: str, channel_id: str, renamed_to: str | None = None) -> None:
         """Refuse (409, naming them) to let the channel go, or its name change to ``renamed_to``, while escalation
@@ -347,17 +308,7 @@ class OncallService:
         ]
         if missing:
             raise ValidationError("escalation policy names schedules that do not exist", details=missing)
-        wanted = [(i, t.id) for i, s in enumerate(body.steps) for t in s.targets if t.kind == "channel"]
-        channels = _channels(workspace) if wanted else []
-        unknown = [
-            {"step": i, "channel_id": ref} for i, ref in wanted if not any(names_channel(ref, c) for c in channels)
-        ]
-        if unknown:
-            raise ValidationError(
-                "escalation policy names channels that do not exist: add them under /api/notifications/channels "
-                "first (a channel target is a channel's id, name or type)",
-                details=unknown,
-            )
+        channel_targets.check_channel_targets(workspace, body)
 
     def select_policy(self, workspace: str, service: str | None, severity: str) -> policies.Policy | None:
         """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
@@ -434,7 +385,7 @@ class OncallService:
     ) -> list[policies.Resolved]:
         on_call, quiet_hours = self.resolver(workspace)
         targets = policy.steps[step].targets
-        channels = _channels(workspace) if any(t.kind == "channel" for t in targets) else []
+        channels = channel_targets.workspace_channels(workspace) if any(t.kind == "channel" for t in targets) else []
         switched_off = disabled(workspace, "channel") if channels else frozenset()
         return policies.resolve_targets(
             targets,
@@ -442,6 +393,6 @@ class OncallService:
             on_call=on_call,
             quiet_hours=quiet_hours,
             critical=critical,
-            channel_exists=lambda ref: any(names_channel(ref, c) for c in channels),
-            channel_unusable=lambda ref: channel_unusable(ref, channels, switched_off),
+            channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
+            channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
         )

@@ -90,7 +90,7 @@ TEAM = {"id": "ch-2", "name": "team", "channel_type": "slack", "is_enabled": Tru
     ],
 )
 def test_a_channel_that_may_not_send_reaches_nobody(channels, switched_off, why):
-    from pagerless.oncall.service import channel_unusable
+    from pagerless.oncall.channel_targets import channel_unusable
 
     # Given a channel target naming the webhook channels (by type), of which some are disabled or switched off
     # When the step is resolved
