@@ -161,7 +161,7 @@ class SloService:
         context = ReadContext(workspace=workspace, service=slo.service, now=now)
         buckets = read_buckets(slo, start, end, context) if start < end else []
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
-        status = self.budget(workspace, name, slo=slo)
+        status = self.budget(workspace, name, slo=slo, evaluated_to=end)
         previous = state.get("alert_level", "ok")
         level = status["alert_level"]
         if level != previous:
@@ -202,11 +202,27 @@ class SloService:
         logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
 
     # ------------------------------------------------------------------ budget
+    def evaluated_to(self, workspace: str, name: str) -> datetime | None:
+        """The end of the last bucket the SLO's evaluation read (None before its first)."""
+        return parse_time((self.repository.get(workspace, name).state or {}).get("last_bucket_end"))
+
+    def _as_of(self, workspace: str, name: str, moment: datetime, evaluated_to: datetime | None) -> datetime:
+        """``moment``, or the end of the last bucket evaluated when that is earlier: the schedule reads each bucket
+        up to 5 minutes after it ends, and a bucket not read yet is no bucket without errors (the 5-minute burn
+        rate would read 0, and the alert level ok, while the SLO burns)."""
+        last = evaluated_to or self.evaluated_to(workspace, name)
+        return min(moment, last) if last else moment
+
     def status(
-        self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None
+        self,
+        workspace: str,
+        name: str,
+        slo: SloDocument | None = None,
+        at: datetime | None = None,
+        evaluated_to: datetime | None = None,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        now = at or self.clock()
+        now = self._as_of(workspace, name, at or self.clock(), evaluated_to)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
@@ -215,11 +231,19 @@ class SloService:
         objective = objective_of(slo)
         return maths.evaluate(buckets, objective, window), objective
 
-    def budget(self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None) -> dict:
+    def budget(
+        self,
+        workspace: str,
+        name: str,
+        slo: SloDocument | None = None,
+        at: datetime | None = None,
+        evaluated_to: datetime | None = None,
+    ) -> dict:
         """Seed 002's error-budget answer, plus every burn rate and the window it covers: now, or as a period that
-        ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start)."""
+        ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start); in
+        either case no later than the last bucket evaluated (``evaluated_to``, else the SLO's state says)."""
         slo = slo or self.get(workspace, name)
-        status, objective = self.status(workspace, name, slo, at)
+        status, objective = self.status(workspace, name, slo, at, evaluated_to)
         remaining_percent = status.remaining_fraction * 100
         return {
             "slo_name": slo.name,
@@ -253,6 +277,8 @@ class SloService:
         calendar month that ends at a moment is the month shown there."""
         if not moments:
             return []
+        last = self.evaluated_to(workspace, slo.name)  # a day still running stands as far as it was evaluated
+        moments = [min(moment, last) if last else moment for moment in moments]
         first_start = window_of(slo, moments[0], ended=True)[0].astimezone(UTC)
         rows = self.repository.buckets(
             workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]
