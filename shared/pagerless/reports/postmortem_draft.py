@@ -1,7 +1,8 @@
 """The deterministic postmortem draft (Google SRE workbook sections) from what Pagerless recorded.
 
 Sections: summary, impact, root causes, trigger, detection, resolution, action items, lessons learned
-(what went well, what went wrong, where we got lucky), timeline. What went well names the workflow's fix only when
+(what went well, what went wrong, where we got lucky), timeline. What went well names the diagnosis only when it
+named a cause (an abstention, ``insufficient_evidence``, is an action item to find one), the workflow's fix only when
 it was verified (the workflow resolved the incident), and the person who approved it; what went wrong names a fix
 that was rolled back or failed, escalations to people, severity raises, reopens and SLO budget spent. Whether
 people were paged and answered is judged as the incident's metrics judge a response (`reports.responses`): "nobody
@@ -25,6 +26,7 @@ from datetime import date, timedelta
 from pagerless.clock import parse_time
 from pagerless.domain.approvals import CHAT_VIA
 from pagerless.domain.incidents import REOPENED_EVENT
+from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
 from pagerless.reports.postmortem_paging import paging
 
@@ -243,10 +245,13 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
     diagnosis = facts.diagnosis or {}
     service = facts.incident.get("service") or "the service"
     items = []
-    for remediation in diagnosis.get("remediations") or []:
-        items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
-    if diagnosis.get("category"):
-        items.append(("prevent", f"Prevent {diagnosis['category']} on {service}: fix the cause found by the diagnosis"))
+    cause = named_cause(diagnosis.get("category"))
+    if cause:
+        for remediation in diagnosis.get("remediations") or []:
+            items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
+        items.append(("prevent", f"Prevent {cause} on {service}: fix the cause found by the diagnosis"))
+    elif diagnosis.get("category"):  # it abstained: its remediations (gather more evidence) are no runbook step
+        items.append(("prevent", f"Find the cause on {service}: the diagnosis found no conclusive evidence"))
     paged = _paging(facts)
     if paged and paged.unanswered:
         items.append(("process", f"Find out why nobody acknowledged the page for {service}"))
@@ -282,10 +287,8 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
         went_well.append(f"{'The page' if paged and paged.paged else 'It'} was acknowledged within 5 minutes.")
     if automatic and fixed_by_workflow:
         went_well += _fixes_that_worked(facts, automatic)
-    if diagnosis.get("category"):
-        went_well.append(
-            f"The diagnosis named the cause ({_md(diagnosis['category'])}, confidence {diagnosis.get('confidence')})."
-        )
+    if cause := named_cause(diagnosis.get("category")):
+        went_well.append(f"The diagnosis named the cause ({_md(cause)}, confidence {diagnosis.get('confidence')}).")
     went_wrong = [
         f"SLO {_md(s['slo_name'])} spent {s['budget_consumed_percent']}% of its error budget."
         for s in facts.slo_impact
