@@ -82,18 +82,21 @@ class SloService:
                 "metadata.name must match the SLO being replaced",
                 details=[{"field": "metadata.name", "expected": name}],
             )
+        before = self.repository.get(workspace, name)
         version = self.repository.replace(workspace, name, slo.service, slo.to_dict(), if_match)
         if version is None:
             _, current = self.repository.get_versioned(workspace, name)  # NotFoundError when it is gone
             if if_match is None:
                 raise NotFoundError(f"SLO {name} not found")
             raise precondition_failed(f"SLO {name}", current, if_match=if_match)
+        self._forget_other_readings(workspace, before, slo)
         return slo, version
 
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
         """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
         slos = load_yaml(text)
-        existing = {r.sk for r in self.repository.all(workspace)}
+        stored = {r.sk: r for r in self.repository.all(workspace)}
+        existing = set(stored)
         clashes = [s.name for s in slos if s.name in existing]
         if clashes and not replace:
             raise ValidationError(
@@ -104,8 +107,19 @@ class SloService:
         for slo in slos:
             created = slo.name not in existing
             self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created)
+            if not created:
+                self._forget_other_readings(workspace, stored[slo.name], slo)
             results.append({"name": slo.name, "action": "created" if created else "updated"})
         return results
+
+    def _forget_other_readings(self, workspace: str, before: SloRecord, slo: SloDocument) -> None:
+        """A definition whose indicator changed (another query, source or metric) has none of its buckets yet: those
+        stored were read with the old one, so they go, and the next evaluation reads its window anew."""
+        if self.document(before).sli_key() == slo.sli_key():
+            return
+        self.repository.delete_buckets(workspace, slo.name)
+        state = {k: v for k, v in (before.state or {}).items() if k not in ("last_bucket_end", "budget")}
+        self.repository.set_state(workspace, slo.name, {**state, "sli": slo.sli_key()})
 
     def export_yaml(self, workspace: str) -> str:
         return dump_yaml([self.document(r) for r in self.repository.all(workspace)])
@@ -157,6 +171,9 @@ class SloService:
         now = self.clock()
         end = maths.align(now)
         state = dict(record.state or {})
+        if state.get("sli") not in (None, slo.sli_key()):  # read with an indicator replaced since: read anew
+            self.repository.delete_buckets(workspace, name)
+            state.pop("last_bucket_end", None)
         start = self._catch_up_from(slo, state, end)
         context = ReadContext(workspace=workspace, service=slo.service, now=now)
         buckets = read_buckets(slo, start, end, context) if start < end else []
@@ -170,6 +187,7 @@ class SloService:
             {
                 "alert_level": level,
                 "last_bucket_end": end.isoformat(),
+                "sli": slo.sli_key(),  # what the buckets were read with
                 "evaluated_at": now.isoformat(),
                 "buckets_written": len(buckets),
                 # what the SLO list shows until the next evaluation (`overview`), for this version of the definition

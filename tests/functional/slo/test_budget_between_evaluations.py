@@ -40,3 +40,41 @@ def test_a_bucket_not_evaluated_yet_does_not_read_as_a_clean_one(api, admin_key)
         "default", SloService().get("default", NAME), [end + timedelta(minutes=6)]
     )
     assert point["at"] == end.isoformat()
+
+
+def test_replacing_an_slos_query_reads_its_window_anew(api, admin_key):
+    # Given an SLO whose query counts the last hour's 2 % of errors, evaluated
+    end = align(utcnow())
+    name = "checkout-requery"
+    document = cloudwatch_slo(name, 7, "0.999", None)
+    assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
+    put_series(name, at_threshold(end, 200, 1))
+    assert api.post(f"/api/slo/{name}/evaluate", headers=auth(admin_key)).status_code == 200
+    assert api.get(f"/api/slo/{name}/budget", headers=auth(admin_key)).json()["budget_consumed_minutes"] > 0
+
+    # When an admin fixes the query (its good requests are every request: no errors) and it is evaluated again
+    good = document["spec"]["indicator"]["spec"]["ratioMetric"]["good"]["metricSource"]["spec"]
+    good["metricName"] = "Total"
+    replaced = api.put(f"/api/slo/{name}", json=document, headers=auth(admin_key))
+    assert replaced.status_code == 200, replaced.text
+    assert api.post(f"/api/slo/{name}/evaluate", headers=auth(admin_key)).status_code == 200
+
+    # Then the budget is the new query's, not what the old one read
+    budget = api.get(f"/api/slo/{name}/budget", headers=auth(admin_key)).json()
+    assert budget["budget_consumed_minutes"] == 0 and budget["burn_rates"]["1h"] == 0, budget
+    assert budget["sli"]["good"] == budget["sli"]["total"] == 72 * 10000
+
+
+def test_replacing_only_an_slos_target_keeps_what_was_read(api, admin_key):
+    # Given an evaluated SLO
+    end = align(utcnow())
+    name = "checkout-retarget"
+    document = cloudwatch_slo(name, 7, "0.999", None)
+    assert api.post("/api/slo", json=document, headers=auth(admin_key)).status_code == 201
+    put_series(name, at_threshold(end, 200, 1))
+    assert api.post(f"/api/slo/{name}/evaluate", headers=auth(admin_key)).status_code == 200
+    # When only its target changes
+    document["spec"]["objectives"] = [{"target": 0.99}]
+    assert api.put(f"/api/slo/{name}", json=document, headers=auth(admin_key)).status_code == 200
+    # Then its buckets stand: the burn is 2 % over the new 1 %, at once
+    assert api.get(f"/api/slo/{name}/budget", headers=auth(admin_key)).json()["burn_rates"]["1h"] == 2
