@@ -25,7 +25,7 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.domain.approvals import CHAT_VIA
-from pagerless.domain.incidents import REOPENED_EVENT
+from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
 from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
 from pagerless.reports.postmortem_paging import paging
@@ -312,6 +312,15 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
     return {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": got_lucky}
 
 
+def _resolved_by_hand(facts: PostmortemFacts) -> str | None:
+    """Who resolved it and their note, when a person did (the last resolve entry of the timeline)."""
+    resolves = _entries(facts, RESOLVED_EVENT)
+    if not resolves or facts.incident.get("resolved_by") in (None, "workflow", "source"):
+        return None
+    who, note = _md(resolves[-1].get("actor") or "someone"), _sentence(resolves[-1])
+    return f"{who} resolved it by hand." if note in ("", "resolved by hand") else f"{who} resolved it: {note}."
+
+
 def draft(facts: PostmortemFacts) -> dict:
     """The postmortem document: title, sections (text), impact table, action items."""
     incident = facts.incident
@@ -322,7 +331,9 @@ def draft(facts: PostmortemFacts) -> dict:
     summary = f"{_md(incident.get('severity', '').capitalize())} incident on {service}: {title}. " + (
         f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."
     )
-    resolution = "; ".join(_action_line(a) for a in facts.actions) or "No action was recorded."
+    resolution = (
+        "; ".join(_action_line(a) for a in facts.actions) or _resolved_by_hand(facts) or "No action was recorded."
+    )
     approvals = "; ".join(
         f"{_md(a.get('status'))} by {_md(a.get('decided_by') or 'nobody')} after "
         f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"

@@ -283,7 +283,10 @@ def test_a_diagnosis_that_found_nothing_is_not_credited_and_the_responder_is_nam
     # When a named operator acknowledges it and resolves it by hand, and a postmortem is drafted
     operator = auth(make_key("operator"))
     assert api.post("/api/incidents/INC-PM-ABSTAIN/acknowledge", headers=operator).status_code == 200
-    assert api.post("/api/incidents/INC-PM-ABSTAIN/resolve", headers=operator, json={}).status_code == 200
+    resolved = api.post(
+        "/api/incidents/INC-PM-ABSTAIN/resolve", headers=operator, json={"comment": "rolled back 1.4.3"}
+    )
+    assert resolved.status_code == 200, resolved.text
     created = api.post("/api/incidents/INC-PM-ABSTAIN/postmortem", headers=operator)
     assert created.status_code == 201, created.text
     pm = created.json()
@@ -296,3 +299,8 @@ def test_a_diagnosis_that_found_nothing_is_not_credited_and_the_responder_is_nam
     # And the person who responded is named as the timeline names them, not by their key's id
     [lucky] = lessons["got_lucky"]
     assert "; test operator (" in lucky and " responded anyway" in lucky, lucky
+    # And the resolution says who resolved it and how, not "No action was recorded."
+    resolution = pm["sections"]["resolution"]
+    assert resolution.startswith("test operator (") and resolution.endswith(" resolved it: rolled back 1.4.3."), (
+        resolution
+    )
