@@ -9,6 +9,7 @@ what is missing (a table's index the template gained since included).
 import io
 import json
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import boto3
@@ -50,6 +51,13 @@ def provision(template: Template, *, session: boto3.session.Session | None = Non
     global_env = template.globals.get("Environment", {}).get("Variables", {})
     out.environment = {k: ("" if v is None else str(v)) for k, v in template.resolve(global_env).items()}
     return out
+
+
+def function_environment(template: dict[str, str], process: Mapping[str, str]) -> dict[str, str]:
+    """What the functions see of the template's variables: each as the template sets it, except one it leaves empty
+    (a parameter at its empty default, such as ``SloPrometheusUrl``) that the process was started with, which keeps
+    that value: ``PAGERLESS_SLO_PROMETHEUS_URL=http://... pagerless dev`` sets what the parameter sets on AWS."""
+    return {name: value for name, value in template.items() if value or not process.get(name)}
 
 
 def _tables(template: Template, dynamodb, out: Provisioned) -> None:

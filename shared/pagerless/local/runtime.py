@@ -35,7 +35,7 @@ from pagerless.local.moto_limits import (
     refuse_what_dynamodb_refuses,
 )
 from pagerless.local.pollers import SqsPoller, SqsSource
-from pagerless.local.provision import Provisioned, provision
+from pagerless.local.provision import Provisioned, function_environment, provision
 from pagerless.local.retention import Sweeper
 from pagerless.local.scheduler import ScheduledTarget, Scheduler
 from pagerless.local.template import ACCOUNT_ID, Template
@@ -124,7 +124,7 @@ class LocalRuntime:
         moto_speedups.install()
         footprint.stop_instance_tracking()  # moto kept every model instance it made, item copies too
         self.provisioned = provision(self.template, session=self.session())
-        os.environ.update(self.provisioned.environment)
+        os.environ.update(function_environment(self.provisioned.environment, os.environ))
         os.environ.update(self.options.extra_environment)
         settings.reset()
         if self.options.state_dir is not None:

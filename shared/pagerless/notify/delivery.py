@@ -317,7 +317,8 @@ class NotifyService:
         """``job`` as ``channel`` shows it; ``recipient``: a paged person's direct message (or email), whose times
         read in the person's time zone, else in the channel's."""
         module = channel_module(channel["channel_type"])
-        language = channel["config"].get("language", "en")
+        # the channel's language; else the job's own (a report's, which is written in one), else English
+        language = channel["config"].get("language") or job.data.get("language") or "en"
         zone = (recipient.timezone if recipient is not None else None) or channel_zone(channel)
         event = _UPDATED.get(job.event, job.event) if update else job.event  # an updated card keeps its content
         template = self.templates.choose(job.workspace, module.TYPE, event, language)

@@ -22,7 +22,8 @@ Formulas (minutes, two decimals; an empty set gives ``null``):
   unresolved incidents are counted apart.
 - **Approval latency**: ``decided_at − requested_at`` of approvals requested in the period and decided
   (approved or rejected; an expired one, timed out or superseded, is not): count, mean, median, max.
-- **Recurring patterns**: incidents grouped by diagnosis category, or, without a diagnosis, by the
+- **Recurring patterns**: incidents grouped by diagnosis category, or, without one (no diagnosis, or one that
+  abstained: ``insufficient_evidence`` names no cause, so unrelated alerts would share it), by the
   lower-cased title with every letters-and-digits run that holds a digit (pod hashes, numbers) replaced
   by ``#``; a group of two or more is a pattern (occurrences, services).
 """
@@ -48,6 +49,8 @@ TOP_NOISY = 5
 DECIDED = ("approved", "rejected")  # what people decide; an approval that expired was decided by nobody
 MIN_PATTERN = 2
 VARYING = re.compile(r"[a-z0-9]*\d[a-z0-9]*")  # pod hashes, numbers, ids: any run of letters and digits with a digit
+# The diagnosis's abstention (`pagerless.diagnosis.engine.INSUFFICIENT`, not imported: it loads every analyzer)
+ABSTAINED = "insufficient_evidence"
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,14 @@ def noisy_alerts(incidents: list[IncidentFacts], top: int = TOP_NOISY) -> list[d
     return rows[:top]
 
 
+def named_cause(category: str | None) -> str | None:
+    """The diagnosis's category as a cause: None without one, or when the diagnosis abstained."""
+    return category if category and category != ABSTAINED else None
+
+
 def pattern_key(incident: IncidentFacts) -> str:
-    if incident.category:
-        return incident.category
+    if cause := named_cause(incident.category):
+        return cause
     return re.sub(r"\s+", " ", VARYING.sub("#", incident.title.lower())).strip()
 
 

@@ -94,6 +94,7 @@ class ReportDelivery:
                 "period_end": record.period_end,
                 "no_incidents": record.data.get("no_incidents", False),
                 "markdown": render(record.data, "markdown", settings.language),
+                "language": settings.language,  # what a channel that chose no language says it in
             },
         )
         (self._enqueue or enqueue)(job)

@@ -1,7 +1,8 @@
 """The deterministic postmortem draft (Google SRE workbook sections) from what Pagerless recorded.
 
 Sections: summary, impact, root causes, trigger, detection, resolution, action items, lessons learned
-(what went well, what went wrong, where we got lucky), timeline. What went well names the workflow's fix only when
+(what went well, what went wrong, where we got lucky), timeline. What went well names the diagnosis only when it
+named a cause (an abstention, ``insufficient_evidence``, is an action item to find one), the workflow's fix only when
 it was verified (the workflow resolved the incident), and the person who approved it; what went wrong names a fix
 that was rolled back or failed, escalations to people, severity raises, reopens and SLO budget spent. Whether
 people were paged and answered is judged as the incident's metrics judge a response (`reports.responses`): "nobody
@@ -24,7 +25,8 @@ from datetime import date, timedelta
 
 from pagerless.clock import parse_time
 from pagerless.domain.approvals import CHAT_VIA
-from pagerless.domain.incidents import REOPENED_EVENT
+from pagerless.domain.incidents import REOPENED_EVENT, RESOLVED_EVENT
+from pagerless.reports.data import named_cause
 from pagerless.reports.markdown import markdown_paragraph, markdown_text
 from pagerless.reports.postmortem_paging import paging
 
@@ -243,10 +245,13 @@ def action_items(facts: PostmortemFacts) -> list[dict]:
     diagnosis = facts.diagnosis or {}
     service = facts.incident.get("service") or "the service"
     items = []
-    for remediation in diagnosis.get("remediations") or []:
-        items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
-    if diagnosis.get("category"):
-        items.append(("prevent", f"Prevent {diagnosis['category']} on {service}: fix the cause found by the diagnosis"))
+    cause = named_cause(diagnosis.get("category"))
+    if cause:
+        for remediation in diagnosis.get("remediations") or []:
+            items.append(("mitigate", f"Make '{remediation}' for {service} a reviewed runbook step"))
+        items.append(("prevent", f"Prevent {cause} on {service}: fix the cause found by the diagnosis"))
+    elif diagnosis.get("category"):  # it abstained: its remediations (gather more evidence) are no runbook step
+        items.append(("prevent", f"Find the cause on {service}: the diagnosis found no conclusive evidence"))
     paged = _paging(facts)
     if paged and paged.unanswered:
         items.append(("process", f"Find out why nobody acknowledged the page for {service}"))
@@ -282,10 +287,8 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
         went_well.append(f"{'The page' if paged and paged.paged else 'It'} was acknowledged within 5 minutes.")
     if automatic and fixed_by_workflow:
         went_well += _fixes_that_worked(facts, automatic)
-    if diagnosis.get("category"):
-        went_well.append(
-            f"The diagnosis named the cause ({_md(diagnosis['category'])}, confidence {diagnosis.get('confidence')})."
-        )
+    if cause := named_cause(diagnosis.get("category")):
+        went_well.append(f"The diagnosis named the cause ({_md(cause)}, confidence {diagnosis.get('confidence')}).")
     went_wrong = [
         f"SLO {_md(s['slo_name'])} spent {s['budget_consumed_percent']}% of its error budget."
         for s in facts.slo_impact
@@ -309,6 +312,15 @@ def lessons_learned(facts: PostmortemFacts) -> dict:
     return {"went_well": went_well, "went_wrong": went_wrong, "got_lucky": got_lucky}
 
 
+def _resolved_by_hand(facts: PostmortemFacts) -> str | None:
+    """Who resolved it and their note, when a person did (the last resolve entry of the timeline)."""
+    resolves = _entries(facts, RESOLVED_EVENT)
+    if not resolves or facts.incident.get("resolved_by") in (None, "workflow", "source"):
+        return None
+    who, note = _md(resolves[-1].get("actor") or "someone"), _sentence(resolves[-1])
+    return f"{who} resolved it by hand." if note in ("", "resolved by hand") else f"{who} resolved it: {note}."
+
+
 def draft(facts: PostmortemFacts) -> dict:
     """The postmortem document: title, sections (text), impact table, action items."""
     incident = facts.incident
@@ -319,7 +331,9 @@ def draft(facts: PostmortemFacts) -> dict:
     summary = f"{_md(incident.get('severity', '').capitalize())} incident on {service}: {title}. " + (
         f"Resolved after {ttr} minutes." if ttr is not None else "Not resolved when this draft was written."
     )
-    resolution = "; ".join(_action_line(a) for a in facts.actions) or "No action was recorded."
+    resolution = (
+        "; ".join(_action_line(a) for a in facts.actions) or _resolved_by_hand(facts) or "No action was recorded."
+    )
     approvals = "; ".join(
         f"{_md(a.get('status'))} by {_md(a.get('decided_by') or 'nobody')} after "
         f"{_minutes(a.get('requested_at'), a.get('decided_at'))} min"

@@ -42,7 +42,10 @@ def responses(
     source: str | None = None,
 ) -> list[Response]:
     """The responses to an incident since ``since``, oldest first. ``timeline``: its entries as dicts with
-    ``at`` (ISO text or datetime), ``actor`` (the id) and, optionally, ``actor_name``."""
+    ``at`` (ISO text or datetime), ``actor`` (the id) and, optionally, ``actor_name``; the acknowledgement is named
+    as the timeline names the one who made it."""
+    timeline = list(timeline)
+    names = {str(e.get("actor")): str(e["actor_name"]) for e in timeline if e.get("actor_name")}
     found = [
         Response(at, str(entry.get("actor")), str(entry.get("actor_name") or ""))
         for entry in timeline
@@ -50,5 +53,5 @@ def responses(
         and (at := entry["at"] if isinstance(entry["at"], datetime) else parse_time(entry["at"])) >= since
     ]
     if acknowledged_at is not None and acknowledged_at >= since:
-        found.append(Response(acknowledged_at, acknowledged_by or ""))
+        found.append(Response(acknowledged_at, acknowledged_by or "", names.get(acknowledged_by or "", "")))
     return sorted(found, key=lambda r: r.at)

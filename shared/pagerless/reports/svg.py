@@ -1,8 +1,8 @@
 """Hand-built SVG charts (no plotting library): deterministic text, so golden files can test them.
 
 Each chart is a self-contained ``<svg>`` with a title, axes with a few labelled ticks, and either bars
-(incidents per day), lines (MTTA / MTTR trend) or a burn-down (error budget remaining, with the even
-spend line from 100 % to 0 %).
+(incidents per day), lines (MTTA / MTTR trend) or a burn-down (error budget remaining, a point per day joined by
+a line, with the even spend line from 100 % to 0 %).
 """
 
 from html import escape
@@ -104,11 +104,18 @@ def burn_down(title: str, labels: list[str], remaining_percent: list[float | Non
             f'y2="{_y(0, top):.1f}" stroke="#9ca3af" stroke-dasharray="4 4"/>'
         )
     points = [
-        (_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top)) for i, v in enumerate(remaining_percent) if v is not None
+        (_x(i, len(labels)), _y(max(min(v, 100.0), 0.0), top), labels[i], v)
+        for i, v in enumerate(remaining_percent)
+        if v is not None
     ]
-    if points:
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        color = COLORS[1] if lowest <= 0 else COLORS[2]
+    color = COLORS[1] if lowest <= 0 else COLORS[2]
+    if len(points) > 1:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"/>')
+    # a point per day, so a one-day report shows its budget too (an overspent one on the 0 % line, as it is)
+    for x, y, label, value in points:
+        parts.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"><title>{escape(label)}: {_num(value)}%</title></circle>'
+        )
     parts.append("</svg>")
     return "\n".join(parts)

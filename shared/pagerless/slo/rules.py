@@ -1,7 +1,8 @@
 """Prometheus rule files for Prometheus-sourced SLOs: the SRE workbook's multiwindow multi-burn-rate alerts.
 
 Per SLO, recording rules ``slo:sli_error:ratio_rate<w>`` (w = 5m, 30m, 1h, 6h, 3d; labels ``slo``
-and ``service``) and two alerts on ``SLOErrorBudgetBurn``:
+and ``service``) and two alerts on ``SLOErrorBudgetBurn`` (labelled with ``slo`` and ``service`` too, so a file of
+several SLOs holds no duplicate rule for `promtool check rules`' lint):
 
 - ``severity: critical`` (page): 1 h and 5 m error ratio above 14.4 × (1 − target), or 6 h and 30 m above 6 ×;
 - ``severity: warning`` (ticket): 3 d and 6 h above 1 ×.
@@ -57,7 +58,7 @@ def rule_group(slo: SloDocument) -> dict:
         {
             "alert": "SLOErrorBudgetBurn",
             "expr": page,
-            "labels": {"severity": "critical"},
+            "labels": {**labels, "severity": "critical"},
             "annotations": {
                 "summary": summary,
                 "description": "fast burn: 14.4x over 1h and 5m, or 6x over 6h and 30m",
@@ -66,7 +67,7 @@ def rule_group(slo: SloDocument) -> dict:
         {
             "alert": "SLOErrorBudgetBurn",
             "expr": ticket,
-            "labels": {"severity": "warning"},
+            "labels": {**labels, "severity": "warning"},
             "annotations": {"summary": summary, "description": "slow burn: 1x over 3d and 6h"},
         },
     ]

@@ -82,18 +82,21 @@ class SloService:
                 "metadata.name must match the SLO being replaced",
                 details=[{"field": "metadata.name", "expected": name}],
             )
+        before = self.repository.get(workspace, name)
         version = self.repository.replace(workspace, name, slo.service, slo.to_dict(), if_match)
         if version is None:
             _, current = self.repository.get_versioned(workspace, name)  # NotFoundError when it is gone
             if if_match is None:
                 raise NotFoundError(f"SLO {name} not found")
             raise precondition_failed(f"SLO {name}", current, if_match=if_match)
+        self._forget_other_readings(workspace, before, slo)
         return slo, version
 
     def import_yaml(self, workspace: str, text: str, *, replace: bool) -> list[dict]:
         """Every SLO of the YAML, all validated before any is stored; existing names are updated when ``replace``."""
         slos = load_yaml(text)
-        existing = {r.sk for r in self.repository.all(workspace)}
+        stored = {r.sk: r for r in self.repository.all(workspace)}
+        existing = set(stored)
         clashes = [s.name for s in slos if s.name in existing]
         if clashes and not replace:
             raise ValidationError(
@@ -104,8 +107,19 @@ class SloService:
         for slo in slos:
             created = slo.name not in existing
             self.repository.put(workspace, slo.name, slo.service, slo.to_dict(), create=created)
+            if not created:
+                self._forget_other_readings(workspace, stored[slo.name], slo)
             results.append({"name": slo.name, "action": "created" if created else "updated"})
         return results
+
+    def _forget_other_readings(self, workspace: str, before: SloRecord, slo: SloDocument) -> None:
+        """A definition whose indicator changed (another query, source or metric) has none of its buckets yet: those
+        stored were read with the old one, so they go, and the next evaluation reads its window anew."""
+        if self.document(before).sli_key() == slo.sli_key():
+            return
+        self.repository.delete_buckets(workspace, slo.name)
+        state = {k: v for k, v in (before.state or {}).items() if k not in ("last_bucket_end", "budget")}
+        self.repository.set_state(workspace, slo.name, {**state, "sli": slo.sli_key()})
 
     def export_yaml(self, workspace: str) -> str:
         return dump_yaml([self.document(r) for r in self.repository.all(workspace)])
@@ -157,11 +171,14 @@ class SloService:
         now = self.clock()
         end = maths.align(now)
         state = dict(record.state or {})
+        if state.get("sli") not in (None, slo.sli_key()):  # read with an indicator replaced since: read anew
+            self.repository.delete_buckets(workspace, name)
+            state.pop("last_bucket_end", None)
         start = self._catch_up_from(slo, state, end)
         context = ReadContext(workspace=workspace, service=slo.service, now=now)
         buckets = read_buckets(slo, start, end, context) if start < end else []
         self.repository.put_buckets(workspace, name, [(b.start, float(b.good), float(b.total)) for b in buckets])
-        status = self.budget(workspace, name, slo=slo)
+        status = self.budget(workspace, name, slo=slo, evaluated_to=end)
         previous = state.get("alert_level", "ok")
         level = status["alert_level"]
         if level != previous:
@@ -170,6 +187,7 @@ class SloService:
             {
                 "alert_level": level,
                 "last_bucket_end": end.isoformat(),
+                "sli": slo.sli_key(),  # what the buckets were read with
                 "evaluated_at": now.isoformat(),
                 "buckets_written": len(buckets),
                 # what the SLO list shows until the next evaluation (`overview`), for this version of the definition
@@ -202,11 +220,27 @@ class SloService:
         logger().info("SLO burn alert sent", extra={"slo": slo.name, "workspace": workspace, "firing": firing})
 
     # ------------------------------------------------------------------ budget
+    def evaluated_to(self, workspace: str, name: str) -> datetime | None:
+        """The end of the last bucket the SLO's evaluation read (None before its first)."""
+        return parse_time((self.repository.get(workspace, name).state or {}).get("last_bucket_end"))
+
+    def _as_of(self, workspace: str, name: str, moment: datetime, evaluated_to: datetime | None) -> datetime:
+        """``moment``, or the end of the last bucket evaluated when that is earlier: the schedule reads each bucket
+        up to 5 minutes after it ends, and a bucket not read yet is no bucket without errors (the 5-minute burn
+        rate would read 0, and the alert level ok, while the SLO burns)."""
+        last = evaluated_to or self.evaluated_to(workspace, name)
+        return min(moment, last) if last else moment
+
     def status(
-        self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None
+        self,
+        workspace: str,
+        name: str,
+        slo: SloDocument | None = None,
+        at: datetime | None = None,
+        evaluated_to: datetime | None = None,
     ) -> tuple[maths.BudgetStatus, maths.Objective]:
         slo = slo or self.get(workspace, name)
-        now = at or self.clock()
+        now = self._as_of(workspace, name, at or self.clock(), evaluated_to)
         window = window_of(slo, now, ended=at is not None)
         start, end, _ = window
         read_from = min(start.astimezone(UTC), end - LONGEST_LOOKBACK)
@@ -215,11 +249,19 @@ class SloService:
         objective = objective_of(slo)
         return maths.evaluate(buckets, objective, window), objective
 
-    def budget(self, workspace: str, name: str, slo: SloDocument | None = None, at: datetime | None = None) -> dict:
+    def budget(
+        self,
+        workspace: str,
+        name: str,
+        slo: SloDocument | None = None,
+        at: datetime | None = None,
+        evaluated_to: datetime | None = None,
+    ) -> dict:
         """Seed 002's error-budget answer, plus every burn rate and the window it covers: now, or as a period that
-        ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start)."""
+        ends at ``at`` left it (a calendar month ending at ``at`` is that month, not the next one's empty start); in
+        either case no later than the last bucket evaluated (``evaluated_to``, else the SLO's state says)."""
         slo = slo or self.get(workspace, name)
-        status, objective = self.status(workspace, name, slo, at)
+        status, objective = self.status(workspace, name, slo, at, evaluated_to)
         remaining_percent = status.remaining_fraction * 100
         return {
             "slo_name": slo.name,
@@ -253,6 +295,8 @@ class SloService:
         calendar month that ends at a moment is the month shown there."""
         if not moments:
             return []
+        last = self.evaluated_to(workspace, slo.name)  # a day still running stands as far as it was evaluated
+        moments = [min(moment, last) if last else moment for moment in moments]
         first_start = window_of(slo, moments[0], ended=True)[0].astimezone(UTC)
         rows = self.repository.buckets(
             workspace, slo.name, min(first_start, moments[0] - LONGEST_LOOKBACK), moments[-1]

@@ -207,6 +207,14 @@ class SloDocument(_Strict):
     def indicator_kind(self) -> str:
         return self.metadata.labels.get("indicator", "availability")
 
+    def sli_key(self) -> str:
+        """What the stored buckets were read with (the indicator's sources and queries): another key, other buckets."""
+        import hashlib
+        import json
+
+        ratio = self.ratio.model_dump(by_alias=True, exclude_none=True, mode="json")
+        return hashlib.sha256(json.dumps(ratio, sort_keys=True).encode()).hexdigest()[:16]
+
     def window_days(self) -> int:
         """Days of a rolling window; 30 for a calendar month (the seed's ``window_days``)."""
         match = DURATION.match(self.window.duration)

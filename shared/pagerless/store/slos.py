@@ -122,9 +122,7 @@ class SloRepository:
         """Delete the definition and its buckets. Its item keeps the version (`store.versions.retire`): an SLO
         created again under the name goes on from it, so an ETag read before the delete does not match it."""
         record = self.get(workspace, name)
-        with BatchWrite(SloRecord) as batch:
-            for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
-                batch.delete(bucket)
+        self.delete_buckets(workspace, name)
         if not retire(record, fields=("service", "document")):
             raise NotFoundError(f"SLO {name} not found")
 
@@ -136,6 +134,11 @@ class SloRepository:
         )
 
     # ------------------------------------------------------------------ buckets
+    def delete_buckets(self, workspace: str, name: str) -> None:
+        with BatchWrite(SloRecord) as batch:
+            for bucket in SloRecord.query(_buckets(workspace, name), attributes_to_get=["pk", "sk"]):
+                batch.delete(bucket)
+
     def put_buckets(self, workspace: str, name: str, buckets: list[tuple[datetime, float, float]]) -> None:
         with BatchWrite(SloRecord) as batch:
             for start, good, total in buckets:

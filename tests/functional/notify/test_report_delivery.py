@@ -7,7 +7,8 @@ or a catch-all; a route filtering on severity never hears of it (notify/routing.
 import pytest
 
 from tests.conftest import auth
-from tests.functional.notify.conftest import lark_channel, slack_channel
+from tests.fakes.chat_vendors import SLACK_TOKEN
+from tests.functional.notify.conftest import create_channel, lark_channel, slack_channel
 
 pytestmark = pytest.mark.functional
 
@@ -85,3 +86,45 @@ def test_a_report_does_not_match_severity_routes_but_does_match_a_catch_all(api,
     [post] = vendors.to("/slack/api/chat.postMessage")
     assert post.body["text"].startswith("Report ready: Weekly")
     assert vendors.to("/open-apis/im/v1/messages") == []
+
+
+def test_a_chinese_report_reaches_a_channel_of_no_language_in_chinese(api, notify_env, admin_key, vendors):
+    # Given reports in Chinese, and a Slack channel that chose no language
+    settings = api.put("/api/reports/settings", headers=auth(admin_key), json={"language": "zh", "daily": True})
+    assert settings.status_code == 200, settings.text
+    slack = slack_channel(api, admin_key, vendors, name="reports-slack")
+    _routes(api, admin_key, [{"name": "reports", "match": {"events": ["report.ready"]}, "channels": [slack["id"]]}])
+    # When a daily report is generated and delivered
+    response = api.post(
+        "/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily", "deliver": True}
+    )
+    assert response.status_code == 200, response.text
+    notify_env.poller.drain()
+    # Then the message is Chinese throughout, not "Report ready: 每日事件报告"
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    assert post.body["text"].startswith("报告已生成:每日事件报告"), post.body["text"]
+
+
+def test_a_channel_that_chose_english_keeps_english_around_a_chinese_report(api, notify_env, admin_key, vendors):
+    # Given reports in Chinese, and a Slack channel set to English
+    api.put("/api/reports/settings", headers=auth(admin_key), json={"language": "zh", "daily": True})
+    slack = create_channel(
+        api,
+        admin_key,
+        "english-slack",
+        "slack",
+        {
+            "bot_token": SLACK_TOKEN,
+            "channel": "C0OPS",
+            "api_base": f"{vendors.base_url}/slack/api",
+            "language": "en",
+        },
+    )
+    _routes(api, admin_key, [{"name": "reports", "match": {"events": ["report.ready"]}, "channels": [slack["id"]]}])
+    response = api.post(
+        "/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily", "deliver": True}
+    )
+    assert response.status_code == 200, response.text
+    notify_env.poller.drain()
+    [post] = vendors.to("/slack/api/chat.postMessage")
+    assert post.body["text"].startswith("Report ready: "), post.body["text"]

@@ -259,3 +259,48 @@ def test_an_edit_that_changes_a_sections_shape_is_refused_not_a_broken_markdown(
     assert markdown.status_code == 200 and "## Summary" in markdown.text
     # and a list of lessons that is empty says so (nothing went lucky in the draft)
     assert "### Where we got lucky\n- —\n" in markdown.text, markdown.text
+
+
+ABSTAINED = {
+    "category": "insufficient_evidence",
+    "confidence": 0.65,
+    "summary": "insufficient_evidence: the snapshot for 'KubePodCrashLooping' shows no conclusive fault signal.",
+    "remediations": ["gather_more_evidence", "none_manual"],
+}
+
+
+def test_a_diagnosis_that_found_nothing_is_not_credited_and_the_responder_is_named(api, admin_key):
+    # Given a crash-looping pod nobody is paged for, that the diagnosis abstained on (no cluster to look at)
+    opened = align(utcnow()) - timedelta(minutes=30)
+    seed_incident(
+        "INC-PM-ABSTAIN",
+        service="catalog-api",
+        severity="critical",
+        opened=opened,
+        title="KubePodCrashLooping",
+        diagnosis=ABSTAINED,
+    )
+    # When a named operator acknowledges it and resolves it by hand, and a postmortem is drafted
+    operator = auth(make_key("operator"))
+    assert api.post("/api/incidents/INC-PM-ABSTAIN/acknowledge", headers=operator).status_code == 200
+    resolved = api.post(
+        "/api/incidents/INC-PM-ABSTAIN/resolve", headers=operator, json={"comment": "rolled back 1.4.3"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    created = api.post("/api/incidents/INC-PM-ABSTAIN/postmortem", headers=operator)
+    assert created.status_code == 201, created.text
+    pm = created.json()
+    lessons = pm["sections"]["lessons_learned"]
+    # Then the abstention is not what went well, and no action item asks to prevent "insufficient_evidence"
+    assert not any("named the cause" in line for line in lessons["went_well"]), lessons
+    descriptions = [item["description"] for item in pm["action_items"]]
+    assert not any("insufficient_evidence" in d or "gather_more_evidence" in d for d in descriptions), descriptions
+    assert any("no conclusive" in d for d in descriptions), descriptions
+    # And the person who responded is named as the timeline names them, not by their key's id
+    [lucky] = lessons["got_lucky"]
+    assert "; test operator (" in lucky and " responded anyway" in lucky, lucky
+    # And the resolution says who resolved it and how, not "No action was recorded."
+    resolution = pm["sections"]["resolution"]
+    assert resolution.startswith("test operator (") and resolution.endswith(" resolved it: rolled back 1.4.3."), (
+        resolution
+    )

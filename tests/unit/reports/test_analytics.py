@@ -158,3 +158,20 @@ def test_activity_and_overview():
     # 6 resolved in 7 days, 1 by the workflow
     assert overview["automation_rate_7d"] == round(1 / 6, 4)
     assert overview["slos"]["burning"] == 1
+
+
+def test_an_abstained_diagnosis_is_no_failure_pattern():
+    from pagerless.diagnosis.engine import INSUFFICIENT
+
+    # Given five different alerts on one service that the diagnosis abstained on
+    titles = ["HighLatency", "KubePodCrashLooping", "TargetDown", "HighErrorRate", "CertificateExpiry"]
+    history = [
+        inc(f"A{n}", "search", "warning", ago(hours=n + 1), 5, title=title, category=INSUFFICIENT)
+        for n, title in enumerate(titles)
+    ]
+    # Then they are five patterns, nothing repeated, and the service is not a high risk for it
+    profile = analytics.service_profile("search", history)
+    assert profile["repeat_rate"] == 0.0
+    assert profile["risk_assessment"] == "medium"
+    assert INSUFFICIENT not in profile["top_failure_patterns"]
+    assert analytics.incident_patterns(history, min_occurrences=2) == []

@@ -88,6 +88,19 @@ def test_bars_are_proportional_to_their_values():
     assert heights[2] / heights[0] == pytest.approx(5 / 3, rel=0.01)
 
 
+def test_a_one_day_burn_down_shows_its_budget():
+    # Given a daily report's burn-down: one point, and an overspent SLO's
+    kept = ET.fromstring(svg.burn_down("Error budget burn-down", ["12-07"], [72.0]))
+    spent = ET.fromstring(svg.burn_down("Error budget burn-down", ["12-07"], [-32.13]))
+    # Then each draws its point, which tells its value; the overspent one on the 0 % line
+    [point] = kept.iter("{http://www.w3.org/2000/svg}circle")
+    assert float(point.get("cy")) == pytest.approx(svg.TOP + svg.PLOT_H * 0.28, abs=0.1)
+    assert point.find("{http://www.w3.org/2000/svg}title").text == "12-07: 72%"
+    [point] = spent.iter("{http://www.w3.org/2000/svg}circle")
+    assert float(point.get("cy")) == pytest.approx(svg.TOP + svg.PLOT_H, abs=0.1)
+    assert point.find("{http://www.w3.org/2000/svg}title").text == "12-07: -32.1%"
+
+
 @pytest.mark.parametrize(
     ("fmt", "lang", "name"),
     [

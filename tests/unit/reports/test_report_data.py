@@ -59,3 +59,29 @@ def test_patterns_fall_back_to_titles_without_varying_parts():
     assert data.recurring_patterns(no_diagnosis) == [
         {"pattern": "oomkilled payments-api-#", "occurrences": 2, "services": ["payments-api"]}
     ]
+
+
+def test_a_diagnosis_that_found_nothing_is_no_pattern():
+    from dataclasses import replace
+
+    from pagerless.diagnosis.engine import INSUFFICIENT
+
+    # Given three unrelated incidents the diagnosis abstained on (no cluster: every alert-only diagnosis does)
+    # and two more of one title it also abstained on
+    unrelated = [
+        replace(INCIDENTS[0], id="U1", title="KubePodCrashLooping", service="catalog-api", category=INSUFFICIENT),
+        replace(INCIDENTS[0], id="U2", title="HighLatency", service="search-api", category=INSUFFICIENT),
+        replace(INCIDENTS[0], id="U3", title="SLO orders is burning", service="orders", category=INSUFFICIENT),
+        replace(INCIDENTS[0], id="U4", title="Disk 91% full on db-1", service="db", category=INSUFFICIENT),
+        replace(INCIDENTS[0], id="U5", title="Disk 97% full on db-2", service="db", category=INSUFFICIENT),
+    ]
+    # Then the abstention does not group them: the unrelated ones are no pattern, the repeated title is one
+    assert data.recurring_patterns(unrelated) == [
+        {"pattern": "disk #% full on db-#", "occurrences": 2, "services": ["db"]}
+    ]
+
+
+def test_the_abstention_reports_know_is_the_diagnosis_engines():
+    from pagerless.diagnosis.engine import INSUFFICIENT
+
+    assert data.ABSTAINED == INSUFFICIENT

@@ -78,3 +78,25 @@ def test_rule_file_passes_promtool(tmp_path):
     # Then both pass
     assert check.returncode == 0, check.stdout + check.stderr
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+@pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+def test_a_rule_file_of_two_slos_has_no_duplicate_rules(tmp_path):
+    # Given two Prometheus SLOs (each group has its two SLOErrorBudgetBurn alerts)
+    checkout = SLOS[0].to_dict()
+    checkout["metadata"] = {"name": "checkout-availability"}
+    checkout["spec"]["service"] = "checkout"
+    two = [SLOS[0], *load_yaml(yaml.safe_dump(checkout))]
+    (tmp_path / "slo.rules.yml").write_text(rule_file(two))
+    # When promtool checks them with its lint made fatal
+    check = subprocess.run(
+        [PROMTOOL, "check", "rules", "--lint-fatal", "slo.rules.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # Then it finds no duplicate rule: each alert names its SLO and service in its labels
+    assert check.returncode == 0 and "FAILED" not in check.stdout + check.stderr, check.stdout + check.stderr
+    alerts = [r for g in yaml.safe_load(rule_file(two))["groups"] for r in g["rules"] if "alert" in r]
+    assert [a["labels"]["slo"] for a in alerts] == ["payments-api-availability"] * 2 + ["checkout-availability"] * 2
