@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.api.security import OperatorDep, ViewerDep
-from pagerless.reports.postmortem_draft import to_markdown
+from pagerless.reports.postmortem_markdown import to_markdown
 from pagerless.reports.postmortems import ActionItemUpdate, PostmortemEdit, PostmortemService
 
 router = APIRouter(tags=["postmortems"], route_class=DeferredRoute)
