@@ -552,3 +552,40 @@ def test_a_dry_run_diff_in_a_markdown_message_keeps_its_fence_and_no_link(
     # clients show no fenced block as code (so the fence would not keep a link out), and the link is text
     assert "```\n" + DIFF.replace("](", "] (") + "\n```" in text, text
     assert not re.search(r"\]\(", text), text
+
+
+def test_an_email_channel_takes_addresses_separated_by_semicolons_and_refuses_what_is_no_address(
+    api, notify_env, admin_key
+):
+    import boto3
+    from moto.ses.models import ses_backends
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given an email channel whose addresses were pasted from Outlook, separated by semicolons
+    channel = create_channel(
+        api,
+        admin_key,
+        "mail-outlook",
+        "email",
+        {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com; 值班 <lead@example.com>"},
+    )
+    # When it is sent to
+    result = _test(api, admin_key, channel["id"])
+    # Then each address gets the email (as one address, SES refused the message for good: "Illegal address")
+    assert result["ok"] is True, result
+    sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
+    assert [m.destinations["ToAddresses"] for m in sent] == [["ops@example.com", "值班 <lead@example.com>"]]
+    # And a channel with what is no address is refused when it is saved, naming it, not given up on every incident
+    refused = api.post(
+        "/api/notifications/channels",
+        headers=auth(admin_key),
+        json={
+            "name": "mail-typo",
+            "channel_type": "email",
+            "config": {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com lead@example.com"},
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and "ops@example.com lead@example.com" in error["message"], error
+    assert error["details"] == [{"field": "config.to_addresses", "invalid": "ops@example.com lead@example.com"}]

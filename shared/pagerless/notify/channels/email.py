@@ -6,6 +6,8 @@ list is sent in messages of 50. Each address is a part of the delivery, recorded
 a retry after a later message failed sends only to the addresses not sent to yet.
 """
 
+import re
+
 import httpx
 
 from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, require
@@ -32,10 +34,25 @@ def escape(text: str) -> str:
     return text
 
 
+# An address as SES takes it: "ops@example.com" or "Ops <ops@example.com>"; no separator, no space in the address
+_ADDRESS = re.compile(r"^(?:[^<>@,;]*<[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+>|[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+)$")
+
+
 def recipients(config: dict) -> list[str]:
+    """The channel's addresses: a list, or one string of them separated by commas, semicolons (as Outlook writes
+    a list) or line breaks."""
     value = config.get("to_addresses") or []
-    items = value.split(",") if isinstance(value, str) else value
+    items = re.split(r"[,;\n]", value) if isinstance(value, str) else value
     return [str(v).strip() for v in items if str(v).strip()]
+
+
+def invalid_addresses(config: dict) -> list[tuple[str, str]]:
+    """The sender or addresses that are no email address, each with its field (SES would refuse every message
+    for good: "Illegal address")."""
+    sender = config.get("from_address")
+    named = [("from_address", sender.strip())] if isinstance(sender, str) else []
+    named += [("to_addresses", a) for a in recipients(config)]
+    return [(field, address) for field, address in named if not _ADDRESS.match(address)]
 
 
 def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
