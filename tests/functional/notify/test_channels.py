@@ -589,3 +589,36 @@ def test_an_email_channel_takes_addresses_separated_by_semicolons_and_refuses_wh
     error = refused.json()["error"]
     assert error["code"] == "VALIDATION_ERROR" and "ops@example.com lead@example.com" in error["message"], error
     assert error["details"] == [{"field": "config.to_addresses", "invalid": "ops@example.com lead@example.com"}]
+
+
+def test_dingtalk_and_wecom_messages_link_to_the_incident_where_the_group_acts_on_it(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    # Given a Chinese DingTalk group and an English WeCom group (their robots show no buttons)
+    dingtalk = create_channel(
+        api,
+        admin_key,
+        "值班群",
+        "dingtalk",
+        {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1", "language": "zh"},
+    )
+    wecom = create_channel(
+        api, admin_key, "wx", "wecom", {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"}
+    )
+    route_all(api, admin_key, dingtalk["id"], wecom["id"])
+    # When an incident is announced
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then each message ends with a link to the incident's page in the console, in the group's language:
+    # without it a DingTalk or WeCom group had no way from the message to the incident (to acknowledge, to approve)
+    page = f"https://pagerless.example.com/console/incidents/{incident.id}"
+    [ding] = vendors.to("/robot/send")
+    assert ding.body["markdown"]["text"].endswith(f"\n\n[在 Pagerless 中打开]({page})"), ding.body
+    [wx] = vendors.to("/cgi-bin/webhook/send")
+    assert wx.body["markdown"]["content"].endswith(f"\n\n[Open in Pagerless]({page})"), wx.body

@@ -316,6 +316,13 @@ def button_label(action: str, language: str = "en") -> str:
     return _BUTTON_LABELS["zh" if _zh(language) else "en"][action]
 
 
+def open_link(message: Message) -> str:
+    """A markdown message's last line: the incident's page in the console, a link in the message's language
+    ("[Open in Pagerless](https://.../console/incidents/INC-...)"). Where a group cannot press buttons (DingTalk's
+    and WeCom's robots) it is how the message is acted on: acknowledged, or a proposal approved."""
+    return f"\n\n[{button_label('open', message.language)}]({message.link})" if message.link else ""
+
+
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
     """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
     language: a person's comment as it was written, after the decision ("Rejected by bob at ...: too risky"); the

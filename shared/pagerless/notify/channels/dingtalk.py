@@ -30,6 +30,7 @@ from pagerless.notify.channels.base import (
     fit,
     json_body,
     mobiles,
+    open_link,
     request,
     require,
     truncated,
@@ -78,7 +79,7 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     boundary, marked (`truncated`, in the card's language), with the incident link after the mark."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
-    text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
+    text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body + open_link(message)
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:

@@ -26,6 +26,7 @@ from pagerless.notify.channels.base import (
     fit_bytes,
     json_body,
     mobiles,
+    open_link,
     request,
     require,
     tone,
@@ -76,7 +77,7 @@ def payload(message: Message) -> dict:
     """The card: the markdown message, its title in the colour of its `tone`, within ``MAX_BYTES``. (A page's
     mention is a second message, `mention_payload`.)"""
     color = _COLORS.get(tone(message), "info")
-    content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
+    content = f'**<font color="{color}">{message.title}</font>**\n{message.body}' + open_link(message)
     return {
         "msgtype": "markdown",
         "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},
