@@ -37,5 +37,7 @@ def record_workflow_started(incident_id: str, execution_arn: str | None = None, 
     )
     from pagerless.incidents.notices import generation_of, publish
 
-    publish("incident.opened", incident, generation=generation_of(incident.execution_arn or "-"))
+    # a reopened incident's workflow says it reopened: its announcement is otherwise the first one's again
+    reopened = {"reopened_at": incident.reopened_at.isoformat()} if incident.reopened_at else None
+    publish("incident.opened", incident, generation=generation_of(incident.execution_arn or "-"), data=reopened)
     return {"recorded": True, "incident_id": incident_id}

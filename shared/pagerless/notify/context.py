@@ -7,7 +7,14 @@ from pagerless.clock import display_time
 from pagerless.outbox.jobs import NotifyJob
 
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
-_TIMES = ("opened_at", "expires_at", "decided_at", "starts_at", "ends_at")  # a handoff's shift: `starts_at`, `ends_at`
+_TIMES = (
+    "opened_at",
+    "reopened_at",
+    "expires_at",
+    "decided_at",
+    "starts_at",
+    "ends_at",
+)  # a handoff's shift: `starts_at`, `ends_at`
 _NOBODY_DECIDED = ("expired", "superseded")  # the system ended the approval: its "system" decider is no one
 
 
@@ -27,6 +34,7 @@ def build(job: NotifyJob) -> dict:
         "hostname": None,
         "status": None,
         "opened_at": None,
+        "reopened_at": None,  # an incident.opened of a reopened incident: when it reopened (the job's data)
         "labels": {},
         "category": None,
         "confidence": None,
