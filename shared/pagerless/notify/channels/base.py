@@ -320,7 +320,9 @@ def open_link(message: Message) -> str:
     """A markdown message's last line: the incident's page in the console, a link in the message's language
     ("[Open in Pagerless](https://.../console/incidents/INC-...)"). Where a group cannot press buttons (DingTalk's
     and WeCom's robots) it is how the message is acted on: acknowledged, or a proposal approved."""
-    return f"\n\n[{button_label('open', message.language)}]({message.link})" if message.link else ""
+    if not message.link or message.link in message.body:  # a report's template writes its link itself
+        return ""
+    return f"\n\n[{button_label('open', message.language)}]({message.link})"
 
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
