@@ -567,14 +567,14 @@ def test_an_email_channel_takes_addresses_separated_by_semicolons_and_refuses_wh
         admin_key,
         "mail-outlook",
         "email",
-        {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com; 值班 <lead@example.com>"},
+        {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com; Lead <lead@example.com>"},
     )
     # When it is sent to
     result = _test(api, admin_key, channel["id"])
     # Then each address gets the email (as one address, SES refused the message for good: "Illegal address")
     assert result["ok"] is True, result
     sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
-    assert [m.destinations["ToAddresses"] for m in sent] == [["ops@example.com", "值班 <lead@example.com>"]]
+    assert [m.destinations["ToAddresses"] for m in sent] == [["ops@example.com", "Lead <lead@example.com>"]]
     # And a channel with what is no address is refused when it is saved, naming it, not given up on every incident
     refused = api.post(
         "/api/notifications/channels",
@@ -622,3 +622,43 @@ def test_dingtalk_and_wecom_messages_link_to_the_incident_where_the_group_acts_o
     assert ding.body["markdown"]["text"].endswith(f"\n\n[在 Pagerless 中打开]({page})"), ding.body
     [wx] = vendors.to("/cgi-bin/webhook/send")
     assert wx.body["markdown"]["content"].endswith(f"\n\n[Open in Pagerless]({page})"), wx.body
+
+
+def test_an_email_channels_chinese_names_reach_ses_as_mime_encoded_words(api, notify_env, admin_key, monkeypatch):
+    from email.header import decode_header, make_header
+    from email.utils import parseaddr
+
+    import boto3
+    from moto.sesv2.responses import SESV2Response
+
+    seen: list[dict] = []
+    send_email = SESV2Response.send_email
+
+    def recorded(self):
+        seen.append(json.loads(self.body))
+        return send_email(self)
+
+    monkeypatch.setattr(SESV2Response, "send_email", recorded)
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given a Chinese team's email channel: its sender and one address named in Chinese
+    channel = create_channel(
+        api,
+        admin_key,
+        "mail-zh",
+        "email",
+        {
+            "from_address": "Pagerless 告警 <pagerless@example.com>",
+            "to_addresses": "值班 <lead@example.com>, ops@example.com",
+        },
+    )
+    # When it is sent to
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    # Then SES gets the names as MIME encoded-words, as it requires (7-bit ASCII: a raw name is refused or garbled),
+    # which a mail client shows as written; an ASCII address is sent as it was
+    [request] = seen
+    sender, [lead, ops] = request["FromEmailAddress"], request["Destination"]["ToAddresses"]
+    assert sender.isascii() and lead.isascii(), request
+    assert parseaddr(sender)[1] == "pagerless@example.com" and parseaddr(lead)[1] == "lead@example.com"
+    assert str(make_header(decode_header(parseaddr(sender)[0]))) == "Pagerless 告警"
+    assert str(make_header(decode_header(parseaddr(lead)[0]))) == "值班"
+    assert ops == "ops@example.com"

@@ -7,6 +7,7 @@ a retry after a later message failed sends only to the addresses not sent to yet
 """
 
 import re
+from email.utils import formataddr, parseaddr
 
 import httpx
 
@@ -102,6 +103,21 @@ def _content(title: str, text: str) -> dict:
     }
 
 
+def encoded(address: str) -> str:
+    """``address`` as SES takes it: a name that is not ASCII ("值班 <oncall@example.com>") in MIME encoded-words
+    (RFC 2047), as SES requires ("If you want to use Unicode characters in the 'friendly from' name, you must encode
+    [it] using MIME encoded-word syntax"); without, SES refuses the message or the name arrives garbled."""
+    name, bare = parseaddr(address)
+    if not name or name.isascii() or not bare:
+        return address
+    return formataddr((name, bare), charset="utf-8")
+
+
+def bare_address(address: str) -> str:
+    """The address alone, without its name: ``oncall@example.com`` of ``值班 <oncall@example.com>``."""
+    return parseaddr(address)[1] or address
+
+
 def _part(address: str) -> str:
     return "to:" + address.lower()
 
@@ -111,8 +127,8 @@ def _send(client, config: dict, content: dict, to: list[str]) -> str | None:
 
     try:
         answer = client.send_email(
-            FromEmailAddress=config["from_address"],
-            Destination={"ToAddresses": to},
+            FromEmailAddress=encoded(config["from_address"]),
+            Destination={"ToAddresses": [encoded(a) for a in to]},
             Content=content,
         )
     except ClientError as exc:
