@@ -147,6 +147,15 @@ class NotifySettings(BaseSettings):
     public_url: str | None = None  # links in messages: <public_url>/console/incidents/<id>
 
 
+class PublicUrlSettings(BaseSettings):
+    """Where people reach Pagerless (``PAGERLESS_PUBLIC_URL``): the email approval links' base, and the messages'
+    incident links' where ``PAGERLESS_NOTIFY_PUBLIC_URL`` names none (`notify`)."""
+
+    model_config = SettingsConfigDict(env_prefix="PAGERLESS_", extra="ignore")
+
+    public_url: str | None = None
+
+
 class StatusSettings(BaseSettings):
     """When GET /api/status says `degraded`, and how it probes (``PAGERLESS_STATUS_*``)."""
 
@@ -246,7 +255,12 @@ def integrations() -> IntegrationSettings:
 
 @cache
 def notify() -> NotifySettings:
-    return NotifySettings()
+    """The notify settings; links in messages go to ``PAGERLESS_PUBLIC_URL`` (as the email approval links do)
+    unless ``PAGERLESS_NOTIFY_PUBLIC_URL`` says otherwise: one address set once gives every message its link."""
+    found = NotifySettings()
+    if found.public_url:
+        return found
+    return found.model_copy(update={"public_url": PublicUrlSettings().public_url or None})
 
 
 @cache

@@ -38,6 +38,6 @@ def record_workflow_started(incident_id: str, execution_arn: str | None = None, 
     from pagerless.incidents.notices import generation_of, publish
 
     # a reopened incident's run (the reopen handed the incident to it) says so: its message is no new incident's
-    reopened = {"reopened": True} if incident.reopened_at else None
+    reopened = {"reopened": True, "reopened_at": incident.reopened_at.isoformat()} if incident.reopened_at else None
     publish("incident.opened", incident, generation=generation_of(incident.execution_arn or "-"), data=reopened)
     return {"recorded": True, "incident_id": incident_id}

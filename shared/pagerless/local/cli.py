@@ -67,6 +67,16 @@ class PortBusyError(Exception):
     pass
 
 
+def public_url(host: str, port: int) -> str:
+    """Where people reach this server: ``PAGERLESS_PUBLIC_URL`` when set, else its own address (the loopback one
+    when it listens on every address)."""
+    chosen = os.environ.get("PAGERLESS_PUBLIC_URL")
+    if chosen:
+        return chosen
+    host = "127.0.0.1" if host in ("", "0.0.0.0") else "::1" if host == "::" else host
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}"
+
+
 def _bind(host: str, port: int, flag: str) -> socket.socket:
     """Bind ``port`` now, so a busy port is a clear error before anything starts or is announced."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -120,10 +130,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.verbose:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's access log: one line per AWS call
     args.state_dir.mkdir(parents=True, exist_ok=True)
-    extra_env = {}
+    # links in messages and emails lead here, to this server's own port, unless PAGERLESS_PUBLIC_URL names another
+    extra_env = {"PAGERLESS_PUBLIC_URL": public_url(args.host, api_socket.getsockname()[1])}
     sandbox = None
     if scenario is not None:
-        sandbox, extra_env = _start_sandbox(scenario, args.state_dir)
+        sandbox, sandbox_env = _start_sandbox(scenario, args.state_dir)
+        extra_env.update(sandbox_env)
     runtime = LocalRuntime(
         template,
         RuntimeOptions(

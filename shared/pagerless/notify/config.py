@@ -202,6 +202,11 @@ def _split(module, config: dict) -> tuple[dict, dict]:
         raise ValidationError(
             f"receive_id_type must be one of {', '.join(LARK_ID_TYPES)}", details=[{"field": "config.receive_id_type"}]
         )
+    if module.TYPE == "email" and (wrong := module.invalid_addresses(config)):
+        raise ValidationError(
+            f"not an email address: {', '.join(a for _, a in wrong)} (separate addresses with commas)",
+            details=[{"field": f"config.{field}", "invalid": address} for field, address in wrong],
+        )
     if config.get("language") and config["language"] not in LANGUAGES:
         raise ValidationError(f"language must be one of {', '.join(LANGUAGES)}", details=[{"field": "config.language"}])
     if config.get("timezone"):

@@ -10,6 +10,7 @@ from pagerless.outbox.jobs import NotifyJob
 _DECISIONS_ZH = {"approved": "批准", "rejected": "拒绝", "expired": "过期", "superseded": "被取代", "closed": "关闭"}
 _TIMES = (
     "opened_at",
+    "reopened_at",
     "expires_at",
     "decided_at",
     "starts_at",
@@ -35,6 +36,7 @@ def build(job: NotifyJob) -> dict:
         "hostname": None,
         "status": None,
         "opened_at": None,
+        "reopened_at": None,  # an incident.opened of a reopened incident: when it reopened (the job's data)
         "labels": {},
         "category": None,
         "confidence": None,

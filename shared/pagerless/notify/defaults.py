@@ -45,8 +45,9 @@ _HANDOFF_ZH = (
 
 EN: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "[{{ severity|upper }}] {% if reopened %}Reopened: {% endif %}{{ title }}",
-        _INCIDENT + "\n{{ message }}{% if hostname %}\nHost: {{ hostname }}{% endif %}",
+        "[{{ severity|upper }}] {% if reopened_at %}Reopened: {% endif %}{{ title }}",
+        _INCIDENT + "\n{{ message }}{% if hostname %}\nHost: {{ hostname }}{% endif %}"
+        "{% if reopened_at %}\nReopened: {{ reopened_at }} (first opened {{ opened_at }}){% endif %}",
     ),
     "incident.diagnosed": ("[{{ severity|upper }}] Diagnosed: {{ title }}", _INCIDENT + _DIAG),
     "approval.requested": (
@@ -78,8 +79,9 @@ EN: dict[str, tuple[str, str]] = {
 
 ZH: dict[str, tuple[str, str]] = {
     "incident.opened": (
-        "【{{ severity }}】{% if reopened %}已重新打开:{% endif %}{{ title }}",
-        _INCIDENT + "\n告警内容:{{ message }}{% if hostname %}\n主机:{{ hostname }}{% endif %}",
+        "【{{ severity }}】{% if reopened_at %}已重新打开:{% endif %}{{ title }}",
+        _INCIDENT + "\n告警内容:{{ message }}{% if hostname %}\n主机:{{ hostname }}{% endif %}"
+        "{% if reopened_at %}\n重新打开时间:{{ reopened_at }}(首次发生:{{ opened_at }}){% endif %}",
     ),
     "incident.diagnosed": ("【{{ severity }}】已诊断:{{ title }}", _INCIDENT + _DIAG_ZH),
     "approval.requested": (

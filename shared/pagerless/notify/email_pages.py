@@ -69,6 +69,7 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
     Reject links (a confirm page; only its POST decides, with the person's role)."""
     from pagerless.chat.email_links import links_for
     from pagerless.domain.errors import ServiceUnavailableError
+    from pagerless.notify.channels.email import bare_address
     from pagerless.notify.channels.email import recipients as addresses
     from pagerless.people.service import PeopleService
 
@@ -78,7 +79,7 @@ def with_approval_links(message: Message, job: NotifyJob, channel: dict) -> Mess
     people, personal = PeopleService(), {}
     try:
         for address in addresses(channel.get("config") or {}):
-            person = people.by_email(job.workspace, address)
+            person = people.by_email(job.workspace, bare_address(address))  # "Alice <alice@...>" is Alice's
             if person is not None:
                 links = links_for(
                     person.id,

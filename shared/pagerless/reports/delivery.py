@@ -76,7 +76,9 @@ class ReportDelivery:
     def _announce(self, workspace: str, record: ReportRecord, settings: ReportSettings) -> None:
         t = TEXT[settings.language]
         title, summary = _summary(record, settings)
-        link = f"/api/reports/{record.sk}?format=html&lang={settings.language}"
+        # the console's page of the report: a reader who taps it in chat signs in (if need be) and reads it, where the
+        # API's URL answered 401 JSON to anyone without an API key
+        link = f"/console/reports/{record.sk}"
         from pagerless.outbox.jobs import NotifyJob, enqueue
 
         job = NotifyJob(

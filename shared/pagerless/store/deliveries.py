@@ -225,6 +225,10 @@ class DeliveryRepository:
     def for_incident(self, workspace: str, incident_id: str) -> list[DeliveryRecord]:
         return list(DeliveryRecord.by_incident.query(f"{workspace}#{incident_id}"))
 
+    def latest(self, workspace: str, *, limit: int) -> list[DeliveryRecord]:
+        """The workspace's ``limit`` most recently created deliveries, newest first (one query)."""
+        return list(DeliveryRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
+
     def page(
         self, workspace: str, *, incident_id: str | None, status: str | None, limit: int, cursor: str | None
     ) -> tuple[list[DeliveryRecord], str | None]:

@@ -58,7 +58,8 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
     dead_letters = dead_letters.result()
     integ = settings.integrations()
     components = [*tables.values(), *queues.values(), *machines.values()]
-    state, reasons = _assess({"table": tables, "queue": queues, "state machine": machines}, dead_letters)
+    notifications = notifications.result()
+    state, reasons = _assess({"table": tables, "queue": queues, "state machine": machines}, dead_letters, notifications)
     return {
         "version": __version__,
         "healthy": all(c["reachable"] for c in components),  # every dependency reachable (backlogs aside)
@@ -86,7 +87,7 @@ def collect_status(workspace: str | None = None, *, live: bool = True) -> dict:
         },
         "heartbeats": {r.sk: r.data for r in records or () if r.sk != probes.PROBE_SK},
         "dead_letters": dead_letters,
-        "notifications": notifications.result(),
+        "notifications": notifications,
     }
 
 
@@ -114,11 +115,13 @@ def _heartbeat_records() -> list:
 
 def _notifications(workspace: str | None) -> dict:
     """Whether anyone will hear of an incident: without a route, nothing is sent; a route that names a channel
-    that is no more (stored before such routes were refused, or deleted meanwhile) sends nowhere, and is named."""
+    that is no more (stored before such routes were refused, or deleted meanwhile) sends nowhere, and is named;
+    a channel whose vendor refused its latest message for good (`failing_channels`) is named with the refusal."""
     if workspace is None:
         return {"configured": False, "message": "no workspace given"}
     try:
         from pagerless.clock import STORED
+        from pagerless.notify.health import failing_channels
         from pagerless.notify.routing import RouteSet, sends_nowhere, unresolved
         from pagerless.store.notify import ConfigRepository
 
@@ -126,6 +129,7 @@ def _notifications(workspace: str | None) -> dict:
         stored = repository.get_routes(workspace) or {}
         everything = repository.list(workspace, "channel")
         unknown = unresolved(RouteSet.model_validate(stored, context=STORED), everything) if stored else []
+        failing = failing_channels(workspace, everything)
     except Exception as exc:  # noqa: BLE001 — report, never raise (the store section says why)
         return {"configured": False, "error": type(exc).__name__}
     routes = stored.get("routes") or []
@@ -139,11 +143,16 @@ def _notifications(workspace: str | None) -> dict:
         )
     elif unknown:
         message = sends_nowhere(unknown)
+    elif failing:
+        from pagerless.notify.health import failing_message
+
+        message = failing_message(failing)
     return {
         "configured": configured,
         "routes": len(routes),
         "channels": len(channels),
         "unknown_channels": [{k: u[k] for k in ("route", "name", "channel")} for u in unknown],
+        "failing_channels": failing,
         "message": message,
     }
 
@@ -162,8 +171,9 @@ def _dead_letters(workspace: str | None) -> dict:
     return {"to_replay": count, "at_least": count >= limit, "list": "/api/webhooks/dead-letter"}
 
 
-def _assess(groups: dict[str, dict], dead_letters: dict) -> tuple[str, list[str]]:
-    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up."""
+def _assess(groups: dict[str, dict], dead_letters: dict, notifications: dict) -> tuple[str, list[str]]:
+    """`unhealthy` when a dependency is unreachable; `degraded` when work piles up or was given up, or a channel
+    refuses what it is sent."""
     threshold = settings.status().queue_backlog_threshold
     unreachable, behind = [], []
     for kind, group in groups.items():
@@ -179,4 +189,8 @@ def _assess(groups: dict[str, dict], dead_letters: dict) -> tuple[str, list[str]
     if dead_letters.get("to_replay"):
         more = "at least " if dead_letters.get("at_least") else ""
         behind.append(f"{more}{dead_letters['to_replay']} dead letter(s) wait for replay ({dead_letters['list']})")
+    if notifications.get("failing_channels"):
+        from pagerless.notify.health import failing_message
+
+        behind.append(failing_message(notifications["failing_channels"]))
     return (UNHEALTHY if unreachable else DEGRADED if behind else OK), unreachable + behind

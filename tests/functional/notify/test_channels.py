@@ -552,3 +552,113 @@ def test_a_dry_run_diff_in_a_markdown_message_keeps_its_fence_and_no_link(
     # clients show no fenced block as code (so the fence would not keep a link out), and the link is text
     assert "```\n" + DIFF.replace("](", "] (") + "\n```" in text, text
     assert not re.search(r"\]\(", text), text
+
+
+def test_an_email_channel_takes_addresses_separated_by_semicolons_and_refuses_what_is_no_address(
+    api, notify_env, admin_key
+):
+    import boto3
+    from moto.ses.models import ses_backends
+
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given an email channel whose addresses were pasted from Outlook, separated by semicolons
+    channel = create_channel(
+        api,
+        admin_key,
+        "mail-outlook",
+        "email",
+        {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com; Lead <lead@example.com>"},
+    )
+    # When it is sent to
+    result = _test(api, admin_key, channel["id"])
+    # Then each address gets the email (as one address, SES refused the message for good: "Illegal address")
+    assert result["ok"] is True, result
+    sent = [m for backend in ses_backends.values() for region in backend.values() for m in region.sent_messages]
+    assert [m.destinations["ToAddresses"] for m in sent] == [["ops@example.com", "Lead <lead@example.com>"]]
+    # And a channel with what is no address is refused when it is saved, naming it, not given up on every incident
+    refused = api.post(
+        "/api/notifications/channels",
+        headers=auth(admin_key),
+        json={
+            "name": "mail-typo",
+            "channel_type": "email",
+            "config": {"from_address": "pagerless@example.com", "to_addresses": "ops@example.com lead@example.com"},
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and "ops@example.com lead@example.com" in error["message"], error
+    assert error["details"] == [{"field": "config.to_addresses", "invalid": "ops@example.com lead@example.com"}]
+
+
+def test_dingtalk_and_wecom_messages_link_to_the_incident_where_the_group_acts_on_it(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from pagerless import settings
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    # Given a Chinese DingTalk group and an English WeCom group (their robots show no buttons)
+    dingtalk = create_channel(
+        api,
+        admin_key,
+        "值班群",
+        "dingtalk",
+        {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1", "language": "zh"},
+    )
+    wecom = create_channel(
+        api, admin_key, "wx", "wecom", {"webhook_url": f"{vendors.base_url}/cgi-bin/webhook/send?key=k1"}
+    )
+    route_all(api, admin_key, dingtalk["id"], wecom["id"])
+    # When an incident is announced
+    incident = save_incident()
+    enqueue(NotifyJob(workspace="default", event="incident.opened", incident_id=incident.id, generation="g1"))
+    notify_env.poller.drain()
+    # Then each message ends with a link to the incident's page in the console, in the group's language:
+    # without it a DingTalk or WeCom group had no way from the message to the incident (to acknowledge, to approve)
+    page = f"https://pagerless.example.com/console/incidents/{incident.id}"
+    [ding] = vendors.to("/robot/send")
+    assert ding.body["markdown"]["text"].endswith(f"\n\n[在 Pagerless 中打开]({page})"), ding.body
+    [wx] = vendors.to("/cgi-bin/webhook/send")
+    assert wx.body["markdown"]["content"].endswith(f"\n\n[Open in Pagerless]({page})"), wx.body
+
+
+def test_an_email_channels_chinese_names_reach_ses_as_mime_encoded_words(api, notify_env, admin_key, monkeypatch):
+    from email.header import decode_header, make_header
+    from email.utils import parseaddr
+
+    import boto3
+    from moto.sesv2.responses import SESV2Response
+
+    seen: list[dict] = []
+    send_email = SESV2Response.send_email
+
+    def recorded(self):
+        seen.append(json.loads(self.body))
+        return send_email(self)
+
+    monkeypatch.setattr(SESV2Response, "send_email", recorded)
+    boto3.client("ses").verify_email_identity(EmailAddress="pagerless@example.com")
+    # Given a Chinese team's email channel: its sender and one address named in Chinese
+    channel = create_channel(
+        api,
+        admin_key,
+        "mail-zh",
+        "email",
+        {
+            "from_address": "Pagerless 告警 <pagerless@example.com>",
+            "to_addresses": "值班 <lead@example.com>, ops@example.com",
+        },
+    )
+    # When it is sent to
+    assert _test(api, admin_key, channel["id"])["ok"] is True
+    # Then SES gets the names as MIME encoded-words, as it requires (7-bit ASCII: a raw name is refused or garbled),
+    # which a mail client shows as written; an ASCII address is sent as it was
+    [request] = seen
+    sender, [lead, ops] = request["FromEmailAddress"], request["Destination"]["ToAddresses"]
+    assert sender.isascii() and lead.isascii(), request
+    assert parseaddr(sender)[1] == "pagerless@example.com" and parseaddr(lead)[1] == "lead@example.com"
+    assert str(make_header(decode_header(parseaddr(sender)[0]))) == "Pagerless 告警"
+    assert str(make_header(decode_header(parseaddr(lead)[0]))) == "值班"
+    assert ops == "ops@example.com"

@@ -692,3 +692,32 @@ def test_a_page_to_120_people_nobody_can_receive_puts_each_on_the_timeline_once(
     assert sorted(noted) == sorted(crowd)
     # And the job did not fail over it (it would have gone to the dead-letter store)
     assert api.get("/api/webhooks/dead-letter", headers=auth(admin_key)).json()["items"] == []
+
+
+def test_an_approval_email_to_an_address_written_with_its_name_carries_that_persons_links(
+    api, notify_env, admin_key, team, email_links
+):
+    import re
+
+    from pagerless.chat.email_links import verify
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    # Given an email channel whose address is written as a mail client writes it, the name before it
+    _email_channel(api, admin_key, "approvers", ["Carol Wu <carol@example.com>"])
+    api.put("/api/notifications/routes", headers=auth(admin_key), json={"default_rules": {"critical": ["approvers"]}})
+    incident = save_incident()
+    # When an approval is requested
+    enqueue(
+        NotifyJob(
+            workspace="default",
+            event="approval.requested",
+            incident_id=incident.id,
+            generation="apr-1",
+            data={"approval_id": "2026-12-02T10:00:00#abcd1234", "expires_at": "2026-12-02T10:30:00+00:00"},
+        )
+    )
+    notify_env.poller.drain()
+    # Then Carol's email carries her own signed links (the address was looked up as written: nobody's)
+    [carol] = [m for m in _emails() if "carol@example.com" in str(m.destinations)]
+    token = re.search(r"Approve: https://pagerless\.example\.com/email/approvals/(\S+)", str(carol.body))[1]
+    assert verify(token, key=EMAIL_LINK_SECRET, now=0).person_id == team["carol"].id

@@ -50,7 +50,7 @@ def test_a_generated_report_reaches_the_slack_channel_its_route_names(api, notif
     section = post.body["blocks"][1]["text"]["text"]
     assert section == (
         "No incidents in this period.\n"  # & escaped for Slack mrkdwn
-        f"https://pagerless.example.com/api/reports/{report_id}?format=html&amp;lang=en"
+        f"https://pagerless.example.com/console/reports/{report_id}"
     )
     assert vendors.to("/open-apis/im/v1/messages") == []
     # And the delivery log records it, without an incident
@@ -128,3 +128,33 @@ def test_a_channel_that_chose_english_keeps_english_around_a_chinese_report(api,
     notify_env.poller.drain()
     [post] = vendors.to("/slack/api/chat.postMessage")
     assert post.body["text"].startswith("Report ready: "), post.body["text"]
+
+
+def test_a_report_in_a_dingtalk_group_links_to_its_console_page_which_asks_for_a_sign_in(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from pagerless import settings
+    from tests.functional.notify.conftest import create_channel
+
+    monkeypatch.setenv("PAGERLESS_NOTIFY_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    # Given a DingTalk group that gets the reports
+    dingtalk = create_channel(
+        api, admin_key, "值班群", "dingtalk", {"webhook_url": f"{vendors.base_url}/robot/send?access_token=t1"}
+    )
+    _routes(api, admin_key, [{"match": {"events": ["report.ready"]}, "channels": [dingtalk["id"]]}])
+    # When a report is delivered
+    response = api.post(
+        "/api/reports/generate", headers=auth(admin_key), json={"report_type": "daily", "deliver": True}
+    )
+    assert response.status_code == 200, response.text
+    report_id = response.json()["id"]
+    notify_env.poller.drain()
+    # Then its link is the report's console page, not the API's (which answers 401 JSON to a tap in chat)
+    [post] = vendors.to("/robot/send")
+    link = f"https://pagerless.example.com/console/reports/{report_id}"
+    assert post.body["markdown"]["text"].count(link) == 1, post.body  # once: the template writes it
+    # And the page, opened without a session, asks for a sign-in and comes back to the report
+    opened = api.get(f"/console/reports/{report_id}", follow_redirects=False)
+    assert opened.status_code == 303, opened.text
+    assert opened.headers["location"].endswith(f"/console/login?next=/console/reports/{report_id}")

@@ -82,7 +82,7 @@ def test_hourly_tick_generates_and_delivers_each_report_once(runtime, api, admin
         g.split("/")[1] for g in first["generated"]
     )
     daily_job = next(j for j in jobs if j["generation"] == daily_id)
-    assert daily_job["data"]["link"] == f"/api/reports/{daily_id}?format=html&lang=zh"
+    assert daily_job["data"]["link"] == f"/console/reports/{daily_id}"
     assert "事件数: 2" in daily_job["data"]["summary"]
     # titled with the Shanghai day it covers (its UTC start is the evening before)
     assert daily_job["data"]["title"] == f"每日事件报告 {yesterday.isoformat()}"

@@ -346,6 +346,15 @@ def links_text(message: Message) -> str:
     return "\n".join(f"{button_label(kind, message.language)}{colon}{url}" for kind, url in message.links)
 
 
+def open_link(message: Message) -> str:
+    """A markdown message's last line: the incident's page in the console, a link in the message's language
+    ("[Open in Pagerless](https://.../console/incidents/INC-...)"). Where a group cannot press buttons (DingTalk's
+    and WeCom's robots) it is how the message is acted on: acknowledged, or a proposal approved."""
+    if not message.link or message.link in message.body:  # a report's template writes its link itself
+        return ""
+    return f"\n\n[{button_label('open', message.language)}]({message.link})"
+
+
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:
     """Who decided a card's approval and when (to the minute, in the card's ``zone``, named), in the card's
     language: a person's comment as it was written, after the decision ("Rejected by bob at ...: too risky"); the

@@ -31,6 +31,7 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
+    open_link,
     request,
     require,
     truncated,
@@ -82,6 +83,7 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
     if message.links:
         text += "\n\n" + links_markdown(message)
+    text += open_link(message)
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:

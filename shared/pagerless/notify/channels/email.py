@@ -6,6 +6,9 @@ list is sent in messages of 50. Each address is a part of the delivery, recorded
 a retry after a later message failed sends only to the addresses not sent to yet.
 """
 
+import re
+from email.utils import formataddr, parseaddr
+
 import httpx
 
 from pagerless.notify.channels.base import Message, Parts, PermanentError, RetryableError, Sent, links_text, require
@@ -32,10 +35,25 @@ def escape(text: str) -> str:
     return text
 
 
+# An address as SES takes it: "ops@example.com" or "Ops <ops@example.com>"; no separator, no space in the address
+_ADDRESS = re.compile(r"^(?:[^<>@,;]*<[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+>|[^\s<>@,;]+@[^\s<>@,;]+\.[^\s<>@,;]+)$")
+
+
 def recipients(config: dict) -> list[str]:
+    """The channel's addresses: a list, or one string of them separated by commas, semicolons (as Outlook writes
+    a list) or line breaks."""
     value = config.get("to_addresses") or []
-    items = value.split(",") if isinstance(value, str) else value
+    items = re.split(r"[,;\n]", value) if isinstance(value, str) else value
     return [str(v).strip() for v in items if str(v).strip()]
+
+
+def invalid_addresses(config: dict) -> list[tuple[str, str]]:
+    """The sender or addresses that are no email address, each with its field (SES would refuse every message
+    for good: "Illegal address")."""
+    sender = config.get("from_address")
+    named = [("from_address", sender.strip())] if isinstance(sender, str) else []
+    named += [("to_addresses", a) for a in recipients(config)]
+    return [(field, address) for field, address in named if not _ADDRESS.match(address)]
 
 
 def send(http: httpx.Client, config: dict, message: Message, *, parts: Parts | None = None) -> Sent:
@@ -86,6 +104,21 @@ def _content(title: str, text: str) -> dict:
     }
 
 
+def encoded(address: str) -> str:
+    """``address`` as SES takes it: a name that is not ASCII ("值班 <oncall@example.com>") in MIME encoded-words
+    (RFC 2047), as SES requires ("If you want to use Unicode characters in the 'friendly from' name, you must encode
+    [it] using MIME encoded-word syntax"); without, SES refuses the message or the name arrives garbled."""
+    name, bare = parseaddr(address)
+    if not name or name.isascii() or not bare:
+        return address
+    return formataddr((name, bare), charset="utf-8")
+
+
+def bare_address(address: str) -> str:
+    """The address alone, without its name: ``oncall@example.com`` of ``值班 <oncall@example.com>``."""
+    return parseaddr(address)[1] or address
+
+
 def _part(address: str) -> str:
     return "to:" + address.lower()
 
@@ -95,8 +128,8 @@ def _send(client, config: dict, content: dict, to: list[str]) -> str | None:
 
     try:
         answer = client.send_email(
-            FromEmailAddress=config["from_address"],
-            Destination={"ToAddresses": to},
+            FromEmailAddress=encoded(config["from_address"]),
+            Destination={"ToAddresses": [encoded(a) for a in to]},
             Content=content,
         )
     except ClientError as exc:

@@ -27,6 +27,7 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
+    open_link,
     request,
     require,
     tone,
@@ -80,6 +81,7 @@ def payload(message: Message) -> dict:
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
     if message.links:
         content += "\n" + links_markdown(message)
+    content += open_link(message)
     return {
         "msgtype": "markdown",
         "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},
