@@ -643,3 +643,26 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
     assert step["rule"] == "action_limits", step
     assert "exceeds action_limits.max_replicas 20" in step["message"], step
     assert replicas(sandbox) == before
+
+
+@pytest.mark.parametrize(
+    ("context", "field", "said"),
+    [
+        ({"replicas": "lots"}, "steps.1.action.params.replicas", "Scale out: replicas input should be a valid integer"),
+        ({"namespace": "Payments Prod"}, "steps.1.action.params.namespace", "(got 'Payments Prod')"),
+    ],
+    ids=["replicas-no-number", "namespace-no-name"],
+)
+def test_a_context_value_a_step_cannot_use_is_refused_before_the_run_starts(runs, sandbox, api, context, field, said):
+    # Given the scale-out runbook and a context whose value its scale step refuses
+    key = runs["alice"]
+    body = {"context": {"namespace": NS, "deployment": DEPLOYMENT, "replicas": 3, **context}, "dry_run": True}
+    # When it is asked to run
+    started = api.post("/api/workflows/scale-out/execute", json=body, headers=auth(key))
+    # Then it is a 400 naming the step and the value, and no job was started
+    assert started.status_code == 400, started.text
+    error = started.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and said in error["message"], error
+    assert [d["field"] for d in error["details"]] == [field], error["details"]
+    assert "pydantic" not in error["message"] and "tagged-union" not in error["message"]
+    assert api.get("/api/jobs", headers=auth(key)).json()["items"] == []
