@@ -419,3 +419,39 @@ def test_a_run_on_a_node_alert_whose_instance_is_no_node_name_asks_for_the_node(
     # Then it is refused before it starts, asking for the node, in the API's error format
     assert started.status_code == 400, started.text
     assert started.json()["error"]["details"] == [{"field": "context.node", "message": "required by a step"}]
+
+
+def test_a_job_stopped_while_its_step_is_verified_says_the_step_stays_applied(hungry, runs, sandbox, scenario, api):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.store.jobs import JobRepository
+
+    # Given an OOM incident whose pods need more memory than the runbook gives them, and the OOM
+    # recovery runbook run on it, auto-approved, its verify rechecking once a minute
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute?auto_approve=true",
+        json={"options": {"verify_interval_seconds": 60}},
+        headers=auth(key),
+    ).json()
+
+    def told(event: str) -> list:
+        return [t for t in timeline(incident.id) if t.type == "runbook_step" and t.data.get("event") == event]
+
+    wait_for(lambda: "verify" in JobRepository().get(started["job_id"]).state, timeout=60)  # its verify waits
+    running = job(api, key, started["job_id"])
+    assert running["steps"][-1]["verified"] is False, running["steps"]
+    assert running["status"] == "running" and running["steps"][-1]["step"] == "Raise the memory limit", running
+    # When the job is stopped while the raised limit waits for its verify
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key)).json()
+    # Then the job says the step ran, was not verified and stays applied (a stop rolls nothing back)
+    assert stopped["status"] == "cancelled", stopped
+    assert "Raise the memory limit was applied and not yet verified: it stays applied" in stopped["error"], stopped
+    applied = stopped["steps"][-1]
+    assert applied["step"] == "Raise the memory limit" and applied["status"] == "succeeded", stopped["steps"]
+    assert applied["verified"] is False
+    assert memory_limit(sandbox) == "512Mi"
+    # And the incident's timeline says the run was stopped, and what it left applied
+    [cancelled] = told("JobCancelled")
+    assert "run stopped by" in cancelled.message and "stays applied" in cancelled.message, cancelled.message
