@@ -455,3 +455,29 @@ def test_a_job_stopped_while_its_step_is_verified_says_the_step_stays_applied(hu
     # And the incident's timeline says the run was stopped, and what it left applied
     [cancelled] = told("JobCancelled")
     assert "run stopped by" in cancelled.message and "stays applied" in cancelled.message, cancelled.message
+
+
+def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for_a_replay(runs, sandbox, api, runtime):
+    # Given a scale-out run waiting for its step's approval, whose execution then ends outside
+    # Pagerless (a restart of pagerless dev forgets it; on AWS, someone stops it in the console)
+    key = runs["alice"]
+    body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "options": FAST}}
+    started = api.post("/api/runs", json=body, headers=auth(key)).json()
+    parked = wait_job(api, key, started["job_id"], "parked")
+    before = sandbox.deployment(NS, "payments-api")["spec"]["replicas"]
+    runtime.client("stepfunctions").stop_execution(executionArn=parked["execution_arn"])
+    # When a person approves the step
+    signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
+    answer = api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(runs["bob"]))
+    # Then they are told nothing ran and how to go on, not that the decision was taken
+    assert answer.status_code == 409, answer.text
+    assert "replay" in answer.json()["error"]["message"].lower() and "nothing ran" in answer.json()["error"]["message"]
+    # And the job has failed (it does not run on forever), its approval expired, nothing was scaled
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "failed" and "replay it" in after["error"], after
+    assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
+    assert sandbox.deployment(NS, "payments-api")["spec"]["replicas"] == before
+    # And a replay starts the run again
+    replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
+    assert replayed.status_code == 202, replayed.text
+    assert wait_job(api, key, replayed.json()["job_id"], "parked")["current_node"] == "Scale out"
