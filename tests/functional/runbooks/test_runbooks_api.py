@@ -231,3 +231,20 @@ def test_a_job_input_of_the_wrong_shape_names_its_field_in_the_apis_words(api, a
     assert sorted(d["field"] for d in error["details"]) == ["input.context", "input.dry_run"], error
     assert "input.dry_run: Input should be a valid boolean" in error["message"], error
     assert "pydantic" not in response.text and "RunRequest" not in response.text
+
+
+def test_two_steps_of_one_name_are_refused_as_a_run_could_not_tell_them_apart(api, admin_key):
+    # When a runbook is written with two steps of the same name (its events and approvals name steps)
+    restart = {
+        "name": "Restart",
+        "action": "rollout_restart",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+    }
+    body = {"name": "twice", "steps": [restart, {"name": "Wait", "seconds": 30}, restart]}
+    response = api.post("/api/custom-runbooks", json=body, headers=auth(admin_key))
+    # Then it is a 400 naming the second one, and nothing is saved
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["details"] == [{"field": "steps.2.name", "message": "'Restart' names an earlier step"}], error
+    assert "Restart names more than one step" in error["message"]
+    assert api.get("/api/runbooks/twice", headers=auth(admin_key)).status_code == 404
