@@ -327,6 +327,7 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
     from pagerless.store.incidents import IncidentRepository
 
     data = record.input
+    _not_deleted(workspace, data["runbook_id"], record.job_id)
     incident = IncidentRepository().get(data["incident_id"], workspace) if data.get("incident_id") else None
     job = start_run(
         workspace,
@@ -341,6 +342,20 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
         replay_of=record.job_id,
     )
     return {"job_id": job.job_id, "replay_of": record.job_id}
+
+
+def _not_deleted(workspace: str, runbook_id: str, job_id: str) -> None:
+    """A replay runs the job's recorded version; a runbook deleted since is not run again through it."""
+    from pagerless.domain.errors import ConflictError, NotFoundError
+    from pagerless.runbooks.service import RunbookService
+
+    try:
+        RunbookService(workspace).get(runbook_id)
+    except NotFoundError:
+        raise ConflictError(
+            f"runbook {runbook_id} was deleted; job {job_id} is not replayed (its versions stay as history)",
+            details=[{"runbook_id": runbook_id}],
+        ) from None
 
 
 def list_jobs(

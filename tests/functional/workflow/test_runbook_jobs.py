@@ -481,3 +481,28 @@ def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for
     replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
     assert replayed.status_code == 202, replayed.text
     assert wait_job(api, key, replayed.json()["job_id"], "parked")["current_node"] == "Scale out"
+
+
+def test_a_job_of_a_runbook_deleted_since_is_not_replayed(runs, sandbox, api):
+    # Given a dry run of a custom runbook that completed, and the runbook deleted afterwards
+    key = runs["alice"]
+    restart = {
+        "name": "Restart",
+        "action": "rollout_restart",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+    }
+    assert (
+        api.post("/api/custom-runbooks", json={"name": "restart-it", "steps": [restart]}, headers=auth(key)).status_code
+        == 201
+    )
+    started = api.post(
+        "/api/workflows/restart-it/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    ).json()
+    assert wait_job(api, key, started["job_id"], "completed", "failed")["status"] == "completed"
+    assert api.delete("/api/custom-runbooks/restart-it", headers=auth(key)).status_code == 204
+    # When its job is replayed
+    replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
+    # Then it is a 409 saying the runbook was deleted, and no new job runs it
+    assert replayed.status_code == 409, replayed.text
+    assert "runbook restart-it was deleted" in replayed.json()["error"]["message"]
+    assert [j["job_id"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == [started["job_id"]]
