@@ -457,15 +457,27 @@ def test_a_job_stopped_while_its_step_is_verified_says_the_step_stays_applied(hu
     assert "run stopped by" in cancelled.message and "stays applied" in cancelled.message, cancelled.message
 
 
-def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for_a_replay(runs, sandbox, api, runtime):
+@pytest.mark.parametrize("timed_out", [False, True], ids=["in-time", "after-its-timeout"])
+def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for_a_replay(
+    runs, sandbox, api, runtime, timed_out
+):
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.approvals import ApprovalRecord
+
     # Given a scale-out run waiting for its step's approval, whose execution then ends outside
-    # Pagerless (a restart of pagerless dev forgets it; on AWS, someone stops it in the console)
+    # Pagerless (a restart of pagerless dev forgets it; on AWS, someone stops it in the console),
+    # decided in time or after the approval's timeout (which nothing in the lost run will act on)
     key = runs["alice"]
     body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "options": FAST}}
     started = api.post("/api/runs", json=body, headers=auth(key)).json()
     parked = wait_job(api, key, started["job_id"], "parked")
     before = sandbox.deployment(NS, "payments-api")["spec"]["replicas"]
     runtime.client("stepfunctions").stop_execution(executionArn=parked["execution_arn"])
+    if timed_out:
+        record = ApprovalRecord.get(started["job_id"], parked["correlation_key"])
+        record.update(actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(minutes=1))])
     # When a person approves the step
     signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
     answer = api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(runs["bob"]))
