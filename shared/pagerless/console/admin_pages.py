@@ -44,10 +44,7 @@ def approvals_page(request: Request, status: str = "pending", cursor: Cursor = N
 
     status = status if status in ("pending", "approved", "rejected", "expired") else "pending"
     items, next_cursor = ApprovalService().list(principal.workspace, status, limit=PAGE_SIZE, cursor=cursor)
-    rows = [
-        {**a, "action": (a.get("proposal") or {}).get("action"), "link": f"/console/incidents/{a['incident_id']}"}
-        for a in items
-    ]
+    rows = [_approval_row(a) for a in items]
     return _table(
         request,
         "Approvals",
@@ -65,6 +62,18 @@ def approvals_page(request: Request, status: str = "pending", cursor: Cursor = N
         link_column="incident_id",
         **page_links(request, cursor, next_cursor),
     )
+
+
+def _approval_row(approval: dict) -> dict:
+    """An approval as the queue lists it: a runbook step says its runbook and step; one of a run
+    with no incident (kept under the job id) links nowhere, as the console has no page for jobs."""
+    proposal = approval.get("proposal") or {}
+    action = proposal.get("action")
+    if proposal.get("kind") == "runbook_step":
+        action = f"{action} ({proposal.get('runbook_id')}: {proposal.get('step')})"
+        if approval["incident_id"] == proposal.get("job_id"):
+            return {**approval, "action": action, "link": None}
+    return {**approval, "action": action, "link": f"/console/incidents/{approval['incident_id']}"}
 
 
 @router.get("/console/knowledge", response_class=HTMLResponse)

@@ -85,6 +85,37 @@ PHRASES: dict[str, tuple[str, str]] = {
     "incident_resolved:with_root": ("{message}", "随根事件 {root_id} 一起由 {actor} 解决"),
     "incident_resolved:by_hand": ("{message}", "{actor} 手动解决了事件"),
     "incident_resolved:note": ("{message}", "{actor} 解决了事件：{message}"),
+    # runbook runs (one kind, a variant per job event: pagerless.runbooks.job_state.note)
+    "runbook_step:JobStarted": ("{message}", "Runbook {runbook} 开始运行"),
+    "runbook_step:JobStarted:dry": ("{message}", "Runbook {runbook} 开始试运行"),
+    "runbook_step:StepCompleted:check": ("{message}", "Runbook {runbook}：检查 {node}{check_part}"),
+    "runbook_step:StepCompleted:dry": ("{message}", "Runbook {runbook}：步骤 {node} 试运行：{status}"),
+    "runbook_step:StepCompleted": ("{message}", "Runbook {runbook}：步骤 {node} 已完成"),
+    "runbook_step:JobParked": ("{message}", "Runbook {runbook}：步骤 {node} 等待审批"),
+    "runbook_step:approved": (
+        "{actor} approved runbook step {node}{comment_part}",
+        "{actor} 批准了 Runbook 步骤 {node}{comment_part}",
+    ),
+    "runbook_step:rejected": (
+        "{actor} rejected runbook step {node}{comment_part}",
+        "{actor} 拒绝了 Runbook 步骤 {node}{comment_part}",
+    ),
+    "runbook_step:ToolCompleted": ("{message}", "Runbook {runbook}：步骤 {node} 执行 {action}：{status}"),
+    "runbook_step:StepVerified": ("{message}", "Runbook {runbook}：步骤 {node} 验证通过（第 {attempt} 次检查）"),
+    "runbook_step:VerifyFailed": ("{message}", "Runbook {runbook}：步骤 {node} 经 {attempt} 次检查仍未通过验证"),
+    "runbook_step:StepDenied": ("{message}", "Runbook {runbook}：步骤 {node} 未执行，策略规则 {rule} 不允许"),
+    "runbook_step:StepFailed": ("{message}", "Runbook {runbook}：步骤 {node} 失败"),
+    "runbook_step:RollbackStep": ("{message}", "Runbook {runbook}：回滚步骤 {node}（{action}）：{status}"),
+    "runbook_step:RollbackSkipped": ("{message}", "Runbook {runbook}：步骤 {node} 未回滚"),
+    "runbook_step:RollbackDenied": (
+        "{message}",
+        "Runbook {runbook}：步骤 {node} 的回滚被策略规则 {rule} 拒绝，仍保持已应用",
+    ),
+    "runbook_step:RollbackFailed": ("{message}", "Runbook {runbook}：步骤 {node} 的回滚无法执行，仍保持已应用"),
+    "runbook_step:JobCompleted": ("{message}", "Runbook {runbook} 运行完成"),
+    "runbook_step:JobCompleted:dry": ("{message}", "Runbook {runbook} 试运行完成：未做任何更改"),
+    "runbook_step:JobFailed": ("{message}", "Runbook {runbook} 运行结束：{outcome}"),
+    "runbook_step:JobCancelled": ("{message}", "Runbook {runbook} 已被停止{in_flight_part}"),
     # paging
     "escalation_started": ("{message}", "已开始按升级策略呼叫"),
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}"),
@@ -123,7 +154,17 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
         return ["acknowledged:source" if data.get("source") else "acknowledged:person"]
     if kind == "incident_resolved":
         return [_resolved(data, entry, actor)]
+    if kind == "runbook_step":
+        return _runbook_step(data)
     return [kind, f"{kind}:plain"]
+
+
+def _runbook_step(data: dict) -> list[str]:
+    """A run's entry by its job event: a check, a dry run or the whole run's start and end have their own."""
+    event = f"runbook_step:{data.get('event')}"
+    if data.get("event") == "StepCompleted" and isinstance(data.get("ok"), bool):
+        return [f"{event}:check", event]
+    return [f"{event}:dry", event] if data.get("dry_run") else [event]
 
 
 def _resolved(data: dict, entry: dict, actor: str) -> str:
@@ -168,6 +209,16 @@ class _Values(dict):
     def _comment_part(self) -> str:
         comment = str(self.data.get("comment") or "").strip()
         return ("：" if self.zh else ": ") + comment if comment else ""
+
+    def _check_part(self) -> str:
+        ok = self.data.get("ok")
+        if not isinstance(ok, bool):
+            return ""
+        return ("：通过" if ok else "：未通过") if self.zh else (": ok" if ok else ": not ok")
+
+    def _in_flight_part(self) -> str:
+        step = str(self.data.get("in_flight") or "")
+        return f"（步骤 {step} 停止时正在执行，可能仍会生效）" if step else ""
 
     def _confidence_pct(self):
         confidence = self.data.get("confidence")

@@ -83,11 +83,22 @@ def view(job_id: str, workspace: str) -> dict:
         "input": record.input,
         "result": record.result,
         "error": record.error,
-        "steps": (record.state or {}).get("results", []),
+        "steps": _steps(record),
         "replay_of": (record.state or {}).get("replay_of"),
         "execution_arn": record.execution_arn,
         "execution": _execution(record.execution_arn),
     }
+
+
+def _steps(record: JobRecord) -> list[dict]:
+    """The steps' results; a step whose action ran and whose verify had not passed yet is listed too
+    (``verified: false``) while the job runs and once it was stopped: it changed the cluster."""
+    state = record.state or {}
+    results = list(state.get("results", []))
+    verifying = (state.get("verify") or {}).get("result")
+    if verifying and (record.status not in FINAL or record.status == CANCELLED):
+        results.append({**verifying, "verified": False})
+    return results
 
 
 def _incident_view(incident) -> dict:
@@ -232,11 +243,21 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
     if record.kind == "runbook_run":
         expire(record, waiting_on, note=f"the job was stopped by {actor}")
     # the state as the cancel wrote it: a step that had sent its change by then cannot take it back
-    in_flight = ((record.state or {}).get("executing") or {}).get("step")
-    told = in_flight and f"{in_flight} was applying its action when stopped (in flight): it may still take effect"
+    in_flight, told = _left_applied(record)
     if told:
         repo.update(record, error=f"stopped by {actor}; {told}")
-    repo.add_event(record, "JobCancelled", by=actor, in_flight=in_flight, message=told or None)
+    if record.kind == "runbook_run":  # the run's incident, if it has one, is told on its timeline
+        from pagerless.runbooks.job_state import note
+
+        note(
+            record,
+            "JobCancelled",
+            f"run stopped by {actor}" + (f"; {told}" if told else ""),
+            by=actor,
+            in_flight=in_flight,
+        )
+    else:
+        repo.add_event(record, "JobCancelled", by=actor, in_flight=in_flight, message=told or None)
     if record.execution_arn:
         try:
             step_functions.client().stop_execution(
@@ -245,6 +266,21 @@ def stop(job_id: str, workspace: str, actor: str) -> dict:
         except Exception as exc:
             logger().warning("stop_execution failed; the job record is cancelled", extra={"error": str(exc)[:200]})
     return view(job_id, workspace)
+
+
+def _left_applied(record: JobRecord) -> tuple[str | None, str]:
+    """The step whose action was in flight at the stop, and what the stop leaves applied, in words:
+    that step (it may still take effect) and a step that ran and was not verified yet (a stop rolls
+    nothing back)."""
+    state = record.state or {}
+    in_flight = (state.get("executing") or {}).get("step")
+    unverified = ((state.get("verify") or {}).get("result") or {}).get("step")
+    told = []
+    if in_flight:
+        told.append(f"{in_flight} was applying its action when stopped (in flight): it may still take effect")
+    if unverified and unverified != in_flight:
+        told.append(f"{unverified} was applied and not yet verified: it stays applied (a stop rolls nothing back)")
+    return in_flight, "; ".join(told)
 
 
 def replay_data(job_id: str, workspace: str) -> dict:
@@ -291,6 +327,7 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
     from pagerless.store.incidents import IncidentRepository
 
     data = record.input
+    _not_deleted(workspace, data["runbook_id"], record.job_id)
     incident = IncidentRepository().get(data["incident_id"], workspace) if data.get("incident_id") else None
     job = start_run(
         workspace,
@@ -305,6 +342,20 @@ def _restart(record: JobRecord, workspace: str, actor: str) -> dict:
         replay_of=record.job_id,
     )
     return {"job_id": job.job_id, "replay_of": record.job_id}
+
+
+def _not_deleted(workspace: str, runbook_id: str, job_id: str) -> None:
+    """A replay runs the job's recorded version; a runbook deleted since is not run again through it."""
+    from pagerless.domain.errors import ConflictError, NotFoundError
+    from pagerless.runbooks.service import RunbookService
+
+    try:
+        RunbookService(workspace).get(runbook_id)
+    except NotFoundError:
+        raise ConflictError(
+            f"runbook {runbook_id} was deleted; job {job_id} is not replayed (its versions stay as history)",
+            details=[{"runbook_id": runbook_id}],
+        ) from None
 
 
 def list_jobs(

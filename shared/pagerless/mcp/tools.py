@@ -9,7 +9,9 @@ can correct itself.
 import json
 from dataclasses import dataclass
 from datetime import date, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
 
 from pagerless.auth.keys import Principal
 from pagerless.domain.errors import ForbiddenError, NotFoundError
@@ -23,6 +25,9 @@ MAX_TIMELINE_LIMIT = 500  # as GET /api/incidents/{id}/timeline pages it
 # the model is told, rather than shown an empty list it would take for "no incidents".
 StatusFilter = Literal[tuple(s.value for s in IncidentStatus)]
 SeverityFilter = Literal[tuple(s.value for s in Severity)]
+# An id the store can look up: an empty one (or one past a key's size) is the model's mistake, told
+# as such, not a DynamoDB ValidationException the model would read as "the tool is broken".
+IncidentId = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,13 @@ class Toolbox:
         )
         return {"items": [_jsonable(public(i)) for i in items], "next_cursor": next_cursor}
 
-    def get_incident(self, incident_id: str) -> dict:
+    def get_incident(self, incident_id: IncidentId) -> dict:
         from pagerless.incidents.schemas import public
         from pagerless.incidents.service import IncidentService
 
         return _jsonable(public(IncidentService().get(self.workspace, incident_id)))
 
-    def get_timeline(self, incident_id: str, limit: int = 100, cursor: str | None = None) -> dict:
+    def get_timeline(self, incident_id: IncidentId, limit: int = 100, cursor: str | None = None) -> dict:
         from pagerless.incidents.service import IncidentService
 
         events, next_cursor = IncidentService().timeline_page(
@@ -70,7 +75,7 @@ class Toolbox:
         )
         return {"items": [_jsonable(e.to_dict()) for e in events], "next_cursor": next_cursor}
 
-    def get_diagnosis(self, incident_id: str) -> dict:
+    def get_diagnosis(self, incident_id: IncidentId) -> dict:
         from pagerless.incidents.service import IncidentService
 
         incident = IncidentService().get(self.workspace, incident_id)
@@ -84,7 +89,7 @@ class Toolbox:
 
         return {"items": [_jsonable(hit) for hit in search_everything(self.workspace, query, _bounded(limit))]}
 
-    def similar_incidents(self, incident_id: str, limit: int = 10) -> dict:
+    def similar_incidents(self, incident_id: IncidentId, limit: int = 10) -> dict:
         from pagerless.incidents.service import IncidentService
         from pagerless.knowledge.similar import similar_to_incident
 
@@ -96,7 +101,7 @@ class Toolbox:
 
         return {"items": catalog()}
 
-    def list_runbooks(self, incident_id: str | None = None) -> dict:
+    def list_runbooks(self, incident_id: IncidentId | None = None) -> dict:
         """Every runbook, or with ``incident_id`` the ones matching that incident, best first."""
         from pagerless.runbooks.service import RunbookService
 
@@ -107,7 +112,7 @@ class Toolbox:
             return {"items": service.match(IncidentService().get(self.workspace, incident_id))}
         return {"items": [r.summary() for r in service.list()]}
 
-    def propose_action(self, action: dict, incident_id: str | None = None, reason: str = "") -> dict:
+    def propose_action(self, action: dict, incident_id: IncidentId | None = None, reason: str = "") -> dict:
         """A dry run through the policy engine; the same right as the API's dry run (operator)."""
         from pagerless.workflow.manual_actions import run_action
 

@@ -192,7 +192,13 @@ def wake(job: JobRecord, record: Approval) -> bool:
             "runbook_step",
             f"{actor} {verb} runbook step {step}" + (f": {comment}" if comment else ""),
             actor=actor,
-            data={"job_id": job.job_id, "approval_id": record.approval_id, "event": verb},
+            data={
+                "job_id": job.job_id,
+                "approval_id": record.approval_id,
+                "event": verb,
+                "node": step,
+                **({"comment": comment} if comment else {}),
+            },
         )
         publish_decided(job.incident_id, record)
     return True

@@ -243,11 +243,24 @@ def after_stop(job: JobRecord, step, action_plan, outcome, rule: str, approver: 
     raise JobFinishedError(f"job {job.job_id} is {job.status}; its step {step.name} ended after the stop")
 
 
+def _cause(cause) -> str:
+    """What went wrong, in words: a Lambda's error comes as JSON whose ``errorMessage`` says it."""
+    import json
+
+    try:
+        told = json.loads(cause) if isinstance(cause, str) else cause
+    except ValueError:
+        return str(cause or "")
+    if isinstance(told, dict) and told.get("errorMessage"):
+        return " ".join(str(told["errorMessage"]).split())
+    return str(cause or "")
+
+
 def failure(job_id: str, error: dict | None) -> dict:
     """An unexpected error ended the run: roll back the steps before it, unless the error came from
     a rollback (it is not started twice); the job ends ``error`` naming any step still applied."""
     error = error or {}
-    reason = f"{error.get('Error', 'error')}: {str(error.get('Cause', ''))[:300]}"
+    reason = f"{error.get('Error', 'error')}: {_cause(error.get('Cause'))[:300]}"
     job = JobRepository().get(job_id)
     if job.status in FINAL:
         return step_reply("end")

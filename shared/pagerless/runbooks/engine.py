@@ -48,14 +48,7 @@ def start(job_id: str) -> dict:
     job = load(job_id)
     context = dict(job.input["context"])
     if "current_replicas" in runbook_of(job).context_fields() and context.get("deployment"):
-        from pagerless.kube import cluster
-
-        kube = cluster.connect()
-        try:
-            deployment = kube.call(kube.apps.read_namespaced_deployment, context["deployment"], context["namespace"])
-            context["current_replicas"] = int(deployment["spec"].get("replicas", 1))
-        finally:
-            kube.close()
+        context["current_replicas"] = _replicas_now(context["namespace"], context["deployment"])
     if not JobRepository().update(
         job, status=RUNNING, state={**job.state, "context": context}, expected_status=(PENDING, RUNNING)
     ):
@@ -67,6 +60,27 @@ def start(job_id: str) -> dict:
         dry_run=job.input.get("dry_run"),
     )
     return step_reply("plan")
+
+
+class RunStartError(Exception):
+    """The run cannot start on what the cluster says (the Deployment it scales does not exist)."""
+
+
+def _replicas_now(namespace: str, deployment: str) -> int:
+    """The Deployment's replica count now; one the cluster cannot read ends the run saying which and why."""
+    from kubernetes.client.exceptions import ApiException
+
+    from pagerless.kube import cluster
+
+    kube = cluster.connect()
+    try:
+        found = kube.call(kube.apps.read_namespaced_deployment, deployment, namespace)
+    except ApiException as exc:
+        why = "not found in the cluster" if exc.status == 404 else f"unreadable: {exc.status} {exc.reason}"
+        raise RunStartError(f"deployment {namespace}/{deployment} {why}; nothing ran") from None
+    finally:
+        kube.close()
+    return int(found["spec"].get("replicas", 1))
 
 
 def plan(job_id: str, entered: str | None = None) -> dict:

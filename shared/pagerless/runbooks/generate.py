@@ -62,7 +62,10 @@ def _history(workspace: str, pattern: str, service: str | None) -> list:
 
 def _fixes(incident) -> list[dict]:
     """The catalog actions that changed the incident's workload and stayed: succeeded, not a
-    rollback, and not rolled back after (a fix whose verify failed did not resolve it)."""
+    rollback, and not rolled back after (a fix whose verify failed did not resolve it). An incident
+    not resolved has none: what ran on it has resolved nothing (yet)."""
+    if incident.status != "resolved":
+        return []
     held: list[dict] = []
     for entry in incident.actions or []:
         if entry.get("rollback"):

@@ -53,7 +53,13 @@ def note(job: JobRecord, event: str, message: str, **data) -> None:
             "runbook_step",
             f"{runbook_of(job).name}: {message}"[:500],
             actor="runbook",
-            data={"job_id": job.job_id, "event": event, **{k: v for k, v in data.items() if v is not None}},
+            data={
+                "job_id": job.job_id,
+                "event": event,
+                "runbook": runbook_of(job).name,  # what the console says the entry in (timeline_phrases)
+                **({"dry_run": True} if job.input.get("dry_run") else {}),
+                **{k: v for k, v in data.items() if v is not None},
+            },
         )
 
 

@@ -14,7 +14,7 @@ import re
 from pagerless import settings, step_functions
 from pagerless.domain.errors import ServiceUnavailableError, ValidationError
 from pagerless.observability import logger
-from pagerless.runbooks.models import CONTEXT_FIELDS, RiskLevel, Runbook
+from pagerless.runbooks.models import CONTEXT_FIELDS, RiskLevel, Runbook, resolve
 from pagerless.runbooks.service import RunbookService
 from pagerless.store.jobs import FAILED, PENDING, JobRecord, JobRepository, new_job_id
 
@@ -94,6 +94,45 @@ def check_context(runbook: Runbook, context: dict, labels: dict) -> None:
             )
 
 
+def check_actions(runbook: Runbook, context: dict) -> None:
+    """Every action step can be built from the context: a value the action refuses (a replica count
+    that is no number, a namespace that is no name) is a 400 naming the step, not a run that starts
+    and stops on it. A field the first step reads from the cluster is taken as a number here. A
+    rollback is built when it runs (one that cannot be is noted there: ``endings``)."""
+    from pydantic import TypeAdapter
+    from pydantic import ValidationError as ParamsError
+
+    from pagerless.remediation.actions import Action
+
+    adapter = TypeAdapter(Action)
+    known = {**{f: 1 for f in _FILLED_AT_START}, **context}
+    details = []
+    for index, step in enumerate(runbook.steps):
+        if step.action is None:
+            continue
+        params = {k: v for k, v in resolve(step.action.params, known).items() if v is not None}
+        try:
+            adapter.validate_python({"action": step.action.action, **params})
+        except ParamsError as exc:
+            details += [_refused(index, step.name, error, params) for error in exc.errors()]
+    if details:
+        raise ValidationError(
+            f"runbook {runbook.id} cannot run with this context: "
+            + "; ".join(list(dict.fromkeys(d["message"] for d in details))[:3]),
+            details=details,
+        )
+
+
+def _refused(index: int, step: str, error: dict, params: dict) -> dict:
+    """One refused parameter (the error's path past the action's own name), with the value it got."""
+    name = ".".join(str(p) for p in error["loc"][1:])
+    got = f" (got {params[name]!r})" if name in params else ""
+    return {
+        "field": f"steps.{index}.action.params" + (f".{name}" if name else ""),
+        "message": f"{step}: {name + ' ' if name else ''}{error['msg'].lower()}{got}",
+    }
+
+
 def start_run(
     workspace: str,
     actor: str,
@@ -136,6 +175,7 @@ def start_run(
     merged.setdefault("deployment", merged.pop("deployment_name", None))
     merged = {k: v for k, v in merged.items() if v is not None}
     check_context(runbook, merged, dict(incident.labels or {}) if incident is not None else {})
+    check_actions(runbook, merged)
     machine = settings.workflow().runbook_state_machine_arn
     if not machine:
         raise ServiceUnavailableError("the runbook-run state machine is not configured")

@@ -98,6 +98,15 @@ def parse(body: dict) -> Runbook:
                 for where, name in unknown
             ],
         )
+    names = [step.name for step in runbook.steps]
+    twice = [(index, name) for index, name in enumerate(names) if names.index(name) != index]
+    if twice:  # a run names its steps in its events, approvals and timeline: two alike could not be told apart
+        raise ValidationError(
+            f"step names must be unique: {', '.join(sorted({name for _, name in twice}))} names more than one step",
+            details=[
+                {"field": f"steps.{index}.name", "message": f"{name!r} names an earlier step"} for index, name in twice
+            ],
+        )
     return runbook
 
 

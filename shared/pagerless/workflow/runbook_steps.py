@@ -34,6 +34,8 @@ def decide(
     wanted = vocab.APPROVED if approve else vocab.REJECTED
     # a run on an incident files its step under the incident, a run on none under its job id
     incident_id = None if record.incident_id == record.proposal["job_id"] else record.incident_id
+    if record.status == vocab.PENDING and _run_over(service, record):  # nothing waits for the decision
+        _lost(service, record, incident_id, decided=False)
     if record.timed_out(utcnow()) and service.repository.decide(
         record, vocab.EXPIRED, actor="system", note="the approval timed out"
     ):
@@ -57,6 +59,8 @@ def decide(
         # a timeout, unless the attempt holding the token ended early, a retried request already took
         # the decision over to its own token, or the sweep delivered it: then it stands (see approval_tokens)
         if not refusal_is_timeout(record, utcnow()):
+            if _run_over(service, record):  # no attempt of the step waits: nothing would take the decision
+                _lost(service, record, incident_id, decided=True)
             refused_early(record, service.repository)
         elif service.repository.mark_expired(record, f"Step Functions refused the decision: {exc}"):
             publish_decided(incident_id, record)
@@ -73,3 +77,50 @@ def decide(
     # the approval sweep that delivers it
     wake(JobRepository().get(record.proposal["job_id"]), record)
     return Decided(record.to_public(), True)
+
+
+def _run_over(service, record: Approval) -> bool:
+    """Whether the run that asked is no longer running (a `pagerless dev` restart forgot it, someone
+    stopped it in Step Functions): then its step's decision reaches nobody."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if not record.execution_arn:
+        return False
+    try:
+        return service.sfn.describe_execution(executionArn=record.execution_arn)["status"] != "RUNNING"
+    except ClientError as exc:
+        return exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist"
+    except BotoCoreError:  # not reached: whether it runs is unknown, so the decision goes as before
+        return False
+
+
+def _lost(service, record: Approval, incident_id: str | None, *, decided: bool) -> None:
+    """The step's run is gone: its approval expires (``decided``: the decision just written is
+    marked so), its job fails (a replay restarts it), and the decider is told nothing ran, rather
+    than seeing the decision taken and the job waiting or running on forever."""
+    from pagerless.runbooks.job_state import note
+    from pagerless.store.jobs import FAILED
+
+    job_id = record.proposal["job_id"]
+    why = "its execution is no longer running (a restart of pagerless dev ends every execution)"
+    said = f"the step's run is gone: {why}"
+    if (
+        service.repository.mark_expired(record, said)
+        if decided
+        else service.repository.decide(record, vocab.EXPIRED, actor="system", note=said)
+    ):
+        publish_decided(incident_id, record)
+    job = JobRepository().get(job_id)
+    if JobRepository().update(
+        job,
+        status=FAILED,
+        error=f"{why}; replay it",
+        current_node=None,
+        correlation_key=None,
+        expected_status=("pending", "running", "parked"),
+    ):
+        note(job, "JobFailed", f"run ended: {why}; nothing more ran", outcome="lost")
+    raise ConflictError(
+        f"job {job_id} no longer runs: {why}; nothing ran. Replay it: POST /api/jobs/{job_id}/replay",
+        details=[{"job_id": job_id, "status": vocab.EXPIRED}],
+    )

@@ -485,3 +485,34 @@ def test_pages_name_their_assets_by_content_so_an_upgrade_is_not_hidden_by_the_b
         url = re.search(rf'"(/console/static/{re.escape(name)}\?v=[0-9a-f]{{12}})"', page)
         assert url, name
         assert api.get(url.group(1)).content == (i18n.HERE / "static" / name).read_bytes()
+
+
+def test_a_runbook_steps_approval_says_its_step_and_a_run_without_an_incident_links_to_no_missing_page(api, admin_user):
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.domain.approvals import Approval, approval_key
+    from pagerless.store.approvals import ApprovalRepository
+
+    # Given a runbook run with no incident whose scale step waits for approval (kept under its job id)
+    now = utcnow()
+    proposal = {"kind": "runbook_step", "job_id": "job-0123456789ab", "runbook_id": "scale-out", "step": "Scale out"}
+    ApprovalRepository().create(
+        Approval(
+            "job-0123456789ab",
+            approval_key(now, "abcd1234"),
+            workspace="default",
+            requested_at=now,
+            expires_at=now + timedelta(minutes=30),
+            timeout_seconds=1800,
+            proposal={**proposal, "action": "scale_deployment"},
+        )
+    )
+    # When the approvals queue is read
+    sign_in(api, "root@example.com")
+    page = api.get("/console/approvals")
+    # Then the row says the runbook and the step, and does not link to an incident page that does not exist
+    assert page.status_code == 200
+    assert "scale_deployment (scale-out: Scale out)" in page.text, page.text
+    assert 'href="/console/incidents/job-0123456789ab"' not in page.text
+    assert api.get("/console/incidents/job-0123456789ab").status_code == 404

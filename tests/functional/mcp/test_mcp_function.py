@@ -263,3 +263,21 @@ def test_times_in_tool_results_are_rfc_3339_like_the_apis(runtime, sample_key):
     # Then its times are RFC 3339 ("T" between date and time), as the API and the other tools give them
     for value in (incident["created_at"], incident["first_seen"], incident["updated_at"], timeline[0]["at"]):
         assert "T" in value and datetime.fromisoformat(value).tzinfo is not None, value
+
+
+@pytest.mark.parametrize("incident_id", ["", "INC-" + "9" * 2000], ids=["empty", "past-a-key"])
+@pytest.mark.parametrize(
+    "tool", ["get_incident", "get_timeline", "get_diagnosis", "similar_incidents", "list_runbooks"]
+)
+def test_an_incident_id_the_store_cannot_look_up_is_a_tool_error_naming_the_argument(
+    runtime, sample_key, tool, incident_id
+):
+    # When an agent calls a tool with an incident id that is empty or longer than any id
+    event = _rpc(
+        json.loads(EVENT.read_text("utf-8")), "tools/call", {"name": tool, "arguments": {"incident_id": incident_id}}
+    )
+    result = json.loads(_invoke(runtime, event)["body"])["result"]
+    # Then it is told which argument is wrong, not handed a bare "Error executing tool"
+    assert result["isError"] is True, result
+    text = result["content"][0]["text"]
+    assert "incident_id" in text and "ValidationException" not in text, text

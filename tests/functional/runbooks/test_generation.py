@@ -18,7 +18,14 @@ def keys(runtime):
     }
 
 
-def past_incident(number: int, category: str, service: str, action: dict | None, undone: dict | None = None) -> None:
+def past_incident(
+    number: int,
+    category: str,
+    service: str,
+    action: dict | None,
+    undone: dict | None = None,
+    status: str = "resolved",
+) -> None:
     from datetime import UTC, datetime
 
     from pagerless.store.incidents import IncidentRecord
@@ -33,7 +40,7 @@ def past_incident(number: int, category: str, service: str, action: dict | None,
         severity="critical",
         service=service,
         namespace="payments",
-        status="resolved",
+        status=status,
         diagnosis={"category": category},
         actions=([{"action": action["action"], "status": "succeeded", "plan": {"action": action}}] if action else [])
         + (  # the workflow's rollback of that fix (its verify failed): it did not resolve the incident
@@ -250,3 +257,23 @@ def test_two_people_approving_one_draft_at_once_save_one_version(api, keys, monk
     assert [v["version"] for v in versions.json()["items"]] == [1], versions.text
     again = api.post("/api/runbooks/generate/approve", json={"draft_id": draft["draft_id"]}, headers=auth(carol))
     assert again.status_code == 409 and again.json()["error"]["code"] == "CONFLICT"
+
+
+def test_a_draft_from_history_counts_only_fixes_of_incidents_that_were_resolved(api, keys):
+    # Given one OOM incident resolved by raising the memory limit, and two still open after a
+    # restart that succeeded (it ran, and the incidents are not resolved)
+    patch = {"action": "patch_resources", "namespace": "payments", "deployment": "payments-api", "container": "api"}
+    restart = {"action": "rollout_restart", "namespace": "payments", "deployment": "payments-api"}
+    past_incident(1, "oom_killed", "payments-api", {**patch, "memory_limit": "512Mi"})
+    past_incident(2, "oom_killed", "payments-api", restart, status="awaiting_approval")
+    past_incident(3, "oom_killed", "payments-api", restart, status="verifying")
+    # When a draft is made from them
+    draft = api.post(
+        "/api/runbooks/generate", json={"pattern": "oomkilled", "min_incidents": 2}, headers=auth(keys["alice"])
+    )
+    # Then it drafts the fix that resolved an incident, not the restart that resolved none
+    assert draft.status_code == 200, draft.text
+    step = draft.json()["runbook"]["steps"][1]
+    assert step["action"]["action"] == "patch_resources", step
+    assert "patch_resources resolved 1 of them" in draft.json()["runbook"]["description"]
+    assert "rollout_restart" not in draft.json()["runbook"]["description"]

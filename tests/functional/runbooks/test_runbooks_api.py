@@ -219,3 +219,32 @@ def test_a_run_whose_context_is_not_text_or_numbers_is_refused_before_it_starts(
     error = response.json()["error"]
     assert error["code"] == "VALIDATION_ERROR" and [d["field"] for d in error["details"]] == [field], error
     assert api.get("/api/jobs", headers=auth(keys["viewer"])).json()["items"] == []
+
+
+def test_a_job_input_of_the_wrong_shape_names_its_field_in_the_apis_words(api, admin_key):
+    # When a job is submitted whose input's dry_run is no boolean and whose context is no object
+    body = {"workflow_id": "scale-out", "input": {"context": ["payments"], "dry_run": "maybe"}}
+    response = api.post("/api/runs", json=body, headers=auth(admin_key))
+    # Then it is a 400 naming each field under input, without pydantic's own text
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert sorted(d["field"] for d in error["details"]) == ["input.context", "input.dry_run"], error
+    assert "input.dry_run: Input should be a valid boolean" in error["message"], error
+    assert "pydantic" not in response.text and "RunRequest" not in response.text
+
+
+def test_two_steps_of_one_name_are_refused_as_a_run_could_not_tell_them_apart(api, admin_key):
+    # When a runbook is written with two steps of the same name (its events and approvals name steps)
+    restart = {
+        "name": "Restart",
+        "action": "rollout_restart",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+    }
+    body = {"name": "twice", "steps": [restart, {"name": "Wait", "seconds": 30}, restart]}
+    response = api.post("/api/custom-runbooks", json=body, headers=auth(admin_key))
+    # Then it is a 400 naming the second one, and nothing is saved
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["details"] == [{"field": "steps.2.name", "message": "'Restart' names an earlier step"}], error
+    assert "Restart names more than one step" in error["message"]
+    assert api.get("/api/runbooks/twice", headers=auth(admin_key)).status_code == 404

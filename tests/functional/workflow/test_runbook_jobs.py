@@ -419,3 +419,102 @@ def test_a_run_on_a_node_alert_whose_instance_is_no_node_name_asks_for_the_node(
     # Then it is refused before it starts, asking for the node, in the API's error format
     assert started.status_code == 400, started.text
     assert started.json()["error"]["details"] == [{"field": "context.node", "message": "required by a step"}]
+
+
+def test_a_job_stopped_while_its_step_is_verified_says_the_step_stays_applied(hungry, runs, sandbox, scenario, api):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.store.jobs import JobRepository
+
+    # Given an OOM incident whose pods need more memory than the runbook gives them, and the OOM
+    # recovery runbook run on it, auto-approved, its verify rechecking once a minute
+    key = runs["alice"]
+    incident = open_incident(scenario)
+    wait_for_status(incident.id, "awaiting_approval")
+    started = api.post(
+        f"/api/incidents/{incident.id}/runbooks/oom-recovery/execute?auto_approve=true",
+        json={"options": {"verify_interval_seconds": 60}},
+        headers=auth(key),
+    ).json()
+
+    def told(event: str) -> list:
+        return [t for t in timeline(incident.id) if t.type == "runbook_step" and t.data.get("event") == event]
+
+    wait_for(lambda: "verify" in JobRepository().get(started["job_id"]).state, timeout=60)  # its verify waits
+    running = job(api, key, started["job_id"])
+    assert running["steps"][-1]["verified"] is False, running["steps"]
+    assert running["status"] == "running" and running["steps"][-1]["step"] == "Raise the memory limit", running
+    # When the job is stopped while the raised limit waits for its verify
+    stopped = api.post(f"/api/jobs/{started['job_id']}/stop", headers=auth(key)).json()
+    # Then the job says the step ran, was not verified and stays applied (a stop rolls nothing back)
+    assert stopped["status"] == "cancelled", stopped
+    assert "Raise the memory limit was applied and not yet verified: it stays applied" in stopped["error"], stopped
+    applied = stopped["steps"][-1]
+    assert applied["step"] == "Raise the memory limit" and applied["status"] == "succeeded", stopped["steps"]
+    assert applied["verified"] is False
+    assert memory_limit(sandbox) == "512Mi"
+    # And the incident's timeline says the run was stopped, and what it left applied
+    [cancelled] = told("JobCancelled")
+    assert "run stopped by" in cancelled.message and "stays applied" in cancelled.message, cancelled.message
+
+
+@pytest.mark.parametrize("timed_out", [False, True], ids=["in-time", "after-its-timeout"])
+def test_approving_a_step_whose_run_no_longer_runs_says_so_and_fails_the_job_for_a_replay(
+    runs, sandbox, api, runtime, timed_out
+):
+    from datetime import timedelta
+
+    from pagerless.clock import utcnow
+    from pagerless.store.approvals import ApprovalRecord
+
+    # Given a scale-out run waiting for its step's approval, whose execution then ends outside
+    # Pagerless (a restart of pagerless dev forgets it; on AWS, someone stops it in the console),
+    # decided in time or after the approval's timeout (which nothing in the lost run will act on)
+    key = runs["alice"]
+    body = {"workflow_id": "scale-out", "input": {"context": {**CONTEXT, "replicas": 3}, "options": FAST}}
+    started = api.post("/api/runs", json=body, headers=auth(key)).json()
+    parked = wait_job(api, key, started["job_id"], "parked")
+    before = sandbox.deployment(NS, "payments-api")["spec"]["replicas"]
+    runtime.client("stepfunctions").stop_execution(executionArn=parked["execution_arn"])
+    if timed_out:
+        record = ApprovalRecord.get(started["job_id"], parked["correlation_key"])
+        record.update(actions=[ApprovalRecord.expires_at.set(utcnow() - timedelta(minutes=1))])
+    # When a person approves the step
+    signal = {"correlation_key": parked["correlation_key"], "payload": {"approved": True}}
+    answer = api.post(f"/api/jobs/{started['job_id']}/signal", json=signal, headers=auth(runs["bob"]))
+    # Then they are told nothing ran and how to go on, not that the decision was taken
+    assert answer.status_code == 409, answer.text
+    assert "replay" in answer.json()["error"]["message"].lower() and "nothing ran" in answer.json()["error"]["message"]
+    # And the job has failed (it does not run on forever), its approval expired, nothing was scaled
+    after = job(api, key, started["job_id"])
+    assert after["status"] == "failed" and "replay it" in after["error"], after
+    assert api.get("/api/approvals?status=pending", headers=auth(key)).json()["items"] == []
+    assert sandbox.deployment(NS, "payments-api")["spec"]["replicas"] == before
+    # And a replay starts the run again
+    replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
+    assert replayed.status_code == 202, replayed.text
+    assert wait_job(api, key, replayed.json()["job_id"], "parked")["current_node"] == "Scale out"
+
+
+def test_a_job_of_a_runbook_deleted_since_is_not_replayed(runs, sandbox, api):
+    # Given a dry run of a custom runbook that completed, and the runbook deleted afterwards
+    key = runs["alice"]
+    restart = {
+        "name": "Restart",
+        "action": "rollout_restart",
+        "params": {"namespace": "{namespace}", "deployment": "{deployment}"},
+    }
+    assert (
+        api.post("/api/custom-runbooks", json={"name": "restart-it", "steps": [restart]}, headers=auth(key)).status_code
+        == 201
+    )
+    started = api.post(
+        "/api/workflows/restart-it/execute", json={"context": CONTEXT, "dry_run": True}, headers=auth(key)
+    ).json()
+    assert wait_job(api, key, started["job_id"], "completed", "failed")["status"] == "completed"
+    assert api.delete("/api/custom-runbooks/restart-it", headers=auth(key)).status_code == 204
+    # When its job is replayed
+    replayed = api.post(f"/api/jobs/{started['job_id']}/replay", headers=auth(key))
+    # Then it is a 409 saying the runbook was deleted, and no new job runs it
+    assert replayed.status_code == 409, replayed.text
+    assert "runbook restart-it was deleted" in replayed.json()["error"]["message"]
+    assert [j["job_id"] for j in api.get("/api/jobs", headers=auth(key)).json()["items"]] == [started["job_id"]]

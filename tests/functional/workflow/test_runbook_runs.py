@@ -643,3 +643,40 @@ def test_a_runbook_step_past_the_policys_action_limits_is_denied_naming_the_boun
     assert step["rule"] == "action_limits", step
     assert "exceeds action_limits.max_replicas 20" in step["message"], step
     assert replicas(sandbox) == before
+
+
+@pytest.mark.parametrize(
+    ("context", "field", "said"),
+    [
+        ({"replicas": "lots"}, "steps.1.action.params.replicas", "Scale out: replicas input should be a valid integer"),
+        ({"namespace": "Payments Prod"}, "steps.1.action.params.namespace", "(got 'Payments Prod')"),
+    ],
+    ids=["replicas-no-number", "namespace-no-name"],
+)
+def test_a_context_value_a_step_cannot_use_is_refused_before_the_run_starts(runs, sandbox, api, context, field, said):
+    # Given the scale-out runbook and a context whose value its scale step refuses
+    key = runs["alice"]
+    body = {"context": {"namespace": NS, "deployment": DEPLOYMENT, "replicas": 3, **context}, "dry_run": True}
+    # When it is asked to run
+    started = api.post("/api/workflows/scale-out/execute", json=body, headers=auth(key))
+    # Then it is a 400 naming the step and the value, and no job was started
+    assert started.status_code == 400, started.text
+    error = started.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and said in error["message"], error
+    assert [d["field"] for d in error["details"]] == [field], error["details"]
+    assert "pydantic" not in error["message"] and "tagged-union" not in error["message"]
+    assert api.get("/api/jobs", headers=auth(key)).json()["items"] == []
+
+
+def test_a_run_on_a_deployment_the_cluster_does_not_have_fails_saying_so(runs, sandbox, api):
+    # Given the scale-out runbook, which reads the Deployment's replica count when it starts
+    key = runs["alice"]
+    body = {"context": {"namespace": NS, "deployment": "no-such-app", "replicas": 3}, "dry_run": True}
+    # When it is asked to run on a Deployment the cluster does not have
+    started = api.post("/api/workflows/scale-out/execute", json=body, headers=auth(key))
+    assert started.status_code == 202, started.text
+    done = wait_job(api, key, started.json()["job_id"], "completed", "failed")
+    # Then the job fails naming the Deployment, in words, not as the Kubernetes client's dump
+    assert done["status"] == "failed" and done["result"]["outcome"] == "error", done
+    assert f"deployment {NS}/no-such-app not found in the cluster; nothing ran" in done["error"], done["error"]
+    assert "HTTP response" not in done["error"] and "errorMessage" not in done["error"], done["error"]

@@ -36,6 +36,9 @@ DATA = {
     "held_until": "2026-12-07T06:00:00+00:00",
     "step": 1,
     "reason": "acknowledged by ann",
+    "runbook": "OOMKilled recovery",
+    "node": "Raise the memory limit",
+    "outcome": "rolled_back",
 }
 
 
@@ -96,3 +99,39 @@ def test_an_unknown_kind_or_missing_data_is_said_as_stored():
     assert say(_entry("approval_requested", "as stored"), "zh", _label) == "as stored"
     assert say(_entry("proposal", "as stored", route="later"), "zh", _label) == "as stored"
     assert say(_entry("approval_requested", "as stored", action={"type": "x"}), "zh", _label) == "as stored"
+
+
+def test_a_runbook_runs_entries_are_said_in_chinese_by_their_job_event():
+    # Given the entries a runbook run on an incident writes on its timeline (their English as stored)
+    def run(event: str, message: str, actor: str = "runbook", **data) -> dict:
+        return _entry("runbook_step", message, actor, job_id="job-1", event=event, runbook="OOMKilled recovery", **data)
+
+    started = run("JobStarted", "OOMKilled recovery: run started (dry run) by key_1", dry_run=True)
+    checked = run("StepCompleted", "OOMKilled recovery: Inspect: 0/2 pods Ready", node="Inspect", ok=False)
+    parked = run("JobParked", "OOMKilled recovery: Raise: waiting for approval of patch_resources", node="Raise")
+    approved = run(
+        "approved", "key_1 approved runbook step Raise: go", actor="Ann (key_1…)", node="Raise", comment="go"
+    )
+    ran = run(
+        "ToolCompleted",
+        "OOMKilled recovery: Raise: succeeded.",
+        node="Raise",
+        action="patch_resources",
+        status="succeeded",
+    )
+    stopped = run("JobCancelled", "OOMKilled recovery: run stopped by key_1", by="key_1")
+    # When the console says them in Chinese / Then each is Chinese, with the run's names as they are
+    assert say(started, "zh", _label) == "Runbook OOMKilled recovery 开始试运行"
+    assert say(checked, "zh", _label) == "Runbook OOMKilled recovery：检查 Inspect：未通过"
+    assert say(parked, "zh", _label) == "Runbook OOMKilled recovery：步骤 Raise 等待审批"
+    assert say(approved, "zh", _label) == "Ann (key_1…) 批准了 Runbook 步骤 Raise：go"
+    assert say(ran, "zh", _label) == "Runbook OOMKilled recovery：步骤 Raise 执行 patch_resources：已成功"
+    assert say(stopped, "zh", _label) == "Runbook OOMKilled recovery 已被停止"
+    # And English keeps the stored words, but names the approver as people read them, not by key id
+    assert say(checked, "en", _label) == checked["message"]
+    assert say(approved, "en", _label) == "Ann (key_1…) approved runbook step Raise: go"
+    # And an entry written before the run's name was kept on it is said as stored
+    older = _entry(
+        "runbook_step", "OOMKilled recovery: run started by key_1", "runbook", job_id="job-1", event="JobStarted"
+    )
+    assert say(older, "zh", _label) == older["message"]

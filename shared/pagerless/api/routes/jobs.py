@@ -49,13 +49,19 @@ class Signal(BaseModel):
 @router.post("/api/runs", status_code=201)
 def submit_run(body: RunSubmit, request: Request, principal: OperatorDep) -> dict:
     """Submit a job: a runbook run with the given input."""
+    from pydantic import ValidationError as InputError
+
     from pagerless.api.routes.runbooks import RunRequest, _start
     from pagerless.domain.errors import ValidationError
 
     try:
         run = RunRequest.model_validate(body.input)
-    except Exception as exc:
-        raise ValidationError("input is not valid", details=[{"field": "input", "message": str(exc)[:300]}]) from exc
+    except InputError as exc:  # each field of the input named as the request has it, not pydantic's dump
+        details = [
+            {"field": ".".join(["input", *(str(p) for p in e["loc"])]), "message": e["msg"]} for e in exc.errors()
+        ]
+        said = "; ".join(f"{d['field']}: {d['message']}" for d in details[:3])
+        raise ValidationError(f"input is not valid: {said}", details=details) from exc
     incident = None
     if run.incident_id:
         from pagerless.store.incidents import IncidentRepository
