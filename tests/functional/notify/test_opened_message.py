@@ -75,6 +75,37 @@ def test_the_opened_message_links_the_runbook_and_the_alert_at_its_source(api, n
     assert robot.body["markdown"]["content"].endswith(f"\n[Runbook]({RUNBOOK}) · [Alert source]({alert.url})")
 
 
+def test_slack_and_lark_cards_link_to_the_incidents_console_page(api, notify_env, admin_key, vendors, monkeypatch):
+    from pagerless import settings
+
+    # Given a public address, and an incident opened by an alert with a runbook, announced in Slack and Chinese Lark
+    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "https://pagerless.example.com")
+    settings.reset()
+    slack = slack_channel(api, admin_key, vendors)
+    lark = _chinese_lark(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident, alert = _incident_of_alertmanager_alert()
+    page = f"https://pagerless.example.com/console/incidents/{incident.id}"
+    # When its opened message, and then its diagnosis, go out
+    _opened(incident.id)
+    notify_env.poller.drain()
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    enqueue(NotifyJob("default", "incident.diagnosed", incident_id=incident.id, generation="0"))
+    notify_env.poller.drain()
+    # Then each Slack card ends its links with the incident's console page (the diagnosis has no runbook row)
+    opened, diagnosed = [r.body for r in vendors.to("/slack/api/chat.postMessage")]
+    [links] = [b for b in opened["blocks"] if b["type"] == "context"]
+    assert [e["text"] for e in links["elements"]][-1] == f"<{page}|Open in Pagerless>"
+    assert len(links["elements"]) == 3
+    [only] = [b for b in diagnosed["blocks"] if b["type"] == "context"]
+    assert [e["text"] for e in only["elements"]] == [f"<{page}|Open in Pagerless>"]
+    # And the Chinese Lark cards say it in Chinese
+    sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    texts = [e["text"]["content"] for e in json.loads(sends[0].body["content"])["elements"] if e["tag"] == "div"]
+    assert f"[处理手册]({RUNBOOK}) · [告警来源]({alert.url}) · [在 Pagerless 中打开]({page})" in texts
+
+
 def test_a_link_that_is_no_http_url_or_would_close_the_markup_is_not_a_link(api, notify_env, admin_key, vendors):
     # Given an alert whose runbook is a javascript: URL and whose source URL holds "|" and ">"
     from pagerless.store.alert_records import AlertRecord, alert_key

@@ -334,6 +334,15 @@ def button_label(action: str, language: str = "en") -> str:
     return _BUTTON_LABELS["zh" if _zh(language) else "en"][action]
 
 
+def card_links(message: Message) -> tuple[tuple[str, str], ...]:
+    """A card's row of links: the incident's runbook and source links, then its page in the console ("Open in
+    Pagerless": where every message can be acted on, its buttons or not) unless the body already holds it (a report's
+    template writes its link itself)."""
+    if not message.link or message.link in message.body:
+        return message.links
+    return (*message.links, ("open", message.link))
+
+
 def links_markdown(message: Message) -> str:
     """The incident's links as markdown links on one line (``[Runbook](url) · [Alert source](url)``), for a channel
     whose text is markdown; empty without links. The URLs are safe in a markdown link (`pagerless.notify.links`)."""

@@ -25,6 +25,7 @@ from pagerless.notify.channels.base import (
     Sent,
     approval_value,
     button_label,
+    card_links,
     decision_line,
     defuse_links,
     dumps,
@@ -138,8 +139,8 @@ def _card(message: Message, body: str, code: Code | None = None) -> dict:
             {"tag": "markdown", "content": code_block(code.code)},
             *([_text(code.after)] if code.after else []),
         ]
-    if message.links:  # lark_md links; the URLs' ")" are encoded (`pagerless.notify.links`)
-        elements.append(_text(" · ".join(f"[{button_label(k, message.language)}]({url})" for k, url in message.links)))
+    if links := card_links(message):  # lark_md links; the URLs' ")" are encoded (`pagerless.notify.links`)
+        elements.append(_text(" · ".join(f"[{button_label(k, message.language)}]({url})" for k, url in links)))
     template = _COLORS.get(tone(message), "blue")
     if message.decision:
         elements += [

@@ -17,6 +17,7 @@ from pagerless.notify.channels.base import (
     Sent,
     approval_value,
     button_label,
+    card_links,
     decision_line,
     ellipsize,
     fit,
@@ -109,7 +110,7 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
     out: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": header_text(message.title), "emoji": False}},
         *text,
-        *([links_block(message)] if message.links else []),
+        *([links_block(message)] if card_links(message) else []),
     ]
     if message.decision:
         out.append(
@@ -148,15 +149,15 @@ def _blocks(message: Message, code: Code | None = None) -> list[dict]:
 
 
 def links_block(message: Message) -> dict:
-    """The incident's runbook and source links, a context block of one mrkdwn link each (``<url|words>``,
-    https://docs.slack.dev/messaging/formatting-message-text#linking-urls), each well within an element's 3,000
+    """The incident's runbook, source and console links (`card_links`), a context block of one mrkdwn link each
+    (``<url|words>``, https://docs.slack.dev/messaging/formatting-message-text#linking-urls), each well within an element's 3,000
     characters (a URL is at most 2,000: `pagerless.notify.links`, which also encoded the ``|`` and ``>`` that
     would end it). The URL's ``&`` is written ``&amp;``, as Slack's escaping asks."""
     return {
         "type": "context",
         "elements": [
             {"type": "mrkdwn", "text": f"<{url.replace('&', '&amp;')}|{button_label(kind, message.language)}>"}
-            for kind, url in message.links
+            for kind, url in card_links(message)
         ],
     }
 
