@@ -53,14 +53,19 @@ class EmailLink:
 
 
 def configured() -> bool:
-    """Whether links are on (a secret or its parameter is configured); reads no secret."""
+    """Whether links are on: a secret or its parameter is configured, and an address to point them at (`url`);
+    reads no secret."""
     settings = chat_settings()
-    return bool(settings.email_link_secret or settings.email_link_secret_parameter)
+    return bool((settings.email_link_secret or settings.email_link_secret_parameter) and settings.public_url.strip())
 
 
 def url(token: str) -> str:
-    """The confirm page a link's ``token`` opens."""
-    return chat_settings().public_url.rstrip("/") + "/email/approvals/" + token
+    """The confirm page a link's ``token`` opens; ServiceUnavailableError without an address to point it at
+    (``PAGERLESS_PUBLIC_URL``: a deployed stack's ``PublicUrl``, empty unless set), and the email goes without links."""
+    base = chat_settings().public_url.strip()
+    if not base:
+        raise ServiceUnavailableError("email approval links need PAGERLESS_PUBLIC_URL (where people reach Pagerless)")
+    return base.rstrip("/") + "/email/approvals/" + token
 
 
 def secret() -> str:

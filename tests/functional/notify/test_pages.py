@@ -324,6 +324,27 @@ def test_an_email_page_carries_an_acknowledge_link_whose_post_acknowledges(
     assert "Already acknowledged" in api.get(link).text
 
 
+def test_without_a_public_url_an_email_page_carries_no_link_to_an_address_nobody_reaches(
+    api, notify_env, admin_key, team, monkeypatch
+):
+    from pagerless.chat import apps
+    from pagerless.outbox.jobs import enqueue
+
+    # Given a link secret, but PAGERLESS_PUBLIC_URL empty, as a deployed stack's PublicUrl left at its default
+    monkeypatch.setenv("PAGERLESS_EMAIL_LINK_SECRET", EMAIL_LINK_SECRET)
+    monkeypatch.setenv("PAGERLESS_PUBLIC_URL", "")
+    apps.reset()
+    _email_channel(api, admin_key)
+    incident = save_incident(source="alertmanager", fingerprint="5f0e2c1d9a8b7c6d")
+    # When Carol is paged by email
+    enqueue(_page(incident.id, [{"kind": "person", "id": team["carol"].id}]))
+    notify_env.poller.drain()
+    apps.reset()
+    # Then the page reaches her, without an Acknowledge link (it pointed at http://127.0.0.1:8080 on AWS)
+    [sent] = [m for m in _emails() if "carol@example.com" in str(m.destinations)]
+    assert "/email/approvals/" not in str(sent.body) and "127.0.0.1" not in str(sent.body)
+
+
 def test_an_approval_email_gives_each_known_person_their_own_signed_links(
     api, notify_env, admin_key, team, email_links
 ):
