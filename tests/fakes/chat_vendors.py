@@ -8,8 +8,8 @@ One server answers, by path:
   recalled (``lark_recalled``) is refused with code 230011; a card request over 30 KB is refused, code 230025),
   and custom bots at ``POST /open-apis/bot/v2/hook/{token}`` (checks the signature when a
   secret is registered);
-- Slack Web API: ``POST /slack/api/chat.postMessage`` (a ``thread_ts`` must name a top-level message it posted in
-  that channel: the reply goes in its thread), ``/slack/api/chat.update`` (Bearer token; refuses
+- Slack Web API: ``POST /slack/api/chat.postMessage`` (a ``thread_ts`` puts the reply in that message's thread; one
+  naming a message the test deleted, ``slack_deleted``, is refused with ``thread_not_found``), ``/slack/api/chat.update`` (Bearer token; refuses
   a header block's text over 150 characters, a section block's text over 3,000 (both counted as JavaScript
   counts them, an emoji 2), more than 50 blocks, or a rich text block not in its documented
   shape with ``invalid_blocks``, and blocks holding more than 11,000 characters of text with ``msg_blocks_too_long``);
@@ -101,6 +101,7 @@ class ChatVendors:
         self.bot_secrets: dict[str, str] = {}  # lark bot token / dingtalk access_token -> signing secret
         self.lark_messages: dict[str, dict] = {}
         self.lark_recalled: set[str] = set()  # message ids recalled in the chat: a reply to one is refused
+        self.slack_deleted: set[tuple[str, str]] = set()  # (channel, ts) deleted in Slack: a reply to one is refused
         self.slack_messages: dict[tuple[str, str], dict] = {}
         self.released = threading.Event()
         self.released.set()
@@ -248,9 +249,7 @@ class ChatVendors:
             return 200, {"ok": False, "error": "msg_blocks_too_long"}, {}
         if method == "chat.postMessage":
             thread_ts = req.body.get("thread_ts")
-            parent = self.slack_messages.get((req.body["channel"], thread_ts)) if thread_ts else None
-            if thread_ts and (parent is None or parent.get("thread_ts")):
-                # the fake's own rule: a reply names a top-level message of the same channel that it posted
+            if thread_ts and (req.body["channel"], thread_ts) in self.slack_deleted:
                 return 200, {"ok": False, "error": "thread_not_found"}, {}
             ts = f"1700000000.{next(self._ids):06d}"
             self.slack_messages[(req.body["channel"], ts)] = req.body

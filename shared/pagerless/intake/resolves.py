@@ -6,8 +6,10 @@ resolve of an alert never seen here is kept until no late firing can arrive.
 A resolve of an earlier episode than the one firing is late (`late_resolve`): a sender's retry or an HA
 peer's copy of the resolve of an alert that has fired again since. Its start (the episode it resolves, by
 its source's clock) is earlier than the firing's, and it resolves nothing. Only from a source whose resolve
-names its episode's start (`sources.EPISODE_STARTS`: Alertmanager, Grafana); a resolve without a start, a
-firing without one, or another source keeps the rule that a resolve resolves what fires."""
+names its episode's start (`sources.EPISODE_STARTS`: Alertmanager, Grafana), and only within the late window
+(``PAGERLESS_INTAKE_LATE_FIRING_WINDOW_SECONDS``) of that firing: a resolve without a start, a firing without one,
+another source, or a resolve that comes later (a sender that writes ``startsAt`` its own way) keeps the rule that
+a resolve resolves what fires."""
 
 import time
 from datetime import datetime, timedelta
@@ -60,7 +62,7 @@ class AlertResolves:
                     return self._not_resolved(record, alert, mark)
                 self.sleep(0.05)  # the firing delivery is still opening the incident
                 continue
-            if _earlier_episode(alert, record):
+            if _earlier_episode(alert, record, now):
                 return self._late_resolve(record, alert)
             if record.pending:  # the incident hears of every duplicate before the alert leaves it
                 self.alerts.fold(record, now)
@@ -127,9 +129,13 @@ def _resolved_by(incident: IncidentRecord, record: AlertRecord) -> bool:
     )
 
 
-def _earlier_episode(alert: Alert, record: AlertRecord) -> bool:
-    """Whether the resolve ``alert`` is of an episode that started before the one the alert fires in."""
-    if alert.source not in EPISODE_STARTS:
+def _earlier_episode(alert: Alert, record: AlertRecord, now: datetime) -> bool:
+    """Whether the resolve ``alert``, come at ``now``, is of an episode that started before the one the alert fires
+    in, and came within the late window of that episode's firing (HA copies and retries come within seconds; a
+    sender that writes ``startsAt`` its own way is trusted after that: its resolve resolves)."""
+    if alert.source not in EPISODE_STARTS or record.claimed_at is None:
+        return False
+    if now - record.claimed_at > timedelta(seconds=settings.intake().late_firing_window_seconds):
         return False
     resolved, firing = parse_time(alert.starts_at), parse_time((record.alert or {}).get("starts_at"))
     return resolved is not None and firing is not None and resolved < firing

@@ -4,7 +4,7 @@ The `pages` and `oncall` fixtures in conftest.py serve these."""
 
 import json
 from contextlib import contextmanager
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -117,10 +117,23 @@ def unpaged_warning(scenario: dict):
     return opened
 
 
+def _episode_start(payload: dict) -> datetime | None:
+    """When the episode the payload's alert is in started, as the alert's item keeps it (None: never seen)."""
+    from pagerless.clock import parse_time
+    from pagerless.store.alert_records import alert_key
+    from pagerless.store.alerts import AlertRepository
+
+    record = AlertRepository().get(alert_key("default", "alertmanager", payload["alerts"][0]["fingerprint"]))
+    return parse_time((record.alert or {}).get("starts_at")) if record is not None else None
+
+
 def resolved_payload(alert: dict) -> dict:
-    """The scenario's alert as Alertmanager sends it once it has resolved."""
+    """The scenario's alert as Alertmanager sends it once it has resolved: with the start of the episode it ends
+    (Alertmanager's ``startsAt`` is the episode's, on its firing and its resolve)."""
     payload = alertmanager_payload(alert)
     payload["status"] = payload["alerts"][0]["status"] = "resolved"
+    if (start := _episode_start(payload)) is not None:
+        payload["alerts"][0]["startsAt"] = start.isoformat().replace("+00:00", "Z")
     payload["alerts"][0]["endsAt"] = "2026-03-11T14:40:00Z"
     return payload
 
@@ -128,9 +141,13 @@ def resolved_payload(alert: dict) -> dict:
 def refired_payload(alert: dict) -> dict:
     """The scenario's alert as Alertmanager sends it when it fires again after its resolve: a new
     episode, started after the resolve's end (the first firing's body sent again is that episode
-    arriving late, which reopens nothing)."""
+    arriving late, which reopens nothing), and after the episode before it."""
     payload = alertmanager_payload(alert)
-    payload["alerts"][0]["startsAt"] = "2026-03-11T14:45:00Z"
+    start = max(
+        datetime(2026, 3, 11, 14, 45, tzinfo=UTC),
+        (_episode_start(payload) or datetime.min.replace(tzinfo=UTC)) + timedelta(minutes=15),
+    )
+    payload["alerts"][0]["startsAt"] = start.isoformat().replace("+00:00", "Z")
     return payload
 
 

@@ -43,8 +43,9 @@ def test_only_an_http_url_is_a_link_and_it_cannot_close_the_markup_around_it(val
 def test_dingtalk_markdown_ends_with_the_links():
     # When a DingTalk message is made of an opened message with links
     text = dingtalk.payload(_message())["markdown"]["text"]
-    # Then its markdown ends with them, labelled
-    assert text.endswith(f"\n\n[Runbook]({RUNBOOK}) · [Alert source]({SOURCE})")
+    # Then its markdown ends with them, labelled, the console's page last (the robot has no buttons)
+    page = "https://pagerless.example.com/console/incidents/INC-1"
+    assert text.endswith(f"\n\n[Runbook]({RUNBOOK}) · [Alert source]({SOURCE}) · [Open in Pagerless]({page})")
 
 
 def test_a_teams_card_opens_the_console_then_the_runbook_then_the_source():

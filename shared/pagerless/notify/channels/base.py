@@ -344,24 +344,17 @@ def card_links(message: Message) -> tuple[tuple[str, str], ...]:
 
 
 def links_markdown(message: Message) -> str:
-    """The incident's links as markdown links on one line (``[Runbook](url) · [Alert source](url)``), for a channel
-    whose text is markdown; empty without links. The URLs are safe in a markdown link (`pagerless.notify.links`)."""
-    return " · ".join(f"[{button_label(kind, message.language)}]({url})" for kind, url in message.links)
+    """The card's links (`card_links`) as markdown links on one line, a message's last (``[Runbook](url) · [Alert
+    source](url) · [Open in Pagerless](url)``), for a channel whose text is markdown; empty without links. Where a
+    group cannot press buttons (DingTalk's and WeCom's robots) the console link is how the message is acted on:
+    acknowledged, or a proposal approved. The URLs are safe in a markdown link (`pagerless.notify.links`)."""
+    return " · ".join(f"[{button_label(kind, message.language)}]({url})" for kind, url in card_links(message))
 
 
 def links_text(message: Message) -> str:
     """The incident's links as plain text lines (``Runbook: url``), for a channel of plain text; empty without."""
     colon = "：" if _zh(message.language) else ": "
     return "\n".join(f"{button_label(kind, message.language)}{colon}{url}" for kind, url in message.links)
-
-
-def open_link(message: Message) -> str:
-    """A markdown message's last line: the incident's page in the console, a link in the message's language
-    ("[Open in Pagerless](https://.../console/incidents/INC-...)"). Where a group cannot press buttons (DingTalk's
-    and WeCom's robots) it is how the message is acted on: acknowledged, or a proposal approved."""
-    if not message.link or message.link in message.body:  # a report's template writes its link itself
-        return ""
-    return f"\n\n[{button_label('open', message.language)}]({message.link})"
 
 
 def decision_line(decision: dict, language: str = "en", zone: str | None = None) -> str:

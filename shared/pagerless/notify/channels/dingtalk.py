@@ -31,7 +31,6 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
-    open_link,
     request,
     require,
     truncated,
@@ -81,9 +80,8 @@ def payload(message: Message, limit: int = MAX_BYTES) -> dict:
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
     text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
-    if message.links:
-        text += "\n\n" + links_markdown(message)
-    text += open_link(message)
+    if links := links_markdown(message):
+        text += "\n\n" + links
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:

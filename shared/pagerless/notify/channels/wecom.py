@@ -27,7 +27,6 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
-    open_link,
     request,
     require,
     tone,
@@ -79,9 +78,8 @@ def payload(message: Message) -> dict:
     mention is a second message, `mention_payload`.)"""
     color = _COLORS.get(tone(message), "info")
     content = f'**<font color="{color}">{message.title}</font>**\n{message.body}'
-    if message.links:
-        content += "\n" + links_markdown(message)
-    content += open_link(message)
+    if links := links_markdown(message):
+        content += "\n\n" + links
     return {
         "msgtype": "markdown",
         "markdown": {"content": fit_bytes(content, MAX_BYTES, message.link, mark=truncated(message.language))},
