@@ -16,12 +16,14 @@ that a no-op) and writes no second timeline entry. The release is not stopped by
 
 import json
 import math
+import uuid
 from datetime import UTC, datetime
 
 from pagerless import settings, step_functions
 from pagerless.clock import display_time, parse_time, utcnow
 from pagerless.incidents import timeline
-from pagerless.oncall import engine
+from pagerless.oncall import engine, models
+from pagerless.oncall.policies import Cursor
 from pagerless.outbox.jobs import NotifyJob, enqueue
 from pagerless.store.oncall import EscalationRecord, EscalationRepository, claim_release, release_claimed
 
@@ -34,15 +36,19 @@ def execution_name(incident_id: str, generation: str, person: str, until: dateti
     return step_functions.fitting_name(f"esc-{incident_id}-{generation}-held-{person}-{_stamp(until)}")
 
 
-def schedule(record: EscalationRecord, held_until: dict[str, str], page: dict, *, sfn=None) -> list[str]:
+def schedule(
+    record: EscalationRecord, held_until: dict[str, str], page: dict, *, sfn=None, again: str = ""
+) -> list[str]:
     """Start the release of each person held back (``{person: when their quiet hours end}``), unless one for that
-    person and quiet window was started already; ``page`` is the held page's job data. The names started."""
+    person and quiet window was started already; ``page`` is the held page's job data. The names started.
+    ``again`` names a release started anew after a restart ended the first (`resume`)."""
     machine = settings.workflow().escalation_state_machine_arn
     client = sfn or step_functions.client()
     started = []
     for person, until_text in held_until.items():
         until = parse_time(until_text)
         name = execution_name(record.incident_id, record.sk, person, until)
+        name = step_functions.fitting_name(f"{name}-{again}") if again else name
         release = {"person": person, "until": until_text, "page": page}
         payload = {
             "incident_id": record.incident_id,
@@ -56,6 +62,26 @@ def schedule(record: EscalationRecord, held_until: dict[str, str], page: dict, *
         except client.exceptions.ExecutionAlreadyExists:  # an earlier step held them in this window: one page
             continue
         started.append(name)
+    return started
+
+
+def resume(record: EscalationRecord, *, sfn=None) -> list[str]:
+    """After a restart of the embedded runtime, which ends every execution: start anew the release of each page
+    the escalation held back that was neither sent nor withheld yet (its release's wait died with the restart),
+    under a new name (Step Functions keeps an ended name). At once when the quiet hours ended meanwhile; the
+    claim of `release` keeps a release that did run from paging twice. The names started."""
+    incident = _incident(record.incident_id)
+    if incident is None:
+        return []
+    policy, started, seen = models.to_policy(record.policy), [], set()
+    for page in record.pages or []:
+        step, repeat = (int(n) for n in page["generation"].rsplit(":", 1)[-1].split("-"))
+        for person, until in (page.get("held_until") or {}).items():
+            if (person, until) in seen or release_claimed(f"{record.incident_id}#{record.sk}#{person}#{until}"):
+                continue
+            seen.add((person, until))
+            about = engine.page_data(record, policy, incident, Cursor(step, repeat))
+            started += schedule(record, {person: until}, about, sfn=sfn, again=f"resume-{uuid.uuid4().hex[:8]}")
     return started
 
 

@@ -129,3 +129,24 @@ def test_a_critical_page_is_not_held_back(fast_workflow, scenario, oncall, pages
     assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert escalation(opened.id).pages[0]["held"] == []
     assert releases(runtime, opened.id) == []
+
+
+def test_a_page_held_when_the_runtime_restarts_is_still_sent_when_the_quiet_hours_end(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from tests.functional.workflow.escalations import restart
+
+    # Given a high incident whose first step held alice back by quiet hours that end 10 seconds after it opens
+    oncall(delays=(60, 60, 60))
+    quiet_until("alice", 10)
+    scenario["alert"]["severity"] = "high"
+    opened = open_incident(scenario)
+    wait_for(lambda: (record := escalation(opened.id)) and record.pages, timeout=60)
+    # When the runtime restarts while the release waits (every execution ends)
+    done = restart(runtime)
+    # Then the release is started anew, and alice is paged once when her quiet hours end
+    assert [d["incident_id"] for d in done if "held_release" in d] == [opened.id]
+    held = wait_for(lambda: [j for j in pages() if ":held-" in j["generation"]], timeout=120)
+    assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
+    [entry] = said(opened.id, "held_page_sent")
+    assert entry.data["person_id"] == PEOPLE["alice"]
