@@ -123,13 +123,19 @@ PHRASES: dict[str, tuple[str, str]] = {
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
     "held_page_withheld": (
         "{message}",
-        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为 {reason}",
+        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为{why_withheld}",
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
     "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
 }
 
+WITHHELD_ZH = {
+    "the incident was resolved": "事件已解决",
+    "the incident was resolved; its reopen escalates anew": "事件已解决；重新打开后另行升级",
+    "a person decided the approval": "已有人对审批作出决定",
+    "its escalation is gone": "其升级已不存在",
+}
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
 LABELLED = frozenset({"from", "to", "status"})  # codes shown in words
 
@@ -248,6 +254,13 @@ class _Values(dict):
             return None
         paged = ", ".join(str(t.get("id")) for t in targets if isinstance(t, dict) and t.get("id"))
         return paged or ("无人可达" if self.zh else "nobody reachable")
+
+    def _why_withheld(self):
+        """Why a held page was not sent (`oncall.engine.why_stop`'s reason), in Chinese; None for another reason."""
+        reason = str(self.data.get("reason") or "")
+        if reason.startswith("acknowledged by "):
+            return f"事件已由 {reason.removeprefix('acknowledged by ')} 确认"
+        return WITHHELD_ZH.get(reason)
 
     def _until(self):
         return _utc(self.data.get("held_until"))
