@@ -55,7 +55,7 @@ def schedule(
             "workspace": record.workspace,
             "generation": record.sk,
             "release": release,
-            "wait_seconds": max(0, math.ceil((until - utcnow()).total_seconds())),
+            "wait_seconds": 0 if page.get("raised_to") else max(0, math.ceil((until - utcnow()).total_seconds())),
         }
         try:
             client.start_execution(stateMachineArn=machine, name=name, input=json.dumps(payload))
@@ -65,11 +65,14 @@ def schedule(
     return started
 
 
-def resume(record: EscalationRecord, *, sfn=None) -> list[str]:
+def resume(record: EscalationRecord, *, sfn=None, raised_to: str = "") -> list[str]:
     """After a restart of the embedded runtime, which ends every execution: start anew the release of each page
     the escalation held back that was neither sent nor withheld yet (its release's wait died with the restart),
     under a new name (Step Functions keeps an ended name). At once when the quiet hours ended meanwhile; the
-    claim of `release` keeps a release that did run from paging twice. The names started."""
+    claim of `release` keeps a release that did run from paging twice. The names started.
+
+    With ``raised_to`` (the incident was raised to critical, which quiet hours do not hold back), each is
+    released at once: the waiting release later finds it claimed and sends nothing new."""
     incident = _incident(record.incident_id)
     if incident is None:
         return []
@@ -81,7 +84,9 @@ def resume(record: EscalationRecord, *, sfn=None) -> list[str]:
                 continue
             seen.add((person, until))
             about = engine.page_data(record, policy, incident, Cursor(step, repeat))
-            started += schedule(record, {person: until}, about, sfn=sfn, again=f"resume-{uuid.uuid4().hex[:8]}")
+            about = {**about, "raised_to": raised_to} if raised_to else about
+            again = f"{'raised' if raised_to else 'resume'}-{uuid.uuid4().hex[:8]}"
+            started += schedule(record, {person: until}, about, sfn=sfn, again=again)
     return started
 
 
@@ -120,6 +125,13 @@ def _incident(incident_id: str):
 def _said(incident, person: str, until: str, page: dict, outcome: dict) -> None:
     step, at, who = page.get("step"), display_time(until), person  # ids, as the engine's entries name people
     data = {"person_id": person, "held_until": until, "step": step}
+    if outcome["outcome"] == "paged" and page.get("raised_to"):
+        message = (
+            f"{who} paged: the page of step {step} held back by their quiet hours (until {at}) was sent when the "
+            f"incident was raised to {page['raised_to']}"
+        )
+        timeline.record(incident, "held_page_sent", message, actor=engine.ACTOR, data=data)
+        return
     if outcome["outcome"] == "paged":
         message = f"{who} paged: the page of step {step} was held back until their quiet hours ended ({at})"
         timeline.record(incident, "held_page_sent", message, actor=engine.ACTOR, data=data)
