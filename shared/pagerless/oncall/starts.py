@@ -80,19 +80,18 @@ def start_for_severity_raise(incident) -> dict:
         logger().exception("escalation did not start", extra={"incident_id": incident.id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
         raise
-    _release_held(incident, generation)
+    _release_held(incident)
     return {"escalation": record.execution_name if record else None}
 
 
-def _release_held(incident, generation: str) -> None:
-    """A raise to critical sends at once the pages the run's escalation held back by quiet hours (a critical page
-    is not held back): they waited for the quiet hours to end, which may be a night away."""
+def _release_held(incident) -> None:
+    """A raise to critical sends at once the pages the incident's escalations held back by quiet hours (a critical
+    page is not held back): they waited for the quiet hours to end, which may be a night away."""
     if incident.severity != Severity.CRITICAL.value:
         return
     from pagerless.oncall import held
 
-    record = EscalationRepository().get(incident.id, generation)
-    if record is not None:
+    for record in EscalationRepository().for_incident(incident.id):
         held.resume(record, raised_to=incident.severity)
 
 
