@@ -118,18 +118,24 @@ PHRASES: dict[str, tuple[str, str]] = {
     "runbook_step:JobCancelled": ("{message}", "Runbook {runbook} 已被停止{in_flight_part}"),
     # paging
     "escalation_started": ("{message}", "已开始按升级策略呼叫"),
-    "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}"),
+    "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
     "held_page_withheld": (
         "{message}",
-        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为 {reason}",
+        "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为{why_withheld}",
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
     "notification_not_queued": ("{message}", "通知 {event} 未能加入发送队列"),
 }
 
+WITHHELD_ZH = {
+    "the incident was resolved": "事件已解决",
+    "the incident was resolved; its reopen escalates anew": "事件已解决；重新打开后另行升级",
+    "a person decided the approval": "已有人对审批作出决定",
+    "its escalation is gone": "其升级已不存在",
+}
 SYSTEM_ACTORS = frozenset({"system", "workflow", "notify", "runbook", "oncall"})
 LABELLED = frozenset({"from", "to", "status"})  # codes shown in words
 
@@ -242,23 +248,39 @@ class _Values(dict):
         return len(children) if isinstance(children, list) and children else None
 
     def _paged(self):
+        """Who the step paged; a step that paged nobody (all held back, channels gone or unusable) says so."""
         targets = self.data.get("targets")
         if not isinstance(targets, list):
             return None
-        return ", ".join(str(t.get("id")) for t in targets if isinstance(t, dict) and t.get("id")) or None
+        paged = ", ".join(str(t.get("id")) for t in targets if isinstance(t, dict) and t.get("id"))
+        return paged or ("无人可达" if self.zh else "nobody reachable")
+
+    def _why_withheld(self):
+        """Why a held page was not sent (`oncall.engine.why_stop`'s reason), in Chinese; None for another reason."""
+        reason = str(self.data.get("reason") or "")
+        if reason.startswith("acknowledged by "):
+            return f"事件已由 {reason.removeprefix('acknowledged by ')} 确认"
+        return WITHHELD_ZH.get(reason)
 
     def _until(self):
-        try:
-            moment = datetime.fromisoformat(self.data["held_until"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return _utc(self.data.get("held_until"))
 
     def _held_part(self) -> str:
-        held = self._plain(self.data.get("held"))
-        if not held:
+        held = self.data.get("held")
+        if not isinstance(held, list) or not held:
             return ""
-        return f"（因免打扰时段暂缓：{held}）" if self.zh else f" (held back by quiet hours: {held})"
+        until = self.data.get("held_until") if isinstance(self.data.get("held_until"), dict) else {}
+        said = ", ".join(f"{p}，将于 {_utc(until[p])} 呼叫" if _utc(until.get(p)) else str(p) for p in held)
+        return f"（因免打扰时段暂缓：{said}）" if self.zh else f" (held back by quiet hours: {', '.join(held)})"
+
+    def _channels_part(self) -> str:
+        """The channel targets that reached nobody: deleted since the policy named them, disabled, switched off."""
+        missing = self.data.get("missing_channels")
+        unusable = self.data.get("unusable_channels")
+        parts = [f"（通道已删除：{', '.join(map(str, missing))}）"] if isinstance(missing, list) and missing else []
+        if isinstance(unusable, dict):
+            parts += [f"（通道 {ref} 无人可达：{_unusable_zh(str(why))}）" for ref, why in unusable.items()]
+        return "".join(parts) if self.zh else ""
 
     def _count(self, kind: str):
         counts = self.data.get("counts")
@@ -276,6 +298,23 @@ class _Values(dict):
 
     def _deploys(self):
         return self._count("deploys")
+
+
+def _utc(text) -> str | None:
+    """An ISO time as the timeline says it (``2026-12-07 06:00 UTC``), or None if it is not one."""
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except (TypeError, ValueError):
+        return None
+
+
+def _unusable_zh(why: str) -> str:
+    """Why a channel target reached nobody (`oncall.channel_targets.channel_unusable`), in Chinese."""
+    if why == "disabled":
+        return "已停用"
+    types = why.split("its type ", 1)[-1].split(" is switched off", 1)[0]
+    off = f"类型 {types} 已在 /api/plugins 关闭"
+    return f"已停用，或{off}" if why.startswith("disabled, or") else off
 
 
 def say(entry: dict, lang: str, label: Callable[[str], str]) -> str:

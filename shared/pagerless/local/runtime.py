@@ -261,13 +261,14 @@ class LocalRuntime:
             print(f"warning: could not resume interrupted workflows: {type(exc).__name__}: {exc}", flush=True)
             return []
         escalations = sum(1 for r in self.resumed if "escalation" in r)
-        if len(self.resumed) > escalations:
-            print(
-                f"Resumed the workflow of {len(self.resumed) - escalations} interrupted incident(s) after the restart",
-                flush=True,
-            )
+        held = sum(1 for r in self.resumed if "held_release" in r)
+        if len(self.resumed) > escalations + held:
+            count = len(self.resumed) - escalations - held
+            print(f"Resumed the workflow of {count} interrupted incident(s) after the restart", flush=True)
         if escalations:
             print(f"Resumed {escalations} escalation(s) that were paging before the restart", flush=True)
+        if held:
+            print(f"Rescheduled {held} page(s) held back by quiet hours before the restart", flush=True)
         return self.resumed
 
     def _snapshot_loop(self) -> None:

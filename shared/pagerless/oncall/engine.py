@@ -189,7 +189,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
         held_until, unusable = retried.get("held_until", {}), retried.get("unusable", {})
     elif not repository.claim_page(record, page):
         return _done("stopped")
-    about = _page_data(record, policy, incident, at)
+    about = page_data(record, policy, incident, at)
     if targets:
         enqueue(
             NotifyJob(
@@ -229,7 +229,7 @@ def tick(incident_id: str, workspace: str, generation: str, cursor: dict) -> dic
     return {"next": "wait", "wait_seconds": wait, "step": nxt.step, "repeat": nxt.repeat}
 
 
-def _page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) -> dict:
+def page_data(record: EscalationRecord, policy: Policy, incident, at: Cursor) -> dict:
     """What an ``escalation.page`` job says about the page: its step, policy and incident."""
     return {
         "step": at.step + 1,

@@ -6,13 +6,19 @@ the caller passes whole shifts (`lookup.render_whole`), not ones cut at the rang
 the person by their display name (``name``; the caller's falls back to the id for a person deleted since).
 """
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pagerless.oncall.schedules import Shift
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # what a TEXT value may not hold (RFC 5545 3.3.11)
+
 
 def _escape(text: str) -> str:
+    """A TEXT value: a line break of any kind (CRLF, CR, LF) as ``\\n``, other control characters dropped; a raw
+    CR would end the content line early in a calendar app."""
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -62,7 +62,8 @@ class QuietHours:
         """When the quiet hours that hold ``at`` end (in UTC): the first moment after ``at`` that `contains` no
         longer holds. A window past midnight ends on the next local day when ``at`` is before midnight; an end
         that a DST change skips (02:30 on a spring-forward night) is the moment the clocks jump past it; one
-        that happens twice (autumn) is its first."""
+        that happens twice (autumn) is its first, or its second for a moment between the two (the repeated hour
+        is back in the quiet hours: the first is past)."""
         zone = ZoneInfo(self.timezone)
         local = at.astimezone(zone)
         day = local.date()
@@ -70,6 +71,8 @@ class QuietHours:
             day += timedelta(days=1)
         wall = datetime.combine(day, self.end, tzinfo=zone)  # fold 0: an autumn end's first occurrence
         end = wall.astimezone(UTC)
+        if end <= at:  # ``at`` is in the repeated hour, after the end's first occurrence
+            return wall.replace(fold=1).astimezone(UTC)
         if end.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
             return end
         return self._gap_end(wall)

@@ -8,6 +8,7 @@ import hashlib
 import re
 
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.domain.severity import Severity
 from pagerless.incidents import timeline
 from pagerless.incidents.escalations import finish as _finish
 from pagerless.observability import logger
@@ -79,7 +80,19 @@ def start_for_severity_raise(incident) -> dict:
         logger().exception("escalation did not start", extra={"incident_id": incident.id})
         timeline.record(incident, "escalation_failed", f"escalation did not start: {type(exc).__name__}", actor=ACTOR)
         raise
+    _release_held(incident)
     return {"escalation": record.execution_name if record else None}
+
+
+def _release_held(incident) -> None:
+    """A raise to critical sends at once the pages the incident's escalations held back by quiet hours (a critical
+    page is not held back): they waited for the quiet hours to end, which may be a night away."""
+    if incident.severity != Severity.CRITICAL.value:
+        return
+    from pagerless.oncall import held
+
+    for record in EscalationRepository().for_incident(incident.id):
+        held.resume(record, raised_to=incident.severity)
 
 
 def start_for_workflow_escalation(incident_id: str, reason: str) -> dict:

@@ -19,6 +19,9 @@ twice:
 | verifying | verification, from its first check |
 | diagnosed, escalated, resolved | nothing (the workflow had ended; a person moves next) |
 
+Every page quiet hours held back and not yet released, of an incident not resolved, is released anew
+(`pagerless.oncall.held.resume`): when the quiet hours end, at once if they ended meanwhile.
+
 Every escalation still paging (`pagerless.oncall.engine.resume`) gets a new execution that pages the
 step after the last one it paged when that step falls due, at once if it is overdue; they are read
 from the system table's sparse `sweeps` index, which holds only running escalations
@@ -63,7 +66,7 @@ def reconcile(sfn=None) -> list[dict]:
         except Exception as exc:  # one incident must not stop the others
             logger().exception("could not resume the workflow", extra={"incident_id": incident.id})
             done.append({"incident_id": incident.id, "resume": "failed", "error": type(exc).__name__})
-    return done + _resume_escalations(sfn)
+    return done + _resume_escalations(sfn) + _resume_held_pages(sfn)
 
 
 def _resume_escalations(sfn) -> list[dict]:
@@ -88,6 +91,27 @@ def _resume_escalations(sfn) -> list[dict]:
                     "error": type(exc).__name__,
                 }
             )
+    return done
+
+
+def _resume_held_pages(sfn) -> list[dict]:
+    """Every page quiet hours held back and not yet sent or withheld, of an incident not resolved, is released
+    anew (`oncall.held.resume`): its wait ended with the restart, and the page would never be sent."""
+    from pagerless.oncall import held
+    from pagerless.store.oncall import EscalationRepository
+
+    if not settings.workflow().escalation_state_machine_arn:
+        return []
+    done = []
+    for incident in incident_reads.in_statuses(s.value for s in S if s != S.RESOLVED):
+        for record in EscalationRepository().for_incident(incident.id):
+            try:
+                started = held.resume(record, sfn=sfn)
+            except Exception as exc:  # one escalation must not stop the others
+                logger().exception("could not release a held page anew", extra={"incident_id": incident.id})
+                done.append({"incident_id": incident.id, "held_release": "failed", "error": type(exc).__name__})
+                continue
+            done += [{"incident_id": incident.id, "held_release": name} for name in started]
     return done
 
 

@@ -169,7 +169,10 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
         headers=auth(admin_key),
         json={
             "name": "payments",
-            "steps": [{"delay_seconds": 600, "targets": [{"kind": "schedule", "id": created.json()["id"]}]}],
+            "steps": [
+                {"delay_seconds": 600, "targets": [{"kind": "schedule", "id": created.json()["id"]}]},
+                {"delay_seconds": 90, "targets": [{"kind": "person", "id": next(iter(names))}]},
+            ],
         },
     )
     assert policy.status_code == 201, policy.text
@@ -181,9 +184,11 @@ def test_oncall_page_shows_who_is_on_call_now(api, admin_user, admin_key):
     assert re.search(rf'class="oncall-now">{names[now["oncall"]]}[^<]*<', page.text)
     assert page.text.count("<td>Carol") >= 6 and page.text.count("<td>Dave") >= 6
     assert "schedule payments primary · then wait 10 min" in page.text  # the schedule by its name, not its id
+    assert "person Carol · then wait 90 s" in page.text  # a delay of seconds, not "1 min" (nor "0 min" for 30 s)
     # And in Chinese
     api.cookies.set("pl_lang", "zh")
-    assert "当前值班" in api.get("/console/oncall").text and "然后等待 10 分钟" in api.get("/console/oncall").text
+    zh = api.get("/console/oncall").text
+    assert "当前值班" in zh and "然后等待 10 分钟" in zh and "然后等待 90 秒" in zh
 
 
 def test_slo_pages_show_budget_and_burn(api, admin_user, admin_key):

@@ -129,3 +129,44 @@ def test_a_critical_page_is_not_held_back(fast_workflow, scenario, oncall, pages
     assert pages.wait_for("0-0")["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert escalation(opened.id).pages[0]["held"] == []
     assert releases(runtime, opened.id) == []
+
+
+def test_a_page_held_when_the_runtime_restarts_is_still_sent_when_the_quiet_hours_end(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    from tests.functional.workflow.escalations import restart
+
+    # Given a high incident whose first step held alice back by quiet hours that end 10 seconds after it opens
+    oncall(delays=(60, 60, 60))
+    quiet_until("alice", 10)
+    scenario["alert"]["severity"] = "high"
+    opened = open_incident(scenario)
+    wait_for(lambda: (record := escalation(opened.id)) and record.pages, timeout=60)
+    # When the runtime restarts while the release waits (every execution ends)
+    done = restart(runtime)
+    # Then the release is started anew, and alice is paged once when her quiet hours end
+    assert [d["incident_id"] for d in done if "held_release" in d] == [opened.id]
+    held = wait_for(lambda: [j for j in pages() if ":held-" in j["generation"]], timeout=120)
+    assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
+    [entry] = said(opened.id, "held_page_sent")
+    assert entry.data["person_id"] == PEOPLE["alice"]
+
+
+def test_a_page_held_for_a_high_incident_is_sent_at_once_when_it_is_raised_to_critical(
+    fast_workflow, scenario, oncall, pages, runtime
+):
+    # Given a high incident whose first step held alice back by quiet hours that end in an hour
+    oncall(delays=(3600, 60, 60))
+    quiet_until("alice", 3600)
+    scenario["alert"]["severity"] = "high"
+    opened = open_incident(scenario)
+    wait_for(lambda: (record := escalation(opened.id)) and record.pages, timeout=60)
+    assert escalation(opened.id).pages[0]["held"] == [PEOPLE["alice"]]
+    # When its alert fires again as critical (quiet hours hold no critical page back)
+    scenario["alert"]["severity"] = "critical"
+    assert open_incident(scenario).id == opened.id
+    # Then alice is paged now for the page held back, not in an hour, and the timeline says why
+    held = wait_for(lambda: [j for j in pages() if ":held-" in j["generation"]], timeout=60)
+    assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
+    [entry] = wait_for(lambda: said(opened.id, "held_page_sent"), timeout=30)
+    assert entry.message.endswith("was sent when the incident was raised to critical")

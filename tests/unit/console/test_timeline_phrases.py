@@ -79,7 +79,24 @@ def test_a_kinds_variant_follows_its_data():
     )
     paged = _entry("escalation_paged", targets=[{"kind": "person", "id": "ann"}], held=["bo"])
     assert say(paged, "zh", _label) == "已呼叫：ann（因免打扰时段暂缓：bo）"
+    # a step that paged nobody, holding bo back until his quiet hours end, and channels that reached nobody
+    nobody = _entry(
+        "escalation_paged",
+        targets=[],
+        held=["bo"],
+        held_until={"bo": "2026-12-07T06:00:00+00:00"},
+        missing_channels=["old-ops"],
+        unusable_channels={"ops": "disabled", "slack": "its type slack is switched off in /api/plugins"},
+    )
+    assert say(nobody, "zh", _label) == (
+        "已呼叫：无人可达（因免打扰时段暂缓：bo，将于 2026-12-07 06:00 UTC 呼叫）（通道已删除：old-ops）"
+        "（通道 ops 无人可达：已停用）（通道 slack 无人可达：类型 slack 已在 /api/plugins 关闭）"
+    )
     held = {"person_id": "bo", "held_until": "2026-12-07T06:00:00+00:00", "step": 1}
+    for reason, why in [("acknowledged by ann", "事件已由 ann 确认"), ("the incident was resolved", "事件已解决")]:
+        assert say(_entry("held_page_withheld", **held, reason=reason), "zh", _label) == (
+            f"bo 的免打扰时段已结束（2026-12-07 06:00 UTC）：第 1 级暂缓的呼叫未发送，因为{why}"
+        )
     assert say(_entry("held_page_sent", **held), "zh", _label) == (
         "免打扰时段已结束（2026-12-07 06:00 UTC）：已呼叫 bo（第 1 级的呼叫暂缓至此时）"
     )

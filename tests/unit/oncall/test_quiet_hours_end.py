@@ -39,6 +39,13 @@ NIGHT = QuietHours("Europe/Berlin", time(22, 0), time(7, 0))
             datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # 00:30 CEST
             datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
         ),
+        # in the repeated hour after that first 02:30 (02:10 CET, 01:10Z): its second time, 02:30 CET (01:30Z), not
+        # the first, already past (the held page was sent at once, inside the quiet hours)
+        (
+            QuietHours("Europe/Berlin", time(23, 0), time(2, 30)),
+            datetime(2026, 10, 25, 1, 10, tzinfo=UTC),
+            datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
+        ),
         # New York's spring change (8 March 2026): 22:00-07:00 ends at 07:00 EDT (11:00Z)
         (
             QuietHours("America/New_York", time(22, 0), time(7, 0)),
