@@ -90,7 +90,7 @@ def test_cards_in_lark_and_slack_a_slack_click_approves_and_the_lark_card_follow
                 lambda: [
                     r
                     for r in vendors.to("/open-apis/im/v1/messages")
-                    if r.method == "POST" and '"action"' in r.body["content"]
+                    if r.method == "POST" and "Approval needed" in r.body["content"]
                 ],
                 lambda c: len(c) == 1,
                 timeout=90,
@@ -109,10 +109,18 @@ def test_cards_in_lark_and_slack_a_slack_click_approves_and_the_lark_card_follow
             clicked = api.post("/slack/interactivity", content=body, headers=headers)
             assert clicked.status_code == 200 and clicked.json()["text"].startswith("You approved"), clicked.text
             # Then the Lark card is patched to "Approved by Alice", and the Slack card updated too
-            [patch] = _wait_for(lambda: [r for r in vendors.requests if r.method == "PATCH"], lambda p: len(p) == 1)
+            [patch] = _wait_for(
+                lambda: [r for r in vendors.requests if r.method == "PATCH" and "Approved by" in r.body["content"]],
+                lambda p: len(p) == 1,
+            )
             assert f"Approved by Alice Chen ({alice['id']})" in patch.body["content"]
             assert '"action"' not in patch.body["content"]  # no live buttons left on a decided card
-            [update] = _wait_for(lambda: vendors.to("/slack/api/chat.update"), lambda u: len(u) == 1)
+            [update] = _wait_for(
+                lambda: [
+                    u for u in vendors.to("/slack/api/chat.update") if "Approved by" in json.dumps(u.body["blocks"])
+                ],
+                lambda u: len(u) == 1,
+            )
             assert "Approved by Alice Chen" in json.dumps(update.body["blocks"])
             # And the fix runs, is verified once the alert clears, and "resolved" is delivered to both vendors
             _wait_for(

@@ -89,7 +89,7 @@ def test_alert_to_cards_to_approval_to_updated_cards_and_resolution(tmp_path):
                 lambda: [
                     r
                     for r in vendors.to("/open-apis/im/v1/messages")
-                    if r.method == "POST" and '"action"' in r.body["content"]
+                    if r.method == "POST" and "Approval needed" in r.body["content"]
                 ],
                 lambda cards: len(cards) == 1,
             )
@@ -98,9 +98,17 @@ def test_alert_to_cards_to_approval_to_updated_cards_and_resolution(tmp_path):
             approved = api.post(f"/api/incidents/{incident_id}/approve", json={"comment": "go"})
             assert approved.status_code == 200, approved.text
             # Then both cards are updated in place, and the resolution is announced
-            [update] = _wait_for(lambda: vendors.to("/slack/api/chat.update"), lambda u: len(u) == 1)
+            [update] = _wait_for(
+                lambda: [
+                    u for u in vendors.to("/slack/api/chat.update") if "Approved by" in json.dumps(u.body["blocks"])
+                ],
+                lambda u: len(u) == 1,
+            )
             assert "Approved by" in json.dumps(update.body["blocks"])
-            [patch] = _wait_for(lambda: [r for r in vendors.requests if r.method == "PATCH"], lambda p: len(p) == 1)
+            [patch] = _wait_for(
+                lambda: [r for r in vendors.requests if r.method == "PATCH" and "Approved by" in r.body["content"]],
+                lambda p: len(p) == 1,
+            )
             assert "Approved by" in patch.body["content"]
             _wait_for(
                 lambda: [r.body["text"] for r in vendors.to("/slack/api/chat.postMessage")],
