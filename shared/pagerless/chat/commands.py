@@ -33,6 +33,13 @@ WORDS = {
 _NEEDS_BINDING = ("status", "oncall", "ack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>|@_user_\d+")  # Slack's <@U0BOT> and Lark's @_user_1 placeholders
 _INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
+# A command word first: an English one as a word of its own, a Chinese one also run into what follows; then the rest
+_COMMAND = re.compile(
+    r"\s*(?:(acknowledge|ack|help|status|on-call|oncall)(?![\w-])|(帮助|状态|值班|确认))[\s:：,，]*(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")  # with CJK punctuation
+_END = "。．.，,！!？?；;：:"  # a sentence's end after the argument
 
 
 @dataclass(frozen=True)
@@ -56,15 +63,17 @@ class Command:
 
 def parse(text: str) -> Command:
     """The command ``text`` gives (mentions of the bot dropped; words in either language); help otherwise, in the
-    message's language."""
-    words = _MENTION.sub(" ", text or "").split()
-    if words and (found := WORDS.get(words[0].lower())):
-        name, language = found
-        argument = " ".join(words[1:])
-        if name in ("status", "ack") and _INCIDENT_ID.fullmatch(argument):
-            argument = argument.upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
-        return Command(name, argument, language)
-    return Command("help", "", answers.language_of_text(text))
+    message's language. Chinese is written without spaces ("状态INC-20260311-0042") and a sentence may end in its
+    punctuation ("确认 INC-20260311-0042。"): the incident id is the one the text names, the service the word given."""
+    found = _COMMAND.match(_MENTION.sub(" ", text or ""))
+    if found is None:
+        return Command("help", "", answers.language_of_text(text))
+    name, language = WORDS[(found.group(1) or found.group(2)).lower()]
+    # ids and service names are never Chinese: "值班表" or "确认一下" names nothing, "值班 payments-api 是谁" the service
+    argument = " ".join(_CJK.sub(" ", found.group(3)).split()).rstrip(_END)
+    if name in ("status", "ack") and (named := _INCIDENT_ID.search(argument)):
+        argument = named.group(0).upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
+    return Command(name, argument, language)
 
 
 class ChatBot:

@@ -206,3 +206,14 @@ def test_a_slack_retry_is_answered_once_and_the_bots_own_messages_not_at_all(bot
     echo = _slack_event("Pagerless bot commands:", bot_id="B0PAGERLESS")
     echo["event"]["channel"] = "D0ECHO"
     assert _to_slack_bot(api, vendors, echo) == []
+
+
+def test_commands_are_understood_as_people_write_them_without_spaces_or_with_punctuation(bot, api, vendors):  # noqa: F811
+    # Chinese is written without a space after the command word
+    status = _to_lark_bot(api, vendors, f"状态{INCIDENT}")
+    assert status.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in status, status
+    # a sentence ends with its punctuation, a colon may follow the command
+    assert _to_lark_bot(api, vendors, f"状态：{INCIDENT.lower()}？").startswith(f"{INCIDENT}（critical）")
+    assert _to_lark_bot(api, vendors, "确认一下") == "请写明事件编号，例如：确认 INC-20260311-0042。"
+    assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}。", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
+    assert _acknowledged_by() == bot["bob"].label
