@@ -217,3 +217,13 @@ def test_commands_are_understood_as_people_write_them_without_spaces_or_with_pun
     assert _to_lark_bot(api, vendors, "确认一下") == "请写明事件编号，例如：确认 INC-20260311-0042。"
     assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}。", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
     assert _acknowledged_by() == bot["bob"].label
+
+
+def test_status_says_who_acknowledged_the_incident(bot, api, vendors):  # noqa: F811
+    # Given Bob acknowledged the incident from Lark
+    assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
+    # When Alice asks for its status, in either language
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    # Then she reads that someone is on it, and who (not only that it is still diagnosing)
+    assert f"状态：诊断中。已由 {bot['bob'].label} 确认。诊断" in chinese, chinese
+    assert f"is diagnosing. Acknowledged by {bot['bob'].label}. Diagnosis" in english, english
