@@ -146,3 +146,31 @@ def test_a_root_deleted_in_the_chat_leaves_the_next_message_on_its_own(api, noti
         ("slack", "incident.resolved", "sent"),
         ("lark", "incident.resolved", "sent"),
     }
+
+
+def test_a_reopen_replies_in_the_thread_and_is_also_shown_in_the_slack_channel(api, notify_env, admin_key, vendors):
+    from datetime import UTC, datetime
+
+    from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given an incident whose opened message is the root in the Slack channel, acknowledged and resolved since
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident(created_at=datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    # When its alert fires again and it reopens: its new run announces it
+    incident.update(actions=[IncidentRecord.reopened_at.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))])
+    record_workflow_started(incident.id)
+    notify_env.poller.drain()
+    # Then the reopen is a reply in the incident's thread that the channel sees too (the root still reads as it did
+    # before the resolve: acknowledged, handled), as a new incident's message would be
+    root, reopened = _slack_posts(vendors)
+    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    assert reopened["text"].startswith("[CRITICAL] Reopened:"), reopened["text"]
+    assert reopened["thread_ts"] == root_ts and reopened["reply_broadcast"] is True
+    # And the thread's other messages stay in the thread only
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    assert "reply_broadcast" not in _slack_posts(vendors)[2]
