@@ -32,7 +32,7 @@ WORDS = {
 }
 _NEEDS_BINDING = ("status", "oncall", "ack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>|@_user_\d+")  # Slack's <@U0BOT> and Lark's @_user_1 placeholders
-_INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
+INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
 # A command word first: an English one as a word of its own, a Chinese one also run into what follows; then the rest
 _COMMAND = re.compile(
     r"\s*(?:(acknowledge|ack|help|status|on-call|oncall)(?![\w-])|(帮助|状态|值班|确认))[\s:：,，]*(.*)",
@@ -71,7 +71,7 @@ def parse(text: str) -> Command:
     name, language = WORDS[(found.group(1) or found.group(2)).lower()]
     # ids and service names are never Chinese: "值班表" or "确认一下" names nothing, "值班 payments-api 是谁" the service
     argument = " ".join(_CJK.sub(" ", found.group(3)).split()).rstrip(_END)
-    if name in ("status", "ack") and (named := _INCIDENT_ID.search(argument)):
+    if name in ("status", "ack") and (named := INCIDENT_ID.search(argument)):
         argument = named.group(0).upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
     return Command(name, argument, language)
 
