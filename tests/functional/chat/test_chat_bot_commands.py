@@ -227,3 +227,15 @@ def test_status_says_who_acknowledged_the_incident(bot, api, vendors):  # noqa: 
     # Then she reads that someone is on it, and who (not only that it is still diagnosing)
     assert f"状态：诊断中。已由 {bot['bob'].label} 确认。诊断" in chinese, chinese
     assert f"is diagnosing. Acknowledged by {bot['bob'].label}. Diagnosis" in english, english
+
+
+def test_alert_text_in_a_lark_answer_mentions_nobody(bot, api, vendors):  # noqa: F811
+    # Given an incident whose alert title carries Lark's @-everyone tag (alert text is anyone's to write)
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.title.set('Disk full <at user_id="all"></at>')])
+    # When someone asks the Lark bot for its status
+    answer = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    # Then the answer shows the title, but as text: no tag Lark would read as a mention of the whole group
+    assert answer.startswith(f"{INCIDENT}（critical）Disk full <"), answer
+    assert "<at" not in answer and 'user_id="all"' in answer, answer

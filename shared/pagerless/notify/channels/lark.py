@@ -73,6 +73,7 @@ _COLORS = {
 CARD_MAX_BYTES = 29_000
 HEADER_MAX_CHARS = 200  # the bound Pagerless has always kept a card's header title to
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_AT_TAG = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)  # a text message's one tag: <at user_id="...">
 _BACKTICK_RUN = re.compile(r"``(?=`)")
 # (base, app id, the secret's digest) -> (token, good until): a token belongs to the app id and secret that
 # fetched it, so a channel with another (or an edited, wrong) secret fetches its own and hears Lark's answer
@@ -241,13 +242,15 @@ def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sen
 
 def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> str:
     """Answer a user's message in its chat with plain text (``im/v1/messages/{id}/reply``);
-    returns the reply's message id."""
+    returns the reply's message id. A text message reads ``<at user_id="all"></at>`` as a mention of the whole
+    group (its one tag), and the answer may quote alert text: a zero-width space after a ``<`` that opens an ``at``
+    tag keeps each character as written and mentions nobody (as in `code_block`)."""
     data = _call(
         http,
         config,
         "POST",
         f"/open-apis/im/v1/messages/{quote(message_id, safe='')}/reply",
-        {"msg_type": "text", "content": dumps({"text": text})},
+        {"msg_type": "text", "content": dumps({"text": _AT_TAG.sub("<\u200b", text)})},
     )
     return (data.get("data") or {}).get("message_id", "")
 
