@@ -200,8 +200,10 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     channel) as a reply to the root in its thread (``POST im/v1/messages/{message_id}/reply`` with
     ``reply_in_thread``: https://open.feishu.cn/document/server-docs/im-v1/message/reply). A root sent to another
     chat (the channel's ``receive_id`` changed since) has no thread here, and a reply Lark refuses for good (its root
-    recalled or deleted in the chat) is sent on its own. The reply's ref names its root (``root``)."""
+    recalled or deleted in the chat) is sent on its own, its ref naming the root it replaces (``replaces``). The reply's
+    ref names its root (``root``)."""
     require(config, *REQUIRED)
+    replaces: dict = {}
     if (
         thread is not None
         and thread.get("message_id")
@@ -218,6 +220,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
             )
         except PermanentError as exc:  # the root recalled or deleted in the chat: say it on its own, as before threads
             logger().warning("lark reply refused; sent on its own", extra={"root": root, "error": str(exc)})
+            replaces = {"replaces": root}  # the new root (`pagerless.notify.threads`)
         else:
             message_id = (data.get("data") or {}).get("message_id")
             return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
@@ -230,7 +233,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         {"receive_id": config["receive_id"], **payload(message)},
     )
     message_id = (data.get("data") or {}).get("message_id")
-    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"]})
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
 
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:

@@ -208,13 +208,14 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     "Provide another message's ts value to make this message a reply"). No ``reply_broadcast``: the root is where
     the channel looks, and its thread is where the incident goes on; but for a reopen (an ``incident.opened`` in the
     thread), which the channel must see as it saw the opening (the root still reads as before the resolve). A reply Slack refuses for good (its root deleted:
-    ``thread_not_found``) is posted on its own. The reply's ref names its root (``root``)."""
+    ``thread_not_found``) is posted on its own, and its ref names the root it replaces (``replaces``). The reply's ref
+    names its root (``root``)."""
     require(config, *REQUIRED)
     channel = config["channel"]
     # a root posted to what the channel names now (its ``to``; Slack answers with the channel's id, which a config
     # naming the channel by name would not match), not before the config moved to another Slack channel
     threaded = bool(thread and thread.get("ts") and thread.get("to", thread.get("channel")) == channel)
-    body = {"channel": channel, **payload(message)}
+    body, replaces = {"channel": channel, **payload(message)}, {}
     if threaded:
         try:
             body = {"channel": thread["channel"], **payload(message), "thread_ts": thread["ts"]}
@@ -226,10 +227,11 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
                 "slack thread reply refused; sent on its own", extra={"root": thread["ts"], "error": str(exc)}
             )
             threaded, body = False, {"channel": channel, **payload(message)}
+            replaces = {"replaces": thread["ts"]}  # the new root (`pagerless.notify.threads`)
     if not threaded:
         data = _call(http, config, "chat.postMessage", body)
     ref = {"channel": data.get("channel") or body["channel"], "ts": data.get("ts"), "to": channel}
-    return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else ref)
+    return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else {**ref, **replaces})
 
 
 def reply_text(http: httpx.Client, config: dict, channel: str, text: str, thread_ts: str = "") -> str:
