@@ -1,7 +1,8 @@
 """What a person writes to the chat bot (Lark/Feishu or Slack), and the answer, in the language of the command.
 
 Commands, in English or Chinese: ``help`` / 帮助, ``status <incident id>`` / 状态, ``oncall [service]`` / 值班,
-``ack <incident id>`` / 确认 (``bind <email>`` / 绑定 is Lark's, `pagerless.chat.bindings`). Anything else is
+``ack <incident id>`` / 确认 (``bind <email>`` / 绑定 is Lark's, `pagerless.chat.bindings`); written in the thread of
+an incident's message, ``status`` and ``ack`` need no id. Anything else is
 answered with the help, in the language the message is written in.
 
 Identity and permissions are the button path's (`pagerless.chat.actions`): the chat user must be bound to a
@@ -11,7 +12,7 @@ record, ``IncidentService.acknowledge``). An unbound user is told how to bind, a
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pagerless.chat import answers
 from pagerless.chat.clicks import LANGUAGE_KEY, Click
@@ -52,6 +53,7 @@ class ChatMessage:
     text: str
     message_ref: str = ""  # Slack ts; Lark message_id (the reply answers it)
     channel: str = ""  # Slack channel id; Lark chat id
+    thread: str = ""  # the root of the thread the message is written in: Slack thread_ts; Lark root_id
 
 
 @dataclass(frozen=True)
@@ -93,11 +95,23 @@ class ChatBot:
             return answers.other_workspace(command.language)
         if command.name == "oncall":
             return self._on_call(person.workspace, command)
+        if not command.argument and (in_thread := self._thread_incident(person.workspace, message)):
+            command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
             return answers.needs_argument(command.language, command.name)
         if command.name == "status":
             return self._status(person.workspace, command)
         return self._ack(person, message, command, app_workspace, via)
+
+    @staticmethod
+    def _thread_incident(workspace: str, message: ChatMessage) -> str | None:
+        """The incident whose message is the root of the thread ``message`` is written in, if Pagerless sent it."""
+        if not message.thread:
+            return None
+        from pagerless.store.deliveries import DeliveryRepository
+
+        ref = {"ts": message.thread, "channel": message.channel} if message.provider == "slack" else None
+        return DeliveryRepository().incident_of_message(workspace, ref or {"message_id": message.thread})
 
     def _status(self, workspace: str, command: Command) -> str:
         try:
