@@ -23,7 +23,7 @@ def _zh(language: str) -> bool:
 
 
 def describe(incident, language: str = "en") -> str:
-    """One paragraph about an incident: what, where, status, diagnosis and proposal."""
+    """One paragraph about an incident: what, where, status (and who acknowledged it), diagnosis and proposal."""
     from pagerless.diagnosis import summaries
     from pagerless.remediation import reasons
 
@@ -36,6 +36,7 @@ def describe(incident, language: str = "en") -> str:
         if incident.service:
             text += f"，服务 {incident.service}" + (f"（命名空间 {incident.namespace}）" if incident.namespace else "")
         text += f"，状态：{INCIDENT_STATUS_ZH.get(incident.status, incident.status)}。"
+        text += f"已由 {incident.acknowledged_by} 确认。" if incident.acknowledged and incident.acknowledged_by else ""
         if diagnosis:
             text += f"诊断：{diagnosis.get('category')}，置信度 {confidence}——{summary}"
             text += "" if text.endswith(("。", ".")) else "。"
@@ -46,6 +47,9 @@ def describe(incident, language: str = "en") -> str:
     if incident.service:
         text += f" on {incident.service}" + (f" in {incident.namespace}" if incident.namespace else "")
     text += f" is {incident.status}."
+    text += (
+        f" Acknowledged by {incident.acknowledged_by}." if incident.acknowledged and incident.acknowledged_by else ""
+    )
     if diagnosis:
         text += f" Diagnosis: {diagnosis.get('category')} at {confidence} — {summary}"
     if proposal.get("action"):

@@ -1,8 +1,8 @@
 """The chat-style question and answer of seed 002's `/bot/interact`, over stored data.
 
 The answer comes from what Pagerless already knows: an incident's status, diagnosis (category,
-confidence, summary) and proposal, or, without an incident id, the open incidents of the
-services the message names. ``auto_apply`` approves the pending proposal through the same
+confidence, summary) and proposal, or, without an incident id, the incidents the message names by
+id and the open incidents of the services it names. ``auto_apply`` approves the pending proposal through the same
 ``ApprovalService`` as the API (operator role; the policy is checked again when it runs). A message
 with Chinese in it is answered in Chinese, any other in English (`pagerless.chat.answers`).
 """
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from pagerless.auth.keys import Principal
 from pagerless.chat import answers
+from pagerless.chat.commands import INCIDENT_ID
 from pagerless.chat.wording import BOT_COMMENT
-from pagerless.domain.errors import ForbiddenError, ValidationError
+from pagerless.domain.errors import ForbiddenError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role, role_satisfies
 from pagerless.incidents.service import IncidentService
 
@@ -76,8 +77,18 @@ class BotService:
         return sorted(found, key=lambda i: i.created_at, reverse=True)
 
     def _mentioned(self, workspace: str, message: str) -> list:
+        """The incidents the message names by id (any status: one that resolved is said as resolved), then the open
+        ones of the services it names."""
+        named = [i for i in (self._named(workspace, n.upper()) for n in INCIDENT_ID.findall(message)) if i]
         words = set(re.findall(r"[a-z0-9][a-z0-9._-]*", message.lower()))
-        return [i for i in self._open(workspace) if i.service and i.service.lower() in words]
+        by_service = [i for i in self._open(workspace) if i.service and i.service.lower() in words]
+        return list({i.id: i for i in named + by_service}.values())
+
+    def _named(self, workspace: str, incident_id: str):
+        try:
+            return self.incidents.get(workspace, incident_id)
+        except NotFoundError:
+            return None
 
     def _approve(self, principal: Principal, incident, path: str):
         from pagerless.domain.approvals import VIA_BOT, Via

@@ -1,7 +1,8 @@
 """What a person writes to the chat bot (Lark/Feishu or Slack), and the answer, in the language of the command.
 
 Commands, in English or Chinese: ``help`` / 帮助, ``status <incident id>`` / 状态, ``oncall [service]`` / 值班,
-``ack <incident id>`` / 确认 (``bind <email>`` / 绑定 is Lark's, `pagerless.chat.bindings`). Anything else is
+``ack <incident id>`` / 确认 (``bind <email>`` / 绑定 is Lark's, `pagerless.chat.bindings`); written in the thread of
+an incident's message, ``status`` and ``ack`` need no id. Anything else is
 answered with the help, in the language the message is written in.
 
 Identity and permissions are the button path's (`pagerless.chat.actions`): the chat user must be bound to a
@@ -11,7 +12,7 @@ record, ``IncidentService.acknowledge``). An unbound user is told how to bind, a
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pagerless.chat import answers
 from pagerless.chat.clicks import LANGUAGE_KEY, Click
@@ -32,7 +33,14 @@ WORDS = {
 }
 _NEEDS_BINDING = ("status", "oncall", "ack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>|@_user_\d+")  # Slack's <@U0BOT> and Lark's @_user_1 placeholders
-_INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
+INCIDENT_ID = re.compile(r"inc-\d{8}-\d+", re.IGNORECASE)
+# A command word first: an English one as a word of its own, a Chinese one also run into what follows; then the rest
+_COMMAND = re.compile(
+    r"\s*(?:(acknowledge|ack|help|status|on-call|oncall)(?![\w-])|(帮助|状态|值班|确认))[\s:：,，]*(.*)",
+    re.IGNORECASE | re.DOTALL,
+)
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")  # with CJK punctuation
+_END = "。．.，,！!？?；;：:"  # a sentence's end after the argument
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class ChatMessage:
     text: str
     message_ref: str = ""  # Slack ts; Lark message_id (the reply answers it)
     channel: str = ""  # Slack channel id; Lark chat id
+    thread: str = ""  # the root of the thread the message is written in: Slack thread_ts; Lark root_id
 
 
 @dataclass(frozen=True)
@@ -56,15 +65,17 @@ class Command:
 
 def parse(text: str) -> Command:
     """The command ``text`` gives (mentions of the bot dropped; words in either language); help otherwise, in the
-    message's language."""
-    words = _MENTION.sub(" ", text or "").split()
-    if words and (found := WORDS.get(words[0].lower())):
-        name, language = found
-        argument = " ".join(words[1:])
-        if name in ("status", "ack") and _INCIDENT_ID.fullmatch(argument):
-            argument = argument.upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
-        return Command(name, argument, language)
-    return Command("help", "", answers.language_of_text(text))
+    message's language. Chinese is written without spaces ("状态INC-20260311-0042") and a sentence may end in its
+    punctuation ("确认 INC-20260311-0042。"): the incident id is the one the text names, the service the word given."""
+    found = _COMMAND.match(_MENTION.sub(" ", text or ""))
+    if found is None:
+        return Command("help", "", answers.language_of_text(text))
+    name, language = WORDS[(found.group(1) or found.group(2)).lower()]
+    # ids and service names are never Chinese: "值班表" or "确认一下" names nothing, "值班 payments-api 是谁" the service
+    argument = " ".join(_CJK.sub(" ", found.group(3)).split()).rstrip(_END)
+    if name in ("status", "ack") and (named := INCIDENT_ID.search(argument)):
+        argument = named.group(0).upper()  # ids are INC-YYYYMMDD-NNNN; people type them as they like
+    return Command(name, argument, language)
 
 
 class ChatBot:
@@ -84,11 +95,23 @@ class ChatBot:
             return answers.other_workspace(command.language)
         if command.name == "oncall":
             return self._on_call(person.workspace, command)
+        if not command.argument and (in_thread := self._thread_incident(person.workspace, message)):
+            command = replace(command, argument=in_thread)  # "ack" in an incident's thread is about that incident
         if not command.argument:
             return answers.needs_argument(command.language, command.name)
         if command.name == "status":
             return self._status(person.workspace, command)
         return self._ack(person, message, command, app_workspace, via)
+
+    @staticmethod
+    def _thread_incident(workspace: str, message: ChatMessage) -> str | None:
+        """The incident whose message is the root of the thread ``message`` is written in, if Pagerless sent it."""
+        if not message.thread:
+            return None
+        from pagerless.store.deliveries import DeliveryRepository
+
+        ref = {"ts": message.thread, "channel": message.channel} if message.provider == "slack" else None
+        return DeliveryRepository().incident_of_message(workspace, ref or {"message_id": message.thread})
 
     def _status(self, workspace: str, command: Command) -> str:
         try:

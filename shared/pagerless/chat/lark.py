@@ -270,7 +270,8 @@ def message(data: dict, app: LarkApp) -> ChatMessage | None:
     if said is None or _BIND.search(said[1].strip()):
         return None
     open_id, text, message_id, chat_id = said
-    return ChatMessage("lark", app.app_id, open_id, text, message_id or "", chat_id)
+    root = str(member(member(data, "event"), "message").get("root_id") or "")  # a reply's thread: its first message
+    return ChatMessage("lark", app.app_id, open_id, text, message_id or "", chat_id, thread=root)
 
 
 def _text_message(data: dict) -> tuple[str, str, str | None, str] | None:

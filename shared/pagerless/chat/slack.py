@@ -122,7 +122,8 @@ def message(data: dict) -> ChatMessage | None:
     team = data.get("team_id") or event.get("team") or ""
     # the reply goes to the message's thread, or starts one under a mention in a channel; a direct message's is plain
     thread = event.get("thread_ts") or (event.get("ts") if kind == "app_mention" else "")
-    return ChatMessage("slack", str(team), user, text, str(thread or ""), str(event.get("channel") or ""))
+    channel, root = str(event.get("channel") or ""), str(event.get("thread_ts") or "")
+    return ChatMessage("slack", str(team), user, text, str(thread or ""), channel, thread=root)
 
 
 def event_id(data: dict) -> str | None:

@@ -168,6 +168,7 @@ class NotifyService:
             if ref is None or recipient is not None:
                 outcome.skipped.append(channel["id"])
                 return
+            ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's card stays one
         if job.event == "approval.decided":
             card = self._card(job, channel)
             if card is not None and module.CAN_UPDATE:

@@ -7,7 +7,8 @@ reply in the root's thread. A page to the channel is not: it is there to wake so
 notifies only the people following the thread, so it is sent on its own as before. The delivery log (``deliveries``) knows the root: the oldest delivery of the incident
 to the channel that was sent on its own, with the vendor's reference (Slack's channel and ``ts``, Lark's
 ``message_id``). A root never sent (refused, dead, still retrying) is no root: the next message is sent on its own,
-as before, and becomes the root. A direct message to a paged person, and a webhook channel (DingTalk, WeCom, Teams,
+as before, and becomes the root. So does the message sent on its own in place of a reply to a root deleted in the
+chat (its reference names the root it ``replaces``): the incident's later messages reply in its thread. A direct message to a paged person, and a webhook channel (DingTalk, WeCom, Teams,
 the Lark custom bot), has no thread.
 """
 
@@ -23,21 +24,37 @@ def root(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dic
     nothing of it sent there on its own yet)."""
     if not job.incident_id or job.event in UNTHREADED:
         return None
-    for record in deliveries.for_incident(job.workspace, job.incident_id):  # oldest first
-        if _own_message(record, channel_id) and not record.provider_ref.get("root"):
-            return dict(record.provider_ref)
+    own = [r for r in deliveries.for_incident(job.workspace, job.incident_id) if _own_message(r, channel_id)]
+    gone = {r.provider_ref.get("replaces") for r in own} - {None}  # roots deleted in the chat: replaced since
+    for record in own:  # oldest first
+        ref = record.provider_ref
+        if not ref.get("root") and (ref.get("ts") or ref.get("message_id")) not in gone:
+            return dict(ref)
     return None
 
 
 def opened_message(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict | None:
     """The vendor reference of the latest ``incident.opened`` message of the incident in the channel (a reopen's,
     if it reopened), the card its Acknowledge button is on; None if none was sent there."""
+    card = _opened_card(deliveries, job, channel_id)
+    return dict(card.provider_ref) if card is not None else None
+
+
+def opened_said(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str) -> dict:
+    """What the opened card in the channel said of a reopen (its job's ``reopened``, ``reopened_at``): an update of
+    the card (its acknowledgement) says it again, so a reopen's card stays one and a first opening's stays one."""
+    card = _opened_card(deliveries, job, channel_id)
+    data = ((card.job or {}).get("data") or {}) if card is not None else {}
+    return {"reopened": bool(data.get("reopened")), "reopened_at": data.get("reopened_at")}
+
+
+def _opened_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str):
     if not job.incident_id:
         return None
     found = None
     for record in deliveries.for_incident(job.workspace, job.incident_id):
         if record.event == OPENED and _own_message(record, channel_id):
-            found = dict(record.provider_ref)
+            found = record
     return found
 
 

@@ -229,6 +229,15 @@ class DeliveryRepository:
         """The workspace's ``limit`` most recently created deliveries, newest first (one query)."""
         return list(DeliveryRecord.by_workspace.query(workspace, scan_index_forward=False, limit=limit))
 
+    def incident_of_message(self, workspace: str, ref: dict, *, within: int = 500) -> str | None:
+        """The incident whose message, among the workspace's ``within`` latest deliveries, is the vendor message
+        ``ref`` names (every key of ``ref`` equal: Slack's ``channel`` and ``ts``, Lark's ``message_id``)."""
+        for record in self.latest(workspace, limit=within):
+            sent = record.provider_ref or {}
+            if record.incident_id and all(sent.get(key) == value for key, value in ref.items()):
+                return record.incident_id
+        return None
+
     def page(
         self, workspace: str, *, incident_id: str | None, status: str | None, limit: int, cursor: str | None
     ) -> tuple[list[DeliveryRecord], str | None]:

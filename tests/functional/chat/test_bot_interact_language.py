@@ -58,3 +58,18 @@ def test_a_chinese_question_naming_a_service_finds_its_incident_and_says_so_in_c
     assert found["incident_id"] == INCIDENT and found["reply"].startswith(f"{INCIDENT}（critical）")
     assert nothing["incident_id"] is None and nothing["incidents"] == [INCIDENT]
     assert nothing["reply"] == f"没有与之相符的未关闭事件。当前有 1 个未关闭事件：{INCIDENT} payments-api 诊断中。"
+
+
+def test_a_question_naming_an_incident_by_its_id_is_about_that_incident(api, admin_key, oom_incident):
+    # Given a second incident open on another service
+    other = save_incident("INC-20261202-0061")
+    other.service, other.namespace, other.title = "checkout", "shop", "CheckoutLatencyHigh"
+    other.save()
+    # When people ask about an incident by the id a card showed them, without the incident_id field
+    chinese = _ask(api, admin_key, f"{INCIDENT} 现在怎么样？")
+    english = _ask(api, admin_key, "what about inc-20261202-0061?")
+    # Then each answer is about the incident named, not "nothing matches" and a list of what is open
+    assert chinese["incident_id"] == INCIDENT and chinese["incidents"] == [INCIDENT], chinese
+    assert chinese["reply"].startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in chinese["reply"], chinese
+    assert english["incident_id"] == "INC-20261202-0061", english
+    assert english["reply"].startswith("INC-20261202-0061 (critical) CheckoutLatencyHigh on checkout"), english

@@ -15,6 +15,7 @@ from tests.fakes.chat_vendors import LARK_APP_ID
 from tests.functional.chat.conftest import FIXTURES, HALF_WIDTH, LARK_APP, SLACK_APP, SLACK_SECRET, lark_headers
 from tests.functional.notify.conftest import (
     lark_channel,
+    route_all,
     save_incident,
     slack_channel,
     vendors,  # noqa: F401 (a fixture)
@@ -60,7 +61,7 @@ def bot(runtime, monkeypatch, vendors, api, admin_key):  # noqa: F811
     chat_routes.chat_apps.cache_clear()
 
 
-def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK) -> str | None:  # noqa: F811
+def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id: str = "") -> str | None:  # noqa: F811
     """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header); the
     bot's reply, if it made one."""
     message_id = f"om_{uuid.uuid4().hex[:12]}"
@@ -75,6 +76,7 @@ def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK) -> str |
                 "chat_type": "p2p",
                 "message_type": "text",
                 "content": json.dumps({"text": text}, ensure_ascii=False),
+                **({"root_id": root_id, "parent_id": root_id} if root_id else {}),
             },
         },
     }
@@ -206,3 +208,63 @@ def test_a_slack_retry_is_answered_once_and_the_bots_own_messages_not_at_all(bot
     echo = _slack_event("Pagerless bot commands:", bot_id="B0PAGERLESS")
     echo["event"]["channel"] = "D0ECHO"
     assert _to_slack_bot(api, vendors, echo) == []
+
+
+def test_commands_are_understood_as_people_write_them_without_spaces_or_with_punctuation(bot, api, vendors):  # noqa: F811
+    # Chinese is written without a space after the command word
+    status = _to_lark_bot(api, vendors, f"状态{INCIDENT}")
+    assert status.startswith(f"{INCIDENT}（critical）") and "状态：诊断中" in status, status
+    # a sentence ends with its punctuation, a colon may follow the command
+    assert _to_lark_bot(api, vendors, f"状态：{INCIDENT.lower()}？").startswith(f"{INCIDENT}（critical）")
+    assert _to_lark_bot(api, vendors, "确认一下") == "请写明事件编号，例如：确认 INC-20260311-0042。"
+    assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}。", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
+    assert _acknowledged_by() == bot["bob"].label
+
+
+def test_status_says_who_acknowledged_the_incident(bot, api, vendors):  # noqa: F811
+    # Given Bob acknowledged the incident from Lark
+    assert _to_lark_bot(api, vendors, f"确认 {INCIDENT}", open_id="ou_bob") == f"你已确认 {INCIDENT}。"
+    # When Alice asks for its status, in either language
+    chinese, english = _to_lark_bot(api, vendors, f"状态 {INCIDENT}"), _to_lark_bot(api, vendors, f"status {INCIDENT}")
+    # Then she reads that someone is on it, and who (not only that it is still diagnosing)
+    assert f"状态：诊断中。已由 {bot['bob'].label} 确认。诊断" in chinese, chinese
+    assert f"is diagnosing. Acknowledged by {bot['bob'].label}. Diagnosis" in english, english
+
+
+def test_alert_text_in_a_lark_answer_mentions_nobody(bot, api, vendors):  # noqa: F811
+    # Given an incident whose alert title carries Lark's @-everyone tag (alert text is anyone's to write)
+    from pagerless.store.incidents import IncidentRecord, IncidentRepository
+
+    IncidentRepository().get(INCIDENT).update(actions=[IncidentRecord.title.set('Disk full <at user_id="all"></at>')])
+    # When someone asks the Lark bot for its status
+    answer = _to_lark_bot(api, vendors, f"状态 {INCIDENT}")
+    # Then the answer shows the title, but as text: no tag Lark would read as a mention of the whole group
+    assert answer.startswith(f"{INCIDENT}（critical）Disk full <"), answer
+    assert "<at" not in answer and 'user_id="all"' in answer, answer
+
+
+def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, admin_key, runtime):  # noqa: F811
+    # Given the incident's opened message in the Slack channel and the Lark chat (the roots of its threads)
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    route_all(api, admin_key, *[c["id"] for c in channels])
+    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
+    runtime.poller.drain()
+    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
+    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    # When Alice mentions the bot in the Slack thread with a bare "ack"
+    event = _slack_event("<@U0PAGERLESS> ack", kind="app_mention", thread_ts=slack_root)
+    event["event"]["channel"] = "C0OPS"
+    [reply] = _to_slack_bot(api, vendors, event)
+    # Then the thread's incident is acknowledged as her, and she is told so in the thread
+    assert reply["text"] == f"You acknowledged {INCIDENT}." and reply["thread_ts"] == slack_root, reply
+    assert _acknowledged_by() == bot["alice"].label
+    # And Bob, writing 状态 in the Lark thread, reads that incident's status
+    status = _to_lark_bot(api, vendors, "@_user_1 状态", open_id="ou_bob", root_id=lark_root)
+    assert status.startswith(f"{INCIDENT}（critical）") and "确认" in status, status
+    # And outside any incident's thread, the id is still asked for
+    assert (
+        _to_lark_bot(api, vendors, "状态", root_id="om_someone_elses")
+        == "请写明事件编号，例如：状态 INC-20260311-0042。"
+    )

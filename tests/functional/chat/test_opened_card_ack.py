@@ -122,3 +122,35 @@ def test_an_acknowledgement_at_the_alerts_source_updates_the_opened_card_too(run
     assert not [b for b in update["blocks"] if b["type"] == "actions"]
     [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
     assert note.startswith("Acknowledged by opsgenie at ")
+
+
+def test_a_reopened_card_acknowledged_still_says_it_reopened(api, runtime, chat_apps, people, vendors, admin_key):
+    from datetime import UTC, datetime
+
+    from pagerless.incidents.workflow_events import record_workflow_started
+
+    # Given an incident that resolved and reopened at 09:30, announced as reopened in Slack and Lark
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident(
+        status="open",
+        execution_arn="arn:aws:states:us-east-1:123456789012:execution:x:INC-20261202-0042-r1",
+        created_at=datetime(2026, 12, 2, 0, 0, tzinfo=UTC),
+        reopened_at=datetime(2026, 12, 2, 9, 30, tzinfo=UTC),
+    )
+    record_workflow_started(incident.id)
+    runtime.poller.drain()
+    [post] = [r.body for r in vendors.to("/slack/api/chat.postMessage")]
+    assert "Reopened" in post["text"], post["text"]
+    # When Alice acknowledges it from the Slack card
+    body = slack_form(_ack_value(incident.id))
+    assert api.post("/slack/interactivity", content=body, headers=slack_headers(body)).status_code == 200
+    runtime.poller.drain()
+    # Then the updated cards still say the incident reopened, and when (not a first opening)
+    [update] = [r.body for r in vendors.to("/slack/api/chat.update")]
+    assert update["text"] == post["text"], update["text"]
+    [send] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
+    [patch] = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "PATCH"]
+    sent, patched = json.loads(send.body["content"]), json.loads(patch.body["content"])
+    assert patched["header"]["title"] == sent["header"]["title"] and "Reopened" in str(sent["header"]), sent

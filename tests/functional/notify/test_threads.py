@@ -146,3 +146,58 @@ def test_a_root_deleted_in_the_chat_leaves_the_next_message_on_its_own(api, noti
         ("slack", "incident.resolved", "sent"),
         ("lark", "incident.resolved", "sent"),
     }
+
+
+def test_a_reopen_replies_in_the_thread_and_is_also_shown_in_the_slack_channel(api, notify_env, admin_key, vendors):
+    from datetime import UTC, datetime
+
+    from pagerless.incidents.workflow_events import record_workflow_started
+    from pagerless.store.incidents import IncidentRecord
+
+    # Given an incident whose opened message is the root in the Slack channel, acknowledged and resolved since
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident = save_incident(created_at=datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    # When its alert fires again and it reopens: its new run announces it
+    incident.update(actions=[IncidentRecord.reopened_at.set(datetime(2026, 12, 2, 9, 30, tzinfo=UTC))])
+    record_workflow_started(incident.id)
+    notify_env.poller.drain()
+    # Then the reopen is a reply in the incident's thread that the channel sees too (the root still reads as it did
+    # before the resolve: acknowledged, handled), as a new incident's message would be
+    root, reopened = _slack_posts(vendors)
+    root_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is root)
+    assert reopened["text"].startswith("[CRITICAL] Reopened:"), reopened["text"]
+    assert reopened["thread_ts"] == root_ts and reopened["reply_broadcast"] is True
+    # And the thread's other messages stay in the thread only
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    assert "reply_broadcast" not in _slack_posts(vendors)[2]
+
+
+def test_after_a_deleted_root_the_message_sent_in_its_place_is_the_new_root(api, notify_env, admin_key, vendors):
+    # Given an incident whose opened messages were deleted in Slack and Lark, its diagnosis then sent on its own
+    slack = slack_channel(api, admin_key, vendors)
+    lark = lark_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"], lark["id"])
+    incident = save_incident()
+    _notify(incident.id, "incident.opened")
+    notify_env.poller.drain()
+    vendors.slack_deleted.update(vendors.slack_messages)
+    vendors.lark_recalled.update(vendors.lark_messages)
+    _notify(incident.id, "incident.diagnosed")
+    notify_env.poller.drain()
+    diagnosed = _slack_posts(vendors)[-1]
+    diagnosed_ts = next(ts for (channel, ts), body in vendors.slack_messages.items() if body is diagnosed)
+    lark_diagnosed = next(m for m, sent in vendors.lark_messages.items() if m not in vendors.lark_recalled)
+    slack_before, lark_before = len(_slack_posts(vendors)), len(_lark_sends(vendors))
+    # When its resolution is said
+    _notify(incident.id, "incident.resolved", "resolved-1", {"message": "resolved by alice"})
+    notify_env.poller.drain()
+    # Then it replies in the thread of the message that took the deleted root's place, at the first try: the
+    # incident's later messages are together again, not each one on its own after a refused reply
+    [resolved] = _slack_posts(vendors)[slack_before:]
+    assert resolved["thread_ts"] == diagnosed_ts and resolved["text"].startswith("[RESOLVED]")
+    [reply] = _lark_sends(vendors)[lark_before:]
+    assert reply.path == f"/open-apis/im/v1/messages/{lark_diagnosed}/reply"

@@ -73,6 +73,7 @@ _COLORS = {
 CARD_MAX_BYTES = 29_000
 HEADER_MAX_CHARS = 200  # the bound Pagerless has always kept a card's header title to
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_AT_TAG = re.compile(r"<(?=\s*/?\s*at\b)", re.IGNORECASE)  # a text message's one tag: <at user_id="...">
 _BACKTICK_RUN = re.compile(r"``(?=`)")
 # (base, app id, the secret's digest) -> (token, good until): a token belongs to the app id and secret that
 # fetched it, so a channel with another (or an edited, wrong) secret fetches its own and hears Lark's answer
@@ -199,8 +200,10 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     channel) as a reply to the root in its thread (``POST im/v1/messages/{message_id}/reply`` with
     ``reply_in_thread``: https://open.feishu.cn/document/server-docs/im-v1/message/reply). A root sent to another
     chat (the channel's ``receive_id`` changed since) has no thread here, and a reply Lark refuses for good (its root
-    recalled or deleted in the chat) is sent on its own. The reply's ref names its root (``root``)."""
+    recalled or deleted in the chat) is sent on its own, its ref naming the root it replaces (``replaces``). The reply's
+    ref names its root (``root``)."""
     require(config, *REQUIRED)
+    replaces: dict = {}
     if (
         thread is not None
         and thread.get("message_id")
@@ -217,6 +220,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
             )
         except PermanentError as exc:  # the root recalled or deleted in the chat: say it on its own, as before threads
             logger().warning("lark reply refused; sent on its own", extra={"root": root, "error": str(exc)})
+            replaces = {"replaces": root}  # the new root (`pagerless.notify.threads`)
         else:
             message_id = (data.get("data") or {}).get("message_id")
             return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
@@ -229,7 +233,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         {"receive_id": config["receive_id"], **payload(message)},
     )
     message_id = (data.get("data") or {}).get("message_id")
-    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"]})
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
 
 
 def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sent:
@@ -241,13 +245,15 @@ def update(http: httpx.Client, config: dict, ref: dict, message: Message) -> Sen
 
 def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> str:
     """Answer a user's message in its chat with plain text (``im/v1/messages/{id}/reply``);
-    returns the reply's message id."""
+    returns the reply's message id. A text message reads ``<at user_id="all"></at>`` as a mention of the whole
+    group (its one tag), and the answer may quote alert text: a zero-width space after a ``<`` that opens an ``at``
+    tag keeps each character as written and mentions nobody (as in `code_block`)."""
     data = _call(
         http,
         config,
         "POST",
         f"/open-apis/im/v1/messages/{quote(message_id, safe='')}/reply",
-        {"msg_type": "text", "content": dumps({"text": text})},
+        {"msg_type": "text", "content": dumps({"text": _AT_TAG.sub("<\u200b", text)})},
     )
     return (data.get("data") or {}).get("message_id", "")
 

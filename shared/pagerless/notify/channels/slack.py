@@ -38,6 +38,7 @@ CAN_UPDATE = True
 # a later message of an incident is a reply in the thread of its first one there (``send(..., thread=)``), and the
 # buttons call back (the app's interactivity URL), so a card may carry Acknowledge
 THREADS = True
+REOPENED_IN_THREAD = "incident.opened"  # an opened message in the thread: the root was the first; a reopen's
 CLICKS = True
 CODE_BLOCKS = True  # a dry run's diff goes in a rich text preformatted element (`code_block`)
 DEFAULT_BASE = "https://slack.com/api"
@@ -205,27 +206,32 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
     """Post ``message``; with ``thread`` (the ref of the incident's root message in this channel) as a reply in
     the root's thread: ``thread_ts`` is the root's ``ts`` (https://docs.slack.dev/reference/methods/chat.postMessage:
     "Provide another message's ts value to make this message a reply"). No ``reply_broadcast``: the root is where
-    the channel looks, and its thread is where the incident goes on. A reply Slack refuses for good (its root deleted:
-    ``thread_not_found``) is posted on its own. The reply's ref names its root (``root``)."""
+    the channel looks, and its thread is where the incident goes on; but for a reopen (an ``incident.opened`` in the
+    thread), which the channel must see as it saw the opening (the root still reads as before the resolve). A reply Slack refuses for good (its root deleted:
+    ``thread_not_found``) is posted on its own, and its ref names the root it replaces (``replaces``). The reply's ref
+    names its root (``root``)."""
     require(config, *REQUIRED)
     channel = config["channel"]
     # a root posted to what the channel names now (its ``to``; Slack answers with the channel's id, which a config
     # naming the channel by name would not match), not before the config moved to another Slack channel
     threaded = bool(thread and thread.get("ts") and thread.get("to", thread.get("channel")) == channel)
-    body = {"channel": channel, **payload(message)}
+    body, replaces = {"channel": channel, **payload(message)}, {}
     if threaded:
         try:
             body = {"channel": thread["channel"], **payload(message), "thread_ts": thread["ts"]}
+            if message.event == REOPENED_IN_THREAD:
+                body["reply_broadcast"] = True
             data = _call(http, config, "chat.postMessage", body)
         except PermanentError as exc:  # the root deleted (thread_not_found): say it on its own, as before threads
             logger().warning(
                 "slack thread reply refused; sent on its own", extra={"root": thread["ts"], "error": str(exc)}
             )
             threaded, body = False, {"channel": channel, **payload(message)}
+            replaces = {"replaces": thread["ts"]}  # the new root (`pagerless.notify.threads`)
     if not threaded:
         data = _call(http, config, "chat.postMessage", body)
     ref = {"channel": data.get("channel") or body["channel"], "ts": data.get("ts"), "to": channel}
-    return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else ref)
+    return Sent(message_id=data.get("ts"), ref={**ref, "root": thread["ts"]} if threaded else {**ref, **replaces})
 
 
 def reply_text(http: httpx.Client, config: dict, channel: str, text: str, thread_ts: str = "") -> str:
