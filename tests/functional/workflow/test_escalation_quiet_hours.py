@@ -90,7 +90,7 @@ def test_a_page_held_by_quiet_hours_is_sent_once_when_they_end(fast_workflow, sc
     assert page["targets"] == [{"kind": "person", "id": PEOPLE["alice"]}]
     assert (page["data"]["step"], page["data"]["held_until"]) == (1, first["held_until"][PEOPLE["alice"]])
     # And the timeline says the page was held until then
-    [entry] = said(opened.id, "held_page_sent")
+    [entry] = wait_for(lambda: said(opened.id, "held_page_sent"), timeout=30)  # written as the page is sent
     assert entry.message.startswith(f"{PEOPLE['alice']} paged: the page of step 1 was held back until")
     assert entry.data["person_id"] == PEOPLE["alice"]
     [step] = [e for e in said(opened.id, "escalation_paged") if e.data["generation"] == "0-0"]
@@ -114,7 +114,7 @@ def test_a_held_page_is_not_sent_when_the_incident_was_handled_meanwhile(
     [run] = released(runtime, opened.id)
     assert run["status"] == "SUCCEEDED"
     assert not [j for j in pages() if ":held-" in j["generation"]]
-    [entry] = said(opened.id, "held_page_withheld")
+    [entry] = wait_for(lambda: said(opened.id, "held_page_withheld"), timeout=30)
     reason = "acknowledged by" if change == "acknowledge" else "the incident was resolved"
     assert entry.data["reason"].startswith(reason)
     assert f"quiet hours of {PEOPLE['alice']} was not sent when they ended" in entry.message
@@ -148,7 +148,7 @@ def test_a_page_held_when_the_runtime_restarts_is_still_sent_when_the_quiet_hour
     assert [d["incident_id"] for d in done if "held_release" in d] == [opened.id]
     held = wait_for(lambda: [j for j in pages() if ":held-" in j["generation"]], timeout=120)
     assert [page["targets"] for page in held] == [[{"kind": "person", "id": PEOPLE["alice"]}]]
-    [entry] = said(opened.id, "held_page_sent")
+    [entry] = wait_for(lambda: said(opened.id, "held_page_sent"), timeout=30)  # written as the page is sent
     assert entry.data["person_id"] == PEOPLE["alice"]
 
 
