@@ -51,6 +51,19 @@ def _round(value: Fraction | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
+def _elapsed(status: maths.BudgetStatus) -> dict:
+    """The budget of the window's elapsed part (from its start, or the SLI's first bucket) against what it spent."""
+    total = status.elapsed_budget_minutes
+    remaining = total - status.consumed_minutes
+    return {
+        "start": status.elapsed_start.isoformat(),
+        "minutes": int(status.elapsed_minutes),
+        "budget_total_minutes": _round(total, 2),
+        "budget_remaining_minutes": _round(remaining, 2),
+        "budget_remaining_percent": _round(remaining / total * 100, 2) if total else None,
+    }
+
+
 class SloService:
     def __init__(
         self,
@@ -278,6 +291,7 @@ class SloService:
             "budget_consumed_minutes": _round(status.consumed_minutes, 2),
             "budget_remaining_minutes": _round(status.remaining_minutes, 2),
             "budget_remaining_percent": _round(remaining_percent, 2),
+            "elapsed": _elapsed(status),
             "burn_rate": _round(status.burn_rate),
             "burn_rate_window": maths.BURN_RATE_WINDOW,
             "burn_rates": {k: _round(v) for k, v in status.burn_rates.items()},
@@ -325,11 +339,12 @@ class SloService:
         in_window = [b for b in buckets if window_start <= b.start < window[1]]
         during = [b for b in buckets if any(maths.align(s) <= b.start < e for s, e in spans)]
         if objective.timeslices:
-            spent = maths.consumed_minutes(during, objective, budget)
+            spent = maths.consumed_minutes(during, objective, Fraction(0))
         else:  # the span's bad events against the window's events, as the window's budget counts them
+            elapsed = window[1] - maths.elapsed_from(buckets, window_start, window[1])
             total = sum((b.total for b in in_window), Fraction(0))
             bad = sum((b.bad for b in during), Fraction(0))
-            spent = bad / (objective.allowed * total) * budget if total else Fraction(0)
+            spent = bad / total * Fraction(int(elapsed.total_seconds()), 60) if total else Fraction(0)
         return {
             "slo_name": slo.name,
             "budget_consumed_minutes": _round(spent, 2),
