@@ -47,6 +47,12 @@ def window_of(slo: SloDocument, now: datetime, *, ended: bool = False) -> tuple[
     return maths.calendar_month(now, zone, ended=ended)
 
 
+def window_days(minutes: Fraction) -> int:
+    """Seed 002's ``window_days`` of a window this long: a rolling window's days; a calendar month's own (28 to 31;
+    the hour a DST change adds or takes leaves it whole)."""
+    return round(minutes / 1440)
+
+
 def _round(value: Fraction | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
@@ -280,7 +286,7 @@ class SloService:
             "slo_name": slo.name,
             "service": slo.service,
             "target": slo.target,
-            "window_days": slo.window_days(),
+            "window_days": window_days(status.window_minutes),
             "budgeting_method": slo.spec.budgeting_method.value,
             "window": {
                 "start": status.window_start.isoformat(),
@@ -370,13 +376,13 @@ class SloService:
         return rows
 
     def summary(self, slo: SloDocument) -> dict:
-        """Seed 002's list item."""
+        """Seed 002's list item (a calendar month's ``window_days`` is this month's)."""
         item = {
             "name": slo.name,
             "service": slo.service,
             "target": slo.target,
             "target_percent": round(slo.target * 100, 4),
-            "window_days": slo.window_days(),
+            "window_days": window_days(window_of(slo, self.clock())[2]),
             "indicator": slo.indicator_kind,
             "budgeting_method": slo.spec.budgeting_method.value,
             "display_name": slo.metadata.display_name,

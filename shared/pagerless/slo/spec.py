@@ -216,7 +216,8 @@ class SloDocument(_Strict):
         return hashlib.sha256(json.dumps(ratio, sort_keys=True).encode()).hexdigest()[:16]
 
     def window_days(self) -> int:
-        """Days of a rolling window; 30 for a calendar month (the seed's ``window_days``)."""
+        """Days of a rolling window; 30 for a calendar month (the seed's ``window_days`` of a month whose length is
+        not known here: `pagerless.slo.service` answers the length of the month at hand)."""
         match = DURATION.match(self.window.duration)
         if match and match.group(2) == "d":
             return int(match.group(1))

@@ -498,3 +498,23 @@ def test_the_import_example_the_openapi_documents_imports(api, admin_key):
     imported = _import(api, admin_key, text=example)
     assert imported.status_code == 200, imported.text
     assert imported.json()["imported"] == [{"name": "payments-api-downtime", "action": "created"}]
+
+
+def test_a_calendar_months_window_days_is_that_months_length(api, admin_key):
+    from pagerless.slo.service import SloService
+
+    # Given the Asia/Shanghai calendar-month SLO of the fixture
+    assert _import(api, admin_key).status_code == 200
+    for moment, days in (
+        (datetime(2026, 12, 15, 4, tzinfo=UTC), 31),
+        (datetime(2027, 2, 10, 4, tzinfo=UTC), 28),
+        (datetime(2026, 11, 30, 17, tzinfo=UTC), 31),  # already 1 December in Shanghai
+        (datetime(2026, 11, 20, tzinfo=UTC), 30),
+    ):
+        # When its list item and budget are read at that moment
+        service = SloService(clock=lambda moment=moment: moment)
+        [latency] = [s for s in service.overview("default") if s["name"] == "search-api-latency-p99"]
+        budget = service.budget("default", "search-api-latency-p99")
+        # Then window_days (seed 002's field) is the month's own, as its budget's window is
+        assert latency["window_days"] == days and budget["window_days"] == days, moment
+        assert budget["window"]["minutes"] == days * 1440
