@@ -53,6 +53,12 @@ def window_days(minutes: Fraction) -> int:
     return round(minutes / 1440)
 
 
+def _even_percent(status: maths.BudgetStatus) -> Fraction:
+    """The budget an even spend (burn rate 1 over the SLO's window) leaves at the status's end: what its elapsed part
+    does not use of the whole window's (a calendar month's line runs from 100 % on its first day to 0 % at its end)."""
+    return (1 - status.elapsed_minutes / status.window_minutes) * 100 if status.window_minutes else Fraction(0)
+
+
 def _round(value: Fraction | None, digits: int = 4) -> float | None:
     return None if value is None else round(float(value), digits)
 
@@ -312,7 +318,8 @@ class SloService:
 
     def burn_down(self, workspace: str, slo: SloDocument, moments: list[datetime]) -> list[dict]:
         """Budget remaining (%) as it stood at each moment, each the end of a day (from the stored buckets): a
-        calendar month that ends at a moment is the month shown there."""
+        calendar month that ends at a moment is the month shown there; with what an even spend over the SLO's window
+        would have left then (``even_percent``)."""
         if not moments:
             return []
         last = self.evaluated_to(workspace, slo.name)  # a day still running stands as far as it was evaluated
@@ -326,7 +333,13 @@ class SloService:
         points = []
         for moment in moments:
             status = maths.evaluate(buckets, objective, window_of(slo, moment, ended=True))
-            points.append({"at": moment.isoformat(), "remaining_percent": _round(status.remaining_fraction * 100, 2)})
+            points.append(
+                {
+                    "at": moment.isoformat(),
+                    "remaining_percent": _round(status.remaining_fraction * 100, 2),
+                    "even_percent": _round(_even_percent(status), 2),
+                }
+            )
         return points
 
     def impact(self, workspace: str, slo: SloDocument, spans: list[tuple[datetime, datetime]]) -> dict:

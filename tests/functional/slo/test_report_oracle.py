@@ -204,6 +204,13 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
         ratio = sum(n - g for g, n in inside) / sum(n for _, n in inside)
         return 100 * (1 - ratio * elapsed / (0.01 * month))
 
+    def even_percent(day: date) -> float:
+        """What an even spend of the month (from its elapsed part's start, 20 October in October) leaves as ``day`` ends."""
+        first = local_midnight(day.replace(day=1), zone)
+        end = local_midnight(day + timedelta(days=1), zone)
+        month = (local_midnight((day.replace(day=28) + timedelta(days=4)).replace(day=1), zone) - first).total_seconds()
+        return 100 * (1 - (end - max(first, min(buckets))).total_seconds() / month)
+
     # When the reports of the last day of October and of November, and of the week across both ends, are made
     periods = [
         ("daily", date(2026, 10, 31), date(2026, 11, 1)),
@@ -230,6 +237,10 @@ def test_a_calendar_slo_in_a_report_is_the_month_that_ended(api, admin_key):
         assert [p["date"] for p in status["burn_down"]] == [d.isoformat() for d in days]
         for point, day in zip(status["burn_down"], days, strict=True):
             assert point["remaining_percent"] == pytest.approx(remaining_percent(day), abs=0.006), day
+            # and the even-spend line is the month's, not the report's days' (October's from its first bucket)
+            assert point["even_percent"] == pytest.approx(even_percent(day), abs=0.006), day
+        if first == date(2026, 11, 30):  # November's last day: an even spend of all November has left nothing
+            assert status["burn_down"][-1]["even_percent"] == 0.0
 
 
 def test_a_report_of_a_period_still_running_shows_no_budget_from_the_future(api, admin_key):
