@@ -518,3 +518,32 @@ def test_a_calendar_months_window_days_is_that_months_length(api, admin_key):
         # Then window_days (seed 002's field) is the month's own, as its budget's window is
         assert latency["window_days"] == days and budget["window_days"] == days, moment
         assert budget["window"]["minutes"] == days * 1440
+
+
+def test_a_threshold_sli_is_refused_saying_what_is_supported(api, admin_key):
+    # Given an OpenSLO v1 document with a thresholdMetric SLI: p99 latency at most 200 ms in 99 % of slices
+    document = next(yaml.safe_load_all(YAML))
+    query = 'histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{job="payments-api"}[5m])) by (le))'
+    document["spec"]["indicator"] = {
+        "spec": {"thresholdMetric": {"metricSource": {"type": "Prometheus", "spec": {"query": query}}}}
+    }
+    document["spec"]["budgetingMethod"] = "Timeslices"
+    document["spec"]["objectives"] = [
+        {"op": "lte", "value": 0.2, "target": 0.99, "timeSliceTarget": 1, "timeSliceWindow": "5m"}
+    ]
+    # When it is created as JSON, and imported as YAML
+    created = api.post("/api/slo", json=document, headers=auth(admin_key))
+    imported = _import(api, admin_key, text=yaml.safe_dump(document))
+    # Then both are 422s that say thresholdMetric is not supported and that a ratioMetric is, naming the fields
+    for refused in (created, imported):
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert "thresholdMetric SLIs are not supported" in error["message"] and "ratioMetric" in error["message"]
+        assert [d["field"] for d in error["details"]] == [
+            "spec.indicator.spec.thresholdMetric",
+            "spec.objectives.0.op",
+            "spec.objectives.0.value",
+        ]
+    # And nothing was stored
+    assert api.get("/api/slo", headers=auth(admin_key)).json()["count"] == 0
