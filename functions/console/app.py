@@ -39,6 +39,8 @@ ROUTERS = [
             "/console/slo",
         ),
     ),
+    Lazy("pagerless.console.runbook_pages", ("/console/jobs", "/console/runbooks")),
+    Lazy("pagerless.console.slo_pages", ("/console/slo",)),
 ]
 app = create_app("console", ROUTERS)
 web.install(app)
