@@ -39,6 +39,7 @@ ENGLISH = {
     "cancelled": "Cancelled",
     "ok": "OK",
     "not_ok": "Not OK",
+    "succeeded": "Succeeded",
     "waited": "Waited",
     "skipped": "Skipped",
     "action": "Action",
