@@ -51,6 +51,12 @@ ENGLISH = {
     "builtin": "Built-in",
     "custom": "Custom",
     "generated": "Generated",
+    # postmortems and their action items
+    "draft": "Draft",
+    "published": "Published",
+    "in_progress": "In progress",
+    "done": "Done",
+    "wont_do": "Won't do",
     # a proposal's blast radius (shown inline: "Blast radius: single pod")
     "single_pod": "single pod",
     "deployment": "whole deployment",

@@ -52,9 +52,17 @@ def _forms():
     """(path, path parameter names, form field names) of every console POST route."""
     from fastapi.routing import APIRoute
 
-    from pagerless.console import admin_pages, first_admin, ops_pages, pages, runbook_pages, slo_pages
+    from pagerless.console import (
+        admin_pages,
+        first_admin,
+        ops_pages,
+        pages,
+        postmortem_pages,
+        runbook_pages,
+        slo_pages,
+    )
 
-    routers = (pages, first_admin, admin_pages, ops_pages, runbook_pages, slo_pages)
+    routers = (pages, first_admin, admin_pages, ops_pages, runbook_pages, slo_pages, postmortem_pages)
     for router in (module.router for module in routers):
         for route in router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods and route.path not in NOT_FUZZED:
