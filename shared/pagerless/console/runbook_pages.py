@@ -15,13 +15,14 @@ from pydantic import BaseModel, Field
 
 from pagerless.api.deferred import DeferredRoute
 from pagerless.console.session import can, check_csrf, current_principal, require_role
-from pagerless.console.web import PAGE_SIZE, page_links, refused_form, render
+from pagerless.console.web import page_links, refused_form, render
 from pagerless.domain.errors import ConflictError, NotFoundError, ValidationError
 from pagerless.domain.roles import Role
 
 router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
 CsrfChecked = Depends(check_csrf)
 JOB_STATUSES = ("pending", "running", "parked", "completed", "failed", "cancelled")
+JOBS_PAGE = 50  # as GET /api/jobs: each job listed reads its execution's status
 LIVE = ("pending", "running")  # a job page refreshes itself while its job is in one of these
 # the context fields a run form asks for (`runbooks.models.CONTEXT_FIELDS`; current_replicas is read by the run)
 FORM_FIELDS = (
@@ -156,7 +157,7 @@ def jobs_page(
     from pagerless.jobs.service import list_jobs
 
     status = status if status in JOB_STATUSES else None
-    items, next_cursor = list_jobs(principal.workspace, status, PAGE_SIZE, cursor)
+    items, next_cursor = list_jobs(principal.workspace, status, JOBS_PAGE, cursor)
     return render(
         request,
         "jobs.html",
