@@ -15,6 +15,7 @@ from typing import Any
 
 from pagerless.domain.alerts import Alert, AlertStatus, make_fingerprint
 from pagerless.domain.errors import ValidationError
+from pagerless.domain.incidents import SLO_BURN_ALERT
 from pagerless.domain.severity import Severity
 from pagerless.intake.sources._common import load_json, require_dict, text
 
@@ -26,7 +27,7 @@ STATUS_MAP: dict[str, AlertStatus] = {"firing": AlertStatus.FIRING, "resolved": 
 SEVERITY_MAP: dict[str, Severity] = {"critical": Severity.CRITICAL, "warning": Severity.WARNING, "ok": Severity.INFO}
 
 # The alert name of the exported rule file (`pagerless.slo.rules`), labelled with ``slo`` and ``service``
-BURN_ALERTNAME = "SLOErrorBudgetBurn"
+BURN_ALERTNAME = SLO_BURN_ALERT
 
 
 def fingerprint_of(name: str) -> str:
