@@ -45,6 +45,10 @@ def _quoted(message) -> str:
 
 
 def _cause(p: Mapping, language: str) -> str:
+    """The reason a phrase holds: its text as given in English (what was stored, perhaps cut to a length), else
+    its phrase said in ``language``."""
+    if language_of(language) == "en" and p.get("cause_text"):
+        return str(p["cause_text"])
     return NOTICES.render(p.get("cause"), language) or str(p.get("cause_text") or "")
 
 

@@ -36,7 +36,7 @@ SAID = [
     phrase("rollback_not_allowed", rule="deny.prod", reason="r"),
     phrase("rollback_needs_approval", rule="approve.default"),
     phrase("not_rolled_back", why="w", fix="cordon_node", cause_text="c", cause=None),
-    phrase("rolled_back", status="succeeded", cause_text="c", cause=UNHEALTHY.model_dump()),
+    phrase("rolled_back", status="succeeded", cause_text=english(UNHEALTHY), cause=UNHEALTHY.model_dump()),
     phrase("rolled_back", status=None, unknown="u", unknown_phrase=None, cause_text="c", cause=None),
     phrase("approval_timed_out", timeout=600),
     phrase("step_failed", error="States.Timeout", cause_text=""),
@@ -65,6 +65,9 @@ def test_every_notice_is_said_in_chinese_with_full_width_punctuation(said):
 
 
 def test_the_english_is_the_text_pagerless_stored_before():
+    # a reason holding another says it in English as it was given (the verification's reason, cut to 1000)
+    cut = phrase("rolled_back", status="failed", cause_text="still unhealthy after…", cause=UNHEALTHY.model_dump())
+    assert english(cut) == "the fix did not work (still unhealthy after…); rollback failed"
     assert english(SAID[7]) == f"patch_resources did not succeed (rejected): 422: {K8S}"
     assert english(SAID[15]) == (
         "the fix did not work (still unhealthy after 2 checks: pod payments/api-1 not Ready (CrashLoopBackOff); "
