@@ -1,7 +1,7 @@
 """The intake service's claimed firings, mixed into `IntakeService`: the delivery that won the alert's claim
 (`AlertRepository.claim`) opens a new incident, or takes the alert back to the incident it fired in before —
 reopening it if it resolved within the reopen window, marked flapping if the alert keeps resolving and firing
-again — and restarts that incident's workflow.
+again (`pagerless.incidents.flapping`) — and restarts that incident's workflow.
 """
 
 from datetime import datetime
@@ -10,6 +10,7 @@ from pagerless import settings
 from pagerless.domain.alerts import Alert
 from pagerless.domain.errors import NotFoundError
 from pagerless.domain.incidents import IncidentStatus
+from pagerless.incidents.flapping import is_flapping, recent_resolves
 from pagerless.incidents.lifecycle import is_within
 from pagerless.intake.results import IngestResult
 from pagerless.store.alerts import AlertRecord, DeliveryMark
@@ -27,7 +28,7 @@ class AlertReopens:
         or re-fired into it while it is open) or opens a new one; the claim is finalized (or given back on a
         failure, with a new incident nobody saw discarded), then the workflow starts (`_opened`)."""
         config = settings.intake()
-        flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
+        flaps = recent_resolves(claim.flap_history, now)
         created: IncidentRecord | None = None
         try:
             if claim.pending:  # duplicates of its last firing the previous incident has not heard of
@@ -41,7 +42,7 @@ class AlertReopens:
                 # A flap's reopen restarts the workflow too, held back until the alert has held firing
                 # for the settle period (`pagerless.workflow.flapping`): a flap that became an outage
                 # pages. An incident that never resolved is not marked: nothing would settle it.
-                flapping = was_resolved and len(flaps) >= config.flap_cycles
+                flapping = was_resolved and is_flapping(flaps, now, alert, claim.alert)
                 # An open flap whose alert resolved without resolving it (a correlated child held it
                 # open) and fires again gets a settle run of its own, as a reopen would: the one that
                 # held it may have ended quietly when its check found the alert resolved.
