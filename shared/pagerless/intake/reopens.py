@@ -2,6 +2,9 @@
 (`AlertRepository.claim`) opens a new incident, or takes the alert back to the incident it fired in before —
 reopening it if it resolved within the reopen window, marked flapping if the alert keeps resolving and firing
 again (`pagerless.incidents.flapping`) — and restarts that incident's workflow.
+
+A reopen shows the alert as it fires now: its description (the summary and description of this episode) is the
+incident's again, while the incident keeps its id, title and history (`IncidentLifecycle.refire`).
 """
 
 from datetime import datetime
