@@ -199,6 +199,8 @@ class IntakeService(AlertReopens, AlertResolves):
             if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
                 if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
                     incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
+                if incident.parent_id:  # ... or before raising its root
+                    self._raise_root(incident, alert, self.clock())
             self._start_unconfirmed(incident)
             if incident.raise_page_due:  # ... or after its raise, before the raise's page
                 incident = self._page_raise(incident)
@@ -258,6 +260,17 @@ class IntakeService(AlertReopens, AlertResolves):
             self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
+    def _raise_root(self, child: IncidentRecord, alert: Alert, now: datetime) -> None:
+        """A child (correlated, or reopened under its open root) more severe than its root raises the root, as
+        its own alert firing higher would: the root is the one people are paged for, and a critical outage
+        correlated under a warning root paged nobody (children page nobody)."""
+        root = self._incident(child.parent_id)
+        if root is None or root.status == IncidentStatus.RESOLVED.value or not is_higher(alert, root):
+            return
+        root = raise_severity(root, alert, now, child_id=child.id) or root
+        if root.raise_page_due:
+            self._page_raise(root)
+
     def _page_raise(self, incident: IncidentRecord) -> IncidentRecord:
         """Page for the incident's raised severity where a policy covers it (the opening did not, if
         it did not cover the old one), then mark the raise paged. A start that fails fails the
@@ -303,6 +316,8 @@ class IntakeService(AlertReopens, AlertResolves):
             incident = self.lifecycle.announce(incident, alert, now)
             if action == "correlated" and incident.parent_id is None:  # its parent resolved meanwhile
                 action = "created"
+        if incident.parent_id:
+            self._raise_root(incident, alert, now)
         if action == "created" or generation is not None:
             name = incident.id if action == "created" else restart_name(incident.id, generation)
             # A new incident's execution records its own ARN (its first step writes the incident): a
