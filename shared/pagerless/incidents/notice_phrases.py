@@ -198,9 +198,16 @@ _ENTRIES = {
         "en": lambda p: f"workflow step failed: {p['error']}: {p.get('cause_text') or ''}",
         "zh": _step_failed_zh,
     },
+    # ``child``: the correlated incident whose alert raised its root, if one did
     "severity_raised": {
-        "en": lambda p: f"severity raised from {p['from']} to {p['to']} by {p['source']}",
-        "zh": lambda p: f"严重程度已由 {p['source']} 从 {p['from']} 提升到 {p['to']}",
+        "en": lambda p: (
+            f"severity raised from {p['from']} to {p['to']} by {p['source']}"
+            + (f" (its correlated incident {p['child']})" if p.get("child") else "")
+        ),
+        "zh": lambda p: (
+            f"严重程度已由 {p['source']} 从 {p['from']} 提升到 {p['to']}"
+            + (f"（关联事件 {p['child']}）" if p.get("child") else "")
+        ),
     },
     # a test message (`POST /api/notifications/channels/{id}/test`, `POST /api/notifications/test`'s default)
     "channel_test": {

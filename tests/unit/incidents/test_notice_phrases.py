@@ -76,6 +76,9 @@ def test_the_english_is_the_text_pagerless_stored_before():
     assert english(SAID[17]) == "nobody approved or rejected the proposal within 600s; nothing ran"
     assert english(SAID[18]) == "workflow step failed: States.Timeout: "
     assert english(SAID[20]) == "Pagerless can reach ops-lark."
+    raised = phrase("severity_raised", **{"from": "warning", "to": "critical", "source": "grafana", "child": "INC-2"})
+    assert english(raised) == "severity raised from warning to critical by grafana (its correlated incident INC-2)"
+    assert NOTICES.render(raised, "zh") == "严重程度已由 grafana 从 warning 提升到 critical（关联事件 INC-2）"
 
 
 def test_a_failure_quotes_kubernetes_as_it_came_and_says_the_rest_in_chinese():
