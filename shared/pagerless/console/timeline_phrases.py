@@ -121,9 +121,18 @@ PHRASES: dict[str, tuple[str, str]] = {
     "escalation_paged": ("{message}", "已呼叫：{paged}{held_part}{channels_part}"),
     "escalation_failed": ("{message}", "升级呼叫未能启动"),
     "held_page_sent": ("{message}", "免打扰时段已结束（{until}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）"),
+    "held_page_sent:removed": ("{message}", "免打扰时段已删除：已呼叫 {person_id}（第 {step} 级暂缓的呼叫）"),
+    "held_page_sent:changed": (
+        "{message}",
+        "重新设置的免打扰时段已结束（{released}）：已呼叫 {person_id}（第 {step} 级的呼叫暂缓至此时）",
+    ),
     "held_page_withheld": (
         "{message}",
         "{person_id} 的免打扰时段已结束（{until}）：第 {step} 级暂缓的呼叫未发送，因为{why_withheld}",
+    ),
+    "held_page_unreachable": (
+        "{message}",
+        "{person_id} 的免打扰时段已结束（{released_or_until}）：第 {step} 级暂缓的呼叫无人可达，因为此人已被删除",
     ),
     "page_unreachable": ("{message}", "呼叫消息未送达：{person_ids}"),
     "page_reached_after_replay": ("{message}", "重放后呼叫消息已送达：{person_ids}"),
@@ -162,6 +171,8 @@ def _variants(kind: str, data: dict, entry: dict) -> list[str]:
         return [_resolved(data, entry, actor)]
     if kind == "runbook_step":
         return _runbook_step(data)
+    if kind == "held_page_sent" and data.get("quiet_hours"):  # released by quiet hours removed or set anew
+        return [f"held_page_sent:{data['quiet_hours']}", kind]
     return [kind, f"{kind}:plain"]
 
 
@@ -264,6 +275,12 @@ class _Values(dict):
 
     def _until(self):
         return _utc(self.data.get("held_until"))
+
+    def _released(self):
+        return _utc(self.data.get("released_at"))
+
+    def _released_or_until(self):
+        return self._released() or self._until()
 
     def _held_part(self) -> str:
         held = self.data.get("held")
