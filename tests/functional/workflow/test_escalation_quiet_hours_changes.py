@@ -125,3 +125,26 @@ def test_a_page_held_for_a_person_deleted_meanwhile_reaches_nobody_and_says_so(
     assert said(opened.id, "held_page_sent") == []
     assert entry.data["person_id"] == PEOPLE["alice"]
     assert entry.message.endswith(f"person {PEOPLE['alice']} was deleted while the page was held")
+
+
+def test_a_postmortem_tells_a_held_page_sent_later_from_one_sent_at_once(
+    fast_workflow, scenario, oncall, pages, runtime, api, operator_key
+):
+    from tests.functional.workflow.conftest import status_of
+    from tests.functional.workflow.escalations import post_alert, resolved_payload
+
+    # Given alice held back by quiet hours, and her page sent later when they were removed
+    opened = hold_alice(oncall, scenario, 3600)
+    assert api.delete(f"/api/oncall/quiet-hours/{PEOPLE['alice']}", headers=auth(operator_key)).status_code == 204
+    wait_for(lambda: said(opened.id, "held_page_sent"), timeout=60)
+    # When the incident resolves and its postmortem is drafted
+    post_alert(resolved_payload(scenario["alert"]))
+    assert status_of(opened.id) == "resolved"
+    created = api.post(f"/api/incidents/{opened.id}/postmortem", headers=auth(operator_key))
+    assert created.status_code == 201, created.text
+    # Then it says alice was paged, later than the step, not that the policy reached nobody
+    wrong = created.json()["sections"]["lessons_learned"]["went_wrong"]
+    [late] = [line for line in wrong if line.startswith("Quiet hours held back the page to")]
+    assert PEOPLE["alice"] in late and late.endswith("min after the step paged: it was sent later.")
+    assert "Nobody acknowledged the page." in wrong
+    assert not any("reached nobody on call" in line for line in wrong), wrong
