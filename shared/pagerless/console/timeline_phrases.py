@@ -11,6 +11,7 @@ data its phrases need, is shown as stored.
 Imported when an incident page is rendered, never with the console's handler (stdlib only).
 """
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -200,7 +201,7 @@ class _Values(dict):
     """An entry's values by field name; a field the entry lacks is a KeyError (its phrase is not said)."""
 
     def __init__(self, entry: dict, lang: str, label: Callable[[str], str]) -> None:
-        super().__init__(message=entry.get("message") or "")
+        super().__init__(message=entry.get("text") or entry.get("message") or "")
         self.entry, self.data, self.zh, self.label = entry, entry.get("data") or {}, lang == "zh", label
 
     def __missing__(self, name: str):
@@ -336,17 +337,30 @@ def _unusable_zh(why: str) -> str:
 
 def say(entry: dict, lang: str, label: Callable[[str], str]) -> str:
     """The entry as the console shows it in ``lang`` (``en`` or ``zh``); ``label`` shows a code in words.
-    Its stored message when the catalogue has no phrase for its kind or the entry lacks the phrase's data."""
-    message = entry.get("message") or ""
+    Its stored message when the catalogue has no phrase for its kind or the entry lacks the phrase's data. A
+    person or key the entry names by id is shown as "name (id)", from the ``names`` resolved when it was read
+    (`incidents.timeline_names`)."""
+    message = entry.get("text") or entry.get("message") or ""
     kind = entry.get("type") or ""
     data = entry.get("data") if isinstance(entry.get("data"), dict) else {}
     values = _Values({**entry, "data": data}, lang, label)
+    names = entry.get("names") if isinstance(entry.get("names"), dict) else {}
     for key in _variants(kind, data, entry):
         phrases = PHRASES.get(key)
         if phrases is None:
             continue
         try:
-            return phrases[1 if lang == "zh" else 0].format_map(values)
+            return _named(phrases[1 if lang == "zh" else 0].format_map(values), names)
         except KeyError:
             continue
-    return message
+    return _named(message, names)
+
+
+_IN_TEXT = re.compile(r"(?<![\w(])(per_[0-9a-f]{12}|key_[0-9a-f]{16})(?![\w)])")  # as `timeline_names` finds them
+
+
+def _named(text: str, names: dict) -> str:
+    """Each id of ``names`` in ``text`` (not one already labelled) as "name (id)"."""
+    from pagerless.domain.actors import label as actor_label  # a pure module
+
+    return _IN_TEXT.sub(lambda m: actor_label(m[1], names.get(m[1])), text) if names else text
