@@ -50,7 +50,13 @@ def _escalation_release(event: dict) -> dict:
 
     held = event["release"]
     return release(
-        event["incident_id"], event["workspace"], event["generation"], held["person"], held["until"], held["page"]
+        event["incident_id"],
+        event["workspace"],
+        event["generation"],
+        held["person"],
+        held["until"],
+        held["page"],
+        held.get("moved"),
     )
 
 
