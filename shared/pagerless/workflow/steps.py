@@ -179,8 +179,9 @@ STEPS: dict[str, Step] = {
     "remediate": _remediate,
     "verify": _verify,
     "resolve": _outcome("resolve"),
-    "rollback": _outcome("rollback", "reason"),
-    "escalate": _outcome("escalate", "reason"),
+    # ``outcome``: the result of the step whose reason it is (remediate's, verify's), with the reason's phrase
+    "rollback": _outcome("rollback", "reason", "outcome"),
+    "escalate": _outcome("escalate", "reason", "outcome"),
     "handle_failure": _outcome("handle_failure", "error"),
     "escalation_tick": _escalation_tick,
     "escalation_release": _escalation_release,

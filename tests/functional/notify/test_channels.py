@@ -55,10 +55,11 @@ def test_wecom_robot_sends_markdown(api, notify_env, admin_key, vendors):
     assert _test(api, admin_key, channel["id"])["ok"] is True
     [request] = vendors.to("/cgi-bin/webhook/send")
     assert request.query == {"key": "abc"}
+    # the Chinese channel's test message is Chinese throughout, with full-width punctuation
     assert request.body == {
         "msgtype": "markdown",
         "markdown": {
-            "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless can reach wx.\n服务:-'
+            "content": '**<font color="info">【info】Pagerless 测试通知</font>**\nPagerless 可以向 wx 发送消息。\n服务：-'
         },
     }
 

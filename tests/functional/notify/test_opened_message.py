@@ -157,7 +157,7 @@ def test_a_reopened_incident_says_so_in_the_thread_of_its_first_message(api, not
     sends = [r for r in vendors.to("/open-apis/im/v1/messages") if r.method == "POST"]
     assert sends[1].path.endswith("/reply") and sends[1].body["reply_in_thread"] is True
     title = json.loads(sends[1].body["content"])["header"]["title"]["content"]
-    assert title == "【critical】已重新打开:PaymentsApiHighErrorRate <!channel>"
+    assert title == "【critical】已重新打开：PaymentsApiHighErrorRate <!channel>"
 
 
 def test_a_long_runbook_url_is_linked_whole_even_when_intake_cut_the_alert_to_fit(
