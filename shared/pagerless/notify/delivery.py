@@ -30,9 +30,11 @@ from pagerless.notify import compose, dead_letters, reach, recipients, render, t
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
-from pagerless.notify.config import ChannelService, RouteService, TemplateService, channel_zone
+from pagerless.notify.config import ChannelService, channel_zone
 from pagerless.notify.email_pages import with_ack_link, with_approval_links
 from pagerless.notify.recipients import Recipient
+from pagerless.notify.route_service import RouteService
+from pagerless.notify.template_service import TemplateService
 from pagerless.notify.throttle import RetryLaterError, held_until, throttle_wait
 from pagerless.observability import logger
 from pagerless.outbox.jobs import NotifyJob
