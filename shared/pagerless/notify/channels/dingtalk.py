@@ -31,6 +31,7 @@ from pagerless.notify.channels.base import (
     json_body,
     links_markdown,
     mobiles,
+    paragraph_lines,
     request,
     require,
     truncated,
@@ -75,22 +76,21 @@ def signed_url(url: str, secret: str | None, now: float | None = None) -> str:
 
 
 def payload(message: Message, limit: int = MAX_BYTES) -> dict:
-    """The markdown message; when the request would exceed ``limit`` bytes, its text is cut on a character
-    boundary, marked (`truncated`, in the card's language), with the incident link after the mark."""
+    """The markdown message, each line of its body a paragraph (`paragraph_lines`: DingTalk shows a single line
+    break as a space); when the request would exceed ``limit`` bytes, its text is cut on a character boundary,
+    marked (`truncated`, in the card's language), with the incident link after the mark."""
     numbers = mobiles(message.mentions)
     mentions = "".join(f"@{m} " for m in numbers).rstrip()
-    text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + message.body
+    text = f"### {message.title}\n\n" + (f"{mentions}\n\n" if mentions else "") + paragraph_lines(message.body)
     if links := links_markdown(message):
         text += "\n\n" + links
     whole = _payload(message, text, numbers)
     excess = _sent_size(whole) - limit
     if excess <= 0:
         return whole
-    return _payload(
-        message,
-        fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language)),
-        numbers,
-    )
+    # the link after the mark on a line of its own too (one byte more, within MAX_BYTES' margin)
+    cut = fit(text, _text_size(text) - excess, message.link, size=_text_size, mark=truncated(message.language))
+    return _payload(message, paragraph_lines(cut), numbers)
 
 
 def _payload(message: Message, text: str, numbers: list[str]) -> dict:
