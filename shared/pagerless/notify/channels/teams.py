@@ -136,6 +136,17 @@ def code_block(code: str) -> dict:
     }
 
 
+def mentioned_by_email(message: Message) -> list[dict]:
+    """The people ``message`` @-mentions by their email, having no ``teams`` contact: ``{person_id, name, email}``
+    each. Teams resolves the id as a sign-in name (UPN); where someone's UPN is not their email, the mention notifies
+    nobody, and Teams does not say so. The delivery records them (`mentioned_by_email` in the notification log)."""
+    return [
+        {"person_id": m.person_id, "name": m.name, "email": m.email}
+        for m in message.mentions
+        if not m.teams and m.email
+    ]
+
+
 def mention_tags(people: Sequence[Mention]) -> list[str]:
     """What each person's ``<at>...</at>`` says: their name, and never the same words for two people.
 
