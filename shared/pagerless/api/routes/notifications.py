@@ -166,6 +166,9 @@ class NotificationLog(BaseModel):
     channel_type: str
     channel_name: str
     recipient: dict | None = None  # a page to a person: {person_id, name, address}
+    # a page to a Teams channel: whom its card @-mentions by email for lack of a teams contact ({person_id, name,
+    # email}); Teams notifies them only where the email is their sign-in name (UPN)
+    mentioned_by_email: list[dict] = []
     status: str
     attempts: int
     last_error: str | None
