@@ -1,4 +1,4 @@
-"""Schedules, overrides, escalation policies and quiet hours: CRUD and "who is on call".
+"""Schedules, overrides and escalation policies: CRUD and "who is on call" (quiet hours: `oncall.quiet_hours`).
 
 The service turns validated documents into stored JSON and stored JSON into the pure types of
 `schedules` and `policies`; the store is the only code that speaks DynamoDB. A write that names people or
@@ -317,38 +317,6 @@ class OncallService:
         """The one place that decides which policy an incident escalates through (see policies.select_policy)."""
         return policies.select_policy([models.to_policy(d) for d in self.policies.list(workspace)], service, severity)
 
-    # ------------------------------------------------------------------ quiet hours
-    def get_quiet_hours(self, workspace: str, person_id: str) -> dict:
-        return self.read_quiet_hours(workspace, person_id)[0]
-
-    def read_quiet_hours(self, workspace: str, person_id: str) -> tuple[dict, int]:
-        """The person's quiet hours and their stored version (their ETag's)."""
-        found = self.quiet.get_versioned(workspace, person_id)
-        if found is None:
-            raise NotFoundError(f"no quiet hours for {person_id}")
-        return found
-
-    def put_quiet_hours(
-        self, workspace: str, person_id: str, body: models.QuietHoursIn, if_match: IfMatch | None = None
-    ) -> tuple[dict, int]:
-        """Set the person's quiet hours; with ``if_match``, only over that stored version (412 if not, or if
-        there are none). The document and the version written."""
-        check_people(workspace, [person_id])
-        doc = {"person_id": person_id, **body.model_dump(mode="json")}
-        version = self.quiet.put(workspace, person_id, doc, if_match)
-        if version is None:
-            stored = self.quiet.get_versioned(workspace, person_id)
-            what = f"the quiet hours of {person_id}"
-            raise precondition_failed(what, stored[1] if stored else None, exists=stored is not None, if_match=if_match)
-        _held_follow(workspace, person_id, models.to_quiet_hours(doc))
-        return doc, version
-
-    def delete_quiet_hours(self, workspace: str, person_id: str) -> None:
-        """Remove them: the pages they held back are sent now (`oncall.held.follow`)."""
-        if not self.quiet.delete(workspace, person_id):
-            raise NotFoundError(f"no quiet hours for {person_id}")
-        _held_follow(workspace, person_id, None)
-
     # ------------------------------------------------------------------ resolution
     def on_call(self, workspace: str, schedule_id: str, at: datetime) -> schedules.Shift | None:
         return lookup.on_call(self.schedule(workspace, schedule_id), at)
@@ -402,9 +370,3 @@ class OncallService:
             channel_exists=lambda ref: any(channel_targets.names_channel(ref, c) for c in channels),
             channel_unusable=lambda ref: channel_targets.channel_unusable(ref, channels, switched_off),
         )
-
-
-def _held_follow(workspace: str, person_id: str, quiet: policies.QuietHours | None) -> None:
-    from pagerless.oncall import held  # held pages escalate through the engine, which reads this service
-
-    held.follow(workspace, person_id, quiet)

@@ -23,12 +23,12 @@ def quiet_until(person: str, seconds: int) -> None:
     (start after end) and hold now."""
     from pagerless.clock import utcnow
     from pagerless.oncall import models
-    from pagerless.oncall.service import OncallService
+    from pagerless.oncall.quiet_hours import QuietHoursService
 
     end = (utcnow() + timedelta(seconds=seconds)).astimezone(ZoneInfo(ZONE)).replace(microsecond=0)
     start = end + timedelta(seconds=30)
     body = models.QuietHoursIn(timezone=ZONE, start=start.time(), end=end.time())
-    OncallService().put_quiet_hours("default", PEOPLE[person], body)
+    QuietHoursService().put_quiet_hours("default", PEOPLE[person], body)
 
 
 def alice_twice(policy: dict, delays=(1, 60)) -> None:

@@ -79,7 +79,7 @@ def test_quiet_hours_set_to_end_later_hold_the_page_until_their_new_end(
     fast_workflow, scenario, oncall, pages, runtime
 ):
     from pagerless.oncall import models
-    from pagerless.oncall.service import OncallService
+    from pagerless.oncall.quiet_hours import QuietHoursService
     from pagerless.store.oncall import QuietHoursRepository
 
     # Given alice held back by quiet hours that end in 10 seconds
@@ -97,7 +97,7 @@ def test_quiet_hours_set_to_end_later_hold_the_page_until_their_new_end(
     waiting = [r for r in releases(runtime, opened.id) if r["status"] == "RUNNING"]
     assert len(waiting) == 1 and len(releases(runtime, opened.id)) == 2
     # And a release of the same page started by the API's edit is the same one (started once)
-    OncallService().put_quiet_hours("default", PEOPLE["alice"], body)
+    QuietHoursService().put_quiet_hours("default", PEOPLE["alice"], body)
     assert len([r for r in releases(runtime, opened.id) if r["status"] == "RUNNING"]) == 1
 
 

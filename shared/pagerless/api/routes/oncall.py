@@ -13,6 +13,7 @@ from pagerless.clock import utcnow
 from pagerless.domain.preconditions import FIRST_VERSION
 from pagerless.oncall import ical, views
 from pagerless.oncall.models import Moment, OverrideIn, QuietHoursIn, ScheduleIn
+from pagerless.oncall.quiet_hours import QuietHoursService
 from pagerless.oncall.service import OncallService
 
 router = APIRouter(tags=["oncall"], route_class=DeferredRoute)
@@ -24,6 +25,14 @@ def oncall_service() -> OncallService:
 
 
 OncallDep = Annotated[OncallService, Depends(oncall_service)]
+
+
+@cache
+def quiet_hours_service() -> QuietHoursService:
+    return QuietHoursService()
+
+
+QuietHoursDep = Annotated[QuietHoursService, Depends(quiet_hours_service)]
 At = Annotated[Moment | None, Query(description="a moment with its offset; default now")]
 Start = Annotated[Moment | None, Query(description="range start with offset; default now")]
 End = Annotated[Moment | None, Query(description="range end with offset; default start + 14 days")]
@@ -140,7 +149,7 @@ def delete_override(schedule_id: str, override_id: str, principal: OperatorDep, 
 
 
 @router.get("/api/oncall/quiet-hours/{person_id}", responses=READ)
-def get_quiet_hours(person_id: str, principal: ViewerDep, service: OncallDep, response: Response) -> dict:
+def get_quiet_hours(person_id: str, principal: ViewerDep, service: QuietHoursDep, response: Response) -> dict:
     """A person's quiet hours (non-critical pages are held back in them), with their ETag."""
     return tagged(response, *service.read_quiet_hours(principal.workspace, person_id))
 
@@ -150,7 +159,7 @@ def put_quiet_hours(
     person_id: str,
     body: QuietHoursIn,
     principal: OperatorDep,
-    service: OncallDep,
+    service: QuietHoursDep,
     if_match: IfMatchDep,
     response: Response,
 ) -> dict:
@@ -159,7 +168,7 @@ def put_quiet_hours(
 
 
 @router.delete("/api/oncall/quiet-hours/{person_id}", status_code=204)
-def delete_quiet_hours(person_id: str, principal: OperatorDep, service: OncallDep) -> Response:
+def delete_quiet_hours(person_id: str, principal: OperatorDep, service: QuietHoursDep) -> Response:
     """Remove a person's quiet hours."""
     service.delete_quiet_hours(principal.workspace, person_id)
     return Response(status_code=204)
