@@ -55,6 +55,8 @@ class ChatMessage:
     message_ref: str = ""  # Slack ts; Lark message_id (the reply answers it)
     channel: str = ""  # Slack channel id; Lark chat id
     thread: str = ""  # the root of the thread the message is written in: Slack thread_ts; Lark root_id
+    group: bool = False  # Lark: written in a group chat (a Slack event is the bot's already: a DM or a mention)
+    mentions: tuple[tuple[str, str], ...] = ()  # Lark: whom it mentions, (key in the text, open_id)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 
 from pagerless.chat import lark, slack
 from tests.conftest import auth
-from tests.fakes.chat_vendors import LARK_APP_ID
+from tests.fakes.chat_vendors import LARK_APP_ID, LARK_BOT_OPEN_ID
 from tests.functional.chat.conftest import FIXTURES, HALF_WIDTH, LARK_APP, SLACK_APP, SLACK_SECRET, lark_headers
 from tests.functional.notify.conftest import (
     lark_channel,
@@ -61,9 +61,11 @@ def bot(runtime, monkeypatch, vendors, api, admin_key):  # noqa: F811
     chat_routes.chat_apps.cache_clear()
 
 
-def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id: str = "") -> str | None:  # noqa: F811
-    """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header); the
-    bot's reply, if it made one."""
+def _to_lark_bot(  # noqa: F811
+    api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id: str = "", chat_type="p2p", mentions=()
+) -> str | None:
+    """Write ``text`` to the Lark bot (an encrypted, signed im.message.receive_v1 with the fixture's header; in a
+    group chat with ``mentions``, Lark's message.mentions); the bot's reply, if it made one."""
     message_id = f"om_{uuid.uuid4().hex[:12]}"
     event = {
         "schema": "2.0",
@@ -73,9 +75,10 @@ def _to_lark_bot(api, vendors, text: str, *, open_id: str = ALICE_LARK, root_id:
             "message": {
                 "message_id": message_id,
                 "chat_id": LARK_CLICK["event"]["context"]["open_chat_id"],
-                "chat_type": "p2p",
+                "chat_type": chat_type,
                 "message_type": "text",
                 "content": json.dumps({"text": text}, ensure_ascii=False),
+                "mentions": list(mentions),
                 **({"root_id": root_id, "parent_id": root_id} if root_id else {}),
             },
         },
@@ -268,3 +271,33 @@ def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, adm
         _to_lark_bot(api, vendors, "状态", root_id="om_someone_elses")
         == "请写明事件编号，例如：状态 INC-20260311-0042。"
     )
+
+
+def _mention(key: str, open_id: str, name: str) -> dict:
+    """An entry of Lark's message.mentions, as im.message.receive_v1 carries it."""
+    ids = {"open_id": open_id, "union_id": "on_" + open_id[3:], "user_id": ""}
+    return {"key": key, "id": ids, "name": name, "tenant_key": "736588c9260f175d"}
+
+
+def test_in_a_group_the_bots_act_only_when_mentioned(bot, api, vendors):  # noqa: F811
+    # Given a Lark app that reads every message of its groups
+    bob = _mention("@_user_1", "ou_bob", "Bob Li")
+    pagerless = _mention("@_user_1", LARK_BOT_OPEN_ID, "Pagerless")
+    # When people chat in the group, about an incident, or mentioning somebody else
+    assert _to_lark_bot(api, vendors, "午饭吃什么？", chat_type="group") is None
+    assert _to_lark_bot(api, vendors, f"status {INCIDENT}", chat_type="group") is None
+    assert _to_lark_bot(api, vendors, f"@_user_1 确认 {INCIDENT}", chat_type="group", mentions=[bob]) is None
+    assert _acknowledged_by() is None
+    # Then the bot says nothing; mentioned, it answers the command written after its mention
+    answered = _to_lark_bot(api, vendors, f"@_user_1 确认 {INCIDENT}", chat_type="group", mentions=[pagerless])
+    assert answered == f"你已确认 {INCIDENT}。" and _acknowledged_by() == bot["alice"].label
+    both = [_mention("@_user_1", "ou_bob", "Bob Li"), _mention("@_user_2", LARK_BOT_OPEN_ID, "Pagerless")]
+    assert _to_lark_bot(api, vendors, "@_user_2 help @_user_1", chat_type="group", mentions=both).startswith(
+        "Pagerless bot commands"
+    )
+    # And a direct message needs no mention
+    assert _to_lark_bot(api, vendors, f"status {INCIDENT}").startswith(f"{INCIDENT} (critical)")
+    # And in Slack a channel's message is not the bot's (it answers direct messages and app_mention only)
+    chatter = _slack_event(f"status {INCIDENT}")
+    chatter["event"].update(channel="C0CHATTER", channel_type="channel")
+    assert _to_slack_bot(api, vendors, chatter) == []

@@ -258,6 +258,13 @@ def reply_text(http: httpx.Client, config: dict, message_id: str, text: str) -> 
     return (data.get("data") or {}).get("message_id", "")
 
 
+def bot_open_id(http: httpx.Client, config: dict) -> str:
+    """The app's bot's open_id (``GET /open-apis/bot/v3/info``): a group message is for the bot when it mentions
+    that open_id (`pagerless.chat.lark.for_bot`)."""
+    data = _call(http, config, "GET", "/open-apis/bot/v3/info", None)
+    return str((data.get("bot") or {}).get("open_id") or "")
+
+
 def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> str:
     base = _base(config)
     key = (base, config["app_id"], hashlib.sha256(str(config["app_secret"]).encode()).hexdigest())
@@ -280,7 +287,7 @@ def tenant_token(http: httpx.Client, config: dict, *, fresh: bool = False) -> st
     return token
 
 
-def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict) -> dict:
+def _call(http: httpx.Client, config: dict, method: str, path: str, payload: dict | None) -> dict:
     for fresh in (False, True):
         token = tenant_token(http, config, fresh=fresh)
         response = request(
