@@ -301,3 +301,44 @@ def test_in_a_group_the_bots_act_only_when_mentioned(bot, api, vendors):  # noqa
     chatter = _slack_event(f"status {INCIDENT}")
     chatter["event"].update(channel="C0CHATTER", channel_type="channel")
     assert _to_slack_bot(api, vendors, chatter) == []
+
+
+def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, api, vendors, admin_key, runtime):  # noqa: F811
+    # Given the incident's opened message in the Slack channel and the Lark chat
+    from pagerless.clock import utcnow
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+    from pagerless.store.deliveries import SENT, DeliveryRecord
+
+    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    route_all(api, admin_key, *[c["id"] for c in channels])
+    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
+    runtime.poller.drain()
+    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
+    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    # And a busy workspace: 600 messages of other incidents delivered since
+    with DeliveryRecord.batch_write() as batch:
+        for n in range(600):
+            at = utcnow().isoformat()
+            batch.save(
+                DeliveryRecord(
+                    f"dlv-busy-{n:04d}",
+                    workspace="default",
+                    created_key=f"{at}#dlv-busy-{n:04d}",
+                    incident_key=f"default#INC-20261203-{n:04d}",
+                    incident_id=f"INC-20261203-{n:04d}",
+                    event="incident.opened",
+                    channel_id=channels[0]["id"],
+                    channel_type="slack",
+                    status=SENT,
+                    provider_ref={"channel": "C0OPS", "ts": f"1700000000.{n:06d}"},
+                )
+            )
+    # When Bob asks for the status with a bare 状态 in the Lark thread, and Alice acks in the Slack thread
+    status = _to_lark_bot(api, vendors, "状态", open_id="ou_bob", root_id=lark_root)
+    event = _slack_event("<@U0PAGERLESS> ack", kind="app_mention", thread_ts=slack_root)
+    event["event"]["channel"] = "C0OPS"
+    [reply] = _to_slack_bot(api, vendors, event)
+    # Then both are about the thread's incident
+    assert status.startswith(f"{INCIDENT}（critical）"), status
+    assert reply["text"] == f"You acknowledged {INCIDENT}.", reply
+    assert _acknowledged_by() == bot["alice"].label
