@@ -21,12 +21,13 @@ import hashlib
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, reach, recipients, render, threads
+from pagerless.notify import compose, dead_letters, page_cards, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
@@ -83,15 +84,27 @@ class NotifyService:
         waiting_only = True  # every delivery to retry only waits (throttled): no receive of the job failed
         plan, unreachable = self.recipients(job, ctx)
         mentions = self._mentions(job, [c for c, r in plan if r is None])
-        for channel, recipient in plan:
-            label = channel["id"] + (f"#{recipient.person_id}" if recipient else "")
+        steps = [
+            (
+                c["id"] + (f"#{r.person_id}" if r else ""),
+                partial(self._deliver, job, c, ctx, outcome, deadline, r, mentions),
+            )
+            for c, r in plan
+        ]
+        if job.event == ACKNOWLEDGED:  # and the pages people got: their Acknowledge buttons go too (`page_cards`)
+            usable = self.channels.usable(job.workspace)
+            steps += [
+                (page.delivery_id, partial(self._update_page, job, c, page, ctx, outcome, deadline))
+                for c, page in page_cards.live(self.deliveries, job, usable)
+            ]
+        for label, step in steps:
             if not _time_for(deadline, 0):
                 retry_later.append(f"{label}: no time left in this invocation")
                 waits.append(None)
                 waiting_only = False
                 continue
             try:
-                self._deliver(job, channel, ctx, outcome, deadline, recipient, mentions)
+                step()
             except RetryLaterError as exc:
                 retry_later.append(f"{label}: {exc}")
                 waits.append(exc.retry_after)
@@ -138,10 +151,15 @@ class NotifyService:
         """Enabled channels: the job's own channel targets, else whatever the routes say. A channel
         whose type is switched off in /api/plugins is not delivered to."""
         channels = self.channels.usable(job.workspace)
-        if job.event == ACKNOWLEDGED:  # wherever the opened card went, whatever the routes say now
-            return _pick(channels, threads.opened_channels(self.deliveries, job))
+        if job.event == ACKNOWLEDGED:  # the opened cards it edits, whatever the routes say now, then the routes'
+            opened = _pick(channels, threads.opened_channels(self.deliveries, job))
+            edited = [c for c in opened if channel_module(c["channel_type"]).CAN_UPDATE]
+            return edited + [c for c in self._routed(job, ctx, channels) if c not in edited]
         if job.targets is not None:
             return _pick(channels, [t.get("id") for t in job.targets if t.get("kind") == "channel"])
+        return self._routed(job, ctx, channels)
+
+    def _routed(self, job: NotifyJob, ctx: dict, channels: list[dict]) -> list[dict]:
         route_set = self.routes.get(job.workspace)
         if route_set is None or not route_set.routes:
             return []
@@ -163,14 +181,11 @@ class NotifyService:
         module = channel_module(channel["channel_type"])
         ref = None
         event = job.event
-        if job.event == ACKNOWLEDGED:  # the opened card says who acknowledged: an update, never a message of its own
-            ref = threads.opened_message(self.deliveries, job, channel["id"]) if module.CAN_UPDATE else None
-            if ref is None or recipient is not None:
-                outcome.skipped.append(channel["id"])
-                return
-            ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's card stays one
+        if job.event == ACKNOWLEDGED and module.CAN_UPDATE:  # an opened card there says who: edited, no message
+            if (ref := threads.opened_message(self.deliveries, job, channel["id"])) is not None:
+                ctx = {**ctx, **threads.opened_said(self.deliveries, job, channel["id"])}  # a reopen's stays one
         if job.event == "approval.decided":
-            card = self._card(job, channel)
+            card = threads.approval_card(self.deliveries, job, channel["id"])
             if card is not None and module.CAN_UPDATE:
                 ref = card.provider_ref
             elif module.CAN_UPDATE:
@@ -195,17 +210,8 @@ class NotifyService:
             job=json.loads(job.to_json()),
             recipient=recipient.to_public() if recipient else None,
         )
-        claimed = self.deliveries.claim(
-            record,
-            stale_seconds=settings.notify().claim_stale_seconds,
-            retention_days=settings.notify().log_retention_days,
-        )
+        claimed = self._claim(record, outcome, target)
         if claimed is None:
-            if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
-                raise RetryLaterError(
-                    f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds(), throttled=True
-                )
-            outcome.skipped.append(target)
             return
         override, configured = (recipient.override if recipient is not None else {}), channel
 
@@ -218,6 +224,47 @@ class NotifyService:
         if recipient is not None:
             channel = {**channel, "id": target}  # what the outcome and the dead letter name
         self._attempt(job, channel, module, config, claimed, message, ref, outcome, deadline, thread)
+
+    def _claim(self, record, outcome: Outcome, target: str):
+        """The delivery claimed for an attempt; None (noted skipped) when it was sent or is being sent."""
+        conf = settings.notify()
+        claimed = self.deliveries.claim(
+            record, stale_seconds=conf.claim_stale_seconds, retention_days=conf.log_retention_days
+        )
+        if claimed is None:
+            if (due := self.deliveries.not_before(record.delivery_id)) is not None:  # the vendor's wait is not over
+                raise RetryLaterError(
+                    f"waiting until {due.isoformat()}", (due - utcnow()).total_seconds(), throttled=True
+                )
+            outcome.skipped.append(target)
+        return claimed
+
+    def _update_page(self, job: NotifyJob, channel: dict, page, ctx: dict, outcome: Outcome, deadline) -> None:
+        """A page card a person got (``page``, its delivery), updated as acknowledged (`page_cards`)."""
+        paged = page_cards.page_job(page)
+        shown = self.message(paged, channel, contexts.build(paged), recipient=page_cards.recipient(job.workspace, page))
+        message = page_cards.acknowledged(shown, ctx)
+        target = page.delivery_id  # a person paged twice got two cards
+        record = store.new_delivery(
+            delivery_id(job, target),
+            workspace=job.workspace,
+            incident_id=job.incident_id,
+            event=job.event,
+            generation=job.generation,
+            channel=channel,
+            title=render_plain(message.title),
+            job=json.loads(job.to_json()),
+            recipient=page.recipient,
+        )
+        if (claimed := self._claim(record, outcome, target)) is None:
+            return
+        module = channel_module(channel["channel_type"])
+
+        def config() -> dict:
+            return self.channels.delivery_config(job.workspace, channel)
+
+        ref = dict(page.provider_ref)
+        self._attempt(job, {**channel, "id": target}, module, config, claimed, message, ref, outcome, deadline)
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
         """Whether every one of the job's deliveries to ``targets`` was refused for good."""
@@ -286,23 +333,6 @@ class NotifyService:
             self.deliveries.mark_sent(record, message_id=sent.message_id, ref=sent.ref or ref)
             outcome.delivered.append(channel["id"])
             return
-
-    def _card(self, job: NotifyJob, channel: dict):
-        """The sent approval card of this approval in this channel, if any.
-
-        A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
-        decision back later, so a card can never be left with live buttons after its decision.
-        """
-        if not job.incident_id:
-            return None
-        cards = [
-            d
-            for d in self.deliveries.for_incident(job.workspace, job.incident_id)
-            if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel["id"]
-        ]
-        if any(d.status in (store.SENDING, store.FAILED) for d in cards):
-            raise RetryLaterError("the approval card is still being sent")
-        return next((d for d in cards if d.status == store.SENT and d.provider_ref), None)
 
     # ------------------------------------------------------------------ rendering
     def message(

@@ -12,8 +12,9 @@ chat (its reference names the root it ``replaces``): the incident's later messag
 the Lark custom bot), has no thread.
 """
 
+from pagerless.notify.throttle import RetryLaterError
 from pagerless.outbox.jobs import NotifyJob
-from pagerless.store.deliveries import SENT, DeliveryRepository
+from pagerless.store.deliveries import FAILED, SENDING, SENT, DeliveryRepository
 
 OPENED = "incident.opened"
 UNTHREADED = ("escalation.page",)  # sent on its own: see the module docstring
@@ -56,6 +57,24 @@ def _opened_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str
         if record.event == OPENED and _own_message(record, channel_id):
             found = record
     return found
+
+
+def approval_card(deliveries: DeliveryRepository, job: NotifyJob, channel_id: str):
+    """The sent approval card (its delivery) of the job's approval in the channel, if any, which its decision updates.
+
+    A card still being sent (or waiting for a retry) makes the update wait: the queue brings the
+    decision back later, so a card can never be left with live buttons after its decision.
+    """
+    if not job.incident_id:
+        return None
+    cards = [
+        d
+        for d in deliveries.for_incident(job.workspace, job.incident_id)
+        if d.event == "approval.requested" and d.generation == job.generation and d.channel_id == channel_id
+    ]
+    if any(d.status in (SENDING, FAILED) for d in cards):
+        raise RetryLaterError("the approval card is still being sent")
+    return next((d for d in cards if d.status == SENT and d.provider_ref), None)
 
 
 def opened_channels(deliveries: DeliveryRepository, job: NotifyJob) -> list[str]:
