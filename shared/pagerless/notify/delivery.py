@@ -27,7 +27,7 @@ import httpx
 
 from pagerless import settings
 from pagerless.clock import utcnow
-from pagerless.notify import compose, dead_letters, page_cards, reach, recipients, render, threads
+from pagerless.notify import compose, dead_letters, edits, reach, recipients, render, threads
 from pagerless.notify import context as contexts
 from pagerless.notify.channels import channel_module
 from pagerless.notify.channels.base import ChannelError, Mention, Message, Parts, PermanentError, RetryableError
@@ -91,11 +91,14 @@ class NotifyService:
             )
             for c, r in plan
         ]
-        if job.event == ACKNOWLEDGED:  # and the pages people got: their Acknowledge buttons go too (`page_cards`)
-            usable = self.channels.usable(job.workspace)
+        if job.event in (ACKNOWLEDGED, RESOLVED):  # and the cards sent earlier it edits (`edits`)
+            cards = (
+                edits.page_cards(self.deliveries, job, self.channels.usable(job.workspace))
+                if job.event == ACKNOWLEDGED
+                else edits.closing_cards(self.deliveries, job, [c for c, r in plan if r is None])
+            )
             steps += [
-                (page.delivery_id, partial(self._update_page, job, c, page, ctx, outcome, deadline))
-                for c, page in page_cards.live(self.deliveries, job, usable)
+                (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
             ]
         for label, step in steps:
             if not _time_for(deadline, 0):
@@ -239,12 +242,12 @@ class NotifyService:
             outcome.skipped.append(target)
         return claimed
 
-    def _update_page(self, job: NotifyJob, channel: dict, page, ctx: dict, outcome: Outcome, deadline) -> None:
-        """A page card a person got (``page``, its delivery), updated as acknowledged (`page_cards`)."""
-        paged = page_cards.page_job(page)
-        shown = self.message(paged, channel, contexts.build(paged), recipient=page_cards.recipient(job.workspace, page))
-        message = page_cards.acknowledged(shown, ctx)
-        target = page.delivery_id  # a person paged twice got two cards
+    def _edit(self, job: NotifyJob, channel: dict, card, ctx: dict, outcome: Outcome, deadline) -> None:
+        """A card sent earlier (``card``, its delivery), edited to say what ``job`` says (`edits`)."""
+        earlier = edits.card_job(card)
+        shown = self.message(earlier, channel, contexts.build(earlier), recipient=edits.recipient(job.workspace, card))
+        message = edits.edited(shown, job, ctx)
+        target = card.delivery_id  # a person paged twice got two cards
         record = store.new_delivery(
             delivery_id(job, target),
             workspace=job.workspace,
@@ -254,16 +257,15 @@ class NotifyService:
             channel=channel,
             title=render_plain(message.title),
             job=json.loads(job.to_json()),
-            recipient=page.recipient,
+            recipient=card.recipient,
         )
         if (claimed := self._claim(record, outcome, target)) is None:
             return
-        module = channel_module(channel["channel_type"])
-
-        def config() -> dict:
-            return self.channels.delivery_config(job.workspace, channel)
-
-        ref = dict(page.provider_ref)
+        module, config = (
+            channel_module(channel["channel_type"]),
+            partial(self.channels.delivery_config, job.workspace, channel),
+        )
+        ref = dict(card.provider_ref)
         self._attempt(job, {**channel, "id": target}, module, config, claimed, message, ref, outcome, deadline)
 
     def _refused(self, job: NotifyJob, targets: tuple[str, ...], event: str) -> bool:
@@ -370,7 +372,7 @@ class NotifyService:
             self._http.close()
 
 
-ACKNOWLEDGED = "incident.acknowledged"
+ACKNOWLEDGED, RESOLVED = "incident.acknowledged", "incident.resolved"
 # an update's event -> the event of the card it updates, whose template renders it (the card keeps its content)
 _UPDATED = {"approval.decided": "approval.requested", ACKNOWLEDGED: "incident.opened"}
 

@@ -1,7 +1,9 @@
 """Where an incident's messages sit in a chat that threads (Slack, the Lark app: a channel module's ``THREADS``).
 
 The incident's first message in a channel is its root: it is sent on its own, and updated in place where that
-happens already (an approval card's decision; the opened card's acknowledgement). Every later message of the
+happens already (an approval card's decision; the opened card's acknowledgement; the root's resolution,
+`pagerless.notify.edits`). A Lark reopen's card is sent on its own (Lark has no ``reply_broadcast``), with a note in
+the thread; it is no root: the thread keeps its first message. Every later message of the
 incident in that channel (its diagnosis, an approval, a fix, a raised severity, a reopen, its resolution) is a
 reply in the root's thread. A page to the channel is not: it is there to wake someone, and a thread's reply
 notifies only the people following the thread, so it is sent on its own as before. The delivery log (``deliveries``) knows the root: the oldest delivery of the incident
