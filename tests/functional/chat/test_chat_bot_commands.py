@@ -125,6 +125,19 @@ def _to_slack_bot(api, vendors, data: dict) -> list[dict]:  # noqa: F811
     return [m for (to, _), m in vendors.slack_messages.items() if to == channel and "blocks" not in m]
 
 
+def _opened_roots(api, vendors, admin_key, runtime) -> tuple[str, str]:  # noqa: F811
+    """The incident's opened message sent to every channel: (the Slack root's ts, the Lark root's message id)."""
+    from pagerless.outbox.jobs import NotifyJob, enqueue
+
+    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
+    route_all(api, admin_key, *[c["id"] for c in channels])
+    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
+    runtime.poller.drain()
+    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
+    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    return slack_root, lark_root
+
+
 def _acknowledged_by() -> str | None:
     from pagerless.store.incidents import IncidentRepository
 
@@ -248,14 +261,7 @@ def test_alert_text_in_a_lark_answer_mentions_nobody(bot, api, vendors):  # noqa
 
 def test_status_and_ack_in_an_incidents_thread_need_no_id(bot, api, vendors, admin_key, runtime):  # noqa: F811
     # Given the incident's opened message in the Slack channel and the Lark chat (the roots of its threads)
-    from pagerless.outbox.jobs import NotifyJob, enqueue
-
-    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
-    route_all(api, admin_key, *[c["id"] for c in channels])
-    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
-    runtime.poller.drain()
-    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
-    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    slack_root, lark_root = _opened_roots(api, vendors, admin_key, runtime)
     # When Alice mentions the bot in the Slack thread with a bare "ack"
     event = _slack_event("<@U0PAGERLESS> ack", kind="app_mention", thread_ts=slack_root)
     event["event"]["channel"] = "C0OPS"
@@ -306,15 +312,9 @@ def test_in_a_group_the_bots_act_only_when_mentioned(bot, api, vendors):  # noqa
 def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, api, vendors, admin_key, runtime):  # noqa: F811
     # Given the incident's opened message in the Slack channel and the Lark chat
     from pagerless.clock import utcnow
-    from pagerless.outbox.jobs import NotifyJob, enqueue
     from pagerless.store.deliveries import SENT, DeliveryRecord
 
-    channels = api.get("/api/notifications/channels", headers=auth(admin_key)).json()
-    route_all(api, admin_key, *[c["id"] for c in channels])
-    enqueue(NotifyJob("default", "incident.opened", incident_id=INCIDENT))
-    runtime.poller.drain()
-    slack_root = next(ts for (to, ts), m in vendors.slack_messages.items() if to == "C0OPS" and "blocks" in m)
-    lark_root = next(m for m, sent in vendors.lark_messages.items() if sent.get("receive_id") == "oc_fakechat")
+    slack_root, lark_root = _opened_roots(api, vendors, admin_key, runtime)
     # And a busy workspace: 600 messages of other incidents delivered since
     with DeliveryRecord.batch_write() as batch:
         for n in range(600):
@@ -327,7 +327,7 @@ def test_a_threads_incident_is_found_however_many_messages_were_sent_since(bot, 
                     incident_key=f"default#INC-20261203-{n:04d}",
                     incident_id=f"INC-20261203-{n:04d}",
                     event="incident.opened",
-                    channel_id=channels[0]["id"],
+                    channel_id="ch-busy",
                     channel_type="slack",
                     status=SENT,
                     provider_ref={"channel": "C0OPS", "ts": f"1700000000.{n:06d}"},

@@ -229,6 +229,12 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         else:
             message_id = (data.get("data") or {}).get("message_id")
             return Sent(message_id=message_id, ref={"message_id": message_id, "root": root})
+    message_id = _to_chat(http, config, message)
+    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
+
+
+def _to_chat(http: httpx.Client, config: dict, message: Message) -> str | None:
+    """Send ``message`` to the channel's chat on its own; its message id."""
     id_type = config.get("receive_id_type") or "chat_id"
     data = _call(
         http,
@@ -237,8 +243,7 @@ def send(http: httpx.Client, config: dict, message: Message, *, thread: dict | N
         f"/open-apis/im/v1/messages?receive_id_type={id_type}",
         {"receive_id": config["receive_id"], **payload(message)},
     )
-    message_id = (data.get("data") or {}).get("message_id")
-    return Sent(message_id=message_id, ref={"message_id": message_id, "receive_id": config["receive_id"], **replaces})
+    return (data.get("data") or {}).get("message_id")
 
 
 def _reopened(http: httpx.Client, config: dict, message: Message, root: str) -> Sent:
@@ -247,14 +252,7 @@ def _reopened(http: httpx.Client, config: dict, message: Message, root: str) -> 
     that points to it, so the thread still tells the incident's whole story. The thread keeps its root: the card is
     sent after it (`pagerless.notify.threads`). The note is best-effort: a retry of the delivery would post the card
     twice for it."""
-    data = _call(
-        http,
-        config,
-        "POST",
-        f"/open-apis/im/v1/messages?receive_id_type={config.get('receive_id_type') or 'chat_id'}",
-        {"receive_id": config["receive_id"], **payload(message)},
-    )
-    message_id = (data.get("data") or {}).get("message_id")
+    message_id = _to_chat(http, config, message)
     note = REOPENED_NOTE_ZH if message.language.startswith("zh") else REOPENED_NOTE
     try:
         text = {"msg_type": "text", "content": dumps({"text": note}), "reply_in_thread": True}
