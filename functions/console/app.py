@@ -39,6 +39,9 @@ ROUTERS = [
             "/console/slo",
         ),
     ),
+    Lazy("pagerless.console.runbook_pages", ("/console/jobs", "/console/runbooks")),
+    Lazy("pagerless.console.slo_pages", ("/console/slo",)),
+    Lazy("pagerless.console.postmortem_pages", ("/console/postmortems",)),
 ]
 app = create_app("console", ROUTERS)
 web.install(app)

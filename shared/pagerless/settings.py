@@ -59,6 +59,9 @@ class IntakeSettings(BaseSettings):
     reopen_window_seconds: int = Field(default=30 * 60, ge=0)
     flap_cycles: int = Field(default=3, ge=1)
     flap_window_seconds: int = Field(default=30 * 60, ge=0)
+    # an episode started this soon after the last one ended (by its source), with two resolves this close
+    # together, flaps too, however few the slow rule has counted (`incidents.flapping`; 0: off)
+    flap_quick_window_seconds: int = Field(default=2 * 60, ge=0)
     # a flapping reopen pages (runs its workflow) once its alert has fired this long without resolving
     flap_settle_seconds: int = Field(default=15 * 60, ge=0, le=24 * 3600)
     correlation_window_seconds: int = Field(default=10 * 60, ge=0)

@@ -66,13 +66,13 @@ def approvals_page(request: Request, status: str = "pending", cursor: Cursor = N
 
 def _approval_row(approval: dict) -> dict:
     """An approval as the queue lists it: a runbook step says its runbook and step; one of a run
-    with no incident (kept under the job id) links nowhere, as the console has no page for jobs."""
+    with no incident (kept under the job id) links to its job's page."""
     proposal = approval.get("proposal") or {}
     action = proposal.get("action")
     if proposal.get("kind") == "runbook_step":
         action = f"{action} ({proposal.get('runbook_id')}: {proposal.get('step')})"
         if approval["incident_id"] == proposal.get("job_id"):
-            return {**approval, "action": action, "link": None}
+            return {**approval, "action": action, "link": f"/console/jobs/{proposal.get('job_id')}"}
     return {**approval, "action": action, "link": f"/console/incidents/{approval['incident_id']}"}
 
 

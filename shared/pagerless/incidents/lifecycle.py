@@ -226,7 +226,9 @@ class IncidentLifecycle(SourceResolves):
         A reopened incident belongs to the execution ``execution_arn`` (the workflow the caller
         starts next), or to none: an execution of before the resolve stops at its next step. A
         flap (``flapping``) is marked; its execution waits for the alert to settle before it pages.
-        An open flap that did not resolve is handed to ``execution_arn`` (its new settle run) if given."""
+        An open flap that did not resolve is handed to ``execution_arn`` (its new settle run) if given.
+        A reopened incident describes the alert as it fires now (its summary and description may have changed
+        since the first episode: a new value, another pod); its id, title and history stay."""
         if incident.status == IncidentStatus.RESOLVED.value:
             moved = [incident]
 
@@ -236,7 +238,9 @@ class IncidentLifecycle(SourceResolves):
                 moved[0], done = self.move(
                     incident,
                     IncidentStatus.OPEN,
-                    lambda fresh: self.repository.reopen_actions(fresh, now, execution_arn, flapping=flapping),
+                    lambda fresh: self.repository.reopen_actions(
+                        fresh, now, execution_arn, flapping=flapping, description=_current_description(alert)
+                    ),
                     alongside=entries,
                 )
                 return done
@@ -361,3 +365,8 @@ def _reason(alert: Alert) -> str:
     where = f" in namespace {alert.namespace}" if alert.namespace else ""
     minutes = settings.intake().correlation_window_seconds // 60
     return f"same service {alert.service}{where} within {minutes} min"
+
+
+def _current_description(alert: Alert) -> str | None:
+    """The description a reopen gives its incident: the re-firing alert's (None: a placeholder, keep the old)."""
+    return None if "description" in alert.defaulted else alert.description

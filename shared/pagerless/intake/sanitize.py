@@ -14,7 +14,8 @@
   two. The labels keep every value as sent.
 - An alert larger than ``PAGERLESS_INTAKE_MAX_ALERT_BYTES`` once normalized (a DynamoDB item
   holds 400 KB, an SQS message 256 KiB) has its longest prose (description, annotation values)
-  cut to fit, marked with TRUNCATED. One that still does not fit (huge labels or title: what
+  cut to fit, marked with TRUNCATED; an annotation that is a link (an http(s) URL of at most 2,048
+  characters: `pagerless.notify.links.MAX_URL_CHARS`) is kept whole. One that still does not fit (huge labels or title: what
   identifies it) cannot be kept: 413 naming the limit. A payload with more than
   ``PAGERLESS_INTAKE_MAX_ALERTS_PER_PAYLOAD`` alerts is a 413 too.
 """
@@ -26,6 +27,7 @@ import re
 from pagerless import settings
 from pagerless.domain.alerts import Alert, make_fingerprint
 from pagerless.domain.errors import PayloadTooLargeError, ValidationError
+from pagerless.notify.links import is_link
 
 MAX_TITLE_CHARS = 1000
 MAX_KEY_PART_BYTES = 512
@@ -107,12 +109,13 @@ def _size(alert: Alert) -> int:
 
 def _trim_prose(data: dict, max_bytes: int, size: int) -> int:
     """Cut the longest prose (description, annotation values) until the alert fits ``max_bytes``;
-    labels, which identify the alert, are never cut. Returns the final size."""
+    labels, which identify the alert, are never cut, nor are the annotations that are links (a ``runbook_url``, a
+    dashboard: whole up to `MAX_URL_CHARS`, a cut one is no link). Returns the final size."""
     for _ in range(32):
         if size <= max_bytes:
             break
         prose = [("description", None, data["description"])] + [
-            ("annotations", name, value) for name, value in data["annotations"].items()
+            ("annotations", name, value) for name, value in data["annotations"].items() if not is_link(value)
         ]
         field, name, longest = max(prose, key=lambda item: len(item[2].encode("utf-8")))
         encoded = longest.encode("utf-8")

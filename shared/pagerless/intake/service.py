@@ -10,7 +10,8 @@ Per alert, keyed by (workspace, source, fingerprint) on the alerts table:
   the resolve ended, arriving late (`pagerless.intake.late_firings`), not a re-fire;
 - firing, fingerprint new, resolved or stale → one delivery wins a conditional claim and opens
   an incident (or reopens the last one within the reopen window); losers wait for the winner and
-  take the duplicate path. Incident numbers are allocated by the winner only;
+  take the duplicate path. Incident numbers are allocated by the winner only (what the claim's winner does:
+  `pagerless.intake.reopens`);
 - resolved → the alert resolves; the incident resolves when its last alert does, in the same
   transaction (a retry of a resolve that failed midway finds nothing done and does it all).
 Infrastructure failures propagate (the webhook queues the payload, the consumer retries).
@@ -28,17 +29,18 @@ from pagerless.domain.alerts import Alert, AlertState, AlertStatus
 from pagerless.domain.errors import NotFoundError, ServiceUnavailableError
 from pagerless.domain.incidents import IncidentStatus
 from pagerless.incidents.acknowledgements import acknowledge_at_source
-from pagerless.incidents.lifecycle import IncidentLifecycle, is_within
+from pagerless.incidents.lifecycle import IncidentLifecycle
 from pagerless.incidents.no_data import note_no_data
 from pagerless.incidents.severity import is_higher, raise_paged, raise_severity
 from pagerless.intake import metrics
 from pagerless.intake.late_firings import LATE_FIRING, is_late, late_firing
+from pagerless.intake.reopens import AlertReopens, restart_name
 from pagerless.intake.resolves import AlertResolves
 from pagerless.intake.results import IngestResult
 from pagerless.intake.sources import normalize
 from pagerless.store.alerts import AlertRecord, AlertRepository, DeliveryMark, alert_key
 from pagerless.store.incidents import AlongsideTaken, IncidentRecord, IncidentRepository
-from pagerless.workflow.executions import execution_arn, start_incident_workflow
+from pagerless.workflow.executions import start_incident_workflow
 from pagerless.workflow.flapping import settle_wait
 
 # Backoff jitter draws from its own generator: the global one is the application's (and a test's) to seed.
@@ -50,7 +52,7 @@ WorkflowStarter = Callable[..., str | None]
 FOLD_EVERY = timedelta(seconds=60)
 
 
-class IntakeService(AlertResolves):
+class IntakeService(AlertReopens, AlertResolves):
     def __init__(
         self,
         alerts: AlertRepository | None = None,
@@ -197,6 +199,8 @@ class IntakeService(AlertResolves):
             if incident.created_at == record.claimed_at:  # this alert's claim opened the incident
                 if self.lifecycle.ensure_announced(incident, alert):  # ... and may have failed before announcing it
                     incident = self._incident(incident.id) or incident  # a root now, if its parent resolved
+                if incident.parent_id:  # ... or before raising its root
+                    self._raise_root(incident, alert, self.clock())
             self._start_unconfirmed(incident)
             if incident.raise_page_due:  # ... or after its raise, before the raise's page
                 incident = self._page_raise(incident)
@@ -256,6 +260,17 @@ class IntakeService(AlertResolves):
             self._start_unconfirmed(incident)
         return IngestResult(alert.fingerprint, incident.id, True, incident.status, "deduplicated", incident.parent_id)
 
+    def _raise_root(self, child: IncidentRecord, alert: Alert, now: datetime) -> None:
+        """A child (correlated, or reopened under its open root) more severe than its root raises the root, as
+        its own alert firing higher would: the root is the one people are paged for, and a critical outage
+        correlated under a warning root paged nobody (children page nobody)."""
+        root = self._incident(child.parent_id)
+        if root is None or root.status == IncidentStatus.RESOLVED.value or not is_higher(alert, root):
+            return
+        root = raise_severity(root, alert, now, child_id=child.id) or root
+        if root.raise_page_due:
+            self._page_raise(root)
+
     def _page_raise(self, incident: IncidentRecord) -> IncidentRecord:
         """Page for the incident's raised severity where a policy covers it (the opening did not, if
         it did not cover the old one), then mark the raise paged. A start that fails fails the
@@ -301,78 +316,16 @@ class IntakeService(AlertResolves):
             incident = self.lifecycle.announce(incident, alert, now)
             if action == "correlated" and incident.parent_id is None:  # its parent resolved meanwhile
                 action = "created"
+        if incident.parent_id:
+            self._raise_root(incident, alert, now)
         if action == "created" or generation is not None:
-            name = incident.id if action == "created" else _restart_name(incident.id, generation)
+            name = incident.id if action == "created" else restart_name(incident.id, generation)
             # A new incident's execution records its own ARN (its first step writes the incident): a
             # duplicate that still sees none retries the start, which is idempotent by name. A
             # reopen wrote the restart's ARN with the reopen.
             wait = settle if settle is not None else settle_wait(incident, now)
             self.start_workflow(incident, name=name, record_arn=False, **wait)
         return IngestResult(alert.fingerprint, incident.id, False, incident.status, action, incident.parent_id)
-
-    def _claimed(
-        self, claim: AlertRecord, alert: Alert, workspace: str, now: datetime, mark: DeliveryMark | None = None
-    ) -> IngestResult:
-        config = settings.intake()
-        flaps = [t for t in (claim.flap_history or []) if now.timestamp() - t <= config.flap_window_seconds]
-        created: IncidentRecord | None = None
-        try:
-            if claim.pending:  # duplicates of its last firing the previous incident has not heard of
-                # moved before a new incident takes the alert; a fold that fails gives the claim back for the retry
-                self.alerts.fold(claim, now)
-            previous = self._previous_incident(claim, now)
-            if previous is not None:
-                was_resolved = previous.status == IncidentStatus.RESOLVED.value
-                # judged at a reopen, within the flap window: an incident marked flapping whose alert
-                # has held still since is a real re-fire again (the reopen clears the mark and pages).
-                # A flap's reopen restarts the workflow too, held back until the alert has held firing
-                # for the settle period (`pagerless.workflow.flapping`): a flap that became an outage
-                # pages. An incident that never resolved is not marked: nothing would settle it.
-                flapping = was_resolved and len(flaps) >= config.flap_cycles
-                # An open flap whose alert resolved without resolving it (a correlated child held it
-                # open) and fires again gets a settle run of its own, as a reopen would: the one that
-                # held it may have ended quietly when its check found the alert resolved.
-                restart = previous.parent_id is None and (was_resolved or _open_flap(previous))
-                # the reopen (or the flap's re-fire) hands the incident to the execution started below
-                execution = execution_arn(_restart_name(previous.id, int(claim.generation or 1))) if restart else None
-                incident = self.lifecycle.refire(previous, alert, now, flapping=flapping, execution_arn=execution)
-                action = "reopened" if was_resolved else "refired"
-                restart = restart and (was_resolved or incident.execution_arn == execution)
-            else:
-                incident = created = self.lifecycle.create(alert, workspace, now)
-                action = "correlated" if incident.parent_id else "created"
-                restart = incident.parent_id is None
-            self.alerts.finalize(claim, incident.id, alert.model_dump(mode="json"), flaps)
-        except Exception:
-            if created is not None:  # nobody can see it yet: a retry must not find a second incident
-                self.lifecycle.discard(created)
-            self.alerts.release(claim, mark)
-            raise
-        # From here the alert belongs to the incident (see `_opened`).
-        generation = int(claim.generation or 1) if restart and action != "created" else None
-        # a flap's re-fire waits the whole settle period: its alert has fired only since now
-        settle = {"settle_seconds": config.flap_settle_seconds} if generation and action == "refired" else None
-        return self._opened(incident, alert, now, action, generation, settle)
-
-    def _previous_incident(self, claim: AlertRecord, now: datetime) -> IncidentRecord | None:
-        """The incident a re-firing alert goes back to: still active, or resolved within the window
-        (a correlated child only while its root is open: reopened under a resolved root, which is
-        what people watch, nobody would see it; the alert opens a new incident, correlated anew)."""
-        if not claim.incident_id:
-            return None
-        try:
-            incident = self.incidents.get(claim.incident_id)
-        except NotFoundError:
-            return None
-        if incident.status != IncidentStatus.RESOLVED.value:
-            return incident
-        if not is_within(incident.resolved_at, now, settings.intake().reopen_window_seconds):
-            return None
-        if incident.parent_id is not None:
-            root = self._incident(incident.parent_id)
-            if root is None or root.status == IncidentStatus.RESOLVED.value:
-                return None
-        return incident
 
     def _start_unconfirmed(self, incident: IncidentRecord) -> None:
         """Retry a start that failed earlier (idempotent by name: an existing execution counts as started)."""
@@ -394,12 +347,3 @@ class IntakeService(AlertResolves):
             return None if incident.flapping else incident.id
         name = incident.execution_arn.rsplit(":", 1)[-1]
         return None if name == incident.id else name  # its own ARN is stored by the execution itself
-
-
-def _open_flap(incident: IncidentRecord) -> bool:
-    return bool(incident.flapping) and incident.status == IncidentStatus.OPEN.value
-
-
-def _restart_name(incident_id: str, generation: int) -> str:
-    """The name of the execution that restarts a reopened incident (``generation``: the claim's)."""
-    return f"{incident_id}-r{generation}"

@@ -241,7 +241,12 @@ class IncidentRepository:
 
     @staticmethod
     def reopen_actions(
-        incident: IncidentRecord, now: datetime, execution_arn: str | None = None, *, flapping: bool = False
+        incident: IncidentRecord,
+        now: datetime,
+        execution_arn: str | None = None,
+        *,
+        flapping: bool = False,
+        description: str | None = None,
     ) -> list:
         """What a reopen clears: the resolution, and the acknowledgement (the new escalation must page),
         with their times to resolve and to acknowledge (they describe the previous resolve: the next
@@ -251,7 +256,8 @@ class IncidentRepository:
         clears it once the alert has settled (`pagerless.workflow.flapping`). An incident flapping
         after the reopen has a flap marker (the flap sweep's entry in the system table's `sweeps`
         index, put in the reopen's transaction: a `sweeps.MarkerChange` among the actions); one that was
-        flapping and is not any more loses it."""
+        flapping and is not any more loses it. ``description``: the re-firing alert's, which the incident shows
+        from now on (None: it keeps its own)."""
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         # a reopen that neither marks nor starts an execution (a correlated child's) keeps the mark it had
         flapping_after = flapping or (bool(incident.flapping) and not execution_arn)
@@ -276,6 +282,7 @@ class IncidentRepository:
             *([IncidentRecord.flapping.set(True), IncidentRecord.flap_fired_at.set(now)] if flapping else []),
             *marker,
             IncidentRecord.raise_page_due.remove(),  # the reopen pages anew
+            *([IncidentRecord.description.set(description)] if description is not None else []),
         ]
 
     @staticmethod

@@ -487,7 +487,7 @@ def test_pages_name_their_assets_by_content_so_an_upgrade_is_not_hidden_by_the_b
         assert api.get(url.group(1)).content == (i18n.HERE / "static" / name).read_bytes()
 
 
-def test_a_runbook_steps_approval_says_its_step_and_a_run_without_an_incident_links_to_no_missing_page(api, admin_user):
+def test_a_runbook_steps_approval_says_its_step_and_a_run_without_an_incident_links_to_its_job(api, admin_user):
     from datetime import timedelta
 
     from pagerless.clock import utcnow
@@ -511,8 +511,9 @@ def test_a_runbook_steps_approval_says_its_step_and_a_run_without_an_incident_li
     # When the approvals queue is read
     sign_in(api, "root@example.com")
     page = api.get("/console/approvals")
-    # Then the row says the runbook and the step, and does not link to an incident page that does not exist
+    # Then the row says the runbook and the step, and links to the job's page, not to an incident that does not exist
     assert page.status_code == 200
     assert "scale_deployment (scale-out: Scale out)" in page.text, page.text
     assert 'href="/console/incidents/job-0123456789ab"' not in page.text
+    assert 'href="/console/jobs/job-0123456789ab"' in page.text
     assert api.get("/console/incidents/job-0123456789ab").status_code == 404

@@ -44,6 +44,7 @@ def known(api, runtime, admin_user) -> dict:
         "key_id": key["id"],
         "dead_letter_id": dead["id"],
         "incident_id": incident.json()["alerts"][0]["incident_id"],
+        "runbook_id": "oom-recovery",
     }
 
 
@@ -51,13 +52,32 @@ def _forms():
     """(path, path parameter names, form field names) of every console POST route."""
     from fastapi.routing import APIRoute
 
-    from pagerless.console import admin_pages, first_admin, ops_pages, pages
+    from pagerless.console import (
+        admin_pages,
+        first_admin,
+        ops_pages,
+        pages,
+        postmortem_pages,
+        runbook_pages,
+        slo_pages,
+    )
 
-    for router in (pages.router, first_admin.router, admin_pages.router, ops_pages.router):
+    routers = (pages, first_admin, admin_pages, ops_pages, runbook_pages, slo_pages, postmortem_pages)
+    for router in (module.router for module in routers):
         for route in router.routes:
             if isinstance(route, APIRoute) and "POST" in route.methods and route.path not in NOT_FUZZED:
-                fields = [p.alias for p in route.dependant.body_params]
+                fields = [name for p in route.dependant.body_params for name in _field_names(p)]
                 yield route.path, [p.alias for p in route.dependant.path_params], fields
+
+
+def _field_names(param) -> list[str]:
+    """A form's field names: a parameter's, or each field of a form model (``Annotated[Model, Form()]``)."""
+    from pydantic import BaseModel
+
+    annotation = param.field_info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return list(annotation.model_fields)
+    return [param.alias]
 
 
 def test_no_form_filled_with_anything_causes_a_server_error(api, admin_user, known):  # noqa: F811

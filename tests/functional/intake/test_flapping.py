@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.functional.intake.conftest import delivery_mark
+from tests.functional.intake.conftest import delivery_mark, fixture_json
 from tests.functional.refusals import cancelled, refusing
 
 pytestmark = pytest.mark.functional
@@ -262,3 +262,71 @@ def test_a_retried_or_resumed_start_of_a_flaps_refire_waits_what_is_left_since_t
     assert started[-1] == (name, {"record_arn": False, "settle_seconds": 360})
     # And a restart then resumes its settle run with the same wait (the reconciler's plan)
     assert plan(IncidentRecord.get(incident_id), now[0])["settle_seconds"] == 360
+
+
+AM_FIRING = "alertmanager/authored_k8s_mixed_batch_firing_and_resolved.json"
+
+
+def _episode(status: str, started):
+    """The fixture's crash-looping Alertmanager alert (firing, or resolved) of the episode that started at
+    ``started``, as Alertmanager sends it: each episode with its own ``startsAt``, its resolve with the same one."""
+    from pagerless.intake.sources import normalize
+
+    payload = fixture_json(AM_FIRING)
+    entry = payload["alerts"][0]
+    entry["startsAt"] = started.isoformat()
+    if status == "resolved":
+        entry["status"], entry["endsAt"] = "resolved", (started + timedelta(seconds=4)).isoformat()
+    return normalize("alertmanager", payload)[0]
+
+
+def _quick_cycles(intake, now: list, t0: datetime, cycles: int) -> list:
+    """The Alertmanager alert fires and resolves ``cycles`` times, 4 seconds each way (as QA saw within 16
+    seconds: fire, resolve, re-fire, resolve, re-fire), then fires again; every answer."""
+    answers = []
+    for cycle in range(cycles + 1):
+        now[0] = t0 + timedelta(seconds=8 * cycle)
+        answers.append(intake.process(_episode("firing", now[0]), WORKSPACE, delivery_mark("firing", now[0])))
+        if cycle < cycles:
+            now[0] += timedelta(seconds=4)
+            answers.append(intake.process(_episode("resolved", now[0] - timedelta(seconds=4)), WORKSPACE))
+    return answers
+
+
+def test_an_alert_that_resolves_and_fires_again_twice_within_seconds_is_flapping(runtime):
+    from pagerless.incidents.timeline import timeline
+    from pagerless.store.incidents import IncidentRecord
+
+    started: list[tuple[str, dict]] = []
+    intake, now, t0 = _clocked_intake(lambda incident, name, **options: started.append((name, options)))
+    # Given a real Alertmanager alert that resolved and fired again twice within 16 seconds
+    answers = _quick_cycles(intake, now, t0, cycles=2)
+    # Then its first quick reopen pages as a reopen does (one blip of an outage is no flap) ...
+    incident_id = answers[0].incident_id
+    assert [a.action for a in answers] == ["created", "resolved", "reopened", "resolved", "reopened"]
+    assert started[1] == (f"{incident_id}-r2", {"record_arn": False})
+    # ... and its second marks it flapping: its workflow is held back until the alert settles (no page)
+    incident = IncidentRecord.get(incident_id)
+    assert incident.flapping is True
+    assert started[-1] == (f"{incident_id}-r3", {"record_arn": False, "settle_seconds": 900})
+    assert [e.type for e in timeline(incident_id)].count("flapping_detected") == 1
+    # And the first episode's resolve, delivered late (an HA peer's copy), is still a late resolve: not a cycle
+    late = intake.process(_episode("resolved", t0), WORKSPACE)
+    assert (late.action, late.reason) == ("ignored", "late_resolve")
+    assert IncidentRecord.get(incident_id).status == "open"
+
+
+def test_one_quick_blip_is_no_flap_nor_is_a_quick_cycle_minutes_after_the_last(runtime):
+    from pagerless.store.incidents import IncidentRecord
+
+    intake, now, t0 = _clocked_intake()
+    # Given an alert that resolved and fired again once within seconds
+    [_, _, reopened] = _quick_cycles(intake, now, t0, cycles=1)
+    # Then it reopened as a real re-fire
+    assert reopened.action == "reopened" and IncidentRecord.get(reopened.incident_id).flapping is False
+    # And a resolve ten minutes later, fired again within seconds, is no flap either: the other cycle is old
+    now[0] += timedelta(minutes=10)
+    intake.process(_episode("resolved", now[0] - timedelta(seconds=4)), WORKSPACE)
+    now[0] += timedelta(seconds=4)
+    again = intake.process(_episode("firing", now[0]), WORKSPACE, delivery_mark("firing", now[0]))
+    assert again.action == "reopened" and IncidentRecord.get(again.incident_id).flapping is False

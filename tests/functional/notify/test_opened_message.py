@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import ROOT
 from tests.fakes.chat_vendors import LARK_APP_ID, LARK_APP_SECRET
 from tests.functional.notify.conftest import create_channel, route_all, save_incident, slack_channel
+from tests.long_links import grafana_explore_url
 
 pytestmark = pytest.mark.functional
 
@@ -19,13 +20,13 @@ def _chinese_lark(api, key, vendors) -> dict:
     return create_channel(api, key, "ops-lark-zh", "lark", {**config, "api_base": vendors.base_url, "language": "zh"})
 
 
-def _incident_of_alertmanager_alert():
-    """An incident opened by the fixture's first alert, as intake keeps it (the alert's item holds the normalized
-    alert: its annotations and its generatorURL as ``url``)."""
-    from pagerless.intake.sources import alertmanager
+def _incident_of_alertmanager_alert(payload: dict | None = None):
+    """An incident opened by the fixture's first alert (or ``payload``'s), as intake keeps it (the alert's item
+    holds the normalized alert: its annotations and its generatorURL as ``url``)."""
+    from pagerless.intake.sources import normalize
     from pagerless.store.alert_records import AlertRecord, alert_key
 
-    alert = alertmanager.normalize(json.loads(FIXTURE.read_text()))[0]
+    alert = normalize("alertmanager", payload or json.loads(FIXTURE.read_text()))[0]
     incident = save_incident(source=alert.source, fingerprint=alert.fingerprint)
     AlertRecord(
         alert_key("default", alert.source, alert.fingerprint),
@@ -157,3 +158,30 @@ def test_a_reopened_incident_says_so_in_the_thread_of_its_first_message(api, not
     assert sends[1].path.endswith("/reply") and sends[1].body["reply_in_thread"] is True
     title = json.loads(sends[1].body["content"])["header"]["title"]["content"]
     assert title == "【critical】已重新打开:PaymentsApiHighErrorRate <!channel>"
+
+
+def test_a_long_runbook_url_is_linked_whole_even_when_intake_cut_the_alert_to_fit(
+    api, notify_env, admin_key, vendors, monkeypatch
+):
+    from pagerless import settings
+
+    # Given an alert larger than intake keeps (a small PAGERLESS_INTAKE_MAX_ALERT_BYTES), whose runbook_url is a
+    # 2,015-character Grafana Explore link, its longest annotation, beside a long description
+    monkeypatch.setenv("PAGERLESS_INTAKE_MAX_ALERT_BYTES", "4096")
+    settings.reset()
+    runbook = grafana_explore_url()
+    payload = json.loads(FIXTURE.read_text())
+    annotations = payload["alerts"][0]["annotations"]
+    annotations["runbook_url"] = runbook
+    annotations["description"] = "Back-off restarting failed container checkout.\n" * 30
+    slack = slack_channel(api, admin_key, vendors)
+    route_all(api, admin_key, slack["id"])
+    incident, alert = _incident_of_alertmanager_alert(payload)
+    # When its opened message goes out
+    _opened(incident.id)
+    notify_env.poller.drain()
+    # Then intake cut the description to fit, not the link, and the card links the runbook whole
+    assert "truncated by Pagerless" in alert.description and alert.annotations["runbook_url"] == runbook
+    [post] = [r.body for r in vendors.to("/slack/api/chat.postMessage")]
+    [links] = [b for b in post["blocks"] if b["type"] == "context"]
+    assert [e["text"] for e in links["elements"]][0] == f"<{runbook.replace('&', '&amp;')}|Runbook>"

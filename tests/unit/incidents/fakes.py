@@ -75,7 +75,12 @@ class FakeIncidents:
 
     @staticmethod
     def reopen_actions(
-        incident: Incident, now: datetime, execution_arn: str | None = None, *, flapping: bool = False
+        incident: Incident,
+        now: datetime,
+        execution_arn: str | None = None,
+        *,
+        flapping: bool = False,
+        description: str | None = None,
     ) -> list:
         previous = ("time_to_resolve_seconds", "time_to_acknowledge_seconds")
         metrics = {name: value for name, value in (incident.metrics or {}).items() if name not in previous}
@@ -91,6 +96,8 @@ class FakeIncidents:
             if flapping:
                 stored.flapping, stored.flap_fired_at = True, now
             stored.raise_page_due = None
+            if description is not None:
+                stored.description = description
 
         return [reopen]
 

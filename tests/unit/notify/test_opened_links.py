@@ -32,7 +32,7 @@ def _message(language: str = "en") -> Message:
         ("https://x.example/a b", None),  # a space: a cut annotation ("… [truncated …]") is no link
         ("https://x.example/(a)|<b>", "https://x.example/%28a%29%7C%3Cb%3E"),
         (None, None),
-        ("https://x.example/" + "a" * 2000, None),
+        ("https://x.example/" + "a" * 2031, None),  # 2,049 characters: one past the limit
     ],
 )
 def test_only_an_http_url_is_a_link_and_it_cannot_close_the_markup_around_it(value, expected):

@@ -1,0 +1,101 @@
+"""Console pages for an incident's postmortem: its draft (any version) with its sections, action items and
+Markdown, and draft or draft-again for operators.
+
+Through the postmortem API's own service (``PostmortemService``: the same facts, polish, versions and refusals
+as POST and GET /api/incidents/{id}/postmortem), as the signed-in user. The pages live under
+``/console/postmortems/{incident_id}``: the incident page's POST ``/console/incidents/{id}/{action}`` takes
+every other path under an incident.
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse
+
+from pagerless.api.deferred import DeferredRoute
+from pagerless.console.session import can, check_csrf, current_principal, require_role
+from pagerless.console.web import render
+from pagerless.domain.errors import NotFoundError
+from pagerless.domain.roles import Role
+
+router = APIRouter(include_in_schema=False, route_class=DeferredRoute)
+CsrfChecked = Depends(check_csrf)
+SECTIONS = (  # the draft's prose sections, in the Markdown's order, with their headings
+    ("summary", "Summary"),
+    ("impact", "Impact"),
+    ("root_causes", "Root causes"),
+    ("trigger", "Trigger"),
+    ("detection", "Detection"),
+    ("resolution", "Resolution"),
+)
+LESSONS = (("went_well", "What went well"), ("went_wrong", "What went wrong"), ("got_lucky", "Where we got lucky"))
+
+
+def _postmortems():
+    from pagerless.api.routes.postmortems import postmortem_service
+
+    return postmortem_service()
+
+
+@router.get("/console/postmortems/{incident_id}", response_class=HTMLResponse)
+def postmortem_page(
+    request: Request, incident_id: str, version: Annotated[int | None, Query(ge=1)] = None
+) -> HTMLResponse:
+    """The incident's postmortem (its latest version, or ``version``) and its Markdown; none yet says so, with
+    the button that drafts one for operators."""
+    principal = current_principal(request)
+    from pagerless.incidents.service import IncidentService
+    from pagerless.reports.postmortem_markdown import to_markdown
+
+    incident = IncidentService().get(principal.workspace, incident_id)  # 404 for an incident that is not there
+    service = _postmortems()
+    try:
+        document = service.get(principal.workspace, incident_id, version)
+    except NotFoundError:
+        if version is not None:
+            raise
+        document = None
+    return render(
+        request,
+        "postmortem.html",
+        incident=incident,
+        postmortem=document,
+        markdown=to_markdown(document) if document else "",
+        versions=service.repository.versions(principal.workspace, incident_id) if document else [],
+        sections=SECTIONS,
+        lessons=LESSONS,
+        can_draft=can(principal, Role.OPERATOR),
+    )
+
+
+@router.get("/console/postmortems/{incident_id}/markdown")
+def postmortem_markdown(
+    request: Request, incident_id: str, version: Annotated[int | None, Query(ge=1)] = None
+) -> PlainTextResponse:
+    """The postmortem as a Markdown file (what GET /api/incidents/{id}/postmortem?format=markdown answers)."""
+    principal = current_principal(request)
+    from pagerless.reports.postmortem_markdown import to_markdown
+
+    document = _postmortems().get(principal.workspace, incident_id, version)
+    return PlainTextResponse(
+        to_markdown(document),
+        media_type="text/markdown; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="postmortem-{incident_id}-v{document["version"]}.md"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@router.post("/console/postmortems/{incident_id}", dependencies=[CsrfChecked])
+def draft_postmortem(
+    request: Request, incident_id: str, regenerate: Annotated[str | None, Form()] = None
+) -> RedirectResponse:
+    """Draft the postmortem from the incident's record (``regenerate``: draft it again, as a new version), as
+    the signed-in operator; one that exists (without ``regenerate``) or is published is refused (409)."""
+    principal = require_role(request, Role.OPERATOR)
+    document = _postmortems().create(
+        principal.workspace, incident_id, principal.key_id, regenerate=regenerate == "true"
+    )
+    request.state.audit_details = {"incident_id": incident_id, "version": document["version"]}
+    return RedirectResponse(f"/console/postmortems/{incident_id}", status_code=303)

@@ -1,0 +1,62 @@
+"""The postmortem page: an incident's draft and its Markdown, drafted and drafted again by operators through
+the postmortem API's service (the same document and versions GET /api/incidents/{id}/postmortem answers),
+read by viewers, alert text inert."""
+
+import html
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.console.test_console import ORIGIN, csrf, ingest, make_user, sign_in
+
+pytestmark = pytest.mark.functional
+
+
+def post(api, path, data):
+    headers = {**ORIGIN, "Accept": "text/html"}
+    return api.post(path, data={"csrf_token": csrf(api), **data}, headers=headers, follow_redirects=False)
+
+
+def test_an_operator_drafts_a_postmortem_reads_its_markdown_and_drafts_it_again(api, admin_user, admin_key):
+    # Given an incident whose title holds markup
+    ingest(api, admin_key, "Payments <b>down</b>", description="5xx above 5%")
+    [incident] = api.get("/api/incidents", headers=auth(admin_key)).json()["items"]
+    page_url = f"/console/postmortems/{incident['id']}"
+    make_user(api, admin_user, "op@example.com", "operator")
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    sign_in(api, "op@example.com")
+    # The incident's page leads to its postmortem, which does not exist yet
+    assert f'href="{page_url}"' in api.get(f"/console/incidents/{incident['id']}").text
+    empty = api.get(page_url).text
+    assert 'id="no-postmortem"' in empty and 'id="draft-postmortem"' in empty
+    # When the operator drafts it
+    drafted = post(api, page_url, {})
+    assert drafted.status_code == 303 and drafted.headers["location"] == page_url
+    # Then the page shows the API's document, its sections and its Markdown, the alert's markup inert
+    stored = api.get(f"/api/incidents/{incident['id']}/postmortem", headers=auth(admin_key)).json()
+    assert stored["version"] == 1 and stored["author"].startswith("user:")
+    page = api.get(page_url).text
+    assert "<b>down</b>" not in page and "Payments &lt;b&gt;down&lt;/b&gt;" in page
+    assert '<dd id="postmortem-version">1</dd>' in page and 'id="regenerate-postmortem"' in page
+    markdown = api.get(f"/api/incidents/{incident['id']}/postmortem?format=markdown", headers=auth(admin_key)).text
+    shown = page[page.index('<pre id="postmortem-markdown">') :]
+    assert html.unescape(shown[len('<pre id="postmortem-markdown">') : shown.index("</pre>")]) == markdown
+    download = api.get(f"{page_url}/markdown?version=1")
+    assert download.headers["content-type"].startswith("text/markdown") and download.text == markdown
+    # When drafted a second time without asking for a new version, it is refused and nothing changes
+    again = post(api, page_url, {})
+    assert again.status_code == 409 and "regenerate" in again.text
+    # When the operator drafts it again
+    assert post(api, page_url, {"regenerate": "true"}).status_code == 303
+    # Then it is version 2, and version 1 is still there to read
+    page = api.get(page_url).text
+    assert 'id="postmortem-version">2' in page and f'href="{page_url}?version=1"' in page
+    assert 'id="postmortem-version">1' in api.get(f"{page_url}?version=1").text
+    assert api.get(f"{page_url}?version=9").status_code == 404
+    # And a viewer reads it without the buttons and is refused a draft
+    api.cookies.clear()
+    sign_in(api, "viewer@example.com")
+    read = api.get(page_url).text
+    assert 'id="postmortem-title"' in read and 'id="regenerate-postmortem"' not in read
+    assert post(api, page_url, {"regenerate": "true"}).status_code == 403
+    assert api.get("/console/postmortems/INC-NOPE").status_code == 404

@@ -1,0 +1,98 @@
+"""The console's runbook and job pages against the embedded AWS and the sandbox cluster: a run started from the
+form goes through the runbook-run execution, parks on its mutating step, and the step is approved from the job's
+page through the approvals service, as the signed-in operator; viewers read and are refused."""
+
+import re
+
+import pytest
+
+from tests.conftest import auth
+from tests.functional.console.conftest import admin_user  # noqa: F401 - the fixture
+from tests.functional.console.test_console import ORIGIN, csrf, make_user, sign_in
+from tests.functional.workflow.conftest import NS, memory_limit, wait_for
+from tests.functional.workflow.test_runbook_runs import CONTEXT, job, runs  # noqa: F401 - the fixture
+
+pytestmark = pytest.mark.functional
+
+
+def post(api, path, data, page="/console/runbooks"):
+    return api.post(
+        path,
+        data={"csrf_token": csrf(api, page), **data},
+        headers={**ORIGIN, "Accept": "text/html"},
+        follow_redirects=False,
+    )
+
+
+def test_an_operator_starts_a_run_from_the_form_and_approves_its_step_on_the_jobs_page(
+    runs,  # noqa: F811
+    sandbox,
+    api,
+    admin_user,  # noqa: F811
+    admin_key,
+):
+    make_user(api, admin_user, "op@example.com", "operator")
+    make_user(api, admin_user, "viewer@example.com", "viewer")
+    sign_in(api, "op@example.com")
+    # Given the runbooks page lists the built-in runbooks, and a runbook's page asks for what its steps need
+    listed = api.get("/console/runbooks")
+    assert listed.status_code == 200 and 'href="/console/runbooks/oom-recovery"' in listed.text
+    page = api.get("/console/runbooks/oom-recovery").text
+    assert 'id="run-form"' in page
+    for field in ("namespace", "deployment", "container", "memory_limit"):
+        assert f'id="run-{field}"' in page
+    # When the form leaves out the memory limit the step needs
+    refused = post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "memory_limit": "", "version": "1"})
+    # Then it comes back as typed, naming the field, and no job was made
+    assert refused.status_code == 400, refused.text
+    assert 'id="form-problem"' in refused.text and "memory_limit" in refused.text
+    assert f'value="{NS}"' in refused.text
+    assert api.get("/api/jobs", headers=auth(admin_key)).json()["items"] == []
+    # When the operator starts the run with its context
+    started = post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "version": "1", "dry_run": "false"})
+    assert started.status_code == 303, started.text
+    job_id = started.headers["location"].removeprefix("/console/jobs/")
+    # Then the job runs under the operator's name and parks on the step that changes the cluster
+    parked = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] == "parked" and j, timeout=60)
+    assert parked["created_by"].startswith("user:") and parked["input"]["context"]["memory_limit"] == "512Mi"
+    shown = api.get(f"/console/jobs/{job_id}").text
+    assert 'id="job-waiting"' in shown and "patch_resources" in shown and 'id="approve-step"' in shown
+    assert job_id in api.get("/console/jobs").text and job_id in api.get("/console/jobs?status=parked").text
+    # And a viewer sees the step waiting, without the buttons, and is refused if they post a decision
+    api.cookies.clear()
+    sign_in(api, "viewer@example.com")
+    seen = api.get(f"/console/jobs/{job_id}").text
+    assert (
+        'id="job-waiting"' in seen
+        and 'id="approve-step"' not in seen
+        and 'id="run-form"' not in api.get("/console/runbooks/oom-recovery").text
+    )
+    assert post(api, f"/console/jobs/{job_id}/approve", {"approval_id": parked["correlation_key"]}).status_code == 403
+    assert post(api, "/console/runbooks/oom-recovery/run", {**CONTEXT, "version": "1"}).status_code == 403
+    # When the operator approves the step from the job's page
+    api.cookies.clear()
+    sign_in(api, "op@example.com")
+    approved = post(
+        api,
+        f"/console/jobs/{job_id}/approve",
+        {"approval_id": parked["correlation_key"], "comment": "go"},
+        page=f"/console/jobs/{job_id}",
+    )
+    assert approved.status_code == 303, approved.text
+    # Then the approval is decided once, through the console, and the run goes on to change the cluster
+    [decided] = [
+        a
+        for a in api.get("/api/approvals?status=approved", headers=auth(admin_key)).json()["items"]
+        if a["approval_id"] == parked["correlation_key"]
+    ]
+    assert decided["decided_via"] == "console" and decided["comment"] == "go"
+    done = wait_for(lambda: (j := job(api, admin_key, job_id))["status"] in ("completed", "failed") and j, timeout=120)
+    assert done["status"] == "completed", (done["error"], done["steps"])
+    assert memory_limit(sandbox) == "512Mi"
+    finished = api.get(f"/console/jobs/{job_id}").text
+    assert re.search(r'<dd id="job-status">Completed</dd>', finished) and "Raise the memory limit" in finished
+    assert 'hx-trigger="every 3s"' not in finished  # a finished job's page no longer refreshes itself
+    # And a second decision on the same approval changes nothing
+    again = post(api, f"/console/jobs/{job_id}/reject", {"approval_id": parked["correlation_key"]})
+    assert again.status_code in (303, 409), again.text
+    assert job(api, admin_key, job_id)["status"] == "completed"
