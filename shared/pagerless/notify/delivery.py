@@ -91,12 +91,10 @@ class NotifyService:
             )
             for c, r in plan
         ]
-        if job.event in (ACKNOWLEDGED, RESOLVED):  # and the cards sent earlier it edits (`edits`)
-            cards = (
-                edits.page_cards(self.deliveries, job, self.channels.usable(job.workspace))
-                if job.event == ACKNOWLEDGED
-                else edits.closing_cards(self.deliveries, job, [c for c, r in plan if r is None])
-            )
+        if job.event in (ACKNOWLEDGED, RESOLVED):  # and the cards sent earlier it edits, whatever the routes say
+            usable = self.channels.usable(job.workspace)
+            cards = edits.page_cards(self.deliveries, job, usable)
+            cards += edits.closing_cards(self.deliveries, job, usable) if job.event == RESOLVED else []
             steps += [
                 (card.delivery_id, partial(self._edit, job, c, card, ctx, outcome, deadline)) for c, card in cards
             ]

@@ -5,7 +5,9 @@
   edited by the delivery itself: `pagerless.notify.threads.opened_message`).
 - ``incident.resolved``: in a chat that threads, the thread's first message and the incident's opened cards
   (`closing_cards`) say who resolved it and when: the resolution is a reply in the thread, and the message the channel
-  sees read as before (open, or acknowledged, with its button).
+  sees read as before (open, or acknowledged, with its button). The page cards people got say it too.
+
+Both edit wherever the cards went, whatever the routes say now.
 
 A card keeps what it said: its own job renders it again (a page's in the person's time zone), with the decision line
 (`Message.decision`) in place of its buttons.

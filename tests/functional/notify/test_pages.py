@@ -314,6 +314,15 @@ def test_once_acknowledged_every_page_card_a_person_got_says_who_instead_of_its_
     assert len(vendors.to("/slack/api/chat.postMessage")) == 3
     logged = [e for e in _logs(api, admin_key, incident_id=incident.id) if e["event"] == "incident.acknowledged"]
     assert sorted(e["recipient"]["person_id"] for e in logged) == sorted([team["alice"].id] * 2 + [team["bob"].id] * 2)
+    # And once it resolves, the page cards say that instead
+    resolved = api.post(f"/api/incidents/{incident.id}/resolve", headers=auth(admin_key))
+    assert resolved.status_code == 200, resolved.text
+    notify_env.poller.drain()
+    updates = [r.body for r in vendors.to("/slack/api/chat.update")][3:]
+    assert {(u["channel"], u["ts"]) for u in updates} == sent and len(updates) == 3, updates
+    for update in updates:
+        [note] = [b["elements"][0]["text"] for b in update["blocks"] if b["type"] == "context"]
+        assert note.startswith("Resolved by "), note
 
 
 EMAIL_LINK_SECRET = "email-link-secret-for-tests"
