@@ -23,6 +23,7 @@ from pagerless.outbox.jobs import NotifyJob
 from pagerless.store.deliveries import SENT, DeliveryRecord, DeliveryRepository
 
 PAGE, OPENED = "escalation.page", "incident.opened"
+APPROVAL_CARDS = ("approval.requested", "approval.decided")
 
 
 def page_cards(
@@ -43,11 +44,14 @@ def closing_cards(
     deliveries: DeliveryRepository, job: NotifyJob, channels: list[dict]
 ) -> list[tuple[dict, DeliveryRecord]]:
     """(channel, delivery) of the first message of the incident in each of ``channels`` that threads and updates its
-    messages, and of each of its opened cards there (a reopen's), once each, oldest first."""
+    messages, and of each of its opened cards there (a reopen's), once each, oldest first. An approval's card is left
+    to its decision (`approval.decided`: a resolve closes a pending approval, and its card says so)."""
     found, seen = [], set()
     for channel, record in _sent(deliveries, job, channels):
         module = channel_module(channel["channel_type"])
         if record.recipient or not (getattr(module, "THREADS", False) and module.CAN_UPDATE):
+            continue
+        if record.event in APPROVAL_CARDS:  # its approval's decision edits it (a resolve closes the approval)
             continue
         first = channel["id"] not in {c["id"] for c, _ in found}
         message = json.dumps(record.provider_ref, sort_keys=True)
